@@ -1,0 +1,201 @@
+"""The Beam batch job: post files → landing Parquet of daily aggregates, dead letters and counts.
+
+    read → parse & validate (bad records → dead letters) → filter → pseudonymise → tag
+         → drop repeated ids (shuffle by id) → aggregate per local day (shuffle by day)
+         → landing/{daily,dead_letters,counts,coverage}.parquet
+
+Raw text and author ids stay inside the job: what it writes holds aggregates, counts, and dead
+letters that carry a hash of the record, never its payload.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import apache_beam as beam
+import polars as pl
+import pyarrow as pa
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
+from transforms.aggregate import daily_aggregates
+from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
+from transforms.markers import Marker
+from transforms.posts import PostOptions, drop_repeated_ids, prepare
+from transforms.records import validate
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RUNNER = "FnApiRunner"
+ID_SHARDS = 16
+DEAD, COUNTS, COVERAGE = "dead", "counts", "coverage"
+
+COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
+COVERAGE_SCHEMA = pa.schema(
+    [("source", pa.string()), ("day", pa.date32()), ("n_records", pa.int64())]
+)
+
+
+@dataclass(frozen=True)
+class IngestJob:
+    """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
+    zone of naive timestamps; `options.tz` the analysis zone that local days are counted in."""
+
+    inputs: Sequence[str]
+    landing_dir: str
+    markers: Mapping[str, Marker]
+    key: bytes
+    run_id: str
+    options: PostOptions
+    source_tz: str = "UTC"
+    chunk_records: int = CHUNK_RECORDS
+
+
+class PrepareChunkFn(beam.DoFn):
+    """ParsedChunk → tagged posts (main output), dead letters, counts and day coverage."""
+
+    def __init__(self, job: IngestJob):
+        self._job = job
+
+    def process(self, chunk: ParsedChunk) -> Iterator:
+        job = self._job
+        read = chunk.records.height + chunk.dead.height
+        valid, invalid = validate(chunk.records, source_tz=job.source_tz)
+        posts, filtered = prepare(valid, markers=job.markers, key=job.key, options=job.options)
+        dead = pl.concat([chunk.dead, invalid])
+        yield beam.pvalue.TaggedOutput(COUNTS, (("read", ""), read))
+        for (reason,), group in dead.group_by("reason"):
+            yield beam.pvalue.TaggedOutput(COUNTS, (("dead_letter", reason), group.height))
+        for (reason,), group in filtered.group_by("reason"):
+            yield beam.pvalue.TaggedOutput(COUNTS, (("filtered", reason), group.height))
+        if dead.height:
+            yield beam.pvalue.TaggedOutput(DEAD, dead.to_arrow())
+        for (source, day), group in posts.group_by("source", "day"):
+            yield beam.pvalue.TaggedOutput(COVERAGE, ((source, day.isoformat()), group.height))
+        if posts.height:
+            yield posts
+
+
+def shard_by_id(posts: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    """Split posts by a stable hash of their id, so that every copy of an id meets in one shard."""
+    keyed = posts.with_columns((pl.col("id").hash(seed=20211) % ID_SHARDS).alias("_shard"))
+    for (shard,), group in keyed.group_by("_shard"):
+        yield int(shard), group.drop("_shard")
+
+
+def dedupe_shard(item: tuple[int, Sequence[pl.DataFrame]]) -> Iterator:
+    """Drop repeated ids within one shard; count duplicates and valid posts."""
+    _, frames = item
+    kept, repeats = drop_repeated_ids(pl.concat(list(frames)))
+    yield beam.pvalue.TaggedOutput(COUNTS, (("duplicate", "repeated id"), repeats))
+    yield beam.pvalue.TaggedOutput(COUNTS, (("valid", ""), kept.height))
+    for (day,), group in kept.group_by("day"):
+        yield day.isoformat(), group
+
+
+class AggregateDayFn(beam.DoFn):
+    """All posts of one local day → that day's aggregates as an Arrow table."""
+
+    def __init__(self, markers: Mapping[str, Marker], run_id: str):
+        self._markers = markers
+        self._run_id = run_id
+
+    def process(self, item: tuple) -> Iterator[pa.Table]:
+        _, frames = item
+        yield daily_aggregates(
+            pl.concat(list(frames)), self._markers, run_id=self._run_id
+        ).to_arrow()
+
+
+def coverage_table(item: tuple[tuple[str, str], int]) -> pa.Table:
+    """((source, ISO day), n_records) → a one-row coverage table."""
+    (source, day), n = item
+    return pa.table([[source], [date.fromisoformat(day)], [n]], schema=COVERAGE_SCHEMA)
+
+
+def _arrow_schema(schema: Mapping[str, pl.DataType]) -> pa.Schema:
+    return pl.DataFrame(schema=schema).to_arrow().schema
+
+
+class WriteTable(beam.PTransform):
+    """Write Arrow tables to exactly one Parquet file `<landing>/<name>.parquet` (empty if none)."""
+
+    def __init__(self, landing_dir: str, name: str, schema: pa.Schema):
+        super().__init__()
+        self._prefix = f"{landing_dir.rstrip('/')}/{name}"
+        self._schema = schema
+
+    def expand(self, tables):
+        return tables | beam.io.WriteToParquetBatched(
+            self._prefix,
+            schema=self._schema,
+            file_name_suffix=".parquet",
+            num_shards=1,
+            shard_name_template="",
+        )
+
+
+def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
+    """Add the ingest job's transforms to `pipeline`."""
+    prepared = (
+        pipeline
+        | "ReadPostChunks" >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records)
+        | "PrepareChunks"
+        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, main="posts")
+    )
+    deduped = (
+        prepared.posts
+        | "ShardById" >> beam.FlatMap(shard_by_id)
+        | "GroupById" >> beam.GroupByKey()
+        | "DropRepeatedIds" >> beam.FlatMap(dedupe_shard).with_outputs(COUNTS, main="days")
+    )
+    (
+        deduped.days
+        | "GroupByDay" >> beam.GroupByKey()
+        | "AggregateDays" >> beam.ParDo(AggregateDayFn(job.markers, job.run_id))
+        | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+    )
+    prepared[DEAD] | "WriteDeadLetters" >> WriteTable(
+        job.landing_dir, "dead_letters", _arrow_schema(DEAD_LETTER_SCHEMA)
+    )
+    (
+        (prepared[COUNTS], deduped[COUNTS])
+        | "AllCounts" >> beam.Flatten()
+        | "SumCounts" >> beam.CombinePerKey(sum)
+        | "CountsTable"
+        >> beam.Map(lambda kv: pa.table([[kv[0][0]], [kv[0][1]], [kv[1]]], schema=COUNTS_SCHEMA))
+        | "WriteCounts" >> WriteTable(job.landing_dir, "counts", COUNTS_SCHEMA)
+    )
+    (
+        prepared[COVERAGE]
+        | "SumCoverage" >> beam.CombinePerKey(sum)
+        | "CoverageTable" >> beam.Map(coverage_table)
+        | "WriteCoverage" >> WriteTable(job.landing_dir, "coverage", COVERAGE_SCHEMA)
+    )
+
+
+def pipeline_options(beam_args: Sequence[str]) -> PipelineOptions:
+    """Beam options from the flags given after `--`, passed through untouched; the runner
+    defaults to the in-process FnApiRunner (never Beam's default, which downloads Prism)."""
+    options = PipelineOptions(list(beam_args))
+    standard = options.view_as(StandardOptions)
+    if not standard.runner:
+        standard.runner = DEFAULT_RUNNER
+    return options
+
+
+def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> Path:
+    """Run the ingest job to completion and return its landing directory."""
+    options = pipeline_options(beam_args)
+    log.info(
+        "ingest: %d input pattern(s) on %s",
+        len(job.inputs),
+        options.view_as(StandardOptions).runner,
+    )
+    with beam.Pipeline(options=options) as pipeline:
+        build(pipeline, job)
+    return Path(job.landing_dir)

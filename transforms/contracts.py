@@ -1,0 +1,144 @@
+"""The data contracts of DESIGN.md, defined once.
+
+Every boundary validates against these: ingest produces Post rows and Daily
+aggregates, the warehouse stores Daily aggregates, forecasting consumes Series
+and produces Forecasts and Alerts. Column order here is the order on disk.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+ALL = "all"
+"""The roll-up value of `region` and `lang` (a sum over every region or language)."""
+
+UNKNOWN_REGION = "unknown"
+"""The region of a post that carries none."""
+
+# --- Post (input) ---------------------------------------------------------------------------
+
+POST_REQUIRED = ("id", "created_at", "text")
+POST_OPTIONAL = ("author_id", "lang", "region", "platform", "is_repost", "parent_id")
+
+RAW_POST_SCHEMA = {
+    "id": pl.String,
+    "created_at": pl.String,
+    "text": pl.String,
+    "author_id": pl.String,
+    "lang": pl.String,
+    "region": pl.String,
+    "platform": pl.String,
+    "is_repost": pl.Boolean,
+    "parent_id": pl.String,
+}
+"""Posts as read from a file, before validation: every field a string except `is_repost`."""
+
+MAX_TEXT_CHARS = 10_000
+"""Longer texts are dead-lettered as oversized (a post on any platform is far shorter)."""
+
+# --- Dead letter ----------------------------------------------------------------------------
+
+DEAD_LETTER_SCHEMA = {
+    "source": pl.String,
+    "line": pl.Int64,
+    "reason": pl.String,
+    "record_sha256": pl.String,
+}
+"""A record that could not be used: where it was (`line` is 1-based; the row number for
+Parquet) and why, and a hash of its bytes. Never the payload."""
+
+# --- Daily aggregate ------------------------------------------------------------------------
+
+DAILY_KEYS = ("day", "region", "lang", "marker", "marker_version")
+
+DAILY_SCHEMA = {
+    "day": pl.Date,
+    "region": pl.String,
+    "lang": pl.String,
+    "marker": pl.String,
+    "marker_version": pl.String,
+    "n_posts": pl.Int64,
+    "n_scored": pl.Int64,
+    "n_marked": pl.Int64,
+    "n_authors": pl.Int64,
+    "n_marked_authors": pl.Int64,
+    "sample_rate": pl.Float64,
+    "run_id": pl.String,
+}
+"""One row per local day × region × lang × marker, roll-ups (`all`) included.
+
+`n_posts` counts the cell's posts in languages where the marker has a source; `n_scored` the
+posts it was evaluated on (fewer when a model marker is sampled); `n_marked` the posts it
+matched; `n_authors` and `n_marked_authors` the distinct pseudonymous authors behind the
+scored and the matched posts (posts without an author count towards neither)."""
+
+# --- Series, Forecast, Alert ----------------------------------------------------------------
+
+SERIES_SCHEMA = {"unique_id": pl.String, "ds": pl.Date, "y": pl.Float64}
+
+FORECAST_SCHEMA = {
+    "unique_id": pl.String,
+    "ds": pl.Date,
+    "model": pl.String,
+    "mean": pl.Float64,
+    "lo_80": pl.Float64,
+    "hi_80": pl.Float64,
+    "lo_95": pl.Float64,
+    "hi_95": pl.Float64,
+    "run_id": pl.String,
+}
+
+SEVERITIES = ("low", "medium", "high")
+
+ALERT_SCHEMA = {
+    "unique_id": pl.String,
+    "marker": pl.String,
+    "region": pl.String,
+    "lang": pl.String,
+    "start": pl.Date,
+    "end": pl.Date,
+    "peak": pl.Date,
+    "peak_value": pl.Float64,
+    "threshold": pl.Float64,
+    "method": pl.String,
+    "severity": pl.String,
+    "reason": pl.String,
+    "run_id": pl.String,
+}
+"""A period of high prevalence: `start`, `end`, `peak` are local days; `reason` is one plain
+sentence about a population statistic, never about a person."""
+
+
+class ContractError(ValueError):
+    """A frame does not follow its contract; the message names the missing or mistyped columns."""
+
+
+def series_id(marker: str, region: str, lang: str) -> str:
+    """The Series `unique_id` of a marker in a region and language: `marker|region|lang`."""
+    return f"{marker}|{region}|{lang}"
+
+
+def split_series_id(unique_id: str) -> tuple[str, str, str]:
+    """Inverse of `series_id`: `(marker, region, lang)`."""
+    marker, region, lang = unique_id.split("|")
+    return marker, region, lang
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType], *, name: str) -> pl.DataFrame:
+    """Return `frame` with exactly the contract's columns, in order, cast to its types.
+
+    Raises ContractError naming the missing columns, or the column that cannot be cast.
+    Extra columns are dropped.
+    """
+    missing = [column for column in schema if column not in frame.columns]
+    if missing:
+        raise ContractError(f"{name}: missing column(s) {', '.join(missing)}")
+    try:
+        return frame.select(pl.col(column).cast(dtype) for column, dtype in schema.items())
+    except pl.exceptions.PolarsError as exc:
+        raise ContractError(f"{name}: {exc}") from exc
+
+
+def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """An empty frame of a contract."""
+    return pl.DataFrame(schema=schema)

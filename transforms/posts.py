@@ -1,0 +1,90 @@
+"""From valid posts to tagged, pseudonymous, filtered posts, ready to aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from transforms.contracts import ALL, UNKNOWN_REGION
+from transforms.markers import Marker, supported_languages, tag
+from transforms.privacy import pseudonymise
+from transforms.records import local_day
+from transforms.text import detect_language, fold, primary_subtag
+
+FILTER_REASONS = ("future timestamp", "repost", "unsupported language", "reserved region name")
+
+
+@dataclass(frozen=True)
+class PostOptions:
+    """What a run keeps. `as_of` is the run's date: posts dated after `as_of` + 1 day (in `tz`,
+    the analysis time zone) are filtered as future timestamps."""
+
+    tz: str = "UTC"
+    as_of: date | None = None
+    include_reposts: bool = False
+
+
+def prepare(
+    valid: pl.DataFrame, *, markers: Mapping[str, Marker], key: bytes, options: PostOptions
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Filter, complete and tag valid posts.
+
+    Returns `(posts, filtered)`. `posts` has `id, source, line, day, region, lang, author` (the
+    HMAC pseudonym, or null) and one Boolean column per marker; raw text and author ids are gone.
+    `filtered` has one row per filtered post with its `reason` (one of FILTER_REASONS). A
+    missing `lang` is detected from the text; a missing region becomes `unknown`.
+    """
+    languages = supported_languages(markers)
+    stated = primary_subtag(pl.col("lang"))
+    posts = valid.with_columns(
+        local_day(pl.col("created_utc"), tz=options.tz).alias("day"),
+        pl.coalesce(
+            pl.when(pl.col("region").str.strip_chars() != "").then(
+                pl.col("region").str.strip_chars()
+            ),
+            pl.lit(UNKNOWN_REGION),
+        ).alias("region"),
+        pl.when(stated.is_null())
+        .then(pl.col("text").map_elements(detect_language, return_dtype=pl.String))
+        .otherwise(stated)
+        .alias("lang"),
+    )
+    latest = options.as_of + timedelta(days=1) if options.as_of else None
+    reason = (
+        pl.when(pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date)))
+        .then(pl.lit(FILTER_REASONS[0]))
+        .when(pl.lit(not options.include_reposts) & pl.col("is_repost").fill_null(False))
+        .then(pl.lit(FILTER_REASONS[1]))
+        .when(~pl.col("lang").is_in(sorted(languages)))
+        .then(pl.lit(FILTER_REASONS[2]))
+        .when(pl.col("region").str.to_lowercase() == ALL)
+        .then(pl.lit(FILTER_REASONS[3]))
+    )
+    posts = posts.with_columns(reason.alias("_reason"))
+    filtered = posts.filter(pl.col("_reason").is_not_null()).select(
+        pl.col("_reason").alias("reason")
+    )
+    kept = posts.filter(pl.col("_reason").is_null())
+    authors = kept.get_column("author_id").drop_nulls().unique().to_list()
+    pseudonyms = {author: pseudonymise(author, key=key) for author in authors}
+    kept = kept.with_columns(
+        pl.col("author_id")
+        .replace_strict(pseudonyms, default=None, return_dtype=pl.String)
+        .alias("author"),
+        fold(pl.col("text")).alias("text_folded"),
+    )
+    tagged = tag(kept, markers)
+    return tagged.select(
+        "id", "source", "line", "day", "region", "lang", "author", *markers
+    ), filtered
+
+
+def drop_repeated_ids(posts: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Keep the first post of each `id` in (`source`, `line`) order; return it and how many
+    repeats were dropped. The result is sorted by `source`, `line`."""
+    ordered = posts.sort("source", "line")
+    kept = ordered.unique(subset="id", keep="first", maintain_order=True)
+    return kept, ordered.height - kept.height

@@ -1,0 +1,51 @@
+"""Small-cell suppression and author pseudonymisation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import polars as pl
+
+DEFAULT_K = 11
+"""Smallest publishable count, as US public-health agencies use."""
+
+SUPPRESSED_COLUMNS = (
+    "n_posts",
+    "n_scored",
+    "n_marked",
+    "n_authors",
+    "n_marked_authors",
+    "prevalence",
+    "prevalence_lo",
+    "prevalence_hi",
+    "post_prevalence",
+    "post_prevalence_lo",
+    "post_prevalence_hi",
+)
+
+
+def is_suppressed(*, k: int = DEFAULT_K) -> pl.Expr:
+    """True for a Daily aggregate cell too small to publish.
+
+    A cell is suppressed when `0 < n_marked_authors < k` or `n_authors < k`. Posts without an
+    author id count towards neither, so a cell made of them is suppressed.
+    """
+    marked = pl.col("n_marked_authors")
+    return ((marked > 0) & (marked < k)) | (pl.col("n_authors") < k)
+
+
+def suppress(daily: pl.DataFrame, *, k: int = DEFAULT_K) -> pl.DataFrame:
+    """Publishable Daily aggregates: a `suppressed` column, and every count and prevalence of a
+    suppressed cell set to null. Keys and versions stay. The input is not modified."""
+    flag = is_suppressed(k=k)
+    present = [column for column in SUPPRESSED_COLUMNS if column in daily.columns]
+    return daily.with_columns(
+        *(pl.when(flag).then(None).otherwise(pl.col(column)).alias(column) for column in present),
+        flag.alias("suppressed"),
+    )
+
+
+def pseudonymise(author_id: str, *, key: bytes) -> str:
+    """HMAC-SHA256 of an author id under `key`, hex. The same id and key give the same pseudonym."""
+    return hmac.new(key, author_id.encode("utf-8"), hashlib.sha256).hexdigest()
