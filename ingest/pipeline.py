@@ -199,3 +199,18 @@ def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> Path:
     with beam.Pipeline(options=options) as pipeline:
         build(pipeline, job)
     return Path(job.landing_dir)
+
+
+LOCAL_RUNNERS = {
+    "fnapirunner",
+    "directrunner",
+    "bundlebaseddirectrunner",
+    "switchingdirectrunner",
+    "prismrunner",
+}
+
+
+def is_remote(beam_args: Sequence[str]) -> bool:
+    """Whether the Beam flags name a runner whose workers run elsewhere (Dataflow, Flink, Spark)."""
+    runner = pipeline_options(beam_args).view_as(StandardOptions).runner or DEFAULT_RUNNER
+    return str(runner).rsplit(".", 1)[-1].lower() not in LOCAL_RUNNERS

@@ -7,8 +7,9 @@ letter instead of an aborted run. Any filesystem Beam supports works (local path
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
@@ -16,6 +17,7 @@ import polars as pl
 import pyarrow.parquet as pq
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
 
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.records import LOCATED_SCHEMA, coerce_record, dead_letters, parse_json_lines
@@ -63,8 +65,8 @@ class ReadChunksFn(beam.DoFn):
     def _jsonl(self, handle, path: str) -> Iterator[ParsedChunk]:
         lines: list[bytes] = []
         first = 1
-        for raw in handle:
-            lines.append(raw.rstrip(b"\r\n"))
+        for raw in _lines(handle):
+            lines.append(raw.removesuffix(b"\r"))
             if len(lines) == self._chunk:
                 yield ParsedChunk(*parse_json_lines(lines, source=path, first_line=first))
                 first += len(lines)
@@ -128,6 +130,17 @@ class ReadChunksFn(beam.DoFn):
                 yield ParsedChunk(records, dead_letters(path, []))
 
 
+def _lines(handle, block_bytes: int = 1 << 22) -> Iterator[bytes]:
+    """The lines of a binary file-like object (compressed or not), without their newlines."""
+    rest = b""
+    while block := handle.read(block_bytes):
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
+
+
 def _has_surrogates(value: str) -> bool:
     try:
         value.encode("utf-8")
@@ -153,3 +166,38 @@ class ReadPostChunks(beam.PTransform):
             | "OpenFiles" >> fileio.ReadMatches()
             | "ReadChunks" >> beam.ParDo(ReadChunksFn(self._chunk))
         )
+
+
+class InputFile(NamedTuple):
+    """One matched input: its path, size in bytes and the SHA-256 of its bytes (as stored)."""
+
+    path: str
+    bytes: int
+    sha256: str
+
+
+class InputError(ValueError):
+    """An input pattern matches nothing, or a ledgered input changed since it was loaded."""
+
+
+def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
+    """Expand file patterns (any filesystem Beam supports) into hashed inputs, sorted by path.
+
+    Raises InputError naming a pattern that matches no file.
+    """
+    found: dict[str, InputFile] = {}
+    for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
+        if not result.metadata_list:
+            raise InputError(f"no input file matches {pattern!r}")
+        for meta in result.metadata_list:
+            found[meta.path] = InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
+    return [found[path] for path in sorted(found)]
+
+
+def file_sha256(path: str) -> str:
+    """SHA-256 of a file's stored bytes, streamed (any filesystem Beam supports)."""
+    digest = hashlib.sha256()
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

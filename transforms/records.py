@@ -104,7 +104,7 @@ def coerce_record(obj: dict) -> tuple[dict, str | None]:
         value = obj.get(name)
         if value is None or isinstance(value, str):
             row[name] = value
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int | float):
             row[name] = orjson.dumps(value).decode()
         else:
             return row, f"field {name} must be a string"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build ./.venv and install moodcast with the versions that resolve together (constraints.txt).
+# torch 2.13.0 goes first: on these machines it is a local CPU wheel, and any other torch request
+# would pull a multi-GB CUDA build. Safe to rerun: an up-to-date venv is left as it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+stamp=.venv/.moodcast-installed
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
+  exit 0
+fi
+echo "installing moodcast into .venv (torch CPU first; about 2 minutes) …" >&2
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet torch==2.13.0
+.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+.venv/bin/python -m pip check
+echo "$want" > "$stamp"

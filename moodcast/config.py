@@ -1,0 +1,130 @@
+"""Settings of a moodcast installation: where state lives and how a run reads its input.
+
+All state lives under one data directory: `--data-dir`, else `$MOODCAST_HOME`, else
+`./moodcast-data`. Optional settings come from `<data dir>/config.toml`; command-line options
+override them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from transforms.privacy import DEFAULT_K
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = "moodcast-data"
+SECRET_ENV = "MOODCAST_SECRET"
+KEY_FILE = "author-key.secret"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names it and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know, with safe defaults.
+
+    `tz` is the analysis time zone (local days are counted in it); `source_tz` the zone naive
+    timestamps are read in; `k` the smallest publishable count; `history_days` bounds what
+    forecasting models see; `horizon_days` is how far forecasts look ahead.
+    """
+
+    data_dir: Path
+    tz: str = "UTC"
+    source_tz: str = "UTC"
+    k: int = DEFAULT_K
+    include_reposts: bool = False
+    markers_dir: Path | None = None
+    history_days: int = 365
+    horizon_days: int = 14
+    forecast_jobs: int = 2
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
+
+    @property
+    def user_markers_dir(self) -> Path:
+        return self.markers_dir or self.data_dir / "markers"
+
+
+def resolve_data_dir(option: str | os.PathLike | None) -> Path:
+    """`--data-dir`, else `$MOODCAST_HOME`, else `./moodcast-data`, made absolute."""
+    chosen = option or os.environ.get("MOODCAST_HOME") or DEFAULT_DATA_DIR
+    return Path(chosen).expanduser().resolve()
+
+
+def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
+    """Settings for `data_dir` from its `config.toml` (if any), then `overrides` that are not None.
+
+    Raises ConfigError for an unknown key or an unknown time zone.
+    """
+    root = resolve_data_dir(data_dir)
+    values: dict = {}
+    config = root / "config.toml"
+    if config.exists():
+        try:
+            values = tomllib.loads(config.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config}: {exc}") from exc
+    known = {f.name for f in fields(Settings)} - {"data_dir"}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(
+            f"{config}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    settings = Settings(data_dir=root, **values)
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    if settings.markers_dir is not None:
+        settings = replace(settings, markers_dir=Path(settings.markers_dir))
+    for name in ("tz", "source_tz"):
+        try:
+            zoneinfo.ZoneInfo(getattr(settings, name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"{name}: unknown time zone {getattr(settings, name)!r} (use an IANA name such as Europe/Madrid)"
+            ) from exc
+    return settings
+
+
+def author_key(data_dir: Path, *, remote: bool) -> bytes:
+    """The HMAC key that pseudonymises author ids.
+
+    `$MOODCAST_SECRET` when set. Otherwise, on a local runner, a random per-installation key kept
+    in `<data dir>/author-key.secret` (created on first use, mode 0600) with a loud warning; a
+    remote runner refuses to start without the environment variable, since workers elsewhere
+    cannot read that file.
+    """
+    secret = os.environ.get(SECRET_ENV)
+    if secret:
+        return secret.encode("utf-8")
+    if remote:
+        raise ConfigError(
+            f"{SECRET_ENV} is not set: a remote runner needs it explicitly. Set it to a long random string and keep it secret."
+        )
+    path = data_dir / KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    log.warning(
+        "!!! %s is not set: author ids are pseudonymised with the per-installation key %s. "
+        "Set %s to keep pseudonyms stable across machines and reinstalls.",
+        SECRET_ENV,
+        path,
+        SECRET_ENV,
+    )
+    return path.read_text().strip().encode("utf-8")

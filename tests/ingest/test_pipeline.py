@@ -1,0 +1,155 @@
+import gzip
+from datetime import date
+
+import apache_beam as beam
+import orjson
+import polars as pl
+import pytest
+import zstandard
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from ingest.pipeline import IngestJob, is_remote, pipeline_options, run_ingest, shard_by_id
+from ingest.sources import ReadPostChunks, file_format, match_inputs
+from transforms.markers import parse_marker
+from transforms.posts import PostOptions
+
+MARKERS = {
+    "sad": parse_marker(
+        {"name": "sad", "lang": {"en": {"terms": ["sad"]}, "es": {"terms": ["triste"]}}}, origin="t"
+    )
+}
+
+
+def _post(i, **extra):
+    return {
+        "id": str(i),
+        "created_at": f"2025-01-0{1 + i % 3}T12:00:00Z",
+        "text": "so sad" if i % 2 else "fine",
+        "lang": "en",
+        "author_id": f"u{i % 7}",
+        "region": "north",
+        **extra,
+    }
+
+
+def _write_jsonl(path, posts, *, bad_lines=()):
+    lines = [orjson.dumps(p) for p in posts] + list(bad_lines)
+    data = b"\n".join(lines) + b"\n"
+    if path.suffix == ".gz":
+        data = gzip.compress(data)
+    elif path.suffix == ".zst":
+        data = zstandard.ZstdCompressor().compress(data)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["posts.jsonl", "posts.jsonl.gz", "posts.jsonl.zst"])
+def test_read_post_chunks_reads_every_compression(tmp_path, name):
+    path = _write_jsonl(tmp_path / name, [_post(i) for i in range(5)], bad_lines=[b"{oops"])
+    with TestPipeline(runner="FnApiRunner") as p:
+        chunks = p | ReadPostChunks([str(path)], chunk_records=2)
+        ids = chunks | beam.FlatMap(lambda c: c.records["id"].to_list())
+        reasons = chunks | "Dead" >> beam.FlatMap(lambda c: c.dead["reason"].to_list())
+        assert_that(ids, equal_to([str(i) for i in range(5)]))
+        assert_that(reasons, equal_to(["invalid JSON"]), label="dead")
+
+
+def test_csv_and_parquet_inputs(tmp_path):
+    frame = pl.DataFrame([_post(i) for i in range(4)])
+    frame.write_csv(tmp_path / "a.csv")
+    frame.write_parquet(tmp_path / "b.parquet")
+    with (tmp_path / "a.csv").open("ab") as handle:
+        handle.write(b"9,2025-01-01T00:00:00Z,bad \xff byte,en,u1,north\n")
+    with TestPipeline(runner="FnApiRunner") as p:
+        chunks = p | ReadPostChunks([str(tmp_path / "a.csv"), str(tmp_path / "b.parquet")])
+        ids = chunks | beam.FlatMap(
+            lambda c: [
+                (c.records["source"][i].rsplit(".", 1)[1], c.records["id"][i])
+                for i in range(c.records.height)
+            ]
+        )
+        dead = chunks | "Dead" >> beam.FlatMap(lambda c: c.dead["reason"].to_list())
+        assert_that(ids, equal_to([(ext, str(i)) for ext in ("csv", "parquet") for i in range(4)]))
+        assert_that(dead, equal_to(["invalid UTF-8"]), label="dead")
+
+
+def test_every_copy_of_an_id_lands_in_one_shard():
+    frame = pl.DataFrame({"id": [str(i % 50) for i in range(500)]})
+    shards = {}
+    for shard, group in shard_by_id(frame):
+        for ident in group["id"].unique():
+            assert shards.setdefault(ident, shard) == shard
+
+
+def _job(tmp_path, inputs, **options):
+    return IngestJob(
+        inputs=[str(i) for i in inputs],
+        landing_dir=str(tmp_path / "landing"),
+        markers=MARKERS,
+        key=b"k" * 32,
+        run_id="r1",
+        options=PostOptions(**options),
+    )
+
+
+def test_the_job_accounts_for_every_record(tmp_path):
+    posts = [_post(i) for i in range(1000)]
+    posts += [posts[3], posts[4]]  # repeated ids
+    posts += [
+        _post(2000, is_repost=True),
+        _post(2001, lang="fr"),
+        _post(2002, created_at="2099-01-01T00:00:00Z"),
+    ]
+    path = _write_jsonl(
+        tmp_path / "in.jsonl", posts, bad_lines=[b'{"id": "x", "text": "\xff"}', b"[]"]
+    )
+    landing = run_ingest(_job(tmp_path, [path], as_of=date(2025, 6, 1)))
+    counts = {
+        (r["category"], r["reason"]): r["n"]
+        for r in pl.read_parquet(landing / "counts.parquet").to_dicts()
+    }
+    assert counts == {
+        ("read", ""): 1007,
+        ("valid", ""): 1000,
+        ("duplicate", "repeated id"): 2,
+        ("dead_letter", "invalid UTF-8"): 1,
+        ("dead_letter", "not a JSON object"): 1,
+        ("filtered", "repost"): 1,
+        ("filtered", "unsupported language"): 1,
+        ("filtered", "future timestamp"): 1,
+    }
+    daily = pl.read_parquet(landing / "daily.parquet")
+    total = daily.filter((pl.col("region") == "all") & (pl.col("lang") == "all"))
+    assert total["n_posts"].sum() == 1000
+    assert total["n_marked"].sum() == 500
+    assert set(daily["day"]) == {date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)}
+    coverage = pl.read_parquet(landing / "coverage.parquet")
+    assert coverage["n_records"].sum() == 1002  # kept posts before dropping repeated ids
+    dead = pl.read_parquet(landing / "dead_letters.parquet")
+    assert dead.columns == ["source", "line", "reason", "record_sha256"] and dead.height == 2
+
+
+def test_match_inputs_hashes_and_refuses_empty_patterns(tmp_path):
+    path = _write_jsonl(tmp_path / "a.jsonl", [_post(1)])
+    (only,) = match_inputs([str(tmp_path / "*.jsonl")])
+    assert only.path == str(path) and len(only.sha256) == 64 and only.bytes == path.stat().st_size
+    with pytest.raises(ValueError, match="no input file matches"):
+        match_inputs([str(tmp_path / "missing*.jsonl")])
+
+
+def test_runner_defaults_to_fnapi_and_beam_flags_pass_through():
+    options = pipeline_options(["--runner=DataflowRunner", "--project=p", "--region=europe-west1"])
+    assert options.get_all_options()["project"] == "p"
+    assert pipeline_options([]).get_all_options()["runner"] == "FnApiRunner"
+    assert (
+        is_remote(["--runner=DataflowRunner"])
+        and not is_remote([])
+        and not is_remote(["--runner=DirectRunner"])
+    )
+
+
+def test_file_formats_by_name():
+    assert [
+        file_format(n) for n in ["a.jsonl.gz", "b.CSV", "c.parquet", "d.json.zst", "e.ndjson"]
+    ] == ["jsonl", "csv", "parquet", "jsonl", "jsonl"]

@@ -1,0 +1,109 @@
+import itertools
+from datetime import date
+
+import polars as pl
+
+from transforms.aggregate import daily_aggregates
+from transforms.contracts import ALL, DAILY_SCHEMA
+from transforms.markers import parse_marker
+from transforms.posts import PostOptions, drop_repeated_ids, prepare
+
+MARKERS = {
+    "sad": parse_marker(
+        {"name": "sad", "lang": {"en": {"terms": ["sad"]}, "es": {"terms": ["triste"]}}}, origin="t"
+    ),
+    "calm": parse_marker({"name": "calm", "lang": {"en": {"terms": ["calm"]}}}, origin="t"),
+}
+D = date(2025, 1, 1)
+
+
+def _posts():
+    rows = [
+        ("north", "en", "a", True, False),
+        ("north", "en", "a", True, True),
+        ("north", "en", "b", False, False),
+        ("south", "en", "a", False, True),
+        ("south", "es", "c", True, None),
+        ("south", "es", None, True, None),
+    ]
+    return pl.DataFrame(
+        {
+            "day": [D] * len(rows),
+            "region": [r[0] for r in rows],
+            "lang": [r[1] for r in rows],
+            "author": [r[2] for r in rows],
+            "sad": [r[3] for r in rows],
+            "calm": [r[4] for r in rows],
+        }
+    )
+
+
+def test_counts_and_exact_distinct_authors_at_every_grain():
+    daily = daily_aggregates(_posts(), MARKERS, run_id="r")
+    assert daily.schema == pl.Schema(DAILY_SCHEMA)
+    posts = _posts()
+    for region, lang, marker in itertools.product(
+        ["north", "south", ALL], ["en", "es", ALL], MARKERS
+    ):
+        cell = posts.filter(pl.col(marker).is_not_null())
+        if region != ALL:
+            cell = cell.filter(pl.col("region") == region)
+        if lang != ALL:
+            cell = cell.filter(pl.col("lang") == lang)
+        row = daily.filter(
+            (pl.col("region") == region) & (pl.col("lang") == lang) & (pl.col("marker") == marker)
+        )
+        if cell.is_empty():
+            assert row.is_empty(), (region, lang, marker)
+            continue
+        got = row.row(0, named=True)
+        assert got["n_posts"] == cell.height == got["n_scored"]
+        assert got["n_marked"] == cell[marker].sum()
+        assert got["n_authors"] == cell["author"].drop_nulls().n_unique()
+        assert (
+            got["n_marked_authors"] == cell.filter(pl.col(marker))["author"].drop_nulls().n_unique()
+        )
+
+
+def test_a_marker_without_a_source_in_a_language_has_no_row_there():
+    daily = daily_aggregates(_posts(), MARKERS, run_id="r")
+    assert daily.filter((pl.col("marker") == "calm") & (pl.col("lang") == "es")).is_empty()
+
+
+def test_prepare_filters_with_reasons_and_keeps_no_text_or_author_id():
+    valid = pl.DataFrame(
+        {
+            "id": ["1", "2", "3", "4", "5"],
+            "text": ["so sad", "sad repost", "c'est triste", "future sad", "I feel calm today"],
+            "author_id": ["alice", "bob", "carol", "dave", None],
+            "lang": ["en", "en", "fr", "en", None],
+            "region": ["north", "north", None, "", "  "],
+            "is_repost": [None, True, False, None, None],
+            "created_utc": pl.Series([D, D, D, date(2025, 2, 1), D]).cast(pl.Datetime("us", "UTC")),
+            "source": ["f"] * 5,
+            "line": [1, 2, 3, 4, 5],
+        }
+    )
+    posts, filtered = prepare(valid, markers=MARKERS, key=b"k", options=PostOptions(as_of=D))
+    assert sorted(filtered["reason"].to_list()) == [
+        "future timestamp",
+        "repost",
+        "unsupported language",
+    ]
+    assert posts["id"].to_list() == ["1", "5"]
+    assert posts["region"].to_list() == ["north", "unknown"]
+    assert posts["lang"].to_list() == ["en", "en"]
+    assert (
+        posts["author"][0] != "alice"
+        and len(posts["author"][0]) == 64
+        and posts["author"][1] is None
+    )
+    assert "text" not in posts.columns and "author_id" not in posts.columns
+    assert posts["sad"].to_list() == [True, False] and posts["calm"].to_list() == [False, True]
+
+
+def test_repeated_ids_keep_the_first_in_file_order():
+    posts = pl.DataFrame({"id": ["a", "b", "a"], "source": ["f2", "f1", "f1"], "line": [1, 9, 3]})
+    kept, repeats = drop_repeated_ids(posts)
+    assert repeats == 1
+    assert kept.select("id", "source", "line").rows() == [("a", "f1", 3), ("b", "f1", 9)]
