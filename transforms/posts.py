@@ -47,11 +47,9 @@ def prepare(
             ),
             pl.lit(UNKNOWN_REGION),
         ).alias("region"),
-        pl.when(stated.is_null())
-        .then(pl.col("text").map_elements(detect_language, return_dtype=pl.String))
-        .otherwise(stated)
-        .alias("lang"),
+        stated.alias("lang"),
     )
+    posts = posts.with_columns(_detect_missing(posts.get_column("lang"), posts.get_column("text")))
     latest = options.as_of + timedelta(days=1) if options.as_of else None
     reason = (
         pl.when(pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date)))
@@ -80,6 +78,18 @@ def prepare(
     return tagged.select(
         "id", "source", "line", "day", "region", "lang", "author", *markers
     ), filtered
+
+
+def _detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:
+    """`lang` with each null filled by detecting the language of the post's text (only those
+    rows are detected: detection costs far more than anything else per post)."""
+    missing = lang.is_null().arg_true()
+    if missing.is_empty():
+        return lang
+    detected = pl.Series(
+        [detect_language(t) for t in text.gather(missing).to_list()], dtype=pl.String
+    )
+    return lang.scatter(missing, detected)
 
 
 def drop_repeated_ids(posts: pl.DataFrame) -> tuple[pl.DataFrame, int]:

@@ -1,0 +1,26 @@
+"""Serving the Streamlit app: the one place that starts a Streamlit server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+APP = Path(__file__).with_name("app.py")
+
+
+def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8501, k: int, tz: str) -> int:
+    """Run `streamlit run dashboard/app.py` on `host:port` until it stops; return its exit code.
+
+    The app reads `data_dir`'s published warehouse read-only, suppressing cells below `k`.
+    """
+    env = {**os.environ, "MOODCAST_HOME": str(data_dir), "MOODCAST_K": str(k), "MOODCAST_TZ": tz}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", host,
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    return subprocess.call(command, env=env)
