@@ -1,0 +1,41 @@
+"""Shared fixtures: one small sample corpus and one published run, reused across test modules."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MOODCAST_SECRET", "test-secret-not-for-production")
+
+SMALL = {"posts": 12_000, "days": 70, "seed": 11, "start": date(2025, 1, 6)}
+AS_OF = date(2025, 3, 31)
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """A 12,000-post, 70-day sample corpus directory (posts.jsonl, waves.csv)."""
+    from moodcast.sample import generate_sample
+
+    out = tmp_path_factory.mktemp("corpus")
+    generate_sample(out, **SMALL)
+    return out
+
+
+@pytest.fixture(scope="session")
+def published_run(small_corpus, tmp_path_factory):
+    """A data directory after one `moodcast run` of the small corpus, and the run's summary."""
+    from moodcast.config import load_settings
+    from moodcast.run import daily_run
+
+    data_dir = tmp_path_factory.mktemp("data")
+    summary = daily_run(
+        [str(small_corpus / "posts.jsonl")],
+        settings=load_settings(data_dir),
+        as_of=AS_OF,
+        beam_args=[],
+    )
+    return data_dir, summary

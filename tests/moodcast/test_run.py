@@ -1,0 +1,186 @@
+"""End to end: `moodcast run` on a small sample, through the real Beam job, DuckDB and statsforecast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import warehouse
+from moodcast.cli import main
+from moodcast.config import load_settings
+from moodcast.run import daily_run
+from tests.conftest import AS_OF
+from warehouse import queries
+
+pytestmark = pytest.mark.slow
+
+
+def _invoke(args, beam_args=()):
+    return CliRunner().invoke(
+        main, args, obj={"beam_args": list(beam_args)}, catch_exceptions=False
+    )
+
+
+def _snapshot(data_dir: Path) -> dict[str, pl.DataFrame]:
+    con = warehouse.open_published(data_dir)
+    try:
+        return {
+            "daily": queries.current_daily(con).drop("run_id"),
+            "forecasts": queries.forecasts(con),
+            "alerts": queries.alerts(con),
+        }
+    finally:
+        con.close()
+
+
+def test_run_accounts_for_every_post_and_ledgers_it(published_run):
+    data_dir, summary = published_run
+    filtered = sum(summary.filtered.values())
+    assert summary.read == summary.valid + summary.dead_lettered + summary.duplicates + filtered
+    assert (
+        summary.dead_lettered > 0
+        and summary.duplicates > 0
+        and summary.filtered.get("repost", 0) > 0
+    )
+    assert summary.days > 0 and summary.series > 0
+    con = warehouse.open_published(data_dir)
+    try:
+        ledger = queries.runs(con).row(0, named=True)
+    finally:
+        con.close()
+    assert (
+        ledger["read"],
+        ledger["valid"],
+        ledger["dead_lettered"],
+        ledger["duplicates"],
+        ledger["filtered"],
+    ) == (
+        summary.read,
+        summary.valid,
+        summary.dead_lettered,
+        summary.duplicates,
+        filtered,
+    )
+
+
+def test_exports_are_written_with_a_data_dictionary(published_run):
+    data_dir, _ = published_run
+    names = {p.name for p in (data_dir / "exports").iterdir()}
+    assert {
+        "timelines.csv",
+        "forecasts.csv",
+        "alerts.csv",
+        "timelines.parquet",
+        "data_dictionary.md",
+    } <= names
+    alerts = pl.read_csv(data_dir / "exports" / "alerts.csv")
+    assert alerts.columns == [
+        "unique_id",
+        "marker",
+        "region",
+        "lang",
+        "start",
+        "end",
+        "peak",
+        "peak_value",
+        "threshold",
+        "method",
+        "severity",
+        "reason",
+        "run_id",
+    ]
+
+
+def test_no_raw_text_or_author_id_anywhere_under_the_data_dir(published_run, small_corpus):
+    data_dir, _ = published_run
+    texts, authors = set(), set()
+    for line in (small_corpus / "posts.jsonl").read_bytes().splitlines():
+        try:
+            post = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(post, dict):
+            if isinstance(post.get("text"), str) and len(post["text"]) > 40:
+                texts.add(post["text"][:40].encode())
+            if isinstance(post.get("author_id"), str):
+                authors.add(post["author_id"].encode())
+    assert texts and authors
+    authors = {a for a in authors if len(a) >= 6}
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            blob = path.read_bytes()
+            assert not any(t in blob for t in texts), f"raw text in {path}"
+            assert not any(a in blob for a in authors), f"raw author id in {path}"
+
+
+def test_rerun_leaves_byte_identical_exports(published_run, small_corpus):
+    data_dir, first = published_run
+    before = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
+    result = _invoke(
+        [
+            "run",
+            str(small_corpus / "posts.jsonl"),
+            "--data-dir",
+            str(data_dir),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--json",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert set(summary) >= {
+        "read",
+        "valid",
+        "dead_lettered",
+        "duplicates",
+        "filtered",
+        "days",
+        "series",
+        "alerts",
+    }
+    assert summary["run_id"] == first.run_id
+    after = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
+    assert after == before
+
+
+def test_a_second_file_over_loaded_days_equals_loading_both_at_once(small_corpus, tmp_path):
+    lines = (small_corpus / "posts.jsonl").read_bytes().splitlines(keepends=True)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(b"".join(lines[0::2]))  # interleaved: both files cover every day
+    second.write_bytes(b"".join(lines[1::2]))
+    one_by_one, at_once = tmp_path / "one", tmp_path / "once"
+    for path in (first, second):
+        daily_run([str(path)], settings=load_settings(one_by_one), as_of=AS_OF, beam_args=[])
+    daily_run([str(first), str(second)], settings=load_settings(at_once), as_of=AS_OF, beam_args=[])
+    a, b = _snapshot(one_by_one), _snapshot(at_once)
+    for name in a:
+        assert a[name].equals(b[name]), name
+
+
+def test_a_second_run_while_one_holds_the_lock_fails_naming_the_holder(small_corpus, tmp_path):
+    with warehouse.RunLock(tmp_path, command="moodcast run (the other one)"):
+        result = CliRunner().invoke(
+            main, ["run", str(small_corpus / "posts.jsonl"), "--data-dir", str(tmp_path)], obj={}
+        )
+    assert result.exit_code == 1
+    assert "the other one" in result.output
+
+
+def test_unknown_options_before_the_separator_are_errors(small_corpus):
+    result = CliRunner().invoke(
+        main, ["run", str(small_corpus / "posts.jsonl"), "--runner=DataflowRunner"], obj={}
+    )
+    assert result.exit_code == 2 and "No such option" in result.output
+
+
+def test_missing_inputs_give_a_clear_error(tmp_path):
+    result = CliRunner().invoke(
+        main, ["run", str(tmp_path / "nothing*.jsonl"), "--data-dir", str(tmp_path)], obj={}
+    )
+    assert result.exit_code == 1 and "no input file matches" in result.output

@@ -1,0 +1,136 @@
+import polars as pl
+import pytest
+
+from tests.warehouse.conftest import D1, D2, cell
+from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
+from warehouse.exports import export
+from warehouse.load import load_daily, replace_alerts, replace_forecasts
+
+SMALL_POSTS, SMALL_MARKED, BIG_AUTHORS = 9371, 4243, 7919
+
+
+@pytest.fixture
+def warehouse(con, make_daily):
+    """A warehouse with publishable cells, two small cells, one forecast and one alert."""
+    load_daily(
+        con,
+        make_daily(
+            cell(D1),
+            cell(D2, n_marked=31, n_marked_authors=29),
+            cell(
+                D1,
+                region="north",
+                n_posts=SMALL_POSTS,
+                n_scored=SMALL_POSTS,
+                n_marked=SMALL_MARKED,
+                n_authors=8,
+                n_marked_authors=3,
+            ),
+            cell(
+                D1,
+                region="south",
+                n_posts=SMALL_POSTS + 1,
+                n_scored=SMALL_POSTS + 1,
+                n_marked=SMALL_MARKED + 1,
+                n_authors=BIG_AUTHORS,
+                n_marked_authors=5,
+            ),
+        ),
+        days=[D1, D2],
+    )
+    replace_forecasts(
+        con,
+        pl.DataFrame(
+            [
+                {
+                    "unique_id": "sadness|all|en",
+                    "ds": D2,
+                    "model": "AutoETS",
+                    "mean": 1 / 3,
+                    "lo_80": 0.25,
+                    "hi_80": 0.4,
+                    "lo_95": 0.2,
+                    "hi_95": 0.45,
+                    "run_id": "r1",
+                }
+            ]
+        ),
+    )
+    replace_alerts(
+        con,
+        pl.DataFrame(
+            [
+                {
+                    "unique_id": "sadness|all|en",
+                    "marker": "sadness",
+                    "region": "all",
+                    "lang": "en",
+                    "start": D1,
+                    "end": D2,
+                    "peak": D2,
+                    "peak_value": 0.2,
+                    "threshold": 0.15,
+                    "method": "level",
+                    "severity": "medium",
+                    "reason": "Sadness is above its usual level.",
+                    "run_id": "r1",
+                }
+            ]
+        ),
+    )
+    return con
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_exporting_twice_gives_byte_identical_files(warehouse, tmp_path, fmt):
+    first = export(warehouse, tmp_path / "a", fmt=fmt, k=11, tz="Europe/Madrid")
+    again = export(warehouse, tmp_path / "a", fmt=fmt, k=11, tz="Europe/Madrid")
+    other = export(warehouse, tmp_path / "b", fmt=fmt, k=11, tz="Europe/Madrid")
+    assert [p.name for p in first] == [
+        f"timelines.{fmt}",
+        f"forecasts.{fmt}",
+        f"alerts.{fmt}",
+        "data_dictionary.md",
+    ]
+    assert first == again
+    for a, b in zip(first, other, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(p.name for p in first)
+
+
+def test_suppressed_values_never_appear_in_a_csv_export(warehouse, tmp_path):
+    paths = export(warehouse, tmp_path, fmt="csv", k=11, tz="UTC")
+    text = "".join(path.read_text() for path in paths[:3])
+    for secret in (SMALL_POSTS, SMALL_POSTS + 1, SMALL_MARKED, SMALL_MARKED + 1, BIG_AUTHORS):
+        assert str(secret) not in text
+    timelines = pl.read_csv(paths[0])
+    assert timelines.filter(pl.col("suppressed"))["region"].sort().to_list() == ["north", "south"]
+    assert "0.333333," in (tmp_path / "forecasts.csv").read_text()
+
+
+def test_suppressed_values_never_appear_in_a_parquet_export(warehouse, tmp_path):
+    timelines = pl.read_parquet(export(warehouse, tmp_path, fmt="parquet", k=11, tz="UTC")[0])
+    hidden = timelines.filter(pl.col("suppressed"))
+    assert hidden.height == 2
+    numbers = hidden.drop(
+        "day", "region", "lang", "marker", "marker_version", "run_id", "suppressed"
+    )
+    assert numbers.drop("sample_rate").null_count().row(0) == (2,) * (numbers.width - 1)
+
+
+def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):
+    paths = export(warehouse, tmp_path, fmt="csv", k=13, tz="America/Bogota")
+    dictionary = paths[3].read_text()
+    assert pl.read_csv(paths[1]).columns == list(FORECAST_SCHEMA)
+    assert pl.read_csv(paths[2]).columns == list(ALERT_SCHEMA)
+    for path in paths[:3]:
+        assert f"## {path.name}" in dictionary
+        for column in pl.read_csv(path).columns:
+            assert f"| `{column}` |" in dictionary, (path.name, column)
+    for fact in ("America/Bogota", "k = 13", "95% Wilson", "80%", "0 to 1", "6 decimal places"):
+        assert fact in dictionary
+
+
+def test_an_unknown_format_is_refused(warehouse, tmp_path):
+    with pytest.raises(ValueError, match="csv"):
+        export(warehouse, tmp_path, fmt="xlsx", k=11, tz="UTC")

@@ -1,0 +1,204 @@
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from tests.warehouse.conftest import D1, D2, D3, cell, run_record, table
+from transforms.contracts import ContractError
+from warehouse.errors import LoadError
+from warehouse.load import (
+    RunRecord,
+    inputs_covering,
+    ledgered_sha256s,
+    load_daily,
+    record_counts,
+    record_dead_letters,
+    record_input_days,
+    record_inputs,
+    record_run,
+    replace_alerts,
+    replace_forecasts,
+)
+from warehouse.store import open_published, writing
+
+
+def test_loading_the_same_landing_file_twice_leaves_identical_tables(tmp_path, make_daily):
+    landing = tmp_path / "landing.parquet"
+    make_daily(cell(D1), cell(D1, region="north"), cell(D2)).write_parquet(landing)
+    coverage = pl.DataFrame({"sha256": ["a"], "path": ["in.jsonl"], "day": [D1], "n_records": [7]})
+    snapshots = []
+    for _ in range(2):
+        with writing(tmp_path / "data") as con:
+            load_daily(con, landing, days=[D1, D2])
+            record_input_days(con, coverage)
+        reader = open_published(tmp_path / "data")
+        snapshots.append({name: table(reader, name) for name in ("daily_aggregates", "input_days")})
+    for name, first in snapshots[0].items():
+        assert first.equals(snapshots[1][name]), name
+    assert snapshots[0]["daily_aggregates"].height == 3
+
+
+def test_loading_days_replaces_every_row_of_those_days_only(con, make_daily):
+    load_daily(con, make_daily(cell(D1), cell(D2), cell(D2, region="north")), days=[D1, D2])
+    result = load_daily(con, make_daily(cell(D2, marker="worry", n_marked=7)), days=[D2])
+    assert (result.days, result.deleted, result.inserted) == (1, 2, 1)
+    rows = table(con, "daily_aggregates")
+    assert rows.select("day", "marker", "n_marked").rows() == [
+        (D1, "sadness", 60),
+        (D2, "worry", 7),
+    ]
+
+
+def test_a_day_loaded_with_no_rows_is_emptied(con, make_daily):
+    load_daily(con, make_daily(cell(D1), cell(D2)), days=[D1, D2])
+    load_daily(con, make_daily(), days=[D2])
+    assert table(con, "daily_aggregates")["day"].to_list() == [D1]
+
+
+def test_rows_outside_the_replaced_days_are_refused(con, make_daily):
+    load_daily(con, make_daily(cell(D1)), days=[D1])
+    with pytest.raises(LoadError, match="2025-03-03"):
+        load_daily(con, make_daily(cell(D1), cell(D3)), days=[D1])
+    assert table(con, "daily_aggregates").height == 1
+
+
+def test_repeated_keys_are_refused(con, make_daily):
+    with pytest.raises(LoadError, match="repeat a key"):
+        load_daily(con, make_daily(cell(D1), cell(D1)), days=[D1])
+
+
+def test_inconsistent_counts_are_refused_and_the_day_is_kept(con, make_daily):
+    load_daily(con, make_daily(cell(D1)), days=[D1])
+    with pytest.raises(LoadError, match="constraint"):
+        load_daily(con, make_daily(cell(D1, n_marked=999)), days=[D1])
+    assert table(con, "daily_aggregates")["n_marked"].to_list() == [60]
+
+
+def test_a_frame_missing_a_column_is_a_contract_error(con, make_daily):
+    with pytest.raises(ContractError, match="n_posts"):
+        load_daily(con, make_daily(cell(D1)).drop("n_posts"), days=[D1])
+
+
+def test_a_missing_landing_file_says_to_rerun_ingest(con, tmp_path):
+    with pytest.raises(LoadError, match="rerun the ingest"):
+        load_daily(con, tmp_path / "nope.parquet", days=[D1])
+
+
+def test_runs_are_keyed_on_run_id_and_start(con):
+    record_run(con, run_record("r1", hour=1, status="running"))
+    record_run(con, run_record("r1", hour=1))
+    record_run(con, run_record("r1", hour=2))
+    rows = table(con, "runs")
+    assert rows.select("run_id", "status").rows() == [("r1", "ok")] * 2
+    assert json.loads(rows["marker_versions"][0]) == {"sadness": "v1"}
+
+
+def test_marker_versions_may_be_given_as_json_text(con):
+    record_run(con, replace(run_record("r1"), marker_versions='{"worry": "w", "sadness": "v"}'))
+    assert table(con, "runs")["marker_versions"].to_list() == ['{"sadness": "v", "worry": "w"}']
+    with pytest.raises(ValueError, match="marker_versions"):
+        replace(run_record("r1"), marker_versions="[1]")
+
+
+def test_run_records_need_aware_times_and_a_known_status():
+    with pytest.raises(ValueError, match="time-zone aware"):
+        RunRecord(
+            run_id="r",
+            started_at=datetime(2025, 1, 1),
+            as_of=D1,
+            tz="UTC",
+            package_version="0",
+            status="ok",
+        )
+    with pytest.raises(ValueError, match="status"):
+        RunRecord(
+            run_id="r",
+            started_at=datetime(2025, 1, 1, tzinfo=UTC),
+            as_of=D1,
+            tz="UTC",
+            package_version="0",
+            status="done",
+        )
+
+
+def test_input_coverage_is_upserted_and_finds_every_input_of_a_day(con):
+    coverage = pl.DataFrame(
+        {
+            "sha256": ["a", "a", "b", "c"],
+            "path": ["in/a.jsonl", "in/a.jsonl", "in/b.jsonl", "in/c.jsonl"],
+            "day": [D1, D2, D2, D3],
+            "n_records": [5, 6, 7, 8],
+        }
+    )
+    record_input_days(con, coverage)
+    record_input_days(con, coverage)
+    record_input_days(con, coverage.filter(pl.col("sha256") == "a").with_columns(path=pl.lit("z")))
+    assert table(con, "input_days").height == 4
+    assert inputs_covering(con, [D2]).rows() == [("in/b.jsonl", "b"), ("z", "a")]
+    assert inputs_covering(con, []).height == 0
+
+
+def test_one_content_at_two_paths_is_covered_once_and_must_agree(con):
+    coverage = pl.DataFrame(
+        {"sha256": ["a", "a"], "path": ["y.jsonl", "x.jsonl"], "day": [D1, D1], "n_records": [5, 5]}
+    )
+    assert record_input_days(con, coverage) == 1
+    assert table(con, "input_days").rows() == [("a", "x.jsonl", D1, 5)]
+    with pytest.raises(LoadError, match="different record counts"):
+        record_input_days(con, coverage.with_columns(n_records=pl.Series([5, 6])))
+
+
+def test_ledgered_inputs_are_those_of_ok_runs(con):
+    inputs = pl.DataFrame({"path": ["in/a.jsonl"], "sha256": ["a"], "bytes": [10]})
+    record_inputs(con, "r1", inputs)
+    record_inputs(con, "r2", [("in/a.jsonl", "b", 10)])
+    record_run(con, run_record("r1"))
+    record_run(con, run_record("r2", status="failed"))
+    assert ledgered_sha256s(con) == {"a"}
+    record_inputs(con, "r1", inputs)
+    assert table(con, "run_inputs").rows() == [
+        ("r1", "in/a.jsonl", "a", 10),
+        ("r2", "in/a.jsonl", "b", 10),
+    ]
+
+
+def test_counts_and_dead_letters_replace_the_rows_of_their_run(con):
+    counts = pl.DataFrame(
+        {"category": ["dead_letter", "filtered"], "reason": ["bad json", "repost"], "n": [2, 3]}
+    )
+    record_counts(con, "r1", counts)
+    record_counts(con, "r1", counts.head(1))
+    record_counts(con, "r2", counts)
+    assert table(con, "run_counts").height == 3
+    letters = pl.DataFrame(
+        {"source": ["in/a.jsonl"], "line": [3], "reason": ["bad json"], "record_sha256": ["f0"]}
+    )
+    record_dead_letters(con, letters, run_id="r1")
+    record_dead_letters(con, letters, run_id="r1")
+    assert table(con, "dead_letters").rows() == [("in/a.jsonl", 3, "bad json", "f0", "r1")]
+
+
+def _forecast(model: str) -> dict[str, object]:
+    return {"unique_id": "sadness|all|en", "ds": D3, "model": model, "mean": 0.1, "lo_80": 0.08,
+            "hi_80": 0.12, "lo_95": 0.07, "hi_95": 0.13, "run_id": "r1"}  # fmt: skip
+
+
+def _alert(severity: str = "high") -> dict[str, object]:
+    return {"unique_id": "sadness|all|en", "marker": "sadness", "region": "all", "lang": "en",
+            "start": D1, "end": D3, "peak": D2, "peak_value": 0.2, "threshold": 0.15,
+            "method": "level", "severity": severity,
+            "reason": "Sadness is higher than usual.", "run_id": "r1"}  # fmt: skip
+
+
+def test_forecasts_and_alerts_are_replaced_whole(con):
+    replace_forecasts(con, pl.DataFrame([_forecast("AutoETS"), _forecast("Naive")]))
+    replace_forecasts(con, pl.DataFrame([_forecast("AutoETS")]))
+    assert table(con, "forecasts")["model"].to_list() == ["AutoETS"]
+    replace_alerts(con, pl.DataFrame([_alert(), _alert("low")]))
+    replace_alerts(con, pl.DataFrame([_alert()]))
+    assert table(con, "alerts")["severity"].to_list() == ["high"]
+    with pytest.raises(LoadError, match="severities"):
+        replace_alerts(con, pl.DataFrame([_alert("urgent")]))
+    assert table(con, "alerts").height == 1

@@ -1,0 +1,127 @@
+import threading
+
+import polars as pl
+import pytest
+
+from tests.warehouse.conftest import D1, D2, D3, cell, publish, run_record
+from transforms.contracts import ALERT_SCHEMA, DAILY_SCHEMA, FORECAST_SCHEMA
+from warehouse import queries
+from warehouse.load import (
+    load_daily,
+    record_counts,
+    record_dead_letters,
+    record_run,
+    replace_alerts,
+    replace_forecasts,
+)
+from warehouse.store import open_published
+
+
+def test_daily_suppresses_small_cells_and_adds_wilson_bands(con, make_daily):
+    load_daily(
+        con,
+        make_daily(
+            cell(D1),
+            cell(D1, region="north", n_authors=8, n_marked_authors=0, n_marked=0),
+            cell(D1, region="south", n_marked_authors=4, n_marked=5),
+            cell(D1, region="east", n_marked_authors=0, n_marked=0),
+        ),
+        days=[D1],
+    )
+    rows = queries.daily(con)
+    assert rows.columns == list(queries.PUBLISHED_DAILY_COLUMNS)
+    flags = dict(zip(rows["region"], rows["suppressed"], strict=True))
+    assert flags == {"all": False, "east": False, "north": True, "south": True}
+    hidden = rows.filter(pl.col("suppressed"))
+    for column in ("n_posts", "n_marked", "n_authors", "n_marked_authors", "prevalence"):
+        assert hidden[column].null_count() == hidden.height, column
+    shown = rows.filter(region="all").row(0, named=True)
+    assert shown["prevalence"] == pytest.approx(45 / 300)
+    assert shown["prevalence_lo"] < shown["prevalence"] < shown["prevalence_hi"]
+    assert shown["post_prevalence"] == pytest.approx(60 / 400)
+    assert queries.daily(con, k=4).filter(region="south")["suppressed"].to_list() == [False]
+
+
+def test_daily_filters_by_series_and_day_range(con, make_daily):
+    load_daily(
+        con,
+        make_daily(cell(D1), cell(D2), cell(D3), cell(D2, lang="es"), cell(D2, marker="worry")),
+        days=[D1, D2, D3],
+    )
+    picked = queries.daily(con, marker="sadness", lang="en", start=D2, end=D3)
+    assert picked["day"].to_list() == [D2, D3]
+    assert queries.series_options(con).rows() == [
+        ("sadness", "all", "en"),
+        ("sadness", "all", "es"),
+        ("worry", "all", "en"),
+    ]
+
+
+def test_current_daily_keeps_the_version_of_the_latest_run(con, make_daily):
+    load_daily(con, make_daily(cell(D1, marker_version="old", run_id="r1")), days=[D1])
+    load_daily(
+        con,
+        make_daily(
+            cell(D2, marker_version="new", run_id="r2"),
+            cell(D2, marker="worry", marker_version="w", run_id="r2"),
+        ),
+        days=[D2],
+    )
+    record_run(con, run_record("r1", hour=1))
+    record_run(con, run_record("r2", hour=2))
+    current = queries.current_daily(con)
+    assert current.schema == pl.Schema(DAILY_SCHEMA)
+    assert current.select("marker", "marker_version").rows() == [("sadness", "new"), ("worry", "w")]
+    assert queries.daily(con, all_versions=True).height == 3
+    assert queries.current_versions(con).rows() == [("sadness", "new"), ("worry", "w")]
+
+
+def test_forecasts_alerts_runs_and_counts_come_back_in_their_contracts(con):
+    forecast = {"unique_id": "sadness|all|en", "ds": D3, "model": "AutoETS", "mean": 0.1,
+                "lo_80": 0.08, "hi_80": 0.12, "lo_95": 0.07, "hi_95": 0.13, "run_id": "r1"}  # fmt: skip
+    alert = {"unique_id": "sadness|all|en", "marker": "sadness", "region": "all", "lang": "en",
+             "start": D1, "end": D3, "peak": D2, "peak_value": 0.2, "threshold": 0.15,
+             "method": "level", "severity": "high", "reason": "Higher than usual.",
+             "run_id": "r1"}  # fmt: skip
+    replace_forecasts(con, pl.DataFrame([forecast]))
+    replace_alerts(con, pl.DataFrame([alert]))
+    assert queries.forecasts(con).schema == pl.Schema(FORECAST_SCHEMA)
+    assert queries.forecasts(con, "worry|all|en").height == 0
+    assert queries.alerts(con, "sadness|all|en").schema == pl.Schema(ALERT_SCHEMA)
+    assert queries.alerts(con).height == 1
+    record_run(con, run_record("r1", hour=1))
+    record_run(con, run_record("r2", hour=2))
+    assert queries.runs(con)["run_id"].to_list() == ["r2", "r1"]
+    letters = pl.DataFrame(
+        {
+            "source": ["a", "a", "b"],
+            "line": [1, 2, 3],
+            "reason": ["bad json"] * 3,
+            "record_sha256": ["x"] * 3,
+        }
+    )
+    record_dead_letters(con, letters, run_id="r1")
+    assert queries.dead_letter_counts(con).rows() == [
+        ("r1", "a", "bad json", 2),
+        ("r1", "b", "bad json", 1),
+    ]
+    counts = pl.DataFrame({"category": ["filtered"], "reason": ["repost"], "n": [4]})
+    record_counts(con, "r2", counts)
+    assert queries.run_counts(con, "r2").rows() == [("r2", "filtered", "repost", 4)]
+
+
+def test_queries_work_on_a_published_reader_and_its_cursors_in_threads(tmp_path, make_daily):
+    publish(tmp_path, make_daily(cell(D1), cell(D2)))
+    reader = open_published(tmp_path)
+    heights: list[int] = []
+
+    def read() -> None:
+        heights.append(queries.daily(reader.cursor()).height)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert heights == [2, 2, 2, 2]
+    assert queries.runs(reader)["run_id"].to_list() == ["r1"]

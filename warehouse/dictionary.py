@@ -1,0 +1,140 @@
+"""The data dictionary shipped with every export: what each column means, in which units.
+
+Every exported column must have an entry in COLUMNS; `data_dictionary` raises KeyError for
+one that does not, so a new column cannot ship undocumented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+CSV_DECIMALS = 6
+"""Decimal places of every float in a CSV export (Parquet keeps full double precision)."""
+
+_PREVALENCE = (
+    "Share of the cell's distinct authors whose posts carry the marker "
+    "(`n_marked_authors / n_authors`), a proportion from 0 to 1. The default prevalence: one "
+    "prolific account cannot move it."
+)
+_POST_PREVALENCE = (
+    "Share of scored posts that carry the marker (`n_marked / n_scored`), a proportion from 0 "
+    "to 1; the reference paper's definition."
+)
+
+COLUMNS: dict[str, str] = {
+    "day": "Local calendar day in {tz} (YYYY-MM-DD) that the posts were published on.",
+    "region": "Region of the posts; `all` is the roll-up over every region, `unknown` posts "
+    "that carried none.",
+    "lang": "Language of the posts (ISO 639-1 code); `all` is the roll-up over every language.",
+    "marker": "Emotion or mental-health marker (e.g. `sadness`), one concept across languages.",
+    "marker_version": "Content hash of the marker definition (lexicons, models, thresholds) "
+    "that produced the row; it changes whenever the definition does.",
+    "n_posts": "Posts in the cell, in languages for which the marker has a source; reposts "
+    "excluded. Count.",
+    "n_scored": "Posts the marker was evaluated on (fewer than `n_posts` when a model marker is "
+    "sampled). Count.",
+    "n_marked": "Scored posts that carry the marker. Count.",
+    "n_authors": "Distinct pseudonymous authors of the scored posts. Count.",
+    "n_marked_authors": "Distinct pseudonymous authors of the marked posts. Count.",
+    "sample_rate": "Fraction of posts a sampled model marker was evaluated on, 0 to 1 "
+    "(1 means every post).",
+    "run_id": "Identifier of the moodcast run that produced the row.",
+    "prevalence": _PREVALENCE,
+    "prevalence_lo": "Lower bound of the 95% Wilson score interval of `prevalence`, 0 to 1.",
+    "prevalence_hi": "Upper bound of the 95% Wilson score interval of `prevalence`, 0 to 1.",
+    "post_prevalence": _POST_PREVALENCE,
+    "post_prevalence_lo": "Lower bound of the 95% Wilson score interval of `post_prevalence`, "
+    "0 to 1.",
+    "post_prevalence_hi": "Upper bound of the 95% Wilson score interval of `post_prevalence`, "
+    "0 to 1.",
+    "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
+    "prevalences are then empty.",
+    "unique_id": "Series identifier `marker|region|lang`.",
+    "ds": "Forecast local day in {tz} (YYYY-MM-DD).",
+    "model": "Forecasting model that produced the row (e.g. `AutoETS`).",
+    "mean": "Point forecast of the series' prevalence on `ds`, a proportion from 0 to 1.",
+    "lo_80": "Lower bound of the 80% prediction interval, 0 to 1.",
+    "hi_80": "Upper bound of the 80% prediction interval, 0 to 1.",
+    "lo_95": "Lower bound of the 95% prediction interval, 0 to 1.",
+    "hi_95": "Upper bound of the 95% prediction interval, 0 to 1.",
+    "start": "First local day in {tz} of the high-prevalence period (YYYY-MM-DD).",
+    "end": "Last local day in {tz} of the high-prevalence period (YYYY-MM-DD), inclusive.",
+    "peak": "Local day in {tz} on which the period peaks (YYYY-MM-DD).",
+    "peak_value": "Value of the alert method's statistic at the peak: a prevalence (0 to 1) "
+    "for level rules, the method's own score otherwise (see `method`).",
+    "threshold": "Value `peak_value` had to exceed for the alert, in the same units.",
+    "method": "Alerting method that raised the alert.",
+    "severity": "`low`, `medium` or `high`.",
+    "reason": "One plain sentence explaining the alert; it describes a population statistic, "
+    "never a person, and is not a diagnosis.",
+}
+"""Meaning and units of every exported column; `{tz}` is replaced by the time zone."""
+
+FILES: dict[str, str] = {
+    "timelines": "Daily prevalence of each marker per region and language (current marker "
+    "versions), one row per local day × region × lang × marker, roll-ups included.",
+    "forecasts": "Forecasts of each series' prevalence from the latest run, per model, with "
+    "80% and 95% prediction intervals.",
+    "alerts": "Upcoming or current high-prevalence periods found by the latest run.",
+}
+
+_TYPES = {
+    pl.Date: "date",
+    pl.String: "text",
+    pl.Int64: "integer",
+    pl.Float64: "decimal",
+    pl.Boolean: "true/false",
+}
+
+
+def _type(dtype: pl.DataType) -> str:
+    for known, name in _TYPES.items():
+        if dtype == known:
+            return name
+    return str(dtype)
+
+
+def data_dictionary(files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str) -> str:
+    """Markdown describing each exported file (name → schema) and each of its columns.
+
+    Deterministic: the same files, `ext`, `k` and `tz` always give the same text.
+    """
+    floats = (
+        f"written with {CSV_DECIMALS} decimal places"
+        if ext == "csv"
+        else "stored at full double precision"
+    )
+    empty = "an empty field" if ext == "csv" else "null"
+    lines = [
+        "# moodcast export: data dictionary",
+        "",
+        "## Conventions",
+        "",
+        f"- Days are local calendar days in the time zone `{tz}`, written YYYY-MM-DD.",
+        "- Prevalences, forecasts, bounds, `peak_value` and `threshold` of level rules are "
+        "proportions from 0 to 1 (0.05 means 5%).",
+        "- Prevalence intervals are 95% Wilson score intervals; forecast intervals are 80% "
+        "and 95% prediction intervals.",
+        "- `region = all` and `lang = all` are roll-ups counted from distinct authors at "
+        "ingest; they are not sums of the other rows.",
+        f"- Decimal numbers are {floats}. A missing value is {empty}: not available, or "
+        "suppressed.",
+        "- Rows are sorted by their key columns; no author, post or text appears anywhere.",
+        "",
+        "## Privacy: small-cell suppression",
+        "",
+        f"k = {k}. A timelines row is suppressed when `0 < n_marked_authors < {k}` or "
+        f"`n_authors < {k}`. Posts without an author id count towards neither, so a cell made "
+        "of them is suppressed. In a suppressed row `suppressed` is true and every count and "
+        "prevalence is missing; its keys, `marker_version`, `sample_rate` and `run_id` remain. "
+        "Forecasts and alerts are computed from series in which suppressed days are missing.",
+    ]
+    for stem, schema in files.items():
+        lines += ["", f"## {stem}.{ext}", "", FILES[stem], ""]
+        lines += ["| column | type | meaning |", "| --- | --- | --- |"]
+        for column, dtype in schema.items():
+            meaning = COLUMNS[column].format(tz=tz).replace("|", "\\|")
+            lines.append(f"| `{column}` | {_type(dtype)} | {meaning} |")
+    return "\n".join(lines) + "\n"

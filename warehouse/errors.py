@@ -1,0 +1,39 @@
+"""The warehouse's exceptions: one base class, a subclass per thing the caller can act on.
+
+Messages say what happened and what to do; the CLI and the dashboard show them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warehouse.lock import Holder
+
+
+class WarehouseError(Exception):
+    """Base class of every error the warehouse raises on purpose."""
+
+
+class RunLocked(WarehouseError):
+    """Another process holds the data directory's run lock.
+
+    `holder` describes it (pid, host, command, start time), or is None when the lock file
+    could not be read yet.
+    """
+
+    def __init__(self, message: str, *, holder: Holder | None) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class NoWarehouse(WarehouseError):
+    """No published warehouse file exists in the data directory yet."""
+
+
+class SchemaMismatch(WarehouseError):
+    """The warehouse file was written by another, incompatible version of moodcast."""
+
+
+class LoadError(WarehouseError):
+    """Rows offered to a load break its contract (wrong days, duplicate keys, bad counts)."""

@@ -1,0 +1,177 @@
+"""Read-only queries for the CLI and the dashboard; each returns a polars frame.
+
+They work on the connection of `store.open_published` (or on a run's own connection) and
+never write. Published timelines go through `daily`, which applies small-cell suppression;
+`current_daily` is the raw, internal view that forecasting needs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from transforms.contracts import ALERT_SCHEMA, DAILY_SCHEMA, FORECAST_SCHEMA, conform
+from transforms.prevalence import with_prevalence
+from transforms.privacy import DEFAULT_K, suppress
+from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
+
+PREVALENCE_COLUMNS = (
+    "prevalence",
+    "prevalence_lo",
+    "prevalence_hi",
+    "post_prevalence",
+    "post_prevalence_lo",
+    "post_prevalence_hi",
+)
+"""Added by `transforms.prevalence.with_prevalence`: proportions 0–1, Wilson 95% bounds."""
+
+PUBLISHED_DAILY_COLUMNS = (*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "suppressed")
+"""The columns of `daily`, in order."""
+
+DEAD_LETTER_COUNT_SCHEMA = {
+    "run_id": pl.String,
+    "source": pl.String,
+    "reason": pl.String,
+    "n": pl.Int64,
+}
+
+_CURRENT_VERSIONS = """
+SELECT marker, marker_version FROM (
+    SELECT d.marker, d.marker_version, max(r.started_at) AS last_run, max(d.day) AS last_day
+    FROM daily_aggregates AS d LEFT JOIN runs AS r ON r.run_id = d.run_id
+    GROUP BY d.marker, d.marker_version
+)
+QUALIFY row_number() OVER (
+    PARTITION BY marker ORDER BY last_run DESC NULLS LAST, last_day DESC, marker_version DESC
+) = 1
+"""
+
+_ORDER = "marker, region, lang, day, marker_version"
+
+
+def _where(conditions: dict[str, object]) -> tuple[str, list[object]]:
+    """`conditions` maps an SQL test with one `?` to its value; None values are skipped."""
+    kept = {test: value for test, value in conditions.items() if value is not None}
+    where = " WHERE " + " AND ".join(kept) if kept else ""
+    return where, list(kept.values())
+
+
+def _raw_daily(
+    con: duckdb.DuckDBPyConnection, *, all_versions: bool, filters: dict[str, object]
+) -> pl.DataFrame:
+    where, params = _where(filters)
+    source = (
+        "daily_aggregates"
+        if all_versions
+        else f"(SELECT d.* FROM daily_aggregates AS d JOIN ({_CURRENT_VERSIONS}) "
+        f"USING (marker, marker_version))"
+    )
+    frame = con.sql(f"SELECT * FROM {source}{where} ORDER BY {_ORDER}", params=params).pl()
+    return conform(frame, DAILY_SCHEMA, name="daily_aggregates")
+
+
+def current_versions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Each marker's current `marker_version`: columns `marker`, `marker_version`.
+
+    Current is the version loaded by the most recent run (by `runs.started_at`); versions
+    whose run is not in the ledger rank after those, then by their latest day.
+    """
+    frame = con.sql(f"SELECT * FROM ({_CURRENT_VERSIONS}) ORDER BY marker").pl()
+    return conform(frame, {"marker": pl.String, "marker_version": pl.String}, name="versions")
+
+
+def current_daily(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Raw Daily aggregates of each marker's current version, sorted by series then day.
+
+    Internal: small cells are NOT suppressed here. Pass it to `transforms.series.to_series`
+    (which suppresses) for forecasting; never show it.
+    """
+    return _raw_daily(con, all_versions=False, filters={})
+
+
+def daily(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    marker: str | None = None,
+    region: str | None = None,
+    lang: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    k: int = DEFAULT_K,
+    all_versions: bool = False,
+) -> pl.DataFrame:
+    """Publishable timeline rows: counts, prevalence with Wilson 95% bounds, suppression.
+
+    Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
+    roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
+    unless `all_versions`. A cell with `0 < n_marked_authors < k` or `n_authors < k` has
+    `suppressed` true and every count and prevalence null. Sorted by marker, region, lang,
+    day.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    filters = {
+        "marker = ?": marker,
+        "region = ?": region,
+        "lang = ?": lang,
+        "day >= ?": start,
+        "day <= ?": end,
+    }
+    raw = _raw_daily(con, all_versions=all_versions, filters=filters)
+    return suppress(with_prevalence(raw), k=k).select(PUBLISHED_DAILY_COLUMNS)
+
+
+def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The distinct (`marker`, `region`, `lang`) of current versions, sorted."""
+    frame = con.sql(
+        f"SELECT DISTINCT marker, region, lang FROM daily_aggregates "
+        f"JOIN ({_CURRENT_VERSIONS}) USING (marker, marker_version) "
+        f"ORDER BY marker, region, lang"
+    ).pl()
+    schema = {"marker": pl.String, "region": pl.String, "lang": pl.String}
+    return conform(frame, schema, name="series options")
+
+
+def forecasts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
+    """The latest run's forecasts (Forecast contract), one series or all; by series, model, ds."""
+    where, params = _where({"unique_id = ?": unique_id})
+    frame = con.sql(
+        f"SELECT * FROM forecasts{where} ORDER BY unique_id, model, ds", params=params
+    ).pl()
+    return conform(frame, FORECAST_SCHEMA, name="forecasts")
+
+
+def alerts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
+    """The latest run's alerts (Alert contract), one series or all; newest start first."""
+    where, params = _where({"unique_id = ?": unique_id})
+    frame = con.sql(
+        f'SELECT * FROM alerts{where} ORDER BY "start" DESC, unique_id, method, peak',
+        params=params,
+    ).pl()
+    return conform(frame, ALERT_SCHEMA, name="alerts")
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every execution in the run ledger (RUN_SCHEMA), newest first."""
+    frame = con.sql("SELECT * FROM runs ORDER BY started_at DESC, run_id").pl()
+    return conform(frame, RUN_SCHEMA, name="runs")
+
+
+def run_counts(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pl.DataFrame:
+    """Records set aside per run, category and reason (RUN_COUNT_SCHEMA), one run or all."""
+    where, params = _where({"run_id = ?": run_id})
+    frame = con.sql(
+        f"SELECT * FROM run_counts{where} ORDER BY run_id, category, reason", params=params
+    ).pl()
+    return conform(frame, RUN_COUNT_SCHEMA, name="run_counts")
+
+
+def dead_letter_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Dead letters per run, source file and reason: `run_id`, `source`, `reason`, `n`."""
+    frame = con.sql(
+        "SELECT run_id, source, reason, count(*) AS n FROM dead_letters "
+        "GROUP BY ALL ORDER BY run_id, source, reason"
+    ).pl()
+    return conform(frame, DEAD_LETTER_COUNT_SCHEMA, name="dead letter counts")

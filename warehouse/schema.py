@@ -1,0 +1,237 @@
+"""The warehouse's tables, their columns (as polars schemas) and the idempotent DDL.
+
+The Daily aggregate, Forecast, Alert and Dead-letter columns come from
+`transforms.contracts`; the run ledger's are defined here, once. Every table is created
+from these schemas, so a query's result can be conformed back to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from transforms.contracts import (
+    ALERT_SCHEMA,
+    DAILY_KEYS,
+    DAILY_SCHEMA,
+    DEAD_LETTER_SCHEMA,
+    FORECAST_SCHEMA,
+    SEVERITIES,
+)
+from warehouse.errors import SchemaMismatch
+
+SCHEMA_VERSION = 1
+"""Version of the table layout below; bump it with a migration in `create_schema`."""
+
+UTC_DATETIME = pl.Datetime("us", "UTC")
+
+RUN_STATUSES = ("running", "ok", "failed")
+
+RUN_SCHEMA = {
+    "run_id": pl.String,
+    "started_at": UTC_DATETIME,
+    "finished_at": UTC_DATETIME,
+    "as_of": pl.Date,
+    "tz": pl.String,
+    "package_version": pl.String,
+    "marker_versions": pl.String,
+    "status": pl.String,
+    "read": pl.Int64,
+    "valid": pl.Int64,
+    "dead_lettered": pl.Int64,
+    "duplicates": pl.Int64,
+    "filtered": pl.Int64,
+    "days": pl.Int64,
+    "series": pl.Int64,
+    "alerts": pl.Int64,
+}
+"""One row per execution of a run. `run_id` is deterministic (a rerun repeats it), so the key
+is (`run_id`, `started_at`). `marker_versions` is JSON text: marker name → marker_version.
+`read` … `alerts` are record, day, series and alert counts of that execution."""
+
+RUN_INPUT_SCHEMA = {
+    "run_id": pl.String,
+    "path": pl.String,
+    "sha256": pl.String,
+    "bytes": pl.Int64,
+}
+"""The input files of a run: path as given, SHA-256 of the content (hex), size in bytes."""
+
+INPUT_DAY_SCHEMA = {
+    "sha256": pl.String,
+    "path": pl.String,
+    "day": pl.Date,
+    "n_records": pl.Int64,
+}
+"""Which local days a ledgered input covers, and how many valid records it has on each."""
+
+RUN_COUNT_SCHEMA = {
+    "run_id": pl.String,
+    "category": pl.String,
+    "reason": pl.String,
+    "n": pl.Int64,
+}
+"""Records a run set aside, by `category` (e.g. `dead_letter`, `filtered`, `duplicate`) and
+`reason`."""
+
+DEAD_LETTER_TABLE_SCHEMA = {**DEAD_LETTER_SCHEMA, "run_id": pl.String}
+"""A Dead letter contract row and the run that produced it."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: its columns, primary key, NOT NULL columns and CHECK constraints (SQL)."""
+
+    name: str
+    columns: dict[str, pl.DataType]
+    key: tuple[str, ...] = ()
+    not_null: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+
+    def ddl(self) -> str:
+        """`CREATE TABLE IF NOT EXISTS` for this table."""
+        lines = []
+        for column, dtype in self.columns.items():
+            null = " NOT NULL" if column in self.not_null or column in self.key else ""
+            lines.append(f"{quote(column)} {sql_type(dtype)}{null}")
+        if self.key:
+            lines.append(f"PRIMARY KEY ({', '.join(quote(c) for c in self.key)})")
+        lines.extend(f"CHECK ({check})" for check in self.checks)
+        body = ",\n    ".join(lines)
+        return f"CREATE TABLE IF NOT EXISTS {quote(self.name)} (\n    {body}\n)"
+
+
+def quote(identifier: str) -> str:
+    """An SQL identifier in double quotes (`end`, `read` and friends are keywords)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def sql_type(dtype: pl.DataType) -> str:
+    """The DuckDB type of a polars type used in a contract."""
+    if dtype == pl.String:
+        return "VARCHAR"
+    if dtype == pl.Date:
+        return "DATE"
+    if dtype == pl.Int64:
+        return "BIGINT"
+    if dtype == pl.Float64:
+        return "DOUBLE"
+    if dtype == pl.Boolean:
+        return "BOOLEAN"
+    if dtype == UTC_DATETIME:
+        return "TIMESTAMPTZ"
+    raise TypeError(f"no DuckDB type for {dtype}; add it to warehouse.schema.sql_type")
+
+
+_COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors")
+_SEVERITY_LIST = ", ".join(f"'{s}'" for s in SEVERITIES)
+_STATUS_LIST = ", ".join(f"'{s}'" for s in RUN_STATUSES)
+
+TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (
+        Table(
+            "daily_aggregates",
+            DAILY_SCHEMA,
+            key=DAILY_KEYS,
+            not_null=tuple(DAILY_SCHEMA),
+            checks=(
+                *(f"{c} >= 0" for c in _COUNTS),
+                "n_marked <= n_scored",
+                "n_scored <= n_posts",
+                "n_marked_authors <= n_authors",
+                "sample_rate >= 0 AND sample_rate <= 1",
+            ),
+        ),
+        Table(
+            "runs",
+            RUN_SCHEMA,
+            key=("run_id", "started_at"),
+            not_null=tuple(c for c in RUN_SCHEMA if c != "finished_at"),
+            checks=(f"status IN ({_STATUS_LIST})",),
+        ),
+        Table("run_inputs", RUN_INPUT_SCHEMA, key=("run_id", "path"), not_null=("sha256", "bytes")),
+        Table(
+            "input_days", INPUT_DAY_SCHEMA, key=("sha256", "day"), not_null=("path", "n_records")
+        ),
+        Table(
+            "run_counts", RUN_COUNT_SCHEMA, key=("run_id", "category", "reason"), not_null=("n",)
+        ),
+        Table(
+            "dead_letters",
+            DEAD_LETTER_TABLE_SCHEMA,
+            not_null=("source", "reason", "record_sha256", "run_id"),
+        ),
+        Table(
+            "forecasts",
+            FORECAST_SCHEMA,
+            key=("unique_id", "ds", "model"),
+            not_null=("run_id",),
+        ),
+        Table(
+            "alerts",
+            ALERT_SCHEMA,
+            not_null=tuple(c for c in ALERT_SCHEMA if c not in ("peak_value", "threshold")),
+            checks=(f"severity IN ({_SEVERITY_LIST})", '"start" <= peak', 'peak <= "end"'),
+        ),
+    )
+}
+"""Every data table, by name."""
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, *, catalog: str | None = None) -> int | None:
+    """The layout version recorded in a warehouse, or None when it has no `schema_version`."""
+    where = f"database_name = '{catalog}'" if catalog else "database_name = current_database()"
+    found = con.execute(
+        f"SELECT count(*) FROM duckdb_tables() WHERE {where} AND table_name = 'schema_version'"
+    ).fetchall()
+    if not found or found[0][0] == 0:
+        return None
+    prefix = f"{quote(catalog)}.main." if catalog else ""
+    rows = con.execute(f"SELECT max(version) FROM {prefix}schema_version").fetchall()
+    return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+
+def check_version(version: int | None, *, where: str) -> None:
+    """Raise SchemaMismatch unless `version` is this code's SCHEMA_VERSION."""
+    if version == SCHEMA_VERSION:
+        return
+    if version is None:
+        raise SchemaMismatch(
+            f"{where} is not a moodcast warehouse (it has no schema_version table). "
+            f"Point the data directory elsewhere, or move that file away and run again."
+        )
+    if version > SCHEMA_VERSION:
+        raise SchemaMismatch(
+            f"{where} has warehouse schema version {version}, newer than this moodcast "
+            f"understands ({SCHEMA_VERSION}). Upgrade moodcast."
+        )
+    raise SchemaMismatch(
+        f"{where} has warehouse schema version {version}, older than {SCHEMA_VERSION}. "
+        f"Run `moodcast run` to upgrade it."
+    )
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> int:
+    """Create every table that does not exist yet and record SCHEMA_VERSION; return it.
+
+    Idempotent: on a warehouse already at SCHEMA_VERSION it changes nothing. Raises
+    SchemaMismatch on a warehouse from a newer moodcast.
+    """
+    found = schema_version(con)
+    if found is not None and found > SCHEMA_VERSION:
+        check_version(found, where="This warehouse")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    for table in TABLES.values():
+        con.execute(table.ddl())
+    con.execute(
+        "INSERT INTO schema_version SELECT ?, now() "
+        "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",
+        [SCHEMA_VERSION, SCHEMA_VERSION],
+    )
+    return SCHEMA_VERSION

@@ -1,0 +1,155 @@
+"""The published warehouse file, its atomic replacement, and read-only access to it.
+
+A run never writes the file readers use. `writing` copies `moodcast.duckdb` to
+`moodcast.duckdb.next`, lets the run change the copy, and on success swaps it in with
+`os.replace`; a failed run leaves the published file untouched. Readers open the published
+file read-only and keep the version they opened until they reopen, so they never block a
+run and never see half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from warehouse.errors import NoWarehouse, WarehouseError
+from warehouse.lock import RunLock, lock_path
+from warehouse.schema import check_version, create_schema, quote, schema_version
+
+PUBLISHED_NAME = "moodcast.duckdb"
+NEXT_SUFFIX = ".next"
+READ_CATALOG = "published"
+
+Version = tuple[int, int, int]
+
+
+def published_path(data_dir: Path | str) -> Path:
+    """The published warehouse file of a data directory."""
+    return Path(data_dir) / PUBLISHED_NAME
+
+
+def published_version(data_dir: Path | str) -> Version | None:
+    """A cheap fingerprint of the published file, `(inode, mtime_ns, size)`; None if absent.
+
+    It changes whenever a run publishes, so a reader compares it to the one it opened and
+    reopens on a difference.
+    """
+    try:
+        stat = os.stat(published_path(data_dir))
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _discard(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+
+
+def _fsync(path: Path, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def writing(
+    data_dir: Path | str, *, lock: RunLock | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the next version of the warehouse, published on success.
+
+    Takes the data directory's RunLock (raising RunLocked if another run has it) unless
+    `lock`, already held by the caller, is given; a given lock is left held. Copies the
+    published file to `moodcast.duckdb.next` (or starts an empty one), discarding any
+    leftover of a crashed run, and brings its schema up to date. On a clean exit the copy
+    is checkpointed, closed, fsynced and atomically renamed onto the published file. On an
+    exception it is deleted and the published file stays as it was. The connection is
+    closed either way; its session time zone is UTC.
+    """
+    data_dir = Path(data_dir)
+    if lock is not None and (not lock.held or lock.path != lock_path(data_dir)):
+        raise WarehouseError(
+            f"writing(lock=…) needs the acquired RunLock of {data_dir}; acquire it first"
+        )
+    own_lock = RunLock(data_dir).acquire() if lock is None else None
+    try:
+        published = published_path(data_dir)
+        next_path = published.with_name(published.name + NEXT_SUFFIX)
+        _discard(next_path)
+        if published.exists():
+            shutil.copyfile(published, next_path)
+        con = duckdb.connect(str(next_path))
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            create_schema(con)
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            _discard(next_path)
+            raise
+        if next_path.with_name(next_path.name + ".wal").exists():
+            _discard(next_path)
+            raise WarehouseError(
+                f"{next_path} still had a write-ahead log after CHECKPOINT, so it was not "
+                f"published; the published warehouse is unchanged. Run again."
+            )
+        _fsync(next_path)
+        os.replace(next_path, published)
+        _fsync(data_dir, directory=True)
+    finally:
+        if own_lock is not None:
+            own_lock.release()
+
+
+def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published warehouse, as it is at this moment.
+
+    The file is attached read-only to a private in-memory database and every table is
+    exposed as a view of the same name, so the connection and its `cursor()`s (one per
+    thread) all see the tables unqualified. It keeps reading the version it opened even
+    after a run publishes a new one; compare `published_version` and reopen to see it.
+    Session time zone is UTC. Raises NoWarehouse when nothing is published yet and
+    SchemaMismatch when the file is from an incompatible moodcast.
+    """
+    path = published_path(data_dir)
+    if not path.exists():
+        raise NoWarehouse(
+            f"No warehouse in {Path(data_dir)}: {path.name} does not exist yet. Run "
+            f"`moodcast run` first, or point the data directory at an existing one."
+        )
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
+        literal = "'" + str(path).replace("'", "''") + "'"
+        try:
+            con.execute(f"ATTACH {literal} AS {READ_CATALOG} (READ_ONLY)")
+        except duckdb.IOException as exc:
+            raise NoWarehouse(
+                f"Could not open {path} read-only ({exc}). Run `moodcast run` to publish "
+                f"a warehouse, then reopen."
+            ) from exc
+        check_version(schema_version(con, catalog=READ_CATALOG), where=str(path))
+        tables = con.sql(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1",
+            params=[READ_CATALOG],
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(
+                f"CREATE VIEW main.{quote(table)} AS "
+                f"SELECT * FROM {READ_CATALOG}.main.{quote(table)}"
+            )
+    except BaseException:
+        con.close()
+        raise
+    return con
