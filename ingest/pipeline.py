@@ -19,6 +19,7 @@ from pathlib import Path
 import apache_beam as beam
 import polars as pl
 import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
@@ -188,8 +189,8 @@ def pipeline_options(beam_args: Sequence[str]) -> PipelineOptions:
     return options
 
 
-def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> Path:
-    """Run the ingest job to completion and return its landing directory."""
+def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
+    """Run the ingest job to completion and return its landing location (`job.landing_dir`)."""
     options = pipeline_options(beam_args)
     log.info(
         "ingest: %d input pattern(s) on %s",
@@ -198,7 +199,7 @@ def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> Path:
     )
     with beam.Pipeline(options=options) as pipeline:
         build(pipeline, job)
-    return Path(job.landing_dir)
+    return job.landing_dir
 
 
 LOCAL_RUNNERS = {
@@ -214,3 +215,38 @@ def is_remote(beam_args: Sequence[str]) -> bool:
     """Whether the Beam flags name a runner whose workers run elsewhere (Dataflow, Flink, Spark)."""
     runner = pipeline_options(beam_args).view_as(StandardOptions).runner or DEFAULT_RUNNER
     return str(runner).rsplit(".", 1)[-1].lower() not in LOCAL_RUNNERS
+
+
+LANDING_FILES = ("daily.parquet", "dead_letters.parquet", "counts.parquet", "coverage.parquet")
+
+
+def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) -> str:
+    """Where the job writes its landing files: `local_dir/run_id` on a local runner; on a remote
+    runner, `<--temp_location>/moodcast-landing/<run_id>`, which workers and this host both reach.
+
+    Raises ValueError when a remote runner is named without `--temp_location`.
+    """
+    if not is_remote(beam_args):
+        return str(local_dir / run_id)
+    temp = pipeline_options(beam_args).get_all_options().get("temp_location")
+    if not temp:
+        raise ValueError(
+            "a remote runner needs --temp_location (after --): the job's landing files go there"
+        )
+    return f"{temp.rstrip('/')}/moodcast-landing/{run_id}"
+
+
+def fetch_landing(location: str, local_dir: Path) -> Path:
+    """The landing files as local files: `location` itself when local, else copied into
+    `local_dir` (any filesystem Beam supports)."""
+    if Path(location) == local_dir:
+        return local_dir
+    local_dir.mkdir(parents=True, exist_ok=True)
+    for name in LANDING_FILES:
+        with (
+            FileSystems.open(f"{location}/{name}") as source,
+            (local_dir / name).open("wb") as target,
+        ):
+            while block := source.read(1 << 20):
+                target.write(block)
+    return local_dir

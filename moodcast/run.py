@@ -17,7 +17,7 @@ import polars as pl
 
 import warehouse
 from forecasting import forecast_and_alert
-from ingest.pipeline import IngestJob, is_remote, run_ingest
+from ingest.pipeline import IngestJob, fetch_landing, is_remote, landing_location, run_ingest
 from ingest.sources import InputError, InputFile, match_inputs
 from moodcast.config import Settings, author_key
 from transforms.markers import load_markers, marker_versions
@@ -102,7 +102,9 @@ def daily_run(
             )
             job = IngestJob(
                 inputs=[f.path for f in files],
-                landing_dir=str(settings.landing_dir / run_id),
+                landing_dir=landing_location(
+                    beam_args, local_dir=settings.landing_dir, run_id=run_id
+                ),
                 markers=markers,
                 key=key,
                 run_id=run_id,
@@ -111,7 +113,7 @@ def daily_run(
                 ),
                 source_tz=settings.source_tz,
             )
-            landing = _ingest(job, beam_args)
+            landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
             older = _older_inputs_covering(con, days, read={f.sha256 for f in files})
             if older:
@@ -121,7 +123,7 @@ def daily_run(
                 )
                 files = sorted(files + older, key=lambda f: f.path)
                 job = IngestJob(**{**job.__dict__, "inputs": [f.path for f in files]})
-                landing = _ingest(job, beam_args)
+                landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             summary = _load(con, landing, files=files, days=days, run_id=run_id)
             series = to_series(warehouse.current_daily(con), basis="authors", k=settings.k)
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
@@ -180,12 +182,12 @@ def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = Non
         con.close()
 
 
-def _ingest(job: IngestJob, beam_args: Sequence[str]) -> Path:
+def _ingest(job: IngestJob, beam_args: Sequence[str], *, local_dir: Path) -> Path:
     clock = time.perf_counter()
     log.info("ingest: reading %d file(s) with Beam", len(job.inputs))
-    landing = run_ingest(job, beam_args=beam_args)
+    location = run_ingest(job, beam_args=beam_args)
     log.info("ingest: done in %.1f s", time.perf_counter() - clock)
-    return landing
+    return fetch_landing(location, local_dir)
 
 
 def _older_inputs_covering(con, days: set[date], *, read: set[str]) -> list[InputFile]:

@@ -1,5 +1,6 @@
 import gzip
 from datetime import date
+from pathlib import Path
 
 import apache_beam as beam
 import orjson
@@ -104,7 +105,7 @@ def test_the_job_accounts_for_every_record(tmp_path):
     path = _write_jsonl(
         tmp_path / "in.jsonl", posts, bad_lines=[b'{"id": "x", "text": "\xff"}', b"[]"]
     )
-    landing = run_ingest(_job(tmp_path, [path], as_of=date(2025, 6, 1)))
+    landing = Path(run_ingest(_job(tmp_path, [path], as_of=date(2025, 6, 1))))
     counts = {
         (r["category"], r["reason"]): r["n"]
         for r in pl.read_parquet(landing / "counts.parquet").to_dicts()
@@ -153,3 +154,13 @@ def test_file_formats_by_name():
     assert [
         file_format(n) for n in ["a.jsonl.gz", "b.CSV", "c.parquet", "d.json.zst", "e.ndjson"]
     ] == ["jsonl", "csv", "parquet", "jsonl", "jsonl"]
+
+
+def test_landing_goes_where_remote_workers_and_this_host_both_reach(tmp_path):
+    from ingest.pipeline import landing_location
+
+    assert landing_location([], local_dir=tmp_path, run_id="r") == str(tmp_path / "r")
+    remote = ["--runner=DataflowRunner", "--temp_location=gs://bucket/tmp/"]
+    assert landing_location(remote, local_dir=tmp_path, run_id="r") == "gs://bucket/tmp/moodcast-landing/r"
+    with pytest.raises(ValueError, match="temp_location"):
+        landing_location(["--runner=FlinkRunner"], local_dir=tmp_path, run_id="r")
