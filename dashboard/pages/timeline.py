@@ -40,11 +40,17 @@ observed = data.timeline(published, marker, region, lang, data.k()).with_columns
 )
 forecasts = data.forecasts(published, unique_id)
 models = forecasts.get_column("model").unique().sort().to_list()
-model = st.radio("Forecast model", models, horizontal=True, index=0) if models else None
+if models:
+    model = st.radio("Forecast model", models, horizontal=True, index=0)
+    forecasts = forecasts.filter(pl.col("model") == model)
+else:
+    st.caption(
+        "No forecast for this series: too many of its recent days are suppressed or missing."
+    )
 alerts = data.alerts(published, unique_id)
 
 st.altair_chart(
-    timeline_chart(observed, forecasts.filter(pl.col("model") == model), alerts),
+    timeline_chart(observed, forecasts, alerts),
     use_container_width=True,
 )
 
