@@ -34,9 +34,17 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
         stream=sys.stderr,
+        force=True,
     )
-    for noisy in ("apache_beam", "root", "cmdstanpy", "statsforecast", "py.warnings"):
-        logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
+    logging.getLogger().handlers[0].addFilter(_drop_beam_gcp_notice)
+    quiet = logging.INFO if verbose else logging.WARNING
+    for noisy in ("apache_beam", "statsforecast", "py.warnings", "urllib3", "httpx"):
+        logging.getLogger(noisy).setLevel(quiet)
+
+
+def _drop_beam_gcp_notice(record: logging.LogRecord) -> bool:
+    """Beam warns at import that Google Cloud clients are missing; they are optional here."""
+    return not str(record.msg).startswith("apitools not found")
 
 
 def _iso_date(ctx, param, value: str | None) -> date | None:

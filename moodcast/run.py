@@ -134,6 +134,10 @@ def daily_run(
                 history_days=settings.history_days,
                 n_jobs=settings.forecast_jobs,
             )
+            statuses = dict(outcome.notes.group_by("status").len().iter_rows())
+            log.info(
+                "forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+            )
             warehouse.replace_forecasts(con, outcome.forecasts)
             warehouse.replace_alerts(con, outcome.alerts)
             summary = RunSummary(
