@@ -4,8 +4,8 @@
 # The Beam job (read, parse, tag, aggregate) runs on Dataflow workers; the DuckDB load, forecasts
 # and exports then run here, where `moodcast` runs, against DATA_DIR, which must be a persistent
 # disk that outlives this machine or pod. moodcast waits for the Dataflow job to finish.
-# See the "Known gap" in infra/README.md: the landing location must be reachable by the workers
-# and by this host before a remote run can complete end to end.
+# The job's landing files go under --temp_location (gs://$BUCKET/tmp/moodcast-landing/<run id>)
+# and are copied back here for the load.
 #
 # Placeholders: set them in the environment (or edit the defaults) before use.
 #   PROJECT, REGION, BUCKET  GCP project, Dataflow region, bucket for staging/temp files

@@ -11,14 +11,8 @@ import polars as pl
 import pytest
 
 from moodcast import sample_phrases as phrases
-from moodcast.sample import (
-    MALFORMED_KINDS,
-    MARKERS,
-    REGIONS,
-    generate_sample,
-    plan_waves,
-    read_waves,
-)
+from moodcast.sample import MALFORMED_KINDS, MARKERS, REGIONS, generate_sample
+from moodcast.sample_waves import plan_waves, read_waves
 from transforms.markers import load_markers, tag
 from transforms.text import detect_language, fold
 
