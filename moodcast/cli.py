@@ -188,19 +188,26 @@ def dashboard(port: int, host: str, data_dir: str | None) -> None:
 
 @main.command()
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option(
+    "--sample-dir",
+    default="moodcast-sample",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the sample corpus goes: outside the data directory, since it holds raw text.",
+)
 @click.option("--posts", default=200_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--no-dashboard", is_flag=True, help="Stop after the exports instead of serving the dashboard."
 )
-def demo(data_dir: str | None, posts: int, port: int, no_dashboard: bool) -> None:
+def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashboard: bool) -> None:
     """End to end on the embedded defaults: sample corpus → run → exports → dashboard."""
     from dashboard.serve import serve
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
 
     settings = load_settings(data_dir)
-    corpus = settings.data_dir / "sample"
+    corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
         generate_sample(corpus, posts=posts)

@@ -8,7 +8,7 @@ import logging
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -122,7 +122,7 @@ def daily_run(
                     len(older),
                 )
                 files = sorted(files + older, key=lambda f: f.path)
-                job = IngestJob(**{**job.__dict__, "inputs": [f.path for f in files]})
+                job = replace(job, inputs=[f.path for f in files])
                 landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             summary = _load(con, landing, files=files, days=days, run_id=run_id)
             series = to_series(warehouse.current_daily(con), basis="authors", k=settings.k)
@@ -140,12 +140,10 @@ def daily_run(
             )
             warehouse.replace_forecasts(con, outcome.forecasts)
             warehouse.replace_alerts(con, outcome.alerts)
-            summary = RunSummary(
-                **{
-                    **summary.__dict__,
-                    "series": outcome.forecasts.get_column("unique_id").n_unique(),
-                    "alerts": outcome.alerts.height,
-                }
+            summary = replace(
+                summary,
+                series=outcome.forecasts.get_column("unique_id").n_unique(),
+                alerts=outcome.alerts.height,
             )
             warehouse.record_run(
                 con,
@@ -171,7 +169,7 @@ def daily_run(
         exports = export_published(settings, out_dir=settings.exports_dir)
         shutil.rmtree(settings.landing_dir / run_id, ignore_errors=True)
     log.info("run %s done in %.1f s", run_id, time.perf_counter() - clock)
-    return RunSummary(**{**summary.__dict__, "exports": tuple(exports)})
+    return replace(summary, exports=tuple(exports))
 
 
 def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:

@@ -6,6 +6,16 @@ import polars as pl
 
 Z_95 = 1.959963984540054
 
+PREVALENCE_COLUMNS = (
+    "prevalence",
+    "prevalence_lo",
+    "prevalence_hi",
+    "post_prevalence",
+    "post_prevalence_lo",
+    "post_prevalence_hi",
+)
+"""Added by `with_prevalence`: proportions 0–1, with Wilson 95% bounds."""
+
 
 def wilson(
     successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95

@@ -7,6 +7,8 @@ import hmac
 
 import polars as pl
 
+from transforms.prevalence import PREVALENCE_COLUMNS
+
 DEFAULT_K = 11
 """Smallest publishable count, as US public-health agencies use."""
 
@@ -16,12 +18,7 @@ SUPPRESSED_COLUMNS = (
     "n_marked",
     "n_authors",
     "n_marked_authors",
-    "prevalence",
-    "prevalence_lo",
-    "prevalence_hi",
-    "post_prevalence",
-    "post_prevalence_lo",
-    "post_prevalence_hi",
+    *PREVALENCE_COLUMNS,
 )
 
 

@@ -13,19 +13,9 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import ALERT_SCHEMA, DAILY_SCHEMA, FORECAST_SCHEMA, conform
-from transforms.prevalence import with_prevalence
+from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
 from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
-
-PREVALENCE_COLUMNS = (
-    "prevalence",
-    "prevalence_lo",
-    "prevalence_hi",
-    "post_prevalence",
-    "post_prevalence_lo",
-    "post_prevalence_hi",
-)
-"""Added by `transforms.prevalence.with_prevalence`: proportions 0–1, Wilson 95% bounds."""
 
 PUBLISHED_DAILY_COLUMNS = (*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "suppressed")
 """The columns of `daily`, in order."""

@@ -7,7 +7,7 @@ import orjson
 import polars as pl
 import pytest
 import zstandard
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from ingest.pipeline import IngestJob, is_remote, pipeline_options, run_ingest, shard_by_id
@@ -48,7 +48,7 @@ def _write_jsonl(path, posts, *, bad_lines=()):
 @pytest.mark.parametrize("name", ["posts.jsonl", "posts.jsonl.gz", "posts.jsonl.zst"])
 def test_read_post_chunks_reads_every_compression(tmp_path, name):
     path = _write_jsonl(tmp_path / name, [_post(i) for i in range(5)], bad_lines=[b"{oops"])
-    with TestPipeline(runner="FnApiRunner") as p:
+    with BeamTestPipeline(runner="FnApiRunner") as p:
         chunks = p | ReadPostChunks([str(path)], chunk_records=2)
         ids = chunks | beam.FlatMap(lambda c: c.records["id"].to_list())
         reasons = chunks | "Dead" >> beam.FlatMap(lambda c: c.dead["reason"].to_list())
@@ -62,7 +62,7 @@ def test_csv_and_parquet_inputs(tmp_path):
     frame.write_parquet(tmp_path / "b.parquet")
     with (tmp_path / "a.csv").open("ab") as handle:
         handle.write(b"9,2025-01-01T00:00:00Z,bad \xff byte,en,u1,north\n")
-    with TestPipeline(runner="FnApiRunner") as p:
+    with BeamTestPipeline(runner="FnApiRunner") as p:
         chunks = p | ReadPostChunks([str(tmp_path / "a.csv"), str(tmp_path / "b.parquet")])
         ids = chunks | beam.FlatMap(
             lambda c: [

@@ -184,3 +184,24 @@ def test_missing_inputs_give_a_clear_error(tmp_path):
         main, ["run", str(tmp_path / "nothing*.jsonl"), "--data-dir", str(tmp_path)], obj={}
     )
     assert result.exit_code == 1 and "no input file matches" in result.output
+
+
+def test_demo_keeps_the_raw_sample_outside_the_data_dir(tmp_path):
+    data_dir, sample_dir = tmp_path / "data", tmp_path / "sample"
+    result = _invoke(
+        [
+            "demo",
+            "--no-dashboard",
+            "--posts",
+            "3000",
+            "--data-dir",
+            str(data_dir),
+            "--sample-dir",
+            str(sample_dir),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert (sample_dir / "posts.jsonl").exists() and (
+        data_dir / "exports" / "timelines.csv"
+    ).exists()
+    assert not any(path.name == "posts.jsonl" for path in data_dir.rglob("*"))
