@@ -96,10 +96,10 @@ def test_exports_are_written_with_a_data_dictionary(published_run):
     ]
 
 
-def test_no_raw_text_or_author_id_anywhere_under_the_data_dir(published_run, small_corpus):
-    data_dir, _ = published_run
+def _texts_and_authors(path: Path) -> tuple[set[bytes], set[bytes]]:
+    """The first 40 bytes of every long post text, and every author id, of a corpus."""
     texts, authors = set(), set()
-    for line in (small_corpus / "posts.jsonl").read_bytes().splitlines():
+    for line in path.read_bytes().splitlines():
         try:
             post = orjson.loads(line)
         except orjson.JSONDecodeError:
@@ -109,6 +109,12 @@ def test_no_raw_text_or_author_id_anywhere_under_the_data_dir(published_run, sma
                 texts.add(post["text"][:40].encode())
             if isinstance(post.get("author_id"), str):
                 authors.add(post["author_id"].encode())
+    return texts, authors
+
+
+def test_no_raw_text_or_author_id_anywhere_under_the_data_dir(published_run, small_corpus):
+    data_dir, _ = published_run
+    texts, authors = _texts_and_authors(small_corpus / "posts.jsonl")
     assert texts and authors
     authors = {a for a in authors if len(a) >= 6}
     for path in data_dir.rglob("*"):
@@ -205,3 +211,10 @@ def test_demo_keeps_the_raw_sample_outside_the_data_dir(tmp_path):
         data_dir / "exports" / "timelines.csv"
     ).exists()
     assert not any(path.name == "posts.jsonl" for path in data_dir.rglob("*"))
+    assert "read 3,000 posts" in result.output
+    texts = {
+        orjson.loads(line)["text"][:30]
+        for line in (sample_dir / "posts.jsonl").read_bytes().splitlines()[:500]
+        if line.startswith(b'{"') and line.endswith(b"}") and b'"text":"' in line
+    }
+    assert texts and not any(text in result.output for text in texts), "raw text in the logs"
