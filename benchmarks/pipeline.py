@@ -32,9 +32,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.results import write_section  # noqa: E402
 from ingest.pipeline import IngestJob, run_ingest  # noqa: E402
 from moodcast.sample import generate_sample  # noqa: E402
-from transforms.markers import load_markers, term_regex  # noqa: E402
+from transforms.markers import load_markers, tag  # noqa: E402
 from transforms.posts import PostOptions  # noqa: E402
-from transforms.text import fold  # noqa: E402
 
 AS_OF = date(2026, 1, 31)
 KEY = b"benchmark-key"
@@ -60,7 +59,7 @@ def ours(path: Path, work: Path) -> pl.DataFrame:
 
 def peer(path: Path) -> pl.DataFrame:
     """A plain polars script: read → validate → tag → group by with roll-ups. It shares only the
-    lexicon semantics (`fold`, `term_regex`) and counts raw author ids (a plain script has no
+    lexicon matching (`transforms.markers.tag`) and counts raw author ids (a plain script has no
     pseudonymisation step, which only makes the peer faster)."""
     import py3langid
 
@@ -99,7 +98,6 @@ def peer(path: Path) -> pl.DataFrame:
             pl.coalesce(pl.col("region"), pl.lit("unknown")).alias("region"),
             pl.col("lang").str.to_lowercase().str.split("-").list.first().alias("lang"),
             pl.col("author_id").alias("author"),
-            fold(pl.col("text")).alias("folded"),
         )
     )
     missing = posts.get_column("lang").is_null().arg_true()
@@ -110,13 +108,7 @@ def peer(path: Path) -> pl.DataFrame:
         posts.get_column("lang").scatter(missing, pl.Series(detected, dtype=pl.String))
     )
     posts = posts.filter(pl.col("lang").is_in(["en", "es"]))
-    hits = [
-        pl.when(pl.col("lang") == "en").then(pl.col("folded").str.contains(term_regex(m.terms["en"])))
-        .when(pl.col("lang") == "es").then(pl.col("folded").str.contains(term_regex(m.terms["es"])))
-        .alias(name)
-        for name, m in markers.items()
-    ]  # fmt: skip
-    long = posts.with_columns(hits).unpivot(
+    long = tag(posts, markers).unpivot(
         on=list(markers),
         index=["day", "region", "lang", "author"],
         variable_name="marker",

@@ -1,8 +1,8 @@
-"""Markers as data: loading marker files, their versions, and lexicon tagging of posts."""
+"""Markers as data: loading marker files, their versions, and lexicon tagging of posts (the
+matching rules live in transforms/matching.py)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -13,11 +13,14 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.text import fold_str
+from transforms.hashtags import split_hashtags, vocabulary
+from transforms.matching import canonical, compile_lexicon, occurrences
 
 BUILTIN_DIR = Path(__file__).parent / "markers"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
+CUES = ("first_person",)
+SOURCES = ("lexicon", "model")
 
 
 class MarkerError(ValueError):
@@ -34,6 +37,7 @@ class Marker:
     rule: str
     terms: Mapping[str, tuple[str, ...]]
     version: str
+    cue: str | None = None
 
     @property
     def languages(self) -> frozenset[str]:
@@ -52,6 +56,9 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     dimensions = raw.get("dimensions", [])
     if not isinstance(dimensions, list) or not all(isinstance(d, str) for d in dimensions):
         raise MarkerError(f"{origin}: 'dimensions' must be a list of strings")
+    cue = raw.get("cue")
+    if cue is not None and cue not in CUES:
+        raise MarkerError(f"{origin}: 'cue' must be one of {', '.join(CUES)}, got {cue!r}")
     terms: dict[str, tuple[str, ...]] = {}
     for lang, source in sorted(raw.get("lang", {}).items()):
         listed = source.get("terms", []) if isinstance(source, Mapping) else None
@@ -62,14 +69,15 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
                 f"{origin}: [lang.{lang}] 'terms' must be a list of non-empty strings"
             )
         terms[lang] = tuple(listed)
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical_json = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return Marker(
         name=name,
         description=str(raw.get("description", "")),
         dimensions=tuple(dimensions),
         rule=rule,
         terms=terms,
-        version=hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12],
+        version=hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()[:12],
+        cue=cue,
     )
 
 
@@ -104,46 +112,127 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     return dict(sorted(markers.items()))
 
 
-@functools.cache
-def term_regex(terms: tuple[str, ...]) -> str:
-    """One case-folded regular expression matching any of `terms` (FORMAT.md semantics)."""
-    worded, symbols = [], []
-    for term in sorted({fold_str(t.strip()) for t in terms}, key=lambda t: (-len(t), t)):
-        prefix = term.endswith("*")
-        words = term.rstrip("*").split()
-        body = r"\s+".join(re.escape(word) for word in words)
-        if not any(ch.isalnum() for ch in term):
-            symbols.append(body)
-        else:
-            worded.append(body + (r"\w*" if prefix else ""))
-    parts = []
-    if worded:
-        parts.append(r"\b(?:" + "|".join(worded) + r")\b")
-    parts.extend(symbols)
-    return "|".join(parts) if parts else r"[^\s\S]"
+class SourceError(ValueError):
+    """A marker was asked to decide with a source it does not have."""
 
 
-def tag(
-    posts: pl.DataFrame, markers: Mapping[str, Marker], *, text: str = "text_folded"
+def check_source(markers: Mapping[str, Marker], source: str | None) -> None:
+    """Raise SourceError unless every marker can decide with `source` alone (None: its rule)."""
+    if source == "model":
+        raise SourceError(
+            f"no model source exists yet for marker(s) {', '.join(markers)}; "
+            "use --source lexicon or leave --source out"
+        )
+    if source is not None and source not in SOURCES:
+        raise SourceError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+    for marker in markers.values():
+        if source is None and marker.rule != "lexicon":
+            raise SourceError(
+                f"marker {marker.name} has rule {marker.rule!r}, which needs a model source that "
+                "does not exist yet; use --source lexicon"
+            )
+
+
+def score(
+    posts: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    text: str = "text",
+    explain: bool = False,
 ) -> pl.DataFrame:
-    """Add one Boolean column per marker: whether the post's folded `text` matches the marker's
-    terms in the post's `lang`. Null where the marker has no source in that language."""
+    """Per-post lexicon results for each marker, from the raw `text` and the post's `lang`.
+
+    Returns one row per post, in order, with `<marker>` (Boolean: the paper's binary hit),
+    `<marker>__count` (UInt32: occurrences that count), `<marker>__score` (Float64:
+    intensity, occurrences per word of the post) and, with `explain`, `<marker>__terms` (the
+    written terms that matched, in text order). Every column is null where the marker has no
+    terms in the post's language. Matching semantics: transforms/matching.py.
+    """
+    known = _known_words(tuple((m.name, m.version) for m in markers.values()), markers)
+    canon = posts.select(canonical(split_hashtags(pl.col(text), known))).to_series()
+    langs = posts.get_column("lang")
+    found = []
+    for lang in sorted(supported_languages(markers)):
+        rows = (langs == lang).arg_true()
+        if rows.is_empty():
+            continue
+        occ = occurrences(canon.gather(rows), compile_lexicon(markers, lang))
+        found.append(occ.with_columns(rows.gather(occ.get_column("row")).alias("row")))
+    occ = (
+        pl.concat(found)
+        if found
+        else pl.DataFrame(schema={"row": pl.UInt32, "marker": pl.String, "term": pl.String})
+    )
+    grouped = occ.group_by(pl.col("row").alias("_row"), "marker", maintain_order=True).agg(
+        pl.len().cast(pl.UInt32).alias("count"), pl.col("term").alias("terms")
+    )
+    hit_rows = grouped.get_column("_row").unique()
+    # In canonical text every word follows a space: this counts `[\p{L}\p{N}]+` runs, faster.
+    words = canon.gather(hit_rows).str.count_matches(r" [\p{L}\p{N}]").cast(pl.Float64)
+    wide = pl.DataFrame({"_row": hit_rows, "_words": words})
+    for values in ("count", "terms") if explain else ("count",):
+        if not grouped.is_empty():
+            pivoted = grouped.pivot(on="marker", index="_row", values=values)
+            wide = wide.join(
+                pivoted.rename({n: f"{n}__{values}" for n in pivoted.columns if n != "_row"}),
+                on="_row",
+                how="left",
+            )
+    sources = {frozenset(m.languages) for m in markers.values()}
+    masks = {langs: f"_source{i}" for i, langs in enumerate(sources)}
+    out = (
+        posts.select(
+            *(pl.col("lang").is_in(sorted(langs)).alias(name) for langs, name in masks.items())
+        )
+        .with_row_index("_row")
+        .join(wide, on="_row", how="left", maintain_order="left")
+    )
     columns = []
     for marker in markers.values():
-        expr = None
-        for lang, terms in marker.terms.items():
-            if not terms:
-                continue
-            hit = pl.col(text).str.contains(term_regex(terms))
-            expr = (
-                pl.when(pl.col("lang") == lang)
-                if expr is None
-                else expr.when(pl.col("lang") == lang)
-            ).then(hit)
-        columns.append(
-            (pl.lit(None, pl.Boolean) if expr is None else expr.otherwise(None)).alias(marker.name)
+        source = pl.col(masks[frozenset(marker.languages)])
+        count = (
+            pl.col(f"{marker.name}__count").fill_null(0)
+            if f"{marker.name}__count" in out.columns
+            else pl.lit(0, pl.UInt32)
         )
-    return posts.with_columns(columns)
+        columns += [
+            pl.when(source).then(count > 0).alias(marker.name),
+            pl.when(source).then(count).alias(f"{marker.name}__count"),
+            pl.when(source)
+            .then(pl.when(count > 0).then(count / pl.col("_words")).otherwise(0.0))
+            .alias(f"{marker.name}__score"),
+        ]
+        if explain:
+            columns.append(
+                pl.when(source)
+                .then(
+                    pl.col(f"{marker.name}__terms").fill_null(pl.lit([], pl.List(pl.String)))
+                    if f"{marker.name}__terms" in out.columns
+                    else pl.lit([], pl.List(pl.String))
+                )
+                .alias(f"{marker.name}__terms")
+            )
+    return out.select(columns)
+
+
+def _known_words(key: tuple, markers: Mapping[str, Marker]) -> frozenset[str]:
+    """The hashtag-segmentation vocabulary of `markers` (cached by their names and versions)."""
+    if key not in _KNOWN:
+        _KNOWN[key] = vocabulary(
+            t for m in markers.values() for terms in m.terms.values() for t in terms
+        )
+    return _KNOWN[key]
+
+
+_KNOWN: dict[tuple, frozenset[str]] = {}
+
+
+def tag(posts: pl.DataFrame, markers: Mapping[str, Marker], *, text: str = "text") -> pl.DataFrame:
+    """`posts` with one Boolean column per marker (`score`'s binary hit; null where the marker
+    has no terms in the post's language). This is what the Beam job and its benchmark peer
+    count."""
+    hits = score(posts, markers, text=text)
+    return posts.with_columns(hits.select(list(markers)))
 
 
 def marker_versions(markers: Mapping[str, Marker]) -> dict[str, str]:

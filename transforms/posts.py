@@ -12,7 +12,7 @@ from transforms.contracts import ALL, UNKNOWN_REGION
 from transforms.markers import Marker, supported_languages, tag
 from transforms.privacy import pseudonymise
 from transforms.records import local_day
-from transforms.text import detect_language, fold, primary_subtag
+from transforms.text import detect_language, primary_subtag
 
 FILTER_REASONS = ("future timestamp", "repost", "unsupported language", "reserved region name")
 
@@ -72,7 +72,6 @@ def prepare(
         pl.col("author_id")
         .replace_strict(pseudonyms, default=None, return_dtype=pl.String)
         .alias("author"),
-        fold(pl.col("text")).alias("text_folded"),
     )
     tagged = tag(kept, markers)
     return tagged.select(

@@ -10,19 +10,73 @@ _ENYE = "\ue000"
 """A private-use stand-in that keeps Spanish ñ through accent folding (año is not ano)."""
 
 
-def fold(text: pl.Expr) -> pl.Expr:
-    """Lower-case `text` and strip accents and other combining marks, keeping ñ.
-
-    Marker terms are folded the same way, so `Corazón` matches the term `corazon` and
-    `corazón` alike.
-    """
-    return (
-        text.str.to_lowercase()
-        .str.replace_all("ñ", _ENYE, literal=True)
+@functools.cache
+def fold_table() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every character that accent folding changes, and what it becomes: its canonical
+    decomposition (NFD) without combining marks (`\\p{M}`), or nothing for a combining mark;
+    `ñ` is kept (año is not ano). Computed once per process with polars' own Unicode tables
+    (the same ones its regexes use), over every code point (~0.3 s)."""
+    chars = pl.Series(
+        [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF], dtype=pl.String
+    )
+    folded = (
+        chars.str.replace_all("ñ", _ENYE, literal=True)
         .str.normalize("NFD")
         .str.replace_all(r"\p{M}", "")
         .str.replace_all(_ENYE, "ñ", literal=True)
     )
+    changed = chars != folded
+    return tuple(chars.filter(changed).to_list()), tuple(folded.filter(changed).to_list())
+
+
+_COMMON = (0x80, 0x250), (0x300, 0x370)
+"""Code point ranges whose folding is common (Latin letters with accents, combining accents)."""
+
+
+@functools.cache
+def _fold_tables() -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]], str]:
+    """`fold_table` split in two: the common part, the whole, and a regex character class of
+    the rare characters (those outside `_COMMON`)."""
+    chars, folded = fold_table()
+    common = [(c, f) for c, f in zip(chars, folded, strict=True) if _is_common(c)]
+    rare = sorted(ord(c) for c in chars if not _is_common(c))
+    spans: list[list[int]] = []
+    for code in rare:
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    pattern = "[" + "".join(rf"\x{{{a:x}}}-\x{{{b:x}}}" for a, b in spans) + "]"
+    return ([c for c, _ in common], [f for _, f in common]), (list(chars), list(folded)), pattern
+
+
+def _is_common(char: str) -> bool:
+    return any(low <= ord(char) < high for low, high in _COMMON)
+
+
+def fold_series(texts: pl.Series, *, also: tuple[list[str], list[str]] = ([], [])) -> pl.Series:
+    """`fold` of a Series of lower-case texts; `also` are extra (pattern, replacement) lists
+    applied in the same pass. Common characters go through one small Aho-Corasick replacement;
+    only texts with a rare foldable character (Hangul, Greek or Cyrillic accents, …) go
+    through the whole table, whose automaton is costly to build."""
+    (chars, folded), (all_chars, all_folded), rare = _fold_tables()
+    out = texts.str.replace_many([*chars, *also[0]], [*folded, *also[1]])
+    needs = out.str.contains(rare).fill_null(False)
+    if needs.any():
+        rows = needs.arg_true()
+        out = out.scatter(rows, out.gather(rows).str.replace_many(all_chars, all_folded))
+    return out
+
+
+def fold(text: pl.Expr) -> pl.Expr:
+    """Lower-case `text` and strip accents and other combining marks, keeping ñ.
+
+    Marker terms are folded the same way, so `Corazón` matches the term `corazon` and
+    `corazón` alike. The result equals lower-casing, NFD and dropping every combining mark
+    (`\\p{M}`), with ñ kept; it is done with `fold_table`'s Aho-Corasick replacements
+    (`fold_series`), several times faster than normalising every text.
+    """
+    return text.str.to_lowercase().map_batches(fold_series, return_dtype=pl.String)
 
 
 def fold_str(text: str) -> str:

@@ -1,0 +1,134 @@
+"""Posts per second of our lexicon tagger against VADER, Empath and NRCLex, on one core.
+
+    POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/lexicon.py [--posts 200000] [--peer-posts 20000]
+
+All tools see the same posts: the texts of the sample corpus as generated (`moodcast sample`
+defaults). Ours tags every shipped marker (18, English and Spanish) with the full matching
+rules; the peers score text their own way (VADER: valence; Empath: its 194 categories, after
+lower-casing and stripping punctuation as it needs; NRCLex: its affect frequencies from our
+tokens when its own tokeniser cannot find its NLTK corpora offline). Peers are slow,
+so each is timed on the first `--peer-posts` posts; throughput is posts per second and
+nanoseconds per byte of UTF-8 text. Results go to benchmarks/RESULTS.md (`lexicon` section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ["POLARS_MAX_THREADS"] = "1"
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.results import write_section  # noqa: E402
+from moodcast.sample import generate_sample  # noqa: E402
+from transforms.markers import load_markers, score  # noqa: E402
+
+
+def corpus(posts: int) -> pl.DataFrame:
+    out = ROOT / "benchmarks" / ".data" / f"lexicon-{posts}"
+    if not (out / "posts.jsonl").exists():
+        generate_sample(out, posts=posts, malformed_share=0.0)
+    frame = pl.read_ndjson(out / "posts.jsonl", schema={"text": pl.String, "lang": pl.String})
+    return frame.with_columns(pl.col("lang").str.slice(0, 2).fill_null("en"))
+
+
+def ours(frame: pl.DataFrame) -> None:
+    markers = load_markers()
+    for start in range(0, frame.height, 20_000):
+        score(frame.slice(start, 20_000), markers)
+
+
+def vader(texts: list[str]) -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    for text in texts:
+        analyzer.polarity_scores(text)
+
+
+def empath(texts: list[str]) -> None:
+    from empath import Empath
+
+    lexicon = Empath()
+    for text in texts:
+        lexicon.analyze(re.sub(r"[^\w\s]", " ", text.lower()))
+
+
+def nrclex(texts: list[str]) -> str:
+    """NRCLex's affect frequencies per post; returns how it was fed. Its own tokeniser
+    (`load_raw_text`) needs NLTK corpora; offline it falls back to our whitespace tokens."""
+    from nrclex import NRCLex
+    from textblob.exceptions import MissingCorpusError
+
+    lexicon = NRCLex()
+    try:
+        lexicon.load_raw_text(texts[0])
+        for text in texts:
+            lexicon.load_raw_text(text)
+        return "own tokeniser (`load_raw_text`)"
+    except (LookupError, MissingCorpusError):
+        for text in texts:
+            lexicon.load_token_list(re.sub(r"[^\w\s]", " ", text.lower()).split())
+        return (
+            "`load_raw_text` cannot run offline (its NLTK corpora cannot be downloaded); "
+            "timed with `load_token_list` on lower-cased whitespace tokens"
+        )
+
+
+def timed(fn, *args) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--peer-posts", type=int, default=20_000)
+    args = parser.parse_args()
+    frame = corpus(args.posts)
+    texts = frame.get_column("text").to_list()
+    peers = texts[: args.peer_posts]
+    ours(frame.head(2_000))
+    rows = []
+    seconds, _ = timed(ours, frame)
+    rows.append(("moodcast lexicon tagger (18 markers, all rules)", len(texts), texts, seconds, ""))
+    for name, fn in (("VADER (vaderSentiment)", vader), ("Empath", empath)):
+        seconds, _ = timed(fn, peers)
+        rows.append((name, len(peers), peers, seconds, ""))
+    seconds, how = timed(nrclex, peers)
+    rows.append(("NRCLex", len(peers), peers, seconds, ""))
+    lines = [
+        f"`POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/lexicon.py --posts {args.posts} "
+        f"--peer-posts {args.peer_posts}` on one core of {os.cpu_count()}, Python "
+        f"{platform.python_version()}, {date.today().isoformat()}.",
+        "",
+        "| tagger | posts | s | posts/s | ns/byte |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    rates = {}
+    for name, n, sample, secs, _ in rows:
+        n_bytes = sum(len(t.encode("utf-8")) for t in sample)
+        rates[name] = n / secs
+        lines.append(
+            f"| {name} | {n:,} | {secs:.2f} | {n / secs:,.0f} | {secs * 1e9 / n_bytes:.1f} |"
+        )
+    ratio = rates[rows[0][0]] / rates["VADER (vaderSentiment)"]
+    lines += ["", f"**Ours ÷ VADER, posts per second: {ratio:.1f}×** (target ≥ 30×)."]
+    lines.append(f"NRCLex: {how}.")
+    write_section("lexicon", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""`moodcast tag` and `moodcast markers list|show|evaluate`: inspect and validate markers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from moodcast.config import load_settings
+
+DATA_DIR_HELP = "Directory holding all state. Default: $MOODCAST_HOME, else ./moodcast-data."
+SOURCE_CHOICE = click.Choice(["lexicon", "model"])
+
+
+def _markers(data_dir: str | None, names: str | None = None):
+    from transforms.markers import load_markers
+
+    settings = load_settings(data_dir)
+    user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
+    wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
+    return load_markers(*user, names=wanted)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet file to write: one row per valid post.",
+)  # fmt: skip
+@click.option("--markers", "names", help="Comma-separated marker names (default: all).")
+@click.option(
+    "--source", type=SOURCE_CHOICE, help="Let this source alone decide every marker (default: each marker's rule)."
+)  # fmt: skip
+@click.option("--explain", is_flag=True, help="Add a `<marker>__terms` list of matched terms.")
+@click.option(
+    "--keep-text", is_flag=True, help="Keep the post text in the output (off by default: raw text)."
+)  # fmt: skip
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def tag(
+    input_path: Path,
+    out: Path,
+    names: str | None,
+    source: str | None,
+    explain: bool,
+    keep_text: bool,
+    data_dir: str | None,
+) -> None:
+    """Tag each valid post of INPUT with every marker: `id`, `<marker>` (hit) and
+    `<marker>__score` (matches per word). No author column; text only with --keep-text."""
+    from moodcast.tagging import TaggingError, read_valid_posts, tag_posts
+    from transforms.markers import SourceError
+
+    markers = _markers(data_dir, names)
+    try:
+        posts = read_valid_posts(input_path)
+        tagged = tag_posts(posts, markers, source=source, explain=explain, keep_text=keep_text)
+    except (TaggingError, SourceError) as exc:
+        raise _fail(exc) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tagged.write_parquet(out)
+    click.echo(f"tagged {tagged.height:,} posts with {len(markers)} markers into {out}", err=True)
+
+
+@click.group()
+def markers() -> None:
+    """List, show and evaluate the markers (shipped and your own)."""
+
+
+@markers.command("list")
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def list_markers(data_dir: str | None) -> None:
+    """One line per marker: name, languages, dimensions, description."""
+    for marker in _markers(data_dir).values():
+        langs = ",".join(sorted(marker.languages))
+        click.echo(f"{marker.name}\t{langs}\t{','.join(marker.dimensions)}\t{marker.description}")
+
+
+@markers.command("show")
+@click.argument("name")
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def show_marker(name: str, data_dir: str | None) -> None:
+    """A marker's definition: description, dimensions, rule, version and terms per language."""
+    marker = _markers(data_dir, name)[name]
+    click.echo(f"{marker.name} (version {marker.version}, rule {marker.rule})")
+    click.echo(marker.description)
+    click.echo(f"dimensions: {', '.join(marker.dimensions)}")
+    if marker.cue:
+        click.echo(f"cue: {marker.cue}")
+    for lang, terms in sorted(marker.terms.items()):
+        click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")
+
+
+@markers.command("evaluate")
+@click.option(
+    "--labels", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="CSV with a text column and 0/1 columns named after markers (optional `lang`).",
+)  # fmt: skip
+@click.option("--text-col", default="text", show_default=True, help="Name of the text column.")
+@click.option("--source", type=SOURCE_CHOICE, help="Let this source alone decide every marker.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def evaluate(
+    labels: Path, text_col: str, source: str | None, as_json: bool, data_dir: str | None
+) -> None:
+    """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1."""
+    import polars as pl
+
+    from moodcast.tagging import TaggingError, evaluate_labels
+    from transforms.markers import SourceError
+
+    try:
+        frame = pl.read_csv(labels, infer_schema_length=10_000)
+        result = evaluate_labels(frame, _markers(data_dir), text_col=text_col, source=source)
+    except (TaggingError, SourceError, pl.exceptions.PolarsError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        click.echo(json.dumps(result, sort_keys=True))
+        return
+    click.echo(f"{'marker':<16} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
+    for name, m in result["markers"].items():
+        click.echo(
+            f"{name:<16} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {m['support']:>8}"
+        )
+    click.echo(f"macro-F1 {result['macro_f1']:.3f}")
+
+
+@markers.command("import")
+@click.argument("lexicon", type=click.Choice(["empath", "vader", "nrc", "liwc"]))
+@click.argument(
+    "path", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option("--preset", help="Empath only: a preset of categories and dimensions (tommasel2021).")
+@click.option("--categories", help="Empath or LIWC: comma-separated categories (default: all).")
+@click.option("--lang", help="NRC or LIWC: language of the file's terms (default: en).")
+@click.option(
+    "--min-valence", type=float,
+    help="VADER only: mean valence magnitude at or above which a token is affect (default: 1.5).",
+)  # fmt: skip
+@click.option(
+    "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the marker files. Default: your marker directory (<data dir>/markers).",
+)  # fmt: skip
+@click.option(
+    "--force", is_flag=True, help="Replace marker files of the same name in the directory."
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def import_lexicon(
+    lexicon: str,
+    path: Path | None,
+    preset: str | None,
+    categories: str | None,
+    lang: str | None,
+    min_valence: float | None,
+    out_dir: Path | None,
+    force: bool,
+    data_dir: str | None,
+) -> None:
+    """Write marker files from a lexicon you have: Empath or VADER (installed packages), or your
+    NRC EmoLex word-level file or LIWC .dic file at PATH (never copied into moodcast)."""
+    from moodcast.marker_import import ImportLexiconError, import_markers, write_markers
+    from transforms.markers import MarkerError
+
+    wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    target = out_dir or load_settings(data_dir).user_markers_dir
+    try:
+        found, origin = import_markers(
+            lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
+        )
+        written = write_markers(found, target, origin=origin, force=force)
+    except (ImportLexiconError, MarkerError) as exc:
+        raise _fail(exc) from exc
+    for marker_path in written:
+        click.echo(str(marker_path))
+    click.echo(f"wrote {len(written)} marker files from {origin} into {target}", err=True)

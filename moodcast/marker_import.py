@@ -1,0 +1,127 @@
+"""`moodcast markers import`: read a lexicon users already have (Empath and VADER from their
+installed packages, NRC EmoLex and LIWC from a path the user gives) and write its markers as
+marker files into the user's marker directory. Shipped marker files are never overwritten, and
+nothing is written into the package."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from transforms.adapters import (
+    VADER_MIN_VALENCE,
+    empath_markers,
+    liwc_markers,
+    marker_toml,
+    nrc_markers,
+    vader_markers,
+)
+from transforms.markers import BUILTIN_DIR, Marker
+
+KINDS = ("empath", "vader", "nrc", "liwc")
+LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
+
+
+class ImportLexiconError(ValueError):
+    """A lexicon cannot be imported as asked; the message says what to change."""
+
+
+def _package_file(package: str, *parts: str) -> tuple[str, str]:
+    """The text of a data file shipped inside an installed package, and its provenance."""
+    try:
+        resource = importlib.resources.files(package).joinpath(*parts)
+        text = resource.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise ImportLexiconError(
+            f"cannot read {'/'.join(parts)} from the {package} package: {exc}"
+        ) from exc
+    version = importlib.metadata.version(package)
+    return text, f"{package} {version} ({'/'.join(parts)})"
+
+
+def _user_file(path: Path | None, kind: str) -> tuple[str, str]:
+    if path is None:
+        raise ImportLexiconError(f"`{kind}` needs the path of your own {kind.upper()} file")
+    try:
+        return path.read_text(encoding="utf-8", errors="replace"), f"{path.name} (your file)"
+    except OSError as exc:
+        raise ImportLexiconError(f"{path}: {exc}") from exc
+
+
+def import_markers(
+    kind: str,
+    path: Path | None = None,
+    *,
+    preset: str | None = None,
+    categories: Iterable[str] | None = None,
+    lang: str | None = None,
+    min_valence: float | None = None,
+) -> tuple[dict[str, Marker], str]:
+    """The markers of one lexicon (`kind` in KINDS) and a line saying where they came from.
+
+    Empath and VADER are read from their installed packages (`path` must be None; their terms
+    are English); NRC EmoLex (word-level file) and LIWC (`.dic`) from `path`, as terms of `lang`
+    (default `en`). `min_valence` is VADER's cut-off (default VADER_MIN_VALENCE). An option
+    that does not apply to `kind` raises ImportLexiconError, as does any other input to change
+    (MarkerError for a malformed lexicon).
+    """
+    if kind not in KINDS:
+        raise ImportLexiconError(f"lexicon must be one of {', '.join(KINDS)}, got {kind!r}")
+    if lang is not None and not LANG_PATTERN.match(lang):
+        raise ImportLexiconError(f"--lang must be a language code like en or es, got {lang!r}")
+    for option, given, applies in (
+        ("PATH", path is not None, ("nrc", "liwc")),
+        ("--lang", lang is not None, ("nrc", "liwc")),
+        ("--preset", preset is not None, ("empath",)),
+        ("--categories", bool(categories), ("empath", "liwc")),
+        ("--min-valence", min_valence is not None, ("vader",)),
+    ):
+        if given and kind not in applies:
+            raise ImportLexiconError(
+                f"{option} does not apply to {kind} (only {', '.join(applies)})"
+            )
+    wanted = list(categories) if categories else None
+    if kind == "empath":
+        text, origin = _package_file("empath", "data", "categories.tsv")
+        return empath_markers(text, preset=preset, categories=wanted), origin
+    if kind == "vader":
+        text, origin = _package_file("vaderSentiment", "vader_lexicon.txt")
+        cut = VADER_MIN_VALENCE if min_valence is None else min_valence
+        return vader_markers(text, min_valence=cut), origin
+    text, origin = _user_file(path, kind)
+    if kind == "nrc":
+        return nrc_markers(text, lang=lang or "en"), origin
+    return liwc_markers(text, lang=lang or "en", categories=wanted), origin
+
+
+def write_markers(
+    markers: Mapping[str, Marker], out_dir: Path, *, origin: str, force: bool = False
+) -> list[Path]:
+    """Write each marker as `<out_dir>/<name>.toml`; returns the paths written.
+
+    Raises ImportLexiconError, writing nothing, when `out_dir` is the shipped marker directory,
+    a name is a shipped marker's, or a file exists already and `force` is off.
+    """
+    out_dir = Path(out_dir)
+    shipped = {path.stem for path in BUILTIN_DIR.glob("*.toml")}
+    if out_dir.resolve() == BUILTIN_DIR.resolve():
+        raise ImportLexiconError("never write into the shipped marker directory; choose -o DIR")
+    clash = sorted(set(markers) & shipped)
+    if clash:
+        raise ImportLexiconError(f"{', '.join(clash)} would replace shipped marker(s); not written")
+    existing = [out_dir / f"{name}.toml" for name in markers if (out_dir / f"{name}.toml").exists()]
+    if existing and not force:
+        raise ImportLexiconError(
+            f"{', '.join(str(p) for p in existing)} exist(s); pass --force to replace them"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    header = f"Imported by `moodcast markers import` from {origin}."
+    written = []
+    for name, marker in markers.items():
+        path = out_dir / f"{name}.toml"
+        path.write_text(marker_toml(marker, header=header), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,89 @@
+"""Accent folding and canonical text: the fast table-driven forms must equal the plain Unicode
+definitions they replace (lower-case, NFD, drop every combining mark, keep ñ; symbols as tokens,
+single spaces)."""
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.matching import _ELONGATED, _ELONGATED_TO, _drop_contained, canonical
+from transforms.text import fold
+
+_ENYE = "\ue001"
+
+
+def _nfd_fold(text: pl.Expr) -> pl.Expr:
+    return (
+        text.str.to_lowercase()
+        .str.replace_all("ñ", _ENYE, literal=True)
+        .str.normalize("NFD")
+        .str.replace_all(r"\p{M}", "")
+        .str.replace_all(_ENYE, "ñ", literal=True)
+    )
+
+
+def _regex_canonical(text: pl.Expr) -> pl.Expr:
+    return (
+        " "
+        + _nfd_fold(text)
+        .str.replace_all(r"['’`´ʼ]", "")
+        .str.replace_all(_ELONGATED, _ELONGATED_TO)
+        .str.replace_all(r"([^\p{L}\p{N}\s])", " $1 ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(" ")
+        + " "
+    )
+
+
+TRICKY = [
+    "Corazón ROTO", "AÑO año Año", "an\u0303o", "Ǖ ǖ ṩ", "Việt Nam", "Ελληνικά άέή", "йёЙЁ",
+    "한국어 텍스트", "ﬁ ﬂ Å", "i\u0307 İ", "sooo   saaad!!", "no,estoy  triste :( <3 😢😭",
+    "tab\there\nnew\u00a0nbsp\u3000wide", "can't don’t l´amour ʼok", "\x00\x07\x7f", "",
+    "¿Qué? ¡Sí! …", "a\u0301\u0301\u0301", "#IWantToDie",
+]  # fmt: skip
+
+
+def test_fold_and_canonical_equal_their_unicode_definitions_on_tricky_text():
+    texts = pl.Series(TRICKY, dtype=pl.String)
+    assert pl.select(fold(pl.lit(texts))).to_series().to_list() == (
+        pl.select(_nfd_fold(pl.lit(texts))).to_series().to_list()
+    )
+    assert pl.select(canonical(pl.lit(texts))).to_series().to_list() == (
+        pl.select(_regex_canonical(pl.lit(texts))).to_series().to_list()
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(), min_size=1, max_size=8))
+def test_fold_and_canonical_equal_their_unicode_definitions_on_any_text(texts):
+    series = pl.Series(texts, dtype=pl.String)
+    assert (
+        pl.select(fold(pl.lit(series)))
+        .to_series()
+        .equals(pl.select(_nfd_fold(pl.lit(series))).to_series(), check_names=False)
+    )
+    assert (
+        pl.select(canonical(pl.lit(series)))
+        .to_series()
+        .equals(pl.select(_regex_canonical(pl.lit(series))).to_series(), check_names=False)
+    )
+
+
+def _found(offset: int) -> pl.DataFrame:
+    rows = [  # (row, marker, start, end), sorted by row, marker, start, end descending
+        (0, "a", 0, 10), (0, "a", 2, 6), (0, "a", 8, 14), (0, "b", 2, 6),
+        (1, "a", 0, 4), (1, "a", 0, 3), (1, "a", 5, 9),
+    ]  # fmt: skip
+    return pl.DataFrame(
+        [(r, m, s + offset, e + offset) for r, m, s, e in rows],
+        schema={"row": pl.UInt32, "marker": pl.String, "start": pl.Int64, "end": pl.Int64},
+        orient="row",
+    )
+
+
+def test_longest_match_keeps_the_same_occurrences_whatever_the_text_length():
+    kept = [(0, "a", 0, 10), (0, "a", 8, 14), (0, "b", 2, 6), (1, "a", 0, 4), (1, "a", 5, 9)]
+    assert _drop_contained(_found(0)).rows() == kept
+    huge = 2**61  # offsets this large take the windowed path that cannot overflow
+    shifted = [(r, m, s + huge, e + huge) for r, m, s, e in kept]
+    assert _drop_contained(_found(huge)).rows() == shifted

@@ -1,0 +1,255 @@
+"""Adapters for lexicons users already have: Empath, VADER, NRC EmoLex and LIWC `.dic` files
+become ordinary Marker objects, tagged through the same `score`/`tag` path as shipped markers.
+
+Every function here is pure: it takes the text of a lexicon file and returns markers by name;
+reading the files and writing marker files is the caller's job (`moodcast markers import`).
+`marker_toml` writes a marker back as a marker file that loads to the same `marker_version`.
+Nothing from NRC EmoLex or LIWC is shipped; Empath and VADER are MIT-licensed packages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from transforms.markers import Marker, MarkerError, parse_marker
+
+TOMMASEL2021 = {
+    "anxiety": ("sadness", "nervousness", "fear", "suffering", "horror", "disappointment",
+                "health", "confusion", "shame", "anger"),
+    "depression": ("sadness", "suffering", "shame", "neglect", "emotional", "disgust",
+                   "torment", "nervousness", "disappointment", "pain"),
+    "stress": ("sadness", "nervousness", "anger", "suffering", "fear", "shame", "torment",
+               "neglect", "disgust", "health"),
+}  # fmt: skip
+"""Tommasel et al. (2021): the Empath categories that feed each mental-health dimension."""
+
+EMPATH_PRESETS = {"tommasel2021": TOMMASEL2021}
+
+VADER_MIN_VALENCE = 1.5
+"""Default cut-off on VADER's mean valence (raters scored -4 … +4): a token is positive affect
+at ≥ +1.5 and negative affect at ≤ -1.5, i.e. rated clearly more than "slightly" affective on
+average. VADER's 7,500 tokens give about 1,900 positive and 2,300 negative terms at 1.5 (about
+2,600 and 3,250 at 1.0, where mild words such as `ok` or `yeah` come in)."""
+
+NRC_EMOTIONS = {"anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust"}
+
+
+def _marker(
+    name: str, description: str, dimensions: Sequence[str], terms: Mapping[str, Iterable[str]]
+) -> Marker:
+    raw = {
+        "name": name,
+        "description": description,
+        "dimensions": list(dimensions),
+        "rule": "lexicon",
+        "lang": {
+            lang: {"terms": list(dict.fromkeys(t.strip() for t in listed if t.strip()))}
+            for lang, listed in sorted(terms.items())
+        },
+    }
+    return parse_marker(raw, origin=f"adapter for {name}")
+
+
+def _slug(prefix: str, category: str) -> str:
+    """`prefix_category` as a valid marker name (lower case, other characters as `_`)."""
+    body = re.sub(r"[^a-z0-9_]+", "_", category.strip().lower()).strip("_")
+    return f"{prefix}_{body}"
+
+
+def empath_markers(
+    categories_tsv: str, *, preset: str | None = None, categories: Iterable[str] | None = None
+) -> dict[str, Marker]:
+    """Markers `empath_<category>` (English terms) from Empath's `categories.tsv` text (one
+    category a line: its name, then its terms, tab-separated).
+
+    With `preset` (EMPATH_PRESETS), only the categories the preset uses, each listing every
+    dimension it feeds; otherwise the `categories` named, or all, with no dimension. Raises
+    MarkerError for an unknown preset or category.
+    """
+    table = {}
+    for line in categories_tsv.splitlines():
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) > 1 and fields[0].strip():
+            table[fields[0].strip()] = fields[1:]
+    dimensions: dict[str, list[str]] = {}
+    if preset is not None:
+        if preset not in EMPATH_PRESETS:
+            raise MarkerError(
+                f"unknown Empath preset {preset!r}; known: {', '.join(EMPATH_PRESETS)}"
+            )
+        for dimension, used in EMPATH_PRESETS[preset].items():
+            for category in used:
+                dimensions.setdefault(category, []).append(dimension)
+    wanted = list(categories) if categories is not None else list(dimensions or table)
+    unknown = sorted(set(wanted) - set(table))
+    if unknown:
+        raise MarkerError(f"Empath has no category {', '.join(unknown)}")
+    return {
+        marker.name: marker
+        for marker in (
+            _marker(
+                _slug("empath", category),
+                f"Empath's '{category}' category"
+                + (f" (preset {preset})" if preset is not None else "")
+                + ".",
+                dimensions.get(category, []),
+                {"en": table[category]},
+            )
+            for category in sorted(wanted)
+        )
+    }
+
+
+def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -> dict[str, Marker]:
+    """`negative_affect` and `positive_affect` (English) from VADER's `vader_lexicon.txt` text
+    (token, mean valence, …, tab-separated): tokens with mean valence ≤ -`min_valence` and
+    ≥ +`min_valence`. Raises MarkerError unless `min_valence` > 0."""
+    if not min_valence > 0:
+        raise MarkerError(f"the valence cut-off must be above 0, got {min_valence}")
+    negative, positive = [], []
+    for line in lexicon_txt.splitlines():
+        fields = line.split("\t")
+        if len(fields) < 2:
+            continue
+        try:
+            valence = float(fields[1])
+        except ValueError:
+            continue
+        if valence <= -min_valence:
+            negative.append(fields[0])
+        elif valence >= min_valence:
+            positive.append(fields[0])
+    cut = f"{min_valence:g}"
+    return {
+        "negative_affect": _marker(
+            "negative_affect",
+            f"VADER lexicon tokens with mean valence <= -{cut}.",
+            ["emotion"],
+            {"en": negative},
+        ),
+        "positive_affect": _marker(
+            "positive_affect",
+            f"VADER lexicon tokens with mean valence >= +{cut}.",
+            ["emotion"],
+            {"en": positive},
+        ),
+    }
+
+
+def nrc_markers(emolex_txt: str, *, lang: str = "en") -> dict[str, Marker]:
+    """Markers `nrc_<emotion>` (and `nrc_positive`, `nrc_negative`) from an NRC EmoLex
+    word-level file (`word<TAB>emotion<TAB>0|1` a line): the words flagged 1, as terms of
+    `lang`. Raises MarkerError when no line has that shape."""
+    words: dict[str, list[str]] = {}
+    for line in emolex_txt.splitlines():
+        fields = line.strip().split("\t")
+        if len(fields) == 3 and fields[2].strip() in ("0", "1") and fields[0].strip():
+            listed = words.setdefault(fields[1].strip().lower(), [])
+            if fields[2].strip() == "1":
+                listed.append(fields[0])
+    if not words:
+        raise MarkerError(
+            "no `word<TAB>emotion<TAB>0|1` line found: give the word-level EmoLex file "
+            "(NRC-Emotion-Lexicon-Wordlevel-v0.92.txt)"
+        )
+    return {
+        marker.name: marker
+        for marker in (
+            _marker(
+                _slug("nrc", emotion),
+                f"NRC EmoLex '{emotion}' words (from your file; not shipped).",
+                ["emotion"] if emotion in NRC_EMOTIONS else [],
+                {lang: listed},
+            )
+            for emotion, listed in sorted(words.items())
+            if listed
+        )
+    }
+
+
+def liwc_markers(
+    dic_txt: str, *, lang: str = "en", categories: Iterable[str] | None = None
+) -> dict[str, Marker]:
+    """Markers `liwc_<category>` from a LIWC `.dic` file: a header of `id<TAB>name` lines
+    between two `%` lines, then one entry a line, `term<TAB>id<TAB>id…` (or separated by spaces;
+    a trailing `*` is a prefix, as in marker files). Entries' non-numeric category fields (LIWC2007's conditional
+    `<of>131/125`) are skipped. Only the `categories` named (LIWC names), when given. Raises
+    MarkerError for a file without the `%` header or an unknown category."""
+    lines = dic_txt.splitlines()
+    marks = [i for i, line in enumerate(lines) if line.strip() == "%"]
+    if len(marks) < 2:
+        raise MarkerError("not a LIWC .dic file: it needs a category header between two `%` lines")
+    names = {}
+    for line in lines[marks[0] + 1 : marks[1]]:
+        fields = line.split()
+        if len(fields) >= 2:
+            names[fields[0]] = fields[1]
+    terms: dict[str, list[str]] = {name: [] for name in names.values()}
+    for line in lines[marks[1] + 1 :]:
+        fields = line.rstrip().split("\t")
+        if len(fields) < 2:  # space-separated: the trailing fields are ids, the rest the term
+            words = line.split()
+            cut = len(words)
+            while cut > 1 and (words[cut - 1] in names or not words[cut - 1].isalpha()):
+                cut -= 1
+            fields = [" ".join(words[:cut]), *words[cut:]]
+        if len(fields) < 2 or not fields[0].strip():
+            continue
+        for field in fields[1:]:
+            for key in field.split():
+                if key in names:
+                    terms[names[key]].append(fields[0])
+    wanted = list(categories) if categories is not None else list(terms)
+    unknown = sorted(set(wanted) - set(terms))
+    if unknown:
+        raise MarkerError(f"the .dic file has no category {', '.join(unknown)}")
+    return {
+        marker.name: marker
+        for marker in (
+            _marker(
+                _slug("liwc", category),
+                f"LIWC '{category}' category (from your .dic file; not shipped).",
+                [],
+                {lang: terms[category]},
+            )
+            for category in wanted
+            if terms[category]
+        )
+    }
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_list(values: Sequence[str], *, indent: str = "    ", width: int = 96) -> str:
+    if not values:
+        return "[]"
+    lines, line = [], ""
+    for item in (_toml_string(v) + "," for v in values):
+        if line and len(indent) + len(line) + 1 + len(item) > width:
+            lines.append(indent + line)
+            line = item
+        else:
+            line = f"{line} {item}" if line else item
+    lines.append(indent + line)
+    return "[\n" + "\n".join(lines) + "\n]"
+
+
+def marker_toml(marker: Marker, *, header: str = "") -> str:
+    """`marker` as a marker file (FORMAT.md) that `load_markers` reads back to the same
+    `marker_version`; `header` becomes comment lines at the top (the version ignores them)."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+    lines += [
+        f"name = {_toml_string(marker.name)}",
+        f"description = {_toml_string(marker.description)}",
+        f"dimensions = {json.dumps(list(marker.dimensions), ensure_ascii=False)}",
+        f"rule = {_toml_string(marker.rule)}",
+    ]
+    if marker.cue is not None:
+        lines.append(f"cue = {_toml_string(marker.cue)}")
+    for lang, terms in sorted(marker.terms.items()):
+        lines += ["", f"[lang.{lang}]", f"terms = {_toml_list(terms)}"]
+    return "\n".join(lines) + "\n"
