@@ -1,7 +1,23 @@
-"""The moodcast dashboard: a router over its pages (`streamlit run dashboard/app.py`)."""
+"""The moodcast dashboard: a router over its pages (`streamlit run dashboard/app.py`).
+
+The pages live in `screens/`, not `pages/`: Streamlit would serve a `pages/` folder's scripts
+on their own at deep links, past this router and its sign-in.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="moodcast", page_icon="📈", layout="wide")
-page = st.navigation([st.Page("pages/timeline.py", title="Timeline", icon="📈", default=True)])
-page.run()
+from dashboard.auth import signed_in
+
+st.set_page_config(page_title="moodcast", page_icon=":material/show_chart:", layout="wide")
+if signed_in():
+    page = st.navigation(
+        [
+            st.Page("screens/overview.py", title="Overview", icon=":material/home:", default=True),
+            st.Page("screens/timelines.py", title="Timelines", icon=":material/show_chart:"),
+            st.Page("screens/forecasts.py", title="Forecasts", icon=":material/online_prediction:"),
+            st.Page("screens/alerts.py", title="Alerts", icon=":material/notifications:"),
+            st.Page("screens/exports.py", title="Exports", icon=":material/download:"),
+            st.Page("screens/health.py", title="Data health", icon=":material/monitor_heart:"),
+        ]
+    )
+    page.run()

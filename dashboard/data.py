@@ -1,13 +1,17 @@
 """The dashboard's data: one cached read-only warehouse connection and cached queries.
 
 The connection is keyed by the published file's version, so the first rerun after a run
-publishes opens the new file; until then readers keep the version they have. Nothing here
-writes. Settings come from the environment that `moodcast dashboard` sets.
+publishes opens the new file; until then readers keep the version they have (a run never
+changes a published file in place, it swaps in a new one). Every query takes that version as
+its first argument, so cached results never outlive the file they came from. Nothing here
+writes the warehouse; the analysts' event annotations go to their own file through
+`warehouse.annotations`. Settings come from the environment that `moodcast dashboard` sets.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -15,52 +19,165 @@ import streamlit as st
 
 import warehouse
 from transforms.privacy import DEFAULT_K
-from warehouse import queries
+from warehouse import annotations, health, queries
+from warehouse.bundles import export_bundle
 
 TTL_SECONDS = 60
 
+Version = tuple[int, int, int]
+
 
 def data_dir() -> Path:
+    """The data directory: `$MOODCAST_HOME`, else `./moodcast-data`."""
     return Path(os.environ.get("MOODCAST_HOME", "moodcast-data"))
 
 
 def k() -> int:
+    """The suppression threshold: `$MOODCAST_K`, else 11."""
     return int(os.environ.get("MOODCAST_K", DEFAULT_K))
 
 
 def tz() -> str:
+    """The analysis time zone the days are in: `$MOODCAST_TZ`, else UTC."""
     return os.environ.get("MOODCAST_TZ", "UTC")
 
 
-def version() -> tuple | None:
-    """The published warehouse's version, or None when nothing is published yet."""
-    return warehouse.published_version(data_dir())
-
-
-@st.cache_resource(max_entries=1)
-def _connection(directory: str, published: tuple):
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _connection(directory: str, published: Version):
     return warehouse.open_published(directory)
 
 
-def _con():
-    return _connection(str(data_dir()), version()).cursor()
+def _con(published: Version):
+    return _connection(str(data_dir()), published).cursor()
+
+
+def require_published() -> Version:
+    """The published warehouse's version, opened; otherwise say what to do and stop the page.
+
+    Never raises: with nothing published the page tells the analyst to run `moodcast run`,
+    and a file that cannot be read (from another moodcast version, say) is explained.
+    """
+    published = warehouse.published_version(data_dir())
+    if published is None:
+        st.info("No data published yet. Run `moodcast run INPUT…` (or `moodcast demo`) and reload.")
+        st.stop()
+    try:
+        _connection(str(data_dir()), published)
+    except warehouse.WarehouseError as exc:
+        st.warning(f"The published data cannot be read right now. {exc}")
+        st.stop()
+    return published
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def series_options(published: tuple) -> pl.DataFrame:
-    return queries.series_options(_con())
+def tables(published: Version) -> frozenset[str]:
+    return health.table_names(_con(published))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def timeline(published: tuple, marker: str, region: str, lang: str, k: int) -> pl.DataFrame:
-    return queries.daily(_con(), marker=marker, region=region, lang=lang, k=k)
+def latest_day(published: Version) -> date | None:
+    return health.latest_day(_con(published))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def forecasts(published: tuple, unique_id: str) -> pl.DataFrame:
-    return queries.forecasts(_con(), unique_id)
+def series_options(published: Version) -> pl.DataFrame:
+    return queries.series_options(_con(published))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def alerts(published: tuple, unique_id: str) -> pl.DataFrame:
-    return queries.alerts(_con(), unique_id)
+def marker_timelines(published: Version, marker: str, k: int) -> pl.DataFrame:
+    """Published rows of every region and language of one marker (one query per marker, so
+    switching region or language reads no more)."""
+    return queries.daily(_con(published), marker=marker, k=k)
+
+
+def timeline(published: Version, marker: str, region: str, lang: str, k: int) -> pl.DataFrame:
+    """Published rows of one series, oldest first, with `smoothed_7d`: the mean of the
+    published days among the last 7 (at least 4 of them), null otherwise."""
+    frame = marker_timelines(published, marker, k).filter(
+        (pl.col("region") == region) & (pl.col("lang") == lang)
+    )
+    return frame.with_columns(
+        pl.col("prevalence").rolling_mean(7, min_samples=4).alias("smoothed_7d")
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def recent_days(published: Version, days: int, k: int) -> pl.DataFrame:
+    """Published rows of every series over the last `days` days of data."""
+    last = latest_day(published)
+    if last is None:
+        return queries.daily(_con(published), k=k).clear()
+    return queries.daily(_con(published), start=last - timedelta(days=days - 1), k=k)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def timelines_between(
+    published: Version, start: date, end: date, marker: str | None, k: int
+) -> pl.DataFrame:
+    return queries.daily(_con(published), marker=marker, start=start, end=end, k=k)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def forecasts(published: Version, unique_id: str | None) -> pl.DataFrame:
+    return queries.forecasts(_con(published), unique_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def alerts(published: Version, unique_id: str | None) -> pl.DataFrame:
+    return queries.alerts(_con(published), unique_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def model_choice(published: Version, unique_id: str | None) -> pl.DataFrame | None:
+    """The published model per series, or None when this warehouse does not record it."""
+    if "model_choice" not in tables(published) or not hasattr(queries, "model_choice"):
+        return None
+    return queries.model_choice(_con(published), unique_id=unique_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def backtests(published: Version, unique_id: str | None) -> pl.DataFrame | None:
+    """Backtest scores per series, model and window, or None when this warehouse has none."""
+    if "backtests" not in tables(published) or not hasattr(queries, "backtests"):
+        return None
+    return queries.backtests(_con(published), unique_id=unique_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def runs(published: Version) -> pl.DataFrame:
+    return queries.runs(_con(published))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def run_counts(published: Version) -> pl.DataFrame:
+    return queries.run_counts(_con(published))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def dead_letter_counts(published: Version) -> pl.DataFrame:
+    return queries.dead_letter_counts(_con(published))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def suppressed_cells(published: Version, k: int) -> pl.DataFrame:
+    return health.suppressed_cells(_con(published), k=k)
+
+
+def bundle(view: str, frame: pl.DataFrame, fmt: str) -> bytes:
+    """`frame` as a zip of `<view>.<fmt>` and its data dictionary (see warehouse.bundles)."""
+    return export_bundle(view, frame, fmt=fmt, k=k(), tz=tz())
+
+
+def annotations_for(region: str | None) -> pl.DataFrame:
+    """The analysts' event annotations (of `region` and of `all`), read fresh on every run."""
+    return annotations.read_annotations(data_dir(), region=region)
+
+
+def add_annotation(day: date, label: str, region: str) -> str:
+    """Store an analyst's event annotation in its own file (never the warehouse)."""
+    return annotations.add_annotation(data_dir(), day=day, label=label, region=region)
+
+
+def remove_annotation(annotation_id: str) -> bool:
+    return annotations.remove_annotation(data_dir(), annotation_id)

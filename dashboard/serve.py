@@ -10,11 +10,11 @@ from pathlib import Path
 APP = Path(__file__).with_name("app.py")
 
 
-def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8501, k: int, tz: str) -> int:
-    """Run `streamlit run dashboard/app.py` on `host:port` until it stops; return its exit code.
-
-    The app reads `data_dir`'s published warehouse read-only, suppressing cells below `k`.
-    """
+def serve_command(
+    data_dir: Path, *, host: str = "127.0.0.1", port: int = 8501, k: int, tz: str
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `streamlit run dashboard/app.py` on `host:port`,
+    reading `data_dir`'s published warehouse read-only and suppressing cells below `k`."""
     env = {**os.environ, "MOODCAST_HOME": str(data_dir), "MOODCAST_K": str(k), "MOODCAST_TZ": tz}
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
@@ -22,5 +22,16 @@ def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8501, k: int, 
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--theme.primaryColor", "#0072B2",
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
+    return command, env
+
+
+def serve(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8501, k: int, tz: str) -> int:
+    """Run `streamlit run dashboard/app.py` on `host:port` until it stops; return its exit code.
+
+    The app reads `data_dir`'s published warehouse read-only, suppressing cells below `k`.
+    """
+    command, env = serve_command(data_dir, host=host, port=port, k=k, tz=tz)
     return subprocess.call(command, env=env)

@@ -1,13 +1,23 @@
-"""AppTest smoke tests of the dashboard pages on a real published warehouse."""
+"""AppTest tests of every dashboard page on a real published warehouse."""
 
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import warehouse
+from warehouse.annotations import read_annotations
+
 APP = Path(__file__).parents[2] / "dashboard"
+PAGES = ("overview", "timelines", "forecasts", "alerts", "exports", "health")
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(APP / "screens" / f"{name}.py"), default_timeout=60)
 
 
 @pytest.fixture
@@ -17,23 +27,165 @@ def on_published(published_run, monkeypatch):
     return data_dir
 
 
-def test_timeline_page_shows_a_chart_with_controls(on_published):
-    at = AppTest.from_file(str(APP / "pages" / "timeline.py"), default_timeout=60).run()
+@pytest.fixture
+def on_copy(published_run, tmp_path, monkeypatch):
+    """A copy of the published data directory that a test may add runs and events to."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(published_run[0], data_dir)
+    monkeypatch.setenv("MOODCAST_HOME", str(data_dir))
+    return data_dir
+
+
+def charts(at: AppTest) -> list:
+    return at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_router_opens_the_overview(on_published):
+    at = AppTest.from_file(str(APP / "app.py"), default_timeout=60).run()
     assert not at.exception
-    assert [box.label for box in at.selectbox] == ["Marker", "Region", "Language"]
-    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert at.title[0].value == "Overview"
+
+
+def test_with_sign_in_configured_nothing_shows_before_signing_in(on_published):
+    at = AppTest.from_file(str(APP / "app.py"), default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-cookie-secret",
+        "client_id": "moodcast",
+        "client_secret": "test",
+        "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
+    }
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.dataframe and not at.metric
+
+
+def test_overview_shows_freshness_open_alerts_and_rising_series(on_published):
+    at = page("overview").run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == [
+        "Last run finished",
+        "Latest day with data",
+        "Last run status",
+    ]
+    assert at.metric[2].value == "ok"
+    assert [h.value for h in at.subheader][1].startswith("Open alerts (")
+    rising = at.dataframe[-1].value
+    assert list(rising.columns) == ["marker", "region", "lang", "previous", "latest", "change"]
+    assert rising["change"].is_monotonic_decreasing
+
+
+def test_timelines_page_compares_markers_side_by_side(on_published):
+    at = page("timelines").run()
+    assert not at.exception
+    assert [box.label for box in at.selectbox][:3] == ["Marker", "Region", "Language"]
+    assert len(charts(at)) == 1
+    at.radio[0].set_value("other markers").run()
+    markers = at.multiselect[0]
+    markers.select(markers.options[0]).select(markers.options[1]).run()
+    assert not at.exception
+    assert len(charts(at)) == 3
     at.selectbox[0].select(at.selectbox[0].options[-1]).run()
     assert not at.exception
 
 
-def test_router_opens_the_timeline(on_published):
-    at = AppTest.from_file(str(APP / "app.py"), default_timeout=60).run()
+def test_an_event_is_stored_in_its_own_file_and_never_in_the_warehouse(on_copy):
+    before = warehouse.published_version(on_copy)
+    at = page("timelines").run()
+    at.date_input[0].set_value(date(2025, 2, 20))
+    at.text_input[0].input("Heatwave warning issued")
+    at.button[0].click().run()
     assert not at.exception
-    assert at.title[0].value == "Prevalence timeline"
+    events = read_annotations(on_copy)
+    assert events.get_column("label").to_list() == ["Heatwave warning issued"]
+    assert warehouse.published_version(on_copy) == before
+    assert "Heatwave warning issued" in at.dataframe[0].value["label"].to_list()
 
 
-def test_without_data_the_page_says_what_to_run(tmp_path, monkeypatch):
+def test_forecasts_page_shows_bands_and_the_model_choice(on_published):
+    at = page("forecasts").run()
+    assert not at.exception
+    assert at.radio[0].label == "Model"
+    assert len(charts(at)) == 1
+    assert "Model choice" in [h.value for h in at.subheader]
+    at.radio[0].set_value(at.radio[0].options[-1]).run()
+    assert not at.exception
+
+
+def test_alerts_page_links_each_alert_to_its_timeline(on_published):
+    at = page("alerts").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert {"severity", "method", "reason", "series"} <= set(table.columns)
+    assert all(link.startswith("timelines?marker=") for link in table["series"])
+
+
+def test_a_series_link_opens_the_timeline_on_that_series(on_published):
+    at = page("timelines")
+    at.query_params.update(marker="anger", region="all", lang="es")
+    at.run()
+    assert not at.exception
+    assert [box.value for box in at.selectbox][:3] == ["anger", "all", "es"]
+
+
+def test_exports_page_offers_every_view_with_filters(on_published):
+    at = page("exports").run()
+    assert not at.exception
+    assert at.radio[0].options == ["timelines", "forecasts", "alerts"]
+    at.multiselect[0].select("sadness").run()
+    preview = at.dataframe[0].value
+    assert set(preview["marker"]) == {"sadness"}
+    for view in ("forecasts", "alerts"):
+        at.radio[0].set_value(view).run()
+        assert not at.exception
+
+
+def test_data_health_shows_runs_dead_letters_and_suppressed_cells(on_published):
+    at = page("health").run()
+    assert not at.exception
+    assert [h.value for h in at.subheader] == [
+        "Runs",
+        "Records set aside",
+        "Dead letters by reason",
+        "Suppressed cells",
+    ]
+    suppressed = at.dataframe[-1].value
+    assert list(suppressed.columns) == [
+        "marker", "region", "cells", "suppressed", "share_suppressed",
+    ]  # fmt: skip
+    assert suppressed["suppressed"].sum() > 0
+
+
+def test_pages_keep_reading_during_a_run_and_pick_up_what_it_publishes(on_copy):
+    at = page("health").run()
+    assert at.dataframe[0].value.shape[0] == 1
+    now = datetime.now(UTC)
+    run = warehouse.RunRecord(
+        run_id="later-run", started_at=now, finished_at=now, as_of=date(2025, 4, 1),
+        tz="UTC", package_version="test", status="ok",
+    )  # fmt: skip
+    with warehouse.writing(on_copy) as con:
+        warehouse.record_run(con, run)
+        at.run()
+        assert not at.exception
+        assert at.dataframe[0].value.shape[0] == 1
+    at.run()
+    assert not at.exception
+    assert at.dataframe[0].value["run_id"].iloc[0] == "later-run"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_without_data_every_page_says_what_to_run(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MOODCAST_HOME", str(tmp_path))
-    at = AppTest.from_file(str(APP / "pages" / "timeline.py"), default_timeout=30).run()
+    at = page(name).run()
     assert not at.exception
     assert "moodcast run" in at.info[0].value
+
+
+def test_an_unreadable_warehouse_is_explained_not_raised(tmp_path, monkeypatch):
+    (tmp_path / "moodcast.duckdb").write_bytes(b"not a warehouse")
+    monkeypatch.setenv("MOODCAST_HOME", str(tmp_path))
+    at = page("overview").run()
+    assert not at.exception
+    assert "cannot be read" in at.warning[0].value

@@ -1,0 +1,66 @@
+"""Controls shared by pages: the series picker and the download buttons of a view.
+
+The chosen series is kept in the session (`st.session_state["series"]`), so Timelines and
+Forecasts open on the same one; a link with `?marker=…&region=…&lang=…` (the Alerts page
+makes them) chooses it once and is then cleared from the address.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, summaries
+from transforms.contracts import ALL
+
+SERIES_KEY = "series"
+
+
+def _index(values: list[str], wanted: str | None) -> int:
+    return values.index(wanted) if wanted in values else 0
+
+
+def _wanted(options: pl.DataFrame, published: data.Version) -> tuple[str, str, str]:
+    params = st.query_params
+    if "marker" in params:
+        chosen = (params["marker"], params.get("region", ALL), params.get("lang", ALL))
+        st.query_params.clear()
+        st.session_state[SERIES_KEY] = chosen
+    if SERIES_KEY in st.session_state:
+        return st.session_state[SERIES_KEY]
+    opening = summaries.most_severe(data.alerts(published, None))
+    return opening or (options.get_column("marker").min(), ALL, ALL)
+
+
+def pick_series(published: data.Version) -> tuple[str, str, str]:
+    """Marker, region and language selectors opening on the session's series, else on the
+    most severe recent alert's, else the first marker in all regions and languages."""
+    options = data.series_options(published)
+    marker, region, lang = _wanted(options, published)
+    left, middle, right = st.columns(3)
+    markers = options.get_column("marker").unique().sort().to_list()
+    marker = left.selectbox("Marker", markers, index=_index(markers, marker))
+    of_marker = options.filter(pl.col("marker") == marker)
+    regions = of_marker.get_column("region").unique().sort().to_list()
+    region = middle.selectbox("Region", regions, index=_index(regions, region))
+    langs = of_marker.filter(pl.col("region") == region).get_column("lang").unique().sort()
+    langs = langs.to_list()
+    lang = right.selectbox("Language", langs, index=_index(langs, lang))
+    st.session_state[SERIES_KEY] = (marker, region, lang)
+    return marker, region, lang
+
+
+def download_buttons(view: str, frame: pl.DataFrame, *, name: str, key: str) -> None:
+    """CSV and Parquet download buttons for `frame` (an export `view`), each a zip with the
+    data dictionary; the file is made only when the analyst clicks."""
+    left, right = st.columns(2)
+    for column, fmt in ((left, "csv"), (right, "parquet")):
+        column.download_button(
+            f"Download {fmt.upper()} + data dictionary",
+            data=lambda fmt=fmt: data.bundle(view, frame, fmt),
+            file_name=f"moodcast-{name}-{fmt}.zip",
+            mime="application/zip",
+            key=f"{key}-{fmt}",
+            on_click="ignore",
+            icon=":material/download:",
+        )

@@ -1,0 +1,54 @@
+"""Alerts: every high-prevalence period of the latest run, why it was raised, and a link to
+its series."""
+
+from urllib.parse import urlencode
+
+import polars as pl
+import streamlit as st
+
+from dashboard import controls, data, summaries
+
+st.title("Alerts")
+st.caption(
+    "Periods when a marker's share of authors is, or is forecast to be, unusually high. They "
+    "describe statistical signals in a population, never a diagnosis of anyone."
+)
+published = data.require_published()
+alerts = data.alerts(published, None)
+if alerts.is_empty():
+    st.info("The latest run raised no alerts.")
+    st.stop()
+
+left, middle, right = st.columns(3)
+severities = left.multiselect("Severity", list(summaries.SEVERITY_RANK), default=None)
+methods = middle.multiselect("Method", alerts.get_column("method").unique().sort().to_list())
+markers = right.multiselect("Marker", alerts.get_column("marker").unique().sort().to_list())
+shown = alerts
+for column, chosen in (("severity", severities), ("method", methods), ("marker", markers)):
+    if chosen:
+        shown = shown.filter(pl.col(column).is_in(chosen))
+shown = summaries.by_severity(shown)
+
+links = [
+    "timelines?" + urlencode({"marker": m, "region": r, "lang": lang})
+    for m, r, lang in shown.select("marker", "region", "lang").iter_rows()
+]
+st.dataframe(
+    shown.select(
+        "severity",
+        "marker",
+        "region",
+        "lang",
+        pl.col("start", "end", "peak").cast(pl.String),
+        "method",
+        "reason",
+    ).with_columns(series=pl.Series(links, dtype=pl.String)),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "series": st.column_config.LinkColumn("series", display_text="open timeline"),
+        "reason": st.column_config.TextColumn("reason", width="large"),
+    },
+)
+st.caption(f"{shown.height} of {alerts.height} alerts.")
+controls.download_buttons("alerts", shown, name="alerts", key="alerts")

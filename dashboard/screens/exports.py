@@ -1,0 +1,57 @@
+"""Exports: any slice of the timelines, forecasts or alerts as CSV or Parquet, each with its
+data dictionary."""
+
+from datetime import timedelta
+
+import polars as pl
+import streamlit as st
+
+from dashboard import controls, data
+
+PREVIEW_ROWS = 50
+
+st.title("Exports")
+st.caption(
+    "Each download is a zip of the data file and `data_dictionary.md`, which explains every "
+    f"column and its units. Suppressed cells (fewer than {data.k()} authors, or "
+    f"1–{data.k() - 1} matching authors) are empty and flagged in `suppressed`; no author, post "
+    "or text is in any file."
+)
+published = data.require_published()
+view = st.radio("View", ["timelines", "forecasts", "alerts"], horizontal=True)
+options = data.series_options(published)
+left, middle, right = st.columns(3)
+markers = left.multiselect("Markers", options.get_column("marker").unique().sort().to_list())
+regions = middle.multiselect("Regions", options.get_column("region").unique().sort().to_list())
+langs = right.multiselect("Languages", options.get_column("lang").unique().sort().to_list())
+
+if view == "timelines":
+    last = data.latest_day(published)
+    if last is None:
+        st.info("The published warehouse has no daily rows yet.")
+        st.stop()
+    start, end = st.slider(
+        "Days",
+        min_value=last - timedelta(days=3 * 365),
+        max_value=last,
+        value=(last - timedelta(days=89), last),
+        format="YYYY-MM-DD",
+    )
+    one_marker = markers[0] if len(markers) == 1 else None
+    frame = data.timelines_between(published, start, end, one_marker, data.k())
+elif view == "forecasts":
+    frame = data.forecasts(published, None)
+else:
+    frame = data.alerts(published, None)
+
+if view == "forecasts":
+    keys = [pl.col("unique_id").str.split("|").list.get(i) for i in range(3)]
+else:
+    keys = [pl.col("marker"), pl.col("region"), pl.col("lang")]
+for key, chosen in zip(keys, (markers, regions, langs), strict=True):
+    if chosen:
+        frame = frame.filter(key.is_in(chosen))
+
+st.write(f"{frame.height:,} rows.")
+st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+controls.download_buttons(view, frame, name=view, key="export")

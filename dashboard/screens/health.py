@@ -1,0 +1,56 @@
+"""Data health: the run ledger, what each run set aside and why, and the suppressed cells."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data
+
+st.title("Data health")
+st.caption(
+    "What changed in the data: every run, the records it could not use, and how many "
+    "published cells are too small to show."
+)
+published = data.require_published()
+
+st.subheader("Runs")
+runs = data.runs(published)
+st.dataframe(
+    runs.select(
+        "run_id", "status", pl.col("as_of").cast(pl.String), "started_at", "finished_at", "read", "valid",
+        "dead_lettered", "duplicates", "filtered", "days", "series", "alerts",
+    ),
+    hide_index=True,
+    width="stretch",
+)  # fmt: skip
+
+st.subheader("Records set aside")
+counts = data.run_counts(published).filter(~pl.col("category").is_in(["read", "valid"]))
+if counts.is_empty():
+    st.write("No run set any record aside.")
+else:
+    st.dataframe(counts, hide_index=True, width="stretch")
+
+st.subheader("Dead letters by reason")
+dead = data.dead_letter_counts(published)
+if dead.is_empty():
+    st.write("No dead letters.")
+else:
+    by_reason = dead.group_by("reason").agg(pl.col("n").sum()).sort("n", descending=True)
+    st.bar_chart(by_reason, x="reason", y="n", horizontal=True, color="#D55E00")
+    st.dataframe(dead, hide_index=True, width="stretch")
+
+st.subheader("Suppressed cells")
+st.caption(
+    f"Cells (day × region × language) with fewer than {data.k()} authors, or "
+    f"1–{data.k() - 1} matching authors, are never shown; only their number is."
+)
+st.dataframe(
+    data.suppressed_cells(published, data.k()),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "share_suppressed": st.column_config.ProgressColumn(
+            "share suppressed", min_value=0.0, max_value=1.0, format="percent"
+        )
+    },
+)

@@ -1,0 +1,66 @@
+"""Overview: open alerts, the series rising fastest, and how fresh the data is."""
+
+from datetime import UTC, datetime
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, summaries
+
+st.title("Overview")
+st.caption(
+    "What is rising, where, and since when. Every figure is a share of authors in a "
+    "population, never a statement about any person."
+)
+published = data.require_published()
+runs = data.runs(published)
+last_day = data.latest_day(published)
+as_of = runs.get_column("as_of").max() if not runs.is_empty() else last_day
+
+st.subheader("Data freshness")
+fresh, latest, status = st.columns(3)
+if runs.is_empty():
+    fresh.metric("Last run", "none recorded")
+else:
+    finished = runs.get_column("finished_at").drop_nulls().max()
+    hours = (datetime.now(UTC) - finished).total_seconds() / 3600 if finished else None
+    fresh.metric("Last run finished", f"{hours:.0f} h ago" if hours is not None else "running")
+    status.metric("Last run status", runs.get_column("status")[0])
+latest.metric("Latest day with data", str(last_day) if last_day else "none")
+
+open_alerts = summaries.open_alerts(data.alerts(published, None), as_of=as_of)
+st.subheader(f"Open alerts ({open_alerts.height})")
+if open_alerts.is_empty():
+    st.write(f"No alert period is open on {as_of}.")
+else:
+    st.dataframe(
+        open_alerts.select(
+            "severity", "marker", "region", "lang", pl.col("start", "end").cast(pl.String), "reason"
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader("Rising fastest")
+st.caption(
+    "Mean share over the last 7 days against the 7 days before, per series; only series with "
+    f"at least {summaries.MIN_PUBLISHED_DAYS} published days in each week."
+)
+rising = (
+    summaries.rising(data.recent_days(published, 14, data.k()), last_day=last_day)
+    if last_day is not None
+    else None
+)
+if rising is None or rising.is_empty():
+    st.write("Not enough published days in the last two weeks to compare.")
+else:
+    st.dataframe(
+        rising.head(10),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "previous": st.column_config.NumberColumn("previous 7 days", format="percent"),
+            "latest": st.column_config.NumberColumn("last 7 days", format="percent"),
+            "change": st.column_config.NumberColumn("change", format="percent"),
+        },
+    )

@@ -1,0 +1,102 @@
+"""Timelines: prevalence of one series or several side by side, with the analysts' events."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import controls, data
+from dashboard.charts import timeline_chart
+from transforms.contracts import series_id
+
+MAX_COMPARED = 4
+
+st.title("Prevalence timelines")
+st.caption(
+    "Share of authors whose public posts matched a marker, per local day "
+    f"({data.tz()}), with its 95% Wilson interval. A population statistic, never a statement "
+    f"about any person. Days with fewer than {data.k()} authors, or 1–{data.k() - 1} matching "
+    "authors, are suppressed: gaps in the lines, marked by grey ticks."
+)
+published = data.require_published()
+marker, region, lang = controls.pick_series(published)
+
+show = st.segmented_control(
+    "Show",
+    ["Daily share", "7-day mean"],
+    selection_mode="multi",
+    default=["Daily share", "7-day mean"],
+)
+options = data.series_options(published)
+compare_by = st.radio(
+    "Compare with", ["nothing", "other markers", "other regions"], horizontal=True
+)
+series = [(marker, region, lang)]
+if compare_by == "other markers":
+    others = options.filter((pl.col("region") == region) & (pl.col("lang") == lang))
+    choices = [m for m in others.get_column("marker").unique().sort() if m != marker]
+    picked = st.multiselect("Markers", choices, max_selections=MAX_COMPARED - 1)
+    series += [(m, region, lang) for m in picked]
+elif compare_by == "other regions":
+    others = options.filter((pl.col("marker") == marker) & (pl.col("lang") == lang))
+    choices = [r for r in others.get_column("region").unique().sort() if r != region]
+    picked = st.multiselect("Regions", choices, max_selections=MAX_COMPARED - 1)
+    series += [(marker, r, lang) for r in picked]
+
+frames = [data.timeline(published, *one, data.k()) for one in series]
+y_max = max((frame.get_column("prevalence_hi").max() or 0.0) for frame in frames) or None
+daily, smoothed = "Daily share" in (show or []), "7-day mean" in (show or [])
+st.caption(
+    "Light blue: daily share with its 95% Wilson interval · dark blue: 7-day mean · purple "
+    "shading: alert periods · dashed black rules: analysts' events · grey ticks: suppressed days."
+)
+columns = st.columns(min(len(series), 2))
+for i, ((m, r, lang_), observed) in enumerate(zip(series, frames, strict=True)):
+    with columns[i % len(columns)]:
+        if len(series) > 1:
+            st.markdown(f"**{m}** · {r} · {lang_}")
+        chart = timeline_chart(
+            observed,
+            data.alerts(published, series_id(m, r, lang_)),
+            data.annotations_for(r),
+            daily=daily,
+            smoothed=smoothed,
+            y_max=y_max if len(series) > 1 else None,
+        )
+        st.altair_chart(chart, width="stretch")
+        suppressed = int(observed.get_column("suppressed").sum())
+        st.caption(f"{observed.height} days; {suppressed} suppressed.")
+
+st.subheader("Events")
+events = data.annotations_for(region)
+with st.form("add-event", clear_on_submit=True, border=False):
+    day_col, label_col, where_col = st.columns([1, 2, 1])
+    last = frames[0].get_column("day").max() if not frames[0].is_empty() else None
+    day = day_col.date_input("Day", value=last)
+    label = label_col.text_input("Event", placeholder="e.g. school closures announced")
+    where = where_col.selectbox("Where", sorted({region, "all"}))
+    if st.form_submit_button("Add event") and day:
+        try:
+            data.add_annotation(day, label, where)
+        except ValueError as exc:
+            st.warning(str(exc))
+        else:
+            st.rerun()
+if events.is_empty():
+    st.caption("No events noted for this region yet.")
+else:
+    st.dataframe(
+        events.select(pl.col("day").cast(pl.String), "region", "label"),
+        hide_index=True,
+        width="stretch",
+    )
+    ids = dict(zip(events.get_column("id"), events.get_column("label"), strict=True))
+    gone = st.selectbox("Remove an event", [None, *ids], format_func=lambda i: ids.get(i, "—"))
+    if gone and st.button("Remove"):
+        data.remove_annotation(gone)
+        st.rerun()
+
+controls.download_buttons(
+    "timelines",
+    pl.concat(frames).drop("smoothed_7d"),
+    name="timelines",
+    key="timelines",
+)

@@ -1,0 +1,131 @@
+"""Crisis-event annotations that analysts add to timelines, kept in their own small file.
+
+They live in `<data dir>/annotations.jsonl`, one JSON object per line, never in the DuckDB
+file: the dashboard writes them while it only ever reads the warehouse. Every change takes an
+exclusive lock on `annotations.lock` and replaces the file atomically, so concurrent writers
+(several dashboard sessions or processes) never lose an event and readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from transforms.contracts import ALL
+
+ANNOTATIONS_NAME = "annotations.jsonl"
+MAX_LABEL_CHARS = 120
+
+ANNOTATION_SCHEMA = {
+    "id": pl.String,
+    "day": pl.Date,
+    "region": pl.String,
+    "label": pl.String,
+    "created_at": pl.Datetime("us", "UTC"),
+}
+"""An event on a local `day`, in one `region` (`all`: everywhere), with a short `label`. `id`
+is a hash of the other fields, stable across rewrites."""
+
+
+class AnnotationError(ValueError):
+    """An annotation that cannot be stored; the message says what to change."""
+
+
+def annotations_path(data_dir: Path | str) -> Path:
+    """The annotations file of a data directory."""
+    return Path(data_dir) / ANNOTATIONS_NAME
+
+
+@contextlib.contextmanager
+def _locked(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "annotations.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _rows(path: Path) -> list[dict]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    body = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
+    with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(body)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def read_annotations(data_dir: Path | str, *, region: str | None = None) -> pl.DataFrame:
+    """Every annotation (ANNOTATION_SCHEMA) sorted by day then label; with `region`, only that
+    region's and the `all` ones. An absent file reads as no annotations."""
+    rows = _rows(annotations_path(data_dir))
+    frame = pl.DataFrame(
+        [{**row, "day": date.fromisoformat(row["day"])} for row in rows],
+        schema={**ANNOTATION_SCHEMA, "created_at": pl.String},
+    ).with_columns(pl.col("created_at").str.to_datetime(time_zone="UTC", time_unit="us"))
+    if region is not None:
+        frame = frame.filter(pl.col("region").is_in([region, ALL]))
+    return frame.sort("day", "label")
+
+
+def add_annotation(data_dir: Path | str, *, day: date, label: str, region: str = ALL) -> str:
+    """Store an event on `day` in `region` and return its id.
+
+    `label` is trimmed and must be 1 to MAX_LABEL_CHARS characters (AnnotationError
+    otherwise). Adding the same day, region and label again changes nothing.
+    """
+    label = " ".join(label.split())
+    if not label or len(label) > MAX_LABEL_CHARS:
+        raise AnnotationError(
+            f"An event label needs 1 to {MAX_LABEL_CHARS} characters; this one has {len(label)}."
+        )
+    key = f"{day.isoformat()}|{region}|{label}"
+    annotation_id = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    data_dir = Path(data_dir)
+    with _locked(data_dir):
+        path = annotations_path(data_dir)
+        rows = _rows(path)
+        if all(row["id"] != annotation_id for row in rows):
+            created = datetime.now(UTC).isoformat(timespec="seconds")
+            rows.append(
+                {
+                    "id": annotation_id,
+                    "day": day.isoformat(),
+                    "region": region,
+                    "label": label,
+                    "created_at": created,
+                }
+            )
+            _write(path, rows)
+    return annotation_id
+
+
+def remove_annotation(data_dir: Path | str, annotation_id: str) -> bool:
+    """Delete the annotation with `annotation_id`; False when there was none."""
+    data_dir = Path(data_dir)
+    with _locked(data_dir):
+        path = annotations_path(data_dir)
+        rows = _rows(path)
+        kept = [row for row in rows if row["id"] != annotation_id]
+        if len(kept) == len(rows):
+            return False
+        _write(path, kept)
+    return True

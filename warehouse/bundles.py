@@ -1,0 +1,42 @@
+"""One exported view as a zip archive in memory: its file and the data dictionary.
+
+The dashboard's downloads: any frame with the columns of an export (`timelines`, `forecasts`
+or `alerts`, filtered however the analyst chose) is written exactly as `export` writes it
+(same sorting, float formatting and compression) next to `data_dictionary.md`.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import polars as pl
+
+from warehouse.dictionary import data_dictionary
+from warehouse.exports import _SORT, DICTIONARY_NAME, Format, _sorted, _writer
+
+VIEWS = tuple(_SORT)
+"""The views a bundle can hold: `timelines`, `forecasts`, `alerts`."""
+
+
+def export_bundle(view: str, frame: pl.DataFrame, *, fmt: Format, k: int, tz: str) -> bytes:
+    """A zip of `<view>.<fmt>` (the rows of `frame`, sorted as `export` sorts) and
+    `data_dictionary.md` describing its columns under suppression threshold `k` and time zone
+    `tz`. Raises ValueError for an unknown `view` or `fmt`, and KeyError for a column the
+    dictionary does not describe."""
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
+    frame = _sorted(frame, _SORT[view])
+    dictionary = data_dictionary({view: frame.schema}, ext=fmt, k=k, tz=tz)
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w") as archive:
+        path = Path(tmp) / f"{view}.{fmt}"
+        _writer(frame, fmt)(path)
+        for name, content in ((path.name, path.read_bytes()), (DICTIONARY_NAME, dictionary)):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
