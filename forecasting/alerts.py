@@ -171,7 +171,7 @@ def alert_periods(
     following steps 3–4 of the module docstring. NaN in either means neither above nor strong.
     """
     above, strong = _above_and_strong(signal, threshold, rule=rule)
-    cores = _merge(_runs(strong), rule.max_gap_days)
+    cores = merge_periods(runs(strong), rule.max_gap_days)
     extended = []
     for first, last in cores:
         while first > 0 and above[first - 1] and signal[first - 1] < signal[first]:
@@ -181,7 +181,7 @@ def alert_periods(
         extended.append((first, last))
     return [
         (first, last)
-        for first, last in _merge(extended, rule.max_gap_days)
+        for first, last in merge_periods(extended, rule.max_gap_days)
         if strong[first : last + 1].sum() >= rule.min_strong_days
     ]
 
@@ -222,7 +222,7 @@ def trailing_p90_alerts(
     if frame.height == 0:
         return pl.DataFrame(schema=ALERT_SCHEMA)
     last_day = frame["ds"].max()
-    by_series = _forecasts_by_series(forecasts, last_day)
+    by_series = forecasts_by_series(forecasts, last_day)
     for (uid,), part in frame.partition_by("unique_id", as_dict=True, maintain_order=True).items():
         days = part["ds"].to_list()
         y = part["y"].fill_null(np.nan).to_numpy().astype(float)
@@ -236,7 +236,9 @@ def trailing_p90_alerts(
 
 
 @dataclass(frozen=True)
-class _Subject:
+class Subject:
+    """Whose statistic an alert is about: a series (or dimension) in a region and language."""
+
     unique_id: str
     marker: str
     region: str
@@ -253,7 +255,7 @@ def _series_alerts(
     basis: Basis,
 ) -> list[dict]:
     """Observed alerts of one series, then forecast alerts when `forecast` is given."""
-    subject = _Subject(uid, *split_series_id(uid), basis)
+    subject = Subject(uid, *split_series_id(uid), basis)
     n_obs = len(y)
     signal = rolling_mean(y, window_days=rule.window_days, min_observed_days=rule.min_observed_days)
     horizon = 0 if forecast is None else forecast.height
@@ -310,7 +312,7 @@ def _series_alerts(
 
 
 def _alert(
-    subject: _Subject,
+    subject: Subject,
     days: list[dt.date],
     signal: np.ndarray,
     threshold: np.ndarray,
@@ -368,7 +370,7 @@ def _projected(y: np.ndarray, forecast: pl.DataFrame, rule: TrailingP90Rule) -> 
     return np.clip(upper, 0.0, 1.0)[len(y) :]
 
 
-def _forecasts_by_series(
+def forecasts_by_series(
     forecasts: pl.DataFrame | None, last_day: dt.date
 ) -> dict[str, pl.DataFrame]:
     """Each series' forecast rows on consecutive days from the day after `last_day`."""
@@ -391,7 +393,7 @@ def _forecasts_by_series(
 
 
 def _reason(
-    subject: _Subject,
+    subject: Subject,
     value: float,
     threshold: float,
     start: dt.date,
@@ -402,42 +404,49 @@ def _reason(
     rule: TrailingP90Rule,
 ) -> str:
     """One plain sentence about a population statistic, never about a person."""
-    name = subject.marker.replace("_", " ")
+    statistic = f"{rule.window_days}-day average {share_phrase(subject, forecast=forecast)}"
+    usual = f"the usual {ordinal(rule.percentile)} percentile of {percent(threshold)}"
+    span = day_span(start, end)
+    if forecast and rule.horizon_statistic == "hi_80":
+        return (
+            f"The forecast for the {statistic} could reach {percent(value)} (the top of its "
+            f"80% range), above {usual}, {span}."
+        )
+    if forecast:
+        return f"The forecast expects the {statistic} to reach {percent(value)}, above {usual}, {span}."
+    if ongoing:
+        span = (
+            f"on {day_name(end)}, the latest day of data"
+            if start == end
+            else f"from {day_name(start)} to the latest day of data, {day_name(end)}"
+        )
+    return f"The {statistic} rose to {percent(value)}, above {usual}, {span}."
+
+
+def share_phrase(subject: Subject, *, forecast: bool = False, label: str | None = None) -> str:
+    """'share of authors whose posts matched 'anxiety' in us-ca (en)' and its variants: the
+    population statistic of `subject`, never a person (`forecast` switches to the present;
+    `label` replaces the quoted marker name, e.g. for a dimension's markers)."""
+    name = label or f"'{subject.marker.replace('_', ' ')}'"
     tense = "match" if forecast else "matched"
     share = (
-        f"share of authors whose posts {tense} '{name}'"
+        f"share of authors whose posts {tense} {name}"
         if subject.basis == "authors"
-        else f"share of posts that {tense} '{name}'"
+        else f"share of posts that {tense} {name}"
     )
     where = {ALL: "across all regions", UNKNOWN_REGION: "where the region is unknown"}.get(
         subject.region, f"in {subject.region}"
     )
     language = "all languages" if subject.lang == ALL else subject.lang
-    statistic = f"{rule.window_days}-day average {share} {where} ({language})"
-    usual = f"the usual {_ordinal(rule.percentile)} percentile of {_percent(threshold)}"
-    span = _span(start, end)
-    if forecast and rule.horizon_statistic == "hi_80":
-        return (
-            f"The forecast for the {statistic} could reach {_percent(value)} (the top of its "
-            f"80% range), above {usual}, {span}."
-        )
-    if forecast:
-        return f"The forecast expects the {statistic} to reach {_percent(value)}, above {usual}, {span}."
-    if ongoing:
-        span = (
-            f"on {_day(end)}, the latest day of data"
-            if start == end
-            else f"from {_day(start)} to the latest day of data, {_day(end)}"
-        )
-    return f"The {statistic} rose to {_percent(value)}, above {usual}, {span}."
+    return f"{share} {where} ({language})"
 
 
-def _percent(value: float) -> str:
+def percent(value: float) -> str:
     points = value * 100
     return f"{points:.1f}%" if points >= 1 or points == 0 else f"{points:.2f}%"
 
 
-def _ordinal(number: float) -> str:
+def ordinal(number: float) -> str:
     whole = int(number)
     if whole != number:
         return f"{number:g}th"
@@ -445,22 +454,22 @@ def _ordinal(number: float) -> str:
     return f"{whole}{suffix}"
 
 
-def _day(day: dt.date) -> str:
+def day_name(day: dt.date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _span(start: dt.date, end: dt.date) -> str:
+def day_span(start: dt.date, end: dt.date) -> str:
     """'on 3 March 2025', 'from 3 to 17 March 2025', 'from 28 February to 5 March 2025'."""
     if start == end:
-        return f"on {_day(start)}"
+        return f"on {day_name(start)}"
     if start.year != end.year:
-        return f"from {_day(start)} to {_day(end)}"
+        return f"from {day_name(start)} to {day_name(end)}"
     if start.month != end.month:
-        return f"from {start.day} {_MONTHS[start.month - 1]} to {_day(end)}"
-    return f"from {start.day} to {_day(end)}"
+        return f"from {start.day} {_MONTHS[start.month - 1]} to {day_name(end)}"
+    return f"from {start.day} to {day_name(end)}"
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Maximal runs of True in `mask` as (first, last) indices."""
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
     edges = np.diff(padded)
@@ -469,7 +478,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def _merge(periods: list[tuple[int, int]], max_gap_days: int) -> list[tuple[int, int]]:
+def merge_periods(periods: list[tuple[int, int]], max_gap_days: int) -> list[tuple[int, int]]:
     """Merge sorted (first, last) periods separated by at most `max_gap_days` days."""
     merged: list[tuple[int, int]] = []
     for first, last in sorted(periods):

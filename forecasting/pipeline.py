@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from forecasting.alerts import DEFAULT_RULE, Basis, TrailingP90Rule, trailing_p90_alerts
+from forecasting.chosen import forecast_chosen
+from forecasting.inputs import (
+    DEFAULT_INPUTS,
+    InputRule,
+    countable,
+    data_events,
+    without_data_events,
+)
+from forecasting.methods import (
+    DEFAULT_METHOD_RULES,
+    DEFAULT_METHODS,
+    MethodRules,
+    check_methods,
+    method_alerts,
+)
 from forecasting.models import MODEL_NAMES, forecast_models
 from forecasting.series import NOTES_SCHEMA, prepare_series, validate_series
 
@@ -21,12 +38,15 @@ class ForecastOutcome:
     - `fitted`: FITTED_SCHEMA (forecasting.models), the alert model's in-sample one-step-ahead
       forecasts on observed days, by `unique_id`, `ds`.
     - `notes`: NOTES_SCHEMA (forecasting.series), one row per series, by `unique_id`.
+    - `choice`: MODEL_CHOICE_SCHEMA, the model published per forecast series, when a `choice`
+      was given to `forecast_and_alert` (else None).
     """
 
     forecasts: pl.DataFrame
     alerts: pl.DataFrame
     fitted: pl.DataFrame
     notes: pl.DataFrame
+    choice: pl.DataFrame | None = None
 
 
 def forecast_and_alert(
@@ -41,6 +61,12 @@ def forecast_and_alert(
     alert_model: str = "AutoETS",
     rule: TrailingP90Rule = DEFAULT_RULE,
     basis: Basis = "authors",
+    choice: pl.DataFrame | None = None,
+    methods: Sequence[str] = DEFAULT_METHODS,
+    method_rules: MethodRules = DEFAULT_METHOD_RULES,
+    complete: set[dt.date] | None = None,
+    post_counts: pl.DataFrame | None = None,
+    inputs: InputRule = DEFAULT_INPUTS,
 ) -> ForecastOutcome:
     """Forecast every series `horizon_days` days ahead and find its high-prevalence periods.
 
@@ -51,7 +77,15 @@ def forecast_and_alert(
     series (a skipped one too: the observed rule needs no model), plus the horizon of
     `alert_model` (or of the model noted for a fallback series); see forecasting.alerts for
     the rule. `basis` says whether `y` is a share of authors or of posts, for the wording of
-    alert reasons.
+    alert reasons. With `choice` (MODEL_CHOICE_SCHEMA, e.g. from
+    `forecasting.chosen.published_choice`), each series gets only its chosen model, which is
+    also its alert model (see `forecast_chosen`); `alert_model` is then unused.
+
+    Alerts come from `methods` (see forecasting.methods; `trailing_p90` is the default rule
+    above) and read only the days that count (forecasting.inputs): days in `complete` (all
+    days when None) whose cell has at least `inputs.min_posts_per_day` posts in `post_counts`
+    (POST_COUNT_SCHEMA; no minimum when None). With `post_counts`, sudden changes of the
+    total post volume become `data_event` rows and hold back the wave alerts around them.
 
     Raises ContractError on a malformed `series`, ValueError on a bad argument.
     """
@@ -68,21 +102,57 @@ def forecast_and_alert(
         max_null_share=max_null_share,
         min_history_days=min_history_days,
     )
-    output = forecast_models(
-        prepared.fit,
-        prepared.history,
-        run_id=run_id,
-        horizon_days=horizon_days,
-        n_jobs=n_jobs,
-        alert_model=alert_model,
-    )
+    published = None
+    if choice is None:
+        output = forecast_models(
+            prepared.fit,
+            prepared.history,
+            run_id=run_id,
+            horizon_days=horizon_days,
+            n_jobs=n_jobs,
+            alert_model=alert_model,
+        )
+    else:
+        output, published = forecast_chosen(
+            prepared.fit,
+            prepared.history,
+            choice,
+            run_id=run_id,
+            horizon_days=horizon_days,
+            n_jobs=n_jobs,
+        )
     notes = pl.concat([output.notes, prepared.skipped]).cast(NOTES_SCHEMA).sort("unique_id")
     alert_forecasts = output.forecasts.join(
         notes.filter(pl.col("model").is_not_null()).select("unique_id", "model"),
         on=["unique_id", "model"],
         how="semi",
     )
-    alerts = trailing_p90_alerts(frame, alert_forecasts, run_id=run_id, rule=rule, basis=basis)
+    methods = check_methods(methods)
+    counted = countable(frame, complete=complete, post_counts=post_counts, rule=inputs)
+    found = [
+        method_alerts(
+            counted,
+            methods=methods,
+            run_id=run_id,
+            forecasts=alert_forecasts,
+            fitted=output.fitted,
+            rules=method_rules,
+            basis=basis,
+        )
+    ]
+    if "trailing_p90" in methods:
+        found.append(
+            trailing_p90_alerts(counted, alert_forecasts, run_id=run_id, rule=rule, basis=basis)
+        )
+    alerts = pl.concat(found)
+    if post_counts is not None:
+        events = data_events(post_counts, complete=complete, run_id=run_id, rule=inputs)
+        alerts = pl.concat([without_data_events(alerts, events, rule=inputs), events])
+    alerts = alerts.sort("unique_id", "start", "method")
     return ForecastOutcome(
-        forecasts=output.forecasts, alerts=alerts, fitted=output.fitted, notes=notes
+        forecasts=output.forecasts,
+        alerts=alerts,
+        fitted=output.fitted,
+        notes=notes,
+        choice=published,
     )

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from moodcast.cli_backtest import backtest
+from moodcast.cli_markers import markers, tag
 from moodcast.config import ConfigError, load_settings
 
 DATA_DIR_HELP = "Directory holding all state. Default: $MOODCAST_HOME, else ./moodcast-data."
@@ -218,6 +220,13 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
         raise SystemExit(
             serve(settings.data_dir, host="127.0.0.1", port=port, k=settings.k, tz=settings.tz)
         )
+
+
+main.add_command(backtest)
+
+
+main.add_command(tag)
+main.add_command(markers)
 
 
 def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:

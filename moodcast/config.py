@@ -15,6 +15,7 @@ import zoneinfo
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from forecasting.methods import check_methods
 from transforms.privacy import DEFAULT_K
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,10 @@ class Settings:
     `tz` is the analysis time zone (local days are counted in it); `source_tz` the zone naive
     timestamps are read in; `k` the smallest publishable count; `history_days` bounds what
     forecasting models see; `horizon_days` is how far forecasts look ahead.
+    `alert_methods` are the alert methods a run writes (forecasting.methods.ALERT_METHODS;
+    the default rule only by default); a day counts for alerts when its cell has at least
+    `min_posts_per_day` posts; a day whose total post count is `volume_change_factor` times
+    (or 1/that of) its trailing 28-day median is a data event (forecasting.inputs).
     """
 
     data_dir: Path
@@ -46,6 +51,9 @@ class Settings:
     history_days: int = 365
     horizon_days: int = 14
     forecast_jobs: int = 2
+    alert_methods: tuple[str, ...] = ("trailing_p90",)
+    min_posts_per_day: int = 20
+    volume_change_factor: float = 2.0
 
     @property
     def landing_dir(self) -> Path:
@@ -89,6 +97,16 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if settings.markers_dir is not None:
         settings = replace(settings, markers_dir=Path(settings.markers_dir))
+    try:
+        methods = check_methods(settings.alert_methods)
+    except ValueError as exc:
+        raise ConfigError(f"alert_methods: {exc}") from exc
+    if settings.volume_change_factor <= 1 or settings.min_posts_per_day < 0:
+        raise ConfigError(
+            "volume_change_factor must be above 1 and min_posts_per_day at least 0 "
+            "(e.g. 2.0 and 20)"
+        )
+    settings = replace(settings, alert_methods=methods)
     for name in ("tz", "source_tz"):
         try:
             zoneinfo.ZoneInfo(getattr(settings, name))

@@ -17,12 +17,15 @@ import polars as pl
 
 import warehouse
 from forecasting import forecast_and_alert
+from forecasting.chosen import published_choice
+from forecasting.inputs import InputRule, complete_days
+from forecasting.methods import MethodRules, marker_dimensions
 from ingest.pipeline import IngestJob, fetch_landing, is_remote, landing_location, run_ingest
 from ingest.sources import InputError, InputFile, match_inputs
 from moodcast.config import Settings, author_key
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
-from transforms.series import to_series
+from transforms.series import to_post_counts, to_series
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +128,29 @@ def daily_run(
                 job = replace(job, inputs=[f.path for f in files])
                 landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             summary = _load(con, landing, files=files, days=days, run_id=run_id)
-            series = to_series(warehouse.current_daily(con), basis="authors", k=settings.k)
+            daily = warehouse.current_daily(con)
+            series = to_series(daily, basis="authors", k=settings.k)
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
+            choice = published_choice(
+                warehouse.queries.backtests(con),
+                series.get_column("unique_id").unique().to_list(),
+                run_id=run_id,
+            )
             outcome = forecast_and_alert(
                 series,
                 run_id=run_id,
                 horizon_days=settings.horizon_days,
                 history_days=settings.history_days,
                 n_jobs=settings.forecast_jobs,
+                choice=choice,
+                methods=settings.alert_methods,
+                method_rules=MethodRules(dimensions=marker_dimensions(markers.values())),
+                complete=complete_days(warehouse.queries.covered_days(con)),
+                post_counts=to_post_counts(daily),
+                inputs=InputRule(
+                    min_posts_per_day=settings.min_posts_per_day,
+                    volume_factor=settings.volume_change_factor,
+                ),
             )
             statuses = dict(outcome.notes.group_by("status").len().iter_rows())
             log.info(
@@ -140,6 +158,7 @@ def daily_run(
             )
             warehouse.replace_forecasts(con, outcome.forecasts)
             warehouse.replace_alerts(con, outcome.alerts)
+            warehouse.replace_model_choice(con, outcome.choice)
             summary = replace(
                 summary,
                 series=outcome.forecasts.get_column("unique_id").n_unique(),

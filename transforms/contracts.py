@@ -88,6 +88,43 @@ FORECAST_SCHEMA = {
     "run_id": pl.String,
 }
 
+BACKTEST_WINDOWS = ("7", "14", "21", "all")
+"""The paper's training windows (days, or periods of an external series) and `all`, the bounded
+full history."""
+
+BACKTEST_SCHEMA = {
+    "unique_id": pl.String,
+    "model": pl.String,
+    "window": pl.String,
+    "mape": pl.Float64,
+    "smape": pl.Float64,
+    "mase": pl.Float64,
+    "hit_rate_2": pl.Float64,
+    "hit_rate_3": pl.Float64,
+    "hit_rate_7": pl.Float64,
+    "peak_precision_2": pl.Float64,
+    "peak_precision_3": pl.Float64,
+    "peak_precision_7": pl.Float64,
+    "run_id": pl.String,
+}
+"""Rolling-origin backtest scores of one model on one series and training window (a number of
+periods as text, or `all`). MAPE and sMAPE are percentages, MASE a ratio; hit rates and
+precisions are shares in 0–1, null when the test span has no real (or no predicted) peak."""
+
+MODEL_CHOICE_STATUSES = ("selected", "fallback", "default")
+
+MODEL_CHOICE_SCHEMA = {
+    "unique_id": pl.String,
+    "model": pl.String,
+    "status": pl.String,
+    "reason": pl.String,
+    "mase": pl.Float64,
+    "run_id": pl.String,
+}
+"""The model whose forecast is published for a series: `selected` by the best backtest MASE,
+`fallback` when that model failed, or `default` when the series was not backtested (`mase`
+null). `reason` is one plain sentence."""
+
 SEVERITIES = ("low", "medium", "high")
 
 ALERT_SCHEMA = {

@@ -36,3 +36,24 @@ def to_series(daily: pl.DataFrame, *, basis: Basis = "authors", k: int = DEFAULT
         .cast(SERIES_SCHEMA)
         .sort("unique_id", "ds")
     )
+
+
+POST_COUNT_SCHEMA = {"region": pl.String, "lang": pl.String, "ds": pl.Date, "n_posts": pl.Int64}
+"""Posts counted per local day and cell (`region`, `lang`, with the `all` roll-ups): how much
+data stands behind a day's prevalence. Post counts are not author counts, so they carry no
+small-cell risk of their own beyond what the Daily aggregate already publishes."""
+
+
+def to_post_counts(daily: pl.DataFrame) -> pl.DataFrame:
+    """Daily aggregates → POST_COUNT_SCHEMA rows sorted by `region`, `lang`, `ds`.
+
+    A cell's post count is the same for every marker that was evaluated there; the largest
+    over its markers is taken, so a marker with no source for a language cannot lower it.
+    """
+    return (
+        daily.group_by("region", "lang", pl.col("day").alias("ds"))
+        .agg(pl.col("n_posts").max())
+        .cast(POST_COUNT_SCHEMA)
+        .select(POST_COUNT_SCHEMA.keys())
+        .sort("region", "lang", "ds")
+    )

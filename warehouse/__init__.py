@@ -4,6 +4,7 @@ The only package that imports DuckDB. A run takes the lock and writes through
 `writing(data_dir)`; readers use `open_published(data_dir)` and `warehouse.queries`.
 """
 
+from warehouse.backtests import replace_backtests, replace_model_choice
 from warehouse.errors import LoadError, NoWarehouse, RunLocked, SchemaMismatch, WarehouseError
 from warehouse.exports import export
 from warehouse.load import (
@@ -48,6 +49,8 @@ __all__ = [
     "record_inputs",
     "record_run",
     "replace_alerts",
+    "replace_backtests",
     "replace_forecasts",
+    "replace_model_choice",
     "writing",
 ]

@@ -12,7 +12,14 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from transforms.contracts import ALERT_SCHEMA, DAILY_SCHEMA, FORECAST_SCHEMA, conform
+from transforms.contracts import (
+    ALERT_SCHEMA,
+    BACKTEST_SCHEMA,
+    DAILY_SCHEMA,
+    FORECAST_SCHEMA,
+    MODEL_CHOICE_SCHEMA,
+    conform,
+)
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
 from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
@@ -27,16 +34,18 @@ DEAD_LETTER_COUNT_SCHEMA = {
     "n": pl.Int64,
 }
 
-_CURRENT_VERSIONS = """
+_CURRENT_VERSIONS_OF = """
 SELECT marker, marker_version FROM (
     SELECT d.marker, d.marker_version, max(r.started_at) AS last_run, max(d.day) AS last_day
     FROM daily_aggregates AS d LEFT JOIN runs AS r ON r.run_id = d.run_id
+    {where}
     GROUP BY d.marker, d.marker_version
 )
 QUALIFY row_number() OVER (
     PARTITION BY marker ORDER BY last_run DESC NULLS LAST, last_day DESC, marker_version DESC
 ) = 1
 """
+_CURRENT_VERSIONS = _CURRENT_VERSIONS_OF.format(where="")
 
 _ORDER = "marker, region, lang, day, marker_version"
 
@@ -52,12 +61,16 @@ def _raw_daily(
     con: duckdb.DuckDBPyConnection, *, all_versions: bool, filters: dict[str, object]
 ) -> pl.DataFrame:
     where, params = _where(filters)
-    source = (
-        "daily_aggregates"
-        if all_versions
-        else f"(SELECT d.* FROM daily_aggregates AS d JOIN ({_CURRENT_VERSIONS}) "
-        f"USING (marker, marker_version))"
-    )
+    marker = filters.get("marker = ?")
+    if all_versions:
+        source = "daily_aggregates"
+    elif marker is None:
+        source = f"(SELECT d.* FROM daily_aggregates AS d JOIN ({_CURRENT_VERSIONS}) USING (marker, marker_version))"
+    else:
+        # One marker's current version is found among its own rows only, not the whole table.
+        versions = _CURRENT_VERSIONS_OF.format(where="WHERE d.marker = ?")
+        source = f"(SELECT d.* FROM daily_aggregates AS d JOIN ({versions}) USING (marker, marker_version))"
+        params = [marker, *params]
     frame = con.sql(f"SELECT * FROM {source}{where} ORDER BY {_ORDER}", params=params).pl()
     return conform(frame, DAILY_SCHEMA, name="daily_aggregates")
 
@@ -143,6 +156,28 @@ def alerts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.D
     return conform(frame, ALERT_SCHEMA, name="alerts")
 
 
+def backtests(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
+    """The latest selection's backtest scores (BACKTEST_SCHEMA), one series or all.
+
+    Sorted by series, window (7, 14, 21, then all) and model. Empty until
+    `moodcast backtest --warehouse` has run.
+    """
+    where, params = _where({"unique_id = ?": unique_id})
+    frame = con.sql(
+        f"SELECT * FROM backtests{where} ORDER BY unique_id, "
+        f'try_cast("window" AS INTEGER) NULLS LAST, "window", model',
+        params=params,
+    ).pl()
+    return conform(frame, BACKTEST_SCHEMA, name="backtests")
+
+
+def model_choice(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
+    """Each series' published model and why (MODEL_CHOICE_SCHEMA), one series or all, by series."""
+    where, params = _where({"unique_id = ?": unique_id})
+    frame = con.sql(f"SELECT * FROM model_choice{where} ORDER BY unique_id", params=params).pl()
+    return conform(frame, MODEL_CHOICE_SCHEMA, name="model_choice")
+
+
 def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every execution in the run ledger (RUN_SCHEMA), newest first."""
     frame = con.sql("SELECT * FROM runs ORDER BY started_at DESC, run_id").pl()
@@ -165,3 +200,9 @@ def dead_letter_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "GROUP BY ALL ORDER BY run_id, source, reason"
     ).pl()
     return conform(frame, DEAD_LETTER_COUNT_SCHEMA, name="dead letter counts")
+
+
+def covered_days(con: duckdb.DuckDBPyConnection) -> set[date]:
+    """The local days on which any ledgered input has records (`input_days`)."""
+    rows = con.execute("SELECT DISTINCT day FROM input_days").fetchall()
+    return {row[0] for row in rows}

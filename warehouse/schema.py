@@ -14,16 +14,22 @@ import polars as pl
 
 from transforms.contracts import (
     ALERT_SCHEMA,
+    BACKTEST_SCHEMA,
     DAILY_KEYS,
     DAILY_SCHEMA,
     DEAD_LETTER_SCHEMA,
     FORECAST_SCHEMA,
+    MODEL_CHOICE_SCHEMA,
+    MODEL_CHOICE_STATUSES,
     SEVERITIES,
 )
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 1
-"""Version of the table layout below; bump it with a migration in `create_schema`."""
+SCHEMA_VERSION = 2
+"""Version of the table layout below; bump it with a migration in `create_schema`.
+
+2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
+them (readers of a version-1 file are told to run `moodcast run`)."""
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
@@ -128,6 +134,7 @@ def sql_type(dtype: pl.DataType) -> str:
 _COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors")
 _SEVERITY_LIST = ", ".join(f"'{s}'" for s in SEVERITIES)
 _STATUS_LIST = ", ".join(f"'{s}'" for s in RUN_STATUSES)
+_CHOICE_LIST = ", ".join(f"'{s}'" for s in MODEL_CHOICE_STATUSES)
 
 TABLES: dict[str, Table] = {
     table.name: table
@@ -175,6 +182,19 @@ TABLES: dict[str, Table] = {
             ALERT_SCHEMA,
             not_null=tuple(c for c in ALERT_SCHEMA if c not in ("peak_value", "threshold")),
             checks=(f"severity IN ({_SEVERITY_LIST})", '"start" <= peak', 'peak <= "end"'),
+        ),
+        Table(
+            "backtests",
+            BACKTEST_SCHEMA,
+            key=("unique_id", "model", "window"),
+            not_null=("run_id",),
+        ),
+        Table(
+            "model_choice",
+            MODEL_CHOICE_SCHEMA,
+            key=("unique_id",),
+            not_null=("model", "status", "reason", "run_id"),
+            checks=(f"status IN ({_CHOICE_LIST})",),
         ),
     )
 }

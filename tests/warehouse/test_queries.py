@@ -74,6 +74,8 @@ def test_current_daily_keeps_the_version_of_the_latest_run(con, make_daily):
     assert current.select("marker", "marker_version").rows() == [("sadness", "new"), ("worry", "w")]
     assert queries.daily(con, all_versions=True).height == 3
     assert queries.current_versions(con).rows() == [("sadness", "new"), ("worry", "w")]
+    one = queries.daily(con, marker="sadness", region="all", lang="en")
+    assert one.select("marker", "marker_version").rows() == [("sadness", "new")]
 
 
 def test_forecasts_alerts_runs_and_counts_come_back_in_their_contracts(con):

@@ -1,0 +1,367 @@
+"""Rolling-origin backtests with the reference paper's protocol, and per-series model choice.
+
+Each candidate model is refitted at every origin on the last `window` periods before it (the
+paper's 7, 14 and 21 days) or on the bounded full history (`all`, at most `history` periods),
+and forecasts `horizon` periods ahead; origins step by `horizon`, so the forecasts of one
+model tile the test span (the last `n_origins × horizon` periods). Windows shorter than two
+seasons fit AutoETS, AutoARIMA and AutoTheta without a season. `Ensemble` is the median of
+the other models' forecasts. Scores, per series, model and window:
+
+- MAPE (%): mean |y − ŷ| / |y| over periods with y ≠ 0;
+- sMAPE (%): mean 2|y − ŷ| / (|y| + |ŷ|) (0 where both are 0);
+- MASE: mean |y − ŷ| over the in-sample mean absolute seasonal difference of the history
+  before the test span (lag `season_length`, or 1 when that history is shorter than two
+  seasons);
+- peak hit rate and precision at ±2/±3/±7 (forecasting.peaks.peak_counts): the paper's peak
+  rule run separately on the model's forecast timeline over the test span (its rolling
+  forecasts stitched together, one per period) and on the actual timeline of the test span
+  (suppressed periods NaN); hit rate ±k is the share of real peaks with a predicted peak
+  within ±k periods, precision ±k the share of predicted peaks with a real one within ±k.
+
+Only observed periods are scored: a period filled in for fitting (a suppressed day) never is.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from statsforecast import StatsForecast
+from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+
+from forecasting.peaks import HIT_TOLERANCES, peak_counts
+from transforms.contracts import BACKTEST_SCHEMA, BACKTEST_WINDOWS
+
+CANDIDATES = ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "MSTL")
+"""The statsforecast models a backtest compares, in output order."""
+
+ENSEMBLE = "Ensemble"
+MODELS = (*CANDIDATES, ENSEMBLE)
+"""Every model a series can be given, `Ensemble` (median of CANDIDATES) last."""
+
+SELECTED = "selected"
+"""The `model` of the summary rows that score each series' own best model."""
+
+COUNT_COLUMNS = (
+    "n_scored",
+    "n_real_peaks",
+    "n_predicted_peaks",
+    *(f"n_hits_{k}" for k in HIT_TOLERANCES),
+    *(f"n_true_peaks_{k}" for k in HIT_TOLERANCES),
+)
+
+SCORE_SCHEMA = {
+    **{k: v for k, v in BACKTEST_SCHEMA.items() if k != "run_id"},
+    **dict.fromkeys(COUNT_COLUMNS, pl.Int64),
+}
+"""Per series, model and window: BACKTEST_SCHEMA's scores (no `run_id`) and the counts they
+come from (scored periods, real and predicted peaks, hits per tolerance), for pooling."""
+
+METRIC_COLUMNS = tuple(
+    k for k in BACKTEST_SCHEMA if k not in ("unique_id", "model", "window", "run_id")
+)
+
+FAILURE_SCHEMA = {
+    "unique_id": pl.String,
+    "model": pl.String,
+    "window": pl.String,
+    "error": pl.String,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class BacktestConfig:
+    """The protocol. `windows` are numbers of periods as text, or `all`; `history` bounds what
+    `all` (and every model at selection) sees; `freq` is a polars interval (`1d`, `1w`)."""
+
+    windows: tuple[str, ...] = BACKTEST_WINDOWS
+    horizon: int = 7
+    season_length: int = 7
+    history: int = 365
+    n_origins: int = 8
+    freq: str = "1d"
+    n_jobs: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.windows:
+            raise ValueError("windows must name at least one training window, e.g. 7,14,21,all")
+        for window in self.windows:
+            if window != "all" and not (window.isdigit() and int(window) >= 2):
+                raise ValueError(
+                    f"a training window is a number of periods (2 or more) or 'all', not {window!r}"
+                )
+        if len(set(self.windows)) != len(self.windows):
+            raise ValueError(f"windows repeat: {', '.join(self.windows)}")
+        for name in ("horizon", "season_length", "n_origins"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.history < 2 * self.season_length:
+            raise ValueError(
+                f"history ({self.history}) must cover at least two seasons ({2 * self.season_length})"
+            )
+
+    @property
+    def test_periods(self) -> int:
+        """The length of the test span: `n_origins × horizon`."""
+        return self.n_origins * self.horizon
+
+    def input_size(self, window: str) -> int:
+        """Periods a model sees at each origin in `window`."""
+        return self.history if window == "all" else int(window)
+
+    @property
+    def min_periods(self) -> int:
+        """The shortest series that can be backtested: the test span plus two seasons."""
+        return self.test_periods + 2 * self.season_length
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """`scores` follows SCORE_SCHEMA (by series, window, model); `failures` FAILURE_SCHEMA
+    (a model that raised on a series and window); `too_short` lists the series that were
+    not backtested because they are shorter than `BacktestConfig.min_periods`."""
+
+    scores: pl.DataFrame
+    failures: pl.DataFrame
+    too_short: tuple[str, ...]
+
+
+def candidate_models(*, season_length: int, input_size: int) -> list:
+    """Fresh instances of CANDIDATES for a training window of `input_size` periods.
+
+    AutoARIMA is kept cheap (approximation, stepwise, small orders); under two seasons of
+    training data AutoETS, AutoARIMA and AutoTheta fit without a season.
+    """
+    season = season_length if input_size >= 2 * season_length else 1
+    models = [
+        SeasonalNaive(season_length=season_length),
+        AutoETS(season_length=season),
+        AutoARIMA(
+            season_length=season,
+            approximation=True,
+            stepwise=True,
+            max_p=2,
+            max_q=2,
+            max_P=1,
+            max_Q=1,
+            max_order=4,
+        ),
+        AutoTheta(season_length=season),
+        MSTL(season_length=season_length),
+    ]
+    for name, model in zip(CANDIDATES, models, strict=True):
+        model.alias = name
+    return models
+
+
+def validate_long(series: pl.DataFrame, *, freq: str = "1d") -> pl.DataFrame:
+    """`series` (`unique_id`, `ds`, `y`, optional `observed`) checked and regularised.
+
+    Returns `unique_id` (text), `ds` (date), `y` (float, gaps filled by linear interpolation
+    then carried forward) and `observed` (false on filled periods), sorted. Raises ValueError
+    with what to fix when a column is missing, a (`unique_id`, `ds`) repeats or a `ds` is
+    off the `freq` grid.
+    """
+    missing = [c for c in ("unique_id", "ds", "y") if c not in series.columns]
+    if missing:
+        raise ValueError(
+            f"the series needs the columns unique_id, ds, y (long format); missing {', '.join(missing)}"
+        )
+    frame = series.select(
+        pl.col("unique_id").cast(pl.String),
+        pl.col("ds").cast(pl.Date),
+        pl.col("y").cast(pl.Float64).fill_nan(None),
+        (pl.col("observed") if "observed" in series.columns else pl.lit(True)).alias("observed"),
+    )
+    if frame["unique_id"].null_count() or frame["ds"].null_count():
+        raise ValueError("unique_id and ds must not be empty")
+    repeated = frame.filter(pl.struct("unique_id", "ds").is_duplicated())
+    if repeated.height:
+        row = repeated.row(0, named=True)
+        raise ValueError(
+            f"{repeated.height} rows repeat a (unique_id, ds) pair, e.g. {row['unique_id']!r} "
+            f"on {row['ds']}; aggregate them first"
+        )
+    frame = frame.sort("unique_id", "ds")
+    grid = frame.group_by("unique_id", maintain_order=True).agg(
+        pl.date_range(pl.col("ds").min(), pl.col("ds").max(), interval=freq).alias("ds")
+    )
+    regular = grid.explode("ds").join(frame, on=["unique_id", "ds"], how="left")
+    if regular.height < frame.height:
+        raise ValueError(
+            f"some ds values are not on a regular {freq} grid from each series' first ds; "
+            f"pass --freq W for weekly data (one ds per week, same weekday)"
+        )
+    return regular.with_columns(
+        (pl.col("observed").fill_null(False) & pl.col("y").is_not_null()).alias("observed"),
+        pl.col("y").interpolate().forward_fill().over("unique_id"),
+    ).sort("unique_id", "ds")
+
+
+def backtest(series: pl.DataFrame, *, config: BacktestConfig = BacktestConfig()) -> BacktestResult:
+    """Run the protocol of the module docstring over every series of `series`.
+
+    `series` is long (`unique_id`, `ds`, `y`, optional `observed`; see `validate_long`) and is
+    not modified; only its last `history + test_periods` periods are used. A model that
+    raises on the batch is retried series by series, and where it still fails the failure is
+    recorded instead of a score.
+    """
+    frame = validate_long(series, freq=config.freq)
+    lengths = frame.group_by("unique_id").len()
+    too_short = tuple(
+        sorted(lengths.filter(pl.col("len") < config.min_periods)["unique_id"].to_list())
+    )
+    frame = (
+        frame.filter(~pl.col("unique_id").is_in(too_short))
+        .group_by("unique_id", maintain_order=True)
+        .tail(config.history + config.test_periods)
+    )
+    if frame.height == 0:
+        return BacktestResult(
+            pl.DataFrame(schema=SCORE_SCHEMA), pl.DataFrame(schema=FAILURE_SCHEMA), too_short
+        )
+    scores, failures = [], []
+    for window in config.windows:
+        predictions, failed = _cross_validate(frame, window, config=config)
+        failures.extend(failed)
+        scores.append(score(frame, predictions, window=window, config=config))
+    return BacktestResult(
+        scores=pl.concat(scores).cast(SCORE_SCHEMA).sort("unique_id", "window", "model"),
+        failures=pl.DataFrame(failures, schema=FAILURE_SCHEMA, orient="row"),
+        too_short=too_short,
+    )
+
+
+def _cross_validate(
+    frame: pl.DataFrame, window: str, *, config: BacktestConfig
+) -> tuple[pl.DataFrame, list[tuple[str, str, str, str]]]:
+    """Long predictions (`unique_id`, `ds`, `cutoff`, `model`, `yhat`) of every model and the
+    Ensemble in `window`, and the failures."""
+    size = config.input_size(window)
+    parts, failures = [], []
+    for model in candidate_models(season_length=config.season_length, input_size=size):
+        try:
+            parts.append(_cv(frame, model, size, config=config))
+        except Exception:
+            for (uid,), one in frame.partition_by("unique_id", as_dict=True).items():
+                try:
+                    parts.append(_cv(one, model, size, config=config))
+                except Exception as exc:
+                    failures.append((uid, model.alias, window, f"{type(exc).__name__}: {exc}"))
+    long = pl.concat(parts) if parts else pl.DataFrame(schema=_PREDICTION_SCHEMA)
+    ensemble = (
+        long.filter(pl.col("yhat").is_finite())
+        .group_by("unique_id", "ds", "cutoff")
+        .agg(pl.col("yhat").median())
+        .with_columns(pl.lit(ENSEMBLE).alias("model"))
+    )
+    return pl.concat([long, ensemble.select(long.columns)]), failures
+
+
+_PREDICTION_SCHEMA = {
+    "unique_id": pl.String,
+    "ds": pl.Date,
+    "cutoff": pl.Date,
+    "model": pl.String,
+    "yhat": pl.Float64,
+}
+
+
+def _cv(frame: pl.DataFrame, model, input_size: int, *, config: BacktestConfig) -> pl.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wide = StatsForecast(
+            models=[model], freq=config.freq, n_jobs=config.n_jobs
+        ).cross_validation(
+            df=frame.select("unique_id", "ds", "y"),
+            h=config.horizon,
+            n_windows=config.n_origins,
+            step_size=config.horizon,
+            input_size=input_size,
+        )
+    return wide.select(
+        pl.col("unique_id").cast(pl.String),
+        pl.col("ds").cast(pl.Date),
+        pl.col("cutoff").cast(pl.Date),
+        pl.lit(model.alias).alias("model"),
+        pl.col(model.alias).cast(pl.Float64).alias("yhat"),
+    )
+
+
+def score(
+    frame: pl.DataFrame, predictions: pl.DataFrame, *, window: str, config: BacktestConfig
+) -> pl.DataFrame:
+    """SCORE_SCHEMA rows of `predictions` (long, see `_cross_validate`) against `frame`."""
+    rows = []
+    for (uid,), part in frame.partition_by("unique_id", as_dict=True, maintain_order=True).items():
+        y = part["y"].to_numpy()
+        observed = part["observed"].to_numpy()
+        split = len(y) - config.test_periods
+        scale = _mase_scale(y[:split], observed[:split], config.season_length)
+        actual = np.where(observed, y, np.nan)[split:]
+        days = part["ds"].to_list()[split:]
+        for (model,), mine in (
+            predictions.filter(pl.col("unique_id") == uid)
+            .partition_by("model", as_dict=True)
+            .items()
+        ):
+            by_day = dict(zip(mine["ds"].to_list(), mine["yhat"].to_list(), strict=True))
+            yhat = np.array([by_day.get(day, np.nan) for day in days], dtype=float)
+            rows.append(
+                {
+                    "unique_id": uid,
+                    "model": model,
+                    "window": window,
+                    **_errors(y[split:], yhat, observed[split:], scale),
+                    **peak_counts(actual, yhat, window=config.season_length),
+                }
+            )
+    return with_rates(
+        pl.DataFrame(rows, schema={**SCORE_SCHEMA}, orient="row")
+        if rows
+        else pl.DataFrame(schema=SCORE_SCHEMA)
+    )
+
+
+def _mase_scale(history: np.ndarray, observed: np.ndarray, season_length: int) -> float:
+    lag = season_length if len(history) >= 2 * season_length else 1
+    both = observed[lag:] & observed[:-lag]
+    if len(history) <= lag or not both.any():
+        return float("nan")
+    return float(np.mean(np.abs(history[lag:] - history[:-lag])[both]))
+
+
+def _errors(y: np.ndarray, yhat: np.ndarray, observed: np.ndarray, scale: float) -> dict:
+    keep = observed & np.isfinite(yhat)
+    if not keep.any() or not np.isfinite(yhat).all():
+        return {"mape": None, "smape": None, "mase": None, "n_scored": int(keep.sum())}
+    actual, predicted = y[keep], yhat[keep]
+    error = np.abs(actual - predicted)
+    nonzero = actual != 0
+    denominator = np.abs(actual) + np.abs(predicted)
+    smape = np.where(denominator > 0, 2 * error / np.where(denominator > 0, denominator, 1), 0.0)
+    return {
+        "mape": float(100 * np.mean(error[nonzero] / np.abs(actual[nonzero])))
+        if nonzero.any()
+        else None,
+        "smape": float(100 * np.mean(smape)),
+        "mase": float(np.mean(error) / scale) if np.isfinite(scale) and scale > 0 else None,
+        "n_scored": int(keep.sum()),
+    }
+
+
+def with_rates(counts: pl.DataFrame) -> pl.DataFrame:
+    """Hit rates and peak precisions recomputed from the count columns (null on no peaks)."""
+    rates = []
+    for k in HIT_TOLERANCES:
+        rates.append(_share(f"n_hits_{k}", "n_real_peaks").alias(f"hit_rate_{k}"))
+        rates.append(_share(f"n_true_peaks_{k}", "n_predicted_peaks").alias(f"peak_precision_{k}"))
+    return counts.with_columns(
+        pl.col(c).fill_null(0) for c in COUNT_COLUMNS if c != "n_scored"
+    ).with_columns(rates)
+
+
+def _share(part: str, whole: str) -> pl.Expr:
+    return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole)).otherwise(None)

@@ -1,0 +1,186 @@
+"""The daily forecast: each series' chosen model only, refitted on bounded history.
+
+Model selection (forecasting.selection) is a scheduled step; the daily run refits just the
+model it chose per series (the default model where none was chosen yet). A model that fails,
+or a series shorter than two seasons, goes down the fallback chain of forecasting.models, and
+the choice then says `fallback` and why.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forecasting.backtest import CANDIDATES, ENSEMBLE, candidate_models
+from forecasting.models import (
+    _LONG_SCHEMA,
+    FITTED_SCHEMA,
+    SEASON_DAYS,
+    ModelOutput,
+    _ok_reason,
+    _one_chain,
+    _run,
+)
+from forecasting.selection import DEFAULT_MODEL
+from forecasting.series import NOTES_SCHEMA
+from transforms.contracts import FORECAST_SCHEMA, MODEL_CHOICE_SCHEMA
+
+_VALUES = ("mean", "lo_80", "hi_80", "lo_95", "hi_95")
+
+
+def published_choice(
+    backtests: pl.DataFrame, series_ids: list[str], *, run_id: str, window: str = "all"
+) -> pl.DataFrame:
+    """MODEL_CHOICE_SCHEMA rows for `series_ids` from stored BACKTEST_SCHEMA rows: the lowest
+    finite MASE in `window` (`selected`), else DEFAULT_MODEL (`default`)."""
+    from forecasting.selection import best_models
+
+    best = best_models(backtests.filter(pl.col("window") == window))
+    chosen = {row["unique_id"]: row for row in best.iter_rows(named=True)}
+    rows = []
+    for uid in sorted(set(series_ids)):
+        row = chosen.get(uid)
+        if row is not None:
+            reason = (
+                f"{row['model']} had the lowest backtest error (MASE {row['mase']:.2f}) on the "
+                f"bounded history."
+            )
+            rows.append((uid, row["model"], "selected", reason, row["mase"]))
+        else:
+            reason = (
+                f"No backtest has scored this series yet (`moodcast backtest --warehouse` does), "
+                f"so it uses {DEFAULT_MODEL}."
+            )
+            rows.append((uid, DEFAULT_MODEL, "default", reason, None))
+    schema = {k: v for k, v in MODEL_CHOICE_SCHEMA.items() if k != "run_id"}
+    return (
+        pl.DataFrame(rows, schema=schema, orient="row")
+        .with_columns(pl.lit(run_id, dtype=pl.String).alias("run_id"))
+        .select(MODEL_CHOICE_SCHEMA.keys())
+    )
+
+
+def forecast_chosen(
+    fit: pl.DataFrame,
+    history: pl.DataFrame,
+    choice: pl.DataFrame,
+    *,
+    run_id: str,
+    horizon_days: int = 14,
+    n_jobs: int = 1,
+) -> tuple[ModelOutput, pl.DataFrame]:
+    """Forecast each series of `history` with its model in `choice` (MODEL_CHOICE_SCHEMA).
+
+    `fit` and `history` come from `prepare_series`. A series missing from `choice` gets
+    DEFAULT_MODEL. `Ensemble` fits every model of CANDIDATES and publishes the median of
+    each forecast column. Returns the ModelOutput (forecasts under the published model's name,
+    fitted values and NOTES_SCHEMA notes) and the choice as published: status `fallback`, with
+    the reason, where the chosen model failed or the series is shorter than two seasons.
+    """
+    lengths = dict(history.select("unique_id", "n_days").iter_rows())
+    interpolated = dict(history.select("unique_id", "n_interpolated").iter_rows())
+    wanted = {row["unique_id"]: row for row in choice.iter_rows(named=True)}
+    forecasts, fitted, notes, published = [], [], [], []
+    groups: dict[str, list[str]] = {}
+    for uid in sorted(lengths):
+        row = wanted.get(uid)
+        model = row["model"] if row else DEFAULT_MODEL
+        if lengths[uid] < 2 * SEASON_DAYS or model not in (*CANDIDATES, ENSEMBLE):
+            why = (
+                f"Only {lengths[uid]} days of history, fewer than two weekly seasons "
+                f"({2 * SEASON_DAYS})"
+                if lengths[uid] < 2 * SEASON_DAYS
+                else f"{model} is not a model this moodcast knows"
+            )
+            _fallback(fit, uid, why, horizon_days, forecasts, fitted, notes, published, row)
+            continue
+        groups.setdefault(model, []).append(uid)
+    for model, batch in sorted(groups.items()):
+        state = (forecasts, fitted, notes, published)
+        try:
+            fc, fv = _fit(fit.filter(pl.col("unique_id").is_in(batch)), model, horizon_days, n_jobs)
+        except Exception:
+            for uid in batch:
+                try:
+                    fc, fv = _fit(fit.filter(pl.col("unique_id") == uid), model, horizon_days, 1)
+                except Exception as exc:
+                    why = f"{model} failed ({type(exc).__name__})"
+                    _fallback(fit, uid, why, horizon_days, *state, wanted.get(uid))
+                    continue
+                _keep(uid, model, fc, fv, lengths, interpolated, *state, wanted)
+            continue
+        for uid in batch:
+            one = pl.col("unique_id") == uid
+            _keep(uid, model, fc.filter(one), fv.filter(one), lengths, interpolated, *state, wanted)
+    observed = fit.filter(pl.col("observed")).select("unique_id", "ds", "y")
+    fitted_frame = (
+        pl.concat([pl.DataFrame(schema=_LONG_SCHEMA), *fitted], how="vertical_relaxed")
+        .join(observed, on=["unique_id", "ds"], how="inner")
+        .select(FITTED_SCHEMA.keys())
+        .cast(FITTED_SCHEMA)
+        .sort("unique_id", "ds")
+    )
+    forecast_frame = (
+        pl.concat([pl.DataFrame(schema=_LONG_SCHEMA), *forecasts], how="vertical_relaxed")
+        .with_columns(pl.lit(run_id, dtype=pl.String).alias("run_id"))
+        .select(FORECAST_SCHEMA.keys())
+        .cast(FORECAST_SCHEMA)
+        .sort("unique_id", "ds")
+    )
+    schema = {k: v for k, v in MODEL_CHOICE_SCHEMA.items() if k != "run_id"}
+    choice_frame = (
+        pl.DataFrame(published, schema=schema, orient="row")
+        .with_columns(pl.lit(run_id, dtype=pl.String).alias("run_id"))
+        .select(MODEL_CHOICE_SCHEMA.keys())
+        .sort("unique_id")
+    )
+    output = ModelOutput(
+        forecasts=forecast_frame,
+        fitted=fitted_frame,
+        notes=pl.DataFrame(notes, schema=NOTES_SCHEMA, orient="row").sort("unique_id"),
+    )
+    return output, choice_frame
+
+
+def _fit(
+    frame: pl.DataFrame, model: str, horizon_days: int, n_jobs: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Forecast and fitted values of `model` (or the Ensemble median) on `frame`; may raise."""
+    size = int(frame.group_by("unique_id").len()["len"].min())
+    every = candidate_models(season_length=SEASON_DAYS, input_size=size)
+    models = every if model == ENSEMBLE else [m for m in every if m.alias == model]
+    fc, fv = _run(frame, models, horizon_days=horizon_days, n_jobs=n_jobs)
+    if model != ENSEMBLE:
+        return fc, fv
+    return _median(fc), _median(fv)
+
+
+def _median(long: pl.DataFrame) -> pl.DataFrame:
+    return (
+        long.group_by("unique_id", "ds")
+        .agg(*(pl.col(c).median() for c in _VALUES))
+        .with_columns(pl.lit(ENSEMBLE).alias("model"))
+        .select(_LONG_SCHEMA.keys())
+    )
+
+
+def _keep(uid, model, fc, fv, lengths, interpolated, forecasts, fitted, notes, published, wanted):
+    forecasts.append(fc)
+    fitted.append(fv)
+    notes.append((uid, "ok", model, _ok_reason(lengths[uid], interpolated[uid])))
+    row = wanted.get(uid)
+    if row is not None:
+        published.append((uid, row["model"], row["status"], row["reason"], row["mase"]))
+    else:
+        reason = f"No model choice was given for this series, so it uses {DEFAULT_MODEL}."
+        published.append((uid, DEFAULT_MODEL, "default", reason, None))
+
+
+def _fallback(fit, uid, why, horizon_days, forecasts, fitted, notes, published, row):
+    frame = fit.filter(pl.col("unique_id") == uid)
+    fc, fv, note = _one_chain(frame, uid, frame.height, horizon_days=horizon_days, why=why)
+    forecasts.append(fc)
+    fitted.append(fv)
+    notes.append(note)
+    if note[2] is not None:
+        mase = row["mase"] if row else None
+        published.append((uid, note[2], "fallback", note[3], mase))

@@ -1,0 +1,130 @@
+"""Model selection: the backtest protocol on an external CSV, or over the warehouse's series."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+import warehouse
+from forecasting.backtest import BacktestConfig, backtest
+from forecasting.selection import choose_models, summarise, to_backtests
+from forecasting.series import prepare_series
+from moodcast.config import Settings
+from transforms.series import to_series
+
+log = logging.getLogger(__name__)
+
+FREQS = {"D": "1d", "W": "1w"}
+
+
+class BacktestInputError(ValueError):
+    """The series file cannot be backtested; the message says what to fix."""
+
+
+def read_series_csv(path: Path) -> pl.DataFrame:
+    """A long-format CSV (`unique_id`, `ds`, `y`) as a frame; raises BacktestInputError."""
+    try:
+        frame = pl.read_csv(path, try_parse_dates=True, infer_schema_length=10_000)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise BacktestInputError(f"{path}: cannot read it as CSV ({exc})") from exc
+    missing = [c for c in ("unique_id", "ds", "y") if c not in frame.columns]
+    if missing:
+        raise BacktestInputError(
+            f"{path}: needs the columns unique_id, ds, y (long format); missing {', '.join(missing)}"
+        )
+    try:
+        return frame.with_columns(pl.col("ds").cast(pl.Date), pl.col("y").cast(pl.Float64))
+    except pl.exceptions.PolarsError as exc:
+        raise BacktestInputError(
+            f"{path}: ds must be dates (YYYY-MM-DD) and y numbers ({exc})"
+        ) from exc
+
+
+def backtest_file(path: Path, *, config: BacktestConfig) -> pl.DataFrame:
+    """Run the protocol on every series of the CSV at `path`; return `summarise`'s rows.
+
+    Raises BacktestInputError on an unreadable file, a malformed series, or when no series is
+    long enough (`config.min_periods`).
+    """
+    frame = read_series_csv(path)
+    try:
+        result = backtest(frame, config=config)
+    except ValueError as exc:
+        raise BacktestInputError(f"{path}: {exc}") from exc
+    if result.scores.height == 0:
+        raise BacktestInputError(
+            f"{path}: no series has the {config.min_periods} periods the protocol needs "
+            f"({config.n_origins} origins × horizon {config.horizon} + two seasons); pass a "
+            f"longer series, or fewer --origins"
+        )
+    for row in result.failures.iter_rows(named=True):
+        log.warning(
+            "backtest: %s failed on %s (window %s): %s",
+            row["model"],
+            row["unique_id"],
+            row["window"],
+            row["error"],
+        )
+    return summarise(result.scores, windows=config.windows)
+
+
+@dataclass(frozen=True)
+class SelectionSummary:
+    """What `select_warehouse_models` did."""
+
+    run_id: str
+    series: int
+    scored: int
+    statuses: dict[str, int]
+    seconds: float
+
+    def describe(self) -> str:
+        """A short human summary for stderr."""
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items()))
+        return (
+            f"backtest {self.run_id}: {self.series} series, {self.scored} backtested; "
+            f"model choice: {counts or 'none'}; {self.seconds:.0f} s."
+        )
+
+
+def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> SelectionSummary:
+    """The scheduled selection step: backtest every current series of the warehouse and
+    replace its `backtests` and `model_choice` tables.
+
+    Series are the ones `moodcast run` forecasts (authors basis, suppressed days left out of
+    the scores), bounded to `config.history + config.test_periods` days. Raises RunLocked when
+    a run holds the data directory, NoWarehouse when nothing has been loaded yet.
+    """
+    clock = time.perf_counter()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command = "moodcast backtest --warehouse"
+    with (
+        warehouse.RunLock(settings.data_dir, command=command) as lock,
+        warehouse.writing(settings.data_dir, lock=lock) as con,
+    ):
+        ledger = warehouse.queries.runs(con).filter(pl.col("status") == "ok")
+        if ledger.height == 0:
+            raise warehouse.NoWarehouse(
+                f"No run has loaded data into {settings.data_dir} yet: run `moodcast run` "
+                f"first, then `moodcast backtest --warehouse`."
+            )
+        run_id = ledger["run_id"][0]
+        series = to_series(warehouse.current_daily(con), basis="authors", k=settings.k)
+        prepared = prepare_series(series, history_days=config.history + config.test_periods)
+        ids = series["unique_id"].unique().to_list()
+        log.info("backtest: %d series, %d to backtest", len(ids), prepared.history.height)
+        result = backtest(prepared.fit, config=config)
+        choice = choose_models(result, ids, run_id=run_id)
+        warehouse.replace_backtests(con, to_backtests(result.scores, run_id=run_id))
+        warehouse.replace_model_choice(con, choice)
+    return SelectionSummary(
+        run_id=run_id,
+        series=len(ids),
+        scored=result.scores["unique_id"].n_unique(),
+        statuses=dict(choice.group_by("status").len().iter_rows()),
+        seconds=time.perf_counter() - clock,
+    )

@@ -1,0 +1,159 @@
+"""`moodcast backtest`: the paper's rolling-origin protocol on a CSV, or the scheduled model
+selection over the warehouse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from moodcast.config import load_settings
+
+_HELP_DATA_DIR = (
+    "Directory holding all state (with --warehouse). Default: $MOODCAST_HOME, else ./moodcast-data."
+)
+
+
+def _windows(ctx, param, value: str) -> tuple[str, ...]:
+    windows = tuple(part.strip() for part in value.split(",") if part.strip())
+    for window in windows:
+        if window != "all" and not (window.isdigit() and int(window) >= 2):
+            raise click.BadParameter(
+                f"{window!r} is not a window: use numbers of periods (2 or more) and 'all', e.g. 7,14,21,all"
+            )
+    if not windows or len(set(windows)) != len(windows):
+        raise click.BadParameter("give distinct windows, e.g. 7,14,21,all")
+    return windows
+
+
+@click.command()
+@click.option(
+    "--series",
+    "series_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="CSV in long format (unique_id, ds, y) to backtest.",
+)
+@click.option(
+    "--warehouse",
+    "use_warehouse",
+    is_flag=True,
+    help="Backtest every series of the warehouse and store the per-series model choice.",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=_HELP_DATA_DIR)
+@click.option(
+    "--freq",
+    type=click.Choice(["D", "W"]),
+    default="D",
+    show_default=True,
+    help="Period of the series: daily or weekly.",
+)
+@click.option(
+    "--season-length",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Periods per season (7 for weekly seasonality of daily data).",
+)
+@click.option(
+    "--horizon",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Periods forecast at each origin.",
+)
+@click.option(
+    "--windows",
+    default="7,14,21,all",
+    show_default=True,
+    callback=_windows,
+    help="Training windows in periods; 'all' is the bounded full history.",
+)
+@click.option(
+    "--history",
+    default=365,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Most periods any model sees (the bound of 'all').",
+)
+@click.option(
+    "--origins",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rolling origins, one horizon apart; the test span is origins × horizon.",
+)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Processes.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the score rows as a JSON list on stdout."
+)
+def backtest(
+    series_path: Path | None,
+    use_warehouse: bool,
+    data_dir: str | None,
+    freq: str,
+    season_length: int,
+    horizon: int,
+    windows: tuple[str, ...],
+    history: int,
+    origins: int,
+    jobs: int,
+    as_json: bool,
+) -> None:
+    """Score SeasonalNaive, AutoETS, AutoARIMA, AutoTheta, MSTL and their median Ensemble by
+    rolling-origin backtest: MAPE, sMAPE, MASE and peak hit rate / precision at ±2/±3/±7.
+
+    With --series, prints one row per model and window, plus `selected` (each series' model
+    with the lowest MASE in that window). With --warehouse, stores per-series scores and the
+    model `moodcast run` will refit for each series.
+    """
+    from forecasting.backtest import BacktestConfig
+    from moodcast.backtest import FREQS, BacktestInputError, backtest_file, select_warehouse_models
+
+    if (series_path is None) == (not use_warehouse):
+        raise click.UsageError("give exactly one of --series FILE.csv and --warehouse")
+    try:
+        config = BacktestConfig(
+            windows=windows,
+            horizon=horizon,
+            season_length=season_length,
+            history=history,
+            n_origins=origins,
+            freq=FREQS[freq],
+            n_jobs=jobs,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if use_warehouse:
+        summary = select_warehouse_models(load_settings(data_dir), config=config)
+        click.echo(summary.describe(), err=True)
+        if as_json:
+            click.echo(json.dumps(summary.__dict__, sort_keys=True))
+        return
+    try:
+        rows = backtest_file(series_path, config=config)
+    except BacktestInputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {**row, "window": int(row["window"]) if row["window"] != "all" else "all"}
+                    for row in rows.to_dicts()
+                ]
+            )
+        )
+    else:
+        _print_table(rows)
+
+
+def _print_table(rows) -> None:
+    header = rows.columns
+    lines = ["\t".join(header)]
+    for row in rows.iter_rows():
+        lines.append(
+            "\t".join(
+                "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row
+            )
+        )
+    click.echo("\n".join(lines))

@@ -1,0 +1,160 @@
+"""The rolling-origin protocol, model choice and the chosen-model forecast, over every model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.backtest import MODELS, SCORE_SCHEMA, BacktestConfig, backtest, score
+from forecasting.chosen import forecast_chosen, published_choice
+from forecasting.selection import SELECTED, choose_models, summarise, to_backtests
+from forecasting.series import prepare_series
+from transforms.contracts import BACKTEST_SCHEMA, FORECAST_SCHEMA, MODEL_CHOICE_SCHEMA
+
+CONFIG = BacktestConfig(windows=("7", "14", "all"), history=70, n_origins=3)
+
+
+def _series(n: int = 120, ids: tuple[str, ...] = ("a|all|en", "b|all|en")) -> pl.DataFrame:
+    rng = np.random.default_rng(3)
+    days = [dt.date(2025, 1, 1) + dt.timedelta(i) for i in range(n)]
+    frames = []
+    for i, uid in enumerate(ids):
+        t = np.arange(n)
+        y = 0.05 + 0.01 * i + 0.005 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.001, n)
+        frames.append(pl.DataFrame({"unique_id": uid, "ds": days, "y": y}))
+    return pl.concat(frames)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return backtest(_series(), config=CONFIG)
+
+
+def test_every_model_is_scored_on_every_series_and_window(result):
+    scores = result.scores
+    assert scores.schema == pl.Schema(SCORE_SCHEMA)
+    assert result.failures.is_empty()
+    assert scores.height == 2 * 3 * len(MODELS)
+    assert set(scores["model"]) == set(MODELS)
+    for column in ("mape", "smape", "mase"):
+        assert scores[column].is_not_null().all() and (scores[column] >= 0).all(), column
+    assert (scores["n_scored"] == CONFIG.test_periods).all()
+
+
+def test_seasonal_naive_mase_matches_a_hand_computed_scale():
+    frame = _series(ids=("a|all|en",))
+    scores = backtest(frame, config=CONFIG).scores.filter(
+        (pl.col("model") == "SeasonalNaive") & (pl.col("window") == "all")
+    )
+    y = frame.tail(CONFIG.history + CONFIG.test_periods)["y"].to_numpy()
+    split = len(y) - CONFIG.test_periods
+    scale = np.mean(np.abs(y[7:split] - y[: split - 7]))
+    errors = []
+    for origin in range(split, len(y), 7):
+        forecast = np.tile(y[origin - 7 : origin], 1)
+        errors.extend(np.abs(y[origin : origin + 7] - forecast))
+    assert scores["mase"][0] == pytest.approx(np.mean(errors) / scale)
+
+
+def test_suppressed_days_are_never_scored():
+    frame = _series(ids=("a|all|en",)).with_columns(
+        pl.when(pl.col("ds") == pl.col("ds").max()).then(None).otherwise(pl.col("y")).alias("y")
+    )
+    scores = backtest(frame, config=CONFIG).scores
+    assert (scores["n_scored"] == CONFIG.test_periods - 1).all()
+
+
+def test_summary_has_a_selected_row_per_window_and_the_contract_keys(result):
+    summary = summarise(result.scores, windows=CONFIG.windows)
+    assert summary.columns == [k for k in BACKTEST_SCHEMA if k not in ("unique_id", "run_id")]
+    assert summary.filter(pl.col("model") == SELECTED)["window"].to_list() == ["7", "14", "all"]
+    best = result.scores.group_by("unique_id", "window").agg(pl.col("mase").min())
+    selected = summary.filter(pl.col("model") == SELECTED).sort("window")
+    expected = best.group_by("window").agg(pl.col("mase").mean()).sort("window")
+    assert selected["mase"].to_list() == pytest.approx(expected["mase"].to_list())
+    assert to_backtests(result.scores, run_id="r").columns == list(BACKTEST_SCHEMA)
+
+
+def test_a_short_series_is_not_backtested_and_gets_the_default_model(result):
+    frame = pl.concat([_series(), _series(n=20, ids=("short|all|en",))])
+    short = backtest(frame, config=CONFIG)
+    assert short.too_short == ("short|all|en",)
+    choice = choose_models(short, frame["unique_id"].unique().to_list(), run_id="r")
+    assert choice.columns == list(MODEL_CHOICE_SCHEMA)
+    row = choice.filter(pl.col("unique_id") == "short|all|en").row(0, named=True)
+    assert row["status"] == "default" and row["mase"] is None and "too short" in row["reason"]
+    assert set(choice.filter(pl.col("unique_id") != "short|all|en")["status"]) == {"selected"}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_daily_run_can_publish_every_model(model):
+    prepared = prepare_series(_series(n=60))
+    choice = pl.DataFrame(
+        {
+            "unique_id": ["a|all|en", "b|all|en"],
+            "model": [model, model],
+            "status": ["selected", "selected"],
+            "reason": ["chosen.", "chosen."],
+            "mase": [0.5, 0.5],
+            "run_id": ["r", "r"],
+        }
+    )
+    output, published = forecast_chosen(
+        prepared.fit, prepared.history, choice, run_id="r", horizon_days=14
+    )
+    assert output.forecasts.schema == pl.Schema(FORECAST_SCHEMA)
+    assert output.forecasts.height == 2 * 14
+    assert set(output.forecasts["model"]) == {model}
+    values = output.forecasts.select("lo_95", "lo_80", "mean", "hi_80", "hi_95").to_numpy()
+    assert (np.diff(values, axis=1) >= 0).all() and (values >= 0).all() and (values <= 1).all()
+    assert published["status"].to_list() == ["selected", "selected"]
+
+
+def test_published_choice_reads_the_best_stored_score_else_the_default(result):
+    stored = to_backtests(result.scores, run_id="r")
+    choice = published_choice(stored, ["a|all|en", "b|all|en", "new|all|en"], run_id="r2")
+    by_id = {row["unique_id"]: row for row in choice.iter_rows(named=True)}
+    assert by_id["new|all|en"]["status"] == "default"
+    best = stored.filter((pl.col("unique_id") == "a|all|en") & (pl.col("window") == "all"))
+    assert by_id["a|all|en"]["mase"] == pytest.approx(best["mase"].min())
+    assert by_id["a|all|en"]["status"] == "selected"
+
+
+def test_a_series_shorter_than_two_seasons_falls_back_and_says_so():
+    prepared = prepare_series(_series(n=10, ids=("a|all|en",)))
+    choice = published_choice(pl.DataFrame(schema=BACKTEST_SCHEMA), ["a|all|en"], run_id="r")
+    output, published = forecast_chosen(prepared.fit, prepared.history, choice, run_id="r")
+    row = published.row(0, named=True)
+    assert row["status"] == "fallback" and "fewer than two weekly seasons" in row["reason"]
+    assert output.forecasts.height == 14
+
+
+def test_peaks_are_scored_on_the_stitched_forecasts_not_spliced_onto_history():
+    """Regression: a forecast that rises with each real wave but less steeply than the noisy
+    history scored hit rate 0, because its peaks fell under the history's prominence bar."""
+    config = BacktestConfig(windows=("all",), history=70, n_origins=8)
+    t = np.arange(config.history + config.test_periods)
+    history = 0.05 + 0.03 * np.abs(np.sin(2 * np.pi * t / 9)) ** 8
+    waves = sum(
+        np.clip((t - s) / 3, 0, 1) * np.clip((s + 10 - t) / 3, 0, 1) * h
+        for s, h in ((84, 0.03), (106, 0.02))
+    )
+    y = np.where(t < config.history, history, 0.05 + waves)
+    days = [dt.date(2025, 1, 1) + dt.timedelta(int(i)) for i in t]
+    frame = pl.DataFrame({"unique_id": "a|all|en", "ds": days, "y": y, "observed": True})
+    test_days = days[config.history :]
+    predictions = pl.DataFrame(
+        {
+            "unique_id": "a|all|en",
+            "ds": test_days,
+            "cutoff": [test_days[7 * (i // 7)] - dt.timedelta(1) for i in range(len(test_days))],
+            "model": "Damped",
+            "yhat": 0.06 + 0.1 * waves[config.history :],
+        }
+    )
+    row = score(frame, predictions, window="all", config=config).row(0, named=True)
+    assert row["n_real_peaks"] >= 1 and row["n_predicted_peaks"] >= 1
+    assert row["hit_rate_3"] == 1.0 and row["peak_precision_3"] == 1.0

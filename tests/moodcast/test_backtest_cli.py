@@ -1,0 +1,154 @@
+"""`moodcast backtest` end to end: on a small CSV, and as the warehouse's selection step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import warehouse
+from forecasting.backtest import MODELS
+from moodcast.cli import main
+from moodcast.config import load_settings
+from moodcast.run import daily_run
+from tests.conftest import AS_OF
+from warehouse import queries
+
+KEYS = [
+    "model",
+    "window",
+    "mape",
+    "smape",
+    "mase",
+    "hit_rate_2",
+    "hit_rate_3",
+    "hit_rate_7",
+    "peak_precision_2",
+    "peak_precision_3",
+    "peak_precision_7",
+]
+
+
+def _invoke(args):
+    return CliRunner().invoke(main, args, obj={"beam_args": []}, catch_exceptions=False)
+
+
+@pytest.fixture
+def small_csv(tmp_path):
+    rng = np.random.default_rng(11)
+    t = np.arange(80)
+    frames = [
+        pl.DataFrame(
+            {
+                "unique_id": name,
+                "ds": [dt.date(2024, 3, 4) + dt.timedelta(int(i)) for i in t],
+                "y": 40
+                + 5 * np.sin(2 * np.pi * t / 7)
+                + 15 * np.exp(-((t - 66) ** 2) / 8)
+                + rng.normal(0, 1, len(t)),
+            }
+        )
+        for name in ("searches", "survey")
+    ]
+    path = tmp_path / "series.csv"
+    pl.concat(frames).write_csv(path)
+    return path
+
+
+def test_backtest_json_has_every_model_and_selected_per_window(small_csv):
+    result = _invoke(
+        [
+            "backtest",
+            "--series",
+            str(small_csv),
+            "--windows",
+            "7,14,all",
+            "--origins",
+            "3",
+            "--json",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert all(list(row) == KEYS for row in rows)
+    assert {(row["model"], row["window"]) for row in rows} == {
+        (model, window) for model in (*MODELS, "selected") for window in (7, 14, "all")
+    }
+    assert all(row["mase"] is not None and row["mase"] > 0 for row in rows)
+
+
+def test_backtest_prints_a_table_without_json(small_csv):
+    result = _invoke(["backtest", "--series", str(small_csv), "--windows", "all", "--origins", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split("\t") == KEYS and len(lines) == 1 + len(MODELS) + 1
+
+
+def test_backtest_says_what_to_fix(small_csv, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,day,value\na,2024-01-01,1\n")
+    result = CliRunner().invoke(main, ["backtest", "--series", str(bad)], obj={"beam_args": []})
+    assert result.exit_code == 1 and "unique_id, ds, y" in result.output
+    result = CliRunner().invoke(
+        main, ["backtest", "--series", str(small_csv), "--origins", "40"], obj={"beam_args": []}
+    )
+    assert result.exit_code == 1 and "fewer --origins" in result.output
+    result = CliRunner().invoke(main, ["backtest"], obj={"beam_args": []})
+    assert result.exit_code == 2 and "exactly one of" in result.output
+
+
+@pytest.mark.slow
+def test_selection_is_stored_and_the_next_run_publishes_only_the_chosen_models(
+    published_run, small_corpus, tmp_path
+):
+    data_dir = tmp_path / "data"
+    shutil.copytree(published_run[0], data_dir)
+    result = _invoke(
+        [
+            "backtest",
+            "--warehouse",
+            "--data-dir",
+            str(data_dir),
+            "--history",
+            "28",
+            "--origins",
+            "2",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    con = warehouse.open_published(data_dir)
+    try:
+        scores, chosen = queries.backtests(con), queries.model_choice(con)
+    finally:
+        con.close()
+    assert scores.height > 0 and set(scores["window"]) == {"7", "14", "21", "all"}
+    assert set(chosen["status"]) <= {"selected", "default"} and "selected" in set(chosen["status"])
+
+    daily_run(
+        [str(small_corpus / "posts.jsonl")],
+        settings=load_settings(data_dir),
+        as_of=AS_OF,
+        beam_args=[],
+    )
+    con = warehouse.open_published(data_dir)
+    try:
+        forecasts, published = queries.forecasts(con), queries.model_choice(con)
+    finally:
+        con.close()
+    assert forecasts.group_by("unique_id").agg(pl.col("model").n_unique())["model"].max() == 1
+    models = dict(forecasts.select("unique_id", "model").unique().iter_rows())
+    for row in published.iter_rows(named=True):
+        if row["unique_id"] in models:
+            assert models[row["unique_id"]] == row["model"], row
+    selected = published.filter(pl.col("status") == "selected")
+    before = chosen.filter(pl.col("status") == "selected").select("unique_id", "model")
+    assert (
+        selected.select("unique_id", "model")
+        .sort("unique_id")
+        .equals(before.join(selected.select("unique_id"), on="unique_id").sort("unique_id"))
+    )
