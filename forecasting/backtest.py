@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from statsforecast import StatsForecast
-from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+from statsforecast.models import MSTL, AutoETS, AutoTheta, SeasonalNaive
 
+from forecasting.models import cheap_arima
 from forecasting.peaks import HIT_TOLERANCES, peak_counts
 from transforms.contracts import BACKTEST_SCHEMA, BACKTEST_WINDOWS
 
@@ -138,16 +139,7 @@ def candidate_models(*, season_length: int, input_size: int) -> list:
     models = [
         SeasonalNaive(season_length=season_length),
         AutoETS(season_length=season),
-        AutoARIMA(
-            season_length=season,
-            approximation=True,
-            stepwise=True,
-            max_p=2,
-            max_q=2,
-            max_P=1,
-            max_Q=1,
-            max_order=4,
-        ),
+        cheap_arima(season),
         AutoTheta(season_length=season),
         MSTL(season_length=season_length),
     ]

@@ -55,18 +55,23 @@ def full_models() -> list:
     """
     return [
         AutoETS(season_length=SEASON_DAYS),
-        AutoARIMA(
-            season_length=SEASON_DAYS,
-            approximation=True,
-            stepwise=True,
-            max_p=2,
-            max_q=2,
-            max_P=1,
-            max_Q=1,
-            max_order=4,
-        ),
+        cheap_arima(SEASON_DAYS),
         SeasonalNaive(season_length=SEASON_DAYS),
     ]
+
+
+def cheap_arima(season_length: int) -> AutoARIMA:
+    """AutoARIMA with approximation, stepwise search and p, q ≤ 2, P, Q ≤ 1 (see `full_models`)."""
+    return AutoARIMA(
+        season_length=season_length,
+        approximation=True,
+        stepwise=True,
+        max_p=2,
+        max_q=2,
+        max_P=1,
+        max_Q=1,
+        max_order=4,
+    )
 
 
 def fallback_chain(n_days: int) -> list[tuple[str, Callable[[], object]]]:
