@@ -286,6 +286,14 @@ def main() -> None:
     data_dir = (
         ROOT / "benchmarks" / ".data" / f"dashboard-{args.days}-{args.markers}-{args.regions}"
     )
+    try:
+        warehouse.open_published(data_dir).close()
+    except warehouse.SchemaMismatch:
+        print(f"upgrading the warehouse in {data_dir} …", file=sys.stderr)
+        with warehouse.writing(data_dir):
+            pass  # `writing` brings an older layout up to date, as `moodcast run` would
+    except warehouse.NoWarehouse:
+        pass
     if not warehouse.published_path(data_dir).exists():
         print(f"building the warehouse in {data_dir} …", file=sys.stderr)
         started = time.perf_counter()

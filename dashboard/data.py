@@ -85,19 +85,19 @@ def series_options(published: Version) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def marker_timelines(published: Version, marker: str, k: int) -> pl.DataFrame:
-    """Published rows of every region and language of one marker (one query per marker, so
-    switching region or language reads no more)."""
-    return queries.daily(_con(published), marker=marker, k=k)
+def series_timeline(
+    published: Version, marker: str, region: str, lang: str, k: int
+) -> pl.DataFrame:
+    """Published rows of one series. One small query per series: switching the marker, region
+    or language reads one series (~1,100 rows for three years), never a marker's every region
+    and language, and a rerun unpickles no more than that from the cache."""
+    return queries.daily(_con(published), marker=marker, region=region, lang=lang, k=k)
 
 
 def timeline(published: Version, marker: str, region: str, lang: str, k: int) -> pl.DataFrame:
     """Published rows of one series, oldest first, with `smoothed_7d`: the mean of the
     published days among the last 7 (at least 4 of them), null otherwise."""
-    frame = marker_timelines(published, marker, k).filter(
-        (pl.col("region") == region) & (pl.col("lang") == lang)
-    )
-    return frame.with_columns(
+    return series_timeline(published, marker, region, lang, k).with_columns(
         pl.col("prevalence").rolling_mean(7, min_samples=4).alias("smoothed_7d")
     )
 
@@ -111,10 +111,16 @@ def recent_days(published: Version, days: int, k: int) -> pl.DataFrame:
     return queries.daily(_con(published), start=last - timedelta(days=days - 1), k=k)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def timelines_between(
     published: Version, start: date, end: date, marker: str | None, k: int
 ) -> pl.DataFrame:
+    """Published rows of every series (or one marker's) from `start` to `end`, for Exports.
+
+    Cached as a shared resource, not pickled like the other results: 90 days of every series
+    are ~200,000 rows, which take longer to pickle than to query. Polars frames are never
+    changed in place, so the pages share it safely.
+    """
     return queries.daily(_con(published), marker=marker, start=start, end=end, k=k)
 
 

@@ -12,7 +12,6 @@ import duckdb
 import polars as pl
 
 from transforms.privacy import DEFAULT_K, is_suppressed
-from warehouse.queries import current_versions
 
 SUPPRESSED_CELL_SCHEMA = {
     "marker": pl.String,
@@ -41,14 +40,27 @@ def latest_day(con: duckdb.DuckDBPyConnection) -> date | None:
 def suppressed_cells(con: duckdb.DuckDBPyConnection, *, k: int = DEFAULT_K) -> pl.DataFrame:
     """Published cells and how many are suppressed at `k`, per marker and region (all days and
     languages of current marker versions), most suppressed share first. Counts only, never
-    the suppressed values."""
-    counts = con.sql(
-        "SELECT marker, marker_version, region, n_authors, n_marked_authors FROM daily_aggregates"
+    the suppressed values.
+
+    The database counts the cells per marker, region and author counts capped at `k` (the
+    rule of `transforms.privacy.is_suppressed` only asks whether a count is below `k`), so
+    only those few thousand groups, not every cell, come back to be judged by that rule.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    groups = con.sql(
+        "SELECT marker, region, least(n_authors, ?) AS n_authors, "
+        "least(n_marked_authors, ?) AS n_marked_authors, count(*) AS n "
+        "FROM daily_aggregates JOIN current_versions USING (marker, marker_version) "
+        "GROUP BY ALL",
+        params=[k, k],
     ).pl()
     frame = (
-        counts.join(current_versions(con), on=["marker", "marker_version"])
-        .group_by("marker", "region")
-        .agg(cells=pl.len(), suppressed=is_suppressed(k=k).sum().cast(pl.UInt32))
+        groups.group_by("marker", "region")
+        .agg(
+            cells=pl.col("n").sum().cast(pl.UInt32),
+            suppressed=pl.col("n").filter(is_suppressed(k=k)).sum().cast(pl.UInt32),
+        )
         .with_columns(share_suppressed=pl.col("suppressed") / pl.col("cells"))
         .sort("share_suppressed", "marker", "region", descending=[True, False, False])
     )

@@ -29,6 +29,7 @@ from transforms.contracts import (
     SEVERITIES,
     conform,
 )
+from warehouse.current import refresh_current_versions
 from warehouse.errors import LoadError
 from warehouse.schema import (
     INPUT_DAY_SCHEMA,
@@ -178,7 +179,8 @@ def load_daily(
     must fall on one of `days`. All rows on those days, of any marker or version, are
     deleted and `daily` inserted, so a day with no rows in `daily` ends up empty. Raises
     ContractError for missing or mistyped columns and LoadError for rows outside `days`,
-    repeated keys or inconsistent counts (nothing is changed then).
+    repeated keys or inconsistent counts (nothing is changed then). Refreshes
+    `current_versions` in the same transaction.
     """
     frame = _read_daily(daily)
     wanted = sorted(set(days))
@@ -199,13 +201,16 @@ def load_daily(
             [wanted],
         )
         _insert(con, "daily_aggregates", view, frame.columns)
+        refresh_current_versions(con)
     return DayLoad(days=len(wanted), deleted=deleted, inserted=frame.height)
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
-    """Insert or update the `runs` row of this execution, keyed on (run_id, started_at)."""
+    """Insert or update the `runs` row of this execution, keyed on (run_id, started_at), and
+    refresh `current_versions` in the same transaction."""
     with _registered(con, run.to_frame()) as view, _transaction(con, "runs"):
         con.execute(f"INSERT OR REPLACE INTO runs BY NAME SELECT * FROM {view}")
+        refresh_current_versions(con)
 
 
 def _replace_for_run(

@@ -34,18 +34,11 @@ DEAD_LETTER_COUNT_SCHEMA = {
     "n": pl.Int64,
 }
 
-_CURRENT_VERSIONS_OF = """
-SELECT marker, marker_version FROM (
-    SELECT d.marker, d.marker_version, max(r.started_at) AS last_run, max(d.day) AS last_day
-    FROM daily_aggregates AS d LEFT JOIN runs AS r ON r.run_id = d.run_id
-    {where}
-    GROUP BY d.marker, d.marker_version
+_CURRENT_DAILY = (
+    "(SELECT d.* FROM daily_aggregates AS d JOIN current_versions USING (marker, marker_version))"
 )
-QUALIFY row_number() OVER (
-    PARTITION BY marker ORDER BY last_run DESC NULLS LAST, last_day DESC, marker_version DESC
-) = 1
-"""
-_CURRENT_VERSIONS = _CURRENT_VERSIONS_OF.format(where="")
+"""Daily aggregates of each marker's current version (`current_versions`, see
+`warehouse.current`): a join with one small table, so a marker filter reads that marker only."""
 
 _ORDER = "marker, region, lang, day, marker_version"
 
@@ -61,16 +54,7 @@ def _raw_daily(
     con: duckdb.DuckDBPyConnection, *, all_versions: bool, filters: dict[str, object]
 ) -> pl.DataFrame:
     where, params = _where(filters)
-    marker = filters.get("marker = ?")
-    if all_versions:
-        source = "daily_aggregates"
-    elif marker is None:
-        source = f"(SELECT d.* FROM daily_aggregates AS d JOIN ({_CURRENT_VERSIONS}) USING (marker, marker_version))"
-    else:
-        # One marker's current version is found among its own rows only, not the whole table.
-        versions = _CURRENT_VERSIONS_OF.format(where="WHERE d.marker = ?")
-        source = f"(SELECT d.* FROM daily_aggregates AS d JOIN ({versions}) USING (marker, marker_version))"
-        params = [marker, *params]
+    source = "daily_aggregates" if all_versions else _CURRENT_DAILY
     frame = con.sql(f"SELECT * FROM {source}{where} ORDER BY {_ORDER}", params=params).pl()
     return conform(frame, DAILY_SCHEMA, name="daily_aggregates")
 
@@ -79,9 +63,10 @@ def current_versions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Each marker's current `marker_version`: columns `marker`, `marker_version`.
 
     Current is the version loaded by the most recent run (by `runs.started_at`); versions
-    whose run is not in the ledger rank after those, then by their latest day.
+    whose run is not in the ledger rank after those, then by their latest day. Stored at
+    write time (`warehouse.current`), so this reads one small table.
     """
-    frame = con.sql(f"SELECT * FROM ({_CURRENT_VERSIONS}) ORDER BY marker").pl()
+    frame = con.sql("SELECT marker, marker_version FROM current_versions ORDER BY marker").pl()
     return conform(frame, {"marker": pl.String, "marker_version": pl.String}, name="versions")
 
 
@@ -129,9 +114,7 @@ def daily(
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The distinct (`marker`, `region`, `lang`) of current versions, sorted."""
     frame = con.sql(
-        f"SELECT DISTINCT marker, region, lang FROM daily_aggregates "
-        f"JOIN ({_CURRENT_VERSIONS}) USING (marker, marker_version) "
-        f"ORDER BY marker, region, lang"
+        f"SELECT DISTINCT marker, region, lang FROM {_CURRENT_DAILY} ORDER BY marker, region, lang"
     ).pl()
     schema = {"marker": pl.String, "region": pl.String, "lang": pl.String}
     return conform(frame, schema, name="series options")

@@ -23,13 +23,16 @@ from transforms.contracts import (
     MODEL_CHOICE_STATUSES,
     SEVERITIES,
 )
+from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
-them (readers of a version-1 file are told to run `moodcast run`)."""
+them (readers of a version-1 file are told to run `moodcast run`). 3 added `current_versions`
+(see `warehouse.current`); `create_schema` upgrades an older file by creating and filling it
+(readers of an older file are told to run `moodcast run`)."""
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
@@ -84,6 +87,10 @@ RUN_COUNT_SCHEMA = {
 
 DEAD_LETTER_TABLE_SCHEMA = {**DEAD_LETTER_SCHEMA, "run_id": pl.String}
 """A Dead letter contract row and the run that produced it."""
+
+CURRENT_VERSION_SCHEMA = {"marker": pl.String, "marker_version": pl.String}
+"""Each marker's current `marker_version`, derived from `daily_aggregates` and `runs` and kept
+up to date by the writers of those tables (`warehouse.current`)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +203,12 @@ TABLES: dict[str, Table] = {
             not_null=("model", "status", "reason", "run_id"),
             checks=(f"status IN ({_CHOICE_LIST})",),
         ),
+        Table(
+            "current_versions",
+            CURRENT_VERSION_SCHEMA,
+            key=("marker",),
+            not_null=("marker_version",),
+        ),
     )
 }
 """Every data table, by name."""
@@ -249,6 +262,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
     )
     for table in TABLES.values():
         con.execute(table.ddl())
+    if found is not None and found < 3:
+        refresh_current_versions(con)
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",
