@@ -55,12 +55,14 @@ if rising is None or rising.is_empty():
     st.write("Not enough published days in the last two weeks to compare.")
 else:
     st.dataframe(
-        rising.head(10),
+        rising.head(10).with_columns(pl.col("change") * 100),
         hide_index=True,
         width="stretch",
         column_config={
             "previous": st.column_config.NumberColumn("previous 7 days", format="percent"),
             "latest": st.column_config.NumberColumn("last 7 days", format="percent"),
-            "change": st.column_config.NumberColumn("change", format="percent"),
+            "change": st.column_config.NumberColumn(
+                "change", format="%+.1f pp", help="percentage points"
+            ),
         },
     )
