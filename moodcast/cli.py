@@ -16,9 +16,7 @@ import click
 
 from moodcast.cli_backtest import backtest
 from moodcast.cli_markers import markers, tag
-from moodcast.config import ConfigError, load_settings
-
-DATA_DIR_HELP = "Directory holding all state. Default: $MOODCAST_HOME, else ./moodcast-data."
+from moodcast.config import DATA_DIR_HELP, ConfigError, load_settings
 
 
 def _errors() -> tuple[type[Exception], ...]:

@@ -8,11 +8,7 @@ from pathlib import Path
 
 import click
 
-from moodcast.config import load_settings
-
-_HELP_DATA_DIR = (
-    "Directory holding all state (with --warehouse). Default: $MOODCAST_HOME, else ./moodcast-data."
-)
+from moodcast.config import DATA_DIR_HELP, load_settings
 
 
 def _windows(ctx, param, value: str) -> tuple[str, ...]:
@@ -40,7 +36,9 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     is_flag=True,
     help="Backtest every series of the warehouse and store the per-series model choice.",
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), help=_HELP_DATA_DIR)
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False), help=f"With --warehouse. {DATA_DIR_HELP}"
+)
 @click.option(
     "--freq",
     type=click.Choice(["D", "W"]),

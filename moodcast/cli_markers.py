@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from moodcast.config import load_settings
+from moodcast.config import DATA_DIR_HELP, load_settings
 
-DATA_DIR_HELP = "Directory holding all state. Default: $MOODCAST_HOME, else ./moodcast-data."
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
 
 

@@ -21,6 +21,8 @@ from transforms.privacy import DEFAULT_K
 log = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = "moodcast-data"
+DATA_DIR_HELP = "Directory holding all state. Default: $MOODCAST_HOME, else ./moodcast-data."
+"""The help of every command's `--data-dir` option."""
 SECRET_ENV = "MOODCAST_SECRET"
 KEY_FILE = "author-key.secret"
 
