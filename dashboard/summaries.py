@@ -7,6 +7,7 @@ suppressed day is a missing value here too and never enters a mean.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import polars as pl
 
@@ -61,3 +62,24 @@ def most_severe(alerts: pl.DataFrame) -> tuple[str, str, str] | None:
     if alerts.is_empty():
         return None
     return by_severity(alerts).select("marker", "region", "lang").row(0)
+
+
+def alert_subjects(alerts: pl.DataFrame) -> pl.DataFrame:
+    """`alerts` with `subject` (what the alert is about, in words) and `series` (the Timelines
+    link of a marker's series; null for a dimension or a data event, which have no single
+    timeline)."""
+    links = [
+        None if ":" in m else "timelines?" + urlencode({"marker": m, "region": r, "lang": lang})
+        for m, r, lang in alerts.select("marker", "region", "lang").iter_rows()
+    ]
+    marker = pl.col("marker")
+    subject = (
+        pl.when(pl.col("method") == "data_event")
+        .then(pl.lit("data event: post volume changed sharply"))
+        .when(marker.str.starts_with("dimension:"))
+        .then(
+            pl.format("dimension {} (its markers together)", marker.str.strip_prefix("dimension:"))
+        )
+        .otherwise(marker)
+    )
+    return alerts.with_columns(subject=subject, series=pl.Series(links, dtype=pl.String))

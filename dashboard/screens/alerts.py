@@ -1,8 +1,6 @@
 """Alerts: every high-prevalence period of the latest run, why it was raised, and a link to
 its series."""
 
-from urllib.parse import urlencode
-
 import polars as pl
 import streamlit as st
 
@@ -29,20 +27,17 @@ for column, chosen in (("severity", severities), ("method", methods), ("marker",
         shown = shown.filter(pl.col(column).is_in(chosen))
 shown = summaries.by_severity(shown)
 
-links = [
-    "timelines?" + urlencode({"marker": m, "region": r, "lang": lang})
-    for m, r, lang in shown.select("marker", "region", "lang").iter_rows()
-]
 st.dataframe(
-    shown.select(
+    summaries.alert_subjects(shown).select(
         "severity",
-        "marker",
+        "subject",
         "region",
         "lang",
         pl.col("start", "end", "peak").cast(pl.String),
         "method",
         "reason",
-    ).with_columns(series=pl.Series(links, dtype=pl.String)),
+        "series",
+    ),
     hide_index=True,
     width="stretch",
     column_config={

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from dashboard.summaries import most_severe, open_alerts, rising
+from dashboard.summaries import alert_subjects, most_severe, open_alerts, rising
 
 LAST = date(2025, 3, 14)
 
@@ -52,3 +52,25 @@ def test_open_alerts_and_the_most_severe():
     assert open_alerts(alerts, as_of=LAST).get_column("marker").to_list() == ["c", "b"]
     assert most_severe(alerts) == ("a", "all", "all")
     assert most_severe(alerts.clear()) is None
+
+
+def test_dimension_and_data_event_alerts_are_named_in_words_and_have_no_marker_link():
+    alerts = pl.DataFrame(
+        {
+            "marker": ["anxiety", "dimension:stress", "data:posts"],
+            "region": ["us & ca", "all", "all"],
+            "lang": ["en", "en", "all"],
+            "method": ["trailing_p90", "paper_peaks", "data_event"],
+        }
+    )
+    named = alert_subjects(alerts)
+    assert named["subject"].to_list() == [
+        "anxiety",
+        "dimension stress (its markers together)",
+        "data event: post volume changed sharply",
+    ]
+    assert named["series"].to_list() == [
+        "timelines?marker=anxiety&region=us+%26+ca&lang=en",
+        None,
+        None,
+    ]
