@@ -1,8 +1,10 @@
 """The Beam batch job: post files → landing Parquet of daily aggregates, dead letters and counts.
 
-    read → parse & validate (bad records → dead letters) → filter → pseudonymise → tag
-         → drop repeated ids (shuffle by id) → aggregate per local day (shuffle by day)
+    read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
+         → drop repeated ids (shuffle by id) → decide & aggregate per local day (shuffle by day)
          → landing/{daily,dead_letters,counts,coverage}.parquet
+    the texts whose decisions need a model → distinct → RunInference → model scores, a side
+         input of the decisions
 
 Raw text and author ids stay inside the job: what it writes holds aggregates, counts, and dead
 letters that carry a hash of the record, never its payload.
@@ -22,10 +24,12 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import daily_aggregates
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
 from transforms.markers import Marker
+from transforms.model_markers import decide, sample_rates, uses_model
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
 from transforms.records import validate
 
@@ -33,7 +37,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
-DEAD, COUNTS, COVERAGE = "dead", "counts", "coverage"
+DEAD, COUNTS, COVERAGE, TEXTS = "dead", "counts", "coverage", "texts"
 
 COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
 COVERAGE_SCHEMA = pa.schema(
@@ -66,7 +70,11 @@ class PrepareChunkFn(beam.DoFn):
         job = self._job
         read = chunk.records.height + chunk.dead.height
         valid, invalid = validate(chunk.records, source_tz=job.source_tz)
-        posts, filtered = prepare(valid, markers=job.markers, key=job.key, options=job.options)
+        posts, filtered, texts = prepare(
+            valid, markers=job.markers, key=job.key, options=job.options
+        )
+        for lang, key, text in texts.unique(["lang", "key"]).iter_rows():
+            yield beam.pvalue.TaggedOutput(TEXTS, ((lang, key), (lang, text)))
         dead = pl.concat([chunk.dead, invalid])
         yield beam.pvalue.TaggedOutput(COUNTS, (("read", ""), read))
         for (reason,), group in dead.group_by("reason"):
@@ -99,16 +107,22 @@ def dedupe_shard(item: tuple[int, Sequence[pl.DataFrame]]) -> Iterator:
 
 
 class AggregateDayFn(beam.DoFn):
-    """All posts of one local day → that day's aggregates as an Arrow table."""
+    """All posts of one local day, and the run's model scores → that day's aggregates as an
+    Arrow table."""
 
-    def __init__(self, markers: Mapping[str, Marker], run_id: str):
-        self._markers = markers
-        self._run_id = run_id
+    def __init__(self, job: IngestJob):
+        self._job = job
 
-    def process(self, item: tuple) -> Iterator[pa.Table]:
+    def process(self, item: tuple, model: pl.DataFrame) -> Iterator[pa.Table]:
         _, frames = item
+        job = self._job
+        posts = pl.concat(list(frames))
+        decided = decide(posts, model, markers=job.markers, config=job.options.models, source=None)
         yield daily_aggregates(
-            pl.concat(list(frames)), self._markers, run_id=self._run_id
+            posts.with_columns(decided.select(list(job.markers))),
+            job.markers,
+            run_id=job.run_id,
+            rates=sample_rates(job.markers, job.options.models, None),
         ).to_arrow()
 
 
@@ -146,7 +160,18 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         pipeline
         | "ReadPostChunks" >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records)
         | "PrepareChunks"
-        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, main="posts")
+        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, TEXTS, main="posts")
+    )
+    modelled = sorted(
+        frozenset().union(*(uses_model(m, job.options.models, None) for m in job.markers.values()))
+    )
+    model_scores = (
+        prepared[TEXTS]
+        | "ScoreTextsWithModels" >> ScoreTextsWithModels(job.markers, job.options.models, modelled)
+        if modelled
+        else pipeline
+        | "NoModelScores"
+        >> beam.Create([pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})])
     )
     deduped = (
         prepared.posts
@@ -157,7 +182,8 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     (
         deduped.days
         | "GroupByDay" >> beam.GroupByKey()
-        | "AggregateDays" >> beam.ParDo(AggregateDayFn(job.markers, job.run_id))
+        | "AggregateDays"
+        >> beam.ParDo(AggregateDayFn(job), model=beam.pvalue.AsSingleton(model_scores))
         | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
     )
     prepared[DEAD] | "WriteDeadLetters" >> WriteTable(

@@ -135,10 +135,20 @@ def sample(
     help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
 )
 @click.option(
+    "--model-sample-rate",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Share of posts that model-based markers score (deterministic per post id). Default: 1 or config.toml.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout."
 )
 def run(
-    inputs: tuple[str, ...], data_dir: str | None, as_of: date | None, tz: str | None, as_json: bool
+    inputs: tuple[str, ...],
+    data_dir: str | None,
+    as_of: date | None,
+    tz: str | None,
+    model_sample_rate: float | None,
+    as_json: bool,
 ) -> None:
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
 
@@ -150,7 +160,7 @@ def run(
 
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
-    settings = load_settings(data_dir, tz=tz)
+    settings = load_settings(data_dir, tz=tz, model_sample_rate=model_sample_rate)
     summary = daily_run(list(inputs), settings=settings, as_of=as_of, beam_args=beam_args)
     click.echo(summary.describe(), err=True)
     if as_json:

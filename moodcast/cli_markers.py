@@ -52,13 +52,17 @@ def tag(
     """Tag each valid post of INPUT with every marker: `id`, `<marker>` (hit) and
     `<marker>__score` (matches per word). No author column; text only with --keep-text."""
     from moodcast.tagging import TaggingError, read_valid_posts, tag_posts
-    from transforms.markers import SourceError
+    from transforms.embedding import ModelError
+    from transforms.model_markers import SourceError
 
     markers = _markers(data_dir, names)
+    config = load_settings(data_dir).model_config
     try:
         posts = read_valid_posts(input_path)
-        tagged = tag_posts(posts, markers, source=source, explain=explain, keep_text=keep_text)
-    except (TaggingError, SourceError) as exc:
+        tagged = tag_posts(
+            posts, markers, config=config, source=source, explain=explain, keep_text=keep_text
+        )
+    except (TaggingError, SourceError, ModelError) as exc:
         raise _fail(exc) from exc
     out.parent.mkdir(parents=True, exist_ok=True)
     tagged.write_parquet(out)
@@ -83,7 +87,10 @@ def list_markers(data_dir: str | None) -> None:
 @click.argument("name")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def show_marker(name: str, data_dir: str | None) -> None:
-    """A marker's definition: description, dimensions, rule, version and terms per language."""
+    """A marker's definition: description, dimensions, rule, version, and per language its
+    terms and model source (or why the lexicon decides alone)."""
+    from transforms.model_markers import describe_sources
+
     marker = _markers(data_dir, name)[name]
     click.echo(f"{marker.name} (version {marker.version}, rule {marker.rule})")
     click.echo(marker.description)
@@ -91,7 +98,10 @@ def show_marker(name: str, data_dir: str | None) -> None:
     if marker.cue:
         click.echo(f"cue: {marker.cue}")
     for lang, terms in sorted(marker.terms.items()):
-        click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")
+        if terms:
+            click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")
+    for line in describe_sources(marker, load_settings(data_dir).model_config):
+        click.echo(line)
 
 
 @markers.command("evaluate")
@@ -110,12 +120,16 @@ def evaluate(
     import polars as pl
 
     from moodcast.tagging import TaggingError, evaluate_labels
-    from transforms.markers import SourceError
+    from transforms.embedding import ModelError
+    from transforms.model_markers import SourceError
 
+    config = load_settings(data_dir).model_config
     try:
         frame = pl.read_csv(labels, infer_schema_length=10_000)
-        result = evaluate_labels(frame, _markers(data_dir), text_col=text_col, source=source)
-    except (TaggingError, SourceError, pl.exceptions.PolarsError) as exc:
+        result = evaluate_labels(
+            frame, _markers(data_dir), config=config, text_col=text_col, source=source
+        )
+    except (TaggingError, SourceError, ModelError, pl.exceptions.PolarsError) as exc:
         raise _fail(exc) from exc
     if as_json:
         click.echo(json.dumps(result, sort_keys=True))
@@ -176,3 +190,118 @@ def import_lexicon(
     for marker_path in written:
         click.echo(str(marker_path))
     click.echo(f"wrote {len(written)} marker files from {origin} into {target}", err=True)
+
+
+def _label_frame(labels: Path, text_col: str, label_cols: str | None):
+    import polars as pl
+
+    from moodcast.training import label_frame
+
+    wanted = [c.strip() for c in label_cols.split(",") if c.strip()] if label_cols else None
+    frame = pl.read_csv(labels, infer_schema=False)
+    return label_frame(frame, text_col=text_col, label_cols=wanted)
+
+
+@markers.command("train")
+@click.option(
+    "--labels", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="CSV with a text column and 0/1 label columns, or a column of class names (optional `id`, `lang`).",
+)  # fmt: skip
+@click.option("--text-col", default="text", show_default=True, help="Name of the text column.")
+@click.option(
+    "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def train(
+    labels: Path, text_col: str, label_cols: str | None, as_json: bool, data_dir: str | None
+) -> None:
+    """Train a linear head on sentence embeddings for every label, saved into your marker
+    directory as `<name>.head.json`: the model source of the marker of that name (a new marker
+    with rule `model` when none has it). Reports each head's cross-validated F1."""
+    import polars as pl
+
+    from moodcast.tagging import TaggingError
+    from moodcast.training import train_heads
+    from transforms.embedding import ModelError
+
+    settings = load_settings(data_dir)
+    try:
+        frame = _label_frame(labels, text_col, label_cols)
+        heads = train_heads(
+            frame,
+            markers=_markers(data_dir),
+            config=settings.model_config,
+            out_dir=settings.user_markers_dir,
+            origin=str(labels),
+        )
+    except (TaggingError, ModelError, pl.exceptions.PolarsError) as exc:
+        raise _fail(exc) from exc
+    left_out = frame.height - (heads[0].rows if heads else 0)
+    if left_out:
+        click.echo(
+            f"{left_out} labelled rows are in languages without a configured model "
+            "(`models` in config.toml) and were left out",
+            err=True,
+        )
+    for head in heads:
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "marker": head.name,
+                        "path": str(head.path),
+                        "cv_f1": head.cv_f1,
+                        "positives": head.positives,
+                        "rows": head.rows,
+                        "new_marker": head.new_marker,
+                    },
+                    sort_keys=True,
+                )
+            )
+        else:
+            new = " (new marker, rule model)" if head.new_marker else ""
+            click.echo(
+                f"{head.name:<16} cross-validated F1 {head.cv_f1:.3f}  "
+                f"{head.positives}/{head.rows} positive  {head.path}{new}"
+            )
+
+
+@markers.command("calibrate")
+@click.option(
+    "--labels", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="CSV with a text column, `lang` (optional) and 0/1 columns named after markers.",
+)  # fmt: skip
+@click.option("--text-col", default="text", show_default=True, help="Name of the text column.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object per marker and language."
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) -> None:
+    """The F1-optimal threshold of each zero-shot model source on your labelled CSV, beside the
+    current one. Set a new value as `threshold` under `[lang.xx]` in the marker file."""
+    import polars as pl
+
+    from moodcast.tagging import TaggingError
+    from moodcast.training import calibrate as calibrate_thresholds
+    from transforms.embedding import ModelError
+
+    settings = load_settings(data_dir)
+    try:
+        frame = _label_frame(labels, text_col, None)
+        rows = calibrate_thresholds(frame, markers=_markers(data_dir), config=settings.model_config)
+    except (TaggingError, ModelError, pl.exceptions.PolarsError) as exc:
+        raise _fail(exc) from exc
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, sort_keys=True))
+            continue
+        current = (
+            f"current {row['current_threshold']:g} (F1 {row['current_f1']:.3f})"
+            if row["current_threshold"] is not None
+            else "current: default"
+        )
+        click.echo(
+            f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
+            f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
+        )

@@ -12,10 +12,13 @@ import os
 import secrets
 import tomllib
 import zoneinfo
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from forecasting.methods import check_methods
+from transforms.embedding import BACKENDS, DEFAULT_MODEL
+from transforms.model_markers import DEFAULT_BACKEND, ModelConfig
 from transforms.privacy import DEFAULT_K
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,10 @@ class Settings:
     the default rule only by default); a day counts for alerts when its cell has at least
     `min_posts_per_day` posts; a day whose total post count is `volume_change_factor` times
     (or 1/that of) its trailing 28-day median is a data event (forecasting.inputs).
+    `models` maps a language to its sentence model (`"default"`, the shipped English
+    all-MiniLM-L6-v2, or a local model directory); `model_backend` is one of
+    transforms.embedding.BACKENDS; model sources score a deterministic `model_sample_rate`
+    share of posts (transforms.model_markers).
     """
 
     data_dir: Path
@@ -56,6 +63,9 @@ class Settings:
     alert_methods: tuple[str, ...] = ("trailing_p90",)
     min_posts_per_day: int = 20
     volume_change_factor: float = 2.0
+    models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})
+    model_backend: str = DEFAULT_BACKEND
+    model_sample_rate: float = 1.0
 
     @property
     def landing_dir(self) -> Path:
@@ -68,6 +78,14 @@ class Settings:
     @property
     def user_markers_dir(self) -> Path:
         return self.markers_dir or self.data_dir / "markers"
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(
+            models=dict(self.models),
+            backend=self.model_backend,
+            sample_rate=self.model_sample_rate,
+        )
 
 
 def resolve_data_dir(option: str | os.PathLike | None) -> Path:
@@ -109,6 +127,18 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
             "(e.g. 2.0 and 20)"
         )
     settings = replace(settings, alert_methods=methods)
+    if not 0 < settings.model_sample_rate <= 1:
+        raise ConfigError(
+            f"model_sample_rate must be above 0 and at most 1, got {settings.model_sample_rate}"
+        )
+    if settings.model_backend not in BACKENDS:
+        raise ConfigError(
+            f"model_backend must be one of {', '.join(BACKENDS)}, got {settings.model_backend!r}"
+        )
+    if not isinstance(settings.models, Mapping) or not all(
+        isinstance(v, str) for v in settings.models.values()
+    ):
+        raise ConfigError('models must map languages to model paths, e.g. [models] en = "default"')
     for name in ("tz", "source_tz"):
         try:
             zoneinfo.ZoneInfo(getattr(settings, name))

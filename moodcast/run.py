@@ -112,7 +112,10 @@ def daily_run(
                 key=key,
                 run_id=run_id,
                 options=PostOptions(
-                    tz=settings.tz, as_of=as_of, include_reposts=settings.include_reposts
+                    tz=settings.tz,
+                    as_of=as_of,
+                    include_reposts=settings.include_reposts,
+                    models=settings.model_config,
                 ),
                 source_tz=settings.source_tz,
             )
@@ -290,6 +293,9 @@ def _run_id(shas: set[str], as_of: date, settings: Settings, versions: dict[str,
             "source_tz": settings.source_tz,
             "include_reposts": settings.include_reposts,
             "markers": versions,
+            "models": dict(sorted(settings.models.items())),
+            "model_backend": settings.model_backend,
+            "model_sample_rate": settings.model_sample_rate,
             "package": _package_version(),
         },
         sort_keys=True,

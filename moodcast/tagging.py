@@ -10,7 +10,8 @@ from pathlib import Path
 import polars as pl
 
 from transforms.contracts import RAW_POST_SCHEMA
-from transforms.markers import Marker, check_source, score
+from transforms.markers import Marker
+from transforms.model_markers import ModelConfig, classify
 from transforms.records import parse_json_lines, validate
 from transforms.text import detect_language, primary_subtag
 
@@ -63,14 +64,15 @@ def tag_posts(
     posts: pl.DataFrame,
     markers: Mapping[str, Marker],
     *,
+    config: ModelConfig,
     source: str | None = None,
     explain: bool = False,
     keep_text: bool = False,
 ) -> pl.DataFrame:
     """`id`, then for each marker `<marker>` and `<marker>__score` (and `<marker>__terms` with
-    `explain`), then `text` only with `keep_text`. Never an author column."""
-    check_source(markers, source)
-    scored = score(posts, markers, explain=explain)
+    `explain`), then `text` only with `keep_text`. Never an author column. Decisions and scores:
+    transforms.model_markers.classify."""
+    scored = classify(posts, markers, config=config, source=source, explain=explain)
     columns = [
         c
         for name in markers
@@ -85,13 +87,13 @@ def evaluate_labels(
     labels: pl.DataFrame,
     markers: Mapping[str, Marker],
     *,
+    config: ModelConfig,
     text_col: str = "text",
     source: str | None = None,
 ) -> dict:
     """Precision, recall, F1 and support of each marker with a 0/1 label column of its name,
     and their macro-F1: `{"markers": {name: {...}}, "macro_f1": …}`. Rows whose language has
-    no terms for a marker are left out of that marker's scores."""
-    check_source(markers, source)
+    no source for a marker (with `source`, or under its rule) are left out of its scores."""
     if text_col not in labels.columns:
         raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
     labelled = [name for name in markers if name in labels.columns]
@@ -100,7 +102,9 @@ def evaluate_labels(
             f"no label column is named after a marker; known markers: {', '.join(markers)}"
         )
     frame = with_languages(labels.with_columns(pl.col(text_col).cast(pl.String)), text=text_col)
-    hits = score(frame, {n: markers[n] for n in labelled}, text=text_col)
+    hits = classify(
+        frame, {n: markers[n] for n in labelled}, config=config, source=source, text=text_col
+    )
     result = {}
     for name in labelled:
         pair = pl.DataFrame(

@@ -11,16 +11,30 @@ from transforms.markers import Marker
 
 
 def daily_aggregates(
-    posts: pl.DataFrame, markers: Mapping[str, Marker], *, run_id: str
+    posts: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    run_id: str,
+    rates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Daily aggregates (DAILY_SCHEMA) of tagged posts, with `region = all` and `lang = all`.
+    """Daily aggregates (DAILY_SCHEMA) of decided posts, with `region = all` and `lang = all`.
 
     `posts` holds every post of the days it covers (`day, region, lang, author` and one Boolean
-    column per marker, null where the marker has no source in the post's language). Distinct
-    author counts are exact at every grain, roll-ups included, because they are counted here from
-    the pseudonyms rather than summed. A marker never evaluated in a cell yields no row. Rows are
-    sorted by the daily keys.
+    column per marker: its decision, null where the post was not scored). `rates` (`marker,
+    lang, sample_rate`) lists the languages in which each marker has a source and the share of
+    posts scored there (transforms.model_markers.sample_rates; default: the lexicon languages,
+    all scored). `n_posts` counts a cell's posts in those languages; `n_scored`, `n_authors` and
+    the marked counts are taken over the scored ones; a roll-up's `sample_rate` is its lowest.
+    Distinct author counts are exact at every grain, roll-ups included, because they are
+    counted here from the pseudonyms rather than summed. A marker with no source in a cell
+    yields no row. Rows are sorted by the daily keys.
     """
+    if rates is None:
+        rates = pl.DataFrame(
+            [(n, lang, 1.0) for n, m in markers.items() for lang in sorted(m.languages)],
+            schema={"marker": pl.String, "lang": pl.String, "sample_rate": pl.Float64},
+            orient="row",
+        )
     if not markers or posts.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
     long = posts.unpivot(
@@ -28,7 +42,7 @@ def daily_aggregates(
         index=["day", "region", "lang", "author"],
         variable_name="marker",
         value_name="hit",
-    ).filter(pl.col("hit").is_not_null())
+    ).join(rates, on=["marker", "lang"], how="inner")
     grains = pl.concat(
         [
             long,
@@ -40,24 +54,23 @@ def daily_aggregates(
     versions = pl.DataFrame(
         {"marker": list(markers), "marker_version": [m.version for m in markers.values()]}
     )
+    scored = pl.col("hit").is_not_null()
     counted = (
         grains.group_by("day", "region", "lang", "marker")
         .agg(
             pl.len().alias("n_posts"),
+            scored.sum().alias("n_scored"),
             pl.col("hit").sum().alias("n_marked"),
-            pl.col("author").drop_nulls().n_unique().alias("n_authors"),
+            pl.col("author").filter(scored).drop_nulls().n_unique().alias("n_authors"),
             pl.col("author")
             .filter(pl.col("hit"))
             .drop_nulls()
             .n_unique()
             .alias("n_marked_authors"),
+            pl.col("sample_rate").min(),
         )
         .join(versions, on="marker")
-        .with_columns(
-            pl.col("n_posts").alias("n_scored"),
-            pl.lit(1.0).alias("sample_rate"),
-            pl.lit(run_id).alias("run_id"),
-        )
+        .with_columns(pl.lit(run_id).alias("run_id"))
         .sort("day", "region", "lang", "marker")
     )
     return conform(counted, DAILY_SCHEMA, name="daily aggregates")

@@ -8,7 +8,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +20,6 @@ BUILTIN_DIR = Path(__file__).parent / "markers"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
 CUES = ("first_person",)
-SOURCES = ("lexicon", "model")
 
 
 class MarkerError(ValueError):
@@ -28,8 +27,24 @@ class MarkerError(ValueError):
 
 
 @dataclass(frozen=True)
+class Head:
+    """A trained model source: P(marker | post) = sigmoid(embedding · coef + intercept), a hit at
+    `threshold` or above. `model` names the sentence model whose embeddings it was trained on;
+    `cv_f1` is its cross-validated F1 on the training labels."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    model: str
+    languages: tuple[str, ...]
+    cv_f1: float | None = None
+
+
+@dataclass(frozen=True)
 class Marker:
-    """One concept across languages (DESIGN.md, Marker). `terms` maps a language to its terms."""
+    """One concept across languages (DESIGN.md, Marker). Per language: lexicon `terms`; a
+    zero-shot model source (`prototypes` with a `thresholds` entry, when calibrated) and/or a
+    trained `heads` entry, which replaces the prototypes of its language."""
 
     name: str
     description: str
@@ -38,11 +53,19 @@ class Marker:
     terms: Mapping[str, tuple[str, ...]]
     version: str
     cue: str | None = None
+    prototypes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    heads: Mapping[str, Head] = field(default_factory=dict)
 
     @property
     def languages(self) -> frozenset[str]:
         """Languages with a lexicon source for this marker."""
         return frozenset(lang for lang, terms in self.terms.items() if terms)
+
+    @property
+    def model_languages(self) -> frozenset[str]:
+        """Languages with a model source (prototypes or a trained head) for this marker."""
+        return frozenset(lang for lang, p in self.prototypes.items() if p) | frozenset(self.heads)
 
 
 def parse_marker(raw: Mapping, *, origin: str) -> Marker:
@@ -60,15 +83,25 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     if cue is not None and cue not in CUES:
         raise MarkerError(f"{origin}: 'cue' must be one of {', '.join(CUES)}, got {cue!r}")
     terms: dict[str, tuple[str, ...]] = {}
+    prototypes: dict[str, tuple[str, ...]] = {}
+    thresholds: dict[str, float] = {}
     for lang, source in sorted(raw.get("lang", {}).items()):
-        listed = source.get("terms", []) if isinstance(source, Mapping) else None
-        if not isinstance(listed, list) or not all(
-            isinstance(t, str) and t.strip() for t in listed
-        ):
-            raise MarkerError(
-                f"{origin}: [lang.{lang}] 'terms' must be a list of non-empty strings"
-            )
-        terms[lang] = tuple(listed)
+        if not isinstance(source, Mapping):
+            raise MarkerError(f"{origin}: [lang.{lang}] must be a table")
+        for key, into in (("terms", terms), ("prototypes", prototypes)):
+            listed = source.get(key, [])
+            if not isinstance(listed, list) or not all(
+                isinstance(t, str) and t.strip() for t in listed
+            ):
+                raise MarkerError(
+                    f"{origin}: [lang.{lang}] '{key}' must be a list of non-empty strings"
+                )
+            into[lang] = tuple(listed)
+        if "threshold" in source:
+            threshold = source["threshold"]
+            if not isinstance(threshold, int | float) or isinstance(threshold, bool):
+                raise MarkerError(f"{origin}: [lang.{lang}] 'threshold' must be a number")
+            thresholds[lang] = float(threshold)
     canonical_json = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return Marker(
         name=name,
@@ -78,15 +111,44 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         terms=terms,
         version=hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()[:12],
         cue=cue,
+        prototypes=prototypes,
+        thresholds=thresholds,
     )
+
+
+def read_head(path: Path) -> Head:
+    """The trained head in `path` (`<marker>.head.json`, written by `moodcast markers train`).
+
+    Raises MarkerError naming the file when it cannot be read or lacks a field.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Head(
+            coef=tuple(float(c) for c in raw["coef"]),
+            intercept=float(raw["intercept"]),
+            threshold=float(raw["threshold"]),
+            model=str(raw["model"]),
+            languages=tuple(str(lang) for lang in raw["languages"]),
+            cv_f1=None if raw.get("cv_f1") is None else float(raw["cv_f1"]),
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise MarkerError(f"{path}: not a readable trained head ({exc})") from exc
+
+
+def _with_head(marker: Marker, head: Head, head_bytes: bytes) -> Marker:
+    """`marker` with `head` as the model source of its languages, and a version covering both."""
+    digest = hashlib.sha256(marker.version.encode() + head_bytes).hexdigest()[:12]
+    heads = {**marker.heads, **{lang: head for lang in head.languages}}
+    return replace(marker, heads=heads, version=digest)
 
 
 def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict[str, Marker]:
     """Markers from `BUILTIN_DIR` then each directory in order (a later file of the same name
-    replaces an earlier one), sorted by name; only `names` when given.
+    replaces an earlier one), sorted by name; only `names` when given. A `<name>.head.json` in a
+    directory becomes the model source of the marker of that name in its languages.
 
-    Raises MarkerError for a malformed file, a file whose `name` differs from its file name, or
-    an unknown name in `names`.
+    Raises MarkerError for a malformed file, a file whose `name` differs from its file name, a
+    head without its marker, or an unknown name in `names`.
     """
     markers: dict[str, Marker] = {}
     for directory in (BUILTIN_DIR, *directories):
@@ -101,6 +163,11 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
                     f"{path}: 'name' is {marker.name!r}; rename the file or the marker"
                 )
             markers[marker.name] = marker
+        for path in sorted(Path(directory).glob("*.head.json")):
+            name = path.name.removesuffix(".head.json")
+            if name not in markers:
+                raise MarkerError(f"{path}: no marker named {name!r} to attach this head to")
+            markers[name] = _with_head(markers[name], read_head(path), path.read_bytes())
     if names is not None:
         wanted = list(names)
         unknown = sorted(set(wanted) - set(markers))
@@ -110,27 +177,6 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
             )
         markers = {name: markers[name] for name in wanted}
     return dict(sorted(markers.items()))
-
-
-class SourceError(ValueError):
-    """A marker was asked to decide with a source it does not have."""
-
-
-def check_source(markers: Mapping[str, Marker], source: str | None) -> None:
-    """Raise SourceError unless every marker can decide with `source` alone (None: its rule)."""
-    if source == "model":
-        raise SourceError(
-            f"no model source exists yet for marker(s) {', '.join(markers)}; "
-            "use --source lexicon or leave --source out"
-        )
-    if source is not None and source not in SOURCES:
-        raise SourceError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
-    for marker in markers.values():
-        if source is None and marker.rule != "lexicon":
-            raise SourceError(
-                f"marker {marker.name} has rule {marker.rule!r}, which needs a model source that "
-                "does not exist yet; use --source lexicon"
-            )
 
 
 def score(

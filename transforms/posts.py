@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import polars as pl
 
 from transforms.contracts import ALL, UNKNOWN_REGION
-from transforms.markers import Marker, supported_languages, tag
+from transforms.markers import Marker, tag
+from transforms.model_markers import (
+    ModelConfig,
+    in_sample,
+    needs_model,
+    text_key,
+    uses_lexicon,
+    uses_model,
+)
 from transforms.privacy import pseudonymise
 from transforms.records import local_day
 from transforms.text import detect_language, primary_subtag
@@ -20,24 +28,34 @@ FILTER_REASONS = ("future timestamp", "repost", "unsupported language", "reserve
 @dataclass(frozen=True)
 class PostOptions:
     """What a run keeps. `as_of` is the run's date: posts dated after `as_of` + 1 day (in `tz`,
-    the analysis time zone) are filtered as future timestamps."""
+    the analysis time zone) are filtered as future timestamps. `models` says which languages
+    have a sentence model and which share of posts the model sources score."""
 
     tz: str = "UTC"
     as_of: date | None = None
     include_reposts: bool = False
+    models: ModelConfig = field(default_factory=ModelConfig)
 
 
 def prepare(
     valid: pl.DataFrame, *, markers: Mapping[str, Marker], key: bytes, options: PostOptions
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Filter, complete and tag valid posts.
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Filter, complete and lexicon-tag valid posts, and pick the texts the model must score.
 
-    Returns `(posts, filtered)`. `posts` has `id, source, line, day, region, lang, author` (the
-    HMAC pseudonym, or null) and one Boolean column per marker; raw text and author ids are gone.
-    `filtered` has one row per filtered post with its `reason` (one of FILTER_REASONS). A
-    missing `lang` is detected from the text; a missing region becomes `unknown`.
+    Returns `(posts, filtered, texts)`. `posts` has `id, source, line, day, region, lang,
+    author` (the HMAC pseudonym, or null), `key` (transforms.model_markers.text_key),
+    `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
+    and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
+    FILTER_REASONS). `texts` (`lang, key, text`) holds the posts whose decisions need the model
+    (transforms.model_markers.decide makes the decisions). A missing `lang` is detected from the
+    text; a missing region becomes `unknown`.
     """
-    languages = supported_languages(markers)
+    languages = frozenset().union(
+        *(
+            uses_lexicon(m, options.models, None) | uses_model(m, options.models, None)
+            for m in markers.values()
+        )
+    )
     stated = primary_subtag(pl.col("lang"))
     posts = valid.with_columns(
         local_day(pl.col("created_utc"), tz=options.tz).alias("day"),
@@ -73,10 +91,13 @@ def prepare(
         .replace_strict(pseudonyms, default=None, return_dtype=pl.String)
         .alias("author"),
     )
-    tagged = tag(kept, markers)
-    return tagged.select(
-        "id", "source", "line", "day", "region", "lang", "author", *markers
-    ), filtered
+    tagged = tag(kept, markers).with_columns(
+        text_key(pl.col("text")).alias("key"),
+        in_sample(kept.get_column("id"), key=key, rate=options.models.sample_rate),
+    )
+    texts = tagged.filter(needs_model(markers, options.models, None)).select("lang", "key", "text")
+    columns = ("id", "source", "line", "day", "region", "lang", "author", "key", "in_sample")
+    return tagged.select(*columns, *markers), filtered, texts
 
 
 def _detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:

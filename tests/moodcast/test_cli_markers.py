@@ -35,13 +35,26 @@ def test_markers_evaluate_scores_every_labelled_marker(tmp_path):
     assert report["macro_f1"] == (0.8 + 1.0) / 2
 
 
-def test_markers_evaluate_refuses_the_model_source_clearly(tmp_path):
+def test_markers_evaluate_with_the_model_source_leaves_out_languages_without_a_model(tmp_path):
     _labels(tmp_path / "labels.csv")
+    result = CliRunner().invoke(
+        main, ["markers", "evaluate", "--labels", str(tmp_path / "labels.csv"), "--source", "model",
+               "--json", "--data-dir", str(tmp_path / "data")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["markers"]["sadness"]["support"] == 2  # English rows only
+
+
+def test_the_model_source_is_refused_clearly_for_a_marker_without_one(tmp_path):
+    _labels(tmp_path / "labels.csv")
+    markers = tmp_path / "data" / "markers"
+    markers.mkdir(parents=True)
+    (markers / "sadness.toml").write_text('name = "sadness"\n[lang.en]\nterms = ["sad"]\n')
     result = CliRunner().invoke(
         main, ["markers", "evaluate", "--labels", str(tmp_path / "labels.csv"), "--source", "model",
                "--data-dir", str(tmp_path / "data")],
     )  # fmt: skip
-    assert result.exit_code == 1 and "no model source exists yet" in result.output
+    assert result.exit_code == 1 and "sadness has no model source" in result.output
 
 
 def test_tag_writes_ids_hits_scores_and_terms_without_text_or_author(tmp_path):

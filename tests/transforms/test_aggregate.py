@@ -84,7 +84,8 @@ def test_prepare_filters_with_reasons_and_keeps_no_text_or_author_id():
             "line": [1, 2, 3, 4, 5],
         }
     )
-    posts, filtered = prepare(valid, markers=MARKERS, key=b"k", options=PostOptions(as_of=D))
+    posts, filtered, texts = prepare(valid, markers=MARKERS, key=b"k", options=PostOptions(as_of=D))
+    assert texts.is_empty()
     assert sorted(filtered["reason"].to_list()) == [
         "future timestamp",
         "repost",

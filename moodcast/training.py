@@ -1,0 +1,218 @@
+"""Model sources from labelled texts: trained heads (`moodcast markers train`) and calibrated
+thresholds of the zero-shot sources (`moodcast markers calibrate`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from moodcast.tagging import TaggingError, with_languages
+from transforms.markers import BUILTIN_DIR, NAME_PATTERN, Marker
+from transforms.model_markers import ModelConfig, load_encoders, model_text, score_embeddings
+
+RESERVED_COLUMNS = ("id", "lang")
+MIN_CLASS_ROWS = 2
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class TrainedHead:
+    """What `train_heads` wrote for one label column."""
+
+    name: str
+    path: Path
+    positives: int
+    rows: int
+    cv_f1: float
+    new_marker: bool
+
+
+def label_frame(
+    labels: pl.DataFrame, *, text_col: str, label_cols: Sequence[str] | None
+) -> pl.DataFrame:
+    """`text`, `lang` and one 0/1 Int8 column per label: `label_cols`, or every column but the
+    text, `id` and `lang`. A column of class names becomes one column per class (multi-class);
+    several 0/1 columns are several labels of each text (multi-label).
+
+    Raises TaggingError for a missing column, a class name that is not a valid marker name, or
+    a 0/1 column with other values.
+    """
+    if text_col not in labels.columns:
+        raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
+    wanted = (
+        list(label_cols)
+        if label_cols
+        else [c for c in labels.columns if c not in (text_col, *RESERVED_COLUMNS)]
+    )
+    missing = sorted(set(wanted) - set(labels.columns))
+    if missing or not wanted:
+        raise TaggingError(
+            f"no label column {', '.join(missing)}; columns: {', '.join(labels.columns)}"
+            if missing
+            else "no label columns: add 0/1 columns named after markers, or a column of classes"
+        )
+    frame = with_languages(
+        labels.select(
+            pl.col(text_col).cast(pl.String).alias("text"),
+            *([pl.col("lang")] if "lang" in labels.columns else []),
+        ),
+        text="text",
+    )
+    columns = {}
+    for column in wanted:
+        values = labels.get_column(column).cast(pl.String).str.strip_chars()
+        if set(values.drop_nulls().unique().to_list()) <= {"0", "1"}:
+            columns[column] = values.cast(pl.Int8)
+            continue
+        for cls in sorted(values.drop_nulls().unique().to_list()):
+            name = re.sub(r"[^a-z0-9_]+", "_", cls.lower()).strip("_")
+            if not NAME_PATTERN.match(name):
+                raise TaggingError(
+                    f"column {column!r}: class {cls!r} does not make a marker name "
+                    "(letters, digits and _, starting with a letter)"
+                )
+            columns[name] = (values == cls).cast(pl.Int8)
+    for name in columns:
+        if not NAME_PATTERN.match(name):
+            raise TaggingError(f"label column {name!r} is not a valid marker name")
+    return frame.with_columns(**columns)
+
+
+def train_heads(
+    labels: pl.DataFrame,
+    *,
+    markers: Mapping[str, Marker],
+    config: ModelConfig,
+    out_dir: Path,
+    origin: str,
+) -> list[TrainedHead]:
+    """Fit a logistic-regression head on the sentence embeddings for every label column of
+    `labels` (label_frame's output) and write `<name>.head.json` into `out_dir`, plus a
+    `<name>.toml` with rule `model` when no marker has that name. Rows in a language without a
+    configured model are left out; the rows kept must all use one model.
+
+    Returns what was written, with each head's cross-validated F1 (FOLDS folds, stratified).
+    Raises TaggingError when `out_dir` is the shipped marker directory, when a label has fewer
+    than MIN_CLASS_ROWS positives or negatives, or when the rows need two different models.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    if out_dir.resolve() == BUILTIN_DIR.resolve():
+        raise TaggingError("trained heads go into your marker directory, never the shipped one")
+    kept = labels.filter(pl.col("lang").is_in(sorted(config.models)))
+    langs = sorted(kept.get_column("lang").unique().to_list())
+    if kept.is_empty():
+        raise TaggingError(
+            f"no labelled row is in a language with a configured model ({', '.join(config.models)})"
+        )
+    if len({config.models[lang] for lang in langs}) > 1:
+        raise TaggingError(
+            f"languages {', '.join(langs)} use different models; train one file per model"
+        )
+    encoder = load_encoders(config, langs[:1])[langs[0]]
+    embeddings = encoder.encode(kept.select(model_text(pl.col("text"))).to_series().to_list())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in [c for c in kept.columns if c not in ("text", "lang")]:
+        y = kept.get_column(name).fill_null(0).to_numpy()
+        smallest = int(min(y.sum(), len(y) - y.sum()))
+        if smallest < MIN_CLASS_ROWS:
+            raise TaggingError(
+                f"label {name!r} needs at least {MIN_CLASS_ROWS} positive and negative rows "
+                f"in {', '.join(langs)}; it has {int(y.sum())} of {len(y)} positive"
+            )
+        model = LogisticRegression(max_iter=2000, class_weight="balanced")
+        folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
+        predicted = cross_val_predict(model, embeddings, y, cv=folds)
+        model.fit(embeddings, y)
+        cv_f1 = float(f1_score(y, predicted, zero_division=0))
+        path = out_dir / f"{name}.head.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "coef": [round(float(c), 7) for c in model.coef_[0]],
+                    "intercept": float(model.intercept_[0]),
+                    "threshold": 0.5,
+                    "model": Path(encoder.name).name,
+                    "languages": langs,
+                    "cv_f1": round(cv_f1, 4),
+                    "trained_on": origin,
+                    "rows": len(y),
+                    "positives": int(y.sum()),
+                },
+                indent=1,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        new_marker = name not in markers
+        if new_marker:
+            (out_dir / f"{name}.toml").write_text(
+                f"# Written by `moodcast markers train` from {origin}; its model source is "
+                f"{name}.head.json.\n"
+                f'name = "{name}"\n'
+                f'description = "Trained on {Path(origin).name}."\n'
+                "dimensions = []\n"
+                'rule = "model"\n',
+                encoding="utf-8",
+            )
+        written.append(TrainedHead(name, path, int(y.sum()), len(y), cv_f1, new_marker))
+    return written
+
+
+def calibrate(
+    labels: pl.DataFrame, *, markers: Mapping[str, Marker], config: ModelConfig
+) -> list[dict]:
+    """The F1-optimal threshold of each zero-shot model source with a label column in
+    `labels` (label_frame's output), per language with a configured model: one dict per
+    marker × language with `marker, lang, threshold, f1, current_threshold, current_f1,
+    support`."""
+    rows = []
+    for lang in sorted(set(labels.get_column("lang").unique().to_list()) & set(config.models)):
+        part = labels.filter(pl.col("lang") == lang)
+        encoder = load_encoders(config, [lang])[lang]
+        embeddings = encoder.encode(part.select(model_text(pl.col("text"))).to_series().to_list())
+        chosen = {
+            n: m
+            for n, m in markers.items()
+            if n in part.columns and lang in m.prototypes and lang not in m.heads
+        }
+        scores = score_embeddings(embeddings, lang=lang, markers=chosen, encoder=encoder)
+        for name, values in scores.items():
+            gold = part.get_column(name).fill_null(0).to_numpy().astype(bool)
+            best, best_f1 = _best_threshold(values, gold)
+            current = chosen[name].thresholds.get(lang)
+            rows.append(
+                {
+                    "marker": name,
+                    "lang": lang,
+                    "threshold": best,
+                    "f1": best_f1,
+                    "current_threshold": current,
+                    "current_f1": None if current is None else _f1(values >= current, gold),
+                    "support": int(gold.sum()),
+                }
+            )
+    return rows
+
+
+def _best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+    """The cut (midway between two neighbouring scores) with the highest F1; ties: the higher."""
+    values = np.unique(np.round(scores, 4))
+    cuts = np.concatenate([(values[:-1] + values[1:]) / 2, values[-1:] + 1e-4])
+    best = max(cuts, key=lambda cut: (_f1(scores >= cut, gold), cut))
+    return round(float(best), 4), _f1(scores >= best, gold)
+
+
+def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:
+    tp = float((predicted & gold).sum())
+    denominator = float(predicted.sum() + gold.sum())
+    return 2 * tp / denominator if denominator else 0.0

@@ -1,0 +1,85 @@
+"""The Beam job with a model-based marker in it: RunInference, sampling and the counts."""
+
+import dataclasses
+from pathlib import Path
+
+import orjson
+import polars as pl
+
+from ingest.pipeline import IngestJob, run_ingest
+from transforms.markers import load_markers
+from transforms.model_markers import ModelConfig, classify, in_sample
+from transforms.posts import PostOptions
+
+KEY = b"k" * 32
+TEXTS = {
+    "en": ["I cried all night and I feel empty", "heartbroken, can't stop crying",
+           "went for a run by the river", "new phone case arrived today",
+           "so sad about everything lately", "lunch with the team was nice"],
+    "es": ["estoy muy triste hoy", "fuimos al mercado temprano"],
+}  # fmt: skip
+
+
+def _posts():
+    rows = []
+    for i in range(300):
+        lang = "es" if i % 5 == 0 else "en"
+        rows.append(
+            {
+                "id": f"p{i}",
+                "created_at": f"2025-03-0{1 + i % 2}T10:00:00Z",
+                "text": TEXTS[lang][(i // 2) % len(TEXTS[lang])] + ("" if i % 3 else "  "),
+                "lang": lang,
+                "author_id": f"a{i % 40}",
+                "region": "north",
+            }
+        )
+    return rows
+
+
+def test_a_sampled_model_marker_is_counted_over_the_scored_posts_only(tmp_path):
+    sadness = dataclasses.replace(load_markers(names=["sadness"])["sadness"], rule="model")
+    markers = {"sadness": sadness}
+    config = ModelConfig(sample_rate=0.5)
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(p) for p in _posts()) + b"\n")
+    job = IngestJob(
+        inputs=[str(path)],
+        landing_dir=str(tmp_path / "landing"),
+        markers=markers,
+        key=KEY,
+        run_id="r1",
+        options=PostOptions(models=config),
+    )
+    daily = pl.read_parquet(Path(run_ingest(job)) / "daily.parquet")
+
+    posts = pl.DataFrame(_posts()).with_columns(
+        pl.col("created_at").str.slice(0, 10).str.to_date().alias("day")
+    )
+    decided = classify(posts, markers, config=ModelConfig())
+    expected = (
+        posts.with_columns(
+            decided["sadness"].alias("hit"), in_sample(posts["id"], key=KEY, rate=0.5)
+        )
+        .with_columns(
+            pl.when(pl.col("lang") == "es").then(True).otherwise("in_sample").alias("scored")
+        )
+        .group_by("day", "lang")
+        .agg(
+            pl.len().alias("n_posts"),
+            pl.col("scored").sum().alias("n_scored"),
+            pl.col("hit").filter(pl.col("scored")).sum().alias("n_marked"),
+        )
+    )
+    got = daily.filter(pl.col("region") == "north", pl.col("lang") != "all")
+    joined = got.join(expected, on=["day", "lang"], suffix="_expected")
+    assert joined.height == 4
+    for column in ("n_posts", "n_scored", "n_marked"):
+        assert joined[column].to_list() == joined[f"{column}_expected"].to_list(), column
+    en = joined.filter(pl.col("lang") == "en")
+    assert (en["n_scored"] < en["n_posts"]).all() and (en["n_marked"] > 0).all()
+    assert en["sample_rate"].to_list() == [0.5, 0.5]
+    assert joined.filter(pl.col("lang") == "es")["sample_rate"].to_list() == [1.0, 1.0]
+    rolled = daily.filter(pl.col("region") == "north", pl.col("lang") == "all")
+    assert rolled["sample_rate"].to_list() == [0.5, 0.5]
+    assert rolled["n_scored"].sum() == joined["n_scored"].sum()

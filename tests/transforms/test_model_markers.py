@@ -1,0 +1,158 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from transforms.embedding import load_encoder
+from transforms.markers import load_markers, parse_marker
+from transforms.model_markers import (
+    ModelConfig,
+    SourceError,
+    check_source,
+    classify,
+    decide,
+    in_sample,
+    needs_model,
+    sample_rates,
+    score_embeddings,
+)
+
+EN_ONLY = ModelConfig()
+
+
+def _marker(rule, *, es_terms=True):
+    langs = {
+        "en": {"terms": ["sad"], "prototypes": ["I feel so low"], "threshold": 0.5},
+        "es": {"terms": ["triste"] if es_terms else [], "prototypes": ["me siento mal"]},
+    }
+    return parse_marker({"name": "m", "rule": rule, "lang": langs}, origin="t")
+
+
+def _posts():
+    # lang, lexicon hit, model score, in sample
+    rows = [
+        ("en", True, 0.9, True),
+        ("en", True, 0.1, True),
+        ("en", False, 0.9, True),
+        ("en", False, 0.1, True),
+        ("en", True, 0.9, False),
+        ("es", True, None, True),
+        ("es", False, None, True),
+    ]
+    posts = pl.DataFrame(
+        {
+            "lang": [r[0] for r in rows],
+            "key": pl.Series(range(len(rows)), dtype=pl.UInt64),
+            "in_sample": [r[3] for r in rows],
+            "m": [r[1] for r in rows],
+            "m__score": [0.5] * len(rows),
+        }
+    )
+    model = pl.DataFrame(
+        {"lang": [r[0] for r in rows], "key": posts["key"], "m__model": [r[2] for r in rows]}
+    ).filter(pl.col("m__model").is_not_null())
+    return posts, model
+
+
+@pytest.mark.parametrize(
+    ("rule", "source", "expected"),
+    [
+        ("lexicon", None, [True, True, False, False, True, True, False]),
+        ("model", None, [True, False, True, False, None, True, False]),
+        ("either", None, [True, True, True, False, None, True, False]),
+        ("both", None, [True, False, False, False, None, True, False]),
+        ("both", "lexicon", [True, True, False, False, True, True, False]),
+        ("lexicon", "model", [True, False, True, False, None, None, None]),
+    ],
+)
+def test_decision_rules_with_an_english_only_model(rule, source, expected):
+    """Spanish has no configured model, so its lexicon decides (or, with --source model, nothing
+    does); an unsampled post is not scored where the model takes part."""
+    markers = {"m": _marker(rule)}
+    posts, model = _posts()
+    decided = decide(posts, model, markers=markers, config=EN_ONLY, source=source)
+    assert decided["m"].to_list() == expected
+
+
+def test_a_language_with_only_a_model_source_is_decided_by_the_model_even_under_lexicon():
+    markers = {"m": _marker("lexicon", es_terms=False)}
+    config = ModelConfig(models={"en": "default", "es": "default"})
+    posts, model = _posts()
+    model = pl.concat(
+        [
+            model,
+            pl.DataFrame(
+                {"lang": ["es"], "key": pl.Series([5], dtype=pl.UInt64), "m__model": [4.0]}
+            ),
+        ]
+    )
+    decided = decide(posts, model, markers=markers, config=config, source=None)
+    assert decided["m"].to_list()[5:] == [True, False]
+
+
+def test_under_both_only_lexicon_hits_in_the_sample_are_embedded():
+    posts, _ = _posts()
+    needed = posts.select(needs_model({"m": _marker("both")}, EN_ONLY, None)).to_series()
+    assert needed.to_list() == [True, True, False, False, False, False, False]
+    needed = posts.select(needs_model({"m": _marker("either")}, EN_ONLY, None)).to_series()
+    assert needed.to_list() == [True, True, True, True, False, False, False]
+
+
+def test_the_sample_is_deterministic_keyed_and_close_to_its_rate():
+    ids = pl.Series([str(i) for i in range(20_000)])
+    first = in_sample(ids, key=b"secret", rate=0.25)
+    assert first.equals(in_sample(ids, key=b"secret", rate=0.25))
+    assert 0.23 < first.mean() < 0.27
+    assert not first.equals(in_sample(ids, key=b"other", rate=0.25))
+    assert (first & ~in_sample(ids, key=b"secret", rate=0.5)).sum() == 0
+    assert in_sample(ids, key=b"secret", rate=1.0).all()
+
+
+def test_sample_rates_name_the_languages_where_each_marker_decides():
+    rates = sample_rates({"m": _marker("both")}, ModelConfig(sample_rate=0.1), None)
+    assert rates.rows() == [("m", "en", 0.1), ("m", "es", 1.0)]
+
+
+def test_source_model_needs_a_model_source_in_a_configured_language():
+    lexicon_only = parse_marker({"name": "x", "lang": {"en": {"terms": ["a"]}}}, origin="t")
+    with pytest.raises(SourceError, match="no model source"):
+        check_source({"x": lexicon_only}, EN_ONLY, "model")
+    check_source({"x": lexicon_only}, EN_ONLY, "lexicon")
+
+
+def test_every_shipped_marker_has_a_model_source_in_english_and_spanish():
+    markers = load_markers()
+    check_source(markers, EN_ONLY, "model")
+    assert all({"en", "es"} <= m.model_languages for m in markers.values())
+
+
+def test_zero_shot_scores_separate_meaning_from_shared_words():
+    """The default model reads meaning: a wish to die scores far above a dying phone battery,
+    although both say "die"."""
+    markers = load_markers(names=["suicide_risk", "sleep_problems"])
+    encoder = load_encoder()
+    texts = [
+        "honestly i just want to disappear and never wake up",
+        "my phone battery is about to die lol",
+        "lay awake until 4am again, my brain will not switch off",
+        "great coffee at the new place downtown",
+    ]
+    scores = score_embeddings(encoder.encode(texts), lang="en", markers=markers, encoder=encoder)
+    assert scores["suicide_risk"][0] > scores["suicide_risk"][1] + 0.1
+    assert scores["sleep_problems"][2] > scores["sleep_problems"][3] + 0.1
+    assert np.argmax(scores["suicide_risk"]) == 0
+
+
+def test_classify_embeds_each_distinct_text_once_and_is_deterministic():
+    markers = load_markers(names=["sadness"])
+    posts = pl.DataFrame(
+        {
+            "text": ["I cried all night", "I  cried all night ", "nice weather", "estoy triste"],
+            "lang": ["en", "en", "en", "es"],
+        }
+    )
+    first = classify(posts, markers, config=EN_ONLY, source="model")
+    assert first.equals(classify(posts, markers, config=EN_ONLY, source="model"))
+    assert first["sadness__score"][0] == first["sadness__score"][1]
+    assert first["sadness"].to_list()[3] is None
+    lexicon = classify(posts, markers, config=EN_ONLY, source="lexicon")
+    assert lexicon["sadness"].to_list() == [True, True, False, True]

@@ -1,0 +1,426 @@
+"""Model sources of markers, and the decision rules that combine them with the lexicon.
+
+A model source scores a post from its sentence embedding (transforms/embedding.py). A trained
+head gives a probability. Otherwise the score is zero-shot: the post's mean cosine similarity to
+the marker's CLOSEST_PROTOTYPES closest prototype phrases, set against the same statistic of a
+neutral reference set of everyday posts, as a z-score (how many standard deviations above the
+neutral posts it lies). Scores of different markers and models are thus on one scale. A score at
+or above the language's threshold is a hit.
+
+Per language, a marker's rule decides: `lexicon`, `model`, `either` (a hit from one of them) or
+`both` (a lexicon hit confirmed by the model). Where a language has only one of the sources (for
+example no model configured for it), that source decides. Model sources can run on a
+deterministic sample of posts: an unsampled post is not scored for a marker whose decision needs
+the model, so `n_scored` counts the posts that were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from transforms.embedding import DEFAULT_MODEL, Encoder, ModelError, load_encoder
+from transforms.markers import BUILTIN_DIR, Marker, score
+
+DEFAULT_BACKEND = "onnx-fp32"
+"""Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
+
+NEUTRAL_FILE = BUILTIN_DIR / "model" / "neutral.toml"
+DEFAULT_THRESHOLD = 3.5
+"""The z-score threshold of a prototype source whose language has none calibrated in its
+marker file (the best single threshold over the shipped English markers)."""
+CLOSEST_PROTOTYPES = 3
+KEY_SEED = 20211
+
+
+class SourceError(ValueError):
+    """A marker was asked to decide with a source it does not have."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which sentence model embeds each language, how, and on what share of posts.
+
+    `models` maps a language to a model spec (DEFAULT_MODEL, the shipped English
+    all-MiniLM-L6-v2, or a local sentence-transformers directory); a language not in it has no
+    model source. `backend` is one of transforms.embedding.BACKENDS; `cache_dir` holds ONNX
+    exports (default: transforms.embedding.default_cache_dir()). `sample_rate` is the share of
+    posts the model sources score (0 < rate ≤ 1).
+    """
+
+    models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})
+    backend: str = DEFAULT_BACKEND
+    sample_rate: float = 1.0
+    cache_dir: Path | None = None
+
+
+def model_languages(marker: Marker, config: ModelConfig) -> frozenset[str]:
+    """Languages in which `marker` has a model source and `config` a model."""
+    return marker.model_languages & frozenset(config.models)
+
+
+def uses_model(marker: Marker, config: ModelConfig, source: str | None) -> frozenset[str]:
+    """Languages in which the model takes part in the marker's decision."""
+    modelled = model_languages(marker, config)
+    if source == "lexicon":
+        return frozenset()
+    if source == "model" or marker.rule != "lexicon":
+        return modelled
+    return modelled - marker.languages
+
+
+def uses_lexicon(marker: Marker, config: ModelConfig, source: str | None) -> frozenset[str]:
+    """Languages in which the lexicon takes part in the marker's decision."""
+    if source == "model":
+        return frozenset()
+    if source == "lexicon" or marker.rule != "model":
+        return marker.languages
+    return marker.languages - model_languages(marker, config)
+
+
+def check_source(markers: Mapping[str, Marker], config: ModelConfig, source: str | None) -> None:
+    """Raise SourceError unless every marker can decide with `source` alone (None: its rule)."""
+    if source is not None and source not in ("lexicon", "model"):
+        raise SourceError(f"source must be lexicon or model, got {source!r}")
+    for marker in markers.values():
+        if source == "model" and not model_languages(marker, config):
+            raise SourceError(
+                f"marker {marker.name} has no model source in a language with a configured model "
+                f"({', '.join(sorted(config.models)) or 'none'}): give it prototypes, train a "
+                "head with `moodcast markers train`, or configure a model for its languages"
+            )
+        if source == "lexicon" and not marker.languages:
+            raise SourceError(f"marker {marker.name} has no lexicon terms")
+
+
+def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, Encoder]:
+    """The encoder of each of `languages` (each model loaded once per process).
+
+    Raises ModelError naming the config key `models.<lang>` when a model cannot be loaded.
+    """
+    encoders = {}
+    for lang in sorted(set(languages)):
+        spec = config.models[lang]
+        try:
+            encoders[lang] = load_encoder(spec, backend=config.backend, cache_dir=config.cache_dir)
+        except ModelError as exc:
+            raise ModelError(
+                f"{exc}; set models.{lang} in config.toml to a local sentence-transformers "
+                "model directory"
+            ) from exc
+    return encoders
+
+
+def model_text(text: pl.Expr) -> pl.Expr:
+    """The text a model embeds: trimmed, runs of whitespace as one space."""
+    return text.str.strip_chars().str.replace_all(r"\s+", " ")
+
+
+def text_key(text: pl.Expr) -> pl.Expr:
+    """A UInt64 key of the model text, equal for texts that embed alike (within one run)."""
+    return model_text(text).hash(seed=KEY_SEED)
+
+
+def in_sample(ids: pl.Series, *, key: bytes, rate: float) -> pl.Series:
+    """Whether each post is in the model sample: its id's keyed BLAKE2b hash, read as a number
+    in [0, 1), is below `rate`. Deterministic for a key, so reruns sample the same posts."""
+    if rate >= 1:
+        return pl.Series("in_sample", [True] * len(ids), dtype=pl.Boolean)
+    limit = int(rate * 2**64)
+    digest_key = hashlib.sha256(key).digest()
+    return pl.Series(
+        "in_sample",
+        [
+            int.from_bytes(hashlib.blake2b(str(i).encode(), key=digest_key, digest_size=8).digest())
+            < limit
+            for i in ids
+        ],
+        dtype=pl.Boolean,
+    )
+
+
+def needs_model(markers: Mapping[str, Marker], config: ModelConfig, source: str | None) -> pl.Expr:
+    """Whether a post must be embedded, from `lang`, `in_sample` and the lexicon hit columns:
+    it is sampled and some marker's decision in its language needs the model (under `both`,
+    only after a lexicon hit)."""
+    needed = pl.lit(False)
+    for marker in markers.values():
+        langs = uses_model(marker, config, source)
+        if not langs:
+            continue
+        confirm_only = uses_lexicon(marker, config, source) if marker.rule == "both" else set()
+        lexicon_hit = pl.col(marker.name).fill_null(False) if confirm_only else pl.lit(True)
+        needed = needed | (
+            pl.col("lang").is_in(sorted(langs))
+            & (~pl.col("lang").is_in(sorted(confirm_only)) | lexicon_hit)
+        )
+    return needed & pl.col("in_sample")
+
+
+def score_embeddings(
+    embeddings: np.ndarray, *, lang: str, markers: Mapping[str, Marker], encoder: Encoder
+) -> dict[str, np.ndarray]:
+    """Model score of each embedded post for every marker with a model source in `lang`.
+
+    Raises SourceError when a trained head does not fit the encoder's embedding size.
+    """
+    scores = {}
+    for marker in markers.values():
+        if lang not in marker.model_languages:
+            continue
+        head = marker.heads.get(lang)
+        if head is not None:
+            if len(head.coef) != encoder.dim:
+                raise SourceError(
+                    f"the trained head of {marker.name} ({head.model}, {len(head.coef)} "
+                    f"dimensions) does not fit the model configured for {lang} ({encoder.dim}); "
+                    "retrain it with `moodcast markers train`"
+                )
+            logits = embeddings @ np.asarray(head.coef, dtype=np.float32) + head.intercept
+            scores[marker.name] = 1.0 / (1.0 + np.exp(-logits))
+        else:
+            prototypes = _embedded(encoder, marker.prototypes[lang])
+            neutral = _closeness(_embedded(encoder, neutral_phrases(lang)), prototypes)
+            if len(neutral) < 2:
+                raise SourceError(
+                    f"the neutral reference set has no {lang} phrases: add some to {NEUTRAL_FILE}"
+                )
+            spread = max(float(neutral.std()), 1e-6)
+            scores[marker.name] = (_closeness(embeddings, prototypes) - neutral.mean()) / spread
+    return scores
+
+
+def _closeness(embeddings: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
+    """Each row's mean cosine similarity to its CLOSEST_PROTOTYPES closest prototypes."""
+    similarity = embeddings @ prototypes.T
+    closest = min(CLOSEST_PROTOTYPES, prototypes.shape[0])
+    return np.sort(similarity, axis=1)[:, -closest:].mean(axis=1)
+
+
+def threshold(marker: Marker, lang: str) -> float:
+    """The score at or above which the marker's model source in `lang` is a hit."""
+    head = marker.heads.get(lang)
+    if head is not None:
+        return head.threshold
+    return marker.thresholds.get(lang, DEFAULT_THRESHOLD)
+
+
+@cache
+def neutral_phrases(lang: str) -> tuple[str, ...]:
+    """The neutral reference posts of `lang` (none for a language the set does not cover)."""
+    with NEUTRAL_FILE.open("rb") as handle:
+        tables = tomllib.load(handle).get("lang", {})
+    return tuple(tables.get(lang, {}).get("phrases", ()))
+
+
+_EMBEDDED: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
+
+
+def _embedded(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
+    """`phrases` embedded once per encoder."""
+    key = (id(encoder), phrases)
+    if key not in _EMBEDDED:
+        _EMBEDDED[key] = encoder.encode(list(phrases))
+    return _EMBEDDED[key]
+
+
+def scores_frame(
+    lang: str,
+    keys: Sequence[int],
+    embeddings: np.ndarray,
+    *,
+    markers: Mapping[str, Marker],
+    encoder: Encoder,
+) -> pl.DataFrame:
+    """`lang, key` and a Float64 `<marker>__model` per marker with a model source in `lang`."""
+    scores = score_embeddings(embeddings, lang=lang, markers=markers, encoder=encoder)
+    return pl.DataFrame(
+        {
+            "lang": pl.Series([lang] * len(keys), dtype=pl.String),
+            "key": pl.Series(list(keys), dtype=pl.UInt64),
+            **{f"{n}__model": pl.Series(s, dtype=pl.Float64) for n, s in scores.items()},
+        }
+    )
+
+
+def model_scores(
+    texts: pl.DataFrame, *, markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
+) -> pl.DataFrame:
+    """Model scores of `texts` (`lang, key, text`), each distinct `lang, key` embedded once:
+    `lang, key, <marker>__model…` (null where a marker has no model source in the language)."""
+    distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
+    frames = [
+        scores_frame(
+            lang,
+            group.get_column("key").to_list(),
+            encoders[lang].encode(group.select(model_text(pl.col("text"))).to_series().to_list()),
+            markers=markers,
+            encoder=encoders[lang],
+        )
+        for (lang,), group in distinct.group_by("lang", maintain_order=True)
+    ]
+    empty = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
+    return pl.concat([empty, *frames], how="diagonal_relaxed")
+
+
+def decide(
+    posts: pl.DataFrame,
+    model: pl.DataFrame,
+    *,
+    markers: Mapping[str, Marker],
+    config: ModelConfig,
+    source: str | None,
+) -> pl.DataFrame:
+    """Each marker's decision per post, one row per post in order.
+
+    `posts` has `lang`, `key`, `in_sample`, and from the lexicon (transforms.markers.score) a
+    Boolean `<marker>` and, optionally, Float64 `<marker>__score` per marker; `model` is `model_scores`'s
+    output for the posts that needed the model. Returns a Boolean `<marker>` (null where the
+    marker has no source in the post's language, or its decision needs the model and the post
+    is not in the sample) and `<marker>__score`: the lexicon's intensity where the lexicon
+    alone decides, else the model's score (null where the model did not run on the post).
+    """
+    joined = posts.join(model, on=["lang", "key"], how="left", maintain_order="left")
+    columns = []
+    for marker in markers.values():
+        lex_langs = sorted(uses_lexicon(marker, config, source))
+        mod_langs = sorted(uses_model(marker, config, source))
+        lang = pl.col("lang")
+        lexicon = pl.col(marker.name)
+        model_col = f"{marker.name}__model"
+        score = pl.col(model_col) if model_col in joined.columns else pl.lit(None, pl.Float64)
+        lexicon_col = f"{marker.name}__score"
+        intensity = (
+            pl.col(lexicon_col) if lexicon_col in joined.columns else pl.lit(None, pl.Float64)
+        )
+        cut = lang.replace_strict(
+            {lg: threshold(marker, lg) for lg in mod_langs}, default=None, return_dtype=pl.Float64
+        )
+        modelled = pl.when(score.is_null()).then(pl.lit(False)).otherwise(score >= cut)
+        if marker.rule == "either" and source is None:
+            combined = lexicon | modelled
+        else:
+            combined = lexicon & modelled
+        both = lang.is_in(lex_langs) & lang.is_in(mod_langs)
+        hit = (
+            pl.when(lang.is_in(mod_langs) & ~pl.col("in_sample"))
+            .then(pl.lit(None, pl.Boolean))
+            .when(both)
+            .then(combined)
+            .when(lang.is_in(mod_langs))
+            .then(modelled)
+            .when(lang.is_in(lex_langs))
+            .then(lexicon)
+        )
+        columns += [
+            hit.alias(marker.name),
+            pl.when(lang.is_in(mod_langs))
+            .then(score)
+            .when(lang.is_in(lex_langs))
+            .then(intensity)
+            .alias(f"{marker.name}__score"),
+        ]
+    return joined.select(columns)
+
+
+def sample_rates(
+    markers: Mapping[str, Marker], config: ModelConfig, source: str | None
+) -> pl.DataFrame:
+    """`marker, lang, sample_rate`: the share of posts scored, for every language in which a
+    marker can decide (the configured rate where its decision needs the model, else 1)."""
+    rows = [
+        (name, lang, config.sample_rate if lang in uses_model(m, config, source) else 1.0)
+        for name, m in markers.items()
+        for lang in sorted(uses_model(m, config, source) | uses_lexicon(m, config, source))
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"marker": pl.String, "lang": pl.String, "sample_rate": pl.Float64},
+        orient="row",
+    )
+
+
+def classify(
+    posts: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    config: ModelConfig,
+    source: str | None = None,
+    text: str = "text",
+    explain: bool = False,
+) -> pl.DataFrame:
+    """Every marker's decision on every post (`posts` has `text` and `lang`), outside Beam:
+    `decide`'s columns, plus the lexicon's `<marker>__terms` with `explain`. Each distinct text
+    that needs a model is embedded once; every post is scored (no sampling).
+
+    Raises SourceError (see check_source) or ModelError (a configured model cannot be loaded).
+    """
+    check_source(markers, config, source)
+    lexicon = score(posts, markers, text=text, explain=explain)
+    frame = pl.concat(
+        [
+            posts.select(
+                pl.col("lang"),
+                text_key(pl.col(text)).alias("key"),
+                pl.lit(True).alias("in_sample"),
+                pl.col(text).alias("_text"),
+            ),
+            lexicon,
+        ],
+        how="horizontal",
+    )
+    needed = frame.filter(needs_model(markers, config, source))
+    encoders = load_encoders(config, needed.get_column("lang").unique().to_list())
+    model = model_scores(
+        needed.select("lang", "key", pl.col("_text").alias("text")),
+        markers=markers,
+        encoders=encoders,
+    )
+    decided = decide(frame, model, markers=markers, config=config, source=source)
+    if not explain:
+        return decided
+    return decided.with_columns(lexicon.select(pl.col(r"^.*__terms$")))
+
+
+def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
+    """One line per language of `marker`: its model source and which source decides there."""
+    lines = []
+    for lang in sorted(marker.languages | marker.model_languages):
+        head = marker.heads.get(lang)
+        if head is not None:
+            f1 = f", cross-validated F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
+            model = f"trained head on {head.model} (threshold {head.threshold:g}{f1})"
+        elif marker.prototypes.get(lang):
+            model = (
+                f"{len(marker.prototypes[lang])} prototypes against the neutral set "
+                f"(threshold {threshold(marker, lang):g})"
+            )
+        else:
+            model = "none"
+        if lang not in config.models and model != "none":
+            spec = next(iter(config.models.values()), None)
+            why = (
+                f"{spec!r} is configured for {', '.join(sorted(config.models))} only"
+                if spec
+                else "no model is configured"
+            )
+            lines.append(
+                f"[{lang}] model: {model}; not used: {why}, so the lexicon decides "
+                f"(set models.{lang} in config.toml to a multilingual model to use it)"
+            )
+            continue
+        lexicon = lang in uses_lexicon(marker, config, None)
+        modelled = lang in uses_model(marker, config, None)
+        if lexicon and modelled:
+            deciding = "lexicon or model" if marker.rule == "either" else "lexicon and model"
+        else:
+            deciding = "model" if modelled else "lexicon" if lexicon else "nothing"
+        lines.append(f"[{lang}] model: {model}; decides: {deciding}")
+    return lines
