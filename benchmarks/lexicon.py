@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--peer-posts", type=int, default=20_000)
     args = parser.parse_args()
+    load_1min, load_5min, _ = os.getloadavg()
     frame = corpus(args.posts)
     texts = frame.get_column("text").to_list()
     peers = texts[: args.peer_posts]
@@ -111,7 +112,9 @@ def main() -> None:
     lines = [
         f"`POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/lexicon.py --posts {args.posts} "
         f"--peer-posts {args.peer_posts}` on one core of {os.cpu_count()}, Python "
-        f"{platform.python_version()}, {date.today().isoformat()}.",
+        f"{platform.python_version()}, {date.today().isoformat()}. Load average before the run: "
+        f"{load_1min:.1f} (1 min), {load_5min:.1f} (5 min); the ratio comes from one run, so "
+        "ours and VADER share the machine's state.",
         "",
         "| tagger | posts | s | posts/s | ns/byte |",
         "| --- | ---: | ---: | ---: | ---: |",

@@ -139,12 +139,14 @@ def _segment(text: str, known: frozenset[str]) -> list[str] | None:
 def split_hashtags(text: pl.Expr, known: frozenset[str]) -> pl.Expr:
     """`text` with each splittable hashtag replaced by its words (`#IWantToDie` → `I Want To
     Die`). The batch's distinct hashtags are split once each, then replaced in one
-    Aho-Corasick pass."""
+    Aho-Corasick pass over the texts that have a `#`."""
     return text.map_batches(functools.partial(_split_series, known=known), return_dtype=pl.String)
 
 
 def _split_series(texts: pl.Series, *, known: frozenset[str]) -> pl.Series:
-    tags = texts.str.extract_all(HASHTAG).explode().drop_nulls().unique().to_list()
+    rows = texts.str.contains("#", literal=True).fill_null(False).arg_true()
+    tagged = texts.gather(rows)
+    tags = tagged.str.extract_all(HASHTAG).explode().drop_nulls().unique().to_list()
     mapping = {}
     for tag in tags:
         words = split_hashtag(tag[1:], known)
@@ -153,4 +155,5 @@ def _split_series(texts: pl.Series, *, known: frozenset[str]) -> pl.Series:
     if not mapping:
         return texts
     ordered = sorted(mapping, key=lambda t: (-len(t), t))
-    return texts.str.replace_many(ordered, [mapping[t] for t in ordered], leftmost=True)
+    split = tagged.str.replace_many(ordered, [mapping[t] for t in ordered], leftmost=True)
+    return texts.scatter(rows, split)

@@ -11,10 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from transforms.hashtags import split_hashtags, vocabulary
-from transforms.matching import canonical, compile_lexicon, occurrences
+from transforms.lexicon_scan import scan
+from transforms.matching import compile_lexicon
 
 BUILTIN_DIR = Path(__file__).parent / "markers"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -195,70 +197,51 @@ def score(
     terms in the post's language. Matching semantics: transforms/matching.py.
     """
     known = _known_words(tuple((m.name, m.version) for m in markers.values()), markers)
-    canon = posts.select(canonical(split_hashtags(pl.col(text), known))).to_series()
-    langs = posts.get_column("lang")
-    found = []
-    for lang in sorted(supported_languages(markers)):
-        rows = (langs == lang).arg_true()
-        if rows.is_empty():
-            continue
-        occ = occurrences(canon.gather(rows), compile_lexicon(markers, lang))
-        found.append(occ.with_columns(rows.gather(occ.get_column("row")).alias("row")))
-    occ = (
-        pl.concat(found)
-        if found
-        else pl.DataFrame(schema={"row": pl.UInt32, "marker": pl.String, "term": pl.String})
-    )
-    grouped = occ.group_by(pl.col("row").alias("_row"), "marker", maintain_order=True).agg(
-        pl.len().cast(pl.UInt32).alias("count"), pl.col("term").alias("terms")
-    )
-    hit_rows = grouped.get_column("_row").unique()
-    # In canonical text every word follows a space: this counts `[\p{L}\p{N}]+` runs, faster.
-    words = canon.gather(hit_rows).str.count_matches(r" [\p{L}\p{N}]").cast(pl.Float64)
-    wide = pl.DataFrame({"_row": hit_rows, "_words": words})
-    for values in ("count", "terms") if explain else ("count",):
-        if not grouped.is_empty():
-            pivoted = grouped.pivot(on="marker", index="_row", values=values)
-            wide = wide.join(
-                pivoted.rename({n: f"{n}__{values}" for n in pivoted.columns if n != "_row"}),
-                on="_row",
-                how="left",
-            )
-    sources = {frozenset(m.languages) for m in markers.values()}
-    masks = {langs: f"_source{i}" for i, langs in enumerate(sources)}
-    out = (
-        posts.select(
-            *(pl.col("lang").is_in(sorted(langs)).alias(name) for langs, name in masks.items())
-        )
-        .with_row_index("_row")
-        .join(wide, on="_row", how="left", maintain_order="left")
+    texts = posts.select(split_hashtags(pl.col(text), known)).to_series()
+    lexicons = {
+        lang: compile_lexicon(markers, lang) for lang in sorted(supported_languages(markers))
+    }
+    found = scan(texts, posts.get_column("lang"), lexicons, list(markers), explain=explain)
+    lang = posts.get_column("lang")
+    by_source: dict[frozenset[str], list[str]] = {}
+    for name, marker in markers.items():
+        by_source.setdefault(marker.languages, []).append(name)
+    counts = pl.DataFrame(
+        {"_words": found.words, **{name: found.counts[i] for i, name in enumerate(markers)}}
     )
     columns = []
-    for marker in markers.values():
-        source = pl.col(masks[frozenset(marker.languages)])
-        count = (
-            pl.col(f"{marker.name}__count").fill_null(0)
-            if f"{marker.name}__count" in out.columns
-            else pl.lit(0, pl.UInt32)
-        )
+    for langs, names in by_source.items():
+        source = pl.lit(lang.is_in(sorted(langs)))
+        count = pl.col(names)
         columns += [
-            pl.when(source).then(count > 0).alias(marker.name),
-            pl.when(source).then(count).alias(f"{marker.name}__count"),
+            pl.when(source).then(count > 0),
+            pl.when(source).then(count).name.suffix("__count"),
             pl.when(source)
             .then(pl.when(count > 0).then(count / pl.col("_words")).otherwise(0.0))
-            .alias(f"{marker.name}__score"),
+            .name.suffix("__score"),
         ]
-        if explain:
-            columns.append(
-                pl.when(source)
-                .then(
-                    pl.col(f"{marker.name}__terms").fill_null(pl.lit([], pl.List(pl.String)))
-                    if f"{marker.name}__terms" in out.columns
-                    else pl.lit([], pl.List(pl.String))
-                )
-                .alias(f"{marker.name}__terms")
+    order = [c for name in markers for c in (name, f"{name}__count", f"{name}__score")]
+    out = counts.select(columns).select(order)
+    if not explain:
+        return out
+    grouped = found.terms.group_by("row", "marker", maintain_order=True).agg("term")
+    rows = pl.DataFrame({"row": np.arange(posts.height)})
+    terms = [
+        pl.when(pl.lit(lang.is_in(sorted(marker.languages))))
+        .then(
+            rows.join(
+                grouped.filter(pl.col("marker") == i), on="row", how="left", maintain_order="left"
             )
-    return out.select(columns)
+            .get_column("term")
+            .fill_null(pl.lit([], pl.List(pl.String)))
+        )
+        .alias(f"{name}__terms")
+        for i, (name, marker) in enumerate(markers.items())
+    ]
+    order = [
+        c for name in markers for c in (name, f"{name}__count", f"{name}__score", f"{name}__terms")
+    ]
+    return out.with_columns(terms).select(order)
 
 
 def _known_words(key: tuple, markers: Mapping[str, Marker]) -> frozenset[str]:

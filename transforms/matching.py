@@ -9,6 +9,10 @@ at each end. Word boundaries then are literal spaces, so a term ` sad ` never ma
 markers of one language are found in one overlapping Aho-Corasick pass (polars `find_many`);
 only the occurrences, a few per post, are then checked for containment, negation and the
 first-person cue.
+
+This is the reference implementation of the rules. `transforms.markers.score` runs the compiled
+scanner (transforms/lexicon_engine.py), which must give the same results and hands the rare
+posts it cannot decide alone (very long words near an occurrence) back to `occurrences`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,147 @@
+"""Lexicon scoring of a batch of posts: the compiled scanner (`transforms.lexicon_engine`)
+for each language, and the reference path (`transforms.matching`) for the few posts it flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from transforms.lexicon_engine import REFERENCE, UNSEEN, scan_posts
+from transforms.lexicon_tables import UNKNOWN, Automaton, char_table, compile_automaton
+from transforms.matching import Lexicon, canonical, occurrences
+
+_SIGMA = 0x3A3
+"""Σ lower-cases to σ or, ending a word, ς: it stays out of the table, so its posts are
+lower-cased as a whole and scanned again, like posts with a code point not computed yet."""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What `scan` found: `counts[marker, post]` (UInt32), `words[post]` (the post's words in
+    canonical text), and, when asked, `terms`, one row per counting occurrence (`row`,
+    `marker` index, written `term`) in post order, then text order within a post and marker.
+    Posts flagged for the reference path are included, scored by it."""
+
+    counts: np.ndarray
+    words: np.ndarray
+    terms: pl.DataFrame | None
+
+
+def scan(
+    texts: pl.Series, langs: pl.Series, lexicons: Mapping[str, Lexicon], markers: Sequence[str],
+    *, explain: bool = False,
+) -> Scan:  # fmt: skip
+    """Score hashtag-split `texts` against the Lexicon of each post's language (`langs`;
+    posts in other languages, or without text, get zeros); `markers` orders the counts."""
+    n = texts.len()
+    index = {name: i for i, name in enumerate(markers)}
+    counts = np.zeros((len(markers), n), dtype=np.uint32)
+    words = np.zeros(n, dtype=np.float64)
+    status = np.zeros(n, dtype=np.uint8)
+    found = []
+    rows = _rows_by_language(langs, texts, lexicons)
+    found += _scan_texts(texts, rows, lexicons, index, counts, words, status, explain)
+    unseen = np.flatnonzero(status == UNSEEN)
+    if unseen.size:
+        original = texts.gather(unseen)
+        lowered = original.str.to_lowercase()
+        table = char_table()
+        seen = pl.concat([original, lowered]).str.split("").explode().drop_nulls().unique()
+        table.add(c for c in map(ord, seen) if table.info[c] == UNKNOWN and c != _SIGMA)
+        sub_langs = langs.gather(unseen)
+        sub_rows = _rows_by_language(sub_langs, lowered, lexicons)
+        sub_counts = np.zeros((len(markers), unseen.size), dtype=np.uint32)
+        sub_words = np.zeros(unseen.size, dtype=np.float64)
+        sub_status = np.zeros(unseen.size, dtype=np.uint8)
+        sub_found = _scan_texts(
+            lowered, sub_rows, lexicons, index, sub_counts, sub_words, sub_status, explain
+        )
+        counts[:, unseen] = sub_counts
+        words[unseen] = sub_words
+        status[unseen] = np.where(sub_status == UNSEEN, REFERENCE, sub_status)
+        found += [f.with_columns(pl.Series("row", unseen).gather(f["row"])) for f in sub_found]
+    reference = np.flatnonzero(status == REFERENCE)
+    if reference.size:
+        canon = pl.select(canonical(pl.lit(texts.gather(reference)))).to_series()
+        sub_langs = langs.gather(reference)
+        for lang, lexicon in lexicons.items():
+            sub = (sub_langs == lang).fill_null(False).arg_true()
+            occ = occurrences(canon.gather(sub), lexicon)
+            rows_back = pl.Series(reference).gather(sub.gather(occ["row"]))
+            occ = occ.select(
+                rows_back.alias("row"),
+                pl.col("marker").replace_strict(index, return_dtype=pl.Int32),
+                "term",
+            )
+            np.add.at(counts, (occ["marker"].to_numpy(), occ["row"].to_numpy()), 1)
+            found.append(occ)
+    terms = None
+    if explain:
+        schema = {"row": pl.Int64, "marker": pl.Int32, "term": pl.String}
+        terms = pl.concat([f.cast(schema) for f in found]) if found else pl.DataFrame(schema=schema)
+        terms = terms.sort("row", maintain_order=True)
+    return Scan(counts=counts, words=words, terms=terms)
+
+
+def _rows_by_language(
+    langs: pl.Series, texts: pl.Series, lexicons: Mapping[str, Lexicon]
+) -> dict[str, np.ndarray]:
+    """Per language of `lexicons`, the indices of the posts in it that have a text."""
+    codes = langs.replace_strict({lang: i for i, lang in enumerate(lexicons)}, default=-1)
+    if texts.null_count():
+        codes = pl.select(pl.when(pl.lit(texts).is_null()).then(-1).otherwise(pl.lit(codes)))
+        codes = codes.to_series()
+    codes = codes.fill_null(-1).cast(pl.Int32).to_numpy()
+    return {lang: np.flatnonzero(codes == i) for i, lang in enumerate(lexicons)}
+
+
+_AUTOMATA: dict[tuple, tuple[Lexicon, Automaton]] = {}
+
+
+def _scan_texts(
+    texts: pl.Series,
+    rows: Mapping[str, np.ndarray],
+    lexicons: Mapping[str, Lexicon],
+    index: Mapping[str, int],
+    counts: np.ndarray,
+    words: np.ndarray,
+    status: np.ndarray,
+    explain: bool,
+) -> list[pl.DataFrame]:
+    """Run the scanner over `rows` of `texts` per language, filling `counts`, `words` and
+    `status`; with `explain`, the counting occurrences (`Scan.terms` rows)."""
+    table = char_table()
+    array = texts.rechunk().to_arrow()
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    _, offsets, data = array.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    found = []
+    for lang, lexicon in lexicons.items():
+        if rows[lang].size == 0 or not lexicon.patterns:
+            continue
+        key = (id(lexicon), tuple(index))
+        if key not in _AUTOMATA:
+            _AUTOMATA[key] = (lexicon, compile_automaton(lexicon, index))
+        automaton = _AUTOMATA[key][1]
+        explained = scan_posts(
+            data, offsets, rows[lang], table.arrays,
+            automaton.arrays, table.expansion, counts, words, status, explain,
+        )  # fmt: skip
+        if explain:
+            found.append(
+                pl.DataFrame(
+                    {
+                        "row": explained[:, 0],
+                        "marker": explained[:, 1].astype(np.int32),
+                        "term": automaton.terms.gather(explained[:, 2]),
+                    }
+                )
+            )
+    return found

@@ -1,0 +1,337 @@
+"""The tables the compiled lexicon scanner (transforms/lexicon_engine.py) runs on: what each
+code point becomes in canonical text, and one lexicon compiled into tries of arrays.
+
+`CharTable` holds, per code point, the characters `transforms.matching.canonical` turns it
+into and how each one splits the text. It is derived with polars' own lower-casing and
+Unicode classes (those of `canonical`'s regexes) and grows lazily: only code points seen in
+texts are computed. `Automaton` turns a `transforms.matching.Lexicon` into a byte trie of the
+words (chunks of canonical text between spaces) its patterns, negation cues and first-person
+cues are made of, and a trie of the patterns as sequences of those words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import polars as pl
+
+from transforms.matching import (
+    _APOSTROPHES,
+    FIRST_PERSON_CUES,
+    FIRST_PERSON_SUFFIXES,
+    NEGATION_CUES,
+    Lexicon,
+)
+
+LETTER, NUMBER, SYMBOL, SPACE, DROP, INNER, MAPPED, UNKNOWN = range(8)
+"""Kinds of output character: a letter or a number (`\\p{L}`, `\\p{N}`) inside a word; a symbol,
+a word of its own; whitespace, which ends a word; dropped; another character inside a word (an
+ASCII symbol that accent folding produced, which `canonical` leaves in place). A code point's
+entry is one of the first five, standing for itself, or MAPPED to a list of output characters,
+or UNKNOWN until computed."""
+
+_ENYE = "\ue000"
+
+
+class CharTable:
+    """Per code point: `info[cp] = kind | index << 3`, where a MAPPED code point's outputs are
+    `out_cp[out_off[index]:out_off[index + 1]]` with kinds `out_kind[…]`. `expansion` bounds
+    the UTF-8 bytes of output per input byte. `ascii[cp] = output << 3 | kind`: the one
+    output of each ASCII code point (an upper-case letter maps to its lower-case letter)."""
+
+    def __init__(self) -> None:
+        self.info = np.full(0x110000, UNKNOWN, dtype=np.uint32)
+        self.out_off = np.zeros(1, dtype=np.int64)
+        self.out_cp = np.zeros(0, dtype=np.int32)
+        self.out_kind = np.zeros(0, dtype=np.uint8)
+        self.expansion = 1
+        self.ascii: np.ndarray | None = None
+        self.add(range(128))
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """What the scanner takes: `info`, `out_off`, `out_cp`, `out_kind`, `ascii`."""
+        return self.info, self.out_off, self.out_cp, self.out_kind, self.ascii
+
+    def add(self, code_points) -> None:
+        """Compute the entries of `code_points` (not surrogates). The new output arrays are
+        published before the entries that point into them, in a new `info`, so a scan that
+        read `arrays` and then `expansion` always sees a consistent table."""
+        chars = [chr(c) for c in code_points]
+        if not chars:
+            return
+        lowered = pl.Series(chars, dtype=pl.String).str.to_lowercase().to_list()
+        pieces = sorted({c for text in lowered for c in text})
+        folded = dict(zip(pieces, _fold(pieces), strict=True))
+        outputs = sorted({c for f in folded.values() for c in f} | set(pieces))
+        kinds = dict(zip(outputs, _kinds(outputs), strict=True))
+        info = self.info.copy()
+        offsets, cps, out_kinds = [], [], []
+        count = len(self.out_cp)
+        expansion = self.expansion
+        for char, lower in zip(chars, lowered, strict=True):
+            out = [o for piece in lower for o in _outputs(piece, folded[piece], kinds)]
+            code = ord(char)
+            if len(out) == 1 and out[0] == (char, out[0][1]) and out[0][1] != INNER:
+                info[code] = out[0][1]
+            elif not out:
+                info[code] = DROP
+            else:
+                info[code] = MAPPED | (len(self.out_off) - 1 + len(offsets)) << 3
+                cps += [ord(o) for o, _ in out]
+                out_kinds += [k for _, k in out]
+                count += len(out)
+                offsets.append(count)
+                size = sum(len(o.encode()) for o, _ in out)
+                expansion = max(expansion, -(-size // len(char.encode())))
+        self.out_off = np.concatenate([self.out_off, np.asarray(offsets, dtype=np.int64)])
+        self.out_cp = np.concatenate([self.out_cp, np.asarray(cps, dtype=np.int32)])
+        self.out_kind = np.concatenate([self.out_kind, np.asarray(out_kinds, dtype=np.uint8)])
+        self.expansion = expansion
+        if self.ascii is None:
+            kind = (info[:128] & 7).astype(np.int32)
+            cp = np.arange(128, dtype=np.int32)
+            mapped = kind == MAPPED
+            first = self.out_off[info[:128] >> 3][mapped]
+            cp[mapped] = self.out_cp[first]
+            kind[mapped] = self.out_kind[first]
+            self.ascii = cp << 3 | kind
+        self.info = info
+
+
+def _fold(chars: list[str]) -> list[str]:
+    """`transforms.text.fold_table`'s folding of each character (itself when unchanged)."""
+    return (
+        pl.Series(chars, dtype=pl.String)
+        .str.replace_all("ñ", _ENYE, literal=True)
+        .str.normalize("NFD")
+        .str.replace_all(r"\p{M}", "")
+        .str.replace_all(_ENYE, "ñ", literal=True)
+        .to_list()
+    )
+
+
+def _kinds(chars: list[str]) -> list[int]:
+    """LETTER, NUMBER, SPACE or SYMBOL for each character, by polars' regex classes."""
+    frame = pl.DataFrame({"c": chars}).select(
+        pl.when(pl.col("c").str.contains(r"^\p{L}$"))
+        .then(LETTER)
+        .when(pl.col("c").str.contains(r"^\p{N}$"))
+        .then(NUMBER)
+        .when(pl.col("c").str.contains(r"^\s$"))
+        .then(SPACE)
+        .otherwise(SYMBOL)
+    )
+    return frame.to_series().to_list()
+
+
+def _outputs(piece: str, folded: str, kinds: dict[str, int]) -> list[tuple[str, int]]:
+    """What `canonical` makes of one lower-cased character: accent folding, which replaces it
+    and whose output is not looked at again for apostrophes or ASCII symbols; else dropped
+    apostrophes; else ASCII symbols as words of their own; else itself."""
+    if ord(piece) >= 0x80 and folded != piece:
+        return [(c, INNER if ord(c) < 0x80 and kinds[c] == SYMBOL else kinds[c]) for c in folded]
+    if piece in _APOSTROPHES:
+        return []
+    return [(piece, kinds[piece])]
+
+
+_CHARS: CharTable | None = None
+
+
+def char_table() -> CharTable:
+    """The process's CharTable (created on first use)."""
+    global _CHARS
+    if _CHARS is None:
+        _CHARS = CharTable()
+    return _CHARS
+
+
+@dataclass(frozen=True)
+class Automaton:
+    """One Lexicon as arrays for the scanner.
+
+    Byte trie: `byte_class` maps a byte to a column (0: no word has it) of the node rows of
+    `trans`, `width` columns each; a node is the offset of its row (the root's is 0), and its
+    row holds the offset of its child per column (-1: no edge), in column 0 the prefix ending
+    there (or -1). Per node index (offset ÷ width): `word_id` (the word ending there, or -1)
+    and `cue` (1: a negation cue, 2: a first-person cue). Pattern trie over word ids: `root_child[word]`, and
+    for other nodes an open-addressing hash table (`edge_key`: `node × words + word`, -1 when
+    empty; `edge_node`; slot `edge_slot(key)` onwards, see `transforms.lexicon_engine`);
+    the entries a node completes, `whole_off`; the entries completed by a prefix at a node,
+    `prefix_off` into `prefix_word`, `prefix_first`, `prefix_last`. An entry is a (pattern,
+    marker) pair: `entry_marker`, `entry_term` (index into `terms`), `entry_cue` (the
+    occurrence needs a first-person cue). `suffixes`: first-person endings, as UTF-8 rows.
+    """
+
+    byte_class: np.ndarray
+    trans: np.ndarray
+    word_id: np.ndarray
+    cue: np.ndarray
+    suffixes: np.ndarray
+    suffix_len: np.ndarray
+    root_child: np.ndarray
+    edge_key: np.ndarray
+    edge_node: np.ndarray
+    whole_off: np.ndarray
+    prefix_off: np.ndarray
+    prefix_word: np.ndarray
+    prefix_first: np.ndarray
+    prefix_last: np.ndarray
+    entry_marker: np.ndarray
+    entry_term: np.ndarray
+    entry_cue: np.ndarray
+    terms: pl.Series
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """Every array, in field order: what the scanner takes."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "terms")
+
+
+def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automaton:
+    """The Automaton of `lexicon`; `marker_index` numbers the markers (output columns)."""
+    rows = lexicon.table.select("pattern", "marker", "term", "needs_cue").rows()
+    terms = list(dict.fromkeys(term for _, _, term, _ in rows))
+    term_index = {term: i for i, term in enumerate(terms)}
+    by_pattern: dict[str, list[tuple[int, int, bool]]] = {}
+    for pattern, marker, term, needs_cue in rows:
+        entry = (marker_index[marker], term_index[term], bool(needs_cue))
+        by_pattern.setdefault(pattern, []).append(entry)
+
+    words: dict[str, int] = {}
+    prefixes: dict[str, int] = {}
+    nodes: list[dict[int, int]] = [{}]
+    whole: list[list[tuple[int, int, bool]]] = [[]]
+    ends: list[dict[int, list[tuple[int, int, bool]]]] = [{}]
+    for pattern, entries in by_pattern.items():
+        chunks = pattern.strip(" ").split(" ")
+        is_prefix = not pattern.endswith(" ")
+        node = 0
+        for chunk in chunks[:-1] if is_prefix else chunks:
+            word = words.setdefault(chunk, len(words))
+            if word not in nodes[node]:
+                nodes[node][word] = len(nodes)
+                nodes.append({})
+                whole.append([])
+                ends.append({})
+            node = nodes[node][word]
+        if is_prefix:
+            prefix = prefixes.setdefault(chunks[-1], len(prefixes))
+            ends[node].setdefault(prefix, []).extend(entries)
+        else:
+            whole[node].extend(entries)
+
+    lang = lexicon.lang
+    trie = _ByteTrie()
+    for word, i in words.items():
+        trie.insert(word)[0] = i
+    for prefix, i in prefixes.items():
+        trie.insert(prefix)[1] = i
+    for cue in NEGATION_CUES.get(lang, ("not",)):
+        trie.insert(cue)[2] |= 1
+    for cue in FIRST_PERSON_CUES.get(lang, ("i",)):
+        trie.insert(cue)[2] |= 2
+
+    root_child = np.full(max(len(words), 1), -1, dtype=np.int32)
+    for word, child in nodes[0].items():
+        root_child[word] = child
+    n_words = len(root_child)
+    edges = [
+        (node * n_words + w, c) for node in range(1, len(nodes)) for w, c in nodes[node].items()
+    ]
+    slots = 1 << max(4, (2 * len(edges)).bit_length())
+    edge_key = np.full(slots, -1, dtype=np.int64)
+    edge_node = np.full(slots, -1, dtype=np.int32)
+    for key, child in edges:
+        slot = edge_slot(key, slots - 1)
+        while edge_key[slot] >= 0:
+            slot = (slot + 1) & (slots - 1)
+        edge_key[slot] = key
+        edge_node[slot] = child
+    whole_off, entry_marker, entry_term, entry_cue = [0], [], [], []
+    prefix_off, prefix_word, prefix_first, prefix_last = [0], [], [], []
+
+    def add_entries(entries):
+        for marker, term, cue in entries:
+            entry_marker.append(marker)
+            entry_term.append(term)
+            entry_cue.append(cue)
+
+    for node in range(len(nodes)):
+        add_entries(whole[node])
+        whole_off.append(len(entry_marker))
+    for node in range(len(nodes)):
+        for prefix, entries in sorted(ends[node].items()):
+            prefix_word.append(prefix)
+            prefix_first.append(len(entry_marker))
+            add_entries(entries)
+            prefix_last.append(len(entry_marker))
+        prefix_off.append(len(prefix_word))
+
+    suffixes = [s.encode() for s in FIRST_PERSON_SUFFIXES.get(lang, ())]
+    width = max((len(s) for s in suffixes), default=1)
+    suffix_rows = np.zeros((len(suffixes), width), dtype=np.uint8)
+    for i, s in enumerate(suffixes):
+        suffix_rows[i, : len(s)] = np.frombuffer(s, dtype=np.uint8)
+    i32 = np.int32
+    return Automaton(
+        byte_class=trie.byte_class,
+        trans=np.asarray(trie.trans, dtype=i32),
+        word_id=np.asarray([n[0] for n in trie.nodes], dtype=i32),
+        cue=np.asarray([n[2] for n in trie.nodes], dtype=np.uint8),
+        root_child=root_child,
+        edge_key=edge_key,
+        edge_node=edge_node,
+        whole_off=np.asarray(whole_off, dtype=i32),
+        prefix_off=np.asarray(prefix_off, dtype=i32),
+        prefix_word=np.asarray(prefix_word, dtype=i32),
+        prefix_first=np.asarray(prefix_first, dtype=i32),
+        prefix_last=np.asarray(prefix_last, dtype=i32),
+        entry_marker=np.asarray(entry_marker, dtype=i32),
+        entry_term=np.asarray(entry_term, dtype=i32),
+        entry_cue=np.asarray(entry_cue, dtype=np.bool_),
+        suffixes=suffix_rows,
+        suffix_len=np.asarray([len(s) for s in suffixes], dtype=i32),
+        terms=pl.Series(terms, dtype=pl.String),
+    )
+
+
+def edge_slot(key: int, mask: int) -> int:
+    """The first hash slot of a pattern-trie edge `key` in a table of `mask + 1` slots (the
+    scanner compiles this same function; the product stays below 2**63)."""
+    return (((key & 0x7FFFFFFF) * 2654435761) >> 16) & mask
+
+
+class _ByteTrie:
+    """A byte trie whose nodes carry [word id, prefix id, cue bits]; `trans` is the flat
+    table Automaton describes, over the byte classes of every byte inserted."""
+
+    def __init__(self) -> None:
+        self.byte_class = np.zeros(256, dtype=np.int32)
+        self.width = 1
+        self.nodes: list[list[int]] = [[-1, -1, 0]]
+        self.edges: list[dict[int, int]] = [{}]
+
+    def insert(self, text: str) -> list[int]:
+        node = 0
+        for byte in text.encode():
+            if self.byte_class[byte] == 0:
+                self.byte_class[byte] = self.width
+                self.width += 1
+            if byte not in self.edges[node]:
+                self.edges[node][byte] = len(self.nodes)
+                self.nodes.append([-1, -1, 0])
+                self.edges.append({})
+            node = self.edges[node][byte]
+        return self.nodes[node]
+
+    @property
+    def trans(self) -> list[int]:
+        flat = [-1] * (len(self.nodes) * self.width)
+        for node, edges in enumerate(self.edges):
+            flat[node * self.width] = self.nodes[node][1]
+            for byte, child in edges.items():
+                flat[node * self.width + int(self.byte_class[byte])] = child * self.width
+        return flat
