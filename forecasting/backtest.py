@@ -1,22 +1,27 @@
 """Rolling-origin backtests with the reference paper's protocol, and per-series model choice.
 
-Each candidate model is refitted at every origin on the last `window` periods before it (the
-paper's 7, 14 and 21 days) or on the bounded full history (`all`, at most `history` periods),
-and forecasts `horizon` periods ahead; origins step by `horizon`, so the forecasts of one
-model tile the test span (the last `n_origins × horizon` periods). Windows shorter than two
-seasons fit AutoETS, AutoARIMA and AutoTheta without a season. `Ensemble` is the median of
-the other models' forecasts. Scores, per series, model and window:
+Origins are one period apart. At each origin, each candidate model sees the last `window`
+periods before it (the paper's 7, 14 and 21 days) or the bounded full history (`all`, at most
+`history` periods) and forecasts `horizon` periods ahead, so every period of the test span
+(`test_periods` long, ending `horizon − 1` periods before the series' last one) gets one
+forecast at each lead 1…`horizon`, each made only from data before its origin. Parameters
+are refitted every `refit_every` origins; in between, the fitted model only takes in the new
+data (statsforecast's `forward`). Windows shorter than two seasons fit AutoETS, AutoARIMA and
+AutoTheta without a season. `Ensemble` is the median of the other models' forecasts. Scores,
+per series, model and window:
 
-- MAPE (%): mean |y − ŷ| / |y| over periods with y ≠ 0;
-- sMAPE (%): mean 2|y − ŷ| / (|y| + |ŷ|) (0 where both are 0);
-- MASE: mean |y − ŷ| over the in-sample mean absolute seasonal difference of the history
-  before the test span (lag `season_length`, or 1 when that history is shorter than two
-  seasons);
+- MAPE (%): mean |y − ŷ| / |y| over the forecasts of periods with y ≠ 0, every lead;
+- sMAPE (%): mean 2|y − ŷ| / (|y| + |ŷ|) (0 where both are 0), every lead;
+- MASE: mean |y − ŷ| over every lead, over the in-sample mean absolute seasonal difference of
+  the history before the test span (lag `season_length`, or 1 when that history is shorter
+  than two seasons);
 - peak hit rate and precision at ±2/±3/±7 (forecasting.peaks.peak_counts): the paper's peak
-  rule run separately on the model's forecast timeline over the test span (its rolling
-  forecasts stitched together, one per period) and on the actual timeline of the test span
-  (suppressed periods NaN); hit rate ±k is the share of real peaks with a predicted peak
-  within ±k periods, precision ±k the share of predicted peaks with a real one within ±k.
+  rule run separately on the model's forecast timeline at one lead (`peak_lead`, by default
+  `horizon`: for each period, the forecast made `peak_lead` periods before it) and on the
+  actual timeline of the test span (suppressed periods NaN); hit rate ±k is the share of real
+  peaks with a predicted peak within ±k periods, precision ±k the share of predicted peaks
+  with a real one within ±k. A fixed lead keeps the forecast timeline free of the jumps where
+  blocks of forecasts from different origins would meet.
 
 Only observed periods are scored: a period filled in for fitting (a suppressed day) never is.
 """
@@ -75,13 +80,17 @@ FAILURE_SCHEMA = {
 @dataclass(frozen=True, kw_only=True)
 class BacktestConfig:
     """The protocol. `windows` are numbers of periods as text, or `all`; `history` bounds what
-    `all` (and every model at selection) sees; `freq` is a polars interval (`1d`, `1w`)."""
+    `all` (and every model at selection) sees; `test_periods` is the length of the scored
+    span; `refit_every` the origins between refits; `peak_lead` the lead whose forecasts the
+    peak rule reads (None: `horizon`); `freq` is a polars interval (`1d`, `1w`)."""
 
     windows: tuple[str, ...] = BACKTEST_WINDOWS
     horizon: int = 7
     season_length: int = 7
     history: int = 365
-    n_origins: int = 8
+    test_periods: int = 112
+    refit_every: int = 14
+    peak_lead: int | None = None
     freq: str = "1d"
     n_jobs: int = 1
 
@@ -95,18 +104,34 @@ class BacktestConfig:
                 )
         if len(set(self.windows)) != len(self.windows):
             raise ValueError(f"windows repeat: {', '.join(self.windows)}")
-        for name in ("horizon", "season_length", "n_origins"):
+        for name in ("horizon", "season_length", "test_periods", "refit_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not 1 <= self.lead <= self.horizon:
+            raise ValueError(
+                f"peak_lead must be between 1 and horizon ({self.horizon}), not {self.lead}"
+            )
         if self.history < 2 * self.season_length:
             raise ValueError(
                 f"history ({self.history}) must cover at least two seasons ({2 * self.season_length})"
             )
 
     @property
-    def test_periods(self) -> int:
-        """The length of the test span: `n_origins × horizon`."""
-        return self.n_origins * self.horizon
+    def lead(self) -> int:
+        """The lead the peak rule reads: `peak_lead`, or `horizon` when it is None."""
+        return self.horizon if self.peak_lead is None else self.peak_lead
+
+    @property
+    def n_origins(self) -> int:
+        """Origins, one period apart: `test_periods + horizon − 1`, so that every period of the
+        test span has a forecast at every lead."""
+        return self.test_periods + self.horizon - 1
+
+    @property
+    def test_size(self) -> int:
+        """Periods after the first origin: the test span and the `horizon − 1` periods on
+        each side of it that only some leads reach."""
+        return self.n_origins + self.horizon - 1
 
     def input_size(self, window: str) -> int:
         """Periods a model sees at each origin in `window`."""
@@ -114,19 +139,24 @@ class BacktestConfig:
 
     @property
     def min_periods(self) -> int:
-        """The shortest series that can be backtested: the test span plus two seasons."""
-        return self.test_periods + 2 * self.season_length
+        """The shortest series that can be backtested: `test_size` plus two seasons."""
+        return self.test_size + 2 * self.season_length
 
 
 @dataclass(frozen=True)
 class BacktestResult:
     """`scores` follows SCORE_SCHEMA (by series, window, model); `failures` FAILURE_SCHEMA
     (a model that raised on a series and window); `too_short` lists the series that were
-    not backtested because they are shorter than `BacktestConfig.min_periods`."""
+    not backtested because they are shorter than `BacktestConfig.min_periods`;
+    `predictions` holds every forecast scored (PREDICTION_SCHEMA) and `frame` the periods
+    they were scored against (see `validate_long`), so that `score` can read them again,
+    e.g. at another `peak_lead`."""
 
     scores: pl.DataFrame
     failures: pl.DataFrame
     too_short: tuple[str, ...]
+    predictions: pl.DataFrame
+    frame: pl.DataFrame
 
 
 def candidate_models(*, season_length: int, input_size: int) -> list:
@@ -196,7 +226,7 @@ def backtest(series: pl.DataFrame, *, config: BacktestConfig = BacktestConfig())
     """Run the protocol of the module docstring over every series of `series`.
 
     `series` is long (`unique_id`, `ds`, `y`, optional `observed`; see `validate_long`) and is
-    not modified; only its last `history + test_periods` periods are used. A model that
+    not modified; only its last `history + test_size` periods are used. A model that
     raises on the batch is retried series by series, and where it still fails the failure is
     recorded instead of a score.
     """
@@ -208,29 +238,49 @@ def backtest(series: pl.DataFrame, *, config: BacktestConfig = BacktestConfig())
     frame = (
         frame.filter(~pl.col("unique_id").is_in(too_short))
         .group_by("unique_id", maintain_order=True)
-        .tail(config.history + config.test_periods)
+        .tail(config.history + config.test_size)
     )
+    predictions = pl.DataFrame(schema=PREDICTION_SCHEMA)
     if frame.height == 0:
         return BacktestResult(
-            pl.DataFrame(schema=SCORE_SCHEMA), pl.DataFrame(schema=FAILURE_SCHEMA), too_short
+            pl.DataFrame(schema=SCORE_SCHEMA),
+            pl.DataFrame(schema=FAILURE_SCHEMA),
+            too_short,
+            predictions,
+            frame,
         )
-    scores, failures = [], []
+    scores, failures, parts = [], [], []
     for window in config.windows:
-        predictions, failed = _cross_validate(frame, window, config=config)
+        found, failed = _cross_validate(frame, window, config=config)
         failures.extend(failed)
-        scores.append(score(frame, predictions, window=window, config=config))
+        parts.append(found)
+        scores.append(score(frame, found, config=config))
     return BacktestResult(
         scores=pl.concat(scores).cast(SCORE_SCHEMA).sort("unique_id", "window", "model"),
         failures=pl.DataFrame(failures, schema=FAILURE_SCHEMA, orient="row"),
         too_short=too_short,
+        predictions=pl.concat(parts),
+        frame=frame,
     )
+
+
+PREDICTION_SCHEMA = {
+    "unique_id": pl.String,
+    "window": pl.String,
+    "model": pl.String,
+    "cutoff": pl.Date,
+    "ds": pl.Date,
+    "lead": pl.Int64,
+    "yhat": pl.Float64,
+}
+"""One forecast: made from the data up to `cutoff` (the last period before its origin) for
+`ds`, `lead` periods later (1…horizon)."""
 
 
 def _cross_validate(
     frame: pl.DataFrame, window: str, *, config: BacktestConfig
 ) -> tuple[pl.DataFrame, list[tuple[str, str, str, str]]]:
-    """Long predictions (`unique_id`, `ds`, `cutoff`, `model`, `yhat`) of every model and the
-    Ensemble in `window`, and the failures."""
+    """PREDICTION_SCHEMA rows of every model and the Ensemble in `window`, and the failures."""
     size = config.input_size(window)
     parts, failures = [], []
     for model in candidate_models(season_length=config.season_length, input_size=size):
@@ -242,23 +292,16 @@ def _cross_validate(
                     parts.append(_cv(one, model, size, config=config))
                 except Exception as exc:
                     failures.append((uid, model.alias, window, f"{type(exc).__name__}: {exc}"))
-    long = pl.concat(parts) if parts else pl.DataFrame(schema=_PREDICTION_SCHEMA)
+    long = pl.concat(parts) if parts else pl.DataFrame(schema=PREDICTION_SCHEMA)
     ensemble = (
         long.filter(pl.col("yhat").is_finite())
-        .group_by("unique_id", "ds", "cutoff")
+        .group_by("unique_id", "cutoff", "ds", "lead")
         .agg(pl.col("yhat").median())
         .with_columns(pl.lit(ENSEMBLE).alias("model"))
     )
-    return pl.concat([long, ensemble.select(long.columns)]), failures
-
-
-_PREDICTION_SCHEMA = {
-    "unique_id": pl.String,
-    "ds": pl.Date,
-    "cutoff": pl.Date,
-    "model": pl.String,
-    "yhat": pl.Float64,
-}
+    both = pl.concat([long, ensemble.select(long.columns)])
+    found = both.with_columns(pl.lit(window).alias("window")).select(PREDICTION_SCHEMA.keys())
+    return found, failures
 
 
 def _cv(frame: pl.DataFrame, model, input_size: int, *, config: BacktestConfig) -> pl.DataFrame:
@@ -270,44 +313,62 @@ def _cv(frame: pl.DataFrame, model, input_size: int, *, config: BacktestConfig) 
             df=frame.select("unique_id", "ds", "y"),
             h=config.horizon,
             n_windows=config.n_origins,
-            step_size=config.horizon,
+            step_size=1,
             input_size=input_size,
+            refit=True if config.refit_every == 1 else config.refit_every,
         )
     return wide.select(
         pl.col("unique_id").cast(pl.String),
-        pl.col("ds").cast(pl.Date),
         pl.col("cutoff").cast(pl.Date),
+        pl.col("ds").cast(pl.Date),
         pl.lit(model.alias).alias("model"),
         pl.col(model.alias).cast(pl.Float64).alias("yhat"),
+    ).with_columns(
+        pl.col("ds").rank("ordinal").over("unique_id", "cutoff").cast(pl.Int64).alias("lead")
     )
 
 
 def score(
-    frame: pl.DataFrame, predictions: pl.DataFrame, *, window: str, config: BacktestConfig
+    frame: pl.DataFrame, predictions: pl.DataFrame, *, config: BacktestConfig
 ) -> pl.DataFrame:
-    """SCORE_SCHEMA rows of `predictions` (long, see `_cross_validate`) against `frame`."""
+    """SCORE_SCHEMA rows of `predictions` (PREDICTION_SCHEMA) against `frame` (validated,
+    sorted, as `backtest` bounds it), per series, window and model.
+
+    The test span is the `test_periods` periods that end `horizon − 1` before each series'
+    last one; errors average every forecast of a span period, peaks read the `config.lead`
+    timeline (a period without that forecast is NaN, which predicts no peak).
+    """
     rows = []
+    by_series = predictions.partition_by("unique_id", as_dict=True)
     for (uid,), part in frame.partition_by("unique_id", as_dict=True, maintain_order=True).items():
         y = part["y"].to_numpy()
         observed = part["observed"].to_numpy()
-        split = len(y) - config.test_periods
-        scale = _mase_scale(y[:split], observed[:split], config.season_length)
-        actual = np.where(observed, y, np.nan)[split:]
-        days = part["ds"].to_list()[split:]
-        for (model,), mine in (
-            predictions.filter(pl.col("unique_id") == uid)
-            .partition_by("model", as_dict=True)
-            .items()
-        ):
-            by_day = dict(zip(mine["ds"].to_list(), mine["yhat"].to_list(), strict=True))
-            yhat = np.array([by_day.get(day, np.nan) for day in days], dtype=float)
+        start = len(y) - (config.test_periods + config.horizon - 1)
+        stop = start + config.test_periods
+        scale = _mase_scale(y[:start], observed[:start], config.season_length)
+        span = part.slice(start, config.test_periods).select(
+            "ds", "y", "observed", pl.int_range(pl.len()).alias("_i")
+        )
+        actual = np.where(observed, y, np.nan)[start:stop]
+        mine = by_series.get((uid,), pl.DataFrame(schema=PREDICTION_SCHEMA))
+        for (window, model), found in mine.partition_by("window", "model", as_dict=True).items():
+            pairs = found.join(span, on="ds", how="inner")
+            timeline = np.full(config.test_periods, np.nan)
+            at_lead = pairs.filter(pl.col("lead") == config.lead)
+            timeline[at_lead["_i"].to_numpy()] = at_lead["yhat"].to_numpy()
             rows.append(
                 {
                     "unique_id": uid,
                     "model": model,
                     "window": window,
-                    **_errors(y[split:], yhat, observed[split:], scale),
-                    **peak_counts(actual, yhat, window=config.season_length),
+                    **_errors(
+                        pairs["y"].to_numpy(),
+                        pairs["yhat"].to_numpy(),
+                        pairs["observed"].to_numpy(),
+                        scale,
+                    ),
+                    "n_scored": int(observed[start:stop].sum()),
+                    **peak_counts(actual, timeline, window=config.season_length),
                 }
             )
     return with_rates(
@@ -328,7 +389,7 @@ def _mase_scale(history: np.ndarray, observed: np.ndarray, season_length: int) -
 def _errors(y: np.ndarray, yhat: np.ndarray, observed: np.ndarray, scale: float) -> dict:
     keep = observed & np.isfinite(yhat)
     if not keep.any() or not np.isfinite(yhat).all():
-        return {"mape": None, "smape": None, "mase": None, "n_scored": int(keep.sum())}
+        return {"mape": None, "smape": None, "mase": None}
     actual, predicted = y[keep], yhat[keep]
     error = np.abs(actual - predicted)
     nonzero = actual != 0
@@ -340,7 +401,6 @@ def _errors(y: np.ndarray, yhat: np.ndarray, observed: np.ndarray, scale: float)
         else None,
         "smape": float(100 * np.mean(smape)),
         "mase": float(np.mean(error) / scale) if np.isfinite(scale) and scale > 0 else None,
-        "n_scored": int(keep.sum()),
     }
 
 

@@ -5,10 +5,10 @@ taking its gradient, averaging the gradient over a dimension's markers and keepi
 whose prominence is above the 80th percentile of all peak prominences (`paper_peaks`).
 
 Forecast peaks are scored as the paper does (`peak_counts`): the rule runs once on the whole
-forecast timeline of an evaluation span (the rolling 7-day-ahead forecasts stitched together,
-one value per day) and once on the actual timeline of the same span, each timeline on its own:
-its own smoothing, gradient and 80th-percentile prominence bar; no actual value enters the
-forecast timeline. Then
+forecast timeline of an evaluation span (one forecast per day, each made the same lead before
+its day; see forecasting.backtest) and once on the actual timeline of the same span, each
+timeline on its own: its own smoothing, gradient and 80th-percentile prominence bar; no actual
+value enters the forecast timeline. Then
 
 - hit rate ±k: the share of real peaks (peaks of the actual timeline) with a predicted peak
   (a peak of the forecast timeline) at most k days before or after them;
@@ -105,7 +105,7 @@ def peak_counts(
 ) -> dict[str, int]:
     """The counts behind the paper's peak hit rate and peak precision on one evaluation span.
 
-    `actual` and `forecast` are the actual and the stitched forecast timelines of the same
+    `actual` and `forecast` are the actual and the forecast timelines of the same
     periods (1-D, same length; NaN where the actual value is unknown). `paper_peaks` runs on
     each separately. Returns `n_real_peaks`, `n_predicted_peaks`, and per k of `tolerances`
     `n_hits_{k}` (real peaks with a predicted peak within ±k periods; hit rate ±k =

@@ -58,8 +58,9 @@ def backtest_file(path: Path, *, config: BacktestConfig) -> pl.DataFrame:
     if result.scores.height == 0:
         raise BacktestInputError(
             f"{path}: no series has the {config.min_periods} periods the protocol needs "
-            f"({config.n_origins} origins × horizon {config.horizon} + two seasons); pass a "
-            f"longer series, or fewer --origins"
+            f"(a test span of {config.test_periods}, {config.horizon - 1} periods of horizon "
+            f"on each side of it, two seasons); pass a longer series, or a shorter "
+            f"--test-periods"
         )
     for row in result.failures.iter_rows(named=True):
         log.warning(
@@ -96,7 +97,7 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
     replace its `backtests` and `model_choice` tables.
 
     Series are the ones `moodcast run` forecasts (authors basis, suppressed days left out of
-    the scores), bounded to `config.history + config.test_periods` days. Raises RunLocked when
+    the scores), bounded to `config.history + config.test_size` days. Raises RunLocked when
     a run holds the data directory, NoWarehouse when nothing has been loaded yet.
     """
     clock = time.perf_counter()
@@ -114,7 +115,7 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
             )
         run_id = ledger["run_id"][0]
         series = to_series(warehouse.current_daily(con), basis="authors", k=settings.k)
-        prepared = prepare_series(series, history_days=config.history + config.test_periods)
+        prepared = prepare_series(series, history_days=config.history + config.test_size)
         ids = series["unique_id"].unique().to_list()
         log.info("backtest: %d series, %d to backtest", len(ids), prepared.history.height)
         result = backtest(prepared.fit, config=config)

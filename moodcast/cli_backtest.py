@@ -75,11 +75,24 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     help="Most periods any model sees (the bound of 'all').",
 )
 @click.option(
-    "--origins",
-    default=8,
+    "--test-periods",
+    default=112,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Rolling origins, one horizon apart; the test span is origins × horizon.",
+    help="Length of the scored span; origins are one period apart, so each of its periods "
+    "gets a forecast at every lead.",
+)
+@click.option(
+    "--refit-every",
+    default=14,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Origins between refits; in between, models only take in the new data.",
+)
+@click.option(
+    "--peak-lead",
+    type=click.IntRange(min=1),
+    help="Lead whose forecasts the peak hit rate reads (default: the horizon).",
 )
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Processes.")
 @click.option(
@@ -94,12 +107,15 @@ def backtest(
     horizon: int,
     windows: tuple[str, ...],
     history: int,
-    origins: int,
+    test_periods: int,
+    refit_every: int,
+    peak_lead: int | None,
     jobs: int,
     as_json: bool,
 ) -> None:
     """Score SeasonalNaive, AutoETS, AutoARIMA, AutoTheta, MSTL and their median Ensemble by
-    rolling-origin backtest: MAPE, sMAPE, MASE and peak hit rate / precision at ±2/±3/±7.
+    rolling-origin backtest: MAPE, sMAPE, MASE and peak hit rate / precision at ±2/±3/±7
+    (peaks of the forecasts made --peak-lead periods ahead).
 
     With --series, prints one row per model and window, plus `selected` (each series' model
     with the lowest MASE in that window). With --warehouse, stores per-series scores and the
@@ -116,7 +132,9 @@ def backtest(
             horizon=horizon,
             season_length=season_length,
             history=history,
-            n_origins=origins,
+            test_periods=test_periods,
+            refit_every=refit_every,
+            peak_lead=peak_lead,
             freq=FREQS[freq],
             n_jobs=jobs,
         )

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
 import pytest
 
-from forecasting.backtest import MODELS, SCORE_SCHEMA, BacktestConfig, backtest, score
+from forecasting.backtest import (
+    MODELS,
+    PREDICTION_SCHEMA,
+    SCORE_SCHEMA,
+    BacktestConfig,
+    backtest,
+    score,
+)
 from forecasting.chosen import forecast_chosen, published_choice
 from forecasting.selection import SELECTED, choose_models, summarise, to_backtests
 from forecasting.series import prepare_series
 from transforms.contracts import BACKTEST_SCHEMA, FORECAST_SCHEMA, MODEL_CHOICE_SCHEMA
 
-CONFIG = BacktestConfig(windows=("7", "14", "all"), history=70, n_origins=3)
+CONFIG = BacktestConfig(windows=("7", "14", "all"), history=70, test_periods=21, refit_every=7)
 
 
 def _series(n: int = 120, ids: tuple[str, ...] = ("a|all|en", "b|all|en")) -> pl.DataFrame:
@@ -49,22 +57,59 @@ def test_seasonal_naive_mase_matches_a_hand_computed_scale():
     scores = backtest(frame, config=CONFIG).scores.filter(
         (pl.col("model") == "SeasonalNaive") & (pl.col("window") == "all")
     )
-    y = frame.tail(CONFIG.history + CONFIG.test_periods)["y"].to_numpy()
-    split = len(y) - CONFIG.test_periods
-    scale = np.mean(np.abs(y[7:split] - y[: split - 7]))
+    y = frame.tail(CONFIG.history + CONFIG.test_size)["y"].to_numpy()
+    start = len(y) - (CONFIG.test_periods + CONFIG.horizon - 1)
+    scale = np.mean(np.abs(y[7:start] - y[: start - 7]))
     errors = []
-    for origin in range(split, len(y), 7):
-        forecast = np.tile(y[origin - 7 : origin], 1)
-        errors.extend(np.abs(y[origin : origin + 7] - forecast))
+    for origin in range(len(y) - CONFIG.test_size, len(y) - CONFIG.horizon + 1):
+        for lead in range(1, CONFIG.horizon + 1):
+            day = origin + lead - 1
+            if start <= day < start + CONFIG.test_periods:
+                errors.append(abs(y[day] - y[origin - 7 + lead - 1]))
+    assert len(errors) == CONFIG.test_periods * CONFIG.horizon
     assert scores["mase"][0] == pytest.approx(np.mean(errors) / scale)
 
 
+def test_every_forecast_comes_from_before_its_origin_at_every_lead():
+    config = replace(CONFIG, windows=("all",))
+    frame = _series(ids=("a|all|en",))
+    result = backtest(frame, config=config)
+    predictions = result.predictions
+    assert (
+        (predictions["ds"] - predictions["cutoff"]).dt.total_days() == predictions["lead"]
+    ).all()
+    span = result.frame["ds"].to_list()[-(config.test_periods + config.horizon - 1) :][
+        : config.test_periods
+    ]
+    per_day = predictions.filter(pl.col("ds").is_in(span)).group_by("model", "ds").len()
+    assert (per_day["len"] == config.horizon).all()
+    assert per_day.height == len(MODELS) * config.test_periods
+
+    cut = span[len(span) // 2]
+    changed = frame.with_columns(
+        pl.when(pl.col("ds") >= cut).then(pl.col("y") * 3).otherwise(pl.col("y")).alias("y")
+    )
+    before = pl.col("cutoff") < cut
+    again = backtest(changed, config=config).predictions
+    assert again.filter(before).sort(pl.all()).equals(predictions.filter(before).sort(pl.all()))
+    assert (
+        not again.filter(~before).sort(pl.all()).equals(predictions.filter(~before).sort(pl.all()))
+    )
+
+
 def test_suppressed_days_are_never_scored():
+    last_scored = pl.col("ds").max() - dt.timedelta(days=CONFIG.horizon - 1)
     frame = _series(ids=("a|all|en",)).with_columns(
-        pl.when(pl.col("ds") == pl.col("ds").max()).then(None).otherwise(pl.col("y")).alias("y")
+        pl.when(pl.col("ds") == last_scored).then(None).otherwise(pl.col("y")).alias("y")
     )
     scores = backtest(frame, config=CONFIG).scores
     assert (scores["n_scored"] == CONFIG.test_periods - 1).all()
+
+
+def test_the_peak_lead_is_checked_against_the_horizon():
+    assert BacktestConfig().lead == 7 and BacktestConfig(peak_lead=1).lead == 1
+    with pytest.raises(ValueError, match="peak_lead"):
+        BacktestConfig(horizon=3, peak_lead=5)
 
 
 def test_summary_has_a_selected_row_per_window_and_the_contract_keys(result):
@@ -132,29 +177,63 @@ def test_a_series_shorter_than_two_seasons_falls_back_and_says_so():
     assert output.forecasts.height == 14
 
 
-def test_peaks_are_scored_on_the_stitched_forecasts_not_spliced_onto_history():
-    """Regression: a forecast that rises with each real wave but less steeply than the noisy
-    history scored hit rate 0, because its peaks fell under the history's prominence bar."""
-    config = BacktestConfig(windows=("all",), history=70, n_origins=8)
-    t = np.arange(config.history + config.test_periods)
-    history = 0.05 + 0.03 * np.abs(np.sin(2 * np.pi * t / 9)) ** 8
-    waves = sum(
+def _waves(t: np.ndarray, starts: tuple[int, ...]) -> np.ndarray:
+    return sum(
         np.clip((t - s) / 3, 0, 1) * np.clip((s + 10 - t) / 3, 0, 1) * h
-        for s, h in ((84, 0.03), (106, 0.02))
+        for s, h in zip(starts, (0.03, 0.02), strict=True)
     )
-    y = np.where(t < config.history, history, 0.05 + waves)
+
+
+def _frame_and_forecasts(config, yhat_at_lead) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
+    """A series whose test span holds two waves, and forecasts of every span day at every
+    lead: `yhat_at_lead(lead, span_index)` gives the forecasts of the span at one lead."""
+    n = config.history + config.test_size
+    t = np.arange(n)
+    start = n - (config.test_periods + config.horizon - 1)
+    waves = _waves(t, (start + 8, start + 30))
+    noisy = 0.05 + 0.03 * np.abs(np.sin(2 * np.pi * t / 9)) ** 8
+    y = np.where(t < start, noisy, 0.05 + waves)
     days = [dt.date(2025, 1, 1) + dt.timedelta(int(i)) for i in t]
     frame = pl.DataFrame({"unique_id": "a|all|en", "ds": days, "y": y, "observed": True})
-    test_days = days[config.history :]
-    predictions = pl.DataFrame(
+    index = np.arange(config.test_periods)
+    rows = [
         {
             "unique_id": "a|all|en",
-            "ds": test_days,
-            "cutoff": [test_days[7 * (i // 7)] - dt.timedelta(1) for i in range(len(test_days))],
+            "window": "all",
             "model": "Damped",
-            "yhat": 0.06 + 0.1 * waves[config.history :],
+            "cutoff": days[start + i - lead],
+            "ds": days[start + i],
+            "lead": lead,
+            "yhat": float(value),
         }
-    )
-    row = score(frame, predictions, window="all", config=config).row(0, named=True)
+        for lead in range(1, config.horizon + 1)
+        for i, value in zip(index, yhat_at_lead(lead, index), strict=True)
+    ]
+    return frame, pl.DataFrame(rows, schema=PREDICTION_SCHEMA), waves[start:]
+
+
+def test_peaks_are_scored_on_the_forecasts_not_spliced_onto_history():
+    """Regression: a forecast that rises with each real wave but less steeply than the noisy
+    history scored hit rate 0, because its peaks fell under the history's prominence bar."""
+    config = BacktestConfig(windows=("all",), history=70, test_periods=56)
+    span_waves = _waves(np.arange(56), (8, 30))
+    frame, predictions, _ = _frame_and_forecasts(config, lambda lead, i: 0.06 + 0.1 * span_waves[i])
+    row = score(frame, predictions, config=config).row(0, named=True)
     assert row["n_real_peaks"] >= 1 and row["n_predicted_peaks"] >= 1
     assert row["hit_rate_3"] == 1.0 and row["peak_precision_3"] == 1.0
+
+
+def test_peaks_read_one_lead_not_blocks_stitched_from_different_origins():
+    """Regression: forecasts tiled in 7-day blocks from origins a week apart jump where two
+    blocks meet, and the gradient rule read those jumps as peaks."""
+    config = BacktestConfig(windows=("all",), history=70, test_periods=56)
+    span_waves = _waves(np.arange(56), (8, 30))
+
+    def forecasts(lead, i):
+        return np.where(lead == 7, 0.05 + span_waves[i], 0.05 + 0.02 * ((i // 7) % 2))
+
+    frame, predictions, _ = _frame_and_forecasts(config, forecasts)
+    at_horizon = score(frame, predictions, config=config).row(0, named=True)
+    assert at_horizon["hit_rate_3"] == 1.0 and at_horizon["peak_precision_3"] == 1.0
+    jumpy = score(frame, predictions, config=replace(config, peak_lead=1)).row(0, named=True)
+    assert jumpy["n_predicted_peaks"] >= 1 and jumpy["peak_precision_3"] < 1.0

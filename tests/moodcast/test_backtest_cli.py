@@ -68,8 +68,10 @@ def test_backtest_json_has_every_model_and_selected_per_window(small_csv):
             str(small_csv),
             "--windows",
             "7,14,all",
-            "--origins",
-            "3",
+            "--test-periods",
+            "21",
+            "--refit-every",
+            "7",
             "--json",
         ]
     )
@@ -83,7 +85,9 @@ def test_backtest_json_has_every_model_and_selected_per_window(small_csv):
 
 
 def test_backtest_prints_a_table_without_json(small_csv):
-    result = _invoke(["backtest", "--series", str(small_csv), "--windows", "all", "--origins", "2"])
+    result = _invoke(
+        ["backtest", "--series", str(small_csv), "--windows", "all", "--test-periods", "14"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[0].split("\t") == KEYS and len(lines) == 1 + len(MODELS) + 1
@@ -95,9 +99,17 @@ def test_backtest_says_what_to_fix(small_csv, tmp_path):
     result = CliRunner().invoke(main, ["backtest", "--series", str(bad)], obj={"beam_args": []})
     assert result.exit_code == 1 and "unique_id, ds, y" in result.output
     result = CliRunner().invoke(
-        main, ["backtest", "--series", str(small_csv), "--origins", "40"], obj={"beam_args": []}
+        main,
+        ["backtest", "--series", str(small_csv), "--test-periods", "80"],
+        obj={"beam_args": []},
     )
-    assert result.exit_code == 1 and "fewer --origins" in result.output
+    assert result.exit_code == 1 and "shorter --test-periods" in result.output
+    result = CliRunner().invoke(
+        main,
+        ["backtest", "--series", str(small_csv), "--horizon", "3", "--peak-lead", "5"],
+        obj={"beam_args": []},
+    )
+    assert result.exit_code == 2 and "peak_lead must be between 1 and horizon" in result.output
     result = CliRunner().invoke(main, ["backtest"], obj={"beam_args": []})
     assert result.exit_code == 2 and "exactly one of" in result.output
 
@@ -116,8 +128,10 @@ def test_selection_is_stored_and_the_next_run_publishes_only_the_chosen_models(
             str(data_dir),
             "--history",
             "28",
-            "--origins",
-            "2",
+            "--test-periods",
+            "14",
+            "--refit-every",
+            "7",
         ]
     )
     assert result.exit_code == 0, result.output
