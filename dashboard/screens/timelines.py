@@ -1,5 +1,7 @@
 """Timelines: prevalence of one series or several side by side, with the analysts' events."""
 
+from datetime import date, timedelta
+
 import polars as pl
 import streamlit as st
 
@@ -8,6 +10,7 @@ from dashboard.charts import timeline_chart
 from transforms.contracts import series_id
 
 MAX_COMPARED = 4
+PERIODS = {"90 days": 90, "1 year": 365, "All": None}
 
 st.title("Prevalence timelines")
 st.caption(
@@ -25,6 +28,7 @@ show = st.segmented_control(
     selection_mode="multi",
     default=["Daily share", "7-day mean"],
 )
+period = st.segmented_control("Period", list(PERIODS), default="1 year") or "All"
 options = data.series_options(published)
 compare_by = st.radio(
     "Compare with", ["nothing", "other markers", "other regions"], horizontal=True
@@ -42,6 +46,9 @@ elif compare_by == "other regions":
     series += [(marker, r, lang) for r in picked]
 
 frames = [data.timeline(published, *one, data.k()) for one in series]
+last = max((f.get_column("day").max() for f in frames if not f.is_empty()), default=None)
+start = last - timedelta(days=PERIODS[period] - 1) if last and PERIODS[period] else date.min
+frames = [f.filter(pl.col("day") >= start) for f in frames]
 y_max = max((frame.get_column("prevalence_hi").max() or 0.0) for frame in frames) or None
 daily, smoothed = "Daily share" in (show or []), "7-day mean" in (show or [])
 st.caption(
@@ -55,8 +62,8 @@ for i, ((m, r, lang_), observed) in enumerate(zip(series, frames, strict=True)):
             st.markdown(f"**{m}** · {r} · {lang_}")
         chart = timeline_chart(
             observed,
-            data.alerts(published, series_id(m, r, lang_)),
-            data.annotations_for(r),
+            data.alerts(published, series_id(m, r, lang_)).filter(pl.col("end") >= start),
+            data.annotations_for(r).filter(pl.col("day") >= start),
             daily=daily,
             smoothed=smoothed,
             y_max=y_max if len(series) > 1 else None,
