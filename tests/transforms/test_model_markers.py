@@ -2,7 +2,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from transforms.embedding import load_encoder
+from transforms.embedding import ModelError, load_encoder
 from transforms.markers import load_markers, parse_marker
 from transforms.model_markers import (
     ModelConfig,
@@ -156,3 +156,11 @@ def test_classify_embeds_each_distinct_text_once_and_is_deterministic():
     assert first["sadness"].to_list()[3] is None
     lexicon = classify(posts, markers, config=EN_ONLY, source="lexicon")
     assert lexicon["sadness"].to_list() == [True, True, False, True]
+
+
+def test_a_missing_model_names_the_config_key_to_set(tmp_path):
+    markers = load_markers(names=["sadness"])
+    posts = pl.DataFrame({"text": ["I cried all night"], "lang": ["en"]})
+    config = ModelConfig(models={"en": str(tmp_path / "no-model")})
+    with pytest.raises(ModelError, match=r"no-model.*set models\.en in config\.toml"):
+        classify(posts, markers, config=config, source="model")
