@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
@@ -104,9 +103,16 @@ _CAMEL = re.compile(r"[A-ZÀ-ÞÑ]?[a-zß-ÿñ]+|[A-ZÀ-ÞÑ]+(?![a-zß-ÿñ])|\
 
 
 def vocabulary(terms: Iterable[str]) -> frozenset[str]:
-    """The known words for segmentation: every word of `terms` (lower-cased, `*` dropped) and
-    FUNCTION_WORDS."""
-    words = {w for term in terms for w in re.findall(r"\w+", term.lower().rstrip("*"))}
+    """The known words for segmentation: every word of two or more letters in `terms`
+    (lower-cased, `*` and apostrophes dropped, as canonical text drops them) and FUNCTION_WORDS.
+    Single letters come only from FUNCTION_WORDS: `i'm` in a term must not let `#mascotas`
+    split into "m asco t a s"."""
+    words = {
+        w
+        for term in terms
+        for w in re.findall(r"\w+", re.sub(r"['’`´ʼ]", "", term.lower().rstrip("*")))
+        if len(w) > 1
+    }
     return frozenset(words | FUNCTION_WORDS)
 
 
@@ -136,24 +142,32 @@ def _segment(text: str, known: frozenset[str]) -> list[str] | None:
     return best[len(text)]
 
 
-def split_hashtags(text: pl.Expr, known: frozenset[str]) -> pl.Expr:
-    """`text` with each splittable hashtag replaced by its words (`#IWantToDie` → `I Want To
-    Die`). The batch's distinct hashtags are split once each, then replaced in one
-    Aho-Corasick pass over the texts that have a `#`."""
-    return text.map_batches(functools.partial(_split_series, known=known), return_dtype=pl.String)
-
-
-def _split_series(texts: pl.Series, *, known: frozenset[str]) -> pl.Series:
-    rows = texts.str.contains("#", literal=True).fill_null(False).arg_true()
-    tagged = texts.gather(rows)
-    tags = tagged.str.extract_all(HASHTAG).explode().drop_nulls().unique().to_list()
-    mapping = {}
-    for tag in tags:
-        words = split_hashtag(tag[1:], known)
-        if words is not None:
-            mapping[tag] = " " + words + " "
-    if not mapping:
+def split_hashtags(texts: pl.Series, known: frozenset[str]) -> pl.Series:
+    """`texts` with each splittable hashtag replaced by its words (`#IWantToDie` → `I Want To
+    Die`), a new Series. The batch's distinct hashtags are split once each, then replaced in
+    one Aho-Corasick pass over the texts that have a splittable one, longest tag first. A tag
+    that starts with a splittable one is a pattern too, replaced by itself (or its own
+    words), so a tag is only ever replaced whole and a post's result does not depend on the
+    other posts of its batch."""
+    found = (
+        texts.to_frame("tag")
+        .lazy()
+        .select(pl.col("tag").str.extract_all(HASHTAG))
+        .with_row_index("row")
+        .explode("tag")
+        .drop_nulls()
+        .collect()
+    )
+    tags = found.get_column("tag").unique().to_list()
+    split = {tag: words for tag in tags if (words := split_hashtag(tag[1:], known)) is not None}
+    if not split:
         return texts
+    starts = tuple(split)
+    mapping = {t: f" {split[t]} " if t in split else t for t in tags if t.startswith(starts)}
     ordered = sorted(mapping, key=lambda t: (-len(t), t))
-    split = tagged.str.replace_many(ordered, [mapping[t] for t in ordered], leftmost=True)
-    return texts.scatter(rows, split)
+    rows = (
+        found.filter(pl.col("tag").is_in(list(split))).get_column("row").unique(maintain_order=True)
+    )
+    replacements = [mapping[t] for t in ordered]
+    replaced = texts.gather(rows).str.replace_many(ordered, replacements, leftmost=True)
+    return texts.clone().scatter(rows, replaced)

@@ -52,10 +52,10 @@ _START, _LEN, _CHARS, _AT, _CHAR_AT, _WORD_ID, _HITS = range(7)
 """Rows of the per-word integers: byte start in the word buffer, bytes, characters, byte and
 character offsets in canonical text, word id (-1: not a lexicon word), first prefix hit."""
 
-_ENTRY, _OCC_START, _OCC_END, _FIRST, _LAST, _PREFIX, _KEEP = range(7)
-"""Columns of an occurrence: entry, byte span in canonical text, first and last word, whether
-its term is a prefix, whether it counts."""
-_OCC_FIELDS = 7
+_ENTRY, _OCC_START, _OCC_END, _FIRST, _LAST, _KEEP = range(6)
+"""Columns of an occurrence: entry, byte span in canonical text, first and last word (for a
+prefix term, the word it starts), whether it counts."""
+_OCC_FIELDS = 6
 
 
 @_kernel
@@ -83,7 +83,7 @@ def _put(buf, n, cp):
 @_kernel
 def _words(
     data, lo, hi, info, out_off, out_cp, out_kind, ascii_entry,
-    byte_class, trans, node_word, node_cue, buf, w_int, w_flags, w_cue, hits,
+    byte_class, trans, buf, w_int, w_flags, w_cue, hits,
 ):  # fmt: skip
     """Split `data[lo:hi]` into canonical words with the CharTable's arrays and walk each
     through the lexicon's byte trie as it grows: word `k`'s bytes are
@@ -94,7 +94,6 @@ def _words(
 
     A symbol is a word of its own: it opens one that the next character closes (`alone`).
     After the text, one more space closes the last word."""
-    width = trans.shape[0] // node_word.shape[0]
     n = 0
     n_words = 0
     n_hits = 0
@@ -116,6 +115,23 @@ def _words(
     at = 1
     char_at = 1
     while True:
+        if open_word and not alone and q >= q_end:
+            while p < hi:
+                b = data[p]
+                if b < 0x61 or b > 0x7A or b == run_cp:
+                    break
+                run_cp = b
+                run = 1
+                buf[pos] = b
+                node = trans[node + byte_class[b]]
+                if trans[node] >= 0:
+                    hits[0, n_hits] = trans[node]
+                    hits[1, n_hits] = pos - start + 1
+                    n_hits += 1
+                pos += 1
+                length += 1
+                last = b
+                p += 1
         if q < q_end:
             cp = out_cp[q]
             kind = out_kind[q]
@@ -172,8 +188,8 @@ def _words(
             ends = last == 0x2E or last == 0x21 or last == 0x3F or last == 0xA1 or last == 0xBF
             w_flags[n] = flags | (_SENTENCE_END if ends else 0)
             n_words += flags & _WORD
-            w_int[_WORD_ID, n] = node_word[node // width] if node >= 0 else -1
-            w_cue[n] = node_cue[node // width] if node >= 0 else 0
+            w_int[_WORD_ID, n] = trans[node + 1]
+            w_cue[n] = trans[node + 2]
             n += 1
             open_word = False
         if kind == SPACE:
@@ -205,24 +221,20 @@ def _words(
             run = 1
         if cp < 0x80:
             buf[pos] = cp
-            if node >= 0:
-                column = byte_class[cp]
-                node = trans[node + column] if column else -1
-                if node >= 0 and trans[node] >= 0:
-                    hits[0, n_hits] = trans[node]
-                    hits[1, n_hits] = pos - start + 1
-                    n_hits += 1
+            node = trans[node + byte_class[cp]]
+            if trans[node] >= 0:
+                hits[0, n_hits] = trans[node]
+                hits[1, n_hits] = pos - start + 1
+                n_hits += 1
             pos += 1
         else:
             end = _put(buf, pos, cp)
             for j in range(pos, end):
-                if node >= 0:
-                    column = byte_class[buf[j]]
-                    node = trans[node + column] if column else -1
-                    if node >= 0 and trans[node] >= 0:
-                        hits[0, n_hits] = trans[node]
-                        hits[1, n_hits] = j - start + 1
-                        n_hits += 1
+                node = trans[node + byte_class[buf[j]]]
+                if trans[node] >= 0:
+                    hits[0, n_hits] = trans[node]
+                    hits[1, n_hits] = j - start + 1
+                    n_hits += 1
             pos = end
         length += 1
         if kind != LETTER:
@@ -242,7 +254,7 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
     term) in post order, and in text order within a post and marker."""
     info, out_off, out_cp, out_kind, ascii_entry = chars
     (
-        byte_class, trans, node_word, node_cue, suffixes, suffix_len,
+        byte_class, trans, suffixes, suffix_len,
         root_child, edge_key, edge_node, whole_off,
         prefix_off, prefix_word, prefix_first, prefix_last,
         entry_marker, entry_term, entry_cue,
@@ -263,7 +275,7 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
     for r in rows:
         n, n_words = _words(
             data, offsets[r], offsets[r + 1], info, out_off, out_cp, out_kind, ascii_entry,
-            byte_class, trans, node_word, node_cue, buf, w_int, w_flags, w_cue, hits,
+            byte_class, trans, buf, w_int, w_flags, w_cue, hits,
         )  # fmt: skip
         if n < 0:
             status[r] = UNSEEN
@@ -311,7 +323,8 @@ def _match(
     cap = occ.shape[0]
     found = 0
     for i in range(n):
-        if w_int[_WORD_ID, i] < 0 and w_int[_HITS, i] == w_int[_HITS, i + 1]:
+        word = w_int[_WORD_ID, i]
+        if (word < 0 or root_child[word] < 0) and w_int[_HITS, i] == w_int[_HITS, i + 1]:
             continue
         node = 0
         k = i
@@ -323,14 +336,7 @@ def _match(
                             if found == cap:
                                 return -1
                             _record(
-                                occ,
-                                found,
-                                x,
-                                w_int[_AT, i] - 1,
-                                w_int[_AT, k] + hits[1, h],
-                                i,
-                                k,
-                                1,
+                                occ, found, x, w_int[_AT, i] - 1, w_int[_AT, k] + hits[1, h], i, k
                             )
                             found += 1
             word = w_int[_WORD_ID, k]
@@ -355,7 +361,7 @@ def _match(
             for x in range(whole_off[node], whole_off[node + 1]):
                 if found == cap:
                     return -1
-                _record(occ, found, x, w_int[_AT, i] - 1, end, i, k, 0)
+                _record(occ, found, x, w_int[_AT, i] - 1, end, i, k)
                 found += 1
             k += 1
             if k == n:
@@ -364,13 +370,12 @@ def _match(
 
 
 @numba.njit(cache=True)
-def _record(occ, a, entry, start, end, first, last, prefix):
+def _record(occ, a, entry, start, end, first, last):
     occ[a, _ENTRY] = entry
     occ[a, _OCC_START] = start
     occ[a, _OCC_END] = end
     occ[a, _FIRST] = first
     occ[a, _LAST] = last
-    occ[a, _PREFIX] = prefix
 
 
 @_kernel
@@ -422,7 +427,7 @@ def _apply_rules(found, occ, n, entry_cue, buf, w_int, w_flags, w_cue, suffixes,
         if verdict < 0:
             return False
         if verdict == 0:
-            occ[a, _KEEP] = not occ[a, _PREFIX] and _after(
+            occ[a, _KEEP] = _after(
                 occ[a, _LAST], n, buf, w_int, w_flags, w_cue, suffixes, suffix_len
             )
     return True

@@ -92,12 +92,11 @@ def _rows_by_language(
     langs: pl.Series, texts: pl.Series, lexicons: Mapping[str, Lexicon]
 ) -> dict[str, np.ndarray]:
     """Per language of `lexicons`, the indices of the posts in it that have a text."""
-    codes = langs.replace_strict({lang: i for i, lang in enumerate(lexicons)}, default=-1)
-    if texts.null_count():
-        codes = pl.select(pl.when(pl.lit(texts).is_null()).then(-1).otherwise(pl.lit(codes)))
-        codes = codes.to_series()
-    codes = codes.fill_null(-1).cast(pl.Int32).to_numpy()
-    return {lang: np.flatnonzero(codes == i) for i, lang in enumerate(lexicons)}
+    has_text = texts.is_not_null()
+    return {
+        lang: ((langs == lang) & has_text).fill_null(False).arg_true().cast(pl.Int64).to_numpy()
+        for lang in lexicons
+    }
 
 
 _AUTOMATA: dict[tuple, tuple[Lexicon, Automaton]] = {}

@@ -23,6 +23,7 @@ from transforms.matching import (
     NEGATION_CUES,
     Lexicon,
 )
+from transforms.text import fold_characters
 
 LETTER, NUMBER, SYMBOL, SPACE, DROP, INNER, MAPPED, UNKNOWN = range(8)
 """Kinds of output character: a letter or a number (`\\p{L}`, `\\p{N}`) inside a word; a symbol,
@@ -30,8 +31,6 @@ a word of its own; whitespace, which ends a word; dropped; another character ins
 ASCII symbol that accent folding produced, which `canonical` leaves in place). A code point's
 entry is one of the first five, standing for itself, or MAPPED to a list of output characters,
 or UNKNOWN until computed."""
-
-_ENYE = "\ue000"
 
 
 class CharTable:
@@ -101,15 +100,8 @@ class CharTable:
 
 
 def _fold(chars: list[str]) -> list[str]:
-    """`transforms.text.fold_table`'s folding of each character (itself when unchanged)."""
-    return (
-        pl.Series(chars, dtype=pl.String)
-        .str.replace_all("ñ", _ENYE, literal=True)
-        .str.normalize("NFD")
-        .str.replace_all(r"\p{M}", "")
-        .str.replace_all(_ENYE, "ñ", literal=True)
-        .to_list()
-    )
+    """`transforms.text.fold_characters` of each character (itself when unchanged)."""
+    return fold_characters(pl.Series(chars, dtype=pl.String)).to_list()
 
 
 def _kinds(chars: list[str]) -> list[int]:
@@ -152,11 +144,13 @@ def char_table() -> CharTable:
 class Automaton:
     """One Lexicon as arrays for the scanner.
 
-    Byte trie: `byte_class` maps a byte to a column (0: no word has it) of the node rows of
-    `trans`, `width` columns each; a node is the offset of its row (the root's is 0), and its
-    row holds the offset of its child per column (-1: no edge), in column 0 the prefix ending
-    there (or -1). Per node index (offset ÷ width): `word_id` (the word ending there, or -1)
-    and `cue` (1: a negation cue, 2: a first-person cue). Pattern trie over word ids: `root_child[word]`, and
+    Byte trie: `byte_class` maps a byte to a column of the node rows of `trans`, `width`
+    columns each; a node is the offset of its row (the root's is 0). Columns 0 to 2 of a row
+    hold the prefix ending at the node (or -1), the word ending there (or -1) and its cue
+    bits (1: a negation cue, 2: a first-person cue); the others the offset of its child per
+    byte class, where a missing edge, and column 3 (the class of every byte no word has),
+    lead to a dead node: a row like any other, with no prefix, word or cue, whose children
+    are all itself. Pattern trie over word ids: `root_child[word]`, and
     for other nodes an open-addressing hash table (`edge_key`: `node × words + word`, -1 when
     empty; `edge_node`; slot `edge_slot(key)` onwards, see `transforms.lexicon_engine`);
     the entries a node completes, `whole_off`; the entries completed by a prefix at a node,
@@ -167,8 +161,6 @@ class Automaton:
 
     byte_class: np.ndarray
     trans: np.ndarray
-    word_id: np.ndarray
-    cue: np.ndarray
     suffixes: np.ndarray
     suffix_len: np.ndarray
     root_child: np.ndarray
@@ -279,8 +271,6 @@ def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automat
     return Automaton(
         byte_class=trie.byte_class,
         trans=np.asarray(trie.trans, dtype=i32),
-        word_id=np.asarray([n[0] for n in trie.nodes], dtype=i32),
-        cue=np.asarray([n[2] for n in trie.nodes], dtype=np.uint8),
         root_child=root_child,
         edge_key=edge_key,
         edge_node=edge_node,
@@ -304,20 +294,25 @@ def edge_slot(key: int, mask: int) -> int:
     return (((key & 0x7FFFFFFF) * 2654435761) >> 16) & mask
 
 
+_DEAD_CLASS = 3
+"""The byte class of bytes no word has: its column leads every node to the dead node."""
+
+
 class _ByteTrie:
     """A byte trie whose nodes carry [word id, prefix id, cue bits]; `trans` is the flat
-    table Automaton describes, over the byte classes of every byte inserted."""
+    table Automaton describes, over the byte classes of every byte inserted. Node 0 is the
+    root, node 1 the dead node."""
 
     def __init__(self) -> None:
-        self.byte_class = np.zeros(256, dtype=np.int32)
-        self.width = 1
-        self.nodes: list[list[int]] = [[-1, -1, 0]]
-        self.edges: list[dict[int, int]] = [{}]
+        self.byte_class = np.full(256, _DEAD_CLASS, dtype=np.int32)
+        self.width = _DEAD_CLASS + 1
+        self.nodes: list[list[int]] = [[-1, -1, 0], [-1, -1, 0]]
+        self.edges: list[dict[int, int]] = [{}, {}]
 
     def insert(self, text: str) -> list[int]:
         node = 0
         for byte in text.encode():
-            if self.byte_class[byte] == 0:
+            if self.byte_class[byte] == _DEAD_CLASS:
                 self.byte_class[byte] = self.width
                 self.width += 1
             if byte not in self.edges[node]:
@@ -329,9 +324,11 @@ class _ByteTrie:
 
     @property
     def trans(self) -> list[int]:
-        flat = [-1] * (len(self.nodes) * self.width)
+        dead = self.width
+        flat = [dead] * (len(self.nodes) * self.width)
         for node, edges in enumerate(self.edges):
-            flat[node * self.width] = self.nodes[node][1]
+            word, prefix, cue = self.nodes[node]
+            flat[node * self.width : node * self.width + 3] = [prefix, word, cue]
             for byte, child in edges.items():
                 flat[node * self.width + int(self.byte_class[byte])] = child * self.width
         return flat

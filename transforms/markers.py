@@ -197,31 +197,31 @@ def score(
     terms in the post's language. Matching semantics: transforms/matching.py.
     """
     known = _known_words(tuple((m.name, m.version) for m in markers.values()), markers)
-    texts = posts.select(split_hashtags(pl.col(text), known)).to_series()
+    texts = split_hashtags(posts.get_column(text), known)
     lexicons = {
         lang: compile_lexicon(markers, lang) for lang in sorted(supported_languages(markers))
     }
     found = scan(texts, posts.get_column("lang"), lexicons, list(markers), explain=explain)
     lang = posts.get_column("lang")
-    by_source: dict[frozenset[str], list[str]] = {}
-    for name, marker in markers.items():
-        by_source.setdefault(marker.languages, []).append(name)
-    counts = pl.DataFrame(
-        {"_words": found.words, **{name: found.counts[i] for i, name in enumerate(markers)}}
-    )
+    sources = {
+        langs: lang.is_in(sorted(langs)).fill_null(False)
+        for langs in {m.languages for m in markers.values()}
+    }
+    words = pl.lit(pl.Series("_words", found.words))
     columns = []
-    for langs, names in by_source.items():
-        source = pl.lit(lang.is_in(sorted(langs)))
-        count = pl.col(names)
-        columns += [
-            pl.when(source).then(count > 0),
-            pl.when(source).then(count).name.suffix("__count"),
-            pl.when(source)
-            .then(pl.when(count > 0).then(count / pl.col("_words")).otherwise(0.0))
-            .name.suffix("__score"),
+    for name, marker in markers.items():
+        count = pl.col(name)
+        marker_columns = [
+            count > 0,
+            count.alias(f"{name}__count"),
+            pl.when(count > 0).then(count / words).otherwise(0.0).alias(f"{name}__score"),
         ]
-    order = [c for name in markers for c in (name, f"{name}__count", f"{name}__score")]
-    out = counts.select(columns).select(order)
+        source = sources[marker.languages]
+        if not source.all():
+            marker_columns = [pl.when(pl.lit(source)).then(c) for c in marker_columns]
+        columns += marker_columns
+    counts = pl.DataFrame({name: found.counts[i] for i, name in enumerate(markers)})
+    out = counts.select(columns)
     if not explain:
         return out
     grouped = found.terms.group_by("row", "marker", maintain_order=True).agg("term")

@@ -229,7 +229,12 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
         .cast(pl.String)
         .str.tail(160)
         .alias("_before"),
-        pl.col("_bytes").bin.slice(pl.col("end") - 1).cast(pl.String).str.head(160).alias("_after"),
+        pl.col("_bytes")
+        .bin.slice(pl.col("end") - 1)
+        .cast(pl.String)
+        .str.replace(r"^[^ ]+", "")
+        .str.head(160)
+        .alias("_after"),
     )
     lang = lexicon.lang
     cues = [

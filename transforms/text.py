@@ -6,8 +6,19 @@ import functools
 
 import polars as pl
 
-_ENYE = "\ue000"
-"""A private-use stand-in that keeps Spanish ñ through accent folding (año is not ano)."""
+
+def fold_characters(chars: pl.Series) -> pl.Series:
+    """Accent folding of single characters: the canonical decomposition (NFD) without
+    combining marks (`\\p{M}`), empty for a combining mark; `ñ` is kept (año is not ano)."""
+    return (
+        pl.select(
+            pl.when(chars == "ñ")
+            .then(chars)
+            .otherwise(chars.str.normalize("NFD").str.replace_all(r"\p{M}", ""))
+        )
+        .to_series()
+        .alias(chars.name)
+    )
 
 
 @functools.cache
@@ -19,12 +30,7 @@ def fold_table() -> tuple[tuple[str, ...], tuple[str, ...]]:
     chars = pl.Series(
         [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF], dtype=pl.String
     )
-    folded = (
-        chars.str.replace_all("ñ", _ENYE, literal=True)
-        .str.normalize("NFD")
-        .str.replace_all(r"\p{M}", "")
-        .str.replace_all(_ENYE, "ñ", literal=True)
-    )
+    folded = fold_characters(chars)
     changed = chars != folded
     return tuple(chars.filter(changed).to_list()), tuple(folded.filter(changed).to_list())
 

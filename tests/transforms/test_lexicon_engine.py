@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.hashtags import split_hashtags, vocabulary
-from transforms.markers import load_markers, score, supported_languages
+from transforms.markers import load_markers, parse_marker, score, supported_languages
 from transforms.matching import (
     FIRST_PERSON_CUES,
     NEGATION_CUES,
@@ -25,7 +25,7 @@ TERMS = sorted({t for m in BUILTIN.values() for terms in m.terms.values() for t 
 def _reference(frame: pl.DataFrame, markers) -> pl.DataFrame:
     """`score(frame, markers, explain=True)` computed with the reference path alone."""
     known = vocabulary(t for m in markers.values() for terms in m.terms.values() for t in terms)
-    canon = frame.select(canonical(split_hashtags(pl.col("text"), known))).to_series()
+    canon = pl.select(canonical(pl.lit(split_hashtags(frame["text"], known)))).to_series()
     words = canon.str.count_matches(r" [\p{L}\p{N}]").fill_null(0).to_list()
     found: dict[tuple[int, str], list[str]] = {}
     for lang in supported_languages(markers):
@@ -99,3 +99,25 @@ def test_posts_with_new_or_context_cased_characters_match_the_reference():
     texts = ["ΣΟΣ so sad", "ÁNGST ǅ İ sooo saaad", "ǅemal Ⅻ ﬁ triste", "ὈΔΥΣΣΕΎΣ not happy"]
     frame = pl.DataFrame({"text": texts, "lang": ["en", "en", "es", "en"]})
     assert score(frame, BUILTIN, explain=True).equals(_reference(frame, BUILTIN))
+
+
+def test_prefix_terms_take_a_first_person_cue_after_them_like_the_reference():
+    raw = {
+        "name": "overdose",
+        "cue": "first_person",
+        "lang": {"en": {"terms": ["overdos*", "want to die"]}, "es": {"terms": ["sobredosi*"]}},
+    }
+    markers = {"overdose": parse_marker(raw, origin="test")}
+    texts = [
+        ("so tired, overdosing is all i think about", "en"),
+        ("so tired, overdosing is all they talk about", "en"),
+        (f"so tired, overdos{LONG[:120]} so i", "en"),
+        (f"so tired, overdos{LONG} so i", "en"),
+        (f"so tired, overdosing {LONG} i", "en"),
+        ("qué cansancio, sobredosis es lo que yo busco", "es"),
+        ("qué cansancio, sobredosis, quiero", "es"),
+    ]
+    frame = pl.DataFrame({"text": [t for t, _ in texts], "lang": [lang for _, lang in texts]})
+    out = score(frame, markers, explain=True)
+    assert out.equals(_reference(frame, markers))
+    assert out["overdose"].to_list() == [True, False, True, True, False, True, False]

@@ -163,3 +163,56 @@ def test_case_and_extra_whitespace_do_not_change_the_result(words, gaps, lang):
     texts = [plain, plain.upper(), plain.lower(), "  " + spaced + " "]
     out = score(pl.DataFrame({"text": texts, "lang": [lang] * 4}), BUILTIN)
     assert out.n_unique() == 1, texts
+
+
+def test_a_longer_unsplittable_hashtag_is_not_split_by_a_neighbours_tag():
+    post = pl.DataFrame({"text": ["#iwanttodiexq tonight"], "lang": ["en"]})
+    neighbour = pl.DataFrame({"text": ["#iwanttodie tonight"], "lang": ["en"]})
+    alone = score(post, BUILTIN, explain=True)
+    batched = score(pl.concat([neighbour, post]), BUILTIN, explain=True)
+    assert batched["suicide_risk"].to_list() == [True, False]
+    assert batched.tail(1).equals(alone)
+
+
+CUED_PREFIX = parse_marker(
+    {
+        "name": "overdose",
+        "cue": "first_person",
+        "lang": {"en": {"terms": ["overdos*"]}, "es": {"terms": ["sobredosi*"]}},
+    },
+    origin="test",
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "hit"),
+    [
+        ("en", "so tired, overdosing is all i think about", True),
+        ("en", "so tired, overdosing is all they talk about", False),
+        ("es", "qué cansancio, sobredosis es lo que yo busco", True),
+        ("es", "qué cansancio, sobredosis es lo que ellos temen", False),
+    ],
+)
+def test_a_prefix_term_counts_with_a_first_person_cue_after_it(lang, text, hit):
+    assert _tag([text], lang, CUED_PREFIX) == [hit]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "name"),
+    [
+        ("es", "mi sobrino cumple años hoy", "substance_use"),
+        ("es", "te lo digo para que lo sepas", "hopelessness"),
+        ("es", "mañana voy a cortarme el pelo", "self_harm"),
+        ("es", "me corté el flequillo yo sola", "self_harm"),
+        ("en", "i cut myself a slice of cake", "self_harm"),
+    ],
+)
+def test_lexicon_false_positives_stay_out(lang, text, name):
+    assert _tag([text], lang, BUILTIN[name]) == [False]
+
+
+def test_a_hashtag_is_not_split_into_stray_letters_that_spell_a_term():
+    """`#mascotas` (pets) once split into "m asco t a s" and matched disgust's "asco"."""
+    markers = load_markers(names=["disgust"])
+    posts = pl.DataFrame({"text": ["paseo con mis #mascotas", "qué asco"], "lang": ["es", "es"]})
+    assert score(posts, markers)["disgust"].to_list() == [False, True]
