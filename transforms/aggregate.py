@@ -15,26 +15,20 @@ def daily_aggregates(
     markers: Mapping[str, Marker],
     *,
     run_id: str,
-    rates: pl.DataFrame | None = None,
+    rates: pl.DataFrame,
 ) -> pl.DataFrame:
     """Daily aggregates (DAILY_SCHEMA) of decided posts, with `region = all` and `lang = all`.
 
     `posts` holds every post of the days it covers (`day, region, lang, author` and one Boolean
     column per marker: its decision, null where the post was not scored). `rates` (`marker,
-    lang, sample_rate`) lists the languages in which each marker has a source and the share of
-    posts scored there (transforms.model_markers.sample_rates; default: the lexicon languages,
-    all scored). `n_posts` counts a cell's posts in those languages; `n_scored`, `n_authors` and
-    the marked counts are taken over the scored ones; a roll-up's `sample_rate` is its lowest.
+    lang, sample_rate`, from transforms.model_markers.sample_rates) lists the languages in which
+    each marker has a source and the share of posts scored there. `n_posts` counts a cell's
+    posts in those languages; `n_scored`, `n_authors` and the marked counts are taken over the
+    scored ones; a roll-up's `sample_rate` is its lowest.
     Distinct author counts are exact at every grain, roll-ups included, because they are
     counted here from the pseudonyms rather than summed. A marker with no source in a cell
     yields no row. Rows are sorted by the daily keys.
     """
-    if rates is None:
-        rates = pl.DataFrame(
-            [(n, lang, 1.0) for n, m in markers.items() for lang in sorted(m.languages)],
-            schema={"marker": pl.String, "lang": pl.String, "sample_rate": pl.Float64},
-            orient="row",
-        )
     if not markers or posts.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
     long = posts.unpivot(

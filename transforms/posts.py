@@ -10,14 +10,7 @@ import polars as pl
 
 from transforms.contracts import ALL, UNKNOWN_REGION
 from transforms.markers import Marker, tag
-from transforms.model_markers import (
-    ModelConfig,
-    in_sample,
-    needs_model,
-    text_key,
-    uses_lexicon,
-    uses_model,
-)
+from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates, text_key
 from transforms.privacy import pseudonymise
 from transforms.records import local_day
 from transforms.text import detect_language, primary_subtag
@@ -50,12 +43,7 @@ def prepare(
     (transforms.model_markers.decide makes the decisions). A missing `lang` is detected from the
     text; a missing region becomes `unknown`.
     """
-    languages = frozenset().union(
-        *(
-            uses_lexicon(m, options.models, None) | uses_model(m, options.models, None)
-            for m in markers.values()
-        )
-    )
+    languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))
     posts = valid.with_columns(
         local_day(pl.col("created_utc"), tz=options.tz).alias("day"),

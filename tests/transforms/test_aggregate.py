@@ -6,6 +6,7 @@ import polars as pl
 from transforms.aggregate import daily_aggregates
 from transforms.contracts import ALL, DAILY_SCHEMA
 from transforms.markers import parse_marker
+from transforms.model_markers import ModelConfig, sample_rates
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
 
 MARKERS = {
@@ -14,6 +15,7 @@ MARKERS = {
     ),
     "calm": parse_marker({"name": "calm", "lang": {"en": {"terms": ["calm"]}}}, origin="t"),
 }
+RATES = sample_rates(MARKERS, ModelConfig(), None)
 D = date(2025, 1, 1)
 
 
@@ -39,7 +41,7 @@ def _posts():
 
 
 def test_counts_and_exact_distinct_authors_at_every_grain():
-    daily = daily_aggregates(_posts(), MARKERS, run_id="r")
+    daily = daily_aggregates(_posts(), MARKERS, run_id="r", rates=RATES)
     assert daily.schema == pl.Schema(DAILY_SCHEMA)
     posts = _posts()
     for region, lang, marker in itertools.product(
@@ -66,7 +68,7 @@ def test_counts_and_exact_distinct_authors_at_every_grain():
 
 
 def test_a_marker_without_a_source_in_a_language_has_no_row_there():
-    daily = daily_aggregates(_posts(), MARKERS, run_id="r")
+    daily = daily_aggregates(_posts(), MARKERS, run_id="r", rates=RATES)
     assert daily.filter((pl.col("marker") == "calm") & (pl.col("lang") == "es")).is_empty()
 
 
