@@ -77,12 +77,20 @@ def choose_models(
     result: BacktestResult, series_ids: list[str], *, run_id: str, window: str = "all"
 ) -> pl.DataFrame:
     """MODEL_CHOICE_SCHEMA rows for every id in `series_ids`: `selected` with the lowest MASE
-    in `window`, else `default` (DEFAULT_MODEL) with the reason it was not selected."""
+    in `window`, else `default` (DEFAULT_MODEL) with the reason it was not selected. The
+    reason names the models that failed on the series in the backtest (`result.failures`)."""
     best = best_models(result.scores.filter(pl.col("window") == window))
     chosen = {row["unique_id"]: row for row in best.iter_rows(named=True)}
+    failed = dict(
+        result.failures.filter(pl.col("window") == window)
+        .group_by("unique_id")
+        .agg(pl.col("model").unique().sort().str.join(", "))
+        .iter_rows()
+    )
     short = set(result.too_short)
     rows = []
     for uid in sorted(set(series_ids)):
+        note = f" {failed[uid]} failed in the backtest." if uid in failed else ""
         if uid in chosen:
             row = chosen[uid]
             rows.append(
@@ -91,7 +99,7 @@ def choose_models(
                     row["model"],
                     "selected",
                     f"{row['model']} had the lowest backtest error (MASE {row['mase']:.2f}) "
-                    f"on the bounded history.",
+                    f"on the bounded history.{note}",
                     row["mase"],
                 )
             )
@@ -101,7 +109,9 @@ def choose_models(
             if uid in short
             else "No model could be scored on this series"
         )
-        rows.append((uid, DEFAULT_MODEL, "default", f"{why}, so it uses {DEFAULT_MODEL}.", None))
+        rows.append(
+            (uid, DEFAULT_MODEL, "default", f"{why}, so it uses {DEFAULT_MODEL}.{note}", None)
+        )
     return (
         pl.DataFrame(
             rows,

@@ -62,7 +62,12 @@ def backtest_file(path: Path, *, config: BacktestConfig) -> pl.DataFrame:
             f"on each side of it, two seasons); pass a longer series, or a shorter "
             f"--test-periods"
         )
-    for row in result.failures.iter_rows(named=True):
+    _log_failures(result.failures)
+    return summarise(result.scores, windows=config.windows)
+
+
+def _log_failures(failures: pl.DataFrame) -> None:
+    for row in failures.iter_rows(named=True):
         log.warning(
             "backtest: %s failed on %s (window %s): %s",
             row["model"],
@@ -70,7 +75,6 @@ def backtest_file(path: Path, *, config: BacktestConfig) -> pl.DataFrame:
             row["window"],
             row["error"],
         )
-    return summarise(result.scores, windows=config.windows)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
         ids = series["unique_id"].unique().to_list()
         log.info("backtest: %d series, %d to backtest", len(ids), prepared.history.height)
         result = backtest(prepared.fit, config=config)
+        _log_failures(result.failures)
         choice = choose_models(result, ids, run_id=run_id)
         warehouse.replace_backtests(con, to_backtests(result.scores, run_id=run_id))
         warehouse.replace_model_choice(con, choice)

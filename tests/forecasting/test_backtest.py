@@ -134,6 +134,24 @@ def test_a_short_series_is_not_backtested_and_gets_the_default_model(result):
     assert set(choice.filter(pl.col("unique_id") != "short|all|en")["status"]) == {"selected"}
 
 
+def test_the_model_choice_names_the_models_that_failed_in_the_backtest(result):
+    failed = replace(
+        result,
+        failures=pl.DataFrame(
+            {
+                "unique_id": ["a|all|en", "a|all|en", "a|all|en"],
+                "model": ["MSTL", "AutoARIMA", "AutoARIMA"],
+                "window": ["all", "all", "7"],
+                "error": ["ValueError: x", "LinAlgError: y", "LinAlgError: y"],
+            }
+        ),
+    )
+    choice = choose_models(failed, ["a|all|en", "b|all|en"], run_id="r")
+    reasons = dict(zip(choice["unique_id"], choice["reason"], strict=True))
+    assert reasons["a|all|en"].endswith(" AutoARIMA, MSTL failed in the backtest.")
+    assert "failed" not in reasons["b|all|en"]
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_the_daily_run_can_publish_every_model(model):
     prepared = prepare_series(_series(n=60))

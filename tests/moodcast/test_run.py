@@ -169,6 +169,22 @@ def test_a_second_file_over_loaded_days_equals_loading_both_at_once(small_corpus
         assert a[name].equals(b[name]), name
 
 
+def test_the_alert_methods_setting_decides_which_methods_a_run_writes(
+    published_run, small_corpus, tmp_path
+):
+    (tmp_path / "config.toml").write_text('alert_methods = ["ears_c2", "cusum"]\n')
+    daily_run(
+        [str(small_corpus / "posts.jsonl")],
+        settings=load_settings(tmp_path),
+        as_of=AS_OF,
+        beam_args=[],
+    )
+    chosen = set(_snapshot(tmp_path)["alerts"]["method"])
+    default = set(_snapshot(published_run[0])["alerts"]["method"])
+    assert {"ears_c2", "cusum"} <= chosen <= {"ears_c2", "cusum", "data_event"}
+    assert "trailing_p90" in default and not default & {"ears_c2", "cusum"}
+
+
 def test_a_second_run_while_one_holds_the_lock_fails_naming_the_holder(small_corpus, tmp_path):
     with warehouse.RunLock(tmp_path, command="moodcast run (the other one)"):
         result = CliRunner().invoke(
