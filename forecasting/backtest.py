@@ -137,6 +137,12 @@ class BacktestConfig:
         """Periods a model sees at each origin in `window`."""
         return self.history if window == "all" else int(window)
 
+    def test_span(self, n_periods: int) -> slice:
+        """The scored periods of a series `n_periods` long (as `backtest` bounds it): the
+        `test_periods` that end `horizon − 1` periods before its last."""
+        start = n_periods - (self.test_periods + self.horizon - 1)
+        return slice(start, start + self.test_periods)
+
     @property
     def min_periods(self) -> int:
         """The shortest series that can be backtested: `test_size` plus two seasons."""
@@ -343,16 +349,13 @@ def score(
     for (uid,), part in frame.partition_by("unique_id", as_dict=True, maintain_order=True).items():
         y = part["y"].to_numpy()
         observed = part["observed"].to_numpy()
-        start = len(y) - (config.test_periods + config.horizon - 1)
-        stop = start + config.test_periods
-        scale = _mase_scale(y[:start], observed[:start], config.season_length)
-        span = part.slice(start, config.test_periods).select(
-            "ds", "y", "observed", pl.int_range(pl.len()).alias("_i")
-        )
-        actual = np.where(observed, y, np.nan)[start:stop]
+        span = config.test_span(len(y))
+        scale = _mase_scale(y[: span.start], observed[: span.start], config.season_length)
+        periods = part[span].select("ds", "y", "observed", pl.int_range(pl.len()).alias("_i"))
+        actual = np.where(observed, y, np.nan)[span]
         mine = by_series.get((uid,), pl.DataFrame(schema=PREDICTION_SCHEMA))
         for (window, model), found in mine.partition_by("window", "model", as_dict=True).items():
-            pairs = found.join(span, on="ds", how="inner")
+            pairs = found.join(periods, on="ds", how="inner")
             timeline = np.full(config.test_periods, np.nan)
             at_lead = pairs.filter(pl.col("lead") == config.lead)
             timeline[at_lead["_i"].to_numpy()] = at_lead["yhat"].to_numpy()
@@ -367,7 +370,7 @@ def score(
                         pairs["observed"].to_numpy(),
                         scale,
                     ),
-                    "n_scored": int(observed[start:stop].sum()),
+                    "n_scored": int(observed[span].sum()),
                     **peak_counts(actual, timeline, window=config.season_length),
                 }
             )
