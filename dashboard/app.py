@@ -6,7 +6,6 @@ on their own at deep links, past this router and its sign-in.
 
 import streamlit as st
 
-import dashboard.charts  # noqa: F401  (altair's ~0.25 s import, paid once per server, here)
 from dashboard.auth import signed_in
 
 st.set_page_config(page_title="moodcast", page_icon=":material/show_chart:", layout="wide")

@@ -1,12 +1,19 @@
-"""Altair charts in the Okabe–Ito palette (colour-blind safe).
+"""Vega-Lite charts in the Okabe–Ito palette (colour-blind safe), for `st.vega_lite_chart`.
 
 Suppressed days are gaps in every line and are marked by grey ticks along the bottom of the
 chart; their values never reach a chart, a tooltip or a scale.
+
+The specs are plain dicts, the Vega-Lite that Altair would write for the same layers, built
+without Altair: its schema lookups and validation cost ~20 ms a chart on every rerun. Each
+layer's data is a named dataset (Streamlit sends it as Arrow), and the names are the layers'
+roles, not hashes of their data, so a chart whose series changes keeps the same spec and the
+browser swaps its data instead of building a new view.
 """
 
 from __future__ import annotations
 
-import altair as alt
+from typing import Any
+
 import polars as pl
 
 OKABE_ITO = {
@@ -21,6 +28,7 @@ OKABE_ITO = {
 }
 
 HEIGHT = 320
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 OBSERVED_COLUMNS = (
     "day",
     "prevalence",
@@ -30,36 +38,93 @@ OBSERVED_COLUMNS = (
     "suppressed",
 )
 """The only columns of a timeline a chart embeds (fewer columns, smaller page)."""
-_PERCENT = alt.Axis(format="%", title="share of authors")
+_PERCENT = {"format": "%", "title": "share of authors"}
+
+Spec = dict[str, Any]
 
 
-def _alert_periods(alerts: pl.DataFrame) -> alt.Chart:
-    shaded = alerts.with_columns(end_excl=pl.col("end") + pl.duration(days=1))
-    return (
-        alt.Chart(shaded.select("start", "end_excl", "severity", "method", "reason").to_pandas())
-        .mark_rect(opacity=0.18, color=OKABE_ITO["purple"])
-        .encode(x="start:T", x2="end_excl:T", tooltip=["severity:N", "method:N", "reason:N"])
+def _dataset(frame: pl.DataFrame) -> Any:
+    """`frame` as Streamlit sends chart data: days as millisecond timestamps, via pandas (the
+    same Arrow an Altair chart of the frame carries)."""
+    days = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
+    return frame.with_columns(pl.col(days).cast(pl.Datetime("ms"))).to_pandas()
+
+
+def _temporal(field: str, **extra: Any) -> Spec:
+    return {"field": field, "type": "temporal", **extra}
+
+
+def _quantitative(field: str, **extra: Any) -> Spec:
+    return {"field": field, "type": "quantitative", **extra}
+
+
+def _nominal(field: str) -> Spec:
+    return {"field": field, "type": "nominal"}
+
+
+def _percent_tooltip(field: str) -> Spec:
+    return _quantitative(field, format=".1%")
+
+
+def _layer(data: str, mark: Spec, **encoding: Any) -> Spec:
+    return {"data": {"name": data}, "mark": mark, "encoding": encoding}
+
+
+def _chart(layers: list[Spec], datasets: dict[str, pl.DataFrame]) -> Spec:
+    return {
+        "$schema": SCHEMA,
+        "layer": layers,
+        "height": HEIGHT,
+        "datasets": {name: _dataset(frame) for name, frame in datasets.items()},
+    }
+
+
+def _alert_periods(alerts: pl.DataFrame, datasets: dict[str, pl.DataFrame]) -> Spec:
+    datasets["alert_periods"] = alerts.select(
+        "start",
+        (pl.col("end") + pl.duration(days=1)).alias("end_excl"),
+        "severity",
+        "method",
+        "reason",
+    )
+    return _layer(
+        "alert_periods",
+        {"type": "rect", "color": OKABE_ITO["purple"], "opacity": 0.18},
+        x=_temporal("start"),
+        x2={"field": "end_excl"},
+        tooltip=[_nominal("severity"), _nominal("method"), _nominal("reason")],
     )
 
 
-def _events(annotations: pl.DataFrame) -> list[alt.Chart]:
-    events = alt.Chart(annotations.select("day", "label", "region").to_pandas())
+def _events(annotations: pl.DataFrame, datasets: dict[str, pl.DataFrame]) -> list[Spec]:
+    datasets["events"] = annotations.select("day", "label", "region")
     return [
-        events.mark_rule(color=OKABE_ITO["black"], strokeDash=[2, 2]).encode(
-            x="day:T", tooltip=["day:T", "label:N", "region:N"]
+        _layer(
+            "events",
+            {"type": "rule", "color": OKABE_ITO["black"], "strokeDash": [2, 2]},
+            x=_temporal("day"),
+            tooltip=[_temporal("day"), _nominal("label"), _nominal("region")],
         ),
-        events.mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=11).encode(
-            x="day:T", y=alt.value(2), text="label:N"
+        _layer(
+            "events",
+            {"type": "text", "align": "left", "baseline": "top", "dx": 3, "dy": 2, "fontSize": 11},
+            x=_temporal("day"),
+            y={"value": 2},
+            text=_nominal("label"),
         ),
     ]
 
 
-def _suppressed_ticks(observed: pl.DataFrame) -> alt.Chart:
-    days = observed.filter(pl.col("suppressed")).select("day")
-    return (
-        alt.Chart(days.with_columns(note=pl.lit("suppressed: too few authors")).to_pandas())
-        .mark_tick(color="#666666", thickness=2, size=12, orient="vertical")
-        .encode(x="day:T", y=alt.datum(0), tooltip=["day:T", "note:N"])
+def _suppressed_ticks(observed: pl.DataFrame, datasets: dict[str, pl.DataFrame]) -> Spec:
+    datasets["suppressed_days"] = observed.filter(pl.col("suppressed")).select(
+        "day", note=pl.lit("suppressed: too few authors")
+    )
+    return _layer(
+        "suppressed_days",
+        {"type": "tick", "color": "#666666", "thickness": 2, "size": 12, "orient": "vertical"},
+        x=_temporal("day"),
+        y={"datum": 0},
+        tooltip=[_temporal("day"), _nominal("note")],
     )
 
 
@@ -71,78 +136,108 @@ def timeline_chart(
     daily: bool = True,
     smoothed: bool = True,
     y_max: float | None = None,
-) -> alt.LayerChart:
+) -> Spec:
     """Published prevalence of one series: the daily share with its 95% Wilson band (`daily`)
     and the 7-day mean `smoothed_7d` (`smoothed`), alert periods shaded, analyst events as
-    dashed rules, suppressed days as grey ticks. `y_max` fixes the scale (to compare charts)."""
-    scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
+    dashed rules, suppressed days as grey ticks. `y_max` fixes the scale (to compare charts).
+    Returns a Vega-Lite spec for `st.vega_lite_chart`."""
+    scale = {"scale": {"domain": [0, y_max]}} if y_max else {}
     observed = observed.select(OBSERVED_COLUMNS)
-    base = alt.Chart(observed.to_pandas()).encode(x=alt.X("day:T", title=None))
+    datasets = {"observed": observed}
+    x = _temporal("day", title=None)
     layers = []
     if not alerts.is_empty():
-        layers.append(_alert_periods(alerts))
+        layers.append(_alert_periods(alerts, datasets))
     if daily:
         layers += [
-            base.mark_area(opacity=0.25, color=OKABE_ITO["sky"]).encode(
-                y=alt.Y("prevalence_lo:Q", axis=_PERCENT, scale=scale), y2="prevalence_hi:Q"
+            _layer(
+                "observed",
+                {"type": "area", "color": OKABE_ITO["sky"], "opacity": 0.25},
+                x=x,
+                y=_quantitative("prevalence_lo", axis=_PERCENT, **scale),
+                y2={"field": "prevalence_hi"},
             ),
-            base.mark_line(color=OKABE_ITO["sky"], strokeWidth=1, point=False).encode(
-                y=alt.Y("prevalence:Q", axis=_PERCENT, scale=scale),
-                tooltip=[alt.Tooltip("day:T"), alt.Tooltip("prevalence:Q", format=".1%")],
+            _layer(
+                "observed",
+                {"type": "line", "color": OKABE_ITO["sky"], "point": False, "strokeWidth": 1},
+                x=x,
+                y=_quantitative("prevalence", axis=_PERCENT, **scale),
+                tooltip=[_temporal("day"), _percent_tooltip("prevalence")],
             ),
         ]
     if smoothed or not daily:
         layers.append(
-            base.mark_line(color=OKABE_ITO["blue"], strokeWidth=2.5).encode(
-                y=alt.Y("smoothed_7d:Q", axis=_PERCENT, scale=scale),
-                tooltip=[alt.Tooltip("day:T"), alt.Tooltip("smoothed_7d:Q", format=".1%")],
+            _layer(
+                "observed",
+                {"type": "line", "color": OKABE_ITO["blue"], "strokeWidth": 2.5},
+                x=x,
+                y=_quantitative("smoothed_7d", axis=_PERCENT, **scale),
+                tooltip=[_temporal("day"), _percent_tooltip("smoothed_7d")],
             )
         )
     if observed.get_column("suppressed").any():
-        layers.append(_suppressed_ticks(observed))
+        layers.append(_suppressed_ticks(observed, datasets))
     if not annotations.is_empty():
-        layers += _events(annotations)
-    return alt.layer(*layers).properties(height=HEIGHT)
+        layers += _events(annotations, datasets)
+    return _chart(layers, datasets)
 
 
-def forecast_chart(
-    history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.DataFrame
-) -> alt.LayerChart:
+def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.DataFrame) -> Spec:
     """Recent published history (daily share and 7-day mean) and the forecast's mean with its
-    80% and 95% prediction bands; alert periods shaded, suppressed days as grey ticks."""
+    80% and 95% prediction bands; alert periods shaded, suppressed days as grey ticks.
+    Returns a Vega-Lite spec for `st.vega_lite_chart`."""
     history = history.select(OBSERVED_COLUMNS)
-    base = alt.Chart(history.to_pandas()).encode(x=alt.X("day:T", title=None))
+    datasets = {"history": history}
+    x = _temporal("day", title=None)
     layers = []
     if not alerts.is_empty():
-        layers.append(_alert_periods(alerts))
+        layers.append(_alert_periods(alerts, datasets))
     layers += [
-        base.mark_line(color=OKABE_ITO["sky"], strokeWidth=1).encode(
-            y=alt.Y("prevalence:Q", axis=_PERCENT),
-            tooltip=[alt.Tooltip("day:T"), alt.Tooltip("prevalence:Q", format=".1%")],
+        _layer(
+            "history",
+            {"type": "line", "color": OKABE_ITO["sky"], "strokeWidth": 1},
+            x=x,
+            y=_quantitative("prevalence", axis=_PERCENT),
+            tooltip=[_temporal("day"), _percent_tooltip("prevalence")],
         ),
-        base.mark_line(color=OKABE_ITO["blue"], strokeWidth=2.5).encode(y="smoothed_7d:Q"),
+        _layer(
+            "history",
+            {"type": "line", "color": OKABE_ITO["blue"], "strokeWidth": 2.5},
+            x=x,
+            y=_quantitative("smoothed_7d"),
+        ),
     ]
     if not forecast.is_empty():
-        ahead = alt.Chart(
-            forecast.select("ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95").to_pandas()
-        ).encode(x="ds:T")
+        datasets["forecast"] = forecast.select("ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95")
+        x = _temporal("ds")
         layers += [
-            ahead.mark_area(opacity=0.2, color=OKABE_ITO["orange"]).encode(
-                y="lo_95:Q", y2="hi_95:Q"
+            _layer(
+                "forecast",
+                {"type": "area", "color": OKABE_ITO["orange"], "opacity": 0.2},
+                x=x,
+                y=_quantitative("lo_95"),
+                y2={"field": "hi_95"},
             ),
-            ahead.mark_area(opacity=0.35, color=OKABE_ITO["orange"]).encode(
-                y="lo_80:Q", y2="hi_80:Q"
+            _layer(
+                "forecast",
+                {"type": "area", "color": OKABE_ITO["orange"], "opacity": 0.35},
+                x=x,
+                y=_quantitative("lo_80"),
+                y2={"field": "hi_80"},
             ),
-            ahead.mark_line(color=OKABE_ITO["vermillion"], strokeDash=[4, 3]).encode(
-                y="mean:Q",
+            _layer(
+                "forecast",
+                {"type": "line", "color": OKABE_ITO["vermillion"], "strokeDash": [4, 3]},
+                x=x,
+                y=_quantitative("mean"),
                 tooltip=[
-                    alt.Tooltip("ds:T", title="day"),
-                    alt.Tooltip("mean:Q", format=".1%"),
-                    alt.Tooltip("lo_80:Q", format=".1%"),
-                    alt.Tooltip("hi_80:Q", format=".1%"),
+                    _temporal("ds", title="day"),
+                    _percent_tooltip("mean"),
+                    _percent_tooltip("lo_80"),
+                    _percent_tooltip("hi_80"),
                 ],
             ),
         ]
     if history.get_column("suppressed").any():
-        layers.append(_suppressed_ticks(history))
-    return alt.layer(*layers).properties(height=HEIGHT)
+        layers.append(_suppressed_ticks(history, datasets))
+    return _chart(layers, datasets)

@@ -10,7 +10,9 @@ writes the warehouse; the analysts' event annotations go to their own file throu
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,11 +20,21 @@ import polars as pl
 import streamlit as st
 
 import warehouse
+from dashboard import summaries
 from transforms.privacy import DEFAULT_K
 from warehouse import annotations, health, queries
 from warehouse.bundles import export_bundle
 
-TTL_SECONDS = 60
+TTL_SECONDS = 3600
+"""How long a query result is kept. Results are keyed by the published version, so this only
+bounds memory, as does `PER_SERIES_ENTRIES` for queries of one series."""
+PER_SERIES_ENTRIES = 512
+WARM_ENV = "MOODCAST_WARM_CACHES"
+"""Set (to 1) by `dashboard.serve`: warm the pages' first queries in the background."""
+EXPORT_DAYS = 90
+"""The Exports page's default slice of timelines, in days up to the latest day."""
+
+_LOG = logging.getLogger(__name__)
 
 Version = tuple[int, int, int]
 
@@ -66,7 +78,41 @@ def require_published() -> Version:
     except warehouse.WarehouseError as exc:
         st.warning(f"The published data cannot be read right now. {exc}")
         st.stop()
+    if os.environ.get(WARM_ENV) == "1":
+        _warming(str(data_dir()), published)
     return published
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _warming(directory: str, published: Version) -> threading.Thread:
+    """Once per published version, a background thread that runs the queries each page makes
+    first, so that the first analyst after a run does not wait for them page by page."""
+    thread = threading.Thread(
+        target=_warm, args=(published,), name="moodcast-warm-caches", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _warm(published: Version) -> None:
+    """Fill the caches of the series selectors, the opening series (of the most severe
+    alert), the Exports page's default slice and the Data health tables. Best effort: a
+    failure is logged and the page concerned runs its query itself."""
+    try:
+        limit = k()
+        series_options(published)
+        opening = summaries.most_severe(alerts(published, None))
+        if opening is not None:
+            series_timeline(published, *opening, limit)
+        last = latest_day(published)
+        if last is not None:
+            start = last - timedelta(days=EXPORT_DAYS - 1)
+            timelines_between(published, start, last, None, limit)
+        suppressed_cells(published, limit)
+        run_counts(published)
+        dead_letter_counts(published)
+    except Exception:  # warming is an optimisation: the pages still query for themselves
+        _LOG.warning("warming the dashboard's caches failed", exc_info=True)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -84,7 +130,7 @@ def series_options(published: Version) -> pl.DataFrame:
     return queries.series_options(_con(published))
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def series_timeline(
     published: Version, marker: str, region: str, lang: str, k: int
 ) -> pl.DataFrame:
@@ -124,17 +170,17 @@ def timelines_between(
     return queries.daily(_con(published), marker=marker, start=start, end=end, k=k)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def forecasts(published: Version, unique_id: str | None) -> pl.DataFrame:
     return queries.forecasts(_con(published), unique_id)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def alerts(published: Version, unique_id: str | None) -> pl.DataFrame:
     return queries.alerts(_con(published), unique_id)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def model_choice(published: Version, unique_id: str | None) -> pl.DataFrame | None:
     """The published model per series, or None when this warehouse does not record it."""
     if "model_choice" not in tables(published) or not hasattr(queries, "model_choice"):
@@ -142,7 +188,7 @@ def model_choice(published: Version, unique_id: str | None) -> pl.DataFrame | No
     return queries.model_choice(_con(published), unique_id=unique_id)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def backtests(published: Version, unique_id: str | None) -> pl.DataFrame | None:
     """Backtest scores per series, model and window, or None when this warehouse has none."""
     if "backtests" not in tables(published) or not hasattr(queries, "backtests"):

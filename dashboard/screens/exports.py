@@ -34,7 +34,7 @@ if view == "timelines":
         "Days",
         min_value=last - timedelta(days=3 * 365),
         max_value=last,
-        value=(last - timedelta(days=89), last),
+        value=(last - timedelta(days=data.EXPORT_DAYS - 1), last),
         format="YYYY-MM-DD",
     )
     one_marker = markers[0] if len(markers) == 1 else None

@@ -52,8 +52,8 @@ st.caption(
     "Light blue: daily share · dark blue: 7-day mean · orange: forecast with 80% (darker) and "
     "95% intervals, dashed vermillion: its mean · purple shading: alert periods."
 )
-st.altair_chart(
-    forecast_chart(observed, forecasts, data.alerts(published, unique_id)),
+st.vega_lite_chart(
+    spec=forecast_chart(observed, forecasts, data.alerts(published, unique_id)),
     width="stretch",
 )
 

@@ -68,7 +68,7 @@ for i, ((m, r, lang_), observed) in enumerate(zip(series, frames, strict=True)):
             smoothed=smoothed,
             y_max=y_max if len(series) > 1 else None,
         )
-        st.altair_chart(chart, width="stretch")
+        st.vega_lite_chart(spec=chart, width="stretch")
         suppressed = int(observed.get_column("suppressed").sum())
         st.caption(f"{observed.height} days; {suppressed} suppressed.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import polars as pl
 import pytest
 from playwright.sync_api import expect
 
+import warehouse
+from dashboard import summaries
 from tests.dashboard.served import (
     INSTALL_HINT,
     chromium_available,
@@ -21,10 +24,14 @@ from tests.dashboard.served import (
     timed_rerun,
     wait_idle,
 )
+from warehouse import queries
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "dashboard"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+HEADER_PX, ROW_PX = 36, 35
+"""Heights of st.dataframe's header and of its rows, in CSS pixels (Streamlit 1.67)."""
 
 
 @pytest.fixture(scope="module")
@@ -108,4 +115,55 @@ def test_an_analyst_switches_pages_filters_and_downloads_an_export(published_run
         _open(page, url, "Overview")
         _shot(page, "overview-390")
         assert page.get_by_test_id("stException").count() == 0
+        page.context.close()
+
+
+def _link_cell(page, grid, row: int) -> tuple[float, float]:
+    """Where to click the `series` link of `row` (0 = first data row) in an st.dataframe: the
+    grid is a canvas, so scroll it to its last column and find the link by the pointer cursor
+    it shows on hover, from the right edge leftwards."""
+    grid.locator(".dvn-scroller").evaluate(
+        "scroller => { scroller.scrollLeft = scroller.scrollWidth; }"
+    )
+    canvas = grid.get_by_test_id("data-grid-canvas")
+    box = canvas.bounding_box()
+    y = box["y"] + HEADER_PX + ROW_PX * row + ROW_PX / 2
+    for dx in range(8, 400, 8):
+        x = box["x"] + box["width"] - dx
+        page.mouse.move(x, y)
+        if canvas.evaluate("canvas => getComputedStyle(canvas).cursor") == "pointer":
+            return x, y
+    raise AssertionError(f"no link under the pointer in row {row} of the grid")
+
+
+def test_an_alerts_series_link_opens_timelines_on_that_series(published_run, browser):
+    data_dir, _ = published_run
+    with warehouse.open_published(data_dir) as con:
+        alerts = summaries.alert_subjects(summaries.by_severity(queries.alerts(con, None)))
+    subjects = alerts.select("marker", "region", "lang").rows()
+    links = alerts.get_column("series").to_list()
+    # Timelines opens on the first (most severe) alert's series when a link carries none, so
+    # follow the link of a row about another series: a link that lost its series would fail.
+    row = next(
+        (i for i, subject in enumerate(subjects) if subject != subjects[0] and links[i]), None
+    )
+    assert row is not None, "the sample run needs alerts about two series for this test"
+    marker, region, lang = subjects[row]
+    with served(data_dir) as url:
+        page = new_page(browser, width=1280, height=900)
+        _open(page, f"{url}/alerts", "Alerts")
+        grid = page.get_by_test_id("stDataFrame").first
+        x, y = _link_cell(page, grid, row)
+        # The grid's cells are drawn on a canvas; its accessible table holds their text.
+        header = grid.locator("th", has_text=re.compile(r"^series$"))
+        column = int(header.get_attribute("aria-colindex"))
+        expect(grid.locator(f"#glide-cell-{column - 1}-{row}")).to_have_text(links[row])
+        with page.expect_popup() as opened:
+            page.mouse.click(x, y)
+        timeline = opened.value
+        timeline.get_by_role("heading", name="Prevalence timelines").wait_for()
+        wait_idle(timeline)
+        for label, value in (("Marker", marker), ("Region", region), ("Language", lang)):
+            expect(timeline.get_by_role("combobox", name=label)).to_have_value(value)
+        assert timeline.get_by_test_id("stException").count() == 0
         page.context.close()
