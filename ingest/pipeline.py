@@ -31,6 +31,7 @@ from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
 from transforms.markers import Marker
 from transforms.model_markers import decide, sample_rates, uses_model
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
+from transforms.presets import InputMapping
 from transforms.records import validate
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ COVERAGE_SCHEMA = pa.schema(
 @dataclass(frozen=True)
 class IngestJob:
     """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
-    zone of naive timestamps; `options.tz` the analysis zone that local days are counted in."""
+    zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
+    `mapping` (a preset or user mapping, transforms.presets) maps input fields onto the Post
+    fields, None when inputs already use them."""
 
     inputs: Sequence[str]
     landing_dir: str
@@ -58,6 +61,7 @@ class IngestJob:
     options: PostOptions
     source_tz: str = "UTC"
     chunk_records: int = CHUNK_RECORDS
+    mapping: InputMapping | None = None
 
 
 class PrepareChunkFn(beam.DoFn):
@@ -158,7 +162,8 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     """Add the ingest job's transforms to `pipeline`."""
     prepared = (
         pipeline
-        | "ReadPostChunks" >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records)
+        | "ReadPostChunks"
+        >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records, mapping=job.mapping)
         | "PrepareChunks"
         >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, TEXTS, main="posts")
     )

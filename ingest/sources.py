@@ -20,7 +20,15 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.contracts import RAW_POST_SCHEMA
-from transforms.records import LOCATED_SCHEMA, coerce_record, dead_letters, parse_json_lines
+from transforms.presets import InputMapping, map_record
+from transforms.records import (
+    LOCATED_SCHEMA,
+    coerce_record,
+    dead_letters,
+    flag_from_text,
+    map_rows,
+    parse_json_lines,
+)
 
 CHUNK_RECORDS = 20_000
 
@@ -45,10 +53,12 @@ def file_format(path: str) -> str:
 
 
 class ReadChunksFn(beam.DoFn):
-    """A matched file → ParsedChunks of up to CHUNK_RECORDS records each."""
+    """A matched file → ParsedChunks of up to CHUNK_RECORDS records each. With a `mapping`
+    (transforms.presets), each record is mapped onto the Post fields before it is coerced."""
 
-    def __init__(self, chunk_records: int = CHUNK_RECORDS):
+    def __init__(self, chunk_records: int = CHUNK_RECORDS, mapping: InputMapping | None = None):
         self._chunk = chunk_records
+        self._mapping = mapping
 
     def process(self, readable: fileio.ReadableFile) -> Iterator[ParsedChunk]:
         path = readable.metadata.path
@@ -68,11 +78,15 @@ class ReadChunksFn(beam.DoFn):
         for raw in _lines(handle):
             lines.append(raw.removesuffix(b"\r"))
             if len(lines) == self._chunk:
-                yield ParsedChunk(*parse_json_lines(lines, source=path, first_line=first))
+                yield ParsedChunk(
+                    *parse_json_lines(lines, source=path, first_line=first, mapping=self._mapping)
+                )
                 first += len(lines)
                 lines = []
         if lines:
-            yield ParsedChunk(*parse_json_lines(lines, source=path, first_line=first))
+            yield ParsedChunk(
+                *parse_json_lines(lines, source=path, first_line=first, mapping=self._mapping)
+            )
 
     def _csv(self, handle, path: str) -> Iterator[ParsedChunk]:
         text = io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
@@ -88,11 +102,9 @@ class ReadChunksFn(beam.DoFn):
             if None in row:
                 dead.append((line, "more fields than the header", raw))
                 continue
-            repost = values.get("is_repost")
-            values["is_repost"] = (
-                None if repost is None else repost.strip().lower() in ("true", "1", "yes")
-            )
-            record, problem = coerce_record(values)
+            if self._mapping is not None:
+                values = map_record(values, self._mapping)
+            record, problem = coerce_record(flag_from_text(values))
             if problem:
                 dead.append((line, problem, raw))
                 continue
@@ -112,6 +124,11 @@ class ReadChunksFn(beam.DoFn):
             first = 1
             for batch in parquet.iter_batches(batch_size=self._chunk):
                 frame = pl.from_arrow(batch)
+                if self._mapping is not None:
+                    numbered = enumerate(frame.iter_rows(named=True), start=first)
+                    first += frame.height
+                    yield ParsedChunk(*map_rows(numbered, self._mapping, source=path))
+                    continue
                 present = [
                     pl.col(name).cast(dtype, strict=False)
                     if name in frame.columns
@@ -150,12 +167,20 @@ def _has_surrogates(value: str) -> bool:
 
 
 class ReadPostChunks(beam.PTransform):
-    """File patterns → ParsedChunks. Patterns that match nothing fail the run with their name."""
+    """File patterns → ParsedChunks. Patterns that match nothing fail the run with their name.
+    `mapping` (a preset or user mapping) maps every record onto the Post fields."""
 
-    def __init__(self, patterns: list[str], *, chunk_records: int = CHUNK_RECORDS):
+    def __init__(
+        self,
+        patterns: list[str],
+        *,
+        chunk_records: int = CHUNK_RECORDS,
+        mapping: InputMapping | None = None,
+    ):
         super().__init__()
         self._patterns = patterns
         self._chunk = chunk_records
+        self._mapping = mapping
 
     def expand(self, pipeline):
         return (
@@ -164,7 +189,7 @@ class ReadPostChunks(beam.PTransform):
             | "MatchFiles"
             >> fileio.MatchAll(empty_match_treatment=fileio.EmptyMatchTreatment.DISALLOW)
             | "OpenFiles" >> fileio.ReadMatches()
-            | "ReadChunks" >> beam.ParDo(ReadChunksFn(self._chunk))
+            | "ReadChunks" >> beam.ParDo(ReadChunksFn(self._chunk, self._mapping))
         )
 
 

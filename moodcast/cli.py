@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from moodcast.cli_backtest import backtest
-from moodcast.cli_markers import markers, tag
+from moodcast.cli_markers import input_options, input_overrides, markers, tag
 from moodcast.config import DATA_DIR_HELP, ConfigError, load_settings
 
 
@@ -139,6 +139,7 @@ def sample(
     type=click.FloatRange(0, 1, min_open=True),
     help="Share of posts that model-based markers score (deterministic per post id). Default: 1 or config.toml.",
 )
+@input_options
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout."
 )
@@ -148,6 +149,8 @@ def run(
     as_of: date | None,
     tz: str | None,
     model_sample_rate: float | None,
+    input_preset: str | None,
+    mapping: Path | None,
     as_json: bool,
 ) -> None:
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
@@ -155,12 +158,19 @@ def run(
     INPUT is a file or glob (JSON Lines, plain/.gz/.zst; CSV; Parquet) on any filesystem Beam
     supports. Beam's own flags go after `--` and pass through untouched, e.g.
     `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
+    Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
+    --mapping.
     """
     from moodcast.run import daily_run
 
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
-    settings = load_settings(data_dir, tz=tz, model_sample_rate=model_sample_rate)
+    settings = load_settings(
+        data_dir,
+        tz=tz,
+        model_sample_rate=model_sample_rate,
+        **input_overrides(input_preset, mapping),
+    )
     summary = daily_run(list(inputs), settings=settings, as_of=as_of, beam_args=beam_args)
     click.echo(summary.describe(), err=True)
     if as_json:

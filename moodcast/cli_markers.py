@@ -10,6 +10,31 @@ import click
 from moodcast.config import DATA_DIR_HELP, load_settings
 
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
+PRESET_CHOICE = click.Choice(["bluesky", "mastodon", "reddit", "x"])
+"""transforms.presets.PRESETS by name (a test keeps the two equal)."""
+
+
+def input_options(command):
+    """`--preset NAME` and `--mapping FILE.toml`: how input field names map onto the Post fields
+    (mutually exclusive; either overrides config.toml's input_preset and input_mapping)."""
+    command = click.option(
+        "--mapping",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help='TOML file mapping Post fields to source paths, e.g. text = "body". Default: none or config.toml.',
+    )(command)
+    return click.option(
+        "--preset",
+        "input_preset",
+        type=PRESET_CHOICE,
+        help="Read the field names of this platform's exports. Default: none or config.toml.",
+    )(command)
+
+
+def input_overrides(input_preset: str | None, mapping: Path | None) -> dict:
+    """load_settings overrides from --preset / --mapping; refuses both at once."""
+    if input_preset is not None and mapping is not None:
+        raise click.UsageError("--preset and --mapping are mutually exclusive: give one of them")
+    return {"input_preset": input_preset, "input_mapping": mapping}
 
 
 def _markers(data_dir: str | None, names: str | None = None):
@@ -39,6 +64,7 @@ def _fail(exc: Exception) -> click.ClickException:
 @click.option(
     "--keep-text", is_flag=True, help="Keep the post text in the output (off by default: raw text)."
 )  # fmt: skip
+@input_options
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def tag(
     input_path: Path,
@@ -47,6 +73,8 @@ def tag(
     source: str | None,
     explain: bool,
     keep_text: bool,
+    input_preset: str | None,
+    mapping: Path | None,
     data_dir: str | None,
 ) -> None:
     """Tag each valid post of INPUT with every marker: `id`, `<marker>` (hit) and
@@ -55,12 +83,19 @@ def tag(
     from transforms.embedding import ModelError
     from transforms.model_markers import SourceError
 
+    settings = load_settings(data_dir, **input_overrides(input_preset, mapping))
     markers = _markers(data_dir, names)
-    config = load_settings(data_dir).model_config
     try:
-        posts = read_valid_posts(input_path)
+        posts = read_valid_posts(
+            input_path, source_tz=settings.source_tz, mapping=settings.record_mapping
+        )
         tagged = tag_posts(
-            posts, markers, config=config, source=source, explain=explain, keep_text=keep_text
+            posts,
+            markers,
+            config=settings.model_config,
+            source=source,
+            explain=explain,
+            keep_text=keep_text,
         )
     except (TaggingError, SourceError, ModelError) as exc:
         raise _fail(exc) from exc

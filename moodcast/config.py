@@ -19,6 +19,7 @@ from pathlib import Path
 from forecasting.methods import check_methods
 from transforms.embedding import BACKENDS, DEFAULT_MODEL
 from transforms.model_markers import DEFAULT_BACKEND, ModelConfig
+from transforms.presets import InputMapping, MappingError, mapping_from_table, preset
 from transforms.privacy import DEFAULT_K
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,10 @@ class Settings:
     `models` maps a language to its sentence model (`"default"`, the shipped English
     all-MiniLM-L6-v2, or a local model directory); `model_backend` is one of
     transforms.embedding.BACKENDS; model sources score a deterministic `model_sample_rate`
-    share of posts (transforms.model_markers).
+    share of posts (transforms.model_markers). Inputs whose field names are not the Post
+    contract's are read through `input_preset` (a transforms.presets name) or `input_mapping`
+    (a TOML file of Post field = source path; relative to the data directory in config.toml),
+    at most one of them; `record_mapping` is the resulting mapping, checked at load.
     """
 
     data_dir: Path
@@ -66,6 +70,9 @@ class Settings:
     models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})
     model_backend: str = DEFAULT_BACKEND
     model_sample_rate: float = 1.0
+    input_preset: str | None = None
+    input_mapping: Path | None = None
+    record_mapping: InputMapping | None = field(default=None, repr=False, compare=False)
 
     @property
     def landing_dir(self) -> Path:
@@ -97,7 +104,8 @@ def resolve_data_dir(option: str | os.PathLike | None) -> Path:
 def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
     """Settings for `data_dir` from its `config.toml` (if any), then `overrides` that are not None.
 
-    Raises ConfigError for an unknown key or an unknown time zone.
+    Raises ConfigError for an unknown key, an unknown time zone, or an unusable input preset or
+    mapping. An `input_preset` or `input_mapping` override replaces both of config.toml's.
     """
     root = resolve_data_dir(data_dir)
     values: dict = {}
@@ -107,12 +115,16 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
             values = tomllib.loads(config.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config}: {exc}") from exc
-    known = {f.name for f in fields(Settings)} - {"data_dir"}
+    known = {f.name for f in fields(Settings)} - {"data_dir", "record_mapping"}
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigError(
             f"{config}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
+    if isinstance(values.get("input_mapping"), str):
+        values["input_mapping"] = root / values["input_mapping"]
+    if overrides.get("input_preset") is not None or overrides.get("input_mapping") is not None:
+        values = {k: v for k, v in values.items() if k not in ("input_preset", "input_mapping")}
     settings = Settings(data_dir=root, **values)
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if settings.markers_dir is not None:
@@ -146,7 +158,35 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
             raise ConfigError(
                 f"{name}: unknown time zone {getattr(settings, name)!r} (use an IANA name such as Europe/Madrid)"
             ) from exc
-    return settings
+    return replace(settings, record_mapping=_record_mapping(settings))
+
+
+def _record_mapping(settings: Settings) -> InputMapping | None:
+    """The preset or user mapping that settings name, checked; None when they name neither."""
+    chosen, path = settings.input_preset, settings.input_mapping
+    if chosen is not None and path is not None:
+        raise ConfigError(
+            "input_preset and input_mapping are both set: use a preset or a mapping file, not both"
+        )
+    if chosen is not None:
+        try:
+            return preset(chosen)
+        except MappingError as exc:
+            raise ConfigError(f"input_preset: {exc}") from exc
+    if path is None:
+        return None
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError('input_mapping must be the path of a TOML file, e.g. "mapping.toml"')
+    try:
+        table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"input_mapping: cannot read {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"input_mapping: {path}: {exc}") from exc
+    try:
+        return mapping_from_table(table, origin=str(path))
+    except MappingError as exc:
+        raise ConfigError(f"input_mapping: {exc}") from exc
 
 
 def author_key(data_dir: Path, *, remote: bool) -> bytes:

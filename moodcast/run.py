@@ -118,6 +118,7 @@ def daily_run(
                     models=settings.model_config,
                 ),
                 source_tz=settings.source_tz,
+                mapping=settings.record_mapping,
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
@@ -284,22 +285,23 @@ def _load(
 
 
 def _run_id(shas: set[str], as_of: date, settings: Settings, versions: dict[str, str]) -> str:
-    """Deterministic: the same ledgered inputs, date, settings and markers give the same id."""
-    material = json.dumps(
-        {
-            "inputs": sorted(shas),
-            "as_of": as_of.isoformat(),
-            "tz": settings.tz,
-            "source_tz": settings.source_tz,
-            "include_reposts": settings.include_reposts,
-            "markers": versions,
-            "models": dict(sorted(settings.models.items())),
-            "model_backend": settings.model_backend,
-            "model_sample_rate": settings.model_sample_rate,
-            "package": _package_version(),
-        },
-        sort_keys=True,
-    )
+    """Deterministic: the same ledgered inputs, date, settings and markers give the same id (an
+    input preset or mapping counts; without one, ids are as before mappings existed)."""
+    parts = {
+        "inputs": sorted(shas),
+        "as_of": as_of.isoformat(),
+        "tz": settings.tz,
+        "source_tz": settings.source_tz,
+        "include_reposts": settings.include_reposts,
+        "markers": versions,
+        "models": dict(sorted(settings.models.items())),
+        "model_backend": settings.model_backend,
+        "model_sample_rate": settings.model_sample_rate,
+        "package": _package_version(),
+    }
+    if settings.record_mapping is not None:
+        parts["input_mapping"] = settings.record_mapping.key
+    material = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 

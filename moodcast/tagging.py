@@ -12,7 +12,8 @@ import polars as pl
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
-from transforms.records import parse_json_lines, validate
+from transforms.presets import InputMapping
+from transforms.records import map_rows, parse_json_lines, validate
 from transforms.text import detect_language, primary_subtag
 
 
@@ -20,12 +21,16 @@ class TaggingError(ValueError):
     """An input or label file cannot be used; the message says what to change."""
 
 
-def read_valid_posts(path: Path, *, source_tz: str = "UTC") -> pl.DataFrame:
+def read_valid_posts(
+    path: Path, *, source_tz: str = "UTC", mapping: InputMapping | None = None
+) -> pl.DataFrame:
     """The valid posts of one JSON Lines (plain or .gz), CSV or Parquet file, with `lang`
-    completed (stated, else detected from the text). Invalid records are skipped."""
+    completed (stated, else detected from the text). Invalid records are skipped. With a
+    `mapping` (a preset or user mapping), records are mapped onto the Post fields first."""
     name = path.name.lower()
     if not path.is_file():
         raise TaggingError(f"{path}: no such file")
+    tabular = name.endswith((".parquet", ".pq", ".csv"))
     if name.endswith((".parquet", ".pq")):
         raw = pl.read_parquet(path)
     elif name.endswith(".csv"):
@@ -33,7 +38,12 @@ def read_valid_posts(path: Path, *, source_tz: str = "UTC") -> pl.DataFrame:
     else:
         opener = gzip.open if name.endswith(".gz") else open
         with opener(path, "rb") as handle:
-            raw, _ = parse_json_lines(handle.read().splitlines(), source=str(path), first_line=1)
+            raw, _ = parse_json_lines(
+                handle.read().splitlines(), source=str(path), first_line=1, mapping=mapping
+            )
+    if mapping is not None and tabular:
+        rows = enumerate(raw.iter_rows(named=True), start=1)
+        raw, _ = map_rows(rows, mapping, source=str(path))
     missing = sorted({"id", "created_at", "text"} - set(raw.columns))
     if missing:
         raise TaggingError(f"{path}: missing column(s) {', '.join(missing)}")

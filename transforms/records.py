@@ -7,7 +7,7 @@ frame of dead letters (DEAD_LETTER_SCHEMA). One bad record never spoils its neig
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import orjson
 import polars as pl
@@ -18,6 +18,7 @@ from transforms.contracts import (
     POST_REQUIRED,
     RAW_POST_SCHEMA,
 )
+from transforms.presets import InputMapping, map_record
 
 LOCATED_SCHEMA = {**RAW_POST_SCHEMA, "source": pl.String, "line": pl.Int64}
 _STRING_FIELDS = [name for name, dtype in RAW_POST_SCHEMA.items() if dtype == pl.String]
@@ -42,16 +43,19 @@ def dead_letters(source: str, rows: Sequence[tuple[int, str, bytes]]) -> pl.Data
 
 
 def parse_json_lines(
-    lines: Sequence[bytes], *, source: str, first_line: int
+    lines: Sequence[bytes], *, source: str, first_line: int, mapping: InputMapping | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse JSON Lines; `lines[i]` is line `first_line + i` of `source`. Blank lines are skipped.
 
     Returns `(records, dead)`: records follow LOCATED_SCHEMA (numbers in string fields become
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not
     an object, a field of the wrong type). A clean chunk is parsed by polars in one call; a chunk
-    with any bad line falls back to parsing line by line with the same rules.
+    with any bad line falls back to parsing line by line with the same rules. With a `mapping`
+    (transforms.presets), every line is decoded on its own and mapped onto the Post fields first.
     """
     numbered = [(first_line + i, raw) for i, raw in enumerate(lines) if raw.strip()]
+    if mapping is not None:
+        return _parse_line_by_line(numbered, source=source, mapping=mapping)
     try:
         blob = b"\n".join(raw for _, raw in numbered).decode("utf-8")
         records = pl.read_ndjson(blob.encode("utf-8"), schema=RAW_POST_SCHEMA)
@@ -66,7 +70,7 @@ def parse_json_lines(
 
 
 def _parse_line_by_line(
-    numbered: Sequence[tuple[int, bytes]], *, source: str
+    numbered: Sequence[tuple[int, bytes]], *, source: str, mapping: InputMapping | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     rows: list[dict] = []
     dead: list[tuple[int, str, bytes]] = []
@@ -84,6 +88,8 @@ def _parse_line_by_line(
         if not isinstance(obj, dict):
             dead.append((line, "not a JSON object", raw))
             continue
+        if mapping is not None:
+            obj = map_record(obj, mapping)
         row, problem = coerce_record(obj)
         if problem:
             dead.append((line, problem, raw))
@@ -91,6 +97,33 @@ def _parse_line_by_line(
         row["source"], row["line"] = source, line
         rows.append(row)
     return pl.DataFrame(rows, schema=LOCATED_SCHEMA), dead_letters(source, dead)
+
+
+def map_rows(
+    rows: Iterable[tuple[int, dict]], mapping: InputMapping, *, source: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Decoded `(line, record)` rows of `source` (CSV or Parquet rows) mapped onto the Post fields
+    and coerced: `(records, dead)` as parse_json_lines returns them. A dead letter hashes the
+    record's JSON text."""
+    kept: list[dict] = []
+    dead: list[tuple[int, str, bytes]] = []
+    for line, record in rows:
+        row, problem = coerce_record(flag_from_text(map_record(record, mapping)))
+        if problem:
+            dead.append((line, problem, orjson.dumps(record, default=str)))
+            continue
+        row["source"], row["line"] = source, line
+        kept.append(row)
+    return pl.DataFrame(kept, schema=LOCATED_SCHEMA), dead_letters(source, dead)
+
+
+def flag_from_text(values: dict) -> dict:
+    """`values` with a textual `is_repost` (a CSV cell) read as a boolean: `true`, `1` or `yes`
+    (any case) are true, any other text false."""
+    repost = values.get("is_repost")
+    if not isinstance(repost, str):
+        return values
+    return {**values, "is_repost": repost.strip().lower() in ("true", "1", "yes")}
 
 
 def coerce_record(obj: dict) -> tuple[dict, str | None]:

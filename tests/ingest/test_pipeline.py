@@ -1,4 +1,5 @@
 import gzip
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ingest.pipeline import IngestJob, is_remote, pipeline_options, run_ingest, 
 from ingest.sources import ReadPostChunks, file_format, match_inputs
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
+from transforms.presets import mapping_from_table, preset
 
 MARKERS = {
     "sad": parse_marker(
@@ -167,3 +169,69 @@ def test_landing_goes_where_remote_workers_and_this_host_both_reach(tmp_path):
     )
     with pytest.raises(ValueError, match="temp_location"):
         landing_location(["--runner=FlinkRunner"], local_dir=tmp_path, run_id="r")
+
+
+def _tweet(i, **extra):
+    return {
+        "id": str(10_000 + i),
+        "text": "so sad" if i % 2 else "fine",
+        "created_at": f"2025-01-0{1 + i % 3}T12:00:00.000Z",
+        "author_id": f"u{i % 7}",
+        "lang": "en",
+        **extra,
+    }
+
+
+def test_a_preset_maps_x_exports_through_the_job(tmp_path):
+    posts = [_tweet(i) for i in range(20)] + [{"data": _tweet(20)}]
+    posts.append(_tweet(21, referenced_tweets=[{"type": "retweeted", "id": "10001"}]))
+    posts.append(_tweet(22, text=None))
+    path = _write_jsonl(tmp_path / "tweets.jsonl", posts, bad_lines=[b'{"id": "x", "text"'])
+    job = replace(_job(tmp_path, [path], as_of=date(2025, 6, 1)), mapping=preset("x"))
+    landing = Path(run_ingest(job))
+    counts = {
+        (r["category"], r["reason"]): r["n"]
+        for r in pl.read_parquet(landing / "counts.parquet").to_dicts()
+    }
+    assert counts == {
+        ("read", ""): 24,
+        ("valid", ""): 21,
+        ("duplicate", "repeated id"): 0,
+        ("filtered", "repost"): 1,
+        ("dead_letter", "invalid JSON"): 1,
+        ("dead_letter", "missing field text"): 1,
+    }
+    daily = pl.read_parquet(landing / "daily.parquet")
+    total = daily.filter((pl.col("region") == "all") & (pl.col("lang") == "all"))
+    assert total["n_posts"].sum() == 21 and total["n_marked"].sum() == 10
+    dead = pl.read_parquet(landing / "dead_letters.parquet")
+    assert sorted(dead["line"]) == [23, 24] and "so sad" not in str(dead.to_dicts())
+
+
+def test_a_user_mapping_reads_csv_and_parquet_columns(tmp_path):
+    rows = [
+        {"uuid": str(i), "ts": "2025-01-01T00:00:00Z", "body": "so sad", "lang": "en"}
+        for i in range(3)
+    ]
+    pl.DataFrame(rows).write_csv(tmp_path / "a.csv")
+    pl.DataFrame(
+        [{"uuid": 9, "meta": {"ts": "2025-01-02T00:00:00Z", "body": "fine"}, "lang": "en"}]
+    ).write_parquet(tmp_path / "b.parquet")
+    mapping = mapping_from_table(
+        {"id": "uuid", "created_at": ["ts", "meta.ts"], "text": ["body", "meta.body"]},
+        origin="m.toml",
+    )
+    with BeamTestPipeline(runner="FnApiRunner") as p:
+        chunks = p | ReadPostChunks(
+            [str(tmp_path / "a.csv"), str(tmp_path / "b.parquet")], mapping=mapping
+        )
+        rows_out = chunks | beam.FlatMap(
+            lambda c: c.records.select("id", "created_at", "text", "line").rows()
+        )
+        assert_that(
+            rows_out,
+            equal_to(
+                [(str(i), "2025-01-01T00:00:00Z", "so sad", i + 2) for i in range(3)]
+                + [("9", "2025-01-02T00:00:00Z", "fine", 1)]
+            ),
+        )

@@ -1,0 +1,290 @@
+"""Field names of real exports → the Post contract: named presets and user mappings.
+
+A preset or a user mapping turns one decoded record (a dict from a JSON line, a CSV row or a
+Parquet row) into a dict keyed by Post field names, which then goes through
+transforms.records.coerce_record and validation like any other record. Mapping never raises on
+odd data: a value of the wrong type is passed on for validation to refuse with a reason.
+
+Presets: `x` (X/Twitter API v2 tweet objects, bare or in a `{"data": …}` envelope), `reddit`
+(Pushshift-style comment and submission dumps), `mastodon` (API Status entities), `bluesky`
+(app.bsky.feed.defs feedViewPost or postView). A user mapping names, per Post field, a dotted
+source path (or a list of paths, the first non-empty one wins); fields it does not name are read
+under their own Post names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html.parser import HTMLParser
+
+from transforms.contracts import POST_OPTIONAL, POST_REQUIRED
+
+POST_FIELDS = POST_REQUIRED + POST_OPTIONAL
+DELETED = frozenset({"[deleted]", "[removed]"})
+"""Reddit's placeholders for a deleted or removed author or text."""
+BLUESKY_REPOST = "app.bsky.feed.defs#reasonRepost"
+
+Rule = Callable[[Mapping, dict], dict]
+"""A per-preset rule: (source record, mapped fields so far) → mapped fields (a new dict)."""
+
+
+class MappingError(ValueError):
+    """An unknown preset, or a user mapping that names a non-Post field or a bad path."""
+
+
+@dataclass(frozen=True)
+class InputMapping:
+    """How one source record becomes Post fields.
+
+    `paths` maps each Post field to alternative source paths (each a dotted path, tried as a
+    whole key first; digits index lists); `rules` then adjust the result in order; `platform`
+    fills an empty `platform`. `key` identifies the mapping (it enters the run id).
+    """
+
+    key: str
+    paths: Mapping[str, tuple[str, ...]]
+    rules: tuple[Rule, ...] = ()
+    platform: str | None = None
+    envelope: str | None = None
+
+
+def map_record(record: Mapping, mapping: InputMapping) -> dict:
+    """One decoded record → a dict of Post fields (values not yet coerced or validated).
+
+    A record wrapped in `mapping.envelope` (X's `{"data": {...}}`) is unwrapped first. Datetime
+    and date values (from Parquet) become ISO-8601 text. The input is not modified.
+    """
+    inner = record.get(mapping.envelope) if mapping.envelope else None
+    if isinstance(inner, Mapping) and "id" not in record:
+        record = inner
+    out = {name: _first(record, paths) for name, paths in mapping.paths.items()}
+    for rule in mapping.rules:
+        out = rule(record, out)
+    if out.get("platform") is None and mapping.platform:
+        out = {**out, "platform": mapping.platform}
+    return out
+
+
+def _first(record: Mapping, paths: Sequence[str]):
+    """The first value at `paths` that is neither missing, null nor an empty string."""
+    for path in paths:
+        value = lookup(record, path)
+        if value is not None and value != "":
+            return value.isoformat() if isinstance(value, datetime | date) else value
+    return None
+
+
+def lookup(record: Mapping, path: str):
+    """The value at a dotted `path` (`account.id`, `record.langs.0`), or None.
+
+    A key that itself contains dots (a flat column named `user.id`) is matched whole first.
+    """
+    if path in record:
+        return record[path]
+    value = record
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+# --- per-preset rules -----------------------------------------------------------------------
+
+
+def x_references(record: Mapping, out: dict) -> dict:
+    """A retweet (`referenced_tweets` of type `retweeted`) is a repost of that tweet; otherwise
+    the tweet replied to, if any, is the parent."""
+    refs = record.get("referenced_tweets")
+    by_type = {}
+    if isinstance(refs, list):
+        by_type = {
+            r.get("type"): r.get("id")
+            for r in refs
+            if isinstance(r, Mapping) and isinstance(r.get("type"), str)
+        }
+    if by_type.get("retweeted") is not None:
+        return {**out, "is_repost": True, "parent_id": by_type["retweeted"]}
+    return {**out, "is_repost": False, "parent_id": by_type.get("replied_to")}
+
+
+def _undeleted(value):
+    return None if isinstance(value, str) and value.strip() in DELETED else value
+
+
+def reddit_text_and_author(record: Mapping, out: dict) -> dict:
+    """A comment's `body`, or a submission's `title` and `selftext` (a paragraph apart); the
+    `[deleted]`/`[removed]` placeholders count as no text and no author."""
+    if "body" in record:
+        text = _undeleted(record.get("body"))
+    else:
+        parts = [_undeleted(record.get(name)) for name in ("title", "selftext")]
+        text = "\n\n".join(p.strip() for p in parts if isinstance(p, str) and p.strip()) or None
+    return {**out, "text": text, "author_id": _undeleted(out.get("author_id"))}
+
+
+def mastodon_status(record: Mapping, out: dict) -> dict:
+    """A reblog (`reblog` not null) is a repost of the reblogged status, whose content and
+    language it carries; the HTML `content` becomes plain text."""
+    reblog = record.get("reblog")
+    if isinstance(reblog, Mapping):
+        out = {
+            **out,
+            "is_repost": True,
+            "parent_id": reblog.get("id"),
+            "text": out.get("text") or reblog.get("content"),
+            "lang": out.get("lang") or reblog.get("language"),
+        }
+    else:
+        out = {**out, "is_repost": False}
+    text = out.get("text")
+    return {**out, "text": html_to_text(text) if isinstance(text, str) else text}
+
+
+def bluesky_repost(record: Mapping, out: dict) -> dict:
+    """A feed item whose `reason` is a repost is a repost of `post.uri`, by `reason.by.did` at
+    `reason.indexedAt`; its id is the repost record's `reason.uri` (else the post's uri with
+    `#repost/<did>`), so it never collides with the original post's id."""
+    reason = record.get("reason")
+    if not (isinstance(reason, Mapping) and reason.get("$type") == BLUESKY_REPOST):
+        return {**out, "is_repost": False}
+    post_uri = out.get("id")
+    by = lookup(reason, "by.did")
+    return {
+        **out,
+        "id": reason.get("uri") or (f"{post_uri}#repost/{by}" if post_uri and by else post_uri),
+        "is_repost": True,
+        "parent_id": post_uri,
+        "author_id": by,
+        "created_at": reason.get("indexedAt") or out.get("created_at"),
+    }
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_BREAKS = frozenset({"br", "p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5"})
+
+
+class _TextParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment: tags stripped, entities unescaped, `<br>` and block
+    elements (`<p>`, …) become line breaks; runs of spaces collapse, blank lines are dropped."""
+    if "<" not in html and "&" not in html:
+        return html
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    lines = (re.sub(r"[^\S\n]+", " ", line).strip() for line in "".join(parser.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# --- presets and user mappings --------------------------------------------------------------
+
+
+def _paths(**named: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Every Post field read under its own name unless `named` says otherwise."""
+    table = {name: (name,) for name in POST_FIELDS}
+    table.update({k: (v,) if isinstance(v, str) else v for k, v in named.items()})
+    return table
+
+
+PRESETS: dict[str, InputMapping] = {
+    "x": InputMapping(
+        key="preset:x",
+        paths=_paths(is_repost=(), parent_id=()),
+        rules=(x_references,),
+        platform="x",
+        envelope="data",
+    ),
+    "reddit": InputMapping(
+        key="preset:reddit",
+        paths=_paths(created_at=("created_utc", "created_at"), author_id="author", text=()),
+        rules=(reddit_text_and_author,),
+        platform="reddit",
+    ),
+    "mastodon": InputMapping(
+        key="preset:mastodon",
+        paths=_paths(
+            text="content", author_id="account.id", lang="language", parent_id="in_reply_to_id"
+        ),
+        rules=(mastodon_status,),
+        platform="mastodon",
+    ),
+    "bluesky": InputMapping(
+        key="preset:bluesky",
+        paths=_paths(
+            id=("post.uri", "uri"),
+            text=("post.record.text", "record.text"),
+            created_at=("post.record.createdAt", "record.createdAt"),
+            author_id=("post.author.did", "author.did"),
+            lang=("post.record.langs.0", "record.langs.0"),
+            parent_id=("post.record.reply.parent.uri", "record.reply.parent.uri"),
+            is_repost=(),
+        ),
+        rules=(bluesky_repost,),
+        platform="bluesky",
+    ),
+}
+
+
+def preset(name: str) -> InputMapping:
+    """The named preset. Raises MappingError listing the presets for an unknown name."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise MappingError(
+            f"unknown input preset {name!r}; presets: {', '.join(sorted(PRESETS))}"
+        ) from None
+
+
+def mapping_from_table(table: Mapping, *, origin: str) -> InputMapping:
+    """A user mapping from a decoded TOML table: Post field = "dotted.path" (or a list of paths,
+    the first non-empty wins), e.g. `text = "body"`, `author_id = "account.id"`.
+
+    Raises MappingError naming `origin` for a key that is not a Post field (listing them) or a
+    value that is not a non-empty path or list of paths.
+    """
+    unknown = sorted(set(table) - set(POST_FIELDS))
+    if unknown:
+        raise MappingError(
+            f"{origin}: {', '.join(unknown)} {'is not a Post field' if len(unknown) == 1 else 'are not Post fields'}; "
+            f"Post fields: {', '.join(POST_FIELDS)}"
+        )
+    named: dict[str, tuple[str, ...]] = {}
+    for name, value in table.items():
+        paths = (value,) if isinstance(value, str) else value
+        if (
+            not isinstance(paths, list | tuple)
+            or not paths
+            or not all(isinstance(p, str) and p.strip() for p in paths)
+        ):
+            raise MappingError(
+                f'{origin}: {name} must be a source path such as "body" or "account.id", '
+                "or a list of them"
+            )
+        named[name] = tuple(p.strip() for p in paths)
+    paths = _paths(**named)
+    key = "mapping:" + ";".join(f"{k}={','.join(v)}" for k, v in sorted(paths.items()))
+    return InputMapping(key=key, paths=paths)
