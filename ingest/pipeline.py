@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -50,8 +50,8 @@ COVERAGE_SCHEMA = pa.schema(
 class IngestJob:
     """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
     zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
-    `mapping` (a preset or user mapping, transforms.presets) maps input fields onto the Post
-    fields, None when inputs already use them."""
+    `mappings` gives the preset or user mapping (transforms.presets) of each input path whose
+    field names are not the Post contract's."""
 
     inputs: Sequence[str]
     landing_dir: str
@@ -61,7 +61,7 @@ class IngestJob:
     options: PostOptions
     source_tz: str = "UTC"
     chunk_records: int = CHUNK_RECORDS
-    mapping: InputMapping | None = None
+    mappings: Mapping[str, InputMapping] = field(default_factory=dict)
 
 
 class PrepareChunkFn(beam.DoFn):
@@ -163,7 +163,7 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     prepared = (
         pipeline
         | "ReadPostChunks"
-        >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records, mapping=job.mapping)
+        >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records, mappings=job.mappings)
         | "PrepareChunks"
         >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, TEXTS, main="posts")
     )

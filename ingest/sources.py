@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
@@ -53,42 +53,48 @@ def file_format(path: str) -> str:
 
 
 class ReadChunksFn(beam.DoFn):
-    """A matched file → ParsedChunks of up to CHUNK_RECORDS records each. With a `mapping`
-    (transforms.presets), each record is mapped onto the Post fields before it is coerced."""
+    """A matched file → ParsedChunks of up to CHUNK_RECORDS records each. A file with an entry
+    in `mappings` (path → a preset or user mapping, transforms.presets) has each record mapped
+    onto the Post fields before it is coerced; the others already use them."""
 
-    def __init__(self, chunk_records: int = CHUNK_RECORDS, mapping: InputMapping | None = None):
+    def __init__(
+        self,
+        chunk_records: int = CHUNK_RECORDS,
+        mappings: Mapping[str, InputMapping] | None = None,
+    ):
         self._chunk = chunk_records
-        self._mapping = mapping
+        self._mappings = dict(mappings or {})
 
     def process(self, readable: fileio.ReadableFile) -> Iterator[ParsedChunk]:
         path = readable.metadata.path
         kind = file_format(path)
+        mapping = self._mappings.get(path)
         if kind == "parquet":
-            yield from self._parquet(readable, path)
+            yield from self._parquet(readable, path, mapping)
             return
         with readable.open(compression_type=CompressionTypes.AUTO) as handle:
             if kind == "csv":
-                yield from self._csv(handle, path)
+                yield from self._csv(handle, path, mapping)
             else:
-                yield from self._jsonl(handle, path)
+                yield from self._jsonl(handle, path, mapping)
 
-    def _jsonl(self, handle, path: str) -> Iterator[ParsedChunk]:
+    def _jsonl(self, handle, path: str, mapping: InputMapping | None) -> Iterator[ParsedChunk]:
         lines: list[bytes] = []
         first = 1
         for raw in _lines(handle):
             lines.append(raw.removesuffix(b"\r"))
             if len(lines) == self._chunk:
                 yield ParsedChunk(
-                    *parse_json_lines(lines, source=path, first_line=first, mapping=self._mapping)
+                    *parse_json_lines(lines, source=path, first_line=first, mapping=mapping)
                 )
                 first += len(lines)
                 lines = []
         if lines:
             yield ParsedChunk(
-                *parse_json_lines(lines, source=path, first_line=first, mapping=self._mapping)
+                *parse_json_lines(lines, source=path, first_line=first, mapping=mapping)
             )
 
-    def _csv(self, handle, path: str) -> Iterator[ParsedChunk]:
+    def _csv(self, handle, path: str, mapping: InputMapping | None) -> Iterator[ParsedChunk]:
         text = io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
         reader = csv.DictReader(text)
         rows, dead = [], []
@@ -102,8 +108,8 @@ class ReadChunksFn(beam.DoFn):
             if None in row:
                 dead.append((line, "more fields than the header", raw))
                 continue
-            if self._mapping is not None:
-                values = map_record(values, self._mapping)
+            if mapping is not None:
+                values = map_record(values, mapping)
             record, problem = coerce_record(flag_from_text(values))
             if problem:
                 dead.append((line, problem, raw))
@@ -118,16 +124,18 @@ class ReadChunksFn(beam.DoFn):
         if rows or dead:
             yield ParsedChunk(pl.DataFrame(rows, schema=LOCATED_SCHEMA), dead_letters(path, dead))
 
-    def _parquet(self, readable: fileio.ReadableFile, path: str) -> Iterator[ParsedChunk]:
+    def _parquet(
+        self, readable: fileio.ReadableFile, path: str, mapping: InputMapping | None
+    ) -> Iterator[ParsedChunk]:
         with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             parquet = pq.ParquetFile(handle)
             first = 1
             for batch in parquet.iter_batches(batch_size=self._chunk):
                 frame = pl.from_arrow(batch)
-                if self._mapping is not None:
+                if mapping is not None:
                     numbered = enumerate(frame.iter_rows(named=True), start=first)
                     first += frame.height
-                    yield ParsedChunk(*map_rows(numbered, self._mapping, source=path))
+                    yield ParsedChunk(*map_rows(numbered, mapping, source=path))
                     continue
                 present = [
                     pl.col(name).cast(dtype, strict=False)
@@ -168,19 +176,20 @@ def _has_surrogates(value: str) -> bool:
 
 class ReadPostChunks(beam.PTransform):
     """File patterns → ParsedChunks. Patterns that match nothing fail the run with their name.
-    `mapping` (a preset or user mapping) maps every record onto the Post fields."""
+    `mappings` (path → a preset or user mapping) maps the records of those files onto the Post
+    fields."""
 
     def __init__(
         self,
         patterns: list[str],
         *,
         chunk_records: int = CHUNK_RECORDS,
-        mapping: InputMapping | None = None,
+        mappings: Mapping[str, InputMapping] | None = None,
     ):
         super().__init__()
         self._patterns = patterns
         self._chunk = chunk_records
-        self._mapping = mapping
+        self._mappings = dict(mappings or {})
 
     def expand(self, pipeline):
         return (
@@ -189,7 +198,7 @@ class ReadPostChunks(beam.PTransform):
             | "MatchFiles"
             >> fileio.MatchAll(empty_match_treatment=fileio.EmptyMatchTreatment.DISALLOW)
             | "OpenFiles" >> fileio.ReadMatches()
-            | "ReadChunks" >> beam.ParDo(ReadChunksFn(self._chunk, self._mapping))
+            | "ReadChunks" >> beam.ParDo(ReadChunksFn(self._chunk, self._mappings))
         )
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from ingest.sources import InputError, InputFile, match_inputs
 from moodcast.config import Settings, author_key
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
+from transforms.presets import InputMapping, from_key
 from transforms.series import to_post_counts, to_series
 
 log = logging.getLogger(__name__)
@@ -118,20 +119,23 @@ def daily_run(
                     models=settings.model_config,
                 ),
                 source_tz=settings.source_tz,
-                mapping=settings.record_mapping,
+                mappings=_mappings(files, settings.record_mapping),
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
+            mappings = job.mappings
             older = _older_inputs_covering(con, days, read={f.sha256 for f in files})
             if older:
                 log.info(
-                    "run: %d earlier input(s) also cover these days; recomputing them from all inputs",
+                    "run: %d earlier input(s) also cover these days; recomputing them from all "
+                    "inputs, each read as it was loaded",
                     len(older),
                 )
-                files = sorted(files + older, key=lambda f: f.path)
-                job = replace(job, inputs=[f.path for f in files])
+                mappings = {**mappings, **{f.path: m for f, m in older if m is not None}}
+                files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
+                job = replace(job, inputs=[f.path for f in files], mappings=mappings)
                 landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
-            summary = _load(con, landing, files=files, days=days, run_id=run_id)
+            summary = _load(con, landing, files=files, mappings=mappings, days=days, run_id=run_id)
             daily = warehouse.current_daily(con)
             series = to_series(daily, basis="authors", k=settings.k)
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
@@ -215,8 +219,15 @@ def _ingest(job: IngestJob, beam_args: Sequence[str], *, local_dir: Path) -> Pat
     return fetch_landing(location, local_dir)
 
 
-def _older_inputs_covering(con, days: set[date], *, read: set[str]) -> list[InputFile]:
-    """Ledgered inputs, not among `read`, that cover any of `days`; each must be unchanged."""
+def _mappings(files: list[InputFile], mapping: InputMapping | None) -> dict[str, InputMapping]:
+    return {} if mapping is None else {f.path: mapping for f in files}
+
+
+def _older_inputs_covering(
+    con, days: set[date], *, read: set[str]
+) -> list[tuple[InputFile, InputMapping | None]]:
+    """Ledgered inputs, not among `read`, that cover any of `days`, each with the preset or
+    mapping it was loaded through; each must be unchanged."""
     older = []
     for row in warehouse.inputs_covering(con, days).iter_rows(named=True):
         if row["sha256"] in read:
@@ -231,12 +242,18 @@ def _older_inputs_covering(con, days: set[date], *, read: set[str]) -> list[Inpu
             raise InputError(
                 f"{row['path']} changed since it was loaded (SHA-256 differs); restore the original, or load the new content under a new name"
             )
-        older.append(current)
+        older.append((current, None if row["mapping"] is None else from_key(row["mapping"])))
     return older
 
 
 def _load(
-    con, landing: Path, *, files: list[InputFile], days: set[date], run_id: str
+    con,
+    landing: Path,
+    *,
+    files: list[InputFile],
+    mappings: Mapping[str, InputMapping],
+    days: set[date],
+    run_id: str,
 ) -> RunSummary:
     """Load one landing directory: the days in `days`, the ledger rows and the dead letters."""
     counts = pl.read_parquet(landing / "counts.parquet")
@@ -275,7 +292,14 @@ def _load(
     coverage = pl.read_parquet(landing / "coverage.parquet").with_columns(
         pl.col("source").replace_strict({p: f.sha256 for p, f in by_path.items()}).alias("sha256")
     )
-    warehouse.record_inputs(con, run_id, [(f.path, f.sha256, f.bytes) for f in files])
+    warehouse.record_inputs(
+        con,
+        run_id,
+        [
+            (f.path, f.sha256, f.bytes, mappings[f.path].key if f.path in mappings else None)
+            for f in files
+        ],
+    )
     warehouse.record_input_days(con, coverage.rename({"source": "path"}))
     warehouse.record_counts(con, run_id, counts)
     warehouse.record_dead_letters(

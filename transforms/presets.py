@@ -14,6 +14,7 @@ under their own Post names.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -286,5 +287,21 @@ def mapping_from_table(table: Mapping, *, origin: str) -> InputMapping:
             )
         named[name] = tuple(p.strip() for p in paths)
     paths = _paths(**named)
-    key = "mapping:" + ";".join(f"{k}={','.join(v)}" for k, v in sorted(paths.items()))
+    key = "mapping:" + json.dumps({k: list(v) for k, v in paths.items()}, sort_keys=True)
     return InputMapping(key=key, paths=paths)
+
+
+def from_key(key: str) -> InputMapping:
+    """The preset or user mapping whose `InputMapping.key` is `key` (as the run ledger keeps
+    it, so that an input is read again the way it was loaded). Raises MappingError."""
+    kind, _, rest = key.partition(":")
+    if kind == "preset":
+        return preset(rest)
+    if kind == "mapping":
+        try:
+            table = json.loads(rest)
+        except json.JSONDecodeError:
+            table = None
+        if isinstance(table, dict):
+            return mapping_from_table(table, origin="the ledgered input mapping")
+    raise MappingError(f"not an input mapping key: {key!r}")

@@ -233,19 +233,28 @@ def _replace_for_run(
 def record_inputs(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    inputs: pl.DataFrame | Iterable[tuple[str, str, int]],
+    inputs: pl.DataFrame | Iterable[tuple[str, str, int, str | None]],
 ) -> int:
-    """Replace the input files of `run_id` with `inputs`: `path`, `sha256` (hex), `bytes`.
+    """Replace the input files of `run_id` with `inputs`: `path`, `sha256` (hex), `bytes`,
+    `mapping` (the key of the preset or mapping it was read through, or null).
 
-    `inputs` is a frame with those columns or `(path, sha256, bytes)` tuples. A path may
-    appear once per run. Returns the number of rows recorded.
+    `inputs` is a frame with those columns (`mapping` may be left out: null) or
+    `(path, sha256, bytes, mapping)` tuples. A path may appear once per run. Returns the number
+    of rows recorded.
     """
     if not isinstance(inputs, pl.DataFrame):
         inputs = pl.DataFrame(
             [tuple(row) for row in inputs],
-            schema=["path", "sha256", "bytes"],
+            schema={
+                "path": pl.String,
+                "sha256": pl.String,
+                "bytes": pl.Int64,
+                "mapping": pl.String,
+            },
             orient="row",
         )
+    if "mapping" not in inputs.columns:
+        inputs = inputs.with_columns(pl.lit(None, pl.String).alias("mapping"))
     return _replace_for_run(con, "run_inputs", inputs, RUN_INPUT_SCHEMA, run_id=run_id)
 
 
@@ -335,17 +344,29 @@ def replace_alerts(con: duckdb.DuckDBPyConnection, alerts: pl.DataFrame) -> int:
 
 
 def inputs_covering(con: duckdb.DuckDBPyConnection, days: Collection[date]) -> pl.DataFrame:
-    """Ledgered inputs that have records on any of `days`: columns `path`, `sha256`.
+    """Ledgered inputs that have records on any of `days`: columns `path`, `sha256`, `mapping`.
 
     One row per content hash (the smallest path when one content was seen at several),
-    sorted by path: recompute a day from all of these to include every post it has.
+    sorted by path: recompute a day from all of these to include every post it has, each
+    read through `mapping`, the preset or mapping key of the latest `ok` run that read it
+    (null: the Post field names).
     """
     found = con.sql(
-        "SELECT min(path) AS path, sha256 FROM input_days "
-        "WHERE day IN (SELECT unnest(?::DATE[])) GROUP BY sha256 ORDER BY path, sha256",
+        "WITH latest AS ("
+        "  SELECT i.sha256, i.mapping FROM run_inputs i JOIN runs r USING (run_id) "
+        "  WHERE r.status = 'ok' "
+        "  QUALIFY row_number() OVER (PARTITION BY i.sha256 ORDER BY r.started_at DESC) = 1"
+        ") "
+        "SELECT min(d.path) AS path, d.sha256, any_value(l.mapping) AS mapping "
+        "FROM input_days d LEFT JOIN latest l USING (sha256) "
+        "WHERE d.day IN (SELECT unnest(?::DATE[])) GROUP BY d.sha256 ORDER BY path, d.sha256",
         params=[sorted(set(days))],
     ).pl()
-    return conform(found, {"path": pl.String, "sha256": pl.String}, name="inputs_covering")
+    return conform(
+        found,
+        {"path": pl.String, "sha256": pl.String, "mapping": pl.String},
+        name="inputs_covering",
+    )
 
 
 def ledgered_sha256s(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -26,13 +26,14 @@ from transforms.contracts import (
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
 them (readers of a version-1 file are told to run `moodcast run`). 3 added `current_versions`
 (see `warehouse.current`); `create_schema` upgrades an older file by creating and filling it
-(readers of an older file are told to run `moodcast run`)."""
+(readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
+an older file gets the column, null (its inputs were read under the Post field names)."""
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
@@ -65,8 +66,11 @@ RUN_INPUT_SCHEMA = {
     "path": pl.String,
     "sha256": pl.String,
     "bytes": pl.Int64,
+    "mapping": pl.String,
 }
-"""The input files of a run: path as given, SHA-256 of the content (hex), size in bytes."""
+"""The input files of a run: path as given, SHA-256 of the content (hex), size in bytes, and
+the key of the preset or user mapping its records were read through (transforms.presets;
+null: the Post field names), so that a later run reads it again the same way."""
 
 INPUT_DAY_SCHEMA = {
     "sha256": pl.String,
@@ -264,6 +268,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(table.ddl())
     if found is not None and found < 3:
         refresh_current_versions(con)
+    if found is not None and found < 4:
+        con.execute("ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS mapping VARCHAR")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

@@ -187,7 +187,7 @@ def test_a_preset_maps_x_exports_through_the_job(tmp_path):
     posts.append(_tweet(21, referenced_tweets=[{"type": "retweeted", "id": "10001"}]))
     posts.append(_tweet(22, text=None))
     path = _write_jsonl(tmp_path / "tweets.jsonl", posts, bad_lines=[b'{"id": "x", "text"'])
-    job = replace(_job(tmp_path, [path], as_of=date(2025, 6, 1)), mapping=preset("x"))
+    job = replace(_job(tmp_path, [path], as_of=date(2025, 6, 1)), mappings={str(path): preset("x")})
     landing = Path(run_ingest(job))
     counts = {
         (r["category"], r["reason"]): r["n"]
@@ -222,9 +222,8 @@ def test_a_user_mapping_reads_csv_and_parquet_columns(tmp_path):
         origin="m.toml",
     )
     with BeamTestPipeline(runner="FnApiRunner") as p:
-        chunks = p | ReadPostChunks(
-            [str(tmp_path / "a.csv"), str(tmp_path / "b.parquet")], mapping=mapping
-        )
+        paths = [str(tmp_path / "a.csv"), str(tmp_path / "b.parquet")]
+        chunks = p | ReadPostChunks(paths, mappings=dict.fromkeys(paths, mapping))
         rows_out = chunks | beam.FlatMap(
             lambda c: c.records.select("id", "created_at", "text", "line").rows()
         )

@@ -93,3 +93,44 @@ def test_bad_input_settings_say_what_to_fix(tmp_path, config, mapping, message):
         (tmp_path / "m.toml").write_text(mapping + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         load_settings(tmp_path)
+
+
+def test_a_recomputed_day_reads_each_earlier_input_through_its_own_preset(tmp_path):
+    from datetime import date, datetime, timedelta
+
+    import warehouse
+    from moodcast.run import daily_run
+
+    first = datetime(2025, 3, 1, 9)
+    tweets, comments = tmp_path / "tweets.jsonl", tmp_path / "comments.jsonl"
+    tweets.write_text(
+        "".join(
+            json.dumps({"id": f"t{i}", "text": "so sad today", "author_id": f"u{i}", "lang": "en",
+                        "created_at": (first + timedelta(hours=i)).isoformat() + "Z"}) + "\n"
+            for i in range(30)
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    comments.write_text(
+        "".join(
+            json.dumps({"id": f"c{i}", "body": "so happy", "author": f"r{i}",
+                        "created_utc": int((first + timedelta(hours=i)).timestamp())}) + "\n"
+            for i in range(20)
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    data = tmp_path / "data"
+
+    def run(path, name):
+        settings = load_settings(data, input_preset=name)
+        return daily_run([str(path)], settings=settings, as_of=date(2025, 3, 31), beam_args=[])
+
+    run(tweets, "x")
+    second = run(comments, "reddit")
+    assert (second.read, second.valid, second.dead_lettered) == (50, 50, 0)
+    with warehouse.open_published(data) as con:
+        ledger = con.sql(
+            "SELECT path, mapping FROM run_inputs WHERE run_id = ? ORDER BY path",
+            params=[second.run_id],
+        ).fetchall()
+    assert ledger == [(str(comments), "preset:reddit"), (str(tweets), "preset:x")]

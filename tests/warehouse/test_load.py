@@ -136,7 +136,7 @@ def test_input_coverage_is_upserted_and_finds_every_input_of_a_day(con):
     record_input_days(con, coverage)
     record_input_days(con, coverage.filter(pl.col("sha256") == "a").with_columns(path=pl.lit("z")))
     assert table(con, "input_days").height == 4
-    assert inputs_covering(con, [D2]).rows() == [("in/b.jsonl", "b"), ("z", "a")]
+    assert inputs_covering(con, [D2]).rows() == [("in/b.jsonl", "b", None), ("z", "a", None)]
     assert inputs_covering(con, []).height == 0
 
 
@@ -153,15 +153,30 @@ def test_one_content_at_two_paths_is_covered_once_and_must_agree(con):
 def test_ledgered_inputs_are_those_of_ok_runs(con):
     inputs = pl.DataFrame({"path": ["in/a.jsonl"], "sha256": ["a"], "bytes": [10]})
     record_inputs(con, "r1", inputs)
-    record_inputs(con, "r2", [("in/a.jsonl", "b", 10)])
+    record_inputs(con, "r2", [("in/a.jsonl", "b", 10, "preset:x")])
     record_run(con, run_record("r1"))
     record_run(con, run_record("r2", status="failed"))
     assert ledgered_sha256s(con) == {"a"}
     record_inputs(con, "r1", inputs)
     assert table(con, "run_inputs").rows() == [
-        ("r1", "in/a.jsonl", "a", 10),
-        ("r2", "in/a.jsonl", "b", 10),
+        ("r1", "in/a.jsonl", "a", 10, None),
+        ("r2", "in/a.jsonl", "b", 10, "preset:x"),
     ]
+
+
+def test_an_input_is_covered_with_the_mapping_of_the_latest_ok_run_that_read_it(con):
+    record_input_days(
+        con, pl.DataFrame({"sha256": ["a"], "path": ["a.jsonl"], "day": [D1], "n_records": [5]})
+    )
+    for run_id, hour, mapping, status in (
+        ("r1", 1, "preset:x", "ok"),
+        ("r2", 2, None, "ok"),
+        ("r3", 3, "preset:reddit", "ok"),
+        ("r4", 4, "preset:bluesky", "failed"),
+    ):
+        record_inputs(con, run_id, [("a.jsonl", "a", 10, mapping)])
+        record_run(con, run_record(run_id, hour=hour, status=status))
+    assert inputs_covering(con, [D1]).rows() == [("a.jsonl", "a", "preset:reddit")]
 
 
 def test_counts_and_dead_letters_replace_the_rows_of_their_run(con):

@@ -32,3 +32,13 @@ def test_a_newer_warehouse_is_refused_with_upgrade_advice(con):
     con.execute("INSERT INTO schema_version VALUES (99, now())")
     with pytest.raises(SchemaMismatch, match="Upgrade moodcast"):
         create_schema(con)
+
+
+def test_a_version_3_warehouse_gets_the_input_mapping_column_null(con):
+    con.execute("INSERT INTO run_inputs VALUES ('r1', 'a.jsonl', 'a', 10, NULL)")
+    con.execute("ALTER TABLE run_inputs DROP COLUMN mapping")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (3, now())")
+    assert create_schema(con) == SCHEMA_VERSION
+    assert con.sql("SELECT * FROM run_inputs").fetchall() == [("r1", "a.jsonl", "a", 10, None)]
+    assert con.sql("SELECT * FROM run_inputs LIMIT 0").columns == list(TABLES["run_inputs"].columns)
