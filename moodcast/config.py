@@ -169,6 +169,8 @@ def _record_mapping(settings: Settings) -> InputMapping | None:
             "input_preset and input_mapping are both set: use a preset or a mapping file, not both"
         )
     if chosen is not None:
+        if not isinstance(chosen, str):
+            raise ConfigError(f'input_preset must be one preset name, e.g. "x", not {chosen!r}')
         try:
             return preset(chosen)
         except MappingError as exc:

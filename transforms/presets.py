@@ -14,6 +14,7 @@ under their own Post names.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -121,13 +122,28 @@ def _undeleted(value):
 
 def reddit_text_and_author(record: Mapping, out: dict) -> dict:
     """A comment's `body`, or a submission's `title` and `selftext` (a paragraph apart); the
-    `[deleted]`/`[removed]` placeholders count as no text and no author."""
-    if "body" in record:
+    `[deleted]`/`[removed]` placeholders count as no text and no author. Ids are Reddit's
+    fullnames (`name`, else `t1_` + a comment's id, `t3_` + a submission's), as `parent_id`
+    already is: comments and submissions are numbered separately."""
+    comment = "body" in record
+    if comment:
         text = _undeleted(record.get("body"))
     else:
         parts = [_undeleted(record.get(name)) for name in ("title", "selftext")]
         text = "\n\n".join(p.strip() for p in parts if isinstance(p, str) and p.strip()) or None
-    return {**out, "text": text, "author_id": _undeleted(out.get("author_id"))}
+    name, bare = record.get("name"), out.get("id")
+    if isinstance(name, str) and name:
+        fullname = name
+    elif isinstance(bare, str) and bare and not bare.startswith(("t1_", "t3_")):
+        fullname = ("t1_" if comment else "t3_") + bare
+    else:
+        fullname = bare
+    return {
+        **out,
+        "id": fullname,
+        "text": text,
+        "author_id": _undeleted(out.get("author_id")),
+    }
 
 
 def mastodon_status(record: Mapping, out: dict) -> dict:
@@ -154,16 +170,31 @@ def bluesky_repost(record: Mapping, out: dict) -> dict:
     `#repost/<did>`), so it never collides with the original post's id."""
     reason = record.get("reason")
     if not (isinstance(reason, Mapping) and reason.get("$type") == BLUESKY_REPOST):
-        return {**out, "is_repost": False}
+        return _bluesky_ids({**out, "is_repost": False})
     post_uri = out.get("id")
     by = lookup(reason, "by.did")
+    return _bluesky_ids(
+        {
+            **out,
+            "id": reason.get("uri") or (f"{post_uri}#repost/{by}" if post_uri and by else post_uri),
+            "is_repost": True,
+            "parent_id": post_uri,
+            "author_id": by,
+            "created_at": reason.get("indexedAt") or out.get("created_at"),
+        }
+    )
+
+
+def _bluesky_ids(out: dict) -> dict:
+    """`id` and `parent_id` as `bsky:` + a SHA-256 prefix of the AT URI: the URI names its
+    author's DID, an author id that must not reach per-post output; equal URIs stay equal."""
     return {
         **out,
-        "id": reason.get("uri") or (f"{post_uri}#repost/{by}" if post_uri and by else post_uri),
-        "is_repost": True,
-        "parent_id": post_uri,
-        "author_id": by,
-        "created_at": reason.get("indexedAt") or out.get("created_at"),
+        **{
+            name: "bsky:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+            for name in ("id", "parent_id")
+            if isinstance(value := out.get(name), str) and value.startswith("at://")
+        },
     }
 
 
@@ -214,7 +245,7 @@ def _paths(**named: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 PRESETS: dict[str, InputMapping] = {
     "x": InputMapping(
         key="preset:x",
-        paths=_paths(is_repost=(), parent_id=()),
+        paths=_paths(text=("note_tweet.text", "text"), is_repost=(), parent_id=()),
         rules=(x_references,),
         platform="x",
         envelope="data",

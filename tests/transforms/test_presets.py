@@ -1,3 +1,4 @@
+import hashlib
 from datetime import UTC, datetime
 
 import orjson
@@ -121,6 +122,9 @@ def test_x_tweet_retweet_reply_and_envelope():
     assert _post(REPLY, "x")["parent_id"] == TWEET["id"] and _post(REPLY, "x")["is_repost"] is False
     envelope = {"data": RETWEET, "includes": {"users": [{"id": "783214"}]}}
     assert _post(envelope, "x") == retweet
+    long_post = {**TWEET, "text": "Long post start … https://t.co/x"}
+    long_post["note_tweet"] = {"text": "Long post start and I feel hopeless"}
+    assert _post(long_post, "x")["text"] == "Long post start and I feel hopeless"
 
 
 def test_reddit_comment_submission_and_deleted_placeholders():
@@ -129,6 +133,9 @@ def test_reddit_comment_submission_and_deleted_placeholders():
     assert comment["created_at"] == "1709251200" and comment["author_id"] == "throwaway_4821"
     assert comment["platform"] == "reddit" and comment["parent_id"] == "t3_1b2c3d"
     submission = _post(REDDIT_SUBMISSION, "reddit")
+    assert comment["id"] == "t1_" + REDDIT_COMMENT["id"]  # numbered apart from submissions
+    assert submission["id"] == "t3_" + REDDIT_SUBMISSION["id"]
+    assert _post({**REDDIT_COMMENT, "name": "t1_zz"}, "reddit")["id"] == "t1_zz"
     assert submission["text"] == "Exams next week\n\nand I am so stressed I can't eat"
     assert submission["author_id"] is None
     removed = _post({**REDDIT_COMMENT, "body": "[removed]", "author": "[deleted]"}, "reddit")
@@ -167,8 +174,9 @@ def test_html_to_text_leaves_plain_text_alone_and_drops_blank_lines():
 
 def test_bluesky_feed_item_post_view_and_repost():
     post = _post(BLUESKY_POST, "bluesky")
+    uri = "at://did:plc:abc123/app.bsky.feed.post/3kxyz"
     assert post == {
-        "id": "at://did:plc:abc123/app.bsky.feed.post/3kxyz",
+        "id": "bsky:" + hashlib.sha256(uri.encode()).hexdigest()[:32],  # the URI names the DID
         "created_at": "2025-03-01T12:00:00.000Z",
         "text": "feeling hopeful for once",
         "author_id": "did:plc:abc123",
@@ -183,6 +191,7 @@ def test_bluesky_feed_item_post_view_and_repost():
     assert repost["is_repost"] is True and repost["parent_id"] == post["id"]
     assert repost["id"] != post["id"] and repost["author_id"] == "did:plc:zzz999"
     assert repost["created_at"] == "2025-03-01T13:00:00.000Z"
+    assert not any("did:" in str(v) for k, v in (post | repost).items() if k != "author_id")
 
 
 def test_a_platform_in_the_record_wins_over_the_presets():
