@@ -88,29 +88,42 @@ def _warming(directory: str, published: Version) -> threading.Thread:
     """Once per published version, a background thread that runs the queries each page makes
     first, so that the first analyst after a run does not wait for them page by page."""
     thread = threading.Thread(
-        target=_warm, args=(published,), name="moodcast-warm-caches", daemon=True
+        target=_warm, args=(directory, published), name="moodcast-warm-caches", daemon=True
     )
     thread.start()
     return thread
 
 
-def _warm(published: Version) -> None:
+def _warm(directory: str, published: Version) -> None:
     """Fill the caches of the series selectors, the opening series (of the most severe
-    alert), the Exports page's default slice and the Data health tables. Best effort: a
-    failure is logged and the page concerned runs its query itself."""
-    try:
-        limit = k()
-        series_options(published)
+    alert), the Exports page's default slice and the Data health tables, stopping as soon as
+    `directory` publishes another version (a query keyed by `published` would then read the
+    new file). Best effort: a failure is logged and the page concerned runs its query itself."""
+    limit = k()
+
+    def opening_series() -> None:
         opening = summaries.most_severe(alerts(published, None))
         if opening is not None:
             series_timeline(published, *opening, limit)
+
+    def export_slice() -> None:
         last = latest_day(published)
         if last is not None:
-            start = last - timedelta(days=EXPORT_DAYS - 1)
-            timelines_between(published, start, last, None, limit)
-        suppressed_cells(published, limit)
-        run_counts(published)
-        dead_letter_counts(published)
+            timelines_between(published, last - timedelta(days=EXPORT_DAYS - 1), last, None, limit)
+
+    steps = (
+        lambda: series_options(published),
+        opening_series,
+        export_slice,
+        lambda: suppressed_cells(published, limit),
+        lambda: run_counts(published),
+        lambda: dead_letter_counts(published),
+    )
+    try:
+        for step in steps:
+            if warehouse.published_version(directory) != published:
+                return
+            step()
     except Exception:  # warming is an optimisation: the pages still query for themselves
         _LOG.warning("warming the dashboard's caches failed", exc_info=True)
 
@@ -141,10 +154,18 @@ def series_timeline(
 
 
 def timeline(published: Version, marker: str, region: str, lang: str, k: int) -> pl.DataFrame:
-    """Published rows of one series, oldest first, with `smoothed_7d`: the mean of the
-    published days among the last 7 (at least 4 of them), null otherwise."""
-    return series_timeline(published, marker, region, lang, k).with_columns(
-        pl.col("prevalence").rolling_mean(7, min_samples=4).alias("smoothed_7d")
+    """Published rows of one series, oldest first, with `smoothed_7d` (see `with_smoothed`)."""
+    return with_smoothed(series_timeline(published, marker, region, lang, k))
+
+
+def with_smoothed(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (one series' published days, oldest first) with `smoothed_7d`: the mean of the
+    published days among the last 7 (at least 4 of them); null on a suppressed day, which
+    stays a gap in every line, and where fewer than 4 are published."""
+    return rows.with_columns(
+        pl.when(~pl.col("suppressed"))
+        .then(pl.col("prevalence").rolling_mean(7, min_samples=4))
+        .alias("smoothed_7d")
     )
 
 

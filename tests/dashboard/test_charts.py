@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 
 import polars as pl
+import pytest
 
 from dashboard.charts import OKABE_ITO, forecast_chart, timeline_chart
 
@@ -92,3 +93,16 @@ def test_a_forecast_spec_layers_history_bands_and_the_forecast_mean():
     assert [band["encoding"]["y2"]["field"] for band in bands] == ["hi_95", "hi_80"]
     assert all(band["mark"]["color"] == OKABE_ITO["orange"] for band in bands)
     assert spec["height"] > 0
+
+
+def test_the_7_day_mean_is_a_gap_on_suppressed_days_in_the_chart_data():
+    from dashboard.data import with_smoothed
+
+    values = [0.1, 0.1, 0.1, 0.1, None, 0.1, 0.1, 0.1]
+    rows = _observed(values).drop("smoothed_7d")
+    smoothed = with_smoothed(rows)["smoothed_7d"].to_list()
+    assert smoothed[:3] == [None] * 3 and smoothed[3] == pytest.approx(0.1)
+    assert smoothed[4] is None and smoothed[5:] == pytest.approx([0.1] * 3)
+    observed = timeline_chart(with_smoothed(rows), _alerts().clear(), _alerts().clear())
+    hidden = observed["datasets"]["observed"]
+    assert hidden[hidden["suppressed"]][["prevalence", "smoothed_7d"]].isna().all().all()
