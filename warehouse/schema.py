@@ -33,7 +33,11 @@ SCHEMA_VERSION = 4
 them (readers of a version-1 file are told to run `moodcast run`). 3 added `current_versions`
 (see `warehouse.current`); `create_schema` upgrades an older file by creating and filling it
 (readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
-an older file gets the column, null (its inputs were read under the Post field names)."""
+an older file gets the column, null (its inputs were read under the Post field names), and
+readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column."""
+
+OLDEST_READABLE = 3
+"""The oldest layout that readers (dashboard, exports) open without an upgrade."""
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
@@ -232,8 +236,9 @@ def schema_version(con: duckdb.DuckDBPyConnection, *, catalog: str | None = None
 
 
 def check_version(version: int | None, *, where: str) -> None:
-    """Raise SchemaMismatch unless `version` is this code's SCHEMA_VERSION."""
-    if version == SCHEMA_VERSION:
+    """Raise SchemaMismatch unless readers can use `version` (OLDEST_READABLE to
+    SCHEMA_VERSION)."""
+    if version is not None and OLDEST_READABLE <= version <= SCHEMA_VERSION:
         return
     if version is None:
         raise SchemaMismatch(
@@ -246,7 +251,7 @@ def check_version(version: int | None, *, where: str) -> None:
             f"understands ({SCHEMA_VERSION}). Upgrade moodcast."
         )
     raise SchemaMismatch(
-        f"{where} has warehouse schema version {version}, older than {SCHEMA_VERSION}. "
+        f"{where} has warehouse schema version {version}, older than {OLDEST_READABLE}. "
         f"Run `moodcast run` to upgrade it."
     )
 

@@ -76,3 +76,16 @@ def test_create_schema_fills_current_versions_only_when_upgrading(con, make_dail
     con.execute("DELETE FROM current_versions")
     create_schema(con)
     assert _stored(con) == []
+
+
+def test_a_version_3_file_is_read_as_it_is_and_upgraded_by_the_next_run(tmp_path, make_daily):
+    publish(tmp_path, make_daily(cell(D1)))
+    with duckdb.connect(str(published_path(tmp_path))) as con:
+        con.execute("ALTER TABLE run_inputs DROP COLUMN mapping")
+        con.execute("DELETE FROM schema_version")
+        con.execute("INSERT INTO schema_version VALUES (3, now())")
+    with open_published(tmp_path) as reader:
+        assert queries.daily(reader).height == 1
+    with writing(tmp_path) as con:
+        assert schema_version(con) == SCHEMA_VERSION
+        assert "mapping" in con.sql("SELECT * FROM run_inputs LIMIT 0").columns
