@@ -7,7 +7,8 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -99,10 +100,23 @@ def daily_run(
     with warehouse.RunLock(settings.data_dir, command="moodcast run") as lock:
         files = match_inputs(inputs)
         log.info("run: %d input file(s), %s bytes", len(files), f"{sum(f.bytes for f in files):,}")
-        with warehouse.writing(settings.data_dir, lock=lock) as con:
+        attempt = _Attempt()
+        with (
+            _ledgered_if_it_fails(settings.data_dir, lock, attempt),
+            warehouse.writing(settings.data_dir, lock=lock) as con,
+        ):
             ledgered = warehouse.ledgered_sha256s(con)
             run_id = _run_id(
                 ledgered | {f.sha256 for f in files}, as_of, settings, marker_versions(markers)
+            )
+            attempt.row = warehouse.RunRecord(
+                run_id=run_id,
+                started_at=started,
+                as_of=as_of,
+                tz=settings.tz,
+                package_version=_package_version(),
+                marker_versions=json.dumps(marker_versions(markers), sort_keys=True),
+                status="failed",
             )
             job = IngestJob(
                 inputs=[f.path for f in files],
@@ -174,14 +188,9 @@ def daily_run(
             )
             warehouse.record_run(
                 con,
-                warehouse.RunRecord(
-                    run_id=run_id,
-                    started_at=started,
+                replace(
+                    attempt.row,
                     finished_at=datetime.now(UTC),
-                    as_of=as_of,
-                    tz=settings.tz,
-                    package_version=_package_version(),
-                    marker_versions=json.dumps(marker_versions(markers), sort_keys=True),
                     status="ok",
                     read=summary.read,
                     valid=summary.valid,
@@ -197,6 +206,33 @@ def daily_run(
         shutil.rmtree(settings.landing_dir / run_id, ignore_errors=True)
     log.info("run %s done in %.1f s", run_id, time.perf_counter() - clock)
     return replace(summary, exports=tuple(exports))
+
+
+@dataclass
+class _Attempt:
+    """The run's ledger row, known once the run has its id: status `failed` (what a failed
+    run leaves) until the run succeeds."""
+
+    row: warehouse.RunRecord | None = None
+
+
+@contextmanager
+def _ledgered_if_it_fails(
+    data_dir: Path, lock: warehouse.RunLock, attempt: _Attempt
+) -> Iterator[None]:
+    """On an exception, publish the run ledger with `attempt.row` added (nothing else of the
+    run is kept), so the dashboard shows the failure; then re-raise. A failure to record it
+    is logged, never raised over the run's own error."""
+    try:
+        yield
+    except Exception:
+        if attempt.row is not None:
+            try:
+                with warehouse.writing(data_dir, lock=lock) as con:
+                    warehouse.record_run(con, replace(attempt.row, finished_at=datetime.now(UTC)))
+            except Exception:
+                log.warning("run: could not record the failed run in the ledger", exc_info=True)
+        raise
 
 
 def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:

@@ -15,7 +15,8 @@ st.caption(
 published = data.require_published()
 runs = data.runs(published)
 last_day = data.latest_day(published)
-as_of = runs.get_column("as_of").max() if not runs.is_empty() else last_day
+loaded = runs.filter(pl.col("status") == "ok")
+as_of = loaded.get_column("as_of").max() if not loaded.is_empty() else last_day
 
 st.subheader("Data freshness")
 fresh, latest, status = st.columns(3)

@@ -76,6 +76,23 @@ def test_overview_shows_freshness_open_alerts_and_rising_series(on_published):
     assert rising["change"].is_monotonic_decreasing
 
 
+def test_a_failed_last_run_shows_and_alerts_stay_as_of_the_last_good_run(on_copy):
+    before = page("overview").run()
+    now = datetime.now(UTC)
+    run = warehouse.RunRecord(
+        run_id="broken-run", started_at=now, finished_at=now, as_of=date(2031, 1, 1),
+        tz="UTC", package_version="test", status="failed",
+    )  # fmt: skip
+    with warehouse.writing(on_copy) as con:
+        warehouse.record_run(con, run)
+    at = page("overview").run()
+    assert not at.exception
+    assert at.metric[2].value == "failed"
+    assert at.subheader[1].value == before.subheader[1].value  # open alerts as of the good run
+    said = " ".join(m.value for m in at.markdown)
+    assert "2031-01-01" not in said and said == " ".join(m.value for m in before.markdown)
+
+
 def test_timelines_page_compares_markers_side_by_side(on_published):
     at = page("timelines").run()
     assert not at.exception

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
+from ingest.sources import match_inputs
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
@@ -183,6 +184,28 @@ def test_the_alert_methods_setting_decides_which_methods_a_run_writes(
     default = set(_snapshot(published_run[0])["alerts"]["method"])
     assert {"ears_c2", "cusum"} <= chosen <= {"ears_c2", "cusum", "data_event"}
     assert "trailing_p90" in default and not default & {"ears_c2", "cusum"}
+
+
+def test_a_failed_run_is_ledgered_and_leaves_the_published_data_as_it_was(small_corpus, tmp_path):
+    posts = [str(small_corpus / "posts.jsonl")]
+    first = daily_run(posts, settings=load_settings(tmp_path), as_of=AS_OF, beam_args=[])
+    before = _snapshot(tmp_path)
+    with pytest.raises(ValueError, match="needs --temp_location"):  # an operator's slip
+        daily_run(
+            posts,
+            settings=load_settings(tmp_path),
+            as_of=AS_OF,
+            beam_args=["--runner=DataflowRunner"],
+        )
+    after = _snapshot(tmp_path)
+    assert all(after[name].equals(before[name]) for name in before)
+    con = warehouse.open_published(tmp_path)
+    try:
+        ledger = queries.runs(con).select("run_id", "status", "read").rows()
+        assert warehouse.ledgered_sha256s(con) == {f.sha256 for f in match_inputs(posts)}
+    finally:
+        con.close()
+    assert ledger == [(first.run_id, "failed", 0), (first.run_id, "ok", first.read)]
 
 
 def test_a_second_run_while_one_holds_the_lock_fails_naming_the_holder(small_corpus, tmp_path):
