@@ -5,7 +5,8 @@ Parquet row) into a dict keyed by Post field names, which then goes through
 transforms.records.coerce_record and validation like any other record. Mapping never raises on
 odd data: a value of the wrong type is passed on for validation to refuse with a reason.
 
-Presets: `x` (X/Twitter API v2 tweet objects, bare or in a `{"data": …}` envelope), `reddit`
+Presets: `x` (X/Twitter API v2 tweet objects, bare, in a `{"data": …}` envelope, or a
+response page `{"data": [...]}`: see `items`), `reddit`
 (Pushshift-style comment and submission dumps), `mastodon` (API Status entities), `bluesky`
 (app.bsky.feed.defs feedViewPost or postView). A user mapping names, per Post field, a dotted
 source path (or a list of paths, the first non-empty one wins); fields it does not name are read
@@ -51,6 +52,16 @@ class InputMapping:
     rules: tuple[Rule, ...] = ()
     platform: str | None = None
     envelope: str | None = None
+
+
+def items(record: Mapping, mapping: InputMapping) -> list[Mapping]:
+    """The records one decoded line holds: the items of a response page (`mapping.envelope`
+    holding a list, as X's search endpoint writes `{"data": [...], "meta": ...}`; an item that
+    is not an object stays, to be refused by validation), otherwise the line itself."""
+    page = record.get(mapping.envelope) if mapping.envelope else None
+    if isinstance(page, list) and "id" not in record:
+        return [item if isinstance(item, Mapping) else {} for item in page]
+    return [record]
 
 
 def map_record(record: Mapping, mapping: InputMapping) -> dict:

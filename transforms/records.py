@@ -18,7 +18,7 @@ from transforms.contracts import (
     POST_REQUIRED,
     RAW_POST_SCHEMA,
 )
-from transforms.presets import InputMapping, map_record
+from transforms.presets import InputMapping, items, map_record
 
 LOCATED_SCHEMA = {**RAW_POST_SCHEMA, "source": pl.String, "line": pl.Int64}
 _STRING_FIELDS = [name for name, dtype in RAW_POST_SCHEMA.items() if dtype == pl.String]
@@ -51,7 +51,9 @@ def parse_json_lines(
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not
     an object, a field of the wrong type). A clean chunk is parsed by polars in one call; a chunk
     with any bad line falls back to parsing line by line with the same rules. With a `mapping`
-    (transforms.presets), every line is decoded on its own and mapped onto the Post fields first.
+    (transforms.presets), every line is decoded on its own and mapped onto the Post fields
+    first; a line holding a response page gives one record per item (`presets.items`), all
+    with the line's number.
     """
     numbered = [(first_line + i, raw) for i, raw in enumerate(lines) if raw.strip()]
     if mapping is not None:
@@ -88,14 +90,16 @@ def _parse_line_by_line(
         if not isinstance(obj, dict):
             dead.append((line, "not a JSON object", raw))
             continue
-        if mapping is not None:
-            obj = map_record(obj, mapping)
-        row, problem = coerce_record(obj)
-        if problem:
-            dead.append((line, problem, raw))
-            continue
-        row["source"], row["line"] = source, line
-        rows.append(row)
+        records = (
+            [obj] if mapping is None else [map_record(r, mapping) for r in items(obj, mapping)]
+        )
+        for record in records:
+            row, problem = coerce_record(record)
+            if problem:
+                dead.append((line, problem, raw))
+                continue
+            row["source"], row["line"] = source, line
+            rows.append(row)
     return pl.DataFrame(rows, schema=LOCATED_SCHEMA), dead_letters(source, dead)
 
 

@@ -317,3 +317,17 @@ def test_odd_shapes_never_raise_while_mapping():
     for record in odd:
         for mapping in PRESETS.values():
             assert set(map_record(record, mapping)) == set(POST_FIELDS)
+
+
+def test_an_x_response_page_on_one_line_gives_one_record_per_tweet():
+    page = {
+        "data": [TWEET, {**RETWEET, "id": "77"}, "not a tweet"],
+        "includes": {"users": [{"id": "783214"}]},
+        "meta": {"result_count": 3, "next_token": "b26v89c19zqg8o3fo7gesq314yb9l2l4ptqy"},
+    }
+    lines = [orjson.dumps(page), orjson.dumps({"data": [], "meta": {"result_count": 0}})]
+    records, dead = parse_json_lines(lines, source="page.jsonl", first_line=1, mapping=preset("x"))
+    valid, invalid = validate(records, source_tz="UTC")
+    assert dead.is_empty() and valid["id"].to_list() == [TWEET["id"], "77"]
+    assert valid["is_repost"].to_list() == [False, True] and valid["line"].to_list() == [1, 1]
+    assert invalid.select("line", "reason").rows() == [(1, "missing field id")]  # "not a tweet"
