@@ -137,7 +137,6 @@ def daily_run(
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-            mappings = job.mappings
             older = _older_inputs_covering(con, days, read={f.sha256 for f in files})
             if older:
                 log.info(
@@ -145,11 +144,16 @@ def daily_run(
                     "inputs, each read as it was loaded",
                     len(older),
                 )
-                mappings = {**mappings, **{f.path: m for f, m in older if m is not None}}
                 files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
-                job = replace(job, inputs=[f.path for f in files], mappings=mappings)
+                job = replace(
+                    job,
+                    inputs=[f.path for f in files],
+                    mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
+                )
                 landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
-            summary = _load(con, landing, files=files, mappings=mappings, days=days, run_id=run_id)
+            summary = _load(
+                con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id
+            )
             daily = warehouse.current_daily(con)
             series = to_series(daily, basis="authors", k=settings.k)
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
