@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from moodcast.config import DATA_DIR_HELP, load_settings
+from transforms.presets import PRESETS
 
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
-PRESET_CHOICE = click.Choice(["bluesky", "mastodon", "reddit", "x"])
-"""transforms.presets.PRESETS by name (a test keeps the two equal)."""
+PRESET_CHOICE = click.Choice(sorted(PRESETS))
 
 
 def input_options(command):
