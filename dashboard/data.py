@@ -34,7 +34,7 @@ WARM_ENV = "MOODCAST_WARM_CACHES"
 EXPORT_DAYS = 90
 """The Exports page's default slice of timelines, in days up to the latest day."""
 
-_LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 Version = tuple[int, int, int]
 
@@ -125,7 +125,7 @@ def _warm(directory: str, published: Version) -> None:
                 return
             step()
     except Exception:  # warming is an optimisation: the pages still query for themselves
-        _LOG.warning("warming the dashboard's caches failed", exc_info=True)
+        log.warning("warming the dashboard's caches failed", exc_info=True)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
