@@ -1,0 +1,162 @@
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from transforms.prevalence import Z_95
+from transforms.quantify import (
+    FEW_LABELS,
+    MIXED,
+    NO_RATES,
+    OTHER_VERSION,
+    UNINFORMATIVE,
+    VALIDATED,
+    WEAK,
+    adjusted,
+    interval,
+    with_adjusted_prevalence,
+)
+from transforms.rates import conform_rates
+
+
+def _acc(share, n, tpr, fpr, n_pos, n_neg):
+    theta, variance = adjusted(
+        pl.lit(share), pl.lit(n), pl.lit(tpr), pl.lit(fpr), pl.lit(n_pos), pl.lit(n_neg)
+    )
+    lo, hi = interval(theta, variance)
+    return pl.select(theta.alias("t"), variance.alias("v"), lo.alias("lo"), hi.alias("hi")).row(0)
+
+
+def test_acc_matches_a_hand_computed_value():
+    # p = 0.30, tpr = 0.8, fpr = 0.1: theta = (0.3 - 0.1) / 0.7 = 0.285714...
+    theta, variance, lo, hi = _acc(0.30, 1000, 0.8, 0.1, 200, 800)
+    assert theta == pytest.approx(0.2 / 0.7)
+    z2 = Z_95**2
+    p = (300 + z2 / 2) / (1000 + z2)
+    t = (160 + z2 / 2) / (200 + z2)
+    f = (80 + z2 / 2) / (800 + z2)
+    expected = (
+        p * (1 - p) / (1000 + z2)
+        + theta**2 * t * (1 - t) / (200 + z2)
+        + (1 - theta) ** 2 * f * (1 - f) / (800 + z2)
+    ) / 0.7**2
+    assert variance == pytest.approx(expected)
+    assert lo == pytest.approx(theta - Z_95 * expected**0.5)
+    assert hi == pytest.approx(theta + Z_95 * expected**0.5)
+
+
+def test_pacc_is_the_same_formula_on_mean_scores():
+    # mean score 0.35 overall, 0.7 on positives, 0.2 on negatives: (0.35 - 0.2) / 0.5 = 0.3
+    theta, *_ = _acc(0.35, 500, 0.7, 0.2, 100, 400)
+    assert theta == pytest.approx(0.3)
+
+
+def test_acc_is_clipped_to_the_unit_interval():
+    assert _acc(0.05, 1000, 0.8, 0.1, 200, 800)[0] == 0.0
+    assert _acc(0.95, 1000, 0.8, 0.1, 200, 800)[0] == 1.0
+
+
+def test_an_uninformative_marker_has_no_adjusted_share():
+    assert _acc(0.3, 1000, 0.2, 0.2, 200, 800) == (None, None, None, None)
+    assert _acc(0.3, 1000, 0.1, 0.3, 200, 800) == (None, None, None, None)
+
+
+def test_wider_interval_with_fewer_labels():
+    few = _acc(0.3, 1000, 0.8, 0.1, 30, 60)
+    many = _acc(0.3, 1000, 0.8, 0.1, 3000, 6000)
+    assert few[3] - few[2] > many[3] - many[2]
+
+
+@pytest.mark.parametrize(("truth", "n"), [(0.05, 2000), (0.2, 1000), (0.4, 500)])
+def test_interval_covers_the_true_share_about_95_percent_of_the_time(truth, n):
+    """Seeded simulation: rates measured on 150 positives and 600 negatives, then an
+    author population of `n` at a true share `truth`; all three draws vary."""
+    rng = np.random.default_rng(7)
+    tpr, fpr, n_pos, n_neg, runs = 0.7, 0.1, 150, 600, 2000
+    tp = rng.binomial(n_pos, tpr, runs)
+    fp = rng.binomial(n_neg, fpr, runs)
+    positives = rng.binomial(n, truth, runs)
+    flagged = rng.binomial(positives, tpr) + rng.binomial(n - positives, fpr)
+    frame = pl.DataFrame({"share": flagged / n, "tpr": tp / n_pos, "fpr": fp / n_neg})
+    theta, variance = adjusted(
+        pl.col("share"), pl.lit(n), pl.col("tpr"), pl.col("fpr"), pl.lit(n_pos), pl.lit(n_neg)
+    )
+    lo, hi = interval(theta, variance)
+    covered = frame.select(((lo <= truth) & (hi >= truth)).mean()).item()
+    assert 0.92 <= covered <= 0.99
+
+
+def _cells(*rows):
+    keys = ("lang", "marker", "marker_version", "n_authors", "n_marked_authors")
+    return pl.DataFrame(
+        [
+            {"day": date(2025, 1, 1), "region": "all", **dict(zip(keys, row, strict=True))}
+            for row in rows
+        ]
+    )
+
+
+def test_statuses_say_why_a_marker_is_not_validated():
+    rates = conform_rates(
+        pl.DataFrame(
+            {
+                "marker": ["ok", "few", "flat", "weak", "old"],
+                "lang": ["en"] * 5,
+                "marker_version": ["v1"] * 5,
+                "tp": [80, 10, 20, 30, 80],
+                "fn": [20, 5, 80, 70, 20],
+                "fp": [50, 50, 100, 50, 50],
+                "tn": [450, 450, 400, 450, 450],
+            }
+        )
+    )
+    cells = _cells(
+        ("en", "ok", "v1", 1000, 300),
+        ("en", "few", "v1", 1000, 300),
+        ("en", "flat", "v1", 1000, 300),
+        ("en", "weak", "v1", 1000, 300),
+        ("en", "old", "v2", 1000, 300),
+        ("en", "none", "v1", 1000, 300),
+    )
+    out = with_adjusted_prevalence(cells, rates)
+    assert out.get_column("validation").to_list() == [
+        VALIDATED,
+        FEW_LABELS,
+        UNINFORMATIVE,
+        WEAK,
+        OTHER_VERSION,
+        NO_RATES,
+    ]
+    adjusted_share = out.get_column("adjusted_prevalence").to_list()
+    assert adjusted_share[0] == pytest.approx((0.3 - 0.1) / 0.7)
+    assert adjusted_share[1:] == [None] * 5
+    assert out.select(pl.exclude("validation", "^adjusted.*$")).equals(cells)
+
+
+def test_a_language_rollup_is_the_author_weighted_mean_of_its_languages():
+    rates = conform_rates(
+        pl.DataFrame(
+            {
+                "marker": ["sad", "sad"],
+                "lang": ["en", "es"],
+                "marker_version": ["v1", "v1"],
+                "tp": [80, 60],
+                "fn": [20, 40],
+                "fp": [50, 40],
+                "tn": [450, 360],
+            }
+        )
+    )
+    cells = _cells(
+        ("all", "sad", "v1", 1500, 350),
+        ("en", "sad", "v1", 1000, 300),
+        ("es", "sad", "v1", 500, 50),
+    )
+    out = with_adjusted_prevalence(cells, rates)
+    en, es = (0.3 - 0.1) / 0.7, 0.0
+    assert out.get_column("adjusted_prevalence")[0] == pytest.approx((1000 * en + 500 * es) / 1500)
+    assert out.get_column("validation").to_list() == [VALIDATED] * 3
+    only_en = with_adjusted_prevalence(cells, rates.filter(pl.col("lang") == "en"))
+    assert only_en.get_column("validation").to_list() == [MIXED, VALIDATED, NO_RATES]
+    assert only_en.get_column("adjusted_prevalence")[0] is None

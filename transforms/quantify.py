@@ -1,0 +1,195 @@
+"""Prevalence corrected for marker error (quantification), as polars expressions.
+
+A marker flags a share `p` of authors; with true-positive rate `tpr` and false-positive rate
+`fpr` measured on labelled posts, the share that truly carries the state is
+
+    theta = (p - fpr) / (tpr - fpr)        clipped to 0-1
+
+(adjusted classify-and-count, ACC: Forman 2008; Rogan & Gladen 1978 in epidemiology). With a
+score in 0-1 instead of a 0/1 decision, `p`, `tpr` and `fpr` are mean scores (overall, on the
+labelled positives, on the labelled negatives) and the same formula is probabilistic ACC
+(PACC, Bella et al. 2010). The interval carries the uncertainty of all three proportions by
+the delta method; see docs/prevalence.md.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.prevalence import Z_95
+
+MIN_YOUDEN = 0.2
+"""Smallest `tpr - fpr` (Youden's J) at which a marker × language counts as validated."""
+MIN_CLASS_LABELS = 25
+"""Fewest labelled positives, and fewest labelled negatives, behind validated rates."""
+
+VALIDATED = "validated"
+NO_RATES = "not validated: no labelled data for this marker and language"
+FEW_LABELS = (
+    f"not validated: fewer than {MIN_CLASS_LABELS} labelled positives or negatives behind the rates"
+)
+UNINFORMATIVE = "not validated: the marker flags true cases no more often than others (tpr <= fpr)"
+WEAK = f"not validated: tpr - fpr below {MIN_YOUDEN}, too weak to correct for"
+OTHER_VERSION = "not validated: the rates were measured on another version of the marker"
+MIXED = "not validated: some language of this roll-up is not validated"
+
+ADJUSTED_COLUMNS = ("adjusted_prevalence", "adjusted_prevalence_lo", "adjusted_prevalence_hi")
+"""Added by `with_adjusted_prevalence`, beside `validation`: proportions 0-1."""
+
+
+def shrunk(successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95) -> pl.Expr:
+    """`(successes + z²/2) / (trials + z²)`: the Agresti–Coull centre, used for variances so
+    that a rate of exactly 0 or 1 measured on few labels does not get a zero variance."""
+    return (successes.cast(pl.Float64) + z * z / 2) / (trials.cast(pl.Float64) + z * z)
+
+
+def status(
+    tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr, *, same_version: pl.Expr
+) -> pl.Expr:
+    """The validation status of rates (one of the module's status sentences): VALIDATED only
+    with rates for this marker version, at least MIN_CLASS_LABELS labelled positives and
+    negatives, and `tpr - fpr >= MIN_YOUDEN`. Null rates give NO_RATES."""
+    return (
+        pl.when(tpr.is_null() | fpr.is_null())
+        .then(pl.lit(NO_RATES))
+        .when(~same_version)
+        .then(pl.lit(OTHER_VERSION))
+        .when((n_pos < MIN_CLASS_LABELS) | (n_neg < MIN_CLASS_LABELS))
+        .then(pl.lit(FEW_LABELS))
+        .when(tpr <= fpr)
+        .then(pl.lit(UNINFORMATIVE))
+        .when(tpr - fpr < MIN_YOUDEN)
+        .then(pl.lit(WEAK))
+        .otherwise(pl.lit(VALIDATED))
+    )
+
+
+def adjusted(
+    share: pl.Expr,
+    n: pl.Expr,
+    tpr: pl.Expr,
+    fpr: pl.Expr,
+    n_pos: pl.Expr,
+    n_neg: pl.Expr,
+    *,
+    z: float = Z_95,
+) -> tuple[pl.Expr, pl.Expr]:
+    """ACC/PACC estimate and its delta-method variance: `(theta, variance)`.
+
+    `share` is the flagged share (or mean score) among `n` units; `tpr` and `fpr` were
+    measured on `n_pos` labelled positives and `n_neg` labelled negatives. `theta` is
+    `(share - fpr) / (tpr - fpr)` clipped to 0-1; the variance is
+
+        [V(share) + theta² V(tpr) + (1 - theta)² V(fpr)] / (tpr - fpr)²
+
+    with each V a binomial variance at its Agresti–Coull centre (for mean scores in 0-1 that
+    bounds the variance from above). Both are null where `tpr <= fpr` or `n` is 0 or null.
+    """
+    youden = tpr - fpr
+    valid = (youden > 0) & (n > 0)
+    theta = ((share - fpr) / youden).clip(0.0, 1.0)
+    p, t, f = (
+        shrunk(share * n, n, z=z),
+        shrunk(tpr * n_pos, n_pos, z=z),
+        shrunk(fpr * n_neg, n_neg, z=z),
+    )
+    variance = (
+        p * (1 - p) / (n + z * z)
+        + theta.pow(2) * t * (1 - t) / (n_pos + z * z)
+        + (1 - theta).pow(2) * f * (1 - f) / (n_neg + z * z)
+    ) / youden.pow(2)
+    return pl.when(valid).then(theta), pl.when(valid).then(variance)
+
+
+def interval(theta: pl.Expr, variance: pl.Expr, *, z: float = Z_95) -> tuple[pl.Expr, pl.Expr]:
+    """`theta ± z·sqrt(variance)`, clipped to 0-1."""
+    half = z * variance.sqrt()
+    return (theta - half).clip(0.0, 1.0), (theta + half).clip(0.0, 1.0)
+
+
+def rates_frame_columns() -> tuple[pl.Expr, ...]:
+    """`tpr`, `fpr`, `n_pos`, `n_neg` from a rates table's counts `tp, fn, fp, tn`."""
+    n_pos = pl.col("tp") + pl.col("fn")
+    n_neg = pl.col("fp") + pl.col("tn")
+    return (
+        (pl.col("tp") / n_pos).alias("tpr"),
+        (pl.col("fp") / n_neg).alias("fpr"),
+        n_pos.alias("n_pos"),
+        n_neg.alias("n_neg"),
+    )
+
+
+_CELL = ("day", "region", "marker", "marker_version")
+
+
+def with_adjusted_prevalence(
+    daily: pl.DataFrame, rates: pl.DataFrame, *, z: float = Z_95
+) -> pl.DataFrame:
+    """Daily aggregates with `validation` and ADJUSTED_COLUMNS (author prevalence corrected
+    by ACC, 95% interval). The input is not modified; rows keep their order.
+
+    `rates` has one row per `marker, lang` with `marker_version, tp, fn, fp, tn`
+    (transforms.rates). A language row is adjusted with its own rates when they are
+    VALIDATED (`status`). A `lang = all` roll-up is the author-weighted mean of the adjusted
+    shares of its language rows of the same day, region, marker and version (variance: the
+    weighted sum, languages independent), and is VALIDATED only when all of them are (else
+    MIXED, or NO_RATES when it has no language row). Where not validated, the adjusted columns
+    are null: never a silent zero.
+    """
+    keyed = rates.select(
+        "marker", "lang", pl.col("marker_version").alias("rates_version"), *rates_frame_columns()
+    )
+    langs = daily.filter(pl.col("lang") != "all").join(keyed, on=["marker", "lang"], how="left")
+    share = pl.col("n_marked_authors") / pl.col("n_authors")
+    theta, variance = adjusted(
+        share,
+        pl.col("n_authors"),
+        pl.col("tpr"),
+        pl.col("fpr"),
+        pl.col("n_pos"),
+        pl.col("n_neg"),
+        z=z,
+    )
+    checked = status(
+        pl.col("tpr"),
+        pl.col("fpr"),
+        pl.col("n_pos"),
+        pl.col("n_neg"),
+        same_version=pl.col("rates_version") == pl.col("marker_version"),
+    )
+    langs = langs.with_columns(checked.alias("validation")).with_columns(
+        pl.when(pl.col("validation") == VALIDATED).then(theta).alias("_theta"),
+        pl.when(pl.col("validation") == VALIDATED).then(variance).alias("_var"),
+    )
+    weight = pl.col("n_authors") / pl.col("n_authors").sum()
+    rollups = langs.group_by(_CELL).agg(
+        pl.when((pl.col("validation") == VALIDATED).all())
+        .then(pl.lit(VALIDATED))
+        .otherwise(pl.lit(MIXED))
+        .alias("validation"),
+        (weight * pl.col("_theta")).sum().alias("_theta"),
+        (weight.pow(2) * pl.col("_var")).sum().alias("_var"),
+    )
+    rollups = rollups.with_columns(
+        *(
+            pl.when(pl.col("validation") == VALIDATED).then(pl.col(c)).alias(c)
+            for c in ("_theta", "_var")
+        ),
+        pl.lit("all").alias("lang"),
+    )
+    found = pl.concat(
+        [langs.select(*_CELL, "lang", "validation", "_theta", "_var"), rollups],
+        how="diagonal",
+    )
+    lo, hi = interval(pl.col("_theta"), pl.col("_var"), z=z)
+    found = found.select(
+        *_CELL,
+        "lang",
+        "validation",
+        pl.col("_theta").alias(ADJUSTED_COLUMNS[0]),
+        lo.alias(ADJUSTED_COLUMNS[1]),
+        hi.alias(ADJUSTED_COLUMNS[2]),
+    )
+    return daily.join(found, on=[*_CELL, "lang"], how="left", maintain_order="left").with_columns(
+        pl.col("validation").fill_null(NO_RATES)
+    )
