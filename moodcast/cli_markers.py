@@ -151,30 +151,49 @@ def show_marker(name: str, data_dir: str | None) -> None:
 def evaluate(
     labels: Path, text_col: str, source: str | None, as_json: bool, data_dir: str | None
 ) -> None:
-    """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1."""
+    """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1;
+    beside them (without --source) the true share of the file, the share flagged, and the
+    flagged share adjusted for marker error with the recorded rates (yours from
+    `markers calibrate`, else the shipped ones)."""
     import polars as pl
 
     from moodcast.tagging import TaggingError, evaluate_labels
     from transforms.embedding import ModelError
     from transforms.model_markers import SourceError
+    from transforms.rates import RatesError, merged_rates
 
-    config = load_settings(data_dir).model_config
+    settings = load_settings(data_dir)
     try:
         frame = pl.read_csv(labels, infer_schema_length=10_000)
         result = evaluate_labels(
-            frame, _markers(data_dir), config=config, text_col=text_col, source=source
+            frame,
+            _markers(data_dir),
+            config=settings.model_config,
+            text_col=text_col,
+            source=source,
+            rates=merged_rates(settings.data_dir) if source is None else None,
         )
-    except (TaggingError, SourceError, ModelError, pl.exceptions.PolarsError) as exc:
+    except (TaggingError, SourceError, ModelError, RatesError, pl.exceptions.PolarsError) as exc:
         raise _fail(exc) from exc
     if as_json:
         click.echo(json.dumps(result, sort_keys=True))
         return
-    click.echo(f"{'marker':<16} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
+    click.echo(
+        f"{'marker':<16} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8} "
+        f"{'true':>6} {'flagged':>7} {'adjusted':>8}"
+    )
     for name, m in result["markers"].items():
         click.echo(
-            f"{name:<16} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {m['support']:>8}"
+            f"{name:<16} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} "
+            f"{m['support']:>8} {_share(m.get('prevalence')):>6} "
+            f"{_share(m.get('flagged_share')):>7} {_share(m.get('adjusted_prevalence')):>8}"
+            + ("" if m.get("validation", "validated") == "validated" else f"  {m['validation']}")
         )
     click.echo(f"macro-F1 {result['macro_f1']:.3f}")
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 @markers.command("import")
@@ -313,24 +332,43 @@ def train(
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) -> None:
-    """The F1-optimal threshold of each zero-shot model source on your labelled CSV, beside the
-    current one. Set a new value as `threshold` under `[lang.xx]` in the marker file."""
+    """Measure each labelled marker's true- and false-positive rates per language on your
+    labelled CSV (about 1,000 posts from your own source is enough) and record them in the
+    data directory (marker_rates.json): published shares are then adjusted for marker error
+    with your rates. Also reports the F1-optimal threshold of each zero-shot model source,
+    beside the current one; set a new value as `threshold` under `[lang.xx]` in the marker file."""
     import polars as pl
 
+    from moodcast.calibration import measure_rates, rate_lines
     from moodcast.tagging import TaggingError
     from moodcast.training import calibrate as calibrate_thresholds
     from transforms.embedding import ModelError
+    from transforms.quantify import rates_status
+    from transforms.rates import RatesError, write_user_rates
 
     settings = load_settings(data_dir)
     try:
         frame = _label_frame(labels, text_col, None)
-        rows = calibrate_thresholds(frame, markers=_markers(data_dir), config=settings.model_config)
-    except (TaggingError, ModelError, pl.exceptions.PolarsError) as exc:
+        markers = _markers(data_dir)
+        rows = calibrate_thresholds(frame, markers=markers, config=settings.model_config)
+        rates = measure_rates(frame, markers, config=settings.model_config, source=labels)
+        written = write_user_rates(settings.data_dir, rates)
+    except (TaggingError, ModelError, RatesError, pl.exceptions.PolarsError) as exc:
         raise _fail(exc) from exc
-    for row in rows:
-        if as_json:
+    if as_json:
+        thresholds = {(row["marker"], row["lang"]): row for row in rows}
+        status = rates_status(rates)
+        for rate in rates.join(status, on=["marker", "lang"]).iter_rows(named=True):
+            click.echo(
+                json.dumps(
+                    thresholds.pop((rate["marker"], rate["lang"]), {}) | rate, sort_keys=True
+                )
+            )
+        for row in thresholds.values():
             click.echo(json.dumps(row, sort_keys=True))
-            continue
+        click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+        return
+    for row in rows:
         current = (
             f"current {row['current_threshold']:g} (F1 {row['current_f1']:.3f})"
             if row["current_threshold"] is not None
@@ -340,3 +378,6 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
             f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
             f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
         )
+    for line in rate_lines(rates):
+        click.echo(line)
+    click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)

@@ -13,6 +13,7 @@ from transforms.contracts import RAW_POST_SCHEMA
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
+from transforms.quantify import labelled_shares
 from transforms.records import map_rows, parse_json_lines, validate
 from transforms.text import detect_language, primary_subtag
 
@@ -100,10 +101,14 @@ def evaluate_labels(
     config: ModelConfig,
     text_col: str = "text",
     source: str | None = None,
+    rates: pl.DataFrame | None = None,
 ) -> dict:
     """Precision, recall, F1 and support of each marker with a 0/1 label column of its name,
     and their macro-F1: `{"markers": {name: {...}}, "macro_f1": …}`. Rows whose language has
-    no source for a marker (with `source`, or under its rule) are left out of its scores."""
+    no source for a marker (with `source`, or under its rule) are left out of its scores.
+    With `rates` (transforms.rates), each marker also gets the shares of
+    transforms.quantify.labelled_shares: true `prevalence`, `flagged_share` and
+    `adjusted_prevalence` (with bounds and `validation`)."""
     if text_col not in labels.columns:
         raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
     labelled = [name for name in markers if name in labels.columns]
@@ -117,9 +122,8 @@ def evaluate_labels(
     )
     result = {}
     for name in labelled:
-        pair = pl.DataFrame(
-            {"gold": labels.get_column(name).cast(pl.Int8) == 1, "hit": hits.get_column(name)}
-        ).drop_nulls()
+        gold = labels.get_column(name).cast(pl.Int8) == 1
+        pair = pl.DataFrame({"gold": gold, "hit": hits.get_column(name)}).drop_nulls()
         tp = (pair["gold"] & pair["hit"]).sum()
         fp = (~pair["gold"] & pair["hit"]).sum()
         fn = (pair["gold"] & ~pair["hit"]).sum()
@@ -132,5 +136,11 @@ def evaluate_labels(
             "f1": float(f1),
             "support": int(pair["gold"].sum()),
         }
+        if rates is not None:
+            pairs = pl.DataFrame(
+                {"lang": frame.get_column("lang"), "gold": gold, "hit": hits.get_column(name)}
+            ).drop_nulls()
+            version = markers[name].version
+            result[name] |= labelled_shares(pairs, marker=name, version=version, rates=rates)
     macro = sum(m["f1"] for m in result.values()) / len(result)
     return {"markers": result, "macro_f1": macro}

@@ -14,6 +14,8 @@ the delta method; see docs/prevalence.md.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from transforms.prevalence import Z_95
@@ -133,8 +135,8 @@ def with_adjusted_prevalence(
     VALIDATED (`status`). A `lang = all` roll-up is the author-weighted mean of the adjusted
     shares of its language rows of the same day, region, marker and version (variance: the
     weighted sum, languages independent), and is VALIDATED only when all of them are (else
-    MIXED, or NO_RATES when it has no language row). Where not validated, the adjusted columns
-    are null: never a silent zero.
+    their common status, or MIXED; NO_RATES when it has no language row). Where not
+    validated, the adjusted columns are null: never a silent zero.
     """
     keyed = rates.select(
         "marker", "lang", pl.col("marker_version").alias("rates_version"), *rates_frame_columns()
@@ -163,8 +165,8 @@ def with_adjusted_prevalence(
     )
     weight = pl.col("n_authors") / pl.col("n_authors").sum()
     rollups = langs.group_by(_CELL).agg(
-        pl.when((pl.col("validation") == VALIDATED).all())
-        .then(pl.lit(VALIDATED))
+        pl.when(pl.col("validation").n_unique() == 1)
+        .then(pl.col("validation").first())
         .otherwise(pl.lit(MIXED))
         .alias("validation"),
         (weight * pl.col("_theta")).sum().alias("_theta"),
@@ -193,3 +195,48 @@ def with_adjusted_prevalence(
     return daily.join(found, on=[*_CELL, "lang"], how="left", maintain_order="left").with_columns(
         pl.col("validation").fill_null(NO_RATES)
     )
+
+
+def rates_status(rates: pl.DataFrame) -> pl.DataFrame:
+    """`marker`, `lang`, `validation` of each row of a rates table (transforms.rates), judged
+    for the marker version the rates were measured on."""
+    return rates.select(
+        "marker",
+        "lang",
+        status(
+            pl.col("tpr"),
+            pl.col("fpr"),
+            pl.col("tp") + pl.col("fn"),
+            pl.col("fp") + pl.col("tn"),
+            same_version=pl.lit(True),
+        ).alias("validation"),
+    )
+
+
+def labelled_shares(
+    pairs: pl.DataFrame, *, marker: str, version: str, rates: pl.DataFrame, z: float = Z_95
+) -> dict:
+    """The shares of one marker on labelled posts: `pairs` has `lang`, `gold` and `hit`
+    (booleans, no nulls). Returns `prevalence` (true share), `flagged_share` (raw share
+    flagged) and `adjusted_prevalence` with `_lo`, `_hi` and `validation` (the flagged share
+    corrected by `rates`, per language and weighted by rows, as `with_adjusted_prevalence`
+    does for a roll-up). Shares are None for empty `pairs`."""
+    counts = [pl.len().alias("n_authors"), pl.col("hit").sum().alias("n_marked_authors")]
+    cells = pl.concat(
+        [pairs.group_by("lang").agg(*counts), pairs.select(pl.lit("all").alias("lang"), *counts)],
+        how="vertical_relaxed",
+    ).with_columns(
+        pl.lit(date(1970, 1, 1)).alias("day"),
+        pl.lit("all").alias("region"),
+        pl.lit(marker).alias("marker"),
+        pl.lit(version).alias("marker_version"),
+    )
+    found = with_adjusted_prevalence(cells, rates, z=z)
+    row = found.filter(pl.col("lang") == "all").row(0, named=True)
+    empty = pairs.is_empty()
+    return {
+        "prevalence": None if empty else float(pairs.get_column("gold").mean()),
+        "flagged_share": None if empty else float(pairs.get_column("hit").mean()),
+        **{column: row[column] for column in ADJUSTED_COLUMNS},
+        "validation": row["validation"],
+    }

@@ -100,4 +100,6 @@ def test_the_shipped_zero_shot_sources_beat_chance_on_the_shipped_labelled_set(t
     calibrated = _invoke("markers", "calibrate", "--labels", LABELLED_EN, "--json",
                          "--data-dir", tmp_path).stdout  # fmt: skip
     for row in map(json.loads, calibrated.splitlines()):
+        if "threshold" not in row:
+            continue  # a marker × language with rates only (no zero-shot source)
         assert abs(row["current_threshold"] - row["threshold"]) < 0.01, row
