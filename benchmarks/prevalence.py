@@ -1,0 +1,240 @@
+"""Does correcting for marker error bring the published share closer to the truth?
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/prevalence.py [--datasets DIR] [--draws 50]
+        [--size 1000] [--calibration-rows 1000]
+
+For each shared labelled set with columns named after our markers: rates are measured as
+`moodcast markers calibrate` measures them (transforms.rates, the marker's rule under the
+default settings) on a seeded random sample of at most `--calibration-rows` posts of the set's
+train/dev part (a seeded half of the file when it has no split). On the held-out part (test
+split, or the other half), `--draws` subsets of `--size` posts per true prevalence (5%, 10%,
+20%, 40%) are drawn with replacement from its labelled positives and negatives (seed fixed),
+and the raw flagged share and the adjusted share (transforms.quantify) are compared with the
+subset's true share: mean absolute error of each, and how often the adjusted 95% interval
+covers the truth. Only markers whose rates are `validated` get an adjusted share (the others
+are published without one); they are listed with their status. The bar: adjusted MAE <= 0.03
+and at most half the raw MAE. Results go to benchmarks/RESULTS.md (`prevalence` section).
+Skips with a message when the datasets directory is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.results import write_section  # noqa: E402
+from moodcast.calibration import measure_rates  # noqa: E402
+from moodcast.config import load_settings  # noqa: E402
+from moodcast.training import label_frame  # noqa: E402
+from transforms.markers import load_markers  # noqa: E402
+from transforms.model_markers import classify  # noqa: E402
+from transforms.quantify import VALIDATED, adjusted, interval, rates_status  # noqa: E402
+
+DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
+PREVALENCES = (0.05, 0.10, 0.20, 0.40)
+HELD_OUT_ROWS = 5000
+MIN_HELD_OUT = 20
+SEED = 0
+
+SETS = {
+    "covidemo_en": (("covidemo_en_dev.csv",), ("covidemo_en_test.csv",)),
+    "semeval2018_ec_es": (
+        ("semeval2018_ec_es_train.csv", "semeval2018_ec_es_dev.csv"),
+        ("semeval2018_ec_es_test.csv",),
+    ),
+    "xed_en": (("xed_en.csv",), None),
+    "xed_es": (("xed_es.csv",), None),
+    "isear_en": (("isear_en.csv",), None),
+    "rmhd27_reddit_en": (("rmhd27_reddit_en.csv",), None),
+    "sad_stress_en": (("sad_stress_en.csv",), None),
+    "valeriano_suicide_es": (("valeriano_suicide_es.csv",), None),
+    "mentai_instagram_es": (("mentai_instagram_es.csv",), None),
+}
+"""Set → (calibration files, held-out files); None: a seeded half of the calibration file."""
+
+
+def parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None):
+    """(calibration part, held-out part, path of the first calibration file) as raw frames."""
+    read = [pl.read_csv(datasets / name, infer_schema=False) for name in calib]
+    frame = pl.concat(read, how="diagonal")
+    if held is not None:
+        other = pl.concat(
+            [pl.read_csv(datasets / name, infer_schema=False) for name in held], how="diagonal"
+        )
+        return frame, other, datasets / calib[0]
+    shuffled = frame.sample(fraction=1.0, seed=SEED, shuffle=True)
+    half = shuffled.height // 2
+    return shuffled.head(half), shuffled.slice(half), datasets / calib[0]
+
+
+def draws(gold: np.ndarray, hit: np.ndarray, *, size: int, count: int, rng) -> pl.DataFrame:
+    """`count` subsets of `size` per true prevalence, drawn with replacement from the labelled
+    positives and negatives: `prevalence` (target), `truth`, `flagged` (share)."""
+    positives, negatives = hit[gold], hit[~gold]
+    rows = []
+    for target in PREVALENCES:
+        n_pos = round(target * size)
+        for _ in range(count):
+            flagged = rng.choice(positives, n_pos).sum() + rng.choice(negatives, size - n_pos).sum()
+            rows.append((target, n_pos / size, flagged / size))
+    return pl.DataFrame(rows, schema=["prevalence", "truth", "flagged"], orient="row")
+
+
+def evaluate_set(name: str, args, settings, markers) -> list[dict]:
+    """One row per marker labelled in the set: its calibration, status and errors."""
+    calib, held, source = parts(args.datasets, *SETS[name])
+    labelled = [m for m in markers if m in calib.columns and m in held.columns]
+    if not labelled:
+        return []
+    sample = calib.sample(min(args.calibration_rows, calib.height), seed=SEED, shuffle=True)
+    rates = measure_rates(
+        label_frame(sample, text_col="text", label_cols=labelled),
+        markers,
+        config=settings.model_config,
+        source=source,
+    )
+    rates = rates.join(rates_status(rates), on=["marker", "lang"])
+    held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
+    held_frame = label_frame(held, text_col="text", label_cols=labelled)
+    hits = classify(held_frame, {m: markers[m] for m in labelled}, config=settings.model_config)
+    rng = np.random.default_rng(SEED)
+    found = []
+    for marker in labelled:
+        for rate in rates.filter(pl.col("marker") == marker).iter_rows(named=True):
+            mask = (held_frame.get_column("lang") == rate["lang"]) & hits.get_column(
+                marker
+            ).is_not_null()
+            gold = held_frame.get_column(marker).filter(mask).to_numpy() == 1
+            hit = hits.get_column(marker).filter(mask).to_numpy()
+            row = {
+                "set": name,
+                "marker": marker,
+                **rate,
+                "held_pos": int(gold.sum()),
+                "held_neg": int((~gold).sum()),
+            }
+            if min(row["held_pos"], row["held_neg"]) < MIN_HELD_OUT:
+                found.append(row | {"validation": "held-out part too small"})
+                continue
+            found.append(
+                row
+                | errors(
+                    draws(gold, hit, size=args.size, count=args.draws, rng=rng), rate, args.size
+                )
+            )
+    return found
+
+
+def errors(subsets: pl.DataFrame, rate: dict, size: int) -> dict:
+    """Raw and adjusted mean absolute errors over `subsets`, and the adjusted interval's
+    coverage (adjusted figures only for validated rates)."""
+    raw_mae = subsets.select((pl.col("flagged") - pl.col("truth")).abs().mean()).item()
+    if rate["validation"] != VALIDATED:
+        return {"raw_mae": raw_mae}
+    theta, variance = adjusted(
+        pl.col("flagged"),
+        pl.lit(size),
+        pl.lit(rate["tpr"]),
+        pl.lit(rate["fpr"]),
+        pl.lit(rate["tp"] + rate["fn"]),
+        pl.lit(rate["fp"] + rate["tn"]),
+    )
+    lo, hi = interval(theta, variance)
+    scored = subsets.select(
+        (theta - pl.col("truth")).abs().mean().alias("adjusted_mae"),
+        ((lo <= pl.col("truth")) & (hi >= pl.col("truth"))).mean().alias("coverage"),
+    ).row(0, named=True)
+    return {"raw_mae": raw_mae, **scored}
+
+
+def report(rows: list[dict], args) -> str:
+    """The RESULTS.md section: command, protocol, per set × marker table, summary."""
+    lines = [
+        "Command: `PYTHONPATH=$PWD .venv/bin/python benchmarks/prevalence.py "
+        f"--draws {args.draws} --size {args.size} --calibration-rows {args.calibration_rows}`",
+        "",
+        f"Rates measured on a seeded random sample of at most {args.calibration_rows} labelled posts "
+        "of each set's train/dev part (a seeded half when the set has no split), with each marker's "
+        "rule under the default settings; then, on the held-out part, "
+        f"{args.draws} subsets of {args.size} posts per true prevalence "
+        f"({', '.join(f'{p:.0%}' for p in PREVALENCES)}), drawn with replacement from its "
+        "labelled positives and negatives. MAE: mean absolute error of the share against the "
+        "subset's true share; coverage: share of subsets whose adjusted 95% interval holds the "
+        "true share. Bar: adjusted MAE ≤ 0.03 and ≤ half the raw MAE. Markers whose rates are "
+        "not validated get no adjusted share (their status is shown instead).",
+        "",
+        "| set | marker | lang | calib pos/neg | tpr | fpr | status | raw MAE | adjusted MAE | coverage | bar |",
+        "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+    ]
+    met = validated = 0
+    for r in rows:
+        adjusted_mae = r.get("adjusted_mae")
+        ok = adjusted_mae is not None and adjusted_mae <= 0.03 and adjusted_mae <= r["raw_mae"] / 2
+        validated += adjusted_mae is not None
+        met += ok
+        status = (
+            "validated"
+            if r["validation"] == VALIDATED
+            else r["validation"].removeprefix("not validated: ")
+        )
+        lines.append(
+            f"| {r['set']} | {r['marker']} | {r['lang']} | {r['tp'] + r['fn']}/{r['fp'] + r['tn']} "
+            f"| {r['tpr']:.3f} | {r['fpr']:.3f} | {status} | {_num(r.get('raw_mae'))} "
+            f"| {_num(adjusted_mae)} | {_num(r.get('coverage'), 2)} | "
+            f"{'met' if ok else '—' if adjusted_mae is None else 'missed'} |"
+        )
+    scored = [r for r in rows if r.get("adjusted_mae") is not None]
+    lines += [
+        "",
+        f"{len(rows)} set × marker × language rows; {validated} validated, of which {met} meet the bar.",
+    ]
+    if scored:
+        raw = np.mean([r["raw_mae"] for r in scored])
+        adj = np.mean([r["adjusted_mae"] for r in scored])
+        cov = np.mean([r["coverage"] for r in scored])
+        lines.append(
+            f"Over the validated rows: raw MAE {raw:.3f}, adjusted MAE {adj:.3f} "
+            f"({adj / raw:.2f} of raw), interval coverage {cov:.2f}."
+        )
+    return "\n".join(lines)
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument("--draws", type=int, default=50)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--calibration-rows", type=int, default=1000)
+    args = parser.parse_args()
+    if not args.datasets.is_dir():
+        print(f"skipped: no datasets directory at {args.datasets}", file=sys.stderr)
+        return
+    settings = load_settings(ROOT / "benchmarks" / ".data" / "prevalence-settings")
+    markers = load_markers()
+    rows = []
+    for name, (calib, _) in SETS.items():
+        if not all((args.datasets / f).is_file() for f in calib):
+            print(f"skipped {name}: not in {args.datasets}", file=sys.stderr)
+            continue
+        found = evaluate_set(name, args, settings, markers)
+        print(f"{name}: {len(found)} marker × language rows", file=sys.stderr)
+        rows += found
+    text = report(rows, args)
+    print(text)
+    write_section("prevalence", text)
+
+
+if __name__ == "__main__":
+    main()
