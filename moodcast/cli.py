@@ -23,9 +23,10 @@ def _errors() -> tuple[type[Exception], ...]:
     from ingest.sources import InputError
     from transforms.contracts import ContractError
     from transforms.markers import MarkerError
+    from transforms.rates import RatesError
     from warehouse.errors import WarehouseError
 
-    return (ConfigError, InputError, MarkerError, ContractError, WarehouseError)
+    return (ConfigError, InputError, MarkerError, ContractError, WarehouseError, RatesError)
 
 
 def _setup_logging(verbose: bool) -> None:

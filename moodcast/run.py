@@ -27,6 +27,7 @@ from moodcast.config import Settings, author_key
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key
+from transforms.rates import merged_rates
 from transforms.series import to_post_counts, to_series
 
 log = logging.getLogger(__name__)
@@ -240,12 +241,16 @@ def _ledgered_if_it_fails(
 
 
 def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:
-    """Export the published warehouse to `out_dir` in `fmt` (both formats when None)."""
+    """Export the published warehouse to `out_dir` in `fmt` (both formats when None), with
+    shares adjusted by the marker rates in force (transforms.rates.merged_rates)."""
+    rates = merged_rates(settings.data_dir)
     con = warehouse.open_published(settings.data_dir)
     try:
         paths: list[Path] = []
         for each in [fmt] if fmt else EXPORT_FORMATS:
-            paths += warehouse.export(con, out_dir, fmt=each, k=settings.k, tz=settings.tz)
+            paths += warehouse.export(
+                con, out_dir, fmt=each, k=settings.k, tz=settings.tz, rates=rates
+            )
         return paths
     finally:
         con.close()

@@ -8,6 +8,7 @@ import hmac
 import polars as pl
 
 from transforms.prevalence import PREVALENCE_COLUMNS
+from transforms.quantify import ADJUSTED_COLUMNS
 
 DEFAULT_K = 11
 """Smallest publishable count, as US public-health agencies use."""
@@ -19,6 +20,7 @@ SUPPRESSED_COLUMNS = (
     "n_authors",
     "n_marked_authors",
     *PREVALENCE_COLUMNS,
+    *ADJUSTED_COLUMNS,
 )
 
 

@@ -49,6 +49,19 @@ COLUMNS: dict[str, str] = {
     "0 to 1.",
     "post_prevalence_hi": "Upper bound of the 95% Wilson score interval of `post_prevalence`, "
     "0 to 1.",
+    "adjusted_prevalence": "`prevalence` corrected for marker error: (prevalence - fpr) / "
+    "(tpr - fpr), clipped to 0 to 1, with the marker's true- and false-positive rates in that "
+    "language measured on labelled posts (adjusted classify-and-count; a `lang = all` row is "
+    "the author-weighted mean of its languages). The estimate of the share of authors in the "
+    "state rather than the share flagged. Empty where `validation` is not `validated`.",
+    "adjusted_prevalence_lo": "Lower bound of the 95% interval of `adjusted_prevalence`, 0 to "
+    "1; it includes the uncertainty of the measured rates (delta method).",
+    "adjusted_prevalence_hi": "Upper bound of the 95% interval of `adjusted_prevalence`, 0 to "
+    "1; it includes the uncertainty of the measured rates (delta method).",
+    "validation": "`validated` when the marker's error rates in this language were measured on "
+    "enough labelled posts and it tells true cases apart well enough to correct for; "
+    "otherwise `not validated: ` and the reason (no labelled data, too few labels, too weak, "
+    "measured on another marker version). A not validated marker has no adjusted share.",
     "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
     "prevalences are then empty.",
     "unique_id": "Series identifier `marker|region|lang`.",
@@ -117,6 +130,9 @@ def data_dictionary(files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str
         "proportions from 0 to 1 (0.05 means 5%).",
         "- Prevalence intervals are 95% Wilson score intervals; forecast intervals are 80% "
         "and 95% prediction intervals.",
+        "- `prevalence` is the share of authors a marker flags; `adjusted_prevalence` corrects "
+        "it for the marker's measured errors and is given only where `validation` is "
+        "`validated`.",
         "- `region = all` and `lang = all` are roll-ups counted from distinct authors at "
         "ingest; they are not sums of the other rows.",
         f"- Decimal numbers are {floats}. A missing value is {empty}: not available, or "

@@ -67,14 +67,17 @@ def _writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
     )
 
 
-def export_frames(con: duckdb.DuckDBPyConnection, *, k: int) -> dict[str, pl.DataFrame]:
+def export_frames(
+    con: duckdb.DuckDBPyConnection, *, k: int, rates: pl.DataFrame | None = None
+) -> dict[str, pl.DataFrame]:
     """The exported tables by file stem (`timelines`, `forecasts`, `alerts`), sorted.
 
-    `timelines` is `queries.daily(con, k=k)`: current marker versions, suppressed at `k`.
+    `timelines` is `queries.daily(con, k=k, rates=rates)`: current marker versions, shares
+    adjusted with `rates` (default: the shipped table), suppressed at `k`.
     `forecasts` and `alerts` have exactly the Forecast and Alert contract columns.
     """
     frames = {
-        "timelines": queries.daily(con, k=k),
+        "timelines": queries.daily(con, k=k, rates=rates),
         "forecasts": queries.forecasts(con).select(list(FORECAST_SCHEMA)),
         "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
     }
@@ -88,11 +91,13 @@ def export(
     fmt: Format,
     k: int,
     tz: str,
+    rates: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write `timelines`, `forecasts` and `alerts` as `fmt`, and `data_dictionary.md`.
 
     `k` is the suppression threshold applied to the timelines, `tz` the analysis time zone
-    the days are in (named in the dictionary). Creates `out_dir`, replaces files of the same
+    the days are in (named in the dictionary), `rates` the marker rates the adjusted shares
+    use (transforms.rates; default: the shipped table). Creates `out_dir`, replaces files of the same
     names atomically, and returns the paths written in that order. Raises ValueError for an
     unknown `fmt`.
     """
@@ -100,7 +105,7 @@ def export(
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frames = export_frames(con, k=k)
+    frames = export_frames(con, k=k, rates=rates)
     written = []
     for stem, frame in frames.items():
         path = out / f"{stem}.{fmt}"

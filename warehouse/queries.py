@@ -22,9 +22,17 @@ from transforms.contracts import (
 )
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
+from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
+from transforms.rates import merged_rates
 from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
 
-PUBLISHED_DAILY_COLUMNS = (*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "suppressed")
+PUBLISHED_DAILY_COLUMNS = (
+    *DAILY_SCHEMA,
+    *PREVALENCE_COLUMNS,
+    *ADJUSTED_COLUMNS,
+    "validation",
+    "suppressed",
+)
 """The columns of `daily`, in order."""
 
 DEAD_LETTER_COUNT_SCHEMA = {
@@ -89,26 +97,36 @@ def daily(
     end: date | None = None,
     k: int = DEFAULT_K,
     all_versions: bool = False,
+    rates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Publishable timeline rows: counts, prevalence with Wilson 95% bounds, suppression.
+    """Publishable timeline rows: counts, prevalence with Wilson 95% bounds, the prevalence
+    adjusted for marker error with its 95% interval and validation status, suppression.
 
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
-    unless `all_versions`. A cell with `0 < n_marked_authors < k` or `n_authors < k` has
-    `suppressed` true and every count and prevalence null. Sorted by marker, region, lang,
-    day.
+    unless `all_versions`. The adjusted share comes from the counts and `rates`
+    (transforms.rates; default: the shipped table) at query time, see
+    transforms.quantify.with_adjusted_prevalence: null, with `validation` saying why, where the
+    marker × language is not validated. A cell with `0 < n_marked_authors < k` or
+    `n_authors < k` has `suppressed` true and every count and prevalence, adjusted included,
+    null. Sorted by marker, region, lang, day.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     filters = {
         "marker = ?": marker,
         "region = ?": region,
-        "lang = ?": lang,
+        "lang = ?": None if lang == "all" else lang,
         "day >= ?": start,
         "day <= ?": end,
     }
     raw = _raw_daily(con, all_versions=all_versions, filters=filters)
-    return suppress(with_prevalence(raw), k=k).select(PUBLISHED_DAILY_COLUMNS)
+    found = with_adjusted_prevalence(
+        with_prevalence(raw), merged_rates(None) if rates is None else rates
+    )
+    if lang is not None:
+        found = found.filter(pl.col("lang") == lang)
+    return suppress(found, k=k).select(PUBLISHED_DAILY_COLUMNS)
 
 
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -1,0 +1,91 @@
+"""The prevalence adjusted for marker error in published timelines and exports."""
+
+import polars as pl
+import pytest
+
+from tests.warehouse.conftest import D1, cell
+from transforms.quantify import ADJUSTED_COLUMNS, NO_RATES, OTHER_VERSION, VALIDATED, WEAK
+from transforms.rates import conform_rates
+from warehouse import queries
+from warehouse.exports import export
+from warehouse.load import load_daily
+
+
+def _rates(*rows):
+    keys = ("marker", "lang", "marker_version", "tp", "fn", "fp", "tn")
+    return conform_rates(pl.DataFrame([dict(zip(keys, row, strict=True)) for row in rows]))
+
+
+RATES = _rates(
+    ("sadness", "en", "v1", 80, 20, 50, 450),  # tpr 0.8, fpr 0.1
+    ("sadness", "es", "v1", 70, 30, 40, 360),  # tpr 0.7, fpr 0.1
+    ("joy", "en", "v1", 20, 80, 40, 360),  # tpr 0.2, fpr 0.1: too weak
+    ("anger", "en", "v0", 80, 20, 50, 450),  # measured on another version
+)
+
+
+@pytest.fixture
+def warehouse(con, make_daily):
+    load_daily(
+        con,
+        make_daily(
+            cell(D1, lang="en", n_authors=1000, n_marked_authors=300),
+            cell(D1, lang="es", n_authors=500, n_marked_authors=100),
+            cell(D1, lang="all", n_authors=1500, n_marked_authors=400),
+            cell(D1, lang="en", region="north", n_authors=8, n_marked_authors=3),
+            cell(D1, lang="en", marker="joy", n_authors=1000, n_marked_authors=300),
+            cell(D1, lang="en", marker="anger", n_authors=1000, n_marked_authors=300),
+            cell(D1, lang="en", marker="fear", n_authors=1000, n_marked_authors=300),
+        ),
+        days=[D1],
+    )
+    return con
+
+
+def test_a_validated_marker_gets_its_adjusted_share_and_interval(warehouse):
+    rows = queries.daily(warehouse, marker="sadness", region="all", rates=RATES)
+    by_lang = {row["lang"]: row for row in rows.iter_rows(named=True)}
+    en, es = (0.3 - 0.1) / 0.7, (0.2 - 0.1) / 0.6
+    assert by_lang["en"]["adjusted_prevalence"] == pytest.approx(en)
+    assert by_lang["es"]["adjusted_prevalence"] == pytest.approx(es)
+    assert by_lang["all"]["adjusted_prevalence"] == pytest.approx((1000 * en + 500 * es) / 1500)
+    assert all(row["validation"] == VALIDATED for row in by_lang.values())
+    assert all(
+        row["adjusted_prevalence_lo"] < row["adjusted_prevalence"] < row["adjusted_prevalence_hi"]
+        for row in by_lang.values()
+    )
+
+
+def test_the_roll_up_is_adjusted_when_only_it_is_asked_for(warehouse):
+    alone = queries.daily(warehouse, marker="sadness", region="all", lang="all", rates=RATES)
+    assert alone.height == 1 and alone["validation"].item() == VALIDATED
+    assert alone["adjusted_prevalence"].item() == pytest.approx((1000 * 2 / 7 + 500 * 1 / 6) / 1500)
+
+
+def test_a_not_validated_marker_shows_why_and_no_adjusted_share(warehouse):
+    rows = queries.daily(warehouse, region="all", lang="en", rates=RATES)
+    status = dict(zip(rows["marker"], rows["validation"], strict=True))
+    assert status == {"anger": OTHER_VERSION, "fear": NO_RATES, "joy": WEAK, "sadness": VALIDATED}
+    shown = rows.filter(pl.col("marker") != "sadness")
+    assert shown.select(ADJUSTED_COLUMNS).null_count().row(0) == (3, 3, 3)
+    assert shown["prevalence"].to_list() == [0.3, 0.3, 0.3]
+
+
+def test_a_suppressed_cell_withholds_its_adjusted_share(warehouse):
+    north = queries.daily(warehouse, region="north", rates=RATES)
+    assert north["suppressed"].to_list() == [True]
+    assert north.select(ADJUSTED_COLUMNS).null_count().row(0) == (1, 1, 1)
+
+
+def test_exports_carry_the_adjusted_share_and_the_dictionary_documents_it(warehouse, tmp_path):
+    paths = export(warehouse, tmp_path, fmt="csv", k=11, tz="UTC", rates=RATES)
+    timelines = pl.read_csv(paths[0])
+    assert {*ADJUSTED_COLUMNS, "validation"} <= set(timelines.columns)
+    sadness = timelines.filter(marker="sadness", region="all", lang="en")
+    assert sadness["adjusted_prevalence"].item() == pytest.approx(2 / 7, abs=1e-6)
+    assert timelines.filter(marker="fear")["validation"].item() == NO_RATES
+    dictionary = paths[-1].read_text(encoding="utf-8")
+    for column in (*ADJUSTED_COLUMNS, "validation"):
+        assert f"| `{column}` |" in dictionary
+    parquet = pl.read_parquet(export(warehouse, tmp_path / "p", fmt="parquet", k=11, tz="UTC")[0])
+    assert {*ADJUSTED_COLUMNS, "validation"} <= set(parquet.columns)
