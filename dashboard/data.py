@@ -22,6 +22,8 @@ import streamlit as st
 import warehouse
 from dashboard import summaries
 from transforms.privacy import DEFAULT_K
+from transforms.quantify import VALIDATED
+from transforms.rates import USER_RATES_NAME, RatesError, merged_rates
 from warehouse import annotations, health, queries
 from warehouse.bundles import export_bundle
 
@@ -143,6 +145,22 @@ def series_options(published: Version) -> pl.DataFrame:
     return queries.series_options(_con(published))
 
 
+def rates() -> pl.DataFrame:
+    """The marker rates in force: shipped, with the user's from `moodcast markers calibrate`
+    (re-read when that file changes; an unreadable one is logged and the shipped used)."""
+    path = data_dir() / USER_RATES_NAME
+    return _rates(str(data_dir()), path.stat().st_mtime_ns if path.is_file() else 0)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=4, show_spinner=False)
+def _rates(directory: str, stamp: int) -> pl.DataFrame:
+    try:
+        return merged_rates(Path(directory))
+    except RatesError:
+        log.warning("dashboard: using the shipped marker rates", exc_info=True)
+        return merged_rates(None)
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def series_timeline(
     published: Version, marker: str, region: str, lang: str, k: int
@@ -150,12 +168,34 @@ def series_timeline(
     """Published rows of one series. One small query per series: switching the marker, region
     or language reads one series (~1,100 rows for three years), never a marker's every region
     and language, and a rerun unpickles no more than that from the cache."""
-    return queries.daily(_con(published), marker=marker, region=region, lang=lang, k=k)
+    return queries.daily(
+        _con(published), marker=marker, region=region, lang=lang, k=k, rates=rates()
+    )
 
 
 def timeline(published: Version, marker: str, region: str, lang: str, k: int) -> pl.DataFrame:
     """Published rows of one series, oldest first, with `smoothed_7d` (see `with_smoothed`)."""
     return with_smoothed(series_timeline(published, marker, region, lang, k))
+
+
+def not_validated(rows: pl.DataFrame) -> str | None:
+    """Why the adjusted share of one series' `rows` is not shown (its `validation` status),
+    or None when every day has it validated."""
+    reasons = rows.filter(pl.col("validation") != VALIDATED).get_column("validation")
+    return None if reasons.is_empty() else reasons[-1]
+
+
+def adjusted_view(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (one series, oldest first) with the share adjusted for marker error and its
+    interval in place of `prevalence`, `prevalence_lo`, `prevalence_hi`, and `smoothed_7d`
+    recomputed from it."""
+    return with_smoothed(
+        rows.with_columns(
+            pl.col("adjusted_prevalence").alias("prevalence"),
+            pl.col("adjusted_prevalence_lo").alias("prevalence_lo"),
+            pl.col("adjusted_prevalence_hi").alias("prevalence_hi"),
+        )
+    )
 
 
 def with_smoothed(rows: pl.DataFrame) -> pl.DataFrame:
@@ -174,8 +214,8 @@ def recent_days(published: Version, days: int, k: int) -> pl.DataFrame:
     """Published rows of every series over the last `days` days of data."""
     last = latest_day(published)
     if last is None:
-        return queries.daily(_con(published), k=k).clear()
-    return queries.daily(_con(published), start=last - timedelta(days=days - 1), k=k)
+        return queries.daily(_con(published), k=k, rates=rates()).clear()
+    return queries.daily(_con(published), start=last - timedelta(days=days - 1), k=k, rates=rates())
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -188,7 +228,7 @@ def timelines_between(
     are ~200,000 rows, which take longer to pickle than to query. Polars frames are never
     changed in place, so the pages share it safely.
     """
-    return queries.daily(_con(published), marker=marker, start=start, end=end, k=k)
+    return queries.daily(_con(published), marker=marker, start=start, end=end, k=k, rates=rates())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)

@@ -15,9 +15,11 @@ PERIODS = {"90 days": 90, "1 year": 365, "All": None}
 st.title("Prevalence timelines")
 st.caption(
     "Share of authors whose public posts matched a marker, per local day "
-    f"({data.tz()}), with its 95% Wilson interval. A population statistic, never a statement "
-    f"about any person. Days with fewer than {data.k()} authors, or 1–{data.k() - 1} matching "
-    "authors, are suppressed: gaps in the lines, marked by grey ticks."
+    f"({data.tz()}), with its 95% interval: adjusted for the marker's measured error rates "
+    "where it has been validated on labelled posts, else the share flagged, labelled "
+    "`not validated`. A population statistic, never a statement about any person. Days with "
+    f"fewer than {data.k()} authors, or 1–{data.k() - 1} matching authors, are suppressed: "
+    "gaps in the lines, marked by grey ticks."
 )
 published = data.require_published()
 marker, region, lang = controls.pick_series(published)
@@ -49,17 +51,37 @@ frames = [data.timeline(published, *one, data.k()) for one in series]
 last = max((f.get_column("day").max() for f in frames if not f.is_empty()), default=None)
 start = last - timedelta(days=PERIODS[period] - 1) if last and PERIODS[period] else date.min
 frames = [f.filter(pl.col("day") >= start) for f in frames]
-y_max = max((frame.get_column("prevalence_hi").max() or 0.0) for frame in frames) or None
+unvalidated = [data.not_validated(frame) for frame in frames]
+adjust = st.toggle(
+    "Adjusted for marker error",
+    value=None in unvalidated,
+    disabled=None not in unvalidated,
+    help="The share of authors in the state, estimated from the share flagged and the "
+    "marker's true- and false-positive rates measured on labelled posts (see the data "
+    "dictionary). Off: the share of authors the marker flags.",
+)
+shown = [
+    data.adjusted_view(frame) if adjust and reason is None else frame
+    for frame, reason in zip(frames, unvalidated, strict=True)
+]
+y_max = max((frame.get_column("prevalence_hi").max() or 0.0) for frame in shown) or None
 daily, smoothed = "Daily share" in (show or []), "7-day mean" in (show or [])
 st.caption(
-    "Light blue: daily share with its 95% Wilson interval · dark blue: 7-day mean · purple "
+    "Light blue: daily share with its 95% interval · dark blue: 7-day mean · purple "
     "shading: alert periods · dashed black rules: analysts' events · grey ticks: suppressed days."
 )
 columns = st.columns(min(len(series), 2))
-for i, ((m, r, lang_), observed) in enumerate(zip(series, frames, strict=True)):
+for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalidated, strict=True)):
     with columns[i % len(columns)]:
         if len(series) > 1:
             st.markdown(f"**{m}** · {r} · {lang_}")
+        if reason is not None:
+            st.markdown(
+                f":orange-badge[not validated] {reason.removeprefix('not validated: ')}. "
+                "The line is the share of authors flagged, not corrected for marker error."
+            )
+        elif adjust:
+            st.markdown(":green-badge[validated] adjusted for marker error")
         chart = timeline_chart(
             observed,
             data.alerts(published, series_id(m, r, lang_)).filter(pl.col("end") >= start),

@@ -6,6 +6,7 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -206,3 +207,44 @@ def test_an_unreadable_warehouse_is_explained_not_raised(tmp_path, monkeypatch):
     at = page("overview").run()
     assert not at.exception
     assert "cannot be read" in at.warning[0].value
+
+
+def _user_rates(data_dir: Path, *, version: str | None) -> None:
+    """Rates of anger in Spanish in the user's rates file: strong ones for `version` (the
+    published one when None), else measured on another version."""
+    from transforms.rates import conform_rates, write_user_rates
+    from warehouse import queries
+
+    if version is None:
+        con = warehouse.open_published(data_dir)
+        versions = queries.current_versions(con)
+        con.close()
+        version = versions.filter(marker="anger").get_column("marker_version").item()
+    rates = {"marker": "anger", "lang": "es", "marker_version": version}
+    write_user_rates(data_dir, conform_rates(pl.DataFrame([rates | COUNTS])))
+
+
+COUNTS = {"tp": 90, "fn": 10, "fp": 10, "tn": 390}
+
+
+def _anger_in_spanish() -> AppTest:
+    at = page("timelines")
+    at.query_params.update(marker="anger", region="all", lang="es")
+    return at.run()
+
+
+def test_timelines_default_to_the_adjusted_share_of_a_validated_marker(on_copy):
+    _user_rates(on_copy, version=None)
+    at = _anger_in_spanish()
+    assert not at.exception
+    assert at.toggle[0].value is True
+    assert any("validated] adjusted" in m.value for m in at.markdown)
+
+
+def test_timelines_label_a_marker_that_is_not_validated(on_copy):
+    _user_rates(on_copy, version="measured-on-an-older-version")
+    at = _anger_in_spanish()
+    assert not at.exception
+    assert at.toggle[0].value is False and at.toggle[0].disabled
+    labels = [m.value for m in at.markdown if "not validated" in m.value]
+    assert labels and "another version of the marker" in labels[0]
