@@ -15,6 +15,7 @@ from transforms.quantify import (
     WEAK,
     adjusted,
     interval,
+    score_rates,
     with_adjusted_prevalence,
 )
 from transforms.rates import conform_rates
@@ -50,6 +51,17 @@ def test_pacc_is_the_same_formula_on_mean_scores():
     # mean score 0.35 overall, 0.7 on positives, 0.2 on negatives: (0.35 - 0.2) / 0.5 = 0.3
     theta, *_ = _acc(0.35, 500, 0.7, 0.2, 100, 400)
     assert theta == pytest.approx(0.3)
+
+
+def test_pacc_rates_are_the_mean_scores_of_positives_and_negatives():
+    labelled = pl.DataFrame({"score": [0.9, 0.7, 0.5, 0.1, 0.2, 0.3], "gold": [1, 1, 1, 0, 0, 0]})
+    tpr, fpr = score_rates(pl.col("score"), pl.col("gold") == 1)
+    assert labelled.select(tpr, fpr.alias("f")).row(0) == pytest.approx((0.7, 0.2))
+    target = pl.DataFrame({"score": [0.7, 0.2, 0.2, 0.7, 0.2]})  # 2 of 5 positive on average
+    theta, _ = adjusted(
+        pl.col("score").mean(), pl.lit(5), pl.lit(0.7), pl.lit(0.2), pl.lit(3), pl.lit(3)
+    )
+    assert target.select(theta).item() == pytest.approx(0.4)
 
 
 def test_acc_is_clipped_to_the_unit_interval():
