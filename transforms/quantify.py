@@ -116,7 +116,7 @@ def interval(theta: pl.Expr, variance: pl.Expr, *, z: float = Z_95) -> tuple[pl.
     return (theta - half).clip(0.0, 1.0), (theta + half).clip(0.0, 1.0)
 
 
-def rates_frame_columns() -> tuple[pl.Expr, ...]:
+def _rate_columns() -> tuple[pl.Expr, ...]:
     """`tpr`, `fpr`, `n_pos`, `n_neg` from a rates table's counts `tp, fn, fp, tn`."""
     n_pos = pl.col("tp") + pl.col("fn")
     n_neg = pl.col("fp") + pl.col("tn")
@@ -146,7 +146,7 @@ def with_adjusted_prevalence(
     validated, the adjusted columns are null: never a silent zero.
     """
     keyed = rates.select(
-        "marker", "lang", pl.col("marker_version").alias("rates_version"), *rates_frame_columns()
+        "marker", "lang", pl.col("marker_version").alias("rates_version"), *_rate_columns()
     )
     langs = daily.filter(pl.col("lang") != "all").join(keyed, on=["marker", "lang"], how="left")
     share = pl.col("n_marked_authors") / pl.col("n_authors")

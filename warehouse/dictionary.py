@@ -53,7 +53,8 @@ COLUMNS: dict[str, str] = {
     "(tpr - fpr), clipped to 0 to 1, with the marker's true- and false-positive rates in that "
     "language measured on labelled posts (adjusted classify-and-count; a `lang = all` row is "
     "the author-weighted mean of its languages). The estimate of the share of authors in the "
-    "state rather than the share flagged. Empty where `validation` is not `validated`.",
+    "state rather than the share flagged. Empty where `validation` is not `validated`, and in "
+    "a suppressed row.",
     "adjusted_prevalence_lo": "Lower bound of the 95% interval of `adjusted_prevalence`, 0 to "
     "1; it includes the uncertainty of the measured rates (delta method).",
     "adjusted_prevalence_hi": "Upper bound of the 95% interval of `adjusted_prevalence`, 0 to "
