@@ -34,6 +34,8 @@ UNINFORMATIVE = "not validated: the marker flags true cases no more often than o
 WEAK = f"not validated: tpr - fpr below {MIN_YOUDEN}, too weak to correct for"
 OTHER_VERSION = "not validated: the rates were measured on another version of the marker"
 MIXED = "not validated: some language of this roll-up is not validated"
+STATUS = pl.Enum([VALIDATED, NO_RATES, OTHER_VERSION, FEW_LABELS, UNINFORMATIVE, WEAK, MIXED])
+"""Every validation status, as a polars Enum (cheap to compare and group)."""
 
 ADJUSTED_COLUMNS = ("adjusted_prevalence", "adjusted_prevalence_lo", "adjusted_prevalence_hi")
 """Added by `with_adjusted_prevalence`, beside `validation`: proportions 0-1."""
@@ -45,17 +47,14 @@ def shrunk(successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95) -> pl.Expr:
     return (successes.cast(pl.Float64) + z * z / 2) / (trials.cast(pl.Float64) + z * z)
 
 
-def status(
-    tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr, *, same_version: pl.Expr
-) -> pl.Expr:
-    """The validation status of rates (one of the module's status sentences): VALIDATED only
-    with rates for this marker version, at least MIN_CLASS_LABELS labelled positives and
-    negatives, and `tpr - fpr >= MIN_YOUDEN`. Null rates give NO_RATES."""
+def status(tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr) -> pl.Expr:
+    """The validation status (STATUS) of rates measured on the marker version in use: NO_RATES
+    for null rates; VALIDATED only with at least MIN_CLASS_LABELS labelled positives and
+    negatives and `tpr - fpr >= MIN_YOUDEN`. (OTHER_VERSION and MIXED are decided by
+    `with_adjusted_prevalence`.)"""
     return (
         pl.when(tpr.is_null() | fpr.is_null())
         .then(pl.lit(NO_RATES))
-        .when(~same_version)
-        .then(pl.lit(OTHER_VERSION))
         .when((n_pos < MIN_CLASS_LABELS) | (n_neg < MIN_CLASS_LABELS))
         .then(pl.lit(FEW_LABELS))
         .when(tpr <= fpr)
@@ -63,6 +62,7 @@ def status(
         .when(tpr - fpr < MIN_YOUDEN)
         .then(pl.lit(WEAK))
         .otherwise(pl.lit(VALIDATED))
+        .cast(STATUS)
     )
 
 
@@ -147,11 +147,11 @@ def with_adjusted_prevalence(
     """
     keyed = rates.select(
         "marker", "lang", pl.col("marker_version").alias("rates_version"), *_rate_columns()
+    ).with_columns(
+        status(pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg")).alias("rates_status")
     )
-    langs = daily.filter(pl.col("lang") != "all").join(keyed, on=["marker", "lang"], how="left")
-    share = pl.col("n_marked_authors") / pl.col("n_authors")
     theta, variance = adjusted(
-        share,
+        pl.col("n_marked_authors") / pl.col("n_authors"),
         pl.col("n_authors"),
         pl.col("tpr"),
         pl.col("fpr"),
@@ -159,49 +159,62 @@ def with_adjusted_prevalence(
         pl.col("n_neg"),
         z=z,
     )
-    checked = status(
-        pl.col("tpr"),
-        pl.col("fpr"),
-        pl.col("n_pos"),
-        pl.col("n_neg"),
-        same_version=pl.col("rates_version") == pl.col("marker_version"),
+    checked = (
+        pl.when(pl.col("rates_version").is_null())
+        .then(pl.lit(NO_RATES, STATUS))
+        .when(pl.col("rates_version") != pl.col("marker_version"))
+        .then(pl.lit(OTHER_VERSION, STATUS))
+        .otherwise(pl.col("rates_status"))
     )
-    langs = langs.with_columns(checked.alias("validation")).with_columns(
-        pl.when(pl.col("validation") == VALIDATED).then(theta).alias("_theta"),
-        pl.when(pl.col("validation") == VALIDATED).then(variance).alias("_var"),
+    validated = pl.col("_status") == VALIDATED
+    part = pl.col("lang") != "all"
+    cell = list(_CELL)
+    weight = pl.col("n_authors").filter(part).sum().over(cell)
+    rollup_status = (
+        pl.when(pl.col("_status").filter(part).n_unique().over(cell) == 1)
+        .then(pl.col("_status").filter(part).first().over(cell))
+        .otherwise(pl.lit(MIXED, STATUS))
     )
-    weight = pl.col("n_authors") / pl.col("n_authors").sum()
-    rollups = langs.group_by(_CELL).agg(
-        pl.when(pl.col("validation").n_unique() == 1)
-        .then(pl.col("validation").first())
-        .otherwise(pl.lit(MIXED))
-        .alias("validation"),
-        (weight * pl.col("_theta")).sum().alias("_theta"),
-        (weight.pow(2) * pl.col("_var")).sum().alias("_var"),
-    )
-    rollups = rollups.with_columns(
-        *(
-            pl.when(pl.col("validation") == VALIDATED).then(pl.col(c)).alias(c)
-            for c in ("_theta", "_var")
-        ),
-        pl.lit("all").alias("lang"),
-    )
-    found = pl.concat(
-        [langs.select(*_CELL, "lang", "validation", "_theta", "_var"), rollups],
-        how="diagonal",
+    rollup_theta = (pl.col("n_authors") * pl.col("_theta")).filter(part).sum().over(cell) / weight
+    rollup_var = (pl.col("n_authors").pow(2) * pl.col("_var")).filter(part).sum().over(
+        cell
+    ) / weight.pow(2)
+    found = (
+        daily.lazy()
+        .with_columns(pl.col("lang").alias("_lang"))
+        .join(
+            keyed.lazy(),
+            left_on=["marker", "_lang"],
+            right_on=["marker", "lang"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(checked.alias("_status"))
+        .with_columns(
+            pl.when(validated).then(theta).alias("_theta"),
+            pl.when(validated).then(variance).alias("_var"),
+        )
+        .with_columns(
+            pl.when(part)
+            .then(pl.col("_status"))
+            .otherwise(pl.when(part.sum().over(cell) > 0).then(rollup_status))
+            .alias("_status"),
+            pl.when(part).then(pl.col("_theta")).otherwise(rollup_theta).alias("_theta"),
+            pl.when(part).then(pl.col("_var")).otherwise(rollup_var).alias("_var"),
+        )
+        .with_columns(
+            pl.when(validated).then(pl.col("_theta")).alias("_theta"),
+            pl.when(validated).then(pl.col("_var")).alias("_var"),
+        )
     )
     lo, hi = interval(pl.col("_theta"), pl.col("_var"), z=z)
-    found = found.select(
-        *_CELL,
-        "lang",
-        "validation",
+    return found.select(
+        *daily.columns,
+        pl.col("_status").fill_null(NO_RATES).cast(pl.String).alias("validation"),
         pl.col("_theta").alias(ADJUSTED_COLUMNS[0]),
         lo.alias(ADJUSTED_COLUMNS[1]),
         hi.alias(ADJUSTED_COLUMNS[2]),
-    )
-    return daily.join(found, on=[*_CELL, "lang"], how="left", maintain_order="left").with_columns(
-        pl.col("validation").fill_null(NO_RATES)
-    )
+    ).collect(engine="in-memory")
 
 
 def rates_status(rates: pl.DataFrame) -> pl.DataFrame:
@@ -211,12 +224,10 @@ def rates_status(rates: pl.DataFrame) -> pl.DataFrame:
         "marker",
         "lang",
         status(
-            pl.col("tpr"),
-            pl.col("fpr"),
-            pl.col("tp") + pl.col("fn"),
-            pl.col("fp") + pl.col("tn"),
-            same_version=pl.lit(True),
-        ).alias("validation"),
+            pl.col("tpr"), pl.col("fpr"), pl.col("tp") + pl.col("fn"), pl.col("fp") + pl.col("tn")
+        )
+        .cast(pl.String)
+        .alias("validation"),
     )
 
 

@@ -169,6 +169,8 @@ def test_a_language_rollup_is_the_author_weighted_mean_of_its_languages():
     en, es = (0.3 - 0.1) / 0.7, 0.0
     assert out.get_column("adjusted_prevalence")[0] == pytest.approx((1000 * en + 500 * es) / 1500)
     assert out.get_column("validation").to_list() == [VALIDATED] * 3
+    alone = with_adjusted_prevalence(cells.head(1), rates)
+    assert alone.get_column("validation").to_list() == [NO_RATES]
     only_en = with_adjusted_prevalence(cells, rates.filter(pl.col("lang") == "en"))
     assert only_en.get_column("validation").to_list() == [MIXED, VALIDATED, NO_RATES]
     assert only_en.get_column("adjusted_prevalence")[0] is None
