@@ -121,6 +121,8 @@ def read_user_rates(data_dir: Path) -> pl.DataFrame:
         return pl.DataFrame(schema=RATES_SCHEMA)
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))["rates"]
+        if not rows:
+            return pl.DataFrame(schema=RATES_SCHEMA)
         return conform_rates(pl.DataFrame(rows, schema_overrides=RATES_SCHEMA, strict=False))
     except (ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
         raise RatesError(

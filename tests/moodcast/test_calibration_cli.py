@@ -109,3 +109,13 @@ def test_a_second_calibration_replaces_only_its_own_rows(labelled, tmp_path):
     assert rates.get_column("marker").to_list() == ["gloom", "noise"]
     assert rates.filter(pl.col("marker") == "gloom").get_column("n").item() == 80
     assert rates.filter(pl.col("marker") == "noise").get_column("n").item() == 100
+
+
+def test_an_unreadable_rates_file_is_refused_with_what_to_do(labelled):
+    data, labels = labelled
+    (data / USER_RATES_NAME).write_text('{"rates": [{"marker": "gloom"}]}', encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["markers", "evaluate", "--labels", str(labels), "--data-dir", str(data)]
+    )
+    assert result.exit_code == 1
+    assert "is not a rates file" in result.output and "markers calibrate" in result.output
