@@ -121,8 +121,8 @@ def _rate_columns() -> tuple[pl.Expr, ...]:
     n_pos = pl.col("tp") + pl.col("fn")
     n_neg = pl.col("fp") + pl.col("tn")
     return (
-        (pl.col("tp") / n_pos).alias("tpr"),
-        (pl.col("fp") / n_neg).alias("fpr"),
+        pl.when(n_pos > 0).then(pl.col("tp") / n_pos).alias("tpr"),
+        pl.when(n_neg > 0).then(pl.col("fp") / n_neg).alias("fpr"),
         n_pos.alias("n_pos"),
         n_neg.alias("n_neg"),
     )

@@ -94,9 +94,10 @@ def conform_rates(frame: pl.DataFrame) -> pl.DataFrame:
         raise RatesError(f"rates lack column(s) {', '.join(missing)}")
     counts = [pl.col(c).cast(pl.Int64) for c in ("tp", "fn", "fp", "tn")]
     frame = frame.with_columns(*counts)
+    n_pos, n_neg = pl.col("tp") + pl.col("fn"), pl.col("fp") + pl.col("tn")
     derived = (
-        (pl.col("tp") / (pl.col("tp") + pl.col("fn"))).alias("tpr"),
-        (pl.col("fp") / (pl.col("fp") + pl.col("tn"))).alias("fpr"),
+        pl.when(n_pos > 0).then(pl.col("tp") / n_pos).alias("tpr"),
+        pl.when(n_neg > 0).then(pl.col("fp") / n_neg).alias("fpr"),
         pl.sum_horizontal("tp", "fn", "fp", "tn").alias("n"),
     )
     frame = frame.with_columns(*derived)
@@ -135,7 +136,7 @@ def write_user_rates(data_dir: Path, measured: pl.DataFrame) -> Path:
     """Merge `measured` (RATES_SCHEMA) into the user's rates file in `data_dir`, replacing
     rows of the same marker × language, and return its path. Written with `json`."""
     path = Path(data_dir) / USER_RATES_NAME
-    merged = _merge(read_user_rates(data_dir), measured)
+    merged = _merge(read_user_rates(data_dir), conform_rates(measured))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps({"rates": merged.to_dicts()}, indent=1) + "\n", encoding="utf-8")
