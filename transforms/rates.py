@@ -86,7 +86,8 @@ def confusion_rates(
 
 def conform_rates(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with exactly RATES_SCHEMA's columns, `tpr`, `fpr` and `n` derived from the
-    counts, sorted by marker and language. Raises RatesError for a missing column."""
+    counts (a rate is null when its class has no labels), sorted by marker and language.
+    Raises RatesError for a missing column."""
     missing = sorted(
         {"marker", "lang", "marker_version", "tp", "fn", "fp", "tn"} - set(frame.columns)
     )
