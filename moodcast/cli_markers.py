@@ -185,9 +185,9 @@ def evaluate(
     for name, m in result["markers"].items():
         click.echo(
             f"{name:<16} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} "
-            f"{m['support']:>8} {_share(m.get('prevalence')):>6} "
-            f"{_share(m.get('flagged_share')):>7} {_share(m.get('adjusted_prevalence')):>8}"
-            + ("" if m.get("validation", "validated") == "validated" else f"  {m['validation']}")
+            f"{m['support']:>8} {_share(m['prevalence']):>6} "
+            f"{_share(m['flagged_share']):>7} {_share(m['adjusted_prevalence']):>8}"
+            + ("" if m["validation"] in ("validated", None) else f"  {m['validation']}")
         )
     click.echo(f"macro-F1 {result['macro_f1']:.3f}")
 

@@ -13,7 +13,8 @@ from transforms.contracts import RAW_POST_SCHEMA
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
-from transforms.quantify import labelled_shares
+from transforms.quantify import ADJUSTED_COLUMNS, labelled_shares
+from transforms.rates import RATES_SCHEMA
 from transforms.records import map_rows, parse_json_lines, validate
 from transforms.text import detect_language, primary_subtag
 
@@ -106,9 +107,10 @@ def evaluate_labels(
     """Precision, recall, F1 and support of each marker with a 0/1 label column of its name,
     and their macro-F1: `{"markers": {name: {...}}, "macro_f1": …}`. Rows whose language has
     no source for a marker (with `source`, or under its rule) are left out of its scores.
-    With `rates` (transforms.rates), each marker also gets the shares of
-    transforms.quantify.labelled_shares: true `prevalence`, `flagged_share` and
-    `adjusted_prevalence` (with bounds and `validation`)."""
+    Each marker also gets the shares of transforms.quantify.labelled_shares: its true
+    `prevalence` in the file, the `flagged_share`, and `adjusted_prevalence` (with bounds and
+    `validation`) by `rates` (transforms.rates); all three adjusted figures and `validation`
+    are None without `rates`."""
     if text_col not in labels.columns:
         raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
     labelled = [name for name in markers if name in labels.columns]
@@ -136,11 +138,17 @@ def evaluate_labels(
             "f1": float(f1),
             "support": int(pair["gold"].sum()),
         }
-        if rates is not None:
-            pairs = pl.DataFrame(
-                {"lang": frame.get_column("lang"), "gold": gold, "hit": hits.get_column(name)}
-            ).drop_nulls()
-            version = markers[name].version
-            result[name] |= labelled_shares(pairs, marker=name, version=version, rates=rates)
+        pairs = pl.DataFrame(
+            {"lang": frame.get_column("lang"), "gold": gold, "hit": hits.get_column(name)}
+        ).drop_nulls()
+        shares = labelled_shares(
+            pairs,
+            marker=name,
+            version=markers[name].version,
+            rates=pl.DataFrame(schema=RATES_SCHEMA) if rates is None else rates,
+        )
+        if rates is None:
+            shares |= {**dict.fromkeys(ADJUSTED_COLUMNS), "validation": None}
+        result[name] |= shares
     macro = sum(m["f1"] for m in result.values()) / len(result)
     return {"markers": result, "macro_f1": macro}

@@ -43,7 +43,9 @@ def test_markers_evaluate_with_the_model_source_leaves_out_languages_without_a_m
                "--json", "--data-dir", str(tmp_path / "data")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["markers"]["sadness"]["support"] == 2  # English rows only
+    sadness = json.loads(result.stdout)["markers"]["sadness"]
+    assert sadness["support"] == 2  # English rows only
+    assert sadness["prevalence"] == 0.5 and sadness["adjusted_prevalence"] is None
 
 
 def test_the_model_source_is_refused_clearly_for_a_marker_without_one(tmp_path):
