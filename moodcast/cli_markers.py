@@ -152,7 +152,7 @@ def evaluate(
     labels: Path, text_col: str, source: str | None, as_json: bool, data_dir: str | None
 ) -> None:
     """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1;
-    beside them (without --source) the true share of the file, the share flagged, and the
+    beside them the true share of the file, the share flagged and (without --source) the
     flagged share adjusted for marker error with the recorded rates (yours from
     `markers calibrate`, else the shipped ones)."""
     import polars as pl
