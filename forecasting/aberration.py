@@ -27,6 +27,9 @@ baseline mean + 1 sd).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -141,7 +144,7 @@ class Aberration(SeriesMethod):
     def shape(self, freq: Frequency) -> tuple[int, int]:
         return 1, freq.periods(2)
 
-    def detect(self, y: np.ndarray, freq: Frequency) -> Detection:
+    def detect(self, y: np.ndarray, freq: Frequency, days: Sequence[dt.date]) -> Detection:
         stat, flagged, bar = ears_bar(y, self.name, cusum_k=self.cusum_k, cusum_h=self.cusum_h)
         return Detection(value=np.asarray(y, dtype=float), threshold=bar, strong=flagged, rank=stat)
 

@@ -28,6 +28,7 @@ its 80% range (forecast errors treated as independent).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -184,7 +185,7 @@ class TrailingP90(SeriesMethod):
         rule = self.rule(freq)
         return rule.min_strong, rule.max_gap
 
-    def detect(self, y: np.ndarray, freq: Frequency) -> Detection:
+    def detect(self, y: np.ndarray, freq: Frequency, days: Sequence[dt.date]) -> Detection:
         rule = self.rule(freq)
         signal = rolling_mean(y, window=rule.window, min_observed=rule.min_observed)
         threshold = trailing_percentile(
@@ -229,7 +230,7 @@ class TrailingP90(SeriesMethod):
         """Forecast-horizon alerts of one series (see the module docstring)."""
         rule = self.rule(freq)
         n_obs, horizon = len(y), forecast.height
-        observed = self.detect(y, freq)
+        observed = self.detect(y, freq, days)
         threshold = np.concatenate([observed.threshold, np.full(horizon, np.nan)])
         threshold[n_obs:] = _carried(observed.threshold)
         combined = np.concatenate([observed.value, _projected(y, forecast, rule)])

@@ -157,8 +157,9 @@ class SeriesMethod(AlertMethod):
     extend_back = False
 
     @abstractmethod
-    def detect(self, y: np.ndarray, freq: Frequency) -> Detection:
-        """The detection of one series `y` (NaN where missing); period t reads `y[: t + 1]`."""
+    def detect(self, y: np.ndarray, freq: Frequency, days: Sequence[dt.date]) -> Detection:
+        """The detection of one series `y` (NaN where missing) whose periods start on `days`;
+        period t reads `y[: t + 1]` and `days[: t + 1]` only."""
 
     @abstractmethod
     def shape(self, freq: Frequency) -> tuple[int, int]:
@@ -198,7 +199,7 @@ class SeriesMethod(AlertMethod):
         ).items():
             days = part["ds"].to_list()
             y = part["y"].fill_null(np.nan).to_numpy().astype(float)
-            detection = self.detect(y, context.freq)
+            detection = self.detect(y, context.freq, days)
             subject = subject_of(uid, context.basis)
             for span in self.spans(detection, context.freq):
                 reason = self.reason(subject, context.freq, days, detection, span)
@@ -225,8 +226,3 @@ def alert_row(
         "severity": span.severity,
         "reason": reason,
     }
-
-
-def unsupported(name: str, freq: Frequency, why: str) -> FrequencyError:
-    """The FrequencyError of a method that cannot run at `freq`."""
-    return FrequencyError(f"alert method {name} cannot run on {freq.name} series: {why}")

@@ -8,7 +8,9 @@ parameters (`MethodRules`); none is special. `ALERT_METHODS` lists them all:
 - `paper_peaks` (forecasting.paper_alerts): the reference paper's peaks, per dimension;
 - `forecast_exceedance` (forecasting.exceedance): a forecast above the past year's bar;
 - `ears_c1`, `ears_c2`, `ears_c3`, `cusum` (forecasting.aberration): short-baseline
-  aberration detection.
+  aberration detection;
+- `mem`, `cdc_baseline`, `farrington` (forecasting.seasonal): the seasonal methods of
+  epidemiology (MEM and the CDC baseline need weekly series).
 
 Methods that judge each series alone from the past only (`replayable`) can be replayed
 (forecasting.replay).
@@ -35,6 +37,7 @@ from forecasting.exceedance import ForecastExceedance
 from forecasting.frequency import DAY, Frequency, regular
 from forecasting.method import AlertContext, AlertMethod
 from forecasting.paper_alerts import PaperPeaks
+from forecasting.seasonal import MEM, CDCBaseline, Farrington
 from forecasting.series import validate_series
 from forecasting.wording import Basis
 from transforms.contracts import ALERT_SCHEMA
@@ -60,6 +63,7 @@ class MethodRules:
     exceedance_min_periods: int = 3
     cusum_k: float = 0.5
     cusum_h: float = 4.0
+    mem_limit: Literal["point", "mean"] = "point"
     trailing_daily: TrailingP90Rule = DEFAULT_RULE
     trailing_weekly: TrailingP90Rule = WEEKLY_RULE
 
@@ -88,6 +92,9 @@ _BUILDERS = {
     "ears_c2": lambda r: Aberration("ears_c2"),
     "ears_c3": lambda r: Aberration("ears_c3"),
     "cusum": lambda r: Aberration("cusum", cusum_k=r.cusum_k, cusum_h=r.cusum_h),
+    "mem": lambda r: MEM(limit=r.mem_limit),
+    "cdc_baseline": lambda r: CDCBaseline(),
+    "farrington": lambda r: Farrington(),
 }
 
 ALERT_METHODS = tuple(_BUILDERS)
