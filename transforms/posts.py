@@ -55,7 +55,7 @@ def prepare(
         ).alias("region"),
         stated.alias("lang"),
     )
-    posts = posts.with_columns(_detect_missing(posts.get_column("lang"), posts.get_column("text")))
+    posts = posts.with_columns(detect_missing(posts.get_column("lang"), posts.get_column("text")))
     latest = options.as_of + timedelta(days=1) if options.as_of else None
     reason = (
         pl.when(pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date)))
@@ -88,7 +88,7 @@ def prepare(
     return tagged.select(*columns, *markers), filtered, texts
 
 
-def _detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:
+def detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:
     """`lang` with each null filled by detecting the language of the post's text (only those
     rows are detected: detection costs far more than anything else per post)."""
     missing = lang.is_null().arg_true()
