@@ -2,8 +2,10 @@
 
 Model selection (forecasting.selection) is a scheduled step; the daily run refits just the
 model it chose per series (the default model where none was chosen yet). A model that fails,
-or a series shorter than two seasons, goes down the fallback chain of forecasting.models, and
-the choice then says `fallback` and why.
+or a series shorter than `MIN_FIT_PERIODS`, goes down the fallback chain of
+forecasting.models, and the choice then says `fallback` and why. Seasonal models take the
+season of the series' frequency (7 days, 52 weeks) and fit without one on a history shorter
+than two seasons. This is the only forecasting path of the package.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import polars as pl
 
 from forecasting.backtest import CANDIDATES, ENSEMBLE, candidate_models
+from forecasting.frequency import DAY, Frequency
 from forecasting.models import (
-    _LONG_SCHEMA,
     FITTED_SCHEMA,
-    SEASON_DAYS,
+    LONG_SCHEMA,
+    MIN_FIT_PERIODS,
     ModelOutput,
-    _ok_reason,
-    _one_chain,
-    _run,
+    chain_forecast,
+    fit_forecast,
+    ok_reason,
 )
 from forecasting.selection import DEFAULT_MODEL
 from forecasting.series import NOTES_SCHEMA
@@ -65,10 +68,12 @@ def forecast_chosen(
     choice: pl.DataFrame,
     *,
     run_id: str,
-    horizon_days: int = 14,
+    horizon: int = 14,
     n_jobs: int = 1,
+    freq: Frequency = DAY,
 ) -> tuple[ModelOutput, pl.DataFrame]:
-    """Forecast each series of `history` with its model in `choice` (MODEL_CHOICE_SCHEMA).
+    """Forecast each series of `history` `horizon` periods of `freq` ahead with its model in
+    `choice` (MODEL_CHOICE_SCHEMA).
 
     `fit` and `history` come from `prepare_series`. A series missing from `choice` gets
     DEFAULT_MODEL. `Ensemble` fits every model of CANDIDATES and publishes the median of
@@ -84,43 +89,45 @@ def forecast_chosen(
     for uid in sorted(lengths):
         row = wanted.get(uid)
         model = row["model"] if row else DEFAULT_MODEL
-        if lengths[uid] < 2 * SEASON_DAYS or model not in (*CANDIDATES, ENSEMBLE):
+        if lengths[uid] < MIN_FIT_PERIODS or model not in (*CANDIDATES, ENSEMBLE):
             why = (
-                f"Only {lengths[uid]} days of history, fewer than two weekly seasons "
-                f"({2 * SEASON_DAYS})"
-                if lengths[uid] < 2 * SEASON_DAYS
+                f"Only {freq.describe(lengths[uid])} of history, fewer than {MIN_FIT_PERIODS}"
+                if lengths[uid] < MIN_FIT_PERIODS
                 else f"{model} is not a model this moodcast knows"
             )
-            _fallback(fit, uid, why, horizon_days, forecasts, fitted, notes, published, row)
+            _fallback(fit, uid, why, (horizon, freq), forecasts, fitted, notes, published, row)
             continue
         groups.setdefault(model, []).append(uid)
     for model, batch in sorted(groups.items()):
         state = (forecasts, fitted, notes, published)
         try:
-            fc, fv = _fit(fit.filter(pl.col("unique_id").is_in(batch)), model, horizon_days, n_jobs)
+            batch_frame = fit.filter(pl.col("unique_id").is_in(batch))
+            fc, fv = _fit(batch_frame, model, horizon, n_jobs, freq)
         except Exception:
             for uid in batch:
                 try:
-                    fc, fv = _fit(fit.filter(pl.col("unique_id") == uid), model, horizon_days, 1)
+                    fc, fv = _fit(fit.filter(pl.col("unique_id") == uid), model, horizon, 1, freq)
                 except Exception as exc:
                     why = f"{model} failed ({type(exc).__name__})"
-                    _fallback(fit, uid, why, horizon_days, *state, wanted.get(uid))
+                    _fallback(fit, uid, why, (horizon, freq), *state, wanted.get(uid))
                     continue
-                _keep(uid, model, fc, fv, lengths, interpolated, *state, wanted)
+                reason = ok_reason(lengths[uid], interpolated[uid], freq.unit)
+                _keep(uid, model, fc, fv, reason, *state, wanted)
             continue
         for uid in batch:
             one = pl.col("unique_id") == uid
-            _keep(uid, model, fc.filter(one), fv.filter(one), lengths, interpolated, *state, wanted)
+            reason = ok_reason(lengths[uid], interpolated[uid], freq.unit)
+            _keep(uid, model, fc.filter(one), fv.filter(one), reason, *state, wanted)
     observed = fit.filter(pl.col("observed")).select("unique_id", "ds", "y")
     fitted_frame = (
-        pl.concat([pl.DataFrame(schema=_LONG_SCHEMA), *fitted], how="vertical_relaxed")
+        pl.concat([pl.DataFrame(schema=LONG_SCHEMA), *fitted], how="vertical_relaxed")
         .join(observed, on=["unique_id", "ds"], how="inner")
         .select(FITTED_SCHEMA.keys())
         .cast(FITTED_SCHEMA)
         .sort("unique_id", "ds")
     )
     forecast_frame = (
-        pl.concat([pl.DataFrame(schema=_LONG_SCHEMA), *forecasts], how="vertical_relaxed")
+        pl.concat([pl.DataFrame(schema=LONG_SCHEMA), *forecasts], how="vertical_relaxed")
         .with_columns(pl.lit(run_id, dtype=pl.String).alias("run_id"))
         .select(FORECAST_SCHEMA.keys())
         .cast(FORECAST_SCHEMA)
@@ -142,13 +149,13 @@ def forecast_chosen(
 
 
 def _fit(
-    frame: pl.DataFrame, model: str, horizon_days: int, n_jobs: int
+    frame: pl.DataFrame, model: str, horizon: int, n_jobs: int, freq: Frequency
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Forecast and fitted values of `model` (or the Ensemble median) on `frame`; may raise."""
     size = int(frame.group_by("unique_id").len()["len"].min())
-    every = candidate_models(season_length=SEASON_DAYS, input_size=size)
+    every = candidate_models(season_length=freq.season, input_size=size)
     models = every if model == ENSEMBLE else [m for m in every if m.alias == model]
-    fc, fv = _run(frame, models, horizon_days=horizon_days, n_jobs=n_jobs)
+    fc, fv = fit_forecast(frame, models, horizon=horizon, n_jobs=n_jobs, interval=freq.interval)
     if model != ENSEMBLE:
         return fc, fv
     return _median(fc), _median(fv)
@@ -159,14 +166,14 @@ def _median(long: pl.DataFrame) -> pl.DataFrame:
         long.group_by("unique_id", "ds")
         .agg(*(pl.col(c).median() for c in _VALUES))
         .with_columns(pl.lit(ENSEMBLE).alias("model"))
-        .select(_LONG_SCHEMA.keys())
+        .select(LONG_SCHEMA.keys())
     )
 
 
-def _keep(uid, model, fc, fv, lengths, interpolated, forecasts, fitted, notes, published, wanted):
+def _keep(uid, model, fc, fv, reason, forecasts, fitted, notes, published, wanted):
     forecasts.append(fc)
     fitted.append(fv)
-    notes.append((uid, "ok", model, _ok_reason(lengths[uid], interpolated[uid])))
+    notes.append((uid, "ok", model, reason))
     row = wanted.get(uid)
     if row is not None:
         published.append((uid, row["model"], row["status"], row["reason"], row["mase"]))
@@ -175,9 +182,10 @@ def _keep(uid, model, fc, fv, lengths, interpolated, forecasts, fitted, notes, p
         published.append((uid, DEFAULT_MODEL, "default", reason, None))
 
 
-def _fallback(fit, uid, why, horizon_days, forecasts, fitted, notes, published, row):
+def _fallback(fit, uid, why, ahead, forecasts, fitted, notes, published, row):
+    horizon, freq = ahead
     frame = fit.filter(pl.col("unique_id") == uid)
-    fc, fv, note = _one_chain(frame, uid, frame.height, horizon_days=horizon_days, why=why)
+    fc, fv, note = chain_forecast(frame, uid, horizon=horizon, why=why, interval=freq.interval)
     forecasts.append(fc)
     fitted.append(fv)
     notes.append(note)

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from forecasting.alerts import day_span, merge_periods, runs
+from forecasting.method import merge_periods, runs
+from forecasting.wording import day_span
 from transforms.contracts import ALERT_SCHEMA, ALL
 from transforms.series import POST_COUNT_SCHEMA
 
@@ -160,6 +161,7 @@ def data_events(
                     "a change in the data, not in the population; prevalence alerts around it "
                     "are held back."
                 ),
+                "issued_on": None,
                 "run_id": run_id,
             }
         )

@@ -32,7 +32,7 @@ def smoothed_gradient(y: np.ndarray, *, window: int = 7) -> np.ndarray:
     """The gradient of the trailing `window`-period mean of `y` (NaN where the mean is not
     defined: the first `window − 1` periods, or windows with fewer than half their values)."""
     smooth = rolling_mean(
-        np.asarray(y, dtype=float), window_days=window, min_observed_days=max(1, window // 2 + 1)
+        np.asarray(y, dtype=float), window=window, min_observed=max(1, window // 2 + 1)
     )
     if len(smooth) < 2:
         return np.full(len(smooth), np.nan)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from forecasting.alerts import DEFAULT_RULE, Basis, TrailingP90Rule, trailing_p90_alerts
+from forecasting.backtest import MODELS
 from forecasting.chosen import forecast_chosen
+from forecasting.frequency import DAY, Frequency, check_grid
 from forecasting.inputs import (
     DEFAULT_INPUTS,
     InputRule,
@@ -24,29 +25,29 @@ from forecasting.methods import (
     check_methods,
     method_alerts,
 )
-from forecasting.models import MODEL_NAMES, forecast_models
 from forecasting.series import NOTES_SCHEMA, prepare_series, validate_series
+from forecasting.wording import Basis
+from transforms.contracts import MODEL_CHOICE_SCHEMA
 
 
 @dataclass(frozen=True)
 class ForecastOutcome:
     """Everything one run produced, each frame sorted for a deterministic order.
 
-    - `forecasts`: FORECAST_SCHEMA, by `unique_id`, model (AutoETS, AutoARIMA, SeasonalNaive,
-      then fallbacks), `ds`.
-    - `alerts`: ALERT_SCHEMA, by `unique_id`, `start`, `method`.
+    - `forecasts`: FORECAST_SCHEMA, by `unique_id`, `ds` (one model per series).
+    - `alerts`: ALERT_SCHEMA, by `unique_id`, `start`, `method`; `issued_on` is the latest
+      period of the data (the warehouse keeps the earliest across runs).
     - `fitted`: FITTED_SCHEMA (forecasting.models), the alert model's in-sample one-step-ahead
       forecasts on observed days, by `unique_id`, `ds`.
     - `notes`: NOTES_SCHEMA (forecasting.series), one row per series, by `unique_id`.
-    - `choice`: MODEL_CHOICE_SCHEMA, the model published per forecast series, when a `choice`
-      was given to `forecast_and_alert` (else None).
+    - `choice`: MODEL_CHOICE_SCHEMA, the model published per forecast series.
     """
 
     forecasts: pl.DataFrame
     alerts: pl.DataFrame
     fitted: pl.DataFrame
     notes: pl.DataFrame
-    choice: pl.DataFrame | None = None
+    choice: pl.DataFrame
 
 
 def forecast_and_alert(
@@ -59,7 +60,6 @@ def forecast_and_alert(
     max_null_share: float = 0.2,
     min_history_days: int = 5,
     alert_model: str = "AutoETS",
-    rule: TrailingP90Rule = DEFAULT_RULE,
     basis: Basis = "authors",
     choice: pl.DataFrame | None = None,
     methods: Sequence[str] = DEFAULT_METHODS,
@@ -67,87 +67,76 @@ def forecast_and_alert(
     complete: set[dt.date] | None = None,
     post_counts: pl.DataFrame | None = None,
     inputs: InputRule = DEFAULT_INPUTS,
+    freq: Frequency = DAY,
 ) -> ForecastOutcome:
     """Forecast every series `horizon_days` days ahead and find its high-prevalence periods.
 
-    `series` follows SERIES_SCHEMA (`y` a proportion in 0–1, null on suppressed days) and is
-    not modified. Models are fitted on the last `history_days` days (see `prepare_series` for
-    skipping at `max_null_share` and `min_history_days`, and `forecast_models` for the model
-    set, the fallback chain and `n_jobs`). Alerts run over the whole history given, for every
-    series (a skipped one too: the observed rule needs no model), plus the horizon of
-    `alert_model` (or of the model noted for a fallback series); see forecasting.alerts for
-    the rule. `basis` says whether `y` is a share of authors or of posts, for the wording of
-    alert reasons. With `choice` (MODEL_CHOICE_SCHEMA, e.g. from
-    `forecasting.chosen.published_choice`), each series gets only its chosen model, which is
-    also its alert model (see `forecast_chosen`); `alert_model` is then unused.
+    `series` follows SERIES_SCHEMA at frequency `freq` (`y` a proportion in 0–1, null on
+    suppressed periods) and is not modified; `horizon_days`, `history_days` and
+    `min_history_days` are spans of time, counted in periods of `freq`. Each series gets its
+    model in `choice` (MODEL_CHOICE_SCHEMA, e.g. from `forecasting.chosen.published_choice`;
+    without it, `alert_model` for every series), fitted on the last `history_days` (see
+    `prepare_series` for skipping at `max_null_share` and `min_history_days`, and
+    `forecast_chosen` for the fallback chain and `n_jobs`); that model's horizon and fitted
+    values feed the alert methods that read forecasts. `basis` says whether `y` is a share of
+    authors or of posts, for the wording of alert reasons.
 
-    Alerts come from `methods` (see forecasting.methods; `trailing_p90` is the default rule
-    above) and read only the days that count (forecasting.inputs): days in `complete` (all
-    days when None) whose cell has at least `inputs.min_posts_per_day` posts in `post_counts`
-    (POST_COUNT_SCHEMA; no minimum when None). With `post_counts`, sudden changes of the
-    total post volume become `data_event` rows and hold back the wave alerts around them.
+    Alerts come from `methods` (forecasting.methods) and read only the periods that count
+    (forecasting.inputs, daily series): days in `complete` (all days when None) whose cell
+    has at least `inputs.min_posts_per_day` posts in `post_counts` (POST_COUNT_SCHEMA; no
+    minimum when None). With `post_counts`, sudden changes of the total post volume become
+    `data_event` rows and hold back the wave alerts around them.
 
-    Raises ContractError on a malformed `series`, ValueError on a bad argument.
+    Raises ContractError on a malformed `series`, ValueError on a bad argument, and
+    FrequencyError when a method cannot run at `freq`.
     """
     if not run_id:
         raise ValueError("run_id must be a non-empty string")
-    if alert_model not in MODEL_NAMES:
-        raise ValueError(
-            f"alert_model must be one of {', '.join(MODEL_NAMES)}, not {alert_model!r}"
-        )
+    if alert_model not in MODELS:
+        raise ValueError(f"alert_model must be one of {', '.join(MODELS)}, not {alert_model!r}")
+    methods = check_methods(methods)
     frame = validate_series(series)
+    check_grid(frame, freq)
     prepared = prepare_series(
         frame,
         history_days=history_days,
         max_null_share=max_null_share,
         min_history_days=min_history_days,
+        freq=freq,
     )
-    published = None
     if choice is None:
-        output = forecast_models(
-            prepared.fit,
-            prepared.history,
-            run_id=run_id,
-            horizon_days=horizon_days,
-            n_jobs=n_jobs,
-            alert_model=alert_model,
-        )
-    else:
-        output, published = forecast_chosen(
-            prepared.fit,
-            prepared.history,
-            choice,
-            run_id=run_id,
-            horizon_days=horizon_days,
-            n_jobs=n_jobs,
-        )
+        choice = _everyone(prepared.history["unique_id"].to_list(), alert_model, run_id)
+    output, published = forecast_chosen(
+        prepared.fit,
+        prepared.history,
+        choice,
+        run_id=run_id,
+        horizon=freq.periods(horizon_days),
+        n_jobs=n_jobs,
+        freq=freq,
+    )
     notes = pl.concat([output.notes, prepared.skipped]).cast(NOTES_SCHEMA).sort("unique_id")
     alert_forecasts = output.forecasts.join(
         notes.filter(pl.col("model").is_not_null()).select("unique_id", "model"),
         on=["unique_id", "model"],
         how="semi",
     )
-    methods = check_methods(methods)
     counted = countable(frame, complete=complete, post_counts=post_counts, rule=inputs)
-    found = [
-        method_alerts(
-            counted,
-            methods=methods,
-            run_id=run_id,
-            forecasts=alert_forecasts,
-            fitted=output.fitted,
-            rules=method_rules,
-            basis=basis,
-        )
-    ]
-    if "trailing_p90" in methods:
-        found.append(
-            trailing_p90_alerts(counted, alert_forecasts, run_id=run_id, rule=rule, basis=basis)
-        )
-    alerts = pl.concat(found)
+    alerts = method_alerts(
+        counted,
+        methods=methods,
+        run_id=run_id,
+        freq=freq,
+        forecasts=alert_forecasts,
+        fitted=output.fitted,
+        rules=method_rules,
+        basis=basis,
+    )
     if post_counts is not None:
         events = data_events(post_counts, complete=complete, run_id=run_id, rule=inputs)
         alerts = pl.concat([without_data_events(alerts, events, rule=inputs), events])
+    if frame.height:
+        alerts = alerts.with_columns(pl.col("issued_on").fill_null(frame["ds"].max()))
     alerts = alerts.sort("unique_id", "start", "method")
     return ForecastOutcome(
         forecasts=output.forecasts,
@@ -155,4 +144,14 @@ def forecast_and_alert(
         fitted=output.fitted,
         notes=notes,
         choice=published,
+    )
+
+
+def _everyone(series_ids: list[str], model: str, run_id: str) -> pl.DataFrame:
+    """A MODEL_CHOICE_SCHEMA frame giving `model` to every series (status `default`)."""
+    reason = f"No model choice was given, so every series uses {model}."
+    return pl.DataFrame(
+        [(uid, model, "default", reason, None, run_id) for uid in sorted(series_ids)],
+        schema=MODEL_CHOICE_SCHEMA,
+        orient="row",
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from forecasting.frequency import DAY, Frequency, regular
 from transforms.contracts import SERIES_SCHEMA, ContractError, conform
 
 NOTES_SCHEMA = {
@@ -87,29 +88,8 @@ def validate_series(series: pl.DataFrame) -> pl.DataFrame:
 
 
 def regular_daily(series: pl.DataFrame, *, end: dt.date | None = None) -> pl.DataFrame:
-    """Every day from each series' first `ds` to `end` (default: the latest `ds` of all).
-
-    Days that had no row get a null `y`, like suppressed days. Rows after `end` are dropped.
-    Takes and returns SERIES_SCHEMA frames (validated), sorted by `unique_id`, `ds`.
-    """
-    if series.height == 0:
-        return series
-    last = end if end is not None else series["ds"].max()
-    firsts = series.group_by("unique_id").agg(pl.col("ds").min().alias("first"))
-    index = (
-        firsts.filter(pl.col("first") <= last)
-        .select(
-            "unique_id",
-            pl.date_ranges(pl.col("first"), pl.lit(last), interval="1d").alias("ds"),
-        )
-        .explode("ds")
-    )
-    return (
-        index.join(series, on=["unique_id", "ds"], how="left")
-        .select(SERIES_SCHEMA.keys())
-        .cast(SERIES_SCHEMA)
-        .sort("unique_id", "ds")
-    )
+    """`frequency.regular` at daily frequency (SERIES_SCHEMA in and out)."""
+    return regular(series, freq=DAY, end=end)
 
 
 def prepare_series(
@@ -118,10 +98,13 @@ def prepare_series(
     history_days: int = 365,
     max_null_share: float = 0.2,
     min_history_days: int = 5,
+    freq: Frequency = DAY,
 ) -> PreparedSeries:
     """Bound, regularise and fill Series for model fitting.
 
-    `series` follows SERIES_SCHEMA. Each series keeps its last `history_days` days up to the
+    `series` follows SERIES_SCHEMA at frequency `freq`; `history_days` and `min_history_days`
+    are spans of time, counted in periods of `freq` (365 days are 52 weeks). Each series keeps
+    its last `history_days` days up to the
     latest `ds` of the whole frame (so every forecast starts on the same day). A series is
     skipped, with a reason, when more than `max_null_share` of those days are null
     (suppressed or missing), or when fewer than `min_history_days` days remain from its first
@@ -143,8 +126,9 @@ def prepare_series(
             ),
         )
     last = frame["ds"].max()
-    first_kept = last - dt.timedelta(days=history_days - 1)
-    bounded = regular_daily(frame, end=last).filter(pl.col("ds") >= first_kept)
+    first_kept = last - dt.timedelta(days=freq.step_days * (freq.periods(history_days) - 1))
+    min_history = freq.periods(min_history_days)
+    bounded = regular(frame, freq=freq, end=last).filter(pl.col("ds") >= first_kept)
     observed = pl.col("y").is_not_null()
     stats = bounded.group_by("unique_id").agg(
         pl.len().alias("n_window"),
@@ -165,19 +149,21 @@ def prepare_series(
         pl.when(share > max_null_share)
         .then(
             pl.format(
-                "{}% of its last {} days are suppressed or missing (more than {}%), so it is "
+                "{}% of its last {} {}s are suppressed or missing (more than {}%), so it is "
                 "not forecast.",
                 (share * 100).round(0).cast(pl.Int64),
                 pl.col("n_window"),
+                pl.lit(freq.unit),
                 pl.lit(round(max_null_share * 100)),
             )
         )
-        .when(pl.col("n_days") < min_history_days)
+        .when(pl.col("n_days") < min_history)
         .then(
             pl.format(
-                "Only {} days of history, fewer than the {} needed, so it is not forecast.",
+                "Only {} {}s of history, fewer than the {} needed, so it is not forecast.",
                 pl.col("n_days"),
-                pl.lit(min_history_days),
+                pl.lit(freq.unit),
+                pl.lit(min_history),
             )
         )
     )

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
+DAY_SHARDS = 16
 DEAD, COUNTS, COVERAGE, TEXTS = "dead", "counts", "coverage", "texts"
 
 COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
@@ -101,18 +102,23 @@ def shard_by_id(posts: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
 
 
 def dedupe_shard(item: tuple[int, Sequence[pl.DataFrame]]) -> Iterator:
-    """Drop repeated ids within one shard; count duplicates and valid posts."""
+    """Drop repeated ids within one shard; count duplicates and valid posts; key the rest by
+    day shard (days since 1970 modulo DAY_SHARDS), so that every post of a day meets in one
+    group and a group holds whole days."""
     _, frames = item
     kept, repeats = drop_repeated_ids(pl.concat(list(frames)))
     yield beam.pvalue.TaggedOutput(COUNTS, (("duplicate", "repeated id"), repeats))
     yield beam.pvalue.TaggedOutput(COUNTS, (("valid", ""), kept.height))
-    for (day,), group in kept.group_by("day"):
-        yield day.isoformat(), group
+    day_shard = pl.col("day").cast(pl.Int32) % DAY_SHARDS
+    for (shard,), group in kept.group_by(day_shard.alias("_day_shard")):
+        yield int(shard), group
 
 
 class AggregateDayFn(beam.DoFn):
-    """All posts of one local day, and the run's model scores → that day's aggregates as an
-    Arrow table."""
+    """All posts of some whole local days, and the run's model scores → those days'
+    aggregates as an Arrow table. Days are grouped DAY_SHARDS ways rather than one by one:
+    deciding and aggregating cost ~50 ms per call whatever its size, which one group per day
+    paid 365 times a year."""
 
     def __init__(self, job: IngestJob):
         self._job = job

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from moodcast.cli_alerts import alerts
 from moodcast.cli_backtest import backtest
 from moodcast.cli_markers import input_options, input_overrides, markers, tag
 from moodcast.config import DATA_DIR_HELP, ConfigError, load_settings
@@ -242,6 +243,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
 
 
 main.add_command(backtest)
+main.add_command(alerts)
 
 
 main.add_command(tag)

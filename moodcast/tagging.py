@@ -10,13 +10,14 @@ from pathlib import Path
 import polars as pl
 
 from transforms.contracts import RAW_POST_SCHEMA
+from transforms.langid import identify_series
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
 from transforms.quantify import ADJUSTED_COLUMNS, labelled_shares
 from transforms.rates import RATES_SCHEMA
 from transforms.records import map_rows, parse_json_lines, validate
-from transforms.text import detect_language, primary_subtag
+from transforms.text import primary_subtag
 
 
 class TaggingError(ValueError):
@@ -66,10 +67,8 @@ def with_languages(frame: pl.DataFrame, *, text: str) -> pl.DataFrame:
     missing = frame.get_column("lang").is_null().arg_true()
     if missing.is_empty():
         return frame
-    detected = [detect_language(t or "") for t in frame.get_column(text).gather(missing)]
-    return frame.with_columns(
-        frame.get_column("lang").scatter(missing, pl.Series(detected, dtype=pl.String))
-    )
+    detected = identify_series(frame.get_column(text).gather(missing))
+    return frame.with_columns(frame.get_column("lang").scatter(missing, detected))
 
 
 def tag_posts(

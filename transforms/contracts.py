@@ -140,10 +140,13 @@ ALERT_SCHEMA = {
     "method": pl.String,
     "severity": pl.String,
     "reason": pl.String,
+    "issued_on": pl.Date,
     "run_id": pl.String,
 }
-"""A period of high prevalence: `start`, `end`, `peak` are local days; `reason` is one plain
-sentence about a population statistic, never about a person."""
+"""A period of high prevalence: `start`, `end`, `peak` are local days (the first day of their
+period for a weekly series); `issued_on` is the first run date at which the alert was raised
+(the latest period of data that run had, plus any reporting delay), which can be after
+`start`; `reason` is one plain sentence about a population statistic, never about a person."""
 
 
 class ContractError(ValueError):

@@ -9,11 +9,12 @@ from datetime import date, timedelta
 import polars as pl
 
 from transforms.contracts import ALL, UNKNOWN_REGION
+from transforms.langid import identify_series
 from transforms.markers import Marker, tag
 from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates, text_key
 from transforms.privacy import pseudonymise
 from transforms.records import local_day
-from transforms.text import detect_language, primary_subtag
+from transforms.text import primary_subtag
 
 FILTER_REASONS = ("future timestamp", "repost", "unsupported language", "reserved region name")
 
@@ -36,12 +37,14 @@ def prepare(
     """Filter, complete and lexicon-tag valid posts, and pick the texts the model must score.
 
     Returns `(posts, filtered, texts)`. `posts` has `id, source, line, day, region, lang,
-    author` (the HMAC pseudonym, or null), `key` (transforms.model_markers.text_key),
+    author` (the HMAC pseudonym, or null), `key` (transforms.model_markers.text_key; null
+    where the post needs no model score),
     `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
     FILTER_REASONS). `texts` (`lang, key, text`) holds the posts whose decisions need the model
     (transforms.model_markers.decide makes the decisions). A missing `lang` is detected from the
-    text; a missing region becomes `unknown`.
+    text, except in posts already filtered as future or reposts; a missing region becomes
+    `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))
@@ -55,12 +58,14 @@ def prepare(
         ).alias("region"),
         stated.alias("lang"),
     )
-    posts = posts.with_columns(_detect_missing(posts.get_column("lang"), posts.get_column("text")))
     latest = options.as_of + timedelta(days=1) if options.as_of else None
+    future = pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date))
+    repost = pl.lit(not options.include_reposts) & pl.col("is_repost").fill_null(False)
+    posts = posts.with_columns(_detect_where(posts, ~(future | repost)))
     reason = (
-        pl.when(pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date)))
+        pl.when(future)
         .then(pl.lit(FILTER_REASONS[0]))
-        .when(pl.lit(not options.include_reposts) & pl.col("is_repost").fill_null(False))
+        .when(repost)
         .then(pl.lit(FILTER_REASONS[1]))
         .when(~pl.col("lang").is_in(sorted(languages)))
         .then(pl.lit(FILTER_REASONS[2]))
@@ -80,24 +85,33 @@ def prepare(
         .alias("author"),
     )
     tagged = tag(kept, markers).with_columns(
-        text_key(pl.col("text")).alias("key"),
-        in_sample(kept.get_column("id"), key=key, rate=options.models.sample_rate),
+        in_sample(kept.get_column("id"), key=key, rate=options.models.sample_rate)
     )
-    texts = tagged.filter(needs_model(markers, options.models, None)).select("lang", "key", "text")
+    needed = tagged.select(needs_model(markers, options.models, None)).to_series().arg_true()
+    texts = tagged[needed].select("lang", text_key(pl.col("text")).alias("key"), "text")
+    keys = pl.repeat(None, tagged.height, dtype=pl.UInt64, eager=True)
+    tagged = tagged.with_columns(keys.scatter(needed, texts.get_column("key")).alias("key"))
     columns = ("id", "source", "line", "day", "region", "lang", "author", "key", "in_sample")
     return tagged.select(*columns, *markers), filtered, texts
 
 
-def _detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:
-    """`lang` with each null filled by detecting the language of the post's text (only those
-    rows are detected: detection costs far more than anything else per post)."""
+def _detect_where(posts: pl.DataFrame, wanted: pl.Expr) -> pl.Series:
+    """`lang` with the nulls of the rows where `wanted` holds detected from their text."""
+    lang = posts.get_column("lang")
+    chosen = posts.select(pl.col("lang").is_null() & wanted).to_series().arg_true()
+    if chosen.is_empty():
+        return lang
+    detected = detect_missing(lang.gather(chosen), posts.get_column("text").gather(chosen))
+    return lang.scatter(chosen, detected)
+
+
+def detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:
+    """`lang` with each null filled by detecting the language of the post's text, all of them
+    in one batch (transforms.langid.identify; only those rows are detected)."""
     missing = lang.is_null().arg_true()
     if missing.is_empty():
         return lang
-    detected = pl.Series(
-        [detect_language(t) for t in text.gather(missing).to_list()], dtype=pl.String
-    )
-    return lang.scatter(missing, detected)
+    return lang.scatter(missing, identify_series(text.gather(missing)))
 
 
 def drop_repeated_ids(posts: pl.DataFrame) -> tuple[pl.DataFrame, int]:

@@ -49,8 +49,9 @@ def parse_json_lines(
 
     Returns `(records, dead)`: records follow LOCATED_SCHEMA (numbers in string fields become
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not
-    an object, a field of the wrong type). A clean chunk is parsed by polars in one call; a chunk
-    with any bad line falls back to parsing line by line with the same rules. With a `mapping`
+    an object, a field of the wrong type). A clean chunk is parsed by polars in one call; in a
+    chunk with a bad line, each line is only checked (orjson) and the good ones are still
+    parsed by polars in one call, so a bad line costs about one line. With a `mapping`
     (transforms.presets), every line is decoded on its own and mapped onto the Post fields
     first; a line holding a response page gives one record per item (`presets.items`), all
     with the line's number.
@@ -58,17 +59,55 @@ def parse_json_lines(
     numbered = [(first_line + i, raw) for i, raw in enumerate(lines) if raw.strip()]
     if mapping is not None:
         return _parse_line_by_line(numbered, source=source, mapping=mapping)
-    try:
-        blob = b"\n".join(raw for _, raw in numbered).decode("utf-8")
-        records = pl.read_ndjson(blob.encode("utf-8"), schema=RAW_POST_SCHEMA)
-        if records.height != len(numbered):
-            raise ValueError("row count mismatch")
-    except (UnicodeDecodeError, ValueError, pl.exceptions.PolarsError):
+    records = _read_clean(numbered)
+    if records is not None:
+        return _located(records, numbered, source), dead_letters(source, [])
+    good: list[tuple[int, bytes]] = []
+    dead: list[tuple[int, str, bytes]] = []
+    for line, raw in numbered:
+        problem = _line_problem(raw)
+        if problem:
+            dead.append((line, problem, raw))
+        else:
+            good.append((line, raw))
+    records = _read_clean(good)
+    if records is None:
         return _parse_line_by_line(numbered, source=source)
-    located = records.with_columns(
+    return _located(records, good, source), dead_letters(source, dead)
+
+
+def _read_clean(numbered: Sequence[tuple[int, bytes]]) -> pl.DataFrame | None:
+    """The lines parsed by polars in one call (RAW_POST_SCHEMA), or None if any line is bad."""
+    if not numbered:
+        return pl.DataFrame(schema=RAW_POST_SCHEMA)
+    blob = b"\n".join(raw for _, raw in numbered)
+    try:
+        blob.decode("utf-8")
+        records = pl.read_ndjson(blob, schema=RAW_POST_SCHEMA)
+    except (UnicodeDecodeError, ValueError, pl.exceptions.PolarsError):
+        return None
+    return records if records.height == len(numbered) else None
+
+
+def _located(records: pl.DataFrame, numbered: Sequence[tuple[int, bytes]], source: str):
+    return records.with_columns(
         pl.lit(source).alias("source"), pl.Series("line", [n for n, _ in numbered], pl.Int64)
     )
-    return located, dead_letters(source, [])
+
+
+def _line_problem(raw: bytes) -> str | None:
+    """Why one JSON line cannot be a record (the reason `_parse_line_by_line` gives), or None."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return "invalid UTF-8"
+        return "invalid JSON"
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    return coerce_record(obj)[1]
 
 
 def _parse_line_by_line(

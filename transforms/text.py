@@ -90,16 +90,12 @@ def fold_str(text: str) -> str:
     return pl.select(fold(pl.lit(text))).item()
 
 
-@functools.cache
-def _identifier():
-    import py3langid
-
-    return py3langid
-
-
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the language `text` is most likely written in (offline, py3langid)."""
-    return _identifier().classify(text)[0]
+    """ISO 639-1 code of the language `text` is most likely written in (offline, py3langid's
+    model; for many texts call transforms.langid.identify once)."""
+    from transforms.langid import identify
+
+    return identify([text])[0]
 
 
 def primary_subtag(lang: pl.Expr) -> pl.Expr:

@@ -332,7 +332,10 @@ def replace_forecasts(con: duckdb.DuckDBPyConnection, forecasts: pl.DataFrame) -
 def replace_alerts(con: duckdb.DuckDBPyConnection, alerts: pl.DataFrame) -> int:
     """Make `alerts` (the Alert contract) the whole `alerts` table; return its rows.
 
-    Raises LoadError when a severity is not one of low, medium, high.
+    An alert keeps the earliest `issued_on` of the alerts it continues: those of the table
+    before (earlier runs) on the same series and method (a `…_forecast` alert counts as its
+    method's) whose period overlaps its own. Raises LoadError when a severity is not one of
+    low, medium, high.
     """
     rows = conform(alerts, ALERT_SCHEMA, name="alerts")
     bad = rows.filter(~pl.col("severity").is_in(SEVERITIES))["severity"].unique().to_list()
@@ -340,7 +343,35 @@ def replace_alerts(con: duckdb.DuckDBPyConnection, alerts: pl.DataFrame) -> int:
         raise LoadError(
             f"alerts have severities {bad}; use one of {', '.join(SEVERITIES)} and run again."
         )
-    return _replace_all(con, "alerts", rows, ALERT_SCHEMA)
+    before = con.sql('SELECT unique_id, method, "start", "end", issued_on FROM alerts').pl()
+    return _replace_all(con, "alerts", first_issued(rows, before), ALERT_SCHEMA)
+
+
+def first_issued(alerts: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
+    """`alerts` with each `issued_on` the earliest of its own and those of the rows of
+    `before` (`unique_id`, `method`, `start`, `end`, `issued_on`) it continues (see
+    `replace_alerts`)."""
+    lineage = pl.col("method").str.strip_suffix("_forecast").alias("_lineage")
+    earlier = (
+        alerts.with_row_index("_i")
+        .with_columns(lineage)
+        .join(
+            before.drop_nulls("issued_on").with_columns(lineage),
+            on=["unique_id", "_lineage"],
+            suffix="_before",
+        )
+        .filter(
+            (pl.col("start_before") <= pl.col("end")) & (pl.col("end_before") >= pl.col("start"))
+        )
+        .group_by("_i")
+        .agg(pl.col("issued_on_before").min())
+    )
+    return (
+        alerts.with_row_index("_i")
+        .join(earlier, on="_i", how="left")
+        .with_columns(pl.min_horizontal("issued_on", "issued_on_before").alias("issued_on"))
+        .select(alerts.columns)
+    )
 
 
 def inputs_covering(con: duckdb.DuckDBPyConnection, days: Collection[date]) -> pl.DataFrame:

@@ -154,6 +154,8 @@ def alerts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.D
         f'SELECT * FROM alerts{where} ORDER BY "start" DESC, unique_id, method, peak',
         params=params,
     ).pl()
+    if "issued_on" not in frame.columns:  # a version-3 or -4 file, before `issued_on`
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Date).alias("issued_on"))
     return conform(frame, ALERT_SCHEMA, name="alerts")
 
 

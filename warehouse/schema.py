@@ -26,7 +26,7 @@ from transforms.contracts import (
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -34,7 +34,10 @@ them (readers of a version-1 file are told to run `moodcast run`). 3 added `curr
 (see `warehouse.current`); `create_schema` upgrades an older file by creating and filling it
 (readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
 an older file gets the column, null (its inputs were read under the Post field names), and
-readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column."""
+readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column.
+5 added `alerts.issued_on` (the first run date that raised an alert, kept across runs); an
+older file gets the column, null until the next run, and readers of a version-3 or -4 file
+read it as null."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -275,6 +278,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         refresh_current_versions(con)
     if found is not None and found < 4:
         con.execute("ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS mapping VARCHAR")
+    if found is not None and found < 5:
+        con.execute("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS issued_on DATE")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

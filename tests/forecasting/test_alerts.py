@@ -19,6 +19,7 @@ from forecasting.alerts import (
     trailing_p90_alerts,
     trailing_percentile,
 )
+from forecasting.method import relative_severity
 from tests.forecasting.synthetic import START, daily_prevalence, series_frame
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, SEVERITIES
 
@@ -118,17 +119,16 @@ def test_reason_names_the_period_and_an_ongoing_one():
 
 
 def test_severity_cut_offs():
-    rule = DEFAULT_RULE
-    assert rule.severity(0.37, 0.25) == "low"
-    assert rule.severity(0.375, 0.25) == "medium"
-    assert rule.severity(0.49, 0.25) == "medium"
-    assert rule.severity(0.5, 0.25) == "high"
-    assert rule.severity(0.01, 0.0) == "high"
+    assert relative_severity(0.37, 0.25) == "low"
+    assert relative_severity(0.375, 0.25) == "medium"
+    assert relative_severity(0.49, 0.25) == "medium"
+    assert relative_severity(0.5, 0.25) == "high"
+    assert relative_severity(0.01, 0.0) == "high"
 
 
 def test_rolling_mean_skips_missing_days_and_needs_enough_of_them():
     y = np.array([1, 2, 3, 4, 5, 6, 7, np.nan, np.nan, np.nan, 1, 1, 1, 1.0])
-    s = rolling_mean(y, window_days=7, min_observed_days=5)
+    s = rolling_mean(y, window=7, min_observed=5)
     assert np.isnan(s[:6]).all()
     assert s[6] == 4.0
     assert s[7] == pytest.approx(27 / 6)
@@ -138,7 +138,7 @@ def test_rolling_mean_skips_missing_days_and_needs_enough_of_them():
 
 def test_trailing_percentile_excludes_the_current_window_and_waits_for_data():
     signal = np.arange(60, dtype=float)
-    p = trailing_percentile(signal, baseline_days=365, exclude_days=7, percentile=90, min_values=28)
+    p = trailing_percentile(signal, baseline=365, exclude=7, percentile=90, min_values=28)
     assert np.isnan(p[:34]).all()
     assert p[34] == pytest.approx(np.percentile(np.arange(28), 90))
     assert p[59] == pytest.approx(np.percentile(np.arange(53), 90))
@@ -220,8 +220,8 @@ def test_forecasts_of_several_models_are_refused():
 def test_rule_refuses_impossible_parameters():
     with pytest.raises(ValueError, match="horizon_statistic"):
         TrailingP90Rule(horizon_statistic="hi_95")
-    with pytest.raises(ValueError, match="min_observed_days ≤ window_days"):
-        TrailingP90Rule(min_observed_days=8)
+    with pytest.raises(ValueError, match="min_observed ≤ window"):
+        TrailingP90Rule(min_observed=8)
 
 
 def test_no_alert_before_four_weeks_of_baseline():

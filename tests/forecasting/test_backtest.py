@@ -166,7 +166,7 @@ def test_the_daily_run_can_publish_every_model(model):
         }
     )
     output, published = forecast_chosen(
-        prepared.fit, prepared.history, choice, run_id="r", horizon_days=14
+        prepared.fit, prepared.history, choice, run_id="r", horizon=14
     )
     assert output.forecasts.schema == pl.Schema(FORECAST_SCHEMA)
     assert output.forecasts.height == 2 * 14
@@ -191,7 +191,7 @@ def test_a_series_shorter_than_two_seasons_falls_back_and_says_so():
     choice = published_choice(pl.DataFrame(schema=BACKTEST_SCHEMA), ["a|all|en"], run_id="r")
     output, published = forecast_chosen(prepared.fit, prepared.history, choice, run_id="r")
     row = published.row(0, named=True)
-    assert row["status"] == "fallback" and "fewer than two weekly seasons" in row["reason"]
+    assert row["status"] == "fallback" and "10 days of history, fewer than 14" in row["reason"]
     assert output.forecasts.height == 14
 
 

@@ -8,12 +8,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting.aberration import cusum, ears_c1, ears_c2, ears_c3
+from forecasting.aberration import cusum, ears_bar, ears_c1, ears_c2, ears_c3
 from forecasting.methods import (
     ALERT_METHODS,
     MethodRules,
     check_methods,
-    ears_bar,
     marker_dimensions,
     method_alerts,
 )

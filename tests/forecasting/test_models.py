@@ -1,4 +1,5 @@
-"""statsforecast models: contract, intervals, fallbacks for short series, failing models."""
+"""The one forecasting path (`forecast_chosen` over forecasting.models): contract, intervals,
+fallbacks for short series and failing models, weekly series."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import polars as pl
 import pytest
 from statsforecast.models import SeasonalNaive
 
-import forecasting.models as models
-from forecasting.models import FITTED_SCHEMA, MODEL_NAMES, forecast_models
+import forecasting.chosen as chosen
+from forecasting.chosen import forecast_chosen
+from forecasting.frequency import WEEK
+from forecasting.models import FITTED_SCHEMA, ModelOutput, chain_forecast, fallback_chain
+from forecasting.pipeline import _everyone
 from forecasting.series import NOTES_SCHEMA, prepare_series
 from tests.forecasting.synthetic import START, daily_prevalence, series_frame
 from transforms.contracts import FORECAST_SCHEMA
@@ -19,9 +23,13 @@ N_DAYS = 120
 LAST = START + dt.timedelta(N_DAYS - 1)
 
 
-def _forecast(frame: pl.DataFrame, **kwargs) -> models.ModelOutput:
-    prepared = prepare_series(frame)
-    return forecast_models(prepared.fit, prepared.history, run_id="run-1", **kwargs)
+def _forecast(frame: pl.DataFrame, model: str = "AutoETS", **kwargs) -> ModelOutput:
+    prepared = prepare_series(
+        frame, history_days=7 * 365, **({"freq": kwargs["freq"]} if "freq" in kwargs else {})
+    )
+    choice = _everyone(prepared.history["unique_id"].to_list(), model, "run-1")
+    output, _ = forecast_chosen(prepared.fit, prepared.history, choice, run_id="run-1", **kwargs)
+    return output
 
 
 def _ending_on_last_day(uid: str, y: np.ndarray) -> pl.DataFrame:
@@ -29,7 +37,7 @@ def _ending_on_last_day(uid: str, y: np.ndarray) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def edge_output() -> models.ModelOutput:
+def edge_output() -> ModelOutput:
     rng = np.random.default_rng(5)
     near_zero = np.clip(0.002 + 0.004 * rng.standard_normal(N_DAYS), 0, 1)
     near_one = np.clip(0.995 + 0.01 * rng.standard_normal(N_DAYS), 0, 1)
@@ -37,28 +45,21 @@ def edge_output() -> models.ModelOutput:
     frame = series_frame(
         {"joy|north|en": near_one, "fear|north|en": near_zero, "anxiety|north|en": typical}
     )
-    return _forecast(frame, horizon_days=14)
+    return _forecast(frame, horizon=14)
 
 
-def test_forecasts_follow_the_contract_for_every_model(edge_output):
+def test_forecasts_follow_the_contract(edge_output):
     forecasts = edge_output.forecasts
     assert forecasts.schema == pl.Schema(FORECAST_SCHEMA)
-    assert forecasts.height == 3 * len(MODEL_NAMES) * 14
-    assert set(forecasts["run_id"]) == {"run-1"}
-    per_series = forecasts.group_by("unique_id", "model").agg(
-        pl.col("ds").min().alias("first"), pl.col("ds").max().alias("last"), pl.len()
+    assert forecasts.height == 3 * 14
+    assert set(forecasts["run_id"]) == {"run-1"} and set(forecasts["model"]) == {"AutoETS"}
+    per_series = forecasts.group_by("unique_id").agg(
+        pl.col("ds").min().alias("first"), pl.col("ds").max().alias("last")
     )
-    assert set(per_series["model"]) == set(MODEL_NAMES)
     assert set(per_series["first"]) == {LAST + dt.timedelta(1)}
     assert set(per_series["last"]) == {LAST + dt.timedelta(14)}
-    assert forecasts.equals(forecasts.sort("unique_id", "model", "ds").pipe(_model_order))
     assert edge_output.notes.schema == pl.Schema(NOTES_SCHEMA)
     assert set(edge_output.notes["status"]) == {"ok"}
-
-
-def _model_order(frame: pl.DataFrame) -> pl.DataFrame:
-    order = {name: i for i, name in enumerate(MODEL_NAMES)}
-    return frame.sort("unique_id", pl.col("model").replace_strict(order), "ds")
 
 
 def test_intervals_are_nested_and_within_zero_and_one(edge_output):
@@ -77,10 +78,9 @@ def test_intervals_are_nested_and_within_zero_and_one(edge_output):
         )
         assert nested.item()
     assert edge_output.forecasts.filter(pl.col("unique_id") == "fear|north|en")["lo_95"].min() == 0
-    assert edge_output.forecasts.filter(pl.col("unique_id") == "joy|north|en")["hi_95"].max() == 1
 
 
-def test_fitted_values_are_the_alert_models_on_observed_days(edge_output):
+def test_fitted_values_are_the_models_on_observed_days(edge_output):
     fitted = edge_output.fitted
     assert fitted.schema == pl.Schema(FITTED_SCHEMA)
     assert set(fitted["model"]) == {"AutoETS"}
@@ -97,19 +97,14 @@ def test_short_series_go_down_the_fallback_chain_and_say_so():
             _ending_on_last_day("joy|old|en", 0.1 + 0.01 * rng.standard_normal(N_DAYS)),
         ]
     )
-    output = _forecast(frame)
+    output = _forecast(frame, horizon=14)
     notes = {row["unique_id"]: row for row in output.notes.iter_rows(named=True)}
     assert notes["anxiety|new|en"]["status"] == "fallback"
     assert notes["anxiety|new|en"]["model"] == "AutoETS"
-    assert "fewer than two weekly seasons" in notes["anxiety|new|en"]["reason"]
-    assert "without a weekly season" in notes["anxiety|new|en"]["reason"]
+    assert "Only 10 days of history, fewer than 14" in notes["anxiety|new|en"]["reason"]
+    assert "without a season" in notes["anxiety|new|en"]["reason"]
     assert notes["stress|new|en"]["model"] == "Naive"
     assert notes["joy|old|en"]["status"] == "ok"
-    models_used = dict(
-        output.forecasts.group_by("unique_id").agg(pl.col("model").unique().sort()).iter_rows()
-    )
-    assert models_used["anxiety|new|en"] == ["AutoETS"]
-    assert models_used["stress|new|en"] == ["Naive"]
     assert output.forecasts.group_by("unique_id").len()["len"].min() >= 14
 
 
@@ -121,40 +116,42 @@ class _Broken(SeasonalNaive):
         raise ValueError("boom")
 
 
-def test_a_failing_model_is_left_out_and_noted(monkeypatch):
-    real = models.full_models
-    monkeypatch.setattr(models, "full_models", lambda: [real()[0], _Broken("AutoARIMA"), real()[2]])
-    rng = np.random.default_rng(4)
-    frame = series_frame(
-        {
-            "a|b|c": daily_prevalence(rng, n_days=60)[0],
-            "d|e|f": daily_prevalence(rng, n_days=60)[0],
-        }
+def test_a_failing_model_goes_down_the_chain_and_says_why(monkeypatch):
+    monkeypatch.setattr(
+        chosen, "candidate_models", lambda **_: [_Broken(n) for n in chosen.CANDIDATES]
     )
-    output = _forecast(frame)
-    assert set(output.forecasts["model"]) == {"AutoETS", "SeasonalNaive"}
-    assert set(output.notes["status"]) == {"fallback"}
-    assert all("AutoARIMA failed (ValueError: boom)" in r for r in output.notes["reason"])
-    assert set(output.fitted["unique_id"]) == {"a|b|c", "d|e|f"}
-
-
-def test_a_failing_alert_model_hands_the_alerts_to_a_model_that_worked(monkeypatch):
-    real = models.full_models
-    monkeypatch.setattr(models, "full_models", lambda: [_Broken("AutoETS"), *real()[1:]])
-    frame = series_frame({"a|b|c": daily_prevalence(np.random.default_rng(8), n_days=60)[0]})
-    output = _forecast(frame)
-    note = output.notes.row(0, named=True)
-    assert (note["status"], note["model"]) == ("fallback", "AutoARIMA")
-    assert note["reason"].endswith("the other models are kept; alerts use AutoARIMA.")
-    assert set(output.fitted["model"]) == {"AutoARIMA"}
-    assert set(output.forecasts["model"]) == {"AutoARIMA", "SeasonalNaive"}
-
-
-def test_when_every_model_fails_the_fallback_chain_runs(monkeypatch):
-    monkeypatch.setattr(models, "full_models", lambda: [_Broken(name) for name in MODEL_NAMES])
     frame = series_frame({"a|b|c": daily_prevalence(np.random.default_rng(9), n_days=60)[0]})
-    output = _forecast(frame)
+    output = _forecast(frame, horizon=7)
     note = output.notes.row(0, named=True)
     assert (note["status"], note["model"]) == ("fallback", "AutoETS")
-    assert "SeasonalNaive failed" in note["reason"]
+    assert "AutoETS failed (ValueError)" in note["reason"]
     assert set(output.forecasts["model"]) == {"AutoETS"}
+
+
+def test_the_chain_depends_on_the_length():
+    assert [name for name, _ in fallback_chain(3)] == ["Naive", "HistoricAverage"]
+    assert next(name for name, _ in fallback_chain(7)) == "AutoETS"
+    frame = pl.DataFrame({"unique_id": ["a|b|c"], "ds": [START], "y": [0.1], "observed": [True]})
+    fc, _, note = chain_forecast(frame, "a|b|c", horizon=3, why="One day")
+    assert note[1] == "fallback" and note[2] in ("Naive", "HistoricAverage") and fc.height == 3
+
+
+def test_weekly_series_are_forecast_in_weeks_with_a_yearly_season():
+    rng = np.random.default_rng(3)
+    weeks = 160
+    t = np.arange(weeks)
+    y = 0.05 + 0.02 * np.sin(2 * np.pi * t / 52) + 0.003 * rng.standard_normal(weeks)
+    monday = dt.date(2022, 1, 3)
+    frame = pl.DataFrame(
+        {
+            "unique_id": "flu|all|en",
+            "ds": [monday + dt.timedelta(weeks=int(i)) for i in t],
+            "y": y,
+        }
+    )
+    output = _forecast(frame, model="SeasonalNaive", horizon=4, freq=WEEK)
+    ds = output.forecasts["ds"].to_list()
+    last = frame["ds"].max()
+    assert ds == [last + dt.timedelta(weeks=h) for h in range(1, 5)]
+    np.testing.assert_allclose(output.forecasts["mean"].to_numpy(), y[-52:-48])
+    assert "Fitted on 160 weeks" in output.notes["reason"][0]

@@ -104,7 +104,12 @@ def test_suppressed_values_appear_in_no_output(outcome):
         assert not fitted_days & suppressed
 
 
-def test_seasonal_naive_repeats_the_interpolation_of_a_suppressed_day(sample, outcome):
+def test_seasonal_naive_repeats_the_interpolation_of_a_suppressed_day(sample):
+    outcome = forecast_and_alert(
+        sample.filter(pl.col("unique_id") == "sadness|all|all"),
+        run_id="r",
+        alert_model="SeasonalNaive",
+    )
     suppressed = LAST - dt.timedelta(2)
     flat = sample.filter(pl.col("unique_id") == "sadness|all|all")
     around = flat.filter(pl.col("ds").is_in([suppressed - dt.timedelta(1), LAST - dt.timedelta(1)]))

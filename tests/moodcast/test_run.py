@@ -93,6 +93,7 @@ def test_exports_are_written_with_a_data_dictionary(published_run):
         "method",
         "severity",
         "reason",
+        "issued_on",
         "run_id",
     ]
 

@@ -73,6 +73,7 @@ def warehouse(con, make_daily):
                     "method": "level",
                     "severity": "medium",
                     "reason": "Sadness is above its usual level.",
+                    "issued_on": D2,
                     "run_id": "r1",
                 }
             ]

@@ -200,11 +200,12 @@ def _forecast(model: str) -> dict[str, object]:
             "hi_80": 0.12, "lo_95": 0.07, "hi_95": 0.13, "run_id": "r1"}  # fmt: skip
 
 
-def _alert(severity: str = "high") -> dict[str, object]:
+def _alert(severity: str = "high", **changes) -> dict[str, object]:
     return {"unique_id": "sadness|all|en", "marker": "sadness", "region": "all", "lang": "en",
             "start": D1, "end": D3, "peak": D2, "peak_value": 0.2, "threshold": 0.15,
             "method": "level", "severity": severity,
-            "reason": "Sadness is higher than usual.", "run_id": "r1"}  # fmt: skip
+            "reason": "Sadness is higher than usual.", "issued_on": D3, "run_id": "r1",
+            **changes}  # fmt: skip
 
 
 def test_forecasts_and_alerts_are_replaced_whole(con):
@@ -217,3 +218,13 @@ def test_forecasts_and_alerts_are_replaced_whole(con):
     with pytest.raises(LoadError, match="severities"):
         replace_alerts(con, pl.DataFrame([_alert("urgent")]))
     assert table(con, "alerts").height == 1
+
+
+def test_an_alert_keeps_the_first_run_date_that_raised_it(con):
+    first = _alert(method="trailing_p90_forecast", start=D3, end=D3, peak=D3, issued_on=D1)
+    replace_alerts(con, pl.DataFrame([first]))
+    replace_alerts(con, pl.DataFrame([_alert(method="trailing_p90", issued_on=D3)]))
+    assert table(con, "alerts")["issued_on"].to_list() == [D1]
+    other = _alert(method="ears_c1", issued_on=D3)
+    replace_alerts(con, pl.DataFrame([_alert(method="trailing_p90", issued_on=D3), other]))
+    assert table(con, "alerts").sort("method")["issued_on"].to_list() == [D3, D1]

@@ -84,7 +84,7 @@ def test_forecasts_alerts_runs_and_counts_come_back_in_their_contracts(con):
     alert = {"unique_id": "sadness|all|en", "marker": "sadness", "region": "all", "lang": "en",
              "start": D1, "end": D3, "peak": D2, "peak_value": 0.2, "threshold": 0.15,
              "method": "level", "severity": "high", "reason": "Higher than usual.",
-             "run_id": "r1"}  # fmt: skip
+             "issued_on": D3, "run_id": "r1"}  # fmt: skip
     replace_forecasts(con, pl.DataFrame([forecast]))
     replace_alerts(con, pl.DataFrame([alert]))
     assert queries.forecasts(con).schema == pl.Schema(FORECAST_SCHEMA)

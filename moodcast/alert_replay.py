@@ -1,0 +1,137 @@
+"""`moodcast alerts replay|score`: prospective replay of alert methods on any long series, and
+scores of the replayed alerts against a truth file of high periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+
+from forecasting.frequency import Frequency, FrequencyError, detect_frequency, frequency_of
+from forecasting.replay import REPLAY_SCHEMA, ReplayError, Truth, replay, score
+from moodcast.backtest import BacktestInputError, read_series_csv
+
+
+class AlertReplayError(ValueError):
+    """The replay or score input is unusable; the message says what to fix."""
+
+
+def series_frequency(frame: pl.DataFrame, code: str | None) -> Frequency:
+    """The frequency named by `code` (`D`, `W`) checked against the data, or the data's own
+    when None. Raises AlertReplayError when they disagree."""
+    try:
+        if code is None:
+            return detect_frequency(frame["ds"])
+        found = frequency_of(frame["ds"], code)
+    except FrequencyError as exc:
+        raise AlertReplayError(str(exc)) from exc
+    if code == "D" and detect_frequency(frame["ds"]).weekly:
+        raise AlertReplayError(
+            "every ds of the series falls on the same weekday: it looks weekly; pass --freq W"
+        )
+    return found
+
+
+def replay_file(
+    path: Path,
+    *,
+    freq_code: str | None,
+    methods: tuple[str, ...],
+    first_run: dt.date | None,
+    reporting_delay: int,
+) -> tuple[pl.DataFrame, Frequency]:
+    """Replay `methods` on the long CSV at `path`; return REPLAY_SCHEMA rows and the
+    frequency used. Raises AlertReplayError with what to fix."""
+    try:
+        frame = read_series_csv(path)
+    except BacktestInputError as exc:
+        raise AlertReplayError(str(exc)) from exc
+    if frame.filter(pl.struct("unique_id", "ds").is_duplicated()).height:
+        raise AlertReplayError(f"{path}: a (unique_id, ds) pair repeats; give one y per period")
+    freq = series_frequency(frame, freq_code)
+    try:
+        return (
+            replay(
+                frame,
+                freq=freq,
+                methods=methods,
+                first_run=first_run,
+                reporting_delay=reporting_delay,
+            ),
+            freq,
+        )
+    except (ReplayError, ValueError) as exc:
+        raise AlertReplayError(f"{path}: {exc}") from exc
+
+
+def read_alerts_json(path: Path) -> pl.DataFrame:
+    """The JSON list `moodcast alerts replay --json` printed, as REPLAY_SCHEMA rows."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        frame = pl.DataFrame(rows, schema={k: pl.String for k in REPLAY_SCHEMA}, orient="row")
+        dates = [pl.col(c).str.to_date() for c in ("start", "end", "issued_on")]
+        return frame.with_columns(dates).cast(REPLAY_SCHEMA)
+    except (OSError, ValueError, TypeError, pl.exceptions.PolarsError) as exc:
+        raise AlertReplayError(
+            f"{path}: not the JSON list that `moodcast alerts replay --json` prints ({exc})"
+        ) from exc
+
+
+def read_truth(
+    path: Path, alerts: pl.DataFrame, series_path: Path | None, first_run: dt.date | None
+) -> Truth:
+    """Truth high periods from the CSV at `path` (`unique_id`, `start`, `end`, optional
+    `peak`), from `first_run` on, and each series' span of data: from `series_path` when
+    given, else from the earliest to the latest date of its truth periods and alerts."""
+    try:
+        periods = pl.read_csv(path, try_parse_dates=True)
+        columns = ["unique_id", "start", "end", *(["peak"] if "peak" in periods.columns else [])]
+        periods = periods.select(
+            pl.col("unique_id").cast(pl.String), *(pl.col(c).cast(pl.Date) for c in columns[1:])
+        )
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise AlertReplayError(
+            f"{path}: needs the columns unique_id, start, end (dates), optionally peak ({exc})"
+        ) from exc
+    if first_run is not None:
+        periods = periods.filter(pl.col("start") >= first_run)
+    if series_path is not None:
+        dates = read_series_csv(series_path).select("unique_id", "ds")
+    else:
+        dates = pl.concat(
+            [
+                periods.select("unique_id", pl.col("start").alias("ds")),
+                periods.select("unique_id", pl.col("end").alias("ds")),
+                alerts.select("unique_id", pl.col("start").alias("ds")),
+                alerts.select("unique_id", pl.col("end").alias("ds")),
+            ]
+        )
+    if first_run is not None:
+        dates = dates.filter(pl.col("ds") >= first_run)
+    spans = dates.group_by("unique_id").agg(
+        ((pl.col("ds").max() - pl.col("ds").min()).dt.total_days() + 1).alias("days")
+    )
+    return Truth(periods=periods, span_days=dict(spans.iter_rows()))
+
+
+def score_files(
+    alerts_path: Path,
+    truth_path: Path,
+    *,
+    series_path: Path | None,
+    first_run: dt.date | None,
+    early_window: int,
+) -> pl.DataFrame:
+    """Score the replayed alerts at `alerts_path` against the truth at `truth_path`."""
+    alerts = read_alerts_json(alerts_path)
+    if first_run is not None:
+        alerts = alerts.filter(pl.col("issued_on") >= first_run)
+    truth = read_truth(truth_path, alerts, series_path, first_run)
+    days = pl.concat([truth.periods["start"], alerts["start"]])
+    freq = detect_frequency(days)
+    try:
+        return score(alerts, truth, freq=freq, early_window=early_window)
+    except ReplayError as exc:
+        raise AlertReplayError(str(exc)) from exc

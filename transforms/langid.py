@@ -1,0 +1,112 @@
+"""Language identification of many texts at once, with py3langid's model and decisions.
+
+py3langid classifies one text at a time, walking its byte DFA in a Python loop (~7k texts/s
+here). `identify` walks the same DFA for all texts together, one byte position per numpy
+step, and scores them with one sparse product: same features, same naive Bayes scores (up to
+float32 rounding), same labels.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+
+
+@functools.cache
+def _model():
+    """py3langid's model, loaded once per process (~1.5 s: it is stored compressed)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    model = LanguageIdentifier.from_model_file(MODEL_FILE)
+    nextmove = np.frombuffer(model.tk_nextmove, dtype=np.uint32)
+    rowbase = np.asarray(model.tk_row, dtype=np.int64) << 8
+    output = np.asarray(model.tk_output, dtype=np.int64)
+    return model, nextmove, rowbase, output
+
+
+def _encoded(text: str | None) -> bytes:
+    """The bytes py3langid scores: lower-cased if all upper case, NFC, UTF-8."""
+    text = text or ""
+    if text.isupper():
+        text = text.lower()
+    return unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")
+
+
+def _features(encoded: list[bytes], model) -> tuple[np.ndarray, np.ndarray]:
+    """(text index, feature) for every DFA state with a feature that each text visits."""
+    _, nextmove, rowbase, output = model
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    order = np.argsort(lengths, kind="stable")
+    sorted_lengths, sorted_starts = lengths[order], starts[order]
+    state = np.zeros(len(encoded), dtype=np.int64)
+    rows, feats = [], []
+    for position in range(int(sorted_lengths[-1]) if len(encoded) else 0):
+        first = int(np.searchsorted(sorted_lengths, position, side="right"))
+        state_now = nextmove[rowbase[state[first:]] + data[sorted_starts[first:] + position]]
+        state[first:] = state_now
+        feature = output[state_now]
+        hit = feature >= 0
+        rows.append(order[first:][hit])
+        feats.append(feature[hit])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(feats)
+
+
+def identify(texts: Sequence[str | None], *, languages: Collection[str] | None = None) -> list[str]:
+    """The ISO 639-1 code py3langid gives each text (a missing text counts as empty), chosen
+    among `languages` when given (py3langid's `set_languages`; an unknown code raises
+    ValueError). A text with no feature gets the model's first language, as in py3langid."""
+    if not texts:
+        return []
+    model = _model()
+    identifier = model[0]
+    classes = list(identifier.nb_classes)
+    columns = np.arange(len(classes))
+    if languages is not None:
+        unknown = set(languages) - set(classes)
+        if unknown:
+            raise ValueError(f"unknown language code(s) {sorted(unknown)}; known: {classes}")
+        columns = np.array([i for i, c in enumerate(classes) if c in set(languages)])
+        classes = [classes[i] for i in columns]
+    rows, feats = _features([_encoded(t) for t in texts], model)
+    floor = np.float32(np.finfo(np.float32).min)
+    scores = np.full((len(texts), len(classes)), floor, dtype=np.float32)
+    if rows.size:
+        present = np.bincount(feats, minlength=identifier.nb_ptc.shape[0]) > 0
+        used, column = np.flatnonzero(present), np.cumsum(present) - 1
+        visits = sparse.csr_matrix(
+            (np.ones(rows.size, dtype=np.float32), (rows, column[feats])),
+            shape=(len(texts), used.size),
+        )
+        visits.sum_duplicates()
+        visits.data = np.log1p(visits.data)
+        table = identifier.nb_ptc[used][:, columns].astype(np.float32)
+        featured = np.flatnonzero(np.diff(visits.indptr))
+        scores[featured] = (visits @ table)[featured] + identifier.nb_pc[columns]
+    _fold_aliases(scores, classes, floor)
+    return [classes[i] for i in scores.argmax(axis=1)]
+
+
+def _fold_aliases(scores: np.ndarray, classes: list[str], floor: np.float32) -> None:
+    """A label that appears in several columns keeps its best score in the first (py3langid)."""
+    first: dict[str, int] = {}
+    for j, label in enumerate(classes):
+        if label in first:
+            i = first[label]
+            scores[:, i] = np.maximum(scores[:, i], scores[:, j])
+            scores[:, j] = floor
+        else:
+            first[label] = j
+
+
+def identify_series(texts: pl.Series, *, languages: Collection[str] | None = None) -> pl.Series:
+    """`identify` of a String Series, as a String Series of the same length."""
+    return pl.Series(texts.name, identify(texts.to_list(), languages=languages), dtype=pl.String)
