@@ -27,7 +27,7 @@ from moodcast.config import Settings, author_key
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key
-from transforms.series import to_post_counts, to_series
+from transforms.series import same_series, to_post_counts, to_series
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,10 @@ def daily_run(
                 con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id
             )
             daily = warehouse.current_daily(con)
-            series = to_series(daily, basis="authors", k=settings.k)
+            distinct = same_series(daily).filter(pl.col("same_as").is_null())
+            series = to_series(daily, basis="authors", k=settings.k).join(
+                distinct.select("unique_id"), on="unique_id", how="semi"
+            )
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
             choice = published_choice(
                 warehouse.queries.backtests(con),

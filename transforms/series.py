@@ -6,7 +6,7 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.contracts import SERIES_SCHEMA
+from transforms.contracts import ALL, SERIES_SCHEMA, series_id
 from transforms.privacy import DEFAULT_K, is_suppressed
 
 Basis = Literal["authors", "posts"]
@@ -57,3 +57,49 @@ def to_post_counts(daily: pl.DataFrame) -> pl.DataFrame:
         .select(POST_COUNT_SCHEMA.keys())
         .sort("region", "lang", "ds")
     )
+
+
+SAME_SERIES_SCHEMA = {"unique_id": pl.String, "same_as": pl.String}
+"""Each series of a Daily aggregate and the series it duplicates (`same_as`), or null where it
+is distinct."""
+
+
+def same_series(daily: pl.DataFrame) -> pl.DataFrame:
+    """Which series are the same series under another name (SAME_SERIES_SCHEMA, by `unique_id`).
+
+    A roll-up over regions (`marker|all|lang`) whose data ever hold only one region of that
+    language equals that region's series, cell for cell, because both count the same authors;
+    likewise a roll-up over languages (`marker|region|all`) with one language. Series joined by
+    such equalities form one group, named after its most rolled-up member (most `all`s, then
+    the smallest id): with one region and one language, `m|unknown|en`, `m|all|en` and
+    `m|unknown|all` are all `same_as` `m|all|all`. The named member and every distinct series
+    have `same_as` null; forecasts and alerts are made for those only.
+    """
+    cells = daily.select("marker", "region", "lang").unique()
+    group = {series_id(*row): series_id(*row) for row in cells.iter_rows()}
+
+    def top(unique_id: str) -> str:
+        while group[unique_id] != unique_id:
+            unique_id = group[unique_id]
+        return unique_id
+
+    def rank(unique_id: str) -> tuple[int, str]:
+        return (-unique_id.count(f"|{ALL}"), unique_id)
+
+    for rolled, fixed in (("region", "lang"), ("lang", "region")):
+        only = (
+            cells.filter(pl.col(rolled) != ALL)
+            .group_by("marker", fixed)
+            .agg(pl.col(rolled).unique())
+            .filter(pl.col(rolled).list.len() == 1)
+        )
+        for marker, other, (child,) in only.select("marker", fixed, rolled).iter_rows():
+            rollup = series_id(marker, **{rolled: ALL, fixed: other})
+            if rollup not in group:
+                continue
+            a, b = top(series_id(marker, **{rolled: child, fixed: other})), top(rollup)
+            if a != b:
+                low, high = sorted((a, b), key=rank)
+                group[high] = low
+    rows = [(u, None if top(u) == u else top(u)) for u in sorted(group)]
+    return pl.DataFrame(rows, schema=SAME_SERIES_SCHEMA, orient="row")
