@@ -3,6 +3,8 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → drop repeated ids (shuffle by id) → decide & aggregate per local day (shuffle by day)
          → landing/{daily,dead_letters,counts,coverage}.parquet
+    each day's author-days → every week, epi-week and 7-day window it is in (shuffle by period)
+         → distinct-author counts per period → landing/periods.parquet
     the texts whose decisions need a model → distinct → RunInference → model scores, a side
          input of the decisions
 
@@ -26,8 +28,14 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
-from transforms.aggregate import daily_aggregates
-from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
+from transforms.aggregate import (
+    PERIOD_GRAINS,
+    aggregate_cells,
+    author_days,
+    daily_aggregates,
+    periods_of,
+)
+from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import Marker
 from transforms.model_markers import decide, sample_rates, uses_model
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
@@ -130,6 +138,45 @@ class AggregateDayFn(beam.DoFn):
         ).to_arrow()
 
 
+class AuthorDaysFn(beam.DoFn):
+    """All posts of one local day, and the run's model scores → that day's author-days
+    (transforms.aggregate), keyed by every `(grain, period_start)` the day belongs to."""
+
+    def __init__(self, job: IngestJob):
+        self._job = job
+
+    def process(self, item: tuple, model: pl.DataFrame) -> Iterator:
+        day, frames = item
+        job = self._job
+        posts = pl.concat(list(frames))
+        decided = decide(posts, model, markers=job.markers, config=job.options.models, source=None)
+        rows = author_days(
+            posts.with_columns(decided.select(list(job.markers))),
+            job.markers,
+            rates=sample_rates(job.markers, job.options.models, None),
+        )
+        for grain in PERIOD_GRAINS:
+            for start in periods_of(date.fromisoformat(day), grain):
+                yield (grain, start.isoformat()), rows
+
+
+class AggregatePeriodFn(beam.DoFn):
+    """((grain, ISO period_start), its author-days) → the period's aggregates as Arrow."""
+
+    def __init__(self, job: IngestJob):
+        self._job = job
+
+    def process(self, item: tuple) -> Iterator[pa.Table]:
+        (grain, start), frames = item
+        yield aggregate_cells(
+            pl.concat(list(frames)),
+            self._job.markers,
+            run_id=self._job.run_id,
+            grain=grain,
+            period_start=date.fromisoformat(start),
+        ).to_arrow()
+
+
 def coverage_table(item: tuple[tuple[str, str], int]) -> pa.Table:
     """((source, ISO day), n_records) → a one-row coverage table."""
     (source, day), n = item
@@ -184,12 +231,19 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "GroupById" >> beam.GroupByKey()
         | "DropRepeatedIds" >> beam.FlatMap(dedupe_shard).with_outputs(COUNTS, main="days")
     )
+    days = deduped.days | "GroupByDay" >> beam.GroupByKey()
     (
-        deduped.days
-        | "GroupByDay" >> beam.GroupByKey()
+        days
         | "AggregateDays"
         >> beam.ParDo(AggregateDayFn(job), model=beam.pvalue.AsSingleton(model_scores))
         | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+    )
+    (
+        days
+        | "AuthorDays" >> beam.ParDo(AuthorDaysFn(job), model=beam.pvalue.AsSingleton(model_scores))
+        | "GroupByPeriod" >> beam.GroupByKey()
+        | "AggregatePeriods" >> beam.ParDo(AggregatePeriodFn(job))
+        | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )
     prepared[DEAD] | "WriteDeadLetters" >> WriteTable(
         job.landing_dir, "dead_letters", _arrow_schema(DEAD_LETTER_SCHEMA)
@@ -248,7 +302,13 @@ def is_remote(beam_args: Sequence[str]) -> bool:
     return str(runner).rsplit(".", 1)[-1].lower() not in LOCAL_RUNNERS
 
 
-LANDING_FILES = ("daily.parquet", "dead_letters.parquet", "counts.parquet", "coverage.parquet")
+LANDING_FILES = (
+    "daily.parquet",
+    "periods.parquet",
+    "dead_letters.parquet",
+    "counts.parquet",
+    "coverage.parquet",
+)
 
 
 def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) -> str:

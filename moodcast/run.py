@@ -24,6 +24,7 @@ from forecasting.methods import MethodRules, marker_dimensions
 from ingest.pipeline import IngestJob, fetch_landing, is_remote, landing_location, run_ingest
 from ingest.sources import InputError, InputFile, match_inputs
 from moodcast.config import Settings, author_key
+from transforms.aggregate import touched_days
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key
@@ -137,7 +138,7 @@ def daily_run(
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-            older = _older_inputs_covering(con, days, read={f.sha256 for f in files})
+            older = _older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
             if older:
                 log.info(
                     "run: %d earlier input(s) also cover these days; recomputing them from all "
@@ -331,6 +332,7 @@ def _load(
         )
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
     warehouse.load_daily(con, daily, days=days)
+    warehouse.load_periods(con, pl.read_parquet(landing / "periods.parquet"), days=days)
     by_path = {f.path: f for f in files}
     coverage = pl.read_parquet(landing / "coverage.parquet").with_columns(
         pl.col("source").replace_strict({p: f.sha256 for p, f in by_path.items()}).alias("sha256")

@@ -18,6 +18,7 @@ from transforms.contracts import (
     DAILY_SCHEMA,
     FORECAST_SCHEMA,
     MODEL_CHOICE_SCHEMA,
+    PERIOD_SCHEMA,
     conform,
 )
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
@@ -77,6 +78,25 @@ def current_daily(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     (which suppresses) for forecasting; never show it.
     """
     return _raw_daily(con, all_versions=False, filters={})
+
+
+def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None) -> pl.DataFrame:
+    """Raw period aggregates (PERIOD_SCHEMA) of each marker's current version, of one `grain`
+    or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
+    `transforms.publish` decides what of it is published. Empty on a warehouse older than
+    schema version 5 (its next run fills the table)."""
+    tables = con.sql(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    )
+    if ("period_aggregates",) not in tables.fetchall():
+        return pl.DataFrame(schema=PERIOD_SCHEMA)
+    where, params = _where({"grain = ?": grain})
+    frame = con.sql(
+        "SELECT p.* FROM period_aggregates AS p JOIN current_versions USING (marker, marker_version)"
+        f"{where} ORDER BY grain, marker, region, lang, period_start",
+        params=params,
+    ).pl()
+    return conform(frame, PERIOD_SCHEMA, name="period_aggregates")
 
 
 def daily(

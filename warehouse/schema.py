@@ -21,12 +21,14 @@ from transforms.contracts import (
     FORECAST_SCHEMA,
     MODEL_CHOICE_SCHEMA,
     MODEL_CHOICE_STATUSES,
+    PERIOD_KEYS,
+    PERIOD_SCHEMA,
     SEVERITIES,
 )
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -34,7 +36,9 @@ them (readers of a version-1 file are told to run `moodcast run`). 3 added `curr
 (see `warehouse.current`); `create_schema` upgrades an older file by creating and filling it
 (readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
 an older file gets the column, null (its inputs were read under the Post field names), and
-readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column."""
+readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column.
+5 added `period_aggregates` (weeks, epi-weeks and 7-day windows counted at ingest);
+`create_schema` creates it empty, and the next run that touches a period fills it."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -165,6 +169,18 @@ TABLES: dict[str, Table] = {
                 "n_scored <= n_posts",
                 "n_marked_authors <= n_authors",
                 "sample_rate >= 0 AND sample_rate <= 1",
+            ),
+        ),
+        Table(
+            "period_aggregates",
+            PERIOD_SCHEMA,
+            key=PERIOD_KEYS,
+            not_null=tuple(PERIOD_SCHEMA),
+            checks=(
+                *(f"{c} >= 0" for c in _COUNTS),
+                "n_marked_authors <= n_authors",
+                "period_end = period_start + 6",
+                "grain IN ('iso_week', 'epi_week', 'rolling_7')",
             ),
         ),
         Table(

@@ -1,6 +1,6 @@
 import gzip
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import apache_beam as beam
@@ -131,6 +131,15 @@ def test_the_job_accounts_for_every_record(tmp_path):
     assert coverage["n_records"].sum() == 1002  # kept posts before dropping repeated ids
     dead = pl.read_parquet(landing / "dead_letters.parquet")
     assert dead.columns == ["source", "line", "reason", "record_sha256"] and dead.height == 2
+    periods = pl.read_parquet(landing / "periods.parquet").filter(
+        (pl.col("region") == "all") & (pl.col("lang") == "all")
+    )
+    week = periods.filter(pl.col("grain") == "iso_week")
+    assert week["period_start"].to_list() == [date(2024, 12, 30)] * week.height
+    assert week["n_posts"].sum() == 1000 and week["n_marked"].sum() == 500
+    assert set(periods.filter(pl.col("grain") == "rolling_7")["period_end"]) == {
+        date(2025, 1, 1) + timedelta(days=i) for i in range(9)
+    }
 
 
 def test_match_inputs_hashes_and_refuses_empty_patterns(tmp_path):

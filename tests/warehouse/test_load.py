@@ -1,6 +1,6 @@
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -217,3 +217,28 @@ def test_forecasts_and_alerts_are_replaced_whole(con):
     with pytest.raises(LoadError, match="severities"):
         replace_alerts(con, pl.DataFrame([_alert("urgent")]))
     assert table(con, "alerts").height == 1
+
+
+def _period(grain: str, start, **overrides) -> dict[str, object]:
+    row = {k: v for k, v in cell(**overrides).items() if k != "day"}
+    return {"grain": grain, "period_start": start, "period_end": start + timedelta(days=6), **row}
+
+
+def test_periods_holding_a_reloaded_day_are_replaced_and_others_kept(con, make_daily):
+    from transforms.contracts import PERIOD_SCHEMA
+    from warehouse.load import load_periods
+    from warehouse.queries import current_periods
+
+    monday, later = date(2025, 3, 3), date(2025, 3, 17)
+    first = pl.DataFrame(
+        [_period("iso_week", monday), _period("iso_week", later)], schema=PERIOD_SCHEMA
+    )
+    assert load_periods(con, first, days=[monday, later]) == 2
+    again = pl.DataFrame(
+        [_period("iso_week", monday, n_authors=500), _period("iso_week", later, n_authors=1)],
+        schema=PERIOD_SCHEMA,
+    )
+    assert load_periods(con, again, days=[monday + timedelta(days=3)]) == 1
+    load_daily(con, make_daily(cell(D1)), days=[D1])
+    rows = current_periods(con, grain="iso_week")
+    assert rows["n_authors"].to_list() == [500, 300]
