@@ -40,7 +40,8 @@ class Settings:
     """Everything a command needs to know, with safe defaults.
 
     `tz` is the analysis time zone (local days are counted in it); `source_tz` the zone naive
-    timestamps are read in; `k` the smallest publishable count; `history_days` bounds what
+    timestamps are read in; `k` the smallest publishable count; `week_grain` the week
+    (`iso_week` or CDC `epi_week`) published where days are too small (transforms.publish); `history_days` bounds what
     forecasting models see; `horizon_days` is how far forecasts look ahead.
     `alert_methods` are the alert methods a run writes (forecasting.methods.ALERT_METHODS;
     the default rule only by default); a day counts for alerts when its cell has at least
@@ -59,6 +60,7 @@ class Settings:
     tz: str = "UTC"
     source_tz: str = "UTC"
     k: int = DEFAULT_K
+    week_grain: str = "iso_week"
     include_reposts: bool = False
     markers_dir: Path | None = None
     history_days: int = 365
@@ -139,6 +141,10 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
             "(e.g. 2.0 and 20)"
         )
     settings = replace(settings, alert_methods=methods)
+    if settings.week_grain not in ("iso_week", "epi_week"):
+        raise ConfigError(
+            f"week_grain must be 'iso_week' or 'epi_week', got {settings.week_grain!r}"
+        )
     if not 0 < settings.model_sample_rate <= 1:
         raise ConfigError(
             f"model_sample_rate must be above 0 and at most 1, got {settings.model_sample_rate}"

@@ -28,7 +28,7 @@ from transforms.aggregate import touched_days
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key
-from transforms.series import same_series, to_post_counts, to_series
+from transforms.series import derived_series, same_series, to_post_counts
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +157,17 @@ def daily_run(
             )
             daily = warehouse.current_daily(con)
             distinct = same_series(daily).filter(pl.col("same_as").is_null())
-            series = to_series(daily, basis="authors", k=settings.k).join(
-                distinct.select("unique_id"), on="unique_id", how="semi"
+            series, grains = derived_series(
+                daily, warehouse.current_periods(con, grain="rolling_7"), k=settings.k
+            )
+            series = series.join(distinct.select("unique_id"), on="unique_id", how="semi")
+            log.info(
+                "forecast: %d distinct series, %d on days, %d on 7-day windows, %d left out "
+                "(a cell below k at both grains)",
+                distinct.height,
+                grains.filter(pl.col("grain") == "day").join(distinct, on="unique_id").height,
+                grains.filter(pl.col("grain") == "rolling_7").join(distinct, on="unique_id").height,
+                distinct.join(grains, on="unique_id", how="anti").height,
             )
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
             choice = published_choice(
@@ -249,7 +258,14 @@ def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = Non
     try:
         paths: list[Path] = []
         for each in [fmt] if fmt else EXPORT_FORMATS:
-            paths += warehouse.export(con, out_dir, fmt=each, k=settings.k, tz=settings.tz)
+            paths += warehouse.export(
+                con,
+                out_dir,
+                fmt=each,
+                k=settings.k,
+                tz=settings.tz,
+                week_grain=settings.week_grain,
+            )
         return paths
     finally:
         con.close()

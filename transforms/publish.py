@@ -158,3 +158,43 @@ def _week_start(week_grain: WeekGrain) -> pl.Expr:
     weekday = pl.col("day").dt.weekday()  # Monday 1 … Sunday 7
     back = weekday - 1 if week_grain == "iso_week" else weekday % 7
     return pl.col("day") - pl.duration(days=back)
+
+
+def published_days(
+    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """The published timeline spread over days, for day-by-day displays: every row of `daily`
+    with the prevalence columns, `grain` and `suppressed`. A day published by itself keeps its
+    counts (`grain = day`); a day of a week published as a whole carries the week's counts
+    and prevalence (`grain` the week grain); a day of a withheld week has `suppressed` true
+    and every count and prevalence null. Same order as `daily`."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
+    on = [*SERIES_KEYS, "period_start"]
+    week_values = weeks.filter(pl.col("grain") == week_grain).select(
+        *on, *(pl.col(c).alias(f"_week_{c}") for c in _COUNTS if c != "sample_rate")
+    )
+    counts = [c for c in _COUNTS if c != "sample_rate"]
+    chosen = pl.col("choice")
+    rows = (
+        daily.with_columns(_week_start(week_grain).alias("period_start"))
+        .join(choice, on=on, how="left", maintain_order="left")
+        .join(week_values, on=on, how="left", maintain_order="left")
+        .with_columns(
+            *(
+                pl.when(chosen == "day")
+                .then(pl.col(c))
+                .when(chosen == "week")
+                .then(pl.col(f"_week_{c}"))
+                .alias(c)
+                for c in counts
+            ),
+            pl.when(chosen == "day")
+            .then(pl.lit("day"))
+            .otherwise(pl.lit(week_grain))
+            .alias("grain"),
+            (chosen == "withheld").alias("suppressed"),
+        )
+    )
+    return with_prevalence(rows).select(*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "grain", "suppressed")

@@ -103,3 +103,52 @@ def same_series(daily: pl.DataFrame) -> pl.DataFrame:
                 group[high] = low
     rows = [(u, None if top(u) == u else top(u)) for u in sorted(group)]
     return pl.DataFrame(rows, schema=SAME_SERIES_SCHEMA, orient="row")
+
+
+DERIVED_GRAIN_SCHEMA = {"unique_id": pl.String, "grain": pl.String}
+"""The grain a series' derived statistics are computed on: `day` or `rolling_7`."""
+
+
+def derived_series(
+    daily: pl.DataFrame, periods: pl.DataFrame, *, k: int = DEFAULT_K
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The Series that forecasts and alerts may use, and the grain of each (DERIVED_GRAIN_SCHEMA).
+
+    Never a sample of days chosen by their own values: a series is taken at a grain only when
+    every one of its cells at that grain is publishable at `k`. Its days when they all are;
+    else its 7-day windows (PERIOD_SCHEMA rows of grain `rolling_7` lying wholly inside the
+    days the data cover, `ds` the window's last day, `y` the share of the window's distinct
+    authors) when they all are; else the series is left out. `y` is the author prevalence.
+    """
+    days = to_series(daily, k=k)
+    by_day = days.group_by("unique_id").agg(pl.col("y").is_not_null().all().alias("ok"))
+    first, last = daily.get_column("day").min(), daily.get_column("day").max()
+    windows = periods.filter(
+        (pl.col("grain") == "rolling_7")
+        & (pl.col("period_start") >= first)
+        & (pl.col("period_end") <= last)
+    ).select(
+        pl.concat_str(["marker", "region", "lang"], separator="|").alias("unique_id"),
+        pl.col("period_end").alias("ds"),
+        pl.when(is_suppressed(k=k))
+        .then(None)
+        .otherwise(pl.col("n_marked_authors") / pl.col("n_authors"))
+        .cast(pl.Float64)
+        .alias("y"),
+    )
+    by_window = windows.group_by("unique_id").agg(pl.col("y").is_not_null().all().alias("ok"))
+    daily_ids = by_day.filter("ok").get_column("unique_id")
+    window_ids = by_window.filter("ok").filter(~pl.col("unique_id").is_in(daily_ids.implode()))
+    series = pl.concat(
+        [
+            days.filter(pl.col("unique_id").is_in(daily_ids.implode())),
+            windows.join(window_ids.select("unique_id"), on="unique_id", how="semi"),
+        ]
+    ).cast(SERIES_SCHEMA)
+    grains = pl.concat(
+        [
+            daily_ids.to_frame().with_columns(pl.lit("day").alias("grain")),
+            window_ids.select("unique_id", pl.lit("rolling_7").alias("grain")),
+        ]
+    ).cast(DERIVED_GRAIN_SCHEMA)
+    return series.sort("unique_id", "ds"), grains.sort("unique_id")

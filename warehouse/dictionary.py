@@ -49,6 +49,17 @@ COLUMNS: dict[str, str] = {
     "0 to 1.",
     "post_prevalence_hi": "Upper bound of the 95% Wilson score interval of `post_prevalence`, "
     "0 to 1.",
+    "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday) or `epi_week` "
+    "(CDC epidemiological week, Sunday–Saturday). A week is published where some of its days "
+    "are too small to publish but the week as a whole is not (see Privacy).",
+    "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
+    "period_end": "Last local day in {tz} of the row's period (YYYY-MM-DD), inclusive.",
+    "status": "`published`, or `withheld`: the period is too small to publish even as a week, "
+    "or withholding it keeps another withheld cell from being derived (see Privacy). A withheld "
+    "row has every count and prevalence empty; it is never a zero.",
+    "same_as": "The series (`marker|region|lang`) that this one equals cell for cell (a roll-up "
+    "with a single region or language); empty when the series is distinct. Forecasts and "
+    "alerts are made once, for the distinct series.",
     "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
     "prevalences are then empty.",
     "unique_id": "Series identifier `marker|region|lang`.",
@@ -73,8 +84,9 @@ COLUMNS: dict[str, str] = {
 """Meaning and units of every exported column; `{tz}` is replaced by the time zone."""
 
 FILES: dict[str, str] = {
-    "timelines": "Daily prevalence of each marker per region and language (current marker "
-    "versions), one row per local day × region × lang × marker, roll-ups included.",
+    "timelines": "Prevalence of each marker per region and language (current marker "
+    "versions), roll-ups included: per series and week, one row per day, or one row for the "
+    "week (`grain`), or one `withheld` row.",
     "forecasts": "Forecasts of each series' prevalence from the latest run, per model, with "
     "80% and 95% prediction intervals.",
     "alerts": "Upcoming or current high-prevalence periods found by the latest run.",
@@ -96,7 +108,9 @@ def _type(dtype: pl.DataType) -> str:
     return str(dtype)
 
 
-def data_dictionary(files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str) -> str:
+def data_dictionary(
+    files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str, week_grain: str = "iso_week"
+) -> str:
     """Markdown describing each exported file (name → schema) and each of its columns.
 
     Deterministic: the same files, `ext`, `k` and `tz` always give the same text.
@@ -123,13 +137,18 @@ def data_dictionary(files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str
         "suppressed.",
         "- Rows are sorted by their key columns; no author, post or text appears anywhere.",
         "",
-        "## Privacy: small-cell suppression",
+        "## Privacy: small-cell suppression, coarser cells, complementary suppression",
         "",
-        f"k = {k}. A timelines row is suppressed when `0 < n_marked_authors < {k}` or "
-        f"`n_authors < {k}`. Posts without an author id count towards neither, so a cell made "
-        "of them is suppressed. In a suppressed row `suppressed` is true and every count and "
-        "prevalence is missing; its keys, `marker_version`, `sample_rate` and `run_id` remain. "
-        "Forecasts and alerts are computed from series in which suppressed days are missing.",
+        f"k = {k}. A cell is too small to publish when `0 < n_marked_authors < {k}` or "
+        f"`n_authors < {k}`. Posts without an author id count towards neither. For each series "
+        f"and week (`{week_grain}`) the timelines give its days when every day can be "
+        "published, else the week's own cell (distinct authors over the week, counted at "
+        "ingest, never a sum of days) when it can, else a `withheld` row. Then, so that no "
+        "roll-up minus its published children gives a withheld cell back, more cells are "
+        "moved to weeks or withheld until no line (a roll-up and its children across regions "
+        "or languages) has exactly one. Forecasts and alerts are computed on a series' days "
+        "when every day can be published, else on its 7-day windows when every window can, "
+        "else not at all: never on days selected by their own values.",
     ]
     for stem, schema in files.items():
         lines += ["", f"## {stem}.{ext}", "", FILES[stem], ""]

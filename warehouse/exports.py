@@ -1,6 +1,6 @@
 """Exports for analysts: timelines, forecasts and alerts as CSV or Parquet, plus a dictionary.
 
-Small cells are suppressed in the timelines exactly as on the dashboard. The files are
+The timelines are the published ones (transforms.publish), exactly as on the dashboard. The files are
 deterministic (sorted rows, fixed float formatting, no timestamps), so exporting the same
 warehouse twice gives byte-identical files, and each is written atomically.
 """
@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
+from transforms.publish import WeekGrain
 from warehouse import queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 
@@ -25,13 +26,14 @@ Format = Literal["csv", "parquet"]
 DICTIONARY_NAME = "data_dictionary.md"
 
 _SORT = {
-    "timelines": ("marker", "region", "lang", "day", "marker_version"),
+    "timelines": ("marker", "region", "lang", "period_start", "day", "marker_version"),
     "forecasts": ("unique_id", "model", "ds"),
     "alerts": ("unique_id", "start", "method", "peak", "end"),
 }
 
 
 def _sorted(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
+    keys = tuple(c for c in keys if c in frame.columns)
     order = [*keys, *(c for c in frame.columns if c not in keys)]
     return frame.sort(order, nulls_last=True, maintain_order=True)
 
@@ -67,14 +69,17 @@ def _writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
     )
 
 
-def export_frames(con: duckdb.DuckDBPyConnection, *, k: int) -> dict[str, pl.DataFrame]:
+def export_frames(
+    con: duckdb.DuckDBPyConnection, *, k: int, week_grain: WeekGrain = "iso_week"
+) -> dict[str, pl.DataFrame]:
     """The exported tables by file stem (`timelines`, `forecasts`, `alerts`), sorted.
 
-    `timelines` is `queries.daily(con, k=k)`: current marker versions, suppressed at `k`.
+    `timelines` is `queries.published(con, k=k, week_grain=week_grain)`: current marker
+    versions, each period at the finest grain that meets `k`, or withheld.
     `forecasts` and `alerts` have exactly the Forecast and Alert contract columns.
     """
     frames = {
-        "timelines": queries.daily(con, k=k),
+        "timelines": queries.published(con, k=k, week_grain=week_grain),
         "forecasts": queries.forecasts(con).select(list(FORECAST_SCHEMA)),
         "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
     }
@@ -88,11 +93,13 @@ def export(
     fmt: Format,
     k: int,
     tz: str,
+    week_grain: WeekGrain = "iso_week",
 ) -> list[Path]:
     """Write `timelines`, `forecasts` and `alerts` as `fmt`, and `data_dictionary.md`.
 
     `k` is the suppression threshold applied to the timelines, `tz` the analysis time zone
-    the days are in (named in the dictionary). Creates `out_dir`, replaces files of the same
+    the days are in (named in the dictionary), `week_grain` the week that periods coarser
+    than a day use. Creates `out_dir`, replaces files of the same
     names atomically, and returns the paths written in that order. Raises ValueError for an
     unknown `fmt`.
     """
@@ -100,14 +107,18 @@ def export(
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frames = export_frames(con, k=k)
+    frames = export_frames(con, k=k, week_grain=week_grain)
     written = []
     for stem, frame in frames.items():
         path = out / f"{stem}.{fmt}"
         _atomic(path, _writer(frame, fmt))
         written.append(path)
     text = data_dictionary(
-        {stem: frame.schema for stem, frame in frames.items()}, ext=fmt, k=k, tz=tz
+        {stem: frame.schema for stem, frame in frames.items()},
+        ext=fmt,
+        k=k,
+        tz=tz,
+        week_grain=week_grain,
     )
     path = out / DICTIONARY_NAME
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))

@@ -23,9 +23,11 @@ from transforms.contracts import (
 )
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
+from transforms.publish import WeekGrain, published_days, published_timelines
+from transforms.series import same_series
 from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
 
-PUBLISHED_DAILY_COLUMNS = (*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "suppressed")
+PUBLISHED_DAILY_COLUMNS = (*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "grain", "suppressed")
 """The columns of `daily`, in order."""
 
 DEAD_LETTER_COUNT_SCHEMA = {
@@ -109,14 +111,17 @@ def daily(
     end: date | None = None,
     k: int = DEFAULT_K,
     all_versions: bool = False,
+    week_grain: WeekGrain = "iso_week",
 ) -> pl.DataFrame:
-    """Publishable timeline rows: counts, prevalence with Wilson 95% bounds, suppression.
+    """The published timeline, day by day (transforms.publish.published_days): counts,
+    prevalence with Wilson 95% bounds, `grain`, `suppressed`.
 
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
-    unless `all_versions`. A cell with `0 < n_marked_authors < k` or `n_authors < k` has
-    `suppressed` true and every count and prevalence null. Sorted by marker, region, lang,
-    day.
+    unless `all_versions` (older versions then show day by day, suppressed at `k` alone). A
+    day of a week published whole carries the week's counts (`grain` the week); a withheld
+    day has `suppressed` true and every count and prevalence null. Sorted by marker, region,
+    lang, day.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
@@ -127,8 +132,47 @@ def daily(
         "day >= ?": start,
         "day <= ?": end,
     }
-    raw = _raw_daily(con, all_versions=all_versions, filters=filters)
-    return suppress(with_prevalence(raw), k=k).select(PUBLISHED_DAILY_COLUMNS)
+    if all_versions:
+        raw = _raw_daily(con, all_versions=True, filters=filters)
+        return (
+            suppress(with_prevalence(raw), k=k)
+            .with_columns(pl.lit("day").alias("grain"))
+            .select(PUBLISHED_DAILY_COLUMNS)
+        )
+    whole = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    weeks = current_periods(con, grain=week_grain)
+    if marker is not None:
+        weeks = weeks.filter(pl.col("marker") == marker)
+    rows = published_days(whole, weeks, k=k, week_grain=week_grain).select(PUBLISHED_DAILY_COLUMNS)
+    kept = {"region": region, "lang": lang}
+    for column, value in kept.items():
+        if value is not None:
+            rows = rows.filter(pl.col(column) == value)
+    if start is not None:
+        rows = rows.filter(pl.col("day") >= start)
+    if end is not None:
+        rows = rows.filter(pl.col("day") <= end)
+    return rows
+
+
+def published(
+    con: duckdb.DuckDBPyConnection, *, k: int = DEFAULT_K, week_grain: WeekGrain = "iso_week"
+) -> pl.DataFrame:
+    """The published timelines (transforms.publish.PUBLISHED_SCHEMA plus `same_as`, from
+    transforms.series.same_series) of current marker versions at `k`: per series and week,
+    its days, its week's cell, or a `withheld` row. Sorted by series, then period."""
+    daily = current_daily(con)
+    rows = published_timelines(
+        daily, current_periods(con, grain=week_grain), k=k, week_grain=week_grain
+    )
+    same = same_series(daily).with_columns(pl.col("unique_id").str.split("|").alias("_key"))
+    same = same.select(
+        pl.col("_key").list.get(0).alias("marker"),
+        pl.col("_key").list.get(1).alias("region"),
+        pl.col("_key").list.get(2).alias("lang"),
+        "same_as",
+    )
+    return rows.join(same, on=["marker", "region", "lang"], how="left", maintain_order="left")
 
 
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
