@@ -87,17 +87,16 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
     `transforms.publish` decides what of it is published. Empty on a warehouse older than
     schema version 5 (its next run fills the table)."""
-    tables = con.sql(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-    )
-    if ("period_aggregates",) not in tables.fetchall():
-        return pl.DataFrame(schema=PERIOD_SCHEMA)
     where, params = _where({"grain = ?": grain})
-    frame = con.sql(
-        "SELECT p.* FROM period_aggregates AS p JOIN current_versions USING (marker, marker_version)"
-        f"{where} ORDER BY grain, marker, region, lang, period_start",
-        params=params,
-    ).pl()
+    try:
+        frame = con.sql(
+            "SELECT p.* FROM period_aggregates AS p "
+            "JOIN current_versions USING (marker, marker_version)"
+            f"{where} ORDER BY grain, marker, region, lang, period_start",
+            params=params,
+        ).pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=PERIOD_SCHEMA)
     return conform(frame, PERIOD_SCHEMA, name="period_aggregates")
 
 
