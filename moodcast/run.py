@@ -28,7 +28,7 @@ from transforms.aggregate import touched_days
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key
-from transforms.series import derived_series, same_series, to_post_counts
+from transforms.series import derived_series, dp_series, same_series, to_post_counts
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ def daily_run(
                 ),
                 source_tz=settings.source_tz,
                 mappings=_mappings(files, settings.record_mapping),
+                dp_budget=settings.dp_budget,
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
@@ -157,9 +158,12 @@ def daily_run(
             )
             daily = warehouse.current_daily(con)
             distinct = same_series(daily).filter(pl.col("same_as").is_null())
-            series, grains = derived_series(
-                daily, warehouse.current_periods(con, grain="rolling_7"), k=settings.k
-            )
+            if settings.privacy == "dp":
+                series, grains = dp_series(warehouse.queries.dp_released(con))
+            else:
+                series, grains = derived_series(
+                    daily, warehouse.current_periods(con, grain="rolling_7"), k=settings.k
+                )
             series = series.join(distinct.select("unique_id"), on="unique_id", how="semi")
             log.info(
                 "forecast: %d distinct series, %d on days, %d on 7-day windows, %d left out "
@@ -265,6 +269,8 @@ def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = Non
                 k=settings.k,
                 tz=settings.tz,
                 week_grain=settings.week_grain,
+                privacy=settings.privacy,
+                budget=settings.dp_budget,
             )
         return paths
     finally:
@@ -349,6 +355,7 @@ def _load(
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
     warehouse.load_daily(con, daily, days=days)
     warehouse.load_periods(con, pl.read_parquet(landing / "periods.parquet"), days=days)
+    warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), days=days)
     by_path = {f.path: f for f in files}
     coverage = pl.read_parquet(landing / "coverage.parquet").with_columns(
         pl.col("source").replace_strict({p: f.sha256 for p, f in by_path.items()}).alias("sha256")

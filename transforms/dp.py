@@ -48,6 +48,8 @@ DP_CELL_SCHEMA = {
 authors of the cell and of the marker, the SD of the noise in each, and the budget spent per
 author on that day."""
 
+DP_KEYS = ("day", "region", "lang", "marker", "marker_version")
+
 DP_RELEASE_COLUMNS = ("prevalence", "prevalence_lo", "prevalence_hi")
 
 
@@ -106,7 +108,12 @@ def _calibrate(epsilon: float, delta: float, sensitivity: float) -> float:
         gaussian = space >> dp.m.then_gaussian(scale=scale)
         return dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(gaussian), delta=delta)
 
-    return float(dp.binary_search_param(make, d_in=sensitivity, d_out=(epsilon, delta)))
+    rough = sensitivity * math.sqrt(2 * math.log(1.25 / delta)) / epsilon
+    return float(
+        dp.binary_search_param(
+            make, d_in=sensitivity, d_out=(epsilon, delta), bounds=(rough / 20, rough * 20)
+        )
+    )
 
 
 def bounded_cells(author_rows: pl.DataFrame) -> pl.DataFrame:

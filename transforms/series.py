@@ -152,3 +152,16 @@ def derived_series(
         ]
     ).cast(DERIVED_GRAIN_SCHEMA)
     return series.sort("unique_id", "ds"), grains.sort("unique_id")
+
+
+def dp_series(release: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A DP release (transforms.dp.dp_release) → Series of its noisy author prevalence, and
+    every series' grain (`day`): in DP mode every cell is published, so no series is cut. `y`
+    is clipped to 0–1 for the models (a noisy share can fall outside it)."""
+    series = release.select(
+        pl.concat_str(["marker", "region", "lang"], separator="|").alias("unique_id"),
+        pl.col("day").alias("ds"),
+        pl.col("prevalence").clip(0.0, 1.0).alias("y"),
+    ).cast(SERIES_SCHEMA)
+    grains = series.select(pl.col("unique_id").unique(), pl.lit("day").alias("grain"))
+    return series.sort("unique_id", "ds"), grains.cast(DERIVED_GRAIN_SCHEMA).sort("unique_id")

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from transforms.dp import Budget
+
 CSV_DECIMALS = 6
 """Decimal places of every float in a CSV export (Parquet keeps full double precision)."""
 
@@ -60,6 +62,11 @@ COLUMNS: dict[str, str] = {
     "same_as": "The series (`marker|region|lang`) that this one equals cell for cell (a roll-up "
     "with a single region or language); empty when the series is distinct. Forecasts and "
     "alerts are made once, for the distinct series.",
+    "noise_sd": "DP mode: standard deviation of the Gaussian noise added to `n_authors` and "
+    "`n_marked_authors` (a roll-up's is that of its sum). `n ± 1.96 × noise_sd` is a 95% "
+    "interval for the true count.",
+    "epsilon": "DP mode: ε of the (ε, δ) privacy budget spent per author per local day.",
+    "delta": "DP mode: δ of the (ε, δ) privacy budget spent per author per local day.",
     "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
     "prevalences are then empty.",
     "unique_id": "Series identifier `marker|region|lang`.",
@@ -109,7 +116,13 @@ def _type(dtype: pl.DataType) -> str:
 
 
 def data_dictionary(
-    files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str, week_grain: str = "iso_week"
+    files: Mapping[str, pl.Schema],
+    *,
+    ext: str,
+    k: int,
+    tz: str,
+    week_grain: str = "iso_week",
+    budget: Budget | None = None,
 ) -> str:
     """Markdown describing each exported file (name → schema) and each of its columns.
 
@@ -150,6 +163,22 @@ def data_dictionary(
         "when every day can be published, else on its 7-day windows when every window can, "
         "else not at all: never on days selected by their own values.",
     ]
+    if budget is not None:
+        lines[
+            lines.index(
+                "## Privacy: small-cell suppression, coarser cells, complementary suppression"
+            ) :
+        ] = [
+            "## Privacy: differential privacy",
+            "",
+            f"The timelines are differentially private with (ε, δ) = ({budget.epsilon:g}, "
+            f"{budget.delta:g}) per author per local day. Each author counts in one region × "
+            "language cell a day; OpenDP's Gaussian mechanism adds noise (SD `noise_sd`) to "
+            "every distinct-author count; roll-ups are sums of the noisy cells. Counts are "
+            "real numbers, unbiased and never clamped (a tiny cell can be negative); nothing "
+            "is suppressed. Prevalence intervals include the noise. Forecasts and alerts are "
+            "computed on these noisy series.",
+        ]
     for stem, schema in files.items():
         lines += ["", f"## {stem}.{ext}", "", FILES[stem], ""]
         lines += ["| column | type | meaning |", "| --- | --- | --- |"]

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
+from transforms.dp import Budget
 from transforms.publish import WeekGrain
 from warehouse import queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
@@ -70,20 +71,52 @@ def _writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
 
 
 def export_frames(
-    con: duckdb.DuckDBPyConnection, *, k: int, week_grain: WeekGrain = "iso_week"
+    con: duckdb.DuckDBPyConnection,
+    *,
+    k: int,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
 ) -> dict[str, pl.DataFrame]:
     """The exported tables by file stem (`timelines`, `forecasts`, `alerts`), sorted.
 
     `timelines` is `queries.published(con, k=k, week_grain=week_grain)`: current marker
-    versions, each period at the finest grain that meets `k`, or withheld.
+    versions, each period at the finest grain that meets `k`, or withheld; with
+    `privacy="dp"`, `queries.dp_released(con)` as daily rows (noisy counts, `noise_sd` and
+    the budget on every row).
     `forecasts` and `alerts` have exactly the Forecast and Alert contract columns.
     """
     frames = {
-        "timelines": queries.published(con, k=k, week_grain=week_grain),
+        "timelines": (
+            _dp_timelines(queries.dp_released(con))
+            if privacy == "dp"
+            else queries.published(con, k=k, week_grain=week_grain)
+        ),
         "forecasts": queries.forecasts(con).select(list(FORECAST_SCHEMA)),
         "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
     }
     return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}
+
+
+def _dp_timelines(release: pl.DataFrame) -> pl.DataFrame:
+    return release.select(
+        "marker",
+        "region",
+        "lang",
+        "marker_version",
+        pl.lit("day").alias("grain"),
+        pl.col("day").alias("period_start"),
+        pl.col("day").alias("period_end"),
+        pl.lit("published").alias("status"),
+        "n_authors",
+        "n_marked_authors",
+        "noise_sd",
+        "epsilon",
+        "delta",
+        "prevalence",
+        "prevalence_lo",
+        "prevalence_hi",
+        "same_as",
+    )
 
 
 def export(
@@ -94,12 +127,15 @@ def export(
     k: int,
     tz: str,
     week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+    budget: Budget | None = None,
 ) -> list[Path]:
     """Write `timelines`, `forecasts` and `alerts` as `fmt`, and `data_dictionary.md`.
 
     `k` is the suppression threshold applied to the timelines, `tz` the analysis time zone
     the days are in (named in the dictionary), `week_grain` the week that periods coarser
-    than a day use. Creates `out_dir`, replaces files of the same
+    than a day use, `privacy` the publishing mode (`dp` needs its `budget`, stated in the
+    dictionary). Creates `out_dir`, replaces files of the same
     names atomically, and returns the paths written in that order. Raises ValueError for an
     unknown `fmt`.
     """
@@ -107,7 +143,9 @@ def export(
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frames = export_frames(con, k=k, week_grain=week_grain)
+    if privacy == "dp" and budget is None:
+        raise ValueError("privacy='dp' needs the budget it was released under")
+    frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy)
     written = []
     for stem, frame in frames.items():
         path = out / f"{stem}.{fmt}"
@@ -119,6 +157,7 @@ def export(
         k=k,
         tz=tz,
         week_grain=week_grain,
+        budget=budget if privacy == "dp" else None,
     )
     path = out / DICTIONARY_NAME
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))

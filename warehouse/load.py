@@ -31,6 +31,7 @@ from transforms.contracts import (
     SEVERITIES,
     conform,
 )
+from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from warehouse.current import refresh_current_versions
 from warehouse.errors import LoadError
 from warehouse.schema import (
@@ -232,6 +233,23 @@ def load_periods(
         )
         _insert(con, "period_aggregates", view, touched.columns)
     return touched.height
+
+
+def load_dp_daily(
+    con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, *, days: Collection[date]
+) -> int:
+    """Replace whole local days of `dp_daily` with `cells` (transforms.dp.DP_CELL_SCHEMA) on
+    those days, in one transaction; rows on other days are left out. Returns rows inserted."""
+    frame = conform(cells, DP_CELL_SCHEMA, name="dp cells").filter(
+        pl.col("day").is_in(sorted(set(days)))
+    )
+    _unique(frame, DP_KEYS, table="dp_daily")
+    with _registered(con, frame) as view, _transaction(con, "dp_daily"):
+        con.execute(
+            "DELETE FROM dp_daily WHERE day IN (SELECT unnest(?::DATE[]))", [sorted(set(days))]
+        )
+        _insert(con, "dp_daily", view, frame.columns)
+    return frame.height
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:

@@ -21,6 +21,7 @@ from transforms.contracts import (
     PERIOD_SCHEMA,
     conform,
 )
+from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import WeekGrain, published_days, published_timelines
@@ -100,6 +101,33 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     return conform(frame, PERIOD_SCHEMA, name="period_aggregates")
 
 
+def dp_released(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The DP release (transforms.dp.dp_release) of current marker versions: noisy cells,
+    roll-ups by summation, prevalence with intervals that include the noise, and `same_as`.
+    Empty where no run published in DP mode."""
+    try:
+        frame = con.sql(
+            "SELECT c.* FROM dp_daily AS c JOIN current_versions USING (marker, marker_version) "
+            "ORDER BY marker, region, lang, day"
+        ).pl()
+    except duckdb.CatalogException:
+        frame = pl.DataFrame(schema=DP_CELL_SCHEMA)
+    release = dp_release(conform(frame, DP_CELL_SCHEMA, name="dp_daily"))
+    return _with_same_as(release, release)
+
+
+def _with_same_as(rows: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with `same_as` (transforms.series.same_series) judged on `cells`."""
+    same = same_series(cells).with_columns(pl.col("unique_id").str.split("|").alias("_key"))
+    same = same.select(
+        pl.col("_key").list.get(0).alias("marker"),
+        pl.col("_key").list.get(1).alias("region"),
+        pl.col("_key").list.get(2).alias("lang"),
+        "same_as",
+    )
+    return rows.join(same, on=["marker", "region", "lang"], how="left", maintain_order="left")
+
+
 def daily(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -164,14 +192,7 @@ def published(
     rows = published_timelines(
         daily, current_periods(con, grain=week_grain), k=k, week_grain=week_grain
     )
-    same = same_series(daily).with_columns(pl.col("unique_id").str.split("|").alias("_key"))
-    same = same.select(
-        pl.col("_key").list.get(0).alias("marker"),
-        pl.col("_key").list.get(1).alias("region"),
-        pl.col("_key").list.get(2).alias("lang"),
-        "same_as",
-    )
-    return rows.join(same, on=["marker", "region", "lang"], how="left", maintain_order="left")
+    return _with_same_as(rows, daily)
 
 
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

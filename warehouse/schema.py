@@ -25,6 +25,7 @@ from transforms.contracts import (
     PERIOD_SCHEMA,
     SEVERITIES,
 )
+from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
@@ -37,8 +38,9 @@ them (readers of a version-1 file are told to run `moodcast run`). 3 added `curr
 (readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
 an older file gets the column, null (its inputs were read under the Post field names), and
 readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column.
-5 added `period_aggregates` (weeks, epi-weeks and 7-day windows counted at ingest);
-`create_schema` creates it empty, and the next run that touches a period fills it."""
+5 added `period_aggregates` (weeks, epi-weeks and 7-day windows counted at ingest) and
+`dp_daily` (differentially private base cells); `create_schema` creates them empty, and the
+next run that touches a period (in DP mode, a day) fills them."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -183,6 +185,7 @@ TABLES: dict[str, Table] = {
                 "grain IN ('iso_week', 'epi_week', 'rolling_7')",
             ),
         ),
+        Table("dp_daily", DP_CELL_SCHEMA, key=DP_KEYS, not_null=tuple(DP_CELL_SCHEMA)),
         Table(
             "runs",
             RUN_SCHEMA,

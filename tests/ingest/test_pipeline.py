@@ -243,3 +243,21 @@ def test_a_user_mapping_reads_csv_and_parquet_columns(tmp_path):
                 + [("9", "2025-01-02T00:00:00Z", "fine", 1)]
             ),
         )
+
+
+def test_dp_mode_lands_noisy_base_cells_and_suppress_mode_none(tmp_path):
+    from dataclasses import replace
+
+    from transforms.dp import Budget
+
+    path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(300)])
+    job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
+    plain = Path(run_ingest(job))
+    assert pl.read_parquet(plain / "dp_daily.parquet").is_empty()
+    noisy = Path(
+        run_ingest(replace(job, landing_dir=str(tmp_path / "dp"), dp_budget=Budget(epsilon=2.0)))
+    )
+    cells = pl.read_parquet(noisy / "dp_daily.parquet")
+    assert cells.height > 0 and set(cells["epsilon"]) == {2.0}
+    assert "all" not in set(cells["region"]) | set(cells["lang"])
+    assert cells["noise_sd"].n_unique() == 1 and cells["n_authors"].dtype == pl.Float64
