@@ -35,6 +35,7 @@ OBSERVED_COLUMNS = (
     "prevalence_lo",
     "prevalence_hi",
     "smoothed_7d",
+    "grain",
     "suppressed",
 )
 """The only columns of a timeline a chart embeds (fewer columns, smaller page)."""
@@ -162,7 +163,7 @@ def timeline_chart(
                 {"type": "line", "color": OKABE_ITO["sky"], "point": False, "strokeWidth": 1},
                 x=x,
                 y=_quantitative("prevalence", axis=_PERCENT, **scale),
-                tooltip=[_temporal("day"), _percent_tooltip("prevalence")],
+                tooltip=[_temporal("day"), _percent_tooltip("prevalence"), _nominal("grain")],
             ),
         ]
     if smoothed or not daily:

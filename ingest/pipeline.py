@@ -3,6 +3,9 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → drop repeated ids (shuffle by id) → decide & aggregate per local day (shuffle by day)
          → landing/{daily,dead_letters,counts,coverage}.parquet
+    each day's author-days → every week, epi-week and 7-day window it is in (shuffle by period)
+         → distinct-author counts per period → landing/periods.parquet
+                           → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
     the texts whose decisions need a model → distinct → RunInference → model scores, a side
          input of the decisions
 
@@ -26,8 +29,15 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
-from transforms.aggregate import daily_aggregates
-from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
+from transforms.aggregate import (
+    PERIOD_GRAINS,
+    aggregate_cells,
+    author_days,
+    daily_aggregates,
+    periods_of,
+)
+from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
+from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
 from transforms.markers import Marker
 from transforms.model_markers import decide, sample_rates, uses_model
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
@@ -52,7 +62,8 @@ class IngestJob:
     """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
     zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
     `mappings` gives the preset or user mapping (transforms.presets) of each input path whose
-    field names are not the Post contract's."""
+    field names are not the Post contract's; `dp_budget`, when set, adds the differentially
+    private daily cells (transforms.dp) to the landing files."""
 
     inputs: Sequence[str]
     landing_dir: str
@@ -63,6 +74,7 @@ class IngestJob:
     source_tz: str = "UTC"
     chunk_records: int = CHUNK_RECORDS
     mappings: Mapping[str, InputMapping] = field(default_factory=dict)
+    dp_budget: Budget | None = None
 
 
 class PrepareChunkFn(beam.DoFn):
@@ -136,6 +148,78 @@ class AggregateDayFn(beam.DoFn):
         ).to_arrow()
 
 
+class AuthorDaysFn(beam.DoFn):
+    """All posts of some whole local days (see AggregateDayFn), and the run's model scores →
+    (ISO day, that day's author-days (transforms.aggregate)) for each of those days."""
+
+    def __init__(self, job: IngestJob):
+        self._job = job
+
+    def process(self, item: tuple, model: pl.DataFrame) -> Iterator:
+        _, frames = item
+        job = self._job
+        posts = pl.concat(list(frames))
+        decided = decide(posts, model, markers=job.markers, config=job.options.models, source=None)
+        rows = author_days(
+            posts.with_columns(decided.select(list(job.markers))),
+            job.markers,
+            rates=sample_rates(job.markers, job.options.models, None),
+        )
+        for (day,), day_rows in rows.group_by("day"):
+            yield day.isoformat(), day_rows
+
+
+def key_by_periods(
+    item: tuple[str, pl.DataFrame],
+) -> Iterator[tuple[tuple[str, str], pl.DataFrame]]:
+    """(ISO day, author-days) → the author-days keyed by every `(grain, ISO period_start)` of
+    PERIOD_GRAINS that the day belongs to."""
+    day, rows = item
+    for grain in PERIOD_GRAINS:
+        for start in periods_of(date.fromisoformat(day), grain):
+            yield (grain, start.isoformat()), rows
+
+
+class NoisyDayFn(beam.DoFn):
+    """(ISO day, author-days) → the day's differentially private base cells (transforms.dp) as
+    Arrow, when the job publishes in DP mode; nothing otherwise."""
+
+    def __init__(self, job: IngestJob):
+        self._job = job
+        self._noise = None
+        if job.dp_budget is not None:
+            self._noise = DayNoise(job.dp_budget, n_markers=len(job.markers))
+            _ = self._noise.scale  # calibrated once, here, and pickled with the DoFn
+
+    def process(self, item: tuple[str, pl.DataFrame]) -> Iterator[pa.Table]:
+        if self._noise is None:
+            return
+        _, rows = item
+        yield noisy_day(
+            bounded_cells(rows),
+            {name: marker.version for name, marker in self._job.markers.items()},
+            noise=self._noise,
+            run_id=self._job.run_id,
+        ).to_arrow()
+
+
+class AggregatePeriodFn(beam.DoFn):
+    """((grain, ISO period_start), its author-days) → the period's aggregates as Arrow."""
+
+    def __init__(self, job: IngestJob):
+        self._job = job
+
+    def process(self, item: tuple) -> Iterator[pa.Table]:
+        (grain, start), frames = item
+        yield aggregate_cells(
+            pl.concat(list(frames)),
+            self._job.markers,
+            run_id=self._job.run_id,
+            grain=grain,
+            period_start=date.fromisoformat(start),
+        ).to_arrow()
+
+
 def coverage_table(item: tuple[tuple[str, str], int]) -> pa.Table:
     """((source, ISO day), n_records) → a one-row coverage table."""
     (source, day), n = item
@@ -190,12 +274,27 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "GroupById" >> beam.GroupByKey()
         | "DropRepeatedIds" >> beam.FlatMap(dedupe_shard).with_outputs(COUNTS, main="days")
     )
+    days = deduped.days | "GroupByDay" >> beam.GroupByKey()
     (
-        deduped.days
-        | "GroupByDay" >> beam.GroupByKey()
+        days
         | "AggregateDays"
         >> beam.ParDo(AggregateDayFn(job), model=beam.pvalue.AsSingleton(model_scores))
         | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+    )
+    author_days = days | "AuthorDays" >> beam.ParDo(
+        AuthorDaysFn(job), model=beam.pvalue.AsSingleton(model_scores)
+    )
+    (
+        author_days
+        | "NoisyDays" >> beam.ParDo(NoisyDayFn(job))
+        | "WriteDpDaily" >> WriteTable(job.landing_dir, "dp_daily", _arrow_schema(DP_CELL_SCHEMA))
+    )
+    (
+        author_days
+        | "KeyByPeriods" >> beam.FlatMap(key_by_periods)
+        | "GroupByPeriod" >> beam.GroupByKey()
+        | "AggregatePeriods" >> beam.ParDo(AggregatePeriodFn(job))
+        | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )
     prepared[DEAD] | "WriteDeadLetters" >> WriteTable(
         job.landing_dir, "dead_letters", _arrow_schema(DEAD_LETTER_SCHEMA)
@@ -254,7 +353,14 @@ def is_remote(beam_args: Sequence[str]) -> bool:
     return str(runner).rsplit(".", 1)[-1].lower() not in LOCAL_RUNNERS
 
 
-LANDING_FILES = ("daily.parquet", "dead_letters.parquet", "counts.parquet", "coverage.parquet")
+LANDING_FILES = (
+    "daily.parquet",
+    "periods.parquet",
+    "dp_daily.parquet",
+    "dead_letters.parquet",
+    "counts.parquet",
+    "coverage.parquet",
+)
 
 
 def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) -> str:

@@ -112,14 +112,41 @@ def main(verbose: bool) -> None:
     type=click.FloatRange(0, 1),
     help="Share of deliberately malformed records.",
 )
+@click.option(
+    "--profile",
+    type=click.Choice(["default", "forum"]),
+    default="default",
+    show_default=True,
+    help="default: three regions, English and Spanish, common markers. forum: one region, "
+    "English, rare markers (0.5-3%), like a real discussion forum.",
+)
+@click.option(
+    "--authors-per-day",
+    type=click.IntRange(min=1),
+    help="About this many distinct authors a day (e.g. 300 with --profile forum); replaces --posts.",
+)
 def sample(
-    out_dir: Path, posts: int, days: int, seed: int, start: date, malformed_share: float
+    out_dir: Path,
+    posts: int,
+    days: int,
+    seed: int,
+    start: date,
+    malformed_share: float,
+    profile: str,
+    authors_per_day: int | None,
 ) -> None:
     """Write a seeded synthetic corpus with planted waves (and waves.csv saying where)."""
     from moodcast.sample import generate_sample
 
     summary = generate_sample(
-        out_dir, posts=posts, days=days, seed=seed, start=start, malformed_share=malformed_share
+        out_dir,
+        posts=posts,
+        days=days,
+        seed=seed,
+        start=start,
+        malformed_share=malformed_share,
+        profile=profile,
+        authors_per_day=authors_per_day,
     )
     click.echo(f"wrote {summary.posts_path} and {summary.waves_path}", err=True)
 

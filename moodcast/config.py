@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from forecasting.methods import check_methods
+from transforms.dp import Budget
 from transforms.embedding import BACKENDS, DEFAULT_MODEL
 from transforms.model_markers import DEFAULT_BACKEND, ModelConfig
 from transforms.presets import InputMapping, MappingError, mapping_from_table, preset
@@ -40,7 +41,11 @@ class Settings:
     """Everything a command needs to know, with safe defaults.
 
     `tz` is the analysis time zone (local days are counted in it); `source_tz` the zone naive
-    timestamps are read in; `k` the smallest publishable count; `history_days` bounds what
+    timestamps are read in; `k` the smallest publishable count; `week_grain` the week
+    (`iso_week` or CDC `epi_week`) published where days are too small (transforms.publish);
+    `privacy` the publishing mode: `suppress` (k, coarser cells, complementary suppression;
+    the default: exact counts that analysts can check, and no budget to manage) or `dp`
+    (transforms.dp, with budget `dp_epsilon`, `dp_delta` per author per local day); `history_days` bounds what
     forecasting models see; `horizon_days` is how far forecasts look ahead.
     `alert_methods` are the alert methods a run writes (forecasting.methods.ALERT_METHODS;
     the default rule only by default); a day counts for alerts when its cell has at least
@@ -59,6 +64,10 @@ class Settings:
     tz: str = "UTC"
     source_tz: str = "UTC"
     k: int = DEFAULT_K
+    week_grain: str = "iso_week"
+    privacy: str = "suppress"
+    dp_epsilon: float = 1.0
+    dp_delta: float = 1e-6
     include_reposts: bool = False
     markers_dir: Path | None = None
     history_days: int = 365
@@ -85,6 +94,13 @@ class Settings:
     @property
     def user_markers_dir(self) -> Path:
         return self.markers_dir or self.data_dir / "markers"
+
+    @property
+    def dp_budget(self) -> Budget | None:
+        """The DP budget per author per local day in DP mode; None in suppress mode."""
+        if self.privacy != "dp":
+            return None
+        return Budget(epsilon=self.dp_epsilon, delta=self.dp_delta)
 
     @property
     def model_config(self) -> ModelConfig:
@@ -139,6 +155,24 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
             "(e.g. 2.0 and 20)"
         )
     settings = replace(settings, alert_methods=methods)
+    if settings.privacy not in ("suppress", "dp"):
+        raise ConfigError(f"privacy must be 'suppress' or 'dp', got {settings.privacy!r}")
+    if settings.k < 1:
+        raise ConfigError(f"k must be at least 1, got {settings.k}")
+    if settings.privacy == "dp":
+        try:
+            Budget(epsilon=settings.dp_epsilon, delta=settings.dp_delta)
+        except ValueError as exc:
+            raise ConfigError(f"dp_epsilon / dp_delta: {exc}") from exc
+    if settings.privacy == "suppress" and settings.k == 1:
+        log.warning(
+            "UNPROTECTED RELEASE: privacy = 'suppress' with k = 1 publishes every cell, however "
+            "small. Use it only for internal audits and tests; never share these exports."
+        )
+    if settings.week_grain not in ("iso_week", "epi_week"):
+        raise ConfigError(
+            f"week_grain must be 'iso_week' or 'epi_week', got {settings.week_grain!r}"
+        )
     if not 0 < settings.model_sample_rate <= 1:
         raise ConfigError(
             f"model_sample_rate must be above 0 and at most 1, got {settings.model_sample_rate}"

@@ -24,11 +24,12 @@ from forecasting.methods import MethodRules, marker_dimensions
 from ingest.pipeline import IngestJob, fetch_landing, is_remote, landing_location, run_ingest
 from ingest.sources import InputError, InputFile, match_inputs
 from moodcast.config import Settings, author_key
+from transforms.aggregate import touched_days
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key
 from transforms.rates import merged_rates
-from transforms.series import to_post_counts, to_series
+from transforms.series import derived_series, dp_series, same_series, to_post_counts
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,11 @@ def daily_run(
                 ),
                 source_tz=settings.source_tz,
                 mappings=_mappings(files, settings.record_mapping),
+                dp_budget=settings.dp_budget,
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-            older = _older_inputs_covering(con, days, read={f.sha256 for f in files})
+            older = _older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
             if older:
                 log.info(
                     "run: %d earlier input(s) also cover these days; recomputing them from all "
@@ -156,7 +158,22 @@ def daily_run(
                 con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id
             )
             daily = warehouse.current_daily(con)
-            series = to_series(daily, basis="authors", k=settings.k)
+            distinct = same_series(daily).filter(pl.col("same_as").is_null())
+            if settings.privacy == "dp":
+                series, grains = dp_series(warehouse.queries.dp_released(con))
+            else:
+                series, grains = derived_series(
+                    daily, warehouse.current_periods(con, grain="rolling_7"), k=settings.k
+                )
+            series = series.join(distinct.select("unique_id"), on="unique_id", how="semi")
+            log.info(
+                "forecast: %d distinct series, %d on days, %d on 7-day windows, %d left out "
+                "(a cell below k at both grains)",
+                distinct.height,
+                grains.filter(pl.col("grain") == "day").join(distinct, on="unique_id").height,
+                grains.filter(pl.col("grain") == "rolling_7").join(distinct, on="unique_id").height,
+                distinct.join(grains, on="unique_id", how="anti").height,
+            )
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
             choice = published_choice(
                 warehouse.queries.backtests(con),
@@ -249,7 +266,15 @@ def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = Non
         paths: list[Path] = []
         for each in [fmt] if fmt else EXPORT_FORMATS:
             paths += warehouse.export(
-                con, out_dir, fmt=each, k=settings.k, tz=settings.tz, rates=rates
+                con,
+                out_dir,
+                fmt=each,
+                k=settings.k,
+                tz=settings.tz,
+                week_grain=settings.week_grain,
+                privacy=settings.privacy,
+                budget=settings.dp_budget,
+                rates=rates,
             )
         return paths
     finally:
@@ -333,6 +358,8 @@ def _load(
         )
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
     warehouse.load_daily(con, daily, days=days)
+    warehouse.load_periods(con, pl.read_parquet(landing / "periods.parquet"), days=days)
+    warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), days=days)
     by_path = {f.path: f for f in files}
     coverage = pl.read_parquet(landing / "coverage.parquet").with_columns(
         pl.col("source").replace_strict({p: f.sha256 for p, f in by_path.items()}).alias("sha256")

@@ -34,7 +34,7 @@ the author-prevalence ratio inside / outside each wave is within 0.1 of its fact
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,6 +75,44 @@ WEEKLY_SHAPES = {
 """Monday-to-Sunday multipliers of a marker's base rate (normalised to a mean of 1)."""
 
 NEGATIVE_AFFECT_SHARE = 0.36
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who posts in a corpus: regions (the region `unknown` is written as a missing field),
+    their shares and English shares, the share of posts without a region, of posts in the
+    author's other language, and each marker's base rate. Waves planted in a region or language
+    the profile lacks move to its first region and to English."""
+
+    regions: tuple[str, ...] = REGIONS
+    region_shares: tuple[float, ...] = REGION_SHARES
+    english_shares: tuple[float, ...] = ENGLISH_SHARES
+    missing_region_share: float = MISSING_REGION_SHARE
+    lang_switch_share: float = LANG_SWITCH_SHARE
+    base_rates: dict[str, float] = field(default_factory=lambda: dict(BASE_RATES))
+
+
+FORUM_RATES = {"joy": 0.03, "sadness": 0.02, "anger": 0.015, "fear": 0.008, "anxiety": 0.025,
+               "depression": 0.01, "stress": 0.03, "suicide_risk": 0.005}  # fmt: skip
+
+PROFILES = {
+    "default": Profile(),
+    "forum": Profile(
+        regions=("unknown",),
+        region_shares=(1.0,),
+        english_shares=(1.0,),
+        missing_region_share=0.0,
+        lang_switch_share=0.0,
+        base_rates=FORUM_RATES,
+    ),
+}
+"""`default`: the feed described above. `forum`: one discussion forum, as real Reddit
+communities look — one region (no `region` field), English only, markers rare (0.5–3 % of
+posts), typically run with `authors_per_day` at 100–400."""
+
+POSTS_PER_AUTHOR_DAY = 1.38
+"""Posts per distinct author-day under this module's activity model: `authors_per_day`
+turns into `authors_per_day × days × POSTS_PER_AUTHOR_DAY` posts."""
 VOLUME_WEEKLY = (1.0, 1.02, 1.03, 1.01, 0.98, 0.94, 0.97)
 VOLUME_HOURLY = (2.0, 1.2, 0.8, 0.6, 0.6, 0.8, 1.5, 2.8, 3.8, 4.2, 4.3, 4.5,
                  5.0, 5.0, 4.6, 4.4, 4.5, 4.8, 5.3, 5.8, 6.0, 5.6, 4.4, 3.0)  # fmt: skip
@@ -124,6 +162,8 @@ def generate_sample(
     malformed_share: float = 0.002,
     tz: str = "UTC",
     progress: Callable[[int, int], None] | None = None,
+    profile: str = "default",
+    authors_per_day: int | None = None,
 ) -> SampleSummary:
     """Write `out_dir/posts.jsonl` (`posts` lines) and `out_dir/waves.csv`; return a summary.
 
@@ -131,20 +171,33 @@ def generate_sample(
     zone); naive timestamps are UTC wall-clock times. `progress(lines_written, total_lines)` is
     called after every CHUNK_POSTS posts. The same arguments give byte-identical files.
     `malformed_share` is honoured as long as enough valid lines remain to be repeated.
+    `profile` names one of PROFILES; `authors_per_day`, when given, replaces `posts` by the
+    number that gives about that many distinct authors a day (POSTS_PER_AUTHOR_DAY).
 
-    Raises ValueError, naming the argument, when `posts` or `days` is below 1,
-    `malformed_share` is outside [0, 1] or `tz` is not an IANA time zone.
+    Raises ValueError, naming the argument, when `posts`, `days` or `authors_per_day` is below
+    1, `malformed_share` is outside [0, 1], `profile` is unknown or `tz` is not an IANA time
+    zone.
     """
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    if authors_per_day is not None:
+        if authors_per_day < 1:
+            raise ValueError(f"authors_per_day must be at least 1, got {authors_per_day}")
+        posts = round(authors_per_day * days * POSTS_PER_AUTHOR_DAY)
+    people = PROFILES[profile]
     zone = _check_arguments(posts=posts, days=days, malformed_share=malformed_share, tz=tz)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    waves = plan_waves(start, days)
+    waves = tuple(
+        w if w.region in people.regions else replace(w, region=people.regions[0], lang="en")
+        for w in plan_waves(start, days)
+    )
 
     n_duplicates = min(round(posts * DUPLICATE_SHARE), posts - 1)
     n = posts - n_duplicates
     day, millis = _draw_times(rng, n, days=days, start=start, zone=zone)
-    plan = _draw_people(rng, n)
+    plan = _draw_people(rng, n, people)
     kind = plan["malformed_kind"] = np.full(n, -1)
     n_malformed = min(round(posts * malformed_share), n - n_duplicates - (n_duplicates > 0))
     malformed_at = rng.choice(n, size=n_malformed, replace=False)
@@ -152,7 +205,9 @@ def generate_sample(
     parent = plan["parent"] = _draw_reposts(rng, n, round(posts * REPOST_SHARE), kind >= 0)
     repost = parent >= 0
     plan["lang"] = np.where(repost, plan["lang"][np.maximum(parent, 0)], plan["lang"])
-    marks, plan["in_wave"] = _draw_markers(rng, day=day, start=start, plan=plan, waves=waves)
+    marks, plan["in_wave"] = _draw_markers(
+        rng, day=day, start=start, plan=plan, waves=waves, people=people
+    )
     marks[repost] = False
     plan["marks"] = marks
     dup_after = _draw_duplicates(rng, n, n_duplicates, kind >= 0)
@@ -170,7 +225,7 @@ def generate_sample(
         marked=tuple((m, int(marks[valid, k].sum())) for k, m in enumerate(MARKERS)),
         waves=waves,
     )
-    _write_posts(summary.posts_path, rng, millis, plan, waves, dup_after, progress)
+    _write_posts(summary.posts_path, rng, millis, plan, waves, dup_after, progress, people)
     write_waves(summary.waves_path, waves)
     return summary
 
@@ -215,7 +270,7 @@ def _draw_times(
     return day[order], millis[order]
 
 
-def _draw_people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+def _draw_people(rng: np.random.Generator, n: int, people: Profile) -> dict[str, np.ndarray]:
     """Author, region, language and field-presence flags of `n` posts."""
     n_authors = max(50, n // 6)
     activity = rng.lognormal(0.0, 1.1, n_authors)
@@ -224,14 +279,14 @@ def _draw_people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     activity *= (1 - prolific.sum()) / activity.sum()
     activity[: len(prolific)] = prolific
     author = rng.choice(n_authors, size=n, p=activity)
-    home = rng.choice(len(REGIONS), size=n_authors, p=REGION_SHARES)
-    speaks_es = rng.random(n_authors) >= np.asarray(ENGLISH_SHARES)[home]
-    switch = rng.random(n) < LANG_SWITCH_SHARE
+    home = rng.choice(len(people.regions), size=n_authors, p=people.region_shares)
+    speaks_es = rng.random(n_authors) >= np.asarray(people.english_shares)[home]
+    switch = rng.random(n) < people.lang_switch_share
     return {
         "author": author,
         "author_id": rng.choice(9_000_000_000, size=n_authors, replace=False) + 1_000_000_000,
         "platform": rng.choice(len(PLATFORMS), size=n_authors, p=PLATFORM_SHARES),
-        "region": np.where(rng.random(n) < MISSING_REGION_SHARE, -1, home[author]),
+        "region": np.where(rng.random(n) < people.missing_region_share, -1, home[author]),
         "lang": (speaks_es[author] ^ switch).astype(np.int8),
         "lang_field": rng.random(n) >= MISSING_LANG_SHARE,
         "has_author": rng.random(n) >= MISSING_AUTHOR_SHARE,
@@ -260,6 +315,7 @@ def _draw_markers(
     start: date,
     plan: dict[str, np.ndarray],
     waves: tuple[Wave, ...],
+    people: Profile,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which markers each post expresses (n × len(MARKERS)), and the wave (or -1) it is in.
 
@@ -271,7 +327,7 @@ def _draw_markers(
     rate = np.empty((n, len(MARKERS)))
     for k, marker in enumerate(MARKERS):
         shape = np.asarray(WEEKLY_SHAPES.get(marker, (1.0,) * 7))
-        rate[:, k] = BASE_RATES[marker] * (shape / shape.mean())[weekday]
+        rate[:, k] = people.base_rates[marker] * (shape / shape.mean())[weekday]
     negative = rng.random(n) < NEGATIVE_AFFECT_SHARE
     draws = rng.random((n, len(MARKERS)))
     marks = negative[:, None] & (draws < rate / NEGATIVE_AFFECT_SHARE)
@@ -281,7 +337,7 @@ def _draw_markers(
     for w, wave in enumerate(waves):
         first, last = (wave.start - start).days, (wave.end - start).days
         inside = (
-            (plan["region"] == REGIONS.index(wave.region))
+            (plan["region"] == people.regions.index(wave.region))
             & (plan["lang"] == phrases.LANGS.index(wave.lang))
             & (day >= first)
             & (day <= last)
@@ -342,6 +398,7 @@ def _write_posts(
     waves: tuple[Wave, ...],
     dup_after: dict[int, list[int]],
     progress: Callable[[int, int], None] | None,
+    people: Profile,
 ) -> None:
     """Compose every post's text and write posts.jsonl, repeated lines included. `plan` holds
     the per-post arrays drawn by `generate_sample`.
@@ -416,8 +473,8 @@ def _write_posts(
                 if c["lang_field"][j]:
                     code = phrases.LANGS[c["lang"][j]]
                     record["lang"] = LANG_TAGS[code] if c["lang_tag"][j] else code
-                if c["region"][j] >= 0:
-                    record["region"] = REGIONS[c["region"][j]]
+                if c["region"][j] >= 0 and people.regions[c["region"][j]] != "unknown":
+                    record["region"] = people.regions[c["region"][j]]
                 if c["platform_field"][j]:
                     record["platform"] = platforms[c["author"][j]]
                 if p >= 0:

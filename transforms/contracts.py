@@ -72,6 +72,18 @@ posts it was evaluated on (fewer when a model marker is sampled); `n_marked` the
 matched; `n_authors` and `n_marked_authors` the distinct pseudonymous authors behind the
 scored and the matched posts (posts without an author count towards neither)."""
 
+PERIOD_KEYS = ("grain", "period_start", "region", "lang", "marker", "marker_version")
+
+PERIOD_SCHEMA = {
+    "grain": pl.String,
+    "period_start": pl.Date,
+    "period_end": pl.Date,
+    **{column: dtype for column, dtype in DAILY_SCHEMA.items() if column != "day"},
+}
+"""A Daily aggregate over a longer period: `grain` is `iso_week` (Monday–Sunday), `epi_week`
+(CDC epidemiological week, Sunday–Saturday) or `rolling_7` (the 7 days ending `period_end`).
+The counts are the period's own: distinct authors over its days, never a sum of days."""
+
 # --- Series, Forecast, Alert ----------------------------------------------------------------
 
 SERIES_SCHEMA = {"unique_id": pl.String, "ds": pl.Date, "y": pl.Float64}

@@ -1,4 +1,4 @@
-"""Small-cell suppression and author pseudonymisation."""
+"""Small-cell suppression, complementary suppression and author pseudonymisation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hmac
 
 import polars as pl
 
+from transforms.contracts import ALL
 from transforms.prevalence import PREVALENCE_COLUMNS
 from transforms.quantify import ADJUSTED_COLUMNS
 
@@ -48,3 +49,74 @@ def suppress(daily: pl.DataFrame, *, k: int = DEFAULT_K) -> pl.DataFrame:
 def pseudonymise(author_id: str, *, key: bytes) -> str:
     """HMAC-SHA256 of an author id under `key`, hex. The same id and key give the same pseudonym."""
     return hmac.new(key, author_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+LINE_AXES = (("region", "lang"), ("lang", "region"))
+"""The two kinds of line in a table of cells: regions within a language (with their
+`region = all` roll-up), and languages within a region (with `lang = all`)."""
+
+
+def lonely_cells(cells: pl.DataFrame, *, flag: str, keys: tuple[str, ...]) -> pl.DataFrame:
+    """The flagged cells that are the only flagged cell of some line (see `protect_lines`):
+    what subtracting published siblings from a roll-up would give back. Columns: `keys`,
+    `region`, `lang`; an audit of a release expects none."""
+    found = []
+    for _, fixed in LINE_AXES:
+        line = [*keys, fixed]
+        lonely = (
+            cells.group_by(line)
+            .agg(pl.col(flag).sum().alias("_flagged"), pl.len().alias("_cells"))
+            .filter((pl.col("_flagged") == 1) & (pl.col("_cells") > 1))
+        )
+        found.append(
+            cells.join(lonely.select(line), on=line, how="semi")
+            .filter(pl.col(flag))
+            .select(*keys, "region", "lang")
+        )
+    return pl.concat(found).unique().sort(*keys, "region", "lang")
+
+
+def protect_lines(
+    cells: pl.DataFrame, *, flag: str, size: str, keys: tuple[str, ...]
+) -> pl.DataFrame:
+    """Complementary suppression: `cells` with Boolean column `flag` (withheld) extended until
+    no line holds exactly one withheld cell.
+
+    A line is one marker and period (`keys`, e.g. `("marker", "period")`) along one of
+    LINE_AXES: a roll-up and its children. Its roll-up is (close to) the sum of its children,
+    so a line with one withheld cell would give that cell back by subtraction. Where a line
+    has exactly one, the published child with the smallest `size` is withheld too (the
+    roll-up only when no child is left), and lines are checked again until none is open. Every
+    column but `flag` is unchanged; rows stay in order.
+    """
+    out = cells
+    while True:
+        extra = []
+        for rolled, fixed in LINE_AXES:
+            line = [*keys, fixed]
+            lonely = out.group_by(line).agg(
+                pl.col(flag).sum().alias("_withheld"), pl.len().alias("_cells")
+            )
+            lonely = lonely.filter((pl.col("_withheld") == 1) & (pl.col("_cells") > 1))
+            chosen = (
+                out.join(lonely.select(line), on=line, how="semi")
+                .filter(~pl.col(flag))
+                .sort(pl.col(rolled) == ALL, size, rolled)
+                .group_by(line, maintain_order=True)
+                .first()
+                .select(*keys, "region", "lang")
+            )
+            extra.append(chosen)
+        found = pl.concat(extra).unique()
+        if found.is_empty():
+            return out
+        out = (
+            out.join(
+                found.with_columns(pl.lit(True).alias("_also")),
+                on=[*keys, "region", "lang"],
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns((pl.col(flag) | pl.col("_also").fill_null(False)).alias(flag))
+            .drop("_also")
+        )

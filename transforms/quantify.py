@@ -211,9 +211,9 @@ def with_adjusted_prevalence(
     return found.select(
         *daily.columns,
         pl.col("_status").fill_null(NO_RATES).cast(pl.String).alias("validation"),
-        pl.col("_theta").alias(ADJUSTED_COLUMNS[0]),
-        lo.alias(ADJUSTED_COLUMNS[1]),
-        hi.alias(ADJUSTED_COLUMNS[2]),
+        pl.col("_theta").fill_nan(None).alias(ADJUSTED_COLUMNS[0]),
+        lo.fill_nan(None).alias(ADJUSTED_COLUMNS[1]),
+        hi.fill_nan(None).alias(ADJUSTED_COLUMNS[2]),
     ).collect(engine="in-memory")
 
 

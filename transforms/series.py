@@ -6,7 +6,7 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.contracts import SERIES_SCHEMA
+from transforms.contracts import ALL, SERIES_SCHEMA, series_id
 from transforms.privacy import DEFAULT_K, is_suppressed
 
 Basis = Literal["authors", "posts"]
@@ -57,3 +57,111 @@ def to_post_counts(daily: pl.DataFrame) -> pl.DataFrame:
         .select(POST_COUNT_SCHEMA.keys())
         .sort("region", "lang", "ds")
     )
+
+
+SAME_SERIES_SCHEMA = {"unique_id": pl.String, "same_as": pl.String}
+"""Each series of a Daily aggregate and the series it duplicates (`same_as`), or null where it
+is distinct."""
+
+
+def same_series(daily: pl.DataFrame) -> pl.DataFrame:
+    """Which series are the same series under another name (SAME_SERIES_SCHEMA, by `unique_id`).
+
+    A roll-up over regions (`marker|all|lang`) whose data ever hold only one region of that
+    language equals that region's series, cell for cell, because both count the same authors;
+    likewise a roll-up over languages (`marker|region|all`) with one language. Series joined by
+    such equalities form one group, named after its most rolled-up member (most `all`s, then
+    the smallest id): with one region and one language, `m|unknown|en`, `m|all|en` and
+    `m|unknown|all` are all `same_as` `m|all|all`. The named member and every distinct series
+    have `same_as` null; forecasts and alerts are made for those only.
+    """
+    cells = daily.select("marker", "region", "lang").unique()
+    group = {series_id(*row): series_id(*row) for row in cells.iter_rows()}
+
+    def top(unique_id: str) -> str:
+        while group[unique_id] != unique_id:
+            unique_id = group[unique_id]
+        return unique_id
+
+    def rank(unique_id: str) -> tuple[int, str]:
+        return (-unique_id.count(f"|{ALL}"), unique_id)
+
+    for rolled, fixed in (("region", "lang"), ("lang", "region")):
+        only = (
+            cells.filter(pl.col(rolled) != ALL)
+            .group_by("marker", fixed)
+            .agg(pl.col(rolled).unique())
+            .filter(pl.col(rolled).list.len() == 1)
+        )
+        for marker, other, (child,) in only.select("marker", fixed, rolled).iter_rows():
+            rollup = series_id(marker, **{rolled: ALL, fixed: other})
+            if rollup not in group:
+                continue
+            a, b = top(series_id(marker, **{rolled: child, fixed: other})), top(rollup)
+            if a != b:
+                low, high = sorted((a, b), key=rank)
+                group[high] = low
+    rows = [(u, None if top(u) == u else top(u)) for u in sorted(group)]
+    return pl.DataFrame(rows, schema=SAME_SERIES_SCHEMA, orient="row")
+
+
+DERIVED_GRAIN_SCHEMA = {"unique_id": pl.String, "grain": pl.String}
+"""The grain a series' derived statistics are computed on: `day` or `rolling_7`."""
+
+
+def derived_series(
+    daily: pl.DataFrame, periods: pl.DataFrame, *, k: int = DEFAULT_K
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The Series that forecasts and alerts may use, and the grain of each (DERIVED_GRAIN_SCHEMA).
+
+    Never a sample of days chosen by their own values: a series is taken at a grain only when
+    every one of its cells at that grain is publishable at `k`. Its days when they all are;
+    else its 7-day windows (PERIOD_SCHEMA rows of grain `rolling_7` lying wholly inside the
+    days the data cover, `ds` the window's last day, `y` the share of the window's distinct
+    authors) when they all are; else the series is left out. `y` is the author prevalence.
+    """
+    days = to_series(daily, k=k)
+    by_day = days.group_by("unique_id").agg(pl.col("y").is_not_null().all().alias("ok"))
+    first, last = daily.get_column("day").min(), daily.get_column("day").max()
+    windows = periods.filter(
+        (pl.col("grain") == "rolling_7")
+        & (pl.col("period_start") >= first)
+        & (pl.col("period_end") <= last)
+    ).select(
+        pl.concat_str(["marker", "region", "lang"], separator="|").alias("unique_id"),
+        pl.col("period_end").alias("ds"),
+        pl.when(is_suppressed(k=k))
+        .then(None)
+        .otherwise(pl.col("n_marked_authors") / pl.col("n_authors"))
+        .cast(pl.Float64)
+        .alias("y"),
+    )
+    by_window = windows.group_by("unique_id").agg(pl.col("y").is_not_null().all().alias("ok"))
+    daily_ids = by_day.filter("ok").get_column("unique_id")
+    window_ids = by_window.filter("ok").filter(~pl.col("unique_id").is_in(daily_ids.implode()))
+    series = pl.concat(
+        [
+            days.filter(pl.col("unique_id").is_in(daily_ids.implode())),
+            windows.join(window_ids.select("unique_id"), on="unique_id", how="semi"),
+        ]
+    ).cast(SERIES_SCHEMA)
+    grains = pl.concat(
+        [
+            daily_ids.to_frame().with_columns(pl.lit("day").alias("grain")),
+            window_ids.select("unique_id", pl.lit("rolling_7").alias("grain")),
+        ]
+    ).cast(DERIVED_GRAIN_SCHEMA)
+    return series.sort("unique_id", "ds"), grains.sort("unique_id")
+
+
+def dp_series(release: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A DP release (transforms.dp.dp_release) → Series of its noisy author prevalence, and
+    every series' grain (`day`): in DP mode every cell is published, so no series is cut. `y`
+    is clipped to 0–1 for the models (a noisy share can fall outside it)."""
+    series = release.select(
+        pl.concat_str(["marker", "region", "lang"], separator="|").alias("unique_id"),
+        pl.col("day").alias("ds"),
+        pl.col("prevalence").clip(0.0, 1.0).alias("y"),
+    ).cast(SERIES_SCHEMA)
+    grains = series.select(pl.col("unique_id").unique(), pl.lit("day").alias("grain"))
+    return series.sort("unique_id", "ds"), grains.cast(DERIVED_GRAIN_SCHEMA).sort("unique_id")

@@ -13,6 +13,8 @@ from warehouse.load import (
     inputs_covering,
     ledgered_sha256s,
     load_daily,
+    load_dp_daily,
+    load_periods,
     record_counts,
     record_dead_letters,
     record_input_days,
@@ -22,7 +24,7 @@ from warehouse.load import (
     replace_forecasts,
 )
 from warehouse.lock import Holder, RunLock
-from warehouse.queries import current_daily
+from warehouse.queries import current_daily, current_periods
 from warehouse.store import open_published, published_path, published_version, writing
 
 __all__ = [
@@ -36,10 +38,13 @@ __all__ = [
     "SchemaMismatch",
     "WarehouseError",
     "current_daily",
+    "current_periods",
     "export",
     "inputs_covering",
     "ledgered_sha256s",
     "load_daily",
+    "load_dp_daily",
+    "load_periods",
     "open_published",
     "published_path",
     "published_version",

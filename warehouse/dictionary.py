@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from transforms.dp import Budget
+
 CSV_DECIMALS = 6
 """Decimal places of every float in a CSV export (Parquet keeps full double precision)."""
 
@@ -63,6 +65,22 @@ COLUMNS: dict[str, str] = {
     "enough labelled posts and it tells true cases apart well enough to correct for; "
     "otherwise `not validated: ` and the reason (no labelled data, too few labels, too weak, "
     "measured on another marker version). A not validated marker has no adjusted share.",
+    "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday) or `epi_week` "
+    "(CDC epidemiological week, Sunday–Saturday). A week is published where some of its days "
+    "are too small to publish but the week as a whole is not (see Privacy).",
+    "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
+    "period_end": "Last local day in {tz} of the row's period (YYYY-MM-DD), inclusive.",
+    "status": "`published`, or `withheld`: the period is too small to publish even as a week, "
+    "or withholding it keeps another withheld cell from being derived (see Privacy). A withheld "
+    "row has every count and prevalence empty; it is never a zero.",
+    "same_as": "The series (`marker|region|lang`) that this one equals cell for cell (a roll-up "
+    "with a single region or language); empty when the series is distinct. Forecasts and "
+    "alerts are made once, for the distinct series.",
+    "noise_sd": "DP mode: standard deviation of the Gaussian noise added to `n_authors` and "
+    "`n_marked_authors` (a roll-up's is that of its sum). `n ± 1.96 × noise_sd` is a 95% "
+    "interval for the true count.",
+    "epsilon": "DP mode: ε of the (ε, δ) privacy budget spent per author per local day.",
+    "delta": "DP mode: δ of the (ε, δ) privacy budget spent per author per local day.",
     "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
     "prevalences are then empty.",
     "unique_id": "Series identifier `marker|region|lang`.",
@@ -89,8 +107,9 @@ COLUMNS: dict[str, str] = {
 """Meaning and units of every exported column; `{tz}` is replaced by the time zone."""
 
 FILES: dict[str, str] = {
-    "timelines": "Daily prevalence of each marker per region and language (current marker "
-    "versions), one row per local day × region × lang × marker, roll-ups included.",
+    "timelines": "Prevalence of each marker per region and language (current marker "
+    "versions), roll-ups included: per series and week, one row per day, or one row for the "
+    "week (`grain`), or one `withheld` row.",
     "forecasts": "Forecasts of each series' prevalence from the latest run, per model, with "
     "80% and 95% prediction intervals.",
     "alerts": "Upcoming or current high-prevalence periods found by the latest run.",
@@ -112,7 +131,15 @@ def _type(dtype: pl.DataType) -> str:
     return str(dtype)
 
 
-def data_dictionary(files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str) -> str:
+def data_dictionary(
+    files: Mapping[str, pl.Schema],
+    *,
+    ext: str,
+    k: int,
+    tz: str,
+    week_grain: str = "iso_week",
+    budget: Budget | None = None,
+) -> str:
     """Markdown describing each exported file (name → schema) and each of its columns.
 
     Deterministic: the same files, `ext`, `k` and `tz` always give the same text.
@@ -142,14 +169,35 @@ def data_dictionary(files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str
         "suppressed.",
         "- Rows are sorted by their key columns; no author, post or text appears anywhere.",
         "",
-        "## Privacy: small-cell suppression",
+        "## Privacy: small-cell suppression, coarser cells, complementary suppression",
         "",
-        f"k = {k}. A timelines row is suppressed when `0 < n_marked_authors < {k}` or "
-        f"`n_authors < {k}`. Posts without an author id count towards neither, so a cell made "
-        "of them is suppressed. In a suppressed row `suppressed` is true and every count and "
-        "prevalence is missing; its keys, `marker_version`, `sample_rate` and `run_id` remain. "
-        "Forecasts and alerts are computed from series in which suppressed days are missing.",
+        f"k = {k}. A cell is too small to publish when `0 < n_marked_authors < {k}` or "
+        f"`n_authors < {k}`. Posts without an author id count towards neither. For each series "
+        f"and week (`{week_grain}`) the timelines give its days when every day can be "
+        "published, else the week's own cell (distinct authors over the week, counted at "
+        "ingest, never a sum of days) when it can, else a `withheld` row. Then, so that no "
+        "roll-up minus its published children gives a withheld cell back, more cells are "
+        "moved to weeks or withheld until no line (a roll-up and its children across regions "
+        "or languages) has exactly one. Forecasts and alerts are computed on a series' days "
+        "when every day can be published, else on its 7-day windows when every window can, "
+        "else not at all: never on days selected by their own values.",
     ]
+    if budget is not None:
+        lines[
+            lines.index(
+                "## Privacy: small-cell suppression, coarser cells, complementary suppression"
+            ) :
+        ] = [
+            "## Privacy: differential privacy",
+            "",
+            f"The timelines are differentially private with (ε, δ) = ({budget.epsilon:g}, "
+            f"{budget.delta:g}) per author per local day. Each author counts in one region × "
+            "language cell a day; OpenDP's Gaussian mechanism adds noise (SD `noise_sd`) to "
+            "every distinct-author count; roll-ups are sums of the noisy cells. Counts are "
+            "real numbers, unbiased and never clamped (a tiny cell can be negative); nothing "
+            "is suppressed. Prevalence intervals include the noise. Forecasts and alerts are "
+            "computed on these noisy series.",
+        ]
     for stem, schema in files.items():
         lines += ["", f"## {stem}.{ext}", "", FILES[stem], ""]
         lines += ["| column | type | meaning |", "| --- | --- | --- |"]

@@ -1,6 +1,6 @@
 """Exports for analysts: timelines, forecasts and alerts as CSV or Parquet, plus a dictionary.
 
-Small cells are suppressed in the timelines exactly as on the dashboard. The files are
+The timelines are the published ones (transforms.publish), exactly as on the dashboard. The files are
 deterministic (sorted rows, fixed float formatting, no timestamps), so exporting the same
 warehouse twice gives byte-identical files, and each is written atomically.
 """
@@ -17,6 +17,8 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
+from transforms.dp import Budget
+from transforms.publish import WeekGrain
 from warehouse import queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 
@@ -25,13 +27,14 @@ Format = Literal["csv", "parquet"]
 DICTIONARY_NAME = "data_dictionary.md"
 
 _SORT = {
-    "timelines": ("marker", "region", "lang", "day", "marker_version"),
+    "timelines": ("marker", "region", "lang", "period_start", "day", "marker_version"),
     "forecasts": ("unique_id", "model", "ds"),
     "alerts": ("unique_id", "start", "method", "peak", "end"),
 }
 
 
 def _sorted(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
+    keys = tuple(c for c in keys if c in frame.columns)
     order = [*keys, *(c for c in frame.columns if c not in keys)]
     return frame.sort(order, nulls_last=True, maintain_order=True)
 
@@ -68,20 +71,54 @@ def _writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
 
 
 def export_frames(
-    con: duckdb.DuckDBPyConnection, *, k: int, rates: pl.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    k: int,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+    rates: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The exported tables by file stem (`timelines`, `forecasts`, `alerts`), sorted.
 
-    `timelines` is `queries.daily(con, k=k, rates=rates)`: current marker versions, shares
-    adjusted with `rates` (default: the shipped table), suppressed at `k`.
+    `timelines` is `queries.published(con, k=k, week_grain=week_grain, rates=rates)`: current
+    marker versions, each period at the finest grain that meets `k`, or withheld, with shares
+    adjusted with `rates` (default: the shipped table); with `privacy="dp"`,
+    `queries.dp_released(con)` as daily rows (noisy counts, `noise_sd` and the budget on every
+    row).
     `forecasts` and `alerts` have exactly the Forecast and Alert contract columns.
     """
     frames = {
-        "timelines": queries.daily(con, k=k, rates=rates),
+        "timelines": (
+            _dp_timelines(queries.dp_released(con))
+            if privacy == "dp"
+            else queries.published(con, k=k, week_grain=week_grain, rates=rates)
+        ),
         "forecasts": queries.forecasts(con).select(list(FORECAST_SCHEMA)),
         "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
     }
     return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}
+
+
+def _dp_timelines(release: pl.DataFrame) -> pl.DataFrame:
+    return release.select(
+        "marker",
+        "region",
+        "lang",
+        "marker_version",
+        pl.lit("day").alias("grain"),
+        pl.col("day").alias("period_start"),
+        pl.col("day").alias("period_end"),
+        pl.lit("published").alias("status"),
+        "n_authors",
+        "n_marked_authors",
+        "noise_sd",
+        "epsilon",
+        "delta",
+        "prevalence",
+        "prevalence_lo",
+        "prevalence_hi",
+        "same_as",
+    )
 
 
 def export(
@@ -91,13 +128,18 @@ def export(
     fmt: Format,
     k: int,
     tz: str,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+    budget: Budget | None = None,
     rates: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write `timelines`, `forecasts` and `alerts` as `fmt`, and `data_dictionary.md`.
 
     `k` is the suppression threshold applied to the timelines, `tz` the analysis time zone
-    the days are in (named in the dictionary), `rates` the marker rates the adjusted shares
-    use (transforms.rates; default: the shipped table). Creates `out_dir`, replaces files of the same
+    the days are in (named in the dictionary), `week_grain` the week that periods coarser
+    than a day use, `privacy` the publishing mode (`dp` needs its `budget`, stated in the
+    dictionary), `rates` the marker rates the adjusted shares use (transforms.rates; default:
+    the shipped table). Creates `out_dir`, replaces files of the same
     names atomically, and returns the paths written in that order. Raises ValueError for an
     unknown `fmt`.
     """
@@ -105,14 +147,21 @@ def export(
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frames = export_frames(con, k=k, rates=rates)
+    if privacy == "dp" and budget is None:
+        raise ValueError("privacy='dp' needs the budget it was released under")
+    frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     written = []
     for stem, frame in frames.items():
         path = out / f"{stem}.{fmt}"
         _atomic(path, _writer(frame, fmt))
         written.append(path)
     text = data_dictionary(
-        {stem: frame.schema for stem, frame in frames.items()}, ext=fmt, k=k, tz=tz
+        {stem: frame.schema for stem, frame in frames.items()},
+        ext=fmt,
+        k=k,
+        tz=tz,
+        week_grain=week_grain,
+        budget=budget if privacy == "dp" else None,
     )
     path = out / DICTIONARY_NAME
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))

@@ -26,9 +26,12 @@ from transforms.contracts import (
     DAILY_SCHEMA,
     DEAD_LETTER_SCHEMA,
     FORECAST_SCHEMA,
+    PERIOD_KEYS,
+    PERIOD_SCHEMA,
     SEVERITIES,
     conform,
 )
+from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from warehouse.current import refresh_current_versions
 from warehouse.errors import LoadError
 from warehouse.schema import (
@@ -203,6 +206,50 @@ def load_daily(
         _insert(con, "daily_aggregates", view, frame.columns)
         refresh_current_versions(con)
     return DayLoad(days=len(wanted), deleted=deleted, inserted=frame.height)
+
+
+def load_periods(
+    con: duckdb.DuckDBPyConnection, periods: pl.DataFrame, *, days: Collection[date]
+) -> int:
+    """Replace, in one transaction, every `period_aggregates` period that holds one of `days`
+    with the rows of `periods` (PERIOD_SCHEMA) for those periods; rows of other periods are
+    left out. The caller must have read every input covering any day of those periods (see
+    `touched_days`). Returns the rows inserted; raises as `load_daily` does.
+    """
+    frame = conform(periods, PERIOD_SCHEMA, name="period aggregates")
+    wanted = sorted(set(days))
+    touched = frame.join(
+        pl.DataFrame({"_day": wanted}, schema={"_day": pl.Date}), how="cross"
+    ).filter(pl.col("_day").is_between(pl.col("period_start"), pl.col("period_end")))
+    touched = touched.drop("_day").unique(maintain_order=True)
+    _unique(touched, PERIOD_KEYS, table="period_aggregates")
+    if not wanted:
+        return 0
+    with _registered(con, touched) as view, _transaction(con, "period_aggregates"):
+        con.execute(
+            "DELETE FROM period_aggregates WHERE EXISTS (SELECT 1 FROM unnest(?::DATE[]) AS t(d) "
+            "WHERE t.d BETWEEN period_start AND period_end)",
+            [wanted],
+        )
+        _insert(con, "period_aggregates", view, touched.columns)
+    return touched.height
+
+
+def load_dp_daily(
+    con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, *, days: Collection[date]
+) -> int:
+    """Replace whole local days of `dp_daily` with `cells` (transforms.dp.DP_CELL_SCHEMA) on
+    those days, in one transaction; rows on other days are left out. Returns rows inserted."""
+    frame = conform(cells, DP_CELL_SCHEMA, name="dp cells").filter(
+        pl.col("day").is_in(sorted(set(days)))
+    )
+    _unique(frame, DP_KEYS, table="dp_daily")
+    with _registered(con, frame) as view, _transaction(con, "dp_daily"):
+        con.execute(
+            "DELETE FROM dp_daily WHERE day IN (SELECT unnest(?::DATE[]))", [sorted(set(days))]
+        )
+        _insert(con, "dp_daily", view, frame.columns)
+    return frame.height
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:

@@ -18,12 +18,16 @@ from transforms.contracts import (
     DAILY_SCHEMA,
     FORECAST_SCHEMA,
     MODEL_CHOICE_SCHEMA,
+    PERIOD_SCHEMA,
     conform,
 )
+from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
+from transforms.publish import WeekGrain, published_days, published_timelines
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
+from transforms.series import same_series
 from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
 
 PUBLISHED_DAILY_COLUMNS = (
@@ -31,6 +35,7 @@ PUBLISHED_DAILY_COLUMNS = (
     *PREVALENCE_COLUMNS,
     *ADJUSTED_COLUMNS,
     "validation",
+    "grain",
     "suppressed",
 )
 """The columns of `daily`, in order."""
@@ -87,6 +92,51 @@ def current_daily(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return _raw_daily(con, all_versions=False, filters={})
 
 
+def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None) -> pl.DataFrame:
+    """Raw period aggregates (PERIOD_SCHEMA) of each marker's current version, of one `grain`
+    or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
+    `transforms.publish` decides what of it is published. Empty on a warehouse older than
+    schema version 5 (its next run fills the table)."""
+    where, params = _where({"grain = ?": grain})
+    try:
+        frame = con.sql(
+            "SELECT p.* FROM period_aggregates AS p "
+            "JOIN current_versions USING (marker, marker_version)"
+            f"{where} ORDER BY grain, marker, region, lang, period_start",
+            params=params,
+        ).pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=PERIOD_SCHEMA)
+    return conform(frame, PERIOD_SCHEMA, name="period_aggregates")
+
+
+def dp_released(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The DP release (transforms.dp.dp_release) of current marker versions: noisy cells,
+    roll-ups by summation, prevalence with intervals that include the noise, and `same_as`.
+    Empty where no run published in DP mode."""
+    try:
+        frame = con.sql(
+            "SELECT c.* FROM dp_daily AS c JOIN current_versions USING (marker, marker_version) "
+            "ORDER BY marker, region, lang, day"
+        ).pl()
+    except duckdb.CatalogException:
+        frame = pl.DataFrame(schema=DP_CELL_SCHEMA)
+    release = dp_release(conform(frame, DP_CELL_SCHEMA, name="dp_daily"))
+    return _with_same_as(release, release)
+
+
+def _with_same_as(rows: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with `same_as` (transforms.series.same_series) judged on `cells`."""
+    same = same_series(cells).with_columns(pl.col("unique_id").str.split("|").alias("_key"))
+    same = same.select(
+        pl.col("_key").list.get(0).alias("marker"),
+        pl.col("_key").list.get(1).alias("region"),
+        pl.col("_key").list.get(2).alias("lang"),
+        "same_as",
+    )
+    return rows.join(same, on=["marker", "region", "lang"], how="left", maintain_order="left")
+
+
 def daily(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -97,19 +147,22 @@ def daily(
     end: date | None = None,
     k: int = DEFAULT_K,
     all_versions: bool = False,
+    week_grain: WeekGrain = "iso_week",
     rates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Publishable timeline rows: counts, prevalence with Wilson 95% bounds, the prevalence
-    adjusted for marker error with its 95% interval and validation status, suppression.
+    """The published timeline, day by day (transforms.publish.published_days): counts,
+    prevalence with Wilson 95% bounds, the prevalence adjusted for marker error with its 95%
+    interval and validation status, `grain`, `suppressed`.
 
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
-    unless `all_versions`. The adjusted share comes from the counts and `rates`
-    (transforms.rates; default: the shipped table) at query time, see
-    transforms.quantify.with_adjusted_prevalence: null, with `validation` saying why, where the
-    marker × language is not validated. A cell with `0 < n_marked_authors < k` or
-    `n_authors < k` has `suppressed` true and every count and prevalence, adjusted included,
-    null. Sorted by marker, region, lang, day.
+    unless `all_versions` (older versions then show day by day, suppressed at `k` alone). A
+    day of a week published whole carries the week's counts (`grain` the week); a withheld
+    day has `suppressed` true and every count and prevalence, adjusted included, null. The
+    adjusted share comes from the published counts and `rates` (transforms.rates; default:
+    the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
+    with `validation` saying why, where the marker × language is not validated. Sorted by
+    marker, region, lang, day.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
@@ -120,13 +173,67 @@ def daily(
         "day >= ?": start,
         "day <= ?": end,
     }
-    raw = _raw_daily(con, all_versions=all_versions, filters=filters)
-    found = with_adjusted_prevalence(
-        with_prevalence(raw), merged_rates(None) if rates is None else rates
+    rates = merged_rates(None) if rates is None else rates
+    if all_versions:
+        raw = _raw_daily(con, all_versions=True, filters=filters)
+        return (
+            with_adjusted_prevalence(suppress(with_prevalence(raw), k=k), rates)
+            .with_columns(pl.lit("day").alias("grain"))
+            .select(PUBLISHED_DAILY_COLUMNS)
+        )
+    whole = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    weeks = current_periods(con, grain=week_grain)
+    if marker is not None:
+        weeks = weeks.filter(pl.col("marker") == marker)
+    rows = with_adjusted_prevalence(
+        published_days(whole, weeks, k=k, week_grain=week_grain), rates
+    ).select(PUBLISHED_DAILY_COLUMNS)
+    kept = {"region": region, "lang": lang}
+    for column, value in kept.items():
+        if value is not None:
+            rows = rows.filter(pl.col(column) == value)
+    if start is not None:
+        rows = rows.filter(pl.col("day") >= start)
+    if end is not None:
+        rows = rows.filter(pl.col("day") <= end)
+    return rows
+
+
+def published(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain = "iso_week",
+    rates: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The published timelines (transforms.publish.PUBLISHED_SCHEMA plus ADJUSTED_COLUMNS,
+    `validation` and `same_as`, from transforms.series.same_series) of current marker versions
+    at `k`: per series and week, its days, its week's cell, or a `withheld` row. Shares are
+    adjusted for marker error with `rates` (default: the shipped table) within each grain, so
+    a roll-up is weighted over its languages' cells of the same period. Sorted by series, then
+    period."""
+    daily = current_daily(con)
+    rows = published_timelines(
+        daily, current_periods(con, grain=week_grain), k=k, week_grain=week_grain
     )
-    if lang is not None:
-        found = found.filter(pl.col("lang") == lang)
-    return suppress(found, k=k).select(PUBLISHED_DAILY_COLUMNS)
+    rates = merged_rates(None) if rates is None else rates
+    adjusted = (
+        pl.concat(
+            [
+                with_adjusted_prevalence(part.rename({"period_start": "day"}), rates).rename(
+                    {"day": "period_start"}
+                )
+                for part in rows.partition_by("grain", maintain_order=True)
+            ]
+        )
+        if rows.height
+        else rows.with_columns(
+            *(pl.lit(None, pl.Float64).alias(c) for c in ADJUSTED_COLUMNS),
+            pl.lit(None, pl.String).alias("validation"),
+        )
+    )
+    adjusted = adjusted.sort("marker", "region", "lang", "period_start", "marker_version")
+    return _with_same_as(adjusted, daily)
 
 
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -21,8 +21,11 @@ from transforms.contracts import (
     FORECAST_SCHEMA,
     MODEL_CHOICE_SCHEMA,
     MODEL_CHOICE_STATUSES,
+    PERIOD_KEYS,
+    PERIOD_SCHEMA,
     SEVERITIES,
 )
+from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
@@ -35,9 +38,11 @@ them (readers of a version-1 file are told to run `moodcast run`). 3 added `curr
 (readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
 an older file gets the column, null (its inputs were read under the Post field names), and
 readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column.
-5 added `alerts.issued_on` (the first run date that raised an alert, kept across runs); an
+5 added `alerts.issued_on` (the first run date that raised an alert, kept across runs; an
 older file gets the column, null until the next run, and readers of a version-3 or -4 file
-read it as null."""
+read it as null), `period_aggregates` (weeks, epi-weeks and 7-day windows counted at ingest)
+and `dp_daily` (differentially private base cells), which `create_schema` creates empty and
+the next run that touches a period (in DP mode, a day) fills."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -170,6 +175,19 @@ TABLES: dict[str, Table] = {
                 "sample_rate >= 0 AND sample_rate <= 1",
             ),
         ),
+        Table(
+            "period_aggregates",
+            PERIOD_SCHEMA,
+            key=PERIOD_KEYS,
+            not_null=tuple(PERIOD_SCHEMA),
+            checks=(
+                *(f"{c} >= 0" for c in _COUNTS),
+                "n_marked_authors <= n_authors",
+                "period_end = period_start + 6",
+                "grain IN ('iso_week', 'epi_week', 'rolling_7')",
+            ),
+        ),
+        Table("dp_daily", DP_CELL_SCHEMA, key=DP_KEYS, not_null=tuple(DP_CELL_SCHEMA)),
         Table(
             "runs",
             RUN_SCHEMA,

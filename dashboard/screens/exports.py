@@ -13,9 +13,9 @@ PREVIEW_ROWS = 50
 st.title("Exports")
 st.caption(
     "Each download is a zip of the data file and `data_dictionary.md`, which explains every "
-    f"column and its units. Suppressed cells (fewer than {data.k()} authors, or "
-    f"1–{data.k() - 1} matching authors) are empty and flagged in `suppressed`; no author, post "
-    "or text is in any file."
+    f"column and its units. Days too small to publish (fewer than {data.k()} authors, or "
+    f"1–{data.k() - 1} matching authors) carry their week's counts (`grain`); withheld cells "
+    "are empty and flagged in `suppressed`, never zero; no author, post or text is in any file."
 )
 published = data.require_published()
 view = st.radio("View", ["timelines", "forecasts", "alerts"], horizontal=True)

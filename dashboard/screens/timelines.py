@@ -17,9 +17,10 @@ st.caption(
     "Share of authors whose public posts matched a marker, per local day "
     f"({data.tz()}), with its 95% interval: adjusted for the marker's measured error rates "
     "where it has been validated on labelled posts, else the share flagged, labelled "
-    "`not validated`. A population statistic, never a statement about any person. Days with "
-    f"fewer than {data.k()} authors, or 1–{data.k() - 1} matching authors, are suppressed: "
-    "gaps in the lines, marked by grey ticks."
+    "`not validated`. A population statistic, never a statement about any person. Where a day "
+    f"has fewer than {data.k()} authors, or 1–{data.k() - 1} matching authors, its whole week "
+    "is shown at the week's own share (flat across the week, `grain` in the tooltip); a week "
+    "too small even so is withheld: a gap, marked by grey ticks, never a zero."
 )
 published = data.require_published()
 marker, region, lang = controls.pick_series(published)
@@ -92,7 +93,8 @@ for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalid
         )
         st.vega_lite_chart(spec=chart, width="stretch")
         suppressed = int(observed.get_column("suppressed").sum())
-        st.caption(f"{observed.height} days; {suppressed} suppressed.")
+        weekly = int((observed.get_column("grain") != "day").sum()) - suppressed
+        st.caption(f"{observed.height} days; {weekly} shown as weeks; {suppressed} withheld.")
 
 st.subheader("Events")
 events = data.annotations_for(region)

@@ -23,6 +23,7 @@ def _observed(values: list[float | None]) -> pl.DataFrame:
             "prevalence_lo": [None if v is None else v - 0.01 for v in values],
             "prevalence_hi": [None if v is None else v + 0.01 for v in values],
             "smoothed_7d": values,
+            "grain": ["day" if v is None or v < 0.15 else "iso_week" for v in values],
             "suppressed": [v is None for v in values],
         },
         schema_overrides={"prevalence": pl.Float64, "smoothed_7d": pl.Float64},
@@ -53,7 +54,8 @@ def test_a_timeline_spec_names_its_data_by_role_and_keeps_suppressed_values_out(
     assert set(spec["datasets"]) == {"observed", "alert_periods", "suppressed_days", "events"}
     observed = spec["datasets"]["observed"]
     assert list(observed.columns) == [
-        "day", "prevalence", "prevalence_lo", "prevalence_hi", "smoothed_7d", "suppressed",
+        "day", "prevalence", "prevalence_lo", "prevalence_hi", "smoothed_7d", "grain",
+        "suppressed",
     ]  # fmt: skip
     hidden = observed[observed["suppressed"]]
     assert len(hidden) == 2 and hidden[["prevalence", "smoothed_7d"]].isna().all().all()

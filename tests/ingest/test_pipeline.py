@@ -1,6 +1,6 @@
 import gzip
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import apache_beam as beam
@@ -131,6 +131,15 @@ def test_the_job_accounts_for_every_record(tmp_path):
     assert coverage["n_records"].sum() == 1002  # kept posts before dropping repeated ids
     dead = pl.read_parquet(landing / "dead_letters.parquet")
     assert dead.columns == ["source", "line", "reason", "record_sha256"] and dead.height == 2
+    periods = pl.read_parquet(landing / "periods.parquet").filter(
+        (pl.col("region") == "all") & (pl.col("lang") == "all")
+    )
+    week = periods.filter(pl.col("grain") == "iso_week")
+    assert week["period_start"].to_list() == [date(2024, 12, 30)] * week.height
+    assert week["n_posts"].sum() == 1000 and week["n_marked"].sum() == 500
+    assert set(periods.filter(pl.col("grain") == "rolling_7")["period_end"]) == {
+        date(2025, 1, 1) + timedelta(days=i) for i in range(9)
+    }
 
 
 def test_match_inputs_hashes_and_refuses_empty_patterns(tmp_path):
@@ -234,3 +243,21 @@ def test_a_user_mapping_reads_csv_and_parquet_columns(tmp_path):
                 + [("9", "2025-01-02T00:00:00Z", "fine", 1)]
             ),
         )
+
+
+def test_dp_mode_lands_noisy_base_cells_and_suppress_mode_none(tmp_path):
+    from dataclasses import replace
+
+    from transforms.dp import Budget
+
+    path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(300)])
+    job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
+    plain = Path(run_ingest(job))
+    assert pl.read_parquet(plain / "dp_daily.parquet").is_empty()
+    noisy = Path(
+        run_ingest(replace(job, landing_dir=str(tmp_path / "dp"), dp_budget=Budget(epsilon=2.0)))
+    )
+    cells = pl.read_parquet(noisy / "dp_daily.parquet")
+    assert cells.height > 0 and set(cells["epsilon"]) == {2.0}
+    assert "all" not in set(cells["region"]) | set(cells["lang"])
+    assert cells["noise_sd"].n_unique() == 1 and cells["n_authors"].dtype == pl.Float64

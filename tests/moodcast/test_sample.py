@@ -342,3 +342,31 @@ def test_tiny_and_extreme_corpora_still_work(tmp_path, posts, malformed_share):
 def test_bad_arguments_say_what_to_fix(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         generate_sample(Path(tmp_path), **kwargs)
+
+
+def test_the_forum_profile_is_sparse_like_a_real_forum(tmp_path):
+    summary = generate_sample(tmp_path, days=40, profile="forum", authors_per_day=300)
+    posts = [p for p in _posts(summary.posts_path.read_bytes().splitlines()) if "author_id" in p]
+    days = Counter()
+    for day, authors in _group_authors_by_day(posts).items():
+        days[day] = len(authors)
+    inner = [n for day, n in days.items() if n > 100]
+    assert 260 <= np.mean(inner) <= 340
+    assert not any("region" in p for p in posts)
+    assert {str(p.get("lang", "en"))[:2] for p in posts} == {"en"}
+    valid = sum(1 for p in posts if not p.get("is_repost"))
+    shares = {marker: n / valid for marker, n in summary.marked}
+    assert all(0.003 <= share <= 0.04 for share in shares.values()), shares
+    assert {w.region for w in summary.waves} == {"unknown"}
+
+
+def _group_authors_by_day(posts: list[dict]) -> dict[date, set[str]]:
+    days: dict[date, set[str]] = {}
+    for post in posts:
+        days.setdefault(_instant(post["created_at"]).date(), set()).add(post["author_id"])
+    return days
+
+
+def test_an_unknown_profile_says_which_exist(tmp_path):
+    with pytest.raises(ValueError, match="default, forum"):
+        generate_sample(tmp_path, posts=100, profile="city")

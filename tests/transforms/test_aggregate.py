@@ -2,9 +2,10 @@ import itertools
 from datetime import date
 
 import polars as pl
+import pytest
 
-from transforms.aggregate import daily_aggregates
-from transforms.contracts import ALL, DAILY_SCHEMA
+from transforms.aggregate import aggregate_cells, author_days, daily_aggregates, periods_of
+from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import parse_marker
 from transforms.model_markers import ModelConfig, sample_rates
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
@@ -110,3 +111,53 @@ def test_repeated_ids_keep_the_first_in_file_order():
     kept, repeats = drop_repeated_ids(posts)
     assert repeats == 1
     assert kept.select("id", "source", "line").rows() == [("a", "f1", 3), ("b", "f1", 9)]
+
+
+def _week_of_posts():
+    """Author a posts sad on Sunday 5 Jan and Monday 6 Jan 2025; b on Monday only."""
+    rows = [(date(2025, 1, 5), "a", True), (date(2025, 1, 6), "a", True),
+            (date(2025, 1, 6), "b", False), (date(2025, 1, 12), "b", True)]  # fmt: skip
+    return pl.DataFrame(
+        {
+            "day": [r[0] for r in rows],
+            "region": ["north"] * len(rows),
+            "lang": ["en"] * len(rows),
+            "author": [r[1] for r in rows],
+            "sad": [r[2] for r in rows],
+            "calm": [None] * len(rows),
+        },
+        schema_overrides={"calm": pl.Boolean},
+    )
+
+
+def _cell(frame, grain, start):
+    rows = author_days(_week_of_posts(), MARKERS, rates=RATES)
+    cells = aggregate_cells(rows, MARKERS, run_id="r", grain=grain, period_start=start)
+    assert cells.schema == pl.Schema(PERIOD_SCHEMA)
+    return cells.filter(
+        (pl.col("marker") == "sad") & (pl.col("region") == ALL) & (pl.col("lang") == ALL)
+    ).row(0, named=True)
+
+
+def test_weeks_count_each_author_once_not_once_a_day():
+    iso = _cell(None, "iso_week", date(2025, 1, 6))
+    assert (iso["period_end"], iso["n_posts"], iso["n_marked"]) == (date(2025, 1, 12), 3, 2)
+    assert (iso["n_authors"], iso["n_marked_authors"]) == (2, 2)
+    epi = _cell(None, "epi_week", date(2025, 1, 5))
+    assert (epi["n_posts"], epi["n_authors"], epi["n_marked_authors"]) == (3, 2, 1)
+
+
+def test_a_rolling_window_holds_its_seven_days():
+    window = _cell(None, "rolling_7", date(2024, 12, 31))
+    assert (window["period_end"], window["n_posts"], window["n_authors"]) == (
+        date(2025, 1, 6), 3, 2,
+    )  # fmt: skip
+    assert periods_of(date(2025, 1, 6), "rolling_7")[0] == date(2024, 12, 31)
+    assert periods_of(date(2025, 1, 5), "iso_week") == [date(2024, 12, 30)]
+    assert periods_of(date(2025, 1, 5), "epi_week") == [date(2025, 1, 5)]
+
+
+def test_a_week_must_start_on_its_first_day():
+    rows = author_days(_week_of_posts(), MARKERS, rates=RATES)
+    with pytest.raises(ValueError, match="does not start"):
+        aggregate_cells(rows, MARKERS, run_id="r", grain="iso_week", period_start=date(2025, 1, 7))

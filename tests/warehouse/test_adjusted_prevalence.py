@@ -32,7 +32,7 @@ def warehouse(con, make_daily):
             cell(D1, lang="en", n_authors=1000, n_marked_authors=300),
             cell(D1, lang="es", n_authors=500, n_marked_authors=100),
             cell(D1, lang="all", n_authors=1500, n_marked_authors=400),
-            cell(D1, lang="en", region="north", n_authors=8, n_marked_authors=3),
+            cell(D1, lang="en", region="north", marker="calm", n_authors=8, n_marked_authors=3),
             cell(D1, lang="en", marker="joy", n_authors=1000, n_marked_authors=300),
             cell(D1, lang="en", marker="anger", n_authors=1000, n_marked_authors=300),
             cell(D1, lang="en", marker="fear", n_authors=1000, n_marked_authors=300),

@@ -105,18 +105,18 @@ def test_suppressed_values_never_appear_in_a_csv_export(warehouse, tmp_path):
     for secret in (SMALL_POSTS, SMALL_POSTS + 1, SMALL_MARKED, SMALL_MARKED + 1, BIG_AUTHORS):
         assert str(secret) not in text
     timelines = pl.read_csv(paths[0])
-    assert timelines.filter(pl.col("suppressed"))["region"].sort().to_list() == ["north", "south"]
+    withheld = timelines.filter(pl.col("status") == "withheld")
+    assert withheld["region"].sort().to_list() == ["north", "south"]
     assert "0.333333," in (tmp_path / "forecasts.csv").read_text()
 
 
 def test_suppressed_values_never_appear_in_a_parquet_export(warehouse, tmp_path):
     timelines = pl.read_parquet(export(warehouse, tmp_path, fmt="parquet", k=11, tz="UTC")[0])
-    hidden = timelines.filter(pl.col("suppressed"))
-    assert hidden.height == 2
-    numbers = hidden.drop(
-        "day", "region", "lang", "marker", "marker_version", "run_id", "suppressed", "validation"
-    )
-    assert numbers.drop("sample_rate").null_count().row(0) == (2,) * (numbers.width - 1)
+    hidden = timelines.filter(pl.col("status") == "withheld")
+    assert hidden.height == 2 and set(hidden["grain"]) == {"iso_week"}
+    numbers = hidden.select(pl.col(pl.Int64, pl.Float64))
+    assert numbers.null_count().row(0) == (2,) * numbers.width
+    assert timelines.filter(pl.col("status") == "published")["grain"].unique().to_list() == ["day"]
 
 
 def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):

@@ -1,6 +1,6 @@
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -228,3 +228,28 @@ def test_an_alert_keeps_the_first_run_date_that_raised_it(con):
     other = _alert(method="ears_c1", issued_on=D3)
     replace_alerts(con, pl.DataFrame([_alert(method="trailing_p90", issued_on=D3), other]))
     assert table(con, "alerts").sort("method")["issued_on"].to_list() == [D3, D1]
+
+
+def _period(grain: str, start, **overrides) -> dict[str, object]:
+    row = {k: v for k, v in cell(**overrides).items() if k != "day"}
+    return {"grain": grain, "period_start": start, "period_end": start + timedelta(days=6), **row}
+
+
+def test_periods_holding_a_reloaded_day_are_replaced_and_others_kept(con, make_daily):
+    from transforms.contracts import PERIOD_SCHEMA
+    from warehouse.load import load_periods
+    from warehouse.queries import current_periods
+
+    monday, later = date(2025, 3, 3), date(2025, 3, 17)
+    first = pl.DataFrame(
+        [_period("iso_week", monday), _period("iso_week", later)], schema=PERIOD_SCHEMA
+    )
+    assert load_periods(con, first, days=[monday, later]) == 2
+    again = pl.DataFrame(
+        [_period("iso_week", monday, n_authors=500), _period("iso_week", later, n_authors=1)],
+        schema=PERIOD_SCHEMA,
+    )
+    assert load_periods(con, again, days=[monday + timedelta(days=3)]) == 1
+    load_daily(con, make_daily(cell(D1)), days=[D1])
+    rows = current_periods(con, grain="iso_week")
+    assert rows["n_authors"].to_list() == [500, 300]

@@ -1,0 +1,141 @@
+import random
+from datetime import date, timedelta
+
+import polars as pl
+
+from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
+from transforms.privacy import lonely_cells, protect_lines
+from transforms.publish import choose_grains, published_timelines
+
+MONDAY = date(2025, 3, 3)
+
+
+def _tables(cells: dict[tuple[str, str], tuple[int, int]], weeks: int = 1):
+    """Daily rows (`n_authors`, `n_marked_authors` each day) and ISO-week rows (4x the day's,
+    since authors come back) of one marker over `weeks` weeks."""
+    days, periods = [], []
+    for (region, lang), (authors, marked) in cells.items():
+        base = {"region": region, "lang": lang, "marker": "m", "marker_version": "v",
+                "sample_rate": 1.0, "run_id": "r"}  # fmt: skip
+        for w in range(weeks):
+            start = MONDAY + timedelta(weeks=w)
+            for i in range(7):
+                days.append({**base, "day": start + timedelta(days=i), "n_posts": authors,
+                             "n_scored": authors, "n_marked": marked, "n_authors": authors,
+                             "n_marked_authors": marked})  # fmt: skip
+            periods.append({**base, "grain": "iso_week", "period_start": start,
+                            "period_end": start + timedelta(days=6), "n_posts": 7 * authors,
+                            "n_scored": 7 * authors, "n_marked": 7 * marked,
+                            "n_authors": 4 * authors, "n_marked_authors": 4 * marked})  # fmt: skip
+    return pl.DataFrame(days, schema=DAILY_SCHEMA), pl.DataFrame(periods, schema=PERIOD_SCHEMA)
+
+
+def _table(children: dict[tuple[str, str], tuple[int, int]]):
+    """Children (region, lang) plus every roll-up, assuming authors stay in one cell."""
+    cells = dict(children)
+    for axis in (0, 1):
+        for key in {c[1 - axis] for c in children}:
+            members = [v for c, v in children.items() if c[1 - axis] == key]
+            total = (sum(m[0] for m in members), sum(m[1] for m in members))
+            cells[(ALL, key) if axis == 0 else (key, ALL)] = total
+    cells[(ALL, ALL)] = (sum(v[0] for v in children.values()), sum(v[1] for v in children.values()))
+    return _tables(cells)
+
+
+def _choices(daily, weeks):
+    choice = choose_grains(daily, weeks, k=11, week_grain="iso_week")
+    return {(r, lang): c for r, lang, c in choice.select("region", "lang", "choice").iter_rows()}
+
+
+def _recoverable(published: pl.DataFrame) -> int:
+    """The attack: per line, a roll-up minus its published siblings, at day and week level."""
+    keys = ("marker", "period_start")
+    week = (
+        published.with_columns(pl.col("period_start").dt.truncate("1w"))
+        .group_by("marker", "region", "lang", "period_start")
+        .agg((pl.col("status") == "withheld").any().alias("unknown"))
+    )
+    days = published.filter(pl.col("status") == "published")
+    every_day = (
+        week.select("marker", "region", "lang", "period_start")
+        .join(pl.DataFrame({"offset": list(range(7))}), how="cross")
+        .with_columns((pl.col("period_start") + pl.duration(days=pl.col("offset"))).alias("d"))
+    )
+    day_known = every_day.join(
+        days.filter(pl.col("grain") == "day").select(
+            "marker", "region", "lang", pl.col("period_start").alias("d"), pl.lit(True).alias("k")
+        ),
+        on=["marker", "region", "lang", "d"],
+        how="left",
+    ).select("marker", "region", "lang", pl.col("d").alias("period_start"),
+             pl.col("k").is_null().alias("unknown"))  # fmt: skip
+    return (
+        lonely_cells(week, flag="unknown", keys=keys).height
+        + lonely_cells(day_known, flag="unknown", keys=keys).height
+    )
+
+
+BIG = (400, 60)
+
+
+def test_a_roomy_table_is_published_by_day():
+    daily, weeks = _table({("a", "en"): BIG, ("b", "en"): BIG, ("c", "en"): BIG})
+    assert set(_choices(daily, weeks).values()) == {"day"}
+
+
+def test_one_small_child_moves_a_sibling_to_weeks_too():
+    daily, weeks = _table({("a", "en"): (400, 5), ("b", "en"): (300, 40), ("c", "en"): BIG})
+    choices = _choices(daily, weeks)
+    assert choices[("a", "en")] == "week" and choices[("b", "en")] == "week"
+    assert choices[("c", "en")] == "day" and choices[(ALL, "en")] == "day"
+    assert _recoverable(published_timelines(daily, weeks, k=11, week_grain="iso_week")) == 0
+
+
+def test_a_child_withheld_even_weekly_takes_a_sibling_with_it():
+    daily, weeks = _table({("a", "en"): (8, 1), ("b", "en"): (300, 40), ("c", "en"): BIG})
+    choices = _choices(daily, weeks)
+    assert choices[("a", "en")] == "withheld" and choices[("b", "en")] == "withheld"
+    rows = published_timelines(daily, weeks, k=11, week_grain="iso_week")
+    withheld = rows.filter(pl.col("status") == "withheld")
+    assert withheld["n_marked_authors"].null_count() == withheld.height > 0
+    assert _recoverable(rows) == 0
+
+
+def test_random_small_tables_never_give_a_withheld_cell_back():
+    withheld = sum(_random_release(seed) for seed in range(12))
+    assert withheld > 0
+
+
+def _random_release(seed: int) -> int:
+    rng = random.Random(seed)
+    children = {
+        (region, lang): (rng.choice([5, 30, 120, 400]), 0)
+        for region in ("a", "b", "c")
+        for lang in ("en", "es")
+        if rng.random() < 0.85
+    }
+    children = {c: (n, rng.choice([0, 1, 3, 6, 12, 30])) for c, (n, _) in children.items()}
+    children = {c: (n, min(m, n)) for c, (n, m) in children.items()}
+    daily, weeks = _table(children)
+    rows = published_timelines(daily, weeks, k=11, week_grain="iso_week")
+    assert _recoverable(rows) == 0
+    unprotected = published_timelines(daily, weeks, k=1, week_grain="iso_week")
+    assert unprotected.filter(pl.col("status") == "withheld").is_empty()
+    return rows.filter(pl.col("status") == "withheld").height
+
+
+def test_protect_lines_withholds_the_smallest_child_and_keeps_the_rest():
+    cells = pl.DataFrame(
+        {
+            "p": [1] * 4,
+            "region": ["a", "b", "c", ALL],
+            "lang": ["en"] * 4,
+            "w": [True, False, False, False],
+            "size": [5, 50, 20, 75],
+        }
+    )
+    assert lonely_cells(cells, flag="w", keys=("p",))["region"].to_list() == ["a"]
+    out = protect_lines(cells, flag="w", size="size", keys=("p",))
+    assert lonely_cells(out, flag="w", keys=("p",)).is_empty()
+    assert out["w"].to_list() == [True, False, True, False]
+    assert out.drop("w").equals(cells.drop("w"))
