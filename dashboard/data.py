@@ -22,7 +22,7 @@ import streamlit as st
 import warehouse
 from dashboard import summaries
 from transforms.privacy import DEFAULT_K
-from transforms.quantify import VALIDATED
+from transforms.quantify import VALIDATED, marker_validation
 from transforms.rates import USER_RATES_NAME, RatesError, merged_rates
 from warehouse import annotations, health, queries
 from warehouse.bundles import export_bundle
@@ -143,6 +143,16 @@ def latest_day(published: Version) -> date | None:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def series_options(published: Version) -> pl.DataFrame:
     return queries.series_options(_con(published))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def validation(published: Version) -> pl.DataFrame:
+    """Each published marker × language (current versions) and its validation status under
+    the rates in force, with the rates (transforms.quantify.marker_validation)."""
+    con = _con(published)
+    series = queries.series_options(con).select("marker", "lang").unique()
+    versions = queries.current_versions(con)
+    return marker_validation(series.join(versions, on="marker"), rates())
 
 
 def rates() -> pl.DataFrame:

@@ -131,6 +131,47 @@ def _rate_columns() -> tuple[pl.Expr, ...]:
 _CELL = ("day", "region", "marker", "marker_version")
 
 
+def _keyed(rates: pl.DataFrame) -> pl.DataFrame:
+    """`marker, lang, rates_version, tpr, fpr, n_pos, n_neg, rates_status` of a rates table."""
+    return rates.select(
+        "marker", "lang", pl.col("marker_version").alias("rates_version"), *_rate_columns()
+    ).with_columns(
+        status(pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg")).alias("rates_status")
+    )
+
+
+def _checked() -> pl.Expr:
+    """The status of a row joined with `_keyed` rates: NO_RATES, OTHER_VERSION, or theirs."""
+    return (
+        pl.when(pl.col("rates_version").is_null())
+        .then(pl.lit(NO_RATES, STATUS))
+        .when(pl.col("rates_version") != pl.col("marker_version"))
+        .then(pl.lit(OTHER_VERSION, STATUS))
+        .otherwise(pl.col("rates_status"))
+    )
+
+
+def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    """The validation of each `marker, lang, marker_version` of `series` (languages, not the
+    `all` roll-up) under `rates`: those columns, `validation`, `tpr`, `fpr`, `n_pos`,
+    `n_neg`, sorted by marker and language."""
+    return (
+        series.filter(pl.col("lang") != "all")
+        .join(_keyed(rates), on=["marker", "lang"], how="left")
+        .select(
+            "marker",
+            "lang",
+            "marker_version",
+            _checked().cast(pl.String).alias("validation"),
+            "tpr",
+            "fpr",
+            "n_pos",
+            "n_neg",
+        )
+        .sort("marker", "lang")
+    )
+
+
 def with_adjusted_prevalence(
     daily: pl.DataFrame, rates: pl.DataFrame, *, z: float = Z_95
 ) -> pl.DataFrame:
@@ -145,11 +186,7 @@ def with_adjusted_prevalence(
     their common status, or MIXED; NO_RATES when it has no language row). Where not
     validated, the adjusted columns are null: never a silent zero.
     """
-    keyed = rates.select(
-        "marker", "lang", pl.col("marker_version").alias("rates_version"), *_rate_columns()
-    ).with_columns(
-        status(pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg")).alias("rates_status")
-    )
+    keyed = _keyed(rates)
     theta, variance = adjusted(
         pl.col("n_marked_authors") / pl.col("n_authors"),
         pl.col("n_authors"),
@@ -159,13 +196,7 @@ def with_adjusted_prevalence(
         pl.col("n_neg"),
         z=z,
     )
-    checked = (
-        pl.when(pl.col("rates_version").is_null())
-        .then(pl.lit(NO_RATES, STATUS))
-        .when(pl.col("rates_version") != pl.col("marker_version"))
-        .then(pl.lit(OTHER_VERSION, STATUS))
-        .otherwise(pl.col("rates_status"))
-    )
+    checked = _checked()
     validated = pl.col("_status") == VALIDATED
     part = pl.col("lang") != "all"
     cell = list(_CELL)

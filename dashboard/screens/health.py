@@ -1,4 +1,5 @@
-"""Data health: the run ledger, what each run set aside and why, and the suppressed cells."""
+"""Data health: the run ledger, what each run set aside and why, the suppressed cells, and
+which markers are validated for the adjusted share."""
 
 import polars as pl
 import streamlit as st
@@ -52,5 +53,23 @@ st.dataframe(
         "share_suppressed": st.column_config.ProgressColumn(
             "share suppressed", min_value=0.0, max_value=1.0, format="percent"
         )
+    },
+)
+
+st.subheader("Marker validation")
+st.caption(
+    "Which marker × language has its error rates measured on labelled posts (shipped, or "
+    "yours from `moodcast markers calibrate`) well enough to publish a share adjusted for "
+    "marker error. The others are shown as the share flagged, labelled not validated."
+)
+st.dataframe(
+    data.validation(published),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "tpr": st.column_config.NumberColumn("true-positive rate", format="%.2f"),
+        "fpr": st.column_config.NumberColumn("false-positive rate", format="%.2f"),
+        "n_pos": st.column_config.NumberColumn("labelled positives"),
+        "n_neg": st.column_config.NumberColumn("labelled negatives"),
     },
 )

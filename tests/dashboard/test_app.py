@@ -167,8 +167,9 @@ def test_data_health_shows_runs_dead_letters_and_suppressed_cells(on_published):
         "Records set aside",
         "Dead letters by reason",
         "Suppressed cells",
+        "Marker validation",
     ]
-    suppressed = at.dataframe[-1].value
+    suppressed = at.dataframe[-2].value
     assert list(suppressed.columns) == [
         "marker", "region", "cells", "suppressed", "share_suppressed",
     ]  # fmt: skip
@@ -248,3 +249,14 @@ def test_timelines_label_a_marker_that_is_not_validated(on_copy):
     assert at.toggle[0].value is False and at.toggle[0].disabled
     labels = [m.value for m in at.markdown if "not validated" in m.value]
     assert labels and "another version of the marker" in labels[0]
+
+
+def test_data_health_lists_each_marker_and_language_with_its_validation(on_copy):
+    _user_rates(on_copy, version=None)
+    at = page("health").run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table.columns)[:4] == ["marker", "lang", "marker_version", "validation"]
+    anger = table[(table["marker"] == "anger") & (table["lang"] == "es")]
+    assert anger["validation"].tolist() == ["validated"]
+    assert table["validation"].str.startswith("not validated").any()

@@ -15,6 +15,7 @@ from transforms.quantify import (
     WEAK,
     adjusted,
     interval,
+    marker_validation,
     score_rates,
     with_adjusted_prevalence,
 )
@@ -174,3 +175,33 @@ def test_a_language_rollup_is_the_author_weighted_mean_of_its_languages():
     only_en = with_adjusted_prevalence(cells, rates.filter(pl.col("lang") == "en"))
     assert only_en.get_column("validation").to_list() == [MIXED, VALIDATED, NO_RATES]
     assert only_en.get_column("adjusted_prevalence")[0] is None
+
+
+def test_marker_validation_lists_each_language_of_each_marker():
+    rates = conform_rates(
+        pl.DataFrame(
+            {
+                "marker": ["sad", "sad"],
+                "lang": ["en", "es"],
+                "marker_version": ["v1", "v0"],
+                "tp": [80, 80],
+                "fn": [20, 20],
+                "fp": [50, 50],
+                "tn": [450, 450],
+            }
+        )
+    )
+    series = pl.DataFrame(
+        {
+            "marker": ["sad", "sad", "sad", "joy"],
+            "lang": ["es", "en", "all", "en"],
+            "marker_version": ["v1", "v1", "v1", "v1"],
+        }
+    )
+    table = marker_validation(series, rates)
+    assert table.select("marker", "lang", "validation").rows() == [
+        ("joy", "en", NO_RATES),
+        ("sad", "en", VALIDATED),
+        ("sad", "es", OTHER_VERSION),
+    ]
+    assert table.get_column("tpr").to_list()[1:] == [0.8, 0.8]
