@@ -12,13 +12,14 @@ per series, model and window:
 
 - MAPE (%): mean |y − ŷ| / |y| over the forecasts of periods with y ≠ 0, every lead;
 - sMAPE (%): mean 2|y − ŷ| / (|y| + |ŷ|) (0 where both are 0), every lead;
-- MASE: mean |y − ŷ| over every lead, over the in-sample mean absolute seasonal difference of
-  the history before the test span (lag `season_length`, or 1 when that history is shorter
-  than two seasons);
+- MASE: mean |y − ŷ| over every lead, over one scale per series, the same for every model: the
+  in-sample mean absolute seasonal difference (seasonal naive's one-step error, lag
+  `season_length`) of the history before the test span, which always holds two seasons;
 - peak hit rate and precision at ±2/±3/±7 (forecasting.peaks.peak_counts): the paper's peak
-  rule run separately on the model's forecast timeline at one lead (`peak_lead`, by default
-  `horizon`: for each period, the forecast made `peak_lead` periods before it) and on the
-  actual timeline of the test span (suppressed periods NaN); hit rate ±k is the share of real
+  rule (smoothing over `peak_window` periods, the paper's one week of days, whatever the
+  season) run separately on the model's forecast timeline at one lead (`peak_lead`, by
+  default `horizon`: for each period, the forecast made `peak_lead` periods before it) and on
+  the actual timeline of the test span (suppressed periods NaN); hit rate ±k is the share of real
   peaks with a predicted peak within ±k periods, precision ±k the share of predicted peaks
   with a real one within ±k. A fixed lead keeps the forecast timeline free of the jumps where
   blocks of forecasts from different origins would meet.
@@ -34,18 +35,22 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from statsforecast import StatsForecast
-from statsforecast.models import MSTL, AutoETS, AutoTheta, SeasonalNaive
+from statsforecast.models import MSTL, AutoETS, AutoTheta, Naive, SeasonalNaive
 
 from forecasting.models import cheap_arima
 from forecasting.peaks import HIT_TOLERANCES, peak_counts
 from transforms.contracts import BACKTEST_SCHEMA, BACKTEST_WINDOWS
 
 CANDIDATES = ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "MSTL")
-"""The statsforecast models a backtest compares, in output order."""
+"""The statsforecast models a series can be given, in output order."""
+
+PERSISTENCE = "Naive"
+"""Persistence (the last value, carried forward): scored in every backtest as the baseline to
+beat, never selected."""
 
 ENSEMBLE = "Ensemble"
-MODELS = (*CANDIDATES, ENSEMBLE)
-"""Every model a series can be given, `Ensemble` (median of CANDIDATES) last."""
+MODELS = (PERSISTENCE, *CANDIDATES, ENSEMBLE)
+"""Every model a backtest scores: persistence first, `Ensemble` (median of CANDIDATES) last."""
 
 SELECTED = "selected"
 """The `model` of the summary rows that score each series' own best model."""
@@ -82,7 +87,8 @@ class BacktestConfig:
     """The protocol. `windows` are numbers of periods as text, or `all`; `history` bounds what
     `all` (and every model at selection) sees; `test_periods` is the length of the scored
     span; `refit_every` the origins between refits; `peak_lead` the lead whose forecasts the
-    peak rule reads (None: `horizon`); `freq` is a polars interval (`1d`, `1w`)."""
+    peak rule reads (None: `horizon`); `peak_window` the periods the peak rule smooths over;
+    `freq` is a polars interval (`1d`, `1w`)."""
 
     windows: tuple[str, ...] = BACKTEST_WINDOWS
     horizon: int = 7
@@ -91,6 +97,7 @@ class BacktestConfig:
     test_periods: int = 112
     refit_every: int = 14
     peak_lead: int | None = None
+    peak_window: int = 7
     freq: str = "1d"
     n_jobs: int = 1
 
@@ -104,7 +111,7 @@ class BacktestConfig:
                 )
         if len(set(self.windows)) != len(self.windows):
             raise ValueError(f"windows repeat: {', '.join(self.windows)}")
-        for name in ("horizon", "season_length", "test_periods", "refit_every"):
+        for name in ("horizon", "season_length", "test_periods", "refit_every", "peak_window"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not 1 <= self.lead <= self.horizon:
@@ -289,7 +296,11 @@ def _cross_validate(
     """PREDICTION_SCHEMA rows of every model and the Ensemble in `window`, and the failures."""
     size = config.input_size(window)
     parts, failures = [], []
-    for model in candidate_models(season_length=config.season_length, input_size=size):
+    persistence = Naive(alias=PERSISTENCE)
+    for model in [
+        persistence,
+        *candidate_models(season_length=config.season_length, input_size=size),
+    ]:
         try:
             parts.append(_cv(frame, model, size, config=config))
         except Exception:
@@ -300,7 +311,7 @@ def _cross_validate(
                     failures.append((uid, model.alias, window, f"{type(exc).__name__}: {exc}"))
     long = pl.concat(parts) if parts else pl.DataFrame(schema=PREDICTION_SCHEMA)
     ensemble = (
-        long.filter(pl.col("yhat").is_finite())
+        long.filter(pl.col("yhat").is_finite() & (pl.col("model") != PERSISTENCE))
         .group_by("unique_id", "cutoff", "ds", "lead")
         .agg(pl.col("yhat").median())
         .with_columns(pl.lit(ENSEMBLE).alias("model"))
@@ -371,7 +382,7 @@ def score(
                         scale,
                     ),
                     "n_scored": int(observed[span].sum()),
-                    **peak_counts(actual, timeline, window=config.season_length),
+                    **peak_counts(actual, timeline, window=config.peak_window),
                 }
             )
     return with_rates(
@@ -381,8 +392,8 @@ def score(
     )
 
 
-def _mase_scale(history: np.ndarray, observed: np.ndarray, season_length: int) -> float:
-    lag = season_length if len(history) >= 2 * season_length else 1
+def _mase_scale(history: np.ndarray, observed: np.ndarray, lag: int) -> float:
+    """Mean absolute lag-`lag` difference of the observed pairs of `history` (NaN if none)."""
     both = observed[lag:] & observed[:-lag]
     if len(history) <= lag or not both.any():
         return float("nan")

@@ -3,6 +3,8 @@
 Every method implements `forecasting.method.AlertMethod` and is built here from its
 parameters (`MethodRules`); none is special. `ALERT_METHODS` lists them all:
 
+- `early` (forecasting.early): a season-aware baseline with a short forecast, early and
+  quiet, with a cold-start bar for a series' first weeks;
 - `trailing_p90` (forecasting.alerts): the trailing-year percentile of the trailing mean,
   with `trailing_p90_forecast` horizon alerts when forecasts are given;
 - `paper_peaks` (forecasting.paper_alerts): the reference paper's peaks, per dimension;
@@ -33,6 +35,7 @@ from forecasting.alerts import (
     forecasts_by_series,
     to_alert_frame,
 )
+from forecasting.early import Early
 from forecasting.exceedance import ForecastExceedance
 from forecasting.frequency import DAY, Frequency, regular
 from forecasting.method import AlertContext, AlertMethod
@@ -74,6 +77,7 @@ class MethodRules:
 DEFAULT_METHOD_RULES = MethodRules()
 
 _BUILDERS = {
+    "early": lambda r: Early(),
     "trailing_p90": lambda r: TrailingP90(
         rules={"day": r.trailing_daily, "week": r.trailing_weekly}
     ),
@@ -109,8 +113,9 @@ def build_method(name: str, rules: MethodRules = DEFAULT_METHOD_RULES) -> AlertM
     return _BUILDERS[name](rules)
 
 
-def check_methods(methods: Sequence[str]) -> tuple[str, ...]:
-    """`methods` as a tuple, or ValueError naming an unknown one and the known ones."""
+def check_methods(methods: Sequence[str], *, freq: Frequency | None = None) -> tuple[str, ...]:
+    """`methods` as a tuple, or ValueError naming an unknown one and the known ones; with
+    `freq`, FrequencyError (a ValueError) for one that cannot run at that frequency."""
     if isinstance(methods, str):
         raise ValueError(f'give a list of method names, e.g. ["{methods}"], not a string')
     unknown = sorted(set(methods) - set(ALERT_METHODS))
@@ -118,6 +123,9 @@ def check_methods(methods: Sequence[str]) -> tuple[str, ...]:
         raise ValueError(
             f"unknown alert method(s) {', '.join(unknown)}; known: {', '.join(ALERT_METHODS)}"
         )
+    if freq is not None:
+        for name in methods:
+            _BUILDERS[name](DEFAULT_METHOD_RULES).check(freq)
     return tuple(methods)
 
 

@@ -4,7 +4,8 @@
 time: on run date r (a period of the series) it sees the periods up to r − `reporting_delay`
 and nothing later. Every alert period it shows there is matched to the alerts already issued
 on the same series and method (overlapping periods continue one another); a new one is
-issued on r. Each alert ends as the last run saw it (`start`, `end`, `severity`) with the
+issued on r. Runs before `first_run` happen too (what they issued is known, not reported).
+Each alert ends as the last run saw it (`start`, `end`, `severity`) with the
 first run date that raised it (`issued_on`). A replayable method's detection of period t
 reads nothing after t (forecasting.method), so the replay evaluates it once per series and
 rebuilds the alert periods from its prefix at each cut-off: the same result as running it
@@ -111,7 +112,7 @@ def _replay_one(
     """The alerts of one method on one series, run date by run date."""
     detection = method.detect(y, freq, days)
     issued: list[dict] = []
-    for run in range(max(first, delay), len(y)):
+    for run in range(delay, len(y)):
         seen = run - delay + 1
         for span in method.spans(detection.head(seen), freq):
             near = [a for a in issued if a["first"] <= span.last and a["last"] >= span.first]
@@ -138,6 +139,7 @@ def _replay_one(
             "severity": a["severity"],
         }
         for a in sorted(issued, key=lambda a: a["first"])
+        if a["issued"] >= first
     ]
 
 

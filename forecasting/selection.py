@@ -1,7 +1,8 @@
 """Per-series model choice by backtest MASE, and the protocol's summary table.
 
 MAPE explodes on near-zero prevalence, so the choice is by MASE: for each series, the model
-with the lowest MASE on the bounded full history (`all`, what `moodcast run` refits on) makes
+(persistence excepted: it is the baseline every table shows) with the lowest MASE on the
+bounded full history (`all`, what `moodcast run` refits on) makes
 the forecast; ties go to the model listed first in `MODELS`.
 """
 
@@ -12,6 +13,7 @@ import polars as pl
 from forecasting.backtest import (
     COUNT_COLUMNS,
     MODELS,
+    PERSISTENCE,
     SCORE_SCHEMA,
     SELECTED,
     BacktestResult,
@@ -30,9 +32,14 @@ _ORDER = {name: i for i, name in enumerate((*MODELS, SELECTED))}
 
 
 def best_models(scores: pl.DataFrame) -> pl.DataFrame:
-    """Per series and window, the row of the model with the lowest finite MASE (SCORE_SCHEMA)."""
+    """Per series and window, the row of the model with the lowest finite MASE (SCORE_SCHEMA);
+    persistence is the baseline, never chosen."""
     return (
-        scores.filter(pl.col("mase").is_not_null() & pl.col("mase").is_finite())
+        scores.filter(
+            pl.col("mase").is_not_null()
+            & pl.col("mase").is_finite()
+            & (pl.col("model") != PERSISTENCE)
+        )
         .with_columns(pl.col("model").replace_strict(_ORDER, default=len(_ORDER)).alias("_rank"))
         .sort("unique_id", "window", "mase", "_rank")
         .group_by("unique_id", "window", maintain_order=True)

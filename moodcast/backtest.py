@@ -44,8 +44,11 @@ def read_series_csv(path: Path) -> pl.DataFrame:
         ) from exc
 
 
-def backtest_file(path: Path, *, config: BacktestConfig) -> pl.DataFrame:
-    """Run the protocol on every series of the CSV at `path`; return `summarise`'s rows.
+def backtest_file(
+    path: Path, *, config: BacktestConfig, predictions: Path | None = None
+) -> pl.DataFrame:
+    """Run the protocol on every series of the CSV at `path`; return `summarise`'s rows, and
+    write every forecast scored (PREDICTION_SCHEMA) to the Parquet file `predictions`.
 
     Raises BacktestInputError on an unreadable file, a malformed series, or when no series is
     long enough (`config.min_periods`).
@@ -63,6 +66,15 @@ def backtest_file(path: Path, *, config: BacktestConfig) -> pl.DataFrame:
             f"--test-periods"
         )
     _log_failures(result.failures)
+    if predictions is not None:
+        try:
+            result.predictions.sort("unique_id", "window", "model", "cutoff", "ds").write_parquet(
+                predictions
+            )
+        except OSError as exc:
+            raise BacktestInputError(
+                f"{predictions}: cannot write the predictions ({exc})"
+            ) from exc
     return summarise(result.scores, windows=config.windows)
 
 

@@ -94,6 +94,20 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     type=click.IntRange(min=1),
     help="Lead whose forecasts the peak hit rate reads (default: the horizon).",
 )
+@click.option(
+    "--peak-window",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Periods the peak rule smooths over (the paper's week: 7 days, 1 week).",
+)
+@click.option(
+    "--predictions",
+    "predictions_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --series, write every forecast scored to this Parquet file "
+    "(unique_id, window, model, cutoff, ds, lead, yhat).",
+)
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Processes.")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the score rows as a JSON list on stdout."
@@ -110,12 +124,15 @@ def backtest(
     test_periods: int,
     refit_every: int,
     peak_lead: int | None,
+    peak_window: int,
+    predictions_path: Path | None,
     jobs: int,
     as_json: bool,
 ) -> None:
-    """Score SeasonalNaive, AutoETS, AutoARIMA, AutoTheta, MSTL and their median Ensemble by
-    rolling-origin backtest: MAPE, sMAPE, MASE and peak hit rate / precision at ±2/±3/±7
-    (peaks of the forecasts made --peak-lead periods ahead).
+    """Score persistence (Naive, the baseline), SeasonalNaive, AutoETS, AutoARIMA, AutoTheta,
+    MSTL and their median Ensemble by rolling-origin backtest: MAPE, sMAPE, MASE (scaled, for
+    every model alike, by the in-sample seasonal-naive error of each series) and peak hit
+    rate / precision at ±2/±3/±7 (peaks of the forecasts made --peak-lead periods ahead).
 
     With --series, prints one row per model and window, plus `selected` (each series' model
     with the lowest MASE in that window). With --warehouse, stores per-series scores and the
@@ -135,6 +152,7 @@ def backtest(
             test_periods=test_periods,
             refit_every=refit_every,
             peak_lead=peak_lead,
+            peak_window=peak_window,
             freq=FREQS[freq],
             n_jobs=jobs,
         )
@@ -147,9 +165,14 @@ def backtest(
             click.echo(json.dumps(summary.__dict__, sort_keys=True))
         return
     try:
-        rows = backtest_file(series_path, config=config)
+        rows = backtest_file(series_path, config=config, predictions=predictions_path)
     except BacktestInputError as exc:
         raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"MASE scale: each series' in-sample seasonal-naive error (lag {season_length}), the "
+        "same for every model; Naive is persistence, the baseline to beat.",
+        err=True,
+    )
     if as_json:
         click.echo(
             json.dumps(

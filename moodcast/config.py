@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from forecasting.frequency import DAY
 from forecasting.methods import check_methods
 from transforms.dp import Budget
 from transforms.embedding import BACKENDS, DEFAULT_MODEL
@@ -146,7 +147,7 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
     if settings.markers_dir is not None:
         settings = replace(settings, markers_dir=Path(settings.markers_dir))
     try:
-        methods = check_methods(settings.alert_methods)
+        methods = check_methods(settings.alert_methods, freq=DAY)
     except ValueError as exc:
         raise ConfigError(f"alert_methods: {exc}") from exc
     if settings.volume_change_factor <= 1 or settings.min_posts_per_day < 0:

@@ -2,7 +2,9 @@
 
 `generate_sample` backs `moodcast sample`: it writes `posts.jsonl` (the DESIGN.md Post contract,
 one JSON object a line, mixed field formats, some malformed records) and `waves.csv`
-(`marker,region,lang,start,end,factor`, days inclusive in the analysis time zone). Same
+(`marker,region,lang,start,peak,end,factor,shape`, days inclusive in the analysis time zone:
+step and gradual epidemic-shaped waves, a yearly cycle and a return-to-school bump; see
+`moodcast.sample_waves`). Same
 arguments, same bytes. Texts come from the hand-written `moodcast.sample_phrases`; this module
 never reads the marker files.
 
@@ -14,7 +16,9 @@ With the defaults (200,000 lines over 365 days, ≈ 548 a day):
 - ≈ 33,000 authors, log-normal activity plus six accounts of 400–1,200 posts; 1 % of posts
   without `author_id`;
 - `created_at` as ISO-8601 with `Z` (± milliseconds), with an offset, naive (UTC wall clock),
-  epoch seconds or epoch milliseconds; a diurnal and a mild weekly rhythm, no trend;
+  epoch seconds or epoch milliseconds; a diurnal and a mild weekly rhythm, no trend, a yearly
+  cycle of sadness (±12 %, highest mid-January) and stress ×1.3 for the three weeks after
+  each return to school (April, September);
 - 8 % reposts (`RT @handle: …` with `parent_id`), 1 % repeated lines (written again up to
   5,000 lines later), `malformed_share` malformed records evenly over MALFORMED_KINDS;
 - marker phrasing (both languages) at base rates joy 20 %, anxiety 14 %, stress 14 %, sadness
@@ -190,7 +194,9 @@ def generate_sample(
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     waves = tuple(
-        w if w.region in people.regions else replace(w, region=people.regions[0], lang="en")
+        w
+        if w.region in (*people.regions, "all")
+        else replace(w, region=people.regions[0], lang="en")
         for w in plan_waves(start, days)
     )
 
@@ -321,13 +327,18 @@ def _draw_markers(
 
     Joy is drawn on its own; the negative markers are drawn inside a latent negative-affect
     share so that they co-occur. A post in a wave's region, language and days draws that
-    marker independently with its probability multiplied by the wave's factor."""
+    marker independently with its probability multiplied by the wave's factor that day; the
+    seasonal cycle and the school bump multiply the probability of every post."""
     n = len(day)
     weekday = (day + start.weekday()) % 7
     rate = np.empty((n, len(MARKERS)))
     for k, marker in enumerate(MARKERS):
         shape = np.asarray(WEEKLY_SHAPES.get(marker, (1.0,) * 7))
         rate[:, k] = people.base_rates[marker] * (shape / shape.mean())[weekday]
+    n_days = int(day.max()) + 1 if n else 0
+    for wave in waves:
+        if wave.region == "all":
+            rate[:, MARKERS.index(wave.marker)] *= wave.factor_by_day(start, n_days)[day]
     negative = rng.random(n) < NEGATIVE_AFFECT_SHARE
     draws = rng.random((n, len(MARKERS)))
     marks = negative[:, None] & (draws < rate / NEGATIVE_AFFECT_SHARE)
@@ -335,6 +346,8 @@ def _draw_markers(
     in_wave = np.full(n, -1)
     wave_draws = rng.random(n)
     for w, wave in enumerate(waves):
+        if wave.region == "all":
+            continue
         first, last = (wave.start - start).days, (wave.end - start).days
         inside = (
             (plan["region"] == people.regions.index(wave.region))
@@ -343,7 +356,8 @@ def _draw_markers(
             & (day <= last)
         )
         k = MARKERS.index(wave.marker)
-        marks[inside, k] = wave_draws[inside] < rate[inside, k] * wave.factor
+        factor = wave.factor_by_day(start, n_days)[day[inside]]
+        marks[inside, k] = wave_draws[inside] < rate[inside, k] * factor
         in_wave[inside] = w
     return marks, in_wave
 

@@ -23,6 +23,7 @@ def test_methods_come_from_config_toml_as_a_tuple(tmp_path):
     [
         ('alert_methods = ["ears_c9"]', "unknown alert method"),
         ('alert_methods = "ears_c1"', "list of method names"),
+        ('alert_methods = ["mem"]', "mem cannot run on day series"),
         ("volume_change_factor = 0.5", "volume_change_factor must be above 1"),
     ],
 )

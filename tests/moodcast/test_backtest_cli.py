@@ -84,13 +84,21 @@ def test_backtest_json_has_every_model_and_selected_per_window(small_csv):
     assert all(row["mase"] is not None and row["mase"] > 0 for row in rows)
 
 
-def test_backtest_prints_a_table_without_json(small_csv):
+def test_backtest_prints_a_table_without_json_and_writes_every_prediction(small_csv, tmp_path):
+    out = tmp_path / "predictions.parquet"
     result = _invoke(
-        ["backtest", "--series", str(small_csv), "--windows", "all", "--test-periods", "14"]
-    )
+        ["backtest", "--series", str(small_csv), "--windows", "all", "--test-periods", "14",
+         "--predictions", str(out)]
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[0].split("\t") == KEYS and len(lines) == 1 + len(MODELS) + 1
+    assert "Naive" in {line.split("\t")[0] for line in lines}
+    assert "MASE scale" in result.stderr
+    predictions = pl.read_parquet(out)
+    assert predictions.columns == ["unique_id", "window", "model", "cutoff", "ds", "lead", "yhat"]
+    assert set(predictions["model"]) == set(MODELS)
+    assert (predictions["ds"] > predictions["cutoff"]).all()
 
 
 def test_backtest_says_what_to_fix(small_csv, tmp_path):

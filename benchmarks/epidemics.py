@@ -1,0 +1,81 @@
+"""Synthetic weekly surveillance seasons, like influenza-like-illness rates, with the truth a
+CDC-style rule would draw from them. Used to tune and measure alert methods without any real
+surveillance data.
+
+Each region has a baseline rate with a summer trough, multiplicative noise, a return-to-school
+bump in September, and per season an epidemic of random timing (peak in weeks 10–24 of the
+season, which starts in ISO week 40), size (peak 1.5–6 times the baseline; some seasons mild)
+and growth (a Gaussian rise over 2–5 weeks of standard deviation, a fall up to 1.8 times
+slower). Truth, as CDC's regional onset rule: the baseline is the
+mean + 2 sd of the non-epidemic weeks (planted epidemic below 5% of the base rate) of the
+previous 3 seasons; the onset is the first of 3 consecutive weeks at or above it; the high
+period lasts while the rate stays at or above it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+FIRST_MONDAY = dt.date(2001, 10, 1)
+
+
+def region_series(rng: np.random.Generator, seasons: int) -> tuple[np.ndarray, np.ndarray]:
+    """(observed weekly rate, planted epidemic share of it) of one region."""
+    weeks = 52 * seasons
+    t = np.arange(weeks)
+    base = rng.uniform(0.8, 2.5) * (1 + 0.1 * np.cos(2 * np.pi * (t - 20) / 52))
+    week_of_season = t % 52
+    bump = rng.uniform(0.05, 0.2) * np.exp(-0.5 * ((week_of_season - 1) / 1.5) ** 2)
+    epidemic = np.zeros(weeks)
+    for season in range(seasons):
+        peak_at = season * 52 + rng.integers(10, 25)
+        height = rng.uniform(0.5, 5.0)
+        rise = rng.uniform(2.0, 5.0)
+        fall = rise * rng.uniform(1.0, 1.8)
+        d = t - peak_at
+        epidemic += height * np.exp(-0.5 * np.where(d < 0, d / rise, d / fall) ** 2)
+    clean = base * (1 + bump + epidemic)
+    noisy = clean * np.exp(rng.normal(0, rng.uniform(0.04, 0.09), weeks))
+    return noisy, epidemic
+
+
+def cdc_truth(y: np.ndarray, planted: np.ndarray, days: list[dt.date]) -> list[dict]:
+    """High periods by the CDC-style rule of the module docstring (from the 4th season)."""
+    out = []
+    weeks = len(y)
+    above = np.zeros(weeks, dtype=bool)
+    for t in range(3 * 52, weeks):
+        season = t // 52
+        past = slice((season - 3) * 52, season * 52)
+        quiet = y[past][planted[past] < 0.05]
+        above[t] = y[t] >= quiet.mean() + 2 * quiet.std(ddof=1)
+    t = 3 * 52
+    while t < weeks - 2:
+        if above[t] and above[t + 1] and above[t + 2]:
+            end = t
+            while end + 1 < weeks and above[end + 1]:
+                end += 1
+            peak = t + int(np.argmax(y[t : end + 1]))
+            out.append({"start": days[t], "end": days[end], "peak": days[peak]})
+            t = end + 1
+        else:
+            t += 1
+    return out
+
+
+def synthetic_surveillance(
+    seed: int, *, regions: int = 10, seasons: int = 22
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(long series `unique_id, ds, y` on Mondays, truth `unique_id, start, end, peak`)."""
+    rng = np.random.default_rng(seed)
+    days = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(52 * seasons)]
+    series, truth = [], []
+    for r in range(regions):
+        y, planted = region_series(rng, seasons)
+        uid = f"region{r + 1}"
+        series.append(pl.DataFrame({"unique_id": uid, "ds": days, "y": y}))
+        truth.extend({"unique_id": uid, **row} for row in cdc_truth(y, planted, days))
+    return pl.concat(series), pl.DataFrame(truth)

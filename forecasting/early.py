@@ -1,0 +1,219 @@
+"""`early`: a season-aware baseline combined with a short forecast, so that alerts come early
+and stay quiet. For period t, reading nothing after t (parameters in `EarlyRule`, in periods;
+`RULES` holds the daily and weekly ones):
+
+1. **Level.** The trailing mean of the observed values over `window` periods (a week of days;
+   a week itself for weekly series).
+2. **Baseline.** The usual level and its spread, from the levels of the `baseline` periods
+   that end `guard` periods before t (so a rise under way never raises its own bar), after
+   dropping those above their `trim` percentile (past waves). When the series has
+   `seasonal_years` years before t, the centre is instead the median of the levels within
+   `seasonal_window` periods of the same time of year in those years, so a rise that comes
+   back every year (the return to school) is usual. The alert bar is centre + `k` sd.
+3. **Forecast.** A straight line through the logarithm of the last `trend` levels; its
+   projection `horizon` periods ahead, with the line's standard error and the residual
+   spread, gives the probability that the level will be above the bar.
+4. A period is *strong* (it raises an alert) when the level is above the bar by `margin`
+   (relative), or when the level is rising, above the centre, and the projection is above the
+   bar with probability at least `probability`. It is *above* (it keeps an alert going)
+   while the level is above the bar.
+5. **Cold start.** Until `min_baseline` levels exist for step 2, the baseline is every level
+   from the series' start to `guard` periods before t (at least `cold_min` of them), with no
+   trimming, and the bar is centre + `cold_k` sd: wider, since it is short, but a strong
+   wave a month into the data is still seen.
+
+Periods as in forecasting.method (`min_strong` strong periods, gaps of `max_gap`); severity
+from the peak level against the bar. Tuned on the sample corpus and on synthetic epidemic
+seasons only (benchmarks/alerts_early.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from forecasting.alerts import rolling_mean
+from forecasting.frequency import Frequency
+from forecasting.method import Detection, SeriesMethod
+from forecasting.wording import day_name, percent, period_span, share_phrase
+
+
+@dataclass(frozen=True)
+class EarlyRule:
+    """Parameters of the `early` method, in periods (see the module docstring)."""
+
+    window: int
+    baseline: int
+    guard: int
+    trim: float
+    k: float
+    trend: int
+    horizon: int
+    probability: float
+    margin: float
+    min_baseline: int
+    cold_min: int
+    cold_k: float
+    min_strong: int
+    max_gap: int
+    lift: float = 0.0
+    seasonal_years: int = 2
+    seasonal_window: int = 6
+
+    def __post_init__(self) -> None:
+        if not 0 < self.probability < 1 or not 0 < self.trim <= 100:
+            raise ValueError("probability must lie in (0, 1) and trim in (0, 100]")
+        if self.trend < 3 or self.window < 1 or self.min_strong < 1:
+            raise ValueError("need trend ≥ 3, window ≥ 1 and min_strong ≥ 1")
+
+
+DAILY = EarlyRule(
+    window=7,
+    baseline=56,
+    guard=7,
+    trim=70.0,
+    k=2.5,
+    trend=7,
+    horizon=7,
+    probability=0.9,
+    margin=0.2,
+    min_baseline=21,
+    cold_min=10,
+    cold_k=4.0,
+    min_strong=2,
+    max_gap=3,
+)
+WEEKLY = EarlyRule(
+    window=1,
+    baseline=104,
+    guard=4,
+    trim=70.0,
+    k=1.75,
+    trend=8,
+    horizon=4,
+    probability=0.5,
+    margin=0.1,
+    min_baseline=26,
+    cold_min=8,
+    cold_k=3.0,
+    min_strong=1,
+    max_gap=1,
+    lift=1.5,
+    seasonal_years=0,
+)
+
+
+@dataclass(frozen=True)
+class Early(SeriesMethod):
+    """The `early` method; `rules` by frequency kind (`day`, `week`)."""
+
+    rules: dict[str, EarlyRule] = field(default_factory=lambda: {"day": DAILY, "week": WEEKLY})
+    name = "early"
+
+    def rule(self, freq: Frequency) -> EarlyRule:
+        return self.rules["week" if freq.weekly else "day"]
+
+    def shape(self, freq: Frequency) -> tuple[int, int]:
+        rule = self.rule(freq)
+        return rule.min_strong, rule.max_gap
+
+    def detect(self, y: np.ndarray, freq: Frequency, days: Sequence[dt.date]) -> Detection:
+        rule = self.rule(freq)
+        level = rolling_mean(y, window=rule.window, min_observed=max(1, rule.window * 5 // 7))
+        centre, bar = baselines(level, freq, rule)
+        chance = exceed_probability(level, bar, (bar - centre) / rule.k, rule)
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(level) & np.isfinite(bar)
+            rising = np.concatenate([[False], level[1:] > level[:-1]])
+            high = ok & (level > bar * (1 + rule.margin))
+            lifted = level > centre + rule.lift * (bar - centre) / rule.k
+            heading = ok & rising & lifted & (chance >= rule.probability)
+            above = ok & (level > bar)
+        return Detection(value=level, threshold=bar, strong=high | heading, above=above)
+
+    def reason(self, subject, freq, days, det, span) -> str:
+        value, bar = float(det.value[span.peak]), float(det.threshold[span.peak])
+        rule = self.rule(freq)
+        statistic = (
+            f"{rule.window}-day average" if not freq.weekly else "weekly"
+        ) + f" {share_phrase(subject)}"
+        when = period_span(freq, days[span.first], days[span.last])
+        first = day_name(days[span.first])
+        if value > bar:
+            return (
+                f"The {statistic} rose to {percent(value)}, above its usual level of "
+                f"{percent(bar)} (the recent norm plus {rule.k:g} standard deviations), {when}; "
+                f"the rise was forecast to cross that level from {first}."
+            )
+        return (
+            f"The {statistic} is rising towards its usual upper level of {percent(bar)} and "
+            f"is forecast to pass it within {freq.describe(rule.horizon)} ({percent(value)} "
+            f"now), {when}."
+        )
+
+
+def baselines(level: np.ndarray, freq: Frequency, rule: EarlyRule) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, bar) per period, steps 2 and 5 of the module docstring."""
+    n = len(level)
+    centre, bar = np.full(n, np.nan), np.full(n, np.nan)
+    for t in range(n):
+        end = t - rule.guard + 1
+        if end <= 0:
+            continue
+        recent = level[max(0, end - rule.baseline) : end]
+        recent = recent[np.isfinite(recent)]
+        if len(recent) >= rule.min_baseline:
+            kept = recent[recent <= np.percentile(recent, rule.trim)]
+            middle, spread, k = float(np.mean(kept)), float(np.std(kept, ddof=1)), rule.k
+            seasonal = _same_time_of_year(level, t, freq, rule)
+            if seasonal is not None:
+                middle = seasonal
+        elif len(recent) >= rule.cold_min:
+            middle, spread, k = float(np.mean(recent)), float(np.std(recent, ddof=1)), rule.cold_k
+        else:
+            continue
+        spread = max(spread, 0.02 * abs(middle), 1e-12)
+        centre[t], bar[t] = middle, middle + k * spread
+    return centre, bar
+
+
+def _same_time_of_year(level: np.ndarray, t: int, freq: Frequency, rule: EarlyRule):
+    """The median level within `seasonal_window` periods of t's time of year in the
+    `seasonal_years` years before t, or None without that much history."""
+    if rule.seasonal_years == 0 or t - rule.seasonal_years * freq.year - rule.seasonal_window < 0:
+        return None
+    values = []
+    for k in range(1, rule.seasonal_years + 1):
+        at = t - k * freq.year
+        values.append(level[at - rule.seasonal_window : at + rule.seasonal_window + 1])
+    pooled = np.concatenate(values)
+    pooled = pooled[np.isfinite(pooled)]
+    if len(pooled) < rule.seasonal_window:
+        return None
+    return float(np.median(pooled[pooled <= np.percentile(pooled, rule.trim)]))
+
+
+def exceed_probability(
+    level: np.ndarray, bar: np.ndarray, spread: np.ndarray, rule: EarlyRule
+) -> np.ndarray:
+    """Per period, the probability that the underlying level `horizon` periods ahead is above
+    the bar: a straight line through the last `trend` levels, whose noise is the baseline's
+    `spread` (step 3)."""
+    out = np.full(len(level), np.nan)
+    m = rule.trend
+    tau = np.arange(-m + 1, 1, dtype=float)
+    design = np.column_stack([np.ones(m), tau])
+    inverse = np.linalg.inv(design.T @ design)
+    target = np.array([1.0, float(rule.horizon)])
+    weight = target @ inverse @ design.T
+    factor = float(np.sqrt(target @ inverse @ target))
+    for t in range(m - 1, len(level)):
+        window = level[t - m + 1 : t + 1]
+        if not np.isfinite(window).all() or not np.isfinite(bar[t]) or spread[t] <= 0:
+            continue
+        out[t] = stats.norm.sf((bar[t] - weight @ window) / (spread[t] * factor))
+    return out
