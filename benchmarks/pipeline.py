@@ -30,6 +30,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -44,9 +45,17 @@ AS_OF = "2026-12-01"
 BIN = Path(sys.executable).parent
 
 
-def measured(command: list[str]) -> tuple[float, int, str]:
-    """Run `command`; return its wall seconds, its peak RSS in MiB and its stderr. Raises
-    CalledProcessError when it fails."""
+class Sample(NamedTuple):
+    """One process: wall seconds, CPU seconds (user + system) and peak RSS in MiB."""
+
+    wall: float
+    cpu: float
+    rss: int
+
+
+def measured(command: list[str]) -> tuple[Sample, str]:
+    """Run `command`; return its Sample and its stderr. Raises CalledProcessError when it
+    fails."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MOODCAST_SECRET": "benchmark-key"}
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -57,26 +66,27 @@ def measured(command: list[str]) -> tuple[float, int, str]:
         stderr = err.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status):
         raise subprocess.CalledProcessError(status, command, stderr=stderr)
-    return seconds, usage.ru_maxrss // 1024, stderr
+    return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024), stderr
 
 
-def run_moodcast(posts: Path, data_dir: Path) -> tuple[float, int, float]:
-    """`moodcast run` into a fresh `data_dir` (no sentence model): wall s, peak MiB, ingest s."""
+def run_moodcast(posts: Path, data_dir: Path) -> tuple[Sample, float]:
+    """`moodcast run` into a fresh `data_dir` (no sentence model): its Sample and the Beam
+    job's seconds (from its log)."""
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     (data_dir / "config.toml").write_text("[models]\n")
-    seconds, rss, stderr = measured(
+    sample, stderr = measured(
         [str(BIN / "moodcast"), "run", str(posts), "--data-dir", str(data_dir), "--as-of", AS_OF]
     )
     ingest = re.search(r"ingest: done in ([\d.]+) s", stderr)
-    return seconds, rss, float(ingest.group(1)) if ingest else float("nan")
+    return sample, float(ingest.group(1)) if ingest else float("nan")
 
 
-def run_floor(posts: Path, out: Path) -> tuple[float, int]:
-    seconds, rss, _ = measured(
+def run_floor(posts: Path, out: Path) -> Sample:
+    sample, _ = measured(
         [sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(posts), "-o", str(out), "--as-of", AS_OF]
     )  # fmt: skip
-    return seconds, rss
+    return sample
 
 
 def published_counts(data_dir: Path) -> pl.DataFrame:
@@ -113,42 +123,43 @@ def main() -> None:
     args = parser.parse_args()
     clean, dirty = corpora(args.posts)
     names = ("moodcast run (clean corpus)", "floor (clean corpus)", "moodcast run (default corpus, 0.2% malformed)")  # fmt: skip
-    rows: dict[str, list[tuple[float, int]]] = {name: [] for name in names}
+    rows: dict[str, list[Sample]] = {name: [] for name in names}
     ingest: list[float] = []
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         for _ in range(args.repeats):
-            seconds, rss, ingest_s = run_moodcast(clean, work / "clean")
-            rows[names[0]].append((seconds, rss))
+            sample, ingest_s = run_moodcast(clean, work / "clean")
+            rows[names[0]].append(sample)
             ingest.append(ingest_s)
             rows[names[1]].append(run_floor(clean, work / "floor.parquet"))
-            rows[names[2]].append(run_moodcast(dirty, work / "dirty")[:2])
+            rows[names[2]].append(run_moodcast(dirty, work / "dirty")[0])
         ours, floor = published_counts(work / "clean"), pl.read_parquet(work / "floor.parquet")
     if not ours.equals(floor.cast(ours.schema)):
         raise SystemExit("moodcast run and the floor disagree: fix one before timing them")
-    median = {name: statistics.median(s for s, _ in values) for name, values in rows.items()}
-    ratio = median[names[0]] / median[names[1]]
+    wall = {name: statistics.median(s.wall for s in values) for name, values in rows.items()}
+    cpu = {name: statistics.median(s.cpu for s in values) for name, values in rows.items()}
     load = os.getloadavg()
     lines = [
         f"`.venv/bin/python benchmarks/pipeline.py --posts {args.posts} --repeats {args.repeats}`"
         f" on {os.cpu_count()} cores, Python {platform.python_version()}, {date.today().isoformat()}."
         f" Load average at the end: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min): the machine was"
-        " shared, so compare the ratio, not the seconds.",
+        " shared, so compare ratios, and CPU seconds rather than wall seconds.",
         "",
-        "| what | median s | min s | max s | posts/s (median) | peak RSS MiB (max) |",
+        "| what | median wall s | min–max wall s | median CPU s | posts/s (wall) | peak RSS MiB (max) |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, values in rows.items():
-        seconds = [s for s, _ in values]
+        walls = [s.wall for s in values]
         lines.append(
-            f"| {name} | {median[name]:.2f} | {min(seconds):.2f} | {max(seconds):.2f} "
-            f"| {args.posts / median[name]:,.0f} | {max(r for _, r in values):,} |"
+            f"| {name} | {wall[name]:.2f} | {min(walls):.2f}–{max(walls):.2f} | {cpu[name]:.2f} "
+            f"| {args.posts / wall[name]:,.0f} | {max(s.rss for s in values):,} |"
         )
     lines += [
         "",
-        f"**Ratio (moodcast run ÷ floor, clean corpus): {ratio:.2f}×** (target ≤ 1.5×). Of the"
-        f" run, the Beam job took {statistics.median(ingest):.2f} s (median; its own log line),"
-        " the rest is start-up, the DuckDB load, forecasts, alerts and exports.",
+        f"**Ratio (moodcast run ÷ floor, clean corpus): {wall[names[0]] / wall[names[1]]:.2f}× wall,"
+        f" {cpu[names[0]] / cpu[names[1]]:.2f}× CPU** (target ≤ 1.5×). Of the run, the Beam job"
+        f" took {statistics.median(ingest):.2f} s wall (median; its own log line); the rest is"
+        " start-up, the DuckDB load, forecasts, alerts and exports.",
         f"Both produced identical `region = all, lang = all` counts ({ours.height:,} day × marker"
         f" rows, {int(ours['n_posts'].sum()):,} post-marker pairs; checked on the last run).",
     ]

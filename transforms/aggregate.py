@@ -163,8 +163,10 @@ def daily_aggregates(
     posts in those languages; `n_scored`, `n_authors` and the marked counts are taken over the
     scored ones; a roll-up's `sample_rate` is its lowest.
     Distinct author counts are exact at every grain, roll-ups included, because they are
-    counted here from the pseudonyms rather than summed. A marker with no source in a cell
-    yields no row. Rows are sorted by the daily keys.
+    counted here from the pseudonyms rather than summed: posts are first summed per author
+    (day × region × language × author; a roll-up merges an author's rows again), and a cell's
+    distinct authors are its per-author rows with a scored, or marked, post. A marker with no
+    source in a cell yields no row. Rows are sorted by the daily keys.
     """
     if not markers or posts.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)

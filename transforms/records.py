@@ -107,7 +107,16 @@ def _line_problem(raw: bytes) -> str | None:
         return "invalid JSON"
     if not isinstance(obj, dict):
         return "not a JSON object"
+    if type(obj.get("is_repost")) in _FLAG_TYPES and all(
+        type(obj.get(name)) in _SCALAR_TYPES for name in _STRING_FIELDS
+    ):
+        return None
     return coerce_record(obj)[1]
+
+
+_SCALAR_TYPES = (str, int, float, bool, type(None))
+"""The types of decoded JSON values coerce_record accepts in a string field."""
+_FLAG_TYPES = (bool, type(None))
 
 
 def _parse_line_by_line(

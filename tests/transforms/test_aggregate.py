@@ -3,6 +3,8 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.aggregate import aggregate_cells, author_days, daily_aggregates, periods_of
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
@@ -161,3 +163,66 @@ def test_a_week_must_start_on_its_first_day():
     rows = author_days(_week_of_posts(), MARKERS, rates=RATES)
     with pytest.raises(ValueError, match="does not start"):
         aggregate_cells(rows, MARKERS, run_id="r", grain="iso_week", period_start=date(2025, 1, 7))
+
+
+def _reference_aggregates(posts: pl.DataFrame, markers, *, rates) -> pl.DataFrame:
+    """The definition, written plainly: one long row per post × marker, four copies for the
+    grains, one group by."""
+    long = posts.unpivot(
+        on=list(markers), index=["day", "region", "lang", "author"], variable_name="marker"
+    ).join(rates, on=["marker", "lang"], how="inner")
+    grains = pl.concat(
+        [
+            long,
+            long.with_columns(pl.lit(ALL).alias("region")),
+            long.with_columns(pl.lit(ALL).alias("lang")),
+            long.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
+        ]
+    )
+    scored = pl.col("value").is_not_null()
+    return (
+        grains.group_by("day", "region", "lang", "marker")
+        .agg(
+            pl.len().alias("n_posts"),
+            scored.sum().alias("n_scored"),
+            pl.col("value").sum().alias("n_marked"),
+            pl.col("author").filter(scored).drop_nulls().n_unique().alias("n_authors"),
+            pl.col("author").filter(pl.col("value")).drop_nulls().n_unique().alias("n_marked_authors"),
+            pl.col("sample_rate").min(),
+        )
+        .with_columns(pl.col(c).cast(pl.Int64) for c in ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors"))
+        .sort("day", "region", "lang", "marker")
+    )  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([D, date(2025, 1, 2)]),
+            st.sampled_from(["north", "south"]),
+            st.sampled_from(["en", "es", "fr"]),
+            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from([True, False, None]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_two_step_counts_equal_the_plain_definition(rows):
+    schema = {
+        "day": pl.Date,
+        "region": pl.String,
+        "lang": pl.String,
+        "author": pl.String,
+        "sad": pl.Boolean,
+        "calm": pl.Boolean,
+    }
+    posts = pl.DataFrame(rows, schema=schema, orient="row")
+    rates = RATES.with_columns(
+        pl.when(pl.col("lang") == "es").then(0.5).otherwise(pl.col("sample_rate")).alias("sample_rate")
+    )  # fmt: skip
+    ours = daily_aggregates(posts, MARKERS, run_id="r", rates=rates)
+    expected = _reference_aggregates(posts, MARKERS, rates=rates)
+    assert ours.select(expected.columns).equals(expected)
