@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -122,8 +122,37 @@ def sample(
     click.echo(f"wrote {summary.posts_path} and {summary.waves_path}", err=True)
 
 
+def _duration(ctx, param, value: str | None):
+    if value is None:
+        return None
+    from moodcast.follow import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@click.option(
+    "--follow",
+    "spool",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Follow mode: load new files of this spool directory every --every, until SIGTERM/SIGINT.",
+)
+@click.option(
+    "--every",
+    default="5m",
+    show_default=True,
+    callback=_duration,
+    help="How often follow mode looks for new files: 30s, 5m, 1h.",
+)
+@click.option(
+    "--allowed-lateness",
+    callback=_duration,
+    help="Posts on days closed longer than this (whole days) are filtered as too late. Default: 2d with --follow, else none.",
+)
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 @click.option(
     "--as-of",
@@ -145,6 +174,9 @@ def sample(
 )
 def run(
     inputs: tuple[str, ...],
+    spool: Path | None,
+    every,
+    allowed_lateness,
     data_dir: str | None,
     as_of: date | None,
     tz: str | None,
@@ -159,10 +191,14 @@ def run(
     supports. Beam's own flags go after `--` and pass through untouched, e.g.
     `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
     Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
-    --mapping.
+    --mapping. With --follow DIR instead of INPUTs, it runs as an incremental micro-batch: each
+    cycle loads the spool's new files and recomputes the days they touch; safe to stop and
+    restart at any point.
     """
     from moodcast.run import daily_run
 
+    if bool(inputs) == bool(spool):
+        raise click.UsageError("give INPUT files, or --follow DIR, not both")
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
     settings = load_settings(
@@ -171,7 +207,27 @@ def run(
         model_sample_rate=model_sample_rate,
         **input_overrides(input_preset, mapping),
     )
-    summary = daily_run(list(inputs), settings=settings, as_of=as_of, beam_args=beam_args)
+    if spool is not None:
+        from moodcast.follow import follow
+
+        done = follow(
+            spool,
+            settings=settings,
+            every=every,
+            allowed_lateness=allowed_lateness or timedelta(days=2),
+            as_of=as_of,
+            beam_args=beam_args,
+        )
+        if as_json and done.last is not None:
+            click.echo(json.dumps(done.last.as_json(), sort_keys=True))
+        return
+    summary = daily_run(
+        list(inputs),
+        settings=settings,
+        as_of=as_of,
+        beam_args=beam_args,
+        allowed_lateness=allowed_lateness,
+    )
     click.echo(summary.describe(), err=True)
     if as_json:
         click.echo(json.dumps(summary.as_json(), sort_keys=True))
