@@ -43,8 +43,9 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _drop_beam_gcp_notice(record: logging.LogRecord) -> bool:
-    """Beam warns at import that Google Cloud clients are missing; they are optional here."""
-    return not str(record.msg).startswith("apitools not found")
+    """Beam warns at import that Google Cloud clients are missing; they are optional here
+    (the Pub/Sub client is installed for `moodcast stream`, the storage client is not)."""
+    return not str(record.msg).startswith(("apitools not found", "Failed to import GCSFileSystem"))
 
 
 def _iso_date(ctx, param, value: str | None) -> date | None:

@@ -22,6 +22,7 @@ from warehouse.load import (
     replace_forecasts,
 )
 from warehouse.lock import Holder, RunLock
+from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, upsert_panes
 from warehouse.queries import current_daily
 from warehouse.store import open_published, published_path, published_version, writing
 
@@ -30,11 +31,14 @@ __all__ = [
     "Holder",
     "LoadError",
     "NoWarehouse",
+    "PaneLoad",
+    "PaneMeta",
     "RunLock",
     "RunLocked",
     "RunRecord",
     "SchemaMismatch",
     "WarehouseError",
+    "add_stream_accounting",
     "current_daily",
     "export",
     "inputs_covering",
@@ -52,5 +56,6 @@ __all__ = [
     "replace_backtests",
     "replace_forecasts",
     "replace_model_choice",
+    "upsert_panes",
     "writing",
 ]

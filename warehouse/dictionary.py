@@ -51,6 +51,8 @@ COLUMNS: dict[str, str] = {
     "0 to 1.",
     "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
     "prevalences are then empty.",
+    "provisional": "true when the day is still open in the streaming job (today so far): its "
+    "counts may still grow; false for a closed day.",
     "unique_id": "Series identifier `marker|region|lang`.",
     "ds": "Forecast local day in {tz} (YYYY-MM-DD).",
     "model": "Forecasting model that produced the row (e.g. `AutoETS`).",
@@ -128,7 +130,7 @@ def data_dictionary(files: Mapping[str, pl.Schema], *, ext: str, k: int, tz: str
         f"k = {k}. A timelines row is suppressed when `0 < n_marked_authors < {k}` or "
         f"`n_authors < {k}`. Posts without an author id count towards neither, so a cell made "
         "of them is suppressed. In a suppressed row `suppressed` is true and every count and "
-        "prevalence is missing; its keys, `marker_version`, `sample_rate` and `run_id` remain. "
+        "prevalence is missing; its keys, `marker_version`, `sample_rate`, `run_id` and `provisional` remain. "
         "Forecasts and alerts are computed from series in which suppressed days are missing.",
     ]
     for stem, schema in files.items():

@@ -70,11 +70,18 @@ def _writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
 def export_frames(con: duckdb.DuckDBPyConnection, *, k: int) -> dict[str, pl.DataFrame]:
     """The exported tables by file stem (`timelines`, `forecasts`, `alerts`), sorted.
 
-    `timelines` is `queries.daily(con, k=k)`: current marker versions, suppressed at `k`.
+    `timelines` is `queries.daily(con, k=k)`: current marker versions, suppressed at `k`, and
+    `provisional`, true on a day still open in a streaming job (its counts may still grow).
     `forecasts` and `alerts` have exactly the Forecast and Alert contract columns.
     """
+    open_days = queries.provisional_days(con).select("day", provisional=pl.lit(True))
+    timelines = (
+        queries.daily(con, k=k)
+        .join(open_days, on="day", how="left")
+        .with_columns(pl.col("provisional").fill_null(False))
+    )
     frames = {
-        "timelines": queries.daily(con, k=k),
+        "timelines": timelines,
         "forecasts": queries.forecasts(con).select(list(FORECAST_SCHEMA)),
         "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
     }

@@ -113,7 +113,7 @@ def test_suppressed_values_never_appear_in_a_parquet_export(warehouse, tmp_path)
     hidden = timelines.filter(pl.col("suppressed"))
     assert hidden.height == 2
     numbers = hidden.drop(
-        "day", "region", "lang", "marker", "marker_version", "run_id", "suppressed"
+        "day", "region", "lang", "marker", "marker_version", "run_id", "suppressed", "provisional"
     )
     assert numbers.drop("sample_rate").null_count().row(0) == (2,) * (numbers.width - 1)
 
