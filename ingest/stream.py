@@ -14,7 +14,9 @@ text and author ids never leave the job, as in batch.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import threading
 import time
 import uuid
 from collections import Counter
@@ -29,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.coders import BooleanCoder, coders
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.transforms import trigger, window
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
@@ -44,6 +47,7 @@ from transforms.records import parse_json_lines
 from transforms.windows import day_bounds, local_date
 
 MESSAGES_PER_CHUNK = 500
+STREAM_RUNNER = "BundleBasedDirectRunner"
 LATENESS_MARGIN = timedelta(hours=2)
 """Added to the windows' allowed lateness so that Beam never drops a post that the too-late
 filter (whole local days, transforms.posts.lateness_horizon) has kept, DST days included."""
@@ -331,3 +335,90 @@ def build_stream(messages, job: StreamJob, landing_dir: str) -> None:
         | "WriteCounts" >> beam.ParDo(WriteBundleCountsFn(landing_dir))
     )
     prepared[DEAD] | "WriteDeadLetters" >> beam.ParDo(WriteBundleDeadLettersFn(landing_dir))
+
+
+class PaneFile(NamedTuple):
+    """A pane file found in the landing directory, and which pane it holds."""
+
+    path: str
+    day: date
+    index: int
+    timing: str
+    fired_at: datetime
+
+
+def pane_files(landing_dir: str) -> list[PaneFile]:
+    """The pane files under `landing_dir` (any filesystem Beam supports), sorted by path."""
+    found = []
+    for path in _matched(f"{landing_dir.rstrip('/')}/panes/*/*.parquet"):
+        folder, name = path.rsplit("/", 2)[-2:]
+        index, timing, fired = name.removesuffix(".parquet").split("-")
+        fired_at = datetime.fromtimestamp(int(fired) / 1_000_000, UTC)
+        found.append(PaneFile(path, date.fromisoformat(folder), int(index), timing, fired_at))
+    return found
+
+
+def bundle_files(landing_dir: str, kind: str) -> list[str]:
+    """The `counts` or `dead` bundle files under `landing_dir`, sorted."""
+    return _matched(f"{landing_dir.rstrip('/')}/{kind}/*.parquet")
+
+
+def _matched(pattern: str) -> list[str]:
+    (result,) = FileSystems.match([pattern])
+    return sorted(meta.path for meta in result.metadata_list)
+
+
+def read_landing_file(path: str) -> pl.DataFrame:
+    """One landing Parquet file as a frame (any filesystem Beam supports)."""
+    with FileSystems.open(path) as handle:
+        return pl.read_parquet(io.BytesIO(handle.read()))
+
+
+def delete_landing_files(paths: list[str]) -> None:
+    """Delete loaded landing files."""
+    if paths:
+        FileSystems.delete(paths)
+
+
+class RunningStream:
+    """A streaming pipeline started in the background: `error` holds what stopped it, if it
+    failed; `stop()` cancels it."""
+
+    def __init__(self, result):
+        self._result = result
+        self.error: BaseException | None = None
+        self._watcher = threading.Thread(target=self._watch, name="moodcast-stream", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        try:
+            self._result.wait_until_finish()
+        except BaseException as exc:  # the pipeline's own failure, reported to the loader
+            self.error = exc
+
+    def stop(self) -> None:
+        """Cancel the pipeline (panes already written stay)."""
+        with contextlib.suppress(Exception):
+            self._result.cancel()
+
+
+def stream_options(beam_args: list[str]) -> PipelineOptions:
+    """Beam options for the streaming job: `--streaming`, and the in-process
+    BundleBasedDirectRunner unless the flags name a runner (e.g. DataflowRunner)."""
+    options = PipelineOptions(list(beam_args))
+    standard = options.view_as(StandardOptions)
+    standard.streaming = True
+    if not standard.runner:
+        standard.runner = STREAM_RUNNER
+    return options
+
+
+def start_stream(
+    job: StreamJob, *, subscription: str, landing_dir: str, beam_args: list[str]
+) -> RunningStream:
+    """Start the streaming job reading Pub/Sub `subscription` (projects/P/subscriptions/S; the
+    emulator's address in $PUBSUB_EMULATOR_HOST when set) and writing under `landing_dir`."""
+    pipeline = beam.Pipeline(options=stream_options(beam_args))
+    messages = pipeline | "ReadFromPubSub" >> beam.io.ReadFromPubSub(subscription=subscription)
+    build_stream(messages, job, landing_dir)
+    return RunningStream(pipeline.run())

@@ -236,6 +236,89 @@ def run(
 
 @main.command()
 @click.option(
+    "--subscription",
+    required=True,
+    help="Pub/Sub subscription to read, projects/P/subscriptions/S ($PUBSUB_EMULATOR_HOST for the emulator).",
+)
+@click.option(
+    "--early-every",
+    default="60s",
+    show_default=True,
+    callback=_duration,
+    help="How often an open day's provisional numbers are refreshed (early panes).",
+)
+@click.option(
+    "--allowed-lateness",
+    default="2d",
+    show_default=True,
+    callback=_duration,
+    help="How long after a day ends its late posts still count (whole days); older ones are filtered as too late.",
+)
+@click.option(
+    "--load-every",
+    default="10s",
+    show_default=True,
+    callback=_duration,
+    help="How often the panes written so far are loaded and published.",
+)
+@click.option(
+    "--duration",
+    callback=_duration,
+    help="Stop after this long (default: run until SIGTERM/SIGINT).",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option(
+    "--tz",
+    help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
+)
+@input_options
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the session's counts as one JSON object on stdout.",
+)
+def stream(
+    subscription: str,
+    early_every,
+    allowed_lateness,
+    load_every,
+    duration,
+    data_dir: str | None,
+    tz: str | None,
+    input_preset: str | None,
+    mapping: Path | None,
+    as_json: bool,
+) -> None:
+    """The streaming job: posts from Pub/Sub counted in today's numbers as they arrive.
+
+    Event time is each post's created_at; local days in the analysis time zone are windows
+    with early panes every --early-every (provisional: "today so far"), an on-time pane when
+    the day ends and late panes for posts up to --allowed-lateness later. Each message is one
+    Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
+    `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
+    """
+    from moodcast.stream import stream_run
+
+    ctx = click.get_current_context()
+    beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    settings = load_settings(data_dir, tz=tz, **input_overrides(input_preset, mapping))
+    summary = stream_run(
+        subscription,
+        settings=settings,
+        early_every=early_every,
+        allowed_lateness=allowed_lateness,
+        load_every=load_every,
+        duration=duration,
+        beam_args=beam_args,
+    )
+    click.echo(summary.describe(), err=True)
+    if as_json:
+        click.echo(json.dumps({"run_id": summary.run_id, **summary.counts}, sort_keys=True))
+
+
+@main.command()
+@click.option(
     "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
 )
 @click.option(

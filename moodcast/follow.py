@@ -97,9 +97,10 @@ class FollowSummary:
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM or SIGINT set `stop`: the cycle under way finishes and publishes, then follow
-    mode returns. A second signal interrupts at once (nothing half-written is published)."""
+def stop_on_signals(stop: threading.Event, *, name: str) -> Iterator[None]:
+    """SIGTERM or SIGINT set `stop`: the cycle under way finishes and publishes, then the
+    command `name` returns. A second signal interrupts at once (nothing half-written is
+    published)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -107,7 +108,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     def handle(signum, _frame):
         if stop.is_set():
             raise KeyboardInterrupt
-        log.info("follow: %s received; stopping after this cycle", signal.Signals(signum).name)
+        log.info("%s: %s received; stopping after this cycle", name, signal.Signals(signum).name)
         stop.set()
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -140,7 +141,7 @@ def follow(
     source = Spool(spool)
     cycles = files = checks = 0
     last: RunSummary | None = None
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop, name="follow"):
         log.info("follow: watching %s every %s", spool, every)
         while not stop.is_set():
             checks += 1
