@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
-from dashboard import controls, data
+from dashboard import controls, data, summaries
 from dashboard.charts import timeline_chart
 from transforms.contracts import series_id
 
@@ -20,6 +20,8 @@ st.caption(
     "authors, are suppressed: gaps in the lines, marked by grey ticks."
 )
 published = data.require_published()
+if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz()):
+    st.info(notice)
 marker, region, lang = controls.pick_series(published)
 
 show = st.segmented_control(
