@@ -155,13 +155,15 @@ class DropRepeatedIdsFn(beam.DoFn):
 
 
 class Pane(NamedTuple):
-    """One firing of one local day: its aggregates and when and how it fired."""
+    """One firing of one local day: its aggregates, when and how it fired, and how many
+    posts it aggregated (all of the day's so far: panes accumulate)."""
 
     day: date
     index: int
     timing: str
     fired_at: datetime
     table: pa.Table
+    posts: int
 
 
 def pane_timing(timing: int) -> str:
@@ -202,7 +204,8 @@ class AggregatePaneFn(beam.DoFn):
             rates=sample_rates(ingest.markers, ingest.options.models, None),
         ).to_arrow()
         fired = datetime.fromtimestamp(self._job.clock(), UTC)
-        yield Pane(date.fromisoformat(day), pane.index, pane_timing(pane.timing), fired, table)
+        timing = pane_timing(pane.timing)
+        yield Pane(date.fromisoformat(day), pane.index, timing, fired, table, len(rows))
 
 
 def _write_parquet(table: pa.Table, path: str) -> None:
@@ -216,11 +219,10 @@ def _write_parquet(table: pa.Table, path: str) -> None:
 
 
 def pane_path(landing_dir: str, pane: Pane) -> str:
-    """`<landing>/panes/<day>/<index:06d>-<timing>-<fired_at µs>.parquet`."""
+    """`<landing>/panes/<day>/<index:06d>-<timing>-<fired_at µs>-<posts>.parquet`."""
     fired = int(pane.fired_at.timestamp() * 1_000_000)
-    return (
-        f"{landing_dir}/panes/{pane.day.isoformat()}/{pane.index:06d}-{pane.timing}-{fired}.parquet"
-    )
+    name = f"{pane.index:06d}-{pane.timing}-{fired}-{pane.posts}.parquet"
+    return f"{landing_dir}/panes/{pane.day.isoformat()}/{name}"
 
 
 class WritePaneFn(beam.DoFn):
@@ -345,6 +347,7 @@ class PaneFile(NamedTuple):
     index: int
     timing: str
     fired_at: datetime
+    posts: int
 
 
 def pane_files(landing_dir: str) -> list[PaneFile]:
@@ -352,9 +355,10 @@ def pane_files(landing_dir: str) -> list[PaneFile]:
     found = []
     for path in _matched(f"{landing_dir.rstrip('/')}/panes/*/*.parquet"):
         folder, name = path.rsplit("/", 2)[-2:]
-        index, timing, fired = name.removesuffix(".parquet").split("-")
+        index, timing, fired, posts = name.removesuffix(".parquet").split("-")
         fired_at = datetime.fromtimestamp(int(fired) / 1_000_000, UTC)
-        found.append(PaneFile(path, date.fromisoformat(folder), int(index), timing, fired_at))
+        day = date.fromisoformat(folder)
+        found.append(PaneFile(path, day, int(index), timing, fired_at, int(posts)))
     return found
 
 

@@ -39,6 +39,9 @@ from transforms.posts import PostOptions
 
 log = logging.getLogger(__name__)
 
+DRAIN_SLACK = timedelta(seconds=120)
+"""How long past two early-pane intervals a stopping stream waits for its last panes."""
+
 
 @dataclass(frozen=True)
 class StreamSummary:
@@ -70,6 +73,7 @@ class _Session:
     versions: dict
     loads: int = 0
     days: int = 0
+    pane_posts: dict = field(default_factory=dict)
     counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
 
     def record(self, status: str) -> warehouse.RunRecord:
@@ -143,6 +147,8 @@ def load_landing(session: _Session, *, status: str = "running") -> bool:
         log.warning("stream: %s; loading at the next interval", exc)
         return False
     delete_landing_files([p.path for p in panes] + counts + dead)
+    for p in panes:
+        session.pane_posts[p.day] = max(p.posts, session.pane_posts.get(p.day, 0))
     session.loads += 1
     if upserted.days or counts:
         log.info(
@@ -152,6 +158,28 @@ def load_landing(session: _Session, *, status: str = "running") -> bool:
             f"{session.counts['read']:,}",
         )
     return True
+
+
+def undelivered(session: _Session) -> int:
+    """Posts read but not yet in a published pane (or not yet accounted for): zero when the
+    job has caught up with everything it read."""
+    c = session.counts
+    accounted = c["valid"] + c["duplicates"] + c["dead_lettered"] + sum(c["filtered"].values())
+    return (c["read"] - accounted) + (c["valid"] - sum(session.pane_posts.values()))
+
+
+def drain(session: _Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
+    """Keep loading until every post read is in a published pane (early panes keep firing
+    while posts wait), the job fails, or `timeout` passes."""
+    deadline = time.monotonic() + timeout.total_seconds()
+    while (left := undelivered(session)) and time.monotonic() < deadline:
+        log.info("stream: draining, %d post(s) read but not yet in a published day", left)
+        time.sleep(load_every.total_seconds())
+        if running.error is not None:
+            raise running.error
+        load_landing(session)
+    if left := undelivered(session):
+        log.warning("stream: stopped with %d post(s) read but not in a published day", left)
 
 
 def stream_run(
@@ -167,8 +195,9 @@ def stream_run(
 ) -> StreamSummary:
     """Run the streaming job on `subscription` and publish its panes every `load_every`, until
     `stop` is set (SIGTERM/SIGINT set it) or `duration` has passed; then cancel the job, load
-    what it wrote, and record the stream run `ok`. A failed job is recorded `failed` and its
-    error raised."""
+    what it wrote, and record the stream run `ok`. Before stopping it drains: it waits (up to
+    two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
+    job is recorded `failed` and its error raised."""
     stop = stop or threading.Event()
     markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
     versions = marker_versions(markers)
@@ -213,6 +242,7 @@ def stream_run(
                 if running.error is not None:
                     raise running.error
                 load_landing(session)
+            drain(session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK)
         except BaseException:
             running.stop()
             _record_failed(session)

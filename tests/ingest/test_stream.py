@@ -83,7 +83,7 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
 def _panes(landing: Path) -> pl.DataFrame:
     rows = []
     for path in sorted((landing / "panes").rglob("*.parquet")):
-        index, timing, _ = path.stem.split("-")
+        index, timing, _, posts = path.stem.split("-")
         table = pl.read_parquet(path).filter(
             (pl.col("region") == "all") & (pl.col("lang") == "all")
         )
@@ -93,6 +93,7 @@ def _panes(landing: Path) -> pl.DataFrame:
                 "index": int(index),
                 "timing": timing,
                 "n_posts": int(table.get_column("n_posts").sum()),
+                "posts": int(posts),
             }
         )
     return pl.DataFrame(rows).sort("day", "index")
@@ -148,6 +149,7 @@ def test_panes_early_on_time_and_late_with_too_late_posts_accounted(tmp_path):
     assert today_panes.row(-1, named=True)["timing"] == "late"
     assert today_panes.get_column("n_posts").to_list()[-1] == 4  # accumulating: 3 + the late one
     assert today_panes.get_column("n_posts").is_sorted()
+    assert today_panes.get_column("posts").to_list()[-1] == 4
     assert panes.filter(pl.col("day") == yesterday).get_column("n_posts").max() == 1
     assert old not in panes.get_column("day").to_list()
     counts = _counts(tmp_path)
