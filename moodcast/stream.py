@@ -117,6 +117,10 @@ def load_landing(session: _Session, *, status: str = "running") -> bool:
     """Publish what the job has written since the last load; False when the data directory
     was locked by another run (the files wait for the next load)."""
     panes = pane_files(session.landing)
+    newest = {}
+    for pane in panes:  # panes accumulate: a day's newest holds all of it so far
+        if pane.day not in newest or pane.index > newest[pane.day].index:
+            newest[pane.day] = pane
     counts = bundle_files(session.landing, "counts")
     dead = bundle_files(session.landing, "dead")
     try:
@@ -130,7 +134,7 @@ def load_landing(session: _Session, *, status: str = "running") -> bool:
                         ),
                         read_landing_file(p.path),
                     )
-                    for p in panes
+                    for p in newest.values()
                 ],
             )
             totals = warehouse.add_stream_accounting(
