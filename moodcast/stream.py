@@ -24,6 +24,7 @@ import polars as pl
 
 import warehouse
 from ingest.pipeline import IngestJob, is_remote, landing_location
+from ingest.sources import InputError
 from ingest.stream import (
     StreamJob,
     bundle_files,
@@ -180,7 +181,7 @@ def drain(session: _Session, running, *, load_every: timedelta, timeout: timedel
         log.info("stream: draining, %d post(s) read but not yet in a published day", left)
         time.sleep(load_every.total_seconds())
         if running.error is not None:
-            raise running.error
+            raise _job_failed(running.error)
         load_landing(session)
     if left := undelivered(session):
         log.warning("stream: stopped with %d post(s) read but not in a published day", left)
@@ -244,7 +245,7 @@ def stream_run(
                     break
                 stop.wait(min(load_every.total_seconds(), left or load_every.total_seconds()))
                 if running.error is not None:
-                    raise running.error
+                    raise _job_failed(running.error)
                 load_landing(session)
             drain(session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK)
         except BaseException:
@@ -257,6 +258,17 @@ def stream_run(
     return StreamSummary(
         run_id=run_id, loads=session.loads, days=session.days, counts=session.counts
     )
+
+
+def _job_failed(error: BaseException) -> InputError:
+    """The streaming job's own failure, as an error the CLI reports in one line."""
+    failure = InputError(
+        f"the streaming job stopped: {type(error).__name__}: {error}. Check that --subscription "
+        "names an existing subscription (projects/P/subscriptions/S) and that this host can "
+        "reach Pub/Sub (credentials, or PUBSUB_EMULATOR_HOST for the emulator)."
+    )
+    failure.__cause__ = error
+    return failure
 
 
 def _record_failed(session: _Session) -> None:

@@ -160,3 +160,24 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
         con.close()
     text = log.read_bytes() + b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     assert b"lonely tonight" not in text and b"author-1" not in text
+
+
+def test_a_missing_subscription_fails_clearly_and_is_ledgered(emulator, tmp_path):
+    data_dir = tmp_path / "data"
+    result = subprocess.run(
+        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
+        + ["--subscription", f"projects/{PROJECT}/subscriptions/missing", "--load-every", "2s"]
+        + ["--duration", "120s", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
+    )
+    assert result.returncode == 1, result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Error: the streaming job stopped: NotFound"), result.stderr
+    con = warehouse.open_published(data_dir)
+    try:
+        assert queries.runs(con).get_column("status").to_list() == ["failed"]
+    finally:
+        con.close()
