@@ -141,6 +141,11 @@ def latest_day(published: Version) -> date | None:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def provisional_days(published: Version) -> pl.DataFrame:
+    return queries.provisional_days(_con(published))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def series_options(published: Version) -> pl.DataFrame:
     return queries.series_options(_con(published))
 

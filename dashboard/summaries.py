@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -83,3 +84,17 @@ def alert_subjects(alerts: pl.DataFrame) -> pl.DataFrame:
         .otherwise(marker)
     )
     return alerts.with_columns(subject=subject, series=pl.Series(links, dtype=pl.String))
+
+
+def today_so_far(open_days: pl.DataFrame, *, tz: str) -> str | None:
+    """The "today so far" notice for days still open in the streaming job (`day`, `pane_at`
+    from warehouse.queries.provisional_days), or None when every day shown is final."""
+    if open_days.is_empty():
+        return None
+    day, pane_at = open_days.sort("day").row(-1)
+    local = pane_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    more = f" (and {open_days.height - 1} earlier open day(s))" if open_days.height > 1 else ""
+    return (
+        f"Today so far: {day} is still open{more}. Its numbers are provisional, as of the "
+        f"streaming pane of {local} ({tz}), and may still change as posts arrive."
+    )

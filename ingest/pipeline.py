@@ -16,9 +16,10 @@ letters that carry a hash of the record, never its payload.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import apache_beam as beam
@@ -39,10 +40,17 @@ from transforms.aggregate import (
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
 from transforms.markers import Marker
-from transforms.model_markers import decide, sample_rates, uses_model
-from transforms.posts import PostOptions, drop_repeated_ids, prepare
+from transforms.model_markers import (
+    decide,
+    load_encoders,
+    model_scores,
+    sample_rates,
+    uses_model,
+)
+from transforms.posts import PostOptions, drop_repeated_ids, lateness_horizon, prepare
 from transforms.presets import InputMapping
 from transforms.records import validate
+from transforms.windows import local_date
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,8 @@ DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
 DAY_SHARDS = 16
 DEAD, COUNTS, COVERAGE, TEXTS = "dead", "counts", "coverage", "texts"
+
+NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 
 COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
 COVERAGE_SCHEMA = pa.schema(
@@ -77,21 +87,44 @@ class IngestJob:
     dp_budget: Budget | None = None
 
 
-class PrepareChunkFn(beam.DoFn):
-    """ParsedChunk → tagged posts (main output), dead letters, counts and day coverage."""
+@dataclass(frozen=True)
+class Live:
+    """How the streaming job prepares posts: each chunk's options come from `clock` (seconds
+    since the epoch), with today as `as_of` and days closed longer than `allowed_lateness`
+    filtered as too late; marker decisions are made per chunk (transforms.model_markers)."""
 
-    def __init__(self, job: IngestJob):
+    allowed_lateness: timedelta
+    clock: Callable[[], float] = time.time
+
+    def options(self, base: PostOptions) -> PostOptions:
+        """`base` as of the clock's local day in `base.tz`."""
+        today = local_date(self.clock(), tz=base.tz)
+        return replace(base, as_of=today, earliest=lateness_horizon(today, self.allowed_lateness))
+
+
+class PrepareChunkFn(beam.DoFn):
+    """ParsedChunk → tagged posts (main output), dead letters, counts and day coverage.
+
+    In the batch job the texts that need a model go out as TEXTS, to be scored once per run;
+    with `live` (the streaming job) the chunk's posts leave with their marker decisions made,
+    any sentence model loaded once per worker."""
+
+    def __init__(self, job: IngestJob, live: Live | None = None):
         self._job = job
+        self._live = live
+        self._encoders: dict = {}
 
     def process(self, chunk: ParsedChunk) -> Iterator:
         job = self._job
         read = chunk.records.height + chunk.dead.height
         valid, invalid = validate(chunk.records, source_tz=job.source_tz)
-        posts, filtered, texts = prepare(
-            valid, markers=job.markers, key=job.key, options=job.options
-        )
-        for lang, key, text in texts.unique(["lang", "key"]).iter_rows():
-            yield beam.pvalue.TaggedOutput(TEXTS, ((lang, key), (lang, text)))
+        options = job.options if self._live is None else self._live.options(job.options)
+        posts, filtered, texts = prepare(valid, markers=job.markers, key=job.key, options=options)
+        if self._live is None:
+            for lang, key, text in texts.unique(["lang", "key"]).iter_rows():
+                yield beam.pvalue.TaggedOutput(TEXTS, ((lang, key), (lang, text)))
+        else:
+            posts = decided_posts(posts, self._score(texts), job)
         dead = pl.concat([chunk.dead, invalid])
         yield beam.pvalue.TaggedOutput(COUNTS, (("read", ""), read))
         for (reason,), group in dead.group_by("reason"):
@@ -104,6 +137,20 @@ class PrepareChunkFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(COVERAGE, ((source, day.isoformat()), group.height))
         if posts.height:
             yield posts
+
+    def _score(self, texts: pl.DataFrame) -> pl.DataFrame:
+        if texts.is_empty():
+            return NO_MODEL_SCORES
+        missing = set(texts.get_column("lang").unique()) - set(self._encoders)
+        if missing:
+            self._encoders.update(load_encoders(self._job.options.models, sorted(missing)))
+        return model_scores(texts, markers=self._job.markers, encoders=self._encoders)
+
+
+def decided_posts(posts: pl.DataFrame, model: pl.DataFrame, job: IngestJob) -> pl.DataFrame:
+    """`posts` with each marker's column replaced by its decision (transforms.model_markers)."""
+    decided = decide(posts, model, markers=job.markers, config=job.options.models, source=None)
+    return posts.with_columns(decided.select(list(job.markers)))
 
 
 def shard_by_id(posts: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
@@ -138,10 +185,8 @@ class AggregateDayFn(beam.DoFn):
     def process(self, item: tuple, model: pl.DataFrame) -> Iterator[pa.Table]:
         _, frames = item
         job = self._job
-        posts = pl.concat(list(frames))
-        decided = decide(posts, model, markers=job.markers, config=job.options.models, source=None)
         yield daily_aggregates(
-            posts.with_columns(decided.select(list(job.markers))),
+            decided_posts(pl.concat(list(frames)), model, job),
             job.markers,
             run_id=job.run_id,
             rates=sample_rates(job.markers, job.options.models, None),
@@ -264,9 +309,7 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         prepared[TEXTS]
         | "ScoreTextsWithModels" >> ScoreTextsWithModels(job.markers, job.options.models, modelled)
         if modelled
-        else pipeline
-        | "NoModelScores"
-        >> beam.Create([pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})])
+        else pipeline | "NoModelScores" >> beam.Create([NO_MODEL_SCORES])
     )
     deduped = (
         prepared.posts

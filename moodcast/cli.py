@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -18,6 +18,7 @@ from moodcast.cli_alerts import alerts
 from moodcast.cli_backtest import backtest
 from moodcast.cli_markers import input_options, input_overrides, markers, tag
 from moodcast.config import DATA_DIR_HELP, ConfigError, load_settings
+from moodcast.connect import JETSTREAM
 
 
 def _errors() -> tuple[type[Exception], ...]:
@@ -45,8 +46,9 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _drop_beam_gcp_notice(record: logging.LogRecord) -> bool:
-    """Beam warns at import that Google Cloud clients are missing; they are optional here."""
-    return not str(record.msg).startswith("apitools not found")
+    """Beam warns at import that Google Cloud clients are missing; they are optional here
+    (the Pub/Sub client is installed for `moodcast stream`, the storage client is not)."""
+    return not str(record.msg).startswith(("apitools not found", "Failed to import GCSFileSystem"))
 
 
 def _iso_date(ctx, param, value: str | None) -> date | None:
@@ -151,8 +153,37 @@ def sample(
     click.echo(f"wrote {summary.posts_path} and {summary.waves_path}", err=True)
 
 
+def _duration(ctx, param, value: str | None):
+    if value is None:
+        return None
+    from moodcast.follow import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@click.option(
+    "--follow",
+    "spool",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Follow mode: load new files of this spool directory every --every, until SIGTERM/SIGINT.",
+)
+@click.option(
+    "--every",
+    default="5m",
+    show_default=True,
+    callback=_duration,
+    help="How often follow mode looks for new files: 30s, 5m, 1h.",
+)
+@click.option(
+    "--allowed-lateness",
+    callback=_duration,
+    help="Posts on days closed longer than this (whole days) are filtered as too late. Default: 2d with --follow, else none.",
+)
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 @click.option(
     "--as-of",
@@ -174,6 +205,9 @@ def sample(
 )
 def run(
     inputs: tuple[str, ...],
+    spool: Path | None,
+    every,
+    allowed_lateness,
     data_dir: str | None,
     as_of: date | None,
     tz: str | None,
@@ -188,10 +222,14 @@ def run(
     supports. Beam's own flags go after `--` and pass through untouched, e.g.
     `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
     Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
-    --mapping.
+    --mapping. With --follow DIR instead of INPUTs, it runs as an incremental micro-batch: each
+    cycle loads the spool's new files and recomputes the days they touch; safe to stop and
+    restart at any point.
     """
     from moodcast.run import daily_run
 
+    if bool(inputs) == bool(spool):
+        raise click.UsageError("give INPUT files, or --follow DIR, not both")
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
     settings = load_settings(
@@ -200,10 +238,113 @@ def run(
         model_sample_rate=model_sample_rate,
         **input_overrides(input_preset, mapping),
     )
-    summary = daily_run(list(inputs), settings=settings, as_of=as_of, beam_args=beam_args)
+    if spool is not None:
+        from moodcast.follow import follow
+
+        done = follow(
+            spool,
+            settings=settings,
+            every=every,
+            allowed_lateness=allowed_lateness or timedelta(days=2),
+            as_of=as_of,
+            beam_args=beam_args,
+        )
+        if as_json and done.last is not None:
+            click.echo(json.dumps(done.last.as_json(), sort_keys=True))
+        return
+    summary = daily_run(
+        list(inputs),
+        settings=settings,
+        as_of=as_of,
+        beam_args=beam_args,
+        allowed_lateness=allowed_lateness,
+    )
     click.echo(summary.describe(), err=True)
     if as_json:
         click.echo(json.dumps(summary.as_json(), sort_keys=True))
+
+
+@main.command()
+@click.option(
+    "--subscription",
+    required=True,
+    help="Pub/Sub subscription to read, projects/P/subscriptions/S ($PUBSUB_EMULATOR_HOST for the emulator).",
+)
+@click.option(
+    "--early-every",
+    default="60s",
+    show_default=True,
+    callback=_duration,
+    help="How often an open day's provisional numbers are refreshed (early panes).",
+)
+@click.option(
+    "--allowed-lateness",
+    default="2d",
+    show_default=True,
+    callback=_duration,
+    help="How long after a day ends its late posts still count (whole days); older ones are filtered as too late.",
+)
+@click.option(
+    "--load-every",
+    default="10s",
+    show_default=True,
+    callback=_duration,
+    help="How often the panes written so far are loaded and published.",
+)
+@click.option(
+    "--duration",
+    callback=_duration,
+    help="Stop after this long (default: run until SIGTERM/SIGINT).",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option(
+    "--tz",
+    help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
+)
+@input_options
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the session's counts as one JSON object on stdout.",
+)
+def stream(
+    subscription: str,
+    early_every,
+    allowed_lateness,
+    load_every,
+    duration,
+    data_dir: str | None,
+    tz: str | None,
+    input_preset: str | None,
+    mapping: Path | None,
+    as_json: bool,
+) -> None:
+    """The streaming job: posts from Pub/Sub counted in today's numbers as they arrive.
+
+    Event time is each post's created_at; local days in the analysis time zone are windows
+    with early panes every --early-every (provisional: "today so far"), an on-time pane when
+    the day ends and late panes for posts up to --allowed-lateness later. Each message is one
+    Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
+    `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
+    """
+    from moodcast.stream import stream_run
+
+    ctx = click.get_current_context()
+    beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    settings = load_settings(data_dir, tz=tz, **input_overrides(input_preset, mapping))
+    summary = stream_run(
+        subscription,
+        settings=settings,
+        early_every=early_every,
+        allowed_lateness=allowed_lateness,
+        load_every=load_every,
+        duration=duration,
+        beam_args=beam_args,
+    )
+    click.echo(summary.describe(), err=True)
+    if as_json:
+        click.echo(json.dumps({"run_id": summary.run_id, **summary.counts}, sort_keys=True))
 
 
 @main.command()
@@ -267,6 +408,106 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
         raise SystemExit(
             serve(settings.data_dir, host="127.0.0.1", port=port, k=settings.k, tz=settings.tz)
         )
+
+
+@main.group()
+def connect() -> None:
+    """Read a live public stream and write each post, as a Post, to a spool directory (for
+    `moodcast run --follow`) or a Pub/Sub topic (for `moodcast stream`)."""
+
+
+def _sink_options(command):
+    for option in reversed(
+        [
+            click.option(
+                "--spool",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Write rotating JSON Lines files here (each renamed into place whole).",
+            ),
+            click.option("--topic", help="Publish to this Pub/Sub topic, projects/P/topics/T."),
+            click.option(
+                "--rotate-every",
+                default="1m",
+                show_default=True,
+                callback=_duration,
+                help="Close a spool file (or wait for the topic's acknowledgements) this often.",
+            ),
+            click.option(
+                "--rotate-posts",
+                default=5000,
+                show_default=True,
+                type=click.IntRange(min=1),
+                help="Close a spool file after this many posts.",
+            ),
+            click.option(
+                "--max-posts", type=click.IntRange(min=1), help="Stop after this many posts."
+            ),
+            click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _connect(
+    source_name: str, source, spool, topic, rotate_every, rotate_posts, max_posts, data_dir
+):
+    import threading
+
+    from moodcast.connect import SpoolSink, TopicSink, run_connector
+    from moodcast.follow import stop_on_signals
+
+    if bool(spool) == bool(topic):
+        raise click.UsageError("give --spool DIR or --topic projects/P/topics/T (one of them)")
+    settings = load_settings(data_dir)
+    sink = (
+        SpoolSink(spool, source=source_name, rotate_every=rotate_every, rotate_posts=rotate_posts)
+        if spool
+        else TopicSink(topic, rotate_every=rotate_every)
+    )
+    stop = threading.Event()
+    with stop_on_signals(stop, name="connect"):
+        summary = run_connector(
+            source,
+            sink,
+            cursor_file=settings.data_dir / "connect" / f"{source_name}.cursor",
+            stop=stop,
+            max_posts=max_posts,
+        )
+    click.echo(f"{summary.posts:,} posts written, {summary.repeats:,} repeats skipped", err=True)
+
+
+@connect.command("mastodon")
+@click.option("--server", required=True, help="The Mastodon server, e.g. https://mastodon.social.")
+@click.option(
+    "--token-env",
+    default="MASTODON_TOKEN",
+    show_default=True,
+    help="Environment variable holding an access token, if the server requires one.",
+)
+@_sink_options
+def connect_mastodon(server, token_env, **sink) -> None:
+    """The public timeline of a Mastodon server (streaming API), reconnecting with backoff."""
+    import os
+
+    from moodcast.connect import mastodon_source
+
+    _connect("mastodon", mastodon_source(server, token=os.environ.get(token_env)), **sink)
+
+
+@connect.command("bluesky")
+@click.option(
+    "--jetstream",
+    default=JETSTREAM,
+    show_default=True,
+    help="Jetstream endpoint.",
+)
+@_sink_options
+def connect_bluesky(jetstream, **sink) -> None:
+    """Bluesky posts from Jetstream, resuming from the saved cursor, reconnecting with backoff."""
+    from moodcast.connect import bluesky_source
+
+    _connect("bluesky", bluesky_source(jetstream), **sink)
 
 
 main.add_command(backtest)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from ingest.sources import InputError, InputFile, match_inputs
 from moodcast.config import Settings, author_key
 from transforms.aggregate import touched_days
 from transforms.markers import load_markers, marker_versions
-from transforms.posts import PostOptions
+from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, from_key
 from transforms.rates import merged_rates
 from transforms.series import derived_series, dp_series, same_series, to_post_counts
@@ -84,13 +84,20 @@ class RunSummary:
 
 
 def daily_run(
-    inputs: Sequence[str], *, settings: Settings, as_of: date | None, beam_args: Sequence[str]
+    inputs: Sequence[str],
+    *,
+    settings: Settings,
+    as_of: date | None,
+    beam_args: Sequence[str],
+    allowed_lateness: timedelta | None = None,
 ) -> RunSummary:
     """Run the daily job on `inputs` (files or globs) and publish the result.
 
     A day is always computed from all of its posts: when the new inputs cover days that earlier
     inputs in the ledger also cover, those inputs are read again with the new ones and the days
     recomputed. Rerunning the same inputs with the same `as_of` publishes identical tables.
+    With `allowed_lateness`, posts on days closed before `as_of` by that horizon
+    (transforms.posts.lateness_horizon) are filtered as `too late`, so older days stay as loaded.
     Raises InputError, ConfigError, MarkerError or a WarehouseError (e.g. RunLocked).
     """
     started = datetime.now(UTC)
@@ -109,7 +116,11 @@ def daily_run(
         ):
             ledgered = warehouse.ledgered_sha256s(con)
             run_id = _run_id(
-                ledgered | {f.sha256 for f in files}, as_of, settings, marker_versions(markers)
+                ledgered | {f.sha256 for f in files},
+                as_of,
+                settings,
+                marker_versions(markers),
+                allowed_lateness=allowed_lateness,
             )
             attempt.row = warehouse.RunRecord(
                 run_id=run_id,
@@ -133,6 +144,9 @@ def daily_run(
                     as_of=as_of,
                     include_reposts=settings.include_reposts,
                     models=settings.model_config,
+                    earliest=lateness_horizon(as_of, allowed_lateness)
+                    if allowed_lateness
+                    else None,
                 ),
                 source_tz=settings.source_tz,
                 mappings=_mappings(files, settings.record_mapping),
@@ -380,9 +394,16 @@ def _load(
     return summary
 
 
-def _run_id(shas: set[str], as_of: date, settings: Settings, versions: dict[str, str]) -> str:
+def _run_id(
+    shas: set[str],
+    as_of: date,
+    settings: Settings,
+    versions: dict[str, str],
+    *,
+    allowed_lateness: timedelta | None = None,
+) -> str:
     """Deterministic: the same ledgered inputs, date, settings and markers give the same id (an
-    input preset or mapping counts; without one, ids are as before mappings existed)."""
+    input preset or mapping, and a lateness horizon, count; without them, ids are as before)."""
     parts = {
         "inputs": sorted(shas),
         "as_of": as_of.isoformat(),
@@ -397,6 +418,8 @@ def _run_id(shas: set[str], as_of: date, settings: Settings, versions: dict[str,
     }
     if settings.record_mapping is not None:
         parts["input_mapping"] = settings.record_mapping.key
+    if allowed_lateness:
+        parts["allowed_lateness_s"] = allowed_lateness.total_seconds()
     material = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 

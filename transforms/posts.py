@@ -16,19 +16,35 @@ from transforms.privacy import pseudonymise
 from transforms.records import local_day
 from transforms.text import primary_subtag
 
-FILTER_REASONS = ("future timestamp", "repost", "unsupported language", "reserved region name")
+FILTER_REASONS = (
+    "future timestamp",
+    "repost",
+    "unsupported language",
+    "reserved region name",
+    "too late",
+)
 
 
 @dataclass(frozen=True)
 class PostOptions:
     """What a run keeps. `as_of` is the run's date: posts dated after `as_of` + 1 day (in `tz`,
-    the analysis time zone) are filtered as future timestamps. `models` says which languages
-    have a sentence model and which share of posts the model sources score."""
+    the analysis time zone) are filtered as future timestamps, and posts dated before
+    `earliest` (when set: the lateness horizon of follow mode and of the streaming job) as too
+    late. `models` says which languages have a sentence model and which share of posts the model
+    sources score."""
 
     tz: str = "UTC"
     as_of: date | None = None
     include_reposts: bool = False
     models: ModelConfig = field(default_factory=ModelConfig)
+    earliest: date | None = None
+
+
+def lateness_horizon(as_of: date, allowed_lateness: timedelta) -> date:
+    """The earliest local day still open to late posts on `as_of`: a day stays open until
+    `allowed_lateness` after it ends, counted in whole days (rounded up)."""
+    whole_days = -(-allowed_lateness // timedelta(days=1))
+    return as_of - timedelta(days=whole_days)
 
 
 def prepare(
@@ -71,6 +87,8 @@ def prepare(
         .then(pl.lit(FILTER_REASONS[2]))
         .when(pl.col("region").str.to_lowercase() == ALL)
         .then(pl.lit(FILTER_REASONS[3]))
+        .when(pl.lit(options.earliest is not None) & (pl.col("day") < pl.lit(options.earliest)))
+        .then(pl.lit(FILTER_REASONS[4]))
     )
     posts = posts.with_columns(reason.alias("_reason"))
     filtered = posts.filter(pl.col("_reason").is_not_null()).select(

@@ -24,6 +24,7 @@ from warehouse.load import (
     replace_forecasts,
 )
 from warehouse.lock import Holder, RunLock
+from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, upsert_panes
 from warehouse.queries import current_daily, current_periods
 from warehouse.store import open_published, published_path, published_version, writing
 
@@ -32,11 +33,14 @@ __all__ = [
     "Holder",
     "LoadError",
     "NoWarehouse",
+    "PaneLoad",
+    "PaneMeta",
     "RunLock",
     "RunLocked",
     "RunRecord",
     "SchemaMismatch",
     "WarehouseError",
+    "add_stream_accounting",
     "current_daily",
     "current_periods",
     "export",
@@ -57,5 +61,6 @@ __all__ = [
     "replace_backtests",
     "replace_forecasts",
     "replace_model_choice",
+    "upsert_panes",
     "writing",
 ]

@@ -83,6 +83,8 @@ COLUMNS: dict[str, str] = {
     "delta": "DP mode: δ of the (ε, δ) privacy budget spent per author per local day.",
     "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
     "prevalences are then empty.",
+    "provisional": "true when the day is still open in the streaming job (today so far): its "
+    "counts may still grow; false for a closed day.",
     "unique_id": "Series identifier `marker|region|lang`.",
     "ds": "Forecast local day in {tz} (YYYY-MM-DD).",
     "model": "Forecasting model that produced the row (e.g. `AutoETS`).",
@@ -180,7 +182,8 @@ def data_dictionary(
         "moved to weeks or withheld until no line (a roll-up and its children across regions "
         "or languages) has exactly one. Forecasts and alerts are computed on a series' days "
         "when every day can be published, else on its 7-day windows when every window can, "
-        "else not at all: never on days selected by their own values.",
+        "else not at all: never on days selected by their own values. A row whose period holds "
+        "a day still open in a streaming job has `provisional` true.",
     ]
     if budget is not None:
         lines[

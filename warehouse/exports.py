@@ -85,18 +85,29 @@ def export_frames(
     adjusted with `rates` (default: the shipped table); with `privacy="dp"`,
     `queries.dp_released(con)` as daily rows (noisy counts, `noise_sd` and the budget on every
     row).
+    `provisional` is true on a row whose period holds a day still open in a streaming job
+    (its counts may still grow).
     `forecasts` and `alerts` have exactly the Forecast and Alert contract columns.
     """
     frames = {
-        "timelines": (
+        "timelines": _with_provisional(
             _dp_timelines(queries.dp_released(con))
             if privacy == "dp"
-            else queries.published(con, k=k, week_grain=week_grain, rates=rates)
+            else queries.published(con, k=k, week_grain=week_grain, rates=rates),
+            queries.provisional_days(con)["day"].to_list(),
         ),
         "forecasts": queries.forecasts(con).select(list(FORECAST_SCHEMA)),
         "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
     }
     return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}
+
+
+def _with_provisional(timelines: pl.DataFrame, open_days: list) -> pl.DataFrame:
+    """`timelines` with `provisional`: true where the row's period holds one of `open_days`."""
+    holds = pl.lit(False)
+    for day in open_days:
+        holds = holds | ((pl.col("period_start") <= day) & (pl.col("period_end") >= day))
+    return timelines.with_columns(holds.alias("provisional"))
 
 
 def _dp_timelines(release: pl.DataFrame) -> pl.DataFrame:

@@ -180,7 +180,8 @@ def load_daily(
 
     `daily` is a frame or a landing Parquet file of the Daily aggregate contract; every row
     must fall on one of `days`. All rows on those days, of any marker or version, are
-    deleted and `daily` inserted, so a day with no rows in `daily` ends up empty. Raises
+    deleted and `daily` inserted, so a day with no rows in `daily` ends up empty, and no longer
+    counts as loaded from a streaming pane (`day_panes`; warehouse.panes records one). Raises
     ContractError for missing or mistyped columns and LoadError for rows outside `days`,
     repeated keys or inconsistent counts (nothing is changed then). Refreshes
     `current_versions` in the same transaction.
@@ -204,6 +205,7 @@ def load_daily(
             [wanted],
         )
         _insert(con, "daily_aggregates", view, frame.columns)
+        con.execute("DELETE FROM day_panes WHERE day IN (SELECT unnest(?::DATE[]))", [wanted])
         refresh_current_versions(con)
     return DayLoad(days=len(wanted), deleted=deleted, inserted=frame.height)
 

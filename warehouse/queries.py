@@ -236,6 +236,20 @@ def published(
     return _with_same_as(adjusted, daily)
 
 
+def provisional_days(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Days still open in a streaming job, "today so far": `day` and `pane_at`, when the early
+    pane they were last loaded from fired (UTC). Empty when no day is open, and for a warehouse
+    from before streaming (schema version 5)."""
+    schema = {"day": pl.Date, "pane_at": pl.Datetime("us", "UTC")}
+    try:
+        frame = con.sql(
+            "SELECT day, fired_at AS pane_at FROM day_panes WHERE provisional ORDER BY day"
+        ).pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=schema)
+    return conform(frame, schema, name="provisional days")
+
+
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The distinct (`marker`, `region`, `lang`) of current versions, sorted."""
     frame = con.sql(

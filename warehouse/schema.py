@@ -42,7 +42,8 @@ readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read th
 older file gets the column, null until the next run, and readers of a version-3 or -4 file
 read it as null), `period_aggregates` (weeks, epi-weeks and 7-day windows counted at ingest)
 and `dp_daily` (differentially private base cells), which `create_schema` creates empty and
-the next run that touches a period (in DP mode, a day) fills."""
+the next run that touches a period (in DP mode, a day) fills; and `day_panes` and `stream_files` (the streaming loader's; created empty in an older
+file; readers treat a file without them as having no streamed day)."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -103,6 +104,23 @@ RUN_COUNT_SCHEMA = {
 
 DEAD_LETTER_TABLE_SCHEMA = {**DEAD_LETTER_SCHEMA, "run_id": pl.String}
 """A Dead letter contract row and the run that produced it."""
+
+DAY_PANE_SCHEMA = {
+    "day": pl.Date,
+    "run_id": pl.String,
+    "started_at": UTC_DATETIME,
+    "pane_index": pl.Int64,
+    "timing": pl.String,
+    "fired_at": UTC_DATETIME,
+    "provisional": pl.Boolean,
+}
+"""The streaming pane a local day was last loaded from: the stream run and when it started,
+the pane's index and timing (`early`, `on_time`, `late`, `unknown`), when it fired, and
+whether the day is still open (`provisional`: an early pane). A day loaded by a file run has
+no row."""
+
+STREAM_FILE_SCHEMA = {"name": pl.String, "run_id": pl.String, "loaded_at": UTC_DATETIME}
+"""Counts and dead-letter files of a stream run already loaded, so that none counts twice."""
 
 CURRENT_VERSION_SCHEMA = {"marker": pl.String, "marker_version": pl.String}
 """Each marker's current `marker_version`, derived from `daily_aggregates` and `runs` and kept
@@ -231,6 +249,16 @@ TABLES: dict[str, Table] = {
             key=("unique_id",),
             not_null=("model", "status", "reason", "run_id"),
             checks=(f"status IN ({_CHOICE_LIST})",),
+        ),
+        Table(
+            "day_panes",
+            DAY_PANE_SCHEMA,
+            key=("day",),
+            not_null=tuple(DAY_PANE_SCHEMA),
+            checks=("timing IN ('early', 'on_time', 'late', 'unknown')",),
+        ),
+        Table(
+            "stream_files", STREAM_FILE_SCHEMA, key=("name",), not_null=tuple(STREAM_FILE_SCHEMA)
         ),
         Table(
             "current_versions",

@@ -28,6 +28,8 @@ else:
     fresh.metric("Last run finished", f"{hours:.0f} h ago" if hours is not None else "running")
     status.metric("Last run status", runs.get_column("status")[0])
 latest.metric("Latest day with data", str(last_day) if last_day else "none")
+if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz()):
+    st.info(notice)
 
 open_alerts = summaries.open_alerts(data.alerts(published, None), as_of=as_of)
 st.subheader(f"Open alerts ({open_alerts.height})")

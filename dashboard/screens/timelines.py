@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
-from dashboard import controls, data
+from dashboard import controls, data, summaries
 from dashboard.charts import timeline_chart
 from transforms.contracts import series_id
 
@@ -23,6 +23,8 @@ st.caption(
     "too small even so is withheld: a gap, marked by grey ticks, never a zero."
 )
 published = data.require_published()
+if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz()):
+    st.info(notice)
 marker, region, lang = controls.pick_series(published)
 
 show = st.segmented_control(

@@ -260,3 +260,17 @@ def test_data_health_lists_each_marker_and_language_with_its_validation(on_copy)
     anger = table[(table["marker"] == "anger") & (table["lang"] == "es")]
     assert anger["validation"].tolist() == ["validated"]
     assert table["validation"].str.startswith("not validated").any()
+
+
+def test_an_open_streamed_day_shows_as_today_so_far(on_copy):
+    with warehouse.writing(on_copy) as con:
+        daily = warehouse.current_daily(con)
+        last = daily.get_column("day").max()
+        fired = datetime(2025, 3, 31, 10, 5, tzinfo=UTC)
+        pane = warehouse.PaneMeta(last, "stream-1", fired, 0, "early", fired)
+        warehouse.upsert_panes(con, [(pane, daily.filter(daily["day"] == last))])
+    for name in ("overview", "timelines"):
+        at = page(name).run()
+        assert not at.exception
+        notices = [info.value for info in at.info]
+        assert any(f"Today so far: {last} is still open" in n and "10:05" in n for n in notices)

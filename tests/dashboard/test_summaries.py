@@ -74,3 +74,19 @@ def test_dimension_and_data_event_alerts_are_named_in_words_and_have_no_marker_l
         None,
         None,
     ]
+
+
+def test_today_so_far_names_the_open_day_and_its_pane_time_in_the_analysis_zone():
+    from datetime import UTC, datetime
+
+    from dashboard.summaries import today_so_far
+
+    empty = pl.DataFrame(schema={"day": pl.Date, "pane_at": pl.Datetime("us", "UTC")})
+    assert today_so_far(empty, tz="UTC") is None
+    open_days = pl.DataFrame(
+        {"day": [LAST], "pane_at": [datetime(2025, 3, 14, 17, 30, tzinfo=UTC)]},
+        schema=empty.schema,
+    )
+    notice = today_so_far(open_days, tz="Europe/Madrid")
+    assert notice is not None and "2025-03-14 is still open" in notice
+    assert "2025-03-14 18:30 (Europe/Madrid)" in notice and "provisional" in notice

@@ -1,0 +1,273 @@
+"""`moodcast connect`: a live public stream → Posts in a spool directory or a Pub/Sub topic.
+
+Sources: Mastodon's streaming API (server-sent events of Status entities) and Bluesky's
+Jetstream (JSON commits over a websocket; resumable from a microsecond cursor). Each post is
+mapped onto the Post contract by the source's input preset (transforms.presets), so `created_at`
+is its event time, and written to the sink; raw text goes nowhere else (the log carries counts
+only). A dropped connection is retried with exponential backoff; Jetstream resumes from the
+cursor saved when the sink last made its posts durable, and ids seen recently are skipped, so a
+replay after a reconnect writes no post twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from transforms.presets import map_record, preset
+
+log = logging.getLogger(__name__)
+
+JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
+BACKOFF_MAX_S = 60.0
+RECENT_IDS = 100_000
+
+
+class Sink(Protocol):
+    def write(self, post: dict) -> None: ...
+
+    def due(self) -> bool: ...
+
+    def flush(self) -> None: ...
+
+
+class SpoolSink:
+    """Rotating JSON Lines files in `directory`: each is written as a hidden `.…jsonl.tmp` and
+    renamed into place whole (what `moodcast run --follow` expects) when it holds
+    `rotate_posts` posts or is `rotate_every` old."""
+
+    def __init__(self, directory: Path, *, source: str, rotate_every: timedelta, rotate_posts: int):
+        self._dir = directory
+        self._source = source
+        self._every_s = rotate_every.total_seconds()
+        self._max = rotate_posts
+        self._lines: list[bytes] = []
+        self._opened = time.monotonic()
+        self._seq = 0
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def write(self, post: dict) -> None:
+        if not self._lines:
+            self._opened = time.monotonic()
+        self._lines.append(json.dumps(post, ensure_ascii=False).encode("utf-8"))
+
+    def due(self) -> bool:
+        return bool(self._lines) and (
+            len(self._lines) >= self._max or time.monotonic() - self._opened >= self._every_s
+        )
+
+    def flush(self) -> None:
+        if not self._lines:
+            return
+        self._seq += 1
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        name = f"{self._source}-{stamp}-{self._seq:06d}.jsonl"
+        temporary = self._dir / f".{name}.tmp"
+        with temporary.open("wb") as handle:
+            handle.write(b"\n".join(self._lines) + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.rename(self._dir / name)
+        self._lines = []
+
+
+class TopicSink:
+    """Publishes each post to a Pub/Sub topic (`projects/P/topics/T`); a flush waits until
+    every message published so far is acknowledged by the service."""
+
+    def __init__(self, topic: str, *, rotate_every: timedelta):
+        from google.cloud import pubsub_v1
+
+        self._publisher = pubsub_v1.PublisherClient()
+        self._topic = topic
+        self._every_s = rotate_every.total_seconds()
+        self._pending: list = []
+        self._since = time.monotonic()
+
+    def write(self, post: dict) -> None:
+        data = json.dumps(post, ensure_ascii=False).encode("utf-8")
+        self._pending.append(self._publisher.publish(self._topic, data))
+
+    def due(self) -> bool:
+        return bool(self._pending) and time.monotonic() - self._since >= self._every_s
+
+    def flush(self) -> None:
+        for future in self._pending:
+            future.result(timeout=60)
+        self._pending = []
+        self._since = time.monotonic()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One post from a source (a Post dict, or None for a keep-alive), and the source's
+    cursor after it (None where the source has none)."""
+
+    post: dict | None
+    cursor: str | None
+
+
+Source = Callable[[str | None, threading.Event], Iterator[Event]]
+"""A connection to a source: given the cursor to resume from, yields events until the
+connection drops (raising) or `stop` is set."""
+
+
+def mastodon_source(server: str, *, token: str | None = None) -> Source:
+    """The public timeline of a Mastodon server (`/api/v1/streaming/public`, server-sent
+    events); each `update` is a Status entity, mapped by the `mastodon` preset."""
+    import requests
+
+    mapping = preset("mastodon")
+    url = f"{server.rstrip('/')}/api/v1/streaming/public"
+    headers = {"Accept": "text/event-stream"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+
+    def connect(cursor: str | None, stop: threading.Event) -> Iterator[Event]:
+        with requests.get(url, headers=headers, stream=True, timeout=(10, 60)) as response:
+            response.raise_for_status()
+            event = None
+            for line in response.iter_lines(decode_unicode=True):
+                if stop.is_set():
+                    return
+                if line.startswith("event:"):
+                    event = line.removeprefix("event:").strip()
+                elif line.startswith("data:") and event == "update":
+                    status = json.loads(line.removeprefix("data:").strip())
+                    yield Event(map_record(status, mapping), None)
+                else:
+                    yield Event(None, None)
+
+    return connect
+
+
+def bluesky_source(endpoint: str = JETSTREAM) -> Source:
+    """Bluesky's Jetstream: `app.bsky.feed.post` creations, mapped by the `bluesky` preset;
+    the cursor is the event's `time_us`, which Jetstream resumes from."""
+    from websockets.exceptions import ConnectionClosedOK
+    from websockets.sync.client import connect as ws_connect
+
+    mapping = preset("bluesky")
+
+    def connect(cursor: str | None, stop: threading.Event) -> Iterator[Event]:
+        url = f"{endpoint}?wantedCollections=app.bsky.feed.post"
+        if cursor:
+            url += f"&cursor={cursor}"
+        with ws_connect(url, open_timeout=10, max_size=2**22) as socket:
+            while not stop.is_set():
+                try:
+                    raw = socket.recv(timeout=1)
+                except TimeoutError:
+                    yield Event(None, None)
+                    continue
+                except ConnectionClosedOK as exc:
+                    raise ConnectionError("Jetstream closed the connection") from exc
+                message = json.loads(raw)
+                commit = message.get("commit") or {}
+                cursor = str(message.get("time_us", cursor or ""))
+                if (
+                    message.get("kind") != "commit"
+                    or commit.get("operation") != "create"
+                    or commit.get("collection") != "app.bsky.feed.post"
+                ):
+                    yield Event(None, cursor)
+                    continue
+                view = {
+                    "post": {
+                        "uri": f"at://{message['did']}/app.bsky.feed.post/{commit['rkey']}",
+                        "author": {"did": message["did"]},
+                        "record": commit.get("record") or {},
+                    }
+                }
+                yield Event(map_record(view, mapping), cursor)
+
+    return connect
+
+
+@dataclass
+class ConnectSummary:
+    """What a connector session did: posts written, repeats skipped, connections made."""
+
+    posts: int = 0
+    repeats: int = 0
+    connections: int = 0
+
+
+def run_connector(
+    source: Source,
+    sink: Sink,
+    *,
+    cursor_file: Path,
+    stop: threading.Event,
+    max_posts: int | None = None,
+    backoff_s: float = 1.0,
+) -> ConnectSummary:
+    """Copy posts from `source` to `sink` until `stop` is set (or `max_posts` are written),
+    reconnecting with exponential backoff (from `backoff_s`, at most BACKOFF_MAX_S). The cursor
+    is saved to `cursor_file` after each flush of the sink, and read back at start."""
+    summary = ConnectSummary()
+    cursor = cursor_file.read_text().strip() if cursor_file.exists() else None
+    durable, recent = cursor, OrderedDict()
+    delay = backoff_s
+    while not stop.is_set():
+        summary.connections += 1
+        try:
+            for event in source(durable, stop):
+                if event.cursor is not None:
+                    cursor = event.cursor
+                if event.post is not None:
+                    delay = backoff_s
+                    post_id = event.post.get("id")
+                    if post_id in recent:
+                        summary.repeats += 1
+                    else:
+                        recent[post_id] = None
+                        if len(recent) > RECENT_IDS:
+                            recent.popitem(last=False)
+                        sink.write(event.post)
+                        summary.posts += 1
+                if sink.due() or (max_posts is not None and summary.posts >= max_posts):
+                    durable = _flush(sink, cursor, cursor_file)
+                if max_posts is not None and summary.posts >= max_posts:
+                    stop.set()
+                if stop.is_set():
+                    break
+        except Exception as exc:
+            log.warning(
+                "connect: connection lost (%s); reconnecting in %.0f s", type(exc).__name__, delay
+            )
+            durable = _flush(sink, cursor, cursor_file)
+            stop.wait(delay)
+            delay = min(delay * 2, BACKOFF_MAX_S)
+            continue
+        durable = _flush(sink, cursor, cursor_file)
+        if not stop.is_set():
+            stop.wait(delay)
+    _flush(sink, cursor, cursor_file)
+    log.info(
+        "connect: %d post(s) written, %d repeat(s) skipped, %d connection(s)",
+        summary.posts,
+        summary.repeats,
+        summary.connections,
+    )
+    return summary
+
+
+def _flush(sink: Sink, cursor: str | None, cursor_file: Path) -> str | None:
+    """Make what the sink holds durable, then save the cursor that covers it."""
+    sink.flush()
+    if cursor is not None:
+        cursor_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cursor_file.with_name(cursor_file.name + ".tmp")
+        temporary.write_text(cursor + "\n")
+        temporary.replace(cursor_file)
+    return cursor

@@ -1,0 +1,168 @@
+"""Follow mode: the daily run as an incremental micro-batch over a spool directory.
+
+Each cycle lists the spool, keeps the files whose content the warehouse's run ledger has not
+seen, and hands them to `daily_run`, which recomputes the days they touch (within the lateness
+horizon) from every ledgered input and publishes atomically. The ledger is the warehouse's own
+(`run_inputs` of `ok` runs), so a cycle that dies, even by SIGKILL, published nothing and its
+files are simply pending again at the next start: follow mode can be stopped and restarted at
+any point. Writers put files into the spool whole: write `name.tmp` (or a dotfile), then rename
+it; names ending in `.tmp`, `.part` or `.partial` and hidden files are not read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import warehouse
+from ingest.sources import InputError, file_sha256
+from moodcast.config import Settings
+from moodcast.run import RunSummary, daily_run
+
+log = logging.getLogger(__name__)
+
+IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial")
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30s`, `5m`, `1h` or `2d` as a timedelta; raises ValueError saying the accepted form."""
+    found = _DURATION.match(text)
+    if not found or int(found.group(1)) == 0:
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h or 2d")
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def spool_files(spool: Path) -> list[Path]:
+    """The complete files under `spool` (recursively), sorted: no hidden or in-progress ones."""
+    if not spool.is_dir():
+        raise InputError(f"--follow {spool}: no such directory; create it or point at the spool")
+    return sorted(
+        path
+        for path in spool.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(spool).parts)
+        and not path.name.endswith(IN_PROGRESS_SUFFIXES)
+    )
+
+
+@dataclass
+class Spool:
+    """A spool directory and the content hashes of its files, each hashed once per version."""
+
+    root: Path
+    _hashes: dict[tuple[str, int, int], str] = field(default_factory=dict)
+
+    def pending(self, ledgered: set[str]) -> list[Path]:
+        """Files whose content is not among `ledgered` (one path per content)."""
+        found: dict[str, Path] = {}
+        for path in spool_files(self.root):
+            stat = path.stat()
+            version = (str(path), stat.st_size, stat.st_mtime_ns)
+            if version not in self._hashes:
+                self._hashes[version] = file_sha256(str(path))
+            sha = self._hashes[version]
+            if sha not in ledgered:
+                found.setdefault(sha, path)
+        return sorted(found.values())
+
+
+def ledgered_contents(data_dir: Path) -> set[str]:
+    """Content hashes the published warehouse has ledgered (none before the first run)."""
+    try:
+        con = warehouse.open_published(data_dir)
+    except warehouse.NoWarehouse:
+        return set()
+    try:
+        return warehouse.ledgered_sha256s(con)
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class FollowSummary:
+    """What a follow session did: cycles that ran a job, files loaded, and the last run."""
+
+    cycles: int
+    files: int
+    last: RunSummary | None
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event, *, name: str) -> Iterator[None]:
+    """SIGTERM or SIGINT set `stop`: the cycle under way finishes and publishes, then the
+    command `name` returns. A second signal interrupts at once (nothing half-written is
+    published)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum, _frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        log.info("%s: %s received; stopping after this cycle", name, signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def follow(
+    spool: Path,
+    *,
+    settings: Settings,
+    every: timedelta,
+    allowed_lateness: timedelta,
+    as_of: date | None,
+    beam_args: list[str],
+    stop: threading.Event | None = None,
+    max_cycles: int | None = None,
+) -> FollowSummary:
+    """Load new spool files every `every` until `stop` is set (SIGTERM/SIGINT set it) or
+    `max_cycles` cycles have run (checks that find nothing new count too).
+
+    Each cycle is one `daily_run` of the pending files with `allowed_lateness`; a cycle that
+    finds the data directory locked by another run waits for the next. Raises what daily_run
+    raises otherwise.
+    """
+    stop = stop or threading.Event()
+    source = Spool(spool)
+    cycles = files = checks = 0
+    last: RunSummary | None = None
+    with stop_on_signals(stop, name="follow"):
+        log.info("follow: watching %s every %s", spool, every)
+        while not stop.is_set():
+            checks += 1
+            new = source.pending(ledgered_contents(settings.data_dir))
+            if new:
+                log.info("follow: %d new file(s)", len(new))
+                try:
+                    last = daily_run(
+                        [str(p) for p in new],
+                        settings=settings,
+                        as_of=as_of,
+                        beam_args=beam_args,
+                        allowed_lateness=allowed_lateness,
+                    )
+                except warehouse.RunLocked as exc:
+                    log.warning("follow: %s; trying again next cycle", exc)
+                else:
+                    cycles, files = cycles + 1, files + len(new)
+                    log.info("follow: %s", last.describe())
+            if max_cycles is not None and checks >= max_cycles:
+                break
+            stop.wait(every.total_seconds())
+    log.info("follow: stopped after %d cycle(s), %d file(s)", cycles, files)
+    return FollowSummary(cycles=cycles, files=files, last=last)

@@ -1,0 +1,279 @@
+"""`moodcast stream`: the Beam streaming job over Pub/Sub, and the single writer beside it.
+
+The job (ingest.stream) writes a file per pane and per bundle of counts and dead letters under
+`<data dir>/stream/<run id>/`; every `load_every` this process takes the data directory's run
+lock, upserts the days pane-aware, adds the accounting, records the stream run in the ledger
+(`running`, then `ok` or `failed`) and publishes atomically, then deletes the files it loaded.
+The job keeps its windows' state in memory: a restarted stream starts new panes, which order
+after the earlier run's (warehouse.panes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+import warehouse
+from ingest.pipeline import IngestJob, is_remote, landing_location
+from ingest.sources import InputError
+from ingest.stream import (
+    StreamJob,
+    bundle_files,
+    delete_landing_files,
+    pane_files,
+    read_landing_file,
+    start_stream,
+)
+from moodcast.config import Settings, author_key
+from moodcast.follow import stop_on_signals
+from transforms.markers import load_markers, marker_versions
+from transforms.posts import PostOptions
+
+log = logging.getLogger(__name__)
+
+DRAIN_SLACK = timedelta(seconds=120)
+"""How long past two early-pane intervals a stopping stream waits for its last panes."""
+
+
+@dataclass(frozen=True)
+class StreamSummary:
+    """What a stream session did: its run id, loads published, days upserted, and its counts
+    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason)."""
+
+    run_id: str
+    loads: int
+    days: int
+    counts: dict
+
+    def describe(self) -> str:
+        """A short human summary for stderr."""
+        c = self.counts
+        filtered = ", ".join(f"{n:,} {r}" for r, n in sorted(c["filtered"].items())) or "none"
+        return (
+            f"stream {self.run_id}: read {c['read']:,} posts; {c['valid']:,} valid; "
+            f"{c['dead_lettered']:,} dead-lettered; {c['duplicates']:,} duplicates; "
+            f"filtered: {filtered}. {self.loads} loads published, {self.days} day upserts."
+        )
+
+
+@dataclass
+class _Session:
+    settings: Settings
+    run_id: str
+    started_at: datetime
+    landing: str
+    versions: dict
+    loads: int = 0
+    days: int = 0
+    pane_posts: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
+
+    def record(self, status: str) -> warehouse.RunRecord:
+        c = self.counts
+        return warehouse.RunRecord(
+            run_id=self.run_id,
+            started_at=self.started_at,
+            finished_at=None if status == "running" else datetime.now(UTC),
+            as_of=datetime.now(ZoneInfo(self.settings.tz)).date(),
+            tz=self.settings.tz,
+            package_version=version("moodcast"),
+            marker_versions=self.versions,
+            status=status,
+            read=c["read"],
+            valid=c["valid"],
+            dead_lettered=c["dead_lettered"],
+            duplicates=c["duplicates"],
+            filtered=sum(c["filtered"].values()),
+            days=self.days,
+        )
+
+
+NO_COUNTS = pl.DataFrame(schema={"category": pl.String, "reason": pl.String, "n": pl.Int64})
+
+
+def _counts(totals: pl.DataFrame) -> dict:
+    def total(category: str) -> int:
+        return int(totals.filter(pl.col("category") == category).get_column("n").sum())
+
+    filtered = totals.filter(pl.col("category") == "filtered")
+    return {
+        "read": total("read"),
+        "valid": total("valid"),
+        "dead_lettered": total("dead_letter"),
+        "duplicates": total("duplicate"),
+        "filtered": dict(filtered.select("reason", "n").iter_rows()),
+    }
+
+
+def load_landing(session: _Session, *, status: str = "running") -> bool:
+    """Publish what the job has written since the last load; False when the data directory
+    was locked by another run (the files wait for the next load)."""
+    panes = pane_files(session.landing)
+    newest = {}
+    for pane in panes:  # panes accumulate: a day's newest holds all of it so far
+        if pane.day not in newest or pane.index > newest[pane.day].index:
+            newest[pane.day] = pane
+    counts = bundle_files(session.landing, "counts")
+    dead = bundle_files(session.landing, "dead")
+    try:
+        with warehouse.writing(session.settings.data_dir) as con:
+            upserted = warehouse.upsert_panes(
+                con,
+                [
+                    (
+                        warehouse.PaneMeta(
+                            p.day, session.run_id, session.started_at, p.index, p.timing, p.fired_at
+                        ),
+                        read_landing_file(p.path),
+                    )
+                    for p in newest.values()
+                ],
+            )
+            totals = warehouse.add_stream_accounting(
+                con,
+                run_id=session.run_id,
+                loaded_at=datetime.now(UTC),
+                counts=[(Path(p).name, read_landing_file(p)) for p in counts],
+                dead_letters=[(Path(p).name, read_landing_file(p)) for p in dead],
+            )
+            session.counts = _counts(totals)
+            session.days += upserted.days
+            warehouse.record_run(con, session.record(status))
+    except warehouse.RunLocked as exc:
+        log.warning("stream: %s; loading at the next interval", exc)
+        return False
+    delete_landing_files([p.path for p in panes] + counts + dead)
+    for p in panes:
+        session.pane_posts[p.day] = max(p.posts, session.pane_posts.get(p.day, 0))
+    session.loads += 1
+    if upserted.days or counts:
+        log.info(
+            "stream: published %d day(s) from %d pane file(s); read %s so far",
+            upserted.days,
+            len(panes),
+            f"{session.counts['read']:,}",
+        )
+    return True
+
+
+def undelivered(session: _Session) -> int:
+    """Posts read but not yet in a published pane (or not yet accounted for): zero when the
+    job has caught up with everything it read."""
+    c = session.counts
+    accounted = c["valid"] + c["duplicates"] + c["dead_lettered"] + sum(c["filtered"].values())
+    return (c["read"] - accounted) + (c["valid"] - sum(session.pane_posts.values()))
+
+
+def drain(session: _Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
+    """Keep loading until every post read is in a published pane (early panes keep firing
+    while posts wait), the job fails, or `timeout` passes."""
+    deadline = time.monotonic() + timeout.total_seconds()
+    while (left := undelivered(session)) and time.monotonic() < deadline:
+        log.info("stream: draining, %d post(s) read but not yet in a published day", left)
+        time.sleep(load_every.total_seconds())
+        if running.error is not None:
+            raise _job_failed(running.error)
+        load_landing(session)
+    if left := undelivered(session):
+        log.warning("stream: stopped with %d post(s) read but not in a published day", left)
+
+
+def stream_run(
+    subscription: str,
+    *,
+    settings: Settings,
+    early_every: timedelta,
+    allowed_lateness: timedelta,
+    load_every: timedelta,
+    duration: timedelta | None,
+    beam_args: list[str],
+    stop: threading.Event | None = None,
+) -> StreamSummary:
+    """Run the streaming job on `subscription` and publish its panes every `load_every`, until
+    `stop` is set (SIGTERM/SIGINT set it) or `duration` has passed; then cancel the job, load
+    what it wrote, and record the stream run `ok`. Before stopping it drains: it waits (up to
+    two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
+    job is recorded `failed` and its error raised."""
+    stop = stop or threading.Event()
+    markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
+    versions = marker_versions(markers)
+    started = datetime.now(UTC)
+    run_id = (
+        "stream-"
+        + hashlib.sha256(f"{subscription}|{started.isoformat()}".encode()).hexdigest()[:12]
+    )
+    landing = landing_location(beam_args, local_dir=settings.data_dir / "stream", run_id=run_id)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ingest = IngestJob(
+        inputs=[],
+        landing_dir=landing,
+        markers=markers,
+        key=author_key(settings.data_dir, remote=is_remote(beam_args)),
+        run_id=run_id,
+        options=PostOptions(
+            tz=settings.tz, include_reposts=settings.include_reposts, models=settings.model_config
+        ),
+        source_tz=settings.source_tz,
+    )
+    job = StreamJob(
+        ingest=ingest,
+        source=f"pubsub:{subscription}",
+        early_every=early_every,
+        allowed_lateness=allowed_lateness,
+        mapping=settings.record_mapping,
+    )
+    session = _Session(settings, run_id, started, landing, versions)
+    log.info("stream %s: reading %s; panes land in %s", run_id, subscription, landing)
+    with stop_on_signals(stop, name="stream"):
+        running = start_stream(
+            job, subscription=subscription, landing_dir=landing, beam_args=beam_args
+        )
+        deadline = None if duration is None else time.monotonic() + duration.total_seconds()
+        try:
+            while not stop.is_set():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                stop.wait(min(load_every.total_seconds(), left or load_every.total_seconds()))
+                if running.error is not None:
+                    raise _job_failed(running.error)
+                load_landing(session)
+            drain(session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK)
+        except BaseException:
+            running.stop()
+            _record_failed(session)
+            raise
+        running.stop()
+    load_landing(session, status="ok")
+    log.info("stream %s: stopped", run_id)
+    return StreamSummary(
+        run_id=run_id, loads=session.loads, days=session.days, counts=session.counts
+    )
+
+
+def _job_failed(error: BaseException) -> InputError:
+    """The streaming job's own failure, as an error the CLI reports in one line."""
+    failure = InputError(
+        f"the streaming job stopped: {type(error).__name__}: {error}. Check that --subscription "
+        "names an existing subscription (projects/P/subscriptions/S) and that this host can "
+        "reach Pub/Sub (credentials, or PUBSUB_EMULATOR_HOST for the emulator)."
+    )
+    failure.__cause__ = error
+    return failure
+
+
+def _record_failed(session: _Session) -> None:
+    try:
+        with warehouse.writing(session.settings.data_dir) as con:
+            warehouse.record_run(con, session.record("failed"))
+    except Exception:
+        log.warning("stream: could not record the failed stream run", exc_info=True)

@@ -1,0 +1,185 @@
+"""The streaming job under TestStream: panes, lateness, DST days, dedupe expiry, accounting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import apache_beam as beam
+import orjson
+import polars as pl
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.testing.test_stream import TestStream as BeamTestStream
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms import window
+from apache_beam.utils.timestamp import Timestamp
+
+from ingest.pipeline import IngestJob
+from ingest.stream import (
+    DropRepeatedIdsFn,
+    LocalDayWindows,
+    PostRow,
+    StreamJob,
+    build_stream,
+)
+from transforms.markers import parse_marker
+from transforms.posts import PostOptions
+from transforms.windows import day_bounds
+
+TZ = "Europe/Madrid"
+MARKERS = {
+    "sad": parse_marker(
+        {"name": "sad", "lang": {"en": {"terms": ["sad"]}, "es": {"terms": ["triste"]}}}, origin="t"
+    )
+}
+NOW = datetime(2026, 3, 30, 12, 0, tzinfo=ZoneInfo(TZ))
+"""The processing-time clock of these tests: the day after the spring-forward day (23 h)."""
+
+
+def test_clock() -> float:
+    return NOW.timestamp()
+
+
+test_clock.__test__ = False
+
+
+def _options() -> PipelineOptions:
+    options = PipelineOptions(["--streaming"])
+    options.view_as(StandardOptions).runner = "BundleBasedDirectRunner"
+    return options
+
+
+def _message(i: int, when: datetime, *, text: str = "so sad", author: str | None = None) -> bytes:
+    return orjson.dumps(
+        {
+            "id": f"p{i}",
+            "created_at": when.isoformat(),
+            "text": text,
+            "lang": "en",
+            "region": "north",
+            "author_id": author or f"u{i}",
+        }
+    )
+
+
+def _job(tmp_path: Path) -> StreamJob:
+    ingest = IngestJob(
+        inputs=[],
+        landing_dir=str(tmp_path),
+        markers=MARKERS,
+        key=b"k",
+        run_id="stream-test",
+        options=PostOptions(tz=TZ),
+    )
+    return StreamJob(ingest=ingest, source="pubsub:test", clock=test_clock)
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(TZ))
+
+
+def _panes(landing: Path) -> pl.DataFrame:
+    rows = []
+    for path in sorted((landing / "panes").rglob("*.parquet")):
+        index, timing, _, posts = path.stem.split("-")
+        table = pl.read_parquet(path).filter(
+            (pl.col("region") == "all") & (pl.col("lang") == "all")
+        )
+        rows.append(
+            {
+                "day": date.fromisoformat(path.parent.name),
+                "index": int(index),
+                "timing": timing,
+                "n_posts": int(table.get_column("n_posts").sum()),
+                "posts": int(posts),
+            }
+        )
+    return pl.DataFrame(rows).sort("day", "index")
+
+
+def _counts(landing: Path) -> dict[tuple[str, str], int]:
+    frame = pl.concat([pl.read_parquet(p) for p in (landing / "counts").glob("*.parquet")])
+    summed = frame.group_by("category", "reason").agg(pl.col("n").sum())
+    return {(c, r): n for c, r, n in summed.iter_rows()}
+
+
+def test_local_day_windows_follow_daylight_saving():
+    fn = LocalDayWindows(TZ)
+    lengths = {}
+    for day in (date(2026, 3, 29), date(2026, 3, 30), date(2026, 10, 25)):
+        start, _ = day_bounds(day, tz=TZ)
+        late_evening = start + 22.5 * 3600
+        (assigned,) = fn.assign(window.WindowFn.AssignContext(Timestamp(late_evening)))
+        lengths[day] = (assigned.end - assigned.start).micros / 3.6e9
+        assert assigned.start == Timestamp(start)
+    assert lengths == {date(2026, 3, 29): 23, date(2026, 3, 30): 24, date(2026, 10, 25): 25}
+
+
+def test_panes_early_on_time_and_late_with_too_late_posts_accounted(tmp_path):
+    today, yesterday = NOW.date(), NOW.date() - timedelta(days=1)
+    start_today, end_today = day_bounds(today, tz=TZ)
+    old = today - timedelta(days=4)
+    stream = (
+        BeamTestStream()
+        .advance_watermark_to(start_today)
+        .add_elements([_message(i, _local(today, 8, i)) for i in range(3)])
+        .advance_processing_time(61)
+        .add_elements(
+            [
+                _message(10, _local(yesterday, 23, 30)),  # the 23-hour day, its last hour
+                _message(11, _local(old, 12)),  # closed for more than two days: too late
+                _message(1, _local(today, 8, 1)),  # a repeated id
+                b"{not json",
+            ]
+        )
+        .advance_processing_time(61)
+        .advance_watermark_to(end_today + 60)
+        .add_elements([_message(20, _local(today, 23, 50))])  # late for today
+        .advance_processing_time(61)
+        .advance_watermark_to_infinity()
+    )
+    with beam.Pipeline(options=_options()) as p:
+        build_stream(p | stream, _job(tmp_path), str(tmp_path))
+    panes = _panes(tmp_path)
+    today_panes = panes.filter(pl.col("day") == today)
+    assert today_panes.get_column("timing").to_list()[0] == "early"
+    assert "on_time" in today_panes.get_column("timing").to_list()
+    assert today_panes.row(-1, named=True)["timing"] == "late"
+    assert today_panes.get_column("n_posts").to_list()[-1] == 4  # accumulating: 3 + the late one
+    assert today_panes.get_column("n_posts").is_sorted()
+    assert today_panes.get_column("posts").to_list()[-1] == 4
+    assert panes.filter(pl.col("day") == yesterday).get_column("n_posts").max() == 1
+    assert old not in panes.get_column("day").to_list()
+    counts = _counts(tmp_path)
+    assert counts[("read", "")] == 8
+    assert counts[("valid", "")] == 5
+    assert counts[("duplicate", "repeated id")] == 1
+    assert counts[("filtered", "too late")] == 1
+    assert counts[("dead_letter", "invalid JSON")] == 1
+    dead = pl.concat([pl.read_parquet(p) for p in (tmp_path / "dead").glob("*.parquet")])
+    assert dead.columns == ["source", "line", "reason", "record_sha256"]
+
+
+def _row(post_id: str) -> PostRow:
+    return PostRow(post_id, date(2026, 3, 30), "north", "en", "u", (True,))
+
+
+@pytest.mark.parametrize(("gap_s", "kept"), [(600, ["a"]), (7200, ["a", "a"])])
+def test_ids_are_forgotten_after_the_horizon(gap_s, kept):
+    events = (
+        BeamTestStream()
+        .advance_watermark_to(1000)
+        .add_elements([window.TimestampedValue(("a", _row("a")), 1000)])
+        .advance_watermark_to(1000 + gap_s)
+        .add_elements([window.TimestampedValue(("a", _row("a")), 1000 + gap_s)])
+        .advance_watermark_to_infinity()
+    )
+    with beam.Pipeline(options=_options()) as p:
+        outputs = (
+            p
+            | events
+            | beam.ParDo(DropRepeatedIdsFn(timedelta(hours=1))).with_outputs("counts", main="kept")
+        )
+        assert_that(outputs.kept | beam.Map(lambda post: post.id), equal_to(kept))

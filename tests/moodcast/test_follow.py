@@ -1,0 +1,209 @@
+"""Follow mode: spool listing, durations, and the real loop killed and restarted while files
+arrive, ending where one batch run over all the files ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pytest
+
+import warehouse
+from moodcast.config import load_settings
+from moodcast.follow import Spool, follow, ledgered_contents, parse_duration, spool_files
+from moodcast.run import daily_run
+from warehouse import queries
+
+AS_OF = date(2026, 3, 20)
+
+
+def test_durations_take_one_unit():
+    assert parse_duration("30s") == timedelta(seconds=30)
+    assert parse_duration("5m") == timedelta(minutes=5)
+    assert parse_duration("1h") == timedelta(hours=1)
+    assert parse_duration("2d") == timedelta(days=2)
+    for bad in ("5", "0s", "1.5h", "5 minutes", "-1m"):
+        with pytest.raises(ValueError, match="30s, 5m, 1h or 2d"):
+            parse_duration(bad)
+
+
+def test_the_spool_lists_complete_files_only(tmp_path):
+    for name in ("b.jsonl", "a.jsonl.gz", "c.jsonl.tmp", "d.part", ".e.jsonl", "sub/f.csv"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"{}\n")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "g.jsonl").write_bytes(b"{}\n")
+    assert [p.relative_to(tmp_path).as_posix() for p in spool_files(tmp_path)] == [
+        "a.jsonl.gz",
+        "b.jsonl",
+        "sub/f.csv",
+    ]
+
+
+def test_pending_files_are_those_whose_content_is_not_ledgered(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes(b"1\n")
+    (tmp_path / "b.jsonl").write_bytes(b"2\n")
+    (tmp_path / "copy-of-b.jsonl").write_bytes(b"2\n")
+    spool = Spool(tmp_path)
+    everything = spool.pending(set())
+    assert [p.name for p in everything] == ["a.jsonl", "b.jsonl"]
+    from ingest.sources import file_sha256
+
+    assert spool.pending({file_sha256(str(tmp_path / "a.jsonl"))}) == [tmp_path / "b.jsonl"]
+
+
+def _posts(day: date, n: int, *, seed: int) -> list[bytes]:
+    """`n` posts on `day` by 15 authors in two regions: enough authors to publish cells."""
+    texts = ["so sad and lonely tonight", "happy and calm today", "worried, cannot sleep"]
+    lines = []
+    for i in range(n):
+        created = f"{day.isoformat()}T{(i * 7) % 24:02d}:{i % 60:02d}:00Z"
+        post = {
+            "id": f"{seed}-{day.isoformat()}-{i}",
+            "created_at": created,
+            "text": texts[(i + seed) % len(texts)],
+            "author_id": f"author-{(i + seed) % 15}",
+            "lang": "en",
+            "region": ("north", "south")[i % 2],
+        }
+        lines.append(orjson.dumps(post) + b"\n")
+    return lines
+
+
+def _drop(spool: Path, name: str, lines: list[bytes]) -> None:
+    """Put a file into the spool whole, as writers must: write a .tmp, then rename it."""
+    tmp = spool / f"{name}.tmp"
+    tmp.write_bytes(b"".join(lines))
+    tmp.rename(spool / name)
+
+
+def _snapshot(data_dir: Path) -> dict[str, pl.DataFrame]:
+    con = warehouse.open_published(data_dir)
+    try:
+        return {
+            "daily": queries.current_daily(con).drop("run_id"),
+            "forecasts": queries.forecasts(con),
+            "alerts": queries.alerts(con),
+        }
+    finally:
+        con.close()
+
+
+def _start(spool: Path, data_dir: Path, log_path: Path) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-c",
+        "from moodcast.cli import cli; cli()",
+        "run",
+        "--follow",
+        str(spool),
+        "--every",
+        "1s",
+        "--allowed-lateness",
+        "10d",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--data-dir",
+        str(data_dir),
+    ]
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"), env=os.environ.copy()
+    )
+
+
+def _wait_for(condition, *, what: str, timeout_s: float = 240) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+
+
+@pytest.mark.slow
+def test_follow_killed_and_restarted_ends_like_one_batch_run(tmp_path):
+    spool, data_dir, log_path = tmp_path / "spool", tmp_path / "data", tmp_path / "follow.log"
+    spool.mkdir()
+    data_dir.mkdir()
+    (data_dir / "config.toml").write_text("forecast_jobs = 1\n")
+    days = [AS_OF - timedelta(days=d) for d in range(8, -1, -1)]
+    batches = {
+        "01.jsonl": [line for d in days[:5] for line in _posts(d, 30, seed=1)],
+        "02.jsonl": [line for d in days[3:7] for line in _posts(d, 25, seed=2)],
+        "03.jsonl": _posts(days[6], 20, seed=3) + _posts(AS_OF - timedelta(days=30), 5, seed=3),
+        "04.jsonl": [line for d in days[5:] for line in _posts(d, 30, seed=4)],
+        "05.jsonl": _posts(days[0], 10, seed=5) + _posts(days[-1], 20, seed=5),
+    }
+
+    def ledgered(n: int) -> bool:
+        return len(ledgered_contents(data_dir)) >= n
+
+    process = _start(spool, data_dir, log_path)
+    try:
+        _drop(spool, "01.jsonl", batches["01.jsonl"])
+        _drop(spool, "02.jsonl", batches["02.jsonl"])
+        _wait_for(lambda: ledgered(2), what="the first two files")
+        process.send_signal(signal.SIGKILL)  # while idle
+        process.wait()
+        marks = log_path.read_bytes().count(b"new file(s)")
+        process = _start(spool, data_dir, log_path)
+        _drop(spool, "03.jsonl", batches["03.jsonl"])
+        _wait_for(
+            lambda: log_path.read_bytes().count(b"new file(s)") > marks,
+            what="a cycle to start",
+        )
+        process.send_signal(signal.SIGKILL)  # in the middle of a cycle
+        process.wait()
+        assert ledgered(2) and not ledgered(3)
+        process = _start(spool, data_dir, log_path)
+        _drop(spool, "04.jsonl", batches["04.jsonl"])
+        _wait_for(lambda: ledgered(4), what="the third and fourth files")
+        _drop(spool, "05.jsonl", batches["05.jsonl"])
+        _wait_for(lambda: ledgered(5), what="the fifth file")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert b"stopping after this cycle" in log_path.read_bytes()
+
+    batch_dir = tmp_path / "batch"
+    batch_dir.mkdir()
+    (batch_dir / "config.toml").write_text("forecast_jobs = 1\n")
+    summary = daily_run(
+        [str(p) for p in spool_files(spool)],
+        settings=load_settings(batch_dir),
+        as_of=AS_OF,
+        beam_args=[],
+        allowed_lateness=timedelta(days=10),
+    )
+    assert summary.filtered == {"too late": 5}
+    followed, batch = _snapshot(data_dir), _snapshot(batch_dir)
+    assert followed["daily"].height > 0
+    for name in followed:
+        assert followed[name].equals(batch[name]), name
+
+
+def test_follow_stops_when_asked_and_loads_nothing_twice(tmp_path):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    _drop(spool, "a.jsonl", _posts(AS_OF, 30, seed=1))
+    settings = load_settings(tmp_path / "data", forecast_jobs=1)
+    first = follow(
+        spool,
+        settings=settings,
+        every=timedelta(seconds=0),
+        allowed_lateness=timedelta(days=2),
+        as_of=AS_OF,
+        beam_args=[],
+        max_cycles=2,
+    )
+    assert (first.cycles, first.files) == (1, 1)
+    assert first.last is not None and first.last.valid == 30

@@ -1,0 +1,183 @@
+"""`moodcast stream` end to end: the Pub/Sub emulator on 127.0.0.1, a topic and subscription,
+posts published on time, late, too late, repeated and malformed; the published warehouse then
+holds what a batch run of the same posts (less the too-late ones) holds, today provisional."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pytest
+
+import warehouse
+from moodcast.config import load_settings
+from moodcast.run import daily_run
+from warehouse import queries
+
+pytestmark = pytest.mark.slow
+
+EMULATOR = Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator")
+PROJECT, TOPIC, SUBSCRIPTION = "moodcast-test", "posts", "posts-moodcast"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    """The Pub/Sub emulator on a free port of 127.0.0.1; yields its host:port."""
+    if not EMULATOR.exists() or shutil.which("java") is None:
+        message = f"needs the Pub/Sub emulator ({EMULATOR}) and java"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    port = _free_port()
+    log = tmp_path / "emulator.log"
+    process = subprocess.Popen(
+        [str(EMULATOR), "--host=127.0.0.1", f"--port={port}"],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while b"Server started" not in log.read_bytes():
+            assert process.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the emulator did not start in 90 s"
+            time.sleep(0.3)
+        yield f"127.0.0.1:{port}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _post(i: int, when: datetime, *, author: int) -> dict:
+    return {
+        "id": f"p{i}",
+        "created_at": when.isoformat(),
+        "text": ("so sad and lonely tonight", "a calm and happy day")[i % 2],
+        "lang": "en",
+        "region": ("north", "south")[i % 2],
+        "author_id": f"author-{author}",
+    }
+
+
+def _snapshot(data_dir: Path, days) -> pl.DataFrame:
+    con = warehouse.open_published(data_dir)
+    try:
+        daily = queries.current_daily(con).drop("run_id")
+    finally:
+        con.close()
+    return daily.filter(pl.col("day").is_in(days)).sort(daily.columns)
+
+
+def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
+    emulator, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator)
+    from google.cloud import pubsub_v1
+
+    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    topic = publisher.topic_path(PROJECT, TOPIC)
+    subscription = subscriber.subscription_path(PROJECT, SUBSCRIPTION)
+    publisher.create_topic(name=topic)
+    subscriber.create_subscription(name=subscription, topic=topic)
+
+    now = datetime.now(UTC)
+    today, yesterday = now.date(), now.date() - timedelta(days=1)
+    on_time = [_post(i, now - timedelta(minutes=i % 50), author=i % 13) for i in range(60)]
+    late = [_post(100 + i, now - timedelta(days=1, minutes=i), author=i % 12) for i in range(30)]
+    too_late = [_post(200 + i, now - timedelta(days=4), author=i) for i in range(3)]
+    messages = [orjson.dumps(p) for p in on_time + late + too_late]
+    messages += [orjson.dumps(on_time[0]), b"{not json"]
+
+    data_dir, log = tmp_path / "data", tmp_path / "stream.log"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
+        + ["--subscription", subscription, "--early-every", "5s", "--load-every", "3s"]
+        + ["--duration", "240s", "--data-dir", str(data_dir), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=log.open("wb"),
+        env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
+    )
+    try:
+        time.sleep(5)
+        for message in messages:
+            publisher.publish(topic, message)
+        published_at = time.monotonic()
+
+        def counted() -> bool:
+            if not warehouse.published_path(data_dir).exists():
+                return False
+            con = warehouse.open_published(data_dir)
+            try:
+                open_days = queries.provisional_days(con).get_column("day").to_list()
+                ledger = queries.runs(con)
+            finally:
+                con.close()
+            return today in open_days and int(ledger.get_column("read").max()) == len(messages)
+
+        while not counted():
+            assert process.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() - published_at < 180, log.read_text(errors="replace")
+            time.sleep(1)
+        time.sleep(8)  # one more early pane and load: everything read has reached its day
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, log.read_text(errors="replace")
+    summary = orjson.loads(out)
+    assert summary["read"] == len(messages)
+    assert summary["filtered"] == {"too late": 3}
+    assert (summary["duplicates"], summary["dead_lettered"]) == (1, 1)
+    assert summary["valid"] == len(on_time) + len(late)
+
+    batch_dir, posts = tmp_path / "batch", tmp_path / "posts.jsonl"
+    posts.write_bytes(b"\n".join(orjson.dumps(p) for p in on_time + late) + b"\n")
+    daily_run([str(posts)], settings=load_settings(batch_dir), as_of=today, beam_args=[])
+    streamed = _snapshot(data_dir, [today, yesterday])
+    assert streamed.height > 0
+    assert streamed.equals(_snapshot(batch_dir, [today, yesterday]))
+    con = warehouse.open_published(data_dir)
+    try:
+        assert queries.runs(con).get_column("status").to_list() == ["ok"]
+    finally:
+        con.close()
+    text = log.read_bytes() + b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
+    assert b"lonely tonight" not in text and b"author-1" not in text
+
+
+def test_a_missing_subscription_fails_clearly_and_is_ledgered(emulator, tmp_path):
+    data_dir = tmp_path / "data"
+    result = subprocess.run(
+        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
+        + ["--subscription", f"projects/{PROJECT}/subscriptions/missing", "--load-every", "2s"]
+        + ["--duration", "120s", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
+    )
+    assert result.returncode == 1, result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Error: the streaming job stopped: NotFound"), result.stderr
+    con = warehouse.open_published(data_dir)
+    try:
+        assert queries.runs(con).get_column("status").to_list() == ["failed"]
+    finally:
+        con.close()

@@ -1,0 +1,181 @@
+"""Writes of the streaming loader: pane-aware upserts of whole days, and a stream's accounting.
+
+A streaming job fires accumulating panes: each holds its local day's aggregates so far. The
+loader (still the single writer, inside `store.writing`) replaces a day with a pane only when
+that pane is not older than the one the day was last loaded from, ordered by (the stream run's
+start, pane index), so a late-arriving file of an earlier pane never wins. A day whose latest
+pane is early is provisional: still open, "today so far".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+
+from transforms.contracts import DEAD_LETTER_SCHEMA, conform
+from warehouse.load import load_daily
+from warehouse.schema import DAY_PANE_SCHEMA, RUN_COUNT_SCHEMA, STREAM_FILE_SCHEMA
+
+TIMINGS = ("early", "on_time", "late", "unknown")
+
+
+@dataclass(frozen=True)
+class PaneMeta:
+    """Which pane a file of daily aggregates is: its day, the stream run (id and start), the
+    pane's index and timing (one of TIMINGS) and when it fired (time-zone aware)."""
+
+    day: date
+    run_id: str
+    started_at: datetime
+    pane_index: int
+    timing: str
+    fired_at: datetime
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        return (self.started_at, self.pane_index)
+
+
+@dataclass(frozen=True)
+class PaneLoad:
+    """What `upsert_panes` did: days replaced, and panes skipped as older than the stored."""
+
+    days: int
+    stale: int
+
+
+def upsert_panes(
+    con: duckdb.DuckDBPyConnection, panes: Iterable[tuple[PaneMeta, pl.DataFrame]]
+) -> PaneLoad:
+    """Replace each offered day with its newest offered pane, unless the day was already
+    loaded from a newer pane (then the pane is stale and skipped).
+
+    Each frame holds that day's Daily aggregates (the contract). Records the pane in
+    `day_panes`; `provisional` is true for an early pane. Raises LoadError as `load_daily`.
+    """
+    newest: dict[date, tuple[PaneMeta, pl.DataFrame]] = {}
+    offered = 0
+    for meta, frame in panes:
+        offered += 1
+        if meta.timing not in TIMINGS:
+            raise ValueError(f"pane timing must be one of {', '.join(TIMINGS)}, not {meta.timing}")
+        if meta.day not in newest or meta.order >= newest[meta.day][0].order:
+            newest[meta.day] = (meta, frame)
+    stored = {
+        day: (started, index)
+        for day, started, index in con.execute(
+            "SELECT day, started_at, pane_index FROM day_panes WHERE day IN "
+            "(SELECT unnest(?::DATE[]))",
+            [sorted(newest)],
+        ).fetchall()
+    }
+    loaded = 0
+    for day, (meta, frame) in sorted(newest.items()):
+        if day in stored and stored[day] > meta.order:
+            continue
+        load_daily(con, frame, days=[day])
+        _record_pane(con, meta)
+        loaded += 1
+    return PaneLoad(days=loaded, stale=offered - loaded)
+
+
+def _record_pane(con: duckdb.DuckDBPyConnection, meta: PaneMeta) -> None:
+    row = pl.DataFrame(
+        [
+            {
+                "day": meta.day,
+                "run_id": meta.run_id,
+                "started_at": meta.started_at,
+                "pane_index": meta.pane_index,
+                "timing": meta.timing,
+                "fired_at": meta.fired_at,
+                "provisional": meta.timing == "early",
+            }
+        ],
+        schema=DAY_PANE_SCHEMA,
+    )
+    _insert_all(con, [("day_panes", row)], replace=True)
+
+
+def loaded_stream_files(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> set[str]:
+    """Those of `names` already loaded into the warehouse."""
+    rows = con.execute(
+        "SELECT name FROM stream_files WHERE name IN (SELECT unnest(?::VARCHAR[]))", [list(names)]
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def add_stream_accounting(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    loaded_at: datetime,
+    counts: Sequence[tuple[str, pl.DataFrame]],
+    dead_letters: Sequence[tuple[str, pl.DataFrame]],
+) -> pl.DataFrame:
+    """Add a stream run's counts files (`category`, `reason`, `n`) to its `run_counts` and its
+    dead-letter files to `dead_letters`, each file (by name) once ever; return the run's
+    counts so far (`category`, `reason`, `n`)."""
+    done = loaded_stream_files(con, [name for name, _ in [*counts, *dead_letters]])
+    new_counts = [frame for name, frame in counts if name not in done]
+    new_dead = [frame for name, frame in dead_letters if name not in done]
+    names = sorted({name for name, _ in [*counts, *dead_letters]} - done)
+    current = con.sql(
+        "SELECT category, reason, n FROM run_counts WHERE run_id = ?", params=[run_id]
+    ).pl()
+    totals = (
+        pl.concat(
+            [conform(current, _COUNT_COLUMNS, name="run_counts")]
+            + [conform(f, _COUNT_COLUMNS, name="stream counts") for f in new_counts]
+        )
+        .group_by("category", "reason")
+        .agg(pl.col("n").sum())
+        .sort("category", "reason")
+    )
+    rows = totals.with_columns(pl.lit(run_id).alias("run_id")).select(list(RUN_COUNT_SCHEMA))
+    dead = pl.concat(
+        [pl.DataFrame(schema=DEAD_LETTER_SCHEMA)]
+        + [conform(f, DEAD_LETTER_SCHEMA, name="stream dead letters") for f in new_dead]
+    ).with_columns(pl.lit(run_id).alias("run_id"))
+    files = pl.DataFrame(
+        {"name": names, "run_id": [run_id] * len(names), "loaded_at": [loaded_at] * len(names)},
+        schema=STREAM_FILE_SCHEMA,
+    )
+    _insert_all(
+        con,
+        [("run_counts", rows), ("dead_letters", dead), ("stream_files", files)],
+        before=("DELETE FROM run_counts WHERE run_id = ?", [run_id]),
+    )
+    return totals
+
+
+def _insert_all(
+    con: duckdb.DuckDBPyConnection,
+    frames: Sequence[tuple[str, pl.DataFrame]],
+    *,
+    replace: bool = False,
+    before: tuple[str, list] | None = None,
+) -> None:
+    """Run `before`, then insert each frame into its table by column name, in one transaction."""
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    con.begin()
+    try:
+        if before is not None:
+            con.execute(*before)
+        for table, frame in frames:
+            con.register("_incoming_pane", frame)
+            try:
+                con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _incoming_pane")
+            finally:
+                con.unregister("_incoming_pane")
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+_COUNT_COLUMNS = {"category": pl.String, "reason": pl.String, "n": pl.Int64}
