@@ -30,19 +30,23 @@ from transforms.aggregate import daily_aggregates
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
 from transforms.markers import Marker
 from transforms.model_markers import decide, sample_rates, uses_model
-from transforms.posts import PostOptions, drop_repeated_ids, prepare
+from transforms.posts import PostOptions, drop_repeated_ids, prepare, refused_regions
 from transforms.presets import InputMapping
-from transforms.records import validate
+from transforms.records import EARLIEST_DATE, validate
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
-DEAD, COUNTS, COVERAGE, TEXTS = "dead", "counts", "coverage", "texts"
+DEAD, COUNTS, COVERAGE, TEXTS, FILES = "dead", "counts", "coverage", "texts", "files"
 
+REGION_REFUSED = "region not allowed, counted as unknown"
 COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
 COVERAGE_SCHEMA = pa.schema(
     [("source", pa.string()), ("day", pa.date32()), ("n_records", pa.int64())]
+)
+FILES_SCHEMA = pa.schema(
+    [("source", pa.string()), ("n_read", pa.int64()), ("n_dead_lettered", pa.int64())]
 )
 
 
@@ -51,7 +55,8 @@ class IngestJob:
     """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
     zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
     `mappings` gives the preset or user mapping (transforms.presets) of each input path whose
-    field names are not the Post contract's."""
+    field names are not the Post contract's; posts dated before `earliest` are dead letters
+    (transforms.records.validate)."""
 
     inputs: Sequence[str]
     landing_dir: str
@@ -62,10 +67,12 @@ class IngestJob:
     source_tz: str = "UTC"
     chunk_records: int = CHUNK_RECORDS
     mappings: Mapping[str, InputMapping] = field(default_factory=dict)
+    earliest: date = EARLIEST_DATE
 
 
 class PrepareChunkFn(beam.DoFn):
-    """ParsedChunk → tagged posts (main output), dead letters, counts and day coverage."""
+    """ParsedChunk → tagged posts (main output), dead letters, counts, day coverage and
+    per-file counts."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -73,7 +80,7 @@ class PrepareChunkFn(beam.DoFn):
     def process(self, chunk: ParsedChunk) -> Iterator:
         job = self._job
         read = chunk.records.height + chunk.dead.height
-        valid, invalid = validate(chunk.records, source_tz=job.source_tz)
+        valid, invalid = validate(chunk.records, source_tz=job.source_tz, earliest=job.earliest)
         posts, filtered, texts = prepare(
             valid, markers=job.markers, key=job.key, options=job.options
         )
@@ -81,12 +88,19 @@ class PrepareChunkFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(TEXTS, ((lang, key), (lang, text)))
         dead = pl.concat([chunk.dead, invalid])
         yield beam.pvalue.TaggedOutput(COUNTS, (("read", ""), read))
+        relabelled = refused_regions(valid, job.options.regions)
+        if relabelled:
+            yield beam.pvalue.TaggedOutput(COUNTS, (("relabelled", REGION_REFUSED), relabelled))
         for (reason,), group in dead.group_by("reason"):
             yield beam.pvalue.TaggedOutput(COUNTS, (("dead_letter", reason), group.height))
         for (reason,), group in filtered.group_by("reason"):
             yield beam.pvalue.TaggedOutput(COUNTS, (("filtered", reason), group.height))
         if dead.height:
             yield beam.pvalue.TaggedOutput(DEAD, dead.to_arrow())
+        sources = pl.concat([chunk.records.select("source"), chunk.dead.select("source")])
+        for (source,), group in sources.group_by("source"):
+            n_dead = dead.filter(pl.col("source") == source).height
+            yield beam.pvalue.TaggedOutput(FILES, (source, (group.height, n_dead)))
         for (source, day), group in posts.group_by("source", "day"):
             yield beam.pvalue.TaggedOutput(COVERAGE, ((source, day.isoformat()), group.height))
         if posts.height:
@@ -130,6 +144,19 @@ class AggregateDayFn(beam.DoFn):
         ).to_arrow()
 
 
+def files_table(item: tuple[str, tuple[int, int]]) -> pa.Table:
+    """(source, (n_read, n_dead_lettered)) → a one-row table of per-file counts."""
+    source, (n_read, n_dead) = item
+    return pa.table([[source], [n_read], [n_dead]], schema=FILES_SCHEMA)
+
+
+def _add_pairs(pairs) -> tuple[int, int]:
+    read = dead = 0
+    for a, b in pairs:
+        read, dead = read + a, dead + b
+    return read, dead
+
+
 def coverage_table(item: tuple[tuple[str, str], int]) -> pa.Table:
     """((source, ISO day), n_records) → a one-row coverage table."""
     (source, day), n = item
@@ -165,7 +192,9 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "ReadPostChunks"
         >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records, mappings=job.mappings)
         | "PrepareChunks"
-        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, TEXTS, main="posts")
+        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(
+            COUNTS, DEAD, COVERAGE, TEXTS, FILES, main="posts"
+        )
     )
     modelled = sorted(
         frozenset().union(*(uses_model(m, job.options.models, None) for m in job.markers.values()))
@@ -208,6 +237,12 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "CoverageTable" >> beam.Map(coverage_table)
         | "WriteCoverage" >> WriteTable(job.landing_dir, "coverage", COVERAGE_SCHEMA)
     )
+    (
+        prepared[FILES]
+        | "SumPerFile" >> beam.CombinePerKey(_add_pairs)
+        | "FilesTable" >> beam.Map(files_table)
+        | "WriteFiles" >> WriteTable(job.landing_dir, "files", FILES_SCHEMA)
+    )
 
 
 def pipeline_options(beam_args: Sequence[str]) -> PipelineOptions:
@@ -248,7 +283,13 @@ def is_remote(beam_args: Sequence[str]) -> bool:
     return str(runner).rsplit(".", 1)[-1].lower() not in LOCAL_RUNNERS
 
 
-LANDING_FILES = ("daily.parquet", "dead_letters.parquet", "counts.parquet", "coverage.parquet")
+LANDING_FILES = (
+    "daily.parquet",
+    "dead_letters.parquet",
+    "counts.parquet",
+    "coverage.parquet",
+    "files.parquet",
+)
 
 
 def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) -> str:

@@ -26,7 +26,7 @@ from transforms.contracts import (
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -34,14 +34,19 @@ them (readers of a version-1 file are told to run `moodcast run`). 3 added `curr
 (see `warehouse.current`); `create_schema` upgrades an older file by creating and filling it
 (readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
 an older file gets the column, null (its inputs were read under the Post field names), and
-readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column."""
+readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column.
+5 added `run_inputs.n_read` and `n_dead_lettered` (per-file counts; null for older runs) and
+the run status `killed`; an older file gets the columns and its `runs` table is rebuilt with
+the wider status check."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
-RUN_STATUSES = ("running", "ok", "failed")
+RUN_STATUSES = ("running", "ok", "failed", "killed")
+"""`killed`: the run's process was stopped before it could record anything (SIGKILL, power
+loss); the next run finds its lock file and records it."""
 
 RUN_SCHEMA = {
     "run_id": pl.String,
@@ -71,10 +76,13 @@ RUN_INPUT_SCHEMA = {
     "sha256": pl.String,
     "bytes": pl.Int64,
     "mapping": pl.String,
+    "n_read": pl.Int64,
+    "n_dead_lettered": pl.Int64,
 }
-"""The input files of a run: path as given, SHA-256 of the content (hex), size in bytes, and
-the key of the preset or user mapping its records were read through (transforms.presets;
-null: the Post field names), so that a later run reads it again the same way."""
+"""The input files of a run: path as given, SHA-256 of the content (hex), size in bytes, the
+key of the preset or user mapping its records were read through (transforms.presets; null: the
+Post field names), so that a later run reads it again the same way, and the records read from
+it and dead-lettered (a short or damaged file shows here)."""
 
 INPUT_DAY_SCHEMA = {
     "sha256": pl.String,
@@ -275,6 +283,13 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         refresh_current_versions(con)
     if found is not None and found < 4:
         con.execute("ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS mapping VARCHAR")
+    if found is not None and found < 5:
+        for column in ("n_read", "n_dead_lettered"):
+            con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
+        con.execute("ALTER TABLE runs RENAME TO runs_v4")
+        con.execute(TABLES["runs"].ddl())
+        con.execute("INSERT INTO runs SELECT * FROM runs_v4")
+        con.execute("DROP TABLE runs_v4")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",
