@@ -141,6 +141,16 @@ def sample(
 )
 @input_options
 @click.option(
+    "--keep-partial",
+    is_flag=True,
+    help="Keep the readable part of a truncated or corrupt compressed (or Parquet) input and record the loss, instead of failing the run.",
+)
+@click.option(
+    "--allow-small-k",
+    is_flag=True,
+    help="Allow k below 11 (internal releases only; printed as a warning on every run).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout."
 )
 def run(
@@ -151,6 +161,8 @@ def run(
     model_sample_rate: float | None,
     input_preset: str | None,
     mapping: Path | None,
+    keep_partial: bool,
+    allow_small_k: bool,
     as_json: bool,
 ) -> None:
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
@@ -169,6 +181,8 @@ def run(
         data_dir,
         tz=tz,
         model_sample_rate=model_sample_rate,
+        keep_partial_inputs=keep_partial or None,
+        allow_small_k=allow_small_k or None,
         **input_overrides(input_preset, mapping),
     )
     summary = daily_run(list(inputs), settings=settings, as_of=as_of, beam_args=beam_args)
