@@ -322,18 +322,26 @@ def _clean_os_errors(data_dir: Path) -> Iterator[None]:
 
 @contextmanager
 def _sigterm_as_exit() -> Iterator[None]:
-    """While the run holds its lock, SIGTERM unwinds it like Ctrl-C (SystemExit 143), so the
-    failure is ledgered, workers are stopped and temporary files removed."""
+    """While the run holds its lock, SIGTERM unwinds it like Ctrl-C, so the failure is
+    ledgered, workers are stopped and temporary files removed; the process then exits with
+    status 143 (whatever a stage made of the interruption on its way out)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    received: list[int] = []
 
     def stop(signum, frame):
+        received.append(signum)
         raise SystemExit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
+    except BaseException:
+        if received:
+            log.warning("run stopped by SIGTERM; recorded as failed, nothing published")
+            raise SystemExit(128 + received[0]) from None
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 

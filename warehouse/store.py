@@ -87,9 +87,13 @@ def writing(
         published = published_path(data_dir)
         next_path = published.with_name(published.name + NEXT_SUFFIX)
         _discard(next_path)
-        if published.exists():
-            shutil.copyfile(published, next_path)
-        con = duckdb.connect(str(next_path))
+        try:
+            if published.exists():
+                shutil.copyfile(published, next_path)
+            con = duckdb.connect(str(next_path))
+        except BaseException:
+            _discard(next_path)
+            raise
         try:
             con.execute("SET TimeZone = 'UTC'")
             create_schema(con)
