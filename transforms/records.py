@@ -63,9 +63,11 @@ def parse_json_lines(
     each record is mapped onto the Post fields first; a line holding a response page gives one
     record per item (`presets.items`), all with the line's number.
     """
-    rows: list[dict] = []
+    rows = _Columns(source)
+    plain: list[dict] = []
+    plain_lines: list[int] = []
     dead: list[tuple[int, str, bytes]] = []
-    for line, raw in ((first_line + i, raw) for i, raw in enumerate(lines)):
+    for line, raw in enumerate(lines, start=first_line):
         if not raw.strip():
             continue
         try:
@@ -76,6 +78,10 @@ def parse_json_lines(
         if not isinstance(obj, dict):
             dead.append((line, "not a JSON object", raw))
             continue
+        if mapping is None and _is_plain(obj):
+            plain.append(obj)
+            plain_lines.append(line)
+            continue
         records = (
             [obj] if mapping is None else [map_record(r, mapping) for r in items(obj, mapping)]
         )
@@ -84,9 +90,50 @@ def parse_json_lines(
             if problem:
                 dead.append((line, problem, raw))
                 continue
-            row["source"], row["line"] = source, line
-            rows.append(row)
-    return pl.DataFrame(rows, schema=LOCATED_SCHEMA), dead_letters(source, dead)
+            rows.append(row, line)
+    if not plain:
+        return rows.frame(), dead_letters(source, dead)
+    located = pl.from_dicts(plain, schema=RAW_POST_SCHEMA).with_columns(
+        pl.lit(source).alias("source"), pl.Series("line", plain_lines, pl.Int64)
+    )
+    return pl.concat([located, rows.frame()]).sort("line"), dead_letters(source, dead)
+
+
+_PLAIN_TEXT = (str, type(None))
+_PLAIN_FLAG = (bool, type(None))
+
+
+def _is_plain(obj: dict) -> bool:
+    """True when coerce_record would keep every field of a decoded JSON object as it is (text
+    or null fields, a boolean or null `is_repost`): such rows are built in bulk, with the same
+    values. orjson never yields a lone surrogate, so its strings need no check."""
+    return isinstance(obj.get("is_repost"), _PLAIN_FLAG) and all(
+        isinstance(obj.get(name), _PLAIN_TEXT) for name in _STRING_FIELDS
+    )
+
+
+class _Columns:
+    """Coerced rows of one source gathered column by column (far cheaper than row dicts)."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._columns: dict[str, list] = {name: [] for name in RAW_POST_SCHEMA}
+        self._lines: list[int] = []
+
+    def append(self, row: dict, line: int) -> None:
+        for name, column in self._columns.items():
+            column.append(row[name])
+        self._lines.append(line)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                **self._columns,
+                "source": [self._source] * len(self._lines),
+                "line": self._lines,
+            },
+            schema=LOCATED_SCHEMA,
+        )
 
 
 def _json_problem(raw: bytes) -> str:
@@ -103,7 +150,7 @@ def map_rows(
     """Decoded `(line, record)` rows of `source` (CSV or Parquet rows), mapped onto the Post
     fields when a `mapping` is given, and coerced: `(records, dead)` as parse_json_lines returns
     them. A dead letter hashes the record's JSON text."""
-    kept: list[dict] = []
+    kept = _Columns(source)
     dead: list[tuple[int, str, bytes]] = []
     for line, record in rows:
         mapped = record if mapping is None else map_record(record, mapping)
@@ -111,9 +158,8 @@ def map_rows(
         if problem:
             dead.append((line, problem, _record_bytes(record)))
             continue
-        row["source"], row["line"] = source, line
-        kept.append(row)
-    return pl.DataFrame(kept, schema=LOCATED_SCHEMA), dead_letters(source, dead)
+        kept.append(row, line)
+    return kept.frame(), dead_letters(source, dead)
 
 
 def _record_bytes(record: dict) -> bytes:
@@ -150,7 +196,13 @@ def coerce_record(obj: dict) -> tuple[dict, str | None]:
     """
     row: dict = {}
     for name in _STRING_FIELDS:
-        value, problem = _as_text(obj.get(name), name)
+        value = obj.get(name)
+        if value is None or (
+            type(value) is str and (value.isascii() or not _has_surrogates(value))
+        ):
+            row[name] = value
+            continue
+        value, problem = _as_text(value, name)
         if problem:
             return row, problem
         row[name] = value

@@ -69,7 +69,7 @@ scalar = st.one_of(
     st.text(max_size=5),
     st.integers(-(10**12), 10**12),
     st.booleans(),
-    st.lists(st.integers(), max_size=2),
+    st.lists(st.integers(-5, 5), max_size=2),
 )
 raw_line = st.one_of(
     st.fixed_dictionaries(
