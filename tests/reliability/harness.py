@@ -7,6 +7,7 @@ found afterwards (`/proc/*/stat` session id) however it was started.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 AS_OF = "2025-02-20"
 LEXICON_ONLY = "models = {}\n"
@@ -68,6 +70,33 @@ def exports(data_dir: Path) -> dict[str, bytes]:
         return {}
     real = Path(os.path.realpath(folder))
     return {p.name: p.read_bytes() for p in sorted(real.iterdir())}
+
+
+def read_set(out: Path) -> dict[str, bytes]:
+    """Every file of a published export set, read as warehouse.exports.publish says: the
+    directory opened once, its files relative to it."""
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        files = {}
+        for name in os.listdir(fd):
+            file = os.open(name, os.O_RDONLY, dir_fd=fd)
+            with os.fdopen(file, "rb") as handle:
+                files[name] = handle.read()
+        return files
+    finally:
+        os.close(fd)
+
+
+def torn(files: dict[str, bytes]) -> bool:
+    """True unless `files` are one export set: exactly the files its manifest lists, each with
+    its SHA-256, and forecasts and alerts of one run."""
+    manifest = json.loads(files["manifest.json"])["files"]
+    if set(manifest) | {"manifest.json"} != set(files):
+        return True
+    if any(hashlib.sha256(files[n]).hexdigest() != h for n, h in manifest.items()):
+        return True
+    runs = {pl.read_csv(files[n])["run_id"][0] for n in ("forecasts.csv", "alerts.csv")}
+    return len(runs) != 1
 
 
 def ledger(data_dir: Path) -> list[tuple]:

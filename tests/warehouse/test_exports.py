@@ -1,11 +1,10 @@
-import hashlib
-import json
 import os
 import threading
 
 import polars as pl
 import pytest
 
+from tests.reliability.harness import read_set, torn
 from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir
@@ -141,36 +140,11 @@ def test_an_unknown_format_is_refused(warehouse, tmp_path):
         export(warehouse, tmp_path, fmt="xlsx", k=11, tz="UTC")
 
 
-def _read_set(out) -> dict[str, bytes]:
-    """Every file of the published export set, read as the docstring of `publish` says: the
-    directory opened once, its files relative to it."""
-    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        files = {}
-        for name in os.listdir(fd):
-            file = os.open(name, os.O_RDONLY, dir_fd=fd)
-            with os.fdopen(file, "rb") as handle:
-                files[name] = handle.read()
-        return files
-    finally:
-        os.close(fd)
-
-
-def _torn(files: dict[str, bytes]) -> bool:
-    manifest = json.loads(files["manifest.json"])["files"]
-    if set(manifest) | {"manifest.json"} != set(files):
-        return True
-    if any(hashlib.sha256(files[n]).hexdigest() != h for n, h in manifest.items()):
-        return True
-    runs = {pl.read_csv(files[n])["run_id"][0] for n in ("forecasts.csv", "alerts.csv")}
-    return len(runs) != 1
-
-
 def test_publish_swaps_the_whole_set_and_keeps_a_few_versions(warehouse, tmp_path):
     out = tmp_path / "exports"
     paths = publish(warehouse, out, formats=["csv", "parquet"], k=11, tz="UTC")
     assert out.is_symlink() and [p.name for p in paths][-1] == "manifest.json"
-    assert not _torn(_read_set(out))
+    assert not torn(read_set(out))
     first = os.path.realpath(out)
     assert publish(warehouse, out, formats=["csv", "parquet"], k=11, tz="UTC") == paths
     assert os.path.realpath(out) == first
@@ -184,7 +158,7 @@ def test_an_old_plain_exports_directory_is_replaced_by_the_link(warehouse, tmp_p
     out = tmp_path / "exports"
     export(warehouse, out, fmt="csv", k=11, tz="UTC")
     publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
-    assert out.is_symlink() and not _torn(_read_set(out))
+    assert out.is_symlink() and not torn(read_set(out))
 
 
 def _set_run(con, run_id: str) -> None:
@@ -196,12 +170,12 @@ def test_readers_polling_during_publishes_never_see_a_torn_set(warehouse, tmp_pa
     out = tmp_path / "exports"
     publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
     done = threading.Event()
-    polls, torn = [0], [0]
+    polls, torn_sets = [0], [0]
 
     def poll():
         while not done.is_set():
             polls[0] += 1
-            torn[0] += _torn(_read_set(out))
+            torn_sets[0] += torn(read_set(out))
 
     reader = threading.Thread(target=poll)
     reader.start()
@@ -212,4 +186,4 @@ def test_readers_polling_during_publishes_never_see_a_torn_set(warehouse, tmp_pa
     finally:
         done.set()
         reader.join()
-    assert polls[0] >= 40 and torn[0] == 0
+    assert polls[0] >= 40 and torn_sets[0] == 0
