@@ -74,7 +74,8 @@ def writing(
     noted by a holder that died without releasing it (RunLock.stale), that run is recorded as
     `killed` (unless it recorded itself). On a clean exit the copy
     is checkpointed, closed, fsynced and atomically renamed onto the published file. On an
-    exception it is deleted and the published file stays as it was. The connection is
+    exception it is deleted and the published file stays as it was (a DuckDB I/O error, such
+    as a full disk, becomes a WarehouseError saying so). The connection is
     closed either way; its session time zone is UTC.
     """
     data_dir = Path(data_dir)
@@ -104,10 +105,16 @@ def writing(
             yield con
             con.execute("CHECKPOINT")
             con.close()
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(Exception):
                 con.close()
             _discard(next_path)
+            if isinstance(exc, duckdb.IOException):
+                raise WarehouseError(
+                    f"Could not write the next warehouse version {next_path} ({exc}). Nothing "
+                    f"was published and the copy was removed. Free disk space, or make "
+                    f"{data_dir} writable, and run again."
+                ) from exc
             raise
         if next_path.with_name(next_path.name + ".wal").exists():
             _discard(next_path)
