@@ -133,10 +133,10 @@ def daily_run(
     clock = time.perf_counter()
     files = match_inputs(inputs)
     markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
-    key = author_key(settings.data_dir, remote=is_remote(beam_args))
     as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
     _announce_k(settings.k)
     with _clean_os_errors(settings.data_dir), _sigterm_as_exit():
+        key = author_key(settings.data_dir, remote=is_remote(beam_args))
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with warehouse.RunLock(settings.data_dir, command="moodcast run") as lock:
             shutil.rmtree(settings.landing_dir, ignore_errors=True)
