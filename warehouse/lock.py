@@ -158,7 +158,9 @@ class RunLock:
         os.fsync(self._fd)
 
     def release(self) -> None:
-        """Clear the lock file and drop the lock. Does nothing when not held."""
+        """Clear the lock file and drop the lock. Does nothing when not held. A `stale` holder
+        not yet dealt with (warehouse.writing clears it once it has recorded the killed run)
+        is put back, for the next holder to find."""
         fd, self._fd = self._fd, None
         if fd is None:
             return
@@ -166,6 +168,8 @@ class RunLock:
         try:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
+                if self.stale is not None:
+                    os.pwrite(fd, (json.dumps(asdict(self.stale)) + "\n").encode("utf-8"), 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)

@@ -125,6 +125,10 @@ def test_workers_forked_under_the_lock_never_hold_it_and_die_with_their_parent(t
         assert lock.stale.pid == proc.pid
     finally:
         lock.release()
+    again = RunLock(tmp_path).acquire()
+    assert again.stale is not None, "a stale holder stays until a writer has recorded it"
+    again.stale = None
+    again.release()
     assert RunLock(tmp_path).acquire().stale is None
 
 

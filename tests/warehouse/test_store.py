@@ -146,3 +146,15 @@ def test_a_killed_note_never_overwrites_what_the_run_recorded_itself(tmp_path, m
         pass
     rows = open_published(tmp_path).sql("SELECT run_id, status FROM runs").fetchall()
     assert rows == [("r1", "ok")]
+
+
+def test_a_killed_note_survives_a_writer_that_fails_before_recording_it(tmp_path, make_daily):
+    publish(tmp_path, make_daily(cell(D1)))
+    _left_by_a_killed_run(tmp_path, run_record("r-dead", hour=5))
+    with pytest.raises(RuntimeError), writing(tmp_path):
+        raise RuntimeError("boom")
+    with writing(tmp_path):
+        pass
+    rows = open_published(tmp_path).sql("SELECT run_id, status FROM runs ORDER BY 1").fetchall()
+    assert rows == [("r-dead", "killed"), ("r1", "ok")]
+    assert RunLock(tmp_path).acquire().stale is None
