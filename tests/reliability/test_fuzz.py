@@ -2,6 +2,7 @@
 record is a dead letter with its reason, every good record is counted, and no record's fate
 depends on its neighbours (two orders of the same records, two chunk sizes)."""
 
+import json
 import os
 from collections import Counter
 
@@ -9,8 +10,10 @@ import polars as pl
 import pytest
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
+from click.testing import CliRunner
 
 from ingest.sources import ReadChunksFn
+from moodcast.cli import main
 from tests.reliability.corpus import VALID, write_corpus
 from transforms.records import validate
 
@@ -67,3 +70,22 @@ def test_the_same_records_in_another_order_meet_the_same_fates(corpus):
         fates = _fates(path, 13)
         by_identity[name] = {expected.fates[where][0]: fate for where, fate in fates.items()}
     assert by_identity["ordered.jsonl"] == by_identity["shuffled.jsonl"]
+
+
+@pytest.mark.slow
+def test_a_whole_run_on_a_fuzz_corpus_accounts_for_every_record(tmp_path):
+    folder, data = tmp_path / "in", tmp_path / "data"
+    folder.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text("models = {}\n")
+    expected = write_corpus(folder, n=3000, seed=5)
+    result = CliRunner().invoke(
+        main,
+        ["run", str(folder / "*"), "--data-dir", str(data), "--as-of", "2025-03-25", "--json"],
+        obj={"beam_args": []},
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["read"] == len(expected.fates)
+    assert summary["dead_lettered"] == expected.bad
+    assert sum(f["dead_lettered"] for f in summary["files"].values()) == expected.bad
