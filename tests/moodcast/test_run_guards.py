@@ -3,8 +3,10 @@ and the relabelling recorded, per file, in the summary and the ledger."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
+import os
 
 import orjson
 import pytest
@@ -61,3 +63,21 @@ def test_a_truncated_input_fails_the_run_naming_it_unless_kept_partial(tmp_path)
     assert statuses == ["failed", "ok"]
     assert inputs == [(read, 1)]
     assert regions == {"ES-CT", "unknown", "all"}
+
+
+def test_a_data_directory_that_cannot_be_written_is_a_one_paragraph_error(tmp_path):
+    target = "/sys/moodcast-data"
+    try:
+        os.mkdir(target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EROFS, errno.EACCES):
+            pytest.skip(f"needs /sys to refuse new directories ({exc})")
+    else:
+        os.rmdir(target)
+        pytest.skip("needs /sys to refuse new directories (sysfs)")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(_posts(10))
+    result = _invoke("run", posts, "--data-dir", target, "--as-of", "2025-03-25")
+    assert result.exit_code == 1, result.output
+    assert "cannot write" in result.output and "writable" in result.output
+    assert "Traceback" not in result.output
