@@ -25,6 +25,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
 from transforms.presets import InputMapping
 from transforms.records import (
@@ -137,15 +138,47 @@ class ReadChunksFn(beam.DoFn):
         first = 1
         try:
             for batch in pq.ParquetFile(handle).iter_batches(batch_size=self._chunk):
-                rows = enumerate(batch.to_pylist(), start=first)
+                if mapping is None and _plain_columns(batch.schema):
+                    yield ParsedChunk(_bulk(batch, path, first), dead_letters(path, []))
+                else:
+                    rows = enumerate(batch.to_pylist(), start=first)
+                    yield ParsedChunk(*map_rows(rows, mapping, source=path))
                 first += batch.num_rows
-                yield ParsedChunk(*map_rows(rows, mapping, source=path))
         except (pa.ArrowException, OSError, ValueError) as exc:
             log.warning("%s: unreadable Parquet data from row %d: %s", path, first, exc)
             yield ParsedChunk(
                 pl.DataFrame(schema=LOCATED_SCHEMA),
                 dead_letters(path, [(first, UNREADABLE_PARQUET, str(exc).encode())]),
             )
+
+
+_TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view(), pa.null())
+
+
+def _plain_columns(schema: pa.Schema) -> bool:
+    """True when every Post field a Parquet batch has is text (or all null), and `is_repost`
+    boolean: then coerce_record would keep every value as it is, so the batch is converted in
+    bulk (a per-file property of the types, never of neighbouring values)."""
+    for name in RAW_POST_SCHEMA:
+        if name not in schema.names:
+            continue
+        kind = schema.field(name).type
+        allowed = (pa.bool_(), pa.null()) if name == "is_repost" else _TEXT_TYPES
+        if kind not in allowed:
+            return False
+    return True
+
+
+def _bulk(batch: pa.RecordBatch, path: str, first: int) -> pl.DataFrame:
+    frame = pl.from_arrow(batch)
+    return frame.select(
+        *(
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in RAW_POST_SCHEMA.items()
+        ),
+        pl.lit(path).alias("source"),
+        pl.int_range(first, first + frame.height, dtype=pl.Int64).alias("line"),
+    )
 
 
 def _chunk(parsed: tuple[pl.DataFrame, pl.DataFrame], dead: pl.DataFrame) -> ParsedChunk:

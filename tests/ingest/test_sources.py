@@ -14,7 +14,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 
 from ingest.sources import InputError, ReadChunksFn, match_inputs
-from transforms.records import TRUNCATED, UNREADABLE_PARQUET
+from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
 
 def _read(path, chunk_records=1000) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -112,3 +112,20 @@ def test_inputs_that_are_not_regular_files_are_refused(tmp_path, kind):
         path = "/dev/zero"
     with pytest.raises(InputError, match="not a regular file"):
         match_inputs([str(path)])
+
+
+def test_a_parquet_file_of_text_columns_reads_in_bulk_as_row_by_row(tmp_path):
+    table = pa.table(
+        {
+            "id": ["1", "2", None],
+            "created_at": ["2025-01-01", "bad", "2025-01-02"],
+            "text": ["a", "ñ 🙂", ""],
+            "is_repost": [True, None, False],
+            "extra": [1, 2, 3],
+        }
+    )
+    path = tmp_path / "plain.parquet"
+    pq.write_table(table, path)
+    records, dead = _read(path)
+    by_row, by_row_dead = map_rows(enumerate(table.to_pylist(), start=1), None, source=str(path))
+    assert records.to_dicts() == by_row.to_dicts() and dead.is_empty() and by_row_dead.is_empty()
