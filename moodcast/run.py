@@ -106,7 +106,7 @@ class RunSummary:
             f"{self.duplicates:,} duplicates; filtered: {filtered}. "
             + (f"Relabelled: {relabelled}. " if relabelled else "")
             + (
-                f"Files with dead letters: {per_file}{' …' if len(damaged) > 5 else ''}. "
+                f"Files with dead letters: {per_file}{f'; {len(damaged) - 5} more' if len(damaged) > 5 else ''}. "
                 if damaged
                 else ""
             )
