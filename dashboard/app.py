@@ -4,11 +4,20 @@ The pages live in `screens/`, not `pages/`: Streamlit would serve a `pages/` fol
 on their own at deep links, past this router and its sign-in.
 """
 
+import os
+
 import streamlit as st
 
 from dashboard.auth import signed_in
+from dashboard.serve import INSECURE_ENV
 
 st.set_page_config(page_title="moodcast", page_icon=":material/show_chart:", layout="wide")
+if os.environ.get(INSECURE_ENV) == "1":
+    st.warning(
+        "This dashboard is served without sign-in on a network address "
+        "(`--insecure-no-auth`): anyone who can reach it sees every page.",
+        icon=":material/lock_open:",
+    )
 if signed_in():
     page = st.navigation(
         [

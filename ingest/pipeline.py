@@ -47,9 +47,15 @@ from transforms.model_markers import (
     sample_rates,
     uses_model,
 )
-from transforms.posts import PostOptions, drop_repeated_ids, lateness_horizon, prepare
+from transforms.posts import (
+    PostOptions,
+    drop_repeated_ids,
+    lateness_horizon,
+    prepare,
+    refused_regions,
+)
 from transforms.presets import InputMapping
-from transforms.records import validate
+from transforms.records import EARLIEST_DATE, validate
 from transforms.windows import local_date
 
 log = logging.getLogger(__name__)
@@ -57,13 +63,16 @@ log = logging.getLogger(__name__)
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
 DAY_SHARDS = 16
-DEAD, COUNTS, COVERAGE, TEXTS = "dead", "counts", "coverage", "texts"
+DEAD, COUNTS, COVERAGE, TEXTS, FILES = "dead", "counts", "coverage", "texts", "files"
 
 NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
-
+REGION_REFUSED = "region not allowed, counted as unknown"
 COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
 COVERAGE_SCHEMA = pa.schema(
     [("source", pa.string()), ("day", pa.date32()), ("n_records", pa.int64())]
+)
+FILES_SCHEMA = pa.schema(
+    [("source", pa.string()), ("n_read", pa.int64()), ("n_dead_lettered", pa.int64())]
 )
 
 
@@ -72,8 +81,9 @@ class IngestJob:
     """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
     zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
     `mappings` gives the preset or user mapping (transforms.presets) of each input path whose
-    field names are not the Post contract's; `dp_budget`, when set, adds the differentially
-    private daily cells (transforms.dp) to the landing files."""
+    field names are not the Post contract's; posts dated before `earliest` are dead letters
+    (transforms.records.validate); `dp_budget`, when set, adds the differentially private
+    daily cells (transforms.dp) to the landing files."""
 
     inputs: Sequence[str]
     landing_dir: str
@@ -85,6 +95,7 @@ class IngestJob:
     chunk_records: int = CHUNK_RECORDS
     mappings: Mapping[str, InputMapping] = field(default_factory=dict)
     dp_budget: Budget | None = None
+    earliest: date = EARLIEST_DATE
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,8 @@ class Live:
 
 
 class PrepareChunkFn(beam.DoFn):
-    """ParsedChunk → tagged posts (main output), dead letters, counts and day coverage.
+    """ParsedChunk → tagged posts (main output), dead letters, counts, day coverage and
+    per-file counts.
 
     In the batch job the texts that need a model go out as TEXTS, to be scored once per run;
     with `live` (the streaming job) the chunk's posts leave with their marker decisions made,
@@ -117,7 +129,7 @@ class PrepareChunkFn(beam.DoFn):
     def process(self, chunk: ParsedChunk) -> Iterator:
         job = self._job
         read = chunk.records.height + chunk.dead.height
-        valid, invalid = validate(chunk.records, source_tz=job.source_tz)
+        valid, invalid = validate(chunk.records, source_tz=job.source_tz, earliest=job.earliest)
         options = job.options if self._live is None else self._live.options(job.options)
         posts, filtered, texts = prepare(valid, markers=job.markers, key=job.key, options=options)
         if self._live is None:
@@ -127,12 +139,19 @@ class PrepareChunkFn(beam.DoFn):
             posts = decided_posts(posts, self._score(texts), job)
         dead = pl.concat([chunk.dead, invalid])
         yield beam.pvalue.TaggedOutput(COUNTS, (("read", ""), read))
+        relabelled = refused_regions(valid, job.options.regions)
+        if relabelled:
+            yield beam.pvalue.TaggedOutput(COUNTS, (("relabelled", REGION_REFUSED), relabelled))
         for (reason,), group in dead.group_by("reason"):
             yield beam.pvalue.TaggedOutput(COUNTS, (("dead_letter", reason), group.height))
         for (reason,), group in filtered.group_by("reason"):
             yield beam.pvalue.TaggedOutput(COUNTS, (("filtered", reason), group.height))
         if dead.height:
             yield beam.pvalue.TaggedOutput(DEAD, dead.to_arrow())
+        sources = pl.concat([chunk.records.select("source"), chunk.dead.select("source")])
+        for (source,), group in sources.group_by("source"):
+            n_dead = dead.filter(pl.col("source") == source).height
+            yield beam.pvalue.TaggedOutput(FILES, (source, (group.height, n_dead)))
         for (source, day), group in posts.group_by("source", "day"):
             yield beam.pvalue.TaggedOutput(COVERAGE, ((source, day.isoformat()), group.height))
         if posts.height:
@@ -265,6 +284,19 @@ class AggregatePeriodFn(beam.DoFn):
         ).to_arrow()
 
 
+def files_table(item: tuple[str, tuple[int, int]]) -> pa.Table:
+    """(source, (n_read, n_dead_lettered)) → a one-row table of per-file counts."""
+    source, (n_read, n_dead) = item
+    return pa.table([[source], [n_read], [n_dead]], schema=FILES_SCHEMA)
+
+
+def _add_pairs(pairs) -> tuple[int, int]:
+    read = dead = 0
+    for a, b in pairs:
+        read, dead = read + a, dead + b
+    return read, dead
+
+
 def coverage_table(item: tuple[tuple[str, str], int]) -> pa.Table:
     """((source, ISO day), n_records) → a one-row coverage table."""
     (source, day), n = item
@@ -300,7 +332,9 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "ReadPostChunks"
         >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records, mappings=job.mappings)
         | "PrepareChunks"
-        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, TEXTS, main="posts")
+        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(
+            COUNTS, DEAD, COVERAGE, TEXTS, FILES, main="posts"
+        )
     )
     modelled = sorted(
         frozenset().union(*(uses_model(m, job.options.models, None) for m in job.markers.values()))
@@ -356,6 +390,12 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "CoverageTable" >> beam.Map(coverage_table)
         | "WriteCoverage" >> WriteTable(job.landing_dir, "coverage", COVERAGE_SCHEMA)
     )
+    (
+        prepared[FILES]
+        | "SumPerFile" >> beam.CombinePerKey(_add_pairs)
+        | "FilesTable" >> beam.Map(files_table)
+        | "WriteFiles" >> WriteTable(job.landing_dir, "files", FILES_SCHEMA)
+    )
 
 
 def pipeline_options(beam_args: Sequence[str]) -> PipelineOptions:
@@ -403,6 +443,7 @@ LANDING_FILES = (
     "dead_letters.parquet",
     "counts.parquet",
     "coverage.parquet",
+    "files.parquet",
 )
 
 

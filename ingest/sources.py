@@ -6,29 +6,38 @@ letter instead of an aborted run. Any filesystem Beam supports works (local path
 
 from __future__ import annotations
 
-import csv
+import bz2
 import hashlib
-import io
+import logging
+import lzma
+import os
+import stat
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
+import zstandard
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.contracts import RAW_POST_SCHEMA
-from transforms.presets import InputMapping, map_record
+from transforms.csv_rows import csv_rows
+from transforms.presets import InputMapping
 from transforms.records import (
     LOCATED_SCHEMA,
-    coerce_record,
+    TRUNCATED,
+    UNREADABLE_PARQUET,
     dead_letters,
-    flag_from_text,
     map_rows,
     parse_json_lines,
 )
+
+log = logging.getLogger(__name__)
 
 CHUNK_RECORDS = 20_000
 
@@ -55,7 +64,13 @@ def file_format(path: str) -> str:
 class ReadChunksFn(beam.DoFn):
     """A matched file → ParsedChunks of up to CHUNK_RECORDS records each. A file with an entry
     in `mappings` (path → a preset or user mapping, transforms.presets) has each record mapped
-    onto the Post fields before it is coerced; the others already use them."""
+    onto the Post fields before it is coerced; the others already use them.
+
+    Compressed files are decompressed here, frame by frame, and must end where their format
+    says they end: a truncated or corrupt stream keeps the records read before the damage and
+    adds one dead letter with reason TRUNCATED at the line after them (the run then refuses
+    or records the loss, moodcast.run). A Parquet file that cannot be read is likewise one
+    UNREADABLE_PARQUET dead letter where reading stopped."""
 
     def __init__(
         self,
@@ -69,20 +84,26 @@ class ReadChunksFn(beam.DoFn):
         path = readable.metadata.path
         kind = file_format(path)
         mapping = self._mappings.get(path)
-        if kind == "parquet":
-            yield from self._parquet(readable, path, mapping)
-            return
-        with readable.open(compression_type=CompressionTypes.AUTO) as handle:
+        with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            if kind == "parquet":
+                yield from self._parquet(handle, path, mapping)
+                return
+            stream = _Lines(handle, compression(path))
             if kind == "csv":
-                yield from self._csv(handle, path, mapping)
+                yield from self._csv(stream, path, mapping)
             else:
-                yield from self._jsonl(handle, path, mapping)
+                yield from self._jsonl(stream, path, mapping)
+            if stream.problem:
+                yield ParsedChunk(
+                    pl.DataFrame(schema=LOCATED_SCHEMA),
+                    dead_letters(path, [(stream.number + 1, TRUNCATED, stream.rest)]),
+                )
 
-    def _jsonl(self, handle, path: str, mapping: InputMapping | None) -> Iterator[ParsedChunk]:
+    def _jsonl(self, stream: _Lines, path: str, mapping: InputMapping | None):
         lines: list[bytes] = []
         first = 1
-        for raw in _lines(handle):
-            lines.append(raw.removesuffix(b"\r"))
+        for raw in stream:
+            lines.append(raw.removesuffix(b"\n").removesuffix(b"\r"))
             if len(lines) == self._chunk:
                 yield ParsedChunk(
                     *parse_json_lines(lines, source=path, first_line=first, mapping=mapping)
@@ -94,84 +115,143 @@ class ReadChunksFn(beam.DoFn):
                 *parse_json_lines(lines, source=path, first_line=first, mapping=mapping)
             )
 
-    def _csv(self, handle, path: str, mapping: InputMapping | None) -> Iterator[ParsedChunk]:
-        text = io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.DictReader(text)
-        rows, dead = [], []
-        for row in reader:
-            line = reader.line_num
-            raw = "\x1f".join(f"{k}={v}" for k, v in row.items()).encode("utf-8", "surrogateescape")
-            values = {k: (v if v != "" else None) for k, v in row.items() if k is not None}
-            if any(isinstance(v, str) and _has_surrogates(v) for v in values.values()):
-                dead.append((line, "invalid UTF-8", raw))
-                continue
-            if None in row:
-                dead.append((line, "more fields than the header", raw))
-                continue
-            if mapping is not None:
-                values = map_record(values, mapping)
-            record, problem = coerce_record(flag_from_text(values))
-            if problem:
-                dead.append((line, problem, raw))
-                continue
-            record["source"], record["line"] = path, line
-            rows.append(record)
-            if len(rows) + len(dead) >= self._chunk:
-                yield ParsedChunk(
-                    pl.DataFrame(rows, schema=LOCATED_SCHEMA), dead_letters(path, dead)
-                )
-                rows, dead = [], []
-        if rows or dead:
-            yield ParsedChunk(pl.DataFrame(rows, schema=LOCATED_SCHEMA), dead_letters(path, dead))
+    def _csv(self, stream: _Lines, path: str, mapping: InputMapping | None):
+        texts = (
+            raw.decode("utf-8", "surrogateescape").removeprefix("\ufeff") if n == 1 else
+            raw.decode("utf-8", "surrogateescape")
+            for n, raw in enumerate(stream, start=1)
+        )  # fmt: skip
+        good: list[tuple[int, dict]] = []
+        dead: list[tuple[int, str, bytes]] = []
+        for row in csv_rows(texts):
+            if row.problem:
+                dead.append((row.line, row.problem, row.raw.encode("utf-8", "surrogateescape")))
+            else:
+                good.append((row.line, row.values))
+            if len(good) + len(dead) >= self._chunk:
+                yield _chunk(map_rows(good, mapping, source=path), dead_letters(path, dead))
+                good, dead = [], []
+        if good or dead:
+            yield _chunk(map_rows(good, mapping, source=path), dead_letters(path, dead))
 
-    def _parquet(
-        self, readable: fileio.ReadableFile, path: str, mapping: InputMapping | None
-    ) -> Iterator[ParsedChunk]:
-        with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            parquet = pq.ParquetFile(handle)
-            first = 1
-            for batch in parquet.iter_batches(batch_size=self._chunk):
-                frame = pl.from_arrow(batch)
-                if mapping is not None:
-                    numbered = enumerate(frame.iter_rows(named=True), start=first)
-                    first += frame.height
-                    yield ParsedChunk(*map_rows(numbered, mapping, source=path))
-                    continue
-                present = [
-                    pl.col(name).cast(dtype, strict=False)
-                    if name in frame.columns
-                    else pl.lit(None, dtype)
-                    for name, dtype in RAW_POST_SCHEMA.items()
-                ]
-                records = frame.select(
-                    *(
-                        expr.alias(name)
-                        for expr, name in zip(present, RAW_POST_SCHEMA, strict=True)
-                    ),
-                    pl.lit(path).alias("source"),
-                    pl.int_range(first, first + frame.height, dtype=pl.Int64).alias("line"),
-                )
-                first += frame.height
-                yield ParsedChunk(records, dead_letters(path, []))
+    def _parquet(self, handle, path: str, mapping: InputMapping | None):
+        first = 1
+        try:
+            for batch in pq.ParquetFile(handle).iter_batches(batch_size=self._chunk):
+                if mapping is None and _plain_columns(batch.schema):
+                    yield ParsedChunk(_bulk(batch, path, first), dead_letters(path, []))
+                else:
+                    rows = enumerate(batch.to_pylist(), start=first)
+                    yield ParsedChunk(*map_rows(rows, mapping, source=path))
+                first += batch.num_rows
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            log.warning("%s: unreadable Parquet data from row %d: %s", path, first, exc)
+            yield ParsedChunk(
+                pl.DataFrame(schema=LOCATED_SCHEMA),
+                dead_letters(path, [(first, UNREADABLE_PARQUET, str(exc).encode())]),
+            )
 
 
-def _lines(handle, block_bytes: int = 1 << 22) -> Iterator[bytes]:
-    """The lines of a binary file-like object (compressed or not), without their newlines."""
-    rest = b""
-    while block := handle.read(block_bytes):
-        lines = (rest + block).split(b"\n")
-        rest = lines.pop()
-        yield from lines
-    if rest:
-        yield rest
+_TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view(), pa.null())
 
 
-def _has_surrogates(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+def _plain_columns(schema: pa.Schema) -> bool:
+    """True when every Post field a Parquet batch has is text (or all null), and `is_repost`
+    boolean: then coerce_record would keep every value as it is, so the batch is converted in
+    bulk (a per-file property of the types, never of neighbouring values)."""
+    for name in RAW_POST_SCHEMA:
+        if name not in schema.names:
+            continue
+        kind = schema.field(name).type
+        allowed = (pa.bool_(), pa.null()) if name == "is_repost" else _TEXT_TYPES
+        if kind not in allowed:
+            return False
+    return True
+
+
+def _bulk(batch: pa.RecordBatch, path: str, first: int) -> pl.DataFrame:
+    frame = pl.from_arrow(batch)
+    return frame.select(
+        *(
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in RAW_POST_SCHEMA.items()
+        ),
+        pl.lit(path).alias("source"),
+        pl.int_range(first, first + frame.height, dtype=pl.Int64).alias("line"),
+    )
+
+
+def _chunk(parsed: tuple[pl.DataFrame, pl.DataFrame], dead: pl.DataFrame) -> ParsedChunk:
+    records, refused = parsed
+    return ParsedChunk(records, pl.concat([dead, refused]))
+
+
+_DECOMPRESSORS = {
+    "gzip": lambda: zlib.decompressobj(wbits=31),
+    "zstd": lambda: zstandard.ZstdDecompressor().decompressobj(),
+    "bz2": bz2.BZ2Decompressor,
+    "xz": lzma.LZMADecompressor,
+}
+
+
+def compression(path: str) -> str | None:
+    """`gzip`, `zstd`, `bz2`, `xz` or None (plain), from the file name."""
+    name = path.lower()
+    for suffix, kind in ((".gz", "gzip"), (".zst", "zstd"), (".zstd", "zstd"), (".bz2", "bz2")):
+        if name.endswith(suffix):
+            return kind
+    return "xz" if name.endswith(".xz") else None
+
+
+class _Lines:
+    """The lines (each with its `\\n`, the last maybe without) of a binary handle, decompressed
+    when `kind` names a compression. Concatenated members/frames are read in turn; a stream
+    that stops inside one, or is corrupt, ends the lines and sets `problem`. `number` counts
+    the lines given; `rest` holds the bytes of a partial line lost with the damage."""
+
+    def __init__(self, handle, kind: str | None, block_bytes: int = 1 << 22) -> None:
+        self._handle, self._kind, self._block = handle, kind, block_bytes
+        self.problem: str | None = None
+        self.number = 0
+        self.rest = b""
+
+    def _blocks(self) -> Iterator[bytes]:
+        if self._kind is None:
+            while block := self._handle.read(self._block):
+                yield block
+            return
+        make = _DECOMPRESSORS[self._kind]
+        decompressor, data, started = make(), b"", False
+        while True:
+            data = data or self._handle.read(self._block)
+            if not data:
+                break
+            try:
+                out = decompressor.decompress(data)
+            except (EOFError, OSError, ValueError, zlib.error, zstandard.ZstdError) as exc:
+                self.problem = f"corrupt {self._kind} stream: {exc}"
+                return
+            data, started = b"", True
+            if out:
+                yield out
+            if decompressor.eof:
+                data, decompressor, started = decompressor.unused_data, make(), False
+        if started:
+            self.problem = f"{self._kind} stream ends before its end marker"
+
+    def __iter__(self) -> Iterator[bytes]:
+        rest = b""
+        for block in self._blocks():
+            lines = (rest + block).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                self.number += 1
+                yield line + b"\n"
+        if self.problem:
+            self.rest = rest
+        elif rest:
+            self.number += 1
+            yield rest
 
 
 class ReadPostChunks(beam.PTransform):
@@ -217,15 +297,34 @@ class InputError(ValueError):
 def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
     """Expand file patterns (any filesystem Beam supports) into hashed inputs, sorted by path.
 
-    Raises InputError naming a pattern that matches no file.
+    Raises InputError naming a pattern that matches no file, or a match that is not a regular
+    file (refuse_irregular).
     """
     found: dict[str, InputFile] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
         if not result.metadata_list:
             raise InputError(f"no input file matches {pattern!r}")
         for meta in result.metadata_list:
+            refuse_irregular(meta.path)
             found[meta.path] = InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
     return [found[path] for path in sorted(found)]
+
+
+def refuse_irregular(path: str) -> None:
+    """Raise InputError when a local `path` is not a regular file (a FIFO, a device such as
+    /dev/zero, a directory, a socket): reading one could wait or run forever. Paths on other
+    filesystems (a scheme such as gs://) hold only files."""
+    if "://" in path:
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise InputError(f"cannot read input {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{path} is not a regular file (a directory, pipe or device); give moodcast files "
+            f"of posts, e.g. posts/*.jsonl"
+        )
 
 
 def file_sha256(path: str) -> str:

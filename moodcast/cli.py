@@ -201,6 +201,16 @@ def _duration(ctx, param, value: str | None):
 )
 @input_options
 @click.option(
+    "--keep-partial",
+    is_flag=True,
+    help="Keep the readable part of a truncated or corrupt compressed (or Parquet) input and record the loss, instead of failing the run.",
+)
+@click.option(
+    "--allow-small-k",
+    is_flag=True,
+    help="Allow k below 11 (internal releases only; printed as a warning on every run).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout."
 )
 def run(
@@ -214,6 +224,8 @@ def run(
     model_sample_rate: float | None,
     input_preset: str | None,
     mapping: Path | None,
+    keep_partial: bool,
+    allow_small_k: bool,
     as_json: bool,
 ) -> None:
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
@@ -236,6 +248,8 @@ def run(
         data_dir,
         tz=tz,
         model_sample_rate=model_sample_rate,
+        keep_partial_inputs=keep_partial or None,
+        allow_small_k=allow_small_k or None,
         **input_overrides(input_preset, mapping),
     )
     if spool is not None:
@@ -367,13 +381,29 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
 @main.command()
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--insecure-no-auth",
+    is_flag=True,
+    help="Serve on a non-loopback --host without sign-in (every page shows a warning).",
+)
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
-def dashboard(port: int, host: str, data_dir: str | None) -> None:
-    """Serve the Streamlit dashboard (read-only on the warehouse)."""
+def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None) -> None:
+    """Serve the Streamlit dashboard (read-only on the warehouse). A non-loopback --host needs
+    sign-in configured, or --insecure-no-auth."""
     from dashboard.serve import serve
 
     settings = load_settings(data_dir)
-    raise SystemExit(serve(settings.data_dir, host=host, port=port, k=settings.k, tz=settings.tz))
+    try:
+        serve(
+            settings.data_dir,
+            host=host,
+            port=port,
+            k=settings.k,
+            tz=settings.tz,
+            insecure_no_auth=insecure_no_auth,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 @main.command()
@@ -405,9 +435,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     click.echo(summary.describe(), err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
-        raise SystemExit(
-            serve(settings.data_dir, host="127.0.0.1", port=port, k=settings.k, tz=settings.tz)
-        )
+        serve(settings.data_dir, host="127.0.0.1", port=port, k=settings.k, tz=settings.tz)
 
 
 @main.group()

@@ -7,13 +7,17 @@ override them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import secrets
+import stat
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 
 from forecasting.frequency import DAY
@@ -22,7 +26,8 @@ from transforms.dp import Budget
 from transforms.embedding import BACKENDS, DEFAULT_MODEL
 from transforms.model_markers import DEFAULT_BACKEND, ModelConfig
 from transforms.presets import InputMapping, MappingError, mapping_from_table, preset
-from transforms.privacy import DEFAULT_K
+from transforms.privacy import DEFAULT_K, DEFAULT_REGION_PATTERN, RegionRule
+from transforms.records import EARLIEST_DATE
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,7 @@ DATA_DIR_HELP = "Directory holding all state. Default: $MOODCAST_HOME, else ./mo
 """The help of every command's `--data-dir` option."""
 SECRET_ENV = "MOODCAST_SECRET"
 KEY_FILE = "author-key.secret"
+MIN_SECRET_BYTES = 32
 
 
 class ConfigError(ValueError):
@@ -59,6 +65,11 @@ class Settings:
     contract's are read through `input_preset` (a transforms.presets name) or `input_mapping`
     (a TOML file of Post field = source path; relative to the data directory in config.toml),
     at most one of them; `record_mapping` is the resulting mapping, checked at load.
+    Posts dated before `earliest_date` are dead letters (the plausible-date window; its end is
+    the run's as-of date + 1 day). A truncated or corrupt compressed input fails the run unless
+    `keep_partial_inputs`, which keeps its readable part and records the loss. `k` below
+    DEFAULT_K needs `allow_small_k`. A region becomes a published key only when it is in
+    `regions` (when given) or matches `region_pattern` (transforms.privacy.RegionRule).
     """
 
     data_dir: Path
@@ -82,6 +93,11 @@ class Settings:
     model_sample_rate: float = 1.0
     input_preset: str | None = None
     input_mapping: Path | None = None
+    earliest_date: date = EARLIEST_DATE
+    keep_partial_inputs: bool = False
+    allow_small_k: bool = False
+    regions: tuple[str, ...] = ()
+    region_pattern: str = DEFAULT_REGION_PATTERN
     record_mapping: InputMapping | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -102,6 +118,10 @@ class Settings:
         if self.privacy != "dp":
             return None
         return Budget(epsilon=self.dp_epsilon, delta=self.dp_delta)
+
+    @property
+    def region_rule(self) -> RegionRule:
+        return RegionRule(vocabulary=tuple(self.regions), pattern=self.region_pattern)
 
     @property
     def model_config(self) -> ModelConfig:
@@ -193,7 +213,32 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
             raise ConfigError(
                 f"{name}: unknown time zone {getattr(settings, name)!r} (use an IANA name such as Europe/Madrid)"
             ) from exc
-    return replace(settings, record_mapping=_record_mapping(settings))
+    _check_guards(settings)
+    return replace(
+        settings, regions=tuple(settings.regions), record_mapping=_record_mapping(settings)
+    )
+
+
+def _check_guards(settings: Settings) -> None:
+    """The privacy and plausibility settings: k, the region rule, the date window."""
+    if not isinstance(settings.k, int) or settings.k < 1:
+        raise ConfigError(f"k must be a whole number of at least 1, got {settings.k!r}")
+    if settings.k < DEFAULT_K and settings.allow_small_k is not True:
+        raise ConfigError(
+            f"k = {settings.k} publishes cells of fewer than {DEFAULT_K} people, which can "
+            f"identify them. Use k = {DEFAULT_K} or more, or, for an internal release only, set "
+            f"allow_small_k = true in config.toml (or pass --allow-small-k)."
+        )
+    if not isinstance(settings.earliest_date, date):
+        raise ConfigError("earliest_date must be a TOML date such as 2000-01-01")
+    if not isinstance(settings.regions, list | tuple) or not all(
+        isinstance(r, str) and r.strip() for r in settings.regions
+    ):
+        raise ConfigError('regions must be a list of region names, e.g. regions = ["ES-MD"]')
+    try:
+        re.compile(settings.region_pattern)
+    except (re.error, TypeError) as exc:
+        raise ConfigError(f"region_pattern is not a regular expression: {exc}") from exc
 
 
 def _record_mapping(settings: Settings) -> InputMapping | None:
@@ -229,13 +274,20 @@ def _record_mapping(settings: Settings) -> InputMapping | None:
 def author_key(data_dir: Path, *, remote: bool) -> bytes:
     """The HMAC key that pseudonymises author ids.
 
-    `$MOODCAST_SECRET` when set. Otherwise, on a local runner, a random per-installation key kept
-    in `<data dir>/author-key.secret` (created on first use, mode 0600) with a loud warning; a
-    remote runner refuses to start without the environment variable, since workers elsewhere
-    cannot read that file.
+    `$MOODCAST_SECRET` when set (at least MIN_SECRET_BYTES bytes). Otherwise, on a local runner,
+    a random per-installation key kept in `<data dir>/author-key.secret` (created on first use,
+    mode 0600) with a loud warning; that file must stay readable by its owner only and hold a
+    key of at least MIN_SECRET_BYTES bytes. A remote runner refuses to start without the
+    environment variable, since workers elsewhere cannot read that file. Raises ConfigError.
     """
     secret = os.environ.get(SECRET_ENV)
-    if secret:
+    if secret is not None:
+        if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"{SECRET_ENV} is shorter than {MIN_SECRET_BYTES} bytes, too short to keep "
+                f"author pseudonyms secret. Set it to a long random string, e.g. the output of "
+                f"`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
         return secret.encode("utf-8")
     if remote:
         raise ConfigError(
@@ -244,9 +296,22 @@ def author_key(data_dir: Path, *, remote: bool) -> bytes:
     path = data_dir / KEY_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path} can be read by other users (mode {mode:o}); it keeps author pseudonyms "
+            f"secret. Run `chmod 600 {path}`, or set {SECRET_ENV} instead."
+        )
+    key = path.read_text().strip().encode("utf-8")
+    if len(key) < MIN_SECRET_BYTES:
+        raise ConfigError(
+            f"{path} holds no usable key (under {MIN_SECRET_BYTES} bytes). Delete it to have "
+            f"a new key made (pseudonyms will change), or set {SECRET_ENV}."
+        )
     log.warning(
         "!!! %s is not set: author ids are pseudonymised with the per-installation key %s. "
         "Set %s to keep pseudonyms stable across machines and reinstalls.",
@@ -254,4 +319,4 @@ def author_key(data_dir: Path, *, remote: bool) -> bytes:
         path,
         SECRET_ENV,
     )
-    return path.read_text().strip().encode("utf-8")
+    return key

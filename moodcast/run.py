@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,12 +31,22 @@ from transforms.aggregate import touched_days
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, from_key
+from transforms.privacy import DEFAULT_K
 from transforms.rates import merged_rates
+from transforms.records import FILE_LOSS_REASONS
 from transforms.series import derived_series, dp_series, same_series, to_post_counts
 
 log = logging.getLogger(__name__)
 
 EXPORT_FORMATS = ("csv", "parquet")
+RUN_INPUT_COLUMNS = {
+    "path": pl.String,
+    "sha256": pl.String,
+    "bytes": pl.Int64,
+    "mapping": pl.String,
+    "n_read": pl.Int64,
+    "n_dead_lettered": pl.Int64,
+}
 
 
 @dataclass(frozen=True)
@@ -51,11 +64,21 @@ class RunSummary:
     alerts: int
     dead_letter_reasons: dict[str, int] = field(default_factory=dict)
     exports: tuple[Path, ...] = ()
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)
+    relabelled: dict[str, int] = field(default_factory=dict)
+    k: int = DEFAULT_K
 
     def as_json(self) -> dict:
         """The `--json` object: read, valid, dead_lettered, duplicates, filtered, days, series,
-        alerts (and run_id)."""
+        alerts (and run_id); `files`: per input path, records read and dead-lettered;
+        `relabelled`: values replaced (e.g. regions counted as unknown); `k`."""
         return {
+            "files": {
+                path: {"read": read, "dead_lettered": dead}
+                for path, (read, dead) in sorted(self.files.items())
+            },
+            "relabelled": dict(sorted(self.relabelled.items())),
+            "k": self.k,
             "run_id": self.run_id,
             "read": self.read,
             "valid": self.valid,
@@ -75,11 +98,22 @@ class RunSummary:
         dead = ", ".join(
             f"{n:,} {reason}" for reason, n in sorted(self.dead_letter_reasons.items())
         )
+        damaged = [(p, r, d) for p, (r, d) in sorted(self.files.items()) if d]
+        per_file = "; ".join(f"{p}: {r:,} read, {d:,} dead-lettered" for p, r, d in damaged[:5])
+        relabelled = ", ".join(f"{n:,} {why}" for why, n in sorted(self.relabelled.items()))
         return (
-            f"run {self.run_id}: read {self.read:,} posts; {self.valid:,} valid; "
+            f"run {self.run_id}: read {self.read:,} posts from {len(self.files):,} file(s); "
+            f"{self.valid:,} valid; "
             f"{self.dead_lettered:,} dead-lettered{f' ({dead})' if dead else ''}; "
             f"{self.duplicates:,} duplicates; filtered: {filtered}. "
-            f"{self.days:,} days loaded, {self.series:,} series forecast, {self.alerts:,} alert periods."
+            + (f"Relabelled: {relabelled}. " if relabelled else "")
+            + (
+                f"Files with dead letters: {per_file}{f'; {len(damaged) - 5} more' if len(damaged) > 5 else ''}. "
+                if damaged
+                else ""
+            )
+            + f"{self.days:,} days loaded, {self.series:,} series forecast, "
+            f"{self.alerts:,} alert periods; published with k = {self.k}."
         )
 
 
@@ -98,150 +132,258 @@ def daily_run(
     recomputed. Rerunning the same inputs with the same `as_of` publishes identical tables.
     With `allowed_lateness`, posts on days closed before `as_of` by that horizon
     (transforms.posts.lateness_horizon) are filtered as `too late`, so older days stay as loaded.
-    Raises InputError, ConfigError, MarkerError or a WarehouseError (e.g. RunLocked).
+    Inputs are matched (and anything but a regular file refused) before the lock is taken.
+    Every stop leaves a clean state: a failure, SIGTERM or Ctrl-C records a `failed` run, a
+    SIGKILL is recorded as `killed` by the next run, and landing files are removed either way.
+    Raises InputError, ConfigError, MarkerError or a WarehouseError (e.g. RunLocked; also for a
+    full disk or a read-only data directory).
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
+    files = match_inputs(inputs)
     markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
-    key = author_key(settings.data_dir, remote=is_remote(beam_args))
     as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with warehouse.RunLock(settings.data_dir, command="moodcast run") as lock:
-        files = match_inputs(inputs)
-        log.info("run: %d input file(s), %s bytes", len(files), f"{sum(f.bytes for f in files):,}")
-        attempt = _Attempt()
-        with (
-            _ledgered_if_it_fails(settings.data_dir, lock, attempt),
-            warehouse.writing(settings.data_dir, lock=lock) as con,
-        ):
-            ledgered = warehouse.ledgered_sha256s(con)
-            run_id = _run_id(
-                ledgered | {f.sha256 for f in files},
-                as_of,
-                settings,
-                marker_versions(markers),
-                allowed_lateness=allowed_lateness,
-            )
-            attempt.row = warehouse.RunRecord(
-                run_id=run_id,
-                started_at=started,
-                as_of=as_of,
-                tz=settings.tz,
-                package_version=_package_version(),
-                marker_versions=json.dumps(marker_versions(markers), sort_keys=True),
-                status="failed",
-            )
-            job = IngestJob(
-                inputs=[f.path for f in files],
-                landing_dir=landing_location(
-                    beam_args, local_dir=settings.landing_dir, run_id=run_id
-                ),
-                markers=markers,
-                key=key,
-                run_id=run_id,
-                options=PostOptions(
-                    tz=settings.tz,
-                    as_of=as_of,
-                    include_reposts=settings.include_reposts,
-                    models=settings.model_config,
-                    earliest=lateness_horizon(as_of, allowed_lateness)
-                    if allowed_lateness
-                    else None,
-                ),
-                source_tz=settings.source_tz,
-                mappings=_mappings(files, settings.record_mapping),
-                dp_budget=settings.dp_budget,
-            )
-            landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
-            days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-            older = _older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
-            if older:
-                log.info(
-                    "run: %d earlier input(s) also cover these days; recomputing them from all "
-                    "inputs, each read as it was loaded",
-                    len(older),
+    _announce_k(settings.k)
+    with _clean_os_errors(settings.data_dir), _sigterm_as_exit():
+        key = author_key(settings.data_dir, remote=is_remote(beam_args))
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with warehouse.RunLock(settings.data_dir, command="moodcast run") as lock:
+            shutil.rmtree(settings.landing_dir, ignore_errors=True)
+            try:
+                summary = _run_locked(
+                    files,
+                    markers,
+                    key,
+                    settings,
+                    as_of,
+                    beam_args,
+                    lock,
+                    started,
+                    allowed_lateness=allowed_lateness,
                 )
-                files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
-                job = replace(
-                    job,
-                    inputs=[f.path for f in files],
-                    mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
-                )
-                landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
-            summary = _load(
-                con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id
-            )
-            daily = warehouse.current_daily(con)
-            distinct = same_series(daily).filter(pl.col("same_as").is_null())
-            if settings.privacy == "dp":
-                series, grains = dp_series(warehouse.queries.dp_released(con))
-            else:
-                series, grains = derived_series(
-                    daily, warehouse.current_periods(con, grain="rolling_7"), k=settings.k
-                )
-            series = series.join(distinct.select("unique_id"), on="unique_id", how="semi")
-            log.info(
-                "forecast: %d distinct series, %d on days, %d on 7-day windows, %d left out "
-                "(a cell below k at both grains)",
-                distinct.height,
-                grains.filter(pl.col("grain") == "day").join(distinct, on="unique_id").height,
-                grains.filter(pl.col("grain") == "rolling_7").join(distinct, on="unique_id").height,
-                distinct.join(grains, on="unique_id", how="anti").height,
-            )
-            log.info("forecast: %d series", series.get_column("unique_id").n_unique())
-            choice = published_choice(
-                warehouse.queries.backtests(con),
-                series.get_column("unique_id").unique().to_list(),
-                run_id=run_id,
-            )
-            outcome = forecast_and_alert(
-                series,
-                run_id=run_id,
-                horizon_days=settings.horizon_days,
-                history_days=settings.history_days,
-                n_jobs=settings.forecast_jobs,
-                choice=choice,
-                methods=settings.alert_methods,
-                method_rules=MethodRules(dimensions=marker_dimensions(markers.values())),
-                complete=complete_days(warehouse.queries.covered_days(con)),
-                post_counts=to_post_counts(daily),
-                inputs=InputRule(
-                    min_posts_per_day=settings.min_posts_per_day,
-                    volume_factor=settings.volume_change_factor,
-                ),
-            )
-            statuses = dict(outcome.notes.group_by("status").len().iter_rows())
-            log.info(
-                "forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-            )
-            warehouse.replace_forecasts(con, outcome.forecasts)
-            warehouse.replace_alerts(con, outcome.alerts)
-            warehouse.replace_model_choice(con, outcome.choice)
-            summary = replace(
-                summary,
-                series=outcome.forecasts.get_column("unique_id").n_unique(),
-                alerts=outcome.alerts.height,
-            )
-            warehouse.record_run(
-                con,
-                replace(
-                    attempt.row,
-                    finished_at=datetime.now(UTC),
-                    status="ok",
-                    read=summary.read,
-                    valid=summary.valid,
-                    dead_lettered=summary.dead_lettered,
-                    duplicates=summary.duplicates,
-                    filtered=sum(summary.filtered.values()),
-                    days=summary.days,
-                    series=summary.series,
-                    alerts=summary.alerts,
-                ),
-            )
-        exports = export_published(settings, out_dir=settings.exports_dir)
-        shutil.rmtree(settings.landing_dir / run_id, ignore_errors=True)
-    log.info("run %s done in %.1f s", run_id, time.perf_counter() - clock)
+                exports = publish_exports(settings)
+            finally:
+                shutil.rmtree(settings.landing_dir, ignore_errors=True)
+    log.info("run %s done in %.1f s", summary.run_id, time.perf_counter() - clock)
     return replace(summary, exports=tuple(exports))
+
+
+def _announce_k(k: int) -> None:
+    if k < DEFAULT_K:
+        log.warning(
+            "!!! k = %d: cells of fewer than %d authors will be PUBLISHED (allow_small_k). "
+            "Use this for an internal release only.",
+            k,
+            DEFAULT_K,
+        )
+    else:
+        log.info("publishing cells of at least k = %d authors", k)
+
+
+def _run_locked(
+    files: list[InputFile],
+    markers: Mapping,
+    key: bytes,
+    settings: Settings,
+    as_of: date,
+    beam_args: Sequence[str],
+    lock: warehouse.RunLock,
+    started: datetime,
+    *,
+    allowed_lateness: timedelta | None = None,
+) -> RunSummary:
+    """Ingest, load, forecast and record the run, holding `lock`; the warehouse is published
+    on success, and a `failed` row on any failure."""
+    log.info("run: %d input file(s), %s bytes", len(files), f"{sum(f.bytes for f in files):,}")
+    attempt = _Attempt()
+    with (
+        _ledgered_if_it_fails(settings.data_dir, lock, attempt),
+        warehouse.writing(settings.data_dir, lock=lock) as con,
+    ):
+        ledgered = warehouse.ledgered_sha256s(con)
+        run_id = _run_id(
+            ledgered | {f.sha256 for f in files},
+            as_of,
+            settings,
+            marker_versions(markers),
+            allowed_lateness=allowed_lateness,
+        )
+        attempt.row = warehouse.RunRecord(
+            run_id=run_id,
+            started_at=started,
+            as_of=as_of,
+            tz=settings.tz,
+            package_version=_package_version(),
+            marker_versions=json.dumps(marker_versions(markers), sort_keys=True),
+            status="failed",
+        )
+        lock.note(attempt.row.as_note())
+        job = IngestJob(
+            inputs=[f.path for f in files],
+            landing_dir=landing_location(beam_args, local_dir=settings.landing_dir, run_id=run_id),
+            markers=markers,
+            key=key,
+            run_id=run_id,
+            options=PostOptions(
+                tz=settings.tz,
+                as_of=as_of,
+                include_reposts=settings.include_reposts,
+                models=settings.model_config,
+                earliest=lateness_horizon(as_of, allowed_lateness) if allowed_lateness else None,
+                regions=settings.region_rule,
+            ),
+            source_tz=settings.source_tz,
+            mappings=_mappings(files, settings.record_mapping),
+            dp_budget=settings.dp_budget,
+            earliest=settings.earliest_date,
+        )
+        landing = _ingest(
+            job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
+        )
+        days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
+        older = _older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
+        if older:
+            log.info(
+                "run: %d earlier input(s) also cover these days; recomputing them from all "
+                "inputs, each read as it was loaded",
+                len(older),
+            )
+            files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
+            job = replace(
+                job,
+                inputs=[f.path for f in files],
+                mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
+            )
+            landing = _ingest(
+                job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
+            )
+        summary = _load(con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id)
+        summary = _forecast(con, summary, settings=settings, markers=markers)
+        warehouse.record_run(
+            con,
+            replace(
+                attempt.row,
+                finished_at=datetime.now(UTC),
+                status="ok",
+                read=summary.read,
+                valid=summary.valid,
+                dead_lettered=summary.dead_lettered,
+                duplicates=summary.duplicates,
+                filtered=sum(summary.filtered.values()),
+                days=summary.days,
+                series=summary.series,
+                alerts=summary.alerts,
+            ),
+        )
+    return replace(summary, k=settings.k)
+
+
+def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping) -> RunSummary:
+    """Forecast every published series and raise alerts; store them; count them in `summary`."""
+    run_id = summary.run_id
+    daily = warehouse.current_daily(con)
+    distinct = same_series(daily).filter(pl.col("same_as").is_null())
+    if settings.privacy == "dp":
+        series, grains = dp_series(warehouse.queries.dp_released(con))
+    else:
+        series, grains = derived_series(
+            daily, warehouse.current_periods(con, grain="rolling_7"), k=settings.k
+        )
+    series = series.join(distinct.select("unique_id"), on="unique_id", how="semi")
+    log.info(
+        "forecast: %d distinct series, %d on days, %d on 7-day windows, %d left out "
+        "(a cell below k at both grains)",
+        distinct.height,
+        grains.filter(pl.col("grain") == "day").join(distinct, on="unique_id").height,
+        grains.filter(pl.col("grain") == "rolling_7").join(distinct, on="unique_id").height,
+        distinct.join(grains, on="unique_id", how="anti").height,
+    )
+    log.info("forecast: %d series", series.get_column("unique_id").n_unique())
+    choice = published_choice(
+        warehouse.queries.backtests(con),
+        series.get_column("unique_id").unique().to_list(),
+        run_id=run_id,
+    )
+    outcome = forecast_and_alert(
+        series,
+        run_id=run_id,
+        horizon_days=settings.horizon_days,
+        history_days=settings.history_days,
+        n_jobs=settings.forecast_jobs,
+        choice=choice,
+        methods=settings.alert_methods,
+        method_rules=MethodRules(dimensions=marker_dimensions(markers.values())),
+        complete=complete_days(warehouse.queries.covered_days(con)),
+        post_counts=to_post_counts(daily),
+        inputs=InputRule(
+            min_posts_per_day=settings.min_posts_per_day,
+            volume_factor=settings.volume_change_factor,
+        ),
+    )
+    statuses = dict(outcome.notes.group_by("status").len().iter_rows())
+    log.info("forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+    warehouse.replace_forecasts(con, outcome.forecasts)
+    warehouse.replace_alerts(con, outcome.alerts)
+    warehouse.replace_model_choice(con, outcome.choice)
+    return replace(
+        summary,
+        series=outcome.forecasts.get_column("unique_id").n_unique(),
+        alerts=outcome.alerts.height,
+    )
+
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_ACCESS_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@contextmanager
+def _clean_os_errors(data_dir: Path) -> Iterator[None]:
+    """A full disk or an unwritable data directory as one WarehouseError paragraph."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or data_dir
+        if exc.errno in _DISK_ERRNOS:
+            raise warehouse.WarehouseError(
+                f"moodcast ran out of disk space writing {where}. Nothing was published: the "
+                f"warehouse and the exports in {data_dir} are as they were, and the run's "
+                f"temporary files were removed. Free some space (or point --data-dir at a "
+                f"larger disk) and run again."
+            ) from exc
+        if exc.errno in _ACCESS_ERRNOS:
+            raise warehouse.WarehouseError(
+                f"moodcast cannot write {where} ({exc.strerror}): the data directory must be "
+                f"writable by the user running moodcast. Nothing was published. Fix its "
+                f"permissions or mount, or point --data-dir at a writable directory, and run "
+                f"again."
+            ) from exc
+        raise
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """While the run holds its lock, SIGTERM unwinds it like Ctrl-C, so the failure is
+    ledgered, workers are stopped and temporary files removed; the process then exits with
+    status 143 (whatever a stage made of the interruption on its way out)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def stop(signum, frame):
+        received.append(signum)
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except BaseException:
+        if received:
+            log.warning("run stopped by SIGTERM; recorded as failed, nothing published")
+            raise SystemExit(128 + received[0]) from None
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass
@@ -256,12 +398,12 @@ class _Attempt:
 def _ledgered_if_it_fails(
     data_dir: Path, lock: warehouse.RunLock, attempt: _Attempt
 ) -> Iterator[None]:
-    """On an exception, publish the run ledger with `attempt.row` added (nothing else of the
-    run is kept), so the dashboard shows the failure; then re-raise. A failure to record it
-    is logged, never raised over the run's own error."""
+    """On an exception (Ctrl-C and SIGTERM included), publish the run ledger with `attempt.row`
+    added (nothing else of the run is kept), so the dashboard shows the failure; then
+    re-raise. A failure to record it is logged, never raised over the run's own error."""
     try:
         yield
-    except Exception:
+    except BaseException:
         if attempt.row is not None:
             try:
                 with warehouse.writing(data_dir, lock=lock) as con:
@@ -269,6 +411,26 @@ def _ledgered_if_it_fails(
             except Exception:
                 log.warning("run: could not record the failed run in the ledger", exc_info=True)
         raise
+
+
+def publish_exports(settings: Settings) -> list[Path]:
+    """Publish every export format of the published warehouse as one set in
+    `settings.exports_dir` (warehouse.exports.publish: readers never see half of it)."""
+    con = warehouse.open_published(settings.data_dir)
+    try:
+        return warehouse.publish(
+            con,
+            settings.exports_dir,
+            formats=EXPORT_FORMATS,
+            k=settings.k,
+            tz=settings.tz,
+            week_grain=settings.week_grain,
+            privacy=settings.privacy,
+            budget=settings.dp_budget,
+            rates=merged_rates(settings.data_dir),
+        )
+    finally:
+        con.close()
 
 
 def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:
@@ -295,12 +457,34 @@ def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = Non
         con.close()
 
 
-def _ingest(job: IngestJob, beam_args: Sequence[str], *, local_dir: Path) -> Path:
+def _ingest(
+    job: IngestJob, beam_args: Sequence[str], *, local_dir: Path, settings: Settings
+) -> Path:
+    """Run the ingest job; its landing files, locally. Raises InputError for an input whose
+    compressed stream or Parquet data is damaged, unless `settings.keep_partial_inputs`."""
     clock = time.perf_counter()
     log.info("ingest: reading %d file(s) with Beam", len(job.inputs))
     location = run_ingest(job, beam_args=beam_args)
     log.info("ingest: done in %.1f s", time.perf_counter() - clock)
-    return fetch_landing(location, local_dir)
+    landing = fetch_landing(location, local_dir)
+    damaged = (
+        pl.read_parquet(landing / "dead_letters.parquet")
+        .filter(pl.col("reason").is_in(FILE_LOSS_REASONS))
+        .get_column("source")
+        .unique()
+        .sort()
+        .to_list()
+    )
+    if damaged and not settings.keep_partial_inputs:
+        raise InputError(
+            f"{', '.join(damaged)}: the file ends early or is corrupt, so some of its posts "
+            f"cannot be read. Nothing was published. Fetch the file again, or run with "
+            f"--keep-partial to keep its readable part (the loss is recorded as a dead letter "
+            f"naming the file and line)."
+        )
+    for path in damaged:
+        log.warning("%s is damaged: keeping its readable part (--keep-partial)", path)
+    return landing
 
 
 def _mappings(files: list[InputFile], mapping: InputMapping | None) -> dict[str, InputMapping]:
@@ -374,6 +558,15 @@ def _load(
     warehouse.load_daily(con, daily, days=days)
     warehouse.load_periods(con, pl.read_parquet(landing / "periods.parquet"), days=days)
     warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), days=days)
+    per_file = {
+        row["source"]: (row["n_read"], row["n_dead_lettered"])
+        for row in pl.read_parquet(landing / "files.parquet").iter_rows(named=True)
+    }
+    summary = replace(
+        summary,
+        files={f.path: per_file.get(f.path, (0, 0)) for f in files},
+        relabelled=by_reason("relabelled"),
+    )
     by_path = {f.path: f for f in files}
     coverage = pl.read_parquet(landing / "coverage.parquet").with_columns(
         pl.col("source").replace_strict({p: f.sha256 for p, f in by_path.items()}).alias("sha256")
@@ -381,10 +574,20 @@ def _load(
     warehouse.record_inputs(
         con,
         run_id,
-        [
-            (f.path, f.sha256, f.bytes, mappings[f.path].key if f.path in mappings else None)
-            for f in files
-        ],
+        pl.DataFrame(
+            [
+                {
+                    "path": f.path,
+                    "sha256": f.sha256,
+                    "bytes": f.bytes,
+                    "mapping": mappings[f.path].key if f.path in mappings else None,
+                    "n_read": summary.files[f.path][0],
+                    "n_dead_lettered": summary.files[f.path][1],
+                }
+                for f in files
+            ],
+            schema=RUN_INPUT_COLUMNS,
+        ),
     )
     warehouse.record_input_days(con, coverage.rename({"source": "path"}))
     warehouse.record_counts(con, run_id, counts)

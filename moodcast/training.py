@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
+from transforms.adapters import toml_with_header
 from transforms.markers import BUILTIN_DIR, NAME_PATTERN, Marker
 from transforms.model_markers import ModelConfig, load_encoders, model_text, score_embeddings
 
@@ -156,12 +157,16 @@ def train_heads(
         new_marker = name not in markers
         if new_marker:
             (out_dir / f"{name}.toml").write_text(
-                f"# Written by `moodcast markers train` from {origin}; its model source is "
-                f"{name}.head.json.\n"
-                f'name = "{name}"\n'
-                f'description = "Trained on {Path(origin).name}."\n'
-                "dimensions = []\n"
-                'rule = "model"\n',
+                toml_with_header(
+                    {
+                        "name": name,
+                        "description": f"Trained on {Path(origin).name}.",
+                        "dimensions": [],
+                        "rule": "model",
+                    },
+                    f"Written by `moodcast markers train` from {origin}; its model source is "
+                    f"{name}.head.json.",
+                ),
                 encoding="utf-8",
             )
         written.append(TrainedHead(name, path, int(y.sum()), len(y), cv_f1, new_marker))

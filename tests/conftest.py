@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("MOODCAST_SECRET", "test-secret-not-for-production")
+os.environ.setdefault("MOODCAST_SECRET", "test-secret-not-for-production-use-only")
 
 SMALL = {"posts": 12_000, "days": 70, "seed": 11, "start": date(2025, 1, 6)}
 AS_OF = date(2025, 3, 31)

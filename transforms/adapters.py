@@ -9,9 +9,10 @@ Nothing from NRC EmoLex or LIWC is shipped; Empath and VADER are MIT-licensed pa
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+
+import tomli_w
 
 from transforms.markers import Marker, MarkerError, parse_marker
 
@@ -220,36 +221,26 @@ def liwc_markers(
     }
 
 
-def _toml_string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_list(values: Sequence[str], *, indent: str = "    ", width: int = 96) -> str:
-    if not values:
-        return "[]"
-    lines, line = [], ""
-    for item in (_toml_string(v) + "," for v in values):
-        if line and len(indent) + len(line) + 1 + len(item) > width:
-            lines.append(indent + line)
-            line = item
-        else:
-            line = f"{line} {item}" if line else item
-    lines.append(indent + line)
-    return "[\n" + "\n".join(lines) + "\n]"
-
-
 def marker_toml(marker: Marker, *, header: str = "") -> str:
     """`marker` as a marker file (FORMAT.md) that `load_markers` reads back to the same
-    `marker_version`; `header` becomes comment lines at the top (the version ignores them)."""
-    lines = [f"# {line}".rstrip() for line in header.splitlines()]
-    lines += [
-        f"name = {_toml_string(marker.name)}",
-        f"description = {_toml_string(marker.description)}",
-        f"dimensions = {json.dumps(list(marker.dimensions), ensure_ascii=False)}",
-        f"rule = {_toml_string(marker.rule)}",
-    ]
+    `marker_version`, serialised by tomli-w; `header` becomes comment lines at the top (each
+    of its lines commented, so no text in it can become a setting; the version ignores them)."""
+    document: dict = {
+        "name": marker.name,
+        "description": marker.description,
+        "dimensions": list(marker.dimensions),
+        "rule": marker.rule,
+    }
     if marker.cue is not None:
-        lines.append(f"cue = {_toml_string(marker.cue)}")
-    for lang, terms in sorted(marker.terms.items()):
-        lines += ["", f"[lang.{lang}]", f"terms = {_toml_list(terms)}"]
-    return "\n".join(lines) + "\n"
+        document["cue"] = marker.cue
+    if marker.terms:
+        document["lang"] = {
+            lang: {"terms": list(terms)} for lang, terms in sorted(marker.terms.items())
+        }
+    return toml_with_header(document, header)
+
+
+def toml_with_header(document: Mapping, header: str = "") -> str:
+    """`document` as TOML (tomli-w), after `header` as comment lines (every line commented)."""
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    return comments + tomli_w.dumps(document)

@@ -12,7 +12,7 @@ from transforms.contracts import ALL, UNKNOWN_REGION
 from transforms.langid import identify_series
 from transforms.markers import Marker, tag
 from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates, text_key
-from transforms.privacy import pseudonymise
+from transforms.privacy import RegionRule, pseudonymise
 from transforms.records import local_day
 from transforms.text import primary_subtag
 
@@ -31,13 +31,15 @@ class PostOptions:
     the analysis time zone) are filtered as future timestamps, and posts dated before
     `earliest` (when set: the lateness horizon of follow mode and of the streaming job) as too
     late. `models` says which languages have a sentence model and which share of posts the model
-    sources score."""
+    sources score. `regions` says which region values may be published (others become
+    `unknown`)."""
 
     tz: str = "UTC"
     as_of: date | None = None
     include_reposts: bool = False
     models: ModelConfig = field(default_factory=ModelConfig)
     earliest: date | None = None
+    regions: RegionRule = field(default_factory=RegionRule)
 
 
 def lateness_horizon(as_of: date, allowed_lateness: timedelta) -> date:
@@ -45,6 +47,21 @@ def lateness_horizon(as_of: date, allowed_lateness: timedelta) -> date:
     `allowed_lateness` after it ends, counted in whole days (rounded up)."""
     whole_days = -(-allowed_lateness // timedelta(days=1))
     return as_of - timedelta(days=whole_days)
+
+
+def published_region(region: pl.Expr, rule: RegionRule) -> pl.Expr:
+    """The region a post is counted under: its trimmed `region` when `rule` allows it, else
+    `unknown` (also for a missing or blank one)."""
+    trimmed = region.str.strip_chars()
+    keep = (trimmed != "") & rule.allows(trimmed)
+    return pl.when(keep.fill_null(False)).then(trimmed).otherwise(pl.lit(UNKNOWN_REGION))
+
+
+def refused_regions(valid: pl.DataFrame, rule: RegionRule) -> int:
+    """How many posts of `valid` state a region that `rule` does not allow (counted under
+    `unknown` instead)."""
+    trimmed = pl.col("region").str.strip_chars()
+    return int(valid.select(((trimmed != "") & ~rule.allows(trimmed)).sum()).item() or 0)
 
 
 def prepare(
@@ -59,19 +76,14 @@ def prepare(
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
     FILTER_REASONS). `texts` (`lang, key, text`) holds the posts whose decisions need the model
     (transforms.model_markers.decide makes the decisions). A missing `lang` is detected from the
-    text, except in posts already filtered as future or reposts; a missing region becomes
-    `unknown`.
+    text, except in posts already filtered as future or reposts; a missing region, or one
+    `options.regions` does not allow, becomes `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))
     posts = valid.with_columns(
         local_day(pl.col("created_utc"), tz=options.tz).alias("day"),
-        pl.coalesce(
-            pl.when(pl.col("region").str.strip_chars() != "").then(
-                pl.col("region").str.strip_chars()
-            ),
-            pl.lit(UNKNOWN_REGION),
-        ).alias("region"),
+        published_region(pl.col("region"), options.regions).alias("region"),
         stated.alias("lang"),
     )
     latest = options.as_of + timedelta(days=1) if options.as_of else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -120,3 +121,26 @@ def protect_lines(
             .with_columns((pl.col(flag) | pl.col("_also").fill_null(False)).alias(flag))
             .drop("_also")
         )
+
+
+DEFAULT_REGION_PATTERN = r"^[^\W\d_](?:[^\W\d]|[ .'’()_-]|\d{1,4}(?:[^\W\d]|[ .'’()_-]|$))*$"
+"""A region name: starts with a letter, then letters, spaces, `.'’()_-`, and digits in runs of
+at most four (so `ES-MD`, `Île-de-France`, `District 9` pass; ids and long numbers do not)."""
+REGION_MAX_CHARS = 64
+
+
+@dataclass(frozen=True)
+class RegionRule:
+    """Which `region` values may become keys of published cells. With a `vocabulary`, exactly
+    those values (after trimming); otherwise values of at most REGION_MAX_CHARS characters
+    that match `pattern` (a regular expression, Rust syntax). Any other value is published as
+    `unknown`, so a mapping that routes an id or free text into `region` cannot leak it."""
+
+    vocabulary: tuple[str, ...] = ()
+    pattern: str = DEFAULT_REGION_PATTERN
+
+    def allows(self, region: pl.Expr) -> pl.Expr:
+        """True where the (trimmed) `region` may be published as it is."""
+        if self.vocabulary:
+            return region.is_in(sorted(self.vocabulary))
+        return (region.str.len_chars() <= REGION_MAX_CHARS) & region.str.contains(self.pattern)

@@ -7,7 +7,9 @@ frame of dead letters (DEAD_LETTER_SCHEMA). One bad record never spoils its neig
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 
 import orjson
 import polars as pl
@@ -21,6 +23,12 @@ from transforms.contracts import (
 from transforms.presets import InputMapping, items, map_record
 
 LOCATED_SCHEMA = {**RAW_POST_SCHEMA, "source": pl.String, "line": pl.Int64}
+TRUNCATED = "truncated or corrupt compressed file"
+"""Dead-letter reason for the unreadable rest of a compressed file (from that line on)."""
+UNREADABLE_PARQUET = "unreadable Parquet data"
+"""Dead-letter reason for the rows of a Parquet file from where it could no longer be read."""
+FILE_LOSS_REASONS = (TRUNCATED, UNREADABLE_PARQUET)
+"""Reasons that stand for an unknown number of lost records, not one record."""
 _STRING_FIELDS = [name for name, dtype in RAW_POST_SCHEMA.items() if dtype == pl.String]
 
 
@@ -49,94 +57,30 @@ def parse_json_lines(
 
     Returns `(records, dead)`: records follow LOCATED_SCHEMA (numbers in string fields become
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not
-    an object, a field of the wrong type). A clean chunk is parsed by polars in one call; in a
-    chunk with a bad line, each line is only checked (orjson) and the good ones are still
-    parsed by polars in one call, so a bad line costs about one line. With a `mapping`
-    (transforms.presets), every line is decoded on its own and mapped onto the Post fields
-    first; a line holding a response page gives one record per item (`presets.items`), all
-    with the line's number.
+    an object, a field of the wrong type). Every line is decoded and coerced on its own by the
+    same code, so a line's fate never depends on the lines around it (duplicate keys: the last
+    wins; a lone surrogate escape is invalid JSON). With a `mapping` (transforms.presets),
+    each record is mapped onto the Post fields first; a line holding a response page gives one
+    record per item (`presets.items`), all with the line's number.
     """
-    numbered = [(first_line + i, raw) for i, raw in enumerate(lines) if raw.strip()]
-    if mapping is not None:
-        return _parse_line_by_line(numbered, source=source, mapping=mapping)
-    records = _read_clean(numbered)
-    if records is not None:
-        return _located(records, numbered, source), dead_letters(source, [])
-    good: list[tuple[int, bytes]] = []
+    rows = _Columns(source)
+    plain: list[dict] = []
+    plain_lines: list[int] = []
     dead: list[tuple[int, str, bytes]] = []
-    for line, raw in numbered:
-        problem = _line_problem(raw)
-        if problem:
-            dead.append((line, problem, raw))
-        else:
-            good.append((line, raw))
-    records = _read_clean(good)
-    if records is None:
-        return _parse_line_by_line(numbered, source=source)
-    return _located(records, good, source), dead_letters(source, dead)
-
-
-def _read_clean(numbered: Sequence[tuple[int, bytes]]) -> pl.DataFrame | None:
-    """The lines parsed by polars in one call (RAW_POST_SCHEMA), or None if any line is bad."""
-    if not numbered:
-        return pl.DataFrame(schema=RAW_POST_SCHEMA)
-    blob = b"\n".join(raw for _, raw in numbered)
-    try:
-        blob.decode("utf-8")
-        records = pl.read_ndjson(blob, schema=RAW_POST_SCHEMA)
-    except (UnicodeDecodeError, ValueError, pl.exceptions.PolarsError):
-        return None
-    return records if records.height == len(numbered) else None
-
-
-def _located(records: pl.DataFrame, numbered: Sequence[tuple[int, bytes]], source: str):
-    return records.with_columns(
-        pl.lit(source).alias("source"), pl.Series("line", [n for n, _ in numbered], pl.Int64)
-    )
-
-
-def _line_problem(raw: bytes) -> str | None:
-    """Why one JSON line cannot be a record (the reason `_parse_line_by_line` gives), or None."""
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return "invalid UTF-8"
-        return "invalid JSON"
-    if not isinstance(obj, dict):
-        return "not a JSON object"
-    if type(obj.get("is_repost")) in _FLAG_TYPES and all(
-        type(obj.get(name)) in _SCALAR_TYPES for name in _STRING_FIELDS
-    ):
-        return None
-    return coerce_record(obj)[1]
-
-
-_SCALAR_TYPES = (str, int, float, bool, type(None))
-"""The types of decoded JSON values coerce_record accepts in a string field."""
-_FLAG_TYPES = (bool, type(None))
-
-
-def _parse_line_by_line(
-    numbered: Sequence[tuple[int, bytes]], *, source: str, mapping: InputMapping | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    rows: list[dict] = []
-    dead: list[tuple[int, str, bytes]] = []
-    for line, raw in numbered:
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            dead.append((line, "invalid UTF-8", raw))
+    for line, raw in enumerate(lines, start=first_line):
+        if not raw.strip():
             continue
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            dead.append((line, "invalid JSON", raw))
+            dead.append((line, _json_problem(raw), raw))
             continue
         if not isinstance(obj, dict):
             dead.append((line, "not a JSON object", raw))
+            continue
+        if mapping is None and _is_plain(obj):
+            plain.append(obj)
+            plain_lines.append(line)
             continue
         records = (
             [obj] if mapping is None else [map_record(r, mapping) for r in items(obj, mapping)]
@@ -146,67 +90,176 @@ def _parse_line_by_line(
             if problem:
                 dead.append((line, problem, raw))
                 continue
-            row["source"], row["line"] = source, line
-            rows.append(row)
-    return pl.DataFrame(rows, schema=LOCATED_SCHEMA), dead_letters(source, dead)
+            rows.append(row, line)
+    if not plain:
+        return rows.frame(), dead_letters(source, dead)
+    located = pl.from_dicts(plain, schema=RAW_POST_SCHEMA).with_columns(
+        pl.lit(source).alias("source"), pl.Series("line", plain_lines, pl.Int64)
+    )
+    return pl.concat([located, rows.frame()]).sort("line"), dead_letters(source, dead)
+
+
+_PLAIN_TEXT = (str, type(None))
+_PLAIN_FLAG = (bool, type(None))
+
+
+def _is_plain(obj: dict) -> bool:
+    """True when coerce_record would keep every field of a decoded JSON object as it is (text
+    or null fields, a boolean or null `is_repost`): such rows are built in bulk, with the same
+    values. orjson never yields a lone surrogate, so its strings need no check."""
+    return isinstance(obj.get("is_repost"), _PLAIN_FLAG) and all(
+        isinstance(obj.get(name), _PLAIN_TEXT) for name in _STRING_FIELDS
+    )
+
+
+class _Columns:
+    """Coerced rows of one source gathered column by column (far cheaper than row dicts)."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._columns: dict[str, list] = {name: [] for name in RAW_POST_SCHEMA}
+        self._lines: list[int] = []
+
+    def append(self, row: dict, line: int) -> None:
+        for name, column in self._columns.items():
+            column.append(row[name])
+        self._lines.append(line)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                **self._columns,
+                "source": [self._source] * len(self._lines),
+                "line": self._lines,
+            },
+            schema=LOCATED_SCHEMA,
+        )
+
+
+def _json_problem(raw: bytes) -> str:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "invalid UTF-8"
+    return "invalid JSON"
 
 
 def map_rows(
-    rows: Iterable[tuple[int, dict]], mapping: InputMapping, *, source: str
+    rows: Iterable[tuple[int, dict]], mapping: InputMapping | None, *, source: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Decoded `(line, record)` rows of `source` (CSV or Parquet rows) mapped onto the Post fields
-    and coerced: `(records, dead)` as parse_json_lines returns them. A dead letter hashes the
-    record's JSON text."""
-    kept: list[dict] = []
+    """Decoded `(line, record)` rows of `source` (CSV or Parquet rows), mapped onto the Post
+    fields when a `mapping` is given, and coerced: `(records, dead)` as parse_json_lines returns
+    them. A dead letter hashes the record's JSON text."""
+    kept = _Columns(source)
     dead: list[tuple[int, str, bytes]] = []
     for line, record in rows:
-        row, problem = coerce_record(flag_from_text(map_record(record, mapping)))
+        mapped = record if mapping is None else map_record(record, mapping)
+        row, problem = coerce_record(mapped)
         if problem:
-            dead.append((line, problem, orjson.dumps(record, default=str)))
+            dead.append((line, problem, _record_bytes(record)))
             continue
-        row["source"], row["line"] = source, line
-        kept.append(row)
-    return pl.DataFrame(kept, schema=LOCATED_SCHEMA), dead_letters(source, dead)
+        kept.append(row, line)
+    return kept.frame(), dead_letters(source, dead)
+
+
+def _record_bytes(record: dict) -> bytes:
+    try:
+        return orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return repr(record).encode("utf-8", "backslashreplace")
+
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
 
 
 def flag_from_text(values: dict) -> dict:
     """`values` with a textual `is_repost` (a CSV cell) read as a boolean: `true`, `1` or `yes`
-    (any case) are true, any other text false."""
+    (any case) are true; `false`, `0`, `no` or blank false; other text is left for
+    coerce_record to refuse. coerce_record applies the same rule itself."""
     repost = values.get("is_repost")
     if not isinstance(repost, str):
         return values
-    return {**values, "is_repost": repost.strip().lower() in ("true", "1", "yes")}
+    word = repost.strip().lower()
+    return {**values, "is_repost": True if word in _TRUE else False if word in _FALSE else repost}
 
 
 def coerce_record(obj: dict) -> tuple[dict, str | None]:
     """One decoded record as a RAW_POST_SCHEMA row, or the reason it cannot be one.
 
-    String fields accept strings, and numbers as their JSON text (an epoch `created_at`, a
-    numeric `id`); `is_repost` accepts a boolean. Unknown fields are ignored.
+    String fields accept strings, finite numbers as their JSON text (an epoch `created_at`, a
+    numeric `id`), UTF-8 bytes, and dates/datetimes (Parquet) as ISO-8601 text. `is_repost`
+    accepts a boolean, 0 or 1, or the words of flag_from_text. Anything else (a list, an
+    object, NaN) is a reason naming the field; invalid UTF-8 (or a lone surrogate) is
+    `invalid UTF-8`. Unknown fields
+    are ignored.
     """
     row: dict = {}
     for name in _STRING_FIELDS:
         value = obj.get(name)
-        if value is None or isinstance(value, str):
+        if value is None or (
+            type(value) is str and (value.isascii() or not _has_surrogates(value))
+        ):
             row[name] = value
-        elif isinstance(value, int | float):
-            row[name] = orjson.dumps(value).decode()
-        else:
-            return row, f"field {name} must be a string"
-    repost = obj.get("is_repost")
+            continue
+        value, problem = _as_text(value, name)
+        if problem:
+            return row, problem
+        row[name] = value
+    repost = flag_from_text(obj).get("is_repost")
+    if isinstance(repost, int) and not isinstance(repost, bool) and repost in (0, 1):
+        repost = bool(repost)
     if repost is not None and not isinstance(repost, bool):
         return row, "field is_repost must be true or false"
     row["is_repost"] = repost
     return row, None
 
 
-def validate(records: pl.DataFrame, *, source_tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _as_text(value, name: str) -> tuple[str | None, str | None]:
+    """Field `name`'s value as text, or the reason it cannot be one."""
+    if value is None:
+        return None, None
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, "invalid UTF-8"
+    if isinstance(value, str):
+        if _has_surrogates(value):
+            return None, "invalid UTF-8"
+        return value, None
+    if isinstance(value, bool):
+        return None, f"field {name} must be a string"
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return orjson.dumps(value).decode(), None
+    if isinstance(value, datetime | date):
+        return value.isoformat(), None
+    return None, f"field {name} must be a string"
+
+
+def _has_surrogates(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+EARLIEST_DATE = date(2000, 1, 1)
+"""The default start of the plausible-date window: older posts are dead letters."""
+
+
+def validate(
+    records: pl.DataFrame, *, source_tz: str, earliest: date = EARLIEST_DATE
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split parsed records into valid posts and dead letters.
 
     A record is refused for a missing required field, a text over MAX_TEXT_CHARS characters,
-    or a `created_at` that is neither ISO-8601 nor epoch seconds/milliseconds. Valid posts gain
-    `created_utc` (UTC datetime); a naive timestamp is read in `source_tz`. Dead letters here hash
-    the record's fields, since its raw bytes are no longer at hand.
+    a `created_at` that is neither ISO-8601 nor epoch seconds/milliseconds, or one dated before
+    `earliest` (UTC; the plausible-date window's start, which also keeps later stages within
+    the calendar's range; its end is the run's as-of date, transforms.posts). Valid posts gain
+    `created_utc` (UTC datetime); a naive timestamp is read in `source_tz`. Dead letters here
+    hash the record's fields, since its raw bytes are no longer at hand.
     """
     checked = records.with_columns(
         parse_timestamp(pl.col("created_at"), source_tz=source_tz).alias("created_utc")
@@ -217,11 +270,14 @@ def validate(records: pl.DataFrame, *, source_tz: str) -> tuple[pl.DataFrame, pl
         reason = reason.when(value.is_null() | (value.str.strip_chars() == "")).then(
             pl.lit(f"missing field {name}")
         )
+    start = datetime(earliest.year, earliest.month, earliest.day, tzinfo=UTC)
     reason = (
         reason.when(pl.col("text").str.len_chars() > MAX_TEXT_CHARS)
         .then(pl.lit("oversized text"))
         .when(pl.col("created_utc").is_null())
         .then(pl.lit("unparseable timestamp"))
+        .when(pl.col("created_utc") < pl.lit(start).dt.cast_time_unit("us"))
+        .then(pl.lit(f"timestamp before {earliest.isoformat()}"))
         .otherwise(None)
     )
     checked = checked.with_columns(reason.alias("_reason"))
@@ -240,19 +296,22 @@ def validate(records: pl.DataFrame, *, source_tz: str) -> tuple[pl.DataFrame, pl
     )
 
 
+_MAX_EPOCH_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z: larger epochs (and ISO years past 9999) are unparseable."""
+
+
 def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
     """`created_at` strings → UTC datetimes (µs); null where unparseable.
 
-    Accepts epoch seconds, epoch milliseconds (values above 1e11), ISO-8601 with `Z` or an
-    offset, and naive ISO-8601 (date and time, or a date alone) read in `source_tz`. A naive
+    Accepts epoch seconds, epoch milliseconds (values above 1e11; at most year 9999), ISO-8601
+    with `Z` or an offset, and naive ISO-8601 (date and time, or a date alone) read in `source_tz`. A naive
     time that falls in a daylight-saving gap is moved forward one hour, as clocks do.
     """
     text = value.str.strip_chars()
     numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
     number = pl.when(numeric).then(text).cast(pl.Float64, strict=False)
-    millis = (
-        pl.when(number.abs() > 1e11).then(number).otherwise(number * 1000).round(0).cast(pl.Int64)
-    )
+    scaled = pl.when(number.abs() > 1e11).then(number).otherwise(number * 1000).round(0)
+    millis = pl.when(scaled.abs() <= _MAX_EPOCH_MS).then(scaled).cast(pl.Int64, strict=False)
     epoch = pl.from_epoch(millis, time_unit="ms").dt.replace_time_zone("UTC")
 
     iso = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T").str.replace(r"[Zz]$", "+00:00")

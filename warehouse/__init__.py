@@ -6,7 +6,7 @@ The only package that imports DuckDB. A run takes the lock and writes through
 
 from warehouse.backtests import replace_backtests, replace_model_choice
 from warehouse.errors import LoadError, NoWarehouse, RunLocked, SchemaMismatch, WarehouseError
-from warehouse.exports import export
+from warehouse.exports import export, publish
 from warehouse.load import (
     DayLoad,
     RunRecord,
@@ -50,6 +50,7 @@ __all__ = [
     "load_dp_daily",
     "load_periods",
     "open_published",
+    "publish",
     "published_path",
     "published_version",
     "record_counts",

@@ -3,15 +3,26 @@
 The timelines are the published ones (transforms.publish), exactly as on the dashboard. The files are
 deterministic (sorted rows, fixed float formatting, no timestamps), so exporting the same
 warehouse twice gives byte-identical files, and each is written atomically.
+
+`publish` replaces a whole export set at once: the files go into a new version directory
+(`.<name>.versions/<content hash>/`, with a `manifest.json` of every file's SHA-256) and
+`<name>` is a symbolic link swapped onto it with one rename. A reader that opens the directory
+once (`os.open(path, os.O_DIRECTORY)` then files relative to it, or `os.path.realpath` first)
+sees one complete set, never files of two runs; the two previous versions stay for readers
+still inside them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
-from collections.abc import Callable
+import shutil
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
@@ -178,3 +189,105 @@ def export(
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
     written.append(path)
     return written
+
+
+MANIFEST_NAME = "manifest.json"
+KEEP_VERSIONS = 3
+
+
+def versions_dir(out_dir: Path | str) -> Path:
+    """Where the version directories behind a published `out_dir` live."""
+    out = Path(out_dir)
+    return out.parent / f".{out.name}.versions"
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path | str,
+    *,
+    formats: Sequence[Format],
+    k: int,
+    tz: str,
+    **options: Any,
+) -> list[Path]:
+    """Export in every format of `formats` into a new version directory, then make `out_dir`
+    (a symbolic link) point at it with one atomic rename; return the paths as seen through
+    `out_dir`, in export order, then `manifest.json`.
+
+    The version is named by the content's hash, so an unchanged export republishes the same
+    version. An `out_dir` that is still a plain directory (from an older moodcast) is moved
+    into the versions directory first. Versions beyond the newest KEEP_VERSIONS are deleted;
+    a temporary directory or link left by a killed publish is removed on the next one.
+    `options` (week grain, privacy mode and budget, rates) are passed to `export`.
+    """
+    out = Path(out_dir)
+    store = versions_dir(out)
+    store.mkdir(parents=True, exist_ok=True)
+    for leftover in store.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        (out.parent / f".{out.name}.link").unlink()
+    staging = store / f".tmp-{os.getpid()}-{time.time_ns()}"
+    try:
+        staging.mkdir()
+        names = [
+            p.name for fmt in formats for p in export(con, staging, fmt=fmt, k=k, tz=tz, **options)
+        ]
+        names = list(dict.fromkeys(names))
+        manifest = {name: _sha256(staging / name) for name in names}
+        text = json.dumps({"files": manifest}, indent=1, sort_keys=True) + "\n"
+        _atomic(staging / MANIFEST_NAME, lambda p: p.write_text(text, encoding="utf-8"))
+        version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        final = store / version
+        if final.is_dir():
+            shutil.rmtree(staging)
+            os.utime(final)
+        else:
+            os.rename(staging, final)
+            _fsync_dir(store)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _point(out, final)
+    _prune(store, keep=final)
+    return [out / name for name in [*names, MANIFEST_NAME]]
+
+
+def _point(out: Path, target: Path) -> None:
+    """Make `out` a symbolic link to `target` (relative), replacing it atomically."""
+    if out.is_dir() and not out.is_symlink():
+        legacy = versions_dir(out) / f"legacy-{time.time_ns()}"
+        os.rename(out, legacy)
+    link = out.parent / f".{out.name}.link"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    os.symlink(os.path.relpath(target, out.parent), link)
+    os.replace(link, out)
+    _fsync_dir(out.parent)
+
+
+def _prune(store: Path, *, keep: Path) -> None:
+    versions = sorted(
+        (p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime_ns,
+        reverse=True,
+    )
+    old = [p for p in versions if p != keep][KEEP_VERSIONS - 1 :]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

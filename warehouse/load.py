@@ -64,8 +64,8 @@ class RunRecord:
 
     `started_at` and `finished_at` must be time-zone aware; `as_of` is the local day the run
     treats as today in time zone `tz`; `marker_versions` maps marker name to marker_version
-    (a mapping or JSON object text; kept as a sorted dict). `status` is `running`, `ok` or
-    `failed`; only `ok` runs count as having ledgered their inputs. The counts are of that execution: records read, valid, dead-lettered, duplicates and
+    (a mapping or JSON object text; kept as a sorted dict). `status` is `running`, `ok`,
+    `failed` or `killed`; only `ok` runs count as having ledgered their inputs. The counts are of that execution: records read, valid, dead-lettered, duplicates and
     filtered out; days loaded, series forecast and alerts raised.
     """
 
@@ -107,11 +107,39 @@ class RunRecord:
             raise ValueError("marker_versions must map marker names to marker_version strings")
         object.__setattr__(self, "marker_versions", dict(sorted(versions.items())))
 
+    def as_note(self) -> dict:
+        """What a RunLock notes about this run (RunLock.note), for `killed_run` to rebuild."""
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "tz": self.tz,
+            "package_version": self.package_version,
+            "marker_versions": dict(self.marker_versions),
+        }
+
     def to_frame(self) -> pl.DataFrame:
         """This record as a one-row frame of RUN_SCHEMA (`marker_versions` as sorted JSON)."""
         row = {name: getattr(self, name) for name in RUN_SCHEMA}
         row["marker_versions"] = json.dumps(self.marker_versions, sort_keys=True)
         return pl.DataFrame([row], schema=RUN_SCHEMA)
+
+
+def killed_run(note: dict) -> RunRecord | None:
+    """The `killed` ledger row of the run a dead lock holder noted (RunRecord.as_note), or
+    None when the note is unreadable."""
+    try:
+        return RunRecord(
+            run_id=str(note["run_id"]),
+            started_at=datetime.fromisoformat(note["started_at"]),
+            as_of=date.fromisoformat(note["as_of"]),
+            tz=str(note["tz"]),
+            package_version=str(note["package_version"]),
+            marker_versions=note["marker_versions"],
+            status="killed",
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @contextlib.contextmanager
@@ -254,11 +282,16 @@ def load_dp_daily(
     return frame.height
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
+def record_run(
+    con: duckdb.DuckDBPyConnection, run: RunRecord, *, keep_existing: bool = False
+) -> None:
     """Insert or update the `runs` row of this execution, keyed on (run_id, started_at), and
-    refresh `current_versions` in the same transaction."""
+    refresh `current_versions` in the same transaction. With `keep_existing`, a row already
+    there for that key is left as it is (a `killed` row never overwrites what the run itself
+    recorded)."""
+    verb = "INSERT OR IGNORE" if keep_existing else "INSERT OR REPLACE"
     with _registered(con, run.to_frame()) as view, _transaction(con, "runs"):
-        con.execute(f"INSERT OR REPLACE INTO runs BY NAME SELECT * FROM {view}")
+        con.execute(f"{verb} INTO runs BY NAME SELECT * FROM {view}")
         refresh_current_versions(con)
 
 
@@ -285,9 +318,10 @@ def record_inputs(
     inputs: pl.DataFrame | Iterable[tuple[str, str, int, str | None]],
 ) -> int:
     """Replace the input files of `run_id` with `inputs`: `path`, `sha256` (hex), `bytes`,
-    `mapping` (the key of the preset or mapping it was read through, or null).
+    `mapping` (the key of the preset or mapping it was read through, or null), and the
+    records `n_read` and `n_dead_lettered` from it.
 
-    `inputs` is a frame with those columns (`mapping` may be left out: null) or
+    `inputs` is a frame with those columns (`mapping` and the counts may be left out: null) or
     `(path, sha256, bytes, mapping)` tuples. A path may appear once per run. Returns the number
     of rows recorded.
     """
@@ -302,8 +336,11 @@ def record_inputs(
             },
             orient="row",
         )
-    if "mapping" not in inputs.columns:
-        inputs = inputs.with_columns(pl.lit(None, pl.String).alias("mapping"))
+    inputs = inputs.with_columns(
+        pl.lit(None, RUN_INPUT_SCHEMA[c]).alias(c)
+        for c in ("mapping", "n_read", "n_dead_lettered")
+        if c not in inputs.columns
+    )
     return _replace_for_run(con, "run_inputs", inputs, RUN_INPUT_SCHEMA, run_id=run_id)
 
 

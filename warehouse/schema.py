@@ -42,15 +42,19 @@ readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read th
 older file gets the column, null until the next run, and readers of a version-3 or -4 file
 read it as null), `period_aggregates` (weeks, epi-weeks and 7-day windows counted at ingest)
 and `dp_daily` (differentially private base cells), which `create_schema` creates empty and
-the next run that touches a period (in DP mode, a day) fills; and `day_panes` and `stream_files` (the streaming loader's; created empty in an older
-file; readers treat a file without them as having no streamed day)."""
+the next run that touches a period (in DP mode, a day) fills; `day_panes` and `stream_files` (the streaming loader's; created empty in an older
+file; readers treat a file without them as having no streamed day); `run_inputs.n_read` and
+`n_dead_lettered` (per-file counts; null for older runs) and the run status `killed` (an
+older file gets the columns and its `runs` table is rebuilt with the wider status check)."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
-RUN_STATUSES = ("running", "ok", "failed")
+RUN_STATUSES = ("running", "ok", "failed", "killed")
+"""`killed`: the run's process was stopped before it could record anything (SIGKILL, power
+loss); the next run finds its lock file and records it."""
 
 RUN_SCHEMA = {
     "run_id": pl.String,
@@ -80,10 +84,13 @@ RUN_INPUT_SCHEMA = {
     "sha256": pl.String,
     "bytes": pl.Int64,
     "mapping": pl.String,
+    "n_read": pl.Int64,
+    "n_dead_lettered": pl.Int64,
 }
-"""The input files of a run: path as given, SHA-256 of the content (hex), size in bytes, and
-the key of the preset or user mapping its records were read through (transforms.presets;
-null: the Post field names), so that a later run reads it again the same way."""
+"""The input files of a run: path as given, SHA-256 of the content (hex), size in bytes, the
+key of the preset or user mapping its records were read through (transforms.presets; null: the
+Post field names), so that a later run reads it again the same way, and the records read from
+it and dead-lettered (a short or damaged file shows here)."""
 
 INPUT_DAY_SCHEMA = {
     "sha256": pl.String,
@@ -326,6 +333,12 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS mapping VARCHAR")
     if found is not None and found < 5:
         con.execute("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS issued_on DATE")
+        for column in ("n_read", "n_dead_lettered"):
+            con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
+        con.execute("ALTER TABLE runs RENAME TO runs_v4")
+        con.execute(TABLES["runs"].ddl())
+        con.execute("INSERT INTO runs SELECT * FROM runs_v4")
+        con.execute("DROP TABLE runs_v4")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

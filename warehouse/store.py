@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.errors import NoWarehouse, WarehouseError
+from warehouse.load import killed_run, record_run
 from warehouse.lock import RunLock, lock_path
 from warehouse.schema import check_version, create_schema, quote, schema_version
 
@@ -69,9 +70,12 @@ def writing(
     Takes the data directory's RunLock (raising RunLocked if another run has it) unless
     `lock`, already held by the caller, is given; a given lock is left held. Copies the
     published file to `moodcast.duckdb.next` (or starts an empty one), discarding any
-    leftover of a crashed run, and brings its schema up to date. On a clean exit the copy
+    leftover of a crashed run, and brings its schema up to date. When the lock found the run
+    noted by a holder that died without releasing it (RunLock.stale), that run is recorded as
+    `killed` (unless it recorded itself). On a clean exit the copy
     is checkpointed, closed, fsynced and atomically renamed onto the published file. On an
-    exception it is deleted and the published file stays as it was. The connection is
+    exception it is deleted and the published file stays as it was (a DuckDB I/O error, such
+    as a full disk, becomes a WarehouseError saying so). The connection is
     closed either way; its session time zone is UTC.
     """
     data_dir = Path(data_dir)
@@ -84,19 +88,33 @@ def writing(
         published = published_path(data_dir)
         next_path = published.with_name(published.name + NEXT_SUFFIX)
         _discard(next_path)
-        if published.exists():
-            shutil.copyfile(published, next_path)
-        con = duckdb.connect(str(next_path))
+        try:
+            if published.exists():
+                shutil.copyfile(published, next_path)
+            con = duckdb.connect(str(next_path))
+        except BaseException:
+            _discard(next_path)
+            raise
         try:
             con.execute("SET TimeZone = 'UTC'")
             create_schema(con)
+            held = lock or own_lock
+            killed = killed_run(held.stale.run) if held.stale and held.stale.run else None
+            if killed is not None:
+                record_run(con, killed, keep_existing=True)
             yield con
             con.execute("CHECKPOINT")
             con.close()
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(Exception):
                 con.close()
             _discard(next_path)
+            if isinstance(exc, duckdb.IOException):
+                raise WarehouseError(
+                    f"Could not write the next warehouse version {next_path} ({exc}). Nothing "
+                    f"was published and the copy was removed. Free disk space, or make "
+                    f"{data_dir} writable, and run again."
+                ) from exc
             raise
         if next_path.with_name(next_path.name + ".wal").exists():
             _discard(next_path)
@@ -107,6 +125,7 @@ def writing(
         _fsync(next_path)
         os.replace(next_path, published)
         _fsync(data_dir, directory=True)
+        (lock or own_lock).stale = None
     finally:
         if own_lock is not None:
             own_lock.release()

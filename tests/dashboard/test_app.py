@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import warehouse
+from dashboard.serve import INSECURE_ENV
 from warehouse.annotations import read_annotations
 
 APP = Path(__file__).parents[2] / "dashboard"
@@ -45,6 +46,15 @@ def test_router_opens_the_overview(on_published):
     at = AppTest.from_file(str(APP / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "Overview"
+
+
+def test_served_open_on_a_network_address_every_page_warns(on_published, monkeypatch):
+    monkeypatch.setenv(INSECURE_ENV, "1")
+    at = AppTest.from_file(str(APP / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "without sign-in" in at.warning[0].value
+    monkeypatch.delenv(INSECURE_ENV)
+    assert not AppTest.from_file(str(APP / "app.py"), default_timeout=60).run().warning
 
 
 def test_with_sign_in_configured_nothing_shows_before_signing_in(on_published):

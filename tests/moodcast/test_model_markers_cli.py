@@ -1,4 +1,5 @@
 import json
+import tomllib
 
 import numpy as np
 import polars as pl
@@ -103,3 +104,15 @@ def test_the_shipped_zero_shot_sources_beat_chance_on_the_shipped_labelled_set(t
         if "threshold" not in row:
             continue  # a marker × language with rates only (no zero-shot source)
         assert abs(row["current_threshold"] - row["threshold"]) < 0.01, row
+
+
+def test_a_quote_or_newline_in_the_labels_path_cannot_break_or_inject_a_marker_file(tmp_path):
+    labels = tmp_path / 'odd "name"\ncue = "first_person"\n.csv'
+    _classes(labels)
+    data = tmp_path / "data"
+    _invoke("markers", "train", "--labels", labels, "--data-dir", data)
+    listed = _invoke("markers", "list", "--data-dir", data).stdout
+    assert "work\t" in listed
+    written = tomllib.loads((data / "markers" / "work.toml").read_text(encoding="utf-8"))
+    assert "cue" not in written and written["rule"] == "model"
+    assert written["description"] == f"Trained on {labels.name}."

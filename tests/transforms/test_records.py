@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.records import local_day, parse_json_lines, parse_timestamp, validate
+from transforms.records import (
+    coerce_record,
+    local_day,
+    parse_json_lines,
+    parse_timestamp,
+    validate,
+)
 
 
 def _lines(*objs) -> list[bytes]:
@@ -58,27 +64,105 @@ def test_blank_lines_are_not_records_but_keep_line_numbers():
     assert dead.is_empty()
 
 
-scalar = st.one_of(st.none(), st.text(max_size=5), st.integers(-(10**12), 10**12), st.booleans())
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.fixed_dictionaries(
-            {}, optional={"id": scalar, "created_at": scalar, "text": scalar, "lang": scalar}
-        ),
-        min_size=1,
-        max_size=8,
-    )
+scalar = st.one_of(
+    st.none(),
+    st.text(max_size=5),
+    st.integers(-(10**12), 10**12),
+    st.booleans(),
+    st.lists(st.integers(-5, 5), max_size=2),
 )
-def test_fast_and_line_by_line_paths_agree(objs):
-    clean = _lines(*objs)
-    fast, fast_dead = parse_json_lines(clean, source="f", first_line=1)
-    slow, slow_dead = parse_json_lines([*clean, b"{broken"], source="f", first_line=1)
-    # Where polars accepts a chunk, the per-line path must accept and coerce the same way.
-    if fast_dead.is_empty() and fast.height == len(objs):
-        assert slow.to_dicts() == fast.to_dicts()
-    assert slow_dead["reason"].to_list()[-1] == "invalid JSON"
+raw_line = st.one_of(
+    st.fixed_dictionaries(
+        {}, optional={"id": scalar, "created_at": scalar, "text": scalar, "is_repost": scalar}
+    ).map(orjson.dumps),
+    st.binary(max_size=12),
+    st.sampled_from([b'{"id": "\\ud800", "text": "x"}', b'{"id": "1", "id": 2}', b"[]", b"\xff"]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(raw_line, min_size=1, max_size=12), st.randoms(use_true_random=False))
+def test_a_lines_fate_never_depends_on_its_neighbours(lines, random):
+    def fates(chunks: list[list[tuple[int, bytes]]]) -> dict[int, tuple]:
+        out = {}
+        for chunk in chunks:
+            for i, raw in chunk:
+                records, dead = parse_json_lines([raw], source="f", first_line=i)
+                alone = (records.drop("source").to_dicts(), dead["reason"].to_list())
+                out.setdefault(i, alone)
+                assert out[i] == alone
+            numbered = [raw for _, raw in chunk]
+            records, dead = parse_json_lines(numbered, source="f", first_line=chunk[0][0])
+            for i, _ in chunk:
+                got = (
+                    records.filter(pl.col("line") == i).drop("source").to_dicts(),
+                    dead.filter(pl.col("line") == i)["reason"].to_list(),
+                )
+                assert got == out[i], f"line {i} fared differently inside a chunk"
+        return out
+
+    numbered = list(enumerate(lines, start=1))
+    cuts = sorted(random.sample(range(1, len(numbered)), random.randint(0, len(numbered) - 1)))
+    chunks = [numbered[a:b] for a, b in zip([0, *cuts], [*cuts, len(numbered)], strict=True)]
+    fates(chunks)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "99999999999999999999",
+        "0000-01-01T00:00:00Z",
+        "1700000000000000",
+        "-99999999999",
+        "9223372036854775807",
+        "1e30",
+        "NaN",
+        "0001-01-01",
+        "1999-12-31T23:59:59Z",
+    ],
+)
+def test_implausible_or_overflowing_timestamps_are_dead_letters_not_crashes(raw):
+    lines = _lines({"id": "1", "created_at": raw, "text": "t"})
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    valid, dead = validate(records, source_tz="Europe/Madrid")
+    assert valid.is_empty()
+    assert dead["reason"].to_list()[0] in ("unparseable timestamp", "timestamp before 2000-01-01")
+
+
+def test_the_plausible_date_window_starts_where_configured():
+    lines = _lines({"id": "1", "created_at": "2010-05-01", "text": "t"})
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    assert validate(records, source_tz="UTC")[0].height == 1
+    _, dead = validate(records, source_tz="UTC", earliest=date(2015, 1, 1))
+    assert dead["reason"].to_list() == ["timestamp before 2015-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({"id": ["1"], "created_at": "2025-01-01", "text": "t"}, "field id must be a string"),
+        ({"id": "1", "created_at": "2025-01-01", "text": "t", "is_repost": "maybe"},
+         "field is_repost must be true or false"),
+        ({"id": float("nan"), "created_at": "2025-01-01", "text": "t"}, "field id must be a string"),
+        ({"id": b"\xff", "created_at": "2025-01-01", "text": "t"}, "invalid UTF-8"),
+        ({"id": "\udcff", "created_at": "2025-01-01", "text": "t"}, "invalid UTF-8"),
+    ],
+)  # fmt: skip
+def test_every_field_type_problem_is_a_reason(record, reason):
+    assert coerce_record(record)[1] == reason
+
+
+def test_textual_flags_and_typed_values_are_read():
+    row, problem = coerce_record(
+        {"id": 7, "created_at": datetime(2025, 1, 1, 10), "text": b"hi", "is_repost": "No"}
+    )
+    assert problem is None
+    assert (row["id"], row["created_at"], row["text"], row["is_repost"]) == (
+        "7",
+        "2025-01-01T10:00:00",
+        "hi",
+        False,
+    )
 
 
 @pytest.mark.parametrize(

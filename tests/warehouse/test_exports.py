@@ -1,9 +1,13 @@
+import os
+import threading
+
 import polars as pl
 import pytest
 
+from tests.reliability.harness import read_set, torn
 from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
-from warehouse.exports import export
+from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir
 from warehouse.load import load_daily, replace_alerts, replace_forecasts
 
 SMALL_POSTS, SMALL_MARKED, BIG_AUTHORS = 9371, 4243, 7919
@@ -135,3 +139,52 @@ def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):
 def test_an_unknown_format_is_refused(warehouse, tmp_path):
     with pytest.raises(ValueError, match="csv"):
         export(warehouse, tmp_path, fmt="xlsx", k=11, tz="UTC")
+
+
+def test_publish_swaps_the_whole_set_and_keeps_a_few_versions(warehouse, tmp_path):
+    out = tmp_path / "exports"
+    paths = publish(warehouse, out, formats=["csv", "parquet"], k=11, tz="UTC")
+    assert out.is_symlink() and [p.name for p in paths][-1] == "manifest.json"
+    assert not torn(read_set(out))
+    first = os.path.realpath(out)
+    assert publish(warehouse, out, formats=["csv", "parquet"], k=11, tz="UTC") == paths
+    assert os.path.realpath(out) == first
+    for i in range(5):
+        _set_run(warehouse, f"r{i + 2}")
+        publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    assert len(list(versions_dir(out).iterdir())) == KEEP_VERSIONS
+
+
+def test_an_old_plain_exports_directory_is_replaced_by_the_link(warehouse, tmp_path):
+    out = tmp_path / "exports"
+    export(warehouse, out, fmt="csv", k=11, tz="UTC")
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    assert out.is_symlink() and not torn(read_set(out))
+
+
+def _set_run(con, run_id: str) -> None:
+    con.execute("UPDATE forecasts SET run_id = ?", [run_id])
+    con.execute("UPDATE alerts SET run_id = ?", [run_id])
+
+
+def test_readers_polling_during_publishes_never_see_a_torn_set(warehouse, tmp_path):
+    out = tmp_path / "exports"
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    done = threading.Event()
+    polls, torn_sets = [0], [0]
+
+    def poll():
+        while not done.is_set():
+            polls[0] += 1
+            torn_sets[0] += torn(read_set(out))
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        for i in range(40):
+            _set_run(warehouse, f"run-{i}")
+            publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    finally:
+        done.set()
+        reader.join()
+    assert polls[0] >= 40 and torn_sets[0] == 0

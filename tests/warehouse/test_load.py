@@ -159,8 +159,8 @@ def test_ledgered_inputs_are_those_of_ok_runs(con):
     assert ledgered_sha256s(con) == {"a"}
     record_inputs(con, "r1", inputs)
     assert table(con, "run_inputs").rows() == [
-        ("r1", "in/a.jsonl", "a", 10, None),
-        ("r2", "in/a.jsonl", "b", 10, "preset:x"),
+        ("r1", "in/a.jsonl", "a", 10, None, None, None),
+        ("r2", "in/a.jsonl", "b", 10, "preset:x", None, None),
     ]
 
 

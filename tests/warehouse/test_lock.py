@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -76,3 +77,63 @@ def test_release_clears_the_holder_and_frees_the_lock(tmp_path):
     assert lock.holder() is None
     with RunLock(tmp_path):
         pass
+
+
+FORKS_WORKERS = textwrap.dedent(
+    """
+    import multiprocessing, sys, time
+    from warehouse.lock import RunLock
+    lock = RunLock(sys.argv[1], command="moodcast run with workers").acquire()
+    lock.note({"run_id": "r-killed"})
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=time.sleep, args=(600,)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    print(" ".join(str(w.pid) for w in workers), flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_forked_under_the_lock_never_hold_it_and_die_with_their_parent(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FORKS_WORKERS, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    workers = [int(pid) for pid in proc.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    for _ in range(100):
+        if not any(_alive(pid) for pid in workers):
+            break
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived its parent"
+    lock = RunLock(tmp_path).acquire()
+    try:
+        assert lock.stale is not None and lock.stale.run == {"run_id": "r-killed"}
+        assert lock.stale.pid == proc.pid
+    finally:
+        lock.release()
+    again = RunLock(tmp_path).acquire()
+    assert again.stale is not None, "a stale holder stays until a writer has recorded it"
+    again.stale = None
+    again.release()
+    assert RunLock(tmp_path).acquire().stale is None
+
+
+def test_a_released_lock_leaves_no_stale_holder(tmp_path):
+    with RunLock(tmp_path) as lock:
+        lock.note({"run_id": "r1"})
+    with RunLock(tmp_path) as lock:
+        assert lock.stale is None

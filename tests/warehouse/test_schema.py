@@ -35,10 +35,36 @@ def test_a_newer_warehouse_is_refused_with_upgrade_advice(con):
 
 
 def test_a_version_3_warehouse_gets_the_input_mapping_column_null(con):
-    con.execute("INSERT INTO run_inputs VALUES ('r1', 'a.jsonl', 'a', 10, NULL)")
-    con.execute("ALTER TABLE run_inputs DROP COLUMN mapping")
+    con.execute(
+        "INSERT INTO run_inputs (run_id, path, sha256, bytes) VALUES ('r1', 'a.jsonl', 'a', 10)"
+    )
+    for column in ("mapping", "n_read", "n_dead_lettered"):
+        con.execute(f"ALTER TABLE run_inputs DROP COLUMN {column}")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (3, now())")
     assert create_schema(con) == SCHEMA_VERSION
-    assert con.sql("SELECT * FROM run_inputs").fetchall() == [("r1", "a.jsonl", "a", 10, None)]
+    assert con.sql("SELECT * FROM run_inputs").fetchall() == [
+        ("r1", "a.jsonl", "a", 10, None, None, None)
+    ]
     assert con.sql("SELECT * FROM run_inputs LIMIT 0").columns == list(TABLES["run_inputs"].columns)
+
+
+def test_a_version_4_warehouse_keeps_its_runs_and_accepts_killed_ones(con):
+    old_check = TABLES["runs"].ddl().replace(", 'killed'", "")
+    con.execute("DROP TABLE runs")
+    con.execute(old_check)
+    row = "'2025-01-01 00:00:00+00', NULL, '2025-01-01', 'UTC', '1', '{}'"
+    con.execute(f"INSERT INTO runs VALUES ('r1', {row}, 'ok', 1, 1, 0, 0, 0, 1, 1, 0)")
+    for column in ("n_read", "n_dead_lettered"):
+        con.execute(f"ALTER TABLE run_inputs DROP COLUMN {column}")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (4, now())")
+    assert create_schema(con) == SCHEMA_VERSION
+    con.execute(
+        "INSERT INTO runs VALUES ('r2', '2025-01-02 00:00:00+00', NULL, '2025-01-01', 'UTC', "
+        "'1', '{}', 'killed', 0, 0, 0, 0, 0, 0, 0, 0)"
+    )
+    assert con.sql("SELECT run_id, status FROM runs ORDER BY 1").fetchall() == [
+        ("r1", "ok"),
+        ("r2", "killed"),
+    ]

@@ -1,10 +1,11 @@
+import json
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from tests.warehouse.conftest import D1, D2, cell, publish
+from tests.warehouse.conftest import D1, D2, cell, publish, run_record
 from warehouse.errors import NoWarehouse, RunLocked, WarehouseError
 from warehouse.load import load_daily
 from warehouse.lock import RunLock
@@ -119,3 +120,41 @@ def test_a_reader_in_another_process_never_blocks_a_run(tmp_path, make_daily):
     finally:
         proc.kill()
     assert out.split() == ["1", "2"]
+
+
+def _left_by_a_killed_run(data_dir, record) -> None:
+    """The lock file as a run killed outright leaves it: its holder and run note, unlocked."""
+    holder = {"pid": 1, "host": "h", "command": "moodcast run", "started_at": "2025-03-04"}
+    (data_dir / "moodcast.lock").write_text(json.dumps({**holder, "run": record.as_note()}))
+
+
+def test_the_next_writer_records_a_run_killed_outright_once(tmp_path, make_daily):
+    publish(tmp_path, make_daily(cell(D1)))
+    _left_by_a_killed_run(tmp_path, run_record("r-dead", hour=5, status="failed"))
+    with writing(tmp_path):
+        pass
+    with writing(tmp_path):
+        pass
+    rows = open_published(tmp_path).sql("SELECT run_id, status FROM runs ORDER BY 1").fetchall()
+    assert rows == [("r-dead", "killed"), ("r1", "ok")]
+
+
+def test_a_killed_note_never_overwrites_what_the_run_recorded_itself(tmp_path, make_daily):
+    publish(tmp_path, make_daily(cell(D1)))
+    _left_by_a_killed_run(tmp_path, run_record("r1"))
+    with writing(tmp_path):
+        pass
+    rows = open_published(tmp_path).sql("SELECT run_id, status FROM runs").fetchall()
+    assert rows == [("r1", "ok")]
+
+
+def test_a_killed_note_survives_a_writer_that_fails_before_recording_it(tmp_path, make_daily):
+    publish(tmp_path, make_daily(cell(D1)))
+    _left_by_a_killed_run(tmp_path, run_record("r-dead", hour=5))
+    with pytest.raises(RuntimeError), writing(tmp_path):
+        raise RuntimeError("boom")
+    with writing(tmp_path):
+        pass
+    rows = open_published(tmp_path).sql("SELECT run_id, status FROM runs ORDER BY 1").fetchall()
+    assert rows == [("r-dead", "killed"), ("r1", "ok")]
+    assert RunLock(tmp_path).acquire().stale is None

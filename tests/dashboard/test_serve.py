@@ -1,0 +1,78 @@
+"""Serving the dashboard: who may reach it, and what a stop leaves behind."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from dashboard.serve import INSECURE_ENV, exposure_problem, is_loopback, serve_command
+from moodcast.cli import main
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("10.1.2.3", False)],
+)  # fmt: skip
+def test_loopback_hosts(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_a_network_host_without_sign_in_is_refused_unless_insecure_is_explicit(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert "--insecure-no-auth" in exposure_problem("0.0.0.0", insecure_no_auth=False)
+    assert exposure_problem("0.0.0.0", insecure_no_auth=True) is None
+    assert exposure_problem("127.0.0.1", insecure_no_auth=False) is None
+    result = CliRunner().invoke(
+        main, ["dashboard", "--host", "0.0.0.0", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1 and "no sign-in" in result.output
+    _, env = serve_command(tmp_path, host="0.0.0.0", k=11, tz="UTC", insecure_no_auth=True)
+    assert env[INSECURE_ENV] == "1"
+    _, env = serve_command(tmp_path, host="127.0.0.1", k=11, tz="UTC", insecure_no_auth=True)
+    assert INSECURE_ENV not in env
+
+
+def test_sign_in_configured_allows_a_network_host(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text('[auth]\nredirect_uri = "x"\n')
+    assert exposure_problem("0.0.0.0", insecure_no_auth=False) is None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_sigterm_to_moodcast_dashboard_leaves_nothing_listening(tmp_path):
+    port = _free_port()
+    command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "dashboard",
+               "--port", str(port), "--data-dir", str(tmp_path)]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the dashboard never answered"
+                time.sleep(0.3)
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "something still listens"

@@ -1,0 +1,131 @@
+"""The readers: damaged compressed streams, CSV byte-order marks and quotes, Parquet types,
+and inputs that are not files."""
+
+import gzip
+import os
+
+import orjson
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import FileMetadata
+
+from ingest.sources import InputError, ReadChunksFn, match_inputs
+from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
+
+
+def _read(path, chunk_records=1000) -> tuple[pl.DataFrame, pl.DataFrame]:
+    readable = fileio.ReadableFile(FileMetadata(str(path), os.path.getsize(path)))
+    chunks = list(ReadChunksFn(chunk_records).process(readable))
+    return pl.concat([c.records for c in chunks]), pl.concat([c.dead for c in chunks])
+
+
+def _jsonl(n: int) -> bytes:
+    return b"".join(
+        orjson.dumps({"id": str(i), "created_at": "2025-01-01T00:00:00Z", "text": f"post {i}"})
+        + b"\n"
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize(
+    ("suffix", "compress"),
+    [(".gz", gzip.compress), (".zst", lambda b: zstandard.ZstdCompressor().compress(b))],
+)
+def test_a_truncated_compressed_file_keeps_what_it_read_and_records_the_loss(
+    tmp_path, suffix, compress
+):
+    data = compress(_jsonl(5000))
+    whole, cut = tmp_path / f"whole.jsonl{suffix}", tmp_path / f"cut.jsonl{suffix}"
+    whole.write_bytes(data)
+    cut.write_bytes(data[: len(data) // 2])
+    records, dead = _read(whole)
+    assert records.height == 5000 and dead.is_empty()
+    records, dead = _read(cut)
+    assert dead["reason"].to_list() == [TRUNCATED]
+    assert dead["line"].item() == records.height + 1
+    assert records["line"].to_list() == list(range(1, records.height + 1))
+
+
+def test_concatenated_gzip_members_are_read_in_full(tmp_path):
+    path = tmp_path / "two.jsonl.gz"
+    path.write_bytes(gzip.compress(_jsonl(3)) + gzip.compress(_jsonl(4)))
+    records, dead = _read(path)
+    assert records.height == 7 and dead.is_empty()
+
+
+def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffid,created_at,text\n1,2025-01-01,a\n2,2025-01-01,b\n".encode("utf-8"))
+    records, dead = _read(path)
+    assert records["id"].to_list() == ["1", "2"] and dead.is_empty()
+
+
+def test_an_unclosed_quote_in_a_csv_costs_one_row(tmp_path):
+    rows = [f"{i},2025-01-01,post {i}\n" for i in range(3, 201)]
+    path = tmp_path / "quote.csv"
+    path.write_text('id,created_at,text\n1,2025-01-01,"fine"\n2,2025-01-01,"oops\n' + "".join(rows))
+    records, dead = _read(path, chunk_records=50)
+    assert dead.select("line", "reason").rows() == [(3, "unclosed quote")]
+    assert records.height == 199
+
+
+def test_parquet_rows_of_every_type_are_coerced_or_dead_lettered_one_by_one(tmp_path):
+    table = pa.table(
+        {
+            "id": pa.array([b"1", b"\xff", b"3", b"4"], pa.binary()),
+            "created_at": ["2025-01-01"] * 4,
+            "text": ["a", "b", "c", "d"],
+            "is_repost": ["false", "true", "perhaps", None],
+            "region": pa.array([["x"], None, None, None], pa.list_(pa.string())),
+        }
+    )
+    path = tmp_path / "types.parquet"
+    pq.write_table(table, path)
+    records, dead = _read(path)
+    assert records.select("id", "is_repost").rows() == [("4", None)]
+    assert dead.select("line", "reason").rows() == [
+        (1, "field region must be a string"),
+        (2, "invalid UTF-8"),
+        (3, "field is_repost must be true or false"),
+    ]
+
+
+def test_a_file_that_is_not_parquet_is_one_recorded_loss(tmp_path):
+    path = tmp_path / "junk.parquet"
+    path.write_bytes(b"not parquet at all")
+    records, dead = _read(path)
+    assert records.is_empty() and dead["reason"].to_list() == [UNREADABLE_PARQUET]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+def test_inputs_that_are_not_regular_files_are_refused(tmp_path, kind):
+    path = tmp_path / "in.jsonl"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path = "/dev/zero"
+    with pytest.raises(InputError, match="not a regular file"):
+        match_inputs([str(path)])
+
+
+def test_a_parquet_file_of_text_columns_reads_in_bulk_as_row_by_row(tmp_path):
+    table = pa.table(
+        {
+            "id": ["1", "2", None],
+            "created_at": ["2025-01-01", "bad", "2025-01-02"],
+            "text": ["a", "ñ 🙂", ""],
+            "is_repost": [True, None, False],
+            "extra": [1, 2, 3],
+        }
+    )
+    path = tmp_path / "plain.parquet"
+    pq.write_table(table, path)
+    records, dead = _read(path)
+    by_row, by_row_dead = map_rows(enumerate(table.to_pylist(), start=1), None, source=str(path))
+    assert records.to_dicts() == by_row.to_dicts() and dead.is_empty() and by_row_dead.is_empty()

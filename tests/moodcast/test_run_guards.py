@@ -1,0 +1,83 @@
+"""`moodcast run` against damaged inputs and leaky keys: refused naming the file, or the loss
+and the relabelling recorded, per file, in the summary and the ledger."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import json
+import os
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+import warehouse
+from moodcast.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def _posts(n: int, *, region: str = "ES-MD") -> bytes:
+    return b"".join(
+        orjson.dumps(
+            {"id": str(i), "created_at": f"2025-03-{1 + i % 20:02d}T10:00:00Z",
+             "text": "feeling sad and tired today", "author_id": f"a{i % 40}",
+             "lang": "en", "region": region if i % 2 else "ES-CT"}
+        ) + b"\n"
+        for i in range(n)
+    )  # fmt: skip
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], obj={"beam_args": []})
+
+
+def test_a_truncated_input_fails_the_run_naming_it_unless_kept_partial(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text("models = {}\n")
+    whole = gzip.compress(_posts(2000, region="x" * 100_000))
+    cut = tmp_path / "posts.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    run = ("run", cut, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    refused = _invoke(*run)
+    assert refused.exit_code == 1
+    assert str(cut) in refused.output and "--keep-partial" in refused.output
+    assert "Traceback" not in refused.output
+
+    kept = _invoke(*run, "--keep-partial")
+    assert kept.exit_code == 0, kept.output
+    summary = json.loads(kept.stdout.splitlines()[-1])
+    read, dead = summary["files"][str(cut)]["read"], summary["files"][str(cut)]["dead_lettered"]
+    assert 0 < read < 2000 and dead == 1
+    assert summary["relabelled"] == {"region not allowed, counted as unknown": (read - 1) // 2}
+    assert summary["k"] == 11
+    con = warehouse.open_published(data)
+    try:
+        statuses = [s for (s,) in con.sql("SELECT status FROM runs ORDER BY started_at").fetchall()]
+        inputs = con.sql("SELECT n_read, n_dead_lettered FROM run_inputs").fetchall()
+        regions = {r for (r,) in con.sql("SELECT DISTINCT region FROM daily_aggregates").fetchall()}
+    finally:
+        con.close()
+    assert statuses == ["failed", "ok"]
+    assert inputs == [(read, 1)]
+    assert regions == {"ES-CT", "unknown", "all"}
+
+
+def test_a_data_directory_that_cannot_be_written_is_a_one_paragraph_error(tmp_path):
+    target = "/sys/moodcast-data"
+    try:
+        os.mkdir(target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EROFS, errno.EACCES):
+            pytest.skip(f"needs /sys to refuse new directories ({exc})")
+    else:
+        os.rmdir(target)
+        pytest.skip("needs /sys to refuse new directories (sysfs)")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(_posts(10))
+    result = _invoke("run", posts, "--data-dir", target, "--as-of", "2025-03-25")
+    assert result.exit_code == 1, result.output
+    assert "cannot write" in result.output and "writable" in result.output
+    assert "Traceback" not in result.output

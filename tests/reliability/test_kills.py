@@ -1,0 +1,80 @@
+"""Every stop leaves a clean state: `moodcast run` killed at random points (SIGKILL, so nothing
+of it can clean up), then rerun; a disk that fills up; a SIGTERM."""
+
+import os
+import resource
+import signal
+import time
+
+import pytest
+
+from moodcast.sample import generate_sample
+from tests.reliability.harness import (
+    LEXICON_ONLY,
+    clean_run,
+    exports,
+    kill_and_rerun,
+    ledger,
+    leftovers,
+    moodcast,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    generate_sample(folder, posts=1500, days=30, seed=3)
+    return [folder / "posts.jsonl"]
+
+
+def _data_dir(path):
+    path.mkdir()
+    (path / "config.toml").write_text(LEXICON_ONLY)
+    return path
+
+
+def test_runs_killed_at_random_points_leave_a_clean_state(tmp_path, corpus):
+    report = kill_and_rerun(_data_dir(tmp_path / "data"), corpus, kills=3, seed=17)
+    assert report.problems == []
+    assert report.kills == 3 and report.recorded == report.noted
+
+
+def test_sigterm_is_a_failed_run_and_cleans_up(tmp_path, corpus):
+    data = _data_dir(tmp_path / "data")
+    proc = moodcast(data, corpus)
+    lock = data / "moodcast.lock"
+    deadline = time.monotonic() + 120
+    while '"run"' not in (lock.read_text() if lock.exists() else ""):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err.decode()[-3000:]
+    assert "Traceback" not in err.decode()
+    assert leftovers(data) == []
+    assert [status for *_, status in ledger(data)] == ["failed"]
+    assert exports(data) == {}
+
+
+def _file_size_limit(limit: int):
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_is_a_clean_one_paragraph_error(tmp_path, corpus):
+    data = _data_dir(tmp_path / "data")
+    clean_run(data, corpus)
+    before = exports(data)
+    proc = moodcast(data, corpus, preexec_fn=_file_size_limit(512 * 1024))
+    _, err = proc.communicate(timeout=600)
+    text = err.decode()
+    assert proc.returncode == 1, text[-3000:]
+    assert "Traceback" not in text and "disk space" in text, text[-3000:]
+    assert exports(data) == before
+    assert leftovers(data) == []
