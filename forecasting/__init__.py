@@ -2,50 +2,56 @@
 
 The daily entry point is `forecast_and_alert`; the scheduled model selection is `backtest`
 then `choose_models`. It imports `transforms` and nothing else of ours.
+
+The names below load their module on first use (PEP 562), so that importing one light module
+(`forecasting.methods`, to check settings) does not load statsforecast and statsmodels.
 """
 
-from forecasting.aberration import cusum, ears_c1, ears_c2, ears_c3
-from forecasting.alerts import TrailingP90Rule, trailing_p90_alerts
-from forecasting.backtest import MODELS, BacktestConfig, BacktestResult, backtest
-from forecasting.chosen import forecast_chosen, published_choice
-from forecasting.inputs import InputRule, complete_days, data_events
-from forecasting.methods import ALERT_METHODS, DEFAULT_METHODS, MethodRules, method_alerts
-from forecasting.models import FITTED_SCHEMA, MODEL_NAMES, forecast_models
-from forecasting.peaks import paper_peaks
-from forecasting.pipeline import ForecastOutcome, forecast_and_alert
-from forecasting.selection import DEFAULT_MODEL, choose_models, summarise, to_backtests
-from forecasting.series import NOTES_SCHEMA, prepare_series
+from __future__ import annotations
 
-__all__ = [
-    "ALERT_METHODS",
-    "DEFAULT_METHODS",
-    "DEFAULT_MODEL",
-    "FITTED_SCHEMA",
-    "MODELS",
-    "MODEL_NAMES",
-    "NOTES_SCHEMA",
-    "BacktestConfig",
-    "BacktestResult",
-    "ForecastOutcome",
-    "InputRule",
-    "MethodRules",
-    "TrailingP90Rule",
-    "backtest",
-    "choose_models",
-    "complete_days",
-    "cusum",
-    "data_events",
-    "ears_c1",
-    "ears_c2",
-    "ears_c3",
-    "forecast_and_alert",
-    "forecast_chosen",
-    "forecast_models",
-    "method_alerts",
-    "paper_peaks",
-    "prepare_series",
-    "published_choice",
-    "summarise",
-    "to_backtests",
-    "trailing_p90_alerts",
-]
+import importlib
+
+_WHERE = {
+    "cusum": "aberration",
+    "ears_c1": "aberration",
+    "ears_c2": "aberration",
+    "ears_c3": "aberration",
+    "TrailingP90Rule": "alerts",
+    "trailing_p90_alerts": "alerts",
+    "MODELS": "backtest",
+    "BacktestConfig": "backtest",
+    "BacktestResult": "backtest",
+    "forecast_chosen": "chosen",
+    "published_choice": "chosen",
+    "InputRule": "inputs",
+    "complete_days": "inputs",
+    "data_events": "inputs",
+    "ALERT_METHODS": "methods",
+    "DEFAULT_METHODS": "methods",
+    "MethodRules": "methods",
+    "method_alerts": "methods",
+    "FITTED_SCHEMA": "models",
+    "MODEL_NAMES": "models",
+    "forecast_models": "models",
+    "paper_peaks": "peaks",
+    "ForecastOutcome": "pipeline",
+    "forecast_and_alert": "pipeline",
+    "DEFAULT_MODEL": "selection",
+    "choose_models": "selection",
+    "summarise": "selection",
+    "to_backtests": "selection",
+    "NOTES_SCHEMA": "series",
+    "prepare_series": "series",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'forecasting' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"forecasting.{_WHERE[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -28,6 +28,7 @@ from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import daily_aggregates
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
+from transforms.errors import ConfigError
 from transforms.markers import Marker
 from transforms.model_markers import decide, sample_rates, uses_model
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
@@ -255,16 +256,26 @@ def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) 
     """Where the job writes its landing files: `local_dir/run_id` on a local runner; on a remote
     runner, `<--temp_location>/moodcast-landing/<run_id>`, which workers and this host both reach.
 
-    Raises ValueError when a remote runner is named without `--temp_location`.
+    Raises ConfigError when a remote runner is named without `--temp_location`.
     """
-    if not is_remote(beam_args):
+    if not check_runner(beam_args):
         return str(local_dir / run_id)
-    temp = pipeline_options(beam_args).get_all_options().get("temp_location")
-    if not temp:
-        raise ValueError(
-            "a remote runner needs --temp_location (after --): the job's landing files go there"
-        )
+    temp = pipeline_options(beam_args).get_all_options()["temp_location"]
     return f"{temp.rstrip('/')}/moodcast-landing/{run_id}"
+
+
+def check_runner(beam_args: Sequence[str]) -> bool:
+    """Whether the Beam flags name a remote runner (is_remote). Raises ConfigError when they
+    name one without `--temp_location`, which the job's landing files need."""
+    if not is_remote(beam_args):
+        return False
+    if not pipeline_options(beam_args).get_all_options().get("temp_location"):
+        raise ConfigError(
+            "a remote runner needs --temp_location after `--`, a bucket path its workers and this "
+            "machine both reach, e.g. moodcast run 'gs://b/posts/*.jsonl' -- "
+            "--runner=DataflowRunner --temp_location=gs://b/tmp: the job's landing files go there"
+        )
+    return True
 
 
 def fetch_landing(location: str, local_dir: Path) -> Path:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
@@ -20,6 +22,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.contracts import RAW_POST_SCHEMA
+from transforms.errors import InputError as InputError
 from transforms.presets import InputMapping, map_record
 from transforms.records import (
     LOCATED_SCHEMA,
@@ -210,20 +213,24 @@ class InputFile(NamedTuple):
     sha256: str
 
 
-class InputError(ValueError):
-    """An input pattern matches nothing, or a ledgered input changed since it was loaded."""
-
-
 def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
     """Expand file patterns (any filesystem Beam supports) into hashed inputs, sorted by path.
 
-    Raises InputError naming a pattern that matches no file.
+    Raises InputError naming a pattern that matches no file, or a directory.
     """
     found: dict[str, InputFile] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
         if not result.metadata_list:
-            raise InputError(f"no input file matches {pattern!r}")
+            raise InputError(
+                f"no input file matches {pattern!r}: check the path (relative paths start from "
+                "the current directory) and quote a glob, e.g. 'posts/*.jsonl'"
+            )
         for meta in result.metadata_list:
+            if os.path.isdir(meta.path):
+                raise InputError(
+                    f"{meta.path} is a directory: give the files in it, e.g. "
+                    f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)"
+                )
             found[meta.path] = InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
     return [found[path] for path in sorted(found)]
 
@@ -235,3 +242,26 @@ def file_sha256(path: str) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def peek_fields(path: str, *, limit: int = 40) -> list[str]:
+    """The field names of a post file's first record, at most `limit`: a CSV's header, a Parquet
+    schema, the keys of the first JSON object. Empty when none can be read; never raises for a
+    malformed file (an error message uses this to say what a file holds)."""
+    kind = file_format(path)
+    try:
+        if kind == "parquet":
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+                return pq.ParquetFile(handle).schema_arrow.names[:limit]
+        with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as handle:
+            for raw in _lines(handle):
+                if not raw.strip():
+                    continue
+                line = raw.decode("utf-8", "replace").lstrip("\ufeff")
+                if kind == "csv":
+                    return next(csv.reader([line]))[:limit]
+                record = json.loads(line)
+                return list(record)[:limit] if isinstance(record, dict) else []
+    except (OSError, ValueError, StopIteration):
+        return []
+    return []

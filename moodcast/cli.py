@@ -1,7 +1,9 @@
 """The `moodcast` command: a thin shell over the packages' typed functions.
 
-Domain errors become one-line messages (exit 1); progress and logs go to stderr; stdout carries
-only what a command is asked to print (`--json`).
+Errors raised on purpose (transforms.errors.MoodcastError) become a one-paragraph message and
+the exit code of their kind (EXIT_CODES, the one table, documented in the README); progress and
+logs go to stderr; stdout carries only what a command is asked to print (`--json`). Importing
+this module loads no forecasting, model or Beam library: commands import what they use.
 """
 
 from __future__ import annotations
@@ -16,16 +18,58 @@ import click
 
 from moodcast.cli_backtest import backtest
 from moodcast.cli_markers import input_options, input_overrides, markers, tag
-from moodcast.config import DATA_DIR_HELP, ConfigError, load_settings
+from moodcast.config import DATA_DIR_HELP, load_settings
+from transforms.errors import (
+    BusyError,
+    ConfigError,
+    ContractError,
+    InputError,
+    MarkerError,
+    ModelError,
+    MoodcastError,
+    WarehouseError,
+)
+
+log = logging.getLogger(__name__)
+
+EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (BusyError, 75, "another run holds the data directory: try again when it ends"),
+    (ConfigError, 3, "a setting is invalid (config.toml, an option, an environment variable, Beam flags)"),
+    (InputError, 4, "an input cannot be used (no such file, a directory, unreadable, no usable post)"),
+    (MarkerError, 5, "a marker file or lexicon is invalid"),
+    (ModelError, 6, "a sentence model cannot be loaded"),
+    (WarehouseError, 7, "the warehouse cannot do it (no run yet, another version's file)"),
+    (ContractError, 8, "a table does not follow its contract (missing or mistyped columns)"),
+    (OSError, 9, "the operating system refused a file operation (permissions, disk full)"),
+    (MoodcastError, 1, "any other error moodcast reports on purpose"),
+)  # fmt: skip
+"""Kind of error → exit code and what it means; the first kind that matches wins. Usage errors
+(an unknown option, a bad option value) exit 2, as click's do; an interrupt exits 130."""
+
+BEAM_COMMANDS = frozenset({"run"})
+"""Commands that pass the flags after `--` to Beam."""
 
 
-def _errors() -> tuple[type[Exception], ...]:
-    from ingest.sources import InputError
-    from transforms.contracts import ContractError
-    from transforms.markers import MarkerError
-    from warehouse.errors import WarehouseError
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error, from EXIT_CODES."""
+    return next(code for kind, code, _ in EXIT_CODES if isinstance(exc, kind))
 
-    return (ConfigError, InputError, MarkerError, ContractError, WarehouseError)
+
+def error_message(exc: BaseException) -> str:
+    """The one paragraph shown for an error: its message, or for an OSError the file and the
+    operating system's reason."""
+    if isinstance(exc, OSError) and not isinstance(exc, MoodcastError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class _Failure(click.ClickException):
+    """An error of EXIT_CODES as click shows it: `Error: <message>` on stderr, its exit code."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(error_message(exc))
+        self.exit_code = exit_code(exc)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -44,7 +88,7 @@ def _setup_logging(verbose: bool) -> None:
 
 def _drop_beam_gcp_notice(record: logging.LogRecord) -> bool:
     """Beam warns at import that Google Cloud clients are missing; they are optional here."""
-    return not str(record.msg).startswith("apitools not found")
+    return not str(record.msg).startswith(("apitools not found", "Failed to import GCS"))
 
 
 def _iso_date(ctx, param, value: str | None) -> date | None:
@@ -60,8 +104,19 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except _errors() as exc:
-            raise click.ClickException(str(exc)) from exc
+        except (MoodcastError, OSError) as exc:
+            log.debug("the error's traceback (shown with --verbose):", exc_info=exc)
+            raise _Failure(exc) from exc
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+        except click.NoSuchOption as exc:
+            if exc.ctx is not None and exc.ctx.command.name in BEAM_COMMANDS:
+                exc.message = exc.message.rstrip(".") + (
+                    f". If {exc.option_name} is one of Beam's flags, put it after `--`: "
+                    f"moodcast {exc.ctx.command.name} INPUT -- {exc.option_name}=…"
+                )
+            raise
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -165,6 +220,13 @@ def run(
 
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    ours = {opt for param in ctx.command.params for opt in getattr(param, "opts", [])}
+    misplaced = [arg.split("=")[0] for arg in beam_args if arg.split("=")[0] in ours]
+    if misplaced:
+        raise click.UsageError(
+            f"{misplaced[0]} is an option of moodcast run: put it before `--` "
+            "(what follows `--` goes to Beam untouched)"
+        )
     settings = load_settings(
         data_dir,
         tz=tz,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from moodcast.config import DATA_DIR_HELP, load_settings
+from transforms.errors import InputError
 from transforms.presets import PRESETS
 
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
@@ -46,8 +47,9 @@ def _markers(data_dir: str | None, names: str | None = None):
     return load_markers(*user, names=wanted)
 
 
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+def _fail(exc: Exception) -> InputError:
+    """A file that polars cannot read, as the InputError the CLI reports (moodcast.cli)."""
+    return InputError(str(exc))
 
 
 @click.command()
@@ -79,26 +81,17 @@ def tag(
 ) -> None:
     """Tag each valid post of INPUT with every marker: `id`, `<marker>` (hit) and
     `<marker>__score` (matches per word). No author column; text only with --keep-text."""
-    from moodcast.tagging import TaggingError, read_valid_posts, tag_posts
-    from transforms.embedding import ModelError
-    from transforms.model_markers import SourceError
+    from moodcast.tagging import read_valid_posts, tag_posts
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping))
     markers = _markers(data_dir, names)
-    try:
-        posts = read_valid_posts(
-            input_path, source_tz=settings.source_tz, mapping=settings.record_mapping
-        )
-        tagged = tag_posts(
-            posts,
-            markers,
-            config=settings.model_config,
-            source=source,
-            explain=explain,
-            keep_text=keep_text,
-        )
-    except (TaggingError, SourceError, ModelError) as exc:
-        raise _fail(exc) from exc
+    posts = read_valid_posts(
+        input_path, source_tz=settings.source_tz, mapping=settings.record_mapping
+    )
+    tagged = tag_posts(
+        posts, markers, config=settings.model_config, source=source, explain=explain,
+        keep_text=keep_text,
+    )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     tagged.write_parquet(out)
     click.echo(f"tagged {tagged.height:,} posts with {len(markers)} markers into {out}", err=True)
@@ -154,9 +147,7 @@ def evaluate(
     """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1."""
     import polars as pl
 
-    from moodcast.tagging import TaggingError, evaluate_labels
-    from transforms.embedding import ModelError
-    from transforms.model_markers import SourceError
+    from moodcast.tagging import evaluate_labels
 
     config = load_settings(data_dir).model_config
     try:
@@ -164,7 +155,7 @@ def evaluate(
         result = evaluate_labels(
             frame, _markers(data_dir), config=config, text_col=text_col, source=source
         )
-    except (TaggingError, SourceError, ModelError, pl.exceptions.PolarsError) as exc:
+    except pl.exceptions.PolarsError as exc:
         raise _fail(exc) from exc
     if as_json:
         click.echo(json.dumps(result, sort_keys=True))
@@ -210,18 +201,14 @@ def import_lexicon(
 ) -> None:
     """Write marker files from a lexicon you have: Empath or VADER (installed packages), or your
     NRC EmoLex word-level file or LIWC .dic file at PATH (never copied into moodcast)."""
-    from moodcast.marker_import import ImportLexiconError, import_markers, write_markers
-    from transforms.markers import MarkerError
+    from moodcast.marker_import import import_markers, write_markers
 
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
     target = out_dir or load_settings(data_dir).user_markers_dir
-    try:
-        found, origin = import_markers(
-            lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
-        )
-        written = write_markers(found, target, origin=origin, force=force)
-    except (ImportLexiconError, MarkerError) as exc:
-        raise _fail(exc) from exc
+    found, origin = import_markers(
+        lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
+    )
+    written = write_markers(found, target, origin=origin, force=force)
     for marker_path in written:
         click.echo(str(marker_path))
     click.echo(f"wrote {len(written)} marker files from {origin} into {target}", err=True)
@@ -256,9 +243,7 @@ def train(
     with rule `model` when none has it). Reports each head's cross-validated F1."""
     import polars as pl
 
-    from moodcast.tagging import TaggingError
     from moodcast.training import train_heads
-    from transforms.embedding import ModelError
 
     settings = load_settings(data_dir)
     try:
@@ -270,7 +255,7 @@ def train(
             out_dir=settings.user_markers_dir,
             origin=str(labels),
         )
-    except (TaggingError, ModelError, pl.exceptions.PolarsError) as exc:
+    except pl.exceptions.PolarsError as exc:
         raise _fail(exc) from exc
     left_out = frame.height - (heads[0].rows if heads else 0)
     if left_out:
@@ -317,15 +302,13 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     current one. Set a new value as `threshold` under `[lang.xx]` in the marker file."""
     import polars as pl
 
-    from moodcast.tagging import TaggingError
     from moodcast.training import calibrate as calibrate_thresholds
-    from transforms.embedding import ModelError
 
     settings = load_settings(data_dir)
     try:
         frame = _label_frame(labels, text_col, None)
         rows = calibrate_thresholds(frame, markers=_markers(data_dir), config=settings.model_config)
-    except (TaggingError, ModelError, pl.exceptions.PolarsError) as exc:
+    except pl.exceptions.PolarsError as exc:
         raise _fail(exc) from exc
     for row in rows:
         if as_json:

@@ -21,12 +21,18 @@ from forecasting import forecast_and_alert
 from forecasting.chosen import published_choice
 from forecasting.inputs import InputRule, complete_days
 from forecasting.methods import MethodRules, marker_dimensions
-from ingest.pipeline import IngestJob, fetch_landing, is_remote, landing_location, run_ingest
-from ingest.sources import InputError, InputFile, match_inputs
+from ingest.pipeline import (
+    IngestJob,
+    check_runner,
+    fetch_landing,
+    landing_location,
+    run_ingest,
+)
+from ingest.sources import InputError, InputFile, match_inputs, peek_fields
 from moodcast.config import Settings, author_key
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
-from transforms.presets import InputMapping, from_key
+from transforms.presets import InputMapping, from_key, suggest_reading
 from transforms.series import to_post_counts, to_series
 
 log = logging.getLogger(__name__)
@@ -94,11 +100,12 @@ def daily_run(
     started = datetime.now(UTC)
     clock = time.perf_counter()
     markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
-    key = author_key(settings.data_dir, remote=is_remote(beam_args))
+    remote = check_runner(beam_args)
+    files = match_inputs(inputs)
+    key = author_key(settings.data_dir, remote=remote)
     as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with warehouse.RunLock(settings.data_dir, command="moodcast run") as lock:
-        files = match_inputs(inputs)
         log.info("run: %d input file(s), %s bytes", len(files), f"{sum(f.bytes for f in files):,}")
         attempt = _Attempt()
         with (
@@ -154,6 +161,8 @@ def daily_run(
             summary = _load(
                 con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id
             )
+            if summary.valid == 0:
+                raise _no_usable_post(summary, files, settings.record_mapping)
             daily = warehouse.current_daily(con)
             series = to_series(daily, basis="authors", k=settings.k)
             log.info("forecast: %d series", series.get_column("unique_id").n_unique())
@@ -237,6 +246,38 @@ def _ledgered_if_it_fails(
             except Exception:
                 log.warning("run: could not record the failed run in the ledger", exc_info=True)
         raise
+
+
+def _no_usable_post(
+    summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None
+) -> InputError:
+    """The error of a run that kept no post: what became of the records, the fields the first
+    input holds, and how to read it (transforms.presets.suggest_reading)."""
+    fates = [
+        f"{n:,} {what} ({', '.join(f'{m:,} {r}' for r, m in sorted(reasons.items()))})"
+        for what, n, reasons in (
+            ("dead-lettered", summary.dead_lettered, summary.dead_letter_reasons),
+            ("filtered", sum(summary.filtered.values()), summary.filtered),
+        )
+        if n
+    ]
+    fields = peek_fields(files[0].path)
+    if mapping is None:
+        reading = "read with the Post field names (id, created_at, text, …)"
+    elif mapping.key.startswith("preset:"):
+        reading = f"read with --preset {mapping.key.removeprefix('preset:')}"
+    else:
+        reading = "read through your mapping file"
+    held = (
+        f"{files[0].path} has the fields {', '.join(fields)} and was {reading}."
+        if fields
+        else f"No field could be read from {files[0].path} (it was {reading})."
+    )
+    advice = suggest_reading(fields) if fields else ""
+    return InputError(
+        f"No usable post: read {summary.read:,} record(s), "
+        f"{'; '.join(fates) or 'none of them a post'}. {held} {advice} Nothing was published."
+    )
 
 
 def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:

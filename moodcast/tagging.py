@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.contracts import RAW_POST_SCHEMA
+from transforms.errors import InputError
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
@@ -17,7 +18,7 @@ from transforms.records import map_rows, parse_json_lines, validate
 from transforms.text import detect_language, primary_subtag
 
 
-class TaggingError(ValueError):
+class TaggingError(InputError):
     """An input or label file cannot be used; the message says what to change."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.errors import ContractError as ContractError
+
 ALL = "all"
 """The roll-up value of `region` and `lang` (a sum over every region or language)."""
 
@@ -144,10 +146,6 @@ ALERT_SCHEMA = {
 }
 """A period of high prevalence: `start`, `end`, `peak` are local days; `reason` is one plain
 sentence about a population statistic, never about a person."""
-
-
-class ContractError(ValueError):
-    """A frame does not follow its contract; the message names the missing or mistyped columns."""
 
 
 def series_id(marker: str, region: str, lang: str) -> str:

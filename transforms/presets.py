@@ -24,6 +24,7 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 
 from transforms.contracts import POST_OPTIONAL, POST_REQUIRED
+from transforms.errors import ConfigError
 
 POST_FIELDS = POST_REQUIRED + POST_OPTIONAL
 DELETED = frozenset({"[deleted]", "[removed]"})
@@ -34,7 +35,7 @@ Rule = Callable[[Mapping, dict], dict]
 """A per-preset rule: (source record, mapped fields so far) → mapped fields (a new dict)."""
 
 
-class MappingError(ValueError):
+class MappingError(ConfigError):
     """An unknown preset, or a user mapping that names a non-Post field or a bad path."""
 
 
@@ -290,6 +291,50 @@ PRESETS: dict[str, InputMapping] = {
         platform="bluesky",
     ),
 }
+
+
+PRESET_SIGNS = {
+    "x": ("referenced_tweets", "public_metrics", "edit_history_tweet_ids", "note_tweet", "data"),
+    "reddit": ("subreddit", "selftext", "created_utc", "subreddit_id", "link_id"),
+    "mastodon": ("account", "reblog", "visibility", "spoiler_text", "in_reply_to_id"),
+    "bluesky": ("post", "record", "uri", "cid", "indexedAt"),
+}
+"""Field names that only a platform's exports have: the preset `suggest_reading` names."""
+
+FIELD_ALIASES = {
+    "id": ("post_id", "tweet_id", "status_id", "comment_id", "message_id", "uri", "name", "uuid"),
+    "created_at": ("created_utc", "timestamp", "date", "datetime", "time", "created", "createdAt",
+                   "published", "posted_at", "date_time", "ts"),
+    "text": ("body", "content", "message", "full_text", "tweet", "post", "post_text", "comment",
+             "selftext", "caption", "msg"),
+}  # fmt: skip
+"""Common source names of the required Post fields, for the mapping `suggest_reading` drafts."""
+
+
+def suggest_reading(fields: Sequence[str]) -> str:
+    """One sentence on how to read a file whose records have `fields`: the preset whose
+    platform-only field names they carry (`--preset reddit`), else a mapping file drafted from
+    FIELD_ALIASES for the required Post fields it lacks, else nothing to suggest ("")."""
+    present = set(fields)
+    scores = {name: len(present & set(signs)) for name, signs in PRESET_SIGNS.items()}
+    best = max(scores, key=lambda name: scores[name])
+    if scores[best]:
+        return f"These look like {best} exports: read them with --preset {best}."
+    lowered = {f.lower(): f for f in fields}
+    lines = []
+    for name in POST_REQUIRED:
+        if name in present:
+            continue
+        found = next(
+            (lowered[a.lower()] for a in FIELD_ALIASES[name] if a.lower() in lowered), None
+        )
+        lines.append(f"{name} = {json.dumps(found or '<the column that holds it>')}")
+    if not lines:
+        return ""
+    return (
+        "Read them with a mapping file (--mapping mapping.toml, or input_mapping in config.toml) "
+        f"that names the source of each Post field, e.g.: {'; '.join(lines)}."
+    )
 
 
 def preset(name: str) -> InputMapping:

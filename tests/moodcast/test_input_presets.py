@@ -81,7 +81,7 @@ def test_config_names_a_preset_or_a_mapping_and_the_command_line_wins(tmp_path):
     ("config", "mapping", "message"),
     [
         ('input_preset = "twitter"', None, "input_preset: unknown input preset 'twitter'; presets: bluesky, mastodon, reddit, x"),
-        ('input_preset = ["x"]', None, "input_preset must be one preset name"),
+        ('input_preset = ["x"]', None, 'input_preset must be a quoted string, e.g. input_preset = "reddit"'),
         ('input_preset = "x"\ninput_mapping = "m.toml"', "", "input_preset and input_mapping are both set"),
         ('input_mapping = "absent.toml"', None, "input_mapping: cannot read"),
         ('input_mapping = "m.toml"', 'body = "text"', "body is not a Post field; Post fields: id, created_at"),

@@ -213,7 +213,7 @@ def test_a_second_run_while_one_holds_the_lock_fails_naming_the_holder(small_cor
         result = CliRunner().invoke(
             main, ["run", str(small_corpus / "posts.jsonl"), "--data-dir", str(tmp_path)], obj={}
         )
-    assert result.exit_code == 1
+    assert result.exit_code == 75
     assert "the other one" in result.output
 
 
@@ -228,7 +228,7 @@ def test_missing_inputs_give_a_clear_error(tmp_path):
     result = CliRunner().invoke(
         main, ["run", str(tmp_path / "nothing*.jsonl"), "--data-dir", str(tmp_path)], obj={}
     )
-    assert result.exit_code == 1 and "no input file matches" in result.output
+    assert result.exit_code == 4 and "no input file matches" in result.output
 
 
 def test_demo_keeps_the_raw_sample_outside_the_data_dir(tmp_path):
