@@ -249,7 +249,7 @@ def run(
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
     """Write timelines, forecasts and alerts with a data dictionary (small cells suppressed)."""
-    from moodcast.run import export_published
+    from moodcast.exports import export_published
 
     settings = load_settings(data_dir)
     for path in export_published(settings, out_dir=out_dir, fmt=fmt):

@@ -30,14 +30,13 @@ from ingest.pipeline import (
 )
 from ingest.sources import InputError, InputFile, match_inputs, peek_fields
 from moodcast.config import Settings, author_key
+from moodcast.exports import export_published
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key, suggest_reading
 from transforms.series import to_post_counts, to_series
 
 log = logging.getLogger(__name__)
-
-EXPORT_FORMATS = ("csv", "parquet")
 
 
 @dataclass(frozen=True)
@@ -278,18 +277,6 @@ def _no_usable_post(
         f"No usable post: read {summary.read:,} record(s), "
         f"{'; '.join(fates) or 'none of them a post'}. {held} {advice} Nothing was published."
     )
-
-
-def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:
-    """Export the published warehouse to `out_dir` in `fmt` (both formats when None)."""
-    con = warehouse.open_published(settings.data_dir)
-    try:
-        paths: list[Path] = []
-        for each in [fmt] if fmt else EXPORT_FORMATS:
-            paths += warehouse.export(con, out_dir, fmt=each, k=settings.k, tz=settings.tz)
-        return paths
-    finally:
-        con.close()
 
 
 def _ingest(job: IngestJob, beam_args: Sequence[str], *, local_dir: Path) -> Path:
