@@ -87,7 +87,7 @@ def _parse_line_by_line(
         except orjson.JSONDecodeError:
             dead.append((line, "invalid JSON", raw))
             continue
-        if not isinstance(obj, dict):
+        if not isinstance(obj, dict) and not (mapping and mapping.expand and isinstance(obj, list)):
             dead.append((line, "not a JSON object", raw))
             continue
         records = (
