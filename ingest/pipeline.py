@@ -27,7 +27,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import daily_aggregates
-from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
+from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS
 from transforms.errors import ConfigError
 from transforms.markers import Marker
 from transforms.model_markers import decide, sample_rates, uses_model
@@ -51,6 +51,7 @@ COVERAGE_SCHEMA = pa.schema(
 class IngestJob:
     """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
     zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
+    texts longer than `max_text_chars` are dead letters;
     `mappings` gives the preset or user mapping (transforms.presets) of each input path whose
     field names are not the Post contract's."""
 
@@ -61,6 +62,7 @@ class IngestJob:
     run_id: str
     options: PostOptions
     source_tz: str = "UTC"
+    max_text_chars: int = MAX_TEXT_CHARS
     chunk_records: int = CHUNK_RECORDS
     mappings: Mapping[str, InputMapping] = field(default_factory=dict)
 
@@ -74,7 +76,9 @@ class PrepareChunkFn(beam.DoFn):
     def process(self, chunk: ParsedChunk) -> Iterator:
         job = self._job
         read = chunk.records.height + chunk.dead.height
-        valid, invalid = validate(chunk.records, source_tz=job.source_tz)
+        valid, invalid = validate(
+            chunk.records, source_tz=job.source_tz, max_text_chars=job.max_text_chars
+        )
         posts, filtered, texts = prepare(
             valid, markers=job.markers, key=job.key, options=job.options
         )

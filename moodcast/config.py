@@ -19,6 +19,7 @@ from pathlib import Path
 from types import UnionType
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
+from transforms.contracts import MAX_TEXT_CHARS
 from transforms.embedding import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
 from transforms.errors import ConfigError as ConfigError
 from transforms.presets import InputMapping, MappingError, mapping_from_table, preset
@@ -53,7 +54,8 @@ class Settings:
     share of posts (transforms.model_markers). Inputs whose field names are not the Post
     contract's are read through `input_preset` (a transforms.presets name) or `input_mapping`
     (a TOML file of Post field = source path; relative to the data directory in config.toml),
-    at most one of them; `record_mapping` is the resulting mapping, checked at load.
+    at most one of them; `record_mapping` is the resulting mapping, checked at load. Texts
+    longer than `max_text_chars` characters are dead letters.
     """
 
     data_dir: Path
@@ -71,6 +73,7 @@ class Settings:
     models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})
     model_backend: str = DEFAULT_BACKEND
     model_sample_rate: float = 1.0
+    max_text_chars: int = MAX_TEXT_CHARS
     input_preset: str | None = None
     input_mapping: Path | None = None
     record_mapping: InputMapping | None = field(default=None, repr=False, compare=False)
@@ -163,6 +166,7 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "volume_change_factor": (lambda v: v > 1, "above 1, e.g. 2.0"),
     "model_sample_rate": (lambda v: 0 < v <= 1, "above 0 and at most 1, e.g. 0.5"),
     "model_backend": (lambda v: v in BACKENDS, f"one of {', '.join(BACKENDS)}"),
+    "max_text_chars": (lambda v: v >= 1, "a whole number of characters, e.g. 40000"),
 }
 """Allowed values beyond the type: key → (test, the form to write)."""
 

@@ -31,6 +31,7 @@ from ingest.pipeline import (
 from ingest.sources import InputError, InputFile, match_inputs, peek_fields
 from moodcast.config import Settings, author_key
 from moodcast.exports import export_published
+from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
 from transforms.presets import InputMapping, from_key, suggest_reading
@@ -139,6 +140,7 @@ def daily_run(
                     models=settings.model_config,
                 ),
                 source_tz=settings.source_tz,
+                max_text_chars=settings.max_text_chars,
                 mappings=_mappings(files, settings.record_mapping),
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
@@ -393,6 +395,8 @@ def _run_id(shas: set[str], as_of: date, settings: Settings, versions: dict[str,
     }
     if settings.record_mapping is not None:
         parts["input_mapping"] = settings.record_mapping.key
+    if settings.max_text_chars != MAX_TEXT_CHARS:
+        parts["max_text_chars"] = settings.max_text_chars
     material = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 

@@ -35,8 +35,9 @@ RAW_POST_SCHEMA = {
 }
 """Posts as read from a file, before validation: every field a string except `is_repost`."""
 
-MAX_TEXT_CHARS = 10_000
-"""Longer texts are dead-lettered as oversized (a post on any platform is far shorter)."""
+MAX_TEXT_CHARS = 40_000
+"""The default longest text: longer ones are dead-lettered as oversized. Reddit allows 40,000
+characters in a submission's text; the setting `max_text_chars` changes it."""
 
 # --- Dead letter ----------------------------------------------------------------------------
 

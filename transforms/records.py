@@ -152,10 +152,12 @@ def coerce_record(obj: dict) -> tuple[dict, str | None]:
     return row, None
 
 
-def validate(records: pl.DataFrame, *, source_tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def validate(
+    records: pl.DataFrame, *, source_tz: str, max_text_chars: int = MAX_TEXT_CHARS
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split parsed records into valid posts and dead letters.
 
-    A record is refused for a missing required field, a text over MAX_TEXT_CHARS characters,
+    A record is refused for a missing required field, a text over `max_text_chars` characters,
     or a `created_at` that is neither ISO-8601 nor epoch seconds/milliseconds. Valid posts gain
     `created_utc` (UTC datetime); a naive timestamp is read in `source_tz`. Dead letters here hash
     the record's fields, since its raw bytes are no longer at hand.
@@ -170,7 +172,7 @@ def validate(records: pl.DataFrame, *, source_tz: str) -> tuple[pl.DataFrame, pl
             pl.lit(f"missing field {name}")
         )
     reason = (
-        reason.when(pl.col("text").str.len_chars() > MAX_TEXT_CHARS)
+        reason.when(pl.col("text").str.len_chars() > max_text_chars)
         .then(pl.lit("oversized text"))
         .when(pl.col("created_utc").is_null())
         .then(pl.lit("unparseable timestamp"))
