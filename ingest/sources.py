@@ -18,7 +18,7 @@ import apache_beam as beam
 import polars as pl
 import pyarrow.parquet as pq
 from apache_beam.io import fileio
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.contracts import RAW_POST_SCHEMA
@@ -211,6 +211,18 @@ class InputFile(NamedTuple):
     path: str
     bytes: int
     sha256: str
+
+
+def read_file(path: str, *, mapping: InputMapping | None = None) -> Iterator[ParsedChunk]:
+    """The ParsedChunks of one file read outside a pipeline, exactly as the job reads it
+    (ReadChunksFn), for commands that read posts without running the job (`moodcast tag`).
+    Raises InputError for a path that matches no file or a directory (match_inputs)."""
+    found = match_inputs([path])
+    if len(found) != 1:
+        raise InputError(f"{path!r} matches {len(found)} files: give one file")
+    meta = FileMetadata(found[0].path, found[0].bytes)
+    mappings = {meta.path: mapping} if mapping is not None else None
+    yield from ReadChunksFn(mappings=mappings).process(fileio.ReadableFile(meta))
 
 
 def match_inputs(patterns: Sequence[str]) -> list[InputFile]:

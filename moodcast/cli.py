@@ -206,6 +206,7 @@ def run(
     model_sample_rate: float | None,
     input_preset: str | None,
     mapping: Path | None,
+    default_lang: str | None,
     as_json: bool,
 ) -> None:
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
@@ -214,7 +215,8 @@ def run(
     supports. Beam's own flags go after `--` and pass through untouched, e.g.
     `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
     Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
-    --mapping.
+    --mapping; --lang is the inputs' language where a post states none and its text is too short
+    or unclear to identify.
     """
     from moodcast.run import daily_run
 
@@ -231,7 +233,7 @@ def run(
         data_dir,
         tz=tz,
         model_sample_rate=model_sample_rate,
-        **input_overrides(input_preset, mapping),
+        **input_overrides(input_preset, mapping, default_lang),
     )
     summary = daily_run(list(inputs), settings=settings, as_of=as_of, beam_args=beam_args)
     click.echo(summary.describe(), err=True)

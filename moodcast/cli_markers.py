@@ -17,7 +17,13 @@ PRESET_CHOICE = click.Choice(sorted(PRESETS))
 
 def input_options(command):
     """`--preset NAME` and `--mapping FILE.toml`: how input field names map onto the Post fields
-    (mutually exclusive; either overrides config.toml's input_preset and input_mapping)."""
+    (mutually exclusive; either overrides config.toml's input_preset and input_mapping); `--lang`:
+    the inputs' default language (config.toml's default_lang)."""
+    command = click.option(
+        "--lang",
+        "default_lang",
+        help="Language of posts that state none and are too short or unclear to identify, e.g. en. Default: none or config.toml.",
+    )(command)
     command = click.option(
         "--mapping",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -31,11 +37,14 @@ def input_options(command):
     )(command)
 
 
-def input_overrides(input_preset: str | None, mapping: Path | None) -> dict:
-    """load_settings overrides from --preset / --mapping; refuses both at once."""
+def input_overrides(
+    input_preset: str | None, mapping: Path | None, default_lang: str | None = None
+) -> dict:
+    """load_settings overrides from --preset / --mapping / --lang; refuses a preset and a
+    mapping at once."""
     if input_preset is not None and mapping is not None:
         raise click.UsageError("--preset and --mapping are mutually exclusive: give one of them")
-    return {"input_preset": input_preset, "input_mapping": mapping}
+    return {"input_preset": input_preset, "input_mapping": mapping, "default_lang": default_lang}
 
 
 def _markers(data_dir: str | None, names: str | None = None):
@@ -77,23 +86,32 @@ def tag(
     keep_text: bool,
     input_preset: str | None,
     mapping: Path | None,
+    default_lang: str | None,
     data_dir: str | None,
 ) -> None:
-    """Tag each valid post of INPUT with every marker: `id`, `<marker>` (hit) and
-    `<marker>__score` (matches per word). No author column; text only with --keep-text."""
+    """Tag each valid post of INPUT (any file `moodcast run` reads, read the same way) with every
+    marker: `id`, `lang`, `<marker>` (hit) and `<marker>__score` (matches per word). No author
+    column; text only with --keep-text. Prints what became of every record."""
     from moodcast.tagging import read_valid_posts, tag_posts
+    from transforms.markers import supported_languages
+    from transforms.text import LanguageRule
 
-    settings = load_settings(data_dir, **input_overrides(input_preset, mapping))
+    settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     markers = _markers(data_dir, names)
-    posts = read_valid_posts(
-        input_path, source_tz=settings.source_tz, mapping=settings.record_mapping
+    rule = LanguageRule(
+        languages=tuple(sorted(supported_languages(markers))), default=settings.default_lang
     )
+    read = read_valid_posts(
+        str(input_path), source_tz=settings.source_tz, mapping=settings.record_mapping,
+        max_text_chars=settings.max_text_chars, rule=rule,
+    )  # fmt: skip
     tagged = tag_posts(
-        posts, markers, config=settings.model_config, source=source, explain=explain,
+        read.posts, markers, config=settings.model_config, source=source, explain=explain,
         keep_text=keep_text,
     )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     tagged.write_parquet(out)
+    click.echo(read.describe(), err=True)
     click.echo(f"tagged {tagged.height:,} posts with {len(markers)} markers into {out}", err=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import tomllib
 import zoneinfo
@@ -55,7 +56,8 @@ class Settings:
     contract's are read through `input_preset` (a transforms.presets name) or `input_mapping`
     (a TOML file of Post field = source path; relative to the data directory in config.toml),
     at most one of them; `record_mapping` is the resulting mapping, checked at load. Texts
-    longer than `max_text_chars` characters are dead letters.
+    longer than `max_text_chars` characters are dead letters. A post that states no language
+    and is too short or unclear to identify takes `default_lang` (transforms.text.LanguageRule).
     """
 
     data_dir: Path
@@ -74,6 +76,7 @@ class Settings:
     model_backend: str = DEFAULT_BACKEND
     model_sample_rate: float = 1.0
     max_text_chars: int = MAX_TEXT_CHARS
+    default_lang: str | None = None
     input_preset: str | None = None
     input_mapping: Path | None = None
     record_mapping: InputMapping | None = field(default=None, repr=False, compare=False)
@@ -167,6 +170,10 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model_sample_rate": (lambda v: 0 < v <= 1, "above 0 and at most 1, e.g. 0.5"),
     "model_backend": (lambda v: v in BACKENDS, f"one of {', '.join(BACKENDS)}"),
     "max_text_chars": (lambda v: v >= 1, "a whole number of characters, e.g. 40000"),
+    "default_lang": (
+        lambda v: re.fullmatch(r"[a-z]{2,3}", v) is not None,
+        'a language code of 2 or 3 lower-case letters, e.g. default_lang = "en"',
+    ),
 }
 """Allowed values beyond the type: key → (test, the form to write)."""
 
@@ -174,6 +181,7 @@ _EXAMPLES = {
     "markers_dir": 'markers_dir = "markers"',
     "input_preset": 'input_preset = "reddit"',
     "input_mapping": 'input_mapping = "mapping.toml"',
+    "default_lang": 'default_lang = "en"',
 }
 """How to write settings whose default is none (every other example is its default)."""
 

@@ -138,6 +138,7 @@ def daily_run(
                     as_of=as_of,
                     include_reposts=settings.include_reposts,
                     models=settings.model_config,
+                    default_lang=settings.default_lang,
                 ),
                 source_tz=settings.source_tz,
                 max_text_chars=settings.max_text_chars,
@@ -395,6 +396,8 @@ def _run_id(shas: set[str], as_of: date, settings: Settings, versions: dict[str,
     }
     if settings.record_mapping is not None:
         parts["input_mapping"] = settings.record_mapping.key
+    if settings.default_lang is not None:
+        parts["default_lang"] = settings.default_lang
     if settings.max_text_chars != MAX_TEXT_CHARS:
         parts["max_text_chars"] = settings.max_text_chars
     material = json.dumps(parts, sort_keys=True)

@@ -13,21 +13,30 @@ from transforms.markers import Marker, tag
 from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates, text_key
 from transforms.privacy import pseudonymise
 from transforms.records import local_day
-from transforms.text import detect_language, primary_subtag
+from transforms.text import UNDETERMINED, LanguageRule, complete_languages, primary_subtag
 
-FILTER_REASONS = ("future timestamp", "repost", "unsupported language", "reserved region name")
+FILTER_REASONS = (
+    "future timestamp",
+    "repost",
+    "unsupported language",
+    "reserved region name",
+    "undetermined language",
+)
 
 
 @dataclass(frozen=True)
 class PostOptions:
     """What a run keeps. `as_of` is the run's date: posts dated after `as_of` + 1 day (in `tz`,
     the analysis time zone) are filtered as future timestamps. `models` says which languages
-    have a sentence model and which share of posts the model sources score."""
+    have a sentence model and which share of posts the model sources score. A post without a
+    stated language gets one by transforms.text.LanguageRule among the markers' languages,
+    with `default_lang` (the input's `--lang`) for short or uncertain texts."""
 
     tz: str = "UTC"
     as_of: date | None = None
     include_reposts: bool = False
     models: ModelConfig = field(default_factory=ModelConfig)
+    default_lang: str | None = None
 
 
 def prepare(
@@ -40,8 +49,8 @@ def prepare(
     `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
     FILTER_REASONS). `texts` (`lang, key, text`) holds the posts whose decisions need the model
-    (transforms.model_markers.decide makes the decisions). A missing `lang` is detected from the
-    text; a missing region becomes `unknown`.
+    (transforms.model_markers.decide makes the decisions). A missing `lang` is identified from
+    the text (PostOptions); a missing region becomes `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))
@@ -55,13 +64,18 @@ def prepare(
         ).alias("region"),
         stated.alias("lang"),
     )
-    posts = posts.with_columns(_detect_missing(posts.get_column("lang"), posts.get_column("text")))
+    rule = LanguageRule(languages=tuple(sorted(languages)), default=options.default_lang)
+    posts = posts.with_columns(
+        complete_languages(posts.get_column("lang"), posts.get_column("text"), rule)
+    )
     latest = options.as_of + timedelta(days=1) if options.as_of else None
     reason = (
         pl.when(pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date)))
         .then(pl.lit(FILTER_REASONS[0]))
         .when(pl.lit(not options.include_reposts) & pl.col("is_repost").fill_null(False))
         .then(pl.lit(FILTER_REASONS[1]))
+        .when(pl.col("lang") == UNDETERMINED)
+        .then(pl.lit(FILTER_REASONS[4]))
         .when(~pl.col("lang").is_in(sorted(languages)))
         .then(pl.lit(FILTER_REASONS[2]))
         .when(pl.col("region").str.to_lowercase() == ALL)
@@ -86,18 +100,6 @@ def prepare(
     texts = tagged.filter(needs_model(markers, options.models, None)).select("lang", "key", "text")
     columns = ("id", "source", "line", "day", "region", "lang", "author", "key", "in_sample")
     return tagged.select(*columns, *markers), filtered, texts
-
-
-def _detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:
-    """`lang` with each null filled by detecting the language of the post's text (only those
-    rows are detected: detection costs far more than anything else per post)."""
-    missing = lang.is_null().arg_true()
-    if missing.is_empty():
-        return lang
-    detected = pl.Series(
-        [detect_language(t) for t in text.gather(missing).to_list()], dtype=pl.String
-    )
-    return lang.scatter(missing, detected)
 
 
 def drop_repeated_ids(posts: pl.DataFrame) -> tuple[pl.DataFrame, int]:

@@ -71,7 +71,7 @@ def test_tag_writes_ids_hits_scores_and_terms_without_text_or_author(tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     frame = pl.read_parquet(out)
-    assert frame.columns == ["id", "joy", "joy__score", "joy__terms", "sadness",
+    assert frame.columns == ["id", "lang", "joy", "joy__score", "joy__terms", "sadness",
                              "sadness__score", "sadness__terms"]  # fmt: skip
     assert frame["sadness"].to_list() == [True, False] and frame["joy"].to_list() == [False, True]
     result = CliRunner().invoke(main, [*args, "--keep-text"])
