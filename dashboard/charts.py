@@ -39,6 +39,8 @@ OBSERVED_COLUMNS = (
 )
 """The only columns of a timeline a chart embeds (fewer columns, smaller page)."""
 _PERCENT = {"format": "%", "title": "share of authors"}
+DAY_AXIS = {"format": "%-d %b %Y", "labelOverlap": True}
+"""Every date axis names the year: a window of a few months otherwise shows none."""
 
 Spec = dict[str, Any]
 
@@ -144,7 +146,7 @@ def timeline_chart(
     scale = {"scale": {"domain": [0, y_max]}} if y_max else {}
     observed = observed.select(OBSERVED_COLUMNS)
     datasets = {"observed": observed}
-    x = _temporal("day", title=None)
+    x = _temporal("day", title=None, axis=DAY_AXIS)
     layers = []
     if not alerts.is_empty():
         layers.append(_alert_periods(alerts, datasets))
@@ -188,7 +190,7 @@ def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.Dat
     Returns a Vega-Lite spec for `st.vega_lite_chart`."""
     history = history.select(OBSERVED_COLUMNS)
     datasets = {"history": history}
-    x = _temporal("day", title=None)
+    x = _temporal("day", title=None, axis=DAY_AXIS)
     layers = []
     if not alerts.is_empty():
         layers.append(_alert_periods(alerts, datasets))
@@ -209,7 +211,7 @@ def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.Dat
     ]
     if not forecast.is_empty():
         datasets["forecast"] = forecast.select("ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95")
-        x = _temporal("ds")
+        x = _temporal("ds", title=None, axis=DAY_AXIS)
         layers += [
             _layer(
                 "forecast",

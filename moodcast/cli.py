@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -45,6 +45,9 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
 )  # fmt: skip
 """Kind of error → exit code and what it means; the first kind that matches wins. Usage errors
 (an unknown option, a bad option value) exit 2, as click's do; an interrupt exits 130."""
+
+DEMO_START, DEMO_DAYS = date(2025, 1, 6), 365
+"""The demo's sample: its first day and length (its run is as of its last day)."""
 
 BEAM_COMMANDS = frozenset({"run"})
 """Commands that pass the flags after `--` to Beam."""
@@ -285,7 +288,8 @@ def dashboard(port: int, host: str, data_dir: str | None) -> None:
     "--no-dashboard", is_flag=True, help="Stop after the exports instead of serving the dashboard."
 )
 def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashboard: bool) -> None:
-    """End to end on the embedded defaults: sample corpus → run → exports → dashboard."""
+    """End to end on the embedded defaults: sample corpus → run (as of the sample's last day) →
+    exports → dashboard."""
     from dashboard.serve import serve
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
@@ -294,8 +298,10 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
-        generate_sample(corpus, posts=posts)
-    summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=None, beam_args=[])
+        generate_sample(corpus, posts=posts, start=DEMO_START, days=DEMO_DAYS)
+    as_of = DEMO_START + timedelta(days=DEMO_DAYS - 1)
+    click.echo(f"running as of {as_of}, the sample's last day", err=True)
+    summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
     click.echo(summary.describe(), err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)

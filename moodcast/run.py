@@ -55,6 +55,7 @@ class RunSummary:
     alerts: int
     dead_letter_reasons: dict[str, int] = field(default_factory=dict)
     exports: tuple[Path, ...] = ()
+    not_forecast: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """The `--json` object: read, valid, dead_lettered, duplicates, filtered, days, series,
@@ -79,11 +80,13 @@ class RunSummary:
         dead = ", ".join(
             f"{n:,} {reason}" for reason, n in sorted(self.dead_letter_reasons.items())
         )
+        skipped = ", ".join(f"{n:,} series, {why}" for why, n in sorted(self.not_forecast.items()))
         return (
             f"run {self.run_id}: read {self.read:,} posts; {self.valid:,} valid; "
             f"{self.dead_lettered:,} dead-lettered{f' ({dead})' if dead else ''}; "
             f"{self.duplicates:,} duplicates; filtered: {filtered}. "
             f"{self.days:,} days loaded, {self.series:,} series forecast, {self.alerts:,} alert periods."
+            + (f" Not forecast: {skipped}." if skipped else "")
         )
 
 
@@ -200,6 +203,7 @@ def daily_run(
                 summary,
                 series=outcome.forecasts.get_column("unique_id").n_unique(),
                 alerts=outcome.alerts.height,
+                not_forecast=_not_forecast(outcome.notes),
             )
             warehouse.record_run(
                 con,
@@ -248,6 +252,20 @@ def _ledgered_if_it_fails(
             except Exception:
                 log.warning("run: could not record the failed run in the ledger", exc_info=True)
         raise
+
+
+def _not_forecast(notes: pl.DataFrame) -> dict[str, int]:
+    """Skipped series (forecasting NOTES_SCHEMA) counted by the kind of their reason: too many
+    suppressed or missing recent days, too short a history, or the reason itself."""
+    kind = (
+        pl.when(pl.col("reason").str.contains("suppressed or missing"))
+        .then(pl.lit("too many suppressed or missing recent days"))
+        .when(pl.col("reason").str.contains("days of history"))
+        .then(pl.lit("too short a history"))
+        .otherwise(pl.col("reason"))
+    )
+    skipped = notes.filter(pl.col("status") == "skipped").select(kind.alias("kind"))
+    return dict(skipped.get_column("kind").value_counts().iter_rows())
 
 
 def _no_usable_post(

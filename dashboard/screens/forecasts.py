@@ -50,7 +50,7 @@ if not observed.is_empty():
     observed = observed.filter(pl.col("day") > since)
 st.caption(
     "Light blue: daily share · dark blue: 7-day mean · orange: forecast with 80% (darker) and "
-    "95% intervals, dashed vermillion: its mean · purple shading: alert periods."
+    "95% intervals, dashed vermillion: its mean · pink shading: alert periods."
 )
 st.vega_lite_chart(
     spec=forecast_chart(observed, forecasts, data.alerts(published, unique_id)),

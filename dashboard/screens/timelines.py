@@ -52,7 +52,7 @@ frames = [f.filter(pl.col("day") >= start) for f in frames]
 y_max = max((frame.get_column("prevalence_hi").max() or 0.0) for frame in frames) or None
 daily, smoothed = "Daily share" in (show or []), "7-day mean" in (show or [])
 st.caption(
-    "Light blue: daily share with its 95% Wilson interval · dark blue: 7-day mean · purple "
+    "Light blue: daily share with its 95% Wilson interval · dark blue: 7-day mean · pink "
     "shading: alert periods · dashed black rules: analysts' events · grey ticks: suppressed days."
 )
 columns = st.columns(min(len(series), 2))

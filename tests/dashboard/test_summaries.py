@@ -74,3 +74,21 @@ def test_dimension_and_data_event_alerts_are_named_in_words_and_have_no_marker_l
         None,
         None,
     ]
+
+
+def test_data_older_than_a_daily_schedule_leaves_them_are_called_stale():
+    from dashboard.summaries import staleness
+
+    assert staleness(LAST, today=LAST + timedelta(days=2)) is None
+    assert staleness(None, today=LAST) is None
+    warning = staleness(LAST, today=date(2026, 2, 10))
+    assert "These data end on 14 March 2025, 333 days before today" in warning
+
+
+def test_how_alerts_work_states_the_severity_cut_offs():
+    from dashboard.summaries import how_alerts_work
+    from forecasting.alerts import TrailingP90Rule
+
+    text = how_alerts_work(TrailingP90Rule(medium_from=0.25, high_from=0.75))
+    assert "less than 25% above the threshold" in text
+    assert "25% to 75% above it" in text and "75% above it or more" in text
