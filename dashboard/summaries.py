@@ -124,3 +124,26 @@ def how_alerts_work(rule: TrailingP90Rule = DEFAULT_RULE) -> str:
         "Every alert is a statistical signal in a "
         "population, never a diagnosis of anyone; small cells are never shown."
     )
+
+
+def why_not_forecast(observed: pl.DataFrame, *, unique_id: str, last_day: date | None) -> str:
+    """Why a series has no published forecast, from its published timeline (`day`,
+    `prevalence`, `suppressed`) up to the warehouse's `last_day`: the reason
+    forecasting.series.prepare_series gives under the default settings, or a plain sentence
+    when it would have forecast the series (a model that failed, or settings that differ)."""
+    from forecasting.series import prepare_series
+
+    series = observed.select(
+        pl.lit(unique_id).alias("unique_id"),
+        pl.col("day").alias("ds"),
+        pl.when(~pl.col("suppressed")).then(pl.col("prevalence")).alias("y"),
+    )
+    if last_day is not None:
+        series = pl.concat(
+            [series, pl.DataFrame({"unique_id": [unique_id], "ds": [last_day], "y": [None]})],
+            how="vertical_relaxed",
+        ).unique("ds", keep="first", maintain_order=True)
+    skipped = prepare_series(series).skipped
+    if skipped.is_empty():
+        return "No forecast was published for this series in the latest run (see Data health)."
+    return f"Not forecast: {skipped.get_column('reason')[0]}"

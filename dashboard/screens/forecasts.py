@@ -6,7 +6,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from dashboard import controls, data
+from dashboard import controls, data, summaries
 from dashboard.charts import forecast_chart
 from transforms.contracts import series_id
 
@@ -32,8 +32,10 @@ elif "AutoETS" in models:
     models.remove("AutoETS")
     models.insert(0, "AutoETS")
 
+observed = data.timeline(published, marker, region, lang, data.k())
 if not models:
-    st.info("No forecast for this series: too many of its recent days are suppressed or missing.")
+    last_day = data.latest_day(published)
+    st.info(summaries.why_not_forecast(observed, unique_id=unique_id, last_day=last_day))
     model = None
 else:
     model = st.radio(
@@ -44,7 +46,6 @@ else:
     )
     forecasts = forecasts.filter(pl.col("model") == model)
 
-observed = data.timeline(published, marker, region, lang, data.k())
 if not observed.is_empty():
     since = observed.get_column("day").max() - timedelta(days=HISTORY_DAYS)
     observed = observed.filter(pl.col("day") > since)

@@ -92,3 +92,22 @@ def test_how_alerts_work_states_the_severity_cut_offs():
     text = how_alerts_work(TrailingP90Rule(medium_from=0.25, high_from=0.75))
     assert "less than 25% above the threshold" in text
     assert "25% to 75% above it" in text and "75% above it or more" in text
+
+
+def test_a_series_without_a_forecast_says_why():
+    from dashboard.summaries import why_not_forecast
+
+    days = [LAST - timedelta(days=i) for i in range(29, -1, -1)]
+    mostly_hidden = pl.DataFrame(
+        {"day": days, "prevalence": [0.1] * 30, "suppressed": [i % 2 == 0 for i in range(30)]}
+    )
+    reason = why_not_forecast(mostly_hidden, unique_id="sadness|all|en", last_day=LAST)
+    assert reason.startswith("Not forecast: 50% of its last 30 days are suppressed or missing")
+    short = mostly_hidden.tail(3).with_columns(suppressed=pl.lit(False))
+    assert "Only 3 days of history" in why_not_forecast(
+        short, unique_id="sadness|all|en", last_day=LAST
+    )
+    fine = mostly_hidden.with_columns(suppressed=pl.lit(False))
+    assert "No forecast was published" in why_not_forecast(
+        fine, unique_id="sadness|all|en", last_day=LAST
+    )
