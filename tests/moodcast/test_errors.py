@@ -155,3 +155,18 @@ def test_the_packages_errors_belong_to_the_family():
     for kind in (InputError, ContractError, ModelError, MarkerError, WarehouseError):
         assert issubclass(kind, errors.MoodcastError)
     assert json.dumps(exit_code(OSError(13, "Permission denied"))) == "9"
+
+
+def test_the_installed_command_answers_a_directory_in_one_paragraph(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "in").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "run", str(tmp_path / "in"),
+         "--data-dir", str(tmp_path / "data")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [_error_paragraph(done.stderr)]
