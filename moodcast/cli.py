@@ -122,7 +122,19 @@ class _Group(click.Group):
             raise
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit codes: "
+    + ", ".join(
+        f"{code} {what}"
+        for code, what in sorted(
+            [(0, "done"), (2, "usage"), (130, "interrupted")]
+            + [(code, kind.__name__) for kind, code, _ in EXIT_CODES]
+        )
+    )
+    + " (README: Errors and exit codes).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
 @click.version_option(package_name="moodcast")
 def main(verbose: bool) -> None:
