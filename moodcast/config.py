@@ -145,19 +145,27 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
     for name, value in checked.items():
         rule = _RULES.get(name)
         if rule is not None and not rule[0](value):
-            where = "the command line" if name in overrides else str(config)
-            raise ConfigError(f"{where}: {name} must be {rule[1]}, got {value!r}")
+            place = "the command line" if name in overrides else str(config)
+            raise ConfigError(f"{place}: {name} must be {rule[1]}, got {value!r}")
+
+    def where(*names: str) -> str:
+        return "the command line" if set(names) & set(overrides) else str(config)
+
     settings = Settings(data_dir=root, **checked)
-    settings = replace(settings, alert_methods=_alert_methods(settings.alert_methods))
+    methods = _alert_methods(settings.alert_methods, where=where("alert_methods"))
     for name in ("tz", "source_tz"):
         try:
             zoneinfo.ZoneInfo(getattr(settings, name))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            where = "the command line" if name in overrides else str(config)
             raise ConfigError(
-                f"{where}: {name}: unknown time zone {getattr(settings, name)!r} (use an IANA name such as Europe/Madrid)"
+                f"{where(name)}: {name}: unknown time zone {getattr(settings, name)!r} "
+                "(use an IANA name such as Europe/Madrid)"
             ) from exc
-    return replace(settings, record_mapping=_record_mapping(settings))
+    settings = replace(settings, alert_methods=methods)
+    try:
+        return replace(settings, record_mapping=_record_mapping(settings))
+    except ConfigError as exc:
+        raise ConfigError(f"{where('input_preset', 'input_mapping')}: {exc}") from exc
 
 
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -254,7 +262,7 @@ def _shown(value: Any) -> str:
     return f"{kind.get(type(value), type(value).__name__)} {value!r}"
 
 
-def _alert_methods(methods: tuple[str, ...]) -> tuple[str, ...]:
+def _alert_methods(methods: tuple[str, ...], *, where: str) -> tuple[str, ...]:
     """The alert methods, checked against forecasting's registry (imported here, when settings
     are loaded, so that importing this module loads no forecasting code)."""
     from forecasting.methods import check_methods
@@ -262,7 +270,7 @@ def _alert_methods(methods: tuple[str, ...]) -> tuple[str, ...]:
     try:
         return check_methods(methods)
     except ValueError as exc:
-        raise ConfigError(f"alert_methods: {exc}") from exc
+        raise ConfigError(f"{where}: alert_methods: {exc}") from exc
 
 
 def _record_mapping(settings: Settings) -> InputMapping | None:
