@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -53,7 +53,7 @@ class IngestJob:
     zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
     texts longer than `max_text_chars` are dead letters;
     `mappings` gives the preset or user mapping (transforms.presets) of each input path whose
-    field names are not the Post contract's."""
+    field names are not the Post contract's, or whose posts have a default language."""
 
     inputs: Sequence[str]
     landing_dir: str
@@ -73,6 +73,14 @@ class PrepareChunkFn(beam.DoFn):
     def __init__(self, job: IngestJob):
         self._job = job
 
+    def _options(self, chunk: ParsedChunk) -> PostOptions:
+        """The job's options, with the default language of the chunk's input (its mapping)."""
+        sources = chunk.records.get_column("source")
+        mapping = self._job.mappings.get(sources[0]) if sources.len() else None
+        if mapping is None or mapping.default_lang is None:
+            return self._job.options
+        return replace(self._job.options, default_lang=mapping.default_lang)
+
     def process(self, chunk: ParsedChunk) -> Iterator:
         job = self._job
         read = chunk.records.height + chunk.dead.height
@@ -80,7 +88,7 @@ class PrepareChunkFn(beam.DoFn):
             chunk.records, source_tz=job.source_tz, max_text_chars=job.max_text_chars
         )
         posts, filtered, texts = prepare(
-            valid, markers=job.markers, key=job.key, options=job.options
+            valid, markers=job.markers, key=job.key, options=self._options(chunk)
         )
         for lang, key, text in texts.unique(["lang", "key"]).iter_rows():
             yield beam.pvalue.TaggedOutput(TEXTS, ((lang, key), (lang, text)))

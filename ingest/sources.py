@@ -72,6 +72,8 @@ class ReadChunksFn(beam.DoFn):
         path = readable.metadata.path
         kind = file_format(path)
         mapping = self._mappings.get(path)
+        if mapping is not None and mapping.reads_post_fields:
+            mapping = None
         if kind == "parquet":
             yield from self._parquet(readable, path, mapping)
             return

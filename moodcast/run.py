@@ -34,7 +34,7 @@ from moodcast.exports import export_published
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions
-from transforms.presets import InputMapping, from_key, suggest_reading
+from transforms.presets import InputMapping, from_key, suggest_reading, with_default_lang
 from transforms.series import to_post_counts, to_series
 
 log = logging.getLogger(__name__)
@@ -141,11 +141,12 @@ def daily_run(
                     as_of=as_of,
                     include_reposts=settings.include_reposts,
                     models=settings.model_config,
-                    default_lang=settings.default_lang,
                 ),
                 source_tz=settings.source_tz,
                 max_text_chars=settings.max_text_chars,
-                mappings=_mappings(files, settings.record_mapping),
+                mappings=_mappings(
+                    files, with_default_lang(settings.record_mapping, settings.default_lang)
+                ),
             )
             landing = _ingest(job, beam_args, local_dir=settings.landing_dir / run_id)
             days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())

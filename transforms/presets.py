@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from html.parser import HTMLParser
 
@@ -32,6 +32,11 @@ DELETED = frozenset({"[deleted]", "[removed]"})
 BLUESKY_REPOST = "app.bsky.feed.defs#reasonRepost"
 RETWEET_PREFIX = "RT @"
 """How a retweet's text starts in exports without `referenced_tweets` (API v1.1, scraped sets)."""
+
+FIELDS_KEY = "fields"
+"""The key of the mapping that reads the Post field names as they are (with_default_lang)."""
+LANG_KEY = "#lang="
+"""Joins a mapping's key and its input's default language in the key."""
 
 Rule = Callable[[Mapping, dict], dict]
 """A per-preset rule: (source record, mapped fields so far) → mapped fields (a new dict)."""
@@ -49,7 +54,9 @@ class InputMapping:
     whole key first; digits index lists); `rules` then adjust the result in order; `platform`
     fills an empty `platform`. `key` identifies the mapping (it enters the run id). `expand`,
     when set, turns one decoded line (an object or a list) into the records it holds (a Reddit
-    thread with its nested comments: `reddit_things`).
+    thread with its nested comments: `reddit_things`). `default_lang` is the input's language
+    for posts that state none and are too short or unclear to identify (`--lang`; see
+    transforms.text.LanguageRule): it belongs to the input, so the ledger keeps it in the key.
     """
 
     key: str
@@ -58,6 +65,13 @@ class InputMapping:
     platform: str | None = None
     envelope: str | None = None
     expand: Callable[[object], list[Mapping]] | None = None
+    default_lang: str | None = None
+
+    @property
+    def reads_post_fields(self) -> bool:
+        """Whether records are read under the Post field names, as without any mapping (the
+        mapping only carries `default_lang`)."""
+        return self.key.partition(LANG_KEY)[0] == FIELDS_KEY
 
 
 def items(record: Mapping | list, mapping: InputMapping) -> list[Mapping]:
@@ -483,9 +497,22 @@ def _table_rule(name: str, value: Mapping, *, origin: str) -> Constant | StartsW
     )
 
 
+def with_default_lang(mapping: InputMapping | None, lang: str | None) -> InputMapping | None:
+    """`mapping` (None: the Post field names as they are) carrying its input's default language,
+    in its key too; `mapping` itself when `lang` is None."""
+    if lang is None:
+        return mapping
+    base = mapping or InputMapping(key=FIELDS_KEY, paths=_paths())
+    return replace(base, key=f"{base.key}{LANG_KEY}{lang}", default_lang=lang)
+
+
 def from_key(key: str) -> InputMapping:
     """The preset or user mapping whose `InputMapping.key` is `key` (as the run ledger keeps
-    it, so that an input is read again the way it was loaded). Raises MappingError."""
+    it, so that an input is read again the way it was loaded), with its default language.
+    Raises MappingError."""
+    key, _, lang = key.partition(LANG_KEY)
+    if lang:
+        return with_default_lang(None if key == FIELDS_KEY else from_key(key), lang)
     kind, _, rest = key.partition(":")
     if kind == "preset":
         return preset(rest)

@@ -432,3 +432,15 @@ def test_a_reddit_line_without_posts_is_a_dead_letter():
     )
     valid, invalid = validate(records, source_tz="UTC")
     assert valid.is_empty() and dead.height + invalid.height == 2
+
+
+def test_an_inputs_default_language_travels_in_its_mapping_key():
+    from transforms.presets import from_key, reddit_things, with_default_lang
+
+    reddit = with_default_lang(preset("reddit"), "en")
+    assert reddit.key == "preset:reddit#lang=en"
+    back = from_key(reddit.key)
+    assert (back.default_lang, back.expand, back.reads_post_fields) == ("en", reddit_things, False)
+    plain = from_key(with_default_lang(None, "es").key)
+    assert (plain.default_lang, plain.reads_post_fields) == ("es", True)
+    assert with_default_lang(preset("x"), None) is preset("x")
