@@ -105,6 +105,16 @@ def tag(
         str(input_path), source_tz=settings.source_tz, mapping=settings.record_mapping,
         max_text_chars=settings.max_text_chars, rule=rule,
     )  # fmt: skip
+    if read.posts.is_empty():
+        from ingest.sources import peek_fields
+        from transforms.presets import suggest_reading
+
+        fields = peek_fields(str(input_path))
+        held = f" It has the fields {', '.join(fields)}." if fields else ""
+        raise InputError(
+            f"No usable post in {input_path}: {read.describe()}.{held} "
+            f"{suggest_reading(fields) if fields else ''}".strip()
+        )
     tagged = tag_posts(
         read.posts, markers, config=settings.model_config, source=source, explain=explain,
         keep_text=keep_text,

@@ -62,3 +62,15 @@ def test_tag_reads_a_reddit_thread_through_the_preset(tmp_path):
     tagged, output = _tag(tmp_path, path, "--preset", "reddit", "--lang", "en")
     assert tagged.get_column("id").to_list() == ["t1_c1", "t1_c2"]
     assert "read 2 records: 2 valid" in output
+
+
+def test_tag_without_a_usable_post_fails_naming_the_fields_and_the_preset(tmp_path):
+    path = tmp_path / "comments.jsonl"
+    path.write_text(json.dumps({"id": "a1", "body": "so sad", "created_utc": 1, "subreddit": "x"})
+                    + "\n", encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["tag", str(path), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 4
+    assert "has the fields id, body, created_utc, subreddit" in result.output
+    assert "--preset reddit" in result.output and "Traceback" not in result.output
