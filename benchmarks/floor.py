@@ -30,9 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from transforms.contracts import ALL, MAX_TEXT_CHARS, RAW_POST_SCHEMA  # noqa: E402
 from transforms.markers import load_markers, score, supported_languages  # noqa: E402
-from transforms.posts import detect_missing  # noqa: E402
 from transforms.records import local_day, parse_timestamp  # noqa: E402
-from transforms.text import primary_subtag  # noqa: E402
+from transforms.text import (  # noqa: E402
+    LanguageRule,
+    complete_languages,
+    primary_subtag,
+)
 
 COUNTS = ("n_posts", "n_marked", "n_authors", "n_marked_authors")
 
@@ -59,7 +62,9 @@ def kept_posts(path: Path, *, as_of: date, tz: str, languages: list[str]) -> pl.
         .select("id", "day", "lang", "author_id", "text")
         .collect()
     )
-    posts = posts.with_columns(detect_missing(posts.get_column("lang"), posts.get_column("text")))
+    posts = posts.with_columns(
+        complete_languages(posts.get_column("lang"), posts.get_column("text"), LanguageRule())
+    )
     return posts.filter(pl.col("lang").is_in(languages)).unique(
         "id", keep="first", maintain_order=True
     )

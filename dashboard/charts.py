@@ -40,6 +40,8 @@ OBSERVED_COLUMNS = (
 )
 """The only columns of a timeline a chart embeds (fewer columns, smaller page)."""
 _PERCENT = {"format": "%", "title": "share of authors"}
+DAY_AXIS = {"format": "%-d %b %Y", "labelOverlap": True}
+"""Every date axis names the year: a window of a few months otherwise shows none."""
 
 Spec = dict[str, Any]
 
@@ -145,7 +147,7 @@ def timeline_chart(
     scale = {"scale": {"domain": [0, y_max]}} if y_max else {}
     observed = observed.select(OBSERVED_COLUMNS)
     datasets = {"observed": observed}
-    x = _temporal("day", title=None)
+    x = _temporal("day", title=None, axis=DAY_AXIS)
     layers = []
     if not alerts.is_empty():
         layers.append(_alert_periods(alerts, datasets))
@@ -189,7 +191,7 @@ def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.Dat
     Returns a Vega-Lite spec for `st.vega_lite_chart`."""
     history = history.select(OBSERVED_COLUMNS)
     datasets = {"history": history}
-    x = _temporal("day", title=None)
+    x = _temporal("day", title=None, axis=DAY_AXIS)
     layers = []
     if not alerts.is_empty():
         layers.append(_alert_periods(alerts, datasets))
@@ -210,7 +212,7 @@ def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.Dat
     ]
     if not forecast.is_empty():
         datasets["forecast"] = forecast.select("ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95")
-        x = _temporal("ds")
+        x = _temporal("ds", title=None, axis=DAY_AXIS)
         layers += [
             _layer(
                 "forecast",

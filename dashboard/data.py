@@ -145,6 +145,10 @@ def provisional_days(published: Version) -> pl.DataFrame:
     return queries.provisional_days(_con(published))
 
 
+def first_day(published: Version) -> date | None:
+    return health.first_day(_con(published))
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def series_options(published: Version) -> pl.DataFrame:
     return queries.series_options(_con(published))

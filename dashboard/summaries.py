@@ -12,10 +12,29 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from forecasting.alerts import DEFAULT_RULE, TrailingP90Rule
+
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 MIN_PUBLISHED_DAYS = 4
 """A week's mean needs at least this many published (unsuppressed) days."""
+
+STALE_AFTER_DAYS = 2
+"""A daily run keeps the newest day with data within this many days of today (a day's posts
+come in until its end, and the run that loads them goes the morning after)."""
+
+
+def staleness(last_day: date | None, *, today: date) -> str | None:
+    """A warning when the newest day with data is more than STALE_AFTER_DAYS before `today`
+    (the data are older than a daily schedule leaves them), else None."""
+    if last_day is None or (today - last_day).days <= STALE_AFTER_DAYS:
+        return None
+    return (
+        f"These data end on {last_day:%-d %B %Y}, {(today - last_day).days:,} days before today: "
+        f"a daily run would have loaded data up to {today - timedelta(days=1):%-d %B %Y}. "
+        "Everything below describes the data's own dates, not today; check that the scheduled "
+        "run is working (Data health)."
+    )
 
 
 def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> pl.DataFrame:
@@ -98,3 +117,48 @@ def today_so_far(open_days: pl.DataFrame, *, tz: str) -> str | None:
         f"Today so far: {day} is still open{more}. Its numbers are provisional, as of the "
         f"streaming pane of {local} ({tz}), and may still change as posts arrive."
     )
+
+
+def how_alerts_work(rule: TrailingP90Rule = DEFAULT_RULE) -> str:
+    """The "how alerts work" text of the Alerts page (Markdown), with `rule`'s cut-offs."""
+    medium, high = rule.medium_from, rule.high_from
+    return (
+        f"**The default rule ({rule.method}).** Each day, a series' share of authors over the "
+        f"last {rule.window_days} days is compared with its usual level: the "
+        f"{rule.percentile:g}th percentile of that {rule.window_days}-day share over the past "
+        f"year. A period opens when the share stays clearly above that threshold (at least "
+        f"{rule.min_excess:.0%} and {rule.min_excess_points * 100:g} percentage points above, on "
+        f"{rule.min_strong_days} days or more) and closes when it falls back.\n\n"
+        "**Severity** compares the period's peak with the threshold:\n\n"
+        f"- **low**: the peak is less than {medium:.0%} above the threshold;\n"
+        f"- **medium**: {medium:.0%} to {high:.0%} above it;\n"
+        f"- **high**: {high:.0%} above it or more (at least {1 + high:g}× the threshold).\n\n"
+        f"Alerts whose method ends in `_forecast` are projected over the forecast horizon from "
+        "the published forecast. Other methods (`alert_methods` in config.toml) open periods by "
+        "their own rule, stated in each alert's reason, and grade them with the same cut-offs. "
+        "Every alert is a statistical signal in a "
+        "population, never a diagnosis of anyone; small cells are never shown."
+    )
+
+
+def why_not_forecast(observed: pl.DataFrame, *, unique_id: str, last_day: date | None) -> str:
+    """Why a series has no published forecast, from its published timeline (`day`,
+    `prevalence`, `suppressed`) up to the warehouse's `last_day`: the reason
+    forecasting.series.prepare_series gives under the default settings, or a plain sentence
+    when it would have forecast the series (a model that failed, or settings that differ)."""
+    from forecasting.series import prepare_series
+
+    series = observed.select(
+        pl.lit(unique_id).alias("unique_id"),
+        pl.col("day").alias("ds"),
+        pl.when(~pl.col("suppressed")).then(pl.col("prevalence")).alias("y"),
+    )
+    if last_day is not None:
+        series = pl.concat(
+            [series, pl.DataFrame({"unique_id": [unique_id], "ds": [last_day], "y": [None]})],
+            how="vertical_relaxed",
+        ).unique("ds", keep="first", maintain_order=True)
+    skipped = prepare_series(series).skipped
+    if skipped.is_empty():
+        return "No forecast was published for this series in the latest run (see Data health)."
+    return f"Not forecast: {skipped.get_column('reason')[0]}"

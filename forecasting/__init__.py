@@ -4,67 +4,66 @@ The daily entry point is `forecast_and_alert`; the scheduled model selection is 
 then `choose_models`; every alert method is in the registry of `forecasting.methods` and can
 be replayed prospectively with `forecasting.replay`. It imports `transforms` and nothing else
 of ours.
+
+The names below load their module on first use (PEP 562), so that importing one light module
+(`forecasting.methods`, to check settings) does not load statsforecast and statsmodels.
 """
 
-from forecasting.aberration import cusum, ears_c1, ears_c2, ears_c3
-from forecasting.alerts import TrailingP90Rule, trailing_p90_alerts
-from forecasting.backtest import MODELS, BacktestConfig, BacktestResult, backtest
-from forecasting.chosen import forecast_chosen, published_choice
-from forecasting.frequency import DAY, EPIWEEK, FREQUENCIES, WEEK, Frequency, FrequencyError
-from forecasting.inputs import InputRule, complete_days, data_events
-from forecasting.method import AlertContext, AlertMethod, Detection, SeriesMethod
-from forecasting.methods import (
-    ALERT_METHODS,
-    DEFAULT_METHODS,
-    MethodRules,
-    build_method,
-    method_alerts,
-)
-from forecasting.models import FITTED_SCHEMA
-from forecasting.peaks import paper_peaks
-from forecasting.pipeline import ForecastOutcome, forecast_and_alert
-from forecasting.selection import DEFAULT_MODEL, choose_models, summarise, to_backtests
-from forecasting.series import NOTES_SCHEMA, prepare_series
+from __future__ import annotations
 
-__all__ = [
-    "ALERT_METHODS",
-    "DAY",
-    "DEFAULT_METHODS",
-    "DEFAULT_MODEL",
-    "EPIWEEK",
-    "FITTED_SCHEMA",
-    "FREQUENCIES",
-    "MODELS",
-    "NOTES_SCHEMA",
-    "WEEK",
-    "AlertContext",
-    "AlertMethod",
-    "BacktestConfig",
-    "BacktestResult",
-    "Detection",
-    "ForecastOutcome",
-    "Frequency",
-    "FrequencyError",
-    "InputRule",
-    "MethodRules",
-    "SeriesMethod",
-    "TrailingP90Rule",
-    "backtest",
-    "build_method",
-    "choose_models",
-    "complete_days",
-    "cusum",
-    "data_events",
-    "ears_c1",
-    "ears_c2",
-    "ears_c3",
-    "forecast_and_alert",
-    "forecast_chosen",
-    "method_alerts",
-    "paper_peaks",
-    "prepare_series",
-    "published_choice",
-    "summarise",
-    "to_backtests",
-    "trailing_p90_alerts",
-]
+import importlib
+
+_WHERE = {
+    "cusum": "aberration",
+    "ears_c1": "aberration",
+    "ears_c2": "aberration",
+    "ears_c3": "aberration",
+    "TrailingP90Rule": "alerts",
+    "trailing_p90_alerts": "alerts",
+    "MODELS": "backtest",
+    "BacktestConfig": "backtest",
+    "BacktestResult": "backtest",
+    "backtest": "backtest",
+    "forecast_chosen": "chosen",
+    "published_choice": "chosen",
+    "DAY": "frequency",
+    "EPIWEEK": "frequency",
+    "FREQUENCIES": "frequency",
+    "WEEK": "frequency",
+    "Frequency": "frequency",
+    "FrequencyError": "frequency",
+    "InputRule": "inputs",
+    "complete_days": "inputs",
+    "data_events": "inputs",
+    "AlertContext": "method",
+    "AlertMethod": "method",
+    "Detection": "method",
+    "SeriesMethod": "method",
+    "ALERT_METHODS": "methods",
+    "DEFAULT_METHODS": "methods",
+    "MethodRules": "methods",
+    "build_method": "methods",
+    "method_alerts": "methods",
+    "FITTED_SCHEMA": "models",
+    "paper_peaks": "peaks",
+    "ForecastOutcome": "pipeline",
+    "forecast_and_alert": "pipeline",
+    "DEFAULT_MODEL": "selection",
+    "choose_models": "selection",
+    "summarise": "selection",
+    "to_backtests": "selection",
+    "NOTES_SCHEMA": "series",
+    "prepare_series": "series",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'forecasting' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"forecasting.{_WHERE[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

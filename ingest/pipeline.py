@@ -37,8 +37,9 @@ from transforms.aggregate import (
     daily_aggregates,
     periods_of,
 )
-from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
+from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
+from transforms.errors import ConfigError
 from transforms.markers import Marker
 from transforms.model_markers import (
     decide,
@@ -80,10 +81,11 @@ FILES_SCHEMA = pa.schema(
 class IngestJob:
     """Everything the job needs. `key` is the HMAC key for author pseudonyms; `source_tz` is the
     zone of naive timestamps; `options.tz` the analysis zone that local days are counted in;
+    texts longer than `max_text_chars` are dead letters;
     `mappings` gives the preset or user mapping (transforms.presets) of each input path whose
-    field names are not the Post contract's; posts dated before `earliest` are dead letters
-    (transforms.records.validate); `dp_budget`, when set, adds the differentially private
-    daily cells (transforms.dp) to the landing files."""
+    field names are not the Post contract's, or whose posts have a default language; posts
+    dated before `earliest` are dead letters (transforms.records.validate); `dp_budget`, when
+    set, adds the differentially private daily cells (transforms.dp) to the landing files."""
 
     inputs: Sequence[str]
     landing_dir: str
@@ -92,6 +94,7 @@ class IngestJob:
     run_id: str
     options: PostOptions
     source_tz: str = "UTC"
+    max_text_chars: int = MAX_TEXT_CHARS
     chunk_records: int = CHUNK_RECORDS
     mappings: Mapping[str, InputMapping] = field(default_factory=dict)
     dp_budget: Budget | None = None
@@ -126,11 +129,26 @@ class PrepareChunkFn(beam.DoFn):
         self._live = live
         self._encoders: dict = {}
 
+    def _options(self, chunk: ParsedChunk) -> PostOptions:
+        """The job's options, with the default language of the chunk's input (its mapping)."""
+        sources = chunk.records.get_column("source")
+        mapping = self._job.mappings.get(sources[0]) if sources.len() else None
+        if mapping is None or mapping.default_lang is None:
+            return self._job.options
+        return replace(self._job.options, default_lang=mapping.default_lang)
+
     def process(self, chunk: ParsedChunk) -> Iterator:
         job = self._job
         read = chunk.records.height + chunk.dead.height
-        valid, invalid = validate(chunk.records, source_tz=job.source_tz, earliest=job.earliest)
-        options = job.options if self._live is None else self._live.options(job.options)
+        valid, invalid = validate(
+            chunk.records,
+            source_tz=job.source_tz,
+            earliest=job.earliest,
+            max_text_chars=job.max_text_chars,
+        )
+        options = self._options(chunk)
+        if self._live is not None:
+            options = self._live.options(options)
         posts, filtered, texts = prepare(valid, markers=job.markers, key=job.key, options=options)
         if self._live is None:
             for lang, key, text in texts.unique(["lang", "key"]).iter_rows():
@@ -451,16 +469,26 @@ def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) 
     """Where the job writes its landing files: `local_dir/run_id` on a local runner; on a remote
     runner, `<--temp_location>/moodcast-landing/<run_id>`, which workers and this host both reach.
 
-    Raises ValueError when a remote runner is named without `--temp_location`.
+    Raises ConfigError when a remote runner is named without `--temp_location`.
     """
-    if not is_remote(beam_args):
+    if not check_runner(beam_args):
         return str(local_dir / run_id)
-    temp = pipeline_options(beam_args).get_all_options().get("temp_location")
-    if not temp:
-        raise ValueError(
-            "a remote runner needs --temp_location (after --): the job's landing files go there"
-        )
+    temp = pipeline_options(beam_args).get_all_options()["temp_location"]
     return f"{temp.rstrip('/')}/moodcast-landing/{run_id}"
+
+
+def check_runner(beam_args: Sequence[str]) -> bool:
+    """Whether the Beam flags name a remote runner (is_remote). Raises ConfigError when they
+    name one without `--temp_location`, which the job's landing files need."""
+    if not is_remote(beam_args):
+        return False
+    if not pipeline_options(beam_args).get_all_options().get("temp_location"):
+        raise ConfigError(
+            "a remote runner needs --temp_location after `--`, a bucket path its workers and this "
+            "machine both reach, e.g. moodcast run 'gs://b/posts/*.jsonl' -- "
+            "--runner=DataflowRunner --temp_location=gs://b/tmp: the job's landing files go there"
+        )
+    return True
 
 
 def fetch_landing(location: str, local_dir: Path) -> Path:

@@ -7,7 +7,9 @@ letter instead of an aborted run. Any filesystem Beam supports works (local path
 from __future__ import annotations
 
 import bz2
+import csv
 import hashlib
+import json
 import logging
 import lzma
 import os
@@ -22,11 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 from apache_beam.io import fileio
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
+from transforms.errors import InputError as InputError
 from transforms.presets import InputMapping
 from transforms.records import (
     LOCATED_SCHEMA,
@@ -84,6 +87,8 @@ class ReadChunksFn(beam.DoFn):
         path = readable.metadata.path
         kind = file_format(path)
         mapping = self._mappings.get(path)
+        if mapping is not None and mapping.reads_post_fields:
+            mapping = None
         with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             if kind == "parquet":
                 yield from self._parquet(handle, path, mapping)
@@ -290,21 +295,37 @@ class InputFile(NamedTuple):
     sha256: str
 
 
-class InputError(ValueError):
-    """An input pattern matches nothing, or a ledgered input changed since it was loaded."""
+def read_file(path: str, *, mapping: InputMapping | None = None) -> Iterator[ParsedChunk]:
+    """The ParsedChunks of one file read outside a pipeline, exactly as the job reads it
+    (ReadChunksFn), for commands that read posts without running the job (`moodcast tag`).
+    Raises InputError for a path that matches no file or a directory (match_inputs)."""
+    found = match_inputs([path])
+    if len(found) != 1:
+        raise InputError(f"{path!r} matches {len(found)} files: give one file")
+    meta = FileMetadata(found[0].path, found[0].bytes)
+    mappings = {meta.path: mapping} if mapping is not None else None
+    yield from ReadChunksFn(mappings=mappings).process(fileio.ReadableFile(meta))
 
 
 def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
     """Expand file patterns (any filesystem Beam supports) into hashed inputs, sorted by path.
 
     Raises InputError naming a pattern that matches no file, or a match that is not a regular
-    file (refuse_irregular).
+    file (a directory's message says how to give the files in it; refuse_irregular).
     """
     found: dict[str, InputFile] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
         if not result.metadata_list:
-            raise InputError(f"no input file matches {pattern!r}")
+            raise InputError(
+                f"no input file matches {pattern!r}: check the path (relative paths start from "
+                "the current directory) and quote a glob, e.g. 'posts/*.jsonl'"
+            )
         for meta in result.metadata_list:
+            if os.path.isdir(meta.path):
+                raise InputError(
+                    f"{meta.path} is a directory: give the files in it, e.g. "
+                    f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)"
+                )
             refuse_irregular(meta.path)
             found[meta.path] = InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
     return [found[path] for path in sorted(found)]
@@ -334,3 +355,26 @@ def file_sha256(path: str) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def peek_fields(path: str, *, limit: int = 40) -> list[str]:
+    """The field names of a post file's first record, at most `limit`: a CSV's header, a Parquet
+    schema, the keys of the first JSON object. Empty when none can be read; never raises for a
+    malformed file (an error message uses this to say what a file holds)."""
+    kind = file_format(path)
+    try:
+        if kind == "parquet":
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+                return pq.ParquetFile(handle).schema_arrow.names[:limit]
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            for raw in _Lines(handle, compression(path)):
+                if not raw.strip():
+                    continue
+                line = raw.decode("utf-8", "replace").lstrip("\ufeff")
+                if kind == "csv":
+                    return next(csv.reader([line]))[:limit]
+                record = json.loads(line)
+                return list(record)[:limit] if isinstance(record, dict) else []
+    except (OSError, ValueError, StopIteration):
+        return []
+    return []

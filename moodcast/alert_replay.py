@@ -12,9 +12,10 @@ import polars as pl
 from forecasting.frequency import Frequency, FrequencyError, detect_frequency, frequency_of
 from forecasting.replay import REPLAY_SCHEMA, ReplayError, Truth, replay, score
 from moodcast.backtest import BacktestInputError, read_series_csv
+from transforms.errors import InputError
 
 
-class AlertReplayError(ValueError):
+class AlertReplayError(InputError):
     """The replay or score input is unusable; the message says what to fix."""
 
 

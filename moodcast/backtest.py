@@ -14,6 +14,7 @@ from forecasting.backtest import BacktestConfig, backtest
 from forecasting.selection import choose_models, summarise, to_backtests
 from forecasting.series import prepare_series
 from moodcast.config import Settings
+from transforms.errors import InputError
 from transforms.series import to_series
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 FREQS = {"D": "1d", "W": "1w"}
 
 
-class BacktestInputError(ValueError):
+class BacktestInputError(InputError):
     """The series file cannot be backtested; the message says what to fix."""
 
 

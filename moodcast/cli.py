@@ -1,7 +1,9 @@
 """The `moodcast` command: a thin shell over the packages' typed functions.
 
-Domain errors become one-line messages (exit 1); progress and logs go to stderr; stdout carries
-only what a command is asked to print (`--json`).
+Errors raised on purpose (transforms.errors.MoodcastError) become a one-paragraph message and
+the exit code of their kind (EXIT_CODES, the one table, documented in the README); progress and
+logs go to stderr; stdout carries only what a command is asked to print (`--json`). Importing
+this module loads no forecasting, model or Beam library: commands import what they use.
 """
 
 from __future__ import annotations
@@ -17,18 +19,62 @@ import click
 from moodcast.cli_alerts import alerts
 from moodcast.cli_backtest import backtest
 from moodcast.cli_markers import input_options, input_overrides, markers, tag
-from moodcast.config import DATA_DIR_HELP, ConfigError, load_settings
+from moodcast.config import DATA_DIR_HELP, load_settings
 from moodcast.connect import JETSTREAM
+from transforms.errors import (
+    BusyError,
+    ConfigError,
+    ContractError,
+    InputError,
+    MarkerError,
+    ModelError,
+    MoodcastError,
+    WarehouseError,
+)
+
+log = logging.getLogger(__name__)
+
+EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (BusyError, 75, "another run holds the data directory: try again when it ends"),
+    (ConfigError, 3, "a setting is invalid (config.toml, an option, an environment variable, Beam flags)"),
+    (InputError, 4, "an input cannot be used (no such file, a directory, unreadable, no usable post)"),
+    (MarkerError, 5, "a marker file or lexicon is invalid"),
+    (ModelError, 6, "a sentence model cannot be loaded"),
+    (WarehouseError, 7, "the warehouse cannot do it (no run yet, another version's file)"),
+    (ContractError, 8, "a table does not follow its contract (missing or mistyped columns)"),
+    (OSError, 9, "the operating system refused a file operation (permissions, disk full)"),
+    (MoodcastError, 1, "any other error moodcast reports on purpose"),
+)  # fmt: skip
+"""Kind of error → exit code and what it means; the first kind that matches wins. Usage errors
+(an unknown option, a bad option value) exit 2, as click's do; an interrupt exits 130."""
+
+DEMO_START, DEMO_DAYS = date(2025, 1, 6), 365
+"""The demo's sample: its first day and length (its run is as of its last day)."""
+
+BEAM_COMMANDS = frozenset({"run"})
+"""Commands that pass the flags after `--` to Beam."""
 
 
-def _errors() -> tuple[type[Exception], ...]:
-    from ingest.sources import InputError
-    from transforms.contracts import ContractError
-    from transforms.markers import MarkerError
-    from transforms.rates import RatesError
-    from warehouse.errors import WarehouseError
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error, from EXIT_CODES."""
+    return next(code for kind, code, _ in EXIT_CODES if isinstance(exc, kind))
 
-    return (ConfigError, InputError, MarkerError, ContractError, WarehouseError, RatesError)
+
+def error_message(exc: BaseException) -> str:
+    """The one paragraph shown for an error: its message, or for an OSError the file and the
+    operating system's reason."""
+    if isinstance(exc, OSError) and not isinstance(exc, MoodcastError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class _Failure(click.ClickException):
+    """An error of EXIT_CODES as click shows it: `Error: <message>` on stderr, its exit code."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(error_message(exc))
+        self.exit_code = exit_code(exc)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -64,11 +110,34 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except _errors() as exc:
-            raise click.ClickException(str(exc)) from exc
+        except (MoodcastError, OSError) as exc:
+            log.debug("the error's traceback (shown with --verbose):", exc_info=exc)
+            raise _Failure(exc) from exc
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+        except click.NoSuchOption as exc:
+            if exc.ctx is not None and exc.ctx.command.name in BEAM_COMMANDS:
+                exc.message = exc.message.rstrip(".") + (
+                    f". If {exc.option_name} is one of Beam's flags, put it after `--`: "
+                    f"moodcast {exc.ctx.command.name} INPUT -- {exc.option_name}=…"
+                )
+            raise
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit codes: "
+    + ", ".join(
+        f"{code} {what}"
+        for code, what in sorted(
+            [(0, "done"), (2, "usage"), (130, "interrupted")]
+            + [(code, kind.__name__) for kind, code, _ in EXIT_CODES]
+        )
+    )
+    + " (README: Errors and exit codes).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
 @click.version_option(package_name="moodcast")
 def main(verbose: bool) -> None:
@@ -226,6 +295,7 @@ def run(
     mapping: Path | None,
     keep_partial: bool,
     allow_small_k: bool,
+    default_lang: str | None,
     as_json: bool,
 ) -> None:
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
@@ -236,7 +306,8 @@ def run(
     Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
     --mapping. With --follow DIR instead of INPUTs, it runs as an incremental micro-batch: each
     cycle loads the spool's new files and recomputes the days they touch; safe to stop and
-    restart at any point.
+    restart at any point. --lang is the
+    inputs' language where a post states none and its text is too short or unclear to identify.
     """
     from moodcast.run import daily_run
 
@@ -244,13 +315,20 @@ def run(
         raise click.UsageError("give INPUT files, or --follow DIR, not both")
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    ours = {opt for param in ctx.command.params for opt in getattr(param, "opts", [])}
+    misplaced = [arg.split("=")[0] for arg in beam_args if arg.split("=")[0] in ours]
+    if misplaced:
+        raise click.UsageError(
+            f"{misplaced[0]} is an option of moodcast run: put it before `--` "
+            "(what follows `--` goes to Beam untouched)"
+        )
     settings = load_settings(
         data_dir,
         tz=tz,
         model_sample_rate=model_sample_rate,
         keep_partial_inputs=keep_partial or None,
         allow_small_k=allow_small_k or None,
-        **input_overrides(input_preset, mapping),
+        **input_overrides(input_preset, mapping, default_lang),
     )
     if spool is not None:
         from moodcast.follow import follow
@@ -371,7 +449,7 @@ def stream(
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
     """Write timelines, forecasts and alerts with a data dictionary (small cells suppressed)."""
-    from moodcast.run import export_published
+    from moodcast.exports import export_published
 
     settings = load_settings(data_dir)
     for path in export_published(settings, out_dir=out_dir, fmt=fmt):
@@ -421,7 +499,8 @@ def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None
     "--no-dashboard", is_flag=True, help="Stop after the exports instead of serving the dashboard."
 )
 def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashboard: bool) -> None:
-    """End to end on the embedded defaults: sample corpus → run → exports → dashboard."""
+    """End to end on the embedded defaults: sample corpus → run (as of the sample's last day) →
+    exports → dashboard."""
     from dashboard.serve import serve
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
@@ -430,8 +509,10 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
-        generate_sample(corpus, posts=posts)
-    summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=None, beam_args=[])
+        generate_sample(corpus, posts=posts, start=DEMO_START, days=DEMO_DAYS)
+    as_of = DEMO_START + timedelta(days=DEMO_DAYS - 1)
+    click.echo(f"running as of {as_of}, the sample's last day", err=True)
+    summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
     click.echo(summary.describe(), err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)

@@ -139,7 +139,7 @@ def backtest(
     model `moodcast run` will refit for each series.
     """
     from forecasting.backtest import BacktestConfig
-    from moodcast.backtest import FREQS, BacktestInputError, backtest_file, select_warehouse_models
+    from moodcast.backtest import FREQS, backtest_file, select_warehouse_models
 
     if (series_path is None) == (not use_warehouse):
         raise click.UsageError("give exactly one of --series FILE.csv and --warehouse")
@@ -164,10 +164,7 @@ def backtest(
         if as_json:
             click.echo(json.dumps(summary.__dict__, sort_keys=True))
         return
-    try:
-        rows = backtest_file(series_path, config=config, predictions=predictions_path)
-    except BacktestInputError as exc:
-        raise click.ClickException(str(exc)) from exc
+    rows = backtest_file(series_path, config=config, predictions=predictions_path)
     click.echo(
         f"MASE scale: each series' in-sample seasonal-naive error (lag {season_length}), the "
         "same for every model; Naive is persistence, the baseline to beat.",

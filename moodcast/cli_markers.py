@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from moodcast.config import DATA_DIR_HELP, load_settings
+from transforms.errors import InputError
 from transforms.presets import PRESETS
 
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
@@ -16,7 +17,13 @@ PRESET_CHOICE = click.Choice(sorted(PRESETS))
 
 def input_options(command):
     """`--preset NAME` and `--mapping FILE.toml`: how input field names map onto the Post fields
-    (mutually exclusive; either overrides config.toml's input_preset and input_mapping)."""
+    (mutually exclusive; either overrides config.toml's input_preset and input_mapping); `--lang`:
+    the inputs' default language (config.toml's default_lang)."""
+    command = click.option(
+        "--lang",
+        "default_lang",
+        help="Language of posts that state none and are too short or unclear to identify, e.g. en. Default: none or config.toml.",
+    )(command)
     command = click.option(
         "--mapping",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -30,11 +37,14 @@ def input_options(command):
     )(command)
 
 
-def input_overrides(input_preset: str | None, mapping: Path | None) -> dict:
-    """load_settings overrides from --preset / --mapping; refuses both at once."""
+def input_overrides(
+    input_preset: str | None, mapping: Path | None, default_lang: str | None = None
+) -> dict:
+    """load_settings overrides from --preset / --mapping / --lang; refuses a preset and a
+    mapping at once."""
     if input_preset is not None and mapping is not None:
         raise click.UsageError("--preset and --mapping are mutually exclusive: give one of them")
-    return {"input_preset": input_preset, "input_mapping": mapping}
+    return {"input_preset": input_preset, "input_mapping": mapping, "default_lang": default_lang}
 
 
 def _markers(data_dir: str | None, names: str | None = None):
@@ -46,8 +56,9 @@ def _markers(data_dir: str | None, names: str | None = None):
     return load_markers(*user, names=wanted)
 
 
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+def _fail(exc: Exception) -> InputError:
+    """A file that polars cannot read, as the InputError the CLI reports (moodcast.cli)."""
+    return InputError(str(exc))
 
 
 @click.command()
@@ -75,32 +86,42 @@ def tag(
     keep_text: bool,
     input_preset: str | None,
     mapping: Path | None,
+    default_lang: str | None,
     data_dir: str | None,
 ) -> None:
-    """Tag each valid post of INPUT with every marker: `id`, `<marker>` (hit) and
-    `<marker>__score` (matches per word). No author column; text only with --keep-text."""
-    from moodcast.tagging import TaggingError, read_valid_posts, tag_posts
-    from transforms.embedding import ModelError
-    from transforms.model_markers import SourceError
+    """Tag each valid post of INPUT (any file `moodcast run` reads, read the same way) with every
+    marker: `id`, `lang`, `<marker>` (hit) and `<marker>__score` (matches per word). No author
+    column; text only with --keep-text. Prints what became of every record."""
+    from moodcast.tagging import read_valid_posts, tag_posts
+    from transforms.markers import supported_languages
+    from transforms.text import LanguageRule
 
-    settings = load_settings(data_dir, **input_overrides(input_preset, mapping))
+    settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     markers = _markers(data_dir, names)
-    try:
-        posts = read_valid_posts(
-            input_path, source_tz=settings.source_tz, mapping=settings.record_mapping
+    rule = LanguageRule(
+        languages=tuple(sorted(supported_languages(markers))), default=settings.default_lang
+    )
+    read = read_valid_posts(
+        str(input_path), source_tz=settings.source_tz, mapping=settings.record_mapping,
+        max_text_chars=settings.max_text_chars, rule=rule,
+    )  # fmt: skip
+    if read.posts.is_empty():
+        from ingest.sources import peek_fields
+        from transforms.presets import suggest_reading
+
+        fields = peek_fields(str(input_path))
+        held = f" It has the fields {', '.join(fields)}." if fields else ""
+        raise InputError(
+            f"No usable post in {input_path}: {read.describe()}.{held} "
+            f"{suggest_reading(fields) if fields else ''}".strip()
         )
-        tagged = tag_posts(
-            posts,
-            markers,
-            config=settings.model_config,
-            source=source,
-            explain=explain,
-            keep_text=keep_text,
-        )
-    except (TaggingError, SourceError, ModelError) as exc:
-        raise _fail(exc) from exc
+    tagged = tag_posts(
+        read.posts, markers, config=settings.model_config, source=source, explain=explain,
+        keep_text=keep_text,
+    )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     tagged.write_parquet(out)
+    click.echo(read.describe(), err=True)
     click.echo(f"tagged {tagged.height:,} posts with {len(markers)} markers into {out}", err=True)
 
 
@@ -157,10 +178,8 @@ def evaluate(
     `markers calibrate`, else the shipped ones)."""
     import polars as pl
 
-    from moodcast.tagging import TaggingError, evaluate_labels
-    from transforms.embedding import ModelError
-    from transforms.model_markers import SourceError
-    from transforms.rates import RatesError, merged_rates
+    from moodcast.tagging import evaluate_labels
+    from transforms.rates import merged_rates
 
     settings = load_settings(data_dir)
     try:
@@ -173,7 +192,7 @@ def evaluate(
             source=source,
             rates=merged_rates(settings.data_dir) if source is None else None,
         )
-    except (TaggingError, SourceError, ModelError, RatesError, pl.exceptions.PolarsError) as exc:
+    except pl.exceptions.PolarsError as exc:
         raise _fail(exc) from exc
     if as_json:
         click.echo(json.dumps(result, sort_keys=True))
@@ -229,18 +248,14 @@ def import_lexicon(
 ) -> None:
     """Write marker files from a lexicon you have: Empath or VADER (installed packages), or your
     NRC EmoLex word-level file or LIWC .dic file at PATH (never copied into moodcast)."""
-    from moodcast.marker_import import ImportLexiconError, import_markers, write_markers
-    from transforms.markers import MarkerError
+    from moodcast.marker_import import import_markers, write_markers
 
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
     target = out_dir or load_settings(data_dir).user_markers_dir
-    try:
-        found, origin = import_markers(
-            lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
-        )
-        written = write_markers(found, target, origin=origin, force=force)
-    except (ImportLexiconError, MarkerError) as exc:
-        raise _fail(exc) from exc
+    found, origin = import_markers(
+        lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
+    )
+    written = write_markers(found, target, origin=origin, force=force)
     for marker_path in written:
         click.echo(str(marker_path))
     click.echo(f"wrote {len(written)} marker files from {origin} into {target}", err=True)
@@ -275,9 +290,7 @@ def train(
     with rule `model` when none has it). Reports each head's cross-validated F1."""
     import polars as pl
 
-    from moodcast.tagging import TaggingError
     from moodcast.training import train_heads
-    from transforms.embedding import ModelError
 
     settings = load_settings(data_dir)
     try:
@@ -289,7 +302,7 @@ def train(
             out_dir=settings.user_markers_dir,
             origin=str(labels),
         )
-    except (TaggingError, ModelError, pl.exceptions.PolarsError) as exc:
+    except pl.exceptions.PolarsError as exc:
         raise _fail(exc) from exc
     left_out = frame.height - (heads[0].rows if heads else 0)
     if left_out:
@@ -340,11 +353,9 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     import polars as pl
 
     from moodcast.calibration import measure_rates, rate_lines
-    from moodcast.tagging import TaggingError
     from moodcast.training import calibrate as calibrate_thresholds
-    from transforms.embedding import ModelError
     from transforms.quantify import rates_status
-    from transforms.rates import RatesError, write_user_rates
+    from transforms.rates import write_user_rates
 
     settings = load_settings(data_dir)
     try:
@@ -353,7 +364,7 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
         rows = calibrate_thresholds(frame, markers=markers, config=settings.model_config)
         rates = measure_rates(frame, markers, config=settings.model_config, source=labels)
         written = write_user_rates(settings.data_dir, rates)
-    except (TaggingError, ModelError, RatesError, pl.exceptions.PolarsError) as exc:
+    except pl.exceptions.PolarsError as exc:
         raise _fail(exc) from exc
     if as_json:
         thresholds = {(row["marker"], row["lang"]): row for row in rows}

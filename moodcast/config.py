@@ -8,6 +8,7 @@ override them.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -15,19 +16,23 @@ import secrets
 import stat
 import tomllib
 import zoneinfo
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
-from forecasting.frequency import DAY
-from forecasting.methods import check_methods
+from transforms.contracts import MAX_TEXT_CHARS
 from transforms.dp import Budget
-from transforms.embedding import BACKENDS, DEFAULT_MODEL
-from transforms.model_markers import DEFAULT_BACKEND, ModelConfig
+from transforms.embedding import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
+from transforms.errors import ConfigError as ConfigError
 from transforms.presets import InputMapping, MappingError, mapping_from_table, preset
 from transforms.privacy import DEFAULT_K, DEFAULT_REGION_PATTERN, RegionRule
 from transforms.records import EARLIEST_DATE
+
+if TYPE_CHECKING:
+    from transforms.model_markers import ModelConfig
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +42,6 @@ DATA_DIR_HELP = "Directory holding all state. Default: $MOODCAST_HOME, else ./mo
 SECRET_ENV = "MOODCAST_SECRET"
 KEY_FILE = "author-key.secret"
 MIN_SECRET_BYTES = 32
-
-
-class ConfigError(ValueError):
-    """A setting is missing or invalid; the message names it and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ class Settings:
     the run's as-of date + 1 day). A truncated or corrupt compressed input fails the run unless
     `keep_partial_inputs`, which keeps its readable part and records the loss. `k` below
     DEFAULT_K needs `allow_small_k`. A region becomes a published key only when it is in
-    `regions` (when given) or matches `region_pattern` (transforms.privacy.RegionRule).
+    `regions` (when given) or matches `region_pattern` (transforms.privacy.RegionRule). Texts
+    longer than `max_text_chars` characters are dead letters. A post that states no language
+    and is too short or unclear to identify takes `default_lang` (transforms.text.LanguageRule).
     """
 
     data_dir: Path
@@ -91,6 +94,8 @@ class Settings:
     models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})
     model_backend: str = DEFAULT_BACKEND
     model_sample_rate: float = 1.0
+    max_text_chars: int = MAX_TEXT_CHARS
+    default_lang: str | None = None
     input_preset: str | None = None
     input_mapping: Path | None = None
     earliest_date: date = EARLIEST_DATE
@@ -125,6 +130,8 @@ class Settings:
 
     @property
     def model_config(self) -> ModelConfig:
+        from transforms.model_markers import ModelConfig
+
         return ModelConfig(
             models=dict(self.models),
             backend=self.model_backend,
@@ -141,8 +148,11 @@ def resolve_data_dir(option: str | os.PathLike | None) -> Path:
 def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
     """Settings for `data_dir` from its `config.toml` (if any), then `overrides` that are not None.
 
-    Raises ConfigError for an unknown key, an unknown time zone, or an unusable input preset or
-    mapping. An `input_preset` or `input_mapping` override replaces both of config.toml's.
+    Every value is checked against its field's type and allowed range (`_RULES`); a
+    ConfigError names the key, where it was set (the file, or the command line) and the form
+    it needs, e.g. `k = 11`. Also refused: an unknown key, an unknown time zone or alert method,
+    an unusable input preset or mapping. An `input_preset` or `input_mapping` override replaces
+    both of config.toml's.
     """
     root = resolve_data_dir(data_dir)
     values: dict = {}
@@ -151,40 +161,42 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
         try:
             values = tomllib.loads(config.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config}: {exc}") from exc
+            raise ConfigError(
+                f"{config} is not valid TOML ({exc}); settings are written like k = 11"
+            ) from exc
     known = {f.name for f in fields(Settings)} - {"data_dir", "record_mapping"}
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigError(
             f"{config}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    if isinstance(values.get("input_mapping"), str):
-        values["input_mapping"] = root / values["input_mapping"]
-    if overrides.get("input_preset") is not None or overrides.get("input_mapping") is not None:
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if "input_preset" in overrides or "input_mapping" in overrides:
         values = {k: v for k, v in values.items() if k not in ("input_preset", "input_mapping")}
-    settings = Settings(data_dir=root, **values)
-    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    if settings.markers_dir is not None:
-        settings = replace(settings, markers_dir=Path(settings.markers_dir))
-    try:
-        methods = check_methods(settings.alert_methods, freq=DAY)
-    except ValueError as exc:
-        raise ConfigError(f"alert_methods: {exc}") from exc
-    if settings.volume_change_factor <= 1 or settings.min_posts_per_day < 0:
-        raise ConfigError(
-            "volume_change_factor must be above 1 and min_posts_per_day at least 0 "
-            "(e.g. 2.0 and 20)"
-        )
-    settings = replace(settings, alert_methods=methods)
+    checked = {k: _typed(k, v, where=str(config)) for k, v in values.items()}
+    if isinstance(checked.get("input_mapping"), Path):
+        checked["input_mapping"] = root / checked["input_mapping"]
+    checked |= {k: _typed(k, v, where="the command line") for k, v in overrides.items()}
+    for name, value in checked.items():
+        rule = _RULES.get(name)
+        if rule is not None and not rule[0](value):
+            place = "the command line" if name in overrides else str(config)
+            raise ConfigError(f"{place}: {name} must be {rule[1]}, got {value!r}")
+
+    def where(*names: str) -> str:
+        return "the command line" if set(names) & set(overrides) else str(config)
+
+    settings = Settings(data_dir=root, **checked)
+    methods = _alert_methods(settings.alert_methods, where=where("alert_methods"))
     if settings.privacy not in ("suppress", "dp"):
-        raise ConfigError(f"privacy must be 'suppress' or 'dp', got {settings.privacy!r}")
-    if settings.k < 1:
-        raise ConfigError(f"k must be at least 1, got {settings.k}")
+        raise ConfigError(
+            f"{where('privacy')}: privacy must be 'suppress' or 'dp', got {settings.privacy!r}"
+        )
     if settings.privacy == "dp":
         try:
             Budget(epsilon=settings.dp_epsilon, delta=settings.dp_delta)
         except ValueError as exc:
-            raise ConfigError(f"dp_epsilon / dp_delta: {exc}") from exc
+            raise ConfigError(f"{where('dp_epsilon', 'dp_delta')}: {exc}") from exc
     if settings.privacy == "suppress" and settings.k == 1:
         log.warning(
             "UNPROTECTED RELEASE: privacy = 'suppress' with k = 1 publishes every cell, however "
@@ -192,31 +204,23 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
         )
     if settings.week_grain not in ("iso_week", "epi_week"):
         raise ConfigError(
-            f"week_grain must be 'iso_week' or 'epi_week', got {settings.week_grain!r}"
+            f"{where('week_grain')}: week_grain must be 'iso_week' or 'epi_week', "
+            f"got {settings.week_grain!r}"
         )
-    if not 0 < settings.model_sample_rate <= 1:
-        raise ConfigError(
-            f"model_sample_rate must be above 0 and at most 1, got {settings.model_sample_rate}"
-        )
-    if settings.model_backend not in BACKENDS:
-        raise ConfigError(
-            f"model_backend must be one of {', '.join(BACKENDS)}, got {settings.model_backend!r}"
-        )
-    if not isinstance(settings.models, Mapping) or not all(
-        isinstance(v, str) for v in settings.models.values()
-    ):
-        raise ConfigError('models must map languages to model paths, e.g. [models] en = "default"')
     for name in ("tz", "source_tz"):
         try:
             zoneinfo.ZoneInfo(getattr(settings, name))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(
-                f"{name}: unknown time zone {getattr(settings, name)!r} (use an IANA name such as Europe/Madrid)"
+                f"{where(name)}: {name}: unknown time zone {getattr(settings, name)!r} "
+                "(use an IANA name such as Europe/Madrid)"
             ) from exc
     _check_guards(settings)
-    return replace(
-        settings, regions=tuple(settings.regions), record_mapping=_record_mapping(settings)
-    )
+    settings = replace(settings, alert_methods=methods, regions=tuple(settings.regions))
+    try:
+        return replace(settings, record_mapping=_record_mapping(settings))
+    except ConfigError as exc:
+        raise ConfigError(f"{where('input_preset', 'input_mapping')}: {exc}") from exc
 
 
 def _check_guards(settings: Settings) -> None:
@@ -239,6 +243,112 @@ def _check_guards(settings: Settings) -> None:
         re.compile(settings.region_pattern)
     except (re.error, TypeError) as exc:
         raise ConfigError(f"region_pattern is not a regular expression: {exc}") from exc
+
+
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "k": (lambda v: v >= 1, "a whole number of at least 1, e.g. k = 11"),
+    "history_days": (lambda v: v >= 1, "a whole number of days of at least 1, e.g. 365"),
+    "horizon_days": (lambda v: v >= 1, "a whole number of days of at least 1, e.g. 14"),
+    "forecast_jobs": (lambda v: v >= 1, "a whole number of processes of at least 1, e.g. 2"),
+    "min_posts_per_day": (lambda v: v >= 0, "a whole number of at least 0, e.g. 20"),
+    "volume_change_factor": (lambda v: v > 1, "above 1, e.g. 2.0"),
+    "model_sample_rate": (lambda v: 0 < v <= 1, "above 0 and at most 1, e.g. 0.5"),
+    "model_backend": (lambda v: v in BACKENDS, f"one of {', '.join(BACKENDS)}"),
+    "max_text_chars": (lambda v: v >= 1, "a whole number of characters, e.g. 40000"),
+    "default_lang": (
+        lambda v: re.fullmatch(r"[a-z]{2,3}", v) is not None,
+        'a language code of 2 or 3 lower-case letters, e.g. default_lang = "en"',
+    ),
+}
+"""Allowed values beyond the type: key → (test, the form to write)."""
+
+_EXAMPLES = {
+    "markers_dir": 'markers_dir = "markers"',
+    "input_preset": 'input_preset = "reddit"',
+    "input_mapping": 'input_mapping = "mapping.toml"',
+    "default_lang": 'default_lang = "en"',
+}
+"""How to write settings whose default is none (every other example is its default)."""
+
+
+def _typed(name: str, value: Any, *, where: str) -> Any:
+    """`value` as the type of Settings field `name` (a TOML list becomes a tuple, a string a
+    Path, an integer a float where a float is wanted); ConfigError naming `name`, `where` and
+    an example otherwise."""
+    hint = get_type_hints(Settings)[name]
+    optional = get_origin(hint) in (Union, UnionType) and type(None) in get_args(hint)
+    if optional:
+        if value is None:
+            return None
+        hint = next(a for a in get_args(hint) if a is not type(None))
+    origin = get_origin(hint)
+    ok = False
+    if hint is bool:
+        ok = isinstance(value, bool)
+    elif hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif hint is str:
+        ok = isinstance(value, str)
+    elif hint is Path:
+        ok = isinstance(value, str | os.PathLike)
+        value = Path(value) if ok else value
+    elif origin is tuple:
+        ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        value = tuple(value) if ok else value
+    elif origin is Mapping:
+        ok = isinstance(value, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+    else:
+        ok = True
+    if ok:
+        return value
+    raise ConfigError(
+        f"{where}: {name} must be {_FORMS.get(origin or hint, str(hint))}, "
+        f"e.g. {_example(name)}; got {_shown(value)}"
+    )
+
+
+_FORMS = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a quoted string",
+    Path: "a quoted path",
+    tuple: "a list of quoted names",
+    Mapping: "a table of quoted values",
+}
+
+
+def _example(name: str) -> str:
+    if name in _EXAMPLES:
+        return _EXAMPLES[name]
+    default = next(f for f in fields(Settings) if f.name == name)
+    value = default.default_factory() if default.default_factory is not MISSING else default.default
+    if isinstance(value, Mapping):
+        return f"[{name}] " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
+    return f"{name} = {json.dumps(list(value) if isinstance(value, tuple) else value)}"
+
+
+def _shown(value: Any) -> str:
+    kind = {str: "the string", bool: "the boolean", int: "the number", float: "the number"}
+    kind |= {list: "the list", dict: "a table"}
+    return f"{kind.get(type(value), type(value).__name__)} {value!r}"
+
+
+def _alert_methods(methods: tuple[str, ...], *, where: str) -> tuple[str, ...]:
+    """The alert methods, checked against forecasting's registry (imported here, when settings
+    are loaded, so that importing this module loads no forecasting code)."""
+    from forecasting.frequency import DAY
+    from forecasting.methods import check_methods
+
+    try:
+        return check_methods(methods, freq=DAY)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: alert_methods: {exc}") from exc
 
 
 def _record_mapping(settings: Settings) -> InputMapping | None:

@@ -19,13 +19,13 @@ from transforms.adapters import (
     nrc_markers,
     vader_markers,
 )
-from transforms.markers import BUILTIN_DIR, Marker
+from transforms.markers import BUILTIN_DIR, Marker, MarkerError
 
 KINDS = ("empath", "vader", "nrc", "liwc")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
 
 
-class ImportLexiconError(ValueError):
+class ImportLexiconError(MarkerError):
     """A lexicon cannot be imported as asked; the message says what to change."""
 
 

@@ -24,21 +24,27 @@ from forecasting import forecast_and_alert
 from forecasting.chosen import published_choice
 from forecasting.inputs import InputRule, complete_days
 from forecasting.methods import MethodRules, marker_dimensions
-from ingest.pipeline import IngestJob, fetch_landing, is_remote, landing_location, run_ingest
-from ingest.sources import InputError, InputFile, match_inputs
+from ingest.pipeline import (
+    IngestJob,
+    check_runner,
+    fetch_landing,
+    landing_location,
+    run_ingest,
+)
+from ingest.sources import InputError, InputFile, match_inputs, peek_fields
 from moodcast.config import Settings, author_key
+from moodcast.exports import publish_exports
 from transforms.aggregate import touched_days
+from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions, lateness_horizon
-from transforms.presets import InputMapping, from_key
+from transforms.presets import InputMapping, from_key, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
-from transforms.rates import merged_rates
 from transforms.records import FILE_LOSS_REASONS
 from transforms.series import derived_series, dp_series, same_series, to_post_counts
 
 log = logging.getLogger(__name__)
 
-EXPORT_FORMATS = ("csv", "parquet")
 RUN_INPUT_COLUMNS = {
     "path": pl.String,
     "sha256": pl.String,
@@ -67,6 +73,7 @@ class RunSummary:
     files: dict[str, tuple[int, int]] = field(default_factory=dict)
     relabelled: dict[str, int] = field(default_factory=dict)
     k: int = DEFAULT_K
+    not_forecast: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """The `--json` object: read, valid, dead_lettered, duplicates, filtered, days, series,
@@ -101,6 +108,7 @@ class RunSummary:
         damaged = [(p, r, d) for p, (r, d) in sorted(self.files.items()) if d]
         per_file = "; ".join(f"{p}: {r:,} read, {d:,} dead-lettered" for p, r, d in damaged[:5])
         relabelled = ", ".join(f"{n:,} {why}" for why, n in sorted(self.relabelled.items()))
+        skipped = ", ".join(f"{n:,} series, {why}" for why, n in sorted(self.not_forecast.items()))
         return (
             f"run {self.run_id}: read {self.read:,} posts from {len(self.files):,} file(s); "
             f"{self.valid:,} valid; "
@@ -114,6 +122,7 @@ class RunSummary:
             )
             + f"{self.days:,} days loaded, {self.series:,} series forecast, "
             f"{self.alerts:,} alert periods; published with k = {self.k}."
+            + (f" Not forecast: {skipped}." if skipped else "")
         )
 
 
@@ -140,12 +149,13 @@ def daily_run(
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
+    remote = check_runner(beam_args)
     files = match_inputs(inputs)
     markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
     as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
     _announce_k(settings.k)
     with _clean_os_errors(settings.data_dir), _sigterm_as_exit():
-        key = author_key(settings.data_dir, remote=is_remote(beam_args))
+        key = author_key(settings.data_dir, remote=remote)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with warehouse.RunLock(settings.data_dir, command="moodcast run") as lock:
             shutil.rmtree(settings.landing_dir, ignore_errors=True)
@@ -233,7 +243,10 @@ def _run_locked(
                 regions=settings.region_rule,
             ),
             source_tz=settings.source_tz,
-            mappings=_mappings(files, settings.record_mapping),
+            max_text_chars=settings.max_text_chars,
+            mappings=_mappings(
+                files, with_default_lang(settings.record_mapping, settings.default_lang)
+            ),
             dp_budget=settings.dp_budget,
             earliest=settings.earliest_date,
         )
@@ -258,6 +271,8 @@ def _run_locked(
                 job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
             )
         summary = _load(con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id)
+        if summary.valid == 0:
+            raise _no_usable_post(summary, files, settings.record_mapping)
         summary = _forecast(con, summary, settings=settings, markers=markers)
         warehouse.record_run(
             con,
@@ -329,6 +344,7 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
         summary,
         series=outcome.forecasts.get_column("unique_id").n_unique(),
         alerts=outcome.alerts.height,
+        not_forecast=_not_forecast(outcome.notes),
     )
 
 
@@ -413,48 +429,50 @@ def _ledgered_if_it_fails(
         raise
 
 
-def publish_exports(settings: Settings) -> list[Path]:
-    """Publish every export format of the published warehouse as one set in
-    `settings.exports_dir` (warehouse.exports.publish: readers never see half of it)."""
-    con = warehouse.open_published(settings.data_dir)
-    try:
-        return warehouse.publish(
-            con,
-            settings.exports_dir,
-            formats=EXPORT_FORMATS,
-            k=settings.k,
-            tz=settings.tz,
-            week_grain=settings.week_grain,
-            privacy=settings.privacy,
-            budget=settings.dp_budget,
-            rates=merged_rates(settings.data_dir),
+def _not_forecast(notes: pl.DataFrame) -> dict[str, int]:
+    """Skipped series (forecasting NOTES_SCHEMA) counted by the kind of their reason: too many
+    suppressed or missing recent days, too short a history, or the reason itself."""
+    kind = (
+        pl.when(pl.col("reason").str.contains("suppressed or missing"))
+        .then(pl.lit("too many suppressed or missing recent days"))
+        .when(pl.col("reason").str.contains("days of history"))
+        .then(pl.lit("too short a history"))
+        .otherwise(pl.col("reason"))
+    )
+    skipped = notes.filter(pl.col("status") == "skipped").select(kind.alias("kind"))
+    return dict(skipped.get_column("kind").value_counts().iter_rows())
+
+
+def _no_usable_post(
+    summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None
+) -> InputError:
+    """The error of a run that kept no post: what became of the records, the fields the first
+    input holds, and how to read it (transforms.presets.suggest_reading)."""
+    fates = [
+        f"{n:,} {what} ({', '.join(f'{m:,} {r}' for r, m in sorted(reasons.items()))})"
+        for what, n, reasons in (
+            ("dead-lettered", summary.dead_lettered, summary.dead_letter_reasons),
+            ("filtered", sum(summary.filtered.values()), summary.filtered),
         )
-    finally:
-        con.close()
-
-
-def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:
-    """Export the published warehouse to `out_dir` in `fmt` (both formats when None), with
-    shares adjusted by the marker rates in force (transforms.rates.merged_rates)."""
-    rates = merged_rates(settings.data_dir)
-    con = warehouse.open_published(settings.data_dir)
-    try:
-        paths: list[Path] = []
-        for each in [fmt] if fmt else EXPORT_FORMATS:
-            paths += warehouse.export(
-                con,
-                out_dir,
-                fmt=each,
-                k=settings.k,
-                tz=settings.tz,
-                week_grain=settings.week_grain,
-                privacy=settings.privacy,
-                budget=settings.dp_budget,
-                rates=rates,
-            )
-        return paths
-    finally:
-        con.close()
+        if n
+    ]
+    fields = peek_fields(files[0].path)
+    if mapping is None:
+        reading = "read with the Post field names (id, created_at, text, …)"
+    elif mapping.key.startswith("preset:"):
+        reading = f"read with --preset {mapping.key.removeprefix('preset:')}"
+    else:
+        reading = "read through your mapping file"
+    held = (
+        f"{files[0].path} has the fields {', '.join(fields)} and was {reading}."
+        if fields
+        else f"No field could be read from {files[0].path} (it was {reading})."
+    )
+    advice = suggest_reading(fields) if fields else ""
+    return InputError(
+        f"No usable post: read {summary.read:,} record(s), "
+        f"{'; '.join(fates) or 'none of them a post'}. {held} {advice} Nothing was published."
+    )
 
 
 def _ingest(
@@ -623,6 +641,10 @@ def _run_id(
         parts["input_mapping"] = settings.record_mapping.key
     if allowed_lateness:
         parts["allowed_lateness_s"] = allowed_lateness.total_seconds()
+    if settings.default_lang is not None:
+        parts["default_lang"] = settings.default_lang
+    if settings.max_text_chars != MAX_TEXT_CHARS:
+        parts["max_text_chars"] = settings.max_text_chars
     material = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 

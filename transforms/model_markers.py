@@ -26,10 +26,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from transforms.embedding import DEFAULT_MODEL, Encoder, ModelError, load_encoder
-from transforms.markers import BUILTIN_DIR, Marker, score
+from transforms.embedding import (
+    DEFAULT_BACKEND,
+    DEFAULT_MODEL,
+    Encoder,
+    ModelError,
+    load_encoder,
+)
+from transforms.markers import BUILTIN_DIR, Marker, MarkerError, score
 
-DEFAULT_BACKEND = "onnx-fp32"
 """Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
 
 NEUTRAL_FILE = BUILTIN_DIR / "model" / "neutral.toml"
@@ -40,7 +45,7 @@ CLOSEST_PROTOTYPES = 3
 KEY_SEED = 20211
 
 
-class SourceError(ValueError):
+class SourceError(MarkerError):
     """A marker was asked to decide with a source it does not have."""
 
 

@@ -9,12 +9,11 @@ from datetime import date, timedelta
 import polars as pl
 
 from transforms.contracts import ALL, UNKNOWN_REGION
-from transforms.langid import identify_series
 from transforms.markers import Marker, tag
 from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates, text_key
 from transforms.privacy import RegionRule, pseudonymise
 from transforms.records import local_day
-from transforms.text import primary_subtag
+from transforms.text import UNDETERMINED, LanguageRule, complete_languages, primary_subtag
 
 FILTER_REASONS = (
     "future timestamp",
@@ -22,6 +21,7 @@ FILTER_REASONS = (
     "unsupported language",
     "reserved region name",
     "too late",
+    "undetermined language",
 )
 
 
@@ -32,7 +32,9 @@ class PostOptions:
     `earliest` (when set: the lateness horizon of follow mode and of the streaming job) as too
     late. `models` says which languages have a sentence model and which share of posts the model
     sources score. `regions` says which region values may be published (others become
-    `unknown`)."""
+    `unknown`). A post without a stated language gets one by transforms.text.LanguageRule among
+    the markers' languages, with `default_lang` (the input's `--lang`) for short or uncertain
+    texts."""
 
     tz: str = "UTC"
     as_of: date | None = None
@@ -40,6 +42,7 @@ class PostOptions:
     models: ModelConfig = field(default_factory=ModelConfig)
     earliest: date | None = None
     regions: RegionRule = field(default_factory=RegionRule)
+    default_lang: str | None = None
 
 
 def lateness_horizon(as_of: date, allowed_lateness: timedelta) -> date:
@@ -75,9 +78,9 @@ def prepare(
     `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
     FILTER_REASONS). `texts` (`lang, key, text`) holds the posts whose decisions need the model
-    (transforms.model_markers.decide makes the decisions). A missing `lang` is detected from the
-    text, except in posts already filtered as future or reposts; a missing region, or one
-    `options.regions` does not allow, becomes `unknown`.
+    (transforms.model_markers.decide makes the decisions). A missing `lang` is identified from
+    the text (PostOptions), except in posts already filtered as future or reposts; a missing
+    region, or one `options.regions` does not allow, becomes `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))
@@ -86,15 +89,18 @@ def prepare(
         published_region(pl.col("region"), options.regions).alias("region"),
         stated.alias("lang"),
     )
+    rule = LanguageRule(languages=tuple(sorted(languages)), default=options.default_lang)
     latest = options.as_of + timedelta(days=1) if options.as_of else None
     future = pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date))
     repost = pl.lit(not options.include_reposts) & pl.col("is_repost").fill_null(False)
-    posts = posts.with_columns(_detect_where(posts, ~(future | repost)))
+    posts = posts.with_columns(_detect_where(posts, ~(future | repost), rule))
     reason = (
         pl.when(future)
         .then(pl.lit(FILTER_REASONS[0]))
         .when(repost)
         .then(pl.lit(FILTER_REASONS[1]))
+        .when(pl.col("lang") == UNDETERMINED)
+        .then(pl.lit(FILTER_REASONS[5]))
         .when(~pl.col("lang").is_in(sorted(languages)))
         .then(pl.lit(FILTER_REASONS[2]))
         .when(pl.col("region").str.to_lowercase() == ALL)
@@ -125,23 +131,15 @@ def prepare(
     return tagged.select(*columns, *markers), filtered, texts
 
 
-def _detect_where(posts: pl.DataFrame, wanted: pl.Expr) -> pl.Series:
-    """`lang` with the nulls of the rows where `wanted` holds detected from their text."""
+def _detect_where(posts: pl.DataFrame, wanted: pl.Expr, rule: LanguageRule) -> pl.Series:
+    """`lang` with the nulls of the rows where `wanted` holds filled from their text under
+    `rule` (transforms.text.complete_languages, all of them in one batch)."""
     lang = posts.get_column("lang")
     chosen = posts.select(pl.col("lang").is_null() & wanted).to_series().arg_true()
     if chosen.is_empty():
         return lang
-    detected = detect_missing(lang.gather(chosen), posts.get_column("text").gather(chosen))
-    return lang.scatter(chosen, detected)
-
-
-def detect_missing(lang: pl.Series, text: pl.Series) -> pl.Series:
-    """`lang` with each null filled by detecting the language of the post's text, all of them
-    in one batch (transforms.langid.identify; only those rows are detected)."""
-    missing = lang.is_null().arg_true()
-    if missing.is_empty():
-        return lang
-    return lang.scatter(missing, identify_series(text.gather(missing)))
+    found = complete_languages(lang.gather(chosen), posts.get_column("text").gather(chosen), rule)
+    return lang.scatter(chosen, found)
 
 
 def drop_repeated_ids(posts: pl.DataFrame) -> tuple[pl.DataFrame, int]:

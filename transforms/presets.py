@@ -19,22 +19,30 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from html.parser import HTMLParser
 
 from transforms.contracts import POST_OPTIONAL, POST_REQUIRED
+from transforms.errors import ConfigError
 
 POST_FIELDS = POST_REQUIRED + POST_OPTIONAL
 DELETED = frozenset({"[deleted]", "[removed]"})
 """Reddit's placeholders for a deleted or removed author or text."""
 BLUESKY_REPOST = "app.bsky.feed.defs#reasonRepost"
+RETWEET_PREFIX = "RT @"
+"""How a retweet's text starts in exports without `referenced_tweets` (API v1.1, scraped sets)."""
+
+FIELDS_KEY = "fields"
+"""The key of the mapping that reads the Post field names as they are (with_default_lang)."""
+LANG_KEY = "#lang="
+"""Joins a mapping's key and its input's default language in the key."""
 
 Rule = Callable[[Mapping, dict], dict]
 """A per-preset rule: (source record, mapped fields so far) → mapped fields (a new dict)."""
 
 
-class MappingError(ValueError):
+class MappingError(ConfigError):
     """An unknown preset, or a user mapping that names a non-Post field or a bad path."""
 
 
@@ -44,7 +52,11 @@ class InputMapping:
 
     `paths` maps each Post field to alternative source paths (each a dotted path, tried as a
     whole key first; digits index lists); `rules` then adjust the result in order; `platform`
-    fills an empty `platform`. `key` identifies the mapping (it enters the run id).
+    fills an empty `platform`. `key` identifies the mapping (it enters the run id). `expand`,
+    when set, turns one decoded line (an object or a list) into the records it holds (a Reddit
+    thread with its nested comments: `reddit_things`). `default_lang` is the input's language
+    for posts that state none and are too short or unclear to identify (`--lang`; see
+    transforms.text.LanguageRule): it belongs to the input, so the ledger keeps it in the key.
     """
 
     key: str
@@ -52,12 +64,25 @@ class InputMapping:
     rules: tuple[Rule, ...] = ()
     platform: str | None = None
     envelope: str | None = None
+    expand: Callable[[object], list[Mapping]] | None = None
+    default_lang: str | None = None
+
+    @property
+    def reads_post_fields(self) -> bool:
+        """Whether records are read under the Post field names, as without any mapping (the
+        mapping only carries `default_lang`)."""
+        return self.key.partition(LANG_KEY)[0] == FIELDS_KEY
 
 
-def items(record: Mapping, mapping: InputMapping) -> list[Mapping]:
-    """The records one decoded line holds: the items of a response page (`mapping.envelope`
-    holding a list, as X's search endpoint writes `{"data": [...], "meta": ...}`; an item that
-    is not an object stays, to be refused by validation), otherwise the line itself."""
+def items(record: Mapping | list, mapping: InputMapping) -> list[Mapping]:
+    """The records one decoded line holds: what `mapping.expand` finds in it; the items of a
+    response page (`mapping.envelope` holding a list, as X's search endpoint writes
+    `{"data": [...], "meta": ...}`; an item that is not an object stays, to be refused by
+    validation); otherwise the line itself."""
+    if mapping.expand is not None:
+        return mapping.expand(record)
+    if not isinstance(record, Mapping):
+        return [{}]
     page = record.get(mapping.envelope) if mapping.envelope else None
     if isinstance(page, list) and "id" not in record:
         return [item if isinstance(item, Mapping) else {} for item in page]
@@ -124,7 +149,9 @@ def x_references(record: Mapping, out: dict) -> dict:
         }
     if by_type.get("retweeted") is not None:
         return {**out, "is_repost": True, "parent_id": by_type["retweeted"]}
-    return {**out, "is_repost": False, "parent_id": by_type.get("replied_to")}
+    text = out.get("text")
+    old_style = not refs and isinstance(text, str) and text.startswith(RETWEET_PREFIX)
+    return {**out, "is_repost": old_style, "parent_id": by_type.get("replied_to")}
 
 
 def _undeleted(value):
@@ -155,6 +182,32 @@ def reddit_text_and_author(record: Mapping, out: dict) -> dict:
         "text": text,
         "author_id": _undeleted(out.get("author_id")),
     }
+
+
+def reddit_things(line: object) -> list[Mapping]:
+    """Every post of a Reddit line, nested comment trees flattened in reading order: a bare
+    comment or submission; a thing (`{"kind": "t1", "data": {...}}`); a Listing; the list of
+    Listings a thread's `.json` page is; and, inside any of them, `replies` (a Listing, or a
+    list of comments as some dumps nest them). `more` stubs and other kinds are skipped; a
+    line with no post gives one empty record, for validation to refuse."""
+    found: list[Mapping] = []
+    stack = [line]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, Mapping):
+            kind, data = node.get("kind"), node.get("data")
+            if kind == "Listing" and isinstance(data, Mapping):
+                stack.append(data.get("children"))
+            elif isinstance(kind, str) and isinstance(data, Mapping):
+                if kind in ("t1", "t3"):
+                    stack.append(data)
+            elif kind is None:
+                replies = node.get("replies")
+                found.append({k: v for k, v in node.items() if k != "replies"})
+                stack.append(replies)
+    return found or [{}]
 
 
 def mastodon_status(record: Mapping, out: dict) -> dict:
@@ -266,6 +319,7 @@ PRESETS: dict[str, InputMapping] = {
         paths=_paths(created_at=("created_utc", "created_at"), author_id="author", text=()),
         rules=(reddit_text_and_author,),
         platform="reddit",
+        expand=reddit_things,
     ),
     "mastodon": InputMapping(
         key="preset:mastodon",
@@ -292,6 +346,50 @@ PRESETS: dict[str, InputMapping] = {
 }
 
 
+PRESET_SIGNS = {
+    "x": ("referenced_tweets", "public_metrics", "edit_history_tweet_ids", "note_tweet", "data"),
+    "reddit": ("subreddit", "selftext", "created_utc", "subreddit_id", "link_id"),
+    "mastodon": ("account", "reblog", "visibility", "spoiler_text", "in_reply_to_id"),
+    "bluesky": ("post", "record", "uri", "cid", "indexedAt"),
+}
+"""Field names that only a platform's exports have: the preset `suggest_reading` names."""
+
+FIELD_ALIASES = {
+    "id": ("post_id", "tweet_id", "status_id", "comment_id", "message_id", "uri", "name", "uuid"),
+    "created_at": ("created_utc", "timestamp", "date", "datetime", "time", "created", "createdAt",
+                   "published", "posted_at", "date_time", "ts"),
+    "text": ("body", "content", "message", "full_text", "tweet", "post", "post_text", "comment",
+             "selftext", "caption", "msg"),
+}  # fmt: skip
+"""Common source names of the required Post fields, for the mapping `suggest_reading` drafts."""
+
+
+def suggest_reading(fields: Sequence[str]) -> str:
+    """One sentence on how to read a file whose records have `fields`: the preset whose
+    platform-only field names they carry (`--preset reddit`), else a mapping file drafted from
+    FIELD_ALIASES for the required Post fields it lacks, else nothing to suggest ("")."""
+    present = set(fields)
+    scores = {name: len(present & set(signs)) for name, signs in PRESET_SIGNS.items()}
+    best = max(scores, key=lambda name: scores[name])
+    if scores[best]:
+        return f"These look like {best} exports: read them with --preset {best}."
+    lowered = {f.lower(): f for f in fields}
+    lines = []
+    for name in POST_REQUIRED:
+        if name in present:
+            continue
+        found = next(
+            (lowered[a.lower()] for a in FIELD_ALIASES[name] if a.lower() in lowered), None
+        )
+        lines.append(f"{name} = {json.dumps(found or '<the column that holds it>')}")
+    if not lines:
+        return ""
+    return (
+        "Read them with a mapping file (--mapping mapping.toml, or input_mapping in config.toml) "
+        f"that names the source of each Post field, e.g.: {'; '.join(lines)}."
+    )
+
+
 def preset(name: str) -> InputMapping:
     """The named preset. Raises MappingError listing the presets for an unknown name."""
     try:
@@ -302,12 +400,42 @@ def preset(name: str) -> InputMapping:
         ) from None
 
 
+@dataclass(frozen=True)
+class Constant:
+    """A mapping rule: Post field `name` is `value` in every record (`lang = {const = "en"}`)."""
+
+    name: str
+    value: str | bool
+
+    def __call__(self, record: Mapping, out: dict) -> dict:
+        return {**out, self.name: self.value}
+
+
+@dataclass(frozen=True)
+class StartsWith:
+    """A mapping rule: the flag `name` is true when the text at the first of `paths` with a
+    value starts with `prefix` (`is_repost = {path = "text", prefix = "RT @"}`)."""
+
+    name: str
+    paths: tuple[str, ...]
+    prefix: str
+
+    def __call__(self, record: Mapping, out: dict) -> dict:
+        value = _first(record, self.paths)
+        return {**out, self.name: isinstance(value, str) and value.startswith(self.prefix)}
+
+
 def mapping_from_table(table: Mapping, *, origin: str) -> InputMapping:
-    """A user mapping from a decoded TOML table: Post field = "dotted.path" (or a list of paths,
-    the first non-empty wins), e.g. `text = "body"`, `author_id = "account.id"`.
+    """A user mapping from a decoded TOML table. Per Post field, one of:
+
+    - a dotted source path, or a list of them (the first non-empty wins): `text = "body"`,
+      `author_id = "account.id"`;
+    - a constant: `lang = {const = "en"}`, `platform = {const = "forum"}` (true or false for
+      `is_repost`);
+    - for `is_repost`, a text prefix: `is_repost = {path = "text", prefix = "RT @"}`.
 
     Raises MappingError naming `origin` for a key that is not a Post field (listing them) or a
-    value that is not a non-empty path or list of paths.
+    value of none of these forms.
     """
     unknown = sorted(set(table) - set(POST_FIELDS))
     if unknown:
@@ -316,26 +444,75 @@ def mapping_from_table(table: Mapping, *, origin: str) -> InputMapping:
             f"Post fields: {', '.join(POST_FIELDS)}"
         )
     named: dict[str, tuple[str, ...]] = {}
+    rules: list[Rule] = []
+    canonical: dict[str, object] = {}
     for name, value in table.items():
-        paths = (value,) if isinstance(value, str) else value
-        if (
-            not isinstance(paths, list | tuple)
-            or not paths
-            or not all(isinstance(p, str) and p.strip() for p in paths)
-        ):
-            raise MappingError(
-                f'{origin}: {name} must be a source path such as "body" or "account.id", '
-                "or a list of them"
+        if isinstance(value, Mapping):
+            rule = _table_rule(name, value, origin=origin)
+            rules.append(rule)
+            named[name] = ()
+            canonical[name] = (
+                {"const": rule.value}
+                if isinstance(rule, Constant)
+                else {"path": list(rule.paths), "prefix": rule.prefix}
             )
-        named[name] = tuple(p.strip() for p in paths)
+            continue
+        named[name] = _source_paths(name, value, origin=origin)
     paths = _paths(**named)
-    key = "mapping:" + json.dumps({k: list(v) for k, v in paths.items()}, sort_keys=True)
-    return InputMapping(key=key, paths=paths)
+    canonical = {k: list(v) for k, v in paths.items()} | canonical
+    key = "mapping:" + json.dumps(canonical, sort_keys=True)
+    return InputMapping(key=key, paths=paths, rules=tuple(rules))
+
+
+def _source_paths(name: str, value: object, *, origin: str) -> tuple[str, ...]:
+    paths = (value,) if isinstance(value, str) else value
+    if (
+        not isinstance(paths, list | tuple)
+        or not paths
+        or not all(isinstance(p, str) and p.strip() for p in paths)
+    ):
+        raise MappingError(
+            f'{origin}: {name} must be a source path such as "body" or "account.id", a list of '
+            f'them, or a constant such as {name} = {{const = "en"}}'
+        )
+    return tuple(p.strip() for p in paths)
+
+
+def _table_rule(name: str, value: Mapping, *, origin: str) -> Constant | StartsWith:
+    """The rule of an inline table: `{const = …}`, or for is_repost `{path = …, prefix = …}`."""
+    wanted = bool if name == "is_repost" else str
+    if set(value) == {"const"} and isinstance(value["const"], wanted):
+        return Constant(name, value["const"])
+    if name == "is_repost" and set(value) == {"path", "prefix"}:
+        prefix = value["prefix"]
+        if isinstance(prefix, str) and prefix:
+            return StartsWith(name, _source_paths(name, value["path"], origin=origin), prefix)
+    form = (
+        'is_repost = {const = true} or is_repost = {path = "text", prefix = "RT @"}'
+        if name == "is_repost"
+        else f'{name} = {{const = "…"}} (a quoted string)'
+    )
+    raise MappingError(
+        f"{origin}: {name} = {dict(value)!r} is not a form mapping knows; use {form}"
+    )
+
+
+def with_default_lang(mapping: InputMapping | None, lang: str | None) -> InputMapping | None:
+    """`mapping` (None: the Post field names as they are) carrying its input's default language,
+    in its key too; `mapping` itself when `lang` is None."""
+    if lang is None:
+        return mapping
+    base = mapping or InputMapping(key=FIELDS_KEY, paths=_paths())
+    return replace(base, key=f"{base.key}{LANG_KEY}{lang}", default_lang=lang)
 
 
 def from_key(key: str) -> InputMapping:
     """The preset or user mapping whose `InputMapping.key` is `key` (as the run ledger keeps
-    it, so that an input is read again the way it was loaded). Raises MappingError."""
+    it, so that an input is read again the way it was loaded), with its default language.
+    Raises MappingError."""
+    key, _, lang = key.partition(LANG_KEY)
+    if lang:
+        return with_default_lang(None if key == FIELDS_KEY else from_key(key), lang)
     kind, _, rest = key.partition(":")
     if kind == "preset":
         return preset(rest)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.errors import MarkerError
+
 SHIPPED_RATES = Path(__file__).parent / "markers" / "rates.csv"
 USER_RATES_NAME = "marker_rates.json"
 
@@ -39,7 +41,7 @@ confusion counts (`tp`, `fn` among labelled positives; `fp`, `tn` among labelled
 measured on, and the labelled file (`source`, name only) with its SHA-256."""
 
 
-class RatesError(ValueError):
+class RatesError(MarkerError):
     """A rates file cannot be read; the message says which and why."""
 
 

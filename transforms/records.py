@@ -75,7 +75,7 @@ def parse_json_lines(
         except orjson.JSONDecodeError:
             dead.append((line, _json_problem(raw), raw))
             continue
-        if not isinstance(obj, dict):
+        if not isinstance(obj, dict) and not (mapping and mapping.expand and isinstance(obj, list)):
             dead.append((line, "not a JSON object", raw))
             continue
         if mapping is None and _is_plain(obj):
@@ -250,11 +250,15 @@ EARLIEST_DATE = date(2000, 1, 1)
 
 
 def validate(
-    records: pl.DataFrame, *, source_tz: str, earliest: date = EARLIEST_DATE
+    records: pl.DataFrame,
+    *,
+    source_tz: str,
+    earliest: date = EARLIEST_DATE,
+    max_text_chars: int = MAX_TEXT_CHARS,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split parsed records into valid posts and dead letters.
 
-    A record is refused for a missing required field, a text over MAX_TEXT_CHARS characters,
+    A record is refused for a missing required field, a text over `max_text_chars` characters,
     a `created_at` that is neither ISO-8601 nor epoch seconds/milliseconds, or one dated before
     `earliest` (UTC; the plausible-date window's start, which also keeps later stages within
     the calendar's range; its end is the run's as-of date, transforms.posts). Valid posts gain
@@ -272,7 +276,7 @@ def validate(
         )
     start = datetime(earliest.year, earliest.month, earliest.day, tzinfo=UTC)
     reason = (
-        reason.when(pl.col("text").str.len_chars() > MAX_TEXT_CHARS)
+        reason.when(pl.col("text").str.len_chars() > max_text_chars)
         .then(pl.lit("oversized text"))
         .when(pl.col("created_utc").is_null())
         .then(pl.lit("unparseable timestamp"))

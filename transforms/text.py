@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -90,9 +91,73 @@ def fold_str(text: str) -> str:
     return pl.select(fold(pl.lit(text))).item()
 
 
+UNDETERMINED = "und"
+"""The language of a post whose language could not be told (ISO 639-2 `und`)."""
+
+LANG_MIN_CHARS = 20
+"""Letters below which a detected language gives way to the input's default language."""
+
+LANG_MIN_CONFIDENCE = 0.5
+"""The detected language's probability, normalised over the configured languages, must be
+above this (for two languages: better than a coin toss; no letters at all gives exactly that)."""
+
+
+@dataclass(frozen=True)
+class LanguageRule:
+    """How a post without a stated language gets one (`complete_languages`).
+
+    Detection (py3langid) chooses among `languages` only (those with markers: a post in another
+    language is as good as unknown), with a confidence. A post with at least `min_chars`
+    letters whose best language has a confidence above `min_confidence` takes it; any other
+    takes `default` (the input's `--lang`) when there is one; otherwise a shorter but confident
+    detection stands, and the rest (emoji-only posts, ties) are UNDETERMINED. Empty `languages`:
+    detection over every language py3langid knows.
+    """
+
+    languages: tuple[str, ...] = ()
+    default: str | None = None
+    min_chars: int = LANG_MIN_CHARS
+    min_confidence: float = LANG_MIN_CONFIDENCE
+
+
+def complete_languages(lang: pl.Series, text: pl.Series, rule: LanguageRule) -> pl.Series:
+    """`lang` (primary subtags or null) with each null filled under `rule` (see LanguageRule)
+    from the post's text; only those rows are identified, all at once
+    (transforms.langid.identify_scored)."""
+    from transforms.langid import identify_scored, known_languages
+
+    missing = lang.is_null().arg_true()
+    if missing.is_empty():
+        return lang
+    texts = text.gather(missing).fill_null("")
+    languages = sorted(set(rule.languages) & known_languages()) or None
+    found, confidence = identify_scored(texts.to_list(), languages=languages)
+    scored = pl.DataFrame(
+        {
+            "found": pl.Series(found, dtype=pl.String),
+            "confidence": pl.Series(confidence, dtype=pl.Float64),
+            "letters": texts.str.count_matches(r"\p{L}"),
+        }
+    )
+    confident = (pl.col("confidence") > rule.min_confidence) & (pl.col("letters") > 0)
+    fallback = pl.lit(rule.default, pl.String) if rule.default is not None else None
+    chosen = pl.when(confident & (pl.col("letters") >= rule.min_chars)).then(pl.col("found"))
+    if fallback is not None:
+        chosen = chosen.otherwise(fallback)
+    else:
+        chosen = chosen.when(confident).then(pl.col("found")).otherwise(pl.lit(UNDETERMINED))
+    return lang.scatter(missing, scored.select(chosen.alias("lang")).to_series())
+
+
+def identify_language(text: str, rule: LanguageRule) -> str:
+    """The language of one text under `rule` (see LanguageRule)."""
+    return complete_languages(pl.Series([None], dtype=pl.String), pl.Series([text]), rule)[0]
+
+
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the language `text` is most likely written in (offline, py3langid's
-    model; for many texts call transforms.langid.identify once)."""
+    """ISO 639-1 code of the language `text` is most likely written in, among every language
+    py3langid knows (offline, py3langid's model; for many texts call transforms.langid.identify
+    once)."""
     from transforms.langid import identify
 
     return identify([text])[0]

@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.contracts import ALL
+from transforms.errors import InputError
 
 ANNOTATIONS_NAME = "annotations.jsonl"
 MAX_LABEL_CHARS = 120
@@ -35,7 +36,7 @@ ANNOTATION_SCHEMA = {
 is a hash of the other fields, stable across rewrites."""
 
 
-class AnnotationError(ValueError):
+class AnnotationError(InputError):
     """An annotation that cannot be stored; the message says what to change."""
 
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from transforms import errors
+
 if TYPE_CHECKING:
     from warehouse.lock import Holder
 
 
-class WarehouseError(Exception):
+class WarehouseError(errors.WarehouseError):
     """Base class of every error the warehouse raises on purpose."""
 
 
-class RunLocked(WarehouseError):
+class RunLocked(errors.BusyError, WarehouseError):
     """Another process holds the data directory's run lock.
 
     `holder` describes it (pid, host, command, start time), or is None when the lock file

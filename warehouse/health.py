@@ -37,6 +37,11 @@ def latest_day(con: duckdb.DuckDBPyConnection) -> date | None:
     return con.execute("SELECT max(day) FROM daily_aggregates").fetchall()[0][0]
 
 
+def first_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The earliest local day with a Daily aggregate, or None for an empty warehouse."""
+    return con.execute("SELECT min(day) FROM daily_aggregates").fetchall()[0][0]
+
+
 def suppressed_cells(con: duckdb.DuckDBPyConnection, *, k: int = DEFAULT_K) -> pl.DataFrame:
     """Published cells and how many are suppressed at `k`, per marker and region (all days and
     languages of current marker versions), most suppressed share first. Counts only, never

@@ -11,6 +11,8 @@ st.caption(
     "Periods when a marker's share of authors is, or is forecast to be, unusually high. They "
     "describe statistical signals in a population, never a diagnosis of anyone."
 )
+with st.expander("How alerts work"):
+    st.markdown(summaries.how_alerts_work())
 published = data.require_published()
 alerts = data.alerts(published, None)
 if alerts.is_empty():
@@ -33,10 +35,11 @@ st.dataframe(
         "subject",
         "region",
         "lang",
-        pl.col("start", "end", "peak").cast(pl.String),
-        "method",
-        "reason",
+        pl.col("start", "end").cast(pl.String),
         "series",
+        "reason",
+        pl.col("peak").cast(pl.String),
+        "method",
     ),
     hide_index=True,
     width="stretch",

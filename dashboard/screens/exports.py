@@ -30,11 +30,12 @@ if view == "timelines":
     if last is None:
         st.info("The published warehouse has no daily rows yet.")
         st.stop()
+    first = max(data.first_day(published) or last, last - timedelta(days=3 * 365))
     start, end = st.slider(
         "Days",
-        min_value=last - timedelta(days=3 * 365),
+        min_value=min(first, last - timedelta(days=1)),
         max_value=last,
-        value=(last - timedelta(days=data.EXPORT_DAYS - 1), last),
+        value=(max(first, last - timedelta(days=data.EXPORT_DAYS - 1)), last),
         format="YYYY-MM-DD",
     )
     one_marker = markers[0] if len(markers) == 1 else None

@@ -6,7 +6,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from dashboard import controls, data
+from dashboard import controls, data, summaries
 from dashboard.charts import forecast_chart
 from transforms.contracts import series_id
 
@@ -32,8 +32,10 @@ elif "AutoETS" in models:
     models.remove("AutoETS")
     models.insert(0, "AutoETS")
 
+observed = data.timeline(published, marker, region, lang, data.k())
 if not models:
-    st.info("No forecast for this series: too many of its recent days are suppressed or missing.")
+    last_day = data.latest_day(published)
+    st.info(summaries.why_not_forecast(observed, unique_id=unique_id, last_day=last_day))
     model = None
 else:
     model = st.radio(
@@ -44,13 +46,12 @@ else:
     )
     forecasts = forecasts.filter(pl.col("model") == model)
 
-observed = data.timeline(published, marker, region, lang, data.k())
 if not observed.is_empty():
     since = observed.get_column("day").max() - timedelta(days=HISTORY_DAYS)
     observed = observed.filter(pl.col("day") > since)
 st.caption(
     "Light blue: daily share · dark blue: 7-day mean · orange: forecast with 80% (darker) and "
-    "95% intervals, dashed vermillion: its mean · purple shading: alert periods."
+    "95% intervals, dashed vermillion: its mean · pink shading: alert periods."
 )
 st.vega_lite_chart(
     spec=forecast_chart(observed, forecasts, data.alerts(published, unique_id)),

@@ -1,6 +1,7 @@
 """Overview: open alerts, the series rising fastest, and how fresh the data is."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
@@ -18,6 +19,11 @@ last_day = data.latest_day(published)
 loaded = runs.filter(pl.col("status") == "ok")
 as_of = loaded.get_column("as_of").max() if not loaded.is_empty() else last_day
 
+today = datetime.now(ZoneInfo(data.tz())).date()
+st.markdown(f"**Data as of {as_of:%-d %B %Y}**" if as_of else "**No data loaded yet.**")
+if warning := summaries.staleness(last_day, today=today):
+    st.warning(warning)
+
 st.subheader("Data freshness")
 fresh, latest, status = st.columns(3)
 if runs.is_empty():
@@ -34,7 +40,7 @@ if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz
 open_alerts = summaries.open_alerts(data.alerts(published, None), as_of=as_of)
 st.subheader(f"Open alerts ({open_alerts.height})")
 if open_alerts.is_empty():
-    st.write(f"No alert period is open on {as_of}.")
+    st.write(f"No alert period is open on {as_of:%-d %B %Y}, the date of the data.")
 else:
     st.dataframe(
         open_alerts.select(

@@ -70,7 +70,7 @@ shown = [
 y_max = max((frame.get_column("prevalence_hi").max() or 0.0) for frame in shown) or None
 daily, smoothed = "Daily share" in (show or []), "7-day mean" in (show or [])
 st.caption(
-    "Light blue: daily share with its 95% interval · dark blue: 7-day mean · purple "
+    "Light blue: daily share with its 95% interval · dark blue: 7-day mean · pink "
     "shading: alert periods · dashed black rules: analysts' events · grey ticks: suppressed days."
 )
 columns = st.columns(min(len(series), 2))

@@ -119,16 +119,13 @@ def test_an_analyst_switches_pages_filters_and_downloads_an_export(published_run
 
 
 def _link_cell(page, grid, row: int) -> tuple[float, float]:
-    """Where to click the `series` link of `row` (0 = first data row) in an st.dataframe: the
-    grid is a canvas, so scroll it to its last column and find the link by the pointer cursor
-    it shows on hover, from the right edge leftwards."""
-    grid.locator(".dvn-scroller").evaluate(
-        "scroller => { scroller.scrollLeft = scroller.scrollWidth; }"
-    )
+    """Where to click the `series` link of `row` (0 = first data row) in an st.dataframe,
+    unscrolled (the link must be in view as the page opens): the grid is a canvas, so find the
+    link by the pointer cursor it shows on hover, from the right edge leftwards."""
     canvas = grid.get_by_test_id("data-grid-canvas")
     box = canvas.bounding_box()
     y = box["y"] + HEADER_PX + ROW_PX * row + ROW_PX / 2
-    for dx in range(8, 400, 8):
+    for dx in range(8, int(box["width"]), 8):
         x = box["x"] + box["width"] - dx
         page.mouse.move(x, y)
         if canvas.evaluate("canvas => getComputedStyle(canvas).cursor") == "pointer":
@@ -166,4 +163,26 @@ def test_an_alerts_series_link_opens_timelines_on_that_series(published_run, bro
         for label, value in (("Marker", marker), ("Region", region), ("Language", lang)):
             expect(timeline.get_by_role("combobox", name=label)).to_have_value(value)
         assert timeline.get_by_test_id("stException").count() == 0
+        page.context.close()
+
+
+PAGES = (
+    ("", "Overview"),
+    ("timelines", "Prevalence timelines"),
+    ("forecasts", "Forecasts"),
+    ("alerts", "Alerts"),
+    ("exports", "Exports"),
+    ("health", "Data health"),
+)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_page_shows_a_traceback_at_desktop_or_phone_width(published_run, browser, width):
+    data_dir, _ = published_run
+    with served(data_dir) as url:
+        page = new_page(browser, width=width, height=900)
+        for path, heading in PAGES:
+            _open(page, f"{url}/{path}", heading)
+            assert page.get_by_test_id("stException").count() == 0, path
+            assert "Traceback" not in page.inner_text("body"), path
         page.context.close()

@@ -108,3 +108,22 @@ def test_the_7_day_mean_is_a_gap_on_suppressed_days_in_the_chart_data():
     observed = timeline_chart(with_smoothed(rows), _alerts().clear(), _alerts().clear())
     hidden = observed["datasets"]["observed"]
     assert hidden[hidden["suppressed"]][["prevalence", "smoothed_7d"]].isna().all().all()
+
+
+def test_every_date_axis_names_the_year():
+    forecast = pl.DataFrame(
+        {"ds": [FIRST + timedelta(days=6)], "mean": [0.2], "lo_80": [0.18], "hi_80": [0.22],
+         "lo_95": [0.17], "hi_95": [0.23]}
+    )  # fmt: skip
+    for spec in (
+        forecast_chart(_observed([0.1, None, 0.12]), forecast, _alerts()),
+        timeline_chart(_observed([0.1, 0.11, 0.12]), _alerts(), _alerts().clear()),
+    ):
+        formats = {
+            layer["encoding"]["x"].get("axis", {}).get("format")
+            for layer in spec["layer"]
+            if layer["encoding"]["x"]["field"] in ("day", "ds")
+            and layer["encoding"]["x"]["type"] == "temporal"
+        }
+        assert formats and all(f is None or "%Y" in f for f in formats)
+        assert "%Y" in "".join(f for f in formats if f)

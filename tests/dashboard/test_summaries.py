@@ -90,3 +90,40 @@ def test_today_so_far_names_the_open_day_and_its_pane_time_in_the_analysis_zone(
     notice = today_so_far(open_days, tz="Europe/Madrid")
     assert notice is not None and "2025-03-14 is still open" in notice
     assert "2025-03-14 18:30 (Europe/Madrid)" in notice and "provisional" in notice
+
+
+def test_data_older_than_a_daily_schedule_leaves_them_are_called_stale():
+    from dashboard.summaries import staleness
+
+    assert staleness(LAST, today=LAST + timedelta(days=2)) is None
+    assert staleness(None, today=LAST) is None
+    warning = staleness(LAST, today=date(2026, 2, 10))
+    assert "These data end on 14 March 2025, 333 days before today" in warning
+
+
+def test_how_alerts_work_states_the_severity_cut_offs():
+    from dashboard.summaries import how_alerts_work
+    from forecasting.alerts import TrailingP90Rule
+
+    text = how_alerts_work(TrailingP90Rule(medium_from=0.25, high_from=0.75))
+    assert "less than 25% above the threshold" in text
+    assert "25% to 75% above it" in text and "75% above it or more" in text
+
+
+def test_a_series_without_a_forecast_says_why():
+    from dashboard.summaries import why_not_forecast
+
+    days = [LAST - timedelta(days=i) for i in range(29, -1, -1)]
+    mostly_hidden = pl.DataFrame(
+        {"day": days, "prevalence": [0.1] * 30, "suppressed": [i % 2 == 0 for i in range(30)]}
+    )
+    reason = why_not_forecast(mostly_hidden, unique_id="sadness|all|en", last_day=LAST)
+    assert reason.startswith("Not forecast: 50% of its last 30 days are suppressed or missing")
+    short = mostly_hidden.tail(3).with_columns(suppressed=pl.lit(False))
+    assert "Only 3 days of history" in why_not_forecast(
+        short, unique_id="sadness|all|en", last_day=LAST
+    )
+    fine = mostly_hidden.with_columns(suppressed=pl.lit(False))
+    assert "No forecast was published" in why_not_forecast(
+        fine, unique_id="sadness|all|en", last_day=LAST
+    )

@@ -22,9 +22,10 @@ def test_methods_come_from_config_toml_as_a_tuple(tmp_path):
     ("line", "message"),
     [
         ('alert_methods = ["ears_c9"]', "unknown alert method"),
-        ('alert_methods = "ears_c1"', "list of method names"),
+        ('alert_methods = "ears_c1"', "alert_methods must be a list of quoted names"),
         ('alert_methods = ["mem"]', "mem cannot run on day series"),
         ("volume_change_factor = 0.5", "volume_change_factor must be above 1"),
+        ('k = "eleven"', "config.toml: k must be a whole number, e.g. k = 11"),
     ],
 )
 def test_bad_alert_settings_are_refused_with_what_to_do(tmp_path, line, message):

@@ -105,13 +105,13 @@ def test_backtest_says_what_to_fix(small_csv, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,day,value\na,2024-01-01,1\n")
     result = CliRunner().invoke(main, ["backtest", "--series", str(bad)], obj={"beam_args": []})
-    assert result.exit_code == 1 and "unique_id, ds, y" in result.output
+    assert result.exit_code == 4 and "unique_id, ds, y" in result.output
     result = CliRunner().invoke(
         main,
         ["backtest", "--series", str(small_csv), "--test-periods", "80"],
         obj={"beam_args": []},
     )
-    assert result.exit_code == 1 and "shorter --test-periods" in result.output
+    assert result.exit_code == 4 and "shorter --test-periods" in result.output
     result = CliRunner().invoke(
         main,
         ["backtest", "--series", str(small_csv), "--horizon", "3", "--peak-lead", "5"],

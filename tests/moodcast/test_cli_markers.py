@@ -57,7 +57,7 @@ def test_the_model_source_is_refused_clearly_for_a_marker_without_one(tmp_path):
         main, ["markers", "evaluate", "--labels", str(tmp_path / "labels.csv"), "--source", "model",
                "--data-dir", str(tmp_path / "data")],
     )  # fmt: skip
-    assert result.exit_code == 1 and "sadness has no model source" in result.output
+    assert result.exit_code == 5 and "sadness has no model source" in result.output
 
 
 def test_tag_writes_ids_hits_scores_and_terms_without_text_or_author(tmp_path):
@@ -74,7 +74,7 @@ def test_tag_writes_ids_hits_scores_and_terms_without_text_or_author(tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     frame = pl.read_parquet(out)
-    assert frame.columns == ["id", "joy", "joy__score", "joy__terms", "sadness",
+    assert frame.columns == ["id", "lang", "joy", "joy__score", "joy__terms", "sadness",
                              "sadness__score", "sadness__terms"]  # fmt: skip
     assert frame["sadness"].to_list() == [True, False] and frame["joy"].to_list() == [False, True]
     result = CliRunner().invoke(main, [*args, "--keep-text"])

@@ -43,7 +43,7 @@ def test_tag_with_a_preset_reads_mastodon_statuses(tmp_path):
     assert frame["sadness"].to_list() == [True, True]
     assert not any("author" in c for c in frame.columns)
     unmapped = CliRunner().invoke(main, args)
-    assert unmapped.exit_code == 0 and "tagged 0 posts" in unmapped.output  # no `text` field
+    assert unmapped.exit_code == 4 and "--preset mastodon" in unmapped.output  # no `text` field
 
 
 def test_tag_with_a_mapping_file_and_the_options_are_exclusive(tmp_path):
@@ -81,7 +81,7 @@ def test_config_names_a_preset_or_a_mapping_and_the_command_line_wins(tmp_path):
     ("config", "mapping", "message"),
     [
         ('input_preset = "twitter"', None, "input_preset: unknown input preset 'twitter'; presets: bluesky, mastodon, reddit, x"),
-        ('input_preset = ["x"]', None, "input_preset must be one preset name"),
+        ('input_preset = ["x"]', None, 'input_preset must be a quoted string, e.g. input_preset = "reddit"'),
         ('input_preset = "x"\ninput_mapping = "m.toml"', "", "input_preset and input_mapping are both set"),
         ('input_mapping = "absent.toml"', None, "input_mapping: cannot read"),
         ('input_mapping = "m.toml"', 'body = "text"', "body is not a Post field; Post fields: id, created_at"),
@@ -135,3 +135,37 @@ def test_a_recomputed_day_reads_each_earlier_input_through_its_own_preset(tmp_pa
             params=[second.run_id],
         ).fetchall()
     assert ledger == [(str(comments), "preset:reddit"), (str(tweets), "preset:x")]
+
+
+def test_a_recomputed_day_reads_an_earlier_input_with_its_own_default_language(tmp_path):
+    from datetime import date, datetime, timedelta
+
+    from moodcast.run import daily_run
+
+    first = datetime(2025, 3, 1, 9)
+    emoji, spanish = tmp_path / "emoji.jsonl", tmp_path / "es.jsonl"
+    emoji.write_text(
+        "".join(
+            json.dumps({"id": f"e{i}", "text": "😭😭", "author_id": f"u{i}",
+                        "created_at": (first + timedelta(hours=i)).isoformat() + "Z"}) + "\n"
+            for i in range(20)
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    spanish.write_text(
+        "".join(
+            json.dumps({"id": f"s{i}", "text": "me siento muy triste esta noche", "author_id": f"v{i}",
+                        "created_at": (first + timedelta(hours=i)).isoformat() + "Z"}) + "\n"
+            for i in range(20)
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    data = tmp_path / "data"
+
+    def run(path, lang):
+        settings = load_settings(data, default_lang=lang)
+        return daily_run([str(path)], settings=settings, as_of=date(2025, 3, 31), beam_args=[])
+
+    assert run(emoji, "en").valid == 20
+    second = run(spanish, None)
+    assert (second.read, second.valid, second.filtered) == (40, 40, {})

@@ -40,7 +40,7 @@ def test_import_empath_preset_into_the_data_dir_and_tag_with_it(tmp_path):
     again = _invoke(
         "markers", "import", "empath", "--preset", "tommasel2021", "--data-dir", str(data)
     )
-    assert again.exit_code == 1 and "--force" in again.output
+    assert again.exit_code == 5 and "--force" in again.output
     forced = _invoke("markers", "import", "empath", "--preset", "tommasel2021", "--force",
                      "--data-dir", str(data))  # fmt: skip
     assert forced.exit_code == 0, forced.output
@@ -69,12 +69,12 @@ def test_import_nrc_and_liwc_from_the_users_path_in_a_language(tmp_path):
     assert markers["liwc_frobnic"].terms == {"en": ("frobnicat*",)}
     assert not (BUILTIN_DIR / "nrc_sadness.toml").exists()
     missing = _invoke("markers", "import", "nrc", "-o", str(out))
-    assert missing.exit_code == 1 and "needs the path" in missing.output
+    assert missing.exit_code == 5 and "needs the path" in missing.output
     wrong = _invoke("markers", "import", "vader", str(emolex), "-o", str(out))
-    assert wrong.exit_code == 1 and "PATH does not apply to vader" in wrong.output
+    assert wrong.exit_code == 5 and "PATH does not apply to vader" in wrong.output
     spanish_empath = _invoke("markers", "import", "empath", "--lang", "es", "-o", str(out))
     assert (
-        spanish_empath.exit_code == 1 and "--lang does not apply to empath" in spanish_empath.output
+        spanish_empath.exit_code == 5 and "--lang does not apply to empath" in spanish_empath.output
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
-from ingest.sources import match_inputs
+from ingest.sources import InputError, match_inputs
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
@@ -191,13 +191,18 @@ def test_a_failed_run_is_ledgered_and_leaves_the_published_data_as_it_was(small_
     posts = [str(small_corpus / "posts.jsonl")]
     first = daily_run(posts, settings=load_settings(tmp_path), as_of=AS_OF, beam_args=[])
     before = _snapshot(tmp_path)
-    with pytest.raises(ValueError, match="needs --temp_location"):  # an operator's slip
+    with pytest.raises(ValueError, match="needs --temp_location"):  # refused before it starts
         daily_run(
             posts,
             settings=load_settings(tmp_path),
             as_of=AS_OF,
             beam_args=["--runner=DataflowRunner"],
         )
+    unusable = tmp_path / "inputs" / "unusable.jsonl"
+    unusable.parent.mkdir()
+    unusable.write_text('{"id": "1"}\n{"id": "2", "text": "no time"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="No usable post"):  # fails once the job has read it
+        daily_run([str(unusable)], settings=load_settings(tmp_path), as_of=AS_OF, beam_args=[])
     after = _snapshot(tmp_path)
     assert all(after[name].equals(before[name]) for name in before)
     con = warehouse.open_published(tmp_path)
@@ -206,7 +211,8 @@ def test_a_failed_run_is_ledgered_and_leaves_the_published_data_as_it_was(small_
         assert warehouse.ledgered_sha256s(con) == {f.sha256 for f in match_inputs(posts)}
     finally:
         con.close()
-    assert ledger == [(first.run_id, "failed", 0), (first.run_id, "ok", first.read)]
+    assert sorted(row[1:] for row in ledger) == [("failed", 0), ("ok", first.read)]
+    assert (first.run_id, "ok", first.read) in ledger
 
 
 def test_a_second_run_while_one_holds_the_lock_fails_naming_the_holder(small_corpus, tmp_path):
@@ -214,7 +220,7 @@ def test_a_second_run_while_one_holds_the_lock_fails_naming_the_holder(small_cor
         result = CliRunner().invoke(
             main, ["run", str(small_corpus / "posts.jsonl"), "--data-dir", str(tmp_path)], obj={}
         )
-    assert result.exit_code == 1
+    assert result.exit_code == 75
     assert "the other one" in result.output
 
 
@@ -229,7 +235,7 @@ def test_missing_inputs_give_a_clear_error(tmp_path):
     result = CliRunner().invoke(
         main, ["run", str(tmp_path / "nothing*.jsonl"), "--data-dir", str(tmp_path)], obj={}
     )
-    assert result.exit_code == 1 and "no input file matches" in result.output
+    assert result.exit_code == 4 and "no input file matches" in result.output
 
 
 def test_demo_keeps_the_raw_sample_outside_the_data_dir(tmp_path):

@@ -1,4 +1,5 @@
 import hashlib
+import re
 from datetime import UTC, datetime
 
 import orjson
@@ -12,6 +13,7 @@ from transforms.presets import (
     PRESETS,
     MappingError,
     html_to_text,
+    items,
     map_record,
     mapping_from_table,
     preset,
@@ -287,9 +289,11 @@ def test_user_mapping_refuses_non_post_fields_and_bad_paths():
         MappingError, match=r"m.toml: body is not a Post field; Post fields: id, created_at, text"
     ):
         mapping_from_table({"body": "text"}, origin="m.toml")
-    for bad in (3, [], [""], {"a": "b"}):
+    for bad in (3, [], [""]):
         with pytest.raises(MappingError, match=r"m.toml: text must be a source path"):
             mapping_from_table({"text": bad}, origin="m.toml")
+    with pytest.raises(MappingError, match=r"m.toml: text = \{'a': 'b'\} is not a form"):
+        mapping_from_table({"text": {"a": "b"}}, origin="m.toml")
 
 
 def test_every_preset_maps_every_post_field_and_has_a_platform():
@@ -331,3 +335,112 @@ def test_an_x_response_page_on_one_line_gives_one_record_per_tweet():
     assert dead.is_empty() and valid["id"].to_list() == [TWEET["id"], "77"]
     assert valid["is_repost"].to_list() == [False, True] and valid["line"].to_list() == [1, 1]
     assert invalid.select("line", "reason").rows() == [(1, "missing field id")]  # "not a tweet"
+
+
+def test_a_mapping_sets_constants_and_derives_a_repost_from_a_text_prefix():
+    table = {
+        "text": "full_text",
+        "lang": {"const": "es"},
+        "platform": {"const": "forum"},
+        "is_repost": {"path": "full_text", "prefix": "RT @"},
+    }
+    mapping = mapping_from_table(table, origin="m.toml")
+    retweet = map_record({"id": "1", "full_text": "RT @medio: titular"}, mapping)
+    original = map_record({"id": "2", "full_text": "Me siento sola", "lang": "en"}, mapping)
+    assert (retweet["lang"], retweet["platform"], retweet["is_repost"]) == ("es", "forum", True)
+    assert (original["lang"], original["is_repost"]) == ("es", False)
+    from transforms.presets import from_key
+
+    assert from_key(mapping.key).key == mapping.key
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"lang": {"const": 3}}, 'use lang = {const = "…"}'),
+        ({"is_repost": {"const": "yes"}}, "is_repost = {const = true}"),
+        ({"is_repost": {"path": "text"}}, 'prefix = "RT @"'),
+        ({"lang": {"path": "text", "prefix": "RT"}}, 'use lang = {const = "…"}'),
+    ],
+)
+def test_a_mapping_refuses_tables_it_does_not_know(table, message):
+    with pytest.raises(MappingError, match=re.escape(message)):
+        mapping_from_table(table, origin="m.toml")
+
+
+def test_an_x_export_without_references_counts_rt_prefixed_tweets_as_reposts():
+    old_style = {k: v for k, v in RETWEET.items() if k != "referenced_tweets"}
+    assert map_record(old_style, preset("x"))["is_repost"] is True
+    assert map_record(TWEET, preset("x"))["is_repost"] is False
+
+
+def _thing(kind, **data):
+    return {"kind": kind, "data": data}
+
+
+def _listing(*children):
+    return {"kind": "Listing", "data": {"children": list(children)}}
+
+
+def test_the_reddit_preset_flattens_a_thread_with_nested_comment_trees():
+    reply = _thing(
+        "t1", id="c2", body="me too", created_utc=3, author="c", parent_id="t1_c1", replies=""
+    )
+    thread = [
+        _listing(
+            _thing(
+                "t3",
+                id="s1",
+                name="t3_s1",
+                title="Exams",
+                selftext="so stressed",
+                created_utc=1,
+                author="a",
+            )
+        ),
+        _listing(
+            _thing(
+                "t1",
+                id="c1",
+                body="same here",
+                created_utc=2,
+                author="b",
+                parent_id="t3_s1",
+                replies=_listing(reply, _thing("more", children=["c9"])),
+            ),
+            _thing("t1", id="c3", body="good luck", created_utc=4, author="d", replies=""),
+        ),
+    ]
+    line = orjson.dumps(thread)
+    records, dead = parse_json_lines(
+        [line], source="t.json", first_line=1, mapping=preset("reddit")
+    )
+    assert dead.is_empty()
+    assert records.get_column("id").to_list() == ["t3_s1", "t1_c1", "t1_c2", "t1_c3"]
+    assert records.get_column("parent_id").to_list() == [None, "t3_s1", "t1_c1", None]
+    assert records.get_column("text").to_list()[0] == "Exams\n\nso stressed"
+    nested_list = {**REDDIT_COMMENT, "replies": [{**REDDIT_COMMENT, "id": "k3x9q2a"}]}
+    assert len(items(nested_list, preset("reddit"))) == 2
+
+
+def test_a_reddit_line_without_posts_is_a_dead_letter():
+    records, dead = parse_json_lines(
+        [b"[]", b'{"kind": "Listing", "data": {"children": []}}'],
+        source="t.json",
+        first_line=1,
+        mapping=preset("reddit"),
+    )
+    valid, invalid = validate(records, source_tz="UTC")
+    assert valid.is_empty() and dead.height + invalid.height == 2
+
+
+def test_an_inputs_default_language_travels_in_its_mapping_key():
+    from transforms.presets import from_key, reddit_things, with_default_lang
+
+    reddit = with_default_lang(preset("reddit"), "en")
+    assert reddit.key == "preset:reddit#lang=en"
+    back = from_key(reddit.key)
+    assert (back.default_lang, back.expand, back.reads_post_fields) == ("en", reddit_things, False)
+    plain = from_key(with_default_lang(None, "es").key)
+    assert (plain.default_lang, plain.reads_post_fields) == ("es", True)
+    assert with_default_lang(preset("x"), None) is preset("x")

@@ -212,7 +212,7 @@ def test_validate_refuses_missing_fields_oversized_text_and_bad_timestamps():
     lines = _lines(
         {"id": "1", "created_at": "2025-01-01", "text": "fine"},
         {"id": "2", "text": "no time"},
-        {"id": "3", "created_at": "2025-01-01", "text": "x" * 10_001},
+        {"id": "3", "created_at": "2025-01-01", "text": "x" * 40_001},
         {"id": "4", "created_at": "soon", "text": "bad time"},
         {"created_at": "2025-01-01", "text": "no id"},
     )
@@ -249,3 +249,11 @@ def test_one_bad_line_does_not_send_its_chunk_line_by_line(monkeypatch):
         23: "field id must be a string",
         24: "invalid UTF-8",
     }
+
+
+def test_the_text_limit_fits_a_long_reddit_submission_and_is_a_setting():
+    lines = _lines({"id": "1", "created_at": "2025-01-01", "text": "x" * 39_000})
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    assert validate(records, source_tz="UTC")[0].height == 1
+    valid, dead = validate(records, source_tz="UTC", max_text_chars=10_000)
+    assert valid.is_empty() and dead["reason"].to_list() == ["oversized text"]

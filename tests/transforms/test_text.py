@@ -87,3 +87,32 @@ def test_longest_match_keeps_the_same_occurrences_whatever_the_text_length():
     huge = 2**61  # offsets this large take the windowed path that cannot overflow
     shifted = [(r, m, s + huge, e + huge) for r, m, s, e in kept]
     assert _drop_contained(_found(huge)).rows() == shifted
+
+
+def test_language_identification_chooses_among_the_configured_languages_only():
+    from transforms.text import UNDETERMINED, LanguageRule, identify_language
+
+    both = LanguageRule(languages=("en", "es"))
+    assert identify_language("I can't sleep again, everything feels so heavy", both) == "en"
+    assert identify_language("No puedo dormir otra vez, todo me pesa tanto", both) == "es"
+    assert identify_language("Congrats!", both) == "en"
+    assert identify_language("😭😭😭", both) == UNDETERMINED
+    assert identify_language("", both) == UNDETERMINED
+
+
+def test_short_or_unclear_posts_take_the_inputs_default_language():
+    from transforms.text import LanguageRule, complete_languages, identify_language
+
+    spanish_input = LanguageRule(languages=("en", "es"), default="es")
+    assert identify_language("😭😭😭", spanish_input) == "es"
+    assert identify_language("ok", spanish_input) == "es"
+    assert identify_language("Congrats!", spanish_input) == "es"
+    assert (
+        identify_language("I can't sleep again, everything feels so heavy", spanish_input) == "en"
+    )
+    langs = complete_languages(
+        pl.Series([None, "en", None], dtype=pl.String),
+        pl.Series(["😭", "hola", "I can't sleep again, everything feels so heavy"]),
+        spanish_input,
+    )
+    assert langs.to_list() == ["es", "en", "en"]

@@ -11,7 +11,7 @@ import pytest
 from tests.warehouse.conftest import D1, D2, cell
 from warehouse import queries
 from warehouse.bundles import export_bundle
-from warehouse.health import latest_day, suppressed_cells, table_names
+from warehouse.health import first_day, latest_day, suppressed_cells, table_names
 from warehouse.load import load_daily
 
 
@@ -47,9 +47,9 @@ def test_bundles_are_deterministic_and_refuse_unknown_views(con, make_daily):
 
 
 def test_health_reads(con, make_daily):
-    assert latest_day(con) is None
+    assert latest_day(con) is None and first_day(con) is None
     _load(con, make_daily)
-    assert latest_day(con) == D2
+    assert (first_day(con), latest_day(con)) == (D1, D2)
     assert {"daily_aggregates", "runs", "forecasts", "alerts"} <= table_names(con)
     cells = suppressed_cells(con, k=11)
     assert cells.rows() == [("sadness", "es-md", 1, 1, 1.0), ("sadness", "all", 2, 0, 0.0)]

@@ -1,0 +1,172 @@
+"""A new user's mistakes: each gets one paragraph, no traceback, and its documented exit code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from moodcast.cli import EXIT_CODES, exit_code, main
+from transforms import errors
+from transforms.presets import suggest_reading
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _moodcast(args: list[str], *, beam_args: list[str] = (), env: dict | None = None):
+    runner = CliRunner()
+    result = runner.invoke(main, args, obj={"beam_args": list(beam_args)}, env=env)
+    output = result.output
+    assert "Traceback" not in output, output
+    assert result.exception is None or isinstance(result.exception, SystemExit), output
+    return result.exit_code, output
+
+
+def _error_paragraph(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("Error: ")]
+    assert len(lines) == 1, output
+    return lines[0]
+
+
+@pytest.fixture
+def posts_csv(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("post_id,body,ts\n1,so sad today,2025-03-01\n", encoding="utf-8")
+    return path
+
+
+def test_a_directory_as_input_names_it_and_suggests_a_glob(tmp_path):
+    (tmp_path / "in").mkdir()
+    data = tmp_path / "data"
+    code, output = _moodcast(["run", str(tmp_path / "in"), "--data-dir", str(data)])
+    assert code == 4
+    assert "is a directory: give the files in it" in _error_paragraph(output)
+    assert not data.exists()
+
+
+def test_a_missing_input_creates_nothing_and_prints_no_secret_warning(tmp_path):
+    data = tmp_path / "data"
+    code, output = _moodcast(
+        ["run", str(tmp_path / "absent.jsonl"), "--data-dir", str(data)],
+        env={"MOODCAST_SECRET": ""},
+    )
+    assert code == 4
+    assert "no input file matches" in _error_paragraph(output)
+    assert not data.exists()
+    assert "MOODCAST_SECRET" not in output
+
+
+def test_a_remote_runner_without_temp_location_is_a_setting_error(tmp_path, posts_csv):
+    code, output = _moodcast(
+        ["run", str(posts_csv), "--data-dir", str(tmp_path / "data")],
+        beam_args=["--runner=DataflowRunner", "--project=p"],
+        env={"MOODCAST_SECRET": "s3cret"},
+    )
+    assert code == 3
+    assert "--temp_location" in _error_paragraph(output)
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_beam_flag_before_the_separator_is_told_to_go_after_it(tmp_path, posts_csv):
+    code, output = _moodcast(["run", str(posts_csv), "--runner=DataflowRunner"])
+    assert code == 2
+    assert "put it after `--`" in output
+
+
+def test_our_own_option_after_the_separator_is_told_to_go_before_it(tmp_path, posts_csv):
+    code, output = _moodcast(["run", str(posts_csv)], beam_args=["--data-dir", "d"])
+    assert code == 2
+    assert "--data-dir is an option of moodcast run: put it before `--`" in output
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('k = "eleven"', "config.toml: k must be a whole number, e.g. k = 11; got the string 'eleven'"),
+        ("k = 0", "config.toml: k must be a whole number of at least 1, e.g. k = 11, got 0"),
+        ('include_reposts = "yes"', "include_reposts must be true or false"),
+        ("horizon_days = 7.5", "horizon_days must be a whole number, e.g. horizon_days = 14"),
+        ('models = { en = 3 }', 'models must be a table of quoted values, e.g. [models] en = "default"'),
+        ('tz = "Mars/Olympus"', "config.toml: tz: unknown time zone 'Mars/Olympus'"),
+        ("k = ", "is not valid TOML"),
+        ("colour = 3", "unknown setting(s) colour"),
+    ],
+)  # fmt: skip
+def test_a_bad_setting_names_the_key_the_file_and_the_form(tmp_path, line, message):
+    (tmp_path / "config.toml").write_text(line + "\n", encoding="utf-8")
+    code, output = _moodcast(["export", "-o", str(tmp_path / "out"), "--data-dir", str(tmp_path)])
+    assert code == 3
+    assert message in _error_paragraph(output)
+
+
+def test_exporting_before_any_run_is_a_warehouse_error(tmp_path):
+    code, output = _moodcast(["export", "-o", str(tmp_path / "out"), "--data-dir", str(tmp_path)])
+    assert code == 7
+    _error_paragraph(output)
+
+
+@pytest.mark.slow
+def test_a_run_that_keeps_no_post_fails_with_the_fields_and_a_mapping(tmp_path, posts_csv):
+    code, output = _moodcast(
+        ["run", str(posts_csv), "--data-dir", str(tmp_path / "data"), "--as-of", "2025-03-02"],
+        env={"MOODCAST_SECRET": "s3cret"},
+    )
+    assert code == 4
+    message = _error_paragraph(output)
+    assert "No usable post: read 1 record(s), 1 dead-lettered (1 missing field id)" in message
+    assert "has the fields post_id, body, ts" in message
+    assert 'id = "post_id"; created_at = "ts"; text = "body"' in message
+
+
+def test_reading_advice_names_the_preset_whose_fields_a_file_has():
+    reddit = ["id", "body", "created_utc", "subreddit", "author"]
+    assert "--preset reddit" in suggest_reading(reddit)
+    assert "--preset x" in suggest_reading(["data", "includes"])
+    assert suggest_reading(["id", "created_at", "text"]) == ""
+
+
+def test_every_error_kind_has_its_own_code_and_the_readme_documents_each():
+    codes = [code for _, code, _ in EXIT_CODES]
+    assert len(codes) == len(set(codes))
+    kinds = [
+        errors.BusyError, errors.ConfigError, errors.InputError, errors.MarkerError,
+        errors.ModelError, errors.WarehouseError, errors.ContractError,
+    ]  # fmt: skip
+    assert len({exit_code(kind("x")) for kind in kinds}) == len(kinds)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = {int(n) for n in re.findall(r"^\| `(\d+)` \|", readme, re.M)}
+    assert set(codes) | {0, 2, 130} <= documented
+
+
+def test_the_packages_errors_belong_to_the_family():
+    from ingest.sources import InputError
+    from moodcast.config import ConfigError
+    from transforms.contracts import ContractError
+    from transforms.embedding import ModelError
+    from transforms.markers import MarkerError
+    from transforms.presets import MappingError
+    from warehouse.errors import RunLocked, WarehouseError
+
+    assert exit_code(MappingError("x")) == exit_code(ConfigError("x")) == 3
+    assert exit_code(RunLocked("x", holder=None)) == 75
+    for kind in (InputError, ContractError, ModelError, MarkerError, WarehouseError):
+        assert issubclass(kind, errors.MoodcastError)
+    assert json.dumps(exit_code(OSError(13, "Permission denied"))) == "9"
+
+
+def test_the_installed_command_answers_a_directory_in_one_paragraph(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "in").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "run", str(tmp_path / "in"),
+         "--data-dir", str(tmp_path / "data")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [_error_paragraph(done.stderr)]

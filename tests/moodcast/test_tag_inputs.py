@@ -1,0 +1,76 @@
+"""`moodcast tag` reads inputs with the job's reader: every format, presets, and an account."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import zstandard
+from click.testing import CliRunner
+
+from moodcast.cli import main
+
+POSTS = [
+    {"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "I feel so sad and alone tonight"},
+    {"id": "2", "created_at": "2025-03-01T11:00:00Z", "text": "😭😭😭"},
+    {"id": "3", "created_at": "2025-03-01T12:00:00Z", "text": "Me siento muy triste esta noche"},
+    {"id": "4", "created_at": "not a time", "text": "never mind"},
+]
+
+
+def _tag(tmp_path, path, *extra):
+    out = tmp_path / "tagged.parquet"
+    result = CliRunner().invoke(
+        main,
+        ["tag", str(path), "-o", str(out), "--source", "lexicon", "--markers", "sadness",
+         "--data-dir", str(tmp_path / "data"), *extra],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return pl.read_parquet(out), result.output
+
+
+def test_tag_reads_zstd_json_lines_and_accounts_for_every_line(tmp_path):
+    path = tmp_path / "posts.jsonl.zst"
+    raw = "".join(json.dumps(p) + "\n" for p in POSTS).encode() + b"{broken\n"
+    path.write_bytes(zstandard.ZstdCompressor().compress(raw))
+    tagged, output = _tag(tmp_path, path)
+    assert tagged.select("id", "lang").rows() == [("1", "en"), ("2", "und"), ("3", "es")]
+    assert tagged.get_column("sadness").to_list() == [True, None, True]
+    assert (
+        "read 5 records: 3 valid, 2 dead-lettered (1 invalid JSON, 1 unparseable timestamp)"
+        in output
+    )
+    assert "languages: 1 en, 1 es, 1 und" in output
+
+
+def test_tag_gives_emoji_only_posts_the_inputs_language_and_scores_their_emoji(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in POSTS[:2]), encoding="utf-8")
+    tagged, _ = _tag(tmp_path, path, "--lang", "en")
+    assert tagged.select("id", "lang", "sadness").rows() == [("1", "en", True), ("2", "en", True)]
+
+
+def test_tag_reads_a_reddit_thread_through_the_preset(tmp_path):
+    comment = {"id": "c1", "body": "so sad since the move", "created_utc": 1740823200,
+               "author": "a", "replies": {"kind": "Listing", "data": {"children": [
+                   {"kind": "t1", "data": {"id": "c2", "body": "same, I feel so sad",
+                                           "created_utc": 1740826800, "author": "b",
+                                           "replies": ""}}]}}}  # fmt: skip
+    thread = [{"kind": "Listing", "data": {"children": [{"kind": "t1", "data": comment}]}}]
+    path = tmp_path / "thread.json"
+    path.write_text(json.dumps(thread) + "\n", encoding="utf-8")
+    tagged, output = _tag(tmp_path, path, "--preset", "reddit", "--lang", "en")
+    assert tagged.get_column("id").to_list() == ["t1_c1", "t1_c2"]
+    assert "read 2 records: 2 valid" in output
+
+
+def test_tag_without_a_usable_post_fails_naming_the_fields_and_the_preset(tmp_path):
+    path = tmp_path / "comments.jsonl"
+    path.write_text(json.dumps({"id": "a1", "body": "so sad", "created_utc": 1, "subreddit": "x"})
+                    + "\n", encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["tag", str(path), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 4
+    assert "has the fields id, body, created_utc, subreddit" in result.output
+    assert "--preset reddit" in result.output and "Traceback" not in result.output
