@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from forecasting.alerts import DEFAULT_RULE, TrailingP90Rule
+from forecasting.method import SEVERITY_HIGH_FROM, SEVERITY_MEDIUM_FROM
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -120,22 +121,24 @@ def today_so_far(open_days: pl.DataFrame, *, tz: str) -> str | None:
 
 
 def how_alerts_work(rule: TrailingP90Rule = DEFAULT_RULE) -> str:
-    """The "how alerts work" text of the Alerts page (Markdown), with `rule`'s cut-offs."""
-    medium, high = rule.medium_from, rule.high_from
+    """The "how alerts work" text of the Alerts page (Markdown): `rule` and the severity cut-offs
+    (forecasting.method.relative_severity)."""
+    medium, high = SEVERITY_MEDIUM_FROM, SEVERITY_HIGH_FROM
     return (
-        f"**The default rule ({rule.method}).** Each day, a series' share of authors over the "
-        f"last {rule.window_days} days is compared with its usual level: the "
-        f"{rule.percentile:g}th percentile of that {rule.window_days}-day share over the past "
+        f"**The trailing rule ({rule.method}).** Each day, a series' share of authors over the "
+        f"last {rule.window} days is compared with its usual level: the "
+        f"{rule.percentile:g}th percentile of that {rule.window}-day share over the past "
         f"year. A period opens when the share stays clearly above that threshold (at least "
-        f"{rule.min_excess:.0%} and {rule.min_excess_points * 100:g} percentage points above, on "
-        f"{rule.min_strong_days} days or more) and closes when it falls back.\n\n"
+        f"{rule.min_excess:.0%} above, on {rule.min_strong} days or more) and closes when it "
+        "falls back.\n\n"
         "**Severity** compares the period's peak with the threshold:\n\n"
         f"- **low**: the peak is less than {medium:.0%} above the threshold;\n"
         f"- **medium**: {medium:.0%} to {high:.0%} above it;\n"
         f"- **high**: {high:.0%} above it or more (at least {1 + high:g}× the threshold).\n\n"
         f"Alerts whose method ends in `_forecast` are projected over the forecast horizon from "
         "the published forecast. Other methods (`alert_methods` in config.toml) open periods by "
-        "their own rule, stated in each alert's reason, and grade them with the same cut-offs. "
+        "their own rule, stated in each alert's reason; most grade them with the same cut-offs "
+        "(MEM grades by its intensity levels). "
         "Every alert is a statistical signal in a "
         "population, never a diagnosis of anyone; small cells are never shown."
     )

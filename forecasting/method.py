@@ -67,12 +67,19 @@ class Span:
     severity: str
 
 
+SEVERITY_MEDIUM_FROM, SEVERITY_HIGH_FROM = 0.5, 1.0
+"""Excess of a peak over its threshold (`peak / threshold − 1`) from which it is medium, high."""
+
+
 def relative_severity(peak_value: float, threshold: float) -> str:
-    """`low`, `medium` (from 0.5) or `high` (from 1.0) by `peak_value / threshold − 1`."""
+    """`low`, `medium` (from SEVERITY_MEDIUM_FROM) or `high` (from SEVERITY_HIGH_FROM) by
+    `peak_value / threshold − 1`."""
     if not np.isfinite(threshold) or threshold <= 0:
         return "high"
     excess = peak_value / threshold - 1
-    return "high" if excess >= 1.0 else "medium" if excess >= 0.5 else "low"
+    if excess >= SEVERITY_HIGH_FROM:
+        return "high"
+    return "medium" if excess >= SEVERITY_MEDIUM_FROM else "low"
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

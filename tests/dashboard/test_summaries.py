@@ -103,11 +103,14 @@ def test_data_older_than_a_daily_schedule_leaves_them_are_called_stale():
 
 def test_how_alerts_work_states_the_severity_cut_offs():
     from dashboard.summaries import how_alerts_work
-    from forecasting.alerts import TrailingP90Rule
+    from forecasting.method import relative_severity
 
-    text = how_alerts_work(TrailingP90Rule(medium_from=0.25, high_from=0.75))
-    assert "less than 25% above the threshold" in text
-    assert "25% to 75% above it" in text and "75% above it or more" in text
+    text = how_alerts_work()
+    assert "less than 50% above the threshold" in text
+    assert "50% to 100% above it" in text and "100% above it or more" in text
+    assert [relative_severity(v, 1.0) for v in (1.49, 1.5, 1.99, 2.0)] == [
+        "low", "medium", "medium", "high"
+    ]  # fmt: skip
 
 
 def test_a_series_without_a_forecast_says_why():

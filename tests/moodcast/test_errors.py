@@ -63,7 +63,7 @@ def test_a_remote_runner_without_temp_location_is_a_setting_error(tmp_path, post
     code, output = _moodcast(
         ["run", str(posts_csv), "--data-dir", str(tmp_path / "data")],
         beam_args=["--runner=DataflowRunner", "--project=p"],
-        env={"MOODCAST_SECRET": "s3cret"},
+        env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
     )
     assert code == 3
     assert "--temp_location" in _error_paragraph(output)
@@ -112,7 +112,7 @@ def test_exporting_before_any_run_is_a_warehouse_error(tmp_path):
 def test_a_run_that_keeps_no_post_fails_with_the_fields_and_a_mapping(tmp_path, posts_csv):
     code, output = _moodcast(
         ["run", str(posts_csv), "--data-dir", str(tmp_path / "data"), "--as-of", "2025-03-02"],
-        env={"MOODCAST_SECRET": "s3cret"},
+        env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
     )
     assert code == 4
     message = _error_paragraph(output)

@@ -227,30 +227,6 @@ def test_validate_refuses_missing_fields_oversized_text_and_bad_timestamps():
     ]
 
 
-def test_one_bad_line_does_not_send_its_chunk_line_by_line(monkeypatch):
-    import transforms.records as records
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the chunk fell back to parsing line by line")
-
-    monkeypatch.setattr(records, "_parse_line_by_line", refuse)
-    good = [
-        orjson.dumps({"id": str(i), "created_at": 1735725600 + i, "text": f"post {i}"})
-        for i in range(50)
-    ]
-    lines = [*good[:20], b"{broken", b"[1, 2]", b'{"id": {"x": 1}}', b"\xff{}", *good[20:]]
-    parsed, dead = parse_json_lines(lines, source="f", first_line=1)
-    assert parsed["id"].to_list() == [str(i) for i in range(50)]
-    assert parsed["line"].to_list() == [*range(1, 21), *range(25, 55)]
-    assert parsed["created_at"][0] == "1735725600"
-    assert dict(zip(dead["line"], dead["reason"], strict=True)) == {
-        21: "invalid JSON",
-        22: "not a JSON object",
-        23: "field id must be a string",
-        24: "invalid UTF-8",
-    }
-
-
 def test_the_text_limit_fits_a_long_reddit_submission_and_is_a_setting():
     lines = _lines({"id": "1", "created_at": "2025-01-01", "text": "x" * 39_000})
     records, _ = parse_json_lines(lines, source="f", first_line=1)
