@@ -21,7 +21,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.dp import Budget
@@ -272,44 +272,55 @@ _EXAMPLES = {
 
 
 def _typed(name: str, value: Any, *, where: str) -> Any:
-    """`value` as the type of Settings field `name` (a TOML list becomes a tuple, a string a
-    Path, an integer a float where a float is wanted); ConfigError naming `name`, `where` and
-    an example otherwise."""
+    """`value` as the type of Settings field `name` (`_conform`); ConfigError naming `name`,
+    `where` and an example otherwise."""
     hint = get_type_hints(Settings)[name]
-    optional = get_origin(hint) in (Union, UnionType) and type(None) in get_args(hint)
-    if optional:
-        if value is None:
-            return None
+    ok, value = _conform(hint, value)
+    if ok:
+        return value
+    if get_origin(hint) in (Union, UnionType):
         hint = next(a for a in get_args(hint) if a is not type(None))
     origin = get_origin(hint)
-    ok = False
+    form = (
+        "one of " + ", ".join(json.dumps(a) for a in get_args(hint))
+        if origin is Literal
+        else _FORMS.get(origin or hint, str(hint))
+    )
+    raise ConfigError(f"{where}: {name} must be {form}, e.g. {_example(name)}; got {_shown(value)}")
+
+
+def _conform(hint: Any, value: Any) -> tuple[bool, Any]:
+    """Whether `value` (as TOML or an option gives it) fits the type `hint`, and the value as
+    that type: a list becomes a tuple where a tuple is wanted, a string a Path, an integer a
+    float. Optional types accept None; a Literal its values; other types are not checked."""
+    if get_origin(hint) in (Union, UnionType) and type(None) in get_args(hint):
+        if value is None:
+            return True, None
+        hint = next(a for a in get_args(hint) if a is not type(None))
+    origin = get_origin(hint)
     if hint is bool:
-        ok = isinstance(value, bool)
-    elif hint is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif hint is float:
+        return isinstance(value, bool), value
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if hint is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif hint is str:
-        ok = isinstance(value, str)
-    elif hint is Path:
+        return ok, float(value) if ok else value
+    if hint is str:
+        return isinstance(value, str), value
+    if hint is Path:
         ok = isinstance(value, str | os.PathLike)
-        value = Path(value) if ok else value
-    elif origin is tuple:
+        return ok, Path(value) if ok else value
+    if origin is Literal:
+        return value in get_args(hint), value
+    if origin in (tuple, list):
         ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-        value = tuple(value) if ok else value
-    elif origin is Mapping:
+        return ok, origin(value) if ok else value
+    if origin in (Mapping, dict):
         ok = isinstance(value, Mapping) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
-    else:
-        ok = True
-    if ok:
-        return value
-    raise ConfigError(
-        f"{where}: {name} must be {_FORMS.get(origin or hint, str(hint))}, "
-        f"e.g. {_example(name)}; got {_shown(value)}"
-    )
+        return ok, value
+    return True, value
 
 
 _FORMS = {
@@ -319,7 +330,9 @@ _FORMS = {
     str: "a quoted string",
     Path: "a quoted path",
     tuple: "a list of quoted names",
+    list: "a list of quoted names",
     Mapping: "a table of quoted values",
+    dict: "a table of quoted values",
 }
 
 
