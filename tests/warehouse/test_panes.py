@@ -62,7 +62,7 @@ def test_an_open_day_is_provisional_until_its_on_time_pane(con, make_daily):
     assert open_days.get_column("day").to_list() == [D2]
     assert open_days.get_column("pane_at").to_list() == [STARTED]
     timelines = export_frames(con, k=11)["timelines"]
-    flags = dict(timelines.select("day", "provisional").unique().iter_rows())
+    flags = dict(timelines.select("period_start", "provisional").unique().iter_rows())
     assert flags == {D1: False, D2: True}
     upsert_panes(con, [(_pane(D2, 1, "on_time"), make_daily(cell(D2)))])
     assert queries.provisional_days(con).is_empty()
