@@ -75,10 +75,15 @@ def test_notes_say_what_happened_to_every_series(outcome):
     assert "fear|south|es" not in set(outcome.forecasts["unique_id"])
 
 
-def test_planted_wave_is_alerted(outcome):
+def test_planted_wave_is_alerted_and_issued_on_the_latest_day(outcome):
+    planted = START + dt.timedelta(WAVE_START)
     alerts = outcome.alerts.filter(pl.col("unique_id") == "anxiety|north|en")
-    assert alerts.height == 1
-    assert abs((alerts["start"][0] - (START + dt.timedelta(WAVE_START))).days) <= 3
+    wave = alerts.filter(
+        (pl.col("end") >= planted) & (pl.col("start") <= planted + dt.timedelta(18))
+    )
+    assert wave.height == 1 and alerts.height <= 2
+    assert abs((wave["start"][0] - planted).days) <= 3
+    assert set(outcome.alerts["issued_on"]) == {LAST}
 
 
 def test_suppressed_values_appear_in_no_output(outcome):
