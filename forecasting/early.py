@@ -16,15 +16,15 @@ and stay quiet. For period t, reading nothing after t (parameters in `EarlyRule`
    √window: overlapping means have correlated errors), gives the probability that the level
    will be above the bar.
 4. A period is *strong* (it raises an alert) when the level is above the bar by `margin`
-   (relative), or when the level is rising, above the centre, and the projection is above the
-   bar with probability at least `probability`. It is *above* (it keeps an alert going)
-   while the level is above the bar.
+   (relative), or when, for `confirm` periods in a row, the level was rising, `lift` spreads
+   above the centre, and projected above the bar with probability at least `probability`.
+   It is *above* (it keeps an alert going) while the level is above the bar.
 5. **Cold start.** Until `min_baseline` levels exist for step 2, the baseline is every level
    from the series' start to `guard` periods before t (at least `cold_min` of them), with no
    trimming, and the bar is centre + `cold_k` sd: wider, since it is short, but a strong
    wave a month into the data is still seen.
 
-Periods as in forecasting.method (`min_strong` strong periods, gaps of `max_gap`); severity
+Periods as in forecasting.method (one strong period raises one, gaps of `max_gap`); severity
 from the peak level against the bar. Tuned on the sample corpus (seed 7) and on synthetic
 epidemic seasons (seeds 1, 2) only, never on real surveillance data; measured on other seeds
 by benchmarks/alerts_early.py. The same-time-of-year centre raised the bar in the weeks
@@ -62,7 +62,7 @@ class EarlyRule:
     min_baseline: int
     cold_min: int
     cold_k: float
-    min_strong: int
+    confirm: int
     max_gap: int
     lift: float = 0.0
     seasonal_years: int = 2
@@ -71,8 +71,8 @@ class EarlyRule:
     def __post_init__(self) -> None:
         if not 0 < self.probability < 1:
             raise ValueError(f"probability must lie in (0, 1), not {self.probability}")
-        if self.trend < 3 or self.window < 1 or self.min_strong < 1:
-            raise ValueError("need trend ≥ 3, window ≥ 1 and min_strong ≥ 1")
+        if self.trend < 3 or self.window < 1 or self.confirm < 1:
+            raise ValueError("need trend ≥ 3, window ≥ 1 and confirm ≥ 1")
 
 
 DAILY = EarlyRule(
@@ -87,7 +87,7 @@ DAILY = EarlyRule(
     min_baseline=21,
     cold_min=10,
     cold_k=4.0,
-    min_strong=3,
+    confirm=3,
     max_gap=3,
     lift=1.5,
 )
@@ -103,7 +103,7 @@ WEEKLY = EarlyRule(
     min_baseline=26,
     cold_min=8,
     cold_k=3.0,
-    min_strong=1,
+    confirm=1,
     max_gap=1,
     lift=0.5,
     seasonal_years=0,
@@ -121,8 +121,7 @@ class Early(SeriesMethod):
         return self.rules["week" if freq.weekly else "day"]
 
     def shape(self, freq: Frequency) -> tuple[int, int]:
-        rule = self.rule(freq)
-        return rule.min_strong, rule.max_gap
+        return 1, self.rule(freq).max_gap
 
     def detect(self, y: np.ndarray, freq: Frequency, days: Sequence[dt.date]) -> Detection:
         rule = self.rule(freq)
@@ -136,7 +135,9 @@ class Early(SeriesMethod):
             lifted = level > centre + rule.lift * (bar - centre) / rule.k
             heading = ok & rising & lifted & (chance >= rule.probability)
             above = ok & (level > bar)
-        return Detection(value=level, threshold=bar, strong=high | heading, above=above)
+        held = np.convolve(heading.astype(int), np.ones(rule.confirm, dtype=int))[: len(level)]
+        confirmed = held >= rule.confirm
+        return Detection(value=level, threshold=bar, strong=high | confirmed, above=above)
 
     def reason(self, subject, freq, days, det, span) -> str:
         value, bar = float(det.value[span.peak]), float(det.threshold[span.peak])
