@@ -132,6 +132,7 @@ def synthetic_outputs(daily: pl.DataFrame, seed: int = 7) -> dict[str, pl.DataFr
             "method": "trailing_p90",
             "severity": rng.choice(["low", "medium", "high"], picked.len()),
             "reason": "The 7-day average share of authors rose above its usual level.",
+            "issued_on": [s + timedelta(days=2) for s in start],
             "run_id": "bench",
         },
         schema=ALERT_SCHEMA,

@@ -36,7 +36,7 @@ import numpy as np
 import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
-from forecasting.frequency import DAY, Frequency
+from forecasting.frequency import DAY, Frequency, regular
 from forecasting.method import (
     AlertContext,
     Detection,
@@ -292,8 +292,6 @@ def trailing_p90_alerts(
     `series` follows SERIES_SCHEMA at frequency `freq`; `forecasts` follows FORECAST_SCHEMA
     with at most one model per series (the one whose horizon the rule projects).
     """
-    from forecasting.frequency import regular
-
     frame = regular(validate_series(series), freq=freq)
     if frame.height == 0:
         return pl.DataFrame(schema=ALERT_SCHEMA)

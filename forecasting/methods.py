@@ -104,7 +104,8 @@ _BUILDERS = {
 ALERT_METHODS = tuple(_BUILDERS)
 """Every method `moodcast run` can write (`alert_methods` setting) or replay can evaluate."""
 
-DEFAULT_METHODS = ("trailing_p90",)
+DEFAULT_METHODS = ("early",)
+"""What a run writes and a replay evaluates unless told otherwise."""
 
 
 def build_method(name: str, rules: MethodRules = DEFAULT_METHOD_RULES) -> AlertMethod:

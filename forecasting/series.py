@@ -87,11 +87,6 @@ def validate_series(series: pl.DataFrame) -> pl.DataFrame:
     return frame.sort("unique_id", "ds")
 
 
-def regular_daily(series: pl.DataFrame, *, end: dt.date | None = None) -> pl.DataFrame:
-    """`frequency.regular` at daily frequency (SERIES_SCHEMA in and out)."""
-    return regular(series, freq=DAY, end=end)
-
-
 def prepare_series(
     series: pl.DataFrame,
     *,

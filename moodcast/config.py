@@ -56,7 +56,7 @@ class Settings:
     (transforms.dp, with budget `dp_epsilon`, `dp_delta` per author per local day); `history_days` bounds what
     forecasting models see; `horizon_days` is how far forecasts look ahead.
     `alert_methods` are the alert methods a run writes (forecasting.methods.ALERT_METHODS;
-    the default rule only by default); a day counts for alerts when its cell has at least
+    `early` only by default); a day counts for alerts when its cell has at least
     `min_posts_per_day` posts; a day whose total post count is `volume_change_factor` times
     (or 1/that of) its trailing 28-day median is a data event (forecasting.inputs).
     `models` maps a language to its sentence model (`"default"`, the shipped English
@@ -88,7 +88,7 @@ class Settings:
     history_days: int = 365
     horizon_days: int = 14
     forecast_jobs: int = 2
-    alert_methods: tuple[str, ...] = ("trailing_p90",)
+    alert_methods: tuple[str, ...] = ("early",)
     min_posts_per_day: int = 20
     volume_change_factor: float = 2.0
     models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})

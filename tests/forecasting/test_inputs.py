@@ -99,7 +99,7 @@ def test_a_volume_jump_is_reported_as_a_data_event_not_as_a_wave():
     n[148:152] *= 2.5
     posts = _counts(n)
     plain = forecast_and_alert(frame, run_id="r", horizon_days=7)
-    assert (plain.alerts["method"] == "trailing_p90").any()
+    assert (plain.alerts["method"] == "early").any()
     honest = forecast_and_alert(frame, run_id="r", horizon_days=7, post_counts=posts)
-    assert honest.alerts.filter(pl.col("method") == "trailing_p90").is_empty(), honest.alerts
+    assert honest.alerts.filter(pl.col("method") == "early").is_empty(), honest.alerts
     assert honest.alerts.filter(pl.col("method") == DATA_EVENT).height == 1

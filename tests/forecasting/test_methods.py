@@ -158,7 +158,7 @@ def test_marker_dimensions_group_the_shipped_markers():
 
 def test_unknown_methods_are_refused_with_the_known_ones():
     assert check_methods(ALERT_METHODS) == ALERT_METHODS
-    with pytest.raises(ValueError, match="known: trailing_p90"):
+    with pytest.raises(ValueError, match="known: early, trailing_p90"):
         check_methods(["ears_c4"])
     with pytest.raises(ValueError, match="list of method names"):
         check_methods("ears_c1")

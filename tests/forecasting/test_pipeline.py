@@ -75,10 +75,15 @@ def test_notes_say_what_happened_to_every_series(outcome):
     assert "fear|south|es" not in set(outcome.forecasts["unique_id"])
 
 
-def test_planted_wave_is_alerted(outcome):
+def test_planted_wave_is_alerted_and_issued_on_the_latest_day(outcome):
+    planted = START + dt.timedelta(WAVE_START)
     alerts = outcome.alerts.filter(pl.col("unique_id") == "anxiety|north|en")
-    assert alerts.height == 1
-    assert abs((alerts["start"][0] - (START + dt.timedelta(WAVE_START))).days) <= 3
+    wave = alerts.filter(
+        (pl.col("end") >= planted) & (pl.col("start") <= planted + dt.timedelta(18))
+    )
+    assert wave.height == 1 and alerts.height <= 2
+    assert abs((wave["start"][0] - planted).days) <= 3
+    assert set(outcome.alerts["issued_on"]) == {LAST}
 
 
 def test_suppressed_values_appear_in_no_output(outcome):
@@ -140,3 +145,21 @@ def test_bad_arguments_are_refused_with_a_hint(sample):
         forecast_and_alert(sample, run_id="")
     with pytest.raises(ValueError, match="alert_model must be one of"):
         forecast_and_alert(sample, run_id="r", alert_model="Prophet")
+
+
+def test_weekly_series_run_end_to_end_with_weekly_methods():
+    from forecasting.frequency import WEEK, FrequencyError
+    from tests.forecasting.weekly import weekly_frame, weekly_seasons
+
+    y, days, _ = weekly_seasons(np.random.default_rng(3), seasons=4)
+    frame = weekly_frame({"flu|all|en": y / 10}, days)
+    outcome = forecast_and_alert(
+        frame, run_id="w", freq=WEEK, horizon_days=28, methods=["early", "mem", "cdc_baseline"]
+    )
+    assert outcome.forecasts["ds"].to_list() == [
+        days[-1] + dt.timedelta(weeks=h) for h in range(1, 5)
+    ]
+    assert {"early", "mem", "cdc_baseline"} <= set(outcome.alerts["method"])
+    assert set(outcome.alerts["start"].dt.weekday()) == {1}
+    with pytest.raises(FrequencyError, match="pass a weekly series"):
+        forecast_and_alert(series_frame({"a|b|c": np.full(30, 0.1)}), run_id="d", methods=["mem"])

@@ -8,11 +8,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from forecasting.frequency import DAY, WEEK, FrequencyError, regular
 from forecasting.series import (
     FIT_SCHEMA,
     NOTES_SCHEMA,
     prepare_series,
-    regular_daily,
     validate_series,
 )
 from tests.forecasting.synthetic import START, series_frame
@@ -43,7 +43,7 @@ def test_validate_reads_nan_as_null():
     assert frame["y"].null_count() == 1
 
 
-def test_regular_daily_fills_missing_days_with_null_up_to_the_latest_day():
+def test_regular_fills_missing_days_with_null_up_to_the_latest_day():
     frame = pl.concat(
         [
             series_frame({"a|b|c": np.array([0.1, 0.2, 0.3, 0.4])}).filter(
@@ -52,7 +52,7 @@ def test_regular_daily_fills_missing_days_with_null_up_to_the_latest_day():
             series_frame({"d|e|f": np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5])}),
         ]
     )
-    out = regular_daily(validate_series(frame))
+    out = regular(validate_series(frame), freq=DAY)
     a = out.filter(pl.col("unique_id") == "a|b|c")
     assert a.height == 6
     assert a["y"].to_list() == [0.1, None, 0.3, 0.4, None, None]
@@ -106,3 +106,16 @@ def test_prepare_skips_mostly_suppressed_and_too_short_series_with_a_reason():
 def test_prepare_accepts_an_empty_frame():
     prepared = prepare_series(series_frame({}))
     assert prepared.fit.height == prepared.skipped.height == prepared.history.height == 0
+
+
+def test_regular_weekly_fills_missing_weeks_and_refuses_off_grid_days():
+    monday = dt.date(2025, 1, 6)
+    frame = pl.DataFrame(
+        {"unique_id": "a|b|c", "ds": [monday, monday + dt.timedelta(weeks=2)], "y": [0.1, 0.2]}
+    )
+    out = regular(validate_series(frame), freq=WEEK)
+    assert out["ds"].to_list() == [monday + dt.timedelta(weeks=i) for i in range(3)]
+    assert out["y"].to_list() == [0.1, None, 0.2]
+    tuesday = frame.with_columns(pl.col("ds") + dt.timedelta(days=1)).vstack(frame[:1])
+    with pytest.raises(FrequencyError, match="not on the week grid"):
+        regular(validate_series(tuesday), freq=WEEK)

@@ -9,7 +9,7 @@ from moodcast.config import ConfigError, load_settings
 
 def test_the_default_is_the_default_method_only(tmp_path):
     settings = load_settings(tmp_path)
-    assert settings.alert_methods == ("trailing_p90",)
+    assert settings.alert_methods == ("early",)
     assert (settings.min_posts_per_day, settings.volume_change_factor) == (20, 2.0)
 
 

@@ -184,7 +184,7 @@ def test_the_alert_methods_setting_decides_which_methods_a_run_writes(
     chosen = set(_snapshot(tmp_path)["alerts"]["method"])
     default = set(_snapshot(published_run[0])["alerts"]["method"])
     assert {"ears_c2", "cusum"} <= chosen <= {"ears_c2", "cusum", "data_event"}
-    assert "trailing_p90" in default and not default & {"ears_c2", "cusum"}
+    assert "early" in default and not default & {"ears_c2", "cusum"}
 
 
 def test_a_failed_run_is_ledgered_and_leaves_the_published_data_as_it_was(small_corpus, tmp_path):

@@ -1,0 +1,290 @@
+"""Early warning, measured prospectively: alert methods replayed one run date at a time.
+
+    .venv/bin/python benchmarks/alerts_early.py [--sample-seed 2027] [--weekly-seeds 11,12]
+
+Two kinds of data, neither of them real surveillance data:
+
+1. **The sample corpus** (`moodcast sample`, 200,000 posts over 365 days, a seed not used
+   while tuning): the real daily run (`moodcast.run.daily_run`) builds its series; each daily
+   method is replayed on them (`forecasting.replay.replay`, one-day reporting delay: a run
+   sees the days before it). Scored: the share of gradual waves whose first alert on the
+   wave's own series was issued on or before the planted peak; the share of step waves of
+   factor ≥ 2 alerted (issued by the wave's last day), and whether the one a month into the
+   data is; false alert periods per series-year (an alert is not false when it overlaps a
+   planted wave on a series that contains its cell, the 4 days before it, or a
+   return-to-school bump on a stress series).
+2. **Synthetic weekly surveillance seasons** (`benchmarks/epidemics.py`: 10 regions × 22
+   seasons per seed, truth by CDC's onset rule): every weekly method replayed from the 4th
+   season with a one-week reporting delay and scored with `forecasting.replay.score`.
+
+Results go to benchmarks/RESULTS.md (the `alerts-early` section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.epidemics import synthetic_surveillance  # noqa: E402
+from benchmarks.results import write_section  # noqa: E402
+from forecasting.frequency import DAY, WEEK  # noqa: E402
+from forecasting.methods import MethodRules  # noqa: E402
+from forecasting.replay import Truth, replay, score  # noqa: E402
+
+AS_OF = date(2026, 1, 31)
+DAILY = ("early", "trailing_p90", "ears_c2", "cusum", "farrington")
+WEEKLY = ("early", "mem", "mem_mean", "cdc_baseline", "trailing_p90", "farrington", "ears_c3")
+
+
+def sample_series(
+    seed: int, work: Path, *, posts: int, days: int
+) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    """(daily series of the sample's warehouse, its waves, seconds of the daily run)."""
+    import warehouse
+    from moodcast.config import load_settings
+    from moodcast.run import daily_run
+    from moodcast.sample import generate_sample
+    from transforms.series import to_series
+
+    generate_sample(work / "sample", seed=seed, posts=posts, days=days)
+    (work / "data").mkdir()
+    settings = load_settings(work / "data")
+    clock = time.perf_counter()
+    daily_run([str(work / "sample" / "posts.jsonl")], settings=settings, as_of=AS_OF, beam_args=[])
+    seconds = time.perf_counter() - clock
+    con = warehouse.open_published(settings.data_dir)
+    try:
+        series = to_series(warehouse.current_daily(con), basis="authors", k=settings.k)
+    finally:
+        con.close()
+    waves = pl.read_csv(work / "sample" / "waves.csv", try_parse_dates=True)
+    return series, waves, seconds
+
+
+def sample_truth(series: pl.DataFrame, waves: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(each planted wave on its own series: `unique_id, start, end, peak, shape, factor`;
+    every expected rise on every series containing it, school bumps included)."""
+    ids = series["unique_id"].unique().sort().to_list()
+    own, expected = [], []
+    first_day = series["ds"].min()
+    n_days = (series["ds"].max() - first_day).days + 1
+    for w in waves.iter_rows(named=True):
+        if w["shape"] in ("step", "gradual"):
+            row = {"start": w["start"], "end": w["end"], "peak": w["peak"]}
+            own.append(
+                {"unique_id": f"{w['marker']}|{w['region']}|{w['lang']}", **row,
+                 "shape": w["shape"], "factor": w["factor"]}
+            )  # fmt: skip
+            for uid in ids:
+                marker, region, lang = uid.split("|")
+                if (
+                    marker == w["marker"]
+                    and region in (w["region"], "all")
+                    and lang
+                    in (
+                        w["lang"],
+                        "all",
+                    )
+                ):
+                    expected.append({"unique_id": uid, **row})
+        if w["shape"] == "school":
+            from moodcast.sample_waves import Wave
+
+            bump = Wave(
+                w["marker"], "all", "all", w["start"], w["end"], w["factor"], None, "school"
+            )
+            up = bump.factor_by_day(first_day, n_days) > 1
+            days = [first_day + timedelta(i) for i in range(n_days) if up[i]]
+            spans, start = [], None
+            for i, day in enumerate(days):
+                if start is None:
+                    start = day
+                if i + 1 == len(days) or (days[i + 1] - day).days > 1:
+                    spans.append((start, day))
+                    start = None
+            for uid in ids:
+                if uid.startswith(f"{w['marker']}|"):
+                    expected.extend(
+                        {"unique_id": uid, "start": a, "end": b, "peak": a} for a, b in spans
+                    )
+    return pl.DataFrame(own), pl.DataFrame(expected)
+
+
+def score_sample(series: pl.DataFrame, waves: pl.DataFrame, methods=DAILY) -> list[dict]:
+    """Per method, the sample's scores (see the module docstring)."""
+    own, expected = sample_truth(series, waves)
+    first = series["ds"].min()
+    spans = {
+        uid: (part["ds"].max() - part["ds"].min()).days + 1
+        for (uid,), part in series.partition_by("unique_id", as_dict=True).items()
+    }
+    rows = []
+    for method in methods:
+        alerts = replay(series, freq=DAY, methods=[method], reporting_delay=1)
+        gradual = own.filter(pl.col("shape") == "gradual")
+        steps = own.filter((pl.col("shape") == "step") & (pl.col("factor") >= 2))
+        g = score(
+            alerts.filter(pl.col("unique_id").is_in(gradual["unique_id"].implode())),
+            Truth(gradual.select("unique_id", "start", "end", "peak"), spans),
+            freq=DAY,
+        )
+        s = score(
+            alerts.filter(pl.col("unique_id").is_in(steps["unique_id"].implode())),
+            Truth(steps.select("unique_id", "start", "end"), spans),
+            freq=DAY,
+        )
+        early_step = steps.filter(pl.col("start") <= first + timedelta(35))
+        e = score(
+            alerts.filter(pl.col("unique_id").is_in(early_step["unique_id"].implode())),
+            Truth(early_step.select("unique_id", "start", "end"), spans),
+            freq=DAY,
+        )
+        everything = score(alerts, Truth(expected, spans), freq=DAY)
+        pick = lambda frame, column: frame[column][0] if frame.height else None  # noqa: E731
+        rows.append(
+            {
+                "method": method,
+                "gradual": gradual.height,
+                "before_peak": pick(g, "before_peak") or 0.0,
+                "gradual_lead": pick(g, "median_lead"),
+                "steps": steps.height,
+                "steps_flagged": pick(s, "onsets_flagged") or 0.0,
+                "first_month_step": (pick(e, "onsets_flagged") or 0.0) >= 1.0,
+                "alerts": alerts.height,
+                "false_per_series_year": pick(everything, "false_per_series_year") or 0.0,
+            }
+        )
+    return rows
+
+
+def score_weekly(seeds: list[int], methods=WEEKLY) -> list[dict]:
+    """Per method, the weekly scores pooled over `seeds` (see the module docstring)."""
+    frames = [synthetic_surveillance(seed) for seed in seeds]
+    rows = []
+    for method in methods:
+        name, rules = method, MethodRules()
+        if method == "mem_mean":
+            name, rules = "mem", MethodRules(mem_limit="mean")
+        parts = []
+        for k, (series, truth) in enumerate(frames):
+            first = series["ds"].min() + timedelta(weeks=3 * 52)
+            series = series.with_columns(pl.col("unique_id") + f"-{k}")
+            truth = truth.with_columns(pl.col("unique_id") + f"-{k}")
+            alerts = replay(
+                series, freq=WEEK, methods=[name], first_run=first, reporting_delay=1, rules=rules
+            )
+            span = {u: (series["ds"].max() - first).days + 7 for u in series["unique_id"].unique()}
+            parts.append((alerts, truth.filter(pl.col("start") >= first), span))
+        alerts = pl.concat([a for a, _, _ in parts])
+        truth = pl.concat([t for _, t, _ in parts])
+        spans = {u: d for _, _, s in parts for u, d in s.items()}
+        row = score(alerts, Truth(truth, spans), freq=WEEK).to_dicts()
+        rows.append({**(row[0] if row else {}), "method": method})
+    return rows
+
+
+def _f(value, spec=".2f") -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample-seed", type=int, default=2027)
+    parser.add_argument("--weekly-seeds", default="11,12")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.weekly_seeds.split(",")]
+    corpora = []
+    for posts, days in ((200_000, 365), (60_000, 180)):
+        with tempfile.TemporaryDirectory() as tmp:
+            series, waves, seconds = sample_series(
+                args.sample_seed, Path(tmp), posts=posts, days=days
+            )
+        clock = time.perf_counter()
+        corpora.append((posts, days, series, seconds, score_sample(series, waves)))
+        print(f"sample {posts}/{days}: {time.perf_counter() - clock:.0f} s", flush=True)
+    clock = time.perf_counter()
+    weekly = score_weekly(seeds)
+    weekly_seconds = time.perf_counter() - clock
+    lines = [
+        f"Command: `.venv/bin/python benchmarks/alerts_early.py --sample-seed {args.sample_seed} "
+        f"--weekly-seeds {args.weekly_seeds}`. Tuning used sample seed 7 and weekly seeds 1, 2 "
+        "only; no real surveillance data was used anywhere.",
+        "",
+        f"**Sample** (seed {args.sample_seed}), replayed one day at a time with a one-day "
+        "reporting delay. Before peak: gradual waves whose first alert on their own series was "
+        "issued on or before the planted peak (median lead in days from the wave's first day). "
+        "Steps: step waves of factor ≥ 2 alerted by their last day; first-month step: the step "
+        "wave within 5 weeks of the data start (only the 180-day corpus has one). False: alert "
+        "periods overlapping no planted rise of their series (nor a return-to-school bump of "
+        "stress), per series-year.",
+        "",
+        "| corpus | method | gradual before peak | median lead (days) | steps ≥ 2 alerted | "
+        "first-month step | alerts | false per series-year |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for posts, days, series, seconds, daily in corpora:
+        label = f"{posts // 1000}k posts, {days} days ({series['unique_id'].n_unique()} series, run {seconds:.0f} s)"
+        for r in daily:
+            lines.append(
+                f"| {label} | `{r['method']}` | {r['before_peak']:.0%} of {r['gradual']} | "
+                f"{_f(r['gradual_lead'], '+.0f')} | {r['steps_flagged']:.0%} of {r['steps']} | "
+                f"{'yes' if r['first_month_step'] else 'no'} | {r['alerts']} | "
+                f"{r['false_per_series_year']:.2f} |"
+            )
+    big = next(r for r in corpora[0][4] if r["method"] == "early")
+    small = next(r for r in corpora[1][4] if r["method"] == "early")
+    met = (
+        big["before_peak"] >= 0.9
+        and big["false_per_series_year"] <= 1
+        and big["steps_flagged"] >= 1
+        and small["steps_flagged"] >= 1
+        and small["first_month_step"]
+    )
+    lines += [
+        "",
+        f"**Sample bar (default `early`: ≥ 90% of gradual waves before the peak at ≤ 1 false "
+        f"period per series-year on the default sample; every step ≥ 2 alerted, including the "
+        f"first-month one of the 180-day corpus): {'met' if met else 'NOT met'}.**",
+        "",
+        f"**Synthetic weekly surveillance** (seeds {args.weekly_seeds}: {len(seeds) * 10} "
+        f"regions × 19 scored seasons; replays {weekly_seconds:.0f} s), one-week reporting "
+        "delay. Lead: `issued_on` − CDC-rule onset, in weeks (negative is early).",
+        "",
+        "| method | onsets | flagged | median lead | flagged by peak | false per series-year | precision |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in weekly:
+        lines.append(
+            f"| `{r['method']}` | {r.get('truth_periods', 0)} | {_f(r.get('onsets_flagged'))} | "
+            f"{_f(r.get('median_lead'), '+.0f')} | {_f(r.get('before_peak'))} | "
+            f"{_f(r.get('false_per_series_year'))} | {_f(r.get('precision'))} |"
+        )
+    w = next(r for r in weekly if r["method"] == "early")
+    met = (
+        w["onsets_flagged"] >= 0.9
+        and w["median_lead"] <= 0
+        and w["false_per_series_year"] <= 0.2
+        and w["precision"] >= 0.85
+    )
+    lines += [
+        "",
+        '`mem_mean` is MEM with its mean-CI limit (`MethodRules(mem_limit="mean")`).',
+        "",
+        f"**Weekly bar (default `early`: ≥ 90% flagged, median lead ≤ 0, ≤ 0.2 false per "
+        f"series-year, precision ≥ 0.85): {'met' if met else 'NOT met'}.**",
+    ]
+    write_section("alerts-early", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

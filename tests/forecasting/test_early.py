@@ -1,0 +1,85 @@
+"""The default `early` method: early on gradual rises, quiet on flat series, never silent on a
+strong wave a month into the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.early import DAILY, Early, EarlyRule, exceed_probability
+from forecasting.frequency import DAY, WEEK
+from forecasting.methods import DEFAULT_METHODS, method_alerts
+from forecasting.replay import replay
+from tests.forecasting.synthetic import START, daily_prevalence, series_frame
+from tests.forecasting.weekly import weekly_frame, weekly_seasons
+
+UID = "anxiety|north|en"
+
+
+def test_it_is_the_default():
+    assert DEFAULT_METHODS == ("early",)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_gradual_wave_is_issued_well_before_its_peak(seed):
+    rng = np.random.default_rng(seed)
+    y, _ = daily_prevalence(rng, n_days=240, authors=600, base=0.1)
+    t = np.arange(240)
+    rise = np.clip((t - 150) / 24, 0, 1)
+    fall = np.clip((195 - t) / 21, 0, 1)
+    y = y * (1 + 1.2 * (1 - np.cos(np.pi * np.where(t <= 174, rise, fall))) / 2)
+    alerts = replay(series_frame({UID: y}), freq=DAY, methods=["early"], reporting_delay=1)
+    peak = START + dt.timedelta(174)
+    first = alerts.filter(pl.col("end") >= START + dt.timedelta(150))["issued_on"].min()
+    assert first is not None and first <= peak - dt.timedelta(5), alerts
+
+
+def test_flat_noisy_years_stay_quiet():
+    rng = np.random.default_rng(4)
+    total = 0
+    for _ in range(10):
+        y, _ = daily_prevalence(rng, n_days=365, authors=300, base=0.12)
+        total += method_alerts(series_frame({UID: y}), methods=["early"], run_id="r").height
+    assert total <= 3
+
+
+def test_a_strong_wave_four_weeks_into_the_data_is_not_silent():
+    rng = np.random.default_rng(5)
+    y, _ = daily_prevalence(rng, n_days=60, authors=300, base=0.12, wave=(27, 10, 3.0))
+    alerts = replay(series_frame({UID: y}), freq=DAY, methods=["early"], reporting_delay=1)
+    assert alerts.height == 1
+    assert START + dt.timedelta(27) <= alerts["issued_on"][0] <= START + dt.timedelta(33)
+    trailing = replay(series_frame({UID: y}), freq=DAY, methods=["trailing_p90"])
+    assert trailing.height == 0  # the year-long baseline has too little history
+
+
+def test_weekly_epidemics_are_flagged_near_their_onset():
+    y, days, onsets = weekly_seasons(np.random.default_rng(1))
+    alerts = replay(weekly_frame({"flu": y}, days), freq=WEEK, methods=["early"], reporting_delay=1)
+    for onset in onsets[1:]:
+        hit = alerts.filter(
+            (pl.col("start") <= days[onset + 8]) & (pl.col("end") >= days[onset - 4])
+        )
+        assert hit.height >= 1
+        assert hit["issued_on"].min() <= days[onset + 6]
+
+
+def test_the_forecast_probability_follows_the_trend():
+    level = np.concatenate([np.full(10, 1.0), 1.0 + 0.1 * np.arange(1, 11)])
+    bar, spread = np.full(20, 2.2), np.full(20, 0.05)
+    rule = EarlyRule(**{**DAILY.__dict__, "trend": 5, "horizon": 5, "window": 1})
+    chance = exceed_probability(level, bar, spread, rule)
+    assert chance[9] < 0.01 and chance[-1] > 0.99
+    assert np.all(np.diff(chance[12:]) >= 0)
+
+
+def test_the_reason_speaks_of_the_population():
+    rng = np.random.default_rng(6)
+    y, _ = daily_prevalence(rng, n_days=200, authors=800, base=0.1, wave=(150, 20, 2.5))
+    alerts = method_alerts(series_frame({UID: y}), methods=["early"], run_id="r")
+    assert alerts.height >= 1
+    assert "share of authors whose posts matched 'anxiety' in north (en)" in alerts["reason"][0]
+    assert Early().rule(WEEK).window == 1
