@@ -107,11 +107,12 @@ def _line_problem(raw: bytes) -> str | None:
         return "invalid JSON"
     if not isinstance(obj, dict):
         return "not a JSON object"
-    if type(obj.get("is_repost")) in _FLAG_TYPES and all(
-        type(obj.get(name)) in _SCALAR_TYPES for name in _STRING_FIELDS
-    ):
-        return None
-    return coerce_record(obj)[1]
+    if type(obj.get("is_repost")) not in _FLAG_TYPES:
+        return coerce_record(obj)[1]
+    for name in _STRING_FIELDS:
+        if type(obj.get(name)) not in _SCALAR_TYPES:
+            return coerce_record(obj)[1]
+    return None
 
 
 _SCALAR_TYPES = (str, int, float, bool, type(None))
