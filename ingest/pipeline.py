@@ -198,15 +198,16 @@ def shard_by_id(posts: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
 
 
 def dedupe_shard(item: tuple[int, Sequence[pl.DataFrame]]) -> Iterator:
-    """Drop repeated ids within one shard; count duplicates and valid posts; key the rest by
-    day shard (days since 1970 modulo DAY_SHARDS), so that every post of a day meets in one
-    group and a group holds whole days."""
+    """Drop repeated ids within one shard; count duplicates and valid posts; key the rest,
+    without the columns only dedupe needs (`id, source, line`), by day shard (days since 1970
+    modulo DAY_SHARDS), so that every post of a day meets in one group and a group holds whole
+    days."""
     _, frames = item
     kept, repeats = drop_repeated_ids(pl.concat(list(frames)))
     yield beam.pvalue.TaggedOutput(COUNTS, (("duplicate", "repeated id"), repeats))
     yield beam.pvalue.TaggedOutput(COUNTS, (("valid", ""), kept.height))
     day_shard = pl.col("day").cast(pl.Int32) % DAY_SHARDS
-    for (shard,), group in kept.group_by(day_shard.alias("_day_shard")):
+    for (shard,), group in kept.drop("id", "source", "line").group_by(day_shard.alias("_day")):
         yield int(shard), group
 
 

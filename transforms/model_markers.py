@@ -372,16 +372,16 @@ def classify(
     frame = pl.concat(
         [
             posts.select(
-                pl.col("lang"),
-                text_key(pl.col(text)).alias("key"),
-                pl.lit(True).alias("in_sample"),
-                pl.col(text).alias("_text"),
+                pl.col("lang"), pl.lit(True).alias("in_sample"), pl.col(text).alias("_text")
             ),
             lexicon,
         ],
         how="horizontal",
     )
-    needed = frame.filter(needs_model(markers, config, source))
+    rows = frame.select(needs_model(markers, config, source)).to_series().arg_true()
+    needed = frame[rows].with_columns(text_key(pl.col("_text")).alias("key"))
+    keys = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
+    frame = frame.with_columns(keys.scatter(rows, needed.get_column("key")).alias("key"))
     encoders = load_encoders(config, needed.get_column("lang").unique().to_list())
     model = model_scores(
         needed.select("lang", "key", pl.col("_text").alias("text")),

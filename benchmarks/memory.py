@@ -1,0 +1,66 @@
+"""Peak RSS and time of `moodcast run` as the input grows (1M, 3M, … sample posts).
+
+    .venv/bin/python benchmarks/memory.py [--posts 1000000,3000000]
+
+Each size is a clean sample corpus over the same 365 days (generated once into
+benchmarks/.data), run once into a fresh data directory with no sentence model (as in
+benchmarks/pipeline.py). Peak RSS is the process's own (`wait4`). The bar: peak RSS at 3M posts
+at most 1.2× the peak at 1M. Results go to benchmarks/RESULTS.md (the `memory` section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.pipeline import corpora, run_moodcast  # noqa: E402
+from benchmarks.results import write_section  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", default="1000000,3000000")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.posts.split(",")]
+    results = []
+    for posts in sizes:
+        clean, _ = corpora(posts, dirty=False)
+        with tempfile.TemporaryDirectory() as work:
+            sample, ingest = run_moodcast(clean, Path(work) / "data")
+        results.append((posts, sample, ingest))
+        print(posts, sample, ingest, file=sys.stderr)
+    load = os.getloadavg()
+    lines = [
+        f"`.venv/bin/python benchmarks/memory.py --posts {args.posts}` on {os.cpu_count()} cores,"
+        f" Python {platform.python_version()}, {date.today().isoformat()}. Load average at the end:"
+        f" {load[0]:.1f} (1 min), {load[1]:.1f} (5 min): the machine was shared.",
+        "",
+        "| posts | wall s | CPU s | Beam job wall s | peak RSS MiB | CPU µs per post |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for posts, sample, ingest in results:
+        lines.append(
+            f"| {posts:,} | {sample.wall:.1f} | {sample.cpu:.1f} | {ingest:.1f} | {sample.rss:,}"
+            f" | {sample.cpu / posts * 1e6:.1f} |"
+        )
+    base = results[0][1].rss
+    lines += [
+        "",
+        "Peak RSS relative to the first size: "
+        + ", ".join(f"{posts:,}: {s.rss / base:.2f}×" for posts, s, _ in results)
+        + " (target at 3M: ≤ 1.2× the 1M peak).",
+    ]
+    write_section("memory", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
