@@ -4,7 +4,7 @@
 
 Both identify the same texts of the sample corpus (benchmarks/.data, generated if absent)
 with the same model; the script stops unless every label is the same. Medians of interleaved
-timings in one run. Results go to benchmarks/RESULTS.md (the `langid` section).
+timings in one run. Results go to benchmarks/RESULTS.md (the `langid_speed` section).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def main() -> None:
             f"**{rate_ours / rate_theirs:.1f}× py3langid in wall time, {cpu_ours / cpu_theirs:.1f}× in CPU time**, identical labels on all {len(texts):,} texts.",
         ]
     )  # fmt: skip
-    write_section("langid", body)
+    write_section("langid_speed", body)
     print(body)
 
 
