@@ -2,7 +2,7 @@
 (tests/reliability/): a fuzz corpus through the readers, SIGKILLs at random points each
 followed by a rerun, and readers polling `exports/` while it is published.
 
-    .venv/bin/python benchmarks/reliability.py --fuzz 100000 --kills 20 --polls 2000
+    PYTHONPATH=. .venv/bin/python -m benchmarks.reliability --fuzz 100000 --kills 20 --polls 2000
 
 Writes its section of benchmarks/RESULTS.md.
 """
@@ -115,7 +115,7 @@ def main() -> None:
         killed = kill_and_rerun(data, [root / "corpus" / "posts.jsonl"], kills=args.kills, seed=17)
         kill_s = time.perf_counter() - clock
     command = (
-        f"PYTHONPATH=. .venv/bin/python benchmarks/reliability.py --fuzz {args.fuzz} "
+        f"PYTHONPATH=. .venv/bin/python -m benchmarks.reliability --fuzz {args.fuzz} "
         f"--kills {args.kills} --polls {args.polls} --posts {args.posts}"
     )
     problems = "; ".join(killed.problems) or "none"

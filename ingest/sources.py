@@ -99,6 +99,7 @@ class ReadChunksFn(beam.DoFn):
             else:
                 yield from self._jsonl(stream, path, mapping)
             if stream.problem:
+                log.warning("%s: %s after line %d", path, stream.problem, stream.number)
                 yield ParsedChunk(
                     pl.DataFrame(schema=LOCATED_SCHEMA),
                     dead_letters(path, [(stream.number + 1, TRUNCATED, stream.rest)]),

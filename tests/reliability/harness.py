@@ -140,48 +140,77 @@ def clean_run(data_dir: Path, inputs: list[Path]) -> tuple[dict[str, bytes], flo
     return exports(data_dir), time.monotonic() - started
 
 
+def _wait_for_note(data_dir: Path, proc: subprocess.Popen) -> float | None:
+    """Seconds until the run notes itself in the lock file; None when it ends first."""
+    started = time.monotonic()
+    while _noted_run(data_dir) is None:
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
 def kill_and_rerun(data_dir: Path, inputs: list[Path], *, kills: int, seed: int) -> KillReport:
-    """A clean run, then `kills` runs each SIGKILLed at a random point of its course (up to
-    the clean run's duration) and followed by a rerun, all in one data directory; each rerun's
-    exports are compared with the clean run's."""
+    """A clean run, then `kills` runs each SIGKILLed at a random point and followed by a rerun,
+    all in one data directory; each rerun's exports are compared with the clean run's. One kill
+    in five lands in start-up (before the run has noted itself in the lock file), the others
+    anywhere in the locked part of the run (ingest, load, forecast, publish); a run that ends
+    before its kill is run again."""
     rng = random.Random(seed)
     report = KillReport()
-    reference, longest_s = clean_run(data_dir, inputs)
-    for i in range(kills):
+    reference, _ = clean_run(data_dir, inputs)
+    probe = moodcast(data_dir, inputs)
+    start_s = _wait_for_note(data_dir, probe) or 1.0
+    begun = time.monotonic()
+    probe.communicate(timeout=600)
+    locked_s = time.monotonic() - begun
+    attempts = 0
+    while report.kills < kills and attempts < kills * 3:
+        attempts += 1
         proc = moodcast(data_dir, inputs)
-        time.sleep(rng.uniform(0.5, max(0.6, longest_s * 0.95)))
+        if rng.random() < 0.2:
+            time.sleep(rng.uniform(0, start_s))
+        elif _wait_for_note(data_dir, proc) is not None:
+            time.sleep(rng.uniform(0, locked_s))
         if proc.poll() is not None:
-            report.problems.append(f"kill {i}: the run had already ended")
+            proc.communicate()
             continue
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=60)
-        report.kills += 1
-        note = _noted_run(data_dir)
-        deadline = time.monotonic() + 15
-        while session_members(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if orphans := session_members(proc.pid):
-            report.problems.append(f"kill {i}: processes left behind: {orphans}")
-            for pid in orphans:
-                os.kill(pid, signal.SIGKILL)
-        rerun = moodcast(data_dir, inputs)
-        _, err = rerun.communicate(timeout=600)
-        if rerun.returncode != 0:
-            report.problems.append(f"kill {i}: rerun failed: {err.decode()[-2000:]}")
-            continue
-        if exports(data_dir) != reference:
-            report.problems.append(f"kill {i}: exports differ from the clean run's")
-        if left := leftovers(data_dir):
-            report.problems.append(f"kill {i}: left behind {left}")
-        if note is not None:
-            report.noted += 1
-            rows = {(r, s): status for r, s, status in ledger(data_dir)}
-            status = rows.get((note["run_id"], datetime.fromisoformat(note["started_at"])))
-            if status in ("killed", "failed", "ok"):
-                report.recorded += 1
-            else:
-                report.problems.append(f"kill {i}: run {note} has no ledger row ({status})")
+        _kill(proc, data_dir, inputs, reference, report)
+    if report.kills < kills:
+        report.problems.append(f"only {report.kills} of {kills} runs could be killed in time")
     return report
+
+
+def _kill(proc, data_dir: Path, inputs: list[Path], reference: dict, report: KillReport) -> None:
+    i = report.kills
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    report.kills += 1
+    note = _noted_run(data_dir)
+    deadline = time.monotonic() + 15
+    while session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if orphans := session_members(proc.pid):
+        report.problems.append(f"kill {i}: processes left behind: {orphans}")
+        for pid in orphans:
+            os.kill(pid, signal.SIGKILL)
+    rerun = moodcast(data_dir, inputs)
+    _, err = rerun.communicate(timeout=600)
+    if rerun.returncode != 0:
+        report.problems.append(f"kill {i}: rerun failed: {err.decode()[-2000:]}")
+        return
+    if exports(data_dir) != reference:
+        report.problems.append(f"kill {i}: exports differ from the clean run's")
+    if left := leftovers(data_dir):
+        report.problems.append(f"kill {i}: left behind {left}")
+    if note is not None:
+        report.noted += 1
+        rows = {(r, s): status for r, s, status in ledger(data_dir)}
+        status = rows.get((note["run_id"], datetime.fromisoformat(note["started_at"])))
+        if status in ("killed", "failed", "ok"):
+            report.recorded += 1
+        else:
+            report.problems.append(f"kill {i}: run {note} has no ledger row ({status})")
 
 
 def _noted_run(data_dir: Path) -> dict | None:
