@@ -34,7 +34,7 @@ def test_a_network_host_without_sign_in_is_refused_unless_insecure_is_explicit(
     result = CliRunner().invoke(
         main, ["dashboard", "--host", "0.0.0.0", "--data-dir", str(tmp_path)]
     )
-    assert result.exit_code == 1 and "no sign-in" in result.output
+    assert result.exit_code == 3 and "no sign-in" in result.output
     _, env = serve_command(tmp_path, host="0.0.0.0", k=11, tz="UTC", insecure_no_auth=True)
     assert env[INSECURE_ENV] == "1"
     _, env = serve_command(tmp_path, host="127.0.0.1", k=11, tz="UTC", insecure_no_auth=True)

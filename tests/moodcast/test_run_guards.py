@@ -42,7 +42,7 @@ def test_a_truncated_input_fails_the_run_naming_it_unless_kept_partial(tmp_path)
     cut.write_bytes(whole[: len(whole) * 2 // 3])
     run = ("run", cut, "--data-dir", data, "--as-of", "2025-03-25", "--json")
     refused = _invoke(*run)
-    assert refused.exit_code == 1
+    assert refused.exit_code == 4  # an InputError
     assert str(cut) in refused.output and "--keep-partial" in refused.output
     assert "Traceback" not in refused.output
 
@@ -78,6 +78,6 @@ def test_a_data_directory_that_cannot_be_written_is_a_one_paragraph_error(tmp_pa
     posts = tmp_path / "posts.jsonl"
     posts.write_bytes(_posts(10))
     result = _invoke("run", posts, "--data-dir", target, "--as-of", "2025-03-25")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 7, result.output  # a WarehouseError
     assert "cannot write" in result.output and "writable" in result.output
     assert "Traceback" not in result.output
