@@ -101,3 +101,59 @@ def test_the_shipped_zero_shot_sources_beat_chance_on_the_shipped_labelled_set(t
                          "--data-dir", tmp_path).stdout  # fmt: skip
     for row in map(json.loads, calibrated.splitlines()):
         assert abs(row["current_threshold"] - row["threshold"]) < 0.01, row
+
+
+def _bilingual(path):
+    texts = {
+        "sleep": ["awake at 4am again", "cannot fall asleep, brain racing", "insomnia is back",
+                  "otra noche sin dormir", "no puedo dormir nada", "desvelada otra vez"],
+        "food": ["pasta for dinner tonight", "trying a new taco place", "baked bread this morning",
+                 "sopa para cenar", "probamos tacos nuevos", "pan casero esta mañana"],
+    }  # fmt: skip
+    pl.DataFrame(
+        {
+            "text": [t for group in texts.values() for t in group],
+            "lang": ["en", "en", "en", "es", "es", "es"] * 2,
+            "sleep": [1] * 6 + [0] * 6,
+        }
+    ).write_csv(path)
+
+
+def test_an_ngram_head_trains_on_any_language_and_decides_in_tag_and_evaluate(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from transforms.ngram import ngram_features
+
+    _bilingual(tmp_path / "labels.csv")
+    data = tmp_path / "data"
+    result = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family",
+                     "ngram", "--json", "--data-dir", data)  # fmt: skip
+    head = json.loads(result.stdout)
+    assert head["marker"] == "sleep" and head["rows"] == 12 and head["new_marker"]
+    saved = json.loads((data / "markers" / "sleep.head.json").read_text())
+    assert saved["family"] == "ngram" and saved["languages"] == ["en", "es"]
+    shown = _invoke("markers", "show", "sleep", "--data-dir", data).stdout
+    assert "[es] model: trained ngram head" in shown and "decides: model" in shown
+
+    frame = pl.read_csv(tmp_path / "labels.csv")
+    posts = tmp_path / "posts.jsonl"
+    frame.with_row_index("id").select(
+        pl.col("id").cast(pl.String),
+        "text",
+        "lang",
+        pl.lit("2025-01-01T00:00:00Z").alias("created_at"),
+    ).write_ndjson(posts)
+    _invoke("tag", posts, "-o", tmp_path / "out.parquet", "--markers", "sleep", "--data-dir", data)
+    tagged = pl.read_parquet(tmp_path / "out.parquet")
+    features = ngram_features(frame["text"].to_list())
+    reference = LogisticRegression(solver="liblinear", class_weight="balanced").fit(
+        features, frame["sleep"].to_numpy()
+    )
+    assert tagged["sleep"].to_list() == reference.predict(features).astype(bool).tolist()
+    assert np.allclose(
+        tagged["sleep__score"].to_numpy(), reference.predict_proba(features)[:, 1], atol=1e-4
+    )
+    labels = tmp_path / "labels.csv"
+    out = _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
+    evaluated = json.loads(out)
+    assert evaluated["markers"]["sleep"]["f1"] == 1.0
