@@ -52,7 +52,8 @@ class Head:
 class Marker:
     """One concept across languages (DESIGN.md, Marker). Per language: lexicon `terms`; a
     zero-shot model source (`prototypes` with a `thresholds` entry, when calibrated) and/or a
-    trained `heads` entry, which replaces the prototypes of its language."""
+    trained `heads` entry, which replaces the prototypes of its language. `guards` are phrases
+    in which a term does not count (`less stressful`): matched like terms, never counted."""
 
     name: str
     description: str
@@ -64,6 +65,7 @@ class Marker:
     prototypes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
     heads: Mapping[str, Head] = field(default_factory=dict)
+    guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def languages(self) -> frozenset[str]:
@@ -97,11 +99,12 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         raise MarkerError(f"{origin}: 'cue' must be one of {', '.join(CUES)}, got {cue!r}")
     terms: dict[str, tuple[str, ...]] = {}
     prototypes: dict[str, tuple[str, ...]] = {}
+    guards: dict[str, tuple[str, ...]] = {}
     thresholds: dict[str, float] = {}
     for lang, source in sorted(raw.get("lang", {}).items()):
         if not isinstance(source, Mapping):
             raise MarkerError(f"{origin}: [lang.{lang}] must be a table")
-        for key, into in (("terms", terms), ("prototypes", prototypes)):
+        for key, into in (("terms", terms), ("prototypes", prototypes), ("guards", guards)):
             listed = source.get(key, [])
             if not isinstance(listed, list) or not all(
                 isinstance(t, str) and t.strip() for t in listed
@@ -126,6 +129,7 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         cue=cue,
         prototypes=prototypes,
         thresholds=thresholds,
+        guards={lang: g for lang, g in guards.items() if g},
     )
 
 
