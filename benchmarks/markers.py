@@ -63,6 +63,8 @@ PEER_CATEGORIES = {
         "loneliness": "sadness", "suicide_risk": "death", "substance_use": "alcohol",
     },
 }  # fmt: skip
+RISK_PRECISION = 0.9
+DEV_CAP = None
 CONFIG = ModelConfig(models={"en": DEFAULT_MODEL})
 NO_MODEL = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 
@@ -233,6 +235,41 @@ def evaluate_set(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str,
     return results
 
 
+def choose_thresholds(encoder) -> list[str]:
+    """Zero-shot thresholds chosen on dev splits (English sets; never test rows): per marker,
+    the F1-optimal z-score (moodcast.training's rule) and, for risk markers, the lowest one
+    whose dev precision reaches RISK_PRECISION."""
+    from moodcast.training import _best_threshold
+
+    lines = [
+        "| set | marker | dev rows | F1-optimal | dev F1 | high-precision |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for labelled in ms.SETS:
+        if labelled.lang not in CONFIG.models or labelled.name not in ms.SHIPPABLE:
+            continue
+        dev = ms.load_split(labelled, "dev", cap=DEV_CAP)
+        markers = load_markers(names=list(labelled.labels))
+        scores = model_scores(dev, markers, encoder)
+        for name in labelled.labels:
+            keep = ms.judged(labelled, dev, name).to_numpy()
+            values = scores.get_column(f"{name}__model").to_numpy()[keep]
+            gold = dev.get_column(name).to_numpy()[keep]
+            cut, f1 = _best_threshold(values, gold)
+            precise = next(
+                (
+                    round(float(c), 4)
+                    for c in np.unique(np.round(values, 4))
+                    if (values >= c).sum() and gold[values >= c].mean() >= RISK_PRECISION
+                ),
+                None,
+            )
+            lines.append(
+                f"| {labelled.name} | {name} | {keep.sum()} | {cut:g} | {f1:.3f} | {precise} |"
+            )
+    return lines
+
+
 def render(all_results: dict[str, dict], sizes: dict[str, int]) -> str:
     sources = list(dict.fromkeys(s for r in all_results.values() for s in r))
     lines = [
@@ -270,9 +307,16 @@ def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None
     parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
     parser.add_argument("--train-cap", type=int, default=1000, help="Embedding-head train rows.")
     parser.add_argument("--sets", help="Comma-separated set names (default: all).")
+    parser.add_argument(
+        "--choose-thresholds", action="store_true",
+        help="Print zero-shot thresholds chosen on the dev splits instead.",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not ms.available():
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+        return
+    if args.choose_thresholds:
+        print("\n".join(choose_thresholds(CachedEncoder())))
         return
     wanted = set(args.sets.split(",")) if args.sets else None
     encoder = CachedEncoder()
