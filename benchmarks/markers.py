@@ -64,7 +64,10 @@ PEER_CATEGORIES = {
     },
 }  # fmt: skip
 RISK_PRECISION = 0.9
+RISK_MARKERS = ("suicide_risk", "self_harm")
+RISK_SOURCES = ("lexicon", "zero-shot", "both", "either", "rule", "ngram head")
 DEV_CAP = None
+MAX_FLAG_RATIO = 2.0
 CONFIG = ModelConfig(models={"en": DEFAULT_MODEL})
 NO_MODEL = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 
@@ -231,42 +234,79 @@ def evaluate_set(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str,
             keep = ms.judged(labelled, test, name) & column.is_not_null()
             gold = test.get_column(name).filter(keep).to_numpy()
             hit = column.filter(keep).to_numpy().astype(bool)
-            results.setdefault(source, {})[name] = (*prf(gold, hit), int(gold.sum()))
+            false_positive_rate = float(hit[~gold].mean()) if (~gold).any() else 0.0
+            results.setdefault(source, {})[name] = (
+                *prf(gold, hit),
+                int(gold.sum()),
+                false_positive_rate,
+            )
     return results
 
 
-def choose_thresholds(encoder) -> list[str]:
-    """Zero-shot thresholds chosen on dev splits (English sets; never test rows): per marker,
-    the F1-optimal z-score (moodcast.training's rule) and, for risk markers, the lowest one
-    whose dev precision reaches RISK_PRECISION."""
-    from moodcast.training import _best_threshold
+def _capped_best(values: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
+    """The F1-optimal cut among those flagging at most MAX_FLAG_RATIO × the true share of
+    rows (a cut that flags most posts is no marker), its F1 and the share it flags."""
+    limit = MAX_FLAG_RATIO * gold.mean()
+    cuts = [c for c in np.unique(np.round(values, 2)) if (values >= c).mean() <= limit]
+    best = max(cuts, key=lambda c: prf(gold, values >= c)[2])
+    return float(best), prf(gold, values >= best)[2], float((values >= best).mean())
 
-    lines = [
-        "| set | marker | dev rows | F1-optimal | dev F1 | high-precision |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
+
+def choose_thresholds(encoder) -> list[str]:
+    """Zero-shot thresholds chosen on dev splits of the English sets we may derive from
+    (ms.SHIPPABLE; never test rows), pooling the sets that label a marker: the F1-optimal cut
+    among those flagging at most MAX_FLAG_RATIO × its true share and, for risk markers, the
+    lowest cut whose dev precision reaches RISK_PRECISION."""
+    pooled: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for labelled in ms.SETS:
         if labelled.lang not in CONFIG.models or labelled.name not in ms.SHIPPABLE:
             continue
         dev = ms.load_split(labelled, "dev", cap=DEV_CAP)
-        markers = load_markers(names=list(labelled.labels))
-        scores = model_scores(dev, markers, encoder)
+        scores = model_scores(dev, load_markers(names=list(labelled.labels)), encoder)
         for name in labelled.labels:
             keep = ms.judged(labelled, dev, name).to_numpy()
             values = scores.get_column(f"{name}__model").to_numpy()[keep]
-            gold = dev.get_column(name).to_numpy()[keep]
-            cut, f1 = _best_threshold(values, gold)
-            precise = next(
-                (
-                    round(float(c), 4)
-                    for c in np.unique(np.round(values, 4))
-                    if (values >= c).sum() and gold[values >= c].mean() >= RISK_PRECISION
-                ),
-                None,
-            )
-            lines.append(
-                f"| {labelled.name} | {name} | {keep.sum()} | {cut:g} | {f1:.3f} | {precise} |"
-            )
+            pooled.setdefault(name, []).append((values, dev.get_column(name).to_numpy()[keep]))
+    lines = [
+        "| marker | dev rows | threshold | dev F1 | flagged | high-precision threshold |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, parts in pooled.items():
+        values = np.concatenate([v for v, _ in parts])
+        gold = np.concatenate([g for _, g in parts])
+        cut, f1, flagged = _capped_best(values, gold)
+        precise = next(
+            (
+                c
+                for c in np.unique(np.round(values, 2))
+                if prf(gold, values >= c)[0] >= RISK_PRECISION
+            ),
+            None,
+        )
+        lines.append(f"| {name} | {len(gold)} | {cut:g} | {f1:.3f} | {flagged:.2f} | {precise} |")
+    return lines
+
+
+def risk_lines(all_results: dict[str, dict]) -> list[str]:
+    """Recall on the risk positives and the false-positive rate on the rest (the controls),
+    per source, for every set with a RISK_MARKERS label."""
+    lines = [
+        "",
+        "### Risk markers: recall on positives / false-positive rate on negatives (test split)",
+        "",
+        "| set | marker | " + " | ".join(RISK_SOURCES) + " |",
+        "|---|---|" + "---:|" * len(RISK_SOURCES),
+    ]
+    for name, results in all_results.items():
+        for marker in RISK_MARKERS:
+            cells = [
+                f"{results[s][marker][1]:.2f} / {results[s][marker][4]:.3f}"
+                if marker in results.get(s, {})
+                else "—"
+                for s in RISK_SOURCES
+            ]
+            if any(c != "—" for c in cells):
+                lines.append(f"| {name} | {marker} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -299,7 +339,7 @@ def render(all_results: dict[str, dict], sizes: dict[str, int]) -> str:
                 for r in results.values()
             ]
             lines.append(f"| {marker} | {support} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join([*lines, *risk_lines(all_results)])
 
 
 def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None:
