@@ -3,7 +3,7 @@
 Language-agnostic and stateless: lower-cased word unigrams and bigrams and character 2- to
 5-grams within word boundaries, each hashed (scikit-learn's HashingVectorizer, MurmurHash3)
 into NGRAM_BUCKETS buckets and L2-normalised, side by side. No vocabulary is stored, so a head
-is its non-zero weights by bucket. Cost: a few hundred microseconds per post on one core.
+is its non-zero weights by bucket.
 """
 
 from __future__ import annotations
