@@ -370,7 +370,8 @@ def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None
     body = render(all_results, sizes)
     print(body)
     if wanted is None:
-        write_section("markers", f"{__doc__.split(chr(10) * 2)[0].strip()}\n\n{body}")
+        intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:2])
+        write_section("markers", f"{intro}\n\nTest splits capped at {args.cap} rows.\n\n{body}")
 
 
 if __name__ == "__main__":
