@@ -16,7 +16,7 @@ from apache_beam.ml.inference.base import (
 
 from transforms.embedding import Encoder
 from transforms.markers import Marker
-from transforms.model_markers import ModelConfig, load_encoders, score_embeddings
+from transforms.model_markers import ModelConfig, encoder_languages, load_encoders, score_texts
 
 TextExample = tuple[str, str]
 """(lang, model text)."""
@@ -28,8 +28,8 @@ class Encoders(dict[str, Encoder]):
 
 
 class MarkerModelHandler(ModelHandler[TextExample, dict[str, float], Encoders]):
-    """Embeds (lang, text) examples with their language's model and returns each text's model
-    score per marker (transforms.model_markers.score_embeddings)."""
+    """Scores (lang, text) examples with their language's model sources and returns each text's
+    model score per marker (transforms.model_markers.score_texts)."""
 
     def __init__(
         self, markers: Mapping[str, Marker], config: ModelConfig, languages: Sequence[str]
@@ -40,7 +40,8 @@ class MarkerModelHandler(ModelHandler[TextExample, dict[str, float], Encoders]):
         self._languages = tuple(sorted(languages))
 
     def load_model(self) -> Encoders:
-        return Encoders(load_encoders(self._config, self._languages))
+        languages = encoder_languages(self._markers, self._config, self._languages)
+        return Encoders(load_encoders(self._config, languages))
 
     def run_inference(
         self, batch: Sequence[TextExample], model: Encoders, inference_args=None
@@ -48,9 +49,12 @@ class MarkerModelHandler(ModelHandler[TextExample, dict[str, float], Encoders]):
         results: list[PredictionResult | None] = [None] * len(batch)
         for lang in sorted({lang for lang, _ in batch}):
             rows = [i for i, (lg, _) in enumerate(batch) if lg == lang]
-            encoder = model[lang]
-            embeddings = encoder.encode([batch[i][1] for i in rows])
-            scores = score_embeddings(embeddings, lang=lang, markers=self._markers, encoder=encoder)
+            scores = score_texts(
+                [batch[i][1] for i in rows],
+                lang=lang,
+                markers=self._markers,
+                encoder=model.get(lang),
+            )
             for j, i in enumerate(rows):
                 inference = {name: float(values[j]) for name, values in scores.items()}
                 results[i] = PredictionResult(batch[i], inference)

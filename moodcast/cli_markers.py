@@ -280,14 +280,24 @@ def _label_frame(labels: Path, text_col: str, label_cols: str | None):
 @click.option(
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
 )  # fmt: skip
+@click.option(
+    "--family", type=click.Choice(["embedding", "ngram"]), default="embedding", show_default=True,
+    help="Features of the head: sentence embeddings of the configured model, or character/word n-grams (any language, no model).",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def train(
-    labels: Path, text_col: str, label_cols: str | None, as_json: bool, data_dir: str | None
+    labels: Path,
+    text_col: str,
+    label_cols: str | None,
+    family: str,
+    as_json: bool,
+    data_dir: str | None,
 ) -> None:
-    """Train a linear head on sentence embeddings for every label, saved into your marker
-    directory as `<name>.head.json`: the model source of the marker of that name (a new marker
-    with rule `model` when none has it). Reports each head's cross-validated F1."""
+    """Train a linear head for every label, on sentence embeddings or (`--family ngram`) on
+    character/word n-grams, saved into your marker directory as `<name>.head.json`: the model
+    source of the marker of that name (a new marker with rule `model` when none has it).
+    Reports each head's cross-validated F1."""
     import polars as pl
 
     from moodcast.training import train_heads
@@ -301,6 +311,7 @@ def train(
             config=settings.model_config,
             out_dir=settings.user_markers_dir,
             origin=str(labels),
+            family=family,
         )
     except pl.exceptions.PolarsError as exc:
         raise _fail(exc) from exc

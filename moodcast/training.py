@@ -14,12 +14,17 @@ import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
 from transforms.adapters import toml_with_header
-from transforms.markers import BUILTIN_DIR, NAME_PATTERN, Marker
+from transforms.embedding import Encoder
+from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker
 from transforms.model_markers import ModelConfig, load_encoders, model_text, score_embeddings
+from transforms.ngram import NGRAM_FEATURES, ngram_features
 
 RESERVED_COLUMNS = ("id", "lang")
 MIN_CLASS_ROWS = 2
 FOLDS = 5
+NGRAM_WEIGHTS = 10_000
+"""An n-gram head keeps its largest weights only (a file of ~200 kB; no measurable F1 loss on
+the shared sets, benchmarks/markers.py)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,41 @@ def label_frame(
     return frame.with_columns(**columns)
 
 
+def _texts(frame: pl.DataFrame) -> list[str]:
+    return frame.select(model_text(pl.col("text"))).to_series().to_list()
+
+
+def _features(
+    labels: pl.DataFrame, *, family: str, config: ModelConfig, encoder: Encoder | None
+) -> tuple[pl.DataFrame, object, str]:
+    """The rows a head of `family` can learn from, their features, and the `model` it names."""
+    if family == "ngram":
+        return labels, ngram_features(_texts(labels)), NGRAM_FEATURES
+    kept = labels.filter(pl.col("lang").is_in(sorted(config.models)))
+    langs = sorted(kept.get_column("lang").unique().to_list())
+    if kept.is_empty():
+        raise TaggingError(
+            f"no labelled row is in a language with a configured model ({', '.join(config.models)}); "
+            "`--family ngram` needs no model"
+        )
+    if len({config.models[lang] for lang in langs}) > 1:
+        raise TaggingError(
+            f"languages {', '.join(langs)} use different models; train one file per model"
+        )
+    encoder = encoder or load_encoders(config, langs[:1])[langs[0]]
+    return kept, encoder.encode(_texts(kept)), Path(encoder.name).name
+
+
+def _weights(model, family: str) -> dict:
+    """The head file's weights: every coefficient, or for `ngram` the NGRAM_WEIGHTS largest."""
+    coef = model.coef_[0]
+    if family != "ngram":
+        return {"coef": [round(float(c), 7) for c in coef]}
+    kept = np.argsort(-np.abs(coef), kind="stable")[:NGRAM_WEIGHTS]
+    kept = np.sort(kept[coef[kept] != 0])
+    return {"indices": kept.tolist(), "coef": [round(float(c), 6) for c in coef[kept]]}
+
+
 def train_heads(
     labels: pl.DataFrame,
     *,
@@ -92,11 +132,15 @@ def train_heads(
     config: ModelConfig,
     out_dir: Path,
     origin: str,
+    family: str = "embedding",
+    encoder: Encoder | None = None,
 ) -> list[TrainedHead]:
-    """Fit a logistic-regression head on the sentence embeddings for every label column of
-    `labels` (label_frame's output) and write `<name>.head.json` into `out_dir`, plus a
-    `<name>.toml` with rule `model` when no marker has that name. Rows in a language without a
-    configured model are left out; the rows kept must all use one model.
+    """Fit a logistic-regression head for every label column of `labels` (label_frame's output)
+    and write `<name>.head.json` into `out_dir`, plus a `<name>.toml` with rule `model` when no
+    marker has that name. `family` is `embedding` (on the sentence embeddings of the configured
+    model, or of `encoder` when given: rows in a language without a configured model are left
+    out, and the rows kept must all use one model) or `ngram` (on transforms/ngram.py's hashed
+    n-grams: every row, any language).
 
     Returns what was written, with each head's cross-validated F1 (FOLDS folds, stratified).
     Raises TaggingError when `out_dir` is the shipped marker directory, when a label has fewer
@@ -106,20 +150,12 @@ def train_heads(
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+    if family not in FAMILIES:
+        raise TaggingError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
     if out_dir.resolve() == BUILTIN_DIR.resolve():
         raise TaggingError("trained heads go into your marker directory, never the shipped one")
-    kept = labels.filter(pl.col("lang").is_in(sorted(config.models)))
+    kept, features, model_name = _features(labels, family=family, config=config, encoder=encoder)
     langs = sorted(kept.get_column("lang").unique().to_list())
-    if kept.is_empty():
-        raise TaggingError(
-            f"no labelled row is in a language with a configured model ({', '.join(config.models)})"
-        )
-    if len({config.models[lang] for lang in langs}) > 1:
-        raise TaggingError(
-            f"languages {', '.join(langs)} use different models; train one file per model"
-        )
-    encoder = load_encoders(config, langs[:1])[langs[0]]
-    embeddings = encoder.encode(kept.select(model_text(pl.col("text"))).to_series().to_list())
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in [c for c in kept.columns if c not in ("text", "lang")]:
@@ -130,30 +166,26 @@ def train_heads(
                 f"label {name!r} needs at least {MIN_CLASS_ROWS} positive and negative rows "
                 f"in {', '.join(langs)}; it has {int(y.sum())} of {len(y)} positive"
             )
-        model = LogisticRegression(max_iter=2000, class_weight="balanced")
+        solver = {"solver": "liblinear"} if family == "ngram" else {"max_iter": 2000}
+        model = LogisticRegression(class_weight="balanced", **solver)
         folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
-        predicted = cross_val_predict(model, embeddings, y, cv=folds)
-        model.fit(embeddings, y)
+        predicted = cross_val_predict(model, features, y, cv=folds)
+        model.fit(features, y)
         cv_f1 = float(f1_score(y, predicted, zero_division=0))
+        head = {
+            "family": family,
+            **_weights(model, family),
+            "intercept": float(model.intercept_[0]),
+            "threshold": 0.5,
+            "model": model_name,
+            "languages": langs,
+            "cv_f1": round(cv_f1, 4),
+            "trained_on": origin,
+            "rows": len(y),
+            "positives": int(y.sum()),
+        }
         path = out_dir / f"{name}.head.json"
-        path.write_text(
-            json.dumps(
-                {
-                    "coef": [round(float(c), 7) for c in model.coef_[0]],
-                    "intercept": float(model.intercept_[0]),
-                    "threshold": 0.5,
-                    "model": Path(encoder.name).name,
-                    "languages": langs,
-                    "cv_f1": round(cv_f1, 4),
-                    "trained_on": origin,
-                    "rows": len(y),
-                    "positives": int(y.sum()),
-                },
-                indent=1,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        path.write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
         new_marker = name not in markers
         if new_marker:
             (out_dir / f"{name}.toml").write_text(

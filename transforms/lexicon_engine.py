@@ -22,6 +22,7 @@ import numpy as np
 
 from transforms.lexicon_tables import (
     DROP,
+    GUARD_ENTRY,
     LETTER,
     MAPPED,
     NUMBER,
@@ -403,11 +404,14 @@ def _drop_contained(found, occ, entry_marker, reach):
 
 @_kernel
 def _apply_rules(found, occ, n, entry_cue, buf, w_int, w_flags, w_cue, suffixes, suffix_len):
-    """Unmark negated occurrences, and those whose term needs a first-person cue and has none.
-    Returns False when a verdict depends on text beyond CONTEXT_CHARS (the reference path's
-    window)."""
+    """Unmark guards, negated occurrences, and those whose term needs a first-person cue and
+    has none. Returns False when a verdict depends on text beyond CONTEXT_CHARS (the reference
+    path's window)."""
     for a in range(found):
         if not occ[a, _KEEP]:
+            continue
+        if entry_cue[occ[a, _ENTRY]] == GUARD_ENTRY:
+            occ[a, _KEEP] = 0
             continue
         i = occ[a, _FIRST]
         visible = w_int[_CHAR_AT, i] - CONTEXT_CHARS

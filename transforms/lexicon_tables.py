@@ -25,6 +25,8 @@ from transforms.matching import (
 )
 from transforms.text import fold_characters
 
+GUARD_ENTRY = 2
+"""`entry_cue` of a guard (Marker.guards): it hides the marker's terms inside it, never counts."""
 LETTER, NUMBER, SYMBOL, SPACE, DROP, INNER, MAPPED, UNKNOWN = range(8)
 """Kinds of output character: a letter or a number (`\\p{L}`, `\\p{N}`) inside a word; a symbol,
 a word of its own; whitespace, which ends a word; dropped; another character inside a word (an
@@ -155,8 +157,8 @@ class Automaton:
     empty; `edge_node`; slot `edge_slot(key)` onwards, see `transforms.lexicon_engine`);
     the entries a node completes, `whole_off`; the entries completed by a prefix at a node,
     `prefix_off` into `prefix_word`, `prefix_first`, `prefix_last`. An entry is a (pattern,
-    marker) pair: `entry_marker`, `entry_term` (index into `terms`), `entry_cue` (the
-    occurrence needs a first-person cue). `suffixes`: first-person endings, as UTF-8 rows.
+    marker) pair: `entry_marker`, `entry_term` (index into `terms`), `entry_cue` (0: no rule;
+    GUARD_ENTRY: a guard, which never counts; 1: the occurrence needs a first-person cue). `suffixes`: first-person endings, as UTF-8 rows.
     """
 
     byte_class: np.ndarray
@@ -184,19 +186,19 @@ class Automaton:
 
 def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automaton:
     """The Automaton of `lexicon`; `marker_index` numbers the markers (output columns)."""
-    rows = lexicon.table.select("pattern", "marker", "term", "needs_cue").rows()
-    terms = list(dict.fromkeys(term for _, _, term, _ in rows))
+    rows = lexicon.table.select("pattern", "marker", "term", "needs_cue", "guard").rows()
+    terms = list(dict.fromkeys(term for _, _, term, _, _ in rows))
     term_index = {term: i for i, term in enumerate(terms)}
-    by_pattern: dict[str, list[tuple[int, int, bool]]] = {}
-    for pattern, marker, term, needs_cue in rows:
-        entry = (marker_index[marker], term_index[term], bool(needs_cue))
+    by_pattern: dict[str, list[tuple[int, int, int]]] = {}
+    for pattern, marker, term, needs_cue, guard in rows:
+        entry = (marker_index[marker], term_index[term], GUARD_ENTRY if guard else int(needs_cue))
         by_pattern.setdefault(pattern, []).append(entry)
 
     words: dict[str, int] = {}
     prefixes: dict[str, int] = {}
     nodes: list[dict[int, int]] = [{}]
-    whole: list[list[tuple[int, int, bool]]] = [[]]
-    ends: list[dict[int, list[tuple[int, int, bool]]]] = [{}]
+    whole: list[list[tuple[int, int, int]]] = [[]]
+    ends: list[dict[int, list[tuple[int, int, int]]]] = [{}]
     for pattern, entries in by_pattern.items():
         chunks = pattern.strip(" ").split(" ")
         is_prefix = not pattern.endswith(" ")
@@ -281,7 +283,7 @@ def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automat
         prefix_last=np.asarray(prefix_last, dtype=i32),
         entry_marker=np.asarray(entry_marker, dtype=i32),
         entry_term=np.asarray(entry_term, dtype=i32),
-        entry_cue=np.asarray(entry_cue, dtype=np.bool_),
+        entry_cue=np.asarray(entry_cue, dtype=np.int8),
         suffixes=suffix_rows,
         suffix_len=np.asarray([len(s) for s in suffixes], dtype=i32),
         terms=pl.Series(terms, dtype=pl.String),

@@ -18,17 +18,21 @@ from transforms.errors import MarkerError as MarkerError
 from transforms.hashtags import split_hashtags, vocabulary
 from transforms.lexicon_scan import scan
 from transforms.matching import compile_lexicon
+from transforms.ngram import NGRAM_FEATURES
 
 BUILTIN_DIR = Path(__file__).parent / "markers"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
+FAMILIES = ("embedding", "ngram")
 CUES = ("first_person",)
 
 
 @dataclass(frozen=True)
 class Head:
-    """A trained model source: P(marker | post) = sigmoid(embedding · coef + intercept), a hit at
-    `threshold` or above. `model` names the sentence model whose embeddings it was trained on;
+    """A trained model source: P(marker | post) = sigmoid(features · coef + intercept), a hit at
+    `threshold` or above. `family` says what the features are: `embedding`, the sentence
+    embedding of the model named by `model`; `ngram`, the hashed n-grams of transforms/ngram.py
+    (`model` names the recipe), of which `indices` are the buckets with a weight in `coef`.
     `cv_f1` is its cross-validated F1 on the training labels."""
 
     coef: tuple[float, ...]
@@ -37,13 +41,16 @@ class Head:
     model: str
     languages: tuple[str, ...]
     cv_f1: float | None = None
+    family: str = "embedding"
+    indices: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Marker:
     """One concept across languages (DESIGN.md, Marker). Per language: lexicon `terms`; a
     zero-shot model source (`prototypes` with a `thresholds` entry, when calibrated) and/or a
-    trained `heads` entry, which replaces the prototypes of its language."""
+    trained `heads` entry, which replaces the prototypes of its language. `guards` are phrases
+    in which a term does not count (`less stressful`): matched like terms, never counted."""
 
     name: str
     description: str
@@ -55,6 +62,7 @@ class Marker:
     prototypes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
     heads: Mapping[str, Head] = field(default_factory=dict)
+    guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def languages(self) -> frozenset[str]:
@@ -65,6 +73,11 @@ class Marker:
     def model_languages(self) -> frozenset[str]:
         """Languages with a model source (prototypes or a trained head) for this marker."""
         return frozenset(lang for lang, p in self.prototypes.items() if p) | frozenset(self.heads)
+
+    @property
+    def ngram_languages(self) -> frozenset[str]:
+        """Languages whose model source is an n-gram head (it needs no sentence model)."""
+        return frozenset(lang for lang, head in self.heads.items() if head.family == "ngram")
 
 
 def parse_marker(raw: Mapping, *, origin: str) -> Marker:
@@ -83,11 +96,12 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         raise MarkerError(f"{origin}: 'cue' must be one of {', '.join(CUES)}, got {cue!r}")
     terms: dict[str, tuple[str, ...]] = {}
     prototypes: dict[str, tuple[str, ...]] = {}
+    guards: dict[str, tuple[str, ...]] = {}
     thresholds: dict[str, float] = {}
     for lang, source in sorted(raw.get("lang", {}).items()):
         if not isinstance(source, Mapping):
             raise MarkerError(f"{origin}: [lang.{lang}] must be a table")
-        for key, into in (("terms", terms), ("prototypes", prototypes)):
+        for key, into in (("terms", terms), ("prototypes", prototypes), ("guards", guards)):
             listed = source.get(key, [])
             if not isinstance(listed, list) or not all(
                 isinstance(t, str) and t.strip() for t in listed
@@ -112,6 +126,7 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         cue=cue,
         prototypes=prototypes,
         thresholds=thresholds,
+        guards={lang: g for lang, g in guards.items() if g},
     )
 
 
@@ -122,16 +137,28 @@ def read_head(path: Path) -> Head:
     """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Head(
+        head = Head(
             coef=tuple(float(c) for c in raw["coef"]),
             intercept=float(raw["intercept"]),
             threshold=float(raw["threshold"]),
             model=str(raw["model"]),
             languages=tuple(str(lang) for lang in raw["languages"]),
             cv_f1=None if raw.get("cv_f1") is None else float(raw["cv_f1"]),
+            family=str(raw.get("family", "embedding")),
+            indices=tuple(int(i) for i in raw.get("indices", ())),
         )
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise MarkerError(f"{path}: not a readable trained head ({exc})") from exc
+    if head.family not in FAMILIES:
+        raise MarkerError(f"{path}: 'family' must be one of {', '.join(FAMILIES)}")
+    if head.family == "ngram" and (
+        head.model != NGRAM_FEATURES or len(head.indices) != len(head.coef)
+    ):
+        raise MarkerError(
+            f"{path}: an ngram head needs model {NGRAM_FEATURES!r} and one index per weight; "
+            "retrain it with `moodcast markers train --family ngram`"
+        )
+    return head
 
 
 def _with_head(marker: Marker, head: Head, head_bytes: bytes) -> Marker:

@@ -107,7 +107,8 @@ class Lexicon:
     """All terms of some markers in one language, compiled for one Aho-Corasick pass.
 
     `patterns` are unique; `table` has one row per (pattern, marker) with the written `term`,
-    whether the term needs a first-person cue before it (`needs_cue`), and `pattern_bytes`.
+    whether the term needs a first-person cue before it (`needs_cue`), whether it is a guard
+    (`guard`: it hides the marker's terms inside it and never counts), and `pattern_bytes`.
     """
 
     lang: str
@@ -126,13 +127,16 @@ def compile_lexicon(markers: Mapping, lang: str) -> Lexicon:
         return _COMPILED[key]
     rows = []
     for marker in markers.values():
-        written = list(dict.fromkeys(t.strip() for t in marker.terms.get(lang, ())))
-        for term, body in zip(written, canonical_terms(written), strict=True):
+        terms = [(t.strip(), False) for t in marker.terms.get(lang, ())]
+        guards = [(t.strip(), True) for t in marker.guards.get(lang, ())]
+        written = list(dict.fromkeys(terms + guards))
+        bodies = canonical_terms([term for term, _ in written])
+        for (term, guard), body in zip(written, bodies, strict=True):
             if not body:
                 continue
             prefix = term.endswith("*")
-            cued = marker.cue == "first_person" and not _self_cued(body, lang)
-            rows.append((" " + body + ("" if prefix else " "), marker.name, term, cued))
+            cued = marker.cue == "first_person" and not guard and not _self_cued(body, lang)
+            rows.append((" " + body + ("" if prefix else " "), marker.name, term, cued, guard))
     table = pl.DataFrame(
         rows,
         schema={
@@ -140,6 +144,7 @@ def compile_lexicon(markers: Mapping, lang: str) -> Lexicon:
             "marker": pl.String,
             "term": pl.String,
             "needs_cue": pl.Boolean,
+            "guard": pl.Boolean,
         },
         orient="row",
     ).unique(["pattern", "marker"], keep="first", maintain_order=True)
@@ -191,7 +196,7 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
     one language), `marker`, `term`.
 
     Of the occurrences of one marker, one inside a longer one of the same marker is dropped
-    (the longest match wins); one preceded by a negation cue within NEGATION_WINDOW words is
+    (the longest match wins); a guard's occurrence never counts; one preceded by a negation cue within NEGATION_WINDOW words is
     dropped; for a marker whose terms need a first-person cue, an occurrence of a term with no
     first-person word in it counts only when a cue occurs within FIRST_PERSON_WINDOW words
     before or after it, or when it opens the text or a sentence.
@@ -253,6 +258,6 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
     )
     return (
         longest.with_columns(context)
-        .filter(~negated & (~pl.col("needs_cue") | cued))
+        .filter(~pl.col("guard") & ~negated & (~pl.col("needs_cue") | cued))
         .select("row", "marker", "term")
     )

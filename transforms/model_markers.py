@@ -1,7 +1,8 @@
 """Model sources of markers, and the decision rules that combine them with the lexicon.
 
-A model source scores a post from its sentence embedding (transforms/embedding.py). A trained
-head gives a probability. Otherwise the score is zero-shot: the post's mean cosine similarity to
+A model source scores a post from its sentence embedding (transforms/embedding.py), or, for a
+trained head of the `ngram` family, from its hashed n-grams (transforms/ngram.py; any language,
+no sentence model). A trained head gives a probability. Otherwise the score is zero-shot: the post's mean cosine similarity to
 the marker's CLOSEST_PROTOTYPES closest prototype phrases, set against the same statistic of a
 neutral reference set of everyday posts, as a z-score (how many standard deviations above the
 neutral posts it lies). Scores of different markers and models are thus on one scale. A score at
@@ -34,6 +35,7 @@ from transforms.embedding import (
     load_encoder,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError, score
+from transforms.ngram import ngram_features, ngram_logits
 
 """Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
 
@@ -67,8 +69,21 @@ class ModelConfig:
 
 
 def model_languages(marker: Marker, config: ModelConfig) -> frozenset[str]:
-    """Languages in which `marker` has a model source and `config` a model."""
-    return marker.model_languages & frozenset(config.models)
+    """Languages in which `marker` has a model source that can run: an n-gram head (any
+    language), or another source where `config` has a model."""
+    return (marker.model_languages & frozenset(config.models)) | marker.ngram_languages
+
+
+def encoder_languages(
+    markers: Mapping[str, Marker], config: ModelConfig, languages: Sequence[str]
+) -> list[str]:
+    """Those of `languages` in which some marker's model source needs the sentence model (all
+    but n-gram heads)."""
+    return sorted(
+        lang
+        for lang in set(languages) & set(config.models)
+        if any(lang in m.model_languages - m.ngram_languages for m in markers.values())
+    )
 
 
 def uses_model(marker: Marker, config: ModelConfig, source: str | None) -> frozenset[str]:
@@ -174,11 +189,12 @@ def score_embeddings(
 ) -> dict[str, np.ndarray]:
     """Model score of each embedded post for every marker with a model source in `lang`.
 
-    Raises SourceError when a trained head does not fit the encoder's embedding size.
+    N-gram heads are left out (score_texts scores them). Raises SourceError when a trained head
+    does not fit the encoder's embedding size.
     """
     scores = {}
     for marker in markers.values():
-        if lang not in marker.model_languages:
+        if lang not in marker.model_languages - marker.ngram_languages:
             continue
         head = marker.heads.get(lang)
         if head is not None:
@@ -200,6 +216,26 @@ def score_embeddings(
             spread = max(float(neutral.std()), 1e-6)
             scores[marker.name] = (_closeness(embeddings, prototypes) - neutral.mean()) / spread
     return scores
+
+
+def score_texts(
+    texts: Sequence[str], *, lang: str, markers: Mapping[str, Marker], encoder: Encoder | None
+) -> dict[str, np.ndarray]:
+    """Model score of each text (model_text already applied) for every marker with a model
+    source in `lang`: n-gram heads from the texts, the others from their embeddings by
+    `encoder` (None: those are left out, as where no model is configured)."""
+    ngram = {n: m.heads[lang] for n, m in markers.items() if lang in m.ngram_languages}
+    embedded = {n: m for n, m in markers.items() if n not in ngram and lang in m.model_languages}
+    scores = {}
+    if embedded and encoder is not None:
+        embeddings = encoder.encode(list(texts))
+        scores = score_embeddings(embeddings, lang=lang, markers=embedded, encoder=encoder)
+    if ngram:
+        features = ngram_features(list(texts))
+        for name, head in ngram.items():
+            logits = ngram_logits(features, head.indices, head.coef, head.intercept)
+            scores[name] = 1.0 / (1.0 + np.exp(-logits))
+    return {n: scores[n] for n in markers if n in scores}
 
 
 def _closeness(embeddings: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
@@ -239,13 +275,13 @@ def _embedded(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
 def scores_frame(
     lang: str,
     keys: Sequence[int],
-    embeddings: np.ndarray,
+    texts: Sequence[str],
     *,
     markers: Mapping[str, Marker],
-    encoder: Encoder,
+    encoder: Encoder | None,
 ) -> pl.DataFrame:
     """`lang, key` and a Float64 `<marker>__model` per marker with a model source in `lang`."""
-    scores = score_embeddings(embeddings, lang=lang, markers=markers, encoder=encoder)
+    scores = score_texts(texts, lang=lang, markers=markers, encoder=encoder)
     return pl.DataFrame(
         {
             "lang": pl.Series([lang] * len(keys), dtype=pl.String),
@@ -258,16 +294,17 @@ def scores_frame(
 def model_scores(
     texts: pl.DataFrame, *, markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
 ) -> pl.DataFrame:
-    """Model scores of `texts` (`lang, key, text`), each distinct `lang, key` embedded once:
-    `lang, key, <marker>__model…` (null where a marker has no model source in the language)."""
+    """Model scores of `texts` (`lang, key, text`), each distinct `lang, key` scored once:
+    `lang, key, <marker>__model…` (null where a marker has no model source in the language;
+    `encoders` holds the languages whose sources need one, see encoder_languages)."""
     distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
     frames = [
         scores_frame(
             lang,
             group.get_column("key").to_list(),
-            encoders[lang].encode(group.select(model_text(pl.col("text"))).to_series().to_list()),
+            group.select(model_text(pl.col("text"))).to_series().to_list(),
             markers=markers,
-            encoder=encoders[lang],
+            encoder=encoders.get(lang),
         )
         for (lang,), group in distinct.group_by("lang", maintain_order=True)
     ]
@@ -382,7 +419,8 @@ def classify(
     needed = frame[rows].with_columns(text_key(pl.col("_text")).alias("key"))
     keys = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
     frame = frame.with_columns(keys.scatter(rows, needed.get_column("key")).alias("key"))
-    encoders = load_encoders(config, needed.get_column("lang").unique().to_list())
+    langs = needed.get_column("lang").unique().to_list()
+    encoders = load_encoders(config, encoder_languages(markers, config, langs))
     model = model_scores(
         needed.select("lang", "key", pl.col("_text").alias("text")),
         markers=markers,
@@ -401,7 +439,7 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
         head = marker.heads.get(lang)
         if head is not None:
             f1 = f", cross-validated F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
-            model = f"trained head on {head.model} (threshold {head.threshold:g}{f1})"
+            model = f"trained {head.family} head on {head.model} (threshold {head.threshold:g}{f1})"
         elif marker.prototypes.get(lang):
             model = (
                 f"{len(marker.prototypes[lang])} prototypes against the neutral set "
@@ -409,7 +447,7 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
             )
         else:
             model = "none"
-        if lang not in config.models and model != "none":
+        if lang not in model_languages(marker, config) and model != "none":
             spec = next(iter(config.models.values()), None)
             why = (
                 f"{spec!r} is configured for {', '.join(sorted(config.models))} only"

@@ -83,3 +83,42 @@ def test_a_sampled_model_marker_is_counted_over_the_scored_posts_only(tmp_path):
     rolled = daily.filter(pl.col("region") == "north", pl.col("lang") == "all")
     assert rolled["sample_rate"].to_list() == [0.5, 0.5]
     assert rolled["n_scored"].sum() == joined["n_scored"].sum()
+
+
+def test_an_ngram_head_decides_in_the_job_as_in_tag_without_any_sentence_model(tmp_path):
+    from moodcast.training import train_heads
+
+    labels = pl.DataFrame(
+        {
+            "text": [t for lang in ("en", "es") for t in TEXTS[lang]],
+            "lang": ["en"] * 6 + ["es"] * 2,
+            "sad": [1, 1, 0, 0, 1, 0, 1, 0],
+        }
+    )
+    no_model = ModelConfig(models={})
+    heads = tmp_path / "heads"
+    train_heads(labels, markers={}, config=no_model, out_dir=heads, origin="t", family="ngram")
+    markers = load_markers(heads, names=["sad"])
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(p) for p in _posts()) + b"\n")
+    job = IngestJob(
+        inputs=[str(path)],
+        landing_dir=str(tmp_path / "landing"),
+        markers=markers,
+        key=KEY,
+        run_id="r1",
+        options=PostOptions(models=no_model),
+    )
+    daily = pl.read_parquet(Path(run_ingest(job)) / "daily.parquet")
+    posts = pl.DataFrame(_posts()).with_columns(
+        pl.col("created_at").str.slice(0, 10).str.to_date().alias("day")
+    )
+    expected = (
+        posts.with_columns(classify(posts, markers, config=no_model)["sad"].alias("hit"))
+        .group_by("day", "lang")
+        .agg(pl.col("hit").sum().alias("n_marked"))
+    )
+    got = daily.filter(pl.col("region") == "north", pl.col("lang") != "all")
+    joined = got.join(expected, on=["day", "lang"], suffix="_expected")
+    assert joined.height == 4 and (joined["n_marked_expected"] > 0).all()
+    assert joined["n_marked"].to_list() == joined["n_marked_expected"].to_list()

@@ -19,7 +19,14 @@ from transforms.matching import (
 )
 
 BUILTIN = load_markers()
-TERMS = sorted({t for m in BUILTIN.values() for terms in m.terms.values() for t in terms})
+TERMS = sorted(
+    {
+        t
+        for m in BUILTIN.values()
+        for terms in (*m.terms.values(), *m.guards.values())
+        for t in terms
+    }
+)
 
 
 def _reference(frame: pl.DataFrame, markers) -> pl.DataFrame:
@@ -121,3 +128,23 @@ def test_prefix_terms_take_a_first_person_cue_after_them_like_the_reference():
     out = score(frame, markers, explain=True)
     assert out.equals(_reference(frame, markers))
     assert out["overdose"].to_list() == [True, False, True, True, False, True, False]
+
+
+def test_a_guard_hides_the_terms_inside_it_and_never_counts_like_the_reference():
+    raw = {
+        "name": "strain",
+        "lang": {
+            "en": {"terms": ["stress*", "stressful"], "guards": ["less stressful", "stress free"]}
+        },
+    }
+    markers = {"strain": parse_marker(raw, origin="test")}
+    frame = pl.DataFrame(
+        {
+            "text": ["a less stressful week", "so stressful", "stress free and stressed", "x"],
+            "lang": ["en"] * 4,
+        }
+    )
+    got = score(frame, markers, explain=True)
+    assert got.equals(_reference(frame, markers))
+    assert got["strain__count"].to_list() == [0, 1, 1, 0]
+    assert got["strain__terms"].to_list() == [[], ["stressful"], ["stress*"], []]

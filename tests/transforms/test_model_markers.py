@@ -164,3 +164,41 @@ def test_a_missing_model_names_the_config_key_to_set(tmp_path):
     config = ModelConfig(models={"en": str(tmp_path / "no-model")})
     with pytest.raises(ModelError, match=r"no-model.*set models\.en in config\.toml"):
         classify(posts, markers, config=config, source="model")
+
+
+def test_suicide_risk_counts_a_first_person_lexicon_hit_or_a_high_model_score():
+    """The shipped risk rule's decision table: no model veto on a first-person lexicon hit; a
+    model score at the high-precision threshold counts alone; hyperbole without a first-person
+    cue and an ordinary score does not."""
+    from transforms.markers import score
+    from transforms.model_markers import threshold
+
+    markers = load_markers(names=["suicide_risk", "self_harm"])
+    cut = threshold(markers["suicide_risk"], "en")
+    texts = ["I honestly want to kill myself", "long day, home now", "these plants want to die",
+             "I hurt myself again last night"]  # fmt: skip
+    model = [cut - 3.0, cut + 0.1, cut - 3.0, cut - 3.0]
+    posts = pl.DataFrame({"text": texts, "lang": ["en"] * 4})
+    frame = pl.concat(
+        [
+            posts.select(
+                "lang",
+                pl.Series("key", range(4), dtype=pl.UInt64),
+                pl.lit(True).alias("in_sample"),
+            ),
+            score(posts, markers),
+        ],
+        how="horizontal",
+    )
+    scores = pl.DataFrame(
+        {
+            "lang": ["en"] * 4,
+            "key": pl.Series(range(4), dtype=pl.UInt64),
+            "suicide_risk__model": model,
+            "self_harm__model": [0.0] * 4,
+        }
+    )
+    decided = decide(frame, scores, markers=markers, config=EN_ONLY, source=None)
+    assert markers["suicide_risk"].rule == "either" and markers["self_harm"].rule == "lexicon"
+    assert decided["suicide_risk"].to_list() == [True, True, False, True]
+    assert decided["self_harm"].to_list() == [False, False, False, True]

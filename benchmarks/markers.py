@@ -1,0 +1,378 @@
+"""Every marker source against lexicon peers on real, human-labelled posts (held-out splits).
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/markers.py [--cap 1500] [--train-cap 1000]
+
+For each set of /work/shared/datasets (benchmarks/marker_sets.py; `MOODCAST_DATASETS` moves it)
+and each of its labels that is one of our markers, precision, recall and F1 on the set's test
+split of:
+
+- `lexicon`: the shipped terms alone (`--source lexicon`);
+- `zero-shot`: the shipped prototypes and thresholds alone (English: the shipped model is
+  English-only);
+- `rule`: each marker's own rule (what `moodcast run` publishes), and the same sources under
+  `either` and `both`;
+- `ngram head` / `embedding head`: heads trained by `moodcast markers train` (moodcast.training)
+  on the set's train split (covidemo: its dev split; embedding heads on at most `--train-cap`
+  rows), judged on its test split;
+- peers used the same way: VADER's compound valence (≤ -0.05 flags every negative marker,
+  ≥ 0.05 every positive one), NRCLex (its word list over lower-cased word tokens) and Empath
+  (its categories), each through a fixed category per marker (PEER_CATEGORIES).
+
+Test splits above `--cap` rows are capped to a deterministic hash sample. Nothing is chosen on
+test rows. Embeddings are cached under benchmarks/.data/embeddings (keyed by model and text).
+Results go to benchmarks/RESULTS.md (`markers` section). Skips, saying so, when the datasets
+are absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import marker_sets as ms  # noqa: E402
+from benchmarks.results import write_section  # noqa: E402
+from transforms.embedding import DEFAULT_MODEL, load_encoder  # noqa: E402
+from transforms.markers import Marker, load_markers, score  # noqa: E402
+from transforms.model_markers import ModelConfig, decide, score_texts  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / ".data" / "embeddings"
+POSITIVE = ("joy", "love", "hope", "calm")
+PEER_CATEGORIES = {
+    "nrclex": {
+        "anger": "anger", "disgust": "disgust", "fear": "fear", "joy": "joy",
+        "sadness": "sadness", "surprise": "surprise", "love": "joy", "hope": "anticipation",
+        "stress": "negative", "anxiety": "fear", "depression": "sadness",
+        "loneliness": "sadness", "suicide_risk": "negative", "substance_use": "negative",
+    },
+    "empath": {
+        "anger": "anger", "disgust": "disgust", "fear": "fear", "joy": "joy",
+        "sadness": "sadness", "surprise": "surprise", "love": "love", "hope": "optimism",
+        "stress": "nervousness", "anxiety": "nervousness", "depression": "sadness",
+        "loneliness": "sadness", "suicide_risk": "death", "substance_use": "alcohol",
+    },
+}  # fmt: skip
+RISK_PRECISION = 0.9
+RISK_MARKERS = ("suicide_risk", "self_harm")
+RISK_SOURCES = ("lexicon", "zero-shot", "both", "either", "rule", "ngram head")
+DEV_CAP = None
+MAX_FLAG_RATIO = 2.0
+CONFIG = ModelConfig(models={"en": DEFAULT_MODEL})
+NO_MODEL = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
+
+
+class CachedEncoder:
+    """The shipped encoder, remembering each text's embedding on disk."""
+
+    def __init__(self) -> None:
+        self._encoder = None
+        CACHE.mkdir(parents=True, exist_ok=True)
+
+    def __getattr__(self, name: str):
+        if self._encoder is None:
+            self._encoder = load_encoder(DEFAULT_MODEL, backend="onnx-fp32")
+        return getattr(self._encoder, name)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:24]
+        path = CACHE / f"{key}.npy"
+        if not path.exists():
+            np.save(path, self.__getattr__("encode")(texts))
+        return np.load(path)
+
+
+def model_scores(frame: pl.DataFrame, markers: Mapping[str, Marker], encoder) -> pl.DataFrame:
+    """`lang, key, <marker>__model` for every row of `frame` (key = row number)."""
+    scores = score_texts(
+        frame.get_column("text").to_list(),
+        lang=frame.get_column("lang")[0],
+        markers=markers,
+        encoder=encoder,
+    )
+    return pl.DataFrame(
+        {
+            "lang": frame.get_column("lang"),
+            "key": pl.Series(np.arange(frame.height), dtype=pl.UInt64),
+            **{f"{n}__model": pl.Series(v, dtype=pl.Float64) for n, v in scores.items()},
+        }
+    )
+
+
+def decisions(
+    frame: pl.DataFrame,
+    lexicon: pl.DataFrame,
+    model: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    source: str | None,
+    rule: str | None = None,
+) -> pl.DataFrame:
+    """The product's decision (transforms.model_markers.decide) from precomputed sources."""
+    chosen = {n: replace(m, rule=rule) if rule else m for n, m in markers.items()}
+    posts = pl.concat(
+        [
+            frame.select(
+                "lang",
+                pl.Series("key", np.arange(frame.height), dtype=pl.UInt64),
+                pl.lit(True).alias("in_sample"),
+            ),
+            lexicon,
+        ],
+        how="horizontal",
+    )
+    return decide(posts, model, markers=chosen, config=CONFIG, source=source)
+
+
+def vader(frame: pl.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    compound = np.array([analyzer.polarity_scores(t)["compound"] for t in frame["text"]])
+    return {n: compound >= 0.05 if n in POSITIVE else compound <= -0.05 for n in names}
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
+
+
+def nrclex(frame: pl.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
+    from nrclex import NRCLex
+
+    found = []
+    for text in frame["text"]:
+        lexicon = NRCLex()
+        lexicon.load_token_list(_tokens(text))
+        found.append({a for a, n in lexicon.raw_emotion_scores.items() if n})
+    categories = PEER_CATEGORIES["nrclex"]
+    return {n: np.array([categories[n] in f for f in found]) for n in names if n in categories}
+
+
+def empath(frame: pl.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
+    from empath import Empath
+
+    lexicon = Empath()
+    categories = PEER_CATEGORIES["empath"]
+    wanted = sorted({categories[n] for n in names if n in categories})
+    counts = [
+        lexicon.analyze(" ".join(_tokens(t)), categories=wanted, normalize=False)
+        for t in frame["text"]
+    ]
+    return {n: np.array([c[categories[n]] > 0 for c in counts]) for n in names if n in categories}
+
+
+def prf(gold: np.ndarray, hit: np.ndarray) -> tuple[float, float, float]:
+    tp = float((gold & hit).sum())
+    precision = tp / hit.sum() if hit.sum() else 0.0
+    recall = tp / gold.sum() if gold.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def heads(labelled: ms.LabelledSet, family: str, train_cap: int | None, encoder):
+    """Markers with heads of `family` trained on the set's train split, or None."""
+    from moodcast.training import train_heads
+
+    train = ms.load_split(labelled, "train", cap=train_cap)
+    names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
+    labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
+    with tempfile.TemporaryDirectory() as out:
+        train_heads(
+            labels,
+            markers=load_markers(),
+            config=CONFIG,
+            out_dir=Path(out),
+            origin=f"{labelled.name} train",
+            family=family,
+            encoder=encoder,
+        )
+        return load_markers(Path(out), names=names)
+
+
+def evaluate_set(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str, tuple]]:
+    """Source → marker → (precision, recall, F1, support) on the set's test split."""
+    test = ms.load_split(labelled, "test", cap=args.cap)
+    names = list(labelled.labels)
+    markers = load_markers(names=names)
+    lexicon = score(test, markers)
+    hits: dict[str, Mapping[str, object]] = {
+        "lexicon": decisions(test, lexicon, NO_MODEL, markers, source="lexicon")
+    }
+    if labelled.lang in CONFIG.models:
+        model = model_scores(test, markers, encoder)
+        hits["zero-shot"] = decisions(test, lexicon, model, markers, source="model")
+        hits["rule"] = decisions(test, lexicon, model, markers, source=None)
+        hits["either"] = decisions(test, lexicon, model, markers, source=None, rule="either")
+        hits["both"] = decisions(test, lexicon, model, markers, source=None, rule="both")
+    else:
+        model = model_scores(test, markers, None)
+        hits["rule"] = decisions(test, lexicon, model, markers, source=None)
+    families = ["ngram", "embedding"] if labelled.lang in CONFIG.models else ["ngram"]
+    for family in families:
+        cap = args.train_cap if family == "embedding" else None
+        trained = heads(labelled, family, cap, encoder)
+        model = model_scores(test, trained, encoder)
+        hits[f"{family} head"] = decisions(test, lexicon, model, trained, source="model")
+    for peer, run in (("VADER", vader), ("NRCLex", nrclex), ("Empath", empath)):
+        hits[peer] = run(test, names)
+    results: dict[str, dict[str, tuple]] = {}
+    for source, found in hits.items():
+        for name in names:
+            if name not in found:
+                continue
+            column = pl.Series(found[name]).cast(pl.Boolean)
+            keep = ms.judged(labelled, test, name) & column.is_not_null()
+            gold = test.get_column(name).filter(keep).to_numpy()
+            hit = column.filter(keep).to_numpy().astype(bool)
+            false_positive_rate = float(hit[~gold].mean()) if (~gold).any() else 0.0
+            results.setdefault(source, {})[name] = (
+                *prf(gold, hit),
+                int(gold.sum()),
+                false_positive_rate,
+            )
+    return results
+
+
+def _capped_best(values: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
+    """The F1-optimal cut among those flagging at most MAX_FLAG_RATIO × the true share of
+    rows (a cut that flags most posts is no marker), its F1 and the share it flags."""
+    limit = MAX_FLAG_RATIO * gold.mean()
+    cuts = [c for c in np.unique(np.round(values, 2)) if (values >= c).mean() <= limit]
+    best = max(cuts, key=lambda c: prf(gold, values >= c)[2])
+    return float(best), prf(gold, values >= best)[2], float((values >= best).mean())
+
+
+def choose_thresholds(encoder) -> list[str]:
+    """Zero-shot thresholds chosen on dev splits of the English sets we may derive from
+    (ms.SHIPPABLE; never test rows), pooling the sets that label a marker: the F1-optimal cut
+    among those flagging at most MAX_FLAG_RATIO × its true share and, for risk markers, the
+    lowest cut whose dev precision reaches RISK_PRECISION."""
+    pooled: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for labelled in ms.SETS:
+        if labelled.lang not in CONFIG.models or labelled.name not in ms.SHIPPABLE:
+            continue
+        dev = ms.load_split(labelled, "dev", cap=DEV_CAP)
+        scores = model_scores(dev, load_markers(names=list(labelled.labels)), encoder)
+        for name in labelled.labels:
+            keep = ms.judged(labelled, dev, name).to_numpy()
+            values = scores.get_column(f"{name}__model").to_numpy()[keep]
+            pooled.setdefault(name, []).append((values, dev.get_column(name).to_numpy()[keep]))
+    lines = [
+        "| marker | dev rows | threshold | dev F1 | flagged | high-precision threshold |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, parts in pooled.items():
+        values = np.concatenate([v for v, _ in parts])
+        gold = np.concatenate([g for _, g in parts])
+        cut, f1, flagged = _capped_best(values, gold)
+        precise = next(
+            (
+                c
+                for c in np.unique(np.round(values, 2))
+                if prf(gold, values >= c)[0] >= RISK_PRECISION
+            ),
+            None,
+        )
+        lines.append(f"| {name} | {len(gold)} | {cut:g} | {f1:.3f} | {flagged:.2f} | {precise} |")
+    return lines
+
+
+def risk_lines(all_results: dict[str, dict]) -> list[str]:
+    """Recall on the risk positives and the false-positive rate on the rest (the controls),
+    per source, for every set with a RISK_MARKERS label."""
+    lines = [
+        "",
+        "### Risk markers: recall on positives / false-positive rate on negatives (test split)",
+        "",
+        "| set | marker | " + " | ".join(RISK_SOURCES) + " |",
+        "|---|---|" + "---:|" * len(RISK_SOURCES),
+    ]
+    for name, results in all_results.items():
+        for marker in RISK_MARKERS:
+            cells = [
+                f"{results[s][marker][1]:.2f} / {results[s][marker][4]:.3f}"
+                if marker in results.get(s, {})
+                else "—"
+                for s in RISK_SOURCES
+            ]
+            if any(c != "—" for c in cells):
+                lines.append(f"| {name} | {marker} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def render(all_results: dict[str, dict], sizes: dict[str, int]) -> str:
+    sources = list(dict.fromkeys(s for r in all_results.values() for s in r))
+    lines = [
+        "Macro-F1 over the set's labels that each source covers (test split; `—`: no source "
+        "in that language):",
+        "",
+        "| set | rows | " + " | ".join(sources) + " |",
+        "|---|---:|" + "---:|" * len(sources),
+    ]
+    for name, results in all_results.items():
+        cells = []
+        for source in sources:
+            f1s = [v[2] for v in results.get(source, {}).values()]
+            cells.append(f"{np.mean(f1s):.3f}" if f1s else "—")
+        lines.append(f"| {name} | {sizes[name]} | " + " | ".join(cells) + " |")
+    for name, results in all_results.items():
+        lines += ["", f"### {name}: F1 (precision/recall)", ""]
+        lines += ["| marker | support | " + " | ".join(results) + " |"]
+        lines += ["|---|---:|" + "---:|" * len(results)]
+        markers = list(dict.fromkeys(m for r in results.values() for m in r))
+        for marker in markers:
+            support = next(r[marker][3] for r in results.values() if marker in r)
+            cells = [
+                f"{r[marker][2]:.2f} ({r[marker][0]:.2f}/{r[marker][1]:.2f})"
+                if marker in r
+                else "—"
+                for r in results.values()
+            ]
+            lines.append(f"| {marker} | {support} | " + " | ".join(cells) + " |")
+    return "\n".join([*lines, *risk_lines(all_results)])
+
+
+def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
+    parser.add_argument("--train-cap", type=int, default=1000, help="Embedding-head train rows.")
+    parser.add_argument("--sets", help="Comma-separated set names (default: all).")
+    parser.add_argument(
+        "--choose-thresholds", action="store_true",
+        help="Print zero-shot thresholds chosen on the dev splits instead.",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if not ms.available():
+        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+        return
+    if args.choose_thresholds:
+        print("\n".join(choose_thresholds(CachedEncoder())))
+        return
+    wanted = set(args.sets.split(",")) if args.sets else None
+    encoder = CachedEncoder()
+    all_results, sizes = {}, {}
+    for labelled in ms.SETS:
+        if wanted and labelled.name not in wanted:
+            continue
+        print(f"{labelled.name} …", flush=True)
+        all_results[labelled.name] = runner(labelled, args, encoder)
+        sizes[labelled.name] = ms.load_split(labelled, "test", cap=args.cap).height
+    body = render(all_results, sizes)
+    print(body)
+    if wanted is None:
+        intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:2])
+        write_section("markers", f"{intro}\n\nTest splits capped at {args.cap} rows.\n\n{body}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from transforms.markers import MarkerError, read_head
+from transforms.ngram import NGRAM_BUCKETS, NGRAM_FEATURES, ngram_features, ngram_logits
+
+
+def test_features_are_the_same_for_the_same_text_in_any_batch_and_any_script():
+    texts = ["Me siento sola", "so tired 😞", "", "Ich bin müde", "me siento sola"]
+    together = ngram_features(texts).toarray()
+    assert together.shape == (5, 2 * NGRAM_BUCKETS)
+    assert np.array_equal(together[1], ngram_features(["so tired 😞"]).toarray()[0])
+    assert np.array_equal(together[0], together[4]) and not together[2].any()
+
+
+def test_logits_over_the_kept_buckets_equal_the_dense_model():
+    texts = ["cannot sleep again", "lovely dinner", "awake all night", "great tacos"] * 3
+    y = np.array([1, 0, 1, 0] * 3)
+    features = ngram_features(texts)
+    model = LogisticRegression(solver="liblinear").fit(features, y)
+    kept = np.flatnonzero(model.coef_[0])
+    logits = ngram_logits(features, kept, model.coef_[0][kept], model.intercept_[0])
+    assert np.allclose(logits, model.decision_function(features))
+
+
+def test_a_head_of_another_recipe_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "x.head.json"
+    head = {"family": "ngram", "indices": [1, 2], "coef": [0.1, 0.2], "intercept": 0.0,
+            "threshold": 0.5, "languages": ["es"]}  # fmt: skip
+    path.write_text(json.dumps({**head, "model": NGRAM_FEATURES}))
+    assert read_head(path).indices == (1, 2)
+    path.write_text(json.dumps({**head, "model": "ngram-v0"}))
+    with pytest.raises(MarkerError, match="--family ngram"):
+        read_head(path)

@@ -1,0 +1,45 @@
+"""Character and word n-gram features of a post, for the `ngram` family of trained heads.
+
+Language-agnostic and stateless: lower-cased word unigrams and bigrams and character 2- to
+5-grams within word boundaries, each hashed (scikit-learn's HashingVectorizer, MurmurHash3)
+into NGRAM_BUCKETS buckets and L2-normalised, side by side. No vocabulary is stored, so a head
+is its non-zero weights by bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+NGRAM_FEATURES = "ngram-v1"
+"""Name of the feature recipe below; a head trained on another recipe is refused."""
+NGRAM_BUCKETS = 2**18
+
+
+@cache
+def _vectorizers():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    common = {"n_features": NGRAM_BUCKETS, "alternate_sign": False, "norm": "l2"}
+    return (
+        HashingVectorizer(
+            analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", **common
+        ),
+        HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common),
+    )
+
+
+def ngram_features(texts: Sequence[str]):
+    """Sparse CSR matrix (len(texts), 2 * NGRAM_BUCKETS): word then character n-gram buckets."""
+    from scipy.sparse import hstack
+
+    words, chars = _vectorizers()
+    return hstack([words.transform(texts), chars.transform(texts)], format="csr")
+
+
+def ngram_logits(features, indices: Sequence[int], coef: Sequence[float], intercept: float):
+    """Logit of a head with weights `coef` on buckets `indices`, per row of `features`."""
+    weights = np.asarray(coef, dtype=np.float64)
+    return features[:, np.asarray(indices, dtype=np.int64)] @ weights + intercept
