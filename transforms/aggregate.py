@@ -108,7 +108,7 @@ def aggregate_cells(
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=6)
         rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
-            pl.lit(period_start).alias("day")
+            pl.col("day").alias("_day"), pl.lit(period_start).alias("day")
         )
     grains = pl.concat(
         [
@@ -123,6 +123,10 @@ def aggregate_cells(
         schema={"marker": pl.String, "marker_version": pl.String},
     )
     author = pl.col("author")
+    author_day = pl.struct("author", "_day")
+    grains = grains.with_columns(
+        pl.col("_day") if "_day" in grains.columns else pl.col("day").alias("_day")
+    )
     counted = (
         grains.group_by("day", "region", "lang", "marker")
         .agg(
@@ -131,6 +135,12 @@ def aggregate_cells(
             pl.col("n_marked").sum(),
             author.filter(pl.col("n_scored") > 0).drop_nulls().n_unique().alias("n_authors"),
             author.filter(pl.col("n_marked") > 0).drop_nulls().n_unique().alias("n_marked_authors"),
+            author_day.filter((pl.col("n_scored") > 0) & author.is_not_null())
+            .n_unique()
+            .alias("n_author_days"),
+            author_day.filter((pl.col("n_marked") > 0) & author.is_not_null())
+            .n_unique()
+            .alias("n_marked_author_days"),
             pl.col("sample_rate").min(),
         )
         .join(versions, on="marker")

@@ -117,8 +117,8 @@ def derived_series(
     Never a sample of days chosen by their own values: a series is taken at a grain only when
     every one of its cells at that grain is publishable at `k`. Its days when they all are;
     else its 7-day windows (PERIOD_SCHEMA rows of grain `rolling_7` lying wholly inside the
-    days the data cover, `ds` the window's last day, `y` the share of the window's distinct
-    authors) when they all are; else the series is left out. `y` is the author prevalence.
+    days the data cover, `ds` the window's last day, `y` the author-day share: the 7-day mean
+    of daily shares, weighted by authors) when they all are; else the series is left out. `y` is the author prevalence.
     """
     days = to_series(daily, k=k)
     by_day = days.group_by("unique_id").agg(pl.col("y").is_not_null().all().alias("ok"))
@@ -132,7 +132,7 @@ def derived_series(
         pl.col("period_end").alias("ds"),
         pl.when(is_suppressed(k=k))
         .then(None)
-        .otherwise(pl.col("n_marked_authors") / pl.col("n_authors"))
+        .otherwise(pl.col("n_marked_author_days") / pl.col("n_author_days"))
         .cast(pl.Float64)
         .alias("y"),
     )

@@ -143,6 +143,7 @@ def test_weeks_count_each_author_once_not_once_a_day():
     iso = _cell(None, "iso_week", date(2025, 1, 6))
     assert (iso["period_end"], iso["n_posts"], iso["n_marked"]) == (date(2025, 1, 12), 3, 2)
     assert (iso["n_authors"], iso["n_marked_authors"]) == (2, 2)
+    assert (iso["n_author_days"], iso["n_marked_author_days"]) == (3, 2)
     epi = _cell(None, "epi_week", date(2025, 1, 5))
     assert (epi["n_posts"], epi["n_authors"], epi["n_marked_authors"]) == (3, 2, 1)
 

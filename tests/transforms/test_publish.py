@@ -26,7 +26,9 @@ def _tables(cells: dict[tuple[str, str], tuple[int, int]], weeks: int = 1):
             periods.append({**base, "grain": "iso_week", "period_start": start,
                             "period_end": start + timedelta(days=6), "n_posts": 7 * authors,
                             "n_scored": 7 * authors, "n_marked": 7 * marked,
-                            "n_authors": 4 * authors, "n_marked_authors": 4 * marked})  # fmt: skip
+                            "n_authors": 4 * authors, "n_marked_authors": 4 * marked,
+                            "n_author_days": 7 * authors,
+                            "n_marked_author_days": 7 * marked})  # fmt: skip
     return pl.DataFrame(days, schema=DAILY_SCHEMA), pl.DataFrame(periods, schema=PERIOD_SCHEMA)
 
 

@@ -221,7 +221,9 @@ def test_forecasts_and_alerts_are_replaced_whole(con):
 
 def _period(grain: str, start, **overrides) -> dict[str, object]:
     row = {k: v for k, v in cell(**overrides).items() if k != "day"}
-    return {"grain": grain, "period_start": start, "period_end": start + timedelta(days=6), **row}
+    days = {"n_author_days": 5 * row["n_authors"], "n_marked_author_days": 0}
+    return {"grain": grain, "period_start": start, "period_end": start + timedelta(days=6),
+            **row, **days}  # fmt: skip
 
 
 def test_periods_holding_a_reloaded_day_are_replaced_and_others_kept(con, make_daily):
