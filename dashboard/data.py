@@ -49,6 +49,11 @@ def k() -> int:
     return int(os.environ.get("MOODCAST_K", DEFAULT_K))
 
 
+def privacy() -> str:
+    """The publishing mode: `$MOODCAST_PRIVACY` (`suppress` or `dp`), else `suppress`."""
+    return os.environ.get("MOODCAST_PRIVACY", "suppress")
+
+
 def tz() -> str:
     """The analysis time zone the days are in: `$MOODCAST_TZ`, else UTC."""
     return os.environ.get("MOODCAST_TZ", "UTC")
@@ -150,7 +155,9 @@ def series_timeline(
     """Published rows of one series. One small query per series: switching the marker, region
     or language reads one series (~1,100 rows for three years), never a marker's every region
     and language, and a rerun unpickles no more than that from the cache."""
-    return queries.daily(_con(published), marker=marker, region=region, lang=lang, k=k)
+    return queries.daily(
+        _con(published), marker=marker, region=region, lang=lang, k=k, privacy=privacy()
+    )
 
 
 def timeline(published: Version, marker: str, region: str, lang: str, k: int) -> pl.DataFrame:
@@ -174,8 +181,10 @@ def recent_days(published: Version, days: int, k: int) -> pl.DataFrame:
     """Published rows of every series over the last `days` days of data."""
     last = latest_day(published)
     if last is None:
-        return queries.daily(_con(published), k=k).clear()
-    return queries.daily(_con(published), start=last - timedelta(days=days - 1), k=k)
+        return queries.daily(_con(published), k=k, privacy=privacy()).clear()
+    return queries.daily(
+        _con(published), start=last - timedelta(days=days - 1), k=k, privacy=privacy()
+    )
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -188,7 +197,9 @@ def timelines_between(
     are ~200,000 rows, which take longer to pickle than to query. Polars frames are never
     changed in place, so the pages share it safely.
     """
-    return queries.daily(_con(published), marker=marker, start=start, end=end, k=k)
+    return queries.daily(
+        _con(published), marker=marker, start=start, end=end, k=k, privacy=privacy()
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
@@ -233,6 +244,11 @@ def dead_letter_counts(published: Version) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def dp_budget(published: Version) -> tuple[float, float] | None:
+    return queries.dp_budget(_con(published))
+
+
 def suppressed_cells(published: Version, k: int) -> pl.DataFrame:
     return health.suppressed_cells(_con(published), k=k)
 

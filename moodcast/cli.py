@@ -230,7 +230,16 @@ def dashboard(port: int, host: str, data_dir: str | None) -> None:
     from dashboard.serve import serve
 
     settings = load_settings(data_dir)
-    raise SystemExit(serve(settings.data_dir, host=host, port=port, k=settings.k, tz=settings.tz))
+    raise SystemExit(
+        serve(
+            settings.data_dir,
+            host=host,
+            port=port,
+            k=settings.k,
+            tz=settings.tz,
+            privacy=settings.privacy,
+        )
+    )
 
 
 @main.command()
@@ -263,7 +272,14 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
         raise SystemExit(
-            serve(settings.data_dir, host="127.0.0.1", port=port, k=settings.k, tz=settings.tz)
+            serve(
+                settings.data_dir,
+                host="127.0.0.1",
+                port=port,
+                k=settings.k,
+                tz=settings.tz,
+                privacy=settings.privacy,
+            )
         )
 
 

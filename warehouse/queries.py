@@ -139,6 +139,7 @@ def daily(
     k: int = DEFAULT_K,
     all_versions: bool = False,
     week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
 ) -> pl.DataFrame:
     """The published timeline, day by day (transforms.publish.published_days): counts,
     prevalence with Wilson 95% bounds, `grain`, `suppressed`.
@@ -148,8 +149,11 @@ def daily(
     unless `all_versions` (older versions then show day by day, suppressed at `k` alone). A
     day of a week published whole carries the week's counts (`grain` the week); a withheld
     day has `suppressed` true and every count and prevalence null. Sorted by marker, region,
-    lang, day.
+    lang, day. With `privacy="dp"` the rows are the DP release (`dp_released`) instead:
+    noisy author counts rounded for display, post counts null, nothing suppressed.
     """
+    if privacy == "dp":
+        return _filtered(_dp_daily_rows(dp_released(con)), marker, region, lang, start, end)
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     filters = {
@@ -171,8 +175,18 @@ def daily(
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
     rows = published_days(whole, weeks, k=k, week_grain=week_grain).select(PUBLISHED_DAILY_COLUMNS)
-    kept = {"region": region, "lang": lang}
-    for column, value in kept.items():
+    return _filtered(rows, None, region, lang, start, end)
+
+
+def _filtered(
+    rows: pl.DataFrame,
+    marker: str | None,
+    region: str | None,
+    lang: str | None,
+    start: date | None,
+    end: date | None,
+) -> pl.DataFrame:
+    for column, value in {"marker": marker, "region": region, "lang": lang}.items():
         if value is not None:
             rows = rows.filter(pl.col(column) == value)
     if start is not None:
@@ -180,6 +194,27 @@ def daily(
     if end is not None:
         rows = rows.filter(pl.col("day") <= end)
     return rows
+
+
+def _dp_daily_rows(release: pl.DataFrame) -> pl.DataFrame:
+    """A DP release as PUBLISHED_DAILY_COLUMNS rows, for day-by-day displays."""
+    return release.with_columns(
+        pl.col("n_authors").round().cast(pl.Int64),
+        pl.col("n_marked_authors").round().cast(pl.Int64),
+        *(pl.lit(None, pl.Int64).alias(c) for c in ("n_posts", "n_scored", "n_marked")),
+        pl.lit(None, pl.Float64).alias("sample_rate"),
+        *(pl.lit(None, pl.Float64).alias(c) for c in PREVALENCE_COLUMNS[3:]),
+        pl.lit("day").alias("grain"),
+        pl.lit(False).alias("suppressed"),
+    ).select(PUBLISHED_DAILY_COLUMNS)
+
+
+def dp_budget(con: duckdb.DuckDBPyConnection) -> tuple[float, float] | None:
+    """The (ε, δ) per author per day of the DP release, or None when there is none."""
+    release = dp_released(con)
+    if release.is_empty():
+        return None
+    return float(release["epsilon"].max()), float(release["delta"].max())
 
 
 def published(

@@ -22,6 +22,12 @@ st.caption(
     "ticks, never a zero."
 )
 published = data.require_published()
+if data.privacy() == "dp" and (budget := data.dp_budget(published)) is not None:
+    st.info(
+        f"Differentially private release: (ε, δ) = ({budget[0]:g}, {budget[1]:g}) per author per "
+        "local day. Every share carries calibrated noise (its interval includes it); nothing is "
+        "withheld."
+    )
 marker, region, lang = controls.pick_series(published)
 
 show = st.segmented_control(
