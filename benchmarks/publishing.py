@@ -6,7 +6,7 @@ Generates the sparse sample (`moodcast sample --profile forum --authors-per-day 
 years, one region, English, markers at 0.5–3 %) and runs `moodcast run` on it in suppress mode
 (k = 11), then measures, on the distinct top-level series (`marker|all|all`):
 
-- **bias**: per quarter, the mean published share (each day's published value: its own, or its
+- **bias**: per quarter (those with at least 60 days of data), the mean published share (each day's published value: its own, or its
   week's where the week is published whole) against the all-days truth (the exact daily shares
   of every day), as a relative error; the peer is the old rule (publish a day only when it meets
   k, otherwise a hole), on the same data;
@@ -100,8 +100,10 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
         .join(peer.select("marker", "day", "peer"), on=["marker", "day"])
         .with_columns(pl.col("day").dt.truncate("1q").alias("quarter"))
     )
-    quarters = frame.group_by("marker", "quarter").agg(
-        pl.col("truth").mean(), pl.col("ours").mean(), pl.col("peer").mean()
+    quarters = (
+        frame.group_by("marker", "quarter")
+        .agg(pl.col("truth").mean(), pl.col("ours").mean(), pl.col("peer").mean(), pl.len())
+        .filter(pl.col("len") >= 60)
     )
     error = lambda c: ((pl.col(c) - pl.col("truth")).abs() / pl.col("truth")).max()  # noqa: E731
     return (
@@ -206,7 +208,7 @@ class _Exact(DayNoise):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--default-posts", type=int, default=100_000)
+    parser.add_argument("--default-posts", type=int, default=60_000)
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("MOODCAST_SECRET", "benchmark-secret")
