@@ -33,7 +33,9 @@ from transforms.aggregate import (
     PERIOD_GRAINS,
     aggregate_cells,
     author_days,
+    compact_author_days,
     daily_aggregates,
+    expand_author_days,
     periods_of,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
@@ -144,7 +146,7 @@ class AggregateDayFn(beam.DoFn):
 
 class AuthorDaysFn(beam.DoFn):
     """All posts of one local day, and the run's model scores → (ISO day, that day's
-    author-days (transforms.aggregate))."""
+    author-days), compacted for the shuffle (transforms.aggregate.compact_author_days)."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -159,7 +161,7 @@ class AuthorDaysFn(beam.DoFn):
             job.markers,
             rates=sample_rates(job.markers, job.options.models, None),
         )
-        yield day, rows
+        yield day, compact_author_days(rows)
 
 
 def key_by_periods(
@@ -188,8 +190,10 @@ class NoisyDayFn(beam.DoFn):
         if self._noise is None:
             return
         _, rows = item
+        job = self._job
+        rates = sample_rates(job.markers, job.options.models, None)
         yield noisy_day(
-            bounded_cells(rows),
+            bounded_cells(expand_author_days(rows, rates=rates)),
             {name: marker.version for name, marker in self._job.markers.items()},
             noise=self._noise,
             run_id=self._job.run_id,
@@ -204,8 +208,10 @@ class AggregatePeriodFn(beam.DoFn):
 
     def process(self, item: tuple) -> Iterator[pa.Table]:
         (grain, start), frames = item
+        job = self._job
+        rates = sample_rates(job.markers, job.options.models, None)
         yield aggregate_cells(
-            pl.concat(list(frames)),
+            expand_author_days(pl.concat(list(frames), how="diagonal_relaxed"), rates=rates),
             self._job.markers,
             run_id=self._job.run_id,
             grain=grain,

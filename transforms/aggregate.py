@@ -61,6 +61,50 @@ def author_days(
     return conform(counted, AUTHOR_DAY_SCHEMA, name="author-days")
 
 
+def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
+    """AUTHOR_DAY_SCHEMA rows → the same facts, small enough to shuffle: one row per author and
+    base cell (`day, region, lang, author, n_posts`) with `n_scored_<marker>` and
+    `n_marked_<marker>` columns (UInt32; null where the marker has no source there), and the
+    pseudonym replaced by a 64-bit hash of it (distinct counts stay exact but for a ~1e-10
+    chance of a collision among a million authors). Undo with `expand_author_days`."""
+    index = ["day", "region", "lang", "author"]
+    keyed = rows.with_columns(
+        pl.when(pl.col("author").is_not_null())
+        .then(pl.col("author").hash(seed=20211))
+        .alias("author"),
+        pl.col("n_scored").cast(pl.UInt32),
+        pl.col("n_marked").cast(pl.UInt32),
+    )
+    posts = keyed.group_by(index).agg(pl.col("n_posts").max().cast(pl.UInt32))
+    if keyed.is_empty():
+        return posts
+    wide = keyed.pivot(on="marker", index=index, values=["n_scored", "n_marked"])
+    return posts.join(wide, on=index, how="left", nulls_equal=True)
+
+
+def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFrame:
+    """`compact_author_days` output → AUTHOR_DAY_SCHEMA rows (`author` the hash as text, and
+    `sample_rate` from `rates`, as in `daily_aggregates`)."""
+    markers = [c.removeprefix("n_scored_") for c in wide.columns if c.startswith("n_scored_")]
+    parts = [
+        wide.select(
+            "day",
+            "region",
+            "lang",
+            pl.lit(marker).alias("marker"),
+            pl.col("author").cast(pl.String),
+            "n_posts",
+            pl.col(f"n_scored_{marker}").alias("n_scored"),
+            pl.col(f"n_marked_{marker}").alias("n_marked"),
+        ).filter(pl.col("n_scored").is_not_null())
+        for marker in markers
+    ]
+    if not parts:
+        return pl.DataFrame(schema=AUTHOR_DAY_SCHEMA)
+    long = pl.concat(parts).join(rates, on=["marker", "lang"], how="inner")
+    return conform(long, AUTHOR_DAY_SCHEMA, name="author-days")
+
+
 def periods_of(day: date, grain: Grain) -> list[date]:
     """The `period_start` of every `grain` period that `day` belongs to: the Monday of its ISO
     week, the Sunday of its CDC epi-week, or the first days of the 7 windows of 7 days that

@@ -162,3 +162,18 @@ def test_a_week_must_start_on_its_first_day():
     rows = author_days(_week_of_posts(), MARKERS, rates=RATES)
     with pytest.raises(ValueError, match="does not start"):
         aggregate_cells(rows, MARKERS, run_id="r", grain="iso_week", period_start=date(2025, 1, 7))
+
+
+def test_compacted_author_days_expand_back_to_the_same_counts():
+    from transforms.aggregate import compact_author_days, expand_author_days
+
+    rows = author_days(_posts(), MARKERS, rates=RATES)
+    wide = compact_author_days(rows)
+    assert wide.height < rows.height and wide["author"].dtype == pl.UInt64
+    back = expand_author_days(wide, rates=RATES)
+    for frame in (rows, back):
+        assert (
+            aggregate_cells(frame, MARKERS, run_id="r", grain="day")
+            .drop("run_id")
+            .equals(aggregate_cells(rows, MARKERS, run_id="r", grain="day").drop("run_id"))
+        )
