@@ -149,7 +149,7 @@ def disclosure(daily: pl.DataFrame, weeks: pl.DataFrame) -> tuple[int, int, int]
     return lonely, peer_lonely, int(by_week["withheld"].sum())
 
 
-def dp_repeats(daily: pl.DataFrame, *, days: int = 28) -> dict[str, float]:
+def dp_repeats(daily: pl.DataFrame, *, days: int = 14) -> dict[str, float]:
     """`RELEASES` DP releases of the base cells of the first `days` days (the exact counts stand
     in for the bounded ones: in the forum profile each author posts in one cell)."""
     base = daily.filter((pl.col("region") != ALL) & (pl.col("lang") != ALL))
@@ -190,6 +190,7 @@ def dp_repeats(daily: pl.DataFrame, *, days: int = 28) -> dict[str, float]:
         .mean().alias("covered"),
     )  # fmt: skip
     return {
+        "days": days,
         "cells": cell.height,
         "within_2se": float((cell["z"].abs() <= 2).mean()),
         "mean_z": float(cell["z"].mean()),
@@ -252,7 +253,7 @@ def main() -> None:
         f"siblings from a roll-up in our release ({withheld:,} series-weeks withheld), "
         f"{peer_lonely:,} in the peer's.",
         f"- DP (ε = 1, δ = 1e-6 per author per day, noise SD {dp['noise_sd']:.1f} authors), "
-        f"{RELEASES} releases of {dp['cells']:,} cells (28 days, base cells and roll-ups): "
+        f"{RELEASES} releases of {dp['cells']:,} cells ({dp['days']} days, base cells and roll-ups): "
         f"{dp['within_2se']:.1%} of cell means within 2 standard errors of the truth (mean z "
         f"{dp['mean_z']:+.3f}); stated 95 % intervals cover {dp['coverage']:.1%}.",
     ]

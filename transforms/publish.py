@@ -10,6 +10,8 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    languages) has exactly one withheld week, and none has exactly one week published coarser
    than days (else that series' days would follow from its roll-up's days minus its
    siblings'). A cell is moved from days to its week, or withheld, to close a line.
+3. **Mostly withheld, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its
+   weeks withheld is withheld in every week (steps 2 and 3 repeat until stable).
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
 Derived statistics never use this selection (see `transforms.series.derived_series`).
@@ -49,6 +51,11 @@ PUBLISHED_SCHEMA = {
 `status` `published` or `withheld` (counts and prevalence null)."""
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
+
+MAX_WITHHELD_SHARE = 0.25
+"""A series with more of its weeks withheld than this is withheld whole: what would be left is
+mostly its zero weeks (a week of 0 marked authors meets k, one of 1–10 does not), and a mean
+over them would say the marker is rarer than it is."""
 _COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors", "sample_rate")
 
 
@@ -95,6 +102,9 @@ def choose_grains(
             size="_size",
             keys=keys,
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
+        mostly = pl.col("_withheld").mean().over(SERIES_KEYS) > MAX_WITHHELD_SHARE
+        cells = cells.with_columns(pl.col("_withheld") | mostly)
+        cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))
         if cells.select("_withheld", "_coarse").equals(before):
             break
     choice = (
