@@ -123,3 +123,10 @@ def test_a_series_with_a_window_below_k_is_not_forecast_at_all():
     rare = _daily([0] * 20 + [1] + [0] * 20)
     series, grains = derived_series(rare, _windows(rare))
     assert series.is_empty() and grains.is_empty()
+
+
+def test_a_series_with_a_rare_withheld_day_stays_daily_with_that_day_missing():
+    almost = _daily([20] * 60 + [5] + [20] * 59)
+    series, grains = derived_series(almost, _windows(almost))
+    assert grains.row(0) == ("m|all|all", "day")
+    assert series.height == 120 and series["y"].null_count() == 1
