@@ -51,6 +51,11 @@ def k() -> int:
     return int(os.environ.get("MOODCAST_K", DEFAULT_K))
 
 
+def privacy() -> str:
+    """The publishing mode: `$MOODCAST_PRIVACY` (`suppress` or `dp`), else `suppress`."""
+    return os.environ.get("MOODCAST_PRIVACY", "suppress")
+
+
 def tz() -> str:
     """The analysis time zone the days are in: `$MOODCAST_TZ`, else UTC."""
     return os.environ.get("MOODCAST_TZ", "UTC")
@@ -188,7 +193,13 @@ def series_timeline(
     or language reads one series (~1,100 rows for three years), never a marker's every region
     and language, and a rerun unpickles no more than that from the cache."""
     return queries.daily(
-        _con(published), marker=marker, region=region, lang=lang, k=k, rates=rates()
+        _con(published),
+        marker=marker,
+        region=region,
+        lang=lang,
+        k=k,
+        rates=rates(),
+        privacy=privacy(),
     )
 
 
@@ -233,8 +244,14 @@ def recent_days(published: Version, days: int, k: int) -> pl.DataFrame:
     """Published rows of every series over the last `days` days of data."""
     last = latest_day(published)
     if last is None:
-        return queries.daily(_con(published), k=k, rates=rates()).clear()
-    return queries.daily(_con(published), start=last - timedelta(days=days - 1), k=k, rates=rates())
+        return queries.daily(_con(published), k=k, rates=rates(), privacy=privacy()).clear()
+    return queries.daily(
+        _con(published),
+        start=last - timedelta(days=days - 1),
+        k=k,
+        rates=rates(),
+        privacy=privacy(),
+    )
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -247,7 +264,9 @@ def timelines_between(
     are ~200,000 rows, which take longer to pickle than to query. Polars frames are never
     changed in place, so the pages share it safely.
     """
-    return queries.daily(_con(published), marker=marker, start=start, end=end, k=k, rates=rates())
+    return queries.daily(
+        _con(published), marker=marker, start=start, end=end, k=k, rates=rates(), privacy=privacy()
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
@@ -292,6 +311,11 @@ def dead_letter_counts(published: Version) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def dp_budget(published: Version) -> tuple[float, float] | None:
+    return queries.dp_budget(_con(published))
+
+
 def suppressed_cells(published: Version, k: int) -> pl.DataFrame:
     return health.suppressed_cells(_con(published), k=k)
 

@@ -59,9 +59,11 @@ def serve_command(
     k: int,
     tz: str,
     insecure_no_auth: bool = False,
+    privacy: str = "suppress",
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of `streamlit run dashboard/app.py` on `host:port`,
-    reading `data_dir`'s published warehouse read-only and suppressing cells below `k`.
+    reading `data_dir`'s published warehouse read-only and suppressing cells below `k`, or
+    showing the DP release when `privacy` is `dp`.
 
     Streamlit's forced full garbage collection after every script run is off
     (`runner.postScriptGC`): it held the interpreter for 50–100 ms per interaction on 2 cores,
@@ -74,6 +76,7 @@ def serve_command(
         "MOODCAST_HOME": str(data_dir),
         "MOODCAST_K": str(k),
         "MOODCAST_TZ": tz,
+        "MOODCAST_PRIVACY": privacy,
         "MOODCAST_WARM_CACHES": "1",
     }
     env.pop(INSECURE_ENV, None)
@@ -100,6 +103,7 @@ def serve(
     k: int,
     tz: str,
     insecure_no_auth: bool = False,
+    privacy: str = "suppress",
 ) -> NoReturn:
     """Become `streamlit run dashboard/app.py` on `host:port` (exec: the server is this process,
     so SIGTERM or Ctrl-C reach it directly and nothing is left listening).
@@ -112,7 +116,13 @@ def serve(
     if problem:
         raise ValueError(problem)
     command, env = serve_command(
-        data_dir, host=host, port=port, k=k, tz=tz, insecure_no_auth=insecure_no_auth
+        data_dir,
+        host=host,
+        port=port,
+        k=k,
+        tz=tz,
+        insecure_no_auth=insecure_no_auth,
+        privacy=privacy,
     )
     sys.stdout.flush()
     sys.stderr.flush()

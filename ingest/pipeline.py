@@ -34,7 +34,9 @@ from transforms.aggregate import (
     PERIOD_GRAINS,
     aggregate_cells,
     author_days,
+    compact_author_days,
     daily_aggregates,
+    expand_author_days,
     periods_of,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
@@ -233,7 +235,8 @@ class AggregateDayFn(beam.DoFn):
 
 class AuthorDaysFn(beam.DoFn):
     """All posts of some whole local days (see AggregateDayFn), and the run's model scores →
-    (ISO day, that day's author-days (transforms.aggregate)) for each of those days."""
+    (ISO day, that day's author-days, compacted for the shuffle:
+    transforms.aggregate.compact_author_days) for each of those days."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -249,7 +252,7 @@ class AuthorDaysFn(beam.DoFn):
             rates=sample_rates(job.markers, job.options.models, None),
         )
         for (day,), day_rows in rows.group_by("day"):
-            yield day.isoformat(), day_rows
+            yield day.isoformat(), compact_author_days(day_rows)
 
 
 def key_by_periods(
@@ -278,8 +281,10 @@ class NoisyDayFn(beam.DoFn):
         if self._noise is None:
             return
         _, rows = item
+        job = self._job
+        rates = sample_rates(job.markers, job.options.models, None)
         yield noisy_day(
-            bounded_cells(rows),
+            bounded_cells(expand_author_days(rows, rates=rates)),
             {name: marker.version for name, marker in self._job.markers.items()},
             noise=self._noise,
             run_id=self._job.run_id,
@@ -294,8 +299,10 @@ class AggregatePeriodFn(beam.DoFn):
 
     def process(self, item: tuple) -> Iterator[pa.Table]:
         (grain, start), frames = item
+        job = self._job
+        rates = sample_rates(job.markers, job.options.models, None)
         yield aggregate_cells(
-            pl.concat(list(frames)),
+            expand_author_days(pl.concat(list(frames), how="diagonal_relaxed"), rates=rates),
             self._job.markers,
             run_id=self._job.run_id,
             grain=grain,

@@ -479,6 +479,7 @@ def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None
             k=settings.k,
             tz=settings.tz,
             insecure_no_auth=insecure_no_auth,
+            privacy=settings.privacy,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
@@ -516,7 +517,14 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     click.echo(summary.describe(), err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
-        serve(settings.data_dir, host="127.0.0.1", port=port, k=settings.k, tz=settings.tz)
+        serve(
+            settings.data_dir,
+            host="127.0.0.1",
+            port=port,
+            k=settings.k,
+            tz=settings.tz,
+            privacy=settings.privacy,
+        )
 
 
 @main.group()

@@ -338,6 +338,10 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
     statuses = dict(outcome.notes.group_by("status").len().iter_rows())
     log.info("forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
     warehouse.replace_forecasts(con, outcome.forecasts)
+    windowed = grains.filter(pl.col("grain") == "rolling_7").get_column("unique_id")
+    outcome = replace(
+        outcome, alerts=outcome.alerts.filter(~pl.col("unique_id").is_in(windowed.implode()))
+    )
     warehouse.replace_alerts(con, outcome.alerts)
     warehouse.replace_model_choice(con, outcome.choice)
     return replace(

@@ -61,6 +61,50 @@ def author_days(
     return conform(counted, AUTHOR_DAY_SCHEMA, name="author-days")
 
 
+def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
+    """AUTHOR_DAY_SCHEMA rows → the same facts, small enough to shuffle: one row per author and
+    base cell (`day, region, lang, author, n_posts`) with `n_scored_<marker>` and
+    `n_marked_<marker>` columns (UInt32; null where the marker has no source there), and the
+    pseudonym replaced by a 64-bit hash of it (distinct counts stay exact but for a ~1e-10
+    chance of a collision among a million authors). Undo with `expand_author_days`."""
+    index = ["day", "region", "lang", "author"]
+    keyed = rows.with_columns(
+        pl.when(pl.col("author").is_not_null())
+        .then(pl.col("author").hash(seed=20211))
+        .alias("author"),
+        pl.col("n_scored").cast(pl.UInt32),
+        pl.col("n_marked").cast(pl.UInt32),
+    )
+    posts = keyed.group_by(index).agg(pl.col("n_posts").max().cast(pl.UInt32))
+    if keyed.is_empty():
+        return posts
+    wide = keyed.pivot(on="marker", index=index, values=["n_scored", "n_marked"])
+    return posts.join(wide, on=index, how="left", nulls_equal=True)
+
+
+def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFrame:
+    """`compact_author_days` output → AUTHOR_DAY_SCHEMA rows (`author` the hash as text, and
+    `sample_rate` from `rates`, as in `daily_aggregates`)."""
+    markers = [c.removeprefix("n_scored_") for c in wide.columns if c.startswith("n_scored_")]
+    parts = [
+        wide.select(
+            "day",
+            "region",
+            "lang",
+            pl.lit(marker).alias("marker"),
+            pl.col("author").cast(pl.String),
+            "n_posts",
+            pl.col(f"n_scored_{marker}").alias("n_scored"),
+            pl.col(f"n_marked_{marker}").alias("n_marked"),
+        ).filter(pl.col("n_scored").is_not_null())
+        for marker in markers
+    ]
+    if not parts:
+        return pl.DataFrame(schema=AUTHOR_DAY_SCHEMA)
+    long = pl.concat(parts).join(rates, on=["marker", "lang"], how="inner")
+    return conform(long, AUTHOR_DAY_SCHEMA, name="author-days")
+
+
 def periods_of(day: date, grain: Grain) -> list[date]:
     """The `period_start` of every `grain` period that `day` belongs to: the Monday of its ISO
     week, the Sunday of its CDC epi-week, or the first days of the 7 windows of 7 days that
@@ -108,7 +152,7 @@ def aggregate_cells(
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=6)
         rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
-            pl.lit(period_start).alias("day")
+            pl.col("day").alias("_day"), pl.lit(period_start).alias("day")
         )
     grains = pl.concat(
         [
@@ -123,6 +167,10 @@ def aggregate_cells(
         schema={"marker": pl.String, "marker_version": pl.String},
     )
     author = pl.col("author")
+    author_day = pl.struct("author", "_day")
+    grains = grains.with_columns(
+        pl.col("_day") if "_day" in grains.columns else pl.col("day").alias("_day")
+    )
     counted = (
         grains.group_by("day", "region", "lang", "marker")
         .agg(
@@ -131,6 +179,12 @@ def aggregate_cells(
             pl.col("n_marked").sum(),
             author.filter(pl.col("n_scored") > 0).drop_nulls().n_unique().alias("n_authors"),
             author.filter(pl.col("n_marked") > 0).drop_nulls().n_unique().alias("n_marked_authors"),
+            author_day.filter((pl.col("n_scored") > 0) & author.is_not_null())
+            .n_unique()
+            .alias("n_author_days"),
+            author_day.filter((pl.col("n_marked") > 0) & author.is_not_null())
+            .n_unique()
+            .alias("n_marked_author_days"),
             pl.col("sample_rate").min(),
         )
         .join(versions, on="marker")

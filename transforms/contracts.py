@@ -81,11 +81,18 @@ PERIOD_SCHEMA = {
     "grain": pl.String,
     "period_start": pl.Date,
     "period_end": pl.Date,
-    **{column: dtype for column, dtype in DAILY_SCHEMA.items() if column != "day"},
+    **{column: dtype for column, dtype in DAILY_SCHEMA.items() if column not in ("day", "run_id")},
+    "n_author_days": pl.Int64,
+    "n_marked_author_days": pl.Int64,
+    "run_id": pl.String,
 }
 """A Daily aggregate over a longer period: `grain` is `iso_week` (Monday–Sunday), `epi_week`
 (CDC epidemiological week, Sunday–Saturday) or `rolling_7` (the 7 days ending `period_end`).
-The counts are the period's own: distinct authors over its days, never a sum of days."""
+The counts are the period's own: `n_authors` and `n_marked_authors` are distinct authors over
+its days (what k is checked on), never a sum of days. `n_author_days` and
+`n_marked_author_days` count (author, day) pairs: their ratio is the period's share on an
+average day, comparable with daily shares (a share of distinct authors over a week is higher,
+since one marked day in seven marks an author)."""
 
 # --- Series, Forecast, Alert ----------------------------------------------------------------
 

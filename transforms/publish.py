@@ -10,6 +10,8 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    languages) has exactly one withheld week, and none has exactly one week published coarser
    than days (else that series' days would follow from its roll-up's days minus its
    siblings'). A cell is moved from days to its week, or withheld, to close a line.
+3. **Mostly withheld, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its
+   weeks withheld is withheld in every week (steps 2 and 3 repeat until stable).
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
 Derived statistics never use this selection (see `transforms.series.derived_series`).
@@ -49,6 +51,11 @@ PUBLISHED_SCHEMA = {
 `status` `published` or `withheld` (counts and prevalence null)."""
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
+
+MAX_WITHHELD_SHARE = 0.25
+"""A series with more of its weeks withheld than this is withheld whole: what would be left is
+mostly its zero weeks (a week of 0 marked authors meets k, one of 1–10 does not), and a mean
+over them would say the marker is rarer than it is."""
 _COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors", "sample_rate")
 
 
@@ -95,6 +102,9 @@ def choose_grains(
             size="_size",
             keys=keys,
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
+        mostly = pl.col("_withheld").mean().over(SERIES_KEYS) > MAX_WITHHELD_SHARE
+        cells = cells.with_columns(pl.col("_withheld") | mostly)
+        cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))
         if cells.select("_withheld", "_coarse").equals(before):
             break
     choice = (
@@ -134,8 +144,11 @@ def published_timelines(
         *(pl.lit(None, DAILY_SCHEMA[c]).alias(c) for c in _COUNTS),
     )
     shown = [*SERIES_KEYS, "grain", "period_start", "period_end", *_COUNTS]
-    published = with_prevalence(
-        pl.concat([day_rows.select(shown), week_rows.select(shown)])
+    published = pl.concat(
+        [
+            with_prevalence(day_rows.select(shown)),
+            week_prevalence(week_rows).select(*shown, *PREVALENCE_COLUMNS),
+        ]
     ).with_columns(pl.lit("published").alias("status"))
     rows = pl.concat(
         [
@@ -153,6 +166,19 @@ def published_timelines(
     )
 
 
+def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
+    """PERIOD_SCHEMA rows with the prevalence columns, the author share taken over author-days
+    (`n_marked_author_days / n_author_days`: the period's share on an average day, comparable
+    with daily shares) rather than over the period's distinct authors."""
+    swapped = weeks.with_columns(
+        pl.col("n_marked_author_days").alias("n_marked_authors"),
+        pl.col("n_author_days").alias("n_authors"),
+    )
+    return with_prevalence(swapped).with_columns(
+        weeks.get_column("n_marked_authors"), weeks.get_column("n_authors")
+    )
+
+
 def _week_start(week_grain: WeekGrain) -> pl.Expr:
     """The first day of the week (`iso_week`: Monday, `epi_week`: Sunday) holding `day`."""
     weekday = pl.col("day").dt.weekday()  # Monday 1 … Sunday 7
@@ -166,19 +192,21 @@ def published_days(
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
     with the prevalence columns, `grain` and `suppressed`. A day published by itself keeps its
     counts (`grain = day`); a day of a week published as a whole carries the week's counts
-    and prevalence (`grain` the week grain); a day of a withheld week has `suppressed` true
-    and every count and prevalence null. Same order as `daily`."""
+    and prevalence (the author-day share, `week_prevalence`; `grain` the week grain); a day
+    of a withheld week has `suppressed` true and every count and prevalence null. Same order
+    as `daily`."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
     on = [*SERIES_KEYS, "period_start"]
-    week_values = weeks.filter(pl.col("grain") == week_grain).select(
-        *on, *(pl.col(c).alias(f"_week_{c}") for c in _COUNTS if c != "sample_rate")
+    counts = [c for c in _COUNTS if c != "sample_rate"] + list(PREVALENCE_COLUMNS)
+    week_values = week_prevalence(weeks.filter(pl.col("grain") == week_grain)).select(
+        *on, *(pl.col(c).alias(f"_week_{c}") for c in counts)
     )
-    counts = [c for c in _COUNTS if c != "sample_rate"]
     chosen = pl.col("choice")
     rows = (
-        daily.with_columns(_week_start(week_grain).alias("period_start"))
+        with_prevalence(daily)
+        .with_columns(_week_start(week_grain).alias("period_start"))
         .join(choice, on=on, how="left", maintain_order="left")
         .join(week_values, on=on, how="left", maintain_order="left")
         .with_columns(
@@ -197,4 +225,4 @@ def published_days(
             (chosen == "withheld").alias("suppressed"),
         )
     )
-    return with_prevalence(rows).select(*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "grain", "suppressed")
+    return rows.select(*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "grain", "suppressed")

@@ -109,19 +109,26 @@ DERIVED_GRAIN_SCHEMA = {"unique_id": pl.String, "grain": pl.String}
 """The grain a series' derived statistics are computed on: `day` or `rolling_7`."""
 
 
+MAX_WITHHELD_DAY_SHARE = 0.02
+"""A series whose days are at most this share withheld is still taken by day (its withheld
+days missing): the selection touches too few days to move a 7-day mean or a threshold."""
+
+
 def derived_series(
     daily: pl.DataFrame, periods: pl.DataFrame, *, k: int = DEFAULT_K
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The Series that forecasts and alerts may use, and the grain of each (DERIVED_GRAIN_SCHEMA).
 
-    Never a sample of days chosen by their own values: a series is taken at a grain only when
-    every one of its cells at that grain is publishable at `k`. Its days when they all are;
-    else its 7-day windows (PERIOD_SCHEMA rows of grain `rolling_7` lying wholly inside the
-    days the data cover, `ds` the window's last day, `y` the share of the window's distinct
-    authors) when they all are; else the series is left out. `y` is the author prevalence.
+    Not a sample of days chosen by their own values: a series is taken by day when at most
+    MAX_WITHHELD_DAY_SHARE of its days are withheld at `k` (those days missing); else by its
+    7-day windows (PERIOD_SCHEMA rows of grain `rolling_7` lying wholly inside the days the
+    data cover, `ds` the window's last day, `y` the author-day share: the 7-day mean of daily
+    shares, weighted by authors) when every window is publishable; else it is left out.
     """
     days = to_series(daily, k=k)
-    by_day = days.group_by("unique_id").agg(pl.col("y").is_not_null().all().alias("ok"))
+    by_day = days.group_by("unique_id").agg(
+        (pl.col("y").is_null().mean() <= MAX_WITHHELD_DAY_SHARE).alias("ok")
+    )
     first, last = daily.get_column("day").min(), daily.get_column("day").max()
     windows = periods.filter(
         (pl.col("grain") == "rolling_7")
@@ -132,7 +139,7 @@ def derived_series(
         pl.col("period_end").alias("ds"),
         pl.when(is_suppressed(k=k))
         .then(None)
-        .otherwise(pl.col("n_marked_authors") / pl.col("n_authors"))
+        .otherwise(pl.col("n_marked_author_days") / pl.col("n_author_days"))
         .cast(pl.Float64)
         .alias("y"),
     )

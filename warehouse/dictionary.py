@@ -181,8 +181,9 @@ def data_dictionary(
         "roll-up minus its published children gives a withheld cell back, more cells are "
         "moved to weeks or withheld until no line (a roll-up and its children across regions "
         "or languages) has exactly one. Forecasts and alerts are computed on a series' days "
-        "when every day can be published, else on its 7-day windows when every window can, "
-        "else not at all: never on days selected by their own values. A row whose period holds "
+        "when at most 2% of them cannot be published, else (forecasts only) on its 7-day "
+        "windows when every window can, else not at all: never on a sample of days selected "
+        "by their own values. A row whose period holds "
         "a day still open in a streaming job has `provisional` true.",
     ]
     if budget is not None:

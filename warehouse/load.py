@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -248,18 +248,15 @@ def load_periods(
     """
     frame = conform(periods, PERIOD_SCHEMA, name="period aggregates")
     wanted = sorted(set(days))
-    touched = frame.join(
-        pl.DataFrame({"_day": wanted}, schema={"_day": pl.Date}), how="cross"
-    ).filter(pl.col("_day").is_between(pl.col("period_start"), pl.col("period_end")))
-    touched = touched.drop("_day").unique(maintain_order=True)
+    starts = sorted({day - timedelta(days=i) for day in wanted for i in range(7)})
+    touched = frame.filter(pl.col("period_start").is_in(pl.Series(starts, dtype=pl.Date).implode()))
     _unique(touched, PERIOD_KEYS, table="period_aggregates")
     if not wanted:
         return 0
     with _registered(con, touched) as view, _transaction(con, "period_aggregates"):
         con.execute(
-            "DELETE FROM period_aggregates WHERE EXISTS (SELECT 1 FROM unnest(?::DATE[]) AS t(d) "
-            "WHERE t.d BETWEEN period_start AND period_end)",
-            [wanted],
+            "DELETE FROM period_aggregates WHERE period_start IN (SELECT unnest(?::DATE[]))",
+            [starts],
         )
         _insert(con, "period_aggregates", view, touched.columns)
     return touched.height

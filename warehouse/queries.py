@@ -149,6 +149,7 @@ def daily(
     all_versions: bool = False,
     week_grain: WeekGrain = "iso_week",
     rates: pl.DataFrame | None = None,
+    privacy: str = "suppress",
 ) -> pl.DataFrame:
     """The published timeline, day by day (transforms.publish.published_days): counts,
     prevalence with Wilson 95% bounds, the prevalence adjusted for marker error with its 95%
@@ -162,8 +163,11 @@ def daily(
     adjusted share comes from the published counts and `rates` (transforms.rates; default:
     the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
     with `validation` saying why, where the marker × language is not validated. Sorted by
-    marker, region, lang, day.
+    marker, region, lang, day. With `privacy="dp"` the rows are the DP release (`dp_released`)
+    instead: noisy author counts rounded for display, post counts null, nothing suppressed.
     """
+    if privacy == "dp":
+        return _filtered(_dp_daily_rows(dp_released(con)), marker, region, lang, start, end)
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     filters = {
@@ -188,8 +192,18 @@ def daily(
     rows = with_adjusted_prevalence(
         published_days(whole, weeks, k=k, week_grain=week_grain), rates
     ).select(PUBLISHED_DAILY_COLUMNS)
-    kept = {"region": region, "lang": lang}
-    for column, value in kept.items():
+    return _filtered(rows, None, region, lang, start, end)
+
+
+def _filtered(
+    rows: pl.DataFrame,
+    marker: str | None,
+    region: str | None,
+    lang: str | None,
+    start: date | None,
+    end: date | None,
+) -> pl.DataFrame:
+    for column, value in {"marker": marker, "region": region, "lang": lang}.items():
         if value is not None:
             rows = rows.filter(pl.col(column) == value)
     if start is not None:
@@ -197,6 +211,32 @@ def daily(
     if end is not None:
         rows = rows.filter(pl.col("day") <= end)
     return rows
+
+
+DP_NOT_ADJUSTED = "not validated: shares of a DP release are not adjusted for marker error"
+
+
+def _dp_daily_rows(release: pl.DataFrame) -> pl.DataFrame:
+    """A DP release as PUBLISHED_DAILY_COLUMNS rows, for day-by-day displays."""
+    return release.with_columns(
+        pl.col("n_authors").round().cast(pl.Int64),
+        pl.col("n_marked_authors").round().cast(pl.Int64),
+        *(pl.lit(None, pl.Int64).alias(c) for c in ("n_posts", "n_scored", "n_marked")),
+        pl.lit(None, pl.Float64).alias("sample_rate"),
+        *(pl.lit(None, pl.Float64).alias(c) for c in PREVALENCE_COLUMNS[3:]),
+        *(pl.lit(None, pl.Float64).alias(c) for c in ADJUSTED_COLUMNS),
+        pl.lit(DP_NOT_ADJUSTED).alias("validation"),
+        pl.lit("day").alias("grain"),
+        pl.lit(False).alias("suppressed"),
+    ).select(PUBLISHED_DAILY_COLUMNS)
+
+
+def dp_budget(con: duckdb.DuckDBPyConnection) -> tuple[float, float] | None:
+    """The (ε, δ) per author per day of the DP release, or None when there is none."""
+    release = dp_released(con)
+    if release.is_empty():
+        return None
+    return float(release["epsilon"].max()), float(release["delta"].max())
 
 
 def published(

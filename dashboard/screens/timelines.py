@@ -25,6 +25,12 @@ st.caption(
 published = data.require_published()
 if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz()):
     st.info(notice)
+if data.privacy() == "dp" and (budget := data.dp_budget(published)) is not None:
+    st.info(
+        f"Differentially private release: (ε, δ) = ({budget[0]:g}, {budget[1]:g}) per author per "
+        "local day. Every share carries calibrated noise (its interval includes it); nothing is "
+        "withheld."
+    )
 marker, region, lang = controls.pick_series(published)
 
 show = st.segmented_control(

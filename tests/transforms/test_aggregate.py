@@ -145,6 +145,7 @@ def test_weeks_count_each_author_once_not_once_a_day():
     iso = _cell(None, "iso_week", date(2025, 1, 6))
     assert (iso["period_end"], iso["n_posts"], iso["n_marked"]) == (date(2025, 1, 12), 3, 2)
     assert (iso["n_authors"], iso["n_marked_authors"]) == (2, 2)
+    assert (iso["n_author_days"], iso["n_marked_author_days"]) == (3, 2)
     epi = _cell(None, "epi_week", date(2025, 1, 5))
     assert (epi["n_posts"], epi["n_authors"], epi["n_marked_authors"]) == (3, 2, 1)
 
@@ -226,3 +227,18 @@ def test_two_step_counts_equal_the_plain_definition(rows):
     ours = daily_aggregates(posts, MARKERS, run_id="r", rates=rates)
     expected = _reference_aggregates(posts, MARKERS, rates=rates)
     assert ours.select(expected.columns).equals(expected)
+
+
+def test_compacted_author_days_expand_back_to_the_same_counts():
+    from transforms.aggregate import compact_author_days, expand_author_days
+
+    rows = author_days(_posts(), MARKERS, rates=RATES)
+    wide = compact_author_days(rows)
+    assert wide.height < rows.height and wide["author"].dtype == pl.UInt64
+    back = expand_author_days(wide, rates=RATES)
+    for frame in (rows, back):
+        assert (
+            aggregate_cells(frame, MARKERS, run_id="r", grain="day")
+            .drop("run_id")
+            .equals(aggregate_cells(rows, MARKERS, run_id="r", grain="day").drop("run_id"))
+        )

@@ -26,7 +26,9 @@ def _tables(cells: dict[tuple[str, str], tuple[int, int]], weeks: int = 1):
             periods.append({**base, "grain": "iso_week", "period_start": start,
                             "period_end": start + timedelta(days=6), "n_posts": 7 * authors,
                             "n_scored": 7 * authors, "n_marked": 7 * marked,
-                            "n_authors": 4 * authors, "n_marked_authors": 4 * marked})  # fmt: skip
+                            "n_authors": 4 * authors, "n_marked_authors": 4 * marked,
+                            "n_author_days": 7 * authors,
+                            "n_marked_author_days": 7 * marked})  # fmt: skip
     return pl.DataFrame(days, schema=DAILY_SCHEMA), pl.DataFrame(periods, schema=PERIOD_SCHEMA)
 
 
@@ -139,3 +141,19 @@ def test_protect_lines_withholds_the_smallest_child_and_keeps_the_rest():
     assert lonely_cells(out, flag="w", keys=("p",)).is_empty()
     assert out["w"].to_list() == [True, False, True, False]
     assert out.drop("w").equals(cells.drop("w"))
+
+
+def test_a_series_mostly_withheld_is_withheld_whole_not_left_as_its_zero_weeks():
+    frames = [_tables({(ALL, ALL): (300, marked)}, weeks=1) for marked in (0, 0, 1, 1)]
+    daily = pl.concat(
+        d.with_columns(pl.col("day") + pl.duration(weeks=i)) for i, (d, _) in enumerate(frames)
+    )
+    weeks = pl.concat(
+        w.with_columns(
+            pl.col("period_start") + pl.duration(weeks=i),
+            pl.col("period_end") + pl.duration(weeks=i),
+        )
+        for i, (_, w) in enumerate(frames)
+    )
+    rows = published_timelines(daily, weeks, k=11, week_grain="iso_week")
+    assert set(rows["status"]) == {"withheld"} and rows.height == 4

@@ -102,6 +102,8 @@ def _windows(daily: pl.DataFrame, authors: int = 1500) -> pl.DataFrame:
             "marker": "m",
             "n_authors": authors,
             "n_marked_authors": [sum(marked[max(0, i - 6) : i + 1]) for i in range(len(days))],
+            "n_author_days": 7 * 300,
+            "n_marked_author_days": [sum(marked[max(0, i - 6) : i + 1]) for i in range(len(days))],
         }
     )
 
@@ -114,10 +116,17 @@ def test_derived_series_use_days_only_when_every_day_is_publishable():
     series, grains = derived_series(sparse, _windows(sparse))
     assert grains.row(0) == ("m|all|all", "rolling_7")
     assert series["ds"].min() == date(2025, 1, 12) and series["y"].null_count() == 0
-    assert series["y"][0] == pytest.approx(31 / 1500)
+    assert series["y"][0] == pytest.approx(31 / 2100)
 
 
 def test_a_series_with_a_window_below_k_is_not_forecast_at_all():
     rare = _daily([0] * 20 + [1] + [0] * 20)
     series, grains = derived_series(rare, _windows(rare))
     assert series.is_empty() and grains.is_empty()
+
+
+def test_a_series_with_a_rare_withheld_day_stays_daily_with_that_day_missing():
+    almost = _daily([20] * 60 + [5] + [20] * 59)
+    series, grains = derived_series(almost, _windows(almost))
+    assert grains.row(0) == ("m|all|all", "day")
+    assert series.height == 120 and series["y"].null_count() == 1

@@ -232,7 +232,9 @@ def test_an_alert_keeps_the_first_run_date_that_raised_it(con):
 
 def _period(grain: str, start, **overrides) -> dict[str, object]:
     row = {k: v for k, v in cell(**overrides).items() if k != "day"}
-    return {"grain": grain, "period_start": start, "period_end": start + timedelta(days=6), **row}
+    days = {"n_author_days": 5 * row["n_authors"], "n_marked_author_days": 0}
+    return {"grain": grain, "period_start": start, "period_end": start + timedelta(days=6),
+            **row, **days}  # fmt: skip
 
 
 def test_periods_holding_a_reloaded_day_are_replaced_and_others_kept(con, make_daily):
@@ -253,3 +255,24 @@ def test_periods_holding_a_reloaded_day_are_replaced_and_others_kept(con, make_d
     load_daily(con, make_daily(cell(D1)), days=[D1])
     rows = current_periods(con, grain="iso_week")
     assert rows["n_authors"].to_list() == [500, 300]
+
+
+def test_a_dp_release_is_loaded_by_day_and_read_with_its_budget(con, make_daily):
+    from transforms.dp import DP_CELL_SCHEMA
+    from warehouse.load import load_dp_daily
+    from warehouse.queries import daily, dp_budget
+
+    load_daily(con, make_daily(cell(D1), cell(D2)), days=[D1, D2])
+    assert dp_budget(con) is None
+    base = {"lang": "en", "marker": "sadness", "marker_version": "v1", "n_authors": 300.4,
+            "noise_sd": 20.0, "epsilon": 0.5, "delta": 1e-6, "run_id": "r1"}  # fmt: skip
+    cells = pl.DataFrame(
+        [{**base, "day": D1, "region": "north", "n_marked_authors": -3.2},
+         {**base, "day": D1, "region": "south", "n_marked_authors": 40.6},
+         {**base, "day": D2, "region": "north", "n_marked_authors": 7.0}],
+        schema=DP_CELL_SCHEMA,
+    )  # fmt: skip
+    assert load_dp_daily(con, cells, days=[D1]) == 2
+    rows = daily(con, region="all", lang="en", privacy="dp")
+    assert rows.height == 1 and rows["n_marked_authors"][0] == 37
+    assert not rows["suppressed"].any() and dp_budget(con) == (0.5, 1e-6)

@@ -1,0 +1,58 @@
+"""End to end on the sparse forum sample: one series once, weeks instead of holes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+import warehouse
+from moodcast.config import load_settings
+from moodcast.run import daily_run
+from moodcast.sample import generate_sample
+from transforms.series import same_series
+from warehouse import queries
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def forum_run(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("forum")
+    generate_sample(corpus, days=63, start=date(2025, 1, 6), profile="forum", authors_per_day=150)
+    data_dir = tmp_path_factory.mktemp("forum-data")
+    daily_run(
+        [str(corpus / "posts.jsonl")],
+        settings=load_settings(data_dir),
+        as_of=date(2025, 3, 10),
+        beam_args=[],
+    )
+    return data_dir
+
+
+def test_alerts_and_forecasts_are_made_once_per_underlying_series(forum_run):
+    con = warehouse.open_published(forum_run)
+    try:
+        same = same_series(queries.current_daily(con))
+        alerts, forecasts = queries.alerts(con), queries.forecasts(con)
+    finally:
+        con.close()
+    duplicates = same.filter(pl.col("same_as").is_not_null()).get_column("unique_id")
+    assert duplicates.len() > 0
+    assert not alerts["unique_id"].is_in(duplicates.implode()).any()
+    assert not forecasts["unique_id"].is_in(duplicates.implode()).any()
+    waves = alerts.filter(pl.col("method") != "data_event").select("unique_id", "start", "method")
+    assert waves.is_unique().all()
+
+
+def test_the_sparse_forum_is_published_by_weeks_not_holes(forum_run):
+    timelines = pl.read_csv(forum_run / "exports" / "timelines.csv", try_parse_dates=True)
+    assert {"grain", "period_start", "period_end", "status", "same_as"} <= set(timelines.columns)
+    top = timelines.filter(
+        (pl.col("region") == "all") & (pl.col("lang") == "all") & (pl.col("marker") == "stress")
+    )
+    assert (top["status"] == "published").all()
+    assert "iso_week" in set(top["grain"])
+    withheld = timelines.filter(pl.col("status") == "withheld")
+    assert withheld["prevalence"].is_null().all()
