@@ -110,7 +110,8 @@ def test_inputs_that_are_not_regular_files_are_refused(tmp_path, kind):
         path.mkdir()
     else:
         path = "/dev/zero"
-    with pytest.raises(InputError, match="not a regular file"):
+    expected = "is a directory: give the files in it" if kind == "directory" else "not a regular"
+    with pytest.raises(InputError, match=expected):
         match_inputs([str(path)])
 
 

@@ -117,5 +117,5 @@ def test_an_unreadable_rates_file_is_refused_with_what_to_do(labelled):
     result = CliRunner().invoke(
         main, ["markers", "evaluate", "--labels", str(labels), "--data-dir", str(data)]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 5  # a MarkerError (RatesError)
     assert "is not a rates file" in result.output and "markers calibrate" in result.output

@@ -173,7 +173,7 @@ def test_a_missing_subscription_fails_clearly_and_is_ledgered(emulator, tmp_path
         timeout=240,
         env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
     )
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 4, result.stderr  # an InputError
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("Error: the streaming job stopped: NotFound"), result.stderr
     con = warehouse.open_published(data_dir)
