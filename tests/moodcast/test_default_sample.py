@@ -15,11 +15,13 @@ pytestmark = pytest.mark.slow
 
 
 def _contains(unique_id: str, wave: dict) -> bool:
+    """Whether the series holds the wave: its cell or a roll-up of it; a wave planted in
+    region or language `all` (the seasonal cycle, the school bump) is in every cell."""
     marker, region, lang = unique_id.split("|")
     return (
         marker == wave["marker"]
-        and region in (wave["region"], "all")
-        and lang in (wave["lang"], "all")
+        and (region in (wave["region"], "all") or wave["region"] == "all")
+        and (lang in (wave["lang"], "all") or wave["lang"] == "all")
     )
 
 
