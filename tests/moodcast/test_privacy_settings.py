@@ -19,7 +19,7 @@ def test_suppress_is_the_default_and_dp_states_its_budget(tmp_path):
 
 def test_k_of_one_is_allowed_only_with_a_loud_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        assert _settings(tmp_path, "k = 1\n").k == 1
+        assert _settings(tmp_path, "k = 1\nallow_small_k = true\n").k == 1
     assert "UNPROTECTED RELEASE" in caplog.text
 
 
@@ -29,7 +29,7 @@ def test_k_of_one_is_allowed_only_with_a_loud_warning(tmp_path, caplog):
         ('privacy = "noise"\n', "privacy must be"),
         ('privacy = "dp"\ndp_epsilon = 0\n', "epsilon > 0"),
         ('week_grain = "month"\n', "week_grain must be"),
-        ("k = 0\n", "k must be at least 1"),
+        ("k = 0\n", "k must be a whole number of at least 1"),
     ],
 )
 def test_bad_privacy_settings_say_what_to_fix(tmp_path, text, message):

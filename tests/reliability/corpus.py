@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
+from transforms.contracts import MAX_TEXT_CHARS
+
 VALID = "valid"
 GOOD_TIME = "2025-03-04T10:00:00Z"
 
@@ -64,7 +66,7 @@ RECORD_CASES: list[tuple[Callable[[random.Random, int], dict], str]] = [
     (_with(created_at=_DROP), "missing field created_at"),
     (_with(id=_DROP), "missing field id"),
     (_with(text="   "), "missing field text"),
-    (_with(text="x" * 10_001), "oversized text"),
+    (_with(text="x" * (MAX_TEXT_CHARS + 1)), "oversized text"),
     (_with(is_repost="maybe"), "field is_repost must be true or false"),
 ]
 """Records that parse but must be refused, in every format."""
