@@ -12,7 +12,7 @@ from moodcast.cli import main
 
 POSTS = [
     {"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "I feel so sad and alone tonight"},
-    {"id": "2", "created_at": "2025-03-01T11:00:00Z", "text": "😭😭😭"},
+    {"id": "2", "created_at": "2025-03-01T11:00:00Z", "text": "😢😢😢"},
     {"id": "3", "created_at": "2025-03-01T12:00:00Z", "text": "Me siento muy triste esta noche"},
     {"id": "4", "created_at": "not a time", "text": "never mind"},
 ]
