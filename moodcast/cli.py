@@ -410,6 +410,7 @@ def stream(
     tz: str | None,
     input_preset: str | None,
     mapping: Path | None,
+    default_lang: str | None,
     as_json: bool,
 ) -> None:
     """The streaming job: posts from Pub/Sub counted in today's numbers as they arrive.
@@ -424,7 +425,9 @@ def stream(
 
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
-    settings = load_settings(data_dir, tz=tz, **input_overrides(input_preset, mapping))
+    settings = load_settings(
+        data_dir, tz=tz, **input_overrides(input_preset, mapping, default_lang)
+    )
     summary = stream_run(
         subscription,
         settings=settings,

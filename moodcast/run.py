@@ -384,8 +384,11 @@ def _clean_os_errors(data_dir: Path) -> Iterator[None]:
 def _sigterm_as_exit() -> Iterator[None]:
     """While the run holds its lock, SIGTERM unwinds it like Ctrl-C, so the failure is
     ledgered, workers are stopped and temporary files removed; the process then exits with
-    status 143 (whatever a stage made of the interruption on its way out)."""
-    if threading.current_thread() is not threading.main_thread():
+    status 143 (whatever a stage made of the interruption on its way out). A caller that has
+    its own SIGTERM handler (follow mode finishes the cycle under way) keeps it."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(
+        signal.SIGTERM
+    ) not in (signal.SIG_DFL, None):
         yield
         return
     received: list[int] = []
