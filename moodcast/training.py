@@ -142,12 +142,14 @@ def train_heads(
     out, and the rows kept must all use one model) or `ngram` (on transforms/ngram.py's hashed
     n-grams: every row, any language).
 
-    Returns what was written, with each head's cross-validated F1 (FOLDS folds, stratified).
+    A head's threshold is the F1-optimal cut of its held-out probabilities (FOLDS folds,
+    stratified), not 0.5: class weighting moves the probabilities, and a label's best cut
+    depends on its prevalence. Returns what was written, with each head's cross-validated F1
+    at that threshold.
     Raises TaggingError when `out_dir` is the shipped marker directory, when a label has fewer
     than MIN_CLASS_ROWS positives or negatives, or when the rows need two different models.
     """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     if family not in FAMILIES:
@@ -169,14 +171,14 @@ def train_heads(
         solver = {"solver": "liblinear"} if family == "ngram" else {"max_iter": 2000}
         model = LogisticRegression(class_weight="balanced", **solver)
         folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
-        predicted = cross_val_predict(model, features, y, cv=folds)
+        held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")
+        cut, cv_f1 = _best_threshold(held_out[:, 1], y.astype(bool))
         model.fit(features, y)
-        cv_f1 = float(f1_score(y, predicted, zero_division=0))
         head = {
             "family": family,
             **_weights(model, family),
             "intercept": float(model.intercept_[0]),
-            "threshold": 0.5,
+            "threshold": cut,
             "model": model_name,
             "languages": langs,
             "cv_f1": round(cv_f1, 4),
@@ -242,11 +244,18 @@ def calibrate(
 
 
 def _best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
-    """The cut (midway between two neighbouring scores) with the highest F1; ties: the higher."""
+    """The cut (midway between two neighbouring scores, at 4 decimals) with the highest F1 of
+    `scores >= cut`; ties: the higher cut."""
     values = np.unique(np.round(scores, 4))
     cuts = np.concatenate([(values[:-1] + values[1:]) / 2, values[-1:] + 1e-4])
-    best = max(cuts, key=lambda cut: (_f1(scores >= cut, gold), cut))
-    return round(float(best), 4), _f1(scores >= best, gold)
+    ordered = np.sort(scores)
+    positives = np.sort(scores[gold])
+    flagged = len(scores) - np.searchsorted(ordered, cuts, side="left")
+    hits = len(positives) - np.searchsorted(positives, cuts, side="left")
+    denominator = flagged + len(positives)
+    f1 = np.divide(2.0 * hits, denominator, out=np.zeros(len(cuts)), where=denominator > 0)
+    best = len(cuts) - 1 - int(np.argmax(f1[::-1]))
+    return round(float(cuts[best]), 4), float(f1[best])
 
 
 def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:

@@ -62,12 +62,11 @@ def test_train_saves_heads_that_load_back_with_the_same_decisions(tmp_path):
     for name in ("sleep", "work", "food"):
         y = (frame["topic"] == name).to_numpy()
         reference = LogisticRegression(max_iter=2000, class_weight="balanced").fit(embeddings, y)
-        assert tagged[name].to_list() == reference.predict(embeddings).astype(bool).tolist()
-        assert np.allclose(
-            tagged[f"{name}__score"].to_numpy(),
-            reference.predict_proba(embeddings)[:, 1],
-            atol=1e-4,
-        )
+        probability = reference.predict_proba(embeddings)[:, 1]
+        cut = json.loads((data / "markers" / f"{name}.head.json").read_text())["threshold"]
+        assert 0 < cut < 1
+        assert tagged[name].to_list() == (probability >= cut).tolist()
+        assert np.allclose(tagged[f"{name}__score"].to_numpy(), probability, atol=1e-4)
 
 
 def test_a_head_for_a_shipped_marker_becomes_its_model_source_and_never_touches_the_shipped_file(
@@ -172,10 +171,9 @@ def test_an_ngram_head_trains_on_any_language_and_decides_in_tag_and_evaluate(tm
     reference = LogisticRegression(solver="liblinear", class_weight="balanced").fit(
         features, frame["sleep"].to_numpy()
     )
-    assert tagged["sleep"].to_list() == reference.predict(features).astype(bool).tolist()
-    assert np.allclose(
-        tagged["sleep__score"].to_numpy(), reference.predict_proba(features)[:, 1], atol=1e-4
-    )
+    probability = reference.predict_proba(features)[:, 1]
+    assert tagged["sleep"].to_list() == (probability >= saved["threshold"]).tolist()
+    assert np.allclose(tagged["sleep__score"].to_numpy(), probability, atol=1e-4)
     labels = tmp_path / "labels.csv"
     out = _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
     evaluated = json.loads(out)

@@ -1,0 +1,48 @@
+import json
+
+import numpy as np
+import polars as pl
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from moodcast.training import FOLDS, _best_threshold, train_heads
+from transforms.model_markers import ModelConfig
+from transforms.ngram import ngram_features
+
+
+def test_best_threshold_is_the_f1_optimal_cut_and_prefers_the_higher_of_ties():
+    scores = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.9])
+    gold = np.array([False, False, True, False, True, True])
+    cut, f1 = _best_threshold(scores, gold)
+    assert cut == 0.25 and f1 == 2 * 3 / (4 + 3)
+    assert _best_threshold(np.array([0.2, 0.8]), np.array([False, True])) == (0.5, 1.0)
+
+
+def _rare_label_rows() -> pl.DataFrame:
+    rng = np.random.default_rng(7)
+    words = ["rain", "bus", "coffee", "desk", "lunch", "email", "train", "phone", "walk", "code"]
+    texts, labels = [], []
+    for i in range(120):
+        chosen = list(rng.choice(words, size=5))
+        positive = i % 8 == 0
+        if positive or i % 17 == 0:
+            chosen[int(rng.integers(5))] = "insomnia" if positive else "sleepy"
+        texts.append(" ".join(chosen))
+        labels.append(int(positive))
+    return pl.DataFrame({"text": texts, "lang": ["en"] * 120, "sleep": labels})
+
+
+def test_a_head_keeps_the_f1_optimal_cut_of_its_held_out_probabilities(tmp_path):
+    rows = _rare_label_rows()
+    no_model = ModelConfig(models={})
+    (head,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path, origin="t",
+                          family="ngram")  # fmt: skip
+    saved = json.loads(head.path.read_text())
+    features = ngram_features(rows["text"].to_list())
+    y = rows["sleep"].to_numpy()
+    model = LogisticRegression(class_weight="balanced", solver="liblinear")
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")[:, 1]
+    cut, f1 = _best_threshold(held_out, y.astype(bool))
+    assert saved["threshold"] == cut != 0.5
+    assert saved["cv_f1"] == round(f1, 4) == round(head.cv_f1, 4)
