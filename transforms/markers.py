@@ -21,6 +21,10 @@ from transforms.matching import compile_lexicon
 from transforms.ngram import NGRAM_FEATURES
 
 BUILTIN_DIR = Path(__file__).parent / "markers"
+DEFAULT_HEADS_DIR = BUILTIN_DIR / "heads"
+"""Shipped trained heads, one folder per language (`heads/<lang>/<name>.head.json`), trained by
+`moodcast markers train` on public labelled sets whose licence allows it; their provenance and
+test metrics are in heads/PROVENANCE.md."""
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
 FAMILIES = ("embedding", "ngram")
@@ -169,15 +173,17 @@ def _with_head(marker: Marker, head: Head, head_bytes: bytes) -> Marker:
 
 
 def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict[str, Marker]:
-    """Markers from `BUILTIN_DIR` then each directory in order (a later file of the same name
-    replaces an earlier one), sorted by name; only `names` when given. A `<name>.head.json` in a
-    directory becomes the model source of the marker of that name in its languages.
+    """Markers from `BUILTIN_DIR` (with the shipped heads of DEFAULT_HEADS_DIR) then each
+    directory in order (a later file of the same name replaces an earlier one), sorted by name;
+    only `names` when given. A `<name>.head.json` in a directory becomes the model source of the
+    marker of that name in its languages.
 
     Raises MarkerError for a malformed file, a file whose `name` differs from its file name, a
     head without its marker, or an unknown name in `names`.
     """
     markers: dict[str, Marker] = {}
-    for directory in (BUILTIN_DIR, *directories):
+    shipped = sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir())
+    for directory in (BUILTIN_DIR, *shipped, *directories):
         for path in sorted(Path(directory).glob("*.toml")):
             try:
                 raw = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -1,15 +1,18 @@
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 import pytest
 
 from transforms.embedding import ModelError, load_encoder
-from transforms.markers import load_markers, parse_marker
+from transforms.markers import DEFAULT_HEADS_DIR, load_markers, parse_marker
 from transforms.model_markers import (
     ModelConfig,
     SourceError,
     check_source,
     classify,
     decide,
+    encoder_languages,
     in_sample,
     needs_model,
     sample_rates,
@@ -127,8 +130,9 @@ def test_every_shipped_marker_has_a_model_source_in_english_and_spanish():
 
 def test_zero_shot_scores_separate_meaning_from_shared_words():
     """The default model reads meaning: a wish to die scores far above a dying phone battery,
-    although both say "die"."""
-    markers = load_markers(names=["suicide_risk", "sleep_problems"])
+    although both say "die" (the prototypes, without the shipped n-gram head)."""
+    shipped = load_markers(names=["suicide_risk", "sleep_problems"])
+    markers = {name: replace(marker, heads={}) for name, marker in shipped.items()}
     encoder = load_encoder()
     texts = [
         "honestly i just want to disappear and never wake up",
@@ -202,3 +206,23 @@ def test_suicide_risk_counts_a_first_person_lexicon_hit_or_a_high_model_score():
     assert markers["suicide_risk"].rule == "either" and markers["self_harm"].rule == "lexicon"
     assert decided["suicide_risk"].to_list() == [True, True, False, True]
     assert decided["self_harm"].to_list() == [False, False, False, True]
+
+
+def test_shipped_heads_load_with_their_markers_with_provenance_and_need_no_sentence_model(tmp_path):
+    markers = load_markers()
+    shipped = sorted(DEFAULT_HEADS_DIR.glob("*/*.head.json"))
+    provenance = (DEFAULT_HEADS_DIR / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert shipped
+    for path in shipped:
+        name, lang = path.name.removesuffix(".head.json"), path.parent.name
+        head = markers[name].heads[lang]
+        assert head.family == "ngram" and 0 < head.threshold < 1 and lang in head.languages
+        assert f"| {lang} | {name} |" in provenance
+    risk = {"suicide_risk": markers["suicide_risk"]}
+    assert encoder_languages(risk, EN_ONLY, ["en", "es"]) == []
+    (tmp_path / "suicide_risk.head.json").write_text(
+        '{"family": "ngram", "model": "ngram-v1", "indices": [1], "coef": [1.0], '
+        '"intercept": 0.0, "threshold": 0.9, "languages": ["en"]}'
+    )
+    mine = load_markers(tmp_path, names=["suicide_risk"])["suicide_risk"]
+    assert mine.heads["en"].threshold == 0.9 and mine.version != risk["suicide_risk"].version
