@@ -32,12 +32,10 @@ from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
     PERIOD_GRAINS,
-    aggregate_cells,
-    author_days,
-    compact_author_days,
-    daily_aggregates,
+    count_cells,
     expand_author_days,
     periods_of,
+    wide_author_days,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
@@ -67,6 +65,7 @@ DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
 DAY_SHARDS = 16
 DEAD, COUNTS, COVERAGE, TEXTS, FILES = "dead", "counts", "coverage", "texts", "files"
+AUTHOR_DAYS = "author_days"
 
 NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 REGION_REFUSED = "region not allowed, counted as unknown"
@@ -213,30 +212,12 @@ def dedupe_shard(item: tuple[int, Sequence[pl.DataFrame]]) -> Iterator:
         yield int(shard), group
 
 
-class AggregateDayFn(beam.DoFn):
+class AggregateDaysFn(beam.DoFn):
     """All posts of some whole local days, and the run's model scores → those days'
-    aggregates as an Arrow table. Days are grouped DAY_SHARDS ways rather than one by one:
-    deciding and aggregating cost ~50 ms per call whatever its size, which one group per day
-    paid 365 times a year."""
-
-    def __init__(self, job: IngestJob):
-        self._job = job
-
-    def process(self, item: tuple, model: pl.DataFrame) -> Iterator[pa.Table]:
-        _, frames = item
-        job = self._job
-        yield daily_aggregates(
-            decided_posts(pl.concat(list(frames)), model, job),
-            job.markers,
-            run_id=job.run_id,
-            rates=sample_rates(job.markers, job.options.models, None),
-        ).to_arrow()
-
-
-class AuthorDaysFn(beam.DoFn):
-    """All posts of some whole local days (see AggregateDayFn), and the run's model scores →
-    (ISO day, that day's author-days, compacted for the shuffle:
-    transforms.aggregate.compact_author_days) for each of those days."""
+    aggregates as an Arrow table (main output), and, as AUTHOR_DAYS, (ISO day, that day's
+    author-days in compact form: transforms.aggregate.wide_author_days) for each of those days.
+    Days are grouped DAY_SHARDS ways rather than one by one: deciding and aggregating cost
+    ~50 ms per call whatever its size, which one group per day paid 365 times a year."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -244,15 +225,12 @@ class AuthorDaysFn(beam.DoFn):
     def process(self, item: tuple, model: pl.DataFrame) -> Iterator:
         _, frames = item
         job = self._job
-        posts = pl.concat(list(frames))
-        decided = decide(posts, model, markers=job.markers, config=job.options.models, source=None)
-        rows = author_days(
-            posts.with_columns(decided.select(list(job.markers))),
-            job.markers,
-            rates=sample_rates(job.markers, job.options.models, None),
-        )
-        for (day,), day_rows in rows.group_by("day"):
-            yield day.isoformat(), compact_author_days(day_rows)
+        rates = sample_rates(job.markers, job.options.models, None)
+        posts = decided_posts(pl.concat(list(frames)), model, job)
+        wide = wide_author_days(posts, job.markers, rates=rates)
+        yield count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day").to_arrow()
+        for (day,), rows in wide.group_by("day"):
+            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
 
 
 def key_by_periods(
@@ -300,11 +278,11 @@ class AggregatePeriodFn(beam.DoFn):
     def process(self, item: tuple) -> Iterator[pa.Table]:
         (grain, start), frames = item
         job = self._job
-        rates = sample_rates(job.markers, job.options.models, None)
-        yield aggregate_cells(
-            expand_author_days(pl.concat(list(frames), how="diagonal_relaxed"), rates=rates),
-            self._job.markers,
-            run_id=self._job.run_id,
+        yield count_cells(
+            pl.concat(list(frames), how="diagonal_relaxed"),
+            job.markers,
+            rates=sample_rates(job.markers, job.options.models, None),
+            run_id=job.run_id,
             grain=grain,
             period_start=date.fromisoformat(start),
         ).to_arrow()
@@ -377,16 +355,16 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "GroupById" >> beam.GroupByKey()
         | "DropRepeatedIds" >> beam.FlatMap(dedupe_shard).with_outputs(COUNTS, main="days")
     )
-    days = deduped.days | "GroupByDay" >> beam.GroupByKey()
-    (
-        days
+    days = (
+        deduped.days
+        | "GroupByDay" >> beam.GroupByKey()
         | "AggregateDays"
-        >> beam.ParDo(AggregateDayFn(job), model=beam.pvalue.AsSingleton(model_scores))
-        | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+        >> beam.ParDo(
+            AggregateDaysFn(job), model=beam.pvalue.AsSingleton(model_scores)
+        ).with_outputs(AUTHOR_DAYS, main="daily")
     )
-    author_days = days | "AuthorDays" >> beam.ParDo(
-        AuthorDaysFn(job), model=beam.pvalue.AsSingleton(model_scores)
-    )
+    days.daily | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+    author_days = days[AUTHOR_DAYS]
     (
         author_days
         | "NoisyDays" >> beam.ParDo(NoisyDayFn(job))

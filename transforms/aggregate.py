@@ -69,9 +69,7 @@ def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
     chance of a collision among a million authors). Undo with `expand_author_days`."""
     index = ["day", "region", "lang", "author"]
     keyed = rows.with_columns(
-        pl.when(pl.col("author").is_not_null())
-        .then(pl.col("author").hash(seed=20211))
-        .alias("author"),
+        _author_hash(),
         pl.col("n_scored").cast(pl.UInt32),
         pl.col("n_marked").cast(pl.UInt32),
     )
@@ -80,6 +78,47 @@ def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
         return posts
     wide = keyed.pivot(on="marker", index=index, values=["n_scored", "n_marked"])
     return posts.join(wide, on=index, how="left", nulls_equal=True)
+
+
+def wide_author_days(
+    posts: pl.DataFrame, markers: Mapping[str, Marker], *, rates: pl.DataFrame
+) -> pl.DataFrame:
+    """Decided posts (see `daily_aggregates`) → their author-days in the compact form of
+    `compact_author_days`, summed straight from the posts (no long table): equal to
+    `compact_author_days(author_days(posts, markers, rates=rates))` but for row order."""
+    index = ["day", "region", "lang", "author"]
+    if not markers or posts.is_empty():
+        return pl.DataFrame(
+            schema={**{c: AUTHOR_DAY_SCHEMA[c] for c in index}, "n_posts": pl.UInt32}
+        )
+    sourced = {name: _languages(rates, name) for name in markers}
+    counted = (
+        posts.with_columns(_author_hash())
+        .group_by(index)
+        .agg(
+            pl.len().cast(pl.UInt32).alias("n_posts"),
+            *(
+                pl.col(m).is_not_null().sum().cast(pl.UInt32).alias(f"n_scored_{m}")
+                for m in markers
+            ),
+            *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
+        )
+    )
+    return counted.with_columns(
+        pl.when(pl.col("lang").is_in(sourced[m])).then(pl.col(f"{kind}_{m}")).alias(f"{kind}_{m}")
+        for m in markers
+        for kind in ("n_scored", "n_marked")
+    )
+
+
+def _languages(rates: pl.DataFrame, marker: str) -> list[str]:
+    return rates.filter(pl.col("marker") == marker).get_column("lang").to_list()
+
+
+def _author_hash() -> pl.Expr:
+    """The 64-bit hash that stands for a pseudonym in compact author-days (null stays null)."""
+    author = pl.col("author")
+    return pl.when(author.is_not_null()).then(author.hash(seed=20211)).alias("author")
 
 
 def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFrame:
@@ -137,59 +176,84 @@ def aggregate_cells(
     grain: Grain,
     period_start: date | None = None,
 ) -> pl.DataFrame:
-    """Count AUTHOR_DAY_SCHEMA rows per `grain` period × cell × marker, roll-ups included.
+    """Count AUTHOR_DAY_SCHEMA rows per `grain` period × cell × marker, roll-ups included
+    (`count_cells` over the rows compacted; each row's `sample_rate` is taken as its marker's
+    rate in its language)."""
+    rates = author_rows.group_by("marker", "lang").agg(pl.col("sample_rate").min())
+    return count_cells(
+        compact_author_days(author_rows),
+        markers,
+        rates=rates,
+        run_id=run_id,
+        grain=grain,
+        period_start=period_start,
+    )
+
+
+_SUMS = ("posts", "scored", "marked")
+
+
+def count_cells(
+    wide: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    rates: pl.DataFrame,
+    run_id: str,
+    grain: Grain,
+    period_start: date | None = None,
+) -> pl.DataFrame:
+    """Count compact author-days (`compact_author_days`, `wide_author_days`) per `grain` period
+    × cell × marker, roll-ups included; `rates` as in `daily_aggregates`.
 
     For `day` the result follows DAILY_SCHEMA; for any other grain PERIOD_SCHEMA over the one
     period starting on `period_start` (rows of other days are left out). Distinct author counts are
-    exact at every grain and roll-up, because they are counted here from the pseudonyms. A
-    roll-up's `sample_rate` is its lowest. Rows are sorted by the keys.
+    exact at every grain and roll-up: the rows are summed per author at each grain (per author
+    and day first, for the author-days) and a cell's distinct authors are its authors with a
+    scored, or marked, post. A marker with no source in a cell yields no row; a roll-up's
+    `sample_rate` is its lowest. Rows are sorted by the keys.
     """
-    rows = author_rows
+    rows = wide
     if grain != "day":
         if period_start is None:
             raise ValueError("period_start is required for a grain other than day")
         if grain != "rolling_7" and periods_of(period_start, grain) != [period_start]:
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=6)
-        rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
-            pl.col("day").alias("_day"), pl.lit(period_start).alias("day")
-        )
-    grains = pl.concat(
+        rows = rows.filter(pl.col("day").is_between(period_start, last))
+    names = [name for name in markers if f"n_scored_{name}" in rows.columns]
+    if not names or rows.is_empty():
+        return pl.DataFrame(schema=DAILY_SCHEMA if grain == "day" else PERIOD_SCHEMA)
+    rows = rows.with_columns(
+        pl.col("day").alias("_day"),
+        (pl.col("day") if grain == "day" else pl.lit(period_start)).alias("day"),
+        *(
+            pl.when(pl.col(f"n_scored_{m}").is_not_null())
+            .then(pl.col("n_posts"))
+            .alias(f"{m}\x1fposts")
+            for m in names
+        ),
+        *(pl.col(f"n_{k}_{m}").alias(f"{m}\x1f{k}") for m in names for k in _SUMS[1:]),
+        *(_rate(rates, m) for m in names),
+    )
+    cells = pl.concat(
         [
-            rows,
-            rows.with_columns(pl.lit(ALL).alias("region")),
-            rows.with_columns(pl.lit(ALL).alias("lang")),
-            rows.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
-        ]
+            _rolled_up(rows, names, kept, grain)
+            for kept in (("region", "lang"), ("lang",), ("region",), ())
+        ],
+        how="diagonal",
     )
-    versions = pl.DataFrame(
-        {"marker": list(markers), "marker_version": [m.version for m in markers.values()]},
-        schema={"marker": pl.String, "marker_version": pl.String},
-    )
-    author = pl.col("author")
-    author_day = pl.struct("author", "_day")
-    grains = grains.with_columns(
-        pl.col("_day") if "_day" in grains.columns else pl.col("day").alias("_day")
-    )
-    counted = (
-        grains.group_by("day", "region", "lang", "marker")
-        .agg(
-            pl.col("n_posts").sum(),
-            pl.col("n_scored").sum(),
-            pl.col("n_marked").sum(),
-            author.filter(pl.col("n_scored") > 0).drop_nulls().n_unique().alias("n_authors"),
-            author.filter(pl.col("n_marked") > 0).drop_nulls().n_unique().alias("n_marked_authors"),
-            author_day.filter((pl.col("n_scored") > 0) & author.is_not_null())
-            .n_unique()
-            .alias("n_author_days"),
-            author_day.filter((pl.col("n_marked") > 0) & author.is_not_null())
-            .n_unique()
-            .alias("n_marked_author_days"),
-            pl.col("sample_rate").min(),
+    counted = pl.concat(
+        cells.select(
+            "day",
+            "region",
+            "lang",
+            pl.lit(name).alias("marker"),
+            pl.lit(markers[name].version).alias("marker_version"),
+            *(pl.col(f"{name}\x1f{c}").alias(c) for c in _COUNTS),
         )
-        .join(versions, on="marker")
-        .with_columns(pl.lit(run_id).alias("run_id"))
+        for name in names
     )
+    counted = counted.filter(pl.col("n_posts") > 0).with_columns(pl.lit(run_id).alias("run_id"))
     if grain == "day":
         return conform(counted.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
     periods = counted.rename({"day": "period_start"}).with_columns(
@@ -198,6 +262,78 @@ def aggregate_cells(
     )
     return conform(
         periods.sort("period_start", "region", "lang", "marker"), PERIOD_SCHEMA, name="periods"
+    )
+
+
+_COUNTS = (
+    "n_posts",
+    "n_scored",
+    "n_marked",
+    "n_authors",
+    "n_marked_authors",
+    "n_author_days",
+    "n_marked_author_days",
+    "sample_rate",
+)
+
+
+def _rate(rates: pl.DataFrame, marker: str) -> pl.Expr:
+    """The marker's sample rate in the row's language, null where it has no source there."""
+    own = rates.filter(pl.col("marker") == marker)
+    mapping = dict(zip(own["lang"], own["sample_rate"], strict=True))
+    return (
+        pl.when(pl.col(f"n_scored_{marker}").is_not_null())
+        .then(pl.col("lang").replace_strict(mapping, default=None, return_dtype=pl.Float64))
+        .alias(f"{marker}\x1frate")
+    )
+
+
+def _rolled_up(
+    rows: pl.DataFrame, names: list[str], kept: tuple[str, ...], grain: Grain
+) -> pl.DataFrame:
+    """One roll-up's cells (`region`, `lang` or both `all` where not `kept`) of prepared rows:
+    summed per author and day, then per author, then per cell, one column per marker and count."""
+    keys = ["day", *kept]
+    sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
+    rate = [f"{m}\x1frate" for m in names]
+    by_day = rows
+    if len(kept) < 2:
+        by_day = rows.group_by(*keys, "author", "_day").agg(pl.col(sums).sum(), pl.col(rate).min())
+    author = pl.col("author").is_not_null()
+    flags = [
+        ((pl.col(f"{m}\x1f{k}") > 0) & author).cast(pl.UInt32).alias(f"{m}\x1f{k}_days")
+        for m in names
+        for k in _SUMS[1:]
+    ]
+    by_day = by_day.with_columns(flags)
+    days = [f"{m}\x1f{k}_days" for m in names for k in _SUMS[1:]]
+    by_author = by_day
+    if grain != "day":
+        by_author = by_day.group_by(*keys, "author").agg(
+            pl.col([*sums, *days]).sum(), pl.col(rate).min()
+        )
+    rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
+    return (
+        by_author.group_by(keys)
+        .agg(
+            *(
+                expr
+                for m in names
+                for expr in (
+                    pl.col(f"{m}\x1fposts").sum().alias(f"{m}\x1fn_posts"),
+                    pl.col(f"{m}\x1fscored").sum().alias(f"{m}\x1fn_scored"),
+                    pl.col(f"{m}\x1fmarked").sum().alias(f"{m}\x1fn_marked"),
+                    ((pl.col(f"{m}\x1fscored") > 0) & author).sum().alias(f"{m}\x1fn_authors"),
+                    ((pl.col(f"{m}\x1fmarked") > 0) & author)
+                    .sum()
+                    .alias(f"{m}\x1fn_marked_authors"),
+                    pl.col(f"{m}\x1fscored_days").sum().alias(f"{m}\x1fn_author_days"),
+                    pl.col(f"{m}\x1fmarked_days").sum().alias(f"{m}\x1fn_marked_author_days"),
+                    pl.col(f"{m}\x1frate").min().alias(f"{m}\x1fsample_rate"),
+                )
+            )
+        )
+        .with_columns(rolled)
     )
 
 
@@ -224,5 +360,5 @@ def daily_aggregates(
     """
     if not markers or posts.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
-    rows = author_days(posts, markers, rates=rates)
-    return aggregate_cells(rows, markers, run_id=run_id, grain="day")
+    wide = wide_author_days(posts, markers, rates=rates)
+    return count_cells(wide, markers, rates=rates, run_id=run_id, grain="day")
