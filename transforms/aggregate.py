@@ -205,27 +205,32 @@ def count_cells(
     """Count compact author-days (`compact_author_days`, `wide_author_days`) per `grain` period
     × cell × marker, roll-ups included; `rates` as in `daily_aggregates`.
 
-    For `day` the result follows DAILY_SCHEMA; for any other grain PERIOD_SCHEMA over the one
-    period starting on `period_start` (rows of other days are left out). Distinct author counts are
-    exact at every grain and roll-up: the rows are summed per author at each grain (per author
-    and day first, for the author-days) and a cell's distinct authors are its authors with a
-    scored, or marked, post. A marker with no source in a cell yields no row; a roll-up's
-    `sample_rate` is its lowest. Rows are sorted by the keys.
+    `wide` holds one row per author, base cell and day. For `day` the result follows
+    DAILY_SCHEMA; for any other grain PERIOD_SCHEMA, over the one period starting on
+    `period_start` (rows of other days are left out) or, without it, over the periods that
+    `wide`'s own `period_start` column assigns its rows to (every day of each, as
+    `periods_of` says). Distinct author counts are exact at every grain and roll-up: the rows
+    are summed per author at each grain (per author and day first, for the author-days) and a
+    cell's distinct authors are its authors with a scored, or marked, post. A marker with no
+    source in a cell yields no row; a roll-up's `sample_rate` is its lowest. Rows are sorted by
+    the keys.
     """
     rows = wide
-    if grain != "day":
-        if period_start is None:
-            raise ValueError("period_start is required for a grain other than day")
+    if grain != "day" and period_start is not None:
         if grain != "rolling_7" and periods_of(period_start, grain) != [period_start]:
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=6)
-        rows = rows.filter(pl.col("day").is_between(period_start, last))
+        rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
+            pl.lit(period_start).alias("period_start")
+        )
+    elif grain != "day" and "period_start" not in rows.columns:
+        raise ValueError("period_start is required for a grain other than day")
     names = [name for name in markers if f"n_scored_{name}" in rows.columns]
     if not names or rows.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA if grain == "day" else PERIOD_SCHEMA)
     rows = rows.with_columns(
         pl.col("day").alias("_day"),
-        (pl.col("day") if grain == "day" else pl.lit(period_start)).alias("day"),
+        pl.col("day" if grain == "day" else "period_start").alias("day"),
         *(
             pl.when(pl.col(f"n_scored_{m}").is_not_null())
             .then(pl.col("n_posts"))
