@@ -240,13 +240,8 @@ def count_cells(
         *(pl.col(f"n_{k}_{m}").alias(f"{m}\x1f{k}") for m in names for k in _SUMS[1:]),
         *(_rate(rates, m) for m in names),
     )
-    cells = pl.concat(
-        [
-            _rolled_up(rows, names, kept, grain)
-            for kept in (("region", "lang"), ("lang",), ("region",), ())
-        ],
-        how="diagonal",
-    )
+    rows = rows.with_columns(_masks(names))
+    cells = _cells(rows, names, grain)
     counted = pl.concat(
         cells.select(
             "day",
@@ -254,7 +249,8 @@ def count_cells(
             "lang",
             pl.lit(name).alias("marker"),
             pl.lit(markers[name].version).alias("marker_version"),
-            *(pl.col(f"{name}\x1f{c}").alias(c) for c in _COUNTS),
+            *(pl.col(f"{name}\x1f{c}").alias(f"n_{c}") for c in _COUNTS),
+            pl.col(f"{name}\x1frate").alias("sample_rate"),
         )
         for name in names
     )
@@ -271,14 +267,11 @@ def count_cells(
 
 
 _COUNTS = (
-    "n_posts",
-    "n_scored",
-    "n_marked",
-    "n_authors",
-    "n_marked_authors",
-    "n_author_days",
-    "n_marked_author_days",
-    "sample_rate",
+    *_SUMS,
+    "authors",
+    "marked_authors",
+    "author_days",
+    "marked_author_days",
 )
 
 
@@ -293,53 +286,94 @@ def _rate(rates: pl.DataFrame, marker: str) -> pl.Expr:
     )
 
 
-def _rolled_up(
-    rows: pl.DataFrame, names: list[str], kept: tuple[str, ...], grain: Grain
-) -> pl.DataFrame:
-    """One roll-up's cells (`region`, `lang` or both `all` where not `kept`) of prepared rows:
-    summed per author and day, then per author, then per cell, one column per marker and count."""
-    keys = ["day", *kept]
+_MARKERS_PER_MASK = 32
+"""Markers per UInt64 author mask: two bits each, scored and marked."""
+
+
+def _masks(names: list[str]) -> list[pl.Expr]:
+    """Per row, UInt64 masks with two bits per marker (`n_scored > 0`, `n_marked > 0`), zero
+    for the posts without an author: OR-ed per author, they count distinct authors."""
+    author = pl.col("author").is_not_null()
+    masks = []
+    for start in range(0, len(names), _MARKERS_PER_MASK):
+        bits = [
+            (pl.col(f"{m}\x1f{k}") > 0).fill_null(False).cast(pl.UInt64) * (1 << (2 * i + j))
+            for i, m in enumerate(names[start : start + _MARKERS_PER_MASK])
+            for j, k in enumerate(_SUMS[1:])
+        ]
+        mask = pl.when(author).then(pl.sum_horizontal(bits)).otherwise(0).cast(pl.UInt64)
+        masks.append(mask.alias(f"\x1fmask{start // _MARKERS_PER_MASK}"))
+    return masks
+
+
+def _bit_counts(names: list[str], counts: tuple[str, str]) -> list[pl.Expr]:
+    """Per marker, how many rows have its scored bit, and its marked bit, set; named `counts`."""
+    return [
+        (
+            (pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}") & (1 << (2 * (i % _MARKERS_PER_MASK) + j)))
+            > 0
+        )
+        .sum()
+        .alias(f"{m}\x1f{name}")
+        for i, m in enumerate(names)
+        for j, name in enumerate(counts)
+    ]
+
+
+_ROLL_UPS: tuple[tuple[str, ...], ...] = (("region", "lang"), ("lang",), ("region",), ())
+"""The base cells and the roll-ups, by the keys each keeps besides the day."""
+
+
+def _cells(rows: pl.DataFrame, names: list[str], grain: Grain) -> pl.DataFrame:
+    """The cells of every roll-up (`region`, `lang` or both `all` where a roll-up does not keep
+    them), one column per marker and count: sums from the base cells' sums; distinct authors
+    (and author-days) as the authors whose masks, OR-ed per author (and day), have a marker's
+    bit set. Each roll-up is computed from the smallest frame above it."""
     sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
     rate = [f"{m}\x1frate" for m in names]
-    by_day = rows
-    if len(kept) < 2:
-        by_day = rows.group_by(*keys, "author", "_day").agg(pl.col(sums).sum(), pl.col(rate).min())
-    author = pl.col("author").is_not_null()
-    flags = [
-        ((pl.col(f"{m}\x1f{k}") > 0) & author).cast(pl.UInt32).alias(f"{m}\x1f{k}_days")
-        for m in names
-        for k in _SUMS[1:]
-    ]
-    by_day = by_day.with_columns(flags)
-    days = [f"{m}\x1f{k}_days" for m in names for k in _SUMS[1:]]
-    by_author = by_day
-    if grain != "day":
-        by_author = by_day.group_by(*keys, "author").agg(
-            pl.col([*sums, *days]).sum(), pl.col(rate).min()
+    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
+
+    def summed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return frame.group_by(keys).agg(pl.col(sums).sum(), pl.col(rate).min())
+
+    def ored(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return frame.group_by(keys).agg(pl.col(masks).bitwise_or())
+
+    base = ["day", "region", "lang"]
+    cells = {_ROLL_UPS[0]: summed(rows, base)}
+    days = {_ROLL_UPS[0]: rows.select(*base, "author", "_day", *masks)}
+    for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
+        cells[kept] = summed(cells[above], ["day", *kept])
+        days[kept] = ored(days[above], ["day", *kept, "author", "_day"])
+    parts = []
+    for kept in _ROLL_UPS:
+        keys = ["day", *kept]
+        counted = (
+            days[kept].group_by(keys).agg(_bit_counts(names, ("author_days", "marked_author_days")))
         )
-    rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
-    return (
-        by_author.group_by(keys)
-        .agg(
-            *(
-                expr
-                for m in names
-                for expr in (
-                    pl.col(f"{m}\x1fposts").sum().alias(f"{m}\x1fn_posts"),
-                    pl.col(f"{m}\x1fscored").sum().alias(f"{m}\x1fn_scored"),
-                    pl.col(f"{m}\x1fmarked").sum().alias(f"{m}\x1fn_marked"),
-                    ((pl.col(f"{m}\x1fscored") > 0) & author).sum().alias(f"{m}\x1fn_authors"),
-                    ((pl.col(f"{m}\x1fmarked") > 0) & author)
-                    .sum()
-                    .alias(f"{m}\x1fn_marked_authors"),
-                    pl.col(f"{m}\x1fscored_days").sum().alias(f"{m}\x1fn_author_days"),
-                    pl.col(f"{m}\x1fmarked_days").sum().alias(f"{m}\x1fn_marked_author_days"),
-                    pl.col(f"{m}\x1frate").min().alias(f"{m}\x1fsample_rate"),
-                )
+        if grain == "day":
+            authors = counted.select(
+                *keys,
+                *(
+                    pl.col(f"{m}\x1f{k}author_days").alias(f"{m}\x1f{k}authors")
+                    for m in names
+                    for k in ("", "marked_")
+                ),
             )
+        else:
+            authors = (
+                ored(days[kept], [*keys, "author"])
+                .group_by(keys)
+                .agg(_bit_counts(names, ("authors", "marked_authors")))
+            )
+        rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
+        parts.append(
+            cells[kept]
+            .join(counted, on=keys, nulls_equal=True)
+            .join(authors, on=keys, nulls_equal=True)
+            .with_columns(rolled)
         )
-        .with_columns(rolled)
-    )
+    return pl.concat(parts, how="diagonal")
 
 
 def daily_aggregates(
