@@ -3,7 +3,7 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → drop repeated ids (shuffle by id) → decide & aggregate per local day (shuffle by day)
          → landing/{daily,dead_letters,counts,coverage}.parquet
-    each day's author-days → every week, epi-week and 7-day window it is in (shuffle by period)
+    each day's author-days → blocks of 28 days of period starts and the 6 days after (shuffle by block)
          → distinct-author counts per period → landing/periods.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
     the texts whose decisions need a model → distinct → RunInference → model scores, a side
@@ -34,7 +34,7 @@ from transforms.aggregate import (
     PERIOD_GRAINS,
     count_cells,
     expand_author_days,
-    periods_of,
+    in_periods,
     wide_author_days,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
 DAY_SHARDS = 16
-PERIOD_SHARDS = 16
+PERIOD_BLOCK_DAYS = 28
 DEAD, COUNTS, COVERAGE, TEXTS, FILES = "dead", "counts", "coverage", "texts", "files"
 AUTHOR_DAYS = "author_days"
 
@@ -234,18 +234,17 @@ class AggregateDaysFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
 
 
-def key_by_periods(
-    item: tuple[str, pl.DataFrame],
-) -> Iterator[tuple[tuple[str, int], pl.DataFrame]]:
-    """(ISO day, author-days) → the author-days with a `period_start` column, once for every
-    period of PERIOD_GRAINS that the day belongs to, keyed by `(grain, period shard)`: all days
-    of a period meet in one group, and a group holds whole periods (PERIOD_SHARDS a grain,
-    since counting costs about as much per call as per row at these sizes)."""
+def key_by_period_blocks(item: tuple[str, pl.DataFrame]) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(ISO day, author-days) → the author-days keyed by their period block: block `b` counts
+    the periods starting on its PERIOD_BLOCK_DAYS days (from day ordinal `b` ×
+    PERIOD_BLOCK_DAYS), which end at most 6 days later, so a day goes to its own block and, when
+    it is one of a block's first 6 days, to the block before."""
     day, rows = item
-    for grain in PERIOD_GRAINS:
-        for start in periods_of(date.fromisoformat(day), grain):
-            shard = start.toordinal() % PERIOD_SHARDS
-            yield (grain, shard), rows.with_columns(pl.lit(start).alias("period_start"))
+    ordinal = date.fromisoformat(day).toordinal()
+    block = ordinal // PERIOD_BLOCK_DAYS
+    yield block, rows
+    if ordinal - block * PERIOD_BLOCK_DAYS < 6:
+        yield block - 1, rows
 
 
 class NoisyDayFn(beam.DoFn):
@@ -274,21 +273,27 @@ class NoisyDayFn(beam.DoFn):
 
 
 class AggregatePeriodFn(beam.DoFn):
-    """((grain, period shard), the author-days of its periods) → their aggregates as Arrow."""
+    """(period block, the author-days of its days) → the aggregates of every period of
+    PERIOD_GRAINS that starts in the block, as Arrow, one table per grain."""
 
     def __init__(self, job: IngestJob):
         self._job = job
 
     def process(self, item: tuple) -> Iterator[pa.Table]:
-        (grain, _), frames = item
+        block, frames = item
         job = self._job
-        yield count_cells(
-            pl.concat(list(frames), how="diagonal_relaxed"),
-            job.markers,
-            rates=sample_rates(job.markers, job.options.models, None),
-            run_id=job.run_id,
-            grain=grain,
-        ).to_arrow()
+        rows = pl.concat(list(frames), how="diagonal_relaxed")
+        first = date.fromordinal(block * PERIOD_BLOCK_DAYS)
+        last = first + timedelta(days=PERIOD_BLOCK_DAYS - 1)
+        for grain in PERIOD_GRAINS:
+            periods = in_periods(rows, grain).filter(pl.col("period_start").is_between(first, last))
+            yield count_cells(
+                periods,
+                job.markers,
+                rates=sample_rates(job.markers, job.options.models, None),
+                run_id=job.run_id,
+                grain=grain,
+            ).to_arrow()
 
 
 def files_table(item: tuple[str, tuple[int, int]]) -> pa.Table:
@@ -375,8 +380,8 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     )
     (
         author_days
-        | "KeyByPeriods" >> beam.FlatMap(key_by_periods)
-        | "GroupByPeriod" >> beam.GroupByKey()
+        | "KeyByPeriodBlocks" >> beam.FlatMap(key_by_period_blocks)
+        | "GroupByPeriodBlock" >> beam.GroupByKey()
         | "AggregatePeriods" >> beam.ParDo(AggregatePeriodFn(job))
         | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )

@@ -157,6 +157,17 @@ def periods_of(day: date, grain: Grain) -> list[date]:
     raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
 
 
+def in_periods(rows: pl.DataFrame, grain: Grain) -> pl.DataFrame:
+    """`rows` (with a `day` column) once for every `grain` period their day belongs to
+    (`periods_of`), with that period's `period_start`."""
+    days = rows.get_column("day").unique().to_list()
+    starts = pl.DataFrame(
+        {"day": days, "period_start": [periods_of(day, grain) for day in days]},
+        schema={"day": pl.Date, "period_start": pl.List(pl.Date)},
+    ).explode("period_start")
+    return rows.join(starts, on="day")
+
+
 def touched_days(days: Iterable[date]) -> set[date]:
     """Every day of every period (of PERIOD_GRAINS) that holds one of `days`: the days whose
     inputs must be read again to recount those periods."""
