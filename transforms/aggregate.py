@@ -1,11 +1,13 @@
 """Daily and period aggregation with roll-ups, while author pseudonyms are still at hand.
 
 Two steps, so that every grain counts distinct authors rather than summing days:
-`author_days` reduces a day's decided posts to one row per author × cell × marker, and
-`aggregate_cells` counts those rows at a grain — a local day, an ISO week (Monday–Sunday), a
-CDC epidemiological week (Sunday–Saturday) or the 7 days ending on each day — with the
-`region = all` and `lang = all` roll-ups. A period's author-days may come from several days
-(and, in Beam, several workers): `periods_of` says which periods a day feeds.
+`wide_author_days` reduces a day's decided posts to one row per author × base cell (a scored
+and a marked count per marker, the pseudonym as a 64-bit hash), and `count_cells` counts those
+rows at a grain — a local day, an ISO week (Monday–Sunday), a CDC epidemiological week
+(Sunday–Saturday) or the 7 days ending on each day — with the `region = all` and `lang = all`
+roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
+`periods_of` and `in_periods` say which periods a day feeds. `author_days` (one row per author ×
+cell × marker) and `aggregate_cells` are the same counts over the long form.
 """
 
 from __future__ import annotations
