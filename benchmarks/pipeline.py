@@ -56,7 +56,7 @@ class Sample(NamedTuple):
 def measured(command: list[str]) -> tuple[Sample, str]:
     """Run `command`; return its Sample and its stderr. Raises CalledProcessError when it
     fails."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOODCAST_SECRET": "benchmark-key"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOODCAST_SECRET": "benchmark-key-" + "0" * 32}
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)

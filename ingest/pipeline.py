@@ -3,7 +3,7 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → drop repeated ids (shuffle by id) → decide & aggregate per local day (shuffle by day)
          → landing/{daily,dead_letters,counts,coverage}.parquet
-    each day's author-days → every week, epi-week and 7-day window it is in (shuffle by period)
+    each day's author-days → blocks of 28 days of period starts and the 6 days after (shuffle by block)
          → distinct-author counts per period → landing/periods.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
     the texts whose decisions need a model → distinct → RunInference → model scores, a side
@@ -32,12 +32,10 @@ from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
     PERIOD_GRAINS,
-    aggregate_cells,
-    author_days,
-    compact_author_days,
-    daily_aggregates,
+    count_cells,
     expand_author_days,
-    periods_of,
+    in_periods,
+    wide_author_days,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
@@ -66,7 +64,9 @@ log = logging.getLogger(__name__)
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
 DAY_SHARDS = 16
+PERIOD_BLOCK_DAYS = 28
 DEAD, COUNTS, COVERAGE, TEXTS, FILES = "dead", "counts", "coverage", "texts", "files"
+AUTHOR_DAYS = "author_days"
 
 NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 REGION_REFUSED = "region not allowed, counted as unknown"
@@ -213,30 +213,12 @@ def dedupe_shard(item: tuple[int, Sequence[pl.DataFrame]]) -> Iterator:
         yield int(shard), group
 
 
-class AggregateDayFn(beam.DoFn):
+class AggregateDaysFn(beam.DoFn):
     """All posts of some whole local days, and the run's model scores → those days'
-    aggregates as an Arrow table. Days are grouped DAY_SHARDS ways rather than one by one:
-    deciding and aggregating cost ~50 ms per call whatever its size, which one group per day
-    paid 365 times a year."""
-
-    def __init__(self, job: IngestJob):
-        self._job = job
-
-    def process(self, item: tuple, model: pl.DataFrame) -> Iterator[pa.Table]:
-        _, frames = item
-        job = self._job
-        yield daily_aggregates(
-            decided_posts(pl.concat(list(frames)), model, job),
-            job.markers,
-            run_id=job.run_id,
-            rates=sample_rates(job.markers, job.options.models, None),
-        ).to_arrow()
-
-
-class AuthorDaysFn(beam.DoFn):
-    """All posts of some whole local days (see AggregateDayFn), and the run's model scores →
-    (ISO day, that day's author-days, compacted for the shuffle:
-    transforms.aggregate.compact_author_days) for each of those days."""
+    aggregates as an Arrow table (main output), and, as AUTHOR_DAYS, (ISO day, that day's
+    author-days in compact form: transforms.aggregate.wide_author_days) for each of those days.
+    Days are grouped DAY_SHARDS ways rather than one by one: deciding and aggregating cost
+    ~50 ms per call whatever its size, which one group per day paid 365 times a year."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -244,26 +226,25 @@ class AuthorDaysFn(beam.DoFn):
     def process(self, item: tuple, model: pl.DataFrame) -> Iterator:
         _, frames = item
         job = self._job
-        posts = pl.concat(list(frames))
-        decided = decide(posts, model, markers=job.markers, config=job.options.models, source=None)
-        rows = author_days(
-            posts.with_columns(decided.select(list(job.markers))),
-            job.markers,
-            rates=sample_rates(job.markers, job.options.models, None),
-        )
-        for (day,), day_rows in rows.group_by("day"):
-            yield day.isoformat(), compact_author_days(day_rows)
+        rates = sample_rates(job.markers, job.options.models, None)
+        posts = decided_posts(pl.concat(list(frames)), model, job)
+        wide = wide_author_days(posts, job.markers, rates=rates)
+        yield count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day").to_arrow()
+        for (day,), rows in wide.group_by("day"):
+            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
 
 
-def key_by_periods(
-    item: tuple[str, pl.DataFrame],
-) -> Iterator[tuple[tuple[str, str], pl.DataFrame]]:
-    """(ISO day, author-days) → the author-days keyed by every `(grain, ISO period_start)` of
-    PERIOD_GRAINS that the day belongs to."""
+def key_by_period_blocks(item: tuple[str, pl.DataFrame]) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(ISO day, author-days) → the author-days keyed by their period block: block `b` counts
+    the periods starting on its PERIOD_BLOCK_DAYS days (from day ordinal `b` ×
+    PERIOD_BLOCK_DAYS), which end at most 6 days later, so a day goes to its own block and, when
+    it is one of a block's first 6 days, to the block before."""
     day, rows = item
-    for grain in PERIOD_GRAINS:
-        for start in periods_of(date.fromisoformat(day), grain):
-            yield (grain, start.isoformat()), rows
+    ordinal = date.fromisoformat(day).toordinal()
+    block = ordinal // PERIOD_BLOCK_DAYS
+    yield block, rows
+    if ordinal - block * PERIOD_BLOCK_DAYS < 6:
+        yield block - 1, rows
 
 
 class NoisyDayFn(beam.DoFn):
@@ -292,22 +273,27 @@ class NoisyDayFn(beam.DoFn):
 
 
 class AggregatePeriodFn(beam.DoFn):
-    """((grain, ISO period_start), its author-days) → the period's aggregates as Arrow."""
+    """(period block, the author-days of its days) → the aggregates of every period of
+    PERIOD_GRAINS that starts in the block, as Arrow, one table per grain."""
 
     def __init__(self, job: IngestJob):
         self._job = job
 
     def process(self, item: tuple) -> Iterator[pa.Table]:
-        (grain, start), frames = item
+        block, frames = item
         job = self._job
-        rates = sample_rates(job.markers, job.options.models, None)
-        yield aggregate_cells(
-            expand_author_days(pl.concat(list(frames), how="diagonal_relaxed"), rates=rates),
-            self._job.markers,
-            run_id=self._job.run_id,
-            grain=grain,
-            period_start=date.fromisoformat(start),
-        ).to_arrow()
+        rows = pl.concat(list(frames), how="diagonal_relaxed")
+        first = date.fromordinal(block * PERIOD_BLOCK_DAYS)
+        last = first + timedelta(days=PERIOD_BLOCK_DAYS - 1)
+        for grain in PERIOD_GRAINS:
+            periods = in_periods(rows, grain).filter(pl.col("period_start").is_between(first, last))
+            yield count_cells(
+                periods,
+                job.markers,
+                rates=sample_rates(job.markers, job.options.models, None),
+                run_id=job.run_id,
+                grain=grain,
+            ).to_arrow()
 
 
 def files_table(item: tuple[str, tuple[int, int]]) -> pa.Table:
@@ -377,16 +363,16 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "GroupById" >> beam.GroupByKey()
         | "DropRepeatedIds" >> beam.FlatMap(dedupe_shard).with_outputs(COUNTS, main="days")
     )
-    days = deduped.days | "GroupByDay" >> beam.GroupByKey()
-    (
-        days
+    days = (
+        deduped.days
+        | "GroupByDay" >> beam.GroupByKey()
         | "AggregateDays"
-        >> beam.ParDo(AggregateDayFn(job), model=beam.pvalue.AsSingleton(model_scores))
-        | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+        >> beam.ParDo(
+            AggregateDaysFn(job), model=beam.pvalue.AsSingleton(model_scores)
+        ).with_outputs(AUTHOR_DAYS, main="daily")
     )
-    author_days = days | "AuthorDays" >> beam.ParDo(
-        AuthorDaysFn(job), model=beam.pvalue.AsSingleton(model_scores)
-    )
+    days.daily | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+    author_days = days[AUTHOR_DAYS]
     (
         author_days
         | "NoisyDays" >> beam.ParDo(NoisyDayFn(job))
@@ -394,8 +380,8 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     )
     (
         author_days
-        | "KeyByPeriods" >> beam.FlatMap(key_by_periods)
-        | "GroupByPeriod" >> beam.GroupByKey()
+        | "KeyByPeriodBlocks" >> beam.FlatMap(key_by_period_blocks)
+        | "GroupByPeriodBlock" >> beam.GroupByKey()
         | "AggregatePeriods" >> beam.ParDo(AggregatePeriodFn(job))
         | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )

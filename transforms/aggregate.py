@@ -1,11 +1,13 @@
 """Daily and period aggregation with roll-ups, while author pseudonyms are still at hand.
 
 Two steps, so that every grain counts distinct authors rather than summing days:
-`author_days` reduces a day's decided posts to one row per author × cell × marker, and
-`aggregate_cells` counts those rows at a grain — a local day, an ISO week (Monday–Sunday), a
-CDC epidemiological week (Sunday–Saturday) or the 7 days ending on each day — with the
-`region = all` and `lang = all` roll-ups. A period's author-days may come from several days
-(and, in Beam, several workers): `periods_of` says which periods a day feeds.
+`wide_author_days` reduces a day's decided posts to one row per author × base cell (a scored
+and a marked count per marker, the pseudonym as a 64-bit hash), and `count_cells` counts those
+rows at a grain — a local day, an ISO week (Monday–Sunday), a CDC epidemiological week
+(Sunday–Saturday) or the 7 days ending on each day — with the `region = all` and `lang = all`
+roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
+`periods_of` and `in_periods` say which periods a day feeds. `author_days` (one row per author ×
+cell × marker) and `aggregate_cells` are the same counts over the long form.
 """
 
 from __future__ import annotations
@@ -69,9 +71,7 @@ def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
     chance of a collision among a million authors). Undo with `expand_author_days`."""
     index = ["day", "region", "lang", "author"]
     keyed = rows.with_columns(
-        pl.when(pl.col("author").is_not_null())
-        .then(pl.col("author").hash(seed=20211))
-        .alias("author"),
+        _author_hash(),
         pl.col("n_scored").cast(pl.UInt32),
         pl.col("n_marked").cast(pl.UInt32),
     )
@@ -80,6 +80,47 @@ def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
         return posts
     wide = keyed.pivot(on="marker", index=index, values=["n_scored", "n_marked"])
     return posts.join(wide, on=index, how="left", nulls_equal=True)
+
+
+def wide_author_days(
+    posts: pl.DataFrame, markers: Mapping[str, Marker], *, rates: pl.DataFrame
+) -> pl.DataFrame:
+    """Decided posts (see `daily_aggregates`) → their author-days in the compact form of
+    `compact_author_days`, summed straight from the posts (no long table): equal to
+    `compact_author_days(author_days(posts, markers, rates=rates))` but for row order."""
+    index = ["day", "region", "lang", "author"]
+    if not markers or posts.is_empty():
+        return pl.DataFrame(
+            schema={**{c: AUTHOR_DAY_SCHEMA[c] for c in index}, "n_posts": pl.UInt32}
+        )
+    sourced = {name: _languages(rates, name) for name in markers}
+    counted = (
+        posts.with_columns(_author_hash())
+        .group_by(index)
+        .agg(
+            pl.len().cast(pl.UInt32).alias("n_posts"),
+            *(
+                pl.col(m).is_not_null().sum().cast(pl.UInt32).alias(f"n_scored_{m}")
+                for m in markers
+            ),
+            *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
+        )
+    )
+    return counted.with_columns(
+        pl.when(pl.col("lang").is_in(sourced[m])).then(pl.col(f"{kind}_{m}")).alias(f"{kind}_{m}")
+        for m in markers
+        for kind in ("n_scored", "n_marked")
+    )
+
+
+def _languages(rates: pl.DataFrame, marker: str) -> list[str]:
+    return rates.filter(pl.col("marker") == marker).get_column("lang").to_list()
+
+
+def _author_hash() -> pl.Expr:
+    """The 64-bit hash that stands for a pseudonym in compact author-days (null stays null)."""
+    author = pl.col("author")
+    return pl.when(author.is_not_null()).then(author.hash(seed=20211)).alias("author")
 
 
 def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFrame:
@@ -118,6 +159,17 @@ def periods_of(day: date, grain: Grain) -> list[date]:
     raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
 
 
+def in_periods(rows: pl.DataFrame, grain: Grain) -> pl.DataFrame:
+    """`rows` (with a `day` column) once for every `grain` period their day belongs to
+    (`periods_of`), with that period's `period_start`."""
+    days = rows.get_column("day").unique().to_list()
+    starts = pl.DataFrame(
+        {"day": days, "period_start": [periods_of(day, grain) for day in days]},
+        schema={"day": pl.Date, "period_start": pl.List(pl.Date)},
+    ).explode("period_start")
+    return rows.join(starts, on="day")
+
+
 def touched_days(days: Iterable[date]) -> set[date]:
     """Every day of every period (of PERIOD_GRAINS) that holds one of `days`: the days whose
     inputs must be read again to recount those periods."""
@@ -137,59 +189,85 @@ def aggregate_cells(
     grain: Grain,
     period_start: date | None = None,
 ) -> pl.DataFrame:
-    """Count AUTHOR_DAY_SCHEMA rows per `grain` period × cell × marker, roll-ups included.
+    """Count AUTHOR_DAY_SCHEMA rows per `grain` period × cell × marker, roll-ups included
+    (`count_cells` over the rows compacted; each row's `sample_rate` is taken as its marker's
+    rate in its language)."""
+    rates = author_rows.group_by("marker", "lang").agg(pl.col("sample_rate").min())
+    return count_cells(
+        compact_author_days(author_rows),
+        markers,
+        rates=rates,
+        run_id=run_id,
+        grain=grain,
+        period_start=period_start,
+    )
 
-    For `day` the result follows DAILY_SCHEMA; for any other grain PERIOD_SCHEMA over the one
-    period starting on `period_start` (rows of other days are left out). Distinct author counts are
-    exact at every grain and roll-up, because they are counted here from the pseudonyms. A
-    roll-up's `sample_rate` is its lowest. Rows are sorted by the keys.
+
+_SUMS = ("posts", "scored", "marked")
+
+
+def count_cells(
+    wide: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    rates: pl.DataFrame,
+    run_id: str,
+    grain: Grain,
+    period_start: date | None = None,
+) -> pl.DataFrame:
+    """Count compact author-days (`compact_author_days`, `wide_author_days`) per `grain` period
+    × cell × marker, roll-ups included; `rates` as in `daily_aggregates`.
+
+    `wide` holds one row per author, base cell and day. For `day` the result follows
+    DAILY_SCHEMA; for any other grain PERIOD_SCHEMA, over the one period starting on
+    `period_start` (rows of other days are left out) or, without it, over the periods that
+    `wide`'s own `period_start` column assigns its rows to (every day of each, as
+    `periods_of` says). Distinct author counts are exact at every grain and roll-up: the rows
+    are summed per author at each grain (per author and day first, for the author-days) and a
+    cell's distinct authors are its authors with a scored, or marked, post. A marker with no
+    source in a cell yields no row; a roll-up's `sample_rate` is its lowest. Rows are sorted by
+    the keys.
     """
-    rows = author_rows
-    if grain != "day":
-        if period_start is None:
-            raise ValueError("period_start is required for a grain other than day")
+    rows = wide
+    if grain != "day" and period_start is not None:
         if grain != "rolling_7" and periods_of(period_start, grain) != [period_start]:
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=6)
         rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
-            pl.col("day").alias("_day"), pl.lit(period_start).alias("day")
+            pl.lit(period_start).alias("period_start")
         )
-    grains = pl.concat(
-        [
-            rows,
-            rows.with_columns(pl.lit(ALL).alias("region")),
-            rows.with_columns(pl.lit(ALL).alias("lang")),
-            rows.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
-        ]
+    elif grain != "day" and "period_start" not in rows.columns:
+        raise ValueError("period_start is required for a grain other than day")
+    names = [name for name in markers if f"n_scored_{name}" in rows.columns]
+    if not names or rows.is_empty():
+        return pl.DataFrame(schema=DAILY_SCHEMA if grain == "day" else PERIOD_SCHEMA)
+    rows = rows.with_columns(
+        pl.col("day").alias("_day"),
+        pl.col("day" if grain == "day" else "period_start").alias("day"),
+        *(
+            pl.when(pl.col(f"n_scored_{m}").is_not_null())
+            .then(pl.col("n_posts"))
+            .alias(f"{m}\x1fposts")
+            for m in names
+        ),
+        *(pl.col(f"n_{k}_{m}").alias(f"{m}\x1f{k}") for m in names for k in _SUMS[1:]),
+        *(_rate(rates, m) for m in names),
     )
-    versions = pl.DataFrame(
-        {"marker": list(markers), "marker_version": [m.version for m in markers.values()]},
-        schema={"marker": pl.String, "marker_version": pl.String},
-    )
-    author = pl.col("author")
-    author_day = pl.struct("author", "_day")
-    grains = grains.with_columns(
-        pl.col("_day") if "_day" in grains.columns else pl.col("day").alias("_day")
-    )
-    counted = (
-        grains.group_by("day", "region", "lang", "marker")
-        .agg(
-            pl.col("n_posts").sum(),
-            pl.col("n_scored").sum(),
-            pl.col("n_marked").sum(),
-            author.filter(pl.col("n_scored") > 0).drop_nulls().n_unique().alias("n_authors"),
-            author.filter(pl.col("n_marked") > 0).drop_nulls().n_unique().alias("n_marked_authors"),
-            author_day.filter((pl.col("n_scored") > 0) & author.is_not_null())
-            .n_unique()
-            .alias("n_author_days"),
-            author_day.filter((pl.col("n_marked") > 0) & author.is_not_null())
-            .n_unique()
-            .alias("n_marked_author_days"),
-            pl.col("sample_rate").min(),
+    rows = rows.with_columns(_masks(names))
+    cells = _cells(rows, names, grain)
+    counted = pl.concat(
+        cells.select(
+            "day",
+            "region",
+            "lang",
+            pl.lit(name).alias("marker"),
+            pl.lit(markers[name].version).alias("marker_version"),
+            *(pl.col(f"{name}\x1f{c}").alias(f"n_{c}") for c in _COUNTS),
+            pl.col(f"{name}\x1frate").alias("sample_rate"),
         )
-        .join(versions, on="marker")
-        .with_columns(pl.lit(run_id).alias("run_id"))
+        for name in names
     )
+    counted = counted.filter(pl.col("n_posts") > 0).with_columns(pl.lit(run_id).alias("run_id"))
     if grain == "day":
         return conform(counted.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
     periods = counted.rename({"day": "period_start"}).with_columns(
@@ -199,6 +277,116 @@ def aggregate_cells(
     return conform(
         periods.sort("period_start", "region", "lang", "marker"), PERIOD_SCHEMA, name="periods"
     )
+
+
+_COUNTS = (
+    *_SUMS,
+    "authors",
+    "marked_authors",
+    "author_days",
+    "marked_author_days",
+)
+
+
+def _rate(rates: pl.DataFrame, marker: str) -> pl.Expr:
+    """The marker's sample rate in the row's language, null where it has no source there."""
+    own = rates.filter(pl.col("marker") == marker)
+    mapping = dict(zip(own["lang"], own["sample_rate"], strict=True))
+    return (
+        pl.when(pl.col(f"n_scored_{marker}").is_not_null())
+        .then(pl.col("lang").replace_strict(mapping, default=None, return_dtype=pl.Float64))
+        .alias(f"{marker}\x1frate")
+    )
+
+
+_MARKERS_PER_MASK = 32
+"""Markers per UInt64 author mask: two bits each, scored and marked."""
+
+
+def _masks(names: list[str]) -> list[pl.Expr]:
+    """Per row, UInt64 masks with two bits per marker (`n_scored > 0`, `n_marked > 0`), zero
+    for the posts without an author: OR-ed per author, they count distinct authors."""
+    author = pl.col("author").is_not_null()
+    masks = []
+    for start in range(0, len(names), _MARKERS_PER_MASK):
+        bits = [
+            (pl.col(f"{m}\x1f{k}") > 0).fill_null(False).cast(pl.UInt64) * (1 << (2 * i + j))
+            for i, m in enumerate(names[start : start + _MARKERS_PER_MASK])
+            for j, k in enumerate(_SUMS[1:])
+        ]
+        mask = pl.when(author).then(pl.sum_horizontal(bits)).otherwise(0).cast(pl.UInt64)
+        masks.append(mask.alias(f"\x1fmask{start // _MARKERS_PER_MASK}"))
+    return masks
+
+
+def _bit_counts(names: list[str], counts: tuple[str, str]) -> list[pl.Expr]:
+    """Per marker, how many rows have its scored bit, and its marked bit, set; named `counts`."""
+    return [
+        (
+            (pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}") & (1 << (2 * (i % _MARKERS_PER_MASK) + j)))
+            > 0
+        )
+        .sum()
+        .alias(f"{m}\x1f{name}")
+        for i, m in enumerate(names)
+        for j, name in enumerate(counts)
+    ]
+
+
+_ROLL_UPS: tuple[tuple[str, ...], ...] = (("region", "lang"), ("lang",), ("region",), ())
+"""The base cells and the roll-ups, by the keys each keeps besides the day."""
+
+
+def _cells(rows: pl.DataFrame, names: list[str], grain: Grain) -> pl.DataFrame:
+    """The cells of every roll-up (`region`, `lang` or both `all` where a roll-up does not keep
+    them), one column per marker and count: sums from the base cells' sums; distinct authors
+    (and author-days) as the authors whose masks, OR-ed per author (and day), have a marker's
+    bit set. Each roll-up is computed from the smallest frame above it."""
+    sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
+    rate = [f"{m}\x1frate" for m in names]
+    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
+
+    def summed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return frame.group_by(keys).agg(pl.col(sums).sum(), pl.col(rate).min())
+
+    def ored(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return frame.group_by(keys).agg(pl.col(masks).bitwise_or())
+
+    base = ["day", "region", "lang"]
+    cells = {_ROLL_UPS[0]: summed(rows, base)}
+    days = {_ROLL_UPS[0]: rows.select(*base, "author", "_day", *masks)}
+    for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
+        cells[kept] = summed(cells[above], ["day", *kept])
+        days[kept] = ored(days[above], ["day", *kept, "author", "_day"])
+    parts = []
+    for kept in _ROLL_UPS:
+        keys = ["day", *kept]
+        counted = (
+            days[kept].group_by(keys).agg(_bit_counts(names, ("author_days", "marked_author_days")))
+        )
+        if grain == "day":
+            authors = counted.select(
+                *keys,
+                *(
+                    pl.col(f"{m}\x1f{k}author_days").alias(f"{m}\x1f{k}authors")
+                    for m in names
+                    for k in ("", "marked_")
+                ),
+            )
+        else:
+            authors = (
+                ored(days[kept], [*keys, "author"])
+                .group_by(keys)
+                .agg(_bit_counts(names, ("authors", "marked_authors")))
+            )
+        rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
+        parts.append(
+            cells[kept]
+            .join(counted, on=keys, nulls_equal=True)
+            .join(authors, on=keys, nulls_equal=True)
+            .with_columns(rolled)
+        )
+    return pl.concat(parts, how="diagonal")
 
 
 def daily_aggregates(
@@ -224,5 +412,5 @@ def daily_aggregates(
     """
     if not markers or posts.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
-    rows = author_days(posts, markers, rates=rates)
-    return aggregate_cells(rows, markers, run_id=run_id, grain="day")
+    wide = wide_author_days(posts, markers, rates=rates)
+    return count_cells(wide, markers, rates=rates, run_id=run_id, grain="day")

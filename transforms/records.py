@@ -78,8 +78,8 @@ def parse_json_lines(
         if not isinstance(obj, dict) and not (mapping and mapping.expand and isinstance(obj, list)):
             dead.append((line, "not a JSON object", raw))
             continue
-        if mapping is None and _is_plain(obj):
-            plain.append(obj)
+        if mapping is None and (row := _plain_row(obj)) is not None:
+            plain.append(row)
             plain_lines.append(line)
             continue
         records = (
@@ -99,17 +99,24 @@ def parse_json_lines(
     return pl.concat([located, rows.frame()]).sort("line"), dead_letters(source, dead)
 
 
-_PLAIN_TEXT = (str, type(None))
-_PLAIN_FLAG = (bool, type(None))
+_TEXT = frozenset({str, type(None)})
+_TEXT_OR_INT = frozenset({str, int, type(None)})
+_FLAG = frozenset({bool, type(None)})
 
 
-def _is_plain(obj: dict) -> bool:
-    """True when coerce_record would keep every field of a decoded JSON object as it is (text
-    or null fields, a boolean or null `is_repost`): such rows are built in bulk, with the same
-    values. orjson never yields a lone surrogate, so its strings need no check."""
-    return isinstance(obj.get("is_repost"), _PLAIN_FLAG) and all(
-        isinstance(obj.get(name), _PLAIN_TEXT) for name in _STRING_FIELDS
-    )
+def _plain_row(obj: dict) -> dict | None:
+    """`obj` as coerce_record would keep it, when that is a matter of types alone (text or
+    null fields, integers in text fields as their decimal text, a boolean or null `is_repost`),
+    else None: such rows are built in bulk, with the same values. orjson never yields a lone
+    surrogate, so its strings need no check."""
+    if type(obj.get("is_repost")) not in _FLAG:
+        return None
+    kinds = set(map(type, map(obj.get, _STRING_FIELDS)))
+    if kinds <= _TEXT:
+        return obj
+    if kinds <= _TEXT_OR_INT:
+        return {**obj, **{k: str(v) for k in _STRING_FIELDS if type(v := obj.get(k)) is int}}
+    return None
 
 
 class _Columns:

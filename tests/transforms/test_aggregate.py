@@ -242,3 +242,29 @@ def test_compacted_author_days_expand_back_to_the_same_counts():
             .drop("run_id")
             .equals(aggregate_cells(rows, MARKERS, run_id="r", grain="day").drop("run_id"))
         )
+
+
+def test_in_periods_repeats_each_row_once_per_period_of_its_day():
+    from transforms.aggregate import in_periods
+
+    rows = pl.DataFrame({"day": [date(2025, 1, 5), date(2025, 1, 6)], "n": [1, 2]})
+    for grain in ("iso_week", "epi_week", "rolling_7"):
+        got = in_periods(rows, grain).sort("n", "period_start")
+        expected = [(n, s) for d, n in rows.iter_rows() for s in sorted(periods_of(d, grain))]
+        assert list(got.select("n", "period_start").iter_rows()) == expected
+
+
+def test_periods_counted_together_equal_periods_counted_one_by_one():
+    from transforms.aggregate import count_cells, in_periods, wide_author_days
+
+    wide = wide_author_days(_week_of_posts(), MARKERS, rates=RATES)
+    for grain in ("iso_week", "epi_week", "rolling_7"):
+        together = count_cells(
+            in_periods(wide, grain), MARKERS, rates=RATES, run_id="r", grain=grain
+        )
+        starts = sorted(set(together["period_start"]))
+        alone = pl.concat(
+            count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain, period_start=s)
+            for s in starts
+        )
+        assert together.equals(alone)

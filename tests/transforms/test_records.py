@@ -107,6 +107,22 @@ def test_a_lines_fate_never_depends_on_its_neighbours(lines, random):
     fates(chunks)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(raw_line, min_size=1, max_size=12))
+def test_rows_built_in_bulk_equal_coerce_record_line_by_line(lines):
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    expected = []
+    for line, raw in enumerate(lines, start=1):
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        row, problem = coerce_record(obj) if isinstance(obj, dict) else ({}, "not an object")
+        if problem is None:
+            expected.append({**row, "line": line})
+    assert records.drop("source").to_dicts() == expected
+
+
 @pytest.mark.parametrize(
     "raw",
     [

@@ -1,0 +1,129 @@
+"""`moodcast tag` end to end against VADER: marginal posts per second on one core.
+
+    taskset -c 0 .venv/bin/python benchmarks/tag.py [--small 50000] [--large 250000]
+        [--peer-posts 20000] [--repeats 3] [--configs default,lexicon]
+
+`moodcast tag` runs as its own process (start-up, reading, validation, language completion,
+tagging, Parquet out) on the first `--small` and the first `--large` posts of the clean 1M
+sample corpus (benchmarks/pipeline.py generates it), twice per size: with the default config
+(model-confirmed markers embed the texts their rule sends to the sentence model) and with
+`[models]` empty (every marker decided by its lexicon); `--configs` picks them. The marginal
+rate, (large − small) ÷ (CPU s at large − CPU s at small), leaves out what does not grow with
+the posts (imports, lexicon compilation, model loading). VADER (`polarity_scores`, text by text) scores the
+first `--peer-posts` texts of the same corpus in this process. CPU seconds are the measure
+(user + system, `wait4` for the tag processes): run the script under `taskset -c 0` so every
+side has the same one core. Medians of `--repeats`, interleaved. Results go to
+benchmarks/RESULTS.md (the `tag` section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.pipeline import BIN, corpora, measured  # noqa: E402
+from benchmarks.results import write_section  # noqa: E402
+
+CONFIGS = {
+    "default": ("default config", None),
+    "lexicon": ("lexicon only ([models] empty)", "[models]\n"),
+}
+
+
+def head(source: Path, posts: int, out: Path) -> Path:
+    """The first `posts` lines of `source`, written to `out`."""
+    with source.open("rb") as lines, out.open("wb") as target:
+        target.writelines(itertools.islice(lines, posts))
+    return out
+
+
+def tag_cpu(posts: Path, data_dir: Path, config: str | None) -> float:
+    """CPU seconds of one `moodcast tag` process on `posts`."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        (data_dir / "config.toml").write_text(config)
+    out = data_dir / "tagged.parquet"
+    sample, _ = measured(
+        [str(BIN / "moodcast"), "tag", str(posts), "-o", str(out), "--data-dir", str(data_dir)]
+    )
+    return sample.cpu
+
+
+def vader_rate(texts: list[str]) -> float:
+    """VADER's posts per CPU second over `texts`."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    start = time.process_time()
+    for text in texts:
+        analyzer.polarity_scores(text)
+    return len(texts) / (time.process_time() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=50_000)
+    parser.add_argument("--large", type=int, default=250_000)
+    parser.add_argument("--peer-posts", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--configs", default="default,lexicon")
+    args = parser.parse_args()
+    configs = [CONFIGS[name] for name in args.configs.split(",")]
+    import orjson
+
+    clean, _ = corpora(1_000_000, dirty=False)
+    with clean.open("rb") as lines:
+        texts = [orjson.loads(line)["text"] for line in itertools.islice(lines, args.peer_posts)]
+    cpu: dict[tuple[str, int], list[float]] = {}
+    vader: list[float] = []
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        files = {n: head(clean, n, work / f"posts-{n}.jsonl") for n in (args.small, args.large)}
+        for repeat in range(args.repeats):
+            for (name, config), n in itertools.product(configs, files):
+                data_dir = work / f"data-{repeat}-{n}-{config is None}"
+                cpu.setdefault((name, n), []).append(tag_cpu(files[n], data_dir, config))
+            vader.append(vader_rate(texts))
+    peer = statistics.median(vader)
+    load = os.getloadavg()
+    lines = [
+        f"`taskset -c 0 .venv/bin/python benchmarks/tag.py --small {args.small} --large"
+        f" {args.large} --peer-posts {args.peer_posts} --repeats {args.repeats} --configs"
+        f" {args.configs}` on one core,"
+        f" Python {platform.python_version()}, {date.today().isoformat()}. Load average at the"
+        f" end: {load[0]:.1f} (1 min): the machine was shared, so CPU seconds, medians of"
+        f" {args.repeats}.",
+        "",
+        f"| what | CPU s at {args.small:,} | CPU s at {args.large:,} | marginal posts/s (CPU)"
+        " | ÷ VADER |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, _ in configs:
+        small = statistics.median(cpu[(name, args.small)])
+        large = statistics.median(cpu[(name, args.large)])
+        rate = (args.large - args.small) / (large - small)
+        lines.append(
+            f"| `moodcast tag`, {name} | {small:.2f} | {large:.2f} | {rate:,.0f} |"
+            f" {rate / peer:.1f}× |"
+        )
+    lines.append(
+        f"| VADER `polarity_scores` ({args.peer_posts:,} texts) | | | {peer:,.0f} | 1.0× |"
+    )
+    lines += ["", "Target (issue 15): `moodcast tag` marginal ≥ 30× VADER on one core."]
+    write_section("tag", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
