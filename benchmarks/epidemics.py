@@ -6,7 +6,7 @@ Each region has a baseline rate with a summer trough, multiplicative noise, a re
 bump in September, and per season an epidemic of random timing (peak in weeks 10–24 of the
 season, which starts in ISO week 40), size (peak 1.5–6 times the baseline; some seasons mild)
 and growth (a Gaussian rise over 2–5 weeks of standard deviation, a fall up to 1.8 times
-slower). Truth, as CDC's regional onset rule: the baseline is the
+slower); the sd of the log noise is drawn per region from `noise`. Truth, as CDC's regional onset rule: the baseline is the
 mean + 2 sd of the non-epidemic weeks (planted epidemic below 5% of the base rate) of the
 previous 3 seasons; the onset is the first of 3 consecutive weeks at or above it; the high
 period lasts while the rate stays at or above it.
@@ -22,8 +22,11 @@ import polars as pl
 FIRST_MONDAY = dt.date(2001, 10, 1)
 
 
-def region_series(rng: np.random.Generator, seasons: int) -> tuple[np.ndarray, np.ndarray]:
-    """(observed weekly rate, planted epidemic share of it) of one region."""
+def region_series(
+    rng: np.random.Generator, seasons: int, noise: tuple[float, float] = (0.04, 0.09)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(observed weekly rate, planted epidemic share of it, the rate it would have without
+    epidemics or noise, the sd of its log noise) of one region."""
     weeks = 52 * seasons
     t = np.arange(weeks)
     base = rng.uniform(0.8, 2.5) * (1 + 0.1 * np.cos(2 * np.pi * (t - 20) / 52))
@@ -38,8 +41,9 @@ def region_series(rng: np.random.Generator, seasons: int) -> tuple[np.ndarray, n
         d = t - peak_at
         epidemic += height * np.exp(-0.5 * np.where(d < 0, d / rise, d / fall) ** 2)
     clean = base * (1 + bump + epidemic)
-    noisy = clean * np.exp(rng.normal(0, rng.uniform(0.04, 0.09), weeks))
-    return noisy, epidemic
+    sd = rng.uniform(*noise)
+    noisy = clean * np.exp(rng.normal(0, sd, weeks))
+    return noisy, epidemic, base * (1 + bump), sd
 
 
 def cdc_truth(y: np.ndarray, planted: np.ndarray, days: list[dt.date]) -> list[dict]:
@@ -67,15 +71,18 @@ def cdc_truth(y: np.ndarray, planted: np.ndarray, days: list[dt.date]) -> list[d
 
 
 def synthetic_surveillance(
-    seed: int, *, regions: int = 10, seasons: int = 22
+    seed: int, *, regions: int = 10, seasons: int = 22, noise: tuple[float, float] = (0.04, 0.09)
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(long series `unique_id, ds, y` on Mondays, truth `unique_id, start, end, peak`)."""
+    """(long series `unique_id, ds, y` on Mondays, with the hidden `z`: each week's
+    log(y / rate without epidemics) / noise sd, which no method sees; truth `unique_id,
+    start, end, peak`)."""
     rng = np.random.default_rng(seed)
     days = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(52 * seasons)]
     series, truth = [], []
     for r in range(regions):
-        y, planted = region_series(rng, seasons)
+        y, planted, quiet, sd = region_series(rng, seasons, noise)
         uid = f"region{r + 1}"
-        series.append(pl.DataFrame({"unique_id": uid, "ds": days, "y": y}))
+        z = np.log(y / quiet) / sd
+        series.append(pl.DataFrame({"unique_id": uid, "ds": days, "y": y, "z": z}))
         truth.extend({"unique_id": uid, **row} for row in cdc_truth(y, planted, days))
     return pl.concat(series), pl.DataFrame(truth)

@@ -392,6 +392,50 @@ def score(
     )
 
 
+LEAD_SCHEMA = {
+    "unique_id": pl.String,
+    "window": pl.String,
+    "model": pl.String,
+    "lead": pl.Int64,
+    "mase": pl.Float64,
+}
+"""MASE per series, window, model and lead (the forecasts made that many periods ahead)."""
+
+
+def mase_by_lead(
+    frame: pl.DataFrame, predictions: pl.DataFrame, *, config: BacktestConfig
+) -> pl.DataFrame:
+    """LEAD_SCHEMA rows of `predictions` against `frame` (as in `score`): for each lead, the
+    mean absolute error of the forecasts of the test span's observed periods made that many
+    periods ahead, over the same per-series scale as `score`'s MASE (null where a forecast
+    is not finite or the scale is 0)."""
+    parts = []
+    by_series = predictions.partition_by("unique_id", as_dict=True)
+    for (uid,), part in frame.partition_by("unique_id", as_dict=True, maintain_order=True).items():
+        if (uid,) not in by_series:
+            continue
+        y, observed = part["y"].to_numpy(), part["observed"].to_numpy()
+        span = config.test_span(len(y))
+        scale = _mase_scale(y[: span.start], observed[: span.start], config.season_length)
+        periods = part[span].filter("observed").select("ds", "y")
+        usable = np.isfinite(scale) and scale > 0
+        parts.append(
+            by_series[(uid,)]
+            .join(periods, on="ds", how="inner")
+            .group_by("window", "model", "lead")
+            .agg(
+                pl.when(pl.col("yhat").is_finite().all() & pl.lit(usable))
+                .then((pl.col("y") - pl.col("yhat")).abs().mean() / scale)
+                .alias("mase")
+            )
+            .with_columns(pl.lit(uid).alias("unique_id"))
+        )
+    if not parts:
+        return pl.DataFrame(schema=LEAD_SCHEMA)
+    found = pl.concat(parts).select(LEAD_SCHEMA.keys()).cast(LEAD_SCHEMA)
+    return found.sort("unique_id", "window", "model", "lead")
+
+
 def _mase_scale(history: np.ndarray, observed: np.ndarray, lag: int) -> float:
     """Mean absolute lag-`lag` difference of the observed pairs of `history` (NaN if none)."""
     both = observed[lag:] & observed[:-lag]

@@ -20,6 +20,7 @@ from scratch every time, without refitting what it had already fitted.
 - `onsets_flagged`: the share of truth periods with a matching alert;
 - `median_lead`: over flagged truth periods, the median of (first matching `issued_on` −
   truth `start`) in periods: negative is early, 0 on the onset, positive late;
+- `by_onset`: the share of truth periods first flagged at lead ≤ 0;
 - `before_peak`: with a `peak` column, the share of truth periods first flagged on or
   before their peak;
 - `false_per_series_year`: alerts that match no truth period, per series-year of data;
@@ -54,6 +55,7 @@ SCORE_COLUMNS = {
     "truth_periods": pl.Int64,
     "onsets_flagged": pl.Float64,
     "median_lead": pl.Float64,
+    "by_onset": pl.Float64,
     "before_peak": pl.Float64,
     "alerts": pl.Int64,
     "false_periods": pl.Int64,
@@ -192,6 +194,7 @@ def score(
                 "truth_periods": n_truth,
                 "onsets_flagged": first.height / n_truth if n_truth else None,
                 "median_lead": float(np.median(leads.to_numpy())) if first.height else None,
+                "by_onset": float((leads <= 0).sum() / n_truth) if n_truth else None,
                 "before_peak": before_peak,
                 "alerts": n_alerts,
                 "false_periods": n_alerts - matched,

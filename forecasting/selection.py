@@ -71,6 +71,39 @@ def summarise(scores: pl.DataFrame, *, windows: tuple[str, ...]) -> pl.DataFrame
     )
 
 
+LEAD_SUMMARY_SCHEMA = {
+    "window": pl.String,
+    "lead": pl.Int64,
+    "model": pl.String,
+    "mase": pl.Float64,
+}
+"""`moodcast backtest --by-lead`'s rows: per window, lead and model, the mean MASE over series."""
+
+
+def summarise_by_lead(
+    scores: pl.DataFrame, lead_scores: pl.DataFrame, *, windows: tuple[str, ...]
+) -> pl.DataFrame:
+    """LEAD_SUMMARY_SCHEMA rows of `lead_scores` (forecasting.backtest.LEAD_SCHEMA) for every
+    model and for `selected`: each series' model chosen on all leads together from `scores`
+    (as `summarise` chooses it, never again per lead). Ordered by window as given, lead,
+    then model as in MODELS."""
+    chosen = best_models(scores).select("unique_id", "window", "model")
+    selected = lead_scores.join(chosen, on=["unique_id", "window", "model"], how="semi")
+    both = pl.concat([lead_scores, selected.with_columns(pl.lit(SELECTED).alias("model"))])
+    window_order = {w: i for i, w in enumerate(windows)}
+    return (
+        both.group_by("window", "lead", "model")
+        .agg(pl.col("mase").mean())
+        .sort(
+            pl.col("window").replace_strict(window_order, default=len(window_order)),
+            "lead",
+            pl.col("model").replace_strict(_ORDER, default=len(_ORDER)),
+        )
+        .select(LEAD_SUMMARY_SCHEMA.keys())
+        .cast(LEAD_SUMMARY_SCHEMA)
+    )
+
+
 def to_backtests(scores: pl.DataFrame, *, run_id: str) -> pl.DataFrame:
     """Per-series scores as BACKTEST_SCHEMA rows, for the warehouse's `backtests` table."""
     return (

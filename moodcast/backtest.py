@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from forecasting.backtest import BacktestConfig, backtest
-from forecasting.selection import choose_models, summarise, to_backtests
+from forecasting.backtest import BacktestConfig, backtest, mase_by_lead
+from forecasting.selection import choose_models, summarise, summarise_by_lead, to_backtests
 from forecasting.series import prepare_series
 from moodcast.config import Settings
 from transforms.errors import InputError
@@ -46,10 +46,11 @@ def read_series_csv(path: Path) -> pl.DataFrame:
 
 
 def backtest_file(
-    path: Path, *, config: BacktestConfig, predictions: Path | None = None
+    path: Path, *, config: BacktestConfig, predictions: Path | None = None, by_lead: bool = False
 ) -> pl.DataFrame:
-    """Run the protocol on every series of the CSV at `path`; return `summarise`'s rows, and
-    write every forecast scored (PREDICTION_SCHEMA) to the Parquet file `predictions`.
+    """Run the protocol on every series of the CSV at `path`; return `summarise`'s rows (with
+    `by_lead`, `summarise_by_lead`'s: MASE per window, lead and model), and write every
+    forecast scored (PREDICTION_SCHEMA) to the Parquet file `predictions`.
 
     Raises BacktestInputError on an unreadable file, a malformed series, or when no series is
     long enough (`config.min_periods`).
@@ -76,6 +77,9 @@ def backtest_file(
             raise BacktestInputError(
                 f"{predictions}: cannot write the predictions ({exc})"
             ) from exc
+    if by_lead:
+        leads = mase_by_lead(result.frame, result.predictions, config=config)
+        return summarise_by_lead(result.scores, leads, windows=config.windows)
     return summarise(result.scores, windows=config.windows)
 
 

@@ -108,6 +108,12 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     help="With --series, write every forecast scored to this Parquet file "
     "(unique_id, window, model, cutoff, ds, lead, yhat).",
 )
+@click.option(
+    "--by-lead",
+    is_flag=True,
+    help="With --series, print the MASE of every model and of `selected` (each series' model "
+    "chosen on all leads together) per window and lead instead (window, lead, model, mase).",
+)
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Processes.")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the score rows as a JSON list on stdout."
@@ -126,6 +132,7 @@ def backtest(
     peak_lead: int | None,
     peak_window: int,
     predictions_path: Path | None,
+    by_lead: bool,
     jobs: int,
     as_json: bool,
 ) -> None:
@@ -164,7 +171,7 @@ def backtest(
         if as_json:
             click.echo(json.dumps(summary.__dict__, sort_keys=True))
         return
-    rows = backtest_file(series_path, config=config, predictions=predictions_path)
+    rows = backtest_file(series_path, config=config, predictions=predictions_path, by_lead=by_lead)
     click.echo(
         f"MASE scale: each series' in-sample seasonal-naive error (lag {season_length}), the "
         "same for every model; Naive is persistence, the baseline to beat.",

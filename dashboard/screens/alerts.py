@@ -35,7 +35,7 @@ st.dataframe(
         "subject",
         "region",
         "lang",
-        pl.col("start", "end").cast(pl.String),
+        pl.col("start", "end", "issued_on").cast(pl.String),
         "series",
         "reason",
         pl.col("peak").cast(pl.String),
@@ -46,6 +46,11 @@ st.dataframe(
     column_config={
         "series": st.column_config.LinkColumn("series", display_text="open timeline"),
         "reason": st.column_config.TextColumn("reason", width="large"),
+        "issued_on": st.column_config.TextColumn(
+            "issued on",
+            help="The first run that raised the alert (the latest day of data it saw); "
+            "`start` can be earlier, where the rise began.",
+        ),
     },
 )
 st.caption(f"{shown.height} of {alerts.height} alerts.")

@@ -146,8 +146,9 @@ def test_alerts_page_links_each_alert_to_its_timeline(on_published):
     at = page("alerts").run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert {"severity", "method", "reason", "series"} <= set(table.columns)
+    assert {"severity", "method", "reason", "series", "issued_on"} <= set(table.columns)
     assert all(link.startswith("timelines?marker=") for link in table["series"])
+    assert table["issued_on"].notna().all()
 
 
 def test_a_series_link_opens_the_timeline_on_that_series(on_published):

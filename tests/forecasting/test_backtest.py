@@ -15,10 +15,17 @@ from forecasting.backtest import (
     SCORE_SCHEMA,
     BacktestConfig,
     backtest,
+    mase_by_lead,
     score,
 )
 from forecasting.chosen import forecast_chosen, published_choice
-from forecasting.selection import SELECTED, choose_models, summarise, to_backtests
+from forecasting.selection import (
+    SELECTED,
+    choose_models,
+    summarise,
+    summarise_by_lead,
+    to_backtests,
+)
 from forecasting.series import prepare_series
 from transforms.contracts import BACKTEST_SCHEMA, FORECAST_SCHEMA, MODEL_CHOICE_SCHEMA
 
@@ -92,6 +99,45 @@ def test_persistence_is_in_every_table_scored_on_the_same_scale_and_never_select
     assert "Naive" in set(summary["model"])
     chosen = choose_models(result, ["a|all|en", "b|all|en"], run_id="r")
     assert "Naive" not in set(chosen["model"])
+
+
+def test_mase_by_lead_averages_to_the_overall_mase_and_persistence_is_the_lagged_value(result):
+    leads = mase_by_lead(result.frame, result.predictions, config=CONFIG)
+    assert set(leads["lead"]) == set(range(1, CONFIG.horizon + 1))
+    overall = leads.group_by("unique_id", "window", "model").agg(pl.col("mase").mean())
+    joined = overall.join(result.scores, on=["unique_id", "window", "model"])
+    assert joined.height == result.scores.height
+    assert joined["mase"].to_numpy() == pytest.approx(joined["mase_right"].to_numpy())
+    frame = result.frame.filter(pl.col("unique_id") == "b|all|en")
+    y = frame["y"].to_numpy()
+    start = len(y) - (CONFIG.test_periods + CONFIG.horizon - 1)
+    scale = np.mean(np.abs(y[7:start] - y[: start - 7]))
+    span = np.arange(start, start + CONFIG.test_periods)
+    for lead in (1, CONFIG.horizon):
+        row = leads.filter(
+            (pl.col("unique_id") == "b|all|en")
+            & (pl.col("window") == "all")
+            & (pl.col("model") == "Naive")
+            & (pl.col("lead") == lead)
+        )
+        assert row["mase"][0] == pytest.approx(np.mean(np.abs(y[span] - y[span - lead])) / scale)
+
+
+def test_the_selected_model_by_lead_is_the_one_chosen_on_all_leads(result):
+    leads = mase_by_lead(result.frame, result.predictions, config=CONFIG)
+    summary = summarise_by_lead(result.scores, leads, windows=CONFIG.windows)
+    assert summary["window"].unique(maintain_order=True).to_list() == list(CONFIG.windows)
+    one = result.scores.filter(pl.col("unique_id") == "a|all|en")
+    chosen = choose_models(result, ["a|all|en"], run_id="r")
+    mine = leads.filter(pl.col("unique_id") == "a|all|en")
+    alone = summarise_by_lead(one, mine, windows=CONFIG.windows)
+    model = chosen["model"][0]
+    for lead in range(1, CONFIG.horizon + 1):
+        picked = alone.filter((pl.col("window") == "all") & (pl.col("lead") == lead)).select(
+            "model", "mase"
+        )
+        values = dict(picked.iter_rows())
+        assert values[SELECTED] == pytest.approx(values[model])
 
 
 def test_every_forecast_comes_from_before_its_origin_at_every_lead():

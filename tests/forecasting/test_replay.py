@@ -105,6 +105,7 @@ def test_scores_count_onsets_leads_false_periods_and_precision():
     out = score(alerts, truth, freq=WEEK).row(0, named=True)
     assert out["onsets_flagged"] == pytest.approx(2 / 3)
     assert out["median_lead"] == pytest.approx(1.0)
+    assert out["by_onset"] == pytest.approx(1 / 3)
     assert out["before_peak"] == pytest.approx(2 / 3)
     assert out["false_periods"] == 2
     assert out["false_per_series_year"] == pytest.approx(2 / (4 * 364 / 365.25))

@@ -13,7 +13,7 @@ from forecasting.frequency import DAY, WEEK, FrequencyError
 from forecasting.method import SeriesMethod
 from forecasting.methods import ALERT_METHODS, MethodRules, build_method, method_alerts
 from forecasting.seasonal import _quasi_poisson, epidemic_window, season_of
-from tests.forecasting.synthetic import daily_prevalence, series_frame
+from tests.forecasting.synthetic import START, daily_prevalence, series_frame
 from tests.forecasting.weekly import weekly_frame, weekly_seasons
 
 UID = "flu|all|en"
@@ -97,8 +97,21 @@ def test_farrington_flags_an_outbreak_against_the_same_weeks_of_past_years(seaso
 
 
 def _daily() -> pl.DataFrame:
-    y, _ = daily_prevalence(np.random.default_rng(2), n_days=120, wave=(80, 10, 2.5))
+    """Three years and four months of days (Farrington reads three years back), a wave near
+    the end."""
+    y, _ = daily_prevalence(np.random.default_rng(2), n_days=1215, wave=(1175, 10, 2.5))
     return series_frame({"anxiety|north|en": y})
+
+
+def _crossing_forecast(frame: pl.DataFrame, freq) -> pl.DataFrame:
+    """A forecast of the next 4 periods well above anything the series has seen (what
+    forecast_exceedance reads)."""
+    last, high = frame["ds"].max(), float(frame["y"].max()) * 2
+    days = [last + dt.timedelta(days=freq.step_days * i) for i in range(1, 5)]
+    return pl.DataFrame(
+        {"unique_id": frame["unique_id"][0], "ds": days, "model": "AutoETS", "mean": high,
+         "lo_80": high, "hi_80": high, "lo_95": high, "hi_95": high, "run_id": "r"}
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("method", ALERT_METHODS)
@@ -112,8 +125,15 @@ def test_every_method_works_or_refuses_clearly_at_each_frequency(seasons, method
         with pytest.raises(FrequencyError, match="pass a weekly series"):
             method_alerts(frame, methods=[method], run_id="r", freq=freq, rules=rules)
         return
-    alerts = method_alerts(frame, methods=[method], run_id="r", freq=freq, rules=rules)
-    if freq is WEEK and alerts.height:
+    forecasts = _crossing_forecast(frame, freq) if method == "forecast_exceedance" else None
+    alerts = method_alerts(
+        frame, methods=[method], run_id="r", freq=freq, rules=rules, forecasts=forecasts
+    )
+    assert alerts.height, f"{method} ran at {freq.name} frequency and saw none of the waves"
+    if freq is DAY and method != "forecast_exceedance":
+        wave = (START + dt.timedelta(1175), START + dt.timedelta(1184))
+        assert ((alerts["start"] <= wave[1]) & (alerts["end"] >= wave[0])).any(), alerts
+    if freq is WEEK:
         assert set(alerts["start"].dt.weekday()) == {1}
         assert "week" in alerts["reason"][0]
 

@@ -101,6 +101,21 @@ def test_backtest_prints_a_table_without_json_and_writes_every_prediction(small_
     assert (predictions["ds"] > predictions["cutoff"]).all()
 
 
+def test_backtest_by_lead_compares_every_model_with_persistence_at_each_lead(small_csv):
+    result = _invoke(
+        ["backtest", "--series", str(small_csv), "--windows", "all", "--test-periods", "14",
+         "--horizon", "3", "--by-lead", "--json"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert all(list(row) == ["window", "lead", "model", "mase"] for row in rows)
+    assert {(row["model"], row["lead"]) for row in rows} == {
+        (model, lead) for model in (*MODELS, "selected") for lead in (1, 2, 3)
+    }
+    naive = {row["lead"]: row["mase"] for row in rows if row["model"] == "Naive"}
+    assert all(value > 0 for value in naive.values())
+
+
 def test_backtest_says_what_to_fix(small_csv, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,day,value\na,2024-01-01,1\n")
