@@ -27,26 +27,27 @@ shown = alerts
 for column, chosen in (("severity", severities), ("method", methods), ("marker", markers)):
     if chosen:
         shown = shown.filter(pl.col(column).is_in(chosen))
-shown = summaries.by_severity(shown)
+unfold = st.toggle(
+    "One row per series",
+    help="A wave alerted in a cell and its roll-ups (all regions, all languages) is one row, "
+    "its most severe alert, with the roll-ups named under `also alerted in`. On: every alert "
+    "its own row.",
+)
+flat = summaries.by_severity(shown)
+rows = flat if unfold else summaries.waves(shown)
+dated = pl.col("start", "end", "peak").cast(pl.String)
+columns = ["severity", "subject", "region", "lang", dated, "series", "reason", "method"]
 
 st.dataframe(
-    summaries.alert_subjects(shown).select(
-        "severity",
-        "subject",
-        "region",
-        "lang",
-        pl.col("start", "end").cast(pl.String),
-        "series",
-        "reason",
-        pl.col("peak").cast(pl.String),
-        "method",
-    ),
+    summaries.alert_subjects(rows).select(*columns, *([] if unfold else ["also_in"])),
     hide_index=True,
     width="stretch",
     column_config={
         "series": st.column_config.LinkColumn("series", display_text="open timeline"),
         "reason": st.column_config.TextColumn("reason", width="large"),
+        "also_in": st.column_config.TextColumn("also alerted in"),
     },
 )
-st.caption(f"{shown.height} of {alerts.height} alerts.")
-controls.download_buttons("alerts", shown, name="alerts", key="alerts")
+waves = "" if unfold else f"{rows.height} waves; "
+st.caption(f"{waves}{flat.height} of {alerts.height} alerts.")
+controls.download_buttons("alerts", flat, name="alerts", key="alerts")

@@ -150,6 +150,18 @@ def test_alerts_page_links_each_alert_to_its_timeline(on_published):
     assert all(link.startswith("timelines?marker=") for link in table["series"])
 
 
+def test_alerts_fold_a_wave_and_its_rollups_into_one_row(on_published):
+    at = page("alerts").run()
+    folded = at.dataframe[0].value
+    at.toggle[0].set_value(True).run()
+    assert not at.exception
+    flat = at.dataframe[0].value
+    folded_in = [cell for cells in folded["also_in"] if cells for cell in cells.split("; ")]
+    assert folded_in, "the sample run needs a wave alerted in a cell and its roll-up"
+    assert len(flat) == len(folded) + len(folded_in)
+    assert "also_in" not in flat.columns
+
+
 def test_a_series_link_opens_the_timeline_on_that_series(on_published):
     at = page("timelines")
     at.query_params.update(marker="anger", region="all", lang="es")

@@ -138,7 +138,7 @@ def _link_cell(page, grid, row: int) -> tuple[float, float]:
 def test_an_alerts_series_link_opens_timelines_on_that_series(published_run, browser):
     data_dir, _ = published_run
     with warehouse.open_published(data_dir) as con:
-        alerts = summaries.alert_subjects(summaries.by_severity(queries.alerts(con, None)))
+        alerts = summaries.alert_subjects(summaries.waves(queries.alerts(con, None)))
     subjects = alerts.select("marker", "region", "lang").rows()
     links = alerts.get_column("series").to_list()
     # Timelines opens on the first (most severe) alert's series when a link carries none, so

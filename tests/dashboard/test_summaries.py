@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from dashboard.summaries import alert_subjects, most_severe, open_alerts, rising
+from dashboard.summaries import alert_subjects, most_severe, open_alerts, rising, waves
 
 LAST = date(2025, 3, 14)
 
@@ -130,3 +130,32 @@ def test_a_series_without_a_forecast_says_why():
     assert "No forecast was published" in why_not_forecast(
         fine, unique_id="sadness|all|en", last_day=LAST
     )
+
+
+def test_a_wave_and_its_rollups_are_one_row_shown_by_its_most_severe_alert():
+    d = date(2025, 3, 1)
+    alerts = pl.DataFrame(
+        {
+            "marker": ["fear", "fear", "fear", "fear", "fear", "joy"],
+            "region": ["us-ca", "all", "all", "uk", "us-ca", "all"],
+            "lang": ["en", "en", "all", "en", "en", "all"],
+            "start": [d, d + timedelta(2), d + timedelta(1), d, d + timedelta(30), d],
+            "end": [
+                d + timedelta(5),
+                d + timedelta(9),
+                d + timedelta(4),
+                d + timedelta(5),
+                d + timedelta(32),
+                d + timedelta(5),
+            ],
+            "severity": ["medium", "high", "low", "low", "low", "low"],
+        }
+    )
+    rows = waves(alerts)
+    assert rows.select("marker", "region", "lang", "rollups", "also_in").rows() == [
+        ("fear", "all", "en", 3, "us-ca · en; uk · en; all · all"),
+        ("fear", "us-ca", "en", 0, ""),
+        ("joy", "all", "all", 0, ""),
+    ]
+    assert rows.get_column("wave").to_list() == [0, 1, 2]
+    assert waves(alerts.clear()).is_empty()
