@@ -38,6 +38,37 @@ def staleness(last_day: date | None, *, today: date) -> str | None:
     )
 
 
+RARE_WITHHELD_SHARE = 0.5
+"""A series with more than this share of its days withheld is not charted (mostly gaps)."""
+
+
+def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
+    """Why one series' timeline (`day`, `prevalence`, `prevalence_hi`, `suppressed`; the period
+    shown) is not worth a chart, in words, or None when it is: more than RARE_WITHHELD_SHARE
+    of its days withheld (a chart of gaps and grey ticks), or a share of 0 on every published
+    day (a flat line; the message gives the typical upper end of its 95% interval instead)."""
+    days = observed.height
+    withheld = int(observed.get_column("suppressed").sum())
+    if days == 0:
+        return None
+    if withheld / days > RARE_WITHHELD_SHARE:
+        return (
+            f"Too rare to chart at this grain: {withheld:,} of {days:,} days are withheld (their "
+            f"weeks have fewer than {k} authors, or 1–{k - 1} matching authors), so a chart "
+            "would be mostly gaps. A roll-up (region or language `all`) or a longer period may "
+            "have enough authors."
+        )
+    shown = observed.filter(~pl.col("suppressed"))
+    if shown.get_column("prevalence").max() == 0:
+        typical = shown.get_column("prevalence_hi").median()
+        return (
+            f"No author's posts matched this marker on any of the {shown.height:,} published "
+            f"days: the share is 0 on each, and its 95% interval reaches {typical:.1%} on a "
+            "typical day, so the share is very likely below that. Nothing to chart."
+        )
+    return None
+
+
 def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> pl.DataFrame:
     """Series ranked by how much their mean prevalence rose: the last `window_days` days up to
     `last_day` against the `window_days` before. Columns `marker`, `region`, `lang`,

@@ -12,6 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 import warehouse
 from dashboard.serve import INSECURE_ENV
+from dashboard.summaries import too_rare
+from moodcast.config import load_settings
+from warehouse import queries
 from warehouse.annotations import read_annotations
 
 APP = Path(__file__).parents[2] / "dashboard"
@@ -117,6 +120,24 @@ def test_timelines_page_compares_markers_side_by_side(on_published):
     assert len(charts(at)) == 3
     at.selectbox[0].select(at.selectbox[0].options[-1]).run()
     assert not at.exception
+
+
+def test_a_rare_series_is_explained_instead_of_charted(on_published):
+    k = load_settings(on_published).k
+    with warehouse.open_published(on_published) as con:
+        rows = queries.daily(con, k=k, rates=None, privacy="suppress")
+    found = {}
+    for (marker, region, lang), series in rows.group_by("marker", "region", "lang"):
+        if reason := too_rare(series.sort("day"), k=k):
+            found.setdefault(reason.split(" ")[0], (marker, region, lang))
+    assert set(found) == {"Too", "No"}, "the sample run needs a withheld and a zero series"
+    for start, (marker, region, lang) in found.items():
+        at = page("timelines")
+        at.query_params.update(marker=marker, region=region, lang=lang)
+        at.run()
+        assert not at.exception
+        assert len(charts(at)) == 0
+        assert [i.value.split(" ")[0] for i in at.info if i.value.startswith(start)] == [start]
 
 
 def test_an_event_is_stored_in_its_own_file_and_never_in_the_warehouse(on_copy):
