@@ -35,19 +35,20 @@ unfold = st.toggle(
 )
 flat = summaries.by_severity(shown)
 rows = flat if unfold else summaries.waves(shown)
-dated = pl.col("start", "end", "peak").cast(pl.String)
-columns = ["severity", "subject", "region", "lang", dated, "series", "reason", "method"]
+MAX_ROWS = 100
+where = pl.format("{} · {}", "region", "lang").alias("where")
+period = pl.format("{} – {}", "start", "end").alias("period")
+link = pl.format("[open timeline]({})", "series").alias("series")
+columns = ["severity", "subject", where, period, link, "reason", "method"]
 
-st.dataframe(
-    summaries.alert_subjects(rows).select(*columns, *([] if unfold else ["also_in"])),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "series": st.column_config.LinkColumn("series", display_text="open timeline"),
-        "reason": st.column_config.TextColumn("reason", width="large"),
-        "also_in": st.column_config.TextColumn("also alerted in"),
-    },
-)
+# A table, not a grid: every reason wraps in full and every link shows, at any width.
+table = summaries.alert_subjects(rows).select(*columns, *([] if unfold else ["also_in"]))
+st.table(table.head(MAX_ROWS).rename({"also_in": "also alerted in"}, strict=False))
 waves = "" if unfold else f"{rows.height} waves; "
-st.caption(f"{waves}{flat.height} of {alerts.height} alerts.")
+more = (
+    f" The first {MAX_ROWS} rows are shown: narrow them with the filters above, or download all."
+    if rows.height > MAX_ROWS
+    else ""
+)
+st.caption(f"{waves}{flat.height} of {alerts.height} alerts.{more}")
 controls.download_buttons("alerts", flat, name="alerts", key="alerts")

@@ -15,15 +15,16 @@ st.caption(
 published = data.require_published()
 
 st.subheader("Runs")
-runs = data.runs(published)
-st.dataframe(
-    runs.select(
-        "run_id", "status", pl.col("as_of").cast(pl.String), "started_at", "finished_at", "read", "valid",
-        "dead_lettered", "duplicates", "filtered", "days", "series", "alerts",
-    ),
-    hide_index=True,
-    width="stretch",
+RECENT_RUNS = 10
+runs = data.runs(published).select(
+    "run_id", "status", pl.col("as_of").cast(pl.String),
+    pl.col("started_at", "finished_at").dt.strftime("%Y-%m-%d %H:%M"), "read", "valid",
+    "dead_lettered", "duplicates", "filtered", "days", "series", "alerts",
 )  # fmt: skip
+st.table(runs.head(RECENT_RUNS))
+if runs.height > RECENT_RUNS:
+    with st.expander(f"All {runs.height:,} runs"):
+        st.dataframe(runs, hide_index=True, width="stretch")
 
 st.subheader("Records set aside")
 counts = data.run_counts(published).filter(~pl.col("category").is_in(["read", "valid"]))

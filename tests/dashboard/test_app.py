@@ -166,21 +166,22 @@ def test_forecasts_page_shows_bands_and_the_model_choice(on_published):
 def test_alerts_page_links_each_alert_to_its_timeline(on_published):
     at = page("alerts").run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert {"severity", "method", "reason", "series"} <= set(table.columns)
-    assert all(link.startswith("timelines?marker=") for link in table["series"])
+    assert all(link.startswith("[open timeline](timelines?marker=") for link in table["series"])
 
 
 def test_alerts_fold_a_wave_and_its_rollups_into_one_row(on_published):
     at = page("alerts").run()
-    folded = at.dataframe[0].value
+    folded = at.table[0].value
     at.toggle[0].set_value(True).run()
     assert not at.exception
-    flat = at.dataframe[0].value
-    folded_in = [cell for cells in folded["also_in"] if cells for cell in cells.split("; ")]
+    flat = at.table[0].value
+    also = folded["also alerted in"]
+    folded_in = [cell for cells in also if cells for cell in cells.split("; ")]
     assert folded_in, "the sample run needs a wave alerted in a cell and its roll-up"
     assert len(flat) == len(folded) + len(folded_in)
-    assert "also_in" not in flat.columns
+    assert "also alerted in" not in flat.columns
 
 
 def test_a_series_link_opens_the_timeline_on_that_series(on_published):
@@ -213,7 +214,7 @@ def test_data_health_shows_runs_dead_letters_and_suppressed_cells(on_published):
         "Suppressed cells",
         "Marker validation",
     ]
-    assert len(at.table) == 3  # set aside, dead letters, validation: wrapped, never cut
+    assert len(at.table) == 4  # runs, set aside, dead letters, validation: wrapped, never cut
     suppressed = at.dataframe[-1].value
     assert list(suppressed.columns) == [
         "marker", "region", "cells", "suppressed", "share_suppressed",
@@ -223,7 +224,7 @@ def test_data_health_shows_runs_dead_letters_and_suppressed_cells(on_published):
 
 def test_pages_keep_reading_during_a_run_and_pick_up_what_it_publishes(on_copy):
     at = page("health").run()
-    assert at.dataframe[0].value.shape[0] == 1
+    assert at.table[0].value.shape[0] == 1
     now = datetime.now(UTC)
     run = warehouse.RunRecord(
         run_id="later-run", started_at=now, finished_at=now, as_of=date(2025, 4, 1),
@@ -233,10 +234,10 @@ def test_pages_keep_reading_during_a_run_and_pick_up_what_it_publishes(on_copy):
         warehouse.record_run(con, run)
         at.run()
         assert not at.exception
-        assert at.dataframe[0].value.shape[0] == 1
+        assert at.table[0].value.shape[0] == 1
     at.run()
     assert not at.exception
-    assert at.dataframe[0].value["run_id"].iloc[0] == "later-run"
+    assert at.table[0].value["run_id"].iloc[0] == "later-run"
 
 
 @pytest.mark.parametrize("name", PAGES)
