@@ -244,3 +244,19 @@ def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.Dat
     if history.get_column("suppressed").any():
         layers.append(_suppressed_ticks(history, datasets))
     return _chart(layers, datasets)
+
+
+def count_bars(frame: pl.DataFrame, category: str, count: str, *, color: str) -> Spec:
+    """Horizontal bars of `count` per `category`, largest first, each label in full (Vega-Lite
+    cuts axis labels at 180 px unless told otherwise). Returns a Vega-Lite spec."""
+    return {
+        "$schema": SCHEMA,
+        "data": {"name": "counts"},
+        "datasets": {"counts": _dataset(frame.select(category, count))},
+        "mark": {"type": "bar", "color": color},
+        "encoding": {
+            "y": {**_nominal(category), "sort": "-x", "title": None, "axis": {"labelLimit": 0}},
+            "x": _quantitative(count, title=None),
+            "tooltip": [_nominal(category), _quantitative(count)],
+        },
+    }

@@ -38,6 +38,37 @@ def staleness(last_day: date | None, *, today: date) -> str | None:
     )
 
 
+RARE_WITHHELD_SHARE = 0.5
+"""A series with more than this share of its days withheld is not charted (mostly gaps)."""
+
+
+def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
+    """Why one series' timeline (`day`, `prevalence`, `prevalence_hi`, `suppressed`; the period
+    shown) is not worth a chart, in words, or None when it is: more than RARE_WITHHELD_SHARE
+    of its days withheld (a chart of gaps and grey ticks), or a share of 0 on every published
+    day (a flat line; the message gives the typical upper end of its 95% interval instead)."""
+    days = observed.height
+    withheld = int(observed.get_column("suppressed").sum())
+    if days == 0:
+        return None
+    if withheld / days > RARE_WITHHELD_SHARE:
+        return (
+            f"Too rare to chart at this grain: {withheld:,} of {days:,} days are withheld (their "
+            f"weeks have fewer than {k} authors, or 1–{k - 1} matching authors), so a chart "
+            "would be mostly gaps. A roll-up (region or language `all`) or a longer period may "
+            "have enough authors."
+        )
+    shown = observed.filter(~pl.col("suppressed"))
+    if shown.get_column("prevalence").max() == 0:
+        typical = shown.get_column("prevalence_hi").median()
+        return (
+            f"No author's posts matched this marker on any of the {shown.height:,} published "
+            f"days: the share is 0 on each, and its 95% interval reaches {typical:.1%} on a "
+            "typical day, so the share is very likely below that. Nothing to chart."
+        )
+    return None
+
+
 def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> pl.DataFrame:
     """Series ranked by how much their mean prevalence rose: the last `window_days` days up to
     `last_day` against the `window_days` before. Columns `marker`, `region`, `lang`,
@@ -83,6 +114,54 @@ def most_severe(alerts: pl.DataFrame) -> tuple[str, str, str] | None:
     if alerts.is_empty():
         return None
     return by_severity(alerts).select("marker", "region", "lang").row(0)
+
+
+def _rolls_up(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether cells `a` and `b` (region, lang) are one the other's roll-up, or the same."""
+    return all(x == y or "all" in (x, y) for x, y in zip(a, b, strict=True))
+
+
+def waves(alerts: pl.DataFrame) -> pl.DataFrame:
+    """One row per wave: alerts of one marker whose periods overlap and whose cells are one
+    another's roll-ups (us-ca · en, all · en, all · all) are one wave, shown by its most
+    severe alert (then its finest cell, then its earliest start). Adds `wave` (0, 1, … in
+    that row's order, most severe first), `rollups` (how many alerts were folded into the row)
+    and `also_in` (their `region · lang`, in words)."""
+    if alerts.is_empty():
+        return alerts.with_columns(
+            wave=pl.lit(None, pl.Int64), rollups=pl.lit(0), also_in=pl.lit("")
+        )
+    ranked = alerts.with_columns(
+        _all=pl.sum_horizontal(pl.col("region", "lang") == "all").cast(pl.Int8),
+        _rank=pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8),
+    ).sort("_rank", "_all", "start", "marker", "region", "lang")
+    rows = ranked.select("marker", "region", "lang", "start", "end").rows()
+    head = list(range(len(rows)))
+    for i, (marker, region, lang, start, end) in enumerate(rows):
+        for j in range(i):
+            m, r, la, s, e = rows[j]
+            if m == marker and s <= end and start <= e and _rolls_up((r, la), (region, lang)):
+                head[i] = head[j]
+                break
+    folded = ranked.with_columns(_head=pl.Series(head)).with_columns(
+        _cell=pl.format("{} · {}", "region", "lang")
+    )
+    others = (
+        folded.filter(pl.int_range(pl.len()) != pl.col("_head"))
+        .group_by("_head")
+        .agg(rollups=pl.len(), also_in=pl.col("_cell").str.join("; "))
+    )
+    return (
+        folded.with_row_index("_i")
+        .filter(pl.col("_i") == pl.col("_head"))
+        .join(others, left_on="_i", right_on="_head", how="left")
+        .with_columns(
+            wave=pl.int_range(pl.len()),
+            rollups=pl.col("rollups").fill_null(0).cast(pl.Int32),
+            also_in=pl.col("also_in").fill_null(""),
+        )
+        .drop("_i", "_head", "_cell", "_all", "_rank")
+    )
 
 
 def alert_subjects(alerts: pl.DataFrame) -> pl.DataFrame:

@@ -19,6 +19,7 @@ import click
 from moodcast.cli_alerts import alerts
 from moodcast.cli_backtest import backtest
 from moodcast.cli_markers import input_options, input_overrides, markers, tag
+from moodcast.cli_options import iso_date
 from moodcast.config import DATA_DIR_HELP, load_settings
 from moodcast.connect import JETSTREAM
 from transforms.errors import (
@@ -97,15 +98,6 @@ def _drop_beam_gcp_notice(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith(("apitools not found", "Failed to import GCSFileSystem"))
 
 
-def _iso_date(ctx, param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-03-01") from exc
-
-
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
@@ -173,7 +165,7 @@ def main(verbose: bool) -> None:
     "--start",
     default="2025-01-06",
     show_default=True,
-    callback=_iso_date,
+    callback=iso_date,
     help="First day, YYYY-MM-DD.",
 )
 @click.option(
@@ -256,7 +248,7 @@ def _duration(ctx, param, value: str | None):
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 @click.option(
     "--as-of",
-    callback=_iso_date,
+    callback=iso_date,
     help="The run's date, YYYY-MM-DD (default: today in the analysis time zone). Posts dated after it + 1 day are filtered.",
 )
 @click.option(

@@ -8,14 +8,7 @@ from pathlib import Path
 
 import click
 
-
-def _date(ctx, param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-03-01") from exc
+from moodcast.cli_options import iso_date
 
 
 def _methods(ctx, param, value: str | None) -> tuple[str, ...] | None:
@@ -51,7 +44,9 @@ def alerts() -> None:
 @click.option(
     "--methods", callback=_methods, help="Comma-separated methods (default: the default method)."
 )
-@click.option("--from", "first_run", callback=_date, help="First run date replayed (YYYY-MM-DD).")
+@click.option(
+    "--from", "first_run", callback=iso_date, help="First run date replayed (YYYY-MM-DD)."
+)
 @click.option(
     "--reporting-delay",
     default=0,
@@ -112,7 +107,7 @@ def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> N
     help="The replayed series CSV, for the exact span of each series (false alerts per year).",
 )
 @click.option(
-    "--from", "first_run", callback=_date, help="Score truth periods and alerts from this date."
+    "--from", "first_run", callback=iso_date, help="Score truth periods and alerts from this date."
 )
 @click.option(
     "--early-window",

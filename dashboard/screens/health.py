@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
+from dashboard.charts import OKABE_ITO, count_bars
 
 st.title("Data health")
 st.caption(
@@ -14,22 +15,23 @@ st.caption(
 published = data.require_published()
 
 st.subheader("Runs")
-runs = data.runs(published)
-st.dataframe(
-    runs.select(
-        "run_id", "status", pl.col("as_of").cast(pl.String), "started_at", "finished_at", "read", "valid",
-        "dead_lettered", "duplicates", "filtered", "days", "series", "alerts",
-    ),
-    hide_index=True,
-    width="stretch",
+RECENT_RUNS = 10
+runs = data.runs(published).select(
+    "run_id", "status", pl.col("as_of").cast(pl.String),
+    pl.col("started_at", "finished_at").dt.strftime("%Y-%m-%d %H:%M"), "read", "valid",
+    "dead_lettered", "duplicates", "filtered", "days", "series", "alerts",
 )  # fmt: skip
+st.table(runs.head(RECENT_RUNS))
+if runs.height > RECENT_RUNS:
+    with st.expander(f"All {runs.height:,} runs"):
+        st.dataframe(runs, hide_index=True, width="stretch")
 
 st.subheader("Records set aside")
 counts = data.run_counts(published).filter(~pl.col("category").is_in(["read", "valid"]))
 if counts.is_empty():
     st.write("No run set any record aside.")
 else:
-    st.dataframe(counts, hide_index=True, width="stretch")
+    st.table(counts)
 
 st.subheader("Dead letters by reason")
 dead = data.dead_letter_counts(published)
@@ -37,8 +39,10 @@ if dead.is_empty():
     st.write("No dead letters.")
 else:
     by_reason = dead.group_by("reason").agg(pl.col("n").sum()).sort("n", descending=True)
-    st.bar_chart(by_reason, x="reason", y="n", horizontal=True, color="#D55E00")
-    st.dataframe(dead, hide_index=True, width="stretch")
+    st.vega_lite_chart(
+        count_bars(by_reason, "reason", "n", color=OKABE_ITO["vermillion"]), width="stretch"
+    )
+    st.table(dead)
 
 st.subheader("Suppressed cells")
 st.caption(
@@ -62,14 +66,16 @@ st.caption(
     "yours from `moodcast markers calibrate`) well enough to publish a share adjusted for "
     "marker error. The others are shown as the share flagged, labelled not validated."
 )
-st.dataframe(
-    data.validation(published),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "tpr": st.column_config.NumberColumn("true-positive rate", format="%.2f"),
-        "fpr": st.column_config.NumberColumn("false-positive rate", format="%.2f"),
-        "n_pos": st.column_config.NumberColumn("labelled positives"),
-        "n_neg": st.column_config.NumberColumn("labelled negatives"),
-    },
+rates = pl.col("tpr", "fpr").round(2)
+st.table(
+    data.validation(published)
+    .with_columns(rates)
+    .rename(
+        {
+            "tpr": "true-positive rate",
+            "fpr": "false-positive rate",
+            "n_pos": "labelled positives",
+            "n_neg": "labelled negatives",
+        }
+    )
 )

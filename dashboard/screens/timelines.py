@@ -91,15 +91,18 @@ for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalid
             )
         elif adjust:
             st.markdown(":green-badge[validated] adjusted for marker error")
-        chart = timeline_chart(
-            observed,
-            data.alerts(published, series_id(m, r, lang_)).filter(pl.col("end") >= start),
-            data.annotations_for(r).filter(pl.col("day") >= start),
-            daily=daily,
-            smoothed=smoothed,
-            y_max=y_max if len(series) > 1 else None,
-        )
-        st.vega_lite_chart(spec=chart, width="stretch")
+        if rare := summaries.too_rare(observed, k=data.k()):
+            st.info(rare)
+        else:
+            chart = timeline_chart(
+                observed,
+                data.alerts(published, series_id(m, r, lang_)).filter(pl.col("end") >= start),
+                data.annotations_for(r).filter(pl.col("day") >= start),
+                daily=daily,
+                smoothed=smoothed,
+                y_max=y_max if len(series) > 1 else None,
+            )
+            st.vega_lite_chart(spec=chart, width="stretch")
         suppressed = int(observed.get_column("suppressed").sum())
         weekly = int((observed.get_column("grain") != "day").sum()) - suppressed
         st.caption(f"{observed.height} days; {weekly} shown as weeks; {suppressed} withheld.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import zipfile
 from pathlib import Path
 
@@ -29,9 +28,6 @@ from warehouse import queries
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "dashboard"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-HEADER_PX, ROW_PX = 36, 35
-"""Heights of st.dataframe's header and of its rows, in CSS pixels (Streamlit 1.67)."""
 
 
 @pytest.fixture(scope="module")
@@ -120,25 +116,20 @@ def test_an_analyst_switches_pages_filters_and_downloads_an_export(published_run
         page.context.close()
 
 
-def _link_cell(page, grid, row: int) -> tuple[float, float]:
-    """Where to click the `series` link of `row` (0 = first data row) in an st.dataframe,
-    unscrolled (the link must be in view as the page opens): the grid is a canvas, so find the
-    link by the pointer cursor it shows on hover, from the right edge leftwards."""
-    canvas = grid.get_by_test_id("data-grid-canvas")
-    box = canvas.bounding_box()
-    y = box["y"] + HEADER_PX + ROW_PX * row + ROW_PX / 2
-    for dx in range(8, int(box["width"]), 8):
-        x = box["x"] + box["width"] - dx
-        page.mouse.move(x, y)
-        if canvas.evaluate("canvas => getComputedStyle(canvas).cursor") == "pointer":
-            return x, y
-    raise AssertionError(f"no link under the pointer in row {row} of the grid")
+CUT_TEXT = """() => [...document.querySelectorAll(
+    '[data-testid="stTable"] td, [data-testid="stTable"] th')]
+  .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+  .map((cell) => cell.innerText)"""
+"""Text of every table cell whose content is wider than the cell (cut): none may be."""
+GRID_OVERFLOW = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
+  .filter((grid) => grid.scrollWidth > grid.clientWidth + 1).length"""
+"""How many grids scroll sideways, hiding columns off to the right."""
 
 
 def test_an_alerts_series_link_opens_timelines_on_that_series(published_run, browser):
     data_dir, _ = published_run
     with warehouse.open_published(data_dir) as con:
-        alerts = summaries.alert_subjects(summaries.by_severity(queries.alerts(con, None)))
+        alerts = summaries.alert_subjects(summaries.waves(queries.alerts(con, None)))
     subjects = alerts.select("marker", "region", "lang").rows()
     links = alerts.get_column("series").to_list()
     # Timelines opens on the first (most severe) alert's series when a link carries none, so
@@ -151,14 +142,13 @@ def test_an_alerts_series_link_opens_timelines_on_that_series(published_run, bro
     with served(data_dir) as url:
         page = new_page(browser, width=1280, height=900)
         _open(page, f"{url}/alerts", "Alerts")
-        grid = page.get_by_test_id("stDataFrame").first
-        x, y = _link_cell(page, grid, row)
-        # The grid's cells are drawn on a canvas; its accessible table holds their text.
-        header = grid.locator("th", has_text=re.compile(r"^series$"))
-        column = int(header.get_attribute("aria-colindex"))
-        expect(grid.locator(f"#glide-cell-{column - 1}-{row}")).to_have_text(links[row])
+        link = page.get_by_test_id("stTable").first.get_by_role("link", name="open timeline")
+        expect(link.nth(row)).to_have_attribute("href", links[row])
+        assert link.nth(row).is_visible()
+        box, viewport = link.nth(row).bounding_box(), page.viewport_size
+        assert box["x"] + box["width"] <= viewport["width"], "the link is off to the right"
         with page.expect_popup() as opened:
-            page.mouse.click(x, y)
+            link.nth(row).click()
         timeline = opened.value
         timeline.get_by_role("heading", name="Prevalence timelines").wait_for()
         wait_idle(timeline)
@@ -179,7 +169,9 @@ PAGES = (
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_no_page_shows_a_traceback_at_desktop_or_phone_width(published_run, browser, width):
+def test_no_page_shows_a_traceback_or_cuts_table_text_at_desktop_or_phone_width(
+    published_run, browser, width
+):
     data_dir, _ = published_run
     with served(data_dir) as url:
         page = new_page(browser, width=width, height=900)
@@ -187,4 +179,9 @@ def test_no_page_shows_a_traceback_at_desktop_or_phone_width(published_run, brow
             _open(page, f"{url}/{path}", heading)
             assert page.get_by_test_id("stException").count() == 0, path
             assert "Traceback" not in page.inner_text("body"), path
+            assert page.evaluate(CUT_TEXT) == [], path
+            for grid in page.get_by_test_id("stDataFrame").all():
+                grid.locator(".dvn-scroller").wait_for()
+            if width >= 1280 and path != "exports":  # the export preview has every column
+                assert page.evaluate(GRID_OVERFLOW) == 0, path
         page.context.close()

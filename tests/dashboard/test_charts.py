@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from dashboard.charts import OKABE_ITO, forecast_chart, timeline_chart
+from dashboard.charts import OKABE_ITO, count_bars, forecast_chart, timeline_chart
 
 FIRST = date(2025, 1, 1)
 
@@ -127,3 +127,11 @@ def test_every_date_axis_names_the_year():
         }
         assert formats and all(f is None or "%Y" in f for f in formats)
         assert "%Y" in "".join(f for f in formats if f)
+
+
+def test_count_bars_show_every_label_in_full():
+    frame = pl.DataFrame({"reason": ["a reason longer than the default label limit" * 3], "n": [4]})
+    spec = count_bars(frame, "reason", "n", color=OKABE_ITO["vermillion"])
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] == 0
+    assert spec["encoding"]["y"]["sort"] == "-x"
+    assert spec["datasets"]["counts"].to_dict("list") == frame.to_dict(as_series=False)

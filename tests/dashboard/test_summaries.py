@@ -6,7 +6,14 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from dashboard.summaries import alert_subjects, most_severe, open_alerts, rising
+from dashboard.summaries import (
+    alert_subjects,
+    most_severe,
+    open_alerts,
+    rising,
+    too_rare,
+    waves,
+)
 
 LAST = date(2025, 3, 14)
 
@@ -130,3 +137,49 @@ def test_a_series_without_a_forecast_says_why():
     assert "No forecast was published" in why_not_forecast(
         fine, unique_id="sadness|all|en", last_day=LAST
     )
+
+
+def test_a_wave_and_its_rollups_are_one_row_shown_by_its_most_severe_alert():
+    d = date(2025, 3, 1)
+    alerts = pl.DataFrame(
+        {
+            "marker": ["fear", "fear", "fear", "fear", "fear", "joy"],
+            "region": ["us-ca", "all", "all", "uk", "us-ca", "all"],
+            "lang": ["en", "en", "all", "en", "en", "all"],
+            "start": [d, d + timedelta(2), d + timedelta(1), d, d + timedelta(30), d],
+            "end": [
+                d + timedelta(5),
+                d + timedelta(9),
+                d + timedelta(4),
+                d + timedelta(5),
+                d + timedelta(32),
+                d + timedelta(5),
+            ],
+            "severity": ["medium", "high", "low", "low", "low", "low"],
+        }
+    )
+    rows = waves(alerts)
+    assert rows.select("marker", "region", "lang", "rollups", "also_in").rows() == [
+        ("fear", "all", "en", 3, "us-ca · en; uk · en; all · all"),
+        ("fear", "us-ca", "en", 0, ""),
+        ("joy", "all", "all", 0, ""),
+    ]
+    assert rows.get_column("wave").to_list() == [0, 1, 2]
+    assert waves(alerts.clear()).is_empty()
+
+
+def _series(values: list[float | None]) -> pl.DataFrame:
+    return pl.DataFrame(_days("calm", values)).with_columns(
+        prevalence_hi=pl.col("prevalence") + 0.03
+    )
+
+
+def test_a_series_mostly_withheld_or_zero_throughout_is_explained_not_charted():
+    mostly_gaps = too_rare(_series([None] * 8 + [0.1] * 6), k=11)
+    assert mostly_gaps is not None and mostly_gaps.startswith("Too rare to chart at this grain")
+    assert "8 of 14 days are withheld" in mostly_gaps and "1–10 matching authors" in mostly_gaps
+    zero = too_rare(_series([0.0] * 10 + [None] * 4), k=11)
+    assert zero is not None and "any of the 10 published days" in zero and "3.0%" in zero
+    assert too_rare(_series([None] * 7 + [0.1] * 7), k=11) is None
+    assert too_rare(_series([0.0] * 13 + [0.01]), k=11) is None
+    assert too_rare(_series([0.1]).clear(), k=11) is None

@@ -19,9 +19,13 @@ import warehouse
 from moodcast.config import load_settings
 from moodcast.follow import Spool, follow, ledgered_contents, parse_duration, spool_files
 from moodcast.run import daily_run
+from tests.conftest import LEXICON_ONLY
 from warehouse import queries
 
 AS_OF = date(2026, 3, 20)
+CONFIG = "forecast_jobs = 1\n" + LEXICON_ONLY
+"""Follow mode and the batch run it is compared with: lexicon markers (no sentence model to load
+in every cycle), one forecasting process."""
 
 
 def test_durations_take_one_unit():
@@ -131,7 +135,7 @@ def test_follow_killed_and_restarted_ends_like_one_batch_run(tmp_path):
     spool, data_dir, log_path = tmp_path / "spool", tmp_path / "data", tmp_path / "follow.log"
     spool.mkdir()
     data_dir.mkdir()
-    (data_dir / "config.toml").write_text("forecast_jobs = 1\n")
+    (data_dir / "config.toml").write_text(CONFIG)
     days = [AS_OF - timedelta(days=d) for d in range(8, -1, -1)]
     batches = {
         "01.jsonl": [line for d in days[:5] for line in _posts(d, 30, seed=1)],
@@ -176,7 +180,7 @@ def test_follow_killed_and_restarted_ends_like_one_batch_run(tmp_path):
 
     batch_dir = tmp_path / "batch"
     batch_dir.mkdir()
-    (batch_dir / "config.toml").write_text("forecast_jobs = 1\n")
+    (batch_dir / "config.toml").write_text(CONFIG)
     summary = daily_run(
         [str(p) for p in spool_files(spool)],
         settings=load_settings(batch_dir),

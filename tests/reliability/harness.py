@@ -150,15 +150,24 @@ def _wait_for_note(data_dir: Path, proc: subprocess.Popen) -> float | None:
     return time.monotonic() - started
 
 
-def kill_and_rerun(data_dir: Path, inputs: list[Path], *, kills: int, seed: int) -> KillReport:
-    """A clean run, then `kills` runs each SIGKILLed at a random point and followed by a rerun,
-    all in one data directory; each rerun's exports are compared with the clean run's. One kill
+def kill_and_rerun(
+    data_dir: Path,
+    inputs: list[Path],
+    *,
+    kills: int,
+    seed: int,
+    reference: dict[str, bytes] | None = None,
+) -> KillReport:
+    """A clean run (or `reference`: the exports of the clean run `data_dir` already holds), then
+    `kills` runs each SIGKILLed at a random point and followed by a rerun, all in one data
+    directory; each rerun's exports are compared with the clean run's. One kill
     in five lands in start-up (before the run has noted itself in the lock file), the others
     anywhere in the locked part of the run (ingest, load, forecast, publish); a run that ends
     before its kill is run again."""
     rng = random.Random(seed)
     report = KillReport()
-    reference, _ = clean_run(data_dir, inputs)
+    if reference is None:
+        reference, _ = clean_run(data_dir, inputs)
     probe = moodcast(data_dir, inputs)
     start_s = _wait_for_note(data_dir, probe) or 1.0
     begun = time.monotonic()

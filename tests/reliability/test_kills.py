@@ -3,6 +3,7 @@ of it can clean up), then rerun; a disk that fills up; a SIGTERM."""
 
 import os
 import resource
+import shutil
 import signal
 import time
 
@@ -35,8 +36,24 @@ def _data_dir(path):
     return path
 
 
-def test_runs_killed_at_random_points_leave_a_clean_state(tmp_path, corpus):
-    report = kill_and_rerun(_data_dir(tmp_path / "data"), corpus, kills=3, seed=17)
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, corpus):
+    """A data directory after one uninterrupted run of `corpus`, and its exports; tests work on
+    copies (`_copy`)."""
+    data = _data_dir(tmp_path_factory.mktemp("clean") / "data")
+    exported, _ = clean_run(data, corpus)
+    return data, exported
+
+
+def _copy(clean, path):
+    shutil.copytree(clean[0], path, symlinks=True)
+    assert exports(path) == clean[1]
+    return path
+
+
+def test_runs_killed_at_random_points_leave_a_clean_state(tmp_path, corpus, clean):
+    data = _copy(clean, tmp_path / "data")
+    report = kill_and_rerun(data, corpus, kills=3, seed=17, reference=clean[1])
     assert report.problems == []
     assert report.kills == 3 and report.recorded == report.noted
 
@@ -67,9 +84,8 @@ def _file_size_limit(limit: int):
     return apply
 
 
-def test_a_full_disk_is_a_clean_one_paragraph_error(tmp_path, corpus):
-    data = _data_dir(tmp_path / "data")
-    clean_run(data, corpus)
+def test_a_full_disk_is_a_clean_one_paragraph_error(tmp_path, corpus, clean):
+    data = _copy(clean, tmp_path / "data")
     before = exports(data)
     proc = moodcast(data, corpus, preexec_fn=_file_size_limit(512 * 1024))
     _, err = proc.communicate(timeout=600)

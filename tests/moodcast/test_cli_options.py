@@ -1,0 +1,36 @@
+"""The CLI's shared option helpers: one date parser for every command that takes a date."""
+
+from datetime import date
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from moodcast.cli import main
+from moodcast.cli_options import iso_date
+
+
+def test_iso_date_parses_a_day_and_keeps_none():
+    assert iso_date(None, None, "2025-03-01") == date(2025, 3, 1)
+    assert iso_date(None, None, None) is None
+
+
+def test_iso_date_names_the_bad_value_and_the_expected_form():
+    with pytest.raises(click.BadParameter, match="'2025-13-01' is not a date like 2025-03-01"):
+        iso_date(None, None, "2025-13-01")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "posts.jsonl", "--as-of", "31/01/2025"],
+        ["alerts", "replay", "series.csv", "--from", "31/01/2025"],
+    ],
+)
+def test_every_dated_option_gives_the_same_message(args, tmp_path):
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
+        for name in ("posts.jsonl", "series.csv"):
+            open(name, "w").close()
+        result = CliRunner().invoke(main, args, obj={"beam_args": []})
+    assert result.exit_code == 2, result.output
+    assert "'31/01/2025' is not a date like 2025-03-01" in result.output
