@@ -1,6 +1,7 @@
 """Every marker source against lexicon peers on real, human-labelled posts (held-out splits).
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/markers.py [--cap 1500] [--train-cap 1000]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/markers.py --lexicon-only [--split dev]
 
 For each set of /work/shared/datasets (benchmarks/marker_sets.py; `MOODCAST_DATASETS` moves it)
 and each of its labels that is one of our markers, precision, recall and F1 on the set's test
@@ -225,6 +226,27 @@ def evaluate_set(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str,
         hits[f"{family} head"] = decisions(test, lexicon, model, trained, source="model")
     for peer, run in (("VADER", vader), ("NRCLex", nrclex), ("Empath", empath)):
         hits[peer] = run(test, names)
+    return judge(labelled, test, hits)
+
+
+def evaluate_lexicon(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str, tuple]]:
+    """`evaluate_set` for the lexicon source and its fast peers only (`--lexicon-only`), on
+    `--split` (dev: the split lexicon terms are chosen on, for the recall floor)."""
+    test = ms.load_split(labelled, args.split, cap=args.cap)
+    names = list(labelled.labels)
+    markers = load_markers(names=names)
+    lexicon = score(test, markers)
+    hits = {"lexicon": decisions(test, lexicon, NO_MODEL, markers, source="lexicon")}
+    for peer, run in (("VADER", vader), ("NRCLex", nrclex)):
+        hits[peer] = run(test, names)
+    return judge(labelled, test, hits)
+
+
+def judge(
+    labelled: ms.LabelledSet, test: pl.DataFrame, hits: Mapping[str, Mapping[str, object]]
+) -> dict[str, dict[str, tuple]]:
+    """Source → marker → (precision, recall, F1, support, false-positive rate) of `hits`."""
+    names = list(labelled.labels)
     results: dict[str, dict[str, tuple]] = {}
     for source, found in hits.items():
         for name in names:
@@ -348,6 +370,15 @@ def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None
     parser.add_argument("--train-cap", type=int, default=1000, help="Embedding-head train rows.")
     parser.add_argument("--sets", help="Comma-separated set names (default: all).")
     parser.add_argument(
+        "--lexicon-only",
+        action="store_true",
+        help="Only the lexicon, VADER and NRCLex (section markers-lexicon).",
+    )
+    parser.add_argument(
+        "--split", choices=("dev", "test"), default="test",
+        help="With --lexicon-only: the split to judge (dev is printed, never written).",
+    )  # fmt: skip
+    parser.add_argument(
         "--choose-thresholds", action="store_true",
         help="Print zero-shot thresholds chosen on the dev splits instead.",
     )  # fmt: skip
@@ -365,11 +396,20 @@ def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None
         if wanted and labelled.name not in wanted:
             continue
         print(f"{labelled.name} …", flush=True)
-        all_results[labelled.name] = runner(labelled, args, encoder)
-        sizes[labelled.name] = ms.load_split(labelled, "test", cap=args.cap).height
+        run = evaluate_lexicon if args.lexicon_only else runner
+        all_results[labelled.name] = run(labelled, args, encoder)
+        split = args.split if args.lexicon_only else "test"
+        sizes[labelled.name] = ms.load_split(labelled, split, cap=args.cap).height
     body = render(all_results, sizes)
     print(body)
-    if wanted is None:
+    if wanted is None and args.lexicon_only and args.split == "test":
+        command = "PYTHONPATH=$PWD .venv/bin/python benchmarks/markers.py --lexicon-only"
+        write_section(
+            "markers-lexicon",
+            f"The lexicon source beside VADER and NRCLex, as in `markers` (same splits, test "
+            f"caps {args.cap}, peers used the same way): `{command}`.\n\n{body}",
+        )
+    elif wanted is None and not args.lexicon_only:
         intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:2])
         write_section("markers", f"{intro}\n\nTest splits capped at {args.cap} rows.\n\n{body}")
 
