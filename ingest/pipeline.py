@@ -3,8 +3,8 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → drop repeated ids (shuffle by id) → decide & aggregate per local day (shuffle by day)
          → landing/{daily,dead_letters,counts,coverage}.parquet
-    each day's author-days → every week, epi-week and 7-day window it is in (shuffle by period)
-         → distinct-author counts per period → landing/periods.parquet
+    each day's author-days → its 4-week block of periods, and the next (shuffle by block)
+         → distinct-author counts per week, epi-week and 7-day window → landing/periods.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
     the texts whose decisions need a model → distinct → RunInference → model scores, a side
          input of the decisions
@@ -31,13 +31,13 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from ingest.inference import ScoreTextsWithModels
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
-    PERIOD_GRAINS,
     aggregate_cells,
     author_days,
+    block_periods,
     compact_author_days,
     daily_aggregates,
     expand_author_days,
-    periods_of,
+    period_blocks,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
@@ -255,15 +255,13 @@ class AuthorDaysFn(beam.DoFn):
             yield day.isoformat(), compact_author_days(day_rows)
 
 
-def key_by_periods(
-    item: tuple[str, pl.DataFrame],
-) -> Iterator[tuple[tuple[str, str], pl.DataFrame]]:
-    """(ISO day, author-days) → the author-days keyed by every `(grain, ISO period_start)` of
-    PERIOD_GRAINS that the day belongs to."""
+def key_by_blocks(item: tuple[str, pl.DataFrame]) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(ISO day, author-days) → the author-days keyed by each block of periods that needs the
+    day (transforms.aggregate.period_blocks): one or two copies of a day, not one per period
+    (9), since the in-process runner holds a shuffle's input in memory."""
     day, rows = item
-    for grain in PERIOD_GRAINS:
-        for start in periods_of(date.fromisoformat(day), grain):
-            yield (grain, start.isoformat()), rows
+    for block in period_blocks(date.fromisoformat(day)):
+        yield block, rows
 
 
 class NoisyDayFn(beam.DoFn):
@@ -292,22 +290,21 @@ class NoisyDayFn(beam.DoFn):
 
 
 class AggregatePeriodFn(beam.DoFn):
-    """((grain, ISO period_start), its author-days) → the period's aggregates as Arrow."""
+    """(block, the author-days of its days) → the aggregates (Arrow) of every period counted in
+    that block (transforms.aggregate.block_periods)."""
 
     def __init__(self, job: IngestJob):
         self._job = job
 
     def process(self, item: tuple) -> Iterator[pa.Table]:
-        (grain, start), frames = item
+        block, frames = item
         job = self._job
         rates = sample_rates(job.markers, job.options.models, None)
-        yield aggregate_cells(
-            expand_author_days(pl.concat(list(frames), how="diagonal_relaxed"), rates=rates),
-            self._job.markers,
-            run_id=self._job.run_id,
-            grain=grain,
-            period_start=date.fromisoformat(start),
-        ).to_arrow()
+        rows = expand_author_days(pl.concat(list(frames), how="diagonal_relaxed"), rates=rates)
+        for grain, start in block_periods(block, rows.get_column("day").unique()):
+            yield aggregate_cells(
+                rows, job.markers, run_id=job.run_id, grain=grain, period_start=start
+            ).to_arrow()
 
 
 def files_table(item: tuple[str, tuple[int, int]]) -> pa.Table:
@@ -394,8 +391,8 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     )
     (
         author_days
-        | "KeyByPeriods" >> beam.FlatMap(key_by_periods)
-        | "GroupByPeriod" >> beam.GroupByKey()
+        | "KeyByPeriodBlocks" >> beam.FlatMap(key_by_blocks)
+        | "GroupByPeriodBlock" >> beam.GroupByKey()
         | "AggregatePeriods" >> beam.ParDo(AggregatePeriodFn(job))
         | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )

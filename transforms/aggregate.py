@@ -5,7 +5,8 @@ Two steps, so that every grain counts distinct authors rather than summing days:
 `aggregate_cells` counts those rows at a grain — a local day, an ISO week (Monday–Sunday), a
 CDC epidemiological week (Sunday–Saturday) or the 7 days ending on each day — with the
 `region = all` and `lang = all` roll-ups. A period's author-days may come from several days
-(and, in Beam, several workers): `periods_of` says which periods a day feeds.
+(and, in Beam, several workers): `periods_of` says which periods a day feeds, and
+`period_blocks` / `block_periods` gather them by 4-week blocks for the shuffle.
 """
 
 from __future__ import annotations
@@ -116,6 +117,38 @@ def periods_of(day: date, grain: Grain) -> list[date]:
     if grain == "rolling_7":
         return [day - timedelta(days=6 - i) for i in range(7)]
     raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
+
+
+BLOCK_DAYS = 28
+"""Days per block of `period_blocks`: a day's author-days are shuffled to one or two blocks
+rather than to each of the 9 periods that hold it."""
+_BLOCK_ORIGIN = date(2024, 1, 1).toordinal()
+"""A Monday: blocks start on Mondays, so an ISO week never straddles two."""
+
+
+def period_blocks(day: date) -> list[int]:
+    """The blocks (numbered BLOCK_DAYS-day spans from a Monday) that need `day`: its own, and
+    the next when `day` is one of its own last 6 (a period ending in the next block may start
+    then). Every period of PERIOD_GRAINS lies wholly inside the block its last day is in, with
+    the 6 days before that block (`block_periods`)."""
+    offset = day.toordinal() - _BLOCK_ORIGIN
+    block = offset // BLOCK_DAYS
+    return [block, block + 1] if offset % BLOCK_DAYS >= BLOCK_DAYS - 6 else [block]
+
+
+def block_periods(block: int, days: Iterable[date]) -> list[tuple[Grain, date]]:
+    """(grain, period_start) of every period of PERIOD_GRAINS whose last day lies in `block`
+    and which holds one of `days`: each period is counted in exactly one block."""
+    first = date.fromordinal(_BLOCK_ORIGIN + block * BLOCK_DAYS)
+    last = first + timedelta(days=BLOCK_DAYS - 1)
+    found = {
+        (grain, start)
+        for day in set(days)
+        for grain in PERIOD_GRAINS
+        for start in periods_of(day, grain)
+        if first <= start + timedelta(days=6) <= last
+    }
+    return sorted(found)
 
 
 def touched_days(days: Iterable[date]) -> set[date]:

@@ -1,12 +1,20 @@
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.aggregate import aggregate_cells, author_days, daily_aggregates, periods_of
+from transforms.aggregate import (
+    PERIOD_GRAINS,
+    aggregate_cells,
+    author_days,
+    block_periods,
+    daily_aggregates,
+    period_blocks,
+    periods_of,
+)
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import parse_marker
 from transforms.model_markers import ModelConfig, sample_rates
@@ -242,3 +250,18 @@ def test_compacted_author_days_expand_back_to_the_same_counts():
             .drop("run_id")
             .equals(aggregate_cells(rows, MARKERS, run_id="r", grain="day").drop("run_id"))
         )
+
+
+def test_period_blocks_count_each_period_once_holding_all_of_its_days():
+    days = [date(2024, 12, 20) + timedelta(days=i) for i in range(80) if i % 11 != 3]
+    held: dict[int, set[date]] = {}
+    for day in days:
+        for block in period_blocks(day):
+            held.setdefault(block, set()).add(day)
+    counted = [period for block, some in held.items() for period in block_periods(block, some)]
+    expected = {(g, start) for day in days for g in PERIOD_GRAINS for start in periods_of(day, g)}
+    assert sorted(counted) == sorted(expected)
+    for block, some in held.items():
+        for _, start in block_periods(block, some):
+            assert {start + timedelta(days=i) for i in range(7)} & set(days) <= some
+    assert max(len(period_blocks(day)) for day in days) == 2
