@@ -271,13 +271,20 @@ def main() -> None:
     parser.add_argument(
         "--no-dp-run", action="store_true", help="skip the forum run in DP mode (a second ingest)"
     )
+    parser.add_argument(
+        "--lexicon-only",
+        action="store_true",
+        help="forum runs without the sentence model (`models = {}`: suicide_risk by its lexicon)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("MOODCAST_SECRET", "publishing-benchmark-secret-0123456789")
     work = args.work or Path(tempfile.mkdtemp(prefix="moodcast-publishing-"))
     clock = time.perf_counter()
+    models, suffix = ("models = {}\n", "-lex") if args.lexicon_only else ("", "")
     forum, forum_run = corpus_and_run(
-        work, "forum", days=args.days, profile="forum", authors_per_day=300
-    )
+        work, "forum", days=args.days, config=models, suffix=suffix, profile="forum",
+        authors_per_day=300,
+    )  # fmt: skip
     daily, weeks, forecasts, alerts = read(forum)
     table = bias_and_holes(daily, weeks)
     coverage = forecast_coverage(daily, weeks, forecasts)
@@ -285,7 +292,7 @@ def main() -> None:
     dp_line = "- DP mode run: skipped (`--no-dp-run`)."
     if not args.no_dp_run:
         dp_forum, dp_run = corpus_and_run(
-            work, "forum", days=args.days, config='privacy = "dp"\n', suffix="-dp",
+            work, "forum", days=args.days, config=f'privacy = "dp"\n{models}', suffix=f"{suffix}-dp",
             profile="forum", authors_per_day=300,
         )  # fmt: skip
         dp_daily, _, dp_forecasts, dp_alerts = read(dp_forum)
@@ -305,7 +312,8 @@ def main() -> None:
     common = table.filter(pl.col("prevalence") >= 0.02)
     lines = [
         f"Command: `.venv/bin/python benchmarks/publishing.py --days {args.days} "
-        f"--default-posts {args.default_posts}{' --no-dp-run' if args.no_dp_run else ''}` "
+        f"--default-posts {args.default_posts}{' --no-dp-run' if args.no_dp_run else ''}"
+        f"{' --lexicon-only' if args.lexicon_only else ''}` "
         f"({time.perf_counter() - clock:.0f} s on 2 shared cores). Sparse sample: `--profile "
         f"forum --authors-per-day 300`, {args.days} days; k = {K}; weeks = ISO weeks. Peer: "
         "the old rule (a day below k is a hole, a day with 0 is published).",
@@ -334,7 +342,8 @@ def main() -> None:
         "days and of their weeks).",
         f"- Alerts (suppress mode): {waves} wave alerts, {on_copies} on a series that duplicates "
         f"another, {overlapping} pairs of one series and method whose periods overlap.",
-        f"- The forum run (`moodcast run`, its own process, {args.days} days, suppress mode): "
+        f"- The forum run (`moodcast run`, its own process, {args.days} days, suppress mode"
+        f"{', no sentence model' if args.lexicon_only else ''}): "
         f"{forum_run['seconds']:.0f} s, peak memory {forum_run['peak_gb']:.2f} GB.",
         dp_line,
         f"- Disclosure on a default-profile sample ({args.default_posts:,} posts, 182 days, "
