@@ -274,7 +274,7 @@ def main() -> None:
     parser.add_argument(
         "--lexicon-only",
         action="store_true",
-        help="forum runs without the sentence model (`models = {}`: suicide_risk by its lexicon)",
+        help="runs without the sentence model (`models = {}`: suicide_risk by its lexicon only)",
     )
     args = parser.parse_args()
     os.environ.setdefault("MOODCAST_SECRET", "publishing-benchmark-secret-0123456789")
@@ -305,7 +305,9 @@ def main() -> None:
             f"{dp_on_copies} on a duplicate series, {dp_overlapping} overlapping pairs; the run "
             f"took {dp_run['seconds']:.0f} s, peak memory {dp_run['peak_gb']:.2f} GB."
         )
-    default, _ = corpus_and_run(work, "default", days=182, posts=args.default_posts)
+    default, _ = corpus_and_run(
+        work, "default", days=182, config=models, suffix=suffix, posts=args.default_posts
+    )
     d_daily, d_weeks, _, _ = read(default)
     lonely, peer_lonely, withheld = disclosure(d_daily, d_weeks)
     dp = dp_repeats(daily)
