@@ -1,17 +1,20 @@
 """Published timelines at a real forum's volume: bias, holes, forecast coverage, disclosure, DP.
 
-    MOODCAST_SECRET=bench .venv/bin/python benchmarks/publishing.py [--days 730] [--work DIR]
+    .venv/bin/python benchmarks/publishing.py [--days 730] [--work DIR]
 
 Generates the sparse sample (`moodcast sample --profile forum --authors-per-day 300`, two
-years, one region, English, markers at 0.5–3 %) and runs `moodcast run` on it in suppress mode
-(k = 11), then measures, on the distinct top-level series (`marker|all|all`):
+years, one region, English, markers at 0.5–3 %) and runs `moodcast run` on it (its own
+process: wall time and peak memory) in suppress mode (k = 11) and in DP mode, then measures,
+on the distinct top-level series (`marker|all|all`):
 
 - **bias**: per quarter (those with at least 60 days of data), the mean published share (each day's published value: its own, or its
   week's where the week is published whole) against the all-days truth (the exact daily shares
   of every day), as a relative error; the peer is the old rule (publish a day only when it meets
   k, otherwise a hole), on the same data;
 - **holes**: the share of days withheld, for markers with prevalence ≥ 2 %, against the peer;
-- **forecasts**: the share of distinct top-level series forecast;
+- **forecasts**: the share of distinct top-level series forecast, by day or by week, in both
+  modes, and the alerts: none on a series that duplicates another, no two of one series and
+  method over overlapping periods;
 - **disclosure**: on a default-profile sample (three regions, two languages), the withheld cells
   that subtracting published siblings from a roll-up gives back (transforms.privacy
   .lonely_cells), for the published release and for the peer;
@@ -26,8 +29,11 @@ to benchmarks/RESULTS.md (the section between the `publishing` markers).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,29 +50,45 @@ from transforms.contracts import ALL  # noqa: E402
 from transforms.dp import Budget, DayNoise, dp_release, noisy_day  # noqa: E402
 from transforms.privacy import is_suppressed, lonely_cells, suppress  # noqa: E402
 from transforms.publish import published_days  # noqa: E402
-from transforms.series import same_series  # noqa: E402
+from transforms.series import derived_series, same_series  # noqa: E402
 
 START = date(2024, 1, 1)
 K = 11
 RELEASES = 200
 
 
-def corpus_and_run(work: Path, name: str, *, days: int, **sample) -> Path:
-    """Generate a corpus and run `moodcast run` on it once; reuse both when already there."""
-    from moodcast.config import load_settings
-    from moodcast.run import daily_run
+def corpus_and_run(
+    work: Path, name: str, *, days: int, config: str = "", suffix: str = "", **sample
+) -> tuple[Path, dict[str, float]]:
+    """Generate a corpus and run `moodcast run` on it once, as its own process, into the data
+    directory `<name><suffix>-data` with `config` as its config.toml; reuse both when already
+    there. Returns the data directory and the run's wall time (s) and peak resident memory
+    (GB)."""
     from moodcast.sample import generate_sample
 
-    corpus, data = work / f"{name}-corpus", work / f"{name}-data"
-    if not (data / "exports" / "timelines.csv").exists():
-        generate_sample(corpus, days=days, start=START, **sample)
+    corpus, data = work / f"{name}-corpus", work / f"{name}{suffix}-data"
+    measured = work / f"{name}{suffix}-run.json"
+    if not measured.exists():
+        if not (corpus / "posts.jsonl").exists():
+            generate_sample(corpus, days=days, start=START, **sample)
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        (data / "config.toml").write_text(config)
         as_of = date.fromordinal(START.toordinal() + days)
-        daily_run([str(corpus / "posts.jsonl")], settings=load_settings(data), as_of=as_of,
-                  beam_args=[])  # fmt: skip
-    return data
+        command = [str(Path(sys.executable).with_name("moodcast")), "run", str(corpus / "posts.jsonl"),
+                   "--data-dir", str(data), "--as-of", as_of.isoformat()]  # fmt: skip
+        clock = time.perf_counter()
+        process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"moodcast run on {corpus} failed")
+        measured.write_text(json.dumps({
+            "seconds": time.perf_counter() - clock, "peak_gb": usage.ru_maxrss / 1024**2,
+        }))  # fmt: skip
+    return data, json.loads(measured.read_text())
 
 
-def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     import warehouse
     from warehouse import queries
 
@@ -76,6 +98,7 @@ def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             queries.current_daily(con),
             queries.current_periods(con, grain="iso_week"),
             queries.forecasts(con),
+            queries.alerts(con),
         )
     finally:
         con.close()
@@ -123,12 +146,46 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def forecast_coverage(daily: pl.DataFrame, forecasts: pl.DataFrame) -> tuple[int, int]:
+def forecast_coverage(
+    daily: pl.DataFrame, weeks: pl.DataFrame, forecasts: pl.DataFrame
+) -> dict[str, object]:
+    """Of the distinct top-level series: how many, how many forecast, at which grain
+    (transforms.series.derived_series), and which were left out."""
     distinct = same_series(daily).filter(
         pl.col("same_as").is_null() & pl.col("unique_id").str.ends_with(f"|{ALL}|{ALL}")
     )
     forecast = distinct.join(forecasts.select("unique_id").unique(), on="unique_id", how="semi")
-    return forecast.height, distinct.height
+    _, grains = derived_series(daily, weeks, k=K, week_grain="iso_week")
+    grains = grains.join(forecast, on="unique_id", how="semi")
+    return {
+        "distinct": distinct.height,
+        "forecast": forecast.height,
+        "by_day": grains.filter(pl.col("grain") == "day").height,
+        "by_week": grains.filter(pl.col("grain") == "iso_week").height,
+        "left_out": sorted(
+            distinct.join(forecast, on="unique_id", how="anti")["unique_id"]
+            .str.split("|")
+            .list.first()
+        ),
+    }
+
+
+def repeated_alerts(daily: pl.DataFrame, alerts: pl.DataFrame) -> tuple[int, int, int]:
+    """(alert rows, rows on a series that duplicates another (`same_as` set), pairs of rows of
+    one series and method whose periods overlap: the same wave told twice)."""
+    waves = alerts.filter(pl.col("method") != "data_event")
+    duplicated = same_series(daily).filter(pl.col("same_as").is_not_null())
+    on_copies = waves.join(duplicated, on="unique_id", how="semi").height
+    pairs = (
+        waves.with_row_index("i")
+        .join(waves.with_row_index("j"), on=["unique_id", "method"])
+        .filter(
+            (pl.col("i") < pl.col("j"))
+            & (pl.col("start") <= pl.col("end_right"))
+            & (pl.col("start_right") <= pl.col("end"))
+        )
+    )
+    return waves.height, on_copies, pairs.height
 
 
 def disclosure(daily: pl.DataFrame, weeks: pl.DataFrame) -> tuple[int, int, int]:
@@ -211,25 +268,57 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--default-posts", type=int, default=60_000)
     parser.add_argument("--work", type=Path)
+    parser.add_argument(
+        "--no-dp-run", action="store_true", help="skip the forum run in DP mode (a second ingest)"
+    )
+    parser.add_argument(
+        "--lexicon-only",
+        action="store_true",
+        help="runs without the sentence model (`models = {}`: suicide_risk by its lexicon only)",
+    )
     args = parser.parse_args()
-    os.environ.setdefault("MOODCAST_SECRET", "benchmark-secret")
+    os.environ.setdefault("MOODCAST_SECRET", "publishing-benchmark-secret-0123456789")
     work = args.work or Path(tempfile.mkdtemp(prefix="moodcast-publishing-"))
     clock = time.perf_counter()
-    forum = corpus_and_run(work, "forum", days=args.days, profile="forum", authors_per_day=300)
-    daily, weeks, forecasts = read(forum)
+    models, suffix = ("models = {}\n", "-lex") if args.lexicon_only else ("", "")
+    forum, forum_run = corpus_and_run(
+        work, "forum", days=args.days, config=models, suffix=suffix, profile="forum",
+        authors_per_day=300,
+    )  # fmt: skip
+    daily, weeks, forecasts, alerts = read(forum)
     table = bias_and_holes(daily, weeks)
-    done, distinct = forecast_coverage(daily, forecasts)
-    default = corpus_and_run(work, "default", days=182, posts=args.default_posts)
-    d_daily, d_weeks, _ = read(default)
+    coverage = forecast_coverage(daily, weeks, forecasts)
+    waves, on_copies, overlapping = repeated_alerts(daily, alerts)
+    dp_line = "- DP mode run: skipped (`--no-dp-run`)."
+    if not args.no_dp_run:
+        dp_forum, dp_run = corpus_and_run(
+            work, "forum", days=args.days, config=f'privacy = "dp"\n{models}', suffix=f"{suffix}-dp",
+            profile="forum", authors_per_day=300,
+        )  # fmt: skip
+        dp_daily, _, dp_forecasts, dp_alerts = read(dp_forum)
+        dp_coverage = forecast_coverage(dp_daily, weeks, dp_forecasts)
+        dp_waves, dp_on_copies, dp_overlapping = repeated_alerts(dp_daily, dp_alerts)
+        dp_line = (
+            f'- DP mode (`privacy = "dp"`, the same corpus): {dp_coverage["forecast"]} of '
+            f"{dp_coverage['distinct']} distinct top-level series forecast "
+            f"({dp_coverage['forecast'] / dp_coverage['distinct']:.0%}); {dp_waves} wave alerts, "
+            f"{dp_on_copies} on a duplicate series, {dp_overlapping} overlapping pairs; the run "
+            f"took {dp_run['seconds']:.0f} s, peak memory {dp_run['peak_gb']:.2f} GB."
+        )
+    default, _ = corpus_and_run(
+        work, "default", days=182, config=models, suffix=suffix, posts=args.default_posts
+    )
+    d_daily, d_weeks, _, _ = read(default)
     lonely, peer_lonely, withheld = disclosure(d_daily, d_weeks)
     dp = dp_repeats(daily)
     common = table.filter(pl.col("prevalence") >= 0.02)
     lines = [
-        f"Command: `MOODCAST_SECRET=bench .venv/bin/python benchmarks/publishing.py --days "
-        f"{args.days} --default-posts {args.default_posts}` ({time.perf_counter() - clock:.0f} s "
-        "on 2 shared cores). Sparse sample: `--profile forum --authors-per-day 300`, "
-        f"{args.days} days; k = {K}; weeks = ISO weeks. Peer: the old rule (a day below k is a "
-        "hole, a day with 0 is published).",
+        f"Command: `.venv/bin/python benchmarks/publishing.py --days {args.days} "
+        f"--default-posts {args.default_posts}{' --no-dp-run' if args.no_dp_run else ''}"
+        f"{' --lexicon-only' if args.lexicon_only else ''}` "
+        f"({time.perf_counter() - clock:.0f} s on 2 shared cores). Sparse sample: `--profile "
+        f"forum --authors-per-day 300`, {args.days} days; k = {K}; weeks = ISO weeks. Peer: "
+        "the old rule (a day below k is a hole, a day with 0 is published).",
         "",
         "| marker (top level) | prevalence | days withheld: ours | peer | worst quarter, "
         "relative error of the published mean: ours | peer |",
@@ -247,7 +336,18 @@ def main() -> None:
         f"withheld (peer {common['withheld_peer'].max():.1%}); worst quarter mean within "
         f"{common['worst_quarter_ours'].max():.1%} of the all-days truth (peer "
         f"{common['worst_quarter_peer'].max():.1%}).",
-        f"- Distinct top-level series forecast: {done} of {distinct} ({done / distinct:.0%}).",
+        f"- Distinct top-level series forecast (suppress mode, the default): "
+        f"{coverage['forecast']} of {coverage['distinct']} "
+        f"({coverage['forecast'] / coverage['distinct']:.0%}): {coverage['by_day']} by day, "
+        f"{coverage['by_week']} by ISO week (alerted at weekly frequency); not forecast: "
+        f"{', '.join(coverage['left_out']) or 'none'} (cells below k on more than 2 % of their "
+        "days and of their weeks).",
+        f"- Alerts (suppress mode): {waves} wave alerts, {on_copies} on a series that duplicates "
+        f"another, {overlapping} pairs of one series and method whose periods overlap.",
+        f"- The forum run (`moodcast run`, its own process, {args.days} days, suppress mode"
+        f"{', no sentence model' if args.lexicon_only else ''}): "
+        f"{forum_run['seconds']:.0f} s, peak memory {forum_run['peak_gb']:.2f} GB.",
+        dp_line,
         f"- Disclosure on a default-profile sample ({args.default_posts:,} posts, 182 days, "
         f"3 regions, 2 languages): {lonely} withheld cells recoverable by subtracting published "
         f"siblings from a roll-up in our release ({withheld:,} series-weeks withheld), "

@@ -22,8 +22,10 @@ import polars as pl
 import warehouse
 from forecasting import forecast_and_alert
 from forecasting.chosen import published_choice
-from forecasting.inputs import InputRule, complete_days
-from forecasting.methods import MethodRules, marker_dimensions
+from forecasting.frequency import DAY, EPIWEEK, WEEK, Frequency, FrequencyError
+from forecasting.inputs import DATA_EVENT, InputRule, complete_days, without_data_events
+from forecasting.methods import MethodRules, check_methods, marker_dimensions
+from forecasting.series import NOTES_SCHEMA
 from ingest.pipeline import (
     IngestJob,
     check_runner,
@@ -41,7 +43,13 @@ from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, from_key, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
 from transforms.records import FILE_LOSS_REASONS
-from transforms.series import derived_series, dp_series, same_series, to_post_counts
+from transforms.series import (
+    MAX_WITHHELD_SHARE,
+    derived_series,
+    dp_series,
+    same_series,
+    to_post_counts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -294,61 +302,110 @@ def _run_locked(
 
 
 def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping) -> RunSummary:
-    """Forecast every published series and raise alerts; store them; count them in `summary`."""
+    """Forecast every distinct series at its grain (transforms.series.derived_series; in DP mode
+    every series on its noisy days) and raise its alerts, once per distinct series; store them;
+    count them in `summary`, with the reason each series left out was not forecast."""
     run_id = summary.run_id
     daily = warehouse.current_daily(con)
-    distinct = same_series(daily).filter(pl.col("same_as").is_null())
+    distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
     if settings.privacy == "dp":
         series, grains = dp_series(warehouse.queries.dp_released(con))
     else:
         series, grains = derived_series(
-            daily, warehouse.current_periods(con, grain="rolling_7"), k=settings.k
+            daily,
+            warehouse.current_periods(con, grain=settings.week_grain),
+            k=settings.k,
+            week_grain=settings.week_grain,
         )
-    series = series.join(distinct.select("unique_id"), on="unique_id", how="semi")
+    grains = grains.join(distinct, on="unique_id", how="semi")
+    left_out = distinct.join(grains, on="unique_id", how="anti").get_column("unique_id")
     log.info(
-        "forecast: %d distinct series, %d on days, %d on 7-day windows, %d left out "
-        "(a cell below k at both grains)",
+        "forecast: %d distinct series: %s; %d left out (cells below k = %d at every grain)",
         distinct.height,
-        grains.filter(pl.col("grain") == "day").join(distinct, on="unique_id").height,
-        grains.filter(pl.col("grain") == "rolling_7").join(distinct, on="unique_id").height,
-        distinct.join(grains, on="unique_id", how="anti").height,
+        ", ".join(f"{n} by {grain}" for grain, n in sorted(grains.group_by("grain").len().rows())),
+        left_out.len(),
+        settings.k,
     )
-    log.info("forecast: %d series", series.get_column("unique_id").n_unique())
     choice = published_choice(
-        warehouse.queries.backtests(con),
-        series.get_column("unique_id").unique().to_list(),
-        run_id=run_id,
+        warehouse.queries.backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id
     )
-    outcome = forecast_and_alert(
-        series,
+    inputs = InputRule(
+        min_posts_per_day=settings.min_posts_per_day, volume_factor=settings.volume_change_factor
+    )
+    common = dict(
         run_id=run_id,
         horizon_days=settings.horizon_days,
         history_days=settings.history_days,
         n_jobs=settings.forecast_jobs,
         choice=choice,
-        methods=settings.alert_methods,
         method_rules=MethodRules(dimensions=marker_dimensions(markers.values())),
-        complete=complete_days(warehouse.queries.covered_days(con)),
-        post_counts=to_post_counts(daily),
-        inputs=InputRule(
-            min_posts_per_day=settings.min_posts_per_day,
-            volume_factor=settings.volume_change_factor,
-        ),
+        inputs=inputs,
     )
-    statuses = dict(outcome.notes.group_by("status").len().iter_rows())
+    complete = complete_days(warehouse.queries.covered_days(con))
+    week = WEEK if settings.week_grain == "iso_week" else EPIWEEK
+    by_day, by_week = (
+        forecast_and_alert(
+            series.join(grains.filter(pl.col("grain") == grain), on="unique_id", how="semi"),
+            methods=_methods_at(settings.alert_methods, freq),
+            freq=freq,
+            **common,
+            **extra,
+        )
+        for grain, freq, extra in (
+            ("day", DAY, {"complete": complete, "post_counts": to_post_counts(daily)}),
+            (settings.week_grain, week, {"complete": _complete_weeks(complete, week)}),
+        )
+    )
+    events = by_day.alerts.filter(pl.col("method") == DATA_EVENT)
+    alerts = pl.concat([by_day.alerts, without_data_events(by_week.alerts, events, rule=inputs)])
+    notes = pl.concat([by_day.notes, by_week.notes, _left_out_notes(left_out, k=settings.k)])
+    statuses = dict(notes.group_by("status").len().iter_rows())
     log.info("forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
-    warehouse.replace_forecasts(con, outcome.forecasts)
-    windowed = grains.filter(pl.col("grain") == "rolling_7").get_column("unique_id")
-    outcome = replace(
-        outcome, alerts=outcome.alerts.filter(~pl.col("unique_id").is_in(windowed.implode()))
-    )
-    warehouse.replace_alerts(con, outcome.alerts)
-    warehouse.replace_model_choice(con, outcome.choice)
+    forecasts = pl.concat([by_day.forecasts, by_week.forecasts])
+    warehouse.replace_forecasts(con, forecasts)
+    warehouse.replace_alerts(con, alerts.sort("unique_id", "start", "method"))
+    warehouse.replace_model_choice(con, pl.concat([by_day.choice, by_week.choice]))
     return replace(
         summary,
-        series=outcome.forecasts.get_column("unique_id").n_unique(),
-        alerts=outcome.alerts.height,
-        not_forecast=_not_forecast(outcome.notes),
+        series=forecasts.get_column("unique_id").n_unique(),
+        alerts=alerts.height,
+        not_forecast=_not_forecast(notes),
+    )
+
+
+def _methods_at(methods: Sequence[str], freq: Frequency) -> tuple[str, ...]:
+    """The alert methods of `methods` that can run on series of `freq` (a weekly-only method
+    is not run on day series, and the other way round)."""
+    runnable = []
+    for name in methods:
+        try:
+            check_methods([name], freq=freq)
+        except FrequencyError:
+            continue
+        runnable.append(name)
+    return tuple(runnable)
+
+
+def _complete_weeks(complete: set[date], freq: Frequency) -> set[date]:
+    """The first days of the weeks of `freq` all of whose days are complete (rule 1 of
+    forecasting.inputs, by week)."""
+    return {
+        day
+        for day in complete
+        if day.weekday() == freq.weekday
+        and all(day + timedelta(days=i) in complete for i in range(1, 7))
+    }
+
+
+def _left_out_notes(unique_ids: pl.Series, *, k: int) -> pl.DataFrame:
+    """NOTES_SCHEMA rows (`skipped`) of the series that no grain could take."""
+    reason = (
+        f"Its cells fall below k = {k} on more than {MAX_WITHHELD_SHARE:.0%} of its days and of "
+        'its weeks, so no grain of it is published whole (privacy = "dp" forecasts it).'
+    )
+    return pl.DataFrame(
+        {"unique_id": unique_ids, "status": "skipped", "model": None, "reason": reason},
+        schema=NOTES_SCHEMA,
     )
 
 

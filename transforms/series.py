@@ -106,58 +106,61 @@ def same_series(daily: pl.DataFrame) -> pl.DataFrame:
 
 
 DERIVED_GRAIN_SCHEMA = {"unique_id": pl.String, "grain": pl.String}
-"""The grain a series' derived statistics are computed on: `day` or `rolling_7`."""
+"""The grain a series' derived statistics are computed on: `day`, or its week grain
+(`iso_week` or `epi_week`)."""
 
 
-MAX_WITHHELD_DAY_SHARE = 0.02
-"""A series whose days are at most this share withheld is still taken by day (its withheld
-days missing): the selection touches too few days to move a 7-day mean or a threshold."""
+MAX_WITHHELD_SHARE = 0.02
+"""A series whose periods (days, or weeks) are at most this share withheld is still taken at
+that grain, its withheld periods missing: the selection touches too few periods to move a
+mean or a threshold."""
 
 
 def derived_series(
-    daily: pl.DataFrame, periods: pl.DataFrame, *, k: int = DEFAULT_K
+    daily: pl.DataFrame,
+    periods: pl.DataFrame,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: str = "iso_week",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The Series that forecasts and alerts may use, and the grain of each (DERIVED_GRAIN_SCHEMA).
 
-    Not a sample of days chosen by their own values: a series is taken by day when at most
-    MAX_WITHHELD_DAY_SHARE of its days are withheld at `k` (those days missing); else by its
-    7-day windows (PERIOD_SCHEMA rows of grain `rolling_7` lying wholly inside the days the
-    data cover, `ds` the window's last day, `y` the author-day share: the 7-day mean of daily
-    shares, weighted by authors) when every window is publishable; else it is left out.
+    Not a sample of periods chosen by their own values: each series is taken at the finest grain
+    at which at most MAX_WITHHELD_SHARE of its periods are withheld at `k` (those periods
+    missing): by day; else by week (PERIOD_SCHEMA rows of grain `week_grain` lying wholly
+    inside the days the data cover, `ds` the week's first day, as forecasting.frequency
+    expects, `y` the author-day share: the week's mean of daily shares, weighted by authors);
+    else it is left out: its cells fall below k too often at every grain (DP mode forecasts
+    such series on their noisy days).
     """
     days = to_series(daily, k=k)
-    by_day = days.group_by("unique_id").agg(
-        (pl.col("y").is_null().mean() <= MAX_WITHHELD_DAY_SHARE).alias("ok")
-    )
     first, last = daily.get_column("day").min(), daily.get_column("day").max()
-    windows = periods.filter(
-        (pl.col("grain") == "rolling_7")
+    weeks = periods.filter(
+        (pl.col("grain") == week_grain)
         & (pl.col("period_start") >= first)
         & (pl.col("period_end") <= last)
     ).select(
         pl.concat_str(["marker", "region", "lang"], separator="|").alias("unique_id"),
-        pl.col("period_end").alias("ds"),
+        pl.col("period_start").alias("ds"),
         pl.when(is_suppressed(k=k))
         .then(None)
         .otherwise(pl.col("n_marked_author_days") / pl.col("n_author_days"))
         .cast(pl.Float64)
         .alias("y"),
     )
-    by_window = windows.group_by("unique_id").agg(pl.col("y").is_not_null().all().alias("ok"))
-    daily_ids = by_day.filter("ok").get_column("unique_id")
-    window_ids = by_window.filter("ok").filter(~pl.col("unique_id").is_in(daily_ids.implode()))
-    series = pl.concat(
-        [
-            days.filter(pl.col("unique_id").is_in(daily_ids.implode())),
-            windows.join(window_ids.select("unique_id"), on="unique_id", how="semi"),
-        ]
-    ).cast(SERIES_SCHEMA)
-    grains = pl.concat(
-        [
-            daily_ids.to_frame().with_columns(pl.lit("day").alias("grain")),
-            window_ids.select("unique_id", pl.lit("rolling_7").alias("grain")),
-        ]
-    ).cast(DERIVED_GRAIN_SCHEMA)
+    grains = pl.DataFrame(schema=DERIVED_GRAIN_SCHEMA)
+    parts = []
+    for grain, frame in (("day", days), (week_grain, weeks)):
+        ids = (
+            frame.group_by("unique_id")
+            .agg((pl.col("y").is_null().mean() <= MAX_WITHHELD_SHARE).alias("ok"))
+            .filter("ok")
+            .join(grains, on="unique_id", how="anti")
+            .select("unique_id", pl.lit(grain).alias("grain"))
+        )
+        grains = pl.concat([grains, ids.cast(DERIVED_GRAIN_SCHEMA)])
+        parts.append(frame.join(ids, on="unique_id", how="semi"))
+    series = pl.concat(parts).cast(SERIES_SCHEMA)
     return series.sort("unique_id", "ds"), grains.sort("unique_id")
 
 

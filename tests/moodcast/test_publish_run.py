@@ -22,17 +22,17 @@ def forum_run(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("forum")
     generate_sample(corpus, days=63, start=date(2025, 1, 6), profile="forum", authors_per_day=150)
     data_dir = tmp_path_factory.mktemp("forum-data")
-    daily_run(
+    summary = daily_run(
         [str(corpus / "posts.jsonl")],
         settings=load_settings(data_dir),
         as_of=date(2025, 3, 10),
         beam_args=[],
     )
-    return data_dir
+    return data_dir, summary
 
 
 def test_alerts_and_forecasts_are_made_once_per_underlying_series(forum_run):
-    con = warehouse.open_published(forum_run)
+    con = warehouse.open_published(forum_run[0])
     try:
         same = same_series(queries.current_daily(con))
         alerts, forecasts = queries.alerts(con), queries.forecasts(con)
@@ -47,7 +47,7 @@ def test_alerts_and_forecasts_are_made_once_per_underlying_series(forum_run):
 
 
 def test_the_sparse_forum_is_published_by_weeks_not_holes(forum_run):
-    timelines = pl.read_csv(forum_run / "exports" / "timelines.csv", try_parse_dates=True)
+    timelines = pl.read_csv(forum_run[0] / "exports" / "timelines.csv", try_parse_dates=True)
     assert {"grain", "period_start", "period_end", "status", "same_as"} <= set(timelines.columns)
     top = timelines.filter(
         (pl.col("region") == "all") & (pl.col("lang") == "all") & (pl.col("marker") == "stress")
@@ -56,3 +56,28 @@ def test_the_sparse_forum_is_published_by_weeks_not_holes(forum_run):
     assert "iso_week" in set(top["grain"])
     withheld = timelines.filter(pl.col("status") == "withheld")
     assert withheld["prevalence"].is_null().all()
+
+
+def test_a_series_whose_days_fall_below_k_is_forecast_by_its_weeks(forum_run):
+    data_dir, _ = forum_run
+    con = warehouse.open_published(data_dir)
+    try:
+        forecasts = queries.forecasts(con)
+    finally:
+        con.close()
+    stress = forecasts.filter(pl.col("unique_id") == "stress|all|all")
+    assert stress.height == 2 and (stress["ds"].dt.weekday() == 1).all()
+    assert stress["ds"].min() == date(2025, 3, 10)
+
+
+def test_a_series_no_grain_publishes_whole_is_skipped_with_its_reason(forum_run):
+    data_dir, summary = forum_run
+    con = warehouse.open_published(data_dir)
+    try:
+        forecast = set(queries.forecasts(con)["unique_id"])
+    finally:
+        con.close()
+    (reason,) = [why for why in summary.not_forecast if "below k = 11" in why]
+    assert summary.not_forecast[reason] > 0
+    assert "suicide_risk|all|all" not in forecast
+    assert "below k = 11" in summary.describe()

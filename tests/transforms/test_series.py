@@ -89,44 +89,65 @@ def _daily(marked: list[int], authors: int = 300) -> pl.DataFrame:
     )
 
 
-def _windows(daily: pl.DataFrame, authors: int = 1500) -> pl.DataFrame:
-    marked = daily.get_column("n_marked_authors").to_list()
-    days = daily.get_column("day").to_list()
-    return pl.DataFrame(
-        {
-            "grain": "rolling_7",
-            "period_start": [d - timedelta(days=6) for d in days],
-            "period_end": days,
-            "region": "all",
-            "lang": "all",
-            "marker": "m",
-            "n_authors": authors,
-            "n_marked_authors": [sum(marked[max(0, i - 6) : i + 1]) for i in range(len(days))],
-            "n_author_days": 7 * 300,
-            "n_marked_author_days": [sum(marked[max(0, i - 6) : i + 1]) for i in range(len(days))],
-        }
+def _weeks(daily: pl.DataFrame, authors: int = 1500, grain: str = "iso_week") -> pl.DataFrame:
+    back = 1 if grain == "epi_week" else 0
+    start = (pl.col("day") + pl.duration(days=back)).dt.truncate("1w") - pl.duration(days=back)
+    weeks = daily.group_by(start.alias("period_start")).agg(
+        pl.col("n_marked_authors").sum(), pl.len().alias("days")
     )
+    return weeks.select(
+        pl.lit(grain).alias("grain"),
+        "period_start",
+        (pl.col("period_start") + pl.duration(days=6)).alias("period_end"),
+        pl.lit("all").alias("region"),
+        pl.lit("all").alias("lang"),
+        pl.lit("m").alias("marker"),
+        pl.lit(authors).alias("n_authors"),
+        "n_marked_authors",
+        (pl.col("days") * 300).alias("n_author_days"),
+        pl.col("n_marked_authors").alias("n_marked_author_days"),
+    ).sort("period_start")
 
 
 def test_derived_series_use_days_only_when_every_day_is_publishable():
     full = _daily([20] * 30)
-    series, grains = derived_series(full, _windows(full))
+    series, grains = derived_series(full, _weeks(full))
     assert grains.row(0) == ("m|all|all", "day") and series.height == 30
+
+
+def test_a_series_with_days_below_k_is_taken_by_its_iso_weeks_from_monday():
     sparse = _daily([0, 4, 12, 3, 0, 5, 7] * 6)
-    series, grains = derived_series(sparse, _windows(sparse))
-    assert grains.row(0) == ("m|all|all", "rolling_7")
-    assert series["ds"].min() == date(2025, 1, 12) and series["y"].null_count() == 0
+    series, grains = derived_series(sparse, _weeks(sparse))
+    assert grains.row(0) == ("m|all|all", "iso_week")
+    assert series["ds"].to_list() == [date(2025, 1, 6) + timedelta(weeks=i) for i in range(6)]
+    assert series["y"].null_count() == 0
     assert series["y"][0] == pytest.approx(31 / 2100)
 
 
-def test_a_series_with_a_window_below_k_is_not_forecast_at_all():
+def test_only_weeks_lying_wholly_inside_the_data_are_taken():
+    sparse = _daily([0, 4, 12, 3, 0, 5, 7] * 6 + [1, 2])
+    series, grains = derived_series(sparse, _weeks(sparse))
+    assert grains.row(0) == ("m|all|all", "iso_week") and series.height == 6
+
+
+def test_epi_weeks_are_taken_when_the_release_counts_epi_weeks():
+    sparse = _daily([0, 4, 12, 3, 0, 5, 7] * 6)
+    epi = _weeks(sparse, grain="epi_week")
+    series, grains = derived_series(sparse, epi, week_grain="epi_week")
+    assert grains.row(0) == ("m|all|all", "epi_week") and series.height == 5
+    assert set(series["ds"].dt.weekday()) == {7}
+    series, grains = derived_series(sparse, epi, week_grain="iso_week")
+    assert series.is_empty() and grains.is_empty()
+
+
+def test_a_series_with_a_week_below_k_is_not_forecast_at_all():
     rare = _daily([0] * 20 + [1] + [0] * 20)
-    series, grains = derived_series(rare, _windows(rare))
+    series, grains = derived_series(rare, _weeks(rare))
     assert series.is_empty() and grains.is_empty()
 
 
 def test_a_series_with_a_rare_withheld_day_stays_daily_with_that_day_missing():
     almost = _daily([20] * 60 + [5] + [20] * 59)
-    series, grains = derived_series(almost, _windows(almost))
+    series, grains = derived_series(almost, _weeks(almost))
     assert grains.row(0) == ("m|all|all", "day")
     assert series.height == 120 and series["y"].null_count() == 1
