@@ -135,8 +135,11 @@ def forecast_and_alert(
     if post_counts is not None:
         events = data_events(post_counts, complete=complete, run_id=run_id, rule=inputs)
         alerts = pl.concat([without_data_events(alerts, events, rule=inputs), events])
-    if frame.height:
-        alerts = alerts.with_columns(pl.col("issued_on").fill_null(frame["ds"].max()))
+    seen = [frame["ds"].max()] if frame.height else []
+    if post_counts is not None and post_counts.height:
+        seen.append(post_counts["ds"].max())
+    if seen:
+        alerts = alerts.with_columns(pl.col("issued_on").fill_null(max(seen)))
     alerts = alerts.sort("unique_id", "start", "method")
     return ForecastOutcome(
         forecasts=output.forecasts,

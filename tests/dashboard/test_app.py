@@ -180,7 +180,6 @@ def test_alerts_fold_a_wave_and_its_rollups_into_one_row(on_published):
     flat = at.table[0].value
     also = folded["also alerted in"]
     folded_in = [cell for cells in also if cells for cell in cells.split("; ")]
-    assert folded_in, "the sample run needs a wave alerted in a cell and its roll-up"
     assert len(flat) == len(folded) + len(folded_in)
     assert "also alerted in" not in flat.columns
 

@@ -92,6 +92,9 @@ REAL_DEV_THRESHOLDS = {"anger", "disgust", "fear", "joy", "sadness", "surprise",
                        "anxiety", "suicide_risk", "loneliness", "substance_use"}  # fmt: skip
 """English thresholds chosen on real dev splits (transforms/markers/SOURCES.md), not on the
 shipped written set."""
+SHIPPED_HEADS = {"suicide_risk"}
+"""English markers whose model source is a shipped head (transforms/markers/heads/), whose cut
+was chosen out of fold on its training set, not a zero-shot threshold."""
 
 
 def test_the_shipped_zero_shot_sources_beat_chance_on_the_shipped_labelled_set(tmp_path):
@@ -107,9 +110,9 @@ def test_the_shipped_zero_shot_sources_beat_chance_on_the_shipped_labelled_set(t
     calibrated = _invoke("markers", "calibrate", "--labels", LABELLED_EN, "--json",
                          "--data-dir", tmp_path).stdout  # fmt: skip
     rows = [row for row in map(json.loads, calibrated.splitlines()) if "threshold" in row]
-    assert {row["marker"] for row in rows} >= REAL_DEV_THRESHOLDS
+    assert {row["marker"] for row in rows} >= REAL_DEV_THRESHOLDS - SHIPPED_HEADS
     for row in rows:  # a marker × language with rates only has no zero-shot threshold
-        if row["marker"] not in REAL_DEV_THRESHOLDS:
+        if row["marker"] not in REAL_DEV_THRESHOLDS | SHIPPED_HEADS:
             assert abs(row["current_threshold"] - row["threshold"]) < 0.01, row
 
 
