@@ -346,30 +346,19 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
     # Weekly series are forecast, not alerted: on the default sample the weekly `early` rule
     # raised 213 alerts, two or three a year on quiet sparse series (issue 13 tracks a quieter
     # weekly rule); their waves still alert through the daily roll-ups.
-    by_day, by_week = (
-        forecast_and_alert(
-            series.join(grains.filter(pl.col("grain") == grain), on="unique_id", how="semi"),
-            freq=freq,
-            **common,
-            **extra,
-        )
-        for grain, freq, extra in (
-            (
-                "day",
-                DAY,
-                {
-                    "methods": _methods_at(settings.alert_methods, DAY),
-                    "complete": complete,
-                    "post_counts": to_post_counts(daily),
-                },
-            ),
-            (
-                settings.week_grain,
-                week,
-                {"methods": (), "complete": _complete_weeks(complete, week)},
-            ),
-        )
+    in_grain = {
+        grain: series.join(grains.filter(pl.col("grain") == grain), on="unique_id", how="semi")
+        for grain in ("day", settings.week_grain)
+    }
+    by_day = forecast_and_alert(
+        in_grain["day"],
+        methods=_methods_at(settings.alert_methods, DAY),
+        freq=DAY,
+        complete=complete,
+        post_counts=to_post_counts(daily),
+        **common,
     )
+    by_week = forecast_and_alert(in_grain[settings.week_grain], methods=(), freq=week, **common)
     alerts = by_day.alerts
     notes = pl.concat([by_day.notes, by_week.notes, _left_out_notes(left_out, k=settings.k)])
     statuses = dict(notes.group_by("status").len().iter_rows())
@@ -397,17 +386,6 @@ def _methods_at(methods: Sequence[str], freq: Frequency) -> tuple[str, ...]:
             continue
         runnable.append(name)
     return tuple(runnable)
-
-
-def _complete_weeks(complete: set[date], freq: Frequency) -> set[date]:
-    """The first days of the weeks of `freq` all of whose days are complete (rule 1 of
-    forecasting.inputs, by week)."""
-    return {
-        day
-        for day in complete
-        if day.weekday() == freq.weekday
-        and all(day + timedelta(days=i) in complete for i in range(1, 7))
-    }
 
 
 def _left_out_notes(unique_ids: pl.Series, *, k: int) -> pl.DataFrame:
