@@ -1,7 +1,8 @@
 """Pure summaries the pages show: what is rising fastest, which alerts are open.
 
 Polars in, polars out; no Streamlit, no warehouse. They work on published rows only, so a
-suppressed day is a missing value here too and never enters a mean.
+suppressed day is a missing value here too and never enters a mean (`why_not_forecast` reads
+what forecasting was given, whose cells below k are missing too).
 """
 
 from __future__ import annotations
