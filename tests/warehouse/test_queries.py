@@ -163,3 +163,23 @@ def test_forecast_basis_gives_each_series_grain_or_none_and_its_duplicate(con, m
     assert grain is None and series.is_empty()
     _, _, same_as = forecast_basis(con, marker="fear", region="unknown", lang="en")
     assert same_as == "fear|all|en"
+
+
+def test_in_dp_mode_every_series_is_forecast_on_its_noisy_days(con, make_daily):
+    from transforms.dp import DP_CELL_SCHEMA
+    from warehouse.load import load_dp_daily
+    from warehouse.queries import forecast_basis
+
+    load_daily(con, make_daily(cell(D1, n_marked_authors=3), cell(D2)), days=[D1, D2])
+    base = {"region": "north", "lang": "en", "marker": "sadness", "marker_version": "v1",
+            "n_authors": 300.0, "noise_sd": 20.0, "epsilon": 1.0, "delta": 1e-6, "run_id": "r1"}  # fmt: skip
+    cells = pl.DataFrame(
+        [{**base, "day": D1, "n_marked_authors": -3.0}, {**base, "day": D2, "n_marked_authors": 45.0}],
+        schema=DP_CELL_SCHEMA,
+    )  # fmt: skip
+    load_dp_daily(con, cells, days=[D1, D2])
+    series, grain, same_as = forecast_basis(
+        con, marker="sadness", region="all", lang="en", privacy="dp"
+    )
+    assert (grain, same_as) == ("day", None)
+    assert series["y"].to_list() == [0.0, 0.15]
