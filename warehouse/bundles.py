@@ -26,8 +26,8 @@ def export_bundle(
 ) -> bytes:
     """A zip of `<view>.<fmt>` (the rows of `frame`, sorted as `export` sorts) and
     `data_dictionary.md` describing its columns under suppression threshold `k`, time zone
-    `tz` and week `week_grain`. Raises ValueError for an unknown `view` or `fmt`, and KeyError for a column the
-    dictionary does not describe."""
+    `tz` and week `week_grain`. Raises ValueError for an unknown `view` or `fmt`, and KeyError
+    for a column the dictionary does not describe."""
     if view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
     if fmt not in ("csv", "parquet"):
