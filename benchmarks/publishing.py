@@ -18,6 +18,12 @@ on the distinct top-level series (`marker|all|all`):
 - **disclosure**: on a default-profile sample (three regions, two languages), the withheld cells
   that subtracting published siblings from a roll-up gives back (transforms.privacy
   .lonely_cells), for the published release and for the peer;
+- **DP mode's quarters**: the same bias measure on the DP run's release, and how many quarter
+  means fall within their 95 % noise interval (why `suppress` stays the default at this volume);
+- **coarser cells**: how many series 4-week and 13-week cells could take at best (a cell's
+  distinct authors taken as the sum of its weeks');
+- **rolling windows**: how many of the days our release does not publish by themselves the
+  stored 7-day windows would give back by differencing, were they published;
 - **DP**: 200 releases of the forum's exact base cells through transforms.dp (ε = 1, δ = 1e-6 per
   author per day): per cell, bias of the mean in standard errors, and the coverage of the stated
   95 % noise intervals.
@@ -37,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -100,6 +106,30 @@ def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataF
             queries.forecasts(con),
             queries.alerts(con),
         )
+    finally:
+        con.close()
+
+
+def read_rolling(data: Path) -> pl.DataFrame:
+    """The stored 7-day rolling cells (PERIOD_SCHEMA, grain `rolling_7`) of a data directory."""
+    import warehouse
+    from warehouse import queries
+
+    con = warehouse.open_published(data)
+    try:
+        return queries.current_periods(con, grain="rolling_7")
+    finally:
+        con.close()
+
+
+def read_release(data: Path) -> pl.DataFrame:
+    """The DP release of a data directory (warehouse.queries.dp_released)."""
+    import warehouse
+    from warehouse import queries
+
+    con = warehouse.open_published(data)
+    try:
+        return queries.dp_released(con)
     finally:
         con.close()
 
@@ -168,6 +198,88 @@ def forecast_coverage(
             .list.first()
         ),
     }
+
+
+def coarser_cells(weeks: pl.DataFrame, *, span: int) -> int:
+    """How many distinct top-level series could be forecast on whole cells of `span` ISO weeks
+    at best: those with at most 2 % of their cells below k, each cell's distinct authors taken
+    as the sum of its weeks' (an upper bound: an author of two of its weeks counts once)."""
+    top = weeks.filter((pl.col("region") == ALL) & (pl.col("lang") == ALL)).sort(
+        "marker", "period_start"
+    )
+    cells = (
+        top.with_columns((pl.int_range(pl.len()).over("marker") // span).alias("cell"))
+        .group_by("marker", "cell")
+        .agg(pl.col("n_marked_authors", "n_authors").sum(), pl.len().alias("weeks"))
+        .filter(pl.col("weeks") == span)
+    )
+    ok = cells.group_by("marker").agg((is_suppressed(k=K).mean() <= 0.02).alias("ok"))
+    return int(ok["ok"].sum())
+
+
+def dp_quarters(release: pl.DataFrame, daily: pl.DataFrame) -> pl.DataFrame:
+    """Per marker (top level) of a DP release (warehouse.queries.dp_released): the worst
+    quarter's relative error of the mean noisy share against the exact one, and the share of
+    quarters whose mean lies within its 95 % noise interval (the days' noise SDs, delta method,
+    combined)."""
+    top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
+    truth = daily.filter(top).select(
+        "marker", "day", (pl.col("n_marked_authors") / pl.col("n_authors")).alias("truth")
+    )
+    p = pl.col("prevalence")
+    noisy = release.filter(top).select(
+        "marker",
+        "day",
+        p.alias("dp"),
+        (pl.col("noise_sd") * (1 + p.pow(2)).sqrt() / pl.col("n_authors")).pow(2).alias("var"),
+    )
+    quarters = (
+        noisy.join(truth, on=["marker", "day"])
+        .group_by("marker", pl.col("day").dt.truncate("1q"))
+        .agg(
+            pl.col("dp", "truth").mean(),
+            (pl.col("var").sum().sqrt() / pl.len()).alias("sd"),
+            pl.len(),
+        )
+        .filter(pl.col("len") >= 60)
+    )
+    return quarters.group_by("marker").agg(
+        ((pl.col("dp") - pl.col("truth")).abs() / pl.col("truth")).max().alias("dp_worst"),
+        ((pl.col("dp") - pl.col("truth")).abs() <= 1.959964 * pl.col("sd"))
+        .mean()
+        .alias("dp_within"),
+    )
+
+
+def rolling_recovery(daily: pl.DataFrame, weeks: pl.DataFrame, rolling: pl.DataFrame) -> tuple:
+    """(days of the top-level series that our release does not publish by themselves, how many
+    of them the stored 7-day windows would give back exactly if published like the weeks):
+    a window's marked author-days minus the previous window's are the day entering minus the
+    day leaving, so the days follow one by one from the first window, which holds one day.
+    Windows below k count as unpublished."""
+    top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
+    shown = published_days(daily, weeks, k=K, week_grain="iso_week").filter(top)
+    visible = rolling.filter(top & ~is_suppressed(k=K))
+    hidden, recovered = 0, 0
+    for (marker,), days in shown.group_by("marker"):
+        of = pl.col("marker") == marker
+        true = dict(daily.filter(top & of).select("day", "n_marked_authors").iter_rows())
+        window = dict(visible.filter(of).select("period_start", "n_marked_author_days").iter_rows())
+        first, last = min(true), max(true)
+        known = days.filter(pl.col("grain") == "day").select("day", "n_marked_authors")
+        found = {first - timedelta(days=i): 0 for i in range(1, 8)} | dict(known.iter_rows())
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            start, back = day - timedelta(days=6), day - timedelta(days=7)
+            before = window.get(back, 0 if back < first - timedelta(days=6) else None)
+            if day not in found and start in window and before is not None and back in found:
+                found[day] = window[start] - before + found[back]
+        shown_days = set(known.get_column("day"))
+        for day, value in true.items():
+            if day not in shown_days:
+                hidden += 1
+                recovered += found.get(day) == value
+    return hidden, recovered
 
 
 def repeated_alerts(daily: pl.DataFrame, alerts: pl.DataFrame) -> tuple[int, int, int]:
@@ -287,6 +399,8 @@ def main() -> None:
     )  # fmt: skip
     daily, weeks, forecasts, alerts = read(forum)
     table = bias_and_holes(daily, weeks)
+    hidden, recovered = rolling_recovery(daily, weeks, read_rolling(forum))
+    best = {span: coarser_cells(weeks, span=span) for span in (1, 4, 13)}
     coverage = forecast_coverage(daily, weeks, forecasts)
     waves, on_copies, overlapping = repeated_alerts(daily, alerts)
     dp_line = "- DP mode run: skipped (`--no-dp-run`)."
@@ -296,6 +410,7 @@ def main() -> None:
             profile="forum", authors_per_day=300,
         )  # fmt: skip
         dp_daily, _, dp_forecasts, dp_alerts = read(dp_forum)
+        table = table.join(dp_quarters(read_release(dp_forum), daily), on="marker", how="left")
         dp_coverage = forecast_coverage(dp_daily, weeks, dp_forecasts)
         dp_waves, dp_on_copies, dp_overlapping = repeated_alerts(dp_daily, dp_alerts)
         dp_line = (
@@ -321,14 +436,16 @@ def main() -> None:
         "the old rule (a day below k is a hole, a day with 0 is published).",
         "",
         "| marker (top level) | prevalence | days withheld: ours | peer | worst quarter, "
-        "relative error of the published mean: ours | peer |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "relative error of the published mean: ours | peer | DP mode | DP quarters within "
+        "their 95 % noise interval |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in table.iter_rows(named=True):
         lines.append(
             f"| {row['marker']} | {row['prevalence']:.2%} | {row['withheld_ours']:.1%} | "
             f"{row['withheld_peer']:.1%} | {_pct(row['worst_quarter_ours'])} | "
-            f"{_pct(row['worst_quarter_peer'])} |"
+            f"{_pct(row['worst_quarter_peer'])} | {_pct(row.get('dp_worst'))} | "
+            f"{_pct(row.get('dp_within'))} |"
         )
     lines += [
         "",
@@ -336,10 +453,13 @@ def main() -> None:
         f"withheld (peer {common['withheld_peer'].max():.1%}); worst quarter mean within "
         f"{common['worst_quarter_ours'].max():.1%} of the all-days truth (peer "
         f"{common['worst_quarter_peer'].max():.1%}).",
+        f"- Every top-level series with a published quarter: worst quarter mean within "
+        f"{_worst(table, 'worst_quarter_ours')} of the all-days truth (peer "
+        f"{_worst(table, 'worst_quarter_peer')}).",
         f"- Distinct top-level series forecast (suppress mode, the default): "
         f"{coverage['forecast']} of {coverage['distinct']} "
         f"({coverage['forecast'] / coverage['distinct']:.0%}): {coverage['by_day']} by day, "
-        f"{coverage['by_week']} by ISO week (alerted at weekly frequency); not forecast: "
+        f"{coverage['by_week']} by ISO week (forecast weekly, not alerted); not forecast: "
         f"{', '.join(coverage['left_out']) or 'none'} (cells below k on more than 2 % of their "
         "days and of their weeks).",
         f"- Alerts (suppress mode): {waves} wave alerts, {on_copies} on a series that duplicates "
@@ -348,6 +468,14 @@ def main() -> None:
         f"{', no sentence model' if args.lexicon_only else ''}): "
         f"{forum_run['seconds']:.0f} s, peak memory {forum_run['peak_gb']:.2f} GB.",
         dp_line,
+        f"- Coarser whole cells (at best: a cell's distinct authors taken as the sum of its "
+        f"weeks'): distinct top-level series with at most 2 % of their cells below k: "
+        f"{best[1]} by 1-week cells, {best[4]} by 4-week cells "
+        f"({best[4] / coverage['distinct']:.0%}), {best[13]} by 13-week cells (8 a run of two "
+        "years: too few to forecast).",
+        f"- The stored 7-day rolling cells, if published like the weeks: of the {hidden:,} "
+        "top-level days that our release withholds or publishes only as their week, "
+        f"differencing consecutive windows gives back {recovered:,} exactly (marked authors).",
         f"- Disclosure on a default-profile sample ({args.default_posts:,} posts, 182 days, "
         f"3 regions, 2 languages): {lonely} withheld cells recoverable by subtracting published "
         f"siblings from a roll-up in our release ({withheld:,} series-weeks withheld), "
@@ -360,6 +488,12 @@ def main() -> None:
     body = "\n".join(lines)
     print(body)
     write_section("publishing", body)
+
+
+def _worst(table: pl.DataFrame, column: str) -> str:
+    """The largest finite value of `column` in `table` and its marker, as `x% (marker)`."""
+    finite = table.filter(pl.col(column).is_finite()).sort(column).tail(1)
+    return "–" if finite.is_empty() else f"{finite[column][0]:.1%} ({finite['marker'][0]})"
 
 
 def _pct(value: float | None) -> str:

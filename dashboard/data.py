@@ -56,6 +56,12 @@ def privacy() -> str:
     return os.environ.get("MOODCAST_PRIVACY", "suppress")
 
 
+def week_grain() -> str:
+    """The week of coarser cells: `$MOODCAST_WEEK_GRAIN` (`iso_week` or `epi_week`), else
+    `iso_week`."""
+    return os.environ.get("MOODCAST_WEEK_GRAIN", "iso_week")
+
+
 def tz() -> str:
     """The analysis time zone the days are in: `$MOODCAST_TZ`, else UTC."""
     return os.environ.get("MOODCAST_TZ", "UTC")
@@ -200,6 +206,7 @@ def series_timeline(
         k=k,
         rates=rates(),
         privacy=privacy(),
+        week_grain=week_grain(),
     )
 
 
@@ -244,13 +251,16 @@ def recent_days(published: Version, days: int, k: int) -> pl.DataFrame:
     """Published rows of every series over the last `days` days of data."""
     last = latest_day(published)
     if last is None:
-        return queries.daily(_con(published), k=k, rates=rates(), privacy=privacy()).clear()
+        return queries.daily(
+            _con(published), k=k, rates=rates(), privacy=privacy(), week_grain=week_grain()
+        ).clear()
     return queries.daily(
         _con(published),
         start=last - timedelta(days=days - 1),
         k=k,
         rates=rates(),
         privacy=privacy(),
+        week_grain=week_grain(),
     )
 
 
@@ -265,7 +275,14 @@ def timelines_between(
     changed in place, so the pages share it safely.
     """
     return queries.daily(
-        _con(published), marker=marker, start=start, end=end, k=k, rates=rates(), privacy=privacy()
+        _con(published),
+        marker=marker,
+        start=start,
+        end=end,
+        k=k,
+        rates=rates(),
+        privacy=privacy(),
+        week_grain=week_grain(),
     )
 
 
@@ -277,6 +294,22 @@ def forecasts(published: Version, unique_id: str | None) -> pl.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def alerts(published: Version, unique_id: str | None) -> pl.DataFrame:
     return queries.alerts(_con(published), unique_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
+def forecast_basis(
+    published: Version, marker: str, region: str, lang: str, k: int
+) -> tuple[pl.DataFrame, str | None, str | None]:
+    """What the run gave forecasting for one series (warehouse.queries.forecast_basis)."""
+    return queries.forecast_basis(
+        _con(published),
+        marker=marker,
+        region=region,
+        lang=lang,
+        k=k,
+        week_grain=week_grain(),
+        privacy=privacy(),
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
@@ -322,7 +355,7 @@ def suppressed_cells(published: Version, k: int) -> pl.DataFrame:
 
 def bundle(view: str, frame: pl.DataFrame, fmt: str) -> bytes:
     """`frame` as a zip of `<view>.<fmt>` and its data dictionary (see warehouse.bundles)."""
-    return export_bundle(view, frame, fmt=fmt, k=k(), tz=tz())
+    return export_bundle(view, frame, fmt=fmt, k=k(), tz=tz(), week_grain=week_grain())
 
 
 def annotations_for(region: str | None) -> pl.DataFrame:

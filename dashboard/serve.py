@@ -60,10 +60,11 @@ def serve_command(
     tz: str,
     insecure_no_auth: bool = False,
     privacy: str = "suppress",
+    week_grain: str = "iso_week",
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of `streamlit run dashboard/app.py` on `host:port`,
     reading `data_dir`'s published warehouse read-only and suppressing cells below `k`, or
-    showing the DP release when `privacy` is `dp`.
+    showing the DP release when `privacy` is `dp`; coarser cells are `week_grain` weeks.
 
     Streamlit's forced full garbage collection after every script run is off
     (`runner.postScriptGC`): it held the interpreter for 50–100 ms per interaction on 2 cores,
@@ -77,6 +78,7 @@ def serve_command(
         "MOODCAST_K": str(k),
         "MOODCAST_TZ": tz,
         "MOODCAST_PRIVACY": privacy,
+        "MOODCAST_WEEK_GRAIN": week_grain,
         "MOODCAST_WARM_CACHES": "1",
     }
     env.pop(INSECURE_ENV, None)
@@ -104,6 +106,7 @@ def serve(
     tz: str,
     insecure_no_auth: bool = False,
     privacy: str = "suppress",
+    week_grain: str = "iso_week",
 ) -> NoReturn:
     """Become `streamlit run dashboard/app.py` on `host:port` (exec: the server is this process,
     so SIGTERM or Ctrl-C reach it directly and nothing is left listening).
@@ -123,6 +126,7 @@ def serve(
         tz=tz,
         insecure_no_auth=insecure_no_auth,
         privacy=privacy,
+        week_grain=week_grain,
     )
     sys.stdout.flush()
     sys.stderr.flush()

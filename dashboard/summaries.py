@@ -1,7 +1,8 @@
 """Pure summaries the pages show: what is rising fastest, which alerts are open.
 
 Polars in, polars out; no Streamlit, no warehouse. They work on published rows only, so a
-suppressed day is a missing value here too and never enters a mean.
+suppressed day is a missing value here too and never enters a mean (`why_not_forecast` reads
+what forecasting was given, whose cells below k are missing too).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import polars as pl
 
 from forecasting.alerts import DEFAULT_RULE, TrailingP90Rule
 from forecasting.method import SEVERITY_HIGH_FROM, SEVERITY_MEDIUM_FROM
+from transforms.privacy import DEFAULT_K
+from transforms.series import left_out_reason
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -223,24 +226,40 @@ def how_alerts_work(rule: TrailingP90Rule = DEFAULT_RULE) -> str:
     )
 
 
-def why_not_forecast(observed: pl.DataFrame, *, unique_id: str, last_day: date | None) -> str:
-    """Why a series has no published forecast, from its published timeline (`day`,
-    `prevalence`, `suppressed`) up to the warehouse's `last_day`: the reason
-    forecasting.series.prepare_series gives under the default settings, or a plain sentence
-    when it would have forecast the series (a model that failed, or settings that differ)."""
+def why_not_forecast(
+    series: pl.DataFrame,
+    *,
+    unique_id: str,
+    grain: str | None,
+    same_as: str | None = None,
+    last_day: date | None,
+    k: int = DEFAULT_K,
+    week_grain: str = "iso_week",
+) -> str:
+    """Why a series has no published forecast, from what a run gives forecasting for it
+    (warehouse.queries.forecast_basis): its Series at `grain` (`day` or `week_grain`), `grain`
+    None when its cells fall below k at both grains, `same_as` the series it duplicates. The
+    reason forecasting.series.prepare_series gives under the default settings at that grain
+    (a day series padded up to the warehouse's `last_day`), or a plain sentence when it would
+    have forecast the series (a model that failed, or settings that differ)."""
+    from forecasting.frequency import DAY, EPIWEEK, WEEK
     from forecasting.series import prepare_series
 
-    series = observed.select(
-        pl.lit(unique_id).alias("unique_id"),
-        pl.col("day").alias("ds"),
-        pl.when(~pl.col("suppressed")).then(pl.col("prevalence")).alias("y"),
-    )
-    if last_day is not None:
+    if same_as is not None:
+        return (
+            f"Not forecast under this name: it is the same series as {same_as} (its data hold "
+            "one region or one language), whose forecast is published."
+        )
+    if grain is None:
+        return f"Not forecast: {left_out_reason(k=k, week_grain=week_grain)}"
+    freq = DAY if grain == "day" else WEEK if grain == "iso_week" else EPIWEEK
+    series = series.select("unique_id", "ds", "y")
+    if last_day is not None and grain == "day":
         series = pl.concat(
             [series, pl.DataFrame({"unique_id": [unique_id], "ds": [last_day], "y": [None]})],
             how="vertical_relaxed",
         ).unique("ds", keep="first", maintain_order=True)
-    skipped = prepare_series(series).skipped
+    skipped = prepare_series(series, freq=freq).skipped
     if skipped.is_empty():
         return "No forecast was published for this series in the latest run (see Data health)."
     return f"Not forecast: {skipped.get_column('reason')[0]}"

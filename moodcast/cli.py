@@ -475,6 +475,7 @@ def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None
             tz=settings.tz,
             insecure_no_auth=insecure_no_auth,
             privacy=settings.privacy,
+            week_grain=settings.week_grain,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
@@ -519,6 +520,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
             k=settings.k,
             tz=settings.tz,
             privacy=settings.privacy,
+            week_grain=settings.week_grain,
         )
 
 

@@ -44,9 +44,9 @@ from transforms.presets import InputMapping, from_key, suggest_reading, with_def
 from transforms.privacy import DEFAULT_K
 from transforms.records import FILE_LOSS_REASONS
 from transforms.series import (
-    MAX_WITHHELD_SHARE,
     derived_series,
     dp_series,
+    left_out_reason,
     same_series,
     to_post_counts,
 )
@@ -360,7 +360,15 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
     )
     by_week = forecast_and_alert(in_grain[settings.week_grain], methods=(), freq=week, **common)
     alerts = by_day.alerts
-    notes = pl.concat([by_day.notes, by_week.notes, _left_out_notes(left_out, k=settings.k)])
+    notes = pl.concat(
+        [
+            by_day.notes,
+            by_week.notes,
+            _left_out_notes(
+                left_out, reason=left_out_reason(k=settings.k, week_grain=settings.week_grain)
+            ),
+        ]
+    )
     statuses = dict(notes.group_by("status").len().iter_rows())
     log.info("forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
     forecasts = pl.concat([by_day.forecasts, by_week.forecasts])
@@ -388,12 +396,8 @@ def _methods_at(methods: Sequence[str], freq: Frequency) -> tuple[str, ...]:
     return tuple(runnable)
 
 
-def _left_out_notes(unique_ids: pl.Series, *, k: int) -> pl.DataFrame:
-    """NOTES_SCHEMA rows (`skipped`) of the series that no grain could take."""
-    reason = (
-        f"Its cells fall below k = {k} on more than {MAX_WITHHELD_SHARE:.0%} of its days and of "
-        'its weeks, so no grain of it is published whole (privacy = "dp" forecasts it).'
-    )
+def _left_out_notes(unique_ids: pl.Series, *, reason: str) -> pl.DataFrame:
+    """NOTES_SCHEMA rows (`skipped`, with `reason`) of the series that no grain could take."""
     return pl.DataFrame(
         {"unique_id": unique_ids, "status": "skipped", "model": None, "reason": reason},
         schema=NOTES_SCHEMA,

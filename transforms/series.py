@@ -116,6 +116,16 @@ that grain, its withheld periods missing: the selection touches too few periods 
 mean or a threshold."""
 
 
+def left_out_reason(*, k: int = DEFAULT_K, week_grain: str = "iso_week") -> str:
+    """Why `derived_series` left a series out, as the run's notes and the dashboard say it."""
+    week = "ISO week" if week_grain == "iso_week" else "CDC epi-week"
+    return (
+        f"Its cells fall below k = {k} on more than {MAX_WITHHELD_SHARE:.0%} of its days and "
+        f"of its weeks ({week}), so no grain of it is published whole and it is not forecast "
+        '(privacy = "dp" forecasts it on its noisy days).'
+    )
+
+
 def derived_series(
     daily: pl.DataFrame,
     periods: pl.DataFrame,

@@ -21,17 +21,19 @@ VIEWS = tuple(_SORT)
 """The views a bundle can hold: `timelines`, `forecasts`, `alerts`."""
 
 
-def export_bundle(view: str, frame: pl.DataFrame, *, fmt: Format, k: int, tz: str) -> bytes:
+def export_bundle(
+    view: str, frame: pl.DataFrame, *, fmt: Format, k: int, tz: str, week_grain: str = "iso_week"
+) -> bytes:
     """A zip of `<view>.<fmt>` (the rows of `frame`, sorted as `export` sorts) and
-    `data_dictionary.md` describing its columns under suppression threshold `k` and time zone
-    `tz`. Raises ValueError for an unknown `view` or `fmt`, and KeyError for a column the
-    dictionary does not describe."""
+    `data_dictionary.md` describing its columns under suppression threshold `k`, time zone
+    `tz` and week `week_grain`. Raises ValueError for an unknown `view` or `fmt`, and KeyError
+    for a column the dictionary does not describe."""
     if view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     frame = _sorted(frame, _SORT[view])
-    dictionary = data_dictionary({view: frame.schema}, ext=fmt, k=k, tz=tz)
+    dictionary = data_dictionary({view: frame.schema}, ext=fmt, k=k, tz=tz, week_grain=week_grain)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w") as archive:
         path = Path(tmp) / f"{view}.{fmt}"

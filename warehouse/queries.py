@@ -20,6 +20,7 @@ from transforms.contracts import (
     MODEL_CHOICE_SCHEMA,
     PERIOD_SCHEMA,
     conform,
+    series_id,
 )
 from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
@@ -27,7 +28,7 @@ from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import WeekGrain, published_days, published_timelines
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
-from transforms.series import same_series
+from transforms.series import derived_series, dp_series, same_series
 from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
 
 PUBLISHED_DAILY_COLUMNS = (
@@ -274,6 +275,37 @@ def published(
     )
     adjusted = adjusted.sort("marker", "region", "lang", "period_start", "marker_version")
     return _with_same_as(adjusted, daily)
+
+
+def forecast_basis(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    marker: str,
+    region: str,
+    lang: str,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+) -> tuple[pl.DataFrame, str | None, str | None]:
+    """What a run gives forecasting for one series: `(series, grain, same_as)`. `series` is its
+    Series at `grain` (transforms.series.derived_series in suppress mode, dp_series in DP
+    mode), `grain` None when no grain of it is whole at `k` (then `series` is empty), and
+    `same_as` the series it duplicates (transforms.series.same_series), whose forecast stands
+    for it, or None. Reads one marker's cells."""
+    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    unique_id = series_id(marker, region, lang)
+    if privacy == "dp":
+        series, grains = dp_series(dp_released(con).filter(pl.col("marker") == marker))
+    else:
+        weeks = current_periods(con, grain=week_grain).filter(pl.col("marker") == marker)
+        series, grains = derived_series(daily, weeks, k=k, week_grain=week_grain)
+    grain = grains.filter(pl.col("unique_id") == unique_id).get_column("grain")
+    copies = same_series(daily).filter(pl.col("unique_id") == unique_id).get_column("same_as")
+    return (
+        series.filter(pl.col("unique_id") == unique_id),
+        grain[0] if grain.len() else None,
+        copies[0] if copies.len() else None,
+    )
 
 
 def provisional_days(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

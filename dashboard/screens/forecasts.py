@@ -34,8 +34,18 @@ elif "AutoETS" in models:
 
 observed = data.timeline(published, marker, region, lang, data.k())
 if not models:
-    last_day = data.latest_day(published)
-    st.info(summaries.why_not_forecast(observed, unique_id=unique_id, last_day=last_day))
+    series, grain, same_as = data.forecast_basis(published, marker, region, lang, data.k())
+    st.info(
+        summaries.why_not_forecast(
+            series,
+            unique_id=unique_id,
+            grain=grain,
+            same_as=same_as,
+            last_day=data.latest_day(published),
+            k=data.k(),
+            week_grain=data.week_grain(),
+        )
+    )
     model = None
 else:
     model = st.radio(

@@ -322,3 +322,33 @@ def test_an_open_streamed_day_shows_as_today_so_far(on_copy):
         assert not at.exception
         notices = [info.value for info in at.info]
         assert any(f"Today so far: {last} is still open" in n and "10:05" in n for n in notices)
+
+
+def test_a_series_without_a_forecast_says_why_at_its_grain(on_published):
+    from dashboard.summaries import why_not_forecast
+    from transforms.contracts import series_id
+
+    con = warehouse.open_published(on_published)
+    try:
+        options = queries.series_options(con).select("marker", "region", "lang").rows()
+        forecast = set(queries.forecasts(con).get_column("unique_id"))
+        marker, region, lang = next(o for o in options if series_id(*o) not in forecast)
+        series, grain, same_as = queries.forecast_basis(
+            con, marker=marker, region=region, lang=lang
+        )
+        last_day = queries.covered_days(con)
+    finally:
+        con.close()
+    expected = why_not_forecast(
+        series,
+        unique_id=series_id(marker, region, lang),
+        grain=grain,
+        same_as=same_as,
+        last_day=max(last_day) if last_day else None,
+    )
+    assert expected.startswith("Not forecast")
+    at = page("forecasts")
+    at.query_params.update(marker=marker, region=region, lang=lang)
+    at.run()
+    assert not at.exception
+    assert at.info[0].value == expected

@@ -76,3 +76,9 @@ def test_sigterm_to_moodcast_dashboard_leaves_nothing_listening(tmp_path):
             proc.kill()
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "something still listens"
+
+
+def test_the_served_app_is_told_the_privacy_mode_and_the_week_grain(tmp_path):
+    _, env = serve_command(tmp_path, k=5, tz="UTC", privacy="dp", week_grain="epi_week")
+    assert (env["MOODCAST_K"], env["MOODCAST_PRIVACY"]) == ("5", "dp")
+    assert env["MOODCAST_WEEK_GRAIN"] == "epi_week"

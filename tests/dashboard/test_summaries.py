@@ -124,19 +124,46 @@ def test_a_series_without_a_forecast_says_why():
     from dashboard.summaries import why_not_forecast
 
     days = [LAST - timedelta(days=i) for i in range(29, -1, -1)]
+    uid = "sadness|all|en"
     mostly_hidden = pl.DataFrame(
-        {"day": days, "prevalence": [0.1] * 30, "suppressed": [i % 2 == 0 for i in range(30)]}
+        {"unique_id": uid, "ds": days, "y": [None if i % 2 == 0 else 0.1 for i in range(30)]}
     )
-    reason = why_not_forecast(mostly_hidden, unique_id="sadness|all|en", last_day=LAST)
+    reason = why_not_forecast(mostly_hidden, unique_id=uid, grain="day", last_day=LAST)
     assert reason.startswith("Not forecast: 50% of its last 30 days are suppressed or missing")
-    short = mostly_hidden.tail(3).with_columns(suppressed=pl.lit(False))
+    short = mostly_hidden.tail(3).with_columns(y=pl.lit(0.1))
     assert "Only 3 days of history" in why_not_forecast(
-        short, unique_id="sadness|all|en", last_day=LAST
+        short, unique_id=uid, grain="day", last_day=LAST
     )
-    fine = mostly_hidden.with_columns(suppressed=pl.lit(False))
+    fine = mostly_hidden.with_columns(y=pl.lit(0.1))
     assert "No forecast was published" in why_not_forecast(
-        fine, unique_id="sadness|all|en", last_day=LAST
+        fine, unique_id=uid, grain="day", last_day=LAST
     )
+
+
+def test_why_not_forecast_knows_weekly_series_and_series_below_k_at_both_grains():
+    from dashboard.summaries import why_not_forecast
+
+    uid = "loneliness|all|all"
+    mondays = [LAST - timedelta(days=LAST.weekday() + 7 * i) for i in range(7, -1, -1)]
+    weeks = pl.DataFrame(
+        {"unique_id": uid, "ds": mondays, "y": [None if i % 2 else 0.01 for i in range(8)]}
+    )
+    reason = why_not_forecast(weeks, unique_id=uid, grain="iso_week", last_day=LAST)
+    assert reason.startswith("Not forecast: 50% of its last 8 weeks are suppressed or missing")
+    whole = weeks.with_columns(y=pl.lit(0.01))
+    assert why_not_forecast(whole, unique_id=uid, grain="iso_week", last_day=LAST).startswith(
+        "No forecast was published"
+    )
+    empty = weeks.clear()
+    below = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, k=11)
+    assert below.startswith("Not forecast: Its cells fall below k = 11 on more than 2% of its ")
+    assert "days and of its weeks (ISO week)" in below and 'privacy = "dp"' in below
+    epi = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, week_grain="epi_week")
+    assert "(CDC epi-week)" in epi
+    copy = why_not_forecast(
+        empty, unique_id="joy|unknown|en", grain="day", same_as="joy|all|all", last_day=LAST
+    )
+    assert "same series as joy|all|all" in copy
 
 
 def test_a_wave_and_its_rollups_are_one_row_shown_by_its_most_severe_alert():

@@ -11,7 +11,7 @@ import warehouse
 from moodcast.config import load_settings
 from moodcast.run import daily_run
 from moodcast.sample import generate_sample
-from transforms.series import same_series
+from transforms.series import left_out_reason, same_series
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -75,9 +75,11 @@ def test_a_series_no_grain_publishes_whole_is_skipped_with_its_reason(forum_run)
     con = warehouse.open_published(data_dir)
     try:
         forecast = set(queries.forecasts(con)["unique_id"])
+        basis = queries.forecast_basis(con, marker="suicide_risk", region="all", lang="all")
     finally:
         con.close()
     (reason,) = [why for why in summary.not_forecast if "below k = 11" in why]
     assert summary.not_forecast[reason] > 0
+    assert reason == left_out_reason(k=11) and basis[1] is None and basis[0].is_empty()
     assert "suicide_risk|all|all" not in forecast
     assert "below k = 11" in summary.describe()

@@ -5,7 +5,7 @@ import polars as pl
 
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.privacy import lonely_cells, protect_lines
-from transforms.publish import choose_grains, published_timelines
+from transforms.publish import choose_grains, published_days, published_timelines
 
 MONDAY = date(2025, 3, 3)
 
@@ -157,3 +157,19 @@ def test_a_series_mostly_withheld_is_withheld_whole_not_left_as_its_zero_weeks()
     )
     rows = published_timelines(daily, weeks, k=11, week_grain="iso_week")
     assert set(rows["status"]) == {"withheld"} and rows.height == 4
+
+
+def test_stored_rolling_windows_never_reach_a_release():
+    """Consecutive 7-day windows give back the days they hold (docs/publishing.md), so a
+    release reads only its days and its weeks, whatever else the periods table holds."""
+    daily, weeks = _tables({(ALL, ALL): (300, 3)}, weeks=2)
+    windows = weeks.with_columns(
+        pl.lit("rolling_7").alias("grain"), pl.col("period_start") + pl.duration(days=1)
+    )
+    release = published_timelines(daily, weeks, k=11, week_grain="iso_week")
+    assert set(release["grain"]) == {"iso_week"} and set(release["status"]) == {"published"}
+    with_windows = pl.concat([weeks, windows])
+    assert published_timelines(daily, with_windows, k=11, week_grain="iso_week").equals(release)
+    assert published_days(daily, with_windows, k=11, week_grain="iso_week").equals(
+        published_days(daily, weeks, k=11, week_grain="iso_week")
+    )

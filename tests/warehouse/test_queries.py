@@ -1,4 +1,5 @@
 import threading
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -127,3 +128,58 @@ def test_queries_work_on_a_published_reader_and_its_cursors_in_threads(tmp_path,
         thread.join()
     assert heights == [2, 2, 2, 2]
     assert queries.runs(reader)["run_id"].to_list() == ["r1"]
+
+
+def test_forecast_basis_gives_each_series_grain_or_none_and_its_duplicate(con, make_daily):
+    from transforms.contracts import PERIOD_SCHEMA
+    from warehouse.load import load_periods
+    from warehouse.queries import forecast_basis
+
+    monday = date(2025, 3, 3)
+    days = [monday + timedelta(days=i) for i in range(28)]
+    mondays = days[::7]
+    marked = {"sadness": (45, 45), "fear": (3, 21), "love": (3, 5)}
+    rows, weeks = [], []
+    for marker, (per_day, per_week) in marked.items():
+        for region in ("all", "unknown"):
+            common = {"marker": marker, "region": region, "n_marked_authors": per_day}
+            rows += [cell(day, **common) for day in days]
+            weeks += [
+                {"grain": "iso_week", "period_start": start, "period_end": start + timedelta(6),
+                 **{k: v for k, v in cell(**common).items() if k != "day"},
+                 "n_authors": 2100, "n_marked_authors": per_week,
+                 "n_author_days": 2100, "n_marked_author_days": 7 * per_day}
+                for start in mondays
+            ]  # fmt: skip
+    load_daily(con, make_daily(*rows), days=days)
+    load_periods(con, pl.DataFrame(weeks, schema=PERIOD_SCHEMA), days=days)
+
+    series, grain, same_as = forecast_basis(con, marker="sadness", region="all", lang="en")
+    assert (grain, same_as, series.height) == ("day", None, 28)
+    series, grain, _ = forecast_basis(con, marker="fear", region="all", lang="en")
+    assert grain == "iso_week" and series["ds"].to_list() == mondays
+    assert series["y"].round(6).to_list() == [round(21 / 2100, 6)] * 4
+    series, grain, _ = forecast_basis(con, marker="love", region="all", lang="en")
+    assert grain is None and series.is_empty()
+    _, _, same_as = forecast_basis(con, marker="fear", region="unknown", lang="en")
+    assert same_as == "fear|all|en"
+
+
+def test_in_dp_mode_every_series_is_forecast_on_its_noisy_days(con, make_daily):
+    from transforms.dp import DP_CELL_SCHEMA
+    from warehouse.load import load_dp_daily
+    from warehouse.queries import forecast_basis
+
+    load_daily(con, make_daily(cell(D1, n_marked_authors=3), cell(D2)), days=[D1, D2])
+    base = {"region": "north", "lang": "en", "marker": "sadness", "marker_version": "v1",
+            "n_authors": 300.0, "noise_sd": 20.0, "epsilon": 1.0, "delta": 1e-6, "run_id": "r1"}  # fmt: skip
+    cells = pl.DataFrame(
+        [{**base, "day": D1, "n_marked_authors": -3.0}, {**base, "day": D2, "n_marked_authors": 45.0}],
+        schema=DP_CELL_SCHEMA,
+    )  # fmt: skip
+    load_dp_daily(con, cells, days=[D1, D2])
+    series, grain, same_as = forecast_basis(
+        con, marker="sadness", region="all", lang="en", privacy="dp"
+    )
+    assert (grain, same_as) == ("day", None)
+    assert series["y"].to_list() == [0.0, 0.15]
