@@ -1,8 +1,8 @@
 """The compiled lexicon scanner (numba): one pass per post over the Arrow UTF-8 buffers that
 finds every term of one language and applies the matching rules, with the results of
-`transforms.matching.occurrences` (FORMAT.md, "Matching"). `transforms.lexicon_scan` drives it.
+`transforms.markers.rules.occurrences` (FORMAT.md, "Matching"). `transforms.markers.scan` drives it.
 
-Per post, `scan_posts` splits the text into words as `transforms.matching.canonical` would
+Per post, `scan_posts` splits the text into words as `transforms.markers.rules.canonical` would
 (lower-casing and folding per code point through a `CharTable`, apostrophes dropped,
 elongations cut, symbols as words of their own) without writing the canonical text, walking
 each word through the lexicon's byte trie as it grows; then it walks the pattern trie from
@@ -20,7 +20,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from transforms.lexicon_tables import (
+from transforms.markers.rules import FIRST_PERSON_WINDOW, NEGATION_WINDOW
+from transforms.markers.tables import (
     DROP,
     GUARD_ENTRY,
     LETTER,
@@ -31,10 +32,9 @@ from transforms.lexicon_tables import (
     UNKNOWN,
     edge_slot,
 )
-from transforms.matching import FIRST_PERSON_WINDOW, NEGATION_WINDOW
 
 CONTEXT_CHARS = 160
-"""How far before and after an occurrence `transforms.matching.occurrences` looks."""
+"""How far before and after an occurrence `transforms.markers.rules.occurrences` looks."""
 
 _kernel = numba.njit(cache=True, _nrt=False)
 """For the per-post functions, which allocate nothing: without numba's reference counting

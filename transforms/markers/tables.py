@@ -1,10 +1,10 @@
-"""The tables the compiled lexicon scanner (transforms/lexicon_engine.py) runs on: what each
+"""The tables the compiled lexicon scanner (transforms/markers/engine.py) runs on: what each
 code point becomes in canonical text, and one lexicon compiled into tries of arrays.
 
-`CharTable` holds, per code point, the characters `transforms.matching.canonical` turns it
+`CharTable` holds, per code point, the characters `transforms.markers.rules.canonical` turns it
 into and how each one splits the text. It is derived with polars' own lower-casing and
 Unicode classes (those of `canonical`'s regexes) and grows lazily: only code points seen in
-texts are computed. `Automaton` turns a `transforms.matching.Lexicon` into a byte trie of the
+texts are computed. `Automaton` turns a `transforms.markers.rules.Lexicon` into a byte trie of the
 words (chunks of canonical text between spaces) its patterns, negation cues and first-person
 cues are made of, and a trie of the patterns as sequences of those words.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import polars as pl
 
-from transforms.matching import (
-    _APOSTROPHES,
+from transforms.markers.rules import (
+    APOSTROPHES,
     FIRST_PERSON_CUES,
     FIRST_PERSON_SUFFIXES,
     NEGATION_CUES,
@@ -126,20 +126,9 @@ def _outputs(piece: str, folded: str, kinds: dict[str, int]) -> list[tuple[str, 
     apostrophes; else ASCII symbols as words of their own; else itself."""
     if ord(piece) >= 0x80 and folded != piece:
         return [(c, INNER if ord(c) < 0x80 and kinds[c] == SYMBOL else kinds[c]) for c in folded]
-    if piece in _APOSTROPHES:
+    if piece in APOSTROPHES:
         return []
     return [(piece, kinds[piece])]
-
-
-_CHARS: CharTable | None = None
-
-
-def char_table() -> CharTable:
-    """The process's CharTable (created on first use)."""
-    global _CHARS
-    if _CHARS is None:
-        _CHARS = CharTable()
-    return _CHARS
 
 
 @dataclass(frozen=True)
@@ -154,7 +143,7 @@ class Automaton:
     lead to a dead node: a row like any other, with no prefix, word or cue, whose children
     are all itself. Pattern trie over word ids: `root_child[word]`, and
     for other nodes an open-addressing hash table (`edge_key`: `node × words + word`, -1 when
-    empty; `edge_node`; slot `edge_slot(key)` onwards, see `transforms.lexicon_engine`);
+    empty; `edge_node`; slot `edge_slot(key)` onwards, see `transforms.markers.engine`);
     the entries a node completes, `whole_off`; the entries completed by a prefix at a node,
     `prefix_off` into `prefix_word`, `prefix_first`, `prefix_last`. An entry is a (pattern,
     marker) pair: `entry_marker`, `entry_term` (index into `terms`), `entry_cue` (0: no rule;
