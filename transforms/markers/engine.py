@@ -118,9 +118,23 @@ def _words(
     while True:
         if open_word and not alone and q >= q_end:
             while p < hi:
-                b = data[p]
+                b = data[p] | 0x20
                 if b < 0x61 or b > 0x7A or b == run_cp:
-                    break
+                    if data[p] != 0x20 or p + 1 == hi or not 0x61 <= data[p + 1] | 0x20 <= 0x7A:
+                        break
+                    at, char_at = _close_word(
+                        n, start, pos, length, at, char_at, flags, last, node,
+                        trans, w_int, w_flags, w_cue,
+                    )  # fmt: skip
+                    n_words += flags & _WORD
+                    n += 1
+                    w_int[_HITS, n] = n_hits
+                    start = pos
+                    length = 0
+                    flags = _WORD | _WORDISH | _LETTERS
+                    node = 0
+                    p += 1
+                    b = data[p] | 0x20
                 run_cp = b
                 run = 1
                 buf[pos] = b
@@ -179,18 +193,11 @@ def _words(
         if kind == DROP:
             continue
         if open_word and (alone or kind in (SPACE, SYMBOL)):
-            w_int[_START, n] = start
-            w_int[_LEN, n] = pos - start
-            w_int[_CHARS, n] = length
-            w_int[_AT, n] = at
-            w_int[_CHAR_AT, n] = char_at
-            at += pos - start + 1
-            char_at += length + 1
-            ends = last == 0x2E or last == 0x21 or last == 0x3F or last == 0xA1 or last == 0xBF
-            w_flags[n] = flags | (_SENTENCE_END if ends else 0)
+            at, char_at = _close_word(
+                n, start, pos, length, at, char_at, flags, last, node,
+                trans, w_int, w_flags, w_cue,
+            )  # fmt: skip
             n_words += flags & _WORD
-            w_int[_WORD_ID, n] = trans[node + 1]
-            w_cue[n] = trans[node + 2]
             n += 1
             open_word = False
         if kind == SPACE:
@@ -244,6 +251,25 @@ def _words(
     w_int[_HITS, n] = n_hits
     w_int[_CHAR_AT, n] = char_at
     return n, n_words
+
+
+@_kernel
+def _close_word(
+    n, start, pos, length, at, char_at, flags, last, node, trans, w_int, w_flags, w_cue,
+):  # fmt: skip
+    """Record word `n` (bytes `buf[start:pos]`, `length` characters, at byte `at` and
+    character `char_at` of canonical text, ending at trie node `node`); returns the byte and
+    character offsets of the next word."""
+    w_int[_START, n] = start
+    w_int[_LEN, n] = pos - start
+    w_int[_CHARS, n] = length
+    w_int[_AT, n] = at
+    w_int[_CHAR_AT, n] = char_at
+    ends = last == 0x2E or last == 0x21 or last == 0x3F or last == 0xA1 or last == 0xBF
+    w_flags[n] = flags | (_SENTENCE_END if ends else 0)
+    w_int[_WORD_ID, n] = trans[node + 1]
+    w_cue[n] = trans[node + 2]
+    return at + pos - start + 1, char_at + length + 1
 
 
 @numba.njit(cache=True)
