@@ -18,7 +18,7 @@ import polars as pl
 from transforms.hashtags import split_hashtags, vocabulary
 from transforms.markers.definitions import Marker, supported_languages
 from transforms.markers.rules import Lexicon, compile_lexicon
-from transforms.markers.scan import scan
+from transforms.markers.scan import Scan, scan
 from transforms.markers.tables import Automaton, CharTable, compile_automaton
 
 
@@ -98,28 +98,9 @@ def score(
     transforms/markers/rules.py.
     """
     compiled = compile_markers(markers)
-    texts = split_hashtags(posts.get_column(text), compiled.vocabulary)
+    found = _scan(posts, compiled, text=text, explain=explain, engine=engine)
     lang = posts.get_column("lang")
-    found = scan(texts, lang, compiled, explain=explain, engine=engine)
-    sources = {
-        langs: lang.is_in(sorted(langs)).fill_null(False)
-        for langs in {m.languages for m in compiled.values()}
-    }
-    words = pl.lit(pl.Series("_words", found.words))
-    columns = []
-    for name, marker in compiled.items():
-        count = pl.col(name)
-        marker_columns = [
-            count > 0,
-            count.alias(f"{name}__count"),
-            pl.when(count > 0).then(count / words).otherwise(0.0).alias(f"{name}__score"),
-        ]
-        source = sources[marker.languages]
-        if not source.all():
-            marker_columns = [pl.when(pl.lit(source)).then(c) for c in marker_columns]
-        columns += marker_columns
-    counts = pl.DataFrame({name: found.counts[i] for i, name in enumerate(compiled)})
-    out = counts.select(columns)
+    out = _counted(found, lang, compiled, hits_only=False)
     if not explain:
         return out
     grouped = found.terms.group_by("row", "marker", maintain_order=True).agg("term")
@@ -146,5 +127,41 @@ def tag(posts: pl.DataFrame, markers: Mapping[str, Marker], *, text: str = "text
     """`posts` with one Boolean column per marker (`score`'s binary hit; null where the marker
     has no terms in the post's language). This is what the Beam job and its benchmark peer
     count; pass a CompiledMarkers (compile_markers) when tagging batch after batch."""
-    hits = score(posts, markers, text=text)
-    return posts.with_columns(hits.select(list(markers)))
+    compiled = compile_markers(markers)
+    found = _scan(posts, compiled, text=text, explain=False, engine="compiled")
+    return posts.with_columns(_counted(found, posts.get_column("lang"), compiled, hits_only=True))
+
+
+def _scan(
+    posts: pl.DataFrame, compiled: CompiledMarkers, *, text: str, explain: bool, engine: str
+) -> Scan:
+    """`scan` of the posts' hashtag-split `text` in their `lang`."""
+    texts = split_hashtags(posts.get_column(text), compiled.vocabulary)
+    return scan(texts, posts.get_column("lang"), compiled, explain=explain, engine=engine)
+
+
+def _counted(
+    found: Scan, lang: pl.Series, compiled: CompiledMarkers, *, hits_only: bool
+) -> pl.DataFrame:
+    """`score`'s hit, count and intensity columns of each marker from `found` (only the hits
+    with `hits_only`), null where the post's `lang` has no terms of the marker."""
+    sources = {
+        langs: lang.is_in(sorted(langs)).fill_null(False)
+        for langs in {m.languages for m in compiled.values()}
+    }
+    words = pl.lit(pl.Series("_words", found.words))
+    columns = []
+    for name, marker in compiled.items():
+        count = pl.col(name)
+        marker_columns = [count > 0]
+        if not hits_only:
+            marker_columns += [
+                count.alias(f"{name}__count"),
+                pl.when(count > 0).then(count / words).otherwise(0.0).alias(f"{name}__score"),
+            ]
+        source = sources[marker.languages]
+        if not source.all():
+            marker_columns = [pl.when(pl.lit(source)).then(c) for c in marker_columns]
+        columns += marker_columns
+    counts = pl.DataFrame({name: found.counts[i] for i, name in enumerate(compiled)})
+    return counts.select(columns)

@@ -139,7 +139,8 @@ def _words(
                 run = 1
                 buf[pos] = b
                 node = trans[node + byte_class[b]]
-                if trans[node] >= 0:
+                if node < 0:
+                    node = -node
                     hits[0, n_hits] = trans[node]
                     hits[1, n_hits] = pos - start + 1
                     n_hits += 1
@@ -230,7 +231,8 @@ def _words(
         if cp < 0x80:
             buf[pos] = cp
             node = trans[node + byte_class[cp]]
-            if trans[node] >= 0:
+            if node < 0:
+                node = -node
                 hits[0, n_hits] = trans[node]
                 hits[1, n_hits] = pos - start + 1
                 n_hits += 1
@@ -239,7 +241,8 @@ def _words(
             end = _put(buf, pos, cp)
             for j in range(pos, end):
                 node = trans[node + byte_class[buf[j]]]
-                if trans[node] >= 0:
+                if node < 0:
+                    node = -node
                     hits[0, n_hits] = trans[node]
                     hits[1, n_hits] = j - start + 1
                     n_hits += 1
@@ -283,7 +286,7 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
     (
         byte_class, trans, suffixes, suffix_len,
         root_child, edge_key, edge_node, whole_off,
-        prefix_off, prefix_word, prefix_first, prefix_last,
+        prefix_off, prefix_word, prefix_first, prefix_last, root_prefix,
         entry_marker, entry_term, entry_cue,
     ) = lexicon  # fmt: skip
     longest = 1
@@ -313,7 +316,7 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
         while found < 0:
             found = _match(
                 n, root_child, edge_key, edge_node, whole_off,
-                prefix_off, prefix_word, prefix_first, prefix_last, w_int, hits, occ,
+                prefix_off, prefix_word, prefix_first, prefix_last, root_prefix, w_int, hits, occ,
             )  # fmt: skip
             if found < 0:
                 occ = _grown(occ, 2 * occ.shape[0])
@@ -343,10 +346,11 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
 @_kernel
 def _match(
     n, root_child, edge_key, edge_node, whole_off,
-    prefix_off, prefix_word, prefix_first, prefix_last, w_int, hits, occ,
+    prefix_off, prefix_word, prefix_first, prefix_last, root_prefix, w_int, hits, occ,
 ):  # fmt: skip
     """Every occurrence of a pattern in the `n` looked-up words, by start then end, into
-    `occ`; -1 when `occ` is too small."""
+    `occ`; -1 when `occ` is too small. At the root, a prefix hit finds its entries directly
+    (`root_prefix`); deeper nodes have a few prefixes each, searched in turn."""
     cap = occ.shape[0]
     found = 0
     for i in range(n):
@@ -357,7 +361,14 @@ def _match(
         k = i
         while True:
             for h in range(w_int[_HITS, k], w_int[_HITS, k + 1]):
-                for t in range(prefix_off[node], prefix_off[node + 1]):
+                if node == 0:
+                    lo = root_prefix[hits[0, h]]
+                    hi = lo + 1 if lo >= 0 else 0
+                    lo = max(lo, 0)
+                else:
+                    lo = prefix_off[node]
+                    hi = prefix_off[node + 1]
+                for t in range(lo, hi):
                     if prefix_word[t] == hits[0, h]:
                         for x in range(prefix_first[t], prefix_last[t]):
                             if found == cap:
