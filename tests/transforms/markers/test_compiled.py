@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.markers import CompiledMarkers, compile_markers, load_markers, parse_marker, score
+from transforms.markers import (
+    CompiledMarkers,
+    compile_markers,
+    load_markers,
+    parse_marker,
+    score,
+    tag,
+)
 from transforms.markers.rules import FIRST_PERSON_CUES, NEGATION_CUES
 
 BUILTIN = compile_markers(load_markers())
@@ -55,7 +62,8 @@ def test_the_compiled_and_reference_engines_agree(posts, gap):
         {"text": [gap.join(words) for words, _ in posts], "lang": [lang for _, lang in posts]},
         schema={"text": pl.String, "lang": pl.String},
     )
-    _both_engines(frame, BUILTIN)
+    scored = _both_engines(frame, BUILTIN)
+    assert tag(frame, BUILTIN).drop("text", "lang").equals(scored.select(list(BUILTIN)))
 
 
 LONG = "abcdefghij" * 16
