@@ -40,7 +40,7 @@ from transforms.aggregate import (
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
 from transforms.errors import ConfigError
-from transforms.markers import Marker
+from transforms.markers import CompiledMarkers, Marker, compile_markers
 from transforms.model_markers import (
     decide,
     load_encoders,
@@ -124,12 +124,17 @@ class PrepareChunkFn(beam.DoFn):
 
     In the batch job the texts that need a model go out as TEXTS, to be scored once per run;
     with `live` (the streaming job) the chunk's posts leave with their marker decisions made,
-    any sentence model loaded once per worker."""
+    any sentence model loaded once per worker. The markers are compiled once per worker, in
+    `setup`."""
 
     def __init__(self, job: IngestJob, live: Live | None = None):
         self._job = job
         self._live = live
         self._encoders: dict = {}
+        self._markers: CompiledMarkers | None = None
+
+    def setup(self) -> None:
+        self._markers = compile_markers(self._job.markers)
 
     def _options(self, chunk: ParsedChunk) -> PostOptions:
         """The job's options, with the default language of the chunk's input (its mapping)."""
@@ -151,7 +156,7 @@ class PrepareChunkFn(beam.DoFn):
         options = self._options(chunk)
         if self._live is not None:
             options = self._live.options(options)
-        posts, filtered, texts = prepare(valid, markers=job.markers, key=job.key, options=options)
+        posts, filtered, texts = prepare(valid, markers=self._markers, key=job.key, options=options)
         if self._live is None:
             for lang, key, text in texts.unique(["lang", "key"]).iter_rows():
                 yield beam.pvalue.TaggedOutput(TEXTS, ((lang, key), (lang, text)))

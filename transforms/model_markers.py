@@ -261,12 +261,13 @@ def neutral_phrases(lang: str) -> tuple[str, ...]:
     return tuple(tables.get(lang, {}).get("phrases", ()))
 
 
-_EMBEDDED: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
+_EMBEDDED: dict[tuple[Encoder, tuple[str, ...]], np.ndarray] = {}
 
 
 def _embedded(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
-    """`phrases` embedded once per encoder."""
-    key = (id(encoder), phrases)
+    """`phrases` embedded once per encoder (keyed on the encoder itself, never on its id(),
+    which a later object may reuse)."""
+    key = (encoder, phrases)
     if key not in _EMBEDDED:
         _EMBEDDED[key] = encoder.encode(list(phrases))
     return _EMBEDDED[key]

@@ -3,12 +3,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.markers import MarkerError, load_markers, parse_marker, score, tag
+from transforms.markers import MarkerError, compile_markers, load_markers, parse_marker, score, tag
 
 REQUIRED = {"joy", "sadness", "anger", "fear", "disgust", "surprise", "love", "hope", "calm",
             "anxiety", "depression", "stress", "loneliness", "sleep_problems", "substance_use",
             "hopelessness", "suicide_risk", "self_harm"}  # fmt: skip
-BUILTIN = load_markers()
+BUILTIN = compile_markers(load_markers())
 
 
 def _tag(texts, lang, marker):

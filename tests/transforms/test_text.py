@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.matching import _ELONGATED, _ELONGATED_TO, _drop_contained, canonical
+from transforms.markers.rules import _ELONGATED, _ELONGATED_TO, _drop_contained, canonical
 from transforms.text import fold
 
 _ENYE = "\ue001"

@@ -1,5 +1,5 @@
-"""Markers as data: loading marker files, their versions, and lexicon tagging of posts (the
-matching rules live in transforms/matching.py)."""
+"""Markers as data: marker files and trained heads, parsed and validated, and their versions
+(DESIGN.md, Marker). What matches them is built from these by `transforms.markers.compiled`."""
 
 from __future__ import annotations
 
@@ -11,16 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-import polars as pl
-
 from transforms.errors import MarkerError as MarkerError
-from transforms.hashtags import split_hashtags, vocabulary
-from transforms.lexicon_scan import scan
-from transforms.matching import compile_lexicon
 from transforms.ngram import NGRAM_FEATURES
 
-BUILTIN_DIR = Path(__file__).parent / "markers"
+BUILTIN_DIR = Path(__file__).parent
+"""The shipped marker files (`<name>.toml`), beside this package's code."""
 DEFAULT_HEADS_DIR = BUILTIN_DIR / "heads"
 """Shipped trained heads, one folder per language (`heads/<lang>/<name>.head.json`), trained by
 `moodcast markers train` on public labelled sets whose licence allows it; their provenance and
@@ -209,89 +204,6 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
             )
         markers = {name: markers[name] for name in wanted}
     return dict(sorted(markers.items()))
-
-
-def score(
-    posts: pl.DataFrame,
-    markers: Mapping[str, Marker],
-    *,
-    text: str = "text",
-    explain: bool = False,
-) -> pl.DataFrame:
-    """Per-post lexicon results for each marker, from the raw `text` and the post's `lang`.
-
-    Returns one row per post, in order, with `<marker>` (Boolean: the paper's binary hit),
-    `<marker>__count` (UInt32: occurrences that count), `<marker>__score` (Float64:
-    intensity, occurrences per word of the post) and, with `explain`, `<marker>__terms` (the
-    written terms that matched, in text order). Every column is null where the marker has no
-    terms in the post's language. Matching semantics: transforms/matching.py.
-    """
-    known = _known_words(tuple((m.name, m.version) for m in markers.values()), markers)
-    texts = split_hashtags(posts.get_column(text), known)
-    lexicons = {
-        lang: compile_lexicon(markers, lang) for lang in sorted(supported_languages(markers))
-    }
-    found = scan(texts, posts.get_column("lang"), lexicons, list(markers), explain=explain)
-    lang = posts.get_column("lang")
-    sources = {
-        langs: lang.is_in(sorted(langs)).fill_null(False)
-        for langs in {m.languages for m in markers.values()}
-    }
-    words = pl.lit(pl.Series("_words", found.words))
-    columns = []
-    for name, marker in markers.items():
-        count = pl.col(name)
-        marker_columns = [
-            count > 0,
-            count.alias(f"{name}__count"),
-            pl.when(count > 0).then(count / words).otherwise(0.0).alias(f"{name}__score"),
-        ]
-        source = sources[marker.languages]
-        if not source.all():
-            marker_columns = [pl.when(pl.lit(source)).then(c) for c in marker_columns]
-        columns += marker_columns
-    counts = pl.DataFrame({name: found.counts[i] for i, name in enumerate(markers)})
-    out = counts.select(columns)
-    if not explain:
-        return out
-    grouped = found.terms.group_by("row", "marker", maintain_order=True).agg("term")
-    rows = pl.DataFrame({"row": np.arange(posts.height)})
-    terms = [
-        pl.when(pl.lit(lang.is_in(sorted(marker.languages))))
-        .then(
-            rows.join(
-                grouped.filter(pl.col("marker") == i), on="row", how="left", maintain_order="left"
-            )
-            .get_column("term")
-            .fill_null(pl.lit([], pl.List(pl.String)))
-        )
-        .alias(f"{name}__terms")
-        for i, (name, marker) in enumerate(markers.items())
-    ]
-    order = [
-        c for name in markers for c in (name, f"{name}__count", f"{name}__score", f"{name}__terms")
-    ]
-    return out.with_columns(terms).select(order)
-
-
-def _known_words(key: tuple, markers: Mapping[str, Marker]) -> frozenset[str]:
-    """The hashtag-segmentation vocabulary of `markers` (cached by their names and versions)."""
-    if key not in _KNOWN:
-        _KNOWN[key] = vocabulary(
-            t for m in markers.values() for terms in m.terms.values() for t in terms
-        )
-    return _KNOWN[key]
-
-
-_KNOWN: dict[tuple, frozenset[str]] = {}
-
-
-def tag(posts: pl.DataFrame, markers: Mapping[str, Marker], *, text: str = "text") -> pl.DataFrame:
-    """`posts` with one Boolean column per marker (`score`'s binary hit; null where the marker
-    has no terms in the post's language). This is what the Beam job and its benchmark peer
-    count."""
-    hits = score(posts, markers, text=text)
-    return posts.with_columns(hits.select(list(markers)))
 
 
 def marker_versions(markers: Mapping[str, Marker]) -> dict[str, str]:

@@ -1,10 +1,10 @@
-"""The tables the compiled lexicon scanner (transforms/lexicon_engine.py) runs on: what each
+"""The tables the compiled lexicon scanner (transforms/markers/engine.py) runs on: what each
 code point becomes in canonical text, and one lexicon compiled into tries of arrays.
 
-`CharTable` holds, per code point, the characters `transforms.matching.canonical` turns it
+`CharTable` holds, per code point, the characters `transforms.markers.rules.canonical` turns it
 into and how each one splits the text. It is derived with polars' own lower-casing and
 Unicode classes (those of `canonical`'s regexes) and grows lazily: only code points seen in
-texts are computed. `Automaton` turns a `transforms.matching.Lexicon` into a byte trie of the
+texts are computed. `Automaton` turns a `transforms.markers.rules.Lexicon` into a byte trie of the
 words (chunks of canonical text between spaces) its patterns, negation cues and first-person
 cues are made of, and a trie of the patterns as sequences of those words.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import polars as pl
 
-from transforms.matching import (
-    _APOSTROPHES,
+from transforms.markers.rules import (
+    APOSTROPHES,
     FIRST_PERSON_CUES,
     FIRST_PERSON_SUFFIXES,
     NEGATION_CUES,
@@ -126,20 +126,9 @@ def _outputs(piece: str, folded: str, kinds: dict[str, int]) -> list[tuple[str, 
     apostrophes; else ASCII symbols as words of their own; else itself."""
     if ord(piece) >= 0x80 and folded != piece:
         return [(c, INNER if ord(c) < 0x80 and kinds[c] == SYMBOL else kinds[c]) for c in folded]
-    if piece in _APOSTROPHES:
+    if piece in APOSTROPHES:
         return []
     return [(piece, kinds[piece])]
-
-
-_CHARS: CharTable | None = None
-
-
-def char_table() -> CharTable:
-    """The process's CharTable (created on first use)."""
-    global _CHARS
-    if _CHARS is None:
-        _CHARS = CharTable()
-    return _CHARS
 
 
 @dataclass(frozen=True)
@@ -148,17 +137,20 @@ class Automaton:
 
     Byte trie: `byte_class` maps a byte to a column of the node rows of `trans`, `width`
     columns each; a node is the offset of its row (the root's is 0). Columns 0 to 2 of a row
-    hold the prefix ending at the node (or -1), the word ending there (or -1) and its cue
-    bits (1: a negation cue, 2: a first-person cue); the others the offset of its child per
-    byte class, where a missing edge, and column 3 (the class of every byte no word has),
-    lead to a dead node: a row like any other, with no prefix, word or cue, whose children
-    are all itself. Pattern trie over word ids: `root_child[word]`, and
-    for other nodes an open-addressing hash table (`edge_key`: `node × words + word`, -1 when
-    empty; `edge_node`; slot `edge_slot(key)` onwards, see `transforms.lexicon_engine`);
-    the entries a node completes, `whole_off`; the entries completed by a prefix at a node,
-    `prefix_off` into `prefix_word`, `prefix_first`, `prefix_last`. An entry is a (pattern,
-    marker) pair: `entry_marker`, `entry_term` (index into `terms`), `entry_cue` (0: no rule;
-    GUARD_ENTRY: a guard, which never counts; 1: the occurrence needs a first-person cue). `suffixes`: first-person endings, as UTF-8 rows.
+    hold the prefix ending at the node (or -1), the word ending there (or -1) and its cue bits
+    (1: a negation cue, 2: a first-person cue); the others the offset of its child per byte
+    class, negated when a prefix ends at the child (so the scanner reads column 0 only then),
+    where a missing edge, and column 3 (the class of every byte no word has), lead to a dead
+    node: a row like any other, with no prefix, word or cue, whose children are all itself.
+    Pattern trie over word ids: `root_child[word]`, and for other nodes an open-addressing
+    hash table (`edge_key`: `node × words + word`, -1 when empty; `edge_node`; slot
+    `edge_slot(key)` onwards, see `transforms.markers.engine`); the entries a node completes,
+    `whole_off`; the entries completed by a prefix at a node, `prefix_off` into
+    `prefix_word`, `prefix_first`, `prefix_last`, and at the root, by prefix id,
+    `root_prefix` (the index into those, or -1). An entry is a (pattern, marker) pair:
+    `entry_marker`, `entry_term` (index into `terms`), `entry_cue` (0: no rule; GUARD_ENTRY:
+    a guard, which never counts; 1: the occurrence needs a first-person cue). `suffixes`:
+    first-person endings, as UTF-8 rows.
     """
 
     byte_class: np.ndarray
@@ -173,6 +165,7 @@ class Automaton:
     prefix_word: np.ndarray
     prefix_first: np.ndarray
     prefix_last: np.ndarray
+    root_prefix: np.ndarray
     entry_marker: np.ndarray
     entry_term: np.ndarray
     entry_cue: np.ndarray
@@ -264,6 +257,9 @@ def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automat
             prefix_last.append(len(entry_marker))
         prefix_off.append(len(prefix_word))
 
+    root_prefix = np.full(max(len(prefixes), 1), -1, dtype=np.int32)
+    for t in range(prefix_off[1]):
+        root_prefix[prefix_word[t]] = t
     suffixes = [s.encode() for s in FIRST_PERSON_SUFFIXES.get(lang, ())]
     width = max((len(s) for s in suffixes), default=1)
     suffix_rows = np.zeros((len(suffixes), width), dtype=np.uint8)
@@ -281,6 +277,7 @@ def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automat
         prefix_word=np.asarray(prefix_word, dtype=i32),
         prefix_first=np.asarray(prefix_first, dtype=i32),
         prefix_last=np.asarray(prefix_last, dtype=i32),
+        root_prefix=root_prefix,
         entry_marker=np.asarray(entry_marker, dtype=i32),
         entry_term=np.asarray(entry_term, dtype=i32),
         entry_cue=np.asarray(entry_cue, dtype=np.int8),
@@ -332,5 +329,6 @@ class _ByteTrie:
             word, prefix, cue = self.nodes[node]
             flat[node * self.width : node * self.width + 3] = [prefix, word, cue]
             for byte, child in edges.items():
-                flat[node * self.width + int(self.byte_class[byte])] = child * self.width
+                sign = -1 if self.nodes[child][1] >= 0 else 1
+                flat[node * self.width + int(self.byte_class[byte])] = sign * child * self.width
         return flat

@@ -1,8 +1,8 @@
 """The compiled lexicon scanner (numba): one pass per post over the Arrow UTF-8 buffers that
 finds every term of one language and applies the matching rules, with the results of
-`transforms.matching.occurrences` (FORMAT.md, "Matching"). `transforms.lexicon_scan` drives it.
+`transforms.markers.rules.occurrences` (FORMAT.md, "Matching"). `transforms.markers.scan` drives it.
 
-Per post, `scan_posts` splits the text into words as `transforms.matching.canonical` would
+Per post, `scan_posts` splits the text into words as `transforms.markers.rules.canonical` would
 (lower-casing and folding per code point through a `CharTable`, apostrophes dropped,
 elongations cut, symbols as words of their own) without writing the canonical text, walking
 each word through the lexicon's byte trie as it grows; then it walks the pattern trie from
@@ -20,7 +20,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from transforms.lexicon_tables import (
+from transforms.markers.rules import FIRST_PERSON_WINDOW, NEGATION_WINDOW
+from transforms.markers.tables import (
     DROP,
     GUARD_ENTRY,
     LETTER,
@@ -31,10 +32,9 @@ from transforms.lexicon_tables import (
     UNKNOWN,
     edge_slot,
 )
-from transforms.matching import FIRST_PERSON_WINDOW, NEGATION_WINDOW
 
 CONTEXT_CHARS = 160
-"""How far before and after an occurrence `transforms.matching.occurrences` looks."""
+"""How far before and after an occurrence `transforms.markers.rules.occurrences` looks."""
 
 _kernel = numba.njit(cache=True, _nrt=False)
 """For the per-post functions, which allocate nothing: without numba's reference counting
@@ -118,14 +118,29 @@ def _words(
     while True:
         if open_word and not alone and q >= q_end:
             while p < hi:
-                b = data[p]
+                b = data[p] | 0x20
                 if b < 0x61 or b > 0x7A or b == run_cp:
-                    break
+                    if data[p] != 0x20 or p + 1 == hi or not 0x61 <= data[p + 1] | 0x20 <= 0x7A:
+                        break
+                    at, char_at = _close_word(
+                        n, start, pos, length, at, char_at, flags, last, node,
+                        trans, w_int, w_flags, w_cue,
+                    )  # fmt: skip
+                    n_words += flags & _WORD
+                    n += 1
+                    w_int[_HITS, n] = n_hits
+                    start = pos
+                    length = 0
+                    flags = _WORD | _WORDISH | _LETTERS
+                    node = 0
+                    p += 1
+                    b = data[p] | 0x20
                 run_cp = b
                 run = 1
                 buf[pos] = b
                 node = trans[node + byte_class[b]]
-                if trans[node] >= 0:
+                if node < 0:
+                    node = -node
                     hits[0, n_hits] = trans[node]
                     hits[1, n_hits] = pos - start + 1
                     n_hits += 1
@@ -179,18 +194,11 @@ def _words(
         if kind == DROP:
             continue
         if open_word and (alone or kind in (SPACE, SYMBOL)):
-            w_int[_START, n] = start
-            w_int[_LEN, n] = pos - start
-            w_int[_CHARS, n] = length
-            w_int[_AT, n] = at
-            w_int[_CHAR_AT, n] = char_at
-            at += pos - start + 1
-            char_at += length + 1
-            ends = last == 0x2E or last == 0x21 or last == 0x3F or last == 0xA1 or last == 0xBF
-            w_flags[n] = flags | (_SENTENCE_END if ends else 0)
+            at, char_at = _close_word(
+                n, start, pos, length, at, char_at, flags, last, node,
+                trans, w_int, w_flags, w_cue,
+            )  # fmt: skip
             n_words += flags & _WORD
-            w_int[_WORD_ID, n] = trans[node + 1]
-            w_cue[n] = trans[node + 2]
             n += 1
             open_word = False
         if kind == SPACE:
@@ -223,7 +231,8 @@ def _words(
         if cp < 0x80:
             buf[pos] = cp
             node = trans[node + byte_class[cp]]
-            if trans[node] >= 0:
+            if node < 0:
+                node = -node
                 hits[0, n_hits] = trans[node]
                 hits[1, n_hits] = pos - start + 1
                 n_hits += 1
@@ -232,7 +241,8 @@ def _words(
             end = _put(buf, pos, cp)
             for j in range(pos, end):
                 node = trans[node + byte_class[buf[j]]]
-                if trans[node] >= 0:
+                if node < 0:
+                    node = -node
                     hits[0, n_hits] = trans[node]
                     hits[1, n_hits] = j - start + 1
                     n_hits += 1
@@ -246,6 +256,25 @@ def _words(
     return n, n_words
 
 
+@_kernel
+def _close_word(
+    n, start, pos, length, at, char_at, flags, last, node, trans, w_int, w_flags, w_cue,
+):  # fmt: skip
+    """Record word `n` (bytes `buf[start:pos]`, `length` characters, at byte `at` and
+    character `char_at` of canonical text, ending at trie node `node`); returns the byte and
+    character offsets of the next word."""
+    w_int[_START, n] = start
+    w_int[_LEN, n] = pos - start
+    w_int[_CHARS, n] = length
+    w_int[_AT, n] = at
+    w_int[_CHAR_AT, n] = char_at
+    ends = last == 0x2E or last == 0x21 or last == 0x3F or last == 0xA1 or last == 0xBF
+    w_flags[n] = flags | (_SENTENCE_END if ends else 0)
+    w_int[_WORD_ID, n] = trans[node + 1]
+    w_cue[n] = trans[node + 2]
+    return at + pos - start + 1, char_at + length + 1
+
+
 @numba.njit(cache=True)
 def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out, status, explain):
     """Score the posts `rows` (indices into `offsets`) with one language's automaton
@@ -257,7 +286,7 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
     (
         byte_class, trans, suffixes, suffix_len,
         root_child, edge_key, edge_node, whole_off,
-        prefix_off, prefix_word, prefix_first, prefix_last,
+        prefix_off, prefix_word, prefix_first, prefix_last, root_prefix,
         entry_marker, entry_term, entry_cue,
     ) = lexicon  # fmt: skip
     longest = 1
@@ -287,7 +316,7 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
         while found < 0:
             found = _match(
                 n, root_child, edge_key, edge_node, whole_off,
-                prefix_off, prefix_word, prefix_first, prefix_last, w_int, hits, occ,
+                prefix_off, prefix_word, prefix_first, prefix_last, root_prefix, w_int, hits, occ,
             )  # fmt: skip
             if found < 0:
                 occ = _grown(occ, 2 * occ.shape[0])
@@ -317,10 +346,11 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
 @_kernel
 def _match(
     n, root_child, edge_key, edge_node, whole_off,
-    prefix_off, prefix_word, prefix_first, prefix_last, w_int, hits, occ,
+    prefix_off, prefix_word, prefix_first, prefix_last, root_prefix, w_int, hits, occ,
 ):  # fmt: skip
     """Every occurrence of a pattern in the `n` looked-up words, by start then end, into
-    `occ`; -1 when `occ` is too small."""
+    `occ`; -1 when `occ` is too small. At the root, a prefix hit finds its entries directly
+    (`root_prefix`); deeper nodes have a few prefixes each, searched in turn."""
     cap = occ.shape[0]
     found = 0
     for i in range(n):
@@ -331,7 +361,14 @@ def _match(
         k = i
         while True:
             for h in range(w_int[_HITS, k], w_int[_HITS, k + 1]):
-                for t in range(prefix_off[node], prefix_off[node + 1]):
+                if node == 0:
+                    lo = root_prefix[hits[0, h]]
+                    hi = lo + 1 if lo >= 0 else 0
+                    lo = max(lo, 0)
+                else:
+                    lo = prefix_off[node]
+                    hi = prefix_off[node + 1]
+                for t in range(lo, hi):
                     if prefix_word[t] == hits[0, h]:
                         for x in range(prefix_first[t], prefix_last[t]):
                             if found == cap:

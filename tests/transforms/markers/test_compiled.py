@@ -1,24 +1,25 @@
-"""The compiled scanner behind `score` must give exactly what the reference path gives:
-`canonical` text, then `occurrences` (the polars implementation of the matching rules)."""
+"""The two engines of `score` must give exactly the same results: the compiled scanner (the
+default) and the reference engine (`canonical` text, then `occurrences`: the polars
+implementation of the matching rules). One property test and the cases below compare them."""
 
-import math
+import pickle
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.hashtags import split_hashtags, vocabulary
-from transforms.markers import load_markers, parse_marker, score, supported_languages
-from transforms.matching import (
-    FIRST_PERSON_CUES,
-    NEGATION_CUES,
-    canonical,
-    compile_lexicon,
-    occurrences,
+from transforms.markers import (
+    CompiledMarkers,
+    compile_markers,
+    load_markers,
+    parse_marker,
+    score,
+    tag,
 )
+from transforms.markers.rules import FIRST_PERSON_CUES, NEGATION_CUES
 
-BUILTIN = load_markers()
+BUILTIN = compile_markers(load_markers())
 TERMS = sorted(
     {
         t
@@ -29,30 +30,13 @@ TERMS = sorted(
 )
 
 
-def _reference(frame: pl.DataFrame, markers) -> pl.DataFrame:
-    """`score(frame, markers, explain=True)` computed with the reference path alone."""
-    known = vocabulary(t for m in markers.values() for terms in m.terms.values() for t in terms)
-    canon = pl.select(canonical(pl.lit(split_hashtags(frame["text"], known)))).to_series()
-    words = canon.str.count_matches(r" [\p{L}\p{N}]").fill_null(0).to_list()
-    found: dict[tuple[int, str], list[str]] = {}
-    for lang in supported_languages(markers):
-        rows = (frame["lang"] == lang).fill_null(False).arg_true()
-        occ = occurrences(canon.gather(rows), compile_lexicon(markers, lang))
-        for row, marker, term in occ.iter_rows():
-            found.setdefault((rows[row], marker), []).append(term)
-    columns = {}
-    for name, marker in markers.items():
-        source = frame["lang"].is_in(sorted(marker.languages)).to_list()
-        terms = [found.get((i, name), []) for i in range(frame.height)]
-        counts = [len(t) for t in terms]
-        columns[name] = [c > 0 if s else None for c, s in zip(counts, source, strict=True)]
-        columns[f"{name}__count"] = [c if s else None for c, s in zip(counts, source, strict=True)]
-        columns[f"{name}__score"] = [  # a post of emoji alone has no word: polars gives inf
-            ((c / w if w else math.inf) if c else 0.0) if s else None
-            for c, w, s in zip(counts, words, source, strict=True)
-        ]
-        columns[f"{name}__terms"] = [t if s else None for t, s in zip(terms, source, strict=True)]
-    return pl.DataFrame(columns, schema=score(frame.head(0), markers, explain=True).schema)
+def _both_engines(frame: pl.DataFrame, markers) -> pl.DataFrame:
+    """`score(frame, markers, explain=True)`, after checking that the reference engine gives
+    exactly the same frame."""
+    compiled = score(frame, markers, explain=True)
+    reference = score(frame, markers, explain=True, engine="reference")
+    assert compiled.equals(reference), (compiled, reference)
+    return compiled
 
 
 PIECES = st.one_of(
@@ -73,12 +57,13 @@ PIECES = st.one_of(
     ),
     st.sampled_from([" ", "  ", "\n", "", " , "]),
 )
-def test_scanner_equals_the_reference_path(posts, gap):
+def test_the_compiled_and_reference_engines_agree(posts, gap):
     frame = pl.DataFrame(
         {"text": [gap.join(words) for words, _ in posts], "lang": [lang for _, lang in posts]},
         schema={"text": pl.String, "lang": pl.String},
     )
-    assert score(frame, BUILTIN, explain=True).equals(_reference(frame, BUILTIN))
+    scored = _both_engines(frame, BUILTIN)
+    assert tag(frame, BUILTIN).drop("text", "lang").equals(scored.select(list(BUILTIN)))
 
 
 LONG = "abcdefghij" * 16
@@ -99,13 +84,15 @@ LONG = "abcdefghij" * 16
 )
 def test_posts_with_words_longer_than_the_windows_match_the_reference(text, lang):
     frame = pl.DataFrame({"text": [text, text.upper()], "lang": [lang, lang]})
-    assert score(frame, BUILTIN, explain=True).equals(_reference(frame, BUILTIN))
+    _both_engines(frame, BUILTIN)
 
 
 def test_posts_with_new_or_context_cased_characters_match_the_reference():
     texts = ["ΣΟΣ so sad", "ÁNGST ǅ İ sooo saaad", "ǅemal Ⅻ ﬁ triste", "ὈΔΥΣΣΕΎΣ not happy"]
     frame = pl.DataFrame({"text": texts, "lang": ["en", "en", "es", "en"]})
-    assert score(frame, BUILTIN, explain=True).equals(_reference(frame, BUILTIN))
+    fresh = compile_markers(load_markers())
+    _both_engines(frame, fresh)
+    _both_engines(frame, fresh)
 
 
 def test_prefix_terms_take_a_first_person_cue_after_them_like_the_reference():
@@ -125,8 +112,7 @@ def test_prefix_terms_take_a_first_person_cue_after_them_like_the_reference():
         ("qué cansancio, sobredosis, quiero", "es"),
     ]
     frame = pl.DataFrame({"text": [t for t, _ in texts], "lang": [lang for _, lang in texts]})
-    out = score(frame, markers, explain=True)
-    assert out.equals(_reference(frame, markers))
+    out = _both_engines(frame, markers)
     assert out["overdose"].to_list() == [True, False, True, True, False, True, False]
 
 
@@ -144,7 +130,24 @@ def test_a_guard_hides_the_terms_inside_it_and_never_counts_like_the_reference()
             "lang": ["en"] * 4,
         }
     )
-    got = score(frame, markers, explain=True)
-    assert got.equals(_reference(frame, markers))
+    got = _both_engines(frame, markers)
     assert got["strain__count"].to_list() == [0, 1, 1, 0]
     assert got["strain__terms"].to_list() == [[], ["stressful"], ["stress*"], []]
+
+
+def test_a_compiled_set_is_the_markers_mapping_and_pickles_as_its_markers():
+    markers = load_markers(names=["sadness", "joy"])
+    compiled = compile_markers(markers)
+    assert isinstance(compiled, CompiledMarkers)
+    assert dict(compiled) == markers and list(compiled) == ["joy", "sadness"]
+    assert compile_markers(compiled) is compiled
+    again = pickle.loads(pickle.dumps(compiled))
+    assert again is not compiled and dict(again) == markers
+    frame = pl.DataFrame({"text": ["so sad", "such joy", "nada"], "lang": ["en", "en", "es"]})
+    assert score(frame, again).equals(score(frame, markers))
+
+
+def test_an_unknown_engine_is_refused_with_the_choices():
+    frame = pl.DataFrame({"text": ["so sad"], "lang": ["en"]})
+    with pytest.raises(ValueError, match="compiled, reference"):
+        score(frame, BUILTIN, engine="numba")

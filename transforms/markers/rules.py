@@ -10,9 +10,10 @@ markers of one language are found in one overlapping Aho-Corasick pass (polars `
 only the occurrences, a few per post, are then checked for containment, negation and the
 first-person cue.
 
-This is the reference implementation of the rules. `transforms.markers.score` runs the compiled
-scanner (transforms/lexicon_engine.py), which must give the same results and hands the rare
-posts it cannot decide alone (very long words near an occurrence) back to `occurrences`.
+This is the reference engine: `transforms.markers.score(..., engine="reference")` runs it on
+every post. The compiled engine (transforms/markers/engine.py), the default, must give the same
+results and hands the rare posts it cannot decide alone (very long words near an occurrence)
+back to `occurrences`.
 """
 
 from __future__ import annotations
@@ -50,11 +51,11 @@ _ELONGATED = "|".join(f"({c}){c}{{2,}}" for c in "abcdefghijklmnopqrstuvwxyzñ")
 _ELONGATED_TO = "".join(f"${{{i}}}" for i in range(1, 28))
 
 
-_APOSTROPHES = ("'", "’", "`", "´", "ʼ")
+APOSTROPHES = ("'", "’", "`", "´", "ʼ")
 _ASCII_SYMBOLS = tuple(
     chr(c)
     for c in range(128)
-    if not chr(c).isalnum() and c not in (9, 10, 11, 12, 13, 32) and chr(c) not in _APOSTROPHES
+    if not chr(c).isalnum() and c not in (9, 10, 11, 12, 13, 32) and chr(c) not in APOSTROPHES
 )
 """ASCII characters that are neither letters, digits, whitespace nor apostrophes: each one is a
 token of its own."""
@@ -66,8 +67,8 @@ def _fold_and_split_ascii(texts: pl.Series) -> pl.Series:
     return fold_series(
         texts,
         also=(
-            [*_APOSTROPHES, *_ASCII_SYMBOLS],
-            [*[""] * len(_APOSTROPHES), *(f" {c} " for c in _ASCII_SYMBOLS)],
+            [*APOSTROPHES, *_ASCII_SYMBOLS],
+            [*[""] * len(APOSTROPHES), *(f" {c} " for c in _ASCII_SYMBOLS)],
         ),
     )
 
@@ -117,14 +118,8 @@ class Lexicon:
     markers: tuple[str, ...]
 
 
-_COMPILED: dict[tuple, Lexicon] = {}
-
-
 def compile_lexicon(markers: Mapping, lang: str) -> Lexicon:
-    """The Lexicon of `markers`' `lang` terms (cached by marker versions)."""
-    key = (lang, *((m.name, m.version) for m in markers.values()))
-    if key in _COMPILED:
-        return _COMPILED[key]
+    """The Lexicon of `markers`' `lang` terms (built by `transforms.markers.compile_markers`)."""
     rows = []
     for marker in markers.values():
         terms = [(t.strip(), False) for t in marker.terms.get(lang, ())]
@@ -149,14 +144,12 @@ def compile_lexicon(markers: Mapping, lang: str) -> Lexicon:
         orient="row",
     ).unique(["pattern", "marker"], keep="first", maintain_order=True)
     table = table.with_columns(pl.col("pattern").str.len_bytes().alias("pattern_bytes"))
-    lexicon = Lexicon(
+    return Lexicon(
         lang=lang,
         patterns=tuple(table.get_column("pattern").unique(maintain_order=True).to_list()),
         table=table,
         markers=tuple(m.name for m in markers.values() if m.terms.get(lang)),
     )
-    _COMPILED[key] = lexicon
-    return lexicon
 
 
 def _self_cued(body: str, lang: str) -> bool:

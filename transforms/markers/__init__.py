@@ -1,0 +1,42 @@
+"""Markers: what they are (`definitions`: marker files, heads, versions), the matching rules
+(`rules`, the reference engine), the compiled engine (`tables`, `engine`, `scan`), and the one
+value that joins them, `CompiledMarkers` (`compiled`). docs/markers.md explains the engine."""
+
+from transforms.markers.compiled import CompiledMarkers, compile_markers, score, tag
+from transforms.markers.definitions import (
+    BUILTIN_DIR,
+    CUES,
+    DEFAULT_HEADS_DIR,
+    FAMILIES,
+    NAME_PATTERN,
+    RULES,
+    Head,
+    Marker,
+    MarkerError,
+    load_markers,
+    marker_versions,
+    parse_marker,
+    read_head,
+    supported_languages,
+)
+
+__all__ = [
+    "BUILTIN_DIR",
+    "CUES",
+    "DEFAULT_HEADS_DIR",
+    "FAMILIES",
+    "NAME_PATTERN",
+    "RULES",
+    "CompiledMarkers",
+    "Head",
+    "Marker",
+    "MarkerError",
+    "compile_markers",
+    "load_markers",
+    "marker_versions",
+    "parse_marker",
+    "read_head",
+    "score",
+    "supported_languages",
+    "tag",
+]

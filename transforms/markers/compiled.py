@@ -1,0 +1,168 @@
+"""One marker set compiled for matching: a `CompiledMarkers`, built once by `compile_markers`
+(per CLI call, per Beam worker in `setup()`) and passed explicitly to `score` and `tag`.
+
+Nothing here is cached behind the caller's back: the value holds everything derived from the
+markers (per-language lexicons and automata, the hashtag vocabulary, the character table),
+and whoever holds it decides how long it lives (docs/markers.md, "The engine").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from transforms.hashtags import split_hashtags, vocabulary
+from transforms.markers.definitions import Marker, supported_languages
+from transforms.markers.rules import Lexicon, compile_lexicon
+from transforms.markers.scan import Scan, scan
+from transforms.markers.tables import Automaton, CharTable, compile_automaton
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledMarkers(Mapping[str, Marker]):
+    """Markers (name → Marker, in order) with what matching them needs: per language of their
+    terms, the `lexicons` (transforms.markers.rules, the reference engine's form) and their
+    `automata` (the compiled engine's form, marker columns in this order); the hashtag
+    `vocabulary`; and `chars`, the character table of canonical text, which grows with the
+    code points the posts bring (the only part that changes after building).
+
+    It is a read-only Mapping of the markers, so it goes wherever a marker mapping does.
+    Pickled, it carries only the markers and is compiled again where it is unpickled.
+    """
+
+    markers: Mapping[str, Marker]
+    lexicons: Mapping[str, Lexicon]
+    automata: Mapping[str, Automaton]
+    vocabulary: frozenset[str]
+    chars: CharTable
+
+    def __getitem__(self, name: str) -> Marker:
+        return self.markers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.markers)
+
+    def __len__(self) -> int:
+        return len(self.markers)
+
+    def __reduce__(self):
+        return compile_markers, (dict(self.markers),)
+
+
+def compile_markers(markers: Mapping[str, Marker]) -> CompiledMarkers:
+    """The CompiledMarkers of `markers` (a CompiledMarkers is returned as it is). Costs about
+    a tenth of a CPU second for the shipped set: build it once per process or worker, not per
+    batch."""
+    if isinstance(markers, CompiledMarkers):
+        return markers
+    markers = dict(markers)
+    index = {name: i for i, name in enumerate(markers)}
+    lexicons = {
+        lang: compile_lexicon(markers, lang) for lang in sorted(supported_languages(markers))
+    }
+    return CompiledMarkers(
+        markers=markers,
+        lexicons=lexicons,
+        automata={
+            lang: compile_automaton(lexicon, index)
+            for lang, lexicon in lexicons.items()
+            if lexicon.patterns
+        },
+        vocabulary=vocabulary(
+            t for m in markers.values() for terms in m.terms.values() for t in terms
+        ),
+        chars=CharTable(),
+    )
+
+
+def score(
+    posts: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    text: str = "text",
+    explain: bool = False,
+    engine: Literal["compiled", "reference"] = "compiled",
+) -> pl.DataFrame:
+    """Per-post lexicon results for each marker, from the raw `text` and the post's `lang`.
+
+    `markers` is a CompiledMarkers, or a marker mapping compiled for this call only (see
+    compile_markers). `engine` chooses how the rules run (transforms.markers.scan.ENGINES);
+    both give the same results. Returns one row per post, in order, with `<marker>` (Boolean:
+    the paper's binary hit), `<marker>__count` (UInt32: occurrences that count),
+    `<marker>__score` (Float64: intensity, occurrences per word of the post) and, with
+    `explain`, `<marker>__terms` (the written terms that matched, in text order). Every column
+    is null where the marker has no terms in the post's language. Matching semantics:
+    transforms/markers/rules.py.
+    """
+    compiled = compile_markers(markers)
+    found = _scan(posts, compiled, text=text, explain=explain, engine=engine)
+    lang = posts.get_column("lang")
+    out = _counted(found, lang, compiled, hits_only=False)
+    if not explain:
+        return out
+    grouped = found.terms.group_by("row", "marker", maintain_order=True).agg("term")
+    rows = pl.DataFrame({"row": np.arange(posts.height)})
+    terms = [
+        pl.when(pl.lit(lang.is_in(sorted(marker.languages))))
+        .then(
+            rows.join(
+                grouped.filter(pl.col("marker") == i), on="row", how="left", maintain_order="left"
+            )
+            .get_column("term")
+            .fill_null(pl.lit([], pl.List(pl.String)))
+        )
+        .alias(f"{name}__terms")
+        for i, (name, marker) in enumerate(compiled.items())
+    ]
+    order = [
+        c for name in compiled for c in (name, f"{name}__count", f"{name}__score", f"{name}__terms")
+    ]
+    return out.with_columns(terms).select(order)
+
+
+def tag(posts: pl.DataFrame, markers: Mapping[str, Marker], *, text: str = "text") -> pl.DataFrame:
+    """`posts` with one Boolean column per marker (`score`'s binary hit; null where the marker
+    has no terms in the post's language). This is what the Beam job and its benchmark peer
+    count; pass a CompiledMarkers (compile_markers) when tagging batch after batch."""
+    compiled = compile_markers(markers)
+    found = _scan(posts, compiled, text=text, explain=False, engine="compiled")
+    return posts.with_columns(_counted(found, posts.get_column("lang"), compiled, hits_only=True))
+
+
+def _scan(
+    posts: pl.DataFrame, compiled: CompiledMarkers, *, text: str, explain: bool, engine: str
+) -> Scan:
+    """`scan` of the posts' hashtag-split `text` in their `lang`."""
+    texts = split_hashtags(posts.get_column(text), compiled.vocabulary)
+    return scan(texts, posts.get_column("lang"), compiled, explain=explain, engine=engine)
+
+
+def _counted(
+    found: Scan, lang: pl.Series, compiled: CompiledMarkers, *, hits_only: bool
+) -> pl.DataFrame:
+    """`score`'s hit, count and intensity columns of each marker from `found` (only the hits
+    with `hits_only`), null where the post's `lang` has no terms of the marker."""
+    sources = {
+        langs: lang.is_in(sorted(langs)).fill_null(False)
+        for langs in {m.languages for m in compiled.values()}
+    }
+    words = pl.lit(pl.Series("_words", found.words))
+    columns = []
+    for name, marker in compiled.items():
+        count = pl.col(name)
+        marker_columns = [count > 0]
+        if not hits_only:
+            marker_columns += [
+                count.alias(f"{name}__count"),
+                pl.when(count > 0).then(count / words).otherwise(0.0).alias(f"{name}__score"),
+            ]
+        source = sources[marker.languages]
+        if not source.all():
+            marker_columns = [pl.when(pl.lit(source)).then(c) for c in marker_columns]
+        columns += marker_columns
+    counts = pl.DataFrame({name: found.counts[i] for i, name in enumerate(compiled)})
+    return counts.select(columns)

@@ -1,0 +1,175 @@
+"""Lexicon scoring of a batch of posts with a CompiledMarkers, by one of two engines: the
+compiled scanner (`transforms.markers.engine`) for each language, with the reference path
+(`transforms.markers.rules`) for the few posts it flags; or the reference path for every post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from transforms.markers.engine import REFERENCE, UNSEEN, scan_posts
+from transforms.markers.rules import Lexicon, canonical, occurrences
+from transforms.markers.tables import UNKNOWN
+
+if TYPE_CHECKING:
+    from transforms.markers.compiled import CompiledMarkers
+
+ENGINES = ("compiled", "reference")
+"""The two settings of `scan` (and `transforms.markers.score`): the same rules, the same
+results; the reference engine is the readable polars one the compiled one is tested against."""
+
+_SIGMA = 0x3A3
+"""Σ lower-cases to σ or, ending a word, ς: it stays out of the table, so its posts are
+lower-cased as a whole and scanned again, like posts with a code point not computed yet."""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What `scan` found: `counts[marker, post]` (UInt32), `words[post]` (the post's words in
+    canonical text), and, when asked, `terms`, one row per counting occurrence (`row`,
+    `marker` index, written `term`) in post order, then text order within a post and marker.
+    Posts flagged for the reference path are included, scored by it."""
+
+    counts: np.ndarray
+    words: np.ndarray
+    terms: pl.DataFrame | None
+
+
+def scan(
+    texts: pl.Series, langs: pl.Series, markers: CompiledMarkers, *,
+    explain: bool = False, engine: Literal["compiled", "reference"] = "compiled",
+) -> Scan:  # fmt: skip
+    """Score hashtag-split `texts` against the Lexicon of each post's language (`langs`;
+    posts in other languages, or without text, get zeros); counts follow `markers`' order.
+
+    Raises ValueError for an `engine` not in ENGINES."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    n = texts.len()
+    counts = np.zeros((len(markers), n), dtype=np.uint32)
+    words = np.zeros(n, dtype=np.float64)
+    status = np.zeros(n, dtype=np.uint8)
+    found = []
+    rows = _rows_by_language(langs, texts, markers.lexicons)
+    if engine == "reference":
+        for lang_rows in rows.values():
+            status[lang_rows] = REFERENCE
+    else:
+        found += _scan_texts(texts, rows, markers, counts, words, status, explain)
+    unseen = np.flatnonzero(status == UNSEEN)
+    if unseen.size:
+        found += _scan_unseen(texts, langs, unseen, markers, counts, words, status, explain)
+    reference = np.flatnonzero(status == REFERENCE)
+    if reference.size:
+        found += _scan_reference(texts, langs, reference, markers, counts, words)
+    terms = None
+    if explain:
+        schema = {"row": pl.Int64, "marker": pl.Int32, "term": pl.String}
+        terms = pl.concat([f.cast(schema) for f in found]) if found else pl.DataFrame(schema=schema)
+        terms = terms.sort("row", maintain_order=True)
+    return Scan(counts=counts, words=words, terms=terms)
+
+
+def _scan_unseen(
+    texts: pl.Series, langs: pl.Series, unseen: np.ndarray, markers: CompiledMarkers,
+    counts: np.ndarray, words: np.ndarray, status: np.ndarray, explain: bool,
+) -> list[pl.DataFrame]:  # fmt: skip
+    """Add the code points of the posts `unseen` to `markers.chars` and scan them again,
+    lower-cased (Σ stays out of the table; see _SIGMA); what is still unseen goes to the
+    reference path (its `status` becomes REFERENCE)."""
+    original = texts.gather(unseen)
+    lowered = original.str.to_lowercase()
+    table = markers.chars
+    seen = pl.concat([original, lowered]).str.split("").explode().drop_nulls().unique()
+    table.add(c for c in map(ord, seen) if table.info[c] == UNKNOWN and c != _SIGMA)
+    sub_rows = _rows_by_language(langs.gather(unseen), lowered, markers.lexicons)
+    sub_counts = np.zeros((len(markers), unseen.size), dtype=np.uint32)
+    sub_words = np.zeros(unseen.size, dtype=np.float64)
+    sub_status = np.zeros(unseen.size, dtype=np.uint8)
+    sub_found = _scan_texts(lowered, sub_rows, markers, sub_counts, sub_words, sub_status, explain)
+    counts[:, unseen] = sub_counts
+    words[unseen] = sub_words
+    status[unseen] = np.where(sub_status == UNSEEN, REFERENCE, sub_status)
+    return [f.with_columns(pl.Series("row", unseen).gather(f["row"])) for f in sub_found]
+
+
+def _scan_reference(
+    texts: pl.Series, langs: pl.Series, reference: np.ndarray, markers: CompiledMarkers,
+    counts: np.ndarray, words: np.ndarray,
+) -> list[pl.DataFrame]:  # fmt: skip
+    """Score the posts `reference` with `transforms.markers.rules` (canonical text, then
+    `occurrences`): their counts, their words (those starting with a letter or number), and
+    their counting occurrences (`Scan.terms` rows)."""
+    canon = pl.select(canonical(pl.lit(texts.gather(reference)))).to_series()
+    words[reference] = canon.str.count_matches(r" [\p{L}\p{N}]").fill_null(0).to_numpy()
+    sub_langs = langs.gather(reference)
+    index = {name: i for i, name in enumerate(markers)}
+    found = []
+    for lang, lexicon in markers.lexicons.items():
+        sub = (sub_langs == lang).fill_null(False).arg_true()
+        occ = occurrences(canon.gather(sub), lexicon)
+        rows_back = pl.Series(reference).gather(sub.gather(occ["row"]))
+        occ = occ.select(
+            rows_back.alias("row"),
+            pl.col("marker").replace_strict(index, return_dtype=pl.Int32),
+            "term",
+        )
+        np.add.at(counts, (occ["marker"].to_numpy(), occ["row"].to_numpy()), 1)
+        found.append(occ)
+    return found
+
+
+def _rows_by_language(
+    langs: pl.Series, texts: pl.Series, lexicons: Mapping[str, Lexicon]
+) -> dict[str, np.ndarray]:
+    """Per language of `lexicons`, the indices of the posts in it that have a text."""
+    has_text = texts.is_not_null()
+    return {
+        lang: ((langs == lang) & has_text).fill_null(False).arg_true().cast(pl.Int64).to_numpy()
+        for lang in lexicons
+    }
+
+
+def _scan_texts(
+    texts: pl.Series,
+    rows: Mapping[str, np.ndarray],
+    markers: CompiledMarkers,
+    counts: np.ndarray,
+    words: np.ndarray,
+    status: np.ndarray,
+    explain: bool,
+) -> list[pl.DataFrame]:
+    """Run the scanner over `rows` of `texts` per language, filling `counts`, `words` and
+    `status`; with `explain`, the counting occurrences (`Scan.terms` rows)."""
+    table = markers.chars
+    array = texts.rechunk().to_arrow()
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    _, offsets, data = array.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    found = []
+    for lang, automaton in markers.automata.items():
+        if rows[lang].size == 0:
+            continue
+        explained = scan_posts(
+            data, offsets, rows[lang], table.arrays,
+            automaton.arrays, table.expansion, counts, words, status, explain,
+        )  # fmt: skip
+        if explain:
+            found.append(
+                pl.DataFrame(
+                    {
+                        "row": explained[:, 0],
+                        "marker": explained[:, 1].astype(np.int32),
+                        "term": automaton.terms.gather(explained[:, 2]),
+                    }
+                )
+            )
+    return found
