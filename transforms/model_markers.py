@@ -2,11 +2,14 @@
 
 A model source scores a post from its sentence embedding (transforms/embedding.py), or, for a
 trained head of the `ngram` family, from its hashed n-grams (transforms/ngram.py; any language,
-no sentence model). A trained head gives a probability. Otherwise the score is zero-shot: the post's mean cosine similarity to
-the marker's CLOSEST_PROTOTYPES closest prototype phrases, set against the same statistic of a
-neutral reference set of everyday posts, as a z-score (how many standard deviations above the
-neutral posts it lies). Scores of different markers and models are thus on one scale. A score at
-or above the language's threshold is a hit.
+no sentence model). A trained head gives a probability. Otherwise the score is zero-shot: the
+post's cosine similarity to the centroid of the marker's phrases (its prototypes and its lexicon
+terms, `prototype_phrases`); for a marker of the CONTRASTED dimension (the basic emotions, which
+rarely share a post), minus its highest similarity to a rival centroid (the neutral reference
+set and every other shipped marker of that dimension): a margin over the other labels. The
+statistic is set against the same statistic of the neutral reference posts as a z-score (how
+many standard deviations above the neutral posts it lies), so scores of different markers and
+models are on one scale. A score at or above the language's threshold is a hit.
 
 Per language, a marker's rule decides: `lexicon`, `model`, `either` (a hit from one of them) or
 `both` (a lexicon hit confirmed by the model). Where a language has only one of the sources (for
@@ -34,7 +37,7 @@ from transforms.embedding import (
     ModelError,
     load_encoder,
 )
-from transforms.markers import BUILTIN_DIR, Marker, MarkerError, score
+from transforms.markers import BUILTIN_DIR, Marker, MarkerError, load_markers, score
 from transforms.ngram import ngram_features, ngram_logits
 
 """Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
@@ -43,7 +46,12 @@ NEUTRAL_FILE = BUILTIN_DIR / "model" / "neutral.toml"
 DEFAULT_THRESHOLD = 3.5
 """The z-score threshold of a prototype source whose language has none calibrated in its
 marker file (the best single threshold over the shipped English markers)."""
-CLOSEST_PROTOTYPES = 3
+CONTRASTED = "emotion"
+"""The first dimension of markers scored as a margin over their rivals (see the module doc):
+on the English dev splits this lifts the emotions' zero-shot macro-F1, while a margin among the
+risk markers, which co-occur, lowers theirs (benchmarks/RESULTS.md, `zero-shot`)."""
+MIN_TERM_LETTERS = 3
+"""Lexicon terms with fewer letters (emoji, `:)`) are left out of a marker's centroid."""
 KEY_SEED = 20211
 
 
@@ -207,14 +215,7 @@ def score_embeddings(
             logits = embeddings @ np.asarray(head.coef, dtype=np.float32) + head.intercept
             scores[marker.name] = 1.0 / (1.0 + np.exp(-logits))
         else:
-            prototypes = _embedded(encoder, marker.prototypes[lang])
-            neutral = _closeness(_embedded(encoder, neutral_phrases(lang)), prototypes)
-            if len(neutral) < 2:
-                raise SourceError(
-                    f"the neutral reference set has no {lang} phrases: add some to {NEUTRAL_FILE}"
-                )
-            spread = max(float(neutral.std()), 1e-6)
-            scores[marker.name] = (_closeness(embeddings, prototypes) - neutral.mean()) / spread
+            scores[marker.name] = zero_shot(embeddings, marker=marker, lang=lang, encoder=encoder)
     return scores
 
 
@@ -238,11 +239,59 @@ def score_texts(
     return {n: scores[n] for n in markers if n in scores}
 
 
-def _closeness(embeddings: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
-    """Each row's mean cosine similarity to its CLOSEST_PROTOTYPES closest prototypes."""
-    similarity = embeddings @ prototypes.T
-    closest = min(CLOSEST_PROTOTYPES, prototypes.shape[0])
-    return np.sort(similarity, axis=1)[:, -closest:].mean(axis=1)
+def prototype_phrases(marker: Marker, lang: str) -> tuple[str, ...]:
+    """The phrases whose embeddings' centroid stands for `marker` in `lang`: its prototypes,
+    then its lexicon terms of at least MIN_TERM_LETTERS letters (wildcards dropped)."""
+    terms = (
+        term.replace("*", "")
+        for term in marker.terms.get(lang, ())
+        if sum(ch.isalpha() for ch in term) >= MIN_TERM_LETTERS
+    )
+    return (*marker.prototypes.get(lang, ()), *terms)
+
+
+@cache
+def contrasted_phrases(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`(name, prototype_phrases)` of every shipped CONTRASTED marker with prototypes in
+    `lang`: the rivals of a contrasted marker (fixed, whichever markers a run selects)."""
+    return tuple(
+        (name, prototype_phrases(marker, lang))
+        for name, marker in load_markers().items()
+        if marker.dimensions[:1] == (CONTRASTED,) and marker.prototypes.get(lang)
+    )
+
+
+def zero_shot(embeddings: np.ndarray, *, marker: Marker, lang: str, encoder: Encoder) -> np.ndarray:
+    """The zero-shot score of each embedded post for `marker` in `lang` (see the module doc).
+
+    Raises SourceError when the neutral reference set has under two phrases in `lang`.
+    """
+    neutral_posts = _embedded(encoder, neutral_phrases(lang))
+    if len(neutral_posts) < 2:
+        raise SourceError(
+            f"the neutral reference set has no {lang} phrases: add some to {NEUTRAL_FILE}"
+        )
+    own = _centroid(encoder, prototype_phrases(marker, lang))
+    rivals = []
+    if marker.dimensions[:1] == (CONTRASTED,):
+        rivals = [_centroid(encoder, neutral_phrases(lang))] + [
+            _centroid(encoder, phrases)
+            for name, phrases in contrasted_phrases(lang)
+            if name != marker.name
+        ]
+
+    def statistic(rows: np.ndarray) -> np.ndarray:
+        closeness = rows @ own
+        return closeness - (rows @ np.stack(rivals).T).max(axis=1) if rivals else closeness
+
+    neutral = statistic(neutral_posts)
+    return (statistic(embeddings) - neutral.mean()) / max(float(neutral.std()), 1e-6)
+
+
+def _centroid(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
+    """The unit-length mean of the embeddings of `phrases`."""
+    mean = _embedded(encoder, phrases).mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
 def threshold(marker: Marker, lang: str) -> float:
@@ -442,9 +491,14 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
             f1 = f", cross-validated F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
             model = f"trained {head.family} head on {head.model} (threshold {head.threshold:g}{f1})"
         elif marker.prototypes.get(lang):
+            phrases = len(marker.prototypes[lang])
+            terms = len(prototype_phrases(marker, lang)) - phrases
+            margin = (
+                ", margin over the other emotions" if marker.dimensions[:1] == (CONTRASTED,) else ""
+            )
             model = (
-                f"{len(marker.prototypes[lang])} prototypes against the neutral set "
-                f"(threshold {threshold(marker, lang):g})"
+                f"{phrases} prototypes and {terms} terms as one centroid{margin}, against the "
+                f"neutral set (threshold {threshold(marker, lang):g})"
             )
         else:
             model = "none"

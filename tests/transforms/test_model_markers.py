@@ -15,6 +15,7 @@ from transforms.model_markers import (
     encoder_languages,
     in_sample,
     needs_model,
+    prototype_phrases,
     sample_rates,
     score_embeddings,
 )
@@ -144,6 +145,38 @@ def test_zero_shot_scores_separate_meaning_from_shared_words():
     assert scores["suicide_risk"][0] > scores["suicide_risk"][1] + 0.1
     assert scores["sleep_problems"][2] > scores["sleep_problems"][3] + 0.1
     assert np.argmax(scores["suicide_risk"]) == 0
+
+
+def test_a_centroid_holds_the_prototypes_and_the_worded_terms_without_wildcards():
+    marker = parse_marker(
+        {
+            "name": "m",
+            "lang": {
+                "en": {"terms": ["furious", "rag*", ":(", "😡", "ok"], "prototypes": ["so mad"]}
+            },
+        },
+        origin="t",
+    )
+    assert prototype_phrases(marker, "en") == ("so mad", "furious", "rag")
+    assert prototype_phrases(marker, "es") == ()
+
+
+def test_emotions_are_scored_as_a_margin_over_the_other_emotions():
+    """Each post's highest zero-shot emotion is the one it expresses, and every emotion a post
+    does not express scores below every post's own emotion."""
+    names = ["anger", "joy", "sadness", "fear"]
+    markers = {n: replace(m, heads={}) for n, m in load_markers(names=names).items()}
+    encoder = load_encoder()
+    texts = [
+        "i am so furious with them right now, absolutely livid",
+        "best day ever, we won and i cannot stop smiling",
+        "i miss her so much, i cried all night",
+        "terrified of the results tomorrow, my hands are shaking",
+    ]
+    scores = score_embeddings(encoder.encode(texts), lang="en", markers=markers, encoder=encoder)
+    table = np.stack([scores[n] for n in names], axis=1)
+    assert list(table.argmax(axis=1)) == [0, 1, 2, 3]
+    assert (table[~np.eye(4, dtype=bool)] < table.max(axis=1).min()).all()
 
 
 def test_classify_embeds_each_distinct_text_once_and_is_deterministic():

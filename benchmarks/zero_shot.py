@@ -1,0 +1,131 @@
+"""Zero-shot scorings of the English sentence model compared on real labelled posts.
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/zero_shot.py [--cap 1500]
+
+Each scoring turns a post's embedding (the shipped all-MiniLM-L6-v2) into one score per marker,
+without training on any set:
+
+- `closest 3 prototypes` (the previous source): mean cosine to the marker's 3 closest
+  prototype phrases;
+- `centroid`: cosine to the centroid of its prototypes and lexicon terms
+  (transforms.model_markers.prototype_phrases);
+- `margin, all markers`: that cosine minus the highest cosine to the centroid of the neutral
+  reference set or of any other marker;
+- `shipped`: transforms.model_markers.zero_shot, the margin for the basic emotions only
+  (CONTRASTED) and the plain centroid for the others.
+
+Every scoring gets its threshold per marker by the same rule as `benchmarks/markers.py
+--choose-thresholds` (F1-optimal on the pooled dev splits of the English CC BY / MIT sets that
+label the marker, flagging at most 2× its true share); macro-F1 is then reported on each set's
+test split (capped at `--cap` rows). ISEAR labels no shippable set, so it borrows the others'
+thresholds. Results go to benchmarks/RESULTS.md (`zero-shot`). Skips when the datasets are
+absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import marker_sets as ms  # noqa: E402
+from benchmarks.markers import CachedEncoder, _capped_best, prf  # noqa: E402
+from benchmarks.results import write_section  # noqa: E402
+from transforms.markers import load_markers  # noqa: E402
+from transforms.model_markers import neutral_phrases, prototype_phrases, zero_shot  # noqa: E402
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+
+
+def scorings(encoder, markers) -> dict:
+    """Scoring name → function(embeddings) → {marker: scores}."""
+    names = [n for n, m in markers.items() if m.prototypes.get("en")]
+    protos = {n: encoder.encode(list(markers[n].prototypes["en"])) for n in names}
+    centroids = {
+        n: _unit(encoder.encode(list(prototype_phrases(markers[n], "en"))).mean(0)) for n in names
+    }
+    neutral = _unit(encoder.encode(list(neutral_phrases("en"))).mean(0))
+
+    def closest(x):
+        return {n: np.sort(x @ protos[n].T, axis=1)[:, -3:].mean(1) for n in names}
+
+    def centroid(x):
+        return {n: x @ centroids[n] for n in names}
+
+    def margin_all(x):
+        cos = centroid(x)
+        rivals = {n: [cos[m] for m in names if m != n] + [x @ neutral] for n in names}
+        return {n: cos[n] - np.max(rivals[n], axis=0) for n in names}
+
+    def shipped(x):
+        return {n: zero_shot(x, marker=markers[n], lang="en", encoder=encoder) for n in names}
+
+    return {
+        "closest 3 prototypes": closest,
+        "centroid": centroid,
+        "margin, all markers": margin_all,
+        "shipped": shipped,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
+    args = parser.parse_args()
+    if not ms.available():
+        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+        return
+    encoder = CachedEncoder()
+    markers = {n: replace(m, heads={}) for n, m in load_markers().items()}
+    ways = scorings(encoder, markers)
+    sets = [s for s in ms.SETS if s.lang == "en"]
+    splits = {}
+    for labelled in sets:
+        for split, cap in (("dev", None), ("test", args.cap)):
+            frame = ms.load_split(labelled, split, cap=cap)
+            x = encoder.encode(frame.get_column("text").to_list())
+            splits[labelled.name, split] = (frame, {w: run(x) for w, run in ways.items()})
+    lines = [
+        "| scoring | " + " | ".join(s.name for s in sets) + " |",
+        "|---|" + "---:|" * len(sets),
+    ]
+    for way in ways:
+        cells = []
+        for labelled in sets:
+            f1s = []
+            for name in labelled.labels:
+                values, golds = [], []
+                for other in sets:
+                    if other.name in ms.SHIPPABLE and name in other.labels:
+                        frame, scored = splits[other.name, "dev"]
+                        keep = ms.judged(other, frame, name).to_numpy()
+                        values.append(scored[way][name][keep])
+                        golds.append(frame.get_column(name).to_numpy()[keep])
+                cut = _capped_best(np.concatenate(values), np.concatenate(golds))[0]
+                frame, scored = splits[labelled.name, "test"]
+                keep = ms.judged(labelled, frame, name).to_numpy()
+                gold = frame.get_column(name).to_numpy()[keep]
+                f1s.append(prf(gold, scored[way][name][keep] >= cut)[2])
+            cells.append(f"{np.mean(f1s):.3f}")
+        lines.append(f"| {way} | " + " | ".join(cells) + " |")
+    intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:4])
+    body = "\n".join(lines)
+    print(body)
+    write_section(
+        "zero-shot",
+        f"{intro}\n\nMacro-F1 over each set's labels (test split). sad_stress_en is 95% "
+        "positive: flagging every post scores 0.97 there, and the 2× cap allows it, so its "
+        f"column says nothing about a scoring.\n\n{body}",
+    )
+
+
+if __name__ == "__main__":
+    main()
