@@ -126,6 +126,8 @@ def test_portable_runner_with_external_workers_publishes_the_in_process_warehous
     assert summary.as_json() == in_process.as_json()
     ours, theirs = _published(tmp_path / "portable"), _published(tmp_path / "in-process")
     assert ours["daily"].height > 0
+    sadness = ours["daily"].filter(pl.col("marker") == "sadness")
+    assert (sadness["sample_rate"] == 0.25).any(), "the sentence model did not decide sadness"
     assert ours["daily"].equals(theirs["daily"])
     assert ours["runs"].equals(theirs["runs"])
     landing = tmp_path / "beam-temp" / "moodcast-landing" / summary.run_id
