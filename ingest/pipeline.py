@@ -45,6 +45,7 @@ from transforms.model_markers import (
     decide,
     load_encoders,
     model_scores,
+    modelled_markers,
     sample_rates,
     uses_model,
 )
@@ -188,7 +189,8 @@ class PrepareChunkFn(beam.DoFn):
         missing = set(texts.get_column("lang").unique()) - set(self._encoders)
         if missing:
             self._encoders.update(load_encoders(self._job.options.models, sorted(missing)))
-        return model_scores(texts, markers=self._job.markers, encoders=self._encoders)
+        modelled = modelled_markers(self._job.markers, self._job.options.models, None)
+        return model_scores(texts, markers=modelled, encoders=self._encoders)
 
 
 def decided_posts(posts: pl.DataFrame, model: pl.DataFrame, job: IngestJob) -> pl.DataFrame:
@@ -353,12 +355,13 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
             COUNTS, DEAD, COVERAGE, TEXTS, FILES, main="posts"
         )
     )
+    scored = modelled_markers(job.markers, job.options.models, None)
     modelled = sorted(
-        frozenset().union(*(uses_model(m, job.options.models, None) for m in job.markers.values()))
+        frozenset().union(*(uses_model(m, job.options.models, None) for m in scored.values()))
     )
     model_scores = (
         prepared[TEXTS]
-        | "ScoreTextsWithModels" >> ScoreTextsWithModels(job.markers, job.options.models, modelled)
+        | "ScoreTextsWithModels" >> ScoreTextsWithModels(scored, job.options.models, modelled)
         if modelled
         else pipeline | "NoModelScores" >> beam.Create([NO_MODEL_SCORES])
     )

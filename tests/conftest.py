@@ -26,9 +26,10 @@ def small_corpus(tmp_path_factory) -> Path:
 
 
 LEXICON_ONLY = "models = {}\n"
-"""config.toml whose markers all decide by their lexicons: a run of the small corpus takes ~8 s
-of CPU instead of ~95 s with the default sentence model. The model path end to end is tested by
-tests/ingest/test_portable.py, tests/ingest/test_pipeline_models.py and the default sample."""
+"""config.toml with no sentence model: a test of warehouse, publishing or alert behaviour does
+not depend on one. The default settings need none either (benchmarks/fixture_cost.py: about the
+same CPU); the model path end to end is tested by tests/ingest/test_portable.py,
+tests/ingest/test_pipeline_models.py and the default sample."""
 
 
 @pytest.fixture(scope="session")

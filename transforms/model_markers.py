@@ -104,6 +104,14 @@ def uses_model(marker: Marker, config: ModelConfig, source: str | None) -> froze
     return modelled - marker.languages
 
 
+def modelled_markers(
+    markers: Mapping[str, Marker], config: ModelConfig, source: str | None
+) -> dict[str, Marker]:
+    """Those of `markers` whose decision uses a model in some language (uses_model): the only
+    ones a model scores. A lexicon-rule marker's prototypes would be embedded for nothing."""
+    return {name: m for name, m in markers.items() if uses_model(m, config, source)}
+
+
 def uses_lexicon(marker: Marker, config: ModelConfig, source: str | None) -> frozenset[str]:
     """Languages in which the lexicon takes part in the marker's decision."""
     if source == "model":
@@ -470,10 +478,11 @@ def classify(
     keys = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
     frame = frame.with_columns(keys.scatter(rows, needed.get_column("key")).alias("key"))
     langs = needed.get_column("lang").unique().to_list()
-    encoders = load_encoders(config, encoder_languages(markers, config, langs))
+    modelled = modelled_markers(markers, config, source)
+    encoders = load_encoders(config, encoder_languages(modelled, config, langs))
     model = model_scores(
         needed.select("lang", "key", pl.col("_text").alias("text")),
-        markers=markers,
+        markers=modelled,
         encoders=encoders,
     )
     decided = decide(frame, model, markers=markers, config=config, source=source)

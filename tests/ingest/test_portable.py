@@ -19,6 +19,7 @@ import warehouse
 from moodcast.config import load_settings
 from moodcast.run import daily_run
 from tests.conftest import AS_OF
+from transforms.markers import BUILTIN_DIR
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -92,6 +93,15 @@ def _published(data_dir: Path) -> dict[str, pl.DataFrame]:
 
 
 def _run(corpus: Path, data_dir: Path, beam_args: list[str]):
+    """A run whose sadness the default sentence model decides on a quarter of the posts, so
+    that the workers load it (the default markers need no sentence model)."""
+    (data_dir / "markers").mkdir(parents=True)
+    sadness = (BUILTIN_DIR / "sadness.toml").read_text(encoding="utf-8")
+    assert 'rule = "lexicon"' in sadness
+    (data_dir / "markers" / "sadness.toml").write_text(
+        sadness.replace('rule = "lexicon"', 'rule = "model"', 1), encoding="utf-8"
+    )
+    (data_dir / "config.toml").write_text("model_sample_rate = 0.25\n", encoding="utf-8")
     return daily_run(
         [str(corpus / "posts.jsonl")],
         settings=load_settings(data_dir),
@@ -116,6 +126,8 @@ def test_portable_runner_with_external_workers_publishes_the_in_process_warehous
     assert summary.as_json() == in_process.as_json()
     ours, theirs = _published(tmp_path / "portable"), _published(tmp_path / "in-process")
     assert ours["daily"].height > 0
+    sadness = ours["daily"].filter(pl.col("marker") == "sadness")
+    assert (sadness["sample_rate"] == 0.25).any(), "the sentence model did not decide sadness"
     assert ours["daily"].equals(theirs["daily"])
     assert ours["runs"].equals(theirs["runs"])
     landing = tmp_path / "beam-temp" / "moodcast-landing" / summary.run_id

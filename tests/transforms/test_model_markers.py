@@ -14,6 +14,7 @@ from transforms.model_markers import (
     decide,
     encoder_languages,
     in_sample,
+    modelled_markers,
     needs_model,
     prototype_phrases,
     sample_rates,
@@ -259,3 +260,14 @@ def test_shipped_heads_load_with_their_markers_with_provenance_and_need_no_sente
     )
     mine = load_markers(tmp_path, names=["suicide_risk"])["suicide_risk"]
     assert mine.heads["en"].threshold == 0.9 and mine.version != risk["suicide_risk"].version
+
+
+def test_only_markers_whose_decision_uses_a_model_are_scored_by_one():
+    sadness = load_markers(names=["sadness"])["sadness"]
+    assert sadness.rule == "lexicon" and "en" in sadness.model_languages
+    by_model = replace(sadness, name="by_model", rule="model")
+    markers = {"sadness": sadness, "by_model": by_model}
+    assert list(modelled_markers(markers, EN_ONLY, None)) == ["by_model"]
+    assert list(modelled_markers(markers, EN_ONLY, "model")) == ["sadness", "by_model"]
+    assert modelled_markers(markers, ModelConfig(models={}), None) == {}
+    assert modelled_markers(markers, EN_ONLY, "lexicon") == {}
