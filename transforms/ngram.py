@@ -13,6 +13,8 @@ from functools import cache
 
 import numpy as np
 
+from transforms.ngram_hashing import hashed_ngrams
+
 NGRAM_FEATURES = "ngram-v1"
 """Name of the feature recipe below; a head trained on another recipe is refused."""
 NGRAM_BUCKETS = 2**18
@@ -32,11 +34,9 @@ def _vectorizers():
 
 
 def ngram_features(texts: Sequence[str]):
-    """Sparse CSR matrix (len(texts), 2 * NGRAM_BUCKETS): word then character n-gram buckets."""
-    from scipy.sparse import hstack
-
-    words, chars = _vectorizers()
-    return hstack([words.transform(texts), chars.transform(texts)], format="csr")
+    """Sparse CSR matrix (len(texts), 2 * NGRAM_BUCKETS): word then character n-gram buckets,
+    as `_vectorizers` make them (transforms.ngram_hashing computes the same, compiled)."""
+    return hashed_ngrams(texts, buckets=NGRAM_BUCKETS)
 
 
 def ngram_logits(features, indices: Sequence[int], coef: Sequence[float], intercept: float):
