@@ -8,7 +8,7 @@ is its non-zero weights by bucket.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 import numpy as np
@@ -43,3 +43,19 @@ def ngram_logits(features, indices: Sequence[int], coef: Sequence[float], interc
     """Logit of a head with weights `coef` on buckets `indices`, per row of `features`."""
     weights = np.asarray(coef, dtype=np.float64)
     return features[:, np.asarray(indices, dtype=np.int64)] @ weights + intercept
+
+
+NGRAM_BATCH = 8192
+"""Texts featurised at a time by ngram_scores: memory holds one batch's features, not all."""
+
+
+def ngram_scores(texts: Sequence[str], heads: Mapping) -> dict[str, np.ndarray]:
+    """Each head's probability (the logistic of ngram_logits) per text, for `heads` (name →
+    a head with `indices`, `coef`, `intercept`), the texts featurised NGRAM_BATCH at a time."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in heads}
+    for start in range(0, len(texts), NGRAM_BATCH):
+        features = ngram_features(texts[start : start + NGRAM_BATCH])
+        for name, head in heads.items():
+            logits = ngram_logits(features, head.indices, head.coef, head.intercept)
+            parts[name].append(1.0 / (1.0 + np.exp(-logits)))
+    return {name: np.concatenate([np.zeros(0), *found]) for name, found in parts.items()}

@@ -1,13 +1,21 @@
 """The compiled hashed n-grams must equal scikit-learn's HashingVectorizer pair that defines
 the `ngram-v1` recipe (transforms.ngram._vectorizers), bit for bit."""
 
+from types import SimpleNamespace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import hstack
 
-from transforms import ngram_hashing
-from transforms.ngram import NGRAM_BUCKETS, _vectorizers, ngram_features
+from transforms import ngram, ngram_hashing
+from transforms.ngram import (
+    NGRAM_BUCKETS,
+    _vectorizers,
+    ngram_features,
+    ngram_logits,
+    ngram_scores,
+)
 from transforms.ngram_hashing import hashed_ngrams
 
 TRICKY = [
@@ -60,3 +68,14 @@ def test_ngram_features_uses_the_compiled_counts():
 
 def test_no_texts_is_an_empty_matrix():
     assert hashed_ngrams([], buckets=8).shape == (0, 16)
+
+
+def test_ngram_scores_do_not_depend_on_the_batch(monkeypatch):
+    head = SimpleNamespace(indices=[3, 70_000, 262_150, 400_000], coef=[0.5, -1.0, 2.0, 0.25],
+                           intercept=-0.1)  # fmt: skip
+    whole = ngram_scores(TRICKY, {"m": head})["m"]
+    monkeypatch.setattr(ngram, "NGRAM_BATCH", 5)
+    assert np.array_equal(ngram_scores(TRICKY, {"m": head})["m"], whole)
+    logits = ngram_logits(ngram_features(TRICKY), head.indices, head.coef, head.intercept)
+    assert np.array_equal(whole, 1.0 / (1.0 + np.exp(-logits)))
+    assert ngram_scores([], {"m": head})["m"].shape == (0,)
