@@ -6,9 +6,10 @@ Both sides run as their own processes on the same clean JSON Lines file (start-u
 included), interleaved, and the medians are compared. `moodcast run` is the whole daily run
 (Beam job on FnApiRunner with dead letters, dedupe and pseudonyms; DuckDB load; forecasts;
 alerts; exports) in a fresh data directory whose config.toml has no sentence model
-(`[models]` empty), so that every marker is decided by its lexicon, as in the floor; model
-confirmation is measured in benchmarks/embedding.py. The floor is what no run can beat: one
-polars read, the same pure validation and the compiled lexicon kernel, one group by. The two
+(`[models]` empty), so that markers are decided by their lexicons and the shipped n-gram heads,
+as in the floor; sentence-model confirmation is measured in benchmarks/embedding.py. The floor is what no run can beat: one
+polars read, the same pure validation, the compiled lexicon kernel and n-gram heads, one group
+by. The two
 must give identical `region = all, lang = all` per-day × marker counts (posts, marked posts,
 distinct authors, distinct marked authors); the script stops if they do not. The floor cannot
 survive a malformed line, so the comparison runs on a corpus generated without them; the run's

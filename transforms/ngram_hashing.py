@@ -103,8 +103,12 @@ def _murmur3(buf, start, end):
 
 @numba.njit(cache=True)
 def _bucket(buf, start, end, buckets):
-    """The bucket of one feature, as sklearn.feature_extraction.FeatureHasher picks it."""
-    return abs(_murmur3(buf, start, end)) % buckets
+    """The bucket of one feature, as sklearn.feature_extraction.FeatureHasher picks it (a
+    mask instead of a division when `buckets` is a power of two)."""
+    h = abs(_murmur3(buf, start, end))
+    if buckets & (buckets - 1) == 0:
+        return h & (buckets - 1)
+    return h % buckets
 
 
 @numba.njit(cache=True)
@@ -175,24 +179,27 @@ def _char_buckets(buf, start, end, buckets, out, cuts):
 
 
 @numba.njit(cache=True)
-def _row(found, n, offset, indices, data, at):
-    """Sort `found[:n]`, sum repeats into `indices`/`data` from `at` (buckets + `offset`),
+def _row(found, n, offset, seen, counts, indices, data, at):
+    """Sum repeats of `found[:n]` (through `seen`, a per-bucket mark, and `counts`), write the
+    distinct buckets in order (+ `offset`) with their counts to `indices`/`data` from `at`,
     L2-normalise them; the next free position is returned."""
-    ordered = found[:n]
-    ordered.sort()
     first = at
-    k = 0
-    while k < n:
-        m = k
-        while m < n and ordered[m] == ordered[k]:
-            m += 1
-        indices[at] = ordered[k] + offset
-        data[at] = m - k
-        at += 1
-        k = m
+    for k in range(n):
+        bucket = found[k]
+        if seen[bucket] != 1:
+            seen[bucket] = 1
+            counts[bucket] = 0
+            indices[at] = bucket
+            at += 1
+        counts[bucket] += 1
+    indices[first:at].sort()
     total = 0.0
     for x in range(first, at):
+        bucket = indices[x]
+        seen[bucket] = 0
+        data[x] = counts[bucket]
         total += data[x] * data[x]
+        indices[x] = bucket + offset
     if total != 0.0:
         norm = np.sqrt(total)
         for x in range(first, at):
@@ -215,11 +222,13 @@ def _count(words, chars, n_texts, buckets):
         longest = max(longest, word_ends[t] - word_starts[t], char_ends[t] - char_starts[t])
     found = np.empty(4 * longest + 2, dtype=np.int64)
     cuts = np.empty(longest + 2, dtype=np.int64)
+    seen = np.zeros(buckets, dtype=np.uint8)
+    counts = np.zeros(buckets, dtype=np.int64)
     at = 0
     for t in range(n_texts):
         n = _word_buckets(words, word_starts[t], word_ends[t], buckets, found)
-        at = _row(found, n, 0, indices, data, at)
+        at = _row(found, n, 0, seen, counts, indices, data, at)
         n = _char_buckets(chars, char_starts[t], char_ends[t], buckets, found, cuts)
-        at = _row(found, n, buckets, indices, data, at)
+        at = _row(found, n, buckets, seen, counts, indices, data, at)
         indptr[t + 1] = at
     return indptr, indices[:at].copy(), data[:at].copy()
