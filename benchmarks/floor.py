@@ -6,10 +6,11 @@ per-day × marker counts with distinct authors, written as Parquet.
 polars reads the file in one call (`scan_ndjson`; a malformed line fails the whole file, so
 the floor needs a clean corpus), validates, completes and filters posts with the same pure
 expressions as the job (transforms.records, transforms.text), drops repeated ids, scores every
-marker with the compiled lexicon kernel (transforms.markers.score: hashtag splitting, folding,
-the scan) and counts, per local day and marker, posts, marked posts, distinct authors and
-distinct marked authors (raw author ids: distinct counts equal those of their pseudonyms).
-Every marker is decided by its lexicon. No Beam, no dead letters, no pseudonyms, no roll-ups
+marker as `moodcast tag` does with no sentence model (transforms.model_markers.classify: the
+compiled lexicon kernel, and the shipped n-gram heads on the texts whose decision needs them,
+each distinct text once) and counts, per local day and marker, posts, marked posts, distinct
+authors and distinct marked authors (raw author ids: distinct counts equal those of their
+pseudonyms). No Beam, no dead letters, no pseudonyms, no roll-ups
 by region or language, no warehouse: what `moodcast run` does beyond this is its overhead.
 benchmarks/pipeline.py times `moodcast run` against it and checks that both give the same
 `region = all, lang = all` counts.
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from transforms.contracts import ALL, MAX_TEXT_CHARS, RAW_POST_SCHEMA  # noqa: E402
-from transforms.markers import load_markers, score, supported_languages  # noqa: E402
+from transforms.markers import load_markers, supported_languages  # noqa: E402
+from transforms.model_markers import ModelConfig, classify  # noqa: E402
 from transforms.records import local_day, parse_timestamp  # noqa: E402
 from transforms.text import (  # noqa: E402
     LanguageRule,
@@ -74,7 +76,7 @@ def floor(path: Path, out: Path, *, as_of: date, tz: str = "UTC") -> pl.DataFram
     """Count `path` per day × marker and write the counts to `out` (Parquet); return them."""
     markers = load_markers()
     posts = kept_posts(path, as_of=as_of, tz=tz, languages=sorted(supported_languages(markers)))
-    hits = score(posts, markers).select(list(markers))
+    hits = classify(posts, markers, config=ModelConfig(models={})).select(list(markers))
     counts = (
         pl.concat([posts.select("day", "author_id"), hits], how="horizontal")
         .unpivot(on=list(markers), index=["day", "author_id"], variable_name="marker")

@@ -15,6 +15,7 @@ import os
 import platform
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -25,21 +26,31 @@ from benchmarks.pipeline import corpora, run_moodcast  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 
 
+def _run(posts: int, clean: Path):
+    with tempfile.TemporaryDirectory() as work:
+        sample, ingest = run_moodcast(clean, Path(work) / "data")
+    print(posts, sample, ingest, file=sys.stderr, flush=True)
+    return posts, sample, ingest
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", default="1000000,3000000")
+    parser.add_argument(
+        "--parallel", action="store_true",
+        help="run every size at once: CPU seconds and peak RSS stay each process's own",
+    )  # fmt: skip
     args = parser.parse_args()
     sizes = [int(n) for n in args.posts.split(",")]
-    results = []
-    for posts in sizes:
-        clean, _ = corpora(posts, dirty=False)
-        with tempfile.TemporaryDirectory() as work:
-            sample, ingest = run_moodcast(clean, Path(work) / "data")
-        results.append((posts, sample, ingest))
-        print(posts, sample, ingest, file=sys.stderr)
+    corpus = {posts: corpora(posts, dirty=False)[0] for posts in sizes}
+    with ThreadPoolExecutor(max_workers=len(sizes) if args.parallel else 1) as pool:
+        futures = [pool.submit(_run, posts, corpus[posts]) for posts in sizes]
+    results = [f.result() for f in futures]
     load = os.getloadavg()
     lines = [
-        f"`.venv/bin/python benchmarks/memory.py --posts {args.posts}` on {os.cpu_count()} cores,"
+        f"`.venv/bin/python benchmarks/memory.py --posts {args.posts}"
+        f"{' --parallel' if args.parallel else ''}` on {os.cpu_count()} cores"
+        f"{' (every size at once)' if args.parallel else ''},"
         f" Python {platform.python_version()}, {date.today().isoformat()}. Load average at the end:"
         f" {load[0]:.1f} (1 min), {load[1]:.1f} (5 min): the machine was shared.",
         "",

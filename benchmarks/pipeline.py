@@ -6,9 +6,10 @@ Both sides run as their own processes on the same clean JSON Lines file (start-u
 included), interleaved, and the medians are compared. `moodcast run` is the whole daily run
 (Beam job on FnApiRunner with dead letters, dedupe and pseudonyms; DuckDB load; forecasts;
 alerts; exports) in a fresh data directory whose config.toml has no sentence model
-(`[models]` empty), so that every marker is decided by its lexicon, as in the floor; model
-confirmation is measured in benchmarks/embedding.py. The floor is what no run can beat: one
-polars read, the same pure validation and the compiled lexicon kernel, one group by. The two
+(`[models]` empty), so that markers are decided by their lexicons and the shipped n-gram heads,
+as in the floor; sentence-model confirmation is measured in benchmarks/embedding.py. The floor is what no run can beat: one
+polars read, the same pure validation, the compiled lexicon kernel and n-gram heads, one group
+by. The two
 must give identical `region = all, lang = all` per-day × marker counts (posts, marked posts,
 distinct authors, distinct marked authors); the script stops if they do not. The floor cannot
 survive a malformed line, so the comparison runs on a corpus generated without them; the run's
@@ -28,7 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -145,6 +148,11 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--job-only", nargs=2, type=Path, metavar=("POSTS", "LANDING"))
+    parser.add_argument(
+        "--parallel", action="store_true",
+        help="run the four sides of a repeat at once: CPU seconds and peak RSS stay each "
+        "process's own, wall seconds then include the others' contention",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.job_only:
         job_only(*args.job_only)
@@ -156,12 +164,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         for _ in range(args.repeats):
-            sample, ingest_s = run_moodcast(clean, work / "clean")
-            rows[names[0]].append(sample)
+            sides = (
+                partial(run_moodcast, clean, work / "clean"),
+                partial(run_floor, clean, work / "floor.parquet"),
+                partial(run_moodcast, dirty, work / "dirty"),
+                partial(run_job_alone, clean, work / "landing"),
+            )
+            with ThreadPoolExecutor(max_workers=len(sides) if args.parallel else 1) as pool:
+                futures = [pool.submit(side) for side in sides]
+            (sample, ingest_s), floor_sample, (dirty_sample, _), job_sample = (
+                f.result() for f in futures
+            )
             ingest.append(ingest_s)
-            rows[names[1]].append(run_floor(clean, work / "floor.parquet"))
-            rows[names[2]].append(run_moodcast(dirty, work / "dirty")[0])
-            rows[names[3]].append(run_job_alone(clean, work / "landing"))
+            for name, got in zip(
+                names, (sample, floor_sample, dirty_sample, job_sample), strict=True
+            ):
+                rows[name].append(got)
         ours, floor = published_counts(work / "clean"), pl.read_parquet(work / "floor.parquet")
     if not ours.equals(floor.cast(ours.schema)):
         raise SystemExit("moodcast run and the floor disagree: fix one before timing them")
@@ -169,8 +187,9 @@ def main() -> None:
     cpu = {name: statistics.median(s.cpu for s in values) for name, values in rows.items()}
     load = os.getloadavg()
     lines = [
-        f"`.venv/bin/python benchmarks/pipeline.py --posts {args.posts} --repeats {args.repeats}`"
-        f" on {os.cpu_count()} cores, Python {platform.python_version()}, {date.today().isoformat()}."
+        f"`.venv/bin/python benchmarks/pipeline.py --posts {args.posts} --repeats {args.repeats}"
+        f"{' --parallel' if args.parallel else ''}` on {os.cpu_count()} cores"
+        f"{' (the four sides of a repeat at once)' if args.parallel else ''}, Python {platform.python_version()}, {date.today().isoformat()}."
         f" Load average at the end: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min): the machine was"
         " shared, so compare ratios, and CPU seconds rather than wall seconds.",
         "",

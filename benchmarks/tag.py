@@ -7,7 +7,8 @@
 tagging, Parquet out) on the first `--small` and the first `--large` posts of the clean 1M
 sample corpus (benchmarks/pipeline.py generates it), twice per size: with the default config
 (model-confirmed markers embed the texts their rule sends to the sentence model) and with
-`[models]` empty (every marker decided by its lexicon); `--configs` picks them. The marginal
+`[models]` empty (no sentence model: lexicons, and the shipped n-gram heads, which need none);
+`--configs` picks them. The marginal
 rate, (large − small) ÷ (CPU s at large − CPU s at small), leaves out what does not grow with
 the posts (imports, lexicon compilation, model loading). VADER (`polarity_scores`, text by text) scores the
 first `--peer-posts` texts of the same corpus in this process. CPU seconds are the measure
@@ -37,7 +38,7 @@ from benchmarks.results import write_section  # noqa: E402
 
 CONFIGS = {
     "default": ("default config", None),
-    "lexicon": ("lexicon only ([models] empty)", "[models]\n"),
+    "lexicon": ("no sentence model ([models] empty: lexicons, n-gram heads)", "[models]\n"),
 }
 
 

@@ -1,25 +1,21 @@
 """Model-based markers inside Beam: RunInference with a ModelHandler that loads each configured
-sentence model once per worker and scores batches of distinct post texts."""
+sentence model once per worker and scores frames of distinct post texts, one shard at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import apache_beam as beam
 import polars as pl
-from apache_beam.ml.inference.base import (
-    KeyedModelHandler,
-    ModelHandler,
-    PredictionResult,
-    RunInference,
-)
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from transforms.embedding import Encoder
 from transforms.markers import Marker
-from transforms.model_markers import ModelConfig, encoder_languages, load_encoders, score_texts
+from transforms.model_markers import ModelConfig, encoder_languages, load_encoders, model_scores
 
-TextExample = tuple[str, str]
-"""(lang, model text)."""
+TEXT_SHARDS = 16
+"""The texts that need a model are grouped this many ways by their key, so that every copy of
+a text meets in one group and is scored once."""
 
 
 class Encoders(dict[str, Encoder]):
@@ -27,9 +23,10 @@ class Encoders(dict[str, Encoder]):
     reference, which a plain dict cannot have."""
 
 
-class MarkerModelHandler(ModelHandler[TextExample, dict[str, float], Encoders]):
-    """Scores (lang, text) examples with their language's model sources and returns each text's
-    model score per marker (transforms.model_markers.score_texts)."""
+class MarkerModelHandler(ModelHandler[pl.DataFrame, pl.DataFrame, Encoders]):
+    """Scores frames of distinct texts (`lang, key, text`) with their language's model sources
+    and returns each frame's model scores (transforms.model_markers.model_scores). Each frame
+    is a batch of its own: per-text elements cost Beam more than the n-gram heads do."""
 
     def __init__(
         self, markers: Mapping[str, Marker], config: ModelConfig, languages: Sequence[str]
@@ -44,51 +41,52 @@ class MarkerModelHandler(ModelHandler[TextExample, dict[str, float], Encoders]):
         return Encoders(load_encoders(self._config, languages))
 
     def run_inference(
-        self, batch: Sequence[TextExample], model: Encoders, inference_args=None
+        self, batch: Sequence[pl.DataFrame], model: Encoders, inference_args=None
     ) -> Iterable[PredictionResult]:
-        results: list[PredictionResult | None] = [None] * len(batch)
-        for lang in sorted({lang for lang, _ in batch}):
-            rows = [i for i, (lg, _) in enumerate(batch) if lg == lang]
-            scores = score_texts(
-                [batch[i][1] for i in rows],
-                lang=lang,
-                markers=self._markers,
-                encoder=model.get(lang),
-            )
-            for j, i in enumerate(rows):
-                inference = {name: float(values[j]) for name, values in scores.items()}
-                results[i] = PredictionResult(batch[i], inference)
-        return results
+        return [
+            PredictionResult(texts, model_scores(texts, markers=self._markers, encoders=model))
+            for texts in batch
+        ]
 
     def batch_elements_kwargs(self) -> Mapping:
-        return {"min_batch_size": 32, "max_batch_size": 256}
+        return {"min_batch_size": 1, "max_batch_size": 1}
 
 
-def scores_table(results: list[tuple[tuple[str, int], PredictionResult]]) -> pl.DataFrame:
-    """RunInference's keyed results → `lang, key, <marker>__model…` (one row per text)."""
-    rows = [
-        {"lang": lang, "key": key, **{f"{n}__model": v for n, v in result.inference.items()}}
-        for (lang, key), result in results
-    ]
-    frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+def shard_texts(texts: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    """A chunk's texts that need a model (`lang, key, text`), distinct, keyed by their key
+    modulo TEXT_SHARDS."""
+    distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
+    for (shard,), group in distinct.group_by(pl.col("key") % TEXT_SHARDS):
+        yield int(shard), group
+
+
+def distinct_texts(item: tuple[int, Iterable[pl.DataFrame]]) -> pl.DataFrame:
+    """One shard's texts from every chunk, each `lang, key` once."""
+    _, frames = item
+    return pl.concat(list(frames)).unique(["lang", "key"], keep="first", maintain_order=True)
+
+
+def scores_table(results: list[PredictionResult]) -> pl.DataFrame:
+    """RunInference's results → `lang, key, <marker>__model…` (one row per text)."""
     empty = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
-    return pl.concat([empty, frame], how="diagonal_relaxed").unique(["lang", "key"])
+    return pl.concat([empty, *(r.inference for r in results)], how="diagonal_relaxed")
 
 
 class ScoreTextsWithModels(beam.PTransform):
-    """((lang, key), (lang, text)) elements → one singleton DataFrame of model scores, each
-    distinct text embedded once in the run."""
+    """(shard, frame of `lang, key, text`) elements (shard_texts) → one singleton DataFrame of
+    model scores, each distinct text scored once in the run."""
 
     def __init__(
         self, markers: Mapping[str, Marker], config: ModelConfig, languages: Sequence[str]
     ):
         super().__init__()
-        self._handler = KeyedModelHandler(MarkerModelHandler(markers, config, languages))
+        self._handler = MarkerModelHandler(markers, config, languages)
 
     def expand(self, texts):
         return (
             texts
-            | "DistinctTexts" >> beam.Distinct()
+            | "GroupTextsByShard" >> beam.GroupByKey()
+            | "DistinctTexts" >> beam.Map(distinct_texts)
             | "EmbedAndScore" >> RunInference(self._handler)
             | "CollectScores" >> beam.combiners.ToList()
             | "ScoresTable" >> beam.Map(scores_table)

@@ -28,7 +28,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from ingest.inference import ScoreTextsWithModels
+from ingest.inference import ScoreTextsWithModels, shard_texts
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
     PERIOD_GRAINS,
@@ -159,8 +159,8 @@ class PrepareChunkFn(beam.DoFn):
             options = self._live.options(options)
         posts, filtered, texts = prepare(valid, markers=self._markers, key=job.key, options=options)
         if self._live is None:
-            for lang, key, text in texts.unique(["lang", "key"]).iter_rows():
-                yield beam.pvalue.TaggedOutput(TEXTS, ((lang, key), (lang, text)))
+            for shard in shard_texts(texts):
+                yield beam.pvalue.TaggedOutput(TEXTS, shard)
         else:
             posts = decided_posts(posts, self._score(texts), job)
         dead = pl.concat([chunk.dead, invalid])

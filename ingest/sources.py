@@ -296,16 +296,19 @@ class InputFile(NamedTuple):
     sha256: str
 
 
-def read_file(path: str, *, mapping: InputMapping | None = None) -> Iterator[ParsedChunk]:
-    """The ParsedChunks of one file read outside a pipeline, exactly as the job reads it
-    (ReadChunksFn), for commands that read posts without running the job (`moodcast tag`).
-    Raises InputError for a path that matches no file or a directory (match_inputs)."""
+def read_file(
+    path: str, *, mapping: InputMapping | None = None, chunk_records: int = CHUNK_RECORDS
+) -> Iterator[ParsedChunk]:
+    """The ParsedChunks of one file (of up to `chunk_records` records) read outside a pipeline,
+    exactly as the job reads it (ReadChunksFn), for commands that read posts without running
+    the job (`moodcast tag`). Raises InputError for a path that matches no file or a directory
+    (match_inputs)."""
     found = match_inputs([path])
     if len(found) != 1:
         raise InputError(f"{path!r} matches {len(found)} files: give one file")
     meta = FileMetadata(found[0].path, found[0].bytes)
     mappings = {meta.path: mapping} if mapping is not None else None
-    yield from ReadChunksFn(mappings=mappings).process(fileio.ReadableFile(meta))
+    yield from ReadChunksFn(chunk_records, mappings).process(fileio.ReadableFile(meta))
 
 
 def match_inputs(patterns: Sequence[str]) -> list[InputFile]:

@@ -92,7 +92,7 @@ def tag(
     """Tag each valid post of INPUT (any file `moodcast run` reads, read the same way) with every
     marker: `id`, `lang`, `<marker>` (hit) and `<marker>__score` (matches per word). No author
     column; text only with --keep-text. Prints what became of every record."""
-    from moodcast.tagging import read_valid_posts, tag_posts
+    from moodcast.tagging import tag_file
     from transforms.markers import supported_languages
     from transforms.text import LanguageRule
 
@@ -101,11 +101,12 @@ def tag(
     rule = LanguageRule(
         languages=tuple(sorted(supported_languages(markers))), default=settings.default_lang
     )
-    read = read_valid_posts(
-        str(input_path), source_tz=settings.source_tz, mapping=settings.record_mapping,
-        max_text_chars=settings.max_text_chars, rule=rule,
+    read = tag_file(
+        str(input_path), out, markers, config=settings.model_config, source=source,
+        explain=explain, keep_text=keep_text, source_tz=settings.source_tz,
+        mapping=settings.record_mapping, max_text_chars=settings.max_text_chars, rule=rule,
     )  # fmt: skip
-    if read.posts.is_empty():
+    if not read.valid:
         from ingest.sources import peek_fields
         from transforms.presets import suggest_reading
 
@@ -115,14 +116,8 @@ def tag(
             f"No usable post in {input_path}: {read.describe()}.{held} "
             f"{suggest_reading(fields) if fields else ''}".strip()
         )
-    tagged = tag_posts(
-        read.posts, markers, config=settings.model_config, source=source, explain=explain,
-        keep_text=keep_text,
-    )  # fmt: skip
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tagged.write_parquet(out)
     click.echo(read.describe(), err=True)
-    click.echo(f"tagged {tagged.height:,} posts with {len(markers)} markers into {out}", err=True)
+    click.echo(f"tagged {read.valid:,} posts with {len(markers)} markers into {out}", err=True)
 
 
 @click.group()

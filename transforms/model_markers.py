@@ -38,7 +38,7 @@ from transforms.embedding import (
     load_encoder,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError, load_markers, score
-from transforms.ngram import ngram_features, ngram_logits
+from transforms.ngram import ngram_scores
 
 """Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
 
@@ -240,10 +240,7 @@ def score_texts(
         embeddings = encoder.encode(list(texts))
         scores = score_embeddings(embeddings, lang=lang, markers=embedded, encoder=encoder)
     if ngram:
-        features = ngram_features(list(texts))
-        for name, head in ngram.items():
-            logits = ngram_logits(features, head.indices, head.coef, head.intercept)
-            scores[name] = 1.0 / (1.0 + np.exp(-logits))
+        scores |= ngram_scores(list(texts), ngram)
     return {n: scores[n] for n in markers if n in scores}
 
 

@@ -8,10 +8,12 @@ is its non-zero weights by bucket.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 import numpy as np
+
+from transforms.ngram_hashing import hashed_ngrams
 
 NGRAM_FEATURES = "ngram-v1"
 """Name of the feature recipe below; a head trained on another recipe is refused."""
@@ -32,14 +34,28 @@ def _vectorizers():
 
 
 def ngram_features(texts: Sequence[str]):
-    """Sparse CSR matrix (len(texts), 2 * NGRAM_BUCKETS): word then character n-gram buckets."""
-    from scipy.sparse import hstack
-
-    words, chars = _vectorizers()
-    return hstack([words.transform(texts), chars.transform(texts)], format="csr")
+    """Sparse CSR matrix (len(texts), 2 * NGRAM_BUCKETS): word then character n-gram buckets,
+    as `_vectorizers` make them (transforms.ngram_hashing computes the same, compiled)."""
+    return hashed_ngrams(texts, buckets=NGRAM_BUCKETS)
 
 
 def ngram_logits(features, indices: Sequence[int], coef: Sequence[float], intercept: float):
     """Logit of a head with weights `coef` on buckets `indices`, per row of `features`."""
     weights = np.asarray(coef, dtype=np.float64)
     return features[:, np.asarray(indices, dtype=np.int64)] @ weights + intercept
+
+
+NGRAM_BATCH = 8192
+"""Texts featurised at a time by ngram_scores: memory holds one batch's features, not all."""
+
+
+def ngram_scores(texts: Sequence[str], heads: Mapping) -> dict[str, np.ndarray]:
+    """Each head's probability (the logistic of ngram_logits) per text, for `heads` (name →
+    a head with `indices`, `coef`, `intercept`), the texts featurised NGRAM_BATCH at a time."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in heads}
+    for start in range(0, len(texts), NGRAM_BATCH):
+        features = ngram_features(texts[start : start + NGRAM_BATCH])
+        for name, head in heads.items():
+            logits = ngram_logits(features, head.indices, head.coef, head.intercept)
+            parts[name].append(1.0 / (1.0 + np.exp(-logits)))
+    return {name: np.concatenate([np.zeros(0), *found]) for name, found in parts.items()}

@@ -1,0 +1,81 @@
+"""The compiled hashed n-grams must equal scikit-learn's HashingVectorizer pair that defines
+the `ngram-v1` recipe (transforms.ngram._vectorizers), bit for bit."""
+
+from types import SimpleNamespace
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse import hstack
+
+from transforms import ngram, ngram_hashing
+from transforms.ngram import (
+    NGRAM_BUCKETS,
+    _vectorizers,
+    ngram_features,
+    ngram_logits,
+    ngram_scores,
+)
+from transforms.ngram_hashing import hashed_ngrams
+
+TRICKY = [
+    "", " ", "\n", "a", "ab", "abc", "abcd", "abcde", "I", "Corazón ROTO", "an\u0303o",
+    "日本語のテキスト", "🙂🙂 x 😢😭", "a\u2003b\x1cc\u00a0d", "don't  stop\n\nnow", "x" * 300,
+    "İstanbul ΣΑΣ ﬁ", "under_score snake_case __", "1 22 333 4444", "tab\tsep\tvalues ",
+    "  leading and trailing  ", "#hashtag @user https://example.org/a?b=c", "\x00nul\x00",
+]  # fmt: skip
+
+_ALPHABET = st.sampled_from(
+    list("aAbBzZ09_ .,!?'#@-\t\n") + ["é", "ñ", "İ", "ß", "Σ", "ж", "한", "日", "🙂", "\u0303",
+    "\u2003", "\x1c", "\u00a0", "\u200b", "ﬁ", "\x00"]
+)  # fmt: skip
+
+
+def _reference(texts: list[str]):
+    words, chars = _vectorizers()
+    matrix = hstack([words.transform(texts), chars.transform(texts)], format="csr")
+    matrix.sort_indices()
+    return matrix
+
+
+def _assert_same(texts: list[str]) -> None:
+    expected = _reference(texts)
+    got = hashed_ngrams(texts, buckets=NGRAM_BUCKETS)
+    assert got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+
+
+def test_tricky_texts_match_scikit_learn():
+    _assert_same(TRICKY)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(_ALPHABET, max_size=120), min_size=1, max_size=12))
+def test_random_texts_match_scikit_learn(texts):
+    _assert_same(texts)
+
+
+def test_batches_join_into_one_matrix(monkeypatch):
+    monkeypatch.setattr(ngram_hashing, "_BATCH", 4)
+    _assert_same(TRICKY)
+
+
+def test_ngram_features_uses_the_compiled_counts():
+    assert (ngram_features(TRICKY) != _reference(TRICKY)).nnz == 0
+
+
+def test_no_texts_is_an_empty_matrix():
+    assert hashed_ngrams([], buckets=8).shape == (0, 16)
+
+
+def test_ngram_scores_do_not_depend_on_the_batch(monkeypatch):
+    head = SimpleNamespace(indices=[3, 70_000, 262_150, 400_000], coef=[0.5, -1.0, 2.0, 0.25],
+                           intercept=-0.1)  # fmt: skip
+    whole = ngram_scores(TRICKY, {"m": head})["m"]
+    monkeypatch.setattr(ngram, "NGRAM_BATCH", 5)
+    assert np.array_equal(ngram_scores(TRICKY, {"m": head})["m"], whole)
+    logits = ngram_logits(ngram_features(TRICKY), head.indices, head.coef, head.intercept)
+    assert np.array_equal(whole, 1.0 / (1.0 + np.exp(-logits)))
+    assert ngram_scores([], {"m": head})["m"].shape == (0,)
