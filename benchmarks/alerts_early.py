@@ -354,19 +354,21 @@ def main() -> None:
     parser.add_argument("--weekly-seeds", default="11,12")
     parser.add_argument(
         "--weekly-noise",
-        help="LO,HI range of the weekly noise sd; with it only the weekly part runs and goes "
-        "to the section alerts-early-weekly (e.g. 0.01,0.03 for smoother curves)",
+        help="LO,HI ranges of the weekly noise sd, separated by ';'; with it only the weekly "
+        "part runs, once per range, and goes to the section alerts-early-weekly (e.g. "
+        "'0.01,0.03;0.04,0.09': smoother curves and the standard ones)",
     )
     args = parser.parse_args()
     seeds = [int(s) for s in args.weekly_seeds.split(",")]
     if args.weekly_noise:
-        noise = tuple(float(v) for v in args.weekly_noise.split(","))
         lines = [
             f"Command: `.venv/bin/python benchmarks/alerts_early.py --weekly-seeds "
-            f"{args.weekly_seeds} --weekly-noise {args.weekly_noise}`: the weekly part of "
-            "`alerts-early` on curves with other noise. Tuning used weekly seeds 1, 2 only.",
-            *weekly_report(seeds, noise),
+            f"{args.weekly_seeds} --weekly-noise '{args.weekly_noise}'`: the weekly part of "
+            "`alerts-early` at each noise range. Tuning used weekly seeds 1, 2 only."
         ]
+        for spec in args.weekly_noise.split(";"):
+            noise = tuple(float(v) for v in spec.split(","))
+            lines += weekly_report(seeds, noise)
         write_section("alerts-early-weekly", "\n".join(lines))
         print("\n".join(lines))
         return
