@@ -7,9 +7,15 @@ bump in September, and per season an epidemic of random timing (peak in weeks 10
 season, which starts in ISO week 40), size (peak 1.5–6 times the baseline; some seasons mild)
 and growth (a Gaussian rise over 2–5 weeks of standard deviation, a fall up to 1.8 times
 slower); the sd of the log noise is drawn per region from `noise`. Truth, as CDC's regional onset rule: the baseline is the
-mean + 2 sd of the non-epidemic weeks (planted epidemic below 5% of the base rate) of the
-previous 3 seasons; the onset is the first of 3 consecutive weeks at or above it; the high
-period lasts while the rate stays at or above it.
+mean + 2 sd of the non-epidemic weeks of the previous 3 seasons; the onset is the first of 3
+consecutive weeks at or above it; the high period lasts while the rate stays at or above it.
+Which weeks are non-epidemic (`quiet`):
+
+- `base` (strict): the planted epidemic is below 5% of the base rate;
+- `lab` (CDC's own definition, the planted epidemic standing in for laboratory positives):
+  runs of 2 or more consecutive weeks each holding less than 2% of its season's planted
+  epidemic. Its baseline takes in the shoulders of epidemics, as CDC's does, so its onsets
+  come later in the rise than `base`'s.
 """
 
 from __future__ import annotations
@@ -46,16 +52,31 @@ def region_series(
     return noisy, epidemic, base * (1 + bump), sd
 
 
-def cdc_truth(y: np.ndarray, planted: np.ndarray, days: list[dt.date]) -> list[dict]:
+def quiet_weeks(planted: np.ndarray, quiet: str = "base") -> np.ndarray:
+    """Which weeks are non-epidemic by the `quiet` rule of the module docstring."""
+    if quiet == "base":
+        return planted < 0.05
+    if quiet != "lab":
+        raise ValueError(f"quiet is 'base' or 'lab', not {quiet!r}")
+    totals = np.add.reduceat(planted, np.arange(0, len(planted), 52))
+    low = planted < 0.02 * np.repeat(totals, 52)[: len(planted)]
+    pair = low[1:] & low[:-1]
+    return low & (np.concatenate([[False], pair]) | np.concatenate([pair, [False]]))
+
+
+def cdc_truth(
+    y: np.ndarray, planted: np.ndarray, days: list[dt.date], quiet: str = "base"
+) -> list[dict]:
     """High periods by the CDC-style rule of the module docstring (from the 4th season)."""
     out = []
     weeks = len(y)
     above = np.zeros(weeks, dtype=bool)
+    calm = quiet_weeks(planted, quiet)
     for t in range(3 * 52, weeks):
         season = t // 52
         past = slice((season - 3) * 52, season * 52)
-        quiet = y[past][planted[past] < 0.05]
-        above[t] = y[t] >= quiet.mean() + 2 * quiet.std(ddof=1)
+        quiet_values = y[past][calm[past]]
+        above[t] = y[t] >= quiet_values.mean() + 2 * quiet_values.std(ddof=1)
     t = 3 * 52
     while t < weeks - 2:
         if above[t] and above[t + 1] and above[t + 2]:
@@ -71,18 +92,24 @@ def cdc_truth(y: np.ndarray, planted: np.ndarray, days: list[dt.date]) -> list[d
 
 
 def synthetic_surveillance(
-    seed: int, *, regions: int = 10, seasons: int = 22, noise: tuple[float, float] = (0.04, 0.09)
+    seed: int,
+    *,
+    regions: int = 10,
+    seasons: int = 22,
+    noise: tuple[float, float] = (0.04, 0.09),
+    quiet: str = "base",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(long series `unique_id, ds, y` on Mondays, with the hidden `z`: each week's
     log(y / rate without epidemics) / noise sd, which no method sees; truth `unique_id,
-    start, end, peak`)."""
+    start, end, peak` with the non-epidemic weeks of `quiet`). The series do not depend on
+    `quiet`."""
     rng = np.random.default_rng(seed)
     days = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(52 * seasons)]
     series, truth = [], []
     for r in range(regions):
-        y, planted, quiet, sd = region_series(rng, seasons, noise)
+        y, planted, usual, sd = region_series(rng, seasons, noise)
         uid = f"region{r + 1}"
-        z = np.log(y / quiet) / sd
+        z = np.log(y / usual) / sd
         series.append(pl.DataFrame({"unique_id": uid, "ds": days, "y": y, "z": z}))
-        truth.extend({"unique_id": uid, **row} for row in cdc_truth(y, planted, days))
+        truth.extend({"unique_id": uid, **row} for row in cdc_truth(y, planted, days, quiet))
     return pl.concat(series), pl.DataFrame(truth)
