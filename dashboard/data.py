@@ -191,6 +191,14 @@ def _rates(directory: str, stamp: int) -> pl.DataFrame:
         return merged_rates(None)
 
 
+def _daily(published: Version, k: int, **where) -> pl.DataFrame:
+    """`queries.daily` on the published version with the served settings (k, validation rates,
+    privacy mode, week grain); `where` narrows it as `queries.daily` does."""
+    return queries.daily(
+        _con(published), k=k, rates=rates(), privacy=privacy(), week_grain=week_grain(), **where
+    )
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def series_timeline(
     published: Version, marker: str, region: str, lang: str, k: int
@@ -198,16 +206,7 @@ def series_timeline(
     """Published rows of one series. One small query per series: switching the marker, region
     or language reads one series (~1,100 rows for three years), never a marker's every region
     and language, and a rerun unpickles no more than that from the cache."""
-    return queries.daily(
-        _con(published),
-        marker=marker,
-        region=region,
-        lang=lang,
-        k=k,
-        rates=rates(),
-        privacy=privacy(),
-        week_grain=week_grain(),
-    )
+    return _daily(published, k, marker=marker, region=region, lang=lang)
 
 
 def timeline(published: Version, marker: str, region: str, lang: str, k: int) -> pl.DataFrame:
@@ -251,17 +250,8 @@ def recent_days(published: Version, days: int, k: int) -> pl.DataFrame:
     """Published rows of every series over the last `days` days of data."""
     last = latest_day(published)
     if last is None:
-        return queries.daily(
-            _con(published), k=k, rates=rates(), privacy=privacy(), week_grain=week_grain()
-        ).clear()
-    return queries.daily(
-        _con(published),
-        start=last - timedelta(days=days - 1),
-        k=k,
-        rates=rates(),
-        privacy=privacy(),
-        week_grain=week_grain(),
-    )
+        return _daily(published, k).clear()
+    return _daily(published, k, start=last - timedelta(days=days - 1))
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -274,16 +264,7 @@ def timelines_between(
     are ~200,000 rows, which take longer to pickle than to query. Polars frames are never
     changed in place, so the pages share it safely.
     """
-    return queries.daily(
-        _con(published),
-        marker=marker,
-        start=start,
-        end=end,
-        k=k,
-        rates=rates(),
-        privacy=privacy(),
-        week_grain=week_grain(),
-    )
+    return _daily(published, k, marker=marker, start=start, end=end)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
