@@ -69,7 +69,9 @@ COLUMNS: dict[str, str] = {
     "(CDC epidemiological week, Sunday–Saturday). A week is published where some of its days "
     "are too small to publish but the week as a whole is not (see Privacy). In forecasts, "
     "the period each `ds` stands for: a series forecast by week has one row per week, `ds` "
-    "its first day and the values a week's share of authors on an average day.",
+    "its first day and the values a week's share of authors on an average day (empty when "
+    "the settings of this export give the series no whole grain: a forecast of a run with "
+    "other settings).",
     "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
     "period_end": "Last local day in {tz} of the row's period (YYYY-MM-DD), inclusive.",
     "status": "`published`, or `withheld`: the period is too small to publish even as a week, "
