@@ -20,10 +20,15 @@ on the distinct top-level series (`marker|all|all`):
   .lonely_cells), for the published release and for the peer;
 - **DP mode's quarters**: the same bias measure on the DP run's release, and how many quarter
   means fall within their 95 % noise interval (why `suppress` stays the default at this volume);
-- **coarser cells**: how many series 4-week and 13-week cells could take at best (a cell's
-  distinct authors taken as the sum of its weeks');
-- **rolling windows**: how many of the days our release does not publish by themselves the
-  stored 7-day windows would give back by differencing, were they published;
+- **coarser cells**: how many series cells of 1, 4, 6, 8 and 13 weeks would take, their
+  distinct authors counted exactly from the corpus tagged by `moodcast tag`, and how many such
+  cells the run holds;
+- **tuned DP**: the relative standard error of a quarter's mean share under the DP mode as
+  run (noisy days) and under two tunings with the same budget per author per day, simulated
+  with OpenDP's calibrated noise on the exact weekly counts: noisy weeks of author-days
+  (each author-day is in one week, so a week's count has the same sensitivity as a day's), and
+  noisy weeks with at most 2 markers counted per author-day (sensitivity √3 instead of
+  √(M + 1));
 - **DP**: 200 releases of the forum's exact base cells through transforms.dp (ε = 1, δ = 1e-6 per
   author per day): per cell, bias of the mean in standard errors, and the coverage of the stated
   95 % noise intervals.
@@ -43,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -61,6 +66,7 @@ from transforms.series import derived_series, same_series  # noqa: E402
 START = date(2024, 1, 1)
 K = 11
 RELEASES = 200
+SPANS = (1, 4, 6, 8, 13)
 
 
 def corpus_and_run(
@@ -106,18 +112,6 @@ def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataF
             queries.forecasts(con),
             queries.alerts(con),
         )
-    finally:
-        con.close()
-
-
-def read_rolling(data: Path) -> pl.DataFrame:
-    """The stored 7-day rolling cells (PERIOD_SCHEMA, grain `rolling_7`) of a data directory."""
-    import warehouse
-    from warehouse import queries
-
-    con = warehouse.open_published(data)
-    try:
-        return queries.current_periods(con, grain="rolling_7")
     finally:
         con.close()
 
@@ -200,10 +194,10 @@ def forecast_coverage(
     }
 
 
-def coarser_cells(weeks: pl.DataFrame, *, span: int) -> int:
-    """How many distinct top-level series could be forecast on whole cells of `span` ISO weeks
-    at best: those with at most 2 % of their cells below k, each cell's distinct authors taken
-    as the sum of its weeks' (an upper bound: an author of two of its weeks counts once)."""
+def summed_cells(weeks: pl.DataFrame, *, span: int) -> int:
+    """How many top-level markers the run's own weekly counts would let whole cells of `span`
+    ISO weeks take at best: each cell's distinct authors taken as the sum of its weeks' (an
+    upper bound: an author of two of its weeks counts once), at most 2 % of cells below k."""
     top = weeks.filter((pl.col("region") == ALL) & (pl.col("lang") == ALL)).sort(
         "marker", "period_start"
     )
@@ -215,6 +209,109 @@ def coarser_cells(weeks: pl.DataFrame, *, span: int) -> int:
     )
     ok = cells.group_by("marker").agg((is_suppressed(k=K).mean() <= 0.02).alias("ok"))
     return int(ok["ok"].sum())
+
+
+def coarser_cells(work: Path, corpus: Path, *, config: str, days: int) -> dict:
+    """Per span in SPANS: (how many top-level markers could be forecast on whole cells of
+    `span` weeks (from START), those with at most 2 % of their cells below k, counting each
+    cell's distinct marked authors exactly; how many whole cells `days` hold). Every post of
+    the corpus is tagged by `moodcast tag` under the run's `config` and joined to its author
+    and UTC day (the run's default time zone); reposts and repeated ids are dropped as the run
+    drops them; under `marked`, the marked authors of all 1-week cells summed over markers.
+    Author ids are held in memory only."""
+    tagged = work / "forum-tags.parquet"
+    if not tagged.exists():
+        home = work / "tag-home"
+        home.mkdir(exist_ok=True)
+        (home / "config.toml").write_text(config)
+        command = [str(Path(sys.executable).with_name("moodcast")), "tag",
+                   str(corpus / "posts.jsonl"), "-o", str(tagged), "--data-dir", str(home)]  # fmt: skip
+        subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    tags = pl.read_parquet(tagged)
+    markers = [c for c in tags.columns if c not in ("id", "lang") and "__" not in c]
+    posts = _authors_and_days(corpus / "posts.jsonl").join(tags.select("id", *markers), on="id")
+    end = START + timedelta(days=days)
+    posts = posts.filter(pl.col("day").is_between(START, end, closed="left")).with_columns(
+        ((pl.col("day") - pl.lit(START)).dt.total_days() // 7).alias("week")
+    )
+    whole_weeks = days // 7
+    out = {}
+    for span in SPANS:
+        cells = posts.with_columns((pl.col("week") // span).alias("cell")).filter(
+            pl.col("cell") < whole_weeks // span
+        )
+        counted = cells.group_by("cell").agg(
+            pl.col("author").n_unique().alias("n_authors"),
+            *(pl.col("author").filter(pl.col(m)).n_unique().alias(m) for m in markers),
+        )
+        below = counted.select(
+            ((pl.col(m) > 0) & (pl.col(m) < K) | (pl.col("n_authors") < K)).mean() for m in markers
+        )
+        out[span] = (sum(v <= 0.02 for v in below.row(0)), counted.height)
+        if span == 1:
+            out["marked"] = int(counted.select(pl.sum_horizontal(markers)).to_series().sum())
+    return out
+
+
+def _authors_and_days(path: Path) -> pl.DataFrame:
+    """`id`, `author` and UTC `day` of every readable original post in a JSONL corpus."""
+    rows = []
+    with path.open("rb") as lines:
+        for line in lines:
+            try:
+                post = json.loads(line)
+                created = post["created_at"]
+                if post.get("is_repost") or post.get("author_id") is None:
+                    continue
+                stamp = (
+                    datetime.fromtimestamp(created, UTC)
+                    if isinstance(created, int | float)
+                    else datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+                )
+                rows.append((str(post["id"]), str(post["author_id"]), stamp.astimezone(UTC).date()))
+            except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+                continue
+    schema = {"id": pl.String, "author": pl.String, "day": pl.Date}
+    return pl.DataFrame(rows, schema=schema, orient="row").unique("id", keep="first")
+
+
+def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
+    """Per marker (top level): the relative standard error of a quarter's mean share (delta
+    method, noise only), averaged over quarters of at least 60 days, for noisy days (the DP
+    mode as run), noisy weeks of author-days, and noisy weeks with at most 2 markers per
+    author-day; the noise SDs from OpenDP's calibration (transforms.dp.Budget)."""
+    n_markers = daily.get_column("marker").n_unique()
+    sd_day = Budget().scale(n_markers)
+    sd_bounded = Budget().scale(2)
+    top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
+
+    def quarter_se(frame: pl.DataFrame, marked: str, authors: str, sd: float) -> pl.DataFrame:
+        p = pl.col(marked) / pl.col(authors)
+        return (
+            frame.filter(top)
+            .with_columns(
+                p.alias("p"), (sd**2 * (1 + p.pow(2)) / pl.col(authors).pow(2)).alias("v")
+            )
+            .group_by("marker", pl.col("day").dt.truncate("1q").alias("quarter"))
+            .agg(pl.col("p").mean(), (pl.col("v").sum().sqrt() / pl.len()).alias("se"), pl.len())
+        )
+
+    days = quarter_se(daily, "n_marked_authors", "n_authors", sd_day).filter(pl.col("len") >= 60)
+    by_week = weeks.rename({"period_start": "day"})
+    week_se = quarter_se(by_week, "n_marked_author_days", "n_author_days", 1.0).filter(
+        pl.col("len") >= 9
+    )
+    relative = (pl.col("se") / pl.col("p")).mean()
+    table = (
+        days.group_by("marker")
+        .agg(pl.col("p").mean().alias("prevalence"), relative.alias("days"))
+        .join(week_se.group_by("marker").agg(relative.alias("unit")), on="marker", how="left")
+        .with_columns(
+            (pl.col("unit") * sd_day).alias("weeks"), (pl.col("unit") * sd_bounded).alias("bounded")
+        )
+        .sort("prevalence", descending=True)
+    )
+    return {"table": table, "sd_week": sd_day, "sd_bounded": sd_bounded}
 
 
 def dp_quarters(release: pl.DataFrame, daily: pl.DataFrame) -> pl.DataFrame:
@@ -249,37 +346,6 @@ def dp_quarters(release: pl.DataFrame, daily: pl.DataFrame) -> pl.DataFrame:
         .mean()
         .alias("dp_within"),
     )
-
-
-def rolling_recovery(daily: pl.DataFrame, weeks: pl.DataFrame, rolling: pl.DataFrame) -> tuple:
-    """(days of the top-level series that our release does not publish by themselves, how many
-    of them the stored 7-day windows would give back exactly if published like the weeks):
-    a window's marked author-days minus the previous window's are the day entering minus the
-    day leaving, so the days follow one by one from the first window, which holds one day.
-    Windows below k count as unpublished."""
-    top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
-    shown = published_days(daily, weeks, k=K, week_grain="iso_week").filter(top)
-    visible = rolling.filter(top & ~is_suppressed(k=K))
-    hidden, recovered = 0, 0
-    for (marker,), days in shown.group_by("marker"):
-        of = pl.col("marker") == marker
-        true = dict(daily.filter(top & of).select("day", "n_marked_authors").iter_rows())
-        window = dict(visible.filter(of).select("period_start", "n_marked_author_days").iter_rows())
-        first, last = min(true), max(true)
-        known = days.filter(pl.col("grain") == "day").select("day", "n_marked_authors")
-        found = {first - timedelta(days=i): 0 for i in range(1, 8)} | dict(known.iter_rows())
-        for offset in range((last - first).days + 1):
-            day = first + timedelta(days=offset)
-            start, back = day - timedelta(days=6), day - timedelta(days=7)
-            before = window.get(back, 0 if back < first - timedelta(days=6) else None)
-            if day not in found and start in window and before is not None and back in found:
-                found[day] = window[start] - before + found[back]
-        shown_days = set(known.get_column("day"))
-        for day, value in true.items():
-            if day not in shown_days:
-                hidden += 1
-                recovered += found.get(day) == value
-    return hidden, recovered
 
 
 def repeated_alerts(daily: pl.DataFrame, alerts: pl.DataFrame) -> tuple[int, int, int]:
@@ -399,8 +465,12 @@ def main() -> None:
     )  # fmt: skip
     daily, weeks, forecasts, alerts = read(forum)
     table = bias_and_holes(daily, weeks)
-    hidden, recovered = rolling_recovery(daily, weeks, read_rolling(forum))
-    best = {span: coarser_cells(weeks, span=span) for span in (1, 4, 13)}
+    best = coarser_cells(work, work / "forum-corpus", config=models, days=args.days)
+    summed = {span: summed_cells(weeks, span=span) for span in SPANS}
+    run_marked = weeks.filter(
+        (pl.col("region") == ALL) & (pl.col("lang") == ALL) & (pl.col("period_start") >= START)
+    )["n_marked_authors"].sum()
+    tuned = tuned_dp(daily, weeks)
     coverage = forecast_coverage(daily, weeks, forecasts)
     waves, on_copies, overlapping = repeated_alerts(daily, alerts)
     dp_line = "- DP mode run: skipped (`--no-dp-run`)."
@@ -468,14 +538,34 @@ def main() -> None:
         f"{', no sentence model' if args.lexicon_only else ''}): "
         f"{forum_run['seconds']:.0f} s, peak memory {forum_run['peak_gb']:.2f} GB.",
         dp_line,
-        f"- Coarser whole cells (at best: a cell's distinct authors taken as the sum of its "
-        f"weeks'): distinct top-level series with at most 2 % of their cells below k: "
-        f"{best[1]} by 1-week cells, {best[4]} by 4-week cells "
-        f"({best[4] / coverage['distinct']:.0%}), {best[13]} by 13-week cells (8 a run of two "
-        "years: too few to forecast).",
-        f"- The stored 7-day rolling cells, if published like the weeks: of the {hidden:,} "
-        "top-level days that our release withholds or publishes only as their week, "
-        f"differencing consecutive windows gives back {recovered:,} exactly (marked authors).",
+        "- Coarser whole cells: distinct top-level series with at most 2 % of their cells "
+        "below k, distinct authors counted per cell of whole weeks from "
+        f"{START} on the corpus tagged by `moodcast tag` (its weeks hold "
+        f"{best.pop('marked') / run_marked:.0%} of the marked authors the run's weeks hold) / at "
+        "best from the run's weekly counts "
+        "(a cell's authors taken as the sum of its weeks'): "
+        + ", ".join(
+            f"{taken} / {summed[span]} of {coverage['distinct']} by {span}-week cells ({cells} "
+            "cells in the run)"
+            for span, (taken, cells) in best.items()
+        )
+        + ".",
+        "",
+        "Tuned DP (same budget, ε = 1, δ = 1e-6 per author per day): relative standard error "
+        "of a quarter's mean share, averaged over the run's quarters (2 of them make the 95 % "
+        "interval; suppress mode publishes exact shares). `weeks`: noisy weekly author-day "
+        f"counts, noise SD {tuned['sd_week']:.1f}; `weeks, ≤ 2 markers`: the same with at most "
+        f"2 markers counted per author-day, noise SD {tuned['sd_bounded']:.1f} (biased low "
+        "where an author-day carries more: not measured here).",
+        "",
+        "| marker (top level) | prevalence | DP as run (days) | weeks | weeks, ≤ 2 markers |",
+        "| --- | --- | --- | --- | --- |",
+        *(
+            f"| {row['marker']} | {row['prevalence']:.2%} | {_pct(row['days'])} | "
+            f"{_pct(row['weeks'])} | {_pct(row['bounded'])} |"
+            for row in tuned["table"].iter_rows(named=True)
+        ),
+        "",
         f"- Disclosure on a default-profile sample ({args.default_posts:,} posts, 182 days, "
         f"3 regions, 2 languages): {lonely} withheld cells recoverable by subtracting published "
         f"siblings from a roll-up in our release ({withheld:,} series-weeks withheld), "

@@ -185,10 +185,14 @@ def timeline_chart(
     return _chart(layers, datasets)
 
 
-def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.DataFrame) -> Spec:
+def forecast_chart(
+    history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.DataFrame, *, grain: str = "day"
+) -> Spec:
     """Recent published history (daily share and 7-day mean) and the forecast's mean with its
     80% and 95% prediction bands; alert periods shaded, suppressed days as grey ticks.
-    Returns a Vega-Lite spec for `st.vega_lite_chart`."""
+    `grain` is the period each forecast `ds` stands for (`day`, or a week grain: `ds` the
+    week's first day), named in the forecast's tooltip. Returns a Vega-Lite spec for
+    `st.vega_lite_chart`."""
     history = history.select(OBSERVED_COLUMNS)
     datasets = {"history": history}
     x = _temporal("day", title=None, axis=DAY_AXIS)
@@ -211,7 +215,9 @@ def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.Dat
         ),
     ]
     if not forecast.is_empty():
-        datasets["forecast"] = forecast.select("ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95")
+        datasets["forecast"] = forecast.select(
+            "ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95", pl.lit(grain).alias("grain")
+        )
         x = _temporal("ds", title=None, axis=DAY_AXIS)
         layers += [
             _layer(
@@ -234,7 +240,8 @@ def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.Dat
                 x=x,
                 y=_quantitative("mean"),
                 tooltip=[
-                    _temporal("ds", title="day"),
+                    _temporal("ds", title="day" if grain == "day" else "week from"),
+                    _nominal("grain"),
                     _percent_tooltip("mean"),
                     _percent_tooltip("lo_80"),
                     _percent_tooltip("hi_80"),

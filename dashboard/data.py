@@ -293,6 +293,14 @@ def forecast_basis(
     )
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def export_forecasts(published: Version, k: int) -> pl.DataFrame:
+    """Every forecast with its `grain` (warehouse.queries.forecasts_with_grain), for exports."""
+    return queries.forecasts_with_grain(
+        _con(published), k=k, week_grain=week_grain(), privacy=privacy()
+    )
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def model_choice(published: Version, unique_id: str | None) -> pl.DataFrame | None:
     """The published model per series, or None when this warehouse does not record it."""

@@ -263,3 +263,15 @@ def why_not_forecast(
     if skipped.is_empty():
         return "No forecast was published for this series in the latest run (see Data health)."
     return f"Not forecast: {skipped.get_column('reason')[0]}"
+
+
+def forecast_grain(grain: str | None) -> str:
+    """How a series' forecast steps, for the Forecasts page: `by day`, or by week (`grain`
+    `iso_week` or `epi_week`, each point dated on the week's first day)."""
+    if grain in (None, "day"):
+        return "by day"
+    week = "ISO week" if grain == "iso_week" else "CDC epi-week"
+    return (
+        f"by {week} (each point on the week's first day: the week's share of authors on an "
+        "average day)"
+    )

@@ -67,7 +67,11 @@ COLUMNS: dict[str, str] = {
     "measured on another marker version). A not validated marker has no adjusted share.",
     "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday) or `epi_week` "
     "(CDC epidemiological week, Sunday–Saturday). A week is published where some of its days "
-    "are too small to publish but the week as a whole is not (see Privacy).",
+    "are too small to publish but the week as a whole is not (see Privacy). In forecasts, "
+    "the period each `ds` stands for: a series forecast by week has one row per week, `ds` "
+    "its first day and the values a week's share of authors on an average day (empty when "
+    "the settings of this export give the series no whole grain: a forecast of a run with "
+    "other settings).",
     "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
     "period_end": "Last local day in {tz} of the row's period (YYYY-MM-DD), inclusive.",
     "status": "`published`, or `withheld`: the period is too small to publish even as a week, "
@@ -86,7 +90,8 @@ COLUMNS: dict[str, str] = {
     "provisional": "true when the day is still open in the streaming job (today so far): its "
     "counts may still grow; false for a closed day.",
     "unique_id": "Series identifier `marker|region|lang`.",
-    "ds": "Forecast local day in {tz} (YYYY-MM-DD).",
+    "ds": "Forecast local day in {tz} (YYYY-MM-DD); for a weekly forecast (`grain`), the "
+    "week's first day.",
     "model": "Forecasting model that produced the row (e.g. `AutoETS`).",
     "mean": "Point forecast of the series' prevalence on `ds`, a proportion from 0 to 1.",
     "lo_80": "Lower bound of the 80% prediction interval, 0 to 1.",
@@ -113,7 +118,7 @@ FILES: dict[str, str] = {
     "versions), roll-ups included: per series and week, one row per day, or one row for the "
     "week (`grain`), or one `withheld` row.",
     "forecasts": "Forecasts of each series' prevalence from the latest run, per model, with "
-    "80% and 95% prediction intervals.",
+    "80% and 95% prediction intervals, by day or by week (`grain`).",
     "alerts": "Upcoming or current high-prevalence periods found by the latest run.",
 }
 
@@ -181,9 +186,10 @@ def data_dictionary(
         "roll-up minus its published children gives a withheld cell back, more cells are "
         "moved to weeks or withheld until no line (a roll-up and its children across regions "
         "or languages) has exactly one. Forecasts and alerts are computed on a series' days "
-        "when at most 2% of them cannot be published, else (forecasts only) on its 7-day "
-        "windows when every window can, else not at all: never on a sample of days selected "
-        "by their own values. A row whose period holds "
+        f"when at most 2% of them cannot be published, else (forecasts only, `grain` "
+        f"`{week_grain}` in the forecasts) on its weeks when at most 2% of them cannot, else "
+        "not at all: never on a sample of days selected by their own values. A row whose "
+        "period holds "
         "a day still open in a streaming job has `provisional` true.",
     ]
     if budget is not None:

@@ -98,7 +98,8 @@ def export_frames(
     row).
     `provisional` is true on a row whose period holds a day still open in a streaming job
     (its counts may still grow).
-    `forecasts` and `alerts` have exactly the Forecast and Alert contract columns.
+    `forecasts` has the Forecast contract columns and `grain` (`day`, or `week_grain` for a
+    series forecast by week; `queries.forecasts_with_grain`); `alerts` the Alert contract columns.
     """
     frames = {
         "timelines": _with_provisional(
@@ -107,7 +108,9 @@ def export_frames(
             else queries.published(con, k=k, week_grain=week_grain, rates=rates),
             queries.provisional_days(con)["day"].to_list(),
         ),
-        "forecasts": queries.forecasts(con).select(list(FORECAST_SCHEMA)),
+        "forecasts": queries.forecasts_with_grain(
+            con, k=k, week_grain=week_grain, privacy=privacy
+        ).select(*FORECAST_SCHEMA, "grain"),
         "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
     }
     return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}

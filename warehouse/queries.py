@@ -277,6 +277,28 @@ def published(
     return _with_same_as(adjusted, daily)
 
 
+def forecast_series(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+    marker: str | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The Series a run gives forecasting, of every series or one `marker`'s, and the grain of
+    each (DERIVED_GRAIN_SCHEMA: `day`, or `week_grain` where the series is forecast by week):
+    transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode. A series
+    with no whole grain has no row."""
+    if privacy == "dp":
+        release = dp_released(con)
+        return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
+    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    weeks = current_periods(con, grain=week_grain)
+    if marker is not None:
+        weeks = weeks.filter(pl.col("marker") == marker)
+    return derived_series(daily, weeks, k=k, week_grain=week_grain)
+
+
 def forecast_basis(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -288,17 +310,15 @@ def forecast_basis(
     privacy: str = "suppress",
 ) -> tuple[pl.DataFrame, str | None, str | None]:
     """What a run gives forecasting for one series: `(series, grain, same_as)`. `series` is its
-    Series at `grain` (transforms.series.derived_series in suppress mode, dp_series in DP
-    mode), `grain` None when no grain of it is whole at `k` (then `series` is empty), and
-    `same_as` the series it duplicates (transforms.series.same_series), whose forecast stands
-    for it, or None. Reads one marker's cells."""
-    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    Series at `grain` (`forecast_series`), `grain` None when no grain of it is whole at `k`
+    (then `series` is empty), and `same_as` the series it duplicates
+    (transforms.series.same_series), whose forecast stands for it, or None. Reads one marker's
+    cells."""
     unique_id = series_id(marker, region, lang)
-    if privacy == "dp":
-        series, grains = dp_series(dp_released(con).filter(pl.col("marker") == marker))
-    else:
-        weeks = current_periods(con, grain=week_grain).filter(pl.col("marker") == marker)
-        series, grains = derived_series(daily, weeks, k=k, week_grain=week_grain)
+    series, grains = forecast_series(
+        con, k=k, week_grain=week_grain, privacy=privacy, marker=marker
+    )
+    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
     grain = grains.filter(pl.col("unique_id") == unique_id).get_column("grain")
     copies = same_series(daily).filter(pl.col("unique_id") == unique_id).get_column("same_as")
     return (
@@ -338,6 +358,20 @@ def forecasts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> p
         f"SELECT * FROM forecasts{where} ORDER BY unique_id, model, ds", params=params
     ).pl()
     return conform(frame, FORECAST_SCHEMA, name="forecasts")
+
+
+def forecasts_with_grain(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+) -> pl.DataFrame:
+    """The latest run's forecasts (`forecasts`) with `grain`, the period each row's `ds`
+    stands for: `day`, or `week_grain` (`ds` the week's first day) for a series forecast by
+    week (`forecast_series` under the same settings)."""
+    grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
+    return forecasts(con).join(grains, on="unique_id", how="left", maintain_order="left")
 
 
 def alerts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:

@@ -40,7 +40,7 @@ an older file gets the column, null (its inputs were read under the Post field n
 readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column.
 5 added `alerts.issued_on` (the first run date that raised an alert, kept across runs; an
 older file gets the column, null until the next run, and readers of a version-3 or -4 file
-read it as null), `period_aggregates` (weeks, epi-weeks and 7-day windows counted at ingest)
+read it as null), `period_aggregates` (ISO weeks and CDC epi-weeks counted at ingest)
 and `dp_daily` (differentially private base cells), which `create_schema` creates empty and
 the next run that touches a period (in DP mode, a day) fills; `day_panes` and `stream_files` (the streaming loader's; created empty in an older
 file; readers treat a file without them as having no streamed day); `run_inputs.n_read` and

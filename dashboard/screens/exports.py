@@ -41,7 +41,7 @@ if view == "timelines":
     one_marker = markers[0] if len(markers) == 1 else None
     frame = data.timelines_between(published, start, end, one_marker, data.k())
 elif view == "forecasts":
-    frame = data.forecasts(published, None)
+    frame = data.export_forecasts(published, data.k())
 else:
     frame = data.alerts(published, None)
 

@@ -33,8 +33,8 @@ elif "AutoETS" in models:
     models.insert(0, "AutoETS")
 
 observed = data.timeline(published, marker, region, lang, data.k())
+series, grain, same_as = data.forecast_basis(published, marker, region, lang, data.k())
 if not models:
-    series, grain, same_as = data.forecast_basis(published, marker, region, lang, data.k())
     st.info(
         summaries.why_not_forecast(
             series,
@@ -60,11 +60,14 @@ if not observed.is_empty():
     since = observed.get_column("day").max() - timedelta(days=HISTORY_DAYS)
     observed = observed.filter(pl.col("day") > since)
 st.caption(
-    "Light blue: daily share · dark blue: 7-day mean · orange: forecast with 80% (darker) and "
-    "95% intervals, dashed vermillion: its mean · pink shading: alert periods."
+    "Light blue: daily share · dark blue: 7-day mean · orange: forecast "
+    f"{summaries.forecast_grain(grain)} with 80% (darker) and 95% intervals, dashed "
+    "vermillion: its mean · pink shading: alert periods."
 )
 st.vega_lite_chart(
-    spec=forecast_chart(observed, forecasts, data.alerts(published, unique_id)),
+    spec=forecast_chart(
+        observed, forecasts, data.alerts(published, unique_id), grain=grain or "day"
+    ),
     width="stretch",
 )
 

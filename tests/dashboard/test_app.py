@@ -159,6 +159,7 @@ def test_forecasts_page_shows_bands_and_the_model_choice(on_published):
     assert at.radio[0].label == "Model"
     assert len(charts(at)) == 1
     assert "Model choice" in [h.value for h in at.subheader]
+    assert any("orange: forecast by " in c.value for c in at.caption)
     at.radio[0].set_value(at.radio[0].options[-1]).run()
     assert not at.exception
 
@@ -202,6 +203,8 @@ def test_exports_page_offers_every_view_with_filters(on_published):
     for view in ("forecasts", "alerts"):
         at.radio[0].set_value(view).run()
         assert not at.exception
+        if view == "forecasts":
+            assert set(at.dataframe[0].value["grain"]) <= {"day", "iso_week"}
 
 
 def test_data_health_shows_runs_dead_letters_and_suppressed_cells(on_published):

@@ -95,6 +95,7 @@ def test_an_analyst_switches_pages_filters_and_downloads_an_export(published_run
         assert set(rows.get_column("grain")) <= {"day", "iso_week"}
 
         _go_to(page, "Forecasts", "Forecasts")
+        expect(page.get_by_text("orange: forecast by ", exact=False)).to_be_visible()
         _go_to(page, "Alerts", "Alerts")
         _go_to(page, "Data health", "Data health")
         assert page.get_by_test_id("stException").count() == 0

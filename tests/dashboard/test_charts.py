@@ -97,6 +97,18 @@ def test_a_forecast_spec_layers_history_bands_and_the_forecast_mean():
     assert spec["height"] > 0
 
 
+def test_a_weekly_forecast_names_its_grain_in_the_tooltip():
+    forecast = pl.DataFrame(
+        {"ds": [FIRST + timedelta(weeks=w) for w in (1, 2)], "mean": [0.2, 0.2],
+         "lo_80": [0.18] * 2, "hi_80": [0.22] * 2, "lo_95": [0.17] * 2, "hi_95": [0.23] * 2}
+    )  # fmt: skip
+    spec = forecast_chart(_observed([0.1, 0.1, 0.1]), forecast, _alerts(), grain="iso_week")
+    assert set(spec["datasets"]["forecast"]["grain"]) == {"iso_week"}
+    (mean,) = [layer for layer in _layers_of(spec, "forecast") if layer["mark"]["type"] == "line"]
+    tips = {tip["field"]: tip.get("title") for tip in mean["encoding"]["tooltip"]}
+    assert tips["ds"] == "week from" and "grain" in tips
+
+
 def test_the_7_day_mean_is_a_gap_on_suppressed_days_in_the_chart_data():
     from dashboard.data import with_smoothed
 

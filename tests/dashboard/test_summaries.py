@@ -8,6 +8,7 @@ import polars as pl
 
 from dashboard.summaries import (
     alert_subjects,
+    forecast_grain,
     most_severe,
     open_alerts,
     rising,
@@ -210,3 +211,9 @@ def test_a_series_mostly_withheld_or_zero_throughout_is_explained_not_charted():
     assert too_rare(_series([None] * 7 + [0.1] * 7), k=11) is None
     assert too_rare(_series([0.0] * 13 + [0.01]), k=11) is None
     assert too_rare(_series([0.1]).clear(), k=11) is None
+
+
+def test_a_forecast_says_whether_it_steps_by_day_or_by_which_week():
+    assert forecast_grain("day") == forecast_grain(None) == "by day"
+    assert forecast_grain("iso_week").startswith("by ISO week (each point on the week's first")
+    assert forecast_grain("epi_week").startswith("by CDC epi-week")

@@ -68,6 +68,9 @@ def test_a_series_whose_days_fall_below_k_is_forecast_by_its_weeks(forum_run):
     stress = forecasts.filter(pl.col("unique_id") == "stress|all|all")
     assert stress.height == 2 and (stress["ds"].dt.weekday() == 1).all()
     assert stress["ds"].min() == date(2025, 3, 10)
+    exported = pl.read_csv(data_dir / "exports" / "forecasts.csv")
+    assert set(exported.filter(pl.col("unique_id") == "stress|all|all")["grain"]) == {"iso_week"}
+    assert exported["grain"].null_count() == 0
 
 
 def test_a_series_no_grain_publishes_whole_is_skipped_with_its_reason(forum_run):

@@ -159,17 +159,21 @@ def test_a_series_mostly_withheld_is_withheld_whole_not_left_as_its_zero_weeks()
     assert set(rows["status"]) == {"withheld"} and rows.height == 4
 
 
-def test_stored_rolling_windows_never_reach_a_release():
-    """Consecutive 7-day windows give back the days they hold (docs/publishing.md), so a
-    release reads only its days and its weeks, whatever else the periods table holds."""
+def test_a_release_reads_only_its_days_and_its_own_week_grain():
+    """Cells of another grain in the periods table (the other week grain here; formerly 7-day
+    windows, which differencing turns back into days: docs/publishing.md) never reach a
+    release."""
     daily, weeks = _tables({(ALL, ALL): (300, 3)}, weeks=2)
-    windows = weeks.with_columns(
-        pl.lit("rolling_7").alias("grain"), pl.col("period_start") + pl.duration(days=1)
+    epi_weeks = weeks.with_columns(
+        pl.lit("epi_week").alias("grain"),
+        pl.col("period_start") - pl.duration(days=1),
+        pl.col("period_end") - pl.duration(days=1),
+        pl.col("n_marked_authors", "n_marked_author_days") * 2,
     )
     release = published_timelines(daily, weeks, k=11, week_grain="iso_week")
     assert set(release["grain"]) == {"iso_week"} and set(release["status"]) == {"published"}
-    with_windows = pl.concat([weeks, windows])
-    assert published_timelines(daily, with_windows, k=11, week_grain="iso_week").equals(release)
-    assert published_days(daily, with_windows, k=11, week_grain="iso_week").equals(
+    both = pl.concat([weeks, epi_weeks])
+    assert published_timelines(daily, both, k=11, week_grain="iso_week").equals(release)
+    assert published_days(daily, both, k=11, week_grain="iso_week").equals(
         published_days(daily, weeks, k=11, week_grain="iso_week")
     )

@@ -1,14 +1,15 @@
 import os
 import threading
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
 
 from tests.reliability.harness import read_set, torn
 from tests.warehouse.conftest import D1, D2, cell
-from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
+from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, PERIOD_SCHEMA
 from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir
-from warehouse.load import load_daily, replace_alerts, replace_forecasts
+from warehouse.load import load_daily, load_periods, replace_alerts, replace_forecasts
 
 SMALL_POSTS, SMALL_MARKED, BIG_AUTHORS = 9371, 4243, 7919
 
@@ -126,7 +127,7 @@ def test_suppressed_values_never_appear_in_a_parquet_export(warehouse, tmp_path)
 def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):
     paths = export(warehouse, tmp_path, fmt="csv", k=13, tz="America/Bogota")
     dictionary = paths[3].read_text()
-    assert pl.read_csv(paths[1]).columns == list(FORECAST_SCHEMA)
+    assert pl.read_csv(paths[1]).columns == [*FORECAST_SCHEMA, "grain"]
     assert pl.read_csv(paths[2]).columns == list(ALERT_SCHEMA)
     for path in paths[:3]:
         assert f"## {path.name}" in dictionary
@@ -134,6 +135,39 @@ def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):
             assert f"| `{column}` |" in dictionary, (path.name, column)
     for fact in ("America/Bogota", "k = 13", "95% Wilson", "80%", "0 to 1", "6 decimal places"):
         assert fact in dictionary
+
+
+def test_forecasts_say_whether_each_series_is_forecast_by_day_or_by_week(con, make_daily, tmp_path):
+    """A series whose days fall below k is forecast on its weeks: its forecast rows say so."""
+    monday = date(2025, 3, 3)
+    days = [monday + timedelta(days=i) for i in range(14)]
+    rows, weeks = [], []
+    for marker, per_day in (("sadness", 45), ("fear", 3)):
+        rows += [cell(day, marker=marker, n_marked_authors=per_day) for day in days]
+        weeks += [
+            {**{k: v for k, v in cell(marker=marker).items() if k != "day"},
+             "grain": "iso_week", "period_start": start, "period_end": start + timedelta(6),
+             "n_authors": 2100, "n_marked_authors": 7 * per_day, "n_author_days": 2100,
+             "n_marked_author_days": 7 * per_day}
+            for start in days[::7]
+        ]  # fmt: skip
+    load_daily(con, make_daily(*rows), days=days)
+    load_periods(con, pl.DataFrame(weeks, schema=PERIOD_SCHEMA), days=days)
+    ahead = {"model": "AutoETS", "mean": 0.1, "lo_80": 0.05, "hi_80": 0.15, "lo_95": 0.0,
+             "hi_95": 0.2, "run_id": "r1"}  # fmt: skip
+    replace_forecasts(
+        con,
+        pl.DataFrame(
+            [{"unique_id": "sadness|all|en", "ds": days[-1] + timedelta(1), **ahead}]
+            + [
+                {"unique_id": "fear|all|en", "ds": monday + timedelta(weeks=w), **ahead}
+                for w in (2, 3)
+            ]
+        ),
+    )
+    forecasts = pl.read_csv(export(con, tmp_path, fmt="csv", k=11, tz="UTC")[1])
+    grains = dict(forecasts.select("unique_id", "grain").unique().iter_rows())
+    assert grains == {"sadness|all|en": "day", "fear|all|en": "iso_week"}
 
 
 def test_an_unknown_format_is_refused(warehouse, tmp_path):
