@@ -529,7 +529,7 @@ def main() -> None:
         f"- Distinct top-level series forecast (suppress mode, the default): "
         f"{coverage['forecast']} of {coverage['distinct']} "
         f"({coverage['forecast'] / coverage['distinct']:.0%}): {coverage['by_day']} by day, "
-        f"{coverage['by_week']} by ISO week (forecast weekly, not alerted); not forecast: "
+        f"{coverage['by_week']} by ISO week (forecast and alerted weekly); not forecast: "
         f"{', '.join(coverage['left_out']) or 'none'} (cells below k on more than 2 % of their "
         "days and of their weeks).",
         f"- Alerts (suppress mode): {waves} wave alerts, {on_copies} on a series that duplicates "

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import click
 
-from moodcast.cli_options import iso_date
+from moodcast.cli_options import (
+    count_option,
+    date_option,
+    echo_table,
+    file_option,
+    freq_option,
+    json_option,
+)
 
 
 def _methods(ctx, param, value: str | None) -> tuple[str, ...] | None:
@@ -29,32 +35,24 @@ def alerts() -> None:
 
 
 @alerts.command()
-@click.option(
+@file_option(
     "--series",
     "series_path",
+    "CSV in long format (unique_id, ds, y); y may be any non-negative rate or index.",
     required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="CSV in long format (unique_id, ds, y); y may be any non-negative rate or index.",
 )
-@click.option(
-    "--freq",
-    type=click.Choice(["D", "W"]),
-    help="Period of the series: daily or weekly (default: read from the dates).",
-)
+@freq_option()
 @click.option(
     "--methods", callback=_methods, help="Comma-separated methods (default: the default method)."
 )
-@click.option(
-    "--from", "first_run", callback=iso_date, help="First run date replayed (YYYY-MM-DD)."
-)
-@click.option(
+@date_option("--from", "first_run", "First run date replayed (YYYY-MM-DD).")
+@count_option(
     "--reporting-delay",
-    default=0,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Periods between a period and the first run that sees its data.",
+    0,
+    "Periods between a period and the first run that sees its data.",
+    minimum=0,
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the alerts as a JSON list on stdout.")
+@json_option("the alerts")
 def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> None:
     """Run alert methods as they would have run, one cut-off at a time (each run date sees
     only the data up to it, less the reporting delay): one row per alert with `unique_id`,
@@ -80,43 +78,35 @@ def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> N
     if as_json:
         click.echo(json.dumps(out))
     else:
-        click.echo("\t".join(rows.columns))
-        for row in out:
-            click.echo("\t".join(str(v) for v in row.values()))
+        echo_table(rows.columns, (row.values() for row in out))
 
 
 @alerts.command()
-@click.option(
+@file_option(
     "--alerts",
     "alerts_path",
+    "The JSON list `moodcast alerts replay --json` printed.",
     required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The JSON list `moodcast alerts replay --json` printed.",
 )
-@click.option(
+@file_option(
     "--truth",
     "truth_path",
+    "CSV of high periods: unique_id, start, end (and optionally peak).",
     required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="CSV of high periods: unique_id, start, end (and optionally peak).",
 )
-@click.option(
+@file_option(
     "--series",
     "series_path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The replayed series CSV, for the exact span of each series (false alerts per year).",
+    "The replayed series CSV, for the exact span of each series (false alerts per year).",
 )
-@click.option(
-    "--from", "first_run", callback=iso_date, help="Score truth periods and alerts from this date."
-)
-@click.option(
+@date_option("--from", "first_run", "Score truth periods and alerts from this date.")
+@count_option(
     "--early-window",
-    default=4,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Periods before a truth onset in which an alert period still counts for it.",
+    4,
+    "Periods before a truth onset in which an alert period still counts for it.",
+    minimum=0,
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the scores as a JSON list on stdout.")
+@json_option("the scores")
 def score(alerts_path, truth_path, series_path, first_run, early_window, as_json) -> None:
     """Score replayed alerts per method: share of truth onsets flagged, median lead of
     `issued_on` against the onset (periods; negative is early), share flagged by the peak,
@@ -136,10 +126,4 @@ def score(alerts_path, truth_path, series_path, first_run, early_window, as_json
     if as_json:
         click.echo(json.dumps(rows.to_dicts()))
         return
-    click.echo("\t".join(rows.columns))
-    for row in rows.iter_rows():
-        click.echo(
-            "\t".join(
-                "" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row
-            )
-        )
+    echo_table(rows.columns, rows.iter_rows())

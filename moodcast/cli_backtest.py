@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from moodcast.cli_options import count_option, echo_table, file_option, freq_option, json_option
 from moodcast.config import DATA_DIR_HELP, load_settings
 
 
@@ -24,12 +25,7 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
 
 
 @click.command()
-@click.option(
-    "--series",
-    "series_path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="CSV in long format (unique_id, ds, y) to backtest.",
-)
+@file_option("--series", "series_path", "CSV in long format (unique_id, ds, y) to backtest.")
 @click.option(
     "--warehouse",
     "use_warehouse",
@@ -39,26 +35,16 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
 @click.option(
     "--data-dir", type=click.Path(file_okay=False), help=f"With --warehouse. {DATA_DIR_HELP}"
 )
-@click.option(
-    "--freq",
-    type=click.Choice(["D", "W"]),
-    default="D",
-    show_default=True,
-    help="Period of the series: daily or weekly.",
-)
-@click.option(
+@freq_option("D")
+@count_option(
     "--season-length",
-    default=7,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Periods per season (7 for weekly seasonality of daily data).",
+    7,
+    "Periods per season (7 for weekly seasonality of daily data).",
 )
-@click.option(
+@count_option(
     "--horizon",
-    default=7,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Periods forecast at each origin.",
+    7,
+    "Periods forecast at each origin.",
 )
 @click.option(
     "--windows",
@@ -67,39 +53,32 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     callback=_windows,
     help="Training windows in periods; 'all' is the bounded full history.",
 )
-@click.option(
+@count_option(
     "--history",
-    default=365,
-    show_default=True,
-    type=click.IntRange(min=2),
-    help="Most periods any model sees (the bound of 'all').",
+    365,
+    "Most periods any model sees (the bound of 'all').",
+    minimum=2,
 )
-@click.option(
+@count_option(
     "--test-periods",
-    default=112,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Length of the scored span; origins are one period apart, so each of its periods "
+    112,
+    "Length of the scored span; origins are one period apart, so each of its periods "
     "gets a forecast at every lead.",
 )
-@click.option(
+@count_option(
     "--refit-every",
-    default=14,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Origins between refits; in between, models only take in the new data.",
+    14,
+    "Origins between refits; in between, models only take in the new data.",
 )
 @click.option(
     "--peak-lead",
     type=click.IntRange(min=1),
     help="Lead whose forecasts the peak hit rate reads (default: the horizon).",
 )
-@click.option(
+@count_option(
     "--peak-window",
-    default=7,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Periods the peak rule smooths over (the paper's week: 7 days, 1 week).",
+    7,
+    "Periods the peak rule smooths over (the paper's week: 7 days, 1 week).",
 )
 @click.option(
     "--predictions",
@@ -114,10 +93,8 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     help="With --series, print the MASE of every model and of `selected` (each series' model "
     "chosen on all leads together) per window and lead instead (window, lead, model, mase).",
 )
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Processes.")
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the score rows as a JSON list on stdout."
-)
+@count_option("--jobs", 2, "Processes.")
+@json_option("the score rows")
 def backtest(
     series_path: Path | None,
     use_warehouse: bool,
@@ -187,16 +164,4 @@ def backtest(
             )
         )
     else:
-        _print_table(rows)
-
-
-def _print_table(rows) -> None:
-    header = rows.columns
-    lines = ["\t".join(header)]
-    for row in rows.iter_rows():
-        lines.append(
-            "\t".join(
-                "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row
-            )
-        )
-    click.echo("\n".join(lines))
+        echo_table(rows.columns, rows.iter_rows())

@@ -343,9 +343,6 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
     )
     complete = complete_days(warehouse.queries.covered_days(con))
     week = WEEK if settings.week_grain == "iso_week" else EPIWEEK
-    # Weekly series are forecast, not alerted: on the default sample the weekly `early` rule
-    # raised 213 alerts, two or three a year on quiet sparse series (issue 13 tracks a quieter
-    # weekly rule); their waves still alert through the daily roll-ups.
     in_grain = {
         grain: series.join(grains.filter(pl.col("grain") == grain), on="unique_id", how="semi")
         for grain in ("day", settings.week_grain)
@@ -358,8 +355,13 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
         post_counts=to_post_counts(daily),
         **common,
     )
-    by_week = forecast_and_alert(in_grain[settings.week_grain], methods=(), freq=week, **common)
-    alerts = by_day.alerts
+    by_week = forecast_and_alert(
+        in_grain[settings.week_grain],
+        methods=_methods_at(settings.alert_methods, week),
+        freq=week,
+        **common,
+    )
+    alerts = pl.concat([by_day.alerts, by_week.alerts])
     notes = pl.concat(
         [
             by_day.notes,

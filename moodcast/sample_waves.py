@@ -67,14 +67,18 @@ class Wave:
 
 
 DEFAULT_WAVES = (
-    ("anxiety", "us-ca", "en", 56, 21, 2.8),
+    ("anxiety", "us-ca", "en", 28, 21, 2.8),
     ("joy", "us-ca", "es", 130, 14, 1.8),
     ("joy", "us-tx", "en", 175, 12, 1.6),
     ("stress", "us-ca", "en", 238, 19, 2.5),
     ("sadness", "us-ca", "en", 308, 16, 2.0),
 )
 """Step waves: `(marker, region, lang, first day offset, plateau days, factor)` for a 365-day
-corpus; other lengths scale the offsets and plateaus in proportion."""
+corpus; other lengths scale the offsets and plateaus in proportion, except an offset within
+FIRST_MONTH days, which stays: every corpus has its strongest step 4 weeks after the data
+start, where a method's history is still short."""
+
+FIRST_MONTH = 35
 
 GRADUAL_WAVES = (
     ("joy", "us-ca", "en", 70, 21, 14, 2.0),
@@ -98,7 +102,7 @@ def plan_waves(start: date, days: int) -> tuple[Wave, ...]:
     last_day = start + timedelta(days - 1)
     waves = []
     for marker, region, lang, offset, length, factor in DEFAULT_WAVES:
-        first = min(days - 1, offset * days // 365)
+        first = min(days - 1, offset if offset <= FIRST_MONTH else offset * days // 365)
         last = min(days - 1, first + max(1, round(length * days / 365)) - 1)
         begin = start + timedelta(first)
         waves.append(Wave(marker, region, lang, begin, start + timedelta(last), factor, begin))

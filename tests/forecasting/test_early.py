@@ -4,17 +4,18 @@ strong wave a month into the data."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
 import pytest
 
-from forecasting.early import DAILY, Early, EarlyRule, exceed_probability
+from forecasting.early import DAILY, WEEKLY, Early, EarlyRule, baselines, exceed_probability
 from forecasting.frequency import DAY, WEEK
 from forecasting.methods import DEFAULT_METHODS, method_alerts
 from forecasting.replay import replay
 from tests.forecasting.synthetic import START, daily_prevalence, series_frame
-from tests.forecasting.weekly import weekly_frame, weekly_seasons
+from tests.forecasting.weekly import FIRST_MONDAY, weekly_frame, weekly_seasons
 
 UID = "anxiety|north|en"
 
@@ -65,6 +66,43 @@ def test_weekly_epidemics_are_flagged_near_their_onset():
         )
         assert hit.height >= 1
         assert hit["issued_on"].min() <= days[onset + 6]
+
+
+def _sparse_weeks(rng, factor: np.ndarray) -> np.ndarray:
+    """Weekly shares of 150 authors at a 20% rate times `factor`: sampling noise ≈ 16%."""
+    return rng.binomial(150, np.minimum(0.2 * factor, 1)) / 150
+
+
+def test_sparse_weekly_series_stay_quiet_and_still_see_a_wave_before_its_peak():
+    rng = np.random.default_rng(7)
+    days = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(104)]
+    quiet = sum(
+        method_alerts(
+            weekly_frame({UID: _sparse_weeks(rng, np.ones(104))}, days),
+            methods=["early"],
+            run_id="r",
+            freq=WEEK,
+        ).height
+        for _ in range(10)
+    )
+    assert quiet <= 10  # 20 series-years; without the noise floor, 85
+    t = np.arange(104)
+    bell = np.where(t <= 74, np.clip((t - 70) / 4, 0, 1), np.clip((80 - t) / 4, 0, 1))
+    for _ in range(5):
+        y = _sparse_weeks(rng, 1 + 1.3 * (1 - np.cos(np.pi * bell)) / 2)
+        alerts = replay(
+            weekly_frame({UID: y}, days), freq=WEEK, methods=["early"], reporting_delay=1
+        )
+        assert alerts.filter(pl.col("end") >= days[66])["issued_on"].min() <= days[74], alerts
+
+
+def test_the_noise_floor_raises_the_weekly_bar_over_sampling_noise():
+    rng = np.random.default_rng(8)
+    level = _sparse_weeks(rng, np.ones(60))
+    floored = baselines(level, WEEK, WEEKLY)[1]
+    bare = baselines(level, WEEK, replace(WEEKLY, noise_floor=0.0))[1]
+    late = slice(WEEKLY.min_baseline + WEEKLY.guard, None)
+    assert np.all(floored[late] >= bare[late]) and np.mean(floored[late] > bare[late]) > 0.9
 
 
 def test_the_forecast_probability_follows_the_trend():

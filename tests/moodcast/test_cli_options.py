@@ -34,3 +34,26 @@ def test_every_dated_option_gives_the_same_message(args, tmp_path):
         result = CliRunner().invoke(main, args, obj={"beam_args": []})
     assert result.exit_code == 2, result.output
     assert "'31/01/2025' is not a date like 2025-03-01" in result.output
+
+
+def test_shared_options_parse_and_print_one_way(tmp_path):
+    from moodcast.cli_options import count_option, echo_table, file_option, freq_option
+
+    @click.command()
+    @file_option("--series", "series_path", "a file", required=True)
+    @freq_option()
+    @count_option("--delay", 0, "periods", minimum=0)
+    def show(series_path, freq, delay):
+        echo_table(
+            ["name", "freq", "delay", "share", "none"],
+            [(series_path.name, freq, delay, 1 / 3, None)],
+        )
+
+    (tmp_path / "s.csv").write_text("unique_id,ds,y\n")
+    result = CliRunner().invoke(show, ["--series", str(tmp_path / "s.csv"), "--freq", "W"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "name\tfreq\tdelay\tshare\tnone\ns.csv\tW\t0\t0.3333\t\n"
+    result = CliRunner().invoke(show, ["--series", str(tmp_path / "s.csv"), "--delay", "-1"])
+    assert result.exit_code == 2 and "-1 is not in the range x>=0" in result.output
+    result = CliRunner().invoke(show, ["--series", str(tmp_path / "missing.csv")])
+    assert result.exit_code == 2 and "does not exist" in result.output

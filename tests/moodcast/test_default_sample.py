@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -34,11 +34,13 @@ def test_default_sample_waves_alert_in_the_right_place_and_quiet_series_stay_qui
     )
     assert summary.read == 200_000
 
-    waves = pl.read_csv(corpus / "waves.csv", try_parse_dates=True).sort("factor", descending=True)
+    waves = pl.read_csv(corpus / "waves.csv", try_parse_dates=True)
     alerts = pl.read_csv(settings.exports_dir / "alerts.csv", try_parse_dates=True)
-    for wave in waves.head(2).iter_rows(named=True):
+    steps = waves.filter((pl.col("shape") == "step") & (pl.col("factor") >= 2))
+    assert steps["start"].min() == date(2025, 2, 3)  # 4 weeks after the data start
+    for wave in steps.iter_rows(named=True):
         # the wave's own cell, or a roll-up of it: a cell whose days are partly below k is
-        # published by weeks and alerted through its roll-ups (see docs/publishing.md)
+        # published by weeks and alerted weekly (see docs/publishing.md)
         own = alerts.filter(
             pl.col("unique_id").map_elements(
                 lambda u, w=wave: _contains(u, w), return_dtype=pl.Boolean
@@ -46,13 +48,21 @@ def test_default_sample_waves_alert_in_the_right_place_and_quiet_series_stay_qui
         )
         starts = [abs((start - wave["start"]).days) for start in own["start"]]
         assert starts and min(starts) <= 3, (wave, own)
-
-    quiet = alerts.filter(
-        ~pl.col("unique_id").map_elements(
-            lambda u: any(_contains(u, w) for w in waves.iter_rows(named=True)),
-            return_dtype=pl.Boolean,
+    for wave in waves.filter(pl.col("shape") == "gradual").iter_rows(named=True):
+        # on the wave's own series, by day or by week (a week's alert ends on its Monday)
+        own = alerts.filter(
+            (pl.col("unique_id") == f"{wave['marker']}|{wave['region']}|{wave['lang']}")
+            & (pl.col("start") <= wave["end"])
+            & (pl.col("end") >= wave["start"] - timedelta(days=6))
         )
-    )
-    per_series = quiet.group_by("unique_id").len()
-    series_years = 365 / 365
-    assert per_series.filter(pl.col("len") > series_years).is_empty(), per_series
+        assert own.height >= 1, wave
+
+    forecast = pl.read_csv(settings.exports_dir / "forecasts.csv")["unique_id"].unique()
+    quiet_ids = [
+        u for u in forecast if not any(_contains(u, w) for w in waves.iter_rows(named=True))
+    ]
+    quiet = alerts.filter(pl.col("unique_id").is_in(quiet_ids))
+    series_years = len(quiet_ids) * 365 / 365
+    # issue 13's bar: at most one false period per series-year, day and week series together
+    assert quiet.height <= series_years, quiet.group_by("unique_id").len()
+    assert quiet.group_by("unique_id").len()["len"].max() <= 4  # no quiet series alerts all year

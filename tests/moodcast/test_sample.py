@@ -140,6 +140,14 @@ def test_default_waves_are_spread_and_the_strongest_sit_in_the_largest_cell():
     assert all(b - a >= timedelta(days=30) for a, b in pairwise(starts))
 
 
+@pytest.mark.parametrize("days", [180, 365, 730])
+def test_the_strongest_step_comes_four_weeks_after_the_data_start(days):
+    steps = [w for w in plan_waves(date(2025, 1, 6), days) if w.shape == "step"]
+    first = min(steps, key=lambda w: w.start)
+    assert first.start == date(2025, 1, 6) + timedelta(28)
+    assert first.factor == max(w.factor for w in steps)
+
+
 def test_short_corpora_scale_the_waves_into_their_range():
     waves = plan_waves(date(2025, 3, 1), 40)
     assert all(date(2025, 3, 1) <= w.start <= w.end <= date(2025, 4, 9) for w in waves)
