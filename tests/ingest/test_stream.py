@@ -64,14 +64,14 @@ def _message(i: int, when: datetime, *, text: str = "so sad", author: str | None
     )
 
 
-def _job(tmp_path: Path) -> StreamJob:
+def _job(tmp_path: Path, markers=MARKERS, options: PostOptions | None = None) -> StreamJob:
     ingest = IngestJob(
         inputs=[],
         landing_dir=str(tmp_path),
-        markers=MARKERS,
+        markers=markers,
         key=b"k",
         run_id="stream-test",
-        options=PostOptions(tz=TZ),
+        options=options or PostOptions(tz=TZ),
     )
     return StreamJob(ingest=ingest, source="pubsub:test", clock=test_clock)
 
@@ -200,14 +200,7 @@ def test_a_stream_decided_by_an_ngram_head_loads_no_sentence_model(tmp_path):
     markers = load_markers(heads, names=["sad"])
     unloadable = ModelConfig(models={"en": str(tmp_path / "no-such-model")})
     landing = tmp_path / "landing"
-    ingest = IngestJob(
-        inputs=[],
-        landing_dir=str(landing),
-        markers=markers,
-        key=b"k",
-        run_id="stream-test",
-        options=PostOptions(tz=TZ, models=unloadable),
-    )
+    job = _job(landing, markers, PostOptions(tz=TZ, models=unloadable))
     today = NOW.date()
     stream = (
         BeamTestStream()
@@ -216,9 +209,7 @@ def test_a_stream_decided_by_an_ngram_head_loads_no_sentence_model(tmp_path):
         .advance_watermark_to_infinity()
     )
     with beam.Pipeline(options=_options()) as p:
-        build_stream(
-            p | stream, StreamJob(ingest=ingest, source="s", clock=test_clock), str(landing)
-        )
+        build_stream(p | stream, job, str(landing))
     expected = classify(
         pl.DataFrame({"text": texts, "lang": ["en"] * 4}), markers, config=unloadable
     )["sad"].sum()
