@@ -1,7 +1,7 @@
 """Posts per second of our lexicon tagger against VADER, Empath and NRCLex, on one core.
 
     POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/lexicon.py [--posts 200000] [--peer-posts 20000]
-        [--repeats 5]
+        [--repeats 5] [--engine-before FILE]
 
 All tools see the same posts: the texts of the sample corpus as generated (`moodcast sample`
 defaults). Ours tags every shipped marker (18, English and Spanish) with the full matching
@@ -17,11 +17,18 @@ the mercy of one hiccup); `score` `--repeats` times after them; Empath and NRCLe
 are CPU seconds of the process (`time.process_time`, all its threads): on a shared machine
 wall time measures the neighbours as much as the tagger. Throughput is posts per second and
 nanoseconds per byte of UTF-8 text. Results go to benchmarks/RESULTS.md (`lexicon` section).
+
+`--engine-before FILE` compares a change of the scanner: FILE is another version of
+transforms/markers/engine.py (`git show REV:transforms/markers/engine.py > FILE`) whose
+`scan_posts` takes the same tables; `tag` is timed with it and with the current one, alternating
+`--repeats` times in this process on the same posts (same machine state), after checking that
+both give the same counts.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import re
@@ -41,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.sample import generate_sample  # noqa: E402
 from transforms.markers import CompiledMarkers, compile_markers, load_markers, score, tag  # noqa: E402
+from transforms.markers import engine as current_engine  # noqa: E402
+from transforms.markers import scan as scan_module  # noqa: E402
 
 
 def corpus(posts: int) -> pl.DataFrame:
@@ -112,11 +121,39 @@ def median_seconds(runs: list[tuple[float, object]]) -> float:
     return statistics.median(seconds for seconds, _ in runs)
 
 
+def engine_before(path: Path, frame: pl.DataFrame, markers: CompiledMarkers, repeats: int) -> str:
+    """`tag` with the scanner of the engine.py at `path` and with the current one, alternating
+    `repeats` times: a line for RESULTS.md with both medians and their ratio."""
+    spec = importlib.util.spec_from_file_location("engine_before", path)
+    before = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(before)
+    versions = {"before": before.scan_posts, "now": current_engine.scan_posts}
+    tagged = {}
+    for name, scan_posts in versions.items():
+        scan_module.scan_posts = scan_posts
+        tagged[name] = tag(frame.head(20_000), markers)
+    if not tagged["before"].equals(tagged["now"]):
+        raise SystemExit(f"{path} tags the posts differently from the current engine")
+    runs: dict[str, list[tuple[float, object]]] = {name: [] for name in versions}
+    for _ in range(repeats):
+        for name, scan_posts in versions.items():
+            scan_module.scan_posts = scan_posts
+            runs[name].append(timed(ours, frame, markers))
+    scan_module.scan_posts = current_engine.scan_posts
+    before_s, now_s = median_seconds(runs["before"]), median_seconds(runs["now"])
+    return (
+        f"Scanner before ({path.name}) and now, `tag` alternating {repeats} times on the same "
+        f"{frame.height:,} posts (same tags): {before_s:.3f} and {now_s:.3f} CPU s, "
+        f"now ÷ before {now_s / before_s:.2f}."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--peer-posts", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--engine-before", type=Path, default=None)
     args = parser.parse_args()
     load_1min, load_5min, _ = os.getloadavg()
     frame = corpus(args.posts)
@@ -157,6 +194,8 @@ def main() -> None:
     ratio = rates[rows[0][0]] / rates["VADER (vaderSentiment)"]
     lines += ["", f"**Ours ÷ VADER, posts per second: {ratio:.1f}×** (target ≥ 30×)."]
     lines.append(f"NRCLex: {how}.")
+    if args.engine_before is not None:
+        lines += ["", engine_before(args.engine_before, frame, markers, args.repeats)]
     write_section("lexicon", "\n".join(lines))
     print("\n".join(lines))
 

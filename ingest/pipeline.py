@@ -43,6 +43,7 @@ from transforms.errors import ConfigError
 from transforms.markers import CompiledMarkers, Marker, compile_markers
 from transforms.model_markers import (
     decide,
+    encoder_languages,
     load_encoders,
     model_scores,
     modelled_markers,
@@ -184,12 +185,16 @@ class PrepareChunkFn(beam.DoFn):
             yield posts
 
     def _score(self, texts: pl.DataFrame) -> pl.DataFrame:
+        """Model scores of the chunk's `texts`, loading a language's sentence model the first
+        time a marker's decision needs it (an n-gram head needs none)."""
         if texts.is_empty():
             return NO_MODEL_SCORES
-        missing = set(texts.get_column("lang").unique()) - set(self._encoders)
+        config = self._job.options.models
+        modelled = modelled_markers(self._job.markers, config, None)
+        langs = texts.get_column("lang").unique().to_list()
+        missing = set(encoder_languages(modelled, config, langs)) - set(self._encoders)
         if missing:
-            self._encoders.update(load_encoders(self._job.options.models, sorted(missing)))
-        modelled = modelled_markers(self._job.markers, self._job.options.models, None)
+            self._encoders.update(load_encoders(config, sorted(missing)))
         return model_scores(texts, markers=modelled, encoders=self._encoders)
 
 

@@ -50,17 +50,11 @@ from transforms.series import (
     same_series,
     to_post_counts,
 )
+from warehouse.schema import RUN_INPUT_SCHEMA
 
 log = logging.getLogger(__name__)
 
-RUN_INPUT_COLUMNS = {
-    "path": pl.String,
-    "sha256": pl.String,
-    "bytes": pl.Int64,
-    "mapping": pl.String,
-    "n_read": pl.Int64,
-    "n_dead_lettered": pl.Int64,
-}
+RUN_INPUT_COLUMNS = {k: v for k, v in RUN_INPUT_SCHEMA.items() if k != "run_id"}
 
 
 @dataclass(frozen=True)

@@ -83,24 +83,18 @@ def empath_markers(
         for dimension, used in EMPATH_PRESETS[preset].items():
             for category in used:
                 dimensions.setdefault(category, []).append(dimension)
-    wanted = list(categories) if categories is not None else list(dimensions or table)
-    unknown = sorted(set(wanted) - set(table))
-    if unknown:
-        raise MarkerError(f"Empath has no category {', '.join(unknown)}")
-    return {
-        marker.name: marker
-        for marker in (
-            _marker(
-                _slug("empath", category),
-                f"Empath's '{category}' category"
-                + (f" (preset {preset})" if preset is not None else "")
-                + ".",
-                dimensions.get(category, []),
-                {"en": table[category]},
-            )
-            for category in sorted(wanted)
+    wanted = _wanted(categories, dimensions or table, table, "Empath")
+    return _by_name(
+        _marker(
+            _slug("empath", category),
+            f"Empath's '{category}' category"
+            + (f" (preset {preset})" if preset is not None else "")
+            + ".",
+            dimensions.get(category, []),
+            {"en": table[category]},
         )
-    }
+        for category in sorted(wanted)
+    )
 
 
 def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -> dict[str, Marker]:
@@ -202,23 +196,33 @@ def liwc_markers(
             for key in field.split():
                 if key in names:
                     terms[names[key]].append(fields[0])
-    wanted = list(categories) if categories is not None else list(terms)
-    unknown = sorted(set(wanted) - set(terms))
-    if unknown:
-        raise MarkerError(f"the .dic file has no category {', '.join(unknown)}")
-    return {
-        marker.name: marker
-        for marker in (
-            _marker(
-                _slug("liwc", category),
-                f"LIWC '{category}' category (from your .dic file; not shipped).",
-                [],
-                {lang: terms[category]},
-            )
-            for category in wanted
-            if terms[category]
+    wanted = _wanted(categories, terms, terms, "the .dic file")
+    return _by_name(
+        _marker(
+            _slug("liwc", category),
+            f"LIWC '{category}' category (from your .dic file; not shipped).",
+            [],
+            {lang: terms[category]},
         )
-    }
+        for category in wanted
+        if terms[category]
+    )
+
+
+def _wanted(
+    categories: Iterable[str] | None, default: Iterable[str], known: Iterable[str], source: str
+) -> list[str]:
+    """The `categories` asked for (`default` when None). Raises MarkerError naming those that
+    `source` has not (`known`)."""
+    wanted = list(categories) if categories is not None else list(default)
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise MarkerError(f"{source} has no category {', '.join(unknown)}")
+    return wanted
+
+
+def _by_name(markers: Iterable[Marker]) -> dict[str, Marker]:
+    return {marker.name: marker for marker in markers}
 
 
 def marker_toml(marker: Marker, *, header: str = "") -> str:

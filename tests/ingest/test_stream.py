@@ -64,14 +64,14 @@ def _message(i: int, when: datetime, *, text: str = "so sad", author: str | None
     )
 
 
-def _job(tmp_path: Path) -> StreamJob:
+def _job(tmp_path: Path, markers=MARKERS, options: PostOptions | None = None) -> StreamJob:
     ingest = IngestJob(
         inputs=[],
         landing_dir=str(tmp_path),
-        markers=MARKERS,
+        markers=markers,
         key=b"k",
         run_id="stream-test",
-        options=PostOptions(tz=TZ),
+        options=options or PostOptions(tz=TZ),
     )
     return StreamJob(ingest=ingest, source="pubsub:test", clock=test_clock)
 
@@ -183,3 +183,41 @@ def test_ids_are_forgotten_after_the_horizon(gap_s, kept):
             | beam.ParDo(DropRepeatedIdsFn(timedelta(hours=1))).with_outputs("counts", main="kept")
         )
         assert_that(outputs.kept | beam.Map(lambda post: post.id), equal_to(kept))
+
+
+def test_a_stream_decided_by_an_ngram_head_loads_no_sentence_model(tmp_path):
+    from moodcast.training import train_heads
+    from transforms.markers import load_markers
+    from transforms.model_markers import ModelConfig, classify
+
+    texts = ["I cried all night and I feel empty", "so sad about everything lately",
+             "went for a run by the river", "lunch with the team was nice"]  # fmt: skip
+    labels = pl.DataFrame({"text": texts * 2, "lang": ["en"] * 8, "sad": [1, 1, 0, 0] * 2})
+    heads = tmp_path / "heads"
+    train_heads(
+        labels, markers={}, config=ModelConfig(models={}), out_dir=heads, origin="t", family="ngram"
+    )
+    markers = load_markers(heads, names=["sad"])
+    unloadable = ModelConfig(models={"en": str(tmp_path / "no-such-model")})
+    landing = tmp_path / "landing"
+    job = _job(landing, markers, PostOptions(tz=TZ, models=unloadable))
+    today = NOW.date()
+    stream = (
+        BeamTestStream()
+        .advance_watermark_to(day_bounds(today, tz=TZ)[0])
+        .add_elements([_message(i, _local(today, 8, i), text=t) for i, t in enumerate(texts)])
+        .advance_watermark_to_infinity()
+    )
+    with beam.Pipeline(options=_options()) as p:
+        build_stream(p | stream, job, str(landing))
+    expected = classify(
+        pl.DataFrame({"text": texts, "lang": ["en"] * 4}), markers, config=unloadable
+    )["sad"].sum()
+    last = max(
+        (landing / "panes").rglob("*.parquet"), key=lambda path: int(path.stem.split("-")[0])
+    )
+    final = pl.read_parquet(last).filter(
+        (pl.col("region") == "all") & (pl.col("lang") == "all") & (pl.col("marker") == "sad")
+    )
+    assert expected > 0
+    assert final.get_column("n_marked").to_list() == [expected]

@@ -12,15 +12,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
-import polars as pl
 import pytest
 
-import warehouse
 from moodcast.config import load_settings
 from moodcast.follow import Spool, follow, ledgered_contents, parse_duration, spool_files
 from moodcast.run import daily_run
 from tests.conftest import LEXICON_ONLY
-from warehouse import queries
+from tests.moodcast.test_run import _snapshot
 
 AS_OF = date(2026, 3, 20)
 CONFIG = "forecast_jobs = 1\n" + LEXICON_ONLY
@@ -86,18 +84,6 @@ def _drop(spool: Path, name: str, lines: list[bytes]) -> None:
     tmp = spool / f"{name}.tmp"
     tmp.write_bytes(b"".join(lines))
     tmp.rename(spool / name)
-
-
-def _snapshot(data_dir: Path) -> dict[str, pl.DataFrame]:
-    con = warehouse.open_published(data_dir)
-    try:
-        return {
-            "daily": queries.current_daily(con).drop("run_id"),
-            "forecasts": queries.forecasts(con),
-            "alerts": queries.alerts(con),
-        }
-    finally:
-        con.close()
 
 
 def _start(spool: Path, data_dir: Path, log_path: Path) -> subprocess.Popen:

@@ -5,14 +5,12 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from transforms.presets import (
-    BLUESKY_REPOST as BLUESKY_REPOST_TYPE,
-)
+from transforms.platforms import BLUESKY_REPOST as BLUESKY_REPOST_TYPE
+from transforms.platforms import html_to_text
 from transforms.presets import (
     POST_FIELDS,
     PRESETS,
     MappingError,
-    html_to_text,
     items,
     map_record,
     mapping_from_table,
@@ -435,7 +433,8 @@ def test_a_reddit_line_without_posts_is_a_dead_letter():
 
 
 def test_an_inputs_default_language_travels_in_its_mapping_key():
-    from transforms.presets import from_key, reddit_things, with_default_lang
+    from transforms.platforms import reddit_things
+    from transforms.presets import from_key, with_default_lang
 
     reddit = with_default_lang(preset("reddit"), "en")
     assert reddit.key == "preset:reddit#lang=en"

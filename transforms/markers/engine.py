@@ -122,12 +122,10 @@ def _words(
                 if b < 0x61 or b > 0x7A or b == run_cp:
                     if data[p] != 0x20 or p + 1 == hi or not 0x61 <= data[p + 1] | 0x20 <= 0x7A:
                         break
-                    at, char_at = _close_word(
-                        n, start, pos, length, at, char_at, flags, last, node,
+                    n, n_words, at, char_at = _close_word(
+                        n, n_words, start, pos, length, at, char_at, flags, last, node,
                         trans, w_int, w_flags, w_cue,
                     )  # fmt: skip
-                    n_words += flags & _WORD
-                    n += 1
                     w_int[_HITS, n] = n_hits
                     start = pos
                     length = 0
@@ -138,12 +136,7 @@ def _words(
                 run_cp = b
                 run = 1
                 buf[pos] = b
-                node = trans[node + byte_class[b]]
-                if node < 0:
-                    node = -node
-                    hits[0, n_hits] = trans[node]
-                    hits[1, n_hits] = pos - start + 1
-                    n_hits += 1
+                node, n_hits = _step(trans, byte_class, node, b, hits, n_hits, pos - start + 1)
                 pos += 1
                 length += 1
                 last = b
@@ -194,12 +187,10 @@ def _words(
         if kind == DROP:
             continue
         if open_word and (alone or kind in (SPACE, SYMBOL)):
-            at, char_at = _close_word(
-                n, start, pos, length, at, char_at, flags, last, node,
+            n, n_words, at, char_at = _close_word(
+                n, n_words, start, pos, length, at, char_at, flags, last, node,
                 trans, w_int, w_flags, w_cue,
             )  # fmt: skip
-            n_words += flags & _WORD
-            n += 1
             open_word = False
         if kind == SPACE:
             continue
@@ -230,22 +221,12 @@ def _words(
             run = 1
         if cp < 0x80:
             buf[pos] = cp
-            node = trans[node + byte_class[cp]]
-            if node < 0:
-                node = -node
-                hits[0, n_hits] = trans[node]
-                hits[1, n_hits] = pos - start + 1
-                n_hits += 1
+            node, n_hits = _step(trans, byte_class, node, cp, hits, n_hits, pos - start + 1)
             pos += 1
         else:
             end = _put(buf, pos, cp)
             for j in range(pos, end):
-                node = trans[node + byte_class[buf[j]]]
-                if node < 0:
-                    node = -node
-                    hits[0, n_hits] = trans[node]
-                    hits[1, n_hits] = j - start + 1
-                    n_hits += 1
+                node, n_hits = _step(trans, byte_class, node, buf[j], hits, n_hits, j - start + 1)
             pos = end
         length += 1
         if kind != LETTER:
@@ -257,12 +238,26 @@ def _words(
 
 
 @_kernel
+def _step(trans, byte_class, node, byte, hits, n_hits, length):
+    """Walk the byte trie from `node` by `byte`, the `length`-th byte of its word; a prefix
+    ending there is recorded as hit `n_hits`. Returns the new node and number of hits."""
+    node = trans[node + byte_class[byte]]
+    if node < 0:
+        node = -node
+        hits[0, n_hits] = trans[node]
+        hits[1, n_hits] = length
+        n_hits += 1
+    return node, n_hits
+
+
+@_kernel
 def _close_word(
-    n, start, pos, length, at, char_at, flags, last, node, trans, w_int, w_flags, w_cue,
+    n, n_words, start, pos, length, at, char_at, flags, last, node, trans, w_int, w_flags, w_cue,
 ):  # fmt: skip
     """Record word `n` (bytes `buf[start:pos]`, `length` characters, at byte `at` and
-    character `char_at` of canonical text, ending at trie node `node`); returns the byte and
-    character offsets of the next word."""
+    character `char_at` of canonical text, ending at trie node `node`); returns the number of
+    words and of those starting with a letter or number, and the byte and character offsets of
+    the next word."""
     w_int[_START, n] = start
     w_int[_LEN, n] = pos - start
     w_int[_CHARS, n] = length
@@ -272,7 +267,7 @@ def _close_word(
     w_flags[n] = flags | (_SENTENCE_END if ends else 0)
     w_int[_WORD_ID, n] = trans[node + 1]
     w_cue[n] = trans[node + 2]
-    return at + pos - start + 1, char_at + length + 1
+    return n + 1, n_words + (flags & _WORD), at + pos - start + 1, char_at + length + 1
 
 
 @numba.njit(cache=True)
