@@ -3,9 +3,8 @@
 Two steps, so that every grain counts distinct authors rather than summing days:
 `wide_author_days` reduces a day's decided posts to one row per author × base cell (a scored
 and a marked count per marker, the pseudonym as a 64-bit hash), and `count_cells` counts those
-rows at a grain — a local day, an ISO week (Monday–Sunday), a CDC epidemiological week
-(Sunday–Saturday) or the 7 days ending on each day — with the `region = all` and `lang = all`
-roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
+rows at a grain — a local day, an ISO week (Monday–Sunday) or a CDC epidemiological week
+(Sunday–Saturday) — with the `region = all` and `lang = all` roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
 `periods_of` and `in_periods` say which periods a day feeds. `author_days` (one row per author ×
 cell × marker) and `aggregate_cells` are the same counts over the long form.
 """
@@ -21,8 +20,8 @@ import polars as pl
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA, conform
 from transforms.markers import Marker
 
-Grain = Literal["day", "iso_week", "epi_week", "rolling_7"]
-PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "rolling_7")
+Grain = Literal["day", "iso_week", "epi_week"]
+PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week")
 """The grains above a day that ingest computes (landing `periods.parquet`)."""
 
 AUTHOR_DAY_SCHEMA = {
@@ -148,14 +147,11 @@ def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFra
 
 def periods_of(day: date, grain: Grain) -> list[date]:
     """The `period_start` of every `grain` period that `day` belongs to: the Monday of its ISO
-    week, the Sunday of its CDC epi-week, or the first days of the 7 windows of 7 days that
-    hold it (`rolling_7`; a window is published under its last day, `period_end`)."""
+    week or the Sunday of its CDC epi-week."""
     if grain == "iso_week":
         return [day - timedelta(days=day.weekday())]
     if grain == "epi_week":
         return [day - timedelta(days=(day.weekday() + 1) % 7)]
-    if grain == "rolling_7":
-        return [day - timedelta(days=6 - i) for i in range(7)]
     raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
 
 
@@ -230,7 +226,7 @@ def count_cells(
     """
     rows = wide
     if grain != "day" and period_start is not None:
-        if grain != "rolling_7" and periods_of(period_start, grain) != [period_start]:
+        if periods_of(period_start, grain) != [period_start]:
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=6)
         rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
