@@ -70,7 +70,7 @@ def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
     chance of a collision among a million authors). Undo with `expand_author_days`."""
     index = ["day", "region", "lang", "author"]
     keyed = rows.with_columns(
-        _author_hash(),
+        author_hash(),
         pl.col("n_scored").cast(pl.UInt32),
         pl.col("n_marked").cast(pl.UInt32),
     )
@@ -86,24 +86,20 @@ def wide_author_days(
 ) -> pl.DataFrame:
     """Decided posts (see `daily_aggregates`) → their author-days in the compact form of
     `compact_author_days`, summed straight from the posts (no long table): equal to
-    `compact_author_days(author_days(posts, markers, rates=rates))` but for row order."""
+    `compact_author_days(author_days(posts, markers, rates=rates))` but for row order. An
+    `author` column that is already UInt64 is taken as `author_hash`'s output."""
     index = ["day", "region", "lang", "author"]
     if not markers or posts.is_empty():
         return pl.DataFrame(
             schema={**{c: AUTHOR_DAY_SCHEMA[c] for c in index}, "n_posts": pl.UInt32}
         )
     sourced = {name: _languages(rates, name) for name in markers}
-    counted = (
-        posts.with_columns(_author_hash())
-        .group_by(index)
-        .agg(
-            pl.len().cast(pl.UInt32).alias("n_posts"),
-            *(
-                pl.col(m).is_not_null().sum().cast(pl.UInt32).alias(f"n_scored_{m}")
-                for m in markers
-            ),
-            *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
-        )
+    if posts.schema["author"] != pl.UInt64:
+        posts = posts.with_columns(author_hash())
+    counted = posts.group_by(index).agg(
+        pl.len().cast(pl.UInt32).alias("n_posts"),
+        *(pl.col(m).is_not_null().sum().cast(pl.UInt32).alias(f"n_scored_{m}") for m in markers),
+        *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
     )
     return counted.with_columns(
         pl.when(pl.col("lang").is_in(sourced[m])).then(pl.col(f"{kind}_{m}")).alias(f"{kind}_{m}")
@@ -116,7 +112,7 @@ def _languages(rates: pl.DataFrame, marker: str) -> list[str]:
     return rates.filter(pl.col("marker") == marker).get_column("lang").to_list()
 
 
-def _author_hash() -> pl.Expr:
+def author_hash() -> pl.Expr:
     """The 64-bit hash that stands for a pseudonym in compact author-days (null stays null)."""
     author = pl.col("author")
     return pl.when(author.is_not_null()).then(author.hash(seed=20211)).alias("author")
