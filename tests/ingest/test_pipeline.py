@@ -185,6 +185,26 @@ def test_the_job_accounts_for_every_record(tmp_path):
     assert set(periods["grain"]) == {"iso_week", "epi_week"}
 
 
+def test_a_corpus_with_no_lang_field_lands_each_post_in_its_identified_language(tmp_path):
+    english = "I feel so sad today, the whole week has been long and grey"
+    spanish = "me siento muy triste hoy, toda la semana ha sido larga y gris"
+    posts = []
+    for i in range(300):
+        post = _post(i, text=english if i % 3 else spanish)
+        del post["lang"]
+        posts.append(post)
+    path = _write_jsonl(tmp_path / "posts.jsonl", posts)
+    run_ingest(_job(tmp_path, [path], as_of=date(2025, 2, 1)))
+    landing = tmp_path / "landing"
+    daily = pl.read_parquet(landing / "daily.parquet").filter(
+        (pl.col("region") == "all") & (pl.col("lang") != "all")
+    )
+    by_lang = dict(daily.group_by("lang").agg(pl.col("n_marked").sum()).iter_rows())
+    assert by_lang == {"en": 200, "es": 100}
+    counts = pl.read_parquet(landing / "counts.parquet")
+    assert "filtered" not in set(counts["category"])
+
+
 def test_match_inputs_hashes_and_refuses_empty_patterns(tmp_path):
     path = _write_jsonl(tmp_path / "a.jsonl", [_post(1)])
     (only,) = match_inputs([str(tmp_path / "*.jsonl")])
