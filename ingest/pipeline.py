@@ -15,6 +15,7 @@ carry a hash of the record, never its payload.
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -197,17 +198,30 @@ def decided_posts(posts: pl.DataFrame, model: pl.DataFrame, job: IngestJob) -> p
     return posts.with_columns(decided.select(list(job.markers)))
 
 
+def packed(frame: pl.DataFrame) -> bytes:
+    """`frame` as LZ4-compressed Arrow IPC: what the shuffles carry, since the in-process runner
+    holds every shuffle's bytes (and copies of them) until the pipeline ends."""
+    out = io.BytesIO()
+    frame.write_ipc(out, compression="lz4")
+    return out.getvalue()
+
+
+def unpacked(data: bytes) -> pl.DataFrame:
+    """The frame `packed` wrote."""
+    return pl.read_ipc(io.BytesIO(data))
+
+
 def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
-    """Decided posts → what the shuffles carry, per source: `(id shard, (source, ids))` as IDS,
-    `ids` being `id` (a 64-bit hash of the post id: two posts collide with a chance of ~3e-8
-    in a million) and `line`, so that every copy of an id meets in one shard; and
-    `(period block, (source, rows))` as the main output, `rows` being `line, day, region,
-    lang, author` (author_hash) and the decisions, for the block of the post's day and, for
-    a block's first 6 days, the block before (key_by_period_blocks)."""
+    """Decided posts → what the shuffles carry, per source (frames `packed`):
+    `(id shard, (source, ids))` as IDS, `ids` being `id` (a 64-bit hash of the post id: two
+    posts collide with a chance of ~3e-8 in a million) and `line`, so that every copy of an id
+    meets in one shard; and `(period block, (source, rows))` as the main output, `rows` being
+    `line, day, region, lang, author` (author_hash) and the decisions, for the block of the
+    post's day and, for a block's first 6 days, the block before (key_by_period_blocks)."""
     for (source,), group in posts.group_by("source"):
         ids = group.select(pl.col("id").hash(seed=20211), "line")
         for (shard,), part in ids.group_by(pl.col("id") % ID_SHARDS):
-            yield beam.pvalue.TaggedOutput(IDS, (int(shard), (source, part)))
+            yield beam.pvalue.TaggedOutput(IDS, (int(shard), (source, packed(part))))
         rows = group.select(
             "line",
             "day",
@@ -217,7 +231,7 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
             *markers,
         )
         for block, part in key_by_period_blocks(rows):
-            yield block, (source, part)
+            yield block, (source, packed(part))
 
 
 def key_by_period_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
@@ -232,13 +246,13 @@ def key_by_period_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame
         yield int(block), part.drop("_block")
 
 
-def repeated_lines(item: tuple[int, Sequence[tuple[str, pl.DataFrame]]]) -> Iterator:
+def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
     """One id shard's `(source, ids)` (key_posts) → the `source, line` of its repeated ids
     (transforms.posts.repeated_ids: every copy of an id after its first in `source`, `line`
     order) as a frame, when there are any; and the counts of duplicates and of valid posts."""
     _, pieces = item
     ids = pl.concat(
-        [frame.with_columns(pl.lit(source).alias("source")) for source, frame in pieces]
+        [unpacked(data).with_columns(pl.lit(source).alias("source")) for source, data in pieces]
     )
     repeats = repeated_ids(ids)
     yield beam.pvalue.TaggedOutput(COUNTS, (("duplicate", "repeated id"), repeats.height))
@@ -267,8 +281,10 @@ class AggregateBlockFn(beam.DoFn):
         lines = {source: group for (source,), group in dropped.group_by("source")}
         posts = pl.concat(
             [
-                rows.join(lines[source], on="line", how="anti") if source in lines else rows
-                for source, rows in pieces
+                unpacked(data).join(lines[source], on="line", how="anti")
+                if source in lines
+                else unpacked(data)
+                for source, data in pieces
             ]
         ).with_columns(pl.col("region", "lang").cast(pl.String))
         rates = sample_rates(job.markers, job.options.models, None)

@@ -19,6 +19,7 @@ from ingest.pipeline import (
     key_posts,
     pipeline_options,
     run_ingest,
+    unpacked,
 )
 from ingest.sources import ReadPostChunks, file_format, match_inputs
 from transforms.markers import parse_marker
@@ -111,13 +112,15 @@ def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chu
         for item in key_posts(posts, markers=("sad",)):
             if isinstance(item, beam.pvalue.TaggedOutput):
                 assert item.tag == IDS
-                shard, (where, ids) = item.value
+                shard, (where, data) = item.value
+                ids = unpacked(data)
                 assert where == source and ids.columns == ["id", "line"]
                 for ident, line in ids.iter_rows():
                     assert ident == hashed[line]
                     assert shards.setdefault(ident, shard) == shard
             else:
-                block, (where, rows) = item
+                block, (where, data) = item
+                rows = unpacked(data)
                 assert rows.columns == ["line", "day", "region", "lang", "author", "sad"]
                 assert rows.schema["author"] == pl.UInt64
                 for line, day in rows.select("line", "day").iter_rows():
