@@ -199,10 +199,10 @@ def decided_posts(posts: pl.DataFrame, model: pl.DataFrame, job: IngestJob) -> p
 
 
 def packed(frame: pl.DataFrame) -> bytes:
-    """`frame` as LZ4-compressed Arrow IPC: what the shuffles carry, since the in-process runner
+    """`frame` as zstd-compressed Arrow IPC: what the shuffles carry, since the in-process runner
     holds every shuffle's bytes (and copies of them) until the pipeline ends."""
     out = io.BytesIO()
-    frame.write_ipc(out, compression="lz4")
+    frame.write_ipc(out, compression="zstd")
     return out.getvalue()
 
 
