@@ -1,20 +1,21 @@
 """The Beam batch job: post files → landing Parquet of daily aggregates, dead letters and counts.
 
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
-         → drop repeated ids (shuffle by id) → decide & aggregate per local day (shuffle by day)
-         → landing/{daily,dead_letters,counts,coverage}.parquet
-    each day's author-days → blocks of 28 days of period starts and the 6 days after (shuffle by block)
-         → distinct-author counts per period → landing/periods.parquet
+         → score the chunk's texts that need a model, decide → compact rows (no text, no ids)
+    each post's (hashed id, line) → shuffle by id → the lines of repeated ids, a side input
+    each post's compact row → blocks of 28 days and the 6 days after (shuffle by block)
+         → minus repeated ids → per-author counts → daily cells, period cells
+         → landing/{daily,periods,dead_letters,counts,coverage}.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
-    the texts whose decisions need a model → distinct → RunInference → model scores, a side
-         input of the decisions
 
-Raw text and author ids stay inside the job: what it writes holds aggregates, counts, and dead
-letters that carry a hash of the record, never its payload.
+Raw text and author ids stay inside the chunk that read them: the shuffles carry hashes, days,
+cells and decisions, and what the job writes holds aggregates, counts, and dead letters that
+carry a hash of the record, never its payload.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,10 +29,10 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from ingest.inference import ScoreTextsWithModels, shard_texts
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
     PERIOD_GRAINS,
+    author_hash,
     count_cells,
     expand_author_days,
     in_periods,
@@ -52,10 +53,10 @@ from transforms.model_markers import (
 )
 from transforms.posts import (
     PostOptions,
-    drop_repeated_ids,
     lateness_horizon,
     prepare,
     refused_regions,
+    repeated_ids,
 )
 from transforms.presets import InputMapping
 from transforms.records import EARLIEST_DATE, validate
@@ -65,10 +66,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
-DAY_SHARDS = 16
 PERIOD_BLOCK_DAYS = 28
-DEAD, COUNTS, COVERAGE, TEXTS, FILES = "dead", "counts", "coverage", "texts", "files"
-AUTHOR_DAYS = "author_days"
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+DEAD, COUNTS, COVERAGE, FILES, IDS = "dead", "counts", "coverage", "files", "ids"
+AUTHOR_DAYS, PERIODS = "author_days", "periods"
 
 NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 REGION_REFUSED = "region not allowed, counted as unknown"
@@ -121,13 +122,13 @@ class Live:
 
 
 class PrepareChunkFn(beam.DoFn):
-    """ParsedChunk → tagged posts (main output), dead letters, counts, day coverage and
+    """ParsedChunk → decided posts (main output), dead letters, counts, day coverage and
     per-file counts.
 
-    In the batch job the texts that need a model go out as TEXTS, to be scored once per run;
-    with `live` (the streaming job) the chunk's posts leave with their marker decisions made,
-    any sentence model loaded once per worker. The markers are compiled once per worker, in
-    `setup`."""
+    The chunk's posts leave with their marker decisions made (transforms.model_markers): the
+    distinct texts that need a model are scored in the chunk, any sentence model loaded once
+    per worker, so that no text leaves it. With `live` (the streaming job) the options follow
+    the clock. The markers are compiled once per worker, in `setup`."""
 
     def __init__(self, job: IngestJob, live: Live | None = None):
         self._job = job
@@ -137,6 +138,10 @@ class PrepareChunkFn(beam.DoFn):
 
     def setup(self) -> None:
         self._markers = compile_markers(self._job.markers)
+        models = self._job.options.models
+        modelled = modelled_markers(self._job.markers, models, None)
+        languages = frozenset().union(*(uses_model(m, models, None) for m in modelled.values()))
+        self._encoders = load_encoders(models, encoder_languages(modelled, models, languages))
 
     def _options(self, chunk: ParsedChunk) -> PostOptions:
         """The job's options, with the default language of the chunk's input (its mapping)."""
@@ -159,11 +164,7 @@ class PrepareChunkFn(beam.DoFn):
         if self._live is not None:
             options = self._live.options(options)
         posts, filtered, texts = prepare(valid, markers=self._markers, key=job.key, options=options)
-        if self._live is None:
-            for shard in shard_texts(texts):
-                yield beam.pvalue.TaggedOutput(TEXTS, shard)
-        else:
-            posts = decided_posts(posts, self._score(texts), job)
+        posts = decided_posts(posts, self._score(texts), job)
         dead = pl.concat([chunk.dead, invalid])
         yield beam.pvalue.TaggedOutput(COUNTS, (("read", ""), read))
         relabelled = refused_regions(valid, job.options.regions)
@@ -185,16 +186,11 @@ class PrepareChunkFn(beam.DoFn):
             yield posts
 
     def _score(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """Model scores of the chunk's `texts`, loading a language's sentence model the first
-        time a marker's decision needs it (an n-gram head needs none)."""
+        """Model scores of the chunk's `texts`, with the sentence models `setup` loaded (only
+        those a marker's decision needs: an n-gram head needs none)."""
         if texts.is_empty():
             return NO_MODEL_SCORES
-        config = self._job.options.models
-        modelled = modelled_markers(self._job.markers, config, None)
-        langs = texts.get_column("lang").unique().to_list()
-        missing = set(encoder_languages(modelled, config, langs)) - set(self._encoders)
-        if missing:
-            self._encoders.update(load_encoders(config, sorted(missing)))
+        modelled = modelled_markers(self._job.markers, self._job.options.models, None)
         return model_scores(texts, markers=modelled, encoders=self._encoders)
 
 
@@ -204,59 +200,107 @@ def decided_posts(posts: pl.DataFrame, model: pl.DataFrame, job: IngestJob) -> p
     return posts.with_columns(decided.select(list(job.markers)))
 
 
-def shard_by_id(posts: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
-    """Split posts by a stable hash of their id, so that every copy of an id meets in one shard."""
-    keyed = posts.with_columns((pl.col("id").hash(seed=20211) % ID_SHARDS).alias("_shard"))
-    for (shard,), group in keyed.group_by("_shard"):
-        yield int(shard), group.drop("_shard")
+def packed(frame: pl.DataFrame) -> bytes:
+    """`frame` as zstd-compressed Arrow IPC: what the shuffles carry, since the in-process runner
+    holds every shuffle's bytes (and copies of them) until the pipeline ends."""
+    out = io.BytesIO()
+    frame.write_ipc(out, compression="zstd")
+    return out.getvalue()
 
 
-def dedupe_shard(item: tuple[int, Sequence[pl.DataFrame]]) -> Iterator:
-    """Drop repeated ids within one shard; count duplicates and valid posts; key the rest,
-    without the columns only dedupe needs (`id, source, line`), by day shard (days since 1970
-    modulo DAY_SHARDS), so that every post of a day meets in one group and a group holds whole
-    days."""
-    _, frames = item
-    kept, repeats = drop_repeated_ids(pl.concat(list(frames)))
-    yield beam.pvalue.TaggedOutput(COUNTS, (("duplicate", "repeated id"), repeats))
-    yield beam.pvalue.TaggedOutput(COUNTS, (("valid", ""), kept.height))
-    day_shard = pl.col("day").cast(pl.Int32) % DAY_SHARDS
-    for (shard,), group in kept.drop("id", "source", "line").group_by(day_shard.alias("_day")):
-        yield int(shard), group
+def unpacked(data: bytes) -> pl.DataFrame:
+    """The frame `packed` wrote."""
+    return pl.read_ipc(io.BytesIO(data))
 
 
-class AggregateDaysFn(beam.DoFn):
-    """All posts of some whole local days, and the run's model scores → those days'
-    aggregates as an Arrow table (main output), and, as AUTHOR_DAYS, (ISO day, that day's
-    author-days in compact form: transforms.aggregate.wide_author_days) for each of those days.
-    Days are grouped DAY_SHARDS ways rather than one by one: deciding and aggregating cost
-    ~50 ms per call whatever its size, which one group per day paid 365 times a year."""
+def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
+    """Decided posts → what the shuffles carry, per source (frames `packed`):
+    `(id shard, (source, ids))` as IDS, `ids` being `id` (a 64-bit hash of the post id: two
+    posts collide with a chance of ~3e-8 in a million) and `line`, so that every copy of an id
+    meets in one shard; and `(period block, (source, rows))` as the main output, `rows` being
+    `line, day, region, lang, author` (author_hash) and the decisions, for the block of the
+    post's day and, for a block's first 6 days, the block before (key_by_period_blocks)."""
+    for (source,), group in posts.group_by("source"):
+        ids = group.select(pl.col("id").hash(seed=20211), "line")
+        for (shard,), part in ids.group_by(pl.col("id") % ID_SHARDS):
+            yield beam.pvalue.TaggedOutput(IDS, (int(shard), (source, packed(part))))
+        rows = group.select(
+            "line",
+            "day",
+            pl.col("region").cast(pl.Categorical),
+            pl.col("lang").cast(pl.Categorical),
+            author_hash(),
+            *markers,
+        )
+        for block, part in key_by_period_blocks(rows):
+            yield block, (source, packed(part))
+
+
+def key_by_period_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    """Rows with a `day` → the rows of each period block: block `b` counts the days from day
+    ordinal `b` × PERIOD_BLOCK_DAYS on and the periods starting on them, which end at most 6
+    days later, so a row goes to its own block and, when its day is one of a block's first 6
+    days, to the block before."""
+    ordinal = pl.col("day").cast(pl.Int64) + EPOCH_ORDINAL
+    own = rows.with_columns((ordinal // PERIOD_BLOCK_DAYS).alias("_block"))
+    before = own.filter(ordinal % PERIOD_BLOCK_DAYS < 6).with_columns(pl.col("_block") - 1)
+    for (block,), part in pl.concat([own, before]).group_by("_block"):
+        yield int(block), part.drop("_block")
+
+
+def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
+    """One id shard's `(source, ids)` (key_posts) → the `source, line` of its repeated ids
+    (transforms.posts.repeated_ids: every copy of an id after its first in `source`, `line`
+    order) as a frame, when there are any; and the counts of duplicates and of valid posts."""
+    _, pieces = item
+    ids = pl.concat(
+        [unpacked(data).with_columns(pl.lit(source).alias("source")) for source, data in pieces]
+    )
+    repeats = repeated_ids(ids)
+    yield beam.pvalue.TaggedOutput(COUNTS, (("duplicate", "repeated id"), repeats.height))
+    yield beam.pvalue.TaggedOutput(COUNTS, (("valid", ""), ids.height - repeats.height))
+    if repeats.height:
+        yield repeats
+
+
+class AggregateBlockFn(beam.DoFn):
+    """(period block, its `(source, rows)`: key_posts) and the run's repeated lines → the
+    aggregates of the block's days (main output, Arrow), of the periods of PERIOD_GRAINS that
+    start on them (PERIODS, Arrow, one table per grain), and, as AUTHOR_DAYS, (ISO day, that
+    day's author-days in compact form: transforms.aggregate.wide_author_days) for each of the
+    block's days. Whole blocks make few, large calls: deciding and counting cost tens of
+    milliseconds per call whatever its size."""
 
     def __init__(self, job: IngestJob):
         self._job = job
 
-    def process(self, item: tuple, model: pl.DataFrame) -> Iterator:
-        _, frames = item
+    def process(self, item: tuple, repeats: Sequence[pl.DataFrame]) -> Iterator:
+        block, pieces = item
         job = self._job
+        dropped = pl.concat(
+            [pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats]
+        )
+        lines = {source: group for (source,), group in dropped.group_by("source")}
+        posts = pl.concat(
+            [
+                unpacked(data).join(lines[source], on="line", how="anti")
+                if source in lines
+                else unpacked(data)
+                for source, data in pieces
+            ]
+        ).with_columns(pl.col("region", "lang").cast(pl.String))
         rates = sample_rates(job.markers, job.options.models, None)
-        posts = decided_posts(pl.concat(list(frames)), model, job)
-        wide = wide_author_days(posts, job.markers, rates=rates)
-        yield count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day").to_arrow()
-        for (day,), rows in wide.group_by("day"):
+        wide = wide_author_days(posts.drop("line"), job.markers, rates=rates)
+        first = date.fromordinal(block * PERIOD_BLOCK_DAYS)
+        last = first + timedelta(days=PERIOD_BLOCK_DAYS - 1)
+        days = wide.filter(pl.col("day").is_between(first, last))
+        yield count_cells(days, job.markers, rates=rates, run_id=job.run_id, grain="day").to_arrow()
+        for (day,), rows in days.group_by("day"):
             yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
-
-
-def key_by_period_blocks(item: tuple[str, pl.DataFrame]) -> Iterator[tuple[int, pl.DataFrame]]:
-    """(ISO day, author-days) → the author-days keyed by their period block: block `b` counts
-    the periods starting on its PERIOD_BLOCK_DAYS days (from day ordinal `b` ×
-    PERIOD_BLOCK_DAYS), which end at most 6 days later, so a day goes to its own block and, when
-    it is one of a block's first 6 days, to the block before."""
-    day, rows = item
-    ordinal = date.fromisoformat(day).toordinal()
-    block = ordinal // PERIOD_BLOCK_DAYS
-    yield block, rows
-    if ordinal - block * PERIOD_BLOCK_DAYS < 6:
-        yield block - 1, rows
+        for grain in PERIOD_GRAINS:
+            periods = in_periods(wide, grain).filter(pl.col("period_start").is_between(first, last))
+            cells = count_cells(periods, job.markers, rates=rates, run_id=job.run_id, grain=grain)
+            yield beam.pvalue.TaggedOutput(PERIODS, cells.to_arrow())
 
 
 class NoisyDayFn(beam.DoFn):
@@ -282,30 +326,6 @@ class NoisyDayFn(beam.DoFn):
             noise=self._noise,
             run_id=self._job.run_id,
         ).to_arrow()
-
-
-class AggregatePeriodFn(beam.DoFn):
-    """(period block, the author-days of its days) → the aggregates of every period of
-    PERIOD_GRAINS that starts in the block, as Arrow, one table per grain."""
-
-    def __init__(self, job: IngestJob):
-        self._job = job
-
-    def process(self, item: tuple) -> Iterator[pa.Table]:
-        block, frames = item
-        job = self._job
-        rows = pl.concat(list(frames), how="diagonal_relaxed")
-        first = date.fromordinal(block * PERIOD_BLOCK_DAYS)
-        last = first + timedelta(days=PERIOD_BLOCK_DAYS - 1)
-        for grain in PERIOD_GRAINS:
-            periods = in_periods(rows, grain).filter(pl.col("period_start").is_between(first, last))
-            yield count_cells(
-                periods,
-                job.markers,
-                rates=sample_rates(job.markers, job.options.models, None),
-                run_id=job.run_id,
-                grain=grain,
-            ).to_arrow()
 
 
 def files_table(item: tuple[str, tuple[int, int]]) -> pa.Table:
@@ -356,47 +376,32 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "ReadPostChunks"
         >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records, mappings=job.mappings)
         | "PrepareChunks"
-        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(
-            COUNTS, DEAD, COVERAGE, TEXTS, FILES, main="posts"
-        )
+        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, FILES, main="posts")
     )
-    scored = modelled_markers(job.markers, job.options.models, None)
-    modelled = sorted(
-        frozenset().union(*(uses_model(m, job.options.models, None) for m in scored.values()))
-    )
-    model_scores = (
-        prepared[TEXTS]
-        | "ScoreTextsWithModels" >> ScoreTextsWithModels(scored, job.options.models, modelled)
-        if modelled
-        else pipeline | "NoModelScores" >> beam.Create([NO_MODEL_SCORES])
-    )
+    keyed = prepared.posts | "KeyPosts" >> beam.FlatMap(
+        key_posts, markers=tuple(job.markers)
+    ).with_outputs(IDS, main="rows")
     deduped = (
-        prepared.posts
-        | "ShardById" >> beam.FlatMap(shard_by_id)
+        keyed[IDS]
         | "GroupById" >> beam.GroupByKey()
-        | "DropRepeatedIds" >> beam.FlatMap(dedupe_shard).with_outputs(COUNTS, main="days")
+        | "RepeatedIds" >> beam.FlatMap(repeated_lines).with_outputs(COUNTS, main="repeats")
     )
-    days = (
-        deduped.days
-        | "GroupByDay" >> beam.GroupByKey()
-        | "AggregateDays"
+    blocks = (
+        keyed.rows
+        | "GroupByPeriodBlock" >> beam.GroupByKey()
+        | "AggregateBlocks"
         >> beam.ParDo(
-            AggregateDaysFn(job), model=beam.pvalue.AsSingleton(model_scores)
-        ).with_outputs(AUTHOR_DAYS, main="daily")
+            AggregateBlockFn(job), repeats=beam.pvalue.AsList(deduped.repeats)
+        ).with_outputs(AUTHOR_DAYS, PERIODS, main="daily")
     )
-    days.daily | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
-    author_days = days[AUTHOR_DAYS]
+    blocks.daily | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+    blocks[PERIODS] | "WritePeriods" >> WriteTable(
+        job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA)
+    )
     (
-        author_days
+        blocks[AUTHOR_DAYS]
         | "NoisyDays" >> beam.ParDo(NoisyDayFn(job))
         | "WriteDpDaily" >> WriteTable(job.landing_dir, "dp_daily", _arrow_schema(DP_CELL_SCHEMA))
-    )
-    (
-        author_days
-        | "KeyByPeriodBlocks" >> beam.FlatMap(key_by_period_blocks)
-        | "GroupByPeriodBlock" >> beam.GroupByKey()
-        | "AggregatePeriods" >> beam.ParDo(AggregatePeriodFn(job))
-        | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )
     prepared[DEAD] | "WriteDeadLetters" >> WriteTable(
         job.landing_dir, "dead_letters", _arrow_schema(DEAD_LETTER_SCHEMA)

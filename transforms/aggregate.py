@@ -3,9 +3,8 @@
 Two steps, so that every grain counts distinct authors rather than summing days:
 `wide_author_days` reduces a day's decided posts to one row per author × base cell (a scored
 and a marked count per marker, the pseudonym as a 64-bit hash), and `count_cells` counts those
-rows at a grain — a local day, an ISO week (Monday–Sunday), a CDC epidemiological week
-(Sunday–Saturday) or the 7 days ending on each day — with the `region = all` and `lang = all`
-roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
+rows at a grain — a local day, an ISO week (Monday–Sunday) or a CDC epidemiological week
+(Sunday–Saturday) — with the `region = all` and `lang = all` roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
 `periods_of` and `in_periods` say which periods a day feeds. `author_days` (one row per author ×
 cell × marker) and `aggregate_cells` are the same counts over the long form.
 """
@@ -21,8 +20,8 @@ import polars as pl
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA, conform
 from transforms.markers import Marker
 
-Grain = Literal["day", "iso_week", "epi_week", "rolling_7"]
-PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "rolling_7")
+Grain = Literal["day", "iso_week", "epi_week"]
+PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week")
 """The grains above a day that ingest computes (landing `periods.parquet`)."""
 
 AUTHOR_DAY_SCHEMA = {
@@ -71,7 +70,7 @@ def compact_author_days(rows: pl.DataFrame) -> pl.DataFrame:
     chance of a collision among a million authors). Undo with `expand_author_days`."""
     index = ["day", "region", "lang", "author"]
     keyed = rows.with_columns(
-        _author_hash(),
+        author_hash(),
         pl.col("n_scored").cast(pl.UInt32),
         pl.col("n_marked").cast(pl.UInt32),
     )
@@ -87,24 +86,20 @@ def wide_author_days(
 ) -> pl.DataFrame:
     """Decided posts (see `daily_aggregates`) → their author-days in the compact form of
     `compact_author_days`, summed straight from the posts (no long table): equal to
-    `compact_author_days(author_days(posts, markers, rates=rates))` but for row order."""
+    `compact_author_days(author_days(posts, markers, rates=rates))` but for row order. An
+    `author` column that is already UInt64 is taken as `author_hash`'s output."""
     index = ["day", "region", "lang", "author"]
     if not markers or posts.is_empty():
         return pl.DataFrame(
             schema={**{c: AUTHOR_DAY_SCHEMA[c] for c in index}, "n_posts": pl.UInt32}
         )
     sourced = {name: _languages(rates, name) for name in markers}
-    counted = (
-        posts.with_columns(_author_hash())
-        .group_by(index)
-        .agg(
-            pl.len().cast(pl.UInt32).alias("n_posts"),
-            *(
-                pl.col(m).is_not_null().sum().cast(pl.UInt32).alias(f"n_scored_{m}")
-                for m in markers
-            ),
-            *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
-        )
+    if posts.schema["author"] != pl.UInt64:
+        posts = posts.with_columns(author_hash())
+    counted = posts.group_by(index).agg(
+        pl.len().cast(pl.UInt32).alias("n_posts"),
+        *(pl.col(m).is_not_null().sum().cast(pl.UInt32).alias(f"n_scored_{m}") for m in markers),
+        *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
     )
     return counted.with_columns(
         pl.when(pl.col("lang").is_in(sourced[m])).then(pl.col(f"{kind}_{m}")).alias(f"{kind}_{m}")
@@ -117,7 +112,7 @@ def _languages(rates: pl.DataFrame, marker: str) -> list[str]:
     return rates.filter(pl.col("marker") == marker).get_column("lang").to_list()
 
 
-def _author_hash() -> pl.Expr:
+def author_hash() -> pl.Expr:
     """The 64-bit hash that stands for a pseudonym in compact author-days (null stays null)."""
     author = pl.col("author")
     return pl.when(author.is_not_null()).then(author.hash(seed=20211)).alias("author")
@@ -148,14 +143,11 @@ def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFra
 
 def periods_of(day: date, grain: Grain) -> list[date]:
     """The `period_start` of every `grain` period that `day` belongs to: the Monday of its ISO
-    week, the Sunday of its CDC epi-week, or the first days of the 7 windows of 7 days that
-    hold it (`rolling_7`; a window is published under its last day, `period_end`)."""
+    week or the Sunday of its CDC epi-week."""
     if grain == "iso_week":
         return [day - timedelta(days=day.weekday())]
     if grain == "epi_week":
         return [day - timedelta(days=(day.weekday() + 1) % 7)]
-    if grain == "rolling_7":
-        return [day - timedelta(days=6 - i) for i in range(7)]
     raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
 
 
@@ -230,7 +222,7 @@ def count_cells(
     """
     rows = wide
     if grain != "day" and period_start is not None:
-        if grain != "rolling_7" and periods_of(period_start, grain) != [period_start]:
+        if periods_of(period_start, grain) != [period_start]:
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=6)
         rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(

@@ -142,9 +142,16 @@ def _detect_where(posts: pl.DataFrame, wanted: pl.Expr, rule: LanguageRule) -> p
     return lang.scatter(chosen, found)
 
 
-def drop_repeated_ids(posts: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Keep the first post of each `id` in (`source`, `line`) order; return it and how many
-    repeats were dropped. The result is sorted by `source`, `line`."""
+def repeated_ids(posts: pl.DataFrame) -> pl.DataFrame:
+    """The `source, line` of every post of `posts` (`id, source, line`) whose `id` a post
+    before it in (`source`, `line`) order has: the copies a run drops, keeping the first."""
     ordered = posts.sort("source", "line")
-    kept = ordered.unique(subset="id", keep="first", maintain_order=True)
-    return kept, ordered.height - kept.height
+    return ordered.filter(~pl.col("id").is_first_distinct()).select("source", "line")
+
+
+def drop_repeated_ids(posts: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Keep the first post of each `id` in (`source`, `line`) order (repeated_ids); return it
+    and how many repeats were dropped. The result is sorted by `source`, `line`."""
+    repeats = repeated_ids(posts)
+    kept = posts.join(repeats, on=["source", "line"], how="anti").sort("source", "line")
+    return kept, repeats.height

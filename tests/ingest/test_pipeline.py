@@ -11,7 +11,16 @@ import zstandard
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from ingest.pipeline import IngestJob, is_remote, pipeline_options, run_ingest, shard_by_id
+from ingest.pipeline import (
+    IDS,
+    PERIOD_BLOCK_DAYS,
+    IngestJob,
+    is_remote,
+    key_posts,
+    pipeline_options,
+    run_ingest,
+    unpacked,
+)
 from ingest.sources import ReadPostChunks, file_format, match_inputs
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
@@ -77,12 +86,51 @@ def test_csv_and_parquet_inputs(tmp_path):
         assert_that(dead, equal_to(["invalid UTF-8"]), label="dead")
 
 
-def test_every_copy_of_an_id_lands_in_one_shard():
-    frame = pl.DataFrame({"id": [str(i % 50) for i in range(500)]})
-    shards = {}
-    for shard, group in shard_by_id(frame):
-        for ident in group["id"].unique():
-            assert shards.setdefault(ident, shard) == shard
+def _decided(n: int, source: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "id": [str(i % 50) for i in range(n)],
+            "source": [source] * n,
+            "line": list(range(1, n + 1)),
+            "day": [date(2025, 1, 1) + timedelta(days=i % 60) for i in range(n)],
+            "region": ["north"] * n,
+            "lang": ["en"] * n,
+            "author": [f"a{i % 7}" for i in range(n)],
+            "key": [None] * n,
+            "in_sample": [True] * n,
+            "sad": [i % 3 == 0 for i in range(n)],
+        },
+        schema_overrides={"key": pl.UInt64},
+    )
+
+
+def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chunk():
+    shards, blocks = {}, {}
+    for source in ("a.jsonl", "b.jsonl"):
+        posts = _decided(500, source)
+        hashed = dict(zip(posts["line"], posts["id"].hash(seed=20211), strict=True))
+        for item in key_posts(posts, markers=("sad",)):
+            if isinstance(item, beam.pvalue.TaggedOutput):
+                assert item.tag == IDS
+                shard, (where, data) = item.value
+                ids = unpacked(data)
+                assert where == source and ids.columns == ["id", "line"]
+                for ident, line in ids.iter_rows():
+                    assert ident == hashed[line]
+                    assert shards.setdefault(ident, shard) == shard
+            else:
+                block, (where, data) = item
+                rows = unpacked(data)
+                assert rows.columns == ["line", "day", "region", "lang", "author", "sad"]
+                assert rows.schema["author"] == pl.UInt64
+                for line, day in rows.select("line", "day").iter_rows():
+                    blocks.setdefault((source, line), []).append((block, day))
+    assert len(blocks) == 1000
+    for copies in blocks.values():
+        day = copies[0][1]
+        own = (day.toordinal()) // PERIOD_BLOCK_DAYS
+        early = day.toordinal() - own * PERIOD_BLOCK_DAYS < 6
+        assert sorted(b for b, _ in copies) == ([own - 1, own] if early else [own])
 
 
 def _job(tmp_path, inputs, **options):
@@ -137,9 +185,27 @@ def test_the_job_accounts_for_every_record(tmp_path):
     week = periods.filter(pl.col("grain") == "iso_week")
     assert week["period_start"].to_list() == [date(2024, 12, 30)] * week.height
     assert week["n_posts"].sum() == 1000 and week["n_marked"].sum() == 500
-    assert set(periods.filter(pl.col("grain") == "rolling_7")["period_end"]) == {
-        date(2025, 1, 1) + timedelta(days=i) for i in range(9)
-    }
+    assert set(periods["grain"]) == {"iso_week", "epi_week"}
+
+
+def test_a_corpus_with_no_lang_field_lands_each_post_in_its_identified_language(tmp_path):
+    english = "I feel so sad today, the whole week has been long and grey"
+    spanish = "me siento muy triste hoy, toda la semana ha sido larga y gris"
+    posts = []
+    for i in range(300):
+        post = _post(i, text=english if i % 3 else spanish)
+        del post["lang"]
+        posts.append(post)
+    path = _write_jsonl(tmp_path / "posts.jsonl", posts)
+    run_ingest(_job(tmp_path, [path], as_of=date(2025, 2, 1)))
+    landing = tmp_path / "landing"
+    daily = pl.read_parquet(landing / "daily.parquet").filter(
+        (pl.col("region") == "all") & (pl.col("lang") != "all")
+    )
+    by_lang = dict(daily.group_by("lang").agg(pl.col("n_marked").sum()).iter_rows())
+    assert by_lang == {"en": 200, "es": 100}
+    counts = pl.read_parquet(landing / "counts.parquet")
+    assert "filtered" not in set(counts["category"])
 
 
 def test_match_inputs_hashes_and_refuses_empty_patterns(tmp_path):

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.aggregate import aggregate_cells, author_days, daily_aggregates, periods_of
+from transforms.aggregate import (
+    PERIOD_GRAINS,
+    aggregate_cells,
+    author_days,
+    daily_aggregates,
+    periods_of,
+)
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import parse_marker
 from transforms.model_markers import ModelConfig, sample_rates
@@ -150,14 +156,12 @@ def test_weeks_count_each_author_once_not_once_a_day():
     assert (epi["n_posts"], epi["n_authors"], epi["n_marked_authors"]) == (3, 2, 1)
 
 
-def test_a_rolling_window_holds_its_seven_days():
-    window = _cell(None, "rolling_7", date(2024, 12, 31))
-    assert (window["period_end"], window["n_posts"], window["n_authors"]) == (
-        date(2025, 1, 6), 3, 2,
-    )  # fmt: skip
-    assert periods_of(date(2025, 1, 6), "rolling_7")[0] == date(2024, 12, 31)
+def test_a_day_belongs_to_one_iso_week_and_one_epi_week():
     assert periods_of(date(2025, 1, 5), "iso_week") == [date(2024, 12, 30)]
     assert periods_of(date(2025, 1, 5), "epi_week") == [date(2025, 1, 5)]
+    assert PERIOD_GRAINS == ("iso_week", "epi_week")
+    with pytest.raises(ValueError, match="grain must be one of iso_week, epi_week"):
+        periods_of(date(2025, 1, 5), "rolling_7")
 
 
 def test_a_week_must_start_on_its_first_day():
@@ -248,7 +252,7 @@ def test_in_periods_repeats_each_row_once_per_period_of_its_day():
     from transforms.aggregate import in_periods
 
     rows = pl.DataFrame({"day": [date(2025, 1, 5), date(2025, 1, 6)], "n": [1, 2]})
-    for grain in ("iso_week", "epi_week", "rolling_7"):
+    for grain in PERIOD_GRAINS:
         got = in_periods(rows, grain).sort("n", "period_start")
         expected = [(n, s) for d, n in rows.iter_rows() for s in sorted(periods_of(d, grain))]
         assert list(got.select("n", "period_start").iter_rows()) == expected
@@ -258,7 +262,7 @@ def test_periods_counted_together_equal_periods_counted_one_by_one():
     from transforms.aggregate import count_cells, in_periods, wide_author_days
 
     wide = wide_author_days(_week_of_posts(), MARKERS, rates=RATES)
-    for grain in ("iso_week", "epi_week", "rolling_7"):
+    for grain in PERIOD_GRAINS:
         together = count_cells(
             in_periods(wide, grain), MARKERS, rates=RATES, run_id="r", grain=grain
         )
