@@ -11,6 +11,7 @@ from scipy.sparse import hstack
 from transforms import ngram, ngram_hashing
 from transforms.ngram import (
     NGRAM_BUCKETS,
+    NGRAM_FEATURES,
     _vectorizers,
     ngram_features,
     ngram_logits,
@@ -72,7 +73,7 @@ def test_no_texts_is_an_empty_matrix():
 
 def test_ngram_scores_do_not_depend_on_the_batch(monkeypatch):
     head = SimpleNamespace(indices=[3, 70_000, 262_150, 400_000], coef=[0.5, -1.0, 2.0, 0.25],
-                           intercept=-0.1)  # fmt: skip
+                           intercept=-0.1, model=NGRAM_FEATURES)  # fmt: skip
     whole = ngram_scores(TRICKY, {"m": head})["m"]
     monkeypatch.setattr(ngram, "NGRAM_BATCH", 5)
     assert np.array_equal(ngram_scores(TRICKY, {"m": head})["m"], whole)
