@@ -36,6 +36,7 @@ from transforms.model_markers import (  # noqa: E402
     score_texts,
     threshold,
 )
+from transforms.ngram import NGRAM_FEATURES, WORDS_ONLY  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,13 @@ class Shipped:
     marker: str
     labelled: str
     licence: str
+    recipe: str = NGRAM_FEATURES
 
 
-SHIPPED = (Shipped("suicide_risk", "rmhd27_reddit_en", "CC BY 4.0"),)
+SHIPPED = (Shipped("suicide_risk", "rmhd27_reddit_en", "CC BY 4.0", recipe=WORDS_ONLY),)
+"""suicide_risk uses word 1-2-grams alone: on the dev splits of rmhd27 and the Spanish suicide
+tweets its `either` rule kept F1 and recall (docs/markers.md) at about a quarter of the cost per
+post of ngram-v1."""
 NO_MODEL = ModelConfig(models={})
 ZERO_SHOT = ModelConfig()
 """The default model, for the zero-shot source the head replaces (its prototypes, shipped threshold)."""
@@ -126,6 +131,7 @@ def train(ship: Shipped) -> None:
             out_dir=Path(out),
             origin=f"{ship.labelled} train split ({ship.licence})",
             family="ngram",
+            recipe=ship.recipe,
         )
         target = DEFAULT_HEADS_DIR / labelled.lang / written.path.name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +143,8 @@ def provenance(judged: list[tuple[Shipped, dict, dict]]) -> str:
         "# Shipped default heads",
         "",
         "Written by `benchmarks/default_heads.py` (n-gram heads, `moodcast markers train`'s own",
-        "path: logistic regression on transforms/ngram.py features, balanced classes, threshold =",
+        "path: logistic regression on transforms/ngram.py features of the recipe the head names,",
+        "balanced classes, threshold =",
         "the F1-optimal cut of 5-fold out-of-fold probabilities). Only sets whose licence allows",
         "shipping derived weights are used. Test metrics are on the set's held-out test split",
         "(benchmarks/marker_sets.py); `fpr other topics` is the share flagged among posts of the",
@@ -147,14 +154,15 @@ def provenance(judged: list[tuple[Shipped, dict, dict]]) -> str:
         "",
         f"Trained {dt.date.today().isoformat()}.",
         "",
-        "| lang | marker | trained on | rows (positive) | threshold | cv F1 | source | test F1 "
-        "(P/R) | fpr controls | fpr other topics |",
-        "|---|---|---|---:|---:|---:|---|---:|---:|---:|",
+        "| lang | marker | features | trained on | rows (positive) | threshold | cv F1 | source "
+        "| test F1 (P/R) | fpr controls | fpr other topics |",
+        "|---|---|---|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     for ship, fields, rates in judged:
         for source, r in rates.items():
             lines.append(
-                f"| {','.join(fields['languages'])} | {ship.marker} | {fields['trained_on']} | "
+                f"| {','.join(fields['languages'])} | {ship.marker} | {fields['model']} | "
+                f"{fields['trained_on']} | "
                 f"{fields['rows']} ({fields['positives']}) | {fields['threshold']:g} | "
                 f"{fields['cv_f1']:.3f} | {source} | {r['f1']:.3f} ({r['precision']:.2f}/"
                 f"{r['recall']:.2f}) | {r['fpr_controls']:.3f} | "

@@ -8,8 +8,8 @@ and each of its labels that is one of our markers, precision, recall and F1 on t
 split of:
 
 - `lexicon`: the shipped terms alone (`--source lexicon`);
-- `zero-shot`: the shipped prototypes and thresholds alone (English: the shipped model is
-  English-only);
+- `zero-shot`: the shipped prototypes and thresholds alone, without the shipped heads (English:
+  the shipped model is English-only);
 - `rule`: each marker's own rule (what `moodcast run` publishes), and the same sources under
   `either` and `both`;
 - `ngram head` / `embedding head`: heads trained by `moodcast markers train` (moodcast.training)
@@ -210,8 +210,10 @@ def evaluate_set(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str,
         "lexicon": decisions(test, lexicon, NO_MODEL, markers, source="lexicon")
     }
     if labelled.lang in CONFIG.models:
+        prototypes = {n: replace(m, heads={}) for n, m in markers.items()}
+        zero_shot = model_scores(test, prototypes, encoder)
+        hits["zero-shot"] = decisions(test, lexicon, zero_shot, prototypes, source="model")
         model = model_scores(test, markers, encoder)
-        hits["zero-shot"] = decisions(test, lexicon, model, markers, source="model")
         hits["rule"] = decisions(test, lexicon, model, markers, source=None)
         hits["either"] = decisions(test, lexicon, model, markers, source=None, rule="either")
         hits["both"] = decisions(test, lexicon, model, markers, source=None, rule="both")
@@ -275,7 +277,8 @@ def _capped_best(values: np.ndarray, gold: np.ndarray) -> tuple[float, float, fl
 
 
 def choose_thresholds(encoder) -> list[str]:
-    """Zero-shot thresholds chosen on dev splits of the English sets we may derive from
+    """Zero-shot thresholds (of the prototypes: shipped heads left out, they have their own)
+    chosen on dev splits of the English sets we may derive from
     (ms.SHIPPABLE; never test rows), pooling the sets that label a marker: the F1-optimal cut
     among those flagging at most MAX_FLAG_RATIO × its true share and, for risk markers, the
     lowest cut whose dev precision reaches RISK_PRECISION."""
@@ -284,7 +287,9 @@ def choose_thresholds(encoder) -> list[str]:
         if labelled.lang not in CONFIG.models or labelled.name not in ms.SHIPPABLE:
             continue
         dev = ms.load_split(labelled, "dev", cap=DEV_CAP)
-        scores = model_scores(dev, load_markers(names=list(labelled.labels)), encoder)
+        markers = load_markers(names=list(labelled.labels))
+        prototypes = {n: replace(m, heads={}) for n, m in markers.items()}
+        scores = model_scores(dev, prototypes, encoder)
         for name in labelled.labels:
             keep = ms.judged(labelled, dev, name).to_numpy()
             values = scores.get_column(f"{name}__model").to_numpy()[keep]

@@ -17,7 +17,7 @@ from transforms.adapters import toml_with_header
 from transforms.embedding import Encoder
 from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker
 from transforms.model_markers import ModelConfig, load_encoders, model_text, score_embeddings
-from transforms.ngram import NGRAM_FEATURES, ngram_features
+from transforms.ngram import NGRAM_FEATURES, RECIPES, ngram_features
 
 RESERVED_COLUMNS = ("id", "lang")
 MIN_CLASS_ROWS = 2
@@ -95,11 +95,11 @@ def _texts(frame: pl.DataFrame) -> list[str]:
 
 
 def _features(
-    labels: pl.DataFrame, *, family: str, config: ModelConfig, encoder: Encoder | None
+    labels: pl.DataFrame, *, family: str, config: ModelConfig, encoder: Encoder | None, recipe: str
 ) -> tuple[pl.DataFrame, object, str]:
     """The rows a head of `family` can learn from, their features, and the `model` it names."""
     if family == "ngram":
-        return labels, ngram_features(_texts(labels)), NGRAM_FEATURES
+        return labels, ngram_features(_texts(labels), recipe), recipe
     kept = labels.filter(pl.col("lang").is_in(sorted(config.models)))
     langs = sorted(kept.get_column("lang").unique().to_list())
     if kept.is_empty():
@@ -134,13 +134,14 @@ def train_heads(
     origin: str,
     family: str = "embedding",
     encoder: Encoder | None = None,
+    recipe: str = NGRAM_FEATURES,
 ) -> list[TrainedHead]:
     """Fit a logistic-regression head for every label column of `labels` (label_frame's output)
     and write `<name>.head.json` into `out_dir`, plus a `<name>.toml` with rule `model` when no
     marker has that name. `family` is `embedding` (on the sentence embeddings of the configured
     model, or of `encoder` when given: rows in a language without a configured model are left
     out, and the rows kept must all use one model) or `ngram` (on transforms/ngram.py's hashed
-    n-grams: every row, any language).
+    n-grams of `recipe`, a name in transforms.ngram.RECIPES: every row, any language).
 
     A head's threshold is the F1-optimal cut of its held-out probabilities (FOLDS folds,
     stratified), not 0.5: class weighting moves the probabilities, and a label's best cut
@@ -154,9 +155,13 @@ def train_heads(
 
     if family not in FAMILIES:
         raise TaggingError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+    if recipe not in RECIPES:
+        raise TaggingError(f"n-gram recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
     if out_dir.resolve() == BUILTIN_DIR.resolve():
         raise TaggingError("trained heads go into your marker directory, never the shipped one")
-    kept, features, model_name = _features(labels, family=family, config=config, encoder=encoder)
+    kept, features, model_name = _features(
+        labels, family=family, config=config, encoder=encoder, recipe=recipe
+    )
     langs = sorted(kept.get_column("lang").unique().to_list())
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -1,9 +1,11 @@
 """Character and word n-gram features of a post, for the `ngram` family of trained heads.
 
-Language-agnostic and stateless: lower-cased word unigrams and bigrams and character 2- to
-5-grams within word boundaries, each hashed (scikit-learn's HashingVectorizer, MurmurHash3)
-into NGRAM_BUCKETS buckets and L2-normalised, side by side. No vocabulary is stored, so a head
-is its non-zero weights by bucket.
+Language-agnostic and stateless, in one of two named recipes (RECIPES): `ngram-v1`, lower-cased
+word unigrams and bigrams and character 2- to 5-grams within word boundaries, each hashed
+(scikit-learn's HashingVectorizer, MurmurHash3) into NGRAM_BUCKETS buckets and L2-normalised,
+side by side; `ngram-words`, the word unigrams and bigrams alone (about a quarter of the cost
+per post). No vocabulary is stored, so a head is its non-zero weights by bucket, and it names
+its recipe.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ import numpy as np
 from transforms.ngram_hashing import hashed_ngrams
 
 NGRAM_FEATURES = "ngram-v1"
-"""Name of the feature recipe below; a head trained on another recipe is refused."""
+"""The recipe `moodcast markers train --family ngram` uses unless told otherwise."""
+WORDS_ONLY = "ngram-words"
+RECIPES = {NGRAM_FEATURES: (2, 5), WORDS_ONLY: None}
+"""Recipe name → the character n-gram orders it adds to the word 1- and 2-grams (None: none).
+A head names its recipe; a head of any other name is refused at load."""
 NGRAM_BUCKETS = 2**18
 
 
@@ -33,10 +39,12 @@ def _vectorizers():
     )
 
 
-def ngram_features(texts: Sequence[str]):
-    """Sparse CSR matrix (len(texts), 2 * NGRAM_BUCKETS): word then character n-gram buckets,
-    as `_vectorizers` make them (transforms.ngram_hashing computes the same, compiled)."""
-    return hashed_ngrams(texts, buckets=NGRAM_BUCKETS)
+def ngram_features(texts: Sequence[str], recipe: str = NGRAM_FEATURES):
+    """Sparse CSR matrix of `recipe`'s features: for `ngram-v1` (len(texts), 2 * NGRAM_BUCKETS),
+    word then character n-gram buckets as `_vectorizers` make them (transforms.ngram_hashing
+    computes the same, compiled); for `ngram-words` (len(texts), NGRAM_BUCKETS), the word
+    buckets alone. Raises KeyError for a recipe not in RECIPES."""
+    return hashed_ngrams(texts, buckets=NGRAM_BUCKETS, chars=RECIPES[recipe])
 
 
 def ngram_logits(features, indices: Sequence[int], coef: Sequence[float], intercept: float):
@@ -51,11 +59,15 @@ NGRAM_BATCH = 8192
 
 def ngram_scores(texts: Sequence[str], heads: Mapping) -> dict[str, np.ndarray]:
     """Each head's probability (the logistic of ngram_logits) per text, for `heads` (name →
-    a head with `indices`, `coef`, `intercept`), the texts featurised NGRAM_BATCH at a time."""
+    a head with `indices`, `coef`, `intercept` and its recipe as `model`), the texts
+    featurised NGRAM_BATCH at a time, once per recipe the heads use."""
     parts: dict[str, list[np.ndarray]] = {name: [] for name in heads}
+    recipes = sorted({head.model for head in heads.values()})
     for start in range(0, len(texts), NGRAM_BATCH):
-        features = ngram_features(texts[start : start + NGRAM_BATCH])
-        for name, head in heads.items():
-            logits = ngram_logits(features, head.indices, head.coef, head.intercept)
-            parts[name].append(1.0 / (1.0 + np.exp(-logits)))
+        for recipe in recipes:
+            features = ngram_features(texts[start : start + NGRAM_BATCH], recipe)
+            for name, head in heads.items():
+                if head.model == recipe:
+                    logits = ngram_logits(features, head.indices, head.coef, head.intercept)
+                    parts[name].append(1.0 / (1.0 + np.exp(-logits)))
     return {name: np.concatenate([np.zeros(0), *found]) for name, found in parts.items()}

@@ -25,10 +25,14 @@ _BATCH = 8192
 _MASK = 0xFFFFFFFF
 
 
-def hashed_ngrams(texts: Sequence[str], *, buckets: int) -> csr_matrix:
+def hashed_ngrams(
+    texts: Sequence[str], *, buckets: int, chars: tuple[int, int] | None = (2, 5)
+) -> csr_matrix:
     """CSR matrix (len(texts), 2 * `buckets`): the L2-normalised word 1- and 2-gram counts, then
-    the L2-normalised character 2- to 5-gram (within word boundaries) counts, by bucket."""
-    parts = [_batch(texts[i : i + _BATCH], buckets) for i in range(0, len(texts), _BATCH)]
+    the L2-normalised character n-gram counts (within word boundaries; `chars` = the smallest and
+    largest n, 2 to 5 by default), by bucket. `chars=None`: word n-grams only, shape
+    (len(texts), `buckets`)."""
+    parts = [_batch(texts[i : i + _BATCH], buckets, chars) for i in range(0, len(texts), _BATCH)]
     indptr = [np.zeros(1, dtype=np.int64)]
     offset = 0
     for part_indptr, part_indices, _ in parts:
@@ -40,19 +44,28 @@ def hashed_ngrams(texts: Sequence[str], *, buckets: int) -> csr_matrix:
             np.concatenate([np.zeros(0, dtype=np.int32), *(ix for _, ix, _ in parts)]),
             np.concatenate(indptr),
         ),
-        shape=(len(texts), 2 * buckets),
+        shape=(len(texts), (2 if chars else 1) * buckets),
     )
 
 
-def _batch(texts: Sequence[str], buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batch(
+    texts: Sequence[str], buckets: int, chars: tuple[int, int] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lowered = [text.lower() for text in texts]
     words = "\n".join(" ".join(_TOKEN.findall(text)) for text in lowered).encode("utf-8")
-    chars = "\n".join(_padded(_WHITE_SPACES.sub(" ", text).split()) for text in lowered)
+    padded = (
+        "\n".join(_padded(_WHITE_SPACES.sub(" ", text).split()) for text in lowered)
+        if chars
+        else "\n" * (len(texts) - 1)
+    )
+    smallest, largest = chars or (0, -1)
     return _count(
         np.frombuffer(words, dtype=np.uint8),
-        np.frombuffer(chars.encode("utf-8"), dtype=np.uint8),
+        np.frombuffer(padded.encode("utf-8"), dtype=np.uint8),
         len(texts),
         buckets,
+        smallest,
+        largest,
     )
 
 
@@ -150,8 +163,8 @@ def _word_buckets(buf, start, end, buckets, out):
 
 
 @numba.njit(cache=True)
-def _char_buckets(buf, start, end, buckets, out, cuts):
-    """Buckets of the 2- to 5-grams of each padded word (` word `, two spaces between words) in
+def _char_buckets(buf, start, end, buckets, out, cuts, smallest, largest):
+    """Buckets of the `smallest`- to `largest`-grams of each padded word (` word `, two spaces between words) in
     `buf[start:end]`, cut by code point as char_wb cuts them; written to `out` (`cuts` is
     scratch for code point offsets), their number returned."""
     n = 0
@@ -166,7 +179,7 @@ def _char_buckets(buf, start, end, buckets, out, cuts):
                 cuts[length] = b
                 length += 1
         cuts[length] = j + 1
-        for size in range(2, 6):
+        for size in range(smallest, largest + 1):
             if length <= size:
                 out[n] = _bucket(buf, i, j + 1, buckets)
                 n += 1
@@ -208,19 +221,20 @@ def _row(found, n, offset, seen, counts, indices, data, at):
 
 
 @numba.njit(cache=True)
-def _count(words, chars, n_texts, buckets):
+def _count(words, chars, n_texts, buckets, smallest, largest):
     """CSR parts (indptr, indices, data) of the newline-separated texts of `words` (tokens)
-    and `chars` (padded words)."""
+    and `chars` (padded words; none counted when `largest` < `smallest`)."""
     word_starts, word_ends = _segments(words, n_texts)
     char_starts, char_ends = _segments(chars, n_texts)
-    capacity = 2 * len(words) + 4 * len(chars) + 2
+    sizes = max(largest - smallest + 1, 0)
+    capacity = 2 * len(words) + sizes * len(chars) + 2
     indices = np.empty(capacity, dtype=np.int32)
     data = np.empty(capacity, dtype=np.float64)
     indptr = np.zeros(n_texts + 1, dtype=np.int64)
     longest = 1
     for t in range(n_texts):
         longest = max(longest, word_ends[t] - word_starts[t], char_ends[t] - char_starts[t])
-    found = np.empty(4 * longest + 2, dtype=np.int64)
+    found = np.empty(max(sizes, 2) * longest + 2, dtype=np.int64)
     cuts = np.empty(longest + 2, dtype=np.int64)
     seen = np.zeros(buckets, dtype=np.uint8)
     counts = np.zeros(buckets, dtype=np.int64)
@@ -228,7 +242,10 @@ def _count(words, chars, n_texts, buckets):
     for t in range(n_texts):
         n = _word_buckets(words, word_starts[t], word_ends[t], buckets, found)
         at = _row(found, n, 0, seen, counts, indices, data, at)
-        n = _char_buckets(chars, char_starts[t], char_ends[t], buckets, found, cuts)
-        at = _row(found, n, buckets, seen, counts, indices, data, at)
+        if largest >= smallest:
+            n = _char_buckets(
+                chars, char_starts[t], char_ends[t], buckets, found, cuts, smallest, largest
+            )
+            at = _row(found, n, buckets, seen, counts, indices, data, at)
         indptr[t + 1] = at
     return indptr, indices[:at].copy(), data[:at].copy()

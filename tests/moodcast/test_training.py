@@ -46,3 +46,20 @@ def test_a_head_keeps_the_f1_optimal_cut_of_its_held_out_probabilities(tmp_path)
     cut, f1 = _best_threshold(held_out, y.astype(bool))
     assert saved["threshold"] == cut != 0.5
     assert saved["cv_f1"] == round(f1, 4) == round(head.cv_f1, 4)
+
+
+def test_a_words_only_head_names_its_recipe_and_an_unknown_recipe_is_refused(tmp_path):
+    import pytest
+
+    from moodcast.tagging import TaggingError
+    from transforms.markers import read_head
+
+    rows = _rare_label_rows()
+    no_model = ModelConfig(models={})
+    (head,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path, origin="t",
+                          family="ngram", recipe="ngram-words")  # fmt: skip
+    loaded = read_head(head.path)
+    assert loaded.model == "ngram-words" and max(loaded.indices) < 2**18
+    with pytest.raises(TaggingError, match="ngram-v1, ngram-words"):
+        train_heads(rows, markers={}, config=no_model, out_dir=tmp_path, origin="t",
+                    family="ngram", recipe="ngram-v3")  # fmt: skip

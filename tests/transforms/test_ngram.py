@@ -5,7 +5,14 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from transforms.markers import MarkerError, read_head
-from transforms.ngram import NGRAM_BUCKETS, NGRAM_FEATURES, ngram_features, ngram_logits
+from transforms.ngram import (
+    NGRAM_BUCKETS,
+    NGRAM_FEATURES,
+    WORDS_ONLY,
+    ngram_features,
+    ngram_logits,
+    ngram_scores,
+)
 
 
 def test_features_are_the_same_for_the_same_text_in_any_batch_and_any_script():
@@ -35,3 +42,25 @@ def test_a_head_of_another_recipe_is_refused_with_what_to_do(tmp_path):
     path.write_text(json.dumps({**head, "model": "ngram-v0"}))
     with pytest.raises(MarkerError, match="--family ngram"):
         read_head(path)
+
+
+def test_the_words_recipe_is_the_word_block_of_v1():
+    texts = ["Me siento sola", "so tired 😞", "", "can't sleep, can't eat"]
+    words = ngram_features(texts, WORDS_ONLY)
+    assert words.shape == (4, NGRAM_BUCKETS)
+    assert (words != ngram_features(texts)[:, :NGRAM_BUCKETS]).nnz == 0
+
+
+def test_heads_of_both_recipes_score_together_each_on_its_own_features(tmp_path):
+    texts = ["cannot sleep again", "lovely dinner", "awake all night"]
+    heads = {}
+    for recipe in (NGRAM_FEATURES, WORDS_ONLY):
+        path = tmp_path / f"{recipe}.head.json"
+        path.write_text(json.dumps({"family": "ngram", "model": recipe, "indices": [5, 9],
+                                    "coef": [0.5, -1.0], "intercept": 0.2, "threshold": 0.5,
+                                    "languages": ["en"]}))  # fmt: skip
+        heads[recipe] = read_head(path)
+    scores = ngram_scores(texts, heads)
+    for recipe, head in heads.items():
+        logits = ngram_logits(ngram_features(texts, recipe), head.indices, head.coef, 0.2)
+        assert np.array_equal(scores[recipe], 1.0 / (1.0 + np.exp(-logits)))

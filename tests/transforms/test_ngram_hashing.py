@@ -11,6 +11,7 @@ from scipy.sparse import hstack
 from transforms import ngram, ngram_hashing
 from transforms.ngram import (
     NGRAM_BUCKETS,
+    NGRAM_FEATURES,
     _vectorizers,
     ngram_features,
     ngram_logits,
@@ -72,10 +73,33 @@ def test_no_texts_is_an_empty_matrix():
 
 def test_ngram_scores_do_not_depend_on_the_batch(monkeypatch):
     head = SimpleNamespace(indices=[3, 70_000, 262_150, 400_000], coef=[0.5, -1.0, 2.0, 0.25],
-                           intercept=-0.1)  # fmt: skip
+                           intercept=-0.1, model=NGRAM_FEATURES)  # fmt: skip
     whole = ngram_scores(TRICKY, {"m": head})["m"]
     monkeypatch.setattr(ngram, "NGRAM_BATCH", 5)
     assert np.array_equal(ngram_scores(TRICKY, {"m": head})["m"], whole)
     logits = ngram_logits(ngram_features(TRICKY), head.indices, head.coef, head.intercept)
     assert np.array_equal(whole, 1.0 / (1.0 + np.exp(-logits)))
     assert ngram_scores([], {"m": head})["m"].shape == (0,)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.text(_ALPHABET, max_size=80), min_size=1, max_size=8),
+    st.sampled_from([None, (2, 3), (3, 4), (3, 5), (4, 4)]),
+)
+def test_other_character_orders_match_scikit_learn(texts, chars):
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    common = {"n_features": 64, "alternate_sign": False, "norm": "l2"}
+    parts = [_vectorizers()[0].set_params(n_features=64).transform(texts)]
+    if chars:
+        parts.append(
+            HashingVectorizer(analyzer="char_wb", ngram_range=chars, **common).transform(texts)
+        )
+    expected = hstack(parts, format="csr")
+    expected.sort_indices()
+    got = hashed_ngrams(texts, buckets=64, chars=chars)
+    assert got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from transforms.errors import MarkerError as MarkerError
-from transforms.ngram import NGRAM_FEATURES
+from transforms.ngram import RECIPES
 
 BUILTIN_DIR = Path(__file__).parent
 """The shipped marker files (`<name>.toml`), beside this package's code."""
@@ -151,10 +151,11 @@ def read_head(path: Path) -> Head:
     if head.family not in FAMILIES:
         raise MarkerError(f"{path}: 'family' must be one of {', '.join(FAMILIES)}")
     if head.family == "ngram" and (
-        head.model != NGRAM_FEATURES or len(head.indices) != len(head.coef)
+        head.model not in RECIPES or len(head.indices) != len(head.coef)
     ):
         raise MarkerError(
-            f"{path}: an ngram head needs model {NGRAM_FEATURES!r} and one index per weight; "
+            f"{path}: an ngram head needs a model of {', '.join(map(repr, RECIPES))} and one "
+            "index per weight; "
             "retrain it with `moodcast markers train --family ngram`"
         )
     return head
