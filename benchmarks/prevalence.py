@@ -228,13 +228,19 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The command line of this protocol (datasets, draws, subset size, calibration rows), with
+    `doc`'s first paragraph as its description."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     parser.add_argument("--draws", type=int, default=50)
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--calibration-rows", type=int, default=1000)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__)
     if not args.datasets.is_dir():
         print(f"skipped: no datasets directory at {args.datasets}", file=sys.stderr)
         return

@@ -20,7 +20,6 @@ Results go to benchmarks/RESULTS.md (`prevalence-heads`).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -31,12 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.prevalence import (  # noqa: E402
-    DATASETS,
     HELD_OUT_ROWS,
     MIN_HELD_OUT,
     PREVALENCES,
     SEED,
     SETS,
+    arguments,
     parts,
 )
 from benchmarks.results import write_section  # noqa: E402
@@ -84,23 +83,13 @@ def evaluate(gold: np.ndarray, prob: np.ndarray, cut: float, rates: dict, args, 
     out = {"raw_mae": _mae(frame["flagged"].to_numpy(), frame["truth"].to_numpy())}
     if rates["tpr"] - rates["fpr"] < MIN_YOUDEN:
         return out
-    n_pos, n_neg = pl.lit(rates["n_pos"]), pl.lit(rates["n_neg"])
-    acc, variance = adjusted(
-        pl.col("flagged"),
-        pl.lit(args.size),
-        pl.lit(rates["tpr"]),
-        pl.lit(rates["fpr"]),
-        n_pos,
-        n_neg,
-    )
-    pacc, _ = adjusted(
-        pl.col("mean"),
-        pl.lit(args.size),
-        pl.lit(rates["ptpr"]),
-        pl.lit(rates["pfpr"]),
-        n_pos,
-        n_neg,
-    )
+
+    def corrected(share: str, tpr: str, fpr: str):
+        lits = (args.size, rates[tpr], rates[fpr], rates["n_pos"], rates["n_neg"])
+        return adjusted(pl.col(share), *map(pl.lit, lits))
+
+    acc, variance = corrected("flagged", "tpr", "fpr")
+    pacc, _ = corrected("mean", "ptpr", "pfpr")
     lo, hi = interval(acc, variance)
     scored = frame.select(
         (acc - pl.col("truth")).abs().mean().alias("acc_mae"),
@@ -180,12 +169,7 @@ def report(rows: list[dict], args) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", type=Path, default=DATASETS)
-    parser.add_argument("--draws", type=int, default=50)
-    parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--calibration-rows", type=int, default=1000)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     if not args.datasets.is_dir():
         print(f"skipped: no datasets directory at {args.datasets}", file=sys.stderr)
         return
