@@ -135,11 +135,12 @@ class PrepareChunkFn(beam.DoFn):
         self._live = live
         self._encoders: dict = {}
         self._markers: CompiledMarkers | None = None
+        self._modelled: dict = {}
 
     def setup(self) -> None:
         self._markers = compile_markers(self._job.markers)
         models = self._job.options.models
-        modelled = modelled_markers(self._job.markers, models, None)
+        modelled = self._modelled = modelled_markers(self._job.markers, models, None)
         languages = frozenset().union(*(uses_model(m, models, None) for m in modelled.values()))
         self._encoders = load_encoders(models, encoder_languages(modelled, models, languages))
 
@@ -186,12 +187,12 @@ class PrepareChunkFn(beam.DoFn):
             yield posts
 
     def _score(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """Model scores of the chunk's `texts`, with the sentence models `setup` loaded (only
-        those a marker's decision needs: an n-gram head needs none)."""
+        """Model scores of the chunk's `texts` for the markers whose decision uses a model, with
+        the sentence models `setup` loaded (only those a decision needs: an n-gram head needs
+        none)."""
         if texts.is_empty():
             return NO_MODEL_SCORES
-        modelled = modelled_markers(self._job.markers, self._job.options.models, None)
-        return model_scores(texts, markers=modelled, encoders=self._encoders)
+        return model_scores(texts, markers=self._modelled, encoders=self._encoders)
 
 
 def decided_posts(posts: pl.DataFrame, model: pl.DataFrame, job: IngestJob) -> pl.DataFrame:
