@@ -1,4 +1,4 @@
-"""The frequency of a series: daily, ISO-week or CDC epi-week periods, and its regular grid.
+"""The frequency of a series: daily, ISO-week, CDC epi-week or 8-week periods, and its grid.
 
 A series carries its frequency: `ds` is the period's first day (a day; the Monday of an ISO
 week; the Sunday of a CDC epi-week (MMWR week)), one row per period. Every window of a model,
@@ -38,8 +38,8 @@ class Frequency:
 
     @property
     def interval(self) -> str:
-        """The polars / statsforecast interval of one period: `1d` or `1w`."""
-        return "1d" if self.step_days == 1 else "1w"
+        """The polars / statsforecast interval of one period: `1d`, `1w` or `8w`."""
+        return "1d" if self.step_days == 1 else f"{self.step_days // 7}w"
 
     @property
     def weekly(self) -> bool:
@@ -57,8 +57,12 @@ class Frequency:
 DAY = Frequency("day", 1, season=7, year=365, weekday=None, unit="day")
 WEEK = Frequency("week", 7, season=52, year=52, weekday=0, unit="week")
 EPIWEEK = Frequency("epiweek", 7, season=52, year=52, weekday=6, unit="week")
-FREQUENCIES = {f.name: f for f in (DAY, WEEK, EPIWEEK)}
-"""Every frequency by name: `day`, `week` (ISO, Monday), `epiweek` (CDC MMWR, Sunday)."""
+EIGHT_WEEK = Frequency("8week", 56, season=6, year=6, weekday=0, unit="8-week period")
+EIGHT_EPIWEEK = Frequency("8epiweek", 56, season=6, year=6, weekday=6, unit="8-week period")
+FREQUENCIES = {f.name: f for f in (DAY, WEEK, EPIWEEK, EIGHT_WEEK, EIGHT_EPIWEEK)}
+"""Every frequency by name: `day`, `week` (ISO, Monday), `epiweek` (CDC MMWR, Sunday), and
+eight of either week (`8week`, `8epiweek`: the 8-week cells of transforms.aggregate, about six
+and a half to a year; no alert method runs on them, they are forecast only)."""
 
 
 def detect_frequency(ds: pl.Series) -> Frequency:
