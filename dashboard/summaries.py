@@ -242,7 +242,7 @@ def why_not_forecast(
     reason forecasting.series.prepare_series gives under the default settings at that grain
     (a day series padded up to the warehouse's `last_day`), or a plain sentence when it would
     have forecast the series (a model that failed, or settings that differ)."""
-    from forecasting.frequency import DAY, EPIWEEK, WEEK
+    from forecasting.frequency import DAY, EIGHT_EPIWEEK, EIGHT_WEEK, EPIWEEK, WEEK
     from forecasting.series import prepare_series
 
     if same_as is not None:
@@ -252,7 +252,9 @@ def why_not_forecast(
         )
     if grain is None:
         return f"Not forecast: {left_out_reason(k=k, week_grain=week_grain)}"
-    freq = DAY if grain == "day" else WEEK if grain == "iso_week" else EPIWEEK
+    freq = {"day": DAY, "iso_week": WEEK, "epi_week": EPIWEEK, "iso_8week": EIGHT_WEEK}.get(
+        grain, EIGHT_EPIWEEK
+    )
     series = series.select("unique_id", "ds", "y")
     if last_day is not None and grain == "day":
         series = pl.concat(
@@ -267,10 +269,16 @@ def why_not_forecast(
 
 def forecast_grain(grain: str | None) -> str:
     """How a series' forecast steps, for the Forecasts page: `by day`, or by week (`grain`
-    `iso_week` or `epi_week`, each point dated on the week's first day)."""
+    `iso_week` or `epi_week`) or 8-week period (`iso_8week`, `epi_8week`), each point dated on
+    the period's first day."""
     if grain in (None, "day"):
         return "by day"
-    week = "ISO week" if grain == "iso_week" else "CDC epi-week"
+    week = "ISO week" if grain.startswith("iso") else "CDC epi-week"
+    if grain.endswith("_8week"):
+        return (
+            f"by 8-week period (eight {week}s; each point on the period's first day: the "
+            "period's share of authors on an average day)"
+        )
     return (
         f"by {week} (each point on the week's first day: the week's share of authors on an "
         "average day)"

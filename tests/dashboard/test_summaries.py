@@ -158,7 +158,7 @@ def test_why_not_forecast_knows_weekly_series_and_series_below_k_at_both_grains(
     empty = weeks.clear()
     below = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, k=11)
     assert below.startswith("Not forecast: Its cells fall below k = 11 on more than 2% of its ")
-    assert "days and of its weeks (ISO week)" in below and 'privacy = "dp"' in below
+    assert "days, of its weeks (ISO week) and of its 8-week periods" in below and 'privacy = "dp"' in below
     epi = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, week_grain="epi_week")
     assert "(CDC epi-week)" in epi
     copy = why_not_forecast(
@@ -217,3 +217,5 @@ def test_a_forecast_says_whether_it_steps_by_day_or_by_which_week():
     assert forecast_grain("day") == forecast_grain(None) == "by day"
     assert forecast_grain("iso_week").startswith("by ISO week (each point on the week's first")
     assert forecast_grain("epi_week").startswith("by CDC epi-week")
+    assert forecast_grain("iso_8week").startswith("by 8-week period (eight ISO weeks;")
+    assert forecast_grain("epi_8week").startswith("by 8-week period (eight CDC epi-weeks;")
