@@ -26,8 +26,9 @@ class FrequencyError(ValueError):
 class Frequency:
     """One frequency: `name`, the days one period spans (`step_days`), the periods of its
     short `season` (what models and seasonal-naive baselines use), the periods of a `year`
-    (what seasonal alert methods compare against), and the weekday (Monday 0 … Sunday 6) its
-    periods start on (None for days)."""
+    (what seasonal alert methods compare against), the weekday (Monday 0 … Sunday 6) its
+    periods start on (None for days), and the fewest periods of history a series needs to be
+    forecast at it (`min_periods`, on top of any span asked for)."""
 
     name: str
     step_days: int
@@ -35,6 +36,7 @@ class Frequency:
     year: int
     weekday: int | None
     unit: str
+    min_periods: int = 1
 
     @property
     def interval(self) -> str:
@@ -57,12 +59,17 @@ class Frequency:
 DAY = Frequency("day", 1, season=7, year=365, weekday=None, unit="day")
 WEEK = Frequency("week", 7, season=52, year=52, weekday=0, unit="week")
 EPIWEEK = Frequency("epiweek", 7, season=52, year=52, weekday=6, unit="week")
-EIGHT_WEEK = Frequency("8week", 56, season=6, year=6, weekday=0, unit="8-week period")
-EIGHT_EPIWEEK = Frequency("8epiweek", 56, season=6, year=6, weekday=6, unit="8-week period")
+EIGHT_WEEK = Frequency(
+    "8week", 56, season=6, year=6, weekday=0, unit="8-week period", min_periods=6
+)
+EIGHT_EPIWEEK = Frequency(
+    "8epiweek", 56, season=6, year=6, weekday=6, unit="8-week period", min_periods=6
+)
 FREQUENCIES = {f.name: f for f in (DAY, WEEK, EPIWEEK, EIGHT_WEEK, EIGHT_EPIWEEK)}
 """Every frequency by name: `day`, `week` (ISO, Monday), `epiweek` (CDC MMWR, Sunday), and
 eight of either week (`8week`, `8epiweek`: the 8-week cells of transforms.aggregate, about six
-and a half to a year; no alert method runs on them, they are forecast only)."""
+and a half to a year; no alert method runs on them, they are forecast only, from at least six
+of them: 48 weeks)."""
 
 
 def detect_frequency(ds: pl.Series) -> Frequency:

@@ -158,7 +158,10 @@ def test_why_not_forecast_knows_weekly_series_and_series_below_k_at_both_grains(
     empty = weeks.clear()
     below = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, k=11)
     assert below.startswith("Not forecast: Its cells fall below k = 11 on more than 2% of its ")
-    assert "days, of its weeks (ISO week) and of its 8-week periods" in below and 'privacy = "dp"' in below
+    assert (
+        "days, of its weeks (ISO week) and of its 8-week periods" in below
+        and 'privacy = "dp"' in below
+    )
     epi = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, week_grain="epi_week")
     assert "(CDC epi-week)" in epi
     copy = why_not_forecast(
