@@ -8,11 +8,11 @@ process: wall time and peak memory) in suppress mode (k = 11) and in DP mode, th
 on the distinct top-level series (`marker|all|all`):
 
 - **bias**: per quarter (those with at least 60 days of data), the mean published share (each day's published value: its own, or its
-  week's where the week is published whole) against the all-days truth (the exact daily shares
+  week's or 8-week period's where that is published whole) against the all-days truth (the exact daily shares
   of every day), as a relative error; the peer is the old rule (publish a day only when it meets
   k, otherwise a hole), on the same data;
 - **holes**: the share of days withheld, for markers with prevalence ≥ 2 %, against the peer;
-- **forecasts**: the share of distinct top-level series forecast, by day or by week, in both
+- **forecasts**: the share of distinct top-level series forecast, by day, week or 8-week period, in both
   modes, and the alerts: none on a series that duplicates another, no two of one series and
   method over overlapping periods;
 - **disclosure**: on a default-profile sample (three regions, two languages), the withheld cells
@@ -20,9 +20,6 @@ on the distinct top-level series (`marker|all|all`):
   .lonely_cells), for the published release and for the peer;
 - **DP mode's quarters**: the same bias measure on the DP run's release, and how many quarter
   means fall within their 95 % noise interval (why `suppress` stays the default at this volume);
-- **coarser cells**: how many series cells of 1, 4, 6, 8 and 13 weeks would take, their
-  distinct authors counted exactly from the corpus tagged by `moodcast tag`, and how many such
-  cells the run holds;
 - **tuned DP**: the relative standard error of a quarter's mean share under the DP mode as
   run (noisy days) and under two tunings with the same budget per author per day, simulated
   with OpenDP's calibrated noise on the exact weekly counts: noisy weeks of author-days
@@ -48,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -57,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import write_section  # noqa: E402
+from transforms.aggregate import period_start  # noqa: E402
 from transforms.contracts import ALL  # noqa: E402
 from transforms.dp import Budget, DayNoise, dp_release, noisy_day  # noqa: E402
 from transforms.privacy import is_suppressed, lonely_cells, suppress  # noqa: E402
@@ -66,7 +64,6 @@ from transforms.series import derived_series, same_series  # noqa: E402
 START = date(2024, 1, 1)
 K = 11
 RELEASES = 200
-SPANS = (1, 4, 6, 8, 13)
 
 
 def corpus_and_run(
@@ -108,7 +105,7 @@ def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataF
     try:
         return (
             queries.current_daily(con),
-            queries.current_periods(con, grain="iso_week"),
+            queries.publishable_periods(con, week_grain="iso_week"),
             queries.forecasts(con),
             queries.alerts(con),
         )
@@ -153,6 +150,11 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("len") >= 60)
     )
     error = lambda c: ((pl.col(c) - pl.col("truth")).abs() / pl.col("truth")).max()  # noqa: E731
+    grains = (
+        ours.filter(~pl.col("suppressed"))
+        .group_by("marker")
+        .agg(pl.col("grain").mode().first().alias("grain"))
+    )
     return (
         frame.group_by("marker")
         .agg(
@@ -165,7 +167,9 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
                 error("ours").alias("worst_quarter_ours"), error("peer").alias("worst_quarter_peer")
             ),
             on="marker",
+            how="left",
         )
+        .join(grains, on="marker", how="left")
         .sort("prevalence", descending=True)
     )
 
@@ -186,93 +190,13 @@ def forecast_coverage(
         "forecast": forecast.height,
         "by_day": grains.filter(pl.col("grain") == "day").height,
         "by_week": grains.filter(pl.col("grain") == "iso_week").height,
+        "by_8week": grains.filter(pl.col("grain") == "iso_8week").height,
         "left_out": sorted(
             distinct.join(forecast, on="unique_id", how="anti")["unique_id"]
             .str.split("|")
             .list.first()
         ),
     }
-
-
-def summed_cells(weeks: pl.DataFrame, *, span: int) -> int:
-    """How many top-level markers the run's own weekly counts would let whole cells of `span`
-    ISO weeks take at best: each cell's distinct authors taken as the sum of its weeks' (an
-    upper bound: an author of two of its weeks counts once), at most 2 % of cells below k."""
-    top = weeks.filter((pl.col("region") == ALL) & (pl.col("lang") == ALL)).sort(
-        "marker", "period_start"
-    )
-    cells = (
-        top.with_columns((pl.int_range(pl.len()).over("marker") // span).alias("cell"))
-        .group_by("marker", "cell")
-        .agg(pl.col("n_marked_authors", "n_authors").sum(), pl.len().alias("weeks"))
-        .filter(pl.col("weeks") == span)
-    )
-    ok = cells.group_by("marker").agg((is_suppressed(k=K).mean() <= 0.02).alias("ok"))
-    return int(ok["ok"].sum())
-
-
-def coarser_cells(work: Path, corpus: Path, *, config: str, days: int) -> dict:
-    """Per span in SPANS: (how many top-level markers could be forecast on whole cells of
-    `span` weeks (from START), those with at most 2 % of their cells below k, counting each
-    cell's distinct marked authors exactly; how many whole cells `days` hold). Every post of
-    the corpus is tagged by `moodcast tag` under the run's `config` and joined to its author
-    and UTC day (the run's default time zone); reposts and repeated ids are dropped as the run
-    drops them; under `marked`, the marked authors of all 1-week cells summed over markers.
-    Author ids are held in memory only."""
-    tagged = work / "forum-tags.parquet"
-    if not tagged.exists():
-        home = work / "tag-home"
-        home.mkdir(exist_ok=True)
-        (home / "config.toml").write_text(config)
-        command = [str(Path(sys.executable).with_name("moodcast")), "tag",
-                   str(corpus / "posts.jsonl"), "-o", str(tagged), "--data-dir", str(home)]  # fmt: skip
-        subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    tags = pl.read_parquet(tagged)
-    markers = [c for c in tags.columns if c not in ("id", "lang") and "__" not in c]
-    posts = _authors_and_days(corpus / "posts.jsonl").join(tags.select("id", *markers), on="id")
-    end = START + timedelta(days=days)
-    posts = posts.filter(pl.col("day").is_between(START, end, closed="left")).with_columns(
-        ((pl.col("day") - pl.lit(START)).dt.total_days() // 7).alias("week")
-    )
-    whole_weeks = days // 7
-    out = {}
-    for span in SPANS:
-        cells = posts.with_columns((pl.col("week") // span).alias("cell")).filter(
-            pl.col("cell") < whole_weeks // span
-        )
-        counted = cells.group_by("cell").agg(
-            pl.col("author").n_unique().alias("n_authors"),
-            *(pl.col("author").filter(pl.col(m)).n_unique().alias(m) for m in markers),
-        )
-        below = counted.select(
-            ((pl.col(m) > 0) & (pl.col(m) < K) | (pl.col("n_authors") < K)).mean() for m in markers
-        )
-        out[span] = (sum(v <= 0.02 for v in below.row(0)), counted.height)
-        if span == 1:
-            out["marked"] = int(counted.select(pl.sum_horizontal(markers)).to_series().sum())
-    return out
-
-
-def _authors_and_days(path: Path) -> pl.DataFrame:
-    """`id`, `author` and UTC `day` of every readable original post in a JSONL corpus."""
-    rows = []
-    with path.open("rb") as lines:
-        for line in lines:
-            try:
-                post = json.loads(line)
-                created = post["created_at"]
-                if post.get("is_repost") or post.get("author_id") is None:
-                    continue
-                stamp = (
-                    datetime.fromtimestamp(created, UTC)
-                    if isinstance(created, int | float)
-                    else datetime.fromisoformat(str(created).replace("Z", "+00:00"))
-                )
-                rows.append((str(post["id"]), str(post["author_id"]), stamp.astimezone(UTC).date()))
-            except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
-                continue
-    schema = {"id": pl.String, "author": pl.String, "day": pl.Date}
-    return pl.DataFrame(rows, schema=schema, orient="row").unique("id", keep="first")
 
 
 def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
@@ -297,7 +221,7 @@ def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
         )
 
     days = quarter_se(daily, "n_marked_authors", "n_authors", sd_day).filter(pl.col("len") >= 60)
-    by_week = weeks.rename({"period_start": "day"})
+    by_week = weeks.filter(pl.col("grain") == "iso_week").rename({"period_start": "day"})
     week_se = quarter_se(by_week, "n_marked_author_days", "n_author_days", 1.0).filter(
         pl.col("len") >= 9
     )
@@ -367,18 +291,27 @@ def repeated_alerts(daily: pl.DataFrame, alerts: pl.DataFrame) -> tuple[int, int
 
 
 def disclosure(daily: pl.DataFrame, weeks: pl.DataFrame) -> tuple[int, int, int]:
-    """(lonely withheld cells in our release, in the peer's, withheld cells in ours)."""
-    ours = published_days(daily, weeks, k=K, week_grain="iso_week")
-    week_start = pl.col("day").dt.truncate("1w").alias("week")
-    by_week = ours.group_by("marker", "region", "lang", week_start).agg(
-        pl.col("suppressed").any().alias("withheld"), (pl.col("grain") == "day").all().alias("days")
+    """(lonely withheld cells in our release, in the peer's, withheld series-weeks in ours).
+    Ours is audited at three levels, per line of one marker and period: a series' days are
+    unknown in a week where any of them is not published by itself, its week total where any
+    day of it is withheld or published only as its 8-week period, its 8-week total where any
+    day of it is withheld; a line with exactly one unknown cell gives that cell back."""
+    ours = published_days(daily, weeks, k=K, week_grain="iso_week").with_columns(
+        pl.col("day").dt.truncate("1w").alias("week"),
+        period_start(pl.col("day"), "iso_8week").alias("eight"),
     )
-    lonely = lonely_cells(by_week, flag="withheld", keys=("marker", "week")).height
-    lonely += lonely_cells(
-        by_week.with_columns((~pl.col("days")).alias("coarse")),
-        flag="coarse",
-        keys=("marker", "week"),
-    ).height
+    series = ("marker", "region", "lang")
+    by_week = ours.group_by(*series, "week").agg(
+        pl.col("suppressed").any().alias("withheld"),
+        (pl.col("grain") != "day").any().alias("coarse"),
+        (pl.col("suppressed") | (pl.col("grain") == "iso_8week")).any().alias("unknown"),
+    )
+    by_eight = ours.group_by(*series, "eight").agg(pl.col("suppressed").any().alias("unknown"))
+    lonely = sum(
+        lonely_cells(by_week, flag=flag, keys=("marker", "week")).height
+        for flag in ("coarse", "unknown")
+    )
+    lonely += lonely_cells(by_eight, flag="unknown", keys=("marker", "eight")).height
     peer = daily.with_columns(is_suppressed(k=K).alias("withheld"))
     peer_lonely = lonely_cells(peer, flag="withheld", keys=("marker", "day")).height
     return lonely, peer_lonely, int(by_week["withheld"].sum())
@@ -465,11 +398,6 @@ def main() -> None:
     )  # fmt: skip
     daily, weeks, forecasts, alerts = read(forum)
     table = bias_and_holes(daily, weeks)
-    best = coarser_cells(work, work / "forum-corpus", config=models, days=args.days)
-    summed = {span: summed_cells(weeks, span=span) for span in SPANS}
-    run_marked = weeks.filter(
-        (pl.col("region") == ALL) & (pl.col("lang") == ALL) & (pl.col("period_start") >= START)
-    )["n_marked_authors"].sum()
     tuned = tuned_dp(daily, weeks)
     coverage = forecast_coverage(daily, weeks, forecasts)
     waves, on_copies, overlapping = repeated_alerts(daily, alerts)
@@ -505,14 +433,15 @@ def main() -> None:
         f"forum --authors-per-day 300`, {args.days} days; k = {K}; weeks = ISO weeks. Peer: "
         "the old rule (a day below k is a hole, a day with 0 is published).",
         "",
-        "| marker (top level) | prevalence | days withheld: ours | peer | worst quarter, "
-        "relative error of the published mean: ours | peer | DP mode | DP quarters within "
-        "their 95 % noise interval |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| marker (top level) | prevalence | published mostly by | days withheld: ours | peer | "
+        "worst quarter, relative error of the published mean: ours | peer | DP mode | DP "
+        "quarters within their 95 % noise interval |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in table.iter_rows(named=True):
         lines.append(
-            f"| {row['marker']} | {row['prevalence']:.2%} | {row['withheld_ours']:.1%} | "
+            f"| {row['marker']} | {row['prevalence']:.2%} | {row['grain'] or '–'} | "
+            f"{row['withheld_ours']:.1%} | "
             f"{row['withheld_peer']:.1%} | {_pct(row['worst_quarter_ours'])} | "
             f"{_pct(row['worst_quarter_peer'])} | {_pct(row.get('dp_worst'))} | "
             f"{_pct(row.get('dp_within'))} |"
@@ -529,27 +458,15 @@ def main() -> None:
         f"- Distinct top-level series forecast (suppress mode, the default): "
         f"{coverage['forecast']} of {coverage['distinct']} "
         f"({coverage['forecast'] / coverage['distinct']:.0%}): {coverage['by_day']} by day, "
-        f"{coverage['by_week']} by ISO week (forecast and alerted weekly); not forecast: "
-        f"{', '.join(coverage['left_out']) or 'none'} (cells below k on more than 2 % of their "
-        "days and of their weeks).",
+        f"{coverage['by_week']} by ISO week (forecast and alerted weekly), "
+        f"{coverage['by_8week']} by 8-week period (forecast only); not forecast: "
+        f"{', '.join(coverage['left_out']) or 'none'}.",
         f"- Alerts (suppress mode): {waves} wave alerts, {on_copies} on a series that duplicates "
         f"another, {overlapping} pairs of one series and method whose periods overlap.",
         f"- The forum run (`moodcast run`, its own process, {args.days} days, suppress mode"
         f"{', no sentence model' if args.lexicon_only else ''}): "
         f"{forum_run['seconds']:.0f} s, peak memory {forum_run['peak_gb']:.2f} GB.",
         dp_line,
-        "- Coarser whole cells: distinct top-level series with at most 2 % of their cells "
-        "below k, distinct authors counted per cell of whole weeks from "
-        f"{START} on the corpus tagged by `moodcast tag` (its weeks hold "
-        f"{best.pop('marked') / run_marked:.0%} of the marked authors the run's weeks hold) / at "
-        "best from the run's weekly counts "
-        "(a cell's authors taken as the sum of its weeks'): "
-        + ", ".join(
-            f"{taken} / {summed[span]} of {coverage['distinct']} by {span}-week cells ({cells} "
-            "cells in the run)"
-            for span, (taken, cells) in best.items()
-        )
-        + ".",
         "",
         "Tuned DP (same budget, ε = 1, δ = 1e-6 per author per day): relative standard error "
         "of a quarter's mean share, averaged over the run's quarters (2 of them make the 95 % "
@@ -568,7 +485,8 @@ def main() -> None:
         "",
         f"- Disclosure on a default-profile sample ({args.default_posts:,} posts, 182 days, "
         f"3 regions, 2 languages): {lonely} withheld cells recoverable by subtracting published "
-        f"siblings from a roll-up in our release ({withheld:,} series-weeks withheld), "
+        f"siblings from a roll-up in our release (days, week totals and 8-week totals; "
+        f"{withheld:,} series-weeks withheld), "
         f"{peer_lonely:,} in the peer's.",
         f"- DP (ε = 1, δ = 1e-6 per author per day, noise SD {dp['noise_sd']:.1f} authors), "
         f"{RELEASES} releases of {dp['cells']:,} cells ({dp['days']} days, base cells and roll-ups): "
