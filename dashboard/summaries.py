@@ -57,7 +57,8 @@ def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
     if withheld / days > RARE_WITHHELD_SHARE:
         return (
             f"Too rare to chart at this grain: {withheld:,} of {days:,} days are withheld (their "
-            f"weeks have fewer than {k} authors, or 1–{k - 1} matching authors), so a chart "
+            f"weeks, or 8-week periods, have fewer than {k} authors, or 1–{k - 1} matching "
+            "authors), so a chart "
             "would be mostly gaps. A roll-up (region or language `all`) or a longer period may "
             "have enough authors."
         )

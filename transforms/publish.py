@@ -10,12 +10,14 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    languages) has exactly one withheld week, and none has exactly one week published coarser
    than days (else that series' days would follow from its roll-up's days minus its
    siblings'). A cell is moved from days to its week, or withheld, to close a line.
-3. **Mostly withheld, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its
-   weeks withheld is withheld in every week (steps 2 and 3 repeat until stable).
+3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
+   withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
+   are its low ones (1–10 marked authors), so the rest would overstate it.
 4. **8-week cells for a series withheld whole** (transforms.aggregate.EIGHT_WEEKS: eight whole
    weeks of the week grain, distinct authors counted at ingest): such a series publishes its
-   8-week cells that meet k instead, with complementary suppression on lines of 8-week totals
-   and the same mostly-withheld rule (steps 2–4 repeat until stable).
+   8-week cells that meet k instead, with complementary suppression on lines of 8-week totals;
+   a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week periods withheld is
+   withheld whole (steps 2–4 repeat until stable).
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
 Derived statistics never use this selection (see `transforms.series.derived_series`).
@@ -58,10 +60,17 @@ PUBLISHED_SCHEMA = {
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
 
-MAX_WITHHELD_SHARE = 0.25
-"""A series with more of its weeks withheld than this is withheld whole: what would be left is
-mostly its zero weeks (a week of 0 marked authors meets k, one of 1–10 does not), and a mean
-over them would say the marker is rarer than it is."""
+MAX_WITHHELD_SHARE = 0.02
+"""A series with more of its weeks withheld than this is withheld whole by week (and given by
+8-week periods): its withheld weeks are chosen by their own values (a week of 0 marked authors
+meets k, one of 1–10 does not), so the weeks left would bias its means. The share is the one
+forecasting accepts (transforms.series.MAX_WITHHELD_SHARE): too few weeks to move a mean."""
+
+MAX_WITHHELD_EIGHT_WEEK_SHARE = 0.25
+"""A series with more of its 8-week periods withheld than this is withheld whole: what would be
+left is mostly its zero periods. Looser than MAX_WITHHELD_SHARE because a withheld 8-week period
+is mostly a partial one at either end of the data (a few days, too few authors), and two years
+hold 13–14 periods."""
 _COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors", "sample_rate")
 
 
@@ -173,7 +182,7 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     release. A series withheld whole publishes its 8-week cells that meet k; complementary
     suppression then runs on lines of 8-week totals (a series published by day or week has a
     known total unless a week of it is withheld), and a series with more than
-    MAX_WITHHELD_SHARE of its 8-week cells withheld is withheld whole. A series published by
+    MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week cells withheld is withheld whole. A series published by
     week that a line still needs withheld comes back flagged with `_unknown` false."""
     lines = (
         cells.group_by(*SERIES_KEYS, "_start8")
@@ -193,7 +202,7 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     while True:
         before = lines.get_column("_flag")
         lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys)
-        mostly = pl.col("_flag").mean().over(SERIES_KEYS) > MAX_WITHHELD_SHARE
+        mostly = pl.col("_flag").mean().over(SERIES_KEYS) > MAX_WITHHELD_EIGHT_WEEK_SHARE
         lines = lines.with_columns(pl.col("_flag") | (pl.col("_gone") & mostly))
         if lines.get_column("_flag").equals(before):
             return lines
