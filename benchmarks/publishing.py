@@ -25,7 +25,8 @@ on the distinct top-level series (`marker|all|all`):
   with OpenDP's calibrated noise on the exact weekly counts: noisy weeks of author-days
   (each author-day is in one week, so a week's count has the same sensitivity as a day's), and
   noisy weeks with at most 2 markers counted per author-day (sensitivity √3 instead of
-  √(M + 1));
+  √(M + 1)), and that bound's bias, measured on author-days of the corpus tagged by
+  `moodcast tag`;
 - **DP**: 200 releases of the forum's exact base cells through transforms.dp (ε = 1, δ = 1e-6 per
   author per day): per cell, bias of the mean in standard errors, and the coverage of the stated
   95 % noise intervals.
@@ -45,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -222,6 +223,57 @@ def forecast_coverage(
     }
 
 
+def bound_bias(work: Path, corpus: Path, *, config: str, bound: int = 2) -> pl.DataFrame:
+    """Per marker: the share of its marked author-days that bounding each author-day to
+    `bound` counted markers would drop (each author-day with c > `bound` marked markers keeping
+    a uniformly random `bound` of them: each is kept with chance `bound` / c), the bias of the
+    tuned DP sketch. Every post of the corpus is tagged by `moodcast tag` under the run's
+    `config` and joined to its author and UTC day (reposts and repeated ids dropped, as the run
+    drops them). Author ids are held in memory only. Also returns, as marker `(author-days)`,
+    the share of marked author-days with more than `bound` markers."""
+    tagged = work / "forum-tags.parquet"
+    if not tagged.exists():
+        home = work / "tag-home"
+        home.mkdir(exist_ok=True)
+        (home / "config.toml").write_text(config)
+        command = [str(Path(sys.executable).with_name("moodcast")), "tag",
+                   str(corpus / "posts.jsonl"), "-o", str(tagged), "--data-dir", str(home)]  # fmt: skip
+        subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    tags = pl.read_parquet(tagged)
+    markers = [c for c in tags.columns if c not in ("id", "lang") and "__" not in c]
+    posts = _authors_and_days(corpus / "posts.jsonl").join(tags.select("id", *markers), on="id")
+    days = posts.group_by("author", "day").agg(pl.col(markers).fill_null(False).any())
+    days = days.with_columns(pl.sum_horizontal(markers).alias("c")).filter(pl.col("c") > 0)
+    kept = pl.when(pl.col("c") > bound).then(bound / pl.col("c")).otherwise(1.0)
+    rows = [(m, *days.filter(pl.col(m)).select(1 - kept.mean(), pl.len()).row(0)) for m in markers]
+    rows.append(("(author-days)", float((days["c"] > bound).mean()), days.height))
+    return pl.DataFrame(
+        rows, schema={"marker": pl.String, "bias": pl.Float64, "n": pl.Int64}, orient="row"
+    )
+
+
+def _authors_and_days(path: Path) -> pl.DataFrame:
+    """`id`, `author` and UTC `day` of every readable original post in a JSONL corpus."""
+    rows = []
+    with path.open("rb") as lines:
+        for line in lines:
+            try:
+                post = json.loads(line)
+                created = post["created_at"]
+                if post.get("is_repost") or post.get("author_id") is None:
+                    continue
+                stamp = (
+                    datetime.fromtimestamp(created, UTC)
+                    if isinstance(created, int | float)
+                    else datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+                )
+                rows.append((str(post["id"]), str(post["author_id"]), stamp.astimezone(UTC).date()))
+            except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+                continue
+    schema = {"id": pl.String, "author": pl.String, "day": pl.Date}
+    return pl.DataFrame(rows, schema=schema, orient="row").unique("id", keep="first")
+
+
 def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
     """Per marker (top level): the relative standard error of a quarter's mean share (delta
     method, noise only), averaged over quarters of at least 60 days, for noisy days (the DP
@@ -230,6 +282,7 @@ def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
     n_markers = daily.get_column("marker").n_unique()
     sd_day = Budget().scale(n_markers)
     sd_bounded = Budget().scale(2)
+    sd_four = Budget().scale(4)
     top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
 
     def quarter_se(frame: pl.DataFrame, marked: str, authors: str, sd: float) -> pl.DataFrame:
@@ -254,11 +307,13 @@ def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
         .agg(pl.col("p").mean().alias("prevalence"), relative.alias("days"))
         .join(week_se.group_by("marker").agg(relative.alias("unit")), on="marker", how="left")
         .with_columns(
-            (pl.col("unit") * sd_day).alias("weeks"), (pl.col("unit") * sd_bounded).alias("bounded")
+            (pl.col("unit") * sd_day).alias("weeks"),
+            (pl.col("unit") * sd_bounded).alias("bounded"),
+            (pl.col("unit") * sd_four).alias("bounded_4"),
         )
         .sort("prevalence", descending=True)
     )
-    return {"table": table, "sd_week": sd_day, "sd_bounded": sd_bounded}
+    return {"table": table, "sd_week": sd_day, "sd_bounded": sd_bounded, "sd_four": sd_four}
 
 
 def dp_quarters(release: pl.DataFrame, daily: pl.DataFrame) -> pl.DataFrame:
@@ -422,6 +477,15 @@ def main() -> None:
     daily, weeks, forecasts, alerts = read(forum)
     table = bias_and_holes(daily, weeks)
     tuned = tuned_dp(daily, weeks)
+    biases = bound_bias(work, work / "forum-corpus", config=models)
+    four = bound_bias(work, work / "forum-corpus", config=models, bound=4)
+    tuned["table"] = (
+        tuned["table"]
+        .join(biases.select("marker", pl.col("bias").alias("bound_bias")), on="marker", how="left")
+        .join(four.select("marker", pl.col("bias").alias("bias_4")), on="marker", how="left")
+    )
+    over = biases.filter(pl.col("marker") == "(author-days)").row(0, named=True)
+    over_4 = four.filter(pl.col("marker") == "(author-days)").row(0, named=True)
     coverage = forecast_coverage(daily, weeks, forecasts)
     waves, on_copies, overlapping = repeated_alerts(daily, alerts)
     dp_line = "- DP mode run: skipped (`--no-dp-run`)."
@@ -501,14 +565,20 @@ def main() -> None:
         "of a quarter's mean share, averaged over the run's quarters (2 of them make the 95 % "
         "interval; suppress mode publishes exact shares). `weeks`: noisy weekly author-day "
         f"counts, noise SD {tuned['sd_week']:.1f}; `weeks, ≤ 2 markers`: the same with at most "
-        f"2 markers counted per author-day, noise SD {tuned['sd_bounded']:.1f} (biased low "
-        "where an author-day carries more: not measured here).",
+        f"2 markers counted per author-day, noise SD {tuned['sd_bounded']:.1f}; `bias of the "
+        "bound`: the share of a marker's marked author-days the bound drops (an author-day "
+        "with c > 2 marked markers keeps a random 2), measured on the corpus tagged by "
+        f"`moodcast tag`, where {over['bias']:.1%} of {over['n']:,} marked author-days carry "
+        f"more than 2 markers; `≤ 4 markers`: the same with 4 (noise SD {tuned['sd_four']:.1f}; "
+        f"{over_4['bias']:.1%} of marked author-days carry more).",
         "",
-        "| marker (top level) | prevalence | DP as run (days) | weeks | weeks, ≤ 2 markers |",
-        "| --- | --- | --- | --- | --- |",
+        "| marker (top level) | prevalence | DP as run (days) | weeks | weeks, ≤ 2 markers | "
+        "bias of the bound | weeks, ≤ 4 markers | bias of the bound |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *(
             f"| {row['marker']} | {row['prevalence']:.2%} | {_pct(row['days'])} | "
-            f"{_pct(row['weeks'])} | {_pct(row['bounded'])} |"
+            f"{_pct(row['weeks'])} | {_pct(row['bounded'])} | -{_pct(row['bound_bias'])} | "
+            f"{_pct(row['bounded_4'])} | -{_pct(row['bias_4'])} |"
             for row in tuned["table"].iter_rows(named=True)
         ),
         "",

@@ -375,8 +375,8 @@ def forecasts_with_grain(
     privacy: str = "suppress",
 ) -> pl.DataFrame:
     """The latest run's forecasts (`forecasts`) with `grain`, the period each row's `ds`
-    stands for: `day`, or `week_grain` (`ds` the week's first day) for a series forecast by
-    week (`forecast_series` under the same settings)."""
+    stands for: `day`, `week_grain` or its 8-week grain (`ds` the period's first day) for a
+    series forecast by week or 8-week period (`forecast_series` under the same settings)."""
     grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
     return forecasts(con).join(grains, on="unique_id", how="left", maintain_order="left")
 
