@@ -239,3 +239,19 @@ def test_a_release_reads_only_its_days_and_its_own_week_grain():
     assert published_days(daily, both, k=11, week_grain="iso_week").equals(
         published_days(daily, weeks, k=11, week_grain="iso_week")
     )
+
+
+def test_one_withheld_week_in_eight_moves_the_series_to_its_eight_week_periods():
+    daily, periods = _eight_weeks({(ALL, ALL): (300, 3, 40)})
+    assert set(_choices(daily, periods).values()) == {"week"}
+    low = EIGHT + timedelta(weeks=3)
+    holed = periods.with_columns(
+        pl.when((pl.col("grain") == "iso_week") & (pl.col("period_start") == low))
+        .then(5)
+        .otherwise(pl.col("n_marked_authors"))
+        .alias("n_marked_authors")
+    )
+    choice = choose_grains(daily, holed, k=11, week_grain="iso_week")
+    assert choice.select("grain", "period_start", "choice").rows() == [
+        ("iso_8week", EIGHT, "8week")
+    ]
