@@ -88,30 +88,7 @@ def choose_grains(
     if week_grain not in ("iso_week", "epi_week"):
         raise ValueError(f"week_grain must be 'iso_week' or 'epi_week', not {week_grain!r}")
     eight = EIGHT_WEEKS[week_grain]
-    days = daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
-    by_week = days.group_by(*SERIES_KEYS, "period_start").agg(
-        (~is_suppressed(k=k)).all().alias("_days_ok")
-    )
-    week_cells = weeks.filter(pl.col("grain") == week_grain).select(
-        *SERIES_KEYS,
-        "period_start",
-        (~is_suppressed(k=k)).alias("_week_ok"),
-        pl.col("n_authors").alias("_size"),
-    )
-    cells = (
-        by_week.join(week_cells, on=[*SERIES_KEYS, "period_start"], how="full", coalesce=True)
-        .with_columns(
-            pl.col("_days_ok").fill_null(False),
-            pl.col("_week_ok").fill_null(False),
-            pl.col("_size").fill_null(0),
-            period_start(pl.col("period_start"), eight).alias("_start8"),
-        )
-        .sort(*SERIES_KEYS, "period_start")
-    )
-    cells = cells.with_columns(
-        (~pl.col("_week_ok") & ~pl.col("_days_ok")).alias("_withheld"),
-        (~pl.col("_days_ok")).alias("_coarse"),
-    )
+    cells = _week_cells(daily, weeks, k=k, week_grain=week_grain)
     eight_cells = weeks.filter(pl.col("grain") == eight).select(
         *SERIES_KEYS,
         pl.col("period_start").alias("_start8"),
@@ -153,6 +130,37 @@ def choose_grains(
         .alias("choice"),
     )
     return pl.concat([by_weeks, by_eights]).sort(*SERIES_KEYS, "period_start")
+
+
+def _week_cells(
+    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """Step 1, per series and week: `_days_ok`, `_week_ok`, `_size` (the week's authors),
+    `_start8` (its 8-week period), and the first `_withheld` and `_coarse` flags."""
+    days = daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
+    by_week = days.group_by(*SERIES_KEYS, "period_start").agg(
+        (~is_suppressed(k=k)).all().alias("_days_ok")
+    )
+    week_cells = weeks.filter(pl.col("grain") == week_grain).select(
+        *SERIES_KEYS,
+        "period_start",
+        (~is_suppressed(k=k)).alias("_week_ok"),
+        pl.col("n_authors").alias("_size"),
+    )
+    cells = (
+        by_week.join(week_cells, on=[*SERIES_KEYS, "period_start"], how="full", coalesce=True)
+        .with_columns(
+            pl.col("_days_ok").fill_null(False),
+            pl.col("_week_ok").fill_null(False),
+            pl.col("_size").fill_null(0),
+            period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_start8"),
+        )
+        .sort(*SERIES_KEYS, "period_start")
+    )
+    return cells.with_columns(
+        (~pl.col("_week_ok") & ~pl.col("_days_ok")).alias("_withheld"),
+        (~pl.col("_days_ok")).alias("_coarse"),
+    )
 
 
 _LINE_KEYS = ("marker", "marker_version", "period_start")
