@@ -77,10 +77,14 @@ def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> 
     """Series ranked by how much their mean prevalence rose: the last `window_days` days up to
     `last_day` against the `window_days` before. Columns `marker`, `region`, `lang`,
     `previous`, `latest` (means, 0–1) and `change` (latest − previous, in proportion points);
-    only series with MIN_PUBLISHED_DAYS published days in both weeks; largest rise first."""
+    only series with MIN_PUBLISHED_DAYS published days in both weeks; largest rise first. Days
+    shown by their 8-week period (`grain`) do not count: a week-on-week change cannot be read
+    off a value that covers eight weeks."""
     start = last_day - timedelta(days=2 * window_days - 1)
     boundary = last_day - timedelta(days=window_days - 1)
     week = pl.when(pl.col("day") >= boundary).then(pl.lit("latest")).otherwise(pl.lit("previous"))
+    if "grain" in published.columns:
+        published = published.filter(~pl.col("grain").str.ends_with("_8week"))
     means = (
         published.filter(pl.col("day").is_between(start, last_day), ~pl.col("suppressed"))
         .group_by("marker", "region", "lang", week.alias("week"))

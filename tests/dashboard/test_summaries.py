@@ -41,6 +41,17 @@ def test_rising_ranks_by_the_change_of_weekly_means():
     assert ranked.get_column("change").round(6).to_list() == [0.2, -0.1]
 
 
+def test_a_series_shown_by_eight_week_periods_is_not_ranked_week_on_week():
+    frame = pl.DataFrame(
+        _days("fear", [0.1] * 7 + [0.3] * 7) + _days("love", [0.1] * 7 + [0.3] * 7)
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("marker") == "love").then(pl.lit("iso_8week")).otherwise(pl.lit("day"))
+        .alias("grain")
+    )  # fmt: skip
+    assert rising(frame, last_day=LAST).get_column("marker").to_list() == ["fear"]
+
+
 def test_a_week_with_too_few_published_days_is_left_out():
     sparse = [0.1] * 7 + [None] * 4 + [0.9] * 3
     assert rising(pl.DataFrame(_days("fear", sparse)), last_day=LAST).is_empty()
