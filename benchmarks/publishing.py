@@ -8,11 +8,11 @@ process: wall time and peak memory) in suppress mode (k = 11) and in DP mode, th
 on the distinct top-level series (`marker|all|all`):
 
 - **bias**: per quarter (those with at least 60 days of data), the mean published share (each day's published value: its own, or its
-  week's where the week is published whole) against the all-days truth (the exact daily shares
+  week's or 8-week period's where that is published whole) against the all-days truth (the exact daily shares
   of every day), as a relative error; the peer is the old rule (publish a day only when it meets
   k, otherwise a hole), on the same data;
 - **holes**: the share of days withheld, for markers with prevalence ≥ 2 %, against the peer;
-- **forecasts**: the share of distinct top-level series forecast, by day or by week, in both
+- **forecasts**: the share of distinct top-level series forecast, by day, week or 8-week period, in both
   modes, and the alerts: none on a series that duplicates another, no two of one series and
   method over overlapping periods;
 - **disclosure**: on a default-profile sample (three regions, two languages), the withheld cells
@@ -20,15 +20,13 @@ on the distinct top-level series (`marker|all|all`):
   .lonely_cells), for the published release and for the peer;
 - **DP mode's quarters**: the same bias measure on the DP run's release, and how many quarter
   means fall within their 95 % noise interval (why `suppress` stays the default at this volume);
-- **coarser cells**: how many series cells of 1, 4, 6, 8 and 13 weeks would take, their
-  distinct authors counted exactly from the corpus tagged by `moodcast tag`, and how many such
-  cells the run holds;
 - **tuned DP**: the relative standard error of a quarter's mean share under the DP mode as
   run (noisy days) and under two tunings with the same budget per author per day, simulated
   with OpenDP's calibrated noise on the exact weekly counts: noisy weeks of author-days
   (each author-day is in one week, so a week's count has the same sensitivity as a day's), and
   noisy weeks with at most 2 markers counted per author-day (sensitivity √3 instead of
-  √(M + 1));
+  √(M + 1)), and that bound's bias, measured on author-days of the corpus tagged by
+  `moodcast tag`;
 - **DP**: 200 releases of the forum's exact base cells through transforms.dp (ε = 1, δ = 1e-6 per
   author per day): per cell, bias of the mean in standard errors, and the coverage of the stated
   95 % noise intervals.
@@ -48,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -57,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import write_section  # noqa: E402
+from transforms.aggregate import period_start  # noqa: E402
 from transforms.contracts import ALL  # noqa: E402
 from transforms.dp import Budget, DayNoise, dp_release, noisy_day  # noqa: E402
 from transforms.privacy import is_suppressed, lonely_cells, suppress  # noqa: E402
@@ -66,7 +65,6 @@ from transforms.series import derived_series, same_series  # noqa: E402
 START = date(2024, 1, 1)
 K = 11
 RELEASES = 200
-SPANS = (1, 4, 6, 8, 13)
 
 
 def corpus_and_run(
@@ -108,7 +106,7 @@ def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataF
     try:
         return (
             queries.current_daily(con),
-            queries.current_periods(con, grain="iso_week"),
+            queries.publishable_periods(con, week_grain="iso_week"),
             queries.forecasts(con),
             queries.alerts(con),
         )
@@ -142,17 +140,40 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
     frame = (
         truth.select("marker", "day", "truth")
         .join(
-            ours.select("marker", "day", pl.col("prevalence").alias("ours")), on=["marker", "day"]
+            ours.select(
+                "marker",
+                "day",
+                pl.col("prevalence").alias("ours"),
+                "prevalence_lo",
+                "prevalence_hi",
+            ),
+            on=["marker", "day"],
         )
         .join(peer.select("marker", "day", "peer"), on=["marker", "day"])
         .with_columns(pl.col("day").dt.truncate("1q").alias("quarter"))
     )
     quarters = (
         frame.group_by("marker", "quarter")
-        .agg(pl.col("truth").mean(), pl.col("ours").mean(), pl.col("peer").mean(), pl.len())
+        .agg(
+            pl.col("truth", "ours", "peer", "prevalence_lo", "prevalence_hi").mean(),
+            pl.len(),
+        )
         .filter(pl.col("len") >= 60)
     )
-    error = lambda c: ((pl.col(c) - pl.col("truth")).abs() / pl.col("truth")).max()  # noqa: E731
+    inside = (pl.col("prevalence_lo") <= pl.col("truth")) & (
+        pl.col("truth") <= pl.col("prevalence_hi")
+    )
+    relative = lambda c: (  # noqa: E731
+        pl.when(pl.col(c) == pl.col("truth"))
+        .then(0.0)
+        .otherwise((pl.col(c) - pl.col("truth")).abs() / pl.col("truth"))
+    )
+    error = lambda c: relative(c).max()  # noqa: E731
+    grains = (
+        ours.filter(~pl.col("suppressed"))
+        .group_by("marker")
+        .agg(pl.col("grain").mode().first().alias("grain"))
+    )
     return (
         frame.group_by("marker")
         .agg(
@@ -162,10 +183,17 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
         )
         .join(
             quarters.group_by("marker").agg(
-                error("ours").alias("worst_quarter_ours"), error("peer").alias("worst_quarter_peer")
+                error("ours").alias("worst_quarter_ours"),
+                error("peer").alias("worst_quarter_peer"),
+                ((relative("ours") <= 0.05) | inside)
+                .filter(pl.col("ours").is_not_null())
+                .mean()
+                .alias("quarters_ok"),
             ),
             on="marker",
+            how="left",
         )
+        .join(grains, on="marker", how="left")
         .sort("prevalence", descending=True)
     )
 
@@ -186,6 +214,7 @@ def forecast_coverage(
         "forecast": forecast.height,
         "by_day": grains.filter(pl.col("grain") == "day").height,
         "by_week": grains.filter(pl.col("grain") == "iso_week").height,
+        "by_8week": grains.filter(pl.col("grain") == "iso_8week").height,
         "left_out": sorted(
             distinct.join(forecast, on="unique_id", how="anti")["unique_id"]
             .str.split("|")
@@ -194,31 +223,14 @@ def forecast_coverage(
     }
 
 
-def summed_cells(weeks: pl.DataFrame, *, span: int) -> int:
-    """How many top-level markers the run's own weekly counts would let whole cells of `span`
-    ISO weeks take at best: each cell's distinct authors taken as the sum of its weeks' (an
-    upper bound: an author of two of its weeks counts once), at most 2 % of cells below k."""
-    top = weeks.filter((pl.col("region") == ALL) & (pl.col("lang") == ALL)).sort(
-        "marker", "period_start"
-    )
-    cells = (
-        top.with_columns((pl.int_range(pl.len()).over("marker") // span).alias("cell"))
-        .group_by("marker", "cell")
-        .agg(pl.col("n_marked_authors", "n_authors").sum(), pl.len().alias("weeks"))
-        .filter(pl.col("weeks") == span)
-    )
-    ok = cells.group_by("marker").agg((is_suppressed(k=K).mean() <= 0.02).alias("ok"))
-    return int(ok["ok"].sum())
-
-
-def coarser_cells(work: Path, corpus: Path, *, config: str, days: int) -> dict:
-    """Per span in SPANS: (how many top-level markers could be forecast on whole cells of
-    `span` weeks (from START), those with at most 2 % of their cells below k, counting each
-    cell's distinct marked authors exactly; how many whole cells `days` hold). Every post of
-    the corpus is tagged by `moodcast tag` under the run's `config` and joined to its author
-    and UTC day (the run's default time zone); reposts and repeated ids are dropped as the run
-    drops them; under `marked`, the marked authors of all 1-week cells summed over markers.
-    Author ids are held in memory only."""
+def bound_bias(work: Path, corpus: Path, *, config: str, bound: int = 2) -> pl.DataFrame:
+    """Per marker: the share of its marked author-days that bounding each author-day to
+    `bound` counted markers would drop (each author-day with c > `bound` marked markers keeping
+    a uniformly random `bound` of them: each is kept with chance `bound` / c), the bias of the
+    tuned DP sketch. Every post of the corpus is tagged by `moodcast tag` under the run's
+    `config` and joined to its author and UTC day (reposts and repeated ids dropped, as the run
+    drops them). Author ids are held in memory only. Also returns, as marker `(author-days)`,
+    the share of marked author-days with more than `bound` markers."""
     tagged = work / "forum-tags.parquet"
     if not tagged.exists():
         home = work / "tag-home"
@@ -230,27 +242,14 @@ def coarser_cells(work: Path, corpus: Path, *, config: str, days: int) -> dict:
     tags = pl.read_parquet(tagged)
     markers = [c for c in tags.columns if c not in ("id", "lang") and "__" not in c]
     posts = _authors_and_days(corpus / "posts.jsonl").join(tags.select("id", *markers), on="id")
-    end = START + timedelta(days=days)
-    posts = posts.filter(pl.col("day").is_between(START, end, closed="left")).with_columns(
-        ((pl.col("day") - pl.lit(START)).dt.total_days() // 7).alias("week")
+    days = posts.group_by("author", "day").agg(pl.col(markers).fill_null(False).any())
+    days = days.with_columns(pl.sum_horizontal(markers).alias("c")).filter(pl.col("c") > 0)
+    kept = pl.when(pl.col("c") > bound).then(bound / pl.col("c")).otherwise(1.0)
+    rows = [(m, *days.filter(pl.col(m)).select(1 - kept.mean(), pl.len()).row(0)) for m in markers]
+    rows.append(("(author-days)", float((days["c"] > bound).mean()), days.height))
+    return pl.DataFrame(
+        rows, schema={"marker": pl.String, "bias": pl.Float64, "n": pl.Int64}, orient="row"
     )
-    whole_weeks = days // 7
-    out = {}
-    for span in SPANS:
-        cells = posts.with_columns((pl.col("week") // span).alias("cell")).filter(
-            pl.col("cell") < whole_weeks // span
-        )
-        counted = cells.group_by("cell").agg(
-            pl.col("author").n_unique().alias("n_authors"),
-            *(pl.col("author").filter(pl.col(m)).n_unique().alias(m) for m in markers),
-        )
-        below = counted.select(
-            ((pl.col(m) > 0) & (pl.col(m) < K) | (pl.col("n_authors") < K)).mean() for m in markers
-        )
-        out[span] = (sum(v <= 0.02 for v in below.row(0)), counted.height)
-        if span == 1:
-            out["marked"] = int(counted.select(pl.sum_horizontal(markers)).to_series().sum())
-    return out
 
 
 def _authors_and_days(path: Path) -> pl.DataFrame:
@@ -283,6 +282,7 @@ def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
     n_markers = daily.get_column("marker").n_unique()
     sd_day = Budget().scale(n_markers)
     sd_bounded = Budget().scale(2)
+    sd_four = Budget().scale(4)
     top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
 
     def quarter_se(frame: pl.DataFrame, marked: str, authors: str, sd: float) -> pl.DataFrame:
@@ -297,7 +297,7 @@ def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
         )
 
     days = quarter_se(daily, "n_marked_authors", "n_authors", sd_day).filter(pl.col("len") >= 60)
-    by_week = weeks.rename({"period_start": "day"})
+    by_week = weeks.filter(pl.col("grain") == "iso_week").rename({"period_start": "day"})
     week_se = quarter_se(by_week, "n_marked_author_days", "n_author_days", 1.0).filter(
         pl.col("len") >= 9
     )
@@ -307,11 +307,13 @@ def tuned_dp(daily: pl.DataFrame, weeks: pl.DataFrame) -> dict[str, object]:
         .agg(pl.col("p").mean().alias("prevalence"), relative.alias("days"))
         .join(week_se.group_by("marker").agg(relative.alias("unit")), on="marker", how="left")
         .with_columns(
-            (pl.col("unit") * sd_day).alias("weeks"), (pl.col("unit") * sd_bounded).alias("bounded")
+            (pl.col("unit") * sd_day).alias("weeks"),
+            (pl.col("unit") * sd_bounded).alias("bounded"),
+            (pl.col("unit") * sd_four).alias("bounded_4"),
         )
         .sort("prevalence", descending=True)
     )
-    return {"table": table, "sd_week": sd_day, "sd_bounded": sd_bounded}
+    return {"table": table, "sd_week": sd_day, "sd_bounded": sd_bounded, "sd_four": sd_four}
 
 
 def dp_quarters(release: pl.DataFrame, daily: pl.DataFrame) -> pl.DataFrame:
@@ -367,18 +369,27 @@ def repeated_alerts(daily: pl.DataFrame, alerts: pl.DataFrame) -> tuple[int, int
 
 
 def disclosure(daily: pl.DataFrame, weeks: pl.DataFrame) -> tuple[int, int, int]:
-    """(lonely withheld cells in our release, in the peer's, withheld cells in ours)."""
-    ours = published_days(daily, weeks, k=K, week_grain="iso_week")
-    week_start = pl.col("day").dt.truncate("1w").alias("week")
-    by_week = ours.group_by("marker", "region", "lang", week_start).agg(
-        pl.col("suppressed").any().alias("withheld"), (pl.col("grain") == "day").all().alias("days")
+    """(lonely withheld cells in our release, in the peer's, withheld series-weeks in ours).
+    Ours is audited at three levels, per line of one marker and period: a series' days are
+    unknown in a week where any of them is not published by itself, its week total where any
+    day of it is withheld or published only as its 8-week period, its 8-week total where any
+    day of it is withheld; a line with exactly one unknown cell gives that cell back."""
+    ours = published_days(daily, weeks, k=K, week_grain="iso_week").with_columns(
+        pl.col("day").dt.truncate("1w").alias("week"),
+        period_start(pl.col("day"), "iso_8week").alias("eight"),
     )
-    lonely = lonely_cells(by_week, flag="withheld", keys=("marker", "week")).height
-    lonely += lonely_cells(
-        by_week.with_columns((~pl.col("days")).alias("coarse")),
-        flag="coarse",
-        keys=("marker", "week"),
-    ).height
+    series = ("marker", "region", "lang")
+    by_week = ours.group_by(*series, "week").agg(
+        pl.col("suppressed").any().alias("withheld"),
+        (pl.col("grain") != "day").any().alias("coarse"),
+        (pl.col("suppressed") | (pl.col("grain") == "iso_8week")).any().alias("unknown"),
+    )
+    by_eight = ours.group_by(*series, "eight").agg(pl.col("suppressed").any().alias("unknown"))
+    lonely = sum(
+        lonely_cells(by_week, flag=flag, keys=("marker", "week")).height
+        for flag in ("coarse", "unknown")
+    )
+    lonely += lonely_cells(by_eight, flag="unknown", keys=("marker", "eight")).height
     peer = daily.with_columns(is_suppressed(k=K).alias("withheld"))
     peer_lonely = lonely_cells(peer, flag="withheld", keys=("marker", "day")).height
     return lonely, peer_lonely, int(by_week["withheld"].sum())
@@ -465,12 +476,16 @@ def main() -> None:
     )  # fmt: skip
     daily, weeks, forecasts, alerts = read(forum)
     table = bias_and_holes(daily, weeks)
-    best = coarser_cells(work, work / "forum-corpus", config=models, days=args.days)
-    summed = {span: summed_cells(weeks, span=span) for span in SPANS}
-    run_marked = weeks.filter(
-        (pl.col("region") == ALL) & (pl.col("lang") == ALL) & (pl.col("period_start") >= START)
-    )["n_marked_authors"].sum()
     tuned = tuned_dp(daily, weeks)
+    biases = bound_bias(work, work / "forum-corpus", config=models)
+    four = bound_bias(work, work / "forum-corpus", config=models, bound=4)
+    tuned["table"] = (
+        tuned["table"]
+        .join(biases.select("marker", pl.col("bias").alias("bound_bias")), on="marker", how="left")
+        .join(four.select("marker", pl.col("bias").alias("bias_4")), on="marker", how="left")
+    )
+    over = biases.filter(pl.col("marker") == "(author-days)").row(0, named=True)
+    over_4 = four.filter(pl.col("marker") == "(author-days)").row(0, named=True)
     coverage = forecast_coverage(daily, weeks, forecasts)
     waves, on_copies, overlapping = repeated_alerts(daily, alerts)
     dp_line = "- DP mode run: skipped (`--no-dp-run`)."
@@ -505,16 +520,19 @@ def main() -> None:
         f"forum --authors-per-day 300`, {args.days} days; k = {K}; weeks = ISO weeks. Peer: "
         "the old rule (a day below k is a hole, a day with 0 is published).",
         "",
-        "| marker (top level) | prevalence | days withheld: ours | peer | worst quarter, "
-        "relative error of the published mean: ours | peer | DP mode | DP quarters within "
-        "their 95 % noise interval |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| marker (top level) | prevalence | published mostly by | days withheld: ours | peer | "
+        "worst quarter, relative error of the published mean: ours | peer | our quarters "
+        "within 5 % or their stated interval | DP mode | DP quarters within their 95 % noise "
+        "interval |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in table.iter_rows(named=True):
         lines.append(
-            f"| {row['marker']} | {row['prevalence']:.2%} | {row['withheld_ours']:.1%} | "
+            f"| {row['marker']} | {row['prevalence']:.2%} | {row['grain'] or '–'} | "
+            f"{row['withheld_ours']:.1%} | "
             f"{row['withheld_peer']:.1%} | {_pct(row['worst_quarter_ours'])} | "
-            f"{_pct(row['worst_quarter_peer'])} | {_pct(row.get('dp_worst'))} | "
+            f"{_pct(row['worst_quarter_peer'])} | {_pct(row['quarters_ok'])} | "
+            f"{_pct(row.get('dp_worst'))} | "
             f"{_pct(row.get('dp_within'))} |"
         )
     lines += [
@@ -526,49 +544,48 @@ def main() -> None:
         f"- Every top-level series with a published quarter: worst quarter mean within "
         f"{_worst(table, 'worst_quarter_ours')} of the all-days truth (peer "
         f"{_worst(table, 'worst_quarter_peer')}).",
+        f"- Quarters whose published mean is within 5 % of the all-days truth or whose truth "
+        f"lies inside the quarter's stated 95 % interval (the mean of its days' published "
+        f"Wilson bounds: conservative): at worst {_least(table, 'quarters_ok')} of a series' "
+        "published quarters.",
         f"- Distinct top-level series forecast (suppress mode, the default): "
         f"{coverage['forecast']} of {coverage['distinct']} "
         f"({coverage['forecast'] / coverage['distinct']:.0%}): {coverage['by_day']} by day, "
-        f"{coverage['by_week']} by ISO week (forecast and alerted weekly); not forecast: "
-        f"{', '.join(coverage['left_out']) or 'none'} (cells below k on more than 2 % of their "
-        "days and of their weeks).",
+        f"{coverage['by_week']} by ISO week (forecast and alerted weekly), "
+        f"{coverage['by_8week']} by 8-week period (forecast only); not forecast: "
+        f"{', '.join(coverage['left_out']) or 'none'}.",
         f"- Alerts (suppress mode): {waves} wave alerts, {on_copies} on a series that duplicates "
         f"another, {overlapping} pairs of one series and method whose periods overlap.",
         f"- The forum run (`moodcast run`, its own process, {args.days} days, suppress mode"
         f"{', no sentence model' if args.lexicon_only else ''}): "
         f"{forum_run['seconds']:.0f} s, peak memory {forum_run['peak_gb']:.2f} GB.",
         dp_line,
-        "- Coarser whole cells: distinct top-level series with at most 2 % of their cells "
-        "below k, distinct authors counted per cell of whole weeks from "
-        f"{START} on the corpus tagged by `moodcast tag` (its weeks hold "
-        f"{best.pop('marked') / run_marked:.0%} of the marked authors the run's weeks hold) / at "
-        "best from the run's weekly counts "
-        "(a cell's authors taken as the sum of its weeks'): "
-        + ", ".join(
-            f"{taken} / {summed[span]} of {coverage['distinct']} by {span}-week cells ({cells} "
-            "cells in the run)"
-            for span, (taken, cells) in best.items()
-        )
-        + ".",
         "",
         "Tuned DP (same budget, ε = 1, δ = 1e-6 per author per day): relative standard error "
         "of a quarter's mean share, averaged over the run's quarters (2 of them make the 95 % "
         "interval; suppress mode publishes exact shares). `weeks`: noisy weekly author-day "
         f"counts, noise SD {tuned['sd_week']:.1f}; `weeks, ≤ 2 markers`: the same with at most "
-        f"2 markers counted per author-day, noise SD {tuned['sd_bounded']:.1f} (biased low "
-        "where an author-day carries more: not measured here).",
+        f"2 markers counted per author-day, noise SD {tuned['sd_bounded']:.1f}; `bias of the "
+        "bound`: the share of a marker's marked author-days the bound drops (an author-day "
+        "with c > 2 marked markers keeps a random 2), measured on the corpus tagged by "
+        f"`moodcast tag`, where {over['bias']:.1%} of {over['n']:,} marked author-days carry "
+        f"more than 2 markers; `≤ 4 markers`: the same with 4 (noise SD {tuned['sd_four']:.1f}; "
+        f"{over_4['bias']:.1%} of marked author-days carry more).",
         "",
-        "| marker (top level) | prevalence | DP as run (days) | weeks | weeks, ≤ 2 markers |",
-        "| --- | --- | --- | --- | --- |",
+        "| marker (top level) | prevalence | DP as run (days) | weeks | weeks, ≤ 2 markers | "
+        "bias of the bound | weeks, ≤ 4 markers | bias of the bound |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *(
             f"| {row['marker']} | {row['prevalence']:.2%} | {_pct(row['days'])} | "
-            f"{_pct(row['weeks'])} | {_pct(row['bounded'])} |"
+            f"{_pct(row['weeks'])} | {_pct(row['bounded'])} | -{_pct(row['bound_bias'])} | "
+            f"{_pct(row['bounded_4'])} | -{_pct(row['bias_4'])} |"
             for row in tuned["table"].iter_rows(named=True)
         ),
         "",
         f"- Disclosure on a default-profile sample ({args.default_posts:,} posts, 182 days, "
         f"3 regions, 2 languages): {lonely} withheld cells recoverable by subtracting published "
-        f"siblings from a roll-up in our release ({withheld:,} series-weeks withheld), "
+        f"siblings from a roll-up in our release (days, week totals and 8-week totals; "
+        f"{withheld:,} series-weeks withheld), "
         f"{peer_lonely:,} in the peer's.",
         f"- DP (ε = 1, δ = 1e-6 per author per day, noise SD {dp['noise_sd']:.1f} authors), "
         f"{RELEASES} releases of {dp['cells']:,} cells ({dp['days']} days, base cells and roll-ups): "
@@ -584,6 +601,12 @@ def _worst(table: pl.DataFrame, column: str) -> str:
     """The largest finite value of `column` in `table` and its marker, as `x% (marker)`."""
     finite = table.filter(pl.col(column).is_finite()).sort(column).tail(1)
     return "–" if finite.is_empty() else f"{finite[column][0]:.1%} ({finite['marker'][0]})"
+
+
+def _least(table: pl.DataFrame, column: str) -> str:
+    """The smallest finite value of `column` in `table` and its marker, as `x% (marker)`."""
+    finite = table.filter(pl.col(column).is_finite()).sort(column).head(1)
+    return "–" if finite.is_empty() else f"{finite[column][0]:.0%} ({finite['marker'][0]})"
 
 
 def _pct(value: float | None) -> str:

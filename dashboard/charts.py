@@ -190,8 +190,8 @@ def forecast_chart(
 ) -> Spec:
     """Recent published history (daily share and 7-day mean) and the forecast's mean with its
     80% and 95% prediction bands; alert periods shaded, suppressed days as grey ticks.
-    `grain` is the period each forecast `ds` stands for (`day`, or a week grain: `ds` the
-    week's first day), named in the forecast's tooltip. Returns a Vega-Lite spec for
+    `grain` is the period each forecast `ds` stands for (`day`, or a week or 8-week grain: `ds`
+    the period's first day), named in the forecast's tooltip. Returns a Vega-Lite spec for
     `st.vega_lite_chart`."""
     history = history.select(OBSERVED_COLUMNS)
     datasets = {"history": history}
@@ -240,7 +240,7 @@ def forecast_chart(
                 x=x,
                 y=_quantitative("mean"),
                 tooltip=[
-                    _temporal("ds", title="day" if grain == "day" else "week from"),
+                    _temporal("ds", title=_period_title(grain)),
                     _nominal("grain"),
                     _percent_tooltip("mean"),
                     _percent_tooltip("lo_80"),
@@ -267,3 +267,10 @@ def count_bars(frame: pl.DataFrame, category: str, count: str, *, color: str) ->
             "tooltip": [_nominal(category), _quantitative(count)],
         },
     }
+
+
+def _period_title(grain: str) -> str:
+    """What a forecast's `ds` is for `grain`: a day, or the first day of a week or 8-week period."""
+    if grain == "day":
+        return "day"
+    return "8-week period from" if grain.endswith("_8week") else "week from"

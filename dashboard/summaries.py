@@ -57,7 +57,8 @@ def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
     if withheld / days > RARE_WITHHELD_SHARE:
         return (
             f"Too rare to chart at this grain: {withheld:,} of {days:,} days are withheld (their "
-            f"weeks have fewer than {k} authors, or 1–{k - 1} matching authors), so a chart "
+            f"weeks, or 8-week periods, have fewer than {k} authors, or 1–{k - 1} matching "
+            "authors), so a chart "
             "would be mostly gaps. A roll-up (region or language `all`) or a longer period may "
             "have enough authors."
         )
@@ -76,10 +77,14 @@ def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> 
     """Series ranked by how much their mean prevalence rose: the last `window_days` days up to
     `last_day` against the `window_days` before. Columns `marker`, `region`, `lang`,
     `previous`, `latest` (means, 0–1) and `change` (latest − previous, in proportion points);
-    only series with MIN_PUBLISHED_DAYS published days in both weeks; largest rise first."""
+    only series with MIN_PUBLISHED_DAYS published days in both weeks; largest rise first. Days
+    shown by their 8-week period (`grain`) do not count: a week-on-week change cannot be read
+    off a value that covers eight weeks."""
     start = last_day - timedelta(days=2 * window_days - 1)
     boundary = last_day - timedelta(days=window_days - 1)
     week = pl.when(pl.col("day") >= boundary).then(pl.lit("latest")).otherwise(pl.lit("previous"))
+    if "grain" in published.columns:
+        published = published.filter(~pl.col("grain").str.ends_with("_8week"))
     means = (
         published.filter(pl.col("day").is_between(start, last_day), ~pl.col("suppressed"))
         .group_by("marker", "region", "lang", week.alias("week"))
@@ -242,7 +247,7 @@ def why_not_forecast(
     reason forecasting.series.prepare_series gives under the default settings at that grain
     (a day series padded up to the warehouse's `last_day`), or a plain sentence when it would
     have forecast the series (a model that failed, or settings that differ)."""
-    from forecasting.frequency import DAY, EPIWEEK, WEEK
+    from forecasting.frequency import DAY, EIGHT_EPIWEEK, EIGHT_WEEK, EPIWEEK, WEEK
     from forecasting.series import prepare_series
 
     if same_as is not None:
@@ -252,7 +257,9 @@ def why_not_forecast(
         )
     if grain is None:
         return f"Not forecast: {left_out_reason(k=k, week_grain=week_grain)}"
-    freq = DAY if grain == "day" else WEEK if grain == "iso_week" else EPIWEEK
+    freq = {"day": DAY, "iso_week": WEEK, "epi_week": EPIWEEK, "iso_8week": EIGHT_WEEK}.get(
+        grain, EIGHT_EPIWEEK
+    )
     series = series.select("unique_id", "ds", "y")
     if last_day is not None and grain == "day":
         series = pl.concat(
@@ -267,10 +274,16 @@ def why_not_forecast(
 
 def forecast_grain(grain: str | None) -> str:
     """How a series' forecast steps, for the Forecasts page: `by day`, or by week (`grain`
-    `iso_week` or `epi_week`, each point dated on the week's first day)."""
+    `iso_week` or `epi_week`) or 8-week period (`iso_8week`, `epi_8week`), each point dated on
+    the period's first day."""
     if grain in (None, "day"):
         return "by day"
-    week = "ISO week" if grain == "iso_week" else "CDC epi-week"
+    week = "ISO week" if grain.startswith("iso") else "CDC epi-week"
+    if grain.endswith("_8week"):
+        return (
+            f"by 8-week period (eight {week}s; each point on the period's first day: the "
+            "period's share of authors on an average day)"
+        )
     return (
         f"by {week} (each point on the week's first day: the week's share of authors on an "
         "average day)"

@@ -1,4 +1,4 @@
-"""The frequency of a series: daily, ISO-week or CDC epi-week periods, and its regular grid.
+"""The frequency of a series: daily, ISO-week, CDC epi-week or 8-week periods, and its grid.
 
 A series carries its frequency: `ds` is the period's first day (a day; the Monday of an ISO
 week; the Sunday of a CDC epi-week (MMWR week)), one row per period. Every window of a model,
@@ -26,8 +26,9 @@ class FrequencyError(ValueError):
 class Frequency:
     """One frequency: `name`, the days one period spans (`step_days`), the periods of its
     short `season` (what models and seasonal-naive baselines use), the periods of a `year`
-    (what seasonal alert methods compare against), and the weekday (Monday 0 … Sunday 6) its
-    periods start on (None for days)."""
+    (what seasonal alert methods compare against), the weekday (Monday 0 … Sunday 6) its
+    periods start on (None for days), and the fewest periods of history a series needs to be
+    forecast at it (`min_periods`, on top of any span asked for)."""
 
     name: str
     step_days: int
@@ -35,11 +36,12 @@ class Frequency:
     year: int
     weekday: int | None
     unit: str
+    min_periods: int = 1
 
     @property
     def interval(self) -> str:
-        """The polars / statsforecast interval of one period: `1d` or `1w`."""
-        return "1d" if self.step_days == 1 else "1w"
+        """The polars / statsforecast interval of one period: `1d`, `1w` or `8w`."""
+        return "1d" if self.step_days == 1 else f"{self.step_days // 7}w"
 
     @property
     def weekly(self) -> bool:
@@ -57,8 +59,17 @@ class Frequency:
 DAY = Frequency("day", 1, season=7, year=365, weekday=None, unit="day")
 WEEK = Frequency("week", 7, season=52, year=52, weekday=0, unit="week")
 EPIWEEK = Frequency("epiweek", 7, season=52, year=52, weekday=6, unit="week")
-FREQUENCIES = {f.name: f for f in (DAY, WEEK, EPIWEEK)}
-"""Every frequency by name: `day`, `week` (ISO, Monday), `epiweek` (CDC MMWR, Sunday)."""
+EIGHT_WEEK = Frequency(
+    "8week", 56, season=6, year=6, weekday=0, unit="8-week period", min_periods=6
+)
+EIGHT_EPIWEEK = Frequency(
+    "8epiweek", 56, season=6, year=6, weekday=6, unit="8-week period", min_periods=6
+)
+FREQUENCIES = {f.name: f for f in (DAY, WEEK, EPIWEEK, EIGHT_WEEK, EIGHT_EPIWEEK)}
+"""Every frequency by name: `day`, `week` (ISO, Monday), `epiweek` (CDC MMWR, Sunday), and
+eight of either week (`8week`, `8epiweek`: the 8-week cells of transforms.aggregate, about six
+and a half to a year; no alert method runs on them, they are forecast only, from at least six
+of them: 48 weeks)."""
 
 
 def detect_frequency(ds: pl.Series) -> Frequency:

@@ -102,8 +102,8 @@ def prepare_series(
     its last `history_days` days up to the
     latest `ds` of the whole frame (so every forecast starts on the same day). A series is
     skipped, with a reason, when more than `max_null_share` of those days are null
-    (suppressed or missing), or when fewer than `min_history_days` days remain from its first
-    observed day. Otherwise leading nulls are dropped, interior nulls are interpolated linearly
+    (suppressed or missing), or when fewer than `min_history_days` days (and `freq.min_periods`
+    periods) remain from its first observed day. Otherwise leading nulls are dropped, interior nulls are interpolated linearly
     and trailing nulls carry the last observed value forward, for fitting only.
     Raises ContractError on a malformed frame (see `validate_series`).
     """
@@ -122,7 +122,7 @@ def prepare_series(
         )
     last = frame["ds"].max()
     first_kept = last - dt.timedelta(days=freq.step_days * (freq.periods(history_days) - 1))
-    min_history = freq.periods(min_history_days)
+    min_history = max(freq.periods(min_history_days), freq.min_periods)
     bounded = regular(frame, freq=freq, end=last).filter(pl.col("ds") >= first_kept)
     observed = pl.col("y").is_not_null()
     stats = bounded.group_by("unique_id").agg(

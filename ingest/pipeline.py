@@ -3,7 +3,7 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → score the chunk's texts that need a model, decide → compact rows (no text, no ids)
     each post's (hashed id, line) → shuffle by id → the lines of repeated ids, a side input
-    each post's compact row → blocks of 28 days and the 6 days after (shuffle by block)
+    each post's compact row → blocks of 56 days and the 6 days after (shuffle by block)
          → minus repeated ids → per-author counts → daily cells, period cells
          → landing/{daily,periods,dead_letters,counts,coverage}.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
@@ -66,7 +66,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
-PERIOD_BLOCK_DAYS = 28
+PERIOD_BLOCK_DAYS = 56
+"""Days per period block: eight weeks, so that each 8-week period (transforms.aggregate.EIGHT_WEEKS)
+starts in a block and ends at most 6 days after it, like a week."""
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 DEAD, COUNTS, COVERAGE, FILES, IDS = "dead", "counts", "coverage", "files", "ids"
 AUTHOR_DAYS, PERIODS = "author_days", "periods"
@@ -239,8 +241,8 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
 
 def key_by_period_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
     """Rows with a `day` → the rows of each period block: block `b` counts the days from day
-    ordinal `b` × PERIOD_BLOCK_DAYS on and the periods starting on them, which end at most 6
-    days later, so a row goes to its own block and, when its day is one of a block's first 6
+    ordinal `b` × PERIOD_BLOCK_DAYS on and the periods starting on them (weeks and 8-week
+    periods: transforms.aggregate.PERIOD_GRAINS), which end at most 6 days after the block, so a row goes to its own block and, when its day is one of a block's first 6
     days, to the block before."""
     ordinal = pl.col("day").cast(pl.Int64) + EPOCH_ORDINAL
     own = rows.with_columns((ordinal // PERIOD_BLOCK_DAYS).alias("_block"))

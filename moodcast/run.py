@@ -22,7 +22,15 @@ import polars as pl
 import warehouse
 from forecasting import forecast_and_alert
 from forecasting.chosen import published_choice
-from forecasting.frequency import DAY, EPIWEEK, WEEK, Frequency, FrequencyError
+from forecasting.frequency import (
+    DAY,
+    EIGHT_EPIWEEK,
+    EIGHT_WEEK,
+    EPIWEEK,
+    WEEK,
+    Frequency,
+    FrequencyError,
+)
 from forecasting.inputs import InputRule, complete_days
 from forecasting.methods import MethodRules, check_methods, marker_dimensions
 from forecasting.series import NOTES_SCHEMA
@@ -36,7 +44,7 @@ from ingest.pipeline import (
 from ingest.sources import InputError, InputFile, match_inputs, peek_fields
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
-from transforms.aggregate import touched_days
+from transforms.aggregate import EIGHT_WEEKS, touched_days
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import load_markers, marker_versions
 from transforms.posts import PostOptions, lateness_horizon
@@ -307,7 +315,7 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
     else:
         series, grains = derived_series(
             daily,
-            warehouse.current_periods(con, grain=settings.week_grain),
+            warehouse.publishable_periods(con, week_grain=settings.week_grain),
             k=settings.k,
             week_grain=settings.week_grain,
         )
@@ -336,30 +344,34 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
         inputs=inputs,
     )
     complete = complete_days(warehouse.queries.covered_days(con))
-    week = WEEK if settings.week_grain == "iso_week" else EPIWEEK
-    in_grain = {
-        grain: series.join(grains.filter(pl.col("grain") == grain), on="unique_id", how="semi")
-        for grain in ("day", settings.week_grain)
+    iso = settings.week_grain == "iso_week"
+    coarser = {
+        settings.week_grain: WEEK if iso else EPIWEEK,
+        EIGHT_WEEKS[settings.week_grain]: EIGHT_WEEK if iso else EIGHT_EPIWEEK,
     }
-    by_day = forecast_and_alert(
-        in_grain["day"],
-        methods=_methods_at(settings.alert_methods, DAY),
-        freq=DAY,
-        complete=complete,
-        post_counts=to_post_counts(daily),
-        **common,
-    )
-    by_week = forecast_and_alert(
-        in_grain[settings.week_grain],
-        methods=_methods_at(settings.alert_methods, week),
-        freq=week,
-        **common,
-    )
-    alerts = pl.concat([by_day.alerts, by_week.alerts])
+    outcomes = [
+        forecast_and_alert(
+            series.join(grains.filter(pl.col("grain") == "day"), on="unique_id", how="semi"),
+            methods=_methods_at(settings.alert_methods, DAY),
+            freq=DAY,
+            complete=complete,
+            post_counts=to_post_counts(daily),
+            **common,
+        )
+    ]
+    for grain, freq in coarser.items():
+        outcomes.append(
+            forecast_and_alert(
+                series.join(grains.filter(pl.col("grain") == grain), on="unique_id", how="semi"),
+                methods=_methods_at(settings.alert_methods, freq),
+                freq=freq,
+                **common,
+            )
+        )
+    alerts = pl.concat([o.alerts for o in outcomes])
     notes = pl.concat(
         [
-            by_day.notes,
-            by_week.notes,
+            *(o.notes for o in outcomes),
             _left_out_notes(
                 left_out, reason=left_out_reason(k=settings.k, week_grain=settings.week_grain)
             ),
@@ -367,10 +379,10 @@ def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping)
     )
     statuses = dict(notes.group_by("status").len().iter_rows())
     log.info("forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
-    forecasts = pl.concat([by_day.forecasts, by_week.forecasts])
+    forecasts = pl.concat([o.forecasts for o in outcomes])
     warehouse.replace_forecasts(con, forecasts)
     warehouse.replace_alerts(con, alerts.sort("unique_id", "start", "method"))
-    warehouse.replace_model_choice(con, pl.concat([by_day.choice, by_week.choice]))
+    warehouse.replace_model_choice(con, pl.concat([o.choice for o in outcomes]))
     return replace(
         summary,
         series=forecasts.get_column("unique_id").n_unique(),

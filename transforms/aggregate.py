@@ -3,8 +3,8 @@
 Two steps, so that every grain counts distinct authors rather than summing days:
 `wide_author_days` reduces a day's decided posts to one row per author × base cell (a scored
 and a marked count per marker, the pseudonym as a 64-bit hash), and `count_cells` counts those
-rows at a grain — a local day, an ISO week (Monday–Sunday) or a CDC epidemiological week
-(Sunday–Saturday) — with the `region = all` and `lang = all` roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
+rows at a grain — a local day, an ISO week (Monday–Sunday), a CDC epidemiological week
+(Sunday–Saturday), or eight of either (`iso_8week`, `epi_8week`: EIGHT_WEEKS) — with the `region = all` and `lang = all` roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
 `periods_of` and `in_periods` say which periods a day feeds. `author_days` (one row per author ×
 cell × marker) and `aggregate_cells` are the same counts over the long form.
 """
@@ -20,9 +20,20 @@ import polars as pl
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA, conform
 from transforms.markers import Marker
 
-Grain = Literal["day", "iso_week", "epi_week"]
-PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week")
+Grain = Literal["day", "iso_week", "epi_week", "iso_8week", "epi_8week"]
+PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "iso_8week", "epi_8week")
 """The grains above a day that ingest computes (landing `periods.parquet`)."""
+
+PERIOD_DAYS: dict[str, int] = {"iso_week": 7, "epi_week": 7, "iso_8week": 56, "epi_8week": 56}
+"""The days each period grain spans."""
+
+EIGHT_WEEKS: dict[str, Grain] = {"iso_week": "iso_8week", "epi_week": "epi_8week"}
+"""The 8-week grain made of whole weeks of each week grain: periods of 56 days on a fixed grid
+(day ordinal, `date.toordinal`, ≡ 1 mod 56 for ISO Mondays, ≡ 0 for epi Sundays), so each is
+exactly eight weeks; a calendar year holds 52 or 53 weeks, so no fixed grid follows years."""
+
+_EIGHT_WEEK_ANCHOR = {"iso_8week": 1, "epi_8week": 0}
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 AUTHOR_DAY_SCHEMA = {
     "day": pl.Date,
@@ -143,11 +154,26 @@ def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFra
 
 def periods_of(day: date, grain: Grain) -> list[date]:
     """The `period_start` of every `grain` period that `day` belongs to: the Monday of its ISO
-    week or the Sunday of its CDC epi-week."""
+    week, the Sunday of its CDC epi-week, or the first day of its 8-week period (EIGHT_WEEKS)."""
+    if grain in _EIGHT_WEEK_ANCHOR:
+        return [day - timedelta(days=(day.toordinal() - _EIGHT_WEEK_ANCHOR[grain]) % 56)]
     if grain == "iso_week":
         return [day - timedelta(days=day.weekday())]
     if grain == "epi_week":
         return [day - timedelta(days=(day.weekday() + 1) % 7)]
+    raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
+
+
+def period_start(day: pl.Expr, grain: Grain) -> pl.Expr:
+    """`periods_of` as an expression: the first day of the `grain` period holding `day`."""
+    if grain in _EIGHT_WEEK_ANCHOR:
+        ordinal = day.cast(pl.Int64) + _EPOCH_ORDINAL
+        return day - pl.duration(days=(ordinal - _EIGHT_WEEK_ANCHOR[grain]) % 56)
+    weekday = day.dt.weekday()  # Monday 1 … Sunday 7
+    if grain == "iso_week":
+        return day - pl.duration(days=weekday - 1)
+    if grain == "epi_week":
+        return day - pl.duration(days=weekday % 7)
     raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
 
 
@@ -169,7 +195,7 @@ def touched_days(days: Iterable[date]) -> set[date]:
     for day in days:
         for grain in PERIOD_GRAINS:
             for start in periods_of(day, grain):
-                out.update(start + timedelta(days=i) for i in range(7))
+                out.update(start + timedelta(days=i) for i in range(PERIOD_DAYS[grain]))
     return out
 
 
@@ -224,7 +250,7 @@ def count_cells(
     if grain != "day" and period_start is not None:
         if periods_of(period_start, grain) != [period_start]:
             raise ValueError(f"{period_start} does not start an {grain} period")
-        last = period_start + timedelta(days=6)
+        last = period_start + timedelta(days=PERIOD_DAYS[grain] - 1)
         rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
             pl.lit(period_start).alias("period_start")
         )
@@ -264,7 +290,7 @@ def count_cells(
         return conform(counted.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
     periods = counted.rename({"day": "period_start"}).with_columns(
         pl.lit(grain).alias("grain"),
-        (pl.col("period_start") + pl.duration(days=6)).alias("period_end"),
+        (pl.col("period_start") + pl.duration(days=PERIOD_DAYS[grain] - 1)).alias("period_end"),
     )
     return conform(
         periods.sort("period_start", "region", "lang", "marker"), PERIOD_SCHEMA, name="periods"

@@ -1,4 +1,4 @@
-"""What a suppress-mode release publishes: per series and week, the finest grain that meets k.
+"""What a suppress-mode release publishes: per series and period, the finest grain that meets k.
 
 For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `week_grain`):
 
@@ -10,8 +10,14 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    languages) has exactly one withheld week, and none has exactly one week published coarser
    than days (else that series' days would follow from its roll-up's days minus its
    siblings'). A cell is moved from days to its week, or withheld, to close a line.
-3. **Mostly withheld, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its
-   weeks withheld is withheld in every week (steps 2 and 3 repeat until stable).
+3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
+   withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
+   are its low ones (1–10 marked authors), so the rest would overstate it.
+4. **8-week cells for a series withheld whole** (transforms.aggregate.EIGHT_WEEKS: eight whole
+   weeks of the week grain, distinct authors counted at ingest): such a series publishes its
+   8-week cells that meet k instead, with complementary suppression on lines of 8-week totals;
+   a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week periods withheld is
+   withheld whole (steps 2–4 repeat until stable).
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
 Derived statistics never use this selection (see `transforms.series.derived_series`).
@@ -23,6 +29,7 @@ from typing import Literal
 
 import polars as pl
 
+from transforms.aggregate import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.contracts import DAILY_SCHEMA
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines
@@ -47,29 +54,90 @@ PUBLISHED_SCHEMA = {
     "sample_rate": pl.Float64,
     **dict.fromkeys(PREVALENCE_COLUMNS, pl.Float64),
 }
-"""A published timeline: one row per series and period, `grain` `day` or the week grain;
+"""A published timeline: one row per series and period, `grain` `day`, the week grain or its
+8-week grain;
 `status` `published` or `withheld` (counts and prevalence null)."""
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
 
-MAX_WITHHELD_SHARE = 0.25
-"""A series with more of its weeks withheld than this is withheld whole: what would be left is
-mostly its zero weeks (a week of 0 marked authors meets k, one of 1–10 does not), and a mean
-over them would say the marker is rarer than it is."""
+MAX_WITHHELD_SHARE = 0.02
+"""A series with more of its weeks withheld than this is withheld whole by week (and given by
+8-week periods): its withheld weeks are chosen by their own values (a week of 0 marked authors
+meets k, one of 1–10 does not), so the weeks left would bias its means. The share is the one
+forecasting accepts (transforms.series.MAX_WITHHELD_SHARE): too few weeks to move a mean."""
+
+MAX_WITHHELD_EIGHT_WEEK_SHARE = 0.25
+"""A series with more of its 8-week periods withheld than this is withheld whole: what would be
+left is mostly its zero periods. Looser than MAX_WITHHELD_SHARE because a withheld 8-week period
+is mostly a partial one at either end of the data (a few days, too few authors), and two years
+hold 13–14 periods."""
 _COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors", "sample_rate")
 
 
 def choose_grains(
     daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
 ) -> pl.DataFrame:
-    """Per series and week: `choice` (`day`, `week` or `withheld`) after steps 1 and 2 above.
+    """Per series and period: `choice` (`day`, `week`, `8week` or `withheld`) after steps 1–4
+    above, and the period's `grain` (the week grain, or its 8-week grain for a series taken by
+    8-week cells).
 
-    `daily` follows DAILY_SCHEMA, `weeks` PERIOD_SCHEMA (rows of other grains are ignored).
-    Columns: SERIES_KEYS, `period_start` (the week's first day), `choice`.
+    `daily` follows DAILY_SCHEMA, `weeks` PERIOD_SCHEMA (rows of grains other than the week
+    grain and its 8-week grain are ignored; without 8-week rows a series withheld whole stays
+    withheld). Columns: SERIES_KEYS, `grain`, `period_start` (the period's first day), `choice`.
     """
     if week_grain not in ("iso_week", "epi_week"):
         raise ValueError(f"week_grain must be 'iso_week' or 'epi_week', not {week_grain!r}")
-    days = daily.with_columns(_week_start(week_grain).alias("period_start"))
+    eight = EIGHT_WEEKS[week_grain]
+    cells = _week_cells(daily, weeks, k=k, week_grain=week_grain)
+    eight_cells = weeks.filter(pl.col("grain") == eight).select(
+        *SERIES_KEYS,
+        pl.col("period_start").alias("_start8"),
+        (~is_suppressed(k=k)).alias("_ok8"),
+        pl.col("n_authors").alias("_size8"),
+    )
+    while True:
+        cells = _protect_weeks(cells)
+        lines = _protect_eight_weeks(cells, eight_cells)
+        forced = lines.filter(pl.col("_flag") & ~pl.col("_gone") & ~pl.col("_unknown"))
+        if forced.is_empty():
+            break
+        cells = cells.join(
+            forced.select(*SERIES_KEYS, "_start8", pl.lit(True).alias("_forced")),
+            on=[*SERIES_KEYS, "_start8"],
+            how="left",
+            maintain_order="left",
+        ).select(
+            pl.exclude("_forced", "_withheld"),
+            (pl.col("_withheld") | pl.col("_forced").fill_null(False)).alias("_withheld"),
+        )
+    choice = (
+        pl.when(pl.col("_withheld"))
+        .then(pl.lit("withheld"))
+        .when(pl.col("_coarse"))
+        .then(pl.lit("week"))
+        .otherwise(pl.lit("day"))
+    )
+    by_weeks = cells.join(lines.filter("_gone"), on=SERIES_KEYS, how="anti").select(
+        *SERIES_KEYS, pl.lit(week_grain).alias("grain"), "period_start", choice.alias("choice")
+    )
+    by_eights = lines.filter("_gone").select(
+        *SERIES_KEYS,
+        pl.lit(eight).alias("grain"),
+        pl.col("_start8").alias("period_start"),
+        pl.when(pl.col("_flag"))
+        .then(pl.lit("withheld"))
+        .otherwise(pl.lit("8week"))
+        .alias("choice"),
+    )
+    return pl.concat([by_weeks, by_eights]).sort(*SERIES_KEYS, "period_start")
+
+
+def _week_cells(
+    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """Step 1, per series and week: `_days_ok`, `_week_ok`, `_size` (the week's authors),
+    `_start8` (its 8-week period), and the first `_withheld` and `_coarse` flags."""
+    days = daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
     by_week = days.group_by(*SERIES_KEYS, "period_start").agg(
         (~is_suppressed(k=k)).all().alias("_days_ok")
     )
@@ -85,69 +153,103 @@ def choose_grains(
             pl.col("_days_ok").fill_null(False),
             pl.col("_week_ok").fill_null(False),
             pl.col("_size").fill_null(0),
+            period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_start8"),
         )
         .sort(*SERIES_KEYS, "period_start")
     )
-    keys = ("marker", "marker_version", "period_start")
-    cells = cells.with_columns(
+    return cells.with_columns(
         (~pl.col("_week_ok") & ~pl.col("_days_ok")).alias("_withheld"),
         (~pl.col("_days_ok")).alias("_coarse"),
     )
+
+
+_LINE_KEYS = ("marker", "marker_version", "period_start")
+
+
+def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
+    """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable."""
     while True:
         before = cells.select("_withheld", "_coarse")
-        cells = protect_lines(cells, flag="_withheld", size="_size", keys=keys)
+        cells = protect_lines(cells, flag="_withheld", size="_size", keys=_LINE_KEYS)
         cells = protect_lines(
             cells.with_columns(pl.col("_coarse") | pl.col("_withheld")),
             flag="_coarse",
             size="_size",
-            keys=keys,
+            keys=_LINE_KEYS,
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
         mostly = pl.col("_withheld").mean().over(SERIES_KEYS) > MAX_WITHHELD_SHARE
         cells = cells.with_columns(pl.col("_withheld") | mostly)
         cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))
         if cells.select("_withheld", "_coarse").equals(before):
-            break
-    choice = (
-        pl.when(pl.col("_withheld"))
-        .then(pl.lit("withheld"))
-        .when(pl.col("_coarse"))
-        .then(pl.lit("week"))
-        .otherwise(pl.lit("day"))
+            return cells
+
+
+def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.DataFrame:
+    """Step 4: per series and 8-week period, `_gone` (the series is withheld whole by week),
+    `_unknown` (some week of it withheld) and `_flag`: its 8-week total cannot be read off the
+    release. A series withheld whole publishes its 8-week cells that meet k; complementary
+    suppression then runs on lines of 8-week totals (a series published by day or week has a
+    known total unless a week of it is withheld), and a series with more than
+    MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week cells withheld is withheld whole. A series published by
+    week that a line still needs withheld comes back flagged with `_unknown` false."""
+    lines = (
+        cells.group_by(*SERIES_KEYS, "_start8")
+        .agg(pl.col("_withheld").any().alias("_unknown"), pl.col("_withheld").all().alias("_gone"))
+        .with_columns(pl.col("_gone").all().over(SERIES_KEYS))
+        .join(eight_cells, on=[*SERIES_KEYS, "_start8"], how="left")
+        .with_columns(
+            pl.when("_gone")
+            .then(~pl.col("_ok8").fill_null(False))
+            .otherwise("_unknown")
+            .alias("_flag"),
+            pl.when("_gone").then(pl.col("_size8").fill_null(0)).otherwise(2**62).alias("_size8"),
+        )
+        .sort(*SERIES_KEYS, "_start8")
     )
-    return cells.select(*SERIES_KEYS, "period_start", choice.alias("choice"))
+    keys = ("marker", "marker_version", "_start8")
+    while True:
+        before = lines.get_column("_flag")
+        lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys)
+        mostly = pl.col("_flag").mean().over(SERIES_KEYS) > MAX_WITHHELD_EIGHT_WEEK_SHARE
+        lines = lines.with_columns(pl.col("_flag") | (pl.col("_gone") & mostly))
+        if lines.get_column("_flag").equals(before):
+            return lines
 
 
 def published_timelines(
     daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
 ) -> pl.DataFrame:
-    """The published timeline (PUBLISHED_SCHEMA) of `daily` and `weeks` at `k`, sorted by
-    series and period: days where `choose_grains` chose days, the week's cell where it chose
-    the week, and one `withheld` row per withheld week."""
+    """The published timeline (PUBLISHED_SCHEMA) of `daily` and `weeks` (PERIOD_SCHEMA: the
+    week grain's and its 8-week grain's cells) at `k`, sorted by series and period: days where
+    `choose_grains` chose days, the week's (or 8-week period's) cell where it chose that, and
+    one `withheld` row per withheld period."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
     on = [*SERIES_KEYS, "period_start"]
     day_rows = (
-        daily.with_columns(_week_start(week_grain).alias("period_start"))
+        daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
         .join(choice.filter(pl.col("choice") == "day"), on=on, how="semi")
         .drop("period_start")
         .rename({"day": "period_start"})
         .with_columns(pl.col("period_start").alias("period_end"), pl.lit("day").alias("grain"))
     )
-    week_rows = weeks.filter(pl.col("grain") == week_grain).join(
-        choice.filter(pl.col("choice") == "week"), on=on, how="semi"
+    cell_rows = weeks.join(
+        choice.filter(pl.col("choice").is_in(["week", "8week"])),
+        on=[*on, "grain"],
+        how="semi",
     )
     withheld = choice.filter(pl.col("choice") == "withheld").select(
         *on,
-        (pl.col("period_start") + pl.duration(days=6)).alias("period_end"),
-        pl.lit(week_grain).alias("grain"),
+        "grain",
+        (pl.col("period_start") + pl.duration(days=_last_day())).alias("period_end"),
         *(pl.lit(None, DAILY_SCHEMA[c]).alias(c) for c in _COUNTS),
     )
     shown = [*SERIES_KEYS, "grain", "period_start", "period_end", *_COUNTS]
     published = pl.concat(
         [
             with_prevalence(day_rows.select(shown)),
-            week_prevalence(week_rows).select(*shown, *PREVALENCE_COLUMNS),
+            week_prevalence(cell_rows).select(*shown, *PREVALENCE_COLUMNS),
         ]
     ).with_columns(pl.lit("published").alias("status"))
     rows = pl.concat(
@@ -166,6 +268,13 @@ def published_timelines(
     )
 
 
+def _last_day() -> pl.Expr:
+    """Days from a period's first day to its last, by its `grain`."""
+    return pl.col("grain").replace_strict(
+        {g: n - 1 for g, n in PERIOD_DAYS.items()}, return_dtype=pl.Int64
+    )
+
+
 def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
     """PERIOD_SCHEMA rows with the prevalence columns, the author share taken over author-days
     (`n_marked_author_days / n_author_days`: the period's share on an average day, comparable
@@ -179,50 +288,63 @@ def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _week_start(week_grain: WeekGrain) -> pl.Expr:
-    """The first day of the week (`iso_week`: Monday, `epi_week`: Sunday) holding `day`."""
-    weekday = pl.col("day").dt.weekday()  # Monday 1 … Sunday 7
-    back = weekday - 1 if week_grain == "iso_week" else weekday % 7
-    return pl.col("day") - pl.duration(days=back)
-
-
 def published_days(
     daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
 ) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
     with the prevalence columns, `grain` and `suppressed`. A day published by itself keeps its
-    counts (`grain = day`); a day of a week published as a whole carries the week's counts
-    and prevalence (the author-day share, `week_prevalence`; `grain` the week grain); a day
-    of a withheld week has `suppressed` true and every count and prevalence null. Same order
-    as `daily`."""
+    counts (`grain = day`); a day of a week (or 8-week period) published as a whole carries
+    that period's counts and prevalence (the author-day share, `week_prevalence`; `grain` the
+    period's); a day of a withheld period has `suppressed` true, `grain` the withheld period's,
+    and every count and prevalence null. Same order as `daily`."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
-    on = [*SERIES_KEYS, "period_start"]
     counts = [c for c in _COUNTS if c != "sample_rate"] + list(PREVALENCE_COLUMNS)
-    week_values = week_prevalence(weeks.filter(pl.col("grain") == week_grain)).select(
-        *on, *(pl.col(c).alias(f"_week_{c}") for c in counts)
+    values = week_prevalence(weeks).select(
+        *SERIES_KEYS, "grain", "period_start", *(pl.col(c).alias(f"_cell_{c}") for c in counts)
     )
-    chosen = pl.col("choice")
-    rows = (
-        with_prevalence(daily)
-        .with_columns(_week_start(week_grain).alias("period_start"))
-        .join(choice, on=on, how="left", maintain_order="left")
-        .join(week_values, on=on, how="left", maintain_order="left")
-        .with_columns(
-            *(
-                pl.when(chosen == "day")
-                .then(pl.col(c))
-                .when(chosen == "week")
-                .then(pl.col(f"_week_{c}"))
-                .alias(c)
-                for c in counts
-            ),
-            pl.when(chosen == "day")
-            .then(pl.lit("day"))
-            .otherwise(pl.lit(week_grain))
-            .alias("grain"),
-            (chosen == "withheld").alias("suppressed"),
+    rows = with_prevalence(daily)
+    for grain in (week_grain, EIGHT_WEEKS[week_grain]):
+        start = period_start(pl.col("day"), grain).alias("period_start")
+        rows = (
+            rows.with_columns(start, pl.lit(grain).alias("_grain"))
+            .join(
+                choice.filter(pl.col("grain") == grain).drop("grain"),
+                on=[*SERIES_KEYS, "period_start"],
+                how="left",
+                maintain_order="left",
+            )
+            .join(
+                values.filter(pl.col("grain") == grain).drop("grain"),
+                on=[*SERIES_KEYS, "period_start"],
+                how="left",
+                maintain_order="left",
+            )
+            .rename({"choice": f"_choice_{grain}", "_grain": f"_grain_{grain}"})
+            .rename({f"_cell_{c}": f"_{grain}_{c}" for c in counts})
+            .drop("period_start")
         )
+    week, eight = week_grain, EIGHT_WEEKS[week_grain]
+    chosen = pl.coalesce(f"_choice_{week}", f"_choice_{eight}")
+    in_eights = pl.col(f"_choice_{week}").is_null()
+    rows = rows.with_columns(
+        *(
+            pl.when(chosen == "day")
+            .then(pl.col(c))
+            .when(chosen == "week")
+            .then(pl.col(f"_{week}_{c}"))
+            .when(chosen == "8week")
+            .then(pl.col(f"_{eight}_{c}"))
+            .alias(c)
+            for c in counts
+        ),
+        pl.when(chosen == "day")
+        .then(pl.lit("day"))
+        .when(in_eights)
+        .then(pl.lit(eight))
+        .otherwise(pl.lit(week))
+        .alias("grain"),
+        (chosen == "withheld").alias("suppressed"),
     )
     return rows.select(*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "grain", "suppressed")

@@ -6,6 +6,7 @@ from typing import Literal
 
 import polars as pl
 
+from transforms.aggregate import EIGHT_WEEKS
 from transforms.contracts import ALL, SERIES_SCHEMA, series_id
 from transforms.privacy import DEFAULT_K, is_suppressed
 
@@ -106,8 +107,8 @@ def same_series(daily: pl.DataFrame) -> pl.DataFrame:
 
 
 DERIVED_GRAIN_SCHEMA = {"unique_id": pl.String, "grain": pl.String}
-"""The grain a series' derived statistics are computed on: `day`, or its week grain
-(`iso_week` or `epi_week`)."""
+"""The grain a series' derived statistics are computed on: `day`, its week grain (`iso_week`
+or `epi_week`), or that week grain's 8-week grain (`iso_8week`, `epi_8week`)."""
 
 
 MAX_WITHHELD_SHARE = 0.02
@@ -120,9 +121,9 @@ def left_out_reason(*, k: int = DEFAULT_K, week_grain: str = "iso_week") -> str:
     """Why `derived_series` left a series out, as the run's notes and the dashboard say it."""
     week = "ISO week" if week_grain == "iso_week" else "CDC epi-week"
     return (
-        f"Its cells fall below k = {k} on more than {MAX_WITHHELD_SHARE:.0%} of its days and "
-        f"of its weeks ({week}), so no grain of it is published whole and it is not forecast "
-        '(privacy = "dp" forecasts it on its noisy days).'
+        f"Its cells fall below k = {k} on more than {MAX_WITHHELD_SHARE:.0%} of its days, of "
+        f"its weeks ({week}) and of its 8-week periods, so no grain of it is published whole "
+        'and it is not forecast (privacy = "dp" forecasts it on its noisy days).'
     )
 
 
@@ -140,27 +141,32 @@ def derived_series(
     missing): by day; else by week (PERIOD_SCHEMA rows of grain `week_grain` lying wholly
     inside the days the data cover, `ds` the week's first day, as forecasting.frequency
     expects, `y` the author-day share: the week's mean of daily shares, weighted by authors);
-    else it is left out: its cells fall below k too often at every grain (DP mode forecasts
-    such series on their noisy days).
+    else by 8-week period (its EIGHT_WEEKS grain, the same way); else it is left out: its
+    cells fall below k too often at every grain (DP mode forecasts such series on their noisy
+    days).
     """
     days = to_series(daily, k=k)
     first, last = daily.get_column("day").min(), daily.get_column("day").max()
-    weeks = periods.filter(
-        (pl.col("grain") == week_grain)
-        & (pl.col("period_start") >= first)
-        & (pl.col("period_end") <= last)
-    ).select(
-        pl.concat_str(["marker", "region", "lang"], separator="|").alias("unique_id"),
-        pl.col("period_start").alias("ds"),
-        pl.when(is_suppressed(k=k))
-        .then(None)
-        .otherwise(pl.col("n_marked_author_days") / pl.col("n_author_days"))
-        .cast(pl.Float64)
-        .alias("y"),
-    )
+
+    def whole(grain: str) -> pl.DataFrame:
+        return periods.filter(
+            (pl.col("grain") == grain)
+            & (pl.col("period_start") >= first)
+            & (pl.col("period_end") <= last)
+        ).select(
+            pl.concat_str(["marker", "region", "lang"], separator="|").alias("unique_id"),
+            pl.col("period_start").alias("ds"),
+            pl.when(is_suppressed(k=k))
+            .then(None)
+            .otherwise(pl.col("n_marked_author_days") / pl.col("n_author_days"))
+            .cast(pl.Float64)
+            .alias("y"),
+        )
+
+    eight = EIGHT_WEEKS[week_grain]
     grains = pl.DataFrame(schema=DERIVED_GRAIN_SCHEMA)
     parts = []
-    for grain, frame in (("day", days), (week_grain, weeks)):
+    for grain, frame in (("day", days), (week_grain, whole(week_grain)), (eight, whole(eight))):
         ids = (
             frame.group_by("unique_id")
             .agg((pl.col("y").is_null().mean() <= MAX_WITHHELD_SHARE).alias("ok"))

@@ -25,7 +25,7 @@ from warehouse.load import (
 )
 from warehouse.lock import Holder, RunLock
 from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, upsert_panes
-from warehouse.queries import current_daily, current_periods
+from warehouse.queries import current_daily, current_periods, publishable_periods
 from warehouse.store import open_published, published_path, published_version, writing
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "load_periods",
     "open_published",
     "publish",
+    "publishable_periods",
     "published_path",
     "published_version",
     "record_counts",

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from transforms.aggregate import EIGHT_WEEKS
 from transforms.dp import Budget
 
 CSV_DECIMALS = 6
@@ -65,16 +66,19 @@ COLUMNS: dict[str, str] = {
     "enough labelled posts and it tells true cases apart well enough to correct for; "
     "otherwise `not validated: ` and the reason (no labelled data, too few labels, too weak, "
     "measured on another marker version). A not validated marker has no adjusted share.",
-    "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday) or `epi_week` "
-    "(CDC epidemiological week, Sunday–Saturday). A week is published where some of its days "
-    "are too small to publish but the week as a whole is not (see Privacy). In forecasts, "
-    "the period each `ds` stands for: a series forecast by week has one row per week, `ds` "
-    "its first day and the values a week's share of authors on an average day (empty when "
+    "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday), `epi_week` "
+    "(CDC epidemiological week, Sunday–Saturday), or `iso_8week` / `epi_8week` (eight whole "
+    "weeks of that kind, 56 days on a fixed grid). A week is published where some of its days "
+    "are too small to publish but the week as a whole is not; an 8-week period where the "
+    "series' weeks are too small too (see Privacy). In forecasts, the period each `ds` stands "
+    "for: a series forecast by week (or 8-week period) has one row per period, `ds` its first "
+    "day and the values the period's share of authors on an average day (empty when "
     "the settings of this export give the series no whole grain: a forecast of a run with "
     "other settings).",
     "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
     "period_end": "Last local day in {tz} of the row's period (YYYY-MM-DD), inclusive.",
-    "status": "`published`, or `withheld`: the period is too small to publish even as a week, "
+    "status": "`published`, or `withheld`: the period is too small to publish even at its "
+    "coarsest grain, "
     "or withholding it keeps another withheld cell from being derived (see Privacy). A withheld "
     "row has every count and prevalence empty; it is never a zero.",
     "same_as": "The series (`marker|region|lang`) that this one equals cell for cell (a roll-up "
@@ -90,8 +94,8 @@ COLUMNS: dict[str, str] = {
     "provisional": "true when the day is still open in the streaming job (today so far): its "
     "counts may still grow; false for a closed day.",
     "unique_id": "Series identifier `marker|region|lang`.",
-    "ds": "Forecast local day in {tz} (YYYY-MM-DD); for a weekly forecast (`grain`), the "
-    "week's first day.",
+    "ds": "Forecast local day in {tz} (YYYY-MM-DD); for a forecast by week or 8-week period "
+    "(`grain`), the period's first day.",
     "model": "Forecasting model that produced the row (e.g. `AutoETS`).",
     "mean": "Point forecast of the series' prevalence on `ds`, a proportion from 0 to 1.",
     "lo_80": "Lower bound of the 80% prediction interval, 0 to 1.",
@@ -116,9 +120,10 @@ COLUMNS: dict[str, str] = {
 FILES: dict[str, str] = {
     "timelines": "Prevalence of each marker per region and language (current marker "
     "versions), roll-ups included: per series and week, one row per day, or one row for the "
-    "week (`grain`), or one `withheld` row.",
+    "week (`grain`), or one `withheld` row; a series too small by week has one row (or one "
+    "`withheld` row) per 8-week period instead.",
     "forecasts": "Forecasts of each series' prevalence from the latest run, per model, with "
-    "80% and 95% prediction intervals, by day or by week (`grain`).",
+    "80% and 95% prediction intervals, by day, by week or by 8-week period (`grain`).",
     "alerts": "Upcoming or current high-prevalence periods found by the latest run.",
 }
 
@@ -185,9 +190,13 @@ def data_dictionary(
         "ingest, never a sum of days) when it can, else a `withheld` row. Then, so that no "
         "roll-up minus its published children gives a withheld cell back, more cells are "
         "moved to weeks or withheld until no line (a roll-up and its children across regions "
-        "or languages) has exactly one. Forecasts and alerts are computed on a series' days "
-        f"when at most 2% of them cannot be published, else (forecasts only, `grain` "
+        "or languages) has exactly one. A series withheld in more than a quarter of its weeks "
+        f"is given by 8-week periods instead (`{EIGHT_WEEKS.get(week_grain, week_grain)}`: "
+        "eight whole weeks, distinct authors counted at ingest), with the same rules. "
+        "Forecasts and alerts are computed on a series' days "
+        f"when at most 2% of them cannot be published, else (`grain` "
         f"`{week_grain}` in the forecasts) on its weeks when at most 2% of them cannot, else "
+        "(forecasts only) on its 8-week periods when at most 2% of them cannot, else "
         "not at all: never on a sample of days selected by their own values. A row whose "
         "period holds "
         "a day still open in a streaming job has `provisional` true.",

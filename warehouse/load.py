@@ -13,13 +13,14 @@ import json
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 import polars as pl
 
+from transforms.aggregate import PERIOD_GRAINS, periods_of
 from transforms.contracts import (
     ALERT_SCHEMA,
     DAILY_KEYS,
@@ -248,16 +249,26 @@ def load_periods(
     """
     frame = conform(periods, PERIOD_SCHEMA, name="period aggregates")
     wanted = sorted(set(days))
-    starts = sorted({day - timedelta(days=i) for day in wanted for i in range(7)})
-    touched = frame.filter(pl.col("period_start").is_in(pl.Series(starts, dtype=pl.Date).implode()))
+    starts = pl.DataFrame(
+        [
+            (grain, start)
+            for grain in PERIOD_GRAINS
+            for start in sorted({s for day in wanted for s in periods_of(day, grain)})
+        ],
+        schema={"grain": pl.String, "period_start": pl.Date},
+        orient="row",
+    )
+    touched = frame.join(starts, on=["grain", "period_start"], how="semi")
     _unique(touched, PERIOD_KEYS, table="period_aggregates")
     if not wanted:
         return 0
     with _registered(con, touched) as view, _transaction(con, "period_aggregates"):
-        con.execute(
-            "DELETE FROM period_aggregates WHERE period_start IN (SELECT unnest(?::DATE[]))",
-            [starts],
-        )
+        for grain, part in starts.group_by("grain"):
+            con.execute(
+                "DELETE FROM period_aggregates WHERE grain = ? "
+                "AND period_start IN (SELECT unnest(?::DATE[]))",
+                [grain[0], part.get_column("period_start").to_list()],
+            )
         _insert(con, "period_aggregates", view, touched.columns)
     return touched.height
 

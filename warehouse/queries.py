@@ -12,6 +12,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from transforms.aggregate import EIGHT_WEEKS
 from transforms.contracts import (
     ALERT_SCHEMA,
     BACKTEST_SCHEMA,
@@ -111,6 +112,12 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     return conform(frame, PERIOD_SCHEMA, name="period_aggregates")
 
 
+def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> pl.DataFrame:
+    """`current_periods` of the grains a suppress-mode release may use: `week_grain` and its
+    8-week grain (transforms.aggregate.EIGHT_WEEKS). Internal, like `current_periods`."""
+    return pl.concat([current_periods(con, grain=g) for g in (week_grain, EIGHT_WEEKS[week_grain])])
+
+
 def dp_released(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The DP release (transforms.dp.dp_release) of current marker versions: noisy cells,
     roll-ups by summation, prevalence with intervals that include the noise, and `same_as`.
@@ -187,7 +194,7 @@ def daily(
             .select(PUBLISHED_DAILY_COLUMNS)
         )
     whole = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
-    weeks = current_periods(con, grain=week_grain)
+    weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
     rows = with_adjusted_prevalence(
@@ -255,7 +262,7 @@ def published(
     period."""
     daily = current_daily(con)
     rows = published_timelines(
-        daily, current_periods(con, grain=week_grain), k=k, week_grain=week_grain
+        daily, publishable_periods(con, week_grain=week_grain), k=k, week_grain=week_grain
     )
     rates = merged_rates(None) if rates is None else rates
     adjusted = (
@@ -293,7 +300,7 @@ def forecast_series(
         release = dp_released(con)
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
     daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
-    weeks = current_periods(con, grain=week_grain)
+    weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
     return derived_series(daily, weeks, k=k, week_grain=week_grain)
@@ -368,8 +375,8 @@ def forecasts_with_grain(
     privacy: str = "suppress",
 ) -> pl.DataFrame:
     """The latest run's forecasts (`forecasts`) with `grain`, the period each row's `ds`
-    stands for: `day`, or `week_grain` (`ds` the week's first day) for a series forecast by
-    week (`forecast_series` under the same settings)."""
+    stands for: `day`, `week_grain` or its 8-week grain (`ds` the period's first day) for a
+    series forecast by week or 8-week period (`forecast_series` under the same settings)."""
     grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
     return forecasts(con).join(grains, on="unique_id", how="left", maintain_order="left")
 

@@ -29,7 +29,7 @@ from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -45,7 +45,12 @@ and `dp_daily` (differentially private base cells), which `create_schema` create
 the next run that touches a period (in DP mode, a day) fills; `day_panes` and `stream_files` (the streaming loader's; created empty in an older
 file; readers treat a file without them as having no streamed day); `run_inputs.n_read` and
 `n_dead_lettered` (per-file counts; null for older runs) and the run status `killed` (an
-older file gets the columns and its `runs` table is rebuilt with the wider status check)."""
+older file gets the columns and its `runs` table is rebuilt with the wider status check).
+6 let `period_aggregates` hold 8-week periods (`iso_8week`, `epi_8week`, `period_end` 55 days
+after `period_start`) and no longer `rolling_7` (7-day windows, no longer counted: they would
+give back the days they hold); an older file's table is rebuilt without its `rolling_7` rows,
+and the next run counts the 8-week periods of the days it touches. Readers of a version-3 to -5
+file find no 8-week rows and publish as before."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -208,8 +213,8 @@ TABLES: dict[str, Table] = {
             checks=(
                 *(f"{c} >= 0" for c in _COUNTS),
                 "n_marked_authors <= n_authors",
-                "period_end = period_start + 6",
-                "grain IN ('iso_week', 'epi_week', 'rolling_7')",
+                "period_end = period_start + CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END",
+                "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
             ),
         ),
         Table("dp_daily", DP_CELL_SCHEMA, key=DP_KEYS, not_null=tuple(DP_CELL_SCHEMA)),
@@ -339,6 +344,14 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(TABLES["runs"].ddl())
         con.execute("INSERT INTO runs SELECT * FROM runs_v4")
         con.execute("DROP TABLE runs_v4")
+    if found is not None and found < 6:
+        con.execute("ALTER TABLE period_aggregates RENAME TO period_aggregates_v5")
+        con.execute(TABLES["period_aggregates"].ddl())
+        con.execute(
+            "INSERT INTO period_aggregates SELECT * FROM period_aggregates_v5 "
+            "WHERE grain <> 'rolling_7'"
+        )
+        con.execute("DROP TABLE period_aggregates_v5")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

@@ -14,7 +14,8 @@ st.title("Exports")
 st.caption(
     "Each download is a zip of the data file and `data_dictionary.md`, which explains every "
     f"column and its units. Days too small to publish (fewer than {data.k()} authors, or "
-    f"1–{data.k() - 1} matching authors) carry their week's counts (`grain`); withheld cells "
+    f"1–{data.k() - 1} matching authors) carry their week's (or 8-week period's) counts "
+    "(`grain`); withheld cells "
     "are empty and flagged in `suppressed`, never zero; no author, post or text is in any file."
 )
 published = data.require_published()

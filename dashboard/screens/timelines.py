@@ -19,7 +19,8 @@ st.caption(
     "where it has been validated on labelled posts, else the share flagged, labelled "
     "`not validated`. A population statistic, never a statement about any person. Where a day "
     f"has fewer than {data.k()} authors, or 1–{data.k() - 1} matching authors, its whole week "
-    "is shown at the week's own share (flat across the week, `grain` in the tooltip); a week "
+    "is shown at the week's own share (flat across the week, `grain` in the tooltip); a "
+    "series too small in most weeks is shown by 8-week periods the same way; a period "
     "too small even so is withheld: a gap, marked by grey ticks, never a zero."
 )
 published = data.require_published()
@@ -104,8 +105,13 @@ for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalid
             )
             st.vega_lite_chart(spec=chart, width="stretch")
         suppressed = int(observed.get_column("suppressed").sum())
-        weekly = int((observed.get_column("grain") != "day").sum()) - suppressed
-        st.caption(f"{observed.height} days; {weekly} shown as weeks; {suppressed} withheld.")
+        shown = observed.filter(~pl.col("suppressed")).get_column("grain")
+        weekly = int(shown.str.ends_with("_week").sum())
+        eights = int(shown.str.ends_with("_8week").sum())
+        st.caption(
+            f"{observed.height} days; {weekly} shown as weeks; {eights} shown as 8-week "
+            f"periods; {suppressed} withheld."
+        )
 
 st.subheader("Events")
 events = data.annotations_for(region)

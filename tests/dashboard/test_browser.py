@@ -92,7 +92,7 @@ def test_an_analyst_switches_pages_filters_and_downloads_an_export(published_run
         assert set(rows.get_column("marker")) == {chosen}
         hidden = rows.filter(pl.col("suppressed"))
         assert hidden.get_column("prevalence").is_null().all()  # withheld weeks, if any
-        assert set(rows.get_column("grain")) <= {"day", "iso_week"}
+        assert set(rows.get_column("grain")) <= {"day", "iso_week", "iso_8week"}
 
         _go_to(page, "Forecasts", "Forecasts")
         expect(page.get_by_text("orange: forecast by ", exact=False)).to_be_visible()
@@ -185,4 +185,55 @@ def test_no_page_shows_a_traceback_or_cuts_table_text_at_desktop_or_phone_width(
                 grid.locator(".dvn-scroller").wait_for()
             if width >= 1280 and path != "exports":  # the export preview has every column
                 assert page.evaluate(GRID_OVERFLOW) == 0, path
+        page.context.close()
+
+
+@pytest.fixture(scope="module")
+def forum_run(tmp_path_factory):
+    """A sparse forum (150 authors a day, 63 days): its rarest markers fall below k in most
+    weeks and are published by 8-week periods."""
+    from datetime import date
+
+    from moodcast.config import load_settings
+    from moodcast.run import daily_run
+    from moodcast.sample import generate_sample
+    from tests.conftest import LEXICON_ONLY
+
+    corpus = tmp_path_factory.mktemp("forum")
+    generate_sample(corpus, days=63, start=date(2025, 1, 6), profile="forum", authors_per_day=150)
+    data_dir = tmp_path_factory.mktemp("forum-data")
+    (data_dir / "config.toml").write_text(LEXICON_ONLY)
+    daily_run(
+        [str(corpus / "posts.jsonl")],
+        settings=load_settings(data_dir),
+        as_of=date(2025, 3, 10),
+        beam_args=[],
+    )
+    return data_dir
+
+
+def test_a_series_published_by_eight_week_periods_says_so_on_every_page(forum_run, browser):
+    with warehouse.open_published(forum_run) as con:
+        timelines = queries.published(con, k=11)
+    top = timelines.filter((pl.col("region") == "all") & (pl.col("lang") == "all"))
+    eight = top.filter((pl.col("grain") == "iso_8week") & (pl.col("status") == "published"))
+    assert eight.height > 0, "the sparse forum needs a marker published by 8-week periods"
+    marker = eight.get_column("marker").sort()[0]
+    with served(forum_run) as url:
+        page = new_page(browser, width=1280, height=900)
+        _open(page, f"{url}/timelines?marker={marker}&region=all&lang=all", "Prevalence timelines")
+        expect(page.get_by_role("combobox", name="Marker")).to_have_value(marker)
+        caption = page.get_by_text("shown as 8-week periods", exact=False)
+        expect(caption).to_be_visible()
+        assert "; 0 shown as 8-week periods" not in caption.inner_text()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV + data dictionary").click()
+        archive = zipfile.ZipFile(download.value.path())
+        rows = pl.read_csv(io.BytesIO(archive.read("timelines.csv")))
+        assert "iso_8week" in set(rows.get_column("grain"))
+        assert "`iso_8week`" in archive.read("data_dictionary.md").decode()
+        _go_to(page, "Forecasts", "Forecasts")
+        expect(page.get_by_text("Only 1 8-week periods of history", exact=False)).to_be_visible()
+        assert page.get_by_test_id("stException").count() == 0
+        _shot(page, "forecasts-8week-1280")
         page.context.close()

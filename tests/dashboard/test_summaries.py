@@ -41,6 +41,17 @@ def test_rising_ranks_by_the_change_of_weekly_means():
     assert ranked.get_column("change").round(6).to_list() == [0.2, -0.1]
 
 
+def test_a_series_shown_by_eight_week_periods_is_not_ranked_week_on_week():
+    frame = pl.DataFrame(
+        _days("fear", [0.1] * 7 + [0.3] * 7) + _days("love", [0.1] * 7 + [0.3] * 7)
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("marker") == "love").then(pl.lit("iso_8week")).otherwise(pl.lit("day"))
+        .alias("grain")
+    )  # fmt: skip
+    assert rising(frame, last_day=LAST).get_column("marker").to_list() == ["fear"]
+
+
 def test_a_week_with_too_few_published_days_is_left_out():
     sparse = [0.1] * 7 + [None] * 4 + [0.9] * 3
     assert rising(pl.DataFrame(_days("fear", sparse)), last_day=LAST).is_empty()
@@ -158,7 +169,10 @@ def test_why_not_forecast_knows_weekly_series_and_series_below_k_at_both_grains(
     empty = weeks.clear()
     below = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, k=11)
     assert below.startswith("Not forecast: Its cells fall below k = 11 on more than 2% of its ")
-    assert "days and of its weeks (ISO week)" in below and 'privacy = "dp"' in below
+    assert (
+        "days, of its weeks (ISO week) and of its 8-week periods" in below
+        and 'privacy = "dp"' in below
+    )
     epi = why_not_forecast(empty, unique_id=uid, grain=None, last_day=LAST, week_grain="epi_week")
     assert "(CDC epi-week)" in epi
     copy = why_not_forecast(
@@ -217,3 +231,5 @@ def test_a_forecast_says_whether_it_steps_by_day_or_by_which_week():
     assert forecast_grain("day") == forecast_grain(None) == "by day"
     assert forecast_grain("iso_week").startswith("by ISO week (each point on the week's first")
     assert forecast_grain("epi_week").startswith("by CDC epi-week")
+    assert forecast_grain("iso_8week").startswith("by 8-week period (eight ISO weeks;")
+    assert forecast_grain("epi_8week").startswith("by 8-week period (eight CDC epi-weeks;")

@@ -22,6 +22,7 @@ from ingest.pipeline import (
     unpacked,
 )
 from ingest.sources import ReadPostChunks, file_format, match_inputs
+from transforms.aggregate import PERIOD_DAYS, PERIOD_GRAINS, periods_of
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
 from transforms.presets import mapping_from_table, preset
@@ -185,7 +186,11 @@ def test_the_job_accounts_for_every_record(tmp_path):
     week = periods.filter(pl.col("grain") == "iso_week")
     assert week["period_start"].to_list() == [date(2024, 12, 30)] * week.height
     assert week["n_posts"].sum() == 1000 and week["n_marked"].sum() == 500
-    assert set(periods["grain"]) == {"iso_week", "epi_week"}
+    assert set(periods["grain"]) == {"iso_week", "epi_week", "iso_8week", "epi_8week"}
+    eight = periods.filter(pl.col("grain") == "iso_8week")
+    assert eight.select(
+        "period_start", "period_end", "n_posts", "n_marked", "n_authors"
+    ).unique().rows() == [(date(2024, 11, 11), date(2025, 1, 5), 1000, 500, 7)]
 
 
 def test_a_corpus_with_no_lang_field_lands_each_post_in_its_identified_language(tmp_path):
@@ -327,3 +332,15 @@ def test_dp_mode_lands_noisy_base_cells_and_suppress_mode_none(tmp_path):
     assert cells.height > 0 and set(cells["epsilon"]) == {2.0}
     assert "all" not in set(cells["region"]) | set(cells["lang"])
     assert cells["noise_sd"].n_unique() == 1 and cells["n_authors"].dtype == pl.Float64
+
+
+def test_every_period_starting_in_a_block_ends_within_its_first_six_days_after():
+    """What key_by_period_blocks relies on: a block counts the periods starting on its days
+    from its own days and the next block's first 6."""
+    for offset in range(400):
+        day = date(2024, 1, 1) + timedelta(days=offset)
+        for grain in PERIOD_GRAINS:
+            (start,) = periods_of(day, grain)
+            block = start.toordinal() // PERIOD_BLOCK_DAYS
+            end = start.toordinal() + PERIOD_DAYS[grain] - 1
+            assert end - (block + 1) * PERIOD_BLOCK_DAYS < 6, (grain, start)

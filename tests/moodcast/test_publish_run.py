@@ -73,7 +73,7 @@ def test_a_series_whose_days_fall_below_k_is_forecast_by_its_weeks(forum_run):
     assert exported["grain"].null_count() == 0
 
 
-def test_a_series_no_grain_publishes_whole_is_skipped_with_its_reason(forum_run):
+def test_a_series_with_no_grain_or_too_few_periods_is_skipped_with_its_reason(forum_run):
     data_dir, summary = forum_run
     con = warehouse.open_published(data_dir)
     try:
@@ -82,7 +82,12 @@ def test_a_series_no_grain_publishes_whole_is_skipped_with_its_reason(forum_run)
     finally:
         con.close()
     (reason,) = [why for why in summary.not_forecast if "below k = 11" in why]
-    assert summary.not_forecast[reason] > 0
-    assert reason == left_out_reason(k=11) and basis[1] is None and basis[0].is_empty()
-    assert "suicide_risk|all|all" not in forecast
+    assert summary.not_forecast[reason] > 0 and reason == left_out_reason(k=11)
     assert "below k = 11" in summary.describe()
+    # suicide_risk is below k in most weeks: taken by 8-week periods, of which 9 weeks hold one
+    series, grain, _ = basis
+    assert grain == "iso_8week" and series["ds"].to_list() == [date(2025, 1, 6)]
+    assert "suicide_risk|all|all" not in forecast
+    assert "Only 1 8-week periods of history, fewer than the 6 needed" in " ".join(
+        summary.not_forecast
+    )

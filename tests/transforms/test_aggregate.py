@@ -1,5 +1,5 @@
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.aggregate import (
+    EIGHT_WEEKS,
     PERIOD_GRAINS,
     aggregate_cells,
     author_days,
@@ -156,10 +157,27 @@ def test_weeks_count_each_author_once_not_once_a_day():
     assert (epi["n_posts"], epi["n_authors"], epi["n_marked_authors"]) == (3, 2, 1)
 
 
-def test_a_day_belongs_to_one_iso_week_and_one_epi_week():
+def test_eight_weeks_count_each_author_once_over_the_whole_period():
+    start = date(2025, 1, 5)  # an epi 8-week period holding every post of _week_of_posts
+    eight = _cell(None, "epi_8week", start)
+    assert eight["period_end"] == start + timedelta(days=55)
+    assert (eight["n_posts"], eight["n_authors"], eight["n_marked_authors"]) == (4, 2, 2)
+    assert (eight["n_author_days"], eight["n_marked_author_days"]) == (4, 3)
+
+
+def test_a_day_belongs_to_one_period_of_each_grain_and_weeks_nest_in_eight_weeks():
     assert periods_of(date(2025, 1, 5), "iso_week") == [date(2024, 12, 30)]
     assert periods_of(date(2025, 1, 5), "epi_week") == [date(2025, 1, 5)]
-    assert PERIOD_GRAINS == ("iso_week", "epi_week")
+    assert periods_of(date(2025, 1, 5), "iso_8week") == [date(2024, 11, 11)]
+    assert periods_of(date(2025, 1, 5), "epi_8week") == [date(2025, 1, 5)]
+    assert PERIOD_GRAINS == ("iso_week", "epi_week", "iso_8week", "epi_8week")
+    days = [date(2024, 1, 1) + timedelta(days=i) for i in range(800)]
+    for week, eight in EIGHT_WEEKS.items():
+        for day in days:
+            (start,) = periods_of(day, eight)
+            (first,) = periods_of(start, week)
+            assert first == start and start <= day <= start + timedelta(days=55)
+            assert periods_of(periods_of(day, week)[0], eight) == [start]
     with pytest.raises(ValueError, match="grain must be one of iso_week, epi_week"):
         periods_of(date(2025, 1, 5), "rolling_7")
 

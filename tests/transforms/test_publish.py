@@ -2,7 +2,9 @@ import random
 from datetime import date, timedelta
 
 import polars as pl
+import pytest
 
+from transforms.aggregate import periods_of
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.privacy import lonely_cells, protect_lines
 from transforms.publish import choose_grains, published_days, published_timelines
@@ -156,7 +158,67 @@ def test_a_series_mostly_withheld_is_withheld_whole_not_left_as_its_zero_weeks()
         for i, (_, w) in enumerate(frames)
     )
     rows = published_timelines(daily, weeks, k=11, week_grain="iso_week")
-    assert set(rows["status"]) == {"withheld"} and rows.height == 4
+    assert set(rows["status"]) == {"withheld"} and set(rows["grain"]) == {"iso_8week"}
+    assert rows["period_start"].to_list() == sorted(
+        {periods_of(d, "iso_8week")[0] for d in daily["day"]}
+    )
+    assert (rows["period_end"] - rows["period_start"]).dt.total_days().to_list() == [
+        55
+    ] * rows.height
+
+
+EIGHT = periods_of(MONDAY, "iso_8week")[0]
+
+
+def _eight_weeks(cells: dict[tuple[str, str], tuple[int, int, int]]):
+    """Daily, ISO-week and 8-week rows of one marker over the 8 weeks from EIGHT: per cell
+    (`authors` and `marked` authors a day, as `_tables`, and `marked8` distinct marked authors
+    over the 8 weeks)."""
+    shift = pl.duration(days=(EIGHT - MONDAY).days)
+    daily, weeks = [], []
+    for (region, lang), (authors, marked, marked8) in cells.items():
+        d, w = _tables({(region, lang): (authors, marked)}, weeks=8)
+        w = w.with_columns(pl.col("period_start", "period_end") + shift)
+        eight = w.head(1).with_columns(
+            pl.lit("iso_8week").alias("grain"),
+            pl.lit(EIGHT + timedelta(days=55)).alias("period_end"),
+            pl.lit(56 * authors).alias("n_author_days"),
+            pl.lit(56 * marked).alias("n_marked_author_days"),
+            pl.lit(10 * authors).alias("n_authors"),
+            pl.lit(marked8).alias("n_marked_authors"),
+        )
+        daily.append(d.with_columns(pl.col("day") + shift))
+        weeks.append(pl.concat([w, eight.cast(PERIOD_SCHEMA)]))
+    return pl.concat(daily), pl.concat(weeks)
+
+
+def test_a_series_withheld_whole_by_week_is_published_by_its_eight_week_cells():
+    daily, periods = _eight_weeks({(ALL, ALL): (300, 2, 12)})
+    rows = published_timelines(daily, periods, k=11, week_grain="iso_week")
+    assert rows.select("grain", "period_start", "status", "n_marked_authors").rows() == [
+        ("iso_8week", EIGHT, "published", 12)
+    ]
+    assert rows["prevalence"].item() == pytest.approx(2 / 300)
+    days = published_days(daily, periods, k=11, week_grain="iso_week")
+    assert set(days["grain"]) == {"iso_8week"} and not days["suppressed"].any()
+    assert days["prevalence"].to_list() == [pytest.approx(2 / 300)] * 56
+
+
+def test_a_lone_withheld_eight_week_cell_takes_its_sibling_with_it():
+    children = {("a", "en"): (300, 2, 14), ("b", "en"): (300, 1, 6), ("c", "en"): (400, 60, 300)}
+    total = tuple(sum(v[i] for v in children.values()) for i in range(3))
+    daily, periods = _eight_weeks({**children, (ALL, "en"): total})
+    choice = choose_grains(daily, periods, k=11, week_grain="iso_week")
+    by_cell = {
+        (r, g, c) for r, g, c in choice.select("region", "grain", "choice").unique().iter_rows()
+    }
+    assert ("a", "iso_8week", "withheld") in by_cell and ("b", "iso_8week", "withheld") in by_cell
+    assert {c for r, g, c in by_cell if r in ("c", ALL)} <= {"day", "week"}
+    alone = _eight_weeks({**{c: v for c, v in children.items() if c != ("b", "en")}})
+    choice = choose_grains(*alone, k=11, week_grain="iso_week")
+    assert ("a", "iso_8week", "8week") in set(
+        choice.select("region", "grain", "choice").iter_rows()
+    )
 
 
 def test_a_release_reads_only_its_days_and_its_own_week_grain():
@@ -177,3 +239,19 @@ def test_a_release_reads_only_its_days_and_its_own_week_grain():
     assert published_days(daily, both, k=11, week_grain="iso_week").equals(
         published_days(daily, weeks, k=11, week_grain="iso_week")
     )
+
+
+def test_one_withheld_week_in_eight_moves_the_series_to_its_eight_week_periods():
+    daily, periods = _eight_weeks({(ALL, ALL): (300, 3, 40)})
+    assert set(_choices(daily, periods).values()) == {"week"}
+    low = EIGHT + timedelta(weeks=3)
+    holed = periods.with_columns(
+        pl.when((pl.col("grain") == "iso_week") & (pl.col("period_start") == low))
+        .then(5)
+        .otherwise(pl.col("n_marked_authors"))
+        .alias("n_marked_authors")
+    )
+    choice = choose_grains(daily, holed, k=11, week_grain="iso_week")
+    assert choice.select("grain", "period_start", "choice").rows() == [
+        ("iso_8week", EIGHT, "8week")
+    ]

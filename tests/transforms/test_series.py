@@ -151,3 +151,37 @@ def test_a_series_with_a_rare_withheld_day_stays_daily_with_that_day_missing():
     series, grains = derived_series(almost, _weeks(almost))
     assert grains.row(0) == ("m|all|all", "day")
     assert series.height == 120 and series["y"].null_count() == 1
+
+
+def test_a_series_below_k_by_week_is_taken_by_its_whole_eight_week_periods():
+    rare = _daily([0, 1, 0, 0, 1, 0, 0] * 24)  # 2 marked authors a week, 16 in 8 weeks
+    weeks = _weeks(rare)
+    start = date(2025, 1, 6)  # an ISO 8-week period starts here: 16 weeks hold two whole ones
+    eights = (
+        weeks.with_columns(
+            (
+                start
+                + pl.duration(weeks=((pl.col("period_start") - start).dt.total_days() // 56) * 8)
+            ).alias("period_start")
+        )
+        .group_by("period_start")
+        .agg(pl.col("n_marked_authors", "n_author_days", "n_marked_author_days").sum())
+        .with_columns(
+            pl.lit("iso_8week").alias("grain"),
+            (pl.col("period_start") + pl.duration(days=55)).alias("period_end"),
+            pl.lit("all").alias("region"),
+            pl.lit("all").alias("lang"),
+            pl.lit("m").alias("marker"),
+            pl.lit(4000).alias("n_authors"),
+        )
+        .select(weeks.columns)
+    )
+    series, grains = derived_series(rare, pl.concat([weeks, eights]))
+    assert grains.row(0) == ("m|all|all", "iso_8week")
+    assert series["ds"].to_list() == [
+        start,
+        start + timedelta(weeks=8),
+        start + timedelta(weeks=16),
+    ]
+    assert series["y"].to_list() == [pytest.approx(16 / (56 * 300))] * 3
+    assert derived_series(rare, weeks)[1].is_empty()

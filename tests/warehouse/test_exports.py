@@ -118,7 +118,7 @@ def test_suppressed_values_never_appear_in_a_csv_export(warehouse, tmp_path):
 def test_suppressed_values_never_appear_in_a_parquet_export(warehouse, tmp_path):
     timelines = pl.read_parquet(export(warehouse, tmp_path, fmt="parquet", k=11, tz="UTC")[0])
     hidden = timelines.filter(pl.col("status") == "withheld")
-    assert hidden.height == 2 and set(hidden["grain"]) == {"iso_week"}
+    assert hidden.height == 2 and set(hidden["grain"]) == {"iso_8week"}
     numbers = hidden.select(pl.col(pl.Int64, pl.Float64))
     assert numbers.null_count().row(0) == (2,) * numbers.width
     assert timelines.filter(pl.col("status") == "published")["grain"].unique().to_list() == ["day"]

@@ -68,3 +68,30 @@ def test_a_version_4_warehouse_keeps_its_runs_and_accepts_killed_ones(con):
         ("r1", "ok"),
         ("r2", "killed"),
     ]
+
+
+def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_periods(con):
+    old = (
+        TABLES["period_aggregates"]
+        .ddl()
+        .replace("CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END", "6")
+        .replace("'iso_8week', 'epi_8week'", "'rolling_7'")
+    )
+    con.execute("DROP TABLE period_aggregates")
+    con.execute(old)
+    row = "'2025-01-06', '2025-01-12', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 'r'"
+    con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row})")
+    con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (5, now())")
+    assert create_schema(con) == SCHEMA_VERSION == 6
+    assert con.sql("SELECT grain FROM period_aggregates").fetchall() == [("iso_week",)]
+    eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 'r')"
+    con.execute(f"INSERT INTO period_aggregates VALUES {eight}")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "INSERT INTO period_aggregates VALUES ('iso_8week', '2025-01-06', '2025-01-12', "
+            "'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 'r')"
+        )
