@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -79,3 +80,28 @@ def test_weekly_data_read_as_daily_and_daily_only_methods_fail_clearly(tmp_path)
     assert mem.exit_code != 0 and "pass a weekly series" in mem.output
     unknown = _invoke(["alerts", "replay", "--series", str(daily), "--methods", "mem2"])
     assert unknown.exit_code != 0 and "known:" in unknown.output
+
+
+def test_dates_off_the_weekly_grid_are_named(tmp_path):
+    series, _, days = _files(tmp_path)
+    frame = pl.read_csv(series, try_parse_dates=True)
+    slipped = frame.with_columns(
+        ds=pl.when(pl.int_range(pl.len()) == 30).then(pl.col("ds") + pl.duration(days=1))
+        .otherwise(pl.col("ds"))
+    )  # fmt: skip
+    slipped.write_csv(series)
+    for freq in ([], ["--freq", "W"], ["--freq", "D"]):
+        result = _invoke(["alerts", "replay", "--series", str(series), *freq])
+        assert result.exit_code != 0
+        assert f"'north' has ds {days[30] + dt.timedelta(days=1)} (a Tuesday)" in result.output
+
+
+def test_series_a_method_could_not_judge_are_named(tmp_path):
+    series, _, _ = _files(tmp_path)
+    frame = pl.read_csv(series, try_parse_dates=True)
+    short = frame.tail(6).with_columns(unique_id=pl.lit("new-region"))
+    pl.concat([frame, short]).write_csv(series)
+    result = _invoke(["alerts", "replay", "--series", str(series), "--methods", "early,mem"])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(warned) == 2 and all("on 1 series" in w and "'new-region'" in w for w in warned)
