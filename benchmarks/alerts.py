@@ -237,7 +237,7 @@ def wave_share(result: BacktestResult, waves: pl.DataFrame) -> tuple[int, int]:
         span = part[config.test_span(part.height)]
         actual = span.select(pl.when("observed").then("y")).to_series().to_numpy()
         days = span["ds"].to_list()
-        real = [days[i] for i in paper_peaks(actual, window=config.season_length)]
+        real = [days[i] for i in paper_peaks(actual, window=config.peak_window)]
         total += len(real)
         mine = [
             w
