@@ -105,3 +105,24 @@ def test_series_a_method_could_not_judge_are_named(tmp_path):
     assert result.exit_code == 0, result.output
     warned = [line for line in result.stderr.splitlines() if "WARNING" in line]
     assert len(warned) == 2 and all("on 1 series" in w and "'new-region'" in w for w in warned)
+
+
+def test_missing_weeks_are_replayed_and_daily_data_is_not_read_as_weekly(tmp_path):
+    series, _, _ = _files(tmp_path)
+    frame = pl.read_csv(series, try_parse_dates=True)
+    holed = tmp_path / "holed.csv"
+    frame.filter(pl.int_range(pl.len()) % 10 != 3).write_csv(holed)
+    result = _invoke(
+        ["alerts", "replay", "--series", str(holed), "--reporting-delay", "1", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert {row["unique_id"] for row in json.loads(result.stdout)} == {"north", "south"}
+    daily = tmp_path / "daily.csv"
+    pl.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": pl.date_range(pl.date(2024, 1, 1), pl.date(2024, 3, 1), eager=True),
+        }
+    ).with_columns(y=pl.lit(0.1)).write_csv(daily)
+    as_weekly = _invoke(["alerts", "replay", "--series", str(daily), "--freq", "W"])
+    assert as_weekly.exit_code != 0 and "the series is not weekly" in as_weekly.output
