@@ -125,6 +125,7 @@ VARIANTS = {
     "standard": "the standard curves (weekly noise sd 4-9%)",
     "noisy": "noisier curves (weekly noise sd 12-20%)",
     "gaps": "8% of weeks missing at random and a 6-week summer break every year",
+    "offseason": "reported in ISO weeks 40-20 only (October-May, no summer weeks)",
     "trend": "base rate growing or shrinking 8% a year",
     "short": "2 seasons of history before the first scored season, 2 scored",
     "counts": "Poisson counts of about 2 cases a week outside epidemics (many zeros)",
@@ -159,6 +160,8 @@ def surveillance_variant(
         summer = (week >= 40) & (week < 46)
         drop = pl.Series(rng.random(series.height) < 0.08)
         series = series.filter(~summer & ~drop)
+    elif kind == "offseason":
+        series = series.filter(~pl.col("ds").dt.week().is_between(21, 39))
     elif kind == "counts":
         counts = rng.poisson(series["y"].to_numpy() * 1.5)
         series = series.with_columns(y=pl.Series(counts, dtype=pl.Float64))

@@ -44,6 +44,8 @@ def test_each_variant_keeps_the_truth_and_changes_the_series_as_it_says():
     assert truth.height >= 1 and (truth["start"] >= first).all()
     gaps, gap_truth, _ = surveillance_variant(4, "gaps", regions=2, seasons=6)
     assert gap_truth.equals(truth) and 0.15 < 1 - gaps.height / standard.height < 0.3
+    offseason = surveillance_variant(4, "offseason", regions=2, seasons=6)[0]
+    assert not offseason["ds"].dt.week().is_between(21, 39).any()
     counts = surveillance_variant(4, "counts", regions=2, seasons=6)[0]["y"]
     assert (counts == counts.round(0)).all() and (counts == 0).any()
     index = surveillance_variant(4, "index", regions=2, seasons=6)[0]
