@@ -61,7 +61,8 @@ def replay_file(
 ) -> tuple[pl.DataFrame, Frequency]:
     """Replay `methods` on the long CSV at `path`; return REPLAY_SCHEMA rows and the
     frequency used. Logs a warning naming the series on which a method never had a bar (too
-    short or too sparse for it). Raises AlertReplayError with what to fix."""
+    short or too sparse for it), and those zero in most periods (where a single case makes an
+    alert). Raises AlertReplayError with what to fix."""
     try:
         frame = read_series_csv(path)
     except BacktestInputError as exc:
@@ -90,7 +91,26 @@ def replay_file(
             ", ".join(repr(u) for u in uids[:3]),
             freq.unit,
         )
+    _warn_mostly_zero(frame)
     return rows, freq
+
+
+def _warn_mostly_zero(frame: pl.DataFrame) -> None:
+    zeros = (
+        frame.filter(pl.col("y").is_not_null())
+        .group_by("unique_id")
+        .agg((pl.col("y") == 0).mean().alias("zero"))
+        .filter(pl.col("zero") > 0.5)
+        .sort("unique_id")
+    )
+    if zeros.height:
+        log.warning(
+            "%d series are zero in more than half their periods, e.g. %s: there a single case "
+            "passes any method's bar, so expect alerts on noise; alert on counts of a larger "
+            "population or a longer period",
+            zeros.height,
+            ", ".join(repr(u) for u in zeros["unique_id"].head(3)),
+        )
 
 
 def read_alerts_json(path: Path) -> pl.DataFrame:

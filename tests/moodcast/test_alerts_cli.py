@@ -126,3 +126,18 @@ def test_missing_weeks_are_replayed_and_daily_data_is_not_read_as_weekly(tmp_pat
     ).with_columns(y=pl.lit(0.1)).write_csv(daily)
     as_weekly = _invoke(["alerts", "replay", "--series", str(daily), "--freq", "W"])
     assert as_weekly.exit_code != 0 and "the series is not weekly" in as_weekly.output
+
+
+def test_series_mostly_zero_are_named(tmp_path):
+    series, _, _ = _files(tmp_path)
+    frame = pl.read_csv(series, try_parse_dates=True)
+    rare = frame.filter(pl.col("unique_id") == "north").with_columns(
+        unique_id=pl.lit("rare"),
+        y=pl.Series(np.random.default_rng(1).poisson(0.2, frame.height // 2), dtype=pl.Float64),
+    )
+    pl.concat([frame, rare]).write_csv(series)
+    result = _invoke(["alerts", "replay", "--series", str(series)])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(warned) == 1 and "1 series are zero in more than half" in warned[0]
+    assert "'rare'" in warned[0]
