@@ -29,13 +29,18 @@ FIRST_MONDAY = dt.date(2001, 10, 1)
 
 
 def region_series(
-    rng: np.random.Generator, seasons: int, noise: tuple[float, float] = (0.04, 0.09)
+    rng: np.random.Generator,
+    seasons: int,
+    noise: tuple[float, float] = (0.04, 0.09),
+    trend: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(observed weekly rate, planted epidemic share of it, the rate it would have without
-    epidemics or noise, the sd of its log noise) of one region."""
+    epidemics or noise, the sd of its log noise) of one region; with `trend`, its base rate
+    grows or shrinks (sign drawn per region) by that share a year, compounded."""
     weeks = 52 * seasons
     t = np.arange(weeks)
-    base = rng.uniform(0.8, 2.5) * (1 + 0.1 * np.cos(2 * np.pi * (t - 20) / 52))
+    growth = (1 + trend) ** (rng.choice([-1.0, 1.0]) * t / 52) if trend else 1.0
+    base = rng.uniform(0.8, 2.5) * growth * (1 + 0.1 * np.cos(2 * np.pi * (t - 20) / 52))
     week_of_season = t % 52
     bump = rng.uniform(0.05, 0.2) * np.exp(-0.5 * ((week_of_season - 1) / 1.5) ** 2)
     epidemic = np.zeros(weeks)
@@ -98,18 +103,70 @@ def synthetic_surveillance(
     seasons: int = 22,
     noise: tuple[float, float] = (0.04, 0.09),
     quiet: str = "base",
+    trend: float = 0.0,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(long series `unique_id, ds, y` on Mondays, with the hidden `z`: each week's
     log(y / rate without epidemics) / noise sd, which no method sees; truth `unique_id,
     start, end, peak` with the non-epidemic weeks of `quiet`). The series do not depend on
-    `quiet`."""
+    `quiet`; `trend` as in `region_series`."""
     rng = np.random.default_rng(seed)
     days = [FIRST_MONDAY + dt.timedelta(weeks=i) for i in range(52 * seasons)]
     series, truth = [], []
     for r in range(regions):
-        y, planted, usual, sd = region_series(rng, seasons, noise)
+        y, planted, usual, sd = region_series(rng, seasons, noise, trend)
         uid = f"region{r + 1}"
         z = np.log(y / usual) / sd
         series.append(pl.DataFrame({"unique_id": uid, "ds": days, "y": y, "z": z}))
         truth.extend({"unique_id": uid, **row} for row in cdc_truth(y, planted, days, quiet))
     return pl.concat(series), pl.DataFrame(truth)
+
+
+VARIANTS = {
+    "standard": "the standard curves (weekly noise sd 4-9%)",
+    "noisy": "noisier curves (weekly noise sd 12-20%)",
+    "gaps": "8% of weeks missing at random and a 6-week summer break every year",
+    "offseason": "reported in ISO weeks 40-20 only (October-May, no summer weeks)",
+    "trend": "base rate growing or shrinking 8% a year",
+    "short": "2 seasons of history before the first scored season, 2 scored",
+    "counts": "Poisson counts of about 2 cases a week outside epidemics (many zeros)",
+    "index": "an index: each region scaled to 0-100 by its maximum and rounded",
+}
+"""Real-looking weekly data the project does not have, each from the same generator."""
+
+
+def surveillance_variant(
+    seed: int, kind: str, *, regions: int = 10, seasons: int = 12, quiet: str = "lab"
+) -> tuple[pl.DataFrame, pl.DataFrame, dt.date]:
+    """(long series `unique_id, ds, y`, truth as `synthetic_surveillance`'s, the first week
+    scored: the truth needs 3 past seasons) of the VARIANTS `kind`. The truth is drawn from
+    the rates before counting, scaling or dropping weeks: what the weeks really were."""
+    if kind not in VARIANTS:
+        raise ValueError(f"kind is one of {', '.join(VARIANTS)}, not {kind!r}")
+    rng = np.random.default_rng(seed + 1000)
+    series, truth = synthetic_surveillance(
+        seed,
+        regions=regions,
+        seasons=5 if kind == "short" else seasons,
+        noise=(0.12, 0.2) if kind == "noisy" else (0.04, 0.09),
+        quiet=quiet,
+        trend=0.08 if kind == "trend" else 0.0,
+    )
+    series = series.drop("z")
+    first = FIRST_MONDAY + dt.timedelta(weeks=3 * 52)
+    if kind == "short":
+        series = series.filter(pl.col("ds") >= FIRST_MONDAY + dt.timedelta(weeks=52))
+    elif kind == "gaps":
+        week = (pl.col("ds") - FIRST_MONDAY).dt.total_days() // 7 % 52
+        summer = (week >= 40) & (week < 46)
+        drop = pl.Series(rng.random(series.height) < 0.08)
+        series = series.filter(~summer & ~drop)
+    elif kind == "offseason":
+        series = series.filter(~pl.col("ds").dt.week().is_between(21, 39))
+    elif kind == "counts":
+        counts = rng.poisson(series["y"].to_numpy() * 1.5)
+        series = series.with_columns(y=pl.Series(counts, dtype=pl.Float64))
+    elif kind == "index":
+        series = series.with_columns(
+            y=(pl.col("y") / pl.col("y").max().over("unique_id") * 100).round(0)
+        )
+    return series, truth.filter(pl.col("start") >= first), first

@@ -17,11 +17,13 @@ and stay quiet. For period t, reading nothing after t (parameters in `EarlyRule`
 3. **Forecast.** A straight line through the last `trend` levels; its projection `horizon`
    periods ahead, with the line's standard error from the baseline's spread (widened by
    √window: overlapping means have correlated errors), gives the probability that the level
-   will be above the bar.
+   will be above the bar. Missing levels are left out of the line (it needs the current
+   level and three quarters of the others), so a missing period does not stop the forecast.
 4. A period is *strong* (it raises an alert) when the level is above the bar by `margin`
    (relative), or when, for `confirm` periods in a row, the level was rising, `lift` spreads
    above the centre, and projected above the bar with probability at least `probability`.
-   It is *above* (it keeps an alert going) while the level is above the bar.
+   It is *above* (it keeps an alert going) while the level is above the bar. Rising
+   compares with the last level seen.
 5. **Cold start.** Until `min_baseline` levels exist for step 2, the baseline is every level
    from the series' start to `guard` periods before t (at least `cold_min` of them), with no
    trimming, and the bar is centre + `cold_k` sd: wider, since it is short, but a strong
@@ -139,7 +141,7 @@ class Early(SeriesMethod):
         chance = exceed_probability(level, bar, (bar - centre) / rule.k, rule)
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(level) & np.isfinite(bar)
-            rising = np.concatenate([[False], level[1:] > level[:-1]])
+            rising = np.concatenate([[False], level[1:] > _last_seen(level)[:-1]])
             high = ok & (level > bar * (1 + rule.margin))
             lifted = level > centre + rule.lift * (bar - centre) / rule.k
             heading = ok & rising & lifted & (chance >= rule.probability)
@@ -167,6 +169,14 @@ class Early(SeriesMethod):
             f"is forecast to pass it within {freq.describe(rule.horizon)} ({percent(value)} "
             f"now), {when}."
         )
+
+
+def _last_seen(level: np.ndarray) -> np.ndarray:
+    """`level` with each missing value replaced by the last one seen before it (NaN before
+    the first)."""
+    seen = np.where(np.isfinite(level), np.arange(len(level)), -1)
+    last = np.maximum.accumulate(seen)
+    return np.where(last >= 0, level[np.maximum(last, 0)], np.nan)
 
 
 def baselines(level: np.ndarray, freq: Frequency, rule: EarlyRule) -> tuple[np.ndarray, np.ndarray]:
@@ -225,18 +235,27 @@ def exceed_probability(
 ) -> np.ndarray:
     """Per period, the probability that the underlying level `horizon` periods ahead is above
     the bar: a straight line through the last `trend` levels, whose noise is the baseline's
-    `spread` (step 3)."""
+    `spread` (step 3). Missing levels (a missing or suppressed period) are left out of the
+    line, which needs the current level and at least three quarters of the `trend`."""
     out = np.full(len(level), np.nan)
     m = rule.trend
     tau = np.arange(-m + 1, 1, dtype=float)
     design = np.column_stack([np.ones(m), tau])
-    inverse = np.linalg.inv(design.T @ design)
     target = np.array([1.0, float(rule.horizon)])
-    weight = target @ inverse @ design.T
-    factor = float(np.sqrt(target @ inverse @ target * rule.window))
+    need = max(3, m - m // 4)
+    fits = {}
     for t in range(m - 1, len(level)):
         window = level[t - m + 1 : t + 1]
-        if not np.isfinite(window).all() or not np.isfinite(bar[t]) or spread[t] <= 0:
+        seen = np.isfinite(window)
+        if not seen[-1] or seen.sum() < need or not np.isfinite(bar[t]) or spread[t] <= 0:
             continue
-        out[t] = stats.norm.sf((bar[t] - weight @ window) / (spread[t] * factor))
+        key = seen.tobytes()
+        if key not in fits:
+            inverse = np.linalg.inv(design[seen].T @ design[seen])
+            fits[key] = (
+                target @ inverse @ design[seen].T,
+                float(np.sqrt(target @ inverse @ target * rule.window)),
+            )
+        weight, factor = fits[key]
+        out[t] = stats.norm.sf((bar[t] - weight @ window[seen]) / (spread[t] * factor))
     return out

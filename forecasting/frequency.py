@@ -97,6 +97,10 @@ def frequency_of(ds: pl.Series, code: str) -> Frequency:
     found = detect_frequency(ds)
     wanted = {"D": "day", "W": "week"}.get(code, code)
     if wanted == "day":
+        if found.weekly:
+            raise FrequencyError(
+                "every ds of the series falls on the same weekday: it looks weekly; pass --freq W"
+            )
         return DAY
     if wanted not in ("week", "epiweek"):
         raise FrequencyError(f"unknown frequency {code!r}; use D (days) or W (weeks)")

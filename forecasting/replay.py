@@ -30,14 +30,14 @@ from scratch every time, without refitting what it had already fitted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from forecasting.frequency import Frequency, regular
-from forecasting.method import SeriesMethod
+from forecasting.method import Detection, SeriesMethod
 from forecasting.methods import DEFAULT_METHOD_RULES, DEFAULT_METHODS, MethodRules, build_method
 
 REPLAY_SCHEMA = {
@@ -77,11 +77,14 @@ def replay(
     first_run: dt.date | None = None,
     reporting_delay: int = 0,
     rules: MethodRules = DEFAULT_METHOD_RULES,
+    on_unjudged: Callable[[str, str], None] | None = None,
 ) -> pl.DataFrame:
     """REPLAY_SCHEMA rows of `methods` run on every run date of `series` (long: `unique_id`,
     `ds`, `y`, any non-negative scale; periods of `freq`) from `first_run` (default: the
     first period) to its last period, each seeing the data up to `reporting_delay` periods
-    before it. Sorted by `unique_id`, `method`, `start`.
+    before it. Sorted by `unique_id`, `method`, `start`. `on_unjudged(method, unique_id)` is
+    called for every series on which a method never had a bar (too short or too sparse for
+    it), so that its silence is not taken for a quiet series.
 
     Raises ReplayError for a method that cannot be replayed, FrequencyError for one that
     cannot run at `freq` or a `ds` off the grid.
@@ -103,18 +106,25 @@ def replay(
         y = part["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
         first = 0 if first_run is None else int(np.searchsorted(np.array(days), first_run))
         for method in built:
-            for alert in _replay_one(method, y, days, freq, first, reporting_delay):
+            detection = method.detect(y, freq, days)
+            if on_unjudged is not None and not np.isfinite(detection.threshold).any():
+                on_unjudged(method.name, uid)
+            for alert in _replay_one(method, detection, days, freq, first, reporting_delay):
                 rows.append({"unique_id": uid, "method": method.name, **alert})
     return pl.DataFrame(rows, schema=REPLAY_SCHEMA).sort("unique_id", "method", "start")
 
 
 def _replay_one(
-    method: SeriesMethod, y: np.ndarray, days: list, freq: Frequency, first: int, delay: int
+    method: SeriesMethod,
+    detection: Detection,
+    days: list,
+    freq: Frequency,
+    first: int,
+    delay: int,
 ) -> list[dict]:
-    """The alerts of one method on one series, run date by run date."""
-    detection = method.detect(y, freq, days)
+    """The alerts of one method on one series from its `detection`, run date by run date."""
     issued: list[dict] = []
-    for run in range(delay, len(y)):
+    for run in range(delay, len(days)):
         seen = run - delay + 1
         for span in method.spans(detection.head(seen), freq):
             near = [a for a in issued if a["first"] <= span.last and a["last"] >= span.first]

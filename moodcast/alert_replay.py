@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import polars as pl
@@ -14,25 +15,40 @@ from forecasting.replay import REPLAY_SCHEMA, ReplayError, Truth, replay, score
 from moodcast.backtest import BacktestInputError, read_series_csv
 from transforms.errors import InputError
 
+log = logging.getLogger(__name__)
+
 
 class AlertReplayError(InputError):
     """The replay or score input is unusable; the message says what to fix."""
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def series_frequency(frame: pl.DataFrame, code: str | None) -> Frequency:
     """The frequency named by `code` (`D`, `W`) checked against the data, or the data's own
-    when None. Raises AlertReplayError when they disagree."""
+    when None. Raises AlertReplayError when they disagree, or when nearly every `ds` falls on
+    one weekday but some do not (weekly data with dates off its grid)."""
+    _check_weekday_slips(frame)
     try:
         if code is None:
             return detect_frequency(frame["ds"])
-        found = frequency_of(frame["ds"], code)
+        return frequency_of(frame["ds"], code)
     except FrequencyError as exc:
         raise AlertReplayError(str(exc)) from exc
-    if code == "D" and detect_frequency(frame["ds"]).weekly:
+
+
+def _check_weekday_slips(frame: pl.DataFrame) -> None:
+    days = frame.select(pl.col("ds").unique())
+    weekday = days["ds"].dt.weekday()
+    top, n = weekday.value_counts(sort=True).row(0)
+    if days.height >= 10 and days.height > n >= 0.9 * days.height:
+        slip = frame.filter(pl.col("ds").dt.weekday() != top).row(0, named=True)
         raise AlertReplayError(
-            "every ds of the series falls on the same weekday: it looks weekly; pass --freq W"
+            f"{n} of the {days.height} dates are {WEEKDAYS[top - 1]}s, but "
+            f"{slip['unique_id']!r} has ds {slip['ds']} (a {WEEKDAYS[slip['ds'].weekday()]}): "
+            f"weekly data gives the first day of each week; fix the dates off that weekday"
         )
-    return found
 
 
 def replay_file(
@@ -44,7 +60,9 @@ def replay_file(
     reporting_delay: int,
 ) -> tuple[pl.DataFrame, Frequency]:
     """Replay `methods` on the long CSV at `path`; return REPLAY_SCHEMA rows and the
-    frequency used. Raises AlertReplayError with what to fix."""
+    frequency used. Logs a warning naming the series on which a method never had a bar (too
+    short or too sparse for it), and those zero in most periods (where a single case makes an
+    alert). Raises AlertReplayError with what to fix."""
     try:
         frame = read_series_csv(path)
     except BacktestInputError as exc:
@@ -52,19 +70,47 @@ def replay_file(
     if frame.filter(pl.struct("unique_id", "ds").is_duplicated()).height:
         raise AlertReplayError(f"{path}: a (unique_id, ds) pair repeats; give one y per period")
     freq = series_frequency(frame, freq_code)
+    unjudged: dict[str, list[str]] = {}
     try:
-        return (
-            replay(
-                frame,
-                freq=freq,
-                methods=methods,
-                first_run=first_run,
-                reporting_delay=reporting_delay,
-            ),
-            freq,
+        rows = replay(
+            frame,
+            freq=freq,
+            methods=methods,
+            first_run=first_run,
+            reporting_delay=reporting_delay,
+            on_unjudged=lambda method, uid: unjudged.setdefault(method, []).append(uid),
         )
     except (ReplayError, ValueError) as exc:
         raise AlertReplayError(f"{path}: {exc}") from exc
+    for method, uids in unjudged.items():
+        log.warning(
+            "%s never had a bar on %d series (too short or too sparse for it, so no alert "
+            "says nothing), e.g. %s; give more %ss of data, or fewer missing ones",
+            method,
+            len(uids),
+            ", ".join(repr(u) for u in uids[:3]),
+            freq.unit,
+        )
+    _warn_mostly_zero(frame)
+    return rows, freq
+
+
+def _warn_mostly_zero(frame: pl.DataFrame) -> None:
+    zeros = (
+        frame.filter(pl.col("y").is_not_null())
+        .group_by("unique_id")
+        .agg((pl.col("y") == 0).mean().alias("zero"))
+        .filter(pl.col("zero") > 0.5)
+        .sort("unique_id")
+    )
+    if zeros.height:
+        log.warning(
+            "%d series are zero in more than half their periods, e.g. %s: there a single case "
+            "passes any method's bar, so expect alerts on noise; alert on counts of a larger "
+            "population or a longer period",
+            zeros.height,
+            ", ".join(repr(u) for u in zeros["unique_id"].head(3)),
+        )
 
 
 def read_alerts_json(path: Path) -> pl.DataFrame:

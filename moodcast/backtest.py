@@ -11,6 +11,7 @@ import polars as pl
 
 import warehouse
 from forecasting.backtest import BacktestConfig, backtest, mase_by_lead
+from forecasting.frequency import frequency_of
 from forecasting.selection import choose_models, summarise, summarise_by_lead, to_backtests
 from forecasting.series import prepare_series
 from moodcast.config import Settings
@@ -57,6 +58,7 @@ def backtest_file(
     """
     frame = read_series_csv(path)
     try:
+        frequency_of(frame["ds"], "D" if config.freq == FREQS["D"] else "W")
         result = backtest(frame, config=config)
     except ValueError as exc:
         raise BacktestInputError(f"{path}: {exc}") from exc

@@ -36,10 +36,10 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     "--data-dir", type=click.Path(file_okay=False), help=f"With --warehouse. {DATA_DIR_HELP}"
 )
 @freq_option("D")
-@count_option(
+@click.option(
     "--season-length",
-    7,
-    "Periods per season (7 for weekly seasonality of daily data).",
+    type=click.IntRange(min=1),
+    help="Periods per season (default: the frequency's, 7 for days, 52 for weeks).",
 )
 @count_option(
     "--horizon",
@@ -75,10 +75,10 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     type=click.IntRange(min=1),
     help="Lead whose forecasts the peak hit rate reads (default: the horizon).",
 )
-@count_option(
+@click.option(
     "--peak-window",
-    7,
-    "Periods the peak rule smooths over (the paper's week: 7 days, 1 week).",
+    type=click.IntRange(min=1),
+    help="Periods the peak rule smooths over (default: the paper's week, 7 days or 1 week).",
 )
 @click.option(
     "--predictions",
@@ -100,14 +100,14 @@ def backtest(
     use_warehouse: bool,
     data_dir: str | None,
     freq: str,
-    season_length: int,
+    season_length: int | None,
     horizon: int,
     windows: tuple[str, ...],
     history: int,
     test_periods: int,
     refit_every: int,
     peak_lead: int | None,
-    peak_window: int,
+    peak_window: int | None,
     predictions_path: Path | None,
     by_lead: bool,
     jobs: int,
@@ -123,10 +123,14 @@ def backtest(
     model `moodcast run` will refit for each series.
     """
     from forecasting.backtest import BacktestConfig
+    from forecasting.frequency import DAY, WEEK
     from moodcast.backtest import FREQS, backtest_file, select_warehouse_models
 
     if (series_path is None) == (not use_warehouse):
         raise click.UsageError("give exactly one of --series FILE.csv and --warehouse")
+    period = WEEK if freq == "W" else DAY
+    season_length = season_length or period.season
+    peak_window = peak_window or period.periods(7)
     try:
         config = BacktestConfig(
             windows=windows,

@@ -354,14 +354,21 @@ def _shown(value: Any) -> str:
 
 def _alert_methods(methods: tuple[str, ...], *, where: str) -> tuple[str, ...]:
     """The alert methods, checked against forecasting's registry (imported here, when settings
-    are loaded, so that importing this module loads no forecasting code)."""
-    from forecasting.frequency import DAY
-    from forecasting.methods import check_methods
+    are loaded, so that importing this module loads no forecasting code). A run alerts day
+    series with the methods that run on days and week series with those that run on weeks,
+    so weekly-only methods are welcome beside at least one that runs on days."""
+    from forecasting.methods import build_method, check_methods
 
     try:
-        return check_methods(methods, freq=DAY)
+        methods = check_methods(methods)
     except ValueError as exc:
         raise ConfigError(f"{where}: alert_methods: {exc}") from exc
+    if methods and not any("day" in build_method(m).frequencies for m in methods):
+        raise ConfigError(
+            f"{where}: alert_methods: {', '.join(methods)} run on weekly series only, so a run "
+            'would alert no day series; add a method that runs on days, e.g. "early"'
+        )
+    return methods
 
 
 def _record_mapping(settings: Settings) -> InputMapping | None:

@@ -114,6 +114,32 @@ def test_the_forecast_probability_follows_the_trend():
     assert np.all(np.diff(chance[12:]) >= 0)
 
 
+def test_the_forecast_reads_through_missing_periods():
+    level = np.concatenate([np.full(10, 1.0), 1.0 + 0.1 * np.arange(1, 11)])
+    bar, spread = np.full(20, 2.2), np.full(20, 0.05)
+    rule = EarlyRule(**{**WEEKLY.__dict__, "trend": 8, "horizon": 4})
+    full = exceed_probability(level, bar, spread, rule)
+    gapped = level.copy()
+    gapped[[15, 17]] = np.nan
+    chance = exceed_probability(gapped, bar, spread, rule)
+    assert chance[-1] > 0.99 and abs(chance[-1] - full[-1]) < 0.01
+    assert np.isnan(chance[[15, 17]]).all()  # no level, no forecast from it
+    gapped[[12, 13, 14]] = np.nan
+    assert np.isnan(exceed_probability(gapped, bar, spread, rule)[-1])  # 5 of 8 seen
+
+
+def test_a_weekly_epidemic_with_missing_weeks_is_issued_as_early():
+    y, days, onsets = weekly_seasons(np.random.default_rng(1))
+    frame = weekly_frame({"flu": y}, days)
+    gaps = np.random.default_rng(2).random(len(y)) < 0.1
+    whole = replay(frame, freq=WEEK, methods=["early"], reporting_delay=1)
+    holed = replay(frame.filter(~pl.Series(gaps)), freq=WEEK, methods=["early"], reporting_delay=1)
+    for onset in onsets[1:]:
+        window = (pl.col("start") <= days[onset + 8]) & (pl.col("end") >= days[onset - 4])
+        late = holed.filter(window)["issued_on"].min() - whole.filter(window)["issued_on"].min()
+        assert late <= dt.timedelta(weeks=1)
+
+
 def test_the_reason_speaks_of_the_population():
     rng = np.random.default_rng(6)
     y, _ = daily_prevalence(rng, n_days=200, authors=800, base=0.1, wave=(150, 20, 2.5))

@@ -117,3 +117,17 @@ def test_scores_count_onsets_leads_false_periods_and_precision():
 def test_a_series_start_is_day_zero_for_daily_replay():
     frame = series_frame({"a|b|c": np.full(30, 0.1)}, start=START)
     assert replay(frame, freq=DAY, methods=["ears_c2"]).height == 0
+
+
+def test_series_a_method_never_had_a_bar_on_are_reported():
+    y, days, _ = weekly_seasons(np.random.default_rng(3))
+    frame = weekly_frame({"long": y, "new": y[-6:]}, days)
+    frame = frame.with_columns(
+        ds=pl.when(pl.col("unique_id") == "new").then(pl.col("ds") + pl.duration(weeks=len(y) - 6))
+        .otherwise(pl.col("ds"))
+    )  # fmt: skip
+    unjudged = []
+    replay(
+        frame, freq=WEEK, methods=["early", "mem"], on_unjudged=lambda m, u: unjudged.append((m, u))
+    )
+    assert sorted(unjudged) == [("early", "new"), ("mem", "new")]

@@ -18,12 +18,20 @@ def test_methods_come_from_config_toml_as_a_tuple(tmp_path):
     assert load_settings(tmp_path).alert_methods == ("trailing_p90", "ears_c2")
 
 
+def test_weekly_only_methods_run_beside_a_daily_one(tmp_path):
+    (tmp_path / "config.toml").write_text('alert_methods = ["early", "mem", "cdc_baseline"]\n')
+    assert load_settings(tmp_path).alert_methods == ("early", "mem", "cdc_baseline")
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
         ('alert_methods = ["ears_c9"]', "unknown alert method"),
         ('alert_methods = "ears_c1"', "alert_methods must be a list of quoted names"),
-        ('alert_methods = ["mem"]', "mem cannot run on day series"),
+        (
+            'alert_methods = ["mem"]',
+            "mem run on weekly series only.*add a method that runs on days",
+        ),
         ("volume_change_factor = 0.5", "volume_change_factor must be above 1"),
         ('k = "eleven"', "config.toml: k must be a whole number, e.g. k = 11"),
     ],

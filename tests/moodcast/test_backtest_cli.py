@@ -189,3 +189,18 @@ def test_selection_is_stored_and_the_next_run_publishes_only_the_chosen_models(
         .sort("unique_id")
         .equals(before.join(selected.select("unique_id"), on="unique_id").sort("unique_id"))
     )
+
+
+def test_weekly_backtests_take_the_year_as_season_and_daily_reading_is_refused(tmp_path):
+    from tests.forecasting.weekly import weekly_frame, weekly_seasons
+
+    y, days, _ = weekly_seasons(np.random.default_rng(3), seasons=3)
+    path = tmp_path / "weekly.csv"
+    weekly_frame({"flu": y}, days).write_csv(path)
+    args = ["backtest", "--series", str(path), "--windows", "all", "--test-periods", "8",
+            "--horizon", "2", "--refit-every", "8", "--jobs", "1"]  # fmt: skip
+    weekly = _invoke([*args, "--freq", "W"])
+    assert weekly.exit_code == 0, weekly.output
+    assert "(lag 52)" in weekly.stderr
+    as_daily = CliRunner().invoke(main, args, obj={"beam_args": []})
+    assert as_daily.exit_code == 4 and "looks weekly; pass --freq W" in as_daily.output
