@@ -98,9 +98,12 @@ def export_frames(
     row).
     `provisional` is true on a row whose period holds a day still open in a streaming job
     (its counts may still grow).
-    `forecasts` has the Forecast contract columns and `grain` (`day`, or `week_grain` for a
-    series forecast by week; `queries.forecasts_with_grain`); `alerts` the Alert contract columns.
+    `forecasts` and `alerts` have the Forecast and Alert contract columns and `grain`, the
+    grain the series was forecast and alerted at (`day`, `week_grain` or its 8-week grain;
+    `queries.forecast_series` under the same settings, as `queries.forecasts_with_grain`).
     """
+    grains = queries.forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
+    by_series = {"on": "unique_id", "how": "left", "maintain_order": "left"}
     frames = {
         "timelines": _with_provisional(
             _dp_timelines(queries.dp_released(con))
@@ -108,10 +111,10 @@ def export_frames(
             else queries.published(con, k=k, week_grain=week_grain, rates=rates),
             queries.provisional_days(con)["day"].to_list(),
         ),
-        "forecasts": queries.forecasts_with_grain(
-            con, k=k, week_grain=week_grain, privacy=privacy
-        ).select(*FORECAST_SCHEMA, "grain"),
-        "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
+        "forecasts": queries.forecasts(con)
+        .join(grains, **by_series)
+        .select(*FORECAST_SCHEMA, "grain"),
+        "alerts": queries.alerts(con).join(grains, **by_series).select(*ALERT_SCHEMA, "grain"),
     }
     return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}
 
