@@ -84,6 +84,8 @@ class RunSummary:
     relabelled: dict[str, int] = field(default_factory=dict)
     k: int = DEFAULT_K
     not_forecast: dict[str, int] = field(default_factory=dict)
+    release: str = ""
+    """How the release is protected (`release_protection`); empty: `k = {k}`."""
 
     def as_json(self) -> dict:
         """The `--json` object: read, valid, dead_lettered, duplicates, filtered, days, series,
@@ -131,7 +133,7 @@ class RunSummary:
                 else ""
             )
             + f"{self.days:,} days loaded, {self.series:,} series forecast, "
-            f"{self.alerts:,} alert periods; published with k = {self.k}."
+            f"{self.alerts:,} alert periods; published with {self.release or f'k = {self.k}'}."
             + (f" Not forecast: {skipped}." if skipped else "")
         )
 
@@ -163,7 +165,10 @@ def daily_run(
     files = match_inputs(inputs)
     markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
     as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
-    _announce_k(settings.k)
+    if settings.dp_budget is None:
+        _announce_k(settings.k)
+    else:
+        log.info("publishing with %s", release_protection(settings))
     with _clean_os_errors(settings.data_dir), _sigterm_as_exit():
         key = author_key(settings.data_dir, remote=remote)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -300,7 +305,19 @@ def _run_locked(
                 alerts=summary.alerts,
             ),
         )
-    return replace(summary, k=settings.k)
+    return replace(summary, k=settings.k, release=release_protection(settings))
+
+
+def release_protection(settings: Settings) -> str:
+    """How a release under `settings` is protected, for the run's log and summary: `k = 11`, or
+    the DP budget (in DP mode nothing is withheld, so k says nothing about it)."""
+    budget = settings.dp_budget
+    if budget is None:
+        return f"k = {settings.k}"
+    return (
+        f"differential privacy, (ε, δ) = ({budget.epsilon:g}, {budget.delta:g}) per author "
+        "per local day"
+    )
 
 
 def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping) -> RunSummary:
