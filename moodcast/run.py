@@ -285,7 +285,11 @@ def _run_locked(
             landing = _ingest(
                 job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
             )
-        summary = _load(con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id)
+        open_from = lateness_horizon(as_of, allowed_lateness) if allowed_lateness else as_of
+        summary = _load(
+            con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id,
+            open_from=open_from,
+        )  # fmt: skip
         if summary.valid == 0:
             raise _no_usable_post(summary, files, settings.record_mapping)
         summary = _forecast(con, summary, settings=settings, markers=markers)
@@ -624,8 +628,12 @@ def _load(
     mappings: Mapping[str, InputMapping],
     days: set[date],
     run_id: str,
+    open_from: date | None = None,
 ) -> RunSummary:
-    """Load one landing directory: the days in `days`, the ledger rows and the dead letters."""
+    """Load one landing directory: the days in `days`, the ledger rows and the dead letters;
+    in DP mode, the noisy cells of every day read before `open_from` (the first day still open
+    to posts) that has not been released yet (warehouse.load_dp_daily: a day is released once,
+    when it has closed)."""
     counts = pl.read_parquet(landing / "counts.parquet")
 
     def total(category: str) -> int:
@@ -659,7 +667,7 @@ def _load(
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
     warehouse.load_daily(con, daily, days=days)
     warehouse.load_periods(con, pl.read_parquet(landing / "periods.parquet"), days=days)
-    warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), days=days)
+    warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), before=open_from)
     per_file = {
         row["source"]: (row["n_read"], row["n_dead_lettered"])
         for row in pl.read_parquet(landing / "files.parquet").iter_rows(named=True)
