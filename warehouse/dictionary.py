@@ -80,8 +80,9 @@ COLUMNS: dict[str, str] = {
     "series' weeks are too small too (see Privacy). In forecasts, the period each `ds` stands "
     "for: a series forecast by week (or 8-week period) has one row per period, `ds` its first "
     "day and the values the period's share of authors on an average day (empty when "
-    "the settings of this export give the series no whole grain: a forecast of a run with "
-    "other settings). In alerts, the grain the series was alerted at: by week, `start`, "
+    "the settings of this export give the series no whole grain, or one whose periods do not "
+    "start on the row's days: a forecast or alert of a run with another week grain). In "
+    "alerts, the grain the series was alerted at: by week, `start`, "
     "`peak` and `end` are the first days of weeks and `peak_value` a week's share.",
     "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
     "period_end": "Last local day in {tz} of the row's period (YYYY-MM-DD), inclusive.",

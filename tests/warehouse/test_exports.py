@@ -10,6 +10,7 @@ from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, PERIOD_SCHEMA
 from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir
 from warehouse.load import load_daily, load_periods, replace_alerts, replace_forecasts
+from warehouse.queries import forecast_series
 
 SMALL_POSTS, SMALL_MARKED, BIG_AUTHORS = 9371, 4243, 7919
 
@@ -185,6 +186,15 @@ def test_forecasts_and_alerts_say_whether_each_series_is_taken_by_day_or_by_week
     for path in paths[1:3]:
         grains = dict(pl.read_csv(path).select("unique_id", "grain").unique().iter_rows())
         assert grains == {"sadness|all|en": "day", "fear|all|en": "iso_week"}, path.name
+    epi = [{**week, "grain": "epi_week", "period_start": week["period_start"] - timedelta(1),
+            "period_end": week["period_end"] - timedelta(1)} for week in weeks]  # fmt: skip
+    load_periods(con, pl.DataFrame(epi, schema=PERIOD_SCHEMA), days=days)
+    basis = forecast_series(con, week_grain="epi_week")[1]
+    assert dict(basis.iter_rows())["fear|all|en"] == "epi_week"  # but the rows are ISO weeks'
+    paths = export(con, tmp_path / "epi", fmt="csv", k=11, tz="UTC", week_grain="epi_week")
+    for path in paths[1:3]:
+        grains = dict(pl.read_csv(path).select("unique_id", "grain").unique().iter_rows())
+        assert grains == {"sadness|all|en": "day", "fear|all|en": None}, path.name
 
 
 def test_the_dictionary_states_the_shares_that_move_a_series_to_coarser_cells(warehouse, tmp_path):
