@@ -96,6 +96,7 @@ def test_exports_are_written_with_a_data_dictionary(published_run):
         "reason",
         "issued_on",
         "run_id",
+        "grain",
     ]
 
 
