@@ -285,10 +285,9 @@ def _run_locked(
             landing = _ingest(
                 job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
             )
-        open_from = lateness_horizon(as_of, allowed_lateness) if allowed_lateness else as_of
         summary = _load(
             con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id,
-            open_from=open_from,
+            open_from=as_of,
         )  # fmt: skip
         if summary.valid == 0:
             raise _no_usable_post(summary, files, settings.record_mapping)
@@ -631,9 +630,10 @@ def _load(
     open_from: date | None = None,
 ) -> RunSummary:
     """Load one landing directory: the days in `days`, the ledger rows and the dead letters;
-    in DP mode, the noisy cells of every day read before `open_from` (the first day still open
-    to posts) that has not been released yet (warehouse.load_dp_daily: a day is released once,
-    when it has closed)."""
+    in DP mode, the noisy cells of every day read before `open_from` (the run's date: days that
+    have ended) that has not been released yet (warehouse.load_dp_daily: a day is released
+    once, by the first run after it ends; follow mode re-reads it then, since it is still
+    inside the lateness horizon, whereas a day past the horizon is no longer read)."""
     counts = pl.read_parquet(landing / "counts.parquet")
 
     def total(category: str) -> int:
