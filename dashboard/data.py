@@ -236,11 +236,12 @@ def adjusted_view(rows: pl.DataFrame) -> pl.DataFrame:
 
 def with_smoothed(rows: pl.DataFrame) -> pl.DataFrame:
     """`rows` (one series' published days, oldest first) with `smoothed_7d`: the mean of the
-    published days among the last 7 (at least 4 of them); null on a suppressed day, which
-    stays a gap in every line, and where fewer than 4 are published."""
+    last 7 days where all 7 are published, else null (a suppressed day stays a gap in every
+    line). A mean over the published days of a window that holds withheld ones would leave out
+    low days: a withheld day had 1–10 matching authors, a published one 0 or at least k."""
     return rows.with_columns(
         pl.when(~pl.col("suppressed"))
-        .then(pl.col("prevalence").rolling_mean(7, min_samples=4))
+        .then(pl.col("prevalence").rolling_mean(7, min_samples=7))
         .alias("smoothed_7d")
     )
 

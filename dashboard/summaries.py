@@ -20,8 +20,10 @@ from transforms.series import left_out_reason
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
-MIN_PUBLISHED_DAYS = 4
-"""A week's mean needs at least this many published (unsuppressed) days."""
+MIN_PUBLISHED_DAYS = 7
+"""A week's mean needs every one of its days published: a withheld day had 1–10 matching
+authors (0 is published), so a mean over the published days of a week that holds withheld ones
+would leave out low days and read high."""
 
 STALE_AFTER_DAYS = 2
 """A daily run keeps the newest day with data within this many days of today (a day's posts
@@ -77,7 +79,8 @@ def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> 
     """Series ranked by how much their mean prevalence rose: the last `window_days` days up to
     `last_day` against the `window_days` before. Columns `marker`, `region`, `lang`,
     `previous`, `latest` (means, 0–1) and `change` (latest − previous, in proportion points);
-    only series with MIN_PUBLISHED_DAYS published days in both weeks; largest rise first. Days
+    only series with MIN_PUBLISHED_DAYS published days in both windows (all of them: a window
+    that holds a withheld day is left out); largest rise first. Days
     shown by their 8-week period (`grain`) do not count: a week-on-week change cannot be read
     off a value that covers eight weeks."""
     start = last_day - timedelta(days=2 * window_days - 1)

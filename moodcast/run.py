@@ -84,6 +84,8 @@ class RunSummary:
     relabelled: dict[str, int] = field(default_factory=dict)
     k: int = DEFAULT_K
     not_forecast: dict[str, int] = field(default_factory=dict)
+    release: str = ""
+    """How the release is protected (`release_protection`); empty: `k = {k}`."""
 
     def as_json(self) -> dict:
         """The `--json` object: read, valid, dead_lettered, duplicates, filtered, days, series,
@@ -131,7 +133,7 @@ class RunSummary:
                 else ""
             )
             + f"{self.days:,} days loaded, {self.series:,} series forecast, "
-            f"{self.alerts:,} alert periods; published with k = {self.k}."
+            f"{self.alerts:,} alert periods; published with {self.release or f'k = {self.k}'}."
             + (f" Not forecast: {skipped}." if skipped else "")
         )
 
@@ -163,7 +165,10 @@ def daily_run(
     files = match_inputs(inputs)
     markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
     as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
-    _announce_k(settings.k)
+    if settings.dp_budget is None:
+        _announce_k(settings.k)
+    else:
+        log.info("publishing with %s", release_protection(settings))
     with _clean_os_errors(settings.data_dir), _sigterm_as_exit():
         key = author_key(settings.data_dir, remote=remote)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -280,7 +285,10 @@ def _run_locked(
             landing = _ingest(
                 job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
             )
-        summary = _load(con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id)
+        summary = _load(
+            con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id,
+            open_from=as_of,
+        )  # fmt: skip
         if summary.valid == 0:
             raise _no_usable_post(summary, files, settings.record_mapping)
         summary = _forecast(con, summary, settings=settings, markers=markers)
@@ -300,7 +308,19 @@ def _run_locked(
                 alerts=summary.alerts,
             ),
         )
-    return replace(summary, k=settings.k)
+    return replace(summary, k=settings.k, release=release_protection(settings))
+
+
+def release_protection(settings: Settings) -> str:
+    """How a release under `settings` is protected, for the run's log and summary: `k = 11`, or
+    the DP budget (in DP mode nothing is withheld, so k says nothing about it)."""
+    budget = settings.dp_budget
+    if budget is None:
+        return f"k = {settings.k}"
+    return (
+        f"differential privacy, (ε, δ) = ({budget.epsilon:g}, {budget.delta:g}) per author "
+        "per local day"
+    )
 
 
 def _forecast(con, summary: RunSummary, *, settings: Settings, markers: Mapping) -> RunSummary:
@@ -607,8 +627,13 @@ def _load(
     mappings: Mapping[str, InputMapping],
     days: set[date],
     run_id: str,
+    open_from: date | None = None,
 ) -> RunSummary:
-    """Load one landing directory: the days in `days`, the ledger rows and the dead letters."""
+    """Load one landing directory: the days in `days`, the ledger rows and the dead letters;
+    in DP mode, the noisy cells of every day read before `open_from` (the run's date: days that
+    have ended) that has not been released yet (warehouse.load_dp_daily: a day is released
+    once, by the first run after it ends; follow mode re-reads it then, since it is still
+    inside the lateness horizon, whereas a day past the horizon is no longer read)."""
     counts = pl.read_parquet(landing / "counts.parquet")
 
     def total(category: str) -> int:
@@ -642,7 +667,7 @@ def _load(
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
     warehouse.load_daily(con, daily, days=days)
     warehouse.load_periods(con, pl.read_parquet(landing / "periods.parquet"), days=days)
-    warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), days=days)
+    warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), before=open_from)
     per_file = {
         row["source"]: (row["n_read"], row["n_dead_lettered"])
         for row in pl.read_parquet(landing / "files.parquet").iter_rows(named=True)

@@ -12,9 +12,16 @@ import polars as pl
 
 from transforms.aggregate import EIGHT_WEEKS
 from transforms.dp import Budget
+from transforms.publish import MAX_WITHHELD_EIGHT_WEEK_SHARE, MAX_WITHHELD_SHARE
 
 CSV_DECIMALS = 6
 """Decimal places of every float in a CSV export (Parquet keeps full double precision)."""
+
+UNPROTECTED = (
+    "**UNPROTECTED RELEASE: k = 1 publishes every cell, however small. For internal audits "
+    "and tests only; never share these files.**"
+)
+"""The line a suppress-mode export at k = 1 opens with (the settings log it too)."""
 
 _PREVALENCE = (
     "Share of the cell's distinct authors whose posts carry the marker "
@@ -73,8 +80,10 @@ COLUMNS: dict[str, str] = {
     "series' weeks are too small too (see Privacy). In forecasts, the period each `ds` stands "
     "for: a series forecast by week (or 8-week period) has one row per period, `ds` its first "
     "day and the values the period's share of authors on an average day (empty when "
-    "the settings of this export give the series no whole grain: a forecast of a run with "
-    "other settings).",
+    "the settings of this export give the series no whole grain, or one whose periods do not "
+    "start on the row's days: a forecast or alert of a run with another week grain). In "
+    "alerts, the grain the series was alerted at: by week, `start`, "
+    "`peak` and `end` are the first days of weeks and `peak_value` a week's share.",
     "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
     "period_end": "Last local day in {tz} of the row's period (YYYY-MM-DD), inclusive.",
     "status": "`published`, or `withheld`: the period is too small to publish even at its "
@@ -190,9 +199,11 @@ def data_dictionary(
         "ingest, never a sum of days) when it can, else a `withheld` row. Then, so that no "
         "roll-up minus its published children gives a withheld cell back, more cells are "
         "moved to weeks or withheld until no line (a roll-up and its children across regions "
-        "or languages) has exactly one. A series withheld in more than a quarter of its weeks "
-        f"is given by 8-week periods instead (`{EIGHT_WEEKS.get(week_grain, week_grain)}`: "
-        "eight whole weeks, distinct authors counted at ingest), with the same rules. "
+        "or languages) has exactly one. A series withheld in more than "
+        f"{MAX_WITHHELD_SHARE:.0%} of its weeks is given by 8-week periods instead "
+        f"(`{EIGHT_WEEKS.get(week_grain, week_grain)}`: eight whole weeks, distinct authors "
+        "counted at ingest), with the same rules, and withheld whole when more than "
+        f"{MAX_WITHHELD_EIGHT_WEEK_SHARE:.0%} of those are withheld. "
         "Forecasts and alerts are computed on a series' days "
         f"when at most 2% of them cannot be published, else (`grain` "
         f"`{week_grain}` in the forecasts) on its weeks when at most 2% of them cannot, else "
@@ -201,6 +212,8 @@ def data_dictionary(
         "period holds "
         "a day still open in a streaming job has `provisional` true.",
     ]
+    if budget is None and k == 1:
+        lines[1:1] = ["", UNPROTECTED]
     if budget is not None:
         lines[
             lines.index(

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
+from transforms.aggregate import EIGHT_WEEKS, period_start
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from transforms.dp import Budget
 from transforms.publish import WeekGrain
@@ -98,9 +99,11 @@ def export_frames(
     row).
     `provisional` is true on a row whose period holds a day still open in a streaming job
     (its counts may still grow).
-    `forecasts` has the Forecast contract columns and `grain` (`day`, or `week_grain` for a
-    series forecast by week; `queries.forecasts_with_grain`); `alerts` the Alert contract columns.
+    `forecasts` and `alerts` have the Forecast and Alert contract columns and `grain`, the
+    grain the series was forecast and alerted at (`day`, `week_grain` or its 8-week grain;
+    `queries.forecast_series` under the same settings, as `queries.forecasts_with_grain`).
     """
+    grains = queries.forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
     frames = {
         "timelines": _with_provisional(
             _dp_timelines(queries.dp_released(con))
@@ -108,12 +111,29 @@ def export_frames(
             else queries.published(con, k=k, week_grain=week_grain, rates=rates),
             queries.provisional_days(con)["day"].to_list(),
         ),
-        "forecasts": queries.forecasts_with_grain(
-            con, k=k, week_grain=week_grain, privacy=privacy
-        ).select(*FORECAST_SCHEMA, "grain"),
-        "alerts": queries.alerts(con).select(list(ALERT_SCHEMA)),
+        "forecasts": _with_grain(queries.forecasts(con), grains, "ds", week_grain).select(
+            *FORECAST_SCHEMA, "grain"
+        ),
+        "alerts": _with_grain(queries.alerts(con), grains, "start", week_grain).select(
+            *ALERT_SCHEMA, "grain"
+        ),
     }
     return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}
+
+
+def _with_grain(
+    frame: pl.DataFrame, grains: pl.DataFrame, day: str, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """`frame` with the `grain` of its series under these settings (`grains`, by `unique_id`),
+    or null where its `day` column is not the first day of a period of that grain: a forecast
+    or alert of a run with another week grain."""
+    fits = pl.col("grain") == "day"
+    for grain in (week_grain, EIGHT_WEEKS[week_grain]):
+        starts = period_start(pl.col(day), grain) == pl.col(day)
+        fits = fits | ((pl.col("grain") == grain) & starts)
+    return frame.join(grains, on="unique_id", how="left", maintain_order="left").with_columns(
+        pl.when(fits).then(pl.col("grain")).alias("grain")
+    )
 
 
 def _with_provisional(timelines: pl.DataFrame, open_days: list) -> pl.DataFrame:

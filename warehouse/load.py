@@ -274,18 +274,21 @@ def load_periods(
 
 
 def load_dp_daily(
-    con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, *, days: Collection[date]
+    con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, *, before: date | None = None
 ) -> int:
-    """Replace whole local days of `dp_daily` with `cells` (transforms.dp.DP_CELL_SCHEMA) on
-    those days, in one transaction; rows on other days are left out. Returns rows inserted."""
-    frame = conform(cells, DP_CELL_SCHEMA, name="dp cells").filter(
-        pl.col("day").is_in(sorted(set(days)))
-    )
+    """Release the noisy cells (transforms.dp.DP_CELL_SCHEMA) of each day, marker and marker
+    version of `cells` that `dp_daily` does not hold yet, on days before `before` (the first
+    day still open to posts) when given, in one transaction. A released day is never drawn
+    again: a second draw of the same authors' counts would spend their (ε, δ) again, and the
+    two draws together would tell more than the stated budget. Returns rows inserted."""
+    frame = conform(cells, DP_CELL_SCHEMA, name="dp cells")
+    if before is not None:
+        frame = frame.filter(pl.col("day") < before)
     _unique(frame, DP_KEYS, table="dp_daily")
+    released = ("day", "marker", "marker_version")
+    held = con.sql("SELECT DISTINCT day, marker, marker_version FROM dp_daily").pl()
+    frame = frame.join(held.cast(frame.select(released).schema), on=released, how="anti")
     with _registered(con, frame) as view, _transaction(con, "dp_daily"):
-        con.execute(
-            "DELETE FROM dp_daily WHERE day IN (SELECT unnest(?::DATE[]))", [sorted(set(days))]
-        )
         _insert(con, "dp_daily", view, frame.columns)
     return frame.height
 

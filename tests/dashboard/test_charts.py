@@ -109,14 +109,15 @@ def test_a_weekly_forecast_names_its_grain_in_the_tooltip():
     assert tips["ds"] == "week from" and "grain" in tips
 
 
-def test_the_7_day_mean_is_a_gap_on_suppressed_days_in_the_chart_data():
+def test_the_7_day_mean_is_a_gap_wherever_its_window_holds_a_suppressed_day():
+    """A withheld day is a low one (1–10 matching authors), so no 7-day mean leaves it out."""
     from dashboard.data import with_smoothed
 
-    values = [0.1, 0.1, 0.1, 0.1, None, 0.1, 0.1, 0.1]
+    values = [0.1] * 7 + [None] + [0.1] * 6 + [0.3]
     rows = _observed(values).drop("smoothed_7d")
     smoothed = with_smoothed(rows)["smoothed_7d"].to_list()
-    assert smoothed[:3] == [None] * 3 and smoothed[3] == pytest.approx(0.1)
-    assert smoothed[4] is None and smoothed[5:] == pytest.approx([0.1] * 3)
+    assert smoothed[:6] == [None] * 6 and smoothed[6] == pytest.approx(0.1)
+    assert smoothed[7:14] == [None] * 7 and smoothed[14] == pytest.approx((0.6 + 0.3) / 7)
     observed = timeline_chart(with_smoothed(rows), _alerts().clear(), _alerts().clear())
     hidden = observed["datasets"]["observed"]
     assert hidden[hidden["suppressed"]][["prevalence", "smoothed_7d"]].isna().all().all()

@@ -52,8 +52,9 @@ def test_a_series_shown_by_eight_week_periods_is_not_ranked_week_on_week():
     assert rising(frame, last_day=LAST).get_column("marker").to_list() == ["fear"]
 
 
-def test_a_week_with_too_few_published_days_is_left_out():
-    sparse = [0.1] * 7 + [None] * 4 + [0.9] * 3
+def test_a_week_with_a_withheld_day_is_left_out():
+    """The published days of a week that holds a withheld (low) day would read high."""
+    sparse = [0.1] * 7 + [None] + [0.9] * 6
     assert rising(pl.DataFrame(_days("fear", sparse)), last_day=LAST).is_empty()
 
 

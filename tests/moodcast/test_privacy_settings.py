@@ -1,8 +1,10 @@
 import logging
+from dataclasses import replace
 
 import pytest
 
 from moodcast.config import ConfigError, load_settings
+from moodcast.run import RunSummary, release_protection
 
 
 def _settings(tmp_path, text: str):
@@ -35,3 +37,16 @@ def test_k_of_one_is_allowed_only_with_a_loud_warning(tmp_path, caplog):
 def test_bad_privacy_settings_say_what_to_fix(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         _settings(tmp_path, text)
+
+
+def test_a_run_says_how_its_release_is_protected_in_either_mode(tmp_path):
+    """In DP mode nothing is withheld, so the run's summary states the budget, not k."""
+    summary = RunSummary(
+        run_id="r", read=0, valid=0, dead_lettered=0, duplicates=0, filtered={}, days=0,
+        series=0, alerts=0,
+    )  # fmt: skip
+    plain = release_protection(_settings(tmp_path, ""))
+    assert replace(summary, release=plain).describe().endswith("published with k = 11.")
+    dp = release_protection(_settings(tmp_path, 'privacy = "dp"\ndp_epsilon = 0.5\n'))
+    assert dp == "differential privacy, (ε, δ) = (0.5, 1e-06) per author per local day"
+    assert f"published with {dp}." in replace(summary, release=dp).describe()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
@@ -96,6 +97,7 @@ def test_exports_are_written_with_a_data_dictionary(published_run):
         "reason",
         "issued_on",
         "run_id",
+        "grain",
     ]
 
 
@@ -291,3 +293,43 @@ def test_demo_keeps_the_raw_sample_outside_the_data_dir(tmp_path):
         if line.startswith(b'{"') and line.endswith(b"}") and b'"text":"' in line
     }
     assert texts and not any(text in result.output for text in texts), "raw text in the logs"
+
+
+def test_in_dp_mode_a_day_is_released_by_the_first_run_after_it_and_never_redrawn(
+    small_corpus, tmp_path
+):
+    """Daily runs, one file a day: a day is noised once, by the run after it ends (a run on its
+    own date leaves it open), and later runs that re-read it keep that draw, since a second
+    draw would spend its authors' (ε, δ) again."""
+    by_day: dict[str, list[bytes]] = {}
+    for line in (small_corpus / "posts.jsonl").read_bytes().splitlines(keepends=True):
+        try:
+            by_day.setdefault(str(orjson.loads(line).get("created_at", ""))[:10], []).append(line)
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+    days = sorted(d for d, lines in by_day.items() if len(d) == 10 and len(lines) > 100)[1:3]
+    for day in days:
+        (tmp_path / f"{day}.jsonl").write_bytes(b"".join(by_day[day]))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY + 'privacy = "dp"\n')
+
+    def released(path: str, as_of: str) -> pl.DataFrame:
+        daily_run([path], settings=load_settings(data), as_of=date.fromisoformat(as_of),
+                  beam_args=[])  # fmt: skip
+        con = warehouse.open_published(data)
+        try:
+            return con.sql("SELECT * EXCLUDE (run_id) FROM dp_daily ORDER BY ALL").pl()
+        finally:
+            con.close()
+
+    first, second = (str(tmp_path / f"{day}.jsonl") for day in days)
+    d0, d1 = (date.fromisoformat(day) for day in days)
+    before = released(first, days[0])  # a file's posts may carry a zone offset into the day before
+    assert before.filter(pl.col("day") >= d0).is_empty()
+    once = released(second, days[1])
+    assert set(once["day"]) - set(before["day"]) == {d0}
+    assert once.filter(pl.col("day") < d0).equals(before)
+    again = released(second, (d1 + timedelta(days=1)).isoformat())
+    assert set(again["day"]) - set(once["day"]) == {d1}
+    assert again.filter(pl.col("day") <= d0).equals(once)

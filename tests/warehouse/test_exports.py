@@ -10,6 +10,7 @@ from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, PERIOD_SCHEMA
 from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir
 from warehouse.load import load_daily, load_periods, replace_alerts, replace_forecasts
+from warehouse.queries import forecast_series
 
 SMALL_POSTS, SMALL_MARKED, BIG_AUTHORS = 9371, 4243, 7919
 
@@ -128,7 +129,7 @@ def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):
     paths = export(warehouse, tmp_path, fmt="csv", k=13, tz="America/Bogota")
     dictionary = paths[3].read_text()
     assert pl.read_csv(paths[1]).columns == [*FORECAST_SCHEMA, "grain"]
-    assert pl.read_csv(paths[2]).columns == list(ALERT_SCHEMA)
+    assert pl.read_csv(paths[2]).columns == [*ALERT_SCHEMA, "grain"]
     for path in paths[:3]:
         assert f"## {path.name}" in dictionary
         for column in pl.read_csv(path).columns:
@@ -137,8 +138,11 @@ def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):
         assert fact in dictionary
 
 
-def test_forecasts_say_whether_each_series_is_forecast_by_day_or_by_week(con, make_daily, tmp_path):
-    """A series whose days fall below k is forecast on its weeks: its forecast rows say so."""
+def test_forecasts_and_alerts_say_whether_each_series_is_taken_by_day_or_by_week(
+    con, make_daily, tmp_path
+):
+    """A series whose days fall below k is forecast and alerted on its weeks: its forecast and
+    alert rows say so (an alert's `start` is then a week's first day, not a day)."""
     monday = date(2025, 3, 3)
     days = [monday + timedelta(days=i) for i in range(14)]
     rows, weeks = [], []
@@ -165,9 +169,45 @@ def test_forecasts_say_whether_each_series_is_forecast_by_day_or_by_week(con, ma
             ]
         ),
     )
-    forecasts = pl.read_csv(export(con, tmp_path, fmt="csv", k=11, tz="UTC")[1])
-    grains = dict(forecasts.select("unique_id", "grain").unique().iter_rows())
-    assert grains == {"sadness|all|en": "day", "fear|all|en": "iso_week"}
+    replace_alerts(
+        con,
+        pl.DataFrame(
+            [
+                {"unique_id": f"{m}|all|en", "marker": m, "region": "all", "lang": "en",
+                 "start": start, "end": start, "peak": start, "peak_value": 0.2,
+                 "threshold": 0.1, "method": "early", "severity": "low", "reason": "Rose.",
+                 "issued_on": start, "run_id": "r1"}
+                for m, start in (("sadness", days[9]), ("fear", days[7]))
+            ],
+            schema=ALERT_SCHEMA,
+        ),
+    )  # fmt: skip
+    paths = export(con, tmp_path, fmt="csv", k=11, tz="UTC")
+    for path in paths[1:3]:
+        grains = dict(pl.read_csv(path).select("unique_id", "grain").unique().iter_rows())
+        assert grains == {"sadness|all|en": "day", "fear|all|en": "iso_week"}, path.name
+    epi = [{**week, "grain": "epi_week", "period_start": week["period_start"] - timedelta(1),
+            "period_end": week["period_end"] - timedelta(1)} for week in weeks]  # fmt: skip
+    load_periods(con, pl.DataFrame(epi, schema=PERIOD_SCHEMA), days=days)
+    basis = forecast_series(con, week_grain="epi_week")[1]
+    assert dict(basis.iter_rows())["fear|all|en"] == "epi_week"  # but the rows are ISO weeks'
+    paths = export(con, tmp_path / "epi", fmt="csv", k=11, tz="UTC", week_grain="epi_week")
+    for path in paths[1:3]:
+        grains = dict(pl.read_csv(path).select("unique_id", "grain").unique().iter_rows())
+        assert grains == {"sadness|all|en": "day", "fear|all|en": None}, path.name
+
+
+def test_the_dictionary_states_the_shares_that_move_a_series_to_coarser_cells(warehouse, tmp_path):
+    dictionary = export(warehouse, tmp_path, fmt="csv", k=11, tz="UTC")[3].read_text()
+    privacy = dictionary.split("## Privacy")[1].split("## timelines")[0]
+    assert "more than 2% of its weeks" in privacy and "more than 25% of those" in privacy
+    assert "UNPROTECTED" not in dictionary
+
+
+def test_an_export_at_k_of_one_opens_with_a_loud_warning(warehouse, tmp_path):
+    """k = 1 is an unprotected internal release: the files that leave the run say so first."""
+    dictionary = export(warehouse, tmp_path, fmt="parquet", k=1, tz="UTC")[3].read_text()
+    assert dictionary.splitlines()[2].startswith("**UNPROTECTED RELEASE: k = 1")
 
 
 def test_an_unknown_format_is_refused(warehouse, tmp_path):

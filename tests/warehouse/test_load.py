@@ -272,7 +272,38 @@ def test_a_dp_release_is_loaded_by_day_and_read_with_its_budget(con, make_daily)
          {**base, "day": D2, "region": "north", "n_marked_authors": 7.0}],
         schema=DP_CELL_SCHEMA,
     )  # fmt: skip
-    assert load_dp_daily(con, cells, days=[D1]) == 2
+    assert load_dp_daily(con, cells, before=D2) == 2
     rows = daily(con, region="all", lang="en", privacy="dp")
     assert rows.height == 1 and rows["n_marked_authors"][0] == 37
     assert not rows["suppressed"].any() and dp_budget(con) == (0.5, 1e-6)
+
+
+def test_a_dp_day_is_released_once_and_never_drawn_again(con):
+    """A rerun, or a follow-mode cycle that re-reads a released day, keeps its first draw: two
+    draws of the same authors' counts would spend their (ε, δ) twice. A new marker version is
+    a new release of its own."""
+    from transforms.dp import DP_CELL_SCHEMA
+    from warehouse.load import load_dp_daily
+
+    def draw(marked: float, version: str = "v1") -> pl.DataFrame:
+        return pl.DataFrame(
+            [{"day": day, "region": "north", "lang": "en", "marker": "sadness",
+              "marker_version": version, "n_authors": 300.0, "n_marked_authors": marked,
+              "noise_sd": 20.0, "epsilon": 1.0, "delta": 1e-6, "run_id": "r"}
+             for day in (D1, D2)],
+            schema=DP_CELL_SCHEMA,
+        )  # fmt: skip
+
+    def held() -> list:
+        return con.sql(
+            "SELECT day, marker_version, n_marked_authors FROM dp_daily ORDER BY ALL"
+        ).fetchall()
+
+    assert load_dp_daily(con, draw(12.5), before=D2) == 1
+    assert load_dp_daily(con, draw(-4.0)) == 1
+    assert held() == [(D1, "v1", 12.5), (D2, "v1", -4.0)]
+    assert load_dp_daily(con, draw(99.0)) == 0 and held()[:2] == [
+        (D1, "v1", 12.5),
+        (D2, "v1", -4.0),
+    ]
+    assert load_dp_daily(con, draw(7.0, version="v2")) == 2

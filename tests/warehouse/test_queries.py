@@ -177,7 +177,7 @@ def test_in_dp_mode_every_series_is_forecast_on_its_noisy_days(con, make_daily):
         [{**base, "day": D1, "n_marked_authors": -3.0}, {**base, "day": D2, "n_marked_authors": 45.0}],
         schema=DP_CELL_SCHEMA,
     )  # fmt: skip
-    load_dp_daily(con, cells, days=[D1, D2])
+    load_dp_daily(con, cells)
     series, grain, same_as = forecast_basis(
         con, marker="sadness", region="all", lang="en", privacy="dp"
     )
