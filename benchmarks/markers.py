@@ -357,15 +357,18 @@ def render(all_results: dict[str, dict], sizes: dict[str, int]) -> str:
         lines += ["| marker | support | " + " | ".join(results) + " |"]
         lines += ["|---|---:|" + "---:|" * len(results)]
         markers = list(dict.fromkeys(m for r in results.values() for m in r))
+        labelled = next((s for s in ms.SETS if s.name == name), None)
         for marker in markers:
             support = next(r[marker][3] for r in results.values() if marker in r)
+            column = labelled.column(marker) if labelled else marker
+            label = marker if column == marker else f"{marker} ← {column} (proxy)"
             cells = [
                 f"{r[marker][2]:.2f} ({r[marker][0]:.2f}/{r[marker][1]:.2f})"
                 if marker in r
                 else "—"
                 for r in results.values()
             ]
-            lines.append(f"| {marker} | {support} | " + " | ".join(cells) + " |")
+            lines.append(f"| {label} | {support} | " + " | ".join(cells) + " |")
     return "\n".join([*lines, *risk_lines(all_results)])
 
 
