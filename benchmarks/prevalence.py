@@ -3,7 +3,9 @@
     PYTHONPATH=$PWD .venv/bin/python benchmarks/prevalence.py [--datasets DIR] [--draws 50]
         [--size 1000] [--calibration-rows 1000]
 
-For each shared labelled set with columns named after our markers: rates are measured as
+For each shared labelled set with columns named after our markers (or standing for one as a
+proxy, benchmarks/marker_sets.py `proxies`: irf_reddit_en's thwarted belongingness for
+loneliness): rates are measured as
 `moodcast markers calibrate` measures them (transforms.rates, the marker's rule under the
 default settings) on a seeded random sample of at most `--calibration-rows` posts of the set's
 train/dev part (a seeded half of the file when it has no split). On the held-out part (test
@@ -30,12 +32,17 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.calibration import measure_rates  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.training import label_frame  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import classify  # noqa: E402
+from transforms.model_markers import (  # noqa: E402
+    classify,
+    model_languages,
+    score_probability,
+)
 from transforms.quantify import VALIDATED, adjusted, interval, rates_status  # noqa: E402
 
 DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
@@ -59,12 +66,25 @@ SETS = {
     "sad_stress_en": (("sad_stress_en.csv",), None),
     "valeriano_suicide_es": (("valeriano_suicide_es.csv",), None),
     "mentai_instagram_es": (("mentai_instagram_es.csv",), None),
+    "irf_reddit_en": (
+        ("irf_reddit_en_train.csv", "irf_reddit_en_val.csv"),
+        ("irf_reddit_en_test.csv",),
+    ),
 }
 """Set → (calibration files, held-out files); None: a seeded half of the calibration file."""
 
 
-def parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None):
-    """(calibration part, held-out part, path of the first calibration file) as raw frames."""
+def parts(datasets: Path, name: str):
+    """(calibration part, held-out part, path of the first calibration file) of set `name` as raw
+    frames, a proxy label column renamed after the marker it stands for."""
+    calib, held = SETS[name]
+    proxies = next((s.proxies for s in ms.SETS if s.name == name), {})
+    renames = {column: marker for marker, column in proxies.items()}
+    calib_frame, held_frame, source = _parts(datasets, calib, held)
+    return calib_frame.rename(renames), held_frame.rename(renames), source
+
+
+def _parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None):
     read = [pl.read_csv(datasets / name, infer_schema=False) for name in calib]
     frame = pl.concat(read, how="diagonal")
     if held is not None:
@@ -77,22 +97,46 @@ def parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None):
     return shuffled.head(half), shuffled.slice(half), datasets / calib[0]
 
 
-def draws(gold: np.ndarray, hit: np.ndarray, *, size: int, count: int, rng) -> pl.DataFrame:
+def draws(
+    gold: np.ndarray, hit: np.ndarray, prob: np.ndarray, *, size: int, count: int, rng
+) -> pl.DataFrame:
     """`count` subsets of `size` per true prevalence, drawn with replacement from the labelled
-    positives and negatives: `prevalence` (target), `truth`, `flagged` (share)."""
-    positives, negatives = hit[gold], hit[~gold]
+    positives and negatives: `prevalence` (target), `truth`, `flagged` (share) and `mean_prob`
+    (mean model probability, NaN where the marker has none)."""
+    positives, negatives = np.flatnonzero(gold), np.flatnonzero(~gold)
     rows = []
     for target in PREVALENCES:
         n_pos = round(target * size)
         for _ in range(count):
-            flagged = rng.choice(positives, n_pos).sum() + rng.choice(negatives, size - n_pos).sum()
-            rows.append((target, n_pos / size, flagged / size))
-    return pl.DataFrame(rows, schema=["prevalence", "truth", "flagged"], orient="row")
+            drawn = np.concatenate(
+                [rng.choice(positives, n_pos), rng.choice(negatives, size - n_pos)]
+            )
+            rows.append((target, n_pos / size, hit[drawn].mean(), prob[drawn].mean()))
+    return pl.DataFrame(rows, schema=["prevalence", "truth", "flagged", "mean_prob"], orient="row")
+
+
+def probabilities(frame: pl.DataFrame, labelled: list[str], markers, config) -> pl.DataFrame:
+    """Each labelled marker's model score of each post of `frame` in 0-1
+    (transforms.model_markers.score_probability), NaN where it has no model source in the
+    post's language."""
+    modelled = {m: markers[m] for m in labelled if model_languages(markers[m], config)}
+    found = frame.with_columns(pl.lit(np.nan).alias(m) for m in labelled).select(labelled)
+    if not modelled:
+        return found
+    scores = classify(frame, modelled, config=config, source="model").with_columns(
+        frame.get_column("lang")
+    )
+    return found.with_columns(
+        scores.select(
+            score_probability(marker, model_languages(marker, config)).fill_null(np.nan)
+            for marker in modelled.values()
+        ).get_columns()
+    )
 
 
 def evaluate_set(name: str, args, settings, markers) -> list[dict]:
     """One row per marker labelled in the set: its calibration, status and errors."""
-    calib, held, source = parts(args.datasets, *SETS[name])
+    calib, held, source = parts(args.datasets, name)
     labelled = [m for m in markers if m in calib.columns and m in held.columns]
     if not labelled:
         return []
@@ -104,9 +148,12 @@ def evaluate_set(name: str, args, settings, markers) -> list[dict]:
         source=source,
     )
     rates = rates.join(rates_status(rates), on=["marker", "lang"])
+    calib_frame = label_frame(sample, text_col="text", label_cols=labelled)
+    calib_probs = probabilities(calib_frame, labelled, markers, settings.model_config)
     held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
     held_frame = label_frame(held, text_col="text", label_cols=labelled)
     hits = classify(held_frame, {m: markers[m] for m in labelled}, config=settings.model_config)
+    held_probs = probabilities(held_frame, labelled, markers, settings.model_config)
     rng = np.random.default_rng(SEED)
     found = []
     for marker in labelled:
@@ -126,11 +173,15 @@ def evaluate_set(name: str, args, settings, markers) -> list[dict]:
             if min(row["held_pos"], row["held_neg"]) < MIN_HELD_OUT:
                 found.append(row | {"validation": "held-out part too small"})
                 continue
+            in_lang = calib_frame.get_column("lang") == rate["lang"]
+            calib_gold = calib_frame.get_column(marker).filter(in_lang).to_numpy() == 1
+            calib_prob = calib_probs.get_column(marker).filter(in_lang).to_numpy()
+            prob = held_probs.get_column(marker).filter(mask).to_numpy()
+            subsets = draws(gold, hit, prob, size=args.size, count=args.draws, rng=rng)
             found.append(
                 row
-                | errors(
-                    draws(gold, hit, size=args.size, count=args.draws, rng=rng), rate, args.size
-                )
+                | errors(subsets, rate, args.size)
+                | pacc_errors(subsets, rate, calib_gold, calib_prob, args.size)
             )
     return found
 
@@ -164,6 +215,30 @@ def errors(subsets: pl.DataFrame, rate: dict, size: int) -> dict:
         (EXPECTED_ABS * floor.sqrt()).mean().alias("expected_mae"),
     ).row(0, named=True)
     return {"raw_mae": raw_mae, **scored}
+
+
+def pacc_errors(
+    subsets: pl.DataFrame, rate: dict, gold: np.ndarray, prob: np.ndarray, size: int
+) -> dict:
+    """PACC's mean absolute error and interval coverage over `subsets` (the mean probability
+    corrected by the mean probabilities of the calibration positives and negatives, `gold` and
+    `prob`), for validated rates of a marker with a model score in the language; else {}."""
+    if rate["validation"] != VALIDATED or np.isnan(prob).any() or not len(prob):
+        return {}
+    tpr, fpr = float(prob[gold].mean()), float(prob[~gold].mean())
+    theta, variance = adjusted(
+        pl.col("mean_prob"),
+        pl.lit(size),
+        pl.lit(tpr),
+        pl.lit(fpr),
+        pl.lit(int(gold.sum())),
+        pl.lit(int((~gold).sum())),
+    )
+    lo, hi = interval(theta, variance)
+    return {"pacc_tpr": tpr, "pacc_fpr": fpr} | subsets.select(
+        (theta - pl.col("truth")).abs().mean().alias("pacc_mae"),
+        ((lo <= pl.col("truth")) & (hi >= pl.col("truth"))).mean().alias("pacc_coverage"),
+    ).row(0, named=True)
 
 
 def report(rows: list[dict], args) -> str:

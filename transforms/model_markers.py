@@ -541,7 +541,9 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
             phrases = len(marker.prototypes[lang])
             terms = len(prototype_phrases(marker, lang)) - phrases
             margin = (
-                ", softmax over the other emotions" if marker.dimensions[:1] == (CONTRASTED,) else ""
+                ", softmax over the other emotions"
+                if marker.dimensions[:1] == (CONTRASTED,)
+                else ""
             )
             model = (
                 f"{phrases} prototypes and {terms} terms as one centroid{margin}, against the "
