@@ -28,7 +28,8 @@ class LabelledSet:
     negative rows: each marker is then judged on its own positives against those controls only
     (community labels, not per-post ones). `proxies` maps a label to the file's column it is
     read from where the set labels a related construct rather than the marker itself (the
-    tables name it)."""
+    tables name it). `related` maps a column that is no marker's label to markers whose flag
+    rates on its positives and negatives are reported beside it, never as a label."""
 
     name: str
     lang: str
@@ -37,6 +38,7 @@ class LabelledSet:
     kind: str
     control: str | None = None
     proxies: dict[str, str] = field(default_factory=dict)
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def column(self, label: str) -> str:
         """The file's column that `label` is read from."""
@@ -89,6 +91,7 @@ SETS = (
         },
         "Reddit, thwarted belongingness as a loneliness proxy",
         proxies={"loneliness": "thwarted_belongingness"},
+        related={"perceived_burdensomeness": ("suicide_risk", "hopelessness")},
     ),
     LabelledSet(
         "semeval2018_ec_es",
@@ -138,7 +141,8 @@ def _order(name: str, ids: pl.Series) -> pl.Series:
 
 
 def load_split(labelled: LabelledSet, split: str, *, cap: int | None = None) -> pl.DataFrame:
-    """`id, text, lang` and the set's marker labels (Boolean; and `control`) of one split,
+    """`id, text, lang` and the set's marker labels (Boolean; and `control` and its `related`
+    columns) of one split,
     at most `cap` rows (those of lowest hash). Rows of a control set that are neither a
     marker's positive nor a control are dropped."""
     frame = pl.read_csv(
@@ -151,7 +155,7 @@ def load_split(labelled: LabelledSet, split: str, *, cap: int | None = None) -> 
         pl.col("id").cast(pl.String),
         pl.col("text").fill_null(""),
         pl.lit(labelled.lang).alias("lang"),
-        *[(pl.col(labelled.column(c)) == "1").alias(c) for c in columns],
+        *[(pl.col(labelled.column(c)) == "1").alias(c) for c in [*columns, *labelled.related]],
     )
     if labelled.control:
         frame = frame.filter(pl.any_horizontal(columns))
