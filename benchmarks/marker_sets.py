@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -26,7 +26,10 @@ class LabelledSet:
     """One labelled set: `files` maps a split to its CSV (one file for all splits when the split
     is hashed); `labels` are the set's columns that are our markers; `control` names a column of
     negative rows: each marker is then judged on its own positives against those controls only
-    (community labels, not per-post ones)."""
+    (community labels, not per-post ones). `proxies` maps a label to the file's column it is
+    read from where the set labels a related construct rather than the marker itself (the
+    tables name it). `related` maps a column that is no marker's label to markers whose flag
+    rates on its positives and negatives are reported beside it, never as a label."""
 
     name: str
     lang: str
@@ -34,6 +37,12 @@ class LabelledSet:
     files: dict[str, str]
     kind: str
     control: str | None = None
+    proxies: dict[str, str] = field(default_factory=dict)
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def column(self, label: str) -> str:
+        """The file's column that `label` is read from."""
+        return self.proxies.get(label, label)
 
     @property
     def hashed(self) -> bool:
@@ -72,6 +81,19 @@ SETS = (
         control="control",
     ),
     LabelledSet(
+        "irf_reddit_en",
+        "en",
+        ("loneliness",),
+        {
+            "train": "irf_reddit_en_train.csv",
+            "dev": "irf_reddit_en_val.csv",
+            "test": "irf_reddit_en_test.csv",
+        },
+        "Reddit, thwarted belongingness as a loneliness proxy",
+        proxies={"loneliness": "thwarted_belongingness"},
+        related={"perceived_burdensomeness": ("suicide_risk", "hopelessness")},
+    ),
+    LabelledSet(
         "semeval2018_ec_es",
         "es",
         (*EMOTIONS, "love", "hope"),
@@ -90,7 +112,10 @@ SETS = (
         "Spanish Instagram comments",
     ),
 )
-"""covidemo publishes no train split: its dev split is what thresholds and heads learn from."""
+"""covidemo publishes no train split: its dev split is what thresholds and heads learn from.
+irf_reddit_en (research use only: evaluated, never shipped from) labels thwarted belongingness,
+Joiner's construct of loneliness and lack of reciprocal care: a proxy for `loneliness`, not the
+same thing, so its tables name the column it stands for."""
 
 
 def available() -> bool:
@@ -116,7 +141,8 @@ def _order(name: str, ids: pl.Series) -> pl.Series:
 
 
 def load_split(labelled: LabelledSet, split: str, *, cap: int | None = None) -> pl.DataFrame:
-    """`id, text, lang` and the set's marker labels (Boolean; and `control`) of one split,
+    """`id, text, lang` and the set's marker labels (Boolean; and `control` and its `related`
+    columns) of one split,
     at most `cap` rows (those of lowest hash). Rows of a control set that are neither a
     marker's positive nor a control are dropped."""
     frame = pl.read_csv(
@@ -129,7 +155,7 @@ def load_split(labelled: LabelledSet, split: str, *, cap: int | None = None) -> 
         pl.col("id").cast(pl.String),
         pl.col("text").fill_null(""),
         pl.lit(labelled.lang).alias("lang"),
-        *[(pl.col(c) == "1").alias(c) for c in columns],
+        *[(pl.col(labelled.column(c)) == "1").alias(c) for c in [*columns, *labelled.related]],
     )
     if labelled.control:
         frame = frame.filter(pl.any_horizontal(columns))

@@ -231,6 +231,44 @@ def evaluate_set(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str,
     return judge(labelled, test, hits)
 
 
+def related_lines(labelled: ms.LabelledSet, encoder) -> list[str]:
+    """For each `related` column of the set (a construct near some markers, not their label):
+    the share of its positives and of its negatives (test split) that each related marker's
+    lexicon, zero-shot source and rule flag. Reported beside the table, never as F1."""
+    if not labelled.related:
+        return []
+    test = ms.load_split(labelled, "test")
+    lines = [
+        "",
+        f"### {labelled.name}: related constructs, share flagged among its positives / "
+        "negatives (test split; not labels of these markers)",
+        "",
+        "| column | positives | marker | lexicon | zero-shot | rule |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for column, names in labelled.related.items():
+        markers = load_markers(names=list(names))
+        prototypes = {n: replace(m, heads={}) for n, m in markers.items()}
+        lexicon = score(test, markers)
+        found = {
+            "lexicon": decisions(test, lexicon, NO_MODEL, markers, source="lexicon"),
+            "zero-shot": decisions(
+                test, lexicon, model_scores(test, prototypes, encoder), prototypes, source="model"
+            ),
+            "rule": decisions(
+                test, lexicon, model_scores(test, markers, encoder), markers, source=None
+            ),
+        }
+        gold = test.get_column(column).to_numpy()
+        for name in names:
+            cells = []
+            for hits in found.values():
+                hit = hits.get_column(name).fill_null(False).to_numpy()
+                cells.append(f"{hit[gold].mean():.2f} / {hit[~gold].mean():.2f}")
+            lines.append(f"| {column} | {int(gold.sum())} | {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def evaluate_lexicon(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str, tuple]]:
     """`evaluate_set` for the lexicon source and its fast peers only (`--lexicon-only`), on
     `--split` (dev: the split lexicon terms are chosen on, for the recall floor)."""
@@ -337,7 +375,7 @@ def risk_lines(all_results: dict[str, dict]) -> list[str]:
     return lines
 
 
-def render(all_results: dict[str, dict], sizes: dict[str, int]) -> str:
+def render(all_results: dict[str, dict], sizes: dict[str, int], extra: list[str] = ()) -> str:
     sources = list(dict.fromkeys(s for r in all_results.values() for s in r))
     lines = [
         "Macro-F1 over the set's labels that each source covers (test split; `—`: no source "
@@ -357,16 +395,19 @@ def render(all_results: dict[str, dict], sizes: dict[str, int]) -> str:
         lines += ["| marker | support | " + " | ".join(results) + " |"]
         lines += ["|---|---:|" + "---:|" * len(results)]
         markers = list(dict.fromkeys(m for r in results.values() for m in r))
+        labelled = next((s for s in ms.SETS if s.name == name), None)
         for marker in markers:
             support = next(r[marker][3] for r in results.values() if marker in r)
+            column = labelled.column(marker) if labelled else marker
+            label = marker if column == marker else f"{marker} ← {column} (proxy)"
             cells = [
                 f"{r[marker][2]:.2f} ({r[marker][0]:.2f}/{r[marker][1]:.2f})"
                 if marker in r
                 else "—"
                 for r in results.values()
             ]
-            lines.append(f"| {marker} | {support} | " + " | ".join(cells) + " |")
-    return "\n".join([*lines, *risk_lines(all_results)])
+            lines.append(f"| {label} | {support} | " + " | ".join(cells) + " |")
+    return "\n".join([*lines, *risk_lines(all_results), *extra])
 
 
 def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None:
@@ -396,7 +437,7 @@ def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None
         return
     wanted = set(args.sets.split(",")) if args.sets else None
     encoder = CachedEncoder()
-    all_results, sizes = {}, {}
+    all_results, sizes, related = {}, {}, []
     for labelled in ms.SETS:
         if wanted and labelled.name not in wanted:
             continue
@@ -405,7 +446,9 @@ def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None
         all_results[labelled.name] = run(labelled, args, encoder)
         split = args.split if args.lexicon_only else "test"
         sizes[labelled.name] = ms.load_split(labelled, split, cap=args.cap).height
-    body = render(all_results, sizes)
+        if not args.lexicon_only and labelled.lang in CONFIG.models:
+            related += related_lines(labelled, encoder)
+    body = render(all_results, sizes, related)
     print(body)
     if wanted is None and args.lexicon_only and args.split == "test":
         command = "PYTHONPATH=$PWD .venv/bin/python benchmarks/markers.py --lexicon-only"

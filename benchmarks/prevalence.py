@@ -3,7 +3,9 @@
     PYTHONPATH=$PWD .venv/bin/python benchmarks/prevalence.py [--datasets DIR] [--draws 50]
         [--size 1000] [--calibration-rows 1000]
 
-For each shared labelled set with columns named after our markers: rates are measured as
+For each shared labelled set with columns named after our markers (or standing for one as a
+proxy, benchmarks/marker_sets.py `proxies`: irf_reddit_en's thwarted belongingness for
+loneliness): rates are measured as
 `moodcast markers calibrate` measures them (transforms.rates, the marker's rule under the
 default settings) on a seeded random sample of at most `--calibration-rows` posts of the set's
 train/dev part (a seeded half of the file when it has no split). On the held-out part (test
@@ -20,6 +22,7 @@ Skips with a message when the datasets directory is absent.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -30,12 +33,17 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.calibration import measure_rates  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.training import label_frame  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import classify  # noqa: E402
+from transforms.model_markers import (  # noqa: E402
+    classify,
+    model_languages,
+    score_probability,
+)
 from transforms.quantify import VALIDATED, adjusted, interval, rates_status  # noqa: E402
 
 DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
@@ -59,12 +67,25 @@ SETS = {
     "sad_stress_en": (("sad_stress_en.csv",), None),
     "valeriano_suicide_es": (("valeriano_suicide_es.csv",), None),
     "mentai_instagram_es": (("mentai_instagram_es.csv",), None),
+    "irf_reddit_en": (
+        ("irf_reddit_en_train.csv", "irf_reddit_en_val.csv"),
+        ("irf_reddit_en_test.csv",),
+    ),
 }
 """Set → (calibration files, held-out files); None: a seeded half of the calibration file."""
 
 
-def parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None):
-    """(calibration part, held-out part, path of the first calibration file) as raw frames."""
+def parts(datasets: Path, name: str):
+    """(calibration part, held-out part, path of the first calibration file) of set `name` as raw
+    frames, a proxy label column renamed after the marker it stands for."""
+    calib, held = SETS[name]
+    proxies = next((s.proxies for s in ms.SETS if s.name == name), {})
+    renames = {column: marker for marker, column in proxies.items()}
+    calib_frame, held_frame, source = _parts(datasets, calib, held)
+    return calib_frame.rename(renames), held_frame.rename(renames), source
+
+
+def _parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None):
     read = [pl.read_csv(datasets / name, infer_schema=False) for name in calib]
     frame = pl.concat(read, how="diagonal")
     if held is not None:
@@ -77,22 +98,50 @@ def parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None):
     return shuffled.head(half), shuffled.slice(half), datasets / calib[0]
 
 
-def draws(gold: np.ndarray, hit: np.ndarray, *, size: int, count: int, rng) -> pl.DataFrame:
+def draws(
+    gold: np.ndarray, hit: np.ndarray, prob: np.ndarray, *, size: int, count: int, rng
+) -> pl.DataFrame:
     """`count` subsets of `size` per true prevalence, drawn with replacement from the labelled
-    positives and negatives: `prevalence` (target), `truth`, `flagged` (share)."""
-    positives, negatives = hit[gold], hit[~gold]
+    positives and negatives: `prevalence` (target), `truth`, `flagged` (share), `mean_prob`
+    and `var_prob` (mean and variance of the model probability, NaN where the marker has
+    none)."""
+    positives, negatives = np.flatnonzero(gold), np.flatnonzero(~gold)
     rows = []
     for target in PREVALENCES:
         n_pos = round(target * size)
         for _ in range(count):
-            flagged = rng.choice(positives, n_pos).sum() + rng.choice(negatives, size - n_pos).sum()
-            rows.append((target, n_pos / size, flagged / size))
-    return pl.DataFrame(rows, schema=["prevalence", "truth", "flagged"], orient="row")
+            drawn = np.concatenate(
+                [rng.choice(positives, n_pos), rng.choice(negatives, size - n_pos)]
+            )
+            scores = prob[drawn]
+            rows.append((target, n_pos / size, hit[drawn].mean(), scores.mean(), scores.var()))
+    return pl.DataFrame(
+        rows, schema=["prevalence", "truth", "flagged", "mean_prob", "var_prob"], orient="row"
+    )
+
+
+def probabilities(frame: pl.DataFrame, labelled: list[str], markers, config) -> pl.DataFrame:
+    """Each labelled marker's model score of each post of `frame` in 0-1
+    (transforms.model_markers.score_probability), NaN where it has no model source in the
+    post's language."""
+    modelled = {m: markers[m] for m in labelled if model_languages(markers[m], config)}
+    found = frame.with_columns(pl.lit(np.nan).alias(m) for m in labelled).select(labelled)
+    if not modelled:
+        return found
+    scores = classify(frame, modelled, config=config, source="model").with_columns(
+        frame.get_column("lang")
+    )
+    return found.with_columns(
+        scores.select(
+            score_probability(marker, model_languages(marker, config)).fill_null(np.nan)
+            for marker in modelled.values()
+        ).get_columns()
+    )
 
 
 def evaluate_set(name: str, args, settings, markers) -> list[dict]:
     """One row per marker labelled in the set: its calibration, status and errors."""
-    calib, held, source = parts(args.datasets, *SETS[name])
+    calib, held, source = parts(args.datasets, name)
     labelled = [m for m in markers if m in calib.columns and m in held.columns]
     if not labelled:
         return []
@@ -104,9 +153,12 @@ def evaluate_set(name: str, args, settings, markers) -> list[dict]:
         source=source,
     )
     rates = rates.join(rates_status(rates), on=["marker", "lang"])
+    calib_frame = label_frame(sample, text_col="text", label_cols=labelled)
+    calib_probs = probabilities(calib_frame, labelled, markers, settings.model_config)
     held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
     held_frame = label_frame(held, text_col="text", label_cols=labelled)
     hits = classify(held_frame, {m: markers[m] for m in labelled}, config=settings.model_config)
+    held_probs = probabilities(held_frame, labelled, markers, settings.model_config)
     rng = np.random.default_rng(SEED)
     found = []
     for marker in labelled:
@@ -126,11 +178,15 @@ def evaluate_set(name: str, args, settings, markers) -> list[dict]:
             if min(row["held_pos"], row["held_neg"]) < MIN_HELD_OUT:
                 found.append(row | {"validation": "held-out part too small"})
                 continue
+            in_lang = calib_frame.get_column("lang") == rate["lang"]
+            calib_gold = calib_frame.get_column(marker).filter(in_lang).to_numpy() == 1
+            calib_prob = calib_probs.get_column(marker).filter(in_lang).to_numpy()
+            prob = held_probs.get_column(marker).filter(mask).to_numpy()
+            subsets = draws(gold, hit, prob, size=args.size, count=args.draws, rng=rng)
             found.append(
                 row
-                | errors(
-                    draws(gold, hit, size=args.size, count=args.draws, rng=rng), rate, args.size
-                )
+                | errors(subsets, rate, args.size)
+                | pacc_errors(subsets, rate, calib_gold, calib_prob, args.size)
             )
     return found
 
@@ -141,14 +197,7 @@ def errors(subsets: pl.DataFrame, rate: dict, size: int) -> dict:
     raw_mae = subsets.select((pl.col("flagged") - pl.col("truth")).abs().mean()).item()
     if rate["validation"] != VALIDATED:
         return {"raw_mae": raw_mae}
-    theta, variance = adjusted(
-        pl.col("flagged"),
-        pl.lit(size),
-        pl.lit(rate["tpr"]),
-        pl.lit(rate["fpr"]),
-        pl.lit(rate["tp"] + rate["fn"]),
-        pl.lit(rate["fp"] + rate["tn"]),
-    )
+    theta, variance = acc(rate, size)
     lo, hi = interval(theta, variance)
     _, floor = adjusted(
         pl.col("truth") * rate["tpr"] + (1 - pl.col("truth")) * rate["fpr"],
@@ -164,6 +213,52 @@ def errors(subsets: pl.DataFrame, rate: dict, size: int) -> dict:
         (EXPECTED_ABS * floor.sqrt()).mean().alias("expected_mae"),
     ).row(0, named=True)
     return {"raw_mae": raw_mae, **scored}
+
+
+def acc(rate: dict, size: int) -> tuple[pl.Expr, pl.Expr]:
+    """ACC's estimate and variance of each subset's flagged share under `rate`."""
+    return adjusted(
+        pl.col("flagged"),
+        pl.lit(size),
+        pl.lit(rate["tpr"]),
+        pl.lit(rate["fpr"]),
+        pl.lit(rate["tp"] + rate["fn"]),
+        pl.lit(rate["fp"] + rate["tn"]),
+    )
+
+
+def pacc_errors(
+    subsets: pl.DataFrame, rate: dict, gold: np.ndarray, prob: np.ndarray, size: int
+) -> dict:
+    """For validated rates of a marker with a model score in the language (else {}): PACC's
+    mean absolute error and interval coverage over `subsets` (the mean probability corrected
+    by its means on the calibration positives and negatives, `gold` and `prob`; variance from
+    the measured spreads of the scores), and the same for the lower-variance of ACC and PACC
+    in each subset (`either_mae`, `either_coverage`)."""
+    if rate["validation"] != VALIDATED or np.isnan(prob).any() or not len(prob):
+        return {}
+    tpr, fpr = float(prob[gold].mean()), float(prob[~gold].mean())
+    theta, variance = adjusted(
+        pl.col("mean_prob"),
+        pl.lit(size),
+        pl.lit(tpr),
+        pl.lit(fpr),
+        pl.lit(int(gold.sum())),
+        pl.lit(int((~gold).sum())),
+        spreads=(pl.col("var_prob"), pl.lit(prob[gold].var()), pl.lit(prob[~gold].var())),
+    )
+    acc_theta, acc_variance = acc(rate, size)
+    pacc = variance.fill_null(np.inf) < acc_variance
+    chosen = pl.when(pacc).then(theta).otherwise(acc_theta)
+    chosen_variance = pl.when(pacc).then(variance).otherwise(acc_variance)
+    found = {"pacc_tpr": tpr, "pacc_fpr": fpr}
+    for name, estimate, spread in (("pacc", theta, variance), ("either", chosen, chosen_variance)):
+        lo, hi = interval(estimate, spread)
+        found |= subsets.select(
+            (estimate - pl.col("truth")).abs().mean().alias(f"{name}_mae"),
+            ((lo <= pl.col("truth")) & (hi >= pl.col("truth"))).mean().alias(f"{name}_coverage"),
+        ).row(0, named=True)
+    return found
 
 
 def report(rows: list[dict], args) -> str:
@@ -183,11 +278,18 @@ def report(rows: list[dict], args) -> str:
         "not validated get no adjusted share (their status is shown instead). Expected MAE: "
         "the error ACC itself predicts from these rates (the delta-method standard deviation "
         "of transforms.quantify.adjusted at each true share, × √(2/π)): the error left by "
-        "rates measured on this many labels, whatever the estimator does with them.",
+        "rates measured on this many labels, whatever the estimator does with them. PACC "
+        "(validated rows of markers with a model score in the language): the mean model "
+        "probability of the subset corrected by its means on the calibration positives and "
+        "negatives (`pacc tpr/fpr`), its variance from the measured spread of the scores "
+        "(transforms.quantify.adjusted `spreads`); lower-variance: in each subset, whichever "
+        "of ACC and PACC has the smaller estimated variance (no label of the subset used).",
         "",
         "| set | marker | lang | calib pos/neg | tpr | fpr | status | raw MAE | adjusted MAE "
-        "| expected MAE | coverage | bar |",
-        "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+        "| expected MAE | coverage | bar | pacc tpr/fpr | PACC MAE | PACC coverage "
+        "| lower-variance MAE |",
+        "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- "
+        "| ---: | ---: | ---: | ---: |",
     ]
     met = validated = 0
     for r in rows:
@@ -204,7 +306,10 @@ def report(rows: list[dict], args) -> str:
             f"| {r['set']} | {r['marker']} | {r['lang']} | {r['tp'] + r['fn']}/{r['fp'] + r['tn']} "
             f"| {r['tpr']:.3f} | {r['fpr']:.3f} | {status} | {_num(r.get('raw_mae'))} "
             f"| {_num(adjusted_mae)} | {_num(r.get('expected_mae'))} | {_num(r.get('coverage'), 2)} | "
-            f"{'met' if ok else '—' if adjusted_mae is None else 'missed'} |"
+            f"{'met' if ok else '—' if adjusted_mae is None else 'missed'} | "
+            + (f"{r['pacc_tpr']:.3f}/{r['pacc_fpr']:.3f}" if "pacc_tpr" in r else "—")
+            + f" | {_num(r.get('pacc_mae'))} | {_num(r.get('pacc_coverage'), 2)} "
+            f"| {_num(r.get('either_mae'))} |"
         )
     scored = [r for r in rows if r.get("adjusted_mae") is not None]
     lines += [
@@ -221,7 +326,33 @@ def report(rows: list[dict], args) -> str:
             f"({adj / raw:.2f} of raw), interval coverage {cov:.2f}; expected MAE "
             f"{np.mean(expected):.3f}, at most 0.03 in {sum(e <= 0.03 for e in expected)} rows."
         )
+    lines += pacc_summary(scored)
     return "\n".join(lines)
+
+
+def pacc_summary(scored: list[dict]) -> list[str]:
+    """ACC against PACC on the validated rows that have both, and the rule `PACC where a
+    model score exists, else ACC` over every validated row."""
+    both = [r for r in scored if r.get("pacc_mae") is not None]
+    if not both:
+        return []
+    lines = [
+        f"PACC on the {len(both)} validated rows with a model score: MAE "
+        f"{np.mean([r['pacc_mae'] for r in both]):.3f} against ACC's "
+        f"{np.mean([r['adjusted_mae'] for r in both]):.3f} on the same rows, coverage "
+        f"{np.mean([r['pacc_coverage'] for r in both]):.2f} (ACC's "
+        f"{np.mean([r['coverage'] for r in both]):.2f})."
+    ]
+    for name, label in (("pacc", "PACC"), ("either", "the lower-variance of ACC and PACC")):
+        chosen = [r[f"{name}_mae"] if r in both else r["adjusted_mae"] for r in scored]
+        coverage = [r[f"{name}_coverage"] if r in both else r["coverage"] for r in scored]
+        met = sum(c <= 0.03 and c <= r["raw_mae"] / 2 for c, r in zip(chosen, scored, strict=True))
+        lines.append(
+            f"With {label} where a model score exists and ACC elsewhere: MAE "
+            f"{np.mean(chosen):.3f} over the {len(scored)} validated rows, coverage "
+            f"{np.mean(coverage):.2f}, {met} meet the bar."
+        )
+    return lines
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -254,6 +385,9 @@ def main() -> None:
         found = evaluate_set(name, args, settings, markers)
         print(f"{name}: {len(found)} marker × language rows", file=sys.stderr)
         rows += found
+    dump = ROOT / "benchmarks" / ".data" / "prevalence-rows.json"
+    dump.parent.mkdir(parents=True, exist_ok=True)
+    dump.write_text(json.dumps(rows, default=str))
     text = report(rows, args)
     print(text)
     write_section("prevalence", text)

@@ -100,7 +100,7 @@ def evaluate(gold: np.ndarray, prob: np.ndarray, cut: float, rates: dict, args, 
 
 
 def evaluate_set(name: str, args, markers) -> list[dict]:
-    calib, held, _ = parts(args.datasets, *SETS[name])
+    calib, held, _ = parts(args.datasets, name)
     labelled = [m for m in markers if m in calib.columns and m in held.columns]
     if not labelled:
         return []

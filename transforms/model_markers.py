@@ -4,12 +4,14 @@ A model source scores a post from its sentence embedding (transforms/embedding.p
 trained head of the `ngram` family, from its hashed n-grams (transforms/ngram.py; any language,
 no sentence model). A trained head gives a probability. Otherwise the score is zero-shot: the
 post's cosine similarity to the centroid of the marker's phrases (its prototypes and its lexicon
-terms, `prototype_phrases`); for a marker of the CONTRASTED dimension (the basic emotions, which
-rarely share a post), minus its highest similarity to a rival centroid (the neutral reference
-set and every other shipped marker of that dimension): a margin over the other labels. The
-statistic is set against the same statistic of the neutral reference posts as a z-score (how
-many standard deviations above the neutral posts it lies), so scores of different markers and
-models are on one scale. A score at or above the language's threshold is a hit.
+terms, `prototype_phrases`), standardised against the neutral reference posts' similarities to
+that centroid. A marker of the CONTRASTED dimension (the basic emotions, which rarely share a
+post) is scored by its share of a softmax over its rivals (the neutral reference set and every
+shipped marker of that dimension); any other marker by its similarity less part of the post's
+similarity to the neutral set. The statistic is set against the same statistic of the neutral
+reference posts as a z-score (how many standard deviations above the neutral posts it lies), so
+scores of different markers and models are on one scale. A score at or above the language's
+threshold is a hit.
 
 Per language, a marker's rule decides: `lexicon`, `model`, `either` (a hit from one of them) or
 `both` (a lexicon hit confirmed by the model). Where a language has only one of the sources (for
@@ -47,9 +49,16 @@ DEFAULT_THRESHOLD = 3.5
 """The z-score threshold of a prototype source whose language has none calibrated in its
 marker file (the best single threshold over the shipped English markers)."""
 CONTRASTED = "emotion"
-"""The first dimension of markers scored as a margin over their rivals (see the module doc):
+"""The first dimension of markers scored against their rivals (a softmax, see the module doc):
 on the English dev splits this lifts the emotions' zero-shot macro-F1, while a margin among the
 risk markers, which co-occur, lowers theirs (benchmarks/RESULTS.md, `zero-shot`)."""
+SOFTMAX_TEMPERATURE = 2.0
+"""Temperature of the softmax over standardised cosines that scores a CONTRASTED marker (of 1,
+2 and 4 on the English dev splits, 2 was best on CovidEmo and near best on XED and ISEAR)."""
+NEUTRAL_WEIGHT = 0.5
+"""How much of its standardised closeness to the neutral centroid a marker outside CONTRASTED
+loses (of 0, 0.5 and 1 on the English dev splits: 0.5 lifts stress on balanced sad_stress and on
+rmhd27's anxiety/depression posts without lowering rmhd27's markers; benchmarks/zero_shot.py)."""
 MIN_TERM_LETTERS = 3
 """Lexicon terms with fewer letters (emoji, `:)`) are left out of a marker's centroid."""
 KEY_SEED = 20211
@@ -269,6 +278,12 @@ def contrasted_phrases(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 def zero_shot(embeddings: np.ndarray, *, marker: Marker, lang: str, encoder: Encoder) -> np.ndarray:
     """The zero-shot score of each embedded post for `marker` in `lang` (see the module doc).
 
+    Each cosine to a centroid is first standardised against the neutral reference posts' cosines
+    to it. A CONTRASTED marker's statistic is its log-probability under a softmax (temperature
+    SOFTMAX_TEMPERATURE) over the neutral centroid and every shipped CONTRASTED centroid; any
+    other marker's is its standardised cosine minus NEUTRAL_WEIGHT × that of the neutral centroid.
+    The statistic is returned as a z-score against the neutral posts' own statistic.
+
     Raises SourceError when the neutral reference set has under two phrases in `lang`.
     """
     neutral_posts = _embedded(encoder, neutral_phrases(lang))
@@ -277,17 +292,24 @@ def zero_shot(embeddings: np.ndarray, *, marker: Marker, lang: str, encoder: Enc
             f"the neutral reference set has no {lang} phrases: add some to {NEUTRAL_FILE}"
         )
     own = _centroid(encoder, prototype_phrases(marker, lang))
-    rivals = []
-    if marker.dimensions[:1] == (CONTRASTED,):
-        rivals = [_centroid(encoder, neutral_phrases(lang))] + [
-            _centroid(encoder, phrases)
-            for name, phrases in contrasted_phrases(lang)
-            if name != marker.name
-        ]
+    reference = _centroid(encoder, neutral_phrases(lang))
+    contrasted = marker.dimensions[:1] == (CONTRASTED,)
+    rivals = [
+        _centroid(encoder, phrases)
+        for name, phrases in contrasted_phrases(lang)
+        if contrasted and name != marker.name
+    ]
+    centroids = np.stack([own, reference, *rivals])
+    base = neutral_posts @ centroids.T
+    centre, spread = base.mean(axis=0), np.maximum(base.std(axis=0), 1e-6)
 
     def statistic(rows: np.ndarray) -> np.ndarray:
-        closeness = rows @ own
-        return closeness - (rows @ np.stack(rivals).T).max(axis=1) if rivals else closeness
+        closeness = (rows @ centroids.T - centre) / spread
+        if not contrasted:
+            return closeness[:, 0] - NEUTRAL_WEIGHT * closeness[:, 1]
+        logits = closeness / SOFTMAX_TEMPERATURE
+        top = logits.max(axis=1)
+        return logits[:, 0] - top - np.log(np.exp(logits - top[:, None]).sum(axis=1))
 
     neutral = statistic(neutral_posts)
     return (statistic(embeddings) - neutral.mean()) / max(float(neutral.std()), 1e-6)
@@ -305,6 +327,25 @@ def threshold(marker: Marker, lang: str) -> float:
     if head is not None:
         return head.threshold
     return marker.thresholds.get(lang, DEFAULT_THRESHOLD)
+
+
+def score_probability(marker: Marker, languages: Sequence[str]) -> pl.Expr:
+    """`decide`'s `<marker>__score` of a post whose language (`lang`) is one of `languages`
+    where the model decides, as a number in 0-1 for probabilistic quantification
+    (transforms.quantify.score_rates): a trained head's probability as it is, a zero-shot score
+    through the logistic function centred on its threshold (0.5 at the cut)."""
+    langs = sorted(languages)
+    score = pl.col(f"{marker.name}__score")
+    cut = pl.col("lang").replace_strict(
+        {lang: threshold(marker, lang) for lang in langs}, default=None, return_dtype=pl.Float64
+    )
+    heads = sorted(set(langs) & set(marker.heads))
+    return (
+        pl.when(pl.col("lang").is_in(heads))
+        .then(score)
+        .otherwise(1.0 / (1.0 + (cut - score).exp()))
+        .alias(marker.name)
+    )
 
 
 @cache
@@ -500,7 +541,9 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
             phrases = len(marker.prototypes[lang])
             terms = len(prototype_phrases(marker, lang)) - phrases
             margin = (
-                ", margin over the other emotions" if marker.dimensions[:1] == (CONTRASTED,) else ""
+                ", softmax over the other emotions"
+                if marker.dimensions[:1] == (CONTRASTED,)
+                else ""
             )
             model = (
                 f"{phrases} prototypes and {terms} terms as one centroid{margin}, against the "

@@ -75,6 +75,7 @@ def adjusted(
     n_neg: pl.Expr,
     *,
     z: float = Z_95,
+    spreads: tuple[pl.Expr, pl.Expr, pl.Expr] | None = None,
 ) -> tuple[pl.Expr, pl.Expr]:
     """ACC/PACC estimate and its delta-method variance: `(theta, variance)`.
 
@@ -85,20 +86,23 @@ def adjusted(
         [V(share) + theta² V(tpr) + (1 - theta)² V(fpr)] / (tpr - fpr)²
 
     with each V a binomial variance at its Agresti–Coull centre (for mean scores in 0-1 that
-    bounds the variance from above). Both are null where `tpr <= fpr` or `n` is 0 or null.
+    bounds the variance from above), or, given `spreads` (the variance of one unit's score
+    among the `n` units, the positives and the negatives: PACC with measured spreads), that
+    spread over its count. Both are null where `tpr <= fpr` or `n` is 0 or null.
     """
     youden = tpr - fpr
     valid = (youden > 0) & (n > 0)
     theta = ((share - fpr) / youden).clip(0.0, 1.0)
-    p, t, f = (
-        shrunk(share * n, n, z=z),
-        shrunk(tpr * n_pos, n_pos, z=z),
-        shrunk(fpr * n_neg, n_neg, z=z),
-    )
+    if spreads is None:
+        p, t, f = (
+            shrunk(share * n, n, z=z),
+            shrunk(tpr * n_pos, n_pos, z=z),
+            shrunk(fpr * n_neg, n_neg, z=z),
+        )
+        spreads = (p * (1 - p), t * (1 - t), f * (1 - f))
+        n, n_pos, n_neg = n + z * z, n_pos + z * z, n_neg + z * z
     variance = (
-        p * (1 - p) / (n + z * z)
-        + theta.pow(2) * t * (1 - t) / (n_pos + z * z)
-        + (1 - theta).pow(2) * f * (1 - f) / (n_neg + z * z)
+        spreads[0] / n + theta.pow(2) * spreads[1] / n_pos + (1 - theta).pow(2) * spreads[2] / n_neg
     ) / youden.pow(2)
     return pl.when(valid).then(theta), pl.when(valid).then(variance)
 

@@ -54,6 +54,19 @@ def test_pacc_is_the_same_formula_on_mean_scores():
     assert theta == pytest.approx(0.3)
 
 
+def test_pacc_with_measured_spreads_divides_each_spread_by_its_count():
+    # theta = (0.35 - 0.2) / 0.5 = 0.3; spreads 0.04 (units), 0.03 (positives), 0.02 (negatives)
+    spreads = (pl.lit(0.04), pl.lit(0.03), pl.lit(0.02))
+    theta, variance = adjusted(
+        pl.lit(0.35), pl.lit(500), pl.lit(0.7), pl.lit(0.2), pl.lit(100), pl.lit(400),
+        spreads=spreads,
+    )  # fmt: skip
+    found = pl.select(theta.alias("t"), variance.alias("v")).row(0)
+    expected = (0.04 / 500 + 0.3**2 * 0.03 / 100 + 0.7**2 * 0.02 / 400) / 0.5**2
+    assert found == pytest.approx((0.3, expected))
+    assert found[1] < _acc(0.35, 500, 0.7, 0.2, 100, 400)[1]
+
+
 def test_pacc_rates_are_the_mean_scores_of_positives_and_negatives():
     labelled = pl.DataFrame({"score": [0.9, 0.7, 0.5, 0.1, 0.2, 0.3], "gold": [1, 1, 1, 0, 0, 0]})
     tpr, fpr = score_rates(pl.col("score"), pl.col("gold") == 1)
