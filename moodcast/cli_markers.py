@@ -276,12 +276,12 @@ def _label_frame(labels: Path, text_col: str, label_cols: str | None):
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
 )  # fmt: skip
 @click.option(
-    "--family", type=click.Choice(["embedding", "ngram"]), default="embedding", show_default=True,
-    help="Features of the head: sentence embeddings of the configured model, or character/word n-grams (any language, no model).",
+    "--family", type=click.Choice(["embedding", "ngram", "hybrid"]), default="embedding", show_default=True,
+    help="Features of the head: sentence embeddings of the configured model, character/word n-grams (any language, no model), or both side by side (hybrid).",
 )  # fmt: skip
 @click.option(
     "--recipe", type=click.Choice(["ngram-v1", "ngram-words"]), default="ngram-v1", show_default=True,
-    help="With --family ngram: word 1-2-grams and character 2-5-grams, or word 1-2-grams alone (about 4x cheaper per post).",
+    help="With --family ngram or hybrid: word 1-2-grams and character 2-5-grams, or word 1-2-grams alone (about 4x cheaper per post).",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
@@ -294,8 +294,9 @@ def train(
     as_json: bool,
     data_dir: str | None,
 ) -> None:
-    """Train a linear head for every label, on sentence embeddings or (`--family ngram`) on
-    character/word n-grams, saved into your marker directory as `<name>.head.json`: the model
+    """Train a linear head for every label, on sentence embeddings, (`--family ngram`) on
+    character/word n-grams, or (`--family hybrid`) on both side by side, saved into your marker
+    directory as `<name>.head.json`: the model
     source of the marker of that name (a new marker with rule `model` when none has it).
     Reports each head's cross-validated F1."""
     import polars as pl

@@ -96,10 +96,12 @@ def _texts(frame: pl.DataFrame) -> list[str]:
 
 def _features(
     labels: pl.DataFrame, *, family: str, config: ModelConfig, encoder: Encoder | None, recipe: str
-) -> tuple[pl.DataFrame, object, str]:
-    """The rows a head of `family` can learn from, their features, and the `model` it names."""
+) -> tuple[pl.DataFrame, object, str, int]:
+    """The rows a head of `family` can learn from, their features, the `model` it names and
+    the number of embedding columns. A hybrid head's features are the embedding's columns,
+    then the n-gram buckets."""
     if family == "ngram":
-        return labels, ngram_features(_texts(labels), recipe), recipe
+        return labels, ngram_features(_texts(labels), recipe), recipe, 0
     kept = labels.filter(pl.col("lang").is_in(sorted(config.models)))
     langs = sorted(kept.get_column("lang").unique().to_list())
     if kept.is_empty():
@@ -112,17 +114,30 @@ def _features(
             f"languages {', '.join(langs)} use different models; train one file per model"
         )
     encoder = encoder or load_encoders(config, langs[:1])[langs[0]]
-    return kept, encoder.encode(_texts(kept)), Path(encoder.name).name
+    texts = _texts(kept)
+    features = encoder.encode(texts)
+    if family == "hybrid":
+        from scipy import sparse
+
+        features = sparse.hstack([features, ngram_features(texts, recipe)], format="csr")
+    return kept, features, Path(encoder.name).name, encoder.dim
 
 
-def _weights(model, family: str) -> dict:
-    """The head file's weights: every coefficient, or for `ngram` the NGRAM_WEIGHTS largest."""
+def _weights(model, family: str, recipe: str, dim: int) -> dict:
+    """The head file's weights: every coefficient of an `embedding` head; the NGRAM_WEIGHTS
+    largest of an `ngram` head; for a `hybrid` head, every weight of the `dim` embedding
+    columns and the NGRAM_WEIGHTS largest of the n-gram buckets after them."""
     coef = model.coef_[0]
-    if family != "ngram":
+    if family == "embedding":
         return {"coef": [round(float(c), 7) for c in coef]}
-    kept = np.argsort(-np.abs(coef), kind="stable")[:NGRAM_WEIGHTS]
-    kept = np.sort(kept[coef[kept] != 0])
-    return {"indices": kept.tolist(), "coef": [round(float(c), 6) for c in coef[kept]]}
+    buckets = coef[dim:] if family == "hybrid" else coef
+    kept = np.argsort(-np.abs(buckets), kind="stable")[:NGRAM_WEIGHTS]
+    kept = np.sort(kept[buckets[kept] != 0])
+    ngram = [round(float(c), 6) for c in buckets[kept]]
+    if family == "ngram":
+        return {"indices": kept.tolist(), "coef": ngram}
+    dense = [round(float(c), 7) for c in coef[:dim]]
+    return {"coef": dense, "recipe": recipe, "indices": kept.tolist(), "ngram_coef": ngram}
 
 
 def train_heads(
@@ -140,8 +155,9 @@ def train_heads(
     and write `<name>.head.json` into `out_dir`, plus a `<name>.toml` with rule `model` when no
     marker has that name. `family` is `embedding` (on the sentence embeddings of the configured
     model, or of `encoder` when given: rows in a language without a configured model are left
-    out, and the rows kept must all use one model) or `ngram` (on transforms/ngram.py's hashed
-    n-grams of `recipe`, a name in transforms.ngram.RECIPES: every row, any language).
+    out, and the rows kept must all use one model), `ngram` (on transforms/ngram.py's hashed
+    n-grams of `recipe`, a name in transforms.ngram.RECIPES: every row, any language) or
+    `hybrid` (one model on both side by side: the rows of `embedding`).
 
     A head's threshold is the F1-optimal cut of its held-out probabilities (FOLDS folds,
     stratified), not 0.5: class weighting moves the probabilities, and a label's best cut
@@ -159,7 +175,7 @@ def train_heads(
         raise TaggingError(f"n-gram recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
     if out_dir.resolve() == BUILTIN_DIR.resolve():
         raise TaggingError("trained heads go into your marker directory, never the shipped one")
-    kept, features, model_name = _features(
+    kept, features, model_name, dim = _features(
         labels, family=family, config=config, encoder=encoder, recipe=recipe
     )
     langs = sorted(kept.get_column("lang").unique().to_list())
@@ -173,7 +189,7 @@ def train_heads(
                 f"label {name!r} needs at least {MIN_CLASS_ROWS} positive and negative rows "
                 f"in {', '.join(langs)}; it has {int(y.sum())} of {len(y)} positive"
             )
-        solver = {"solver": "liblinear"} if family == "ngram" else {"max_iter": 2000}
+        solver = {"max_iter": 2000} if family == "embedding" else {"solver": "liblinear"}
         model = LogisticRegression(class_weight="balanced", **solver)
         folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
         held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")
@@ -181,7 +197,7 @@ def train_heads(
         model.fit(features, y)
         head = {
             "family": family,
-            **_weights(model, family),
+            **_weights(model, family, recipe, dim),
             "intercept": float(model.intercept_[0]),
             "threshold": cut,
             "model": model_name,

@@ -2,7 +2,8 @@
 
 A model source scores a post from its sentence embedding (transforms/embedding.py), or, for a
 trained head of the `ngram` family, from its hashed n-grams (transforms/ngram.py; any language,
-no sentence model). A trained head gives a probability. Otherwise the score is zero-shot: the
+no sentence model), or, for a `hybrid` head, from both side by side. A trained head gives a
+probability. Otherwise the score is zero-shot: the
 post's cosine similarity to the centroid of the marker's phrases (its prototypes and its lexicon
 terms, `prototype_phrases`), standardised against the neutral reference posts' similarities to
 that centroid. A marker of the CONTRASTED dimension (the basic emotions, which rarely share a
@@ -40,7 +41,7 @@ from transforms.embedding import (
     load_encoder,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError, load_markers, score
-from transforms.ngram import ngram_scores
+from transforms.ngram import ngram_head_logits
 
 """Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
 
@@ -210,12 +211,18 @@ def needs_model(markers: Mapping[str, Marker], config: ModelConfig, source: str 
 
 
 def score_embeddings(
-    embeddings: np.ndarray, *, lang: str, markers: Mapping[str, Marker], encoder: Encoder
+    embeddings: np.ndarray,
+    *,
+    lang: str,
+    markers: Mapping[str, Marker],
+    encoder: Encoder,
+    ngram_logits: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Model score of each embedded post for every marker with a model source in `lang`.
 
-    N-gram heads are left out (score_texts scores them). Raises SourceError when a trained head
-    does not fit the encoder's embedding size.
+    N-gram heads are left out (score_texts scores them); a hybrid head adds its n-gram part,
+    `ngram_logits[name]`, to its logit. Raises SourceError when a trained head does not fit
+    the encoder's embedding size, or a hybrid head's n-gram part is not given.
     """
     scores = {}
     for marker in markers.values():
@@ -230,6 +237,13 @@ def score_embeddings(
                     "retrain it with `moodcast markers train`"
                 )
             logits = embeddings @ np.asarray(head.coef, dtype=np.float32) + head.intercept
+            if head.family == "hybrid":
+                if ngram_logits is None or marker.name not in ngram_logits:
+                    raise SourceError(
+                        f"the hybrid head of {marker.name} needs the texts, not only their "
+                        "embeddings: score it with score_texts"
+                    )
+                logits = logits + ngram_logits[marker.name]
             scores[marker.name] = 1.0 / (1.0 + np.exp(-logits))
         else:
             scores[marker.name] = zero_shot(embeddings, marker=marker, lang=lang, encoder=encoder)
@@ -241,15 +255,24 @@ def score_texts(
 ) -> dict[str, np.ndarray]:
     """Model score of each text (model_text already applied) for every marker with a model
     source in `lang`: n-gram heads from the texts, the others from their embeddings by
-    `encoder` (None: those are left out, as where no model is configured)."""
+    `encoder` (None: those are left out, as where no model is configured), hybrid heads from
+    both."""
     ngram = {n: m.heads[lang] for n, m in markers.items() if lang in m.ngram_languages}
     embedded = {n: m for n, m in markers.items() if n not in ngram and lang in m.model_languages}
-    scores = {}
+    parts = {
+        n: m.heads[lang].ngram_weights
+        for n, m in markers.items()
+        if lang in m.heads
+        and m.heads[lang].ngram_weights is not None
+        and (n in ngram or encoder is not None)
+    }
+    logits = ngram_head_logits(list(texts), parts) if parts else {}
+    scores = {n: 1.0 / (1.0 + np.exp(-logits[n])) for n in ngram}
     if embedded and encoder is not None:
         embeddings = encoder.encode(list(texts))
-        scores = score_embeddings(embeddings, lang=lang, markers=embedded, encoder=encoder)
-    if ngram:
-        scores |= ngram_scores(list(texts), ngram)
+        scores |= score_embeddings(
+            embeddings, lang=lang, markers=embedded, encoder=encoder, ngram_logits=logits
+        )
     return {n: scores[n] for n in markers if n in scores}
 
 
@@ -536,7 +559,8 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
         head = marker.heads.get(lang)
         if head is not None:
             f1 = f", cross-validated F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
-            model = f"trained {head.family} head on {head.model} (threshold {head.threshold:g}{f1})"
+            features = f"{head.model} and {head.recipe}" if head.family == "hybrid" else head.model
+            model = f"trained {head.family} head on {features} (threshold {head.threshold:g}{f1})"
         elif marker.prototypes.get(lang):
             phrases = len(marker.prototypes[lang])
             terms = len(prototype_phrases(marker, lang)) - phrases

@@ -11,6 +11,7 @@ its recipe.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -57,17 +58,38 @@ NGRAM_BATCH = 8192
 """Texts featurised at a time by ngram_scores: memory holds one batch's features, not all."""
 
 
-def ngram_scores(texts: Sequence[str], heads: Mapping) -> dict[str, np.ndarray]:
-    """Each head's probability (the logistic of ngram_logits) per text, for `heads` (name →
-    a head with `indices`, `coef`, `intercept` and its recipe as `model`), the texts
-    featurised NGRAM_BATCH at a time, once per recipe the heads use."""
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in heads}
-    recipes = sorted({head.model for head in heads.values()})
+@dataclass(frozen=True)
+class NgramWeights:
+    """The n-gram part of a head: weights `coef` on buckets `indices` of `recipe`'s features,
+    plus `intercept`."""
+
+    recipe: str
+    indices: tuple[int, ...]
+    coef: tuple[float, ...]
+    intercept: float = 0.0
+
+
+def ngram_head_logits(texts: Sequence[str], weights: Mapping[str, NgramWeights]) -> dict:
+    """Each entry's logit (ngram_logits) per text, the texts featurised NGRAM_BATCH at a time,
+    once per recipe the entries use."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in weights}
+    recipes = sorted({part.recipe for part in weights.values()})
     for start in range(0, len(texts), NGRAM_BATCH):
         for recipe in recipes:
             features = ngram_features(texts[start : start + NGRAM_BATCH], recipe)
-            for name, head in heads.items():
-                if head.model == recipe:
-                    logits = ngram_logits(features, head.indices, head.coef, head.intercept)
-                    parts[name].append(1.0 / (1.0 + np.exp(-logits)))
+            for name, part in weights.items():
+                if part.recipe == recipe:
+                    logits = ngram_logits(features, part.indices, part.coef, part.intercept)
+                    parts[name].append(np.asarray(logits, dtype=np.float64))
     return {name: np.concatenate([np.zeros(0), *found]) for name, found in parts.items()}
+
+
+def ngram_scores(texts: Sequence[str], heads: Mapping) -> dict[str, np.ndarray]:
+    """Each head's probability (the logistic of ngram_logits) per text, for `heads` (name →
+    a head with `indices`, `coef`, `intercept` and its recipe as `model`)."""
+    weights = {
+        name: NgramWeights(head.model, head.indices, head.coef, head.intercept)
+        for name, head in heads.items()
+    }
+    logits = ngram_head_logits(texts, weights)
+    return {name: 1.0 / (1.0 + np.exp(-values)) for name, values in logits.items()}

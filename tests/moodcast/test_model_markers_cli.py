@@ -181,3 +181,33 @@ def test_an_ngram_head_trains_on_any_language_and_decides_in_tag_and_evaluate(tm
     out = _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
     evaluated = json.loads(out)
     assert evaluated["markers"]["sleep"]["f1"] == 1.0
+
+
+def test_a_hybrid_head_trains_from_the_cli_and_tags_like_one_model_on_both_features(tmp_path):
+    from scipy import sparse
+
+    from transforms.ngram import ngram_features
+
+    _classes(tmp_path / "labels.csv")
+    data = tmp_path / "data"
+    _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "hybrid",
+            "--recipe", "ngram-words", "--data-dir", data)  # fmt: skip
+    saved = json.loads((data / "markers" / "sleep.head.json").read_text())
+    assert (saved["family"], saved["recipe"], len(saved["coef"])) == ("hybrid", "ngram-words", 384)
+    shown = _invoke("markers", "show", "sleep", "--data-dir", data).stdout
+    assert f"trained hybrid head on {saved['model']} and ngram-words (threshold" in shown
+
+    frame = pl.read_csv(tmp_path / "labels.csv")
+    posts = tmp_path / "posts.jsonl"
+    frame.select(
+        "id", "text", "lang", pl.lit("2025-01-01T00:00:00Z").alias("created_at")
+    ).write_ndjson(posts)
+    _invoke("tag", posts, "-o", tmp_path / "out.parquet", "--markers", "sleep", "--data-dir", data)
+    tagged = pl.read_parquet(tmp_path / "out.parquet")
+    texts = frame["text"].to_list()
+    features = sparse.hstack([load_encoder().encode(texts), ngram_features(texts, "ngram-words")])
+    y = (frame["topic"] == "sleep").to_numpy()
+    reference = LogisticRegression(solver="liblinear", class_weight="balanced").fit(features, y)
+    probability = reference.predict_proba(features)[:, 1]
+    assert tagged["sleep"].to_list() == (probability >= saved["threshold"]).tolist()
+    assert np.allclose(tagged["sleep__score"].to_numpy(), probability, atol=1e-4)

@@ -63,3 +63,46 @@ def test_a_words_only_head_names_its_recipe_and_an_unknown_recipe_is_refused(tmp
     with pytest.raises(TaggingError, match="ngram-v1, ngram-words"):
         train_heads(rows, markers={}, config=no_model, out_dir=tmp_path, origin="t",
                     family="ngram", recipe="ngram-v3")  # fmt: skip
+
+
+def test_a_hybrid_head_scores_as_one_model_on_the_embedding_beside_the_ngrams(tmp_path):
+    import pickle
+
+    import pytest
+    from scipy import sparse
+
+    from transforms.embedding import load_encoder
+    from transforms.markers import load_markers
+    from transforms.model_markers import (
+        SourceError,
+        encoder_languages,
+        score_embeddings,
+        score_texts,
+    )
+
+    rows = _rare_label_rows()
+    encoder = load_encoder()
+    (head,) = train_heads(rows, markers={}, config=ModelConfig(), out_dir=tmp_path, origin="t",
+                          family="hybrid", recipe="ngram-words", encoder=encoder)  # fmt: skip
+    assert head.rows == 120 and head.new_marker
+    marker = load_markers(tmp_path)["sleep"]
+    loaded = marker.heads["en"]
+    assert (loaded.family, loaded.recipe, len(loaded.coef)) == ("hybrid", "ngram-words", 384)
+    assert encoder_languages({"sleep": marker}, ModelConfig(), ["en", "es"]) == ["en"]
+
+    texts = rows["text"].to_list()
+    embeddings = encoder.encode(texts)
+    features = sparse.hstack([embeddings, ngram_features(texts, "ngram-words")], format="csr")
+    y = rows["sleep"].to_numpy()
+    model = LogisticRegression(class_weight="balanced", solver="liblinear").fit(features, y)
+    scored = ["insomnia again tonight", "coffee and a walk to the desk"]
+    expected = model.predict_proba(
+        sparse.hstack([encoder.encode(scored), ngram_features(scored, "ngram-words")])
+    )[:, 1]
+    found = score_texts(scored, lang="en", markers=pickle.loads(pickle.dumps({"sleep": marker})),
+                        encoder=encoder)["sleep"]  # fmt: skip
+    assert np.allclose(found, expected, atol=1e-4) and found[0] > found[1]
+    assert score_texts(scored, lang="en", markers={"sleep": marker}, encoder=None) == {}
+    with pytest.raises(SourceError, match="score_texts"):
+        score_embeddings(encoder.encode(scored), lang="en", markers={"sleep": marker},
+                         encoder=encoder)  # fmt: skip

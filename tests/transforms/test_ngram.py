@@ -64,3 +64,16 @@ def test_heads_of_both_recipes_score_together_each_on_its_own_features(tmp_path)
     for recipe, head in heads.items():
         logits = ngram_logits(ngram_features(texts, recipe), head.indices, head.coef, 0.2)
         assert np.array_equal(scores[recipe], 1.0 / (1.0 + np.exp(-logits)))
+
+
+def test_a_hybrid_head_needs_a_known_recipe_and_one_index_per_ngram_weight(tmp_path):
+    path = tmp_path / "x.head.json"
+    head = {"family": "hybrid", "model": "all-MiniLM-L6-v2", "coef": [0.1, 0.2], "intercept": 0.0,
+            "threshold": 0.5, "languages": ["en"], "indices": [3], "ngram_coef": [0.4]}  # fmt: skip
+    path.write_text(json.dumps({**head, "recipe": WORDS_ONLY}))
+    part = read_head(path).ngram_weights
+    assert (part.recipe, part.indices, part.coef, part.intercept) == (WORDS_ONLY, (3,), (0.4,), 0)
+    for broken in ({"recipe": "ngram-v0"}, {"recipe": WORDS_ONLY, "ngram_coef": []}):
+        path.write_text(json.dumps({**head, **broken}))
+        with pytest.raises(MarkerError, match="--family hybrid"):
+            read_head(path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from transforms.errors import MarkerError as MarkerError
-from transforms.ngram import RECIPES
+from transforms.ngram import RECIPES, NgramWeights
 
 BUILTIN_DIR = Path(__file__).parent
 """The shipped marker files (`<name>.toml`), beside this package's code."""
@@ -22,7 +22,7 @@ DEFAULT_HEADS_DIR = BUILTIN_DIR / "heads"
 test metrics are in heads/PROVENANCE.md."""
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
-FAMILIES = ("embedding", "ngram")
+FAMILIES = ("embedding", "ngram", "hybrid")
 CUES = ("first_person",)
 
 
@@ -31,7 +31,9 @@ class Head:
     """A trained model source: P(marker | post) = sigmoid(features · coef + intercept), a hit at
     `threshold` or above. `family` says what the features are: `embedding`, the sentence
     embedding of the model named by `model`; `ngram`, the hashed n-grams of transforms/ngram.py
-    (`model` names the recipe), of which `indices` are the buckets with a weight in `coef`.
+    (`model` names the recipe), of which `indices` are the buckets with a weight in `coef`;
+    `hybrid`, both side by side: `coef` weighs the embedding of the model named by `model`,
+    `ngram_coef` the buckets `indices` of the n-gram recipe `recipe`.
     `cv_f1` is its cross-validated F1 on the training labels."""
 
     coef: tuple[float, ...]
@@ -42,6 +44,18 @@ class Head:
     cv_f1: float | None = None
     family: str = "embedding"
     indices: tuple[int, ...] = ()
+    recipe: str | None = None
+    ngram_coef: tuple[float, ...] = ()
+
+    @property
+    def ngram_weights(self) -> NgramWeights | None:
+        """The n-gram part of the head's logit (with the intercept for an `ngram` head, which
+        has no other part); None for an `embedding` head."""
+        if self.family == "ngram":
+            return NgramWeights(self.model, self.indices, self.coef, self.intercept)
+        if self.family == "hybrid":
+            return NgramWeights(str(self.recipe), self.indices, self.ngram_coef)
+        return None
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,8 @@ def read_head(path: Path) -> Head:
             cv_f1=None if raw.get("cv_f1") is None else float(raw["cv_f1"]),
             family=str(raw.get("family", "embedding")),
             indices=tuple(int(i) for i in raw.get("indices", ())),
+            recipe=raw.get("recipe"),
+            ngram_coef=tuple(float(c) for c in raw.get("ngram_coef", ())),
         )
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise MarkerError(f"{path}: not a readable trained head ({exc})") from exc
@@ -157,6 +173,13 @@ def read_head(path: Path) -> Head:
             f"{path}: an ngram head needs a model of {', '.join(map(repr, RECIPES))} and one "
             "index per weight; "
             "retrain it with `moodcast markers train --family ngram`"
+        )
+    if head.family == "hybrid" and (
+        head.recipe not in RECIPES or len(head.indices) != len(head.ngram_coef)
+    ):
+        raise MarkerError(
+            f"{path}: a hybrid head needs a recipe of {', '.join(map(repr, RECIPES))} and one "
+            "index per n-gram weight; retrain it with `moodcast markers train --family hybrid`"
         )
     return head
 
