@@ -234,9 +234,13 @@ def exceed_probability(
     target = np.array([1.0, float(rule.horizon)])
     weight = target @ inverse @ design.T
     factor = float(np.sqrt(target @ inverse @ target * rule.window))
+    at, z = [], []
     for t in range(m - 1, len(level)):
         window = level[t - m + 1 : t + 1]
         if not np.isfinite(window).all() or not np.isfinite(bar[t]) or spread[t] <= 0:
             continue
-        out[t] = stats.norm.sf((bar[t] - weight @ window) / (spread[t] * factor))
+        at.append(t)
+        z.append((bar[t] - weight @ window) / (spread[t] * factor))
+    if at:
+        out[at] = stats.norm.sf(np.array(z, dtype=float))
     return out
