@@ -388,7 +388,8 @@ period, as counts to sum."""
 
 
 def _own_bits(names: list[str]) -> list[pl.Expr]:
-    """The `_OWN` columns: a row's scored and marked bits (UInt32), 0 on a shared row."""
+    """The `_OWN` columns: a row's scored and marked bits (Boolean, summed as counts), false on
+    a shared row."""
     own = ~pl.col("\x1fshared")
     return [
         (
@@ -400,9 +401,7 @@ def _own_bits(names: list[str]) -> list[pl.Expr]:
                 )
                 > 0
             )
-        )
-        .cast(pl.UInt32)
-        .alias(f"{m}\x1f{name}")
+        ).alias(f"{m}\x1f{name}")
         for i, m in enumerate(names)
         for j, name in enumerate(_OWN)
     ]
