@@ -142,7 +142,9 @@ def test_a_block_gets_every_day_of_the_periods_starting_in_it():
         for grain in PERIOD_GRAINS:
             (start,) = periods_of(day, grain)
             assert start.toordinal() // PERIOD_BLOCK_DAYS in blocks
-        assert len(blocks) == (2 if day.weekday() == 6 and day.toordinal() % 28 == 0 else 1)
+        assert len(blocks) == (
+            2 if day.weekday() == 6 and day.toordinal() % PERIOD_BLOCK_DAYS == 0 else 1
+        )
 
 
 def _job(tmp_path, inputs, **options):
