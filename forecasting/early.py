@@ -244,6 +244,7 @@ def exceed_probability(
     target = np.array([1.0, float(rule.horizon)])
     need = max(3, m - m // 4)
     fits = {}
+    at, z = [], []
     for t in range(m - 1, len(level)):
         window = level[t - m + 1 : t + 1]
         seen = np.isfinite(window)
@@ -257,5 +258,8 @@ def exceed_probability(
                 float(np.sqrt(target @ inverse @ target * rule.window)),
             )
         weight, factor = fits[key]
-        out[t] = stats.norm.sf((bar[t] - weight @ window[seen]) / (spread[t] * factor))
+        at.append(t)
+        z.append((bar[t] - weight @ window[seen]) / (spread[t] * factor))
+    if at:
+        out[at] = stats.norm.sf(np.array(z, dtype=float))
     return out

@@ -3,7 +3,7 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → score the chunk's texts that need a model, decide → compact rows (no text, no ids)
     each post's (hashed id, line) → shuffle by id → the lines of repeated ids, a side input
-    each post's compact row → blocks of 56 days and the 6 days after (shuffle by block)
+    each post's compact row → blocks of 56 days and their periods' days (shuffle by block)
          → minus repeated ids → per-author counts → daily cells, period cells
          → landing/{daily,periods,dead_letters,counts,coverage}.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
@@ -36,6 +36,7 @@ from transforms.aggregate import (
     count_cells,
     expand_author_days,
     in_periods,
+    periods_of,
     wide_author_days,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
@@ -67,9 +68,8 @@ log = logging.getLogger(__name__)
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
 PERIOD_BLOCK_DAYS = 56
-"""Days per period block: eight weeks, so that each 8-week period (transforms.aggregate.EIGHT_WEEKS)
-starts in a block and ends at most 6 days after it, like a week."""
-EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+"""Days per period block: eight weeks, so that an 8-week period (transforms.aggregate.EIGHT_WEEKS)
+starts in the block it is counted in and needs rows from at most one other block."""
 DEAD, COUNTS, COVERAGE, FILES, IDS = "dead", "counts", "coverage", "files", "ids"
 AUTHOR_DAYS, PERIODS = "author_days", "periods"
 
@@ -222,7 +222,7 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
     posts collide with a chance of ~3e-8 in a million) and `line`, so that every copy of an id
     meets in one shard; and `(period block, (source, rows))` as the main output, `rows` being
     `line, day, region, lang, author` (author_hash) and the decisions, for the block of the
-    post's day and, for a block's first 6 days, the block before (key_by_period_blocks)."""
+    post's day and of each period it belongs to (key_by_period_blocks)."""
     for (source,), group in posts.group_by("source"):
         ids = group.select(pl.col("id").hash(seed=20211), "line")
         for (shard,), part in ids.group_by(pl.col("id") % ID_SHARDS):
@@ -241,14 +241,25 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
 
 def key_by_period_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
     """Rows with a `day` → the rows of each period block: block `b` counts the days from day
-    ordinal `b` × PERIOD_BLOCK_DAYS on and the periods starting on them (weeks and 8-week
-    periods: transforms.aggregate.PERIOD_GRAINS), which end at most 6 days after the block, so a row goes to its own block and, when its day is one of a block's first 6
-    days, to the block before."""
-    ordinal = pl.col("day").cast(pl.Int64) + EPOCH_ORDINAL
-    own = rows.with_columns((ordinal // PERIOD_BLOCK_DAYS).alias("_block"))
-    before = own.filter(ordinal % PERIOD_BLOCK_DAYS < 6).with_columns(pl.col("_block") - 1)
-    for (block,), part in pl.concat([own, before]).group_by("_block"):
+    ordinal `b` × PERIOD_BLOCK_DAYS on and the periods starting on them, so a row goes to the
+    block of its day and to the block of each period it belongs to (period_blocks)."""
+    days = rows.get_column("day").unique().to_list()
+    blocks = pl.DataFrame(
+        {"day": days, "_block": [period_blocks(day) for day in days]},
+        schema={"day": pl.Date, "_block": pl.List(pl.Int64)},
+    ).explode("_block")
+    for (block,), part in rows.join(blocks, on="day").group_by("_block"):
         yield int(block), part.drop("_block")
+
+
+def period_blocks(day: date) -> list[int]:
+    """The blocks that need `day`'s rows: its own and those where its periods (PERIOD_GRAINS)
+    start. Blocks start on a Sunday (ordinal 56 × b), as epi 8-week periods do, so an epi-week or
+    epi 8-week period never leaves its block and only a block's first day, the Sunday that ends
+    an ISO week and an ISO 8-week period begun in the block before, goes to two blocks (1/56 of
+    the rows shuffled twice)."""
+    starts = [s for grain in PERIOD_GRAINS for s in periods_of(day, grain)]
+    return sorted({d.toordinal() // PERIOD_BLOCK_DAYS for d in (day, *starts)})
 
 
 def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:

@@ -269,10 +269,9 @@ def count_cells(
             for m in names
         ),
         *(pl.col(f"n_{k}_{m}").alias(f"{m}\x1f{k}") for m in names for k in _SUMS[1:]),
-        *(_rate(rates, m) for m in names),
     )
     rows = rows.with_columns(_masks(names))
-    cells = _cells(rows, names, grain)
+    cells = _cells(rows, names, grain, rates=rates)
     counted = pl.concat(
         cells.select(
             "day",
@@ -307,11 +306,13 @@ _COUNTS = (
 
 
 def _rate(rates: pl.DataFrame, marker: str) -> pl.Expr:
-    """The marker's sample rate in the row's language, null where it has no source there."""
+    """In a base cell (one language) whose `<marker>\x1frate` says whether any of its rows has
+    the marker scored, the marker's sample rate in its language; null where none has (the
+    marker has no source there)."""
     own = rates.filter(pl.col("marker") == marker)
     mapping = dict(zip(own["lang"], own["sample_rate"], strict=True))
     return (
-        pl.when(pl.col(f"n_scored_{marker}").is_not_null())
+        pl.when(pl.col(f"{marker}\x1frate"))
         .then(pl.col("lang").replace_strict(mapping, default=None, return_dtype=pl.Float64))
         .alias(f"{marker}\x1frate")
     )
@@ -355,28 +356,98 @@ _ROLL_UPS: tuple[tuple[str, ...], ...] = (("region", "lang"), ("lang",), ("regio
 """The base cells and the roll-ups, by the keys each keeps besides the day."""
 
 
-def _cells(rows: pl.DataFrame, names: list[str], grain: Grain) -> pl.DataFrame:
+def _cells(
+    rows: pl.DataFrame, names: list[str], grain: Grain, *, rates: pl.DataFrame
+) -> pl.DataFrame:
     """The cells of every roll-up (`region`, `lang` or both `all` where a roll-up does not keep
     them), one column per marker and count: sums from the base cells' sums; distinct authors
     (and author-days) as the authors whose masks, OR-ed per author (and day), have a marker's
-    bit set. Each roll-up is computed from the smallest frame above it."""
-    sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
+    bit set. An author with one row in the period (`day`) is counted by summing that row's
+    bits, like the sums; only the rows of authors with several are OR-ed (`_shared_counts`).
+    A base cell's sample rate is its language's where any of its rows is scored (`_rate`), a
+    roll-up's the lowest of its cells'. Each roll-up is computed from the smallest frame above
+    it."""
+    shared = pl.col("author").is_not_null() & (pl.len().over("day", "author") > 1)
+    rows = rows.with_columns(shared.alias("\x1fshared"))
+    rows = rows.with_columns(_own_bits(names))
+    sums = [f"{m}\x1f{k}" for m in names for k in (*_SUMS, *_OWN)]
     rate = [f"{m}\x1frate" for m in names]
-    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
 
     def summed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         return frame.group_by(keys).agg(pl.col(sums).sum(), pl.col(rate).min())
+
+    base = ["day", "region", "lang"]
+    scored = (pl.col(f"{m}\x1fposts").is_not_null().any().alias(f"{m}\x1frate") for m in names)
+    cells = {
+        _ROLL_UPS[0]: rows.group_by(base)
+        .agg(pl.col(sums).sum(), *scored)
+        .with_columns(_rate(rates, m) for m in names)
+    }
+    for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
+        cells[kept] = summed(cells[above], ["day", *kept])
+    shared_counts = _shared_counts(rows.filter(pl.col("\x1fshared")), names, grain)
+    counts = ("author_days", "marked_author_days", "authors", "marked_authors")
+    parts = []
+    for kept in _ROLL_UPS:
+        keys = ["day", *kept]
+        rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
+        own = {"author_days": "own", "marked_author_days": "marked_own"}
+        own |= {"authors": "own", "marked_authors": "marked_own"}
+        parts.append(
+            cells[kept]
+            .join(shared_counts[kept], on=keys, how="left", nulls_equal=True)
+            .with_columns(
+                (pl.col(f"{m}\x1f{own[c]}") + pl.col(f"{m}\x1f{c}").fill_null(0)).alias(
+                    f"{m}\x1f{c}"
+                )
+                for m in names
+                for c in counts
+            )
+            .with_columns(rolled)
+        )
+    return pl.concat(parts, how="diagonal")
+
+
+_OWN = ("own", "marked_own")
+"""Per marker, the scored and marked bits of the rows of authors with no other row in the
+period, as counts to sum."""
+
+
+def _own_bits(names: list[str]) -> list[pl.Expr]:
+    """The `_OWN` columns: a row's scored and marked bits (Boolean, summed as counts), false on
+    a shared row."""
+    own = ~pl.col("\x1fshared")
+    return [
+        (
+            own
+            & (
+                (
+                    pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}")
+                    & (1 << (2 * (i % _MARKERS_PER_MASK) + j))
+                )
+                > 0
+            )
+        ).alias(f"{m}\x1f{name}")
+        for i, m in enumerate(names)
+        for j, name in enumerate(_OWN)
+    ]
+
+
+def _shared_counts(
+    rows: pl.DataFrame, names: list[str], grain: Grain
+) -> dict[tuple[str, ...], pl.DataFrame]:
+    """Per roll-up, the distinct authors and author-days among `rows` (those of authors with
+    several rows in the period), from their masks OR-ed per author and day, and per author."""
+    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
 
     def ored(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         return frame.group_by(keys).agg(pl.col(masks).bitwise_or())
 
     base = ["day", "region", "lang"]
-    cells = {_ROLL_UPS[0]: summed(rows, base)}
     days = {_ROLL_UPS[0]: rows.select(*base, "author", "_day", *masks)}
     for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
-        cells[kept] = summed(cells[above], ["day", *kept])
         days[kept] = ored(days[above], ["day", *kept, "author", "_day"])
-    parts = []
+    out = {}
     for kept in _ROLL_UPS:
         keys = ["day", *kept]
         counted = (
@@ -397,14 +468,8 @@ def _cells(rows: pl.DataFrame, names: list[str], grain: Grain) -> pl.DataFrame:
                 .group_by(keys)
                 .agg(_bit_counts(names, ("authors", "marked_authors")))
             )
-        rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
-        parts.append(
-            cells[kept]
-            .join(counted, on=keys, nulls_equal=True)
-            .join(authors, on=keys, nulls_equal=True)
-            .with_columns(rolled)
-        )
-    return pl.concat(parts, how="diagonal")
+        out[kept] = counted.join(authors, on=keys, nulls_equal=True)
+    return out
 
 
 def daily_aggregates(

@@ -17,6 +17,7 @@ from ingest.pipeline import (
     IngestJob,
     is_remote,
     key_posts,
+    period_blocks,
     pipeline_options,
     run_ingest,
     unpacked,
@@ -130,8 +131,20 @@ def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chu
     for copies in blocks.values():
         day = copies[0][1]
         own = (day.toordinal()) // PERIOD_BLOCK_DAYS
-        early = day.toordinal() - own * PERIOD_BLOCK_DAYS < 6
-        assert sorted(b for b, _ in copies) == ([own - 1, own] if early else [own])
+        first = day.toordinal() % PERIOD_BLOCK_DAYS == 0
+        assert sorted(b for b, _ in copies) == ([own - 1, own] if first else [own])
+
+
+def test_a_block_gets_every_day_of_the_periods_starting_in_it():
+    for day in (date(2024, 12, 29) + timedelta(days=i) for i in range(60)):
+        blocks = period_blocks(day)
+        assert blocks[-1] == day.toordinal() // PERIOD_BLOCK_DAYS
+        for grain in PERIOD_GRAINS:
+            (start,) = periods_of(day, grain)
+            assert start.toordinal() // PERIOD_BLOCK_DAYS in blocks
+        assert len(blocks) == (
+            2 if day.weekday() == 6 and day.toordinal() % PERIOD_BLOCK_DAYS == 0 else 1
+        )
 
 
 def _job(tmp_path, inputs, **options):

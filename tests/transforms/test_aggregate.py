@@ -290,3 +290,58 @@ def test_periods_counted_together_equal_periods_counted_one_by_one():
             for s in starts
         )
         assert together.equals(alone)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([date(2025, 1, 6), date(2025, 1, 7), date(2025, 1, 12)]),
+            st.sampled_from(["north", "south"]),
+            st.sampled_from(["en", "es", "fr"]),
+            st.sampled_from(["a", "b", None, *(f"solo{i}" for i in range(8))]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from([True, False, None]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_week_counts_equal_the_plain_definition(rows):
+    """Authors with one row in the week and authors with several (counted two ways inside
+    count_cells) give the distinct authors and author-days of the plain definition."""
+    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
+    posts = pl.DataFrame(rows, schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean}, orient="row")  # fmt: skip
+    week = aggregate_cells(
+        author_days(posts, MARKERS, rates=RATES),
+        MARKERS,
+        run_id="r",
+        grain="iso_week",
+        period_start=date(2025, 1, 6),
+    )
+    long = posts.unpivot(on=list(MARKERS), index=list(schema), variable_name="marker").join(
+        RATES, on=["marker", "lang"], how="inner"
+    )
+    grains = pl.concat(
+        [
+            long,
+            long.with_columns(pl.lit(ALL).alias("region")),
+            long.with_columns(pl.lit(ALL).alias("lang")),
+            long.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
+        ]
+    )
+    scored, marked, author = pl.col("value").is_not_null(), pl.col("value"), pl.col("author")
+    pair = pl.struct("author", "day")
+    expected = (
+        grains.group_by("region", "lang", "marker")
+        .agg(
+            pl.len().alias("n_posts"),
+            author.filter(scored).drop_nulls().n_unique().alias("n_authors"),
+            author.filter(marked).drop_nulls().n_unique().alias("n_marked_authors"),
+            pair.filter(scored & author.is_not_null()).n_unique().alias("n_author_days"),
+            pair.filter(marked & author.is_not_null()).n_unique().alias("n_marked_author_days"),
+        )
+        .with_columns(pl.exclude("region", "lang", "marker").cast(pl.Int64))
+        .sort("region", "lang", "marker")
+    )
+    assert week.select(expected.columns).equals(expected)
