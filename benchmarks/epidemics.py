@@ -25,6 +25,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from forecasting.peaks import high_runs, onset_baseline
+
 FIRST_MONDAY = dt.date(2001, 10, 1)
 
 
@@ -80,19 +82,10 @@ def cdc_truth(
     for t in range(3 * 52, weeks):
         season = t // 52
         past = slice((season - 3) * 52, season * 52)
-        quiet_values = y[past][calm[past]]
-        above[t] = y[t] >= quiet_values.mean() + 2 * quiet_values.std(ddof=1)
-    t = 3 * 52
-    while t < weeks - 2:
-        if above[t] and above[t + 1] and above[t + 2]:
-            end = t
-            while end + 1 < weeks and above[end + 1]:
-                end += 1
-            peak = t + int(np.argmax(y[t : end + 1]))
-            out.append({"start": days[t], "end": days[end], "peak": days[peak]})
-            t = end + 1
-        else:
-            t += 1
+        above[t] = y[t] >= onset_baseline(y[past][calm[past]])
+    for start, end in high_runs(above):
+        peak = start + int(np.argmax(y[start : end + 1]))
+        out.append({"start": days[start], "end": days[end], "peak": days[peak]})
     return out
 
 

@@ -278,6 +278,14 @@ def alerts(published: Version, unique_id: str | None) -> pl.DataFrame:
     return queries.alerts(_con(published), unique_id)
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def alerts_with_grain(published: Version, k: int) -> pl.DataFrame:
+    """Every alert with its `grain` (warehouse.queries.alerts_with_grain)."""
+    return queries.alerts_with_grain(
+        _con(published), k=k, week_grain=week_grain(), privacy=privacy()
+    )
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def forecast_basis(
     published: Version, marker: str, region: str, lang: str, k: int

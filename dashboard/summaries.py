@@ -15,6 +15,7 @@ import polars as pl
 
 from forecasting.alerts import DEFAULT_RULE, TrailingP90Rule
 from forecasting.method import SEVERITY_HIGH_FROM, SEVERITY_MEDIUM_FROM
+from transforms.aggregate import PERIOD_DAYS
 from transforms.privacy import DEFAULT_K
 from transforms.series import left_out_reason
 
@@ -116,8 +117,16 @@ def by_severity(alerts: pl.DataFrame) -> pl.DataFrame:
 
 
 def open_alerts(alerts: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
-    """Alerts whose period has not ended before `as_of`, most severe then latest first."""
-    return by_severity(alerts.filter(pl.col("end") >= as_of))
+    """Alerts whose last period ends on or after `as_of`, most severe then latest first.
+
+    An alert by week or 8-week period (`grain`, transforms.aggregate.PERIOD_DAYS) has `end` on
+    its last period's first day, so it stays open through that period's last day; an alert by
+    day, or without a `grain` column or value, ends on `end`."""
+    days = pl.lit(1)
+    if "grain" in alerts.columns:
+        days = pl.col("grain").replace_strict(PERIOD_DAYS, default=1, return_dtype=pl.Int64)
+    last_day = pl.col("end") + pl.duration(days=days - 1)
+    return by_severity(alerts.filter(last_day >= as_of))
 
 
 def most_severe(alerts: pl.DataFrame) -> tuple[str, str, str] | None:

@@ -22,7 +22,13 @@ per series, model and window:
   the actual timeline of the test span (suppressed periods NaN); hit rate ±k is the share of real
   peaks with a predicted peak within ±k periods, precision ±k the share of predicted peaks
   with a real one within ±k. A fixed lead keeps the forecast timeline free of the jumps where
-  blocks of forecasts from different origins would meet.
+  blocks of forecasts from different origins would meet;
+- onset hit rate and precision at ±3 (forecasting.peaks.onset_counts): CDC's onset rule (the
+  first of 3 or more periods in a row at or above a baseline, the mean + 2 sd of the observed
+  periods before the test span) run on the same two timelines against the same baseline; the
+  onset hit rate is the share of real onsets with a predicted onset within ±3 periods, onset
+  precision the share of predicted onsets with a real one within ±3. Persistence's row is
+  the bar: its timeline is the actual one `peak_lead` periods late, and so are its onsets.
 
 Only observed periods are scored: a period filled in for fitting (a suppressed day) never is.
 """
@@ -38,7 +44,13 @@ from statsforecast import StatsForecast
 from statsforecast.models import MSTL, AutoETS, AutoTheta, Naive, SeasonalNaive
 
 from forecasting.models import cheap_arima
-from forecasting.peaks import HIT_TOLERANCES, peak_counts
+from forecasting.peaks import (
+    HIT_TOLERANCES,
+    ONSET_TOLERANCE,
+    onset_baseline,
+    onset_counts,
+    peak_counts,
+)
 from transforms.contracts import BACKTEST_SCHEMA, BACKTEST_WINDOWS
 
 CANDIDATES = ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "MSTL")
@@ -61,14 +73,27 @@ COUNT_COLUMNS = (
     "n_predicted_peaks",
     *(f"n_hits_{k}" for k in HIT_TOLERANCES),
     *(f"n_true_peaks_{k}" for k in HIT_TOLERANCES),
+    "n_real_onsets",
+    "n_predicted_onsets",
+    "n_onset_hits",
+    "n_true_onsets",
 )
+
+ONSET_RATES = {
+    f"onset_hit_rate_{ONSET_TOLERANCE}": pl.Float64,
+    f"onset_precision_{ONSET_TOLERANCE}": pl.Float64,
+}
+"""The onset hit rate and precision (shares in 0–1, null on no real or no predicted onset):
+scored and printed, not stored in the warehouse's `backtests` table."""
 
 SCORE_SCHEMA = {
     **{k: v for k, v in BACKTEST_SCHEMA.items() if k != "run_id"},
+    **ONSET_RATES,
     **dict.fromkeys(COUNT_COLUMNS, pl.Int64),
 }
-"""Per series, model and window: BACKTEST_SCHEMA's scores (no `run_id`) and the counts they
-come from (scored periods, real and predicted peaks, hits per tolerance), for pooling."""
+"""Per series, model and window: BACKTEST_SCHEMA's scores (no `run_id`), ONSET_RATES and the
+counts they come from (scored periods, real and predicted peaks and onsets, hits), for
+pooling."""
 
 METRIC_COLUMNS = tuple(
     k for k in BACKTEST_SCHEMA if k not in ("unique_id", "model", "window", "run_id")
@@ -362,6 +387,7 @@ def score(
         observed = part["observed"].to_numpy()
         span = config.test_span(len(y))
         scale = _mase_scale(y[: span.start], observed[: span.start], config.season_length)
+        baseline = onset_baseline(np.where(observed, y, np.nan)[: span.start])
         periods = part[span].select("ds", "y", "observed", pl.int_range(pl.len()).alias("_i"))
         actual = np.where(observed, y, np.nan)[span]
         mine = by_series.get((uid,), pl.DataFrame(schema=PREDICTION_SCHEMA))
@@ -383,6 +409,7 @@ def score(
                     ),
                     "n_scored": int(observed[span].sum()),
                     **peak_counts(actual, timeline, window=config.peak_window),
+                    **onset_counts(actual, timeline, baseline=baseline),
                 }
             )
     return with_rates(
@@ -463,8 +490,13 @@ def _errors(y: np.ndarray, yhat: np.ndarray, observed: np.ndarray, scale: float)
 
 
 def with_rates(counts: pl.DataFrame) -> pl.DataFrame:
-    """Hit rates and peak precisions recomputed from the count columns (null on no peaks)."""
-    rates = []
+    """Hit rates and precisions of peaks and onsets recomputed from the count columns (null
+    on no peaks or onsets)."""
+    hit_rate, precision = ONSET_RATES
+    rates = [
+        _share("n_onset_hits", "n_real_onsets").alias(hit_rate),
+        _share("n_true_onsets", "n_predicted_onsets").alias(precision),
+    ]
     for k in HIT_TOLERANCES:
         rates.append(_share(f"n_hits_{k}", "n_real_peaks").alias(f"hit_rate_{k}"))
         rates.append(_share(f"n_true_peaks_{k}", "n_predicted_peaks").alias(f"peak_precision_{k}"))

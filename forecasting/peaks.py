@@ -15,6 +15,12 @@ value enters the forecast timeline. Then
 - peak precision ±k: the share of predicted peaks with a real peak at most k days away.
 
 Hit rate alone rewards a forecast that peaks everywhere, hence precision beside it.
+
+Onsets (`onset_counts`), as CDC's regional onset rule: a period at or above a baseline taken
+from earlier periods (`onset_baseline`: their mean + 2 sd) is high, and an onset is the first
+period of a run of ONSET_RUN or more high periods (`high_runs`) after a period that is not
+high. Real and predicted onsets are matched as peaks are, at ±ONSET_TOLERANCE periods. Neither
+depends on a season length.
 """
 
 from __future__ import annotations
@@ -26,6 +32,12 @@ from forecasting.alerts import rolling_mean
 
 HIT_TOLERANCES = (2, 3, 7)
 """The paper's ±k days (periods, for an external series)."""
+
+ONSET_RUN = 3
+"""High periods in a row that make an onset (CDC's three weeks)."""
+
+ONSET_TOLERANCE = 3
+"""A predicted onset hits a real one at most this many periods before or after it."""
 
 
 def smoothed_gradient(y: np.ndarray, *, window: int = 7) -> np.ndarray:
@@ -130,3 +142,61 @@ def peak_counts(
         counts[f"n_hits_{k}"] = hits(real, predicted, tolerance=k)
         counts[f"n_true_peaks_{k}"] = hits(predicted, real, tolerance=k)
     return counts
+
+
+def high_runs(high: np.ndarray, *, min_length: int = ONSET_RUN) -> list[tuple[int, int]]:
+    """(first, last) indices of each maximal run of at least `min_length` true values."""
+    high = np.asarray(high, dtype=bool)
+    edges = np.diff(np.concatenate([[0], high.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if b - a + 1 >= min_length]
+
+
+def onset_baseline(earlier: np.ndarray) -> float:
+    """The onset baseline from `earlier` periods: mean + 2 sd of their finite values (NaN
+    with fewer than two)."""
+    values = np.asarray(earlier, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return float("nan")
+    return float(values.mean() + 2 * values.std(ddof=1))
+
+
+def onsets(timeline: np.ndarray, baseline: float, *, run: int = ONSET_RUN) -> np.ndarray:
+    """Indices of the onsets of `timeline` against `baseline`: first periods of runs of `run`
+    or more periods at or above it, never index 0 (the period before it is unknown). NaN is
+    not high; a NaN baseline gives none."""
+    with np.errstate(invalid="ignore"):
+        high = np.isfinite(timeline) & (np.asarray(timeline, dtype=float) >= baseline)
+    return np.array([a for a, _ in high_runs(high, min_length=run) if a > 0], dtype=int)
+
+
+def onset_counts(
+    actual: np.ndarray,
+    forecast: np.ndarray,
+    *,
+    baseline: float,
+    tolerance: int = ONSET_TOLERANCE,
+) -> dict[str, int]:
+    """The counts behind the onset hit rate and precision on one evaluation span: `onsets`
+    of `actual` and of `forecast` (same periods) against the same `baseline` (from periods
+    before the span). Returns `n_real_onsets`, `n_predicted_onsets`, `n_onset_hits` (real
+    onsets with a predicted one within ±`tolerance` periods) and `n_true_onsets` (predicted
+    onsets with a real one within ±`tolerance`). A forecast with a non-finite value predicts
+    no onset, as no peak in `peak_counts`."""
+    actual, forecast = np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float)
+    if actual.shape != forecast.shape or actual.ndim != 1:
+        raise ValueError(
+            f"actual and forecast must be 1-D timelines of the same periods, not shapes "
+            f"{actual.shape} and {forecast.shape}"
+        )
+    real = onsets(actual, baseline)
+    predicted = (
+        onsets(forecast, baseline) if np.isfinite(forecast).all() else np.array([], dtype=int)
+    )
+    return {
+        "n_real_onsets": len(real),
+        "n_predicted_onsets": len(predicted),
+        "n_onset_hits": hits(real, predicted, tolerance=tolerance),
+        "n_true_onsets": hits(predicted, real, tolerance=tolerance),
+    }

@@ -13,6 +13,7 @@ import polars as pl
 from forecasting.backtest import (
     COUNT_COLUMNS,
     MODELS,
+    ONSET_RATES,
     PERSISTENCE,
     SCORE_SCHEMA,
     SELECTED,
@@ -24,9 +25,12 @@ from transforms.contracts import BACKTEST_SCHEMA, MODEL_CHOICE_SCHEMA
 DEFAULT_MODEL = "AutoETS"
 """The model a series gets before any selection has scored it."""
 
-SUMMARY_SCHEMA = {k: v for k, v in BACKTEST_SCHEMA.items() if k not in ("unique_id", "run_id")}
+SUMMARY_SCHEMA = {
+    **{k: v for k, v in BACKTEST_SCHEMA.items() if k not in ("unique_id", "run_id")},
+    **ONSET_RATES,
+}
 """`moodcast backtest`'s rows: per model and window, the mean MAPE, sMAPE and MASE over series
-and the hit rates and precisions of the peaks of all series pooled."""
+and the hit rates and precisions of the peaks and of the onsets of all series pooled."""
 
 _ORDER = {name: i for i, name in enumerate((*MODELS, SELECTED))}
 

@@ -115,8 +115,10 @@ def backtest(
 ) -> None:
     """Score persistence (Naive, the baseline), SeasonalNaive, AutoETS, AutoARIMA, AutoTheta,
     MSTL and their median Ensemble by rolling-origin backtest: MAPE, sMAPE, MASE (scaled, for
-    every model alike, by the in-sample seasonal-naive error of each series) and peak hit
-    rate / precision at ±2/±3/±7 (peaks of the forecasts made --peak-lead periods ahead).
+    every model alike, by the in-sample seasonal-naive error of each series), peak hit
+    rate / precision at ±2/±3/±7 (peaks of the forecasts made --peak-lead periods ahead) and
+    onset hit rate / precision at ±3 (on the same forecasts: the first of 3 or more periods in
+    a row at or above the mean + 2 sd of the periods before the test span, CDC's rule).
 
     With --series, prints one row per model and window, plus `selected` (each series' model
     with the lowest MASE in that window). With --warehouse, stores per-series scores and the

@@ -393,6 +393,20 @@ def alerts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.D
     return conform(frame, ALERT_SCHEMA, name="alerts")
 
 
+def alerts_with_grain(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+) -> pl.DataFrame:
+    """The latest run's alerts (`alerts`) with `grain`, the period the series was alerted at:
+    `day`, `week_grain` or its 8-week grain (`start` and `end` then the first days of the
+    alert's first and last periods), as `forecasts_with_grain`."""
+    grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
+    return alerts(con).join(grains, on="unique_id", how="left", maintain_order="left")
+
+
 def backtests(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
     """The latest selection's backtest scores (BACKTEST_SCHEMA), one series or all.
 

@@ -37,7 +37,7 @@ latest.metric("Latest day with data", str(last_day) if last_day else "none")
 if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz()):
     st.info(notice)
 
-open_alerts = summaries.open_alerts(data.alerts(published, None), as_of=as_of)
+open_alerts = summaries.open_alerts(data.alerts_with_grain(published, data.k()), as_of=as_of)
 st.subheader(f"Open alerts ({open_alerts.height})")
 if open_alerts.is_empty():
     st.write(f"No alert period is open on {as_of:%-d %B %Y}, the date of the data.")

@@ -74,6 +74,34 @@ def test_open_alerts_and_the_most_severe():
     assert most_severe(alerts.clear()) is None
 
 
+def test_an_alert_by_week_is_open_until_its_last_period_ends():
+    """`end` is the first day of an alert's last period: a week alert with `end` 6 days before
+    `as_of` still covers `as_of`, an 8-week one 55 days before; a day alert ends on `end`."""
+    alerts = pl.DataFrame(
+        {
+            "marker": ["week", "week_over", "eight", "eight_over", "day", "unknown"],
+            "region": ["all"] * 6,
+            "lang": ["all"] * 6,
+            "start": [date(2025, 1, 1)] * 6,
+            "end": [
+                LAST - timedelta(days=6),
+                LAST - timedelta(days=7),
+                LAST - timedelta(days=55),
+                LAST - timedelta(days=56),
+                LAST - timedelta(days=1),
+                LAST,
+            ],
+            "severity": ["high"] * 6,
+            "grain": ["iso_week", "epi_week", "epi_8week", "iso_8week", "day", None],
+        }
+    )
+    assert sorted(open_alerts(alerts, as_of=LAST).get_column("marker")) == [
+        "eight",
+        "unknown",
+        "week",
+    ]
+
+
 def test_dimension_and_data_event_alerts_are_named_in_words_and_have_no_marker_link():
     alerts = pl.DataFrame(
         {

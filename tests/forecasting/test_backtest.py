@@ -11,6 +11,7 @@ import pytest
 
 from forecasting.backtest import (
     MODELS,
+    ONSET_RATES,
     PREDICTION_SCHEMA,
     SCORE_SCHEMA,
     BacktestConfig,
@@ -184,7 +185,10 @@ def test_the_peak_lead_is_checked_against_the_horizon():
 
 def test_summary_has_a_selected_row_per_window_and_the_contract_keys(result):
     summary = summarise(result.scores, windows=CONFIG.windows)
-    assert summary.columns == [k for k in BACKTEST_SCHEMA if k not in ("unique_id", "run_id")]
+    assert summary.columns == [
+        *(k for k in BACKTEST_SCHEMA if k not in ("unique_id", "run_id")),
+        *ONSET_RATES,
+    ]
     assert summary.filter(pl.col("model") == SELECTED)["window"].to_list() == ["7", "14", "all"]
     best = result.scores.group_by("unique_id", "window").agg(pl.col("mase").min())
     selected = summary.filter(pl.col("model") == SELECTED).sort("window")
@@ -325,3 +329,46 @@ def test_peaks_read_one_lead_not_blocks_stitched_from_different_origins():
     assert at_horizon["hit_rate_3"] == 1.0 and at_horizon["peak_precision_3"] == 1.0
     jumpy = score(frame, predictions, config=replace(config, peak_lead=1)).row(0, named=True)
     assert jumpy["n_predicted_peaks"] >= 1 and jumpy["peak_precision_3"] < 1.0
+
+
+def _onset_scores(config, actual: np.ndarray, yhat: np.ndarray) -> dict:
+    """Scores of one forecast timeline `yhat` (the same at every lead) of a test span whose
+    actual values are `actual`, after a flat history (baseline 0.05 + 2 sd, about 0.052)."""
+    n = config.history + config.test_size
+    start = n - (config.test_periods + config.horizon - 1)
+    y = np.where(np.arange(n) % 2 == 0, 0.049, 0.051)
+    y[start : start + config.test_periods] = actual
+    days = [dt.date(2025, 1, 1) + dt.timedelta(i) for i in range(n)]
+    frame = pl.DataFrame({"unique_id": "a|all|en", "ds": days, "y": y, "observed": True})
+    rows = [
+        {
+            "unique_id": "a|all|en",
+            "window": "all",
+            "model": "M",
+            "cutoff": days[start + i - lead],
+            "ds": days[start + i],
+            "lead": lead,
+            "yhat": float(value),
+        }
+        for lead in range(1, config.horizon + 1)
+        for i, value in enumerate(yhat)
+    ]
+    predictions = pl.DataFrame(rows, schema=PREDICTION_SCHEMA)
+    return score(frame, predictions, config=config).row(0, named=True)
+
+
+def test_onsets_are_runs_of_three_above_a_baseline_from_before_the_test_span():
+    """Two onsets (days 10 and 35 of the span); a 2-day blip (25, 26) is none. A forecast that
+    rises 2 days late hits both; persistence at lead 7 (the actual 7 days late) hits none."""
+    config = BacktestConfig(windows=("all",), history=70, test_periods=56)
+    actual = np.full(56, 0.05)
+    actual[10:20], actual[25:27], actual[35:41] = 0.08, 0.08, 0.09
+    late = np.roll(actual, 2)
+    persistence = np.concatenate([np.full(7, 0.05), actual[:-7]])
+    for yhat, hit, precision in ((late, 1.0, 1.0), (persistence, 0.0, 0.0)):
+        row = _onset_scores(config, actual, yhat)
+        assert (row["n_real_onsets"], row["n_predicted_onsets"]) == (2, 2)
+        assert (row["onset_hit_rate_3"], row["onset_precision_3"]) == (hit, precision)
+    quiet = _onset_scores(config, actual, np.full(56, 0.05))
+    assert quiet["n_predicted_onsets"] == 0 and quiet["onset_precision_3"] is None
+    assert quiet["onset_hit_rate_3"] == 0.0

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from forecasting.peaks import (
+    high_runs,
     hits,
+    onset_baseline,
+    onset_counts,
+    onsets,
     paper_peaks,
     peak_counts,
     prominent_peaks,
@@ -97,3 +101,37 @@ def test_a_forecast_with_a_gap_predicts_no_peak_and_lengths_must_match():
     assert peak_counts(actual, broken)["n_predicted_peaks"] == 0
     with pytest.raises(ValueError, match="same periods"):
         peak_counts(actual, actual[:-1])
+
+
+def test_an_onset_starts_a_run_of_three_high_periods_after_one_that_is_not():
+    high = np.array([1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1], dtype=bool)
+    assert high_runs(high) == [(0, 2), (8, 11), (13, 15)]
+    assert high_runs(high, min_length=2) == [(0, 2), (4, 5), (8, 11), (13, 15)]
+    timeline = np.where(high, 1.0, 0.0)
+    timeline[14] = np.nan  # a gap breaks a run
+    assert onsets(timeline, 0.5).tolist() == [8]  # index 0's previous period is unknown
+    assert onsets(timeline, np.nan).size == 0
+
+
+def test_the_onset_baseline_is_mean_plus_two_sd_of_the_earlier_finite_values():
+    earlier = np.array([1.0, 2.0, 3.0, np.nan])
+    assert onset_baseline(earlier) == pytest.approx(2.0 + 2 * 1.0)
+    assert np.isnan(onset_baseline(np.array([1.0, np.nan])))
+
+
+def test_onset_hits_count_real_onsets_and_precision_counts_predicted_ones():
+    actual = np.zeros(40)
+    actual[5:10], actual[25:30] = 1.0, 1.0
+    forecast = np.zeros(40)
+    forecast[8:12], forecast[33:36] = 1.0, 1.0  # 3 late: a hit; 8 late: none
+    counts = onset_counts(actual, forecast, baseline=0.5)
+    assert counts == {
+        "n_real_onsets": 2,
+        "n_predicted_onsets": 2,
+        "n_onset_hits": 1,
+        "n_true_onsets": 1,
+    }
+    forecast[0] = np.nan
+    assert onset_counts(actual, forecast, baseline=0.5)["n_predicted_onsets"] == 0
+    with pytest.raises(ValueError, match="same periods"):
+        onset_counts(actual, forecast[:-1], baseline=0.5)

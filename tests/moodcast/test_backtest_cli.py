@@ -31,6 +31,8 @@ KEYS = [
     "peak_precision_2",
     "peak_precision_3",
     "peak_precision_7",
+    "onset_hit_rate_3",
+    "onset_precision_3",
 ]
 
 
