@@ -108,14 +108,14 @@ class ReadChunksFn(beam.DoFn):
     def _jsonl(self, stream: _Lines, path: str, mapping: InputMapping | None):
         lines: list[bytes] = []
         first = 1
-        for raw in stream:
-            lines.append(raw.removesuffix(b"\n").removesuffix(b"\r"))
-            if len(lines) == self._chunk:
+        for block, _ in stream.line_lists():
+            lines += (raw.removesuffix(b"\r") for raw in block)
+            while len(lines) >= self._chunk:
+                chunk, lines = lines[: self._chunk], lines[self._chunk :]
                 yield ParsedChunk(
-                    *parse_json_lines(lines, source=path, first_line=first, mapping=mapping)
+                    *parse_json_lines(chunk, source=path, first_line=first, mapping=mapping)
                 )
-                first += len(lines)
-                lines = []
+                first += len(chunk)
         if lines:
             yield ParsedChunk(
                 *parse_json_lines(lines, source=path, first_line=first, mapping=mapping)
@@ -213,7 +213,7 @@ class _Lines:
     """The lines (each with its `\\n`, the last maybe without) of a binary handle, decompressed
     when `kind` names a compression. Concatenated members/frames are read in turn; a stream
     that stops inside one, or is corrupt, ends the lines and sets `problem`. `number` counts
-    the lines given; `rest` holds the bytes of a partial line lost with the damage."""
+    the lines split off so far; `rest` holds the bytes of a partial line lost with the damage."""
 
     def __init__(self, handle, kind: str | None, block_bytes: int = 1 << 22) -> None:
         self._handle, self._kind, self._block = handle, kind, block_bytes
@@ -246,18 +246,23 @@ class _Lines:
             self.problem = f"{self._kind} stream ends before its end marker"
 
     def __iter__(self) -> Iterator[bytes]:
+        for lines, ended in self.line_lists():
+            yield from (line + b"\n" for line in lines) if ended else lines
+
+    def line_lists(self) -> Iterator[tuple[list[bytes], bool]]:
+        """The lines without their `\\n`, a block's worth at a time, each list with whether its
+        lines ended with one (all but a last line that has none)."""
         rest = b""
         for block in self._blocks():
             lines = (rest + block).split(b"\n")
             rest = lines.pop()
-            for line in lines:
-                self.number += 1
-                yield line + b"\n"
+            self.number += len(lines)
+            yield lines, True
         if self.problem:
             self.rest = rest
         elif rest:
             self.number += 1
-            yield rest
+            yield [rest], False
 
 
 class ReadPostChunks(beam.PTransform):

@@ -15,7 +15,7 @@ from ingest.sources import CHUNK_RECORDS, ParsedChunk, read_file
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.errors import InputError
 from transforms.langid import identify_series
-from transforms.markers import Marker
+from transforms.markers import Marker, compile_markers
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
 from transforms.quantify import ADJUSTED_COLUMNS, labelled_shares
@@ -77,12 +77,14 @@ def tag_file(
     every format and compression `moodcast run` reads, through `mapping` when given) and
     validated as the job validates it, `lang` completed by `rule` (see with_languages).
     `out` appears only once every batch is written (nothing is written when no record is a
-    valid post). Raises InputError for a path that matches no file or is a directory."""
+    valid post). `markers` are compiled once for every batch (compile_markers). Raises
+    InputError for a path that matches no file or is a directory."""
     languages: Counter[str] = Counter()
     dead_letters: Counter[str] = Counter()
     read = 0
     writer: pq.ParquetWriter | None = None
     partial = out.with_name(f"{out.name}.partial")
+    markers = compile_markers(markers)
     try:
         chunks = read_file(str(path), mapping=mapping, chunk_records=min(TAG_BATCH, CHUNK_RECORDS))
         for records, dead in _batches(chunks):

@@ -20,7 +20,10 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 _WHITE_SPACES = re.compile(r"\s\s+")
-_TOKEN = re.compile(r"(?u)\b\w+\b")
+_TOKEN = re.compile(r"\w+")
+"""scikit-learn's token pattern `(?u)\\b\\w+\\b` finds the maximal runs of `\\w`, as this one
+does (both are Unicode in Python 3; a run always ends and starts on a word boundary), at ~3/4
+of its cost."""
 _BATCH = 8192
 _MASK = 0xFFFFFFFF
 

@@ -68,12 +68,11 @@ def parse_json_lines(
     plain_lines: list[int] = []
     dead: list[tuple[int, str, bytes]] = []
     for line, raw in enumerate(lines, start=first_line):
-        if not raw.strip():
-            continue
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            dead.append((line, _json_problem(raw), raw))
+            if raw.strip():
+                dead.append((line, _json_problem(raw), raw))
             continue
         if not isinstance(obj, dict) and not (mapping and mapping.expand and isinstance(obj, list)):
             dead.append((line, "not a JSON object", raw))

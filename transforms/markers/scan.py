@@ -80,13 +80,14 @@ def _scan_unseen(
     texts: pl.Series, langs: pl.Series, unseen: np.ndarray, markers: CompiledMarkers,
     counts: np.ndarray, words: np.ndarray, status: np.ndarray, explain: bool,
 ) -> list[pl.DataFrame]:  # fmt: skip
-    """Add the code points of the posts `unseen` to `markers.chars` and scan them again,
-    lower-cased (Σ stays out of the table; see _SIGMA); what is still unseen goes to the
-    reference path (its `status` becomes REFERENCE)."""
+    """Add the code points of the posts `unseen` (those beyond ASCII: the table starts with
+    ASCII) to `markers.chars` and scan them again, lower-cased (Σ stays out of the table; see
+    _SIGMA); what is still unseen goes to the reference path (its `status` becomes REFERENCE)."""
     original = texts.gather(unseen)
     lowered = original.str.to_lowercase()
     table = markers.chars
-    seen = pl.concat([original, lowered]).str.split("").explode().drop_nulls().unique()
+    non_ascii = pl.concat([original, lowered]).str.extract_all(r"[^\x00-\x7F]")
+    seen = non_ascii.explode().drop_nulls().unique()
     table.add(c for c in map(ord, seen) if table.info[c] == UNKNOWN and c != _SIGMA)
     sub_rows = _rows_by_language(langs.gather(unseen), lowered, markers.lexicons)
     sub_counts = np.zeros((len(markers), unseen.size), dtype=np.uint32)
