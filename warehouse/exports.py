@@ -27,7 +27,6 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
-from transforms.aggregate import EIGHT_WEEKS, period_start
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from transforms.dp import Budget
 from transforms.publish import WeekGrain
@@ -111,29 +110,14 @@ def export_frames(
             else queries.published(con, k=k, week_grain=week_grain, rates=rates),
             queries.provisional_days(con)["day"].to_list(),
         ),
-        "forecasts": _with_grain(queries.forecasts(con), grains, "ds", week_grain).select(
+        "forecasts": queries.with_grain(queries.forecasts(con), grains, "ds", week_grain).select(
             *FORECAST_SCHEMA, "grain"
         ),
-        "alerts": _with_grain(queries.alerts(con), grains, "start", week_grain).select(
+        "alerts": queries.with_grain(queries.alerts(con), grains, "start", week_grain).select(
             *ALERT_SCHEMA, "grain"
         ),
     }
     return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}
-
-
-def _with_grain(
-    frame: pl.DataFrame, grains: pl.DataFrame, day: str, week_grain: WeekGrain
-) -> pl.DataFrame:
-    """`frame` with the `grain` of its series under these settings (`grains`, by `unique_id`),
-    or null where its `day` column is not the first day of a period of that grain: a forecast
-    or alert of a run with another week grain."""
-    fits = pl.col("grain") == "day"
-    for grain in (week_grain, EIGHT_WEEKS[week_grain]):
-        starts = period_start(pl.col(day), grain) == pl.col(day)
-        fits = fits | ((pl.col("grain") == grain) & starts)
-    return frame.join(grains, on="unique_id", how="left", maintain_order="left").with_columns(
-        pl.when(fits).then(pl.col("grain")).alias("grain")
-    )
 
 
 def _with_provisional(timelines: pl.DataFrame, open_days: list) -> pl.DataFrame:

@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from transforms.aggregate import EIGHT_WEEKS
+from transforms.aggregate import EIGHT_WEEKS, period_start
 from transforms.contracts import (
     ALERT_SCHEMA,
     BACKTEST_SCHEMA,
@@ -376,9 +376,10 @@ def forecasts_with_grain(
 ) -> pl.DataFrame:
     """The latest run's forecasts (`forecasts`) with `grain`, the period each row's `ds`
     stands for: `day`, `week_grain` or its 8-week grain (`ds` the period's first day) for a
-    series forecast by week or 8-week period (`forecast_series` under the same settings)."""
+    series forecast by week or 8-week period (`forecast_series` under the same settings;
+    `with_grain`)."""
     grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
-    return forecasts(con).join(grains, on="unique_id", how="left", maintain_order="left")
+    return with_grain(forecasts(con), grains, "ds", week_grain)
 
 
 def alerts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
@@ -404,7 +405,22 @@ def alerts_with_grain(
     `day`, `week_grain` or its 8-week grain (`start` and `end` then the first days of the
     alert's first and last periods), as `forecasts_with_grain`."""
     grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
-    return alerts(con).join(grains, on="unique_id", how="left", maintain_order="left")
+    return with_grain(alerts(con), grains, "start", week_grain)
+
+
+def with_grain(
+    frame: pl.DataFrame, grains: pl.DataFrame, day: str, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """`frame` with the `grain` of its series under these settings (`grains`, by `unique_id`:
+    `forecast_series`), or null where its `day` column is not the first day of a period of
+    that grain: a forecast or alert of a run with another week grain."""
+    fits = pl.col("grain") == "day"
+    for grain in (week_grain, EIGHT_WEEKS[week_grain]):
+        starts = period_start(pl.col(day), grain) == pl.col(day)
+        fits = fits | ((pl.col("grain") == grain) & starts)
+    return frame.join(grains, on="unique_id", how="left", maintain_order="left").with_columns(
+        pl.when(fits).then(pl.col("grain")).alias("grain")
+    )
 
 
 def backtests(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
