@@ -29,6 +29,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from forecasting.alerts import rolling_mean
+from forecasting.method import runs
 
 HIT_TOLERANCES = (2, 3, 7)
 """The paper's ±k days (periods, for an external series)."""
@@ -146,10 +147,7 @@ def peak_counts(
 
 def high_runs(high: np.ndarray, *, min_length: int = ONSET_RUN) -> list[tuple[int, int]]:
     """(first, last) indices of each maximal run of at least `min_length` true values."""
-    high = np.asarray(high, dtype=bool)
-    edges = np.diff(np.concatenate([[0], high.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if b - a + 1 >= min_length]
+    return [(a, b) for a, b in runs(np.asarray(high, dtype=bool)) if b - a + 1 >= min_length]
 
 
 def onset_baseline(earlier: np.ndarray) -> float:
