@@ -139,55 +139,104 @@ def probabilities(frame: pl.DataFrame, labelled: list[str], markers, config) -> 
     )
 
 
-def evaluate_set(name: str, args, settings, markers) -> list[dict]:
-    """One row per marker labelled in the set: its calibration, status and errors."""
+def scored_posts(name: str, args, settings, markers) -> tuple[pl.DataFrame, dict]:
+    """The posts of set `name` that the protocol uses, reduced to numbers: one row per post
+    and labelled marker of the calibration sample (`part` "calibration") and of the held-out
+    part (`part` "held-out", at most HELD_OUT_ROWS), with `marker`, `lang`, `gold`, `hit`
+    (the rule's decision; null where the marker has no source in the language) and `prob`
+    (the model probability, NaN where it has none); and the rates measured on the calibration
+    sample (transforms.rates, with `validation`), keyed by (marker, lang). Cached in
+    benchmarks/.data by set, sizes and marker versions (no text is kept)."""
     calib, held, source = parts(args.datasets, name)
     labelled = [m for m in markers if m in calib.columns and m in held.columns]
     if not labelled:
-        return []
+        return pl.DataFrame(), {}
     sample = calib.sample(min(args.calibration_rows, calib.height), seed=SEED, shuffle=True)
-    rates = measure_rates(
-        label_frame(sample, text_col="text", label_cols=labelled),
-        markers,
-        config=settings.model_config,
-        source=source,
-    )
-    rates = rates.join(rates_status(rates), on=["marker", "lang"])
     calib_frame = label_frame(sample, text_col="text", label_cols=labelled)
-    calib_probs = probabilities(calib_frame, labelled, markers, settings.model_config)
-    held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
-    held_frame = label_frame(held, text_col="text", label_cols=labelled)
-    hits = classify(held_frame, {m: markers[m] for m in labelled}, config=settings.model_config)
-    held_probs = probabilities(held_frame, labelled, markers, settings.model_config)
+    rates = measure_rates(calib_frame, markers, config=settings.model_config, source=source)
+    rates = rates.join(rates_status(rates), on=["marker", "lang"])
+    key = "-".join([name, str(args.calibration_rows), *(markers[m].version[:8] for m in labelled)])
+    cache = ROOT / "benchmarks" / ".data" / "prevalence-posts" / f"{key}.parquet"
+    if cache.is_file():
+        posts = pl.read_parquet(cache)
+    else:
+        held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
+        held_frame = label_frame(held, text_col="text", label_cols=labelled)
+        posts = pl.concat(
+            [
+                _long(part, frame, labelled, markers, settings.model_config)
+                for part, frame in (("calibration", calib_frame), ("held-out", held_frame))
+            ]
+        )
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        posts.write_parquet(cache)
+    return posts, {(r["marker"], r["lang"]): r for r in rates.iter_rows(named=True)}
+
+
+def _long(part: str, frame: pl.DataFrame, labelled: list[str], markers, config) -> pl.DataFrame:
+    """`part, marker, lang, gold, hit, prob` of every post of `frame` and labelled marker."""
+    hits = classify(frame, {m: markers[m] for m in labelled}, config=config)
+    probs = probabilities(frame, labelled, markers, config)
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "part": part,
+                "marker": marker,
+                "lang": frame.get_column("lang"),
+                "gold": frame.get_column(marker) == 1,
+                "hit": hits.get_column(marker),
+                "prob": probs.get_column(marker).cast(pl.Float64),
+            }
+        )
+        for marker in labelled
+    )
+
+
+def evaluate_set(name: str, args, settings, markers) -> list[dict]:
+    """One row per marker labelled in the set: its calibration, status and errors."""
+    posts, rates = scored_posts(name, args, settings, markers)
     rng = np.random.default_rng(SEED)
     found = []
-    for marker in labelled:
-        for rate in rates.filter(pl.col("marker") == marker).iter_rows(named=True):
-            mask = (held_frame.get_column("lang") == rate["lang"]) & hits.get_column(
-                marker
-            ).is_not_null()
-            gold = held_frame.get_column(marker).filter(mask).to_numpy() == 1
-            hit = hits.get_column(marker).filter(mask).to_numpy()
-            row = {
-                "set": name,
-                "marker": marker,
-                **rate,
-                "held_pos": int(gold.sum()),
-                "held_neg": int((~gold).sum()),
-            }
-            if min(row["held_pos"], row["held_neg"]) < MIN_HELD_OUT:
-                found.append(row | {"validation": "held-out part too small"})
-                continue
-            in_lang = calib_frame.get_column("lang") == rate["lang"]
-            calib_gold = calib_frame.get_column(marker).filter(in_lang).to_numpy() == 1
-            calib_prob = calib_probs.get_column(marker).filter(in_lang).to_numpy()
-            prob = held_probs.get_column(marker).filter(mask).to_numpy()
-            subsets = draws(gold, hit, prob, size=args.size, count=args.draws, rng=rng)
-            found.append(
-                row
-                | errors(subsets, rate, args.size)
-                | pacc_errors(subsets, rate, calib_gold, calib_prob, args.size)
+    for (marker, lang), rate in rates.items():
+        mine = posts.filter(
+            (pl.col("marker") == marker) & (pl.col("lang") == lang) & pl.col("hit").is_not_null()
+        )
+        held = mine.filter(pl.col("part") == "held-out")
+        gold = held.get_column("gold").to_numpy()
+        row = {
+            "set": name,
+            "marker": marker,
+            **rate,
+            "held_pos": int(gold.sum()),
+            "held_neg": int((~gold).sum()),
+        }
+        if min(row["held_pos"], row["held_neg"]) < MIN_HELD_OUT:
+            found.append(row | {"validation": "held-out part too small"})
+            continue
+        calib = posts.filter(
+            (pl.col("marker") == marker)
+            & (pl.col("lang") == lang)
+            & (pl.col("part") == "calibration")
+        )
+        subsets = draws(
+            gold,
+            held.get_column("hit").to_numpy(),
+            held.get_column("prob").to_numpy(),
+            size=args.size,
+            count=args.draws,
+            rng=rng,
+        )
+        found.append(
+            row
+            | errors(subsets, rate, args.size)
+            | pacc_errors(
+                subsets,
+                rate,
+                calib.get_column("gold").to_numpy(),
+                calib.get_column("prob").to_numpy(),
+                args.size,
             )
+        )
     return found
 
 
