@@ -11,8 +11,11 @@ import polars as pl
 from moodcast.tagging import TaggingError
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
-from transforms.quantify import VALIDATED, rates_status
+from transforms.quantify import VALIDATED, rates_margin, rates_status
 from transforms.rates import confusion_rates
+
+MARGIN_SHARES = (0.1, 0.4)
+"""True shares at which `with_margins` states the margin that the rates alone leave."""
 
 
 def labelled_markers(labels: pl.DataFrame, markers: Mapping[str, Marker]) -> dict[str, Marker]:
@@ -42,13 +45,32 @@ def measure_rates(
     return confusion_rates(labels, hits, versions=versions, source=source)
 
 
+def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
+    """`rates` (transforms.rates) with their `validation` (transforms.quantify.rates_status) and,
+    per share in MARGIN_SHARES, `rates_margin_<percent>`: the ± that these rates alone put on an
+    adjusted share of that true value (transforms.quantify.rates_margin; null where not
+    validated). More labelled positives narrow it at high shares, more negatives at low ones."""
+    n_pos, n_neg = pl.col("tp") + pl.col("fn"), pl.col("fp") + pl.col("tn")
+    return rates.join(rates_status(rates), on=["marker", "lang"], how="left").with_columns(
+        pl.when(pl.col("validation") == VALIDATED)
+        .then(rates_margin(share, pl.col("tpr"), pl.col("fpr"), n_pos, n_neg))
+        .alias(f"rates_margin_{round(share * 100)}")
+        for share in MARGIN_SHARES
+    )
+
+
 def rate_lines(rates: pl.DataFrame) -> list[str]:
-    """One readable line per marker × language of `rates`, with its validation status when it
-    is not validated."""
+    """One readable line per marker × language of `rates`: its rates, and the margin they
+    leave on adjusted shares (`with_margins`) or its validation status when not validated."""
     lines = []
-    status = rates_status(rates)
-    for row in rates.join(status, on=["marker", "lang"], how="left").iter_rows(named=True):
-        flag = "" if row["validation"] == VALIDATED else f"  ({row['validation']})"
+    for row in with_margins(rates).iter_rows(named=True):
+        if row["validation"] == VALIDATED:
+            margins = ", ".join(
+                f"±{row[f'rates_margin_{round(s * 100)}']:.3f} at {s:.0%}" for s in MARGIN_SHARES
+            )
+            flag = f"  (adjusted shares {margins} from these rates alone)"
+        else:
+            flag = f"  ({row['validation']})"
         lines.append(
             f"{row['marker']:<16} [{row['lang']}] tpr {_pct(row['tpr'])} of {row['tp'] + row['fn']} "
             f"positives, fpr {_pct(row['fpr'])} of {row['fp'] + row['tn']} negatives{flag}"

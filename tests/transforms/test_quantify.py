@@ -16,6 +16,7 @@ from transforms.quantify import (
     adjusted,
     interval,
     marker_validation,
+    rates_margin,
     score_rates,
     with_adjusted_prevalence,
 )
@@ -46,6 +47,25 @@ def test_acc_matches_a_hand_computed_value():
     assert variance == pytest.approx(expected)
     assert lo == pytest.approx(theta - Z_95 * expected**0.5)
     assert hi == pytest.approx(theta + Z_95 * expected**0.5)
+
+
+def _margin(theta, tpr, fpr, n_pos, n_neg):
+    return pl.select(
+        rates_margin(theta, pl.lit(tpr), pl.lit(fpr), pl.lit(n_pos), pl.lit(n_neg))
+    ).item()
+
+
+def test_rates_margin_is_the_interval_of_a_cell_so_large_that_only_the_rates_err():
+    theta, tpr, fpr = 0.4, 0.8, 0.1
+    share = theta * tpr + (1 - theta) * fpr
+    _, _, lo, hi = _acc(share, 10**12, tpr, fpr, 40, 60)
+    assert _margin(theta, tpr, fpr, 40, 60) == pytest.approx((hi - lo) / 2, rel=1e-6)
+
+
+def test_rates_margin_narrows_with_more_labels_and_is_null_without_information():
+    assert _margin(0.4, 0.8, 0.1, 400, 600) < _margin(0.4, 0.8, 0.1, 40, 600)
+    assert _margin(0.1, 0.8, 0.1, 40, 600) < _margin(0.1, 0.8, 0.1, 40, 60)
+    assert _margin(0.4, 0.3, 0.3, 400, 600) is None
 
 
 def test_pacc_is_the_same_formula_on_mean_scores():
