@@ -44,7 +44,13 @@ from transforms.model_markers import (  # noqa: E402
     model_languages,
     score_probability,
 )
-from transforms.quantify import VALIDATED, adjusted, interval, rates_status  # noqa: E402
+from transforms.quantify import (  # noqa: E402
+    VALIDATED,
+    adjusted,
+    blended,
+    interval,
+    rates_status,
+)
 
 DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
 PREVALENCES = (0.05, 0.10, 0.20, 0.40)
@@ -282,8 +288,8 @@ def pacc_errors(
     """For validated rates of a marker with a model score in the language (else {}): PACC's
     mean absolute error and interval coverage over `subsets` (the mean probability corrected
     by its means on the calibration positives and negatives, `gold` and `prob`; variance from
-    the measured spreads of the scores), and the same for the lower-variance of ACC and PACC
-    in each subset (`either_mae`, `either_coverage`)."""
+    the measured spreads of the scores), and the same for their blend by inverse variance
+    (transforms.quantify.blended: `blend_mae`, `blend_coverage`)."""
     if rate["validation"] != VALIDATED or np.isnan(prob).any() or not len(prob):
         return {}
     tpr, fpr = float(prob[gold].mean()), float(prob[~gold].mean())
@@ -296,12 +302,9 @@ def pacc_errors(
         pl.lit(int((~gold).sum())),
         spreads=(pl.col("var_prob"), pl.lit(prob[gold].var()), pl.lit(prob[~gold].var())),
     )
-    acc_theta, acc_variance = acc(rate, size)
-    pacc = variance.fill_null(np.inf) < acc_variance
-    chosen = pl.when(pacc).then(theta).otherwise(acc_theta)
-    chosen_variance = pl.when(pacc).then(variance).otherwise(acc_variance)
+    blend, blend_variance = blended(acc(rate, size), (theta, variance))
     found = {"pacc_tpr": tpr, "pacc_fpr": fpr}
-    for name, estimate, spread in (("pacc", theta, variance), ("either", chosen, chosen_variance)):
+    for name, estimate, spread in (("pacc", theta, variance), ("blend", blend, blend_variance)):
         lo, hi = interval(estimate, spread)
         found |= subsets.select(
             (estimate - pl.col("truth")).abs().mean().alias(f"{name}_mae"),
@@ -331,14 +334,15 @@ def report(rows: list[dict], args) -> str:
         "(validated rows of markers with a model score in the language): the mean model "
         "probability of the subset corrected by its means on the calibration positives and "
         "negatives (`pacc tpr/fpr`), its variance from the measured spread of the scores "
-        "(transforms.quantify.adjusted `spreads`); lower-variance: in each subset, whichever "
-        "of ACC and PACC has the smaller estimated variance (no label of the subset used).",
+        "(transforms.quantify.adjusted `spreads`); blend: ACC and PACC weighted by the "
+        "inverses of their estimated variances (transforms.quantify.blended; no label of the "
+        "subset used).",
         "",
         "| set | marker | lang | calib pos/neg | tpr | fpr | status | raw MAE | adjusted MAE "
         "| expected MAE | coverage | bar | pacc tpr/fpr | PACC MAE | PACC coverage "
-        "| lower-variance MAE |",
+        "| blend MAE | blend coverage |",
         "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- "
-        "| ---: | ---: | ---: | ---: |",
+        "| ---: | ---: | ---: | ---: | ---: |",
     ]
     met = validated = 0
     for r in rows:
@@ -358,7 +362,7 @@ def report(rows: list[dict], args) -> str:
             f"{'met' if ok else '—' if adjusted_mae is None else 'missed'} | "
             + (f"{r['pacc_tpr']:.3f}/{r['pacc_fpr']:.3f}" if "pacc_tpr" in r else "—")
             + f" | {_num(r.get('pacc_mae'))} | {_num(r.get('pacc_coverage'), 2)} "
-            f"| {_num(r.get('either_mae'))} |"
+            f"| {_num(r.get('blend_mae'))} | {_num(r.get('blend_coverage'), 2)} |"
         )
     scored = [r for r in rows if r.get("adjusted_mae") is not None]
     lines += [
@@ -392,7 +396,7 @@ def pacc_summary(scored: list[dict]) -> list[str]:
         f"{np.mean([r['pacc_coverage'] for r in both]):.2f} (ACC's "
         f"{np.mean([r['coverage'] for r in both]):.2f})."
     ]
-    for name, label in (("pacc", "PACC"), ("either", "the lower-variance of ACC and PACC")):
+    for name, label in (("pacc", "PACC"), ("blend", "the blend of ACC and PACC")):
         chosen = [r[f"{name}_mae"] if r in both else r["adjusted_mae"] for r in scored]
         coverage = [r[f"{name}_coverage"] if r in both else r["coverage"] for r in scored]
         met = sum(c <= 0.03 and c <= r["raw_mae"] / 2 for c, r in zip(chosen, scored, strict=True))

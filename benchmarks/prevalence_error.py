@@ -19,8 +19,7 @@ reused). For every marker × language with enough held-out posts:
   language, Forman's (2008) threshold choices on the calibration sample (X: fpr = 1 - tpr;
   MAX: largest tpr - fpr; T50: tpr = 0.5; MS: median of the ACC estimates over all thresholds
   with tpr - fpr >= 0.25), PACC (benchmarks/prevalence.py), and BLEND: ACC and PACC weighted
-  by the inverses of their estimated variances, its standard deviation the same weighted mean
-  of theirs (the bound for fully correlated errors: both read the same subset).
+  by the inverses of their estimated variances (transforms.quantify.blended).
 
 Writes the `prevalence-error` section of benchmarks/RESULTS.md. Skips with a message when
 the datasets directory is absent.
@@ -41,7 +40,7 @@ from benchmarks import prevalence as pv  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.quantify import MIN_YOUDEN, VALIDATED, WEAK, adjusted, interval  # noqa: E402
+from transforms.quantify import MIN_YOUDEN, VALIDATED, WEAK, adjusted, blended, interval  # noqa: E402
 
 FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3)
 MS_FLOOR = 0.25
@@ -150,11 +149,13 @@ def pacc_and_blend(scores, pos, neg, acc: tuple, size: int) -> tuple[tuple, tupl
         size,
         spreads=(scores.var(axis=1), pos.var(axis=-1), neg.var(axis=-1)),
     )
-    acc_theta, acc_var = acc
-    weight = np.where(np.isnan(pacc), 0.0, 1 / pacc_var / (1 / pacc_var + 1 / acc_var))
-    blend = weight * np.nan_to_num(pacc) + (1 - weight) * acc_theta
-    spread = weight * np.sqrt(np.nan_to_num(pacc_var)) + (1 - weight) * np.sqrt(acc_var)
-    return (pacc, pacc_var), (blend, spread**2)
+    frame = pl.DataFrame(
+        {"a": acc[0], "va": acc[1], "p": pacc, "vp": pacc_var},
+        schema=dict.fromkeys(["a", "va", "p", "vp"], pl.Float64),
+    ).fill_nan(None)
+    blend = blended((pl.col("a"), pl.col("va")), (pl.col("p"), pl.col("vp")))
+    out = frame.select(blend[0].alias("t"), blend[1].alias("v")).fill_null(np.nan)
+    return (pacc, pacc_var), (out.get_column("t").to_numpy(), out.get_column("v").to_numpy())
 
 
 def _covers(theta, variance, truth) -> np.ndarray:

@@ -8,8 +8,8 @@ A marker flags a share `p` of authors; with true-positive rate `tpr` and false-p
 (adjusted classify-and-count, ACC: Forman 2008; Rogan & Gladen 1978 in epidemiology). With a
 score in 0-1 instead of a 0/1 decision, `p`, `tpr` and `fpr` are mean scores (overall, on the
 labelled positives, on the labelled negatives) and the same formula is probabilistic ACC
-(PACC, Bella et al. 2010). The interval carries the uncertainty of all three proportions by
-the delta method; see docs/prevalence.md.
+(PACC, Bella et al. 2010); `blended` combines the two by their variances. The interval
+carries the uncertainty of all three proportions by the delta method; see docs/prevalence.md.
 """
 
 from __future__ import annotations
@@ -124,6 +124,27 @@ def rates_margin(
         fpr, n_neg, z=z
     )
     return pl.when(tpr > fpr).then(z * variance.sqrt() / (tpr - fpr))
+
+
+def blended(acc: tuple[pl.Expr, pl.Expr], pacc: tuple[pl.Expr, pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    """ACC and PACC of the same units, each `(theta, variance)` from `adjusted`, combined by
+    the inverses of their variances: `(theta, variance)`. Both read the same units, so their
+    errors are correlated; the standard deviation is the same weighted mean of theirs (the
+    bound for fully correlated errors). Where PACC is null (no score, or its `tpr <= fpr`) the
+    result is ACC; null where ACC is. On held-out draws it beats either alone
+    (benchmarks/RESULTS.md, `prevalence-error`)."""
+    (acc_theta, acc_var), (pacc_theta, pacc_var) = acc, pacc
+    total = acc_var + pacc_var
+    weight = (
+        pl.when(pacc_theta.is_null() | pacc_var.is_null())
+        .then(0.0)
+        .when(total > 0)
+        .then(acc_var / total)
+        .otherwise(0.5)
+    )
+    theta = weight * pacc_theta.fill_null(0.0) + (1 - weight) * acc_theta
+    spread = weight * pacc_var.fill_null(0.0).sqrt() + (1 - weight) * acc_var.sqrt()
+    return theta, spread.pow(2)
 
 
 def score_rates(score: pl.Expr, gold: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -14,6 +14,7 @@ from transforms.quantify import (
     VALIDATED,
     WEAK,
     adjusted,
+    blended,
     interval,
     marker_validation,
     rates_margin,
@@ -66,6 +67,28 @@ def test_rates_margin_narrows_with_more_labels_and_is_null_without_information()
     assert _margin(0.4, 0.8, 0.1, 400, 600) < _margin(0.4, 0.8, 0.1, 40, 600)
     assert _margin(0.1, 0.8, 0.1, 40, 600) < _margin(0.1, 0.8, 0.1, 40, 60)
     assert _margin(0.4, 0.3, 0.3, 400, 600) is None
+
+
+def _blend(acc, pacc):
+    theta, variance = blended(
+        (pl.lit(acc[0], pl.Float64), pl.lit(acc[1], pl.Float64)),
+        (pl.lit(pacc[0], pl.Float64), pl.lit(pacc[1], pl.Float64)),
+    )
+    return pl.select(theta.alias("t"), variance.alias("v")).row(0)
+
+
+def test_blend_weights_acc_and_pacc_by_the_inverses_of_their_variances():
+    # PACC's variance is a quarter of ACC's: weights 0.8 and 0.2.
+    theta, variance = _blend((0.30, 0.0004), (0.20, 0.0001))
+    assert theta == pytest.approx(0.8 * 0.20 + 0.2 * 0.30)
+    assert variance == pytest.approx((0.8 * 0.01 + 0.2 * 0.02) ** 2)
+    independent = 1 / (1 / 0.0004 + 1 / 0.0001)
+    assert independent < variance < 0.0004
+
+
+def test_blend_is_acc_where_pacc_has_no_estimate():
+    assert _blend((0.30, 0.0004), (None, None)) == pytest.approx((0.30, 0.0004))
+    assert _blend((None, None), (0.20, 0.0001)) == (None, None)
 
 
 def test_pacc_is_the_same_formula_on_mean_scores():
