@@ -11,11 +11,8 @@ import polars as pl
 from moodcast.tagging import TaggingError
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
-from transforms.quantify import VALIDATED, rates_margin, rates_status
+from transforms.quantify import MARGIN_SHARES, VALIDATED, margins, rates_status
 from transforms.rates import confusion_rates
-
-MARGIN_SHARES = (0.1, 0.4)
-"""True shares at which `with_margins` states the margin that the rates alone leave."""
 
 
 def labelled_markers(labels: pl.DataFrame, markers: Mapping[str, Marker]) -> dict[str, Marker]:
@@ -46,16 +43,16 @@ def measure_rates(
 
 
 def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
-    """`rates` (transforms.rates) with their `validation` (transforms.quantify.rates_status) and,
-    per share in MARGIN_SHARES, `rates_margin_<percent>`: the ± that these rates alone put on an
-    adjusted share of that true value (transforms.quantify.rates_margin; null where not
-    validated). More labelled positives narrow it at high shares, more negatives at low ones."""
+    """`rates` (transforms.rates) with their `validation` (transforms.quantify.rates_status) and
+    the `rates_margin_<percent>` columns of transforms.quantify.margins: the ± that these rates
+    alone put on an adjusted share of each MARGIN_SHARES true value (null where not validated).
+    More labelled positives narrow it at high shares, more negatives at low ones."""
     n_pos, n_neg = pl.col("tp") + pl.col("fn"), pl.col("fp") + pl.col("tn")
-    return rates.join(rates_status(rates), on=["marker", "lang"], how="left").with_columns(
-        pl.when(pl.col("validation") == VALIDATED)
-        .then(rates_margin(share, pl.col("tpr"), pl.col("fpr"), n_pos, n_neg))
-        .alias(f"rates_margin_{round(share * 100)}")
-        for share in MARGIN_SHARES
+    return (
+        rates.join(rates_status(rates), on=["marker", "lang"], how="left")
+        .with_columns(n_pos.alias("n_pos"), n_neg.alias("n_neg"))
+        .with_columns(margins(pl.col("validation")))
+        .drop("n_pos", "n_neg")
     )
 
 

@@ -112,6 +112,10 @@ def adjusted(
     return pl.when(valid).then(theta), pl.when(valid).then(variance)
 
 
+MARGIN_SHARES = (0.1, 0.4)
+"""True shares at which `margins` states the margin that the rates alone leave."""
+
+
 def rates_margin(
     theta: float, tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr, *, z: float = Z_95
 ) -> pl.Expr:
@@ -195,10 +199,21 @@ def _checked() -> pl.Expr:
     )
 
 
+def margins(validation: pl.Expr) -> list[pl.Expr]:
+    """`rates_margin_<percent>` per share in MARGIN_SHARES (`rates_margin` of the columns `tpr`,
+    `fpr`, `n_pos`, `n_neg`), null where `validation` is not VALIDATED."""
+    return [
+        pl.when(validation == VALIDATED)
+        .then(rates_margin(share, pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg")))
+        .alias(f"rates_margin_{round(share * 100)}")
+        for share in MARGIN_SHARES
+    ]
+
+
 def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
     """The validation of each `marker, lang, marker_version` of `series` (languages, not the
     `all` roll-up) under `rates`: those columns, `validation`, `tpr`, `fpr`, `n_pos`,
-    `n_neg`, sorted by marker and language."""
+    `n_neg` and the `margins` the rates leave, sorted by marker and language."""
     return (
         series.filter(pl.col("lang") != "all")
         .join(_keyed(rates), on=["marker", "lang"], how="left")
@@ -212,6 +227,7 @@ def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame
             "n_pos",
             "n_neg",
         )
+        .with_columns(margins(pl.col("validation")))
         .sort("marker", "lang")
     )
 

@@ -261,3 +261,7 @@ def test_marker_validation_lists_each_language_of_each_marker():
         ("sad", "es", OTHER_VERSION),
     ]
     assert table.get_column("tpr").to_list()[1:] == [0.8, 0.8]
+    assert table.get_column("rates_margin_40").to_list()[1:] == [
+        pytest.approx(_margin(0.4, 0.8, 0.1, 100, 500)),
+        None,
+    ]
