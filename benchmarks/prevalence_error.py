@@ -9,12 +9,14 @@ reused). For every marker × language with enough held-out posts:
 
 * **Decomposition** of adjusted classify-and-count's (ACC) error into three sources, by
   re-estimating each subset with other rates: the held-out part's own rates (`oracle`: only
-  the subset's sampling error is left); rates drawn binomially at the held-out rates with the
-  calibration sample's class counts (`no shift`: the rates' sampling error is added, paired
-  one rate draw per subset); the calibration rates (`measured`: adds any difference between
-  the rates of the calibration and held-out posts, i.e. bias). `shift z`: the difference of
-  the calibration and held-out tpr (fpr) in standard errors of the two.
-* **Remedies**: the floor on `tpr - fpr` (0.2, 0.25, 0.3; rows reported both ways); ACC
+  the subset's sampling error is left); rates of a fresh calibration sample for each subset,
+  drawn with replacement from the held-out posts with the calibration sample's class counts
+  (`no shift`: the rates' sampling error is added, averaged over calibration samples; PACC
+  and BLEND too where a score exists); the calibration rates (`measured`: adds this sample's
+  luck and any difference between the rates of the calibration and held-out posts, i.e.
+  bias). `shift z`: the difference of the calibration and held-out tpr (fpr) in standard
+  errors of the two.
+* **Remedies**: the floor on `tpr - fpr` (FLOORS; rows reported both ways); ACC
   unclipped; intervals without the rates' uncertainty; and where a model score exists in the
   language, Forman's (2008) threshold choices on the calibration sample (X: fpr = 1 - tpr;
   MAX: largest tpr - fpr; T50: tpr = 0.5; MS: median of the ACC estimates over all thresholds
@@ -435,13 +437,13 @@ def report(rows: list[dict], args) -> str:
             "",
             "Protocol of `prevalence` (same calibration samples, held-out parts and kinds of draws; "
             "see the script's docstring). ACC: adjusted classify-and-count with the calibration "
-            "rates, as published; no shift: with rates drawn binomially at the held-out rates with "
-            "the calibration's class counts; oracle: with the held-out rates. tpr z, fpr z: "
+            "rates, as published; no shift: each subset with the rates of its own calibration "
+            "sample, drawn from the held-out posts with the calibration's class counts; oracle: "
+            "with the held-out rates. tpr z, fpr z: "
             "calibration rate less held-out rate, in standard errors. Bias: ACC's mean signed error. "
             "Remedies where a model score exists: Forman's threshold choices X, MAX, T50 and MS on "
             "the calibration scores; PACC; BLEND, ACC and PACC weighted by the inverses of their "
-            "estimated variances (interval from the same weighted mean of their standard "
-            "deviations, as their errors are correlated). No label of a subset is used by any.",
+            "estimated variances (transforms.quantify.blended). No label of a subset is used by any.",
             "",
             "### Where the error comes from",
             "",
