@@ -44,7 +44,13 @@ from transforms.model_markers import (  # noqa: E402
     model_languages,
     score_probability,
 )
-from transforms.quantify import VALIDATED, adjusted, interval, rates_status  # noqa: E402
+from transforms.quantify import (  # noqa: E402
+    VALIDATED,
+    adjusted,
+    blended,
+    interval,
+    rates_status,
+)
 
 DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
 PREVALENCES = (0.05, 0.10, 0.20, 0.40)
@@ -139,55 +145,104 @@ def probabilities(frame: pl.DataFrame, labelled: list[str], markers, config) -> 
     )
 
 
-def evaluate_set(name: str, args, settings, markers) -> list[dict]:
-    """One row per marker labelled in the set: its calibration, status and errors."""
+def scored_posts(name: str, args, settings, markers) -> tuple[pl.DataFrame, dict]:
+    """The posts of set `name` that the protocol uses, reduced to numbers: one row per post
+    and labelled marker of the calibration sample (`part` "calibration") and of the held-out
+    part (`part` "held-out", at most HELD_OUT_ROWS), with `marker`, `lang`, `gold`, `hit`
+    (the rule's decision; null where the marker has no source in the language) and `prob`
+    (the model probability, NaN where it has none); and the rates measured on the calibration
+    sample (transforms.rates, with `validation`), keyed by (marker, lang). Cached in
+    benchmarks/.data by set, sizes and marker versions (no text is kept)."""
     calib, held, source = parts(args.datasets, name)
     labelled = [m for m in markers if m in calib.columns and m in held.columns]
     if not labelled:
-        return []
+        return pl.DataFrame(), {}
     sample = calib.sample(min(args.calibration_rows, calib.height), seed=SEED, shuffle=True)
-    rates = measure_rates(
-        label_frame(sample, text_col="text", label_cols=labelled),
-        markers,
-        config=settings.model_config,
-        source=source,
-    )
-    rates = rates.join(rates_status(rates), on=["marker", "lang"])
     calib_frame = label_frame(sample, text_col="text", label_cols=labelled)
-    calib_probs = probabilities(calib_frame, labelled, markers, settings.model_config)
-    held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
-    held_frame = label_frame(held, text_col="text", label_cols=labelled)
-    hits = classify(held_frame, {m: markers[m] for m in labelled}, config=settings.model_config)
-    held_probs = probabilities(held_frame, labelled, markers, settings.model_config)
+    rates = measure_rates(calib_frame, markers, config=settings.model_config, source=source)
+    rates = rates.join(rates_status(rates), on=["marker", "lang"])
+    key = "-".join([name, str(args.calibration_rows), *(markers[m].version[:8] for m in labelled)])
+    cache = ROOT / "benchmarks" / ".data" / "prevalence-posts" / f"{key}.parquet"
+    if cache.is_file():
+        posts = pl.read_parquet(cache)
+    else:
+        held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
+        held_frame = label_frame(held, text_col="text", label_cols=labelled)
+        posts = pl.concat(
+            [
+                _long(part, frame, labelled, markers, settings.model_config)
+                for part, frame in (("calibration", calib_frame), ("held-out", held_frame))
+            ]
+        )
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        posts.write_parquet(cache)
+    return posts, {(r["marker"], r["lang"]): r for r in rates.iter_rows(named=True)}
+
+
+def _long(part: str, frame: pl.DataFrame, labelled: list[str], markers, config) -> pl.DataFrame:
+    """`part, marker, lang, gold, hit, prob` of every post of `frame` and labelled marker."""
+    hits = classify(frame, {m: markers[m] for m in labelled}, config=config)
+    probs = probabilities(frame, labelled, markers, config)
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "part": part,
+                "marker": marker,
+                "lang": frame.get_column("lang"),
+                "gold": frame.get_column(marker) == 1,
+                "hit": hits.get_column(marker),
+                "prob": probs.get_column(marker).cast(pl.Float64),
+            }
+        )
+        for marker in labelled
+    )
+
+
+def evaluate_set(name: str, args, settings, markers) -> list[dict]:
+    """One row per marker labelled in the set: its calibration, status and errors."""
+    posts, rates = scored_posts(name, args, settings, markers)
     rng = np.random.default_rng(SEED)
     found = []
-    for marker in labelled:
-        for rate in rates.filter(pl.col("marker") == marker).iter_rows(named=True):
-            mask = (held_frame.get_column("lang") == rate["lang"]) & hits.get_column(
-                marker
-            ).is_not_null()
-            gold = held_frame.get_column(marker).filter(mask).to_numpy() == 1
-            hit = hits.get_column(marker).filter(mask).to_numpy()
-            row = {
-                "set": name,
-                "marker": marker,
-                **rate,
-                "held_pos": int(gold.sum()),
-                "held_neg": int((~gold).sum()),
-            }
-            if min(row["held_pos"], row["held_neg"]) < MIN_HELD_OUT:
-                found.append(row | {"validation": "held-out part too small"})
-                continue
-            in_lang = calib_frame.get_column("lang") == rate["lang"]
-            calib_gold = calib_frame.get_column(marker).filter(in_lang).to_numpy() == 1
-            calib_prob = calib_probs.get_column(marker).filter(in_lang).to_numpy()
-            prob = held_probs.get_column(marker).filter(mask).to_numpy()
-            subsets = draws(gold, hit, prob, size=args.size, count=args.draws, rng=rng)
-            found.append(
-                row
-                | errors(subsets, rate, args.size)
-                | pacc_errors(subsets, rate, calib_gold, calib_prob, args.size)
+    for (marker, lang), rate in rates.items():
+        mine = posts.filter(
+            (pl.col("marker") == marker) & (pl.col("lang") == lang) & pl.col("hit").is_not_null()
+        )
+        held = mine.filter(pl.col("part") == "held-out")
+        gold = held.get_column("gold").to_numpy()
+        row = {
+            "set": name,
+            "marker": marker,
+            **rate,
+            "held_pos": int(gold.sum()),
+            "held_neg": int((~gold).sum()),
+        }
+        if min(row["held_pos"], row["held_neg"]) < MIN_HELD_OUT:
+            found.append(row | {"validation": "held-out part too small"})
+            continue
+        calib = posts.filter(
+            (pl.col("marker") == marker)
+            & (pl.col("lang") == lang)
+            & (pl.col("part") == "calibration")
+        )
+        subsets = draws(
+            gold,
+            held.get_column("hit").to_numpy(),
+            held.get_column("prob").to_numpy(),
+            size=args.size,
+            count=args.draws,
+            rng=rng,
+        )
+        found.append(
+            row
+            | errors(subsets, rate, args.size)
+            | pacc_errors(
+                subsets,
+                rate,
+                calib.get_column("gold").to_numpy(),
+                calib.get_column("prob").to_numpy(),
+                args.size,
             )
+        )
     return found
 
 
@@ -233,8 +288,8 @@ def pacc_errors(
     """For validated rates of a marker with a model score in the language (else {}): PACC's
     mean absolute error and interval coverage over `subsets` (the mean probability corrected
     by its means on the calibration positives and negatives, `gold` and `prob`; variance from
-    the measured spreads of the scores), and the same for the lower-variance of ACC and PACC
-    in each subset (`either_mae`, `either_coverage`)."""
+    the measured spreads of the scores), and the same for their blend by inverse variance
+    (transforms.quantify.blended: `blend_mae`, `blend_coverage`)."""
     if rate["validation"] != VALIDATED or np.isnan(prob).any() or not len(prob):
         return {}
     tpr, fpr = float(prob[gold].mean()), float(prob[~gold].mean())
@@ -247,12 +302,9 @@ def pacc_errors(
         pl.lit(int((~gold).sum())),
         spreads=(pl.col("var_prob"), pl.lit(prob[gold].var()), pl.lit(prob[~gold].var())),
     )
-    acc_theta, acc_variance = acc(rate, size)
-    pacc = variance.fill_null(np.inf) < acc_variance
-    chosen = pl.when(pacc).then(theta).otherwise(acc_theta)
-    chosen_variance = pl.when(pacc).then(variance).otherwise(acc_variance)
+    blend, blend_variance = blended(acc(rate, size), (theta, variance))
     found = {"pacc_tpr": tpr, "pacc_fpr": fpr}
-    for name, estimate, spread in (("pacc", theta, variance), ("either", chosen, chosen_variance)):
+    for name, estimate, spread in (("pacc", theta, variance), ("blend", blend, blend_variance)):
         lo, hi = interval(estimate, spread)
         found |= subsets.select(
             (estimate - pl.col("truth")).abs().mean().alias(f"{name}_mae"),
@@ -282,14 +334,15 @@ def report(rows: list[dict], args) -> str:
         "(validated rows of markers with a model score in the language): the mean model "
         "probability of the subset corrected by its means on the calibration positives and "
         "negatives (`pacc tpr/fpr`), its variance from the measured spread of the scores "
-        "(transforms.quantify.adjusted `spreads`); lower-variance: in each subset, whichever "
-        "of ACC and PACC has the smaller estimated variance (no label of the subset used).",
+        "(transforms.quantify.adjusted `spreads`); blend: ACC and PACC weighted by the "
+        "inverses of their estimated variances (transforms.quantify.blended; no label of the "
+        "subset used).",
         "",
         "| set | marker | lang | calib pos/neg | tpr | fpr | status | raw MAE | adjusted MAE "
         "| expected MAE | coverage | bar | pacc tpr/fpr | PACC MAE | PACC coverage "
-        "| lower-variance MAE |",
+        "| blend MAE | blend coverage |",
         "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- "
-        "| ---: | ---: | ---: | ---: |",
+        "| ---: | ---: | ---: | ---: | ---: |",
     ]
     met = validated = 0
     for r in rows:
@@ -309,7 +362,7 @@ def report(rows: list[dict], args) -> str:
             f"{'met' if ok else '—' if adjusted_mae is None else 'missed'} | "
             + (f"{r['pacc_tpr']:.3f}/{r['pacc_fpr']:.3f}" if "pacc_tpr" in r else "—")
             + f" | {_num(r.get('pacc_mae'))} | {_num(r.get('pacc_coverage'), 2)} "
-            f"| {_num(r.get('either_mae'))} |"
+            f"| {_num(r.get('blend_mae'))} | {_num(r.get('blend_coverage'), 2)} |"
         )
     scored = [r for r in rows if r.get("adjusted_mae") is not None]
     lines += [
@@ -343,7 +396,7 @@ def pacc_summary(scored: list[dict]) -> list[str]:
         f"{np.mean([r['pacc_coverage'] for r in both]):.2f} (ACC's "
         f"{np.mean([r['coverage'] for r in both]):.2f})."
     ]
-    for name, label in (("pacc", "PACC"), ("either", "the lower-variance of ACC and PACC")):
+    for name, label in (("pacc", "PACC"), ("blend", "the blend of ACC and PACC")):
         chosen = [r[f"{name}_mae"] if r in both else r["adjusted_mae"] for r in scored]
         coverage = [r[f"{name}_coverage"] if r in both else r["coverage"] for r in scored]
         met = sum(c <= 0.03 and c <= r["raw_mae"] / 2 for c, r in zip(chosen, scored, strict=True))

@@ -11,7 +11,7 @@ import polars as pl
 from moodcast.tagging import TaggingError
 from transforms.markers import Marker
 from transforms.model_markers import ModelConfig, classify
-from transforms.quantify import VALIDATED, rates_status
+from transforms.quantify import MARGIN_SHARES, VALIDATED, margins, rates_status
 from transforms.rates import confusion_rates
 
 
@@ -42,13 +42,32 @@ def measure_rates(
     return confusion_rates(labels, hits, versions=versions, source=source)
 
 
+def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
+    """`rates` (transforms.rates) with their `validation` (transforms.quantify.rates_status) and
+    the `rates_margin_<percent>` columns of transforms.quantify.margins: the ± that these rates
+    alone put on an adjusted share of each MARGIN_SHARES true value (null where not validated).
+    More labelled positives narrow it at high shares, more negatives at low ones."""
+    n_pos, n_neg = pl.col("tp") + pl.col("fn"), pl.col("fp") + pl.col("tn")
+    return (
+        rates.join(rates_status(rates), on=["marker", "lang"], how="left")
+        .with_columns(n_pos.alias("n_pos"), n_neg.alias("n_neg"))
+        .with_columns(margins(pl.col("validation")))
+        .drop("n_pos", "n_neg")
+    )
+
+
 def rate_lines(rates: pl.DataFrame) -> list[str]:
-    """One readable line per marker × language of `rates`, with its validation status when it
-    is not validated."""
+    """One readable line per marker × language of `rates`: its rates, and the margin they
+    leave on adjusted shares (`with_margins`) or its validation status when not validated."""
     lines = []
-    status = rates_status(rates)
-    for row in rates.join(status, on=["marker", "lang"], how="left").iter_rows(named=True):
-        flag = "" if row["validation"] == VALIDATED else f"  ({row['validation']})"
+    for row in with_margins(rates).iter_rows(named=True):
+        if row["validation"] == VALIDATED:
+            margins = ", ".join(
+                f"±{row[f'rates_margin_{round(s * 100)}']:.3f} at {s:.0%}" for s in MARGIN_SHARES
+            )
+            flag = f"  (adjusted shares {margins} from these rates alone)"
+        else:
+            flag = f"  ({row['validation']})"
         lines.append(
             f"{row['marker']:<16} [{row['lang']}] tpr {_pct(row['tpr'])} of {row['tp'] + row['fn']} "
             f"positives, fpr {_pct(row['fpr'])} of {row['fp'] + row['tn']} negatives{flag}"

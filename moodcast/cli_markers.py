@@ -361,13 +361,14 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     """Measure each labelled marker's true- and false-positive rates per language on your
     labelled CSV (about 1,000 posts from your own source is enough) and record them in the
     data directory (marker_rates.json): published shares are then adjusted for marker error
-    with your rates. Also reports the F1-optimal threshold of each zero-shot model source,
-    beside the current one; set a new value as `threshold` under `[lang.xx]` in the marker file."""
+    with your rates. Reports the margin those rates alone leave on adjusted shares of 10% and
+    40% (label more posts to narrow it), and the F1-optimal threshold of each zero-shot model
+    source, beside the current one; set a new value as `threshold` under `[lang.xx]` in the
+    marker file."""
     import polars as pl
 
-    from moodcast.calibration import measure_rates, rate_lines
+    from moodcast.calibration import measure_rates, rate_lines, with_margins
     from moodcast.training import calibrate as calibrate_thresholds
-    from transforms.quantify import rates_status
     from transforms.rates import write_user_rates
 
     settings = load_settings(data_dir)
@@ -381,8 +382,7 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
         raise _fail(exc) from exc
     if as_json:
         thresholds = {(row["marker"], row["lang"]): row for row in rows}
-        status = rates_status(rates)
-        for rate in rates.join(status, on=["marker", "lang"]).iter_rows(named=True):
+        for rate in with_margins(rates).iter_rows(named=True):
             click.echo(
                 json.dumps(
                     thresholds.pop((rate["marker"], rate["lang"]), {}) | rate, sort_keys=True

@@ -8,8 +8,8 @@ A marker flags a share `p` of authors; with true-positive rate `tpr` and false-p
 (adjusted classify-and-count, ACC: Forman 2008; Rogan & Gladen 1978 in epidemiology). With a
 score in 0-1 instead of a 0/1 decision, `p`, `tpr` and `fpr` are mean scores (overall, on the
 labelled positives, on the labelled negatives) and the same formula is probabilistic ACC
-(PACC, Bella et al. 2010). The interval carries the uncertainty of all three proportions by
-the delta method; see docs/prevalence.md.
+(PACC, Bella et al. 2010); `blended` combines the two by their variances. The interval
+carries the uncertainty of all three proportions by the delta method; see docs/prevalence.md.
 """
 
 from __future__ import annotations
@@ -45,6 +45,13 @@ def shrunk(successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95) -> pl.Expr:
     """`(successes + z²/2) / (trials + z²)`: the Agresti–Coull centre, used for variances so
     that a rate of exactly 0 or 1 measured on few labels does not get a zero variance."""
     return (successes.cast(pl.Float64) + z * z / 2) / (trials.cast(pl.Float64) + z * z)
+
+
+def binomial_variance(rate: pl.Expr, trials: pl.Expr, *, z: float = Z_95) -> pl.Expr:
+    """Variance of a proportion `rate` measured on `trials`, at its Agresti–Coull centre
+    `q = shrunk(rate × trials, trials)`: `q (1 - q) / (trials + z²)`."""
+    q = shrunk(rate * trials, trials, z=z)
+    return q * (1 - q) / (trials.cast(pl.Float64) + z * z)
 
 
 def status(tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr) -> pl.Expr:
@@ -94,17 +101,54 @@ def adjusted(
     valid = (youden > 0) & (n > 0)
     theta = ((share - fpr) / youden).clip(0.0, 1.0)
     if spreads is None:
-        p, t, f = (
-            shrunk(share * n, n, z=z),
-            shrunk(tpr * n_pos, n_pos, z=z),
-            shrunk(fpr * n_neg, n_neg, z=z),
+        parts = (
+            binomial_variance(share, n, z=z),
+            binomial_variance(tpr, n_pos, z=z),
+            binomial_variance(fpr, n_neg, z=z),
         )
-        spreads = (p * (1 - p), t * (1 - t), f * (1 - f))
-        n, n_pos, n_neg = n + z * z, n_pos + z * z, n_neg + z * z
-    variance = (
-        spreads[0] / n + theta.pow(2) * spreads[1] / n_pos + (1 - theta).pow(2) * spreads[2] / n_neg
-    ) / youden.pow(2)
+    else:
+        parts = (spreads[0] / n, spreads[1] / n_pos, spreads[2] / n_neg)
+    variance = (parts[0] + theta.pow(2) * parts[1] + (1 - theta).pow(2) * parts[2]) / youden.pow(2)
     return pl.when(valid).then(theta), pl.when(valid).then(variance)
+
+
+MARGIN_SHARES = (0.1, 0.4)
+"""True shares at which `margins` states the margin that the rates alone leave."""
+
+
+def rates_margin(
+    theta: float, tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr, *, z: float = Z_95
+) -> pl.Expr:
+    """The half-width of the 95% interval that the rates alone put on an adjusted share whose
+    true value is `theta`, however many authors its cell has: `adjusted`'s variance without the
+    flagged share's term, `z sqrt(theta² V(tpr) + (1 - theta)² V(fpr)) / (tpr - fpr)`. It is the
+    part of the error that more labelled posts shrink (benchmarks/RESULTS.md, `prevalence-error`:
+    three quarters of it on 1,000 labels). Null where `tpr <= fpr`."""
+    variance = theta**2 * binomial_variance(tpr, n_pos, z=z) + (1 - theta) ** 2 * binomial_variance(
+        fpr, n_neg, z=z
+    )
+    return pl.when(tpr > fpr).then(z * variance.sqrt() / (tpr - fpr))
+
+
+def blended(acc: tuple[pl.Expr, pl.Expr], pacc: tuple[pl.Expr, pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    """ACC and PACC of the same units, each `(theta, variance)` from `adjusted`, combined by
+    the inverses of their variances: `(theta, variance)`. Both read the same units, so their
+    errors are correlated; the standard deviation is the same weighted mean of theirs (the
+    bound for fully correlated errors). Where PACC is null (no score, or its `tpr <= fpr`) the
+    result is ACC; null where ACC is. On held-out draws it beats either alone
+    (benchmarks/RESULTS.md, `prevalence-error`)."""
+    (acc_theta, acc_var), (pacc_theta, pacc_var) = acc, pacc
+    total = acc_var + pacc_var
+    weight = (
+        pl.when(pacc_theta.is_null() | pacc_var.is_null())
+        .then(0.0)
+        .when(total > 0)
+        .then(acc_var / total)
+        .otherwise(0.5)
+    )
+    theta = weight * pacc_theta.fill_null(0.0) + (1 - weight) * acc_theta
+    spread = weight * pacc_var.fill_null(0.0).sqrt() + (1 - weight) * acc_var.sqrt()
+    return theta, spread.pow(2)
 
 
 def score_rates(score: pl.Expr, gold: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -155,10 +199,21 @@ def _checked() -> pl.Expr:
     )
 
 
+def margins(validation: pl.Expr) -> list[pl.Expr]:
+    """`rates_margin_<percent>` per share in MARGIN_SHARES (`rates_margin` of the columns `tpr`,
+    `fpr`, `n_pos`, `n_neg`), null where `validation` is not VALIDATED."""
+    return [
+        pl.when(validation == VALIDATED)
+        .then(rates_margin(share, pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg")))
+        .alias(f"rates_margin_{round(share * 100)}")
+        for share in MARGIN_SHARES
+    ]
+
+
 def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
     """The validation of each `marker, lang, marker_version` of `series` (languages, not the
     `all` roll-up) under `rates`: those columns, `validation`, `tpr`, `fpr`, `n_pos`,
-    `n_neg`, sorted by marker and language."""
+    `n_neg` and the `margins` the rates leave, sorted by marker and language."""
     return (
         series.filter(pl.col("lang") != "all")
         .join(_keyed(rates), on=["marker", "lang"], how="left")
@@ -172,6 +227,7 @@ def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame
             "n_pos",
             "n_neg",
         )
+        .with_columns(margins(pl.col("validation")))
         .sort("marker", "lang")
     )
 

@@ -64,9 +64,11 @@ st.subheader("Marker validation")
 st.caption(
     "Which marker × language has its error rates measured on labelled posts (shipped, or "
     "yours from `moodcast markers calibrate`) well enough to publish a share adjusted for "
-    "marker error. The others are shown as the share flagged, labelled not validated."
+    "marker error. The others are shown as the share flagged, labelled not validated. The "
+    "margins are the ± that the rates alone put on an adjusted share of 10% and of 40%; "
+    "labelling more posts narrows them."
 )
-rates = pl.col("tpr", "fpr").round(2)
+rates = pl.col("tpr", "fpr").round(2), pl.col("rates_margin_10", "rates_margin_40").round(3)
 st.table(
     data.validation(published)
     .with_columns(rates)
@@ -76,6 +78,8 @@ st.table(
             "fpr": "false-positive rate",
             "n_pos": "labelled positives",
             "n_neg": "labelled negatives",
+            "rates_margin_10": "margin at 10%",
+            "rates_margin_40": "margin at 40%",
         }
     )
 )

@@ -218,6 +218,7 @@ def test_data_health_shows_runs_dead_letters_and_suppressed_cells(on_published):
         "Marker validation",
     ]
     assert len(at.table) == 4  # runs, set aside, dead letters, validation: wrapped, never cut
+    assert {"margin at 10%", "margin at 40%"} <= set(at.table[-1].value.columns)
     suppressed = at.dataframe[-1].value
     assert list(suppressed.columns) == [
         "marker", "region", "cells", "suppressed", "share_suppressed",

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from moodcast.cli import main
+from transforms.prevalence import Z_95
 from transforms.quantify import UNINFORMATIVE, VALIDATED
 from transforms.rates import USER_RATES_NAME, read_user_rates
 
@@ -62,6 +63,22 @@ def test_calibrate_records_rates_per_marker_and_language(labelled):
         gloom["n"] == 100 and gloom["source"] == "labels.csv" and len(gloom["source_sha256"]) == 64
     )
     assert gloom["measured_on"] and gloom["marker_version"]
+
+
+def test_calibrate_states_the_margin_its_rates_leave_on_adjusted_shares(labelled):
+    data, labels = labelled
+    rows = _invoke("markers", "calibrate", "--labels", labels, "--json", "--data-dir", data)
+    by_marker = {r["marker"]: r for r in map(json.loads, rows.stdout.splitlines())}
+    z2 = Z_95**2
+    t = (32 + z2 / 2) / (40 + z2)
+    f = (6 + z2 / 2) / (60 + z2)
+    for theta, key in ((0.1, "rates_margin_10"), (0.4, "rates_margin_40")):
+        variance = theta**2 * t * (1 - t) / (40 + z2) + (1 - theta) ** 2 * f * (1 - f) / (60 + z2)
+        assert by_marker["gloom"][key] == pytest.approx(Z_95 * variance**0.5 / 0.7)
+    assert by_marker["noise"]["rates_margin_40"] is None
+    text = _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data).stdout
+    gloom = next(line for line in text.splitlines() if line.startswith("gloom") and "tpr" in line)
+    assert f"±{by_marker['gloom']['rates_margin_40']:.3f} at 40%" in gloom
 
 
 def test_evaluate_reports_true_flagged_and_adjusted_shares(labelled):

@@ -14,8 +14,10 @@ from transforms.quantify import (
     VALIDATED,
     WEAK,
     adjusted,
+    blended,
     interval,
     marker_validation,
+    rates_margin,
     score_rates,
     with_adjusted_prevalence,
 )
@@ -46,6 +48,47 @@ def test_acc_matches_a_hand_computed_value():
     assert variance == pytest.approx(expected)
     assert lo == pytest.approx(theta - Z_95 * expected**0.5)
     assert hi == pytest.approx(theta + Z_95 * expected**0.5)
+
+
+def _margin(theta, tpr, fpr, n_pos, n_neg):
+    return pl.select(
+        rates_margin(theta, pl.lit(tpr), pl.lit(fpr), pl.lit(n_pos), pl.lit(n_neg))
+    ).item()
+
+
+def test_rates_margin_is_the_interval_of_a_cell_so_large_that_only_the_rates_err():
+    theta, tpr, fpr = 0.4, 0.8, 0.1
+    share = theta * tpr + (1 - theta) * fpr
+    _, _, lo, hi = _acc(share, 10**12, tpr, fpr, 40, 60)
+    assert _margin(theta, tpr, fpr, 40, 60) == pytest.approx((hi - lo) / 2, rel=1e-6)
+
+
+def test_rates_margin_narrows_with_more_labels_and_is_null_without_information():
+    assert _margin(0.4, 0.8, 0.1, 400, 600) < _margin(0.4, 0.8, 0.1, 40, 600)
+    assert _margin(0.1, 0.8, 0.1, 40, 600) < _margin(0.1, 0.8, 0.1, 40, 60)
+    assert _margin(0.4, 0.3, 0.3, 400, 600) is None
+
+
+def _blend(acc, pacc):
+    theta, variance = blended(
+        (pl.lit(acc[0], pl.Float64), pl.lit(acc[1], pl.Float64)),
+        (pl.lit(pacc[0], pl.Float64), pl.lit(pacc[1], pl.Float64)),
+    )
+    return pl.select(theta.alias("t"), variance.alias("v")).row(0)
+
+
+def test_blend_weights_acc_and_pacc_by_the_inverses_of_their_variances():
+    # PACC's variance is a quarter of ACC's: weights 0.8 and 0.2.
+    theta, variance = _blend((0.30, 0.0004), (0.20, 0.0001))
+    assert theta == pytest.approx(0.8 * 0.20 + 0.2 * 0.30)
+    assert variance == pytest.approx((0.8 * 0.01 + 0.2 * 0.02) ** 2)
+    independent = 1 / (1 / 0.0004 + 1 / 0.0001)
+    assert independent < variance < 0.0004
+
+
+def test_blend_is_acc_where_pacc_has_no_estimate():
+    assert _blend((0.30, 0.0004), (None, None)) == pytest.approx((0.30, 0.0004))
+    assert _blend((None, None), (0.20, 0.0001)) == (None, None)
 
 
 def test_pacc_is_the_same_formula_on_mean_scores():
@@ -218,3 +261,7 @@ def test_marker_validation_lists_each_language_of_each_marker():
         ("sad", "es", OTHER_VERSION),
     ]
     assert table.get_column("tpr").to_list()[1:] == [0.8, 0.8]
+    assert table.get_column("rates_margin_40").to_list()[1:] == [
+        pytest.approx(_margin(0.4, 0.8, 0.1, 100, 500)),
+        None,
+    ]
