@@ -91,6 +91,33 @@ def fold_str(text: str) -> str:
     return pl.select(fold(pl.lit(text))).item()
 
 
+APOSTROPHES = ("'", "’", "`", "´", "ʼ")
+"""The characters written as an apostrophe; matching drops them (`don’t` = `dont`)."""
+
+CLITICS = {"en": ("t", "s", "m", "d", "re", "ve", "ll")}
+"""Per language, the contracted endings written after an apostrophe (`can't`, `I'm`, `we're`).
+Spanish has none: an apostrophe there quotes, and its `ve` or `re` after a quote are words."""
+
+
+def join_contractions(texts: pl.Series, langs: pl.Series) -> pl.Series:
+    """`texts` with each tokenised contraction in a language of CLITICS written as one word:
+    whitespace around its apostrophe (any of APOSTROPHES) removed, and a split-off `n` before
+    it (`do n't`) joined back: `can ’ t`, `can ’t`, `can’ t` → `can’t`; `I 'm` → `I'm`;
+    `do n't` → `don't`. Only an ending from CLITICS followed by a word boundary counts, after a
+    letter, so quoted words (`' the`) and `'em` stay apart. Posts in other languages are
+    unchanged. Only posts with whitespace beside an apostrophe (or ` n'`) are rewritten (a cheap test
+    first: most posts have none)."""
+    quote = "".join(APOSTROPHES)
+    spaced = texts.str.contains(rf"\s[nN]?[{quote}]|[{quote}]\s").fill_null(False)
+    out = texts.clone()
+    for lang, clitics in CLITICS.items():
+        rows = (spaced & (langs == lang)).fill_null(False).arg_true()
+        if not rows.is_empty():
+            pattern = rf"(?i)(\p{{L}})(?:\s+(n))?\s*([{quote}])\s*({'|'.join(clitics)})\b"
+            out.scatter(rows, out.gather(rows).str.replace_all(pattern, "$1$2$3$4"))
+    return out.alias(texts.name)
+
+
 UNDETERMINED = "und"
 """The language of a post whose language could not be told (ISO 639-2 `und`)."""
 
