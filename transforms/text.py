@@ -105,13 +105,15 @@ def join_contractions(texts: pl.Series, langs: pl.Series) -> pl.Series:
     it (`do n't`) joined back: `can ’ t`, `can ’t`, `can’ t` → `can’t`; `I 'm` → `I'm`;
     `do n't` → `don't`. Only an ending from CLITICS followed by a word boundary counts, after a
     letter, so quoted words (`' the`) and `'em` stay apart. Posts in other languages are
-    unchanged. Only posts with whitespace beside an apostrophe (or ` n'`) are rewritten (a cheap test
-    first: most posts have none)."""
+    unchanged. Only posts with an apostrophe, then only those with whitespace beside it (or ` n'`), are
+    rewritten: two cheap tests first, since most posts have neither."""
     quote = "".join(APOSTROPHES)
-    spaced = texts.str.contains(rf"\s[nN]?[{quote}]|[{quote}]\s").fill_null(False)
+    has_quote = texts.str.contains(f"[{quote}]").fill_null(False)
     out = texts.clone()
     for lang, clitics in CLITICS.items():
-        rows = (spaced & (langs == lang)).fill_null(False).arg_true()
+        rows = (has_quote & (langs == lang)).fill_null(False).arg_true()
+        spaced = texts.gather(rows).str.contains(rf"\s[nN]?[{quote}]|[{quote}]\s")
+        rows = rows.filter(spaced.fill_null(False))
         if not rows.is_empty():
             pattern = rf"(?i)(\p{{L}})(?:\s+(n))?\s*([{quote}])\s*({'|'.join(clitics)})\b"
             out.scatter(rows, out.gather(rows).str.replace_all(pattern, "$1$2$3$4"))
