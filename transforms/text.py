@@ -91,6 +91,40 @@ def fold_str(text: str) -> str:
     return pl.select(fold(pl.lit(text))).item()
 
 
+APOSTROPHES = ("'", "’", "`", "´", "ʼ")
+"""The characters written as an apostrophe; matching drops them (`don’t` = `dont`)."""
+
+CLITICS = {"en": ("t", "s", "m", "d", "re", "ve", "ll")}
+"""Per language, the contracted endings written after an apostrophe (`can't`, `I'm`, `we're`).
+Spanish has none: an apostrophe there quotes, and its `ve` or `re` after a quote are words."""
+
+
+def join_contractions(texts: pl.Series, langs: pl.Series) -> pl.Series:
+    """`texts` with each contraction written apart, in a language of CLITICS, written as one
+    word: the spaces around its apostrophe (any of APOSTROPHES) removed, and a split-off `n`
+    before it (`do n't`) joined back: `can ’ t`, `can ’t`, `can’ t` → `can’t`; `I 'm` → `I'm`;
+    `do n't` → `don't`. Only an ending from CLITICS that ends a word counts, after a letter, so
+    quoted words (`' the`) and `'em` stay apart. Posts in other languages are unchanged.
+
+    Spaces are U+0020, as tokenisers write them (a tab or line break inside a contraction is
+    left alone): with a literal space, each test starts from a literal and stays on the regex
+    engine's fast path. Only posts with an apostrophe, then only those with a space beside it,
+    are rewritten, and the ending's end is matched as a character, not a Unicode `\\b` (which
+    would leave the fast engine too)."""
+    quote = "".join(APOSTROPHES)
+    has_quote = texts.str.contains(f"[{quote}]").fill_null(False)
+    out = texts.clone()
+    for lang, clitics in CLITICS.items():
+        rows = (has_quote & (langs == lang)).fill_null(False).arg_true()
+        spaced = texts.gather(rows).str.contains(rf" [nN]?[{quote}]|[{quote}] ")
+        rows = rows.filter(spaced.fill_null(False))
+        if not rows.is_empty():
+            ending = "|".join(clitics)
+            pattern = rf"(?i)(\p{{L}})(?: +(n))? *([{quote}]) *({ending})([^\p{{L}}\p{{N}}_]|$)"
+            out.scatter(rows, out.gather(rows).str.replace_all(pattern, "$1$2$3$4$5"))
+    return out.alias(texts.name)
+
+
 UNDETERMINED = "und"
 """The language of a post whose language could not be told (ISO 639-2 `und`)."""
 

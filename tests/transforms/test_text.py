@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.markers.rules import _ELONGATED, _ELONGATED_TO, _drop_contained, canonical
-from transforms.text import fold
+from transforms.text import fold, join_contractions
 
 _ENYE = "\ue001"
 
@@ -116,3 +116,16 @@ def test_short_or_unclear_posts_take_the_inputs_default_language():
         spanish_input,
     )
     assert langs.to_list() == ["es", "en", "en"]
+
+
+def test_tokenised_contractions_are_joined_in_english_only():
+    texts = pl.Series(
+        ["I can ’ t", "I ’M sad", "do n't go", "we 're", "it` s", "get 'em", "said ' the end",
+         "it ’ sad", "tú ’ ve", "can\t't", None],
+    )  # fmt: skip
+    english = join_contractions(texts, pl.Series(["en"] * 11))
+    assert english.to_list() == [
+        "I can’t", "I’M sad", "don't go", "we're", "it`s", "get 'em", "said ' the end",
+        "it ’ sad", "tú’ve", "can\t't", None,
+    ]  # fmt: skip
+    assert join_contractions(texts, pl.Series(["es"] * 10 + [None])).equals(texts)

@@ -20,6 +20,7 @@ from transforms.markers.definitions import Marker, supported_languages
 from transforms.markers.rules import Lexicon, compile_lexicon
 from transforms.markers.scan import Scan, scan
 from transforms.markers.tables import Automaton, CharTable, compile_automaton
+from transforms.text import join_contractions
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,9 +137,12 @@ def tag(posts: pl.DataFrame, markers: Mapping[str, Marker], *, text: str = "text
 def _scan(
     posts: pl.DataFrame, compiled: CompiledMarkers, *, text: str, explain: bool, engine: str
 ) -> Scan:
-    """`scan` of the posts' hashtag-split `text` in their `lang`."""
-    texts = split_hashtags(posts.get_column(text), compiled.vocabulary)
-    return scan(texts, posts.get_column("lang"), compiled, explain=explain, engine=engine)
+    """`scan` of the posts' `text` in their `lang`, contractions joined
+    (`transforms.text.join_contractions`) and hashtags split."""
+    langs = posts.get_column("lang")
+    joined = join_contractions(posts.get_column(text), langs)
+    texts = split_hashtags(joined, compiled.vocabulary)
+    return scan(texts, langs, compiled, explain=explain, engine=engine)
 
 
 def _counted(

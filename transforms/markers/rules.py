@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.text import fold_series
+from transforms.text import APOSTROPHES, fold_series
 
 NEGATION_CUES = {
     "en": ("not", "no", "never", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt",
@@ -51,7 +51,6 @@ _ELONGATED = "|".join(f"({c}){c}{{2,}}" for c in "abcdefghijklmnopqrstuvwxyzñ")
 _ELONGATED_TO = "".join(f"${{{i}}}" for i in range(1, 28))
 
 
-APOSTROPHES = ("'", "’", "`", "´", "ʼ")
 _ASCII_SYMBOLS = tuple(
     chr(c)
     for c in range(128)
