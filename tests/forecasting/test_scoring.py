@@ -19,23 +19,18 @@ def _waves(t: np.ndarray, starts: tuple[int, ...]) -> np.ndarray:
     )
 
 
-def _frame_and_forecasts(config, yhat_at_lead) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
-    """A series whose test span holds two waves, and forecasts of every span day at every
-    lead: `yhat_at_lead(lead, span_index)` gives the forecasts of the span at one lead."""
-    n = config.history + config.test_size
-    t = np.arange(n)
-    start = n - (config.test_periods + config.horizon - 1)
-    waves = _waves(t, (start + 8, start + 30))
-    noisy = 0.05 + 0.03 * np.abs(np.sin(2 * np.pi * t / 9)) ** 8
-    y = np.where(t < start, noisy, 0.05 + waves)
-    days = [dt.date(2025, 1, 1) + dt.timedelta(int(i)) for i in t]
+def _series_and_forecasts(config, y: np.ndarray, yhat_at_lead) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`y` as one observed daily series, and forecasts of every test-span day at every lead:
+    `yhat_at_lead(lead, span_index)` gives the span's forecasts at one lead."""
+    start = len(y) - (config.test_periods + config.horizon - 1)
+    days = [dt.date(2025, 1, 1) + dt.timedelta(i) for i in range(len(y))]
     frame = pl.DataFrame({"unique_id": "a|all|en", "ds": days, "y": y, "observed": True})
     index = np.arange(config.test_periods)
     rows = [
         {
             "unique_id": "a|all|en",
             "window": "all",
-            "model": "Damped",
+            "model": "M",
             "cutoff": days[start + i - lead],
             "ds": days[start + i],
             "lead": lead,
@@ -44,7 +39,18 @@ def _frame_and_forecasts(config, yhat_at_lead) -> tuple[pl.DataFrame, pl.DataFra
         for lead in range(1, config.horizon + 1)
         for i, value in zip(index, yhat_at_lead(lead, index), strict=True)
     ]
-    return frame, pl.DataFrame(rows, schema=PREDICTION_SCHEMA), waves[start:]
+    return frame, pl.DataFrame(rows, schema=PREDICTION_SCHEMA)
+
+
+def _frame_and_forecasts(config, yhat_at_lead) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A series whose test span holds two waves after a noisy history, and `yhat_at_lead`'s
+    forecasts of it (see `_series_and_forecasts`)."""
+    n = config.history + config.test_size
+    t = np.arange(n)
+    start = n - (config.test_periods + config.horizon - 1)
+    noisy = 0.05 + 0.03 * np.abs(np.sin(2 * np.pi * t / 9)) ** 8
+    y = np.where(t < start, noisy, 0.05 + _waves(t, (start + 8, start + 30)))
+    return _series_and_forecasts(config, y, yhat_at_lead)
 
 
 def test_peaks_are_scored_on_the_forecasts_not_spliced_onto_history():
@@ -52,7 +58,7 @@ def test_peaks_are_scored_on_the_forecasts_not_spliced_onto_history():
     history scored hit rate 0, because its peaks fell under the history's prominence bar."""
     config = BacktestConfig(windows=("all",), history=70, test_periods=56)
     span_waves = _waves(np.arange(56), (8, 30))
-    frame, predictions, _ = _frame_and_forecasts(config, lambda lead, i: 0.06 + 0.1 * span_waves[i])
+    frame, predictions = _frame_and_forecasts(config, lambda lead, i: 0.06 + 0.1 * span_waves[i])
     row = score(frame, predictions, config=config).row(0, named=True)
     assert row["n_real_peaks"] >= 1 and row["n_predicted_peaks"] >= 1
     assert row["hit_rate_3"] == 1.0 and row["peak_precision_3"] == 1.0
@@ -67,7 +73,7 @@ def test_peaks_read_one_lead_not_blocks_stitched_from_different_origins():
     def forecasts(lead, i):
         return np.where(lead == 7, 0.05 + span_waves[i], 0.05 + 0.02 * ((i // 7) % 2))
 
-    frame, predictions, _ = _frame_and_forecasts(config, forecasts)
+    frame, predictions = _frame_and_forecasts(config, forecasts)
     at_horizon = score(frame, predictions, config=config).row(0, named=True)
     assert at_horizon["hit_rate_3"] == 1.0 and at_horizon["peak_precision_3"] == 1.0
     jumpy = score(frame, predictions, config=replace(config, peak_lead=1)).row(0, named=True)
@@ -81,22 +87,7 @@ def _onset_scores(config, actual: np.ndarray, yhat: np.ndarray) -> dict:
     start = n - (config.test_periods + config.horizon - 1)
     y = np.where(np.arange(n) % 2 == 0, 0.049, 0.051)
     y[start : start + config.test_periods] = actual
-    days = [dt.date(2025, 1, 1) + dt.timedelta(i) for i in range(n)]
-    frame = pl.DataFrame({"unique_id": "a|all|en", "ds": days, "y": y, "observed": True})
-    rows = [
-        {
-            "unique_id": "a|all|en",
-            "window": "all",
-            "model": "M",
-            "cutoff": days[start + i - lead],
-            "ds": days[start + i],
-            "lead": lead,
-            "yhat": float(value),
-        }
-        for lead in range(1, config.horizon + 1)
-        for i, value in enumerate(yhat)
-    ]
-    predictions = pl.DataFrame(rows, schema=PREDICTION_SCHEMA)
+    frame, predictions = _series_and_forecasts(config, y, lambda lead, i: yhat[i])
     return score(frame, predictions, config=config).row(0, named=True)
 
 
