@@ -104,19 +104,18 @@ def corpus_and_run(
 
 
 def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The current daily aggregates, the ISO-week and 8-week periods, the forecasts and the
+    alerts of a data directory's published warehouse."""
     import warehouse
     from warehouse import queries
 
-    con = warehouse.open_published(data)
-    try:
+    with warehouse.open_published(data) as con:
         return (
             queries.current_daily(con),
             queries.publishable_periods(con, week_grain="iso_week"),
             queries.forecasts(con),
             queries.alerts(con),
         )
-    finally:
-        con.close()
 
 
 def read_release(data: Path) -> pl.DataFrame:
@@ -124,11 +123,8 @@ def read_release(data: Path) -> pl.DataFrame:
     import warehouse
     from warehouse import queries
 
-    con = warehouse.open_published(data)
-    try:
+    with warehouse.open_published(data) as con:
         return queries.dp_released(con)
-    finally:
-        con.close()
 
 
 def main() -> None:
