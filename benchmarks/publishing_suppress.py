@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from benchmarks.quarters import outside, quarter_intervals
+from benchmarks.quarters import outside, quarter_intervals, relative_error
 from transforms.aggregate import period_start
 from transforms.contracts import ALL
 from transforms.privacy import is_suppressed, lonely_cells, suppress
@@ -49,12 +49,6 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
         )
         .filter(pl.col("len") >= 60)
     )
-    relative = lambda c: (  # noqa: E731
-        pl.when(pl.col(c) == pl.col("truth"))
-        .then(0.0)
-        .otherwise((pl.col(c) - pl.col("truth")).abs() / pl.col("truth"))
-    )
-    error = lambda c: relative(c).max()  # noqa: E731
     grains = (
         ours.filter(~pl.col("suppressed"))
         .group_by("marker")
@@ -69,8 +63,8 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
         )
         .join(
             quarters.group_by("marker").agg(
-                error("ours").alias("worst_quarter_ours"),
-                error("peer").alias("worst_quarter_peer"),
+                relative_error("ours").max().alias("worst_quarter_ours"),
+                relative_error("peer").max().alias("worst_quarter_peer"),
             ),
             on="marker",
             how="left",

@@ -51,7 +51,6 @@ def quarter_intervals(
         pl.len().alias("d"), pl.col("prevalence", "n").first(), pl.col("truth").sum()
     )
     p, d = pl.col("prevalence"), pl.col("d")
-    exact = pl.col("ours") == pl.col("truth")
     return (
         per_cell.group_by("marker", "quarter")
         .agg(
@@ -62,12 +61,21 @@ def quarter_intervals(
         )
         .filter(pl.col("n") >= MIN_DAYS)
         .with_columns(
-            rel=pl.when(exact)
+            rel=relative_error("ours"),
+            z=pl.when(pl.col("ours") == pl.col("truth"))
             .then(0.0)
-            .otherwise((pl.col("ours") - pl.col("truth")).abs() / pl.col("truth")),
-            z=pl.when(exact).then(0.0).otherwise((pl.col("ours") - pl.col("truth")) / pl.col("se")),
+            .otherwise((pl.col("ours") - pl.col("truth")) / pl.col("se")),
         )
         .sort("marker", "quarter")
+    )
+
+
+def relative_error(column: str) -> pl.Expr:
+    """|`column` - truth| / truth, 0 where they are equal (a share of 0 published exactly)."""
+    return (
+        pl.when(pl.col(column) == pl.col("truth"))
+        .then(0.0)
+        .otherwise((pl.col(column) - pl.col("truth")).abs() / pl.col("truth"))
     )
 
 
