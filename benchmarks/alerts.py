@@ -56,15 +56,10 @@ sys.path.insert(0, str(ROOT))
 
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from forecasting.backtest import (  # noqa: E402
-    BacktestConfig,
-    BacktestResult,
-    backtest,
-    mase_by_lead,
-    score,
-)
+from forecasting.backtest import BacktestConfig, BacktestResult, backtest  # noqa: E402
 from forecasting.methods import ALERT_METHODS, DEFAULT_METHODS, marker_dimensions  # noqa: E402
 from forecasting.peaks import HIT_TOLERANCES, paper_peaks  # noqa: E402
+from forecasting.scoring import mase_by_lead, score  # noqa: E402
 from forecasting.selection import summarise, summarise_by_lead  # noqa: E402
 from forecasting.series import prepare_series  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402

@@ -14,10 +14,10 @@ of a rare marker meets k with 0 marked authors or with 11 or more, never with 1â
     moodcast run CORPUS/posts.jsonl --data-dir DATA --as-of 2026-02-15
     python benchmarks/grain_choice.py --data-dir DATA
 
-It also checks those series' quarters against an interval of the quarter's published mean
-(the share of each 8-week period, weighted by its days in the quarter; binomial variance over
-the period's author-days), a stricter test than benchmarks/publishing.py's average of the days'
-bounds, which is wider than any interval of a mean.
+It also checks those series' quarters against the 95 % interval of the quarter's published
+mean (benchmarks.quarters: the share of each 8-week period, weighted by its days in the quarter;
+binomial variance over the period's author-days), the check benchmarks/publishing.py makes on
+every top-level series.
 
 Writes the `grain-choice` section of benchmarks/RESULTS.md. Reads no text; counts only.
 """
@@ -28,10 +28,10 @@ import argparse
 
 import polars as pl
 
+from benchmarks.quarters import outside, quarter_intervals
 from benchmarks.results import write_section
 from transforms.aggregate import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.privacy import DEFAULT_K, is_suppressed
-from transforms.publish import published_days
 from warehouse import queries
 from warehouse.store import open_published
 
@@ -64,47 +64,6 @@ def per_period_gain(weeks: pl.DataFrame, eight_series: list[str], *, k: int) -> 
     return whole.join(usable, on="marker", how="full", coalesce=True).sort("marker")
 
 
-def quarter_intervals(daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int) -> pl.DataFrame:
-    """Per top-level quarter (at least 60 days) of each series published by 8-week periods:
-    `ours` (mean published share over its days), `truth` (mean of the exact daily shares),
-    `rel` (relative error) and `z` ((ours - truth) / the standard error of `ours`)."""
-    top = (pl.col("region") == "all") & (pl.col("lang") == "all")
-    eight = EIGHT_WEEKS["iso_week"]
-    shown = published_days(daily, weeks, k=k, week_grain="iso_week").filter(top)
-    truth = daily.filter(top).select(
-        "marker", "day", (pl.col("n_marked_authors") / pl.col("n_authors")).alias("truth")
-    )
-    sizes = weeks.filter(top, pl.col("grain") == eight).select(
-        "marker", "period_start", "n_author_days"
-    )
-    days = (
-        shown.filter(pl.col("grain") == eight, ~pl.col("suppressed"))
-        .with_columns(period_start(pl.col("day"), eight).alias("period_start"))
-        .join(sizes, on=["marker", "period_start"])
-        .join(truth, on=["marker", "day"])
-        .with_columns(quarter=pl.col("day").dt.truncate("1q"))
-    )
-    per_period = days.group_by("marker", "quarter", "period_start").agg(
-        pl.len().alias("d"), pl.col("prevalence", "n_author_days").first(), pl.col("truth").sum()
-    )
-    p, d = pl.col("prevalence"), pl.col("d")
-    return (
-        per_period.group_by("marker", "quarter")
-        .agg(
-            n=d.sum(),
-            ours=(d * p).sum() / d.sum(),
-            truth=pl.col("truth").sum() / d.sum(),
-            se=(d**2 * p * (1 - p) / pl.col("n_author_days")).sum().sqrt() / d.sum(),
-        )
-        .filter(pl.col("n") >= 60)
-        .with_columns(
-            rel=(pl.col("ours") - pl.col("truth")).abs() / pl.col("truth"),
-            z=(pl.col("ours") - pl.col("truth")) / pl.col("se"),
-        )
-        .sort("marker", "quarter")
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True, help="a suppress-mode run's data directory")
@@ -124,9 +83,9 @@ def main() -> None:
         queries.current_daily(con),
         queries.publishable_periods(con, week_grain="iso_week"),
         k=DEFAULT_K,
-    )
+    ).filter(pl.col("marker").is_in(eight_series))
     print(quarters)
-    outside = quarters.filter(pl.col("rel") > 0.05, pl.col("z").abs() > 1.959964)
+    off = quarters.filter(outside())
     rows = [
         f"| {r['marker']} | {r['periods']} | {r['all_weeks_ok']} | {r['weeks_ok']} of "
         f"{r['weeks']} | {r['weeks_ok_zero']} |"
@@ -149,13 +108,12 @@ def main() -> None:
             "week below k.",
             f"- Their quarters (at least 60 days): {quarters.height}; relative error of the "
             f"published mean {quarters['rel'].min():.1%}â€“{quarters['rel'].max():.1%}; outside "
-            f"both 5 % and the 95 % interval of the quarter's published mean: {outside.height}"
+            f"both 5 % and the 95 % interval of the quarter's published mean: {off.height}"
             + "".join(
                 f" ({r['marker']} {r['quarter']:%Y-%m}: {r['rel']:.1%} off, z = {r['z']:+.2f})"
-                for r in outside.iter_rows(named=True)
+                for r in off.iter_rows(named=True)
             )
-            + ". A 95 % interval leaves about 1 in 20 outside by chance; benchmarks/publishing.py"
-            " checks against the mean of the days' bounds, which is wider.",
+            + ". A 95 % interval leaves about 1 in 20 outside by chance.",
         ]
     )
     if args.write:

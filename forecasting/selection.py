@@ -10,16 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from forecasting.backtest import (
-    COUNT_COLUMNS,
-    MODELS,
-    ONSET_RATES,
-    PERSISTENCE,
-    SCORE_SCHEMA,
-    SELECTED,
-    BacktestResult,
-    with_rates,
-)
+from forecasting.backtest import MODELS, PERSISTENCE, SELECTED, BacktestResult
+from forecasting.scoring import COUNT_COLUMNS, ONSET_RATES, SCORE_SCHEMA, with_rates
 from transforms.contracts import BACKTEST_SCHEMA, MODEL_CHOICE_SCHEMA
 
 DEFAULT_MODEL = "AutoETS"
@@ -87,7 +79,7 @@ LEAD_SUMMARY_SCHEMA = {
 def summarise_by_lead(
     scores: pl.DataFrame, lead_scores: pl.DataFrame, *, windows: tuple[str, ...]
 ) -> pl.DataFrame:
-    """LEAD_SUMMARY_SCHEMA rows of `lead_scores` (forecasting.backtest.LEAD_SCHEMA) for every
+    """LEAD_SUMMARY_SCHEMA rows of `lead_scores` (forecasting.scoring.LEAD_SCHEMA) for every
     model and for `selected`: each series' model chosen on all leads together from `scores`
     (as `summarise` chooses it, never again per lead). Ordered by window as given, lead,
     then model as in MODELS."""

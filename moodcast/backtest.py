@@ -10,8 +10,9 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from forecasting.backtest import BacktestConfig, backtest, mase_by_lead
+from forecasting.backtest import BacktestConfig, backtest
 from forecasting.frequency import frequency_of
+from forecasting.scoring import mase_by_lead
 from forecasting.selection import choose_models, summarise, summarise_by_lead, to_backtests
 from forecasting.series import prepare_series
 from moodcast.config import Settings
