@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
+from transforms.buffers import utf8_buffers
 from transforms.markers.engine import REFERENCE, UNSEEN, scan_posts
 from transforms.markers.rules import Lexicon, canonical, occurrences
 from transforms.markers.tables import UNKNOWN
@@ -149,12 +149,7 @@ def _scan_texts(
     """Run the scanner over `rows` of `texts` per language, filling `counts`, `words` and
     `status`; with `explain`, the counting occurrences (`Scan.terms` rows)."""
     table = markers.chars
-    array = texts.rechunk().to_arrow()
-    if array.type != pa.large_string():
-        array = array.cast(pa.large_string())
-    _, offsets, data = array.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    data, offsets = utf8_buffers(texts)
     found = []
     for lang, automaton in markers.automata.items():
         if rows[lang].size == 0:
