@@ -13,8 +13,11 @@ rate, (large − small) ÷ (CPU s at large − CPU s at small), leaves out what 
 the posts (imports, lexicon compilation, model loading). VADER (`polarity_scores`, text by text) scores the
 first `--peer-posts` texts of the same corpus in this process. CPU seconds are the measure
 (user + system, `wait4` for the tag processes): run the script under `taskset -c 0` so every
-side has the same one core. Medians of `--repeats`, interleaved. Results go to
-benchmarks/RESULTS.md (the `tag` section).
+side has the same one core. Medians of `--repeats`, interleaved. Then, for where the time
+goes, `tag_file` runs in this process at both sizes (`[models]` empty, after a warm-up) under
+cProfile on the CPU clock: each stage's marginal CPU µs a post is the difference of its
+cumulative time at the two sizes over the difference in posts (STAGES; cProfile's own cost
+is in the total). Results go to benchmarks/RESULTS.md (the `tag` section).
 """
 
 from __future__ import annotations
@@ -61,6 +64,71 @@ def tag_cpu(posts: Path, data_dir: Path, config: str | None) -> float:
     return sample.cpu
 
 
+STAGES = {
+    "reading JSON Lines (ingest.sources)": "sources.py:*(process)",
+    "validation (transforms.records.validate)": "records.py:*(validate)",
+    "languages (with_languages)": "tagging.py:*(with_languages)",
+    "lexicon scan (transforms.markers.score)": "compiled.py:*(score)",
+    "n-gram heads (model_scores: model texts, hashing, weights)": "model_markers.py:*(model_scores)",
+    "decide": "model_markers.py:*(decide)",
+    "Parquet out (write_table)": "core.py:*(write_table)",
+}
+"""Stage → the cProfile entry (file name:*(function)) whose cumulative time it is."""
+
+
+def stage_cpu(posts: Path, out: Path) -> dict[str, float]:
+    """CPU seconds of each of STAGES, and `total`, in one `tag_file` call on `posts`."""
+    import cProfile
+    import fnmatch
+    import pstats
+
+    from moodcast.tagging import tag_file
+    from transforms.markers import load_markers, supported_languages
+    from transforms.model_markers import ModelConfig
+    from transforms.text import LanguageRule
+
+    markers = load_markers()
+    rule = LanguageRule(languages=tuple(sorted(supported_languages(markers))), default=None)
+    profile = cProfile.Profile(time.process_time)
+    start = time.process_time()
+    profile.runcall(tag_file, posts, out, markers, config=ModelConfig(models={}), rule=rule)
+    total = time.process_time() - start
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    found = {"total": total}
+    for stage, pattern in STAGES.items():
+        found[stage] = sum(
+            cumulative
+            for (path, line, name), (_, _, _, cumulative, _) in stats.items()
+            if fnmatch.fnmatch(f"{Path(path).name}:{line}({name})", pattern)
+        )
+    return found
+
+
+def stage_lines(files: dict[int, Path], repeats: int, work_dir: Path) -> list[str]:
+    """The `tag_file` stage table (medians of `repeats` at each size in `files`)."""
+    small, large = sorted(files)
+    stage_cpu(files[small], work_dir / "warm-up.parquet")
+    runs = {
+        n: [stage_cpu(files[n], work_dir / f"{n}.parquet") for _ in range(repeats)] for n in files
+    }
+    cost = {}
+    for stage in [*STAGES, "total"]:
+        values = [statistics.median(run[stage] for run in runs[n]) for n in (small, large)]
+        cost[stage] = (values[1] - values[0]) / (large - small) * 1e6
+    rows = [f"| {stage} | {cost[stage]:.2f} |" for stage in STAGES]
+    other = cost["total"] - sum(cost[stage] for stage in STAGES)
+    return [
+        f"Where the marginal time goes: `tag_file` in one process under cProfile (CPU clock),"
+        f" `[models]` empty, {small:,} and {large:,} posts, medians of {repeats}:",
+        "",
+        "| stage | marginal CPU µs a post |",
+        "| --- | ---: |",
+        *rows,
+        f"| everything else (batching, output columns, cProfile's own cost) | {other:.2f} |",
+        f"| **total** | **{cost['total']:.2f}** |",
+    ]
+
+
 def vader_rate(texts: list[str]) -> float:
     """VADER's posts per CPU second over `texts`."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -96,6 +164,7 @@ def main() -> None:
                 data_dir = work / f"data-{repeat}-{n}-{config is None}"
                 cpu.setdefault((name, n), []).append(tag_cpu(files[n], data_dir, config))
             vader.append(vader_rate(texts))
+        stages = stage_lines(files, args.repeats, work)
     peer = statistics.median(vader)
     load = os.getloadavg()
     lines = [
@@ -121,7 +190,8 @@ def main() -> None:
     lines.append(
         f"| VADER `polarity_scores` ({args.peer_posts:,} texts) | | | {peer:,.0f} | 1.0× |"
     )
-    lines += ["", "Target (issue 15): `moodcast tag` marginal ≥ 30× VADER on one core."]
+    lines += ["", "Target (issue 15): `moodcast tag` marginal ≥ 30× VADER on one core.", ""]
+    lines += stages
     write_section("tag", "\n".join(lines))
     print("\n".join(lines))
 

@@ -79,16 +79,14 @@ def ngram_head_logits(
     for recipe in sorted({part.recipe for part in weights.values()}):
         names = [name for name, part in weights.items() if part.recipe == recipe]
         chars = RECIPES[recipe]
-        slots = np.full((2 if chars else 1) * NGRAM_BUCKETS, -1, dtype=np.int64)
         kept = np.unique(np.concatenate([np.asarray(weights[n].indices, np.int64) for n in names]))
-        slots[kept] = np.arange(kept.size)
         coef = np.zeros((kept.size, len(names)), dtype=np.float64)
         for h, name in enumerate(names):
-            coef[slots[np.asarray(weights[name].indices, np.int64)], h] = weights[name].coef
+            rows = np.searchsorted(kept, np.asarray(weights[name].indices, np.int64))
+            coef[rows, h] = weights[name].coef
         sums = hashed_logits(
-            data, offsets, _code_points(), buckets=NGRAM_BUCKETS, chars=chars, slots=slots,
-            coef=coef,
-        )  # fmt: skip
+            data, offsets, _code_points(), buckets=NGRAM_BUCKETS, chars=chars, kept=kept, coef=coef
+        )
         logits |= {name: sums[h] + weights[name].intercept for h, name in enumerate(names)}
     return {name: logits[name] for name in weights}
 

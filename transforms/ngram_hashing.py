@@ -19,6 +19,8 @@ import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from transforms.buffers import code_points_where, decode
+
 _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\w+")
 """scikit-learn's token pattern `(?u)\\b\\w+\\b` finds the maximal runs of `\\w`, as this one
@@ -290,24 +292,30 @@ class CodePoints:
 
 def hashed_logits(
     data: np.ndarray, offsets: np.ndarray, tables: tuple[CodePoints, CodePoints], *,
-    buckets: int, chars: tuple[int, int] | None, slots: np.ndarray, coef: np.ndarray,
+    buckets: int, chars: tuple[int, int] | None, kept: np.ndarray, coef: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     """Each head's sum of weights times hashed_ngrams' features, per text, without building
     them: the UTF-8 texts `data[offsets[i]:offsets[i + 1]]` (an Arrow string array's buffers)
-    lower-cased, cut, hashed and multiplied in one compiled pass. `slots[feature]` is the row
-    of `coef` (features × heads) holding the heads' weights on that feature, -1 where none
-    has one. The sums are taken in hashed_ngrams' column order, so they equal its matrix times
+    lower-cased, cut, hashed and multiplied in one compiled pass. `kept` holds the features
+    (columns) any head weighs, ascending, and row `i` of `coef` (features × heads) the heads'
+    weights on feature `kept[i]` (0 for a head without one). The sums are taken in hashed_ngrams' column order, so they equal its matrix times
     the weights (scipy's product) bit for bit. `tables` are a lower-casing CodePoints and one
     that is not, both filled in as the texts need it. Returns (heads, texts) float64."""
     n = len(offsets) - 1
     out = np.zeros((coef.shape[1], n), dtype=np.float64)
     smallest, largest = chars or (0, -1)
+    width = (2 if chars else 1) * buckets
+    slots = np.full(width, -1, dtype=np.int32)
+    slots[kept] = np.arange(len(kept))
+    mask = np.packbits(slots >= 0, bitorder="little")
     pending, table = np.arange(n, dtype=np.int64), tables[0]
     while pending.size:
         status = _logits(data, offsets, pending, table.lower, table.flags, buckets, smallest,
-                         largest, slots, coef, out)  # fmt: skip
+                         largest, mask, slots, coef, out)  # fmt: skip
         if (status == UNKNOWN).any():
-            table.learn(_unknown(data, offsets, pending[status == UNKNOWN], table.lower))
+            table.learn(
+                code_points_where(data, offsets, pending[status == UNKNOWN], table.lower, UNKNOWN)
+            )
             pending = pending[status != 0]
             continue
         whole = pending[status == AS_A_WHOLE]
@@ -319,31 +327,11 @@ def hashed_logits(
         sub_offsets[1:] = np.cumsum([len(b) for b in encoded])
         sub = hashed_logits(
             np.frombuffer(b"".join(encoded), dtype=np.uint8), sub_offsets, (tables[1], tables[1]),
-            buckets=buckets, chars=chars, slots=slots, coef=coef,
+            buckets=buckets, chars=chars, kept=kept, coef=coef,
         )  # fmt: skip
         out[:, whole] = sub
         break
     return out
-
-
-@numba.njit(cache=True)
-def _decode(data, p):
-    """The code point starting at byte `p` of valid UTF-8 `data`, and the byte after it."""
-    b = data[p]
-    if b < 0x80:
-        return np.int64(b), p + 1
-    if b < 0xE0:
-        return (np.int64(b & 0x1F) << 6) | (data[p + 1] & 0x3F), p + 2
-    if b < 0xF0:
-        return (
-            (np.int64(b & 0x0F) << 12) | (np.int64(data[p + 1] & 0x3F) << 6) | (data[p + 2] & 0x3F)
-        ), p + 3
-    return (
-        (np.int64(b & 0x07) << 18)
-        | (np.int64(data[p + 1] & 0x3F) << 12)
-        | (np.int64(data[p + 2] & 0x3F) << 6)
-        | (data[p + 3] & 0x3F)
-    ), p + 4
 
 
 @numba.njit(cache=True)
@@ -369,24 +357,10 @@ def _encode(c, buf, at):
 
 
 @numba.njit(cache=True)
-def _unknown(data, offsets, rows, lower):
-    """The distinct code points of texts `rows` whose `lower` entry is UNKNOWN."""
-    mark = np.zeros(0x110000, dtype=np.uint8)
-    found = []
-    for t in rows:
-        p = offsets[t]
-        while p < offsets[t + 1]:
-            c, p = _decode(data, p)
-            if lower[c] == UNKNOWN and mark[c] == 0:
-                mark[c] = 1
-                found.append(c)
-    return np.array(found, dtype=np.int64)
-
-
-@numba.njit(cache=True)
-def _split(data, start, end, lower, flags, words, padded):
-    """Lower-case `data[start:end]` into `words` (its `\\w` runs, one space between them) and
-    `padded` (its white-space separated words, each as ` word `, as char_wb pads them).
+def _split(data, start, end, lower, flags, words, padded, pad):
+    """Lower-case `data[start:end]` into `words` (its `\\w` runs, one space between them) and,
+    with `pad`, `padded` (its white-space separated words, each as ` word `, as char_wb pads
+    them).
     Returns the two lengths, or (a code point's `lower` entry, 0) where one is not usable."""
     nw = 0
     np_ = 0
@@ -394,7 +368,7 @@ def _split(data, start, end, lower, flags, words, padded):
     in_split = False
     p = start
     while p < end:
-        c, p = _decode(data, p)
+        c, p = decode(data, p)
         low = lower[c]
         if low < 0:
             return np.int64(low), np.int64(0)
@@ -407,6 +381,8 @@ def _split(data, start, end, lower, flags, words, padded):
             in_word = True
         else:
             in_word = False
+        if not pad:
+            continue
         if f & _SPACE:
             if in_split:
                 padded[np_] = 32
@@ -425,32 +401,47 @@ def _split(data, start, end, lower, flags, words, padded):
 
 
 @numba.njit(cache=True)
-def _add(found, n, offset, counts, hits, slots, coef, acc):
+def _add(found, n, offset, mask, slots, coef, keys, counts, hits, acc):
     """Add one L2-normalised block of counts (the buckets `found[:n]`, + `offset` as columns)
-    times its weights to `acc` (per head), column by column in ascending order."""
-    k = 0
-    total = 0.0
+    times its weights to `acc` (per head), column by column in ascending order. The buckets
+    are counted in a small open-addressing table (`keys`, `counts`); only the weighed ones
+    (set in the bit `mask`, their `coef` row in `slots`) are sorted."""
+    size = 16
+    while size < 2 * n:
+        size *= 2
+    keys[:size] = -1
     for i in range(n):
-        bucket = found[i]
-        c = counts[bucket]
-        total += 2.0 * c + 1.0
-        counts[bucket] = c + 1
-        if c == 0 and slots[bucket + offset] >= 0:
-            hits[k] = bucket
+        at = found[i] & (size - 1)
+        while keys[at] != -1 and keys[at] != found[i]:
+            at = (at + 1) & (size - 1)
+        if keys[at] == -1:
+            keys[at] = found[i]
+            counts[at] = 0
+        counts[at] += 1
+    total = 0
+    k = 0
+    for at in range(size):
+        if keys[at] == -1:
+            continue
+        total += counts[at] * counts[at]
+        column = keys[at] + offset
+        if mask[column >> 3] & (1 << (column & 7)):
+            x = k
+            while x > 0 and keys[hits[x - 1]] > keys[at]:
+                hits[x] = hits[x - 1]
+                x -= 1
+            hits[x] = at
             k += 1
-    norm = np.sqrt(total)
-    hits[:k].sort()
+    norm = np.sqrt(np.float64(total))
     for i in range(k):
-        row = slots[hits[i] + offset]
+        row = slots[keys[hits[i]] + offset]
         value = counts[hits[i]] / norm
         for h in range(acc.shape[0]):
             acc[h] += value * coef[row, h]
-    for i in range(n):
-        counts[found[i]] = 0
 
 
 @numba.njit(cache=True)
-def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, slots, coef, out):
+def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, mask, slots, coef, out):
     """Fill `out[:, t]` for the texts `rows` (see hashed_logits); each row's status is 0, or
     the `lower` entry that stopped it (UNKNOWN or AS_A_WHOLE)."""
     longest = 1
@@ -461,21 +452,24 @@ def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, slots
     sizes = max(largest - smallest + 1, 2)
     found = np.empty(sizes * len(padded) + 2 * len(words), dtype=np.int64)
     cuts = np.empty(len(padded) + 2, dtype=np.int64)
+    keys = np.empty(4 * len(found) + 16, dtype=np.int64)
+    counts = np.empty(len(keys), dtype=np.int64)
     hits = np.empty(len(found), dtype=np.int64)
-    counts = np.zeros(buckets, dtype=np.int64)
     acc = np.zeros(coef.shape[1], dtype=np.float64)
     status = np.zeros(len(rows), dtype=np.int64)
     for r in range(len(rows)):
         t = rows[r]
-        nw, np_ = _split(data, offsets[t], offsets[t + 1], lower, flags, words, padded)
+        nw, np_ = _split(
+            data, offsets[t], offsets[t + 1], lower, flags, words, padded, largest >= smallest
+        )
         if nw < 0:
             status[r] = nw
             continue
         acc[:] = 0.0
         n = _word_buckets(words, 0, nw, buckets, found)
-        _add(found, n, 0, counts, hits, slots, coef, acc)
+        _add(found, n, 0, mask, slots, coef, keys, counts, hits, acc)
         if largest >= smallest:
             n = _char_buckets(padded, 0, np_, buckets, found, cuts, smallest, largest)
-            _add(found, n, buckets, counts, hits, slots, coef, acc)
+            _add(found, n, buckets, mask, slots, coef, keys, counts, hits, acc)
         out[:, t] = acc
     return status

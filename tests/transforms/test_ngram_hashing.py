@@ -120,12 +120,10 @@ def test_code_points_are_learned_once_and_context_lowering_goes_to_python():
     texts = ["ЖИЗНЬ İstanbul", "ΟΔΟΣ Σ", "Жизнь"]
     series = pl.Series(texts)
     heads = _heads(0, WORDS_ONLY)
-    slots = np.full(NGRAM_BUCKETS, -1, dtype=np.int64)
     indices = np.asarray(heads["dense"].indices)
-    slots[indices] = np.arange(indices.size)
     coef = np.asarray(heads["dense"].coef)[:, None]
     data, offsets = utf8_buffers(series)
-    got = hashed_logits(data, offsets, tables, buckets=NGRAM_BUCKETS, chars=None, slots=slots,
+    got = hashed_logits(data, offsets, tables, buckets=NGRAM_BUCKETS, chars=None, kept=indices,
                         coef=coef)  # fmt: skip
     assert tables[0].lower[ord("Ж")] == ord("ж") and tables[0].lower[ord("ж")] == UNKNOWN
     assert tables[0].lower[0x3A3] == AS_A_WHOLE and tables[0].lower[0x130] == AS_A_WHOLE
