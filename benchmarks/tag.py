@@ -14,15 +14,18 @@ the posts (imports, lexicon compilation, model loading). VADER (`polarity_scores
 first `--peer-posts` texts of the same corpus in this process. CPU seconds are the measure
 (user + system, `wait4` for the tag processes): run the script under `taskset -c 0` so every
 side has the same one core. Medians of `--repeats`, interleaved. Then, for where the time
-goes, `tag_file` runs in this process at both sizes (`[models]` empty, after a warm-up) under
-cProfile on the CPU clock: each stage's marginal CPU µs a post is the difference of its
-cumulative time at the two sizes over the difference in posts (STAGES; cProfile's own cost
-is in the total). Results go to benchmarks/RESULTS.md (the `tag` section).
+goes, `tag_file` runs in this process at both sizes (`[models]` empty, after a warm-up) with
+the function of each of STAGES timed on the CPU clock: a stage's marginal CPU µs a post is
+the difference of its time at the two sizes over the difference in posts. Results go to
+benchmarks/RESULTS.md (the `tag` section).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
+import inspect
 import itertools
 import os
 import platform
@@ -65,23 +68,47 @@ def tag_cpu(posts: Path, data_dir: Path, config: str | None) -> float:
 
 
 STAGES = {
-    "reading JSON Lines (ingest.sources)": "sources.py:*(process)",
-    "validation (transforms.records.validate)": "records.py:*(validate)",
-    "languages (with_languages)": "tagging.py:*(with_languages)",
-    "lexicon scan (transforms.markers.score)": "compiled.py:*(score)",
-    "n-gram heads (model_scores: model texts, hashing, weights)": "model_markers.py:*(model_scores)",
-    "decide": "model_markers.py:*(decide)",
-    "Parquet out (write_table)": "core.py:*(write_table)",
+    "reading JSON Lines (ingest.sources.read_file)": ("moodcast.tagging", "read_file"),
+    "validation (transforms.records.validate)": ("moodcast.tagging", "validate"),
+    "languages (with_languages)": ("moodcast.tagging", "with_languages"),
+    "lexicon scan (transforms.markers.score)": ("transforms.model_markers", "score"),
+    "n-gram heads (model_scores: model texts, hashing, weights)": (
+        "transforms.model_markers",
+        "model_scores",
+    ),
+    "decide": ("transforms.model_markers", "decide"),
+    "Parquet out (write_table)": ("pyarrow.parquet", "ParquetWriter.write_table"),
 }
-"""Stage → the cProfile entry (file name:*(function)) whose cumulative time it is."""
+"""Stage → the function `tag_file` calls for it (module, attribute path), timed on the CPU
+clock while it runs (a generator: while it makes each item)."""
+
+
+def _timed(function, totals: dict[str, float], stage: str):
+    def timed(*args, **kwargs):
+        start = time.process_time()
+        try:
+            result = function(*args, **kwargs)
+        finally:
+            totals[stage] += time.process_time() - start
+        return _timed_items(result, totals, stage) if inspect.isgenerator(result) else result
+
+    return timed
+
+
+def _timed_items(items, totals: dict[str, float], stage: str):
+    while True:
+        start = time.process_time()
+        try:
+            item = next(items)
+        except StopIteration:
+            totals[stage] += time.process_time() - start
+            return
+        totals[stage] += time.process_time() - start
+        yield item
 
 
 def stage_cpu(posts: Path, out: Path) -> dict[str, float]:
     """CPU seconds of each of STAGES, and `total`, in one `tag_file` call on `posts`."""
-    import cProfile
-    import fnmatch
-    import pstats
-
     from moodcast.tagging import tag_file
     from transforms.markers import load_markers, supported_languages
     from transforms.model_markers import ModelConfig
@@ -89,19 +116,21 @@ def stage_cpu(posts: Path, out: Path) -> dict[str, float]:
 
     markers = load_markers()
     rule = LanguageRule(languages=tuple(sorted(supported_languages(markers))), default=None)
-    profile = cProfile.Profile(time.process_time)
-    start = time.process_time()
-    profile.runcall(tag_file, posts, out, markers, config=ModelConfig(models={}), rule=rule)
-    total = time.process_time() - start
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    found = {"total": total}
-    for stage, pattern in STAGES.items():
-        found[stage] = sum(
-            cumulative
-            for (path, line, name), (_, _, _, cumulative, _) in stats.items()
-            if fnmatch.fnmatch(f"{Path(path).name}:{line}({name})", pattern)
-        )
-    return found
+    totals = dict.fromkeys(STAGES, 0.0)
+    originals = []
+    for stage, (module, path) in STAGES.items():
+        *owners, name = path.split(".")
+        owner = functools.reduce(getattr, owners, importlib.import_module(module))
+        originals.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, _timed(getattr(owner, name), totals, stage))
+    try:
+        start = time.process_time()
+        tag_file(posts, out, markers, config=ModelConfig(models={}), rule=rule)
+        totals["total"] = time.process_time() - start
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    return totals
 
 
 def stage_lines(files: dict[int, Path], repeats: int, work_dir: Path) -> list[str]:
@@ -118,13 +147,14 @@ def stage_lines(files: dict[int, Path], repeats: int, work_dir: Path) -> list[st
     rows = [f"| {stage} | {cost[stage]:.2f} |" for stage in STAGES]
     other = cost["total"] - sum(cost[stage] for stage in STAGES)
     return [
-        f"Where the marginal time goes: `tag_file` in one process under cProfile (CPU clock),"
-        f" `[models]` empty, {small:,} and {large:,} posts, medians of {repeats}:",
+        f"Where the marginal time goes: `tag_file` in this process, `[models]` empty, each"
+        f" stage's function timed on the CPU clock, {small:,} and {large:,} posts, medians of"
+        f" {repeats}:",
         "",
         "| stage | marginal CPU µs a post |",
         "| --- | ---: |",
         *rows,
-        f"| everything else (batching, output columns, cProfile's own cost) | {other:.2f} |",
+        f"| everything else (batching, model text keys, output columns) | {other:.2f} |",
         f"| **total** | **{cost['total']:.2f}** |",
     ]
 
