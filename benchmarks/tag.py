@@ -1,14 +1,15 @@
 """`moodcast tag` end to end against VADER: marginal posts per second on one core.
 
     taskset -c 0 .venv/bin/python benchmarks/tag.py [--small 50000] [--large 250000]
-        [--peer-posts 20000] [--repeats 3] [--configs default,lexicon]
+        [--peer-posts 20000] [--repeats 3] [--configs default,lexicon] [--against DIR]
 
 `moodcast tag` runs as its own process (start-up, reading, validation, language completion,
 tagging, Parquet out) on the first `--small` and the first `--large` posts of the clean 1M
 sample corpus (benchmarks/pipeline.py generates it), twice per size: with the default config
 (model-confirmed markers embed the texts their rule sends to the sentence model) and with
 `[models]` empty (no sentence model: lexicons, and the shipped n-gram heads, which need none);
-`--configs` picks them. The marginal
+`--configs` picks them; `--against DIR` adds the last of them with an earlier commit's code,
+so a change is measured against the code before it in the same run. The marginal
 rate, (large − small) ÷ (CPU s at large − CPU s at small), leaves out what does not grow with
 the posts (imports, lexicon compilation, model loading). VADER (`polarity_scores`, text by text) scores the
 first `--peer-posts` texts of the same corpus in this process. CPU seconds are the measure
@@ -55,14 +56,25 @@ def head(source: Path, posts: int, out: Path) -> Path:
     return out
 
 
-def tag_cpu(posts: Path, data_dir: Path, config: str | None) -> float:
-    """CPU seconds of one `moodcast tag` process on `posts`."""
+def tag_cpu(posts: Path, data_dir: Path, config: str | None, code: Path | None = None) -> float:
+    """CPU seconds of one `moodcast tag` process on `posts` (with the code in `code`, a
+    checkout of another commit, on PYTHONPATH instead of this one)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if config is not None:
         (data_dir / "config.toml").write_text(config)
     out = data_dir / "tagged.parquet"
+    other = ["env", f"PYTHONPATH={code}"] if code else []
     sample, _ = measured(
-        [str(BIN / "moodcast"), "tag", str(posts), "-o", str(out), "--data-dir", str(data_dir)]
+        [
+            *other,
+            str(BIN / "moodcast"),
+            "tag",
+            str(posts),
+            "-o",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+        ]
     )
     return sample.cpu
 
@@ -177,8 +189,16 @@ def main() -> None:
     parser.add_argument("--peer-posts", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--configs", default="default,lexicon")
+    parser.add_argument(
+        "--against", type=Path, metavar="DIR",
+        help="also time `moodcast tag` (the configs' last) with the code of DIR, a checkout of "
+        "an earlier commit (e.g. `git archive REV | tar -x -C DIR`), interleaved",
+    )  # fmt: skip
     args = parser.parse_args()
     configs = [CONFIGS[name] for name in args.configs.split(",")]
+    if args.against:
+        configs.append((f"{CONFIGS[args.configs.split(',')[-1]][0]}, code of {args.against.name}",
+                        configs[-1][1], args.against))  # fmt: skip
     import orjson
 
     clean, _ = corpora(1_000_000, dirty=False)
@@ -190,9 +210,9 @@ def main() -> None:
         work = Path(work)
         files = {n: head(clean, n, work / f"posts-{n}.jsonl") for n in (args.small, args.large)}
         for repeat in range(args.repeats):
-            for (name, config), n in itertools.product(configs, files):
-                data_dir = work / f"data-{repeat}-{n}-{config is None}"
-                cpu.setdefault((name, n), []).append(tag_cpu(files[n], data_dir, config))
+            for (index, (name, config, *code)), n in itertools.product(enumerate(configs), files):
+                data_dir = work / f"data-{repeat}-{n}-{index}"
+                cpu.setdefault((name, n), []).append(tag_cpu(files[n], data_dir, config, *code))
             vader.append(vader_rate(texts))
         stages = stage_lines(files, args.repeats, work)
     peer = statistics.median(vader)
@@ -200,7 +220,7 @@ def main() -> None:
     lines = [
         f"`taskset -c 0 .venv/bin/python benchmarks/tag.py --small {args.small} --large"
         f" {args.large} --peer-posts {args.peer_posts} --repeats {args.repeats} --configs"
-        f" {args.configs}` on one core,"
+        f" {args.configs}{f' --against {args.against}' if args.against else ''}` on one core,"
         f" Python {platform.python_version()}, {date.today().isoformat()}. Load average at the"
         f" end: {load[0]:.1f} (1 min): the machine was shared, so CPU seconds, medians of"
         f" {args.repeats}.",
@@ -209,7 +229,7 @@ def main() -> None:
         " | ÷ VADER |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for name, _ in configs:
+    for name, *_ in configs:
         small = statistics.median(cpu[(name, args.small)])
         large = statistics.median(cpu[(name, args.large)])
         rate = (args.large - args.small) / (large - small)
@@ -220,6 +240,13 @@ def main() -> None:
     lines.append(
         f"| VADER `polarity_scores` ({args.peer_posts:,} texts) | | | {peer:,.0f} | 1.0× |"
     )
+    if args.against:
+        lines += [
+            "",
+            f"`code of {args.against.name}`: the same command with the tree of commit"
+            f" {args.against.name} on PYTHONPATH (`git archive {args.against.name} | tar -x -C"
+            " DIR`), interleaved with this code's runs.",
+        ]
     lines += ["", "Target (issue 15): `moodcast tag` marginal ≥ 30× VADER on one core.", ""]
     lines += stages
     write_section("tag", "\n".join(lines))
