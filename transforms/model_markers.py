@@ -165,8 +165,14 @@ def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, En
 
 
 def model_text(text: pl.Expr) -> pl.Expr:
-    """The text a model embeds: trimmed, runs of whitespace as one space."""
-    return text.str.strip_chars().str.replace_all(r"\s+", " ")
+    """The text a model embeds: trimmed, runs of whitespace as one space (the regex replace
+    only where some run is not already one space: ~4x cheaper on posts, the same text)."""
+    trimmed = text.str.strip_chars()
+    return (
+        pl.when(trimmed.str.contains(r"[\s&&[^ ]]|  "))
+        .then(trimmed.str.replace_all(r"\s+", " "))
+        .otherwise(trimmed)
+    )
 
 
 def text_key(text: pl.Expr) -> pl.Expr:

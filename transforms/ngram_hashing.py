@@ -277,17 +277,18 @@ class CodePoints:
         self.learn(np.arange(128))
 
     def learn(self, code_points: np.ndarray) -> None:
-        """Fill in the entries of `code_points`, from Python's own `str` rules."""
+        """Fill in the entries of `code_points`, from Python's own `str` rules (`flags` before
+        `lower`, which says an entry is known)."""
         for c in code_points.tolist():
             char = chr(c)
             lowered = char.lower() if self.lowercase else char
             if len(lowered) != 1 or (self.lowercase and c == 0x3A3):
                 self.lower[c] = AS_A_WHOLE
                 continue
-            self.lower[c] = ord(lowered)
             self.flags[c] = (
                 _WORD * (lowered.isalnum() or lowered == "_") + _SPACE * lowered.isspace()
             )
+            self.lower[c] = ord(lowered)
 
 
 def hashed_logits(
