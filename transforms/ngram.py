@@ -70,9 +70,9 @@ class NgramWeights:
 def ngram_head_logits(
     texts: Sequence[str] | pl.Series, weights: Mapping[str, NgramWeights]
 ) -> dict[str, np.ndarray]:
-    """Each entry's logit per text: ngram_logits of ngram_features, bit for bit, computed
-    without the features (transforms.ngram_hashing.hashed_logits), in one compiled pass per
-    recipe the entries use."""
+    """Each entry's logit per text: ngram_logits of ngram_features, bit for bit (an entry's
+    indices being distinct, as trained heads' are), computed without the features
+    (transforms.ngram_hashing.hashed_logits), in one compiled pass per recipe the entries use."""
     series = texts if isinstance(texts, pl.Series) else pl.Series(list(texts), dtype=pl.String)
     data, offsets = utf8_buffers(series)
     logits = {}
@@ -97,7 +97,7 @@ def _code_points() -> tuple[CodePoints, CodePoints]:
     return CodePoints(lowercase=True), CodePoints(lowercase=False)
 
 
-def ngram_scores(texts: Sequence[str], heads: Mapping) -> dict[str, np.ndarray]:
+def ngram_scores(texts: Sequence[str] | pl.Series, heads: Mapping) -> dict[str, np.ndarray]:
     """Each head's probability (the logistic of ngram_logits) per text, for `heads` (name →
     a head with `indices`, `coef`, `intercept` and its recipe as `model`)."""
     weights = {
