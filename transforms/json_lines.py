@@ -126,6 +126,10 @@ def _literal(buf, p, end, word):
     return p + len(word)
 
 
+_PLAIN = np.zeros(256, dtype=np.bool_)
+_PLAIN[0x20:0x80] = True
+_PLAIN[[_QUOTE, _BACKSLASH]] = False
+"""The bytes a JSON string holds as they are: printable ASCII but for `"` and `\\`."""
 _NULL = np.frombuffer(b"null", dtype=np.uint8)
 _TRUE = np.frombuffer(b"true", dtype=np.uint8)
 _FALSE = np.frombuffer(b"false", dtype=np.uint8)
@@ -231,6 +235,9 @@ def _string(buf, p, end, unescaped):
     p += 1
     while p < end:
         b = buf[p]
+        if _PLAIN[b]:
+            p += 1
+            continue
         if b == _QUOTE:
             return p + 1
         if b == _BACKSLASH:
