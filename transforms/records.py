@@ -349,11 +349,14 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
         pl.when(iso.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(iso + "T00:00:00").otherwise(iso)
     )
     naive = naive_text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-    local = naive.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
-    shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
-        source_tz, ambiguous="earliest", non_existent="null"
-    )
-    naive_utc = pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
+    if source_tz == "UTC":
+        naive_utc = naive.dt.replace_time_zone("UTC")
+    else:
+        local = naive.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
+        shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
+            source_tz, ambiguous="earliest", non_existent="null"
+        )
+        naive_utc = pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
     return (
         pl.when(numeric)
         .then(epoch)
