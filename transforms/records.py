@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
+import numpy as np
 import orjson
 import polars as pl
 
@@ -20,6 +21,7 @@ from transforms.contracts import (
     POST_REQUIRED,
     RAW_POST_SCHEMA,
 )
+from transforms.json_lines import plain_lines
 from transforms.presets import InputMapping, items, map_record
 
 LOCATED_SCHEMA = {**RAW_POST_SCHEMA, "source": pl.String, "line": pl.Int64}
@@ -30,6 +32,7 @@ UNREADABLE_PARQUET = "unreadable Parquet data"
 FILE_LOSS_REASONS = (TRUNCATED, UNREADABLE_PARQUET)
 """Reasons that stand for an unknown number of lost records, not one record."""
 _STRING_FIELDS = [name for name, dtype in RAW_POST_SCHEMA.items() if dtype == pl.String]
+_FIELDS = {name: dtype == pl.Boolean for name, dtype in RAW_POST_SCHEMA.items()}
 
 
 def record_hash(raw: bytes) -> str:
@@ -59,15 +62,19 @@ def parse_json_lines(
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not
     an object, a field of the wrong type). Every line is decoded and coerced on its own by the
     same code, so a line's fate never depends on the lines around it (duplicate keys: the last
-    wins; a lone surrogate escape is invalid JSON). With a `mapping` (transforms.presets),
-    each record is mapped onto the Post fields first; a line holding a response page gives one
-    record per item (`presets.items`), all with the line's number.
+    wins; a lone surrogate escape is invalid JSON). The lines transforms.json_lines.plain_lines
+    accepts, where the two parsers agree, are parsed together by polars.read_ndjson. With a
+    `mapping` (transforms.presets), each record is mapped onto the Post fields first; a line
+    holding a response page gives one record per item (`presets.items`), all with the line's
+    number.
     """
+    bulk = np.zeros(len(lines), dtype=np.bool_) if mapping else plain_lines(lines, _FIELDS)
     rows = _Columns(source)
     plain: list[dict] = []
-    plain_lines: list[int] = []
+    plain_at: list[int] = []
     dead: list[tuple[int, str, bytes]] = []
-    for line, raw in enumerate(lines, start=first_line):
+    for i in np.flatnonzero(~bulk).tolist():
+        line, raw = first_line + i, lines[i]
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -79,7 +86,7 @@ def parse_json_lines(
             continue
         if mapping is None and (row := _plain_row(obj)) is not None:
             plain.append(row)
-            plain_lines.append(line)
+            plain_at.append(line)
             continue
         records = (
             [obj] if mapping is None else [map_record(r, mapping) for r in items(obj, mapping)]
@@ -90,12 +97,24 @@ def parse_json_lines(
                 dead.append((line, problem, raw))
                 continue
             rows.append(row, line)
-    if not plain:
-        return rows.frame(), dead_letters(source, dead)
-    located = pl.from_dicts(plain, schema=RAW_POST_SCHEMA).with_columns(
-        pl.lit(source).alias("source"), pl.Series("line", plain_lines, pl.Int64)
-    )
-    return pl.concat([located, rows.frame()]).sort("line"), dead_letters(source, dead)
+    frames = [rows.frame()]
+    if plain:
+        frames.append(
+            pl.from_dicts(plain, schema=RAW_POST_SCHEMA).with_columns(
+                pl.lit(source).alias("source"), pl.Series("line", plain_at, pl.Int64)
+            )
+        )
+    if bulk.any():
+        at = np.flatnonzero(bulk)
+        parsed = pl.read_ndjson(b"\n".join([lines[i] for i in at]), schema=RAW_POST_SCHEMA)
+        frames.append(
+            parsed.with_columns(
+                pl.lit(source).alias("source"), pl.Series("line", at + first_line, pl.Int64)
+            )
+        )
+    frames = [frame for frame in frames if not frame.is_empty()] or frames[:1]
+    records = frames[0] if len(frames) == 1 else pl.concat(frames).sort("line")
+    return records, dead_letters(source, dead)
 
 
 _TEXT = frozenset({str, type(None)})
@@ -330,11 +349,14 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
         pl.when(iso.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(iso + "T00:00:00").otherwise(iso)
     )
     naive = naive_text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-    local = naive.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
-    shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
-        source_tz, ambiguous="earliest", non_existent="null"
-    )
-    naive_utc = pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
+    if source_tz == "UTC":
+        naive_utc = naive.dt.replace_time_zone("UTC")
+    else:
+        local = naive.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
+        shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
+            source_tz, ambiguous="earliest", non_existent="null"
+        )
+        naive_utc = pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
     return (
         pl.when(numeric)
         .then(epoch)

@@ -1,23 +1,30 @@
-"""The compiled hashed n-grams must equal scikit-learn's HashingVectorizer pair that defines
+"""The compiled hashed n-grams (and the heads' logits computed from them without the matrix)
+must equal scikit-learn's HashingVectorizer pair that defines
 the `ngram-v1` recipe (transforms.ngram._vectorizers), bit for bit."""
 
 from types import SimpleNamespace
 
 import numpy as np
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import hstack
 
-from transforms import ngram, ngram_hashing
+from transforms import ngram_hashing
+from transforms.buffers import utf8_buffers
 from transforms.ngram import (
     NGRAM_BUCKETS,
     NGRAM_FEATURES,
+    RECIPES,
+    WORDS_ONLY,
+    NgramWeights,
     _vectorizers,
     ngram_features,
+    ngram_head_logits,
     ngram_logits,
     ngram_scores,
 )
-from transforms.ngram_hashing import hashed_ngrams
+from transforms.ngram_hashing import AS_A_WHOLE, UNKNOWN, CodePoints, hashed_logits, hashed_ngrams
 
 TRICKY = [
     "", " ", "\n", "a", "ab", "abc", "abcd", "abcde", "I", "Corazón ROTO", "an\u0303o",
@@ -71,15 +78,57 @@ def test_no_texts_is_an_empty_matrix():
     assert hashed_ngrams([], buckets=8).shape == (0, 16)
 
 
-def test_ngram_scores_do_not_depend_on_the_batch(monkeypatch):
+def test_ngram_scores_equal_the_features_times_the_weights_bit_for_bit():
     head = SimpleNamespace(indices=[3, 70_000, 262_150, 400_000], coef=[0.5, -1.0, 2.0, 0.25],
                            intercept=-0.1, model=NGRAM_FEATURES)  # fmt: skip
     whole = ngram_scores(TRICKY, {"m": head})["m"]
-    monkeypatch.setattr(ngram, "NGRAM_BATCH", 5)
-    assert np.array_equal(ngram_scores(TRICKY, {"m": head})["m"], whole)
     logits = ngram_logits(ngram_features(TRICKY), head.indices, head.coef, head.intercept)
     assert np.array_equal(whole, 1.0 / (1.0 + np.exp(-logits)))
+    assert np.array_equal(ngram_scores(pl.Series(TRICKY), {"m": head})["m"], whole)
+    assert np.array_equal(ngram_scores(TRICKY[::-1], {"m": head})["m"], whole[::-1])
     assert ngram_scores([], {"m": head})["m"].shape == (0,)
+
+
+def _heads(seed: int, recipe: str) -> dict[str, NgramWeights]:
+    rng = np.random.default_rng(seed)
+    width = NGRAM_BUCKETS * (2 if RECIPES[recipe] else 1)
+    heads = {}
+    for name, size in (("dense", 40_000), ("sparse", 300)):
+        indices = np.sort(rng.choice(width, size, replace=False))
+        coef = rng.normal(size=size)
+        heads[name] = NgramWeights(recipe, tuple(indices.tolist()), tuple(coef.tolist()), 0.3)
+    return heads
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.text(_ALPHABET, max_size=120), min_size=1, max_size=12),
+    st.sampled_from(sorted(RECIPES)),
+    st.integers(0, 3),
+)
+def test_head_logits_equal_the_features_times_the_weights(texts, recipe, seed):
+    heads = _heads(seed, recipe)
+    got = ngram_head_logits(texts, heads)
+    features = ngram_features(texts, recipe)
+    for name, head in heads.items():
+        expected = ngram_logits(features, head.indices, head.coef, head.intercept)
+        assert np.array_equal(got[name], expected)
+
+
+def test_code_points_are_learned_once_and_context_lowering_goes_to_python():
+    tables = CodePoints(lowercase=True), CodePoints(lowercase=False)
+    texts = ["ЖИЗНЬ İstanbul", "ΟΔΟΣ Σ", "Жизнь"]
+    series = pl.Series(texts)
+    heads = _heads(0, WORDS_ONLY)
+    indices = np.asarray(heads["dense"].indices)
+    coef = np.asarray(heads["dense"].coef)[:, None]
+    data, offsets = utf8_buffers(series)
+    got = hashed_logits(data, offsets, tables, buckets=NGRAM_BUCKETS, chars=None, kept=indices,
+                        coef=coef)  # fmt: skip
+    assert tables[0].lower[ord("Ж")] == ord("ж") and tables[0].lower[ord("ж")] == UNKNOWN
+    assert tables[0].lower[0x3A3] == AS_A_WHOLE and tables[0].lower[0x130] == AS_A_WHOLE
+    expected = ngram_logits(ngram_features(texts, WORDS_ONLY), indices, coef[:, 0], 0.0)
+    assert np.array_equal(got[0], expected)
 
 
 @settings(max_examples=30, deadline=None)

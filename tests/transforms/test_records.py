@@ -249,3 +249,15 @@ def test_the_text_limit_fits_a_long_reddit_submission_and_is_a_setting():
     assert validate(records, source_tz="UTC")[0].height == 1
     valid, dead = validate(records, source_tz="UTC", max_text_chars=10_000)
     assert valid.is_empty() and dead["reason"].to_list() == ["oversized text"]
+
+
+def test_utc_sources_skip_the_daylight_saving_branches_with_the_same_values():
+    raw = ["2025-01-01T10:00:00", "2025-03-30 02:30:00", "2025-01-01", "2025-01-01T10:00:00.5",
+           "2025-01-01T10:00:00Z", "2025-01-01T10:00:00+02:00", "1736122008", "1736122008123",
+           "", "  2025-06-01T00:00:00  ", "2025-13-01T00:00:00", "garbage", None]  # fmt: skip
+    frame = pl.DataFrame({"created_at": raw}, schema={"created_at": pl.String})
+    utc = frame.select(parse_timestamp(pl.col("created_at"), source_tz="UTC")).to_series()
+    general = frame.select(parse_timestamp(pl.col("created_at"), source_tz="Etc/UTC")).to_series()
+    assert utc.dtype == general.dtype == pl.Datetime("us", "UTC")
+    assert utc.to_list() == general.to_list()
+    assert utc.null_count() == 4

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
+from transforms.buffers import code_points_where, utf8_buffers
 from transforms.markers.engine import REFERENCE, UNSEEN, scan_posts
 from transforms.markers.rules import Lexicon, canonical, occurrences
 from transforms.markers.tables import UNKNOWN
@@ -62,6 +62,7 @@ def scan(
             status[lang_rows] = REFERENCE
     else:
         found += _scan_texts(texts, rows, markers, counts, words, status, explain)
+        found += _scan_learned(texts, rows, markers, counts, words, status, explain)
     unseen = np.flatnonzero(status == UNSEEN)
     if unseen.size:
         found += _scan_unseen(texts, langs, unseen, markers, counts, words, status, explain)
@@ -76,13 +77,32 @@ def scan(
     return Scan(counts=counts, words=words, terms=terms)
 
 
+def _scan_learned(
+    texts: pl.Series, rows: Mapping[str, np.ndarray], markers: CompiledMarkers,
+    counts: np.ndarray, words: np.ndarray, status: np.ndarray, explain: bool,
+) -> list[pl.DataFrame]:  # fmt: skip
+    """Add the code points of the posts the scanner could not read (`status` UNSEEN: one not
+    in `markers.chars` yet; the table starts with ASCII) to the table, Σ left out (see _SIGMA),
+    and scan those posts again as they are. A code point's entry is what lower-casing and
+    folding make of it alone, so this equals scanning the lower-cased post wherever no Σ
+    needs its context; the posts with one stay UNSEEN."""
+    rows = {lang: r[status[r] == UNSEEN] for lang, r in rows.items()}
+    if not any(r.size for r in rows.values()):
+        return []
+    table = markers.chars
+    data, offsets = utf8_buffers(texts)
+    new = code_points_where(data, offsets, np.concatenate(list(rows.values())), table.info, UNKNOWN)
+    table.add(c for c in new.tolist() if c != _SIGMA)
+    return _scan_texts(texts, rows, markers, counts, words, status, explain)
+
+
 def _scan_unseen(
     texts: pl.Series, langs: pl.Series, unseen: np.ndarray, markers: CompiledMarkers,
     counts: np.ndarray, words: np.ndarray, status: np.ndarray, explain: bool,
 ) -> list[pl.DataFrame]:  # fmt: skip
-    """Add the code points of the posts `unseen` (those beyond ASCII: the table starts with
-    ASCII) to `markers.chars` and scan them again, lower-cased (Σ stays out of the table; see
-    _SIGMA); what is still unseen goes to the reference path (its `status` becomes REFERENCE)."""
+    """Scan the posts `unseen` (those _scan_learned left: a Σ) again lower-cased, their code
+    points added to `markers.chars` (Σ stays out of the table; see _SIGMA); what is still
+    unseen goes to the reference path (its `status` becomes REFERENCE)."""
     original = texts.gather(unseen)
     lowered = original.str.to_lowercase()
     table = markers.chars
@@ -149,12 +169,7 @@ def _scan_texts(
     """Run the scanner over `rows` of `texts` per language, filling `counts`, `words` and
     `status`; with `explain`, the counting occurrences (`Scan.terms` rows)."""
     table = markers.chars
-    array = texts.rechunk().to_arrow()
-    if array.type != pa.large_string():
-        array = array.cast(pa.large_string())
-    _, offsets, data = array.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    data, offsets = utf8_buffers(texts)
     found = []
     for lang, automaton in markers.automata.items():
         if rows[lang].size == 0:
