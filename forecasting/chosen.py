@@ -19,7 +19,7 @@ from forecasting.models import (
     LONG_SCHEMA,
     MIN_FIT_PERIODS,
     ModelOutput,
-    chain_forecast,
+    chain_forecasts,
     fit_forecast,
     ok_reason,
 )
@@ -86,6 +86,7 @@ def forecast_chosen(
     wanted = {row["unique_id"]: row for row in choice.iter_rows(named=True)}
     forecasts, fitted, notes, published = [], [], [], []
     groups: dict[str, list[str]] = {}
+    short: dict[str, str] = {}
     for uid in sorted(lengths):
         row = wanted.get(uid)
         model = row["model"] if row else DEFAULT_MODEL
@@ -95,11 +96,12 @@ def forecast_chosen(
                 if lengths[uid] < MIN_FIT_PERIODS
                 else f"{model} is not a model this moodcast knows"
             )
-            _fallback(fit, uid, why, (horizon, freq), forecasts, fitted, notes, published, row)
+            short[uid] = why
             continue
         groups.setdefault(model, []).append(uid)
+    state = (forecasts, fitted, notes, published)
+    _fallback(fit, short, (horizon, freq), *state, wanted)
     for model, batch in sorted(groups.items()):
-        state = (forecasts, fitted, notes, published)
         try:
             batch_frame = fit.filter(pl.col("unique_id").is_in(batch))
             fc, fv = _fit(batch_frame, model, horizon, n_jobs, freq)
@@ -108,8 +110,8 @@ def forecast_chosen(
                 try:
                     fc, fv = _fit(fit.filter(pl.col("unique_id") == uid), model, horizon, 1, freq)
                 except Exception as exc:
-                    why = f"{model} failed ({type(exc).__name__})"
-                    _fallback(fit, uid, why, (horizon, freq), *state, wanted.get(uid))
+                    why = {uid: f"{model} failed ({type(exc).__name__})"}
+                    _fallback(fit, why, (horizon, freq), *state, wanted)
                     continue
                 reason = ok_reason(lengths[uid], interpolated[uid], freq.unit)
                 _keep(uid, model, fc, fv, reason, *state, wanted)
@@ -182,13 +184,17 @@ def _keep(uid, model, fc, fv, reason, forecasts, fitted, notes, published, wante
         published.append((uid, DEFAULT_MODEL, "default", reason, None))
 
 
-def _fallback(fit, uid, why, ahead, forecasts, fitted, notes, published, row):
+def _fallback(fit, why, ahead, forecasts, fitted, notes, published, wanted):
+    """The series of `why` (id: reason) down the fallback chain, fitted together."""
+    if not why:
+        return
     horizon, freq = ahead
-    frame = fit.filter(pl.col("unique_id") == uid)
-    fc, fv, note = chain_forecast(frame, uid, horizon=horizon, why=why, interval=freq.interval)
-    forecasts.append(fc)
-    fitted.append(fv)
-    notes.append(note)
-    if note[2] is not None:
-        mase = row["mase"] if row else None
-        published.append((uid, note[2], "fallback", note[3], mase))
+    frame = fit.filter(pl.col("unique_id").is_in(list(why)))
+    for fc, fv, note in chain_forecasts(frame, why, horizon=horizon, interval=freq.interval):
+        forecasts.append(fc)
+        fitted.append(fv)
+        notes.append(note)
+        if note[2] is not None:
+            row = wanted.get(note[0])
+            mase = row["mase"] if row else None
+            published.append((note[0], note[2], "fallback", note[3], mase))
