@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import polars as pl
 from statsforecast import StatsForecast
-from statsforecast.models import MSTL, AutoETS, AutoTheta, Naive, SeasonalNaive
+from statsforecast.models import MSTL, AutoTheta, Naive, SeasonalNaive
 
-from forecasting.models import cheap_arima
+from forecasting.models import auto_ets, cheap_arima
 from forecasting.scoring import PREDICTION_SCHEMA, SCORE_SCHEMA, score
 from transforms.contracts import BACKTEST_WINDOWS
 
@@ -141,13 +141,14 @@ class BacktestResult:
 def candidate_models(*, season_length: int, input_size: int) -> list:
     """Fresh instances of CANDIDATES for a training window of `input_size` periods.
 
-    AutoARIMA is kept cheap (approximation, stepwise, small orders); under two seasons of
-    training data AutoETS, AutoARIMA and AutoTheta fit without a season.
+    AutoETS is `forecasting.models.auto_ets` (no trend with a season); AutoARIMA is kept
+    cheap (approximation, stepwise, small orders); under two seasons of training data AutoETS,
+    AutoARIMA and AutoTheta fit without a season.
     """
     season = season_length if input_size >= 2 * season_length else 1
     models = [
         SeasonalNaive(season_length=season_length),
-        AutoETS(season_length=season),
+        auto_ets(season),
         cheap_arima(season),
         AutoTheta(season_length=season),
         MSTL(season_length=season_length),

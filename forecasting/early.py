@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 
 from forecasting.alerts import rolling_mean
@@ -180,38 +181,52 @@ def _last_seen(level: np.ndarray) -> np.ndarray:
 
 
 def baselines(level: np.ndarray, freq: Frequency, rule: EarlyRule) -> tuple[np.ndarray, np.ndarray]:
-    """(centre, bar) per period, steps 2 and 5 of the module docstring."""
+    """(centre, bar) per period, steps 2 and 5 of the module docstring. Every period's
+    baseline levels are one row of a matrix (its observed levels first, in order), so the
+    medians, spreads and noise of all periods come from a few whole-matrix sorts."""
     n = len(level)
     centre, bar = np.full(n, np.nan), np.full(n, np.nan)
-    for t in range(n):
-        end = t - rule.guard + 1
-        if end <= 0:
-            continue
-        recent = level[max(0, end - rule.baseline) : end]
-        recent = recent[np.isfinite(recent)]
-        if len(recent) >= rule.min_baseline:
-            middle = float(np.median(recent))
-            spread, k = 1.4826 * float(np.median(np.abs(recent - middle))), rule.k
-            if rule.noise_floor:
-                spread = max(spread, rule.noise_floor * _noise(recent))
-            seasonal = _same_time_of_year(level, t, freq, rule)
-            if seasonal is not None:
-                middle = seasonal
-        elif len(recent) >= rule.cold_min:
-            middle, spread, k = float(np.mean(recent)), float(np.std(recent, ddof=1)), rule.cold_k
-        else:
-            continue
-        spread = max(spread, 0.02 * abs(middle), 1e-12)
-        centre[t], bar[t] = middle, middle + k * spread
+    at = np.arange(rule.guard, n)
+    if len(at) == 0:
+        return centre, bar
+    padded = np.concatenate([np.full(rule.baseline, np.nan), level])
+    rows = sliding_window_view(padded, rule.baseline)[at - rule.guard + 1]
+    order = np.argsort(~np.isfinite(rows), axis=1, kind="stable")
+    recent = np.take_along_axis(rows, order, axis=1)
+    count = np.isfinite(rows).sum(axis=1)
+    middle = _medians(recent, count)
+    spread = 1.4826 * _medians(np.abs(recent - middle[:, None]), count)
+    if rule.noise_floor:
+        steps = np.diff(recent, axis=1)
+        usual = _medians(steps, count - 1)
+        noise = 1.4826 * _medians(np.abs(steps - usual[:, None]), count - 1) / np.sqrt(2)
+        spread = np.maximum(spread, rule.noise_floor * noise)
+    k = np.full(len(at), rule.k)
+    after_years = (
+        rule.seasonal_years * freq.year + rule.seasonal_window if rule.seasonal_years else n
+    )
+    for i in np.flatnonzero((count >= rule.min_baseline) & (at >= after_years)):
+        seasonal = _same_time_of_year(level, int(at[i]), freq, rule)
+        if seasonal is not None:
+            middle[i] = seasonal
+    for i in np.flatnonzero((count >= rule.cold_min) & (count < rule.min_baseline)):
+        cold = recent[i, : count[i]]
+        middle[i], spread[i], k[i] = float(np.mean(cold)), float(np.std(cold, ddof=1)), rule.cold_k
+    kept = count >= rule.cold_min
+    spread = np.maximum(np.maximum(spread, 0.02 * np.abs(middle)), 1e-12)
+    centre[at[kept]] = middle[kept]
+    bar[at[kept]] = (middle + k * spread)[kept]
     return centre, bar
 
 
-def _noise(levels: np.ndarray) -> float:
-    """The sd of the noise of `levels` (in order) from their period-to-period steps,
-    robustly (1.4826 × MAD / √2): near the sampling noise of a sparse series, whatever its
-    slow seasons and waves."""
-    steps = np.diff(levels)
-    return 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
+def _medians(rows: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The median of the first `count` values of each row (the observed ones; the rest NaN),
+    as np.median takes it (the mean of the middle two of an even count); NaN where none."""
+    ordered = np.sort(rows, axis=1)
+    n = np.maximum(count, 1)
+    pick = np.arange(len(rows))
+    found = (ordered[pick, (n - 1) // 2] + ordered[pick, n // 2]) / 2
+    return np.where(count > 0, found, np.nan)
 
 
 def _same_time_of_year(level: np.ndarray, t: int, freq: Frequency, rule: EarlyRule):

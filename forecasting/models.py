@@ -45,6 +45,16 @@ _VALUE_COLUMNS = ("mean", "lo_80", "hi_80", "lo_95", "hi_95")
 _AUTO_ETS_MIN_PERIODS = 7
 
 
+def auto_ets(season_length: int) -> AutoETS:
+    """AutoETS as moodcast fits it. With a season (`season_length` > 1) the search leaves out
+    the trend (statsforecast's `ZNZ`: 5 models on positive data instead of 15): the trended
+    seasonal models took ~70% of the fitting CPU of the run's daily series and were chosen for
+    3 of 96 of them, and the backtest MASE holds with and without a drift in the data
+    (benchmarks/ets_search.py, docs/throughput.md). Without a season the whole space (`ZZZ`),
+    trends included, is searched: it is cheap."""
+    return AutoETS(season_length=season_length, model="ZNZ" if season_length > 1 else "ZZZ")
+
+
 def cheap_arima(season_length: int) -> AutoARIMA:
     """AutoARIMA with approximation, stepwise search and orders p, q ≤ 2, P, Q ≤ 1 (on a
     2-core machine, 0.2 s per 365-day series, against 1.0 s with statsforecast's defaults)."""
@@ -66,7 +76,7 @@ def fallback_chain(n_periods: int) -> list[tuple[str, Callable[[], object]]]:
     """
     chain: list[tuple[str, Callable[[], object]]] = []
     if n_periods >= _AUTO_ETS_MIN_PERIODS:
-        chain.append(("AutoETS", lambda: AutoETS(season_length=1)))
+        chain.append(("AutoETS", lambda: auto_ets(1)))
     chain.append(("Naive", Naive))
     chain.append(("HistoricAverage", HistoricAverage))
     return chain
@@ -146,6 +156,43 @@ def to_long(wide: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     )
 
 
+def chain_forecasts(
+    frame: pl.DataFrame, why: dict[str, str], *, horizon: int, interval: str = "1d"
+) -> list[tuple[pl.DataFrame, pl.DataFrame, tuple[str, str, str | None, str]]]:
+    """Every series of `frame` (FIT_SCHEMA) down the fallback chain, as `chain_forecast` with
+    its reason in `why`, in `unique_id` order. The series whose chains start with the same
+    model are fitted in one call (the same values: statsforecast fits each series on its
+    own); where that call fails, each of them goes down its chain alone."""
+    lengths = dict(frame.group_by("unique_id").len().iter_rows())
+    starts: dict[str, list[str]] = {}
+    for uid in sorted(lengths):
+        starts.setdefault(fallback_chain(lengths[uid])[0][0], []).append(uid)
+    done = {}
+    for name, batch in starts.items():
+        model = fallback_chain(lengths[batch[0]])[0][1]()
+        model.alias = name
+        try:
+            fc, fv = fit_forecast(
+                frame.filter(pl.col("unique_id").is_in(batch)),
+                [model],
+                horizon=horizon,
+                n_jobs=1,
+                interval=interval,
+            )
+        except Exception:
+            for uid in batch:
+                one = frame.filter(pl.col("unique_id") == uid)
+                done[uid] = chain_forecast(
+                    one, uid, horizon=horizon, why=why[uid], interval=interval
+                )
+            continue
+        for uid in batch:
+            one = pl.col("unique_id") == uid
+            note = (uid, "fallback", name, _fallback_reason(why[uid], name, []))
+            done[uid] = (fc.filter(one), fv.filter(one), note)
+    return [done[uid] for uid in sorted(done)]
+
+
 def chain_forecast(
     frame: pl.DataFrame, uid: str, *, horizon: int, why: str, interval: str = "1d"
 ) -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, str, str | None, str]]:
@@ -161,12 +208,15 @@ def chain_forecast(
         except Exception as exc:
             failures.append(f"{name} failed ({type(exc).__name__})")
             continue
-        detail = " without a season" if name == "AutoETS" else ""
-        tried = f" after {', '.join(failures)}" if failures else ""
-        reason = f"{why}: forecast with {name}{detail}{tried}."
-        return fc, fv, (uid, "fallback", name, reason)
+        return fc, fv, (uid, "fallback", name, _fallback_reason(why, name, failures))
     reason = (
         f"{why}, and every fallback model failed ({', '.join(failures)}), so it is not forecast."
     )
     empty = pl.DataFrame(schema=LONG_SCHEMA)
     return empty, empty, (uid, "skipped", None, reason)
+
+
+def _fallback_reason(why: str, name: str, failures: list[str]) -> str:
+    detail = " without a season" if name == "AutoETS" else ""
+    tried = f" after {', '.join(failures)}" if failures else ""
+    return f"{why}: forecast with {name}{detail}{tried}."

@@ -22,7 +22,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import duckdb
 import polars as pl
@@ -172,13 +172,35 @@ def export(
     names atomically, and returns the paths written in that order. Raises ValueError for an
     unknown `fmt`.
     """
+    if privacy == "dp" and budget is None:
+        raise ValueError("privacy='dp' needs the budget it was released under")
+    frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
+    return _write(
+        frames,
+        out_dir,
+        fmt=fmt,
+        k=k,
+        tz=tz,
+        week_grain=week_grain,
+        budget=budget if privacy == "dp" else None,
+    )
+
+
+def _write(
+    frames: dict[str, pl.DataFrame],
+    out_dir: Path | str,
+    *,
+    fmt: Format,
+    k: int,
+    tz: str,
+    week_grain: WeekGrain,
+    budget: Budget | None,
+) -> list[Path]:
+    """`export`'s files from `export_frames`' tables; `budget` only in DP mode."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if privacy == "dp" and budget is None:
-        raise ValueError("privacy='dp' needs the budget it was released under")
-    frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     written = []
     for stem, frame in frames.items():
         path = out / f"{stem}.{fmt}"
@@ -190,7 +212,7 @@ def export(
         k=k,
         tz=tz,
         week_grain=week_grain,
-        budget=budget if privacy == "dp" else None,
+        budget=budget,
     )
     path = out / DICTIONARY_NAME
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
@@ -215,7 +237,10 @@ def publish(
     formats: Sequence[Format],
     k: int,
     tz: str,
-    **options: Any,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+    budget: Budget | None = None,
+    rates: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Export in every format of `formats` into a new version directory, then make `out_dir`
     (a symbolic link) point at it with one atomic rename; return the paths as seen through
@@ -225,8 +250,11 @@ def publish(
     version. An `out_dir` that is still a plain directory (from an older moodcast) is moved
     into the versions directory first. Versions beyond the newest KEEP_VERSIONS are deleted;
     a temporary directory or link left by a killed publish is removed on the next one.
-    `options` (week grain, privacy mode and budget, rates) are passed to `export`.
+    `week_grain`, `privacy`, `budget` and `rates` are as in `export`; the tables are queried
+    once for all formats.
     """
+    if privacy == "dp" and budget is None:
+        raise ValueError("privacy='dp' needs the budget it was released under")
     out = Path(out_dir)
     store = versions_dir(out)
     store.mkdir(parents=True, exist_ok=True)
@@ -237,8 +265,14 @@ def publish(
     staging = store / f".tmp-{os.getpid()}-{time.time_ns()}"
     try:
         staging.mkdir()
+        frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
+        shown = budget if privacy == "dp" else None
         names = [
-            p.name for fmt in formats for p in export(con, staging, fmt=fmt, k=k, tz=tz, **options)
+            p.name
+            for fmt in formats
+            for p in _write(
+                frames, staging, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown
+            )
         ]
         names = list(dict.fromkeys(names))
         manifest = {name: _sha256(staging / name) for name in names}

@@ -105,6 +105,60 @@ def test_the_noise_floor_raises_the_weekly_bar_over_sampling_noise():
     assert np.all(floored[late] >= bare[late]) and np.mean(floored[late] > bare[late]) > 0.9
 
 
+def _plain_baselines(level, freq, rule):
+    """Steps 2 and 5 of forecasting.early's docstring, one period at a time: the reference
+    the matrix form of `baselines` must equal."""
+    centre, bar = np.full(len(level), np.nan), np.full(len(level), np.nan)
+    for t in range(rule.guard, len(level)):
+        end = t - rule.guard + 1
+        recent = level[max(0, end - rule.baseline) : end]
+        recent = recent[np.isfinite(recent)]
+        if len(recent) >= rule.min_baseline:
+            middle = float(np.median(recent))
+            spread, k = 1.4826 * float(np.median(np.abs(recent - middle))), rule.k
+            if rule.noise_floor:
+                steps = np.diff(recent)
+                mad = float(np.median(np.abs(steps - np.median(steps))))
+                spread = max(spread, rule.noise_floor * (1.4826 * mad / np.sqrt(2)))
+            if rule.seasonal_years and t - rule.seasonal_years * freq.year >= rule.seasonal_window:
+                pooled = np.concatenate(
+                    [
+                        level[t - y * freq.year - rule.seasonal_window :][
+                            : 2 * rule.seasonal_window + 1
+                        ]
+                        for y in range(1, rule.seasonal_years + 1)
+                    ]
+                )
+                pooled = pooled[np.isfinite(pooled)]
+                if len(pooled) >= rule.seasonal_window:
+                    middle = float(np.median(pooled))
+        elif len(recent) >= rule.cold_min:
+            middle, spread, k = float(np.mean(recent)), float(np.std(recent, ddof=1)), rule.cold_k
+        else:
+            continue
+        spread = max(spread, 0.02 * abs(middle), 1e-12)
+        centre[t], bar[t] = middle, middle + k * spread
+    return centre, bar
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_baselines_equal_the_plain_per_period_definition(seed):
+    rng = np.random.default_rng(seed)
+    for freq, rule, n in (
+        (DAY, DAILY, 900),
+        (WEEK, WEEKLY, 200),
+        (WEEK, replace(WEEKLY, noise_floor=0.0), 90),
+    ):
+        level = rng.gamma(2.0, 0.01, n) * (1 + 0.3 * np.sin(np.arange(n) / 9))
+        level[rng.random(n) < (0.05, 0.3, 0.7)[seed % 3]] = np.nan
+        if seed % 2:
+            level = np.round(level, 2)
+        got, want = baselines(level, freq, rule), _plain_baselines(level, freq, rule)
+        assert np.isfinite(got[1]).sum() > n // 4
+        for mine, plain in zip(got, want, strict=True):
+            np.testing.assert_array_equal(mine, plain)
+
+
 def test_the_forecast_probability_follows_the_trend():
     level = np.concatenate([np.full(10, 1.0), 1.0 + 0.1 * np.arange(1, 11)])
     bar, spread = np.full(20, 2.2), np.full(20, 0.05)

@@ -13,7 +13,14 @@ from statsforecast.models import SeasonalNaive
 import forecasting.chosen as chosen
 from forecasting.chosen import forecast_chosen
 from forecasting.frequency import WEEK
-from forecasting.models import FITTED_SCHEMA, ModelOutput, chain_forecast, fallback_chain
+from forecasting.models import (
+    FITTED_SCHEMA,
+    ModelOutput,
+    auto_ets,
+    chain_forecast,
+    chain_forecasts,
+    fallback_chain,
+)
 from forecasting.pipeline import _everyone
 from forecasting.series import NOTES_SCHEMA, prepare_series
 from tests.forecasting.synthetic import START, daily_prevalence, series_frame
@@ -155,3 +162,36 @@ def test_weekly_series_are_forecast_in_weeks_with_a_yearly_season():
     assert ds == [last + dt.timedelta(weeks=h) for h in range(1, 5)]
     np.testing.assert_allclose(output.forecasts["mean"].to_numpy(), y[-52:-48])
     assert "Fitted on 160 weeks" in output.notes["reason"][0]
+
+
+def test_auto_ets_searches_trends_only_without_a_season():
+    rng = np.random.default_rng(1)
+    t = np.arange(200)
+    trend = 0.1 + 0.002 * t + 0.0005 * rng.standard_normal(200)
+    weekly = trend + 0.01 * np.sin(2 * np.pi * t / 7)
+    assert auto_ets(1).fit(trend).model_["components"][:3] == "AAN"
+    assert auto_ets(7).fit(weekly).model_["components"][1] == "N"
+    assert auto_ets(7).fit(weekly).model_["components"][2] != "N"
+
+
+def test_fallback_series_fitted_together_equal_each_fitted_alone():
+    rng = np.random.default_rng(4)
+    frame = pl.concat(
+        [
+            _ending_on_last_day(f"m{i}|r|en", 0.1 + 0.02 * rng.standard_normal(n))
+            for i, n in enumerate((5, 9, 10, 12, 3))
+        ]
+    ).with_columns(pl.lit(True).alias("observed"))
+    why = {uid: "Short" for uid in frame["unique_id"].unique()}
+    together = chain_forecasts(frame, why, horizon=5)
+    assert [note[2] for _, _, note in together] == [
+        "Naive",
+        "AutoETS",
+        "AutoETS",
+        "AutoETS",
+        "Naive",
+    ]
+    for fc, fv, note in together:
+        one = frame.filter(pl.col("unique_id") == note[0])
+        alone = chain_forecast(one, note[0], horizon=5, why="Short")
+        assert fc.equals(alone[0]) and fv.equals(alone[1]) and note == alone[2]
