@@ -126,6 +126,19 @@ def stress_lines(ways: dict, splits: dict) -> list[str]:
     return lines
 
 
+def pooled_cut(way: str, name: str, sets, splits: dict) -> float:
+    """The capped F1-optimal cut of scoring `way` for marker `name` on the pooled dev splits of
+    the shippable sets that label it."""
+    values, golds = [], []
+    for other in sets:
+        if other.name in ms.SHIPPABLE and name in other.labels:
+            frame, scored = splits[other.name, "dev"]
+            keep = ms.judged(other, frame, name).to_numpy()
+            values.append(scored[way][name][keep])
+            golds.append(frame.get_column(name).to_numpy()[keep])
+    return _capped_best(np.concatenate(values), np.concatenate(golds))[0]
+
+
 def f1_lines(ways, sets, splits: dict) -> list[str]:
     """Macro-F1 of each scoring per set, dev / test: each marker's threshold is the capped
     F1-optimal cut on the pooled dev splits of the shippable sets that label it."""
@@ -138,14 +151,7 @@ def f1_lines(ways, sets, splits: dict) -> list[str]:
         for labelled in sets:
             f1s = []
             for name in labelled.labels:
-                values, golds = [], []
-                for other in sets:
-                    if other.name in ms.SHIPPABLE and name in other.labels:
-                        frame, scored = splits[other.name, "dev"]
-                        keep = ms.judged(other, frame, name).to_numpy()
-                        values.append(scored[way][name][keep])
-                        golds.append(frame.get_column(name).to_numpy()[keep])
-                cut = _capped_best(np.concatenate(values), np.concatenate(golds))[0]
+                cut = pooled_cut(way, name, sets, splits)
                 f1s.append([])
                 for split in ("dev", "test"):
                     frame, scored = splits[labelled.name, split]
