@@ -126,6 +126,44 @@ def stress_lines(ways: dict, splits: dict) -> list[str]:
     return lines
 
 
+def pooled_cut(way: str, name: str, sets, splits: dict) -> float:
+    """The capped F1-optimal cut of scoring `way` for marker `name` on the pooled dev splits of
+    the shippable sets that label it."""
+    values, golds = [], []
+    for other in sets:
+        if other.name in ms.SHIPPABLE and name in other.labels:
+            frame, scored = splits[other.name, "dev"]
+            keep = ms.judged(other, frame, name).to_numpy()
+            values.append(scored[way][name][keep])
+            golds.append(frame.get_column(name).to_numpy()[keep])
+    return _capped_best(np.concatenate(values), np.concatenate(golds))[0]
+
+
+def f1_lines(ways, sets, splits: dict) -> list[str]:
+    """Macro-F1 of each scoring per set, dev / test: each marker's threshold is the capped
+    F1-optimal cut on the pooled dev splits of the shippable sets that label it."""
+    lines = [
+        "| scoring | " + " | ".join(s.name for s in sets) + " |",
+        "|---|" + "---:|" * len(sets),
+    ]
+    for way in ways:
+        cells = []
+        for labelled in sets:
+            f1s = []
+            for name in labelled.labels:
+                cut = pooled_cut(way, name, sets, splits)
+                f1s.append([])
+                for split in ("dev", "test"):
+                    frame, scored = splits[labelled.name, split]
+                    keep = ms.judged(labelled, frame, name).to_numpy()
+                    gold = frame.get_column(name).to_numpy()[keep]
+                    f1s[-1].append(prf(gold, scored[way][name][keep] >= cut)[2])
+            dev, test = np.mean(f1s, axis=0)
+            cells.append(f"{dev:.3f} / {test:.3f}")
+        lines.append(f"| {way} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
@@ -143,33 +181,7 @@ def main() -> None:
             frame = ms.load_split(labelled, split, cap=cap)
             x = encoder.encode(frame.get_column("text").to_list())
             splits[labelled.name, split] = (frame, {w: run(x) for w, run in ways.items()})
-    lines = [
-        "| scoring | " + " | ".join(s.name for s in sets) + " |",
-        "|---|" + "---:|" * len(sets),
-    ]
-    for way in ways:
-        cells = []
-        for labelled in sets:
-            f1s = []
-            for name in labelled.labels:
-                values, golds = [], []
-                for other in sets:
-                    if other.name in ms.SHIPPABLE and name in other.labels:
-                        frame, scored = splits[other.name, "dev"]
-                        keep = ms.judged(other, frame, name).to_numpy()
-                        values.append(scored[way][name][keep])
-                        golds.append(frame.get_column(name).to_numpy()[keep])
-                cut = _capped_best(np.concatenate(values), np.concatenate(golds))[0]
-                f1s.append([])
-                for split in ("dev", "test"):
-                    frame, scored = splits[labelled.name, split]
-                    keep = ms.judged(labelled, frame, name).to_numpy()
-                    gold = frame.get_column(name).to_numpy()[keep]
-                    f1s[-1].append(prf(gold, scored[way][name][keep] >= cut)[2])
-            dev, test = np.mean(f1s, axis=0)
-            cells.append(f"{dev:.3f} / {test:.3f}")
-        lines.append(f"| {way} | " + " | ".join(cells) + " |")
-    lines += ["", *stress_lines(ways, splits)]
+    lines = [*f1_lines(ways, sets, splits), "", *stress_lines(ways, splits)]
     intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:4])
     body = "\n".join(lines)
     print(body)

@@ -60,6 +60,13 @@ NEUTRAL_WEIGHT = 0.5
 """How much of its standardised closeness to the neutral centroid a marker outside CONTRASTED
 loses (of 0, 0.5 and 1 on the English dev splits: 0.5 lifts stress on balanced sad_stress and on
 rmhd27's anxiety/depression posts without lowering rmhd27's markers; benchmarks/zero_shot.py)."""
+NEUTRAL = "__neutral__"
+"""The key of the neutral centroid among zero_shot's `centroids`."""
+ADAPT_WEIGHT = 0.25
+"""adapted_centroids' share of the corpus posts in a moved centroid (of 0.25 and 0.5, 0.25 was
+as good on the English dev splits and moves less; benchmarks/zero_shot_adapted.py)."""
+ADAPT_MIN_POSTS = 10
+"""The fewest lexicon-flagged corpus posts that move a centroid."""
 MIN_TERM_LETTERS = 3
 """Lexicon terms with fewer letters (emoji, `:)`) are left out of a marker's centroid."""
 KEY_SEED = 20211
@@ -308,7 +315,14 @@ def contrasted_phrases(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     )
 
 
-def zero_shot(embeddings: np.ndarray, *, marker: Marker, lang: str, encoder: Encoder) -> np.ndarray:
+def zero_shot(
+    embeddings: np.ndarray,
+    *,
+    marker: Marker,
+    lang: str,
+    encoder: Encoder,
+    centroids: Mapping[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """The zero-shot score of each embedded post for `marker` in `lang` (see the module doc).
 
     Each cosine to a centroid is first standardised against the neutral reference posts' cosines
@@ -316,6 +330,8 @@ def zero_shot(embeddings: np.ndarray, *, marker: Marker, lang: str, encoder: Enc
     SOFTMAX_TEMPERATURE) over the neutral centroid and every shipped CONTRASTED centroid; any
     other marker's is its standardised cosine minus NEUTRAL_WEIGHT × that of the neutral centroid.
     The statistic is returned as a z-score against the neutral posts' own statistic.
+    `centroids` replaces the centroids of the markers it names (NEUTRAL for the neutral one),
+    for example by adapted_centroids.
 
     Raises SourceError when the neutral reference set has under two phrases in `lang`.
     """
@@ -324,11 +340,16 @@ def zero_shot(embeddings: np.ndarray, *, marker: Marker, lang: str, encoder: Enc
         raise SourceError(
             f"the neutral reference set has no {lang} phrases: add some to {NEUTRAL_FILE}"
         )
-    own = _centroid(encoder, prototype_phrases(marker, lang))
-    reference = _centroid(encoder, neutral_phrases(lang))
+    given = centroids or {}
+
+    def centroid(name: str, phrases: tuple[str, ...]) -> np.ndarray:
+        return given[name] if name in given else _centroid(encoder, phrases)
+
+    own = centroid(marker.name, prototype_phrases(marker, lang))
+    reference = centroid(NEUTRAL, neutral_phrases(lang))
     contrasted = marker.dimensions[:1] == (CONTRASTED,)
     rivals = [
-        _centroid(encoder, phrases)
+        centroid(name, phrases)
         for name, phrases in contrasted_phrases(lang)
         if contrasted and name != marker.name
     ]
@@ -348,10 +369,49 @@ def zero_shot(embeddings: np.ndarray, *, marker: Marker, lang: str, encoder: Enc
     return (statistic(embeddings) - neutral.mean()) / max(float(neutral.std()), 1e-6)
 
 
+def adapted_centroids(
+    embeddings: np.ndarray,
+    hits: Mapping[str, np.ndarray],
+    *,
+    markers: Mapping[str, Marker],
+    lang: str,
+    encoder: Encoder,
+    weight: float = ADAPT_WEIGHT,
+    neutral: bool = False,
+) -> dict[str, np.ndarray]:
+    """zero_shot's `centroids` moved toward the corpus being scored (`embeddings`, unlabelled).
+
+    Each of `markers` with prototypes in `lang` whose lexicon hit (`hits[name]`, Boolean per
+    post) is the post's only hit among `hits` on at least ADAPT_MIN_POSTS posts gets the
+    unit-length blend of (1 - `weight`) × its centroid and `weight` × those posts' unit centroid;
+    with `neutral`, NEUTRAL likewise with the posts no marker of `hits` flags. Markers with too
+    few such posts are left out (zero_shot keeps their centroid)."""
+    flags = np.stack([np.asarray(h, dtype=bool) for h in hits.values()])
+    alone = flags.sum(axis=0) == 1
+    chosen = {
+        name: (np.asarray(hits[name], dtype=bool) & alone, prototype_phrases(marker, lang))
+        for name, marker in markers.items()
+        if name in hits and marker.prototypes.get(lang)
+    }
+    if neutral:
+        chosen[NEUTRAL] = (~flags.any(axis=0), neutral_phrases(lang))
+    return {
+        name: _unit(
+            (1 - weight) * _centroid(encoder, phrases)
+            + weight * _unit(embeddings[rows].mean(axis=0))
+        )
+        for name, (rows, phrases) in chosen.items()
+        if rows.sum() >= ADAPT_MIN_POSTS
+    }
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
 def _centroid(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
     """The unit-length mean of the embeddings of `phrases`."""
-    mean = _embedded(encoder, phrases).mean(axis=0)
-    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return _unit(_embedded(encoder, phrases).mean(axis=0))
 
 
 def threshold(marker: Marker, lang: str) -> float:

@@ -9,8 +9,11 @@ from hypothesis import strategies as st
 from transforms.embedding import ModelError, load_encoder
 from transforms.markers import DEFAULT_HEADS_DIR, load_markers, parse_marker
 from transforms.model_markers import (
+    ADAPT_MIN_POSTS,
+    NEUTRAL,
     ModelConfig,
     SourceError,
+    adapted_centroids,
     check_source,
     classify,
     decide,
@@ -23,6 +26,7 @@ from transforms.model_markers import (
     sample_rates,
     score_embeddings,
     score_probability,
+    zero_shot,
 )
 
 EN_ONLY = ModelConfig()
@@ -182,6 +186,54 @@ def test_emotions_are_scored_as_a_margin_over_the_other_emotions():
     table = np.stack([scores[n] for n in names], axis=1)
     assert list(table.argmax(axis=1)) == [0, 1, 2, 3]
     assert (table[~np.eye(4, dtype=bool)] < table.max(axis=1).min()).all()
+
+
+def test_adapted_centroids_move_toward_the_posts_the_lexicon_flags_for_one_marker_alone():
+    """A marker's centroid moves toward the corpus posts flagged for it alone (not those also
+    flagged for another marker), which then score higher; a marker with too few such posts, and
+    the neutral centroid unless asked, keep theirs."""
+    markers = {n: replace(m, heads={}) for n, m in load_markers(names=["sadness", "joy"]).items()}
+    encoder = load_encoder()
+    grief = [f"the funeral for my grandad {i} was today" for i in range(ADAPT_MIN_POSTS)]
+    texts = [*grief, "funeral then a birthday party", "what a lovely party", "the bus was late"]
+    x = encoder.encode(texts)
+    sad = np.array([True] * ADAPT_MIN_POSTS + [True, False, False])
+    hits = {"sadness": sad, "joy": np.array([False] * ADAPT_MIN_POSTS + [True, True, False])}
+    moved = adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder)
+    assert set(moved) == {"sadness"}
+    assert set(
+        adapted_centroids(
+            x, hits, markers=markers, lang="en", encoder=encoder, weight=0.5, neutral=True
+        )
+    ) == {"sadness"}
+    alone = adapted_centroids(
+        x[:ADAPT_MIN_POSTS],
+        {"sadness": sad[:ADAPT_MIN_POSTS]},
+        markers=markers,
+        lang="en",
+        encoder=encoder,
+        weight=1.0,
+    )
+    corpus = x[:ADAPT_MIN_POSTS].mean(axis=0)
+    assert np.allclose(alone["sadness"], corpus / np.linalg.norm(corpus), atol=1e-5)
+    plain = zero_shot(x, marker=markers["sadness"], lang="en", encoder=encoder)
+    assert np.array_equal(
+        plain, zero_shot(x, marker=markers["sadness"], lang="en", encoder=encoder, centroids={})
+    )
+    adapted = zero_shot(x, marker=markers["sadness"], lang="en", encoder=encoder, centroids=moved)
+    assert adapted[:ADAPT_MIN_POSTS].mean() > plain[:ADAPT_MIN_POSTS].mean()
+    assert np.linalg.norm(moved["sadness"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_adapted_centroids_move_the_neutral_centroid_only_when_asked():
+    markers = {n: replace(m, heads={}) for n, m in load_markers(names=["joy"]).items()}
+    encoder = load_encoder()
+    texts = [f"bus {i} leaves from stop {i + 1}" for i in range(ADAPT_MIN_POSTS)]
+    hits = {"joy": np.zeros(len(texts), dtype=bool)}
+    x = encoder.encode(texts)
+    assert adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder) == {}
+    moved = adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder, neutral=True)
+    assert set(moved) == {NEUTRAL}
 
 
 def test_classify_embeds_each_distinct_text_once_and_is_deterministic():
