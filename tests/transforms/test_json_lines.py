@@ -102,3 +102,12 @@ def test_a_chunk_of_plain_lines_is_one_frame_in_line_order():
     assert records.schema == pl.Schema(
         {**dict(records.schema), "source": pl.String, "line": pl.Int64}
     )
+
+
+def test_a_record_with_raw_line_breaks_keeps_the_per_line_path():
+    # A stream message is one record that may be pretty-printed; read_ndjson would cut it apart.
+    lines = [b'{\n  "id": "1",\n  "text": "a"\n}', b'{"id": "2",\r\n"text": "b"}', b'{"id": "3"}']
+    assert plain_lines(lines, _FIELDS).tolist() == [False, False, True]
+    records, dead = parse_json_lines(lines, source="s", first_line=1)
+    assert records.drop("source").to_dicts() == _one_by_one(lines)[0]
+    assert records["id"].to_list() == ["1", "2", "3"] and dead.is_empty()
