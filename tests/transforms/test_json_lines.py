@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.json_lines import plain_lines
-from transforms.records import _FIELDS, _json_problem, coerce_record, parse_json_lines
+from transforms.records import (
+    _FIELDS,
+    LOCATED_SCHEMA,
+    _json_problem,
+    coerce_record,
+    parse_json_lines,
+)
 
 KEYS = [*(f'"{k}"'.encode() for k in _FIELDS), b'"te\\u0078t"', b'"extra"', b'""', b'"caf\xc3\xa9"']
 VALUES = [
@@ -99,9 +105,7 @@ def test_a_chunk_of_plain_lines_is_one_frame_in_line_order():
     assert records["line"].to_list() == [101 + i for i in range(50) if i != 20]
     assert records["created_at"].to_list()[:3] == ["0", "1", "2"]
     assert dead["line"].to_list() == [121]
-    assert records.schema == pl.Schema(
-        {**dict(records.schema), "source": pl.String, "line": pl.Int64}
-    )
+    assert records.schema == pl.Schema(LOCATED_SCHEMA)
 
 
 def test_a_record_with_raw_line_breaks_keeps_the_per_line_path():
