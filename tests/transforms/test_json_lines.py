@@ -28,7 +28,7 @@ VALUES = [
     b'{"a": [1, {"b": null}], "a": 2.5}', b"[]", b"{}", b"[1,]", b'{"a" 1}', b"[[[[[[[[]]]]]]]]",
     b"[" * 70 + b"]" * 70, b'{"x": "\\ud800"}',
 ]  # fmt: skip
-SPACE = st.sampled_from([b"", b" ", b"\t", b"\r", b"  "])
+SPACE = st.sampled_from([b"", b" ", b"\t", b"\r", b"  ", b"\r\n"])
 member = st.tuples(st.sampled_from(KEYS), SPACE, st.sampled_from(VALUES), SPACE)
 
 
