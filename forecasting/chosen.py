@@ -83,17 +83,19 @@ def forecast_chosen(
     `choice` (MODEL_CHOICE_SCHEMA).
 
     `fit` and `history` come from `prepare_series`. A series missing from `choice` gets
-    DEFAULT_MODEL. A model's series are fitted together, in `n_jobs` processes where they
-    hold PARALLEL_MIN_PERIODS periods or more. `Ensemble` fits every model of CANDIDATES and
-    publishes the median of each forecast column. Returns the ModelOutput (forecasts under the published model's name,
-    fitted values and NOTES_SCHEMA notes) and the choice as published: status `fallback`, with
+    DEFAULT_MODEL. A model's series are fitted together (those with two seasons of history
+    apart from the shorter ones, which fit without a season: `candidate_models`), in `n_jobs`
+    processes where they hold PARALLEL_MIN_PERIODS periods or more. `Ensemble` fits every
+    model of CANDIDATES and publishes the median of each forecast column. Returns the
+    ModelOutput (forecasts under the published model's name, fitted values and NOTES_SCHEMA
+    notes) and the choice as published: status `fallback`, with
     the reason, where the chosen model failed or the series is shorter than two seasons.
     """
     lengths = dict(history.select("unique_id", "n_days").iter_rows())
     interpolated = dict(history.select("unique_id", "n_interpolated").iter_rows())
     wanted = {row["unique_id"]: row for row in choice.iter_rows(named=True)}
     forecasts, fitted, notes, published = [], [], [], []
-    groups: dict[str, list[str]] = {}
+    groups: dict[tuple[str, bool], list[str]] = {}
     short: dict[str, str] = {}
     for uid in sorted(lengths):
         row = wanted.get(uid)
@@ -106,10 +108,10 @@ def forecast_chosen(
             )
             short[uid] = why
             continue
-        groups.setdefault(model, []).append(uid)
+        groups.setdefault((model, lengths[uid] >= 2 * freq.season), []).append(uid)
     state = (forecasts, fitted, notes, published)
     _fallback(fit, short, (horizon, freq), *state, wanted)
-    for model, batch in sorted(groups.items()):
+    for (model, _), batch in sorted(groups.items()):
         try:
             batch_frame = fit.filter(pl.col("unique_id").is_in(batch))
             jobs = n_jobs if batch_frame.height >= PARALLEL_MIN_PERIODS else 1

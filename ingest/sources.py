@@ -109,6 +109,8 @@ class ReadChunksFn(beam.DoFn):
         lines: list[bytes] = []
         first = 1
         for block, _ in stream.line_lists():
+            if first == 1 and not lines and block:
+                block[0] = block[0].removeprefix(b"\xef\xbb\xbf")
             lines += (raw.removesuffix(b"\r") for raw in block)
             while len(lines) >= self._chunk:
                 chunk, lines = lines[: self._chunk], lines[self._chunk :]

@@ -7,11 +7,12 @@ checked for it, writes a non-integer number in a text field its own way (`1.0` a
 writes an object, an array or `true` in a text field as JSON text (coerce_record refuses
 them), turns a lone surrogate escape into a character (orjson refuses the line) and fails a
 whole chunk for one malformed line. plain_lines accepts a line only where none of that can
-happen: one JSON object, valid UTF-8 and valid JSON throughout, its Post field keys unescaped
-and each at most once, each text field a string, null or an integer of at most 18
-characters, `is_repost` true, false or null; other fields any JSON value, their numbers
-without an exponent and of at most 18 characters (orjson refuses one that overflows a
-double), nested at most MAX_DEPTH deep. Every other line keeps the per-line path.
+happen: one JSON object without a raw line feed (read_ndjson would cut the record there), valid
+UTF-8 and valid JSON throughout, its Post field keys unescaped and each at most once, each text
+field a string, null or an integer of at most 18 characters, `is_repost` true, false or null;
+other fields any JSON value, their numbers without an exponent and of at most 18 characters
+(orjson refuses one that overflows a double), nested at most MAX_DEPTH deep. Every other line
+keeps the per-line path.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ def _line(buf, p, end, keys, key_offsets, flags, stack):
 
 @numba.njit(cache=True)
 def _space(buf, p, end):
-    while p < end and (buf[p] == 32 or buf[p] == 9 or buf[p] == 10 or buf[p] == 13):
+    """Past the JSON white space at `p` but for a line feed, which read_ndjson takes as the end
+    of a line: a record with one (a pretty-printed stream message) keeps the per-line path."""
+    while p < end and (buf[p] == 32 or buf[p] == 9 or buf[p] == 13):
         p += 1
     return p
 

@@ -195,3 +195,22 @@ def test_fallback_series_fitted_together_equal_each_fitted_alone():
         one = frame.filter(pl.col("unique_id") == note[0])
         alone = chain_forecast(one, note[0], horizon=5, why="Short")
         assert fc.equals(alone[0]) and fv.equals(alone[1]) and note == alone[2]
+
+
+def test_a_series_forecast_does_not_depend_on_the_lengths_of_the_others_in_its_batch():
+    # A 160-week series fits with its yearly season whether or not a 30-week one shares its model.
+    rng = np.random.default_rng(8)
+    monday = dt.date(2022, 1, 3)
+
+    def weekly(uid: str, weeks: int) -> pl.DataFrame:
+        t = np.arange(weeks)
+        y = 0.05 + 0.02 * np.sin(2 * np.pi * t / 52) + 0.003 * rng.standard_normal(weeks)
+        first = monday + dt.timedelta(weeks=160 - weeks)
+        return pl.DataFrame(
+            {"unique_id": uid, "ds": [first + dt.timedelta(weeks=int(i)) for i in t], "y": y}
+        )
+
+    long, short = weekly("flu|all|en", 160), weekly("flu|x|en", 30)
+    alone = _forecast(long, model="AutoETS", horizon=4, freq=WEEK).forecasts
+    both = _forecast(pl.concat([long, short]), model="AutoETS", horizon=4, freq=WEEK).forecasts
+    assert both.filter(pl.col("unique_id") == "flu|all|en").equals(alone)

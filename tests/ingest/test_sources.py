@@ -64,6 +64,14 @@ def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
     assert records["id"].to_list() == ["1", "2"] and dead.is_empty()
 
 
+def test_a_json_lines_file_with_a_byte_order_mark_keeps_its_first_record(tmp_path):
+    path = tmp_path / "notepad.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + _jsonl(3).replace(b"\n", b"\r\n"))
+    records, dead = _read(path, chunk_records=2)
+    assert records["id"].to_list() == ["0", "1", "2"] and dead.is_empty()
+    assert records["line"].to_list() == [1, 2, 3]
+
+
 def test_an_unclosed_quote_in_a_csv_costs_one_row(tmp_path):
     rows = [f"{i},2025-01-01,post {i}\n" for i in range(3, 201)]
     path = tmp_path / "quote.csv"

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.json_lines import plain_lines
-from transforms.records import _FIELDS, _json_problem, coerce_record, parse_json_lines
+from transforms.records import (
+    _FIELDS,
+    LOCATED_SCHEMA,
+    _json_problem,
+    coerce_record,
+    parse_json_lines,
+)
 
 KEYS = [*(f'"{k}"'.encode() for k in _FIELDS), b'"te\\u0078t"', b'"extra"', b'""', b'"caf\xc3\xa9"']
 VALUES = [
@@ -22,7 +28,7 @@ VALUES = [
     b'{"a": [1, {"b": null}], "a": 2.5}', b"[]", b"{}", b"[1,]", b'{"a" 1}', b"[[[[[[[[]]]]]]]]",
     b"[" * 70 + b"]" * 70, b'{"x": "\\ud800"}',
 ]  # fmt: skip
-SPACE = st.sampled_from([b"", b" ", b"\t", b"\r", b"  "])
+SPACE = st.sampled_from([b"", b" ", b"\t", b"\r", b"  ", b"\r\n"])
 member = st.tuples(st.sampled_from(KEYS), SPACE, st.sampled_from(VALUES), SPACE)
 
 
@@ -99,6 +105,13 @@ def test_a_chunk_of_plain_lines_is_one_frame_in_line_order():
     assert records["line"].to_list() == [101 + i for i in range(50) if i != 20]
     assert records["created_at"].to_list()[:3] == ["0", "1", "2"]
     assert dead["line"].to_list() == [121]
-    assert records.schema == pl.Schema(
-        {**dict(records.schema), "source": pl.String, "line": pl.Int64}
-    )
+    assert records.schema == pl.Schema(LOCATED_SCHEMA)
+
+
+def test_a_record_with_raw_line_breaks_keeps_the_per_line_path():
+    # A stream message is one record that may be pretty-printed; read_ndjson would cut it apart.
+    lines = [b'{\n  "id": "1",\n  "text": "a"\n}', b'{"id": "2",\r\n"text": "b"}', b'{"id": "3"}']
+    assert plain_lines(lines, _FIELDS).tolist() == [False, False, True]
+    records, dead = parse_json_lines(lines, source="s", first_line=1)
+    assert records.drop("source").to_dicts() == _one_by_one(lines)[0]
+    assert records["id"].to_list() == ["1", "2", "3"] and dead.is_empty()
