@@ -23,9 +23,6 @@ LEVELS = (80, 95)
 MIN_FIT_PERIODS = 14
 """A series with fewer periods than this goes down the fallback chain."""
 
-FALLBACK_NAMES = ("AutoETS", "Naive", "HistoricAverage")
-"""The chain a short series goes down; `AutoETS` here has no season."""
-
 FITTED_SCHEMA = {
     "unique_id": pl.String,
     "ds": pl.Date,

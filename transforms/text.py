@@ -86,11 +86,6 @@ def fold(text: pl.Expr) -> pl.Expr:
     return text.str.to_lowercase().map_batches(fold_series, return_dtype=pl.String)
 
 
-def fold_str(text: str) -> str:
-    """`fold` for one Python string."""
-    return pl.select(fold(pl.lit(text))).item()
-
-
 APOSTROPHES = ("'", "’", "`", "´", "ʼ")
 """The characters written as an apostrophe; matching drops them (`don’t` = `dont`)."""
 
