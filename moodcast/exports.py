@@ -30,10 +30,8 @@ def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = Non
     """Export the published warehouse to `out_dir` in `fmt` (both formats when None)."""
     con = warehouse.open_published(settings.data_dir)
     try:
-        paths: list[Path] = []
-        for each in [fmt] if fmt else EXPORT_FORMATS:
-            paths += warehouse.export(con, out_dir, fmt=each, **_options(settings))
-        return paths
+        formats = (fmt,) if fmt else EXPORT_FORMATS
+        return warehouse.export(con, out_dir, formats=formats, **_options(settings))
     finally:
         con.close()
 

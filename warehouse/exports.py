@@ -154,7 +154,7 @@ def export(
     con: duckdb.DuckDBPyConnection,
     out_dir: Path | str,
     *,
-    fmt: Format,
+    formats: Sequence[Format],
     k: int,
     tz: str,
     week_grain: WeekGrain = "iso_week",
@@ -162,7 +162,8 @@ def export(
     budget: Budget | None = None,
     rates: pl.DataFrame | None = None,
 ) -> list[Path]:
-    """Write `timelines`, `forecasts` and `alerts` as `fmt`, and `data_dictionary.md`.
+    """Write `timelines`, `forecasts` and `alerts` in each of `formats`, and
+    `data_dictionary.md` for each, from one query of the tables.
 
     `k` is the suppression threshold applied to the timelines, `tz` the analysis time zone
     the days are in (named in the dictionary), `week_grain` the week that periods coarser
@@ -170,20 +171,28 @@ def export(
     dictionary), `rates` the marker rates the adjusted shares use (transforms.rates; default:
     the shipped table). Creates `out_dir`, replaces files of the same
     names atomically, and returns the paths written in that order. Raises ValueError for an
-    unknown `fmt`.
+    unknown format.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
+    _check_formats(formats)
     frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
-    return _write(
-        frames,
-        out_dir,
-        fmt=fmt,
-        k=k,
-        tz=tz,
-        week_grain=week_grain,
-        budget=budget if privacy == "dp" else None,
-    )
+    shown = budget if privacy == "dp" else None
+    paths = [
+        path
+        for fmt in formats
+        for path in _write(
+            frames, out_dir, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown
+        )
+    ]
+    return list(dict.fromkeys(paths))
+
+
+def _check_formats(formats: Sequence[str]) -> None:
+    """Raise ValueError for a format that is not `csv` or `parquet`."""
+    for fmt in formats:
+        if fmt not in ("csv", "parquet"):
+            raise ValueError(f"format must be 'csv' or 'parquet', not {fmt!r}")
 
 
 def _write(
@@ -197,8 +206,6 @@ def _write(
     budget: Budget | None,
 ) -> list[Path]:
     """`export`'s files from `export_frames`' tables; `budget` only in DP mode."""
-    if fmt not in ("csv", "parquet"):
-        raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -255,6 +262,7 @@ def publish(
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
+    _check_formats(formats)
     out = Path(out_dir)
     store = versions_dir(out)
     store.mkdir(parents=True, exist_ok=True)

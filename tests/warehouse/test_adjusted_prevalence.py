@@ -78,7 +78,7 @@ def test_a_suppressed_cell_withholds_its_adjusted_share(warehouse):
 
 
 def test_exports_carry_the_adjusted_share_and_the_dictionary_documents_it(warehouse, tmp_path):
-    paths = export(warehouse, tmp_path, fmt="csv", k=11, tz="UTC", rates=RATES)
+    paths = export(warehouse, tmp_path, formats=("csv",), k=11, tz="UTC", rates=RATES)
     timelines = pl.read_csv(paths[0])
     assert {*ADJUSTED_COLUMNS, "validation"} <= set(timelines.columns)
     sadness = timelines.filter(marker="sadness", region="all", lang="en")
@@ -87,5 +87,7 @@ def test_exports_carry_the_adjusted_share_and_the_dictionary_documents_it(wareho
     dictionary = paths[-1].read_text(encoding="utf-8")
     for column in (*ADJUSTED_COLUMNS, "validation"):
         assert f"| `{column}` |" in dictionary
-    parquet = pl.read_parquet(export(warehouse, tmp_path / "p", fmt="parquet", k=11, tz="UTC")[0])
+    parquet = pl.read_parquet(
+        export(warehouse, tmp_path / "p", formats=("parquet",), k=11, tz="UTC")[0]
+    )
     assert {*ADJUSTED_COLUMNS, "validation"} <= set(parquet.columns)

@@ -90,9 +90,9 @@ def warehouse(con, make_daily):
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_exporting_twice_gives_byte_identical_files(warehouse, tmp_path, fmt):
-    first = export(warehouse, tmp_path / "a", fmt=fmt, k=11, tz="Europe/Madrid")
-    again = export(warehouse, tmp_path / "a", fmt=fmt, k=11, tz="Europe/Madrid")
-    other = export(warehouse, tmp_path / "b", fmt=fmt, k=11, tz="Europe/Madrid")
+    first = export(warehouse, tmp_path / "a", formats=(fmt,), k=11, tz="Europe/Madrid")
+    again = export(warehouse, tmp_path / "a", formats=(fmt,), k=11, tz="Europe/Madrid")
+    other = export(warehouse, tmp_path / "b", formats=(fmt,), k=11, tz="Europe/Madrid")
     assert [p.name for p in first] == [
         f"timelines.{fmt}",
         f"forecasts.{fmt}",
@@ -106,7 +106,7 @@ def test_exporting_twice_gives_byte_identical_files(warehouse, tmp_path, fmt):
 
 
 def test_suppressed_values_never_appear_in_a_csv_export(warehouse, tmp_path):
-    paths = export(warehouse, tmp_path, fmt="csv", k=11, tz="UTC")
+    paths = export(warehouse, tmp_path, formats=("csv",), k=11, tz="UTC")
     text = "".join(path.read_text() for path in paths[:3])
     for secret in (SMALL_POSTS, SMALL_POSTS + 1, SMALL_MARKED, SMALL_MARKED + 1, BIG_AUTHORS):
         assert str(secret) not in text
@@ -117,7 +117,9 @@ def test_suppressed_values_never_appear_in_a_csv_export(warehouse, tmp_path):
 
 
 def test_suppressed_values_never_appear_in_a_parquet_export(warehouse, tmp_path):
-    timelines = pl.read_parquet(export(warehouse, tmp_path, fmt="parquet", k=11, tz="UTC")[0])
+    timelines = pl.read_parquet(
+        export(warehouse, tmp_path, formats=("parquet",), k=11, tz="UTC")[0]
+    )
     hidden = timelines.filter(pl.col("status") == "withheld")
     assert hidden.height == 2 and set(hidden["grain"]) == {"iso_8week"}
     numbers = hidden.select(pl.col(pl.Int64, pl.Float64))
@@ -126,7 +128,7 @@ def test_suppressed_values_never_appear_in_a_parquet_export(warehouse, tmp_path)
 
 
 def test_the_export_contract_columns_and_dictionary(warehouse, tmp_path):
-    paths = export(warehouse, tmp_path, fmt="csv", k=13, tz="America/Bogota")
+    paths = export(warehouse, tmp_path, formats=("csv",), k=13, tz="America/Bogota")
     dictionary = paths[3].read_text()
     assert pl.read_csv(paths[1]).columns == [*FORECAST_SCHEMA, "grain"]
     assert pl.read_csv(paths[2]).columns == [*ALERT_SCHEMA, "grain"]
@@ -182,7 +184,7 @@ def test_forecasts_and_alerts_say_whether_each_series_is_taken_by_day_or_by_week
             schema=ALERT_SCHEMA,
         ),
     )  # fmt: skip
-    paths = export(con, tmp_path, fmt="csv", k=11, tz="UTC")
+    paths = export(con, tmp_path, formats=("csv",), k=11, tz="UTC")
     for path in paths[1:3]:
         grains = dict(pl.read_csv(path).select("unique_id", "grain").unique().iter_rows())
         assert grains == {"sadness|all|en": "day", "fear|all|en": "iso_week"}, path.name
@@ -191,14 +193,14 @@ def test_forecasts_and_alerts_say_whether_each_series_is_taken_by_day_or_by_week
     load_periods(con, pl.DataFrame(epi, schema=PERIOD_SCHEMA), days=days)
     basis = forecast_series(con, week_grain="epi_week")[1]
     assert dict(basis.iter_rows())["fear|all|en"] == "epi_week"  # but the rows are ISO weeks'
-    paths = export(con, tmp_path / "epi", fmt="csv", k=11, tz="UTC", week_grain="epi_week")
+    paths = export(con, tmp_path / "epi", formats=("csv",), k=11, tz="UTC", week_grain="epi_week")
     for path in paths[1:3]:
         grains = dict(pl.read_csv(path).select("unique_id", "grain").unique().iter_rows())
         assert grains == {"sadness|all|en": "day", "fear|all|en": None}, path.name
 
 
 def test_the_dictionary_states_the_shares_that_move_a_series_to_coarser_cells(warehouse, tmp_path):
-    dictionary = export(warehouse, tmp_path, fmt="csv", k=11, tz="UTC")[3].read_text()
+    dictionary = export(warehouse, tmp_path, formats=("csv",), k=11, tz="UTC")[3].read_text()
     privacy = dictionary.split("## Privacy")[1].split("## timelines")[0]
     assert "more than 2% of its weeks" in privacy and "more than 25% of those" in privacy
     assert "UNPROTECTED" not in dictionary
@@ -206,13 +208,14 @@ def test_the_dictionary_states_the_shares_that_move_a_series_to_coarser_cells(wa
 
 def test_an_export_at_k_of_one_opens_with_a_loud_warning(warehouse, tmp_path):
     """k = 1 is an unprotected internal release: the files that leave the run say so first."""
-    dictionary = export(warehouse, tmp_path, fmt="parquet", k=1, tz="UTC")[3].read_text()
+    dictionary = export(warehouse, tmp_path, formats=("parquet",), k=1, tz="UTC")[3].read_text()
     assert dictionary.splitlines()[2].startswith("**UNPROTECTED RELEASE: k = 1")
 
 
 def test_an_unknown_format_is_refused(warehouse, tmp_path):
     with pytest.raises(ValueError, match="csv"):
-        export(warehouse, tmp_path, fmt="xlsx", k=11, tz="UTC")
+        export(warehouse, tmp_path, formats=("csv", "xlsx"), k=11, tz="UTC")
+    assert not (tmp_path / "timelines.csv").exists()
 
 
 def test_publish_swaps_the_whole_set_and_keeps_a_few_versions(warehouse, tmp_path):
@@ -231,7 +234,7 @@ def test_publish_swaps_the_whole_set_and_keeps_a_few_versions(warehouse, tmp_pat
 
 def test_an_old_plain_exports_directory_is_replaced_by_the_link(warehouse, tmp_path):
     out = tmp_path / "exports"
-    export(warehouse, out, fmt="csv", k=11, tz="UTC")
+    export(warehouse, out, formats=("csv",), k=11, tz="UTC")
     publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
     assert out.is_symlink() and not torn(read_set(out))
 
