@@ -21,7 +21,6 @@ from transforms.contracts import (
     POST_REQUIRED,
     RAW_POST_SCHEMA,
 )
-from transforms.json_lines import plain_lines
 from transforms.presets import InputMapping, items, map_record
 
 LOCATED_SCHEMA = {**RAW_POST_SCHEMA, "source": pl.String, "line": pl.Int64}
@@ -68,6 +67,8 @@ def parse_json_lines(
     holding a response page gives one record per item (`presets.items`), all with the line's
     number.
     """
+    from transforms.json_lines import plain_lines  # numba: loaded when posts are read
+
     bulk = np.zeros(len(lines), dtype=np.bool_) if mapping else plain_lines(lines, _FIELDS)
     rows = _Columns(source)
     plain: list[dict] = []
