@@ -3,10 +3,10 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → score the chunk's texts that need a model, decide → compact rows (no text, no ids)
     each post's (hashed id, line) → shuffle by id → the lines of repeated ids, a side input
-    each post's compact row → blocks of BLOCK_DAYS days (shuffle by block)
-         → minus repeated ids → per-author counts → daily cells
-                              → per period: sums of daily cells, OR-ed author masks
-                                (shuffle by 56 days of period starts) → period cells
+    each post's compact row → blocks of BLOCK_DAYS days and their weeks' days (shuffle by block)
+         → minus repeated ids → per-author counts → daily cells, weekly cells
+              → per 8-week period: the block's sums of daily cells and OR-ed author masks
+                (shuffle by 56 days of period starts) → 8-week cells
          → landing/{daily,periods,dead_letters,counts,coverage}.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
 
@@ -33,13 +33,14 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
-    PERIOD_GRAINS,
+    EIGHT_WEEKS,
     author_hash,
     author_periods,
     count_cells,
     expand_author_days,
     period_cells,
     period_sums,
+    periods_of,
     wide_author_days,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
@@ -70,13 +71,17 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
-BLOCK_DAYS = 14
-"""Days per block: the posts of a block's days are counted in one group (AggregateBlockFn). Peak
-memory follows one block's working set; fewer, larger blocks cost less CPU (docs/throughput.md)."""
+BLOCK_DAYS = 28
+"""Days per block, a whole number of weeks: a block counts its days and the weeks starting on
+them in one group (AggregateBlockFn). Peak memory follows one block's working set; fewer,
+larger blocks cost less CPU (docs/throughput.md)."""
+WEEKS = tuple(EIGHT_WEEKS)
+"""The week grains, counted in blocks; their 8-week grains are counted across blocks."""
 PERIOD_WINDOW_DAYS = 56
-"""Periods are counted together by the 56 days their `period_start` falls in (CountPeriodsFn)."""
+"""8-week periods are counted together by the 56 days their `period_start` falls in
+(count_periods)."""
 DEAD, COUNTS, COVERAGE, FILES, IDS = "dead", "counts", "coverage", "files", "ids"
-AUTHOR_DAYS, PERIODS = "author_days", "periods"
+AUTHOR_DAYS, WEEK_CELLS, EIGHT_WEEK_PARTS = "author_days", "week_cells", "eight_week_parts"
 
 NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 REGION_REFUSED = "region not allowed, counted as unknown"
@@ -226,8 +231,8 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
     `(id shard, (source, ids))` as IDS, `ids` being `id` (a 64-bit hash of the post id: two
     posts collide with a chance of ~3e-8 in a million) and `line`, so that every copy of an id
     meets in one shard; and `(block, (source, rows))` as the main output, `rows` being
-    `line, day, region, lang, author` (author_hash) and the decisions of the posts whose day
-    falls in the block (BLOCK_DAYS days from day `block` × BLOCK_DAYS after 1970-01-01)."""
+    `line, day, region, lang, author` (author_hash) and the decisions, for the block of the
+    post's day and of each week it belongs to (key_by_blocks)."""
     for (source,), group in posts.group_by("source"):
         ids = group.select(pl.col("id").hash(seed=20211), "line")
         for (shard,), part in ids.group_by(pl.col("id") % ID_SHARDS):
@@ -240,8 +245,30 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
             author_hash(),
             *markers,
         )
-        for (block,), part in rows.group_by(pl.col("day").cast(pl.Int64) // BLOCK_DAYS):
-            yield int(block), (source, packed(part))
+        for block, part in key_by_blocks(rows):
+            yield block, (source, packed(part))
+
+
+def key_by_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    """Rows with a `day` → the rows of each block: block `b` counts the days from day ordinal
+    `b` × BLOCK_DAYS on and the weeks starting on them, so a row goes to the block of its day
+    and to the block of each week it belongs to (blocks_of)."""
+    days = rows.get_column("day").unique().to_list()
+    blocks = pl.DataFrame(
+        {"day": days, "_block": [blocks_of(day) for day in days]},
+        schema={"day": pl.Date, "_block": pl.List(pl.Int64)},
+    ).explode("_block")
+    for (block,), part in rows.join(blocks, on="day").group_by("_block"):
+        yield int(block), part.drop("_block")
+
+
+def blocks_of(day: date) -> list[int]:
+    """The blocks that need `day`'s rows: its own and those where its weeks (WEEKS) start.
+    Blocks start on a Sunday (ordinal BLOCK_DAYS × b, a whole number of weeks), so an epi-week
+    never leaves its block and only a block's first day, the Sunday that ends an ISO week begun
+    in the block before, goes to two blocks (1 / BLOCK_DAYS of the rows shuffled twice)."""
+    starts = [s for grain in WEEKS for s in periods_of(day, grain)]
+    return sorted({d.toordinal() // BLOCK_DAYS for d in (day, *starts)})
 
 
 def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
@@ -261,19 +288,19 @@ def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
 
 class AggregateBlockFn(beam.DoFn):
     """(block, its `(source, rows)`: key_posts) and the run's repeated lines → the daily cells
-    of the block's days (main output, Arrow); as AUTHOR_DAYS, (ISO day, that day's author-days
-    in compact form: transforms.aggregate.wide_author_days) for each of its days; and as
-    PERIODS, per PERIOD_WINDOW_DAYS window of the starts of the periods (PERIOD_GRAINS) its
-    days belong to, `(window, (sums, authors))`: the sums of its daily cells per period
-    (transforms.aggregate.period_sums) and its authors' masks per period and base cell
-    (author_periods), both `packed`. Whole blocks make few, large calls: counting costs tens
+    of the block's days (main output, Arrow); the cells of the weeks (WEEKS) starting on them
+    (WEEK_CELLS, Arrow); as AUTHOR_DAYS, (ISO day, that day's author-days in compact form:
+    transforms.aggregate.wide_author_days) for each of its days; and as EIGHT_WEEK_PARTS, per
+    PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums, authors))`: its days'
+    part of those periods (transforms.aggregate.period_sums of its daily cells, author_periods
+    of its author-days), both `packed`. Whole blocks make few, large calls: counting costs tens
     of milliseconds per call whatever its size."""
 
     def __init__(self, job: IngestJob):
         self._job = job
 
     def process(self, item: tuple, repeats: Sequence[pl.DataFrame]) -> Iterator:
-        _, pieces = item
+        block, pieces = item
         job = self._job
         dropped = pl.concat(
             [pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats]
@@ -289,29 +316,42 @@ class AggregateBlockFn(beam.DoFn):
         ).with_columns(pl.col("region", "lang").cast(pl.String))
         rates = sample_rates(job.markers, job.options.models, None)
         wide = wide_author_days(posts.drop("line"), job.markers, rates=rates)
-        daily = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
-        yield daily.to_arrow()
-        for (day,), rows in wide.group_by("day"):
-            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
-        if daily.is_empty():
+        first = date.fromordinal(block * BLOCK_DAYS)
+        last = first + timedelta(days=BLOCK_DAYS - 1)
+        own, starts = (pl.col(c).is_between(first, last) for c in ("day", "period_start"))
+        held = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
+        if held.is_empty():
             return
+        daily, days = held.filter(own), wide.filter(own)
+        yield daily.to_arrow()
+        for (day,), rows in days.group_by("day"):
+            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
         names = list(job.markers)
-        window = (pl.col("period_start").cast(pl.Int64) // PERIOD_WINDOW_DAYS).alias("_window")
-        sums = pl.concat(period_sums(daily, grain) for grain in PERIOD_GRAINS)
-        authors = pl.concat(author_periods(wide, names, grain) for grain in PERIOD_GRAINS)
-        by_window = authors.with_columns(window).partition_by(
-            "_window", as_dict=True, include_key=False
-        )
-        for (key,), part in (
-            sums.with_columns(window).partition_by("_window", as_dict=True, include_key=False)
-        ).items():
-            rows = by_window.get((key,), authors.clear())
-            yield beam.pvalue.TaggedOutput(PERIODS, (int(key), (packed(part), packed(rows))))
+        for grain in WEEKS:
+            sums = period_sums(held, grain).filter(starts)
+            authors = author_periods(wide, names, grain).filter(starts)
+            cells = period_cells(sums, authors, names, run_id=job.run_id)
+            yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
+        if not daily.is_empty():
+            yield from _eight_week_parts(days, daily, names)
+
+
+def _eight_week_parts(days: pl.DataFrame, daily: pl.DataFrame, names: list[str]) -> Iterator:
+    """A block's part of the 8-week periods its days belong to, as EIGHT_WEEK_PARTS."""
+    grains = EIGHT_WEEKS.values()
+    window = (pl.col("period_start").cast(pl.Int64) // PERIOD_WINDOW_DAYS).alias("_window")
+    sums = pl.concat(period_sums(daily, grain) for grain in grains)
+    authors = pl.concat(author_periods(days, names, grain) for grain in grains)
+    split = {"by": "_window", "as_dict": True, "include_key": False}
+    by_window = authors.with_columns(window).partition_by(**split)
+    for (key,), part in sums.with_columns(window).partition_by(**split).items():
+        rows = by_window.get((key,), authors.clear())
+        yield beam.pvalue.TaggedOutput(EIGHT_WEEK_PARTS, (int(key), (packed(part), packed(rows))))
 
 
 def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], job: IngestJob) -> pa.Table:
     """One window's `(sums, authors)` from every block (AggregateBlockFn) → the cells of the
-    periods starting in it (transforms.aggregate.period_cells, PERIOD_SCHEMA) as Arrow."""
+    8-week periods starting in it (transforms.aggregate.period_cells, PERIOD_SCHEMA), Arrow."""
     _, pieces = item
     sums = pl.concat(unpacked(data) for data, _ in pieces)
     authors = pl.concat(unpacked(data) for _, data in pieces)
@@ -407,13 +447,17 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "AggregateBlocks"
         >> beam.ParDo(
             AggregateBlockFn(job), repeats=beam.pvalue.AsList(deduped.repeats)
-        ).with_outputs(AUTHOR_DAYS, PERIODS, main="daily")
+        ).with_outputs(AUTHOR_DAYS, WEEK_CELLS, EIGHT_WEEK_PARTS, main="daily")
     )
     blocks.daily | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
+    eight_weeks = (
+        blocks[EIGHT_WEEK_PARTS]
+        | "GroupByEightWeekWindow" >> beam.GroupByKey()
+        | "CountEightWeeks" >> beam.Map(count_periods, job=job)
+    )
     (
-        blocks[PERIODS]
-        | "GroupByPeriodWindow" >> beam.GroupByKey()
-        | "CountPeriods" >> beam.Map(count_periods, job=job)
+        (blocks[WEEK_CELLS], eight_weeks)
+        | "AllPeriods" >> beam.Flatten()
         | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )
     (

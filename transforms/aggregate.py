@@ -339,23 +339,38 @@ def period_cells(
 
 def _period_authors(rows: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """`author_periods` rows → per period, cell (roll-ups included) and marker, `n_authors` and
-    `n_marked_authors`."""
+    `n_marked_authors`. An author in one base cell of the period adds its OR-ed bits to every
+    roll-up above it, summed like counts; only the rows of authors in several base cells are
+    OR-ed again per roll-up."""
     masks = [c for c in rows.columns if c.startswith("\x1fmask")]
     base = ["grain", "period_start"]
-    ored = {
-        _ROLL_UPS[0]: rows.group_by(*base, "region", "lang", "author").agg(
-            pl.col(masks).bitwise_or()
-        )
-    }
+    counts = ("authors", "marked_authors")
+    cells = (
+        rows.group_by(*base, "region", "lang", "author")
+        .agg(pl.col(masks).bitwise_or())
+        .with_columns((pl.len().over(*base, "author") > 1).alias("\x1fshared"))
+    )
+    per_cell = cells.group_by(*base, "region", "lang").agg(
+        *_bit_counts(names, counts), *_bit_counts(names, _OWN, where=~pl.col("\x1fshared"))
+    )
+    own = [f"{m}\x1f{k}" for m in names for k in _OWN]
+    ored = {_ROLL_UPS[0]: cells.filter(pl.col("\x1fshared"))}
+    parts = [per_cell]
     for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
-        ored[kept] = ored[above].group_by(*base, *kept, "author").agg(pl.col(masks).bitwise_or())
-    parts = [
-        ored[kept]
-        .group_by(*base, *kept)
-        .agg(_bit_counts(names, ("authors", "marked_authors")))
-        .with_columns(pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept)
-        for kept in _ROLL_UPS
-    ]
+        keys = [*base, *kept]
+        ored[kept] = ored[above].group_by(*keys, "author").agg(pl.col(masks).bitwise_or())
+        shared = ored[kept].group_by(keys).agg(_bit_counts(names, counts))
+        parts.append(
+            per_cell.group_by(keys)
+            .agg(pl.col(own).sum())
+            .join(shared, on=keys, how="left")
+            .with_columns(
+                (pl.col(f"{m}\x1f{o}") + pl.col(f"{m}\x1f{c}").fill_null(0)).alias(f"{m}\x1f{c}")
+                for m in names
+                for o, c in zip(_OWN, counts, strict=True)
+            )
+            .with_columns(pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept)
+        )
     cells = pl.concat(parts, how="diagonal")
     return pl.concat(
         cells.select(
@@ -406,18 +421,18 @@ def _masks(names: list[str]) -> list[pl.Expr]:
     return masks
 
 
-def _bit_counts(names: list[str], counts: tuple[str, str]) -> list[pl.Expr]:
-    """Per marker, how many rows have its scored bit, and its marked bit, set; named `counts`."""
-    return [
-        (
-            (pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}") & (1 << (2 * (i % _MARKERS_PER_MASK) + j)))
-            > 0
-        )
-        .sum()
-        .alias(f"{m}\x1f{name}")
-        for i, m in enumerate(names)
-        for j, name in enumerate(counts)
-    ]
+def _bit_counts(
+    names: list[str], counts: tuple[str, str], *, where: pl.Expr | None = None
+) -> list[pl.Expr]:
+    """Per marker, how many rows (of those `where` holds) have its scored bit, and its marked
+    bit, set; named `counts`."""
+    out = []
+    for i, m in enumerate(names):
+        mask = pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}")
+        for j, name in enumerate(counts):
+            bit = (mask & (1 << (2 * (i % _MARKERS_PER_MASK) + j))) > 0
+            out.append((bit if where is None else bit & where).sum().alias(f"{m}\x1f{name}"))
+    return out
 
 
 _ROLL_UPS: tuple[tuple[str, ...], ...] = (("region", "lang"), ("lang",), ("region",), ())

@@ -14,7 +14,9 @@ from apache_beam.testing.util import assert_that, equal_to
 from ingest.pipeline import (
     BLOCK_DAYS,
     IDS,
+    WEEKS,
     IngestJob,
+    blocks_of,
     is_remote,
     key_posts,
     pipeline_options,
@@ -22,6 +24,7 @@ from ingest.pipeline import (
     unpacked,
 )
 from ingest.sources import ReadPostChunks, file_format, match_inputs
+from transforms.aggregate import periods_of
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
 from transforms.presets import mapping_from_table, preset
@@ -127,8 +130,20 @@ def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chu
                     blocks.setdefault((source, line), []).append((block, day))
     assert len(blocks) == 1000
     for copies in blocks.values():
-        ((block, day),) = copies
-        assert block == (day - date(1970, 1, 1)).days // BLOCK_DAYS
+        day = copies[0][1]
+        own = day.toordinal() // BLOCK_DAYS
+        first = day.toordinal() % BLOCK_DAYS == 0
+        assert sorted(b for b, _ in copies) == ([own - 1, own] if first else [own])
+
+
+def test_a_block_gets_every_day_of_the_weeks_starting_in_it():
+    for day in (date(2024, 12, 29) + timedelta(days=i) for i in range(60)):
+        blocks = blocks_of(day)
+        assert blocks[-1] == day.toordinal() // BLOCK_DAYS
+        for grain in WEEKS:
+            (start,) = periods_of(day, grain)
+            assert start.toordinal() // BLOCK_DAYS in blocks
+        assert len(blocks) == (2 if day.weekday() == 6 and day.toordinal() % BLOCK_DAYS == 0 else 1)
 
 
 def _job(tmp_path, inputs, **options):
@@ -347,7 +362,7 @@ def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monk
     ]
     path = _write_jsonl(tmp_path / "in.jsonl", posts)
     landed = {}
-    for days in (3, 1000):
+    for days in (7, 994):
         monkeypatch.setattr("ingest.pipeline.BLOCK_DAYS", days)
         job = replace(
             _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(days))
@@ -358,8 +373,8 @@ def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monk
             for name in ("daily", "periods")
         }
     for name in ("daily", "periods"):
-        assert landed[3][name].equals(landed[1000][name])
-    periods = landed[3]["periods"]
+        assert landed[7][name].equals(landed[994][name])
+    periods = landed[7]["periods"]
     assert set(periods["grain"]) == {"iso_week", "epi_week", "iso_8week", "epi_8week"}
     eight = periods.filter(
         pl.col("grain") == "iso_8week", pl.col("region") == "all", pl.col("lang") == "all"
