@@ -42,6 +42,7 @@ from transforms.aggregate import (
     period_sums,
     periods_of,
     wide_author_days,
+    with_masks,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
@@ -327,21 +328,23 @@ class AggregateBlockFn(beam.DoFn):
         for (day,), rows in days.group_by("day"):
             yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
         names = list(job.markers)
+        masked = with_masks(wide, names)
         for grain in WEEKS:
             sums = period_sums(held, grain).filter(starts)
-            authors = author_periods(wide, names, grain).filter(starts)
+            authors = author_periods(masked, grain).filter(starts)
             cells = period_cells(sums, authors, names, run_id=job.run_id)
             yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
         if not daily.is_empty():
-            yield from _eight_week_parts(days, daily, names)
+            yield from _eight_week_parts(masked.filter(own), daily)
 
 
-def _eight_week_parts(days: pl.DataFrame, daily: pl.DataFrame, names: list[str]) -> Iterator:
-    """A block's part of the 8-week periods its days belong to, as EIGHT_WEEK_PARTS."""
+def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame) -> Iterator:
+    """A block's part of the 8-week periods its days belong to, from its own days' author-days
+    `with_masks` and daily cells, as EIGHT_WEEK_PARTS."""
     grains = EIGHT_WEEKS.values()
     window = (pl.col("period_start").cast(pl.Int64) // PERIOD_WINDOW_DAYS).alias("_window")
     sums = pl.concat(period_sums(daily, grain) for grain in grains)
-    authors = pl.concat(author_periods(days, names, grain) for grain in grains)
+    authors = pl.concat(author_periods(masked, grain) for grain in grains)
     split = {"by": "_window", "as_dict": True, "include_key": False}
     by_window = authors.with_columns(window).partition_by(**split)
     for (key,), part in sums.with_columns(window).partition_by(**split).items():

@@ -251,7 +251,8 @@ def count_cells(
     if grain != "day":
         daily = count_cells(rows, markers, rates=rates, run_id=run_id, grain="day")
         sums = period_sums(daily, grain)
-        return period_cells(sums, author_periods(rows, names, grain), names, run_id=run_id)
+        authors = author_periods(with_masks(rows, names), grain)
+        return period_cells(sums, authors, names, run_id=run_id)
     rows = rows.with_columns(
         *(
             pl.when(pl.col(f"n_scored_{m}").is_not_null())
@@ -298,16 +299,26 @@ def period_sums(daily: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     )
 
 
-def author_periods(wide: pl.DataFrame, names: Sequence[str], grain: Grain) -> pl.DataFrame:
-    """Compact author-days → one row per `grain` period (`grain`, `period_start`), base cell
-    and author, the rows without an author left out, with the author's masks over the
-    period's days OR-ed (two bits per marker of `names`, in order: a scored post, a marked
-    post). Rows of one period from several parts of its days, OR-ed again per key, give the
-    period's (`period_cells`)."""
-    rows = wide.filter(pl.col("author").is_not_null())
-    masks = [mask.bitwise_or() for mask in _masks(list(names))]
+def with_masks(wide: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Compact author-days with each row's author masks added: two bits per marker of `names`,
+    in order (a scored post, a marked post), zero for the posts without an author; what
+    `author_periods` OR-s."""
+    return wide.with_columns(_masks(list(names)))
+
+
+def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
+    """Compact author-days `with_masks` → one row per `grain` period (`grain`,
+    `period_start`), base cell and author, the rows without an author left out, with the
+    author's masks over the period's days OR-ed. Rows of one period from several parts of its
+    days, OR-ed again per key, give the period's (`period_cells`)."""
+    masks = [c for c in masked.columns if c.startswith("\x1fmask")]
     keys = [period_start(pl.col("day"), grain).alias("period_start"), "region", "lang", "author"]
-    return rows.group_by(keys).agg(masks).with_columns(pl.lit(grain).alias("grain"))
+    return (
+        masked.filter(pl.col("author").is_not_null())
+        .group_by(keys)
+        .agg(pl.col(masks).bitwise_or())
+        .with_columns(pl.lit(grain).alias("grain"))
+    )
 
 
 def period_cells(

@@ -360,6 +360,7 @@ def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
         period_cells,
         period_sums,
         wide_author_days,
+        with_masks,
     )
 
     schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
@@ -376,7 +377,7 @@ def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
         for (_,), days in wide.group_by(part):
             daily = count_cells(days, MARKERS, rates=RATES, run_id="r", grain="day")
             sums.append(period_sums(daily, grain))
-            authors.append(author_periods(days, names, grain))
+            authors.append(author_periods(with_masks(days, names), grain))
         combined = period_cells(pl.concat(sums), pl.concat(authors), names, run_id="r")
         whole = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain)
         assert combined.equals(whole)
