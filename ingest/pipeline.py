@@ -74,8 +74,8 @@ DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
 BLOCK_DAYS = 28
 """Days per block, a whole number of weeks: a block counts its days and the weeks starting on
-them in one group (AggregateBlockFn). Peak memory follows one block's working set; fewer,
-larger blocks cost less CPU (docs/throughput.md)."""
+them in one group (AggregateBlockFn). The job's memory grows with one block's working set;
+fewer, larger blocks cost less CPU (measured in docs/throughput.md)."""
 WEEKS = tuple(EIGHT_WEEKS)
 """The week grains, counted in blocks; their 8-week grains are counted across blocks."""
 PERIOD_WINDOW_DAYS = 56
