@@ -3,8 +3,10 @@
     read → parse & validate (bad records → dead letters) → filter → pseudonymise → lexicon tag
          → score the chunk's texts that need a model, decide → compact rows (no text, no ids)
     each post's (hashed id, line) → shuffle by id → the lines of repeated ids, a side input
-    each post's compact row → blocks of 56 days and their periods' days (shuffle by block)
-         → minus repeated ids → per-author counts → daily cells, period cells
+    each post's compact row → blocks of BLOCK_DAYS days and their weeks' days (shuffle by block)
+         → minus repeated ids → per-author counts → daily cells, weekly cells
+              → per 8-week period: the block's sums of daily cells and OR-ed author masks
+                (shuffle by 56 days of period starts) → 8-week cells
          → landing/{daily,periods,dead_letters,counts,coverage}.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
 
@@ -31,13 +33,16 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
-    PERIOD_GRAINS,
+    EIGHT_WEEKS,
     author_hash,
+    author_periods,
     count_cells,
     expand_author_days,
-    in_periods,
+    period_cells,
+    period_sums,
     periods_of,
     wide_author_days,
+    with_masks,
 )
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, MAX_TEXT_CHARS, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA, Budget, DayNoise, bounded_cells, noisy_day
@@ -67,11 +72,17 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RUNNER = "FnApiRunner"
 ID_SHARDS = 16
-PERIOD_BLOCK_DAYS = 56
-"""Days per period block: eight weeks, so that an 8-week period (transforms.aggregate.EIGHT_WEEKS)
-starts in the block it is counted in and needs rows from at most one other block."""
+BLOCK_DAYS = 28
+"""Days per block, a whole number of weeks: a block counts its days and the weeks starting on
+them in one group (AggregateBlockFn). The job's memory grows with one block's working set;
+fewer, larger blocks cost less CPU (measured in docs/throughput.md)."""
+WEEKS = tuple(EIGHT_WEEKS)
+"""The week grains, counted in blocks; their 8-week grains are counted across blocks."""
+PERIOD_WINDOW_DAYS = 56
+"""8-week periods are counted together by the 56 days their `period_start` falls in
+(count_periods)."""
 DEAD, COUNTS, COVERAGE, FILES, IDS = "dead", "counts", "coverage", "files", "ids"
-AUTHOR_DAYS, PERIODS = "author_days", "periods"
+AUTHOR_DAYS, WEEK_CELLS, EIGHT_WEEK_PARTS = "author_days", "week_cells", "eight_week_parts"
 
 NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 REGION_REFUSED = "region not allowed, counted as unknown"
@@ -220,9 +231,9 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
     """Decided posts → what the shuffles carry, per source (frames `packed`):
     `(id shard, (source, ids))` as IDS, `ids` being `id` (a 64-bit hash of the post id: two
     posts collide with a chance of ~3e-8 in a million) and `line`, so that every copy of an id
-    meets in one shard; and `(period block, (source, rows))` as the main output, `rows` being
+    meets in one shard; and `(block, (source, rows))` as the main output, `rows` being
     `line, day, region, lang, author` (author_hash) and the decisions, for the block of the
-    post's day and of each period it belongs to (key_by_period_blocks)."""
+    post's day and of each week it belongs to (key_by_blocks)."""
     for (source,), group in posts.group_by("source"):
         ids = group.select(pl.col("id").hash(seed=20211), "line")
         for (shard,), part in ids.group_by(pl.col("id") % ID_SHARDS):
@@ -235,31 +246,30 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
             author_hash(),
             *markers,
         )
-        for block, part in key_by_period_blocks(rows):
+        for block, part in key_by_blocks(rows):
             yield block, (source, packed(part))
 
 
-def key_by_period_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
-    """Rows with a `day` → the rows of each period block: block `b` counts the days from day
-    ordinal `b` × PERIOD_BLOCK_DAYS on and the periods starting on them, so a row goes to the
-    block of its day and to the block of each period it belongs to (period_blocks)."""
+def key_by_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    """Rows with a `day` → the rows of each block: block `b` counts the days from day ordinal
+    `b` × BLOCK_DAYS on and the weeks starting on them, so a row goes to the block of its day
+    and to the block of each week it belongs to (blocks_of)."""
     days = rows.get_column("day").unique().to_list()
     blocks = pl.DataFrame(
-        {"day": days, "_block": [period_blocks(day) for day in days]},
+        {"day": days, "_block": [blocks_of(day) for day in days]},
         schema={"day": pl.Date, "_block": pl.List(pl.Int64)},
     ).explode("_block")
     for (block,), part in rows.join(blocks, on="day").group_by("_block"):
         yield int(block), part.drop("_block")
 
 
-def period_blocks(day: date) -> list[int]:
-    """The blocks that need `day`'s rows: its own and those where its periods (PERIOD_GRAINS)
-    start. Blocks start on a Sunday (ordinal 56 × b), as epi 8-week periods do, so an epi-week or
-    epi 8-week period never leaves its block and only a block's first day, the Sunday that ends
-    an ISO week and an ISO 8-week period begun in the block before, goes to two blocks (1/56 of
-    the rows shuffled twice)."""
-    starts = [s for grain in PERIOD_GRAINS for s in periods_of(day, grain)]
-    return sorted({d.toordinal() // PERIOD_BLOCK_DAYS for d in (day, *starts)})
+def blocks_of(day: date) -> list[int]:
+    """The blocks that need `day`'s rows: its own and those where its weeks (WEEKS) start.
+    Blocks start on a Sunday (ordinal BLOCK_DAYS × b, a whole number of weeks), so an epi-week
+    never leaves its block and only a block's first day, the Sunday that ends an ISO week begun
+    in the block before, goes to two blocks (1 / BLOCK_DAYS of the rows shuffled twice)."""
+    starts = [s for grain in WEEKS for s in periods_of(day, grain)]
+    return sorted({d.toordinal() // BLOCK_DAYS for d in (day, *starts)})
 
 
 def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
@@ -278,12 +288,14 @@ def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
 
 
 class AggregateBlockFn(beam.DoFn):
-    """(period block, its `(source, rows)`: key_posts) and the run's repeated lines → the
-    aggregates of the block's days (main output, Arrow), of the periods of PERIOD_GRAINS that
-    start on them (PERIODS, Arrow, one table per grain), and, as AUTHOR_DAYS, (ISO day, that
-    day's author-days in compact form: transforms.aggregate.wide_author_days) for each of the
-    block's days. Whole blocks make few, large calls: deciding and counting cost tens of
-    milliseconds per call whatever its size."""
+    """(block, its `(source, rows)`: key_posts) and the run's repeated lines → the daily cells
+    of the block's days (main output, Arrow); the cells of the weeks (WEEKS) starting on them
+    (WEEK_CELLS, Arrow); as AUTHOR_DAYS, (ISO day, that day's author-days in compact form:
+    transforms.aggregate.wide_author_days) for each of its days; and as EIGHT_WEEK_PARTS, per
+    PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums, authors))`: its days'
+    part of those periods (transforms.aggregate.period_sums of its daily cells, author_periods
+    of its author-days), both `packed`. Whole blocks make few, large calls: counting costs tens
+    of milliseconds per call whatever its size."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -305,16 +317,48 @@ class AggregateBlockFn(beam.DoFn):
         ).with_columns(pl.col("region", "lang").cast(pl.String))
         rates = sample_rates(job.markers, job.options.models, None)
         wide = wide_author_days(posts.drop("line"), job.markers, rates=rates)
-        first = date.fromordinal(block * PERIOD_BLOCK_DAYS)
-        last = first + timedelta(days=PERIOD_BLOCK_DAYS - 1)
-        days = wide.filter(pl.col("day").is_between(first, last))
-        yield count_cells(days, job.markers, rates=rates, run_id=job.run_id, grain="day").to_arrow()
+        first = date.fromordinal(block * BLOCK_DAYS)
+        last = first + timedelta(days=BLOCK_DAYS - 1)
+        own, starts = (pl.col(c).is_between(first, last) for c in ("day", "period_start"))
+        held = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
+        if held.is_empty():
+            return
+        daily, days = held.filter(own), wide.filter(own)
+        yield daily.to_arrow()
         for (day,), rows in days.group_by("day"):
             yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
-        for grain in PERIOD_GRAINS:
-            periods = in_periods(wide, grain).filter(pl.col("period_start").is_between(first, last))
-            cells = count_cells(periods, job.markers, rates=rates, run_id=job.run_id, grain=grain)
-            yield beam.pvalue.TaggedOutput(PERIODS, cells.to_arrow())
+        names = list(job.markers)
+        masked = with_masks(wide, names)
+        for grain in WEEKS:
+            sums = period_sums(held, grain).filter(starts)
+            authors = author_periods(masked, grain).filter(starts)
+            cells = period_cells(sums, authors, names, run_id=job.run_id)
+            yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
+        if not daily.is_empty():
+            yield from _eight_week_parts(masked.filter(own), daily)
+
+
+def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame) -> Iterator:
+    """A block's part of the 8-week periods its days belong to, from its own days' author-days
+    `with_masks` and daily cells, as EIGHT_WEEK_PARTS."""
+    grains = EIGHT_WEEKS.values()
+    window = (pl.col("period_start").cast(pl.Int64) // PERIOD_WINDOW_DAYS).alias("_window")
+    sums = pl.concat(period_sums(daily, grain) for grain in grains)
+    authors = pl.concat(author_periods(masked, grain) for grain in grains)
+    split = {"by": "_window", "as_dict": True, "include_key": False}
+    by_window = authors.with_columns(window).partition_by(**split)
+    for (key,), part in sums.with_columns(window).partition_by(**split).items():
+        rows = by_window.get((key,), authors.clear())
+        yield beam.pvalue.TaggedOutput(EIGHT_WEEK_PARTS, (int(key), (packed(part), packed(rows))))
+
+
+def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], job: IngestJob) -> pa.Table:
+    """One window's `(sums, authors)` from every block (AggregateBlockFn) → the cells of the
+    8-week periods starting in it (transforms.aggregate.period_cells, PERIOD_SCHEMA), Arrow."""
+    _, pieces = item
+    sums = pl.concat(unpacked(data) for data, _ in pieces)
+    authors = pl.concat(unpacked(data) for _, data in pieces)
+    return period_cells(sums, authors, list(job.markers), run_id=job.run_id).to_arrow()
 
 
 class NoisyDayFn(beam.DoFn):
@@ -402,15 +446,22 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     )
     blocks = (
         keyed.rows
-        | "GroupByPeriodBlock" >> beam.GroupByKey()
+        | "GroupByBlock" >> beam.GroupByKey()
         | "AggregateBlocks"
         >> beam.ParDo(
             AggregateBlockFn(job), repeats=beam.pvalue.AsList(deduped.repeats)
-        ).with_outputs(AUTHOR_DAYS, PERIODS, main="daily")
+        ).with_outputs(AUTHOR_DAYS, WEEK_CELLS, EIGHT_WEEK_PARTS, main="daily")
     )
     blocks.daily | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
-    blocks[PERIODS] | "WritePeriods" >> WriteTable(
-        job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA)
+    eight_weeks = (
+        blocks[EIGHT_WEEK_PARTS]
+        | "GroupByEightWeekWindow" >> beam.GroupByKey()
+        | "CountEightWeeks" >> beam.Map(count_periods, job=job)
+    )
+    (
+        (blocks[WEEK_CELLS], eight_weeks)
+        | "AllPeriods" >> beam.Flatten()
+        | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
     )
     (
         blocks[AUTHOR_DAYS]

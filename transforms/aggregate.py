@@ -4,14 +4,18 @@ Two steps, so that every grain counts distinct authors rather than summing days:
 `wide_author_days` reduces a day's decided posts to one row per author × base cell (a scored
 and a marked count per marker, the pseudonym as a 64-bit hash), and `count_cells` counts those
 rows at a grain — a local day, an ISO week (Monday–Sunday), a CDC epidemiological week
-(Sunday–Saturday), or eight of either (`iso_8week`, `epi_8week`: EIGHT_WEEKS) — with the `region = all` and `lang = all` roll-ups. A period's author-days may come from several days (and, in Beam, several workers):
-`periods_of` and `in_periods` say which periods a day feeds. `author_days` (one row per author ×
+(Sunday–Saturday), or eight of either (`iso_8week`, `epi_8week`: EIGHT_WEEKS) — with the
+`region = all` and `lang = all` roll-ups. A period's cells are its days' cells summed
+(`period_sums`) but for its distinct authors, counted from each author's scored and marked bits
+OR-ed over the period (`author_periods`); both may be taken over parts of the period's days (in
+Beam, blocks of days on several workers) and combined (`period_cells`). `periods_of` and
+`period_start` say which period of a grain a day feeds. `author_days` (one row per author ×
 cell × marker) and `aggregate_cells` are the same counts over the long form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Literal
 
@@ -177,17 +181,6 @@ def period_start(day: pl.Expr, grain: Grain) -> pl.Expr:
     raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
 
 
-def in_periods(rows: pl.DataFrame, grain: Grain) -> pl.DataFrame:
-    """`rows` (with a `day` column) once for every `grain` period their day belongs to
-    (`periods_of`), with that period's `period_start`."""
-    days = rows.get_column("day").unique().to_list()
-    starts = pl.DataFrame(
-        {"day": days, "period_start": [periods_of(day, grain) for day in days]},
-        schema={"day": pl.Date, "period_start": pl.List(pl.Date)},
-    ).explode("period_start")
-    return rows.join(starts, on="day")
-
-
 def touched_days(days: Iterable[date]) -> set[date]:
     """Every day of every period (of PERIOD_GRAINS) that holds one of `days`: the days whose
     inputs must be read again to recount those periods."""
@@ -238,30 +231,29 @@ def count_cells(
 
     `wide` holds one row per author, base cell and day. For `day` the result follows
     DAILY_SCHEMA; for any other grain PERIOD_SCHEMA, over the one period starting on
-    `period_start` (rows of other days are left out) or, without it, over the periods that
-    `wide`'s own `period_start` column assigns its rows to (every day of each, as
-    `periods_of` says). Distinct author counts are exact at every grain and roll-up: the rows
-    are summed per author at each grain (per author and day first, for the author-days) and a
-    cell's distinct authors are its authors with a scored, or marked, post. A marker with no
-    source in a cell yields no row; a roll-up's `sample_rate` is its lowest. Rows are sorted by
-    the keys.
+    `period_start` (rows of other days are left out) or, without it, over every period that
+    `wide`'s days belong to (`periods_of`). Distinct author counts are exact at every grain and
+    roll-up: a cell's distinct authors are its authors with a scored, or marked, post, their
+    rows merged per author at each roll-up. A period's cells are its days' cells summed
+    (`period_sums`) with its distinct authors counted apart (`author_periods`,
+    `period_cells`). A marker with no source in a cell yields no row; a roll-up's
+    `sample_rate` is its lowest. Rows are sorted by the keys.
     """
     rows = wide
     if grain != "day" and period_start is not None:
         if periods_of(period_start, grain) != [period_start]:
             raise ValueError(f"{period_start} does not start an {grain} period")
         last = period_start + timedelta(days=PERIOD_DAYS[grain] - 1)
-        rows = rows.filter(pl.col("day").is_between(period_start, last)).with_columns(
-            pl.lit(period_start).alias("period_start")
-        )
-    elif grain != "day" and "period_start" not in rows.columns:
-        raise ValueError("period_start is required for a grain other than day")
+        rows = rows.filter(pl.col("day").is_between(period_start, last))
     names = [name for name in markers if f"n_scored_{name}" in rows.columns]
     if not names or rows.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA if grain == "day" else PERIOD_SCHEMA)
+    if grain != "day":
+        daily = count_cells(rows, markers, rates=rates, run_id=run_id, grain="day")
+        sums = period_sums(daily, grain)
+        authors = author_periods(with_masks(rows, names), grain)
+        return period_cells(sums, authors, names, run_id=run_id)
     rows = rows.with_columns(
-        pl.col("day").alias("_day"),
-        pl.col("day" if grain == "day" else "period_start").alias("day"),
         *(
             pl.when(pl.col(f"n_scored_{m}").is_not_null())
             .then(pl.col("n_posts"))
@@ -271,7 +263,7 @@ def count_cells(
         *(pl.col(f"n_{k}_{m}").alias(f"{m}\x1f{k}") for m in names for k in _SUMS[1:]),
     )
     rows = rows.with_columns(_masks(names))
-    cells = _cells(rows, names, grain, rates=rates)
+    cells = _cells(rows, names, rates=rates)
     counted = pl.concat(
         cells.select(
             "day",
@@ -285,24 +277,126 @@ def count_cells(
         for name in names
     )
     counted = counted.filter(pl.col("n_posts") > 0).with_columns(pl.lit(run_id).alias("run_id"))
-    if grain == "day":
-        return conform(counted.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
-    periods = counted.rename({"day": "period_start"}).with_columns(
-        pl.lit(grain).alias("grain"),
-        (pl.col("period_start") + pl.duration(days=PERIOD_DAYS[grain] - 1)).alias("period_end"),
+    return conform(counted.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
+
+
+def period_sums(daily: pl.DataFrame, grain: Grain) -> pl.DataFrame:
+    """Daily cells (DAILY_SCHEMA) → their sums per `grain` period (`grain`, `period_start`, the
+    cell keys and PERIOD_SCHEMA's counts but the distinct authors): posts, scored and marked
+    posts, author-days as the days' distinct authors, the lowest sample rate. Every one adds
+    up over disjoint days, so the sums of a period's days taken in several parts, summed
+    again (`period_cells`), are the period's."""
+    keys = ["region", "lang", "marker", "marker_version"]
+    return (
+        daily.group_by(period_start(pl.col("day"), grain).alias("period_start"), *keys)
+        .agg(
+            pl.col("n_posts", "n_scored", "n_marked").sum(),
+            pl.col("n_authors").sum().alias("n_author_days"),
+            pl.col("n_marked_authors").sum().alias("n_marked_author_days"),
+            pl.col("sample_rate").min(),
+        )
+        .with_columns(pl.lit(grain).alias("grain"))
+    )
+
+
+def with_masks(wide: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Compact author-days with each row's author masks added: two bits per marker of `names`,
+    in order (a scored post, a marked post), zero for the posts without an author; what
+    `author_periods` OR-s."""
+    return wide.with_columns(_masks(list(names)))
+
+
+def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
+    """Compact author-days `with_masks` → one row per `grain` period (`grain`,
+    `period_start`), base cell and author, the rows without an author left out, with the
+    author's masks over the period's days OR-ed. Rows of one period from several parts of its
+    days, OR-ed again per key, give the period's (`period_cells`)."""
+    masks = [c for c in masked.columns if c.startswith("\x1fmask")]
+    keys = [period_start(pl.col("day"), grain).alias("period_start"), "region", "lang", "author"]
+    return (
+        masked.filter(pl.col("author").is_not_null())
+        .group_by(keys)
+        .agg(pl.col(masks).bitwise_or())
+        .with_columns(pl.lit(grain).alias("grain"))
+    )
+
+
+def period_cells(
+    sums: pl.DataFrame, authors: pl.DataFrame, names: Sequence[str], *, run_id: str
+) -> pl.DataFrame:
+    """A period's cells (PERIOD_SCHEMA), of any grains, from `period_sums` and `author_periods`
+    of its days, each possibly in several parts: the sums summed, and each cell's distinct
+    (marked) authors as the authors whose masks, OR-ed per author and cell, have the marker's
+    scored (marked) bit; `names` as given to `author_periods`."""
+    keys = ["grain", "period_start", "region", "lang", "marker"]
+    counts = ("n_posts", "n_scored", "n_marked", "n_author_days", "n_marked_author_days")
+    summed = sums.group_by(*keys, "marker_version").agg(
+        pl.col(counts).sum(), pl.col("sample_rate").min()
+    )
+    cells = summed.join(_period_authors(authors, list(names)), on=keys, how="left")
+    periods = cells.with_columns(
+        pl.col("n_authors", "n_marked_authors").fill_null(0),
+        (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS)))
+        .sub(pl.duration(days=1))
+        .alias("period_end"),
+        pl.lit(run_id).alias("run_id"),
     )
     return conform(
-        periods.sort("period_start", "region", "lang", "marker"), PERIOD_SCHEMA, name="periods"
+        periods.sort("grain", "period_start", "region", "lang", "marker"),
+        PERIOD_SCHEMA,
+        name="periods",
     )
 
 
-_COUNTS = (
-    *_SUMS,
-    "authors",
-    "marked_authors",
-    "author_days",
-    "marked_author_days",
-)
+def _period_authors(rows: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """`author_periods` rows → per period, cell (roll-ups included) and marker, `n_authors` and
+    `n_marked_authors`. An author in one base cell of the period adds its OR-ed bits to every
+    roll-up above it, summed like counts; only the rows of authors in several base cells are
+    OR-ed again per roll-up."""
+    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
+    base = ["grain", "period_start"]
+    counts = ("authors", "marked_authors")
+    cells = (
+        rows.group_by(*base, "region", "lang", "author")
+        .agg(pl.col(masks).bitwise_or())
+        .with_columns((pl.len().over(*base, "author") > 1).alias("\x1fshared"))
+    )
+    per_cell = cells.group_by(*base, "region", "lang").agg(
+        *_bit_counts(names, counts), *_bit_counts(names, _OWN, where=~pl.col("\x1fshared"))
+    )
+    own = [f"{m}\x1f{k}" for m in names for k in _OWN]
+    ored = {_ROLL_UPS[0]: cells.filter(pl.col("\x1fshared"))}
+    parts = [per_cell]
+    for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
+        keys = [*base, *kept]
+        ored[kept] = ored[above].group_by(*keys, "author").agg(pl.col(masks).bitwise_or())
+        shared = ored[kept].group_by(keys).agg(_bit_counts(names, counts))
+        parts.append(
+            per_cell.group_by(keys)
+            .agg(pl.col(own).sum())
+            .join(shared, on=keys, how="left")
+            .with_columns(
+                (pl.col(f"{m}\x1f{o}") + pl.col(f"{m}\x1f{c}").fill_null(0)).alias(f"{m}\x1f{c}")
+                for m in names
+                for o, c in zip(_OWN, counts, strict=True)
+            )
+            .with_columns(pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept)
+        )
+    cells = pl.concat(parts, how="diagonal")
+    return pl.concat(
+        cells.select(
+            *base,
+            "region",
+            "lang",
+            pl.lit(name).alias("marker"),
+            pl.col(f"{name}\x1fauthors").alias("n_authors"),
+            pl.col(f"{name}\x1fmarked_authors").alias("n_marked_authors"),
+        )
+        for name in names
+    )
+
+
+_COUNTS = (*_SUMS, "authors", "marked_authors")
 
 
 def _rate(rates: pl.DataFrame, marker: str) -> pl.Expr:
@@ -329,7 +423,7 @@ def _masks(names: list[str]) -> list[pl.Expr]:
     masks = []
     for start in range(0, len(names), _MARKERS_PER_MASK):
         bits = [
-            (pl.col(f"{m}\x1f{k}") > 0).fill_null(False).cast(pl.UInt64) * (1 << (2 * i + j))
+            (pl.col(f"n_{k}_{m}") > 0).fill_null(False).cast(pl.UInt64) * (1 << (2 * i + j))
             for i, m in enumerate(names[start : start + _MARKERS_PER_MASK])
             for j, k in enumerate(_SUMS[1:])
         ]
@@ -338,32 +432,30 @@ def _masks(names: list[str]) -> list[pl.Expr]:
     return masks
 
 
-def _bit_counts(names: list[str], counts: tuple[str, str]) -> list[pl.Expr]:
-    """Per marker, how many rows have its scored bit, and its marked bit, set; named `counts`."""
-    return [
-        (
-            (pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}") & (1 << (2 * (i % _MARKERS_PER_MASK) + j)))
-            > 0
-        )
-        .sum()
-        .alias(f"{m}\x1f{name}")
-        for i, m in enumerate(names)
-        for j, name in enumerate(counts)
-    ]
+def _bit_counts(
+    names: list[str], counts: tuple[str, str], *, where: pl.Expr | None = None
+) -> list[pl.Expr]:
+    """Per marker, how many rows (of those `where` holds) have its scored bit, and its marked
+    bit, set; named `counts`."""
+    out = []
+    for i, m in enumerate(names):
+        mask = pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}")
+        for j, name in enumerate(counts):
+            bit = (mask & (1 << (2 * (i % _MARKERS_PER_MASK) + j))) > 0
+            out.append((bit if where is None else bit & where).sum().alias(f"{m}\x1f{name}"))
+    return out
 
 
 _ROLL_UPS: tuple[tuple[str, ...], ...] = (("region", "lang"), ("lang",), ("region",), ())
 """The base cells and the roll-ups, by the keys each keeps besides the day."""
 
 
-def _cells(
-    rows: pl.DataFrame, names: list[str], grain: Grain, *, rates: pl.DataFrame
-) -> pl.DataFrame:
+def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.DataFrame:
     """The cells of every roll-up (`region`, `lang` or both `all` where a roll-up does not keep
     them), one column per marker and count: sums from the base cells' sums; distinct authors
-    (and author-days) as the authors whose masks, OR-ed per author (and day), have a marker's
-    bit set. An author with one row in the period (`day`) is counted by summing that row's
-    bits, like the sums; only the rows of authors with several are OR-ed (`_shared_counts`).
+    as the authors whose masks, OR-ed per author, have a marker's bit set. An author with one
+    row in the day is counted by summing that row's bits, like the sums; only the rows of
+    authors with several are OR-ed (`_shared_counts`).
     A base cell's sample rate is its language's where any of its rows is scored (`_rate`), a
     roll-up's the lowest of its cells'. Each roll-up is computed from the smallest frame above
     it."""
@@ -385,14 +477,12 @@ def _cells(
     }
     for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
         cells[kept] = summed(cells[above], ["day", *kept])
-    shared_counts = _shared_counts(rows.filter(pl.col("\x1fshared")), names, grain)
-    counts = ("author_days", "marked_author_days", "authors", "marked_authors")
+    shared_counts = _shared_counts(rows.filter(pl.col("\x1fshared")), names)
+    own = {"authors": "own", "marked_authors": "marked_own"}
     parts = []
     for kept in _ROLL_UPS:
         keys = ["day", *kept]
         rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
-        own = {"author_days": "own", "marked_author_days": "marked_own"}
-        own |= {"authors": "own", "marked_authors": "marked_own"}
         parts.append(
             cells[kept]
             .join(shared_counts[kept], on=keys, how="left", nulls_equal=True)
@@ -401,7 +491,7 @@ def _cells(
                     f"{m}\x1f{c}"
                 )
                 for m in names
-                for c in counts
+                for c in own
             )
             .with_columns(rolled)
         )
@@ -410,7 +500,7 @@ def _cells(
 
 _OWN = ("own", "marked_own")
 """Per marker, the scored and marked bits of the rows of authors with no other row in the
-period, as counts to sum."""
+day, as counts to sum."""
 
 
 def _own_bits(names: list[str]) -> list[pl.Expr]:
@@ -433,42 +523,18 @@ def _own_bits(names: list[str]) -> list[pl.Expr]:
     ]
 
 
-def _shared_counts(
-    rows: pl.DataFrame, names: list[str], grain: Grain
-) -> dict[tuple[str, ...], pl.DataFrame]:
-    """Per roll-up, the distinct authors and author-days among `rows` (those of authors with
-    several rows in the period), from their masks OR-ed per author and day, and per author."""
+def _shared_counts(rows: pl.DataFrame, names: list[str]) -> dict[tuple[str, ...], pl.DataFrame]:
+    """Per roll-up, the distinct authors among `rows` (those of authors with several rows in
+    the day), from their masks OR-ed per author."""
     masks = [c for c in rows.columns if c.startswith("\x1fmask")]
-
-    def ored(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-        return frame.group_by(keys).agg(pl.col(masks).bitwise_or())
-
     base = ["day", "region", "lang"]
-    days = {_ROLL_UPS[0]: rows.select(*base, "author", "_day", *masks)}
+    ored = {_ROLL_UPS[0]: rows.select(*base, "author", *masks)}
     for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
-        days[kept] = ored(days[above], ["day", *kept, "author", "_day"])
+        ored[kept] = ored[above].group_by("day", *kept, "author").agg(pl.col(masks).bitwise_or())
     out = {}
     for kept in _ROLL_UPS:
         keys = ["day", *kept]
-        counted = (
-            days[kept].group_by(keys).agg(_bit_counts(names, ("author_days", "marked_author_days")))
-        )
-        if grain == "day":
-            authors = counted.select(
-                *keys,
-                *(
-                    pl.col(f"{m}\x1f{k}author_days").alias(f"{m}\x1f{k}authors")
-                    for m in names
-                    for k in ("", "marked_")
-                ),
-            )
-        else:
-            authors = (
-                ored(days[kept], [*keys, "author"])
-                .group_by(keys)
-                .agg(_bit_counts(names, ("authors", "marked_authors")))
-            )
-        out[kept] = counted.join(authors, on=keys, nulls_equal=True)
+        out[kept] = ored[kept].group_by(keys).agg(_bit_counts(names, ("authors", "marked_authors")))
     return out
 
 

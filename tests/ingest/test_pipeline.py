@@ -12,18 +12,19 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from ingest.pipeline import (
+    BLOCK_DAYS,
     IDS,
-    PERIOD_BLOCK_DAYS,
+    WEEKS,
     IngestJob,
+    blocks_of,
     is_remote,
     key_posts,
-    period_blocks,
     pipeline_options,
     run_ingest,
     unpacked,
 )
 from ingest.sources import ReadPostChunks, file_format, match_inputs
-from transforms.aggregate import PERIOD_DAYS, PERIOD_GRAINS, periods_of
+from transforms.aggregate import periods_of
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
 from transforms.presets import mapping_from_table, preset
@@ -130,21 +131,19 @@ def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chu
     assert len(blocks) == 1000
     for copies in blocks.values():
         day = copies[0][1]
-        own = (day.toordinal()) // PERIOD_BLOCK_DAYS
-        first = day.toordinal() % PERIOD_BLOCK_DAYS == 0
+        own = day.toordinal() // BLOCK_DAYS
+        first = day.toordinal() % BLOCK_DAYS == 0
         assert sorted(b for b, _ in copies) == ([own - 1, own] if first else [own])
 
 
-def test_a_block_gets_every_day_of_the_periods_starting_in_it():
+def test_a_block_gets_every_day_of_the_weeks_starting_in_it():
     for day in (date(2024, 12, 29) + timedelta(days=i) for i in range(60)):
-        blocks = period_blocks(day)
-        assert blocks[-1] == day.toordinal() // PERIOD_BLOCK_DAYS
-        for grain in PERIOD_GRAINS:
+        blocks = blocks_of(day)
+        assert blocks[-1] == day.toordinal() // BLOCK_DAYS
+        for grain in WEEKS:
             (start,) = periods_of(day, grain)
-            assert start.toordinal() // PERIOD_BLOCK_DAYS in blocks
-        assert len(blocks) == (
-            2 if day.weekday() == 6 and day.toordinal() % PERIOD_BLOCK_DAYS == 0 else 1
-        )
+            assert start.toordinal() // BLOCK_DAYS in blocks
+        assert len(blocks) == (2 if day.weekday() == 6 and day.toordinal() % BLOCK_DAYS == 0 else 1)
 
 
 def _job(tmp_path, inputs, **options):
@@ -347,13 +346,37 @@ def test_dp_mode_lands_noisy_base_cells_and_suppress_mode_none(tmp_path):
     assert cells["noise_sd"].n_unique() == 1 and cells["n_authors"].dtype == pl.Float64
 
 
-def test_every_period_starting_in_a_block_ends_within_its_first_six_days_after():
-    """What key_by_period_blocks relies on: a block counts the periods starting on its days
-    from its own days and the next block's first 6."""
-    for offset in range(400):
-        day = date(2024, 1, 1) + timedelta(days=offset)
-        for grain in PERIOD_GRAINS:
-            (start,) = periods_of(day, grain)
-            block = start.toordinal() // PERIOD_BLOCK_DAYS
-            end = start.toordinal() + PERIOD_DAYS[grain] - 1
-            assert end - (block + 1) * PERIOD_BLOCK_DAYS < 6, (grain, start)
+def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monkeypatch):
+    """Periods whose days fall in several blocks (and 8-week periods in two windows) get the
+    counts of one block holding every day: sums add up and author masks OR together."""
+    start = date(2025, 1, 1)
+    posts = [
+        _post(
+            i,
+            created_at=f"{start + timedelta(days=(i * 7) % 130)}T12:00:00Z",
+            author_id=f"u{i % 23}",
+            region=("north", "south")[i % 3 == 0],
+            text="so sad" if i % 5 < 2 else "fine",
+        )
+        for i in range(900)
+    ]
+    path = _write_jsonl(tmp_path / "in.jsonl", posts)
+    landed = {}
+    for days in (7, 994):
+        monkeypatch.setattr("ingest.pipeline.BLOCK_DAYS", days)
+        job = replace(
+            _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(days))
+        )
+        landing = Path(run_ingest(job))
+        landed[days] = {
+            name: pl.read_parquet(landing / f"{name}.parquet").sort(pl.all())
+            for name in ("daily", "periods")
+        }
+    for name in ("daily", "periods"):
+        assert landed[7][name].equals(landed[994][name])
+    periods = landed[7]["periods"]
+    assert set(periods["grain"]) == {"iso_week", "epi_week", "iso_8week", "epi_8week"}
+    eight = periods.filter(
+        pl.col("grain") == "iso_8week", pl.col("region") == "all", pl.col("lang") == "all"
+    )
+    assert eight.height == 4 and eight["n_authors"].max() == 23

@@ -266,24 +266,12 @@ def test_compacted_author_days_expand_back_to_the_same_counts():
         )
 
 
-def test_in_periods_repeats_each_row_once_per_period_of_its_day():
-    from transforms.aggregate import in_periods
-
-    rows = pl.DataFrame({"day": [date(2025, 1, 5), date(2025, 1, 6)], "n": [1, 2]})
-    for grain in PERIOD_GRAINS:
-        got = in_periods(rows, grain).sort("n", "period_start")
-        expected = [(n, s) for d, n in rows.iter_rows() for s in sorted(periods_of(d, grain))]
-        assert list(got.select("n", "period_start").iter_rows()) == expected
-
-
 def test_periods_counted_together_equal_periods_counted_one_by_one():
-    from transforms.aggregate import count_cells, in_periods, wide_author_days
+    from transforms.aggregate import count_cells, wide_author_days
 
     wide = wide_author_days(_week_of_posts(), MARKERS, rates=RATES)
     for grain in PERIOD_GRAINS:
-        together = count_cells(
-            in_periods(wide, grain), MARKERS, rates=RATES, run_id="r", grain=grain
-        )
+        together = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain)
         starts = sorted(set(together["period_start"]))
         alone = pl.concat(
             count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain, period_start=s)
@@ -345,3 +333,51 @@ def test_week_counts_equal_the_plain_definition(rows):
         .sort("region", "lang", "marker")
     )
     assert week.select(expected.columns).equals(expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 70),
+            st.sampled_from(["north", "south"]),
+            st.sampled_from(["en", "es"]),
+            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from([True, False, None]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 30),
+)
+def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
+    """Sums and author masks of a period's days taken in parts of `part_days` days, combined by
+    period_cells, give what count_cells gives over all the days at once."""
+    from transforms.aggregate import (
+        author_periods,
+        count_cells,
+        period_cells,
+        period_sums,
+        wide_author_days,
+        with_masks,
+    )
+
+    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
+    posts = pl.DataFrame(
+        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
+        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
+        orient="row",
+    )
+    wide = wide_author_days(posts, MARKERS, rates=RATES)
+    names = list(MARKERS)
+    part = ((pl.col("day") - D).dt.total_days() // part_days).alias("part")
+    for grain in PERIOD_GRAINS:
+        sums, authors = [], []
+        for (_,), days in wide.group_by(part):
+            daily = count_cells(days, MARKERS, rates=RATES, run_id="r", grain="day")
+            sums.append(period_sums(daily, grain))
+            authors.append(author_periods(with_masks(days, names), grain))
+        combined = period_cells(pl.concat(sums), pl.concat(authors), names, run_id="r")
+        whole = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain)
+        assert combined.equals(whole)
