@@ -230,6 +230,11 @@ def score_embeddings(
             continue
         head = marker.heads.get(lang)
         if head is not None:
+            if head.family == "finetune" and Path(encoder.name) != Path(head.model):
+                raise SourceError(
+                    f"the finetune head of {marker.name} needs its own model ({head.model}), "
+                    f"not {encoder.name}: score it with score_texts"
+                )
             if len(head.coef) != encoder.dim:
                 raise SourceError(
                     f"the trained head of {marker.name} ({head.model}, {len(head.coef)} "
@@ -256,9 +261,16 @@ def score_texts(
     """Model score of each text (model_text already applied) for every marker with a model
     source in `lang`: n-gram heads from the texts, the others from their embeddings by
     `encoder` (None: those are left out, as where no model is configured), hybrid heads from
-    both."""
+    both, and finetune heads from the embeddings of their own model (tuned_encoder)."""
     ngram = {n: m.heads[lang] for n, m in markers.items() if lang in m.ngram_languages}
-    embedded = {n: m for n, m in markers.items() if n not in ngram and lang in m.model_languages}
+    tuned = {
+        n: m for n, m in markers.items() if lang in m.heads and m.heads[lang].family == "finetune"
+    }
+    embedded = {
+        n: m
+        for n, m in markers.items()
+        if n not in ngram and n not in tuned and lang in m.model_languages
+    }
     parts = {
         n: m.heads[lang].ngram_weights
         for n, m in markers.items()
@@ -273,7 +285,21 @@ def score_texts(
         scores |= score_embeddings(
             embeddings, lang=lang, markers=embedded, encoder=encoder, ngram_logits=logits
         )
+    if tuned and encoder is not None:
+        for model in sorted({m.heads[lang].model for m in tuned.values()}):
+            own = tuned_encoder(model, encoder)
+            group = {n: m for n, m in tuned.items() if m.heads[lang].model == model}
+            scores |= score_embeddings(
+                own.encode(list(texts)), lang=lang, markers=group, encoder=own
+            )
     return {n: scores[n] for n in markers if n in scores}
+
+
+def tuned_encoder(model: str, encoder: Encoder) -> Encoder:
+    """The fine-tuned model at `model` (a finetune head's), on the backend and ONNX cache
+    directory of `encoder`, the language's configured one; loaded once per process
+    (transforms.embedding.load_encoder)."""
+    return load_encoder(model, backend=encoder.backend, cache_dir=encoder.cache_dir)
 
 
 def prototype_phrases(marker: Marker, lang: str) -> tuple[str, ...]:
