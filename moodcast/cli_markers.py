@@ -350,7 +350,8 @@ def train(
         else:
             new = " (new marker, rule model)" if head.new_marker else ""
             click.echo(
-                f"{head.name:<16} cross-validated F1 {head.cv_f1:.3f}  "
+                f"{head.name:<16} {'held-out' if family == 'finetune' else 'cross-validated'} "
+                f"F1 {head.cv_f1:.3f}  "
                 f"{head.positives}/{head.rows} positive  {head.path}{new}"
             )
 

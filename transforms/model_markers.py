@@ -584,7 +584,8 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
     for lang in sorted(marker.languages | marker.model_languages):
         head = marker.heads.get(lang)
         if head is not None:
-            f1 = f", cross-validated F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
+            kind = "held-out" if head.family == "finetune" else "cross-validated"
+            f1 = f", {kind} F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
             features = f"{head.model} and {head.recipe}" if head.family == "hybrid" else head.model
             model = f"trained {head.family} head on {features} (threshold {head.threshold:g}{f1})"
         elif marker.prototypes.get(lang):
