@@ -295,6 +295,20 @@ def score_texts(
     return {n: scores[n] for n in markers if n in scores}
 
 
+def tuned_encoders(
+    markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
+) -> dict[str, Encoder]:
+    """The fine-tuned model of every finetune head of `markers` in a language of `encoders`
+    (the configured ones, load_encoders), by path: for a Beam worker's `setup`, so the models
+    load there, once per process, and a missing or broken one fails before any chunk."""
+    return {
+        head.model: tuned_encoder(head.model, encoders[lang])
+        for marker in markers.values()
+        for lang, head in sorted(marker.heads.items())
+        if head.family == "finetune" and lang in encoders
+    }
+
+
 def tuned_encoder(model: str, encoder: Encoder) -> Encoder:
     """The fine-tuned model at `model` (a finetune head's), on the backend and ONNX cache
     directory of `encoder`, the language's configured one; loaded once per process

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import pickle
 import shutil
@@ -67,6 +68,12 @@ def test_a_finetune_head_saves_its_model_reloads_and_scores_the_same_on_a_rerun(
     with pytest.raises(SourceError, match="score it with score_texts"):
         score_embeddings(base.encode(texts), lang="en", markers=markers, encoder=base)
 
-    shutil.rmtree(encoder_dir)
+    longer = dataclasses.replace(TINY, max_steps=4)
+    train_heads(rows, markers={}, config=config, out_dir=tmp_path / "a", origin="t.csv",
+                family="finetune", settings=longer)  # fmt: skip
+    (kept,) = (tmp_path / "a").glob("finetuned-*")
+    assert kept != encoder_dir and not encoder_dir.exists()
+    assert not (tmp_path / "a" / ".finetuning").exists()
+    shutil.rmtree(kept)
     with pytest.raises(MarkerError, match=r"fine-tuned model .* is missing"):
         load_markers(tmp_path / "a")
