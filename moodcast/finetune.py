@@ -92,7 +92,8 @@ def finetune(
     """Fine-tune the sentence model at `model_path` on `texts` with the 0/1 labels `y`
     (rows × labels), and save it as a sentence-transformers model into `out_dir` (replaced).
     `best_threshold(scores, gold) -> (cut, f1)` picks each label's threshold on the held-out
-    rows. Progress goes to stderr.
+    rows. The saved tokenizer cuts at `max_seq_length` too, so an ONNX export of the model
+    (transforms.embedding) sees the tokens it was trained on. Progress goes to stderr.
 
     Raises ModelError when the model cannot be loaded.
     """
@@ -181,6 +182,7 @@ def finetune(
     cuts = [
         best_threshold(probabilities[:, k], y[held_rows, k].astype(bool)) for k in range(y.shape[1])
     ]
+    model.tokenizer.model_max_length = settings.max_seq_length
     shutil.rmtree(out_dir, ignore_errors=True)
     model.save(str(out_dir))
     return FinetunedHeads(

@@ -48,6 +48,8 @@ def test_a_finetune_head_saves_its_model_reloads_and_scores_the_same_on_a_rerun(
     assert saved["family"] == "finetune" and saved["held_out_rows"] == 6
     assert encoder_dir.name == f"finetuned-{saved['encoder_digest']}"
     assert (encoder_dir / "modules.json").is_file()
+    tokenizer = json.loads((encoder_dir / "tokenizer_config.json").read_text())
+    assert tokenizer["model_max_length"] == TINY.max_seq_length
 
     again = train_heads(rows, markers={}, config=config, out_dir=tmp_path / "b", origin="t.csv",
                         family="finetune", settings=TINY)  # fmt: skip
