@@ -72,11 +72,23 @@ class FinetunedHeads:
     holdout_rows: int
 
 
-def holdout_mask(n: int, share: float, seed: int) -> np.ndarray:
-    """A seeded choice of round(share × n) rows (at least one, and one left to learn from)."""
-    size = min(max(1, round(share * n)), n - 1)
+def holdout_mask(y: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """A seeded choice of round(share × rows) of the 0/1 label rows `y` (at least one, and one
+    left to learn from), then, for each label whose positives or negatives all fell outside it,
+    the first of them in the same seeded order, and where they all fell in it, the last of them
+    left out: every label is learnt and thresholded on both classes when it has two rows of
+    each."""
+    n = len(y)
+    order = np.random.default_rng(seed).permutation(n)
     mask = np.zeros(n, dtype=bool)
-    mask[np.random.default_rng(seed).permutation(n)[:size]] = True
+    mask[order[: min(max(1, round(share * n)), n - 1)]] = True
+    for column in y.T:
+        for value in (0, 1):
+            rows = order[column[order] == value]
+            if len(rows) > 1 and not mask[rows].any():
+                mask[rows[0]] = True
+            if len(rows) > 1 and mask[rows].all():
+                mask[rows[-1]] = False
     return mask
 
 
@@ -111,7 +123,7 @@ def finetune(
         ) from exc
     model.max_seq_length = settings.max_seq_length
     model[0].auto_model.get_input_embeddings().requires_grad_(False)
-    held = holdout_mask(len(texts), settings.holdout, settings.seed)
+    held = holdout_mask(y, settings.holdout, settings.seed)
     fit_rows, held_rows = np.flatnonzero(~held), np.flatnonzero(held)
     fit_texts = [texts[i] for i in fit_rows]
     y_fit = y[fit_rows].astype(np.float32)
@@ -127,53 +139,7 @@ def finetune(
     with torch.no_grad():
         head.weight.copy_(torch.from_numpy(start[:, :-1]))
         head.bias.copy_(torch.from_numpy(start[:, -1]))
-    positives = y_fit.sum(axis=0)
-    pos_weight = torch.from_numpy((len(y_fit) - positives) / np.maximum(positives, 1))
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight.float())
-    optimiser = torch.optim.AdamW(
-        [
-            {
-                "params": [p for p in model.parameters() if p.requires_grad],
-                "lr": settings.learning_rate,
-            },
-            {"params": head.parameters(), "lr": settings.head_learning_rate},
-        ],
-        weight_decay=0.01,
-        foreach=True,
-    )
-    per_epoch = math.ceil(len(fit_rows) / settings.batch_size)
-    total = per_epoch * settings.epochs
-    if settings.max_steps:
-        total = min(total, settings.max_steps)
-    warmup = max(1, total // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1)))
-    )
-    order = np.random.default_rng(settings.seed + 1)
-    model.train()
-    step, began = 0, time.monotonic()
-    while step < total:
-        for batch in np.array_split(order.permutation(len(fit_rows)), per_epoch):
-            if step >= total:
-                break
-            features = model.preprocess([fit_texts[i] for i in batch])
-            embedding = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=1)
-            loss = loss_fn(head(embedding), torch.from_numpy(y_fit[batch]))
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(
-                [p for p in (*model.parameters(), *head.parameters()) if p.requires_grad], 1.0
-            )
-            optimiser.step()
-            schedule.step()
-            step += 1
-            if step % 20 == 0 or step == total:
-                print(
-                    f"fine-tuning: step {step}/{total} (epoch {1 + (step - 1) // per_epoch}), "
-                    f"loss {loss.item():.4f}, {time.monotonic() - began:.0f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+    _train(model, head, fit_texts, y_fit, settings)
     model.eval()
     coef = head.weight.detach().numpy().astype(np.float64)
     intercept = head.bias.detach().numpy().astype(np.float64)
@@ -194,6 +160,60 @@ def finetune(
         holdout_f1=np.array([f for _, f in cuts]),
         holdout_rows=len(held_rows),
     )
+
+
+def _train(model, head, texts: list[str], y: np.ndarray, settings: FinetuneSettings) -> None:
+    """Train `model` (its parameters that require a gradient) and the linear `head` on `texts`
+    and the float 0/1 labels `y`, as `settings` say (see FinetuneSettings)."""
+    import torch
+
+    positives = y.sum(axis=0)
+    pos_weight = torch.from_numpy((len(y) - positives) / np.maximum(positives, 1))
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight.float())
+    optimiser = torch.optim.AdamW(
+        [
+            {
+                "params": [p for p in model.parameters() if p.requires_grad],
+                "lr": settings.learning_rate,
+            },
+            {"params": head.parameters(), "lr": settings.head_learning_rate},
+        ],
+        weight_decay=0.01,
+        foreach=True,
+    )
+    per_epoch = math.ceil(len(texts) / settings.batch_size)
+    total = per_epoch * settings.epochs
+    if settings.max_steps:
+        total = min(total, settings.max_steps)
+    warmup = max(1, total // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1)))
+    )
+    order = np.random.default_rng(settings.seed + 1)
+    model.train()
+    step, began = 0, time.monotonic()
+    while step < total:
+        for batch in np.array_split(order.permutation(len(texts)), per_epoch):
+            if step >= total:
+                break
+            features = model.preprocess([texts[i] for i in batch])
+            embedding = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=1)
+            loss = loss_fn(head(embedding), torch.from_numpy(y[batch]))
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(
+                [p for p in (*model.parameters(), *head.parameters()) if p.requires_grad], 1.0
+            )
+            optimiser.step()
+            schedule.step()
+            step += 1
+            if step % 20 == 0 or step == total:
+                print(
+                    f"fine-tuning: step {step}/{total} (epoch {1 + (step - 1) // per_epoch}), "
+                    f"loss {loss.item():.4f}, {time.monotonic() - began:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
 
 def _embed(model, texts: list[str], batch_size: int) -> np.ndarray:

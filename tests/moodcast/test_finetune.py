@@ -30,10 +30,16 @@ def test_settings_refuse_values_that_cannot_train():
         FinetuneSettings(epochs=0, holdout=1.0)
 
 
-def test_the_held_out_rows_are_seeded_and_leave_rows_to_learn_from():
-    assert holdout_mask(10, 0.25, 0).sum() == 2
-    assert (holdout_mask(10, 0.25, 0) == holdout_mask(10, 0.25, 0)).all()
-    assert holdout_mask(2, 0.9, 0).sum() == 1
+def test_the_held_out_rows_are_seeded_and_hold_both_classes_of_every_label():
+    common = np.array([[i % 2] for i in range(20)])
+    assert holdout_mask(common, 0.25, 0).sum() == 5
+    assert (holdout_mask(common, 0.25, 0) == holdout_mask(common, 0.25, 0)).all()
+    assert holdout_mask(common[:2], 0.9, 0).sum() == 1
+    rare = np.zeros((20, 1), dtype=int)
+    rare[[3, 11]] = 1
+    for seed in range(10):
+        assert holdout_mask(rare, 0.1, seed)[[3, 11]].sum() == 1
+        assert holdout_mask(rare, 0.9, seed)[[3, 11]].sum() == 1
 
 
 @pytest.mark.slow
