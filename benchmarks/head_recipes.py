@@ -2,6 +2,7 @@
 from, judged on dev splits, reported on test splits, with the cost per post of each.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/head_recipes.py [--train-cap 6000] [--cap 1500]
+        [--finetune-cap 2500] [--finetune-epochs 3] [--sets A,B --write]
 
 Recipes (`moodcast markers train --family F --recipe R`, through moodcast.training.train_heads):
 `ngram` on `ngram-words` and on `ngram-v1`, `embedding` (the default model), and `hybrid` on
@@ -15,7 +16,13 @@ subreddit against the controls). Only the English sets are here: the default mod
 and the Spanish sets' n-gram heads are in `markers`. Two extra rows judge the four labels of the issue's
 0.70 tweet bar (anger, joy, optimism, sadness): CovidEmo's anger, joy, sadness and
 `anticipation` (no optimism label; the nearest), and SemEval-2018 E-c Spanish's anger, joy,
-sadness and `hope`.
+sadness and `hope`. Two more judge the issue's Reddit-stress bar (one label, `stress`, balanced):
+sad_stress_en's negatives against as many of its positives (seeded), and rmhd27's r/anxiety and
+r/depression posts against its controls.
+
+`finetune` (moodcast.finetune) fine-tunes the model itself on the first `--finetune-cap` train
+rows for `--finetune-epochs` epochs on one torch thread, thresholds on its own held-out 15%; its
+training CPU seconds are reported. With `--sets` the table goes to `head-finetune` (`--write`).
 
 Cost: CPU µs per post of `score_texts` with one head of each recipe over the first `--cost-posts`
 test posts of CovidEmo (the model encoder included, onnx-fp32; least of 3 runs, this process).
@@ -28,6 +35,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import resource
+import shutil
 import sys
 import tempfile
 from dataclasses import replace
@@ -42,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder, prf  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
+from moodcast.finetune import FinetuneSettings  # noqa: E402
 from moodcast.training import train_heads  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
@@ -52,20 +61,41 @@ RECIPES = (
     ("ngram", "ngram-v1"),
     ("embedding", "ngram-v1"),
     ("hybrid", "ngram-v1"),
+    ("finetune", "ngram-v1"),
 )
-"""(family, n-gram recipe); the recipe is unused by `embedding`."""
+"""(family, n-gram recipe); the recipe is unused by `embedding` and `finetune`."""
 BAR_LABELS = {
     "covidemo_en": ("anger", "joy", "sadness", "anticipation"),
     "semeval2018_ec_es": ("anger", "joy", "sadness", "hope"),
 }
 
 
+STRESS_VIEWS = ("sad_stress_en", "rmhd27_reddit_en")
+"""Sets judged again as the issue's Reddit-stress bar (one label, `stress`), see stress_view."""
+
+
 def name_of(family: str, recipe: str) -> str:
-    return "embedding" if family == "embedding" else f"{family} {recipe}"
+    return family if family in ("embedding", "finetune") else f"{family} {recipe}"
 
 
-def splits(labelled: ms.LabelledSet, train_cap: int, cap: int) -> dict[str, pl.DataFrame]:
-    """The rows a head learns from and the dev and test rows it is judged on."""
+def stress_view(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A balanced stress task from one split: sad_stress_en's negatives and as many of its
+    positives (seeded), or rmhd27's r/anxiety and r/depression posts (`stress`) against its
+    controls."""
+    if name == "rmhd27_reddit_en":
+        adjacent = pl.col("anxiety") | pl.col("depression")
+        return frame.filter(adjacent | pl.col("control")).with_columns(stress=adjacent)
+    gold = frame.get_column("stress").to_numpy()
+    negatives = np.flatnonzero(~gold)
+    chosen = np.random.default_rng(0).choice(np.flatnonzero(gold), len(negatives), replace=False)
+    return frame[np.sort(np.concatenate([negatives, chosen]))]
+
+
+def splits(
+    labelled: ms.LabelledSet, train_cap: int, cap: int, view: bool = False
+) -> dict[str, pl.DataFrame]:
+    """The rows a head learns from and the dev and test rows it is judged on (with `view`,
+    each split's stress_view; the caps apply before it)."""
     if labelled.name == "covidemo_en":
         full = ms.load_split(labelled, "dev")
         inner = ms.split_of("covidemo-inner", full.get_column("id"))
@@ -73,17 +103,23 @@ def splits(labelled: ms.LabelledSet, train_cap: int, cap: int) -> dict[str, pl.D
     else:
         train = ms.load_split(labelled, "train", cap=train_cap)
         dev = ms.load_split(labelled, "dev", cap=cap)
-    return {"train": train, "dev": dev, "test": ms.load_split(labelled, "test", cap=cap)}
+    parts = {"train": train, "dev": dev, "test": ms.load_split(labelled, "test", cap=cap)}
+    if view:
+        return {split: stress_view(labelled.name, frame) for split, frame in parts.items()}
+    return parts
 
 
-def trained(labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder):
-    """Markers with heads of (`family`, `recipe`) trained on `train`, one per label."""
+def trained(
+    labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder, out: Path,
+    settings: FinetuneSettings | None = None,
+):  # fmt: skip
+    """Markers with heads of (`family`, `recipe`) trained on `train`, one per label, written
+    into `out` (a finetune head's model stays there)."""
     names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
     labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
-    with tempfile.TemporaryDirectory() as out:
-        train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=Path(out),
-                    origin=labelled.name, family=family, recipe=recipe, encoder=encoder)  # fmt: skip
-        return load_markers(Path(out), names=names)
+    train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=out, origin=labelled.name,
+                family=family, recipe=recipe, encoder=encoder, settings=settings)  # fmt: skip
+    return load_markers(out, names=names)
 
 
 def macro_f1(labelled: ms.LabelledSet, frame: pl.DataFrame, markers, encoder) -> float:
@@ -108,10 +144,12 @@ def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
     """Least CPU µs per post of 3 runs of score_texts on `texts` with a CovidEmo anger head of
     each recipe alone (trained on `train`)."""
     covidemo = replace(next(s for s in ms.SETS if s.name == "covidemo_en"), labels=("anger",))
-    encoder = load_encoder(DEFAULT_MODEL, backend=DEFAULT_BACKEND)
     per = {}
     for family, recipe in RECIPES:
-        markers = trained(covidemo, train, family, recipe, CachedEncoder())
+        out = Path(tempfile.mkdtemp(prefix="head-cost-"))
+        encoder = load_encoder(DEFAULT_MODEL, backend=DEFAULT_BACKEND, cache_dir=out / "onnx")
+        markers = trained(covidemo, train, family, recipe, CachedEncoder(), out / "heads",
+                          FinetuneSettings(max_steps=1))  # fmt: skip
         score_texts(texts[:20], lang="en", markers=markers, encoder=encoder)
         best = float("inf")
         for _ in range(3):
@@ -119,23 +157,40 @@ def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
             score_texts(texts, lang="en", markers=markers, encoder=encoder)
             best = min(best, _cpu() - start)
         per[name_of(family, recipe)] = 1e6 * best / len(texts)
+        shutil.rmtree(out)
     return per
 
 
-def judge_set(labelled: ms.LabelledSet, title: str, args) -> tuple[str, int, dict]:
-    """(title, train rows, recipe → (dev, test) macro-F1) of every recipe on one set."""
+def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) -> tuple:
+    """(title, train rows, recipe → (dev, test) macro-F1, fine-tuning CPU s) of every recipe
+    on one set. A finetune head learns from the first `--finetune-cap` train rows and is
+    scored on the torch backend (its ONNX export would be a copy per head in the cache)."""
     encoder = CachedEncoder()
-    parts = splits(labelled, args.train_cap, args.cap)
-    cells = {}
+    parts = splits(labelled, args.train_cap, args.cap, view)
+    if view:
+        labelled = replace(labelled, labels=("stress",), control=None)
+    cells, seconds = {}, None
     for family, recipe in RECIPES:
         if family != "ngram" and labelled.lang not in CONFIG.models:
             continue
-        markers = trained(labelled, parts["train"], family, recipe, encoder)
-        cells[name_of(family, recipe)] = tuple(
-            macro_f1(labelled, parts[split], markers, encoder) for split in ("dev", "test")
-        )
+        if family == "finetune" and not args.finetune_cap:
+            continue
+        with tempfile.TemporaryDirectory() as out:
+            if family == "finetune":
+                start = _cpu()
+                settings = FinetuneSettings(epochs=args.finetune_epochs, threads=1)
+                train = parts["train"].head(args.finetune_cap)
+                markers = trained(labelled, train, family, recipe, encoder, Path(out), settings)
+                seconds = _cpu() - start
+                scorer = load_encoder(DEFAULT_MODEL, backend="torch")
+            else:
+                markers = trained(labelled, parts["train"], family, recipe, encoder, Path(out))
+                scorer = encoder
+            cells[name_of(family, recipe)] = tuple(
+                macro_f1(labelled, parts[split], markers, scorer) for split in ("dev", "test")
+            )
         print(title, name_of(family, recipe), cells[name_of(family, recipe)], flush=True)
-    return title, parts["train"].height, cells
+    return title, parts["train"].height, cells, seconds
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,25 +198,39 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train-cap", type=int, default=6000, help="Train rows per set at most.")
     parser.add_argument("--cap", type=int, default=1500, help="Dev and test rows per set at most.")
     parser.add_argument("--cost-posts", type=int, default=500, help="Posts the cost is timed on.")
-    parser.add_argument("--sets", help="Comma-separated set names (default: all).")
+    parser.add_argument(
+        "--sets", help="Comma-separated set names, NAME:bar or NAME:stress (default: all)."
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="With --sets: write the table as `head-finetune`."
+    )
     parser.add_argument("--workers", type=int, default=2, help="Sets judged at once.")
+    parser.add_argument(
+        "--finetune-cap", type=int, default=2500, help="Train rows a finetune head learns from (0: no finetune)."
+    )  # fmt: skip
+    parser.add_argument("--finetune-epochs", type=int, default=3, help="Epochs of a finetune head.")
     args = parser.parse_args(argv)
     if not ms.available():
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
         return
     wanted = set(args.sets.split(",")) if args.sets else None
-    jobs = [(s, s.name) for s in ms.SETS if s.lang in CONFIG.models]
+    jobs = [(s.name, s, s.name, False) for s in ms.SETS if s.lang in CONFIG.models]
     jobs += [
-        (replace(s, labels=BAR_LABELS[s.name]), f"{s.name}, bar labels ({', '.join(BAR_LABELS[s.name])})")
+        (f"{s.name}:bar", replace(s, labels=BAR_LABELS[s.name]), f"{s.name}, bar labels ({', '.join(BAR_LABELS[s.name])})", False)
         for s in ms.SETS
         if s.name in BAR_LABELS
     ]  # fmt: skip
-    jobs = [(s, title) for s, title in jobs if not wanted or s.name in wanted]
+    jobs += [
+        (f"{s.name}:stress", s, f"{s.name}, stress (balanced)" if s.name == "sad_stress_en" else f"{s.name}, stress (anxiety+depression vs control)", True)
+        for s in ms.SETS
+        if s.name in STRESS_VIEWS
+    ]  # fmt: skip
+    jobs = [job[1:] for job in jobs if not wanted or job[0] in wanted]
     jobs.sort(key=lambda job: -ms.load_split(job[0], "train", cap=args.train_cap).height)
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-        rows = pool.starmap(judge_set, [(s, title, args) for s, title in jobs])
+        rows = pool.starmap(judge_set, [(s, title, args, view) for s, title, view in jobs])
     body = render(rows, args)
-    if wanted is None or "covidemo_en" in wanted:
+    if wanted is None or "covidemo_en" in {w.split(":")[0] for w in wanted}:
         covidemo = next(s for s in ms.SETS if s.name == "covidemo_en")
         parts = splits(covidemo, args.train_cap, args.cap)
         texts = parts["test"].select(model_text(pl.col("text"))).to_series().to_list()
@@ -176,13 +245,17 @@ def main(argv: list[str] | None = None) -> None:
     print(body)
     if wanted is None:
         write_section("heads", body)
+    elif args.write:
+        write_section("head-finetune", body)
 
 
 def render(rows: list, args) -> str:
-    recipes = list(dict.fromkeys(r for _, _, cells in rows for r in cells))
+    recipes = list(dict.fromkeys(r for _, _, cells, _ in rows for r in cells))
     command = (
         "PYTHONPATH=$PWD .venv/bin/python benchmarks/head_recipes.py "
-        f"--train-cap {args.train_cap} --cap {args.cap} --cost-posts {args.cost_posts}"
+        f"--train-cap {args.train_cap} --cap {args.cap} --cost-posts {args.cost_posts} "
+        f"--finetune-cap {args.finetune_cap} --finetune-epochs {args.finetune_epochs}"
+        + (f" --sets {args.sets}" if args.sets else "")
     )
     lines = [
         f"Command: `{command}`",
@@ -193,9 +266,19 @@ def render(rows: list, args) -> str:
         "| set | train rows | " + " | ".join(recipes) + " |",
         "|---|---:|" + "---:|" * len(recipes),
     ]
-    for title, train_rows, cells in rows:
+    for title, train_rows, cells, _ in rows:
         values = [f"{cells[r][0]:.3f} / {cells[r][1]:.3f}" if r in cells else "—" for r in recipes]
         lines.append(f"| {title} | {train_rows} | " + " | ".join(values) + " |")
+    tuned = [(title, seconds) for title, _, _, seconds in rows if seconds is not None]
+    if tuned:
+        lines += [
+            "",
+            f"`finetune`: the first {args.finetune_cap} train rows at most, "
+            f"{args.finetune_epochs} epochs, 15% of them held out for thresholds, one torch "
+            "thread; CPU s of training: "
+            + "; ".join(f"{title} {seconds:,.0f}" for title, seconds in tuned)
+            + ".",
+        ]
     return "\n".join(lines)
 
 

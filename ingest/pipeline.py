@@ -55,6 +55,7 @@ from transforms.model_markers import (
     model_scores,
     modelled_markers,
     sample_rates,
+    tuned_encoders,
     uses_model,
 )
 from transforms.posts import (
@@ -156,6 +157,7 @@ class PrepareChunkFn(beam.DoFn):
         modelled = self._modelled = modelled_markers(self._job.markers, models, None)
         languages = frozenset().union(*(uses_model(m, models, None) for m in modelled.values()))
         self._encoders = load_encoders(models, encoder_languages(modelled, models, languages))
+        tuned_encoders(modelled, self._encoders)
 
     def _options(self, chunk: ParsedChunk) -> PostOptions:
         """The job's options, with the default language of the chunk's input (its mapping)."""

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from moodcast.finetune import FinetuneSettings, finetune
 from moodcast.tagging import TaggingError, with_languages
 from transforms.adapters import toml_with_header
-from transforms.embedding import Encoder
+from transforms.embedding import Encoder, resolve_model_path
 from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker
 from transforms.model_markers import ModelConfig, load_encoders, model_text, score_embeddings
 from transforms.ngram import NGRAM_FEATURES, RECIPES, ngram_features
@@ -25,6 +27,9 @@ FOLDS = 5
 NGRAM_WEIGHTS = 10_000
 """An n-gram head keeps its largest weights only (a file of ~200 kB; no measurable F1 loss on
 the shared sets, benchmarks/markers.py)."""
+FINETUNED_PREFIX = "finetuned-"
+"""A `finetune` head's encoder is saved beside it as `finetuned-<digest of its files>/`."""
+FINETUNED_STAGING = ".finetuning"
 
 
 @dataclass(frozen=True)
@@ -94,14 +99,9 @@ def _texts(frame: pl.DataFrame) -> list[str]:
     return frame.select(model_text(pl.col("text"))).to_series().to_list()
 
 
-def _features(
-    labels: pl.DataFrame, *, family: str, config: ModelConfig, encoder: Encoder | None, recipe: str
-) -> tuple[pl.DataFrame, object, str, int]:
-    """The rows a head of `family` can learn from, their features, the `model` it names and
-    the number of embedding columns. A hybrid head's features are the embedding's columns,
-    then the n-gram buckets."""
-    if family == "ngram":
-        return labels, ngram_features(_texts(labels), recipe), recipe, 0
+def _model_rows(labels: pl.DataFrame, config: ModelConfig) -> pl.DataFrame:
+    """The rows of `labels` in a language with a configured model; raises TaggingError when
+    there are none or they need two different models."""
     kept = labels.filter(pl.col("lang").is_in(sorted(config.models)))
     langs = sorted(kept.get_column("lang").unique().to_list())
     if kept.is_empty():
@@ -113,6 +113,19 @@ def _features(
         raise TaggingError(
             f"languages {', '.join(langs)} use different models; train one file per model"
         )
+    return kept
+
+
+def _features(
+    labels: pl.DataFrame, *, family: str, config: ModelConfig, encoder: Encoder | None, recipe: str
+) -> tuple[pl.DataFrame, object, str, int]:
+    """The rows a head of `family` can learn from, their features, the `model` it names and
+    the number of embedding columns. A hybrid head's features are the embedding's columns,
+    then the n-gram buckets."""
+    if family == "ngram":
+        return labels, ngram_features(_texts(labels), recipe), recipe, 0
+    kept = _model_rows(labels, config)
+    langs = sorted(kept.get_column("lang").unique().to_list())
     encoder = encoder or load_encoders(config, langs[:1])[langs[0]]
     texts = _texts(kept)
     features = encoder.encode(texts)
@@ -150,6 +163,7 @@ def train_heads(
     family: str = "embedding",
     encoder: Encoder | None = None,
     recipe: str = NGRAM_FEATURES,
+    settings: FinetuneSettings | None = None,
 ) -> list[TrainedHead]:
     """Fit a logistic-regression head for every label column of `labels` (label_frame's output)
     and write `<name>.head.json` into `out_dir`, plus a `<name>.toml` with rule `model` when no
@@ -157,7 +171,10 @@ def train_heads(
     model, or of `encoder` when given: rows in a language without a configured model are left
     out, and the rows kept must all use one model), `ngram` (on transforms/ngram.py's hashed
     n-grams of `recipe`, a name in transforms.ngram.RECIPES: every row, any language) or
-    `hybrid` (one model on both side by side: the rows of `embedding`).
+    `hybrid` (one model on both side by side: the rows of `embedding`), or `finetune` (the
+    configured sentence model itself fine-tuned with one linear output per label, trained as
+    `settings` say: the rows of `embedding`; see moodcast.finetune and `_finetuned`; its
+    thresholds and reported F1 come from the held-out part of the rows, not from folds).
 
     A head's threshold is the F1-optimal cut of its held-out probabilities (FOLDS folds,
     stratified), not 0.5: class weighting moves the probabilities, and a label's best cut
@@ -175,6 +192,15 @@ def train_heads(
         raise TaggingError(f"n-gram recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
     if out_dir.resolve() == BUILTIN_DIR.resolve():
         raise TaggingError("trained heads go into your marker directory, never the shipped one")
+    if family == "finetune":
+        return _finetuned(
+            _model_rows(labels, config),
+            markers=markers,
+            config=config,
+            out_dir=out_dir,
+            origin=origin,
+            settings=settings or FinetuneSettings(),
+        )
     kept, features, model_name, dim = _features(
         labels, family=family, config=config, encoder=encoder, recipe=recipe
     )
@@ -183,12 +209,7 @@ def train_heads(
     written = []
     for name in [c for c in kept.columns if c not in ("text", "lang")]:
         y = kept.get_column(name).fill_null(0).to_numpy()
-        smallest = int(min(y.sum(), len(y) - y.sum()))
-        if smallest < MIN_CLASS_ROWS:
-            raise TaggingError(
-                f"label {name!r} needs at least {MIN_CLASS_ROWS} positive and negative rows "
-                f"in {', '.join(langs)}; it has {int(y.sum())} of {len(y)} positive"
-            )
+        smallest = _check_label(name, y, langs)
         solver = {"max_iter": 2000} if family == "embedding" else {"solver": "liblinear"}
         model = LogisticRegression(class_weight="balanced", **solver)
         folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
@@ -207,24 +228,102 @@ def train_heads(
             "rows": len(y),
             "positives": int(y.sum()),
         }
-        path = out_dir / f"{name}.head.json"
-        path.write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
-        new_marker = name not in markers
-        if new_marker:
-            (out_dir / f"{name}.toml").write_text(
-                toml_with_header(
-                    {
-                        "name": name,
-                        "description": f"Trained on {Path(origin).name}.",
-                        "dimensions": [],
-                        "rule": "model",
-                    },
-                    f"Written by `moodcast markers train` from {origin}; its model source is "
-                    f"{name}.head.json.",
-                ),
-                encoding="utf-8",
-            )
-        written.append(TrainedHead(name, path, int(y.sum()), len(y), cv_f1, new_marker))
+        written.append(_write_head(out_dir, name, head, markers=markers, origin=origin))
+    return written
+
+
+def _check_label(name: str, y: np.ndarray, langs: Sequence[str]) -> int:
+    """The count of `y`'s rarer class; raises TaggingError below MIN_CLASS_ROWS."""
+    smallest = int(min(y.sum(), len(y) - y.sum()))
+    if smallest < MIN_CLASS_ROWS:
+        raise TaggingError(
+            f"label {name!r} needs at least {MIN_CLASS_ROWS} positive and negative rows "
+            f"in {', '.join(langs)}; it has {int(y.sum())} of {len(y)} positive"
+        )
+    return smallest
+
+
+def _write_head(
+    out_dir: Path, name: str, head: dict, *, markers: Mapping[str, Marker], origin: str
+) -> TrainedHead:
+    """Write `<name>.head.json` into `out_dir`, and `<name>.toml` (rule `model`) when no marker
+    has that name."""
+    path = out_dir / f"{name}.head.json"
+    path.write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
+    new_marker = name not in markers
+    if new_marker:
+        (out_dir / f"{name}.toml").write_text(
+            toml_with_header(
+                {
+                    "name": name,
+                    "description": f"Trained on {Path(origin).name}.",
+                    "dimensions": [],
+                    "rule": "model",
+                },
+                f"Written by `moodcast markers train` from {origin}; its model source is "
+                f"{name}.head.json.",
+            ),
+            encoding="utf-8",
+        )
+    return TrainedHead(name, path, head["positives"], head["rows"], head["cv_f1"], new_marker)
+
+
+def _finetuned(
+    kept: pl.DataFrame,
+    *,
+    markers: Mapping[str, Marker],
+    config: ModelConfig,
+    out_dir: Path,
+    origin: str,
+    settings: FinetuneSettings,
+) -> list[TrainedHead]:
+    """`finetune` heads (moodcast.finetune): the language's sentence model fine-tuned on every
+    label of `kept` at once, saved into `out_dir` as `finetuned-<digest>/`, and one head file
+    per label that names it. Saved encoders no head file names any more are removed."""
+    langs = sorted(kept.get_column("lang").unique().to_list())
+    names = [c for c in kept.columns if c not in ("text", "lang")]
+    y = np.stack([kept.get_column(n).fill_null(0).to_numpy() for n in names], axis=1)
+    for k, name in enumerate(names):
+        _check_label(name, y[:, k], langs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / FINETUNED_STAGING
+    tuned = finetune(
+        _texts(kept),
+        y,
+        model_path=resolve_model_path(config.models[langs[0]]),
+        out_dir=staging,
+        settings=settings,
+        best_threshold=_best_threshold,
+    )
+    encoder_dir = out_dir / f"{FINETUNED_PREFIX}{tuned.digest}"
+    if encoder_dir.exists():
+        shutil.rmtree(staging)
+    else:
+        staging.rename(encoder_dir)
+    written = []
+    for k, name in enumerate(names):
+        head = {
+            "family": "finetune",
+            "coef": [round(float(c), 7) for c in tuned.coef[k]],
+            "intercept": round(float(tuned.intercept[k]), 7),
+            "threshold": float(tuned.threshold[k]),
+            "model": encoder_dir.name,
+            "encoder_digest": tuned.digest,
+            "languages": langs,
+            "cv_f1": round(float(tuned.holdout_f1[k]), 4),
+            "held_out_rows": tuned.holdout_rows,
+            "settings": asdict(settings),
+            "trained_on": origin,
+            "rows": len(y),
+            "positives": int(y[:, k].sum()),
+        }
+        written.append(_write_head(out_dir, name, head, markers=markers, origin=origin))
+    named = {
+        json.loads(p.read_text(encoding="utf-8")).get("model") for p in out_dir.glob("*.head.json")
+    }
+    for stale in out_dir.glob(f"{FINETUNED_PREFIX}*"):
+        if stale.is_dir() and stale.name not in named:
+            shutil.rmtree(stale)
     return written
 
 

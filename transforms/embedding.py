@@ -54,11 +54,13 @@ PROBE_TEXTS = (
 
 
 class Encoder(Protocol):
-    """A sentence encoder: `name` is the resolved model path, `backend` one of BACKENDS."""
+    """A sentence encoder: `name` is the resolved model path, `backend` one of BACKENDS,
+    `cache_dir` where an ONNX backend's export lives (None for `torch`)."""
 
     name: str
     backend: str
     dim: int
+    cache_dir: Path | None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """float32 array (len(texts), dim), L2-normalised rows, in the order of `texts`;
@@ -109,6 +111,7 @@ class TorchEncoder:
     """The sentence-transformers model at `path` on the CPU, batches of TORCH_BATCH_SIZE."""
 
     backend = "torch"
+    cache_dir = None
 
     def __init__(self, path: Path):
         self.name = str(path)
@@ -142,6 +145,7 @@ class OnnxEncoder:
         meta = json.loads((export_dir / "encoder.json").read_text(encoding="utf-8"))
         self.name = meta["model"]
         self.backend = meta["backend"]
+        self.cache_dir = export_dir.parent
         self.dim = int(meta["dim"])
         self._inputs = tuple(meta["inputs"])
         self._workers = max(1, workers)

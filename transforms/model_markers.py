@@ -243,6 +243,11 @@ def score_embeddings(
             continue
         head = marker.heads.get(lang)
         if head is not None:
+            if head.family == "finetune" and Path(encoder.name) != Path(head.model):
+                raise SourceError(
+                    f"the finetune head of {marker.name} needs its own model ({head.model}), "
+                    f"not {encoder.name}: score it with score_texts"
+                )
             if len(head.coef) != encoder.dim:
                 raise SourceError(
                     f"the trained head of {marker.name} ({head.model}, {len(head.coef)} "
@@ -273,9 +278,16 @@ def score_texts(
     """Model score of each text (model_text already applied) for every marker with a model
     source in `lang`: n-gram heads from the texts, the others from their embeddings by
     `encoder` (None: those are left out, as where no model is configured), hybrid heads from
-    both."""
+    both, and finetune heads from the embeddings of their own model (tuned_encoder)."""
     ngram = {n: m.heads[lang] for n, m in markers.items() if lang in m.ngram_languages}
-    embedded = {n: m for n, m in markers.items() if n not in ngram and lang in m.model_languages}
+    tuned = {
+        n: m for n, m in markers.items() if lang in m.heads and m.heads[lang].family == "finetune"
+    }
+    embedded = {
+        n: m
+        for n, m in markers.items()
+        if n not in ngram and n not in tuned and lang in m.model_languages
+    }
     parts = {
         n: m.heads[lang].ngram_weights
         for n, m in markers.items()
@@ -290,7 +302,35 @@ def score_texts(
         scores |= score_embeddings(
             embeddings, lang=lang, markers=embedded, encoder=encoder, ngram_logits=logits
         )
+    if tuned and encoder is not None:
+        for model in sorted({m.heads[lang].model for m in tuned.values()}):
+            own = tuned_encoder(model, encoder)
+            group = {n: m for n, m in tuned.items() if m.heads[lang].model == model}
+            scores |= score_embeddings(
+                own.encode(list(texts)), lang=lang, markers=group, encoder=own
+            )
     return {n: scores[n] for n in markers if n in scores}
+
+
+def tuned_encoders(
+    markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
+) -> dict[str, Encoder]:
+    """The fine-tuned model of every finetune head of `markers` in a language of `encoders`
+    (the configured ones, load_encoders), by path: for a Beam worker's `setup`, so the models
+    load there, once per process, and a missing or broken one fails before any chunk."""
+    return {
+        head.model: tuned_encoder(head.model, encoders[lang])
+        for marker in markers.values()
+        for lang, head in sorted(marker.heads.items())
+        if head.family == "finetune" and lang in encoders
+    }
+
+
+def tuned_encoder(model: str, encoder: Encoder) -> Encoder:
+    """The fine-tuned model at `model` (a finetune head's), on the backend and ONNX cache
+    directory of `encoder`, the language's configured one; loaded once per process
+    (transforms.embedding.load_encoder)."""
+    return load_encoder(model, backend=encoder.backend, cache_dir=encoder.cache_dir)
 
 
 def prototype_phrases(marker: Marker, lang: str) -> tuple[str, ...]:
@@ -628,7 +668,8 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
     for lang in sorted(marker.languages | marker.model_languages):
         head = marker.heads.get(lang)
         if head is not None:
-            f1 = f", cross-validated F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
+            kind = "held-out" if head.family == "finetune" else "cross-validated"
+            f1 = f", {kind} F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
             features = f"{head.model} and {head.recipe}" if head.family == "hybrid" else head.model
             model = f"trained {head.family} head on {features} (threshold {head.threshold:g}{f1})"
         elif marker.prototypes.get(lang):

@@ -22,7 +22,7 @@ DEFAULT_HEADS_DIR = BUILTIN_DIR / "heads"
 test metrics are in heads/PROVENANCE.md."""
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
-FAMILIES = ("embedding", "ngram", "hybrid")
+FAMILIES = ("embedding", "ngram", "hybrid", "finetune")
 CUES = ("first_person",)
 
 
@@ -33,8 +33,10 @@ class Head:
     embedding of the model named by `model`; `ngram`, the hashed n-grams of transforms/ngram.py
     (`model` names the recipe), of which `indices` are the buckets with a weight in `coef`;
     `hybrid`, both side by side: `coef` weighs the embedding of the model named by `model`,
-    `ngram_coef` the buckets `indices` of the n-gram recipe `recipe`.
-    `cv_f1` is its cross-validated F1 on the training labels."""
+    `ngram_coef` the buckets `indices` of the n-gram recipe `recipe`; `finetune`, the sentence
+    embedding of its own fine-tuned model, saved beside the head file: `model` is that
+    directory's resolved path.
+    `cv_f1` is its cross-validated (`finetune`: held-out) F1 on the training labels."""
 
     coef: tuple[float, ...]
     intercept: float
@@ -181,6 +183,14 @@ def read_head(path: Path) -> Head:
             f"{path}: a hybrid head needs a recipe of {', '.join(map(repr, RECIPES))} and one "
             "index per n-gram weight; retrain it with `moodcast markers train --family hybrid`"
         )
+    if head.family == "finetune":
+        encoder_dir = (path.parent / head.model).resolve()
+        if not (encoder_dir / "modules.json").is_file():
+            raise MarkerError(
+                f"{path}: its fine-tuned model {encoder_dir} is missing; keep the folder beside "
+                "the head file, or retrain it with `moodcast markers train --family finetune`"
+            )
+        head = replace(head, model=str(encoder_dir))
     return head
 
 
