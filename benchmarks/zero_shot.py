@@ -8,12 +8,12 @@ without training on any set:
 - `closest 3 prototypes` (the first source): mean cosine to the marker's 3 closest
   prototype phrases;
 - `centroid`: cosine to the centroid of its prototypes and lexicon terms
-  (transforms.model_markers.prototype_phrases);
+  (transforms.zero_shot.prototype_phrases);
 - `margin, all markers`: that cosine minus the highest cosine to the centroid of the neutral
   reference set or of any other marker;
 - `margin for emotions` (the previous source): that margin over the neutral set and the other
   basic emotions (CONTRASTED) for the basic emotions only, the plain centroid for the others;
-- `shipped`: transforms.model_markers.zero_shot: cosines standardised against the neutral
+- `shipped`: transforms.zero_shot.zero_shot: cosines standardised against the neutral
   reference posts, a softmax over the neutral set and the basic emotions for the basic emotions,
   and for the others the cosine less NEUTRAL_WEIGHT × the neutral set's.
 
@@ -41,12 +41,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CachedEncoder, _capped_best, prf  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import (  # noqa: E402
-    CONTRASTED,
-    neutral_phrases,
-    prototype_phrases,
-    zero_shot,
-)
+from transforms.zero_shot import CONTRASTED, neutral_phrases, prototype_phrases, zero_shot  # noqa: E402
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

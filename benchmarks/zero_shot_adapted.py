@@ -4,7 +4,7 @@
 
 `adapted w` moves each marker's centroid toward the centroid of the corpus posts that the lexicon
 flags for that marker alone, and the neutral centroid toward the posts it flags for nothing
-(transforms.model_markers.adapted_centroids, corpus share `w`); `neutral kept` moves the
+(transforms.zero_shot.adapted_centroids, corpus share `w`); `neutral kept` moves the
 markers' centroids only. Each then scores as the shipped zero-shot source does. The corpus is
 the split being scored, its labels unused: a self-training step on the posts being measured.
 Thresholds are chosen per scoring exactly as in `benchmarks/zero_shot.py` (pooled dev splits of
@@ -29,7 +29,7 @@ from benchmarks.markers import CachedEncoder  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.zero_shot import f1_lines, pooled_cut, stress_lines  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
-from transforms.model_markers import adapted_centroids, zero_shot  # noqa: E402
+from transforms.zero_shot import adapted_centroids, zero_shot  # noqa: E402
 
 WEIGHTS = (0.25, 0.5)
 CHOSEN = "adapted 0.25, neutral kept"

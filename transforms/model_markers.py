@@ -3,16 +3,8 @@
 A model source scores a post from its sentence embedding (transforms/embedding.py), or, for a
 trained head of the `ngram` family, from its hashed n-grams (transforms/ngram.py; any language,
 no sentence model), or, for a `hybrid` head, from both side by side. A trained head gives a
-probability. Otherwise the score is zero-shot: the
-post's cosine similarity to the centroid of the marker's phrases (its prototypes and its lexicon
-terms, `prototype_phrases`), standardised against the neutral reference posts' similarities to
-that centroid. A marker of the CONTRASTED dimension (the basic emotions, which rarely share a
-post) is scored by its share of a softmax over its rivals (the neutral reference set and every
-shipped marker of that dimension); any other marker by its similarity less part of the post's
-similarity to the neutral set. The statistic is set against the same statistic of the neutral
-reference posts as a z-score (how many standard deviations above the neutral posts it lies), so
-scores of different markers and models are on one scale. A score at or above the language's
-threshold is a hit.
+probability. Otherwise the score is zero-shot (transforms/zero_shot.py). A score at or above
+the language's threshold is a hit.
 
 Per language, a marker's rule decides: `lexicon`, `model`, `either` (a hit from one of them) or
 `both` (a lexicon hit confirmed by the model). Where a language has only one of the sources (for
@@ -24,10 +16,8 @@ the model, so `n_scored` counts the posts that were.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -40,40 +30,19 @@ from transforms.embedding import (
     ModelError,
     load_encoder,
 )
-from transforms.markers import BUILTIN_DIR, Marker, MarkerError, load_markers, score
+from transforms.markers import Marker, score
 from transforms.ngram import ngram_head_logits
+from transforms.zero_shot import (
+    CONTRASTED,
+    DEFAULT_THRESHOLD,
+    SourceError,
+    prototype_phrases,
+    zero_shot,
+)
 
 """Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
 
-NEUTRAL_FILE = BUILTIN_DIR / "model" / "neutral.toml"
-DEFAULT_THRESHOLD = 3.5
-"""The z-score threshold of a prototype source whose language has none calibrated in its
-marker file (the best single threshold over the shipped English markers)."""
-CONTRASTED = "emotion"
-"""The first dimension of markers scored against their rivals (a softmax, see the module doc):
-on the English dev splits this lifts the emotions' zero-shot macro-F1, while a margin among the
-risk markers, which co-occur, lowers theirs (benchmarks/RESULTS.md, `zero-shot`)."""
-SOFTMAX_TEMPERATURE = 2.0
-"""Temperature of the softmax over standardised cosines that scores a CONTRASTED marker (of 1,
-2 and 4 on the English dev splits, 2 was best on CovidEmo and near best on XED and ISEAR)."""
-NEUTRAL_WEIGHT = 0.5
-"""How much of its standardised closeness to the neutral centroid a marker outside CONTRASTED
-loses (of 0, 0.5 and 1 on the English dev splits: 0.5 lifts stress on balanced sad_stress and on
-rmhd27's anxiety/depression posts without lowering rmhd27's markers; benchmarks/zero_shot.py)."""
-NEUTRAL = "__neutral__"
-"""The key of the neutral centroid among zero_shot's `centroids`."""
-ADAPT_WEIGHT = 0.25
-"""adapted_centroids' share of the corpus posts in a moved centroid (of 0.25 and 0.5, 0.25 was
-as good on the English dev splits and moves less; benchmarks/zero_shot_adapted.py)."""
-ADAPT_MIN_POSTS = 10
-"""The fewest lexicon-flagged corpus posts that move a centroid."""
-MIN_TERM_LETTERS = 3
-"""Lexicon terms with fewer letters (emoji, `:)`) are left out of a marker's centroid."""
 KEY_SEED = 20211
-
-
-class SourceError(MarkerError):
-    """A marker was asked to decide with a source it does not have."""
 
 
 @dataclass(frozen=True)
@@ -333,127 +302,6 @@ def tuned_encoder(model: str, encoder: Encoder) -> Encoder:
     return load_encoder(model, backend=encoder.backend, cache_dir=encoder.cache_dir)
 
 
-def prototype_phrases(marker: Marker, lang: str) -> tuple[str, ...]:
-    """The phrases whose embeddings' centroid stands for `marker` in `lang`: its prototypes,
-    then its lexicon terms of at least MIN_TERM_LETTERS letters (wildcards dropped)."""
-    terms = (
-        term.replace("*", "")
-        for term in marker.terms.get(lang, ())
-        if sum(ch.isalpha() for ch in term) >= MIN_TERM_LETTERS
-    )
-    return (*marker.prototypes.get(lang, ()), *terms)
-
-
-@cache
-def contrasted_phrases(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """`(name, prototype_phrases)` of every shipped CONTRASTED marker with prototypes in
-    `lang`: the rivals of a contrasted marker (fixed, whichever markers a run selects)."""
-    return tuple(
-        (name, prototype_phrases(marker, lang))
-        for name, marker in load_markers().items()
-        if marker.dimensions[:1] == (CONTRASTED,) and marker.prototypes.get(lang)
-    )
-
-
-def zero_shot(
-    embeddings: np.ndarray,
-    *,
-    marker: Marker,
-    lang: str,
-    encoder: Encoder,
-    centroids: Mapping[str, np.ndarray] | None = None,
-) -> np.ndarray:
-    """The zero-shot score of each embedded post for `marker` in `lang` (see the module doc).
-
-    Each cosine to a centroid is first standardised against the neutral reference posts' cosines
-    to it. A CONTRASTED marker's statistic is its log-probability under a softmax (temperature
-    SOFTMAX_TEMPERATURE) over the neutral centroid and every shipped CONTRASTED centroid; any
-    other marker's is its standardised cosine minus NEUTRAL_WEIGHT × that of the neutral centroid.
-    The statistic is returned as a z-score against the neutral posts' own statistic.
-    `centroids` replaces the centroids of the markers it names (NEUTRAL for the neutral one),
-    for example by adapted_centroids.
-
-    Raises SourceError when the neutral reference set has under two phrases in `lang`.
-    """
-    neutral_posts = _embedded(encoder, neutral_phrases(lang))
-    if len(neutral_posts) < 2:
-        raise SourceError(
-            f"the neutral reference set has no {lang} phrases: add some to {NEUTRAL_FILE}"
-        )
-    given = centroids or {}
-
-    def centroid(name: str, phrases: tuple[str, ...]) -> np.ndarray:
-        return given[name] if name in given else _centroid(encoder, phrases)
-
-    own = centroid(marker.name, prototype_phrases(marker, lang))
-    reference = centroid(NEUTRAL, neutral_phrases(lang))
-    contrasted = marker.dimensions[:1] == (CONTRASTED,)
-    rivals = [
-        centroid(name, phrases)
-        for name, phrases in contrasted_phrases(lang)
-        if contrasted and name != marker.name
-    ]
-    centroids = np.stack([own, reference, *rivals])
-    base = neutral_posts @ centroids.T
-    centre, spread = base.mean(axis=0), np.maximum(base.std(axis=0), 1e-6)
-
-    def statistic(rows: np.ndarray) -> np.ndarray:
-        closeness = (rows @ centroids.T - centre) / spread
-        if not contrasted:
-            return closeness[:, 0] - NEUTRAL_WEIGHT * closeness[:, 1]
-        logits = closeness / SOFTMAX_TEMPERATURE
-        top = logits.max(axis=1)
-        return logits[:, 0] - top - np.log(np.exp(logits - top[:, None]).sum(axis=1))
-
-    neutral = statistic(neutral_posts)
-    return (statistic(embeddings) - neutral.mean()) / max(float(neutral.std()), 1e-6)
-
-
-def adapted_centroids(
-    embeddings: np.ndarray,
-    hits: Mapping[str, np.ndarray],
-    *,
-    markers: Mapping[str, Marker],
-    lang: str,
-    encoder: Encoder,
-    weight: float = ADAPT_WEIGHT,
-    neutral: bool = False,
-) -> dict[str, np.ndarray]:
-    """zero_shot's `centroids` moved toward the corpus being scored (`embeddings`, unlabelled).
-
-    Each of `markers` with prototypes in `lang` whose lexicon hit (`hits[name]`, Boolean per
-    post) is the post's only hit among `hits` on at least ADAPT_MIN_POSTS posts gets the
-    unit-length blend of (1 - `weight`) × its centroid and `weight` × those posts' unit centroid;
-    with `neutral`, NEUTRAL likewise with the posts no marker of `hits` flags. Markers with too
-    few such posts are left out (zero_shot keeps their centroid)."""
-    flags = np.stack([np.asarray(h, dtype=bool) for h in hits.values()])
-    alone = flags.sum(axis=0) == 1
-    chosen = {
-        name: (np.asarray(hits[name], dtype=bool) & alone, prototype_phrases(marker, lang))
-        for name, marker in markers.items()
-        if name in hits and marker.prototypes.get(lang)
-    }
-    if neutral:
-        chosen[NEUTRAL] = (~flags.any(axis=0), neutral_phrases(lang))
-    return {
-        name: _unit(
-            (1 - weight) * _centroid(encoder, phrases)
-            + weight * _unit(embeddings[rows].mean(axis=0))
-        )
-        for name, (rows, phrases) in chosen.items()
-        if rows.sum() >= ADAPT_MIN_POSTS
-    }
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
-
-
-def _centroid(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
-    """The unit-length mean of the embeddings of `phrases`."""
-    return _unit(_embedded(encoder, phrases).mean(axis=0))
-
-
 def threshold(marker: Marker, lang: str) -> float:
     """The score at or above which the marker's model source in `lang` is a hit."""
     head = marker.heads.get(lang)
@@ -479,26 +327,6 @@ def score_probability(marker: Marker, languages: Sequence[str]) -> pl.Expr:
         .otherwise(1.0 / (1.0 + (cut - score).exp()))
         .alias(marker.name)
     )
-
-
-@cache
-def neutral_phrases(lang: str) -> tuple[str, ...]:
-    """The neutral reference posts of `lang` (none for a language the set does not cover)."""
-    with NEUTRAL_FILE.open("rb") as handle:
-        tables = tomllib.load(handle).get("lang", {})
-    return tuple(tables.get(lang, {}).get("phrases", ()))
-
-
-_EMBEDDED: dict[tuple[Encoder, tuple[str, ...]], np.ndarray] = {}
-
-
-def _embedded(encoder: Encoder, phrases: tuple[str, ...]) -> np.ndarray:
-    """`phrases` embedded once per encoder (keyed on the encoder itself, never on its id(),
-    which a later object may reuse)."""
-    key = (encoder, phrases)
-    if key not in _EMBEDDED:
-        _EMBEDDED[key] = encoder.encode(list(phrases))
-    return _EMBEDDED[key]
 
 
 def scores_frame(

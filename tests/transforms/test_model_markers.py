@@ -1,19 +1,15 @@
 from dataclasses import replace
 
-import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.embedding import ModelError, load_encoder
+from transforms.embedding import ModelError
 from transforms.markers import DEFAULT_HEADS_DIR, load_markers, parse_marker
 from transforms.model_markers import (
-    ADAPT_MIN_POSTS,
-    NEUTRAL,
     ModelConfig,
     SourceError,
-    adapted_centroids,
     check_source,
     classify,
     decide,
@@ -22,11 +18,8 @@ from transforms.model_markers import (
     model_text,
     modelled_markers,
     needs_model,
-    prototype_phrases,
     sample_rates,
-    score_embeddings,
     score_probability,
-    zero_shot,
 )
 
 EN_ONLY = ModelConfig()
@@ -136,104 +129,6 @@ def test_every_shipped_marker_has_a_model_source_in_english_and_spanish():
     markers = load_markers()
     check_source(markers, EN_ONLY, "model")
     assert all({"en", "es"} <= m.model_languages for m in markers.values())
-
-
-def test_zero_shot_scores_separate_meaning_from_shared_words():
-    """The default model reads meaning: a wish to die scores far above a dying phone battery,
-    although both say "die" (the prototypes, without the shipped n-gram head)."""
-    shipped = load_markers(names=["suicide_risk", "sleep_problems"])
-    markers = {name: replace(marker, heads={}) for name, marker in shipped.items()}
-    encoder = load_encoder()
-    texts = [
-        "honestly i just want to disappear and never wake up",
-        "my phone battery is about to die lol",
-        "lay awake until 4am again, my brain will not switch off",
-        "great coffee at the new place downtown",
-    ]
-    scores = score_embeddings(encoder.encode(texts), lang="en", markers=markers, encoder=encoder)
-    assert scores["suicide_risk"][0] > scores["suicide_risk"][1] + 0.1
-    assert scores["sleep_problems"][2] > scores["sleep_problems"][3] + 0.1
-    assert np.argmax(scores["suicide_risk"]) == 0
-
-
-def test_a_centroid_holds_the_prototypes_and_the_worded_terms_without_wildcards():
-    marker = parse_marker(
-        {
-            "name": "m",
-            "lang": {
-                "en": {"terms": ["furious", "rag*", ":(", "😡", "ok"], "prototypes": ["so mad"]}
-            },
-        },
-        origin="t",
-    )
-    assert prototype_phrases(marker, "en") == ("so mad", "furious", "rag")
-    assert prototype_phrases(marker, "es") == ()
-
-
-def test_emotions_are_scored_as_a_margin_over_the_other_emotions():
-    """Each post's highest zero-shot emotion is the one it expresses, and every emotion a post
-    does not express scores below every post's own emotion."""
-    names = ["anger", "joy", "sadness", "fear"]
-    markers = {n: replace(m, heads={}) for n, m in load_markers(names=names).items()}
-    encoder = load_encoder()
-    texts = [
-        "i am so furious with them right now, absolutely livid",
-        "best day ever, we won and i cannot stop smiling",
-        "i miss her so much, i cried all night",
-        "terrified of the results tomorrow, my hands are shaking",
-    ]
-    scores = score_embeddings(encoder.encode(texts), lang="en", markers=markers, encoder=encoder)
-    table = np.stack([scores[n] for n in names], axis=1)
-    assert list(table.argmax(axis=1)) == [0, 1, 2, 3]
-    assert (table[~np.eye(4, dtype=bool)] < table.max(axis=1).min()).all()
-
-
-def test_adapted_centroids_move_toward_the_posts_the_lexicon_flags_for_one_marker_alone():
-    """A marker's centroid moves toward the corpus posts flagged for it alone (not those also
-    flagged for another marker), which then score higher; a marker with too few such posts, and
-    the neutral centroid unless asked, keep theirs."""
-    markers = {n: replace(m, heads={}) for n, m in load_markers(names=["sadness", "joy"]).items()}
-    encoder = load_encoder()
-    grief = [f"the funeral for my grandad {i} was today" for i in range(ADAPT_MIN_POSTS)]
-    texts = [*grief, "funeral then a birthday party", "what a lovely party", "the bus was late"]
-    x = encoder.encode(texts)
-    sad = np.array([True] * ADAPT_MIN_POSTS + [True, False, False])
-    hits = {"sadness": sad, "joy": np.array([False] * ADAPT_MIN_POSTS + [True, True, False])}
-    moved = adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder)
-    assert set(moved) == {"sadness"}
-    assert set(
-        adapted_centroids(
-            x, hits, markers=markers, lang="en", encoder=encoder, weight=0.5, neutral=True
-        )
-    ) == {"sadness"}
-    alone = adapted_centroids(
-        x[:ADAPT_MIN_POSTS],
-        {"sadness": sad[:ADAPT_MIN_POSTS]},
-        markers=markers,
-        lang="en",
-        encoder=encoder,
-        weight=1.0,
-    )
-    corpus = x[:ADAPT_MIN_POSTS].mean(axis=0)
-    assert np.allclose(alone["sadness"], corpus / np.linalg.norm(corpus), atol=1e-5)
-    plain = zero_shot(x, marker=markers["sadness"], lang="en", encoder=encoder)
-    assert np.array_equal(
-        plain, zero_shot(x, marker=markers["sadness"], lang="en", encoder=encoder, centroids={})
-    )
-    adapted = zero_shot(x, marker=markers["sadness"], lang="en", encoder=encoder, centroids=moved)
-    assert adapted[:ADAPT_MIN_POSTS].mean() > plain[:ADAPT_MIN_POSTS].mean()
-    assert np.linalg.norm(moved["sadness"]) == pytest.approx(1.0, abs=1e-5)
-
-
-def test_adapted_centroids_move_the_neutral_centroid_only_when_asked():
-    markers = {n: replace(m, heads={}) for n, m in load_markers(names=["joy"]).items()}
-    encoder = load_encoder()
-    texts = [f"bus {i} leaves from stop {i + 1}" for i in range(ADAPT_MIN_POSTS)]
-    hits = {"joy": np.zeros(len(texts), dtype=bool)}
-    x = encoder.encode(texts)
-    assert adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder) == {}
-    moved = adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder, neutral=True)
-    assert set(moved) == {NEUTRAL}
 
 
 def test_classify_embeds_each_distinct_text_once_and_is_deterministic():
