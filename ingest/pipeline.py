@@ -34,9 +34,11 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
 from transforms.aggregate import (
     EIGHT_WEEKS,
+    author_counts,
     author_hash,
     author_periods,
     count_cells,
+    counted_periods,
     expand_author_days,
     period_cells,
     period_sums,
@@ -81,7 +83,11 @@ WEEKS = tuple(EIGHT_WEEKS)
 """The week grains, counted in blocks; their 8-week grains are counted across blocks."""
 PERIOD_WINDOW_DAYS = 56
 """8-week periods are counted together by the 56 days their `period_start` falls in
-(count_periods)."""
+(count_periods), each window's authors first in AUTHOR_SHARDS parts by their hash
+(count_authors)."""
+AUTHOR_SHARDS = 8
+"""Parts of each 8-week window's authors, counted apart: the largest call holds about 1 /
+AUTHOR_SHARDS of a period's author rows (docs/throughput.md)."""
 DEAD, COUNTS, COVERAGE, FILES, IDS = "dead", "counts", "coverage", "files", "ids"
 AUTHOR_DAYS, WEEK_CELLS, EIGHT_WEEK_PARTS = "author_days", "week_cells", "eight_week_parts"
 
@@ -342,25 +348,43 @@ class AggregateBlockFn(beam.DoFn):
 
 def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame) -> Iterator:
     """A block's part of the 8-week periods its days belong to, from its own days' author-days
-    `with_masks` and daily cells, as EIGHT_WEEK_PARTS."""
+    `with_masks` and daily cells, as EIGHT_WEEK_PARTS: `((window, shard), (sums, authors))`, the
+    authors split into AUTHOR_SHARDS by their hash and the sums sent with shard 0."""
     grains = EIGHT_WEEKS.values()
     window = (pl.col("period_start").cast(pl.Int64) // PERIOD_WINDOW_DAYS).alias("_window")
+    shard = (pl.col("author") % AUTHOR_SHARDS).cast(pl.Int64).alias("_shard")
     sums = pl.concat(period_sums(daily, grain) for grain in grains)
     authors = pl.concat(author_periods(masked, grain) for grain in grains)
-    split = {"by": "_window", "as_dict": True, "include_key": False}
-    by_window = authors.with_columns(window).partition_by(**split)
-    for (key,), part in sums.with_columns(window).partition_by(**split).items():
-        rows = by_window.get((key,), authors.clear())
-        yield beam.pvalue.TaggedOutput(EIGHT_WEEK_PARTS, (int(key), (packed(part), packed(rows))))
+    split = {"as_dict": True, "include_key": False}
+    by_window = sums.with_columns(window).partition_by("_window", **split)
+    parts = authors.with_columns(window, shard).partition_by("_window", "_shard", **split)
+    for (key,), part in by_window.items():
+        for s in range(AUTHOR_SHARDS):
+            rows = parts.get((key, s), authors.clear())
+            kept = part if s == 0 else part.clear()
+            yield beam.pvalue.TaggedOutput(
+                EIGHT_WEEK_PARTS, ((int(key), s), (packed(kept), packed(rows)))
+            )
+
+
+def count_authors(item: tuple[tuple[int, int], Sequence[tuple[bytes, bytes]]], job: IngestJob):
+    """One window and author shard's `(sums, authors)` from every block (AggregateBlockFn) →
+    `(window, (sums, counts))`, the counts being that shard's authors per cell
+    (transforms.aggregate.author_counts), both `packed`: each shard holds a fraction of the
+    period's authors, so no call holds them all."""
+    (window, _), pieces = item
+    sums = pl.concat(unpacked(data) for data, _ in pieces)
+    authors = pl.concat(unpacked(data) for _, data in pieces)
+    return window, (packed(sums), packed(author_counts(authors, list(job.markers))))
 
 
 def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], job: IngestJob) -> pa.Table:
-    """One window's `(sums, authors)` from every block (AggregateBlockFn) → the cells of the
-    8-week periods starting in it (transforms.aggregate.period_cells, PERIOD_SCHEMA), Arrow."""
+    """One window's `(sums, counts)` from every author shard (count_authors) → the cells of the
+    8-week periods starting in it (transforms.aggregate.counted_periods, PERIOD_SCHEMA), Arrow."""
     _, pieces = item
     sums = pl.concat(unpacked(data) for data, _ in pieces)
-    authors = pl.concat(unpacked(data) for _, data in pieces)
-    return period_cells(sums, authors, list(job.markers), run_id=job.run_id).to_arrow()
+    counts = pl.concat(unpacked(data) for _, data in pieces)
+    return counted_periods(sums, counts, run_id=job.run_id).to_arrow()
 
 
 class NoisyDayFn(beam.DoFn):
@@ -457,6 +481,8 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     blocks.daily | "WriteDaily" >> WriteTable(job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA))
     eight_weeks = (
         blocks[EIGHT_WEEK_PARTS]
+        | "GroupByEightWeekShard" >> beam.GroupByKey()
+        | "CountEightWeekAuthors" >> beam.Map(count_authors, job=job)
         | "GroupByEightWeekWindow" >> beam.GroupByKey()
         | "CountEightWeeks" >> beam.Map(count_periods, job=job)
     )

@@ -328,12 +328,20 @@ def period_cells(
     of its days, each possibly in several parts: the sums summed, and each cell's distinct
     (marked) authors as the authors whose masks, OR-ed per author and cell, have the marker's
     scored (marked) bit; `names` as given to `author_periods`."""
+    return counted_periods(sums, author_counts(authors, names), run_id=run_id)
+
+
+def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) -> pl.DataFrame:
+    """A period's cells (PERIOD_SCHEMA) from `period_sums` and `author_counts` of its days, each
+    possibly in several parts: the sums summed, and the author counts summed too, so each part
+    of the counts must hold its own authors (e.g. one shard of the author hashes each)."""
     keys = ["grain", "period_start", "region", "lang", "marker"]
-    counts = ("n_posts", "n_scored", "n_marked", "n_author_days", "n_marked_author_days")
+    added = ("n_posts", "n_scored", "n_marked", "n_author_days", "n_marked_author_days")
     summed = sums.group_by(*keys, "marker_version").agg(
-        pl.col(counts).sum(), pl.col("sample_rate").min()
+        pl.col(added).sum(), pl.col("sample_rate").min()
     )
-    cells = summed.join(_period_authors(authors, list(names)), on=keys, how="left")
+    authors = counts.group_by(keys).agg(pl.col("n_authors", "n_marked_authors").sum())
+    cells = summed.join(authors, on=keys, how="left")
     periods = cells.with_columns(
         pl.col("n_authors", "n_marked_authors").fill_null(0),
         (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS)))
@@ -348,11 +356,14 @@ def period_cells(
     )
 
 
-def _period_authors(rows: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """`author_periods` rows → per period, cell (roll-ups included) and marker, `n_authors` and
-    `n_marked_authors`. An author in one base cell of the period adds its OR-ed bits to every
+    `n_marked_authors` (`grain`, `period_start`, `region`, `lang`, `marker` and those two);
+    `names` as given to `author_periods`. Counts of disjoint sets of authors add up
+    (`counted_periods`). An author in one base cell of the period adds its OR-ed bits to every
     roll-up above it, summed like counts; only the rows of authors in several base cells are
     OR-ed again per roll-up."""
+    names = list(names)
     masks = [c for c in rows.columns if c.startswith("\x1fmask")]
     base = ["grain", "period_start"]
     counts = ("authors", "marked_authors")

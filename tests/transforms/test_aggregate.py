@@ -381,3 +381,54 @@ def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
         combined = period_cells(pl.concat(sums), pl.concat(authors), names, run_id="r")
         whole = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain)
         assert combined.equals(whole)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 70),
+            st.sampled_from(["north", "south"]),
+            st.sampled_from(["en", "es"]),
+            st.sampled_from(["a", "b", "c", "d", None]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from([True, False, None]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 5),
+)
+def test_periods_counted_in_author_shards_equal_periods_counted_whole(rows, shards):
+    """Author counts taken apart per shard of the author hashes, summed by counted_periods with
+    the sums split anyhow, give what count_cells gives over all the authors at once."""
+    from transforms.aggregate import (
+        author_counts,
+        author_periods,
+        count_cells,
+        counted_periods,
+        period_sums,
+        wide_author_days,
+        with_masks,
+    )
+
+    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
+    posts = pl.DataFrame(
+        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
+        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
+        orient="row",
+    )
+    wide = wide_author_days(posts, MARKERS, rates=RATES)
+    names = list(MARKERS)
+    daily = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain="day")
+    for grain in PERIOD_GRAINS:
+        authors = author_periods(with_masks(wide, names), grain)
+        counts = [
+            author_counts(authors.filter(pl.col("author") % shards == s), names)
+            for s in range(shards)
+        ]
+        sums = period_sums(daily, grain)
+        split = [sums.head(sums.height // 2), sums.tail(sums.height - sums.height // 2)]
+        combined = counted_periods(pl.concat(split), pl.concat(counts), run_id="r")
+        whole = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain)
+        assert combined.equals(whole)
