@@ -40,9 +40,9 @@ from transforms.aggregate import (
     count_cells,
     counted_periods,
     expand_author_days,
-    period_cells,
     period_sums,
     periods_of,
+    summed_daily,
     wide_author_days,
     with_masks,
 )
@@ -79,6 +79,10 @@ BLOCK_DAYS = 28
 """Days per block, a whole number of weeks: a block counts its days and the weeks starting on
 them in one group (AggregateBlockFn). The job's memory grows with one block's working set;
 fewer, larger blocks cost less CPU (measured in docs/throughput.md)."""
+BLOCK_SHARD_POSTS = 100_000
+"""Posts a block counts in one part at most: a larger block's posts are counted in parts by
+their author's hash and the parts' counts summed, so a block's polars working set stays about
+the same as the input grows (docs/throughput.md)."""
 WEEKS = tuple(EIGHT_WEEKS)
 """The week grains, counted in blocks; their 8-week grains are counted across blocks."""
 PERIOD_WINDOW_DAYS = 56
@@ -303,7 +307,9 @@ class AggregateBlockFn(beam.DoFn):
     PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums, authors))`: its days'
     part of those periods (transforms.aggregate.period_sums of its daily cells, author_periods
     of its author-days), both `packed`. Whole blocks make few, large calls: counting costs tens
-    of milliseconds per call whatever its size."""
+    of milliseconds per call whatever its size. A block of more than BLOCK_SHARD_POSTS posts is
+    counted in ⌈posts ÷ BLOCK_SHARD_POSTS⌉ parts by author hash, the parts' cells summed (summed_daily,
+    counted_periods): each part holds its own authors."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -324,26 +330,38 @@ class AggregateBlockFn(beam.DoFn):
             ]
         ).with_columns(pl.col("region", "lang").cast(pl.String))
         rates = sample_rates(job.markers, job.options.models, None)
-        wide = wide_author_days(posts.drop("line"), job.markers, rates=rates)
         first = date.fromordinal(block * BLOCK_DAYS)
         last = first + timedelta(days=BLOCK_DAYS - 1)
         own, starts = (pl.col(c).is_between(first, last) for c in ("day", "period_start"))
-        held = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
-        if held.is_empty():
-            return
-        daily, days = held.filter(own), wide.filter(own)
-        yield daily.to_arrow()
-        for (day,), rows in days.group_by("day"):
-            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
+        n_shards = -(-posts.height // BLOCK_SHARD_POSTS)
+        shard = (pl.col("author").fill_null(0) % max(n_shards, 1)).cast(pl.Int64).alias("_shard")
+        shards = posts.drop("line").with_columns(shard).partition_by("_shard", as_dict=True)
+        del posts
         names = list(job.markers)
-        masked = with_masks(wide, names)
-        for grain in WEEKS:
-            sums = period_sums(held, grain).filter(starts)
-            authors = author_periods(masked, grain).filter(starts)
-            cells = period_cells(sums, authors, names, run_id=job.run_id)
+        daily, days, weeks = [], [], {grain: ([], []) for grain in WEEKS}
+        for (s,) in sorted(shards):
+            part = shards.pop((s,)).drop("_shard")
+            wide = wide_author_days(part, job.markers, rates=rates)
+            held = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
+            if held.is_empty():
+                continue
+            daily.append(held.filter(own))
+            days.append(wide.filter(own))
+            masked = with_masks(wide, names)
+            for grain in WEEKS:
+                weeks[grain][0].append(period_sums(held, grain).filter(starts))
+                authors = author_periods(masked, grain).filter(starts)
+                weeks[grain][1].append(author_counts(authors, names))
+            if not daily[-1].is_empty():
+                yield from _eight_week_parts(masked.filter(own), daily[-1])
+        if not daily:
+            return
+        yield summed_daily(daily).to_arrow()
+        for (day,), rows in pl.concat(days).group_by("day"):
+            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
+        for sums, counts in weeks.values():
+            cells = counted_periods(pl.concat(sums), pl.concat(counts), run_id=job.run_id)
             yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
-        if not daily.is_empty():
-            yield from _eight_week_parts(masked.filter(own), daily)
 
 
 def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame) -> Iterator:

@@ -280,6 +280,20 @@ def count_cells(
     return conform(counted.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
 
 
+def summed_daily(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Daily cells (DAILY_SCHEMA) counted apart over disjoint sets of authors (e.g. shards of
+    the author hashes, the posts without an author in one of them) → the cells of all of them:
+    every count summed, the lowest sample rate, sorted by the keys."""
+    keys = ["day", "region", "lang", "marker", "marker_version", "run_id"]
+    counts = [c for c in DAILY_SCHEMA if c.startswith("n_")]
+    summed = (
+        pl.concat([pl.DataFrame(schema=DAILY_SCHEMA), *parts])
+        .group_by(keys)
+        .agg(pl.col(counts).sum(), pl.col("sample_rate").min())
+    )
+    return conform(summed.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
+
+
 def period_sums(daily: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     """Daily cells (DAILY_SCHEMA) → their sums per `grain` period (`grain`, `period_start`, the
     cell keys and PERIOD_SCHEMA's counts but the distinct authors): posts, scored and marked

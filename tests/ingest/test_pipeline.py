@@ -380,3 +380,36 @@ def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monk
         pl.col("grain") == "iso_8week", pl.col("region") == "all", pl.col("lang") == "all"
     )
     assert eight.height == 4 and eight["n_authors"].max() == 23
+
+
+def test_blocks_counted_in_author_parts_equal_blocks_counted_whole(tmp_path, monkeypatch):
+    """A block's posts counted in parts by author hash (BLOCK_SHARD_POSTS), posts without an
+    author and a second language included, land the same daily and period cells as whole."""
+    start = date(2025, 1, 1)
+    posts = [
+        _post(
+            i,
+            created_at=f"{start + timedelta(days=(i * 5) % 90)}T12:00:00Z",
+            author_id=None if i % 11 == 0 else f"u{i % 37}",
+            lang=("en", "es")[i % 4 == 0],
+            text="so sad" if i % 5 < 2 else "fine",
+        )
+        for i in range(700)
+    ]
+    path = _write_jsonl(tmp_path / "in.jsonl", posts)
+    landed = {}
+    for limit in (9, 1_000_000):
+        monkeypatch.setattr("ingest.pipeline.BLOCK_SHARD_POSTS", limit)
+        job = replace(
+            _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(limit))
+        )
+        landing = Path(run_ingest(job))
+        landed[limit] = {
+            name: pl.read_parquet(landing / f"{name}.parquet").sort(pl.all())
+            for name in ("daily", "periods")
+        }
+    for name in ("daily", "periods"):
+        assert landed[9][name].height > 0
+        assert landed[9][name].equals(landed[1_000_000][name])
+    daily = landed[9]["daily"].filter(pl.col("region") == "all", pl.col("lang") == "all")
+    assert daily["n_authors"].max() > 1 and daily["n_posts"].sum() > daily["n_authors"].sum()

@@ -432,3 +432,40 @@ def test_periods_counted_in_author_shards_equal_periods_counted_whole(rows, shar
         combined = counted_periods(pl.concat(split), pl.concat(counts), run_id="r")
         whole = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain=grain)
         assert combined.equals(whole)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 20),
+            st.sampled_from(["north", "south"]),
+            st.sampled_from(["en", "es"]),
+            st.sampled_from(["a", "b", "c", "d", None]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from([True, False, None]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 5),
+)
+def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_whole(rows, shards):
+    """Daily cells counted apart per shard of the author hashes (the posts without an author in
+    shard 0) and summed by summed_daily give what count_cells gives over all the posts at once."""
+    from transforms.aggregate import count_cells, summed_daily, wide_author_days
+
+    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
+    posts = pl.DataFrame(
+        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
+        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
+        orient="row",
+    )
+    wide = wide_author_days(posts, MARKERS, rates=RATES)
+    shard = pl.col("author").fill_null(0) % shards
+    parts = [
+        count_cells(wide.filter(shard == s), MARKERS, rates=RATES, run_id="r", grain="day")
+        for s in range(shards)
+    ]
+    whole = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain="day")
+    assert summed_daily(parts).equals(whole)
