@@ -20,7 +20,7 @@ from transforms.markers.definitions import Marker, supported_languages
 from transforms.markers.rules import Lexicon, compile_lexicon
 from transforms.markers.scan import Scan, scan
 from transforms.markers.tables import Automaton, CharTable, compile_automaton
-from transforms.text import join_contractions
+from transforms.text import CLITICS, join_contractions
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,11 +138,29 @@ def _scan(
     posts: pl.DataFrame, compiled: CompiledMarkers, *, text: str, explain: bool, engine: str
 ) -> Scan:
     """`scan` of the posts' `text` in their `lang`, contractions joined
-    (`transforms.text.join_contractions`) and hashtags split."""
+    (`transforms.text.join_contractions`) and hashtags split. Only the posts the first scan
+    leaves unscored for a spaced apostrophe (`Scan.spaced`) can change when joined: they are
+    joined, split and scanned again, so other posts skip the join's passes."""
     langs = posts.get_column("lang")
-    joined = join_contractions(posts.get_column(text), langs)
-    texts = split_hashtags(joined, compiled.vocabulary)
-    return scan(texts, langs, compiled, explain=explain, engine=engine)
+    original = posts.get_column(text)
+    texts = split_hashtags(original, compiled.vocabulary)
+    found = scan(texts, langs, compiled, explain=explain, engine=engine, spaced=tuple(CLITICS))
+    if found.spaced.size == 0:
+        return found
+    rows = pl.Series("row", found.spaced)
+    sub_langs = langs.gather(rows)
+    joined = join_contractions(original.gather(rows), sub_langs)
+    again = scan(
+        split_hashtags(joined, compiled.vocabulary), sub_langs, compiled,
+        explain=explain, engine=engine,
+    )  # fmt: skip
+    found.counts[:, found.spaced] = again.counts
+    found.words[found.spaced] = again.words
+    terms = found.terms
+    if explain:
+        moved = again.terms.with_columns(rows.gather(again.terms.get_column("row")))
+        terms = pl.concat([terms, moved]).sort("row", maintain_order=True)
+    return Scan(counts=found.counts, words=found.words, terms=terms, spaced=again.spaced)
 
 
 def _counted(
