@@ -138,29 +138,32 @@ def _scan(
     posts: pl.DataFrame, compiled: CompiledMarkers, *, text: str, explain: bool, engine: str
 ) -> Scan:
     """`scan` of the posts' `text` in their `lang`, contractions joined
-    (`transforms.text.join_contractions`) and hashtags split. Only the posts the first scan
-    leaves unscored for a spaced apostrophe (`Scan.spaced`) can change when joined: they are
-    joined, split and scanned again, so other posts skip the join's passes."""
+    (`transforms.text.join_contractions`) and hashtags split. Only the posts where the scan
+    finds a spaced apostrophe (`Scan.spaced`) can change when joined: those that do are
+    joined, split and scanned again, so the other posts skip the join's passes."""
     langs = posts.get_column("lang")
     original = posts.get_column(text)
     texts = split_hashtags(original, compiled.vocabulary)
     found = scan(texts, langs, compiled, explain=explain, engine=engine, spaced=tuple(CLITICS))
-    if found.spaced.size == 0:
+    apart = pl.Series("row", found.spaced)
+    before = original.gather(apart)
+    joined = join_contractions(before, langs.gather(apart))
+    changed = (joined != before).fill_null(False)
+    if not changed.any():
         return found
-    rows = pl.Series("row", found.spaced)
-    sub_langs = langs.gather(rows)
-    joined = join_contractions(original.gather(rows), sub_langs)
+    rows = apart.filter(changed)
     again = scan(
-        split_hashtags(joined, compiled.vocabulary), sub_langs, compiled,
-        explain=explain, engine=engine,
+        split_hashtags(joined.filter(changed), compiled.vocabulary), langs.gather(rows),
+        compiled, explain=explain, engine=engine,
     )  # fmt: skip
-    found.counts[:, found.spaced] = again.counts
-    found.words[found.spaced] = again.words
+    found.counts[:, rows.to_numpy()] = again.counts
+    found.words[rows.to_numpy()] = again.words
     terms = found.terms
     if explain:
         moved = again.terms.with_columns(rows.gather(again.terms.get_column("row")))
-        terms = pl.concat([terms, moved]).sort("row", maintain_order=True)
-    return Scan(counts=found.counts, words=found.words, terms=terms, spaced=again.spaced)
+        kept = terms.filter(~pl.col("row").is_in(rows.implode()))
+        terms = pl.concat([kept, moved]).sort("row", maintain_order=True)
+    return Scan(counts=found.counts, words=found.words, terms=terms, spaced=found.spaced)
 
 
 def _counted(
