@@ -20,9 +20,9 @@ nanoseconds per byte of UTF-8 text. Results go to benchmarks/RESULTS.md (`lexico
 
 `--engine-before FILE` compares a change of the scanner: FILE is another version of
 transforms/markers/engine.py (`git show REV:transforms/markers/engine.py > FILE`) whose
-`scan_posts` takes the same tables; `tag` is timed with it and with the current one, alternating
-`--repeats` times in this process on the same posts (same machine state), after checking that
-both give the same counts.
+`scan_posts` takes the same arguments (a version with `spaced` and `apart`); `tag` is timed
+with it and with the current one, alternating `--repeats` times in this process on the same
+posts (same machine state), after checking that both give the same counts.
 """
 
 from __future__ import annotations

@@ -93,6 +93,11 @@ CLITICS = {"en": ("t", "s", "m", "d", "re", "ve", "ll")}
 """Per language, the contracted endings written after an apostrophe (`can't`, `I'm`, `we're`).
 Spanish has none: an apostrophe there quotes, and its `ve` or `re` after a quote are words."""
 
+_QUOTE = "".join(APOSTROPHES)
+SPACED_APOSTROPHE = rf" [nN]?[{_QUOTE}]|[{_QUOTE}] "
+"""An apostrophe with a space (U+0020) after it, before it, or before an `n` before it: only a
+text where this matches can have a contraction that `join_contractions` joins."""
+
 
 def join_contractions(texts: pl.Series, langs: pl.Series) -> pl.Series:
     """`texts` with each contraction written apart, in a language of CLITICS, written as one
@@ -106,12 +111,12 @@ def join_contractions(texts: pl.Series, langs: pl.Series) -> pl.Series:
     engine's fast path. Only posts with an apostrophe, then only those with a space beside it,
     are rewritten, and the ending's end is matched as a character, not a Unicode `\\b` (which
     would leave the fast engine too)."""
-    quote = "".join(APOSTROPHES)
+    quote = _QUOTE
     has_quote = texts.str.contains(f"[{quote}]").fill_null(False)
     out = texts.clone()
     for lang, clitics in CLITICS.items():
         rows = (has_quote & (langs == lang)).fill_null(False).arg_true()
-        spaced = texts.gather(rows).str.contains(rf" [nN]?[{quote}]|[{quote}] ")
+        spaced = texts.gather(rows).str.contains(SPACED_APOSTROPHE)
         rows = rows.filter(spaced.fill_null(False))
         if not rows.is_empty():
             ending = "|".join(clitics)

@@ -20,7 +20,7 @@ from transforms.markers.definitions import Marker, supported_languages
 from transforms.markers.rules import Lexicon, compile_lexicon
 from transforms.markers.scan import Scan, scan
 from transforms.markers.tables import Automaton, CharTable, compile_automaton
-from transforms.text import join_contractions
+from transforms.text import CLITICS, join_contractions
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,11 +138,32 @@ def _scan(
     posts: pl.DataFrame, compiled: CompiledMarkers, *, text: str, explain: bool, engine: str
 ) -> Scan:
     """`scan` of the posts' `text` in their `lang`, contractions joined
-    (`transforms.text.join_contractions`) and hashtags split."""
+    (`transforms.text.join_contractions`) and hashtags split. Only the posts where the scan
+    finds a spaced apostrophe (`Scan.spaced`) can change when joined: those that do are
+    joined, split and scanned again, so the other posts skip the join's passes."""
     langs = posts.get_column("lang")
-    joined = join_contractions(posts.get_column(text), langs)
-    texts = split_hashtags(joined, compiled.vocabulary)
-    return scan(texts, langs, compiled, explain=explain, engine=engine)
+    original = posts.get_column(text)
+    texts = split_hashtags(original, compiled.vocabulary)
+    found = scan(texts, langs, compiled, explain=explain, engine=engine, spaced=tuple(CLITICS))
+    apart = pl.Series("row", found.spaced)
+    before = original.gather(apart)
+    joined = join_contractions(before, langs.gather(apart))
+    changed = (joined != before).fill_null(False)
+    if not changed.any():
+        return found
+    rows = apart.filter(changed)
+    again = scan(
+        split_hashtags(joined.filter(changed), compiled.vocabulary), langs.gather(rows),
+        compiled, explain=explain, engine=engine,
+    )  # fmt: skip
+    found.counts[:, rows.to_numpy()] = again.counts
+    found.words[rows.to_numpy()] = again.words
+    terms = found.terms
+    if explain:
+        moved = again.terms.with_columns(rows.gather(again.terms.get_column("row")))
+        kept = terms.filter(~pl.col("row").is_in(rows.implode()))
+        terms = pl.concat([kept, moved]).sort("row", maintain_order=True)
+    return Scan(counts=found.counts, words=found.words, terms=terms, spaced=found.spaced)
 
 
 def _counted(

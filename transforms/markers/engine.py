@@ -32,6 +32,7 @@ from transforms.markers.tables import (
     UNKNOWN,
     edge_slot,
 )
+from transforms.text import APOSTROPHES
 
 CONTEXT_CHARS = 160
 """How far before and after an occurrence `transforms.markers.rules.occurrences` looks."""
@@ -44,6 +45,8 @@ _edge_slot = _kernel(edge_slot)
 
 OK, REFERENCE, UNSEEN = 0, 1, 2
 """Per-post status: scored; flagged for the reference path; has a code point to compute."""
+
+_APOSTROPHES = tuple(ord(c) for c in APOSTROPHES)
 
 _WORD, _WORDISH, _LETTERS, _SENTENCE_END = 1, 2, 4, 8
 """Word flags: starts with a letter or number; only letters, numbers and `_`; only letters;
@@ -84,20 +87,22 @@ def _put(buf, n, cp):
 @_kernel
 def _words(
     data, lo, hi, info, out_off, out_cp, out_kind, ascii_entry,
-    byte_class, trans, buf, w_int, w_flags, w_cue, hits,
+    byte_class, trans, buf, w_int, w_flags, w_cue, hits, spaced,
 ):  # fmt: skip
     """Split `data[lo:hi]` into canonical words with the CharTable's arrays and walk each
     through the lexicon's byte trie as it grows: word `k`'s bytes are
     `buf[w_int[_START, k]:][:w_int[_LEN, k]]`, and `w_int[:, k]`, `w_flags[k]`, `w_cue[k]`
     say the rest; its prefix hits are `hits[:, w_int[_HITS, k]:w_int[_HITS, k + 1]]` (prefix
     id, length in bytes). Returns the number of words and of those starting with a letter or
-    number, or (-1, 0) at a code point the table has not computed.
+    number, or (-1, 0) at a code point the table has not computed; third, with `spaced`,
+    whether an apostrophe of the text has a space beside it (`_beside_space`).
 
     A symbol is a word of its own: it opens one that the next character closes (`alone`).
     After the text, one more space closes the last word."""
     n = 0
     n_words = 0
     n_hits = 0
+    beside = False
     pos = 0
     p = lo
     q = 0
@@ -141,11 +146,13 @@ def _words(
                 length += 1
                 last = b
                 p += 1
+        s = -1
         if q < q_end:
             cp = out_cp[q]
             kind = out_kind[q]
             q += 1
         elif p < hi:
+            s = p
             b = data[p]
             if b < 0x80:
                 entry = ascii_entry[b]
@@ -177,7 +184,7 @@ def _words(
                     q_end = out_off[index + 1]
                     continue
                 if kind == UNKNOWN:
-                    return -1, 0
+                    return -1, 0, beside
         elif done:
             break
         else:
@@ -185,6 +192,8 @@ def _words(
             cp = np.int32(0x20)
             kind = SPACE
         if kind == DROP:
+            if spaced and not beside and s >= 0:
+                beside = _beside_space(data, lo, hi, s, p, cp)
             continue
         if open_word and (alone or kind in (SPACE, SYMBOL)):
             n, n_words, at, char_at = _close_word(
@@ -234,7 +243,21 @@ def _words(
         last = cp
     w_int[_HITS, n] = n_hits
     w_int[_CHAR_AT, n] = char_at
-    return n, n_words
+    return n, n_words, beside
+
+
+@_kernel
+def _beside_space(data, lo, hi, s, e, cp):
+    """Whether code point `cp`, the bytes `data[s:e]` of the text `data[lo:hi]`, is one of
+    APOSTROPHES with a space after it, before it, or before an `n` or `N` before it: where
+    `transforms.text.SPACED_APOSTROPHE` matches."""
+    if cp not in _APOSTROPHES:
+        return False
+    if e < hi and data[e] == 0x20:
+        return True
+    if s > lo and data[s - 1] == 0x20:
+        return True
+    return s - 2 >= lo and data[s - 1] | 0x20 == 0x6E and data[s - 2] == 0x20
 
 
 @_kernel
@@ -271,12 +294,17 @@ def _close_word(
 
 
 @numba.njit(cache=True)
-def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out, status, explain):
+def scan_posts(
+    data, offsets, rows, chars, lexicon, expansion, counts, words_out, status, explain, spaced,
+    apart,
+):  # fmt: skip
     """Score the posts `rows` (indices into `offsets`) with one language's automaton
     (`lexicon`, the arrays of an Automaton in field order) and the CharTable's arrays
     (`chars`): add counting occurrences to `counts[marker, row]`, set `words_out[row]` and
-    `status[row]`. With `explain`, also returns the counting occurrences as (row, marker,
-    term) in post order, and in text order within a post and marker."""
+    `status[row]`. With `spaced`, set `apart[row]` where an apostrophe of the post has a space
+    beside it (where `transforms.text.SPACED_APOSTROPHE` matches). With `explain`, also
+    returns the counting occurrences as (row, marker, term) in post order, and in text order
+    within a post and marker."""
     info, out_off, out_cp, out_kind, ascii_entry = chars
     (
         byte_class, trans, suffixes, suffix_len,
@@ -298,10 +326,12 @@ def scan_posts(data, offsets, rows, chars, lexicon, expansion, counts, words_out
     explained = np.empty((1024 if explain else 0, 3), dtype=np.int64)
     n_explained = 0
     for r in rows:
-        n, n_words = _words(
+        n, n_words, beside = _words(
             data, offsets[r], offsets[r + 1], info, out_off, out_cp, out_kind, ascii_entry,
-            byte_class, trans, buf, w_int, w_flags, w_cue, hits,
+            byte_class, trans, buf, w_int, w_flags, w_cue, hits, spaced,
         )  # fmt: skip
+        if beside:
+            apart[r] = 1
         if n < 0:
             status[r] = UNSEEN
             continue

@@ -5,7 +5,7 @@ compiled scanner (`transforms.markers.engine`) for each language, with the refer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -16,6 +16,7 @@ from transforms.buffers import code_points_where, utf8_buffers
 from transforms.markers.engine import REFERENCE, UNSEEN, scan_posts
 from transforms.markers.rules import Lexicon, canonical, occurrences
 from transforms.markers.tables import UNKNOWN
+from transforms.text import SPACED_APOSTROPHE
 
 if TYPE_CHECKING:
     from transforms.markers.compiled import CompiledMarkers
@@ -34,19 +35,25 @@ class Scan:
     """What `scan` found: `counts[marker, post]` (UInt32), `words[post]` (the post's words in
     canonical text), and, when asked, `terms`, one row per counting occurrence (`row`,
     `marker` index, written `term`) in post order, then text order within a post and marker.
-    Posts flagged for the reference path are included, scored by it."""
+    Posts flagged for the reference path are included, scored by it. `spaced`: the posts
+    (ascending) in a language of `scan`'s `spaced` where SPACED_APOSTROPHE matches."""
 
     counts: np.ndarray
     words: np.ndarray
     terms: pl.DataFrame | None
+    spaced: np.ndarray
 
 
 def scan(
     texts: pl.Series, langs: pl.Series, markers: CompiledMarkers, *,
     explain: bool = False, engine: Literal["compiled", "reference"] = "compiled",
+    spaced: Collection[str] = (),
 ) -> Scan:  # fmt: skip
     """Score hashtag-split `texts` against the Lexicon of each post's language (`langs`;
     posts in other languages, or without text, get zeros); counts follow `markers`' order.
+    Posts in a language of `spaced` where SPACED_APOSTROPHE matches are listed (`Scan.spaced`):
+    the compiled scanner finds them in its own pass over the text, so a caller that joins
+    contractions (`transforms.text.join_contractions`) needs to rewrite only those.
 
     Raises ValueError for an `engine` not in ENGINES."""
     if engine not in ENGINES:
@@ -55,18 +62,26 @@ def scan(
     counts = np.zeros((len(markers), n), dtype=np.uint32)
     words = np.zeros(n, dtype=np.float64)
     status = np.zeros(n, dtype=np.uint8)
+    apart = np.zeros(n, dtype=np.uint8)
     found = []
     rows = _rows_by_language(langs, texts, markers.lexicons)
     if engine == "reference":
         for lang_rows in rows.values():
             status[lang_rows] = REFERENCE
     else:
-        found += _scan_texts(texts, rows, markers, counts, words, status, explain)
-        found += _scan_learned(texts, rows, markers, counts, words, status, explain)
+        found += _scan_texts(texts, rows, markers, counts, words, status, explain, spaced, apart)
+        found += _scan_learned(texts, rows, markers, counts, words, status, explain, spaced, apart)
     unseen = np.flatnonzero(status == UNSEEN)
     if unseen.size:
-        found += _scan_unseen(texts, langs, unseen, markers, counts, words, status, explain)
+        found += _scan_unseen(
+            texts, langs, unseen, markers, counts, words, status, explain, spaced, apart
+        )
     reference = np.flatnonzero(status == REFERENCE)
+    if reference.size and spaced:
+        beside = langs.gather(reference).is_in(list(spaced)) & texts.gather(reference).str.contains(
+            SPACED_APOSTROPHE
+        )
+        apart[reference[beside.fill_null(False).to_numpy()]] = 1
     if reference.size:
         found += _scan_reference(texts, langs, reference, markers, counts, words)
     terms = None
@@ -74,12 +89,13 @@ def scan(
         schema = {"row": pl.Int64, "marker": pl.Int32, "term": pl.String}
         terms = pl.concat([f.cast(schema) for f in found]) if found else pl.DataFrame(schema=schema)
         terms = terms.sort("row", maintain_order=True)
-    return Scan(counts=counts, words=words, terms=terms)
+    return Scan(counts=counts, words=words, terms=terms, spaced=np.flatnonzero(apart))
 
 
 def _scan_learned(
     texts: pl.Series, rows: Mapping[str, np.ndarray], markers: CompiledMarkers,
     counts: np.ndarray, words: np.ndarray, status: np.ndarray, explain: bool,
+    spaced: Collection[str], apart: np.ndarray,
 ) -> list[pl.DataFrame]:  # fmt: skip
     """Add the code points of the posts the scanner could not read (`status` UNSEEN: one not
     in `markers.chars` yet; the table starts with ASCII) to the table, Σ left out (see _SIGMA),
@@ -93,12 +109,13 @@ def _scan_learned(
     data, offsets = utf8_buffers(texts)
     new = code_points_where(data, offsets, np.concatenate(list(rows.values())), table.info, UNKNOWN)
     table.add(c for c in new.tolist() if c != _SIGMA)
-    return _scan_texts(texts, rows, markers, counts, words, status, explain)
+    return _scan_texts(texts, rows, markers, counts, words, status, explain, spaced, apart)
 
 
 def _scan_unseen(
     texts: pl.Series, langs: pl.Series, unseen: np.ndarray, markers: CompiledMarkers,
     counts: np.ndarray, words: np.ndarray, status: np.ndarray, explain: bool,
+    spaced: Collection[str], apart: np.ndarray,
 ) -> list[pl.DataFrame]:  # fmt: skip
     """Scan the posts `unseen` (those _scan_learned left: a Σ) again lower-cased, their code
     points added to `markers.chars` (Σ stays out of the table; see _SIGMA); what is still
@@ -113,7 +130,11 @@ def _scan_unseen(
     sub_counts = np.zeros((len(markers), unseen.size), dtype=np.uint32)
     sub_words = np.zeros(unseen.size, dtype=np.float64)
     sub_status = np.zeros(unseen.size, dtype=np.uint8)
-    sub_found = _scan_texts(lowered, sub_rows, markers, sub_counts, sub_words, sub_status, explain)
+    sub_apart = np.zeros(unseen.size, dtype=np.uint8)
+    sub_found = _scan_texts(
+        lowered, sub_rows, markers, sub_counts, sub_words, sub_status, explain, spaced, sub_apart
+    )
+    apart[unseen] |= sub_apart
     counts[:, unseen] = sub_counts
     words[unseen] = sub_words
     status[unseen] = np.where(sub_status == UNSEEN, REFERENCE, sub_status)
@@ -165,9 +186,12 @@ def _scan_texts(
     words: np.ndarray,
     status: np.ndarray,
     explain: bool,
+    spaced: Collection[str],
+    apart: np.ndarray,
 ) -> list[pl.DataFrame]:
     """Run the scanner over `rows` of `texts` per language, filling `counts`, `words` and
-    `status`; with `explain`, the counting occurrences (`Scan.terms` rows)."""
+    `status`; with `explain`, the counting occurrences (`Scan.terms` rows). Posts in a
+    language of `spaced` with a spaced apostrophe get `apart` set (`scan`)."""
     table = markers.chars
     data, offsets = utf8_buffers(texts)
     found = []
@@ -176,7 +200,8 @@ def _scan_texts(
             continue
         explained = scan_posts(
             data, offsets, rows[lang], table.arrays,
-            automaton.arrays, table.expansion, counts, words, status, explain,
+            automaton.arrays, table.expansion, counts, words, status, explain, lang in spaced,
+            apart,
         )  # fmt: skip
         if explain:
             found.append(

@@ -18,6 +18,8 @@ from transforms.markers import (
     tag,
 )
 from transforms.markers.rules import FIRST_PERSON_CUES, NEGATION_CUES
+from transforms.markers.scan import scan
+from transforms.text import APOSTROPHES, SPACED_APOSTROPHE, join_contractions
 
 BUILTIN = compile_markers(load_markers())
 TERMS = sorted(
@@ -64,6 +66,36 @@ def test_the_compiled_and_reference_engines_agree(posts, gap):
     )
     scored = _both_engines(frame, BUILTIN)
     assert tag(frame, BUILTIN).drop("text", "lang").equals(scored.select(list(BUILTIN)))
+
+
+APART = st.one_of(
+    st.sampled_from(TERMS),
+    st.sampled_from(["I", "can", "do", "n", "N", "t", "m", "ve", "the", "#ICan", "Σ", " ", "  "]),
+    st.sampled_from(APOSTROPHES),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(APART, max_size=12), st.sampled_from(["en", "es", None])),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([" ", ""]),
+)
+def test_only_posts_with_a_spaced_apostrophe_are_joined_again_and_all_match_joined_text(posts, gap):
+    frame = pl.DataFrame(
+        {"text": [gap.join(words) for words, _ in posts], "lang": [lang for _, lang in posts]},
+        schema={"text": pl.String, "lang": pl.String},
+    )
+    texts, langs = frame.get_column("text"), frame.get_column("lang")
+    apart = (texts.str.contains(SPACED_APOSTROPHE) & (langs == "en")).fill_null(False)
+    for engine in ("compiled", "reference"):
+        found = scan(texts, langs, BUILTIN, engine=engine, spaced=("en",))
+        assert found.spaced.tolist() == apart.arg_true().to_list()
+    joined = frame.with_columns(text=join_contractions(texts, langs))
+    assert _both_engines(frame, BUILTIN).equals(_both_engines(joined, BUILTIN))
 
 
 LONG = "abcdefghij" * 16
