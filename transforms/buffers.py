@@ -55,3 +55,25 @@ def code_points_where(data, offsets, rows, table, value):
                 mark[c] = 1
                 found.append(c)
     return np.array(found, dtype=np.int64)
+
+
+def put_utf8(buf, at, cp):
+    """Write code point `cp` as UTF-8 into `buf` from `at`; the next free position is returned.
+    Plain Python, compiled by each kernel that calls it (numba.njit of this function)."""
+    if cp < 0x80:
+        buf[at] = cp
+        return at + 1
+    if cp < 0x800:
+        buf[at] = 0xC0 | (cp >> 6)
+        buf[at + 1] = 0x80 | (cp & 0x3F)
+        return at + 2
+    if cp < 0x10000:
+        buf[at] = 0xE0 | (cp >> 12)
+        buf[at + 1] = 0x80 | ((cp >> 6) & 0x3F)
+        buf[at + 2] = 0x80 | (cp & 0x3F)
+        return at + 3
+    buf[at] = 0xF0 | (cp >> 18)
+    buf[at + 1] = 0x80 | ((cp >> 12) & 0x3F)
+    buf[at + 2] = 0x80 | ((cp >> 6) & 0x3F)
+    buf[at + 3] = 0x80 | (cp & 0x3F)
+    return at + 4

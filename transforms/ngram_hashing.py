@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from transforms.buffers import code_points_where, decode
+from transforms.buffers import code_points_where, decode, put_utf8
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\w+")
@@ -335,26 +335,7 @@ def hashed_logits(
     return out
 
 
-@numba.njit(cache=True)
-def _encode(c, buf, at):
-    """Write code point `c` as UTF-8 to `buf` from `at`; the next free position is returned."""
-    if c < 0x80:
-        buf[at] = c
-        return at + 1
-    if c < 0x800:
-        buf[at] = 0xC0 | (c >> 6)
-        buf[at + 1] = 0x80 | (c & 0x3F)
-        return at + 2
-    if c < 0x10000:
-        buf[at] = 0xE0 | (c >> 12)
-        buf[at + 1] = 0x80 | ((c >> 6) & 0x3F)
-        buf[at + 2] = 0x80 | (c & 0x3F)
-        return at + 3
-    buf[at] = 0xF0 | (c >> 18)
-    buf[at + 1] = 0x80 | ((c >> 12) & 0x3F)
-    buf[at + 2] = 0x80 | ((c >> 6) & 0x3F)
-    buf[at + 3] = 0x80 | (c & 0x3F)
-    return at + 4
+_encode = numba.njit(cache=True)(put_utf8)
 
 
 @numba.njit(cache=True)
@@ -378,7 +359,7 @@ def _split(data, start, end, lower, flags, words, padded, pad):
             if not in_word and nw > 0:
                 words[nw] = 32
                 nw += 1
-            nw = _encode(low, words, nw)
+            nw = _encode(words, nw, low)
             in_word = True
         else:
             in_word = False
@@ -393,7 +374,7 @@ def _split(data, start, end, lower, flags, words, padded, pad):
             if not in_split:
                 padded[np_] = 32
                 np_ += 1
-            np_ = _encode(low, padded, np_)
+            np_ = _encode(padded, np_, low)
             in_split = True
     if in_split:
         padded[np_] = 32

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from transforms.buffers import put_utf8
 from transforms.markers.rules import FIRST_PERSON_WINDOW, NEGATION_WINDOW
 from transforms.markers.tables import (
     DROP,
@@ -62,26 +63,7 @@ prefix term, the word it starts), whether it counts."""
 _OCC_FIELDS = 6
 
 
-@_kernel
-def _put(buf, n, cp):
-    """Write code point `cp` as UTF-8 at `buf[n]`; returns the position after it."""
-    if cp < 0x80:
-        buf[n] = cp
-        return n + 1
-    if cp < 0x800:
-        buf[n] = 0xC0 | (cp >> 6)
-        buf[n + 1] = 0x80 | (cp & 0x3F)
-        return n + 2
-    if cp < 0x10000:
-        buf[n] = 0xE0 | (cp >> 12)
-        buf[n + 1] = 0x80 | ((cp >> 6) & 0x3F)
-        buf[n + 2] = 0x80 | (cp & 0x3F)
-        return n + 3
-    buf[n] = 0xF0 | (cp >> 18)
-    buf[n + 1] = 0x80 | ((cp >> 12) & 0x3F)
-    buf[n + 2] = 0x80 | ((cp >> 6) & 0x3F)
-    buf[n + 3] = 0x80 | (cp & 0x3F)
-    return n + 4
+_put = _kernel(put_utf8)
 
 
 @_kernel
