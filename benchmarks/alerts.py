@@ -294,18 +294,23 @@ def run_sample(work: Path, seed: int, methods: tuple[str, ...] = ()) -> dict:
 def backtest_lines(args, peaks, twin_row: dict, near: int, total: int) -> list[str]:
     """The backtest's part of the section: per window, per lead beside persistence, the bars,
     and what any forecast can reach (the twin corpus)."""
-    lines: list[str] = []
     windows, leads, seconds, result = peaks
-    scored = result.scores["unique_id"].n_unique()
     config = BacktestConfig()
-    default = leads.filter(pl.col("lead") == config.lead).row(0, named=True)
-    met = [
-        str(row["lead"])
-        for row in leads.iter_rows(named=True)
-        if (row["hit_rate_3"] or 0) >= 0.5 and (row["peak_precision_3"] or 0) >= 0.5
-    ]
     header = " | ".join(f"{name} ±{k}" for k in HIT_TOLERANCES for name in ("hit", "prec."))
-    lines += [
+    scored = result.scores["unique_id"].n_unique()
+    return [
+        *_window_lines(windows, header, config=config, seconds=seconds, scored=scored),
+        *_lead_lines(leads, header, config=config),
+        *_bar_lines(leads, config=config),
+        *_reach_lines(args.seed + 1, twin_row, near, total),
+    ]
+
+
+def _window_lines(
+    windows: pl.DataFrame, header: str, *, config: BacktestConfig, seconds: float, scored: int
+) -> list[str]:
+    """The backtest protocol in words, and the table per training window at the default lead."""
+    lines = [
         "",
         '"Beaten" check: backtest of the per-series selected model (lowest MASE), origins one '
         f"day apart, {config.horizon}-day horizon, a {config.test_periods}-day test span per "
@@ -322,8 +327,14 @@ def backtest_lines(args, peaks, twin_row: dict, near: int, total: int) -> list[s
         f"| window | MASE | {header} |",
         "| --- | --- | " + " | ".join("---" for _ in range(2 * len(HIT_TOLERANCES))) + " |",
     ]
-    lines += [_rates_row(row["window"], row, mase=True) for row in windows.iter_rows(named=True)]
-    lines += [
+    return lines + [
+        _rates_row(row["window"], row, mase=True) for row in windows.iter_rows(named=True)
+    ]
+
+
+def _lead_lines(leads: pl.DataFrame, header: str, *, config: BacktestConfig) -> list[str]:
+    """The table of window `all` per lead, beside Naive (persistence)."""
+    lines = [
         "",
         "Window `all` (what `moodcast run` refits), per lead; beside it Naive (persistence: "
         "each day's forecast is the value `lead` days before it; not a candidate): an echo "
@@ -336,30 +347,46 @@ def backtest_lines(args, peaks, twin_row: dict, near: int, total: int) -> list[s
         f"| lead (days) | MASE | Naive MASE | {header} | Naive hit ±3 | Naive prec. ±3 |",
         "| --- | " + " | ".join("---" for _ in range(2 * len(HIT_TOLERANCES) + 4)) + " |",
     ]
-    lines += [
+    return lines + [
         f"| {row['lead']} | {row['lead_mase']:.2f} | {row['naive_mase']:.2f} |"
         + _rates_row("", row, mase=False)[4:]
         + f" {row['naive_hit_rate_3'] or 0:.2f} | {row['naive_peak_precision_3'] or 0:.2f} |"
         for row in leads.iter_rows(named=True)
     ]
+
+
+def _bar_lines(leads: pl.DataFrame, *, config: BacktestConfig) -> list[str]:
+    """The two bars: the selected model's MASE below persistence's at every lead, and hit
+    rate and precision ±3 at least 0.5 at the default lead (with the leads where they are)."""
     worse = [
         str(r["lead"]) for r in leads.iter_rows(named=True) if r["lead_mase"] >= r["naive_mase"]
     ]
-    lines += [
+    met = [
+        str(row["lead"])
+        for row in leads.iter_rows(named=True)
+        if (row["hit_rate_3"] or 0) >= 0.5 and (row["peak_precision_3"] or 0) >= 0.5
+    ]
+    default = leads.filter(pl.col("lead") == config.lead).row(0, named=True)
+    return [
         "",
         f"**Bar (the selected model beats persistence's MASE at every lead it reports, "
         f"1–{config.horizon}): {'met' if not worse else 'NOT met'}**"
         + (f" (not at lead {', '.join(worse)})." if worse else "."),
-    ]
-    lines += [
         "",
         f"**Bar at lead {config.lead} (the paper's 7 days ahead): "
         f"{'met' if str(config.lead) in met else 'NOT met'}** (hit rate ±3 "
         f"{default['hit_rate_3'] or 0:.2f}, precision ±3 {default['peak_precision_3'] or 0:.2f}"
         f"); leads at which it is met: {', '.join(met) or 'none'}.",
+    ]
+
+
+def _reach_lines(twin_seed: int, twin_row: dict, near: int, total: int) -> list[str]:
+    """What any forecast can reach: the twin corpus (seed `twin_seed`) read as forecasts, and
+    the `near` of `total` real peaks that lie near a planted wave."""
+    return [
         "",
         f"What any forecast can reach here. The same corpus generated with seed "
-        f"{args.seed + 1} (the same planted waves, other sampling noise), its timelines read "
+        f"{twin_seed} (the same planted waves, other sampling noise), its timelines read "
         f"as forecasts: hit ±3 {twin_row['hit_rate_3'] or 0:.2f}, precision ±3 "
         f"{twin_row['peak_precision_3'] or 0:.2f} (±7: {twin_row['hit_rate_7'] or 0:.2f}, "
         f"{twin_row['peak_precision_7'] or 0:.2f}). Of the {total} real peaks of the test "
@@ -372,7 +399,6 @@ def backtest_lines(args, peaks, twin_row: dict, near: int, total: int) -> list[s
         "noise peaks (the twin's score is that sum): hit rate ±3 ≥ 0.5 is out of reach on "
         "this sample for any forecast made before the day.",
     ]
-    return lines
 
 
 def report(args, run: dict, table: pl.DataFrame, years: float, peaks, twin_row, near, total):

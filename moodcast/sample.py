@@ -176,26 +176,69 @@ def generate_sample(
         if authors_per_day < 1:
             raise ValueError(f"authors_per_day must be at least 1, got {authors_per_day}")
         posts = round(authors_per_day * days * POSTS_PER_AUTHOR_DAY)
-    people = PROFILES[profile]
     zone = _check_arguments(posts=posts, days=days, malformed_share=malformed_share, tz=tz)
+    people = PROFILES[profile]
+    waves = _profile_waves(people, start, days)
+    rng = np.random.default_rng(seed)
+    drawn = _draw_posts(
+        rng, posts, people=people, waves=waves, days=days, start=start, zone=zone,
+        malformed_share=malformed_share,
+    )  # fmt: skip
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    waves = tuple(
+    summary = _summarise(drawn, out_dir=out_dir, posts=posts, waves=waves)
+    write_posts(
+        summary.posts_path, rng, drawn.millis, drawn.plan, markers=MARKERS,
+        regions=people.regions, waves=waves, dup_after=drawn.dup_after, progress=progress,
+    )  # fmt: skip
+    write_waves(summary.waves_path, waves)
+    return summary
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """The posts of a sample before they are lines: their UTC epoch `millis` (sorted), the
+    per-post `plan` arrays that `moodcast.sample_lines.write_posts` reads, the earlier lines
+    written again after each line (`dup_after`), and how many lines are malformed or repeated."""
+
+    millis: np.ndarray
+    plan: dict[str, np.ndarray]
+    dup_after: dict[int, list[int]]
+    n_malformed: int
+    n_duplicates: int
+
+
+def _profile_waves(people: Profile, start: date, days: int) -> tuple[Wave, ...]:
+    """The planted waves (`plan_waves`), those in a region the profile lacks moved to its first
+    region and to English."""
+    return tuple(
         w
         if w.region in (*people.regions, "all")
         else replace(w, region=people.regions[0], lang="en")
         for w in plan_waves(start, days)
     )
 
+
+def _draw_posts(
+    rng: np.random.Generator,
+    posts: int,
+    *,
+    people: Profile,
+    waves: tuple[Wave, ...],
+    days: int,
+    start: date,
+    zone: ZoneInfo,
+    malformed_share: float,
+) -> _Drawn:
+    """Who posts what and when, for `posts` lines (repeated lines included): times, people,
+    malformed records, reposts (which take their parent's language and express no marker),
+    markers, then the repeated lines, drawn from `rng` in that order."""
     n_duplicates = min(round(posts * DUPLICATE_SHARE), posts - 1)
     n = posts - n_duplicates
     day, millis = _draw_times(rng, n, days=days, start=start, zone=zone)
     plan = _draw_people(rng, n, people)
-    kind = plan["malformed_kind"] = np.full(n, -1)
     n_malformed = min(round(posts * malformed_share), n - n_duplicates - (n_duplicates > 0))
-    malformed_at = rng.choice(n, size=n_malformed, replace=False)
-    kind[malformed_at] = rng.permutation(np.arange(n_malformed) % len(MALFORMED_KINDS))
+    kind = plan["malformed_kind"] = _draw_malformed(rng, n, n_malformed)
     parent = plan["parent"] = _draw_reposts(rng, n, round(posts * REPOST_SHARE), kind >= 0)
     repost = parent >= 0
     plan["lang"] = np.where(repost, plan["lang"][np.maximum(parent, 0)], plan["lang"])
@@ -205,26 +248,29 @@ def generate_sample(
     marks[repost] = False
     plan["marks"] = marks
     dup_after = _draw_duplicates(rng, n, n_duplicates, kind >= 0)
-    valid = (kind < 0) & ~repost
-    summary = SampleSummary(
+    return _Drawn(millis, plan, dup_after, n_malformed=n_malformed, n_duplicates=n_duplicates)
+
+
+def _summarise(
+    drawn: _Drawn, *, out_dir: Path, posts: int, waves: tuple[Wave, ...]
+) -> SampleSummary:
+    """The SampleSummary of `drawn`, written as `posts` lines into `out_dir`."""
+    plan = drawn.plan
+    repost = plan["parent"] >= 0
+    valid = (plan["malformed_kind"] < 0) & ~repost
+    return SampleSummary(
         posts_path=out_dir / "posts.jsonl",
         waves_path=out_dir / "waves.csv",
         n_posts=posts,
-        n_malformed=n_malformed,
-        n_duplicates=n_duplicates,
+        n_malformed=drawn.n_malformed,
+        n_duplicates=drawn.n_duplicates,
         n_reposts=int(repost.sum()),
         n_missing_region=int((plan["region"] < 0).sum()),
         n_missing_lang=int((~plan["lang_field"]).sum()),
         n_missing_author=int((~plan["has_author"]).sum()),
-        marked=tuple((m, int(marks[valid, k].sum())) for k, m in enumerate(MARKERS)),
+        marked=tuple((m, int(plan["marks"][valid, k].sum())) for k, m in enumerate(MARKERS)),
         waves=waves,
     )
-    write_posts(
-        summary.posts_path, rng, millis, plan, markers=MARKERS, regions=people.regions,
-        waves=waves, dup_after=dup_after, progress=progress,
-    )  # fmt: skip
-    write_waves(summary.waves_path, waves)
-    return summary
 
 
 def _check_arguments(*, posts: int, days: int, malformed_share: float, tz: str) -> ZoneInfo:
@@ -288,6 +334,15 @@ def _draw_people(rng: np.random.Generator, n: int, people: Profile) -> dict[str,
         "lang_field": rng.random(n) >= MISSING_LANG_SHARE,
         "has_author": rng.random(n) >= MISSING_AUTHOR_SHARE,
     }
+
+
+def _draw_malformed(rng: np.random.Generator, n: int, n_malformed: int) -> np.ndarray:
+    """Each post's malformed kind (an index into MALFORMED_KINDS; -1 for a valid post):
+    `n_malformed` posts at random, the kinds spread evenly over them."""
+    kind = np.full(n, -1)
+    malformed_at = rng.choice(n, size=n_malformed, replace=False)
+    kind[malformed_at] = rng.permutation(np.arange(n_malformed) % len(MALFORMED_KINDS))
+    return kind
 
 
 def _draw_reposts(

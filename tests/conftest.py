@@ -48,3 +48,29 @@ def published_run(small_corpus, tmp_path_factory):
         beam_args=[],
     )
     return data_dir, summary
+
+
+FORUM = {"days": 63, "start": date(2025, 1, 6), "profile": "forum", "authors_per_day": 150}
+"""A sparse forum sample (150 authors a day, 63 days): its rarest markers fall below k in most
+weeks and are published by 8-week periods."""
+FORUM_AS_OF = date(2025, 3, 10)
+
+
+@pytest.fixture(scope="session")
+def forum_run(tmp_path_factory):
+    """A data directory after one `moodcast run` of the FORUM sample with the default settings,
+    and the run's summary. Tests only read it."""
+    from moodcast.config import load_settings
+    from moodcast.run import daily_run
+    from moodcast.sample import generate_sample
+
+    corpus = tmp_path_factory.mktemp("forum")
+    generate_sample(corpus, **FORUM)
+    data_dir = tmp_path_factory.mktemp("forum-data")
+    summary = daily_run(
+        [str(corpus / "posts.jsonl")],
+        settings=load_settings(data_dir),
+        as_of=FORUM_AS_OF,
+        beam_args=[],
+    )
+    return data_dir, summary

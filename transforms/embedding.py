@@ -49,8 +49,11 @@ PROBE_TEXTS = (
     "Me siento muy sola desde la mudanza.",
     "so tired of pretending everything is fine 😞 #mentalhealth",
     "",
-    "Long line at the DMV but the food truck outside was worth it. " * 40,
+    "Long line at the DMV but the food truck outside was worth it. " * 30
+    + "I can't sleep again, my mind keeps racing about everything. " * 30,
 )
+"""Texts an export must embed like torch; the last is longer than the model's max_seq_length
+and changes halfway, so an export that cuts texts elsewhere than torch does is refused."""
 
 
 class Encoder(Protocol):
@@ -135,7 +138,9 @@ class OnnxEncoder:
     """An export made by `export_onnx`, run by onnxruntime on `workers` threads.
 
     Each text runs on its own: no padding, and int8's dynamic activation scales see that text
-    alone, so a text's embedding never depends on the other texts it is encoded with.
+    alone, so a text's embedding never depends on the other texts it is encoded with. Texts are
+    cut at the sentence-transformers model's `max_seq_length` tokens (encoder.json), as the
+    `torch` backend cuts them.
     """
 
     def __init__(self, export_dir: Path, *, workers: int):
@@ -321,7 +326,7 @@ def _export_into(directory: Path, path: Path, *, backend: str) -> None:
         "model": str(path),
         "backend": backend,
         "dim": int(reference.shape[1]),
-        "max_seq_length": int(tokenizer.model_max_length),
+        "max_seq_length": int(model.max_seq_length),
         "inputs": inputs,
         "format": EXPORT_FORMAT,
     }

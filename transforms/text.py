@@ -103,25 +103,35 @@ def join_contractions(texts: pl.Series, langs: pl.Series) -> pl.Series:
     """`texts` with each contraction written apart, in a language of CLITICS, written as one
     word: the spaces around its apostrophe (any of APOSTROPHES) removed, and a split-off `n`
     before it (`do n't`) joined back: `can ’ t`, `can ’t`, `can’ t` → `can’t`; `I 'm` → `I'm`;
-    `do n't` → `don't`. Only an ending from CLITICS that ends a word counts, after a letter, so
-    quoted words (`' the`) and `'em` stay apart. Posts in other languages are unchanged.
+    `do n't` → `don't`; a chain joins whole: `could n't 've` → `couldn't've`. Only an ending
+    from CLITICS that ends a word counts, after a letter, so quoted words (`' the`) and `'em`
+    stay apart. Posts in other languages are unchanged. The result is a fixed point: joining
+    it again changes nothing.
 
     Spaces are U+0020, as tokenisers write them (a tab or line break inside a contraction is
     left alone): with a literal space, each test starts from a literal and stays on the regex
     engine's fast path. Only posts with an apostrophe, then only those with a space beside it,
     are rewritten, and the ending's end is matched as a character, not a Unicode `\\b` (which
-    would leave the fast engine too)."""
+    would leave the fast engine too). A match needs a space to remove and takes the ending, so
+    the next link of a chain (`'ve` after `n't`) lacks its letter until the next pass: the posts
+    a pass changed that still have a spaced apostrophe are joined again, each pass removing at
+    least one space from each (so it ends; most posts take one pass)."""
     quote = _QUOTE
     has_quote = texts.str.contains(f"[{quote}]").fill_null(False)
     out = texts.clone()
     for lang, clitics in CLITICS.items():
         rows = (has_quote & (langs == lang)).fill_null(False).arg_true()
-        spaced = texts.gather(rows).str.contains(SPACED_APOSTROPHE)
-        rows = rows.filter(spaced.fill_null(False))
-        if not rows.is_empty():
-            ending = "|".join(clitics)
-            pattern = rf"(?i)(\p{{L}})(?: +(n))? *([{quote}]) *({ending})([^\p{{L}}\p{{N}}_]|$)"
-            out.scatter(rows, out.gather(rows).str.replace_all(pattern, "$1$2$3$4$5"))
+        ending = "|".join(clitics)
+        apart = rf"(?: +(n) *([{quote}])| +([{quote}])|([{quote}]) )"
+        pattern = rf"(?i)(\p{{L}}){apart} *({ending})([^\p{{L}}\p{{N}}_]|$)"
+        while not rows.is_empty():
+            before = out.gather(rows)
+            spaced = before.str.contains(SPACED_APOSTROPHE)
+            rows, before = rows.filter(spaced), before.filter(spaced)
+            joined = before.str.replace_all(pattern, "$1$2$3$4$5$6$7")
+            changed = joined != before
+            rows = rows.filter(changed)
+            out.scatter(rows, joined.filter(changed))
     return out.alias(texts.name)
 
 

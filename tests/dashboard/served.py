@@ -74,6 +74,7 @@ def chromium_available() -> bool:
 
 
 def free_port() -> int:
+    """A TCP port of 127.0.0.1 that is free now (for a server a test or benchmark starts)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -188,38 +188,15 @@ def test_no_page_shows_a_traceback_or_cuts_table_text_at_desktop_or_phone_width(
         page.context.close()
 
 
-@pytest.fixture(scope="module")
-def forum_run(tmp_path_factory):
-    """A sparse forum (150 authors a day, 63 days): its rarest markers fall below k in most
-    weeks and are published by 8-week periods."""
-    from datetime import date
-
-    from moodcast.config import load_settings
-    from moodcast.run import daily_run
-    from moodcast.sample import generate_sample
-    from tests.conftest import LEXICON_ONLY
-
-    corpus = tmp_path_factory.mktemp("forum")
-    generate_sample(corpus, days=63, start=date(2025, 1, 6), profile="forum", authors_per_day=150)
-    data_dir = tmp_path_factory.mktemp("forum-data")
-    (data_dir / "config.toml").write_text(LEXICON_ONLY)
-    daily_run(
-        [str(corpus / "posts.jsonl")],
-        settings=load_settings(data_dir),
-        as_of=date(2025, 3, 10),
-        beam_args=[],
-    )
-    return data_dir
-
-
 def test_a_series_published_by_eight_week_periods_says_so_on_every_page(forum_run, browser):
-    with warehouse.open_published(forum_run) as con:
+    data_dir, _ = forum_run
+    with warehouse.open_published(data_dir) as con:
         timelines = queries.published(con, k=11)
     top = timelines.filter((pl.col("region") == "all") & (pl.col("lang") == "all"))
     eight = top.filter((pl.col("grain") == "iso_8week") & (pl.col("status") == "published"))
     assert eight.height > 0, "the sparse forum needs a marker published by 8-week periods"
     marker = eight.get_column("marker").sort()[0]
-    with served(forum_run) as url:
+    with served(data_dir) as url:
         page = new_page(browser, width=1280, height=900)
         _open(page, f"{url}/timelines?marker={marker}&region=all&lang=all", "Prevalence timelines")
         expect(page.get_by_role("combobox", name="Marker")).to_have_value(marker)

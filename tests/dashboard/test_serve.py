@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from dashboard.serve import INSECURE_ENV, exposure_problem, is_loopback, serve_command
 from moodcast.cli import main
+from tests.dashboard.served import free_port
 
 
 @pytest.mark.parametrize(
@@ -48,15 +49,9 @@ def test_sign_in_configured_allows_a_network_host(tmp_path, monkeypatch):
     assert exposure_problem("0.0.0.0", insecure_no_auth=False) is None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_sigterm_to_moodcast_dashboard_leaves_nothing_listening(tmp_path):
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "dashboard",
                "--port", str(port), "--data-dir", str(tmp_path)]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,4 +1,5 @@
 import json
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -96,30 +97,23 @@ def test_bad_input_settings_say_what_to_fix(tmp_path, config, mapping, message):
         load_settings(tmp_path)
 
 
-def test_a_recomputed_day_reads_each_earlier_input_through_its_own_preset(tmp_path):
-    from datetime import date, datetime, timedelta
+def _hourly(path, n: int, post) -> None:
+    """Write `n` JSON lines to `path`, `post(i, when)` for post i at 09:00 UTC on 2025-03-01
+    plus i hours."""
+    first = datetime(2025, 3, 1, 9)
+    rows = (post(i, first + timedelta(hours=i)) for i in range(n))
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
 
+
+def test_a_recomputed_day_reads_each_earlier_input_through_its_own_preset(tmp_path):
     import warehouse
     from moodcast.run import daily_run
 
-    first = datetime(2025, 3, 1, 9)
     tweets, comments = tmp_path / "tweets.jsonl", tmp_path / "comments.jsonl"
-    tweets.write_text(
-        "".join(
-            json.dumps({"id": f"t{i}", "text": "so sad today", "author_id": f"u{i}", "lang": "en",
-                        "created_at": (first + timedelta(hours=i)).isoformat() + "Z"}) + "\n"
-            for i in range(30)
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
-    comments.write_text(
-        "".join(
-            json.dumps({"id": f"c{i}", "body": "so happy", "author": f"r{i}",
-                        "created_utc": int((first + timedelta(hours=i)).timestamp())}) + "\n"
-            for i in range(20)
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
+    _hourly(tweets, 30, lambda i, when: {"id": f"t{i}", "text": "so sad today", "author_id": f"u{i}",
+                                         "lang": "en", "created_at": when.isoformat() + "Z"})  # fmt: skip
+    _hourly(comments, 20, lambda i, when: {"id": f"c{i}", "body": "so happy", "author": f"r{i}",
+                                           "created_utc": int(when.timestamp())})  # fmt: skip
     data = tmp_path / "data"
 
     def run(path, name):
@@ -138,28 +132,13 @@ def test_a_recomputed_day_reads_each_earlier_input_through_its_own_preset(tmp_pa
 
 
 def test_a_recomputed_day_reads_an_earlier_input_with_its_own_default_language(tmp_path):
-    from datetime import date, datetime, timedelta
-
     from moodcast.run import daily_run
 
-    first = datetime(2025, 3, 1, 9)
     emoji, spanish = tmp_path / "emoji.jsonl", tmp_path / "es.jsonl"
-    emoji.write_text(
-        "".join(
-            json.dumps({"id": f"e{i}", "text": "😭😭", "author_id": f"u{i}",
-                        "created_at": (first + timedelta(hours=i)).isoformat() + "Z"}) + "\n"
-            for i in range(20)
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
-    spanish.write_text(
-        "".join(
-            json.dumps({"id": f"s{i}", "text": "me siento muy triste esta noche", "author_id": f"v{i}",
-                        "created_at": (first + timedelta(hours=i)).isoformat() + "Z"}) + "\n"
-            for i in range(20)
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
+    _hourly(emoji, 20, lambda i, when: {"id": f"e{i}", "text": "😭😭", "author_id": f"u{i}",
+                                        "created_at": when.isoformat() + "Z"})  # fmt: skip
+    _hourly(spanish, 20, lambda i, when: {"id": f"s{i}", "text": "me siento muy triste esta noche",
+                                          "author_id": f"v{i}", "created_at": when.isoformat() + "Z"})  # fmt: skip
     data = tmp_path / "data"
 
     def run(path, lang):

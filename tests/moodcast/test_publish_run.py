@@ -8,27 +8,10 @@ import polars as pl
 import pytest
 
 import warehouse
-from moodcast.config import load_settings
-from moodcast.run import daily_run
-from moodcast.sample import generate_sample
 from transforms.series import left_out_reason, same_series
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def forum_run(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("forum")
-    generate_sample(corpus, days=63, start=date(2025, 1, 6), profile="forum", authors_per_day=150)
-    data_dir = tmp_path_factory.mktemp("forum-data")
-    summary = daily_run(
-        [str(corpus / "posts.jsonl")],
-        settings=load_settings(data_dir),
-        as_of=date(2025, 3, 10),
-        beam_args=[],
-    )
-    return data_dir, summary
 
 
 def test_alerts_and_forecasts_are_made_once_per_underlying_series(forum_run):

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import warehouse
 from moodcast.cli import main
+from tests.conftest import LEXICON_ONLY
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +37,7 @@ def _invoke(*args):
 def test_a_truncated_input_fails_the_run_naming_it_unless_kept_partial(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    (data / "config.toml").write_text("models = {}\n")
+    (data / "config.toml").write_text(LEXICON_ONLY)
     whole = gzip.compress(_posts(2000, region="x" * 100_000))
     cut = tmp_path / "posts.jsonl.gz"
     cut.write_bytes(whole[: len(whole) * 2 // 3])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,18 +20,13 @@ import pytest
 import warehouse
 from moodcast.config import load_settings
 from moodcast.run import daily_run
+from tests.dashboard.served import free_port
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
 
 EMULATOR = Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator")
 PROJECT, TOPIC, SUBSCRIPTION = "moodcast-test", "posts", "posts-moodcast"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -43,7 +37,7 @@ def emulator(tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "emulator.log"
     process = subprocess.Popen(
         [str(EMULATOR), "--host=127.0.0.1", f"--port={port}"],

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from ingest.sources import ReadChunksFn
 from moodcast.cli import main
+from tests.conftest import LEXICON_ONLY
 from tests.reliability.corpus import VALID, write_corpus
 from transforms.records import validate
 
@@ -77,7 +78,7 @@ def test_a_whole_run_on_a_fuzz_corpus_accounts_for_every_record(tmp_path):
     folder, data = tmp_path / "in", tmp_path / "data"
     folder.mkdir()
     data.mkdir()
-    (data / "config.toml").write_text("models = {}\n")
+    (data / "config.toml").write_text(LEXICON_ONLY)
     expected = write_corpus(folder, n=3000, seed=5)
     result = CliRunner().invoke(
         main,

@@ -131,5 +131,15 @@ def test_an_export_is_made_once_and_reused(onnx_cache):
     assert (export_dir / "model.onnx").stat().st_mtime_ns == made
     meta = json.loads((export_dir / "encoder.json").read_text(encoding="utf-8"))
     assert meta["model"] == str(path)
+    torch_cut = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    assert meta["max_seq_length"] == torch_cut["max_seq_length"] == 256
     assert meta["min_cosine_to_torch"] >= INT8_MIN_COSINE
     assert [p.name for p in onnx_cache.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.slow
+def test_a_text_longer_than_the_models_window_is_cut_alike_by_every_backend(onnx_cache):
+    long = "The park was calm and sunny this morning. " * 40 + "I feel hopeless and alone. " * 60
+    reference = load_encoder().encode([long])[0]
+    embedding = load_encoder(backend="onnx-fp32", cache_dir=onnx_cache).encode([long])[0]
+    assert embedding @ reference >= FP32_MIN_COSINE

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.markers.rules import _ELONGATED, _ELONGATED_TO, _drop_contained, canonical
-from transforms.text import fold, join_contractions
+from transforms.text import APOSTROPHES, fold, join_contractions
 
 _ENYE = "\ue001"
 
@@ -129,3 +129,31 @@ def test_tokenised_contractions_are_joined_in_english_only():
         "it ’ sad", "tú’ve", "can\t't", None,
     ]  # fmt: skip
     assert join_contractions(texts, pl.Series(["es"] * 10 + [None])).equals(texts)
+
+
+def test_a_chain_of_tokenised_contractions_is_joined_whole():
+    texts = pl.Series(
+        ["could n't 've", "I 'd 've", "would n ’ t ’ ve gone", "it ' s ' ll", "don't ' s",
+         "y ' all ' d", "should n't 've '"],
+    )  # fmt: skip
+    assert join_contractions(texts, pl.Series(["en"] * 7)).to_list() == [
+        "couldn't've", "I'd've", "wouldn’t’ve gone", "it's'll", "don't's",
+        "y ' all'd", "shouldn't've '",
+    ]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["could", "I", "n", "N", "t", "d", "ve", "ll", "em", "the",
+                                  "x1", " ", "  ", *APOSTROPHES]), max_size=12),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([" ", ""]),
+)  # fmt: skip
+def test_joined_contractions_are_a_fixed_point(posts, gap):
+    texts = pl.Series([gap.join(words) for words in posts], dtype=pl.String)
+    langs = pl.Series(["en"] * len(posts))
+    joined = join_contractions(texts, langs)
+    assert join_contractions(joined, langs).equals(joined)
