@@ -150,6 +150,8 @@ RULES = [
     ("spaced contraction", "en", "I can ’ t sleep", "sleep_problems", True, ["can't sleep"]),
     ("spaced contraction negates", "en", "I don ’ t feel happy", "joy", False, []),
     ("split-off n't negates", "en", "I do n't feel happy", "joy", False, []),
+    ("a chained contraction negates", "en", "I would n't 've been happy", "joy", False, []),
+    ("its joined form negates", "en", "I wouldn't've been happy", "joy", False, []),
     ("first person", "en", "I want to die", "suicide_risk", True, ["want to die"]),
     ("first person", "en", "my phone battery wants to die", "suicide_risk", False, []),
     ("first person", "en", "these plants want to die in this heat", "suicide_risk", False, []),

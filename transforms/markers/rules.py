@@ -28,7 +28,8 @@ from transforms.text import APOSTROPHES, fold_series
 NEGATION_CUES = {
     "en": ("not", "no", "never", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt",
            "werent", "aint", "nor", "without", "hardly", "barely", "neither", "nobody",
-           "nothing", "cannot", "couldnt", "wont", "wouldnt", "shouldnt"),
+           "nothing", "cannot", "couldnt", "wont", "wouldnt", "shouldnt", "couldntve",
+           "wouldntve", "shouldntve"),
     "es": ("no", "nunca", "jamas", "tampoco", "ni", "sin", "nadie", "ningun", "ninguna",
            "ninguno", "apenas"),
 }  # fmt: skip
