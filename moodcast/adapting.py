@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import polars as pl
 
 from ingest.sources import read_file
 from moodcast.config import Settings
-from moodcast.tagging import with_languages
+from moodcast.tagging import ReadPosts, with_languages
 from transforms.markers import Marker, load_markers, marker_versions, score
 from transforms.model_markers import load_encoders, model_text, text_key
 from transforms.records import LOCATED_SCHEMA, validate
@@ -83,7 +84,12 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
                 "missing: run `moodcast markers adapt CORPUS` on a file of your posts, or set "
                 'zero_shot = "shipped" in config.toml'
             )
-        fitted = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            fitted = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError(
+                f"{path} is not a fit of `moodcast markers adapt` ({exc}): run it again"
+            ) from exc
         if fitted.get("markers") != digest or fitted.get("model") != spec:
             raise SourceError(
                 f"{path} was fitted for other markers or another model (a marker file, term, "
@@ -98,22 +104,30 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
 
 def corpus_posts(
     path: str | Path, settings: Settings, *, rule: LanguageRule, max_posts: int = MAX_POSTS
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, ReadPosts]:
     """`lang, text` (model_text) of the distinct valid posts of one file, read and validated
     as `moodcast tag` reads them: per language, the `max_posts` of lowest text key (a
-    deterministic sample, the same on every rerun), in that order."""
+    deterministic sample, the same on every rerun), in that order; and what became of every
+    record."""
     kept = pl.DataFrame(schema={"lang": pl.String, "text": pl.String, "key": pl.UInt64})
+    languages: Counter[str] = Counter()
+    dead_letters: Counter[str] = Counter()
+    read = 0
     for chunk in read_file(str(path), mapping=settings.record_mapping):
-        valid, _ = validate(
+        valid, invalid = validate(
             chunk.records.cast(LOCATED_SCHEMA),
             source_tz=settings.source_tz,
             max_text_chars=settings.max_text_chars,
         )
+        refused = pl.concat([chunk.dead, invalid])
+        read += valid.height + refused.height
+        dead_letters.update(dict(refused.get_column("reason").value_counts().iter_rows()))
         if valid.is_empty():
             continue
         posts = with_languages(valid, text="text", rule=rule).select(
             "lang", model_text(pl.col("text")).alias("text"), text_key(pl.col("text")).alias("key")
         )
+        languages.update(dict(posts.get_column("lang").value_counts().iter_rows()))
         kept = (
             pl.concat([kept, posts])
             .unique(["lang", "key"], keep="first")
@@ -121,7 +135,7 @@ def corpus_posts(
             .group_by("lang", maintain_order=True)
             .head(max_posts)
         )
-    return kept.drop("key")
+    return kept.drop("key"), ReadPosts(dict(languages), read, dict(dead_letters))
 
 
 def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> list[Adapted]:

@@ -448,9 +448,10 @@ def adapt(
         languages=tuple(sorted(supported_languages(base_markers(settings)))),
         default=settings.default_lang,
     )
-    posts = corpus_posts(corpus, settings, rule=rule, max_posts=max_posts or MAX_POSTS)
+    posts, read = corpus_posts(corpus, settings, rule=rule, max_posts=max_posts or MAX_POSTS)
     if posts.is_empty():
-        raise InputError(f"No usable post in {corpus}: give a file of posts `moodcast run` reads")
+        raise InputError(f"No usable post in {corpus}: {read.describe()}")
+    click.echo(read.describe(), err=True)
     fitted = fit_adaptation(posts, settings, origin=str(corpus))
     if not fitted:
         raise SourceError(

@@ -27,13 +27,13 @@ TEXTS = (
 )
 
 
-def _corpus(path: Path) -> Path:
+def _corpus(path: Path, *, broken: bytes = b"") -> Path:
     rows = [
         {"id": f"p{i}", "created_at": f"2025-03-0{1 + i % 2}T10:00:00Z", "text": text,
          "lang": "en", "author_id": f"a{i % 12}", "region": "north"}
         for i, text in enumerate(TEXTS)
     ]  # fmt: skip
-    path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n" + broken)
     return path
 
 
@@ -44,9 +44,11 @@ def _invoke(*args, code=0):
 
 
 def test_adapt_fits_once_and_tag_scores_with_the_fitted_centroids(tmp_path):
-    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
-    out = _invoke("markers", "adapt", corpus, "--json", "--data-dir", data).stdout
-    (fitted,) = map(json.loads, out.splitlines())
+    corpus = _corpus(tmp_path / "posts.jsonl", broken=b'{"id": "x", "text": \n')
+    data = tmp_path / "data"
+    result = _invoke("markers", "adapt", corpus, "--json", "--data-dir", data)
+    assert "1 dead-lettered" in result.stderr
+    (fitted,) = map(json.loads, result.stdout.splitlines())
     assert fitted["lang"] == "en" and fitted["posts"] == len(TEXTS)
     assert {"joy", "sadness"} <= set(fitted["moved"])
     first = (data / "adapted" / "en.json").read_bytes()
@@ -85,6 +87,10 @@ def test_missing_or_stale_centroids_are_refused_with_what_to_run(tmp_path):
     stale = _invoke("markers", "evaluate", "--labels", _labels(tmp_path), "--data-dir", data,
                     code=5)  # fmt: skip
     assert "again" in stale.output and "other markers" in stale.output
+    (data / "markers" / "mood.toml").unlink()
+    (data / "adapted" / "en.json").write_text("{", encoding="utf-8")
+    broken = _invoke("markers", "list", "--data-dir", data, code=5)
+    assert "run it again" in broken.output
     (data / "config.toml").write_text('zero_shot = "adaptd"\n', encoding="utf-8")
     wrong = _invoke("markers", "list", "--data-dir", data, code=3)
     assert 'zero_shot must be one of "shipped", "adapted"' in wrong.output
