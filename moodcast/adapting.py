@@ -18,7 +18,7 @@ import polars as pl
 from ingest.sources import read_file
 from moodcast.config import Settings
 from moodcast.tagging import ReadPosts, with_languages
-from transforms.markers import Marker, load_markers, marker_versions, score
+from transforms.markers import Marker, load_markers, score
 from transforms.model_markers import load_encoders, model_text, text_key
 from transforms.records import LOCATED_SCHEMA, validate
 from transforms.text import LanguageRule
@@ -49,9 +49,10 @@ class Adapted:
 
 
 def markers_digest(markers: Mapping[str, Marker]) -> str:
-    """A digest of every marker's version: centroids fitted under other markers are stale."""
-    versions = json.dumps(marker_versions(markers), sort_keys=True)
-    return hashlib.sha256(versions.encode()).hexdigest()[:16]
+    """A digest of what a fit depends on: each marker's terms, guards and cue (which posts the
+    lexicon flags) and its prototypes (its centroid's phrases). A trained head does not count."""
+    basis = {n: [m.terms, m.guards, m.cue, m.prototypes] for n, m in sorted(markers.items())}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def base_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
@@ -65,8 +66,8 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
     transforms.zero_shot.adapted_thresholds carry the centroids `markers adapt` fitted for each
     configured language that has an adapted table (adapt_markers).
 
-    Raises SourceError when a language's centroids are missing, or stale: fitted for other
-    markers (a marker file, a term or a prototype changed since) or another model.
+    Raises SourceError when a language's centroids are missing, unreadable or stale: fitted
+    for other markers (markers_digest), another model or another ADAPT_WEIGHT.
     """
     chosen = base_markers(settings, names)
     if settings.zero_shot != "adapted":
@@ -90,10 +91,12 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
             raise SourceError(
                 f"{path} is not a fit of `moodcast markers adapt` ({exc}): run it again"
             ) from exc
-        if fitted.get("markers") != digest or fitted.get("model") != spec:
+        basis = {"markers": digest, "model": spec, "weight": ADAPT_WEIGHT}
+        if not isinstance(fitted, dict) or any(fitted.get(k) != v for k, v in basis.items()):
             raise SourceError(
-                f"{path} was fitted for other markers or another model (a marker file, term, "
-                "prototype or `models` changed since): run `moodcast markers adapt CORPUS` again"
+                f"{path} was fitted for other markers or another model (a marker was added or "
+                "removed, its terms or prototypes changed, or `models` changed since): run "
+                "`moodcast markers adapt CORPUS` again"
             )
         centroids[lang] = {
             n: np.asarray(v, dtype=np.float32) for n, v in fitted["centroids"].items()
