@@ -1,6 +1,6 @@
 """Zero-shot scoring with corpus-adapted prototypes against the shipped one, on real posts.
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/zero_shot_adapted.py [--cap 1500]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/zero_shot_adapted.py [--cap 1500] [--choose-thresholds]
 
 `adapted w` moves each marker's centroid toward the centroid of the corpus posts that the lexicon
 flags for that marker alone, and the neutral centroid toward the posts it flags for nothing
@@ -12,6 +12,11 @@ the shippable sets, capped F1-optimal cut), and the stress ROC AUC table is the 
 dev: `adapted 0.25, neutral kept` (moving the neutral centroid costs irf_reddit_en 0.06 at 0.25;
 0.5 is no better on dev and moves more). Results go to benchmarks/RESULTS.md
 (`zero-shot-adapted`). Skips when the datasets are absent.
+
+With `--choose-thresholds`, the dev-chosen cuts of the chosen scoring are written as the
+adapted scoring's threshold table (transforms.zero_shot.ADAPTED_FILE) for every marker a
+shippable English set labels, except stress (sad_stress's 95% positives let any cut win) and
+markers whose English model source is a shipped head (zero-shot does not score them).
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CachedEncoder  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.zero_shot import f1_lines, pooled_cut, stress_lines  # noqa: E402
+from transforms.adapters import toml_with_header  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
-from transforms.zero_shot import adapted_centroids, zero_shot  # noqa: E402
+from transforms.zero_shot import ADAPTED_FILE, adapted_centroids, zero_shot  # noqa: E402
 
 WEIGHTS = (0.25, 0.5)
 CHOSEN = "adapted 0.25, neutral kept"
@@ -79,9 +85,31 @@ def cut_lines(sets, splits: dict) -> list[str]:
     return lines
 
 
+def write_thresholds(sets, splits: dict) -> None:
+    """Write the chosen scoring's dev-chosen cuts as ADAPTED_FILE (see the module doc)."""
+    headed = {n for n, m in load_markers().items() if "en" in m.heads}
+    names = sorted(
+        {n for s in sets if s.name in ms.SHIPPABLE for n in s.labels} - {"stress"} - headed
+    )
+    cuts = {name: round(pooled_cut(CHOSEN, name, sets, splits), 2) for name in names}
+    header = (
+        'Thresholds of the adapted zero-shot scoring (zero_shot = "adapted", `moodcast markers\n'
+        "adapt`): z-scores, each the F1-optimal cut flagging at most 2x the true share on the\n"
+        "pooled dev splits of the CC BY / MIT sets that label the marker (covidemo_en and xed_en\n"
+        "for the emotions, rmhd27_reddit_en for the others), each split's centroids adapted to\n"
+        "that split's own posts. Written by `benchmarks/zero_shot_adapted.py\n"
+        "--choose-thresholds`; only these markers are adapted (docs/markers.md)."
+    )
+    ADAPTED_FILE.write_text(toml_with_header({"lang": {"en": cuts}}, header), encoding="utf-8")
+    print(f"wrote {ADAPTED_FILE}: {cuts}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
+    parser.add_argument(
+        "--choose-thresholds", action="store_true", help="Write the adapted threshold table."
+    )
     args = parser.parse_args()
     if not ms.available():
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
@@ -112,6 +140,8 @@ def main() -> None:
         ]
     )
     print(body)
+    if args.choose_thresholds:
+        write_thresholds(sets, splits)
     intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:3])
     write_section("zero-shot-adapted", f"{intro}\n\nMacro-F1, dev / test:\n\n{body}")
 

@@ -48,12 +48,10 @@ def input_overrides(
 
 
 def _markers(data_dir: str | None, names: str | None = None):
-    from transforms.markers import load_markers
+    from moodcast.adapting import configured_markers
 
-    settings = load_settings(data_dir)
-    user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
     wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
-    return load_markers(*user, names=wanted)
+    return configured_markers(load_settings(data_dir), wanted)
 
 
 def _fail(exc: Exception) -> InputError:
@@ -414,3 +412,62 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     for line in rate_lines(rates):
         click.echo(line)
     click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+
+
+@markers.command("adapt")
+@click.argument("corpus", metavar="CORPUS", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--max-posts", type=click.IntRange(min=1),
+    help="Posts of each language to fit on at most, a sample fixed by a hash of the text. Default: 20000.",
+)  # fmt: skip
+@input_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per language.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+def adapt(
+    corpus: Path,
+    max_posts: int | None,
+    input_preset: str | None,
+    mapping: Path | None,
+    default_lang: str | None,
+    as_json: bool,
+    data_dir: str | None,
+) -> None:
+    """Fit the zero-shot centroids to CORPUS, a file of your own posts (no labels; read as
+    `moodcast run` reads it): in each language with a configured model, each marker's centroid
+    moves a quarter of the way toward the posts the lexicon flags for that marker alone. Saved
+    as <data dir>/adapted/<lang>.json; with `zero_shot = "adapted"` in config.toml, `tag`,
+    `markers evaluate` and `run` score with them, at the adapted thresholds. Rerun it after a
+    marker or model changes."""
+    from moodcast.adapting import MAX_POSTS, base_markers, corpus_posts, fit_adaptation
+    from transforms.markers import supported_languages
+    from transforms.text import LanguageRule
+    from transforms.zero_shot import ADAPT_MIN_POSTS, SourceError
+
+    settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
+    rule = LanguageRule(
+        languages=tuple(sorted(supported_languages(base_markers(settings)))),
+        default=settings.default_lang,
+    )
+    posts, read = corpus_posts(corpus, settings, rule=rule, max_posts=max_posts or MAX_POSTS)
+    if posts.is_empty():
+        raise InputError(f"No usable post in {corpus}: {read.describe()}")
+    click.echo(read.describe(), err=True)
+    fitted = fit_adaptation(posts, settings, origin=str(corpus))
+    if not fitted:
+        raise SourceError(
+            f"no post of {corpus} is in a language with a configured model and adapted "
+            "thresholds (English); nothing was fitted"
+        )
+    for one in fitted:
+        if as_json:
+            row = {"lang": one.lang, "path": str(one.path), "posts": one.posts, "moved": one.moved}
+            click.echo(json.dumps(row, sort_keys=True))
+            continue
+        moved = ", ".join(f"{n} ({k})" for n, k in one.moved.items()) or "none"
+        click.echo(f"[{one.lang}] fitted on {one.posts:,} posts into {one.path}; moved: {moved}")
+        if not one.moved:
+            click.echo(
+                f"[{one.lang}] no marker has {ADAPT_MIN_POSTS} posts flagged for it alone: "
+                "the adapted scoring is the shipped one at other thresholds; give more posts",
+                err=True,
+            )

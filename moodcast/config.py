@@ -62,7 +62,9 @@ class Settings:
     `models` maps a language to its sentence model (`"default"`, the shipped English
     all-MiniLM-L6-v2, or a local model directory); `model_backend` is one of
     transforms.embedding.BACKENDS; model sources score a deterministic `model_sample_rate`
-    share of posts (transforms.model_markers). Inputs whose field names are not the Post
+    share of posts (transforms.model_markers); `zero_shot` is `shipped` (the shipped prototypes'
+    centroids) or `adapted` (centroids fitted on the user's posts by `moodcast markers adapt`,
+    moodcast.adapting). Inputs whose field names are not the Post
     contract's are read through `input_preset` (a transforms.presets name) or `input_mapping`
     (a TOML file of Post field = source path; relative to the data directory in config.toml),
     at most one of them; `record_mapping` is the resulting mapping, checked at load.
@@ -94,6 +96,7 @@ class Settings:
     models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})
     model_backend: str = DEFAULT_BACKEND
     model_sample_rate: float = 1.0
+    zero_shot: Literal["shipped", "adapted"] = "shipped"
     max_text_chars: int = MAX_TEXT_CHARS
     default_lang: str | None = None
     input_preset: str | None = None

@@ -42,11 +42,12 @@ from ingest.pipeline import (
     run_ingest,
 )
 from ingest.sources import InputError, InputFile, match_inputs, peek_fields
+from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
 from transforms.aggregate import EIGHT_WEEKS, touched_days
 from transforms.contracts import MAX_TEXT_CHARS
-from transforms.markers import load_markers, marker_versions
+from transforms.markers import marker_versions
 from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, from_key, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
@@ -163,7 +164,7 @@ def daily_run(
     clock = time.perf_counter()
     remote = check_runner(beam_args)
     files = match_inputs(inputs)
-    markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
+    markers = configured_markers(settings)
     as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
     if settings.dp_budget is None:
         _announce_k(settings.k)

@@ -33,9 +33,10 @@ from ingest.stream import (
     read_landing_file,
     start_stream,
 )
+from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
-from transforms.markers import load_markers, marker_versions
+from transforms.markers import marker_versions
 from transforms.posts import PostOptions
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,7 @@ def stream_run(
     two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
     job is recorded `failed` and its error raised."""
     stop = stop or threading.Event()
-    markers = load_markers(*[d for d in [settings.user_markers_dir] if d.is_dir()])
+    markers = configured_markers(settings)
     versions = marker_versions(markers)
     started = datetime.now(UTC)
     run_id = (

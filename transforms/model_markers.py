@@ -508,9 +508,10 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
                 if marker.dimensions[:1] == (CONTRASTED,)
                 else ""
             )
+            adapted = ", adapted to a corpus (markers adapt)" if lang in marker.adapted else ""
             model = (
-                f"{phrases} prototypes and {terms} terms as one centroid{margin}, against the "
-                f"neutral set (threshold {threshold(marker, lang):g})"
+                f"{phrases} prototypes and {terms} terms as one centroid{margin}{adapted}, "
+                f"against the neutral set (threshold {threshold(marker, lang):g})"
             )
         else:
             model = "none"

@@ -13,8 +13,10 @@ transforms.model_markers decides with it where a marker has no trained head.
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -23,6 +25,9 @@ from transforms.embedding import Encoder
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError, load_markers
 
 NEUTRAL_FILE = BUILTIN_DIR / "model" / "neutral.toml"
+ADAPTED_FILE = BUILTIN_DIR / "model" / "adapted.toml"
+"""The thresholds of the adapted scoring (adapt_markers), per language and marker; where they
+come from is in its header."""
 DEFAULT_THRESHOLD = 3.5
 """The z-score threshold of a prototype source whose language has none calibrated in its
 marker file (the best single threshold over the shipped English markers)."""
@@ -90,7 +95,8 @@ def zero_shot(
     other marker's is its standardised cosine minus NEUTRAL_WEIGHT × that of the neutral centroid.
     The statistic is returned as a z-score against the neutral posts' own statistic.
     `centroids` replaces the centroids of the markers it names (NEUTRAL for the neutral one),
-    for example by adapted_centroids.
+    for example by adapted_centroids; by default, the marker's own `adapted` centroids in
+    `lang` do (adapt_markers).
 
     Raises SourceError when the neutral reference set has under two phrases in `lang`.
     """
@@ -99,10 +105,12 @@ def zero_shot(
         raise SourceError(
             f"the neutral reference set has no {lang} phrases: add some to {NEUTRAL_FILE}"
         )
-    given = centroids or {}
+    given = marker.adapted.get(lang, {}) if centroids is None else centroids
 
     def centroid(name: str, phrases: tuple[str, ...]) -> np.ndarray:
-        return given[name] if name in given else _centroid(encoder, phrases)
+        if name in given:
+            return np.asarray(given[name], dtype=np.float32)
+        return _centroid(encoder, phrases)
 
     own = centroid(marker.name, prototype_phrases(marker, lang))
     reference = centroid(NEUTRAL, neutral_phrases(lang))
@@ -162,6 +170,39 @@ def adapted_centroids(
         for name, (rows, phrases) in chosen.items()
         if rows.sum() >= ADAPT_MIN_POSTS
     }
+
+
+@cache
+def adapted_thresholds(lang: str) -> dict[str, float]:
+    """The adapted scoring's threshold of each marker in `lang` (ADAPTED_FILE): the markers a
+    corpus adaptation applies to (none for a language the file does not cover)."""
+    with ADAPTED_FILE.open("rb") as handle:
+        return dict(tomllib.load(handle).get("lang", {}).get(lang, {}))
+
+
+def adapt_markers(
+    markers: Mapping[str, Marker], centroids: Mapping[str, Mapping[str, np.ndarray]]
+) -> dict[str, Marker]:
+    """`markers`, those that adapted_thresholds names in a language of `centroids` (language →
+    adapted_centroids' output for a corpus) scored with the adapted centroids: each gets them
+    as its `adapted` centroids in that language, the adapted threshold there, and a version
+    covering both. The other markers, and languages, are as they were."""
+    adapted = dict(markers)
+    for lang, moved in sorted(centroids.items()):
+        vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
+        digest = hashlib.sha256(repr(vectors).encode()).hexdigest()
+        for name, cut in adapted_thresholds(lang).items():
+            marker = adapted.get(name)
+            if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
+                continue
+            version = hashlib.sha256(f"{marker.version}:{lang}:{cut}:{digest}".encode())
+            adapted[name] = replace(
+                marker,
+                adapted={**marker.adapted, lang: vectors},
+                thresholds={**marker.thresholds, lang: float(cut)},
+                version=version.hexdigest()[:12],
+            )
+    return adapted
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -9,7 +9,9 @@ from transforms.model_markers import score_embeddings
 from transforms.zero_shot import (
     ADAPT_MIN_POSTS,
     NEUTRAL,
+    adapt_markers,
     adapted_centroids,
+    adapted_thresholds,
     prototype_phrases,
     zero_shot,
 )
@@ -111,3 +113,37 @@ def test_adapted_centroids_move_the_neutral_centroid_only_when_asked():
     assert adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder) == {}
     moved = adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder, neutral=True)
     assert set(moved) == {NEUTRAL}
+
+
+def test_adapted_markers_carry_the_centroids_their_threshold_and_a_new_version():
+    """adapt_markers gives the markers of the adapted table the corpus centroids (theirs and
+    their rivals') and the adapted threshold, so zero_shot scores them as with `centroids=`
+    given; a marker outside the table, one whose model source is a head, and a language
+    without a table are left as they were."""
+    markers = load_markers(names=["sadness", "joy", "hope", "suicide_risk"])
+    encoder = load_encoder()
+    texts = [f"i miss my grandad {i} so much, it hurts" for i in range(ADAPT_MIN_POSTS)]
+    texts += [f"we won the final {i}, best day ever" for i in range(ADAPT_MIN_POSTS)]
+    x = encoder.encode(texts)
+    hits = {
+        "sadness": np.arange(len(texts)) < ADAPT_MIN_POSTS,
+        "joy": np.arange(len(texts)) >= ADAPT_MIN_POSTS,
+    }
+    moved = adapted_centroids(x, hits, markers=markers, lang="en", encoder=encoder)
+    assert set(moved) == {"sadness", "joy"}
+    adapted = adapt_markers(markers, {"en": moved, "es": moved})
+    table = adapted_thresholds("en")
+    for name in ("sadness", "joy"):
+        marker = adapted[name]
+        assert marker.thresholds["en"] == table[name] and set(marker.adapted) == {"en"}
+        assert marker.thresholds.get("es") == markers[name].thresholds.get("es")
+        assert marker.version != markers[name].version
+        given = zero_shot(x, marker=markers[name], lang="en", encoder=encoder, centroids=moved)
+        assert np.allclose(
+            zero_shot(x, marker=marker, lang="en", encoder=encoder), given, atol=1e-4
+        )
+    assert adapted["hope"] is markers["hope"] and "hope" not in table
+    assert (
+        adapted["suicide_risk"] is markers["suicide_risk"] and "en" in markers["suicide_risk"].heads
+    )
+    assert adapted_thresholds("xx") == {}

@@ -65,7 +65,10 @@ class Marker:
     """One concept across languages (DESIGN.md, Marker). Per language: lexicon `terms`; a
     zero-shot model source (`prototypes` with a `thresholds` entry, when calibrated) and/or a
     trained `heads` entry, which replaces the prototypes of its language. `guards` are phrases
-    in which a term does not count (`less stressful`): matched like terms, never counted."""
+    in which a term does not count (`less stressful`): matched like terms, never counted.
+    `adapted` holds, per language, corpus-adapted zero-shot centroids (marker name → unit
+    vector: this marker's and its rivals'), which replace those of their phrases
+    (transforms.zero_shot.adapt_markers, `moodcast markers adapt`)."""
 
     name: str
     description: str
@@ -78,6 +81,7 @@ class Marker:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     heads: Mapping[str, Head] = field(default_factory=dict)
     guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    adapted: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
 
     @property
     def languages(self) -> frozenset[str]:

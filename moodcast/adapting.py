@@ -1,0 +1,185 @@
+"""Corpus-adapted zero-shot scoring (`zero_shot = "adapted"`, docs/markers.md): centroids fitted
+once per language on a corpus of the user's posts by `moodcast markers adapt`, kept in the data
+directory, and the markers every command and the Beam workers score with (configured_markers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from ingest.sources import read_file
+from moodcast.config import Settings
+from moodcast.tagging import ReadPosts, with_languages
+from transforms.markers import Marker, load_markers, score
+from transforms.model_markers import load_encoders, model_text, text_key
+from transforms.records import LOCATED_SCHEMA, validate
+from transforms.text import LanguageRule
+from transforms.zero_shot import (
+    ADAPT_MIN_POSTS,
+    ADAPT_WEIGHT,
+    SourceError,
+    adapt_markers,
+    adapted_centroids,
+    adapted_thresholds,
+)
+
+ADAPTED_DIR = "adapted"
+"""The data directory's folder of fitted centroids, one `<lang>.json` per language."""
+MAX_POSTS = 20_000
+"""The most posts of a language `markers adapt` embeds by default (a keyed-hash sample)."""
+
+
+@dataclass(frozen=True)
+class Adapted:
+    """What `markers adapt` wrote for one language: its file, the posts it was fitted on, and
+    each moved centroid's count of posts flagged for that marker alone."""
+
+    lang: str
+    path: Path
+    posts: int
+    moved: dict[str, int]
+
+
+def markers_digest(markers: Mapping[str, Marker]) -> str:
+    """A digest of what a fit depends on: each marker's terms, guards and cue (which posts the
+    lexicon flags) and its prototypes (its centroid's phrases). A trained head does not count."""
+    basis = {n: [m.terms, m.guards, m.cue, m.prototypes] for n, m in sorted(markers.items())}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def base_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
+    """The shipped markers and the user's (settings.user_markers_dir), only `names` when given."""
+    user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
+    return load_markers(*user, names=names)
+
+
+def configured_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
+    """base_markers, scored as `settings.zero_shot` says: with `adapted`, those of
+    transforms.zero_shot.adapted_thresholds carry the centroids `markers adapt` fitted for each
+    configured language that has an adapted table (adapt_markers).
+
+    Raises SourceError when a language's centroids are missing, unreadable or stale: fitted
+    for other markers (markers_digest), another model or another ADAPT_WEIGHT.
+    """
+    chosen = base_markers(settings, names)
+    if settings.zero_shot != "adapted":
+        return chosen
+    markers = base_markers(settings) if names is not None else chosen
+    digest = markers_digest(markers)
+    centroids = {}
+    for lang, spec in sorted(settings.models.items()):
+        if not adapted_thresholds(lang):
+            continue
+        path = settings.data_dir / ADAPTED_DIR / f"{lang}.json"
+        if not path.is_file():
+            raise SourceError(
+                f'zero_shot = "adapted" needs centroids fitted on your posts, and {path} is '
+                "missing: run `moodcast markers adapt CORPUS` on a file of your posts, or set "
+                'zero_shot = "shipped" in config.toml'
+            )
+        try:
+            fitted = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError(
+                f"{path} is not a fit of `moodcast markers adapt` ({exc}): run it again"
+            ) from exc
+        basis = {"markers": digest, "model": spec, "weight": ADAPT_WEIGHT}
+        if not isinstance(fitted, dict) or any(fitted.get(k) != v for k, v in basis.items()):
+            raise SourceError(
+                f"{path} was fitted for other markers or another model (a marker was added or "
+                "removed, its terms or prototypes changed, or `models` changed since): run "
+                "`moodcast markers adapt CORPUS` again"
+            )
+        centroids[lang] = {
+            n: np.asarray(v, dtype=np.float32) for n, v in fitted["centroids"].items()
+        }
+    adapted = adapt_markers(markers, centroids)
+    return {name: adapted[name] for name in chosen}
+
+
+def corpus_posts(
+    path: str | Path, settings: Settings, *, rule: LanguageRule, max_posts: int = MAX_POSTS
+) -> tuple[pl.DataFrame, ReadPosts]:
+    """`lang, text` (model_text) of the distinct valid posts of one file, read and validated
+    as `moodcast tag` reads them: per language, the `max_posts` of lowest text key (a
+    deterministic sample, the same on every rerun), in that order; and what became of every
+    record."""
+    kept = pl.DataFrame(schema={"lang": pl.String, "text": pl.String, "key": pl.UInt64})
+    languages: Counter[str] = Counter()
+    dead_letters: Counter[str] = Counter()
+    read = 0
+    for chunk in read_file(str(path), mapping=settings.record_mapping):
+        valid, invalid = validate(
+            chunk.records.cast(LOCATED_SCHEMA),
+            source_tz=settings.source_tz,
+            max_text_chars=settings.max_text_chars,
+        )
+        refused = pl.concat([chunk.dead, invalid])
+        read += valid.height + refused.height
+        dead_letters.update(dict(refused.get_column("reason").value_counts().iter_rows()))
+        if valid.is_empty():
+            continue
+        posts = with_languages(valid, text="text", rule=rule).select(
+            "lang", model_text(pl.col("text")).alias("text"), text_key(pl.col("text")).alias("key")
+        )
+        languages.update(dict(posts.get_column("lang").value_counts().iter_rows()))
+        kept = (
+            pl.concat([kept, posts])
+            .unique(["lang", "key"], keep="first")
+            .sort("lang", "key")
+            .group_by("lang", maintain_order=True)
+            .head(max_posts)
+        )
+    return kept.drop("key"), ReadPosts(dict(languages), read, dict(dead_letters))
+
+
+def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> list[Adapted]:
+    """Fit and write the adapted centroids of each language of `posts` (corpus_posts) that has
+    a configured model and an adapted threshold table (transforms.zero_shot.adapted_centroids,
+    with the lexicon hits of base_markers), as `<data dir>/adapted/<lang>.json`, which names
+    the model, a digest of the markers' versions and `origin`. Languages without a model or
+    table are left out; a rerun on the same posts writes the same files."""
+    markers = base_markers(settings)
+    digest = markers_digest(markers)
+    config = settings.model_config
+    langs = sorted(
+        lang
+        for lang in set(posts.get_column("lang").unique().to_list()) & set(config.models)
+        if adapted_thresholds(lang)
+    )
+    written = []
+    for lang, encoder in load_encoders(config, langs).items():
+        part = posts.filter(pl.col("lang") == lang)
+        lexicon = score(part, markers)
+        hits = {n: lexicon.get_column(n).fill_null(False).to_numpy() for n in markers}
+        x = encoder.encode(part.get_column("text").to_list())
+        moved = adapted_centroids(x, hits, markers=markers, lang=lang, encoder=encoder)
+        flags = np.stack(list(hits.values()))
+        alone = flags.sum(axis=0) == 1
+        path = settings.data_dir / ADAPTED_DIR / f"{lang}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        counts = {n: int((hits[n] & alone).sum()) for n in sorted(moved)}
+        document = {
+            "lang": lang,
+            "model": config.models[lang],
+            "markers": digest,
+            "weight": ADAPT_WEIGHT,
+            "min_posts": ADAPT_MIN_POSTS,
+            "posts": part.height,
+            "corpus": origin,
+            "moved": counts,
+            "centroids": {n: [round(float(v), 7) for v in moved[n]] for n in sorted(moved)},
+        }
+        partial = path.with_name(f"{path.name}.partial")
+        partial.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        partial.replace(path)
+        written.append(Adapted(lang, path, part.height, counts))
+    return written
