@@ -229,7 +229,8 @@ def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
 
 def rate_lines(rates: pl.DataFrame) -> list[str]:
     """One readable line per marker × language of `rates`: its rates, and the margin they
-    leave on adjusted shares (`with_margins`) or its validation status when not validated."""
+    leave on adjusted shares (`with_margins`) or its validation status when not validated;
+    where recorded, the mean model probability of the positives and negatives and its source."""
     lines = []
     for row in with_margins(rates).iter_rows(named=True):
         if row["validation"] == VALIDATED:
@@ -242,6 +243,12 @@ def rate_lines(rates: pl.DataFrame) -> list[str]:
         lines.append(
             f"{row['marker']:<16} [{row['lang']}] tpr {_pct(row['tpr'])} of {row['tp'] + row['fn']} "
             f"positives, fpr {_pct(row['fpr'])} of {row['fp'] + row['tn']} negatives{flag}"
+            + (
+                f"; mean probability {row['score_pos_mean']:.3f} on positives, "
+                f"{_pct(row['score_neg_mean'])} on negatives ({row['score_source']})"
+                if row["score_pos_mean"] is not None
+                else ""
+            )
         )
     return lines
 
