@@ -50,9 +50,10 @@ from transforms.quantify import (  # noqa: E402
     VALIDATED,
     adjusted,
     rates_status,
+    separates,
     with_adjusted_prevalence,
 )
-from transforms.rates import SCORE_COLUMNS, conform_rates  # noqa: E402
+from transforms.rates import conform_rates  # noqa: E402
 
 DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
 PREVALENCES = (0.05, 0.10, 0.20, 0.40)
@@ -254,7 +255,7 @@ def errors(subsets: pl.DataFrame, rate: dict, size: int) -> dict:
         pl.lit(rate["marker"]).alias("marker"),
         pl.lit(rate["marker_version"]).alias("marker_version"),
     )
-    scored = all(rate[c] is not None for c in SCORE_COLUMNS)
+    scored = pl.DataFrame([rate]).select(separates().fill_null(False)).item()
     found = {
         "raw_mae": raw_mae,
         "estimator": "blend" if scored else "acc",
@@ -296,8 +297,9 @@ def report(rows: list[dict], args) -> str:
         "ACC: the adjusted flagged share alone; published: what `markers evaluate` reports, "
         "BLEND (ACC and PACC weighted by the inverses of their variances, "
         "transforms.quantify.blended) where the rates hold the probability statistics "
-        "(estimator `blend`), else ACC. MAE: mean absolute error against the subset's true "
-        "share; coverage: share of subsets whose 95% interval holds it. Bar: published MAE ≤ "
+        "and the mean probability is higher on the positives than on the negatives "
+        "(estimator `blend`; transforms.quantify.separates), else ACC. MAE: mean absolute "
+        "error against the subset's true share; coverage: share of subsets whose 95% interval holds it. Bar: published MAE ≤ "
         "0.03 and ≤ half the raw MAE. Markers whose rates are not validated get no adjusted "
         "share (their status is shown instead). Expected MAE: the error ACC itself predicts "
         "from these rates (the delta-method standard deviation of "

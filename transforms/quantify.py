@@ -359,8 +359,9 @@ def labelled_shares(
     `adjusted_prevalence` with `_lo`, `_hi` and `validation` (corrected by `rates` per
     language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
     and their probabilities as its SCORE_SUMS where every post has one; weighted by rows as
-    in a roll-up), and `estimator`: `blend` where some language's adjusted share read the
-    probabilities, `acc` where none did, None without an adjusted share. Shares are None for
+    in a roll-up), and `estimator`: `blend` where some language's adjusted share blended in
+    the probabilities (rates that `separates`), `acc` where none did, None without an
+    adjusted share. Shares are None for
     empty `pairs`."""
     counts = [pl.len().alias("n_authors"), pl.col("hit").sum().alias("n_marked_authors")]
     if "prob" in pairs.columns:
@@ -394,14 +395,21 @@ def labelled_shares(
     }
 
 
+def separates() -> pl.Expr:
+    """Whether a rates row (transforms.rates) holds probability statistics that give PACC an
+    estimate: all of SCORE_COLUMNS, and a higher mean probability on the labelled positives
+    than on the negatives. Elsewhere `blended` is ACC."""
+    return pl.all_horizontal(pl.col(list(SCORE_COLUMNS)).is_not_null()) & (
+        pl.col("score_pos_mean") > pl.col("score_neg_mean")
+    )
+
+
 def _scored(cells: pl.DataFrame, rates: pl.DataFrame, marker: str) -> bool:
     """Whether some validated language row of `cells` has SCORE_SUMS and `rates` of `marker`
-    with SCORE_COLUMNS in that language: the rows `with_adjusted_prevalence` blends."""
+    that `separates` in that language: the rows `with_adjusted_prevalence` blends."""
     if SCORE_SUMS[0] not in cells.columns:
         return False
-    scored = rates.filter(
-        (pl.col("marker") == marker) & pl.all_horizontal(pl.col(list(SCORE_COLUMNS)).is_not_null())
-    )
+    scored = rates.filter((pl.col("marker") == marker) & separates())
     return (
         cells.filter(
             (pl.col("lang") != "all")

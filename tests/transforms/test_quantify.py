@@ -376,3 +376,20 @@ def test_labelled_shares_blend_only_where_every_post_has_a_probability():
     assert acc_only["estimator"] == plain["estimator"] == "acc"
     assert acc_only["adjusted_prevalence"] == pytest.approx(plain["adjusted_prevalence"])
     assert acc_only["adjusted_prevalence"] != pytest.approx(shares["adjusted_prevalence"])
+
+
+def test_probabilities_that_do_not_separate_leave_acc_and_say_so():
+    rates = _scored_rates(
+        score_pos_mean=0.3, score_pos_var=0.04, score_neg_mean=0.4, score_neg_var=0.03
+    )
+    pairs = pl.DataFrame(
+        {
+            "lang": ["en"] * 100,
+            "gold": [True] * 30 + [False] * 70,
+            "hit": [True] * 24 + [False] * 6 + [True] * 7 + [False] * 63,
+            "prob": [0.3] * 30 + [0.4] * 70,
+        }
+    )
+    shares = labelled_shares(pairs, marker="sad", version="v1", rates=rates)
+    assert shares["estimator"] == "acc"
+    assert shares["adjusted_prevalence"] == pytest.approx((0.31 - 0.1) / 0.7)
