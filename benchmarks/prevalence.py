@@ -348,8 +348,8 @@ def summary(rows: list[dict]) -> list[str]:
     for name, label in (("acc", "ACC"), ("published", "Published (`markers evaluate`)")):
         mae = np.mean([r[f"{name}_mae"] for r in scored])
         lines.append(
-            f"{label} over the {len(scored)} validated rows: MAE {mae:.3f} against raw "
-            f"{raw:.3f} ({mae / raw:.2f} of raw), interval coverage "
+            f"{label} over the {len(scored)} validated rows: MAE {mae:.4f} against raw "
+            f"{raw:.4f} ({mae / raw:.2f} of raw), interval coverage "
             f"{np.mean([r[f'{name}_coverage'] for r in scored]):.2f}; "
             f"{sum(_met(r, name) for r in scored)} rows meet the bar."
         )
@@ -357,8 +357,8 @@ def summary(rows: list[dict]) -> list[str]:
     if blend:
         lines.append(
             f"On the {len(blend)} rows published by BLEND: MAE "
-            f"{np.mean([r['published_mae'] for r in blend]):.3f} against ACC's "
-            f"{np.mean([r['acc_mae'] for r in blend]):.3f}, better in "
+            f"{np.mean([r['published_mae'] for r in blend]):.4f} against ACC's "
+            f"{np.mean([r['acc_mae'] for r in blend]):.4f}, better in "
             f"{sum(r['published_mae'] < r['acc_mae'] for r in blend)}."
         )
     lines.append(
