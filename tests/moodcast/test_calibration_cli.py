@@ -227,16 +227,47 @@ def test_evaluate_publishes_the_blend_of_acc_and_pacc_on_the_same_decisions_and_
     assert report["flagged_share"] == pytest.approx(hit.mean())
 
 
-def test_evaluate_falls_back_to_acc_with_rates_that_hold_no_probability_statistics(with_head):
+def _old_file(row):
+    for column in (*SCORE_COLUMNS, "score_source"):
+        del row[column]
+
+
+def _other_source(row):
+    row["score_source"] = "zero-shot on another-model"
+
+
+@pytest.mark.parametrize("change", [_old_file, _other_source])
+def test_evaluate_falls_back_to_acc_with_rates_that_hold_no_probability_statistics(
+    with_head, change
+):
+    """A rates file written before the statistics existed, or statistics of another model
+    source: the flagged share alone is adjusted."""
     data, labels = with_head
     _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
     stored = json.loads((data / USER_RATES_NAME).read_text(encoding="utf-8"))
     for row in stored["rates"]:
-        for column in (*SCORE_COLUMNS, "score_source"):
-            del row[column]
+        change(row)
     (data / USER_RATES_NAME).write_text(json.dumps(stored), encoding="utf-8")
     report = json.loads(
         _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
     )["markers"]["gloom"]
     assert report["estimator"] == "acc"
     assert report["adjusted_prevalence"] == pytest.approx((0.38 - 0.1) / 0.7)
+
+
+def test_score_probabilities_are_null_where_the_marker_has_no_model_source(with_head):
+    from moodcast.calibration import score_probabilities
+    from moodcast.config import load_settings
+    from transforms.markers import load_markers
+
+    data, labels = with_head
+    markers = load_markers(data / "markers", names=["gloom", "noise"])
+    frame = pl.read_csv(labels).head(4).with_columns(pl.Series("lang", ["fr", "fr", "xx", "fr"]))
+    config = load_settings(data).model_config
+    found = score_probabilities(frame, markers, config=config)
+    assert found.columns == ["gloom", "noise"] and found.height == 4
+    assert found["noise"].null_count() == 4
+    assert found["gloom"].is_null().to_list() == [False, False, True, False]
+    assert ((found["gloom"].drop_nulls() >= 0) & (found["gloom"].drop_nulls() <= 1)).all()
+    skipped = score_probabilities(frame, markers, config=config, only=set())
+    assert skipped["gloom"].null_count() == 4
