@@ -152,13 +152,6 @@ def blended(acc: tuple[pl.Expr, pl.Expr], pacc: tuple[pl.Expr, pl.Expr]) -> tupl
     return theta, spread.pow(2)
 
 
-def score_rates(score: pl.Expr, gold: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """PACC's rates from labelled posts: the mean of `score` (a probability, 0-1) over the
-    positives (`gold` true) and over the negatives, to pass to `adjusted` as `tpr`, `fpr`
-    with the mean score of the target population as `share`."""
-    return score.filter(gold).mean(), score.filter(~gold).mean()
-
-
 def interval(theta: pl.Expr, variance: pl.Expr, *, z: float = Z_95) -> tuple[pl.Expr, pl.Expr]:
     """`theta ± z·sqrt(variance)`, clipped to 0-1."""
     half = z * variance.sqrt()
