@@ -20,8 +20,9 @@ reused). For every marker × language with enough held-out posts:
   unclipped; intervals without the rates' uncertainty; and where a model score exists in the
   language, Forman's (2008) threshold choices on the calibration sample (X: fpr = 1 - tpr;
   MAX: largest tpr - fpr; T50: tpr = 0.5; MS: median of the ACC estimates over all thresholds
-  with tpr - fpr >= 0.25), PACC (benchmarks/prevalence.py), and BLEND: ACC and PACC weighted
-  by the inverses of their estimated variances (transforms.quantify.blended).
+  with tpr - fpr >= 0.25), PACC (ACC's formula on the mean probability, with the measured
+  spreads), and BLEND: ACC and PACC weighted by the inverses of their estimated variances
+  (transforms.quantify.blended, what `markers evaluate` publishes where a score exists).
 
 Writes the `prevalence-error` section of benchmarks/RESULTS.md. Skips with a message when
 the datasets directory is absent.

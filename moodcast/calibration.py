@@ -1,5 +1,6 @@
 """Marker error measured on labelled posts: the rates that `moodcast markers calibrate`
-records in the data directory (transforms.rates) for the adjusted shares (transforms.quantify)."""
+records in the data directory (transforms.rates) for the adjusted shares (transforms.quantify),
+and `moodcast markers evaluate`'s scores and shares on a labelled file."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ from pathlib import Path
 
 import polars as pl
 
-from moodcast.tagging import TaggingError
+from moodcast.tagging import TaggingError, with_languages
 from transforms.markers import Marker
-from transforms.model_markers import ModelConfig, classify
-from transforms.quantify import MARGIN_SHARES, VALIDATED, margins, rates_status
-from transforms.rates import confusion_rates
+from transforms.model_markers import ModelConfig, classify, model_languages, score_probability
+from transforms.quantify import (
+    ADJUSTED_COLUMNS,
+    MARGIN_SHARES,
+    VALIDATED,
+    labelled_shares,
+    margins,
+    rates_status,
+)
+from transforms.rates import RATES_SCHEMA, SCORE_COLUMNS, confusion_rates
 
 
 def labelled_markers(labels: pl.DataFrame, markers: Mapping[str, Marker]) -> dict[str, Marker]:
@@ -31,15 +39,178 @@ def measure_rates(
     *,
     config: ModelConfig,
     source: Path,
+    probabilities: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """True- and false-positive rates (transforms.rates.RATES_SCHEMA) of every marker with a
     label column in `labels` (`text`, `lang` and 0/1 columns: training.label_frame's output),
-    per language, deciding each post as a run does (the marker's rule under `config`).
-    `source` is the labelled file, recorded by name and SHA-256."""
+    per language, deciding each post as a run does (the marker's rule under `config`), and,
+    where the marker has a model source in the language, the mean and variance of its
+    probability on the labelled positives and negatives (SCORE_COLUMNS).
+    `probabilities` (score_probabilities of these labels, computed when not given) saves
+    scoring them again. `source` is the labelled file, recorded by name and SHA-256."""
     chosen = labelled_markers(labels, markers)
     hits = classify(labels, chosen, config=config)
-    versions = {name: marker.version for name, marker in chosen.items()}
-    return confusion_rates(labels, hits, versions=versions, source=source)
+    if probabilities is None:
+        probabilities = score_probabilities(labels, chosen, config=config)
+    return confusion_rates(
+        labels,
+        hits,
+        versions={name: marker.version for name, marker in chosen.items()},
+        source=source,
+        scores=probabilities,
+        score_sources=score_sources(chosen, config),
+    )
+
+
+def score_sources(markers: Mapping[str, Marker], config: ModelConfig) -> dict[tuple[str, str], str]:
+    """`(marker, lang)` → the model source whose probability score_probabilities gives there:
+    `<family> head` for a trained head (its weights are in the marker's version), else
+    `zero-shot on <model>` with the model configured for the language. Rates record it, and
+    their probability statistics apply only while it is unchanged (`scored_rates`)."""
+    return {
+        (name, lang): f"{marker.heads[lang].family} head"
+        if lang in marker.heads
+        else f"zero-shot on {config.models[lang]}"
+        for name, marker in markers.items()
+        for lang in sorted(model_languages(marker, config))
+    }
+
+
+def score_probabilities(
+    labels: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    config: ModelConfig,
+    only: set[tuple[str, str]] | None = None,
+    text: str = "text",
+) -> pl.DataFrame:
+    """One Float64 column per marker of `markers`: each post's model probability in 0-1
+    (transforms.model_markers.score_probability of its model source, whatever the marker's
+    rule), null where it has no model source in the post's `lang`, or (with `only`) where
+    `(marker, lang)` is not in `only`. Every post of a language with a source is scored
+    (`text` names the text column)."""
+    wanted = {
+        name: langs
+        for name, marker in markers.items()
+        if (
+            langs := {
+                lang
+                for lang in model_languages(marker, config)
+                if only is None or (name, lang) in only
+            }
+        )
+    }
+    part = labels.with_row_index("_row").filter(
+        pl.col("lang").is_in(sorted(set().union(*wanted.values())))
+    )
+    if part.is_empty():
+        return pl.DataFrame(
+            {name: [None] * labels.height for name in markers},
+            schema=dict.fromkeys(markers, pl.Float64),
+        )
+    scored = classify(
+        part, {n: markers[n] for n in wanted}, config=config, source="model", text=text
+    )
+    probabilities = scored.with_columns(part.get_column("lang")).select(
+        part.get_column("_row"),
+        *(
+            pl.when(pl.col("lang").is_in(sorted(langs)))
+            .then(score_probability(markers[name], sorted(langs)))
+            .alias(name)
+            for name, langs in wanted.items()
+        ),
+    )
+    return (
+        pl.DataFrame({"_row": pl.arange(0, labels.height, dtype=pl.UInt32, eager=True)})
+        .join(probabilities, on="_row", how="left", maintain_order="left")
+        .select(
+            pl.col(name) if name in wanted else pl.lit(None, pl.Float64).alias(name)
+            for name in markers
+        )
+    )
+
+
+def scored_rates(
+    rates: pl.DataFrame, markers: Mapping[str, Marker], config: ModelConfig
+) -> set[tuple[str, str]]:
+    """The `(marker, lang)` of `rates` whose probability statistics (SCORE_COLUMNS) apply
+    now: recorded, on the marker's current version, from the model source it has now
+    (score_sources)."""
+    sources = score_sources(markers, config)
+    versions = {name: marker.version for name, marker in markers.items()}
+    return {
+        (row["marker"], row["lang"])
+        for row in rates.iter_rows(named=True)
+        if all(row[c] is not None for c in SCORE_COLUMNS)
+        and versions.get(row["marker"]) == row["marker_version"]
+        and sources.get((row["marker"], row["lang"])) == row["score_source"]
+    }
+
+
+def evaluate_labels(
+    labels: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    config: ModelConfig,
+    text_col: str = "text",
+    source: str | None = None,
+    rates: pl.DataFrame | None = None,
+) -> dict:
+    """Precision, recall, F1 and support of each marker with a 0/1 label column of its name,
+    and their macro-F1: `{"markers": {name: {...}}, "macro_f1": …}`. Rows whose language has
+    no source for a marker (with `source`, or under its rule) are left out of its scores.
+    Each marker also gets the shares of transforms.quantify.labelled_shares: its true
+    `prevalence` in the file, the `flagged_share`, and `adjusted_prevalence` (with bounds,
+    `validation` and `estimator`) by `rates` (transforms.rates): blended with the model
+    probability (score_probabilities) in the languages whose rates hold its statistics
+    (scored_rates), else by ACC. The adjusted figures, `validation` and `estimator` are None
+    without `rates`."""
+    if text_col not in labels.columns:
+        raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
+    labelled = labelled_markers(labels, markers)
+    frame = with_languages(labels.with_columns(pl.col(text_col).cast(pl.String)), text=text_col)
+    hits = classify(frame, labelled, config=config, source=source, text=text_col)
+    scored = set() if rates is None else scored_rates(rates, labelled, config)
+    probabilities = (
+        score_probabilities(frame, labelled, config=config, only=scored, text=text_col)
+        if scored
+        else None
+    )
+    result = {}
+    for name in labelled:
+        gold = labels.get_column(name).cast(pl.Int8) == 1
+        pair = pl.DataFrame({"gold": gold, "hit": hits.get_column(name)}).drop_nulls()
+        tp = (pair["gold"] & pair["hit"]).sum()
+        fp = (~pair["gold"] & pair["hit"]).sum()
+        fn = (pair["gold"] & ~pair["hit"]).sum()
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        result[name] = {
+            "precision": float(precision),
+            "recall": float(recall),
+            "f1": float(f1),
+            "support": int(pair["gold"].sum()),
+        }
+        pairs = pl.DataFrame(
+            {
+                "lang": frame.get_column("lang"),
+                "gold": gold,
+                "hit": hits.get_column(name),
+                **({} if probabilities is None else {"prob": probabilities.get_column(name)}),
+            }
+        ).drop_nulls(["lang", "gold", "hit"])
+        shares = labelled_shares(
+            pairs,
+            marker=name,
+            version=markers[name].version,
+            rates=pl.DataFrame(schema=RATES_SCHEMA) if rates is None else rates,
+        )
+        if rates is None:
+            shares |= {**dict.fromkeys(ADJUSTED_COLUMNS), "validation": None, "estimator": None}
+        result[name] |= shares
+    macro = sum(m["f1"] for m in result.values()) / len(result)
+    return {"markers": result, "macro_f1": macro}
 
 
 def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
@@ -58,7 +229,8 @@ def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
 
 def rate_lines(rates: pl.DataFrame) -> list[str]:
     """One readable line per marker × language of `rates`: its rates, and the margin they
-    leave on adjusted shares (`with_margins`) or its validation status when not validated."""
+    leave on adjusted shares (`with_margins`) or its validation status when not validated;
+    where recorded, the mean model probability of the positives and negatives and its source."""
     lines = []
     for row in with_margins(rates).iter_rows(named=True):
         if row["validation"] == VALIDATED:
@@ -71,6 +243,12 @@ def rate_lines(rates: pl.DataFrame) -> list[str]:
         lines.append(
             f"{row['marker']:<16} [{row['lang']}] tpr {_pct(row['tpr'])} of {row['tp'] + row['fn']} "
             f"positives, fpr {_pct(row['fpr'])} of {row['fp'] + row['tn']} negatives{flag}"
+            + (
+                f"; mean probability {row['score_pos_mean']:.3f} on positives, "
+                f"{_pct(row['score_neg_mean'])} on negatives ({row['score_source']})"
+                if row["score_pos_mean"] is not None
+                else ""
+            )
         )
     return lines
 

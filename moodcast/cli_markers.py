@@ -167,11 +167,13 @@ def evaluate(
 ) -> None:
     """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1;
     beside them the true share of the file, the share flagged and (without --source) the
-    flagged share adjusted for marker error with the recorded rates (yours from
-    `markers calibrate`, else the shipped ones)."""
+    share adjusted for marker error with the recorded rates (yours from `markers calibrate`,
+    else the shipped ones): where those rates hold the statistics of the marker's model
+    probability, the adjusted flagged share blended with the adjusted mean probability
+    (`estimator` blend), else the adjusted flagged share alone (acc)."""
     import polars as pl
 
-    from moodcast.tagging import evaluate_labels
+    from moodcast.calibration import evaluate_labels
     from transforms.rates import merged_rates
 
     settings = load_settings(data_dir)
@@ -200,6 +202,7 @@ def evaluate(
             f"{m['support']:>8} {_share(m['prevalence']):>6} "
             f"{_share(m['flagged_share']):>7} {_share(m['adjusted_prevalence']):>8}"
             + ("" if m["validation"] in ("validated", None) else f"  {m['validation']}")
+            + (f"  ({m['estimator']})" if m["estimator"] else "")
         )
     click.echo(f"macro-F1 {result['macro_f1']:.3f}")
 
@@ -368,7 +371,9 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     """Measure each labelled marker's true- and false-positive rates per language on your
     labelled CSV (about 1,000 posts from your own source is enough) and record them in the
     data directory (marker_rates.json): published shares are then adjusted for marker error
-    with your rates. Reports the margin those rates alone leave on adjusted shares of 10% and
+    with your rates. Where the marker has a model source in the language (a trained head, or
+    zero-shot with a configured model), the mean and variance of its probability on the
+    labelled positives and negatives are recorded too, for `markers evaluate`. Reports the margin those rates alone leave on adjusted shares of 10% and
     40% (label more posts to narrow it), and the F1-optimal threshold of each zero-shot model
     source, beside the current one; set a new value as `threshold` under `[lang.xx]` in the
     marker file."""

@@ -1,5 +1,6 @@
-"""Per-post marker output for inspection (`moodcast tag`) and validation on labelled texts
-(`moodcast markers evaluate`). Nothing here writes to the data directory."""
+"""Per-post marker output for inspection (`moodcast tag`); its reading of labelled texts is
+shared with `moodcast markers evaluate` (moodcast.calibration). Nothing here writes to the
+data directory."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from transforms.langid import identify_series
 from transforms.markers import Marker, compile_markers
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
-from transforms.quantify import ADJUSTED_COLUMNS, labelled_shares
-from transforms.rates import RATES_SCHEMA
 from transforms.records import LOCATED_SCHEMA, validate
 from transforms.text import LanguageRule, complete_languages, primary_subtag
 
@@ -175,62 +174,3 @@ def tag_posts(
     kept = ["id", *(["lang"] if "lang" in posts.columns else [])]
     out = pl.concat([posts.select(kept), scored.select(columns)], how="horizontal")
     return out.with_columns(posts.get_column("text")) if keep_text else out
-
-
-def evaluate_labels(
-    labels: pl.DataFrame,
-    markers: Mapping[str, Marker],
-    *,
-    config: ModelConfig,
-    text_col: str = "text",
-    source: str | None = None,
-    rates: pl.DataFrame | None = None,
-) -> dict:
-    """Precision, recall, F1 and support of each marker with a 0/1 label column of its name,
-    and their macro-F1: `{"markers": {name: {...}}, "macro_f1": …}`. Rows whose language has
-    no source for a marker (with `source`, or under its rule) are left out of its scores.
-    Each marker also gets the shares of transforms.quantify.labelled_shares: its true
-    `prevalence` in the file, the `flagged_share`, and `adjusted_prevalence` (with bounds and
-    `validation`) by `rates` (transforms.rates); all three adjusted figures and `validation`
-    are None without `rates`."""
-    if text_col not in labels.columns:
-        raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
-    labelled = [name for name in markers if name in labels.columns]
-    if not labelled:
-        raise TaggingError(
-            f"no label column is named after a marker; known markers: {', '.join(markers)}"
-        )
-    frame = with_languages(labels.with_columns(pl.col(text_col).cast(pl.String)), text=text_col)
-    hits = classify(
-        frame, {n: markers[n] for n in labelled}, config=config, source=source, text=text_col
-    )
-    result = {}
-    for name in labelled:
-        gold = labels.get_column(name).cast(pl.Int8) == 1
-        pair = pl.DataFrame({"gold": gold, "hit": hits.get_column(name)}).drop_nulls()
-        tp = (pair["gold"] & pair["hit"]).sum()
-        fp = (~pair["gold"] & pair["hit"]).sum()
-        fn = (pair["gold"] & ~pair["hit"]).sum()
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        result[name] = {
-            "precision": float(precision),
-            "recall": float(recall),
-            "f1": float(f1),
-            "support": int(pair["gold"].sum()),
-        }
-        pairs = pl.DataFrame(
-            {"lang": frame.get_column("lang"), "gold": gold, "hit": hits.get_column(name)}
-        ).drop_nulls()
-        shares = labelled_shares(
-            pairs,
-            marker=name,
-            version=markers[name].version,
-            rates=pl.DataFrame(schema=RATES_SCHEMA) if rates is None else rates,
-        )
-        if rates is None:
-            shares |= {**dict.fromkeys(ADJUSTED_COLUMNS), "validation": None}
-        result[name] |= shares
-    macro = sum(m["f1"] for m in result.values()) / len(result)
-    return {"markers": result, "macro_f1": macro}

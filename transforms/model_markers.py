@@ -313,7 +313,7 @@ def threshold(marker: Marker, lang: str) -> float:
 def score_probability(marker: Marker, languages: Sequence[str]) -> pl.Expr:
     """`decide`'s `<marker>__score` of a post whose language (`lang`) is one of `languages`
     where the model decides, as a number in 0-1 for probabilistic quantification
-    (transforms.quantify.score_rates): a trained head's probability as it is, a zero-shot score
+    (transforms.rates.confusion_rates): a trained head's probability as it is, a zero-shot score
     through the logistic function centred on its threshold (0.5 at the cut)."""
     langs = sorted(languages)
     score = pl.col(f"{marker.name}__score")

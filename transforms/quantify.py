@@ -19,6 +19,7 @@ from datetime import date
 import polars as pl
 
 from transforms.prevalence import Z_95
+from transforms.rates import SCORE_COLUMNS
 
 MIN_YOUDEN = 0.2
 """Smallest `tpr - fpr` (Youden's J) at which a marker × language counts as validated."""
@@ -151,13 +152,6 @@ def blended(acc: tuple[pl.Expr, pl.Expr], pacc: tuple[pl.Expr, pl.Expr]) -> tupl
     return theta, spread.pow(2)
 
 
-def score_rates(score: pl.Expr, gold: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """PACC's rates from labelled posts: the mean of `score` (a probability, 0-1) over the
-    positives (`gold` true) and over the negatives, to pass to `adjusted` as `tpr`, `fpr`
-    with the mean score of the target population as `share`."""
-    return score.filter(gold).mean(), score.filter(~gold).mean()
-
-
 def interval(theta: pl.Expr, variance: pl.Expr, *, z: float = Z_95) -> tuple[pl.Expr, pl.Expr]:
     """`theta ± z·sqrt(variance)`, clipped to 0-1."""
     half = z * variance.sqrt()
@@ -180,9 +174,14 @@ _CELL = ("day", "region", "marker", "marker_version")
 
 
 def _keyed(rates: pl.DataFrame) -> pl.DataFrame:
-    """`marker, lang, rates_version, tpr, fpr, n_pos, n_neg, rates_status` of a rates table."""
+    """`marker, lang, rates_version, tpr, fpr, n_pos, n_neg`, SCORE_COLUMNS and `rates_status`
+    of a rates table."""
     return rates.select(
-        "marker", "lang", pl.col("marker_version").alias("rates_version"), *_rate_columns()
+        "marker",
+        "lang",
+        pl.col("marker_version").alias("rates_version"),
+        *_rate_columns(),
+        *SCORE_COLUMNS,
     ).with_columns(
         status(pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg")).alias("rates_status")
     )
@@ -232,30 +231,30 @@ def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame
     )
 
 
+SCORE_SUMS = ("score_sum", "score_sq_sum")
+"""Optional columns of the cells `with_adjusted_prevalence` reads: the sum over the cell's
+authors of their model probability (0-1), and of its square."""
+
+
 def with_adjusted_prevalence(
     daily: pl.DataFrame, rates: pl.DataFrame, *, z: float = Z_95
 ) -> pl.DataFrame:
     """Daily aggregates with `validation` and ADJUSTED_COLUMNS (author prevalence corrected
-    by ACC, 95% interval). The input is not modified; rows keep their order.
+    for marker error, 95% interval). The input is not modified; rows keep their order.
 
-    `rates` has one row per `marker, lang` with `marker_version, tp, fn, fp, tn`
-    (transforms.rates). A language row is adjusted with its own rates when they are
-    VALIDATED (`status`). A `lang = all` roll-up is the author-weighted mean of the adjusted
-    shares of its language rows of the same day, region, marker and version (variance: the
-    weighted sum, languages independent), and is VALIDATED only when all of them are (else
-    their common status, or MIXED; NO_RATES when it has no language row). Where not
-    validated, the adjusted columns are null: never a silent zero.
+    `rates` has one row per `marker, lang` with `marker_version, tp, fn, fp, tn` and the
+    optional SCORE_COLUMNS (transforms.rates). A language row is adjusted with its own rates
+    when they are VALIDATED (`status`): by ACC (`adjusted` of the flagged share), or, where
+    the row has SCORE_SUMS and the rates SCORE_COLUMNS, by `blended` ACC and PACC (`adjusted`
+    of the mean probability, with the measured spreads); ACC's status gates both. A
+    `lang = all` roll-up is the author-weighted mean of the adjusted shares of its language
+    rows of the same day, region, marker and version (variance: the weighted sum, languages
+    independent), and is VALIDATED only when all of them are (else their common status, or
+    MIXED; NO_RATES when it has no language row). Where not validated, the adjusted columns
+    are null: never a silent zero.
     """
     keyed = _keyed(rates)
-    theta, variance = adjusted(
-        pl.col("n_marked_authors") / pl.col("n_authors"),
-        pl.col("n_authors"),
-        pl.col("tpr"),
-        pl.col("fpr"),
-        pl.col("n_pos"),
-        pl.col("n_neg"),
-        z=z,
-    )
+    theta, variance = _estimate(daily, z=z)
     checked = _checked()
     validated = pl.col("_status") == VALIDATED
     part = pl.col("lang") != "all"
@@ -308,6 +307,28 @@ def with_adjusted_prevalence(
     ).collect(engine="in-memory")
 
 
+def _estimate(daily: pl.DataFrame, *, z: float) -> tuple[pl.Expr, pl.Expr]:
+    """`(theta, variance)` of each row of `daily` joined with `_keyed` rates: ACC, blended with
+    PACC where `daily` has SCORE_SUMS (see with_adjusted_prevalence)."""
+    n = pl.col("n_authors")
+    rates = (pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg"))
+    acc = adjusted(pl.col("n_marked_authors") / n, n, *rates, z=z)
+    if not set(SCORE_SUMS) <= set(daily.columns):
+        return acc
+    mean = pl.col("score_sum") / n
+    spread = (pl.col("score_sq_sum") / n - mean.pow(2)).clip(lower_bound=0.0)
+    pacc = adjusted(
+        mean,
+        n,
+        pl.col("score_pos_mean"),
+        pl.col("score_neg_mean"),
+        *rates[2:],
+        z=z,
+        spreads=(spread, pl.col("score_pos_var"), pl.col("score_neg_var")),
+    )
+    return blended(acc, pacc)
+
+
 def rates_status(rates: pl.DataFrame) -> pl.DataFrame:
     """`marker`, `lang`, `validation` of each row of a rates table (transforms.rates), judged
     for the marker version the rates were measured on."""
@@ -326,11 +347,22 @@ def labelled_shares(
     pairs: pl.DataFrame, *, marker: str, version: str, rates: pl.DataFrame, z: float = Z_95
 ) -> dict:
     """The shares of one marker on labelled posts: `pairs` has `lang`, `gold` and `hit`
-    (booleans, no nulls). Returns `prevalence` (true share), `flagged_share` (raw share
-    flagged) and `adjusted_prevalence` with `_lo`, `_hi` and `validation` (the flagged share
-    corrected by `rates`, per language and weighted by rows, as `with_adjusted_prevalence`
-    does for a roll-up). Shares are None for empty `pairs`."""
+    (booleans, no nulls) and optionally `prob` (the model probability, 0-1; null where there
+    is none). Returns `prevalence` (true share), `flagged_share` (raw share flagged) and
+    `adjusted_prevalence` with `_lo`, `_hi` and `validation` (corrected by `rates` per
+    language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
+    and their probabilities as its SCORE_SUMS where every post has one; weighted by rows as
+    in a roll-up), and `estimator`: `blend` where some language's adjusted share blended in
+    the probabilities (rates that `separates`), `acc` where none did, None without an
+    adjusted share. Shares are None for
+    empty `pairs`."""
     counts = [pl.len().alias("n_authors"), pl.col("hit").sum().alias("n_marked_authors")]
+    if "prob" in pairs.columns:
+        complete = pl.col("prob").null_count() == 0
+        counts += [
+            pl.when(complete).then(pl.col("prob").sum()).alias(SCORE_SUMS[0]),
+            pl.when(complete).then(pl.col("prob").pow(2).sum()).alias(SCORE_SUMS[1]),
+        ]
     cells = pl.concat(
         [pairs.group_by("lang").agg(*counts), pairs.select(pl.lit("all").alias("lang"), *counts)],
         how="vertical_relaxed",
@@ -348,4 +380,36 @@ def labelled_shares(
         "flagged_share": None if empty else float(pairs.get_column("hit").mean()),
         **{column: row[column] for column in ADJUSTED_COLUMNS},
         "validation": row["validation"],
+        "estimator": None
+        if row[ADJUSTED_COLUMNS[0]] is None
+        else "blend"
+        if _scored(found, rates, marker)
+        else "acc",
     }
+
+
+def separates() -> pl.Expr:
+    """Whether a rates row (transforms.rates) holds probability statistics that give PACC an
+    estimate: all of SCORE_COLUMNS, and a higher mean probability on the labelled positives
+    than on the negatives. Elsewhere `blended` is ACC."""
+    return pl.all_horizontal(pl.col(list(SCORE_COLUMNS)).is_not_null()) & (
+        pl.col("score_pos_mean") > pl.col("score_neg_mean")
+    )
+
+
+def _scored(cells: pl.DataFrame, rates: pl.DataFrame, marker: str) -> bool:
+    """Whether some validated language row of `cells` has SCORE_SUMS and `rates` of `marker`
+    that `separates` in that language: the rows `with_adjusted_prevalence` blends."""
+    if SCORE_SUMS[0] not in cells.columns:
+        return False
+    scored = rates.filter((pl.col("marker") == marker) & separates())
+    return (
+        cells.filter(
+            (pl.col("lang") != "all")
+            & (pl.col("validation") == VALIDATED)
+            & pl.col(SCORE_SUMS[0]).is_not_null()
+        )
+        .join(scored.select("lang"), on="lang")
+        .height
+        > 0
+    )

@@ -34,11 +34,24 @@ RATES_SCHEMA = {
     "measured_on": pl.String,
     "source": pl.String,
     "source_sha256": pl.String,
+    "score_source": pl.String,
+    "score_pos_mean": pl.Float64,
+    "score_pos_var": pl.Float64,
+    "score_neg_mean": pl.Float64,
+    "score_neg_var": pl.Float64,
 }
 """One row per marker × language: the marker version the rates were measured on, the
 confusion counts (`tp`, `fn` among labelled positives; `fp`, `tn` among labelled negatives),
 `tpr = tp / (tp + fn)`, `fpr = fp / (fp + tn)`, `n` labelled posts, the ISO day they were
-measured on, and the labelled file (`source`, name only) with its SHA-256."""
+measured on, and the labelled file (`source`, name only) with its SHA-256. Where the marker
+had a model probability in that language (SCORE_COLUMNS, else null): the model source it came
+from (`score_source`, see moodcast.calibration.score_sources) and the probability's mean and
+variance over the labelled positives and over the negatives, for probabilistic adjustment
+(transforms.quantify.with_adjusted_prevalence)."""
+
+SCORE_COLUMNS = ("score_pos_mean", "score_pos_var", "score_neg_mean", "score_neg_var")
+"""The probability statistics of RATES_SCHEMA: null in rates measured without a model score
+(and in files written before they existed)."""
 
 
 class RatesError(MarkerError):
@@ -46,24 +59,40 @@ class RatesError(MarkerError):
 
 
 def confusion_rates(
-    gold: pl.DataFrame, hits: pl.DataFrame, *, versions: dict[str, str], source: Path
+    gold: pl.DataFrame,
+    hits: pl.DataFrame,
+    *,
+    versions: dict[str, str],
+    source: Path,
+    scores: pl.DataFrame | None = None,
+    score_sources: dict[tuple[str, str], str] | None = None,
 ) -> pl.DataFrame:
     """Rates (RATES_SCHEMA) per marker × language from labelled posts.
 
     `gold` has `lang` and a 0/1 column per marker; `hits` the markers' decisions in the same
     row order (null where the marker has no source in that row's language: left out).
     `versions` maps each marker to its version; `source` is the labelled file (hashed).
+    `scores` (same row order, optional) has a model probability in 0-1 per marker, null where
+    there is none; a marker × language gets SCORE_COLUMNS (population variances) only where
+    every one of its labelled posts has a probability, and `score_source` from
+    `score_sources[(marker, lang)]`.
     """
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     parts = []
     for name in versions:
+        probability = (
+            scores.get_column(name).cast(pl.Float64)
+            if scores is not None and name in scores.columns
+            else pl.Series([None] * gold.height, dtype=pl.Float64)
+        )
         pair = pl.DataFrame(
             {
                 "lang": gold.get_column("lang"),
                 "gold": gold.get_column(name).cast(pl.Int8) == 1,
                 "hit": hits.get_column(name),
+                "prob": probability,
             }
-        ).drop_nulls()
+        ).drop_nulls(["lang", "gold", "hit"])
         parts.append(
             pair.group_by("lang")
             .agg(
@@ -71,9 +100,24 @@ def confusion_rates(
                 (pl.col("gold") & ~pl.col("hit")).sum().alias("fn"),
                 (~pl.col("gold") & pl.col("hit")).sum().alias("fp"),
                 (~pl.col("gold") & ~pl.col("hit")).sum().alias("tn"),
+                *_score_statistics(),
             )
             .with_columns(
-                pl.lit(name).alias("marker"), pl.lit(versions[name]).alias("marker_version")
+                pl.lit(name).alias("marker"),
+                pl.lit(versions[name]).alias("marker_version"),
+                pl.when(pl.col("score_pos_mean").is_not_null())
+                .then(
+                    pl.col("lang").replace_strict(
+                        {
+                            lang: found
+                            for (n, lang), found in (score_sources or {}).items()
+                            if n == name
+                        },
+                        default=None,
+                        return_dtype=pl.String,
+                    )
+                )
+                .alias("score_source"),
             )
         )
     counts = pl.concat(parts) if parts else pl.DataFrame(schema=RATES_SCHEMA)
@@ -84,6 +128,19 @@ def confusion_rates(
             pl.lit(digest).alias("source_sha256"),
         )
     )
+
+
+def _score_statistics() -> list[pl.Expr]:
+    """SCORE_COLUMNS of one group of `gold`, `prob`: null unless every post has a `prob`."""
+    complete = pl.col("prob").null_count() == 0
+    found = []
+    for prefix, rows in (("score_pos", pl.col("gold")), ("score_neg", ~pl.col("gold"))):
+        prob = pl.col("prob").filter(rows)
+        found += [
+            pl.when(complete).then(prob.mean()).alias(f"{prefix}_mean"),
+            pl.when(complete).then(prob.var(ddof=0)).alias(f"{prefix}_var"),
+        ]
+    return found
 
 
 def conform_rates(frame: pl.DataFrame) -> pl.DataFrame:

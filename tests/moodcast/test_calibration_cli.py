@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import polars as pl
 import pytest
@@ -6,8 +7,8 @@ from click.testing import CliRunner
 
 from moodcast.cli import main
 from transforms.prevalence import Z_95
-from transforms.quantify import UNINFORMATIVE, VALIDATED
-from transforms.rates import USER_RATES_NAME, read_user_rates
+from transforms.quantify import UNINFORMATIVE, VALIDATED, adjusted, blended, interval
+from transforms.rates import SCORE_COLUMNS, USER_RATES_NAME, read_user_rates
 
 
 def _invoke(*args):
@@ -16,12 +17,11 @@ def _invoke(*args):
     return result
 
 
-@pytest.fixture
-def labelled(tmp_path):
+def _write_labelled(root):
     """A data directory with two markers of our own (French, so no model is loaded) and 100
     labelled posts: `gloom` flags 32 of its 40 positives and 6 of its 60 negatives; `noise`
     flags half of everything."""
-    data = tmp_path / "data"
+    data = root / "data"
     (data / "markers").mkdir(parents=True)
     for name, term in (("gloom", "gloom"), ("noise", "noise")):
         (data / "markers" / f"{name}.toml").write_text(
@@ -39,8 +39,14 @@ def labelled(tmp_path):
             "gloom": gold,
             "noise": [1 - i % 2 if i < 50 else i % 2 for i in range(100)],
         }
-    ).write_csv(tmp_path / "labels.csv")
-    return data, tmp_path / "labels.csv"
+    ).write_csv(root / "labels.csv")
+    return data, root / "labels.csv"
+
+
+@pytest.fixture
+def labelled(tmp_path):
+    """`_write_labelled` in the test's own directory."""
+    return _write_labelled(tmp_path)
 
 
 def test_calibrate_records_rates_per_marker_and_language(labelled):
@@ -136,3 +142,132 @@ def test_an_unreadable_rates_file_is_refused_with_what_to_do(labelled):
     )
     assert result.exit_code == 5  # a MarkerError (RatesError)
     assert "is not a rates file" in result.output and "markers calibrate" in result.output
+
+
+def _tagged(labels, data, tmp_path, *source):
+    """`moodcast tag` of the labelled posts: the rule's decision and score, or `source`'s."""
+    posts = tmp_path / "posts.jsonl"
+    pl.read_csv(labels).with_row_index("id").select(
+        pl.col("id").cast(pl.String), "text", "lang",
+        pl.lit("2025-01-01T00:00:00Z").alias("created_at"),
+    ).write_ndjson(posts)  # fmt: skip
+    out = tmp_path / "tagged.parquet"
+    _invoke("tag", posts, "-o", out, "--markers", "gloom", *source, "--data-dir", data)
+    return pl.read_parquet(out)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """`_write_labelled` with an n-gram head trained for `gloom` (once for the module): the
+    lexicon still decides (its rule), the head gives each French post a probability."""
+    data, labels = _write_labelled(tmp_path_factory.mktemp("trained"))
+    _invoke("markers", "train", "--labels", labels, "--label-cols", "gloom", "--family",
+            "ngram", "--data-dir", data)  # fmt: skip
+    return data, labels
+
+
+@pytest.fixture
+def with_head(trained, tmp_path):
+    """A copy of `trained` of the test's own."""
+    data, labels = trained
+    shutil.copytree(data, tmp_path / "data")
+    shutil.copy(labels, tmp_path / "labels.csv")
+    return tmp_path / "data", tmp_path / "labels.csv"
+
+
+def test_calibrate_records_the_probability_statistics_of_a_marker_with_a_model_source(
+    with_head, tmp_path
+):
+    data, labels = with_head
+    text = _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data).stdout
+    gloom = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
+    line = next(row for row in text.splitlines() if row.startswith("gloom") and "tpr" in row)
+    assert f"mean probability {gloom['score_pos_mean']:.3f} on positives" in line
+    assert "(ngram head)" in line
+    assert (gloom["tp"], gloom["fn"], gloom["fp"], gloom["tn"]) == (32, 8, 6, 54)
+    assert gloom["score_source"] == "ngram head"
+    prob = _tagged(labels, data, tmp_path, "--source", "model").get_column("gloom__score")
+    gold = pl.read_csv(labels).get_column("gloom") == 1
+    assert gloom["score_pos_mean"] == pytest.approx(prob.filter(gold).mean())
+    assert gloom["score_neg_mean"] == pytest.approx(prob.filter(~gold).mean())
+    assert gloom["score_pos_var"] == pytest.approx(prob.filter(gold).var(ddof=0))
+    assert gloom["score_neg_var"] == pytest.approx(prob.filter(~gold).var(ddof=0))
+    noise = read_user_rates(data).filter(pl.col("marker") == "noise").row(0, named=True)
+    assert noise["score_source"] is None and noise["score_pos_mean"] is None
+
+
+def test_evaluate_publishes_the_blend_of_acc_and_pacc_on_the_same_decisions_and_probabilities(
+    with_head, tmp_path
+):
+    data, labels = with_head
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    held_out = tmp_path / "held-out.csv"
+    pl.read_csv(labels).slice(20).write_csv(held_out)  # 20 positives, 60 negatives
+    report = json.loads(
+        _invoke("markers", "evaluate", "--labels", held_out, "--json", "--data-dir", data).stdout
+    )["markers"]["gloom"]
+    rate = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
+    hit = _tagged(held_out, data, tmp_path).get_column("gloom")
+    prob = _tagged(held_out, data, tmp_path, "--source", "model").get_column("gloom__score")
+    n, counts = len(hit), (pl.lit(rate["tp"] + rate["fn"]), pl.lit(rate["fp"] + rate["tn"]))
+    acc = adjusted(pl.lit(hit.mean()), pl.lit(n), pl.lit(rate["tpr"]), pl.lit(rate["fpr"]), *counts)
+    pacc = adjusted(
+        pl.lit(prob.mean()), pl.lit(n), pl.lit(rate["score_pos_mean"]),
+        pl.lit(rate["score_neg_mean"]), *counts,
+        spreads=(pl.lit(prob.var(ddof=0)), pl.lit(rate["score_pos_var"]), pl.lit(rate["score_neg_var"])),
+    )  # fmt: skip
+    theta, variance = blended(acc, pacc)
+    lo, hi = interval(theta, variance)
+    expected = pl.select(theta.alias("t"), lo.alias("lo"), hi.alias("hi"), acc[0].alias("a"))
+    assert report["estimator"] == "blend" and report["validation"] == VALIDATED
+    assert report["adjusted_prevalence"] == pytest.approx(expected["t"].item())
+    assert report["adjusted_prevalence_lo"] == pytest.approx(expected["lo"].item())
+    assert report["adjusted_prevalence_hi"] == pytest.approx(expected["hi"].item())
+    assert report["adjusted_prevalence"] != pytest.approx(expected["a"].item())
+    assert report["flagged_share"] == pytest.approx(hit.mean())
+
+
+def _old_file(row):
+    for column in (*SCORE_COLUMNS, "score_source"):
+        del row[column]
+
+
+def _other_source(row):
+    row["score_source"] = "zero-shot on another-model"
+
+
+@pytest.mark.parametrize("change", [_old_file, _other_source])
+def test_evaluate_falls_back_to_acc_with_rates_that_hold_no_probability_statistics(
+    with_head, change
+):
+    """A rates file written before the statistics existed, or statistics of another model
+    source: the flagged share alone is adjusted."""
+    data, labels = with_head
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    stored = json.loads((data / USER_RATES_NAME).read_text(encoding="utf-8"))
+    for row in stored["rates"]:
+        change(row)
+    (data / USER_RATES_NAME).write_text(json.dumps(stored), encoding="utf-8")
+    report = json.loads(
+        _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
+    )["markers"]["gloom"]
+    assert report["estimator"] == "acc"
+    assert report["adjusted_prevalence"] == pytest.approx((0.38 - 0.1) / 0.7)
+
+
+def test_score_probabilities_are_null_where_the_marker_has_no_model_source(with_head):
+    from moodcast.calibration import score_probabilities
+    from moodcast.config import load_settings
+    from transforms.markers import load_markers
+
+    data, labels = with_head
+    markers = load_markers(data / "markers", names=["gloom", "noise"])
+    frame = pl.read_csv(labels).head(4).with_columns(pl.Series("lang", ["fr", "fr", "xx", "fr"]))
+    config = load_settings(data).model_config
+    found = score_probabilities(frame, markers, config=config)
+    assert found.columns == ["gloom", "noise"] and found.height == 4
+    assert found["noise"].null_count() == 4
+    assert found["gloom"].is_null().to_list() == [False, False, True, False]
+    assert ((found["gloom"].drop_nulls() >= 0) & (found["gloom"].drop_nulls() <= 1)).all()
+    skipped = score_probabilities(frame, markers, config=config, only=set())
+    assert skipped["gloom"].null_count() == 4

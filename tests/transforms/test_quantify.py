@@ -16,9 +16,9 @@ from transforms.quantify import (
     adjusted,
     blended,
     interval,
+    labelled_shares,
     marker_validation,
     rates_margin,
-    score_rates,
     with_adjusted_prevalence,
 )
 from transforms.rates import conform_rates
@@ -110,10 +110,7 @@ def test_pacc_with_measured_spreads_divides_each_spread_by_its_count():
     assert found[1] < _acc(0.35, 500, 0.7, 0.2, 100, 400)[1]
 
 
-def test_pacc_rates_are_the_mean_scores_of_positives_and_negatives():
-    labelled = pl.DataFrame({"score": [0.9, 0.7, 0.5, 0.1, 0.2, 0.3], "gold": [1, 1, 1, 0, 0, 0]})
-    tpr, fpr = score_rates(pl.col("score"), pl.col("gold") == 1)
-    assert labelled.select(tpr, fpr.alias("f")).row(0) == pytest.approx((0.7, 0.2))
+def test_pacc_with_the_mean_scores_of_positives_and_negatives_recovers_the_share():
     target = pl.DataFrame({"score": [0.7, 0.2, 0.2, 0.7, 0.2]})  # 2 of 5 positive on average
     theta, _ = adjusted(
         pl.col("score").mean(), pl.lit(5), pl.lit(0.7), pl.lit(0.2), pl.lit(3), pl.lit(3)
@@ -265,3 +262,130 @@ def test_marker_validation_lists_each_language_of_each_marker():
         pytest.approx(_margin(0.4, 0.8, 0.1, 100, 500)),
         None,
     ]
+
+
+def _scored_rates(**stats):
+    """Validated rates of `sad` in en (tpr 0.8, fpr 0.1 on 100 / 500 labels), with `stats`
+    as their probability statistics."""
+    return conform_rates(
+        pl.DataFrame(
+            {
+                "marker": ["sad"],
+                "lang": ["en"],
+                "marker_version": ["v1"],
+                "tp": [80],
+                "fn": [20],
+                "fp": [50],
+                "tn": [450],
+                **{k: [v] for k, v in stats.items()},
+            }
+        )
+    )
+
+
+def test_cells_with_score_sums_publish_the_blend_of_acc_and_pacc():
+    rates = _scored_rates(
+        score_pos_mean=0.7, score_pos_var=0.04, score_neg_mean=0.2, score_neg_var=0.03
+    )
+    n, flagged, total, squares = 1000, 300, 350.0, 160.0
+    cells = _cells(("en", "sad", "v1", n, flagged)).with_columns(
+        pl.lit(total).alias("score_sum"), pl.lit(squares).alias("score_sq_sum")
+    )
+    out = with_adjusted_prevalence(cells, rates).row(0, named=True)
+    acc = adjusted(pl.lit(0.3), pl.lit(n), pl.lit(0.8), pl.lit(0.1), pl.lit(100), pl.lit(500))
+    mean = total / n
+    pacc = adjusted(
+        pl.lit(mean), pl.lit(n), pl.lit(0.7), pl.lit(0.2), pl.lit(100), pl.lit(500),
+        spreads=(pl.lit(squares / n - mean**2), pl.lit(0.04), pl.lit(0.03)),
+    )  # fmt: skip
+    theta, variance = blended(acc, pacc)
+    lo, hi = interval(theta, variance)
+    expected = pl.select(theta, lo.alias("lo"), hi.alias("hi"), acc[0].alias("acc")).row(0)
+    assert (out["adjusted_prevalence"], out["adjusted_prevalence_lo"]) == pytest.approx(
+        expected[:2]
+    )
+    assert out["adjusted_prevalence_hi"] == pytest.approx(expected[2])
+    assert out["adjusted_prevalence"] != pytest.approx(expected[3])  # not ACC alone
+    assert out["validation"] == VALIDATED
+
+
+def test_without_score_sums_or_statistics_the_adjusted_share_is_acc():
+    cells = _cells(("en", "sad", "v1", 1000, 300))
+    acc = (0.3 - 0.1) / 0.7
+    stats = dict(score_pos_mean=0.7, score_pos_var=0.04, score_neg_mean=0.2, score_neg_var=0.03)
+    without_sums = with_adjusted_prevalence(cells, _scored_rates(**stats))
+    assert without_sums.get_column("adjusted_prevalence").item() == pytest.approx(acc)
+    summed = cells.with_columns(
+        pl.lit(350.0).alias("score_sum"), pl.lit(160.0).alias("score_sq_sum")
+    )
+    without_stats = with_adjusted_prevalence(summed, _scored_rates())
+    assert without_stats.get_column("adjusted_prevalence").item() == pytest.approx(acc)
+    null_sums = summed.with_columns(pl.lit(None, pl.Float64).alias("score_sum"))
+    assert with_adjusted_prevalence(null_sums, _scored_rates(**stats)).get_column(
+        "adjusted_prevalence"
+    ).item() == pytest.approx(acc)
+
+
+def test_acc_status_gates_the_blend():
+    rates = _scored_rates(
+        score_pos_mean=0.9, score_pos_var=0.01, score_neg_mean=0.1, score_neg_var=0.01
+    ).with_columns(pl.lit(10).alias("tp"), pl.lit(90).alias("fn"))  # tpr 0.1 <= fpr 0.1
+    cells = _cells(("en", "sad", "v1", 1000, 300)).with_columns(
+        pl.lit(350.0).alias("score_sum"), pl.lit(160.0).alias("score_sq_sum")
+    )
+    out = with_adjusted_prevalence(cells, conform_rates(rates)).row(0, named=True)
+    assert out["validation"] == UNINFORMATIVE and out["adjusted_prevalence"] is None
+
+
+def test_labelled_shares_blend_only_where_every_post_has_a_probability():
+    rates = _scored_rates(
+        score_pos_mean=0.7, score_pos_var=0.04, score_neg_mean=0.2, score_neg_var=0.03
+    )
+    rng = np.random.default_rng(3)
+    gold = rng.random(400) < 0.3
+    pairs = pl.DataFrame(
+        {
+            "lang": ["en"] * 400,
+            "gold": gold,
+            "hit": np.where(gold, rng.random(400) < 0.8, rng.random(400) < 0.1),
+            "prob": np.where(gold, rng.uniform(0.4, 1.0, 400), rng.uniform(0.0, 0.4, 400)),
+        }
+    )
+    shares = labelled_shares(pairs, marker="sad", version="v1", rates=rates)
+    cell = pairs.select(
+        pl.lit(date(2025, 1, 1)).alias("day"),
+        pl.lit("all").alias("region"),
+        pl.lit("en").alias("lang"),
+        pl.lit("sad").alias("marker"),
+        pl.lit("v1").alias("marker_version"),
+        pl.len().alias("n_authors"),
+        pl.col("hit").sum().alias("n_marked_authors"),
+        pl.col("prob").sum().alias("score_sum"),
+        pl.col("prob").pow(2).sum().alias("score_sq_sum"),
+    )
+    direct = with_adjusted_prevalence(cell, rates).row(0, named=True)
+    assert shares["adjusted_prevalence"] == pytest.approx(direct["adjusted_prevalence"])
+    assert shares["estimator"] == "blend"
+    partial = pairs.with_columns(pairs.get_column("prob").scatter(0, None))
+    acc_only = labelled_shares(partial, marker="sad", version="v1", rates=rates)
+    plain = labelled_shares(pairs.drop("prob"), marker="sad", version="v1", rates=rates)
+    assert acc_only["estimator"] == plain["estimator"] == "acc"
+    assert acc_only["adjusted_prevalence"] == pytest.approx(plain["adjusted_prevalence"])
+    assert acc_only["adjusted_prevalence"] != pytest.approx(shares["adjusted_prevalence"])
+
+
+def test_probabilities_that_do_not_separate_leave_acc_and_say_so():
+    rates = _scored_rates(
+        score_pos_mean=0.3, score_pos_var=0.04, score_neg_mean=0.4, score_neg_var=0.03
+    )
+    pairs = pl.DataFrame(
+        {
+            "lang": ["en"] * 100,
+            "gold": [True] * 30 + [False] * 70,
+            "hit": [True] * 24 + [False] * 6 + [True] * 7 + [False] * 63,
+            "prob": [0.3] * 30 + [0.4] * 70,
+        }
+    )
+    shares = labelled_shares(pairs, marker="sad", version="v1", rates=rates)
+    assert shares["estimator"] == "acc"
+    assert shares["adjusted_prevalence"] == pytest.approx((0.31 - 0.1) / 0.7)
