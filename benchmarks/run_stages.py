@@ -114,12 +114,13 @@ def main() -> None:
     rest = total[0] - sum(spent[label][0] for label in top)
     print(f"`benchmarks/run_stages.py --posts {args.posts}`: CPU s of this process / its children")
     print("| stage | process | children |\n| --- | ---: | ---: |")
+    parts = [spent[label][0] for label in spent if label.startswith("  chunks") or label in JOB]
     for label, (own, children) in spent.items():
         print(f"| {label} | {own:.2f} | {children:.2f} |")
-    parts = [spent[label][0] for label in spent if label.startswith("  chunks") or label in JOB]
-    print(
-        f"| rest of the job (Beam, reading lines) | {spent['ingest job'][0] - sum(parts):.2f} | |"
-    )
+        if label == JOB[-1]:
+            print(
+                f"|   the rest (Beam, reading lines) | {spent['ingest job'][0] - sum(parts):.2f} | |"
+            )
     print(f"| rest (imports, CLI, markers, lock) | {rest:.2f} | |")
     outside = sum(sum(spent[label]) for label in top[1:]) + rest
     print(f"\nOutside the job: {outside:.2f} CPU s; the job: {sum(spent['ingest job']):.2f}.")
