@@ -41,8 +41,9 @@ from statsforecast.models import AutoETS  # noqa: E402
 
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from forecasting.backtest import BacktestConfig, _cv, mase_by_lead, score  # noqa: E402
+from forecasting.backtest import BacktestConfig, _cv  # noqa: E402
 from forecasting.models import fit_forecast  # noqa: E402
+from forecasting.scoring import mase_by_lead, score  # noqa: E402
 from forecasting.series import prepare_series  # noqa: E402
 from transforms.series import derived_series, same_series  # noqa: E402
 
@@ -78,13 +79,14 @@ def model(space: str) -> AutoETS:
     return found
 
 
-def compare(fit: pl.DataFrame, drift: float) -> list[dict]:
-    """Per search: the run's fit CPU s and the backtest MASE on `fit` with `drift`."""
+def compare(fit: pl.DataFrame, drift: float, searches: dict[str, str]) -> list[dict]:
+    """Per search (name: AutoETS model space): the run's fit CPU s and the backtest MASE on
+    `fit` with `drift`."""
     t = pl.int_range(pl.len()).over("unique_id") / 365.0
     frame = fit.with_columns((pl.col("y") * (1 + drift * t)).clip(0.0, 1.0))
     frame = frame.group_by("unique_id", maintain_order=True).tail(CONFIG.history + CONFIG.test_size)
     rows = []
-    for name, space in SEARCHES.items():
+    for name, space in searches.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = cpu()
@@ -116,13 +118,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--drifts", default="0,1,-0.5")
+    parser.add_argument(
+        "--searches", default="ZZZ,ZNZ", help="AutoETS model spaces to compare, comma-separated"
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     fit = day_series(args.data_dir)
     n = fit["unique_id"].n_unique()
-    rows = [row for drift in args.drifts.split(",") for row in compare(fit, float(drift))]
+    spaces = args.searches.split(",")
+    searches = {next((k for k, v in SEARCHES.items() if v == s), s): s for s in spaces}
+    rows = [row for drift in args.drifts.split(",") for row in compare(fit, float(drift), searches)]
     lines = [
-        f"`.venv/bin/python benchmarks/ets_search.py --data-dir DIR --drifts {args.drifts}` on "
+        f"`.venv/bin/python benchmarks/ets_search.py --data-dir DIR --drifts {args.drifts} "
+        f"--searches {args.searches}` on "
         f"the day series of a `moodcast run` (DIR: {n} non-constant series of 365 days), "
         f"Python {platform.python_version()}, {date.today().isoformat()}. One process, CPU "
         "seconds; backtest: window `all`, horizon 14, 112 scored days, refit every 14 origins.",

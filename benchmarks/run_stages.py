@@ -5,17 +5,23 @@
 Runs `moodcast run` in this process on benchmarks/pipeline.py's clean sample corpus (generated
 once into benchmarks/.data), in a fresh data directory with `[models]` empty, as that benchmark
 does, with each stage of moodcast.run wrapped in CPU clocks of the process and of its waited-for
-children (statsforecast's worker processes): the ingest job, the DuckDB load, the forecast step
-(and inside it the model fits, the series that go down the fallback chain and the alert
-methods), the exports. `rest` is the process's CPU outside them: imports, the CLI, markers, the
-lock (counted from the start of this process, whose own imports `moodcast run` makes too).
-Prints a table; the numbers are quoted in docs/throughput.md.
+children (statsforecast's worker processes): the ingest job (and inside it the chunks' JSON
+parsing, validation, `prepare` with its language identification, pseudonyms and lexicon scan,
+the model scores, the decisions, the keying for the shuffles, the blocks and the 8-week
+authors; what is left of the job is Beam's own work and the reading of lines), the DuckDB
+load, the forecast step (and inside it the model fits, the series that go down the fallback
+chain and the alert methods), the exports. `rest` is the process's CPU outside them: imports,
+the CLI, markers, the lock (counted from the start of this process, whose own imports
+`moodcast run` makes too). A generator stage (keying, repeated ids, blocks) is drained where it
+is called, so that its CPU is its own. Prints a table; the numbers are quoted in
+docs/throughput.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import inspect
 import os
 import resource
 import sys
@@ -27,8 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 import forecasting.chosen as chosen  # noqa: E402
 import forecasting.pipeline as pipeline  # noqa: E402
+import ingest.pipeline as job  # noqa: E402
+import ingest.sources as sources  # noqa: E402
 import moodcast.cli as cli  # noqa: E402
 import moodcast.run as run  # noqa: E402
+import transforms.posts as posts  # noqa: E402
 from benchmarks.pipeline import AS_OF, corpora  # noqa: E402
 
 
@@ -41,21 +50,27 @@ def clocks() -> tuple[float, float]:
 
 
 def timed(module, name: str, label: str, spent: dict[str, list[float]]) -> None:
-    """Wrap `module.name` so that its CPU seconds add up under `label` in `spent`."""
+    """Wrap `module.name` so that its CPU seconds add up under `label` in `spent`; a generator
+    function is drained inside the wrapper."""
     inner = getattr(module, name)
+    drained = inspect.isgeneratorfunction(inner)
+    spent.setdefault(label, [0.0, 0.0])
 
     @functools.wraps(inner)
     def wrapper(*args, **kwargs):
         before = clocks()
         try:
-            return inner(*args, **kwargs)
+            return list(inner(*args, **kwargs)) if drained else inner(*args, **kwargs)
         finally:
             after = clocks()
-            totals = spent.setdefault(label, [0.0, 0.0])
-            totals[0] += after[0] - before[0]
-            totals[1] += after[1] - before[1]
+            spent[label][0] += after[0] - before[0]
+            spent[label][1] += after[1] - before[1]
 
     setattr(module, name, wrapper)
+
+
+JOB = ("  keying for the shuffles", "  repeated ids", "  blocks", "  8-week authors")
+"""The job's stages besides the chunks' (which are labelled `  chunks: …`)."""
 
 
 def main() -> None:
@@ -66,6 +81,18 @@ def main() -> None:
     spent: dict[str, list[float]] = {}
     for module, name, label in (
         (run, "_ingest", "ingest job"),
+        (sources, "parse_json_lines", "  chunks: JSON parsing"),
+        (job, "validate", "  chunks: validation"),
+        (job, "prepare", "  chunks: prepare"),
+        (posts, "_detect_where", "    language identification"),
+        (posts, "pseudonyms", "    pseudonyms"),
+        (posts, "tag", "    lexicon scan"),
+        (job.PrepareChunkFn, "_score", "  chunks: model scores (n-gram head)"),
+        (job, "decided_posts", "  chunks: decisions"),
+        (job, "key_posts", "  keying for the shuffles"),
+        (job, "repeated_lines", "  repeated ids"),
+        (job.AggregateBlockFn, "process", "  blocks"),
+        (job, "count_authors", "  8-week authors"),
         (run, "_load", "DuckDB load"),
         (run, "_forecast", "forecast step"),
         (chosen, "_fit", "  model fits"),
@@ -87,8 +114,13 @@ def main() -> None:
     rest = total[0] - sum(spent[label][0] for label in top)
     print(f"`benchmarks/run_stages.py --posts {args.posts}`: CPU s of this process / its children")
     print("| stage | process | children |\n| --- | ---: | ---: |")
+    parts = [spent[label][0] for label in spent if label.startswith("  chunks") or label in JOB]
     for label, (own, children) in spent.items():
         print(f"| {label} | {own:.2f} | {children:.2f} |")
+        if label == JOB[-1]:
+            print(
+                f"|   the rest (Beam, reading lines) | {spent['ingest job'][0] - sum(parts):.2f} | |"
+            )
     print(f"| rest (imports, CLI, markers, lock) | {rest:.2f} | |")
     outside = sum(sum(spent[label]) for label in top[1:]) + rest
     print(f"\nOutside the job: {outside:.2f} CPU s; the job: {sum(spent['ingest job']):.2f}.")

@@ -11,7 +11,7 @@ import polars as pl
 from transforms.contracts import ALL, UNKNOWN_REGION
 from transforms.markers import Marker, tag
 from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates, text_key
-from transforms.privacy import RegionRule, pseudonymise
+from transforms.privacy import RegionRule, pseudonyms
 from transforms.records import local_day
 from transforms.text import UNDETERMINED, LanguageRule, complete_languages, primary_subtag
 
@@ -113,13 +113,7 @@ def prepare(
         pl.col("_reason").alias("reason")
     )
     kept = posts.filter(pl.col("_reason").is_null())
-    authors = kept.get_column("author_id").drop_nulls().unique().to_list()
-    pseudonyms = {author: pseudonymise(author, key=key) for author in authors}
-    kept = kept.with_columns(
-        pl.col("author_id")
-        .replace_strict(pseudonyms, default=None, return_dtype=pl.String)
-        .alias("author"),
-    )
+    kept = kept.with_columns(pseudonyms(kept.get_column("author_id"), key=key).alias("author"))
     tagged = tag(kept, markers).with_columns(
         in_sample(kept.get_column("id"), key=key, rate=options.models.sample_rate)
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import dataclass
 
 import polars as pl
@@ -49,7 +48,31 @@ def suppress(daily: pl.DataFrame, *, k: int = DEFAULT_K) -> pl.DataFrame:
 
 def pseudonymise(author_id: str, *, key: bytes) -> str:
     """HMAC-SHA256 of an author id under `key`, hex. The same id and key give the same pseudonym."""
-    return hmac.new(key, author_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return pseudonyms(pl.Series([author_id], dtype=pl.String), key=key).item()
+
+
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+def pseudonyms(author_ids: pl.Series, *, key: bytes) -> pl.Series:
+    """`pseudonymise` of every author id (a String Series; null stays null), each distinct id
+    hashed once. The HMAC's inner and outer SHA-256 states are keyed once (RFC 2104, as
+    `hmac` does) and copied per id: about half the CPU of `hmac.new` per id."""
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    inner, outer = hashlib.sha256(padded.translate(_IPAD)), hashlib.sha256(padded.translate(_OPAD))
+
+    def one(author_id: str) -> str:
+        digest = inner.copy()
+        digest.update(author_id.encode("utf-8"))
+        keyed = outer.copy()
+        keyed.update(digest.digest())
+        return keyed.hexdigest()
+
+    distinct = author_ids.drop_nulls().unique()
+    hashed = pl.Series([one(author_id) for author_id in distinct.to_list()], dtype=pl.String)
+    return author_ids.replace_strict(distinct, hashed, default=None, return_dtype=pl.String)
 
 
 LINE_AXES = (("region", "lang"), ("lang", "region"))
