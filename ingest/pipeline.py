@@ -304,16 +304,16 @@ def repeated_lines(item: tuple[int, Sequence[tuple[str, Spilled]]]) -> Iterator:
 
 
 class AggregateBlockFn(beam.DoFn):
-    """(block, its `(source, rows)`: key_posts) and the run's repeated lines → the daily cells
-    of the block's days (main output, Arrow); the cells of the weeks (WEEKS) starting on them
-    (WEEK_CELLS, Arrow); as AUTHOR_DAYS, (ISO day, that day's author-days in compact form:
-    transforms.aggregate.wide_author_days) for each of its days; and as EIGHT_WEEK_PARTS, per
-    PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums, authors))`: its days'
-    part of those periods (transforms.aggregate.period_sums of its daily cells, author_periods
-    of its author-days), both spilled (ingest.spill). Whole blocks make few, large calls:
-    counting costs tens of milliseconds per call whatever its size. A block of more than BLOCK_SHARD_POSTS posts is
-    counted in ⌈posts ÷ BLOCK_SHARD_POSTS⌉ parts by author hash, the parts' cells summed (summed_daily,
-    counted_periods): each part holds its own authors."""
+    """(block, its spilled `(source, rows)`: key_posts) and the run's repeated lines → the daily
+    cells of the block's days (main output, Arrow); the cells of the weeks (WEEKS) starting on
+    them (WEEK_CELLS, Arrow); in DP mode only, as AUTHOR_DAYS, (ISO day, that day's author-days
+    in compact form: transforms.aggregate.wide_author_days) for each of its days; and as
+    EIGHT_WEEK_PARTS, per PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums,
+    authors))`: its days' part of those periods (transforms.aggregate.period_sums of its daily
+    cells, author_periods of its author-days), both spilled (ingest.spill). Whole blocks make
+    few, large calls: counting costs tens of milliseconds per call whatever its size. A block of
+    more than BLOCK_SHARD_POSTS posts is counted in parts by author hash (_block_parts), the
+    parts' cells summed (summed_daily, counted_periods): each part holds its own authors."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -321,36 +321,20 @@ class AggregateBlockFn(beam.DoFn):
     def process(self, item: tuple, repeats: Sequence[pl.DataFrame]) -> Iterator:
         block, pieces = item
         job = self._job
-        dropped = pl.concat(
-            [pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats]
-        )
-        lines = {source: group for (source,), group in dropped.group_by("source")}
-        frames = read_spilled(where for _, where in pieces)
-        posts = pl.concat(
-            [
-                frame.join(lines[source], on="line", how="anti") if source in lines else frame
-                for (source, _), frame in zip(pieces, frames, strict=True)
-            ]
-        ).with_columns(pl.col("region", "lang").cast(pl.String))
-        del frames
         rates = sample_rates(job.markers, job.options.models, None)
         first = date.fromordinal(block * BLOCK_DAYS)
         last = first + timedelta(days=BLOCK_DAYS - 1)
         own, starts = (pl.col(c).is_between(first, last) for c in ("day", "period_start"))
-        n_shards = -(-posts.height // BLOCK_SHARD_POSTS)
-        shard = (pl.col("author").fill_null(0) % max(n_shards, 1)).cast(pl.Int64).alias("_shard")
-        shards = posts.drop("line").with_columns(shard).partition_by("_shard", as_dict=True)
-        del posts
         names = list(job.markers)
         daily, days, weeks = [], [], {grain: ([], []) for grain in WEEKS}
-        for (s,) in sorted(shards):
-            part = shards.pop((s,)).drop("_shard")
+        for part in _block_parts(pieces, repeats):
             wide = wide_author_days(part, job.markers, rates=rates)
             held = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
             if held.is_empty():
                 continue
             daily.append(held.filter(own))
-            days.append(wide.filter(own))
+            if job.dp_budget is not None:
+                days.append(wide.filter(own))
             masked = with_masks(wide, names)
             for grain in WEEKS:
                 weeks[grain][0].append(period_sums(held, grain).filter(starts))
@@ -361,11 +345,34 @@ class AggregateBlockFn(beam.DoFn):
         if not daily:
             return
         yield summed_daily(daily).to_arrow()
-        for (day,), rows in pl.concat(days).group_by("day"):
+        for (day,), rows in pl.concat(days).group_by("day") if days else ():
             yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
         for sums, counts in weeks.values():
             cells = counted_periods(pl.concat(sums), pl.concat(counts), run_id=job.run_id)
             yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
+
+
+def _block_parts(
+    pieces: Sequence[tuple[str, Spilled]], repeats: Sequence[pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    """A block's spilled `(source, rows)` (key_posts) minus the repeated lines → its posts in
+    ⌈posts ÷ BLOCK_SHARD_POSTS⌉ parts by author hash (the posts without an author in part 0),
+    without `line`, region and language as text. Each frame is split as it is read, so the
+    block is held once in its compact form, never whole at full width."""
+    dropped = pl.concat([pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats])
+    lines = {source: group for (source,), group in dropped.group_by("source")}
+    n_parts = max(1, -(-sum(where.rows for _, where in pieces) // BLOCK_SHARD_POSTS))
+    part = (pl.col("author").fill_null(0) % n_parts).cast(pl.Int64).alias("_part")
+    parts: dict[int, list[pl.DataFrame]] = {}
+    frames = read_spilled(where for _, where in pieces)
+    for (source, _), frame in zip(pieces, frames, strict=True):
+        if source in lines:
+            frame = frame.join(lines[source], on="line", how="anti")
+        split = frame.drop("line").with_columns(part)
+        for (p,), rows in split.partition_by("_part", as_dict=True, include_key=False).items():
+            parts.setdefault(p, []).append(rows)
+    for p in sorted(parts):
+        yield pl.concat(parts.pop(p)).with_columns(pl.col("region", "lang").cast(pl.String))
 
 
 def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame, spill_dir: str) -> Iterator:
@@ -397,7 +404,7 @@ def count_authors(item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]
     cell (transforms.aggregate.author_counts), both `packed`: each shard holds a fraction of the
     period's authors, so no call holds them all."""
     (window, _), pieces = item
-    frames = read_spilled(where for pair in pieces for where in pair)
+    frames = list(read_spilled(where for pair in pieces for where in pair))
     sums, authors = pl.concat(frames[0::2]), pl.concat(frames[1::2])
     return window, (packed(sums), packed(author_counts(authors, list(job.markers))))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import polars as pl
@@ -25,11 +25,13 @@ RAW = CompressionTypes.UNCOMPRESSED
 
 
 class Spilled(NamedTuple):
-    """Where one packed frame is: `size` bytes from `offset` in the file at `path`."""
+    """Where one packed frame is: `size` bytes from `offset` in the file at `path`; it holds
+    `rows` rows."""
 
     path: str
     offset: int
     size: int
+    rows: int
 
 
 def packed(frame: pl.DataFrame) -> bytes:
@@ -56,15 +58,14 @@ def spill(directory: str, frames: Sequence[pl.DataFrame]) -> list[Spilled]:
         for frame in frames:
             data = packed(frame)
             out.write(data)
-            addresses.append(Spilled(path, offset, len(data)))
+            addresses.append(Spilled(path, offset, len(data), frame.height))
             offset += len(data)
     return addresses
 
 
-def read_spilled(addresses: Iterable[Spilled]) -> list[pl.DataFrame]:
-    """The frames at `addresses`, in order."""
-    frames = []
-    for path, offset, size in addresses:
+def read_spilled(addresses: Iterable[Spilled]) -> Iterator[pl.DataFrame]:
+    """The frames at `addresses`, in order, each read as it is asked for."""
+    for path, offset, size, _ in addresses:
         with FileSystems.open(path, compression_type=RAW) as handle:
             handle.seek(offset)
             data = handle.read(size)
@@ -73,8 +74,7 @@ def read_spilled(addresses: Iterable[Spilled]) -> list[pl.DataFrame]:
                 f"{path} holds {len(data)} of the {size} bytes spilled at {offset}: the job's "
                 "spill directory was changed while it ran; run it again"
             )
-        frames.append(unpacked(data))
-    return frames
+        yield unpacked(data)
 
 
 def remove_spill(directory: str) -> None:
