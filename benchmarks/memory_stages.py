@@ -137,7 +137,7 @@ def main() -> None:
         for name, code in codes.items():
             landings[name] = Path(work) / f"landing-{len(landings)}"
             stages, cpu, peak = _measured(code, posts, landings[name])
-            lines += [
+            table = [
                 f"{name}: {cpu:.1f} CPU s, peak RSS {peak:,} MiB",
                 "",
                 "| stage | peak RSS MiB | shuffle bytes handed to it, MB |",
@@ -149,7 +149,8 @@ def main() -> None:
                 ),
                 "",
             ]
-            print("\n".join(lines[-len(stages) - 5 :]), file=sys.stderr, flush=True)
+            lines += table
+            print("\n".join(table), file=sys.stderr, flush=True)
         if args.against:
             same = _same_landing(*landings.values())
             lines.append(f"Landing files identical as sets of rows: {'yes' if same else 'NO'}.")

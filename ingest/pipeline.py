@@ -345,8 +345,9 @@ class AggregateBlockFn(beam.DoFn):
         if not daily:
             return
         yield summed_daily(daily).to_arrow()
-        for (day,), rows in pl.concat(days).group_by("day") if days else ():
-            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
+        if days:
+            for (day,), rows in pl.concat(days).group_by("day"):
+                yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
         for sums, counts in weeks.values():
             cells = counted_periods(pl.concat(sums), pl.concat(counts), run_id=job.run_id)
             yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())

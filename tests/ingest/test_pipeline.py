@@ -415,3 +415,15 @@ def test_blocks_counted_in_author_parts_equal_blocks_counted_whole(tmp_path, mon
         assert landed[9][name].equals(landed[1_000_000][name])
     daily = landed[9]["daily"].filter(pl.col("region") == "all", pl.col("lang") == "all")
     assert daily["n_authors"].max() > 1 and daily["n_posts"].sum() > daily["n_authors"].sum()
+
+
+def test_a_failed_job_leaves_no_spilled_frames(tmp_path, monkeypatch):
+    def fail(item, job):
+        raise RuntimeError("counting failed")
+
+    monkeypatch.setattr("ingest.pipeline.count_periods", fail)
+    path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(50)])
+    job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
+    with pytest.raises(Exception, match="counting failed"):
+        run_ingest(job)
+    assert Path(job.spill_dir).parent.exists() and not Path(job.spill_dir).exists()
