@@ -12,12 +12,13 @@
 
 Raw text and author ids stay inside the chunk that read them: the shuffles carry hashes, days,
 cells and decisions, and what the job writes holds aggregates, counts, and dead letters that
-carry a hash of the record, never its payload.
+carry a hash of the record, never its payload. The id, block and 8-week shuffles carry only
+where their frames are: each is spilled to a file under the landing location while the job runs
+(ingest.spill), so that the runner does not hold the corpus's rows in memory.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,6 +33,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, ReadPostChunks
+from ingest.spill import Spilled, packed, read_spilled, remove_spill, spill, unpacked
 from transforms.aggregate import (
     EIGHT_WEEKS,
     author_counts,
@@ -128,6 +130,12 @@ class IngestJob:
     mappings: Mapping[str, InputMapping] = field(default_factory=dict)
     dp_budget: Budget | None = None
     earliest: date = EARLIEST_DATE
+
+    @property
+    def spill_dir(self) -> str:
+        """Where the job spills its shuffled frames while it runs (ingest.spill): inside the
+        landing location, which a remote runner's workers reach too."""
+        return f"{self.landing_dir.rstrip('/')}/spill"
 
 
 @dataclass(frozen=True)
@@ -226,30 +234,19 @@ def decided_posts(posts: pl.DataFrame, model: pl.DataFrame, job: IngestJob) -> p
     return posts.with_columns(decided.select(list(job.markers)))
 
 
-def packed(frame: pl.DataFrame) -> bytes:
-    """`frame` as zstd-compressed Arrow IPC: what the shuffles carry, since the in-process runner
-    holds every shuffle's bytes (and copies of them) until the pipeline ends."""
-    out = io.BytesIO()
-    frame.write_ipc(out, compression="zstd")
-    return out.getvalue()
-
-
-def unpacked(data: bytes) -> pl.DataFrame:
-    """The frame `packed` wrote."""
-    return pl.read_ipc(io.BytesIO(data))
-
-
-def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
-    """Decided posts → what the shuffles carry, per source (frames `packed`):
-    `(id shard, (source, ids))` as IDS, `ids` being `id` (a 64-bit hash of the post id: two
-    posts collide with a chance of ~3e-8 in a million) and `line`, so that every copy of an id
-    meets in one shard; and `(block, (source, rows))` as the main output, `rows` being
-    `line, day, region, lang, author` (author_hash) and the decisions, for the block of the
-    post's day and of each week it belongs to (key_by_blocks)."""
+def key_posts(posts: pl.DataFrame, markers: Sequence[str], spill_dir: str) -> Iterator:
+    """Decided posts → what the shuffles carry, per source, each frame spilled into one file
+    under `spill_dir` (ingest.spill) and carried as its `Spilled` address: `(id shard, (source,
+    ids))` as IDS, `ids` being `id` (a 64-bit hash of the post id: two posts collide with a
+    chance of ~3e-8 in a million) and `line`, so that every copy of an id meets in one shard;
+    and `(block, (source, rows))` as the main output, `rows` being `line, day, region, lang,
+    author` (author_hash) and the decisions, for the block of the post's day and of each week it
+    belongs to (key_by_blocks)."""
+    keyed = []
     for (source,), group in posts.group_by("source"):
         ids = group.select(pl.col("id").hash(seed=20211), "line")
         for (shard,), part in ids.group_by(pl.col("id") % ID_SHARDS):
-            yield beam.pvalue.TaggedOutput(IDS, (int(shard), (source, packed(part))))
+            keyed.append((IDS, int(shard), source, part))
         rows = group.select(
             "line",
             "day",
@@ -258,8 +255,11 @@ def key_posts(posts: pl.DataFrame, markers: Sequence[str]) -> Iterator:
             author_hash(),
             *markers,
         )
-        for block, part in key_by_blocks(rows):
-            yield block, (source, packed(part))
+        keyed += ((None, block, source, part) for block, part in key_by_blocks(rows))
+    addresses = spill(spill_dir, [frame for *_, frame in keyed])
+    for (tag, key, source, _), where in zip(keyed, addresses, strict=True):
+        item = (key, (source, where))
+        yield item if tag is None else beam.pvalue.TaggedOutput(tag, item)
 
 
 def key_by_blocks(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
@@ -284,13 +284,17 @@ def blocks_of(day: date) -> list[int]:
     return sorted({d.toordinal() // BLOCK_DAYS for d in (day, *starts)})
 
 
-def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
+def repeated_lines(item: tuple[int, Sequence[tuple[str, Spilled]]]) -> Iterator:
     """One id shard's `(source, ids)` (key_posts) → the `source, line` of its repeated ids
     (transforms.posts.repeated_ids: every copy of an id after its first in `source`, `line`
     order) as a frame, when there are any; and the counts of duplicates and of valid posts."""
     _, pieces = item
+    frames = read_spilled(where for _, where in pieces)
     ids = pl.concat(
-        [unpacked(data).with_columns(pl.lit(source).alias("source")) for source, data in pieces]
+        [
+            frame.with_columns(pl.lit(source).alias("source"))
+            for (source, _), frame in zip(pieces, frames, strict=True)
+        ]
     )
     repeats = repeated_ids(ids)
     yield beam.pvalue.TaggedOutput(COUNTS, (("duplicate", "repeated id"), repeats.height))
@@ -300,16 +304,16 @@ def repeated_lines(item: tuple[int, Sequence[tuple[str, bytes]]]) -> Iterator:
 
 
 class AggregateBlockFn(beam.DoFn):
-    """(block, its `(source, rows)`: key_posts) and the run's repeated lines → the daily cells
-    of the block's days (main output, Arrow); the cells of the weeks (WEEKS) starting on them
-    (WEEK_CELLS, Arrow); as AUTHOR_DAYS, (ISO day, that day's author-days in compact form:
-    transforms.aggregate.wide_author_days) for each of its days; and as EIGHT_WEEK_PARTS, per
-    PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums, authors))`: its days'
-    part of those periods (transforms.aggregate.period_sums of its daily cells, author_periods
-    of its author-days), both `packed`. Whole blocks make few, large calls: counting costs tens
-    of milliseconds per call whatever its size. A block of more than BLOCK_SHARD_POSTS posts is
-    counted in ⌈posts ÷ BLOCK_SHARD_POSTS⌉ parts by author hash, the parts' cells summed (summed_daily,
-    counted_periods): each part holds its own authors."""
+    """(block, its spilled `(source, rows)`: key_posts) and the run's repeated lines → the daily
+    cells of the block's days (main output, Arrow); the cells of the weeks (WEEKS) starting on
+    them (WEEK_CELLS, Arrow); in DP mode only, as AUTHOR_DAYS, (ISO day, that day's author-days
+    in compact form: transforms.aggregate.wide_author_days) for each of its days; and as
+    EIGHT_WEEK_PARTS, per PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums,
+    authors))`: its days' part of those periods (transforms.aggregate.period_sums of its daily
+    cells, author_periods of its author-days), both spilled (ingest.spill). Whole blocks make
+    few, large calls: counting costs tens of milliseconds per call whatever its size. A block of
+    more than BLOCK_SHARD_POSTS posts is counted in parts by author hash (_block_parts), the
+    parts' cells summed (summed_daily, counted_periods): each part holds its own authors."""
 
     def __init__(self, job: IngestJob):
         self._job = job
@@ -317,57 +321,66 @@ class AggregateBlockFn(beam.DoFn):
     def process(self, item: tuple, repeats: Sequence[pl.DataFrame]) -> Iterator:
         block, pieces = item
         job = self._job
-        dropped = pl.concat(
-            [pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats]
-        )
-        lines = {source: group for (source,), group in dropped.group_by("source")}
-        posts = pl.concat(
-            [
-                unpacked(data).join(lines[source], on="line", how="anti")
-                if source in lines
-                else unpacked(data)
-                for source, data in pieces
-            ]
-        ).with_columns(pl.col("region", "lang").cast(pl.String))
         rates = sample_rates(job.markers, job.options.models, None)
         first = date.fromordinal(block * BLOCK_DAYS)
         last = first + timedelta(days=BLOCK_DAYS - 1)
         own, starts = (pl.col(c).is_between(first, last) for c in ("day", "period_start"))
-        n_shards = -(-posts.height // BLOCK_SHARD_POSTS)
-        shard = (pl.col("author").fill_null(0) % max(n_shards, 1)).cast(pl.Int64).alias("_shard")
-        shards = posts.drop("line").with_columns(shard).partition_by("_shard", as_dict=True)
-        del posts
         names = list(job.markers)
         daily, days, weeks = [], [], {grain: ([], []) for grain in WEEKS}
-        for (s,) in sorted(shards):
-            part = shards.pop((s,)).drop("_shard")
+        for part in _block_parts(pieces, repeats):
             wide = wide_author_days(part, job.markers, rates=rates)
             held = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
             if held.is_empty():
                 continue
             daily.append(held.filter(own))
-            days.append(wide.filter(own))
+            if job.dp_budget is not None:
+                days.append(wide.filter(own))
             masked = with_masks(wide, names)
             for grain in WEEKS:
                 weeks[grain][0].append(period_sums(held, grain).filter(starts))
                 authors = author_periods(masked, grain).filter(starts)
                 weeks[grain][1].append(author_counts(authors, names))
             if not daily[-1].is_empty():
-                yield from _eight_week_parts(masked.filter(own), daily[-1])
+                yield from _eight_week_parts(masked.filter(own), daily[-1], job.spill_dir)
         if not daily:
             return
         yield summed_daily(daily).to_arrow()
-        for (day,), rows in pl.concat(days).group_by("day"):
-            yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
+        if days:
+            for (day,), rows in pl.concat(days).group_by("day"):
+                yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
         for sums, counts in weeks.values():
             cells = counted_periods(pl.concat(sums), pl.concat(counts), run_id=job.run_id)
             yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
 
 
-def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame) -> Iterator:
+def _block_parts(
+    pieces: Sequence[tuple[str, Spilled]], repeats: Sequence[pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    """A block's spilled `(source, rows)` (key_posts) minus the repeated lines → its posts in
+    ⌈posts ÷ BLOCK_SHARD_POSTS⌉ parts by author hash (the posts without an author in part 0),
+    without `line`, region and language as text. Each frame is split as it is read, so the
+    block is held once in its compact form, never whole at full width."""
+    dropped = pl.concat([pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats])
+    lines = {source: group for (source,), group in dropped.group_by("source")}
+    n_parts = max(1, -(-sum(where.rows for _, where in pieces) // BLOCK_SHARD_POSTS))
+    part = (pl.col("author").fill_null(0) % n_parts).cast(pl.Int64).alias("_part")
+    parts: dict[int, list[pl.DataFrame]] = {}
+    frames = read_spilled(where for _, where in pieces)
+    for (source, _), frame in zip(pieces, frames, strict=True):
+        if source in lines:
+            frame = frame.join(lines[source], on="line", how="anti")
+        split = frame.drop("line").with_columns(part)
+        for (p,), rows in split.partition_by("_part", as_dict=True, include_key=False).items():
+            parts.setdefault(p, []).append(rows)
+    for p in sorted(parts):
+        yield pl.concat(parts.pop(p)).with_columns(pl.col("region", "lang").cast(pl.String))
+
+
+def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame, spill_dir: str) -> Iterator:
     """A block's part of the 8-week periods its days belong to, from its own days' author-days
     `with_masks` and daily cells, as EIGHT_WEEK_PARTS: `((window, shard), (sums, authors))`, the
-    authors split into AUTHOR_SHARDS by their hash and the sums sent with shard 0."""
+    authors split into AUTHOR_SHARDS by their hash and the sums sent with shard 0, both spilled
+    into one file under `spill_dir` (ingest.spill) and carried as their addresses."""
     grains = EIGHT_WEEKS.values()
     window = (pl.col("period_start").cast(pl.Int64) // PERIOD_WINDOW_DAYS).alias("_window")
     shard = (pl.col("author") % AUTHOR_SHARDS).cast(pl.Int64).alias("_shard")
@@ -376,23 +389,24 @@ def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame) -> Iterator:
     split = {"as_dict": True, "include_key": False}
     by_window = sums.with_columns(window).partition_by("_window", **split)
     parts = authors.with_columns(window, shard).partition_by("_window", "_shard", **split)
-    for (key,), part in by_window.items():
-        for s in range(AUTHOR_SHARDS):
-            rows = parts.get((key, s), authors.clear())
-            kept = part if s == 0 else part.clear()
-            yield beam.pvalue.TaggedOutput(
-                EIGHT_WEEK_PARTS, ((int(key), s), (packed(kept), packed(rows)))
-            )
+    keys = [(int(key), s) for (key,) in by_window for s in range(AUTHOR_SHARDS)]
+    frames = []
+    for key, s in keys:
+        part = by_window[(key,)]
+        frames += (part if s == 0 else part.clear(), parts.get((key, s), authors.clear()))
+    addresses = spill(spill_dir, frames)
+    for key, sums, rows in zip(keys, addresses[0::2], addresses[1::2], strict=True):
+        yield beam.pvalue.TaggedOutput(EIGHT_WEEK_PARTS, (key, (sums, rows)))
 
 
-def count_authors(item: tuple[tuple[int, int], Sequence[tuple[bytes, bytes]]], job: IngestJob):
-    """One window and author shard's `(sums, authors)` from every block (AggregateBlockFn) →
-    `(window, (sums, counts))`, the counts being that shard's authors per cell
-    (transforms.aggregate.author_counts), both `packed`: each shard holds a fraction of the
+def count_authors(item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]], job: IngestJob):
+    """One window and author shard's spilled `(sums, authors)` from every block
+    (AggregateBlockFn) → `(window, (sums, counts))`, the counts being that shard's authors per
+    cell (transforms.aggregate.author_counts), both `packed`: each shard holds a fraction of the
     period's authors, so no call holds them all."""
     (window, _), pieces = item
-    sums = pl.concat(unpacked(data) for data, _ in pieces)
-    authors = pl.concat(unpacked(data) for _, data in pieces)
+    frames = list(read_spilled(where for pair in pieces for where in pair))
+    sums, authors = pl.concat(frames[0::2]), pl.concat(frames[1::2])
     return window, (packed(sums), packed(author_counts(authors, list(job.markers))))
 
 
@@ -481,7 +495,7 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, FILES, main="posts")
     )
     keyed = prepared.posts | "KeyPosts" >> beam.FlatMap(
-        key_posts, markers=tuple(job.markers)
+        key_posts, markers=tuple(job.markers), spill_dir=job.spill_dir
     ).with_outputs(IDS, main="rows")
     deduped = (
         keyed[IDS]
@@ -557,8 +571,11 @@ def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
         len(job.inputs),
         options.view_as(StandardOptions).runner,
     )
-    with beam.Pipeline(options=options) as pipeline:
-        build(pipeline, job)
+    try:
+        with beam.Pipeline(options=options) as pipeline:
+            build(pipeline, job)
+    finally:
+        remove_spill(job.spill_dir)
     return job.landing_dir
 
 

@@ -14,6 +14,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from ingest.pipeline import (
     BLOCK_DAYS,
     IDS,
+    LANDING_FILES,
     WEEKS,
     IngestJob,
     blocks_of,
@@ -21,9 +22,9 @@ from ingest.pipeline import (
     key_posts,
     pipeline_options,
     run_ingest,
-    unpacked,
 )
 from ingest.sources import ReadPostChunks, file_format, match_inputs
+from ingest.spill import read_spilled
 from transforms.aggregate import periods_of
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
@@ -107,23 +108,23 @@ def _decided(n: int, source: str) -> pl.DataFrame:
     )
 
 
-def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chunk():
+def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chunk(tmp_path):
     shards, blocks = {}, {}
     for source in ("a.jsonl", "b.jsonl"):
         posts = _decided(500, source)
         hashed = dict(zip(posts["line"], posts["id"].hash(seed=20211), strict=True))
-        for item in key_posts(posts, markers=("sad",)):
+        for item in key_posts(posts, markers=("sad",), spill_dir=str(tmp_path)):
             if isinstance(item, beam.pvalue.TaggedOutput):
                 assert item.tag == IDS
-                shard, (where, data) = item.value
-                ids = unpacked(data)
+                shard, (where, spilled) = item.value
+                (ids,) = read_spilled([spilled])
                 assert where == source and ids.columns == ["id", "line"]
                 for ident, line in ids.iter_rows():
                     assert ident == hashed[line]
                     assert shards.setdefault(ident, shard) == shard
             else:
-                block, (where, data) = item
-                rows = unpacked(data)
+                block, (where, spilled) = item
+                (rows,) = read_spilled([spilled])
                 assert rows.columns == ["line", "day", "region", "lang", "author", "sad"]
                 assert rows.schema["author"] == pl.UInt64
                 for line, day in rows.select("line", "day").iter_rows():
@@ -169,6 +170,7 @@ def test_the_job_accounts_for_every_record(tmp_path):
         tmp_path / "in.jsonl", posts, bad_lines=[b'{"id": "x", "text": "\xff"}', b"[]"]
     )
     landing = Path(run_ingest(_job(tmp_path, [path], as_of=date(2025, 6, 1))))
+    assert sorted(p.name for p in landing.iterdir()) == sorted(LANDING_FILES)  # spill removed
     counts = {
         (r["category"], r["reason"]): r["n"]
         for r in pl.read_parquet(landing / "counts.parquet").to_dicts()
@@ -413,3 +415,15 @@ def test_blocks_counted_in_author_parts_equal_blocks_counted_whole(tmp_path, mon
         assert landed[9][name].equals(landed[1_000_000][name])
     daily = landed[9]["daily"].filter(pl.col("region") == "all", pl.col("lang") == "all")
     assert daily["n_authors"].max() > 1 and daily["n_posts"].sum() > daily["n_authors"].sum()
+
+
+def test_a_failed_job_leaves_no_spilled_frames(tmp_path, monkeypatch):
+    def fail(item, job):
+        raise RuntimeError("counting failed")
+
+    monkeypatch.setattr("ingest.pipeline.count_periods", fail)
+    path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(50)])
+    job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
+    with pytest.raises(Exception, match="counting failed"):
+        run_ingest(job)
+    assert Path(job.spill_dir).parent.exists() and not Path(job.spill_dir).exists()
