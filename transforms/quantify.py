@@ -233,7 +233,23 @@ def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame
 
 SCORE_SUMS = ("score_sum", "score_sq_sum")
 """Optional columns of the cells `with_adjusted_prevalence` reads: the sum over the cell's
-authors of their model probability (0-1), and of its square."""
+authors of their score (0-1: the model probability, or `lexicon_score`, whichever the rates'
+`score_source` names), and of its square."""
+
+LEXICON_CAP = 2
+"""The count of a marker's terms in a post at which `lexicon_score` reaches 1."""
+
+LEXICON_SOURCE = f"lexicon count, capped at {LEXICON_CAP}"
+"""The `score_source` (transforms.rates) of statistics measured on `lexicon_score`."""
+
+
+def lexicon_score(count: pl.Expr) -> pl.Expr:
+    """A post's graded lexicon score in 0-1, PACC's score where the marker has no model
+    probability that separates: the number of the marker's terms the post holds (the lexicon's
+    `<marker>__count`, transforms.markers.score) capped at LEXICON_CAP, over LEXICON_CAP. PACC
+    needs only a mean that differs between posts in the state and the others, not a calibrated
+    probability. Null where the count is (no terms in the post's language)."""
+    return count.cast(pl.Float64).clip(upper_bound=LEXICON_CAP) / LEXICON_CAP
 
 
 def with_adjusted_prevalence(
@@ -394,6 +410,24 @@ def separates() -> pl.Expr:
     than on the negatives. Elsewhere `blended` is ACC."""
     return pl.all_horizontal(pl.col(list(SCORE_COLUMNS)).is_not_null()) & (
         pl.col("score_pos_mean") > pl.col("score_neg_mean")
+    )
+
+
+def preferred_scores(rates: pl.DataFrame, fallback: pl.DataFrame) -> pl.DataFrame:
+    """`rates` (transforms.rates) with the score statistics (SCORE_COLUMNS and `score_source`)
+    of `fallback` (the same markers and languages, measured on another score) in the rows
+    where `fallback`'s `separate` and `rates`' own do not. Elsewhere `rates` is unchanged."""
+    other = [*SCORE_COLUMNS, "score_source"]
+    spare = fallback.select(
+        "marker", "lang", *(pl.col(c).alias(f"_{c}") for c in other), separates().alias("_use")
+    )
+    use = pl.col("_use").fill_null(False) & ~separates().fill_null(False)
+    return (
+        rates.join(spare, on=["marker", "lang"], how="left", maintain_order="left")
+        .with_columns(
+            pl.when(use).then(pl.col(f"_{c}")).otherwise(pl.col(c)).alias(c) for c in other
+        )
+        .select(rates.columns)
     )
 
 

@@ -182,7 +182,7 @@ def test_calibrate_records_the_probability_statistics_of_a_marker_with_a_model_s
     text = _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data).stdout
     gloom = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
     line = next(row for row in text.splitlines() if row.startswith("gloom") and "tpr" in row)
-    assert f"mean probability {gloom['score_pos_mean']:.3f} on positives" in line
+    assert f"mean score {gloom['score_pos_mean']:.3f} on positives" in line
     assert "(ngram head)" in line
     assert (gloom["tp"], gloom["fn"], gloom["fp"], gloom["tn"]) == (32, 8, 6, 54)
     assert gloom["score_source"] == "ngram head"
