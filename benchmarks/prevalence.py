@@ -50,7 +50,7 @@ from moodcast.calibration import (  # noqa: E402
 )
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.training import label_frame  # noqa: E402
-from transforms.markers import load_markers  # noqa: E402
+from transforms.markers import load_markers, score  # noqa: E402
 from transforms.model_markers import classify  # noqa: E402
 from transforms.quantify import (  # noqa: E402
     ADJUSTED_COLUMNS,
@@ -58,6 +58,7 @@ from transforms.quantify import (  # noqa: E402
     SCORE_SUMS,
     VALIDATED,
     adjusted,
+    lexicon_score,
     rates_status,
     separates,
     with_adjusted_prevalence,
@@ -71,6 +72,9 @@ MIN_HELD_OUT = 20
 SEED = 0
 EXPECTED_ABS = (2 / np.pi) ** 0.5
 """Mean absolute value of a normal error per unit of its standard deviation."""
+
+CAPS = (2, 3)
+"""The caps of the lexicon's term count compared on the calibration parts (`cap_choice`)."""
 
 SCORES = ("prob", "lexicon")
 """The per-post scores of `scored_posts`: the model probability and the lexicon's graded score."""
@@ -153,7 +157,7 @@ def scored_posts(name: str, args, settings, markers) -> tuple[pl.DataFrame, dict
     (the rule's decision; null where the marker has no source in the language), `prob` (the
     model probability, NaN where it has none) and `lexicon` (the lexicon's graded score,
     moodcast.calibration.lexicon_scores; null where the marker has no terms in the language);
-    and the rates measured on the calibration sample as `moodcast markers calibrate` measures
+    `count` (the lexicon's term count, for `cap_choice`); and the rates measured on the calibration sample as `moodcast markers calibrate` measures
     them (moodcast.calibration.measure_rates, with the score statistics), with `validation`
     and `variants`: the same rates holding the statistics of the model probability alone
     (`model`, what calibrate recorded before the lexicon score) and of the lexicon score alone
@@ -182,11 +186,15 @@ def scored_posts(name: str, args, settings, markers) -> tuple[pl.DataFrame, dict
         cache.parent.mkdir(parents=True, exist_ok=True)
         posts.write_parquet(cache)
     lexicon = {part: lexicon_scores(frame, chosen) for part, frame in frames.items()}
+    counts = {part: score(frame.select("text", "lang"), chosen) for part, frame in frames.items()}
     posts = posts.with_columns(
         pl.col("prob").fill_nan(None),
         pl.concat([lexicon[part].get_column(m) for part in frames for m in labelled]).alias(
             "lexicon"
         ),
+        pl.concat([counts[part].get_column(f"{m}__count") for part in frames for m in labelled])
+        .cast(pl.Float64)
+        .alias("count"),
     )
     calibration = posts.filter(pl.col("part") == "calibration")
     columns = {
@@ -270,7 +278,32 @@ def evaluate_set(name: str, args, settings, markers) -> list[dict]:
             count=args.draws,
             rng=rng,
         )
-        found.append(row | errors(subsets, rate, args.size))
+        calibration = mine.filter(pl.col("part") == "calibration")
+        found.append(row | errors(subsets, rate, args.size) | cap_choice(calibration, args.size))
+    return found
+
+
+def cap_choice(calibration: pl.DataFrame, size: int, *, share: float = 0.2) -> dict:
+    """`cap_<c>_sd` for each of CAPS: the standard deviation that transforms.quantify.adjusted
+    predicts for PACC on `lexicon_score(count, cap=c)` at a true `share` in a cell of `size`,
+    from the statistics of the calibration posts alone (`gold`, `count`); null where that score
+    does not separate. The cap is chosen on these, never on the held-out draws."""
+    gold = calibration.get_column("gold")
+    found = {}
+    for cap in CAPS:
+        scores = calibration.select(lexicon_score(pl.col("count"), cap=cap)).to_series()
+        pos, neg = scores.filter(gold), scores.filter(~gold)
+        if scores.null_count() or not pos.mean() > neg.mean():
+            found[f"cap_{cap}_sd"] = None
+            continue
+        youden, spreads = pos.mean() - neg.mean(), (pos.var(ddof=0), neg.var(ddof=0))
+        mixed = share * spreads[0] + (1 - share) * spreads[1] + share * (1 - share) * youden**2
+        _, variance = adjusted(
+            pl.lit(neg.mean() + share * youden), pl.lit(size), pl.lit(pos.mean()),
+            pl.lit(neg.mean()), pl.lit(pos.len()), pl.lit(neg.len()),
+            spreads=(pl.lit(mixed), *map(pl.lit, spreads)),
+        )  # fmt: skip
+        found[f"cap_{cap}_sd"] = pl.select(variance.sqrt()).item()
     return found
 
 
@@ -398,7 +431,7 @@ def report(rows: list[dict], args) -> str:
             f"| {_num(r.get('published_mae'))} | {_num(r.get('published_coverage'), 2)} "
             f"| {_bar(r, 'published')} |"
         )
-    return "\n".join([*lines, "", *summary(rows)])
+    return "\n".join([*lines, "", *summary(rows, args)])
 
 
 def _met(row: dict, name: str) -> bool:
@@ -410,7 +443,7 @@ def _bar(row: dict, name: str) -> str:
     return "—" if row.get(f"{name}_mae") is None else "met" if _met(row, name) else "missed"
 
 
-def summary(rows: list[dict]) -> list[str]:
+def summary(rows: list[dict], args) -> list[str]:
     """Over the validated rows: raw, ACC, model-only, lexicon-only and published MAE and
     coverage, rows meeting the bar, and the published share against ACC and the model-only
     BLEND on the rows of each estimator."""
@@ -443,6 +476,16 @@ def summary(rows: list[dict]) -> list[str]:
                 f"{sum(r['published_mae'] < r['acc_mae'] for r in mine)}) and the model-only "
                 f"BLEND's {np.mean([r['previous_mae'] for r in mine]):.4f}."
             )
+    caps = ", ".join(
+        f"cap {cap} {np.mean([r[f'cap_{cap}_sd'] for r in scored if r[f'cap_{cap}_sd'] is not None]):.4f}"
+        f" ({sum(r[f'cap_{cap}_sd'] is not None for r in scored)} rows)"
+        for cap in CAPS
+    )
+    lines.append(
+        "Lexicon cap, chosen on the calibration parts alone: PACC's predicted standard "
+        f"deviation at a true share of 20% in a cell of {args.size}, mean over the validated "
+        f"rows where that score separates: {caps}."
+    )
     lines.append(
         f"Expected MAE of ACC {np.mean(expected):.3f}, at most 0.03 in "
         f"{sum(e <= 0.03 for e in expected)} rows."

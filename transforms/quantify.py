@@ -243,13 +243,15 @@ LEXICON_SOURCE = f"lexicon count, capped at {LEXICON_CAP}"
 """The `score_source` (transforms.rates) of statistics measured on `lexicon_score`."""
 
 
-def lexicon_score(count: pl.Expr) -> pl.Expr:
+def lexicon_score(count: pl.Expr, *, cap: int = LEXICON_CAP) -> pl.Expr:
     """A post's graded lexicon score in 0-1, PACC's score where the marker has no model
     probability that separates: the number of the marker's terms the post holds (the lexicon's
-    `<marker>__count`, transforms.markers.score) capped at LEXICON_CAP, over LEXICON_CAP. PACC
-    needs only a mean that differs between posts in the state and the others, not a calibrated
-    probability. Null where the count is (no terms in the post's language)."""
-    return count.cast(pl.Float64).clip(upper_bound=LEXICON_CAP) / LEXICON_CAP
+    `<marker>__count`, transforms.markers.score) capped at `cap`, over `cap`. PACC needs only a
+    mean that differs between posts in the state and the others, not a calibrated
+    probability. Null where the count is (no terms in the post's language). Statistics
+    recorded as LEXICON_SOURCE are of the default cap (benchmarks/prevalence.py compares
+    others)."""
+    return count.cast(pl.Float64).clip(upper_bound=cap) / cap
 
 
 def with_adjusted_prevalence(
