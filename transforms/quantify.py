@@ -264,7 +264,7 @@ def with_adjusted_prevalence(
     optional SCORE_COLUMNS (transforms.rates). A language row is adjusted with its own rates
     when they are VALIDATED (`status`): by ACC (`adjusted` of the flagged share), or, where
     the row has SCORE_SUMS and the rates SCORE_COLUMNS, by `blended` ACC and PACC (`adjusted`
-    of the mean probability, with the measured spreads); ACC's status gates both. A
+    of the mean score, with the measured spreads); ACC's status gates both. A
     `lang = all` roll-up is the author-weighted mean of the adjusted shares of its language
     rows of the same day, region, marker and version (variance: the weighted sum, languages
     independent), and is VALIDATED only when all of them are (else their common status, or
@@ -365,13 +365,13 @@ def labelled_shares(
     pairs: pl.DataFrame, *, marker: str, version: str, rates: pl.DataFrame, z: float = Z_95
 ) -> dict:
     """The shares of one marker on labelled posts: `pairs` has `lang`, `gold` and `hit`
-    (booleans, no nulls) and optionally `prob` (the model probability, 0-1; null where there
-    is none). Returns `prevalence` (true share), `flagged_share` (raw share flagged) and
+    (booleans, no nulls) and optionally `prob` (the score the rates' statistics were measured
+    on, 0-1: a model probability or `lexicon_score`; null where there is none). Returns `prevalence` (true share), `flagged_share` (raw share flagged) and
     `adjusted_prevalence` with `_lo`, `_hi` and `validation` (corrected by `rates` per
     language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
-    and their probabilities as its SCORE_SUMS where every post has one; weighted by rows as
+    and their scores as its SCORE_SUMS where every post has one; weighted by rows as
     in a roll-up), and `estimator`: `blend` where some language's adjusted share blended in
-    the probabilities (rates that `separates`), `acc` where none did, None without an
+    the scores (rates that `separates`), `acc` where none did, None without an
     adjusted share. Shares are None for
     empty `pairs`."""
     counts = [pl.len().alias("n_authors"), pl.col("hit").sum().alias("n_marked_authors")]
@@ -407,8 +407,8 @@ def labelled_shares(
 
 
 def separates() -> pl.Expr:
-    """Whether a rates row (transforms.rates) holds probability statistics that give PACC an
-    estimate: all of SCORE_COLUMNS, and a higher mean probability on the labelled positives
+    """Whether a rates row (transforms.rates) holds score statistics that give PACC an
+    estimate: all of SCORE_COLUMNS, and a higher mean score on the labelled positives
     than on the negatives. Elsewhere `blended` is ACC."""
     return pl.all_horizontal(pl.col(list(SCORE_COLUMNS)).is_not_null()) & (
         pl.col("score_pos_mean") > pl.col("score_neg_mean")
