@@ -7,15 +7,17 @@ For each shared labelled set with columns named after our markers (or standing f
 proxy, benchmarks/marker_sets.py `proxies`: irf_reddit_en's thwarted belongingness for
 loneliness): rates are measured as `moodcast markers calibrate` measures them
 (moodcast.calibration.measure_rates: the marker's rule under the default settings, and the
-mean and variance of its model probability on the labelled positives and negatives where it
-has a model source) on a seeded random sample of at most `--calibration-rows` posts of the
+mean and variance of a per-post score on the labelled positives and negatives: its model
+probability where it has a model source that separates them, else the lexicon's graded score,
+transforms.quantify.lexicon_score) on a seeded random sample of at most `--calibration-rows` posts of the
 set's train/dev part (a seeded half of the file when it has no split). On the held-out part
 (test split, or the other half), `--draws` subsets of `--size` posts per true prevalence (5%,
 10%, 20%, 40%) are drawn with replacement from its labelled positives and negatives (seed
 fixed), and adjusted as `moodcast markers evaluate` adjusts a labelled file
-(transforms.quantify.with_adjusted_prevalence on the subset's counts and probability sums):
-ACC alone, and what `evaluate` publishes (BLEND of ACC and PACC where the rates hold the
-probability statistics, else ACC). Each is compared with the subset's true share, beside the
+(transforms.quantify.with_adjusted_prevalence on the subset's counts and score sums):
+ACC alone, BLEND with the model probability's statistics alone and with the lexicon score's
+alone, and what `evaluate` publishes (BLEND of ACC and PACC on the recorded score where it
+separates, else ACC). Each is compared with the subset's true share, beside the
 raw flagged share: mean absolute error, and how often the 95% interval covers the truth. Only
 markers whose rates are `validated` get an adjusted share; the others are listed with their
 status. The bar: published MAE <= 0.03 and at most half the raw MAE. Results go to
@@ -39,21 +41,29 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from moodcast.calibration import measure_rates, score_probabilities  # noqa: E402
+from moodcast.calibration import (  # noqa: E402
+    lexicon_scores,
+    lexicon_sources,
+    measure_rates,
+    score_probabilities,
+    score_sources,
+)
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.training import label_frame  # noqa: E402
-from transforms.markers import load_markers  # noqa: E402
+from transforms.markers import load_markers, score  # noqa: E402
 from transforms.model_markers import classify  # noqa: E402
 from transforms.quantify import (  # noqa: E402
     ADJUSTED_COLUMNS,
+    LEXICON_SOURCE,
     SCORE_SUMS,
     VALIDATED,
     adjusted,
+    lexicon_score,
     rates_status,
     separates,
     with_adjusted_prevalence,
 )
-from transforms.rates import conform_rates  # noqa: E402
+from transforms.rates import conform_rates, confusion_rates  # noqa: E402
 
 DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
 PREVALENCES = (0.05, 0.10, 0.20, 0.40)
@@ -62,6 +72,12 @@ MIN_HELD_OUT = 20
 SEED = 0
 EXPECTED_ABS = (2 / np.pi) ** 0.5
 """Mean absolute value of a normal error per unit of its standard deviation."""
+
+CAPS = (2, 3)
+"""The caps of the lexicon's term count compared on the calibration parts (`cap_choice`)."""
+
+SCORES = ("prob", "lexicon")
+"""The per-post scores of `scored_posts`: the model probability and the lexicon's graded score."""
 
 SETS = {
     "covidemo_en": (("covidemo_en_dev.csv",), ("covidemo_en_test.csv",)),
@@ -108,12 +124,13 @@ def _parts(datasets: Path, calib: tuple[str, ...], held: tuple[str, ...] | None)
 
 
 def draws(
-    gold: np.ndarray, hit: np.ndarray, prob: np.ndarray, *, size: int, count: int, rng
+    gold: np.ndarray, hit: np.ndarray, scores: dict[str, np.ndarray], *, size: int, count: int, rng
 ) -> pl.DataFrame:
     """`count` subsets of `size` per true prevalence, drawn with replacement from the labelled
     positives and negatives: `prevalence` (target), `truth`, `flagged` (share), and the cell a
-    run or `markers evaluate` would publish for it: `n_authors`, `n_marked_authors` and the
-    SCORE_SUMS of the model probability (null where the marker has none)."""
+    run or `markers evaluate` would publish for it: `n_authors`, `n_marked_authors` and, per
+    score of `scores` (name → per-post array, NaN where there is none), its sum and sum of
+    squares as `<name>_sum`, `<name>_sq_sum` (null where a post has no score)."""
     positives, negatives = np.flatnonzero(gold), np.flatnonzero(~gold)
     rows = []
     for target in PREVALENCES:
@@ -122,61 +139,94 @@ def draws(
             drawn = np.concatenate(
                 [rng.choice(positives, n_pos), rng.choice(negatives, size - n_pos)]
             )
-            scores, marked = prob[drawn], int(hit[drawn].sum())
-            rows.append(
-                (target, n_pos / size, marked / size, size, marked, scores.sum(), (scores**2).sum())
-            )
+            marked = int(hit[drawn].sum())
+            sums = [(s[drawn].sum(), (s[drawn] ** 2).sum()) for s in scores.values()]
+            rows.append((target, n_pos / size, marked / size, size, marked, *np.ravel(sums)))
+    names = [f"{name}_{kind}" for name in scores for kind in ("sum", "sq_sum")]
     return pl.DataFrame(
         rows,
-        schema=["prevalence", "truth", "flagged", "n_authors", "n_marked_authors", *SCORE_SUMS],
+        schema=["prevalence", "truth", "flagged", "n_authors", "n_marked_authors", *names],
         orient="row",
-    ).with_columns(pl.col(SCORE_SUMS).fill_nan(None))
+    ).with_columns(pl.col(names).fill_nan(None))
 
 
 def scored_posts(name: str, args, settings, markers) -> tuple[pl.DataFrame, dict]:
     """The posts of set `name` that the protocol uses, reduced to numbers: one row per post
     and labelled marker of the calibration sample (`part` "calibration") and of the held-out
     part (`part` "held-out", at most HELD_OUT_ROWS), with `marker`, `lang`, `gold`, `hit`
-    (the rule's decision; null where the marker has no source in the language) and `prob`
-    (the model probability, NaN where it has none); and the rates measured on the calibration
-    sample as `moodcast markers calibrate` measures them (moodcast.calibration.measure_rates,
-    with the probability statistics), with `validation`, keyed by (marker, lang). The posts
-    are cached in benchmarks/.data by set, sizes and marker versions (no text is kept)."""
+    (the rule's decision; null where the marker has no source in the language), `prob` (the
+    model probability, NaN where it has none) and `lexicon` (the lexicon's graded score,
+    moodcast.calibration.lexicon_scores; null where the marker has no terms in the language);
+    `count` (the lexicon's term count, for `cap_choice`); and the rates measured on the calibration sample as `moodcast markers calibrate` measures
+    them (moodcast.calibration.measure_rates, with the score statistics), with `validation`
+    and `variants`: the same rates holding the statistics of the model probability alone
+    (`model`, what calibrate recorded before the lexicon score) and of the lexicon score alone
+    (`lexicon`); keyed by (marker, lang). The model probabilities are cached in
+    benchmarks/.data by set, sizes and marker versions (no text is kept)."""
     calib, held, source = parts(args.datasets, name)
     labelled = [m for m in markers if m in calib.columns and m in held.columns]
     if not labelled:
         return pl.DataFrame(), {}
+    chosen = {m: markers[m] for m in labelled}
     sample = calib.sample(min(args.calibration_rows, calib.height), seed=SEED, shuffle=True)
-    calib_frame = label_frame(sample, text_col="text", label_cols=labelled)
+    held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
+    frames = {
+        part: label_frame(frame, text_col="text", label_cols=labelled)
+        for part, frame in (("calibration", sample), ("held-out", held))
+    }
     key = "-".join([name, str(args.calibration_rows), *(markers[m].version[:8] for m in labelled)])
     cache = ROOT / "benchmarks" / ".data" / "prevalence-posts" / f"{key}.parquet"
     if cache.is_file():
         posts = pl.read_parquet(cache)
     else:
-        held = held.sample(min(HELD_OUT_ROWS, held.height), seed=SEED, shuffle=True)
-        held_frame = label_frame(held, text_col="text", label_cols=labelled)
         posts = pl.concat(
-            [
-                _long(part, frame, labelled, markers, settings.model_config)
-                for part, frame in (("calibration", calib_frame), ("held-out", held_frame))
-            ]
+            _long(part, frame, labelled, markers, settings.model_config)
+            for part, frame in frames.items()
         )
         cache.parent.mkdir(parents=True, exist_ok=True)
         posts.write_parquet(cache)
-    posts = posts.with_columns(pl.col("prob").fill_nan(None))
-    calibration = posts.filter(pl.col("part") == "calibration")
-    probabilities = pl.DataFrame(
-        {m: calibration.filter(pl.col("marker") == m).get_column("prob") for m in labelled}
+    lexicon = {part: lexicon_scores(frame, chosen) for part, frame in frames.items()}
+    counts = {part: score(frame.select("text", "lang"), chosen) for part, frame in frames.items()}
+    posts = posts.with_columns(
+        pl.col("prob").fill_nan(None),
+        pl.concat([lexicon[part].get_column(m) for part in frames for m in labelled]).alias(
+            "lexicon"
+        ),
+        pl.concat([counts[part].get_column(f"{m}__count") for part in frames for m in labelled])
+        .cast(pl.Float64)
+        .alias("count"),
     )
+    calibration = posts.filter(pl.col("part") == "calibration")
+    columns = {
+        column: pl.DataFrame(
+            {m: calibration.filter(pl.col("marker") == m).get_column(column) for m in labelled}
+        )
+        for column in ("hit", "prob", "lexicon")
+    }
+    frame = frames["calibration"]
     rates = measure_rates(
-        calib_frame,
-        markers,
-        config=settings.model_config,
-        source=source,
-        probabilities=probabilities,
+        frame, markers, config=settings.model_config, source=source, probabilities=columns["prob"]
     )
     rates = rates.join(rates_status(rates), on=["marker", "lang"])
-    return posts, {(r["marker"], r["lang"]): r for r in rates.iter_rows(named=True)}
+    versions = {m: markers[m].version for m in labelled}
+    variants = {
+        variant: {
+            (r["marker"], r["lang"]): r
+            for r in confusion_rates(
+                frame, columns["hit"], versions=versions, source=source,
+                scores=columns[column], score_sources=sources,
+            ).iter_rows(named=True)
+        }
+        for variant, column, sources in (
+            ("model", "prob", score_sources(chosen, settings.model_config)),
+            ("lexicon", "lexicon", lexicon_sources(chosen)),
+        )
+    }  # fmt: skip
+    found = {}
+    for r in rates.iter_rows(named=True):
+        key = (r["marker"], r["lang"])
+        found[key] = r | {"variants": {v: rows[key] for v, rows in variants.items()}}
+    return posts, found
 
 
 def _long(part: str, frame: pl.DataFrame, labelled: list[str], markers, config) -> pl.DataFrame:
@@ -223,20 +273,48 @@ def evaluate_set(name: str, args, settings, markers) -> list[dict]:
         subsets = draws(
             gold,
             held.get_column("hit").to_numpy(),
-            held.get_column("prob").to_numpy(),
+            {s: held.get_column(s).fill_null(np.nan).to_numpy() for s in SCORES},
             size=args.size,
             count=args.draws,
             rng=rng,
         )
-        found.append(row | errors(subsets, rate, args.size))
+        calibration = mine.filter(pl.col("part") == "calibration")
+        found.append(row | errors(subsets, rate, args.size) | cap_choice(calibration, args.size))
+    return found
+
+
+def cap_choice(calibration: pl.DataFrame, size: int, *, share: float = 0.2) -> dict:
+    """`cap_<c>_sd` for each of CAPS: the standard deviation that transforms.quantify.adjusted
+    predicts for PACC on `lexicon_score(count, cap=c)` at a true `share` in a cell of `size`,
+    from the statistics of the calibration posts alone (`gold`, `count`); null where that score
+    does not separate. The cap is chosen on these, never on the held-out draws."""
+    gold = calibration.get_column("gold")
+    found = {}
+    for cap in CAPS:
+        scores = calibration.select(lexicon_score(pl.col("count"), cap=cap)).to_series()
+        pos, neg = scores.filter(gold), scores.filter(~gold)
+        if scores.null_count() or not pos.mean() > neg.mean():
+            found[f"cap_{cap}_sd"] = None
+            continue
+        youden, spreads = pos.mean() - neg.mean(), (pos.var(ddof=0), neg.var(ddof=0))
+        mixed = share * spreads[0] + (1 - share) * spreads[1] + share * (1 - share) * youden**2
+        _, variance = adjusted(
+            pl.lit(neg.mean() + share * youden), pl.lit(size), pl.lit(pos.mean()),
+            pl.lit(neg.mean()), pl.lit(pos.len()), pl.lit(neg.len()),
+            spreads=(pl.lit(mixed), *map(pl.lit, spreads)),
+        )  # fmt: skip
+        found[f"cap_{cap}_sd"] = pl.select(variance.sqrt()).item()
     return found
 
 
 def errors(subsets: pl.DataFrame, rate: dict, size: int) -> dict:
-    """The raw share's mean absolute error over `subsets`; for validated rates also ACC's and
-    the published estimate's (`markers evaluate`'s: transforms.quantify.with_adjusted_prevalence
-    of each subset's cell, with its SCORE_SUMS where `rate` holds the probability statistics)
-    with their interval coverage, and the error ACC predicts from these rates."""
+    """The raw share's mean absolute error over `subsets`; for validated rates also, with
+    their interval coverage, that of ACC, of what `markers evaluate` publishes
+    (`published`: transforms.quantify.with_adjusted_prevalence of each subset's cell, with the
+    sums of the score that the rates' statistics were measured on), of the same with the model
+    probability's statistics alone (`previous`, before the lexicon score) and with the
+    lexicon score's alone (`lexicon`, in place of the model's), and the error ACC predicts
+    from these rates."""
     raw_mae = subsets.select((pl.col("flagged") - pl.col("truth")).abs().mean()).item()
     if rate["validation"] != VALIDATED:
         return {"raw_mae": raw_mae}
@@ -248,21 +326,43 @@ def errors(subsets: pl.DataFrame, rate: dict, size: int) -> dict:
         pl.lit(rate["tp"] + rate["fn"]),
         pl.lit(rate["fp"] + rate["tn"]),
     )
-    rates = conform_rates(pl.DataFrame([rate]).drop("validation"))
     cells = subsets.with_row_index("day").with_columns(
         pl.lit("all").alias("region"),
         pl.lit(rate["lang"]).alias("lang"),
         pl.lit(rate["marker"]).alias("marker"),
         pl.lit(rate["marker_version"]).alias("marker_version"),
     )
-    scored = pl.DataFrame([rate]).select(separates().fill_null(False)).item()
+    sums = [f"{s}_{kind}" for s in SCORES for kind in ("sum", "sq_sum")]
+
+    def summed(score: str) -> pl.DataFrame:
+        return cells.with_columns(
+            pl.col(f"{score}_sum").alias(SCORE_SUMS[0]),
+            pl.col(f"{score}_sq_sum").alias(SCORE_SUMS[1]),
+        ).drop(sums)
+
+    def rows(row: dict) -> pl.DataFrame:
+        return conform_rates(pl.DataFrame([row]).select(row.keys() - {"validation", "variants"}))
+
+    published = rows(rate)
+    scored = published.select(separates().fill_null(False)).item()
+    estimates = {
+        "acc": (cells.drop(sums), published),
+        "published": (
+            summed("lexicon" if rate["score_source"] == LEXICON_SOURCE else "prob"),
+            published,
+        ),
+        "previous": (summed("prob"), rows(rate["variants"]["model"])),
+        "lexicon": (summed("lexicon"), rows(rate["variants"]["lexicon"])),
+    }
     found = {
         "raw_mae": raw_mae,
-        "estimator": "blend" if scored else "acc",
+        "estimator": ("lexicon blend" if rate["score_source"] == LEXICON_SOURCE else "blend")
+        if scored
+        else "acc",
         "expected_mae": subsets.select((EXPECTED_ABS * floor.sqrt()).mean()).item(),
     }
-    for name, frame in (("acc", cells.drop(SCORE_SUMS)), ("published", cells)):
-        theta, lo, hi = (pl.col(c) for c in ADJUSTED_COLUMNS)
+    theta, lo, hi = (pl.col(c) for c in ADJUSTED_COLUMNS)
+    for name, (frame, rates) in estimates.items():
         found |= (
             with_adjusted_prevalence(frame, rates)
             .select(
@@ -286,19 +386,24 @@ def report(rows: list[dict], args) -> str:
         "(moodcast.calibration.measure_rates) on a seeded random sample of at most "
         f"{args.calibration_rows} labelled posts of each set's train/dev part (a seeded half "
         "when the set has no split), each marker's rule under the default settings, with the "
-        "mean and variance of its model probability on the labelled positives and negatives "
-        "where it has a model source in the language (the default config's zero-shot source "
-        "on the English model); then, on the held-out part, "
+        "mean and variance of a per-post score on the labelled positives and negatives: the "
+        "marker's model probability where it has a model source in the language (the default "
+        "config's zero-shot source on the English model, or a trained head) and that "
+        "probability is higher on the positives, else the lexicon's graded score "
+        "(transforms.quantify.lexicon_score: the count of the marker's terms, capped at 2, "
+        "over 2); then, on the held-out part, "
         f"{args.draws} subsets of {args.size} posts per true prevalence "
         f"({', '.join(f'{p:.0%}' for p in PREVALENCES)}), drawn with replacement from its "
         "labelled positives and negatives, each adjusted as `moodcast markers evaluate` "
         "adjusts a file (transforms.quantify.with_adjusted_prevalence on the subset's counts "
-        "and, where the rates hold the probability statistics, its probability sums). "
-        "ACC: the adjusted flagged share alone; published: what `markers evaluate` reports, "
-        "BLEND (ACC and PACC weighted by the inverses of their variances, "
-        "transforms.quantify.blended) where the rates hold the probability statistics "
-        "and the mean probability is higher on the positives than on the negatives "
-        "(estimator `blend`; transforms.quantify.separates), else ACC. MAE: mean absolute "
+        "and the sums of the score the rates' statistics were measured on). "
+        "ACC: the adjusted flagged share alone; model-only and lexicon-only: BLEND with the "
+        "statistics of that score alone (model-only is what `markers evaluate` published "
+        "before the lexicon score); published: what `markers evaluate` reports, BLEND (ACC "
+        "and PACC weighted by the inverses of their variances, transforms.quantify.blended) "
+        "where the recorded score's mean is higher on the positives than on the negatives "
+        "(estimator `blend` on the model probability, `lexicon blend` on the lexicon score; "
+        "transforms.quantify.separates), else ACC. MAE: mean absolute "
         "error against the subset's true share; coverage: share of subsets whose 95% interval holds it. Bar: published MAE ≤ "
         "0.03 and ≤ half the raw MAE. Markers whose rates are not validated get no adjusted "
         "share (their status is shown instead). Expected MAE: the error ACC itself predicts "
@@ -306,9 +411,10 @@ def report(rows: list[dict], args) -> str:
         "transforms.quantify.adjusted at each true share, × √(2/π)).",
         "",
         "| set | marker | lang | calib pos/neg | tpr | fpr | status | raw MAE | ACC MAE "
-        "| expected MAE | ACC coverage | estimator | published MAE | published coverage | bar |",
-        "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- "
-        "| ---: | ---: | --- |",
+        "| expected MAE | ACC coverage | model-only MAE | lexicon-only MAE | estimator "
+        "| published MAE | published coverage | bar |",
+        "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| --- | ---: | ---: | --- |",
     ]
     for r in rows:
         status = (
@@ -320,11 +426,12 @@ def report(rows: list[dict], args) -> str:
             f"| {r['set']} | {r['marker']} | {r['lang']} | {r['tp'] + r['fn']}/{r['fp'] + r['tn']} "
             f"| {r['tpr']:.3f} | {r['fpr']:.3f} | {status} | {_num(r.get('raw_mae'))} "
             f"| {_num(r.get('acc_mae'))} | {_num(r.get('expected_mae'))} "
-            f"| {_num(r.get('acc_coverage'), 2)} | {r.get('estimator', '—')} "
+            f"| {_num(r.get('acc_coverage'), 2)} | {_num(r.get('previous_mae'))} "
+            f"| {_num(r.get('lexicon_mae'))} | {r.get('estimator', '—')} "
             f"| {_num(r.get('published_mae'))} | {_num(r.get('published_coverage'), 2)} "
             f"| {_bar(r, 'published')} |"
         )
-    return "\n".join([*lines, "", *summary(rows)])
+    return "\n".join([*lines, "", *summary(rows, args)])
 
 
 def _met(row: dict, name: str) -> bool:
@@ -336,16 +443,22 @@ def _bar(row: dict, name: str) -> str:
     return "—" if row.get(f"{name}_mae") is None else "met" if _met(row, name) else "missed"
 
 
-def summary(rows: list[dict]) -> list[str]:
-    """Over the validated rows: raw, ACC and published MAE and coverage, rows meeting the bar,
-    and ACC against BLEND on the rows where the published share is BLEND."""
+def summary(rows: list[dict], args) -> list[str]:
+    """Over the validated rows: raw, ACC, model-only, lexicon-only and published MAE and
+    coverage, rows meeting the bar, and the published share against ACC and the model-only
+    BLEND on the rows of each estimator."""
     scored = [r for r in rows if r.get("acc_mae") is not None]
     lines = [f"{len(rows)} set × marker × language rows; {len(scored)} validated."]
     if not scored:
         return lines
     raw = np.mean([r["raw_mae"] for r in scored])
     expected = [r["expected_mae"] for r in scored]
-    for name, label in (("acc", "ACC"), ("published", "Published (`markers evaluate`)")):
+    for name, label in (
+        ("acc", "ACC"),
+        ("previous", "BLEND with the model probability only (published before the lexicon score)"),
+        ("lexicon", "BLEND with the lexicon score only (in place of the model's)"),
+        ("published", "Published (`markers evaluate`)"),
+    ):
         mae = np.mean([r[f"{name}_mae"] for r in scored])
         lines.append(
             f"{label} over the {len(scored)} validated rows: MAE {mae:.4f} against raw "
@@ -353,14 +466,26 @@ def summary(rows: list[dict]) -> list[str]:
             f"{np.mean([r[f'{name}_coverage'] for r in scored]):.2f}; "
             f"{sum(_met(r, name) for r in scored)} rows meet the bar."
         )
-    blend = [r for r in scored if r["estimator"] == "blend"]
-    if blend:
-        lines.append(
-            f"On the {len(blend)} rows published by BLEND: MAE "
-            f"{np.mean([r['published_mae'] for r in blend]):.4f} against ACC's "
-            f"{np.mean([r['acc_mae'] for r in blend]):.4f}, better in "
-            f"{sum(r['published_mae'] < r['acc_mae'] for r in blend)}."
-        )
+    for estimator in ("blend", "lexicon blend"):
+        mine = [r for r in scored if r["estimator"] == estimator]
+        if mine:
+            lines.append(
+                f"On the {len(mine)} rows published by {estimator}: MAE "
+                f"{np.mean([r['published_mae'] for r in mine]):.4f} against ACC's "
+                f"{np.mean([r['acc_mae'] for r in mine]):.4f} (better in "
+                f"{sum(r['published_mae'] < r['acc_mae'] for r in mine)}) and the model-only "
+                f"BLEND's {np.mean([r['previous_mae'] for r in mine]):.4f}."
+            )
+    caps = ", ".join(
+        f"cap {cap} {np.mean([r[f'cap_{cap}_sd'] for r in scored if r[f'cap_{cap}_sd'] is not None]):.4f}"
+        f" ({sum(r[f'cap_{cap}_sd'] is not None for r in scored)} rows)"
+        for cap in CAPS
+    )
+    lines.append(
+        "Lexicon cap, chosen on the calibration parts alone: PACC's predicted standard "
+        f"deviation at a true share of 20% in a cell of {args.size}, mean over the validated "
+        f"rows where that score separates: {caps}."
+    )
     lines.append(
         f"Expected MAE of ACC {np.mean(expected):.3f}, at most 0.03 in "
         f"{sum(e <= 0.03 for e in expected)} rows."

@@ -10,14 +10,17 @@ from pathlib import Path
 import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
-from transforms.markers import Marker
+from transforms.markers import Marker, score
 from transforms.model_markers import ModelConfig, classify, model_languages, score_probability
 from transforms.quantify import (
     ADJUSTED_COLUMNS,
+    LEXICON_SOURCE,
     MARGIN_SHARES,
     VALIDATED,
     labelled_shares,
+    lexicon_score,
     margins,
+    preferred_scores,
     rates_status,
 )
 from transforms.rates import RATES_SCHEMA, SCORE_COLUMNS, confusion_rates
@@ -43,22 +46,57 @@ def measure_rates(
 ) -> pl.DataFrame:
     """True- and false-positive rates (transforms.rates.RATES_SCHEMA) of every marker with a
     label column in `labels` (`text`, `lang` and 0/1 columns: training.label_frame's output),
-    per language, deciding each post as a run does (the marker's rule under `config`), and,
-    where the marker has a model source in the language, the mean and variance of its
-    probability on the labelled positives and negatives (SCORE_COLUMNS).
-    `probabilities` (score_probabilities of these labels, computed when not given) saves
-    scoring them again. `source` is the labelled file, recorded by name and SHA-256."""
+    per language, deciding each post as a run does (the marker's rule under `config`), and the
+    mean and variance of a per-post score on the labelled positives and negatives
+    (SCORE_COLUMNS): the marker's model probability where it has a model source in the
+    language and that probability is higher on the positives, else the lexicon's graded score
+    (`lexicon_scores`; transforms.quantify.preferred_scores). `probabilities`
+    (score_probabilities of these labels, computed when not given) saves scoring them again.
+    `source` is the labelled file, recorded by name and SHA-256."""
     chosen = labelled_markers(labels, markers)
     hits = classify(labels, chosen, config=config)
     if probabilities is None:
         probabilities = score_probabilities(labels, chosen, config=config)
-    return confusion_rates(
-        labels,
-        hits,
-        versions={name: marker.version for name, marker in chosen.items()},
-        source=source,
-        scores=probabilities,
-        score_sources=score_sources(chosen, config),
+    versions = {name: marker.version for name, marker in chosen.items()}
+    model, lexicon = (
+        confusion_rates(
+            labels, hits, versions=versions, source=source, scores=scores, score_sources=sources
+        )
+        for scores, sources in (
+            (probabilities, score_sources(chosen, config)),
+            (lexicon_scores(labels, chosen), lexicon_sources(chosen)),
+        )
+    )
+    return preferred_scores(model, lexicon)
+
+
+def lexicon_sources(markers: Mapping[str, Marker]) -> dict[tuple[str, str], str]:
+    """`(marker, lang)` → LEXICON_SOURCE wherever the marker has terms in the language."""
+    return {
+        (name, lang): LEXICON_SOURCE
+        for name, marker in markers.items()
+        for lang in marker.languages
+    }
+
+
+def lexicon_scores(
+    labels: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    only: set[tuple[str, str]] | None = None,
+    text: str = "text",
+) -> pl.DataFrame:
+    """One Float64 column per marker of `markers`: each post's graded lexicon score
+    (transforms.quantify.lexicon_score of the lexicon's term count), null where the marker
+    has no terms in the post's `lang`, or (with `only`) where `(marker, lang)` is not in
+    `only`."""
+    counts = score(labels.select(text, "lang"), markers, text=text)
+    wanted = {name: sorted(lang for n, lang in only or () if n == name) for name in markers}
+    return counts.with_columns(labels.get_column("lang")).select(
+        pl.when(pl.lit(True) if only is None else pl.col("lang").is_in(wanted[name]))
+        .then(lexicon_score(pl.col(f"{name}__count")))
+        .alias(name)
+        for name in markers
     )
 
 
@@ -132,19 +170,40 @@ def score_probabilities(
 
 def scored_rates(
     rates: pl.DataFrame, markers: Mapping[str, Marker], config: ModelConfig
-) -> set[tuple[str, str]]:
-    """The `(marker, lang)` of `rates` whose probability statistics (SCORE_COLUMNS) apply
-    now: recorded, on the marker's current version, from the model source it has now
-    (score_sources)."""
-    sources = score_sources(markers, config)
+) -> dict[tuple[str, str], str]:
+    """`(marker, lang)` → `score_source` of the rows of `rates` whose score statistics
+    (SCORE_COLUMNS) apply now: recorded, on the marker's current version, from the model
+    source it has now (score_sources) or from its lexicon (LEXICON_SOURCE)."""
+    model, lexicon = score_sources(markers, config), lexicon_sources(markers)
     versions = {name: marker.version for name, marker in markers.items()}
-    return {
-        (row["marker"], row["lang"])
-        for row in rates.iter_rows(named=True)
-        if all(row[c] is not None for c in SCORE_COLUMNS)
-        and versions.get(row["marker"]) == row["marker_version"]
-        and sources.get((row["marker"], row["lang"])) == row["score_source"]
-    }
+    found = {}
+    for row in rates.iter_rows(named=True):
+        key = (row["marker"], row["lang"])
+        if (
+            all(row[c] is not None for c in SCORE_COLUMNS)
+            and versions.get(row["marker"]) == row["marker_version"]
+            and row["score_source"] in (model.get(key), lexicon.get(key))
+        ):
+            found[key] = row["score_source"]
+    return found
+
+
+def rated_scores(
+    labels: pl.DataFrame,
+    markers: Mapping[str, Marker],
+    *,
+    config: ModelConfig,
+    sources: Mapping[tuple[str, str], str],
+    text: str = "text",
+) -> pl.DataFrame:
+    """One Float64 column per marker: each post's score from the source that `sources`
+    (scored_rates) names for its marker and language (`lexicon_scores` for LEXICON_SOURCE,
+    else score_probabilities), null where it names none. The model runs only where needed."""
+    lexical = {key for key, found in sources.items() if found == LEXICON_SOURCE}
+    modelled = set(sources) - lexical
+    model = score_probabilities(labels, markers, config=config, only=modelled, text=text)
+    lexicon = lexicon_scores(labels, markers, only=lexical, text=text)
+    return lexicon.select(pl.coalesce(lexicon.get_column(n), model.get_column(n)) for n in markers)
 
 
 def evaluate_labels(
@@ -161,18 +220,19 @@ def evaluate_labels(
     no source for a marker (with `source`, or under its rule) are left out of its scores.
     Each marker also gets the shares of transforms.quantify.labelled_shares: its true
     `prevalence` in the file, the `flagged_share`, and `adjusted_prevalence` (with bounds,
-    `validation` and `estimator`) by `rates` (transforms.rates): blended with the model
-    probability (score_probabilities) in the languages whose rates hold its statistics
-    (scored_rates), else by ACC. The adjusted figures, `validation` and `estimator` are None
+    `validation` and `estimator`) by `rates` (transforms.rates): blended with the score their
+    statistics were measured on (rated_scores: the model probability or the lexicon's graded
+    score) in the languages whose rates hold statistics that apply (scored_rates), else by
+    ACC. The adjusted figures, `validation` and `estimator` are None
     without `rates`."""
     if text_col not in labels.columns:
         raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
     labelled = labelled_markers(labels, markers)
     frame = with_languages(labels.with_columns(pl.col(text_col).cast(pl.String)), text=text_col)
     hits = classify(frame, labelled, config=config, source=source, text=text_col)
-    scored = set() if rates is None else scored_rates(rates, labelled, config)
+    scored = {} if rates is None else scored_rates(rates, labelled, config)
     probabilities = (
-        score_probabilities(frame, labelled, config=config, only=scored, text=text_col)
+        rated_scores(frame, labelled, config=config, sources=scored, text=text_col)
         if scored
         else None
     )
@@ -230,7 +290,8 @@ def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
 def rate_lines(rates: pl.DataFrame) -> list[str]:
     """One readable line per marker × language of `rates`: its rates, and the margin they
     leave on adjusted shares (`with_margins`) or its validation status when not validated;
-    where recorded, the mean model probability of the positives and negatives and its source."""
+    where recorded, the mean score (model probability or lexicon score) of the positives and
+    negatives and its source."""
     lines = []
     for row in with_margins(rates).iter_rows(named=True):
         if row["validation"] == VALIDATED:
@@ -244,7 +305,7 @@ def rate_lines(rates: pl.DataFrame) -> list[str]:
             f"{row['marker']:<16} [{row['lang']}] tpr {_pct(row['tpr'])} of {row['tp'] + row['fn']} "
             f"positives, fpr {_pct(row['fpr'])} of {row['fp'] + row['tn']} negatives{flag}"
             + (
-                f"; mean probability {row['score_pos_mean']:.3f} on positives, "
+                f"; mean score {row['score_pos_mean']:.3f} on positives, "
                 f"{_pct(row['score_neg_mean'])} on negatives ({row['score_source']})"
                 if row["score_pos_mean"] is not None
                 else ""

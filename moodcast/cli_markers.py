@@ -168,9 +168,10 @@ def evaluate(
     """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1;
     beside them the true share of the file, the share flagged and (without --source) the
     share adjusted for marker error with the recorded rates (yours from `markers calibrate`,
-    else the shipped ones): where those rates hold the statistics of the marker's model
-    probability, the adjusted flagged share blended with the adjusted mean probability
-    (`estimator` blend), else the adjusted flagged share alone (acc)."""
+    else the shipped ones): where those rates hold the statistics of a per-post score (the
+    marker's model probability, or the lexicon's term count), the adjusted flagged share
+    blended with the adjusted mean score (`estimator` blend), else the adjusted flagged share
+    alone (acc)."""
     import polars as pl
 
     from moodcast.calibration import evaluate_labels
@@ -371,12 +372,13 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     """Measure each labelled marker's true- and false-positive rates per language on your
     labelled CSV (about 1,000 posts from your own source is enough) and record them in the
     data directory (marker_rates.json): published shares are then adjusted for marker error
-    with your rates. Where the marker has a model source in the language (a trained head, or
-    zero-shot with a configured model), the mean and variance of its probability on the
-    labelled positives and negatives are recorded too, for `markers evaluate`. Reports the margin those rates alone leave on adjusted shares of 10% and
-    40% (label more posts to narrow it), and the F1-optimal threshold of each zero-shot model
-    source, beside the current one; set a new value as `threshold` under `[lang.xx]` in the
-    marker file."""
+    with your rates. The mean and variance of a per-post score on the labelled positives and
+    negatives are recorded too, for `markers evaluate`: the marker's model probability where
+    it has a model source in the language (a trained head, or zero-shot with a configured
+    model) that is higher on the positives, else the lexicon's term count capped at 2, over 2.
+    Reports the margin those rates alone leave on adjusted shares of 10% and 40% (label more
+    posts to narrow it), and the F1-optimal threshold of each zero-shot model source, beside
+    the current one; set a new value as `threshold` under `[lang.xx]` in the marker file."""
     import polars as pl
 
     from moodcast.calibration import measure_rates, rate_lines, with_margins

@@ -233,7 +233,25 @@ def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame
 
 SCORE_SUMS = ("score_sum", "score_sq_sum")
 """Optional columns of the cells `with_adjusted_prevalence` reads: the sum over the cell's
-authors of their model probability (0-1), and of its square."""
+authors of their score (0-1: the model probability, or `lexicon_score`, whichever the rates'
+`score_source` names), and of its square."""
+
+LEXICON_CAP = 2
+"""The count of a marker's terms in a post at which `lexicon_score` reaches 1."""
+
+LEXICON_SOURCE = f"lexicon count, capped at {LEXICON_CAP}"
+"""The `score_source` (transforms.rates) of statistics measured on `lexicon_score`."""
+
+
+def lexicon_score(count: pl.Expr, *, cap: int = LEXICON_CAP) -> pl.Expr:
+    """A post's graded lexicon score in 0-1, PACC's score where the marker has no model
+    probability that separates: the number of the marker's terms the post holds (the lexicon's
+    `<marker>__count`, transforms.markers.score) capped at `cap`, over `cap`. PACC needs only a
+    mean that differs between posts in the state and the others, not a calibrated
+    probability. Null where the count is (no terms in the post's language). Statistics
+    recorded as LEXICON_SOURCE are of the default cap (benchmarks/prevalence.py compares
+    others)."""
+    return count.cast(pl.Float64).clip(upper_bound=cap) / cap
 
 
 def with_adjusted_prevalence(
@@ -246,7 +264,7 @@ def with_adjusted_prevalence(
     optional SCORE_COLUMNS (transforms.rates). A language row is adjusted with its own rates
     when they are VALIDATED (`status`): by ACC (`adjusted` of the flagged share), or, where
     the row has SCORE_SUMS and the rates SCORE_COLUMNS, by `blended` ACC and PACC (`adjusted`
-    of the mean probability, with the measured spreads); ACC's status gates both. A
+    of the mean score, with the measured spreads); ACC's status gates both. A
     `lang = all` roll-up is the author-weighted mean of the adjusted shares of its language
     rows of the same day, region, marker and version (variance: the weighted sum, languages
     independent), and is VALIDATED only when all of them are (else their common status, or
@@ -347,13 +365,13 @@ def labelled_shares(
     pairs: pl.DataFrame, *, marker: str, version: str, rates: pl.DataFrame, z: float = Z_95
 ) -> dict:
     """The shares of one marker on labelled posts: `pairs` has `lang`, `gold` and `hit`
-    (booleans, no nulls) and optionally `prob` (the model probability, 0-1; null where there
-    is none). Returns `prevalence` (true share), `flagged_share` (raw share flagged) and
+    (booleans, no nulls) and optionally `prob` (the score the rates' statistics were measured
+    on, 0-1: a model probability or `lexicon_score`; null where there is none). Returns `prevalence` (true share), `flagged_share` (raw share flagged) and
     `adjusted_prevalence` with `_lo`, `_hi` and `validation` (corrected by `rates` per
     language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
-    and their probabilities as its SCORE_SUMS where every post has one; weighted by rows as
+    and their scores as its SCORE_SUMS where every post has one; weighted by rows as
     in a roll-up), and `estimator`: `blend` where some language's adjusted share blended in
-    the probabilities (rates that `separates`), `acc` where none did, None without an
+    the scores (rates that `separates`), `acc` where none did, None without an
     adjusted share. Shares are None for
     empty `pairs`."""
     counts = [pl.len().alias("n_authors"), pl.col("hit").sum().alias("n_marked_authors")]
@@ -389,11 +407,29 @@ def labelled_shares(
 
 
 def separates() -> pl.Expr:
-    """Whether a rates row (transforms.rates) holds probability statistics that give PACC an
-    estimate: all of SCORE_COLUMNS, and a higher mean probability on the labelled positives
+    """Whether a rates row (transforms.rates) holds score statistics that give PACC an
+    estimate: all of SCORE_COLUMNS, and a higher mean score on the labelled positives
     than on the negatives. Elsewhere `blended` is ACC."""
     return pl.all_horizontal(pl.col(list(SCORE_COLUMNS)).is_not_null()) & (
         pl.col("score_pos_mean") > pl.col("score_neg_mean")
+    )
+
+
+def preferred_scores(rates: pl.DataFrame, fallback: pl.DataFrame) -> pl.DataFrame:
+    """`rates` (transforms.rates) with the score statistics (SCORE_COLUMNS and `score_source`)
+    of `fallback` (the same markers and languages, measured on another score) in the rows
+    where `fallback`'s `separate` and `rates`' own do not. Elsewhere `rates` is unchanged."""
+    other = [*SCORE_COLUMNS, "score_source"]
+    spare = fallback.select(
+        "marker", "lang", *(pl.col(c).alias(f"_{c}") for c in other), separates().alias("_use")
+    )
+    use = pl.col("_use").fill_null(False) & ~separates().fill_null(False)
+    return (
+        rates.join(spare, on=["marker", "lang"], how="left", maintain_order="left")
+        .with_columns(
+            pl.when(use).then(pl.col(f"_{c}")).otherwise(pl.col(c)).alias(c) for c in other
+        )
+        .select(rates.columns)
     )
 
 

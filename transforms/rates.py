@@ -43,15 +43,15 @@ RATES_SCHEMA = {
 """One row per marker × language: the marker version the rates were measured on, the
 confusion counts (`tp`, `fn` among labelled positives; `fp`, `tn` among labelled negatives),
 `tpr = tp / (tp + fn)`, `fpr = fp / (fp + tn)`, `n` labelled posts, the ISO day they were
-measured on, and the labelled file (`source`, name only) with its SHA-256. Where the marker
-had a model probability in that language (SCORE_COLUMNS, else null): the model source it came
-from (`score_source`, see moodcast.calibration.score_sources) and the probability's mean and
-variance over the labelled positives and over the negatives, for probabilistic adjustment
-(transforms.quantify.with_adjusted_prevalence)."""
+measured on, and the labelled file (`source`, name only) with its SHA-256. Where a per-post
+score was measured (SCORE_COLUMNS, else null): the source it came from (`score_source`: a model
+source, see moodcast.calibration.score_sources, or transforms.quantify.LEXICON_SOURCE) and the
+score's mean and variance over the labelled positives and over the negatives, for
+probabilistic adjustment (transforms.quantify.with_adjusted_prevalence)."""
 
 SCORE_COLUMNS = ("score_pos_mean", "score_pos_var", "score_neg_mean", "score_neg_var")
-"""The probability statistics of RATES_SCHEMA: null in rates measured without a model score
-(and in files written before they existed)."""
+"""The score statistics of RATES_SCHEMA: null in rates measured without a score (and in files
+written before they existed)."""
 
 
 class RatesError(MarkerError):
@@ -72,9 +72,10 @@ def confusion_rates(
     `gold` has `lang` and a 0/1 column per marker; `hits` the markers' decisions in the same
     row order (null where the marker has no source in that row's language: left out).
     `versions` maps each marker to its version; `source` is the labelled file (hashed).
-    `scores` (same row order, optional) has a model probability in 0-1 per marker, null where
-    there is none; a marker × language gets SCORE_COLUMNS (population variances) only where
-    every one of its labelled posts has a probability, and `score_source` from
+    `scores` (same row order, optional) has a score in 0-1 per marker (a model probability or
+    the lexicon's score), null where there is none; a marker × language gets SCORE_COLUMNS
+    (population variances) only where every one of its labelled posts has a score, and
+    `score_source` from
     `score_sources[(marker, lang)]`.
     """
     digest = hashlib.sha256(source.read_bytes()).hexdigest()

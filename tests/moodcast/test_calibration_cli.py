@@ -7,7 +7,15 @@ from click.testing import CliRunner
 
 from moodcast.cli import main
 from transforms.prevalence import Z_95
-from transforms.quantify import UNINFORMATIVE, VALIDATED, adjusted, blended, interval
+from transforms.quantify import (
+    LEXICON_SOURCE,
+    UNINFORMATIVE,
+    VALIDATED,
+    adjusted,
+    blended,
+    interval,
+    lexicon_score,
+)
 from transforms.rates import SCORE_COLUMNS, USER_RATES_NAME, read_user_rates
 
 
@@ -182,7 +190,7 @@ def test_calibrate_records_the_probability_statistics_of_a_marker_with_a_model_s
     text = _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data).stdout
     gloom = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
     line = next(row for row in text.splitlines() if row.startswith("gloom") and "tpr" in row)
-    assert f"mean probability {gloom['score_pos_mean']:.3f} on positives" in line
+    assert f"mean score {gloom['score_pos_mean']:.3f} on positives" in line
     assert "(ngram head)" in line
     assert (gloom["tp"], gloom["fn"], gloom["fp"], gloom["tn"]) == (32, 8, 6, 54)
     assert gloom["score_source"] == "ngram head"
@@ -271,3 +279,86 @@ def test_score_probabilities_are_null_where_the_marker_has_no_model_source(with_
     assert ((found["gloom"].drop_nulls() >= 0) & (found["gloom"].drop_nulls() <= 1)).all()
     skipped = score_probabilities(frame, markers, config=config, only=set())
     assert skipped["gloom"].null_count() == 4
+
+
+@pytest.fixture
+def graded(tmp_path):
+    """`_write_labelled`'s files, where every other flagged positive holds its term twice: the
+    same decisions (tpr 0.8, fpr 0.1), and a lexicon score that separates better than them."""
+    data, labels = _write_labelled(tmp_path)
+    frame = pl.read_csv(labels)
+    doubled = pl.Series([i < 32 and i % 2 == 0 for i in range(frame.height)])
+    frame.with_columns(
+        pl.when(doubled).then(pl.col("text").str.replace("gloom", "gloom gloom")).otherwise("text")
+    ).write_csv(labels)
+    return data, labels
+
+
+def _lexicon_scores(tagged):
+    """`transforms.quantify.lexicon_score` of each tagged post's `gloom` terms (`--explain`)."""
+    return tagged.select(lexicon_score(pl.col("gloom__terms").list.len())).to_series()
+
+
+def test_calibrate_records_the_lexicon_score_statistics_of_a_marker_without_a_model(
+    graded, tmp_path
+):
+    data, labels = graded
+    text = _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data).stdout
+    gloom = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
+    assert (gloom["tp"], gloom["fn"], gloom["fp"], gloom["tn"]) == (32, 8, 6, 54)
+    assert gloom["score_source"] == LEXICON_SOURCE
+    score = _lexicon_scores(_tagged(labels, data, tmp_path, "--explain"))
+    gold = pl.read_csv(labels).get_column("gloom") == 1
+    assert gloom["score_pos_mean"] == pytest.approx(0.6)  # 16 posts at 1, 16 at 0.5, of 40
+    assert gloom["score_pos_mean"] == pytest.approx(score.filter(gold).mean())
+    assert gloom["score_neg_mean"] == pytest.approx(score.filter(~gold).mean())
+    assert gloom["score_pos_var"] == pytest.approx(score.filter(gold).var(ddof=0))
+    assert gloom["score_neg_var"] == pytest.approx(score.filter(~gold).var(ddof=0))
+    line = next(row for row in text.splitlines() if row.startswith("gloom") and "tpr" in row)
+    assert f"({LEXICON_SOURCE})" in line
+
+
+def test_evaluate_blends_with_the_lexicon_score_on_tags_decisions_and_scores(graded, tmp_path):
+    data, labels = graded
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    held_out = tmp_path / "held-out.csv"
+    pl.read_csv(labels).slice(20).write_csv(held_out)  # 20 positives, 60 negatives
+    report = json.loads(
+        _invoke("markers", "evaluate", "--labels", held_out, "--json", "--data-dir", data).stdout
+    )["markers"]["gloom"]
+    rate = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
+    tagged = _tagged(held_out, data, tmp_path, "--explain")
+    hit, score = tagged.get_column("gloom"), _lexicon_scores(tagged)
+    n, counts = len(hit), (pl.lit(rate["tp"] + rate["fn"]), pl.lit(rate["fp"] + rate["tn"]))
+    acc = adjusted(pl.lit(hit.mean()), pl.lit(n), pl.lit(rate["tpr"]), pl.lit(rate["fpr"]), *counts)
+    pacc = adjusted(
+        pl.lit(score.mean()), pl.lit(n), pl.lit(rate["score_pos_mean"]),
+        pl.lit(rate["score_neg_mean"]), *counts,
+        spreads=(pl.lit(score.var(ddof=0)), pl.lit(rate["score_pos_var"]), pl.lit(rate["score_neg_var"])),
+    )  # fmt: skip
+    theta, variance = blended(acc, pacc)
+    lo, hi = interval(theta, variance)
+    expected = pl.select(theta.alias("t"), lo.alias("lo"), hi.alias("hi"), acc[0].alias("a"))
+    assert report["estimator"] == "blend" and report["validation"] == VALIDATED
+    assert report["adjusted_prevalence"] == pytest.approx(expected["t"].item())
+    assert report["adjusted_prevalence_lo"] == pytest.approx(expected["lo"].item())
+    assert report["adjusted_prevalence_hi"] == pytest.approx(expected["hi"].item())
+    assert report["adjusted_prevalence"] != pytest.approx(expected["a"].item())
+
+
+@pytest.mark.parametrize("change", [_old_file, _other_source])
+def test_old_rates_files_load_and_publish_acc_for_a_marker_without_a_model(graded, change):
+    """A rates file written before the lexicon score was recorded (no statistics), or with
+    statistics of a source the marker does not have: ACC, from the counts alone."""
+    data, labels = graded
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    stored = json.loads((data / USER_RATES_NAME).read_text(encoding="utf-8"))
+    for row in stored["rates"]:
+        change(row)
+    (data / USER_RATES_NAME).write_text(json.dumps(stored), encoding="utf-8")
+    assert read_user_rates(data).height == 2
+    report = json.loads(
+        _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
+    )["markers"]["gloom"]
+    assert report["estimator"] == "acc"
+    assert report["adjusted_prevalence"] == pytest.approx((0.38 - 0.1) / 0.7)

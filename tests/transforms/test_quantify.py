@@ -7,6 +7,8 @@ import pytest
 from transforms.prevalence import Z_95
 from transforms.quantify import (
     FEW_LABELS,
+    LEXICON_CAP,
+    LEXICON_SOURCE,
     MIXED,
     NO_RATES,
     OTHER_VERSION,
@@ -17,7 +19,9 @@ from transforms.quantify import (
     blended,
     interval,
     labelled_shares,
+    lexicon_score,
     marker_validation,
+    preferred_scores,
     rates_margin,
     with_adjusted_prevalence,
 )
@@ -389,3 +393,43 @@ def test_probabilities_that_do_not_separate_leave_acc_and_say_so():
     shares = labelled_shares(pairs, marker="sad", version="v1", rates=rates)
     assert shares["estimator"] == "acc"
     assert shares["adjusted_prevalence"] == pytest.approx((0.31 - 0.1) / 0.7)
+
+
+def test_the_lexicon_score_is_the_term_count_capped_and_scaled_to_the_unit_interval():
+    counts = pl.Series("n", [0, 1, LEXICON_CAP, LEXICON_CAP + 3, None], dtype=pl.UInt32)
+    found = pl.select(lexicon_score(pl.lit(counts))).to_series().to_list()
+    assert found == [0.0, 1 / LEXICON_CAP, 1.0, 1.0, None]
+
+
+def test_preferred_scores_fall_back_where_the_first_score_does_not_separate():
+    """Three languages: the model separates (kept), does not (the lexicon's taken), or
+    neither separates (kept as measured, so evaluate falls back to ACC)."""
+
+    def rates(source, pos):
+        return conform_rates(
+            pl.DataFrame(
+                {
+                    "marker": ["sad"] * 3,
+                    "lang": ["de", "en", "fr"],
+                    "marker_version": ["v1"] * 3,
+                    **{c: [1] * 3 for c in ("tp", "fn", "fp", "tn")},
+                    "score_source": [source] * 3,
+                    "score_pos_mean": pos,
+                    "score_pos_var": [0.01] * 3,
+                    "score_neg_mean": [0.3] * 3,
+                    "score_neg_var": [0.02] * 3,
+                }
+            )
+        )
+
+    model = rates("ngram head", [0.6, 0.2, 0.1])
+    lexicon = rates(LEXICON_SOURCE, [0.5, 0.5, 0.3])
+    found = preferred_scores(model, lexicon)
+    assert found.columns == model.columns
+    assert found.get_column("score_source").to_list() == [
+        "ngram head",
+        LEXICON_SOURCE,
+        "ngram head",
+    ]
+    assert found.get_column("score_pos_mean").to_list() == [0.6, 0.5, 0.1]
+    assert preferred_scores(model, lexicon.clear()).equals(model)
