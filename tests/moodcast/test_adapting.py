@@ -120,13 +120,16 @@ def _labels(tmp_path: Path) -> Path:
 
 
 def test_the_beam_job_decides_with_the_adapted_centroids_as_tag_does(tmp_path):
-    """The centroids travel inside the markers, so the job's workers score as `tag` does."""
+    """The centroids travel inside the markers, so the job's workers score as `tag` does: at
+    a cut where the shipped centroids flag another number of posts than the adapted ones, the
+    job counts the adapted decisions."""
     corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
-    adapted = configured_markers(load_settings(data), ["joy"])
-    markers = {"joy": dataclasses.replace(adapted["joy"], rule="model")}
-    assert "en" in markers["joy"].adapted
+    joy = configured_markers(load_settings(data), ["joy"])["joy"]
+    assert "en" in joy.adapted
+    cut = _telling_cut(joy, load_markers(names=["joy"])["joy"])
+    markers = {"joy": dataclasses.replace(joy, rule="model", thresholds={"en": cut})}
     job = IngestJob(
         inputs=[str(corpus)],
         landing_dir=str(tmp_path / "landing"),
@@ -148,6 +151,21 @@ def test_the_beam_job_decides_with_the_adapted_centroids_as_tag_does(tmp_path):
     got = daily.filter(pl.col("region") == "north", pl.col("lang") == "en").sort("day")
     assert got["n_marked"].to_list() == expected["n_marked"].to_list()
     assert expected["n_marked"].sum() > 0
+
+
+def _telling_cut(adapted, shipped) -> float:
+    """A threshold, well away from every score, at which `adapted` (scored with its fitted
+    centroids) flags another number of TEXTS than `shipped`."""
+    encoder = load_encoder()
+    x = encoder.encode(list(TEXTS))
+    fitted = zero_shot(x, marker=adapted, lang="en", encoder=encoder)
+    plain = zero_shot(x, marker=shipped, lang="en", encoder=encoder)
+    points = np.sort(np.concatenate([fitted, plain]))
+    return next(
+        float(cut)
+        for cut, gap in zip((points[1:] + points[:-1]) / 2, np.diff(points), strict=True)
+        if gap > 1e-2 and (fitted >= cut).sum() != (plain >= cut).sum()
+    )
 
 
 def test_a_fit_without_its_centroids_is_refused_with_what_to_run(tmp_path):
