@@ -67,7 +67,7 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
     configured language that has an adapted table (adapt_markers).
 
     Raises SourceError when a language's centroids are missing, unreadable or stale: fitted
-    for other markers (markers_digest), another model or another ADAPT_WEIGHT.
+    for other markers (markers_digest), another model or another ADAPT_WEIGHT (read_fit).
     """
     chosen = base_markers(settings, names)
     if settings.zero_shot != "adapted":
@@ -85,24 +85,42 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
                 "missing: run `moodcast markers adapt CORPUS` on a file of your posts, or set "
                 'zero_shot = "shipped" in config.toml'
             )
-        try:
-            fitted = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SourceError(
-                f"{path} is not a fit of `moodcast markers adapt` ({exc}): run it again"
-            ) from exc
         basis = {"markers": digest, "model": spec, "weight": ADAPT_WEIGHT}
-        if not isinstance(fitted, dict) or any(fitted.get(k) != v for k, v in basis.items()):
-            raise SourceError(
-                f"{path} was fitted for other markers or another model (a marker was added or "
-                "removed, its terms or prototypes changed, or `models` changed since): run "
-                "`moodcast markers adapt CORPUS` again"
-            )
-        centroids[lang] = {
-            n: np.asarray(v, dtype=np.float32) for n, v in fitted["centroids"].items()
-        }
+        centroids[lang] = read_fit(path, basis)
     adapted = adapt_markers(markers, centroids)
     return {name: adapted[name] for name in chosen}
+
+
+def read_fit(path: Path, basis: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """The centroids of the fit at `path` (fit_adaptation's file): marker name → finite
+    vector, all of one length.
+
+    Raises SourceError when the file is not such a fit (unreadable, cut short, edited) or was
+    fitted on another `basis` (its `markers` digest, `model` or `weight` differ).
+    """
+    try:
+        fitted = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(
+            f"{path} is not a fit of `moodcast markers adapt` ({exc}): run it again"
+        ) from exc
+    if not isinstance(fitted, dict) or not isinstance(fitted.get("centroids"), dict):
+        raise SourceError(f"{path} is not a fit of `moodcast markers adapt`: run it again")
+    if any(fitted.get(k) != v for k, v in basis.items()):
+        raise SourceError(
+            f"{path} was fitted for other markers or another model (a marker was added or "
+            "removed, its terms or prototypes changed, or `models` changed since): run "
+            "`moodcast markers adapt CORPUS` again"
+        )
+    try:
+        vectors = {n: np.asarray(v, dtype=np.float32) for n, v in fitted["centroids"].items()}
+    except (TypeError, ValueError) as exc:
+        raise SourceError(f"{path} holds a centroid that is not a vector: run it again") from exc
+    if len({v.shape for v in vectors.values()}) > 1 or any(
+        v.ndim != 1 or not np.isfinite(v).all() for v in vectors.values()
+    ):
+        raise SourceError(f"{path} holds a centroid that is not a vector: run it again")
+    return vectors
 
 
 def corpus_posts(

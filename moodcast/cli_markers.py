@@ -475,6 +475,6 @@ def adapt(
         if not one.moved:
             click.echo(
                 f"[{one.lang}] no marker has {ADAPT_MIN_POSTS} posts flagged for it alone: "
-                "the adapted scoring is the shipped one at other thresholds; give more posts",
+                "every marker keeps the shipped scoring; give more posts",
                 err=True,
             )

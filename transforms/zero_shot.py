@@ -186,7 +186,9 @@ def adapt_markers(
     """`markers`, those that adapted_thresholds names in a language of `centroids` (language →
     adapted_centroids' output for a corpus) scored with the adapted centroids: each gets them
     as its `adapted` centroids in that language, the adapted threshold there, and a version
-    covering both. The other markers, and languages, are as they were."""
+    covering both. The other markers, and languages, are as they were; so is a marker none
+    of whose scoring centroids moved (`scoring_centroids`): its scores are the shipped ones,
+    and so are its threshold and version."""
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
@@ -194,6 +196,8 @@ def adapt_markers(
         for name, cut in adapted_thresholds(lang).items():
             marker = adapted.get(name)
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
+                continue
+            if not scoring_centroids(marker, lang) & set(moved):
                 continue
             version = hashlib.sha256(f"{marker.version}:{lang}:{cut}:{digest}".encode())
             adapted[name] = replace(
@@ -203,6 +207,17 @@ def adapt_markers(
                 version=version.hexdigest()[:12],
             )
     return adapted
+
+
+def scoring_centroids(marker: Marker, lang: str) -> set[str]:
+    """The centroids (`zero_shot`'s `centroids` keys) that `marker`'s score in `lang` uses: its
+    own and NEUTRAL's, and for a CONTRASTED marker its rivals' too."""
+    rivals = (
+        {name for name, _ in contrasted_phrases(lang)}
+        if marker.dimensions[:1] == (CONTRASTED,)
+        else set()
+    )
+    return {marker.name, NEUTRAL} | rivals
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

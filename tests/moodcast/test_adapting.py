@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from ingest.pipeline import IngestJob, run_ingest
@@ -52,6 +53,7 @@ def test_adapt_fits_once_and_tag_scores_with_the_fitted_centroids(tmp_path):
     assert fitted["lang"] == "en" and fitted["posts"] == len(TEXTS)
     assert {"joy", "sadness"} <= set(fitted["moved"])
     first = (data / "adapted" / "en.json").read_bytes()
+    _assert_no_post_is_stored(json.loads(first), corpus)
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     assert (data / "adapted" / "en.json").read_bytes() == first
 
@@ -96,6 +98,19 @@ def test_missing_or_stale_centroids_are_refused_with_what_to_run(tmp_path):
     assert 'zero_shot must be one of "shipped", "adapted"' in wrong.output
 
 
+def _assert_no_post_is_stored(fitted: dict, corpus: Path) -> None:
+    """The fit holds numbers and these strings only: no text, post id or author id."""
+    assert set(fitted) == {
+        "lang", "model", "markers", "weight", "min_posts", "posts", "corpus", "moved", "centroids",
+    }  # fmt: skip
+    strings = {fitted["lang"], fitted["model"], fitted["markers"], fitted["corpus"]}
+    assert fitted["corpus"] == str(corpus) and len(fitted["markers"]) == 16
+    assert all(isinstance(v, int) for v in fitted["moved"].values())
+    for vector in fitted["centroids"].values():
+        assert all(isinstance(v, float) for v in vector)
+    assert not strings & {*TEXTS, *(f"p{i}" for i in range(len(TEXTS))), "a0"}
+
+
 def _labels(tmp_path: Path) -> Path:
     path = tmp_path / "labels.csv"
     pl.DataFrame({"text": list(TEXTS), "joy": [int(i < 12) for i in range(len(TEXTS))]}).write_csv(
@@ -105,13 +120,16 @@ def _labels(tmp_path: Path) -> Path:
 
 
 def test_the_beam_job_decides_with_the_adapted_centroids_as_tag_does(tmp_path):
-    """The centroids travel inside the markers, so the job's workers score as `tag` does."""
+    """The centroids travel inside the markers, so the job's workers score as `tag` does: at
+    a cut where the shipped centroids flag another number of posts than the adapted ones, the
+    job counts the adapted decisions."""
     corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
-    adapted = configured_markers(load_settings(data), ["joy"])
-    markers = {"joy": dataclasses.replace(adapted["joy"], rule="model")}
-    assert "en" in markers["joy"].adapted
+    joy = configured_markers(load_settings(data), ["joy"])["joy"]
+    assert "en" in joy.adapted
+    cut = _telling_cut(joy, load_markers(names=["joy"])["joy"])
+    markers = {"joy": dataclasses.replace(joy, rule="model", thresholds={"en": cut})}
     job = IngestJob(
         inputs=[str(corpus)],
         landing_dir=str(tmp_path / "landing"),
@@ -133,3 +151,40 @@ def test_the_beam_job_decides_with_the_adapted_centroids_as_tag_does(tmp_path):
     got = daily.filter(pl.col("region") == "north", pl.col("lang") == "en").sort("day")
     assert got["n_marked"].to_list() == expected["n_marked"].to_list()
     assert expected["n_marked"].sum() > 0
+
+
+def _telling_cut(adapted, shipped) -> float:
+    """A threshold, well away from every score, at which `adapted` (scored with its fitted
+    centroids) flags another number of TEXTS than `shipped`."""
+    encoder = load_encoder()
+    x = encoder.encode(list(TEXTS))
+    fitted = zero_shot(x, marker=adapted, lang="en", encoder=encoder)
+    plain = zero_shot(x, marker=shipped, lang="en", encoder=encoder)
+    points = np.sort(np.concatenate([fitted, plain]))
+    return next(
+        float(cut)
+        for cut, gap in zip((points[1:] + points[:-1]) / 2, np.diff(points), strict=True)
+        if gap > 1e-2 and (fitted >= cut).sum() != (plain >= cut).sum()
+    )
+
+
+def test_a_fit_without_its_centroids_is_refused_with_what_to_run(tmp_path):
+    """A file that names the right markers and model but holds no usable centroids (cut short
+    by hand, or edited) is refused as not a fit, not a KeyError or a numpy traceback."""
+    from moodcast.adapting import base_markers, markers_digest
+    from transforms.zero_shot import ADAPT_WEIGHT, SourceError
+
+    data = tmp_path / "data"
+    (data / "adapted").mkdir(parents=True)
+    (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
+    settings = load_settings(data)
+    basis = {
+        "markers": markers_digest(base_markers(settings)),
+        "model": settings.models["en"],
+        "weight": ADAPT_WEIGHT,
+    }
+    for centroids in (None, [], {"joy": "not a vector"}, {"joy": [0.1, None]}):
+        document = basis | ({} if centroids is None else {"centroids": centroids})
+        (data / "adapted" / "en.json").write_text(json.dumps(document), encoding="utf-8")
+        with pytest.raises(SourceError, match="run it again"):
+            configured_markers(settings)

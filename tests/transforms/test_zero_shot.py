@@ -147,3 +147,29 @@ def test_adapted_markers_carry_the_centroids_their_threshold_and_a_new_version()
         adapted["suicide_risk"] is markers["suicide_risk"] and "en" in markers["suicide_risk"].heads
     )
     assert adapted_thresholds("xx") == {}
+
+
+def test_a_marker_whose_scores_the_fit_leaves_unchanged_keeps_its_shipped_cut_and_version():
+    """substance_use (not contrasted) scores from its own centroid and the neutral one: with
+    neither moved its scores are the shipped ones, so it keeps the shipped threshold and
+    version (the adapted cut was chosen where it moved); once its centroid moves it is adapted.
+    A contrasted marker whose rival moved scores otherwise, so it is adapted."""
+    markers = load_markers(names=["substance_use", "anger", "joy"])
+    encoder = load_encoder()
+    joy = _unit_rows(encoder.encode(["we won the final, best day ever"]))[0]
+    unchanged = adapt_markers(markers, {"en": {"joy": joy}})
+    assert unchanged["substance_use"] is markers["substance_use"]
+    assert "en" in unchanged["anger"].adapted and "en" in unchanged["joy"].adapted
+    x = encoder.encode(["had a few beers too many again", "the bus was late"])
+    assert np.allclose(
+        zero_shot(x, marker=unchanged["substance_use"], lang="en", encoder=encoder),
+        zero_shot(x, marker=markers["substance_use"], lang="en", encoder=encoder),
+    )
+    moved = adapt_markers(markers, {"en": {"joy": joy, "substance_use": joy}})
+    assert moved["substance_use"].thresholds["en"] == adapted_thresholds("en")["substance_use"]
+    assert moved["substance_use"].version != markers["substance_use"].version
+    assert adapt_markers(markers, {"en": {}}) == markers
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
