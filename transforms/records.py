@@ -55,7 +55,8 @@ def dead_letters(source: str, rows: Sequence[tuple[int, str, bytes]]) -> pl.Data
 def parse_json_lines(
     lines: Sequence[bytes], *, source: str, first_line: int, mapping: InputMapping | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parse JSON Lines; `lines[i]` is line `first_line + i` of `source`. Blank lines are skipped.
+    """Parse JSON Lines; `lines[i]` is line `first_line + i` of `source` (a list, or the
+    transforms.json_lines.LineBuffer a file is read into). Blank lines are skipped.
 
     Returns `(records, dead)`: records follow LOCATED_SCHEMA (numbers in string fields become
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not
@@ -67,8 +68,10 @@ def parse_json_lines(
     holding a response page gives one record per item (`presets.items`), all with the line's
     number.
     """
-    from transforms.json_lines import plain_lines  # numba: loaded when posts are read
+    from transforms.json_lines import LineBuffer, plain_lines  # numba: loaded when posts are read
 
+    if not isinstance(lines, LineBuffer):
+        lines = LineBuffer.of(lines)
     bulk = np.zeros(len(lines), dtype=np.bool_) if mapping else plain_lines(lines, _FIELDS)
     rows = _Columns(source)
     plain: list[dict] = []
@@ -107,7 +110,7 @@ def parse_json_lines(
         )
     if bulk.any():
         at = np.flatnonzero(bulk)
-        parsed = pl.read_ndjson(b"\n".join([lines[i] for i in at]), schema=RAW_POST_SCHEMA)
+        parsed = pl.read_ndjson(lines.json_lines(bulk), schema=RAW_POST_SCHEMA)
         frames.append(
             parsed.with_columns(
                 pl.lit(source).alias("source"), pl.Series("line", at + first_line, pl.Int64)
