@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,7 +31,7 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
 from transforms.errors import InputError as InputError
-from transforms.json_lines import LineBuffer
+from transforms.json_lines import LineBuffer, line_feeds
 from transforms.presets import InputMapping
 from transforms.records import (
     LOCATED_SCHEMA,
@@ -203,6 +204,7 @@ def compression(path: str) -> str | None:
 
 
 _BOM = b"\xef\xbb\xbf"
+_NO_FEEDS = np.zeros(0, dtype=np.int64)
 
 
 class _Lines:
@@ -247,25 +249,30 @@ class _Lines:
 
     def line_buffers(self, size: int) -> Iterator[LineBuffer]:
         """The lines in LineBuffers of `size` lines (the last may hold fewer), each without its
-        `\r\n` or `\n`, the first without a byte-order mark. Each byte is joined into a
-        buffer once, or twice where a buffer's last lines wait for the next ones."""
+        `\r\n` or `\n`, the first without a byte-order mark. Each block is searched for line
+        feeds once, and its bytes joined into a buffer once (twice where a buffer's last lines
+        wait for the next block)."""
         held: list[bytes] = []
-        complete = 0
+        feeds: list[np.ndarray] = []
+        length = complete = 0
         for block in self._blocks():
+            feeds.append(line_feeds(block) + length)
             held.append(block)
-            complete += block.count(b"\n")
+            length += len(block)
+            complete += len(feeds[-1])
             if complete < size:
                 continue
-            data = b"".join(held)
-            lines = self._first_line(LineBuffer.split(data))
+            data, ends = b"".join(held), np.concatenate(feeds)
+            lines = self._first_line(LineBuffer.at(data, ends))
             full = len(lines) - len(lines) % size
             for at in range(size, full + 1, size):
                 self.number += size
                 yield lines[at - size : at]
-            held = [data[lines.starts[full] if full < len(lines) else data.rfind(b"\n") + 1 :]]
-            complete = len(lines) - full
+            used = int(ends[full - 1]) + 1
+            held, length = [data[used:]], len(data) - used
+            feeds, complete = [ends[full:] - used], len(lines) - full
         data = b"".join(held)
-        lines = self._first_line(LineBuffer.split(data))
+        lines = self._first_line(LineBuffer.at(data, np.concatenate([*feeds, _NO_FEEDS])))
         rest = data[data.rfind(b"\n") + 1 :]
         if self.problem:
             self.rest = rest

@@ -48,13 +48,12 @@ class LineBuffer(Sequence[bytes]):
         return cls(b"\n".join(lines), ends - lengths, ends)
 
     @classmethod
-    def split(cls, data: bytes) -> LineBuffer:
-        """The complete lines of `data` (each ended by a line feed; a carriage return before it
-        is not part of the line)."""
-        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-        starts = np.zeros_like(ends)
-        starts[1:] = ends[:-1] + 1
-        return cls(data, starts, _without_return(data, starts, ends))
+    def at(cls, data: bytes, feeds: np.ndarray) -> LineBuffer:
+        """The complete lines of `data`, whose line feeds are at `feeds` (line_feeds; a carriage
+        return before one is not part of the line)."""
+        starts = np.zeros_like(feeds)
+        starts[1:] = feeds[:-1] + 1
+        return cls(data, starts, _without_return(data, starts, feeds))
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -75,6 +74,11 @@ class LineBuffer(Sequence[bytes]):
             start, end = int(self.starts[i]) - first, int(self.ends[i]) - first
             text[start:end] = b" " * (end - start)
         return bytes(text)
+
+
+def line_feeds(data: bytes) -> np.ndarray:
+    """The positions of the line feeds in `data` (int64)."""
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
 
 
 def _without_return(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
