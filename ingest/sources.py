@@ -249,7 +249,7 @@ class _Lines:
 
     def line_buffers(self, size: int) -> Iterator[LineBuffer]:
         """The lines in LineBuffers of `size` lines (the last may hold fewer), each without its
-        `\r\n` or `\n`, the first without a byte-order mark. Each block is searched for line
+        `\\r\\n` or `\\n`, the first without a byte-order mark. Each block is searched for line
         feeds once, and its bytes joined into a buffer once (twice where a buffer's last lines
         wait for the next block)."""
         held: list[bytes] = []
@@ -286,7 +286,9 @@ class _Lines:
     def _first_line(self, lines: LineBuffer) -> LineBuffer:
         """`lines`, the first without a byte-order mark when it is the file's first line."""
         if self.number == 0 and len(lines) and lines[0].startswith(_BOM):
-            lines.starts[0] += len(_BOM)
+            starts = lines.starts.copy()
+            starts[0] += len(_BOM)
+            return LineBuffer(lines.data, starts, lines.ends)
         return lines
 
     def line_lists(self) -> Iterator[tuple[list[bytes], bool]]:

@@ -82,7 +82,7 @@ def line_feeds(data: bytes) -> np.ndarray:
 
 
 def _without_return(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """`ends`, one less where the line (`starts[i]:ends[i]` of `data`) ends with `\r`."""
+    """`ends`, one less where the line (`starts[i]:ends[i]` of `data`) ends with `\\r`."""
     if b"\r" not in data:
         return ends
     last = np.maximum(ends - 1, 0)
