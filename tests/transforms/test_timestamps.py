@@ -1,3 +1,6 @@
+"""The compiled read of created_at's common shapes (transforms.timestamps) must give what the
+general parse_timestamp expression gives, value for value and dead letter for dead letter."""
+
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
