@@ -73,14 +73,14 @@ def prepare(
     """Filter, complete and lexicon-tag valid posts, and pick the texts the model must score.
 
     Returns `(posts, filtered, texts)`. `posts` has `id, source, line, day, region, lang,
-    author` (the HMAC pseudonym, or null), `key` (transforms.model_markers.model_texts; null
+    author` (the HMAC pseudonym, or null), `key` (transforms.model_markers.text_key; null
     where the post needs no model score),
     `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
     FILTER_REASONS). `texts` (model_texts: `lang, key, text`) holds the posts whose decisions
-    need the model (transforms.model_markers.decide makes the decisions). A missing `lang` is identified from
-    the text (PostOptions), except in posts already filtered as future or reposts; a missing
-    region, or one `options.regions` does not allow, becomes `unknown`.
+    need the model (transforms.model_markers.decide makes the decisions). A missing `lang` is
+    identified from the text (PostOptions), except in posts already filtered as future or
+    reposts; a missing region, or one `options.regions` does not allow, becomes `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))
