@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from transforms.contracts import ALL, MAX_TEXT_CHARS, RAW_POST_SCHEMA  # noqa: E402
 from transforms.markers import load_markers, supported_languages  # noqa: E402
 from transforms.model_markers import ModelConfig, classify  # noqa: E402
-from transforms.records import local_day, parse_timestamp  # noqa: E402
+from transforms.records import local_day, parse_timestamps  # noqa: E402
 from transforms.text import (  # noqa: E402
     LanguageRule,
     complete_languages,
@@ -44,13 +44,17 @@ COUNTS = ("n_posts", "n_marked", "n_authors", "n_marked_authors")
 
 def kept_posts(path: Path, *, as_of: date, tz: str, languages: list[str]) -> pl.DataFrame:
     """Valid, kept posts (`id, day, lang, author_id, text`), first of each id in file order."""
-    text, created = pl.col("text"), parse_timestamp(pl.col("created_at"), source_tz="UTC")
+    text = pl.col("text")
     present = [pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in RAW_POST_SCHEMA if c in ("id", "created_at", "text")]  # fmt: skip
     region = pl.col("region").str.strip_chars()
-    posts = (
+    read = (
         pl.scan_ndjson(path, schema=RAW_POST_SCHEMA)
         .filter(*present, text.str.len_chars() <= MAX_TEXT_CHARS)
-        .with_columns(created.alias("created_utc"))
+        .collect()
+    )
+    created = parse_timestamps(read.get_column("created_at"), source_tz="UTC")
+    posts = (
+        read.with_columns(created.alias("created_utc"))
         .filter(pl.col("created_utc").is_not_null())
         .with_columns(
             local_day(pl.col("created_utc"), tz=tz).alias("day"),
@@ -62,7 +66,6 @@ def kept_posts(path: Path, *, as_of: date, tz: str, languages: list[str]) -> pl.
             region.is_null() | (region == "") | (region.str.to_lowercase() != ALL),
         )
         .select("id", "day", "lang", "author_id", "text")
-        .collect()
     )
     posts = posts.with_columns(
         complete_languages(posts.get_column("lang"), posts.get_column("text"), LanguageRule())

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,6 +31,7 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
 from transforms.errors import InputError as InputError
+from transforms.json_lines import LineBuffer, line_feeds
 from transforms.presets import InputMapping
 from transforms.records import (
     LOCATED_SCHEMA,
@@ -106,22 +108,12 @@ class ReadChunksFn(beam.DoFn):
                 )
 
     def _jsonl(self, stream: _Lines, path: str, mapping: InputMapping | None):
-        lines: list[bytes] = []
         first = 1
-        for block, _ in stream.line_lists():
-            if first == 1 and not lines and block:
-                block[0] = block[0].removeprefix(b"\xef\xbb\xbf")
-            lines += (raw.removesuffix(b"\r") for raw in block)
-            while len(lines) >= self._chunk:
-                chunk, lines = lines[: self._chunk], lines[self._chunk :]
-                yield ParsedChunk(
-                    *parse_json_lines(chunk, source=path, first_line=first, mapping=mapping)
-                )
-                first += len(chunk)
-        if lines:
+        for lines in stream.line_buffers(self._chunk):
             yield ParsedChunk(
                 *parse_json_lines(lines, source=path, first_line=first, mapping=mapping)
             )
+            first += len(lines)
 
     def _csv(self, stream: _Lines, path: str, mapping: InputMapping | None):
         texts = (
@@ -211,6 +203,10 @@ def compression(path: str) -> str | None:
     return "xz" if name.endswith(".xz") else None
 
 
+_BOM = b"\xef\xbb\xbf"
+_NO_FEEDS = np.zeros(0, dtype=np.int64)
+
+
 class _Lines:
     """The lines (each with its `\\n`, the last maybe without) of a binary handle, decompressed
     when `kind` names a compression. Concatenated members/frames are read in turn; a stream
@@ -250,6 +246,50 @@ class _Lines:
     def __iter__(self) -> Iterator[bytes]:
         for lines, ended in self.line_lists():
             yield from (line + b"\n" for line in lines) if ended else lines
+
+    def line_buffers(self, size: int) -> Iterator[LineBuffer]:
+        """The lines in LineBuffers of `size` lines (the last may hold fewer), each without its
+        `\\r\\n` or `\\n`, the first without a byte-order mark. Each block is searched for line
+        feeds once, and its bytes joined into a buffer once (twice where a buffer's last lines
+        wait for the next block)."""
+        held: list[bytes] = []
+        feeds: list[np.ndarray] = []
+        length = complete = 0
+        for block in self._blocks():
+            feeds.append(line_feeds(block) + length)
+            held.append(block)
+            length += len(block)
+            complete += len(feeds[-1])
+            if complete < size:
+                continue
+            data, ends = b"".join(held), np.concatenate(feeds)
+            lines = self._first_line(LineBuffer.at(data, ends))
+            full = len(lines) - len(lines) % size
+            for at in range(size, full + 1, size):
+                self.number += size
+                yield lines[at - size : at]
+            used = int(ends[full - 1]) + 1
+            held, length = [data[used:]], len(data) - used
+            feeds, complete = [ends[full:] - used], len(lines) - full
+        data = b"".join(held)
+        lines = self._first_line(LineBuffer.at(data, np.concatenate([*feeds, _NO_FEEDS])))
+        rest = data[data.rfind(b"\n") + 1 :]
+        if self.problem:
+            self.rest = rest
+        elif rest:
+            rest = rest.removeprefix(_BOM) if self.number == 0 and not len(lines) else rest
+            lines = LineBuffer.of([*lines, rest.removesuffix(b"\r")])
+        self.number += len(lines)
+        if len(lines):
+            yield lines
+
+    def _first_line(self, lines: LineBuffer) -> LineBuffer:
+        """`lines`, the first without a byte-order mark when it is the file's first line."""
+        if self.number == 0 and len(lines) and lines[0].startswith(_BOM):
+            starts = lines.starts.copy()
+            starts[0] += len(_BOM)
+            return LineBuffer(lines.data, starts, lines.ends)
+        return lines
 
     def line_lists(self) -> Iterator[tuple[list[bytes], bool]]:
         """The lines without their `\\n`, a block's worth at a time, each list with whether its
@@ -309,11 +349,11 @@ def read_file(
     """The ParsedChunks of one file (of up to `chunk_records` records) read outside a pipeline,
     exactly as the job reads it (ReadChunksFn), for commands that read posts without running
     the job (`moodcast tag`). Raises InputError for a path that matches no file or a directory
-    (match_inputs)."""
-    found = match_inputs([path])
+    (matched_files)."""
+    found = matched_files([path])
     if len(found) != 1:
         raise InputError(f"{path!r} matches {len(found)} files: give one file")
-    meta = FileMetadata(found[0].path, found[0].bytes)
+    meta = found[0]
     mappings = {meta.path: mapping} if mapping is not None else None
     yield from ReadChunksFn(chunk_records, mappings).process(fileio.ReadableFile(meta))
 
@@ -321,10 +361,22 @@ def read_file(
 def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
     """Expand file patterns (any filesystem Beam supports) into hashed inputs, sorted by path.
 
+    Raises InputError as matched_files does.
+    """
+    return [
+        InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
+        for meta in matched_files(patterns)
+    ]
+
+
+def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
+    """Expand file patterns (any filesystem Beam supports) into the files' metadata, sorted by
+    path, each file once.
+
     Raises InputError naming a pattern that matches no file, or a match that is not a regular
     file (a directory's message says how to give the files in it; refuse_irregular).
     """
-    found: dict[str, InputFile] = {}
+    found: dict[str, FileMetadata] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
         if not result.metadata_list:
             raise InputError(
@@ -338,7 +390,7 @@ def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
                     f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)"
                 )
             refuse_irregular(meta.path)
-            found[meta.path] = InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
+            found[meta.path] = meta
     return [found[path] for path in sorted(found)]
 
 

@@ -139,8 +139,7 @@ def with_languages(
 ) -> pl.DataFrame:
     """`frame` with `lang` as a primary subtag: stated, else identified from `text` by `rule`
     (transforms.text.LanguageRule), or without a rule the likeliest of every language."""
-    stated = primary_subtag(pl.col("lang")) if "lang" in frame.columns else pl.lit(None, pl.String)
-    frame = frame.with_columns(stated.alias("lang"))
+    frame = frame.with_columns(_stated(frame))
     if rule is not None:
         return frame.with_columns(
             complete_languages(frame.get_column("lang"), frame.get_column(text), rule)
@@ -150,6 +149,19 @@ def with_languages(
         return frame
     detected = identify_series(frame.get_column(text).gather(missing))
     return frame.with_columns(frame.get_column("lang").scatter(missing, detected))
+
+
+def _stated(frame: pl.DataFrame) -> pl.Series | pl.Expr:
+    """`frame`'s `lang` as primary subtags (transforms.text.primary_subtag), each distinct
+    text rewritten once (a post's language is one of a few values); nulls without a column."""
+    if "lang" not in frame.columns:
+        return pl.lit(None, pl.String).alias("lang")
+    lang = frame.get_column("lang")
+    if lang.dtype != pl.String:
+        return primary_subtag(pl.col("lang")).alias("lang")
+    codes = lang.unique().drop_nulls()
+    subtags = pl.select(primary_subtag(pl.lit(codes))).to_series()
+    return lang.replace_strict(codes, subtags, default=None, return_dtype=pl.String)
 
 
 def tag_posts(

@@ -153,7 +153,18 @@ def model_text(text: pl.Expr) -> pl.Expr:
 
 def text_key(text: pl.Expr) -> pl.Expr:
     """A UInt64 key of the model text, equal for texts that embed alike (within one run)."""
-    return model_text(text).hash(seed=KEY_SEED)
+    return _key(model_text(text))
+
+
+def _key(model_text: pl.Expr) -> pl.Expr:
+    return model_text.hash(seed=KEY_SEED)
+
+
+def model_texts(posts: pl.DataFrame, *, text: str = "text") -> pl.DataFrame:
+    """What model_scores scores, from posts with `lang` and column `text`: `lang`, `key`
+    (text_key) and `text` (model_text), the model text computed once."""
+    texts = posts.select("lang", model_text(pl.col(text)).alias("text"))
+    return texts.select("lang", _key(pl.col("text")).alias("key"), "text")
 
 
 def in_sample(ids: pl.Series, *, key: bytes, rate: float) -> pl.Series:
@@ -351,15 +362,16 @@ def scores_frame(
 def model_scores(
     texts: pl.DataFrame, *, markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
 ) -> pl.DataFrame:
-    """Model scores of `texts` (`lang, key, text`), each distinct `lang, key` scored once:
-    `lang, key, <marker>__model…` (null where a marker has no model source in the language;
-    `encoders` holds the languages whose sources need one, see encoder_languages)."""
+    """Model scores of `texts` (`lang, key, text`, as model_texts gives them: the text is the
+    model text already), each distinct `lang, key` scored once: `lang, key, <marker>__model…`
+    (null where a marker has no model source in the language; `encoders` holds the languages
+    whose sources need one, see encoder_languages)."""
     distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
     frames = [
         scores_frame(
             lang,
             group.get_column("key"),
-            group.select(model_text(pl.col("text"))).to_series(),
+            group.get_column("text"),
             markers=markers,
             encoder=encoders.get(lang),
         )
@@ -473,17 +485,13 @@ def classify(
         how="horizontal",
     )
     rows = frame.select(needs_model(markers, config, source)).to_series().arg_true()
-    needed = frame[rows].with_columns(text_key(pl.col("_text")).alias("key"))
+    texts = model_texts(frame[rows], text="_text")
     keys = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
-    frame = frame.with_columns(keys.scatter(rows, needed.get_column("key")).alias("key"))
-    langs = needed.get_column("lang").unique().to_list()
+    frame = frame.with_columns(keys.scatter(rows, texts.get_column("key")).alias("key"))
+    langs = texts.get_column("lang").unique().to_list()
     modelled = modelled_markers(markers, config, source)
     encoders = load_encoders(config, encoder_languages(modelled, config, langs))
-    model = model_scores(
-        needed.select("lang", "key", pl.col("_text").alias("text")),
-        markers=modelled,
-        encoders=encoders,
-    )
+    model = model_scores(texts, markers=modelled, encoders=encoders)
     decided = decide(frame, model, markers=markers, config=config, source=source)
     if not explain:
         return decided

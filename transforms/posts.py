@@ -10,7 +10,7 @@ import polars as pl
 
 from transforms.contracts import ALL, UNKNOWN_REGION
 from transforms.markers import Marker, tag
-from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates, text_key
+from transforms.model_markers import ModelConfig, in_sample, model_texts, needs_model, sample_rates
 from transforms.privacy import RegionRule, pseudonyms
 from transforms.records import local_day
 from transforms.text import UNDETERMINED, LanguageRule, complete_languages, primary_subtag
@@ -77,10 +77,10 @@ def prepare(
     where the post needs no model score),
     `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
-    FILTER_REASONS). `texts` (`lang, key, text`) holds the posts whose decisions need the model
-    (transforms.model_markers.decide makes the decisions). A missing `lang` is identified from
-    the text (PostOptions), except in posts already filtered as future or reposts; a missing
-    region, or one `options.regions` does not allow, becomes `unknown`.
+    FILTER_REASONS). `texts` (model_texts: `lang, key, text`) holds the posts whose decisions
+    need the model (transforms.model_markers.decide makes the decisions). A missing `lang` is
+    identified from the text (PostOptions), except in posts already filtered as future or
+    reposts; a missing region, or one `options.regions` does not allow, becomes `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))
@@ -118,7 +118,7 @@ def prepare(
         in_sample(kept.get_column("id"), key=key, rate=options.models.sample_rate)
     )
     needed = tagged.select(needs_model(markers, options.models, None)).to_series().arg_true()
-    texts = tagged[needed].select("lang", text_key(pl.col("text")).alias("key"), "text")
+    texts = model_texts(tagged[needed])
     keys = pl.repeat(None, tagged.height, dtype=pl.UInt64, eager=True)
     tagged = tagged.with_columns(keys.scatter(needed, texts.get_column("key")).alias("key"))
     columns = ("id", "source", "line", "day", "region", "lang", "author", "key", "in_sample")

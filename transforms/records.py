@@ -55,7 +55,8 @@ def dead_letters(source: str, rows: Sequence[tuple[int, str, bytes]]) -> pl.Data
 def parse_json_lines(
     lines: Sequence[bytes], *, source: str, first_line: int, mapping: InputMapping | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parse JSON Lines; `lines[i]` is line `first_line + i` of `source`. Blank lines are skipped.
+    """Parse JSON Lines; `lines[i]` is line `first_line + i` of `source` (a list, or the
+    transforms.json_lines.LineBuffer a file is read into). Blank lines are skipped.
 
     Returns `(records, dead)`: records follow LOCATED_SCHEMA (numbers in string fields become
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not
@@ -67,8 +68,10 @@ def parse_json_lines(
     holding a response page gives one record per item (`presets.items`), all with the line's
     number.
     """
-    from transforms.json_lines import plain_lines  # numba: loaded when posts are read
+    from transforms.json_lines import LineBuffer, plain_lines  # numba: loaded when posts are read
 
+    if not isinstance(lines, LineBuffer):
+        lines = LineBuffer.of(lines)
     bulk = np.zeros(len(lines), dtype=np.bool_) if mapping else plain_lines(lines, _FIELDS)
     rows = _Columns(source)
     plain: list[dict] = []
@@ -107,7 +110,7 @@ def parse_json_lines(
         )
     if bulk.any():
         at = np.flatnonzero(bulk)
-        parsed = pl.read_ndjson(b"\n".join([lines[i] for i in at]), schema=RAW_POST_SCHEMA)
+        parsed = pl.read_ndjson(lines.json_lines(bulk), schema=RAW_POST_SCHEMA)
         frames.append(
             parsed.with_columns(
                 pl.lit(source).alias("source"), pl.Series("line", at + first_line, pl.Int64)
@@ -292,7 +295,7 @@ def validate(
     hash the record's fields, since its raw bytes are no longer at hand.
     """
     checked = records.with_columns(
-        parse_timestamp(pl.col("created_at"), source_tz=source_tz).alias("created_utc")
+        parse_timestamps(records.get_column("created_at"), source_tz=source_tz).alias("created_utc")
     )
     reason = pl.when(False).then(pl.lit(None, pl.String))
     for name in POST_REQUIRED:
@@ -350,20 +353,47 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
         pl.when(iso.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(iso + "T00:00:00").otherwise(iso)
     )
     naive = naive_text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-    if source_tz == "UTC":
-        naive_utc = naive.dt.replace_time_zone("UTC")
-    else:
-        local = naive.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
-        shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
-            source_tz, ambiguous="earliest", non_existent="null"
-        )
-        naive_utc = pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
     return (
         pl.when(numeric)
         .then(epoch)
-        .otherwise(pl.coalesce(aware, naive_utc))
+        .otherwise(pl.coalesce(aware, wall_time_in(naive, source_tz=source_tz)))
         .dt.cast_time_unit("us")
     )
+
+
+def wall_time_in(naive: pl.Expr, *, source_tz: str) -> pl.Expr:
+    """Naive wall times read in `source_tz`, as UTC datetimes: a time in a daylight-saving gap
+    is moved forward one hour, as clocks do; an ambiguous one is the earlier instant."""
+    if source_tz == "UTC":
+        return naive.dt.replace_time_zone("UTC")
+    local = naive.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
+    shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
+        source_tz, ambiguous="earliest", non_existent="null"
+    )
+    return pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
+
+
+def parse_timestamps(values: pl.Series, *, source_tz: str) -> pl.Series:
+    """parse_timestamp of a String Series, with the same values: the common shapes
+    (transforms.timestamps) are read in one compiled pass, every other value by the
+    parse_timestamp expression (about 0.1 against 1.3 µs a value on the sample posts)."""
+    from transforms.timestamps import INSTANT, WALL, common_timestamps  # numba: loaded on use
+
+    micros, kinds = common_timestamps(values)
+    read = pl.DataFrame({"micros": micros, "kind": kinds})
+    at = pl.col("micros").cast(pl.Datetime("us"))
+    parsed = read.select(
+        pl.when(pl.col("kind") == INSTANT)
+        .then(at.dt.replace_time_zone("UTC"))
+        .when(pl.col("kind") == WALL)
+        .then(wall_time_in(at, source_tz=source_tz).dt.cast_time_unit("us"))
+        .alias(values.name)
+    ).to_series()
+    other = np.flatnonzero((kinds == 0) & values.is_not_null().to_numpy())
+    if other.size == 0:
+        return parsed
+    general = pl.select(parse_timestamp(pl.lit(values.gather(other)), source_tz=source_tz))
+    return parsed.scatter(other, general.to_series())
 
 
 def local_day(created_utc: pl.Expr, *, tz: str) -> pl.Expr:

@@ -2,6 +2,7 @@
 and inputs that are not files."""
 
 import gzip
+import io
 import os
 
 import orjson
@@ -12,8 +13,10 @@ import pytest
 import zstandard
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ingest.sources import InputError, ReadChunksFn, match_inputs
+from ingest.sources import InputError, ReadChunksFn, _Lines, match_inputs
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
 
@@ -70,6 +73,35 @@ def test_a_json_lines_file_with_a_byte_order_mark_keeps_its_first_record(tmp_pat
     records, dead = _read(path, chunk_records=2)
     assert records["id"].to_list() == ["0", "1", "2"] and dead.is_empty()
     assert records["line"].to_list() == [1, 2, 3]
+
+
+def _listed(stream: _Lines, size: int) -> list[list[bytes]]:
+    """The lines of `stream` in lists of `size`, cut one by one (how JSON Lines were read)."""
+    lines: list[bytes] = []
+    for block, _ in stream.line_lists():
+        lines += block
+    if lines:
+        lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")
+    lines = [raw.removesuffix(b"\r") for raw in lines]
+    return [lines[at : at + size] for at in range(0, len(lines), size)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.lists(
+        st.sampled_from([b"\n", b"\r\n", b"\r", b"{}", b"ab", b"\xef\xbb\xbf", b" "])
+    ).map(b"".join),
+    size=st.integers(1, 5),
+    block=st.integers(1, 9),
+    kind=st.sampled_from([None, "gzip"]),
+    cut=st.booleans(),
+)
+def test_line_buffers_hold_the_lines_cut_one_by_one(data, size, block, kind, cut):
+    raw = gzip.compress(data) if kind else data
+    raw = raw[: len(raw) * 2 // 3] if cut else raw
+    fast, listed = _Lines(io.BytesIO(raw), kind, block), _Lines(io.BytesIO(raw), kind, block)
+    assert [list(lines) for lines in fast.line_buffers(size)] == _listed(listed, size)
+    assert (fast.number, fast.rest, fast.problem) == (listed.number, listed.rest, listed.problem)
 
 
 def test_an_unclosed_quote_in_a_csv_costs_one_row(tmp_path):

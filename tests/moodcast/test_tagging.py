@@ -7,12 +7,14 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moodcast import tagging
 from moodcast.tagging import tag_file
 from transforms.markers import load_markers
 from transforms.model_markers import ModelConfig
-from transforms.text import LanguageRule
+from transforms.text import LanguageRule, primary_subtag
 
 TEXTS = ["I feel so sad and alone tonight", "Me siento muy triste esta noche", "😢😢",
          "great day at the beach with friends", "no puedo dormir, otra vez ansiedad"]  # fmt: skip
@@ -74,3 +76,25 @@ def test_a_failed_batch_leaves_no_partial_output(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         _tag(path, tmp_path / "out.parquet")
     assert list(tmp_path.glob("out.parquet*")) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["en", "EN", "en-US", " es ", "es-419", "", " ", "-", "-en", "pt-BR-x"]
+            ),
+            st.text(max_size=6),
+            st.none(),
+        ),
+        max_size=20,
+    )
+)
+def test_stated_languages_are_the_primary_subtag_of_each_value(langs):
+    frame = pl.DataFrame(
+        {"lang": langs, "text": [""] * len(langs)}, schema_overrides={"lang": pl.String}
+    )
+    stated = tagging.with_languages(frame, text="text", rule=LanguageRule(default="und"))
+    expected = frame.select(primary_subtag(pl.col("lang"))).to_series()
+    assert stated.get_column("lang").to_list() == expected.fill_null("und").to_list()

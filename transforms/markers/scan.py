@@ -98,7 +98,7 @@ def _scan_learned(
     spaced: Collection[str], apart: np.ndarray,
 ) -> list[pl.DataFrame]:  # fmt: skip
     """Add the code points of the posts the scanner could not read (`status` UNSEEN: one not
-    in `markers.chars` yet; the table starts with ASCII) to the table, Σ left out (see _SIGMA),
+    in `markers.chars` yet; the table starts with tables.STARTING_BLOCKS) to the table, Σ left out (see _SIGMA),
     and scan those posts again as they are. A code point's entry is what lower-casing and
     folding make of it alone, so this equals scanning the lower-cased post wherever no Σ
     needs its context; the posts with one stay UNSEEN."""
