@@ -185,10 +185,12 @@ def adapt_markers(
 ) -> dict[str, Marker]:
     """`markers`, those that adapted_thresholds names in a language of `centroids` (language →
     adapted_centroids' output for a corpus) scored with the adapted centroids: each gets them
-    as its `adapted` centroids in that language, the adapted threshold there, and a version
-    covering both. The other markers, and languages, are as they were; so is a marker none
-    of whose scoring centroids moved (`scoring_centroids`): its scores are the shipped ones,
-    and so are its threshold and version."""
+    as its `adapted` centroids in that language and the adapted threshold there; where its
+    rule lets the model decide (any but `lexicon`), a version covering both too. Under the rule
+    `lexicon` its decisions, and so its version and the rates measured on it, are unchanged.
+    The other markers, and languages, are as they were; so is a marker none of whose scoring
+    centroids moved (`scoring_centroids`): its scores are the shipped ones, and so are its
+    threshold and version."""
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
@@ -204,7 +206,7 @@ def adapt_markers(
                 marker,
                 adapted={**marker.adapted, lang: vectors},
                 thresholds={**marker.thresholds, lang: float(cut)},
-                version=version.hexdigest()[:12],
+                version=marker.version if marker.rule == "lexicon" else version.hexdigest()[:12],
             )
     return adapted
 
