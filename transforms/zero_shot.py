@@ -194,21 +194,29 @@ def adapt_markers(
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
-        digest = hashlib.sha256(repr(vectors).encode()).hexdigest()
         for name, cut in adapted_thresholds(lang).items():
             marker = adapted.get(name)
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
                 continue
             if not scoring_centroids(marker, lang) & set(moved):
                 continue
-            version = hashlib.sha256(f"{marker.version}:{lang}:{cut}:{digest}".encode())
-            adapted[name] = replace(
+            marker = replace(
                 marker,
                 adapted={**marker.adapted, lang: vectors},
                 thresholds={**marker.thresholds, lang: float(cut)},
-                version=marker.version if marker.rule == "lexicon" else version.hexdigest()[:12],
             )
+            if marker.rule != "lexicon":
+                version = f"{marker.version}:{lang}:{adapted_digest(marker, lang)}"
+                marker = replace(marker, version=hashlib.sha256(version.encode()).hexdigest()[:12])
+            adapted[name] = marker
     return adapted
+
+
+def adapted_digest(marker: Marker, lang: str) -> str:
+    """12 hex digits naming `marker`'s adapted scoring in `lang` (adapt_markers): its fitted
+    centroids there and its threshold, which together fix its scores and decisions."""
+    basis = f"{marker.thresholds[lang]}:{marker.adapted[lang]!r}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 
 def scoring_centroids(marker: Marker, lang: str) -> set[str]:
