@@ -445,10 +445,16 @@ def adapt(
     as <data dir>/adapted/<lang>.json; with `zero_shot = "adapted"` in config.toml, `tag`,
     `markers evaluate` and `run` score with them, at the adapted thresholds. Rerun it after a
     marker or model changes."""
-    from moodcast.adapting import MAX_POSTS, base_markers, corpus_posts, fit_adaptation
+    from moodcast.adapting import (
+        MAX_POSTS,
+        adapt_min_posts,
+        base_markers,
+        corpus_posts,
+        fit_adaptation,
+    )
     from transforms.markers import supported_languages
     from transforms.text import LanguageRule
-    from transforms.zero_shot import ADAPT_MIN_POSTS, SourceError
+    from transforms.zero_shot import SourceError
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     rule = LanguageRule(
@@ -474,7 +480,7 @@ def adapt(
         click.echo(f"[{one.lang}] fitted on {one.posts:,} posts into {one.path}; moved: {moved}")
         if not one.moved:
             click.echo(
-                f"[{one.lang}] no marker has {ADAPT_MIN_POSTS} posts flagged for it alone: "
+                f"[{one.lang}] no marker has {adapt_min_posts(settings)} posts flagged for it alone: "
                 "every marker keeps the shipped scoring; give more posts",
                 err=True,
             )

@@ -48,7 +48,8 @@ ADAPT_WEIGHT = 0.25
 """adapted_centroids' share of the corpus posts in a moved centroid (of 0.25 and 0.5, 0.25 was
 as good on the English dev splits and moves less; benchmarks/zero_shot_adapted.py)."""
 ADAPT_MIN_POSTS = 10
-"""The fewest lexicon-flagged corpus posts that move a centroid."""
+"""The fewest lexicon-flagged corpus posts that move a centroid (adapted_centroids' default;
+`markers adapt` raises it to the small-cell minimum k where that is higher)."""
 MIN_TERM_LETTERS = 3
 """Lexicon terms with fewer letters (emoji, `:)`) are left out of a marker's centroid."""
 
@@ -145,11 +146,12 @@ def adapted_centroids(
     encoder: Encoder,
     weight: float = ADAPT_WEIGHT,
     neutral: bool = False,
+    min_posts: int = ADAPT_MIN_POSTS,
 ) -> dict[str, np.ndarray]:
     """zero_shot's `centroids` moved toward the corpus being scored (`embeddings`, unlabelled).
 
     Each of `markers` with prototypes in `lang` whose lexicon hit (`hits[name]`, Boolean per
-    post) is the post's only hit among `hits` on at least ADAPT_MIN_POSTS posts gets the
+    post) is the post's only hit among `hits` on at least `min_posts` posts gets the
     unit-length blend of (1 - `weight`) × its centroid and `weight` × those posts' unit centroid;
     with `neutral`, NEUTRAL likewise with the posts no marker of `hits` flags. Markers with too
     few such posts are left out (zero_shot keeps their centroid)."""
@@ -168,7 +170,7 @@ def adapted_centroids(
             + weight * _unit(embeddings[rows].mean(axis=0))
         )
         for name, (rows, phrases) in chosen.items()
-        if rows.sum() >= ADAPT_MIN_POSTS
+        if rows.sum() >= min_posts
     }
 
 

@@ -182,9 +182,30 @@ def test_a_fit_without_its_centroids_is_refused_with_what_to_run(tmp_path):
         "markers": markers_digest(base_markers(settings)),
         "model": settings.models["en"],
         "weight": ADAPT_WEIGHT,
+        "min_posts": settings.k,
     }
     for centroids in (None, [], {"joy": "not a vector"}, {"joy": [0.1, None]}):
         document = basis | ({} if centroids is None else {"centroids": centroids})
         (data / "adapted" / "en.json").write_text(json.dumps(document), encoding="utf-8")
         with pytest.raises(SourceError, match="run it again"):
             configured_markers(settings)
+
+
+def test_a_centroid_moves_only_on_at_least_k_posts_and_a_fit_on_fewer_is_refused(tmp_path):
+    """A moved centroid holds the mean embedding of the posts flagged for its marker alone, so
+    it moves only on at least the small-cell minimum k of them (12 joy posts: not at k = 13);
+    a fit made under a smaller k than the configured one is refused with what to run."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text("k = 13\n", encoding="utf-8")
+    (strict,) = map(json.loads, _invoke("markers", "adapt", corpus, "--json", "--data-dir", data)
+                    .stdout.splitlines())  # fmt: skip
+    assert strict["moved"] == {}
+    assert json.loads((data / "adapted" / "en.json").read_text())["min_posts"] == 13
+    (data / "config.toml").write_text("k = 12\n", encoding="utf-8")
+    (fitted,) = map(json.loads, _invoke("markers", "adapt", corpus, "--json", "--data-dir", data)
+                    .stdout.splitlines())  # fmt: skip
+    assert {"joy", "sadness"} <= set(fitted["moved"])
+    (data / "config.toml").write_text('k = 13\nzero_shot = "adapted"\n', encoding="utf-8")
+    refused = _invoke("markers", "list", "--data-dir", data, code=5)
+    assert "fewer than 13 posts" in refused.output and "markers adapt" in refused.output
