@@ -306,9 +306,11 @@ def train(
     on the configured model fine-tuned on the labels (saved beside the heads as
     `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`: the model
     source of the marker of that name (a new marker with rule `model` when none has it).
-    Reports each head's cross-validated (finetune: held-out) F1."""
+    Reports each head's cross-validated (finetune: held-out) F1. Needs no `markers adapt`
+    fit: heads learn from the labels, not the zero-shot centroids."""
     import polars as pl
 
+    from moodcast.adapting import base_markers
     from moodcast.finetune import FinetuneSettings
     from moodcast.training import train_heads
 
@@ -317,7 +319,7 @@ def train(
         frame = _label_frame(labels, text_col, label_cols)
         heads = train_heads(
             frame,
-            markers=_markers(data_dir),
+            markers=base_markers(settings),
             config=settings.model_config,
             out_dir=settings.user_markers_dir,
             origin=str(labels),

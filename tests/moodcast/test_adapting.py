@@ -209,3 +209,18 @@ def test_a_centroid_moves_only_on_at_least_k_posts_and_a_fit_on_fewer_is_refused
     (data / "config.toml").write_text('k = 13\nzero_shot = "adapted"\n', encoding="utf-8")
     refused = _invoke("markers", "list", "--data-dir", data, code=5)
     assert "fewer than 13 posts" in refused.output and "markers adapt" in refused.output
+
+
+def test_train_needs_no_fit_as_it_trains_heads_on_labels(tmp_path):
+    """`markers train` learns a head from labels, not from the zero-shot centroids, so it runs
+    under `zero_shot = "adapted"` before any `markers adapt`; the commands that score still
+    ask for the fit."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
+    trained = _invoke("markers", "train", "--labels", _labels(tmp_path), "--family", "ngram",
+                      "--json", "--data-dir", data)  # fmt: skip
+    head = json.loads(trained.stdout)
+    assert head["marker"] == "joy" and head["rows"] == len(TEXTS) and not head["new_marker"]
+    assert (data / "markers" / "joy.head.json").is_file()
+    assert "markers adapt" in _invoke("markers", "list", "--data-dir", data, code=5).output
