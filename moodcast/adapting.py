@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -180,7 +181,8 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
     with the lexicon hits of base_markers, moving a centroid on at least adapt_min_posts
     posts), as `<data dir>/adapted/<lang>.json`, which names the model, a digest of the
     markers' versions and `origin`. Languages without a model or table are left out; a rerun
-    on the same posts writes the same files."""
+    on the same posts writes the same files, each through a temporary file of its own (two
+    runs at once never write into one)."""
     markers = base_markers(settings)
     digest = markers_digest(markers)
     config = settings.model_config
@@ -219,8 +221,10 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
             "moved": counts,
             "centroids": {n: [round(float(v), 7) for v in moved[n]] for n in sorted(moved)},
         }
-        partial = path.with_name(f"{path.name}.partial")
-        partial.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        partial.replace(path)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as partial:
+            partial.write(json.dumps(document, indent=1) + "\n")
+        Path(partial.name).replace(path)
         written.append(Adapted(lang, path, part.height, counts))
     return written

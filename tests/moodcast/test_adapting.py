@@ -224,3 +224,15 @@ def test_train_needs_no_fit_as_it_trains_heads_on_labels(tmp_path):
     assert head["marker"] == "joy" and head["rows"] == len(TEXTS) and not head["new_marker"]
     assert (data / "markers" / "joy.head.json").is_file()
     assert "markers adapt" in _invoke("markers", "list", "--data-dir", data, code=5).output
+
+
+def test_each_adapt_run_writes_through_its_own_partial_file(tmp_path):
+    """Two `markers adapt` runs at once must not write into one partial file: a run's partial
+    file is its own, so another's (here one still in place) neither blocks nor mixes with it,
+    and none of its own is left behind."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    other = data / "adapted" / "en.json.partial"
+    other.mkdir(parents=True)
+    _invoke("markers", "adapt", corpus, "--data-dir", data)
+    assert sorted(p.name for p in (data / "adapted").iterdir()) == ["en.json", "en.json.partial"]
+    assert json.loads((data / "adapted" / "en.json").read_text())["lang"] == "en"
