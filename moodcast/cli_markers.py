@@ -380,7 +380,9 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     model) that is higher on the positives, else the lexicon's term count capped at 2, over 2.
     Reports the margin those rates alone leave on adjusted shares of 10% and 40% (label more
     posts to narrow it), and the F1-optimal threshold of each zero-shot model source, beside
-    the current one; set a new value as `threshold` under `[lang.xx]` in the marker file."""
+    the current one; set a new value as `threshold` under `[lang.xx]` in the marker file
+    (with `zero_shot = "adapted"`, an adapted marker's threshold is the adapted table's, which
+    overrides the marker file's)."""
     import polars as pl
 
     from moodcast.calibration import measure_rates, rate_lines, with_margins
@@ -414,9 +416,11 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
             if row["current_threshold"] is not None
             else "current: default"
         )
+        adapted = row["lang"] in markers[row["marker"]].adapted
         click.echo(
             f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
             f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
+            + ("  (adapted: the adapted table sets it, not the marker file)" if adapted else "")
         )
     for line in rate_lines(rates):
         click.echo(line)

@@ -236,3 +236,25 @@ def test_each_adapt_run_writes_through_its_own_partial_file(tmp_path):
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     assert sorted(p.name for p in (data / "adapted").iterdir()) == ["en.json", "en.json.partial"]
     assert json.loads((data / "adapted" / "en.json").read_text())["lang"] == "en"
+
+
+def test_calibrate_says_the_adapted_table_sets_an_adapted_markers_threshold(tmp_path):
+    """Under `zero_shot = "adapted"` a `threshold` in the marker file does not apply to an
+    adapted marker, so calibrate does not advise setting one there; it does for the others."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    _invoke("markers", "adapt", corpus, "--data-dir", data)
+    (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
+    labels = tmp_path / "labels.csv"
+    pl.DataFrame(
+        {
+            "text": list(TEXTS),
+            "joy": [int(i < 12) for i in range(len(TEXTS))],
+            "calm": [int(i >= 24) for i in range(len(TEXTS))],
+        }
+    ).write_csv(labels)
+    lines = _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data).stdout
+    joy, calm = (
+        next(line for line in lines.splitlines() if line.startswith(name) and "threshold" in line)
+        for name in ("joy ", "calm ")
+    )
+    assert "adapted table" in joy and "adapted table" not in calm
