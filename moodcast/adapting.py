@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
     configured language that has an adapted table (adapt_markers).
 
     Raises SourceError when a language's centroids are missing, unreadable or stale: fitted
-    for other markers (markers_digest), another model or another ADAPT_WEIGHT (read_fit).
+    for other markers (markers_digest), another model or another ADAPT_WEIGHT, or on fewer
+    posts per centroid than adapt_min_posts asks now (read_fit).
     """
     chosen = base_markers(settings, names)
     if settings.zero_shot != "adapted":
@@ -86,17 +88,25 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
                 'zero_shot = "shipped" in config.toml'
             )
         basis = {"markers": digest, "model": spec, "weight": ADAPT_WEIGHT}
-        centroids[lang] = read_fit(path, basis)
+        centroids[lang] = read_fit(path, basis, min_posts=adapt_min_posts(settings))
     adapted = adapt_markers(markers, centroids)
     return {name: adapted[name] for name in chosen}
 
 
-def read_fit(path: Path, basis: Mapping[str, object]) -> dict[str, np.ndarray]:
+def adapt_min_posts(settings: Settings) -> int:
+    """The fewest posts flagged for a marker alone that move its centroid: ADAPT_MIN_POSTS, or
+    the small-cell minimum `k` where higher (a moved centroid holds those posts' mean
+    embedding, so it is held to the bar of a published cell)."""
+    return max(ADAPT_MIN_POSTS, settings.k)
+
+
+def read_fit(path: Path, basis: Mapping[str, object], *, min_posts: int) -> dict[str, np.ndarray]:
     """The centroids of the fit at `path` (fit_adaptation's file): marker name → finite
     vector, all of one length.
 
-    Raises SourceError when the file is not such a fit (unreadable, cut short, edited) or was
-    fitted on another `basis` (its `markers` digest, `model` or `weight` differ).
+    Raises SourceError when the file is not such a fit (unreadable, cut short, edited), was
+    fitted on another `basis` (its `markers` digest, `model` or `weight` differ), or moved a
+    centroid on fewer than `min_posts` posts.
     """
     try:
         fitted = json.loads(path.read_text(encoding="utf-8"))
@@ -111,6 +121,12 @@ def read_fit(path: Path, basis: Mapping[str, object]) -> dict[str, np.ndarray]:
             f"{path} was fitted for other markers or another model (a marker was added or "
             "removed, its terms or prototypes changed, or `models` changed since): run "
             "`moodcast markers adapt CORPUS` again"
+        )
+    fitted_min = fitted.get("min_posts")
+    if not isinstance(fitted_min, int) or fitted_min < min_posts:
+        raise SourceError(
+            f"{path} let fewer than {min_posts} posts move a centroid, the least that the "
+            "small-cell minimum k asks now: run `moodcast markers adapt CORPUS` again"
         )
     try:
         vectors = {n: np.asarray(v, dtype=np.float32) for n, v in fitted["centroids"].items()}
@@ -162,9 +178,11 @@ def corpus_posts(
 def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> list[Adapted]:
     """Fit and write the adapted centroids of each language of `posts` (corpus_posts) that has
     a configured model and an adapted threshold table (transforms.zero_shot.adapted_centroids,
-    with the lexicon hits of base_markers), as `<data dir>/adapted/<lang>.json`, which names
-    the model, a digest of the markers' versions and `origin`. Languages without a model or
-    table are left out; a rerun on the same posts writes the same files."""
+    with the lexicon hits of base_markers, moving a centroid on at least adapt_min_posts
+    posts), as `<data dir>/adapted/<lang>.json`, which names the model, a digest of the
+    markers' versions and `origin`. Languages without a model or table are left out; a rerun
+    on the same posts writes the same files, each through a temporary file of its own (two
+    runs at once never write into one)."""
     markers = base_markers(settings)
     digest = markers_digest(markers)
     config = settings.model_config
@@ -179,7 +197,14 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
         lexicon = score(part, markers)
         hits = {n: lexicon.get_column(n).fill_null(False).to_numpy() for n in markers}
         x = encoder.encode(part.get_column("text").to_list())
-        moved = adapted_centroids(x, hits, markers=markers, lang=lang, encoder=encoder)
+        moved = adapted_centroids(
+            x,
+            hits,
+            markers=markers,
+            lang=lang,
+            encoder=encoder,
+            min_posts=adapt_min_posts(settings),
+        )
         flags = np.stack(list(hits.values()))
         alone = flags.sum(axis=0) == 1
         path = settings.data_dir / ADAPTED_DIR / f"{lang}.json"
@@ -190,14 +215,16 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
             "model": config.models[lang],
             "markers": digest,
             "weight": ADAPT_WEIGHT,
-            "min_posts": ADAPT_MIN_POSTS,
+            "min_posts": adapt_min_posts(settings),
             "posts": part.height,
             "corpus": origin,
             "moved": counts,
             "centroids": {n: [round(float(v), 7) for v in moved[n]] for n in sorted(moved)},
         }
-        partial = path.with_name(f"{path.name}.partial")
-        partial.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        partial.replace(path)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as partial:
+            partial.write(json.dumps(document, indent=1) + "\n")
+        Path(partial.name).replace(path)
         written.append(Adapted(lang, path, part.height, counts))
     return written

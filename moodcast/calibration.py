@@ -24,6 +24,7 @@ from transforms.quantify import (
     rates_status,
 )
 from transforms.rates import RATES_SCHEMA, SCORE_COLUMNS, confusion_rates
+from transforms.zero_shot import adapted_digest
 
 
 def labelled_markers(labels: pl.DataFrame, markers: Mapping[str, Marker]) -> dict[str, Marker]:
@@ -102,16 +103,24 @@ def lexicon_scores(
 
 def score_sources(markers: Mapping[str, Marker], config: ModelConfig) -> dict[tuple[str, str], str]:
     """`(marker, lang)` → the model source whose probability score_probabilities gives there:
-    `<family> head` for a trained head (its weights are in the marker's version), else
+    `<family> head` for a trained head (its weights are in the marker's version),
+    `adapted zero-shot on <model> <digest>` where `zero_shot = "adapted"` gave it centroids
+    fitted on a corpus (transforms.zero_shot.adapted_digest: the fit and its threshold), else
     `zero-shot on <model>` with the model configured for the language. Rates record it, and
     their probability statistics apply only while it is unchanged (`scored_rates`)."""
     return {
-        (name, lang): f"{marker.heads[lang].family} head"
-        if lang in marker.heads
-        else f"zero-shot on {config.models[lang]}"
+        (name, lang): _score_source(marker, lang, config)
         for name, marker in markers.items()
         for lang in sorted(model_languages(marker, config))
     }
+
+
+def _score_source(marker: Marker, lang: str, config: ModelConfig) -> str:
+    if lang in marker.heads:
+        return f"{marker.heads[lang].family} head"
+    if lang in marker.adapted:
+        return f"adapted zero-shot on {config.models[lang]} {adapted_digest(marker, lang)}"
+    return f"zero-shot on {config.models[lang]}"
 
 
 def score_probabilities(

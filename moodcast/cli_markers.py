@@ -306,9 +306,11 @@ def train(
     on the configured model fine-tuned on the labels (saved beside the heads as
     `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`: the model
     source of the marker of that name (a new marker with rule `model` when none has it).
-    Reports each head's cross-validated (finetune: held-out) F1."""
+    Reports each head's cross-validated (finetune: held-out) F1. Needs no `markers adapt`
+    fit: heads learn from the labels, not the zero-shot centroids."""
     import polars as pl
 
+    from moodcast.adapting import base_markers
     from moodcast.finetune import FinetuneSettings
     from moodcast.training import train_heads
 
@@ -317,7 +319,7 @@ def train(
         frame = _label_frame(labels, text_col, label_cols)
         heads = train_heads(
             frame,
-            markers=_markers(data_dir),
+            markers=base_markers(settings),
             config=settings.model_config,
             out_dir=settings.user_markers_dir,
             origin=str(labels),
@@ -378,7 +380,9 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     model) that is higher on the positives, else the lexicon's term count capped at 2, over 2.
     Reports the margin those rates alone leave on adjusted shares of 10% and 40% (label more
     posts to narrow it), and the F1-optimal threshold of each zero-shot model source, beside
-    the current one; set a new value as `threshold` under `[lang.xx]` in the marker file."""
+    the current one; set a new value as `threshold` under `[lang.xx]` in the marker file
+    (with `zero_shot = "adapted"`, an adapted marker's threshold is the adapted table's, which
+    overrides the marker file's)."""
     import polars as pl
 
     from moodcast.calibration import measure_rates, rate_lines, with_margins
@@ -412,9 +416,11 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
             if row["current_threshold"] is not None
             else "current: default"
         )
+        adapted = row["lang"] in markers[row["marker"]].adapted
         click.echo(
             f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
             f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
+            + ("  (adapted: the adapted table sets it, not the marker file)" if adapted else "")
         )
     for line in rate_lines(rates):
         click.echo(line)
@@ -445,10 +451,16 @@ def adapt(
     as <data dir>/adapted/<lang>.json; with `zero_shot = "adapted"` in config.toml, `tag`,
     `markers evaluate` and `run` score with them, at the adapted thresholds. Rerun it after a
     marker or model changes."""
-    from moodcast.adapting import MAX_POSTS, base_markers, corpus_posts, fit_adaptation
+    from moodcast.adapting import (
+        MAX_POSTS,
+        adapt_min_posts,
+        base_markers,
+        corpus_posts,
+        fit_adaptation,
+    )
     from transforms.markers import supported_languages
     from transforms.text import LanguageRule
-    from transforms.zero_shot import ADAPT_MIN_POSTS, SourceError
+    from transforms.zero_shot import SourceError
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     rule = LanguageRule(
@@ -474,7 +486,7 @@ def adapt(
         click.echo(f"[{one.lang}] fitted on {one.posts:,} posts into {one.path}; moved: {moved}")
         if not one.moved:
             click.echo(
-                f"[{one.lang}] no marker has {ADAPT_MIN_POSTS} posts flagged for it alone: "
+                f"[{one.lang}] no marker has {adapt_min_posts(settings)} posts flagged for it alone: "
                 "every marker keeps the shipped scoring; give more posts",
                 err=True,
             )

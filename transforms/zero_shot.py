@@ -48,7 +48,8 @@ ADAPT_WEIGHT = 0.25
 """adapted_centroids' share of the corpus posts in a moved centroid (of 0.25 and 0.5, 0.25 was
 as good on the English dev splits and moves less; benchmarks/zero_shot_adapted.py)."""
 ADAPT_MIN_POSTS = 10
-"""The fewest lexicon-flagged corpus posts that move a centroid."""
+"""The fewest lexicon-flagged corpus posts that move a centroid (adapted_centroids' default;
+`markers adapt` raises it to the small-cell minimum k where that is higher)."""
 MIN_TERM_LETTERS = 3
 """Lexicon terms with fewer letters (emoji, `:)`) are left out of a marker's centroid."""
 
@@ -145,11 +146,12 @@ def adapted_centroids(
     encoder: Encoder,
     weight: float = ADAPT_WEIGHT,
     neutral: bool = False,
+    min_posts: int = ADAPT_MIN_POSTS,
 ) -> dict[str, np.ndarray]:
     """zero_shot's `centroids` moved toward the corpus being scored (`embeddings`, unlabelled).
 
     Each of `markers` with prototypes in `lang` whose lexicon hit (`hits[name]`, Boolean per
-    post) is the post's only hit among `hits` on at least ADAPT_MIN_POSTS posts gets the
+    post) is the post's only hit among `hits` on at least `min_posts` posts gets the
     unit-length blend of (1 - `weight`) × its centroid and `weight` × those posts' unit centroid;
     with `neutral`, NEUTRAL likewise with the posts no marker of `hits` flags. Markers with too
     few such posts are left out (zero_shot keeps their centroid)."""
@@ -168,7 +170,7 @@ def adapted_centroids(
             + weight * _unit(embeddings[rows].mean(axis=0))
         )
         for name, (rows, phrases) in chosen.items()
-        if rows.sum() >= ADAPT_MIN_POSTS
+        if rows.sum() >= min_posts
     }
 
 
@@ -185,28 +187,38 @@ def adapt_markers(
 ) -> dict[str, Marker]:
     """`markers`, those that adapted_thresholds names in a language of `centroids` (language →
     adapted_centroids' output for a corpus) scored with the adapted centroids: each gets them
-    as its `adapted` centroids in that language, the adapted threshold there, and a version
-    covering both. The other markers, and languages, are as they were; so is a marker none
-    of whose scoring centroids moved (`scoring_centroids`): its scores are the shipped ones,
-    and so are its threshold and version."""
+    as its `adapted` centroids in that language and the adapted threshold there; where its
+    rule lets the model decide (any but `lexicon`), a version covering both too. Under the rule
+    `lexicon` its decisions, and so its version and the rates measured on it, are unchanged.
+    The other markers, and languages, are as they were; so is a marker none of whose scoring
+    centroids moved (`scoring_centroids`): its scores are the shipped ones, and so are its
+    threshold and version."""
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
-        digest = hashlib.sha256(repr(vectors).encode()).hexdigest()
         for name, cut in adapted_thresholds(lang).items():
             marker = adapted.get(name)
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
                 continue
             if not scoring_centroids(marker, lang) & set(moved):
                 continue
-            version = hashlib.sha256(f"{marker.version}:{lang}:{cut}:{digest}".encode())
-            adapted[name] = replace(
+            marker = replace(
                 marker,
                 adapted={**marker.adapted, lang: vectors},
                 thresholds={**marker.thresholds, lang: float(cut)},
-                version=version.hexdigest()[:12],
             )
+            if marker.rule != "lexicon":
+                version = f"{marker.version}:{lang}:{adapted_digest(marker, lang)}"
+                marker = replace(marker, version=hashlib.sha256(version.encode()).hexdigest()[:12])
+            adapted[name] = marker
     return adapted
+
+
+def adapted_digest(marker: Marker, lang: str) -> str:
+    """12 hex digits naming `marker`'s adapted scoring in `lang` (adapt_markers): its fitted
+    centroids there and its threshold, which together fix its scores and decisions."""
+    basis = f"{marker.thresholds[lang]}:{marker.adapted[lang]!r}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 
 def scoring_centroids(marker: Marker, lang: str) -> set[str]:

@@ -182,9 +182,79 @@ def test_a_fit_without_its_centroids_is_refused_with_what_to_run(tmp_path):
         "markers": markers_digest(base_markers(settings)),
         "model": settings.models["en"],
         "weight": ADAPT_WEIGHT,
+        "min_posts": settings.k,
     }
     for centroids in (None, [], {"joy": "not a vector"}, {"joy": [0.1, None]}):
         document = basis | ({} if centroids is None else {"centroids": centroids})
         (data / "adapted" / "en.json").write_text(json.dumps(document), encoding="utf-8")
         with pytest.raises(SourceError, match="run it again"):
             configured_markers(settings)
+
+
+def test_a_centroid_moves_only_on_at_least_k_posts_and_a_fit_on_fewer_is_refused(tmp_path):
+    """A moved centroid holds the mean embedding of the posts flagged for its marker alone, so
+    it moves only on at least the small-cell minimum k of them (12 joy posts: not at k = 13);
+    a fit made under a smaller k than the configured one is refused with what to run."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text("k = 13\n", encoding="utf-8")
+    (strict,) = map(json.loads, _invoke("markers", "adapt", corpus, "--json", "--data-dir", data)
+                    .stdout.splitlines())  # fmt: skip
+    assert strict["moved"] == {}
+    assert json.loads((data / "adapted" / "en.json").read_text())["min_posts"] == 13
+    (data / "config.toml").write_text("k = 12\n", encoding="utf-8")
+    (fitted,) = map(json.loads, _invoke("markers", "adapt", corpus, "--json", "--data-dir", data)
+                    .stdout.splitlines())  # fmt: skip
+    assert {"joy", "sadness"} <= set(fitted["moved"])
+    (data / "config.toml").write_text('k = 13\nzero_shot = "adapted"\n', encoding="utf-8")
+    refused = _invoke("markers", "list", "--data-dir", data, code=5)
+    assert "fewer than 13 posts" in refused.output and "markers adapt" in refused.output
+
+
+def test_train_needs_no_fit_as_it_trains_heads_on_labels(tmp_path):
+    """`markers train` learns a head from labels, not from the zero-shot centroids, so it runs
+    under `zero_shot = "adapted"` before any `markers adapt`; the commands that score still
+    ask for the fit."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
+    trained = _invoke("markers", "train", "--labels", _labels(tmp_path), "--family", "ngram",
+                      "--json", "--data-dir", data)  # fmt: skip
+    head = json.loads(trained.stdout)
+    assert head["marker"] == "joy" and head["rows"] == len(TEXTS) and not head["new_marker"]
+    assert (data / "markers" / "joy.head.json").is_file()
+    assert "markers adapt" in _invoke("markers", "list", "--data-dir", data, code=5).output
+
+
+def test_each_adapt_run_writes_through_its_own_partial_file(tmp_path):
+    """Two `markers adapt` runs at once must not write into one partial file: a run's partial
+    file is its own, so another's (here one still in place) neither blocks nor mixes with it,
+    and none of its own is left behind."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    other = data / "adapted" / "en.json.partial"
+    other.mkdir(parents=True)
+    _invoke("markers", "adapt", corpus, "--data-dir", data)
+    assert sorted(p.name for p in (data / "adapted").iterdir()) == ["en.json", "en.json.partial"]
+    assert json.loads((data / "adapted" / "en.json").read_text())["lang"] == "en"
+
+
+def test_calibrate_says_the_adapted_table_sets_an_adapted_markers_threshold(tmp_path):
+    """Under `zero_shot = "adapted"` a `threshold` in the marker file does not apply to an
+    adapted marker, so calibrate does not advise setting one there; it does for the others."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    _invoke("markers", "adapt", corpus, "--data-dir", data)
+    (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
+    labels = tmp_path / "labels.csv"
+    pl.DataFrame(
+        {
+            "text": list(TEXTS),
+            "joy": [int(i < 12) for i in range(len(TEXTS))],
+            "calm": [int(i >= 24) for i in range(len(TEXTS))],
+        }
+    ).write_csv(labels)
+    lines = _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data).stdout
+    joy, calm = (
+        next(line for line in lines.splitlines() if line.startswith(name) and "threshold" in line)
+        for name in ("joy ", "calm ")
+    )
+    assert "adapted table" in joy and "adapted table" not in calm

@@ -362,3 +362,36 @@ def test_old_rates_files_load_and_publish_acc_for_a_marker_without_a_model(grade
     )["markers"]["gloom"]
     assert report["estimator"] == "acc"
     assert report["adjusted_prevalence"] == pytest.approx((0.38 - 0.1) / 0.7)
+
+
+def test_probability_statistics_apply_only_to_the_scoring_they_were_measured_on():
+    """score_sources names an adapted scoring by its fit and cut, so the shipped rates'
+    probability statistics (zero-shot on the shipped centroids) are not reused for adapted
+    probabilities, nor those of one fit for another or for the shipped scoring; the
+    marker's lexicon statistics still apply, its version being the same."""
+    import numpy as np
+
+    from moodcast.calibration import score_sources, scored_rates
+    from transforms.markers import load_markers
+    from transforms.model_markers import ModelConfig
+    from transforms.rates import read_shipped_rates
+    from transforms.zero_shot import adapt_markers
+
+    config = ModelConfig()
+    shipped = load_markers(names=["joy"])
+    fits = [adapt_markers(shipped, {"en": {"joy": np.full(4, v)}}) for v in (0.5, -0.5)]
+    sources = [score_sources(m, config)[("joy", "en")] for m in (shipped, *fits)]
+    assert sources[1].startswith(f"adapted zero-shot on {config.models['en']} ")
+    assert len(set(sources)) == 3
+    row = read_shipped_rates().filter(pl.col("marker") == "joy", pl.col("lang") == "en")
+    statistics = [
+        pl.lit(v).alias(c) for v, c in zip((0.6, 0.01, 0.3, 0.01), SCORE_COLUMNS, strict=True)
+    ]
+    rates = pl.concat(
+        [row.with_columns(*statistics, pl.lit(s).alias("score_source")) for s in sources[:2]]
+    )
+    assert scored_rates(rates, shipped, config) == {("joy", "en"): sources[0]}
+    assert scored_rates(rates, fits[0], config) == {("joy", "en"): sources[1]}
+    assert scored_rates(rates[:1], fits[1], config) == {}
+    lexical = row.with_columns(*statistics, pl.lit(LEXICON_SOURCE).alias("score_source"))
+    assert scored_rates(lexical, fits[0], config) == {("joy", "en"): LEXICON_SOURCE}

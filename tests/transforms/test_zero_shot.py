@@ -1,11 +1,14 @@
 from dataclasses import replace
 
 import numpy as np
+import polars as pl
 import pytest
 
 from transforms.embedding import load_encoder
 from transforms.markers import load_markers, parse_marker
 from transforms.model_markers import score_embeddings
+from transforms.quantify import VALIDATED, labelled_shares
+from transforms.rates import read_shipped_rates
 from transforms.zero_shot import (
     ADAPT_MIN_POSTS,
     NEUTRAL,
@@ -118,9 +121,13 @@ def test_adapted_centroids_move_the_neutral_centroid_only_when_asked():
 def test_adapted_markers_carry_the_centroids_their_threshold_and_a_new_version():
     """adapt_markers gives the markers of the adapted table the corpus centroids (theirs and
     their rivals') and the adapted threshold, so zero_shot scores them as with `centroids=`
-    given; a marker outside the table, one whose model source is a head, and a language
-    without a table are left as they were."""
-    markers = load_markers(names=["sadness", "joy", "hope", "suicide_risk"])
+    given, and (their rule letting the model decide) a new version; a marker outside the
+    table, one whose model source is a head, and a language without a table are left as they
+    were."""
+    markers = {
+        name: replace(marker, rule="either") if name in ("sadness", "joy") else marker
+        for name, marker in load_markers(names=["sadness", "joy", "hope", "suicide_risk"]).items()
+    }
     encoder = load_encoder()
     texts = [f"i miss my grandad {i} so much, it hurts" for i in range(ADAPT_MIN_POSTS)]
     texts += [f"we won the final {i}, best day ever" for i in range(ADAPT_MIN_POSTS)]
@@ -154,7 +161,10 @@ def test_a_marker_whose_scores_the_fit_leaves_unchanged_keeps_its_shipped_cut_an
     neither moved its scores are the shipped ones, so it keeps the shipped threshold and
     version (the adapted cut was chosen where it moved); once its centroid moves it is adapted.
     A contrasted marker whose rival moved scores otherwise, so it is adapted."""
-    markers = load_markers(names=["substance_use", "anger", "joy"])
+    markers = {
+        n: replace(m, rule="model")
+        for n, m in load_markers(names=["substance_use", "anger", "joy"]).items()
+    }
     encoder = load_encoder()
     joy = _unit_rows(encoder.encode(["we won the final, best day ever"]))[0]
     unchanged = adapt_markers(markers, {"en": {"joy": joy}})
@@ -169,6 +179,34 @@ def test_a_marker_whose_scores_the_fit_leaves_unchanged_keeps_its_shipped_cut_an
     assert moved["substance_use"].thresholds["en"] == adapted_thresholds("en")["substance_use"]
     assert moved["substance_use"].version != markers["substance_use"].version
     assert adapt_markers(markers, {"en": {}}) == markers
+
+
+def test_a_lexicon_rule_marker_keeps_its_version_and_its_shipped_rates_when_adapted():
+    """Under the rule `lexicon` adaptation cannot change a marker's decisions: it carries the
+    adapted centroids and cut (for `--source model`) but keeps its version, so the shipped
+    rates still validate its adjusted shares; the same marker under a rule that lets the
+    model decide gets a new version, and the shipped rates no longer apply to it."""
+    shipped = load_markers(names=["anger", "joy"])
+    encoder = load_encoder()
+    anger = _unit_rows(encoder.encode(["i am so furious with them"]))[0]
+    adapted = adapt_markers(shipped, {"en": {"anger": anger}})
+    assert shipped["anger"].rule == "lexicon" and "en" in adapted["anger"].adapted
+    assert adapted["anger"].thresholds["en"] == adapted_thresholds("en")["anger"]
+    assert adapted["anger"].version == shipped["anger"].version
+    either = {n: replace(m, rule="either") for n, m in shipped.items()}
+    assert adapt_markers(either, {"en": {"anger": anger}})["anger"].version != (
+        shipped["anger"].version
+    )
+    pairs = pl.DataFrame(
+        {
+            "lang": ["en"] * 60,
+            "gold": [i % 4 == 0 for i in range(60)],
+            "hit": [i % 4 == 0 or i % 9 == 0 for i in range(60)],
+        }
+    )
+    rates = read_shipped_rates()
+    shares = labelled_shares(pairs, marker="anger", version=adapted["anger"].version, rates=rates)
+    assert shares["validation"] == VALIDATED and shares["adjusted_prevalence"] is not None
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
