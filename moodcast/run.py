@@ -34,13 +34,10 @@ from forecasting.frequency import (
 from forecasting.inputs import InputRule, complete_days
 from forecasting.methods import MethodRules, check_methods, marker_dimensions
 from forecasting.series import NOTES_SCHEMA
-from ingest.pipeline import (
-    IngestJob,
-    check_runner,
-    fetch_landing,
-    landing_location,
-    run_ingest,
-)
+from ingest.job import IngestJob
+from ingest.landing import fetch_landing, landing_location
+from ingest.pipeline import run_ingest
+from ingest.runner import check_runner
 from ingest.sources import InputError, InputFile, match_inputs, peek_fields
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key

@@ -11,18 +11,11 @@ import zstandard
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from ingest.pipeline import (
-    BLOCK_DAYS,
-    IDS,
-    LANDING_FILES,
-    WEEKS,
-    IngestJob,
-    blocks_of,
-    is_remote,
-    key_posts,
-    pipeline_options,
-    run_ingest,
-)
+from ingest.blocks import BLOCK_DAYS, IDS, WEEKS, blocks_of, key_posts
+from ingest.job import IngestJob
+from ingest.landing import LANDING_FILES
+from ingest.pipeline import run_ingest
+from ingest.runner import is_remote, pipeline_options
 from ingest.sources import ReadPostChunks, file_format, match_inputs
 from ingest.spill import read_spilled
 from transforms.aggregate import periods_of
@@ -253,7 +246,7 @@ def test_file_formats_by_name():
 
 
 def test_landing_goes_where_remote_workers_and_this_host_both_reach(tmp_path):
-    from ingest.pipeline import landing_location
+    from ingest.landing import landing_location
 
     assert landing_location([], local_dir=tmp_path, run_id="r") == str(tmp_path / "r")
     remote = ["--runner=DataflowRunner", "--temp_location=gs://bucket/tmp/"]
@@ -365,7 +358,7 @@ def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monk
     path = _write_jsonl(tmp_path / "in.jsonl", posts)
     landed = {}
     for days in (7, 994):
-        monkeypatch.setattr("ingest.pipeline.BLOCK_DAYS", days)
+        monkeypatch.setattr("ingest.blocks.BLOCK_DAYS", days)
         job = replace(
             _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(days))
         )
@@ -401,7 +394,7 @@ def test_blocks_counted_in_author_parts_equal_blocks_counted_whole(tmp_path, mon
     path = _write_jsonl(tmp_path / "in.jsonl", posts)
     landed = {}
     for limit in (9, 1_000_000):
-        monkeypatch.setattr("ingest.pipeline.BLOCK_SHARD_POSTS", limit)
+        monkeypatch.setattr("ingest.blocks.BLOCK_SHARD_POSTS", limit)
         job = replace(
             _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(limit))
         )
@@ -421,7 +414,7 @@ def test_a_failed_job_leaves_no_spilled_frames(tmp_path, monkeypatch):
     def fail(item, job):
         raise RuntimeError("counting failed")
 
-    monkeypatch.setattr("ingest.pipeline.count_periods", fail)
+    monkeypatch.setattr("ingest.blocks.count_periods", fail)
     path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(50)])
     job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
     with pytest.raises(Exception, match="counting failed"):

@@ -10,7 +10,8 @@ import orjson
 import polars as pl
 from click.testing import CliRunner
 
-from ingest.pipeline import IngestJob, run_ingest
+from ingest.job import IngestJob
+from ingest.pipeline import run_ingest
 from moodcast.adapting import configured_markers
 from moodcast.cli import main
 from moodcast.config import load_settings
