@@ -44,25 +44,7 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
     count them in `summary`, with the reason each series left out was not forecast."""
     run_id = summary.run_id
     daily = warehouse.current_daily(con)
-    distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
-    if settings.privacy == "dp":
-        series, grains = dp_series(warehouse.queries.dp_released(con))
-    else:
-        series, grains = derived_series(
-            daily,
-            warehouse.publishable_periods(con, week_grain=settings.week_grain),
-            k=settings.k,
-            week_grain=settings.week_grain,
-        )
-    grains = grains.join(distinct, on="unique_id", how="semi")
-    left_out = distinct.join(grains, on="unique_id", how="anti").get_column("unique_id")
-    log.info(
-        "forecast: %d distinct series: %s; %d left out (cells below k = %d at every grain)",
-        distinct.height,
-        ", ".join(f"{n} by {grain}" for grain, n in sorted(grains.group_by("grain").len().rows())),
-        left_out.len(),
-        settings.k,
-    )
+    series, grains, left_out = _series_by_grain(con, daily, settings=settings)
     choice = published_choice(
         warehouse.queries.backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id
     )
@@ -124,6 +106,33 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
         alerts=alerts.height,
         not_forecast=_not_forecast(notes),
     )
+
+
+def _series_by_grain(
+    con, daily: pl.DataFrame, *, settings: Settings
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """The series a run may forecast (derived from `daily`, or the DP release), the grain of
+    each distinct one (`unique_id`, `grain`), and the distinct series no grain could take."""
+    distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
+    if settings.privacy == "dp":
+        series, grains = dp_series(warehouse.queries.dp_released(con))
+    else:
+        series, grains = derived_series(
+            daily,
+            warehouse.publishable_periods(con, week_grain=settings.week_grain),
+            k=settings.k,
+            week_grain=settings.week_grain,
+        )
+    grains = grains.join(distinct, on="unique_id", how="semi")
+    left_out = distinct.join(grains, on="unique_id", how="anti").get_column("unique_id")
+    log.info(
+        "forecast: %d distinct series: %s; %d left out (cells below k = %d at every grain)",
+        distinct.height,
+        ", ".join(f"{n} by {grain}" for grain, n in sorted(grains.group_by("grain").len().rows())),
+        left_out.len(),
+        settings.k,
+    )
+    return series, grains, left_out
 
 
 def _methods_at(methods: Sequence[str], freq: Frequency) -> tuple[str, ...]:

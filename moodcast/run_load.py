@@ -104,27 +104,33 @@ def load_landing(
     coverage = pl.read_parquet(landing / "coverage.parquet").with_columns(
         pl.col("source").replace_strict({p: f.sha256 for p, f in by_path.items()}).alias("sha256")
     )
-    warehouse.record_inputs(
-        con,
-        run_id,
-        pl.DataFrame(
-            [
-                {
-                    "path": f.path,
-                    "sha256": f.sha256,
-                    "bytes": f.bytes,
-                    "mapping": mappings[f.path].key if f.path in mappings else None,
-                    "n_read": summary.files[f.path][0],
-                    "n_dead_lettered": summary.files[f.path][1],
-                }
-                for f in files
-            ],
-            schema=RUN_INPUT_COLUMNS,
-        ),
-    )
+    warehouse.record_inputs(con, run_id, _input_rows(files, mappings, summary.files))
     warehouse.record_input_days(con, coverage.rename({"source": "path"}))
     warehouse.record_counts(con, run_id, counts)
     warehouse.record_dead_letters(
         con, pl.read_parquet(landing / "dead_letters.parquet"), run_id=run_id
     )
     return summary
+
+
+def _input_rows(
+    files: list[InputFile],
+    mappings: Mapping[str, InputMapping],
+    counts: Mapping[str, tuple[int, int]],
+) -> pl.DataFrame:
+    """The run's ledger rows of `files` (RUN_INPUT_COLUMNS), with each path's mapping and its
+    `counts` (records read, dead-lettered)."""
+    return pl.DataFrame(
+        [
+            {
+                "path": f.path,
+                "sha256": f.sha256,
+                "bytes": f.bytes,
+                "mapping": mappings[f.path].key if f.path in mappings else None,
+                "n_read": counts[f.path][0],
+                "n_dead_lettered": counts[f.path][1],
+            }
+            for f in files
+        ],
+        schema=RUN_INPUT_COLUMNS,
+    )
