@@ -100,7 +100,8 @@ def run_job_alone(posts: Path, landing: Path) -> Sample:
 
 def job_only(posts: Path, landing: Path) -> None:
     """What `moodcast run` runs as its Beam job, with no sentence model."""
-    from ingest.pipeline import IngestJob, run_ingest
+    from ingest.job import IngestJob
+    from ingest.pipeline import run_ingest
     from transforms.markers import load_markers
     from transforms.model_markers import ModelConfig
     from transforms.posts import PostOptions

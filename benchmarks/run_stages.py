@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import forecasting.chosen as chosen  # noqa: E402
 import forecasting.pipeline as pipeline  # noqa: E402
-import ingest.pipeline as job  # noqa: E402
+import ingest.blocks as blocks  # noqa: E402
+import ingest.chunks as chunks  # noqa: E402
 import ingest.sources as sources  # noqa: E402
 import moodcast.cli as cli  # noqa: E402
 import moodcast.run as run  # noqa: E402
@@ -82,19 +83,19 @@ def main() -> None:
     for module, name, label in (
         (run, "_ingest", "ingest job"),
         (sources, "parse_json_lines", "  chunks: JSON parsing"),
-        (job, "validate", "  chunks: validation"),
-        (job, "prepare", "  chunks: prepare"),
+        (chunks, "validate", "  chunks: validation"),
+        (chunks, "prepare", "  chunks: prepare"),
         (posts, "_detect_where", "    language identification"),
         (posts, "pseudonyms", "    pseudonyms"),
         (posts, "tag", "    lexicon scan"),
-        (job.PrepareChunkFn, "_score", "  chunks: model scores (n-gram head)"),
-        (job, "decided_posts", "  chunks: decisions"),
-        (job, "key_posts", "  keying for the shuffles"),
-        (job, "repeated_lines", "  repeated ids"),
-        (job.AggregateBlockFn, "process", "  blocks"),
-        (job, "count_authors", "  8-week authors"),
-        (run, "_load", "DuckDB load"),
-        (run, "_forecast", "forecast step"),
+        (chunks.PrepareChunkFn, "_score", "  chunks: model scores (n-gram head)"),
+        (chunks, "decided_posts", "  chunks: decisions"),
+        (blocks, "key_posts", "  keying for the shuffles"),
+        (blocks, "repeated_lines", "  repeated ids"),
+        (blocks.AggregateBlockFn, "process", "  blocks"),
+        (blocks, "count_authors", "  8-week authors"),
+        (run, "load_landing", "DuckDB load"),
+        (run, "forecast_step", "forecast step"),
         (chosen, "_fit", "  model fits"),
         (chosen, "_fallback", "  fallback chain"),
         (pipeline, "method_alerts", "  alert methods"),

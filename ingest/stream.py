@@ -38,7 +38,9 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from apache_beam.utils.timestamp import Duration, Timestamp
 from apache_beam.utils.windowed_value import PaneInfoTiming
 
-from ingest.pipeline import COUNTS, COUNTS_SCHEMA, DEAD, IngestJob, Live, PrepareChunkFn
+from ingest.chunks import PrepareChunkFn
+from ingest.job import IngestJob, Live
+from ingest.landing import COUNTS, COUNTS_SCHEMA, DEAD
 from transforms.aggregate import daily_aggregates
 from transforms.contracts import DEAD_LETTER_SCHEMA
 from transforms.model_markers import sample_rates

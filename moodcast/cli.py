@@ -18,10 +18,10 @@ import click
 
 from moodcast.cli_alerts import alerts
 from moodcast.cli_backtest import backtest
+from moodcast.cli_connect import connect
 from moodcast.cli_markers import input_options, input_overrides, markers, tag
-from moodcast.cli_options import iso_date
+from moodcast.cli_options import duration, iso_date
 from moodcast.config import DATA_DIR_HELP, load_settings
-from moodcast.connect import JETSTREAM
 from transforms.errors import (
     BusyError,
     ConfigError,
@@ -214,17 +214,6 @@ def sample(
     click.echo(f"wrote {summary.posts_path} and {summary.waves_path}", err=True)
 
 
-def _duration(ctx, param, value: str | None):
-    if value is None:
-        return None
-    from moodcast.follow import parse_duration
-
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
-
-
 @main.command()
 @click.argument("inputs", nargs=-1)
 @click.option(
@@ -237,12 +226,12 @@ def _duration(ctx, param, value: str | None):
     "--every",
     default="5m",
     show_default=True,
-    callback=_duration,
+    callback=duration,
     help="How often follow mode looks for new files: 30s, 5m, 1h.",
 )
 @click.option(
     "--allowed-lateness",
-    callback=_duration,
+    callback=duration,
     help="Posts on days closed longer than this (whole days) are filtered as too late. Default: 2d with --follow, else none.",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
@@ -358,26 +347,26 @@ def run(
     "--early-every",
     default="60s",
     show_default=True,
-    callback=_duration,
+    callback=duration,
     help="How often an open day's provisional numbers are refreshed (early panes).",
 )
 @click.option(
     "--allowed-lateness",
     default="2d",
     show_default=True,
-    callback=_duration,
+    callback=duration,
     help="How long after a day ends its late posts still count (whole days); older ones are filtered as too late.",
 )
 @click.option(
     "--load-every",
     default="10s",
     show_default=True,
-    callback=_duration,
+    callback=duration,
     help="How often the panes written so far are loaded and published.",
 )
 @click.option(
     "--duration",
-    callback=_duration,
+    callback=duration,
     help="Stop after this long (default: run until SIGTERM/SIGINT).",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
@@ -524,106 +513,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
         )
 
 
-@main.group()
-def connect() -> None:
-    """Read a live public stream and write each post, as a Post, to a spool directory (for
-    `moodcast run --follow`) or a Pub/Sub topic (for `moodcast stream`)."""
-
-
-def _sink_options(command):
-    for option in reversed(
-        [
-            click.option(
-                "--spool",
-                type=click.Path(file_okay=False, path_type=Path),
-                help="Write rotating JSON Lines files here (each renamed into place whole).",
-            ),
-            click.option("--topic", help="Publish to this Pub/Sub topic, projects/P/topics/T."),
-            click.option(
-                "--rotate-every",
-                default="1m",
-                show_default=True,
-                callback=_duration,
-                help="Close a spool file (or wait for the topic's acknowledgements) this often.",
-            ),
-            click.option(
-                "--rotate-posts",
-                default=5000,
-                show_default=True,
-                type=click.IntRange(min=1),
-                help="Close a spool file after this many posts.",
-            ),
-            click.option(
-                "--max-posts", type=click.IntRange(min=1), help="Stop after this many posts."
-            ),
-            click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-def _connect(
-    source_name: str, source, spool, topic, rotate_every, rotate_posts, max_posts, data_dir
-):
-    import threading
-
-    from moodcast.connect import SpoolSink, TopicSink, run_connector
-    from moodcast.follow import stop_on_signals
-
-    if bool(spool) == bool(topic):
-        raise click.UsageError("give --spool DIR or --topic projects/P/topics/T (one of them)")
-    settings = load_settings(data_dir)
-    sink = (
-        SpoolSink(spool, source=source_name, rotate_every=rotate_every, rotate_posts=rotate_posts)
-        if spool
-        else TopicSink(topic, rotate_every=rotate_every)
-    )
-    stop = threading.Event()
-    with stop_on_signals(stop, name="connect"):
-        summary = run_connector(
-            source,
-            sink,
-            cursor_file=settings.data_dir / "connect" / f"{source_name}.cursor",
-            stop=stop,
-            max_posts=max_posts,
-        )
-    click.echo(f"{summary.posts:,} posts written, {summary.repeats:,} repeats skipped", err=True)
-
-
-@connect.command("mastodon")
-@click.option("--server", required=True, help="The Mastodon server, e.g. https://mastodon.social.")
-@click.option(
-    "--token-env",
-    default="MASTODON_TOKEN",
-    show_default=True,
-    help="Environment variable holding an access token, if the server requires one.",
-)
-@_sink_options
-def connect_mastodon(server, token_env, **sink) -> None:
-    """The public timeline of a Mastodon server (streaming API), reconnecting with backoff."""
-    import os
-
-    from moodcast.connect import mastodon_source
-
-    _connect("mastodon", mastodon_source(server, token=os.environ.get(token_env)), **sink)
-
-
-@connect.command("bluesky")
-@click.option(
-    "--jetstream",
-    default=JETSTREAM,
-    show_default=True,
-    help="Jetstream endpoint.",
-)
-@_sink_options
-def connect_bluesky(jetstream, **sink) -> None:
-    """Bluesky posts from Jetstream, resuming from the saved cursor, reconnecting with backoff."""
-    from moodcast.connect import bluesky_source
-
-    _connect("bluesky", bluesky_source(jetstream), **sink)
-
-
+main.add_command(connect)
 main.add_command(backtest)
 main.add_command(alerts)
 

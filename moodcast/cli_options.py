@@ -1,10 +1,10 @@
-"""Small click helpers shared by the CLI modules (`cli`, `cli_alerts`, `cli_backtest`): a
-module of its own because `cli` imports the others. One definition of each option that
-several commands take, and of the tab-separated table they print."""
+"""Small click helpers shared by the CLI modules (`cli`, `cli_alerts`, `cli_backtest`,
+`cli_connect`): a module of its own because `cli` imports the others. One definition of each
+option that several commands take, and of the tab-separated table they print."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -18,6 +18,19 @@ def iso_date(ctx, param, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date like 2025-03-01") from exc
+
+
+def duration(ctx, param, value: str | None) -> timedelta | None:
+    """click callback: `value` (`30s`, `5m`, `1h`, `2d`: moodcast.follow.parse_duration) as a
+    timedelta; None stays None."""
+    if value is None:
+        return None
+    from moodcast.follow import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 def date_option(name: str, dest: str, help: str):

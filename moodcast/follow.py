@@ -24,7 +24,8 @@ from pathlib import Path
 import warehouse
 from ingest.sources import InputError, file_sha256
 from moodcast.config import Settings
-from moodcast.run import RunSummary, daily_run
+from moodcast.run import daily_run
+from moodcast.run_summary import RunSummary
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 import warehouse
-from ingest.pipeline import IngestJob, is_remote, landing_location
+from ingest.job import IngestJob
+from ingest.landing import landing_location
+from ingest.runner import is_remote
 from ingest.sources import InputError
 from ingest.stream import (
     StreamJob,

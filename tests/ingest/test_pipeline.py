@@ -11,21 +11,10 @@ import zstandard
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from ingest.pipeline import (
-    BLOCK_DAYS,
-    IDS,
-    LANDING_FILES,
-    WEEKS,
-    IngestJob,
-    blocks_of,
-    is_remote,
-    key_posts,
-    pipeline_options,
-    run_ingest,
-)
+from ingest.job import IngestJob
+from ingest.landing import LANDING_FILES
+from ingest.pipeline import run_ingest
 from ingest.sources import ReadPostChunks, file_format, match_inputs
-from ingest.spill import read_spilled
-from transforms.aggregate import periods_of
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
 from transforms.presets import mapping_from_table, preset
@@ -88,63 +77,6 @@ def test_csv_and_parquet_inputs(tmp_path):
         dead = chunks | "Dead" >> beam.FlatMap(lambda c: c.dead["reason"].to_list())
         assert_that(ids, equal_to([(ext, str(i)) for ext in ("csv", "parquet") for i in range(4)]))
         assert_that(dead, equal_to(["invalid UTF-8"]), label="dead")
-
-
-def _decided(n: int, source: str) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "id": [str(i % 50) for i in range(n)],
-            "source": [source] * n,
-            "line": list(range(1, n + 1)),
-            "day": [date(2025, 1, 1) + timedelta(days=i % 60) for i in range(n)],
-            "region": ["north"] * n,
-            "lang": ["en"] * n,
-            "author": [f"a{i % 7}" for i in range(n)],
-            "key": [None] * n,
-            "in_sample": [True] * n,
-            "sad": [i % 3 == 0 for i in range(n)],
-        },
-        schema_overrides={"key": pl.UInt64},
-    )
-
-
-def test_every_copy_of_an_id_lands_in_one_shard_and_no_text_or_id_leaves_the_chunk(tmp_path):
-    shards, blocks = {}, {}
-    for source in ("a.jsonl", "b.jsonl"):
-        posts = _decided(500, source)
-        hashed = dict(zip(posts["line"], posts["id"].hash(seed=20211), strict=True))
-        for item in key_posts(posts, markers=("sad",), spill_dir=str(tmp_path)):
-            if isinstance(item, beam.pvalue.TaggedOutput):
-                assert item.tag == IDS
-                shard, (where, spilled) = item.value
-                (ids,) = read_spilled([spilled])
-                assert where == source and ids.columns == ["id", "line"]
-                for ident, line in ids.iter_rows():
-                    assert ident == hashed[line]
-                    assert shards.setdefault(ident, shard) == shard
-            else:
-                block, (where, spilled) = item
-                (rows,) = read_spilled([spilled])
-                assert rows.columns == ["line", "day", "region", "lang", "author", "sad"]
-                assert rows.schema["author"] == pl.UInt64
-                for line, day in rows.select("line", "day").iter_rows():
-                    blocks.setdefault((source, line), []).append((block, day))
-    assert len(blocks) == 1000
-    for copies in blocks.values():
-        day = copies[0][1]
-        own = day.toordinal() // BLOCK_DAYS
-        first = day.toordinal() % BLOCK_DAYS == 0
-        assert sorted(b for b, _ in copies) == ([own - 1, own] if first else [own])
-
-
-def test_a_block_gets_every_day_of_the_weeks_starting_in_it():
-    for day in (date(2024, 12, 29) + timedelta(days=i) for i in range(60)):
-        blocks = blocks_of(day)
-        assert blocks[-1] == day.toordinal() // BLOCK_DAYS
-        for grain in WEEKS:
-            (start,) = periods_of(day, grain)
-            assert start.toordinal() // BLOCK_DAYS in blocks
-        assert len(blocks) == (2 if day.weekday() == 6 and day.toordinal() % BLOCK_DAYS == 0 else 1)
 
 
 def _job(tmp_path, inputs, **options):
@@ -235,34 +167,10 @@ def test_match_inputs_hashes_and_refuses_empty_patterns(tmp_path):
         match_inputs([str(tmp_path / "missing*.jsonl")])
 
 
-def test_runner_defaults_to_fnapi_and_beam_flags_pass_through():
-    options = pipeline_options(["--runner=DataflowRunner", "--project=p", "--region=europe-west1"])
-    assert options.get_all_options()["project"] == "p"
-    assert pipeline_options([]).get_all_options()["runner"] == "FnApiRunner"
-    assert (
-        is_remote(["--runner=DataflowRunner"])
-        and not is_remote([])
-        and not is_remote(["--runner=DirectRunner"])
-    )
-
-
 def test_file_formats_by_name():
     assert [
         file_format(n) for n in ["a.jsonl.gz", "b.CSV", "c.parquet", "d.json.zst", "e.ndjson"]
     ] == ["jsonl", "csv", "parquet", "jsonl", "jsonl"]
-
-
-def test_landing_goes_where_remote_workers_and_this_host_both_reach(tmp_path):
-    from ingest.pipeline import landing_location
-
-    assert landing_location([], local_dir=tmp_path, run_id="r") == str(tmp_path / "r")
-    remote = ["--runner=DataflowRunner", "--temp_location=gs://bucket/tmp/"]
-    assert (
-        landing_location(remote, local_dir=tmp_path, run_id="r")
-        == "gs://bucket/tmp/moodcast-landing/r"
-    )
-    with pytest.raises(ValueError, match="temp_location"):
-        landing_location(["--runner=FlinkRunner"], local_dir=tmp_path, run_id="r")
 
 
 def _tweet(i, **extra):
@@ -365,7 +273,7 @@ def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monk
     path = _write_jsonl(tmp_path / "in.jsonl", posts)
     landed = {}
     for days in (7, 994):
-        monkeypatch.setattr("ingest.pipeline.BLOCK_DAYS", days)
+        monkeypatch.setattr("ingest.blocks.BLOCK_DAYS", days)
         job = replace(
             _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(days))
         )
@@ -401,7 +309,7 @@ def test_blocks_counted_in_author_parts_equal_blocks_counted_whole(tmp_path, mon
     path = _write_jsonl(tmp_path / "in.jsonl", posts)
     landed = {}
     for limit in (9, 1_000_000):
-        monkeypatch.setattr("ingest.pipeline.BLOCK_SHARD_POSTS", limit)
+        monkeypatch.setattr("ingest.blocks.BLOCK_SHARD_POSTS", limit)
         job = replace(
             _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(limit))
         )
@@ -421,7 +329,7 @@ def test_a_failed_job_leaves_no_spilled_frames(tmp_path, monkeypatch):
     def fail(item, job):
         raise RuntimeError("counting failed")
 
-    monkeypatch.setattr("ingest.pipeline.count_periods", fail)
+    monkeypatch.setattr("ingest.blocks.count_periods", fail)
     path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(50)])
     job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
     with pytest.raises(Exception, match="counting failed"):

@@ -7,7 +7,8 @@ import orjson
 import polars as pl
 import pytest
 
-from ingest.pipeline import IngestJob, run_ingest
+from ingest.job import IngestJob
+from ingest.pipeline import run_ingest
 from transforms.markers import load_markers
 from transforms.model_markers import ModelConfig, classify, in_sample
 from transforms.posts import PostOptions

@@ -16,7 +16,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import window
 from apache_beam.utils.timestamp import Timestamp
 
-from ingest.pipeline import IngestJob
+from ingest.job import IngestJob
 from ingest.stream import (
     DropRepeatedIdsFn,
     LocalDayWindows,

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from ingest.pipeline import IngestJob, run_ingest
+from ingest.job import IngestJob
+from ingest.pipeline import run_ingest
 from moodcast.adapting import configured_markers
 from moodcast.cli import main
 from moodcast.config import load_settings

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from moodcast.config import ConfigError, load_settings
-from moodcast.run import RunSummary, release_protection
+from moodcast.run_summary import RunSummary, release_protection
 
 
 def _settings(tmp_path, text: str):

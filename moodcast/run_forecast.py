@@ -1,0 +1,170 @@
+"""The run's forecast step: every distinct published series forecast at its grain, its alerts
+raised, all stored in the warehouse and counted in the run's summary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import polars as pl
+
+import warehouse
+from forecasting import forecast_and_alert
+from forecasting.chosen import published_choice
+from forecasting.frequency import (
+    DAY,
+    EIGHT_EPIWEEK,
+    EIGHT_WEEK,
+    EPIWEEK,
+    WEEK,
+    Frequency,
+    FrequencyError,
+)
+from forecasting.inputs import InputRule, complete_days
+from forecasting.methods import MethodRules, check_methods, marker_dimensions
+from forecasting.series import NOTES_SCHEMA
+from moodcast.config import Settings
+from moodcast.run_summary import RunSummary
+from transforms.aggregate import EIGHT_WEEKS
+from transforms.series import (
+    derived_series,
+    dp_series,
+    left_out_reason,
+    same_series,
+    to_post_counts,
+)
+
+log = logging.getLogger("moodcast.run")  # the run's log lines keep their name on stderr
+
+
+def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapping) -> RunSummary:
+    """Forecast every distinct series at its grain (transforms.series.derived_series; in DP mode
+    every series on its noisy days) and raise its alerts, once per distinct series; store them;
+    count them in `summary`, with the reason each series left out was not forecast."""
+    run_id = summary.run_id
+    daily = warehouse.current_daily(con)
+    series, grains, left_out = _series_by_grain(con, daily, settings=settings)
+    choice = published_choice(
+        warehouse.queries.backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id
+    )
+    inputs = InputRule(
+        min_posts_per_day=settings.min_posts_per_day, volume_factor=settings.volume_change_factor
+    )
+    common = dict(
+        run_id=run_id,
+        horizon_days=settings.horizon_days,
+        history_days=settings.history_days,
+        n_jobs=settings.forecast_jobs,
+        choice=choice,
+        method_rules=MethodRules(dimensions=marker_dimensions(markers.values())),
+        inputs=inputs,
+    )
+    complete = complete_days(warehouse.queries.covered_days(con))
+    iso = settings.week_grain == "iso_week"
+    coarser = {
+        settings.week_grain: WEEK if iso else EPIWEEK,
+        EIGHT_WEEKS[settings.week_grain]: EIGHT_WEEK if iso else EIGHT_EPIWEEK,
+    }
+    outcomes = [
+        forecast_and_alert(
+            series.join(grains.filter(pl.col("grain") == "day"), on="unique_id", how="semi"),
+            methods=_methods_at(settings.alert_methods, DAY),
+            freq=DAY,
+            complete=complete,
+            post_counts=to_post_counts(daily),
+            **common,
+        )
+    ]
+    for grain, freq in coarser.items():
+        outcomes.append(
+            forecast_and_alert(
+                series.join(grains.filter(pl.col("grain") == grain), on="unique_id", how="semi"),
+                methods=_methods_at(settings.alert_methods, freq),
+                freq=freq,
+                **common,
+            )
+        )
+    alerts = pl.concat([o.alerts for o in outcomes])
+    notes = pl.concat(
+        [
+            *(o.notes for o in outcomes),
+            _left_out_notes(
+                left_out, reason=left_out_reason(k=settings.k, week_grain=settings.week_grain)
+            ),
+        ]
+    )
+    statuses = dict(notes.group_by("status").len().iter_rows())
+    log.info("forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+    forecasts = pl.concat([o.forecasts for o in outcomes])
+    warehouse.replace_forecasts(con, forecasts)
+    warehouse.replace_alerts(con, alerts.sort("unique_id", "start", "method"))
+    warehouse.replace_model_choice(con, pl.concat([o.choice for o in outcomes]))
+    return replace(
+        summary,
+        series=forecasts.get_column("unique_id").n_unique(),
+        alerts=alerts.height,
+        not_forecast=_not_forecast(notes),
+    )
+
+
+def _series_by_grain(
+    con, daily: pl.DataFrame, *, settings: Settings
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """The series a run may forecast (derived from `daily`, or the DP release), the grain of
+    each distinct one (`unique_id`, `grain`), and the distinct series no grain could take."""
+    distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
+    if settings.privacy == "dp":
+        series, grains = dp_series(warehouse.queries.dp_released(con))
+    else:
+        series, grains = derived_series(
+            daily,
+            warehouse.publishable_periods(con, week_grain=settings.week_grain),
+            k=settings.k,
+            week_grain=settings.week_grain,
+        )
+    grains = grains.join(distinct, on="unique_id", how="semi")
+    left_out = distinct.join(grains, on="unique_id", how="anti").get_column("unique_id")
+    log.info(
+        "forecast: %d distinct series: %s; %d left out (cells below k = %d at every grain)",
+        distinct.height,
+        ", ".join(f"{n} by {grain}" for grain, n in sorted(grains.group_by("grain").len().rows())),
+        left_out.len(),
+        settings.k,
+    )
+    return series, grains, left_out
+
+
+def _methods_at(methods: Sequence[str], freq: Frequency) -> tuple[str, ...]:
+    """The alert methods of `methods` that can run on series of `freq` (a weekly-only method
+    is not run on day series, and the other way round)."""
+    runnable = []
+    for name in methods:
+        try:
+            check_methods([name], freq=freq)
+        except FrequencyError:
+            continue
+        runnable.append(name)
+    return tuple(runnable)
+
+
+def _left_out_notes(unique_ids: pl.Series, *, reason: str) -> pl.DataFrame:
+    """NOTES_SCHEMA rows (`skipped`, with `reason`) of the series that no grain could take."""
+    return pl.DataFrame(
+        {"unique_id": unique_ids, "status": "skipped", "model": None, "reason": reason},
+        schema=NOTES_SCHEMA,
+    )
+
+
+def _not_forecast(notes: pl.DataFrame) -> dict[str, int]:
+    """Skipped series (forecasting NOTES_SCHEMA) counted by the kind of their reason: too many
+    suppressed or missing recent days, too short a history, or the reason itself."""
+    kind = (
+        pl.when(pl.col("reason").str.contains("suppressed or missing"))
+        .then(pl.lit("too many suppressed or missing recent days"))
+        .when(pl.col("reason").str.contains("days of history"))
+        .then(pl.lit("too short a history"))
+        .otherwise(pl.col("reason"))
+    )
+    skipped = notes.filter(pl.col("status") == "skipped").select(kind.alias("kind"))
+    return dict(skipped.get_column("kind").value_counts().iter_rows())
