@@ -45,12 +45,10 @@ from transforms.ngram import ngram_features  # noqa: E402
 
 RECIPES = {
     "base": FinetuneSettings(),
-    "lr1e-4": FinetuneSettings(learning_rate=1e-4),
-    "lr1e-4 e5 patience1": FinetuneSettings(learning_rate=1e-4, epochs=5, patience=1),
     "e5 patience1": FinetuneSettings(epochs=5, patience=1),
+    "lr1e-4 e5 patience1": FinetuneSettings(learning_rate=1e-4, epochs=5, patience=1),
     "holdout25": FinetuneSettings(holdout=0.25),
     "wd0.1": FinetuneSettings(weight_decay=0.1),
-    "len64": FinetuneSettings(max_seq_length=64),
 }
 """Recipe name → settings; `base` is the default before this sweep."""
 SETS = ("covidemo_en:bar", "isear_en", "xed_en", "sad_stress_en:stress", "rmhd27_reddit_en:stress")
@@ -58,14 +56,13 @@ KEPT = ROOT / "benchmarks" / ".data" / "finetune_recipes.jsonl"
 
 
 def labelled_set(key: str) -> tuple[ms.LabelledSet, bool]:
-    """The set of `key` (NAME, NAME:bar or NAME:stress) and whether it is a stress view."""
+    """The set of `key` (NAME, NAME:bar or NAME:stress; a stress view keeps the set's labels,
+    for head_recipes.splits) and whether it is a stress view."""
     name, _, view = key.partition(":")
     labelled = next(s for s in ms.SETS if s.name == name)
     if view == "bar":
         return replace(labelled, labels=BAR_LABELS[name]), False
-    if view == "stress":
-        return replace(labelled, labels=("stress",), control=None), True
-    return labelled, False
+    return labelled, view == "stress"
 
 
 def _cpu() -> float:
@@ -110,6 +107,8 @@ def judge(key: str, recipe: str, args) -> dict:
     labelled, view = labelled_set(key)
     parts = splits(labelled, 6000, 1500, view)
     train, dev = parts["train"].head(args.train_cap), parts["dev"].head(args.cap)
+    if view:
+        labelled = replace(labelled, labels=("stress",), control=None)
     names = [
         n
         for n in labelled.labels
@@ -173,7 +172,7 @@ def kept() -> list[dict]:
 
 def render(rows: list[dict], args) -> str:
     sets = list(dict.fromkeys(r["set"] for r in rows))
-    recipes = [r for r in RECIPES if any(row["recipe"] == r for row in rows)]
+    recipes = list(dict.fromkeys(r["recipe"] for r in rows))
     cell = {(r["set"], r["recipe"]): r for r in rows}
     lines = [
         "Command (one invocation per recipe, results kept between them): "

@@ -32,8 +32,9 @@ class FinetuneSettings:
     and `head_learning_rate` for the linear outputs, warmed up over the first tenth of the
     steps and then decayed linearly to zero; `holdout` is the share of rows kept aside to choose
     thresholds on; `weight_decay` AdamW's decoupled weight decay; with `patience` above 0 the
-    held-out rows' loss is measured after each epoch, training stops once it has not fallen for
-    `patience` epochs, and the weights of the epoch with the lowest loss are kept; `threads`
+    held-out rows' macro-F1 (each label at its F1-optimal cut there) is measured after each
+    epoch, training stops once it has not risen for `patience` epochs, and the weights of the
+    epoch with the highest are kept (the earliest of equals); `threads`
     torch threads; `seed` fixes the split, the batches and dropout. `max_steps` (0: no limit)
     stops early, for a smoke test."""
 
@@ -153,16 +154,23 @@ def finetune(
         head.weight.copy_(torch.from_numpy(start[:, :-1]))
         head.bias.copy_(torch.from_numpy(start[:, -1]))
     held_texts = [texts[i] for i in held_rows]
-    held_y = y[held_rows].astype(np.float32)
-    epoch = _train(model, head, (fit_texts, y_fit), (held_texts, held_y), settings, epoch_end)
+
+    def held_out(model, head) -> list[tuple[float, float]]:
+        coef, intercept = _weights(head)
+        logits = _embed(model, held_texts, settings.batch_size) @ coef.T + intercept
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        return [
+            best_threshold(probabilities[:, k], y[held_rows, k].astype(bool))
+            for k in range(y.shape[1])
+        ]
+
+    def judge(model, head) -> float:
+        return float(np.mean([f1 for _, f1 in held_out(model, head)]))
+
+    epoch = _train(model, head, (fit_texts, y_fit), settings, epoch_end, judge)
     model.eval()
-    coef = head.weight.detach().numpy().astype(np.float64)
-    intercept = head.bias.detach().numpy().astype(np.float64)
-    held_scores = _embed(model, held_texts, settings.batch_size) @ coef.T
-    probabilities = 1.0 / (1.0 + np.exp(-(held_scores + intercept)))
-    cuts = [
-        best_threshold(probabilities[:, k], y[held_rows, k].astype(bool)) for k in range(y.shape[1])
-    ]
+    coef, intercept = _weights(head)
+    cuts = held_out(model, head)
     model.tokenizer.model_max_length = settings.max_seq_length
     shutil.rmtree(out_dir, ignore_errors=True)
     model.save(str(out_dir))
@@ -179,13 +187,13 @@ def finetune(
 
 
 def _train(
-    model, head, fit: tuple[list[str], np.ndarray], held: tuple[list[str], np.ndarray],
-    settings: FinetuneSettings, epoch_end: Callable | None,
+    model, head, fit: tuple[list[str], np.ndarray], settings: FinetuneSettings,
+    epoch_end: Callable | None, judge: Callable,
 ) -> int:  # fmt: skip
     """Train `model` (its parameters that require a gradient) and the linear `head` on the
-    texts and float 0/1 labels `fit`, as `settings` say (see FinetuneSettings; the loss of
-    `held` decides early stopping); `epoch_end(epoch, model, head)` runs after each epoch.
-    Returns the epoch whose weights are kept."""
+    texts and float 0/1 labels `fit`, as `settings` say (see FinetuneSettings; `judge(model,
+    head)`, the held-out macro-F1, decides early stopping); `epoch_end(epoch, model, head)`
+    runs after each epoch. Returns the epoch whose weights are kept."""
     import torch
 
     texts, y = fit
@@ -213,7 +221,7 @@ def _train(
     )
     order = np.random.default_rng(settings.seed + 1)
     step, began = 0, time.monotonic()
-    best, trained = (math.inf, 0, None), 0
+    best, trained = (-1.0, 0, None), 0
     for epoch in range(1, settings.epochs + 1):
         if step >= total:
             break
@@ -244,10 +252,10 @@ def _train(
             epoch_end(epoch, model, head)
         if not settings.patience:
             continue
-        held_loss = _loss(model, head, held, loss_fn, settings.batch_size)
-        print(f"fine-tuning: epoch {epoch}, held-out loss {held_loss:.4f}", file=sys.stderr)
-        if held_loss < best[0]:
-            best = (held_loss, epoch, copy.deepcopy((model.state_dict(), head.state_dict())))
+        held_f1 = judge(model, head)
+        print(f"fine-tuning: epoch {epoch}, held-out macro-F1 {held_f1:.4f}", file=sys.stderr)
+        if held_f1 > best[0]:
+            best = (held_f1, epoch, copy.deepcopy((model.state_dict(), head.state_dict())))
         elif epoch - best[1] >= settings.patience:
             break
     if best[2] is None:
@@ -257,14 +265,12 @@ def _train(
     return best[1]
 
 
-def _loss(model, head, held: tuple[list[str], np.ndarray], loss_fn, batch_size: int) -> float:
-    """The training loss of `model` and `head` on the texts and labels `held`, in eval mode."""
-    import torch
-
-    texts, y = held
-    with torch.no_grad():
-        embedding = torch.from_numpy(_embed(model, texts, batch_size).astype(np.float32))
-        return float(loss_fn(head(embedding), torch.from_numpy(y)).item())
+def _weights(head) -> tuple[np.ndarray, np.ndarray]:
+    """The linear `head`'s weights and bias (float64)."""
+    return (
+        head.weight.detach().numpy().astype(np.float64),
+        head.bias.detach().numpy().astype(np.float64),
+    )
 
 
 def _embed(model, texts: list[str], batch_size: int) -> np.ndarray:
