@@ -175,9 +175,9 @@ def render(rows: list[dict], args) -> str:
     recipes = list(dict.fromkeys(r["recipe"] for r in rows))
     cell = {(r["set"], r["recipe"]): r for r in rows}
     lines = [
-        "Command (one invocation per recipe, results kept between them): "
-        f"`PYTHONPATH=$PWD .venv/bin/python benchmarks/finetune_recipes.py --train-cap "
-        f"{args.train_cap} --cap {args.cap} --recipes NAME [--write]`",
+        "Command (one invocation per recipe and train cap, results kept between them): "
+        "`PYTHONPATH=$PWD .venv/bin/python benchmarks/finetune_recipes.py --recipes NAME "
+        f"[--sets KEYS] [--train-cap N] --cap {args.cap} [--write]` (N: the rows in brackets)",
         "",
         "Dev macro-F1 of `finetune` heads per recipe (thresholds on the recipe's own held-out "
         "rows); in brackets the dev macro-F1 after each epoch; `+ngram`: mean of its "
