@@ -8,7 +8,8 @@ labelled sets, to choose the `finetune` family's default; the test splits are le
 Each recipe fine-tunes the default model with `moodcast.finetune.finetune` (the function behind
 `moodcast markers train --family finetune`) on a set's first `--train-cap` train rows (of the
 splits of head_recipes.py at its default caps: CovidEmo learns from 80% of its dev split, the
-`:stress` views are balanced), one torch thread, one training at a time, and is judged on the
+`:stress` views are balanced; rmhd27's rows come subreddit by subreddit in its file, so its
+train rows are taken in the order of a hash of `id`), one torch thread, one training at a time, and is judged on the
 first `--cap` rows of the dev split as macro-F1 at the thresholds chosen on its own held-out rows. Beside it, in the
 same run: the dev macro-F1 after each epoch (thresholds on the held-out rows at that epoch),
 and `+ngram`, the mean of its probability and that of an `ngram-v1` head (the recipe of
@@ -106,7 +107,10 @@ def judge(key: str, recipe: str, args) -> dict:
 
     labelled, view = labelled_set(key)
     parts = splits(labelled, 6000, 1500, view)
-    train, dev = parts["train"].head(args.train_cap), parts["dev"].head(args.cap)
+    train, dev = parts["train"], parts["dev"].head(args.cap)
+    if labelled.control:
+        train = train.sort(ms._order(labelled.name, train.get_column("id")))
+    train = train.head(args.train_cap)
     if view:
         labelled = replace(labelled, labels=("stress",), control=None)
     names = [
