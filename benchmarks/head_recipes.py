@@ -2,7 +2,7 @@
 from, judged on dev splits, reported on test splits, with the cost per post of each.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/head_recipes.py [--train-cap 6000] [--cap 1500]
-        [--finetune-cap 2500] [--finetune-epochs 3] [--sets A,B --write]
+        [--finetune-cap 2500] [--finetune-epochs 3] [--sets A,B [--families F,G] --write]
 
 Recipes (`moodcast markers train --family F --recipe R`, through moodcast.training.train_heads):
 `ngram` on `ngram-words` and on `ngram-v1`, `embedding` (the default model), and `hybrid` on
@@ -22,7 +22,8 @@ r/depression posts against its controls.
 
 `finetune` (moodcast.finetune) fine-tunes the model itself on the first `--finetune-cap` train
 rows for `--finetune-epochs` epochs on one torch thread, thresholds on its own held-out 15%; its
-training CPU seconds are reported. With `--sets` the table goes to `head-finetune` (`--write`).
+training CPU seconds are reported. With `--sets` the table goes to `head-finetune` (`--write`),
+and `--families` trains only those families.
 
 Cost: CPU µs per post of `score_texts` with one head of each recipe over the first `--cost-posts`
 test posts of CovidEmo (the model encoder included, onnx-fp32; least of 3 runs, this process).
@@ -175,6 +176,8 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
             continue
         if family == "finetune" and not args.finetune_cap:
             continue
+        if args.families and family not in args.families.split(","):
+            continue
         with tempfile.TemporaryDirectory() as out:
             if family == "finetune":
                 start = _cpu()
@@ -197,7 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-cap", type=int, default=6000, help="Train rows per set at most.")
     parser.add_argument("--cap", type=int, default=1500, help="Dev and test rows per set at most.")
-    parser.add_argument("--cost-posts", type=int, default=500, help="Posts the cost is timed on.")
+    parser.add_argument(
+        "--cost-posts", type=int, default=500, help="Posts the cost is timed on (0: no cost)."
+    )
     parser.add_argument(
         "--sets", help="Comma-separated set names, NAME:bar or NAME:stress (default: all)."
     )
@@ -209,6 +214,9 @@ def main(argv: list[str] | None = None) -> None:
         "--finetune-cap", type=int, default=2500, help="Train rows a finetune head learns from (0: no finetune)."
     )  # fmt: skip
     parser.add_argument("--finetune-epochs", type=int, default=3, help="Epochs of a finetune head.")
+    parser.add_argument(
+        "--families", help="Comma-separated families to train (default: all; with --sets only)."
+    )
     args = parser.parse_args(argv)
     if not ms.available():
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
@@ -230,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         rows = pool.starmap(judge_set, [(s, title, args, view) for s, title, view in jobs])
     body = render(rows, args)
-    if wanted is None or "covidemo_en" in {w.split(":")[0] for w in wanted}:
+    if args.cost_posts and (wanted is None or "covidemo_en" in {w.split(":")[0] for w in wanted}):
         covidemo = next(s for s in ms.SETS if s.name == "covidemo_en")
         parts = splits(covidemo, args.train_cap, args.cap)
         texts = parts["test"].select(model_text(pl.col("text"))).to_series().to_list()
@@ -256,6 +264,7 @@ def render(rows: list, args) -> str:
         f"--train-cap {args.train_cap} --cap {args.cap} --cost-posts {args.cost_posts} "
         f"--finetune-cap {args.finetune_cap} --finetune-epochs {args.finetune_epochs}"
         + (f" --sets {args.sets}" if args.sets else "")
+        + (f" --families {args.families}" if args.families else "")
     )
     lines = [
         f"Command: `{command}`",

@@ -10,11 +10,13 @@ torch threads, so a rerun on the same machine gives the same weights.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +31,12 @@ class FinetuneSettings:
     `batch_size` texts cut at `max_seq_length` tokens; AdamW at `learning_rate` for the encoder
     and `head_learning_rate` for the linear outputs, warmed up over the first tenth of the
     steps and then decayed linearly to zero; `holdout` is the share of rows kept aside to choose
-    thresholds on; `threads` torch threads; `seed` fixes the split, the batches and dropout.
-    `max_steps` (0: no limit) stops early, for a smoke test."""
+    thresholds on; `weight_decay` AdamW's decoupled weight decay; with `patience` above 0 the
+    held-out rows' macro-F1 (each label at its F1-optimal cut there) is measured after each
+    epoch, training stops once it has not risen for `patience` epochs, and the weights of the
+    epoch with the highest are kept (the earliest of equals); `threads`
+    torch threads; `seed` fixes the split, the batches and dropout. `max_steps` (0: no limit)
+    stops early, for a smoke test."""
 
     epochs: int = 3
     batch_size: int = 16
@@ -38,6 +44,8 @@ class FinetuneSettings:
     learning_rate: float = 3e-5
     head_learning_rate: float = 1e-3
     holdout: float = 0.15
+    weight_decay: float = 0.01
+    patience: int = 0
     threads: int = 1
     seed: int = 0
     max_steps: int = 0
@@ -50,6 +58,8 @@ class FinetuneSettings:
             "learning_rate": 0 < self.learning_rate < 1,
             "head_learning_rate": 0 < self.head_learning_rate < 1,
             "holdout": 0 < self.holdout < 1,
+            "weight_decay": 0 <= self.weight_decay < 1,
+            "patience": self.patience >= 0,
             "threads": self.threads >= 1,
             "max_steps": self.max_steps >= 0,
         }
@@ -61,7 +71,8 @@ class FinetuneSettings:
 @dataclass(frozen=True)
 class FinetunedHeads:
     """What `finetune` returns: the saved encoder's directory and its digest, and per label the
-    linear output (`coef`, `intercept`), its held-out `threshold` and F1 there."""
+    linear output (`coef`, `intercept`), its held-out `threshold` and F1 there, and the
+    epoch whose weights were kept."""
 
     encoder_dir: Path
     digest: str
@@ -70,6 +81,7 @@ class FinetunedHeads:
     threshold: np.ndarray
     holdout_f1: np.ndarray
     holdout_rows: int
+    epochs: int
 
 
 def holdout_mask(y: np.ndarray, share: float, seed: int) -> np.ndarray:
@@ -100,11 +112,13 @@ def finetune(
     out_dir: Path,
     settings: FinetuneSettings,
     best_threshold,
+    epoch_end: Callable | None = None,
 ) -> FinetunedHeads:
     """Fine-tune the sentence model at `model_path` on `texts` with the 0/1 labels `y`
     (rows × labels), and save it as a sentence-transformers model into `out_dir` (replaced).
     `best_threshold(scores, gold) -> (cut, f1)` picks each label's threshold on the held-out
-    rows. The saved tokenizer cuts at `max_seq_length` too, so an ONNX export of the model
+    rows; `epoch_end(epoch, model, head)`, when given, runs after each epoch (a benchmark's
+    look at the weights on the way). The saved tokenizer cuts at `max_seq_length` too, so an ONNX export of the model
     (transforms.embedding) sees the tokens it was trained on. Progress goes to stderr.
 
     Raises ModelError when the model cannot be loaded.
@@ -139,15 +153,24 @@ def finetune(
     with torch.no_grad():
         head.weight.copy_(torch.from_numpy(start[:, :-1]))
         head.bias.copy_(torch.from_numpy(start[:, -1]))
-    _train(model, head, fit_texts, y_fit, settings)
+    held_texts = [texts[i] for i in held_rows]
+
+    def held_out(model, head) -> list[tuple[float, float]]:
+        coef, intercept = _weights(head)
+        logits = _embed(model, held_texts, settings.batch_size) @ coef.T + intercept
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        return [
+            best_threshold(probabilities[:, k], y[held_rows, k].astype(bool))
+            for k in range(y.shape[1])
+        ]
+
+    def judge(model, head) -> float:
+        return float(np.mean([f1 for _, f1 in held_out(model, head)]))
+
+    epoch = _train(model, head, (fit_texts, y_fit), settings, epoch_end, judge)
     model.eval()
-    coef = head.weight.detach().numpy().astype(np.float64)
-    intercept = head.bias.detach().numpy().astype(np.float64)
-    held_scores = _embed(model, [texts[i] for i in held_rows], settings.batch_size) @ coef.T
-    probabilities = 1.0 / (1.0 + np.exp(-(held_scores + intercept)))
-    cuts = [
-        best_threshold(probabilities[:, k], y[held_rows, k].astype(bool)) for k in range(y.shape[1])
-    ]
+    coef, intercept = _weights(head)
+    cuts = held_out(model, head)
     model.tokenizer.model_max_length = settings.max_seq_length
     shutil.rmtree(out_dir, ignore_errors=True)
     model.save(str(out_dir))
@@ -159,14 +182,21 @@ def finetune(
         threshold=np.array([c for c, _ in cuts]),
         holdout_f1=np.array([f for _, f in cuts]),
         holdout_rows=len(held_rows),
+        epochs=epoch,
     )
 
 
-def _train(model, head, texts: list[str], y: np.ndarray, settings: FinetuneSettings) -> None:
-    """Train `model` (its parameters that require a gradient) and the linear `head` on `texts`
-    and the float 0/1 labels `y`, as `settings` say (see FinetuneSettings)."""
+def _train(
+    model, head, fit: tuple[list[str], np.ndarray], settings: FinetuneSettings,
+    epoch_end: Callable | None, judge: Callable,
+) -> int:  # fmt: skip
+    """Train `model` (its parameters that require a gradient) and the linear `head` on the
+    texts and float 0/1 labels `fit`, as `settings` say (see FinetuneSettings; `judge(model,
+    head)`, the held-out macro-F1, decides early stopping); `epoch_end(epoch, model, head)`
+    runs after each epoch. Returns the epoch whose weights are kept."""
     import torch
 
+    texts, y = fit
     positives = y.sum(axis=0)
     pos_weight = torch.from_numpy((len(y) - positives) / np.maximum(positives, 1))
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight.float())
@@ -178,7 +208,7 @@ def _train(model, head, texts: list[str], y: np.ndarray, settings: FinetuneSetti
             },
             {"params": head.parameters(), "lr": settings.head_learning_rate},
         ],
-        weight_decay=0.01,
+        weight_decay=settings.weight_decay,
         foreach=True,
     )
     per_epoch = math.ceil(len(texts) / settings.batch_size)
@@ -190,9 +220,12 @@ def _train(model, head, texts: list[str], y: np.ndarray, settings: FinetuneSetti
         optimiser, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1)))
     )
     order = np.random.default_rng(settings.seed + 1)
-    model.train()
     step, began = 0, time.monotonic()
-    while step < total:
+    best, trained = (-1.0, 0, None), 0
+    for epoch in range(1, settings.epochs + 1):
+        if step >= total:
+            break
+        model.train()
         for batch in np.array_split(order.permutation(len(texts)), per_epoch):
             if step >= total:
                 break
@@ -209,11 +242,35 @@ def _train(model, head, texts: list[str], y: np.ndarray, settings: FinetuneSetti
             step += 1
             if step % 20 == 0 or step == total:
                 print(
-                    f"fine-tuning: step {step}/{total} (epoch {1 + (step - 1) // per_epoch}), "
+                    f"fine-tuning: step {step}/{total} (epoch {epoch}), "
                     f"loss {loss.item():.4f}, {time.monotonic() - began:.0f} s",
                     file=sys.stderr,
                     flush=True,
                 )
+        trained = epoch
+        if epoch_end is not None:
+            epoch_end(epoch, model, head)
+        if not settings.patience:
+            continue
+        held_f1 = judge(model, head)
+        print(f"fine-tuning: epoch {epoch}, held-out macro-F1 {held_f1:.4f}", file=sys.stderr)
+        if held_f1 > best[0]:
+            best = (held_f1, epoch, copy.deepcopy((model.state_dict(), head.state_dict())))
+        elif epoch - best[1] >= settings.patience:
+            break
+    if best[2] is None:
+        return trained
+    model.load_state_dict(best[2][0])
+    head.load_state_dict(best[2][1])
+    return best[1]
+
+
+def _weights(head) -> tuple[np.ndarray, np.ndarray]:
+    """The linear `head`'s weights and bias (float64)."""
+    return (
+        head.weight.detach().numpy().astype(np.float64),
+        head.bias.detach().numpy().astype(np.float64),
+    )
 
 
 def _embed(model, texts: list[str], batch_size: int) -> np.ndarray:

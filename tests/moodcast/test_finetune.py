@@ -7,9 +7,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from moodcast.finetune import FinetuneSettings, holdout_mask
-from moodcast.training import train_heads
-from transforms.embedding import load_encoder
+from moodcast.finetune import FinetuneSettings, finetune, holdout_mask
+from moodcast.training import _best_threshold, train_heads
+from transforms.embedding import DEFAULT_MODEL, load_encoder, resolve_model_path
 from transforms.markers import MarkerError, load_markers
 from transforms.model_markers import ModelConfig, SourceError, score_embeddings, score_texts
 
@@ -85,3 +85,31 @@ def test_a_finetune_head_saves_its_model_reloads_and_scores_the_same_on_a_rerun(
     shutil.rmtree(kept)
     with pytest.raises(MarkerError, match=r"fine-tuned model .* is missing"):
         load_markers(tmp_path / "a")
+
+
+def test_settings_refuse_a_negative_patience_or_weight_decay():
+    with pytest.raises(ValueError, match="weight_decay, patience"):
+        FinetuneSettings(weight_decay=-0.1, patience=-1)
+
+
+@pytest.mark.slow
+def test_early_stopping_stops_when_the_held_out_loss_rises_and_keeps_the_best_epoch(tmp_path):
+    rows = _rows()
+    texts = rows.get_column("text").to_list()
+    y = rows.select("anxious").to_numpy()
+    # the held-out rows repeat the texts learnt from with the other label: their loss rises
+    settings = FinetuneSettings(epochs=4, batch_size=4, max_seq_length=16, holdout=0.25,
+                                learning_rate=1e-4, patience=1)  # fmt: skip
+    held = holdout_mask(y, settings.holdout, settings.seed)
+    flipped = np.where(held[:, None], 1 - y, y)
+    assert (holdout_mask(flipped, settings.holdout, settings.seed) == held).all()
+    seen = []
+    tuned = finetune(texts, flipped, model_path=resolve_model_path(DEFAULT_MODEL),
+                     out_dir=tmp_path / "model", settings=settings, best_threshold=_best_threshold,
+                     epoch_end=lambda epoch, _, head: seen.append(head.weight.detach().clone()))  # fmt: skip
+    assert len(seen) == 2 and tuned.epochs == 1
+    np.testing.assert_array_equal(tuned.coef, seen[0].numpy().astype(np.float64))
+    whole = finetune(texts, flipped, model_path=resolve_model_path(DEFAULT_MODEL),
+                     out_dir=tmp_path / "whole", settings=dataclasses.replace(settings, patience=0),
+                     best_threshold=_best_threshold)  # fmt: skip
+    assert whole.epochs == 4
