@@ -39,8 +39,9 @@ DEFAULT_MODEL = "default"
 BACKENDS = ("torch", "onnx-fp32", "onnx-int8")
 DEFAULT_BACKEND = "onnx-fp32"
 TORCH_BATCH_SIZE = 64
-EXPORT_FORMAT = 1
-"""Version of the export recipe below; part of the cache key, so a new recipe re-exports."""
+EXPORT_FORMAT = 2
+"""Version of the export recipe below; part of the cache key, so a new recipe re-exports (2: the
+cut is the sentence-transformers model's `max_seq_length`, no longer the tokenizer's own limit)."""
 EXPORT_MIN_COSINE = {"onnx-fp32": 0.9999, "onnx-int8": 0.95}
 """An export whose embeddings of PROBE_TEXTS fall below this cosine to `torch` is refused."""
 PROBE_TEXTS = (
