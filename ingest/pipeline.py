@@ -7,7 +7,7 @@
          → minus repeated ids → per-author counts → daily cells, weekly cells
               → per 8-week period: the block's sums of daily cells and OR-ed author masks
                 (shuffle by 56 days of period starts) → 8-week cells
-         → landing/{daily,periods,dead_letters,counts,coverage}.parquet
+         → landing/{daily,periods,dead_letters,counts,coverage,files}.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
 
 Raw text and author ids stay inside the chunk that read them: the shuffles carry hashes, days,
