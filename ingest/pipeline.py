@@ -7,7 +7,7 @@
          → minus repeated ids → per-author counts → daily cells, weekly cells
               → per 8-week period: the block's sums of daily cells and OR-ed author masks
                 (shuffle by 56 days of period starts) → 8-week cells
-         → landing/{daily,periods,dead_letters,counts,coverage}.parquet
+         → landing/{daily,periods,dead_letters,counts,coverage,files}.parquet
                            → (DP mode) bounded, noisy base cells → landing/dp_daily.parquet
 
 Raw text and author ids stay inside the chunk that read them: the shuffles carry hashes, days,
@@ -138,7 +138,9 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
 
 
 def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
-    """Run the ingest job to completion and return its landing location (`job.landing_dir`)."""
+    """Run the ingest job to completion and return its landing location (`job.landing_dir`).
+    Its spilled frames are removed either way; where a failed job's cannot be, that is logged
+    and the job's own error raised."""
     options = pipeline_options(beam_args)
     log.info(
         "ingest: %d input pattern(s) on %s",
@@ -148,6 +150,11 @@ def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
     try:
         with beam.Pipeline(options=options) as pipeline:
             build(pipeline, job)
-    finally:
-        remove_spill(job.spill_dir)
+    except BaseException:
+        try:
+            remove_spill(job.spill_dir)
+        except Exception as exc:
+            log.error("ingest failed; its spilled frames in %s remain: %s", job.spill_dir, exc)
+        raise
+    remove_spill(job.spill_dir)
     return job.landing_dir

@@ -182,7 +182,7 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
     posts), as `<data dir>/adapted/<lang>.json`, which names the model, a digest of the
     markers' versions and `origin`. Languages without a model or table are left out; a rerun
     on the same posts writes the same files, each through a temporary file of its own (two
-    runs at once never write into one)."""
+    runs at once never write into one; a failed write leaves none behind)."""
     markers = base_markers(settings)
     digest = markers_digest(markers)
     config = settings.model_config
@@ -224,7 +224,12 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
         ) as partial:
-            partial.write(json.dumps(document, indent=1) + "\n")
-        Path(partial.name).replace(path)
+            try:
+                partial.write(json.dumps(document, indent=1) + "\n")
+                partial.close()
+                Path(partial.name).replace(path)
+            except BaseException:
+                Path(partial.name).unlink(missing_ok=True)
+                raise
         written.append(Adapted(lang, path, part.height, counts))
     return written

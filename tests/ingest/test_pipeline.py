@@ -335,3 +335,21 @@ def test_a_failed_job_leaves_no_spilled_frames(tmp_path, monkeypatch):
     with pytest.raises(Exception, match="counting failed"):
         run_ingest(job)
     assert Path(job.spill_dir).parent.exists() and not Path(job.spill_dir).exists()
+
+
+def test_a_failed_job_reports_its_own_error_when_the_spill_cannot_be_removed(
+    tmp_path, monkeypatch, caplog
+):
+    def fail(item, job):
+        raise RuntimeError("counting failed")
+
+    def refuse(directory):
+        raise OSError(f"{directory} is read-only")
+
+    monkeypatch.setattr("ingest.blocks.count_periods", fail)
+    monkeypatch.setattr("ingest.pipeline.remove_spill", refuse)
+    path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(50)])
+    job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
+    with pytest.raises(Exception, match="counting failed"):
+        run_ingest(job)
+    assert "is read-only" in caplog.text

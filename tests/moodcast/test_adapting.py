@@ -2,7 +2,9 @@
 the Beam job score with them; missing or stale centroids are refused."""
 
 import dataclasses
+import errno
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -237,6 +239,25 @@ def test_each_adapt_run_writes_through_its_own_partial_file(tmp_path):
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     assert sorted(p.name for p in (data / "adapted").iterdir()) == ["en.json", "en.json.partial"]
     assert json.loads((data / "adapted" / "en.json").read_text())["lang"] == "en"
+
+
+def test_an_adapt_run_that_cannot_write_its_fit_leaves_no_partial_file(tmp_path, monkeypatch):
+    """A full disk while the fit is written fails the run and leaves nothing in adapted/."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    made = tempfile.NamedTemporaryFile
+
+    def no_space(text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def full(*args, **kwargs):
+        handle = made(*args, **kwargs)
+        handle.write = no_space
+        return handle
+
+    monkeypatch.setattr("moodcast.adapting.tempfile.NamedTemporaryFile", full)
+    result = CliRunner().invoke(main, ["markers", "adapt", str(corpus), "--data-dir", str(data)])
+    assert result.exit_code != 0
+    assert list((data / "adapted").iterdir()) == []
 
 
 def test_calibrate_says_the_adapted_table_sets_an_adapted_markers_threshold(tmp_path):
