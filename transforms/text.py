@@ -208,6 +208,7 @@ def detect_language(text: str) -> str:
 
 
 def primary_subtag(lang: pl.Expr) -> pl.Expr:
-    """`en-US`, `EN`, ` en ` → `en`; empty strings become null."""
-    code = lang.str.strip_chars().str.to_lowercase().str.split_exact("-", 1).struct.field("field_0")
+    """`en-US`, `pt_BR` (the POSIX locale form), `EN`, ` en ` → `en`, `pt`; empty strings
+    become null."""
+    code = lang.str.strip_chars().str.to_lowercase().str.extract(r"^([^-_]*)")
     return pl.when(code.str.len_chars() > 0).then(code)

@@ -3,11 +3,12 @@ definitions they replace (lower-case, NFD, drop every combining mark, keep ñ; s
 single spaces)."""
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.markers.rules import _ELONGATED, _ELONGATED_TO, _drop_contained, canonical
-from transforms.text import APOSTROPHES, fold, join_contractions
+from transforms.text import APOSTROPHES, fold, join_contractions, primary_subtag
 
 _ENYE = "\ue001"
 
@@ -157,3 +158,20 @@ def test_joined_contractions_are_a_fixed_point(posts, gap):
     langs = pl.Series(["en"] * len(posts))
     joined = join_contractions(texts, langs)
     assert join_contractions(joined, langs).equals(joined)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("en-US", "en"),
+        ("pt_BR", "pt"),
+        ("EN", "en"),
+        (" es ", "es"),
+        ("", None),
+        ("-", None),
+        (None, None),
+    ],
+)
+def test_a_stated_language_is_its_primary_subtag_in_bcp47_and_posix_forms(value, code):
+    frame = pl.DataFrame({"lang": [value]}, schema={"lang": pl.String})
+    assert frame.select(primary_subtag(pl.col("lang"))).item() == code
