@@ -159,6 +159,15 @@ def f1_lines(ways, sets, splits: dict) -> list[str]:
     return lines
 
 
+def english_splits(encoder, cap: int):
+    """Each English labelled set's dev split and its test split (at most `cap` rows), as
+    `(set, split, frame, embeddings of its texts)`."""
+    for labelled in (s for s in ms.SETS if s.lang == "en"):
+        for split, rows in (("dev", None), ("test", cap)):
+            frame = ms.load_split(labelled, split, cap=rows)
+            yield labelled, split, frame, encoder.encode(frame.get_column("text").to_list())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
@@ -171,11 +180,8 @@ def main() -> None:
     ways = scorings(encoder, markers)
     sets = [s for s in ms.SETS if s.lang == "en"]
     splits = {}
-    for labelled in sets:
-        for split, cap in (("dev", None), ("test", args.cap)):
-            frame = ms.load_split(labelled, split, cap=cap)
-            x = encoder.encode(frame.get_column("text").to_list())
-            splits[labelled.name, split] = (frame, {w: run(x) for w, run in ways.items()})
+    for labelled, split, frame, x in english_splits(encoder, args.cap):
+        splits[labelled.name, split] = (frame, {w: run(x) for w, run in ways.items()})
     lines = [*f1_lines(ways, sets, splits), "", *stress_lines(ways, splits)]
     intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:4])
     body = "\n".join(lines)

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CachedEncoder  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from benchmarks.zero_shot import f1_lines, pooled_cut, stress_lines  # noqa: E402
+from benchmarks.zero_shot import english_splits, f1_lines, pooled_cut, stress_lines  # noqa: E402
 from transforms.adapters import toml_with_header  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
 from transforms.zero_shot import ADAPTED_FILE, adapted_centroids, zero_shot  # noqa: E402
@@ -118,12 +118,9 @@ def main() -> None:
     markers = {n: replace(m, heads={}) for n, m in load_markers().items()}
     sets = [s for s in ms.SETS if s.lang == "en"]
     splits, moved = {}, {}
-    for labelled in sets:
-        for split, cap in (("dev", None), ("test", args.cap)):
-            frame = ms.load_split(labelled, split, cap=cap)
-            x = encoder.encode(frame.get_column("text").to_list())
-            scores, moved[labelled.name, split] = scored(frame, x, encoder, markers)
-            splits[labelled.name, split] = (frame, scores)
+    for labelled, split, frame, x in english_splits(encoder, args.cap):
+        scores, moved[labelled.name, split] = scored(frame, x, encoder, markers)
+        splits[labelled.name, split] = (frame, scores)
     ways = next(iter(splits.values()))[1]
     body = "\n".join(
         [

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CachedEncoder, prf  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from benchmarks.zero_shot import f1_lines, pooled_cut, stress_lines  # noqa: E402
+from benchmarks.zero_shot import english_splits, f1_lines, pooled_cut, stress_lines  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
 from transforms.zero_shot import ADAPT_MIN_POSTS, adapted_centroids, zero_shot  # noqa: E402
 
@@ -128,13 +128,10 @@ def main() -> None:
     markers = {n: replace(m, heads={}) for n, m in load_markers().items()}
     sets = [s for s in ms.SETS if s.lang == "en"]
     splits, fitted = {}, {}
-    for labelled in sets:
-        for split, cap in (("dev", None), ("test", args.cap)):
-            frame = ms.load_split(labelled, split, cap=cap)
-            x = encoder.encode(frame.get_column("text").to_list())
-            ways, fitted[labelled.name, split] = scored(frame, x, encoder, markers)
-            splits[labelled.name, split] = (frame, ways)
-            print(labelled.name, split, frame.height, flush=True)
+    for labelled, split, frame, x in english_splits(encoder, args.cap):
+        ways, fitted[labelled.name, split] = scored(frame, x, encoder, markers)
+        splits[labelled.name, split] = (frame, ways)
+        print(labelled.name, split, frame.height, flush=True)
     ways = [w for w in next(iter(splits.values()))[1] if w != "lexicon"]
     table = f1_lines(ways, sets, splits)
     body = "\n".join(
