@@ -57,6 +57,21 @@ def labelled(tmp_path):
     return _write_labelled(tmp_path)
 
 
+def _blended_share(rate: dict, hit: pl.Series, score: pl.Series) -> pl.DataFrame:
+    """BLEND of ACC on `hit` and PACC on `score` under the recorded `rate`, computed directly
+    from transforms.quantify: `t` (the share), `lo`, `hi` (its interval), `a` (ACC alone)."""
+    n, counts = len(hit), (pl.lit(rate["tp"] + rate["fn"]), pl.lit(rate["fp"] + rate["tn"]))
+    acc = adjusted(pl.lit(hit.mean()), pl.lit(n), pl.lit(rate["tpr"]), pl.lit(rate["fpr"]), *counts)
+    pacc = adjusted(
+        pl.lit(score.mean()), pl.lit(n), pl.lit(rate["score_pos_mean"]),
+        pl.lit(rate["score_neg_mean"]), *counts,
+        spreads=(pl.lit(score.var(ddof=0)), pl.lit(rate["score_pos_var"]), pl.lit(rate["score_neg_var"])),
+    )  # fmt: skip
+    theta, variance = blended(acc, pacc)
+    lo, hi = interval(theta, variance)
+    return pl.select(theta.alias("t"), lo.alias("lo"), hi.alias("hi"), acc[0].alias("a"))
+
+
 def test_calibrate_records_rates_per_marker_and_language(labelled):
     data, labels = labelled
     rows = _invoke("markers", "calibrate", "--labels", labels, "--json", "--data-dir", data)
@@ -217,16 +232,7 @@ def test_evaluate_publishes_the_blend_of_acc_and_pacc_on_the_same_decisions_and_
     rate = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
     hit = _tagged(held_out, data, tmp_path).get_column("gloom")
     prob = _tagged(held_out, data, tmp_path, "--source", "model").get_column("gloom__score")
-    n, counts = len(hit), (pl.lit(rate["tp"] + rate["fn"]), pl.lit(rate["fp"] + rate["tn"]))
-    acc = adjusted(pl.lit(hit.mean()), pl.lit(n), pl.lit(rate["tpr"]), pl.lit(rate["fpr"]), *counts)
-    pacc = adjusted(
-        pl.lit(prob.mean()), pl.lit(n), pl.lit(rate["score_pos_mean"]),
-        pl.lit(rate["score_neg_mean"]), *counts,
-        spreads=(pl.lit(prob.var(ddof=0)), pl.lit(rate["score_pos_var"]), pl.lit(rate["score_neg_var"])),
-    )  # fmt: skip
-    theta, variance = blended(acc, pacc)
-    lo, hi = interval(theta, variance)
-    expected = pl.select(theta.alias("t"), lo.alias("lo"), hi.alias("hi"), acc[0].alias("a"))
+    expected = _blended_share(rate, hit, prob)
     assert report["estimator"] == "blend" and report["validation"] == VALIDATED
     assert report["adjusted_prevalence"] == pytest.approx(expected["t"].item())
     assert report["adjusted_prevalence_lo"] == pytest.approx(expected["lo"].item())
@@ -329,16 +335,7 @@ def test_evaluate_blends_with_the_lexicon_score_on_tags_decisions_and_scores(gra
     rate = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
     tagged = _tagged(held_out, data, tmp_path, "--explain")
     hit, score = tagged.get_column("gloom"), _lexicon_scores(tagged)
-    n, counts = len(hit), (pl.lit(rate["tp"] + rate["fn"]), pl.lit(rate["fp"] + rate["tn"]))
-    acc = adjusted(pl.lit(hit.mean()), pl.lit(n), pl.lit(rate["tpr"]), pl.lit(rate["fpr"]), *counts)
-    pacc = adjusted(
-        pl.lit(score.mean()), pl.lit(n), pl.lit(rate["score_pos_mean"]),
-        pl.lit(rate["score_neg_mean"]), *counts,
-        spreads=(pl.lit(score.var(ddof=0)), pl.lit(rate["score_pos_var"]), pl.lit(rate["score_neg_var"])),
-    )  # fmt: skip
-    theta, variance = blended(acc, pacc)
-    lo, hi = interval(theta, variance)
-    expected = pl.select(theta.alias("t"), lo.alias("lo"), hi.alias("hi"), acc[0].alias("a"))
+    expected = _blended_share(rate, hit, score)
     assert report["estimator"] == "blend" and report["validation"] == VALIDATED
     assert report["adjusted_prevalence"] == pytest.approx(expected["t"].item())
     assert report["adjusted_prevalence_lo"] == pytest.approx(expected["lo"].item())
