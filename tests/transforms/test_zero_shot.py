@@ -6,7 +6,7 @@ import pytest
 
 from transforms.embedding import load_encoder
 from transforms.markers import load_markers, parse_marker
-from transforms.model_markers import score_embeddings
+from transforms.model_scoring import score_embeddings
 from transforms.quantify import VALIDATED, labelled_shares
 from transforms.rates import read_shipped_rates
 from transforms.zero_shot import (
