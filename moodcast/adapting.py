@@ -20,7 +20,8 @@ from ingest.sources import read_file
 from moodcast.config import Settings
 from moodcast.tagging import ReadPosts, with_languages
 from transforms.markers import Marker, load_markers, score
-from transforms.model_markers import load_encoders, model_text, text_key
+from transforms.model_markers import load_encoders
+from transforms.model_scoring import model_text, text_key
 from transforms.records import LOCATED_SCHEMA, validate
 from transforms.text import LanguageRule
 from transforms.zero_shot import (

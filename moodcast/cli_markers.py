@@ -7,44 +7,11 @@ from pathlib import Path
 
 import click
 
+from moodcast.cli_options import input_options, input_overrides
 from moodcast.config import DATA_DIR_HELP, load_settings
 from transforms.errors import InputError
-from transforms.presets import PRESETS
 
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
-PRESET_CHOICE = click.Choice(sorted(PRESETS))
-
-
-def input_options(command):
-    """`--preset NAME` and `--mapping FILE.toml`: how input field names map onto the Post fields
-    (mutually exclusive; either overrides config.toml's input_preset and input_mapping); `--lang`:
-    the inputs' default language (config.toml's default_lang)."""
-    command = click.option(
-        "--lang",
-        "default_lang",
-        help="Language of posts that state none and are too short or unclear to identify, e.g. en. Default: none or config.toml.",
-    )(command)
-    command = click.option(
-        "--mapping",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help='TOML file mapping Post fields to source paths, e.g. text = "body". Default: none or config.toml.',
-    )(command)
-    return click.option(
-        "--preset",
-        "input_preset",
-        type=PRESET_CHOICE,
-        help="Read the field names of this platform's exports. Default: none or config.toml.",
-    )(command)
-
-
-def input_overrides(
-    input_preset: str | None, mapping: Path | None, default_lang: str | None = None
-) -> dict:
-    """load_settings overrides from --preset / --mapping / --lang; refuses a preset and a
-    mapping at once."""
-    if input_preset is not None and mapping is not None:
-        raise click.UsageError("--preset and --mapping are mutually exclusive: give one of them")
-    return {"input_preset": input_preset, "input_mapping": mapping, "default_lang": default_lang}
 
 
 def _markers(data_dir: str | None, names: str | None = None):
