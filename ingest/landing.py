@@ -1,10 +1,14 @@
 """What the job writes: the landing tables' output tags and schemas, the one-row tables of
-counts, coverage and per-file counts, the Parquet writer (WriteTable), and where the landing
-files go and how this host fetches them."""
+counts, coverage and per-file counts, the Parquet writer (WriteTable), where the landing
+files go, how this host fetches them, and when a remote runner's are removed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import logging
+import socket
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +17,9 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from ingest.runner import check_runner, pipeline_options
+from ingest.spill import remove_spill
+
+log = logging.getLogger(__name__)
 
 DEAD, COUNTS, COVERAGE, FILES = "dead", "counts", "coverage", "files"
 COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
@@ -67,14 +74,53 @@ LANDING_FILES = (
 
 def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) -> str:
     """Where the job writes its landing files: `local_dir/run_id` on a local runner; on a remote
-    runner, `<--temp_location>/moodcast-landing/<run_id>`, which workers and this host both reach.
+    runner, `<warehouse prefix>/<run_id>` (remote_prefix), which workers and this host both
+    reach.
 
     Raises ConfigError when a remote runner is named without `--temp_location`.
     """
     if not check_runner(beam_args):
         return str(local_dir / run_id)
+    return f"{remote_prefix(beam_args, local_dir=local_dir)}/{run_id}"
+
+
+def remote_prefix(beam_args: Sequence[str], *, local_dir: Path) -> str:
+    """The warehouse's own prefix for a remote runner's landing files:
+    `<--temp_location>/moodcast-landing/<warehouse>`, where `<warehouse>` hashes this host's name
+    and `local_dir` (inside the data directory), so two warehouses that run the same inputs with
+    the same settings and as-of date (one run id) never share landing or spill files."""
     temp = pipeline_options(beam_args).get_all_options()["temp_location"]
-    return f"{temp.rstrip('/')}/moodcast-landing/{run_id}"
+    identity = f"{socket.gethostname()}\n{local_dir.resolve()}".encode()
+    return f"{temp.rstrip('/')}/moodcast-landing/{hashlib.sha256(identity).hexdigest()[:16]}"
+
+
+@contextmanager
+def remote_landing(beam_args: Sequence[str], *, local_dir: Path) -> Iterator[None]:
+    """Around one run of the warehouse at `local_dir`, holding its lock: on a remote runner,
+    clear the warehouse's remote prefix (remote_prefix) first, since whatever is there was left
+    by a run that was killed outright (its landing files, spilled frames, Beam's temporary
+    files), and delete it again once the run has succeeded (its rows are loaded). After a
+    failure it is kept for inspection, logged, and removed by the warehouse's next run: landing
+    files hold counts and dead letters (reasons and record hashes), never text or author ids.
+    Nothing on a local runner (the run removes its local landing directory itself)."""
+    if not check_runner(beam_args):
+        yield
+        return
+    prefix = remote_prefix(beam_args, local_dir=local_dir)
+    remove_spill(prefix)
+    try:
+        yield
+    except BaseException:
+        log.warning(
+            "the run failed: its remote landing files stay in %s for inspection (counts and "
+            "dead letters, no text or author id); the next run of this warehouse removes them",
+            prefix,
+        )
+        raise
+    try:
+        remove_spill(prefix)
+    except OSError as exc:
+        log.warning("could not remove %s (the next run will): %s", prefix, exc)
 
 
 def fetch_landing(location: str, local_dir: Path) -> Path:
