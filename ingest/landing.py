@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import socket
+import os
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -86,12 +87,31 @@ def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) 
 
 def remote_prefix(beam_args: Sequence[str], *, local_dir: Path) -> str:
     """The warehouse's own prefix for a remote runner's landing files:
-    `<--temp_location>/moodcast-landing/<warehouse>`, where `<warehouse>` hashes this host's name
-    and `local_dir` (inside the data directory), so two warehouses that run the same inputs with
-    the same settings and as-of date (one run id) never share landing or spill files."""
+    `<--temp_location>/moodcast-landing/<id>`, `<id>` being landing_id of `local_dir`, so two
+    warehouses that run the same inputs with the same settings and as-of date (one run id)
+    never share landing or spill files, whatever their hosts and paths."""
     temp = pipeline_options(beam_args).get_all_options()["temp_location"]
-    identity = f"{socket.gethostname()}\n{local_dir.resolve()}".encode()
-    return f"{temp.rstrip('/')}/moodcast-landing/{hashlib.sha256(identity).hexdigest()[:16]}"
+    return f"{temp.rstrip('/')}/moodcast-landing/{landing_id(local_dir)}"
+
+
+def landing_id(local_dir: Path) -> str:
+    """16 hex digits naming the remote counterpart of the local landing directory `local_dir`:
+    a hash of the file `<local_dir>.id` beside it (`<data dir>/landing.id` for `moodcast run`),
+    made with a random id on first use. It lives in the data directory, so it outlives
+    containers and hosts (a pod's host name changes every run); a copied data directory keeps
+    it, so delete it in the copy to give the copy a prefix of its own."""
+    path = local_dir.with_name(f"{local_dir.name}.id")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        draft.write_text(uuid.uuid4().hex + "\n", encoding="utf-8")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 @contextmanager

@@ -9,13 +9,14 @@ from ingest.landing import landing_location, remote_landing, remote_prefix
 
 
 def test_landing_goes_where_remote_workers_and_this_host_both_reach(tmp_path):
-    assert landing_location([], local_dir=tmp_path, run_id="r") == str(tmp_path / "r")
+    local = tmp_path / "landing"
+    assert landing_location([], local_dir=local, run_id="r") == str(local / "r")
     remote = ["--runner=DataflowRunner", "--temp_location=gs://bucket/tmp/"]
-    location = landing_location(remote, local_dir=tmp_path, run_id="r")
-    assert location == f"{remote_prefix(remote, local_dir=tmp_path)}/r"
+    location = landing_location(remote, local_dir=local, run_id="r")
+    assert location == f"{remote_prefix(remote, local_dir=local)}/r"
     assert location.startswith("gs://bucket/tmp/moodcast-landing/")
     with pytest.raises(ValueError, match="temp_location"):
-        landing_location(["--runner=FlinkRunner"], local_dir=tmp_path, run_id="r")
+        landing_location(["--runner=FlinkRunner"], local_dir=local, run_id="r")
 
 
 def _remote(tmp_path) -> list[str]:
@@ -23,13 +24,16 @@ def _remote(tmp_path) -> list[str]:
 
 
 def test_two_warehouses_with_the_same_run_id_never_share_a_remote_prefix(tmp_path):
+    """The prefix comes from an id kept in the data directory, not from the host or the path:
+    another warehouse has another; the same one, moved (a new pod, a new mount), keeps its."""
     beam_args = _remote(tmp_path)
     ours, theirs = tmp_path / "a" / "landing", tmp_path / "b" / "landing"
-    assert landing_location(beam_args, local_dir=ours, run_id="r") != landing_location(
-        beam_args, local_dir=theirs, run_id="r"
-    )
-    assert landing_location(beam_args, local_dir=ours, run_id="r") == landing_location(
-        beam_args, local_dir=tmp_path / "a" / "." / "landing", run_id="r"
+    first = landing_location(beam_args, local_dir=ours, run_id="r")
+    assert first != landing_location(beam_args, local_dir=theirs, run_id="r")
+    assert (tmp_path / "a" / "landing.id").is_file()
+    (tmp_path / "a").rename(tmp_path / "moved")
+    assert (
+        landing_location(beam_args, local_dir=tmp_path / "moved" / "landing", run_id="r") == first
     )
 
 
