@@ -2,8 +2,10 @@
 
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from apache_beam.io.filesystem import FileMetadata, FileSystem
 
 from ingest.landing import landing_location, remote_landing, remote_prefix
 
@@ -77,3 +79,85 @@ def test_a_local_runner_leaves_the_remote_side_alone(tmp_path):
     with remote_landing([], local_dir=tmp_path / "landing"):
         pass
     assert (tmp_path / "landing" / "r" / "daily.parquet").is_file()
+
+
+class _ObjectStore(FileSystem):
+    """A store without directories, as Cloud Storage and S3 are (`memstore://`): objects by
+    full path; a path ending in `/` deletes every object under it, as theirs does."""
+
+    objects: ClassVar[dict[str, bytes]] = {}
+
+    @classmethod
+    def scheme(cls) -> str:
+        return "memstore"
+
+    def join(self, basepath: str, *paths: str) -> str:
+        return "/".join([basepath.rstrip("/"), *paths])
+
+    def split(self, path: str) -> tuple[str, str]:
+        head, _, tail = path.rpartition("/")
+        return head, tail
+
+    def mkdirs(self, path: str) -> None:
+        pass
+
+    def has_dirs(self) -> bool:
+        return False
+
+    def _list(self, dir_or_prefix: str):
+        for path, data in sorted(self.objects.items()):
+            if path.startswith(dir_or_prefix):
+                yield FileMetadata(path, len(data))
+
+    def create(self, path, mime_type=None, compression_type=None):
+        raise NotImplementedError
+
+    def open(self, path, mime_type=None, compression_type=None):
+        raise NotImplementedError
+
+    def copy(self, source_file_names, destination_file_names):
+        raise NotImplementedError
+
+    def rename(self, source_file_names, destination_file_names):
+        raise NotImplementedError
+
+    def exists(self, path: str) -> bool:
+        return path in self.objects
+
+    def size(self, path: str) -> int:
+        return len(self.objects[path])
+
+    def last_updated(self, path: str) -> float:
+        return 0.0
+
+    def checksum(self, path: str) -> str:
+        return str(len(self.objects[path]))
+
+    def metadata(self, path: str) -> FileMetadata:
+        return FileMetadata(path, len(self.objects[path]))
+
+    def delete(self, paths) -> None:
+        for path in paths:
+            doomed = (
+                [p for p in self.objects if p.startswith(path)] if path.endswith("/") else [path]
+            )
+            for name in doomed:
+                del self.objects[name]
+
+
+def test_a_store_without_directories_has_the_prefix_cleared_object_by_object(tmp_path):
+    """On Cloud Storage or S3 every landing object sits a level or more under the warehouse's
+    prefix (`<run id>/daily.parquet`, `<run id>/spill/<file>.arrows`): all of them go."""
+    beam_args = ["--runner=DataflowRunner", "--temp_location=memstore://bucket/tmp"]
+    ours, theirs = tmp_path / "a" / "landing", tmp_path / "b" / "landing"
+    killed = landing_location(beam_args, local_dir=ours, run_id="killed")
+    running = landing_location(beam_args, local_dir=theirs, run_id="r")
+    _ObjectStore.objects = {
+        f"{killed}/daily.parquet": b"x",
+        f"{killed}/spill/0.arrows": b"x",
+        f"{running}/spill/1.arrows": b"x",
+    }
+    with remote_landing(beam_args, local_dir=ours):
+        assert list(_ObjectStore.objects) == [f"{running}/spill/1.arrows"]
+        _ObjectStore.objects[f"{landing_location(beam_args, local_dir=ours, run_id='r')}/x"] = b""
+    assert list(_ObjectStore.objects) == [f"{running}/spill/1.arrows"]
