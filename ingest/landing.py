@@ -120,8 +120,9 @@ def remote_landing(beam_args: Sequence[str], *, local_dir: Path) -> Iterator[Non
     clear the warehouse's remote prefix (remote_prefix) first, since whatever is there was left
     by a run that was killed outright (its landing files, spilled frames, Beam's temporary
     files), and delete it again once the run has succeeded (its rows are loaded). After a
-    failure it is kept for inspection, logged, and removed by the warehouse's next run: landing
-    files hold counts and dead letters (reasons and record hashes), never text or author ids.
+    failure it is kept for inspection, logged, and removed by the warehouse's next run: it
+    holds cell counts before small-cell suppression (as the warehouse does) and dead letters
+    (reasons, record hashes), never a text or an author id.
     Nothing on a local runner (the run removes its local landing directory itself)."""
     if not check_runner(beam_args):
         yield
@@ -132,8 +133,9 @@ def remote_landing(beam_args: Sequence[str], *, local_dir: Path) -> Iterator[Non
         yield
     except BaseException:
         log.warning(
-            "the run failed: its remote landing files stay in %s for inspection (counts and "
-            "dead letters, no text or author id); the next run of this warehouse removes them",
+            "the run failed: its remote landing files stay in %s for inspection (cell counts "
+            "before small-cell suppression and dead letters, no text or author id); the next run "
+            "of this warehouse removes them",
             prefix,
         )
         raise
