@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from moodcast.cli_options import input_options, input_overrides
 from moodcast.config import DATA_DIR_HELP, load_settings
 from transforms.errors import InputError
+
+if TYPE_CHECKING:
+    from transforms.markers import Marker
 
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
 
@@ -368,13 +373,10 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     if as_json:
         thresholds = {(row["marker"], row["lang"]): row for row in rows}
         for rate in with_margins(rates).iter_rows(named=True):
-            click.echo(
-                json.dumps(
-                    thresholds.pop((rate["marker"], rate["lang"]), {}) | rate, sort_keys=True
-                )
-            )
+            row = thresholds.pop((rate["marker"], rate["lang"]), {}) | rate
+            click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
         for row in thresholds.values():
-            click.echo(json.dumps(row, sort_keys=True))
+            click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
         click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
         return
     for row in rows:
@@ -392,6 +394,14 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     for line in rate_lines(rates):
         click.echo(line)
     click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+
+
+def _adapted(markers: Mapping[str, Marker], row: Mapping) -> dict[str, bool]:
+    """calibrate --json's `adapted`: whether the row's marker scores its language with the
+    centroids `markers adapt` fitted (zero_shot = "adapted"), so its threshold is the adapted
+    table's and its score source names the fit."""
+    marker = markers.get(row["marker"])
+    return {"adapted": marker is not None and row["lang"] in marker.adapted}
 
 
 @markers.command("adapt")
