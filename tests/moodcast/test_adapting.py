@@ -289,7 +289,7 @@ def test_the_sample_is_fixed_by_a_stable_hash_of_the_text(tmp_path):
     language: the same on every polars version, so a rerun after an upgrade writes the same
     file (polars' own hash is stable only within one version)."""
     from moodcast.adapting import corpus_posts, sample_key
-    from transforms.model_markers import model_text
+    from transforms.model_scoring import model_text
     from transforms.text import LanguageRule
 
     texts = pl.Series(["so sad today", "Naïve café ☕", ""])
