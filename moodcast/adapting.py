@@ -219,9 +219,10 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
     """Fit and write the adapted centroids of each language of `posts` (corpus_posts) that has
     a configured model and an adapted threshold table (transforms.zero_shot.adapted_centroids,
     with the lexicon hits of base_markers, moving a centroid on at least adapt_min_posts
-    posts), as `<data dir>/adapted/<lang>.json`, which records its fit_basis and `origin`. Languages without a model or table are left out; a rerun
-    on the same posts writes the same files, each through a temporary file of its own (two
-    runs at once never write into one; a failed write leaves none behind)."""
+    posts), as `<data dir>/adapted/<lang>.json`, which records its fit_basis and `origin`.
+    Languages without a model or table are left out; a rerun on the same posts writes the same
+    files, each through a temporary file of its own (two runs at once never write into one; a
+    failed write leaves none behind)."""
     markers = base_markers(settings)
     config = settings.model_config
     langs = sorted(

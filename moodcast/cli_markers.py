@@ -385,7 +385,7 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
             if row["current_threshold"] is not None
             else "current: default"
         )
-        adapted = row["lang"] in markers[row["marker"]].adapted
+        adapted = _adapted(markers, row)["adapted"]
         click.echo(
             f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
             f"F1 {row['f1']:.3f}  {current}  support {row['support']}"

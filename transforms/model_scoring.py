@@ -34,20 +34,12 @@ def model_text(text: pl.Expr) -> pl.Expr:
     )
 
 
-def text_key(text: pl.Expr) -> pl.Expr:
-    """A UInt64 key of the model text, equal for texts that embed alike (within one run)."""
-    return _key(model_text(text))
-
-
-def _key(model_text: pl.Expr) -> pl.Expr:
-    return model_text.hash(seed=KEY_SEED)
-
-
 def model_texts(posts: pl.DataFrame, *, text: str = "text") -> pl.DataFrame:
-    """What model_scores scores, from posts with `lang` and column `text`: `lang`, `key`
-    (text_key) and `text` (model_text), the model text computed once."""
+    """What model_scores scores, from posts with `lang` and column `text`: `lang`, `key` (a
+    UInt64 hash of the model text, equal for texts that embed alike, within one run) and `text`
+    (model_text), the model text computed once."""
     texts = posts.select("lang", model_text(pl.col(text)).alias("text"))
-    return texts.select("lang", _key(pl.col("text")).alias("key"), "text")
+    return texts.select("lang", pl.col("text").hash(seed=KEY_SEED).alias("key"), "text")
 
 
 def score_embeddings(
