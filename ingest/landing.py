@@ -9,7 +9,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
@@ -103,14 +103,10 @@ def landing_id(local_dir: Path) -> str:
     path = local_dir.with_name(f"{local_dir.name}.id")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-        draft.write_text(uuid.uuid4().hex + "\n", encoding="utf-8")
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
+        with suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(uuid.uuid4().hex + "\n")
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
