@@ -3,10 +3,11 @@
     PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py terms MARKER [--lang en]
     PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py misses MARKER [--lang en] [--top 40]
     PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py try MARKER "term" ... [--lang es]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py gain MARKER "term" ... [--guard "phrase"]
 
 For each set of the language that labels MARKER (benchmarks/marker_sets.py): the shippable sets
 (CC BY / MIT) on their train and dev splits (CovidEmo: dev, its only non-test split), the others
-on dev only, as checks that terms are never chosen on. A Reddit set with controls judges each
+on dev only (a term must also hold on a shippable set, SOURCES.md, seventh pass). A Reddit set with controls judges each
 marker on its positives and the controls. Texts never leave the process; what is printed is
 words, terms and counts.
 
