@@ -30,12 +30,8 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.training import train_heads  # noqa: E402
 from transforms.markers import DEFAULT_HEADS_DIR, load_markers, score  # noqa: E402
-from transforms.model_markers import (  # noqa: E402
-    ModelConfig,
-    load_encoders,
-    score_texts,
-    threshold,
-)
+from transforms.model_markers import ModelConfig, load_encoders, threshold  # noqa: E402
+from transforms.model_scoring import score_texts  # noqa: E402
 from transforms.ngram import NGRAM_FEATURES, WORDS_ONLY  # noqa: E402
 
 

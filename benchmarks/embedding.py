@@ -47,13 +47,8 @@ from transforms.embedding import (  # noqa: E402
     resolve_model_path,
 )
 from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import (  # noqa: E402
-    ModelConfig,
-    classify,
-    model_text,
-    score_embeddings,
-    threshold,
-)
+from transforms.model_markers import ModelConfig, classify, threshold  # noqa: E402
+from transforms.model_scoring import model_text, score_embeddings  # noqa: E402
 
 
 def corpus(posts: int) -> pl.DataFrame:

@@ -41,7 +41,7 @@ from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings, finetune, holdout_mask  # noqa: E402
 from moodcast.training import MIN_CLASS_ROWS, _best_threshold  # noqa: E402
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path  # noqa: E402
-from transforms.model_markers import model_text  # noqa: E402
+from transforms.model_scoring import model_text  # noqa: E402
 from transforms.ngram import ngram_features  # noqa: E402
 
 RECIPES = {

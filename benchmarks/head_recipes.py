@@ -55,7 +55,8 @@ from moodcast.finetune import FinetuneSettings  # noqa: E402
 from moodcast.training import train_heads  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import model_text, score_texts, threshold  # noqa: E402
+from transforms.model_markers import threshold  # noqa: E402
+from transforms.model_scoring import model_text, score_texts  # noqa: E402
 
 RECIPES = (
     ("ngram", "ngram-words"),

@@ -46,7 +46,8 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.embedding import DEFAULT_MODEL, load_encoder  # noqa: E402
 from transforms.markers import Marker, load_markers, score  # noqa: E402
-from transforms.model_markers import ModelConfig, decide, score_texts  # noqa: E402
+from transforms.model_markers import ModelConfig, decide  # noqa: E402
+from transforms.model_scoring import score_texts  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".data" / "embeddings"
 POSITIVE = ("joy", "love", "hope", "calm")

@@ -41,7 +41,7 @@ from benchmarks.prevalence import (  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.training import FOLDS, _best_threshold, label_frame  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import model_text  # noqa: E402
+from transforms.model_scoring import model_text  # noqa: E402
 from transforms.ngram import ngram_features  # noqa: E402
 from transforms.quantify import MIN_YOUDEN, adjusted, interval  # noqa: E402
 

@@ -18,11 +18,10 @@ from transforms.model_markers import (
     decide,
     encoder_languages,
     load_encoders,
-    model_scores,
     modelled_markers,
-    tuned_encoders,
     uses_model,
 )
+from transforms.model_scoring import model_scores, tuned_encoders
 from transforms.posts import PostOptions, prepare, refused_regions
 from transforms.records import validate
 

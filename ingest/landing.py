@@ -1,10 +1,15 @@
 """What the job writes: the landing tables' output tags and schemas, the one-row tables of
-counts, coverage and per-file counts, the Parquet writer (WriteTable), and where the landing
-files go and how this host fetches them."""
+counts, coverage and per-file counts, the Parquet writer (WriteTable), where the landing
+files go, how this host fetches them, and when a remote runner's are removed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import logging
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +18,9 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from ingest.runner import check_runner, pipeline_options
+from ingest.spill import remove_spill
+
+log = logging.getLogger(__name__)
 
 DEAD, COUNTS, COVERAGE, FILES = "dead", "counts", "coverage", "files"
 COUNTS_SCHEMA = pa.schema([("category", pa.string()), ("reason", pa.string()), ("n", pa.int64())])
@@ -67,14 +75,70 @@ LANDING_FILES = (
 
 def landing_location(beam_args: Sequence[str], *, local_dir: Path, run_id: str) -> str:
     """Where the job writes its landing files: `local_dir/run_id` on a local runner; on a remote
-    runner, `<--temp_location>/moodcast-landing/<run_id>`, which workers and this host both reach.
+    runner, `<warehouse prefix>/<run_id>` (remote_prefix), which workers and this host both
+    reach.
 
     Raises ConfigError when a remote runner is named without `--temp_location`.
     """
     if not check_runner(beam_args):
         return str(local_dir / run_id)
+    return f"{remote_prefix(beam_args, local_dir=local_dir)}/{run_id}"
+
+
+def remote_prefix(beam_args: Sequence[str], *, local_dir: Path) -> str:
+    """The warehouse's own prefix for a remote runner's landing files:
+    `<--temp_location>/moodcast-landing/<id>`, `<id>` being landing_id of `local_dir`, so two
+    warehouses that run the same inputs with the same settings and as-of date (one run id)
+    never share landing or spill files, whatever their hosts and paths."""
     temp = pipeline_options(beam_args).get_all_options()["temp_location"]
-    return f"{temp.rstrip('/')}/moodcast-landing/{run_id}"
+    return f"{temp.rstrip('/')}/moodcast-landing/{landing_id(local_dir)}"
+
+
+def landing_id(local_dir: Path) -> str:
+    """16 hex digits naming the remote counterpart of the local landing directory `local_dir`:
+    a hash of the file `<local_dir>.id` beside it (`<data dir>/landing.id` for `moodcast run`),
+    made with a random id on first use. It lives in the data directory, so it outlives
+    containers and hosts (a pod's host name changes every run); a copied data directory keeps
+    it, so delete it in the copy to give the copy a prefix of its own."""
+    path = local_dir.with_name(f"{local_dir.name}.id")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(uuid.uuid4().hex + "\n")
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+@contextmanager
+def remote_landing(beam_args: Sequence[str], *, local_dir: Path) -> Iterator[None]:
+    """Around one run of the warehouse at `local_dir`, holding its lock: on a remote runner,
+    clear the warehouse's remote prefix (remote_prefix) first, since whatever is there was left
+    by a run that was killed outright (its landing files, spilled frames, Beam's temporary
+    files), and delete it again once the run has succeeded (its rows are loaded). After a
+    failure it is kept for inspection, logged, and removed by the warehouse's next run: it
+    holds cell counts before small-cell suppression (as the warehouse does) and dead letters
+    (reasons, record hashes), never a text or an author id.
+    Nothing on a local runner (the run removes its local landing directory itself)."""
+    if not check_runner(beam_args):
+        yield
+        return
+    prefix = remote_prefix(beam_args, local_dir=local_dir)
+    remove_spill(prefix)
+    try:
+        yield
+    except BaseException:
+        log.warning(
+            "the run failed: its remote landing files stay in %s for inspection (cell counts "
+            "before small-cell suppression and dead letters, no text or author id); the next run "
+            "of this warehouse removes them",
+            prefix,
+        )
+        raise
+    try:
+        remove_spill(prefix)
+    except OSError as exc:
+        log.warning("could not remove %s (the next run will): %s", prefix, exc)
 
 
 def fetch_landing(location: str, local_dir: Path) -> Path:

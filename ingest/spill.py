@@ -78,11 +78,11 @@ def read_spilled(addresses: Iterable[Spilled]) -> Iterator[pl.DataFrame]:
 
 
 def remove_spill(directory: str) -> None:
-    """Delete `directory` and every spilled file in it, if it is there: a local directory as a
-    whole; on an object store (no directories) the objects under its prefix."""
+    """Delete `directory` and every file under it, if it is there: a local directory as a
+    whole; on an object store (no directories) the objects under its prefix, at any depth."""
     root = directory.rstrip("/")
     if FileSystems.get_filesystem(root).has_dirs():
         if FileSystems.exists(root):
             FileSystems.delete([root])
-    elif FileSystems.match([f"{root}/*"])[0].metadata_list:
+    elif FileSystems.match([f"{root}/**"])[0].metadata_list:
         FileSystems.delete([f"{root}/"])

@@ -11,6 +11,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ from ingest.sources import read_file
 from moodcast.config import Settings
 from moodcast.tagging import ReadPosts, with_languages
 from transforms.markers import Marker, load_markers, score
-from transforms.model_markers import load_encoders, model_text, text_key
+from transforms.model_markers import load_encoders
+from transforms.model_scoring import model_text
 from transforms.records import LOCATED_SCHEMA, validate
 from transforms.text import LanguageRule
 from transforms.zero_shot import (
@@ -35,7 +37,8 @@ from transforms.zero_shot import (
 ADAPTED_DIR = "adapted"
 """The data directory's folder of fitted centroids, one `<lang>.json` per language."""
 MAX_POSTS = 20_000
-"""The most posts of a language `markers adapt` embeds by default (a keyed-hash sample)."""
+"""The most posts of a language `markers adapt` embeds by default (a sample fixed by
+sample_key)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,37 @@ def markers_digest(markers: Mapping[str, Marker]) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def fit_basis(markers: Mapping[str, Marker], model: str) -> dict[str, object]:
+    """What a fit of `markers` with the sentence model `model` depends on, as its file records
+    it: markers_digest, the model, ADAPT_WEIGHT, and the moodcast version, whose matching rules
+    (normalisation, negation, the first-person cue) decide with the terms which posts the
+    lexicon flags and so which posts move a centroid."""
+    return {
+        "markers": markers_digest(markers),
+        "model": model,
+        "package": version("moodcast"),
+        "weight": ADAPT_WEIGHT,
+    }
+
+
+def sample_key(texts: pl.Expr) -> pl.Expr:
+    """The UInt64 that fixes `markers adapt`'s sample: the first 8 bytes of BLAKE2b of each
+    text's UTF-8, big-endian (hashlib's, the same on every polars and Python version)."""
+
+    def keys(batch: pl.Series) -> pl.Series:
+        digests = (
+            None if t is None else hashlib.blake2b(t.encode(), digest_size=8).digest()
+            for t in batch
+        )
+        return pl.Series(
+            batch.name,
+            [None if d is None else int.from_bytes(d, "big") for d in digests],
+            dtype=pl.UInt64,
+        )
+
+    return texts.map_batches(keys, return_dtype=pl.UInt64)
+
+
 def base_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
     """The shipped markers and the user's (settings.user_markers_dir), only `names` when given."""
     user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
@@ -68,14 +102,13 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
     configured language that has an adapted table (adapt_markers).
 
     Raises SourceError when a language's centroids are missing, unreadable or stale: fitted
-    for other markers (markers_digest), another model or another ADAPT_WEIGHT, or on fewer
-    posts per centroid than adapt_min_posts asks now (read_fit).
+    on another fit_basis (other markers, another model, ADAPT_WEIGHT or moodcast version), or
+    on fewer posts per centroid than adapt_min_posts asks now (read_fit).
     """
     chosen = base_markers(settings, names)
     if settings.zero_shot != "adapted":
         return chosen
     markers = base_markers(settings) if names is not None else chosen
-    digest = markers_digest(markers)
     centroids = {}
     for lang, spec in sorted(settings.models.items()):
         if not adapted_thresholds(lang):
@@ -87,8 +120,9 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
                 "missing: run `moodcast markers adapt CORPUS` on a file of your posts, or set "
                 'zero_shot = "shipped" in config.toml'
             )
-        basis = {"markers": digest, "model": spec, "weight": ADAPT_WEIGHT}
-        centroids[lang] = read_fit(path, basis, min_posts=adapt_min_posts(settings))
+        centroids[lang] = read_fit(
+            path, fit_basis(markers, spec), min_posts=adapt_min_posts(settings)
+        )
     adapted = adapt_markers(markers, centroids)
     return {name: adapted[name] for name in chosen}
 
@@ -105,8 +139,7 @@ def read_fit(path: Path, basis: Mapping[str, object], *, min_posts: int) -> dict
     vector, all of one length.
 
     Raises SourceError when the file is not such a fit (unreadable, cut short, edited), was
-    fitted on another `basis` (its `markers` digest, `model` or `weight` differ), or moved a
-    centroid on fewer than `min_posts` posts.
+    fitted on another `basis` (fit_basis), or moved a centroid on fewer than `min_posts` posts.
     """
     try:
         fitted = json.loads(path.read_text(encoding="utf-8"))
@@ -116,6 +149,11 @@ def read_fit(path: Path, basis: Mapping[str, object], *, min_posts: int) -> dict
         ) from exc
     if not isinstance(fitted, dict) or not isinstance(fitted.get("centroids"), dict):
         raise SourceError(f"{path} is not a fit of `moodcast markers adapt`: run it again")
+    if fitted.get("package") != basis["package"]:
+        raise SourceError(
+            f"{path} was fitted by another moodcast version than this one ({basis['package']}), "
+            "whose lexicon may flag other posts: run `moodcast markers adapt CORPUS` again"
+        )
     if any(fitted.get(k) != v for k, v in basis.items()):
         raise SourceError(
             f"{path} was fitted for other markers or another model (a marker was added or "
@@ -143,9 +181,9 @@ def corpus_posts(
     path: str | Path, settings: Settings, *, rule: LanguageRule, max_posts: int = MAX_POSTS
 ) -> tuple[pl.DataFrame, ReadPosts]:
     """`lang, text` (model_text) of the distinct valid posts of one file, read and validated
-    as `moodcast tag` reads them: per language, the `max_posts` of lowest text key (a
-    deterministic sample, the same on every rerun), in that order; and what became of every
-    record."""
+    as `moodcast tag` reads them: per language, the `max_posts` of lowest sample_key (a
+    deterministic sample, the same on every rerun and every polars version), in that order;
+    and what became of every record."""
     kept = pl.DataFrame(schema={"lang": pl.String, "text": pl.String, "key": pl.UInt64})
     languages: Counter[str] = Counter()
     dead_letters: Counter[str] = Counter()
@@ -161,8 +199,10 @@ def corpus_posts(
         dead_letters.update(dict(refused.get_column("reason").value_counts().iter_rows()))
         if valid.is_empty():
             continue
-        posts = with_languages(valid, text="text", rule=rule).select(
-            "lang", model_text(pl.col("text")).alias("text"), text_key(pl.col("text")).alias("key")
+        posts = (
+            with_languages(valid, text="text", rule=rule)
+            .select("lang", model_text(pl.col("text")).alias("text"))
+            .with_columns(sample_key(pl.col("text")).alias("key"))
         )
         languages.update(dict(posts.get_column("lang").value_counts().iter_rows()))
         kept = (
@@ -179,12 +219,11 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
     """Fit and write the adapted centroids of each language of `posts` (corpus_posts) that has
     a configured model and an adapted threshold table (transforms.zero_shot.adapted_centroids,
     with the lexicon hits of base_markers, moving a centroid on at least adapt_min_posts
-    posts), as `<data dir>/adapted/<lang>.json`, which names the model, a digest of the
-    markers' versions and `origin`. Languages without a model or table are left out; a rerun
-    on the same posts writes the same files, each through a temporary file of its own (two
-    runs at once never write into one; a failed write leaves none behind)."""
+    posts), as `<data dir>/adapted/<lang>.json`, which records its fit_basis and `origin`.
+    Languages without a model or table are left out; a rerun on the same posts writes the same
+    files, each through a temporary file of its own (two runs at once never write into one; a
+    failed write leaves none behind)."""
     markers = base_markers(settings)
-    digest = markers_digest(markers)
     config = settings.model_config
     langs = sorted(
         lang
@@ -212,9 +251,7 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
         counts = {n: int((hits[n] & alone).sum()) for n in sorted(moved)}
         document = {
             "lang": lang,
-            "model": config.models[lang],
-            "markers": digest,
-            "weight": ADAPT_WEIGHT,
+            **fit_basis(markers, config.models[lang]),
             "min_posts": adapt_min_posts(settings),
             "posts": part.height,
             "corpus": origin,

@@ -3,48 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from moodcast.cli_options import input_options, input_overrides
 from moodcast.config import DATA_DIR_HELP, load_settings
 from transforms.errors import InputError
-from transforms.presets import PRESETS
+
+if TYPE_CHECKING:
+    from transforms.markers import Marker
 
 SOURCE_CHOICE = click.Choice(["lexicon", "model"])
-PRESET_CHOICE = click.Choice(sorted(PRESETS))
-
-
-def input_options(command):
-    """`--preset NAME` and `--mapping FILE.toml`: how input field names map onto the Post fields
-    (mutually exclusive; either overrides config.toml's input_preset and input_mapping); `--lang`:
-    the inputs' default language (config.toml's default_lang)."""
-    command = click.option(
-        "--lang",
-        "default_lang",
-        help="Language of posts that state none and are too short or unclear to identify, e.g. en. Default: none or config.toml.",
-    )(command)
-    command = click.option(
-        "--mapping",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help='TOML file mapping Post fields to source paths, e.g. text = "body". Default: none or config.toml.',
-    )(command)
-    return click.option(
-        "--preset",
-        "input_preset",
-        type=PRESET_CHOICE,
-        help="Read the field names of this platform's exports. Default: none or config.toml.",
-    )(command)
-
-
-def input_overrides(
-    input_preset: str | None, mapping: Path | None, default_lang: str | None = None
-) -> dict:
-    """load_settings overrides from --preset / --mapping / --lang; refuses a preset and a
-    mapping at once."""
-    if input_preset is not None and mapping is not None:
-        raise click.UsageError("--preset and --mapping are mutually exclusive: give one of them")
-    return {"input_preset": input_preset, "input_mapping": mapping, "default_lang": default_lang}
 
 
 def _markers(data_dir: str | None, names: str | None = None):
@@ -401,13 +373,10 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     if as_json:
         thresholds = {(row["marker"], row["lang"]): row for row in rows}
         for rate in with_margins(rates).iter_rows(named=True):
-            click.echo(
-                json.dumps(
-                    thresholds.pop((rate["marker"], rate["lang"]), {}) | rate, sort_keys=True
-                )
-            )
+            row = thresholds.pop((rate["marker"], rate["lang"]), {}) | rate
+            click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
         for row in thresholds.values():
-            click.echo(json.dumps(row, sort_keys=True))
+            click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
         click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
         return
     for row in rows:
@@ -416,7 +385,7 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
             if row["current_threshold"] is not None
             else "current: default"
         )
-        adapted = row["lang"] in markers[row["marker"]].adapted
+        adapted = _adapted(markers, row)["adapted"]
         click.echo(
             f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
             f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
@@ -425,6 +394,14 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     for line in rate_lines(rates):
         click.echo(line)
     click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+
+
+def _adapted(markers: Mapping[str, Marker], row: Mapping) -> dict[str, bool]:
+    """calibrate --json's `adapted`: whether the row's marker scores its language with the
+    centroids `markers adapt` fitted (zero_shot = "adapted"), so its threshold is the adapted
+    table's and its score source names the fit."""
+    marker = markers.get(row["marker"])
+    return {"adapted": marker is not None and row["lang"] in marker.adapted}
 
 
 @markers.command("adapt")

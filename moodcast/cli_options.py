@@ -1,6 +1,7 @@
 """Small click helpers shared by the CLI modules (`cli`, `cli_alerts`, `cli_backtest`,
-`cli_connect`): a module of its own because `cli` imports the others. One definition of each
-option that several commands take, and of the tab-separated table they print."""
+`cli_connect`, `cli_jobs`, `cli_markers`): a module of its own because `cli` imports the others.
+One definition of each option that several commands take, and of the tab-separated table they
+print."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
+
+from transforms.presets import PRESETS
 
 
 def iso_date(ctx, param, value: str | None) -> date | None:
@@ -86,3 +89,38 @@ def echo_table(columns: list[str], rows) -> None:
             )
         )
     click.echo("\n".join(lines))
+
+
+PRESET_CHOICE = click.Choice(sorted(PRESETS))
+
+
+def input_options(command):
+    """`--preset NAME` and `--mapping FILE.toml`: how input field names map onto the Post fields
+    (mutually exclusive; either overrides config.toml's input_preset and input_mapping); `--lang`:
+    the inputs' default language (config.toml's default_lang)."""
+    command = click.option(
+        "--lang",
+        "default_lang",
+        help="Language of posts that state none and are too short or unclear to identify, e.g. en. Default: none or config.toml.",
+    )(command)
+    command = click.option(
+        "--mapping",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help='TOML file mapping Post fields to source paths, e.g. text = "body". Default: none or config.toml.',
+    )(command)
+    return click.option(
+        "--preset",
+        "input_preset",
+        type=PRESET_CHOICE,
+        help="Read the field names of this platform's exports. Default: none or config.toml.",
+    )(command)
+
+
+def input_overrides(
+    input_preset: str | None, mapping: Path | None, default_lang: str | None = None
+) -> dict:
+    """load_settings overrides from --preset / --mapping / --lang; refuses a preset and a
+    mapping at once."""
+    if input_preset is not None and mapping is not None:
+        raise click.UsageError("--preset and --mapping are mutually exclusive: give one of them")
+    return {"input_preset": input_preset, "input_mapping": mapping, "default_lang": default_lang}

@@ -23,7 +23,7 @@ import polars as pl
 
 import warehouse
 from ingest.job import IngestJob
-from ingest.landing import fetch_landing, landing_location
+from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
 from ingest.sources import InputError, InputFile, match_inputs, peek_fields
@@ -62,7 +62,8 @@ def daily_run(
     (transforms.posts.lateness_horizon) are filtered as `too late`, so older days stay as loaded.
     Inputs are matched (and anything but a regular file refused) before the lock is taken.
     Every stop leaves a clean state: a failure, SIGTERM or Ctrl-C records a `failed` run, a
-    SIGKILL is recorded as `killed` by the next run, and landing files are removed either way.
+    SIGKILL is recorded as `killed` by the next run, and landing files are removed either way
+    (a remote runner's after a failure by the next run: ingest.landing.remote_landing).
     Raises InputError, ConfigError, MarkerError or a WarehouseError (e.g. RunLocked; also for a
     full disk or a read-only data directory).
     """
@@ -79,7 +80,10 @@ def daily_run(
     with clean_os_errors(settings.data_dir), sigterm_as_exit():
         key = author_key(settings.data_dir, remote=remote)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with warehouse.RunLock(settings.data_dir, command="moodcast run") as lock:
+        with (
+            warehouse.RunLock(settings.data_dir, command="moodcast run") as lock,
+            remote_landing(beam_args, local_dir=settings.landing_dir),
+        ):
             shutil.rmtree(settings.landing_dir, ignore_errors=True)
             try:
                 summary = _run_locked(

@@ -18,7 +18,8 @@ from moodcast.tagging import TaggingError, with_languages
 from transforms.adapters import toml_with_header
 from transforms.embedding import Encoder, resolve_model_path
 from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker
-from transforms.model_markers import ModelConfig, load_encoders, model_text, score_embeddings
+from transforms.model_markers import ModelConfig, load_encoders
+from transforms.model_scoring import model_text, score_embeddings
 from transforms.ngram import NGRAM_FEATURES, RECIPES, ngram_features
 
 RESERVED_COLUMNS = ("id", "lang")

@@ -1,10 +1,8 @@
 """Model sources of markers, and the decision rules that combine them with the lexicon.
 
-A model source scores a post from its sentence embedding (transforms/embedding.py), or, for a
-trained head of the `ngram` family, from its hashed n-grams (transforms/ngram.py; any language,
-no sentence model), or, for a `hybrid` head, from both side by side. A trained head gives a
-probability. Otherwise the score is zero-shot (transforms/zero_shot.py). A score at or above
-the language's threshold is a hit.
+A model source gives each post a score (transforms/model_scoring.py: from its sentence
+embedding, its hashed n-grams, or both; a trained head's probability, else a zero-shot score).
+A score at or above the language's threshold is a hit.
 
 Per language, a marker's rule decides: `lexicon`, `model`, `either` (a hit from one of them) or
 `both` (a lexicon hit confirmed by the model). Where a language has only one of the sources (for
@@ -20,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from transforms.embedding import (
@@ -31,18 +28,8 @@ from transforms.embedding import (
     load_encoder,
 )
 from transforms.markers import Marker, score
-from transforms.ngram import ngram_head_logits
-from transforms.zero_shot import (
-    CONTRASTED,
-    DEFAULT_THRESHOLD,
-    SourceError,
-    prototype_phrases,
-    zero_shot,
-)
-
-"""Decisions identical to torch's (benchmarks/RESULTS.md, `embedding`), several times faster."""
-
-KEY_SEED = 20211
+from transforms.model_scoring import model_scores, model_texts
+from transforms.zero_shot import CONTRASTED, DEFAULT_THRESHOLD, SourceError, prototype_phrases
 
 
 @dataclass(frozen=True)
@@ -140,33 +127,6 @@ def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, En
     return encoders
 
 
-def model_text(text: pl.Expr) -> pl.Expr:
-    """The text a model embeds: trimmed, runs of whitespace as one space (the regex replace
-    only where some run is not already one space: ~4x cheaper on posts, the same text)."""
-    trimmed = text.str.strip_chars()
-    return (
-        pl.when(trimmed.str.contains(r"[\s&&[^ ]]|  "))
-        .then(trimmed.str.replace_all(r"\s+", " "))
-        .otherwise(trimmed)
-    )
-
-
-def text_key(text: pl.Expr) -> pl.Expr:
-    """A UInt64 key of the model text, equal for texts that embed alike (within one run)."""
-    return _key(model_text(text))
-
-
-def _key(model_text: pl.Expr) -> pl.Expr:
-    return model_text.hash(seed=KEY_SEED)
-
-
-def model_texts(posts: pl.DataFrame, *, text: str = "text") -> pl.DataFrame:
-    """What model_scores scores, from posts with `lang` and column `text`: `lang`, `key`
-    (text_key) and `text` (model_text), the model text computed once."""
-    texts = posts.select("lang", model_text(pl.col(text)).alias("text"))
-    return texts.select("lang", _key(pl.col("text")).alias("key"), "text")
-
-
 def in_sample(ids: pl.Series, *, key: bytes, rate: float) -> pl.Series:
     """Whether each post is in the model sample: its id's keyed BLAKE2b hash, read as a number
     in [0, 1), is below `rate`. Deterministic for a key, so reruns sample the same posts."""
@@ -203,116 +163,6 @@ def needs_model(markers: Mapping[str, Marker], config: ModelConfig, source: str 
     return needed & pl.col("in_sample")
 
 
-def score_embeddings(
-    embeddings: np.ndarray,
-    *,
-    lang: str,
-    markers: Mapping[str, Marker],
-    encoder: Encoder,
-    ngram_logits: Mapping[str, np.ndarray] | None = None,
-) -> dict[str, np.ndarray]:
-    """Model score of each embedded post for every marker with a model source in `lang`.
-
-    N-gram heads are left out (score_texts scores them); a hybrid head adds its n-gram part,
-    `ngram_logits[name]`, to its logit. Raises SourceError when a trained head does not fit
-    the encoder's embedding size, or a hybrid head's n-gram part is not given.
-    """
-    scores = {}
-    for marker in markers.values():
-        if lang not in marker.model_languages - marker.ngram_languages:
-            continue
-        head = marker.heads.get(lang)
-        if head is not None:
-            if head.family == "finetune" and Path(encoder.name) != Path(head.model):
-                raise SourceError(
-                    f"the finetune head of {marker.name} needs its own model ({head.model}), "
-                    f"not {encoder.name}: score it with score_texts"
-                )
-            if len(head.coef) != encoder.dim:
-                raise SourceError(
-                    f"the trained head of {marker.name} ({head.model}, {len(head.coef)} "
-                    f"dimensions) does not fit the model configured for {lang} ({encoder.dim}); "
-                    "retrain it with `moodcast markers train`"
-                )
-            logits = embeddings @ np.asarray(head.coef, dtype=np.float32) + head.intercept
-            if head.family == "hybrid":
-                if ngram_logits is None or marker.name not in ngram_logits:
-                    raise SourceError(
-                        f"the hybrid head of {marker.name} needs the texts, not only their "
-                        "embeddings: score it with score_texts"
-                    )
-                logits = logits + ngram_logits[marker.name]
-            scores[marker.name] = 1.0 / (1.0 + np.exp(-logits))
-        else:
-            scores[marker.name] = zero_shot(embeddings, marker=marker, lang=lang, encoder=encoder)
-    return scores
-
-
-def score_texts(
-    texts: Sequence[str] | pl.Series,
-    *,
-    lang: str,
-    markers: Mapping[str, Marker],
-    encoder: Encoder | None,
-) -> dict[str, np.ndarray]:
-    """Model score of each text (model_text already applied) for every marker with a model
-    source in `lang`: n-gram heads from the texts, the others from their embeddings by
-    `encoder` (None: those are left out, as where no model is configured), hybrid heads from
-    both, and finetune heads from the embeddings of their own model (tuned_encoder)."""
-    ngram = {n: m.heads[lang] for n, m in markers.items() if lang in m.ngram_languages}
-    tuned = {
-        n: m for n, m in markers.items() if lang in m.heads and m.heads[lang].family == "finetune"
-    }
-    embedded = {
-        n: m
-        for n, m in markers.items()
-        if n not in ngram and n not in tuned and lang in m.model_languages
-    }
-    parts = {
-        n: m.heads[lang].ngram_weights
-        for n, m in markers.items()
-        if lang in m.heads
-        and m.heads[lang].ngram_weights is not None
-        and (n in ngram or encoder is not None)
-    }
-    logits = ngram_head_logits(texts, parts) if parts else {}
-    scores = {n: 1.0 / (1.0 + np.exp(-logits[n])) for n in ngram}
-    if embedded and encoder is not None:
-        embeddings = encoder.encode(list(texts))
-        scores |= score_embeddings(
-            embeddings, lang=lang, markers=embedded, encoder=encoder, ngram_logits=logits
-        )
-    if tuned and encoder is not None:
-        for model in sorted({m.heads[lang].model for m in tuned.values()}):
-            own = tuned_encoder(model, encoder)
-            group = {n: m for n, m in tuned.items() if m.heads[lang].model == model}
-            scores |= score_embeddings(
-                own.encode(list(texts)), lang=lang, markers=group, encoder=own
-            )
-    return {n: scores[n] for n in markers if n in scores}
-
-
-def tuned_encoders(
-    markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
-) -> dict[str, Encoder]:
-    """The fine-tuned model of every finetune head of `markers` in a language of `encoders`
-    (the configured ones, load_encoders), by path: for a Beam worker's `setup`, so the models
-    load there, once per process, and a missing or broken one fails before any chunk."""
-    return {
-        head.model: tuned_encoder(head.model, encoders[lang])
-        for marker in markers.values()
-        for lang, head in sorted(marker.heads.items())
-        if head.family == "finetune" and lang in encoders
-    }
-
-
-def tuned_encoder(model: str, encoder: Encoder) -> Encoder:
-    """The fine-tuned model at `model` (a finetune head's), on the backend and ONNX cache
-    directory of `encoder`, the language's configured one; loaded once per process
-    (transforms.embedding.load_encoder)."""
-    return load_encoder(model, backend=encoder.backend, cache_dir=encoder.cache_dir)
-
-
 def threshold(marker: Marker, lang: str) -> float:
     """The score at or above which the marker's model source in `lang` is a hit."""
     head = marker.heads.get(lang)
@@ -338,47 +188,6 @@ def score_probability(marker: Marker, languages: Sequence[str]) -> pl.Expr:
         .otherwise(1.0 / (1.0 + (cut - score).exp()))
         .alias(marker.name)
     )
-
-
-def scores_frame(
-    lang: str,
-    keys: Sequence[int] | pl.Series,
-    texts: Sequence[str] | pl.Series,
-    *,
-    markers: Mapping[str, Marker],
-    encoder: Encoder | None,
-) -> pl.DataFrame:
-    """`lang, key` and a Float64 `<marker>__model` per marker with a model source in `lang`."""
-    scores = score_texts(texts, lang=lang, markers=markers, encoder=encoder)
-    return pl.DataFrame(
-        {
-            "lang": pl.Series([lang] * len(keys), dtype=pl.String),
-            "key": pl.Series(keys, dtype=pl.UInt64),
-            **{f"{n}__model": pl.Series(s, dtype=pl.Float64) for n, s in scores.items()},
-        }
-    )
-
-
-def model_scores(
-    texts: pl.DataFrame, *, markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
-) -> pl.DataFrame:
-    """Model scores of `texts` (`lang, key, text`, as model_texts gives them: the text is the
-    model text already), each distinct `lang, key` scored once: `lang, key, <marker>__model…`
-    (null where a marker has no model source in the language; `encoders` holds the languages
-    whose sources need one, see encoder_languages)."""
-    distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
-    frames = [
-        scores_frame(
-            lang,
-            group.get_column("key"),
-            group.get_column("text"),
-            markers=markers,
-            encoder=encoders.get(lang),
-        )
-        for (lang,), group in distinct.group_by("lang", maintain_order=True)
-    ]
-    empty = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
-    return pl.concat([empty, *frames], how="diagonal_relaxed")
 
 
 def decide(

@@ -10,7 +10,8 @@ import polars as pl
 
 from transforms.contracts import ALL, UNKNOWN_REGION
 from transforms.markers import Marker, tag
-from transforms.model_markers import ModelConfig, in_sample, model_texts, needs_model, sample_rates
+from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates
+from transforms.model_scoring import model_texts
 from transforms.privacy import RegionRule, pseudonyms
 from transforms.records import local_day
 from transforms.text import UNDETERMINED, LanguageRule, complete_languages, primary_subtag
@@ -73,7 +74,7 @@ def prepare(
     """Filter, complete and lexicon-tag valid posts, and pick the texts the model must score.
 
     Returns `(posts, filtered, texts)`. `posts` has `id, source, line, day, region, lang,
-    author` (the HMAC pseudonym, or null), `key` (transforms.model_markers.text_key; null
+    author` (the HMAC pseudonym, or null), `key` (model_texts' key; null
     where the post needs no model score),
     `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of

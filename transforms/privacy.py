@@ -46,19 +46,15 @@ def suppress(daily: pl.DataFrame, *, k: int = DEFAULT_K) -> pl.DataFrame:
     )
 
 
-def pseudonymise(author_id: str, *, key: bytes) -> str:
-    """HMAC-SHA256 of an author id under `key`, hex. The same id and key give the same pseudonym."""
-    return pseudonyms(pl.Series([author_id], dtype=pl.String), key=key).item()
-
-
 _IPAD = bytes(byte ^ 0x36 for byte in range(256))
 _OPAD = bytes(byte ^ 0x5C for byte in range(256))
 
 
 def pseudonyms(author_ids: pl.Series, *, key: bytes) -> pl.Series:
-    """`pseudonymise` of every author id (a String Series; null stays null), each distinct id
-    hashed once. The HMAC's inner and outer SHA-256 states are keyed once (RFC 2104, as
-    `hmac` does) and copied per id: about half the CPU of `hmac.new` per id."""
+    """HMAC-SHA256 under `key`, hex, of every author id (a String Series; null stays null):
+    the same id and key give the same pseudonym. Each distinct id is hashed once. The HMAC's
+    inner and outer SHA-256 states are keyed once (RFC 2104, as `hmac` does) and copied per
+    id: about half the CPU of `hmac.new` per id."""
     block = hashlib.sha256().block_size
     padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
     inner, outer = hashlib.sha256(padded.translate(_IPAD)), hashlib.sha256(padded.translate(_OPAD))

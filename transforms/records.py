@@ -337,8 +337,8 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
     """`created_at` strings → UTC datetimes (µs); null where unparseable.
 
     Accepts epoch seconds, epoch milliseconds (values above 1e11; at most year 9999), ISO-8601
-    with `Z` or an offset, and naive ISO-8601 (date and time, or a date alone) read in `source_tz`. A naive
-    time that falls in a daylight-saving gap is moved forward one hour, as clocks do.
+    with `Z` or an offset, and naive ISO-8601 (date and time, or a date alone) read in
+    `source_tz` by wall_time_in.
     """
     text = value.str.strip_chars()
     numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
@@ -362,15 +362,21 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
 
 
 def wall_time_in(naive: pl.Expr, *, source_tz: str) -> pl.Expr:
-    """Naive wall times read in `source_tz`, as UTC datetimes: a time in a daylight-saving gap
-    is moved forward one hour, as clocks do; an ambiguous one is the earlier instant."""
+    """Naive wall times read in `source_tz`, as UTC datetimes, as zoneinfo reads them (PEP 495,
+    fold=0): an ambiguous time is the earlier instant, and a time in a daylight-saving gap
+    takes the offset in force before the gap, so it lands as far past the gap's end as it was
+    past its start (Lord Howe's 30-minute gap, Troll's two hours, Apia's skipped 2011-12-30).
+    The offset before the gap is the one a day earlier: no zone changes its offset twice
+    within a day."""
     if source_tz == "UTC":
         return naive.dt.replace_time_zone("UTC")
-    local = naive.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
-    shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(
-        source_tz, ambiguous="earliest", non_existent="null"
-    )
-    return pl.coalesce(local, shifted).dt.convert_time_zone("UTC")
+
+    def instant(wall: pl.Expr) -> pl.Expr:
+        zoned = wall.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
+        return zoned.dt.convert_time_zone("UTC")
+
+    day = pl.duration(hours=24)
+    return pl.coalesce(instant(naive), instant(naive - day) + day)
 
 
 def parse_timestamps(values: pl.Series, *, source_tz: str) -> pl.Series:

@@ -4,8 +4,10 @@
 # The Beam job (read, parse, tag, aggregate) runs on Dataflow workers; the DuckDB load, forecasts
 # and exports then run here, where `moodcast` runs, against DATA_DIR, which must be a persistent
 # disk that outlives this machine or pod. moodcast waits for the Dataflow job to finish.
-# The job's landing files go under --temp_location (gs://$BUCKET/tmp/moodcast-landing/<run id>)
-# and are copied back here for the load.
+# The job's landing files go under --temp_location
+# (gs://$BUCKET/dataflow/temp/moodcast-landing/<warehouse>/<run id>, <warehouse> from
+# DATA_DIR/landing.id)
+# and are copied back here for the load; they are deleted once loaded, or by the next run.
 #
 # Placeholders: set them in the environment (or edit the defaults) before use.
 #   PROJECT, REGION, BUCKET  GCP project, Dataflow region, bucket for staging/temp files

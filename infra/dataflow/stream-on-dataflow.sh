@@ -4,8 +4,8 @@
 #
 # The job runs on Dataflow workers (Streaming Engine); this host runs the loader, the single
 # writer of DATA_DIR's DuckDB file: every --load-every it reads the pane, counts and dead-letter
-# files the job wrote under gs://$BUCKET/dataflow/temp/moodcast-landing/<run id>/, upserts the
-# days pane-aware and publishes. Stop it with SIGTERM; drain the Dataflow job to fire the last
+# files the job wrote under gs://$BUCKET/dataflow/temp/moodcast-landing/<warehouse>/<run id>/
+# (<warehouse> from DATA_DIR/stream.id), upserts the days pane-aware and publishes. Stop it with SIGTERM; drain the Dataflow job to fire the last
 # panes first (gcloud dataflow jobs drain).
 #
 # Placeholders: PROJECT, REGION, BUCKET, SUBSCRIPTION (projects/P/subscriptions/S), DATA_DIR,

@@ -239,8 +239,6 @@ def test_a_user_mapping_reads_csv_and_parquet_columns(tmp_path):
 
 
 def test_dp_mode_lands_noisy_base_cells_and_suppress_mode_none(tmp_path):
-    from dataclasses import replace
-
     from transforms.dp import Budget
 
     path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(300)])
@@ -254,6 +252,24 @@ def test_dp_mode_lands_noisy_base_cells_and_suppress_mode_none(tmp_path):
     assert cells.height > 0 and set(cells["epsilon"]) == {2.0}
     assert "all" not in set(cells["region"]) | set(cells["lang"])
     assert cells["noise_sd"].n_unique() == 1 and cells["n_authors"].dtype == pl.Float64
+
+
+def _cells_landed_with(tmp_path, monkeypatch, path, setting, values):
+    """The daily and period cells (sorted) that run_ingest lands from `path` with
+    ingest.blocks.`setting` set to each of `values`, each run in a landing directory of its own:
+    value -> {"daily": frame, "periods": frame}."""
+    landed = {}
+    for value in values:
+        monkeypatch.setattr(f"ingest.blocks.{setting}", value)
+        job = replace(
+            _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(value))
+        )
+        landing = Path(run_ingest(job))
+        landed[value] = {
+            name: pl.read_parquet(landing / f"{name}.parquet").sort(pl.all())
+            for name in ("daily", "periods")
+        }
+    return landed
 
 
 def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monkeypatch):
@@ -271,17 +287,7 @@ def test_cells_counted_in_short_blocks_equal_cells_counted_in_one(tmp_path, monk
         for i in range(900)
     ]
     path = _write_jsonl(tmp_path / "in.jsonl", posts)
-    landed = {}
-    for days in (7, 994):
-        monkeypatch.setattr("ingest.blocks.BLOCK_DAYS", days)
-        job = replace(
-            _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(days))
-        )
-        landing = Path(run_ingest(job))
-        landed[days] = {
-            name: pl.read_parquet(landing / f"{name}.parquet").sort(pl.all())
-            for name in ("daily", "periods")
-        }
+    landed = _cells_landed_with(tmp_path, monkeypatch, path, "BLOCK_DAYS", (7, 994))
     for name in ("daily", "periods"):
         assert landed[7][name].equals(landed[994][name])
     periods = landed[7]["periods"]
@@ -307,17 +313,7 @@ def test_blocks_counted_in_author_parts_equal_blocks_counted_whole(tmp_path, mon
         for i in range(700)
     ]
     path = _write_jsonl(tmp_path / "in.jsonl", posts)
-    landed = {}
-    for limit in (9, 1_000_000):
-        monkeypatch.setattr("ingest.blocks.BLOCK_SHARD_POSTS", limit)
-        job = replace(
-            _job(tmp_path, [path], as_of=date(2025, 6, 1)), landing_dir=str(tmp_path / str(limit))
-        )
-        landing = Path(run_ingest(job))
-        landed[limit] = {
-            name: pl.read_parquet(landing / f"{name}.parquet").sort(pl.all())
-            for name in ("daily", "periods")
-        }
+    landed = _cells_landed_with(tmp_path, monkeypatch, path, "BLOCK_SHARD_POSTS", (9, 1_000_000))
     for name in ("daily", "periods"):
         assert landed[9][name].height > 0
         assert landed[9][name].equals(landed[1_000_000][name])
@@ -325,31 +321,33 @@ def test_blocks_counted_in_author_parts_equal_blocks_counted_whole(tmp_path, mon
     assert daily["n_authors"].max() > 1 and daily["n_posts"].sum() > daily["n_authors"].sum()
 
 
-def test_a_failed_job_leaves_no_spilled_frames(tmp_path, monkeypatch):
+@pytest.fixture
+def failing_job(tmp_path, monkeypatch):
+    """A job over 50 posts whose period counting (ingest.blocks.count_periods) raises
+    RuntimeError("counting failed")."""
+
     def fail(item, job):
         raise RuntimeError("counting failed")
 
     monkeypatch.setattr("ingest.blocks.count_periods", fail)
     path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(50)])
-    job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
+    return _job(tmp_path, [path], as_of=date(2025, 6, 1))
+
+
+def test_a_failed_job_leaves_no_spilled_frames(failing_job):
     with pytest.raises(Exception, match="counting failed"):
-        run_ingest(job)
-    assert Path(job.spill_dir).parent.exists() and not Path(job.spill_dir).exists()
+        run_ingest(failing_job)
+    spill = Path(failing_job.spill_dir)
+    assert spill.parent.exists() and not spill.exists()
 
 
 def test_a_failed_job_reports_its_own_error_when_the_spill_cannot_be_removed(
-    tmp_path, monkeypatch, caplog
+    failing_job, monkeypatch, caplog
 ):
-    def fail(item, job):
-        raise RuntimeError("counting failed")
-
     def refuse(directory):
         raise OSError(f"{directory} is read-only")
 
-    monkeypatch.setattr("ingest.blocks.count_periods", fail)
     monkeypatch.setattr("ingest.pipeline.remove_spill", refuse)
-    path = _write_jsonl(tmp_path / "in.jsonl", [_post(i) for i in range(50)])
-    job = _job(tmp_path, [path], as_of=date(2025, 6, 1))
     with pytest.raises(Exception, match="counting failed"):
-        run_ingest(job)
+        run_ingest(failing_job)
     assert "is read-only" in caplog.text

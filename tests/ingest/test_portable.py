@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 import warehouse
+from ingest.landing import remote_prefix
 from moodcast.config import load_settings
 from moodcast.run import daily_run
 from tests.conftest import AS_OF
@@ -122,6 +123,9 @@ def test_portable_runner_with_external_workers_publishes_the_in_process_warehous
         f"--temp_location={tmp_path / 'beam-temp'}",
     ]
     in_process = _run(small_corpus, tmp_path / "in-process", [])
+    stale = Path(remote_prefix(beam_args, local_dir=tmp_path / "portable" / "landing"))
+    (stale / "killed" / "spill").mkdir(parents=True)
+    (stale / "killed" / "spill" / "0.arrows").write_bytes(b"left by a run killed outright")
     summary = _run(small_corpus, tmp_path / "portable", beam_args)
     assert summary.as_json() == in_process.as_json()
     ours, theirs = _published(tmp_path / "portable"), _published(tmp_path / "in-process")
@@ -130,5 +134,4 @@ def test_portable_runner_with_external_workers_publishes_the_in_process_warehous
     assert (sadness["sample_rate"] == 0.25).any(), "the sentence model did not decide sadness"
     assert ours["daily"].equals(theirs["daily"])
     assert ours["runs"].equals(theirs["runs"])
-    landing = tmp_path / "beam-temp" / "moodcast-landing" / summary.run_id
-    assert (landing / "daily.parquet").is_file()
+    assert not list((tmp_path / "beam-temp" / "moodcast-landing").iterdir()), "landing removed"

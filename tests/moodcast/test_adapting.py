@@ -3,6 +3,7 @@ the Beam job score with them; missing or stale centroids are refused."""
 
 import dataclasses
 import errno
+import hashlib
 import json
 import tempfile
 from pathlib import Path
@@ -104,9 +105,11 @@ def test_missing_or_stale_centroids_are_refused_with_what_to_run(tmp_path):
 def _assert_no_post_is_stored(fitted: dict, corpus: Path) -> None:
     """The fit holds numbers and these strings only: no text, post id or author id."""
     assert set(fitted) == {
-        "lang", "model", "markers", "weight", "min_posts", "posts", "corpus", "moved", "centroids",
+        "lang", "model", "markers", "package", "weight", "min_posts", "posts", "corpus", "moved",
+        "centroids",
     }  # fmt: skip
-    strings = {fitted["lang"], fitted["model"], fitted["markers"], fitted["corpus"]}
+    strings = {fitted["lang"], fitted["model"], fitted["markers"], fitted["package"],
+               fitted["corpus"]}  # fmt: skip
     assert fitted["corpus"] == str(corpus) and len(fitted["markers"]) == 16
     assert all(isinstance(v, int) for v in fitted["moved"].values())
     for vector in fitted["centroids"].values():
@@ -174,19 +177,14 @@ def _telling_cut(adapted, shipped) -> float:
 def test_a_fit_without_its_centroids_is_refused_with_what_to_run(tmp_path):
     """A file that names the right markers and model but holds no usable centroids (cut short
     by hand, or edited) is refused as not a fit, not a KeyError or a numpy traceback."""
-    from moodcast.adapting import base_markers, markers_digest
-    from transforms.zero_shot import ADAPT_WEIGHT, SourceError
+    from moodcast.adapting import base_markers, fit_basis
+    from transforms.zero_shot import SourceError
 
     data = tmp_path / "data"
     (data / "adapted").mkdir(parents=True)
     (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
     settings = load_settings(data)
-    basis = {
-        "markers": markers_digest(base_markers(settings)),
-        "model": settings.models["en"],
-        "weight": ADAPT_WEIGHT,
-        "min_posts": settings.k,
-    }
+    basis = fit_basis(base_markers(settings), settings.models["en"]) | {"min_posts": settings.k}
     for centroids in (None, [], {"joy": "not a vector"}, {"joy": [0.1, None]}):
         document = basis | ({} if centroids is None else {"centroids": centroids})
         (data / "adapted" / "en.json").write_text(json.dumps(document), encoding="utf-8")
@@ -280,3 +278,42 @@ def test_calibrate_says_the_adapted_table_sets_an_adapted_markers_threshold(tmp_
         for name in ("joy ", "calm ")
     )
     assert "adapted table" in joy and "adapted table" not in calm
+    rows = _invoke("markers", "calibrate", "--labels", labels, "--json", "--data-dir", data)
+    adapted = {(r["marker"], r["lang"]): r["adapted"] for r in map(json.loads,
+               rows.stdout.splitlines())}  # fmt: skip
+    assert adapted == {("joy", "en"): True, ("calm", "en"): False}
+
+
+def test_the_sample_is_fixed_by_a_stable_hash_of_the_text(tmp_path):
+    """The posts fitted on are the `--max-posts` of lowest BLAKE2b key of their model text per
+    language: the same on every polars version, so a rerun after an upgrade writes the same
+    file (polars' own hash is stable only within one version)."""
+    from moodcast.adapting import corpus_posts, sample_key
+    from transforms.model_scoring import model_text
+    from transforms.text import LanguageRule
+
+    texts = pl.Series(["so sad today", "Naïve café ☕", ""])
+    expected = [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big")
+                for t in texts]  # fmt: skip
+    assert pl.select(sample_key(pl.lit(texts))).to_series().to_list() == expected
+    corpus = _corpus(tmp_path / "posts.jsonl")
+    chosen, _ = corpus_posts(corpus, load_settings(tmp_path / "data"), rule=LanguageRule(),
+                             max_posts=5)  # fmt: skip
+    model = pl.select(model_text(pl.lit(pl.Series(TEXTS)))).to_series().unique().to_list()
+    lowest = sorted(model, key=lambda t: hashlib.blake2b(t.encode(), digest_size=8).digest())
+    assert chosen.get_column("text").to_list() == lowest[:5]
+
+
+def test_a_fit_by_another_moodcast_version_is_refused_as_its_lexicon_flags_may_differ(
+    tmp_path, monkeypatch
+):
+    """The fit moves centroids toward the posts the lexicon flags, and the matching rules
+    (normalisation, negation, the first-person cue) ship with the package: a fit made by
+    another version is stale, with what to run."""
+    corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
+    _invoke("markers", "adapt", corpus, "--data-dir", data)
+    (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
+    assert "en" in configured_markers(load_settings(data), ["joy"])["joy"].adapted
+    monkeypatch.setattr("moodcast.adapting.version", lambda name: "0.0.0+other")
+    refused = _invoke("markers", "list", "--data-dir", data, code=5)
+    assert "another moodcast version" in refused.output and "markers adapt" in refused.output

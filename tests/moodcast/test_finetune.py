@@ -11,7 +11,8 @@ from moodcast.finetune import FinetuneSettings, finetune, holdout_mask
 from moodcast.training import _best_threshold, train_heads
 from transforms.embedding import DEFAULT_MODEL, load_encoder, resolve_model_path
 from transforms.markers import MarkerError, load_markers
-from transforms.model_markers import ModelConfig, SourceError, score_embeddings, score_texts
+from transforms.model_markers import ModelConfig, SourceError
+from transforms.model_scoring import score_embeddings, score_texts
 
 TINY = FinetuneSettings(epochs=1, batch_size=4, max_seq_length=16, max_steps=3, holdout=0.25)
 

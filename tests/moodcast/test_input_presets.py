@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from moodcast.cli import main
-from moodcast.cli_markers import PRESET_CHOICE
+from moodcast.cli_options import PRESET_CHOICE
 from moodcast.config import ConfigError, load_settings
 from transforms.presets import PRESETS
 

@@ -73,12 +73,8 @@ def test_a_hybrid_head_scores_as_one_model_on_the_embedding_beside_the_ngrams(tm
 
     from transforms.embedding import load_encoder
     from transforms.markers import load_markers
-    from transforms.model_markers import (
-        SourceError,
-        encoder_languages,
-        score_embeddings,
-        score_texts,
-    )
+    from transforms.model_markers import SourceError, encoder_languages
+    from transforms.model_scoring import score_embeddings, score_texts
 
     rows = _rare_label_rows()
     encoder = load_encoder()

@@ -15,7 +15,6 @@ from transforms.model_markers import (
     decide,
     encoder_languages,
     in_sample,
-    model_text,
     modelled_markers,
     needs_model,
     sample_rates,
@@ -234,17 +233,6 @@ def test_a_zero_shot_score_reads_as_a_probability_of_one_half_at_its_threshold()
     assert found[0] == pytest.approx(0.5)
     assert 0 < found[1] < 0.05 and 0.95 < found[2] < 1
     assert found[3] is None
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.text(st.sampled_from(list("ab .\t\n\r\u00a0\u2003\u200b\x1c\x85é")), max_size=30))
-)
-def test_model_text_is_the_trimmed_text_with_each_whitespace_run_as_one_space(texts):
-    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
-    got = frame.select(model_text(pl.col("text"))).to_series()
-    expected = frame.select(pl.col("text").str.strip_chars().str.replace_all(r"\s+", " "))
-    assert got.to_list() == expected.to_series().to_list()
 
 
 def _kleene(a, b, either):

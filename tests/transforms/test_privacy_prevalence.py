@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 from transforms.prevalence import wilson, with_prevalence
-from transforms.privacy import pseudonymise, suppress
+from transforms.privacy import pseudonyms, suppress
 from transforms.series import to_series
 
 
@@ -78,8 +78,9 @@ def test_series_keep_suppressed_days_as_nulls():
 
 
 def test_pseudonyms_are_keyed():
+    alice = pl.Series(["alice"])
     assert (
-        pseudonymise("alice", key=b"k1")
-        == pseudonymise("alice", key=b"k1")
-        != pseudonymise("alice", key=b"k2")
+        pseudonyms(alice, key=b"k1").item()
+        == pseudonyms(alice, key=b"k1").item()
+        != pseudonyms(alice, key=b"k2").item()
     )

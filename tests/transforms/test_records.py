@@ -1,9 +1,10 @@
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import orjson
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from transforms.records import (
@@ -11,6 +12,7 @@ from transforms.records import (
     local_day,
     parse_json_lines,
     parse_timestamp,
+    parse_timestamps,
     validate,
 )
 
@@ -222,6 +224,39 @@ def test_naive_timestamps_are_read_in_the_source_zone_and_days_are_right_across_
         date(2025, 10, 26),
         date(2025, 3, 30),
     ]
+
+
+# Days on which a zone's clocks jump (gaps) or repeat (folds) by an odd amount, in years where
+# every zone database agrees.
+_ODD_CLOCK_CHANGES = {
+    "Australia/Lord_Howe": [date(2025, 10, 5), date(2025, 4, 6)],  # 30 minutes
+    "Antarctica/Troll": [date(2025, 3, 30), date(2025, 10, 26)],  # two hours
+    "Pacific/Apia": [date(2011, 12, 30), date(2011, 9, 24), date(2012, 4, 1)],  # a skipped day
+    "Pacific/Chatham": [date(2025, 9, 28), date(2025, 4, 6)],  # at 02:45
+    "America/St_Johns": [date(2025, 3, 9), date(2025, 11, 2)],  # at 02:00, offset -03:30
+    "Europe/Madrid": [date(2025, 3, 30), date(2025, 10, 26)],
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    change=st.sampled_from([(z, d) for z, days in _ODD_CLOCK_CHANGES.items() for d in days]),
+    days_after=st.integers(-1, 1),
+    at=st.times(),
+    sep=st.sampled_from("T "),
+)
+@example(change=("Australia/Lord_Howe", date(2025, 10, 5)), days_after=0, at=time(2, 15), sep="T")
+@example(change=("Antarctica/Troll", date(2025, 3, 30)), days_after=0, at=time(1, 30), sep="T")
+@example(change=("Pacific/Apia", date(2011, 12, 30)), days_after=0, at=time(12), sep=" ")
+def test_wall_times_in_daylight_saving_gaps_and_folds_read_as_zoneinfo_reads_them(
+    change, days_after, at, sep
+):
+    zone, day = change
+    wall = datetime.combine(day + timedelta(days=days_after), at.replace(fold=0))
+    expected = wall.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    raw = pl.Series("created_at", [wall.isoformat(sep)])
+    assert pl.select(parse_timestamp(pl.lit(raw), source_tz=zone)).item() == expected
+    assert parse_timestamps(raw, source_tz=zone).item() == expected
 
 
 def test_validate_refuses_missing_fields_oversized_text_and_bad_timestamps():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from transforms.records import LOCATED_SCHEMA, parse_timestamp, parse_timestamps, validate
 from transforms.timestamps import INSTANT, OTHER, WALL, common_timestamps
 
-ZONES = ["UTC", "Europe/Madrid", "America/St_Johns"]
+ZONES = ["UTC", "Europe/Madrid", "America/St_Johns", "Australia/Lord_Howe"]
 _MICROSECOND = timedelta(microseconds=1)
 
 

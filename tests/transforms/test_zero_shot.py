@@ -5,8 +5,8 @@ import polars as pl
 import pytest
 
 from transforms.embedding import load_encoder
-from transforms.markers import load_markers, parse_marker
-from transforms.model_markers import score_embeddings
+from transforms.markers import Marker, load_markers, parse_marker
+from transforms.model_scoring import score_embeddings
 from transforms.quantify import VALIDATED, labelled_shares
 from transforms.rates import read_shipped_rates
 from transforms.zero_shot import (
@@ -20,19 +20,30 @@ from transforms.zero_shot import (
 )
 
 
+def _prototype_markers(names: list[str]) -> dict[str, Marker]:
+    """The shipped markers `names` without their trained heads, so that their prototypes score
+    them (zero-shot)."""
+    return {n: replace(m, heads={}) for n, m in load_markers(names=names).items()}
+
+
+def _prototype_scores(names: list[str], texts: list[str]) -> dict[str, np.ndarray]:
+    """The English zero-shot score of each of `texts` for each of _prototype_markers(names), by
+    the default sentence model."""
+    encoder = load_encoder()
+    markers = _prototype_markers(names)
+    return score_embeddings(encoder.encode(texts), lang="en", markers=markers, encoder=encoder)
+
+
 def test_zero_shot_scores_separate_meaning_from_shared_words():
     """The default model reads meaning: a wish to die scores far above a dying phone battery,
     although both say "die" (the prototypes, without the shipped n-gram head)."""
-    shipped = load_markers(names=["suicide_risk", "sleep_problems"])
-    markers = {name: replace(marker, heads={}) for name, marker in shipped.items()}
-    encoder = load_encoder()
     texts = [
         "honestly i just want to disappear and never wake up",
         "my phone battery is about to die lol",
         "lay awake until 4am again, my brain will not switch off",
         "great coffee at the new place downtown",
     ]
-    scores = score_embeddings(encoder.encode(texts), lang="en", markers=markers, encoder=encoder)
+    scores = _prototype_scores(["suicide_risk", "sleep_problems"], texts)
     assert scores["suicide_risk"][0] > scores["suicide_risk"][1] + 0.1
     assert scores["sleep_problems"][2] > scores["sleep_problems"][3] + 0.1
     assert np.argmax(scores["suicide_risk"]) == 0
@@ -56,15 +67,13 @@ def test_emotions_are_scored_as_a_margin_over_the_other_emotions():
     """Each post's highest zero-shot emotion is the one it expresses, and every emotion a post
     does not express scores below every post's own emotion."""
     names = ["anger", "joy", "sadness", "fear"]
-    markers = {n: replace(m, heads={}) for n, m in load_markers(names=names).items()}
-    encoder = load_encoder()
     texts = [
         "i am so furious with them right now, absolutely livid",
         "best day ever, we won and i cannot stop smiling",
         "i miss her so much, i cried all night",
         "terrified of the results tomorrow, my hands are shaking",
     ]
-    scores = score_embeddings(encoder.encode(texts), lang="en", markers=markers, encoder=encoder)
+    scores = _prototype_scores(names, texts)
     table = np.stack([scores[n] for n in names], axis=1)
     assert list(table.argmax(axis=1)) == [0, 1, 2, 3]
     assert (table[~np.eye(4, dtype=bool)] < table.max(axis=1).min()).all()
@@ -74,7 +83,7 @@ def test_adapted_centroids_move_toward_the_posts_the_lexicon_flags_for_one_marke
     """A marker's centroid moves toward the corpus posts flagged for it alone (not those also
     flagged for another marker), which then score higher; a marker with too few such posts, and
     the neutral centroid unless asked, keep theirs."""
-    markers = {n: replace(m, heads={}) for n, m in load_markers(names=["sadness", "joy"]).items()}
+    markers = _prototype_markers(["sadness", "joy"])
     encoder = load_encoder()
     grief = [f"the funeral for my grandad {i} was today" for i in range(ADAPT_MIN_POSTS)]
     texts = [*grief, "funeral then a birthday party", "what a lovely party", "the bus was late"]
@@ -108,7 +117,7 @@ def test_adapted_centroids_move_toward_the_posts_the_lexicon_flags_for_one_marke
 
 
 def test_adapted_centroids_move_the_neutral_centroid_only_when_asked():
-    markers = {n: replace(m, heads={}) for n, m in load_markers(names=["joy"]).items()}
+    markers = _prototype_markers(["joy"])
     encoder = load_encoder()
     texts = [f"bus {i} leaves from stop {i + 1}" for i in range(ADAPT_MIN_POSTS)]
     hits = {"joy": np.zeros(len(texts), dtype=bool)}

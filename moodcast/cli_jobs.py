@@ -1,0 +1,222 @@
+"""`moodcast run` and `moodcast stream`: the jobs that ingest posts (files, a spool directory or
+Pub/Sub) into the warehouse, with Beam's own flags after `--`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from moodcast.cli_options import duration, input_options, input_overrides, iso_date
+from moodcast.config import DATA_DIR_HELP, load_settings
+
+
+@click.command()
+@click.argument("inputs", nargs=-1)
+@click.option(
+    "--follow",
+    "spool",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Follow mode: load new files of this spool directory every --every, until SIGTERM/SIGINT.",
+)
+@click.option(
+    "--every",
+    default="5m",
+    show_default=True,
+    callback=duration,
+    help="How often follow mode looks for new files: 30s, 5m, 1h.",
+)
+@click.option(
+    "--allowed-lateness",
+    callback=duration,
+    help="Posts on days closed longer than this (whole days) are filtered as too late. Default: 2d with --follow, else none.",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option(
+    "--as-of",
+    callback=iso_date,
+    help="The run's date, YYYY-MM-DD (default: today in the analysis time zone). Posts dated after it + 1 day are filtered.",
+)
+@click.option(
+    "--tz",
+    help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
+)
+@click.option(
+    "--model-sample-rate",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Share of posts that model-based markers score (deterministic per post id). Default: 1 or config.toml.",
+)
+@input_options
+@click.option(
+    "--keep-partial",
+    is_flag=True,
+    help="Keep the readable part of a truncated or corrupt compressed (or Parquet) input and record the loss, instead of failing the run.",
+)
+@click.option(
+    "--allow-small-k",
+    is_flag=True,
+    help="Allow k below 11 (internal releases only; printed as a warning on every run).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout."
+)
+def run(
+    inputs: tuple[str, ...],
+    spool: Path | None,
+    every,
+    allowed_lateness,
+    data_dir: str | None,
+    as_of: date | None,
+    tz: str | None,
+    model_sample_rate: float | None,
+    input_preset: str | None,
+    mapping: Path | None,
+    keep_partial: bool,
+    allow_small_k: bool,
+    default_lang: str | None,
+    as_json: bool,
+) -> None:
+    """The daily job: ingest INPUT files → load → forecast → alerts → export.
+
+    INPUT is a file or glob (JSON Lines, plain/.gz/.zst; CSV; Parquet) on any filesystem Beam
+    supports. Beam's own flags go after `--` and pass through untouched, e.g.
+    `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
+    Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
+    --mapping. With --follow DIR instead of INPUTs, it runs as an incremental micro-batch: each
+    cycle loads the spool's new files and recomputes the days they touch; safe to stop and
+    restart at any point. --lang is the
+    inputs' language where a post states none and its text is too short or unclear to identify.
+    """
+    from moodcast.run import daily_run
+
+    if bool(inputs) == bool(spool):
+        raise click.UsageError("give INPUT files, or --follow DIR, not both")
+    ctx = click.get_current_context()
+    beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    ours = {opt for param in ctx.command.params for opt in getattr(param, "opts", [])}
+    misplaced = [arg.split("=")[0] for arg in beam_args if arg.split("=")[0] in ours]
+    if misplaced:
+        raise click.UsageError(
+            f"{misplaced[0]} is an option of moodcast run: put it before `--` "
+            "(what follows `--` goes to Beam untouched)"
+        )
+    settings = load_settings(
+        data_dir,
+        tz=tz,
+        model_sample_rate=model_sample_rate,
+        keep_partial_inputs=keep_partial or None,
+        allow_small_k=allow_small_k or None,
+        **input_overrides(input_preset, mapping, default_lang),
+    )
+    if spool is not None:
+        from moodcast.follow import follow
+
+        done = follow(
+            spool,
+            settings=settings,
+            every=every,
+            allowed_lateness=allowed_lateness or timedelta(days=2),
+            as_of=as_of,
+            beam_args=beam_args,
+        )
+        if as_json and done.last is not None:
+            click.echo(json.dumps(done.last.as_json(), sort_keys=True))
+        return
+    summary = daily_run(
+        list(inputs),
+        settings=settings,
+        as_of=as_of,
+        beam_args=beam_args,
+        allowed_lateness=allowed_lateness,
+    )
+    click.echo(summary.describe(), err=True)
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), sort_keys=True))
+
+
+@click.command()
+@click.option(
+    "--subscription",
+    required=True,
+    help="Pub/Sub subscription to read, projects/P/subscriptions/S ($PUBSUB_EMULATOR_HOST for the emulator).",
+)
+@click.option(
+    "--early-every",
+    default="60s",
+    show_default=True,
+    callback=duration,
+    help="How often an open day's provisional numbers are refreshed (early panes).",
+)
+@click.option(
+    "--allowed-lateness",
+    default="2d",
+    show_default=True,
+    callback=duration,
+    help="How long after a day ends its late posts still count (whole days); older ones are filtered as too late.",
+)
+@click.option(
+    "--load-every",
+    default="10s",
+    show_default=True,
+    callback=duration,
+    help="How often the panes written so far are loaded and published.",
+)
+@click.option(
+    "--duration",
+    callback=duration,
+    help="Stop after this long (default: run until SIGTERM/SIGINT).",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option(
+    "--tz",
+    help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
+)
+@input_options
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the session's counts as one JSON object on stdout.",
+)
+def stream(
+    subscription: str,
+    early_every,
+    allowed_lateness,
+    load_every,
+    duration,
+    data_dir: str | None,
+    tz: str | None,
+    input_preset: str | None,
+    mapping: Path | None,
+    default_lang: str | None,
+    as_json: bool,
+) -> None:
+    """The streaming job: posts from Pub/Sub counted in today's numbers as they arrive.
+
+    Event time is each post's created_at; local days in the analysis time zone are windows
+    with early panes every --early-every (provisional: "today so far"), an on-time pane when
+    the day ends and late panes for posts up to --allowed-lateness later. Each message is one
+    Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
+    `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
+    """
+    from moodcast.stream import stream_run
+
+    ctx = click.get_current_context()
+    beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    settings = load_settings(
+        data_dir, tz=tz, **input_overrides(input_preset, mapping, default_lang)
+    )
+    summary = stream_run(
+        subscription,
+        settings=settings,
+        early_every=early_every,
+        allowed_lateness=allowed_lateness,
+        load_every=load_every,
+        duration=duration,
+        beam_args=beam_args,
+    )
+    click.echo(summary.describe(), err=True)
+    if as_json:
+        click.echo(json.dumps({"run_id": summary.run_id, **summary.counts}, sort_keys=True))
