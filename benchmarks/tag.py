@@ -17,8 +17,9 @@ first `--peer-posts` texts of the same corpus in this process. CPU seconds are t
 side has the same one core. Medians of `--repeats`, interleaved. Then, for where the time
 goes, `tag_file` runs in this process at both sizes (`[models]` empty, after a warm-up) with
 the function of each of STAGES timed on the CPU clock: a stage's marginal CPU µs a post is
-the difference of its time at the two sizes over the difference in posts. Results go to
-benchmarks/RESULTS.md (the `tag` section).
+the difference of its time at the two sizes over the difference in posts (PARTS: parts of
+those stages, timed the same way), and the Python function calls of one `tag_file` call at
+each size (cProfile). Results go to benchmarks/RESULTS.md (the `tag` section).
 """
 
 from __future__ import annotations
@@ -84,15 +85,25 @@ STAGES = {
     "validation (transforms.records.validate)": ("moodcast.tagging", "validate"),
     "languages (with_languages)": ("moodcast.tagging", "with_languages"),
     "lexicon scan (transforms.markers.score)": ("transforms.model_markers", "score"),
-    "n-gram heads (model_scores: model texts, hashing, weights)": (
+    "n-gram heads (model_scores: distinct texts, hashing, weights)": (
         "transforms.model_markers",
         "model_scores",
     ),
+    "model texts (model_texts)": ("transforms.model_markers", "model_texts"),
     "decide": ("transforms.model_markers", "decide"),
     "Parquet out (write_table)": ("pyarrow.parquet", "ParquetWriter.write_table"),
 }
 """Stage → the function `tag_file` calls for it (module, attribute path), timed on the CPU
 clock while it runs (a generator: while it makes each item)."""
+PARTS = {
+    "of reading: cutting blocks into lines (line_buffers)": ("ingest.sources", "_Lines.line_buffers"),
+    "of reading: the plain_lines check": ("transforms.json_lines", "plain_lines"),
+    "of reading: polars.read_ndjson": ("polars", "read_ndjson"),
+    "of languages: identifying posts without `lang`": ("moodcast.tagging", "complete_languages"),
+    "of the lexicon scan: the compiled scanner (scan_posts)": ("transforms.markers.scan", "scan_posts"),
+    "of the n-gram heads: the compiled pass (_logits)": ("transforms.ngram_hashing", "_logits"),
+}  # fmt: skip
+"""Parts of STAGES timed the same way, inside them (so not in the sum)."""
 
 
 def _timed(function, totals: dict[str, float], stage: str):
@@ -128,9 +139,9 @@ def stage_cpu(posts: Path, out: Path) -> dict[str, float]:
 
     markers = load_markers()
     rule = LanguageRule(languages=tuple(sorted(supported_languages(markers))), default=None)
-    totals = dict.fromkeys(STAGES, 0.0)
+    totals = dict.fromkeys([*STAGES, *PARTS], 0.0)
     originals = []
-    for stage, (module, path) in STAGES.items():
+    for stage, (module, path) in {**STAGES, **PARTS}.items():
         *owners, name = path.split(".")
         owner = functools.reduce(getattr, owners, importlib.import_module(module))
         originals.append((owner, name, getattr(owner, name)))
@@ -153,11 +164,13 @@ def stage_lines(files: dict[int, Path], repeats: int, work_dir: Path) -> list[st
         n: [stage_cpu(files[n], work_dir / f"{n}.parquet") for _ in range(repeats)] for n in files
     }
     cost = {}
-    for stage in [*STAGES, "total"]:
+    for stage in [*STAGES, *PARTS, "total"]:
         values = [statistics.median(run[stage] for run in runs[n]) for n in (small, large)]
         cost[stage] = (values[1] - values[0]) / (large - small) * 1e6
     rows = [f"| {stage} | {cost[stage]:.2f} |" for stage in STAGES]
+    rows += [f"| ({stage}) | ({cost[stage]:.2f}) |" for stage in PARTS]
     other = cost["total"] - sum(cost[stage] for stage in STAGES)
+    calls = {n: python_calls(files[n], work_dir / f"calls-{n}.parquet") for n in files}
     return [
         f"Where the marginal time goes: `tag_file` in this process, `[models]` empty, each"
         f" stage's function timed on the CPU clock, {small:,} and {large:,} posts, medians of"
@@ -166,9 +179,30 @@ def stage_lines(files: dict[int, Path], repeats: int, work_dir: Path) -> list[st
         "| stage | marginal CPU µs a post |",
         "| --- | ---: |",
         *rows,
-        f"| everything else (batching, model text keys, output columns) | {other:.2f} |",
+        f"| everything else (batching, output columns, ...) | {other:.2f} |",
         f"| **total** | **{cost['total']:.2f}** |",
+        "",
+        f"Python function calls (cProfile) in one `tag_file` call: {calls[small]:,} at"
+        f" {small:,} posts, {calls[large]:,} at {large:,}:"
+        f" {(calls[large] - calls[small]) / (large - small):.2f} a post at the margin.",
     ]
+
+
+def python_calls(posts: Path, out: Path) -> int:
+    """How many Python function calls one `tag_file` call on `posts` makes (cProfile)."""
+    import cProfile
+    import pstats
+
+    from moodcast.tagging import tag_file
+    from transforms.markers import compile_markers, load_markers, supported_languages
+    from transforms.model_markers import ModelConfig
+    from transforms.text import LanguageRule
+
+    markers = compile_markers(load_markers())
+    rule = LanguageRule(languages=tuple(sorted(supported_languages(markers))), default=None)
+    profile = cProfile.Profile()
+    profile.runcall(tag_file, posts, out, markers, config=ModelConfig(models={}), rule=rule)
+    return pstats.Stats(profile).total_calls
 
 
 def vader_rate(texts: list[str]) -> float:

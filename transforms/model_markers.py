@@ -206,13 +206,19 @@ def decide(
     marker has no source in the post's language, or its decision needs the model and the post
     is not in the sample) and `<marker>__score`: the lexicon's intensity where the lexicon
     alone decides, else the model's score (null where the model did not run on the post).
+    Each set of languages is looked up in `lang` once per call, however many markers share it.
     """
     joined = posts.join(model, on=["lang", "key"], how="left", maintain_order="left")
+    langs = joined.get_column("lang")
+    masks: dict[frozenset[str], pl.Expr] = {}
     columns = []
     for marker in markers.values():
-        lex_langs = sorted(uses_lexicon(marker, config, source))
-        mod_langs = sorted(uses_model(marker, config, source))
-        lang = pl.col("lang")
+        lex_langs = uses_lexicon(marker, config, source)
+        mod_langs = uses_model(marker, config, source)
+        for group in (lex_langs, mod_langs):
+            if group not in masks:
+                masks[group] = pl.lit(langs.is_in(sorted(group)).fill_null(False))
+        in_lex, in_mod = masks[lex_langs], masks[mod_langs]
         lexicon = pl.col(marker.name)
         model_col = f"{marker.name}__model"
         score = pl.col(model_col) if model_col in joined.columns else pl.lit(None, pl.Float64)
@@ -220,7 +226,13 @@ def decide(
         intensity = (
             pl.col(lexicon_col) if lexicon_col in joined.columns else pl.lit(None, pl.Float64)
         )
-        cut = lang.replace_strict(
+        if not mod_langs:
+            columns += [
+                pl.when(in_lex).then(lexicon).alias(marker.name),
+                pl.when(in_lex).then(intensity).alias(f"{marker.name}__score"),
+            ]
+            continue
+        cut = pl.col("lang").replace_strict(
             {lg: threshold(marker, lg) for lg in mod_langs}, default=None, return_dtype=pl.Float64
         )
         modelled = pl.when(score.is_null()).then(pl.lit(False)).otherwise(score >= cut)
@@ -228,24 +240,19 @@ def decide(
             combined = lexicon | modelled
         else:
             combined = lexicon & modelled
-        both = lang.is_in(lex_langs) & lang.is_in(mod_langs)
         hit = (
-            pl.when(lang.is_in(mod_langs) & ~pl.col("in_sample"))
+            pl.when(in_mod & ~pl.col("in_sample"))
             .then(pl.lit(None, pl.Boolean))
-            .when(both)
+            .when(in_lex & in_mod)
             .then(combined)
-            .when(lang.is_in(mod_langs))
+            .when(in_mod)
             .then(modelled)
-            .when(lang.is_in(lex_langs))
+            .when(in_lex)
             .then(lexicon)
         )
         columns += [
             hit.alias(marker.name),
-            pl.when(lang.is_in(mod_langs))
-            .then(score)
-            .when(lang.is_in(lex_langs))
-            .then(intensity)
-            .alias(f"{marker.name}__score"),
+            pl.when(in_mod).then(score).when(in_lex).then(intensity).alias(f"{marker.name}__score"),
         ]
     return joined.select(columns)
 

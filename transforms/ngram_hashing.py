@@ -28,6 +28,10 @@ does (both are Unicode in Python 3; a run always ends and starts on a word bound
 of its cost."""
 _BATCH = 8192
 _MASK = 0xFFFFFFFF
+_kernel = numba.njit(cache=True, _nrt=False)
+"""For the per-text and per-n-gram functions, which allocate nothing: without numba's
+reference counting they skip an atomic increment and decrement of every array argument on
+each call (transforms.markers.engine does the same)."""
 
 
 def hashed_ngrams(
@@ -84,13 +88,19 @@ def _rotl(x, r):
     return ((x << r) | (x >> (32 - r))) & _MASK
 
 
-@numba.njit(cache=True)
+@_kernel
 def _murmur3(buf, start, end):
     """MurmurHash3_x86_32 of `buf[start:end]` with seed 0, as a signed 32-bit value."""
-    h = 0
-    n = end - start
-    p = start
-    for _ in range(n // 4):
+    h, p = _blocks(buf, start, end, 0)
+    return _finish(buf, p, end, h, end - start)
+
+
+@_kernel
+def _blocks(buf, p, end, h):
+    """MurmurHash3's state after mixing the whole 4-byte blocks of `buf[p:end]` into state
+    `h`, and the byte where they stop: a key's blocks mixed so far can be carried on into a
+    longer key with the same start (a word bigram after its first word)."""
+    while end - p >= 4:
         k = (
             np.int64(buf[p])
             | (np.int64(buf[p + 1]) << 8)
@@ -101,7 +111,14 @@ def _murmur3(buf, start, end):
         h ^= (k * 0x1B873593) & _MASK
         h = (_rotl(h, 13) * 5 + 0xE6546B64) & _MASK
         p += 4
-    rest = n & 3
+    return h, p
+
+
+@_kernel
+def _finish(buf, p, end, h, n):
+    """MurmurHash3 of a key of `n` bytes from its state `h` after its whole blocks, which
+    stop at `p` (the last 0 to 3 bytes are `buf[p:end]`), as a signed 32-bit value."""
+    rest = end - p
     if rest:
         k = 0
         if rest == 3:
@@ -119,11 +136,17 @@ def _murmur3(buf, start, end):
     return h - (1 << 32) if h >= (1 << 31) else h
 
 
-@numba.njit(cache=True)
+@_kernel
 def _bucket(buf, start, end, buckets):
-    """The bucket of one feature, as sklearn.feature_extraction.FeatureHasher picks it (a
-    mask instead of a division when `buckets` is a power of two)."""
-    h = abs(_murmur3(buf, start, end))
+    """The bucket of one feature, as sklearn.feature_extraction.FeatureHasher picks it."""
+    return _bucket_of(_murmur3(buf, start, end), buckets)
+
+
+@_kernel
+def _bucket_of(h, buckets):
+    """The bucket of a feature of signed hash `h` (a mask instead of a division when `buckets`
+    is a power of two)."""
+    h = abs(h)
     if buckets & (buckets - 1) == 0:
         return h & (buckets - 1)
     return h % buckets
@@ -146,28 +169,32 @@ def _segments(buf, n_texts):
     return bounds[:n_texts], ends
 
 
-@numba.njit(cache=True)
+@_kernel
 def _word_buckets(buf, start, end, buckets, out):
     """Buckets of the tokens (single spaces between them) in `buf[start:end]`, then of each
-    pair of neighbours (`a b`); written to `out`, their number returned."""
+    pair of neighbours (`a b`, hashed on from the blocks of `a`); written to `out`, their
+    number returned."""
     n = 0
     prev = -1
+    prev_h = prev_p = 0
     i = start
     while i < end:
         j = i
         while j < end and buf[j] != 32:
             j += 1
-        out[n] = _bucket(buf, i, j, buckets)
+        h, p = _blocks(buf, i, j, 0)
+        out[n] = _bucket_of(_finish(buf, p, j, h, j - i), buckets)
         n += 1
         if prev >= 0:
-            out[n] = _bucket(buf, prev, j, buckets)
+            pair_h, pair_p = _blocks(buf, prev_p, j, prev_h)
+            out[n] = _bucket_of(_finish(buf, pair_p, j, pair_h, j - prev), buckets)
             n += 1
-        prev = i
+        prev, prev_h, prev_p = i, h, p
         i = j + 1
     return n
 
 
-@numba.njit(cache=True)
+@_kernel
 def _char_buckets(buf, start, end, buckets, out, cuts, smallest, largest):
     """Buckets of the `smallest`- to `largest`-grams of each padded word (` word `, two spaces between words) in
     `buf[start:end]`, cut by code point as char_wb cuts them; written to `out` (`cuts` is
@@ -335,10 +362,11 @@ def hashed_logits(
     return out
 
 
-_encode = numba.njit(cache=True)(put_utf8)
+_encode = _kernel(put_utf8)
+_decode = _kernel(decode.py_func)
 
 
-@numba.njit(cache=True)
+@_kernel
 def _split(data, start, end, lower, flags, words, padded, pad):
     """Lower-case `data[start:end]` into `words` (its `\\w` runs, one space between them) and,
     with `pad`, `padded` (its white-space separated words, each as ` word `, as char_wb pads
@@ -350,7 +378,7 @@ def _split(data, start, end, lower, flags, words, padded, pad):
     in_split = False
     p = start
     while p < end:
-        c, p = decode(data, p)
+        c, p = _decode(data, p)
         low = lower[c]
         if low < 0:
             return np.int64(low), np.int64(0)
@@ -382,44 +410,49 @@ def _split(data, start, end, lower, flags, words, padded, pad):
     return nw, np_
 
 
-@numba.njit(cache=True)
+@_kernel
 def _add(found, n, offset, mask, slots, coef, keys, counts, hits, acc):
     """Add one L2-normalised block of counts (the buckets `found[:n]`, + `offset` as columns)
     times its weights to `acc` (per head), column by column in ascending order. The buckets
-    are counted in a small open-addressing table (`keys`, `counts`); only the weighed ones
-    (set in the bit `mask`, their `coef` row in `slots`) are sorted."""
+    are counted in a small open-addressing table (`keys`, `counts`), cleared after use slot by
+    slot; only the weighed ones (set in the bit `mask`, their `coef` row in `slots`) are kept,
+    in ascending order, in `hits`."""
     size = 16
     while size < 2 * n:
         size *= 2
-    keys[:size] = -1
-    for i in range(n):
-        at = found[i] & (size - 1)
-        while keys[at] != -1 and keys[at] != found[i]:
-            at = (at + 1) & (size - 1)
-        if keys[at] == -1:
-            keys[at] = found[i]
-            counts[at] = 0
-        counts[at] += 1
     total = 0
     k = 0
-    for at in range(size):
+    for i in range(n):
+        bucket = found[i]
+        at = bucket & (size - 1)
+        while keys[at] != -1 and keys[at] != bucket:
+            at = (at + 1) & (size - 1)
         if keys[at] == -1:
-            continue
-        total += counts[at] * counts[at]
-        column = keys[at] + offset
-        if mask[column >> 3] & (1 << (column & 7)):
-            x = k
-            while x > 0 and keys[hits[x - 1]] > keys[at]:
-                hits[x] = hits[x - 1]
-                x -= 1
-            hits[x] = at
-            k += 1
+            keys[at] = bucket
+            counts[at] = 1
+            total += 1
+            column = bucket + offset
+            if mask[column >> 3] & (1 << (column & 7)):
+                x = k
+                while x > 0 and keys[hits[x - 1]] > bucket:
+                    hits[x] = hits[x - 1]
+                    x -= 1
+                hits[x] = at
+                k += 1
+        else:
+            total += 2 * counts[at] + 1
+            counts[at] += 1
     norm = np.sqrt(np.float64(total))
     for i in range(k):
         row = slots[keys[hits[i]] + offset]
         value = counts[hits[i]] / norm
         for h in range(acc.shape[0]):
             acc[h] += value * coef[row, h]
+    for i in range(n):
+        at = found[i] & (size - 1)
+        while keys[at] != -1:
+            keys[at] = -1
+            at = (at + 1) & (size - 1)
 
 
 @numba.njit(cache=True)
@@ -434,7 +467,7 @@ def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, mask,
     sizes = max(largest - smallest + 1, 2)
     found = np.empty(sizes * len(padded) + 2 * len(words), dtype=np.int64)
     cuts = np.empty(len(padded) + 2, dtype=np.int64)
-    keys = np.empty(4 * len(found) + 16, dtype=np.int64)
+    keys = np.full(4 * len(found) + 16, -1, dtype=np.int64)
     counts = np.empty(len(keys), dtype=np.int64)
     hits = np.empty(len(found), dtype=np.int64)
     acc = np.zeros(coef.shape[1], dtype=np.float64)

@@ -2,6 +2,8 @@ from dataclasses import replace
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.embedding import ModelError
 from transforms.markers import DEFAULT_HEADS_DIR, load_markers, parse_marker
@@ -17,6 +19,8 @@ from transforms.model_markers import (
     needs_model,
     sample_rates,
     score_probability,
+    uses_lexicon,
+    uses_model,
 )
 
 EN_ONLY = ModelConfig()
@@ -229,3 +233,60 @@ def test_a_zero_shot_score_reads_as_a_probability_of_one_half_at_its_threshold()
     assert found[0] == pytest.approx(0.5)
     assert 0 < found[1] < 0.05 and 0.95 < found[2] < 1
     assert found[3] is None
+
+
+def _kleene(a, b, either):
+    if either:
+        return True if True in (a, b) else None if None in (a, b) else False
+    return False if False in (a, b) else None if None in (a, b) else True
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["en", "es", "fr", None]),
+            st.sampled_from([True, False, None]),
+            st.one_of(st.none(), st.floats(0, 1)),
+            st.booleans(),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from(["lexicon", "model", "either", "both"]),
+    st.sampled_from([None, "lexicon", "model"]),
+)
+def test_decisions_and_scores_follow_the_rules_row_by_row(rows, rule, source):
+    """decide against the rules read one post at a time: null languages, null lexicon hits,
+    posts outside the sample, and languages no source covers."""
+    marker = _marker(rule)
+    posts = pl.DataFrame(
+        {
+            "lang": [r[0] for r in rows],
+            "key": pl.Series(range(len(rows)), dtype=pl.UInt64),
+            "in_sample": [r[3] for r in rows],
+            "m": [r[1] for r in rows],
+            "m__score": [0.25 * i for i in range(len(rows))],
+        },
+        schema={"lang": pl.String, "key": pl.UInt64, "in_sample": pl.Boolean,
+                "m": pl.Boolean, "m__score": pl.Float64},
+    )  # fmt: skip
+    model = pl.DataFrame(
+        {"lang": posts["lang"], "key": posts["key"], "m__model": [r[2] for r in rows]},
+        schema={"lang": pl.String, "key": pl.UInt64, "m__model": pl.Float64},
+    ).filter(pl.col("m__model").is_not_null())
+    decided = decide(posts, model, markers={"m": marker}, config=EN_ONLY, source=source)
+    lex = uses_lexicon(marker, EN_ONLY, source)
+    mod = uses_model(marker, EN_ONLY, source)
+    hits, scores = [], []
+    for i, (lang, hit, score, sampled) in enumerate(rows):
+        in_lex, in_mod = lang in lex, lang in mod
+        modelled = score is not None and score >= 0.5
+        if in_mod and not sampled:
+            hits.append(None)
+        elif in_lex and in_mod:
+            hits.append(_kleene(hit, modelled, rule == "either" and source is None))
+        else:
+            hits.append(modelled if in_mod else hit if in_lex else None)
+        scores.append(score if in_mod else 0.25 * i if in_lex else None)
+    assert decided["m"].to_list() == hits
+    assert decided["m__score"].to_list() == scores

@@ -152,3 +152,17 @@ def test_other_character_orders_match_scikit_learn(texts, chars):
     assert np.array_equal(got.indptr, expected.indptr)
     assert np.array_equal(got.indices, expected.indices)
     assert np.array_equal(got.data, expected.data)
+
+
+def test_repeated_weighed_features_and_long_word_pairs_equal_the_matrix_product():
+    texts = [
+        "aaaa aaaa aaaa bbbbbbbbb aaaa bbbbbbbbb",
+        "abcdefgh ijklmnopq abcdefgh ijklmnopq",
+        "x y x y x",
+    ]
+    for recipe in sorted(RECIPES):
+        features = ngram_features(texts, recipe)
+        indices = tuple(np.unique(features.indices).tolist())
+        head = NgramWeights(recipe, indices, tuple(np.linspace(-1, 1, len(indices)).tolist()), 0.0)
+        expected = ngram_logits(features, head.indices, head.coef, head.intercept)
+        assert np.array_equal(ngram_head_logits(texts, {"h": head})["h"], expected)
