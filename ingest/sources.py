@@ -24,10 +24,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
+from apache_beam.coders import registry
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
+from ingest.coders import FramesCoder
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
 from transforms.errors import InputError as InputError
@@ -52,6 +54,9 @@ class ParsedChunk(NamedTuple):
 
     records: pl.DataFrame
     dead: pl.DataFrame
+
+
+registry.register_coder(ParsedChunk, FramesCoder)
 
 
 def file_format(path: str) -> str:
@@ -331,7 +336,8 @@ class ReadPostChunks(beam.PTransform):
             | "MatchFiles"
             >> fileio.MatchAll(empty_match_treatment=fileio.EmptyMatchTreatment.DISALLOW)
             | "OpenFiles" >> fileio.ReadMatches()
-            | "ReadChunks" >> beam.ParDo(ReadChunksFn(self._chunk, self._mappings))
+            | "ReadChunks"
+            >> beam.ParDo(ReadChunksFn(self._chunk, self._mappings)).with_output_types(ParsedChunk)
         )
 
 
