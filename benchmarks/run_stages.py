@@ -5,13 +5,13 @@
 Runs `moodcast run` in this process on benchmarks/pipeline.py's clean sample corpus (generated
 once into benchmarks/.data), in a fresh data directory with `[models]` empty, as that benchmark
 does, with each stage of moodcast.run wrapped in CPU clocks of the process and of its waited-for
-children (statsforecast's worker processes): the ingest job (and inside it the chunks' JSON
-parsing, validation, `prepare` with its language identification, pseudonyms and lexicon scan,
-the model scores, the decisions, the keying for the shuffles, the blocks and the 8-week
-authors, the pipeline's construction and the landing files' writing; what is left of the job
-is Beam's own work and the reading of lines), the DuckDB
-load, the forecast step (and inside it the model fits, the series that go down the fallback
-chain and the alert methods), the exports. `rest` is the process's CPU outside them: imports,
+children (statsforecast's worker processes): the ingest job (and inside it the pipeline's
+construction, the chunks' JSON parsing, validation, `prepare` with its language
+identification, pseudonyms and lexicon scan, the model scores, the decisions, the keying for
+the shuffles, the blocks, the 8-week authors and the landing files' writing; what is left of
+the job is Beam's own work and the reading of lines), the DuckDB load, the forecast step (and
+inside it the model fits, the series that go down the fallback chain and the alert methods),
+the exports. `rest` is the process's CPU outside them: imports,
 the CLI, markers, the lock (counted from the start of this process, whose own imports
 `moodcast run` makes too). A generator stage (keying, repeated ids, blocks) is drained where it
 is called, so that its CPU is its own. Prints a table; the numbers are quoted in
