@@ -5,12 +5,13 @@
 Runs `moodcast run` in this process on benchmarks/pipeline.py's clean sample corpus (generated
 once into benchmarks/.data), in a fresh data directory with `[models]` empty, as that benchmark
 does, with each stage of moodcast.run wrapped in CPU clocks of the process and of its waited-for
-children (statsforecast's worker processes): the ingest job (and inside it the chunks' JSON
-parsing, validation, `prepare` with its language identification, pseudonyms and lexicon scan,
-the model scores, the decisions, the keying for the shuffles, the blocks and the 8-week
-authors; what is left of the job is Beam's own work and the reading of lines), the DuckDB
-load, the forecast step (and inside it the model fits, the series that go down the fallback
-chain and the alert methods), the exports. `rest` is the process's CPU outside them: imports,
+children (statsforecast's worker processes): the ingest job (and inside it the pipeline's
+construction, the chunks' JSON parsing, validation, `prepare` with its language
+identification, pseudonyms and lexicon scan, the model scores, the decisions, the keying for
+the shuffles, the blocks, the 8-week authors and the landing files' writing; what is left of
+the job is Beam's own work and the reading of lines), the DuckDB load, the forecast step (and
+inside it the model fits, the series that go down the fallback chain and the alert methods),
+the exports. `rest` is the process's CPU outside them: imports,
 the CLI, markers, the lock (counted from the start of this process, whose own imports
 `moodcast run` makes too). A generator stage (keying, repeated ids, blocks) is drained where it
 is called, so that its CPU is its own. Prints a table; the numbers are quoted in
@@ -35,6 +36,8 @@ import forecasting.chosen as chosen  # noqa: E402
 import forecasting.pipeline as pipeline  # noqa: E402
 import ingest.blocks as blocks  # noqa: E402
 import ingest.chunks as chunks  # noqa: E402
+import ingest.landing as landing  # noqa: E402
+import ingest.pipeline as ingest_pipeline  # noqa: E402
 import ingest.sources as sources  # noqa: E402
 import moodcast.cli as cli  # noqa: E402
 import moodcast.run as run  # noqa: E402
@@ -70,7 +73,14 @@ def timed(module, name: str, label: str, spent: dict[str, list[float]]) -> None:
     setattr(module, name, wrapper)
 
 
-JOB = ("  keying for the shuffles", "  repeated ids", "  blocks", "  8-week authors")
+JOB = (
+    "  pipeline construction",
+    "  keying for the shuffles",
+    "  repeated ids",
+    "  blocks",
+    "  8-week authors",
+    "  landing files written",
+)
 """The job's stages besides the chunks' (which are labelled `  chunks: …`)."""
 
 
@@ -82,6 +92,7 @@ def main() -> None:
     spent: dict[str, list[float]] = {}
     for module, name, label in (
         (run, "_ingest", "ingest job"),
+        (ingest_pipeline, "build", "  pipeline construction"),
         (sources, "parse_json_lines", "  chunks: JSON parsing"),
         (chunks, "validate", "  chunks: validation"),
         (chunks, "prepare", "  chunks: prepare"),
@@ -94,6 +105,7 @@ def main() -> None:
         (blocks, "repeated_lines", "  repeated ids"),
         (blocks.AggregateBlockFn, "process", "  blocks"),
         (blocks, "count_authors", "  8-week authors"),
+        (landing, "write_landing", "  landing files written"),
         (run, "load_landing", "DuckDB load"),
         (run, "forecast_step", "forecast step"),
         (chosen, "_fit", "  model fits"),

@@ -80,18 +80,18 @@ class PrepareChunkFn(beam.DoFn):
         relabelled = refused_regions(valid, job.options.regions)
         if relabelled:
             yield beam.pvalue.TaggedOutput(COUNTS, (("relabelled", REGION_REFUSED), relabelled))
-        for (reason,), group in dead.group_by("reason"):
-            yield beam.pvalue.TaggedOutput(COUNTS, (("dead_letter", reason), group.height))
-        for (reason,), group in filtered.group_by("reason"):
-            yield beam.pvalue.TaggedOutput(COUNTS, (("filtered", reason), group.height))
+        for reason, n in dead.group_by("reason").len().iter_rows():
+            yield beam.pvalue.TaggedOutput(COUNTS, (("dead_letter", reason), n))
+        for reason, n in filtered.group_by("reason").len().iter_rows():
+            yield beam.pvalue.TaggedOutput(COUNTS, (("filtered", reason), n))
         if dead.height:
             yield beam.pvalue.TaggedOutput(DEAD, dead.to_arrow())
         sources = pl.concat([chunk.records.select("source"), chunk.dead.select("source")])
-        for (source,), group in sources.group_by("source"):
-            n_dead = dead.filter(pl.col("source") == source).height
-            yield beam.pvalue.TaggedOutput(FILES, (source, (group.height, n_dead)))
-        for (source, day), group in posts.group_by("source", "day"):
-            yield beam.pvalue.TaggedOutput(COVERAGE, ((source, day.isoformat()), group.height))
+        dead_in = dict(dead.group_by("source").len().iter_rows())
+        for source, n in sources.group_by("source").len().iter_rows():
+            yield beam.pvalue.TaggedOutput(FILES, (source, (n, dead_in.get(source, 0))))
+        for source, day, n in posts.group_by("source", "day").len().iter_rows():
+            yield beam.pvalue.TaggedOutput(COVERAGE, ((source, day.isoformat()), n))
         if posts.height:
             yield posts
 

@@ -25,7 +25,7 @@ ingest.runner reads the Beam flags; ingest.job holds the job's settings (IngestJ
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import apache_beam as beam
 import polars as pl
@@ -39,19 +39,15 @@ from ingest.landing import (
     COUNTS,
     COUNTS_SCHEMA,
     COVERAGE,
-    COVERAGE_SCHEMA,
     DEAD,
     FILES,
-    FILES_SCHEMA,
-    WriteTable,
+    WriteLanding,
     coverage_table,
     files_table,
 )
 from ingest.runner import pipeline_options
 from ingest.sources import ReadPostChunks
 from ingest.spill import remove_spill
-from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
-from transforms.dp import DP_CELL_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +59,6 @@ def _add_pairs(pairs) -> tuple[int, int]:
     return read, dead
 
 
-def _arrow_schema(schema: Mapping[str, pl.DataType]) -> pa.Schema:
-    return pl.DataFrame(schema=schema).to_arrow().schema
-
-
 def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     """Add the ingest job's transforms to `pipeline`."""
     prepared = (
@@ -74,7 +66,9 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "ReadPostChunks"
         >> ReadPostChunks(list(job.inputs), chunk_records=job.chunk_records, mappings=job.mappings)
         | "PrepareChunks"
-        >> beam.ParDo(PrepareChunkFn(job)).with_outputs(COUNTS, DEAD, COVERAGE, FILES, main="posts")
+        >> beam.ParDo(PrepareChunkFn(job))
+        .with_output_types(pl.DataFrame)
+        .with_outputs(COUNTS, DEAD, COVERAGE, FILES, main="posts")
     )
     keyed = prepared.posts | "KeyPosts" >> beam.FlatMap(
         blocks.key_posts, markers=tuple(job.markers), spill_dir=job.spill_dir
@@ -92,9 +86,6 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
             blocks.AggregateBlockFn(job), repeats=beam.pvalue.AsList(deduped.repeats)
         ).with_outputs(blocks.AUTHOR_DAYS, blocks.WEEK_CELLS, blocks.EIGHT_WEEK_PARTS, main="daily")
     )
-    aggregated.daily | "WriteDaily" >> WriteTable(
-        job.landing_dir, "daily", _arrow_schema(DAILY_SCHEMA)
-    )
     eight_weeks = (
         aggregated[blocks.EIGHT_WEEK_PARTS]
         | "GroupByEightWeekShard" >> beam.GroupByKey()
@@ -102,39 +93,33 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "GroupByEightWeekWindow" >> beam.GroupByKey()
         | "CountEightWeeks" >> beam.Map(blocks.count_periods, job=job)
     )
-    (
-        (aggregated[blocks.WEEK_CELLS], eight_weeks)
-        | "AllPeriods" >> beam.Flatten()
-        | "WritePeriods" >> WriteTable(job.landing_dir, "periods", _arrow_schema(PERIOD_SCHEMA))
-    )
-    (
-        aggregated[blocks.AUTHOR_DAYS]
-        | "NoisyDays" >> beam.ParDo(blocks.NoisyDayFn(job))
-        | "WriteDpDaily" >> WriteTable(job.landing_dir, "dp_daily", _arrow_schema(DP_CELL_SCHEMA))
-    )
-    prepared[DEAD] | "WriteDeadLetters" >> WriteTable(
-        job.landing_dir, "dead_letters", _arrow_schema(DEAD_LETTER_SCHEMA)
-    )
-    (
+    noisy_days = aggregated[blocks.AUTHOR_DAYS] | "NoisyDays" >> beam.ParDo(blocks.NoisyDayFn(job))
+    counts = (
         (prepared[COUNTS], deduped[COUNTS])
         | "AllCounts" >> beam.Flatten()
         | "SumCounts" >> beam.CombinePerKey(sum)
         | "CountsTable"
         >> beam.Map(lambda kv: pa.table([[kv[0][0]], [kv[0][1]], [kv[1]]], schema=COUNTS_SCHEMA))
-        | "WriteCounts" >> WriteTable(job.landing_dir, "counts", COUNTS_SCHEMA)
     )
-    (
+    coverage = (
         prepared[COVERAGE]
         | "SumCoverage" >> beam.CombinePerKey(sum)
         | "CoverageTable" >> beam.Map(coverage_table)
-        | "WriteCoverage" >> WriteTable(job.landing_dir, "coverage", COVERAGE_SCHEMA)
     )
-    (
+    files = (
         prepared[FILES]
         | "SumPerFile" >> beam.CombinePerKey(_add_pairs)
         | "FilesTable" >> beam.Map(files_table)
-        | "WriteFiles" >> WriteTable(job.landing_dir, "files", FILES_SCHEMA)
     )
+    {
+        "daily": aggregated.daily,
+        "periods": (aggregated[blocks.WEEK_CELLS], eight_weeks) | "AllPeriods" >> beam.Flatten(),
+        "dp_daily": noisy_days,
+        "dead_letters": prepared[DEAD],
+        "counts": counts,
+        "coverage": coverage,
+        "files": files,
+    } | "WriteLanding" >> WriteLanding(job.landing_dir)
 
 
 def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:

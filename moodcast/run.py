@@ -155,26 +155,7 @@ def _run_locked(
         )
         lock.note(attempt.row.as_note())
         job = _ingest_job(files, markers, key, settings, as_of, beam_args, run_id, allowed_lateness)
-        landing = _ingest(
-            job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
-        )
-        days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-        older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
-        if older:
-            log.info(
-                "run: %d earlier input(s) also cover these days; recomputing them from all "
-                "inputs, each read as it was loaded",
-                len(older),
-            )
-            files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
-            job = replace(
-                job,
-                inputs=[f.path for f in files],
-                mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
-            )
-            landing = _ingest(
-                job, beam_args, local_dir=settings.landing_dir / run_id, settings=settings
-            )
+        landing, job, files, days = _ingest_covering(con, job, files, beam_args, settings)
         summary = load_landing(
             con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id,
             open_from=as_of,
@@ -182,23 +163,51 @@ def _run_locked(
         if summary.valid == 0:
             raise _no_usable_post(summary, files, settings.record_mapping)
         summary = forecast_step(con, summary, settings=settings, markers=markers)
-        warehouse.record_run(
-            con,
-            replace(
-                attempt.row,
-                finished_at=datetime.now(UTC),
-                status="ok",
-                read=summary.read,
-                valid=summary.valid,
-                dead_lettered=summary.dead_lettered,
-                duplicates=summary.duplicates,
-                filtered=sum(summary.filtered.values()),
-                days=summary.days,
-                series=summary.series,
-                alerts=summary.alerts,
-            ),
-        )
+        warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))
+
+
+def _ingest_covering(
+    con, job: IngestJob, files: list[InputFile], beam_args: Sequence[str], settings: Settings
+) -> tuple[Path, IngestJob, list[InputFile], set[date]]:
+    """Run `job` on `files`; where earlier inputs in the ledger also cover the days they touch,
+    run it again on all of them, each read as it was loaded. Returns the landing files, the
+    job and the files as last run, and the days the new inputs cover."""
+    local_dir = settings.landing_dir / job.run_id
+    landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
+    days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
+    older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
+    if older:
+        log.info(
+            "run: %d earlier input(s) also cover these days; recomputing them from all "
+            "inputs, each read as it was loaded",
+            len(older),
+        )
+        files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
+        job = replace(
+            job,
+            inputs=[f.path for f in files],
+            mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
+        )
+        landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
+    return landing, job, files, days
+
+
+def _finished(row: warehouse.RunRecord, summary: RunSummary) -> warehouse.RunRecord:
+    """The ledger row of run `row` that ended well, with what `summary` counted."""
+    return replace(
+        row,
+        finished_at=datetime.now(UTC),
+        status="ok",
+        read=summary.read,
+        valid=summary.valid,
+        dead_lettered=summary.dead_lettered,
+        duplicates=summary.duplicates,
+        filtered=sum(summary.filtered.values()),
+        days=summary.days,
+        series=summary.series,
+        alerts=summary.alerts,
+    )
 
 
 def _ingest_job(

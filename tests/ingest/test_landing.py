@@ -1,13 +1,27 @@
-"""Where the landing files go, and when a remote runner's are removed (ingest.landing)."""
+"""Where the landing files go, how they are written, and when a remote runner's are removed
+(ingest.landing)."""
 
 import logging
 from pathlib import Path
 from typing import ClassVar
 
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.io.filesystem import FileMetadata, FileSystem
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 
-from ingest.landing import landing_location, remote_landing, remote_prefix
+from ingest.landing import (
+    COUNTS_SCHEMA,
+    LANDING_FILES,
+    LANDING_SCHEMAS,
+    WriteLanding,
+    files_table,
+    landing_location,
+    remote_landing,
+    remote_prefix,
+)
 
 
 def test_landing_goes_where_remote_workers_and_this_host_both_reach(tmp_path):
@@ -161,3 +175,22 @@ def test_a_store_without_directories_has_the_prefix_cleared_object_by_object(tmp
         assert list(_ObjectStore.objects) == [f"{running}/spill/1.arrows"]
         _ObjectStore.objects[f"{landing_location(beam_args, local_dir=ours, run_id='r')}/x"] = b""
     assert list(_ObjectStore.objects) == [f"{running}/spill/1.arrows"]
+
+
+def test_write_landing_writes_one_file_per_table_with_every_row(tmp_path):
+    counts = [pa.table([["read"], [""], [n]], schema=COUNTS_SCHEMA) for n in (3, 4)]
+    with BeamTestPipeline(runner="FnApiRunner") as p:
+        tables = {
+            "counts": p | "Counts" >> beam.Create(counts),
+            "files": p | "Files" >> beam.Create([files_table(("a.jsonl", (7, 1)))]),
+            "dead_letters": p | "Dead" >> beam.Create([]),
+        }
+        tables | WriteLanding(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(LANDING_FILES)
+    for name, schema in LANDING_SCHEMAS.items():
+        assert pq.read_schema(tmp_path / f"{name}.parquet").equals(schema)
+    assert sorted(pq.read_table(tmp_path / "counts.parquet")["n"].to_pylist()) == [3, 4]
+    assert pq.read_table(tmp_path / "files.parquet").to_pylist() == [
+        {"source": "a.jsonl", "n_read": 7, "n_dead_lettered": 1}
+    ]
+    assert pq.read_table(tmp_path / "daily.parquet").num_rows == 0
