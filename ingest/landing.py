@@ -24,6 +24,7 @@ from ingest.runner import check_runner, pipeline_options
 from ingest.spill import remove_spill
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA
+from transforms.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,10 @@ def landing_id(local_dir: Path) -> str:
     a hash of the file `<local_dir>.id` beside it (`<data dir>/landing.id` for `moodcast run`),
     made with a random id on first use. It lives in the data directory, so it outlives
     containers and hosts (a pod's host name changes every run); a copied data directory keeps
-    it, so delete it in the copy to give the copy a prefix of its own."""
+    it, so delete it in the copy to give the copy a prefix of its own.
+
+    Raises ConfigError when the file holds no id (a run stopped between creating and writing
+    it): every such warehouse would share one prefix and clear the others' files."""
     path = local_dir.with_name(f"{local_dir.name}.id")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +149,13 @@ def landing_id(local_dir: Path) -> str:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(uuid.uuid4().hex + "\n")
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    held = path.read_bytes()
+    if not held.strip():
+        raise ConfigError(
+            f"{path} holds no id (a run stopped while making it): delete it and run again; the "
+            f"next run makes a new one (this warehouse's remote landing prefix changes)."
+        )
+    return hashlib.sha256(held).hexdigest()[:16]
 
 
 @contextmanager

@@ -53,6 +53,21 @@ def test_two_warehouses_with_the_same_run_id_never_share_a_remote_prefix(tmp_pat
     )
 
 
+def test_an_empty_id_file_is_refused_rather_than_shared(tmp_path):
+    """A run stopped between creating `landing.id` and writing it leaves it empty: every such
+    warehouse would hash to the same prefix and clear the others' landing files."""
+    beam_args = _remote(tmp_path)
+    ours = tmp_path / "a" / "landing"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "landing.id").write_text("\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="delete it"):
+        landing_location(beam_args, local_dir=ours, run_id="r")
+    (tmp_path / "a" / "landing.id").unlink()
+    assert landing_location(beam_args, local_dir=ours, run_id="r").startswith(
+        str(tmp_path / "temp" / "moodcast-landing")
+    )
+
+
 def _plant(location: str, *names: str) -> None:
     for name in names:
         path = Path(location) / name
