@@ -3,10 +3,11 @@
     PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py terms MARKER [--lang en]
     PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py misses MARKER [--lang en] [--top 40]
     PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py try MARKER "term" ... [--lang es]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/lexicon_terms.py gain MARKER "term" ... [--guard "phrase"]
 
 For each set of the language that labels MARKER (benchmarks/marker_sets.py): the shippable sets
 (CC BY / MIT) on their train and dev splits (CovidEmo: dev, its only non-test split), the others
-on dev only, as checks that terms are never chosen on. A Reddit set with controls judges each
+on dev only (a term must also hold on a shippable set, SOURCES.md, seventh pass). A Reddit set with controls judges each
 marker on its positives and the controls. Texts never leave the process; what is printed is
 words, terms and counts.
 
@@ -16,7 +17,9 @@ words, terms and counts.
   ratio against the negatives no term matches (informative Dirichlet prior, Monroe et al. 2008),
   with their counts there (`missed positives/missed posts`);
 - `try`: candidate terms (the file format, with the marker's guards, negation and cue rules):
-  per set, hits on positives / all hits, and the same for the posts the list misses (`new`).
+  per set, hits on positives / all hits, and the same for the posts the list misses (`new`);
+- `gain`: the candidate terms (and `--guard` phrases) added to the list together: per set,
+  precision, recall and F1 of the list before and after.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,13 +141,39 @@ def new_hits(
     return out
 
 
+def prf(gold: np.ndarray, hit: np.ndarray) -> str:
+    """`F1 (precision/recall)` of the flags `hit` against `gold`."""
+    tp = int((gold & hit).sum())
+    precision, recall = tp / max(int(hit.sum()), 1), tp / max(int(gold.sum()), 1)
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    return f"{f1:.3f} ({precision:.2f}/{recall:.2f})"
+
+
+def gain(
+    frame: pl.DataFrame, marker: Marker, candidates: Sequence[str], guards: Sequence[str], lang: str
+) -> str:
+    """F1 (precision/recall) of `marker`'s list on `frame`, before and after adding
+    `candidates` to its terms and `guards` to its guards."""
+    wider = dataclasses.replace(
+        marker,
+        terms={**marker.terms, lang: (*marker.terms.get(lang, ()), *candidates)},
+        guards={**marker.guards, lang: (*marker.guards.get(lang, ()), *guards)},
+    )
+    text, gold = frame.select("text", "lang"), frame[marker.name].to_numpy()
+    before, after = (
+        score(text, {marker.name: m})[marker.name].to_numpy().astype(bool) for m in (marker, wider)
+    )
+    return f"  {prf(gold, before)} -> {prf(gold, after)}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("terms", "misses", "try"))
+    parser.add_argument("mode", choices=("terms", "misses", "try", "gain"))
     parser.add_argument("marker")
     parser.add_argument("candidates", nargs="*", help="With `try`: the terms to test.")
     parser.add_argument("--lang", default="en")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--guard", action="append", default=[], help="With `gain`: a guard.")
     args = parser.parse_intermixed_args(argv)
     if not ms.available():
         print(f"skipped: no labelled sets in {ms.DATASETS}")
@@ -164,6 +194,8 @@ def main(argv: list[str] | None = None) -> None:
             neg = [g for g, m, y in zip(each, missed, gold, strict=True) if m and not y]
             ranked = log_odds(pos, neg)[: args.top]
             print(", ".join(f"{g} {a}/{a + b}" for _, g, a, b in ranked))
+        elif args.mode == "gain":
+            print(gain(frame, marker, args.candidates, args.guard, args.lang))
         else:
             rows = new_hits(frame, marker, args.candidates, args.lang)
             for term, (p, h, new_p, new_h) in zip(args.candidates, rows, strict=True):

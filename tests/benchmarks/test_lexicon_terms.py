@@ -40,3 +40,19 @@ def test_term_and_candidate_counts_follow_the_matching_rules():
     positive, every = lt.term_hits(frame, joy)
     assert (positive["happy"], every["happy"]) == (1, 1)
     assert lt.new_hits(frame, joy, ["happy", "way home"], "en") == [(1, 1, 0, 0), (0, 1, 0, 1)]
+
+
+def test_gain_adds_candidates_and_guards_to_the_list_together():
+    frame = pl.DataFrame(
+        {
+            "text": ["so happy today", "a long way home", "the way home was long", "rain"],
+            "lang": ["en"] * 4,
+            "joy": [True, True, False, False],
+        }
+    )
+    joy = load_markers(names=["joy"])["joy"]
+    assert lt.prf(frame["joy"].to_numpy(), pl.Series([True, False, True, False]).to_numpy()) == (
+        "0.500 (0.50/0.50)"
+    )
+    widened = lt.gain(frame, joy, ["way home"], ["way home was"], "en")
+    assert widened == "  0.667 (1.00/0.50) -> 1.000 (1.00/1.00)"
