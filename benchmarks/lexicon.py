@@ -1,7 +1,7 @@
 """Posts per second of our lexicon tagger against VADER, Empath and NRCLex, on one core.
 
     POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/lexicon.py [--posts 200000] [--peer-posts 20000]
-        [--repeats 5] [--engine-before FILE]
+        [--repeats 5] [--engine-before FILE] [--code-before DIR]
 
 All tools see the same posts: the texts of the sample corpus as generated (`moodcast sample`
 defaults). Ours tags every shipped marker (18, English and Spanish) with the full matching
@@ -18,6 +18,10 @@ are CPU seconds of the process (`time.process_time`, all its threads): on a shar
 wall time measures the neighbours as much as the tagger. Throughput is posts per second and
 nanoseconds per byte of UTF-8 text. Results go to benchmarks/RESULTS.md (`lexicon` section).
 
+`--code-before DIR` does the same for a change around the scanner: DIR is another checkout
+(`git archive REV | tar -x -C DIR`) whose transforms/markers/compiled.py and scan.py
+functions are run in place of the current ones (same tags checked first).
+
 `--engine-before FILE` compares a change of the scanner: FILE is another version of
 transforms/markers/engine.py (`git show REV:transforms/markers/engine.py > FILE`) whose
 `scan_posts` takes the same arguments (a version with `spaced` and `apart`); `tag` is timed
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import os
 import platform
 import re
@@ -48,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.sample import generate_sample  # noqa: E402
 from transforms.markers import CompiledMarkers, compile_markers, load_markers, score, tag  # noqa: E402
+from transforms.markers import compiled as current_compiled  # noqa: E402
 from transforms.markers import engine as current_engine  # noqa: E402
 from transforms.markers import scan as scan_module  # noqa: E402
 
@@ -148,12 +154,52 @@ def engine_before(path: Path, frame: pl.DataFrame, markers: CompiledMarkers, rep
     )
 
 
+def code_before(tree: Path, frame: pl.DataFrame, markers: CompiledMarkers, repeats: int) -> str:
+    """`tag` with the functions of `tree`'s transforms/markers/compiled.py and scan.py (another
+    checkout) and with the current ones, alternating `repeats` times: a line for RESULTS.md
+    with both medians and their ratio. The old functions see the current classes (a
+    CompiledMarkers stays one), so only code that keeps those classes can be compared."""
+    versions: dict[str, list[tuple[dict, dict]]] = {"before": [], "now": []}
+    for module in (current_compiled, scan_module):
+        path = tree / "transforms" / "markers" / f"{module.__name__.rsplit('.', 1)[1]}.py"
+        namespace = dict(vars(module))
+        exec(compile(path.read_text(), str(path), "exec"), namespace)
+        namespace.update((n, v) for n, v in vars(module).items() if inspect.isclass(v))
+        names = [n for n, v in vars(module).items() if inspect.isfunction(v) and n in namespace]
+        versions["before"].append((vars(module), {n: namespace[n] for n in names}))
+        versions["now"].append((vars(module), {n: vars(module)[n] for n in names}))
+
+    def use(version: str) -> None:
+        for module_vars, functions in versions[version]:
+            module_vars.update(functions)
+
+    tagged = {}
+    for version in versions:
+        use(version)
+        tagged[version] = tag(frame.head(20_000), markers)
+    if not tagged["before"].equals(tagged["now"]):
+        raise SystemExit(f"{tree} tags the posts differently from the current code")
+    runs: dict[str, list[tuple[float, object]]] = {version: [] for version in versions}
+    for _ in range(repeats):
+        for version in versions:
+            use(version)
+            runs[version].append(timed(ours, frame, markers))
+    use("now")
+    before_s, now_s = median_seconds(runs["before"]), median_seconds(runs["now"])
+    return (
+        f"`tag` with the compiled.py and scan.py of {tree} (before) and now, alternating "
+        f"{repeats} times on the same {frame.height:,} posts (same tags): {before_s:.3f} and "
+        f"{now_s:.3f} CPU s, now ÷ before {now_s / before_s:.3f}."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--peer-posts", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--engine-before", type=Path, default=None)
+    parser.add_argument("--code-before", type=Path, default=None)
     args = parser.parse_args()
     load_1min, load_5min, _ = os.getloadavg()
     frame = corpus(args.posts)
@@ -196,6 +242,8 @@ def main() -> None:
     lines.append(f"NRCLex: {how}.")
     if args.engine_before is not None:
         lines += ["", engine_before(args.engine_before, frame, markers, args.repeats)]
+    if args.code_before is not None:
+        lines += ["", code_before(args.code_before, frame, markers, args.repeats)]
     write_section("lexicon", "\n".join(lines))
     print("\n".join(lines))
 

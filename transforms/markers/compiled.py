@@ -145,6 +145,8 @@ def _scan(
     original = posts.get_column(text)
     texts = split_hashtags(original, compiled.vocabulary)
     found = scan(texts, langs, compiled, explain=explain, engine=engine, spaced=tuple(CLITICS))
+    if not found.spaced.size:
+        return found
     apart = pl.Series("row", found.spaced)
     before = original.gather(apart)
     joined = join_contractions(before, langs.gather(apart))
@@ -175,16 +177,24 @@ def _counted(
         langs: lang.is_in(sorted(langs)).fill_null(False)
         for langs in {m.languages for m in compiled.values()}
     }
+    if hits_only:
+        hits = found.counts > 0
+        out = pl.DataFrame({name: hits[i] for i, name in enumerate(compiled)})
+        partial = {n: sources[m.languages] for n, m in compiled.items()}
+        return out.with_columns(
+            pl.when(pl.lit(source)).then(pl.col(n)).alias(n)
+            for n, source in partial.items()
+            if not source.all()
+        )
     words = pl.lit(pl.Series("_words", found.words))
     columns = []
     for name, marker in compiled.items():
         count = pl.col(name)
-        marker_columns = [count > 0]
-        if not hits_only:
-            marker_columns += [
-                count.alias(f"{name}__count"),
-                pl.when(count > 0).then(count / words).otherwise(0.0).alias(f"{name}__score"),
-            ]
+        marker_columns = [
+            count > 0,
+            count.alias(f"{name}__count"),
+            pl.when(count > 0).then(count / words).otherwise(0.0).alias(f"{name}__score"),
+        ]
         source = sources[marker.languages]
         if not source.all():
             marker_columns = [pl.when(pl.lit(source)).then(c) for c in marker_columns]

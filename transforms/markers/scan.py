@@ -173,7 +173,7 @@ def _rows_by_language(
     """Per language of `lexicons`, the indices of the posts in it that have a text."""
     has_text = texts.is_not_null()
     return {
-        lang: ((langs == lang) & has_text).fill_null(False).arg_true().cast(pl.Int64).to_numpy()
+        lang: np.flatnonzero(((langs == lang) & has_text).fill_null(False).to_numpy())
         for lang in lexicons
     }
 
