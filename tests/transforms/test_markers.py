@@ -130,6 +130,8 @@ RULES = [
     ),
     ("narrowed: joy sarcasm", "en", "lol the bus is late again", "joy", False, []),
     ("narrowed: a greeting", "es", "encantado de conocerte", "joy", False, []),
+    ("guard: the owner, not love", "es", "el perro obedece a su amo", "joy", False, []),
+    ("the verb still counts", "es", "amo este día", "joy", True, ["amo"]),
     ("narrowed: bother", "es", "me molesta un poco la luz", "anger", False, []),
     ("narrowed: worth it", "es", "vale la pena probarlo", "sadness", False, []),
     ("narrowed: overeating is not overload", "en", "ate way too much pizza", "stress", False, []),
