@@ -104,11 +104,9 @@ def write_landing(item: tuple[str, Iterable[pa.Table | None]], landing_dir: str)
     name, tables = item
     schema = LANDING_SCHEMAS[name]
     table = pa.concat_tables([schema.empty_table(), *(t for t in tables if t is not None)])
-    out = pa.BufferOutputStream()
-    pq.write_table(table, out)
     path = f"{landing_dir}/{name}.parquet"
     with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        handle.write(out.getvalue().to_pybytes())
+        pq.write_table(table, handle)
     return path
 
 
