@@ -150,9 +150,12 @@ def read_fit(path: Path, basis: Mapping[str, object], *, min_posts: int) -> dict
     if not isinstance(fitted, dict) or not isinstance(fitted.get("centroids"), dict):
         raise SourceError(f"{path} is not a fit of `moodcast markers adapt`: run it again")
     if fitted.get("package") != basis["package"]:
+        made_by = (
+            f"moodcast {fitted['package']}" if "package" in fitted else "a moodcast before 2026-12"
+        )
         raise SourceError(
-            f"{path} was fitted by another moodcast version than this one ({basis['package']}), "
-            "whose lexicon may flag other posts: run `moodcast markers adapt CORPUS` again"
+            f"{path} was fitted by {made_by}, not this one ({basis['package']}), whose lexicon "
+            "may flag other posts: run `moodcast markers adapt CORPUS` again"
         )
     if any(fitted.get(k) != v for k, v in basis.items()):
         raise SourceError(

@@ -314,6 +314,14 @@ def test_a_fit_by_another_moodcast_version_is_refused_as_its_lexicon_flags_may_d
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
     assert "en" in configured_markers(load_settings(data), ["joy"])["joy"].adapted
+    fit = data / "adapted" / "en.json"
+    made_by = json.loads(fit.read_text(encoding="utf-8"))["package"]
     monkeypatch.setattr("moodcast.adapting.version", lambda name: "0.0.0+other")
     refused = _invoke("markers", "list", "--data-dir", data, code=5)
-    assert "another moodcast version" in refused.output and "markers adapt" in refused.output
+    assert f"fitted by moodcast {made_by}, not this one (0.0.0+other)" in refused.output
+    assert "markers adapt" in refused.output
+    unversioned = {k: v for k, v in json.loads(fit.read_text(encoding="utf-8")).items()
+                   if k != "package"}  # fmt: skip
+    fit.write_text(json.dumps(unversioned), encoding="utf-8")
+    refused = _invoke("markers", "list", "--data-dir", data, code=5)
+    assert "fitted by a moodcast before 2026-12" in refused.output
