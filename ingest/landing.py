@@ -170,7 +170,13 @@ def remote_landing(beam_args: Sequence[str], *, local_dir: Path) -> Iterator[Non
         yield
         return
     prefix = remote_prefix(beam_args, local_dir=local_dir)
-    remove_spill(prefix)
+    try:
+        remove_spill(prefix)
+    except OSError as exc:
+        raise ConfigError(
+            f"could not clear {prefix} before the run ({exc}): the runner's credentials need "
+            "to list and delete objects under --temp_location"
+        ) from exc
     try:
         yield
     except BaseException:

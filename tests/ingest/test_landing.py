@@ -9,7 +9,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from apache_beam.io.filesystem import FileMetadata, FileSystem
+from apache_beam.io.filesystem import BeamIOError, FileMetadata, FileSystem
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 
 from ingest.landing import (
@@ -22,6 +22,7 @@ from ingest.landing import (
     remote_landing,
     remote_prefix,
 )
+from transforms.errors import ConfigError
 
 
 def test_landing_goes_where_remote_workers_and_this_host_both_reach(tmp_path):
@@ -209,3 +210,17 @@ def test_write_landing_writes_one_file_per_table_with_every_row(tmp_path):
         {"source": "a.jsonl", "n_read": 7, "n_dead_lettered": 1}
     ]
     assert pq.read_table(tmp_path / "daily.parquet").num_rows == 0
+
+
+def test_a_remote_prefix_that_cannot_be_cleared_stops_the_run_with_what_to_fix(
+    tmp_path, monkeypatch
+):
+    def denied(prefix):
+        raise BeamIOError("Delete operation failed", {prefix: PermissionError("403")})
+
+    monkeypatch.setattr("ingest.landing.remove_spill", denied)
+    with (
+        pytest.raises(ConfigError, match=r"could not clear .*--temp_location"),
+        remote_landing(_remote(tmp_path), local_dir=tmp_path / "landing"),
+    ):
+        pytest.fail("the run must not start")
