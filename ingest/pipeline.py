@@ -45,7 +45,7 @@ from ingest.landing import (
     coverage_table,
     files_table,
 )
-from ingest.runner import pipeline_options
+from ingest.runner import pipeline_options, stops_unlogged
 from ingest.sources import ReadPostChunks
 from ingest.spill import remove_spill
 
@@ -133,7 +133,7 @@ def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
         options.view_as(StandardOptions).runner,
     )
     try:
-        with beam.Pipeline(options=options) as pipeline:
+        with stops_unlogged(), beam.Pipeline(options=options) as pipeline:
             build(pipeline, job)
     except BaseException:
         try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -46,3 +48,27 @@ def check_runner(beam_args: Sequence[str]) -> bool:
             "--runner=DataflowRunner --temp_location=gs://b/tmp: the job's landing files go there"
         )
     return True
+
+
+class _UserStop(logging.Filter):
+    """Drops a record that carries a stop the user asked for (SIGTERM's SystemExit, Ctrl-C's
+    KeyboardInterrupt)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        stop = record.exc_info[1] if record.exc_info else None
+        return not isinstance(stop, (SystemExit, KeyboardInterrupt))
+
+
+@contextmanager
+def stops_unlogged() -> Iterator[None]:
+    """While active, Beam does not log a stop the user asked for as an ERROR with its
+    traceback: Beam logs every exception raised inside a DoFn, including the SystemExit of a
+    SIGTERM that lands while a DoFn sets up or runs; the run reports the stop itself. Other
+    errors are logged as before."""
+    beam_log = logging.getLogger("apache_beam.runners.common")
+    user_stop = _UserStop()
+    beam_log.addFilter(user_stop)
+    try:
+        yield
+    finally:
+        beam_log.removeFilter(user_stop)
