@@ -12,6 +12,11 @@ import click
 from moodcast.cli_options import duration, input_options, input_overrides, iso_date
 from moodcast.config import DATA_DIR_HELP, load_settings
 
+tz_option = click.option(
+    "--tz",
+    help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
+)
+
 
 @click.command()
 @click.argument("inputs", nargs=-1)
@@ -39,10 +44,7 @@ from moodcast.config import DATA_DIR_HELP, load_settings
     callback=iso_date,
     help="The run's date, YYYY-MM-DD (default: today in the analysis time zone). Posts dated after it + 1 day are filtered.",
 )
-@click.option(
-    "--tz",
-    help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
-)
+@tz_option
 @click.option(
     "--model-sample-rate",
     type=click.FloatRange(0, 1, min_open=True),
@@ -169,10 +171,7 @@ def run(
     help="Stop after this long (default: run until SIGTERM/SIGINT).",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
-@click.option(
-    "--tz",
-    help="Analysis time zone (IANA name) that local days are counted in. Default: UTC or config.toml.",
-)
+@tz_option
 @input_options
 @click.option(
     "--json",
