@@ -28,29 +28,27 @@ def test_missed_positives_rank_their_own_words_first():
     assert ranked[0][2:] == (3, 0) and ranked[1][2:] == (2, 6)
 
 
+def _joy_posts(texts, labels):
+    """English posts labelled for joy, and the shipped joy marker."""
+    frame = pl.DataFrame({"text": texts, "lang": ["en"] * len(texts), "joy": labels})
+    return frame, load_markers(names=["joy"])["joy"]
+
+
 def test_term_and_candidate_counts_follow_the_matching_rules():
-    frame = pl.DataFrame(
-        {
-            "text": ["so happy today", "I'm not happy", "the best day", "a long way home"],
-            "lang": ["en"] * 4,
-            "joy": [True, False, True, False],
-        }
+    frame, joy = _joy_posts(
+        ["so happy today", "I'm not happy", "the best day", "a long way home"],
+        [True, False, True, False],
     )
-    joy = load_markers(names=["joy"])["joy"]
     positive, every = lt.term_hits(frame, joy)
     assert (positive["happy"], every["happy"]) == (1, 1)
     assert lt.new_hits(frame, joy, ["happy", "way home"], "en") == [(1, 1, 0, 0), (0, 1, 0, 1)]
 
 
 def test_gain_adds_candidates_and_guards_to_the_list_together():
-    frame = pl.DataFrame(
-        {
-            "text": ["so happy today", "a long way home", "the way home was long", "rain"],
-            "lang": ["en"] * 4,
-            "joy": [True, True, False, False],
-        }
+    frame, joy = _joy_posts(
+        ["so happy today", "a long way home", "the way home was long", "rain"],
+        [True, True, False, False],
     )
-    joy = load_markers(names=["joy"])["joy"]
     assert lt.prf(frame["joy"].to_numpy(), pl.Series([True, False, True, False]).to_numpy()) == (
         "0.500 (0.50/0.50)"
     )

@@ -219,10 +219,9 @@ def test_calibrate_records_the_probability_statistics_of_a_marker_with_a_model_s
     assert noise["score_source"] is None and noise["score_pos_mean"] is None
 
 
-def test_evaluate_publishes_the_blend_of_acc_and_pacc_on_the_same_decisions_and_probabilities(
-    with_head, tmp_path
-):
-    data, labels = with_head
+def _calibrated_then_evaluated(data, labels, tmp_path):
+    """`markers calibrate` on `labels`, then `markers evaluate --json` on its rows after the
+    first 20 (20 positives, 60 negatives): that file, gloom's report and its recorded rates."""
     _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
     held_out = tmp_path / "held-out.csv"
     pl.read_csv(labels).slice(20).write_csv(held_out)  # 20 positives, 60 negatives
@@ -230,14 +229,28 @@ def test_evaluate_publishes_the_blend_of_acc_and_pacc_on_the_same_decisions_and_
         _invoke("markers", "evaluate", "--labels", held_out, "--json", "--data-dir", data).stdout
     )["markers"]["gloom"]
     rate = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
-    hit = _tagged(held_out, data, tmp_path).get_column("gloom")
-    prob = _tagged(held_out, data, tmp_path, "--source", "model").get_column("gloom__score")
-    expected = _blended_share(rate, hit, prob)
+    return held_out, report, rate
+
+
+def _assert_blended(report, expected):
+    """The report publishes BLEND, validated, equal to `expected` (_blended_share) and not
+    to its ACC part."""
     assert report["estimator"] == "blend" and report["validation"] == VALIDATED
     assert report["adjusted_prevalence"] == pytest.approx(expected["t"].item())
     assert report["adjusted_prevalence_lo"] == pytest.approx(expected["lo"].item())
     assert report["adjusted_prevalence_hi"] == pytest.approx(expected["hi"].item())
     assert report["adjusted_prevalence"] != pytest.approx(expected["a"].item())
+
+
+def test_evaluate_publishes_the_blend_of_acc_and_pacc_on_the_same_decisions_and_probabilities(
+    with_head, tmp_path
+):
+    data, labels = with_head
+    held_out, report, rate = _calibrated_then_evaluated(data, labels, tmp_path)
+    hit = _tagged(held_out, data, tmp_path).get_column("gloom")
+    prob = _tagged(held_out, data, tmp_path, "--source", "model").get_column("gloom__score")
+    expected = _blended_share(rate, hit, prob)
+    _assert_blended(report, expected)
     assert report["flagged_share"] == pytest.approx(hit.mean())
 
 
@@ -326,21 +339,11 @@ def test_calibrate_records_the_lexicon_score_statistics_of_a_marker_without_a_mo
 
 def test_evaluate_blends_with_the_lexicon_score_on_tags_decisions_and_scores(graded, tmp_path):
     data, labels = graded
-    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
-    held_out = tmp_path / "held-out.csv"
-    pl.read_csv(labels).slice(20).write_csv(held_out)  # 20 positives, 60 negatives
-    report = json.loads(
-        _invoke("markers", "evaluate", "--labels", held_out, "--json", "--data-dir", data).stdout
-    )["markers"]["gloom"]
-    rate = read_user_rates(data).filter(pl.col("marker") == "gloom").row(0, named=True)
+    held_out, report, rate = _calibrated_then_evaluated(data, labels, tmp_path)
     tagged = _tagged(held_out, data, tmp_path, "--explain")
     hit, score = tagged.get_column("gloom"), _lexicon_scores(tagged)
     expected = _blended_share(rate, hit, score)
-    assert report["estimator"] == "blend" and report["validation"] == VALIDATED
-    assert report["adjusted_prevalence"] == pytest.approx(expected["t"].item())
-    assert report["adjusted_prevalence_lo"] == pytest.approx(expected["lo"].item())
-    assert report["adjusted_prevalence_hi"] == pytest.approx(expected["hi"].item())
-    assert report["adjusted_prevalence"] != pytest.approx(expected["a"].item())
+    _assert_blended(report, expected)
 
 
 @pytest.mark.parametrize("change", [_old_file, _other_source])
