@@ -78,6 +78,7 @@ def forecast_chosen(
     horizon: int = 14,
     n_jobs: int = 1,
     freq: Frequency = DAY,
+    fitted: bool = True,
 ) -> tuple[ModelOutput, pl.DataFrame]:
     """Forecast each series of `history` `horizon` periods of `freq` ahead with its model in
     `choice` (MODEL_CHOICE_SCHEMA).
@@ -90,11 +91,12 @@ def forecast_chosen(
     ModelOutput (forecasts under the published model's name, fitted values and NOTES_SCHEMA
     notes) and the choice as published: status `fallback`, with
     the reason, where the chosen model failed or the series is shorter than two seasons.
+    With `fitted` False no model computes in-sample values and ModelOutput.fitted is empty.
     """
     lengths = dict(history.select("unique_id", "n_days").iter_rows())
     interpolated = dict(history.select("unique_id", "n_interpolated").iter_rows())
     wanted = {row["unique_id"]: row for row in choice.iter_rows(named=True)}
-    forecasts, fitted, notes, published = [], [], [], []
+    forecasts, in_sample, notes, published = [], [], [], []
     groups: dict[tuple[str, bool], list[str]] = {}
     short: dict[str, str] = {}
     for uid in sorted(lengths):
@@ -109,31 +111,33 @@ def forecast_chosen(
             short[uid] = why
             continue
         groups.setdefault((model, lengths[uid] >= 2 * freq.season), []).append(uid)
-    state = (forecasts, fitted, notes, published)
+    state = (forecasts, in_sample, notes, published)
     _fallback(fit, short, (horizon, freq), *state, wanted)
     for (model, _), batch in sorted(groups.items()):
         try:
             batch_frame = fit.filter(pl.col("unique_id").is_in(batch))
             jobs = n_jobs if batch_frame.height >= PARALLEL_MIN_PERIODS else 1
-            fc, fv = _fit(batch_frame, model, horizon, jobs, freq)
+            fc, fv = _fit(batch_frame, model, horizon, jobs, freq, fitted)
         except Exception:
             for uid in batch:
+                one = fit.filter(pl.col("unique_id") == uid)
                 try:
-                    fc, fv = _fit(fit.filter(pl.col("unique_id") == uid), model, horizon, 1, freq)
+                    fc, fv = _fit(one, model, horizon, 1, freq, fitted)
                 except Exception as exc:
                     why = {uid: f"{model} failed ({type(exc).__name__})"}
                     _fallback(fit, why, (horizon, freq), *state, wanted)
                     continue
                 reason = ok_reason(lengths[uid], interpolated[uid], freq.unit)
-                _keep(uid, model, fc, fv, reason, *state, wanted)
+                _keep({uid: reason}, model, fc, fv, *state, wanted)
             continue
-        for uid in batch:
-            one = pl.col("unique_id") == uid
-            reason = ok_reason(lengths[uid], interpolated[uid], freq.unit)
-            _keep(uid, model, fc.filter(one), fv.filter(one), reason, *state, wanted)
+        reasons = {uid: ok_reason(lengths[uid], interpolated[uid], freq.unit) for uid in batch}
+        _keep(reasons, model, fc, fv, *state, wanted)
     observed = fit.filter(pl.col("observed")).select("unique_id", "ds", "y")
     fitted_frame = (
-        pl.concat([pl.DataFrame(schema=LONG_SCHEMA), *fitted], how="vertical_relaxed")
+        pl.concat(
+            [pl.DataFrame(schema=LONG_SCHEMA), *(in_sample if fitted else [])],
+            how="vertical_relaxed",
+        )
         .join(observed, on=["unique_id", "ds"], how="inner")
         .select(FITTED_SCHEMA.keys())
         .cast(FITTED_SCHEMA)
@@ -162,13 +166,16 @@ def forecast_chosen(
 
 
 def _fit(
-    frame: pl.DataFrame, model: str, horizon: int, n_jobs: int, freq: Frequency
+    frame: pl.DataFrame, model: str, horizon: int, n_jobs: int, freq: Frequency, fitted: bool
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Forecast and fitted values of `model` (or the Ensemble median) on `frame`; may raise."""
+    """Forecast and fitted values (empty unless `fitted`) of `model` (or the Ensemble median)
+    on `frame`; may raise."""
     size = int(frame.group_by("unique_id").len()["len"].min())
     every = candidate_models(season_length=freq.season, input_size=size)
     models = every if model == ENSEMBLE else [m for m in every if m.alias == model]
-    fc, fv = fit_forecast(frame, models, horizon=horizon, n_jobs=n_jobs, interval=freq.interval)
+    fc, fv = fit_forecast(
+        frame, models, horizon=horizon, n_jobs=n_jobs, interval=freq.interval, fitted=fitted
+    )
     if model != ENSEMBLE:
         return fc, fv
     return _median(fc), _median(fv)
@@ -183,19 +190,22 @@ def _median(long: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _keep(uid, model, fc, fv, reason, forecasts, fitted, notes, published, wanted):
+def _keep(reasons, model, fc, fv, forecasts, in_sample, notes, published, wanted):
+    """The forecasts `fc` and fitted values `fv` of the series of `reasons` (id: reason),
+    fitted with `model`, kept with their notes and published choices."""
     forecasts.append(fc)
-    fitted.append(fv)
-    notes.append((uid, "ok", model, reason))
-    row = wanted.get(uid)
-    if row is not None:
-        published.append((uid, row["model"], row["status"], row["reason"], row["mase"]))
-    else:
-        reason = f"No model choice was given for this series, so it uses {DEFAULT_MODEL}."
-        published.append((uid, DEFAULT_MODEL, "default", reason, None))
+    in_sample.append(fv)
+    for uid, reason in reasons.items():
+        notes.append((uid, "ok", model, reason))
+        row = wanted.get(uid)
+        if row is not None:
+            published.append((uid, row["model"], row["status"], row["reason"], row["mase"]))
+        else:
+            why = f"No model choice was given for this series, so it uses {DEFAULT_MODEL}."
+            published.append((uid, DEFAULT_MODEL, "default", why, None))
 
 
-def _fallback(fit, why, ahead, forecasts, fitted, notes, published, wanted):
+def _fallback(fit, why, ahead, forecasts, in_sample, notes, published, wanted):
     """The series of `why` (id: reason) down the fallback chain, fitted together."""
     if not why:
         return
@@ -203,7 +213,7 @@ def _fallback(fit, why, ahead, forecasts, fitted, notes, published, wanted):
     frame = fit.filter(pl.col("unique_id").is_in(list(why)))
     for fc, fv, note in chain_forecasts(frame, why, horizon=horizon, interval=freq.interval):
         forecasts.append(fc)
-        fitted.append(fv)
+        in_sample.append(fv)
         notes.append(note)
         if note[2] is not None:
             row = wanted.get(note[0])

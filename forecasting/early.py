@@ -82,8 +82,8 @@ class EarlyRule:
     def __post_init__(self) -> None:
         if not 0 < self.probability < 1:
             raise ValueError(f"probability must lie in (0, 1), not {self.probability}")
-        if self.trend < 3 or self.window < 1 or self.confirm < 1:
-            raise ValueError("need trend ≥ 3, window ≥ 1 and confirm ≥ 1")
+        if not 3 <= self.trend <= 62 or self.window < 1 or self.confirm < 1:
+            raise ValueError("need 3 ≤ trend ≤ 62, window ≥ 1 and confirm ≥ 1")
 
 
 DAILY = EarlyRule(
@@ -251,30 +251,40 @@ def exceed_probability(
     """Per period, the probability that the underlying level `horizon` periods ahead is above
     the bar: a straight line through the last `trend` levels, whose noise is the baseline's
     `spread` (step 3). Missing levels (a missing or suppressed period) are left out of the
-    line, which needs the current level and at least three quarters of the `trend`."""
+    line, which needs the current level and at least three quarters of the `trend`. The
+    periods whose trailing `trend` levels have the same missing ones (one bit each in a 64-bit
+    code) share one least-squares fit, applied to all of them at once."""
     out = np.full(len(level), np.nan)
     m = rule.trend
+    if len(level) < m:
+        return out
     tau = np.arange(-m + 1, 1, dtype=float)
     design = np.column_stack([np.ones(m), tau])
     target = np.array([1.0, float(rule.horizon)])
-    need = max(3, m - m // 4)
-    fits = {}
-    at, z = [], []
-    for t in range(m - 1, len(level)):
-        window = level[t - m + 1 : t + 1]
-        seen = np.isfinite(window)
-        if not seen[-1] or seen.sum() < need or not np.isfinite(bar[t]) or spread[t] <= 0:
-            continue
-        key = seen.tobytes()
-        if key not in fits:
-            inverse = np.linalg.inv(design[seen].T @ design[seen])
-            fits[key] = (
-                target @ inverse @ design[seen].T,
-                float(np.sqrt(target @ inverse @ target * rule.window)),
-            )
-        weight, factor = fits[key]
-        at.append(t)
-        z.append((bar[t] - weight @ window[seen]) / (spread[t] * factor))
-    if at:
-        out[at] = stats.norm.sf(np.array(z, dtype=float))
+    windows = sliding_window_view(level, m)
+    seen = np.isfinite(windows)
+    at = np.arange(m - 1, len(level))
+    with np.errstate(invalid="ignore"):
+        usable = (
+            seen[:, -1]
+            & (seen.sum(axis=1) >= max(3, m - m // 4))
+            & np.isfinite(bar[at])
+            & ~(spread[at] <= 0)
+        )
+    rows = np.flatnonzero(usable)
+    if len(rows) == 0:
+        return out
+    codes = seen[rows] @ (1 << np.arange(m))
+    _, first, which = np.unique(codes, return_index=True, return_inverse=True)
+    z = np.empty(len(rows))
+    for p, row in enumerate(rows[first]):
+        mask = seen[row]
+        mine = which == p
+        pick = rows[mine]
+        inverse = np.linalg.inv(design[mask].T @ design[mask])
+        weight = target @ inverse @ design[mask].T
+        factor = float(np.sqrt(target @ inverse @ target * rule.window))
+        ahead = windows[pick][:, mask] @ weight
+        z[mine] = (bar[at[pick]] - ahead) / (spread[at[pick]] * factor)
+    out[at[rows]] = stats.norm.sf(z)
     return out

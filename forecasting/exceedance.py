@@ -44,6 +44,7 @@ class ForecastExceedance(AlertMethod):
     min_baseline_values: int = 28
     min_periods: int = 3
     name = "forecast_exceedance"
+    reads_fitted = True
 
     def __post_init__(self) -> None:
         if self.statistic not in ("mean", "hi_80"):

@@ -143,6 +143,9 @@ class AlertMethod(ABC):
     frequencies: tuple[str, ...] = ("day", "week", "epiweek")
     why_not: str = ""
     replayable: bool = False
+    reads_fitted: bool = False
+    """Whether `alerts` reads `context.fitted`: the models compute in-sample values only for
+    a method that does."""
 
     def check(self, freq: Frequency) -> None:
         """Raise FrequencyError, saying why and what to do, when `freq` is not supported."""

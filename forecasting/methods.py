@@ -130,6 +130,11 @@ def check_methods(methods: Sequence[str], *, freq: Frequency | None = None) -> t
     return tuple(methods)
 
 
+def reads_fitted(methods: Sequence[str]) -> bool:
+    """Whether any of `methods` (known names) reads the models' in-sample fitted values."""
+    return any(_BUILDERS[name](DEFAULT_METHOD_RULES).reads_fitted for name in methods)
+
+
 def marker_dimensions(markers: Iterable[Marker]) -> dict[str, tuple[str, ...]]:
     """Dimension → its markers' names (sorted), from the markers' `dimensions`."""
     found: dict[str, set[str]] = {}

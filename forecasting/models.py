@@ -104,10 +104,18 @@ def ok_reason(n_periods: int, n_interpolated: int, unit: str = "day") -> str:
 
 
 def fit_forecast(
-    frame: pl.DataFrame, models: list, *, horizon: int, n_jobs: int, interval: str = "1d"
+    frame: pl.DataFrame,
+    models: list,
+    *,
+    horizon: int,
+    n_jobs: int,
+    interval: str = "1d",
+    fitted: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Forecast (`horizon` periods of `interval`) and in-sample fitted values of `models` on
-    `frame`, long (LONG_SCHEMA) and clipped; may raise."""
+    `frame`, long (LONG_SCHEMA) and clipped; may raise. With `fitted` False the fitted values
+    (and their intervals) are not computed and come back as an empty frame; the forecasts are
+    the same."""
     names = [getattr(model, "alias", type(model).__name__) for model in models]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -116,8 +124,10 @@ def fit_forecast(
             df=frame.select("unique_id", "ds", "y"),
             h=horizon,
             level=list(LEVELS),
-            fitted=True,
+            fitted=fitted,
         )
+        if not fitted:
+            return to_long(wide, names), pl.DataFrame(schema=LONG_SCHEMA)
         wide_fitted = engine.forecast_fitted_values()
     return to_long(wide, names), to_long(wide_fitted, names).drop_nans(_VALUE_COLUMNS)
 

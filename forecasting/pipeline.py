@@ -24,6 +24,7 @@ from forecasting.methods import (
     MethodRules,
     check_methods,
     method_alerts,
+    reads_fitted,
 )
 from forecasting.series import NOTES_SCHEMA, prepare_series, validate_series
 from forecasting.wording import Basis
@@ -38,7 +39,8 @@ class ForecastOutcome:
     - `alerts`: ALERT_SCHEMA, by `unique_id`, `start`, `method`; `issued_on` is the latest
       period of the data (the warehouse keeps the earliest across runs).
     - `fitted`: FITTED_SCHEMA (forecasting.models), the alert model's in-sample one-step-ahead
-      forecasts on observed days, by `unique_id`, `ds`.
+      forecasts on observed days, by `unique_id`, `ds`; empty unless asked for (`keep_fitted`)
+      or read by an alert method (`forecast_exceedance`).
     - `notes`: NOTES_SCHEMA (forecasting.series), one row per series, by `unique_id`.
     - `choice`: MODEL_CHOICE_SCHEMA, the model published per forecast series.
     """
@@ -68,6 +70,7 @@ def forecast_and_alert(
     post_counts: pl.DataFrame | None = None,
     inputs: InputRule = DEFAULT_INPUTS,
     freq: Frequency = DAY,
+    keep_fitted: bool = False,
 ) -> ForecastOutcome:
     """Forecast every series `horizon_days` days ahead and find its high-prevalence periods.
 
@@ -86,6 +89,9 @@ def forecast_and_alert(
     has at least `inputs.min_posts_per_day` posts in `post_counts` (POST_COUNT_SCHEMA; no
     minimum when None). With `post_counts`, sudden changes of the total post volume become
     `data_event` rows and hold back the wave alerts around them.
+
+    The models compute in-sample fitted values only where a method reads them (or with
+    `keep_fitted`): nothing else of a run does, and the forecasts are the same either way.
 
     Raises ContractError on a malformed `series`, ValueError on a bad argument, and
     FrequencyError when a method cannot run at `freq`.
@@ -114,6 +120,7 @@ def forecast_and_alert(
         horizon=freq.periods(horizon_days),
         n_jobs=n_jobs,
         freq=freq,
+        fitted=keep_fitted or reads_fitted(methods),
     )
     notes = pl.concat([output.notes, prepared.skipped]).cast(NOTES_SCHEMA).sort("unique_id")
     alert_forecasts = output.forecasts.join(

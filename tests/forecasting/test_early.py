@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 from forecasting.early import DAILY, WEEKLY, Early, EarlyRule, baselines, exceed_probability
 from forecasting.frequency import DAY, WEEK
@@ -159,6 +160,48 @@ def test_baselines_equal_the_plain_per_period_definition(seed):
             np.testing.assert_array_equal(mine, plain)
 
 
+def _plain_exceed_probability(level, bar, spread, rule):
+    """Step 3 of forecasting.early's docstring, one period at a time: the reference the
+    grouped form of `exceed_probability` must equal (to rounding: its dot products run in
+    another order)."""
+    out = np.full(len(level), np.nan)
+    m = rule.trend
+    design = np.column_stack([np.ones(m), np.arange(-m + 1, 1, dtype=float)])
+    target = np.array([1.0, float(rule.horizon)])
+    for t in range(m - 1, len(level)):
+        window = level[t - m + 1 : t + 1]
+        seen = np.isfinite(window)
+        if not seen[-1] or seen.sum() < max(3, m - m // 4):
+            continue
+        if not np.isfinite(bar[t]) or spread[t] <= 0:
+            continue
+        inverse = np.linalg.inv(design[seen].T @ design[seen])
+        ahead = target @ inverse @ design[seen].T @ window[seen]
+        factor = np.sqrt(target @ inverse @ target * rule.window)
+        out[t] = stats.norm.sf((bar[t] - ahead) / (spread[t] * factor))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_exceed_probability_equals_the_plain_per_period_definition(seed):
+    rng = np.random.default_rng(seed)
+    n = (0, 5, 9, 60, 365, 400, 730, 52)[seed]
+    level = rng.gamma(2.0, 0.01, n)
+    level[rng.random(n) < (0.0, 0.05, 0.3, 0.6)[seed % 4]] = np.nan
+    bar = level + rng.gamma(2.0, 0.01, n)
+    bar[rng.random(n) < 0.05] = np.nan
+    spread = rng.gamma(2.0, 0.005, n)
+    spread[rng.random(n) < 0.03] = 0.0
+    spread[rng.random(n) < 0.03] = np.nan
+    for rule in (DAILY, WEEKLY):
+        got = exceed_probability(level, bar, spread, rule)
+        want = _plain_exceed_probability(level, bar, spread, rule)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    if n >= 60 and seed % 4 < 3:  # not vacuous where at most 30% of the levels are missing
+        assert np.isfinite(exceed_probability(level, bar, spread, DAILY)).any()
+
+
 def test_the_forecast_probability_follows_the_trend():
     level = np.concatenate([np.full(10, 1.0), 1.0 + 0.1 * np.arange(1, 11)])
     bar, spread = np.full(20, 2.2), np.full(20, 0.05)
@@ -201,3 +244,9 @@ def test_the_reason_speaks_of_the_population():
     assert alerts.height >= 1
     assert "share of authors whose posts matched 'anxiety' in north (en)" in alerts["reason"][0]
     assert Early().rule(WEEK).window == 1
+
+
+@pytest.mark.parametrize("trend", [2, 63])
+def test_a_trend_outside_what_the_missing_level_codes_hold_is_refused(trend):
+    with pytest.raises(ValueError, match="trend"):
+        replace(DAILY, trend=trend)

@@ -50,7 +50,18 @@ def sample() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def outcome(sample) -> ForecastOutcome:
-    return forecast_and_alert(sample, run_id="run-7")
+    return forecast_and_alert(sample, run_id="run-7", keep_fitted=True)
+
+
+def test_fitted_values_are_computed_only_where_read(sample, outcome):
+    plain = forecast_and_alert(sample, run_id="run-7")
+    assert plain.fitted.height == 0 and plain.fitted.schema == pl.Schema(FITTED_SCHEMA)
+    assert outcome.fitted.height > 0
+    for name in ("forecasts", "alerts", "notes", "choice"):
+        assert getattr(plain, name).equals(getattr(outcome, name)), name
+    reading = forecast_and_alert(sample, run_id="run-7", methods=["forecast_exceedance"])
+    assert reading.fitted.equals(outcome.fitted)
+    assert reading.forecasts.equals(outcome.forecasts)
 
 
 def test_outcome_frames_follow_their_contracts(outcome):
@@ -128,7 +139,7 @@ def test_seasonal_naive_repeats_the_interpolation_of_a_suppressed_day(sample):
 
 def test_same_input_same_output_and_input_untouched(sample, outcome):
     before = sample.clone()
-    again = forecast_and_alert(sample, run_id="run-7", n_jobs=2)
+    again = forecast_and_alert(sample, run_id="run-7", n_jobs=2, keep_fitted=True)
     assert sample.equals(before)
     for name in ("forecasts", "alerts", "fitted", "notes"):
         assert getattr(again, name).equals(getattr(outcome, name)), name
