@@ -157,7 +157,7 @@ class AggregateBlockFn(beam.DoFn):
                 continue
             daily.append(held.filter(own))
             if job.dp_budget is not None:
-                days.append(wide.filter(own))
+                days.append(wide.filter(own).with_columns(pl.col("region", "lang").cast(pl.String)))
             masked = with_masks(wide, names)
             week_sums += (period_sums(held, grain).filter(starts) for grain in WEEKS)
             authors = pl.concat(in_periods(masked, grain) for grain in WEEKS).filter(starts)
@@ -179,8 +179,9 @@ def _block_parts(
 ) -> Iterator[pl.DataFrame]:
     """A block's spilled `(source, rows)` (key_posts) minus the repeated lines → its posts in
     ⌈posts ÷ BLOCK_SHARD_POSTS⌉ parts by author hash (the posts without an author in part 0),
-    without `line`, region and language as text. Each frame is split as it is read, so the
-    block is held once in its compact form, never whole at full width."""
+    without `line`, region and language categorical (grouped by faster than text). Each frame
+    is split as it is read, so the block is held once in its compact form, never whole at full
+    width."""
     dropped = pl.concat([pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats])
     lines = {source: group for (source,), group in dropped.group_by("source")}
     n_parts = max(1, -(-sum(where.rows for _, where in pieces) // BLOCK_SHARD_POSTS))
@@ -194,7 +195,7 @@ def _block_parts(
         for (p,), rows in split.partition_by("_part", as_dict=True, include_key=False).items():
             parts.setdefault(p, []).append(rows)
     for p in sorted(parts):
-        yield pl.concat(parts.pop(p)).with_columns(pl.col("region", "lang").cast(pl.String))
+        yield pl.concat(parts.pop(p))
 
 
 def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame, spill_dir: str) -> Iterator:

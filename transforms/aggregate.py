@@ -15,6 +15,7 @@ cell × marker) and `aggregate_cells` are the same counts over the long form.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Literal
@@ -108,7 +109,7 @@ def wide_author_days(
         return pl.DataFrame(
             schema={**{c: AUTHOR_DAY_SCHEMA[c] for c in index}, "n_posts": pl.UInt32}
         )
-    sourced = {name: _languages(rates, name) for name in markers}
+    sourced = _by_marker(rates)
     if posts.schema["author"] != pl.UInt64:
         posts = posts.with_columns(author_hash())
     counted = posts.group_by(index).agg(
@@ -117,14 +118,12 @@ def wide_author_days(
         *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
     )
     return counted.with_columns(
-        pl.when(pl.col("lang").is_in(sourced[m])).then(pl.col(f"{kind}_{m}")).alias(f"{kind}_{m}")
+        pl.when(pl.col("lang").is_in(list(sourced[m])))
+        .then(pl.col(f"{kind}_{m}"))
+        .alias(f"{kind}_{m}")
         for m in markers
         for kind in ("n_scored", "n_marked")
     )
-
-
-def _languages(rates: pl.DataFrame, marker: str) -> list[str]:
-    return rates.filter(pl.col("marker") == marker).get_column("lang").to_list()
 
 
 def author_hash() -> pl.Expr:
@@ -419,17 +418,25 @@ def _distinct_authors(rows: pl.DataFrame, period: list[str], names: Sequence[str
 _COUNTS = (*_SUMS, "authors", "marked_authors")
 
 
-def _rate(rates: pl.DataFrame, marker: str) -> pl.Expr:
+def _rates(rates: pl.DataFrame, names: Sequence[str]) -> list[pl.Expr]:
     """In a base cell (one language) whose `<marker>\x1frate` says whether any of its rows has
     the marker scored, the marker's sample rate in its language; null where none has (the
-    marker has no source there)."""
-    own = rates.filter(pl.col("marker") == marker)
-    mapping = dict(zip(own["lang"], own["sample_rate"], strict=True))
-    return (
-        pl.when(pl.col(f"{marker}\x1frate"))
-        .then(pl.col("lang").replace_strict(mapping, default=None, return_dtype=pl.Float64))
-        .alias(f"{marker}\x1frate")
-    )
+    marker has no source there). One expression per marker of `names`."""
+    by_marker = _by_marker(rates)
+    return [
+        pl.when(pl.col(f"{m}\x1frate"))
+        .then(pl.col("lang").replace_strict(by_marker[m], default=None, return_dtype=pl.Float64))
+        .alias(f"{m}\x1frate")
+        for m in names
+    ]
+
+
+def _by_marker(rates: pl.DataFrame) -> dict[str, dict[str, float]]:
+    """`rates` as {marker: {language: sample rate}}; a marker without a row has no language."""
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for marker, lang, rate in rates.select("marker", "lang", "sample_rate").iter_rows():
+        out[marker][lang] = rate
+    return out
 
 
 _MARKERS_PER_MASK = 32
@@ -470,7 +477,8 @@ def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.D
     cells = {
         _ROLL_UPS[0]: rows.group_by(base)
         .agg(pl.col(sums).sum(), *scored)
-        .with_columns(_rate(rates, m) for m in names)
+        .with_columns(_rates(rates, names))
+        .with_columns(pl.col("region", "lang").cast(pl.String))
     }
     for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
         cells[kept] = (

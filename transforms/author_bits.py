@@ -39,7 +39,7 @@ class _Coded(NamedTuple):
 
 
 def _coded(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> _Coded:
-    regions, langs = (rows.get_column(c).unique() for c in ("region", "lang"))
+    regions, langs = (rows.get_column(c).unique().cast(pl.String) for c in ("region", "lang"))
     order = rows.get_column("author").arg_sort().to_numpy()
     period_codes, n_periods = _dense(_codes(rows, period))
     return _Coded(
@@ -58,13 +58,15 @@ def _codes(
     rows: pl.DataFrame, columns: Sequence[str], values: pl.Series | None = None
 ) -> np.ndarray:
     """One non-negative integer per row for its values of `columns`, distinct for distinct
-    values: a text column's place in `values` (its distinct values by default), a date's days
-    from the earliest, combined column by column."""
+    values: a text (or categorical) column's place in `values` (its distinct values by
+    default), a date's days from the earliest, combined column by column."""
     codes = np.zeros(rows.height, np.int64)
     for column in columns:
         series = rows.get_column(column)
-        if series.dtype == pl.String:
-            series = series.cast(pl.Enum(series.unique() if values is None else values))
+        if series.dtype in (pl.String, pl.Categorical):
+            series = series.cast(
+                pl.Enum(series.unique().cast(pl.String) if values is None else values)
+            )
         code = series.to_physical().cast(pl.Int64).to_numpy()
         code = code - code.min() if len(code) else code
         codes = codes * (int(code.max()) + 1 if len(code) else 1) + code
@@ -82,8 +84,9 @@ def _dense(codes: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def ored_rows(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> pl.DataFrame:
-    """`rows` (the `period` columns, `region`, `lang`, a non-null `author` and the UInt64
-    `masks`) → one row per period, base cell and author, with the masks of its rows OR-ed."""
+    """`rows` (the `period` columns, `region`, `lang` as text or categorical, a non-null
+    `author` and the UInt64 `masks`) → one row per period, base cell and author, with the
+    masks of its rows OR-ed."""
     coded = _coded(rows, period, masks)
     first, ored = _ored_rows(*coded[1:7])
     return (
@@ -96,9 +99,9 @@ def ored_rows(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -
 def ored_bit_counts(
     rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]
 ) -> tuple[pl.DataFrame, np.ndarray]:
-    """`rows` (the `period` columns, `region`, `lang`, a non-null `author` and the UInt64
-    `masks`; an author may have several rows in a cell) → the cells they reach (the `period`
-    columns, `region` and `lang`, ALL in a roll-up), and per cell the number of authors whose
+    """`rows` (the `period` columns, `region`, `lang` as text or categorical, a non-null
+    `author` and the UInt64 `masks`; an author may have several rows in a cell) → the cells
+    they reach (the `period` columns, `region` and `lang` as text, ALL in a roll-up), and per cell the number of authors whose
     masks, OR-ed over their rows in the cell, have each bit set (an int64 array, one row per
     cell; bit `b` of mask `w` in column 64 × w + b). Holds periods × (regions + 1) ×
     (languages + 1) cells of counts, those of `rows`."""
