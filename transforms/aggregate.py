@@ -468,7 +468,7 @@ def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.D
     them), one column per marker and count: sums from the base cells' sums, each roll-up from
     the smallest frame above it; distinct authors as the authors whose masks, OR-ed per author
     and cell, have a marker's bit set (`_distinct_authors`). A base cell's sample rate is its
-    language's where any of its rows is scored (`_rate`), a roll-up's the lowest of its
+    language's where any of its rows is scored (`_rates`), a roll-up's the lowest of its
     cells'."""
     sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
     rate = [f"{m}\x1frate" for m in names]
