@@ -24,6 +24,7 @@ from transforms.aggregate import (
     count_cells,
     counted_periods,
     expand_author_days,
+    in_periods,
     period_sums,
     periods_of,
     summed_daily,
@@ -148,7 +149,7 @@ class AggregateBlockFn(beam.DoFn):
         last = first + timedelta(days=BLOCK_DAYS - 1)
         own, starts = (pl.col(c).is_between(first, last) for c in ("day", "period_start"))
         names = list(job.markers)
-        daily, days, weeks = [], [], {grain: ([], []) for grain in WEEKS}
+        daily, days, week_sums, week_counts = [], [], [], []
         for part in _block_parts(pieces, repeats):
             wide = wide_author_days(part, job.markers, rates=rates)
             held = count_cells(wide, job.markers, rates=rates, run_id=job.run_id, grain="day")
@@ -156,12 +157,11 @@ class AggregateBlockFn(beam.DoFn):
                 continue
             daily.append(held.filter(own))
             if job.dp_budget is not None:
-                days.append(wide.filter(own))
+                days.append(wide.filter(own).with_columns(pl.col("region", "lang").cast(pl.String)))
             masked = with_masks(wide, names)
-            for grain in WEEKS:
-                weeks[grain][0].append(period_sums(held, grain).filter(starts))
-                authors = author_periods(masked, grain).filter(starts)
-                weeks[grain][1].append(author_counts(authors, names))
+            week_sums += (period_sums(held, grain).filter(starts) for grain in WEEKS)
+            authors = pl.concat(in_periods(masked, grain) for grain in WEEKS).filter(starts)
+            week_counts.append(author_counts(authors, names))
             if not daily[-1].is_empty():
                 yield from _eight_week_parts(masked.filter(own), daily[-1], job.spill_dir)
         if not daily:
@@ -170,9 +170,8 @@ class AggregateBlockFn(beam.DoFn):
         if days:
             for (day,), rows in pl.concat(days).group_by("day"):
                 yield beam.pvalue.TaggedOutput(AUTHOR_DAYS, (day.isoformat(), rows))
-        for sums, counts in weeks.values():
-            cells = counted_periods(pl.concat(sums), pl.concat(counts), run_id=job.run_id)
-            yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
+        cells = counted_periods(pl.concat(week_sums), pl.concat(week_counts), run_id=job.run_id)
+        yield beam.pvalue.TaggedOutput(WEEK_CELLS, cells.to_arrow())
 
 
 def _block_parts(
@@ -180,8 +179,9 @@ def _block_parts(
 ) -> Iterator[pl.DataFrame]:
     """A block's spilled `(source, rows)` (key_posts) minus the repeated lines → its posts in
     ⌈posts ÷ BLOCK_SHARD_POSTS⌉ parts by author hash (the posts without an author in part 0),
-    without `line`, region and language as text. Each frame is split as it is read, so the
-    block is held once in its compact form, never whole at full width."""
+    without `line`, region and language categorical (grouped by faster than text). Each frame
+    is split as it is read, so the block is held once in its compact form, never whole at full
+    width."""
     dropped = pl.concat([pl.DataFrame(schema={"source": pl.String, "line": pl.Int64}), *repeats])
     lines = {source: group for (source,), group in dropped.group_by("source")}
     n_parts = max(1, -(-sum(where.rows for _, where in pieces) // BLOCK_SHARD_POSTS))
@@ -195,7 +195,7 @@ def _block_parts(
         for (p,), rows in split.partition_by("_part", as_dict=True, include_key=False).items():
             parts.setdefault(p, []).append(rows)
     for p in sorted(parts):
-        yield pl.concat(parts.pop(p)).with_columns(pl.col("region", "lang").cast(pl.String))
+        yield pl.concat(parts.pop(p))
 
 
 def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame, spill_dir: str) -> Iterator:

@@ -15,6 +15,7 @@ cell × marker) and `aggregate_cells` are the same counts over the long form.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Literal
@@ -108,7 +109,7 @@ def wide_author_days(
         return pl.DataFrame(
             schema={**{c: AUTHOR_DAY_SCHEMA[c] for c in index}, "n_posts": pl.UInt32}
         )
-    sourced = {name: _languages(rates, name) for name in markers}
+    sourced = _by_marker(rates)
     if posts.schema["author"] != pl.UInt64:
         posts = posts.with_columns(author_hash())
     counted = posts.group_by(index).agg(
@@ -117,14 +118,12 @@ def wide_author_days(
         *(pl.col(m).sum().cast(pl.UInt32).alias(f"n_marked_{m}") for m in markers),
     )
     return counted.with_columns(
-        pl.when(pl.col("lang").is_in(sourced[m])).then(pl.col(f"{kind}_{m}")).alias(f"{kind}_{m}")
+        pl.when(pl.col("lang").is_in(list(sourced[m])))
+        .then(pl.col(f"{kind}_{m}"))
+        .alias(f"{kind}_{m}")
         for m in markers
         for kind in ("n_scored", "n_marked")
     )
-
-
-def _languages(rates: pl.DataFrame, marker: str) -> list[str]:
-    return rates.filter(pl.col("marker") == marker).get_column("lang").to_list()
 
 
 def author_hash() -> pl.Expr:
@@ -320,19 +319,25 @@ def with_masks(wide: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     return wide.with_columns(_masks(list(names)))
 
 
+def in_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
+    """Compact author-days `with_masks` with the `grain` period each row's day belongs to
+    (`grain`, `period_start`): what `author_counts` counts, one row per author-day."""
+    return masked.with_columns(
+        pl.lit(grain).alias("grain"), period_start(pl.col("day"), grain).alias("period_start")
+    )
+
+
 def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     """Compact author-days `with_masks` → one row per `grain` period (`grain`,
     `period_start`), base cell and author, the rows without an author left out, with the
-    author's masks over the period's days OR-ed. Rows of one period from several parts of its
-    days, OR-ed again per key, give the period's (`period_cells`)."""
+    author's masks over the period's days OR-ed (`in_periods`, then transforms.author_bits).
+    Rows of one period from several parts of its days, OR-ed again per key, give the
+    period's (`period_cells`)."""
+    from transforms.author_bits import ored_rows  # numba: loaded on use
+
     masks = [c for c in masked.columns if c.startswith("\x1fmask")]
-    keys = [period_start(pl.col("day"), grain).alias("period_start"), "region", "lang", "author"]
-    return (
-        masked.filter(pl.col("author").is_not_null())
-        .group_by(keys)
-        .agg(pl.col(masks).bitwise_or())
-        .with_columns(pl.lit(grain).alias("grain"))
-    )
+    rows = masked.select("day", "region", "lang", "author", *masks).drop_nulls("author")
+    return ored_rows(in_periods(rows, grain), ["grain", "period_start"], masks)
 
 
 def period_cells(
@@ -371,49 +376,18 @@ def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) ->
 
 
 def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
-    """`author_periods` rows → per period, cell (roll-ups included) and marker, `n_authors` and
-    `n_marked_authors` (`grain`, `period_start`, `region`, `lang`, `marker` and those two);
-    `names` as given to `author_periods`. Counts of disjoint sets of authors add up
-    (`counted_periods`). An author in one base cell of the period adds its OR-ed bits to every
-    roll-up above it, summed like counts; only the rows of authors in several base cells are
-    OR-ed again per roll-up."""
-    names = list(names)
-    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
-    base = ["grain", "period_start"]
-    counts = ("authors", "marked_authors")
-    cells = (
-        rows.group_by(*base, "region", "lang", "author")
-        .agg(pl.col(masks).bitwise_or())
-        .with_columns((pl.len().over(*base, "author") > 1).alias("\x1fshared"))
-    )
-    per_cell = cells.group_by(*base, "region", "lang").agg(
-        *_bit_counts(names, counts), *_bit_counts(names, _OWN, where=~pl.col("\x1fshared"))
-    )
-    own = [f"{m}\x1f{k}" for m in names for k in _OWN]
-    ored = {_ROLL_UPS[0]: cells.filter(pl.col("\x1fshared"))}
-    parts = [per_cell]
-    for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
-        keys = [*base, *kept]
-        ored[kept] = ored[above].group_by(*keys, "author").agg(pl.col(masks).bitwise_or())
-        shared = ored[kept].group_by(keys).agg(_bit_counts(names, counts))
-        parts.append(
-            per_cell.group_by(keys)
-            .agg(pl.col(own).sum())
-            .join(shared, on=keys, how="left")
-            .with_columns(
-                (pl.col(f"{m}\x1f{o}") + pl.col(f"{m}\x1f{c}").fill_null(0)).alias(f"{m}\x1f{c}")
-                for m in names
-                for o, c in zip(_OWN, counts, strict=True)
-            )
-            .with_columns(pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept)
-        )
-    cells = pl.concat(parts, how="diagonal")
+    """`author_periods` rows, or any rows with `grain`, `period_start`, the base cell, `author`
+    and the masks of `with_masks` (several rows of one period, cell and author are OR-ed; the
+    rows without an author are left out) → per period, cell (roll-ups included) and marker,
+    `n_authors` and `n_marked_authors` (`grain`, `period_start`, `region`, `lang`, `marker`
+    and those two); `names` as given to `with_masks`. Counts of disjoint sets of authors add
+    up (`counted_periods`)."""
+    period = ["grain", "period_start", "region", "lang"]
+    cells = _distinct_authors(rows, period[:2], names)
     return pl.concat(
         cells.select(
-            *base,
-            "region",
-            "lang",
-            pl.lit(name).alias("marker"),
+            *period,
+            pl.lit(name, dtype=pl.String).alias("marker"),
             pl.col(f"{name}\x1fauthors").alias("n_authors"),
             pl.col(f"{name}\x1fmarked_authors").alias("n_marked_authors"),
         )
@@ -421,20 +395,48 @@ def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     )
 
 
+def _distinct_authors(rows: pl.DataFrame, period: list[str], names: Sequence[str]) -> pl.DataFrame:
+    """Per cell that rows with an author reach (the `period` columns, `region`, `lang`; the
+    roll-ups' ALL included), `<marker>\x1fauthors` and `<marker>\x1fmarked_authors`: the
+    authors whose masks (`with_masks`), OR-ed over their rows in the cell, have the marker's
+    scored, or marked, bit; counted in one compiled pass (transforms.author_bits)."""
+    from transforms.author_bits import ored_bit_counts  # numba: loaded on use
+
+    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
+    rows = rows.select(*period, "region", "lang", "author", *masks).drop_nulls("author")
+    cells, counts = ored_bit_counts(rows, period, masks)
+    return cells.with_columns(
+        pl.Series(
+            f"{m}\x1f{count}",
+            counts[:, 64 * (i // _MARKERS_PER_MASK) + 2 * (i % _MARKERS_PER_MASK) + j],
+        )
+        for i, m in enumerate(names)
+        for j, count in enumerate(("authors", "marked_authors"))
+    )
+
+
 _COUNTS = (*_SUMS, "authors", "marked_authors")
 
 
-def _rate(rates: pl.DataFrame, marker: str) -> pl.Expr:
+def _rates(rates: pl.DataFrame, names: Sequence[str]) -> list[pl.Expr]:
     """In a base cell (one language) whose `<marker>\x1frate` says whether any of its rows has
     the marker scored, the marker's sample rate in its language; null where none has (the
-    marker has no source there)."""
-    own = rates.filter(pl.col("marker") == marker)
-    mapping = dict(zip(own["lang"], own["sample_rate"], strict=True))
-    return (
-        pl.when(pl.col(f"{marker}\x1frate"))
-        .then(pl.col("lang").replace_strict(mapping, default=None, return_dtype=pl.Float64))
-        .alias(f"{marker}\x1frate")
-    )
+    marker has no source there). One expression per marker of `names`."""
+    by_marker = _by_marker(rates)
+    return [
+        pl.when(pl.col(f"{m}\x1frate"))
+        .then(pl.col("lang").replace_strict(by_marker[m], default=None, return_dtype=pl.Float64))
+        .alias(f"{m}\x1frate")
+        for m in names
+    ]
+
+
+def _by_marker(rates: pl.DataFrame) -> dict[str, dict[str, float]]:
+    """`rates` as {marker: {language: sample rate}}; a marker without a row has no language."""
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for marker, lang, rate in rates.select("marker", "lang", "sample_rate").iter_rows():
+        out[marker][lang] = rate
+    return out
 
 
 _MARKERS_PER_MASK = 32
@@ -457,110 +459,43 @@ def _masks(names: list[str]) -> list[pl.Expr]:
     return masks
 
 
-def _bit_counts(
-    names: list[str], counts: tuple[str, str], *, where: pl.Expr | None = None
-) -> list[pl.Expr]:
-    """Per marker, how many rows (of those `where` holds) have its scored bit, and its marked
-    bit, set; named `counts`."""
-    out = []
-    for i, m in enumerate(names):
-        mask = pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}")
-        for j, name in enumerate(counts):
-            bit = (mask & (1 << (2 * (i % _MARKERS_PER_MASK) + j))) > 0
-            out.append((bit if where is None else bit & where).sum().alias(f"{m}\x1f{name}"))
-    return out
-
-
 _ROLL_UPS: tuple[tuple[str, ...], ...] = (("region", "lang"), ("lang",), ("region",), ())
 """The base cells and the roll-ups, by the keys each keeps besides the day."""
 
 
 def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.DataFrame:
     """The cells of every roll-up (`region`, `lang` or both `all` where a roll-up does not keep
-    them), one column per marker and count: sums from the base cells' sums; distinct authors
-    as the authors whose masks, OR-ed per author, have a marker's bit set. An author with one
-    row in the day is counted by summing that row's bits, like the sums; only the rows of
-    authors with several are OR-ed (`_shared_counts`).
-    A base cell's sample rate is its language's where any of its rows is scored (`_rate`), a
-    roll-up's the lowest of its cells'. Each roll-up is computed from the smallest frame above
-    it."""
-    shared = pl.col("author").is_not_null() & (pl.len().over("day", "author") > 1)
-    rows = rows.with_columns(shared.alias("\x1fshared"))
-    rows = rows.with_columns(_own_bits(names))
-    sums = [f"{m}\x1f{k}" for m in names for k in (*_SUMS, *_OWN)]
+    them), one column per marker and count: sums from the base cells' sums, each roll-up from
+    the smallest frame above it; distinct authors as the authors whose masks, OR-ed per author
+    and cell, have a marker's bit set (`_distinct_authors`). A base cell's sample rate is its
+    language's where any of its rows is scored (`_rates`), a roll-up's the lowest of its
+    cells'."""
+    sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
     rate = [f"{m}\x1frate" for m in names]
-
-    def summed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-        return frame.group_by(keys).agg(pl.col(sums).sum(), pl.col(rate).min())
-
     base = ["day", "region", "lang"]
     scored = (pl.col(f"{m}\x1fposts").is_not_null().any().alias(f"{m}\x1frate") for m in names)
     cells = {
         _ROLL_UPS[0]: rows.group_by(base)
         .agg(pl.col(sums).sum(), *scored)
-        .with_columns(_rate(rates, m) for m in names)
+        .with_columns(_rates(rates, names))
+        .with_columns(pl.col("region", "lang").cast(pl.String))
     }
     for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
-        cells[kept] = summed(cells[above], ["day", *kept])
-    shared_counts = _shared_counts(rows.filter(pl.col("\x1fshared")), names)
-    own = {"authors": "own", "marked_authors": "marked_own"}
-    parts = []
-    for kept in _ROLL_UPS:
-        keys = ["day", *kept]
-        rolled = [pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept]
-        parts.append(
-            cells[kept]
-            .join(shared_counts[kept], on=keys, how="left", nulls_equal=True)
-            .with_columns(
-                (pl.col(f"{m}\x1f{own[c]}") + pl.col(f"{m}\x1f{c}").fill_null(0)).alias(
-                    f"{m}\x1f{c}"
-                )
-                for m in names
-                for c in own
-            )
-            .with_columns(rolled)
+        cells[kept] = (
+            cells[above].group_by("day", *kept).agg(pl.col(sums).sum(), pl.col(rate).min())
         )
-    return pl.concat(parts, how="diagonal")
-
-
-_OWN = ("own", "marked_own")
-"""Per marker, the scored and marked bits of the rows of authors with no other row in the
-day, as counts to sum."""
-
-
-def _own_bits(names: list[str]) -> list[pl.Expr]:
-    """The `_OWN` columns: a row's scored and marked bits (Boolean, summed as counts), false on
-    a shared row."""
-    own = ~pl.col("\x1fshared")
-    return [
-        (
-            own
-            & (
-                (
-                    pl.col(f"\x1fmask{i // _MARKERS_PER_MASK}")
-                    & (1 << (2 * (i % _MARKERS_PER_MASK) + j))
-                )
-                > 0
+    rolled = pl.concat(
+        [
+            cells[kept].with_columns(
+                pl.lit(ALL).alias(c) for c in ("region", "lang") if c not in kept
             )
-        ).alias(f"{m}\x1f{name}")
-        for i, m in enumerate(names)
-        for j, name in enumerate(_OWN)
-    ]
-
-
-def _shared_counts(rows: pl.DataFrame, names: list[str]) -> dict[tuple[str, ...], pl.DataFrame]:
-    """Per roll-up, the distinct authors among `rows` (those of authors with several rows in
-    the day), from their masks OR-ed per author."""
-    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
-    base = ["day", "region", "lang"]
-    ored = {_ROLL_UPS[0]: rows.select(*base, "author", *masks)}
-    for kept, above in ((("lang",), _ROLL_UPS[0]), (("region",), _ROLL_UPS[0]), ((), ("lang",))):
-        ored[kept] = ored[above].group_by("day", *kept, "author").agg(pl.col(masks).bitwise_or())
-    out = {}
-    for kept in _ROLL_UPS:
-        keys = ["day", *kept]
-        out[kept] = ored[kept].group_by(keys).agg(_bit_counts(names, ("authors", "marked_authors")))
-    return out
+            for kept in _ROLL_UPS
+        ],
+        how="diagonal",
+    )
+    authors = _distinct_authors(rows, ["day"], names)
+    counts = [c for c in authors.columns if c not in base]
+    return rolled.join(authors, on=base, how="left").with_columns(pl.col(counts).fill_null(0))
 
 
 def daily_aggregates(

@@ -469,3 +469,48 @@ def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_who
     ]
     whole = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain="day")
     assert summed_daily(parts).equals(whole)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 70),
+            st.sampled_from(["north", "south"]),
+            st.sampled_from(["en", "es", "fr"]),
+            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from([True, False, None]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_categorical_regions_and_languages_count_as_text(rows):
+    """The job keeps region and language categorical (ingest.blocks): every grain's cells, and
+    the authors' period rows it spills, are those of the same posts with text."""
+    from transforms.aggregate import author_periods, count_cells, wide_author_days, with_masks
+
+    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
+    posts = pl.DataFrame(
+        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
+        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
+        orient="row",
+    )
+    text = wide_author_days(posts, MARKERS, rates=RATES)
+    categorical = wide_author_days(
+        posts.with_columns(pl.col("region", "lang").cast(pl.Categorical)), MARKERS, rates=RATES
+    )
+    assert categorical.schema["region"] == pl.Categorical
+    for grain in ("day", *PERIOD_GRAINS):
+        cells = count_cells(categorical, MARKERS, rates=RATES, run_id="r", grain=grain)
+        assert cells.equals(count_cells(text, MARKERS, rates=RATES, run_id="r", grain=grain))
+    for grain in PERIOD_GRAINS:
+        keys = ["period_start", "region", "lang", "author"]
+        got, expected = (
+            author_periods(with_masks(wide, list(MARKERS)), grain)
+            .with_columns(pl.col("region", "lang").cast(pl.String))
+            .sort(keys)
+            for wide in (categorical, text)
+        )
+        assert got.equals(expected)

@@ -1,0 +1,81 @@
+"""The compiled passes over authors' masks against the plain definition, written as loops: OR
+each author's masks per period and cell (base cells and the three roll-ups), then count the
+authors with each bit set."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.author_bits import ored_bit_counts, ored_rows
+from transforms.contracts import ALL
+
+PERIOD = ["grain", "period_start"]
+MASKS = ["\x1fmask0", "\x1fmask1"]
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["iso_week", "epi_week"]),
+        st.integers(0, 3),
+        st.sampled_from(["north", "south", "east"]),
+        st.sampled_from(["en", "es"]),
+        st.integers(0, 5),
+        *[st.one_of(st.sampled_from([0, 1, 6, 2**63, 2**64 - 1]), st.integers(0, 2**64 - 1))] * 2,
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+def _frame(rows, categorical: bool) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        [(g, date(2025, 1, 6) + timedelta(days=7 * p), *rest) for g, p, *rest in rows],
+        schema={"grain": pl.String, "period_start": pl.Date, "region": pl.String,
+                "lang": pl.String, "author": pl.UInt64, MASKS[0]: pl.UInt64, MASKS[1]: pl.UInt64},
+        orient="row",
+    )  # fmt: skip
+    return (
+        frame.with_columns(pl.col("region", "lang").cast(pl.Categorical)) if categorical else frame
+    )
+
+
+def _ored(rows, *, keep_region: bool, keep_lang: bool) -> dict:
+    ored: dict = defaultdict(lambda: [0, 0])
+    for grain, period, region, lang, author, *masks in rows:
+        key = (grain, period, region if keep_region else ALL, lang if keep_lang else ALL, author)
+        ored[key] = [a | b for a, b in zip(ored[key], masks, strict=True)]
+    return ored
+
+
+@settings(max_examples=60, deadline=None)
+@given(ROWS, st.booleans())
+def test_bit_counts_are_the_authors_with_each_bit_in_their_ored_masks(rows, categorical):
+    expected: dict = defaultdict(lambda: [0] * 128)
+    for keep_region, keep_lang in ((True, True), (False, True), (True, False), (False, False)):
+        for (*cell, _), masks in _ored(rows, keep_region=keep_region, keep_lang=keep_lang).items():
+            counts = expected[tuple(cell)]
+            for b in range(128):
+                counts[b] += (masks[b // 64] >> (b % 64)) & 1
+    cells, counts = ored_bit_counts(_frame(rows, categorical), PERIOD, MASKS)
+    start = date(2025, 1, 6)
+    got = {
+        (g, (s - start).days // 7, r, lang): list(counts[i])
+        for i, (g, s, r, lang) in enumerate(cells.iter_rows())
+    }
+    assert cells.schema["region"] == cells.schema["lang"] == pl.String
+    assert got == dict(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ROWS, st.booleans())
+def test_ored_rows_are_each_authors_masks_ored_per_period_and_base_cell(rows, categorical):
+    expected = _ored(rows, keep_region=True, keep_lang=True)
+    out = ored_rows(_frame(rows, categorical), PERIOD, MASKS)
+    start = date(2025, 1, 6)
+    got = {
+        (g, (s - start).days // 7, str(r), str(lang), a): [m0, m1]
+        for g, s, r, lang, a, m0, m1 in out.iter_rows()
+    }
+    assert out.height == len(got)
+    assert got == dict(expected)

@@ -1,0 +1,188 @@
+"""Authors' OR-ed marker bits per cell, and the distinct authors they count, in compiled passes.
+
+A cell's distinct (marked) authors for a marker are the authors whose masks (two bits per
+marker, a scored and a marked post: transforms.aggregate.with_masks), OR-ed over their rows in
+the cell's period, have that marker's bit set. Both functions visit the rows author by author
+(sorted by the author hash): `ored_rows` ORs each author's masks per period and base cell,
+`ored_bit_counts` ORs them into every cell the author's rows reach (the base cells and the
+`region = all`, `lang = all` and `all, all` roll-ups, in each period) and, when the author is
+done, adds each OR's set bits to its cell's counts. One pass gives every roll-up, where polars
+needs a group by per roll-up and a sum per marker and bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numba
+import numpy as np
+import polars as pl
+from numba.cpython.unsafe.numbers import trailing_zeros
+
+from transforms.contracts import ALL
+
+
+class _Coded(NamedTuple):
+    """Rows sorted by author (`order` gives their places in the frame) and coded: a dense code
+    per period, region (of `regions`) and language (of `langs`); `shape` the number of each."""
+
+    order: np.ndarray
+    author: np.ndarray
+    period: np.ndarray
+    region: np.ndarray
+    lang: np.ndarray
+    masks: np.ndarray
+    shape: tuple[int, int, int]
+    regions: pl.Series
+    langs: pl.Series
+
+
+def _coded(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> _Coded:
+    regions, langs = (rows.get_column(c).unique().cast(pl.String) for c in ("region", "lang"))
+    order = rows.get_column("author").arg_sort().to_numpy()
+    period_codes, n_periods = _dense(_codes(rows, period))
+    return _Coded(
+        order,
+        rows.get_column("author").to_numpy()[order],
+        period_codes[order],
+        *(_codes(rows, [c], values)[order] for c, values in (("region", regions), ("lang", langs))),
+        rows.select(masks).to_numpy().astype(np.uint64, copy=False)[order],
+        (n_periods, regions.len(), langs.len()),
+        regions,
+        langs,
+    )
+
+
+def _codes(
+    rows: pl.DataFrame, columns: Sequence[str], values: pl.Series | None = None
+) -> np.ndarray:
+    """One non-negative integer per row for its values of `columns`, distinct for distinct
+    values: a text (or categorical) column's place in `values` (its distinct values by
+    default), a date's days from the earliest, combined column by column."""
+    codes = np.zeros(rows.height, np.int64)
+    for column in columns:
+        series = rows.get_column(column)
+        if series.dtype in (pl.String, pl.Categorical):
+            series = series.cast(
+                pl.Enum(series.unique().cast(pl.String) if values is None else values)
+            )
+        code = series.to_physical().cast(pl.Int64).to_numpy()
+        code = code - code.min() if len(code) else code
+        codes = codes * (int(code.max()) + 1 if len(code) else 1) + code
+    return codes
+
+
+def _dense(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """`codes` renumbered 0 … n − 1 in their order, and n: a table over their range."""
+    if not len(codes):
+        return codes, 0
+    present = np.zeros(int(codes.max()) + 1, np.int64)
+    present[codes] = 1
+    table = np.cumsum(present) - 1
+    return table[codes], int(table[-1]) + 1
+
+
+def ored_rows(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> pl.DataFrame:
+    """`rows` (the `period` columns, `region`, `lang` as text or categorical, a non-null
+    `author` and the UInt64 `masks`) → one row per period, base cell and author, with the
+    masks of its rows OR-ed."""
+    coded = _coded(rows, period, masks)
+    first, ored = _ored_rows(*coded[1:7])
+    return (
+        rows.select(*period, "region", "lang", "author")
+        .gather(coded.order[first])
+        .with_columns(pl.Series(mask, ored[:, w]) for w, mask in enumerate(masks))
+    )
+
+
+def ored_bit_counts(
+    rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """`rows` (the `period` columns, `region`, `lang` as text or categorical, a non-null
+    `author` and the UInt64 `masks`; an author may have several rows in a cell) → the cells
+    they reach (the `period` columns, `region` and `lang` as text, ALL in a roll-up), and per cell the number of authors whose
+    masks, OR-ed over their rows in the cell, have each bit set (an int64 array, one row per
+    cell; bit `b` of mask `w` in column 64 × w + b). Holds periods × (regions + 1) ×
+    (languages + 1) cells of counts, those of `rows`."""
+    coded = _coded(rows, period, masks)
+    seen, counts = _ored_bits(*coded[1:7])
+    p, r, g = np.nonzero(seen)
+    first = np.zeros(coded.shape[0], np.int64)
+    first[coded.period] = coded.order
+    return rows.select(period).gather(first[p]).with_columns(
+        coded.regions.append(pl.Series([ALL])).gather(r),
+        coded.langs.append(pl.Series([ALL])).gather(g),
+    ), counts[p, r, g]
+
+
+@numba.njit(cache=True)
+def _ored_rows(author, period, region, lang, masks, shape):
+    """ored_rows' pass over the rows sorted by author: the first row of each author, period
+    and base cell, and the masks of its rows OR-ed."""
+    n_periods, n_regions, n_langs = shape
+    n_cells = n_periods * n_regions * n_langs
+    last_author, slot = np.full(n_cells, -1, np.int64), np.zeros(n_cells, np.int64)
+    first = np.empty(len(author), np.int64)
+    ored = np.zeros(masks.shape, np.uint64)
+    n_out, n_authors = 0, 0
+    for i in range(len(author)):
+        if i > 0 and author[i] != author[i - 1]:
+            n_authors += 1
+        cell = (period[i] * n_regions + region[i]) * n_langs + lang[i]
+        if last_author[cell] != n_authors:
+            last_author[cell], slot[cell], first[n_out] = n_authors, n_out, i
+            n_out += 1
+        for w in range(masks.shape[1]):
+            ored[slot[cell], w] |= masks[i, w]
+    return first[:n_out], ored[:n_out]
+
+
+@numba.njit(cache=True)
+def _ored_bits(author, period, region, lang, masks, shape):
+    """ored_bit_counts' pass over the rows sorted by author; a cell is a (period, region,
+    lang) code, region n_regions and lang n_langs standing for ALL. Each cell keeps its first
+    author's OR-ed masks and, per bit, how many authors' differ from them there (a cell's
+    authors mostly share their scored bits, so few bits are visited). Returns whether each cell
+    was reached, and its bit counts."""
+    n_periods, n_regions, n_langs = shape
+    n_cells, n_words = n_periods * (n_regions + 1) * (n_langs + 1), masks.shape[1]
+    authors = np.zeros(n_cells, np.int64)
+    first = np.zeros((n_cells, n_words), np.uint64)
+    differ = np.zeros((n_cells, 64 * n_words), np.int64)
+    ored = np.zeros((n_cells, n_words), np.uint64)
+    last_author = np.full(n_cells, -1, np.int64)
+    reached = np.empty(4 * len(author), np.int64)
+    n_reached, n_authors = 0, 0
+    for i in range(len(author) + 1):
+        if i == len(author) or (i > 0 and author[i] != author[i - 1]):
+            for cell in reached[:n_reached]:
+                authors[cell] += 1
+                for w in range(n_words):
+                    if authors[cell] == 1:
+                        first[cell, w] = ored[cell, w]
+                    bits = ored[cell, w] ^ first[cell, w]
+                    while bits:
+                        differ[cell, 64 * w + trailing_zeros(bits)] += 1
+                        bits &= bits - np.uint64(1)
+                    ored[cell, w] = 0
+            n_reached, n_authors = 0, n_authors + 1
+            if i == len(author):
+                break
+        for level in range(4):
+            r = region[i] if level % 2 == 0 else n_regions
+            g = lang[i] if level < 2 else n_langs
+            cell = (period[i] * (n_regions + 1) + r) * (n_langs + 1) + g
+            if last_author[cell] != n_authors:
+                last_author[cell] = n_authors
+                reached[n_reached] = cell
+                n_reached += 1
+            for w in range(n_words):
+                ored[cell, w] |= masks[i, w]
+    counts = differ
+    for cell in range(n_cells):
+        for b in range(64 * n_words):
+            if (first[cell, b // 64] >> np.uint64(b % 64)) & np.uint64(1):
+                counts[cell, b] = authors[cell] - differ[cell, b]
+    cells = (n_periods, n_regions + 1, n_langs + 1)
+    return (authors > 0).reshape(cells), counts.reshape((*cells, 64 * n_words))
