@@ -56,10 +56,10 @@ from transforms.markers import Marker, load_markers, score  # noqa: E402
 
 @dataclass(frozen=True)
 class Training:
-    """Heads of `families` learnt from the union of `parts` (set name, split)."""
+    """Heads of `families` learnt from the union of `parts` (set name, split), judged on the
+    test splits of the sets `tests` names."""
 
     name: str
-    lang: str
     parts: tuple[tuple[str, str], ...]
     families: tuple[str, ...]
     tests: tuple[str, ...]
@@ -68,21 +68,18 @@ class Training:
 TRAININGS = (
     Training(
         "xed_en",
-        "en",
         (("xed_en", "train"),),
         ("ngram", "embedding", "hybrid"),
         ("isear_en", "covidemo_en", "xed_en"),
     ),
     Training(
         "xed_en+covidemo",
-        "en",
         (("xed_en", "train"), ("covidemo_en", "dev")),
         ("ngram", "embedding", "hybrid"),
         ("isear_en", "covidemo_en", "xed_en"),
     ),
     Training(
         "xed_es",
-        "es",
         (("xed_es", "train"),),
         ("ngram",),
         ("semeval2018_ec_es", "mentai_instagram_es", "xed_es"),
@@ -197,7 +194,7 @@ def summarise(
     return summary
 
 
-def evaluate(cap: int, encoder) -> list[tuple[str, str, str, int, dict[str, tuple]]]:
+def evaluate(cap: int | None, encoder) -> list[tuple[str, str, str, int, dict[str, tuple]]]:
     """(training, test set, its role, rows, source → summary) for every training × test set."""
     tests = {n: ms.load_split(SETS[n], "test", cap=cap) for t in TRAININGS for n in t.tests}
     shared = {}

@@ -56,7 +56,7 @@ def test_an_ngram_head_learnt_on_one_set_is_judged_on_another(tmp_path, monkeypa
     monkeypatch.setattr(th, "SETS", sets)
     monkeypatch.setattr(th, "EMOTIONS", ("anger", "joy"))
     monkeypatch.setattr(th, "DETAIL", tmp_path / "detail.jsonl")
-    training = th.Training("a", "es", (("a", "train"),), ("ngram",), ("b",))
+    training = th.Training("a", (("a", "train"),), ("ngram",), ("b",))
     monkeypatch.setattr(th, "TRAININGS", (training,))
     ((name, test, role, rows, summary),) = th.evaluate(None, encoder=None)
     assert (name, test, role, rows) == ("a", "b", "unseen", 40)
