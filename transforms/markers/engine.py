@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from transforms.buffers import put_utf8
+from transforms.buffers import kernel, put_utf8
 from transforms.markers.rules import FIRST_PERSON_WINDOW, NEGATION_WINDOW
 from transforms.markers.tables import (
     DROP,
@@ -38,11 +38,7 @@ from transforms.text import APOSTROPHES
 CONTEXT_CHARS = 160
 """How far before and after an occurrence `transforms.markers.rules.occurrences` looks."""
 
-_kernel = numba.njit(cache=True, _nrt=False)
-"""For the per-post functions, which allocate nothing: without numba's reference counting
-they skip an increment and a decrement of every array argument on each call (~0.3 µs a post)."""
-
-_edge_slot = _kernel(edge_slot)
+_edge_slot = kernel(edge_slot)
 
 OK, REFERENCE, UNSEEN = 0, 1, 2
 """Per-post status: scored; flagged for the reference path; has a code point to compute."""
@@ -63,10 +59,10 @@ prefix term, the word it starts), whether it counts."""
 _OCC_FIELDS = 6
 
 
-_put = _kernel(put_utf8)
+_put = kernel(put_utf8)
 
 
-@_kernel
+@kernel
 def _words(
     data, lo, hi, info, out_off, out_cp, out_kind, ascii_entry,
     byte_class, trans, buf, w_int, w_flags, w_cue, hits, spaced,
@@ -228,7 +224,7 @@ def _words(
     return n, n_words, beside
 
 
-@_kernel
+@kernel
 def _beside_space(data, lo, hi, s, e, cp):
     """Whether code point `cp`, the bytes `data[s:e]` of the text `data[lo:hi]`, is one of
     APOSTROPHES with a space after it, before it, or before an `n` or `N` before it: where
@@ -242,7 +238,7 @@ def _beside_space(data, lo, hi, s, e, cp):
     return s - 2 >= lo and data[s - 1] | 0x20 == 0x6E and data[s - 2] == 0x20
 
 
-@_kernel
+@kernel
 def _step(trans, byte_class, node, byte, hits, n_hits, length):
     """Walk the byte trie from `node` by `byte`, the `length`-th byte of its word; a prefix
     ending there is recorded as hit `n_hits`. Returns the new node and number of hits."""
@@ -255,7 +251,7 @@ def _step(trans, byte_class, node, byte, hits, n_hits, length):
     return node, n_hits
 
 
-@_kernel
+@kernel
 def _close_word(
     n, n_words, start, pos, length, at, char_at, flags, last, node, trans, w_int, w_flags, w_cue,
 ):  # fmt: skip
@@ -350,7 +346,7 @@ def scan_posts(
     return explained[:n_explained]
 
 
-@_kernel
+@kernel
 def _match(
     n, root_child, edge_key, edge_node, whole_off,
     prefix_off, prefix_word, prefix_first, prefix_last, root_prefix, w_int, hits, occ,
@@ -423,7 +419,7 @@ def _record(occ, a, entry, start, end, first, last):
     occ[a, _LAST] = last
 
 
-@_kernel
+@kernel
 def _drop_contained(found, occ, entry_marker, reach):
     """Mark which occurrences survive the longest match: occurrences come by start, then end,
     so only the longest of one marker at one start can, if it reaches past that marker's
@@ -446,7 +442,7 @@ def _drop_contained(found, occ, entry_marker, reach):
         reach[entry_marker[occ[a, _ENTRY]]] = -1
 
 
-@_kernel
+@kernel
 def _apply_rules(found, occ, n, entry_cue, buf, w_int, w_flags, w_cue, suffixes, suffix_len):
     """Unmark guards, negated occurrences, and those whose term needs a first-person cue and
     has none. Returns False when a verdict depends on text beyond CONTEXT_CHARS (the reference
@@ -481,7 +477,7 @@ def _apply_rules(found, occ, n, entry_cue, buf, w_int, w_flags, w_cue, suffixes,
     return True
 
 
-@_kernel
+@kernel
 def _before(i, bit, window, visible, buf, w_int, w_flags, w_cue, suffixes, suffix_len):
     """1 when a word with cue `bit` comes at most `window` words before word `i` with only
     words (letters, numbers, `_`) between; 0 when not; -1 when that depends on text before
@@ -496,7 +492,7 @@ def _before(i, bit, window, visible, buf, w_int, w_flags, w_cue, suffixes, suffi
     return 0
 
 
-@_kernel
+@kernel
 def _after(last, n, buf, w_int, w_flags, w_cue, suffixes, suffix_len):
     """Whether a first-person word comes at most FIRST_PERSON_WINDOW words after word `last`
     with only words between, ending within CONTEXT_CHARS characters of it."""
@@ -511,7 +507,7 @@ def _after(last, n, buf, w_int, w_flags, w_cue, suffixes, suffix_len):
     return False
 
 
-@_kernel
+@kernel
 def _has_cue(k, bit, buf, w_int, w_flags, w_cue, suffixes, suffix_len):
     """Whether word `k` is a cue of `bit` (1: negation, 2: first person, which includes a word
     of letters ending in one of `suffixes`, `\\p{L}+rme`)."""
