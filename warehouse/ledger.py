@@ -1,10 +1,7 @@
 """The run ledger: each execution of a run, the inputs it read, its set-aside counts and dead
-letters, and which local days each input covers.
-
-Every function takes the read-write connection that `store.writing` yields, validates its
-frame against the contract first (raising LoadError or ContractError with the reason), and
-runs in one transaction, so a failed call changes nothing. Each is idempotent: repeating a
-call with the same arguments leaves the same tables.
+letters, and which local days each input covers. Written as `warehouse.writes` describes
+(validated first, one transaction, idempotent); read here (`inputs_covering`,
+`ledgered_sha256s`) and in `warehouse.queries`.
 """
 
 from __future__ import annotations

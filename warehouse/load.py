@@ -1,10 +1,6 @@
 """Writes of the published tables: Daily aggregates by whole days, period aggregates, DP
-releases, forecasts and alerts. The run ledger is written by `warehouse.ledger`.
-
-Every function takes the read-write connection that `store.writing` yields, validates its
-frame against the contract first (raising LoadError or ContractError with the reason), and
-runs in one transaction, so a failed call changes nothing. Each is idempotent: repeating a
-call with the same arguments leaves the same tables.
+releases, forecasts and alerts, each as `warehouse.writes` describes (validated first, one
+transaction, idempotent). The run ledger is written by `warehouse.ledger`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""How every write of the warehouse runs: one transaction, the incoming frame registered for
-SQL, its keys checked before anything changes.
+"""How the warehouse's writes run: one transaction, the incoming frame registered for SQL, its
+keys checked before anything changes.
 
-`warehouse.load` (the published tables), `warehouse.ledger` (the run ledger) and
-`warehouse.backtests` write through these; each takes the read-write connection that
-`store.writing` yields.
+The functions of `warehouse.load` (the published tables) and `warehouse.ledger` (the run
+ledger) each take the read-write connection that `store.writing` yields, validate their frame
+against the contract first (raising LoadError or ContractError with the reason), and run in
+one transaction, so a failed call changes nothing. Each is idempotent: repeating a call with
+the same arguments leaves the same tables. `warehouse.backtests` and `warehouse.panes` write
+through these helpers too.
 """
 
 from __future__ import annotations
