@@ -67,7 +67,8 @@ def plain(model, texts: list[str]) -> np.ndarray:
 
 
 def reference_decisions(embeddings: np.ndarray, markers, encoder) -> dict[str, np.ndarray]:
-    """Each marker's model decision from the peer's fp32 embeddings, at the shipped thresholds."""
+    """Each marker's zero-shot decision from the peer's fp32 embeddings, at the shipped
+    thresholds (a marker with no zero-shot source in English has none)."""
     scores = score_embeddings(embeddings, lang="en", markers=markers, encoder=encoder)
     return {name: values >= threshold(markers[name], "en") for name, values in scores.items()}
 
@@ -170,7 +171,9 @@ def main() -> None:
     kappas = {}
     for backend in BACKENDS:
         ours = results[("as generated", f"ours: model tagging, {backend}")].filter(english)
-        kappas[backend] = {name: _kappa(reference[name], ours[name].to_numpy()) for name in markers}
+        kappas[backend] = {
+            name: _kappa(reference[name], ours[name].to_numpy()) for name in reference
+        }
     ratio = {
         subset: plain_s[subset] / run["s"]
         for subset, name, run in runs
@@ -189,12 +192,15 @@ def main() -> None:
         "",
         "Decisions on the English posts against the fp32 reference (the shipped thresholds on "
         "the peer's embeddings), per marker: share of posts the reference marks, and Cohen's κ "
-        "of each backend (n/a: neither side marks any post).",
+        "of each backend (n/a: neither side marks any post). Left out, having no zero-shot "
+        "source in English (a trained head decides there, or no model): "
+        + (", ".join(name for name in markers if name not in reference) or "none")
+        + ".",
         "",
         "| marker | reference share | " + " | ".join(f"κ {b}" for b in BACKENDS) + " |",
         "| --- | ---: | " + " | ".join("---:" for _ in BACKENDS) + " |",
     ]
-    for name in markers:
+    for name in reference:
         cells = " | ".join(
             "n/a" if kappas[b][name] != kappas[b][name] else f"{kappas[b][name]:.3f}"
             for b in BACKENDS
