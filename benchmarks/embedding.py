@@ -67,7 +67,8 @@ def plain(model, texts: list[str]) -> np.ndarray:
 
 
 def reference_decisions(embeddings: np.ndarray, markers, encoder) -> dict[str, np.ndarray]:
-    """Each marker's model decision from the peer's fp32 embeddings, at the shipped thresholds."""
+    """Each marker's zero-shot decision from the peer's fp32 embeddings, at the shipped
+    thresholds (a marker with no zero-shot source in English has none)."""
     scores = score_embeddings(embeddings, lang="en", markers=markers, encoder=encoder)
     return {name: values >= threshold(markers[name], "en") for name, values in scores.items()}
 
@@ -121,26 +122,9 @@ def main() -> None:
     peer = SentenceTransformer(str(resolve_model_path(DEFAULT_MODEL)), device="cpu")
     torch_encoder = load_encoder(DEFAULT_MODEL)
     cache_dir = Path(tempfile.mkdtemp(prefix="moodcast-onnx-"))
-    configs, export_s = {}, {}
-    for backend in BACKENDS:
-        start = time.perf_counter()
-        load_encoder(DEFAULT_MODEL, backend=backend, cache_dir=cache_dir)
-        export_s[backend] = time.perf_counter() - start
-        configs[backend] = ModelConfig(backend=backend, cache_dir=cache_dir)
-        classify(frame.head(64), markers, config=configs[backend], source="model")
+    configs, export_s = exported(frame, markers, cache_dir)
     plain(peer, texts["as generated"][:64])
-
-    def tag(backend, posts):
-        return classify(posts, markers, config=configs[backend], source="model")
-
-    runs = []
-    for subset, posts in subsets.items():
-        runs.append(
-            (subset, "plain `SentenceTransformer.encode` (fp32)", timed(plain, peer, texts[subset]))
-        )
-        for backend in BACKENDS if subset == "as generated" else BACKENDS[:1]:
-            runs.append((subset, f"ours: model tagging, {backend}", timed(tag, backend, posts)))
-
+    runs = timed_runs(subsets, texts, peer, markers, configs)
     lines = [
         f"`.venv/bin/python benchmarks/embedding.py --posts {args.posts} --agreement-posts "
         f"{args.agreement_posts}` on {available_cores()} cores, Python "
@@ -161,16 +145,9 @@ def main() -> None:
             f"{run['load'][0]:.1f} → {run['load'][1]:.1f} |"
         )
     results = {(subset, name): run["result"] for subset, name, run in runs}
-    english = (frame["lang"] == "en").to_numpy()
-    reference = reference_decisions(
-        results[("English only", "plain `SentenceTransformer.encode` (fp32)")],
-        markers,
-        torch_encoder,
-    )
-    kappas = {}
-    for backend in BACKENDS:
-        ours = results[("as generated", f"ours: model tagging, {backend}")].filter(english)
-        kappas[backend] = {name: _kappa(reference[name], ours[name].to_numpy()) for name in markers}
+    peer_rows = results[("English only", "plain `SentenceTransformer.encode` (fp32)")]
+    reference = reference_decisions(peer_rows, markers, torch_encoder)
+    kappas = agreement(reference, results, frame)
     ratio = {
         subset: plain_s[subset] / run["s"]
         for subset, name, run in runs
@@ -187,23 +164,83 @@ def main() -> None:
         + ", ".join(f"{b} {export_s[b]:.1f} s" for b in BACKENDS)
         + ".",
         "",
+        *kappa_lines(reference, kappas, markers),
+        "",
+        *cosine_lines(texts["English only"][: args.agreement_posts], peer_rows, cache_dir),
+    ]
+    shutil.rmtree(cache_dir)
+    write_section("embedding", "\n".join(lines))
+    print("\n".join(lines))
+
+
+def exported(frame: pl.DataFrame, markers, cache_dir: Path) -> tuple[dict, dict]:
+    """Each backend of BACKENDS exported into `cache_dir` and warmed on 64 posts: its
+    ModelConfig and the seconds its export took."""
+    configs, export_s = {}, {}
+    for backend in BACKENDS:
+        start = time.perf_counter()
+        load_encoder(DEFAULT_MODEL, backend=backend, cache_dir=cache_dir)
+        export_s[backend] = time.perf_counter() - start
+        configs[backend] = ModelConfig(backend=backend, cache_dir=cache_dir)
+        classify(frame.head(64), markers, config=configs[backend], source="model")
+    return configs, export_s
+
+
+def timed_runs(subsets: dict, texts: dict, peer, markers, configs: dict) -> list[tuple]:
+    """(subset, tagger, `timed` result) of the peer and of ours on each subset: both backends
+    on the sample as generated, the first elsewhere."""
+
+    def tag(backend, posts):
+        return classify(posts, markers, config=configs[backend], source="model")
+
+    runs = []
+    for subset, posts in subsets.items():
+        runs.append(
+            (subset, "plain `SentenceTransformer.encode` (fp32)", timed(plain, peer, texts[subset]))
+        )
+        for backend in BACKENDS if subset == "as generated" else BACKENDS[:1]:
+            runs.append((subset, f"ours: model tagging, {backend}", timed(tag, backend, posts)))
+    return runs
+
+
+def agreement(reference: dict, results: dict, frame: pl.DataFrame) -> dict:
+    """Backend → marker of `reference` → Cohen's kappa of its decisions on the English posts of
+    the sample as generated against `reference`."""
+    english = (frame["lang"] == "en").to_numpy()
+    kappas = {}
+    for backend in BACKENDS:
+        ours = results[("as generated", f"ours: model tagging, {backend}")].filter(english)
+        kappas[backend] = {
+            name: _kappa(reference[name], ours[name].to_numpy()) for name in reference
+        }
+    return kappas
+
+
+def kappa_lines(reference: dict, kappas: dict, markers) -> list[str]:
+    """The per-marker table of the reference's share and each backend's kappa."""
+    lines = [
         "Decisions on the English posts against the fp32 reference (the shipped thresholds on "
         "the peer's embeddings), per marker: share of posts the reference marks, and Cohen's κ "
-        "of each backend (n/a: neither side marks any post).",
+        "of each backend (n/a: neither side marks any post). Left out, having no zero-shot "
+        "source in English (a trained head decides there, or no model): "
+        + (", ".join(name for name in markers if name not in reference) or "none")
+        + ".",
         "",
         "| marker | reference share | " + " | ".join(f"κ {b}" for b in BACKENDS) + " |",
         "| --- | ---: | " + " | ".join("---:" for _ in BACKENDS) + " |",
     ]
-    for name in markers:
+    for name in reference:
         cells = " | ".join(
             "n/a" if kappas[b][name] != kappas[b][name] else f"{kappas[b][name]:.3f}"
             for b in BACKENDS
         )
         lines.append(f"| {name} | {reference[name].mean():.4f} | {cells} |")
-    sample = texts["English only"][: args.agreement_posts]
-    peer_rows = results[("English only", "plain `SentenceTransformer.encode` (fp32)")]
-    lines += [
-        "",
+    return lines
+
+
+def cosine_lines(sample: list[str], peer_rows: np.ndarray, cache_dir: Path) -> list[str]:
+    """The table of each backend's cosine to the peer's embeddings of `sample`."""
+    lines = [
         f"Embeddings against the peer's (cosine per post, first {len(sample):,} English posts):",
         "",
         "| backend | mean | 1st percentile | min |",
@@ -216,9 +253,7 @@ def main() -> None:
             f"| {backend} | {cosine.mean():.4f} | {np.percentile(cosine, 1):.4f} | "
             f"{cosine.min():.4f} |"
         )
-    shutil.rmtree(cache_dir)
-    write_section("embedding", "\n".join(lines))
-    print("\n".join(lines))
+    return lines
 
 
 if __name__ == "__main__":

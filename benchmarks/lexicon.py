@@ -24,7 +24,8 @@ functions are run in place of the current ones (same tags checked first).
 
 `--engine-before FILE` compares a change of the scanner: FILE is another version of
 transforms/markers/engine.py (`git show REV:transforms/markers/engine.py > FILE`) whose
-`scan_posts` takes the same arguments (a version with `spaced` and `apart`); `tag` is timed
+`scan_posts` takes the same arguments (a version with `spaced` and `apart`; one that imports
+the word splitter, transforms/markers/words.py, runs with this checkout's); `tag` is timed
 with it and with the current one, alternating `--repeats` times in this process on the same
 posts (same machine state), after checking that both give the same counts.
 """

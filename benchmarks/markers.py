@@ -94,6 +94,11 @@ class CachedEncoder:
         return np.load(path)
 
 
+def prototypes_only(markers: Mapping[str, Marker]) -> dict[str, Marker]:
+    """`markers` without their trained heads: their model source is the zero-shot one alone."""
+    return {n: replace(m, heads={}) for n, m in markers.items()}
+
+
 def model_scores(frame: pl.DataFrame, markers: Mapping[str, Marker], encoder) -> pl.DataFrame:
     """`lang, key, <marker>__model` for every row of `frame` (key = row number)."""
     scores = score_texts(
@@ -211,7 +216,7 @@ def evaluate_set(labelled: ms.LabelledSet, args, encoder) -> dict[str, dict[str,
         "lexicon": decisions(test, lexicon, NO_MODEL, markers, source="lexicon")
     }
     if labelled.lang in CONFIG.models:
-        prototypes = {n: replace(m, heads={}) for n, m in markers.items()}
+        prototypes = prototypes_only(markers)
         zero_shot = model_scores(test, prototypes, encoder)
         hits["zero-shot"] = decisions(test, lexicon, zero_shot, prototypes, source="model")
         model = model_scores(test, markers, encoder)
@@ -249,7 +254,7 @@ def related_lines(labelled: ms.LabelledSet, encoder) -> list[str]:
     ]
     for column, names in labelled.related.items():
         markers = load_markers(names=list(names))
-        prototypes = {n: replace(m, heads={}) for n, m in markers.items()}
+        prototypes = prototypes_only(markers)
         lexicon = score(test, markers)
         found = {
             "lexicon": decisions(test, lexicon, NO_MODEL, markers, source="lexicon"),
@@ -306,7 +311,7 @@ def judge(
     return results
 
 
-def _capped_best(values: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
+def capped_best(values: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
     """The F1-optimal cut among those flagging at most MAX_FLAG_RATIO × the true share of
     rows (a cut that flags most posts is no marker), its F1 and the share it flags."""
     limit = MAX_FLAG_RATIO * gold.mean()
@@ -327,7 +332,7 @@ def choose_thresholds(encoder) -> list[str]:
             continue
         dev = ms.load_split(labelled, "dev", cap=DEV_CAP)
         markers = load_markers(names=list(labelled.labels))
-        prototypes = {n: replace(m, heads={}) for n, m in markers.items()}
+        prototypes = prototypes_only(markers)
         scores = model_scores(dev, prototypes, encoder)
         for name in labelled.labels:
             keep = ms.judged(labelled, dev, name).to_numpy()
@@ -340,7 +345,7 @@ def choose_thresholds(encoder) -> list[str]:
     for name, parts in pooled.items():
         values = np.concatenate([v for v, _ in parts])
         gold = np.concatenate([g for _, g in parts])
-        cut, f1, flagged = _capped_best(values, gold)
+        cut, f1, flagged = capped_best(values, gold)
         precise = next(
             (
                 c

@@ -39,7 +39,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import prevalence as pv  # noqa: E402
+from benchmarks import prevalence_protocol as pv  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402

@@ -29,7 +29,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.prevalence import (  # noqa: E402
+from benchmarks.prevalence_protocol import (  # noqa: E402
     HELD_OUT_ROWS,
     MIN_HELD_OUT,
     PREVALENCES,

@@ -15,7 +15,6 @@ source. Skips with a message when the datasets directory is absent.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -24,13 +23,12 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.marker_sets import DATASETS  # noqa: E402
 from moodcast.calibration import measure_rates  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.training import label_frame  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.rates import RATES_SCHEMA, SHIPPED_RATES  # noqa: E402
-
-DATASETS = Path(os.environ.get("MOODCAST_DATASETS", "/work/shared/datasets"))
 
 SHIPPED_SETS = (
     ("covidemo_en_dev.csv", "MIT"),

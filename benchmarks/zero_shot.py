@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.markers import CachedEncoder, _capped_best, prf  # noqa: E402
+from benchmarks.markers import CachedEncoder, capped_best, prf, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.zero_shot import CONTRASTED, neutral_phrases, prototype_phrases, zero_shot  # noqa: E402
@@ -131,7 +130,7 @@ def pooled_cut(way: str, name: str, sets, splits: dict) -> float:
             keep = ms.judged(other, frame, name).to_numpy()
             values.append(scored[way][name][keep])
             golds.append(frame.get_column(name).to_numpy()[keep])
-    return _capped_best(np.concatenate(values), np.concatenate(golds))[0]
+    return capped_best(np.concatenate(values), np.concatenate(golds))[0]
 
 
 def f1_lines(ways, sets, splits: dict) -> list[str]:
@@ -176,7 +175,7 @@ def main() -> None:
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
         return
     encoder = CachedEncoder()
-    markers = {n: replace(m, heads={}) for n, m in load_markers().items()}
+    markers = prototypes_only(load_markers())
     ways = scorings(encoder, markers)
     sets = [s for s in ms.SETS if s.lang == "en"]
     splits = {}

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.markers import CachedEncoder  # noqa: E402
+from benchmarks.markers import CachedEncoder, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.zero_shot import english_splits, f1_lines, pooled_cut, stress_lines  # noqa: E402
 from transforms.adapters import toml_with_header  # noqa: E402
@@ -115,7 +114,7 @@ def main() -> None:
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
         return
     encoder = CachedEncoder()
-    markers = {n: replace(m, heads={}) for n, m in load_markers().items()}
+    markers = prototypes_only(load_markers())
     sets = [s for s in ms.SETS if s.lang == "en"]
     splits, moved = {}, {}
     for labelled, split, frame, x in english_splits(encoder, args.cap):

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.markers import CachedEncoder, prf  # noqa: E402
+from benchmarks.markers import CachedEncoder, prf, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.zero_shot import english_splits, f1_lines, pooled_cut, stress_lines  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
@@ -125,7 +124,7 @@ def main() -> None:
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
         return
     encoder = CachedEncoder()
-    markers = {n: replace(m, heads={}) for n, m in load_markers().items()}
+    markers = prototypes_only(load_markers())
     sets = [s for s in ms.SETS if s.lang == "en"]
     splits, fitted = {}, {}
     for labelled, split, frame, x in english_splits(encoder, args.cap):

@@ -54,17 +54,16 @@ Parquet) and why, and a hash of its bytes. Never the payload."""
 
 DAILY_KEYS = ("day", "region", "lang", "marker", "marker_version")
 
+DAILY_COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors")
+"""The counts of a Daily aggregate (see DAILY_SCHEMA), never negative."""
+
 DAILY_SCHEMA = {
     "day": pl.Date,
     "region": pl.String,
     "lang": pl.String,
     "marker": pl.String,
     "marker_version": pl.String,
-    "n_posts": pl.Int64,
-    "n_scored": pl.Int64,
-    "n_marked": pl.Int64,
-    "n_authors": pl.Int64,
-    "n_marked_authors": pl.Int64,
+    **dict.fromkeys(DAILY_COUNTS, pl.Int64),
     "sample_rate": pl.Float64,
     "run_id": pl.String,
 }

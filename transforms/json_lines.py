@@ -20,13 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
-_kernel = numba.njit(cache=True, _nrt=False)
-"""For the check's functions, which allocate nothing: without numba's reference counting they
-skip an atomic increment and decrement of every array argument on each of the dozens of calls
-a line makes (~0.2 µs a line)."""
+from transforms.buffers import kernel
 
 MAX_DEPTH = 64
 """Deepest nesting of objects and arrays a bulk line may hold."""
@@ -112,13 +108,13 @@ def plain_lines(lines: LineBuffer | Sequence[bytes], fields: dict[str, bool]) ->
     return out
 
 
-@_kernel
+@kernel
 def _plain(buf, starts, ends, keys, key_offsets, flags, out, stack):
     for i in range(len(starts)):
         out[i] = _line(buf, starts[i], ends[i], keys, key_offsets, flags, stack)
 
 
-@_kernel
+@kernel
 def _line(buf, p, end, keys, key_offsets, flags, stack):
     p = _space(buf, p, end)
     if p >= end or buf[p] != _OPEN:
@@ -158,7 +154,7 @@ def _line(buf, p, end, keys, key_offsets, flags, stack):
         return False
 
 
-@_kernel
+@kernel
 def _space(buf, p, end):
     """Past the JSON white space at `p` but for a line feed, which read_ndjson takes as the end
     of a line: a record with one (a pretty-printed stream message) keeps the per-line path."""
@@ -167,7 +163,7 @@ def _space(buf, p, end):
     return p
 
 
-@_kernel
+@kernel
 def _field(buf, start, end, keys, key_offsets):
     """The index of the key `buf[start:end]` among `keys`, or -1."""
     for k in range(len(key_offsets) - 1):
@@ -184,7 +180,7 @@ def _field(buf, start, end, keys, key_offsets):
     return -1
 
 
-@_kernel
+@kernel
 def _literal(buf, p, end, word):
     if end - p < len(word):
         return -1
@@ -203,7 +199,7 @@ _TRUE = np.frombuffer(b"true", dtype=np.uint8)
 _FALSE = np.frombuffer(b"false", dtype=np.uint8)
 
 
-@_kernel
+@kernel
 def _flag(buf, p, end):
     if buf[p] == 116:
         return _literal(buf, p, end, _TRUE)
@@ -212,7 +208,7 @@ def _flag(buf, p, end):
     return _literal(buf, p, end, _NULL)
 
 
-@_kernel
+@kernel
 def _text(buf, p, end):
     if buf[p] == _QUOTE:
         return _string(buf, p, end, False)
@@ -221,14 +217,14 @@ def _text(buf, p, end):
     return _number(buf, p, end, True)
 
 
-@_kernel
+@kernel
 def _digits(buf, p, end):
     while p < end and 48 <= buf[p] <= 57:
         p += 1
     return p
 
 
-@_kernel
+@kernel
 def _number(buf, p, end, integer):
     """The end of the JSON number at `p` (an integer only, with `integer`; never an
     exponent; at most _LONGEST_NUMBER characters), or -1."""
@@ -248,7 +244,7 @@ def _number(buf, p, end, integer):
     return p if p - start <= _LONGEST_NUMBER else -1
 
 
-@_kernel
+@kernel
 def _hex4(buf, p, end):
     if end - p < 4:
         return -1
@@ -267,7 +263,7 @@ def _hex4(buf, p, end):
     return value
 
 
-@_kernel
+@kernel
 def _utf8(buf, p, end):
     """The length of the valid UTF-8 sequence starting at `p` (lead byte >= 0x80), or -1."""
     b = buf[p]
@@ -295,7 +291,7 @@ def _utf8(buf, p, end):
     return n
 
 
-@_kernel
+@kernel
 def _string(buf, p, end, unescaped):
     """The end (after the closing quote) of the JSON string opening at `p`, or -1: invalid
     UTF-8, a raw control character, a bad escape or a lone surrogate; with `unescaped`, any
@@ -339,7 +335,7 @@ def _string(buf, p, end, unescaped):
     return -1
 
 
-@_kernel
+@kernel
 def _scalar(buf, p, end):
     b = buf[p]
     if b == _QUOTE:
@@ -353,7 +349,7 @@ def _scalar(buf, p, end):
     return _number(buf, p, end, False)
 
 
-@_kernel
+@kernel
 def _value(buf, p, end, stack):
     """The end of any JSON value at `p` (objects and arrays within MAX_DEPTH), or -1."""
     depth = 0
@@ -402,7 +398,7 @@ def _value(buf, p, end, stack):
             return p
 
 
-@_kernel
+@kernel
 def _key(buf, p, end):
     """Past `"key" :` at `p` in a nested object, or -1."""
     if p >= end or buf[p] != _QUOTE:

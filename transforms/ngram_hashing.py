@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from transforms.buffers import code_points_where, decode, put_utf8
+from transforms.buffers import code_points_where, decode, kernel, put_utf8
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\w+")
@@ -28,10 +28,6 @@ does (both are Unicode in Python 3; a run always ends and starts on a word bound
 of its cost."""
 _BATCH = 8192
 _MASK = 0xFFFFFFFF
-_kernel = numba.njit(cache=True, _nrt=False)
-"""For the per-text and per-n-gram functions, which allocate nothing: without numba's
-reference counting they skip an atomic increment and decrement of every array argument on
-each call (transforms.markers.engine does the same)."""
 
 
 def hashed_ngrams(
@@ -88,14 +84,14 @@ def _rotl(x, r):
     return ((x << r) | (x >> (32 - r))) & _MASK
 
 
-@_kernel
+@kernel
 def _murmur3(buf, start, end):
     """MurmurHash3_x86_32 of `buf[start:end]` with seed 0, as a signed 32-bit value."""
     h, p = _blocks(buf, start, end, 0)
     return _finish(buf, p, end, h, end - start)
 
 
-@_kernel
+@kernel
 def _blocks(buf, p, end, h):
     """MurmurHash3's state after mixing the whole 4-byte blocks of `buf[p:end]` into state
     `h`, and the byte where they stop: a key's blocks mixed so far can be carried on into a
@@ -114,7 +110,7 @@ def _blocks(buf, p, end, h):
     return h, p
 
 
-@_kernel
+@kernel
 def _finish(buf, p, end, h, n):
     """MurmurHash3 of a key of `n` bytes from its state `h` after its whole blocks, which
     stop at `p` (the last 0 to 3 bytes are `buf[p:end]`), as a signed 32-bit value."""
@@ -136,13 +132,13 @@ def _finish(buf, p, end, h, n):
     return h - (1 << 32) if h >= (1 << 31) else h
 
 
-@_kernel
+@kernel
 def _bucket(buf, start, end, buckets):
     """The bucket of one feature, as sklearn.feature_extraction.FeatureHasher picks it."""
     return _bucket_of(_murmur3(buf, start, end), buckets)
 
 
-@_kernel
+@kernel
 def _bucket_of(h, buckets):
     """The bucket of a feature of signed hash `h` (a mask instead of a division when `buckets`
     is a power of two)."""
@@ -169,7 +165,7 @@ def _segments(buf, n_texts):
     return bounds[:n_texts], ends
 
 
-@_kernel
+@kernel
 def _word_buckets(buf, start, end, buckets, out):
     """Buckets of the tokens (single spaces between them) in `buf[start:end]`, then of each
     pair of neighbours (`a b`, hashed on from the blocks of `a`); written to `out`, their
@@ -194,7 +190,7 @@ def _word_buckets(buf, start, end, buckets, out):
     return n
 
 
-@_kernel
+@kernel
 def _char_buckets(buf, start, end, buckets, out, cuts, smallest, largest):
     """Buckets of the `smallest`- to `largest`-grams of each padded word (` word `, two spaces between words) in
     `buf[start:end]`, cut by code point as char_wb cuts them; written to `out` (`cuts` is
@@ -362,11 +358,11 @@ def hashed_logits(
     return out
 
 
-_encode = _kernel(put_utf8)
-_decode = _kernel(decode.py_func)
+_encode = kernel(put_utf8)
+_decode = kernel(decode.py_func)
 
 
-@_kernel
+@kernel
 def _split(data, start, end, lower, flags, words, padded, pad):
     """Lower-case `data[start:end]` into `words` (its `\\w` runs, one space between them) and,
     with `pad`, `padded` (its white-space separated words, each as ` word `, as char_wb pads
@@ -410,7 +406,7 @@ def _split(data, start, end, lower, flags, words, padded, pad):
     return nw, np_
 
 
-@_kernel
+@kernel
 def _add(found, n, offset, mask, slots, coef, keys, counts, hits, acc):
     """Add one L2-normalised block of counts (the buckets `found[:n]`, + `offset` as columns)
     times its weights to `acc` (per head), column by column in ascending order. The buckets

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.contracts import ALL
+from transforms.contracts import ALL, DAILY_COUNTS
 from transforms.prevalence import PREVALENCE_COLUMNS
 from transforms.quantify import ADJUSTED_COLUMNS
 
@@ -15,11 +15,7 @@ DEFAULT_K = 11
 """Smallest publishable count, as US public-health agencies use."""
 
 SUPPRESSED_COLUMNS = (
-    "n_posts",
-    "n_scored",
-    "n_marked",
-    "n_authors",
-    "n_marked_authors",
+    *DAILY_COUNTS,
     *PREVALENCE_COLUMNS,
     *ADJUSTED_COLUMNS,
 )

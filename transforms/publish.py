@@ -30,7 +30,7 @@ from typing import Literal
 import polars as pl
 
 from transforms.aggregate import EIGHT_WEEKS, PERIOD_DAYS, period_start
-from transforms.contracts import DAILY_SCHEMA
+from transforms.contracts import DAILY_COUNTS, DAILY_SCHEMA
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines
 
@@ -46,11 +46,7 @@ PUBLISHED_SCHEMA = {
     "period_start": pl.Date,
     "period_end": pl.Date,
     "status": pl.String,
-    "n_posts": pl.Int64,
-    "n_scored": pl.Int64,
-    "n_marked": pl.Int64,
-    "n_authors": pl.Int64,
-    "n_marked_authors": pl.Int64,
+    **dict.fromkeys(DAILY_COUNTS, pl.Int64),
     "sample_rate": pl.Float64,
     **dict.fromkeys(PREVALENCE_COLUMNS, pl.Float64),
 }
@@ -71,7 +67,7 @@ MAX_WITHHELD_EIGHT_WEEK_SHARE = 0.25
 left is mostly its zero periods. Looser than MAX_WITHHELD_SHARE because a withheld 8-week period
 is mostly a partial one at either end of the data (a few days, too few authors), and two years
 hold 13–14 periods."""
-_COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors", "sample_rate")
+_COUNTS = (*DAILY_COUNTS, "sample_rate")
 
 
 def choose_grains(
@@ -300,7 +296,7 @@ def published_days(
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
-    counts = [c for c in _COUNTS if c != "sample_rate"] + list(PREVALENCE_COLUMNS)
+    counts = [*DAILY_COUNTS, *PREVALENCE_COLUMNS]
     values = week_prevalence(weeks).select(
         *SERIES_KEYS, "grain", "period_start", *(pl.col(c).alias(f"_cell_{c}") for c in counts)
     )

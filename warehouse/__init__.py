@@ -7,19 +7,21 @@ The only package that imports DuckDB. A run takes the lock and writes through
 from warehouse.backtests import replace_backtests, replace_model_choice
 from warehouse.errors import LoadError, NoWarehouse, RunLocked, SchemaMismatch, WarehouseError
 from warehouse.exports import export, publish
-from warehouse.load import (
-    DayLoad,
+from warehouse.ledger import (
     RunRecord,
     inputs_covering,
     ledgered_sha256s,
-    load_daily,
-    load_dp_daily,
-    load_periods,
     record_counts,
     record_dead_letters,
     record_input_days,
     record_inputs,
     record_run,
+)
+from warehouse.load import (
+    DayLoad,
+    load_daily,
+    load_dp_daily,
+    load_periods,
     replace_alerts,
     replace_forecasts,
 )

@@ -17,7 +17,7 @@ from transforms.contracts import (
     conform,
 )
 from warehouse.errors import LoadError
-from warehouse.load import _replace_all
+from warehouse.writes import replace_all
 
 
 def replace_backtests(con: duckdb.DuckDBPyConnection, backtests: pl.DataFrame) -> int:
@@ -25,7 +25,7 @@ def replace_backtests(con: duckdb.DuckDBPyConnection, backtests: pl.DataFrame) -
 
     Raises LoadError when a (`unique_id`, `model`, `window`) repeats.
     """
-    return _replace_all(con, "backtests", backtests, BACKTEST_SCHEMA)
+    return replace_all(con, "backtests", backtests, BACKTEST_SCHEMA)
 
 
 def replace_model_choice(con: duckdb.DuckDBPyConnection, choice: pl.DataFrame) -> int:
@@ -41,4 +41,4 @@ def replace_model_choice(con: duckdb.DuckDBPyConnection, choice: pl.DataFrame) -
             f"model_choice has statuses {bad}; use one of {', '.join(MODEL_CHOICE_STATUSES)} "
             f"and run again."
         )
-    return _replace_all(con, "model_choice", rows, MODEL_CHOICE_SCHEMA)
+    return replace_all(con, "model_choice", rows, MODEL_CHOICE_SCHEMA)

@@ -15,9 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from warehouse.dictionary import data_dictionary
-from warehouse.exports import _SORT, DICTIONARY_NAME, Format, _sorted, _writer
+from warehouse.exports import DICTIONARY_NAME, EXPORT_ORDER, Format, export_writer, in_export_order
 
-VIEWS = tuple(_SORT)
+VIEWS = tuple(EXPORT_ORDER)
 """The views a bundle can hold: `timelines`, `forecasts`, `alerts`."""
 
 
@@ -32,12 +32,12 @@ def export_bundle(
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
-    frame = _sorted(frame, _SORT[view])
+    frame = in_export_order(frame, EXPORT_ORDER[view])
     dictionary = data_dictionary({view: frame.schema}, ext=fmt, k=k, tz=tz, week_grain=week_grain)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w") as archive:
         path = Path(tmp) / f"{view}.{fmt}"
-        _writer(frame, fmt)(path)
+        export_writer(frame, fmt)(path)
         for name, content in ((path.name, path.read_bytes()), (DICTIONARY_NAME, dictionary)):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             archive.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)

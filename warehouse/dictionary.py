@@ -163,19 +163,34 @@ def data_dictionary(
 ) -> str:
     """Markdown describing each exported file (name → schema) and each of its columns.
 
-    Deterministic: the same files, `ext`, `k` and `tz` always give the same text.
+    Deterministic: the same arguments always give the same text.
     """
+    lines = ["# moodcast export: data dictionary"]
+    if budget is None and k == 1:
+        lines += ["", UNPROTECTED]
+    lines += ["", "## Conventions", "", *_conventions(ext=ext, tz=tz), ""]
+    if budget is not None:
+        lines += _differential_privacy(budget)
+    else:
+        lines += _suppression(k=k, week_grain=week_grain)
+    for stem, schema in files.items():
+        lines += ["", f"## {stem}.{ext}", "", FILES[stem], ""]
+        lines += ["| column | type | meaning |", "| --- | --- | --- |"]
+        for column, dtype in schema.items():
+            meaning = COLUMNS[column].format(tz=tz).replace("|", "\\|")
+            lines.append(f"| `{column}` | {_type(dtype)} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def _conventions(*, ext: str, tz: str) -> list[str]:
+    """The dictionary's conventions: days, proportions, intervals, roll-ups, missing values."""
     floats = (
         f"written with {CSV_DECIMALS} decimal places"
         if ext == "csv"
         else "stored at full double precision"
     )
     empty = "an empty field" if ext == "csv" else "null"
-    lines = [
-        "# moodcast export: data dictionary",
-        "",
-        "## Conventions",
-        "",
+    return [
         f"- Days are local calendar days in the time zone `{tz}`, written YYYY-MM-DD.",
         "- Prevalences, forecasts, bounds, `peak_value` and `threshold` of level rules are "
         "proportions from 0 to 1 (0.05 means 5%).",
@@ -189,7 +204,12 @@ def data_dictionary(
         f"- Decimal numbers are {floats}. A missing value is {empty}: not available, or "
         "suppressed.",
         "- Rows are sorted by their key columns; no author, post or text appears anywhere.",
-        "",
+    ]
+
+
+def _suppression(*, k: int, week_grain: str) -> list[str]:
+    """The privacy section of a suppressed export: k, coarser cells, complementary suppression."""
+    return [
         "## Privacy: small-cell suppression, coarser cells, complementary suppression",
         "",
         f"k = {k}. A cell is too small to publish when `0 < n_marked_authors < {k}` or "
@@ -212,28 +232,18 @@ def data_dictionary(
         "period holds "
         "a day still open in a streaming job has `provisional` true.",
     ]
-    if budget is None and k == 1:
-        lines[1:1] = ["", UNPROTECTED]
-    if budget is not None:
-        lines[
-            lines.index(
-                "## Privacy: small-cell suppression, coarser cells, complementary suppression"
-            ) :
-        ] = [
-            "## Privacy: differential privacy",
-            "",
-            f"The timelines are differentially private with (ε, δ) = ({budget.epsilon:g}, "
-            f"{budget.delta:g}) per author per local day. Each author counts in one region × "
-            "language cell a day; OpenDP's Gaussian mechanism adds noise (SD `noise_sd`) to "
-            "every distinct-author count; roll-ups are sums of the noisy cells. Counts are "
-            "real numbers, unbiased and never clamped (a tiny cell can be negative); nothing "
-            "is suppressed. Prevalence intervals include the noise. Forecasts and alerts are "
-            "computed on these noisy series.",
-        ]
-    for stem, schema in files.items():
-        lines += ["", f"## {stem}.{ext}", "", FILES[stem], ""]
-        lines += ["| column | type | meaning |", "| --- | --- | --- |"]
-        for column, dtype in schema.items():
-            meaning = COLUMNS[column].format(tz=tz).replace("|", "\\|")
-            lines.append(f"| `{column}` | {_type(dtype)} | {meaning} |")
-    return "\n".join(lines) + "\n"
+
+
+def _differential_privacy(budget: Budget) -> list[str]:
+    """The privacy section of a DP export: its budget and what the noise means."""
+    return [
+        "## Privacy: differential privacy",
+        "",
+        f"The timelines are differentially private with (ε, δ) = ({budget.epsilon:g}, "
+        f"{budget.delta:g}) per author per local day. Each author counts in one region × "
+        "language cell a day; OpenDP's Gaussian mechanism adds noise (SD `noise_sd`) to "
+        "every distinct-author count; roll-ups are sums of the noisy cells. Counts are "
+        "real numbers, unbiased and never clamped (a tiny cell can be negative); nothing "
+        "is suppressed. Prevalence intervals include the noise. Forecasts and alerts are "
+        "computed on these noisy series.",
+    ]

@@ -37,14 +37,16 @@ Format = Literal["csv", "parquet"]
 
 DICTIONARY_NAME = "data_dictionary.md"
 
-_SORT = {
+EXPORT_ORDER = {
     "timelines": ("marker", "region", "lang", "period_start", "day", "marker_version"),
     "forecasts": ("unique_id", "model", "ds"),
     "alerts": ("unique_id", "start", "method", "peak", "end"),
 }
+"""The exported views and the columns each is sorted by, first to last."""
 
 
-def _sorted(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
+def in_export_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
+    """`frame` sorted by those of `keys` it has, then by its other columns (nulls last)."""
     keys = tuple(c for c in keys if c in frame.columns)
     order = [*keys, *(c for c in frame.columns if c not in keys)]
     return frame.sort(order, nulls_last=True, maintain_order=True)
@@ -66,7 +68,10 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def _writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
+def export_writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
+    """A function that writes `frame` to a path as an export writes it in format `fmt` (CSV:
+    CSV_DECIMALS, ISO dates, empty nulls; Parquet: zstd level 3, statistics, row groups of
+    100,000)."""
     if fmt == "csv":
         return lambda path: frame.write_csv(
             path,
@@ -117,7 +122,7 @@ def export_frames(
             *ALERT_SCHEMA, "grain"
         ),
     }
-    return {stem: _sorted(frame, _SORT[stem]) for stem, frame in frames.items()}
+    return {stem: in_export_order(frame, EXPORT_ORDER[stem]) for stem, frame in frames.items()}
 
 
 def _with_provisional(timelines: pl.DataFrame, open_days: list) -> pl.DataFrame:
@@ -211,7 +216,7 @@ def _write(
     written = []
     for stem, frame in frames.items():
         path = out / f"{stem}.{fmt}"
-        _atomic(path, _writer(frame, fmt))
+        _atomic(path, export_writer(frame, fmt))
         written.append(path)
     text = data_dictionary(
         {stem: frame.schema for stem, frame in frames.items()},

@@ -19,6 +19,7 @@ import polars as pl
 from transforms.contracts import DEAD_LETTER_SCHEMA, conform
 from warehouse.load import load_daily
 from warehouse.schema import DAY_PANE_SCHEMA, RUN_COUNT_SCHEMA, STREAM_FILE_SCHEMA
+from warehouse.writes import registered, transaction
 
 TIMINGS = ("early", "on_time", "late", "unknown")
 
@@ -160,22 +161,15 @@ def _insert_all(
     replace: bool = False,
     before: tuple[str, list] | None = None,
 ) -> None:
-    """Run `before`, then insert each frame into its table by column name, in one transaction."""
+    """Run `before`, then insert each frame into its table by column name, in one transaction
+    (a broken constraint is raised as LoadError, as every write's)."""
     verb = "INSERT OR REPLACE" if replace else "INSERT"
-    con.begin()
-    try:
+    with transaction(con, ", ".join(table for table, _ in frames)):
         if before is not None:
             con.execute(*before)
         for table, frame in frames:
-            con.register("_incoming_pane", frame)
-            try:
-                con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _incoming_pane")
-            finally:
-                con.unregister("_incoming_pane")
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
+            with registered(con, frame) as view:
+                con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM {view}")
 
 
 _COUNT_COLUMNS = {"category": pl.String, "reason": pl.String, "n": pl.Int64}

@@ -15,6 +15,7 @@ import polars as pl
 from transforms.contracts import (
     ALERT_SCHEMA,
     BACKTEST_SCHEMA,
+    DAILY_COUNTS,
     DAILY_KEYS,
     DAILY_SCHEMA,
     DEAD_LETTER_SCHEMA,
@@ -184,7 +185,6 @@ def sql_type(dtype: pl.DataType) -> str:
     raise TypeError(f"no DuckDB type for {dtype}; add it to warehouse.schema.sql_type")
 
 
-_COUNTS = ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors")
 _SEVERITY_LIST = ", ".join(f"'{s}'" for s in SEVERITIES)
 _STATUS_LIST = ", ".join(f"'{s}'" for s in RUN_STATUSES)
 _CHOICE_LIST = ", ".join(f"'{s}'" for s in MODEL_CHOICE_STATUSES)
@@ -198,7 +198,7 @@ TABLES: dict[str, Table] = {
             key=DAILY_KEYS,
             not_null=tuple(DAILY_SCHEMA),
             checks=(
-                *(f"{c} >= 0" for c in _COUNTS),
+                *(f"{c} >= 0" for c in DAILY_COUNTS),
                 "n_marked <= n_scored",
                 "n_scored <= n_posts",
                 "n_marked_authors <= n_authors",
@@ -211,7 +211,7 @@ TABLES: dict[str, Table] = {
             key=PERIOD_KEYS,
             not_null=tuple(PERIOD_SCHEMA),
             checks=(
-                *(f"{c} >= 0" for c in _COUNTS),
+                *(f"{c} >= 0" for c in DAILY_COUNTS),
                 "n_marked_authors <= n_authors",
                 "period_end = period_start + CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END",
                 "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",

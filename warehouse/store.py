@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.errors import NoWarehouse, WarehouseError
-from warehouse.load import killed_run, record_run
+from warehouse.ledger import killed_run, record_run
 from warehouse.lock import RunLock, lock_path
 from warehouse.schema import check_version, create_schema, quote, schema_version
 

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from transforms.contracts import DAILY_SCHEMA
-from warehouse.load import RunRecord, load_daily, record_run
+from warehouse.ledger import RunRecord, record_run
+from warehouse.load import load_daily
 from warehouse.schema import create_schema
 from warehouse.store import writing
 

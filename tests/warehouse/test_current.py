@@ -10,7 +10,8 @@ from tests.warehouse.conftest import D1, D2, cell, publish, run_record
 from warehouse import queries
 from warehouse.current import CURRENT_VERSIONS_SQL, refresh_current_versions
 from warehouse.errors import SchemaMismatch
-from warehouse.load import load_daily, record_run
+from warehouse.ledger import record_run
+from warehouse.load import load_daily
 from warehouse.schema import SCHEMA_VERSION, create_schema, schema_version
 from warehouse.store import open_published, published_path, writing
 

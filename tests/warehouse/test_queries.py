@@ -7,14 +7,8 @@ import pytest
 from tests.warehouse.conftest import D1, D2, D3, cell, publish, run_record
 from transforms.contracts import ALERT_SCHEMA, DAILY_SCHEMA, FORECAST_SCHEMA
 from warehouse import queries
-from warehouse.load import (
-    load_daily,
-    record_counts,
-    record_dead_letters,
-    record_run,
-    replace_alerts,
-    replace_forecasts,
-)
+from warehouse.ledger import record_counts, record_dead_letters, record_run
+from warehouse.load import load_daily, replace_alerts, replace_forecasts
 from warehouse.store import open_published
 
 

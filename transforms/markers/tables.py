@@ -199,86 +199,24 @@ def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automat
     for pattern, marker, term, needs_cue, guard in rows:
         entry = (marker_index[marker], term_index[term], GUARD_ENTRY if guard else int(needs_cue))
         by_pattern.setdefault(pattern, []).append(entry)
-
-    words: dict[str, int] = {}
-    prefixes: dict[str, int] = {}
-    nodes: list[dict[int, int]] = [{}]
-    whole: list[list[tuple[int, int, int]]] = [[]]
-    ends: list[dict[int, list[tuple[int, int, int]]]] = [{}]
-    for pattern, entries in by_pattern.items():
-        chunks = pattern.strip(" ").split(" ")
-        is_prefix = not pattern.endswith(" ")
-        node = 0
-        for chunk in chunks[:-1] if is_prefix else chunks:
-            word = words.setdefault(chunk, len(words))
-            if word not in nodes[node]:
-                nodes[node][word] = len(nodes)
-                nodes.append({})
-                whole.append([])
-                ends.append({})
-            node = nodes[node][word]
-        if is_prefix:
-            prefix = prefixes.setdefault(chunks[-1], len(prefixes))
-            ends[node].setdefault(prefix, []).extend(entries)
-        else:
-            whole[node].extend(entries)
-
-    lang = lexicon.lang
-    trie = _ByteTrie()
-    for word, i in words.items():
-        trie.insert(word)[0] = i
-    for prefix, i in prefixes.items():
-        trie.insert(prefix)[1] = i
-    for cue in NEGATION_CUES.get(lang, ("not",)):
-        trie.insert(cue)[2] |= 1
-    for cue in FIRST_PERSON_CUES.get(lang, ("i",)):
-        trie.insert(cue)[2] |= 2
-
+    words, prefixes, nodes, whole, ends = _pattern_trie(by_pattern)
+    trie = _byte_trie(words, prefixes, lexicon.lang)
     root_child = np.full(max(len(words), 1), -1, dtype=np.int32)
     for word, child in nodes[0].items():
         root_child[word] = child
-    n_words = len(root_child)
-    edges = [
-        (node * n_words + w, c) for node in range(1, len(nodes)) for w, c in nodes[node].items()
-    ]
-    slots = 1 << max(4, (2 * len(edges)).bit_length())
-    edge_key = np.full(slots, -1, dtype=np.int64)
-    edge_node = np.full(slots, -1, dtype=np.int32)
-    for key, child in edges:
-        slot = edge_slot(key, slots - 1)
-        while edge_key[slot] >= 0:
-            slot = (slot + 1) & (slots - 1)
-        edge_key[slot] = key
-        edge_node[slot] = child
-    whole_off, entry_marker, entry_term, entry_cue = [0], [], [], []
-    prefix_off, prefix_word, prefix_first, prefix_last = [0], [], [], []
-
-    def add_entries(entries):
-        for marker, term, cue in entries:
-            entry_marker.append(marker)
-            entry_term.append(term)
-            entry_cue.append(cue)
-
-    for node in range(len(nodes)):
-        add_entries(whole[node])
-        whole_off.append(len(entry_marker))
-    for node in range(len(nodes)):
-        for prefix, entries in sorted(ends[node].items()):
-            prefix_word.append(prefix)
-            prefix_first.append(len(entry_marker))
-            add_entries(entries)
-            prefix_last.append(len(entry_marker))
-        prefix_off.append(len(prefix_word))
-
+    edge_key, edge_node = _edge_table(nodes, len(root_child))
+    offsets, entry_columns = _entry_columns(whole, ends)
+    whole_off, prefix_off, prefix_word, prefix_first, prefix_last = offsets
     root_prefix = np.full(max(len(prefixes), 1), -1, dtype=np.int32)
     for t in range(prefix_off[1]):
         root_prefix[prefix_word[t]] = t
-    suffixes = [s.encode() for s in FIRST_PERSON_SUFFIXES.get(lang, ())]
+    suffixes = [s.encode() for s in FIRST_PERSON_SUFFIXES.get(lexicon.lang, ())]
     width = max((len(s) for s in suffixes), default=1)
     suffix_rows = np.zeros((len(suffixes), width), dtype=np.uint8)
     for i, s in enumerate(suffixes):
         suffix_rows[i, : len(s)] = np.frombuffer(s, dtype=np.uint8)
     i32 = np.int32
+    entry_marker, entry_term, entry_cue = entry_columns
     return Automaton(
         byte_class=trie.byte_class,
         trans=np.asarray(trie.trans, dtype=i32),
@@ -298,6 +236,101 @@ def compile_automaton(lexicon: Lexicon, marker_index: dict[str, int]) -> Automat
         suffix_len=np.asarray([len(s) for s in suffixes], dtype=i32),
         terms=pl.Series(terms, dtype=pl.String),
     )
+
+
+_Entry = tuple[int, int, int]
+"""An entry as compile_automaton builds it: (marker index, term index, cue)."""
+
+
+def _pattern_trie(by_pattern: dict[str, list[_Entry]]):
+    """The pattern trie of `by_pattern` (pattern → its entries) over word ids: the ids of its
+    whole words and of its prefixes (a pattern's last word when it has no closing space), each
+    node's children by word id, the entries each node completes, and those each prefix
+    completes at each node."""
+    words: dict[str, int] = {}
+    prefixes: dict[str, int] = {}
+    nodes: list[dict[int, int]] = [{}]
+    whole: list[list[_Entry]] = [[]]
+    ends: list[dict[int, list[_Entry]]] = [{}]
+    for pattern, entries in by_pattern.items():
+        chunks = pattern.strip(" ").split(" ")
+        is_prefix = not pattern.endswith(" ")
+        node = 0
+        for chunk in chunks[:-1] if is_prefix else chunks:
+            word = words.setdefault(chunk, len(words))
+            if word not in nodes[node]:
+                nodes[node][word] = len(nodes)
+                nodes.append({})
+                whole.append([])
+                ends.append({})
+            node = nodes[node][word]
+        if is_prefix:
+            prefix = prefixes.setdefault(chunks[-1], len(prefixes))
+            ends[node].setdefault(prefix, []).extend(entries)
+        else:
+            whole[node].extend(entries)
+    return words, prefixes, nodes, whole, ends
+
+
+def _byte_trie(words: dict[str, int], prefixes: dict[str, int], lang: str) -> _ByteTrie:
+    """The byte trie of `words` and `prefixes` (by id) and of `lang`'s negation and
+    first-person cues."""
+    trie = _ByteTrie()
+    for word, i in words.items():
+        trie.insert(word)[0] = i
+    for prefix, i in prefixes.items():
+        trie.insert(prefix)[1] = i
+    for cue in NEGATION_CUES.get(lang, ("not",)):
+        trie.insert(cue)[2] |= 1
+    for cue in FIRST_PERSON_CUES.get(lang, ("i",)):
+        trie.insert(cue)[2] |= 2
+    return trie
+
+
+def _edge_table(nodes: list[dict[int, int]], n_words: int) -> tuple[np.ndarray, np.ndarray]:
+    """`edge_key` and `edge_node` (see Automaton): the pattern trie's edges below the root in an
+    open-addressing hash table at most half full."""
+    edges = [
+        (node * n_words + w, c) for node in range(1, len(nodes)) for w, c in nodes[node].items()
+    ]
+    slots = 1 << max(4, (2 * len(edges)).bit_length())
+    edge_key = np.full(slots, -1, dtype=np.int64)
+    edge_node = np.full(slots, -1, dtype=np.int32)
+    for key, child in edges:
+        slot = edge_slot(key, slots - 1)
+        while edge_key[slot] >= 0:
+            slot = (slot + 1) & (slots - 1)
+        edge_key[slot] = key
+        edge_node[slot] = child
+    return edge_key, edge_node
+
+
+def _entry_columns(whole: list[list[_Entry]], ends: list[dict[int, list[_Entry]]]):
+    """The entries laid out node by node, those each node completes first, then those its
+    prefixes complete (by prefix id): the offsets (`whole_off`, `prefix_off`, `prefix_word`,
+    `prefix_first`, `prefix_last`) and the entry columns (`entry_marker`, `entry_term`,
+    `entry_cue`) of an Automaton, as lists."""
+    whole_off, entry_marker, entry_term, entry_cue = [0], [], [], []
+    prefix_off, prefix_word, prefix_first, prefix_last = [0], [], [], []
+
+    def add_entries(entries):
+        for marker, term, cue in entries:
+            entry_marker.append(marker)
+            entry_term.append(term)
+            entry_cue.append(cue)
+
+    for node in range(len(whole)):
+        add_entries(whole[node])
+        whole_off.append(len(entry_marker))
+    for node in range(len(whole)):
+        for prefix, entries in sorted(ends[node].items()):
+            prefix_word.append(prefix)
+            prefix_first.append(len(entry_marker))
+            add_entries(entries)
+            prefix_last.append(len(entry_marker))
+        prefix_off.append(len(prefix_word))
+    offsets = (whole_off, prefix_off, prefix_word, prefix_first, prefix_last)
+    return offsets, (entry_marker, entry_term, entry_cue)
 
 
 def edge_slot(key: int, mask: int) -> int:
