@@ -21,6 +21,12 @@ from transforms.ngram import ngram_head_logits
 from transforms.zero_shot import SourceError, zero_shot
 
 KEY_SEED = 20211
+SCORE_BATCH_TEXTS = 2048
+"""The most texts model_scores hands a model at once. A text costs ~7-10 KB while it is scored
+(its tokens and embedding), so a chunk's texts are scored in slices of this many: peak memory is
+bounded by the slice, not by the chunk (a 50,000-record chunk holds up to 50,000 texts). With
+the ONNX backends and n-gram heads a text's score does not depend on the texts scored beside it;
+with `torch` it did already, by float rounding (docs/throughput.md, "A sentence model's memory")."""
 
 
 def model_text(text: pl.Expr) -> pl.Expr:
@@ -175,19 +181,20 @@ def model_scores(
     texts: pl.DataFrame, *, markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
 ) -> pl.DataFrame:
     """Model scores of `texts` (`lang, key, text`, as model_texts gives them: the text is the
-    model text already), each distinct `lang, key` scored once: `lang, key, <marker>__model…`
-    (null where a marker has no model source in the language; `encoders` holds the languages
-    whose sources need one, see encoder_languages)."""
+    model text already), each distinct `lang, key` scored once, SCORE_BATCH_TEXTS texts at a
+    time: `lang, key, <marker>__model…` (null where a marker has no model source in the
+    language; `encoders` holds the languages whose sources need one, see encoder_languages)."""
     distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
     frames = [
         scores_frame(
             lang,
-            group.get_column("key"),
-            group.get_column("text"),
+            batch.get_column("key"),
+            batch.get_column("text"),
             markers=markers,
             encoder=encoders.get(lang),
         )
         for (lang,), group in distinct.group_by("lang", maintain_order=True)
+        for batch in group.iter_slices(SCORE_BATCH_TEXTS)
     ]
     empty = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
     return pl.concat([empty, *frames], how="diagonal_relaxed")

@@ -86,3 +86,38 @@ def test_the_job_types_its_chunks_and_posts(tmp_path):
     assert produced[("ReadPostChunks/ReadChunks", None)] is ParsedChunk
     assert produced[("PrepareChunks/ParDo(PrepareChunkFn)", None)] is pl.DataFrame
     assert isinstance(registry.get_coder(pl.DataFrame), FrameCoder)
+
+
+def test_equal_frames_can_encode_differently_so_the_coders_are_not_deterministic():
+    whole = pl.DataFrame({"n": [1, 2]})
+    pieces = pl.concat([whole.head(1), whole.tail(1)], rechunk=False)
+    assert whole.equals(pieces)
+    assert FrameCoder().encode(whole) != FrameCoder().encode(pieces)
+    assert not FrameCoder().is_deterministic()
+    assert not registry.get_coder(ParsedChunk).is_deterministic()
+
+
+def _frame_keyed(n):
+    return pl.DataFrame({"parity": [n % 2]}), n
+
+
+def _chunk_keyed(n):
+    frame = pl.DataFrame({"parity": [n % 2]})
+    return ParsedChunk(frame, frame), n
+
+
+@pytest.mark.parametrize("runner", ["FnApiRunner", "BundleBasedDirectRunner"])
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        (_frame_keyed, tuple[pl.DataFrame, int]),
+        (_frame_keyed, None),
+        (_chunk_keyed, tuple[ParsedChunk, int]),
+    ],
+)
+def test_a_frame_as_a_group_by_key_key_is_refused_when_the_pipeline_is_built(runner, key, hint):
+    keyed = beam.Map(key) if hint is None else beam.Map(key).with_output_types(hint)
+    name = "DataFrame" if key is _frame_keyed else "ParsedChunk"
+    refused = pytest.raises(ValueError, match=f"a {name} cannot be a GroupByKey key")
+    with refused, BeamTestPipeline(runner=runner) as p:
+        p | beam.Create([1, 2, 3]) | keyed | beam.GroupByKey()

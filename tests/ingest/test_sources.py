@@ -170,3 +170,38 @@ def test_a_parquet_file_of_text_columns_reads_in_bulk_as_row_by_row(tmp_path):
     records, dead = _read(path)
     by_row, by_row_dead = map_rows(enumerate(table.to_pylist(), start=1), None, source=str(path))
     assert records.to_dicts() == by_row.to_dicts() and dead.is_empty() and by_row_dead.is_empty()
+
+
+_TWO = _jsonl(2)
+_FIRST, _SECOND = _TWO.splitlines(keepends=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "ids", "dead"),
+    [
+        ("empty.jsonl", b"", [], []),
+        ("blank.jsonl", b"\n\n  \n", [], []),
+        ("mark.jsonl", b"\xef\xbb\xbf", [], []),
+        ("empty.jsonl.gz", gzip.compress(b""), [], []),
+        ("empty.csv", b"", [], []),
+        ("header.csv", b"id,created_at,text\n", [], []),
+        ("unterminated.jsonl", _TWO.rstrip(b"\n"), ["0", "1"], []),
+        ("crlf.jsonl", _TWO.replace(b"\n", b"\r\n"), ["0", "1"], []),
+        ("nul.jsonl", _FIRST + b"\x00\x00\n" + _SECOND, ["0", "1"], [(2, "invalid JSON")]),
+        ("huge.jsonl", _FIRST + b"y" * (10 << 20) + b"\n" + _SECOND, ["0", "1"], [(2, "invalid JSON")]),
+    ],
+)  # fmt: skip
+def test_empty_files_odd_line_ends_and_huge_lines_lose_no_good_record(
+    tmp_path, name, data, ids, dead
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    readable = fileio.ReadableFile(FileMetadata(str(path), os.path.getsize(path)))
+    chunks = list(ReadChunksFn(1000).process(readable))
+    records = [r for c in chunks for r in c.records.select("id", "line").iter_rows()]
+    letters = [d for c in chunks for d in c.dead.select("line", "reason").iter_rows()]
+    assert [i for i, _ in records] == ids
+    assert letters == dead
+    assert sorted([line for _, line in records] + [line for line, _ in letters]) == list(
+        range(1, len(records) + len(letters) + 1)
+    )

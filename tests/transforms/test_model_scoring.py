@@ -1,8 +1,14 @@
+from dataclasses import replace
+
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.model_scoring import model_text
+from transforms import model_scoring
+from transforms.embedding import load_encoder
+from transforms.markers import load_markers
+from transforms.model_scoring import model_scores, model_text, model_texts
 
 
 @settings(max_examples=200, deadline=None)
@@ -14,3 +20,46 @@ def test_model_text_is_the_trimmed_text_with_each_whitespace_run_as_one_space(te
     got = frame.select(model_text(pl.col("text"))).to_series()
     expected = frame.select(pl.col("text").str.strip_chars().str.replace_all(r"\s+", " "))
     assert got.to_list() == expected.to_series().to_list()
+
+
+class _Recording:
+    """The real encoder, recording the texts of each call."""
+
+    def __init__(self, encoder):
+        self._encoder = encoder
+        self.name, self.backend, self.dim = encoder.name, encoder.backend, encoder.dim
+        self.cache_dir = encoder.cache_dir
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts):
+        self.calls.append(list(texts))
+        return self._encoder.encode(texts)
+
+
+def test_a_chunks_texts_reach_the_model_in_bounded_slices_and_score_as_in_one_call(monkeypatch):
+    english = [
+        f"Nothing will ever get better, I feel {w}, day {i}"
+        for i, w in enumerate(("sad", "low", "blue"))
+    ]
+    english += [f"Lunch with friends by the river, number {i}" for i in range(8)]
+    posts = pl.DataFrame(
+        {
+            "lang": ["en"] * 6 + ["es"] * 2 + ["en"] * 5 + ["en"],
+            "text": english[:6] + ["Me siento sola", "Qué día"] + english[6:] + [english[0]],
+        }
+    )
+    hopelessness = replace(load_markers()["hopelessness"], rule="model")
+    encoder = _Recording(load_encoder())
+    texts = model_texts(posts)
+    monkeypatch.setattr(model_scoring, "SCORE_BATCH_TEXTS", 4)
+    sliced = model_scores(texts, markers={"hopelessness": hopelessness}, encoders={"en": encoder})
+    scored = [call for call in encoder.calls if set(call) <= set(english)]
+    assert sorted(t for call in scored for t in call) == sorted(english)
+    assert max(len(call) for call in scored) == 4
+    monkeypatch.setattr(model_scoring, "SCORE_BATCH_TEXTS", len(english))
+    whole = model_scores(texts, markers={"hopelessness": hopelessness}, encoders={"en": encoder})
+    assert sliced.drop("hopelessness__model").equals(whole.drop("hopelessness__model"))
+    assert sliced.height == 13 and sliced["hopelessness__model"].null_count() == 2
+    np.testing.assert_allclose(
+        sliced["hopelessness__model"].to_numpy(), whole["hopelessness__model"].to_numpy(), rtol=1e-5
+    )
