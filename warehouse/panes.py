@@ -9,6 +9,7 @@ pane is early is provisional: still open, "today so far".
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -164,11 +165,16 @@ def _insert_all(
     """Run `before`, then insert each frame into its table by column name, in one transaction
     (a broken constraint is raised as LoadError, as every write's)."""
     verb = "INSERT OR REPLACE" if replace else "INSERT"
-    with transaction(con, ", ".join(table for table, _ in frames)):
-        if before is not None:
-            con.execute(*before)
-        for table, frame in frames:
-            with registered(con, frame) as view:
+    tables = [table for table, _ in frames]
+    with contextlib.ExitStack() as stack:
+        views = [
+            stack.enter_context(registered(con, frame, f"_incoming_{table}"))
+            for table, frame in frames
+        ]
+        with transaction(con, ", ".join(tables)):
+            if before is not None:
+                con.execute(*before)
+            for table, view in zip(tables, views, strict=True):
                 con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM {view}")
 
 

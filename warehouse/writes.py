@@ -42,9 +42,11 @@ def transaction(con: duckdb.DuckDBPyConnection, table: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[str]:
-    """Expose `frame` to SQL under a private name; unregistered after any transaction ends."""
-    name = "_incoming"
+def registered(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str = "_incoming"
+) -> Iterator[str]:
+    """Expose `frame` to SQL as `name`. Enter it before `transaction`: it is unregistered when
+    the block ends, which a transaction aborted by an error refuses until it is rolled back."""
     con.register(name, frame)
     try:
         yield name

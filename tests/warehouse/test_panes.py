@@ -10,6 +10,7 @@ import pytest
 from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import DEAD_LETTER_SCHEMA
 from warehouse import queries
+from warehouse.errors import LoadError
 from warehouse.exports import export_frames
 from warehouse.load import load_daily
 from warehouse.panes import PaneMeta, add_stream_accounting, upsert_panes
@@ -97,3 +98,23 @@ def test_stream_accounting_counts_each_file_once(con):
     assert dict(zip(totals["reason"], totals["n"], strict=True)) == {"": 5, "too late": 1}
     assert dict(zip(more["reason"], more["n"], strict=True)) == {"": 10, "too late": 1}
     assert con.execute("SELECT count(*) FROM dead_letters").fetchone()[0] == 1
+
+
+def test_a_stream_file_that_breaks_a_constraint_is_a_load_error_and_changes_nothing(con):
+    counts = pl.DataFrame({"category": ["read"], "reason": [""], "n": [5]})
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    add_stream_accounting(con, run_id="s1", loaded_at=at, counts=[("c1", counts)], dead_letters=[])
+    no_reason = pl.DataFrame(
+        [("pubsub:s", 1, None, "ab" * 32)], schema=DEAD_LETTER_SCHEMA, orient="row"
+    )
+    with pytest.raises(LoadError, match=r"dead_letters.*break a constraint.*NOT NULL"):
+        add_stream_accounting(
+            con,
+            run_id="s1",
+            loaded_at=at,
+            counts=[("c2", counts)],
+            dead_letters=[("d1", no_reason)],
+        )
+    assert con.execute("SELECT sum(n) FROM run_counts WHERE run_id = 's1'").fetchone() == (5,)
+    assert con.execute("SELECT name FROM stream_files").fetchall() == [("c1",)]
+    assert con.execute("SELECT count(*) FROM dead_letters").fetchone() == (0,)
