@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 DRAIN_SLACK = timedelta(seconds=120)
 """How long past two early-pane intervals a stopping stream waits for its last panes."""
 
+LAST_LOAD_WAIT = timedelta(minutes=10)
+"""How long a stopping stream retries its last load while another run holds the lock."""
+
 
 @dataclass(frozen=True)
 class StreamSummary:
@@ -203,7 +206,8 @@ def stream_run(
 ) -> StreamSummary:
     """Run the streaming job on `subscription` and publish its panes every `load_every`, until
     `stop` is set (SIGTERM/SIGINT set it) or `duration` has passed; then cancel the job, load
-    what it wrote, and record the stream run `ok`. Before stopping it drains: it waits (up to
+    what it wrote (retrying while another run holds the lock: `publish_last`), and record the
+    stream run `ok`. Before stopping it drains: it waits (up to
     two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
     job is recorded `failed` and its error raised."""
     stop = stop or threading.Event()
@@ -256,11 +260,33 @@ def stream_run(
             _record_failed(session)
             raise
         running.stop()
-    load_landing(session, status="ok")
+    publish_last(session)
     log.info("stream %s: stopped", run_id)
     return StreamSummary(
         run_id=run_id, loads=session.loads, days=session.days, counts=session.counts
     )
+
+
+def publish_last(
+    session: _Session, *, wait: timedelta = LAST_LOAD_WAIT, every: float = 5.0
+) -> None:
+    """Load what the stopped job wrote last and record the stream run `ok`, retrying every
+    `every` seconds while another run holds the data directory's lock, for up to `wait`. A
+    load that fails, or a lock still held after `wait`, is recorded `failed` where the ledger
+    can be reached and raised; the files not loaded stay under the run's landing location."""
+    deadline = time.monotonic() + wait.total_seconds()
+    try:
+        while not load_landing(session, status="ok"):
+            if time.monotonic() >= deadline:
+                raise warehouse.RunLocked(
+                    f"the data directory stayed locked by another run for {wait}, so the "
+                    f"stream's last files were not published; they are kept in {session.landing}",
+                    holder=None,
+                )
+            time.sleep(every)
+    except BaseException:
+        _record_failed(session)
+        raise
 
 
 def _job_failed(error: BaseException) -> InputError:
