@@ -251,7 +251,7 @@ def _label_frame(labels: Path, text_col: str, label_cols: str | None):
 )  # fmt: skip
 @click.option(
     "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "finetune"]), default="embedding", show_default=True,
-    help="Features of the head: per label the best of ngram, embedding and hybrid by cross-validated F1, the cheaper unless the costlier gains 0.02 (auto; ngram alone where no row's language has a configured model), sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
+    help="Features of the head: per label ngram unless embedding or hybrid gains more than 0.02 cross-validated F1, then the better of those two (auto; ngram alone where no row's language has a configured model), sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
 )  # fmt: skip
 @click.option(
     "--recipe", type=click.Choice(["ngram-v1", "ngram-words"]), default="ngram-v1", show_default=True,
@@ -275,7 +275,7 @@ def train(
 ) -> None:
     """Train a linear head for every label, on sentence embeddings, (`--family ngram`) on
     character/word n-grams, (`--family hybrid`) on both side by side, (`--family auto`) on
-    whichever of the three cross-validates best for that label, preferring the cheaper, or
+    whichever of the three cross-validates best for that label, preferring ngram, or
     (`--family finetune`) on the configured model fine-tuned on the labels (saved beside the
     heads as `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`:
     the model source of the marker of that name (a new marker with rule `model` when none has

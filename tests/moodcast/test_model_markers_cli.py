@@ -240,4 +240,4 @@ def test_train_auto_reports_each_labels_family_and_every_familys_f1(tmp_path):
     shown = " ".join(_invoke("markers", "train", "--help").stdout.split())
     from moodcast.training import AUTO_MARGIN
 
-    assert f"the cheaper unless the costlier gains {AUTO_MARGIN}" in shown
+    assert f"ngram unless embedding or hybrid gains more than {AUTO_MARGIN} cross" in shown

@@ -104,19 +104,18 @@ def test_a_hybrid_head_scores_as_one_model_on_the_embedding_beside_the_ngrams(tm
                          encoder=encoder)  # fmt: skip
 
 
-def test_choose_family_keeps_the_cheaper_unless_a_costlier_one_gains_more_than_the_margin():
+def test_choose_family_keeps_ngram_unless_the_sentence_model_gains_more_than_the_margin():
     from moodcast.training import choose_family
 
-    assert choose_family({"ngram": 0.70, "embedding": 0.72, "hybrid": 0.71}, margin=0.02) == "ngram"
-    assert choose_family({"ngram": 0.70, "embedding": 0.721, "hybrid": 0.71}, margin=0.02) == (
-        "embedding"
-    )
-    assert choose_family({"ngram": 0.70, "embedding": 0.75, "hybrid": 0.76}, margin=0.02) == (
-        "embedding"
-    )
-    assert choose_family({"ngram": 0.70, "embedding": 0.715, "hybrid": 0.73}, margin=0.02) == (
-        "hybrid"
-    )
+    def chosen(ngram, embedding, hybrid):
+        cv_f1 = {"ngram": ngram, "embedding": embedding, "hybrid": hybrid}
+        return choose_family(cv_f1, margin=0.02)
+
+    assert chosen(0.70, 0.715, 0.71) == "ngram"
+    assert chosen(0.70, 0.73, 0.74) == "hybrid"
+    assert chosen(0.70, 0.74, 0.74) == "embedding"
+    assert chosen(0.70, 0.75, 0.715) == "embedding"
+    assert chosen(0.80, 0.75, 0.79) == "ngram"
     assert choose_family({"ngram": 0.70, "embedding": 0.701}, margin=0.0) == "embedding"
     assert choose_family({"ngram": 0.5}) == "ngram"
 
