@@ -250,7 +250,7 @@ def _label_frame(labels: Path, text_col: str, label_cols: str | None):
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
 )  # fmt: skip
 @click.option(
-    "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "finetune"]), default="embedding", show_default=True,
+    "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "finetune"]), default="auto", show_default=True,
     help="Features of the head: per label ngram unless embedding or hybrid gains more than 0.02 cross-validated F1, then the better of those two (auto; ngram alone where no row's language has a configured model), sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
 )  # fmt: skip
 @click.option(
@@ -273,9 +273,10 @@ def train(
     as_json: bool,
     data_dir: str | None,
 ) -> None:
-    """Train a linear head for every label, on sentence embeddings, (`--family ngram`) on
-    character/word n-grams, (`--family hybrid`) on both side by side, (`--family auto`) on
-    whichever of the three cross-validates best for that label, preferring ngram, or
+    """Train a linear head for every label, on whichever of sentence embeddings, n-grams and
+    both cross-validates best for that label, preferring n-grams (`--family auto`, the
+    default), or on sentence embeddings (`--family embedding`), character/word n-grams
+    (`--family ngram`), both side by side (`--family hybrid`), or
     (`--family finetune`) on the configured model fine-tuned on the labels (saved beside the
     heads as `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`:
     the model source of the marker of that name (a new marker with rule `model` when none has
