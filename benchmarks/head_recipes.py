@@ -3,6 +3,7 @@ from, judged on dev splits, reported on test splits, with the cost per post of e
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/head_recipes.py [--train-cap 6000] [--cap 1500]
         [--finetune-cap 2500] [--finetune-epochs 3] [--sets A,B [--families F,G] --write]
+        [--section NAME]
 
 Recipes (`moodcast markers train --family F --recipe R`, through moodcast.training.train_heads):
 `ngram` on `ngram-words` and on `ngram-v1`, `embedding` (the default model), and `hybrid` on
@@ -23,23 +24,32 @@ r/depression posts against its controls.
 `finetune` (moodcast.finetune) fine-tunes the model itself on the first `--finetune-cap` train
 rows for `--finetune-epochs` epochs on one torch thread, thresholds on its own held-out 15%; its
 training CPU seconds are reported. With `--sets` the table goes to `head-finetune` (`--write`),
-and `--families` trains only those families.
+and `--families` trains only those families (or `FAMILY:RECIPE`s, e.g. `ngram:ngram-v1`).
+
+`auto` (`--family auto`) trains, per label, the head of the family
+moodcast.training.choose_family keeps among `ngram` (`ngram-v1`), `embedding` and `hybrid` by
+cross-validated F1 on the train split (on a set without a sentence model, `ngram` alone). Where
+the table has its three candidates, `auto` is replayed from their heads at each
+margin of MARGINS (dev / test macro-F1, labels per family), the margin being chosen on the dev
+columns, and each recipe's training CPU seconds are listed; `--section heads-auto` writes it.
 
 Cost: CPU µs per post of `score_texts` with one head of each recipe over the first `--cost-posts`
 test posts of CovidEmo (the model encoder included, onnx-fp32; least of 3 runs, this process).
 Embeddings are cached under benchmarks/.data/embeddings for the F1 tables only. Results go to
-benchmarks/RESULTS.md (`heads`). Skips, saying so, when the datasets are absent.
+benchmarks/RESULTS.md (`heads`), and each set's, per label too, to benchmarks/.data/head_recipes.jsonl
+as it finishes (smallest training split first); `--from-kept` renders those again. Skips, saying so, when the datasets are absent.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import resource
 import shutil
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +62,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder, prf  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings  # noqa: E402
-from moodcast.training import train_heads  # noqa: E402
+from moodcast.training import AUTO_MARGIN, choose_family, train_heads  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_markers import threshold  # noqa: E402
@@ -64,8 +74,15 @@ RECIPES = (
     ("embedding", "ngram-v1"),
     ("hybrid", "ngram-v1"),
     ("finetune", "ngram-v1"),
+    ("auto", "ngram-v1"),
 )
 """(family, n-gram recipe); the recipe is unused by `embedding` and `finetune`."""
+AUTO_PARTS = {"ngram": "ngram ngram-v1", "embedding": "embedding", "hybrid": "hybrid ngram-v1"}
+"""The columns whose heads `auto` chooses between (its candidate families at its recipe)."""
+KEPT = ROOT / "benchmarks" / ".data" / "head_recipes.jsonl"
+"""The last run's per-set results (Judged), per label too, to study without retraining."""
+MARGINS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
+"""The margins of moodcast.training.choose_family replayed on the dev splits."""
 BAR_LABELS = {
     "covidemo_en": ("anger", "joy", "sadness", "anticipation"),
     "semeval2018_ec_es": ("anger", "joy", "sadness", "hope"),
@@ -77,7 +94,7 @@ STRESS_VIEWS = ("sad_stress_en", "rmhd27_reddit_en")
 
 
 def name_of(family: str, recipe: str) -> str:
-    return family if family in ("embedding", "finetune") else f"{family} {recipe}"
+    return family if family in ("embedding", "finetune", "auto") else f"{family} {recipe}"
 
 
 def stress_view(name: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -124,17 +141,17 @@ def trained(
     return load_markers(out, names=names)
 
 
-def macro_f1(labelled: ms.LabelledSet, frame: pl.DataFrame, markers, encoder) -> float:
-    """Macro-F1 of the heads' decisions on `frame` (judged rows only, as benchmarks/markers.py)."""
+def label_f1(labelled: ms.LabelledSet, frame: pl.DataFrame, markers, encoder) -> dict:
+    """Each head's F1 on `frame` (judged rows only, as benchmarks/markers.py), by marker."""
     texts = frame.select(model_text(pl.col("text"))).to_series().to_list()
     lang = labelled.lang
     scores = score_texts(texts, lang=lang, markers=markers, encoder=encoder)
-    f1s = []
+    f1s = {}
     for name, marker in markers.items():
         keep = ms.judged(labelled, frame, name).to_numpy()
         gold = frame.get_column(name).to_numpy()[keep]
-        f1s.append(prf(gold, scores[name][keep] >= threshold(marker, lang))[2])
-    return float(np.mean(f1s))
+        f1s[name] = prf(gold, scores[name][keep] >= threshold(marker, lang))[2]
+    return f1s
 
 
 def _cpu() -> float:
@@ -144,10 +161,12 @@ def _cpu() -> float:
 
 def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
     """Least CPU µs per post of 3 runs of score_texts on `texts` with a CovidEmo anger head of
-    each recipe alone (trained on `train`)."""
+    each recipe alone (trained on `train`); an `auto` head costs what its family costs."""
     covidemo = replace(next(s for s in ms.SETS if s.name == "covidemo_en"), labels=("anger",))
     per = {}
     for family, recipe in RECIPES:
+        if family == "auto":
+            continue
         out = Path(tempfile.mkdtemp(prefix="head-cost-"))
         encoder = load_encoder(DEFAULT_MODEL, backend=DEFAULT_BACKEND, cache_dir=out / "onnx")
         markers = trained(covidemo, train, family, recipe, CachedEncoder(), out / "heads",
@@ -163,25 +182,41 @@ def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
     return per
 
 
-def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) -> tuple:
-    """(title, train rows, recipe → (dev, test) macro-F1, fine-tuning CPU s) of every recipe
-    on one set. A finetune head learns from the first `--finetune-cap` train rows and is
-    scored on the torch backend (its ONNX export would be a copy per head in the cache)."""
+@dataclass(frozen=True)
+class Judged:
+    """One set's results: per recipe (dev, test) macro-F1, per recipe and label (CV, dev, test)
+    F1, per recipe the CPU s of training, and the fine-tuning CPU s (None: no finetune)."""
+
+    title: str
+    train_rows: int
+    cells: dict[str, tuple[float, float]]
+    labels: dict[str, dict[str, tuple[float, float, float]]]
+    train_cpu: dict[str, float]
+    finetune_cpu: float | None
+    modelled: bool
+    """Whether the set's language has a sentence model (else `auto` trains `ngram` alone)."""
+
+
+def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) -> Judged:
+    """Every recipe on one set. A finetune head learns from the first `--finetune-cap` train
+    rows and is scored on the torch backend (its ONNX export would be a copy per head in the
+    cache). Training CPU s count the embeddings as read from the cache, not computed."""
     encoder = CachedEncoder()
     parts = splits(labelled, args.train_cap, args.cap, view)
     if view:
         labelled = replace(labelled, labels=("stress",), control=None)
-    cells, seconds = {}, None
+    cells, labels, train_cpu, seconds = {}, {}, {}, None
     for family, recipe in RECIPES:
-        if family != "ngram" and labelled.lang not in CONFIG.models:
+        if family not in ("ngram", "auto") and labelled.lang not in CONFIG.models:
             continue
         if family == "finetune" and not args.finetune_cap:
             continue
-        if args.families and family not in args.families.split(","):
+        if args.families and not {family, f"{family}:{recipe}"} & set(args.families.split(",")):
             continue
+        name = name_of(family, recipe)
         with tempfile.TemporaryDirectory() as out:
+            start = _cpu()
             if family == "finetune":
-                start = _cpu()
                 settings = FinetuneSettings(epochs=args.finetune_epochs, threads=1)
                 train = parts["train"].head(args.finetune_cap)
                 markers = trained(labelled, train, family, recipe, encoder, Path(out), settings)
@@ -190,11 +225,35 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
             else:
                 markers = trained(labelled, parts["train"], family, recipe, encoder, Path(out))
                 scorer = encoder
-            cells[name_of(family, recipe)] = tuple(
-                macro_f1(labelled, parts[split], markers, scorer) for split in ("dev", "test")
-            )
-        print(title, name_of(family, recipe), cells[name_of(family, recipe)], flush=True)
-    return title, parts["train"].height, cells, seconds
+            train_cpu[name] = _cpu() - start
+            dev, test = (label_f1(labelled, parts[s], markers, scorer) for s in ("dev", "test"))
+        labels[name] = {
+            m: (marker.heads[labelled.lang].cv_f1, dev[m], test[m]) for m, marker in markers.items()
+        }
+        cells[name] = (float(np.mean(list(dev.values()))), float(np.mean(list(test.values()))))
+        print(title, name, cells[name], flush=True)
+    modelled = labelled.lang in CONFIG.models
+    judged = Judged(title, parts["train"].height, cells, labels, train_cpu, seconds, modelled)
+    with KEPT.open("a", encoding="utf-8") as kept:
+        kept.write(json.dumps(asdict(judged)) + "\n")
+    return judged
+
+
+def replayed(judged: Judged, margin: float) -> tuple[float, float, dict[str, int]] | None:
+    """(dev, test) macro-F1 of `auto` at `margin`, replayed from the heads of its candidate
+    families (each label takes the chosen family's head, as `auto` would train it), and how
+    many labels each family takes; None when the set lacks a candidate's column."""
+    families = AUTO_PARTS if judged.modelled else {"ngram": AUTO_PARTS["ngram"]}
+    if any(column not in judged.labels for column in families.values()):
+        return None
+    present = {f: judged.labels[column] for f, column in families.items()}
+    chosen = {
+        label: choose_family({f: heads[label][0] for f, heads in present.items()}, margin=margin)
+        for label in present["ngram"]
+    }
+    dev = np.mean([present[f][label][1] for label, f in chosen.items()])
+    test = np.mean([present[f][label][2] for label, f in chosen.items()])
+    return float(dev), float(test), {f: list(chosen.values()).count(f) for f in present}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -216,7 +275,16 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     parser.add_argument("--finetune-epochs", type=int, default=3, help="Epochs of a finetune head.")
     parser.add_argument(
-        "--families", help="Comma-separated families to train (default: all; with --sets only)."
+        "--families",
+        help="Comma-separated families, or FAMILY:RECIPE, to train (default: all; with --sets only).",
+    )
+    parser.add_argument(
+        "--section", help="Write the tables into this section of RESULTS.md (e.g. heads-auto)."
+    )
+    parser.add_argument(
+        "--from-kept",
+        action="store_true",
+        help="Render the sets the last run finished (benchmarks/.data/head_recipes.jsonl).",
     )
     args = parser.parse_args(argv)
     if not ms.available():
@@ -235,9 +303,16 @@ def main(argv: list[str] | None = None) -> None:
         if s.name in STRESS_VIEWS
     ]  # fmt: skip
     jobs = [job[1:] for job in jobs if not wanted or job[0] in wanted]
-    jobs.sort(key=lambda job: -ms.load_split(job[0], "train", cap=args.train_cap).height)
-    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-        rows = pool.starmap(judge_set, [(s, title, args, view) for s, title, view in jobs])
+    jobs.sort(key=lambda job: ms.load_split(job[0], "train", cap=args.train_cap).height)
+    if args.from_kept:
+        rows = [
+            Judged(**json.loads(line)) for line in KEPT.read_text(encoding="utf-8").splitlines()
+        ]
+    else:
+        KEPT.parent.mkdir(parents=True, exist_ok=True)
+        KEPT.write_text("", encoding="utf-8")
+        with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+            rows = pool.starmap(judge_set, [(s, title, args, view) for s, title, view in jobs])
     body = render(rows, args)
     if args.cost_posts and (wanted is None or "covidemo_en" in {w.split(":")[0] for w in wanted}):
         covidemo = next(s for s in ms.SETS if s.name == "covidemo_en")
@@ -252,23 +327,27 @@ def main(argv: list[str] | None = None) -> None:
             + " | ".join(f"{v:,.0f}" for v in per.values()) + " |"
         )  # fmt: skip
     print(body)
-    if wanted is None:
+    if args.section:
+        write_section(args.section, body)
+    elif wanted is None:
         write_section("heads", body)
     elif args.write:
         write_section("head-finetune", body)
 
 
-def render(rows: list, args) -> str:
-    recipes = list(dict.fromkeys(r for _, _, cells, _ in rows for r in cells))
+def render(rows: list[Judged], args) -> str:
+    recipes = list(dict.fromkeys(r for row in rows for r in row.cells))
     command = (
         "PYTHONPATH=$PWD .venv/bin/python benchmarks/head_recipes.py "
         f"--train-cap {args.train_cap} --cap {args.cap} --cost-posts {args.cost_posts} "
         f"--finetune-cap {args.finetune_cap} --finetune-epochs {args.finetune_epochs}"
         + (f" --sets {args.sets}" if args.sets else "")
         + (f" --families {args.families}" if args.families else "")
+        + (f" --section {args.section}" if args.section else "")
     )
     lines = [
-        f"Command: `{command}`",
+        f"Command: `{command}`"
+        + (" (the sets it had finished, rendered with `--from-kept`)" if args.from_kept else ""),
         "",
         "Macro-F1 of heads trained by `moodcast markers train` on each set's train split "
         "(thresholds by 5-fold CV there), dev / test (`—`: no English model for the set):",
@@ -276,10 +355,11 @@ def render(rows: list, args) -> str:
         "| set | train rows | " + " | ".join(recipes) + " |",
         "|---|---:|" + "---:|" * len(recipes),
     ]
-    for title, train_rows, cells, _ in rows:
+    for row in rows:
+        cells = row.cells
         values = [f"{cells[r][0]:.3f} / {cells[r][1]:.3f}" if r in cells else "—" for r in recipes]
-        lines.append(f"| {title} | {train_rows} | " + " | ".join(values) + " |")
-    tuned = [(title, seconds) for title, _, _, seconds in rows if seconds is not None]
+        lines.append(f"| {row.title} | {row.train_rows} | " + " | ".join(values) + " |")
+    tuned = [(row.title, row.finetune_cpu) for row in rows if row.finetune_cpu is not None]
     if tuned:
         lines += [
             "",
@@ -289,7 +369,49 @@ def render(rows: list, args) -> str:
             + "; ".join(f"{title} {seconds:,.0f}" for title, seconds in tuned)
             + ".",
         ]
+    if any(replayed(row, AUTO_MARGIN) for row in rows):
+        lines += ["", *render_auto(rows, recipes)]
     return "\n".join(lines)
+
+
+def render_auto(rows: list[Judged], recipes: list[str]) -> list[str]:
+    """The margin of `auto` replayed on every set (dev and test macro-F1, labels per family),
+    and the CPU s each recipe's training took."""
+    replays = {row.title: {m: replayed(row, m) for m in MARGINS} for row in rows}
+    kept = [row for row in rows if all(replays[row.title].values())]
+    lines = [
+        f"`auto` (margin {AUTO_MARGIN}: the cross-validated F1 `embedding` or `hybrid` must "
+        "gain over `ngram`) replayed at other margins from the heads of its candidate columns "
+        "(each label takes the head of the family `choose_family` keeps by the CV F1 of each "
+        "on the train split), dev / test macro-F1 and labels on ngram/embedding/hybrid:",
+        "",
+        "| set | " + " | ".join(f"margin {m}" for m in MARGINS) + " |",
+        "|---|" + "---:|" * len(MARGINS),
+    ]
+    for row in kept:
+        cells = []
+        for m in MARGINS:
+            dev, test, taken = replays[row.title][m]
+            counts = "/".join(str(taken.get(f, 0)) for f in AUTO_PARTS)
+            cells.append(f"{dev:.3f} / {test:.3f} ({counts})")
+        lines.append(f"| {row.title} | " + " | ".join(cells) + " |")
+    means = [np.mean([replays[row.title][m][k] for row in kept]) for m in MARGINS for k in (0, 1)]
+    lines.append(
+        f"| mean of {len(kept)} sets | "
+        + " | ".join(f"{means[2 * i]:.3f} / {means[2 * i + 1]:.3f}" for i in range(len(MARGINS)))
+        + " |"
+    )
+    lines += [
+        "",
+        "CPU s of training (`train_heads`, the embeddings read from the cache, not computed):",
+        "",
+        "| set | " + " | ".join(recipes) + " |",
+        "|---|" + "---:|" * len(recipes),
+    ]
+    for row in rows:
+        values = [f"{row.train_cpu[r]:,.1f}" if r in row.train_cpu else "—" for r in recipes]
+        lines.append(f"| {row.title} | " + " | ".join(values) + " |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -250,8 +250,8 @@ def _label_frame(labels: Path, text_col: str, label_cols: str | None):
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
 )  # fmt: skip
 @click.option(
-    "--family", type=click.Choice(["embedding", "ngram", "hybrid", "finetune"]), default="embedding", show_default=True,
-    help="Features of the head: sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
+    "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "finetune"]), default="auto", show_default=True,
+    help="Features of the head: per label ngram unless embedding or hybrid gains more than 0.02 cross-validated F1, then the better of those two (auto; ngram alone where no row's language has a configured model), sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
 )  # fmt: skip
 @click.option(
     "--recipe", type=click.Choice(["ngram-v1", "ngram-words"]), default="ngram-v1", show_default=True,
@@ -273,13 +273,16 @@ def train(
     as_json: bool,
     data_dir: str | None,
 ) -> None:
-    """Train a linear head for every label, on sentence embeddings, (`--family ngram`) on
-    character/word n-grams, (`--family hybrid`) on both side by side, or (`--family finetune`)
-    on the configured model fine-tuned on the labels (saved beside the heads as
-    `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`: the model
-    source of the marker of that name (a new marker with rule `model` when none has it).
-    Reports each head's cross-validated (finetune: held-out) F1. Needs no `markers adapt`
-    fit: heads learn from the labels, not the zero-shot centroids."""
+    """Train a linear head for every label, on whichever of sentence embeddings, n-grams and
+    both cross-validates best for that label, preferring n-grams (`--family auto`, the
+    default), or on sentence embeddings (`--family embedding`), character/word n-grams
+    (`--family ngram`), both side by side (`--family hybrid`), or
+    (`--family finetune`) on the configured model fine-tuned on the labels (saved beside the
+    heads as `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`:
+    the model source of the marker of that name (a new marker with rule `model` when none has
+    it). Reports each head's family and cross-validated (finetune: held-out) F1, and with
+    `auto` every family's. Needs no `markers adapt` fit: heads learn from the labels, not the
+    zero-shot centroids."""
     import polars as pl
 
     from moodcast.adapting import base_markers
@@ -314,8 +317,10 @@ def train(
                 json.dumps(
                     {
                         "marker": head.name,
+                        "family": head.family,
                         "path": str(head.path),
                         "cv_f1": head.cv_f1,
+                        "candidates": head.candidates,
                         "positives": head.positives,
                         "rows": head.rows,
                         "new_marker": head.new_marker,
@@ -325,9 +330,13 @@ def train(
             )
         else:
             new = " (new marker, rule model)" if head.new_marker else ""
+            others = ", ".join(
+                f"{f} {f1:.3f}" for f, f1 in head.candidates.items() if f != head.family
+            )
             click.echo(
-                f"{head.name:<16} {'held-out' if family == 'finetune' else 'cross-validated'} "
-                f"F1 {head.cv_f1:.3f}  "
+                f"{head.name:<16} {head.family:<9} "
+                f"{'held-out' if family == 'finetune' else 'cross-validated'} "
+                f"F1 {head.cv_f1:.3f}{f' ({others})' if others else ''}  "
                 f"{head.positives}/{head.rows} positive  {head.path}{new}"
             )
 

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,14 @@ the shared sets, benchmarks/markers.py)."""
 FINETUNED_PREFIX = "finetuned-"
 """A `finetune` head's encoder is saved beside it as `finetuned-<digest of its files>/`."""
 FINETUNED_STAGING = ".finetuning"
+AUTO = "auto"
+CANDIDATES = ("ngram", "embedding", "hybrid")
+"""The families `--family auto` compares, cheapest first: an `ngram` head costs microseconds per
+post, `embedding` the sentence model's milliseconds, `hybrid` the model and the n-grams."""
+AUTO_MARGIN = 0.02
+"""The cross-validated F1 a family that needs the sentence model must gain over the `ngram` head
+for `auto` to keep it, chosen on dev splits (docs/markers.md, "Choosing the family per
+marker")."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class TrainedHead:
     rows: int
     cv_f1: float
     new_marker: bool
+    family: str
+    candidates: Mapping[str, float] = field(default_factory=dict)
+    """With `--family auto`, the cross-validated F1 of every family compared."""
 
 
 def label_frame(
@@ -117,24 +128,55 @@ def _model_rows(labels: pl.DataFrame, config: ModelConfig) -> pl.DataFrame:
     return kept
 
 
+def _families(labels: pl.DataFrame, family: str, config: ModelConfig) -> tuple[str, ...]:
+    """The families to train for `family`: itself, or for `auto` the CANDIDATES, or `ngram`
+    alone when no labelled row is in a language with a configured model."""
+    if family != AUTO:
+        return (family,)
+    if labels.filter(pl.col("lang").is_in(sorted(config.models))).is_empty():
+        return ("ngram",)
+    return CANDIDATES
+
+
 def _features(
-    labels: pl.DataFrame, *, family: str, config: ModelConfig, encoder: Encoder | None, recipe: str
-) -> tuple[pl.DataFrame, object, str, int]:
-    """The rows a head of `family` can learn from, their features, the `model` it names and
-    the number of embedding columns. A hybrid head's features are the embedding's columns,
-    then the n-gram buckets."""
-    if family == "ngram":
-        return labels, ngram_features(_texts(labels), recipe), recipe, 0
+    labels: pl.DataFrame,
+    *,
+    families: Sequence[str],
+    config: ModelConfig,
+    encoder: Encoder | None,
+    recipe: str,
+) -> tuple[pl.DataFrame, dict[str, object], str, int]:
+    """The rows the heads of `families` can learn from, each family's features of those rows
+    (the embeddings computed once), the `model` an embedding or hybrid head names (empty for
+    `ngram` alone) and the number of embedding columns. A hybrid head's features are the embedding's columns, then
+    the n-gram buckets. Only where `families` is `ngram` alone are rows in a language without
+    a configured model kept."""
+    if tuple(families) == ("ngram",):
+        return labels, {"ngram": ngram_features(_texts(labels), recipe)}, "", 0
     kept = _model_rows(labels, config)
     langs = sorted(kept.get_column("lang").unique().to_list())
     encoder = encoder or load_encoders(config, langs[:1])[langs[0]]
     texts = _texts(kept)
-    features = encoder.encode(texts)
-    if family == "hybrid":
+    features: dict[str, object] = {"embedding": encoder.encode(texts)}
+    if "ngram" in families or "hybrid" in families:
+        features["ngram"] = ngram_features(texts, recipe)
+    if "hybrid" in families:
         from scipy import sparse
 
-        features = sparse.hstack([features, ngram_features(texts, recipe)], format="csr")
+        features["hybrid"] = sparse.hstack([features["embedding"], features["ngram"]], format="csr")
     return kept, features, Path(encoder.name).name, encoder.dim
+
+
+def choose_family(cv_f1: Mapping[str, float], *, margin: float = AUTO_MARGIN) -> str:
+    """The family `auto` keeps of those in `cv_f1` (cross-validated F1 by name in CANDIDATES):
+    `ngram` unless a family that needs the sentence model scores more than `margin` higher;
+    then the better of `embedding` and `hybrid`, `embedding` on a tie (per post they cost the
+    same within measurement noise: the sentence model is nearly all of either)."""
+    encoded = [f for f in ("embedding", "hybrid") if f in cv_f1]
+    best = max(encoded, key=lambda f: cv_f1[f], default="ngram")
+    if "ngram" in cv_f1 and (best == "ngram" or cv_f1[best] <= cv_f1["ngram"] + margin):
+        return "ngram"
+    return best
 
 
 def _weights(model, family: str, recipe: str, dim: int) -> dict:
@@ -172,10 +214,14 @@ def train_heads(
     model, or of `encoder` when given: rows in a language without a configured model are left
     out, and the rows kept must all use one model), `ngram` (on transforms/ngram.py's hashed
     n-grams of `recipe`, a name in transforms.ngram.RECIPES: every row, any language) or
-    `hybrid` (one model on both side by side: the rows of `embedding`), or `finetune` (the
-    configured sentence model itself fine-tuned with one linear output per label, trained as
-    `settings` say: the rows of `embedding`; see moodcast.finetune and `_finetuned`; its
-    thresholds and reported F1 come from the held-out part of the rows, not from folds).
+    `hybrid` (one model on both side by side: the rows of `embedding`), `auto` (per label, the
+    family of CANDIDATES that choose_family keeps by cross-validated F1, on the rows of
+    `embedding` and the same folds, the embeddings computed once; `ngram` alone, on every row,
+    when no row is in a language with a configured model; the head file adds `candidates`,
+    each family's F1, and `margin`), or `finetune` (the configured sentence model itself
+    fine-tuned with one linear output per label, trained as `settings` say: the rows of
+    `embedding`; see moodcast.finetune and `_finetuned`; its thresholds and reported F1 come
+    from the held-out part of the rows, not from folds).
 
     A head's threshold is the F1-optimal cut of its held-out probabilities (FOLDS folds,
     stratified), not 0.5: class weighting moves the probabilities, and a label's best cut
@@ -184,11 +230,10 @@ def train_heads(
     Raises TaggingError when `out_dir` is the shipped marker directory, when a label has fewer
     than MIN_CLASS_ROWS positives or negatives, or when the rows need two different models.
     """
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    if family not in FAMILIES:
-        raise TaggingError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+    if family not in (*FAMILIES, AUTO):
+        raise TaggingError(f"family must be one of {', '.join((*FAMILIES, AUTO))}, got {family!r}")
     if recipe not in RECIPES:
         raise TaggingError(f"n-gram recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
     if out_dir.resolve() == BUILTIN_DIR.resolve():
@@ -202,8 +247,9 @@ def train_heads(
             origin=origin,
             settings=settings or FinetuneSettings(),
         )
+    families = _families(labels, family, config)
     kept, features, model_name, dim = _features(
-        labels, family=family, config=config, encoder=encoder, recipe=recipe
+        labels, families=families, config=config, encoder=encoder, recipe=recipe
     )
     langs = sorted(kept.get_column("lang").unique().to_list())
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -211,26 +257,41 @@ def train_heads(
     for name in [c for c in kept.columns if c not in ("text", "lang")]:
         y = kept.get_column(name).fill_null(0).to_numpy()
         smallest = _check_label(name, y, langs)
-        solver = {"max_iter": 2000} if family == "embedding" else {"solver": "liblinear"}
-        model = LogisticRegression(class_weight="balanced", **solver)
         folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
-        held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")
-        cut, cv_f1 = _best_threshold(held_out[:, 1], y.astype(bool))
-        model.fit(features, y)
+        cuts = {}
+        for one in families:
+            held_out = cross_val_predict(
+                _classifier(one), features[one], y, cv=folds, method="predict_proba"
+            )
+            cuts[one] = _best_threshold(held_out[:, 1], y.astype(bool))
+        chosen = choose_family({f: f1 for f, (_, f1) in cuts.items()})
+        cut, cv_f1 = cuts[chosen]
+        model = _classifier(chosen).fit(features[chosen], y)
+        compared = {f: round(f1, 4) for f, (_, f1) in cuts.items()} if family == AUTO else {}
         head = {
-            "family": family,
-            **_weights(model, family, recipe, dim),
+            "family": chosen,
+            **_weights(model, chosen, recipe, dim),
             "intercept": float(model.intercept_[0]),
             "threshold": cut,
-            "model": model_name,
+            "model": recipe if chosen == "ngram" else model_name,
             "languages": langs,
             "cv_f1": round(cv_f1, 4),
+            **({"candidates": compared, "margin": AUTO_MARGIN} if compared else {}),
             "trained_on": origin,
             "rows": len(y),
             "positives": int(y.sum()),
         }
         written.append(_write_head(out_dir, name, head, markers=markers, origin=origin))
     return written
+
+
+def _classifier(family: str):
+    """The logistic regression a head of `family` learns (balanced classes): lbfgs on the
+    dense embeddings, liblinear where there are n-grams."""
+    from sklearn.linear_model import LogisticRegression
+
+    solver = {"max_iter": 2000} if family == "embedding" else {"solver": "liblinear"}
+    return LogisticRegression(class_weight="balanced", **solver)
 
 
 def _check_label(name: str, y: np.ndarray, langs: Sequence[str]) -> int:
@@ -266,7 +327,16 @@ def _write_head(
             ),
             encoding="utf-8",
         )
-    return TrainedHead(name, path, head["positives"], head["rows"], head["cv_f1"], new_marker)
+    return TrainedHead(
+        name,
+        path,
+        head["positives"],
+        head["rows"],
+        head["cv_f1"],
+        new_marker,
+        head["family"],
+        head.get("candidates", {}),
+    )
 
 
 def _finetuned(

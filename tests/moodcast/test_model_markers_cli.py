@@ -42,7 +42,7 @@ def test_train_saves_heads_that_load_back_with_the_same_decisions(tmp_path):
     _classes(tmp_path / "labels.csv")
     data = tmp_path / "data"
     result = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--json",
-                     "--data-dir", data)  # fmt: skip
+                     "--family", "embedding", "--data-dir", data)  # fmt: skip
     heads = {h["marker"]: h for h in map(json.loads, result.stdout.splitlines())}
     assert set(heads) == {"sleep", "work", "food"} and all(h["new_marker"] for h in heads.values())
     assert all(0 <= h["cv_f1"] <= 1 for h in heads.values())
@@ -76,7 +76,8 @@ def test_a_head_for_a_shipped_marker_becomes_its_model_source_and_never_touches_
     labels.write_csv(tmp_path / "labels.csv")
     shipped = (BUILTIN_DIR / "sleep_problems.toml").read_bytes()
     data = tmp_path / "data"
-    _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--data-dir", data)
+    _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "embedding",
+            "--data-dir", data)  # fmt: skip
     assert (BUILTIN_DIR / "sleep_problems.toml").read_bytes() == shipped
     assert not (data / "markers" / "sleep_problems.toml").exists()
     shown = _invoke("markers", "show", "sleep_problems", "--data-dir", data).stdout
@@ -211,3 +212,33 @@ def test_a_hybrid_head_trains_from_the_cli_and_tags_like_one_model_on_both_featu
     probability = reference.predict_proba(features)[:, 1]
     assert tagged["sleep"].to_list() == (probability >= saved["threshold"]).tolist()
     assert np.allclose(tagged["sleep__score"].to_numpy(), probability, atol=1e-4)
+
+
+def test_train_auto_the_default_reports_each_labels_family_and_every_familys_f1(tmp_path):
+    from moodcast.training import choose_family
+
+    _classes(tmp_path / "labels.csv")
+    data = tmp_path / "data"
+    result = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "auto",
+                     "--json", "--data-dir", data)  # fmt: skip
+    heads = {h["marker"]: h for h in map(json.loads, result.stdout.splitlines())}
+    assert set(heads) == {"sleep", "work", "food"}
+    for name, head in heads.items():
+        assert set(head["candidates"]) == {"ngram", "embedding", "hybrid"}
+        assert head["family"] == choose_family(head["candidates"])
+        assert head["cv_f1"] == head["candidates"][head["family"]]
+        saved = json.loads((data / "markers" / f"{name}.head.json").read_text())
+        assert saved["family"] == head["family"]
+    text = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--label-cols",
+                   "topic", "--data-dir", data).stdout  # fmt: skip
+    sleep = next(line for line in text.splitlines() if line.startswith("sleep "))
+    family = heads["sleep"]["family"]
+    others = [f for f in ("ngram", "embedding", "hybrid") if f != family]
+    assert (
+        sleep.split()[1] == family and f"cross-validated F1 {heads['sleep']['cv_f1']:.3f}" in sleep
+    )
+    assert all(f"{f} {heads['sleep']['candidates'][f]:.3f}" in sleep for f in others)
+    shown = " ".join(_invoke("markers", "train", "--help").stdout.split())
+    from moodcast.training import AUTO_MARGIN
+
+    assert f"ngram unless embedding or hybrid gains more than {AUTO_MARGIN} cross" in shown

@@ -5,7 +5,7 @@ import polars as pl
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from moodcast.training import FOLDS, _best_threshold, train_heads
+from moodcast.training import AUTO_MARGIN, FOLDS, _best_threshold, train_heads
 from transforms.model_markers import ModelConfig
 from transforms.ngram import ngram_features
 
@@ -102,3 +102,106 @@ def test_a_hybrid_head_scores_as_one_model_on_the_embedding_beside_the_ngrams(tm
     with pytest.raises(SourceError, match="score_texts"):
         score_embeddings(encoder.encode(scored), lang="en", markers={"sleep": marker},
                          encoder=encoder)  # fmt: skip
+
+
+def test_choose_family_keeps_ngram_unless_the_sentence_model_gains_more_than_the_margin():
+    from moodcast.training import choose_family
+
+    def chosen(ngram, embedding, hybrid):
+        cv_f1 = {"ngram": ngram, "embedding": embedding, "hybrid": hybrid}
+        return choose_family(cv_f1, margin=0.02)
+
+    assert chosen(0.70, 0.715, 0.71) == "ngram"
+    assert chosen(0.70, 0.73, 0.74) == "hybrid"
+    assert chosen(0.70, 0.74, 0.74) == "embedding"
+    assert chosen(0.70, 0.75, 0.715) == "embedding"
+    assert chosen(0.80, 0.75, 0.79) == "ngram"
+    assert choose_family({"ngram": 0.70, "embedding": 0.701}, margin=0.0) == "embedding"
+    assert choose_family({"ngram": 0.5}) == "ngram"
+
+
+def _coded_rows() -> pl.DataFrame:
+    """Labelled by a character pattern an encoder blurs: a positive's product code ends in
+    `zqx`, a negative's in `xqz`; the words around it are drawn alike for both."""
+    rng = np.random.default_rng(3)
+    words = ["order", "shipped", "late", "box", "thanks", "refund", "arrived", "item", "today"]
+    texts, labels = [], []
+    for i in range(80):
+        positive = i % 4 == 0
+        stem = "".join(rng.choice(list("bdfgklmnprstvw"), size=4))
+        code = f"{stem}{'zqx' if positive else 'xqz'}"
+        chosen = list(rng.choice(words, size=2))
+        chosen.insert(int(rng.integers(3)), code)
+        texts.append(" ".join(chosen))
+        labels.append(int(positive))
+    return pl.DataFrame({"text": texts, "lang": ["en"] * 80, "coded": labels})
+
+
+def test_auto_keeps_ngram_where_a_character_pattern_decides_and_writes_that_familys_head(
+    tmp_path,
+):
+    from transforms.embedding import load_encoder
+    from transforms.markers import read_head
+
+    rows = _coded_rows()
+    encoder = load_encoder()
+    kwargs = {"markers": {}, "config": ModelConfig(), "origin": "t", "encoder": encoder}
+    (head,) = train_heads(rows, out_dir=tmp_path / "auto", family="auto", **kwargs)
+    assert head.family == "ngram" and set(head.candidates) == {"ngram", "embedding", "hybrid"}
+    assert head.candidates["ngram"] == head.cv_f1 == 1.0
+    assert head.candidates["embedding"] < 0.9
+    saved = json.loads(head.path.read_text())
+    assert (saved["candidates"], saved["margin"]) == (head.candidates, AUTO_MARGIN)
+    assert read_head(head.path).model == "ngram-v1"
+
+    (alone,) = train_heads(rows, out_dir=tmp_path / "ngram", family="ngram", **kwargs)
+    same = {k: v for k, v in saved.items() if k not in ("candidates", "margin")}
+    assert same == json.loads(alone.path.read_text())
+    assert alone.family == "ngram" and alone.candidates == {}
+
+
+def test_auto_picks_each_labels_family_by_its_cross_validated_f1_on_shared_folds(tmp_path):
+    from moodcast.training import choose_family
+    from transforms.embedding import load_encoder
+
+    rows = _rare_label_rows().with_columns(often=pl.Series([int(i % 3 == 0) for i in range(120)]))
+    encoder = load_encoder()
+    heads = train_heads(rows, markers={}, config=ModelConfig(), out_dir=tmp_path, origin="t",
+                        family="auto", encoder=encoder)  # fmt: skip
+    y = rows["sleep"].to_numpy()
+    texts = rows["text"].to_list()
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    embedding = LogisticRegression(class_weight="balanced", max_iter=2000)
+    held_out = cross_val_predict(embedding, encoder.encode(texts), y, cv=folds,
+                                 method="predict_proba")[:, 1]  # fmt: skip
+    sleep = next(h for h in heads if h.name == "sleep")
+    assert sleep.candidates["embedding"] == round(_best_threshold(held_out, y.astype(bool))[1], 4)
+    for head in heads:
+        assert head.family == choose_family(head.candidates, margin=AUTO_MARGIN)
+        assert head.cv_f1 == head.candidates[head.family]
+        assert json.loads(head.path.read_text())["family"] == head.family
+
+
+def test_auto_falls_back_to_ngram_on_every_row_where_no_language_has_a_sentence_model(tmp_path):
+    rows = _rare_label_rows().with_columns(lang=pl.Series(["en", "es"] * 60))
+    (head,) = train_heads(rows, markers={}, config=ModelConfig(models={}), out_dir=tmp_path,
+                          origin="t", family="auto")  # fmt: skip
+    saved = json.loads(head.path.read_text())
+    assert (head.family, head.rows, saved["languages"]) == ("ngram", 120, ["en", "es"])
+    assert list(head.candidates) == ["ngram"]
+
+
+def test_a_head_file_written_before_auto_still_loads(tmp_path):
+    """Heads of the older formats: an embedding head without `family` (the first format) and an
+    n-gram head without `candidates`; `auto` only adds keys that loading ignores."""
+    from transforms.markers import read_head
+
+    old = {"coef": [0.5] * 384, "intercept": -1.0, "threshold": 0.6, "model": "all-MiniLM-L6-v2",
+           "languages": ["en"], "cv_f1": 0.7, "trained_on": "x.csv", "rows": 10, "positives": 3}  # fmt: skip
+    (tmp_path / "a.head.json").write_text(json.dumps(old))
+    head = read_head(tmp_path / "a.head.json")
+    assert (head.family, head.threshold, len(head.coef)) == ("embedding", 0.6, 384)
+    ngram = {"family": "ngram", "indices": [3, 9], "coef": [1.0, -1.0], "intercept": 0.1,
+             "threshold": 0.4, "model": "ngram-v1", "languages": ["en", "es"], "cv_f1": 0.8}  # fmt: skip
+    (tmp_path / "b.head.json").write_text(json.dumps(ngram))
+    assert read_head(tmp_path / "b.head.json").indices == (3, 9)
