@@ -41,14 +41,14 @@ class _Coded(NamedTuple):
 def _coded(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> _Coded:
     regions, langs = (rows.get_column(c).unique().cast(pl.String) for c in ("region", "lang"))
     order = rows.get_column("author").arg_sort().to_numpy()
-    period_codes, n_periods = _dense(_codes(rows, period))
+    period_codes, periods = _dense(_codes(rows, period))
     return _Coded(
         order,
         rows.get_column("author").to_numpy()[order],
         period_codes[order],
         *(_codes(rows, [c], values)[order] for c, values in (("region", regions), ("lang", langs))),
         rows.select(masks).to_numpy().astype(np.uint64, copy=False)[order],
-        (n_periods, regions.len(), langs.len()),
+        (len(periods), regions.len(), langs.len()),
         regions,
         langs,
     )
@@ -73,14 +73,23 @@ def _codes(
     return codes
 
 
-def _dense(codes: np.ndarray) -> tuple[np.ndarray, int]:
-    """`codes` renumbered 0 … n − 1 in their order, and n: a table over their range."""
+def _dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative `codes` renumbered 0 … n − 1 in their order, and the n distinct codes in
+    that order: through a table over their range where it is at most DENSE_TABLE_SPAN times
+    their number (a pass), else by sorting them (memory bounded by their number)."""
     if not len(codes):
-        return codes, 0
-    present = np.zeros(int(codes.max()) + 1, np.int64)
+        return codes, codes.ravel()
+    span = int(codes.max()) + 1
+    if span > DENSE_TABLE_SPAN * len(codes):
+        values, dense = np.unique(codes, return_inverse=True)
+        return dense.reshape(codes.shape), values
+    present = np.zeros(span, np.int64)
     present[codes] = 1
-    table = np.cumsum(present) - 1
-    return table[codes], int(table[-1]) + 1
+    return (np.cumsum(present) - 1)[codes], np.flatnonzero(present)
+
+
+DENSE_TABLE_SPAN = 16
+"""`_dense` numbers codes through a table over their range up to this many entries per code."""
 
 
 def ored_rows(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> pl.DataFrame:
@@ -88,7 +97,9 @@ def ored_rows(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -
     `author` and the UInt64 `masks`) → one row per period, base cell and author, with the
     masks of its rows OR-ed."""
     coded = _coded(rows, period, masks)
-    first, ored = _ored_rows(*coded[1:7])
+    _, n_regions, n_langs = coded.shape
+    cell, cells = _dense((coded.period * n_regions + coded.region) * n_langs + coded.lang)
+    first, ored = _ored_rows(coded.author, cell, coded.masks, len(cells))
     return (
         rows.select(*period, "region", "lang", "author")
         .gather(coded.order[first])
@@ -101,27 +112,35 @@ def ored_bit_counts(
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """`rows` (the `period` columns, `region`, `lang` as text or categorical, a non-null
     `author` and the UInt64 `masks`; an author may have several rows in a cell) → the cells
-    they reach (the `period` columns, `region` and `lang` as text, ALL in a roll-up), and per cell the number of authors whose
-    masks, OR-ed over their rows in the cell, have each bit set (an int64 array, one row per
-    cell; bit `b` of mask `w` in column 64 × w + b). Holds periods × (regions + 1) ×
-    (languages + 1) cells of counts, those of `rows`."""
+    they reach (the `period` columns, `region` and `lang` as text, ALL in a roll-up), and per
+    cell the number of authors whose masks, OR-ed over their rows in the cell, have each bit
+    set (an int64 array, one row per cell; bit `b` of mask `w` in column 64 × w + b). Holds
+    the counts of the cells reached (at most four per row), however many periods, regions and
+    languages they combine."""
     coded = _coded(rows, period, masks)
-    seen, counts = _ored_bits(*coded[1:7])
-    p, r, g = np.nonzero(seen)
+    _, n_regions, n_langs = coded.shape
+    region = (coded.region, np.full_like(coded.region, n_regions))
+    lang = (coded.lang, np.full_like(coded.lang, n_langs))
+    levels = np.stack(
+        [(coded.period * (n_regions + 1) + r) * (n_langs + 1) + g for r in region for g in lang],
+        axis=1,
+    )
+    cell, cells = _dense(levels)
+    counts = _ored_bits(coded.author, cell, coded.masks, len(cells))
+    p, r, g = np.unravel_index(cells, (coded.shape[0], n_regions + 1, n_langs + 1))
     first = np.zeros(coded.shape[0], np.int64)
     first[coded.period] = coded.order
     return rows.select(period).gather(first[p]).with_columns(
         coded.regions.append(pl.Series([ALL])).gather(r),
         coded.langs.append(pl.Series([ALL])).gather(g),
-    ), counts[p, r, g]
+    ), counts
 
 
 @numba.njit(cache=True)
-def _ored_rows(author, period, region, lang, masks, shape):
-    """ored_rows' pass over the rows sorted by author: the first row of each author, period
-    and base cell, and the masks of its rows OR-ed."""
-    n_periods, n_regions, n_langs = shape
-    n_cells = n_periods * n_regions * n_langs
+def _ored_rows(author, cell, masks, n_cells):
+    """ored_rows' pass over the rows sorted by author, each in its base cell (a period, region
+    and language, numbered 0 … n_cells − 1): the first row of each author and cell, and the
+    masks of its rows OR-ed."""
     last_author, slot = np.full(n_cells, -1, np.int64), np.zeros(n_cells, np.int64)
     first = np.empty(len(author), np.int64)
     ored = np.zeros(masks.shape, np.uint64)
@@ -129,30 +148,29 @@ def _ored_rows(author, period, region, lang, masks, shape):
     for i in range(len(author)):
         if i > 0 and author[i] != author[i - 1]:
             n_authors += 1
-        cell = (period[i] * n_regions + region[i]) * n_langs + lang[i]
-        if last_author[cell] != n_authors:
-            last_author[cell], slot[cell], first[n_out] = n_authors, n_out, i
+        c = cell[i]
+        if last_author[c] != n_authors:
+            last_author[c], slot[c], first[n_out] = n_authors, n_out, i
             n_out += 1
         for w in range(masks.shape[1]):
-            ored[slot[cell], w] |= masks[i, w]
+            ored[slot[c], w] |= masks[i, w]
     return first[:n_out], ored[:n_out]
 
 
 @numba.njit(cache=True)
-def _ored_bits(author, period, region, lang, masks, shape):
-    """ored_bit_counts' pass over the rows sorted by author; a cell is a (period, region,
-    lang) code, region n_regions and lang n_langs standing for ALL. Each cell keeps its first
-    author's OR-ed masks and, per bit, how many authors' differ from them there (a cell's
-    authors mostly share their scored bits, so few bits are visited). Returns whether each cell
-    was reached, and its bit counts."""
-    n_periods, n_regions, n_langs = shape
-    n_cells, n_words = n_periods * (n_regions + 1) * (n_langs + 1), masks.shape[1]
+def _ored_bits(author, cells, masks, n_cells):
+    """ored_bit_counts' pass over the rows sorted by author; `cells` gives each row's four
+    cells (its base cell and the three roll-ups above it, numbered 0 … n_cells − 1). Each cell
+    keeps its first author's OR-ed masks and, per bit, how many authors' differ from them
+    there (a cell's authors mostly share their scored bits, so few bits are visited). Returns
+    each cell's bit counts."""
+    n_words = masks.shape[1]
     authors = np.zeros(n_cells, np.int64)
     first = np.zeros((n_cells, n_words), np.uint64)
     differ = np.zeros((n_cells, 64 * n_words), np.int64)
     ored = np.zeros((n_cells, n_words), np.uint64)
     last_author = np.full(n_cells, -1, np.int64)
-    reached = np.empty(4 * len(author), np.int64)
+    reached = np.empty(cells.size, np.int64)
     n_reached, n_authors = 0, 0
     for i in range(len(author) + 1):
         if i == len(author) or (i > 0 and author[i] != author[i - 1]):
@@ -169,10 +187,8 @@ def _ored_bits(author, period, region, lang, masks, shape):
             n_reached, n_authors = 0, n_authors + 1
             if i == len(author):
                 break
-        for level in range(4):
-            r = region[i] if level % 2 == 0 else n_regions
-            g = lang[i] if level < 2 else n_langs
-            cell = (period[i] * (n_regions + 1) + r) * (n_langs + 1) + g
+        for level in range(cells.shape[1]):
+            cell = cells[i, level]
             if last_author[cell] != n_authors:
                 last_author[cell] = n_authors
                 reached[n_reached] = cell
@@ -184,5 +200,4 @@ def _ored_bits(author, period, region, lang, masks, shape):
         for b in range(64 * n_words):
             if (first[cell, b // 64] >> np.uint64(b % 64)) & np.uint64(1):
                 counts[cell, b] = authors[cell] - differ[cell, b]
-    cells = (n_periods, n_regions + 1, n_langs + 1)
-    return (authors > 0).reshape(cells), counts.reshape((*cells, 64 * n_words))
+    return counts

@@ -79,3 +79,24 @@ def test_ored_rows_are_each_authors_masks_ored_per_period_and_base_cell(rows, ca
     }
     assert out.height == len(got)
     assert got == dict(expected)
+
+
+def test_cells_are_held_for_the_rows_reached_not_every_period_region_and_language():
+    """A user's regions can be many (any name matching `region_pattern`): the passes hold the
+    cells their rows reach, not periods × regions × languages of them (here 6,000³, more than
+    any address space)."""
+    n = 6_000
+    frame = pl.DataFrame(
+        {
+            "day": pl.date_range(date(2000, 1, 1), date(2000, 1, 1) + timedelta(days=n - 1), eager=True),
+            "region": [f"r{i}" for i in range(n)],
+            "lang": [f"l{i}" for i in range(n)],
+            "author": pl.Series(range(n), dtype=pl.UInt64),
+            MASKS[0]: pl.Series([i % 4 for i in range(n)], dtype=pl.UInt64),
+        }
+    )  # fmt: skip
+    cells, counts = ored_bit_counts(frame, ["day"], MASKS[:1])
+    assert cells.height == 4 * n
+    ones = pl.Series([i % 4 for i in range(n)]).repeat_by(4).explode()
+    assert list(counts[:, 0]) == list(ones.to_numpy() & 1)
+    assert ored_rows(frame, ["day"], MASKS[:1]).height == n
