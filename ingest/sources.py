@@ -383,8 +383,9 @@ def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
     """Expand file patterns (any filesystem Beam supports) into the files' metadata, sorted by
     path, each file once.
 
-    Raises InputError naming a pattern that matches no file, or a match that is not a regular
-    file (a directory's message says how to give the files in it; refuse_irregular).
+    Raises InputError naming a pattern that matches no file, a match that is not a regular
+    file (a directory's message says how to give the files in it; refuse_irregular), or one
+    whose text cannot be split into UTF-8 lines (refuse_unsplittable).
     """
     found: dict[str, FileMetadata] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
@@ -400,6 +401,7 @@ def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
                     f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)"
                 )
             refuse_irregular(meta.path)
+            refuse_unsplittable(meta.path)
             found[meta.path] = meta
     return [found[path] for path in sorted(found)]
 
@@ -418,6 +420,26 @@ def refuse_irregular(path: str) -> None:
         raise InputError(
             f"{path} is not a regular file (a directory, pipe or device); give moodcast files "
             f"of posts, e.g. posts/*.jsonl"
+        )
+
+
+def refuse_unsplittable(path: str) -> None:
+    """Raise InputError when the first bytes of a JSON Lines or CSV file (decompressed) show text
+    that cannot be split into UTF-8 lines: UTF-16 or UTF-32 (their byte-order marks), or lines
+    ended by carriage returns alone. Read, every line of such a file would be a dead letter."""
+    if file_format(path) == "parquet":
+        return
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        head = next(_Lines(handle, compression(path), block_bytes=1 << 16)._blocks(), b"")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        raise InputError(
+            f"{path} is UTF-16 or UTF-32 text (it starts with that byte-order mark); moodcast "
+            "reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT"
+        )
+    if head.count(b"\r") > 1 and b"\n" not in head:
+        raise InputError(
+            f"{path} ends its lines with carriage returns alone, so it would read as one line; "
+            "convert them to line feeds first, e.g. tr '\\r' '\\n' < IN > OUT"
         )
 
 

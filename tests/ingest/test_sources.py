@@ -155,6 +155,40 @@ def test_inputs_that_are_not_regular_files_are_refused(tmp_path, kind):
         match_inputs([str(path)])
 
 
+_RECORDS = '{"id": "1", "text": "hola"}\n{"id": "2", "text": "adiós"}\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("wide.jsonl", _RECORDS.encode("utf-16"), "is UTF-16 or UTF-32 text"),
+        ("wide.jsonl.gz", gzip.compress(_RECORDS.encode("utf-16")), "is UTF-16 or UTF-32 text"),
+        ("wide.csv", "id,text\n1,hola\n".encode("utf-32"), "is UTF-16 or UTF-32 text"),
+        ("mac.csv", b"id,text\r1,hola\r2,adios\r", "carriage returns alone"),
+        ("mac.jsonl", _RECORDS.replace("\n", "\r").encode(), "carriage returns alone"),
+    ],
+)
+def test_text_that_cannot_be_split_into_utf8_lines_is_refused_before_the_run(
+    tmp_path, name, data, expected
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=expected):
+        match_inputs([str(path)])
+
+
+def test_utf8_with_crlf_or_a_lone_carriage_return_in_a_line_is_read(tmp_path):
+    for name, data in [
+        ("crlf.jsonl", _RECORDS.replace("\n", "\r\n")),
+        ("cr.csv", 'id,text\r\n1,"a\rb"\r\n'),
+    ]:
+        (tmp_path / name).write_bytes(data.encode())
+    assert [f.path.rsplit("/", 1)[1] for f in match_inputs([str(tmp_path / "*")])] == [
+        "cr.csv",
+        "crlf.jsonl",
+    ]
+
+
 def test_a_parquet_file_of_text_columns_reads_in_bulk_as_row_by_row(tmp_path):
     table = pa.table(
         {
