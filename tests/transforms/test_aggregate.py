@@ -218,19 +218,29 @@ def _reference_aggregates(posts: pl.DataFrame, markers, *, rates) -> pl.DataFram
     )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(
+def _post_rows(days, *, langs, authors):
+    """Between 1 and 40 posts as (day, region, lang, author, sad, calm) rows: `days` a
+    strategy, two regions, the given languages and authors, each marker True, False or null."""
+    return st.lists(
         st.tuples(
-            st.sampled_from([D, date(2025, 1, 2)]),
+            days,
             st.sampled_from(["north", "south"]),
-            st.sampled_from(["en", "es", "fr"]),
-            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from(langs),
+            st.sampled_from(authors),
             st.sampled_from([True, False, None]),
             st.sampled_from([True, False, None]),
         ),
         min_size=1,
         max_size=40,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    _post_rows(
+        st.sampled_from([D, date(2025, 1, 2)]),
+        langs=["en", "es", "fr"],
+        authors=["a", "b", "c", None],
     )
 )
 def test_two_step_counts_equal_the_plain_definition(rows):
@@ -282,17 +292,10 @@ def test_periods_counted_together_equal_periods_counted_one_by_one():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.sampled_from([date(2025, 1, 6), date(2025, 1, 7), date(2025, 1, 12)]),
-            st.sampled_from(["north", "south"]),
-            st.sampled_from(["en", "es", "fr"]),
-            st.sampled_from(["a", "b", None, *(f"solo{i}" for i in range(8))]),
-            st.sampled_from([True, False, None]),
-            st.sampled_from([True, False, None]),
-        ),
-        min_size=1,
-        max_size=40,
+    _post_rows(
+        st.sampled_from([date(2025, 1, 6), date(2025, 1, 7), date(2025, 1, 12)]),
+        langs=["en", "es", "fr"],
+        authors=["a", "b", None, *(f"solo{i}" for i in range(8))],
     )
 )
 def test_week_counts_equal_the_plain_definition(rows):
@@ -337,18 +340,7 @@ def test_week_counts_equal_the_plain_definition(rows):
 
 @settings(max_examples=30, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 70),
-            st.sampled_from(["north", "south"]),
-            st.sampled_from(["en", "es"]),
-            st.sampled_from(["a", "b", "c", None]),
-            st.sampled_from([True, False, None]),
-            st.sampled_from([True, False, None]),
-        ),
-        min_size=1,
-        max_size=40,
-    ),
+    _post_rows(st.integers(0, 70), langs=["en", "es"], authors=["a", "b", "c", None]),
     st.integers(1, 30),
 )
 def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
@@ -385,18 +377,7 @@ def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
 
 @settings(max_examples=30, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 70),
-            st.sampled_from(["north", "south"]),
-            st.sampled_from(["en", "es"]),
-            st.sampled_from(["a", "b", "c", "d", None]),
-            st.sampled_from([True, False, None]),
-            st.sampled_from([True, False, None]),
-        ),
-        min_size=1,
-        max_size=40,
-    ),
+    _post_rows(st.integers(0, 70), langs=["en", "es"], authors=["a", "b", "c", "d", None]),
     st.integers(1, 5),
 )
 def test_periods_counted_in_author_shards_equal_periods_counted_whole(rows, shards):
@@ -436,18 +417,7 @@ def test_periods_counted_in_author_shards_equal_periods_counted_whole(rows, shar
 
 @settings(max_examples=30, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 20),
-            st.sampled_from(["north", "south"]),
-            st.sampled_from(["en", "es"]),
-            st.sampled_from(["a", "b", "c", "d", None]),
-            st.sampled_from([True, False, None]),
-            st.sampled_from([True, False, None]),
-        ),
-        min_size=1,
-        max_size=40,
-    ),
+    _post_rows(st.integers(0, 20), langs=["en", "es"], authors=["a", "b", "c", "d", None]),
     st.integers(1, 5),
 )
 def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_whole(rows, shards):
@@ -472,20 +442,7 @@ def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_who
 
 
 @settings(max_examples=30, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 70),
-            st.sampled_from(["north", "south"]),
-            st.sampled_from(["en", "es", "fr"]),
-            st.sampled_from(["a", "b", "c", None]),
-            st.sampled_from([True, False, None]),
-            st.sampled_from([True, False, None]),
-        ),
-        min_size=1,
-        max_size=40,
-    )
-)
+@given(_post_rows(st.integers(0, 70), langs=["en", "es", "fr"], authors=["a", "b", "c", None]))
 def test_categorical_regions_and_languages_count_as_text(rows):
     """The job keeps region and language categorical (ingest.blocks): every grain's cells, and
     the authors' period rows it spills, are those of the same posts with text."""
