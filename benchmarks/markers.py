@@ -188,18 +188,26 @@ def prf(gold: np.ndarray, hit: np.ndarray) -> tuple[float, float, float]:
 
 def heads(labelled: ms.LabelledSet, family: str, train_cap: int | None, encoder):
     """Markers with heads of `family` trained on the set's train split, or None."""
-    from moodcast.training import train_heads
-
     train = ms.load_split(labelled, "train", cap=train_cap)
     names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
     labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
+    return trained_heads(labels, family, names, origin=f"{labelled.name} train", encoder=encoder)
+
+
+def trained_heads(
+    labels: pl.DataFrame, family: str, names: list[str], *, origin: str, encoder
+) -> dict[str, Marker]:
+    """The markers `names` with heads of `family` learnt from `labels` as `moodcast markers
+    train` learns them (into a temporary marker directory)."""
+    from moodcast.training import train_heads
+
     with tempfile.TemporaryDirectory() as out:
         train_heads(
             labels,
             markers=load_markers(),
             config=CONFIG,
             out_dir=Path(out),
-            origin=f"{labelled.name} train",
+            origin=origin,
             family=family,
             encoder=encoder,
         )

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,10 +46,10 @@ from benchmarks.markers import (  # noqa: E402
     decisions,
     judge,
     model_scores,
+    trained_heads,
     vader,
 )
 from benchmarks.results import write_section  # noqa: E402
-from moodcast.training import train_heads  # noqa: E402
 from transforms.markers import Marker, load_markers, score  # noqa: E402
 
 
@@ -107,17 +106,9 @@ def trained_markers(
     training: Training, family: str, rows: pl.DataFrame, encoder
 ) -> dict[str, Marker]:
     """The emotion markers with heads of `family` learnt from `rows` as `markers train` learns."""
-    with tempfile.TemporaryDirectory() as out:
-        train_heads(
-            rows,
-            markers=load_markers(),
-            config=CONFIG,
-            out_dir=Path(out),
-            origin=f"{training.name} ({family})",
-            family=family,
-            encoder=encoder,
-        )
-        return load_markers(Path(out), names=EMOTIONS)
+    return trained_heads(
+        rows, family, EMOTIONS, origin=f"{training.name} ({family})", encoder=encoder
+    )
 
 
 def role(training: Training, name: str) -> str:
