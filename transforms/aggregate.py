@@ -261,7 +261,7 @@ def count_cells(
         ),
         *(pl.col(f"n_{k}_{m}").alias(f"{m}\x1f{k}") for m in names for k in _SUMS[1:]),
     )
-    rows = rows.with_columns(_masks(names))
+    rows = with_masks(rows, names)
     cells = _cells(rows, names, rates=rates)
     counted = pl.concat(
         cells.select(
@@ -383,7 +383,7 @@ def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     and those two); `names` as given to `with_masks`. Counts of disjoint sets of authors add
     up (`counted_periods`)."""
     period = ["grain", "period_start", "region", "lang"]
-    cells = _distinct_authors(rows, period[:2], names)
+    cells = distinct_authors(rows, period[:2], names)
     return pl.concat(
         cells.select(
             *period,
@@ -395,7 +395,7 @@ def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def _distinct_authors(rows: pl.DataFrame, period: list[str], names: Sequence[str]) -> pl.DataFrame:
+def distinct_authors(rows: pl.DataFrame, period: list[str], names: Sequence[str]) -> pl.DataFrame:
     """Per cell that rows with an author reach (the `period` columns, `region`, `lang`; the
     roll-ups' ALL included), `<marker>\x1fauthors` and `<marker>\x1fmarked_authors`: the
     authors whose masks (`with_masks`), OR-ed over their rows in the cell, have the marker's
@@ -452,7 +452,7 @@ def _masks(names: list[str]) -> list[pl.Expr]:
         bits = [
             (pl.col(f"n_{k}_{m}") > 0).fill_null(False).cast(pl.UInt64) * (1 << (2 * i + j))
             for i, m in enumerate(names[start : start + _MARKERS_PER_MASK])
-            for j, k in enumerate(_SUMS[1:])
+            for j, k in enumerate(("scored", "marked"))
         ]
         mask = pl.when(author).then(pl.sum_horizontal(bits)).otherwise(0).cast(pl.UInt64)
         masks.append(mask.alias(f"\x1fmask{start // _MARKERS_PER_MASK}"))
@@ -467,7 +467,7 @@ def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.D
     """The cells of every roll-up (`region`, `lang` or both `all` where a roll-up does not keep
     them), one column per marker and count: sums from the base cells' sums, each roll-up from
     the smallest frame above it; distinct authors as the authors whose masks, OR-ed per author
-    and cell, have a marker's bit set (`_distinct_authors`). A base cell's sample rate is its
+    and cell, have a marker's bit set (`distinct_authors`). A base cell's sample rate is its
     language's where any of its rows is scored (`_rates`), a roll-up's the lowest of its
     cells'."""
     sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
@@ -493,7 +493,7 @@ def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.D
         ],
         how="diagonal",
     )
-    authors = _distinct_authors(rows, ["day"], names)
+    authors = distinct_authors(rows, ["day"], names)
     counts = [c for c in authors.columns if c not in base]
     return rolled.join(authors, on=base, how="left").with_columns(pl.col(counts).fill_null(0))
 
