@@ -6,17 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.aggregate import (
-    EIGHT_WEEKS,
-    PERIOD_GRAINS,
-    aggregate_cells,
-    author_days,
-    daily_aggregates,
-    periods_of,
-)
+from transforms.aggregate import aggregate_cells, author_days, daily_aggregates
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import parse_marker
 from transforms.model_markers import ModelConfig, sample_rates
+from transforms.periods import PERIOD_GRAINS
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
 
 MARKERS = {
@@ -163,23 +157,6 @@ def test_eight_weeks_count_each_author_once_over_the_whole_period():
     assert eight["period_end"] == start + timedelta(days=55)
     assert (eight["n_posts"], eight["n_authors"], eight["n_marked_authors"]) == (4, 2, 2)
     assert (eight["n_author_days"], eight["n_marked_author_days"]) == (4, 3)
-
-
-def test_a_day_belongs_to_one_period_of_each_grain_and_weeks_nest_in_eight_weeks():
-    assert periods_of(date(2025, 1, 5), "iso_week") == [date(2024, 12, 30)]
-    assert periods_of(date(2025, 1, 5), "epi_week") == [date(2025, 1, 5)]
-    assert periods_of(date(2025, 1, 5), "iso_8week") == [date(2024, 11, 11)]
-    assert periods_of(date(2025, 1, 5), "epi_8week") == [date(2025, 1, 5)]
-    assert PERIOD_GRAINS == ("iso_week", "epi_week", "iso_8week", "epi_8week")
-    days = [date(2024, 1, 1) + timedelta(days=i) for i in range(800)]
-    for week, eight in EIGHT_WEEKS.items():
-        for day in days:
-            (start,) = periods_of(day, eight)
-            (first,) = periods_of(start, week)
-            assert first == start and start <= day <= start + timedelta(days=55)
-            assert periods_of(periods_of(day, week)[0], eight) == [start]
-    with pytest.raises(ValueError, match="grain must be one of iso_week, epi_week"):
-        periods_of(date(2025, 1, 5), "rolling_7")
 
 
 def test_a_week_must_start_on_its_first_day():
@@ -346,14 +323,9 @@ def test_week_counts_equal_the_plain_definition(rows):
 def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
     """Sums and author masks of a period's days taken in parts of `part_days` days, combined by
     period_cells, give what count_cells gives over all the days at once."""
-    from transforms.aggregate import (
-        author_periods,
-        count_cells,
-        period_cells,
-        period_sums,
-        wide_author_days,
-        with_masks,
-    )
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.author_masks import with_masks
+    from transforms.periods import author_periods, period_cells, period_sums
 
     schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
     posts = pl.DataFrame(
@@ -383,15 +355,9 @@ def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
 def test_periods_counted_in_author_shards_equal_periods_counted_whole(rows, shards):
     """Author counts taken apart per shard of the author hashes, summed by counted_periods with
     the sums split anyhow, give what count_cells gives over all the authors at once."""
-    from transforms.aggregate import (
-        author_counts,
-        author_periods,
-        count_cells,
-        counted_periods,
-        period_sums,
-        wide_author_days,
-        with_masks,
-    )
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.author_masks import with_masks
+    from transforms.periods import author_counts, author_periods, counted_periods, period_sums
 
     schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
     posts = pl.DataFrame(
@@ -446,7 +412,9 @@ def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_who
 def test_categorical_regions_and_languages_count_as_text(rows):
     """The job keeps region and language categorical (ingest.blocks): every grain's cells, and
     the authors' period rows it spills, are those of the same posts with text."""
-    from transforms.aggregate import author_periods, count_cells, wide_author_days, with_masks
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.author_masks import with_masks
+    from transforms.periods import author_periods
 
     schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
     posts = pl.DataFrame(
