@@ -36,6 +36,17 @@ EIGHT_WEEKS: dict[str, Grain] = {"iso_week": "iso_8week", "epi_week": "epi_8week
 exactly eight weeks; a calendar year holds 52 or 53 weeks, so no fixed grid follows years."""
 
 
+AUTHOR_COUNT_SCHEMA = {
+    "grain": pl.String,
+    "period_start": pl.Date,
+    "region": pl.String,
+    "lang": pl.String,
+    "marker": pl.String,
+    "n_authors": pl.Int64,
+    "n_marked_authors": pl.Int64,
+}
+"""`author_counts` rows: a period's distinct (marked) authors per cell and marker."""
+
 _EIGHT_WEEK_ANCHOR = {"iso_8week": 1, "epi_8week": 0}
 
 
@@ -159,7 +170,9 @@ def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     rows without an author are left out) → per period, cell (roll-ups included) and marker,
     `n_authors` and `n_marked_authors` (`grain`, `period_start`, `region`, `lang`, `marker`
     and those two); `names` as given to `with_masks`. Counts of disjoint sets of authors add
-    up (`counted_periods`)."""
+    up (`counted_periods`); no markers give no rows (AUTHOR_COUNT_SCHEMA)."""
+    if not names:
+        return pl.DataFrame(schema=AUTHOR_COUNT_SCHEMA)
     period = ["grain", "period_start", "region", "lang"]
     cells = distinct_authors(rows, period[:2], names)
     return pl.concat(
