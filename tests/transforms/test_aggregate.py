@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.aggregate import plain_aggregates
 from transforms.aggregate import aggregate_cells, author_days, daily_aggregates
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import parse_marker
@@ -165,36 +166,6 @@ def test_a_week_must_start_on_its_first_day():
         aggregate_cells(rows, MARKERS, run_id="r", grain="iso_week", period_start=date(2025, 1, 7))
 
 
-def _reference_aggregates(posts: pl.DataFrame, markers, *, rates) -> pl.DataFrame:
-    """The definition, written plainly: one long row per post × marker, four copies for the
-    grains, one group by."""
-    long = posts.unpivot(
-        on=list(markers), index=["day", "region", "lang", "author"], variable_name="marker"
-    ).join(rates, on=["marker", "lang"], how="inner")
-    grains = pl.concat(
-        [
-            long,
-            long.with_columns(pl.lit(ALL).alias("region")),
-            long.with_columns(pl.lit(ALL).alias("lang")),
-            long.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
-        ]
-    )
-    scored = pl.col("value").is_not_null()
-    return (
-        grains.group_by("day", "region", "lang", "marker")
-        .agg(
-            pl.len().alias("n_posts"),
-            scored.sum().alias("n_scored"),
-            pl.col("value").sum().alias("n_marked"),
-            pl.col("author").filter(scored).drop_nulls().n_unique().alias("n_authors"),
-            pl.col("author").filter(pl.col("value")).drop_nulls().n_unique().alias("n_marked_authors"),
-            pl.col("sample_rate").min(),
-        )
-        .with_columns(pl.col(c).cast(pl.Int64) for c in ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors"))
-        .sort("day", "region", "lang", "marker")
-    )  # fmt: skip
-
-
 def _post_rows(days, *, langs, authors):
     """Between 1 and 40 posts as (day, region, lang, author, sad, calm) rows: `days` a
     strategy, two regions, the given languages and authors, each marker True, False or null."""
@@ -234,7 +205,7 @@ def test_two_step_counts_equal_the_plain_definition(rows):
         pl.when(pl.col("lang") == "es").then(0.5).otherwise(pl.col("sample_rate")).alias("sample_rate")
     )  # fmt: skip
     ours = daily_aggregates(posts, MARKERS, run_id="r", rates=rates)
-    expected = _reference_aggregates(posts, MARKERS, rates=rates)
+    expected = plain_aggregates(posts, MARKERS, rates=rates)
     assert ours.select(expected.columns).equals(expected)
 
 
