@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from tests.dashboard.served import (  # noqa: E402
+from benchmarks.served import (  # noqa: E402
     free_port,
     launch,
     new_page,
