@@ -50,13 +50,14 @@ def decided_posts(posts: int) -> tuple[pl.DataFrame, dict, pl.DataFrame]:
     return kept.with_columns(decided.select(list(markers))), markers, sample_rates(markers, config, None)  # fmt: skip
 
 
-def plain_aggregates(posts: pl.DataFrame, markers, *, rates) -> pl.DataFrame:
-    """`daily_aggregates`' definition, written plainly: one long row per post × marker, four
-    copies for the grains, one group by (the oracle of tests/transforms/test_aggregate.py)."""
+def long_cells(posts: pl.DataFrame, markers, *, rates) -> pl.DataFrame:
+    """Decided posts as one long row per post × marker with a source in the post's language
+    (`day, region, lang, author, marker`, the decision as `value`, `sample_rate`), four times:
+    in its base cell and in the `region = all`, `lang = all` and `all, all` roll-ups."""
     long = posts.unpivot(
         on=list(markers), index=["day", "region", "lang", "author"], variable_name="marker"
     ).join(rates, on=["marker", "lang"], how="inner")
-    grains = pl.concat(
+    return pl.concat(
         [
             long,
             long.with_columns(pl.lit(ALL).alias("region")),
@@ -64,9 +65,14 @@ def plain_aggregates(posts: pl.DataFrame, markers, *, rates) -> pl.DataFrame:
             long.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
         ]
     )
+
+
+def plain_aggregates(posts: pl.DataFrame, markers, *, rates) -> pl.DataFrame:
+    """`daily_aggregates`' definition, written plainly: `long_cells`, one group by (the oracle
+    of tests/transforms/test_aggregate.py)."""
     scored = pl.col("value").is_not_null()
     return (
-        grains.group_by("day", "region", "lang", "marker")
+        long_cells(posts, markers, rates=rates).group_by("day", "region", "lang", "marker")
         .agg(
             pl.len().alias("n_posts"),
             scored.sum().alias("n_scored"),

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.aggregate import plain_aggregates
+from benchmarks.aggregate import long_cells, plain_aggregates
 from transforms.aggregate import aggregate_cells, author_days, daily_aggregates
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import parse_marker
@@ -183,6 +183,22 @@ def _post_rows(days, *, langs, authors):
     )
 
 
+def _frame(rows):
+    """`_post_rows` rows as posts (a day drawn as a whole number is that many days after D)."""
+    return pl.DataFrame(
+        [(D + timedelta(days=r[0]) if isinstance(r[0], int) else r[0], *r[1:]) for r in rows],
+        schema={
+            "day": pl.Date,
+            "region": pl.String,
+            "lang": pl.String,
+            "author": pl.String,
+            "sad": pl.Boolean,
+            "calm": pl.Boolean,
+        },
+        orient="row",
+    )
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     _post_rows(
@@ -192,15 +208,7 @@ def _post_rows(days, *, langs, authors):
     )
 )
 def test_two_step_counts_equal_the_plain_definition(rows):
-    schema = {
-        "day": pl.Date,
-        "region": pl.String,
-        "lang": pl.String,
-        "author": pl.String,
-        "sad": pl.Boolean,
-        "calm": pl.Boolean,
-    }
-    posts = pl.DataFrame(rows, schema=schema, orient="row")
+    posts = _frame(rows)
     rates = RATES.with_columns(
         pl.when(pl.col("lang") == "es").then(0.5).otherwise(pl.col("sample_rate")).alias("sample_rate")
     )  # fmt: skip
@@ -249,8 +257,7 @@ def test_periods_counted_together_equal_periods_counted_one_by_one():
 def test_week_counts_equal_the_plain_definition(rows):
     """Authors with one row in the week and authors with several (counted two ways inside
     count_cells) give the distinct authors and author-days of the plain definition."""
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(rows, schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean}, orient="row")  # fmt: skip
+    posts = _frame(rows)
     week = aggregate_cells(
         author_days(posts, MARKERS, rates=RATES),
         MARKERS,
@@ -258,21 +265,11 @@ def test_week_counts_equal_the_plain_definition(rows):
         grain="iso_week",
         period_start=date(2025, 1, 6),
     )
-    long = posts.unpivot(on=list(MARKERS), index=list(schema), variable_name="marker").join(
-        RATES, on=["marker", "lang"], how="inner"
-    )
-    grains = pl.concat(
-        [
-            long,
-            long.with_columns(pl.lit(ALL).alias("region")),
-            long.with_columns(pl.lit(ALL).alias("lang")),
-            long.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
-        ]
-    )
     scored, marked, author = pl.col("value").is_not_null(), pl.col("value"), pl.col("author")
     pair = pl.struct("author", "day")
     expected = (
-        grains.group_by("region", "lang", "marker")
+        long_cells(posts, MARKERS, rates=RATES)
+        .group_by("region", "lang", "marker")
         .agg(
             pl.len().alias("n_posts"),
             author.filter(scored).drop_nulls().n_unique().alias("n_authors"),
@@ -298,12 +295,7 @@ def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
     from transforms.author_masks import with_masks
     from transforms.periods import author_periods, period_cells, period_sums
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     wide = wide_author_days(posts, MARKERS, rates=RATES)
     names = list(MARKERS)
     part = ((pl.col("day") - D).dt.total_days() // part_days).alias("part")
@@ -330,12 +322,7 @@ def test_periods_counted_in_author_shards_equal_periods_counted_whole(rows, shar
     from transforms.author_masks import with_masks
     from transforms.periods import author_counts, author_periods, counted_periods, period_sums
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     wide = wide_author_days(posts, MARKERS, rates=RATES)
     names = list(MARKERS)
     daily = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain="day")
@@ -362,12 +349,7 @@ def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_who
     shard 0) and summed by summed_daily give what count_cells gives over all the posts at once."""
     from transforms.aggregate import count_cells, summed_daily, wide_author_days
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     wide = wide_author_days(posts, MARKERS, rates=RATES)
     shard = pl.col("author").fill_null(0) % shards
     parts = [
@@ -387,12 +369,7 @@ def test_categorical_regions_and_languages_count_as_text(rows):
     from transforms.author_masks import with_masks
     from transforms.periods import author_periods
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     text = wide_author_days(posts, MARKERS, rates=RATES)
     categorical = wide_author_days(
         posts.with_columns(pl.col("region", "lang").cast(pl.Categorical)), MARKERS, rates=RATES
