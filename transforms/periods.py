@@ -20,21 +20,16 @@ from transforms.author_masks import distinct_authors
 from transforms.contracts import PERIOD_SCHEMA, conform
 
 Grain = Literal["day", "iso_week", "epi_week", "iso_8week", "epi_8week"]
-
-
 PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "iso_8week", "epi_8week")
 """The grains above a day that ingest computes (landing `periods.parquet`)."""
 
-
 PERIOD_DAYS: dict[str, int] = {"iso_week": 7, "epi_week": 7, "iso_8week": 56, "epi_8week": 56}
 """The days each period grain spans."""
-
 
 EIGHT_WEEKS: dict[str, Grain] = {"iso_week": "iso_8week", "epi_week": "epi_8week"}
 """The 8-week grain made of whole weeks of each week grain: periods of 56 days on a fixed grid
 (day ordinal, `date.toordinal`, ≡ 1 mod 56 for ISO Mondays, ≡ 0 for epi Sundays), so each is
 exactly eight weeks; a calendar year holds 52 or 53 weeks, so no fixed grid follows years."""
-
 
 AUTHOR_COUNT_SCHEMA = {
     "grain": pl.String,
@@ -48,8 +43,6 @@ AUTHOR_COUNT_SCHEMA = {
 """`author_counts` rows: a period's distinct (marked) authors per cell and marker."""
 
 _EIGHT_WEEK_ANCHOR = {"iso_8week": 1, "epi_8week": 0}
-
-
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
