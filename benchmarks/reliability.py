@@ -61,7 +61,7 @@ def polls(folder: Path, n: int) -> dict:
                 [{"unique_id": "m|all|en", "marker": "m", "region": "all", "lang": "en",
                   "start": day, "end": day, "peak": day, "peak_value": 0.2, "threshold": 0.1,
                   "method": "level", "severity": "low", "reason": "Above its usual level.",
-                  "run_id": run_id}]
+                  "issued_on": day, "run_id": run_id}]
             ),
         )  # fmt: skip
 
