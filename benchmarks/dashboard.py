@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from tests.dashboard.served import (  # noqa: E402
+from benchmarks.served import (  # noqa: E402
     free_port,
     launch,
     new_page,
@@ -287,6 +287,49 @@ def _pooled(steps: list[tuple[str, float]], name: str) -> str:
     return f"{statistics.median(times):.0f} ({', '.join(f'{ms:.0f}' for ms in times)})"
 
 
+def ready_warehouse(data_dir: Path, days: int, markers: int, regions: int) -> int:
+    """The daily rows of the published warehouse in `data_dir`, built first (`build`) when there
+    is none and brought up to date when its layout is older."""
+    try:
+        warehouse.open_published(data_dir).close()
+    except warehouse.SchemaMismatch:
+        print(f"upgrading the warehouse in {data_dir} …", file=sys.stderr)
+        with warehouse.writing(data_dir):
+            pass  # `writing` brings an older layout up to date, as `moodcast run` would
+    except warehouse.NoWarehouse:
+        pass
+    if not warehouse.published_path(data_dir).exists():
+        print(f"building the warehouse in {data_dir} …", file=sys.stderr)
+        started = time.perf_counter()
+        rows = build(data_dir, days, markers, regions)
+        print(f"{rows:,} daily rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    with warehouse.open_published(data_dir) as con:
+        return con.execute("SELECT count(*) FROM daily_aggregates").fetchall()[0][0]
+
+
+def timed_session(data_dir: Path, *, renders: int, repeats: int):
+    """The dashboard of `data_dir` served and driven in Chromium: `renders` first renders (ms),
+    `repeats` passes of the interactions (name, ms), and as many interactions with a bare
+    Streamlit page (the peer, ms)."""
+    from playwright.sync_api import sync_playwright
+
+    with served(data_dir) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        first = [first_render(browser, url) for _ in range(renders)]
+        page = new_page(browser, width=1280, height=900)
+        page.goto(url)
+        page.get_by_role("heading", name="Overview").wait_for()
+        wait_idle(page)
+        steps = interactions(page)
+        for _ in range(repeats - 1):
+            _select(page, "Language", "all")  # untimed: the next pass changes it to `es` again
+            _nav(page, "Overview", "Overview")
+            steps += interactions(page)
+        peer = peer_interactions(browser, len(steps))
+        browser.close()
+    return first, steps, peer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=3 * 365)
@@ -302,39 +345,9 @@ def main() -> None:
     data_dir = (
         ROOT / "benchmarks" / ".data" / f"dashboard-{args.days}-{args.markers}-{args.regions}"
     )
-    try:
-        warehouse.open_published(data_dir).close()
-    except warehouse.SchemaMismatch:
-        print(f"upgrading the warehouse in {data_dir} …", file=sys.stderr)
-        with warehouse.writing(data_dir):
-            pass  # `writing` brings an older layout up to date, as `moodcast run` would
-    except warehouse.NoWarehouse:
-        pass
-    if not warehouse.published_path(data_dir).exists():
-        print(f"building the warehouse in {data_dir} …", file=sys.stderr)
-        started = time.perf_counter()
-        rows = build(data_dir, args.days, args.markers, args.regions)
-        print(f"{rows:,} daily rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    with warehouse.open_published(data_dir) as con:
-        rows = con.execute("SELECT count(*) FROM daily_aggregates").fetchall()[0][0]
-
-    from playwright.sync_api import sync_playwright
-
+    rows = ready_warehouse(data_dir, args.days, args.markers, args.regions)
     load = os.getloadavg()
-    with served(data_dir) as url, sync_playwright() as playwright:
-        browser = launch(playwright)
-        renders = [first_render(browser, url) for _ in range(args.renders)]
-        page = new_page(browser, width=1280, height=900)
-        page.goto(url)
-        page.get_by_role("heading", name="Overview").wait_for()
-        wait_idle(page)
-        steps = interactions(page)
-        for _ in range(args.repeats - 1):
-            _select(page, "Language", "all")  # untimed: the next pass changes it to `es` again
-            _nav(page, "Overview", "Overview")
-            steps += interactions(page)
-        peer = peer_interactions(browser, len(steps))
-        browser.close()
+    renders, steps, peer = timed_session(data_dir, renders=args.renders, repeats=args.repeats)
 
     ours = [ms for _, ms in steps]
     lines = [

@@ -24,13 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import write_section  # noqa: E402
+from benchmarks.small_run import LEXICON_ONLY, SMALL  # noqa: E402
 
 RUN = (
     "import sys\n"
     "from pathlib import Path\n"
     "from moodcast.config import load_settings\n"
     "from moodcast.run import daily_run\n"
-    "from tests.conftest import AS_OF\n"
+    "from benchmarks.small_run import AS_OF\n"
     "daily_run([sys.argv[1]], settings=load_settings(Path(sys.argv[2])), as_of=AS_OF,"
     " beam_args=[])\n"
 )
@@ -51,7 +52,6 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=12_000)
     args = parser.parse_args()
     from moodcast.sample import generate_sample
-    from tests.conftest import LEXICON_ONLY, SMALL
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--every-s", type=float, default=4.0)
     parser.add_argument("--posts-per-file", type=int, default=300)
     args = parser.parse_args()
-    os.environ.setdefault("MOODCAST_SECRET", "benchmark-secret")
+    os.environ.setdefault("MOODCAST_SECRET", "follow-benchmark-secret-0123456789abcdef")
     rng = random.Random(14)
     root = Path(tempfile.mkdtemp(prefix="moodcast-follow-"))
     spool, data_dir, log = root / "spool", root / "data", root / "follow.log"

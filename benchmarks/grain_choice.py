@@ -30,7 +30,7 @@ import polars as pl
 
 from benchmarks.quarters import outside, quarter_intervals
 from benchmarks.results import write_section
-from transforms.aggregate import EIGHT_WEEKS, PERIOD_DAYS, period_start
+from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.privacy import DEFAULT_K, is_suppressed
 from warehouse import queries
 from warehouse.store import open_published

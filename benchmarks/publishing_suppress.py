@@ -10,8 +10,8 @@ from __future__ import annotations
 import polars as pl
 
 from benchmarks.quarters import outside, quarter_intervals, relative_error
-from transforms.aggregate import period_start
 from transforms.contracts import ALL
+from transforms.periods import period_start
 from transforms.privacy import is_suppressed, lonely_cells, suppress
 from transforms.publish import published_days
 from transforms.series import derived_series, same_series

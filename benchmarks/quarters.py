@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.aggregate import period_start
 from transforms.contracts import ALL
+from transforms.periods import period_start
 from transforms.publish import published_days
 
 Z95 = 1.959964

@@ -1,5 +1,5 @@
-"""The reliability bars of issue 17, at full size, with the CI suite's own code
-(tests/reliability/): a fuzz corpus through the readers, SIGKILLs at random points each
+"""The reliability bars of issue 17, at full size, with the code the CI suite runs smaller
+(tests/reliability/; benchmarks/fuzz_corpus.py and kills.py): a fuzz corpus through the readers, SIGKILLs at random points each
 followed by a rerun, and readers polling `exports/` while it is published.
 
     PYTHONPATH=. .venv/bin/python -m benchmarks.reliability --fuzz 100000 --kills 20 --polls 2000
@@ -20,11 +20,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from benchmarks.fuzz_corpus import fates, write_corpus
+from benchmarks.kills import kill_and_rerun, read_set, torn
 from benchmarks.results import write_section
+from benchmarks.small_run import LEXICON_ONLY
 from moodcast.sample import generate_sample
-from tests.reliability.corpus import write_corpus
-from tests.reliability.harness import LEXICON_ONLY, kill_and_rerun, read_set, torn
-from tests.reliability.test_fuzz import _fates
 from warehouse.exports import publish
 from warehouse.load import replace_alerts, replace_forecasts
 from warehouse.schema import create_schema
@@ -35,7 +35,7 @@ def fuzz(folder: Path, n: int) -> dict:
     got, crashes = {}, 0
     for path in sorted(folder.iterdir()):
         try:
-            got |= _fates(str(path), 20_000)
+            got |= fates(str(path), 20_000)
         except Exception:
             crashes += 1
     wrong = sum(got.get(where) != fate for where, (_, fate) in expected.fates.items())
@@ -61,7 +61,7 @@ def polls(folder: Path, n: int) -> dict:
                 [{"unique_id": "m|all|en", "marker": "m", "region": "all", "lang": "en",
                   "start": day, "end": day, "peak": day, "peak_value": 0.2, "threshold": 0.1,
                   "method": "level", "severity": "low", "reason": "Above its usual level.",
-                  "run_id": run_id}]
+                  "issued_on": day, "run_id": run_id}]
             ),
         )  # fmt: skip
 

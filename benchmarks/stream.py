@@ -101,14 +101,11 @@ def _days(data_dir: Path, days: list[date]) -> pl.DataFrame:
     return daily.filter(pl.col("day").is_in(days)).sort(daily.columns)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=5000)
-    parser.add_argument("--seconds", type=float, default=60)
-    args = parser.parse_args()
-    os.environ.setdefault("MOODCAST_SECRET", "benchmark-secret")
-    load_before = os.getloadavg()[0]
-    root = Path(tempfile.mkdtemp(prefix="moodcast-stream-"))
+def _streamed(root: Path, posts: list[dict], *, seconds: float, today: date):
+    """Start the emulator and `moodcast stream` on a subscription of it (data under
+    `root/data`), publish `posts` evenly over `seconds`, wait until the stream has read them
+    all, and stop both: seconds until `today`'s provisional numbers were published, seconds
+    from the last publish until every post was counted, and the stream's JSON summary."""
     emulator, host = _start_emulator(root)
     os.environ["PUBSUB_EMULATOR_HOST"] = host
     from google.cloud import pubsub_v1
@@ -118,8 +115,6 @@ def main() -> None:
     subscription = subscriber.subscription_path("moodcast-bench", "posts-moodcast")
     publisher.create_topic(name=topic)
     subscriber.create_subscription(name=subscription, topic=topic)
-    now = datetime.now(UTC)
-    posts, late, too_late = _posts(args.posts, random.Random(14), now)
     data_dir = root / "data"
     stream = subprocess.Popen(
         [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
@@ -131,16 +126,16 @@ def main() -> None:
     try:
         time.sleep(8)
         first = time.monotonic()
-        gap = args.seconds / len(posts)
+        gap = seconds / len(posts)
         visible_s = None
         for i, post in enumerate(posts):
             publisher.publish(topic, orjson.dumps(post))
             time.sleep(max(0.0, first + (i + 1) * gap - time.monotonic()))
-            if visible_s is None and i % 100 == 0 and now.date() in _state(data_dir)[0]:
+            if visible_s is None and i % 100 == 0 and today in _state(data_dir)[0]:
                 visible_s = time.monotonic() - first
         last = time.monotonic()
         while (state := _state(data_dir))[1] < len(posts):
-            if visible_s is None and now.date() in state[0]:
+            if visible_s is None and today in state[0]:
                 visible_s = time.monotonic() - first
             if stream.poll() is not None or time.monotonic() - last > 1500:
                 raise SystemExit(f"stream stopped or stalled; see {root}/stream.log")
@@ -154,17 +149,34 @@ def main() -> None:
         if stream.poll() is None:
             stream.kill()
         os.killpg(emulator.pid, signal.SIGTERM)
-    summary = orjson.loads(out)
-    kept = [p for p in posts if datetime.fromisoformat(p["created_at"]) > now - timedelta(days=3)]
+    return visible_s, counted_s, orjson.loads(out)
+
+
+def _batch_seconds(root: Path, posts: list[dict], *, as_of: date) -> float:
+    """Wall seconds of one `moodcast run` over `posts` (the peer), its data under
+    `root/batch`."""
     batch_file = root / "batch.jsonl"
-    batch_file.write_bytes(b"\n".join(orjson.dumps(p) for p in kept) + b"\n")
+    batch_file.write_bytes(b"\n".join(orjson.dumps(p) for p in posts) + b"\n")
     clock = time.monotonic()
-    daily_run(
-        [str(batch_file)], settings=load_settings(root / "batch"), as_of=now.date(), beam_args=[]
-    )
-    batch_s = time.monotonic() - clock
+    daily_run([str(batch_file)], settings=load_settings(root / "batch"), as_of=as_of, beam_args=[])
+    return time.monotonic() - clock
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    os.environ.setdefault("MOODCAST_SECRET", "stream-benchmark-secret-0123456789abcdef")
+    load_before = os.getloadavg()[0]
+    root = Path(tempfile.mkdtemp(prefix="moodcast-stream-"))
+    now = datetime.now(UTC)
+    posts, late, too_late = _posts(args.posts, random.Random(14), now)
+    visible_s, counted_s, summary = _streamed(root, posts, seconds=args.seconds, today=now.date())
+    kept = [p for p in posts if datetime.fromisoformat(p["created_at"]) > now - timedelta(days=3)]
+    batch_s = _batch_seconds(root, kept, as_of=now.date())
     days = sorted({datetime.fromisoformat(p["created_at"]).date() for p in kept})
-    same = _days(data_dir, days).equals(_days(root / "batch", days))
+    same = _days(root / "data", days).equals(_days(root / "batch", days))
     row = (
         f"| {len(posts):,} posts over {args.seconds:g} s ({late} 1–2 days late, {too_late} "
         f"too late) | {visible_s:.0f} s | {counted_s:.0f} s | "

@@ -15,7 +15,7 @@ import polars as pl
 
 from forecasting.alerts import DEFAULT_RULE, TrailingP90Rule
 from forecasting.method import SEVERITY_HIGH_FROM, SEVERITY_MEDIUM_FROM
-from transforms.aggregate import PERIOD_DAYS
+from transforms.periods import PERIOD_DAYS
 from transforms.privacy import DEFAULT_K
 from transforms.series import left_out_reason
 
@@ -119,7 +119,7 @@ def by_severity(alerts: pl.DataFrame) -> pl.DataFrame:
 def open_alerts(alerts: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     """Alerts whose last period ends on or after `as_of`, most severe then latest first.
 
-    An alert by week or 8-week period (`grain`, transforms.aggregate.PERIOD_DAYS) has `end` on
+    An alert by week or 8-week period (`grain`, transforms.periods.PERIOD_DAYS) has `end` on
     its last period's first day, so it stays open through that period's last day; an alert by
     day, or without a `grain` column or value, ends on `end`."""
     days = pl.lit(1)

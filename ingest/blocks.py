@@ -17,22 +17,24 @@ from ingest.job import IngestJob
 from ingest.landing import COUNTS
 from ingest.spill import Spilled, packed, read_spilled, spill, unpacked
 from transforms.aggregate import (
+    author_hash,
+    count_cells,
+    expand_author_days,
+    summed_daily,
+    wide_author_days,
+)
+from transforms.author_masks import with_masks
+from transforms.dp import DayNoise, bounded_cells, noisy_day
+from transforms.model_markers import sample_rates
+from transforms.periods import (
     EIGHT_WEEKS,
     author_counts,
-    author_hash,
     author_periods,
-    count_cells,
     counted_periods,
-    expand_author_days,
     in_periods,
     period_sums,
     periods_of,
-    summed_daily,
-    wide_author_days,
-    with_masks,
 )
-from transforms.dp import DayNoise, bounded_cells, noisy_day
-from transforms.model_markers import sample_rates
 from transforms.posts import repeated_ids
 
 ID_SHARDS = 16
@@ -132,7 +134,7 @@ class AggregateBlockFn(beam.DoFn):
     them (WEEK_CELLS, Arrow); in DP mode only, as AUTHOR_DAYS, (ISO day, that day's author-days
     in compact form: transforms.aggregate.wide_author_days) for each of its days; and as
     EIGHT_WEEK_PARTS, per PERIOD_WINDOW_DAYS window of 8-week period starts, `(window, (sums,
-    authors))`: its days' part of those periods (transforms.aggregate.period_sums of its daily
+    authors))`: its days' part of those periods (transforms.periods.period_sums of its daily
     cells, author_periods of its author-days), both spilled (ingest.spill). Whole blocks make
     few, large calls: counting costs tens of milliseconds per call whatever its size. A block of
     more than BLOCK_SHARD_POSTS posts is counted in parts by author hash (_block_parts), the
@@ -224,7 +226,7 @@ def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame, spill_dir: str)
 def count_authors(item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]], job: IngestJob):
     """One window and author shard's spilled `(sums, authors)` from every block
     (AggregateBlockFn) → `(window, (sums, counts))`, the counts being that shard's authors per
-    cell (transforms.aggregate.author_counts), both `packed`: each shard holds a fraction of the
+    cell (transforms.periods.author_counts), both `packed`: each shard holds a fraction of the
     period's authors, so no call holds them all."""
     (window, _), pieces = item
     frames = list(read_spilled(where for pair in pieces for where in pair))
@@ -234,7 +236,7 @@ def count_authors(item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]
 
 def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], job: IngestJob) -> pa.Table:
     """One window's `(sums, counts)` from every author shard (count_authors) → the cells of the
-    8-week periods starting in it (transforms.aggregate.counted_periods, PERIOD_SCHEMA), Arrow."""
+    8-week periods starting in it (transforms.periods.counted_periods, PERIOD_SCHEMA), Arrow."""
     _, pieces = item
     sums = pl.concat(unpacked(data) for data, _ in pieces)
     counts = pl.concat(unpacked(data) for _, data in pieces)

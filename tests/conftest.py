@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.small_run import AS_OF, LEXICON_ONLY, SMALL
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MOODCAST_SECRET", "test-secret-not-for-production-use-only")
-
-SMALL = {"posts": 12_000, "days": 70, "seed": 11, "start": date(2025, 1, 6)}
-AS_OF = date(2025, 3, 31)
 
 
 @pytest.fixture(scope="session")
@@ -23,13 +22,6 @@ def small_corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus")
     generate_sample(out, **SMALL)
     return out
-
-
-LEXICON_ONLY = "models = {}\n"
-"""config.toml with no sentence model: a test of warehouse, publishing or alert behaviour does
-not depend on one. The default settings need none either (benchmarks/fixture_cost.py: about the
-same CPU); the model path end to end is tested by tests/ingest/test_portable.py,
-tests/ingest/test_pipeline_models.py and the default sample."""
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,13 @@
-"""Daily and period aggregation with roll-ups, while author pseudonyms are still at hand.
+"""Daily aggregation with roll-ups, while author pseudonyms are still at hand.
 
 Two steps, so that every grain counts distinct authors rather than summing days:
 `wide_author_days` reduces a day's decided posts to one row per author × base cell (a scored
 and a marked count per marker, the pseudonym as a 64-bit hash), and `count_cells` counts those
-rows at a grain — a local day, an ISO week (Monday–Sunday), a CDC epidemiological week
-(Sunday–Saturday), or eight of either (`iso_8week`, `epi_8week`: EIGHT_WEEKS) — with the
-`region = all` and `lang = all` roll-ups. A period's cells are its days' cells summed
-(`period_sums`) but for its distinct authors, counted from each author's scored and marked bits
-OR-ed over the period (`author_periods`); both may be taken over parts of the period's days (in
-Beam, blocks of days on several workers) and combined (`period_cells`). `periods_of` and
-`period_start` say which period of a grain a day feeds. `author_days` (one row per author ×
-cell × marker) and `aggregate_cells` are the same counts over the long form.
+rows at a grain — a local day, or a period of transforms.periods (an ISO week, a CDC
+epidemiological week, or eight of either) — with the `region = all` and `lang = all` roll-ups;
+a day's distinct authors through the masks of transforms.author_masks, a period's cells from
+its days' (transforms.periods). `author_days` (one row per author × cell × marker) and
+`aggregate_cells` are the same counts over the long form.
 """
 
 from __future__ import annotations
@@ -18,27 +15,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Literal
 
 import polars as pl
 
+from transforms import periods
+from transforms.author_masks import distinct_authors, with_masks
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA, conform
 from transforms.markers import Marker
+from transforms.periods import (
+    PERIOD_DAYS,
+    Grain,
+    author_periods,
+    period_cells,
+    period_sums,
+    periods_of,
+)
 
-Grain = Literal["day", "iso_week", "epi_week", "iso_8week", "epi_8week"]
-PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "iso_8week", "epi_8week")
-"""The grains above a day that ingest computes (landing `periods.parquet`)."""
-
-PERIOD_DAYS: dict[str, int] = {"iso_week": 7, "epi_week": 7, "iso_8week": 56, "epi_8week": 56}
-"""The days each period grain spans."""
-
-EIGHT_WEEKS: dict[str, Grain] = {"iso_week": "iso_8week", "epi_week": "epi_8week"}
-"""The 8-week grain made of whole weeks of each week grain: periods of 56 days on a fixed grid
-(day ordinal, `date.toordinal`, ≡ 1 mod 56 for ISO Mondays, ≡ 0 for epi Sundays), so each is
-exactly eight weeks; a calendar year holds 52 or 53 weeks, so no fixed grid follows years."""
-
-_EIGHT_WEEK_ANCHOR = {"iso_8week": 1, "epi_8week": 0}
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+# transforms.periods' names that warehouse/ and moodcast/run*.py still import from this module.
+EIGHT_WEEKS, PERIOD_GRAINS = periods.EIGHT_WEEKS, periods.PERIOD_GRAINS
+period_start, touched_days = periods.period_start, periods.touched_days
 
 AUTHOR_DAY_SCHEMA = {
     "day": pl.Date,
@@ -155,42 +150,6 @@ def expand_author_days(wide: pl.DataFrame, *, rates: pl.DataFrame) -> pl.DataFra
     return conform(long, AUTHOR_DAY_SCHEMA, name="author-days")
 
 
-def periods_of(day: date, grain: Grain) -> list[date]:
-    """The `period_start` of every `grain` period that `day` belongs to: the Monday of its ISO
-    week, the Sunday of its CDC epi-week, or the first day of its 8-week period (EIGHT_WEEKS)."""
-    if grain in _EIGHT_WEEK_ANCHOR:
-        return [day - timedelta(days=(day.toordinal() - _EIGHT_WEEK_ANCHOR[grain]) % 56)]
-    if grain == "iso_week":
-        return [day - timedelta(days=day.weekday())]
-    if grain == "epi_week":
-        return [day - timedelta(days=(day.weekday() + 1) % 7)]
-    raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
-
-
-def period_start(day: pl.Expr, grain: Grain) -> pl.Expr:
-    """`periods_of` as an expression: the first day of the `grain` period holding `day`."""
-    if grain in _EIGHT_WEEK_ANCHOR:
-        ordinal = day.cast(pl.Int64) + _EPOCH_ORDINAL
-        return day - pl.duration(days=(ordinal - _EIGHT_WEEK_ANCHOR[grain]) % 56)
-    weekday = day.dt.weekday()  # Monday 1 … Sunday 7
-    if grain == "iso_week":
-        return day - pl.duration(days=weekday - 1)
-    if grain == "epi_week":
-        return day - pl.duration(days=weekday % 7)
-    raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}, not {grain!r}")
-
-
-def touched_days(days: Iterable[date]) -> set[date]:
-    """Every day of every period (of PERIOD_GRAINS) that holds one of `days`: the days whose
-    inputs must be read again to recount those periods."""
-    out: set[date] = set()
-    for day in days:
-        for grain in PERIOD_GRAINS:
-            for start in periods_of(day, grain):
-                out.update(start + timedelta(days=i) for i in range(PERIOD_DAYS[grain]))
-    return out
-
-
 def aggregate_cells(
     author_rows: pl.DataFrame,
     markers: Mapping[str, Marker],
@@ -261,7 +220,7 @@ def count_cells(
         ),
         *(pl.col(f"n_{k}_{m}").alias(f"{m}\x1f{k}") for m in names for k in _SUMS[1:]),
     )
-    rows = rows.with_columns(_masks(names))
+    rows = with_masks(rows, names)
     cells = _cells(rows, names, rates=rates)
     counted = pl.concat(
         cells.select(
@@ -293,128 +252,6 @@ def summed_daily(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     return conform(summed.sort("day", "region", "lang", "marker"), DAILY_SCHEMA, name="daily")
 
 
-def period_sums(daily: pl.DataFrame, grain: Grain) -> pl.DataFrame:
-    """Daily cells (DAILY_SCHEMA) → their sums per `grain` period (`grain`, `period_start`, the
-    cell keys and PERIOD_SCHEMA's counts but the distinct authors): posts, scored and marked
-    posts, author-days as the days' distinct authors, the lowest sample rate. Every one adds
-    up over disjoint days, so the sums of a period's days taken in several parts, summed
-    again (`period_cells`), are the period's."""
-    keys = ["region", "lang", "marker", "marker_version"]
-    return (
-        daily.group_by(period_start(pl.col("day"), grain).alias("period_start"), *keys)
-        .agg(
-            pl.col("n_posts", "n_scored", "n_marked").sum(),
-            pl.col("n_authors").sum().alias("n_author_days"),
-            pl.col("n_marked_authors").sum().alias("n_marked_author_days"),
-            pl.col("sample_rate").min(),
-        )
-        .with_columns(pl.lit(grain).alias("grain"))
-    )
-
-
-def with_masks(wide: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
-    """Compact author-days with each row's author masks added: two bits per marker of `names`,
-    in order (a scored post, a marked post), zero for the posts without an author; what
-    `author_periods` OR-s."""
-    return wide.with_columns(_masks(list(names)))
-
-
-def in_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
-    """Compact author-days `with_masks` with the `grain` period each row's day belongs to
-    (`grain`, `period_start`): what `author_counts` counts, one row per author-day."""
-    return masked.with_columns(
-        pl.lit(grain).alias("grain"), period_start(pl.col("day"), grain).alias("period_start")
-    )
-
-
-def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
-    """Compact author-days `with_masks` → one row per `grain` period (`grain`,
-    `period_start`), base cell and author, the rows without an author left out, with the
-    author's masks over the period's days OR-ed (`in_periods`, then transforms.author_bits).
-    Rows of one period from several parts of its days, OR-ed again per key, give the
-    period's (`period_cells`)."""
-    from transforms.author_bits import ored_rows  # numba: loaded on use
-
-    masks = [c for c in masked.columns if c.startswith("\x1fmask")]
-    rows = masked.select("day", "region", "lang", "author", *masks).drop_nulls("author")
-    return ored_rows(in_periods(rows, grain), ["grain", "period_start"], masks)
-
-
-def period_cells(
-    sums: pl.DataFrame, authors: pl.DataFrame, names: Sequence[str], *, run_id: str
-) -> pl.DataFrame:
-    """A period's cells (PERIOD_SCHEMA), of any grains, from `period_sums` and `author_periods`
-    of its days, each possibly in several parts: the sums summed, and each cell's distinct
-    (marked) authors as the authors whose masks, OR-ed per author and cell, have the marker's
-    scored (marked) bit; `names` as given to `author_periods`."""
-    return counted_periods(sums, author_counts(authors, names), run_id=run_id)
-
-
-def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) -> pl.DataFrame:
-    """A period's cells (PERIOD_SCHEMA) from `period_sums` and `author_counts` of its days, each
-    possibly in several parts: the sums summed, and the author counts summed too, so each part
-    of the counts must hold its own authors (e.g. one shard of the author hashes each)."""
-    keys = ["grain", "period_start", "region", "lang", "marker"]
-    added = ("n_posts", "n_scored", "n_marked", "n_author_days", "n_marked_author_days")
-    summed = sums.group_by(*keys, "marker_version").agg(
-        pl.col(added).sum(), pl.col("sample_rate").min()
-    )
-    authors = counts.group_by(keys).agg(pl.col("n_authors", "n_marked_authors").sum())
-    cells = summed.join(authors, on=keys, how="left")
-    periods = cells.with_columns(
-        pl.col("n_authors", "n_marked_authors").fill_null(0),
-        (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS)))
-        .sub(pl.duration(days=1))
-        .alias("period_end"),
-        pl.lit(run_id).alias("run_id"),
-    )
-    return conform(
-        periods.sort("grain", "period_start", "region", "lang", "marker"),
-        PERIOD_SCHEMA,
-        name="periods",
-    )
-
-
-def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
-    """`author_periods` rows, or any rows with `grain`, `period_start`, the base cell, `author`
-    and the masks of `with_masks` (several rows of one period, cell and author are OR-ed; the
-    rows without an author are left out) → per period, cell (roll-ups included) and marker,
-    `n_authors` and `n_marked_authors` (`grain`, `period_start`, `region`, `lang`, `marker`
-    and those two); `names` as given to `with_masks`. Counts of disjoint sets of authors add
-    up (`counted_periods`)."""
-    period = ["grain", "period_start", "region", "lang"]
-    cells = _distinct_authors(rows, period[:2], names)
-    return pl.concat(
-        cells.select(
-            *period,
-            pl.lit(name, dtype=pl.String).alias("marker"),
-            pl.col(f"{name}\x1fauthors").alias("n_authors"),
-            pl.col(f"{name}\x1fmarked_authors").alias("n_marked_authors"),
-        )
-        for name in names
-    )
-
-
-def _distinct_authors(rows: pl.DataFrame, period: list[str], names: Sequence[str]) -> pl.DataFrame:
-    """Per cell that rows with an author reach (the `period` columns, `region`, `lang`; the
-    roll-ups' ALL included), `<marker>\x1fauthors` and `<marker>\x1fmarked_authors`: the
-    authors whose masks (`with_masks`), OR-ed over their rows in the cell, have the marker's
-    scored, or marked, bit; counted in one compiled pass (transforms.author_bits)."""
-    from transforms.author_bits import ored_bit_counts  # numba: loaded on use
-
-    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
-    rows = rows.select(*period, "region", "lang", "author", *masks).drop_nulls("author")
-    cells, counts = ored_bit_counts(rows, period, masks)
-    return cells.with_columns(
-        pl.Series(
-            f"{m}\x1f{count}",
-            counts[:, 64 * (i // _MARKERS_PER_MASK) + 2 * (i % _MARKERS_PER_MASK) + j],
-        )
-        for i, m in enumerate(names)
-        for j, count in enumerate(("authors", "marked_authors"))
-    )
-
-
 _COUNTS = (*_SUMS, "authors", "marked_authors")
 
 
@@ -439,26 +276,6 @@ def _by_marker(rates: pl.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
-_MARKERS_PER_MASK = 32
-"""Markers per UInt64 author mask: two bits each, scored and marked."""
-
-
-def _masks(names: list[str]) -> list[pl.Expr]:
-    """Per row, UInt64 masks with two bits per marker (`n_scored > 0`, `n_marked > 0`), zero
-    for the posts without an author: OR-ed per author, they count distinct authors."""
-    author = pl.col("author").is_not_null()
-    masks = []
-    for start in range(0, len(names), _MARKERS_PER_MASK):
-        bits = [
-            (pl.col(f"n_{k}_{m}") > 0).fill_null(False).cast(pl.UInt64) * (1 << (2 * i + j))
-            for i, m in enumerate(names[start : start + _MARKERS_PER_MASK])
-            for j, k in enumerate(_SUMS[1:])
-        ]
-        mask = pl.when(author).then(pl.sum_horizontal(bits)).otherwise(0).cast(pl.UInt64)
-        masks.append(mask.alias(f"\x1fmask{start // _MARKERS_PER_MASK}"))
-    return masks
-
-
 _ROLL_UPS: tuple[tuple[str, ...], ...] = (("region", "lang"), ("lang",), ("region",), ())
 """The base cells and the roll-ups, by the keys each keeps besides the day."""
 
@@ -467,7 +284,7 @@ def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.D
     """The cells of every roll-up (`region`, `lang` or both `all` where a roll-up does not keep
     them), one column per marker and count: sums from the base cells' sums, each roll-up from
     the smallest frame above it; distinct authors as the authors whose masks, OR-ed per author
-    and cell, have a marker's bit set (`_distinct_authors`). A base cell's sample rate is its
+    and cell, have a marker's bit set (`distinct_authors`). A base cell's sample rate is its
     language's where any of its rows is scored (`_rates`), a roll-up's the lowest of its
     cells'."""
     sums = [f"{m}\x1f{k}" for m in names for k in _SUMS]
@@ -493,7 +310,7 @@ def _cells(rows: pl.DataFrame, names: list[str], *, rates: pl.DataFrame) -> pl.D
         ],
         how="diagonal",
     )
-    authors = _distinct_authors(rows, ["day"], names)
+    authors = distinct_authors(rows, ["day"], names)
     counts = [c for c in authors.columns if c not in base]
     return rolled.join(authors, on=base, how="left").with_columns(pl.col(counts).fill_null(0))
 

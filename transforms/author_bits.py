@@ -1,7 +1,7 @@
 """Authors' OR-ed marker bits per cell, and the distinct authors they count, in compiled passes.
 
 A cell's distinct (marked) authors for a marker are the authors whose masks (two bits per
-marker, a scored and a marked post: transforms.aggregate.with_masks), OR-ed over their rows in
+marker, a scored and a marked post: transforms.author_masks.with_masks), OR-ed over their rows in
 the cell's period, have that marker's bit set. Both functions visit the rows author by author
 (sorted by the author hash): `ored_rows` ORs each author's masks per period and base cell,
 `ored_bit_counts` ORs them into every cell the author's rows reach (the base cells and the

@@ -87,7 +87,7 @@ PERIOD_SCHEMA = {
 }
 """A Daily aggregate over a longer period: `grain` is `iso_week` (Monday–Sunday), `epi_week`
 (CDC epidemiological week, Sunday–Saturday), or eight whole weeks of either (`iso_8week`,
-`epi_8week`: transforms.aggregate.EIGHT_WEEKS); `period_end` is the period's last day.
+`epi_8week`: transforms.periods.EIGHT_WEEKS); `period_end` is the period's last day.
 The counts are the period's own: `n_authors` and `n_marked_authors` are distinct authors over
 its days (what k is checked on), never a sum of days. `n_author_days` and
 `n_marked_author_days` count (author, day) pairs: their ratio is the period's share on an

@@ -13,7 +13,7 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
 3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
    withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
    are its low ones (1–10 marked authors), so the rest would overstate it.
-4. **8-week cells for a series withheld whole** (transforms.aggregate.EIGHT_WEEKS: eight whole
+4. **8-week cells for a series withheld whole** (transforms.periods.EIGHT_WEEKS: eight whole
    weeks of the week grain, distinct authors counted at ingest): such a series publishes its
    8-week cells that meet k instead, with complementary suppression on lines of 8-week totals;
    a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week periods withheld is
@@ -29,8 +29,8 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.aggregate import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.contracts import DAILY_COUNTS, DAILY_SCHEMA
+from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines
 

@@ -6,8 +6,8 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.aggregate import EIGHT_WEEKS
 from transforms.contracts import ALL, SERIES_SCHEMA, series_id
+from transforms.periods import EIGHT_WEEKS
 from transforms.privacy import DEFAULT_K, is_suppressed
 
 Basis = Literal["authors", "posts"]

@@ -13,8 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 import warehouse
-from dashboard import summaries
-from tests.dashboard.served import (
+from benchmarks.served import (
     INSTALL_HINT,
     chromium_available,
     launch,
@@ -23,6 +22,7 @@ from tests.dashboard.served import (
     timed_rerun,
     wait_idle,
 )
+from dashboard import summaries
 from warehouse import queries
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "dashboard"

@@ -11,9 +11,9 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
+from benchmarks.served import free_port
 from dashboard.serve import INSECURE_ENV, exposure_problem, is_loopback, serve_command
 from moodcast.cli import main
-from tests.dashboard.served import free_port
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import polars as pl
 
 from ingest.blocks import BLOCK_DAYS, IDS, WEEKS, blocks_of, key_posts
 from ingest.spill import read_spilled
-from transforms.aggregate import periods_of
+from transforms.periods import periods_of
 
 
 def _decided(n: int, source: str) -> pl.DataFrame:

@@ -18,9 +18,9 @@ import polars as pl
 import pytest
 
 import warehouse
+from benchmarks.served import free_port
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from tests.dashboard.served import free_port
 from warehouse import queries
 
 pytestmark = pytest.mark.slow

@@ -3,38 +3,16 @@ record is a dead letter with its reason, every good record is counted, and no re
 depends on its neighbours (two orders of the same records, two chunk sizes)."""
 
 import json
-import os
 from collections import Counter
 
-import polars as pl
 import pytest
-from apache_beam.io import fileio
-from apache_beam.io.filesystem import FileMetadata
 from click.testing import CliRunner
 
-from ingest.sources import ReadChunksFn
+from benchmarks.fuzz_corpus import fates, write_corpus
 from moodcast.cli import main
 from tests.conftest import LEXICON_ONLY
-from tests.reliability.corpus import VALID, write_corpus
-from transforms.records import validate
 
 RECORDS = 100_000
-
-
-def _fates(path: str, chunk_records: int) -> dict[tuple[str, int], str]:
-    readable = fileio.ReadableFile(FileMetadata(path, os.path.getsize(path)))
-    fates: dict[tuple[str, int], str] = {}
-    for chunk in ReadChunksFn(chunk_records).process(readable):
-        valid, invalid = validate(chunk.records, source_tz="UTC")
-        for source, line in valid.select("source", "line").iter_rows():
-            assert (source, line) not in fates
-            fates[(source, line)] = VALID
-        for source, line, reason in (
-            pl.concat([chunk.dead, invalid]).select("source", "line", "reason").iter_rows()
-        ):
-            assert (source, line) not in fates, f"{source}:{line} counted twice"
-            fates[(source, line)] = reason
-    return fates
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +28,7 @@ def test_every_record_meets_its_own_fate(corpus, chunk_records):
     assert len(expected.fates) >= RECORDS and expected.bad >= RECORDS // 5
     got: dict[tuple[str, int], str] = {}
     for path in sorted(folder.iterdir()):
-        got |= _fates(str(path), chunk_records)
+        got |= fates(str(path), chunk_records)
     wrong = {
         where: (fate, got.get(where))
         for where, (_, fate) in expected.fates.items()
@@ -68,8 +46,8 @@ def test_the_same_records_in_another_order_meet_the_same_fates(corpus):
     by_identity = {}
     for name in ("ordered.jsonl", "shuffled.jsonl"):
         path = str(folder / name)
-        fates = _fates(path, 13)
-        by_identity[name] = {expected.fates[where][0]: fate for where, fate in fates.items()}
+        got = fates(path, 13)
+        by_identity[name] = {expected.fates[where][0]: fate for where, fate in got.items()}
     assert by_identity["ordered.jsonl"] == by_identity["shuffled.jsonl"]
 
 

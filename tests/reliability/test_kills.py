@@ -9,9 +9,7 @@ import time
 
 import pytest
 
-from moodcast.sample import generate_sample
-from tests.reliability.harness import (
-    LEXICON_ONLY,
+from benchmarks.kills import (
     clean_run,
     exports,
     kill_and_rerun,
@@ -19,6 +17,8 @@ from tests.reliability.harness import (
     leftovers,
     moodcast,
 )
+from moodcast.sample import generate_sample
+from tests.conftest import LEXICON_ONLY
 
 pytestmark = pytest.mark.slow
 

@@ -6,17 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.aggregate import (
-    EIGHT_WEEKS,
-    PERIOD_GRAINS,
-    aggregate_cells,
-    author_days,
-    daily_aggregates,
-    periods_of,
-)
+from benchmarks.aggregate import long_cells, plain_aggregates
+from transforms.aggregate import aggregate_cells, author_days, daily_aggregates
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.markers import parse_marker
 from transforms.model_markers import ModelConfig, sample_rates
+from transforms.periods import PERIOD_GRAINS
 from transforms.posts import PostOptions, drop_repeated_ids, prepare
 
 MARKERS = {
@@ -165,57 +160,10 @@ def test_eight_weeks_count_each_author_once_over_the_whole_period():
     assert (eight["n_author_days"], eight["n_marked_author_days"]) == (4, 3)
 
 
-def test_a_day_belongs_to_one_period_of_each_grain_and_weeks_nest_in_eight_weeks():
-    assert periods_of(date(2025, 1, 5), "iso_week") == [date(2024, 12, 30)]
-    assert periods_of(date(2025, 1, 5), "epi_week") == [date(2025, 1, 5)]
-    assert periods_of(date(2025, 1, 5), "iso_8week") == [date(2024, 11, 11)]
-    assert periods_of(date(2025, 1, 5), "epi_8week") == [date(2025, 1, 5)]
-    assert PERIOD_GRAINS == ("iso_week", "epi_week", "iso_8week", "epi_8week")
-    days = [date(2024, 1, 1) + timedelta(days=i) for i in range(800)]
-    for week, eight in EIGHT_WEEKS.items():
-        for day in days:
-            (start,) = periods_of(day, eight)
-            (first,) = periods_of(start, week)
-            assert first == start and start <= day <= start + timedelta(days=55)
-            assert periods_of(periods_of(day, week)[0], eight) == [start]
-    with pytest.raises(ValueError, match="grain must be one of iso_week, epi_week"):
-        periods_of(date(2025, 1, 5), "rolling_7")
-
-
 def test_a_week_must_start_on_its_first_day():
     rows = author_days(_week_of_posts(), MARKERS, rates=RATES)
     with pytest.raises(ValueError, match="does not start"):
         aggregate_cells(rows, MARKERS, run_id="r", grain="iso_week", period_start=date(2025, 1, 7))
-
-
-def _reference_aggregates(posts: pl.DataFrame, markers, *, rates) -> pl.DataFrame:
-    """The definition, written plainly: one long row per post × marker, four copies for the
-    grains, one group by."""
-    long = posts.unpivot(
-        on=list(markers), index=["day", "region", "lang", "author"], variable_name="marker"
-    ).join(rates, on=["marker", "lang"], how="inner")
-    grains = pl.concat(
-        [
-            long,
-            long.with_columns(pl.lit(ALL).alias("region")),
-            long.with_columns(pl.lit(ALL).alias("lang")),
-            long.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
-        ]
-    )
-    scored = pl.col("value").is_not_null()
-    return (
-        grains.group_by("day", "region", "lang", "marker")
-        .agg(
-            pl.len().alias("n_posts"),
-            scored.sum().alias("n_scored"),
-            pl.col("value").sum().alias("n_marked"),
-            pl.col("author").filter(scored).drop_nulls().n_unique().alias("n_authors"),
-            pl.col("author").filter(pl.col("value")).drop_nulls().n_unique().alias("n_marked_authors"),
-            pl.col("sample_rate").min(),
-        )
-        .with_columns(pl.col(c).cast(pl.Int64) for c in ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors"))
-        .sort("day", "region", "lang", "marker")
-    )  # fmt: skip
 
 
 def _post_rows(days, *, langs, authors):
@@ -235,6 +183,22 @@ def _post_rows(days, *, langs, authors):
     )
 
 
+def _frame(rows):
+    """`_post_rows` rows as posts (a day drawn as a whole number is that many days after D)."""
+    return pl.DataFrame(
+        [(D + timedelta(days=r[0]) if isinstance(r[0], int) else r[0], *r[1:]) for r in rows],
+        schema={
+            "day": pl.Date,
+            "region": pl.String,
+            "lang": pl.String,
+            "author": pl.String,
+            "sad": pl.Boolean,
+            "calm": pl.Boolean,
+        },
+        orient="row",
+    )
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     _post_rows(
@@ -244,20 +208,12 @@ def _post_rows(days, *, langs, authors):
     )
 )
 def test_two_step_counts_equal_the_plain_definition(rows):
-    schema = {
-        "day": pl.Date,
-        "region": pl.String,
-        "lang": pl.String,
-        "author": pl.String,
-        "sad": pl.Boolean,
-        "calm": pl.Boolean,
-    }
-    posts = pl.DataFrame(rows, schema=schema, orient="row")
+    posts = _frame(rows)
     rates = RATES.with_columns(
         pl.when(pl.col("lang") == "es").then(0.5).otherwise(pl.col("sample_rate")).alias("sample_rate")
     )  # fmt: skip
     ours = daily_aggregates(posts, MARKERS, run_id="r", rates=rates)
-    expected = _reference_aggregates(posts, MARKERS, rates=rates)
+    expected = plain_aggregates(posts, MARKERS, rates=rates)
     assert ours.select(expected.columns).equals(expected)
 
 
@@ -301,8 +257,7 @@ def test_periods_counted_together_equal_periods_counted_one_by_one():
 def test_week_counts_equal_the_plain_definition(rows):
     """Authors with one row in the week and authors with several (counted two ways inside
     count_cells) give the distinct authors and author-days of the plain definition."""
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(rows, schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean}, orient="row")  # fmt: skip
+    posts = _frame(rows)
     week = aggregate_cells(
         author_days(posts, MARKERS, rates=RATES),
         MARKERS,
@@ -310,21 +265,11 @@ def test_week_counts_equal_the_plain_definition(rows):
         grain="iso_week",
         period_start=date(2025, 1, 6),
     )
-    long = posts.unpivot(on=list(MARKERS), index=list(schema), variable_name="marker").join(
-        RATES, on=["marker", "lang"], how="inner"
-    )
-    grains = pl.concat(
-        [
-            long,
-            long.with_columns(pl.lit(ALL).alias("region")),
-            long.with_columns(pl.lit(ALL).alias("lang")),
-            long.with_columns(pl.lit(ALL).alias("region"), pl.lit(ALL).alias("lang")),
-        ]
-    )
     scored, marked, author = pl.col("value").is_not_null(), pl.col("value"), pl.col("author")
     pair = pl.struct("author", "day")
     expected = (
-        grains.group_by("region", "lang", "marker")
+        long_cells(posts, MARKERS, rates=RATES)
+        .group_by("region", "lang", "marker")
         .agg(
             pl.len().alias("n_posts"),
             author.filter(scored).drop_nulls().n_unique().alias("n_authors"),
@@ -346,21 +291,11 @@ def test_week_counts_equal_the_plain_definition(rows):
 def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
     """Sums and author masks of a period's days taken in parts of `part_days` days, combined by
     period_cells, give what count_cells gives over all the days at once."""
-    from transforms.aggregate import (
-        author_periods,
-        count_cells,
-        period_cells,
-        period_sums,
-        wide_author_days,
-        with_masks,
-    )
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.author_masks import with_masks
+    from transforms.periods import author_periods, period_cells, period_sums
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     wide = wide_author_days(posts, MARKERS, rates=RATES)
     names = list(MARKERS)
     part = ((pl.col("day") - D).dt.total_days() // part_days).alias("part")
@@ -383,22 +318,11 @@ def test_periods_counted_in_parts_equal_periods_counted_whole(rows, part_days):
 def test_periods_counted_in_author_shards_equal_periods_counted_whole(rows, shards):
     """Author counts taken apart per shard of the author hashes, summed by counted_periods with
     the sums split anyhow, give what count_cells gives over all the authors at once."""
-    from transforms.aggregate import (
-        author_counts,
-        author_periods,
-        count_cells,
-        counted_periods,
-        period_sums,
-        wide_author_days,
-        with_masks,
-    )
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.author_masks import with_masks
+    from transforms.periods import author_counts, author_periods, counted_periods, period_sums
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     wide = wide_author_days(posts, MARKERS, rates=RATES)
     names = list(MARKERS)
     daily = count_cells(wide, MARKERS, rates=RATES, run_id="r", grain="day")
@@ -425,12 +349,7 @@ def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_who
     shard 0) and summed by summed_daily give what count_cells gives over all the posts at once."""
     from transforms.aggregate import count_cells, summed_daily, wide_author_days
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     wide = wide_author_days(posts, MARKERS, rates=RATES)
     shard = pl.col("author").fill_null(0) % shards
     parts = [
@@ -446,14 +365,11 @@ def test_daily_cells_counted_in_author_shards_and_summed_equal_cells_counted_who
 def test_categorical_regions_and_languages_count_as_text(rows):
     """The job keeps region and language categorical (ingest.blocks): every grain's cells, and
     the authors' period rows it spills, are those of the same posts with text."""
-    from transforms.aggregate import author_periods, count_cells, wide_author_days, with_masks
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.author_masks import with_masks
+    from transforms.periods import author_periods
 
-    schema = {"day": pl.Date, "region": pl.String, "lang": pl.String, "author": pl.String}
-    posts = pl.DataFrame(
-        [(D + timedelta(days=r[0]), *r[1:]) for r in rows],
-        schema={**schema, "sad": pl.Boolean, "calm": pl.Boolean},
-        orient="row",
-    )
+    posts = _frame(rows)
     text = wide_author_days(posts, MARKERS, rates=RATES)
     categorical = wide_author_days(
         posts.with_columns(pl.col("region", "lang").cast(pl.Categorical)), MARKERS, rates=RATES

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from transforms.aggregate import periods_of
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
+from transforms.periods import periods_of
 from transforms.privacy import lonely_cells, protect_lines
 from transforms.publish import choose_grains, published_days, published_timelines
 

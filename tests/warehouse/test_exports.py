@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from tests.reliability.harness import read_set, torn
+from benchmarks.kills import read_set, torn
 from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, PERIOD_SCHEMA
 from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir

@@ -1,5 +1,5 @@
-"""A served dashboard and a headless Chromium driving it, shared by the browser test and
-`benchmarks/dashboard.py`."""
+"""A served dashboard and a headless Chromium driving it: what `benchmarks/dashboard.py` times,
+and what tests/dashboard/test_browser.py (and the tests that need a free port) drive."""
 
 from __future__ import annotations
 

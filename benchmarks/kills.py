@@ -1,5 +1,5 @@
-"""Kill `moodcast run` at random points and check what it leaves: shared by
-tests/reliability/test_kills.py (a few kills) and benchmarks/reliability.py (the full bar).
+"""Kill `moodcast run` at random points and check what it leaves: benchmarks/reliability.py
+runs the full bar with it, tests/reliability/test_kills.py a few kills.
 
 Each run is a real `moodcast run` process in its own session, so every process it starts can be
 found afterwards (`/proc/*/stat` session id) however it was started.
@@ -23,12 +23,9 @@ import duckdb
 import polars as pl
 
 AS_OF = "2025-02-20"
-LEXICON_ONLY = "models = {}\n"
-"""config.toml that makes every marker decide by its lexicon: runs take seconds, not a model
-load."""
 ENV = {
     "MOODCAST_SECRET": "reliability-harness-secret-0123456789abcdef",
-    "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
 }
 
 

@@ -13,17 +13,23 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import FileMetadata
 
+from ingest.sources import ReadChunksFn
 from transforms.contracts import MAX_TEXT_CHARS
+from transforms.records import validate
 
 VALID = "valid"
 GOOD_TIME = "2025-03-04T10:00:00Z"
@@ -222,3 +228,22 @@ def write_corpus(folder: Path, *, n: int, seed: int, bad_share: float = 0.3) -> 
     rng.shuffle(rows)
     write_jsonl(folder / "shuffled.jsonl", rows, expected)
     return expected
+
+
+def fates(path: str, chunk_records: int) -> dict[tuple[str, int], str]:
+    """The fate each record of the file at `path` meets in the readers (ingest.sources'
+    ReadChunksFn in chunks of `chunk_records`, then validation), by (source, line): VALID or its
+    dead letter's reason. Raises AssertionError when a record meets two fates."""
+    readable = fileio.ReadableFile(FileMetadata(path, os.path.getsize(path)))
+    met: dict[tuple[str, int], str] = {}
+    for chunk in ReadChunksFn(chunk_records).process(readable):
+        valid, invalid = validate(chunk.records, source_tz="UTC")
+        for source, line in valid.select("source", "line").iter_rows():
+            assert (source, line) not in met
+            met[(source, line)] = VALID
+        for source, line, reason in (
+            pl.concat([chunk.dead, invalid]).select("source", "line", "reason").iter_rows()
+        ):
+            assert (source, line) not in met, f"{source}:{line} counted twice"
+            met[(source, line)] = reason
+    return met
