@@ -112,7 +112,7 @@ def forecast_chosen(
             continue
         groups.setdefault((model, lengths[uid] >= 2 * freq.season), []).append(uid)
     state = (forecasts, in_sample, notes, published)
-    _fallback(fit, short, (horizon, freq), *state, wanted)
+    _fallback(fit, short, (horizon, freq, fitted), *state, wanted)
     for (model, _), batch in sorted(groups.items()):
         try:
             batch_frame = fit.filter(pl.col("unique_id").is_in(batch))
@@ -125,7 +125,7 @@ def forecast_chosen(
                     fc, fv = _fit(one, model, horizon, 1, freq, fitted)
                 except Exception as exc:
                     why = {uid: f"{model} failed ({type(exc).__name__})"}
-                    _fallback(fit, why, (horizon, freq), *state, wanted)
+                    _fallback(fit, why, (horizon, freq, fitted), *state, wanted)
                     continue
                 reason = ok_reason(lengths[uid], interpolated[uid], freq.unit)
                 _keep({uid: reason}, model, fc, fv, *state, wanted)
@@ -206,12 +206,14 @@ def _keep(reasons, model, fc, fv, forecasts, in_sample, notes, published, wanted
 
 
 def _fallback(fit, why, ahead, forecasts, in_sample, notes, published, wanted):
-    """The series of `why` (id: reason) down the fallback chain, fitted together."""
+    """The series of `why` (id: reason) down the fallback chain, fitted together; `ahead` is
+    (horizon, frequency, whether fitted values are computed)."""
     if not why:
         return
-    horizon, freq = ahead
+    horizon, freq, fitted = ahead
     frame = fit.filter(pl.col("unique_id").is_in(list(why)))
-    for fc, fv, note in chain_forecasts(frame, why, horizon=horizon, interval=freq.interval):
+    chained = chain_forecasts(frame, why, horizon=horizon, interval=freq.interval, fitted=fitted)
+    for fc, fv, note in chained:
         forecasts.append(fc)
         in_sample.append(fv)
         notes.append(note)

@@ -164,12 +164,18 @@ def to_long(wide: pl.DataFrame, names: list[str]) -> pl.DataFrame:
 
 
 def chain_forecasts(
-    frame: pl.DataFrame, why: dict[str, str], *, horizon: int, interval: str = "1d"
+    frame: pl.DataFrame,
+    why: dict[str, str],
+    *,
+    horizon: int,
+    interval: str = "1d",
+    fitted: bool = True,
 ) -> list[tuple[pl.DataFrame, pl.DataFrame, tuple[str, str, str | None, str]]]:
     """Every series of `frame` (FIT_SCHEMA) down the fallback chain, as `chain_forecast` with
     its reason in `why`, in `unique_id` order. The series whose chains start with the same
     model are fitted in one call (the same values: statsforecast fits each series on its
-    own); where that call fails, each of them goes down its chain alone."""
+    own); where that call fails, each of them goes down its chain alone. With `fitted` False
+    the fitted values are not computed (empty frames); the forecasts are the same."""
     lengths = dict(frame.group_by("unique_id").len().iter_rows())
     starts: dict[str, list[str]] = {}
     for uid in sorted(lengths):
@@ -185,12 +191,13 @@ def chain_forecasts(
                 horizon=horizon,
                 n_jobs=1,
                 interval=interval,
+                fitted=fitted,
             )
         except Exception:
             for uid in batch:
                 one = frame.filter(pl.col("unique_id") == uid)
                 done[uid] = chain_forecast(
-                    one, uid, horizon=horizon, why=why[uid], interval=interval
+                    one, uid, horizon=horizon, why=why[uid], interval=interval, fitted=fitted
                 )
             continue
         for uid in batch:
@@ -201,17 +208,26 @@ def chain_forecasts(
 
 
 def chain_forecast(
-    frame: pl.DataFrame, uid: str, *, horizon: int, why: str, interval: str = "1d"
+    frame: pl.DataFrame,
+    uid: str,
+    *,
+    horizon: int,
+    why: str,
+    interval: str = "1d",
+    fitted: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, str, str | None, str]]:
     """One series (`frame`, FIT_SCHEMA) down the fallback chain, forecast `horizon` periods of
     `interval`; the first model that works is its only one. Returns its forecasts, fitted
-    values (LONG_SCHEMA) and NOTES_SCHEMA note (`fallback`, or `skipped` when all failed)."""
+    values (LONG_SCHEMA; empty when `fitted` is False) and NOTES_SCHEMA note (`fallback`, or
+    `skipped` when all failed)."""
     failures = []
     for name, factory in fallback_chain(frame.height):
         model = factory()
         model.alias = name
         try:
-            fc, fv = fit_forecast(frame, [model], horizon=horizon, n_jobs=1, interval=interval)
+            fc, fv = fit_forecast(
+                frame, [model], horizon=horizon, n_jobs=1, interval=interval, fitted=fitted
+            )
         except Exception as exc:
             failures.append(f"{name} failed ({type(exc).__name__})")
             continue

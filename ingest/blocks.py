@@ -223,40 +223,42 @@ def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame, spill_dir: str)
         yield beam.pvalue.TaggedOutput(EIGHT_WEEK_PARTS, (key, (sums, rows)))
 
 
-def count_authors(item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]], job: IngestJob):
+def count_authors(
+    item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]], markers: Sequence[str]
+):
     """One window and author shard's spilled `(sums, authors)` from every block
     (AggregateBlockFn) → `(window, (sums, counts))`, the counts being that shard's authors per
-    cell (transforms.periods.author_counts), both `packed`: each shard holds a fraction of the
-    period's authors, so no call holds them all."""
+    cell of each of `markers` (their names; transforms.periods.author_counts), both `packed`:
+    each shard holds a fraction of the period's authors, so no call holds them all."""
     (window, _), pieces = item
     frames = list(read_spilled(where for pair in pieces for where in pair))
     sums, authors = pl.concat(frames[0::2]), pl.concat(frames[1::2])
-    return window, (packed(sums), packed(author_counts(authors, list(job.markers))))
+    return window, (packed(sums), packed(author_counts(authors, list(markers))))
 
 
-def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], job: IngestJob) -> pa.Table:
+def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], run_id: str) -> pa.Table:
     """One window's `(sums, counts)` from every author shard (count_authors) → the cells of the
-    8-week periods starting in it (transforms.periods.counted_periods, PERIOD_SCHEMA), Arrow."""
+    8-week periods starting in it (transforms.periods.counted_periods, PERIOD_SCHEMA) of run
+    `run_id`, Arrow."""
     _, pieces = item
     sums = pl.concat(unpacked(data) for data, _ in pieces)
     counts = pl.concat(unpacked(data) for _, data in pieces)
-    return counted_periods(sums, counts, run_id=job.run_id).to_arrow()
+    return counted_periods(sums, counts, run_id=run_id).to_arrow()
 
 
 class NoisyDayFn(beam.DoFn):
     """(ISO day, author-days) → the day's differentially private base cells (transforms.dp) as
-    Arrow, when the job publishes in DP mode; nothing otherwise."""
+    Arrow. Only a job that publishes in DP mode (`job.dp_budget` set) has this step; raises
+    ValueError for any other job."""
 
     def __init__(self, job: IngestJob):
+        if job.dp_budget is None:
+            raise ValueError("NoisyDayFn needs a job with a dp_budget")
         self._job = job
-        self._noise = None
-        if job.dp_budget is not None:
-            self._noise = DayNoise(job.dp_budget, n_markers=len(job.markers))
-            _ = self._noise.scale  # calibrated once, here, and pickled with the DoFn
+        self._noise = DayNoise(job.dp_budget, n_markers=len(job.markers))
+        _ = self._noise.scale  # calibrated once, here, and pickled with the DoFn
 
     def process(self, item: tuple[str, pl.DataFrame]) -> Iterator[pa.Table]:
-        if self._noise is None:
-            return
         _, rows = item
         job = self._job
         rates = sample_rates(job.markers, job.options.models, None)

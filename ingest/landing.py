@@ -85,7 +85,7 @@ class WriteLanding(beam.PTransform):
         pipeline = next(iter(tables.values())).pipeline
         names = (
             pipeline
-            | "LandingNames" >> beam.Create(list(LANDING_SCHEMAS))
+            | "LandingNames" >> beam.Create(list(LANDING_SCHEMAS), reshuffle=False)
             | "NoRowsYet" >> beam.Map(lambda name: (name, None))
         )
         keyed = [pcoll | f"Key {name}" >> beam.WithKeys(name) for name, pcoll in tables.items()]

@@ -89,11 +89,10 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
     eight_weeks = (
         aggregated[blocks.EIGHT_WEEK_PARTS]
         | "GroupByEightWeekShard" >> beam.GroupByKey()
-        | "CountEightWeekAuthors" >> beam.Map(blocks.count_authors, job=job)
+        | "CountEightWeekAuthors" >> beam.Map(blocks.count_authors, markers=tuple(job.markers))
         | "GroupByEightWeekWindow" >> beam.GroupByKey()
-        | "CountEightWeeks" >> beam.Map(blocks.count_periods, job=job)
+        | "CountEightWeeks" >> beam.Map(blocks.count_periods, run_id=job.run_id)
     )
-    noisy_days = aggregated[blocks.AUTHOR_DAYS] | "NoisyDays" >> beam.ParDo(blocks.NoisyDayFn(job))
     counts = (
         (prepared[COUNTS], deduped[COUNTS])
         | "AllCounts" >> beam.Flatten()
@@ -111,15 +110,19 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
         | "SumPerFile" >> beam.CombinePerKey(_add_pairs)
         | "FilesTable" >> beam.Map(files_table)
     )
-    {
+    tables = {
         "daily": aggregated.daily,
         "periods": (aggregated[blocks.WEEK_CELLS], eight_weeks) | "AllPeriods" >> beam.Flatten(),
-        "dp_daily": noisy_days,
         "dead_letters": prepared[DEAD],
         "counts": counts,
         "coverage": coverage,
         "files": files,
-    } | "WriteLanding" >> WriteLanding(job.landing_dir)
+    }
+    if job.dp_budget is not None:
+        tables["dp_daily"] = aggregated[blocks.AUTHOR_DAYS] | "NoisyDays" >> beam.ParDo(
+            blocks.NoisyDayFn(job)
+        )
+    tables | "WriteLanding" >> WriteLanding(job.landing_dir)
 
 
 def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:

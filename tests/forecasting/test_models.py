@@ -195,6 +195,12 @@ def test_fallback_series_fitted_together_equal_each_fitted_alone():
         one = frame.filter(pl.col("unique_id") == note[0])
         alone = chain_forecast(one, note[0], horizon=5, why="Short")
         assert fc.equals(alone[0]) and fv.equals(alone[1]) and note == alone[2]
+    without = chain_forecasts(frame, why, horizon=5, fitted=False)
+    for (fc, fv, note), (fc_without, fv_without, note_without) in zip(
+        together, without, strict=True
+    ):
+        assert fv.height > 0 and fv_without.is_empty()
+        assert fc.equals(fc_without) and note == note_without
 
 
 def test_a_series_forecast_does_not_depend_on_the_lengths_of_the_others_in_its_batch():

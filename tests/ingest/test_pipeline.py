@@ -326,7 +326,7 @@ def failing_job(tmp_path, monkeypatch):
     """A job over 50 posts whose period counting (ingest.blocks.count_periods) raises
     RuntimeError("counting failed")."""
 
-    def fail(item, job):
+    def fail(item, run_id):
         raise RuntimeError("counting failed")
 
     monkeypatch.setattr("ingest.blocks.count_periods", fail)
