@@ -423,10 +423,19 @@ def refuse_irregular(path: str) -> None:
         )
 
 
+MIN_FOREIGN_LINES = 3
+"""Lines of a file's first block that must fail to decode as UTF-8 (and outnumber the lines
+of UTF-8 beyond ASCII) before the file is refused as text in another encoding: fewer are stray
+bytes, each a dead letter of its own."""
+
+
 def refuse_unsplittable(path: str) -> None:
     """Raise InputError when the first bytes of a JSON Lines or CSV file (decompressed) show text
-    that cannot be split into UTF-8 lines: UTF-16 or UTF-32 (their byte-order marks), or lines
-    ended by carriage returns alone. Read, every line of such a file would be a dead letter."""
+    that cannot be split into UTF-8 lines: UTF-16 or UTF-32 (their byte-order marks), lines
+    ended by carriage returns alone, or lines mostly in another 8-bit encoding such as Latin-1
+    or Windows-1252 (at least MIN_FOREIGN_LINES of the complete lines are not UTF-8, and more
+    than hold UTF-8 beyond ASCII; a line the block cuts is left out). Read, every line of such
+    a file (of an 8-bit one, every line with an accent) would be a dead letter."""
     if file_format(path) == "parquet":
         return
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -441,6 +450,30 @@ def refuse_unsplittable(path: str) -> None:
             f"{path} ends its lines with carriage returns alone, so it would read as one line; "
             "convert them to line feeds first, e.g. tr '\\r' '\\n' < IN > OUT"
         )
+    lines = head.split(b"\n")[:-1]
+    foreign, beyond_ascii = _foreign_lines(lines)
+    if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii:
+        raise InputError(
+            f"{path} is not UTF-8: {foreign} of its first {len(lines)} lines are not (and "
+            f"{beyond_ascii} hold UTF-8 beyond ASCII), so it is likely Latin-1 or Windows-1252 "
+            "text, whose every line with an accent would be a dead letter; moodcast reads UTF-8: "
+            "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)"
+        )
+
+
+def _foreign_lines(lines: list[bytes]) -> tuple[int, int]:
+    """How many of `lines` are not UTF-8, and how many are UTF-8 with bytes beyond ASCII."""
+    foreign = beyond_ascii = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            foreign += 1
+        else:
+            beyond_ascii += 1
+    return foreign, beyond_ascii
 
 
 def file_sha256(path: str) -> str:
