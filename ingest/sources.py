@@ -346,11 +346,14 @@ class ReadPostChunks(beam.PTransform):
 
 
 class InputFile(NamedTuple):
-    """One matched input: its path, size in bytes and the SHA-256 of its bytes (as stored)."""
+    """One matched input: its path, size in bytes, the SHA-256 of its bytes (as stored), and
+    when it was last changed (seconds since the epoch, as its filesystem tells), read before
+    the hash."""
 
     path: str
     bytes: int
     sha256: str
+    modified: float
 
 
 def read_file(
@@ -374,8 +377,23 @@ def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
     Raises InputError as matched_files does.
     """
     return [
-        InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
+        InputFile(
+            meta.path, meta.size_in_bytes, file_sha256(meta.path), meta.last_updated_in_seconds
+        )
         for meta in matched_files(patterns)
+    ]
+
+
+def changed_inputs(files: Sequence[InputFile]) -> list[str]:
+    """The paths of `files` whose size or modification time is no longer what match_inputs
+    saw, or that are gone: what was read of them may match neither their hashed content nor
+    their present one."""
+    now = FileSystems.match([f.path for f in files])
+    return [
+        f.path
+        for f, result in zip(files, now, strict=True)
+        if [(m.size_in_bytes, m.last_updated_in_seconds) for m in result.metadata_list]
+        != [(f.bytes, f.modified)]
     ]
 
 

@@ -26,7 +26,7 @@ from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
-from ingest.sources import InputError, InputFile, match_inputs, peek_fields
+from ingest.sources import InputError, InputFile, changed_inputs, match_inputs, peek_fields
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
@@ -172,7 +172,8 @@ def _ingest_covering(
 ) -> tuple[Path, IngestJob, list[InputFile], set[date]]:
     """Run `job` on `files`; where earlier inputs in the ledger also cover the days they touch,
     run it again on all of them, each read as it was loaded. Returns the landing files, the
-    job and the files as last run, and the days the new inputs cover."""
+    job and the files as last run, and the days the new inputs cover. Raises InputError when
+    an input changed or went away while it was read (changed_inputs)."""
     local_dir = settings.landing_dir / job.run_id
     landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
     days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
@@ -190,6 +191,12 @@ def _ingest_covering(
             mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
         )
         landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
+    if changed := changed_inputs(files):
+        raise InputError(
+            f"{', '.join(changed)} changed or went away while the run read it, so what was read "
+            "may be neither its old content nor its new one. Nothing was published. Put input "
+            "files in place whole (write a temporary name, then rename it) and run again."
+        )
     return landing, job, files, days
 
 

@@ -16,7 +16,7 @@ from apache_beam.io.filesystem import FileMetadata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.sources import InputError, ReadChunksFn, _Lines, match_inputs
+from ingest.sources import InputError, ReadChunksFn, _Lines, changed_inputs, match_inputs
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
 
@@ -291,3 +291,15 @@ def test_a_character_cut_at_the_end_of_the_sampled_block_is_not_counted(tmp_path
     path = tmp_path / "long.jsonl"
     path.write_bytes(data)
     assert match_inputs([str(path)])
+
+
+def test_an_input_appended_to_or_removed_after_matching_is_changed(tmp_path):
+    kept, grown, gone = (tmp_path / f"{name}.jsonl" for name in ("kept", "grown", "gone"))
+    for path in (kept, grown, gone):
+        path.write_bytes(_jsonl(3))
+    files = match_inputs([str(tmp_path / "*.jsonl")])
+    assert changed_inputs(files) == []
+    with grown.open("ab") as handle:
+        handle.write(_jsonl(1))
+    gone.unlink()
+    assert changed_inputs(files) == [str(gone), str(grown)]

@@ -82,3 +82,39 @@ def test_a_data_directory_that_cannot_be_written_is_a_one_paragraph_error(tmp_pa
     assert result.exit_code == 7, result.output  # a WarehouseError
     assert "cannot write" in result.output and "writable" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_input_that_grows_while_the_run_reads_it_fails_the_run(tmp_path, monkeypatch):
+    """A writer still appending: the ledger would keep the hash of the content matched before
+    the run, beside days computed from more posts, and every later run over those days would
+    find the file 'changed since it was loaded'."""
+    import moodcast.run
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(_posts(300))
+    real_ingest = moodcast.run.run_ingest
+
+    def ingest_while_a_writer_appends(job, **kwargs):
+        with posts.open("ab") as handle:
+            handle.write(_posts(400)[len(_posts(300)) :])
+        return real_ingest(job, **kwargs)
+
+    monkeypatch.setattr(moodcast.run, "run_ingest", ingest_while_a_writer_appends)
+    run = ("run", posts, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    refused = _invoke(*run)
+    assert refused.exit_code == 4, refused.output
+    assert f"{posts} changed or went away while the run read it" in refused.output
+    con = warehouse.open_published(data)
+    try:
+        assert con.sql("SELECT status FROM runs").fetchall() == [("failed",)]
+        assert con.sql("SELECT count(*) FROM run_inputs").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+    monkeypatch.setattr(moodcast.run, "run_ingest", real_ingest)
+    done = _invoke(*run)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout.splitlines()[-1])["read"] == 400
