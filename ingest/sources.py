@@ -53,6 +53,16 @@ spent ~1.5 CPU s less with 50,000 than with 20,000 (50 chunks), for ~20-35 MiB m
 RSS; 100,000 saved little more and cost ~130 MiB (docs/throughput.md)."""
 
 
+class InputFileError(InputError):
+    """An InputError about particular input files, `paths` (as matched): refused before a run
+    (not a regular file, not UTF-8 text), damaged, or changed while a run read them. A caller
+    can leave those files aside and go on with the others (follow mode does)."""
+
+    def __init__(self, message: str, *, paths: Sequence[str]):
+        super().__init__(message)
+        self.paths = tuple(paths)
+
+
 class ParsedChunk(NamedTuple):
     """Records of one stretch of one file (LOCATED_SCHEMA), and the dead letters found there."""
 
@@ -414,9 +424,10 @@ def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
             )
         for meta in result.metadata_list:
             if os.path.isdir(meta.path):
-                raise InputError(
+                raise InputFileError(
                     f"{meta.path} is a directory: give the files in it, e.g. "
-                    f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)"
+                    f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)",
+                    paths=[meta.path],
                 )
             refuse_irregular(meta.path)
             refuse_unsplittable(meta.path)
@@ -433,11 +444,14 @@ def refuse_irregular(path: str) -> None:
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise InputError(f"cannot read input {path}: {exc.strerror or exc}") from exc
+        raise InputFileError(
+            f"cannot read input {path}: {exc.strerror or exc}", paths=[path]
+        ) from exc
     if not stat.S_ISREG(mode):
-        raise InputError(
+        raise InputFileError(
             f"{path} is not a regular file (a directory, pipe or device); give moodcast files "
-            f"of posts, e.g. posts/*.jsonl"
+            f"of posts, e.g. posts/*.jsonl",
+            paths=[path],
         )
 
 
@@ -459,23 +473,26 @@ def refuse_unsplittable(path: str) -> None:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         head = next(_Lines(handle, compression(path), block_bytes=1 << 16)._blocks(), b"")
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        raise InputError(
+        raise InputFileError(
             f"{path} is UTF-16 or UTF-32 text (it starts with that byte-order mark); moodcast "
-            "reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT"
+            "reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT",
+            paths=[path],
         )
     if head.count(b"\r") > 1 and b"\n" not in head:
-        raise InputError(
+        raise InputFileError(
             f"{path} ends its lines with carriage returns alone, so it would read as one line; "
-            "convert them to line feeds first, e.g. tr '\\r' '\\n' < IN > OUT"
+            "convert them to line feeds first, e.g. tr '\\r' '\\n' < IN > OUT",
+            paths=[path],
         )
     lines = head.split(b"\n")[:-1]
     foreign, beyond_ascii = _foreign_lines(lines)
     if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii:
-        raise InputError(
+        raise InputFileError(
             f"{path} is not UTF-8: {foreign} of its first {len(lines)} lines are not (and "
             f"{beyond_ascii} hold UTF-8 beyond ASCII), so it is likely Latin-1 or Windows-1252 "
             "text, whose every line with an accent would be a dead letter; moodcast reads UTF-8: "
-            "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)"
+            "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)",
+            paths=[path],
         )
 
 

@@ -26,7 +26,13 @@ from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
-from ingest.sources import InputError, InputFile, changed_inputs, match_inputs, peek_fields
+from ingest.sources import (
+    InputFile,
+    InputFileError,
+    changed_inputs,
+    match_inputs,
+    peek_fields,
+)
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
@@ -192,10 +198,11 @@ def _ingest_covering(
         )
         landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
     if changed := changed_inputs(files):
-        raise InputError(
+        raise InputFileError(
             f"{', '.join(changed)} changed or went away while the run read it, so what was read "
             "may be neither its old content nor its new one. Nothing was published. Put input "
-            "files in place whole (write a temporary name, then rename it) and run again."
+            "files in place whole (write a temporary name, then rename it) and run again.",
+            paths=changed,
         )
     return landing, job, files, days
 
@@ -254,7 +261,7 @@ def _ingest_job(
 
 def _no_usable_post(
     summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None
-) -> InputError:
+) -> InputFileError:
     """The error of a run that kept no post: what became of the records, the fields the first
     input holds, and how to read it (transforms.presets.suggest_reading)."""
     fates = [
@@ -278,9 +285,10 @@ def _no_usable_post(
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
     advice = suggest_reading(fields) if fields else ""
-    return InputError(
+    return InputFileError(
         f"No usable post: read {summary.read:,} record(s), "
-        f"{'; '.join(fates) or 'none of them a post'}. {held} {advice} Nothing was published."
+        f"{'; '.join(fates) or 'none of them a post'}. {held} {advice} Nothing was published.",
+        paths=[f.path for f in files],
     )
 
 
@@ -303,11 +311,12 @@ def _ingest(
         .to_list()
     )
     if damaged and not settings.keep_partial_inputs:
-        raise InputError(
+        raise InputFileError(
             f"{', '.join(damaged)}: the file ends early or is corrupt, so some of its posts "
             f"cannot be read. Nothing was published. Fetch the file again, or run with "
             f"--keep-partial to keep its readable part (the loss is recorded as a dead letter "
-            f"naming the file and line)."
+            f"naming the file and line).",
+            paths=damaged,
         )
     for path in damaged:
         log.warning("%s is damaged: keeping its readable part (--keep-partial)", path)
