@@ -465,9 +465,10 @@ def refuse_unsplittable(path: str) -> None:
     """Raise InputError when the first bytes of a JSON Lines or CSV file (decompressed) show text
     that cannot be split into UTF-8 lines: UTF-16 or UTF-32 (their byte-order marks), lines
     ended by carriage returns alone, or lines mostly in another 8-bit encoding such as Latin-1
-    or Windows-1252 (at least MIN_FOREIGN_LINES of the complete lines are not UTF-8, and more
-    than hold UTF-8 beyond ASCII; a line the block cuts is left out). Read, every line of such
-    a file (of an 8-bit one, every line with an accent) would be a dead letter."""
+    or Windows-1252 or binary data (at least MIN_FOREIGN_LINES of the complete lines are not
+    UTF-8 or hold a NUL byte, and more than hold UTF-8 beyond ASCII; a line the block cuts is
+    left out). Read, every line of such a file (of an 8-bit one, every line with an accent)
+    would be a dead letter."""
     if file_format(path) == "parquet":
         return
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -486,6 +487,14 @@ def refuse_unsplittable(path: str) -> None:
         )
     lines = head.split(b"\n")[:-1]
     foreign, beyond_ascii = _foreign_lines(lines)
+    if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii and b"\x00" in head:
+        raise InputFileError(
+            f"{path} holds NUL bytes on {foreign} of its first {len(lines)} lines: it is binary "
+            "data (or UTF-16/UTF-32 text without a byte-order mark), not lines of posts. moodcast "
+            "reads JSON Lines and CSV in UTF-8 (plain, .gz, .zst, .bz2 or .xz) and Parquet: leave "
+            "it out of the inputs (a narrower pattern, e.g. 'DIR/*.jsonl') or convert it",
+            paths=[path],
+        )
     if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii:
         raise InputFileError(
             f"{path} is not UTF-8: {foreign} of its first {len(lines)} lines are not (and "
@@ -497,9 +506,13 @@ def refuse_unsplittable(path: str) -> None:
 
 
 def _foreign_lines(lines: list[bytes]) -> tuple[int, int]:
-    """How many of `lines` are not UTF-8, and how many are UTF-8 with bytes beyond ASCII."""
+    """How many of `lines` are not UTF-8 text (or hold a NUL byte, which no text line of posts
+    does), and how many are UTF-8 with bytes beyond ASCII."""
     foreign = beyond_ascii = 0
     for line in lines:
+        if b"\x00" in line:
+            foreign += 1
+            continue
         if line.isascii():
             continue
         try:

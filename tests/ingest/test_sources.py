@@ -268,18 +268,37 @@ def test_a_file_mostly_in_another_encoding_is_refused_with_the_command_that_conv
         match_inputs([str(path)])
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40),
+        ("no-bom.jsonl", _jsonl(10).decode().encode("utf-16-le")),
+    ],
+)
+def test_binary_data_or_utf16_without_a_byte_order_mark_is_refused_as_not_text(
+    tmp_path, name, data
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=r"holds NUL bytes .* binary data \(or UTF-16"):
+        match_inputs([str(path)])
+
+
 def test_stray_bytes_in_a_utf8_file_stay_one_dead_letter_each(tmp_path):
-    ascii_only = _jsonl(30).replace(b"post 7", b"post \xff7")
+    ascii_only = _jsonl(30).replace(b"post 7", b"post \xff7").replace(b"post 9", b"post \x009")
     mostly_utf8 = (
         _posts_in("utf-8").replace(b"buen", b"bu\xe9n", 2) + b'{"id": "z", "text": "\xe9"}\n'
     )
-    for name, data, stray in [("a.jsonl", ascii_only, 1), ("b.jsonl", mostly_utf8, 3)]:
+    for name, data, reasons in [
+        ("a.jsonl", ascii_only, ["invalid UTF-8", "invalid JSON"]),
+        ("b.jsonl", mostly_utf8, ["invalid UTF-8"] * 3),
+    ]:
         path = tmp_path / name
         path.write_bytes(data)
         assert match_inputs([str(path)])
         records, dead = _read(path)
-        assert dead["reason"].to_list() == ["invalid UTF-8"] * stray
-        assert records.height + stray == data.count(b"\n")
+        assert dead["reason"].to_list() == reasons
+        assert records.height + len(reasons) == data.count(b"\n")
 
 
 def test_a_character_cut_at_the_end_of_the_sampled_block_is_not_counted(tmp_path):
