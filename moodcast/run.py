@@ -167,7 +167,7 @@ def _run_locked(
             open_from=as_of,
         )  # fmt: skip
         if summary.valid == 0:
-            raise _no_usable_post(summary, files, settings.record_mapping)
+            raise _no_usable_post(summary, files, settings.record_mapping, as_of=as_of)
         summary = forecast_step(con, summary, settings=settings, markers=markers)
         warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))
@@ -260,10 +260,11 @@ def _ingest_job(
 
 
 def _no_usable_post(
-    summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None
+    summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None, *, as_of: date
 ) -> InputFileError:
     """The error of a run that kept no post: what became of the records, the fields the first
-    input holds, and how to read it (transforms.presets.suggest_reading)."""
+    input holds, how to read it (transforms.presets.suggest_reading), and which dates the run
+    keeps when posts were filtered by their dates."""
     fates = [
         f"{n:,} {what} ({', '.join(f'{m:,} {r}' for r, m in sorted(reasons.items()))})"
         for what, n, reasons in (
@@ -284,10 +285,21 @@ def _no_usable_post(
         if fields
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
-    advice = suggest_reading(fields) if fields else ""
+    advice = [suggest_reading(fields) if fields else ""]
+    if summary.filtered.get("future timestamp"):
+        advice.append(
+            f"Posts dated after the run's date ({as_of}: --as-of, else today) are filtered as "
+            "future timestamps: give --as-of the last day the data cover."
+        )
+    if summary.filtered.get("too late"):
+        advice.append(
+            f"Posts on days closed longer than --allowed-lateness before {as_of} are filtered "
+            "as too late: give a longer --allowed-lateness to load older days."
+        )
+    told = " ".join(a for a in [held, *advice, "Nothing was published."] if a)
     return InputFileError(
         f"No usable post: read {summary.read:,} record(s), "
-        f"{'; '.join(fates) or 'none of them a post'}. {held} {advice} Nothing was published.",
+        f"{'; '.join(fates) or 'none of them a post'}. {told}",
         paths=[f.path for f in files],
     )
 

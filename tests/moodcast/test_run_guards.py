@@ -118,3 +118,16 @@ def test_an_input_that_grows_while_the_run_reads_it_fails_the_run(tmp_path, monk
     done = _invoke(*run)
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout.splitlines()[-1])["read"] == 400
+
+
+def test_an_as_of_before_the_data_says_which_dates_the_run_keeps(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(_posts(50))
+    refused = _invoke("run", posts, "--data-dir", data, "--as-of", "2024-12-31")
+    assert refused.exit_code == 4
+    assert "50 filtered (50 future timestamp)" in refused.output
+    assert "after the run's date (2024-12-31: --as-of, else today)" in refused.output
+    assert "give --as-of the last day the data cover" in refused.output
