@@ -181,30 +181,41 @@ def _ingest_covering(
     job and the files as last run, and the days the new inputs cover. Raises InputError when
     an input changed or went away while it was read (changed_inputs)."""
     local_dir = settings.landing_dir / job.run_id
-    landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
-    days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-    older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
-    if older:
-        log.info(
-            "run: %d earlier input(s) also cover these days; recomputing them from all "
-            "inputs, each read as it was loaded",
-            len(older),
-        )
-        files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
-        job = replace(
-            job,
-            inputs=[f.path for f in files],
-            mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
-        )
+    try:
         landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
+        days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
+        older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
+        if older:
+            log.info(
+                "run: %d earlier input(s) also cover these days; recomputing them from all "
+                "inputs, each read as it was loaded",
+                len(older),
+            )
+            files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
+            job = replace(
+                job,
+                inputs=[f.path for f in files],
+                mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
+            )
+            landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
+    except Exception as exc:
+        _refuse_changed(files, cause=exc)
+        raise
+    _refuse_changed(files)
+    return landing, job, files, days
+
+
+def _refuse_changed(files: list[InputFile], *, cause: Exception | None = None) -> None:
+    """Raise InputFileError (from `cause`, the job's own failure, if any) when an input
+    changed or went away since it was hashed (changed_inputs)."""
     if changed := changed_inputs(files):
         raise InputFileError(
             f"{', '.join(changed)} changed or went away while the run read it, so what was read "
             "may be neither its old content nor its new one. Nothing was published. Put input "
-            "files in place whole (write a temporary name, then rename it) and run again.",
+            "files in place whole (write a temporary name, then rename it), leave them there, "
+            "and run again.",
             paths=changed,
-        )
-    return landing, job, files, days
+        ) from cause
 
 
 def _finished(row: warehouse.RunRecord, summary: RunSummary) -> warehouse.RunRecord:

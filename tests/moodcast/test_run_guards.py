@@ -84,29 +84,37 @@ def test_a_data_directory_that_cannot_be_written_is_a_one_paragraph_error(tmp_pa
     assert "Traceback" not in result.output
 
 
-def test_an_input_that_grows_while_the_run_reads_it_fails_the_run(tmp_path, monkeypatch):
+@pytest.mark.parametrize("change", ["append", "remove"])
+def test_an_input_that_changes_or_goes_while_the_run_reads_it_fails_the_run(
+    tmp_path, monkeypatch, change
+):
     """A writer still appending: the ledger would keep the hash of the content matched before
     the run, beside days computed from more posts, and every later run over those days would
-    find the file 'changed since it was loaded'."""
+    find the file 'changed since it was loaded'. A file removed before Beam opened it failed
+    the run with Beam's own error (exit 9, 'Empty match for pattern ... Disallowed')."""
     import moodcast.run
 
     data = tmp_path / "data"
     data.mkdir()
     (data / "config.toml").write_text(LEXICON_ONLY)
-    posts = tmp_path / "posts.jsonl"
+    posts, other = tmp_path / "posts.jsonl", tmp_path / "other.jsonl"
     posts.write_bytes(_posts(300))
+    other.write_bytes(_posts(20))
     real_ingest = moodcast.run.run_ingest
 
-    def ingest_while_a_writer_appends(job, **kwargs):
-        with posts.open("ab") as handle:
-            handle.write(_posts(400)[len(_posts(300)) :])
+    def ingest_while_the_input_changes(job, **kwargs):
+        if change == "append":
+            with posts.open("ab") as handle:
+                handle.write(_posts(400)[len(_posts(300)) :])
+        else:
+            posts.unlink()
         return real_ingest(job, **kwargs)
 
-    monkeypatch.setattr(moodcast.run, "run_ingest", ingest_while_a_writer_appends)
-    run = ("run", posts, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    monkeypatch.setattr(moodcast.run, "run_ingest", ingest_while_the_input_changes)
+    run = ("run", posts, other, "--data-dir", data, "--as-of", "2025-03-25", "--json")
     refused = _invoke(*run)
     assert refused.exit_code == 4, refused.output
-    assert f"{posts} changed or went away while the run read it" in refused.output
+    assert f"Error: {posts} changed or went away while the run read it" in refused.output
     con = warehouse.open_published(data)
     try:
         assert con.sql("SELECT status FROM runs").fetchall() == [("failed",)]
@@ -115,9 +123,11 @@ def test_an_input_that_grows_while_the_run_reads_it_fails_the_run(tmp_path, monk
         con.close()
 
     monkeypatch.setattr(moodcast.run, "run_ingest", real_ingest)
+    if change == "remove":
+        posts.write_bytes(_posts(400))
     done = _invoke(*run)
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout.splitlines()[-1])["read"] == 400
+    assert json.loads(done.stdout.splitlines()[-1])["read"] == 420
 
 
 def test_an_as_of_before_the_data_says_which_dates_the_run_keeps(tmp_path):
