@@ -418,9 +418,10 @@ def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
     found: dict[str, FileMetadata] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
         if not result.metadata_list:
-            raise InputError(
+            raise InputFileError(
                 f"no input file matches {pattern!r}: check the path (relative paths start from "
-                "the current directory) and quote a glob, e.g. 'posts/*.jsonl'"
+                "the current directory) and quote a glob, e.g. 'posts/*.jsonl'",
+                paths=[pattern],
             )
         for meta in result.metadata_list:
             if os.path.isdir(meta.path):

@@ -70,10 +70,13 @@ class Spool:
         """Files whose content is not among `ledgered` nor set aside (one path per content)."""
         found: dict[str, Path] = {}
         for path in spool_files(self.root):
-            stat = path.stat()
-            version = (str(path), stat.st_size, stat.st_mtime_ns)
-            if version not in self._hashes:
-                self._hashes[version] = file_sha256(str(path))
+            try:
+                stat = path.stat()
+                version = (str(path), stat.st_size, stat.st_mtime_ns)
+                if version not in self._hashes:
+                    self._hashes[version] = file_sha256(str(path))
+            except FileNotFoundError:
+                continue  # removed since it was listed
             sha = self._hashes[version]
             if sha not in ledgered and sha not in self._aside:
                 found.setdefault(sha, path)
@@ -157,7 +160,7 @@ def follow(
 
     Each cycle is one `daily_run` of the pending files with `allowed_lateness`; a cycle that
     finds the data directory locked by another run waits for the next. A run refused for some
-    of its files (InputFileError: damaged, not UTF-8, no usable post, changed while read) is
+    of its files (InputFileError: damaged, not UTF-8, no usable post, changed or gone) is
     logged, and run again at once without them; they stay aside until their content changes
     (Spool.set_aside), so one bad file never holds up the others. Raises what daily_run
     raises otherwise.

@@ -233,3 +233,33 @@ def test_a_bad_file_in_the_spool_is_set_aside_and_never_holds_up_the_others(tmp_
     for name in ("cut.jsonl.gz", "wide.jsonl", "postless.jsonl"):
         assert f"Leaving {spool / name} aside until its content changes" in caplog.text
     assert ledgered_contents(data) == {file_sha256(str(spool / "good.jsonl"))}
+
+
+def test_a_spool_file_removed_before_its_cycle_reads_it_is_passed_over(tmp_path, monkeypatch):
+    """Removed between the listing and the run (a retention job): follow mode stopped with
+    'no input file matches'."""
+    import moodcast.follow
+
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    _drop(spool, "a.jsonl", _posts(AS_OF, 30, seed=1))
+    _drop(spool, "b.jsonl", _posts(AS_OF, 20, seed=2))
+    real_run = moodcast.follow.daily_run
+
+    def run_after_a_removal(inputs, **kwargs):
+        (spool / "b.jsonl").unlink(missing_ok=True)
+        return real_run(inputs, **kwargs)
+
+    monkeypatch.setattr(moodcast.follow, "daily_run", run_after_a_removal)
+    summary = follow(
+        spool,
+        settings=load_settings(data),
+        every=timedelta(seconds=0),
+        allowed_lateness=timedelta(days=2),
+        as_of=AS_OF,
+        beam_args=[],
+        max_cycles=1,
+    )
+    assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 30
