@@ -534,6 +534,28 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def json_document_advice(path: str) -> str:
+    """What to do when a JSON Lines input is one JSON document instead (its first line opens an
+    array, or holds only `{`: an array of posts or pretty-printed objects, which read as one
+    dead letter per line); empty otherwise. Never raises for a malformed or unreadable file."""
+    if file_format(path) != "jsonl":
+        return ""
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            first = next(
+                (raw.strip() for raw in _Lines(handle, compression(path)) if raw.strip()), b""
+            )
+    except OSError:
+        return ""
+    if first.removeprefix(_BOM).startswith(b"[") or first.removeprefix(_BOM) == b"{":
+        return (
+            f"{path} looks like one JSON document (an array, or pretty-printed objects), not "
+            "JSON Lines (one object per line): convert it, e.g. jq -c '.[]' IN > OUT.jsonl for "
+            "an array of posts, or jq -c . IN > OUT.jsonl for pretty-printed objects."
+        )
+    return ""
+
+
 def peek_fields(path: str, *, limit: int = 40) -> list[str]:
     """The field names of a post file's first record, at most `limit`: a CSV's header, a Parquet
     schema, the keys of the first JSON object. Empty when none can be read; never raises for a

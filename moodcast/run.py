@@ -30,6 +30,7 @@ from ingest.sources import (
     InputFile,
     InputFileError,
     changed_inputs,
+    json_document_advice,
     match_inputs,
     peek_fields,
 )
@@ -296,7 +297,7 @@ def _no_usable_post(
         if fields
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
-    advice = [suggest_reading(fields) if fields else ""]
+    advice = [suggest_reading(fields) if fields else json_document_advice(files[0].path)]
     if summary.filtered.get("future timestamp"):
         advice.append(
             f"Posts dated after the run's date ({as_of}: --as-of, else today) are filtered as "

@@ -141,3 +141,19 @@ def test_an_as_of_before_the_data_says_which_dates_the_run_keeps(tmp_path):
     assert "50 filtered (50 future timestamp)" in refused.output
     assert "after the run's date (2024-12-31: --as-of, else today)" in refused.output
     assert "give --as-of the last day the data cover" in refused.output
+
+
+def test_a_json_document_instead_of_json_lines_is_told_how_to_convert(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    posts = [orjson.loads(line) for line in _posts(20).splitlines()]
+    array, pretty = tmp_path / "posts.json", tmp_path / "pretty.json"
+    array.write_bytes(orjson.dumps(posts))
+    pretty.write_bytes(b"\n".join(orjson.dumps(p, option=orjson.OPT_INDENT_2) for p in posts))
+    for path, dead in [(array, "1 not a JSON object"), (pretty, "invalid JSON")]:
+        refused = _invoke("run", path, "--data-dir", data, "--as-of", "2025-03-25")
+        assert refused.exit_code == 4
+        assert dead in refused.output
+        assert f"{path} looks like one JSON document" in refused.output
+        assert "jq -c '.[]' IN > OUT.jsonl" in refused.output
