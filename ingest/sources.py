@@ -53,6 +53,16 @@ spent ~1.5 CPU s less with 50,000 than with 20,000 (50 chunks), for ~20-35 MiB m
 RSS; 100,000 saved little more and cost ~130 MiB (docs/throughput.md)."""
 
 
+class InputFileError(InputError):
+    """An InputError about particular input files, `paths` (as matched): refused before a run
+    (not a regular file, not UTF-8 text), damaged, or changed while a run read them. A caller
+    can leave those files aside and go on with the others (follow mode does)."""
+
+    def __init__(self, message: str, *, paths: Sequence[str]):
+        super().__init__(message)
+        self.paths = tuple(paths)
+
+
 class ParsedChunk(NamedTuple):
     """Records of one stretch of one file (LOCATED_SCHEMA), and the dead letters found there."""
 
@@ -346,11 +356,14 @@ class ReadPostChunks(beam.PTransform):
 
 
 class InputFile(NamedTuple):
-    """One matched input: its path, size in bytes and the SHA-256 of its bytes (as stored)."""
+    """One matched input: its path, size in bytes, the SHA-256 of its bytes (as stored), and
+    when it was last changed (seconds since the epoch, as its filesystem tells), read before
+    the hash."""
 
     path: str
     bytes: int
     sha256: str
+    modified: float
 
 
 def read_file(
@@ -374,8 +387,23 @@ def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
     Raises InputError as matched_files does.
     """
     return [
-        InputFile(meta.path, meta.size_in_bytes, file_sha256(meta.path))
+        InputFile(
+            meta.path, meta.size_in_bytes, file_sha256(meta.path), meta.last_updated_in_seconds
+        )
         for meta in matched_files(patterns)
+    ]
+
+
+def changed_inputs(files: Sequence[InputFile]) -> list[str]:
+    """The paths of `files` whose size or modification time is no longer what match_inputs
+    saw, or that are gone: what was read of them may match neither their hashed content nor
+    their present one."""
+    now = FileSystems.match([f.path for f in files])
+    return [
+        f.path
+        for f, result in zip(files, now, strict=True)
+        if [(m.size_in_bytes, m.last_updated_in_seconds) for m in result.metadata_list]
+        != [(f.bytes, f.modified)]
     ]
 
 
@@ -390,15 +418,17 @@ def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
     found: dict[str, FileMetadata] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
         if not result.metadata_list:
-            raise InputError(
+            raise InputFileError(
                 f"no input file matches {pattern!r}: check the path (relative paths start from "
-                "the current directory) and quote a glob, e.g. 'posts/*.jsonl'"
+                "the current directory) and quote a glob, e.g. 'posts/*.jsonl'",
+                paths=[pattern],
             )
         for meta in result.metadata_list:
             if os.path.isdir(meta.path):
-                raise InputError(
+                raise InputFileError(
                     f"{meta.path} is a directory: give the files in it, e.g. "
-                    f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)"
+                    f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)",
+                    paths=[meta.path],
                 )
             refuse_irregular(meta.path)
             refuse_unsplittable(meta.path)
@@ -415,32 +445,84 @@ def refuse_irregular(path: str) -> None:
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise InputError(f"cannot read input {path}: {exc.strerror or exc}") from exc
+        raise InputFileError(
+            f"cannot read input {path}: {exc.strerror or exc}", paths=[path]
+        ) from exc
     if not stat.S_ISREG(mode):
-        raise InputError(
+        raise InputFileError(
             f"{path} is not a regular file (a directory, pipe or device); give moodcast files "
-            f"of posts, e.g. posts/*.jsonl"
+            f"of posts, e.g. posts/*.jsonl",
+            paths=[path],
         )
+
+
+MIN_FOREIGN_LINES = 3
+"""Lines of a file's first block that must fail to decode as UTF-8 (and outnumber the lines
+of UTF-8 beyond ASCII) before the file is refused as text in another encoding: fewer are stray
+bytes, each a dead letter of its own."""
 
 
 def refuse_unsplittable(path: str) -> None:
     """Raise InputError when the first bytes of a JSON Lines or CSV file (decompressed) show text
-    that cannot be split into UTF-8 lines: UTF-16 or UTF-32 (their byte-order marks), or lines
-    ended by carriage returns alone. Read, every line of such a file would be a dead letter."""
+    that cannot be split into UTF-8 lines: UTF-16 or UTF-32 (their byte-order marks), lines
+    ended by carriage returns alone, or lines mostly in another 8-bit encoding such as Latin-1
+    or Windows-1252 or binary data (at least MIN_FOREIGN_LINES of the complete lines are not
+    UTF-8 or hold a NUL byte, and more than hold UTF-8 beyond ASCII; a line the block cuts is
+    left out). Read, every line of such a file (of an 8-bit one, every line with an accent)
+    would be a dead letter."""
     if file_format(path) == "parquet":
         return
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         head = next(_Lines(handle, compression(path), block_bytes=1 << 16)._blocks(), b"")
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        raise InputError(
+        raise InputFileError(
             f"{path} is UTF-16 or UTF-32 text (it starts with that byte-order mark); moodcast "
-            "reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT"
+            "reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT",
+            paths=[path],
         )
     if head.count(b"\r") > 1 and b"\n" not in head:
-        raise InputError(
+        raise InputFileError(
             f"{path} ends its lines with carriage returns alone, so it would read as one line; "
-            "convert them to line feeds first, e.g. tr '\\r' '\\n' < IN > OUT"
+            "convert them to line feeds first, e.g. tr '\\r' '\\n' < IN > OUT",
+            paths=[path],
         )
+    lines = head.split(b"\n")[:-1]
+    foreign, beyond_ascii = _foreign_lines(lines)
+    if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii and b"\x00" in head:
+        raise InputFileError(
+            f"{path} holds NUL bytes on {foreign} of its first {len(lines)} lines: it is binary "
+            "data (or UTF-16/UTF-32 text without a byte-order mark), not lines of posts. moodcast "
+            "reads JSON Lines and CSV in UTF-8 (plain, .gz, .zst, .bz2 or .xz) and Parquet: leave "
+            "it out of the inputs (a narrower pattern, e.g. 'DIR/*.jsonl') or convert it",
+            paths=[path],
+        )
+    if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii:
+        raise InputFileError(
+            f"{path} is not UTF-8: {foreign} of its first {len(lines)} lines are not (and "
+            f"{beyond_ascii} hold UTF-8 beyond ASCII), so it is likely Latin-1 or Windows-1252 "
+            "text, whose every line with an accent would be a dead letter; moodcast reads UTF-8: "
+            "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)",
+            paths=[path],
+        )
+
+
+def _foreign_lines(lines: list[bytes]) -> tuple[int, int]:
+    """How many of `lines` are not UTF-8 text (or hold a NUL byte, which no text line of posts
+    does), and how many are UTF-8 with bytes beyond ASCII."""
+    foreign = beyond_ascii = 0
+    for line in lines:
+        if b"\x00" in line:
+            foreign += 1
+            continue
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            foreign += 1
+        else:
+            beyond_ascii += 1
+    return foreign, beyond_ascii
 
 
 def file_sha256(path: str) -> str:
@@ -450,6 +532,28 @@ def file_sha256(path: str) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def json_document_advice(path: str) -> str:
+    """What to do when a JSON Lines input is one JSON document instead (its first line opens an
+    array, or holds only `{`: an array of posts or pretty-printed objects, which read as one
+    dead letter per line); empty otherwise. Never raises for a malformed or unreadable file."""
+    if file_format(path) != "jsonl":
+        return ""
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            first = next(
+                (raw.strip() for raw in _Lines(handle, compression(path)) if raw.strip()), b""
+            )
+    except OSError:
+        return ""
+    if first.removeprefix(_BOM).startswith(b"[") or first.removeprefix(_BOM) == b"{":
+        return (
+            f"{path} looks like one JSON document (an array, or pretty-printed objects), not "
+            "JSON Lines (one object per line): convert it, e.g. jq -c '.[]' IN > OUT.jsonl for "
+            "an array of posts, or jq -c . IN > OUT.jsonl for pretty-printed objects."
+        )
+    return ""
 
 
 def peek_fields(path: str, *, limit: int = 40) -> list[str]:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import warehouse
 from moodcast.config import Settings
+from transforms.errors import ConfigError
 from transforms.rates import merged_rates
+from warehouse.exports import versions_dir
 
 EXPORT_FORMATS = ("csv", "parquet")
 
@@ -27,7 +29,17 @@ def publish_exports(settings: Settings) -> list[Path]:
 
 
 def export_published(settings: Settings, *, out_dir: Path, fmt: str | None = None) -> list[Path]:
-    """Export the published warehouse to `out_dir` in `fmt` (both formats when None)."""
+    """Export the published warehouse to `out_dir` in `fmt` (both formats when None). Raises
+    ConfigError when `out_dir` lies in the data directory's published exports: writing there
+    would change a published version behind its manifest."""
+    published = [settings.exports_dir.resolve(), versions_dir(settings.exports_dir).resolve()]
+    target = out_dir.resolve()
+    if any(target == p or p in target.parents for p in published):
+        raise ConfigError(
+            f"-o {out_dir} is inside the published exports of {settings.data_dir}, which each "
+            "run replaces as a whole (manifest.json holds every file's SHA-256); read them "
+            "there, or export to another directory"
+        )
     con = warehouse.open_published(settings.data_dir)
     try:
         formats = (fmt,) if fmt else EXPORT_FORMATS

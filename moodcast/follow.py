@@ -12,6 +12,7 @@ it; names ending in `.tmp`, `.part` or `.partial` and hidden files are not read.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import signal
 import threading
@@ -22,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import warehouse
-from ingest.sources import InputError, file_sha256
+from ingest.sources import InputError, InputFileError, file_sha256
 from moodcast.config import Settings
 from moodcast.run import daily_run
 from moodcast.run_summary import RunSummary
@@ -57,23 +58,46 @@ def spool_files(spool: Path) -> list[Path]:
 
 @dataclass
 class Spool:
-    """A spool directory and the content hashes of its files, each hashed once per version."""
+    """A spool directory and the content hashes of its files, each hashed once per version,
+    and the contents set aside as unusable (`set_aside`)."""
 
     root: Path
     _hashes: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    _listed: dict[Path, str] = field(default_factory=dict)
+    _aside: set[str] = field(default_factory=set)
 
     def pending(self, ledgered: set[str]) -> list[Path]:
-        """Files whose content is not among `ledgered` (one path per content)."""
+        """Files whose content is not among `ledgered` nor set aside (one path per content)."""
         found: dict[str, Path] = {}
         for path in spool_files(self.root):
-            stat = path.stat()
-            version = (str(path), stat.st_size, stat.st_mtime_ns)
-            if version not in self._hashes:
-                self._hashes[version] = file_sha256(str(path))
+            try:
+                stat = path.stat()
+                version = (str(path), stat.st_size, stat.st_mtime_ns)
+                if version not in self._hashes:
+                    self._hashes[version] = file_sha256(str(path))
+            except FileNotFoundError:
+                continue  # removed since it was listed
             sha = self._hashes[version]
-            if sha not in ledgered:
+            if sha not in ledgered and sha not in self._aside:
                 found.setdefault(sha, path)
+        self._listed = {path: sha for sha, path in found.items()}
         return sorted(found.values())
+
+    def set_aside(self, files: list[Path], error: InputFileError) -> list[Path]:
+        """`files` (of the last `pending`) less those `error` names, whose contents `pending`
+        skips from now on: a file put in again with other content is read again. Raises `error`
+        when it names none of `files` (an input loaded before, say: no file here is at fault)."""
+        named = {os.path.abspath(p) for p in error.paths}
+        bad = [p for p in files if os.path.abspath(p) in named]
+        if not bad:
+            raise error
+        log.error(
+            "follow: %s Leaving %s aside until its content changes.",
+            error,
+            ", ".join(str(p) for p in bad),
+        )
+        self._aside |= {self._listed[p] for p in bad}
+        return [p for p in files if p not in bad]
 
 
 def ledgered_contents(data_dir: Path) -> set[str]:
@@ -135,7 +159,10 @@ def follow(
     `max_cycles` cycles have run (checks that find nothing new count too).
 
     Each cycle is one `daily_run` of the pending files with `allowed_lateness`; a cycle that
-    finds the data directory locked by another run waits for the next. Raises what daily_run
+    finds the data directory locked by another run waits for the next. A run refused for some
+    of its files (InputFileError: damaged, not UTF-8, no usable post, changed or gone) is
+    logged, and run again at once without them; they stay aside until their content changes
+    (Spool.set_aside), so one bad file never holds up the others. Raises what daily_run
     raises otherwise.
     """
     stop = stop or threading.Event()
@@ -147,7 +174,7 @@ def follow(
         while not stop.is_set():
             checks += 1
             new = source.pending(ledgered_contents(settings.data_dir))
-            if new:
+            while new:
                 log.info("follow: %d new file(s)", len(new))
                 try:
                     last = daily_run(
@@ -159,9 +186,13 @@ def follow(
                     )
                 except warehouse.RunLocked as exc:
                     log.warning("follow: %s; trying again next cycle", exc)
+                except InputFileError as exc:
+                    new = source.set_aside(new, exc)
+                    continue
                 else:
                     cycles, files = cycles + 1, files + len(new)
                     log.info("follow: %s", last.describe())
+                break
             if max_cycles is not None and checks >= max_cycles:
                 break
             stop.wait(every.total_seconds())

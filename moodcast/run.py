@@ -26,7 +26,14 @@ from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
-from ingest.sources import InputError, InputFile, match_inputs, peek_fields
+from ingest.sources import (
+    InputFile,
+    InputFileError,
+    changed_inputs,
+    json_document_advice,
+    match_inputs,
+    peek_fields,
+)
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
@@ -161,7 +168,7 @@ def _run_locked(
             open_from=as_of,
         )  # fmt: skip
         if summary.valid == 0:
-            raise _no_usable_post(summary, files, settings.record_mapping)
+            raise _no_usable_post(summary, files, settings.record_mapping, as_of=as_of)
         summary = forecast_step(con, summary, settings=settings, markers=markers)
         warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))
@@ -172,25 +179,44 @@ def _ingest_covering(
 ) -> tuple[Path, IngestJob, list[InputFile], set[date]]:
     """Run `job` on `files`; where earlier inputs in the ledger also cover the days they touch,
     run it again on all of them, each read as it was loaded. Returns the landing files, the
-    job and the files as last run, and the days the new inputs cover."""
+    job and the files as last run, and the days the new inputs cover. Raises InputError when
+    an input changed or went away while it was read (changed_inputs)."""
     local_dir = settings.landing_dir / job.run_id
-    landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
-    days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-    older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
-    if older:
-        log.info(
-            "run: %d earlier input(s) also cover these days; recomputing them from all "
-            "inputs, each read as it was loaded",
-            len(older),
-        )
-        files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
-        job = replace(
-            job,
-            inputs=[f.path for f in files],
-            mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
-        )
+    try:
         landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
+        days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
+        older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
+        if older:
+            log.info(
+                "run: %d earlier input(s) also cover these days; recomputing them from all "
+                "inputs, each read as it was loaded",
+                len(older),
+            )
+            files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
+            job = replace(
+                job,
+                inputs=[f.path for f in files],
+                mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
+            )
+            landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
+    except Exception as exc:
+        _refuse_changed(files, cause=exc)
+        raise
+    _refuse_changed(files)
     return landing, job, files, days
+
+
+def _refuse_changed(files: list[InputFile], *, cause: Exception | None = None) -> None:
+    """Raise InputFileError (from `cause`, the job's own failure, if any) when an input
+    changed or went away since it was hashed (changed_inputs)."""
+    if changed := changed_inputs(files):
+        raise InputFileError(
+            f"{', '.join(changed)} changed or went away while the run read it, so what was read "
+            "may be neither its old content nor its new one. Nothing was published. Put input "
+            "files in place whole (write a temporary name, then rename it), leave them there, "
+            "and run again.",
+            paths=changed,
+        ) from cause
 
 
 def _finished(row: warehouse.RunRecord, summary: RunSummary) -> warehouse.RunRecord:
@@ -246,10 +272,11 @@ def _ingest_job(
 
 
 def _no_usable_post(
-    summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None
-) -> InputError:
+    summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None, *, as_of: date
+) -> InputFileError:
     """The error of a run that kept no post: what became of the records, the fields the first
-    input holds, and how to read it (transforms.presets.suggest_reading)."""
+    input holds, how to read it (transforms.presets.suggest_reading), and which dates the run
+    keeps when posts were filtered by their dates."""
     fates = [
         f"{n:,} {what} ({', '.join(f'{m:,} {r}' for r, m in sorted(reasons.items()))})"
         for what, n, reasons in (
@@ -270,10 +297,22 @@ def _no_usable_post(
         if fields
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
-    advice = suggest_reading(fields) if fields else ""
-    return InputError(
+    advice = [suggest_reading(fields) if fields else json_document_advice(files[0].path)]
+    if summary.filtered.get("future timestamp"):
+        advice.append(
+            f"Posts dated after the run's date ({as_of}: --as-of, else today) are filtered as "
+            "future timestamps: give --as-of the last day the data cover."
+        )
+    if summary.filtered.get("too late"):
+        advice.append(
+            f"Posts on days closed longer than --allowed-lateness before {as_of} are filtered "
+            "as too late: give a longer --allowed-lateness to load older days."
+        )
+    told = " ".join(a for a in [held, *advice, "Nothing was published."] if a)
+    return InputFileError(
         f"No usable post: read {summary.read:,} record(s), "
-        f"{'; '.join(fates) or 'none of them a post'}. {held} {advice} Nothing was published."
+        f"{'; '.join(fates) or 'none of them a post'}. {told}",
+        paths=[f.path for f in files],
     )
 
 
@@ -296,11 +335,12 @@ def _ingest(
         .to_list()
     )
     if damaged and not settings.keep_partial_inputs:
-        raise InputError(
+        raise InputFileError(
             f"{', '.join(damaged)}: the file ends early or is corrupt, so some of its posts "
             f"cannot be read. Nothing was published. Fetch the file again, or run with "
             f"--keep-partial to keep its readable part (the loss is recorded as a dead letter "
-            f"naming the file and line)."
+            f"naming the file and line).",
+            paths=damaged,
         )
     for path in damaged:
         log.warning("%s is damaged: keeping its readable part (--keep-partial)", path)

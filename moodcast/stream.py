@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 import warehouse
+import warehouse.lock
 from ingest.job import IngestJob
 from ingest.landing import landing_location
 from ingest.runner import is_remote
@@ -40,6 +41,7 @@ from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
 from transforms.markers import marker_versions
 from transforms.posts import PostOptions
+from warehouse.ledger import killed_run
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +241,25 @@ def stream_run(
         mapping=settings.record_mapping,
     )
     session = _Session(settings, run_id, started, landing, versions)
+    record_killed_sessions(settings.data_dir)
+    alive = session_lock(session)
+    try:
+        return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
+    finally:
+        alive.release()
+
+
+def _stream_session(
+    session: _Session,
+    job: StreamJob,
+    subscription: str,
+    beam_args: list[str],
+    stop: threading.Event,
+    duration: timedelta | None,
+    load_every: timedelta,
+) -> StreamSummary:
+    """stream_run's session: run the job, load every `load_every`, drain, publish the last."""
+    run_id, landing, early_every = session.run_id, session.landing, job.early_every
     log.info("stream %s: reading %s; panes land in %s", run_id, subscription, landing)
     with stop_on_signals(stop, name="stream"):
         running = start_stream(
@@ -265,6 +286,47 @@ def stream_run(
     return StreamSummary(
         run_id=run_id, loads=session.loads, days=session.days, counts=session.counts
     )
+
+
+def session_lock(session: _Session) -> warehouse.RunLock:
+    """The held lock that says `session` is alive (`<data dir>/stream/<run id>/moodcast.lock`),
+    noting its run: a session killed outright leaves the note for `record_killed_sessions`."""
+    folder = session.settings.data_dir / "stream" / session.run_id
+    lock = warehouse.RunLock(folder, command="moodcast stream").acquire()
+    lock.note(session.record("running").as_note())
+    return lock
+
+
+def record_killed_sessions(data_dir: Path) -> list[str]:
+    """Record as `killed` the stream runs whose session died without stopping (SIGKILL, power
+    loss; its ledger row would stay `running`), found by their session locks under
+    `<data dir>/stream/`; return their ids. A run the session recorded as ended is left as it
+    is; their landing files are kept. One whose ledger cannot be written now (another run holds
+    the data directory) is left for the next session to find."""
+    killed = []
+    for lock_file in sorted((data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
+        try:
+            lock = warehouse.RunLock(lock_file.parent).acquire()
+        except warehouse.RunLocked:
+            continue
+        try:
+            row = killed_run(lock.stale.run) if lock.stale and lock.stale.run else None
+            if row is not None:
+                with warehouse.writing(data_dir) as con:
+                    warehouse.record_run(con, row, keep_existing=True)
+                log.warning(
+                    "stream %s was killed without stopping; recorded it as killed (files it did "
+                    "not load are kept in %s)",
+                    row.run_id,
+                    lock_file.parent,
+                )
+                killed.append(row.run_id)
+            lock.stale = None
+        except warehouse.RunLocked:
+            pass
+        finally:
+            lock.release()
+    return killed
 
 
 def publish_last(

@@ -121,10 +121,17 @@ def record_run(
 ) -> None:
     """Insert or update the `runs` row of this execution, keyed on (run_id, started_at), and
     refresh `current_versions` in the same transaction. With `keep_existing`, a row already
-    there for that key is left as it is (a `killed` row never overwrites what the run itself
-    recorded)."""
+    there for that key is left as it is, but for its status when that is `running` (a `killed`
+    row never overwrites how the run itself recorded its end, and keeps the counts a stream
+    session recorded while it ran)."""
     verb = "INSERT OR IGNORE" if keep_existing else "INSERT OR REPLACE"
     with registered(con, run.to_frame()) as view, transaction(con, "runs"):
+        if keep_existing:
+            con.execute(
+                "UPDATE runs SET status = ? WHERE run_id = ? AND started_at = ? "
+                "AND status = 'running'",
+                [run.status, run.run_id, run.started_at],
+            )
         con.execute(f"{verb} INTO runs BY NAME SELECT * FROM {view}")
         refresh_current_versions(con)
 

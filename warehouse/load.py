@@ -28,6 +28,7 @@ from transforms.contracts import (
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from warehouse.current import refresh_current_versions
 from warehouse.errors import LoadError
+from warehouse.schema import DAY_PANE_SCHEMA
 from warehouse.writes import insert, registered, replace_all, require_unique, transaction
 
 DailySource = pl.DataFrame | str | os.PathLike[str]
@@ -58,22 +59,12 @@ def _read_daily(daily: DailySource) -> pl.DataFrame:
     return conform(frame, DAILY_SCHEMA, name=f"daily aggregates in {path}")
 
 
-def load_daily(
-    con: duckdb.DuckDBPyConnection, daily: DailySource, *, days: Collection[date]
-) -> DayLoad:
-    """Replace whole local days of `daily_aggregates` with `daily`, in one transaction.
-
-    `daily` is a frame or a landing Parquet file of the Daily aggregate contract; every row
-    must fall on one of `days`. All rows on those days, of any marker or version, are
-    deleted and `daily` inserted, so a day with no rows in `daily` ends up empty, and no longer
-    counts as loaded from a streaming pane (`day_panes`; warehouse.panes records one). Raises
-    ContractError for missing or mistyped columns and LoadError for rows outside `days`,
-    repeated keys or inconsistent counts (nothing is changed then). Refreshes
-    `current_versions` in the same transaction.
-    """
+def daily_rows(daily: DailySource, *, days: Collection[date]) -> pl.DataFrame:
+    """`daily` (a frame or a landing Parquet file) conformed to the Daily aggregate contract,
+    checked as `load_daily` checks it: raises ContractError for missing or mistyped columns and
+    LoadError for rows outside `days` or repeated keys."""
     frame = _read_daily(daily)
-    wanted = sorted(set(days))
-    outside = frame.filter(~pl.col("day").is_in(wanted))["day"].unique().sort()
+    outside = frame.filter(~pl.col("day").is_in(sorted(set(days))))["day"].unique().sort()
     if outside.len():
         shown = ", ".join(str(d) for d in outside.head(5).to_list())
         raise LoadError(
@@ -81,9 +72,44 @@ def load_daily(
             f"replaced ({shown}); pass every day the rows cover in `days`."
         )
     require_unique(frame, DAILY_KEYS, table="daily_aggregates")
+    return frame
+
+
+def load_daily(
+    con: duckdb.DuckDBPyConnection,
+    daily: DailySource,
+    *,
+    days: Collection[date],
+    panes: pl.DataFrame | None = None,
+) -> DayLoad:
+    """Replace whole local days of `daily_aggregates` with `daily`, in one transaction.
+
+    `daily` is a frame or a landing Parquet file of the Daily aggregate contract; every row
+    must fall on one of `days`. All rows on those days, of any marker or version, are
+    deleted and `daily` inserted, so a day with no rows in `daily` ends up empty, and no longer
+    counts as loaded from a streaming pane (`day_panes`) unless `panes` (DAY_PANE_SCHEMA, one
+    row per day, each on one of `days`; warehouse.panes passes them) records the pane it was
+    loaded from, in the same transaction. Raises ContractError for missing or mistyped columns
+    and LoadError for rows outside `days`, repeated keys or inconsistent counts (nothing is
+    changed then). Refreshes `current_versions` in the same transaction.
+    """
+    frame = daily_rows(daily, days=days)
+    wanted = sorted(set(days))
+    recorded = conform(
+        pl.DataFrame(schema=DAY_PANE_SCHEMA) if panes is None else panes,
+        DAY_PANE_SCHEMA,
+        name="day panes",
+    )
+    if not recorded.get_column("day").is_in(wanted).all():
+        raise LoadError("day_panes rows must each be on one of the days being replaced")
+    require_unique(recorded, ("day",), table="day_panes")
     if not wanted:
         return DayLoad(days=0, deleted=0, inserted=0)
-    with registered(con, frame) as view, transaction(con, "daily_aggregates"):
+    with (
+        registered(con, frame) as view,
+        registered(con, recorded, "_incoming_panes") as pane_view,
+        transaction(con, "daily_aggregates, day_panes"),
+    ):
         deleted = _delete(
             con,
             "DELETE FROM daily_aggregates WHERE day IN (SELECT unnest(?::DATE[]))",
@@ -91,6 +117,7 @@ def load_daily(
         )
         insert(con, "daily_aggregates", view, frame.columns)
         con.execute("DELETE FROM day_panes WHERE day IN (SELECT unnest(?::DATE[]))", [wanted])
+        insert(con, "day_panes", pane_view, recorded.columns)
         refresh_current_versions(con)
     return DayLoad(days=len(wanted), deleted=deleted, inserted=frame.height)
 

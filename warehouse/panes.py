@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import DEAD_LETTER_SCHEMA, conform
-from warehouse.load import load_daily
+from warehouse.load import daily_rows, load_daily
 from warehouse.schema import DAY_PANE_SCHEMA, RUN_COUNT_SCHEMA, STREAM_FILE_SCHEMA
 from warehouse.writes import registered, transaction
 
@@ -57,7 +57,9 @@ def upsert_panes(
     loaded from a newer pane (then the pane is stale and skipped).
 
     Each frame holds that day's Daily aggregates (the contract). Records the pane in
-    `day_panes`; `provisional` is true for an early pane. Raises LoadError as `load_daily`.
+    `day_panes`; `provisional` is true for an early pane. Every day and its pane are written in
+    one transaction (`load_daily`): a call that raises (LoadError as `load_daily`) changes
+    nothing.
     """
     newest: dict[date, tuple[PaneMeta, pl.DataFrame]] = {}
     offered = 0
@@ -75,32 +77,31 @@ def upsert_panes(
             [sorted(newest)],
         ).fetchall()
     }
-    loaded = 0
-    for day, (meta, frame) in sorted(newest.items()):
-        if day in stored and stored[day] > meta.order:
-            continue
-        load_daily(con, frame, days=[day])
-        _record_pane(con, meta)
-        loaded += 1
-    return PaneLoad(days=loaded, stale=offered - loaded)
+    chosen = [
+        (meta, frame)
+        for day, (meta, frame) in sorted(newest.items())
+        if day not in stored or stored[day] <= meta.order
+    ]
+    if chosen:
+        load_daily(
+            con,
+            pl.concat([daily_rows(frame, days=[meta.day]) for meta, frame in chosen]),
+            days=[meta.day for meta, _ in chosen],
+            panes=pl.DataFrame([_pane_row(meta) for meta, _ in chosen], schema=DAY_PANE_SCHEMA),
+        )
+    return PaneLoad(days=len(chosen), stale=offered - len(chosen))
 
 
-def _record_pane(con: duckdb.DuckDBPyConnection, meta: PaneMeta) -> None:
-    row = pl.DataFrame(
-        [
-            {
-                "day": meta.day,
-                "run_id": meta.run_id,
-                "started_at": meta.started_at,
-                "pane_index": meta.pane_index,
-                "timing": meta.timing,
-                "fired_at": meta.fired_at,
-                "provisional": meta.timing == "early",
-            }
-        ],
-        schema=DAY_PANE_SCHEMA,
-    )
-    _insert_all(con, [("day_panes", row)], replace=True)
+def _pane_row(meta: PaneMeta) -> dict[str, object]:
+    return {
+        "day": meta.day,
+        "run_id": meta.run_id,
+        "started_at": meta.started_at,
+        "pane_index": meta.pane_index,
+        "timing": meta.timing,
+        "fired_at": meta.fired_at,
+        "provisional": meta.timing == "early",
+    }
 
 
 def loaded_stream_files(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> set[str]:
@@ -159,12 +160,10 @@ def _insert_all(
     con: duckdb.DuckDBPyConnection,
     frames: Sequence[tuple[str, pl.DataFrame]],
     *,
-    replace: bool = False,
     before: tuple[str, list] | None = None,
 ) -> None:
     """Run `before`, then insert each frame into its table by column name, in one transaction
     (a broken constraint is raised as LoadError, as every write's)."""
-    verb = "INSERT OR REPLACE" if replace else "INSERT"
     tables = [table for table, _ in frames]
     with contextlib.ExitStack() as stack:
         views = [
@@ -175,7 +174,7 @@ def _insert_all(
             if before is not None:
                 con.execute(*before)
             for table, view in zip(tables, views, strict=True):
-                con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM {view}")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
 
 
 _COUNT_COLUMNS = {"category": pl.String, "reason": pl.String, "n": pl.Int64}

@@ -16,7 +16,7 @@ from apache_beam.io.filesystem import FileMetadata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.sources import InputError, ReadChunksFn, _Lines, match_inputs
+from ingest.sources import InputError, ReadChunksFn, _Lines, changed_inputs, match_inputs
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
 
@@ -239,3 +239,86 @@ def test_empty_files_odd_line_ends_and_huge_lines_lose_no_good_record(
     assert sorted([line for _, line in records] + [line for line, _ in letters]) == list(
         range(1, len(records) + len(letters) + 1)
     )
+
+
+def _posts_in(encoding: str, n: int = 40) -> bytes:
+    """JSON Lines of Spanish posts, every third with an accented word, in `encoding`."""
+    texts = ("hoy fue un buen día", "qué cansancio, mañana más", "sin acentos aquí no")
+    lines = (
+        orjson.dumps({"id": str(i), "created_at": "2025-01-01", "text": texts[i % 3]}).decode()
+        for i in range(n)
+    )
+    return "".join(f"{line}\n" for line in lines).encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("latin1.jsonl", _posts_in("latin-1")),
+        ("cp1252.jsonl.gz", gzip.compress(_posts_in("cp1252"))),
+        ("latin1.csv", "id,created_at,text\n1,2025-01-01,día\n2,2025-01-01,año\n3,x,ñu\n".encode("latin-1")),
+    ],
+)  # fmt: skip
+def test_a_file_mostly_in_another_encoding_is_refused_with_the_command_that_converts_it(
+    tmp_path, name, data
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=r"is not UTF-8.*iconv -f CP1252 -t UTF-8"):
+        match_inputs([str(path)])
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40),
+        ("no-bom.jsonl", _jsonl(10).decode().encode("utf-16-le")),
+    ],
+)
+def test_binary_data_or_utf16_without_a_byte_order_mark_is_refused_as_not_text(
+    tmp_path, name, data
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=r"holds NUL bytes .* binary data \(or UTF-16"):
+        match_inputs([str(path)])
+
+
+def test_stray_bytes_in_a_utf8_file_stay_one_dead_letter_each(tmp_path):
+    ascii_only = _jsonl(30).replace(b"post 7", b"post \xff7").replace(b"post 9", b"post \x009")
+    mostly_utf8 = (
+        _posts_in("utf-8").replace(b"buen", b"bu\xe9n", 2) + b'{"id": "z", "text": "\xe9"}\n'
+    )
+    for name, data, reasons in [
+        ("a.jsonl", ascii_only, ["invalid UTF-8", "invalid JSON"]),
+        ("b.jsonl", mostly_utf8, ["invalid UTF-8"] * 3),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert match_inputs([str(path)])
+        records, dead = _read(path)
+        assert dead["reason"].to_list() == reasons
+        assert records.height + len(reasons) == data.count(b"\n")
+
+
+def test_a_character_cut_at_the_end_of_the_sampled_block_is_not_counted(tmp_path):
+    stray = _jsonl(20).replace(b"post 3", b"post \xff3").replace(b"post 5", b"post \xff5")
+    line = orjson.dumps({"id": "1", "created_at": "2025-01-01", "text": "é" * 100}) + b"\n"
+    pad = b" " * ((1 << 16) - len(stray) - len(line) // 2 - 1) + b"\n"
+    data = stray + pad + line * 3
+    assert data[(1 << 16) - 1 : (1 << 16) + 1] == "é".encode(), "the block must end inside a é"
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(data)
+    assert match_inputs([str(path)])
+
+
+def test_an_input_appended_to_or_removed_after_matching_is_changed(tmp_path):
+    kept, grown, gone = (tmp_path / f"{name}.jsonl" for name in ("kept", "grown", "gone"))
+    for path in (kept, grown, gone):
+        path.write_bytes(_jsonl(3))
+    files = match_inputs([str(tmp_path / "*.jsonl")])
+    assert changed_inputs(files) == []
+    with grown.open("ab") as handle:
+        handle.write(_jsonl(1))
+    gone.unlink()
+    assert changed_inputs(files) == [str(gone), str(grown)]

@@ -3,6 +3,7 @@ arrive, ending where one batch run over all the files ends."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from ingest.sources import file_sha256
 from moodcast.config import load_settings
 from moodcast.follow import Spool, follow, ledgered_contents, parse_duration, spool_files
 from moodcast.run import daily_run
@@ -56,8 +58,6 @@ def test_pending_files_are_those_whose_content_is_not_ledgered(tmp_path):
     spool = Spool(tmp_path)
     everything = spool.pending(set())
     assert [p.name for p in everything] == ["a.jsonl", "b.jsonl"]
-    from ingest.sources import file_sha256
-
     assert spool.pending({file_sha256(str(tmp_path / "a.jsonl"))}) == [tmp_path / "b.jsonl"]
 
 
@@ -197,3 +197,69 @@ def test_follow_stops_when_asked_and_loads_nothing_twice(tmp_path):
     )
     assert (first.cycles, first.files) == (1, 1)
     assert first.last is not None and first.last.valid == 30
+
+
+@pytest.mark.slow
+def test_a_bad_file_in_the_spool_is_set_aside_and_never_holds_up_the_others(tmp_path, caplog):
+    """A damaged, non-UTF-8 or postless file used to fail follow mode, which stopped (and,
+    restarted by its service, failed on the same file again): the good files never loaded."""
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    _drop(spool, "good.jsonl", _posts(AS_OF, 30, seed=1))
+    _drop(spool, "cut.jsonl.gz", [gzip.compress(b"".join(_posts(AS_OF, 400, seed=2)))[:500]])
+    _drop(spool, "wide.jsonl", [b"".join(_posts(AS_OF, 5, seed=3)).decode().encode("utf-16")])
+    settings = load_settings(data)
+
+    def one_check():
+        return follow(
+            spool,
+            settings=settings,
+            every=timedelta(seconds=0),
+            allowed_lateness=timedelta(days=2),
+            as_of=AS_OF,
+            beam_args=[],
+            max_cycles=1,
+        )
+
+    first = one_check()
+    assert (first.cycles, first.files) == (1, 1) and first.last.valid == 30
+    _drop(spool, "postless.jsonl", [b'{"no": "post"}\n'])
+    assert (one_check().cycles, len(ledgered_contents(data))) == (0, 1)
+    caplog.clear()
+    restarted = one_check()
+    assert (restarted.cycles, restarted.files) == (0, 0)
+    for name in ("cut.jsonl.gz", "wide.jsonl", "postless.jsonl"):
+        assert f"Leaving {spool / name} aside until its content changes" in caplog.text
+    assert ledgered_contents(data) == {file_sha256(str(spool / "good.jsonl"))}
+
+
+def test_a_spool_file_removed_before_its_cycle_reads_it_is_passed_over(tmp_path, monkeypatch):
+    """Removed between the listing and the run (a retention job): follow mode stopped with
+    'no input file matches'."""
+    import moodcast.follow
+
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    _drop(spool, "a.jsonl", _posts(AS_OF, 30, seed=1))
+    _drop(spool, "b.jsonl", _posts(AS_OF, 20, seed=2))
+    real_run = moodcast.follow.daily_run
+
+    def run_after_a_removal(inputs, **kwargs):
+        (spool / "b.jsonl").unlink(missing_ok=True)
+        return real_run(inputs, **kwargs)
+
+    monkeypatch.setattr(moodcast.follow, "daily_run", run_after_a_removal)
+    summary = follow(
+        spool,
+        settings=load_settings(data),
+        every=timedelta(seconds=0),
+        allowed_lateness=timedelta(days=2),
+        as_of=AS_OF,
+        beam_args=[],
+        max_cycles=1,
+    )
+    assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 30

@@ -333,3 +333,23 @@ def test_in_dp_mode_a_day_is_released_by_the_first_run_after_it_and_never_redraw
     again = released(second, (d1 + timedelta(days=1)).isoformat())
     assert set(again["day"]) - set(once["day"]) == {d1}
     assert again.filter(pl.col("day") <= d0).equals(once)
+
+
+def test_an_export_into_the_published_exports_is_refused(published_run, tmp_path):
+    """It used to write its files into the published version behind the `exports` link,
+    so that version's data dictionary no longer matched its manifest.json."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(published_run[0], data_dir, symlinks=True)
+    before = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
+    version = (data_dir / "exports").resolve()
+    for out in (data_dir / "exports", version, version / "sub"):
+        result = CliRunner().invoke(
+            main, ["export", "-o", str(out), "--data-dir", str(data_dir)], obj={"beam_args": []}
+        )
+        assert result.exit_code == 3, result.output
+        assert "inside the published exports" in result.output
+    assert {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()} == before
+    elsewhere = CliRunner().invoke(
+        main, ["export", "-o", str(tmp_path / "out"), "--data-dir", str(data_dir)]
+    )
+    assert elsewhere.exit_code == 0, elsewhere.output

@@ -82,3 +82,78 @@ def test_a_data_directory_that_cannot_be_written_is_a_one_paragraph_error(tmp_pa
     assert result.exit_code == 7, result.output  # a WarehouseError
     assert "cannot write" in result.output and "writable" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("change", ["append", "remove"])
+def test_an_input_that_changes_or_goes_while_the_run_reads_it_fails_the_run(
+    tmp_path, monkeypatch, change
+):
+    """A writer still appending: the ledger would keep the hash of the content matched before
+    the run, beside days computed from more posts, and every later run over those days would
+    find the file 'changed since it was loaded'. A file removed before Beam opened it failed
+    the run with Beam's own error (exit 9, 'Empty match for pattern ... Disallowed')."""
+    import moodcast.run
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    posts, other = tmp_path / "posts.jsonl", tmp_path / "other.jsonl"
+    posts.write_bytes(_posts(300))
+    other.write_bytes(_posts(20))
+    real_ingest = moodcast.run.run_ingest
+
+    def ingest_while_the_input_changes(job, **kwargs):
+        if change == "append":
+            with posts.open("ab") as handle:
+                handle.write(_posts(400)[len(_posts(300)) :])
+        else:
+            posts.unlink()
+        return real_ingest(job, **kwargs)
+
+    monkeypatch.setattr(moodcast.run, "run_ingest", ingest_while_the_input_changes)
+    run = ("run", posts, other, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    refused = _invoke(*run)
+    assert refused.exit_code == 4, refused.output
+    assert f"Error: {posts} changed or went away while the run read it" in refused.output
+    con = warehouse.open_published(data)
+    try:
+        assert con.sql("SELECT status FROM runs").fetchall() == [("failed",)]
+        assert con.sql("SELECT count(*) FROM run_inputs").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+    monkeypatch.setattr(moodcast.run, "run_ingest", real_ingest)
+    if change == "remove":
+        posts.write_bytes(_posts(400))
+    done = _invoke(*run)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout.splitlines()[-1])["read"] == 420
+
+
+def test_an_as_of_before_the_data_says_which_dates_the_run_keeps(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(_posts(50))
+    refused = _invoke("run", posts, "--data-dir", data, "--as-of", "2024-12-31")
+    assert refused.exit_code == 4
+    assert "50 filtered (50 future timestamp)" in refused.output
+    assert "after the run's date (2024-12-31: --as-of, else today)" in refused.output
+    assert "give --as-of the last day the data cover" in refused.output
+
+
+def test_a_json_document_instead_of_json_lines_is_told_how_to_convert(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    posts = [orjson.loads(line) for line in _posts(20).splitlines()]
+    array, pretty = tmp_path / "posts.json", tmp_path / "pretty.json"
+    array.write_bytes(orjson.dumps(posts))
+    pretty.write_bytes(b"\n".join(orjson.dumps(p, option=orjson.OPT_INDENT_2) for p in posts))
+    for path, dead in [(array, "1 not a JSON object"), (pretty, "invalid JSON")]:
+        refused = _invoke("run", path, "--data-dir", data, "--as-of", "2025-03-25")
+        assert refused.exit_code == 4
+        assert dead in refused.output
+        assert f"{path} looks like one JSON document" in refused.output
+        assert "jq -c '.[]' IN > OUT.jsonl" in refused.output

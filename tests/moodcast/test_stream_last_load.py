@@ -1,6 +1,8 @@
 """A stopping stream's last load waits for a batch run that holds the data directory's lock,
 instead of leaving its last files unpublished."""
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +10,13 @@ import pytest
 
 import warehouse
 from moodcast.config import load_settings
-from moodcast.stream import _Session, publish_last
+from moodcast.stream import (
+    _Session,
+    load_landing,
+    publish_last,
+    record_killed_sessions,
+    session_lock,
+)
 from warehouse import queries
 
 
@@ -43,3 +51,53 @@ def test_a_lock_held_past_the_wait_is_an_error_naming_the_kept_files(tmp_path):
     ):
         publish_last(session, wait=timedelta(seconds=0.3), every=0.1)
     assert not warehouse.published_path(tmp_path).exists()
+
+
+def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_path):
+    """Its ledger row used to stay `running` for ever (the Overview and Data health showed it
+    as still running): a stream session holds the data directory's lock only while it loads."""
+    script = (
+        "import sys, time\n"
+        "from datetime import UTC, datetime\n"
+        "from pathlib import Path\n"
+        "from moodcast.config import load_settings\n"
+        "from moodcast.stream import _Session, load_landing, session_lock\n"
+        "data = Path(sys.argv[1])\n"
+        "landing = data / 'stream' / 'stream-dead'\n"
+        "landing.mkdir(parents=True)\n"
+        "session = _Session(load_settings(data), 'stream-dead', datetime.now(UTC), str(landing), {})\n"
+        "lock = session_lock(session)\n"
+        "load_landing(session)\n"
+        "print('loaded', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    dead = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert dead.stdout.readline().strip() == "loaded"
+    finally:
+        dead.kill()
+        dead.wait()
+    live = _session(tmp_path)
+    held = session_lock(live)
+    try:
+        load_landing(live)
+        assert sorted(_statuses(tmp_path)) == ["running", "running"]
+        assert record_killed_sessions(tmp_path) == ["stream-dead"]
+        runs = _runs(tmp_path)
+        assert runs == {"stream-dead": "killed", "stream-test": "running"}
+        assert record_killed_sessions(tmp_path) == []
+    finally:
+        held.release()
+    publish_last(live, wait=timedelta(seconds=5), every=0.1)
+    assert record_killed_sessions(tmp_path) == []
+    assert _runs(tmp_path) == {"stream-dead": "killed", "stream-test": "ok"}
+
+
+def _runs(data_dir) -> dict[str, str]:
+    con = warehouse.open_published(data_dir)
+    try:
+        return dict(queries.runs(con).select("run_id", "status").iter_rows())
+    finally:
+        con.close()

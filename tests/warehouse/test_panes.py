@@ -26,7 +26,7 @@ def _pane(day, index, timing, *, started=STARTED) -> PaneMeta:
 def _posts(con, day) -> int:
     return con.execute(
         "SELECT n_posts FROM daily_aggregates WHERE day = ? AND region = 'all'", [day]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def test_a_later_pane_replaces_the_day_and_an_earlier_one_never_does(con, make_daily):
@@ -118,3 +118,42 @@ def test_a_stream_file_that_breaks_a_constraint_is_a_load_error_and_changes_noth
     assert con.execute("SELECT sum(n) FROM run_counts WHERE run_id = 's1'").fetchone() == (5,)
     assert con.execute("SELECT name FROM stream_files").fetchall() == [("c1",)]
     assert con.execute("SELECT count(*) FROM dead_letters").fetchone() == (0,)
+
+
+def test_a_failed_upsert_changes_no_day_and_no_pane(con, make_daily):
+    """A call that raises leaves every day as it was: the old code loaded a day and recorded its
+    pane in two transactions, day by day, so a failure after the first day's load left D1
+    replaced (420 posts) but no longer provisional (its pane unrecorded), and an older pane
+    could then replace it."""
+    upsert_panes(con, [(_pane(D1, 0, "early"), make_daily(cell(D1, n_posts=400)))])
+    unrecordable = PaneMeta(D1, None, STARTED, 2, "on_time", STARTED)  # day_panes: NOT NULL
+    with pytest.raises(LoadError, match="day_panes"):
+        upsert_panes(con, [(unrecordable, make_daily(cell(D1, n_posts=420)))])
+    assert _posts(con, D1) == 400
+    assert queries.provisional_days(con).get_column("day").to_list() == [D1]
+    repeated = make_daily(cell(D2), cell(D2))
+    with pytest.raises(LoadError, match="repeat a key"):
+        upsert_panes(
+            con,
+            [
+                (_pane(D1, 3, "on_time"), make_daily(cell(D1, n_posts=430))),
+                (_pane(D2, 0, "early"), repeated),
+            ],
+        )
+    assert _posts(con, D1) == 400
+    assert queries.provisional_days(con).get_column("day").to_list() == [D1]
+    assert con.execute("SELECT count(*) FROM daily_aggregates WHERE day = ?", [D2]).fetchall() == [
+        (0,)
+    ]
+
+
+def test_a_pane_whose_frame_holds_another_day_is_refused(con, make_daily):
+    with pytest.raises(LoadError, match="not among the days"):
+        upsert_panes(
+            con,
+            [
+                (_pane(D1, 0, "early"), make_daily(cell(D1), cell(D2))),
+                (_pane(D2, 0, "early"), make_daily(cell(D2, region="north"))),
+            ],
+        )
+    assert con.execute("SELECT count(*) FROM daily_aggregates").fetchone() == (0,)
