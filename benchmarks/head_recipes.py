@@ -3,7 +3,7 @@ from, judged on dev splits, reported on test splits, with the cost per post of e
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/head_recipes.py [--train-cap 6000] [--cap 1500]
         [--finetune-cap 2500] [--finetune-epochs 3] [--sets A,B [--families F,G] --write]
-        [--section NAME]
+        [--section NAME] [--c-grids GRID/GRID...] [--kept FILE]
 
 Recipes (`moodcast markers train --family F --recipe R`, through moodcast.training.train_heads):
 `ngram` on `ngram-words` and on `ngram-v1`, `embedding` (the default model), and `hybrid` on
@@ -33,11 +33,18 @@ the table has its three candidates, `auto` is replayed from their heads at each
 margin of MARGINS (dev / test macro-F1, labels per family), the margin being chosen on the dev
 columns, and each recipe's training CPU seconds are listed; `--section heads-auto` writes it.
 
+`--c-grids 0.25/1/4` trains every recipe but `finetune` once per C grid (`moodcast markers train
+--c-grid`), its columns named `<recipe> C=<grid>`; where the grids are single C values and the
+three candidates of `auto` are among the recipes, `auto` is replayed over every run of
+consecutive C values (per label, each candidate at its C of best CV F1, then choose_family), with
+each grid's worst dev change against C=1 alone (`--section heads-c`).
+
 Cost: CPU µs per post of `score_texts` with one head of each recipe over the first `--cost-posts`
 test posts of CovidEmo (the model encoder included, onnx-fp32; least of 3 runs, this process).
 Embeddings are cached under benchmarks/.data/embeddings for the F1 tables only. Results go to
-benchmarks/RESULTS.md (`heads`), and each set's, per label too, to benchmarks/.data/head_recipes.jsonl
-as it finishes (smallest training split first); `--from-kept` renders those again. Skips, saying so, when the datasets are absent.
+benchmarks/RESULTS.md (`heads`), and each set's, per label too, to `--kept` (default
+benchmarks/.data/head_recipes.jsonl) as it finishes (smallest training split first); `--from-kept`
+renders those again. Skips, saying so, when the datasets are absent.
 """
 
 from __future__ import annotations
@@ -62,7 +69,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder, prf  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings  # noqa: E402
-from moodcast.training import AUTO_MARGIN, choose_family, train_heads  # noqa: E402
+from moodcast.training import AUTO_MARGIN, C_GRID, choose_family, train_heads  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_markers import threshold  # noqa: E402
@@ -130,14 +137,16 @@ def splits(
 
 def trained(
     labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder, out: Path,
-    settings: FinetuneSettings | None = None,
+    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] = C_GRID,
 ):  # fmt: skip
-    """Markers with heads of (`family`, `recipe`) trained on `train`, one per label, written
-    into `out` (a finetune head's model stays there)."""
+    """Markers with heads of (`family`, `recipe`) trained on `train` at the C of `c_grid` each
+    cross-validates best at, one per label, written into `out` (a finetune head's model stays
+    there)."""
     names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
     labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
     train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=out, origin=labelled.name,
-                family=family, recipe=recipe, encoder=encoder, settings=settings)  # fmt: skip
+                family=family, recipe=recipe, encoder=encoder, settings=settings,
+                c_grid=c_grid)  # fmt: skip
     return load_markers(out, names=names)
 
 
@@ -197,6 +206,39 @@ class Judged:
     """Whether the set's language has a sentence model (else `auto` trains `ngram` alone)."""
 
 
+def grids_of(text: str | None) -> list[tuple[float, ...]]:
+    """`--c-grids` (grids split by `/`, each of comma-separated C values) as tuples; C_GRID
+    alone when not given."""
+    if not text:
+        return [C_GRID]
+    return [tuple(float(c) for c in grid.split(",")) for grid in text.split("/")]
+
+
+def grid_name(grid: tuple[float, ...]) -> str:
+    return ",".join(f"{c:g}" for c in sorted(grid))
+
+
+def columns(labelled: ms.LabelledSet, args) -> list[tuple[str, str, tuple[float, ...], str]]:
+    """(family, recipe, C grid, column name) of every head trained on `labelled`: each recipe
+    that `--families` keeps and the set's language allows, once per grid of `--c-grids` (the
+    name then ends in ` C=<grid>`; a finetune head has no C and is trained once)."""
+    wanted = set(args.families.split(",")) if args.families else None
+    found = []
+    for family, recipe in RECIPES:
+        if family not in ("ngram", "auto") and labelled.lang not in CONFIG.models:
+            continue
+        if family == "finetune" and not args.finetune_cap:
+            continue
+        if wanted and not {family, f"{family}:{recipe}"} & wanted:
+            continue
+        if family == "finetune" or not args.c_grids:
+            found.append((family, recipe, C_GRID, name_of(family, recipe)))
+            continue
+        for grid in grids_of(args.c_grids):
+            found.append((family, recipe, grid, f"{name_of(family, recipe)} C={grid_name(grid)}"))
+    return found
+
+
 def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) -> Judged:
     """Every recipe on one set. A finetune head learns from the first `--finetune-cap` train
     rows and is scored on the torch backend (its ONNX export would be a copy per head in the
@@ -206,14 +248,7 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
     if view:
         labelled = replace(labelled, labels=("stress",), control=None)
     cells, labels, train_cpu, seconds = {}, {}, {}, None
-    for family, recipe in RECIPES:
-        if family not in ("ngram", "auto") and labelled.lang not in CONFIG.models:
-            continue
-        if family == "finetune" and not args.finetune_cap:
-            continue
-        if args.families and not {family, f"{family}:{recipe}"} & set(args.families.split(",")):
-            continue
-        name = name_of(family, recipe)
+    for family, recipe, grid, name in columns(labelled, args):
         with tempfile.TemporaryDirectory() as out:
             start = _cpu()
             if family == "finetune":
@@ -223,7 +258,8 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
                 seconds = _cpu() - start
                 scorer = load_encoder(DEFAULT_MODEL, backend="torch")
             else:
-                markers = trained(labelled, parts["train"], family, recipe, encoder, Path(out))
+                markers = trained(labelled, parts["train"], family, recipe, encoder, Path(out),
+                                  c_grid=grid)  # fmt: skip
                 scorer = encoder
             train_cpu[name] = _cpu() - start
             dev, test = (label_f1(labelled, parts[s], markers, scorer) for s in ("dev", "test"))
@@ -234,7 +270,7 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
         print(title, name, cells[name], flush=True)
     modelled = labelled.lang in CONFIG.models
     judged = Judged(title, parts["train"].height, cells, labels, train_cpu, seconds, modelled)
-    with KEPT.open("a", encoding="utf-8") as kept:
+    with Path(args.kept).open("a", encoding="utf-8") as kept:
         kept.write(json.dumps(asdict(judged)) + "\n")
     return judged
 
@@ -254,6 +290,28 @@ def replayed(judged: Judged, margin: float) -> tuple[float, float, dict[str, int
     dev = np.mean([present[f][label][1] for label, f in chosen.items()])
     test = np.mean([present[f][label][2] for label, f in chosen.items()])
     return float(dev), float(test), {f: list(chosen.values()).count(f) for f in present}
+
+
+def replayed_grid(
+    judged: Judged, grid: tuple[float, ...]
+) -> tuple[float, float, dict[float, int]] | None:
+    """(dev, test) macro-F1 of `auto` at C grid `grid`, replayed from heads trained at one C
+    each (columns `<candidate> C=<c>`): per label, each candidate family's C of best CV F1
+    (ties: the smaller C, as moodcast.training.best_c), then the family choose_family keeps
+    among them; and how many labels took each C. None when a column is missing."""
+    families = AUTO_PARTS if judged.modelled else {"ngram": AUTO_PARTS["ngram"]}
+    heads = {(f, c): judged.labels.get(f"{column} C={c:g}") for f, column in families.items()
+             for c in grid}  # fmt: skip
+    if not all(heads.values()):
+        return None
+    picked = []
+    for label in heads[("ngram", grid[0])]:
+        best = {f: min(grid, key=lambda c: (-heads[(f, c)][label][0], c)) for f in families}
+        family = choose_family({f: heads[(f, c)][label][0] for f, c in best.items()})
+        picked.append((best[family], heads[(family, best[family])][label]))
+    dev = float(np.mean([scores[1] for _, scores in picked]))
+    test = float(np.mean([scores[2] for _, scores in picked]))
+    return dev, test, {c: [chosen for chosen, _ in picked].count(c) for c in grid}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -282,9 +340,17 @@ def main(argv: list[str] | None = None) -> None:
         "--section", help="Write the tables into this section of RESULTS.md (e.g. heads-auto)."
     )
     parser.add_argument(
+        "--c-grids",
+        help="C grids to train every recipe at, split by / (e.g. 0.25/1/4 or 1/1,4,16); "
+        "grids of one C each also replay `auto` over their runs (default: C_GRID alone).",
+    )
+    parser.add_argument(
+        "--kept", default=str(KEPT), help="The file each set's results are kept in as it finishes."
+    )
+    parser.add_argument(
         "--from-kept",
         action="store_true",
-        help="Render the sets the last run finished (benchmarks/.data/head_recipes.jsonl).",
+        help="Render the sets the last run finished (kept in --kept).",
     )
     args = parser.parse_args(argv)
     if not ms.available():
@@ -306,11 +372,12 @@ def main(argv: list[str] | None = None) -> None:
     jobs.sort(key=lambda job: ms.load_split(job[0], "train", cap=args.train_cap).height)
     if args.from_kept:
         rows = [
-            Judged(**json.loads(line)) for line in KEPT.read_text(encoding="utf-8").splitlines()
+            Judged(**json.loads(line))
+            for line in Path(args.kept).read_text(encoding="utf-8").splitlines()
         ]
     else:
-        KEPT.parent.mkdir(parents=True, exist_ok=True)
-        KEPT.write_text("", encoding="utf-8")
+        Path(args.kept).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.kept).write_text("", encoding="utf-8")
         with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
             rows = pool.starmap(judge_set, [(s, title, args, view) for s, title, view in jobs])
     body = render(rows, args)
@@ -343,6 +410,8 @@ def render(rows: list[Judged], args) -> str:
         f"--finetune-cap {args.finetune_cap} --finetune-epochs {args.finetune_epochs}"
         + (f" --sets {args.sets}" if args.sets else "")
         + (f" --families {args.families}" if args.families else "")
+        + (f" --c-grids {args.c_grids}" if args.c_grids else "")
+        + (f" --kept {args.kept}" if Path(args.kept) != KEPT else "")
         + (f" --section {args.section}" if args.section else "")
     )
     lines = [
@@ -371,7 +440,59 @@ def render(rows: list[Judged], args) -> str:
         ]
     if any(replayed(row, AUTO_MARGIN) for row in rows):
         lines += ["", *render_auto(rows, recipes)]
+    sweep = sorted(g[0] for g in grids_of(args.c_grids) if len(g) == 1)
+    if len(sweep) > 1 and any(replayed_grid(row, tuple(sweep)) for row in rows):
+        lines += ["", *render_grids(rows, sweep)]
+    if args.c_grids:
+        lines += ["", *render_cpu(rows, recipes)]
     return "\n".join(lines)
+
+
+def render_grids(rows: list[Judged], sweep: list[float]) -> list[str]:
+    """`auto` replayed at every run of consecutive C values of `sweep` (rows), on every set
+    that has its columns (dev / test macro-F1), with each grid's mean, its largest dev loss
+    against C=1 alone, and how many labels took each C."""
+    grids = [tuple(sweep[i:j]) for i in range(len(sweep)) for j in range(i + 1, len(sweep) + 1)]
+    kept = [row for row in rows if replayed_grid(row, tuple(sweep))]
+    lines = [
+        "`auto` replayed at C grids from the heads trained at one C each (per label, each "
+        "candidate family at its C of best CV F1 on the train split, then the family "
+        f"`choose_family` keeps at margin {AUTO_MARGIN}), dev / test macro-F1; `worst dev` is "
+        "the largest fall of a set's dev macro-F1 against C=1 alone; `labels per C` counts the "
+        "labels of all sets that took each C:",
+        "",
+        "| C grid | " + " | ".join(row.title for row in kept)
+        + " | mean | worst dev | labels per C |",
+        "|---|" + "---:|" * (len(kept) + 2) + "---|",
+    ]  # fmt: skip
+    base = {row.title: replayed_grid(row, (1.0,)) for row in kept} if 1.0 in sweep else {}
+    for grid in grids:
+        scores = [replayed_grid(row, grid) for row in kept]
+        taken = {c: sum(s[2][c] for s in scores) for c in grid}
+        worst = min(
+            (s[0] - base[row.title][0] for s, row in zip(scores, kept, strict=True)), default=0.0
+        )
+        lines.append(
+            f"| {grid_name(grid)} | " + " | ".join(f"{d:.3f} / {t:.3f}" for d, t, _ in scores)
+            + f" | {np.mean([s[0] for s in scores]):.3f} / {np.mean([s[1] for s in scores]):.3f}"
+            + (f" | {worst:+.3f}" if base else " | —")
+            + " | " + " ".join(f"{c:g}:{n}" for c, n in taken.items()) + " |"
+        )  # fmt: skip
+    return lines
+
+
+def render_cpu(rows: list[Judged], recipes: list[str]) -> list[str]:
+    """The CPU s each column's training took, per set."""
+    lines = [
+        "CPU s of training (`train_heads`, the embeddings read from the cache, not computed):",
+        "",
+        "| set | " + " | ".join(recipes) + " |",
+        "|---|" + "---:|" * len(recipes),
+    ]
+    for row in rows:
+        values = [f"{row.train_cpu[r]:,.1f}" if r in row.train_cpu else "—" for r in recipes]
+        lines.append(f"| {row.title} | " + " | ".join(values) + " |")
+    return lines
 
 
 def render_auto(rows: list[Judged], recipes: list[str]) -> list[str]:
@@ -401,17 +522,7 @@ def render_auto(rows: list[Judged], recipes: list[str]) -> list[str]:
         + " | ".join(f"{means[2 * i]:.3f} / {means[2 * i + 1]:.3f}" for i in range(len(MARGINS)))
         + " |"
     )
-    lines += [
-        "",
-        "CPU s of training (`train_heads`, the embeddings read from the cache, not computed):",
-        "",
-        "| set | " + " | ".join(recipes) + " |",
-        "|---|" + "---:|" * len(recipes),
-    ]
-    for row in rows:
-        values = [f"{row.train_cpu[r]:,.1f}" if r in row.train_cpu else "—" for r in recipes]
-        lines.append(f"| {row.title} | " + " | ".join(values) + " |")
-    return lines
+    return [*lines, "", *render_cpu(rows, recipes)]
 
 
 if __name__ == "__main__":

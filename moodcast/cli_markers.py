@@ -240,6 +240,15 @@ def _label_frame(labels: Path, text_col: str, label_cols: str | None):
     return label_frame(frame, text_col=text_col, label_cols=wanted)
 
 
+def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        return tuple(float(part) for part in value.split(",") if part.strip())
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a list of numbers, e.g. 1,4,16") from exc
+
+
 @markers.command("train")
 @click.option(
     "--labels", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -261,6 +270,10 @@ def _label_frame(labels: Path, text_col: str, label_cols: str | None):
     "--epochs", type=click.IntRange(min=1), default=3, show_default=True,
     help="With --family finetune: passes over the labelled rows (each costs about 0.02-0.1 CPU s per row).",
 )  # fmt: skip
+@click.option(
+    "--c-grid", callback=_c_grid, metavar="C,C,...",
+    help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: 1].",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def train(
@@ -270,6 +283,7 @@ def train(
     family: str,
     recipe: str,
     epochs: int,
+    c_grid: tuple[float, ...] | None,
     as_json: bool,
     data_dir: str | None,
 ) -> None:
@@ -280,14 +294,15 @@ def train(
     (`--family finetune`) on the configured model fine-tuned on the labels (saved beside the
     heads as `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`:
     the model source of the marker of that name (a new marker with rule `model` when none has
-    it). Reports each head's family and cross-validated (finetune: held-out) F1, and with
-    `auto` every family's. Needs no `markers adapt` fit: heads learn from the labels, not the
+    it). Each family is cross-validated at every C of `--c-grid` and keeps its best. Reports
+    each head's family, C and cross-validated (finetune: held-out) F1, and with `auto` every
+    family's. Needs no `markers adapt` fit: heads learn from the labels, not the
     zero-shot centroids."""
     import polars as pl
 
     from moodcast.adapting import base_markers
     from moodcast.finetune import FinetuneSettings
-    from moodcast.training import train_heads
+    from moodcast.training import C_GRID, train_heads
 
     settings = load_settings(data_dir)
     try:
@@ -300,6 +315,7 @@ def train(
             origin=str(labels),
             family=family,
             recipe=recipe,
+            c_grid=C_GRID if c_grid is None else c_grid,
             settings=FinetuneSettings(epochs=epochs),
         )
     except pl.exceptions.PolarsError as exc:
@@ -320,6 +336,7 @@ def train(
                         "family": head.family,
                         "path": str(head.path),
                         "cv_f1": head.cv_f1,
+                        "c": head.c,
                         "candidates": head.candidates,
                         "positives": head.positives,
                         "rows": head.rows,
@@ -333,10 +350,11 @@ def train(
             others = ", ".join(
                 f"{f} {f1:.3f}" for f, f1 in head.candidates.items() if f != head.family
             )
+            strength = "" if head.c is None else f"  C {head.c:g}"
             click.echo(
                 f"{head.name:<16} {head.family:<9} "
                 f"{'held-out' if family == 'finetune' else 'cross-validated'} "
-                f"F1 {head.cv_f1:.3f}{f' ({others})' if others else ''}  "
+                f"F1 {head.cv_f1:.3f}{f' ({others})' if others else ''}{strength}  "
                 f"{head.positives}/{head.rows} positive  {head.path}{new}"
             )
 

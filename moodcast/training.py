@@ -39,6 +39,9 @@ AUTO_MARGIN = 0.02
 """The cross-validated F1 a family that needs the sentence model must gain over the `ngram` head
 for `auto` to keep it, chosen on dev splits (docs/markers.md, "Choosing the family per
 marker")."""
+C_GRID = (1.0,)
+"""The inverse regularisation strengths (scikit-learn's `C`) each head's family is
+cross-validated at, on its folds; the head keeps the one of best cross-validated F1."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,11 @@ class TrainedHead:
     new_marker: bool
     family: str
     candidates: Mapping[str, float] = field(default_factory=dict)
-    """With `--family auto`, the cross-validated F1 of every family compared."""
+    """With `--family auto`, the cross-validated F1 of every family compared (each at its best
+    C)."""
+    c: float | None = None
+    """The inverse regularisation strength of the head's logistic regression, chosen from the
+    grid by cross-validated F1 (None for `finetune`)."""
 
 
 def label_frame(
@@ -206,6 +213,7 @@ def train_heads(
     family: str = "embedding",
     encoder: Encoder | None = None,
     recipe: str = NGRAM_FEATURES,
+    c_grid: Sequence[float] = C_GRID,
     settings: FinetuneSettings | None = None,
 ) -> list[TrainedHead]:
     """Fit a logistic-regression head for every label column of `labels` (label_frame's output)
@@ -225,12 +233,17 @@ def train_heads(
 
     A head's threshold is the F1-optimal cut of its held-out probabilities (FOLDS folds,
     stratified), not 0.5: class weighting moves the probabilities, and a label's best cut
-    depends on its prevalence. Returns what was written, with each head's cross-validated F1
-    at that threshold.
+    depends on its prevalence. Every family compared is cross-validated on those folds at each
+    C of `c_grid` (the inverse regularisation strength) and keeps the C of best F1 (best_c),
+    whose held-out probabilities give the threshold; `auto` compares the families each at its
+    best C. The head file records `c` and `c_cv_f1` (the kept family's F1 at each C), which
+    loading ignores. Returns what was written, with each head's cross-validated F1 at that
+    threshold and its C (None for `finetune`, which has no C).
     Raises TaggingError when `out_dir` is the shipped marker directory, when a label has fewer
-    than MIN_CLASS_ROWS positives or negatives, or when the rows need two different models.
+    than MIN_CLASS_ROWS positives or negatives, when the rows need two different models, or
+    when `c_grid` is empty or not positive.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
 
     if family not in (*FAMILIES, AUTO):
         raise TaggingError(f"family must be one of {', '.join((*FAMILIES, AUTO))}, got {family!r}")
@@ -247,6 +260,7 @@ def train_heads(
             origin=origin,
             settings=settings or FinetuneSettings(),
         )
+    grid = _checked_grid(c_grid)
     families = _families(labels, family, config)
     kept, features, model_name, dim = _features(
         labels, families=families, config=config, encoder=encoder, recipe=recipe
@@ -258,16 +272,14 @@ def train_heads(
         y = kept.get_column(name).fill_null(0).to_numpy()
         smallest = _check_label(name, y, langs)
         folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
-        cuts = {}
-        for one in families:
-            held_out = cross_val_predict(
-                _classifier(one), features[one], y, cv=folds, method="predict_proba"
-            )
-            cuts[one] = _best_threshold(held_out[:, 1], y.astype(bool))
-        chosen = choose_family({f: f1 for f, (_, f1) in cuts.items()})
-        cut, cv_f1 = cuts[chosen]
-        model = _classifier(chosen).fit(features[chosen], y)
-        compared = {f: round(f1, 4) for f, (_, f1) in cuts.items()} if family == AUTO else {}
+        scored = {one: cross_validate(features[one], y, family=one, folds=folds, c_grid=grid)
+                  for one in families}  # fmt: skip
+        best = {one: best_c(by_c) for one, by_c in scored.items()}
+        chosen = choose_family({one: scored[one][c][1] for one, c in best.items()})
+        c = best[chosen]
+        cut, cv_f1 = scored[chosen][c]
+        model = _classifier(chosen, c).fit(features[chosen], y)
+        compared = {f: round(scored[f][best[f]][1], 4) for f in families} if family == AUTO else {}
         head = {
             "family": chosen,
             **_weights(model, chosen, recipe, dim),
@@ -276,6 +288,8 @@ def train_heads(
             "model": recipe if chosen == "ngram" else model_name,
             "languages": langs,
             "cv_f1": round(cv_f1, 4),
+            "c": c,
+            "c_cv_f1": {f"{g:g}": round(f1, 4) for g, (_, f1) in scored[chosen].items()},
             **({"candidates": compared, "margin": AUTO_MARGIN} if compared else {}),
             "trained_on": origin,
             "rows": len(y),
@@ -285,13 +299,44 @@ def train_heads(
     return written
 
 
-def _classifier(family: str):
-    """The logistic regression a head of `family` learns (balanced classes): lbfgs on the
-    dense embeddings, liblinear where there are n-grams."""
+def _checked_grid(c_grid: Sequence[float]) -> tuple[float, ...]:
+    """`c_grid` as distinct floats in ascending order; raises TaggingError when it is empty or
+    holds a value that is not positive."""
+    grid = tuple(sorted({float(c) for c in c_grid}))
+    if not grid or grid[0] <= 0:
+        raise TaggingError(f"the C grid needs positive values (e.g. 1,4,16), got {list(c_grid)!r}")
+    return grid
+
+
+def cross_validate(
+    features, y: np.ndarray, *, family: str, folds, c_grid: Sequence[float]
+) -> dict[float, tuple[float, float]]:
+    """For each C of `c_grid`: the F1-optimal cut of the out-of-fold probabilities of a head of
+    `family` at that C on `folds`, and its F1 there (`_best_threshold`)."""
+    from sklearn.model_selection import cross_val_predict
+
+    scored = {}
+    for c in c_grid:
+        held_out = cross_val_predict(
+            _classifier(family, c), features, y, cv=folds, method="predict_proba"
+        )
+        scored[c] = _best_threshold(held_out[:, 1], y.astype(bool))
+    return scored
+
+
+def best_c(scored: Mapping[float, tuple[float, float]]) -> float:
+    """The C of `scored` (cross_validate's output) with the highest cross-validated F1; ties:
+    the smallest C (the strongest regularisation)."""
+    return min(scored, key=lambda c: (-scored[c][1], c))
+
+
+def _classifier(family: str, c: float = 1.0):
+    """The logistic regression a head of `family` learns at inverse regularisation strength `c`
+    (balanced classes): lbfgs on the dense embeddings, liblinear where there are n-grams."""
     from sklearn.linear_model import LogisticRegression
 
     solver = {"max_iter": 2000} if family == "embedding" else {"solver": "liblinear"}
-    return LogisticRegression(class_weight="balanced", **solver)
+    return LogisticRegression(C=c, class_weight="balanced", **solver)
 
 
 def _check_label(name: str, y: np.ndarray, langs: Sequence[str]) -> int:
@@ -336,6 +381,7 @@ def _write_head(
         new_marker,
         head["family"],
         head.get("candidates", {}),
+        head.get("c"),
     )
 
 

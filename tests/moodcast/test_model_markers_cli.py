@@ -242,3 +242,30 @@ def test_train_auto_the_default_reports_each_labels_family_and_every_familys_f1(
     from moodcast.training import AUTO_MARGIN
 
     assert f"ngram unless embedding or hybrid gains more than {AUTO_MARGIN} cross" in shown
+
+
+def test_train_keeps_each_heads_best_c_of_the_grid_and_refuses_a_bad_grid(tmp_path):
+    from moodcast.training import C_GRID
+
+    _classes(tmp_path / "labels.csv")
+    data = tmp_path / "data"
+    result = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "ngram",
+                     "--c-grid", "0.1,10", "--json", "--data-dir", data)  # fmt: skip
+    heads = {h["marker"]: h for h in map(json.loads, result.stdout.splitlines())}
+    assert set(heads) == {"sleep", "work", "food"}
+    for name, head in heads.items():
+        saved = json.loads((data / "markers" / f"{name}.head.json").read_text())
+        assert head["c"] == saved["c"] and set(saved["c_cv_f1"]) == {"0.1", "10"}
+        assert head["cv_f1"] == saved["c_cv_f1"][f"{head['c']:g}"] == max(saved["c_cv_f1"].values())
+    text = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "ngram",
+                   "--c-grid", "10", "--data-dir", data).stdout  # fmt: skip
+    assert all("  C 10  " in line for line in text.splitlines())
+    for grid, message in (("one,4", "not a list of numbers"), ("0,4", "positive values")):
+        refused = CliRunner().invoke(main, ["markers", "train", "--labels", str(tmp_path / "labels.csv"),
+                                            "--c-grid", grid, "--data-dir", str(data)])  # fmt: skip
+        assert refused.exit_code != 0 and message in refused.output
+    shown = " ".join(_invoke("markers", "train", "--help").stdout.split())
+    assert (
+        f"the C of best cross-validated F1 [default: {','.join(f'{c:g}' for c in C_GRID)}]"
+        in shown.replace("cross- validated", "cross-validated")
+    )

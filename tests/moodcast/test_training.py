@@ -205,3 +205,90 @@ def test_a_head_file_written_before_auto_still_loads(tmp_path):
              "threshold": 0.4, "model": "ngram-v1", "languages": ["en", "es"], "cv_f1": 0.8}  # fmt: skip
     (tmp_path / "b.head.json").write_text(json.dumps(ngram))
     assert read_head(tmp_path / "b.head.json").indices == (3, 9)
+
+
+def _noisy_rows() -> pl.DataFrame:
+    """A cue word in about 70% of the positives and 15% of the negatives: no head separates
+    them, so how strongly it is regularised changes its cross-validated F1."""
+    rng = np.random.default_rng(2)
+    words = ["rain", "bus", "coffee", "desk", "lunch", "email", "train", "phone", "walk", "code"]
+    cues = ["tired", "awake", "insomnia", "restless"]
+    texts, labels = [], []
+    for i in range(120):
+        positive = i % 4 == 0
+        chosen = list(rng.choice(words, size=5))
+        if rng.random() < (0.7 if positive else 0.15):
+            chosen[int(rng.integers(5))] = str(rng.choice(cues))
+        texts.append(" ".join(chosen))
+        labels.append(int(positive))
+    return pl.DataFrame({"text": texts, "lang": ["en"] * 120, "sleep": labels})
+
+
+def _held_out_f1(c: float, features, y: np.ndarray, **solver) -> tuple[float, float]:
+    """The F1-optimal cut and F1 of a balanced logistic regression at `c` on shared folds."""
+    model = LogisticRegression(C=c, class_weight="balanced", **solver)
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")[:, 1]
+    return _best_threshold(held_out, y.astype(bool))
+
+
+def test_a_head_keeps_the_c_of_its_grid_with_the_best_cross_validated_f1(tmp_path):
+    rows = _noisy_rows()
+    grid = (0.1, 1.0, 10.0)
+    no_model = ModelConfig(models={})
+    (head,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path / "a", origin="t",
+                          family="ngram", c_grid=grid)  # fmt: skip
+    features = ngram_features(rows["text"].to_list())
+    y = rows["sleep"].to_numpy()
+    expected = {c: _held_out_f1(c, features, y, solver="liblinear") for c in grid}
+    best = max(grid, key=lambda c: expected[c][1])
+    assert best != 1.0 and expected[best][1] > expected[1.0][1]
+    saved = json.loads(head.path.read_text())
+    assert head.c == saved["c"] == best
+    assert (saved["threshold"], saved["cv_f1"]) == (expected[best][0], round(expected[best][1], 4))
+    assert saved["c_cv_f1"] == {f"{c:g}": round(f1, 4) for c, (_, f1) in expected.items()}
+    model = LogisticRegression(C=best, class_weight="balanced", solver="liblinear").fit(features, y)
+    assert saved["intercept"] == float(model.intercept_[0])
+
+    (again,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path / "b", origin="t",
+                           family="ngram", c_grid=(10.0, 0.1, 1.0, 1.0))  # fmt: skip
+    assert again.path.read_bytes() == head.path.read_bytes()
+    (fixed,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path / "c", origin="t",
+                           family="ngram", c_grid=(1.0,))  # fmt: skip
+    assert (fixed.c, fixed.cv_f1) == (1.0, round(expected[1.0][1], 4))
+
+
+def test_best_c_takes_the_smallest_c_of_tied_f1_and_a_bad_grid_is_refused(tmp_path):
+    import pytest
+
+    from moodcast.tagging import TaggingError
+    from moodcast.training import best_c
+
+    assert best_c({4.0: (0.5, 0.8), 1.0: (0.4, 0.8), 16.0: (0.3, 0.7)}) == 1.0
+    assert best_c({0.25: (0.5, 0.6), 16.0: (0.3, 0.7)}) == 16.0
+    rows = _noisy_rows()
+    for grid in ((), (0.0, 1.0), (-1.0,)):
+        with pytest.raises(TaggingError, match="C grid needs positive values"):
+            train_heads(rows, markers={}, config=ModelConfig(models={}), out_dir=tmp_path,
+                        origin="t", family="ngram", c_grid=grid)  # fmt: skip
+
+
+def test_auto_compares_the_families_each_at_its_best_c(tmp_path):
+    from moodcast.training import choose_family
+    from transforms.embedding import load_encoder
+
+    rows = _noisy_rows()
+    grid = (0.1, 1.0, 10.0)
+    encoder = load_encoder()
+    (head,) = train_heads(rows, markers={}, config=ModelConfig(), out_dir=tmp_path, origin="t",
+                          family="auto", encoder=encoder, c_grid=grid)  # fmt: skip
+    y = rows["sleep"].to_numpy()
+    texts = rows["text"].to_list()
+    embeddings, ngrams = encoder.encode(texts), ngram_features(texts)
+    embedding = max(_held_out_f1(c, embeddings, y, max_iter=2000)[1] for c in grid)
+    ngram = max(_held_out_f1(c, ngrams, y, solver="liblinear")[1] for c in grid)
+    assert head.candidates["embedding"] == round(embedding, 4)
+    assert head.candidates["ngram"] == round(ngram, 4)
+    assert head.family == choose_family(head.candidates)
+    saved = json.loads(head.path.read_text())
+    assert head.cv_f1 == max(saved["c_cv_f1"].values()) == saved["c_cv_f1"][f"{head.c:g}"]
