@@ -67,7 +67,7 @@ EIGHT_EPIWEEK = Frequency(
 )
 FREQUENCIES = {f.name: f for f in (DAY, WEEK, EPIWEEK, EIGHT_WEEK, EIGHT_EPIWEEK)}
 """Every frequency by name: `day`, `week` (ISO, Monday), `epiweek` (CDC MMWR, Sunday), and
-eight of either week (`8week`, `8epiweek`: the 8-week cells of transforms.aggregate, about six
+eight of either week (`8week`, `8epiweek`: the 8-week cells of transforms.periods, about six
 and a half to a year; no alert method runs on them, they are forecast only, from at least six
 of them: 48 weeks)."""
 

@@ -34,9 +34,9 @@ from moodcast.run_forecast import forecast_step
 from moodcast.run_load import load_landing, older_inputs_covering
 from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, sigterm_as_exit
 from moodcast.run_summary import RunSummary, release_protection
-from transforms.aggregate import touched_days
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import marker_versions
+from transforms.periods import touched_days
 from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K

@@ -26,7 +26,7 @@ from forecasting.methods import MethodRules, check_methods, marker_dimensions
 from forecasting.series import NOTES_SCHEMA
 from moodcast.config import Settings
 from moodcast.run_summary import RunSummary
-from transforms.aggregate import EIGHT_WEEKS
+from transforms.periods import EIGHT_WEEKS
 from transforms.series import (
     derived_series,
     dp_series,

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from transforms import periods
 from transforms.author_masks import distinct_authors, with_masks
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA, conform
 from transforms.markers import Marker
@@ -30,10 +29,6 @@ from transforms.periods import (
     period_sums,
     periods_of,
 )
-
-# transforms.periods' names that warehouse/ and moodcast/run*.py still import from this module.
-EIGHT_WEEKS, PERIOD_GRAINS = periods.EIGHT_WEEKS, periods.PERIOD_GRAINS
-period_start, touched_days = periods.period_start, periods.touched_days
 
 AUTHOR_DAY_SCHEMA = {
     "day": pl.Date,

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from transforms.aggregate import EIGHT_WEEKS
 from transforms.dp import Budget
+from transforms.periods import EIGHT_WEEKS
 from transforms.publish import MAX_WITHHELD_EIGHT_WEEK_SHARE, MAX_WITHHELD_SHARE
 
 CSV_DECIMALS = 6

@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.aggregate import PERIOD_GRAINS, periods_of
 from transforms.contracts import (
     ALERT_SCHEMA,
     DAILY_KEYS,
@@ -26,6 +25,7 @@ from transforms.contracts import (
     conform,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
+from transforms.periods import PERIOD_GRAINS, periods_of
 from warehouse.current import refresh_current_versions
 from warehouse.errors import LoadError
 from warehouse.writes import insert, registered, replace_all, require_unique, transaction

@@ -12,7 +12,6 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from transforms.aggregate import EIGHT_WEEKS, period_start
 from transforms.contracts import (
     ALERT_SCHEMA,
     BACKTEST_SCHEMA,
@@ -24,6 +23,7 @@ from transforms.contracts import (
     series_id,
 )
 from transforms.dp import DP_CELL_SCHEMA, dp_release
+from transforms.periods import EIGHT_WEEKS, period_start
 from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import WeekGrain, published_days, published_timelines
@@ -114,7 +114,7 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
 
 def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> pl.DataFrame:
     """`current_periods` of the grains a suppress-mode release may use: `week_grain` and its
-    8-week grain (transforms.aggregate.EIGHT_WEEKS). Internal, like `current_periods`."""
+    8-week grain (transforms.periods.EIGHT_WEEKS). Internal, like `current_periods`."""
     return pl.concat([current_periods(con, grain=g) for g in (week_grain, EIGHT_WEEKS[week_grain])])
 
 
