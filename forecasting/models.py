@@ -69,12 +69,15 @@ def cheap_arima(season_length: int) -> AutoARIMA:
 
 def fallback_chain(n_periods: int) -> list[tuple[str, Callable[[], object]]]:
     """The fallback models a series of `n_periods` periods may use, best first, as
-    (name, factory). AutoETS needs at least 7 periods; Naive and HistoricAverage work from 2.
+    (name, factory). AutoETS needs at least 7 periods and Naive 2 (on one period statsforecast
+    2.1's Naive fails when in-sample values are asked for, and forecasts without them, so the
+    chain would depend on whether they are); HistoricAverage works from 1.
     """
     chain: list[tuple[str, Callable[[], object]]] = []
     if n_periods >= _AUTO_ETS_MIN_PERIODS:
         chain.append(("AutoETS", lambda: auto_ets(1)))
-    chain.append(("Naive", Naive))
+    if n_periods >= 2:
+        chain.append(("Naive", Naive))
     chain.append(("HistoricAverage", HistoricAverage))
     return chain
 

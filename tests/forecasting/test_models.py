@@ -140,7 +140,38 @@ def test_the_chain_depends_on_the_length():
     assert next(name for name, _ in fallback_chain(7)) == "AutoETS"
     frame = pl.DataFrame({"unique_id": ["a|b|c"], "ds": [START], "y": [0.1], "observed": [True]})
     fc, _, note = chain_forecast(frame, "a|b|c", horizon=3, why="One day")
-    assert note[1] == "fallback" and note[2] in ("Naive", "HistoricAverage") and fc.height == 3
+    assert note == (
+        "a|b|c",
+        "fallback",
+        "HistoricAverage",
+        "One day: forecast with HistoricAverage.",
+    )
+    assert fc.height == 3 and [name for name, _ in fallback_chain(1)] == ["HistoricAverage"]
+
+
+def test_a_one_period_series_gets_the_same_forecast_with_or_without_fitted_values():
+    """A weekly series with one week of history reaches the fallback chain (the default
+    `min_history_days`, 5, is one week). statsforecast 2.1's Naive fails on one period when
+    in-sample values are asked for, so its model, forecast and note must not depend on
+    whether an alert method reads fitted values (runcost4: Naive without them,
+    HistoricAverage after a failed Naive with them)."""
+    monday = dt.date(2025, 6, 2)
+    y = 0.1 + 0.01 * np.random.default_rng(1).standard_normal(20)
+    weeks = [monday + dt.timedelta(weeks=i) for i in range(20)]
+    frame = pl.DataFrame(
+        {
+            "unique_id": ["sad|north|en"] * 20 + ["sad|south|en"],
+            "ds": [*weeks, weeks[-1]],
+            "y": [*y, 0.2],
+        }
+    )
+    without, with_fitted = (_forecast(frame, horizon=4, freq=WEEK, fitted=f) for f in (False, True))
+    assert with_fitted.fitted.height > 0 and without.fitted.is_empty()
+    assert without.forecasts.equals(with_fitted.forecasts)
+    assert without.notes.equals(with_fitted.notes)
+    note = without.notes.filter(pl.col("unique_id") == "sad|south|en").row(0, named=True)
+    assert (note["status"], note["model"]) == ("fallback", "HistoricAverage")
+    assert "failed" not in note["reason"]
 
 
 def test_weekly_series_are_forecast_in_weeks_with_a_yearly_season():
