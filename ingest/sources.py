@@ -13,6 +13,7 @@ import json
 import logging
 import lzma
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -398,13 +399,26 @@ def changed_inputs(files: Sequence[InputFile]) -> list[str]:
     """The paths of `files` whose size or modification time is no longer what match_inputs
     saw, or that are gone: what was read of them may match neither their hashed content nor
     their present one."""
-    now = FileSystems.match([f.path for f in files])
+    now = FileSystems.match([literal_pattern(f.path) for f in files])
     return [
         f.path
         for f, result in zip(files, now, strict=True)
-        if [(m.size_in_bytes, m.last_updated_in_seconds) for m in result.metadata_list]
+        if [
+            (m.size_in_bytes, m.last_updated_in_seconds)
+            for m in result.metadata_list
+            if m.path == f.path
+        ]
         != [(f.bytes, f.modified)]
     ]
+
+
+def literal_pattern(path: str) -> str:
+    """A pattern that Beam's FileSystems.match (and fileio.MatchAll) match to `path`: its glob
+    characters `*` and `?` each in a bracket of its own, `[` as `[\\[]` (Beam's brackets hold no
+    lone `[` without a warning; this one also matches a backslash in its place). A matched file
+    named `posts [1].jsonl`, given back as it is, is a glob that matches `posts 1.jsonl`."""
+    escaped = {"*": "[*]", "?": "[?]", "[": "[\\[]"}
+    return re.sub(r"[*?[]", lambda glob: escaped[glob.group()], path)
 
 
 def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:

@@ -157,3 +157,20 @@ def test_a_json_document_instead_of_json_lines_is_told_how_to_convert(tmp_path):
         assert dead in refused.output
         assert f"{path} looks like one JSON document" in refused.output
         assert "jq -c '.[]' IN > OUT.jsonl" in refused.output
+
+
+def test_an_input_whose_name_holds_glob_characters_is_read_as_itself(tmp_path):
+    """A matched path was given back to Beam as a pattern: `posts [1].jsonl` matched
+    `posts 1.jsonl` instead (read twice here), and the run failed saying the file had changed
+    or gone."""
+    data, posts = tmp_path / "data", tmp_path / "in"
+    data.mkdir()
+    posts.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    (posts / "posts [1].jsonl").write_bytes(_posts(50))
+    (posts / "posts 1.jsonl").write_bytes(_posts(80)[len(_posts(50)) :])
+    done = _invoke("run", f"{posts}/*.jsonl", "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert (summary["read"], summary["duplicates"]) == (80, 0)
+
