@@ -275,9 +275,17 @@ def _ingest_job(
 def _no_usable_post(
     summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None, *, as_of: date
 ) -> InputFileError:
-    """The error of a run that kept no post: what became of the records, the fields the first
-    input holds, how to read it (transforms.presets.suggest_reading), and which dates the run
-    keeps when posts were filtered by their dates."""
+    """The error of a run that kept no post: that its inputs hold no record, or what became of
+    the records, the fields the first input holds, how to read it
+    (transforms.presets.suggest_reading), and which dates the run keeps when posts were
+    filtered by their dates."""
+    if summary.read == 0:
+        return InputFileError(
+            f"No usable post: {', '.join(f.path for f in files)} "
+            f"{'is' if len(files) == 1 else 'are'} empty (no record to read). Nothing was "
+            "published.",
+            paths=[f.path for f in files],
+        )
     fates = [
         f"{n:,} {what} ({', '.join(f'{m:,} {r}' for r, m in sorted(reasons.items()))})"
         for what, n, reasons in (

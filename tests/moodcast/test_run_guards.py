@@ -174,3 +174,13 @@ def test_an_input_whose_name_holds_glob_characters_is_read_as_itself(tmp_path):
     summary = json.loads(done.stdout.splitlines()[-1])
     assert (summary["read"], summary["duplicates"]) == (80, 0)
 
+
+def test_an_empty_input_is_called_empty(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    empty = tmp_path / "posts.jsonl"
+    empty.write_bytes(b"")
+    refused = _invoke("run", empty, "--data-dir", data, "--as-of", "2025-03-25")
+    assert refused.exit_code == 4
+    assert f"Error: No usable post: {empty} is empty (no record to read)." in refused.output
