@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import warehouse
-from ingest.sources import InputError, InputFileError, file_sha256
+from ingest.sources import InputError, InputFileError, file_sha256, literal_pattern
 from moodcast.config import Settings
 from moodcast.run import daily_run
 from moodcast.run_summary import RunSummary
@@ -88,7 +88,11 @@ class Spool:
         skips from now on: a file put in again with other content is read again. Raises `error`
         when it names none of `files` (an input loaded before, say: no file here is at fault)."""
         named = {os.path.abspath(p) for p in error.paths}
-        bad = [p for p in files if os.path.abspath(p) in named]
+        bad = [
+            p
+            for p in files
+            if {os.path.abspath(p), os.path.abspath(literal_pattern(str(p)))} & named
+        ]
         if not bad:
             raise error
         log.error(
@@ -178,7 +182,7 @@ def follow(
                 log.info("follow: %d new file(s)", len(new))
                 try:
                     last = daily_run(
-                        [str(p) for p in new],
+                        [literal_pattern(str(p)) for p in new],
                         settings=settings,
                         as_of=as_of,
                         beam_args=beam_args,

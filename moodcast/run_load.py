@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from ingest.sources import InputError, InputFile, match_inputs
+from ingest.sources import InputError, InputFile, literal_pattern, match_inputs
 from moodcast.run_summary import RunSummary
 from transforms.presets import InputMapping, from_key
 from warehouse.schema import RUN_INPUT_SCHEMA
@@ -29,7 +29,7 @@ def older_inputs_covering(
         if row["sha256"] in read:
             continue
         try:
-            (current,) = match_inputs([row["path"]])
+            (current,) = match_inputs([literal_pattern(row["path"])])
         except InputError as exc:
             raise InputError(
                 f"{row['path']} was loaded before and covers days being recomputed, but it is gone: restore it, or start a new data directory"

@@ -263,3 +263,26 @@ def test_a_spool_file_removed_before_its_cycle_reads_it_is_passed_over(tmp_path,
         max_cycles=1,
     )
     assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 30
+
+
+@pytest.mark.slow
+def test_a_spool_file_named_like_a_glob_is_loaded_as_itself(tmp_path):
+    """`posts [1].jsonl` went to the run as a pattern, which matched `posts 1.jsonl`: the file
+    was never loaded and every cycle ran again on the other."""
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    _drop(spool, "posts [1].jsonl", _posts(AS_OF, 30, seed=1))
+    _drop(spool, "posts 1.jsonl", _posts(AS_OF, 20, seed=2))
+    summary = follow(
+        spool,
+        settings=load_settings(data),
+        every=timedelta(seconds=0),
+        allowed_lateness=timedelta(days=2),
+        as_of=AS_OF,
+        beam_args=[],
+        max_cycles=1,
+    )
+    assert (summary.cycles, summary.files) == (1, 2) and summary.last.valid == 50
+    assert ledgered_contents(data) == {file_sha256(str(p)) for p in spool_files(spool)}

@@ -184,3 +184,17 @@ def test_an_empty_input_is_called_empty(tmp_path):
     refused = _invoke("run", empty, "--data-dir", data, "--as-of", "2025-03-25")
     assert refused.exit_code == 4
     assert f"Error: No usable post: {empty} is empty (no record to read)." in refused.output
+
+
+def test_an_earlier_input_named_like_a_glob_is_read_again_as_itself(tmp_path):
+    """Matched again from the ledger as a pattern, `posts [1].jsonl` was called gone."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    first, second = tmp_path / "posts [1].jsonl", tmp_path / "more.jsonl"
+    first.write_bytes(_posts(50))
+    second.write_bytes(_posts(80)[len(_posts(50)) :])
+    for pattern, read in [(tmp_path / "posts*.jsonl", 50), (second, 80)]:
+        done = _invoke("run", pattern, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout.splitlines()[-1])["read"] == read
