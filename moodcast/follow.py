@@ -67,19 +67,22 @@ class Spool:
     _aside: set[str] = field(default_factory=set)
 
     def pending(self, ledgered: set[str]) -> list[Path]:
-        """Files whose content is not among `ledgered` nor set aside (one path per content)."""
+        """Files whose content is not among `ledgered` nor set aside (one path per content).
+        What it knew of files no longer in the spool is forgotten: a file set aside, taken out
+        and put back as it was is tried again."""
         found: dict[str, Path] = {}
+        hashes: dict[tuple[str, int, int], str] = {}
         for path in spool_files(self.root):
             try:
                 stat = path.stat()
                 version = (str(path), stat.st_size, stat.st_mtime_ns)
-                if version not in self._hashes:
-                    self._hashes[version] = file_sha256(str(path))
+                hashes[version] = self._hashes.get(version) or file_sha256(str(path))
             except FileNotFoundError:
                 continue  # removed since it was listed
-            sha = self._hashes[version]
+            sha = hashes[version]
             if sha not in ledgered and sha not in self._aside:
                 found.setdefault(sha, path)
+        self._hashes, self._aside = hashes, self._aside & set(hashes.values())
         self._listed = {path: sha for sha, path in found.items()}
         return sorted(found.values())
 
