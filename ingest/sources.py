@@ -382,16 +382,16 @@ def read_file(
     yield from ReadChunksFn(chunk_records, mappings).process(fileio.ReadableFile(meta))
 
 
-def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
+def match_inputs(patterns: Sequence[str], *, check_text: bool = True) -> list[InputFile]:
     """Expand file patterns (any filesystem Beam supports) into hashed inputs, sorted by path.
 
-    Raises InputError as matched_files does.
+    Raises InputError as matched_files does (`check_text`: its text checked).
     """
     return [
         InputFile(
             meta.path, meta.size_in_bytes, file_sha256(meta.path), meta.last_updated_in_seconds
         )
-        for meta in matched_files(patterns)
+        for meta in matched_files(patterns, check_text=check_text)
     ]
 
 
@@ -421,13 +421,13 @@ def literal_pattern(path: str) -> str:
     return re.sub(r"[*?[]", lambda glob: escaped[glob.group()], path)
 
 
-def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
+def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[FileMetadata]:
     """Expand file patterns (any filesystem Beam supports) into the files' metadata, sorted by
     path, each file once.
 
     Raises InputError naming a pattern that matches no file, a match that is not a regular
-    file (a directory's message says how to give the files in it; refuse_irregular), or one
-    whose text cannot be split into UTF-8 lines (refuse_unsplittable).
+    file (a directory's message says how to give the files in it; refuse_irregular), or, with
+    `check_text`, one whose text cannot be split into UTF-8 lines (refuse_unsplittable).
     """
     found: dict[str, FileMetadata] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
@@ -445,7 +445,8 @@ def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
                     paths=[meta.path],
                 )
             refuse_irregular(meta.path)
-            refuse_unsplittable(meta.path)
+            if check_text:
+                refuse_unsplittable(meta.path)
             found[meta.path] = meta
     return [found[path] for path in sorted(found)]
 

@@ -198,3 +198,28 @@ def test_an_earlier_input_named_like_a_glob_is_read_again_as_itself(tmp_path):
         done = _invoke("run", pattern, "--data-dir", data, "--as-of", "2025-03-25", "--json")
         assert done.exit_code == 0, done.output
         assert json.loads(done.stdout.splitlines()[-1])["read"] == read
+
+
+def test_an_earlier_input_that_a_later_version_refuses_is_read_again_as_it_was_loaded(
+    tmp_path, monkeypatch
+):
+    """A file loaded before refuse_unsplittable refused lines mostly not UTF-8 (each such line
+    a dead letter) was called gone by every later run over its days, which then failed."""
+    import ingest.sources
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    latin, more = tmp_path / "latin.jsonl", tmp_path / "more.jsonl"
+    latin.write_bytes(_posts(50).replace(b"sad and", "sad ànd".encode("latin-1"), 10))
+    more.write_bytes(_posts(80)[len(_posts(50)) :])
+    run = ("--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert _invoke("run", latin, *run).exit_code == 4
+    with monkeypatch.context() as older_version:
+        older_version.setattr(ingest.sources, "refuse_unsplittable", lambda path: None)
+        loaded = _invoke("run", latin, *run)
+    assert json.loads(loaded.stdout.splitlines()[-1])["dead_lettered"] == 10
+    done = _invoke("run", more, *run)
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert (summary["read"], summary["dead_lettered"]) == (80, 10)
