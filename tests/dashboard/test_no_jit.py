@@ -1,7 +1,9 @@
 """The dashboard never compiles a numba kernel, so its container needs no persistent cache.
 
-It imports modules whose kernels carry `numba.njit(cache=True)` (through transforms.markers),
-which only look for a writable cache directory; compiling one would write there. The run and
+Modules whose kernels carry `numba.njit(cache=True)` only look for a writable cache directory;
+compiling one would write there. The pages imported such modules (through transforms.aggregate)
+until tidy5 moved the period functions to transforms.periods; they import none now, and the
+check stays for a page that comes to import one. The run and
 follow units keep their compiled kernels in a persistent NUMBA_CACHE_DIR; the dashboard mounts
 the data volume read-only and gets a scratch one (infra/)."""
 
@@ -57,6 +59,5 @@ def test_every_page_renders_without_compiling_a_kernel(published_run, tmp_path):
     )
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["exceptions"] == 0
-    assert seen["kernels"] > 0, "the pages import the kernels' modules: the check would be empty"
     assert seen["compiled"] == []
     assert not [p.name for p in cache.rglob("*") if p.suffix in (".nbi", ".nbc")]
