@@ -13,6 +13,7 @@ import json
 import logging
 import lzma
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -381,16 +382,16 @@ def read_file(
     yield from ReadChunksFn(chunk_records, mappings).process(fileio.ReadableFile(meta))
 
 
-def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
+def match_inputs(patterns: Sequence[str], *, check_text: bool = True) -> list[InputFile]:
     """Expand file patterns (any filesystem Beam supports) into hashed inputs, sorted by path.
 
-    Raises InputError as matched_files does.
+    Raises InputError as matched_files does (`check_text`: its text checked).
     """
     return [
         InputFile(
             meta.path, meta.size_in_bytes, file_sha256(meta.path), meta.last_updated_in_seconds
         )
-        for meta in matched_files(patterns)
+        for meta in matched_files(patterns, check_text=check_text)
     ]
 
 
@@ -398,22 +399,35 @@ def changed_inputs(files: Sequence[InputFile]) -> list[str]:
     """The paths of `files` whose size or modification time is no longer what match_inputs
     saw, or that are gone: what was read of them may match neither their hashed content nor
     their present one."""
-    now = FileSystems.match([f.path for f in files])
+    now = FileSystems.match([literal_pattern(f.path) for f in files])
     return [
         f.path
         for f, result in zip(files, now, strict=True)
-        if [(m.size_in_bytes, m.last_updated_in_seconds) for m in result.metadata_list]
+        if [
+            (m.size_in_bytes, m.last_updated_in_seconds)
+            for m in result.metadata_list
+            if m.path == f.path
+        ]
         != [(f.bytes, f.modified)]
     ]
 
 
-def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
+def literal_pattern(path: str) -> str:
+    """A pattern that Beam's FileSystems.match (and fileio.MatchAll) match to `path`: its glob
+    characters `*` and `?` each in a bracket of its own, `[` as `[\\[]` (Beam's brackets hold no
+    lone `[` without a warning; this one also matches a backslash in its place). A matched file
+    named `posts [1].jsonl`, given back as it is, is a glob that matches `posts 1.jsonl`."""
+    escaped = {"*": "[*]", "?": "[?]", "[": "[\\[]"}
+    return re.sub(r"[*?[]", lambda glob: escaped[glob.group()], path)
+
+
+def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[FileMetadata]:
     """Expand file patterns (any filesystem Beam supports) into the files' metadata, sorted by
     path, each file once.
 
     Raises InputError naming a pattern that matches no file, a match that is not a regular
-    file (a directory's message says how to give the files in it; refuse_irregular), or one
-    whose text cannot be split into UTF-8 lines (refuse_unsplittable).
+    file (a directory's message says how to give the files in it; refuse_irregular), or, with
+    `check_text`, one whose text cannot be split into UTF-8 lines (refuse_unsplittable).
     """
     found: dict[str, FileMetadata] = {}
     for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
@@ -431,7 +445,8 @@ def matched_files(patterns: Sequence[str]) -> list[FileMetadata]:
                     paths=[meta.path],
                 )
             refuse_irregular(meta.path)
-            refuse_unsplittable(meta.path)
+            if check_text:
+                refuse_unsplittable(meta.path)
             found[meta.path] = meta
     return [found[path] for path in sorted(found)]
 

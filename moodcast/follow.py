@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import warehouse
-from ingest.sources import InputError, InputFileError, file_sha256
+from ingest.sources import InputError, InputFileError, file_sha256, literal_pattern
 from moodcast.config import Settings
 from moodcast.run import daily_run
 from moodcast.run_summary import RunSummary
@@ -67,19 +67,22 @@ class Spool:
     _aside: set[str] = field(default_factory=set)
 
     def pending(self, ledgered: set[str]) -> list[Path]:
-        """Files whose content is not among `ledgered` nor set aside (one path per content)."""
+        """Files whose content is not among `ledgered` nor set aside (one path per content).
+        What it knew of files no longer in the spool is forgotten: a file set aside, taken out
+        and put back as it was is tried again."""
         found: dict[str, Path] = {}
+        hashes: dict[tuple[str, int, int], str] = {}
         for path in spool_files(self.root):
             try:
                 stat = path.stat()
                 version = (str(path), stat.st_size, stat.st_mtime_ns)
-                if version not in self._hashes:
-                    self._hashes[version] = file_sha256(str(path))
+                hashes[version] = self._hashes.get(version) or file_sha256(str(path))
             except FileNotFoundError:
                 continue  # removed since it was listed
-            sha = self._hashes[version]
+            sha = hashes[version]
             if sha not in ledgered and sha not in self._aside:
                 found.setdefault(sha, path)
+        self._hashes, self._aside = hashes, self._aside & set(hashes.values())
         self._listed = {path: sha for sha, path in found.items()}
         return sorted(found.values())
 
@@ -88,7 +91,11 @@ class Spool:
         skips from now on: a file put in again with other content is read again. Raises `error`
         when it names none of `files` (an input loaded before, say: no file here is at fault)."""
         named = {os.path.abspath(p) for p in error.paths}
-        bad = [p for p in files if os.path.abspath(p) in named]
+        bad = [
+            p
+            for p in files
+            if {os.path.abspath(p), os.path.abspath(literal_pattern(str(p)))} & named
+        ]
         if not bad:
             raise error
         log.error(
@@ -178,7 +185,7 @@ def follow(
                 log.info("follow: %d new file(s)", len(new))
                 try:
                     last = daily_run(
-                        [str(p) for p in new],
+                        [literal_pattern(str(p)) for p in new],
                         settings=settings,
                         as_of=as_of,
                         beam_args=beam_args,

@@ -31,6 +31,7 @@ from ingest.sources import (
     InputFileError,
     changed_inputs,
     json_document_advice,
+    literal_pattern,
     match_inputs,
     peek_fields,
 )
@@ -195,7 +196,7 @@ def _ingest_covering(
             files = sorted(files + [f for f, _ in older], key=lambda f: f.path)
             job = replace(
                 job,
-                inputs=[f.path for f in files],
+                inputs=[literal_pattern(f.path) for f in files],
                 mappings={**job.mappings, **{f.path: m for f, m in older if m is not None}},
             )
             landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
@@ -248,7 +249,7 @@ def _ingest_job(
 ) -> IngestJob:
     """The ingest job of run `run_id` over `files`, its options from `settings`."""
     return IngestJob(
-        inputs=[f.path for f in files],
+        inputs=[literal_pattern(f.path) for f in files],
         landing_dir=landing_location(beam_args, local_dir=settings.landing_dir, run_id=run_id),
         markers=markers,
         key=key,
@@ -274,9 +275,17 @@ def _ingest_job(
 def _no_usable_post(
     summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None, *, as_of: date
 ) -> InputFileError:
-    """The error of a run that kept no post: what became of the records, the fields the first
-    input holds, how to read it (transforms.presets.suggest_reading), and which dates the run
-    keeps when posts were filtered by their dates."""
+    """The error of a run that kept no post: that its inputs hold no record, or what became of
+    the records, the fields the first input holds, how to read it
+    (transforms.presets.suggest_reading), and which dates the run keeps when posts were
+    filtered by their dates."""
+    if summary.read == 0:
+        return InputFileError(
+            f"No usable post: {', '.join(f.path for f in files)} "
+            f"{'is' if len(files) == 1 else 'are'} empty (no record to read). Nothing was "
+            "published.",
+            paths=[f.path for f in files],
+        )
     fates = [
         f"{n:,} {what} ({', '.join(f'{m:,} {r}' for r, m in sorted(reasons.items()))})"
         for what, n, reasons in (

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from ingest.sources import InputError, InputFile, match_inputs
+from ingest.sources import InputError, InputFile, literal_pattern, match_inputs
 from moodcast.run_summary import RunSummary
 from transforms.presets import InputMapping, from_key
 from warehouse.schema import RUN_INPUT_SCHEMA
@@ -23,16 +23,19 @@ def older_inputs_covering(
     con, days: set[date], *, read: set[str]
 ) -> list[tuple[InputFile, InputMapping | None]]:
     """Ledgered inputs, not among `read`, that cover any of `days`, each with the preset or
-    mapping it was loaded through; each must be unchanged."""
+    mapping it was loaded through; each must be unchanged. Their text is not checked again
+    (ingest.sources.refuse_unsplittable): each is read as it was loaded, even where a later
+    version of moodcast would refuse it."""
     older = []
     for row in warehouse.inputs_covering(con, days).iter_rows(named=True):
         if row["sha256"] in read:
             continue
         try:
-            (current,) = match_inputs([row["path"]])
+            (current,) = match_inputs([literal_pattern(row["path"])], check_text=False)
         except InputError as exc:
             raise InputError(
-                f"{row['path']} was loaded before and covers days being recomputed, but it is gone: restore it, or start a new data directory"
+                f"{row['path']} was loaded before and covers days being recomputed, but it is "
+                "gone (or no longer a regular file): restore it, or start a new data directory"
             ) from exc
         if current.sha256 != row["sha256"]:
             raise InputError(

@@ -13,10 +13,18 @@ import pytest
 import zstandard
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
+from apache_beam.io.filesystems import FileSystems
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.sources import InputError, ReadChunksFn, _Lines, changed_inputs, match_inputs
+from ingest.sources import (
+    InputError,
+    ReadChunksFn,
+    _Lines,
+    changed_inputs,
+    literal_pattern,
+    match_inputs,
+)
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
 
@@ -322,3 +330,15 @@ def test_an_input_appended_to_or_removed_after_matching_is_changed(tmp_path):
         handle.write(_jsonl(1))
     gone.unlink()
     assert changed_inputs(files) == [str(gone), str(grown)]
+
+
+def test_an_input_named_like_a_glob_is_unchanged_and_matched_alone(tmp_path):
+    """`posts [1].jsonl` was matched again as a glob, which finds `posts 1.jsonl`: changed_inputs
+    called it gone."""
+    for name in ("posts [1].jsonl", "posts 1.jsonl", "a*b?.jsonl", "ab.jsonl"):
+        (tmp_path / name).write_bytes(_jsonl(3))
+    files = match_inputs([str(tmp_path / "*.jsonl")])
+    assert len(files) == 4 and changed_inputs(files) == []
+    for f in files:
+        (only,) = FileSystems.match([literal_pattern(f.path)])[0].metadata_list
+        assert only.path == f.path

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ingest.sources import file_sha256
+from ingest.sources import InputFileError, file_sha256
 from moodcast.config import load_settings
 from moodcast.follow import Spool, follow, ledgered_contents, parse_duration, spool_files
 from moodcast.run import daily_run
@@ -263,3 +263,43 @@ def test_a_spool_file_removed_before_its_cycle_reads_it_is_passed_over(tmp_path,
         max_cycles=1,
     )
     assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 30
+
+
+def test_a_file_set_aside_taken_out_and_put_back_is_tried_again(tmp_path):
+    """The contents set aside (and every version hashed) were kept for follow mode's life: a
+    file moved out and back in, as it was, stayed hidden until a restart, and the list grew
+    with every file the spool ever held."""
+    bad, kept = tmp_path / "bad.jsonl", tmp_path / "kept.jsonl"
+    bad.write_bytes(b"1\n")
+    kept.write_bytes(b"2\n")
+    spool = Spool(tmp_path)
+    listed = spool.pending(set())
+    assert spool.set_aside(listed, InputFileError("refused", paths=[str(bad)])) == [kept]
+    assert spool.pending(set()) == [kept]
+    bad.rename(tmp_path.parent / "bad.jsonl")
+    assert spool.pending(set()) == [kept]
+    (tmp_path.parent / "bad.jsonl").rename(bad)
+    assert spool.pending(set()) == [bad, kept]
+
+
+@pytest.mark.slow
+def test_a_spool_file_named_like_a_glob_is_loaded_as_itself(tmp_path):
+    """`posts [1].jsonl` went to the run as a pattern, which matched `posts 1.jsonl`: the file
+    was never loaded and every cycle ran again on the other."""
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    _drop(spool, "posts [1].jsonl", _posts(AS_OF, 30, seed=1))
+    _drop(spool, "posts 1.jsonl", _posts(AS_OF, 20, seed=2))
+    summary = follow(
+        spool,
+        settings=load_settings(data),
+        every=timedelta(seconds=0),
+        allowed_lateness=timedelta(days=2),
+        as_of=AS_OF,
+        beam_args=[],
+        max_cycles=1,
+    )
+    assert (summary.cycles, summary.files) == (1, 2) and summary.last.valid == 50
+    assert ledgered_contents(data) == {file_sha256(str(p)) for p in spool_files(spool)}

@@ -157,3 +157,69 @@ def test_a_json_document_instead_of_json_lines_is_told_how_to_convert(tmp_path):
         assert dead in refused.output
         assert f"{path} looks like one JSON document" in refused.output
         assert "jq -c '.[]' IN > OUT.jsonl" in refused.output
+
+
+def test_an_input_whose_name_holds_glob_characters_is_read_as_itself(tmp_path):
+    """A matched path was given back to Beam as a pattern: `posts [1].jsonl` matched
+    `posts 1.jsonl` instead (read twice here), and the run failed saying the file had changed
+    or gone."""
+    data, posts = tmp_path / "data", tmp_path / "in"
+    data.mkdir()
+    posts.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    (posts / "posts [1].jsonl").write_bytes(_posts(50))
+    (posts / "posts 1.jsonl").write_bytes(_posts(80)[len(_posts(50)) :])
+    done = _invoke("run", f"{posts}/*.jsonl", "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert (summary["read"], summary["duplicates"]) == (80, 0)
+
+
+def test_an_empty_input_is_called_empty(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    empty = tmp_path / "posts.jsonl"
+    empty.write_bytes(b"")
+    refused = _invoke("run", empty, "--data-dir", data, "--as-of", "2025-03-25")
+    assert refused.exit_code == 4
+    assert f"Error: No usable post: {empty} is empty (no record to read)." in refused.output
+
+
+def test_an_earlier_input_named_like_a_glob_is_read_again_as_itself(tmp_path):
+    """Matched again from the ledger as a pattern, `posts [1].jsonl` was called gone."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    first, second = tmp_path / "posts [1].jsonl", tmp_path / "more.jsonl"
+    first.write_bytes(_posts(50))
+    second.write_bytes(_posts(80)[len(_posts(50)) :])
+    for pattern, read in [(tmp_path / "posts*.jsonl", 50), (second, 80)]:
+        done = _invoke("run", pattern, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout.splitlines()[-1])["read"] == read
+
+
+def test_an_earlier_input_that_a_later_version_refuses_is_read_again_as_it_was_loaded(
+    tmp_path, monkeypatch
+):
+    """A file loaded before refuse_unsplittable refused lines mostly not UTF-8 (each such line
+    a dead letter) was called gone by every later run over its days, which then failed."""
+    import ingest.sources
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    latin, more = tmp_path / "latin.jsonl", tmp_path / "more.jsonl"
+    latin.write_bytes(_posts(50).replace(b"sad and", "sad ànd".encode("latin-1"), 10))
+    more.write_bytes(_posts(80)[len(_posts(50)) :])
+    run = ("--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert _invoke("run", latin, *run).exit_code == 4
+    with monkeypatch.context() as older_version:
+        older_version.setattr(ingest.sources, "refuse_unsplittable", lambda path: None)
+        loaded = _invoke("run", latin, *run)
+    assert json.loads(loaded.stdout.splitlines()[-1])["dead_lettered"] == 10
+    done = _invoke("run", more, *run)
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert (summary["read"], summary["dead_lettered"]) == (80, 10)
