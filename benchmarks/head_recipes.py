@@ -13,8 +13,9 @@ and cost no less: the encoder is most of either's cost). Each head learns on a s
 80% to learn from and 20% to judge on), with its threshold chosen by 5-fold cross-validation
 there; it is judged on the dev split (where recipes are chosen) and on the test split (capped
 at `--cap` rows), as macro-F1 over the set's labels (the Reddit sample: each marker's
-subreddit against the controls). Only the English sets are here: the default model is English,
-and the Spanish sets' n-gram heads are in `markers`. Two extra rows judge the four labels of the issue's
+subreddit against the controls). The Spanish sets have no sentence model (the default model is
+English), so only their `ngram` and `auto` (`ngram` alone) columns are trained. Two extra rows
+judge the four labels of the issue's
 0.70 tweet bar (anger, joy, optimism, sadness): CovidEmo's anger, joy, sadness and
 `anticipation` (no optimism label; the nearest), and SemEval-2018 E-c Spanish's anger, joy,
 sadness and `hope`. Two more judge the issue's Reddit-stress bar (one label, `stress`, balanced):
@@ -37,7 +38,9 @@ columns, and each recipe's training CPU seconds are listed; `--section heads-aut
 --c-grid`), its columns named `<recipe> C=<grid>`; where the grids are single C values and the
 three candidates of `auto` are among the recipes, `auto` is replayed over every run of
 consecutive C values (per label, each candidate at its C of best CV F1, then choose_family), with
-each grid's worst dev change against C=1 alone (`--section heads-c`).
+each grid's worst dev change against C=1 alone (`--section heads-c`); and each recipe at each
+single C is compared with C=1 alone (mean dev / test over the sets, worst dev change, the sets
+whose dev falls by more than 0.01; `--section heads-ngram-c`).
 
 Cost: CPU µs per post of `score_texts` with one head of each recipe over the first `--cost-posts`
 test posts of CovidEmo (the model encoder included, onnx-fp32; least of 3 runs, this process).
@@ -357,7 +360,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
         return
     wanted = set(args.sets.split(",")) if args.sets else None
-    jobs = [(s.name, s, s.name, False) for s in ms.SETS if s.lang in CONFIG.models]
+    jobs = [(s.name, s, s.name, False) for s in ms.SETS]
     jobs += [
         (f"{s.name}:bar", replace(s, labels=BAR_LABELS[s.name]), f"{s.name}, bar labels ({', '.join(BAR_LABELS[s.name])})", False)
         for s in ms.SETS
@@ -443,9 +446,38 @@ def render(rows: list[Judged], args) -> str:
     sweep = sorted(g[0] for g in grids_of(args.c_grids) if len(g) == 1)
     if len(sweep) > 1 and any(replayed_grid(row, tuple(sweep)) for row in rows):
         lines += ["", *render_grids(rows, sweep)]
+    if len(sweep) > 1 and 1.0 in sweep:
+        lines += ["", *render_fixed(rows, recipes, sweep)]
     if args.c_grids:
         lines += ["", *render_cpu(rows, recipes)]
     return "\n".join(lines)
+
+
+def render_fixed(rows: list[Judged], recipes: list[str], sweep: list[float]) -> list[str]:
+    """Per recipe trained at each fixed C of `sweep`: the mean dev / test macro-F1 over the sets
+    that have all its columns, and the dev change of each against C=1 (the largest fall, and
+    how many sets fall by more than 0.01: a default may cost no set more)."""
+    lines = [
+        "Each recipe at each fixed C against C=1, over the sets that have all its columns: mean "
+        "dev / test macro-F1, the largest dev fall of a set (`worst dev`) and the sets whose dev "
+        "falls by more than 0.01:",
+        "",
+        "| recipe | C | sets | mean | worst dev | sets below −0.01 |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for base in dict.fromkeys(r.rsplit(" C=", 1)[0] for r in recipes if " C=" in r):
+        names = {c: f"{base} C={c:g}" for c in sweep}
+        kept = [row for row in rows if all(n in row.cells for n in names.values())]
+        for c, name in names.items():
+            change = {row.title: row.cells[name][0] - row.cells[names[1.0]][0] for row in kept}
+            falls = [title for title, d in change.items() if d < -0.01]
+            lines.append(
+                f"| {base} | {c:g} | {len(kept)} | "
+                f"{np.mean([row.cells[name][0] for row in kept]):.3f} / "
+                f"{np.mean([row.cells[name][1] for row in kept]):.3f} | "
+                f"{round(min(change.values(), default=0.0), 3) + 0.0:+.3f} | {', '.join(falls) or '—'} |"
+            )
+    return lines
 
 
 def render_grids(rows: list[Judged], sweep: list[float]) -> list[str]:
