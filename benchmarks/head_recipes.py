@@ -72,7 +72,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder, prf  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings  # noqa: E402
-from moodcast.training import AUTO_MARGIN, C_GRID, choose_family, train_heads  # noqa: E402
+from moodcast.training import AUTO_MARGIN, choose_family, train_heads  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_markers import threshold  # noqa: E402
@@ -140,11 +140,11 @@ def splits(
 
 def trained(
     labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder, out: Path,
-    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] = C_GRID,
+    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] | None = None,
 ):  # fmt: skip
     """Markers with heads of (`family`, `recipe`) trained on `train` at the C of `c_grid` each
-    cross-validates best at, one per label, written into `out` (a finetune head's model stays
-    there)."""
+    cross-validates best at (None: the family's DEFAULT_C), one per label, written into `out`
+    (a finetune head's model stays there)."""
     names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
     labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
     train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=out, origin=labelled.name,
@@ -209,11 +209,11 @@ class Judged:
     """Whether the set's language has a sentence model (else `auto` trains `ngram` alone)."""
 
 
-def grids_of(text: str | None) -> list[tuple[float, ...]]:
-    """`--c-grids` (grids split by `/`, each of comma-separated C values) as tuples; C_GRID
-    alone when not given."""
+def grids_of(text: str | None) -> list[tuple[float, ...] | None]:
+    """`--c-grids` (grids split by `/`, each of comma-separated C values) as tuples; None (each
+    family at its DEFAULT_C) when not given."""
     if not text:
-        return [C_GRID]
+        return [None]
     return [tuple(float(c) for c in grid.split(",")) for grid in text.split("/")]
 
 
@@ -221,7 +221,7 @@ def grid_name(grid: tuple[float, ...]) -> str:
     return ",".join(f"{c:g}" for c in sorted(grid))
 
 
-def columns(labelled: ms.LabelledSet, args) -> list[tuple[str, str, tuple[float, ...], str]]:
+def columns(labelled: ms.LabelledSet, args) -> list[tuple[str, str, tuple[float, ...] | None, str]]:
     """(family, recipe, C grid, column name) of every head trained on `labelled`: each recipe
     that `--families` keeps and the set's language allows, once per grid of `--c-grids` (the
     name then ends in ` C=<grid>`; a finetune head has no C and is trained once)."""
@@ -235,7 +235,7 @@ def columns(labelled: ms.LabelledSet, args) -> list[tuple[str, str, tuple[float,
         if wanted and not {family, f"{family}:{recipe}"} & wanted:
             continue
         if family == "finetune" or not args.c_grids:
-            found.append((family, recipe, C_GRID, name_of(family, recipe)))
+            found.append((family, recipe, None, name_of(family, recipe)))
             continue
         for grid in grids_of(args.c_grids):
             found.append((family, recipe, grid, f"{name_of(family, recipe)} C={grid_name(grid)}"))
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--c-grids",
         help="C grids to train every recipe at, split by / (e.g. 0.25/1/4 or 1/1,4,16); "
-        "grids of one C each also replay `auto` over their runs (default: C_GRID alone).",
+        "grids of one C each also replay `auto` over their runs (default: each family at its DEFAULT_C).",
     )
     parser.add_argument(
         "--kept", default=str(KEPT), help="The file each set's results are kept in as it finishes."
@@ -443,7 +443,7 @@ def render(rows: list[Judged], args) -> str:
         ]
     if any(replayed(row, AUTO_MARGIN) for row in rows):
         lines += ["", *render_auto(rows, recipes)]
-    sweep = sorted(g[0] for g in grids_of(args.c_grids) if len(g) == 1)
+    sweep = sorted(g[0] for g in grids_of(args.c_grids) if g and len(g) == 1)
     if len(sweep) > 1 and any(replayed_grid(row, tuple(sweep)) for row in rows):
         lines += ["", *render_grids(rows, sweep)]
     if len(sweep) > 1 and 1.0 in sweep:
