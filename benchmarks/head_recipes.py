@@ -13,8 +13,9 @@ and cost no less: the encoder is most of either's cost). Each head learns on a s
 80% to learn from and 20% to judge on), with its threshold chosen by 5-fold cross-validation
 there; it is judged on the dev split (where recipes are chosen) and on the test split (capped
 at `--cap` rows), as macro-F1 over the set's labels (the Reddit sample: each marker's
-subreddit against the controls). Only the English sets are here: the default model is English,
-and the Spanish sets' n-gram heads are in `markers`. Two extra rows judge the four labels of the issue's
+subreddit against the controls). The Spanish sets have no sentence model (the default model is
+English), so only their `ngram` and `auto` (`ngram` alone) columns are trained. Two extra rows
+judge the four labels of the issue's
 0.70 tweet bar (anger, joy, optimism, sadness): CovidEmo's anger, joy, sadness and
 `anticipation` (no optimism label; the nearest), and SemEval-2018 E-c Spanish's anger, joy,
 sadness and `hope`. Two more judge the issue's Reddit-stress bar (one label, `stress`, balanced):
@@ -37,7 +38,9 @@ columns, and each recipe's training CPU seconds are listed; `--section heads-aut
 --c-grid`), its columns named `<recipe> C=<grid>`; where the grids are single C values and the
 three candidates of `auto` are among the recipes, `auto` is replayed over every run of
 consecutive C values (per label, each candidate at its C of best CV F1, then choose_family), with
-each grid's worst dev change against C=1 alone (`--section heads-c`).
+each grid's worst dev change against C=1 alone (`--section heads-c`); and each recipe at each
+single C is compared with C=1 alone (mean dev / test over the sets, worst dev change, the sets
+whose dev falls by more than 0.01; `--section heads-ngram-c`).
 
 Cost: CPU µs per post of `score_texts` with one head of each recipe over the first `--cost-posts`
 test posts of CovidEmo (the model encoder included, onnx-fp32; least of 3 runs, this process).
@@ -69,7 +72,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder, prf  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings  # noqa: E402
-from moodcast.training import AUTO_MARGIN, C_GRID, choose_family, train_heads  # noqa: E402
+from moodcast.training import AUTO_MARGIN, choose_family, train_heads  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_markers import threshold  # noqa: E402
@@ -137,11 +140,11 @@ def splits(
 
 def trained(
     labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder, out: Path,
-    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] = C_GRID,
+    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] | None = None,
 ):  # fmt: skip
     """Markers with heads of (`family`, `recipe`) trained on `train` at the C of `c_grid` each
-    cross-validates best at, one per label, written into `out` (a finetune head's model stays
-    there)."""
+    cross-validates best at (None: the family's DEFAULT_C), one per label, written into `out`
+    (a finetune head's model stays there)."""
     names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
     labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
     train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=out, origin=labelled.name,
@@ -206,11 +209,11 @@ class Judged:
     """Whether the set's language has a sentence model (else `auto` trains `ngram` alone)."""
 
 
-def grids_of(text: str | None) -> list[tuple[float, ...]]:
-    """`--c-grids` (grids split by `/`, each of comma-separated C values) as tuples; C_GRID
-    alone when not given."""
+def grids_of(text: str | None) -> list[tuple[float, ...] | None]:
+    """`--c-grids` (grids split by `/`, each of comma-separated C values) as tuples; None (each
+    family at its DEFAULT_C) when not given."""
     if not text:
-        return [C_GRID]
+        return [None]
     return [tuple(float(c) for c in grid.split(",")) for grid in text.split("/")]
 
 
@@ -218,7 +221,7 @@ def grid_name(grid: tuple[float, ...]) -> str:
     return ",".join(f"{c:g}" for c in sorted(grid))
 
 
-def columns(labelled: ms.LabelledSet, args) -> list[tuple[str, str, tuple[float, ...], str]]:
+def columns(labelled: ms.LabelledSet, args) -> list[tuple[str, str, tuple[float, ...] | None, str]]:
     """(family, recipe, C grid, column name) of every head trained on `labelled`: each recipe
     that `--families` keeps and the set's language allows, once per grid of `--c-grids` (the
     name then ends in ` C=<grid>`; a finetune head has no C and is trained once)."""
@@ -232,7 +235,7 @@ def columns(labelled: ms.LabelledSet, args) -> list[tuple[str, str, tuple[float,
         if wanted and not {family, f"{family}:{recipe}"} & wanted:
             continue
         if family == "finetune" or not args.c_grids:
-            found.append((family, recipe, C_GRID, name_of(family, recipe)))
+            found.append((family, recipe, None, name_of(family, recipe)))
             continue
         for grid in grids_of(args.c_grids):
             found.append((family, recipe, grid, f"{name_of(family, recipe)} C={grid_name(grid)}"))
@@ -342,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--c-grids",
         help="C grids to train every recipe at, split by / (e.g. 0.25/1/4 or 1/1,4,16); "
-        "grids of one C each also replay `auto` over their runs (default: C_GRID alone).",
+        "grids of one C each also replay `auto` over their runs (default: each family at its DEFAULT_C).",
     )
     parser.add_argument(
         "--kept", default=str(KEPT), help="The file each set's results are kept in as it finishes."
@@ -357,7 +360,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
         return
     wanted = set(args.sets.split(",")) if args.sets else None
-    jobs = [(s.name, s, s.name, False) for s in ms.SETS if s.lang in CONFIG.models]
+    jobs = [(s.name, s, s.name, False) for s in ms.SETS]
     jobs += [
         (f"{s.name}:bar", replace(s, labels=BAR_LABELS[s.name]), f"{s.name}, bar labels ({', '.join(BAR_LABELS[s.name])})", False)
         for s in ms.SETS
@@ -440,12 +443,41 @@ def render(rows: list[Judged], args) -> str:
         ]
     if any(replayed(row, AUTO_MARGIN) for row in rows):
         lines += ["", *render_auto(rows, recipes)]
-    sweep = sorted(g[0] for g in grids_of(args.c_grids) if len(g) == 1)
+    sweep = sorted(g[0] for g in grids_of(args.c_grids) if g and len(g) == 1)
     if len(sweep) > 1 and any(replayed_grid(row, tuple(sweep)) for row in rows):
         lines += ["", *render_grids(rows, sweep)]
+    if len(sweep) > 1 and 1.0 in sweep:
+        lines += ["", *render_fixed(rows, recipes, sweep)]
     if args.c_grids:
         lines += ["", *render_cpu(rows, recipes)]
     return "\n".join(lines)
+
+
+def render_fixed(rows: list[Judged], recipes: list[str], sweep: list[float]) -> list[str]:
+    """Per recipe trained at each fixed C of `sweep`: the mean dev / test macro-F1 over the sets
+    that have all its columns, and the dev change of each against C=1 (the largest fall, and
+    how many sets fall by more than 0.01: a default may cost no set more)."""
+    lines = [
+        "Each recipe at each fixed C against C=1, over the sets that have all its columns: mean "
+        "dev / test macro-F1, the largest dev fall of a set (`worst dev`) and the sets whose dev "
+        "falls by more than 0.01:",
+        "",
+        "| recipe | C | sets | mean | worst dev | sets below −0.01 |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for base in dict.fromkeys(r.rsplit(" C=", 1)[0] for r in recipes if " C=" in r):
+        names = {c: f"{base} C={c:g}" for c in sweep}
+        kept = [row for row in rows if all(n in row.cells for n in names.values())]
+        for c, name in names.items():
+            change = {row.title: row.cells[name][0] - row.cells[names[1.0]][0] for row in kept}
+            falls = [title for title, d in change.items() if d < -0.01]
+            lines.append(
+                f"| {base} | {c:g} | {len(kept)} | "
+                f"{np.mean([row.cells[name][0] for row in kept]):.3f} / "
+                f"{np.mean([row.cells[name][1] for row in kept]):.3f} | "
+                f"{round(min(change.values(), default=0.0), 3) + 0.0:+.3f} | {', '.join(falls) or '—'} |"
+            )
+    return lines
 
 
 def render_grids(rows: list[Judged], sweep: list[float]) -> list[str]:

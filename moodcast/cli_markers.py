@@ -272,7 +272,7 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
 )  # fmt: skip
 @click.option(
     "--c-grid", callback=_c_grid, metavar="C,C,...",
-    help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: 1].",
+    help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding and hybrid 1].",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
@@ -302,7 +302,7 @@ def train(
 
     from moodcast.adapting import base_markers
     from moodcast.finetune import FinetuneSettings
-    from moodcast.training import C_GRID, train_heads
+    from moodcast.training import train_heads
 
     settings = load_settings(data_dir)
     try:
@@ -315,7 +315,7 @@ def train(
             origin=str(labels),
             family=family,
             recipe=recipe,
-            c_grid=C_GRID if c_grid is None else c_grid,
+            c_grid=c_grid,
             settings=FinetuneSettings(epochs=epochs),
         )
     except pl.exceptions.PolarsError as exc:

@@ -39,9 +39,10 @@ AUTO_MARGIN = 0.02
 """The cross-validated F1 a family that needs the sentence model must gain over the `ngram` head
 for `auto` to keep it, chosen on dev splits (docs/markers.md, "Choosing the family per
 marker")."""
-C_GRID = (1.0,)
-"""The inverse regularisation strengths (scikit-learn's `C`) each head's family is
-cross-validated at, on its folds; the head keeps the one of best cross-validated F1."""
+DEFAULT_C = {"ngram": 4.0, "embedding": 1.0, "hybrid": 1.0}
+"""Each family's inverse regularisation strength (scikit-learn's `C`) when no grid is given,
+chosen on the dev splits of every shared set (docs/markers.md, "Regularisation strength"):
+`ngram` heads gain at 4 on every set, the others are best at 1."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def train_heads(
     family: str = "embedding",
     encoder: Encoder | None = None,
     recipe: str = NGRAM_FEATURES,
-    c_grid: Sequence[float] = C_GRID,
+    c_grid: Sequence[float] | None = None,
     settings: FinetuneSettings | None = None,
 ) -> list[TrainedHead]:
     """Fit a logistic-regression head for every label column of `labels` (label_frame's output)
@@ -234,10 +235,10 @@ def train_heads(
     A head's threshold is the F1-optimal cut of its held-out probabilities (FOLDS folds,
     stratified), not 0.5: class weighting moves the probabilities, and a label's best cut
     depends on its prevalence. Every family compared is cross-validated on those folds at each
-    C of `c_grid` (the inverse regularisation strength) and keeps the C of best F1 (best_c),
-    whose held-out probabilities give the threshold; `auto` compares the families each at its
-    best C. The head file records `c` and `c_cv_f1` (the kept family's F1 at each C), which
-    loading ignores. Returns what was written, with each head's cross-validated F1 at that
+    C of `c_grid` (the inverse regularisation strength; None: each family at its DEFAULT_C
+    alone) and keeps the C of best F1 (best_c), whose held-out probabilities give the
+    threshold; `auto` compares the families each at its best C. The head file records `c` and
+    `c_cv_f1` (the kept family's F1 at each C), which loading ignores. Returns what was written, with each head's cross-validated F1 at that
     threshold and its C (None for `finetune`, which has no C).
     Raises TaggingError when `out_dir` is the shipped marker directory, when a label has fewer
     than MIN_CLASS_ROWS positives or negatives, when the rows need two different models, or
@@ -260,8 +261,10 @@ def train_heads(
             origin=origin,
             settings=settings or FinetuneSettings(),
         )
-    grid = _checked_grid(c_grid)
     families = _families(labels, family, config)
+    grids = {
+        one: _checked_grid((DEFAULT_C[one],) if c_grid is None else c_grid) for one in families
+    }
     kept, features, model_name, dim = _features(
         labels, families=families, config=config, encoder=encoder, recipe=recipe
     )
@@ -272,7 +275,7 @@ def train_heads(
         y = kept.get_column(name).fill_null(0).to_numpy()
         smallest = _check_label(name, y, langs)
         folds = StratifiedKFold(n_splits=min(FOLDS, smallest), shuffle=True, random_state=0)
-        scored = {one: cross_validate(features[one], y, family=one, folds=folds, c_grid=grid)
+        scored = {one: cross_validate(features[one], y, family=one, folds=folds, c_grid=grids[one])
                   for one in families}  # fmt: skip
         best = {one: best_c(by_c) for one, by_c in scored.items()}
         chosen = choose_family({one: scored[one][c][1] for one, c in best.items()})

@@ -1,4 +1,4 @@
-from benchmarks.head_recipes import Judged, grids_of, replayed_grid
+from benchmarks.head_recipes import Judged, grids_of, render_fixed, replayed_grid
 
 
 def _judged(heads: dict[str, tuple[float, float, float]]) -> Judged:
@@ -27,3 +27,19 @@ def test_a_tie_of_cv_f1_keeps_the_smaller_c():
         "hybrid ngram-v1 C=1": (0.10, 0.0, 0.0), "hybrid ngram-v1 C=4": (0.10, 0.0, 0.0),
     })  # fmt: skip
     assert replayed_grid(judged, (1.0, 4.0)) == (0.50, 0.50, {1.0: 1, 4.0: 0})
+
+
+def test_fixed_c_is_compared_with_c1_by_mean_and_by_each_sets_dev_fall():
+    def row(title: str, cells: dict[str, tuple[float, float]]) -> Judged:
+        return Judged(title, 10, cells, {}, {}, None, modelled=False)
+
+    rows = [
+        row("a", {"ngram ngram-v1 C=1": (0.50, 0.40), "ngram ngram-v1 C=4": (0.60, 0.50)}),
+        row("b", {"ngram ngram-v1 C=1": (0.70, 0.70), "ngram ngram-v1 C=4": (0.68, 0.72)}),
+        row("c", {"ngram ngram-v1 C=1": (0.90, 0.90)}),
+    ]
+    lines = render_fixed(rows, ["ngram ngram-v1 C=1", "ngram ngram-v1 C=4"], [1.0, 4.0])
+    assert lines[-2:] == [
+        "| ngram ngram-v1 | 1 | 2 | 0.600 / 0.550 | +0.000 | — |",
+        "| ngram ngram-v1 | 4 | 2 | 0.640 / 0.610 | -0.020 | b |",
+    ]

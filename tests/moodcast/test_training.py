@@ -40,7 +40,7 @@ def test_a_head_keeps_the_f1_optimal_cut_of_its_held_out_probabilities(tmp_path)
     saved = json.loads(head.path.read_text())
     features = ngram_features(rows["text"].to_list())
     y = rows["sleep"].to_numpy()
-    model = LogisticRegression(class_weight="balanced", solver="liblinear")
+    model = LogisticRegression(C=4, class_weight="balanced", solver="liblinear")
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")[:, 1]
     cut, f1 = _best_threshold(held_out, y.astype(bool))
@@ -292,3 +292,27 @@ def test_auto_compares_the_families_each_at_its_best_c(tmp_path):
     assert head.family == choose_family(head.candidates)
     saved = json.loads(head.path.read_text())
     assert head.cv_f1 == max(saved["c_cv_f1"].values()) == saved["c_cv_f1"][f"{head.c:g}"]
+
+
+def test_without_a_grid_ngram_heads_are_fitted_at_c_4_and_the_other_families_at_c_1(tmp_path):
+    from transforms.embedding import load_encoder
+
+    rows = _noisy_rows()
+    encoder = load_encoder()
+
+    def one(family: str, name: str, **grid):
+        (head,) = train_heads(rows, markers={}, config=ModelConfig(), out_dir=tmp_path / name,
+                              origin="t", family=family, encoder=encoder, **grid)  # fmt: skip
+        return head
+
+    ngram = one("ngram", "ngram")
+    assert ngram.c == 4.0
+    assert ngram.path.read_bytes() == one("ngram", "at4", c_grid=(4.0,)).path.read_bytes()
+    assert one("embedding", "embedding").c == one("hybrid", "hybrid").c == 1.0
+    auto = one("auto", "auto")
+    y = rows["sleep"].to_numpy()
+    texts = rows["text"].to_list()
+    expected_ngram = _held_out_f1(4.0, ngram_features(texts), y, solver="liblinear")[1]
+    expected_embedding = _held_out_f1(1.0, encoder.encode(texts), y, max_iter=2000)[1]
+    assert auto.candidates["ngram"] == round(expected_ngram, 4)
+    assert auto.candidates["embedding"] == round(expected_embedding, 4)
