@@ -44,7 +44,6 @@ from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, s
 from moodcast.run_summary import RunSummary, release_protection
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import marker_versions
-from transforms.periods import touched_days
 from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
@@ -180,13 +179,20 @@ def _ingest_covering(
 ) -> tuple[Path, IngestJob, list[InputFile], set[date]]:
     """Run `job` on `files`; where earlier inputs in the ledger also cover the days they touch,
     run it again on all of them, each read as it was loaded. Returns the landing files, the
-    job and the files as last run, and the days the new inputs cover. Raises InputError when
-    an input changed or went away while it was read (changed_inputs)."""
+    job and the files as last run, and the days the new inputs cover. Raises InputFileError
+    when an input changed or went away while it was read (changed_inputs), or naming the new
+    inputs whose periods an earlier input covers that is gone or changed since it was loaded
+    (older_inputs_covering)."""
     local_dir = settings.landing_dir / job.run_id
     try:
         landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
-        days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-        older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
+        coverage = pl.read_parquet(landing / "coverage.parquet")
+        days = set(coverage.get_column("day").to_list())
+        days_of = {
+            source: set(group.get_column("day").to_list())
+            for (source,), group in coverage.group_by("source")
+        }
+        older = older_inputs_covering(con, days_of, read={f.sha256 for f in files})
         if older:
             log.info(
                 "run: %d earlier input(s) also cover these days; recomputing them from all "
