@@ -30,7 +30,7 @@ def older_inputs_covering(
     version of moodcast would refuse it.
 
     Raises InputFileError naming the new inputs whose periods an earlier input covers that is
-    gone or changed since it was loaded (_unavailable_older): those periods cannot be recomputed
+    gone or changed since it was loaded (unavailable_older): those periods cannot be recomputed
     from all of their inputs, while the other new inputs can load without them.
     """
     older, unavailable = [], {}
@@ -52,11 +52,11 @@ def older_inputs_covering(
             continue
         older.append((current, None if row["mapping"] is None else from_key(row["mapping"])))
     if unavailable:
-        raise _unavailable_older(con, unavailable, days)
+        raise unavailable_older(con, unavailable, days)
     return older
 
 
-def _unavailable_older(
+def unavailable_older(
     con, unavailable: Mapping[str, str], days: Mapping[str, set[date]]
 ) -> InputFileError:
     """The error of new inputs (`days`: path → its days) whose periods earlier inputs cover that

@@ -365,3 +365,48 @@ def test_new_files_that_need_a_loaded_file_gone_since_are_set_aside(tmp_path, ca
     followed, batch_run = _snapshot(data), _snapshot(batch)
     for name in followed:
         assert followed[name].equals(batch_run[name]), name
+
+
+@pytest.mark.slow
+def test_a_loaded_file_deleted_while_a_cycle_reads_it_again_sets_aside_the_files_needing_it(
+    tmp_path, monkeypatch, caplog
+):
+    """Deleted after the run found it among the earlier inputs but before Beam read it, the
+    earlier file made the run fail naming that file, which no spool file is: follow mode
+    stopped. Now the new files of its weeks are set aside, and the cycle goes on."""
+    import moodcast.run
+
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    settings = load_settings(data)
+
+    def one_check():
+        return follow(
+            spool,
+            settings=settings,
+            every=timedelta(seconds=0),
+            allowed_lateness=timedelta(days=90),
+            as_of=AS_OF,
+            beam_args=[],
+            max_cycles=1,
+        )
+
+    _drop(spool, "a.jsonl", _posts(AS_OF, 30, seed=1))
+    assert one_check().files == 1
+    _drop(spool, "b.jsonl", _posts(AS_OF, 20, seed=2))
+    _drop(spool, "d.jsonl", _posts(AS_OF - timedelta(days=70), 25, seed=4))
+    real_older = moodcast.run.older_inputs_covering
+
+    def older_then_a_removal(*args, **kwargs):
+        older = real_older(*args, **kwargs)
+        (spool / "a.jsonl").unlink(missing_ok=True)
+        return older
+
+    monkeypatch.setattr(moodcast.run, "older_inputs_covering", older_then_a_removal)
+    caplog.clear()
+    summary = one_check()
+    assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 25
+    assert f"{spool / 'a.jsonl'} was loaded before and changed or went away" in caplog.text
+    assert f"Leaving {spool / 'b.jsonl'} aside" in caplog.text
