@@ -42,7 +42,7 @@ def older_inputs_covering(
             (current,) = match_inputs([literal_pattern(row["path"])], check_text=False)
         except InputError:
             unavailable[row["sha256"]] = (
-                f"{row['path']} was loaded before and is gone since (or no longer a regular file)"
+                f"{row['path']} was loaded before and is now gone (or not a regular file)"
             )
             continue
         if current.sha256 != row["sha256"]:
