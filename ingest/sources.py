@@ -56,8 +56,9 @@ RSS; 100,000 saved little more and cost ~130 MiB (docs/throughput.md)."""
 
 class InputFileError(InputError):
     """An InputError about particular input files, `paths` (as matched): refused before a run
-    (not a regular file, not UTF-8 text), damaged, or changed while a run read them. A caller
-    can leave those files aside and go on with the others (follow mode does)."""
+    (not a regular file, not UTF-8 text), damaged, changed while a run read them, or new files
+    whose periods an earlier input covers that is gone or changed since it was loaded. A
+    caller can leave those files aside and go on with the others (follow mode does)."""
 
     def __init__(self, message: str, *, paths: Sequence[str]):
         super().__init__(message)

@@ -99,7 +99,8 @@ class Spool:
         if not bad:
             raise error
         log.error(
-            "follow: %s Leaving %s aside until its content changes.",
+            "follow: %s Leaving %s aside until its content changes, it is put in the spool "
+            "again or follow mode restarts.",
             error,
             ", ".join(str(p) for p in bad),
         )
@@ -167,7 +168,8 @@ def follow(
 
     Each cycle is one `daily_run` of the pending files with `allowed_lateness`; a cycle that
     finds the data directory locked by another run waits for the next. A run refused for some
-    of its files (InputFileError: damaged, not UTF-8, no usable post, changed or gone) is
+    of its files (InputFileError: damaged, not UTF-8, no usable post, changed or gone, or
+    covering the periods of an earlier input that is gone or changed since it was loaded) is
     logged, and run again at once without them; they stay aside until their content changes
     (Spool.set_aside), so one bad file never holds up the others. Raises what daily_run
     raises otherwise.

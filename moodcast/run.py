@@ -39,12 +39,11 @@ from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
 from moodcast.run_forecast import forecast_step
-from moodcast.run_load import load_landing, older_inputs_covering
+from moodcast.run_load import load_landing, older_inputs_covering, unavailable_older
 from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, sigterm_as_exit
 from moodcast.run_summary import RunSummary, release_protection
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import marker_versions
-from transforms.periods import touched_days
 from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
@@ -180,13 +179,22 @@ def _ingest_covering(
 ) -> tuple[Path, IngestJob, list[InputFile], set[date]]:
     """Run `job` on `files`; where earlier inputs in the ledger also cover the days they touch,
     run it again on all of them, each read as it was loaded. Returns the landing files, the
-    job and the files as last run, and the days the new inputs cover. Raises InputError when
-    an input changed or went away while it was read (changed_inputs)."""
+    job and the files as last run, and the days the new inputs cover. Raises InputFileError
+    when an input changed or went away while it was read (changed_inputs), naming the new
+    inputs whose periods it covers where it is an earlier input; likewise for an earlier input
+    gone or changed since it was loaded (older_inputs_covering)."""
     local_dir = settings.landing_dir / job.run_id
+    older: list[tuple[InputFile, InputMapping | None]] = []
+    days_of: dict[str, set[date]] = {}
     try:
         landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
-        days = set(pl.read_parquet(landing / "coverage.parquet").get_column("day").to_list())
-        older = older_inputs_covering(con, touched_days(days), read={f.sha256 for f in files})
+        coverage = pl.read_parquet(landing / "coverage.parquet")
+        days = set(coverage.get_column("day").to_list())
+        days_of = {
+            source: set(group.get_column("day").to_list())
+            for (source,), group in coverage.group_by("source")
+        }
+        older = older_inputs_covering(con, days_of, read={f.sha256 for f in files})
         if older:
             log.info(
                 "run: %d earlier input(s) also cover these days; recomputing them from all "
@@ -201,16 +209,32 @@ def _ingest_covering(
             )
             landing = _ingest(job, beam_args, local_dir=local_dir, settings=settings)
     except Exception as exc:
-        _refuse_changed(files, cause=exc)
+        _refuse_changed(con, files, older, days_of, cause=exc)
         raise
-    _refuse_changed(files)
+    _refuse_changed(con, files, older, days_of)
     return landing, job, files, days
 
 
-def _refuse_changed(files: list[InputFile], *, cause: Exception | None = None) -> None:
+def _refuse_changed(
+    con,
+    files: list[InputFile],
+    older: list[tuple[InputFile, InputMapping | None]],
+    days_of: Mapping[str, set[date]],
+    *,
+    cause: Exception | None = None,
+) -> None:
     """Raise InputFileError (from `cause`, the job's own failure, if any) when an input
-    changed or went away since it was hashed (changed_inputs)."""
-    if changed := changed_inputs(files):
+    changed or went away since it was hashed (changed_inputs): naming the new inputs whose
+    periods it covers when it is one of the `older` inputs (run_load.unavailable_older;
+    `days_of`: a new input's path → its days), else naming it."""
+    changed = changed_inputs(files)
+    if unavailable := {
+        f.sha256: f"{f.path} was loaded before and changed or went away while the run read it"
+        for f, _ in older
+        if f.path in changed
+    }:
+        raise unavailable_older(con, unavailable, days_of) from cause
+    if changed:
         raise InputFileError(
             f"{', '.join(changed)} changed or went away while the run read it, so what was read "
             "may be neither its old content nor its new one. Nothing was published. Put input "

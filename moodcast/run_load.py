@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from ingest.sources import InputError, InputFile, literal_pattern, match_inputs
+from ingest.sources import InputError, InputFile, InputFileError, literal_pattern, match_inputs
 from moodcast.run_summary import RunSummary
+from transforms.periods import touched_days
 from transforms.presets import InputMapping, from_key
 from warehouse.schema import RUN_INPUT_SCHEMA
 
@@ -20,29 +21,64 @@ RUN_INPUT_COLUMNS = {k: v for k, v in RUN_INPUT_SCHEMA.items() if k != "run_id"}
 
 
 def older_inputs_covering(
-    con, days: set[date], *, read: set[str]
+    con, days: Mapping[str, set[date]], *, read: set[str]
 ) -> list[tuple[InputFile, InputMapping | None]]:
-    """Ledgered inputs, not among `read`, that cover any of `days`, each with the preset or
-    mapping it was loaded through; each must be unchanged. Their text is not checked again
+    """Ledgered inputs, not among `read`, with records in a period (transforms.periods.
+    touched_days) that holds one of `days` (a new input's path → the days it has records on),
+    each with the preset or mapping it was loaded through. Their text is not checked again
     (ingest.sources.refuse_unsplittable): each is read as it was loaded, even where a later
-    version of moodcast would refuse it."""
-    older = []
-    for row in warehouse.inputs_covering(con, days).iter_rows(named=True):
+    version of moodcast would refuse it.
+
+    Raises InputFileError naming the new inputs whose periods an earlier input covers that is
+    gone or changed since it was loaded (unavailable_older): those periods cannot be recomputed
+    from all of their inputs, while the other new inputs can load without them.
+    """
+    older, unavailable = [], {}
+    every_day = touched_days(set().union(*days.values()))
+    for row in warehouse.inputs_covering(con, every_day).iter_rows(named=True):
         if row["sha256"] in read:
             continue
         try:
             (current,) = match_inputs([literal_pattern(row["path"])], check_text=False)
-        except InputError as exc:
-            raise InputError(
-                f"{row['path']} was loaded before and covers days being recomputed, but it is "
-                "gone (or no longer a regular file): restore it, or start a new data directory"
-            ) from exc
-        if current.sha256 != row["sha256"]:
-            raise InputError(
-                f"{row['path']} changed since it was loaded (SHA-256 differs); restore the original, or load the new content under a new name"
+        except InputError:
+            unavailable[row["sha256"]] = (
+                f"{row['path']} was loaded before and is now gone (or not a regular file)"
             )
+            continue
+        if current.sha256 != row["sha256"]:
+            unavailable[row["sha256"]] = (
+                f"{row['path']} was loaded before and has changed since (its SHA-256 differs)"
+            )
+            continue
         older.append((current, None if row["mapping"] is None else from_key(row["mapping"])))
+    if unavailable:
+        raise unavailable_older(con, unavailable, days)
     return older
+
+
+def unavailable_older(
+    con, unavailable: Mapping[str, str], days: Mapping[str, set[date]]
+) -> InputFileError:
+    """The error of new inputs (`days`: path → its days) whose periods earlier inputs cover that
+    can no longer be read as they were loaded (`unavailable`: content hash → what became of
+    the file): it names, in `paths`, the new inputs whose periods those inputs cover."""
+    needing = [
+        path
+        for path in sorted(days)
+        if not warehouse.inputs_covering(con, touched_days(days[path]))
+        .filter(pl.col("sha256").is_in(list(unavailable)))
+        .is_empty()
+    ]
+    new, one = ", ".join(needing), len(needing) == 1
+    old = "it" if len(unavailable) == 1 else "them"
+    return InputFileError(
+        f"{'; '.join(unavailable.values())}. {'It holds' if old == 'it' else 'They hold'} posts "
+        f"of the weeks or 8-week periods that {new} also cover{'s' if one else ''}, which "
+        f"cannot be recomputed from all of their posts without {old}. Nothing was published. "
+        f"Put {old} back as loaded, or move {new} out of the inputs (follow mode leaves "
+        f"{'it' if one else 'them'} aside and loads the others).",
+        paths=needing,
+    )
 
 
 def load_landing(

@@ -4,6 +4,7 @@ arrive, ending where one batch run over all the files ends."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import signal
 import subprocess
@@ -303,3 +304,109 @@ def test_a_spool_file_named_like_a_glob_is_loaded_as_itself(tmp_path):
     )
     assert (summary.cycles, summary.files) == (1, 2) and summary.last.valid == 50
     assert ledgered_contents(data) == {file_sha256(str(p)) for p in spool_files(spool)}
+
+
+@pytest.mark.slow
+def test_new_files_that_need_a_loaded_file_gone_since_are_set_aside(tmp_path, caplog):
+    """A spool file loaded before and then deleted (a retention job), with new files covering
+    its days, failed every cycle with a plain InputError: follow mode stopped, and restarted by
+    its service stopped again, so no file ever loaded. Now the new files whose periods the gone
+    file covers (the same day, and the day before: the same week) are set aside, a file of
+    another 8-week period loads, and once the gone file is back they load."""
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    settings = load_settings(data)
+
+    def one_check():
+        return follow(
+            spool,
+            settings=settings,
+            every=timedelta(seconds=0),
+            allowed_lateness=timedelta(days=90),
+            as_of=AS_OF,
+            beam_args=[],
+            max_cycles=1,
+        )
+
+    files = {
+        "a.jsonl": _posts(AS_OF, 30, seed=1),
+        "b.jsonl": _posts(AS_OF, 20, seed=2),
+        "c.jsonl": _posts(AS_OF - timedelta(days=1), 20, seed=3),
+        "d.jsonl": _posts(AS_OF - timedelta(days=70), 25, seed=4),
+    }
+    _drop(spool, "a.jsonl", files["a.jsonl"])
+    assert one_check().files == 1
+    (spool / "a.jsonl").unlink()
+    for name in ("b.jsonl", "c.jsonl", "d.jsonl"):
+        _drop(spool, name, files[name])
+    caplog.clear()
+    summary = one_check()
+    assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 25
+    assert f"{spool / 'a.jsonl'} was loaded before" in caplog.text
+    assert f"Leaving {spool / 'b.jsonl'}, {spool / 'c.jsonl'} aside" in caplog.text
+    assert ledgered_contents(data) == {
+        hashlib.sha256(b"".join(files[name])).hexdigest() for name in ("a.jsonl", "d.jsonl")
+    }
+
+    _drop(spool, "a.jsonl", files["a.jsonl"])
+    assert (one_check().files, len(ledgered_contents(data))) == (2, 4)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "config.toml").write_text(CONFIG)
+    daily_run(
+        [str(p) for p in spool_files(spool)],
+        settings=load_settings(batch),
+        as_of=AS_OF,
+        beam_args=[],
+        allowed_lateness=timedelta(days=90),
+    )
+    followed, batch_run = _snapshot(data), _snapshot(batch)
+    for name in followed:
+        assert followed[name].equals(batch_run[name]), name
+
+
+@pytest.mark.slow
+def test_a_loaded_file_deleted_while_a_cycle_reads_it_again_sets_aside_the_files_needing_it(
+    tmp_path, monkeypatch, caplog
+):
+    """Deleted after the run found it among the earlier inputs but before Beam read it, the
+    earlier file made the run fail naming that file, which no spool file is: follow mode
+    stopped. Now the new files of its weeks are set aside, and the cycle goes on."""
+    import moodcast.run
+
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    settings = load_settings(data)
+
+    def one_check():
+        return follow(
+            spool,
+            settings=settings,
+            every=timedelta(seconds=0),
+            allowed_lateness=timedelta(days=90),
+            as_of=AS_OF,
+            beam_args=[],
+            max_cycles=1,
+        )
+
+    _drop(spool, "a.jsonl", _posts(AS_OF, 30, seed=1))
+    assert one_check().files == 1
+    _drop(spool, "b.jsonl", _posts(AS_OF, 20, seed=2))
+    _drop(spool, "d.jsonl", _posts(AS_OF - timedelta(days=70), 25, seed=4))
+    real_older = moodcast.run.older_inputs_covering
+
+    def older_then_a_removal(*args, **kwargs):
+        older = real_older(*args, **kwargs)
+        (spool / "a.jsonl").unlink(missing_ok=True)
+        return older
+
+    monkeypatch.setattr(moodcast.run, "older_inputs_covering", older_then_a_removal)
+    caplog.clear()
+    summary = one_check()
+    assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 25
+    assert f"{spool / 'a.jsonl'} was loaded before and changed or went away" in caplog.text
+    assert f"Leaving {spool / 'b.jsonl'} aside" in caplog.text

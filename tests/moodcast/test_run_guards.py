@@ -223,3 +223,29 @@ def test_an_earlier_input_that_a_later_version_refuses_is_read_again_as_it_was_l
     assert done.exit_code == 0, done.output
     summary = json.loads(done.stdout.splitlines()[-1])
     assert (summary["read"], summary["dead_lettered"]) == (80, 10)
+
+
+def test_an_earlier_input_changed_since_it_was_loaded_refuses_only_the_inputs_needing_it(
+    tmp_path,
+):
+    """An earlier input changed in place failed the run with a plain InputError naming only the
+    earlier file; now the error names the new inputs whose weeks it covers (which follow mode
+    leaves aside), and an input of other weeks loads alone."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    loaded, same_week, other = (tmp_path / n for n in ("a.jsonl", "b.jsonl", "c.jsonl"))
+    loaded.write_bytes(_posts(50))
+    same_week.write_bytes(_posts(80)[len(_posts(50)) :])
+    other.write_bytes(_posts(40).replace(b"2025-03-", b"2024-12-"))
+    run = ("--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert _invoke("run", loaded, *run).exit_code == 0
+    loaded.write_bytes(_posts(49))
+    refused = _invoke("run", same_week, other, *run)
+    assert refused.exit_code == 4, refused.output
+    assert f"{loaded} was loaded before and has changed since" in refused.output
+    assert f"move {same_week} out of the inputs" in refused.output
+    assert str(other) not in refused.output
+    done = _invoke("run", other, *run)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout.splitlines()[-1])["read"] == 40
