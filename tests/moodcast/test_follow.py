@@ -117,6 +117,28 @@ def _wait_for(condition, *, what: str, timeout_s: float = 240) -> None:
         time.sleep(0.3)
 
 
+def _spool_and_data(tmp_path: Path) -> tuple[Path, Path]:
+    """An empty spool and a data directory holding the test configuration."""
+    spool, data = tmp_path / "spool", tmp_path / "data"
+    spool.mkdir()
+    data.mkdir()
+    (data / "config.toml").write_text(CONFIG)
+    return spool, data
+
+
+def _one_cycle(spool: Path, settings, *, lateness_days: int):
+    """One follow-mode check of `spool` at AS_OF, with no wait between cycles."""
+    return follow(
+        spool,
+        settings=settings,
+        every=timedelta(seconds=0),
+        allowed_lateness=timedelta(days=lateness_days),
+        as_of=AS_OF,
+        beam_args=[],
+        max_cycles=1,
+    )
+
+
 @pytest.mark.slow
 def test_follow_killed_and_restarted_ends_like_one_batch_run(tmp_path):
     spool, data_dir, log_path = tmp_path / "spool", tmp_path / "data", tmp_path / "follow.log"
@@ -204,25 +226,14 @@ def test_follow_stops_when_asked_and_loads_nothing_twice(tmp_path):
 def test_a_bad_file_in_the_spool_is_set_aside_and_never_holds_up_the_others(tmp_path, caplog):
     """A damaged, non-UTF-8 or postless file used to fail follow mode, which stopped (and,
     restarted by its service, failed on the same file again): the good files never loaded."""
-    spool, data = tmp_path / "spool", tmp_path / "data"
-    spool.mkdir()
-    data.mkdir()
-    (data / "config.toml").write_text(CONFIG)
+    spool, data = _spool_and_data(tmp_path)
     _drop(spool, "good.jsonl", _posts(AS_OF, 30, seed=1))
     _drop(spool, "cut.jsonl.gz", [gzip.compress(b"".join(_posts(AS_OF, 400, seed=2)))[:500]])
     _drop(spool, "wide.jsonl", [b"".join(_posts(AS_OF, 5, seed=3)).decode().encode("utf-16")])
     settings = load_settings(data)
 
     def one_check():
-        return follow(
-            spool,
-            settings=settings,
-            every=timedelta(seconds=0),
-            allowed_lateness=timedelta(days=2),
-            as_of=AS_OF,
-            beam_args=[],
-            max_cycles=1,
-        )
+        return _one_cycle(spool, settings, lateness_days=2)
 
     first = one_check()
     assert (first.cycles, first.files) == (1, 1) and first.last.valid == 30
@@ -241,10 +252,7 @@ def test_a_spool_file_removed_before_its_cycle_reads_it_is_passed_over(tmp_path,
     'no input file matches'."""
     import moodcast.follow
 
-    spool, data = tmp_path / "spool", tmp_path / "data"
-    spool.mkdir()
-    data.mkdir()
-    (data / "config.toml").write_text(CONFIG)
+    spool, data = _spool_and_data(tmp_path)
     _drop(spool, "a.jsonl", _posts(AS_OF, 30, seed=1))
     _drop(spool, "b.jsonl", _posts(AS_OF, 20, seed=2))
     real_run = moodcast.follow.daily_run
@@ -254,15 +262,7 @@ def test_a_spool_file_removed_before_its_cycle_reads_it_is_passed_over(tmp_path,
         return real_run(inputs, **kwargs)
 
     monkeypatch.setattr(moodcast.follow, "daily_run", run_after_a_removal)
-    summary = follow(
-        spool,
-        settings=load_settings(data),
-        every=timedelta(seconds=0),
-        allowed_lateness=timedelta(days=2),
-        as_of=AS_OF,
-        beam_args=[],
-        max_cycles=1,
-    )
+    summary = _one_cycle(spool, load_settings(data), lateness_days=2)
     assert (summary.cycles, summary.files) == (1, 1) and summary.last.valid == 30
 
 
@@ -287,21 +287,10 @@ def test_a_file_set_aside_taken_out_and_put_back_is_tried_again(tmp_path):
 def test_a_spool_file_named_like_a_glob_is_loaded_as_itself(tmp_path):
     """`posts [1].jsonl` went to the run as a pattern, which matched `posts 1.jsonl`: the file
     was never loaded and every cycle ran again on the other."""
-    spool, data = tmp_path / "spool", tmp_path / "data"
-    spool.mkdir()
-    data.mkdir()
-    (data / "config.toml").write_text(CONFIG)
+    spool, data = _spool_and_data(tmp_path)
     _drop(spool, "posts [1].jsonl", _posts(AS_OF, 30, seed=1))
     _drop(spool, "posts 1.jsonl", _posts(AS_OF, 20, seed=2))
-    summary = follow(
-        spool,
-        settings=load_settings(data),
-        every=timedelta(seconds=0),
-        allowed_lateness=timedelta(days=2),
-        as_of=AS_OF,
-        beam_args=[],
-        max_cycles=1,
-    )
+    summary = _one_cycle(spool, load_settings(data), lateness_days=2)
     assert (summary.cycles, summary.files) == (1, 2) and summary.last.valid == 50
     assert ledgered_contents(data) == {file_sha256(str(p)) for p in spool_files(spool)}
 
@@ -313,22 +302,11 @@ def test_new_files_that_need_a_loaded_file_gone_since_are_set_aside(tmp_path, ca
     its service stopped again, so no file ever loaded. Now the new files whose periods the gone
     file covers (the same day, and the day before: the same week) are set aside, a file of
     another 8-week period loads, and once the gone file is back they load."""
-    spool, data = tmp_path / "spool", tmp_path / "data"
-    spool.mkdir()
-    data.mkdir()
-    (data / "config.toml").write_text(CONFIG)
+    spool, data = _spool_and_data(tmp_path)
     settings = load_settings(data)
 
     def one_check():
-        return follow(
-            spool,
-            settings=settings,
-            every=timedelta(seconds=0),
-            allowed_lateness=timedelta(days=90),
-            as_of=AS_OF,
-            beam_args=[],
-            max_cycles=1,
-        )
+        return _one_cycle(spool, settings, lateness_days=90)
 
     files = {
         "a.jsonl": _posts(AS_OF, 30, seed=1),
@@ -376,22 +354,11 @@ def test_a_loaded_file_deleted_while_a_cycle_reads_it_again_sets_aside_the_files
     stopped. Now the new files of its weeks are set aside, and the cycle goes on."""
     import moodcast.run
 
-    spool, data = tmp_path / "spool", tmp_path / "data"
-    spool.mkdir()
-    data.mkdir()
-    (data / "config.toml").write_text(CONFIG)
+    spool, data = _spool_and_data(tmp_path)
     settings = load_settings(data)
 
     def one_check():
-        return follow(
-            spool,
-            settings=settings,
-            every=timedelta(seconds=0),
-            allowed_lateness=timedelta(days=90),
-            as_of=AS_OF,
-            beam_args=[],
-            max_cycles=1,
-        )
+        return _one_cycle(spool, settings, lateness_days=90)
 
     _drop(spool, "a.jsonl", _posts(AS_OF, 30, seed=1))
     assert one_check().files == 1
