@@ -181,9 +181,11 @@ def model_scores(
     texts: pl.DataFrame, *, markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
 ) -> pl.DataFrame:
     """Model scores of `texts` (`lang, key, text`, as model_texts gives them: the text is the
-    model text already), each distinct `lang, key` scored once, SCORE_BATCH_TEXTS texts at a
-    time: `lang, key, <marker>__model…` (null where a marker has no model source in the
-    language; `encoders` holds the languages whose sources need one, see encoder_languages)."""
+    model text already), each distinct `lang, key` scored once: `lang, key, <marker>__model…`
+    (null where a marker has no model source in the language; `encoders` holds the languages
+    whose sources need one, see encoder_languages). A language with a sentence model is scored
+    SCORE_BATCH_TEXTS texts at a time; one without (n-gram heads alone, whose memory does not
+    grow with the texts) in one call, so their weights are laid out once, not once a slice."""
     distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
     frames = [
         scores_frame(
@@ -194,7 +196,9 @@ def model_scores(
             encoder=encoders.get(lang),
         )
         for (lang,), group in distinct.group_by("lang", maintain_order=True)
-        for batch in group.iter_slices(SCORE_BATCH_TEXTS)
+        for batch in group.iter_slices(
+            SCORE_BATCH_TEXTS if lang in encoders else max(group.height, 1)
+        )
     ]
     empty = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
     return pl.concat([empty, *frames], how="diagonal_relaxed")

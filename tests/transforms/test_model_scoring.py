@@ -9,6 +9,7 @@ from transforms import model_scoring
 from transforms.embedding import load_encoder
 from transforms.markers import load_markers
 from transforms.model_scoring import model_scores, model_text, model_texts
+from transforms.ngram import ngram_head_logits, ngram_scores
 
 
 @settings(max_examples=200, deadline=None)
@@ -63,3 +64,28 @@ def test_a_chunks_texts_reach_the_model_in_bounded_slices_and_score_as_in_one_ca
     np.testing.assert_allclose(
         sliced["hopelessness__model"].to_numpy(), whole["hopelessness__model"].to_numpy(), rtol=1e-5
     )
+
+
+def test_a_language_without_a_sentence_model_scores_its_ngram_heads_in_one_call(monkeypatch):
+    texts = model_texts(
+        pl.DataFrame(
+            {
+                "lang": ["en"] * 5 + ["es"],
+                "text": [f"I want to die, day {i}" for i in range(5)] + ["Quiero morir"],
+            }
+        )
+    )
+    suicide_risk = load_markers()["suicide_risk"]
+    calls = []
+
+    def recording(texts, weights):
+        calls.append(len(texts))
+        return ngram_head_logits(texts, weights)
+
+    monkeypatch.setattr(model_scoring, "ngram_head_logits", recording)
+    monkeypatch.setattr(model_scoring, "SCORE_BATCH_TEXTS", 2)
+    scores = model_scores(texts, markers={"suicide_risk": suicide_risk}, encoders={})
+    assert calls == [5]
+    expected = ngram_scores(texts["text"][:5], {"suicide_risk": suicide_risk.heads["en"]})
+    assert np.array_equal(scores["suicide_risk__model"][:5].to_numpy(), expected["suicide_risk"])
+    assert scores["suicide_risk__model"][5] is None
