@@ -301,12 +301,13 @@ def classify(
         how="horizontal",
     )
     rows = frame.select(needs_model(markers, config, source)).to_series().arg_true()
-    texts = model_texts(frame[rows], text="_text")
+    langs = frame.get_column("lang").gather(rows).unique().to_list()
+    modelled = modelled_markers(markers, config, source)
+    encoded = encoder_languages(modelled, config, langs)
+    texts = model_texts(frame[rows], text="_text", normalise=bool(encoded))
     keys = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
     frame = frame.with_columns(keys.scatter(rows, texts.get_column("key")).alias("key"))
-    langs = texts.get_column("lang").unique().to_list()
-    modelled = modelled_markers(markers, config, source)
-    encoders = load_encoders(config, encoder_languages(modelled, config, langs))
+    encoders = load_encoders(config, encoded)
     model = model_scores(texts, markers=modelled, encoders=encoders)
     decided = decide(frame, model, markers=markers, config=config, source=source)
     if not explain:

@@ -40,11 +40,15 @@ def model_text(text: pl.Expr) -> pl.Expr:
     )
 
 
-def model_texts(posts: pl.DataFrame, *, text: str = "text") -> pl.DataFrame:
+def model_texts(posts: pl.DataFrame, *, text: str = "text", normalise: bool = True) -> pl.DataFrame:
     """What model_scores scores, from posts with `lang` and column `text`: `lang`, `key` (a
     UInt64 hash of the model text, equal for texts that embed alike, within one run) and `text`
-    (model_text), the model text computed once."""
-    texts = posts.select("lang", model_text(pl.col(text)).alias("text"))
+    (model_text), the model text computed once. With `normalise=False` the text is kept as it
+    is, for texts no sentence model reads: an n-gram head's features (its words, and their
+    characters) are the same for a text and its model_text, and the whitespace check costs
+    ~0.25 µs a text."""
+    model = model_text(pl.col(text)) if normalise else pl.col(text)
+    texts = posts.select("lang", model.alias("text"))
     return texts.select("lang", pl.col("text").hash(seed=KEY_SEED).alias("key"), "text")
 
 
@@ -181,9 +185,11 @@ def model_scores(
     texts: pl.DataFrame, *, markers: Mapping[str, Marker], encoders: Mapping[str, Encoder]
 ) -> pl.DataFrame:
     """Model scores of `texts` (`lang, key, text`, as model_texts gives them: the text is the
-    model text already), each distinct `lang, key` scored once, SCORE_BATCH_TEXTS texts at a
-    time: `lang, key, <marker>__model…` (null where a marker has no model source in the
-    language; `encoders` holds the languages whose sources need one, see encoder_languages)."""
+    model text already), each distinct `lang, key` scored once: `lang, key, <marker>__model…`
+    (null where a marker has no model source in the language; `encoders` holds the languages
+    whose sources need one, see encoder_languages). A language with a sentence model is scored
+    SCORE_BATCH_TEXTS texts at a time; one without (n-gram heads alone, whose memory does not
+    grow with the texts) in one call, so their weights are laid out once, not once a slice."""
     distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
     frames = [
         scores_frame(
@@ -194,7 +200,9 @@ def model_scores(
             encoder=encoders.get(lang),
         )
         for (lang,), group in distinct.group_by("lang", maintain_order=True)
-        for batch in group.iter_slices(SCORE_BATCH_TEXTS)
+        for batch in group.iter_slices(
+            SCORE_BATCH_TEXTS if lang in encoders else max(group.height, 1)
+        )
     ]
     empty = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
     return pl.concat([empty, *frames], how="diagonal_relaxed")

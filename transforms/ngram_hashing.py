@@ -407,12 +407,13 @@ def _split(data, start, end, lower, flags, words, padded, pad):
 
 
 @kernel
-def _add(found, n, offset, mask, slots, coef, keys, counts, hits, acc):
+def _add(found, n, offset, mask, slots, coef, table, stamp, hits, acc):
     """Add one L2-normalised block of counts (the buckets `found[:n]`, + `offset` as columns)
     times its weights to `acc` (per head), column by column in ascending order. The buckets
-    are counted in a small open-addressing table (`keys`, `counts`), cleared after use slot by
-    slot; only the weighed ones (set in the bit `mask`, their `coef` row in `slots`) are kept,
-    in ascending order, in `hits`."""
+    are counted in a small open-addressing `table` (rows: bucket, count, stamp; a slot whose
+    stamp is not this block's `stamp` is free, so nothing is cleared after use); only the
+    weighed ones (set in the bit `mask`, their `coef` row in `slots`) are kept, in ascending
+    order, in `hits` (rows: bucket, slot)."""
     size = 16
     while size < 2 * n:
         size *= 2
@@ -421,34 +422,32 @@ def _add(found, n, offset, mask, slots, coef, keys, counts, hits, acc):
     for i in range(n):
         bucket = found[i]
         at = bucket & (size - 1)
-        while keys[at] != -1 and keys[at] != bucket:
+        while table[2, at] == stamp and table[0, at] != bucket:
             at = (at + 1) & (size - 1)
-        if keys[at] == -1:
-            keys[at] = bucket
-            counts[at] = 1
+        if table[2, at] != stamp:
+            table[0, at] = bucket
+            table[1, at] = 1
+            table[2, at] = stamp
             total += 1
             column = bucket + offset
             if mask[column >> 3] & (1 << (column & 7)):
                 x = k
-                while x > 0 and keys[hits[x - 1]] > bucket:
-                    hits[x] = hits[x - 1]
+                while x > 0 and hits[0, x - 1] > bucket:
+                    hits[0, x] = hits[0, x - 1]
+                    hits[1, x] = hits[1, x - 1]
                     x -= 1
-                hits[x] = at
+                hits[0, x] = bucket
+                hits[1, x] = at
                 k += 1
         else:
-            total += 2 * counts[at] + 1
-            counts[at] += 1
+            total += 2 * table[1, at] + 1
+            table[1, at] += 1
     norm = np.sqrt(np.float64(total))
     for i in range(k):
-        row = slots[keys[hits[i]] + offset]
-        value = counts[hits[i]] / norm
+        row = slots[hits[0, i] + offset]
+        value = table[1, hits[1, i]] / norm
         for h in range(acc.shape[0]):
             acc[h] += value * coef[row, h]
-    for i in range(n):
-        at = found[i] & (size - 1)
-        while keys[at] != -1:
-            keys[at] = -1
-            at = (at + 1) & (size - 1)
 
 
 @numba.njit(cache=True)
@@ -463,9 +462,8 @@ def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, mask,
     sizes = max(largest - smallest + 1, 2)
     found = np.empty(sizes * len(padded) + 2 * len(words), dtype=np.int64)
     cuts = np.empty(len(padded) + 2, dtype=np.int64)
-    keys = np.full(4 * len(found) + 16, -1, dtype=np.int64)
-    counts = np.empty(len(keys), dtype=np.int64)
-    hits = np.empty(len(found), dtype=np.int64)
+    table = np.zeros((3, 4 * len(found) + 16), dtype=np.int64)
+    hits = np.empty((2, len(found)), dtype=np.int64)
     acc = np.zeros(coef.shape[1], dtype=np.float64)
     status = np.zeros(len(rows), dtype=np.int64)
     for r in range(len(rows)):
@@ -478,9 +476,9 @@ def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, mask,
             continue
         acc[:] = 0.0
         n = _word_buckets(words, 0, nw, buckets, found)
-        _add(found, n, 0, mask, slots, coef, keys, counts, hits, acc)
+        _add(found, n, 0, mask, slots, coef, table, 2 * r + 1, hits, acc)
         if largest >= smallest:
             n = _char_buckets(padded, 0, np_, buckets, found, cuts, smallest, largest)
-            _add(found, n, buckets, mask, slots, coef, keys, counts, hits, acc)
+            _add(found, n, buckets, mask, slots, coef, table, 2 * r + 2, hits, acc)
         out[:, t] = acc
     return status

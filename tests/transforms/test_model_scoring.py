@@ -9,6 +9,7 @@ from transforms import model_scoring
 from transforms.embedding import load_encoder
 from transforms.markers import load_markers
 from transforms.model_scoring import model_scores, model_text, model_texts
+from transforms.ngram import NGRAM_BUCKETS, RECIPES, NgramWeights, ngram_head_logits, ngram_scores
 
 
 @settings(max_examples=200, deadline=None)
@@ -63,3 +64,50 @@ def test_a_chunks_texts_reach_the_model_in_bounded_slices_and_score_as_in_one_ca
     np.testing.assert_allclose(
         sliced["hopelessness__model"].to_numpy(), whole["hopelessness__model"].to_numpy(), rtol=1e-5
     )
+
+
+def test_a_language_without_a_sentence_model_scores_its_ngram_heads_in_one_call(monkeypatch):
+    texts = model_texts(
+        pl.DataFrame(
+            {
+                "lang": ["en"] * 5 + ["es"],
+                "text": [f"I want to die, day {i}" for i in range(5)] + ["Quiero morir"],
+            }
+        )
+    )
+    suicide_risk = load_markers()["suicide_risk"]
+    calls = []
+
+    def recording(texts, weights):
+        calls.append(len(texts))
+        return ngram_head_logits(texts, weights)
+
+    monkeypatch.setattr(model_scoring, "ngram_head_logits", recording)
+    monkeypatch.setattr(model_scoring, "SCORE_BATCH_TEXTS", 2)
+    scores = model_scores(texts, markers={"suicide_risk": suicide_risk}, encoders={})
+    assert calls == [5]
+    expected = ngram_scores(texts["text"][:5], {"suicide_risk": suicide_risk.heads["en"]})
+    assert np.array_equal(scores["suicide_risk__model"][:5].to_numpy(), expected["suicide_risk"])
+    assert scores["suicide_risk__model"][5] is None
+
+
+_SPACED = st.text(
+    st.sampled_from(list("aB9_ .,'Σσ\t\n\r\x0b\x0c\x1c\x85\u00a0\u1680\u2003\u2028\u3000\u200bé")),
+    max_size=40,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_SPACED, min_size=1, max_size=10), st.sampled_from(sorted(RECIPES)))
+def test_ngram_heads_score_a_text_and_its_model_text_alike(texts, recipe):
+    rng = np.random.default_rng(len(texts))
+    width = NGRAM_BUCKETS * (2 if RECIPES[recipe] else 1)
+    indices = np.sort(rng.choice(width, 50_000, replace=False))
+    weights = {"h": NgramWeights(recipe, tuple(indices.tolist()), tuple(rng.normal(size=50_000)))}
+    raw = pl.Series(texts, dtype=pl.String)
+    normalised = pl.select(model_text(pl.lit(raw))).to_series()
+    assert np.array_equal(
+        ngram_head_logits(raw, weights)["h"], ngram_head_logits(normalised, weights)["h"]
+    )
+    kept = model_texts(pl.DataFrame({"lang": ["en"] * len(texts), "text": raw}), normalise=False)
+    assert kept.get_column("text").equals(raw, check_names=False)
