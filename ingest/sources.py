@@ -397,20 +397,31 @@ def match_inputs(patterns: Sequence[str], *, check_text: bool = True) -> list[In
 
 
 def changed_inputs(files: Sequence[InputFile]) -> list[str]:
-    """The paths of `files` whose size or modification time is no longer what match_inputs
-    saw, or that are gone: what was read of them may match neither their hashed content nor
-    their present one."""
+    """The paths of `files` that are gone, whose size is no longer what match_inputs saw, or
+    whose modification time moved and whose bytes no longer hash to the SHA-256 it computed:
+    what was read of them may match neither their hashed content nor their present one. A
+    file only touched (same bytes, a new modification time) is unchanged."""
     now = FileSystems.match([literal_pattern(f.path) for f in files])
-    return [
-        f.path
-        for f, result in zip(files, now, strict=True)
-        if [
+    changed = []
+    for f, result in zip(files, now, strict=True):
+        seen = [
             (m.size_in_bytes, m.last_updated_in_seconds)
             for m in result.metadata_list
             if m.path == f.path
         ]
-        != [(f.bytes, f.modified)]
-    ]
+        if seen == [(f.bytes, f.modified)]:
+            continue
+        if len(seen) != 1 or seen[0][0] != f.bytes or not _same_bytes(f):
+            changed.append(f.path)
+    return changed
+
+
+def _same_bytes(f: InputFile) -> bool:
+    """Whether `f`'s bytes still hash to its SHA-256 (False when it cannot be read now)."""
+    try:
+        return file_sha256(f.path) == f.sha256
+    except OSError:
+        return False
 
 
 def literal_pattern(path: str) -> str:

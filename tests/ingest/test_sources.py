@@ -332,6 +332,19 @@ def test_an_input_appended_to_or_removed_after_matching_is_changed(tmp_path):
     assert changed_inputs(files) == [str(gone), str(grown)]
 
 
+def test_an_input_touched_after_matching_is_unchanged_and_one_rewritten_is_changed(tmp_path):
+    """Only the modification time moving failed the run; the bytes decide."""
+    touched, rewritten = tmp_path / "touched.jsonl", tmp_path / "rewritten.jsonl"
+    for path in (touched, rewritten):
+        path.write_bytes(_jsonl(3))
+    files = match_inputs([str(tmp_path / "*.jsonl")])
+    rewritten.write_bytes(_jsonl(3).replace(b"post", b"pots"))
+    for path in (touched, rewritten):
+        os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 60))
+    assert [f.bytes for f in match_inputs([str(rewritten)])] == [files[0].bytes]
+    assert changed_inputs(files) == [str(rewritten)]
+
+
 def test_an_input_named_like_a_glob_is_unchanged_and_matched_alone(tmp_path):
     """`posts [1].jsonl` was matched again as a glob, which finds `posts 1.jsonl`: changed_inputs
     called it gone."""
