@@ -14,7 +14,7 @@ from moodcast.stream import (
     _Session,
     load_landing,
     publish_last,
-    record_killed_sessions,
+    recover_killed_sessions,
     session_lock,
 )
 from warehouse import queries
@@ -84,14 +84,14 @@ def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_pat
     try:
         load_landing(live)
         assert sorted(_statuses(tmp_path)) == ["running", "running"]
-        assert record_killed_sessions(tmp_path) == ["stream-dead"]
+        assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-dead"]
         runs = _runs(tmp_path)
         assert runs == {"stream-dead": "killed", "stream-test": "running"}
-        assert record_killed_sessions(tmp_path) == []
+        assert recover_killed_sessions(load_settings(tmp_path)) == []
     finally:
         held.release()
     publish_last(live, wait=timedelta(seconds=5), every=0.1)
-    assert record_killed_sessions(tmp_path) == []
+    assert recover_killed_sessions(load_settings(tmp_path)) == []
     assert _runs(tmp_path) == {"stream-dead": "killed", "stream-test": "ok"}
 
 
