@@ -30,6 +30,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
+from ingest.archives import archive_advice
 from ingest.coders import FramesCoder
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
@@ -496,11 +497,16 @@ def refuse_unsplittable(path: str) -> None:
     or Windows-1252 or binary data (at least MIN_FOREIGN_LINES of the complete lines are not
     UTF-8 or hold a NUL byte, and more than hold UTF-8 beyond ASCII; a line the block cuts is
     left out). Read, every line of such a file (of an 8-bit one, every line with an accent)
-    would be a dead letter."""
+    would be a dead letter. Archives and compressed streams it cannot read are refused first
+    (ingest.archives.archive_advice)."""
     if file_format(path) == "parquet":
         return
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        raw = handle.read(16)
+        handle.seek(0)
         head = next(_Lines(handle, compression(path), block_bytes=1 << 16)._blocks(), b"")
+    if advice := archive_advice(path, raw, head, decompressed=compression(path)):
+        raise InputFileError(advice, paths=[path])
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise InputFileError(
             f"{path} is UTF-16 or UTF-32 text (it starts with that byte-order mark); moodcast "
