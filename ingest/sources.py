@@ -438,12 +438,15 @@ def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[F
     """Expand file patterns (any filesystem Beam supports) into the files' metadata, sorted by
     path, each file once.
 
-    Raises InputError naming a pattern that matches no file, a match that is not a regular
-    file (a directory's message says how to give the files in it; refuse_irregular), or, with
-    `check_text`, one whose text cannot be split into UTF-8 lines (refuse_unsplittable).
+    A pattern with glob characters that is itself the name of an existing file (`posts
+    [1].jsonl`) is that file, not the glob. Raises InputError naming a pattern that matches no
+    file, a match that is not a regular file (a directory's message says how to give the files
+    in it; refuse_irregular), or, with `check_text`, one whose text cannot be split into UTF-8
+    lines (refuse_unsplittable).
     """
     found: dict[str, FileMetadata] = {}
-    for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
+    exact = [literal_pattern(p) if _names_a_file(p) else p for p in patterns]
+    for pattern, result in zip(patterns, FileSystems.match(exact), strict=True):
         if not result.metadata_list:
             raise InputFileError(
                 f"no input file matches {pattern!r}: check the path (relative paths start from "
@@ -462,6 +465,11 @@ def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[F
                 refuse_unsplittable(meta.path)
             found[meta.path] = meta
     return [found[path] for path in sorted(found)]
+
+
+def _names_a_file(pattern: str) -> bool:
+    """Whether `pattern` holds glob characters and is itself the name of an existing path."""
+    return bool(re.search(r"[*?[]", pattern)) and FileSystems.exists(pattern)
 
 
 def refuse_irregular(path: str) -> None:

@@ -83,7 +83,8 @@ def run(
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
 
     INPUT is a file or glob (JSON Lines, plain/.gz/.zst; CSV; Parquet) on any filesystem Beam
-    supports. Beam's own flags go after `--` and pass through untouched, e.g.
+    supports; an INPUT that names an existing file as written ('posts [1].jsonl') is that
+    file, not a glob. Beam's own flags go after `--` and pass through untouched, e.g.
     `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
     Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
     --mapping. With --follow DIR instead of INPUTs, it runs as an incremental micro-batch: each

@@ -396,6 +396,19 @@ def test_an_input_touched_after_matching_is_unchanged_and_one_rewritten_is_chang
     assert changed_inputs(files) == [str(rewritten)]
 
 
+def test_a_path_given_as_it_is_named_is_that_file_even_when_it_reads_as_a_glob(tmp_path):
+    """`posts [1].jsonl` given on the command line was matched as a glob: it read
+    `posts 1.jsonl` instead, or failed with 'no input file matches' when there was none."""
+    (tmp_path / "posts [1].jsonl").write_bytes(_jsonl(3))
+    named = str(tmp_path / "posts [1].jsonl")
+    assert [f.path for f in match_inputs([named])] == [named]
+    (tmp_path / "posts 1.jsonl").write_bytes(_jsonl(5))
+    assert [f.path for f in match_inputs([named])] == [named]
+    assert [f.path for f in match_inputs([str(tmp_path / "posts [0-9].jsonl")])] == [
+        str(tmp_path / "posts 1.jsonl")
+    ]
+
+
 def test_an_input_named_like_a_glob_is_unchanged_and_matched_alone(tmp_path):
     """`posts [1].jsonl` was matched again as a glob, which finds `posts 1.jsonl`: changed_inputs
     called it gone."""

@@ -281,3 +281,17 @@ def test_an_earlier_input_changed_since_it_was_loaded_refuses_only_the_inputs_ne
     done = _invoke("run", other, *run)
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout.splitlines()[-1])["read"] == 40
+
+
+def test_an_input_named_like_a_glob_is_read_as_named(tmp_path):
+    """`moodcast run 'posts [1].jsonl'` read `posts 1.jsonl` (a glob's match) instead."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    (tmp_path / "posts [1].jsonl").write_bytes(_posts(30))
+    (tmp_path / "posts 1.jsonl").write_bytes(_posts(70))
+    named = tmp_path / "posts [1].jsonl"
+    done = _invoke("run", named, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert summary["read"] == 30 and list(summary["files"]) == [str(named)]
