@@ -30,6 +30,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
+from ingest.archives import archive_advice
 from ingest.coders import FramesCoder
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
@@ -397,20 +398,31 @@ def match_inputs(patterns: Sequence[str], *, check_text: bool = True) -> list[In
 
 
 def changed_inputs(files: Sequence[InputFile]) -> list[str]:
-    """The paths of `files` whose size or modification time is no longer what match_inputs
-    saw, or that are gone: what was read of them may match neither their hashed content nor
-    their present one."""
+    """The paths of `files` that are gone, whose size is no longer what match_inputs saw, or
+    whose modification time moved and whose bytes no longer hash to the SHA-256 it computed:
+    what was read of them may match neither their hashed content nor their present one. A
+    file only touched (same bytes, a new modification time) is unchanged."""
     now = FileSystems.match([literal_pattern(f.path) for f in files])
-    return [
-        f.path
-        for f, result in zip(files, now, strict=True)
-        if [
+    changed = []
+    for f, result in zip(files, now, strict=True):
+        seen = [
             (m.size_in_bytes, m.last_updated_in_seconds)
             for m in result.metadata_list
             if m.path == f.path
         ]
-        != [(f.bytes, f.modified)]
-    ]
+        if seen == [(f.bytes, f.modified)]:
+            continue
+        if len(seen) != 1 or seen[0][0] != f.bytes or not _same_bytes(f):
+            changed.append(f.path)
+    return changed
+
+
+def _same_bytes(f: InputFile) -> bool:
+    """Whether `f`'s bytes still hash to its SHA-256 (False when it cannot be read now)."""
+    try:
+        return file_sha256(f.path) == f.sha256
+    except OSError:
+        return False
 
 
 def literal_pattern(path: str) -> str:
@@ -426,12 +438,15 @@ def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[F
     """Expand file patterns (any filesystem Beam supports) into the files' metadata, sorted by
     path, each file once.
 
-    Raises InputError naming a pattern that matches no file, a match that is not a regular
-    file (a directory's message says how to give the files in it; refuse_irregular), or, with
-    `check_text`, one whose text cannot be split into UTF-8 lines (refuse_unsplittable).
+    A pattern with glob characters that is itself the name of an existing file (`posts
+    [1].jsonl`) is that file, not the glob. Raises InputError naming a pattern that matches no
+    file, a match that is not a regular file (a directory's message says how to give the files
+    in it; refuse_irregular), or, with `check_text`, one whose text cannot be split into UTF-8
+    lines (refuse_unsplittable).
     """
     found: dict[str, FileMetadata] = {}
-    for pattern, result in zip(patterns, FileSystems.match(list(patterns)), strict=True):
+    exact = [literal_pattern(p) if _names_a_file(p) else p for p in patterns]
+    for pattern, result in zip(patterns, FileSystems.match(exact), strict=True):
         if not result.metadata_list:
             raise InputFileError(
                 f"no input file matches {pattern!r}: check the path (relative paths start from "
@@ -450,6 +465,11 @@ def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[F
                 refuse_unsplittable(meta.path)
             found[meta.path] = meta
     return [found[path] for path in sorted(found)]
+
+
+def _names_a_file(pattern: str) -> bool:
+    """Whether `pattern` holds glob characters and is itself the name of an existing path."""
+    return bool(re.search(r"[*?[]", pattern)) and FileSystems.exists(pattern)
 
 
 def refuse_irregular(path: str) -> None:
@@ -485,11 +505,16 @@ def refuse_unsplittable(path: str) -> None:
     or Windows-1252 or binary data (at least MIN_FOREIGN_LINES of the complete lines are not
     UTF-8 or hold a NUL byte, and more than hold UTF-8 beyond ASCII; a line the block cuts is
     left out). Read, every line of such a file (of an 8-bit one, every line with an accent)
-    would be a dead letter."""
+    would be a dead letter. Archives and compressed streams it cannot read are refused first
+    (ingest.archives.archive_advice)."""
     if file_format(path) == "parquet":
         return
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        raw = handle.read(16)
+        handle.seek(0)
         head = next(_Lines(handle, compression(path), block_bytes=1 << 16)._blocks(), b"")
+    if advice := archive_advice(path, raw, head, decompressed=compression(path)):
+        raise InputFileError(advice, paths=[path])
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise InputFileError(
             f"{path} is UTF-16 or UTF-32 text (it starts with that byte-order mark); moodcast "

@@ -83,7 +83,8 @@ def run(
     """The daily job: ingest INPUT files → load → forecast → alerts → export.
 
     INPUT is a file or glob (JSON Lines, plain/.gz/.zst; CSV; Parquet) on any filesystem Beam
-    supports. Beam's own flags go after `--` and pass through untouched, e.g.
+    supports; an INPUT that names an existing file as written ('posts [1].jsonl') is that
+    file, not a glob. Beam's own flags go after `--` and pass through untouched, e.g.
     `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
     Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
     --mapping. With --follow DIR instead of INPUTs, it runs as an incremental micro-batch: each
@@ -141,8 +142,12 @@ def run(
 @click.command()
 @click.option(
     "--subscription",
-    required=True,
     help="Pub/Sub subscription to read, projects/P/subscriptions/S ($PUBSUB_EMULATOR_HOST for the emulator).",
+)
+@click.option(
+    "--recover",
+    is_flag=True,
+    help="Only load what stream sessions killed outright left unloaded (every start does this first), record them killed, and exit.",
 )
 @click.option(
     "--early-every",
@@ -180,7 +185,8 @@ def run(
     help="Print the session's counts as one JSON object on stdout.",
 )
 def stream(
-    subscription: str,
+    subscription: str | None,
+    recover: bool,
     early_every,
     allowed_lateness,
     load_every,
@@ -200,13 +206,21 @@ def stream(
     Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
     `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
     """
-    from moodcast.stream import stream_run
+    from moodcast.stream import recover_killed_sessions, stream_run
 
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
     settings = load_settings(
         data_dir, tz=tz, **input_overrides(input_preset, mapping, default_lang)
     )
+    if recover:
+        recovered = recover_killed_sessions(settings)
+        click.echo(f"recovered {len(recovered)} stream session(s) killed outright", err=True)
+        if as_json:
+            click.echo(json.dumps({"recovered": recovered}))
+        return
+    if subscription is None:
+        raise click.UsageError("give --subscription (or --recover)")
     summary = stream_run(
         subscription,
         settings=settings,

@@ -5,7 +5,9 @@ The job (ingest.stream) writes a file per pane and per bundle of counts and dead
 lock, upserts the days pane-aware, adds the accounting, records the stream run in the ledger
 (`running`, then `ok` or `failed`) and publishes atomically, then deletes the files it loaded.
 The job keeps its windows' state in memory: a restarted stream starts new panes, which order
-after the earlier run's (warehouse.panes).
+after the earlier run's (warehouse.panes). A session killed outright leaves the files it had not
+loaded; the next session loads them as that session's run before its own job starts
+(recover_killed_sessions).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -29,6 +32,7 @@ from ingest.landing import landing_location
 from ingest.runner import is_remote
 from ingest.sources import InputError
 from ingest.stream import (
+    PaneFile,
     StreamJob,
     bundle_files,
     delete_landing_files,
@@ -41,6 +45,7 @@ from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
 from transforms.markers import marker_versions
 from transforms.posts import PostOptions
+from warehouse import queries
 from warehouse.ledger import killed_run
 
 log = logging.getLogger(__name__)
@@ -122,52 +127,79 @@ def _counts(totals: pl.DataFrame) -> dict:
     }
 
 
+class _Landed(NamedTuple):
+    """The files a stream job has written under its landing location: every pane file, each
+    day's newest pane (panes accumulate: a day's newest holds all of it so far), and the
+    bundle files of counts and of dead letters."""
+
+    panes: list[PaneFile]
+    newest: list[PaneFile]
+    counts: list[str]
+    dead: list[str]
+
+    @classmethod
+    def found(cls, landing: str) -> _Landed:
+        panes = pane_files(landing)
+        newest: dict[date, PaneFile] = {}
+        for pane in panes:
+            if pane.day not in newest or pane.index > newest[pane.day].index:
+                newest[pane.day] = pane
+        counts, dead = bundle_files(landing, "counts"), bundle_files(landing, "dead")
+        return cls(panes, list(newest.values()), counts, dead)
+
+    @property
+    def paths(self) -> list[str]:
+        return [p.path for p in self.panes] + self.counts + self.dead
+
+
+def _load_files(con, session: _Session, landed: _Landed) -> int:
+    """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
+    dead letters (each file once ever: warehouse.add_stream_accounting), inside the caller's
+    `warehouse.writing`; set the session's counts and return the days upserted."""
+    upserted = warehouse.upsert_panes(
+        con,
+        [
+            (
+                warehouse.PaneMeta(
+                    p.day, session.run_id, session.started_at, p.index, p.timing, p.fired_at
+                ),
+                read_landing_file(p.path),
+            )
+            for p in landed.newest
+        ],
+    )
+    totals = warehouse.add_stream_accounting(
+        con,
+        run_id=session.run_id,
+        loaded_at=datetime.now(UTC),
+        counts=[(Path(p).name, read_landing_file(p)) for p in landed.counts],
+        dead_letters=[(Path(p).name, read_landing_file(p)) for p in landed.dead],
+    )
+    session.counts = _counts(totals)
+    session.days += upserted.days
+    return upserted.days
+
+
 def load_landing(session: _Session, *, status: str = "running") -> bool:
     """Publish what the job has written since the last load; False when the data directory
     was locked by another run (the files wait for the next load)."""
-    panes = pane_files(session.landing)
-    newest = {}
-    for pane in panes:  # panes accumulate: a day's newest holds all of it so far
-        if pane.day not in newest or pane.index > newest[pane.day].index:
-            newest[pane.day] = pane
-    counts = bundle_files(session.landing, "counts")
-    dead = bundle_files(session.landing, "dead")
+    landed = _Landed.found(session.landing)
     try:
         with warehouse.writing(session.settings.data_dir) as con:
-            upserted = warehouse.upsert_panes(
-                con,
-                [
-                    (
-                        warehouse.PaneMeta(
-                            p.day, session.run_id, session.started_at, p.index, p.timing, p.fired_at
-                        ),
-                        read_landing_file(p.path),
-                    )
-                    for p in newest.values()
-                ],
-            )
-            totals = warehouse.add_stream_accounting(
-                con,
-                run_id=session.run_id,
-                loaded_at=datetime.now(UTC),
-                counts=[(Path(p).name, read_landing_file(p)) for p in counts],
-                dead_letters=[(Path(p).name, read_landing_file(p)) for p in dead],
-            )
-            session.counts = _counts(totals)
-            session.days += upserted.days
+            days = _load_files(con, session, landed)
             warehouse.record_run(con, session.record(status))
     except warehouse.RunLocked as exc:
         log.warning("stream: %s; loading at the next interval", exc)
         return False
-    delete_landing_files([p.path for p in panes] + counts + dead)
-    for p in panes:
+    delete_landing_files(landed.paths)
+    for p in landed.panes:
         session.pane_posts[p.day] = max(p.posts, session.pane_posts.get(p.day, 0))
     session.loads += 1
-    if upserted.days or counts:
+    if days or landed.counts:
         log.info(
             "stream: published %d day(s) from %d pane file(s); read %s so far",
-            upserted.days,
-            len(panes),
+            days,
+            len(landed.panes),
             f"{session.counts['read']:,}",
         )
     return True
@@ -241,7 +273,7 @@ def stream_run(
         mapping=settings.record_mapping,
     )
     session = _Session(settings, run_id, started, landing, versions)
-    record_killed_sessions(settings.data_dir)
+    recover_killed_sessions(settings)
     alive = session_lock(session)
     try:
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
@@ -290,35 +322,43 @@ def _stream_session(
 
 def session_lock(session: _Session) -> warehouse.RunLock:
     """The held lock that says `session` is alive (`<data dir>/stream/<run id>/moodcast.lock`),
-    noting its run: a session killed outright leaves the note for `record_killed_sessions`."""
+    noting its run and its landing location: a session killed outright leaves the note for
+    `recover_killed_sessions`."""
     folder = session.settings.data_dir / "stream" / session.run_id
     lock = warehouse.RunLock(folder, command="moodcast stream").acquire()
-    lock.note(session.record("running").as_note())
+    lock.note({**session.record("running").as_note(), "landing": session.landing})
     return lock
 
 
-def record_killed_sessions(data_dir: Path) -> list[str]:
-    """Record as `killed` the stream runs whose session died without stopping (SIGKILL, power
-    loss; its ledger row would stay `running`), found by their session locks under
-    `<data dir>/stream/`; return their ids. A run the session recorded as ended is left as it
-    is; their landing files are kept. One whose ledger cannot be written now (another run holds
-    the data directory) is left for the next session to find."""
+def recover_killed_sessions(settings: Settings) -> list[str]:
+    """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
+    did not load, and record their runs `killed` (their ledger rows would stay `running`);
+    return their ids. The dead sessions are found by their session locks under
+    `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
+    a day is upserted from its newest pane unless a later pane is already loaded, and a bundle
+    file already loaded is skipped (warehouse.add_stream_accounting), so a recovery killed
+    half-way is simply done again by the next session, which still finds the note. A run
+    that recorded itself ended keeps that status. One whose data directory is locked by
+    another run now is left for the next session to find."""
     killed = []
-    for lock_file in sorted((data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
+    for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         try:
             lock = warehouse.RunLock(lock_file.parent).acquire()
         except warehouse.RunLocked:
             continue
         try:
-            row = killed_run(lock.stale.run) if lock.stale and lock.stale.run else None
+            note = lock.stale.run if lock.stale else None
+            row = killed_run(note) if note else None
             if row is not None:
-                with warehouse.writing(data_dir) as con:
-                    warehouse.record_run(con, row, keep_existing=True)
+                lock.note(note)
+                landing = str(note.get("landing") or lock_file.parent)
+                days = _recover(settings, row, landing)
                 log.warning(
-                    "stream %s was killed without stopping; recorded it as killed (files it did "
-                    "not load are kept in %s)",
+                    "stream %s was killed without stopping; loaded the %d day(s) it had not "
+                    "loaded from %s and recorded it as killed",
                     row.run_id,
-                    lock_file.parent,
+                    days,
+                    landing,
                 )
                 killed.append(row.run_id)
             lock.stale = None
@@ -327,6 +367,24 @@ def record_killed_sessions(data_dir: Path) -> list[str]:
         finally:
             lock.release()
     return killed
+
+
+def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
+    """Load the files a dead session left under `landing` as its run `row` (killed_run) and
+    record the run `killed` with its counts, or with the status it recorded itself; return the
+    days upserted. Raises RunLocked while another run holds the data directory."""
+    session = _Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
+    landed = _Landed.found(landing)
+    with warehouse.writing(settings.data_dir) as con:
+        recorded = queries.runs(con).filter(pl.col("run_id") == row.run_id)
+        status, finished = "killed", None
+        if not recorded.is_empty() and recorded.item(0, "status") in ("ok", "failed"):
+            status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
+        session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
+        days = _load_files(con, session, landed)
+        warehouse.record_run(con, replace(session.record(status), finished_at=finished))
+    delete_landing_files(landed.paths)
+    return days
 
 
 def publish_last(

@@ -47,11 +47,19 @@ def _coded(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> _
         rows.get_column("author").to_numpy()[order],
         period_codes[order],
         *(_codes(rows, [c], values)[order] for c, values in (("region", regions), ("lang", langs))),
-        rows.select(masks).to_numpy().astype(np.uint64, copy=False)[order],
+        _mask_array(rows, masks)[order],
         (len(periods), regions.len(), langs.len()),
         regions,
         langs,
     )
+
+
+def _mask_array(rows: pl.DataFrame, masks: Sequence[str]) -> np.ndarray:
+    """The `masks` columns as a UInt64 array of one row per row of `rows` (no column for a
+    marker set of zero markers)."""
+    if not masks:
+        return np.zeros((rows.height, 0), np.uint64)
+    return rows.select(masks).to_numpy().astype(np.uint64, copy=False)
 
 
 def _codes(

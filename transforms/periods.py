@@ -112,9 +112,9 @@ def in_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
 def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     """Compact author-days `with_masks` → one row per `grain` period (`grain`,
     `period_start`), base cell and author, the rows without an author left out, with the
-    author's masks over the period's days OR-ed (`in_periods`, then transforms.author_bits).
-    Rows of one period from several parts of its days, OR-ed again per key, give the
-    period's (`period_cells`)."""
+    author's masks over the period's days OR-ed (`in_periods`, then transforms.author_bits);
+    for a marker set of zero markers, the same rows without masks. Rows of one period from
+    several parts of its days, OR-ed again per key, give the period's (`period_cells`)."""
     from transforms.author_bits import ored_rows  # numba: loaded on use
 
     masks = [c for c in masked.columns if c.startswith("\x1fmask")]

@@ -36,6 +36,7 @@ from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 Format = Literal["csv", "parquet"]
 
 DICTIONARY_NAME = "data_dictionary.md"
+MANIFEST_NAME = "manifest.json"
 
 EXPORT_ORDER = {
     "timelines": ("marker", "region", "lang", "period_start", "day", "marker_version"),
@@ -174,23 +175,57 @@ def export(
     the days are in (named in the dictionary), `week_grain` the week that periods coarser
     than a day use, `privacy` the publishing mode (`dp` needs its `budget`, stated in the
     dictionary), `rates` the marker rates the adjusted shares use (transforms.rates; default:
-    the shipped table). Creates `out_dir`, replaces files of the same
-    names atomically, and returns the paths written in that order. Raises ValueError for an
-    unknown format.
+    the shipped table). Creates `out_dir`, replaces files of the same names atomically, then
+    writes `manifest.json` (every file's SHA-256, as `publish` does) and deletes the files that
+    the manifest it replaces listed and this export did not write (an earlier export in
+    another format), so `out_dir` holds exactly this export's files besides those moodcast
+    did not write. Returns the paths written in that order, then `manifest.json`. Raises
+    ValueError for an unknown format.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
     _check_formats(formats)
+    out = Path(out_dir)
+    earlier = _manifest_names(out / MANIFEST_NAME)
     frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     shown = budget if privacy == "dp" else None
     paths = [
         path
         for fmt in formats
-        for path in _write(
-            frames, out_dir, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown
-        )
+        for path in _write(frames, out, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown)
     ]
-    return list(dict.fromkeys(paths))
+    paths = list(dict.fromkeys(paths))
+    _write_manifest(out, [p.name for p in paths])
+    for name in sorted(earlier - {p.name for p in paths}):
+        with contextlib.suppress(FileNotFoundError):
+            (out / name).unlink()
+    return [*paths, out / MANIFEST_NAME]
+
+
+def _manifest_names(path: Path) -> set[str]:
+    """The file names a `manifest.json` lists (plain names in its own directory); empty when
+    there is none or it cannot be read as one."""
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    if not isinstance(files, dict):
+        return set()
+    return {
+        name
+        for name in files
+        if isinstance(name, str)
+        and name not in ("", ".", "..", MANIFEST_NAME)
+        and Path(name).name == name
+    }
+
+
+def _write_manifest(out: Path, names: Sequence[str]) -> str:
+    """Write `out/manifest.json`, the SHA-256 of each of `names` in `out`; return its text."""
+    manifest = {name: _sha256(out / name) for name in names}
+    text = json.dumps({"files": manifest}, indent=1, sort_keys=True) + "\n"
+    _atomic(out / MANIFEST_NAME, lambda p: p.write_text(text, encoding="utf-8"))
+    return text
 
 
 def _check_formats(formats: Sequence[str]) -> None:
@@ -232,7 +267,6 @@ def _write(
     return written
 
 
-MANIFEST_NAME = "manifest.json"
 KEEP_VERSIONS = 3
 
 
@@ -288,9 +322,7 @@ def publish(
             )
         ]
         names = list(dict.fromkeys(names))
-        manifest = {name: _sha256(staging / name) for name in names}
-        text = json.dumps({"files": manifest}, indent=1, sort_keys=True) + "\n"
-        _atomic(staging / MANIFEST_NAME, lambda p: p.write_text(text, encoding="utf-8"))
+        text = _write_manifest(staging, names)
         version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         final = store / version
         if final.is_dir():

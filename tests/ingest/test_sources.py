@@ -1,9 +1,14 @@
 """The readers: damaged compressed streams, CSV byte-order marks and quotes, Parquet types,
 and inputs that are not files."""
 
+import bz2
 import gzip
 import io
+import lzma
 import os
+import random
+import tarfile
+import zipfile
 
 import orjson
 import polars as pl
@@ -292,6 +297,52 @@ def test_binary_data_or_utf16_without_a_byte_order_mark_is_refused_as_not_text(
         match_inputs([str(path)])
 
 
+_NOISE = random.Random(1).randbytes(64)
+
+
+def _archive(kind: str, records: bytes) -> bytes:
+    """`records` as one member `posts.jsonl` of a real archive of `kind` (zip, tar, tar.gz)."""
+    buffer = io.BytesIO()
+    if kind == "zip":
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("posts.jsonl", records)
+    else:
+        with tarfile.open(fileobj=buffer, mode="w:gz" if kind == "tar.gz" else "w") as archive:
+            member = tarfile.TarInfo("posts.jsonl")
+            member.size = len(records)
+            archive.addfile(member, io.BytesIO(records))
+    return buffer.getvalue()
+
+
+_ARCHIVES = [
+    ("posts.zip", _archive("zip", _jsonl(3)), "a zip archive.*unzip"),
+    ("big.zip", _archive("zip", random.Random(0).randbytes(200_000)), "a zip archive.*unzip"),
+    ("posts.tar", _archive("tar", _jsonl(3)), "a tar archive.*tar -xf"),
+    ("posts.tar.gz", _archive("tar.gz", _jsonl(3)), "a tar archive.*tar -xf"),
+    ("posts.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + _NOISE, "a 7z archive.*7z x"),
+    ("posts.rar", b"Rar!\x1a\x07\x01\x00" + _NOISE, "a RAR archive.*unrar x"),
+    ("posts.jsonl", gzip.compress(_jsonl(3)), r"gzip-compressed.*\.gz"),
+    ("posts.json", lzma.compress(_jsonl(3)), r"xz-compressed.*\.xz"),
+    ("posts.csv", bz2.compress(_jsonl(3)), r"bzip2-compressed.*\.bz2"),
+    ("posts.ndjson", zstandard.compress(_jsonl(3)), r"zstd-compressed.*\.zst"),
+    ("posts.jsonl.lz4", b"\x04\x22\x4d\x18" + _NOISE, "lz4-compressed.*lz4 -d"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"), _ARCHIVES, ids=[name for name, *_ in _ARCHIVES]
+)
+def test_an_archive_or_a_compressed_file_moodcast_cannot_read_is_refused_with_what_to_do(
+    tmp_path, name, data, expected
+):
+    """A small .zip was read as JSON Lines (a few dead letters) and a larger one refused as
+    binary data; an archive is refused by its magic bytes with the command that extracts it."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=expected):
+        match_inputs([str(path)])
+
+
 def test_stray_bytes_in_a_utf8_file_stay_one_dead_letter_each(tmp_path):
     ascii_only = _jsonl(30).replace(b"post 7", b"post \xff7").replace(b"post 9", b"post \x009")
     mostly_utf8 = (
@@ -330,6 +381,32 @@ def test_an_input_appended_to_or_removed_after_matching_is_changed(tmp_path):
         handle.write(_jsonl(1))
     gone.unlink()
     assert changed_inputs(files) == [str(gone), str(grown)]
+
+
+def test_an_input_touched_after_matching_is_unchanged_and_one_rewritten_is_changed(tmp_path):
+    """Only the modification time moving failed the run; the bytes decide."""
+    touched, rewritten = tmp_path / "touched.jsonl", tmp_path / "rewritten.jsonl"
+    for path in (touched, rewritten):
+        path.write_bytes(_jsonl(3))
+    files = match_inputs([str(tmp_path / "*.jsonl")])
+    rewritten.write_bytes(_jsonl(3).replace(b"post", b"pots"))
+    for path in (touched, rewritten):
+        os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 60))
+    assert [f.bytes for f in match_inputs([str(rewritten)])] == [files[0].bytes]
+    assert changed_inputs(files) == [str(rewritten)]
+
+
+def test_a_path_given_as_it_is_named_is_that_file_even_when_it_reads_as_a_glob(tmp_path):
+    """`posts [1].jsonl` given on the command line was matched as a glob: it read
+    `posts 1.jsonl` instead, or failed with 'no input file matches' when there was none."""
+    (tmp_path / "posts [1].jsonl").write_bytes(_jsonl(3))
+    named = str(tmp_path / "posts [1].jsonl")
+    assert [f.path for f in match_inputs([named])] == [named]
+    (tmp_path / "posts 1.jsonl").write_bytes(_jsonl(5))
+    assert [f.path for f in match_inputs([named])] == [named]
+    assert [f.path for f in match_inputs([str(tmp_path / "posts [0-9].jsonl")])] == [
+        str(tmp_path / "posts 1.jsonl")
+    ]
 
 
 def test_an_input_named_like_a_glob_is_unchanged_and_matched_alone(tmp_path):

@@ -353,3 +353,29 @@ def test_an_export_into_the_published_exports_is_refused(published_run, tmp_path
         main, ["export", "-o", str(tmp_path / "out"), "--data-dir", str(data_dir)]
     )
     assert elsewhere.exit_code == 0, elsewhere.output
+
+
+def test_an_export_in_another_format_replaces_the_earlier_exports_files(published_run, tmp_path):
+    """A Parquet export over a CSV export left the stale CSV files beside the new ones, where
+    an analyst could open numbers of an earlier warehouse. Files moodcast did not write stay."""
+    data_dir, out = published_run[0], tmp_path / "out"
+    out.mkdir()
+    (out / "notes.md").write_text("the analyst's own notes\n")
+
+    def export(fmt: str) -> list[str]:
+        result = CliRunner().invoke(
+            main,
+            ["export", "--format", fmt, "-o", str(out), "--data-dir", str(data_dir)],
+            obj={"beam_args": []},
+        )
+        assert result.exit_code == 0, result.output
+        return [Path(line).name for line in result.output.splitlines()]
+
+    written = export("csv")
+    assert "manifest.json" in written and "alerts.csv" in written
+    written = export("parquet")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "notes.md"])
+    assert not any(name.endswith(".csv") for name in written)
+    manifest = json.loads((out / "manifest.json").read_text())["files"]
+    assert sorted(manifest) == sorted(n for n in written if n != "manifest.json")
+    assert (out / "notes.md").read_text() == "the analyst's own notes\n"

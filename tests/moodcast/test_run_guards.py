@@ -84,14 +84,15 @@ def test_a_data_directory_that_cannot_be_written_is_a_one_paragraph_error(tmp_pa
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("change", ["append", "remove"])
+@pytest.mark.parametrize("change", ["append", "remove", "rewrite"])
 def test_an_input_that_changes_or_goes_while_the_run_reads_it_fails_the_run(
     tmp_path, monkeypatch, change
 ):
     """A writer still appending: the ledger would keep the hash of the content matched before
     the run, beside days computed from more posts, and every later run over those days would
     find the file 'changed since it was loaded'. A file removed before Beam opened it failed
-    the run with Beam's own error (exit 9, 'Empty match for pattern ... Disallowed')."""
+    the run with Beam's own error (exit 9, 'Empty match for pattern ... Disallowed'). A rewrite
+    of the same size is caught by its content."""
     import moodcast.run
 
     data = tmp_path / "data"
@@ -106,6 +107,9 @@ def test_an_input_that_changes_or_goes_while_the_run_reads_it_fails_the_run(
         if change == "append":
             with posts.open("ab") as handle:
                 handle.write(_posts(400)[len(_posts(300)) :])
+        elif change == "rewrite":
+            posts.write_bytes(_posts(300).replace(b"sad", b"sat"))
+            os.utime(posts, (posts.stat().st_atime, posts.stat().st_mtime + 60))
         else:
             posts.unlink()
         return real_ingest(job, **kwargs)
@@ -127,7 +131,35 @@ def test_an_input_that_changes_or_goes_while_the_run_reads_it_fails_the_run(
         posts.write_bytes(_posts(400))
     done = _invoke(*run)
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout.splitlines()[-1])["read"] == 420
+    assert json.loads(done.stdout.splitlines()[-1])["read"] == (320 if change == "rewrite" else 420)
+
+
+def test_an_input_touched_while_the_run_reads_it_is_unchanged(tmp_path, monkeypatch):
+    """Only its modification time moved (`touch`, a backup tool, a sync that rewrites the same
+    bytes): the run failed with exit 4 although what was read is what was hashed."""
+    import moodcast.run
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(_posts(300))
+    real_ingest = moodcast.run.run_ingest
+
+    def ingest_while_the_input_is_touched(job, **kwargs):
+        posts.write_bytes(posts.read_bytes())
+        os.utime(posts, (posts.stat().st_atime, posts.stat().st_mtime + 60))
+        return real_ingest(job, **kwargs)
+
+    monkeypatch.setattr(moodcast.run, "run_ingest", ingest_while_the_input_is_touched)
+    done = _invoke("run", posts, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout.splitlines()[-1])["read"] == 300
+    con = warehouse.open_published(data)
+    try:
+        assert con.sql("SELECT status FROM runs").fetchall() == [("ok",)]
+    finally:
+        con.close()
 
 
 def test_an_as_of_before_the_data_says_which_dates_the_run_keeps(tmp_path):
@@ -249,3 +281,17 @@ def test_an_earlier_input_changed_since_it_was_loaded_refuses_only_the_inputs_ne
     done = _invoke("run", other, *run)
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout.splitlines()[-1])["read"] == 40
+
+
+def test_an_input_named_like_a_glob_is_read_as_named(tmp_path):
+    """`moodcast run 'posts [1].jsonl'` read `posts 1.jsonl` (a glob's match) instead."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY)
+    (tmp_path / "posts [1].jsonl").write_bytes(_posts(30))
+    (tmp_path / "posts 1.jsonl").write_bytes(_posts(70))
+    named = tmp_path / "posts [1].jsonl"
+    done = _invoke("run", named, "--data-dir", data, "--as-of", "2025-03-25", "--json")
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert summary["read"] == 30 and list(summary["files"]) == [str(named)]

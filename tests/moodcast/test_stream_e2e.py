@@ -175,3 +175,83 @@ def test_a_missing_subscription_fails_clearly_and_is_ledgered(emulator, tmp_path
         assert queries.runs(con).get_column("status").to_list() == ["failed"]
     finally:
         con.close()
+
+
+def _stream(subscription: str, data_dir: Path, emulator: str, log: Path, *flags: str):
+    return subprocess.Popen(
+        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
+        + ["--subscription", subscription, "--early-every", "3s", *flags]
+        + ["--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+        env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
+    )
+
+
+def _landed(data_dir: Path) -> tuple[int, int]:
+    """Posts in the newest pane files of today and records counted as read, of every file the
+    stream sessions have written and not loaded."""
+    panes = [
+        p.name.removesuffix(".parquet").split("-") for p in data_dir.glob("stream/*/panes/*/*")
+    ]
+    read = sum(
+        int(pl.read_parquet(p).filter(pl.col("category") == "read")["n"].sum())
+        for p in data_dir.glob("stream/*/counts/*.parquet")
+    )
+    return max((int(posts) for *_, posts in panes), default=0), read
+
+
+def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
+    emulator, tmp_path, monkeypatch
+):
+    """The files a killed stream wrote stayed unloaded under stream/<run id>/ for ever: its
+    days never reached the warehouse."""
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator)
+    from google.cloud import pubsub_v1
+
+    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    topic = publisher.topic_path(PROJECT, TOPIC)
+    subscription = subscriber.subscription_path(PROJECT, SUBSCRIPTION)
+    publisher.create_topic(name=topic)
+    subscriber.create_subscription(name=subscription, topic=topic)
+    now = datetime.now(UTC)
+    posts = [_post(i, now - timedelta(minutes=i % 30), author=i % 13) for i in range(40)]
+    messages = [orjson.dumps(p) for p in posts] + [b"{not json"]
+
+    data_dir, log = tmp_path / "data", tmp_path / "stream.log"
+    killed = _stream(subscription, data_dir, emulator, log, "--load-every", "1h")
+    try:
+        time.sleep(5)
+        for message in messages:
+            publisher.publish(topic, message)
+        published_at = time.monotonic()
+        while _landed(data_dir) != (len(posts), len(messages)):
+            assert killed.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() - published_at < 180, log.read_text(errors="replace")
+            time.sleep(1)
+    finally:
+        killed.kill()
+        killed.wait()
+    assert not warehouse.published_path(data_dir).exists()
+
+    restarted = _stream(subscription, data_dir, emulator, log, "--duration", "2s")
+    assert restarted.wait(timeout=240) == 0, log.read_text(errors="replace")
+    assert not list(data_dir.glob("stream/*/panes/*/*")), "loaded files are deleted"
+    batch_dir, batch_posts = tmp_path / "batch", tmp_path / "posts.jsonl"
+    batch_posts.write_bytes(b"\n".join(orjson.dumps(p) for p in posts) + b"\n")
+    daily_run([str(batch_posts)], settings=load_settings(batch_dir), as_of=now.date(), beam_args=[])
+    streamed = _snapshot(data_dir, [now.date()])
+    assert streamed.height > 0 and streamed.equals(_snapshot(batch_dir, [now.date()]))
+    con = warehouse.open_published(data_dir)
+    try:
+        runs = queries.runs(con).sort("started_at")
+    finally:
+        con.close()
+    assert runs["status"].to_list() == ["killed", "ok"]
+    assert runs.row(0, named=True)["read"] == len(messages)
+    assert runs.row(0, named=True)["dead_lettered"] == 1
+
+    from moodcast.stream import recover_killed_sessions
+
+    assert recover_killed_sessions(load_settings(data_dir)) == []
+    assert _snapshot(data_dir, [now.date()]).equals(streamed)

@@ -14,7 +14,7 @@ from moodcast.stream import (
     _Session,
     load_landing,
     publish_last,
-    record_killed_sessions,
+    recover_killed_sessions,
     session_lock,
 )
 from warehouse import queries
@@ -84,14 +84,14 @@ def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_pat
     try:
         load_landing(live)
         assert sorted(_statuses(tmp_path)) == ["running", "running"]
-        assert record_killed_sessions(tmp_path) == ["stream-dead"]
+        assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-dead"]
         runs = _runs(tmp_path)
         assert runs == {"stream-dead": "killed", "stream-test": "running"}
-        assert record_killed_sessions(tmp_path) == []
+        assert recover_killed_sessions(load_settings(tmp_path)) == []
     finally:
         held.release()
     publish_last(live, wait=timedelta(seconds=5), every=0.1)
-    assert record_killed_sessions(tmp_path) == []
+    assert recover_killed_sessions(load_settings(tmp_path)) == []
     assert _runs(tmp_path) == {"stream-dead": "killed", "stream-test": "ok"}
 
 
@@ -101,3 +101,65 @@ def _runs(data_dir) -> dict[str, str]:
         return dict(queries.runs(con).select("run_id", "status").iter_rows())
     finally:
         con.close()
+
+
+def test_recover_loads_what_a_killed_session_wrote_once_and_exits(tmp_path):
+    """`moodcast stream --recover`: without starting a job (no subscription), the counts a
+    session killed outright had written and not loaded reach its ledger row, once."""
+    import json
+
+    from click.testing import CliRunner
+
+    from moodcast.cli import main
+
+    script = (
+        "import sys, time\n"
+        "from datetime import UTC, datetime\n"
+        "from pathlib import Path\n"
+        "from ingest.stream import WriteBundleCountsFn\n"
+        "from moodcast.config import load_settings\n"
+        "from moodcast.stream import _Session, session_lock\n"
+        "data = Path(sys.argv[1])\n"
+        "landing = data / 'stream' / 'stream-dead'\n"
+        "landing.mkdir(parents=True)\n"
+        "session = _Session(load_settings(data), 'stream-dead', datetime.now(UTC), str(landing), {})\n"
+        "lock = session_lock(session)\n"
+        "counts = WriteBundleCountsFn(str(landing))\n"
+        "counts.start_bundle()\n"
+        "counts.process((('read', ''), 7))\n"
+        "counts.process((('dead_letter', 'invalid JSON'), 2))\n"
+        "counts.finish_bundle()\n"
+        "print('written', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    dead = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert dead.stdout.readline().strip() == "written"
+    finally:
+        dead.kill()
+        dead.wait()
+    assert list((tmp_path / "stream" / "stream-dead" / "counts").iterdir())
+
+    def recover() -> list[str]:
+        result = CliRunner().invoke(
+            main, ["stream", "--recover", "--data-dir", str(tmp_path), "--json"], obj={}
+        )
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout.splitlines()[-1])["recovered"]
+
+    assert recover() == ["stream-dead"]
+    assert recover() == []
+    con = warehouse.open_published(tmp_path)
+    try:
+        (row,) = queries.runs(con).iter_rows(named=True)
+    finally:
+        con.close()
+    assert (row["run_id"], row["status"], row["read"], row["dead_lettered"]) == (
+        "stream-dead",
+        "killed",
+        7,
+        2,
+    )
+    assert not list((tmp_path / "stream" / "stream-dead" / "counts").iterdir())

@@ -387,3 +387,26 @@ def test_categorical_regions_and_languages_count_as_text(rows):
             for wide in (categorical, text)
         )
         assert got.equals(expected)
+
+
+@settings(max_examples=20, deadline=None)
+@given(_post_rows(st.integers(1, 40), langs=["en", "es"], authors=["a", "b", None]))
+def test_author_periods_of_a_marker_set_of_zero_markers_are_its_authors_period_rows(rows):
+    """With no marker there is no mask column, and the compiled pass failed with IndexError
+    (`rows.select([]).to_numpy()` has no rows); the rows are those of any marker set, without
+    masks, and count no cell."""
+    from transforms.aggregate import wide_author_days
+    from transforms.author_masks import distinct_authors, with_masks
+    from transforms.periods import author_counts, author_periods
+
+    wide = wide_author_days(_frame(rows), MARKERS, rates=RATES)
+    keys = ["grain", "period_start", "region", "lang", "author"]
+    for grain in PERIOD_GRAINS:
+        none = author_periods(with_masks(wide, []), grain)
+        some = author_periods(with_masks(wide, list(MARKERS)), grain)
+        assert none.columns == keys
+        assert none.sort(keys).equals(some.select(keys).sort(keys))
+        assert author_counts(none, []).is_empty()
+    cells = distinct_authors(with_masks(wide, []), ["day"], [])
+    marked = distinct_authors(with_masks(wide, list(MARKERS)), ["day"], list(MARKERS))
+    assert cells.sort(cells.columns).equals(marked.select(cells.columns).sort(cells.columns))

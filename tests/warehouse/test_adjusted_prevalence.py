@@ -84,7 +84,7 @@ def test_exports_carry_the_adjusted_share_and_the_dictionary_documents_it(wareho
     sadness = timelines.filter(marker="sadness", region="all", lang="en")
     assert sadness["adjusted_prevalence"].item() == pytest.approx(2 / 7, abs=1e-6)
     assert timelines.filter(marker="fear")["validation"].item() == NO_RATES
-    dictionary = paths[-1].read_text(encoding="utf-8")
+    dictionary = paths[-2].read_text(encoding="utf-8")
     for column in (*ADJUSTED_COLUMNS, "validation"):
         assert f"| `{column}` |" in dictionary
     parquet = pl.read_parquet(

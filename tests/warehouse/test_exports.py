@@ -1,3 +1,4 @@
+import json
 import os
 import threading
 from datetime import date, timedelta
@@ -98,6 +99,7 @@ def test_exporting_twice_gives_byte_identical_files(warehouse, tmp_path, fmt):
         f"forecasts.{fmt}",
         f"alerts.{fmt}",
         "data_dictionary.md",
+        "manifest.json",
     ]
     assert first == again
     for a, b in zip(first, other, strict=True):
@@ -265,3 +267,17 @@ def test_readers_polling_during_publishes_never_see_a_torn_set(warehouse, tmp_pa
         done.set()
         reader.join()
     assert polls[0] >= 40 and torn_sets[0] == 0
+
+
+def test_an_export_deletes_only_plain_names_its_earlier_manifest_listed(warehouse, tmp_path):
+    out, outside = tmp_path / "out", tmp_path / "outside.csv"
+    out.mkdir()
+    outside.write_text("not in the export directory\n")
+    (out / "timelines.parquet").write_text("stale\n")
+    (out / "mine.txt").write_text("the analyst's\n")
+    (out / "manifest.json").write_text(
+        json.dumps({"files": {"timelines.parquet": "", "../outside.csv": "", "/etc/hosts": ""}})
+    )
+    paths = export(warehouse, out, formats=("csv",), k=11, tz="UTC")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(p.name for p in paths), "mine.txt"])
+    assert outside.exists()

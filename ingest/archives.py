@@ -1,0 +1,60 @@
+"""Archives and compressed streams that an input file may be instead of lines of posts, known by
+their magic bytes: what each is and the command that makes posts of it (ingest.sources refuses
+such a file before a run, refuse_unsplittable)."""
+
+from __future__ import annotations
+
+import re
+
+ARCHIVES = (
+    (b"PK\x03\x04", "a zip archive", "unzip IN -d DIR"),
+    (b"PK\x05\x06", "a zip archive", "unzip IN -d DIR"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive", "7z x IN -oDIR"),
+    (b"Rar!\x1a\x07", "a RAR archive", "unrar x IN DIR/"),
+)
+"""Magic bytes that open an archive moodcast does not read, what it is, and how to extract it.
+A tar archive is known by `ustar` at byte 257 of its (decompressed) bytes."""
+
+COMPRESSED = (
+    (b"\x1f\x8b", "gzip", ".gz", "gzip", "gunzip -c IN > OUT"),
+    (b"\x28\xb5\x2f\xfd", "zstd", ".zst", "zstd", "zstd -dc IN > OUT"),
+    (b"BZh", "bzip2", ".bz2", "bz2", "bunzip2 -c IN > OUT"),
+    (b"\xfd7zXZ\x00", "xz", ".xz", "xz", "xz -dc IN > OUT"),
+    (b"\x04\x22\x4d\x18", "lz4", None, None, "lz4 -d IN OUT"),
+    (b"\x1f\x9d", "Unix compress (.Z)", None, None, "uncompress -c IN > OUT"),
+)
+"""Magic bytes of compressed streams: the compression's name, the suffix that makes moodcast
+decompress it and its ingest.sources.compression kind (None: moodcast cannot), and the command
+that decompresses it."""
+
+_BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
+
+
+def archive_advice(path: str, raw: bytes, head: bytes, *, decompressed: str | None) -> str:
+    """What to do with a JSON Lines or CSV file `path` whose first stored bytes `raw` open an
+    archive (ARCHIVES), or whose first bytes as read, `head` (after the decompression its name
+    asks for, `decompressed`: an ingest.sources.compression kind or None), a tar archive; or
+    whose `raw` opens a compressed stream (COMPRESSED) that `decompressed` does not undo. Read
+    as lines, such a file gives a few dead letters, or is refused as binary data. Empty for any
+    other file."""
+    archive = next(((what, how) for magic, what, how in ARCHIVES if raw.startswith(magic)), None)
+    if archive is None and head[257:262] == b"ustar":
+        archive = ("a tar archive", "tar -xf IN -C DIR")
+    if archive is not None:
+        what, how = archive
+        return (
+            f"{path} is {what}, not a file of posts: moodcast reads JSON Lines and CSV (plain, "
+            ".gz, .zst, .bz2 or .xz) and Parquet files, not archives. Extract it first, e.g. "
+            f"{how}, and give moodcast the files in it (e.g. 'DIR/*.jsonl')"
+        )
+    for magic, name, suffix, kind, how in COMPRESSED:
+        if not raw.startswith(magic) or (kind is not None and decompressed == kind):
+            continue
+        if kind == "bz2" and not _BZIP2.match(raw):
+            continue
+        rename = f"rename it to end in {suffix} (moodcast decompresses that) or " if suffix else ""
+        return (
+            f"{path} is {name}-compressed, and moodcast would read its compressed bytes as "
+            f"text: {rename}decompress it first, e.g. {how}"
+        )
+    return ""
