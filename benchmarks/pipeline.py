@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
@@ -98,8 +99,9 @@ def run_job_alone(posts: Path, landing: Path) -> Sample:
     return sample
 
 
-def job_only(posts: Path, landing: Path) -> None:
-    """What `moodcast run` runs as its Beam job, with no sentence model."""
+def job_only(posts: Path | Sequence[Path], landing: Path, *, beam_args: Sequence[str] = ()) -> None:
+    """What `moodcast run` runs as its Beam job, with no sentence model, on one file or several
+    (one input pattern each, as `moodcast run` gives them), with Beam flags `beam_args`."""
     from ingest.job import IngestJob
     from ingest.pipeline import run_ingest
     from transforms.markers import load_markers
@@ -107,12 +109,13 @@ def job_only(posts: Path, landing: Path) -> None:
     from transforms.posts import PostOptions
 
     options = PostOptions(as_of=date.fromisoformat(AS_OF), models=ModelConfig(models={}))
+    inputs = [str(posts)] if isinstance(posts, Path) else [str(path) for path in posts]
     shutil.rmtree(landing, ignore_errors=True)
     job = IngestJob(
-        inputs=[str(posts)], landing_dir=str(landing), markers=load_markers(),
+        inputs=inputs, landing_dir=str(landing), markers=load_markers(),
         key=b"benchmark-key", run_id="benchmark", options=options,
     )  # fmt: skip
-    run_ingest(job)
+    run_ingest(job, beam_args=beam_args)
 
 
 def published_counts(data_dir: Path) -> pl.DataFrame:

@@ -144,7 +144,7 @@ def ored_bit_counts(
     ), counts
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _ored_rows(author, cell, masks, n_cells):
     """ored_rows' pass over the rows sorted by author, each in its base cell (a period, region
     and language, numbered 0 … n_cells − 1): the first row of each author and cell, and the
@@ -165,7 +165,7 @@ def _ored_rows(author, cell, masks, n_cells):
     return first[:n_out], ored[:n_out]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _ored_bits(author, cells, masks, n_cells):
     """ored_bit_counts' pass over the rows sorted by author; `cells` gives each row's four
     cells (its base cell and the three roll-ups above it, numbered 0 … n_cells − 1). Each cell

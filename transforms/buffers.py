@@ -7,11 +7,12 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-kernel = numba.njit(cache=True, _nrt=False)
+kernel = numba.njit(cache=True, _nrt=False, nogil=True)
 """Compiles a function of a scanner's inner loop that allocates nothing (per post, per line,
 per n-gram) without numba's reference counting: each call then skips an atomic increment and
 decrement of every array argument (~0.2-0.3 µs a post or line where dozens of such calls are
-made)."""
+made). It holds no Python object, so it releases the GIL while it runs (`nogil`), as the other
+kernels outside transforms/markers/ do: threads of one worker process run them side by side."""
 
 
 def utf8_buffers(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +48,7 @@ def decode(data, p):
     ), p + 4
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def code_points_where(data, offsets, rows, table, value):
     """The distinct code points of texts `rows` (see utf8_buffers) whose `table` entry is
     `value`, in order of first appearance."""

@@ -148,7 +148,7 @@ def _bucket_of(h, buckets):
     return h % buckets
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _segments(buf, n_texts):
     """Start and end byte of each of `n_texts` newline-separated texts in `buf`."""
     bounds = np.empty(n_texts + 1, dtype=np.int64)
@@ -248,7 +248,7 @@ def _row(found, n, offset, seen, counts, indices, data, at):
     return at
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _count(words, chars, n_texts, buckets, smallest, largest):
     """CSR parts (indptr, indices, data) of the newline-separated texts of `words` (tokens)
     and `chars` (padded words; none counted when `largest` < `smallest`)."""
@@ -450,7 +450,7 @@ def _add(found, n, offset, mask, slots, coef, table, stamp, hits, acc):
             acc[h] += value * coef[row, h]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _logits(data, offsets, rows, lower, flags, buckets, smallest, largest, mask, slots, coef, out):
     """Fill `out[:, t]` for the texts `rows` (see hashed_logits); each row's status is 0, or
     the `lower` entry that stopped it (UNKNOWN or AS_A_WHOLE)."""

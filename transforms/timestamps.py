@@ -41,7 +41,7 @@ def common_timestamps(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return micros, kinds
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _read_all(data, offsets, micros, kinds):
     for i in range(len(kinds)):
         kinds[i], micros[i] = _read(data, offsets[i], offsets[i + 1])
