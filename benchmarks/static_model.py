@@ -3,6 +3,8 @@ MiniLM itself, on real labelled posts: zero-shot scoring, trained heads and cost
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/static_model.py [--parts zero-shot,heads,cost]
         [--dev-only] [--cap 1500] [--train-cap 6000] [--from-kept] [--write]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/static_model.py --parts transfer
+        --section static-transfer --write
 
 The static models are distilled offline from the installed MiniLM by
 `model2vec.distill.distill(pca_dims=...)` (its token embeddings, mean-pooled, unit length), once,
@@ -21,6 +23,9 @@ into benchmarks/.data/static/ (`static-256`: PCA to 256 dimensions, model2vec's 
   `static` (the `embedding` family on the static model) and `static+ngram` (the `hybrid`
   family on it), dev / test macro-F1 (MiniLM's `hybrid`, the slowest to train, is left to
   RESULTS `heads`).
+- `transfer`: `static+ngram` heads trained as benchmarks/transfer_heads.py trains its English
+  heads (XED en's train split, and that plus CovidEmo's dev split), judged as it judges them on
+  ISEAR and CovidEmo, which they never saw, and in-domain (`--section static-transfer`).
 - `cost`: CPU µs per post of score_texts on CovidEmo test posts with one anger head of each
   recipe, and of the zero-shot scores of every English marker, least of 3 runs, one process.
 
@@ -34,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -224,6 +230,36 @@ def heads_table(args, splits_wanted: tuple[str, ...]) -> list[str]:
     return lines
 
 
+def transfer_table() -> list[str]:
+    """`static+ngram` heads learnt as benchmarks/transfer_heads.py learns its English heads,
+    judged there on the sets they never saw: mean F1, TPR - FPR and ROC AUC of the head alone
+    and of lexicon OR head, per training × test set."""
+    from benchmarks import transfer_heads as th
+    from benchmarks.markers import judge
+
+    static = encoders(["static-256"])["static-256"]
+    lines = [
+        "| trained on | test set | role | head F1 | lexicon OR head F1 | head TPR - FPR "
+        "| lexicon OR head TPR - FPR | head AUC |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for training in (t for t in th.TRAININGS if "embedding" in t.families):
+        rows = th.training_rows(training)
+        markers = th.trained_markers(training, "hybrid", rows, static)
+        for name in training.tests:
+            test = ms.load_split(th.SETS[name], "test", cap=1500)
+            names = [e for e in th.EMOTIONS if e in th.SETS[name].labels]
+            hits, aucs = th.head_sources(test, names, markers, "static+ngram", static)
+            summary = th.summarise(judge(th.SETS[name], test, hits), test.height, aucs)
+            head, either = summary["static+ngram head"], summary["lexicon OR static+ngram"]
+            lines.append(
+                f"| {training.name} | {name} | {th.role(training, name)} | {head[0]:.3f} | "
+                f"{either[0]:.3f} | {head[1]:.3f} | {either[1]:.3f} | {head[4]:.3f} |"
+            )
+        print(f"transfer: {training.name} done", flush=True)
+    return lines
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -293,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--from-kept", action="store_true", help="Render `heads` from the last run's rows."
     )
+    parser.add_argument("--section", default="static-model", help="RESULTS.md section.")
     parser.add_argument("--write", action="store_true", help="Write the RESULTS.md section.")
     args = parser.parse_args(argv)
     if not ms.available():
@@ -308,13 +345,23 @@ def main(argv: list[str] | None = None) -> None:
     if "heads" in parts:
         lines = heads_table(args, wanted)
         sections.append(f"Heads, macro-F1, {split_names}:\n\n" + "\n".join(lines))
+    if "transfer" in parts:
+        lines = transfer_table()
+        sections.append(
+            "Transfer (test splits, at most 1,500 rows; benchmarks/transfer_heads.py's trainings "
+            "and judging; its other sources are in RESULTS `transfer-heads`):\n\n"
+            + "\n".join(lines)
+        )
     if "cost" in parts:
         sections.append("\n".join(cost_table(args)))
-    body = "\n\n".join(sections)
+    command = "PYTHONPATH=$PWD .venv/bin/python benchmarks/static_model.py " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    body = "\n\n".join([f"Command: `{command}` (load average {os.getloadavg()[0]:.1f})", *sections])
     print(body)
     if args.write:
         intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:5])
-        write_section("static-model", f"{intro}\n\n{body}")
+        write_section(args.section, f"{intro}\n\n{body}")
 
 
 if __name__ == "__main__":
