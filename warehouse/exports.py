@@ -177,16 +177,17 @@ def export(
     dictionary), `rates` the marker rates the adjusted shares use (transforms.rates; default:
     the shipped table). Creates `out_dir`, replaces files of the same names atomically, then
     writes `manifest.json` (every file's SHA-256, as `publish` does) and deletes the files that
-    the manifest it replaces listed and this export did not write (an earlier export in
-    another format), so `out_dir` holds exactly this export's files besides those moodcast
-    did not write. Returns the paths written in that order, then `manifest.json`. Raises
+    the manifest it replaces listed, that this export did not write (an earlier export in
+    another format) and that still hold what that export wrote (their SHA-256 as listed), so
+    `out_dir` holds exactly this export's files besides those moodcast did not write or that
+    were changed since. Returns the paths written in that order, then `manifest.json`. Raises
     ValueError for an unknown format.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
     _check_formats(formats)
     out = Path(out_dir)
-    earlier = _manifest_names(out / MANIFEST_NAME)
+    earlier = _manifest_files(out / MANIFEST_NAME)
     frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     shown = budget if privacy == "dp" else None
     paths = [
@@ -196,25 +197,27 @@ def export(
     ]
     paths = list(dict.fromkeys(paths))
     _write_manifest(out, [p.name for p in paths])
-    for name in sorted(earlier - {p.name for p in paths}):
-        with contextlib.suppress(FileNotFoundError):
-            (out / name).unlink()
+    for name in sorted(earlier.keys() - {p.name for p in paths}):
+        with contextlib.suppress(OSError):
+            if _sha256(out / name) == earlier[name]:
+                (out / name).unlink()
     return [*paths, out / MANIFEST_NAME]
 
 
-def _manifest_names(path: Path) -> set[str]:
-    """The file names a `manifest.json` lists (plain names in its own directory); empty when
-    there is none or it cannot be read as one."""
+def _manifest_files(path: Path) -> dict[str, str]:
+    """The file names a `manifest.json` lists (plain names in its own directory) and the
+    SHA-256 it gives each; empty when there is none or it cannot be read as one."""
     try:
         files = json.loads(path.read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return set()
+        return {}
     if not isinstance(files, dict):
-        return set()
+        return {}
     return {
-        name
-        for name in files
+        name: digest
+        for name, digest in files.items()
         if isinstance(name, str)
+        and isinstance(digest, str)
         and name not in ("", ".", "..", MANIFEST_NAME)
         and Path(name).name == name
     }

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 import threading
@@ -275,9 +276,32 @@ def test_an_export_deletes_only_plain_names_its_earlier_manifest_listed(warehous
     outside.write_text("not in the export directory\n")
     (out / "timelines.parquet").write_text("stale\n")
     (out / "mine.txt").write_text("the analyst's\n")
+    stale = hashlib.sha256(b"stale\n").hexdigest()
     (out / "manifest.json").write_text(
-        json.dumps({"files": {"timelines.parquet": "", "../outside.csv": "", "/etc/hosts": ""}})
+        json.dumps(
+            {"files": {"timelines.parquet": stale, "../outside.csv": stale, "/etc/hosts": stale}}
+        )
     )
     paths = export(warehouse, out, formats=("csv",), k=11, tz="UTC")
     assert sorted(p.name for p in out.iterdir()) == sorted([*(p.name for p in paths), "mine.txt"])
     assert outside.exists()
+
+
+def test_an_export_keeps_a_file_its_earlier_export_wrote_that_the_analyst_has_changed(
+    warehouse, tmp_path
+):
+    """A CSV export's timelines.csv, overwritten by the analyst with their own table under the
+    same name, was deleted by the next export in Parquet, and a directory given a listed name
+    made it fail; a listed file that still holds what moodcast wrote is deleted."""
+    out = tmp_path / "out"
+    export(warehouse, out, formats=("csv",), k=11, tz="UTC")
+    (out / "timelines.csv").write_text("the analyst's own table\n")
+    (out / "alerts.csv").unlink()
+    (out / "alerts.csv").mkdir()
+    paths = export(warehouse, out, formats=("parquet",), k=11, tz="UTC")
+    assert (out / "timelines.csv").read_text() == "the analyst's own table\n"
+    assert (out / "alerts.csv").is_dir()
+    assert not (out / "forecasts.csv").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(p.name for p in paths), "timelines.csv", "alerts.csv"]
+    )
