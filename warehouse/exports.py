@@ -190,12 +190,7 @@ def export(
     earlier = _manifest_files(out / MANIFEST_NAME)
     frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     shown = budget if privacy == "dp" else None
-    paths = [
-        path
-        for fmt in formats
-        for path in _write(frames, out, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown)
-    ]
-    paths = list(dict.fromkeys(paths))
+    paths = _write(frames, out, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown)
     _write_manifest(out, [p.name for p in paths])
     for name in sorted(earlier.keys() - {p.name for p in paths}):
         with contextlib.suppress(OSError):
@@ -242,23 +237,26 @@ def _write(
     frames: dict[str, pl.DataFrame],
     out_dir: Path | str,
     *,
-    fmt: Format,
+    formats: Sequence[Format],
     k: int,
     tz: str,
     week_grain: WeekGrain,
     budget: Budget | None,
 ) -> list[Path]:
-    """`export`'s files from `export_frames`' tables; `budget` only in DP mode."""
+    """`export`'s files from `export_frames`' tables, format by format, then one data
+    dictionary describing them in every format; `budget` only in DP mode."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    formats = list(dict.fromkeys(formats))
     written = []
-    for stem, frame in frames.items():
-        path = out / f"{stem}.{fmt}"
-        _atomic(path, export_writer(frame, fmt))
-        written.append(path)
+    for fmt in formats:
+        for stem, frame in frames.items():
+            path = out / f"{stem}.{fmt}"
+            _atomic(path, export_writer(frame, fmt))
+            written.append(path)
     text = data_dictionary(
         {stem: frame.schema for stem, frame in frames.items()},
-        ext=fmt,
+        ext=formats,
         k=k,
         tz=tz,
         week_grain=week_grain,
@@ -317,14 +315,10 @@ def publish(
         staging.mkdir()
         frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
         shown = budget if privacy == "dp" else None
-        names = [
-            p.name
-            for fmt in formats
-            for p in _write(
-                frames, staging, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown
-            )
-        ]
-        names = list(dict.fromkeys(names))
+        written = _write(
+            frames, staging, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown
+        )
+        names = [p.name for p in written]
         text = _write_manifest(staging, names)
         version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         final = store / version

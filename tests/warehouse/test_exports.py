@@ -305,3 +305,19 @@ def test_an_export_keeps_a_file_its_earlier_export_wrote_that_the_analyst_has_ch
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [*(p.name for p in paths), "timelines.csv", "alerts.csv"]
     )
+
+
+def test_a_both_formats_export_has_one_dictionary_that_describes_both(warehouse, tmp_path):
+    """The dictionary was written once per format, so a directory of CSV and Parquet files
+    (every published export) was described as Parquet only: full precision, null, only the
+    .parquet names, while its CSV files are rounded and leave missing values empty."""
+    both = export(warehouse, tmp_path, formats=("csv", "parquet"), k=11, tz="UTC")
+    dictionary = (tmp_path / "data_dictionary.md").read_text()
+    assert [p.name for p in both].count("data_dictionary.md") == 1
+    for stem in ("timelines", "forecasts", "alerts"):
+        assert f"## {stem}.csv, {stem}.parquet" in dictionary
+    for fact in ("6 decimal places in the .csv files", "full double precision in the .parquet"):
+        assert fact in dictionary
+    assert "an empty field in the .csv files and null in the .parquet files" in dictionary
+    alone = export(warehouse, tmp_path / "csv", formats=("csv",), k=11, tz="UTC")
+    assert "## timelines.csv\n" in alone[-2].read_text()
