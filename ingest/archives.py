@@ -5,6 +5,7 @@ such a file before a run, refuse_unsplittable)."""
 from __future__ import annotations
 
 import re
+import tarfile
 
 ARCHIVES = (
     (b"PK\x03\x04", "a zip archive", "unzip IN -d DIR"),
@@ -13,7 +14,7 @@ ARCHIVES = (
     (b"Rar!\x1a\x07", "a RAR archive", "unrar x IN DIR/"),
 )
 """Magic bytes that open an archive moodcast does not read, what it is, and how to extract it.
-A tar archive is known by `ustar` at byte 257 of its (decompressed) bytes."""
+A tar archive is known by its first header block (_opens_tar)."""
 
 COMPRESSED = (
     (b"\x1f\x8b", "gzip", ".gz", "gzip", "gunzip -c IN > OUT"),
@@ -30,6 +31,19 @@ that decompresses it."""
 _BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
 
 
+def _opens_tar(head: bytes) -> bool:
+    """Whether `head` opens with a tar header block: `ustar` at byte 257 and the block's
+    checksum right (tarfile checks it). `ustar` alone is text too: a Spanish post's 'gustar'
+    can fall there."""
+    if head[257:262] != b"ustar":
+        return False
+    try:
+        tarfile.TarInfo.frombuf(head[: tarfile.BLOCKSIZE], "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
 def archive_advice(path: str, raw: bytes, head: bytes, *, decompressed: str | None) -> str:
     """What to do with a JSON Lines or CSV file `path` whose first stored bytes `raw` open an
     archive (ARCHIVES), or whose first bytes as read, `head` (after the decompression its name
@@ -38,7 +52,7 @@ def archive_advice(path: str, raw: bytes, head: bytes, *, decompressed: str | No
     as lines, such a file gives a few dead letters, or is refused as binary data. Empty for any
     other file."""
     archive = next(((what, how) for magic, what, how in ARCHIVES if raw.startswith(magic)), None)
-    if archive is None and head[257:262] == b"ustar":
+    if archive is None and _opens_tar(head):
         archive = ("a tar archive", "tar -xf IN -C DIR")
     if archive is not None:
         what, how = archive

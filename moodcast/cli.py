@@ -226,7 +226,8 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
     """Write timelines, forecasts and alerts with a data dictionary (small cells suppressed).
 
     The -o directory gets a manifest.json of the files written; files an earlier export there
-    listed and this one does not write (another --format) are deleted, others kept."""
+    listed and this one does not write (another --format) are deleted unless changed since,
+    others kept."""
     from moodcast.exports import export_published
 
     settings = load_settings(data_dir)

@@ -371,8 +371,8 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
 
 def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
-    record the run `killed` with its counts, or with the status it recorded itself; return the
-    days upserted. Raises RunLocked while another run holds the data directory."""
+    record the run `killed` with its counts, or with the status it recorded itself, under the
+    `as_of`, time zone and moodcast version it noted; return the days upserted. Raises RunLocked while another run holds the data directory."""
     session = _Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = _Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
@@ -382,7 +382,8 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
             status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
         session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
         days = _load_files(con, session, landed)
-        warehouse.record_run(con, replace(session.record(status), finished_at=finished))
+        ran = {"as_of": row.as_of, "tz": row.tz, "package_version": row.package_version}
+        warehouse.record_run(con, replace(session.record(status), finished_at=finished, **ran))
     delete_landing_files(landed.paths)
     return days
 

@@ -6,7 +6,7 @@ one that does not, so a new column cannot ship undocumented.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -155,26 +155,28 @@ def _type(dtype: pl.DataType) -> str:
 def data_dictionary(
     files: Mapping[str, pl.Schema],
     *,
-    ext: str,
+    ext: str | Sequence[str],
     k: int,
     tz: str,
     week_grain: str = "iso_week",
     budget: Budget | None = None,
 ) -> str:
-    """Markdown describing each exported file (name → schema) and each of its columns.
+    """Markdown describing each exported file (name → schema) and each of its columns, in
+    format `ext` (`csv` or `parquet`), or in each of several (one directory holding both).
 
     Deterministic: the same arguments always give the same text.
     """
+    exts = [ext] if isinstance(ext, str) else list(ext)
     lines = ["# moodcast export: data dictionary"]
     if budget is None and k == 1:
         lines += ["", UNPROTECTED]
-    lines += ["", "## Conventions", "", *_conventions(ext=ext, tz=tz), ""]
+    lines += ["", "## Conventions", "", *_conventions(exts=exts, tz=tz), ""]
     if budget is not None:
         lines += _differential_privacy(budget)
     else:
         lines += _suppression(k=k, week_grain=week_grain)
     for stem, schema in files.items():
-        lines += ["", f"## {stem}.{ext}", "", FILES[stem], ""]
+        lines += ["", f"## {', '.join(f'{stem}.{e}' for e in exts)}", "", FILES[stem], ""]
         lines += ["| column | type | meaning |", "| --- | --- | --- |"]
         for column, dtype in schema.items():
             meaning = COLUMNS[column].format(tz=tz).replace("|", "\\|")
@@ -182,14 +184,19 @@ def data_dictionary(
     return "\n".join(lines) + "\n"
 
 
-def _conventions(*, ext: str, tz: str) -> list[str]:
-    """The dictionary's conventions: days, proportions, intervals, roll-ups, missing values."""
-    floats = (
-        f"written with {CSV_DECIMALS} decimal places"
-        if ext == "csv"
-        else "stored at full double precision"
-    )
-    empty = "an empty field" if ext == "csv" else "null"
+def _conventions(*, exts: Sequence[str], tz: str) -> list[str]:
+    """The dictionary's conventions: days, proportions, intervals, roll-ups, missing values
+    (per format, where the files come in several)."""
+    floats = {
+        "csv": f"written with {CSV_DECIMALS} decimal places",
+        "parquet": "stored at full double precision",
+    }
+    empties = {"csv": "an empty field", "parquet": "null"}
+    if len(exts) == 1:
+        floats, empty = floats[exts[0]], empties[exts[0]]
+    else:
+        floats = " and ".join(f"{floats[e]} in the .{e} files" for e in exts)
+        empty = " and ".join(f"{empties[e]} in the .{e} files" for e in exts)
     return [
         f"- Days are local calendar days in the time zone `{tz}`, written YYYY-MM-DD.",
         "- Prevalences, forecasts, bounds, `peak_value` and `threshold` of level rules are "

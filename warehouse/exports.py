@@ -177,44 +177,42 @@ def export(
     dictionary), `rates` the marker rates the adjusted shares use (transforms.rates; default:
     the shipped table). Creates `out_dir`, replaces files of the same names atomically, then
     writes `manifest.json` (every file's SHA-256, as `publish` does) and deletes the files that
-    the manifest it replaces listed and this export did not write (an earlier export in
-    another format), so `out_dir` holds exactly this export's files besides those moodcast
-    did not write. Returns the paths written in that order, then `manifest.json`. Raises
+    the manifest it replaces listed, that this export did not write (an earlier export in
+    another format) and that still hold what that export wrote (their SHA-256 as listed), so
+    `out_dir` holds exactly this export's files besides those moodcast did not write or that
+    were changed since. Returns the paths written in that order, then `manifest.json`. Raises
     ValueError for an unknown format.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
     _check_formats(formats)
     out = Path(out_dir)
-    earlier = _manifest_names(out / MANIFEST_NAME)
+    earlier = _manifest_files(out / MANIFEST_NAME)
     frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     shown = budget if privacy == "dp" else None
-    paths = [
-        path
-        for fmt in formats
-        for path in _write(frames, out, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown)
-    ]
-    paths = list(dict.fromkeys(paths))
+    paths = _write(frames, out, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown)
     _write_manifest(out, [p.name for p in paths])
-    for name in sorted(earlier - {p.name for p in paths}):
-        with contextlib.suppress(FileNotFoundError):
-            (out / name).unlink()
+    for name in sorted(earlier.keys() - {p.name for p in paths}):
+        with contextlib.suppress(OSError):
+            if _sha256(out / name) == earlier[name]:
+                (out / name).unlink()
     return [*paths, out / MANIFEST_NAME]
 
 
-def _manifest_names(path: Path) -> set[str]:
-    """The file names a `manifest.json` lists (plain names in its own directory); empty when
-    there is none or it cannot be read as one."""
+def _manifest_files(path: Path) -> dict[str, str]:
+    """The file names a `manifest.json` lists (plain names in its own directory) and the
+    SHA-256 it gives each; empty when there is none or it cannot be read as one."""
     try:
         files = json.loads(path.read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return set()
+        return {}
     if not isinstance(files, dict):
-        return set()
+        return {}
     return {
-        name
-        for name in files
+        name: digest
+        for name, digest in files.items()
         if isinstance(name, str)
+        and isinstance(digest, str)
         and name not in ("", ".", "..", MANIFEST_NAME)
         and Path(name).name == name
     }
@@ -239,23 +237,26 @@ def _write(
     frames: dict[str, pl.DataFrame],
     out_dir: Path | str,
     *,
-    fmt: Format,
+    formats: Sequence[Format],
     k: int,
     tz: str,
     week_grain: WeekGrain,
     budget: Budget | None,
 ) -> list[Path]:
-    """`export`'s files from `export_frames`' tables; `budget` only in DP mode."""
+    """`export`'s files from `export_frames`' tables, format by format, then one data
+    dictionary describing them in every format; `budget` only in DP mode."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    formats = list(dict.fromkeys(formats))
     written = []
-    for stem, frame in frames.items():
-        path = out / f"{stem}.{fmt}"
-        _atomic(path, export_writer(frame, fmt))
-        written.append(path)
+    for fmt in formats:
+        for stem, frame in frames.items():
+            path = out / f"{stem}.{fmt}"
+            _atomic(path, export_writer(frame, fmt))
+            written.append(path)
     text = data_dictionary(
         {stem: frame.schema for stem, frame in frames.items()},
-        ext=fmt,
+        ext=formats,
         k=k,
         tz=tz,
         week_grain=week_grain,
@@ -314,14 +315,10 @@ def publish(
         staging.mkdir()
         frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
         shown = budget if privacy == "dp" else None
-        names = [
-            p.name
-            for fmt in formats
-            for p in _write(
-                frames, staging, fmt=fmt, k=k, tz=tz, week_grain=week_grain, budget=shown
-            )
-        ]
-        names = list(dict.fromkeys(names))
+        written = _write(
+            frames, staging, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown
+        )
+        names = [p.name for p in written]
         text = _write_manifest(staging, names)
         version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         final = store / version

@@ -343,6 +343,19 @@ def test_an_archive_or_a_compressed_file_moodcast_cannot_read_is_refused_with_wh
         match_inputs([str(path)])
 
 
+def test_a_post_with_ustar_where_a_tar_header_has_it_is_not_refused_as_a_tar_archive(tmp_path):
+    """A JSON Lines file whose byte 257 starts 'ustar' (a Spanish 'gustar' there) was refused
+    as a tar archive: a tar is known by its header's checksum too."""
+    head = b'{"id": "1", "created_at": "2025-01-01", "lang": "es", "text": "'
+    line = head + b"x" * (256 - len(head)) + b'gustaria ir"}\n'
+    assert line[257:262] == b"ustar"
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes(line + _jsonl(3))
+    assert match_inputs([str(path)])
+    records, dead = _read(path)
+    assert (records.height, dead.height) == (4, 0)
+
+
 def test_stray_bytes_in_a_utf8_file_stay_one_dead_letter_each(tmp_path):
     ascii_only = _jsonl(30).replace(b"post 7", b"post \xff7").replace(b"post 9", b"post \x009")
     mostly_utf8 = (

@@ -163,3 +163,33 @@ def test_recover_loads_what_a_killed_session_wrote_once_and_exits(tmp_path):
         2,
     )
     assert not list((tmp_path / "stream" / "stream-dead" / "counts").iterdir())
+
+
+def test_a_recovered_session_keeps_the_time_zone_version_and_day_it_ran_under(tmp_path):
+    """Recovery recorded a killed session with the recovering process's time zone, moodcast
+    version and today as its `as_of`, not those its session lock noted."""
+    import json
+    from dataclasses import replace
+    from datetime import date
+
+    from warehouse.lock import LOCK_NAME
+
+    landing = tmp_path / "stream" / "stream-dead"
+    landing.mkdir(parents=True)
+    settings = load_settings(tmp_path, tz="Europe/Madrid")
+    dead = _Session(settings, "stream-dead", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
+    ran = replace(dead.record("running"), as_of=date(2025, 3, 1), package_version="0.1.dead")
+    holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
+    (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": ran.as_note()}))
+    assert recover_killed_sessions(load_settings(tmp_path, tz="UTC")) == ["stream-dead"]
+    con = warehouse.open_published(tmp_path)
+    try:
+        (row,) = queries.runs(con).iter_rows(named=True)
+    finally:
+        con.close()
+    assert (row["status"], row["tz"], row["package_version"], row["as_of"]) == (
+        "killed",
+        "Europe/Madrid",
+        "0.1.dead",
+        date(2025, 3, 1),
+    )

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 import threading
@@ -275,9 +276,48 @@ def test_an_export_deletes_only_plain_names_its_earlier_manifest_listed(warehous
     outside.write_text("not in the export directory\n")
     (out / "timelines.parquet").write_text("stale\n")
     (out / "mine.txt").write_text("the analyst's\n")
+    stale = hashlib.sha256(b"stale\n").hexdigest()
     (out / "manifest.json").write_text(
-        json.dumps({"files": {"timelines.parquet": "", "../outside.csv": "", "/etc/hosts": ""}})
+        json.dumps(
+            {"files": {"timelines.parquet": stale, "../outside.csv": stale, "/etc/hosts": stale}}
+        )
     )
     paths = export(warehouse, out, formats=("csv",), k=11, tz="UTC")
     assert sorted(p.name for p in out.iterdir()) == sorted([*(p.name for p in paths), "mine.txt"])
     assert outside.exists()
+
+
+def test_an_export_keeps_a_file_its_earlier_export_wrote_that_the_analyst_has_changed(
+    warehouse, tmp_path
+):
+    """A CSV export's timelines.csv, overwritten by the analyst with their own table under the
+    same name, was deleted by the next export in Parquet, and a directory given a listed name
+    made it fail; a listed file that still holds what moodcast wrote is deleted."""
+    out = tmp_path / "out"
+    export(warehouse, out, formats=("csv",), k=11, tz="UTC")
+    (out / "timelines.csv").write_text("the analyst's own table\n")
+    (out / "alerts.csv").unlink()
+    (out / "alerts.csv").mkdir()
+    paths = export(warehouse, out, formats=("parquet",), k=11, tz="UTC")
+    assert (out / "timelines.csv").read_text() == "the analyst's own table\n"
+    assert (out / "alerts.csv").is_dir()
+    assert not (out / "forecasts.csv").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(p.name for p in paths), "timelines.csv", "alerts.csv"]
+    )
+
+
+def test_a_both_formats_export_has_one_dictionary_that_describes_both(warehouse, tmp_path):
+    """The dictionary was written once per format, so a directory of CSV and Parquet files
+    (every published export) was described as Parquet only: full precision, null, only the
+    .parquet names, while its CSV files are rounded and leave missing values empty."""
+    both = export(warehouse, tmp_path, formats=("csv", "parquet"), k=11, tz="UTC")
+    dictionary = (tmp_path / "data_dictionary.md").read_text()
+    assert [p.name for p in both].count("data_dictionary.md") == 1
+    for stem in ("timelines", "forecasts", "alerts"):
+        assert f"## {stem}.csv, {stem}.parquet" in dictionary
+    for fact in ("6 decimal places in the .csv files", "full double precision in the .parquet"):
+        assert fact in dictionary
+    assert "an empty field in the .csv files and null in the .parquet files" in dictionary
+    alone = export(warehouse, tmp_path / "csv", formats=("csv",), k=11, tz="UTC")
+    assert "## timelines.csv\n" in alone[-2].read_text()
