@@ -24,6 +24,10 @@ from warehouse.writes import registered, transaction
 
 TIMINGS = ("early", "on_time", "late", "unknown")
 
+STREAM_COUNT_SCHEMA = {"category": pl.String, "reason": pl.String, "n": pl.Int64}
+"""A stream counts file (`<landing>/counts/<bundle>.parquet`): how many posts per category
+and reason."""
+
 
 @dataclass(frozen=True)
 class PaneMeta:
@@ -132,8 +136,8 @@ def add_stream_accounting(
     ).pl()
     totals = (
         pl.concat(
-            [conform(current, _COUNT_COLUMNS, name="run_counts")]
-            + [conform(f, _COUNT_COLUMNS, name="stream counts") for f in new_counts]
+            [conform(current, STREAM_COUNT_SCHEMA, name="run_counts")]
+            + [conform(f, STREAM_COUNT_SCHEMA, name="stream counts") for f in new_counts]
         )
         .group_by("category", "reason")
         .agg(pl.col("n").sum())
@@ -175,6 +179,3 @@ def _insert_all(
                 con.execute(*before)
             for table, view in zip(tables, views, strict=True):
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
-
-
-_COUNT_COLUMNS = {"category": pl.String, "reason": pl.String, "n": pl.Int64}

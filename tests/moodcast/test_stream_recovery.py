@@ -1,0 +1,99 @@
+"""Recovery of stream sessions killed outright: a file that cannot be loaded is set aside
+instead of blocking every start."""
+
+import json
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import warehouse
+from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
+from moodcast.config import load_settings
+from moodcast.stream import _Session, recover_killed_sessions
+from transforms.contracts import DAILY_SCHEMA
+from warehouse import queries
+from warehouse.lock import LOCK_NAME
+
+DAY = date(2025, 3, 1)
+
+
+def _killed_session(data_dir: Path, run_id: str) -> Path:
+    """A session folder as a session killed outright leaves it: its lock file noting its run
+    and landing location, no process holding it."""
+    landing = data_dir / "stream" / run_id
+    landing.mkdir(parents=True)
+    session = _Session(load_settings(data_dir), run_id, datetime(2025, 3, 1, tzinfo=UTC), "", {})
+    holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
+    note = {**session.record("running").as_note(), "landing": str(landing)}
+    (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": note}))
+    return landing
+
+
+def _write_counts(landing: Path, read: int) -> None:
+    counts = WriteBundleCountsFn(str(landing))
+    counts.start_bundle()
+    counts.process((("read", ""), read))
+    counts.finish_bundle()
+
+
+def _write_pane(landing: Path, *, index: int = 0, posts: int = 3) -> Path:
+    row = {
+        "day": DAY,
+        "region": "north",
+        "lang": "en",
+        "marker": "sadness",
+        "marker_version": "1",
+        "n_posts": posts,
+        "n_scored": posts,
+        "n_marked": 1,
+        "n_authors": posts,
+        "n_marked_authors": 1,
+        "sample_rate": 1.0,
+        "run_id": landing.name,
+    }
+    table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
+    fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
+    (path,) = WritePaneFn(str(landing)).process(Pane(DAY, index, "early", fired, table, posts))
+    return Path(path)
+
+
+def _runs(data_dir: Path) -> dict[str, dict]:
+    con = warehouse.open_published(data_dir)
+    try:
+        return {r["run_id"]: r for r in queries.runs(con).iter_rows(named=True)}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("damage", ["cut short", "another schema"])
+def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_path, caplog, damage):
+    """A killed session's pane file that could not be loaded failed every `moodcast stream`
+    start and `--recover` with polars' or the contract's error, naming no file."""
+    bad = _killed_session(tmp_path, "stream-bad")
+    pane = _write_pane(bad)
+    if damage == "cut short":
+        pane.write_bytes(pane.read_bytes()[:100])
+    else:
+        pl.DataFrame({"day": [DAY], "posts": [3]}).write_parquet(pane)
+    _write_counts(bad, read=5)
+    good = _killed_session(tmp_path, "stream-good")
+    _write_counts(good, read=7)
+
+    with caplog.at_level(logging.ERROR, logger="moodcast.stream"):
+        recovered = recover_killed_sessions(load_settings(tmp_path))
+
+    assert recovered == ["stream-bad", "stream-good"]
+    runs = _runs(tmp_path)
+    assert {r: (v["status"], v["read"], v["days"]) for r, v in runs.items()} == {
+        "stream-bad": ("killed", 0, 0),
+        "stream-good": ("killed", 7, 0),
+    }
+    aside = bad / "unloadable"
+    assert (aside / "panes" / DAY.isoformat() / pane.name).exists()
+    assert len(list((aside / "counts").iterdir())) == 1
+    assert not pane.exists()
+    assert str(pane) in caplog.text and str(aside) in caplog.text
+    assert recover_killed_sessions(load_settings(tmp_path)) == []
