@@ -7,13 +7,16 @@ lock, upserts the days pane-aware, adds the accounting, records the stream run i
 The job keeps its windows' state in memory: a restarted stream starts new panes, which order
 after the earlier run's (warehouse.panes). A session killed outright leaves the files it had not
 loaded; the next session loads them as that session's run before its own job starts
-(recover_killed_sessions), or sets them aside when one cannot be loaded.
+(recover_killed_sessions), or sets them aside when one cannot be loaded. A session that stopped
+or was recovered removes its emptied folder (close_session).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -311,7 +314,7 @@ def stream_run(
     try:
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
-        alive.release()
+        close_session(alive)
 
 
 def _stream_session(
@@ -363,6 +366,18 @@ def session_lock(session: _Session) -> warehouse.RunLock:
     return lock
 
 
+def close_session(lock: warehouse.RunLock) -> None:
+    """Release a session lock and delete its file (released, it notes nothing), then remove
+    the empty folders under it: a session that finished or was recovered leaves nothing for
+    the next session to examine again. Files still there (not loaded, or set aside) stay."""
+    if lock.stale is None:
+        lock.path.unlink(missing_ok=True)
+    lock.release()
+    for root, _, _ in os.walk(lock.path.parent, topdown=False):
+        with contextlib.suppress(OSError):
+            os.rmdir(root)
+
+
 def recover_killed_sessions(settings: Settings) -> list[str]:
     """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
     did not load, and record their runs `killed` (their ledger rows would stay `running`);
@@ -373,8 +388,9 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     simply done again by the next session, which still finds the note. A session with a file
     that cannot be loaded has its unloaded files moved to `<landing>/unloadable/` (logged, with
     what to do) and is recorded killed without them; the others are recovered as usual. A
-    run that recorded itself ended keeps that status. One whose data directory is locked by
-    another run now is left for the next session to find."""
+    run that recorded itself ended keeps that status. The folder of a session recovered, or
+    that finished, is removed once empty (close_session). One whose data directory is locked
+    by another run now is left for the next session to find."""
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         try:
@@ -397,6 +413,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                 )
                 killed.append(row.run_id)
             lock.stale = None
+            close_session(lock)
         except warehouse.RunLocked:
             pass
         finally:

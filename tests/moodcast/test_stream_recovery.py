@@ -1,5 +1,5 @@
 """Recovery of stream sessions killed outright: a file that cannot be loaded is set aside
-instead of blocking every start."""
+instead of blocking every start, finished and recovered sessions leave no folder behind."""
 
 import json
 import logging
@@ -12,7 +12,8 @@ import pytest
 import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
-from moodcast.stream import _Session, recover_killed_sessions
+from moodcast.stream import _Session, close_session, load_landing, recover_killed_sessions
+from moodcast.stream import session_lock as take_session_lock
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
 from warehouse.lock import LOCK_NAME
@@ -96,4 +97,29 @@ def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_pa
     assert len(list((aside / "counts").iterdir())) == 1
     assert not pane.exists()
     assert str(pane) in caplog.text and str(aside) in caplog.text
+    assert not (bad / LOCK_NAME).exists()
     assert recover_killed_sessions(load_settings(tmp_path)) == []
+
+
+def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
+    """Every session left `stream/<run id>/moodcast.lock` behind, emptied, and every start
+    locked each of them again: the folder list grew with every session."""
+    _write_counts(_killed_session(tmp_path, "stream-killed"), read=3)
+    old = tmp_path / "stream" / "stream-finished-earlier"
+    old.mkdir(parents=True)
+    (old / LOCK_NAME).write_text("")
+    landing = tmp_path / "stream" / "stream-finished"
+    session = _Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    lock = take_session_lock(session)
+    _write_counts(landing, read=2)
+    assert load_landing(session, status="ok")
+    close_session(lock)
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-killed"]
+
+    assert list((tmp_path / "stream").iterdir()) == []
+    runs = _runs(tmp_path)
+    assert {r: (v["status"], v["read"]) for r, v in runs.items()} == {
+        "stream-killed": ("killed", 3),
+        "stream-finished": ("ok", 2),
+    }
