@@ -55,7 +55,7 @@ from transforms.posts import PostOptions
 from warehouse import queries
 from warehouse.ledger import killed_run
 from warehouse.load import daily_rows
-from warehouse.panes import STREAM_COUNT_SCHEMA
+from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +176,14 @@ class _Landed(NamedTuple):
 
 def _load_files(con, session: _Session, landed: _Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
-    dead letters (each file once ever: warehouse.add_stream_accounting), inside the caller's
-    `warehouse.writing`; set the session's counts and return the days upserted. Raises
-    UnloadableFile, naming it, for a file that cannot be read as its contract."""
+    dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
+    the days upserted. Each file counts once ever, by name (`stream_files`): a pane file
+    loaded before (a crash between a load and the deletion of its files) is skipped, so the
+    run's `days` stay exact. Raises UnloadableFile, naming it, for a file that cannot be read
+    as its contract."""
+    names = {p.path: _pane_name(session.run_id, p) for p in landed.newest}
+    done = loaded_stream_files(con, list(names.values()))
+    fresh = [p for p in landed.newest if names[p.path] not in done]
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -188,7 +193,7 @@ def _load_files(con, session: _Session, landed: _Landed) -> int:
                 ),
                 _read(p.path, lambda frame, day=p.day: daily_rows(frame, days=[day])),
             )
-            for p in landed.newest
+            for p in fresh
         ],
     )
     totals = warehouse.add_stream_accounting(
@@ -197,10 +202,16 @@ def _load_files(con, session: _Session, landed: _Landed) -> int:
         loaded_at=datetime.now(UTC),
         counts=[(Path(p).name, _read(p, _STREAM_COUNTS)) for p in landed.counts],
         dead_letters=[(Path(p).name, _read(p, _DEAD_LETTERS)) for p in landed.dead],
+        panes=[names[p.path] for p in fresh],
     )
     session.counts = _counts(totals)
     session.days += upserted.days
     return upserted.days
+
+
+def _pane_name(run_id: str, pane: PaneFile) -> str:
+    """A pane file's name in `stream_files`: `<run id>/panes/<day>/<file name>`."""
+    return f"{run_id}/panes/{pane.day.isoformat()}/{Path(pane.path).name}"
 
 
 _STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream counts")
@@ -383,8 +394,8 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     did not load, and record their runs `killed` (their ledger rows would stay `running`);
     return their ids. The dead sessions are found by their session locks under
     `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
-    a day is upserted from its newest pane unless a later pane is already loaded, and a bundle
-    file already loaded is skipped (warehouse.add_stream_accounting), so a recovery killed half-way is
+    a day is upserted from its newest pane unless a later pane is already loaded, and a file
+    already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
     simply done again by the next session, which still finds the note. A session with a file
     that cannot be loaded has its unloaded files moved to `<landing>/unloadable/` (logged, with
     what to do) and is recorded killed without them; the others are recovered as usual. A

@@ -1,8 +1,10 @@
 """Recovery of stream sessions killed outright: a file that cannot be loaded is set aside
-instead of blocking every start, finished and recovered sessions leave no folder behind."""
+instead of blocking every start, finished and recovered sessions leave no folder behind, and
+a pane loaded before a crash does not count its day twice."""
 
 import json
 import logging
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -123,3 +125,30 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
         "stream-killed": ("killed", 3),
         "stream-finished": ("ok", 2),
     }
+
+
+def test_a_pane_loaded_before_a_crash_counts_its_day_once(tmp_path):
+    """A session killed between a load's publication and the deletion of its files left the
+    pane behind; recovery upserted it again and the ledger's `days` counted the day twice."""
+    landing = _killed_session(tmp_path, "stream-crash")
+    note = json.loads((landing / LOCK_NAME).read_text())
+    pane = _write_pane(landing)
+    kept = tmp_path / "kept.parquet"
+    shutil.copyfile(pane, kept)
+    settings = load_settings(tmp_path)
+    session = _Session(settings, "stream-crash", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
+    assert load_landing(session)
+    assert not pane.exists()
+    shutil.copyfile(kept, pane)
+    (landing / LOCK_NAME).write_text(json.dumps(note))
+
+    assert recover_killed_sessions(settings) == ["stream-crash"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["days"]) == ("killed", 1)
+    con = warehouse.open_published(tmp_path)
+    try:
+        daily = queries.current_daily(con)
+    finally:
+        con.close()
+    assert daily.filter(pl.col("marker") == "sadness")["n_posts"].to_list() == [3]
