@@ -443,8 +443,8 @@ def _recover_or_set_aside(settings: Settings, row: warehouse.RunRecord, landing:
             "stream %s: cannot load %s (%s), so its files not yet loaded were moved to %s "
             "and the run is recorded killed without them: they are not in the warehouse. A "
             "file cut short, or written by a moodcast version with another file schema, does "
-            "this; inspect them there (a version that reads them can load them as a new "
-            "session's), then delete that folder",
+            "this; moodcast will not try them again: inspect them there, then delete that "
+            "folder",
             row.run_id,
             exc.path,
             exc,
