@@ -386,6 +386,20 @@ def delete_landing_files(paths: list[str]) -> None:
         FileSystems.delete(paths)
 
 
+def set_aside_landing_files(landing_dir: str, paths: list[str], folder: str) -> str:
+    """Move `paths` (files under `landing_dir`) to `<landing_dir>/<folder>/`, each under its
+    own path below `landing_dir`; return that folder."""
+    root = landing_dir.rstrip("/")
+    aside = f"{root}/{folder}"
+    targets = [f"{aside}/{path.removeprefix(root).lstrip('/')}" for path in paths]
+    _ensure_dir(aside)
+    for target in targets:
+        _ensure_dir(target.rsplit("/", 1)[0])
+    if paths:
+        FileSystems.rename(paths, targets)
+    return aside
+
+
 class RunningStream:
     """A streaming pipeline started in the background: `error` holds what stopped it, if it
     failed; `stop()` cancels it."""

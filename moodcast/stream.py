@@ -7,17 +7,21 @@ lock, upserts the days pane-aware, adds the accounting, records the stream run i
 The job keeps its windows' state in memory: a restarted stream starts new panes, which order
 after the earlier run's (warehouse.panes). A session killed outright leaves the files it had not
 loaded; the next session loads them as that session's run before its own job starts
-(recover_killed_sessions).
+(recover_killed_sessions), or sets them aside when one cannot be loaded. A session that stopped
+or was recovered removes its emptied folder (close_session).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import NamedTuple
@@ -38,15 +42,20 @@ from ingest.stream import (
     delete_landing_files,
     pane_files,
     read_landing_file,
+    set_aside_landing_files,
     start_stream,
 )
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
+from transforms.contracts import DEAD_LETTER_SCHEMA, conform
+from transforms.errors import ContractError, WarehouseError
 from transforms.markers import marker_versions
 from transforms.posts import PostOptions
 from warehouse import queries
 from warehouse.ledger import killed_run
+from warehouse.load import daily_rows
+from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +64,19 @@ DRAIN_SLACK = timedelta(seconds=120)
 
 LAST_LOAD_WAIT = timedelta(minutes=10)
 """How long a stopping stream retries its last load while another run holds the lock."""
+
+UNLOADABLE = "unloadable"
+"""The folder, under a killed session's landing location, its files are set aside in when
+one of them cannot be loaded."""
+
+
+class UnloadableFile(WarehouseError):
+    """A landing file that cannot be read as its contract (cut short, or written by a moodcast
+    with another schema): `path` names it."""
+
+    def __init__(self, message: str, *, path: str):
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -154,8 +176,14 @@ class _Landed(NamedTuple):
 
 def _load_files(con, session: _Session, landed: _Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
-    dead letters (each file once ever: warehouse.add_stream_accounting), inside the caller's
-    `warehouse.writing`; set the session's counts and return the days upserted."""
+    dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
+    the days upserted. Each file counts once ever, by name (`stream_files`): a pane file
+    loaded before (a crash between a load and the deletion of its files) is skipped, so the
+    run's `days` stay exact. Raises UnloadableFile, naming it, for a file that cannot be read
+    as its contract."""
+    names = {p.path: _pane_name(session.run_id, p) for p in landed.newest}
+    done = loaded_stream_files(con, list(names.values()))
+    fresh = [p for p in landed.newest if names[p.path] not in done]
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -163,21 +191,40 @@ def _load_files(con, session: _Session, landed: _Landed) -> int:
                 warehouse.PaneMeta(
                     p.day, session.run_id, session.started_at, p.index, p.timing, p.fired_at
                 ),
-                read_landing_file(p.path),
+                _read(p.path, lambda frame, day=p.day: daily_rows(frame, days=[day])),
             )
-            for p in landed.newest
+            for p in fresh
         ],
     )
     totals = warehouse.add_stream_accounting(
         con,
         run_id=session.run_id,
         loaded_at=datetime.now(UTC),
-        counts=[(Path(p).name, read_landing_file(p)) for p in landed.counts],
-        dead_letters=[(Path(p).name, read_landing_file(p)) for p in landed.dead],
+        counts=[(Path(p).name, _read(p, _STREAM_COUNTS)) for p in landed.counts],
+        dead_letters=[(Path(p).name, _read(p, _DEAD_LETTERS)) for p in landed.dead],
+        panes=[names[p.path] for p in fresh],
     )
     session.counts = _counts(totals)
     session.days += upserted.days
     return upserted.days
+
+
+def _pane_name(run_id: str, pane: PaneFile) -> str:
+    """A pane file's name in `stream_files`: `<run id>/panes/<day>/<file name>`."""
+    return f"{run_id}/panes/{pane.day.isoformat()}/{Path(pane.path).name}"
+
+
+_STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream counts")
+_DEAD_LETTERS = partial(conform, schema=DEAD_LETTER_SCHEMA, name="stream dead letters")
+
+
+def _read(path: str, contract) -> pl.DataFrame:
+    """The landing file `path` as `contract` (a function that conforms a frame) returns it;
+    UnloadableFile when it cannot be read (cut short) or conformed (another schema)."""
+    try:
+        return contract(read_landing_file(path))
+    except (pl.exceptions.PolarsError, ContractError, warehouse.LoadError) as exc:
+        raise UnloadableFile(f"{type(exc).__name__}: {exc}", path=path) from exc
 
 
 def load_landing(session: _Session, *, status: str = "running") -> bool:
@@ -278,7 +325,7 @@ def stream_run(
     try:
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
-        alive.release()
+        close_session(alive)
 
 
 def _stream_session(
@@ -330,16 +377,31 @@ def session_lock(session: _Session) -> warehouse.RunLock:
     return lock
 
 
+def close_session(lock: warehouse.RunLock) -> None:
+    """Release a session lock and delete its file (released, it notes nothing), then remove
+    the empty folders under it: a session that finished or was recovered leaves nothing for
+    the next session to examine again. Files still there (not loaded, or set aside) stay."""
+    if lock.stale is None:
+        lock.path.unlink(missing_ok=True)
+    lock.release()
+    for root, _, _ in os.walk(lock.path.parent, topdown=False):
+        with contextlib.suppress(OSError):
+            os.rmdir(root)
+
+
 def recover_killed_sessions(settings: Settings) -> list[str]:
     """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
     did not load, and record their runs `killed` (their ledger rows would stay `running`);
     return their ids. The dead sessions are found by their session locks under
     `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
-    a day is upserted from its newest pane unless a later pane is already loaded, and a bundle
-    file already loaded is skipped (warehouse.add_stream_accounting), so a recovery killed
-    half-way is simply done again by the next session, which still finds the note. A run
-    that recorded itself ended keeps that status. One whose data directory is locked by
-    another run now is left for the next session to find."""
+    a day is upserted from its newest pane unless a later pane is already loaded, and a file
+    already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
+    simply done again by the next session, which still finds the note. A session with a file
+    that cannot be loaded has its unloaded files moved to `<landing>/unloadable/` (logged, with
+    what to do) and is recorded killed without them; the others are recovered as usual. A
+    run that recorded itself ended keeps that status. The folder of a session recovered, or
+    that finished, is removed once empty (close_session). One whose data directory is locked
+    by another run now is left for the next session to find."""
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         try:
@@ -352,7 +414,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
             if row is not None:
                 lock.note(note)
                 landing = str(note.get("landing") or lock_file.parent)
-                days = _recover(settings, row, landing)
+                days = _recover_or_set_aside(settings, row, landing)
                 log.warning(
                     "stream %s was killed without stopping; loaded the %d day(s) it had not "
                     "loaded from %s and recorded it as killed",
@@ -362,6 +424,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                 )
                 killed.append(row.run_id)
             lock.stale = None
+            close_session(lock)
         except warehouse.RunLocked:
             pass
         finally:
@@ -369,10 +432,33 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     return killed
 
 
+def _recover_or_set_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
+    """`_recover`; when one of the files cannot be loaded, move the session's unloaded files
+    to `<landing>/unloadable/`, say so, and record the run without them."""
+    try:
+        return _recover(settings, row, landing)
+    except UnloadableFile as exc:
+        aside = set_aside_landing_files(landing, _Landed.found(landing).paths, UNLOADABLE)
+        log.error(
+            "stream %s: cannot load %s (%s), so its files not yet loaded were moved to %s "
+            "and the run is recorded killed without them: they are not in the warehouse. A "
+            "file cut short, or written by a moodcast version with another file schema, does "
+            "this; moodcast will not try them again: inspect them there, then delete that "
+            "folder",
+            row.run_id,
+            exc.path,
+            exc,
+            aside,
+        )
+        return _recover(settings, row, landing)
+
+
 def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
     record the run `killed` with its counts, or with the status it recorded itself, under the
-    `as_of`, time zone and moodcast version it noted; return the days upserted. Raises RunLocked while another run holds the data directory."""
+    `as_of`, time zone and moodcast version it noted; return the days upserted. Raises
+    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded) for
+    a file that cannot be loaded."""
     session = _Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = _Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:

@@ -24,6 +24,10 @@ from warehouse.writes import registered, transaction
 
 TIMINGS = ("early", "on_time", "late", "unknown")
 
+STREAM_COUNT_SCHEMA = {"category": pl.String, "reason": pl.String, "n": pl.Int64}
+"""A stream counts file (`<landing>/counts/<bundle>.parquet`): how many posts per category
+and reason."""
+
 
 @dataclass(frozen=True)
 class PaneMeta:
@@ -119,21 +123,23 @@ def add_stream_accounting(
     loaded_at: datetime,
     counts: Sequence[tuple[str, pl.DataFrame]],
     dead_letters: Sequence[tuple[str, pl.DataFrame]],
+    panes: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Add a stream run's counts files (`category`, `reason`, `n`) to its `run_counts` and its
-    dead-letter files to `dead_letters`, each file (by name) once ever; return the run's
-    counts so far (`category`, `reason`, `n`)."""
+    dead-letter files to `dead_letters`, each file (by name) once ever, and note the names of
+    the pane files `panes` loaded with them as loaded; return the run's counts so far
+    (`category`, `reason`, `n`)."""
     done = loaded_stream_files(con, [name for name, _ in [*counts, *dead_letters]])
     new_counts = [frame for name, frame in counts if name not in done]
     new_dead = [frame for name, frame in dead_letters if name not in done]
-    names = sorted({name for name, _ in [*counts, *dead_letters]} - done)
+    names = sorted(({name for name, _ in [*counts, *dead_letters]} - done) | set(panes))
     current = con.sql(
         "SELECT category, reason, n FROM run_counts WHERE run_id = ?", params=[run_id]
     ).pl()
     totals = (
         pl.concat(
-            [conform(current, _COUNT_COLUMNS, name="run_counts")]
-            + [conform(f, _COUNT_COLUMNS, name="stream counts") for f in new_counts]
+            [conform(current, STREAM_COUNT_SCHEMA, name="run_counts")]
+            + [conform(f, STREAM_COUNT_SCHEMA, name="stream counts") for f in new_counts]
         )
         .group_by("category", "reason")
         .agg(pl.col("n").sum())
@@ -175,6 +181,3 @@ def _insert_all(
                 con.execute(*before)
             for table, view in zip(tables, views, strict=True):
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
-
-
-_COUNT_COLUMNS = {"category": pl.String, "reason": pl.String, "n": pl.Int64}

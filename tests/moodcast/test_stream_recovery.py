@@ -1,0 +1,154 @@
+"""Recovery of stream sessions killed outright: a file that cannot be loaded is set aside
+instead of blocking every start, finished and recovered sessions leave no folder behind, and
+a pane loaded before a crash does not count its day twice."""
+
+import json
+import logging
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import warehouse
+from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
+from moodcast.config import load_settings
+from moodcast.stream import _Session, close_session, load_landing, recover_killed_sessions
+from moodcast.stream import session_lock as take_session_lock
+from transforms.contracts import DAILY_SCHEMA
+from warehouse import queries
+from warehouse.lock import LOCK_NAME
+
+DAY = date(2025, 3, 1)
+
+
+def _killed_session(data_dir: Path, run_id: str) -> Path:
+    """A session folder as a session killed outright leaves it: its lock file noting its run
+    and landing location, no process holding it."""
+    landing = data_dir / "stream" / run_id
+    landing.mkdir(parents=True)
+    session = _Session(load_settings(data_dir), run_id, datetime(2025, 3, 1, tzinfo=UTC), "", {})
+    holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
+    note = {**session.record("running").as_note(), "landing": str(landing)}
+    (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": note}))
+    return landing
+
+
+def _write_counts(landing: Path, read: int) -> None:
+    counts = WriteBundleCountsFn(str(landing))
+    counts.start_bundle()
+    counts.process((("read", ""), read))
+    counts.finish_bundle()
+
+
+def _write_pane(landing: Path, *, index: int = 0, posts: int = 3) -> Path:
+    row = {
+        "day": DAY,
+        "region": "north",
+        "lang": "en",
+        "marker": "sadness",
+        "marker_version": "1",
+        "n_posts": posts,
+        "n_scored": posts,
+        "n_marked": 1,
+        "n_authors": posts,
+        "n_marked_authors": 1,
+        "sample_rate": 1.0,
+        "run_id": landing.name,
+    }
+    table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
+    fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
+    (path,) = WritePaneFn(str(landing)).process(Pane(DAY, index, "early", fired, table, posts))
+    return Path(path)
+
+
+def _runs(data_dir: Path) -> dict[str, dict]:
+    con = warehouse.open_published(data_dir)
+    try:
+        return {r["run_id"]: r for r in queries.runs(con).iter_rows(named=True)}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("damage", ["cut short", "another schema"])
+def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_path, caplog, damage):
+    """A killed session's pane file that could not be loaded failed every `moodcast stream`
+    start and `--recover` with polars' or the contract's error, naming no file."""
+    bad = _killed_session(tmp_path, "stream-bad")
+    pane = _write_pane(bad)
+    if damage == "cut short":
+        pane.write_bytes(pane.read_bytes()[:100])
+    else:
+        pl.DataFrame({"day": [DAY], "posts": [3]}).write_parquet(pane)
+    _write_counts(bad, read=5)
+    good = _killed_session(tmp_path, "stream-good")
+    _write_counts(good, read=7)
+
+    with caplog.at_level(logging.ERROR, logger="moodcast.stream"):
+        recovered = recover_killed_sessions(load_settings(tmp_path))
+
+    assert recovered == ["stream-bad", "stream-good"]
+    runs = _runs(tmp_path)
+    assert {r: (v["status"], v["read"], v["days"]) for r, v in runs.items()} == {
+        "stream-bad": ("killed", 0, 0),
+        "stream-good": ("killed", 7, 0),
+    }
+    aside = bad / "unloadable"
+    assert (aside / "panes" / DAY.isoformat() / pane.name).exists()
+    assert len(list((aside / "counts").iterdir())) == 1
+    assert not pane.exists()
+    assert str(pane) in caplog.text and str(aside) in caplog.text
+    assert not (bad / LOCK_NAME).exists()
+    assert recover_killed_sessions(load_settings(tmp_path)) == []
+
+
+def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
+    """Every session left `stream/<run id>/moodcast.lock` behind, emptied, and every start
+    locked each of them again: the folder list grew with every session."""
+    _write_counts(_killed_session(tmp_path, "stream-killed"), read=3)
+    old = tmp_path / "stream" / "stream-finished-earlier"
+    old.mkdir(parents=True)
+    (old / LOCK_NAME).write_text("")
+    landing = tmp_path / "stream" / "stream-finished"
+    session = _Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    lock = take_session_lock(session)
+    _write_counts(landing, read=2)
+    assert load_landing(session, status="ok")
+    close_session(lock)
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-killed"]
+
+    assert list((tmp_path / "stream").iterdir()) == []
+    runs = _runs(tmp_path)
+    assert {r: (v["status"], v["read"]) for r, v in runs.items()} == {
+        "stream-killed": ("killed", 3),
+        "stream-finished": ("ok", 2),
+    }
+
+
+def test_a_pane_loaded_before_a_crash_counts_its_day_once(tmp_path):
+    """A session killed between a load's publication and the deletion of its files left the
+    pane behind; recovery upserted it again and the ledger's `days` counted the day twice."""
+    landing = _killed_session(tmp_path, "stream-crash")
+    note = json.loads((landing / LOCK_NAME).read_text())
+    pane = _write_pane(landing)
+    kept = tmp_path / "kept.parquet"
+    shutil.copyfile(pane, kept)
+    settings = load_settings(tmp_path)
+    session = _Session(settings, "stream-crash", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
+    assert load_landing(session)
+    assert not pane.exists()
+    shutil.copyfile(kept, pane)
+    (landing / LOCK_NAME).write_text(json.dumps(note))
+
+    assert recover_killed_sessions(settings) == ["stream-crash"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["days"]) == ("killed", 1)
+    con = warehouse.open_published(tmp_path)
+    try:
+        daily = queries.current_daily(con)
+    finally:
+        con.close()
+    assert daily.filter(pl.col("marker") == "sadness")["n_posts"].to_list() == [3]
