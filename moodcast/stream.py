@@ -65,6 +65,10 @@ DRAIN_SLACK = timedelta(seconds=120)
 LAST_LOAD_WAIT = timedelta(minutes=10)
 """How long a stopping stream retries its last load while another run holds the lock."""
 
+STARTING = timedelta(minutes=1)
+"""How long a session lock file may stay empty while its session starts (created, not yet
+locked): recovery removes an empty one only once it is older than this."""
+
 UNLOADABLE = "unloadable"
 """The folder, under a killed session's landing location, its files are set aside in when
 one of them cannot be loaded."""
@@ -400,15 +404,18 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     that cannot be loaded has its unloaded files moved to `<landing>/unloadable/` (logged, with
     what to do) and is recorded killed without them; the others are recovered as usual. A
     run that recorded itself ended keeps that status. The folder of a session recovered, or
-    that finished, is removed once empty (close_session). One whose data directory is locked
-    by another run now is left for the next session to find."""
+    that finished, is removed once empty (close_session); an empty lock file younger than
+    STARTING is kept, as a session starting now has created it and not yet locked it. One
+    whose data directory is locked by another run now is left for the next session to find."""
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         try:
+            age = time.time() - lock_file.stat().st_mtime
             lock = warehouse.RunLock(lock_file.parent).acquire()
-        except warehouse.RunLocked:
+        except (FileNotFoundError, warehouse.RunLocked):
             continue
         try:
+            ended = lock.stale is not None or age > STARTING.total_seconds()
             note = lock.stale.run if lock.stale else None
             row = killed_run(note) if note else None
             if row is not None:
@@ -424,7 +431,8 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                 )
                 killed.append(row.run_id)
             lock.stale = None
-            close_session(lock)
+            if ended:
+                close_session(lock)
         except warehouse.RunLocked:
             pass
         finally:
