@@ -401,7 +401,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     a day is upserted from its newest pane unless a later pane is already loaded, and a file
     already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
     simply done again by the next session, which still finds the note. A session with a file
-    that cannot be loaded has its unloaded files moved to `<landing>/unloadable/` (logged, with
+    that cannot be loaded has all the files it left moved to `<landing>/unloadable/` (logged, with
     what to do) and is recorded killed without them; the others are recovered as usual. A
     run that recorded itself ended keeps that status. The folder of a session recovered, or
     that finished, is removed once empty (close_session); an empty lock file younger than
@@ -441,15 +441,16 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
 
 
 def _recover_or_set_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
-    """`_recover`; when one of the files cannot be loaded, move the session's unloaded files
-    to `<landing>/unloadable/`, say so, and record the run without them."""
+    """`_recover`; when one of the files cannot be loaded, move all the files the session
+    left to `<landing>/unloadable/`, say so, and record the run without them."""
     try:
         return _recover(settings, row, landing)
     except UnloadableFile as exc:
         aside = set_aside_landing_files(landing, _Landed.found(landing).paths, UNLOADABLE)
         log.error(
-            "stream %s: cannot load %s (%s), so its files not yet loaded were moved to %s "
-            "and the run is recorded killed without them: they are not in the warehouse. A "
+            "stream %s: cannot load %s (%s), so all the files it left were moved to %s and "
+            "the run is recorded killed without them: they are not in the warehouse, except "
+            "any that a load published just before the kill (stream_files names those). A "
             "file cut short, or written by a moodcast version with another file schema, does "
             "this; moodcast will not try them again: inspect them there, then delete that "
             "folder",
