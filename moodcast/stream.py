@@ -65,6 +65,10 @@ DRAIN_SLACK = timedelta(seconds=120)
 LAST_LOAD_WAIT = timedelta(minutes=10)
 """How long a stopping stream retries its last load while another run holds the lock."""
 
+STARTING = timedelta(minutes=1)
+"""How long a session lock file may stay empty while its session starts (created, not yet
+locked): recovery removes an empty one only once it is older than this."""
+
 UNLOADABLE = "unloadable"
 """The folder, under a killed session's landing location, its files are set aside in when
 one of them cannot be loaded."""
@@ -397,18 +401,21 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     a day is upserted from its newest pane unless a later pane is already loaded, and a file
     already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
     simply done again by the next session, which still finds the note. A session with a file
-    that cannot be loaded has its unloaded files moved to `<landing>/unloadable/` (logged, with
+    that cannot be loaded has all the files it left moved to `<landing>/unloadable/` (logged, with
     what to do) and is recorded killed without them; the others are recovered as usual. A
     run that recorded itself ended keeps that status. The folder of a session recovered, or
-    that finished, is removed once empty (close_session). One whose data directory is locked
-    by another run now is left for the next session to find."""
+    that finished, is removed once empty (close_session); an empty lock file younger than
+    STARTING is kept, as a session starting now has created it and not yet locked it. One
+    whose data directory is locked by another run now is left for the next session to find."""
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         try:
+            age = time.time() - lock_file.stat().st_mtime
             lock = warehouse.RunLock(lock_file.parent).acquire()
-        except warehouse.RunLocked:
+        except (FileNotFoundError, warehouse.RunLocked):
             continue
         try:
+            ended = lock.stale is not None or age > STARTING.total_seconds()
             note = lock.stale.run if lock.stale else None
             row = killed_run(note) if note else None
             if row is not None:
@@ -424,7 +431,8 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                 )
                 killed.append(row.run_id)
             lock.stale = None
-            close_session(lock)
+            if ended:
+                close_session(lock)
         except warehouse.RunLocked:
             pass
         finally:
@@ -433,15 +441,16 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
 
 
 def _recover_or_set_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
-    """`_recover`; when one of the files cannot be loaded, move the session's unloaded files
-    to `<landing>/unloadable/`, say so, and record the run without them."""
+    """`_recover`; when one of the files cannot be loaded, move all the files the session
+    left to `<landing>/unloadable/`, say so, and record the run without them."""
     try:
         return _recover(settings, row, landing)
     except UnloadableFile as exc:
         aside = set_aside_landing_files(landing, _Landed.found(landing).paths, UNLOADABLE)
         log.error(
-            "stream %s: cannot load %s (%s), so its files not yet loaded were moved to %s "
-            "and the run is recorded killed without them: they are not in the warehouse. A "
+            "stream %s: cannot load %s (%s), so all the files it left were moved to %s and "
+            "the run is recorded killed without them: they are not in the warehouse, except "
+            "any that a load published just before the kill (stream_files names those). A "
             "file cut short, or written by a moodcast version with another file schema, does "
             "this; moodcast will not try them again: inspect them there, then delete that "
             "folder",

@@ -4,6 +4,7 @@ a pane loaded before a crash does not count its day twice."""
 
 import json
 import logging
+import os
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -110,6 +111,7 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     old = tmp_path / "stream" / "stream-finished-earlier"
     old.mkdir(parents=True)
     (old / LOCK_NAME).write_text("")
+    os.utime(old / LOCK_NAME, (0, 0))
     landing = tmp_path / "stream" / "stream-finished"
     session = _Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
     lock = take_session_lock(session)
@@ -152,3 +154,18 @@ def test_a_pane_loaded_before_a_crash_counts_its_day_once(tmp_path):
     finally:
         con.close()
     assert daily.filter(pl.col("marker") == "sadness")["n_posts"].to_list() == [3]
+
+
+def test_a_starting_sessions_lock_file_is_not_removed(tmp_path):
+    """A session starting beside a recovery has created its lock file but not yet locked it;
+    the recovery locked it, found it empty and deleted it, so the session then locked a file
+    no longer in its folder: killed later, it was never recovered, its run `running` for ever."""
+    folder = tmp_path / "stream" / "stream-starting"
+    folder.mkdir(parents=True)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        assert recover_killed_sessions(load_settings(tmp_path)) == []
+
+        assert os.path.samestat(os.fstat(fd), os.stat(folder / LOCK_NAME))
+    finally:
+        os.close(fd)
