@@ -77,9 +77,9 @@ def _snapshot(data_dir: Path, days) -> pl.DataFrame:
     return daily.filter(pl.col("day").is_in(days)).sort(daily.columns)
 
 
-def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
-    emulator, tmp_path, monkeypatch
-):
+def _topic_and_subscription(emulator: str, monkeypatch):
+    """A publisher on the emulator, with the test topic and a subscription to it created:
+    (publisher, topic path, subscription path)."""
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator)
     from google.cloud import pubsub_v1
 
@@ -88,6 +88,13 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     subscription = subscriber.subscription_path(PROJECT, SUBSCRIPTION)
     publisher.create_topic(name=topic)
     subscriber.create_subscription(name=subscription, topic=topic)
+    return publisher, topic, subscription
+
+
+def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
+    emulator, tmp_path, monkeypatch
+):
+    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
 
     now = datetime.now(UTC)
     today, yesterday = now.date(), now.date() - timedelta(days=1)
@@ -206,14 +213,7 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
 ):
     """The files a killed stream wrote stayed unloaded under stream/<run id>/ for ever: its
     days never reached the warehouse."""
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator)
-    from google.cloud import pubsub_v1
-
-    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
-    topic = publisher.topic_path(PROJECT, TOPIC)
-    subscription = subscriber.subscription_path(PROJECT, SUBSCRIPTION)
-    publisher.create_topic(name=topic)
-    subscriber.create_subscription(name=subscription, topic=topic)
+    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
     now = datetime.now(UTC)
     posts = [_post(i, now - timedelta(minutes=i % 30), author=i % 13) for i in range(40)]
     messages = [orjson.dumps(p) for p in posts] + [b"{not json"]

@@ -53,32 +53,41 @@ def test_a_lock_held_past_the_wait_is_an_error_naming_the_kept_files(tmp_path):
     assert not warehouse.published_path(tmp_path).exists()
 
 
-def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_path):
-    """Its ledger row used to stay `running` for ever (the Overview and Data health showed it
-    as still running): a stream session holds the data directory's lock only while it loads."""
+def _kill_a_session_after(tmp_path, steps: str, said: str) -> None:
+    """In a child process, a stream session `stream-dead` of the data directory `tmp_path`
+    takes its session lock, runs `steps` (Python with `session` and `landing` defined), prints
+    `said`, and is then killed outright (SIGKILL)."""
     script = (
         "import sys, time\n"
         "from datetime import UTC, datetime\n"
         "from pathlib import Path\n"
         "from moodcast.config import load_settings\n"
-        "from moodcast.stream import _Session, load_landing, session_lock\n"
+        "from moodcast.stream import _Session, session_lock\n"
         "data = Path(sys.argv[1])\n"
         "landing = data / 'stream' / 'stream-dead'\n"
         "landing.mkdir(parents=True)\n"
         "session = _Session(load_settings(data), 'stream-dead', datetime.now(UTC), str(landing), {})\n"
         "lock = session_lock(session)\n"
-        "load_landing(session)\n"
-        "print('loaded', flush=True)\n"
+        f"{steps}"
+        f"print({said!r}, flush=True)\n"
         "time.sleep(600)\n"
     )
     dead = subprocess.Popen(
         [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
     )
     try:
-        assert dead.stdout.readline().strip() == "loaded"
+        assert dead.stdout.readline().strip() == said
     finally:
         dead.kill()
         dead.wait()
+
+
+def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_path):
+    """Its ledger row used to stay `running` for ever (the Overview and Data health showed it
+    as still running): a stream session holds the data directory's lock only while it loads."""
+    _kill_a_session_after(
+        tmp_path, "from moodcast.stream import load_landing\nload_landing(session)\n", "loaded"
+    )
     live = _session(tmp_path)
     held = session_lock(live)
     try:
@@ -95,12 +104,16 @@ def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_pat
     assert _runs(tmp_path) == {"stream-dead": "killed", "stream-test": "ok"}
 
 
-def _runs(data_dir) -> dict[str, str]:
+def _run_rows(data_dir) -> list[dict]:
     con = warehouse.open_published(data_dir)
     try:
-        return dict(queries.runs(con).select("run_id", "status").iter_rows())
+        return list(queries.runs(con).iter_rows(named=True))
     finally:
         con.close()
+
+
+def _runs(data_dir) -> dict[str, str]:
+    return {row["run_id"]: row["status"] for row in _run_rows(data_dir)}
 
 
 def test_recover_loads_what_a_killed_session_wrote_once_and_exits(tmp_path):
@@ -112,34 +125,16 @@ def test_recover_loads_what_a_killed_session_wrote_once_and_exits(tmp_path):
 
     from moodcast.cli import main
 
-    script = (
-        "import sys, time\n"
-        "from datetime import UTC, datetime\n"
-        "from pathlib import Path\n"
+    _kill_a_session_after(
+        tmp_path,
         "from ingest.stream import WriteBundleCountsFn\n"
-        "from moodcast.config import load_settings\n"
-        "from moodcast.stream import _Session, session_lock\n"
-        "data = Path(sys.argv[1])\n"
-        "landing = data / 'stream' / 'stream-dead'\n"
-        "landing.mkdir(parents=True)\n"
-        "session = _Session(load_settings(data), 'stream-dead', datetime.now(UTC), str(landing), {})\n"
-        "lock = session_lock(session)\n"
         "counts = WriteBundleCountsFn(str(landing))\n"
         "counts.start_bundle()\n"
         "counts.process((('read', ''), 7))\n"
         "counts.process((('dead_letter', 'invalid JSON'), 2))\n"
-        "counts.finish_bundle()\n"
-        "print('written', flush=True)\n"
-        "time.sleep(600)\n"
+        "counts.finish_bundle()\n",
+        "written",
     )
-    dead = subprocess.Popen(
-        [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert dead.stdout.readline().strip() == "written"
-    finally:
-        dead.kill()
-        dead.wait()
     assert list((tmp_path / "stream" / "stream-dead" / "counts").iterdir())
 
     def recover() -> list[str]:
@@ -151,11 +146,7 @@ def test_recover_loads_what_a_killed_session_wrote_once_and_exits(tmp_path):
 
     assert recover() == ["stream-dead"]
     assert recover() == []
-    con = warehouse.open_published(tmp_path)
-    try:
-        (row,) = queries.runs(con).iter_rows(named=True)
-    finally:
-        con.close()
+    (row,) = _run_rows(tmp_path)
     assert (row["run_id"], row["status"], row["read"], row["dead_lettered"]) == (
         "stream-dead",
         "killed",
@@ -182,11 +173,7 @@ def test_a_recovered_session_keeps_the_time_zone_version_and_day_it_ran_under(tm
     holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
     (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": ran.as_note()}))
     assert recover_killed_sessions(load_settings(tmp_path, tz="UTC")) == ["stream-dead"]
-    con = warehouse.open_published(tmp_path)
-    try:
-        (row,) = queries.runs(con).iter_rows(named=True)
-    finally:
-        con.close()
+    (row,) = _run_rows(tmp_path)
     assert (row["status"], row["tz"], row["package_version"], row["as_of"]) == (
         "killed",
         "Europe/Madrid",
