@@ -67,7 +67,7 @@ LAST_LOAD_WAIT = timedelta(minutes=10)
 
 STARTING = timedelta(minutes=1)
 """How long a session lock file may stay empty while its session starts (created, not yet
-locked): recovery removes an empty one only once it is older than this."""
+locked): recovery neither locks nor removes an empty one younger than this."""
 
 UNLOADABLE = "unloadable"
 """The folder, under a killed session's landing location, its files are set aside in when
@@ -405,17 +405,15 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     what to do) and is recorded killed without them; the others are recovered as usual. A
     run that recorded itself ended keeps that status. The folder of a session recovered, or
     that finished, is removed once empty (close_session); an empty lock file younger than
-    STARTING is kept, as a session starting now has created it and not yet locked it. One
-    whose data directory is locked by another run now is left for the next session to find."""
+    STARTING is left alone, as a session starting now has created it and not yet locked it
+    (ended_session_lock). One whose data directory is locked by another run now is left for
+    the next session to find."""
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
-        try:
-            age = time.time() - lock_file.stat().st_mtime
-            lock = warehouse.RunLock(lock_file.parent).acquire()
-        except (FileNotFoundError, warehouse.RunLocked):
+        lock = ended_session_lock(lock_file)
+        if lock is None:
             continue
         try:
-            ended = lock.stale is not None or age > STARTING.total_seconds()
             note = lock.stale.run if lock.stale else None
             row = killed_run(note) if note else None
             if row is not None:
@@ -431,13 +429,27 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                 )
                 killed.append(row.run_id)
             lock.stale = None
-            if ended:
-                close_session(lock)
+            close_session(lock)
         except warehouse.RunLocked:
             pass
         finally:
             lock.release()
     return killed
+
+
+def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
+    """The lock of the stream session whose lock file is `lock_file`, taken, once that session
+    has ended; None while it runs, or starts (its lock file still empty and younger than
+    STARTING: created, not locked yet, and a lock taken on it now would refuse the session its
+    own), or when the file is gone. The lock's `stale` is what the session noted, if it was
+    killed."""
+    try:
+        found = lock_file.stat()
+        if found.st_size == 0 and time.time() - found.st_mtime < STARTING.total_seconds():
+            return None
+        return warehouse.RunLock(lock_file.parent).acquire()
+    except (FileNotFoundError, warehouse.RunLocked):
+        return None
 
 
 def _recover_or_set_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:

@@ -2,6 +2,7 @@
 instead of blocking every start, finished and recovered sessions leave no folder behind, and
 a pane loaded before a crash does not count its day twice."""
 
+import fcntl
 import json
 import logging
 import os
@@ -15,7 +16,13 @@ import pytest
 import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
-from moodcast.stream import _Session, close_session, load_landing, recover_killed_sessions
+from moodcast.stream import (
+    _Session,
+    close_session,
+    ended_session_lock,
+    load_landing,
+    recover_killed_sessions,
+)
 from moodcast.stream import session_lock as take_session_lock
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
@@ -169,3 +176,28 @@ def test_a_starting_sessions_lock_file_is_not_removed(tmp_path):
         assert os.path.samestat(os.fstat(fd), os.stat(folder / LOCK_NAME))
     finally:
         os.close(fd)
+
+
+def test_a_recovery_beside_a_starting_session_does_not_refuse_it(tmp_path, monkeypatch):
+    """A recovery that locked a starting session's lock file (created, still empty) at the
+    moment the session locked it made the start fail with RunLocked."""
+    landing = tmp_path / "stream" / "stream-starting"
+    session = _Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    flock = fcntl.flock
+
+    def a_recovery_in_between(fd, operation):
+        monkeypatch.setattr(fcntl, "flock", flock)
+        recovering = ended_session_lock(landing / LOCK_NAME)
+        try:
+            return flock(fd, operation)
+        finally:
+            if recovering is not None:
+                recovering.release()
+
+    monkeypatch.setattr(fcntl, "flock", a_recovery_in_between)
+    lock = take_session_lock(session)
+    try:
+        assert recover_killed_sessions(load_settings(tmp_path)) == []
+        assert (landing / LOCK_NAME).exists()
+    finally:
+        close_session(lock)
