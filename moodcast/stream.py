@@ -181,13 +181,17 @@ class _Landed(NamedTuple):
 def _load_files(con, session: _Session, landed: _Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
     dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
-    the days upserted. Each file counts once ever, by name (`stream_files`): a pane file
-    loaded before (a crash between a load and the deletion of its files) is skipped, so the
-    run's `days` stay exact. Raises UnloadableFile, naming it, for a file that cannot be read
-    as its contract."""
+    the days upserted. Each file counts once ever, by name (`stream_files`): a file loaded
+    before (a crash between a load and the deletion of its files) is skipped unread, so the
+    run's `days` and counts stay exact. Raises UnloadableFile, naming it, for a file not yet
+    loaded that cannot be read as its contract."""
     names = {p.path: _pane_name(session.run_id, p) for p in landed.newest}
+    names |= {path: Path(path).name for path in [*landed.counts, *landed.dead]}
     done = loaded_stream_files(con, list(names.values()))
     fresh = [p for p in landed.newest if names[p.path] not in done]
+    counts, dead = (
+        [p for p in paths if names[p] not in done] for paths in (landed.counts, landed.dead)
+    )
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -204,8 +208,8 @@ def _load_files(con, session: _Session, landed: _Landed) -> int:
         con,
         run_id=session.run_id,
         loaded_at=datetime.now(UTC),
-        counts=[(Path(p).name, _read(p, _STREAM_COUNTS)) for p in landed.counts],
-        dead_letters=[(Path(p).name, _read(p, _DEAD_LETTERS)) for p in landed.dead],
+        counts=[(names[p], _read(p, _STREAM_COUNTS)) for p in counts],
+        dead_letters=[(names[p], _read(p, _DEAD_LETTERS)) for p in dead],
         panes=[names[p.path] for p in fresh],
     )
     session.counts = _counts(totals)
@@ -329,7 +333,7 @@ def stream_run(
     try:
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
-        close_session(alive)
+        close_session(alive, landing)
 
 
 def _stream_session(
@@ -381,10 +385,15 @@ def session_lock(session: _Session) -> warehouse.RunLock:
     return lock
 
 
-def close_session(lock: warehouse.RunLock) -> None:
+def close_session(lock: warehouse.RunLock, landing: str) -> None:
     """Release a session lock and delete its file (released, it notes nothing), then remove
     the empty folders under it: a session that finished or was recovered leaves nothing for
-    the next session to examine again. Files still there (not loaded, or set aside) stay."""
+    the next session to examine again. While files are still under `landing` (a last load or
+    a job that failed), the lock file keeps the session's note instead, as a killed session's
+    does, so that the next start loads them (recover_killed_sessions)."""
+    if _Landed.found(landing).paths:
+        lock.abandon()
+        return
     if lock.stale is None:
         lock.path.unlink(missing_ok=True)
     lock.release()
@@ -400,10 +409,11 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
     a day is upserted from its newest pane unless a later pane is already loaded, and a file
     already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
-    simply done again by the next session, which still finds the note. A session with a file
-    that cannot be loaded has all the files it left moved to `<landing>/unloadable/` (logged, with
-    what to do) and is recorded killed without them; the others are recovered as usual. A
-    run that recorded itself ended keeps that status. The folder of a session recovered, or
+    simply done again by the next session, which still finds the note. Each file that cannot
+    be loaded is moved to `<landing>/unloadable/` (an error line each, with what to do) and
+    the run is recorded without it; the session's other files, and the other sessions, are
+    recovered as usual. A run that recorded itself ended keeps that status (a session whose
+    last load failed left its files and its note: close_session). The folder of a session recovered, or
     that finished, is removed once empty (close_session); an empty lock file younger than
     STARTING is left alone, as a session starting now has created it and not yet locked it
     (ended_session_lock). One whose data directory is locked by another run now is left for
@@ -416,10 +426,10 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
         try:
             note = lock.stale.run if lock.stale else None
             row = killed_run(note) if note else None
+            landing = str((note or {}).get("landing") or lock_file.parent)
             if row is not None:
                 lock.note(note)
-                landing = str(note.get("landing") or lock_file.parent)
-                days = _recover_or_set_aside(settings, row, landing)
+                days = _recover_setting_aside(settings, row, landing)
                 log.warning(
                     "stream %s was killed without stopping; loaded the %d day(s) it had not "
                     "loaded from %s and recorded it as killed",
@@ -429,7 +439,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                 )
                 killed.append(row.run_id)
             lock.stale = None
-            close_session(lock)
+            close_session(lock, landing)
         except warehouse.RunLocked:
             pass
         finally:
@@ -452,26 +462,24 @@ def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
         return None
 
 
-def _recover_or_set_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
-    """`_recover`; when one of the files cannot be loaded, move all the files the session
-    left to `<landing>/unloadable/`, say so, and record the run without them."""
-    try:
-        return _recover(settings, row, landing)
-    except UnloadableFile as exc:
-        aside = set_aside_landing_files(landing, _Landed.found(landing).paths, UNLOADABLE)
-        log.error(
-            "stream %s: cannot load %s (%s), so all the files it left were moved to %s and "
-            "the run is recorded killed without them: they are not in the warehouse, except "
-            "any that a load published just before the kill (stream_files names those). A "
-            "file cut short, or written by a moodcast version with another file schema, does "
-            "this; moodcast will not try them again: inspect them there, then delete that "
-            "folder",
-            row.run_id,
-            exc.path,
-            exc,
-            aside,
-        )
-        return _recover(settings, row, landing)
+def _recover_setting_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
+    """`_recover`, moving each file that cannot be loaded to `<landing>/unloadable/` (an error
+    line names it, why, and what to do) and loading the others, however many are moved."""
+    while True:
+        try:
+            return _recover(settings, row, landing)
+        except UnloadableFile as exc:
+            aside = set_aside_landing_files(landing, [exc.path], UNLOADABLE)
+            log.error(
+                "stream %s: cannot load %s (%s), so it was moved to %s and the run is recorded "
+                "without it; the session's other files are loaded. A file cut short, or written "
+                "by a moodcast version with another file schema, does this; moodcast will not "
+                "try it again: inspect it there, then delete that folder",
+                row.run_id,
+                exc.path,
+                exc,
+                aside,
+            )
 
 
 def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
@@ -479,7 +487,7 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
     record the run `killed` with its counts, or with the status it recorded itself, under the
     `as_of`, time zone and moodcast version it noted; return the days upserted. Raises
     RunLocked while another run holds the data directory, UnloadableFile (nothing loaded) for
-    a file that cannot be loaded."""
+    a file not yet loaded that cannot be."""
     session = _Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = _Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
@@ -501,14 +509,16 @@ def publish_last(
     """Load what the stopped job wrote last and record the stream run `ok`, retrying every
     `every` seconds while another run holds the data directory's lock, for up to `wait`. A
     load that fails, or a lock still held after `wait`, is recorded `failed` where the ledger
-    can be reached and raised; the files not loaded stay under the run's landing location."""
+    can be reached and raised; the files not loaded stay under the run's landing location,
+    for the next start to load (close_session keeps the session's note for it)."""
     deadline = time.monotonic() + wait.total_seconds()
     try:
         while not load_landing(session, status="ok"):
             if time.monotonic() >= deadline:
                 raise warehouse.RunLocked(
                     f"the data directory stayed locked by another run for {wait}, so the "
-                    f"stream's last files were not published; they are kept in {session.landing}",
+                    f"stream's last files were not published; they are kept in {session.landing} "
+                    "for the next `moodcast stream` (or `moodcast stream --recover`) to load",
                     holder=None,
                 )
             time.sleep(every)

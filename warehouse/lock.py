@@ -187,6 +187,15 @@ class RunLock:
         finally:
             os.close(fd)
 
+    def abandon(self) -> None:
+        """Drop the lock and leave the file as it is (holder and note), as a process killed
+        while holding it does: the next acquirer finds them `stale`. Does nothing when not
+        held."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            _HELD.pop(fd, None)
+            os.close(fd)
+
     def holder(self) -> Holder | None:
         """The holder recorded in the lock file, without locking: None when empty or unreadable.
 

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import warehouse
+from ingest.stream import WriteBundleCountsFn
 from moodcast.config import load_settings
 from moodcast.stream import (
     _Session,
+    close_session,
     load_landing,
     publish_last,
     recover_killed_sessions,
@@ -51,6 +53,28 @@ def test_a_lock_held_past_the_wait_is_an_error_naming_the_kept_files(tmp_path):
     ):
         publish_last(session, wait=timedelta(seconds=0.3), every=0.1)
     assert not warehouse.published_path(tmp_path).exists()
+
+
+def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start(tmp_path):
+    """A stopping stream whose last load failed kept its files but deleted its session lock,
+    so no later start found them: their posts never reached the warehouse."""
+    session = _session(tmp_path)
+    alive = session_lock(session)
+    counts = WriteBundleCountsFn(session.landing)
+    counts.start_bundle()
+    counts.process((("read", ""), 4))
+    counts.finish_bundle()
+    with (
+        warehouse.RunLock(tmp_path, command="moodcast run (a batch run)"),
+        pytest.raises(warehouse.RunLocked),
+    ):
+        publish_last(session, wait=timedelta(seconds=0.3), every=0.1)
+    close_session(alive, session.landing)
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-test"]
+    (row,) = _run_rows(tmp_path)
+    assert (row["status"], row["read"]) == ("killed", 4)
+    assert not (tmp_path / "stream" / "stream-test").exists()
 
 
 def _kill_a_session_after(tmp_path, steps: str, said: str) -> None:

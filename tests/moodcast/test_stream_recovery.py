@@ -50,9 +50,9 @@ def _write_counts(landing: Path, read: int) -> None:
     counts.finish_bundle()
 
 
-def _write_pane(landing: Path, *, index: int = 0, posts: int = 3) -> Path:
+def _write_pane(landing: Path, *, index: int = 0, posts: int = 3, day: date = DAY) -> Path:
     row = {
-        "day": DAY,
+        "day": day,
         "region": "north",
         "lang": "en",
         "marker": "sadness",
@@ -67,7 +67,7 @@ def _write_pane(landing: Path, *, index: int = 0, posts: int = 3) -> Path:
     }
     table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
     fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
-    (path,) = WritePaneFn(str(landing)).process(Pane(DAY, index, "early", fired, table, posts))
+    (path,) = WritePaneFn(str(landing)).process(Pane(day, index, "early", fired, table, posts))
     return Path(path)
 
 
@@ -99,16 +99,43 @@ def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_pa
     assert recovered == ["stream-bad", "stream-good"]
     runs = _runs(tmp_path)
     assert {r: (v["status"], v["read"], v["days"]) for r, v in runs.items()} == {
-        "stream-bad": ("killed", 0, 0),
+        "stream-bad": ("killed", 5, 0),
         "stream-good": ("killed", 7, 0),
     }
     aside = bad / "unloadable"
-    assert (aside / "panes" / DAY.isoformat() / pane.name).exists()
-    assert len(list((aside / "counts").iterdir())) == 1
+    assert [p.relative_to(aside) for p in aside.rglob("*.parquet")] == [
+        Path("panes", DAY.isoformat(), pane.name)
+    ]
     assert not pane.exists()
     assert str(pane) in caplog.text and str(aside) in caplog.text
     assert not (bad / LOCK_NAME).exists()
     assert recover_killed_sessions(load_settings(tmp_path)) == []
+
+
+def test_every_file_that_cannot_be_loaded_is_set_aside_and_the_rest_loaded(tmp_path, caplog):
+    """The first file that could not be loaded set aside every file the session left, loading
+    none of the others: a killed session lost its good panes and counts with one bad file."""
+    landing = _killed_session(tmp_path, "stream-two-bad")
+    cut = _write_pane(landing, day=DAY)
+    cut.write_bytes(cut.read_bytes()[:100])
+    _write_pane(landing, day=date(2025, 3, 2))
+    _write_counts(landing, read=5)
+    other = landing / "counts" / "written-by-another-version.parquet"
+    pl.DataFrame({"posts": [4]}).write_parquet(other)
+
+    with caplog.at_level(logging.ERROR, logger="moodcast.stream"):
+        assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-two-bad"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["read"], row["days"]) == ("killed", 5, 1)
+    aside = landing / "unloadable"
+    assert sorted(p.relative_to(aside) for p in aside.rglob("*.parquet")) == [
+        Path("counts", other.name),
+        Path("panes", DAY.isoformat(), cut.name),
+    ]
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2 and str(cut) in errors[0] and str(other) in errors[1]
+    assert not (landing / LOCK_NAME).exists()
 
 
 def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
@@ -124,7 +151,7 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     lock = take_session_lock(session)
     _write_counts(landing, read=2)
     assert load_landing(session, status="ok")
-    close_session(lock)
+    close_session(lock, str(landing))
 
     assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-killed"]
 
@@ -200,4 +227,4 @@ def test_a_recovery_beside_a_starting_session_does_not_refuse_it(tmp_path, monke
         assert recover_killed_sessions(load_settings(tmp_path)) == []
         assert (landing / LOCK_NAME).exists()
     finally:
-        close_session(lock)
+        close_session(lock, str(landing))
