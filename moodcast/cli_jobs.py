@@ -206,7 +206,8 @@ def stream(
     Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
     `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
     """
-    from moodcast.stream import recover_killed_sessions, stream_run
+    from moodcast.stream import stream_run
+    from moodcast.stream_recovery import recover_killed_sessions
 
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))

@@ -16,14 +16,10 @@ import pytest
 import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
-from moodcast.stream import (
-    _Session,
-    close_session,
-    ended_session_lock,
-    load_landing,
-    recover_killed_sessions,
-)
-from moodcast.stream import session_lock as take_session_lock
+from moodcast.stream import load_landing
+from moodcast.stream_landing import Session, close_session
+from moodcast.stream_landing import session_lock as take_session_lock
+from moodcast.stream_recovery import ended_session_lock, recover_killed_sessions
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
 from warehouse.lock import LOCK_NAME
@@ -36,7 +32,7 @@ def _killed_session(data_dir: Path, run_id: str) -> Path:
     and landing location, no process holding it."""
     landing = data_dir / "stream" / run_id
     landing.mkdir(parents=True)
-    session = _Session(load_settings(data_dir), run_id, datetime(2025, 3, 1, tzinfo=UTC), "", {})
+    session = Session(load_settings(data_dir), run_id, datetime(2025, 3, 1, tzinfo=UTC), "", {})
     holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
     note = {**session.record("running").as_note(), "landing": str(landing)}
     (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": note}))
@@ -93,7 +89,7 @@ def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_pa
     good = _killed_session(tmp_path, "stream-good")
     _write_counts(good, read=7)
 
-    with caplog.at_level(logging.ERROR, logger="moodcast.stream"):
+    with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
         recovered = recover_killed_sessions(load_settings(tmp_path))
 
     assert recovered == ["stream-bad", "stream-good"]
@@ -123,7 +119,7 @@ def test_every_file_that_cannot_be_loaded_is_set_aside_and_the_rest_loaded(tmp_p
     other = landing / "counts" / "written-by-another-version.parquet"
     pl.DataFrame({"posts": [4]}).write_parquet(other)
 
-    with caplog.at_level(logging.ERROR, logger="moodcast.stream"):
+    with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
         assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-two-bad"]
 
     (row,) = _runs(tmp_path).values()
@@ -147,7 +143,7 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     (old / LOCK_NAME).write_text("")
     os.utime(old / LOCK_NAME, (0, 0))
     landing = tmp_path / "stream" / "stream-finished"
-    session = _Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
     lock = take_session_lock(session)
     _write_counts(landing, read=2)
     assert load_landing(session, status="ok")
@@ -172,7 +168,7 @@ def test_a_pane_loaded_before_a_crash_counts_its_day_once(tmp_path):
     kept = tmp_path / "kept.parquet"
     shutil.copyfile(pane, kept)
     settings = load_settings(tmp_path)
-    session = _Session(settings, "stream-crash", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
+    session = Session(settings, "stream-crash", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
     assert load_landing(session)
     assert not pane.exists()
     shutil.copyfile(kept, pane)
@@ -209,7 +205,7 @@ def test_a_recovery_beside_a_starting_session_does_not_refuse_it(tmp_path, monke
     """A recovery that locked a starting session's lock file (created, still empty) at the
     moment the session locked it made the start fail with RunLocked."""
     landing = tmp_path / "stream" / "stream-starting"
-    session = _Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
     flock = fcntl.flock
 
     def a_recovery_in_between(fd, operation):
