@@ -147,7 +147,7 @@ def run(
 @click.option(
     "--recover",
     is_flag=True,
-    help="Only load what stream sessions killed outright left unloaded (every start does this first), record them killed, and exit.",
+    help="Only load what stream sessions killed outright (or stopped after a failed last load) left unloaded, recording a killed one killed (every start does this first), and exit.",
 )
 @click.option(
     "--early-every",
