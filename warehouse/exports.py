@@ -202,11 +202,18 @@ def export(
     shown = budget if privacy == "dp" else None
     writers = _writers(frames, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown)
     out.mkdir(parents=True, exist_ok=True)
-    staged = {name: _staged(out / name, write) for name, write in writers.items()}
-    digests = {name: _sha256(tmp) for name, tmp in staged.items()}
-    _write_manifest(out / PENDING_NAME, digests)
-    for name, tmp in staged.items():
-        os.replace(tmp, out / name)
+    staged: dict[str, Path] = {}
+    try:
+        for name, write in writers.items():
+            staged[name] = _staged(out / name, write)
+        digests = {name: _sha256(tmp) for name, tmp in staged.items()}
+        _write_manifest(out / PENDING_NAME, digests)
+        for name, tmp in staged.items():
+            os.replace(tmp, out / name)
+    finally:
+        for tmp in staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
     for name in sorted(earlier.keys() - digests.keys()):
         with contextlib.suppress(OSError):
             if _sha256(out / name) in earlier[name]:

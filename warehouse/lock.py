@@ -8,9 +8,9 @@ holder is gone and no worker outlives it. The file's contents name the holder (t
 refusal) and, once noted, the run it is doing: a later run that finds them left behind knows
 that run was killed (`RunLock.stale`). `flock` is per open file, so a second `RunLock` in the
 same process is refused too. A lock file removed while a process is taking it (a stream session
-deleting its own) is not held: the taker checks, once it has the lock, that the path still names
-the file it locked, and starts again on the new one if not. It is reliable on local file systems; on NFS use a data
-directory on local disk.
+deleting its own) is not held: the taker checks, once it has the lock, that the path still
+names the file it locked, and starts again on the new one if not. It is reliable on local file
+systems; on NFS use a data directory on local disk.
 """
 
 from __future__ import annotations
