@@ -147,7 +147,7 @@ def run(
 @click.option(
     "--recover",
     is_flag=True,
-    help="Only load what stream sessions killed outright left unloaded (every start does this first), record them killed, and exit.",
+    help="Only load what stream sessions killed outright (or stopped after a failed last load) left unloaded, recording a killed one killed (every start does this first), and exit.",
 )
 @click.option(
     "--early-every",
@@ -206,7 +206,8 @@ def stream(
     Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
     `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
     """
-    from moodcast.stream import recover_killed_sessions, stream_run
+    from moodcast.stream import stream_run
+    from moodcast.stream_recovery import recover_killed_sessions
 
     ctx = click.get_current_context()
     beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))

@@ -6,56 +6,34 @@ lock, upserts the days pane-aware, adds the accounting, records the stream run i
 (`running`, then `ok` or `failed`) and publishes atomically, then deletes the files it loaded.
 The job keeps its windows' state in memory: a restarted stream starts new panes, which order
 after the earlier run's (warehouse.panes). A session killed outright leaves the files it had not
-loaded; the next session loads them as that session's run before its own job starts
-(recover_killed_sessions), or sets them aside when one cannot be loaded. A session that stopped
-or was recovered removes its emptied folder (close_session).
+loaded, and one whose last load failed keeps them; the next session loads them as that
+session's run before its own job starts (moodcast.stream_recovery), setting aside those that
+cannot be loaded. A session that stopped with nothing left, or was recovered, removes its
+emptied folder (moodcast.stream_landing.close_session).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 import threading
 import time
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
-from functools import partial
-from importlib.metadata import version
-from pathlib import Path
-from typing import NamedTuple
-from zoneinfo import ZoneInfo
-
-import polars as pl
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import warehouse
-import warehouse.lock
 from ingest.job import IngestJob
 from ingest.landing import landing_location
 from ingest.runner import is_remote
 from ingest.sources import InputError
-from ingest.stream import (
-    PaneFile,
-    StreamJob,
-    bundle_files,
-    delete_landing_files,
-    pane_files,
-    read_landing_file,
-    set_aside_landing_files,
-    start_stream,
-)
+from ingest.stream import StreamJob, delete_landing_files, start_stream
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
-from transforms.contracts import DEAD_LETTER_SCHEMA, conform
-from transforms.errors import ContractError, WarehouseError
+from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
+from moodcast.stream_recovery import recover_killed_sessions
 from transforms.markers import marker_versions
 from transforms.posts import PostOptions
-from warehouse import queries
-from warehouse.ledger import killed_run
-from warehouse.load import daily_rows
-from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +42,6 @@ DRAIN_SLACK = timedelta(seconds=120)
 
 LAST_LOAD_WAIT = timedelta(minutes=10)
 """How long a stopping stream retries its last load while another run holds the lock."""
-
-STARTING = timedelta(minutes=1)
-"""How long a session lock file may stay empty while its session starts (created, not yet
-locked): recovery removes an empty one only once it is older than this."""
-
-UNLOADABLE = "unloadable"
-"""The folder, under a killed session's landing location, its files are set aside in when
-one of them cannot be loaded."""
-
-
-class UnloadableFile(WarehouseError):
-    """A landing file that cannot be read as its contract (cut short, or written by a moodcast
-    with another schema): `path` names it."""
-
-    def __init__(self, message: str, *, path: str):
-        super().__init__(message)
-        self.path = path
 
 
 @dataclass(frozen=True)
@@ -104,140 +65,13 @@ class StreamSummary:
         )
 
 
-@dataclass
-class _Session:
-    settings: Settings
-    run_id: str
-    started_at: datetime
-    landing: str
-    versions: dict
-    loads: int = 0
-    days: int = 0
-    pane_posts: dict = field(default_factory=dict)
-    counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
-
-    def record(self, status: str) -> warehouse.RunRecord:
-        c = self.counts
-        return warehouse.RunRecord(
-            run_id=self.run_id,
-            started_at=self.started_at,
-            finished_at=None if status == "running" else datetime.now(UTC),
-            as_of=datetime.now(ZoneInfo(self.settings.tz)).date(),
-            tz=self.settings.tz,
-            package_version=version("moodcast"),
-            marker_versions=self.versions,
-            status=status,
-            read=c["read"],
-            valid=c["valid"],
-            dead_lettered=c["dead_lettered"],
-            duplicates=c["duplicates"],
-            filtered=sum(c["filtered"].values()),
-            days=self.days,
-        )
-
-
-NO_COUNTS = pl.DataFrame(schema={"category": pl.String, "reason": pl.String, "n": pl.Int64})
-
-
-def _counts(totals: pl.DataFrame) -> dict:
-    def total(category: str) -> int:
-        return int(totals.filter(pl.col("category") == category).get_column("n").sum())
-
-    filtered = totals.filter(pl.col("category") == "filtered")
-    return {
-        "read": total("read"),
-        "valid": total("valid"),
-        "dead_lettered": total("dead_letter"),
-        "duplicates": total("duplicate"),
-        "filtered": dict(filtered.select("reason", "n").iter_rows()),
-    }
-
-
-class _Landed(NamedTuple):
-    """The files a stream job has written under its landing location: every pane file, each
-    day's newest pane (panes accumulate: a day's newest holds all of it so far), and the
-    bundle files of counts and of dead letters."""
-
-    panes: list[PaneFile]
-    newest: list[PaneFile]
-    counts: list[str]
-    dead: list[str]
-
-    @classmethod
-    def found(cls, landing: str) -> _Landed:
-        panes = pane_files(landing)
-        newest: dict[date, PaneFile] = {}
-        for pane in panes:
-            if pane.day not in newest or pane.index > newest[pane.day].index:
-                newest[pane.day] = pane
-        counts, dead = bundle_files(landing, "counts"), bundle_files(landing, "dead")
-        return cls(panes, list(newest.values()), counts, dead)
-
-    @property
-    def paths(self) -> list[str]:
-        return [p.path for p in self.panes] + self.counts + self.dead
-
-
-def _load_files(con, session: _Session, landed: _Landed) -> int:
-    """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
-    dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
-    the days upserted. Each file counts once ever, by name (`stream_files`): a pane file
-    loaded before (a crash between a load and the deletion of its files) is skipped, so the
-    run's `days` stay exact. Raises UnloadableFile, naming it, for a file that cannot be read
-    as its contract."""
-    names = {p.path: _pane_name(session.run_id, p) for p in landed.newest}
-    done = loaded_stream_files(con, list(names.values()))
-    fresh = [p for p in landed.newest if names[p.path] not in done]
-    upserted = warehouse.upsert_panes(
-        con,
-        [
-            (
-                warehouse.PaneMeta(
-                    p.day, session.run_id, session.started_at, p.index, p.timing, p.fired_at
-                ),
-                _read(p.path, lambda frame, day=p.day: daily_rows(frame, days=[day])),
-            )
-            for p in fresh
-        ],
-    )
-    totals = warehouse.add_stream_accounting(
-        con,
-        run_id=session.run_id,
-        loaded_at=datetime.now(UTC),
-        counts=[(Path(p).name, _read(p, _STREAM_COUNTS)) for p in landed.counts],
-        dead_letters=[(Path(p).name, _read(p, _DEAD_LETTERS)) for p in landed.dead],
-        panes=[names[p.path] for p in fresh],
-    )
-    session.counts = _counts(totals)
-    session.days += upserted.days
-    return upserted.days
-
-
-def _pane_name(run_id: str, pane: PaneFile) -> str:
-    """A pane file's name in `stream_files`: `<run id>/panes/<day>/<file name>`."""
-    return f"{run_id}/panes/{pane.day.isoformat()}/{Path(pane.path).name}"
-
-
-_STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream counts")
-_DEAD_LETTERS = partial(conform, schema=DEAD_LETTER_SCHEMA, name="stream dead letters")
-
-
-def _read(path: str, contract) -> pl.DataFrame:
-    """The landing file `path` as `contract` (a function that conforms a frame) returns it;
-    UnloadableFile when it cannot be read (cut short) or conformed (another schema)."""
-    try:
-        return contract(read_landing_file(path))
-    except (pl.exceptions.PolarsError, ContractError, warehouse.LoadError) as exc:
-        raise UnloadableFile(f"{type(exc).__name__}: {exc}", path=path) from exc
-
-
-def load_landing(session: _Session, *, status: str = "running") -> bool:
+def load_landing(session: Session, *, status: str = "running") -> bool:
     """Publish what the job has written since the last load; False when the data directory
     was locked by another run (the files wait for the next load)."""
-    landed = _Landed.found(session.landing)
+    landed = Landed.found(session.landing)
     try:
         with warehouse.writing(session.settings.data_dir) as con:
-            days = _load_files(con, session, landed)
+            days = load_files(con, session, landed)
             warehouse.record_run(con, session.record(status))
     except warehouse.RunLocked as exc:
         log.warning("stream: %s; loading at the next interval", exc)
@@ -256,7 +90,7 @@ def load_landing(session: _Session, *, status: str = "running") -> bool:
     return True
 
 
-def undelivered(session: _Session) -> int:
+def undelivered(session: Session) -> int:
     """Posts read but not yet in a published pane (or not yet accounted for): zero when the
     job has caught up with everything it read."""
     c = session.counts
@@ -264,7 +98,7 @@ def undelivered(session: _Session) -> int:
     return (c["read"] - accounted) + (c["valid"] - sum(session.pane_posts.values()))
 
 
-def drain(session: _Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
+def drain(session: Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
     """Keep loading until every post read is in a published pane (early panes keep firing
     while posts wait), the job fails, or `timeout` passes."""
     deadline = time.monotonic() + timeout.total_seconds()
@@ -323,17 +157,17 @@ def stream_run(
         allowed_lateness=allowed_lateness,
         mapping=settings.record_mapping,
     )
-    session = _Session(settings, run_id, started, landing, versions)
+    session = Session(settings, run_id, started, landing, versions)
     recover_killed_sessions(settings)
     alive = session_lock(session)
     try:
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
-        close_session(alive)
+        close_session(alive, landing)
 
 
 def _stream_session(
-    session: _Session,
+    session: Session,
     job: StreamJob,
     subscription: str,
     beam_args: list[str],
@@ -371,132 +205,20 @@ def _stream_session(
     )
 
 
-def session_lock(session: _Session) -> warehouse.RunLock:
-    """The held lock that says `session` is alive (`<data dir>/stream/<run id>/moodcast.lock`),
-    noting its run and its landing location: a session killed outright leaves the note for
-    `recover_killed_sessions`."""
-    folder = session.settings.data_dir / "stream" / session.run_id
-    lock = warehouse.RunLock(folder, command="moodcast stream").acquire()
-    lock.note({**session.record("running").as_note(), "landing": session.landing})
-    return lock
-
-
-def close_session(lock: warehouse.RunLock) -> None:
-    """Release a session lock and delete its file (released, it notes nothing), then remove
-    the empty folders under it: a session that finished or was recovered leaves nothing for
-    the next session to examine again. Files still there (not loaded, or set aside) stay."""
-    if lock.stale is None:
-        lock.path.unlink(missing_ok=True)
-    lock.release()
-    for root, _, _ in os.walk(lock.path.parent, topdown=False):
-        with contextlib.suppress(OSError):
-            os.rmdir(root)
-
-
-def recover_killed_sessions(settings: Settings) -> list[str]:
-    """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
-    did not load, and record their runs `killed` (their ledger rows would stay `running`);
-    return their ids. The dead sessions are found by their session locks under
-    `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
-    a day is upserted from its newest pane unless a later pane is already loaded, and a file
-    already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
-    simply done again by the next session, which still finds the note. A session with a file
-    that cannot be loaded has all the files it left moved to `<landing>/unloadable/` (logged, with
-    what to do) and is recorded killed without them; the others are recovered as usual. A
-    run that recorded itself ended keeps that status. The folder of a session recovered, or
-    that finished, is removed once empty (close_session); an empty lock file younger than
-    STARTING is kept, as a session starting now has created it and not yet locked it. One
-    whose data directory is locked by another run now is left for the next session to find."""
-    killed = []
-    for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
-        try:
-            age = time.time() - lock_file.stat().st_mtime
-            lock = warehouse.RunLock(lock_file.parent).acquire()
-        except (FileNotFoundError, warehouse.RunLocked):
-            continue
-        try:
-            ended = lock.stale is not None or age > STARTING.total_seconds()
-            note = lock.stale.run if lock.stale else None
-            row = killed_run(note) if note else None
-            if row is not None:
-                lock.note(note)
-                landing = str(note.get("landing") or lock_file.parent)
-                days = _recover_or_set_aside(settings, row, landing)
-                log.warning(
-                    "stream %s was killed without stopping; loaded the %d day(s) it had not "
-                    "loaded from %s and recorded it as killed",
-                    row.run_id,
-                    days,
-                    landing,
-                )
-                killed.append(row.run_id)
-            lock.stale = None
-            if ended:
-                close_session(lock)
-        except warehouse.RunLocked:
-            pass
-        finally:
-            lock.release()
-    return killed
-
-
-def _recover_or_set_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
-    """`_recover`; when one of the files cannot be loaded, move all the files the session
-    left to `<landing>/unloadable/`, say so, and record the run without them."""
-    try:
-        return _recover(settings, row, landing)
-    except UnloadableFile as exc:
-        aside = set_aside_landing_files(landing, _Landed.found(landing).paths, UNLOADABLE)
-        log.error(
-            "stream %s: cannot load %s (%s), so all the files it left were moved to %s and "
-            "the run is recorded killed without them: they are not in the warehouse, except "
-            "any that a load published just before the kill (stream_files names those). A "
-            "file cut short, or written by a moodcast version with another file schema, does "
-            "this; moodcast will not try them again: inspect them there, then delete that "
-            "folder",
-            row.run_id,
-            exc.path,
-            exc,
-            aside,
-        )
-        return _recover(settings, row, landing)
-
-
-def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
-    """Load the files a dead session left under `landing` as its run `row` (killed_run) and
-    record the run `killed` with its counts, or with the status it recorded itself, under the
-    `as_of`, time zone and moodcast version it noted; return the days upserted. Raises
-    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded) for
-    a file that cannot be loaded."""
-    session = _Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
-    landed = _Landed.found(landing)
-    with warehouse.writing(settings.data_dir) as con:
-        recorded = queries.runs(con).filter(pl.col("run_id") == row.run_id)
-        status, finished = "killed", None
-        if not recorded.is_empty() and recorded.item(0, "status") in ("ok", "failed"):
-            status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
-        session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
-        days = _load_files(con, session, landed)
-        ran = {"as_of": row.as_of, "tz": row.tz, "package_version": row.package_version}
-        warehouse.record_run(con, replace(session.record(status), finished_at=finished, **ran))
-    delete_landing_files(landed.paths)
-    return days
-
-
-def publish_last(
-    session: _Session, *, wait: timedelta = LAST_LOAD_WAIT, every: float = 5.0
-) -> None:
+def publish_last(session: Session, *, wait: timedelta = LAST_LOAD_WAIT, every: float = 5.0) -> None:
     """Load what the stopped job wrote last and record the stream run `ok`, retrying every
     `every` seconds while another run holds the data directory's lock, for up to `wait`. A
     load that fails, or a lock still held after `wait`, is recorded `failed` where the ledger
-    can be reached and raised; the files not loaded stay under the run's landing location."""
+    can be reached and raised; the files not loaded stay under the run's landing location,
+    for the next start to load (close_session keeps the session's note for it)."""
     deadline = time.monotonic() + wait.total_seconds()
     try:
         while not load_landing(session, status="ok"):
             if time.monotonic() >= deadline:
                 raise warehouse.RunLocked(
                     f"the data directory stayed locked by another run for {wait}, so the "
-                    f"stream's last files were not published; they are kept in {session.landing}",
+                    f"stream's last files were not published; they are kept in {session.landing} "
+                    "for the next `moodcast stream` (or `moodcast stream --recover`) to load",
                     holder=None,
                 )
             time.sleep(every)
@@ -516,7 +238,7 @@ def _job_failed(error: BaseException) -> InputError:
     return failure
 
 
-def _record_failed(session: _Session) -> None:
+def _record_failed(session: Session) -> None:
     try:
         with warehouse.writing(session.settings.data_dir) as con:
             warehouse.record_run(con, session.record("failed"))

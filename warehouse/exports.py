@@ -37,6 +37,7 @@ Format = Literal["csv", "parquet"]
 
 DICTIONARY_NAME = "data_dictionary.md"
 MANIFEST_NAME = "manifest.json"
+PENDING_NAME = ".manifest-pending.json"
 
 EXPORT_ORDER = {
     "timelines": ("marker", "region", "lang", "period_start", "day", "marker_version"),
@@ -53,7 +54,9 @@ def in_export_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
     return frame.sort(order, nulls_last=True, maintain_order=True)
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _staged(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write a file for `path` beside it under a temporary name (`write`, then fsync); return
+    that name, for `os.replace` onto `path`. Removes it when writing fails."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         write(tmp)
@@ -62,11 +65,15 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    return tmp
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    os.replace(_staged(path, write), path)
 
 
 def export_writer(frame: pl.DataFrame, fmt: Format) -> Callable[[Path], None]:
@@ -175,28 +182,55 @@ def export(
     the days are in (named in the dictionary), `week_grain` the week that periods coarser
     than a day use, `privacy` the publishing mode (`dp` needs its `budget`, stated in the
     dictionary), `rates` the marker rates the adjusted shares use (transforms.rates; default:
-    the shipped table). Creates `out_dir`, replaces files of the same names atomically, then
-    writes `manifest.json` (every file's SHA-256, as `publish` does) and deletes the files that
-    the manifest it replaces listed, that this export did not write (an earlier export in
-    another format) and that still hold what that export wrote (their SHA-256 as listed), so
-    `out_dir` holds exactly this export's files besides those moodcast did not write or that
-    were changed since. Returns the paths written in that order, then `manifest.json`. Raises
-    ValueError for an unknown format.
+    the shipped table). Creates `out_dir` and replaces files of the same names atomically.
+    `manifest.json` lists every file (SHA-256, as `publish` does); the files that the manifest
+    it replaces listed, that this export did not write (an earlier export in another format)
+    and that still hold what moodcast wrote (their SHA-256 as listed) are deleted, so `out_dir`
+    holds exactly this export's files besides those moodcast did not write or that were
+    changed since. No file is in place unlisted: each is written under a temporary name, their
+    digests go into `.manifest-pending.json`, then the files take their names, the earlier
+    ones go, `manifest.json` is replaced and the pending list removed; an export killed on the
+    way leaves both lists, and the next one deletes what either lists. Returns the paths
+    written in export order, then `manifest.json`. Raises ValueError for an unknown format.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
     _check_formats(formats)
     out = Path(out_dir)
-    earlier = _manifest_files(out / MANIFEST_NAME)
+    earlier = _listed(out)
     frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     shown = budget if privacy == "dp" else None
-    paths = _write(frames, out, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown)
-    _write_manifest(out, [p.name for p in paths])
-    for name in sorted(earlier.keys() - {p.name for p in paths}):
+    writers = _writers(frames, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown)
+    out.mkdir(parents=True, exist_ok=True)
+    staged: dict[str, Path] = {}
+    try:
+        for name, write in writers.items():
+            staged[name] = _staged(out / name, write)
+        digests = {name: _sha256(tmp) for name, tmp in staged.items()}
+        _write_manifest(out / PENDING_NAME, digests)
+        for name, tmp in staged.items():
+            os.replace(tmp, out / name)
+    finally:
+        for tmp in staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    for name in sorted(earlier.keys() - digests.keys()):
         with contextlib.suppress(OSError):
-            if _sha256(out / name) == earlier[name]:
+            if _sha256(out / name) in earlier[name]:
                 (out / name).unlink()
-    return [*paths, out / MANIFEST_NAME]
+    _write_manifest(out / MANIFEST_NAME, digests)
+    (out / PENDING_NAME).unlink()
+    return [*(out / name for name in digests), out / MANIFEST_NAME]
+
+
+def _listed(out: Path) -> dict[str, set[str]]:
+    """The files that `out`'s manifest and pending list (an export killed before its manifest)
+    name, each with the SHA-256 sums they give it."""
+    listed: dict[str, set[str]] = {}
+    for manifest in (MANIFEST_NAME, PENDING_NAME):
+        for name, digest in _manifest_files(out / manifest).items():
+            listed.setdefault(name, set()).add(digest)
+    return listed
 
 
 def _manifest_files(path: Path) -> dict[str, str]:
@@ -213,16 +247,15 @@ def _manifest_files(path: Path) -> dict[str, str]:
         for name, digest in files.items()
         if isinstance(name, str)
         and isinstance(digest, str)
-        and name not in ("", ".", "..", MANIFEST_NAME)
+        and name not in ("", ".", "..", MANIFEST_NAME, PENDING_NAME)
         and Path(name).name == name
     }
 
 
-def _write_manifest(out: Path, names: Sequence[str]) -> str:
-    """Write `out/manifest.json`, the SHA-256 of each of `names` in `out`; return its text."""
-    manifest = {name: _sha256(out / name) for name in names}
-    text = json.dumps({"files": manifest}, indent=1, sort_keys=True) + "\n"
-    _atomic(out / MANIFEST_NAME, lambda p: p.write_text(text, encoding="utf-8"))
+def _write_manifest(path: Path, digests: dict[str, str]) -> str:
+    """Write the manifest `path` listing `digests` (file name → SHA-256); return its text."""
+    text = json.dumps({"files": digests}, indent=1, sort_keys=True) + "\n"
+    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
     return text
 
 
@@ -233,27 +266,24 @@ def _check_formats(formats: Sequence[str]) -> None:
             raise ValueError(f"format must be 'csv' or 'parquet', not {fmt!r}")
 
 
-def _write(
+def _writers(
     frames: dict[str, pl.DataFrame],
-    out_dir: Path | str,
     *,
     formats: Sequence[Format],
     k: int,
     tz: str,
     week_grain: WeekGrain,
     budget: Budget | None,
-) -> list[Path]:
-    """`export`'s files from `export_frames`' tables, format by format, then one data
-    dictionary describing them in every format; `budget` only in DP mode."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+) -> dict[str, Callable[[Path], None]]:
+    """`export`'s files from `export_frames`' tables, by name in export order (format by
+    format, then one data dictionary describing them in every format; `budget` only in DP
+    mode), each with the function that writes it to a path."""
     formats = list(dict.fromkeys(formats))
-    written = []
-    for fmt in formats:
-        for stem, frame in frames.items():
-            path = out / f"{stem}.{fmt}"
-            _atomic(path, export_writer(frame, fmt))
-            written.append(path)
+    writers = {
+        f"{stem}.{fmt}": export_writer(frame, fmt)
+        for fmt in formats
+        for stem, frame in frames.items()
+    }
     text = data_dictionary(
         {stem: frame.schema for stem, frame in frames.items()},
         ext=formats,
@@ -262,10 +292,8 @@ def _write(
         week_grain=week_grain,
         budget=budget,
     )
-    path = out / DICTIONARY_NAME
-    _atomic(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
-    written.append(path)
-    return written
+    writers[DICTIONARY_NAME] = lambda p: p.write_text(text, encoding="utf-8", newline="\n")
+    return writers
 
 
 KEEP_VERSIONS = 3
@@ -315,11 +343,13 @@ def publish(
         staging.mkdir()
         frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
         shown = budget if privacy == "dp" else None
-        written = _write(
-            frames, staging, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown
+        writers = _writers(frames, formats=formats, k=k, tz=tz, week_grain=week_grain, budget=shown)
+        for name, write in writers.items():
+            _atomic(staging / name, write)
+        names = list(writers)
+        text = _write_manifest(
+            staging / MANIFEST_NAME, {name: _sha256(staging / name) for name in names}
         )
-        names = [p.name for p in written]
-        text = _write_manifest(staging, names)
         version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         final = store / version
         if final.is_dir():

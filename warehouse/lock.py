@@ -7,8 +7,10 @@ killed when its parent dies (Linux `PR_SET_PDEATHSIG`), so the lock is free as s
 holder is gone and no worker outlives it. The file's contents name the holder (to explain a
 refusal) and, once noted, the run it is doing: a later run that finds them left behind knows
 that run was killed (`RunLock.stale`). `flock` is per open file, so a second `RunLock` in the
-same process is refused too. It is reliable on local file systems; on NFS use a data
-directory on local disk.
+same process is refused too. A lock file removed while a process is taking it (a stream session
+deleting its own) is not held: the taker checks, once it has the lock, that the path still
+names the file it locked, and starts again on the new one if not. It is reliable on local file
+systems; on NFS use a data directory on local disk.
 """
 
 from __future__ import annotations
@@ -121,16 +123,7 @@ class RunLock:
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is already held by this RunLock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _parse_holder(os.pread(fd, 64 * 1024, 0))
-            os.close(fd)
-            raise RunLocked(self._refusal(holder), holder=holder) from None
-        except BaseException:
-            os.close(fd)
-            raise
+        fd = self._locked_file()
         self.stale = _parse_holder(os.pread(fd, 64 * 1024, 0))
         self._fd = fd
         _HELD[fd] = os.getpid()
@@ -142,6 +135,26 @@ class RunLock:
         )
         self._write(self._me)
         return self
+
+    def _locked_file(self) -> int:
+        """A descriptor of the file at `path`, locked. A file removed (or replaced) between
+        its opening and its locking is not the lock any more: it is let go and the file now
+        at `path` is opened and locked instead."""
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                with contextlib.suppress(FileNotFoundError):
+                    if os.path.samestat(os.fstat(fd), os.stat(self.path)):
+                        return fd
+            except BlockingIOError:
+                holder = _parse_holder(os.pread(fd, 64 * 1024, 0))
+                os.close(fd)
+                raise RunLocked(self._refusal(holder), holder=holder) from None
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
 
     def note(self, run: dict) -> None:
         """Record `run` (JSON-serialisable facts about the run under way) in the lock file,
@@ -172,6 +185,15 @@ class RunLock:
                     os.pwrite(fd, (json.dumps(asdict(self.stale)) + "\n").encode("utf-8"), 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
+            os.close(fd)
+
+    def abandon(self) -> None:
+        """Drop the lock and leave the file as it is (holder and note), as a process killed
+        while holding it does: the next acquirer finds them `stale`. Does nothing when not
+        held."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            _HELD.pop(fd, None)
             os.close(fd)
 
     def holder(self) -> Holder | None:

@@ -126,13 +126,15 @@ def add_stream_accounting(
     panes: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Add a stream run's counts files (`category`, `reason`, `n`) to its `run_counts` and its
-    dead-letter files to `dead_letters`, each file (by name) once ever, and note the names of
-    the pane files `panes` loaded with them as loaded; return the run's counts so far
-    (`category`, `reason`, `n`)."""
-    done = loaded_stream_files(con, [name for name, _ in [*counts, *dead_letters]])
-    new_counts = [frame for name, frame in counts if name not in done]
-    new_dead = [frame for name, frame in dead_letters if name not in done]
-    names = sorted(({name for name, _ in [*counts, *dead_letters]} - done) | set(panes))
+    dead-letter files to `dead_letters`, and note the names of the pane files `panes` loaded
+    with them as loaded; return the run's counts so far (`category`, `reason`, `n`). Each name
+    counts once ever: one given twice, or already loaded, is skipped, so a call done again adds
+    nothing."""
+    offered = {name for name, _ in [*counts, *dead_letters]} | set(panes)
+    done = loaded_stream_files(con, list(offered))
+    new_counts = [frame for name, frame in dict(counts).items() if name not in done]
+    new_dead = [frame for name, frame in dict(dead_letters).items() if name not in done]
+    names = sorted(offered - done)
     current = con.sql(
         "SELECT category, reason, n FROM run_counts WHERE run_id = ?", params=[run_id]
     ).pl()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -379,3 +383,40 @@ def test_an_export_in_another_format_replaces_the_earlier_exports_files(publishe
     manifest = json.loads((out / "manifest.json").read_text())["files"]
     assert sorted(manifest) == sorted(n for n in written if n != "manifest.json")
     assert (out / "notes.md").read_text() == "the analyst's own notes\n"
+
+
+def test_an_export_killed_before_its_manifest_leaves_nothing_the_next_export_keeps(
+    published_run, tmp_path
+):
+    """An export killed after its files were in place but before its manifest left them
+    unlisted: every later export kept them, beside its own files, for ever."""
+    data_dir, out = published_run[0], tmp_path / "out"
+
+    def export(fmt: str) -> list[str]:
+        result = _invoke(["export", "--format", fmt, "-o", str(out), "--data-dir", str(data_dir)])
+        assert result.exit_code == 0, result.output
+        return [Path(line).name for line in result.output.splitlines()]
+
+    export("csv")
+    blocked = out / ".manifest.json.tmp"
+    os.mkfifo(blocked)
+    reader = os.open(blocked, os.O_RDONLY | os.O_NONBLOCK)
+    command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "export",
+               "--format", "parquet", "-o", str(out), "--data-dir", str(data_dir)]  # fmt: skip
+    killed = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while not os.read(reader, 1 << 16):
+            assert killed.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        killed.kill()
+        killed.wait()
+        os.close(reader)
+        blocked.unlink()
+    assert (out / "timelines.parquet").exists()
+    (out / "alerts.parquet").write_text("the analyst's own table\n")
+
+    written = export("csv")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "alerts.parquet"])
+    assert (out / "alerts.parquet").read_text() == "the analyst's own table\n"

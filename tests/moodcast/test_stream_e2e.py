@@ -251,7 +251,7 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
     assert runs.row(0, named=True)["read"] == len(messages)
     assert runs.row(0, named=True)["dead_lettered"] == 1
 
-    from moodcast.stream import recover_killed_sessions
+    from moodcast.stream_recovery import recover_killed_sessions
 
     assert recover_killed_sessions(load_settings(data_dir)) == []
     assert _snapshot(data_dir, [now.date()]).equals(streamed)

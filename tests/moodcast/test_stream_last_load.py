@@ -9,22 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import warehouse
+from ingest.stream import WriteBundleCountsFn
 from moodcast.config import load_settings
-from moodcast.stream import (
-    _Session,
-    load_landing,
-    publish_last,
-    recover_killed_sessions,
-    session_lock,
-)
+from moodcast.stream import load_landing, publish_last
+from moodcast.stream_landing import Session, close_session, session_lock
+from moodcast.stream_recovery import recover_killed_sessions
 from warehouse import queries
 
 
-def _session(tmp_path) -> _Session:
+def _session(tmp_path) -> Session:
     landing = tmp_path / "stream" / "stream-test"
     landing.mkdir(parents=True)
     settings = load_settings(tmp_path)
-    return _Session(settings, "stream-test", datetime.now(UTC), str(landing), {})
+    return Session(settings, "stream-test", datetime.now(UTC), str(landing), {})
 
 
 def _statuses(data_dir) -> list[str]:
@@ -53,6 +50,28 @@ def test_a_lock_held_past_the_wait_is_an_error_naming_the_kept_files(tmp_path):
     assert not warehouse.published_path(tmp_path).exists()
 
 
+def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start(tmp_path):
+    """A stopping stream whose last load failed kept its files but deleted its session lock,
+    so no later start found them: their posts never reached the warehouse."""
+    session = _session(tmp_path)
+    alive = session_lock(session)
+    counts = WriteBundleCountsFn(session.landing)
+    counts.start_bundle()
+    counts.process((("read", ""), 4))
+    counts.finish_bundle()
+    with (
+        warehouse.RunLock(tmp_path, command="moodcast run (a batch run)"),
+        pytest.raises(warehouse.RunLocked),
+    ):
+        publish_last(session, wait=timedelta(seconds=0.3), every=0.1)
+    close_session(alive, session.landing)
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-test"]
+    (row,) = _run_rows(tmp_path)
+    assert (row["status"], row["read"]) == ("killed", 4)
+    assert not (tmp_path / "stream" / "stream-test").exists()
+
+
 def _kill_a_session_after(tmp_path, steps: str, said: str) -> None:
     """In a child process, a stream session `stream-dead` of the data directory `tmp_path`
     takes its session lock, runs `steps` (Python with `session` and `landing` defined), prints
@@ -62,11 +81,11 @@ def _kill_a_session_after(tmp_path, steps: str, said: str) -> None:
         "from datetime import UTC, datetime\n"
         "from pathlib import Path\n"
         "from moodcast.config import load_settings\n"
-        "from moodcast.stream import _Session, session_lock\n"
+        "from moodcast.stream_landing import Session, session_lock\n"
         "data = Path(sys.argv[1])\n"
         "landing = data / 'stream' / 'stream-dead'\n"
         "landing.mkdir(parents=True)\n"
-        "session = _Session(load_settings(data), 'stream-dead', datetime.now(UTC), str(landing), {})\n"
+        "session = Session(load_settings(data), 'stream-dead', datetime.now(UTC), str(landing), {})\n"
         "lock = session_lock(session)\n"
         f"{steps}"
         f"print({said!r}, flush=True)\n"
@@ -168,7 +187,7 @@ def test_a_recovered_session_keeps_the_time_zone_version_and_day_it_ran_under(tm
     landing = tmp_path / "stream" / "stream-dead"
     landing.mkdir(parents=True)
     settings = load_settings(tmp_path, tz="Europe/Madrid")
-    dead = _Session(settings, "stream-dead", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
+    dead = Session(settings, "stream-dead", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
     ran = replace(dead.record("running"), as_of=date(2025, 3, 1), package_version="0.1.dead")
     holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
     (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": ran.as_note()}))

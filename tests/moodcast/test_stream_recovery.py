@@ -2,6 +2,7 @@
 instead of blocking every start, finished and recovered sessions leave no folder behind, and
 a pane loaded before a crash does not count its day twice."""
 
+import fcntl
 import json
 import logging
 import os
@@ -15,8 +16,10 @@ import pytest
 import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
-from moodcast.stream import _Session, close_session, load_landing, recover_killed_sessions
-from moodcast.stream import session_lock as take_session_lock
+from moodcast.stream import load_landing
+from moodcast.stream_landing import Session, close_session
+from moodcast.stream_landing import session_lock as take_session_lock
+from moodcast.stream_recovery import ended_session_lock, recover_killed_sessions
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
 from warehouse.lock import LOCK_NAME
@@ -29,7 +32,7 @@ def _killed_session(data_dir: Path, run_id: str) -> Path:
     and landing location, no process holding it."""
     landing = data_dir / "stream" / run_id
     landing.mkdir(parents=True)
-    session = _Session(load_settings(data_dir), run_id, datetime(2025, 3, 1, tzinfo=UTC), "", {})
+    session = Session(load_settings(data_dir), run_id, datetime(2025, 3, 1, tzinfo=UTC), "", {})
     holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
     note = {**session.record("running").as_note(), "landing": str(landing)}
     (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": note}))
@@ -43,9 +46,9 @@ def _write_counts(landing: Path, read: int) -> None:
     counts.finish_bundle()
 
 
-def _write_pane(landing: Path, *, index: int = 0, posts: int = 3) -> Path:
+def _write_pane(landing: Path, *, index: int = 0, posts: int = 3, day: date = DAY) -> Path:
     row = {
-        "day": DAY,
+        "day": day,
         "region": "north",
         "lang": "en",
         "marker": "sadness",
@@ -60,7 +63,7 @@ def _write_pane(landing: Path, *, index: int = 0, posts: int = 3) -> Path:
     }
     table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
     fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
-    (path,) = WritePaneFn(str(landing)).process(Pane(DAY, index, "early", fired, table, posts))
+    (path,) = WritePaneFn(str(landing)).process(Pane(day, index, "early", fired, table, posts))
     return Path(path)
 
 
@@ -86,22 +89,49 @@ def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_pa
     good = _killed_session(tmp_path, "stream-good")
     _write_counts(good, read=7)
 
-    with caplog.at_level(logging.ERROR, logger="moodcast.stream"):
+    with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
         recovered = recover_killed_sessions(load_settings(tmp_path))
 
     assert recovered == ["stream-bad", "stream-good"]
     runs = _runs(tmp_path)
     assert {r: (v["status"], v["read"], v["days"]) for r, v in runs.items()} == {
-        "stream-bad": ("killed", 0, 0),
+        "stream-bad": ("killed", 5, 0),
         "stream-good": ("killed", 7, 0),
     }
     aside = bad / "unloadable"
-    assert (aside / "panes" / DAY.isoformat() / pane.name).exists()
-    assert len(list((aside / "counts").iterdir())) == 1
+    assert [p.relative_to(aside) for p in aside.rglob("*.parquet")] == [
+        Path("panes", DAY.isoformat(), pane.name)
+    ]
     assert not pane.exists()
     assert str(pane) in caplog.text and str(aside) in caplog.text
     assert not (bad / LOCK_NAME).exists()
     assert recover_killed_sessions(load_settings(tmp_path)) == []
+
+
+def test_every_file_that_cannot_be_loaded_is_set_aside_and_the_rest_loaded(tmp_path, caplog):
+    """The first file that could not be loaded set aside every file the session left, loading
+    none of the others: a killed session lost its good panes and counts with one bad file."""
+    landing = _killed_session(tmp_path, "stream-two-bad")
+    cut = _write_pane(landing, day=DAY)
+    cut.write_bytes(cut.read_bytes()[:100])
+    _write_pane(landing, day=date(2025, 3, 2))
+    _write_counts(landing, read=5)
+    other = landing / "counts" / "written-by-another-version.parquet"
+    pl.DataFrame({"posts": [4]}).write_parquet(other)
+
+    with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
+        assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-two-bad"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["read"], row["days"]) == ("killed", 5, 1)
+    aside = landing / "unloadable"
+    assert sorted(p.relative_to(aside) for p in aside.rglob("*.parquet")) == [
+        Path("counts", other.name),
+        Path("panes", DAY.isoformat(), cut.name),
+    ]
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2 and str(cut) in errors[0] and str(other) in errors[1]
+    assert not (landing / LOCK_NAME).exists()
 
 
 def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
@@ -113,11 +143,11 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     (old / LOCK_NAME).write_text("")
     os.utime(old / LOCK_NAME, (0, 0))
     landing = tmp_path / "stream" / "stream-finished"
-    session = _Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
     lock = take_session_lock(session)
     _write_counts(landing, read=2)
     assert load_landing(session, status="ok")
-    close_session(lock)
+    close_session(lock, str(landing))
 
     assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-killed"]
 
@@ -138,7 +168,7 @@ def test_a_pane_loaded_before_a_crash_counts_its_day_once(tmp_path):
     kept = tmp_path / "kept.parquet"
     shutil.copyfile(pane, kept)
     settings = load_settings(tmp_path)
-    session = _Session(settings, "stream-crash", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
+    session = Session(settings, "stream-crash", datetime(2025, 3, 1, tzinfo=UTC), str(landing), {})
     assert load_landing(session)
     assert not pane.exists()
     shutil.copyfile(kept, pane)
@@ -169,3 +199,28 @@ def test_a_starting_sessions_lock_file_is_not_removed(tmp_path):
         assert os.path.samestat(os.fstat(fd), os.stat(folder / LOCK_NAME))
     finally:
         os.close(fd)
+
+
+def test_a_recovery_beside_a_starting_session_does_not_refuse_it(tmp_path, monkeypatch):
+    """A recovery that locked a starting session's lock file (created, still empty) at the
+    moment the session locked it made the start fail with RunLocked."""
+    landing = tmp_path / "stream" / "stream-starting"
+    session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    flock = fcntl.flock
+
+    def a_recovery_in_between(fd, operation):
+        monkeypatch.setattr(fcntl, "flock", flock)
+        recovering = ended_session_lock(landing / LOCK_NAME)
+        try:
+            return flock(fd, operation)
+        finally:
+            if recovering is not None:
+                recovering.release()
+
+    monkeypatch.setattr(fcntl, "flock", a_recovery_in_between)
+    lock = take_session_lock(session)
+    try:
+        assert recover_killed_sessions(load_settings(tmp_path)) == []
+        assert (landing / LOCK_NAME).exists()
+    finally:
+        close_session(lock, str(landing))

@@ -321,3 +321,13 @@ def test_a_both_formats_export_has_one_dictionary_that_describes_both(warehouse,
     assert "an empty field in the .csv files and null in the .parquet files" in dictionary
     alone = export(warehouse, tmp_path / "csv", formats=("csv",), k=11, tz="UTC")
     assert "## timelines.csv\n" in alone[-2].read_text()
+
+
+def test_an_export_that_fails_leaves_no_temporary_file(warehouse, tmp_path):
+    (tmp_path / "forecasts.csv").mkdir()
+    with pytest.raises(IsADirectoryError):
+        export(warehouse, tmp_path, formats=("csv",), k=11, tz="UTC")
+    assert list(tmp_path.glob(".*.tmp")) == []
+    (tmp_path / "forecasts.csv").rmdir()
+    paths = export(warehouse, tmp_path, formats=("parquet",), k=11, tz="UTC")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)

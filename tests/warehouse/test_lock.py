@@ -1,3 +1,4 @@
+import fcntl
 import os
 import signal
 import subprocess
@@ -8,7 +9,7 @@ import time
 import pytest
 
 from warehouse.errors import RunLocked, WarehouseError
-from warehouse.lock import RunLock
+from warehouse.lock import RunLock, lock_path
 
 HOLD = textwrap.dedent(
     """
@@ -137,3 +138,43 @@ def test_a_released_lock_leaves_no_stale_holder(tmp_path):
         lock.note({"run_id": "r1"})
     with RunLock(tmp_path) as lock:
         assert lock.stale is None
+
+
+def _before_the_first_lock(monkeypatch, step) -> None:
+    """Run `step` once, at the next `flock`, between a RunLock's opening of its file and its
+    locking of it (where another process can act)."""
+    flock = fcntl.flock
+
+    def interleaved(fd, operation):
+        monkeypatch.setattr(fcntl, "flock", flock)
+        step()
+        return flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", interleaved)
+
+
+def test_a_lock_file_removed_and_replaced_before_it_is_locked_is_not_held(tmp_path, monkeypatch):
+    """A run that opened the lock file, saw it removed (a stream session deleting its own) and a
+    third process create and lock a new one, then locked the removed file: two holders."""
+    RunLock(tmp_path).acquire().release()
+    third = []
+
+    def removed_and_replaced():
+        lock_path(tmp_path).unlink()
+        third.append(RunLock(tmp_path, command="the third run").acquire())
+
+    _before_the_first_lock(monkeypatch, removed_and_replaced)
+    try:
+        with pytest.raises(RunLocked, match="the third run"):
+            RunLock(tmp_path).acquire()
+    finally:
+        third[0].release()
+
+
+def test_a_lock_file_removed_before_it_is_locked_is_taken_anew(tmp_path, monkeypatch):
+    RunLock(tmp_path).acquire().release()
+    _before_the_first_lock(monkeypatch, lock_path(tmp_path).unlink)
+    with RunLock(tmp_path, command="first") as lock:
+        assert lock.holder() is not None and lock.holder().command == "first"
+        with pytest.raises(RunLocked, match="first"):
+            RunLock(tmp_path).acquire()

@@ -100,6 +100,27 @@ def test_stream_accounting_counts_each_file_once(con):
     assert con.execute("SELECT count(*) FROM dead_letters").fetchone()[0] == 1
 
 
+def test_stream_accounting_given_a_name_twice_counts_it_once(con):
+    """A pane name given twice, or given again in a rerun, broke stream_files' key (LoadError);
+    a counts file given twice was added twice."""
+    counts = pl.DataFrame({"category": ["read"], "reason": [""], "n": [5]})
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    for _ in range(2):
+        totals = add_stream_accounting(
+            con,
+            run_id="s1",
+            loaded_at=at,
+            counts=[("c1", counts), ("c1", counts)],
+            dead_letters=[],
+            panes=["s1/panes/2025-03-01/p0", "s1/panes/2025-03-01/p0"],
+        )
+    assert totals["n"].to_list() == [5]
+    assert con.execute("SELECT name FROM stream_files ORDER BY name").fetchall() == [
+        ("c1",),
+        ("s1/panes/2025-03-01/p0",),
+    ]
+
+
 def test_a_stream_file_that_breaks_a_constraint_is_a_load_error_and_changes_nothing(con):
     counts = pl.DataFrame({"category": ["read"], "reason": [""], "n": [5]})
     at = datetime(2025, 3, 1, tzinfo=UTC)

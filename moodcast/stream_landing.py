@@ -1,0 +1,201 @@
+"""A stream session's landed files and their load, shared by the live loader (moodcast.stream)
+and the recovery of sessions that died (moodcast.stream_recovery): the session and its ledger
+row, the files its job wrote under its landing location, their pane-aware load as its run, and
+the session lock that says it is alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+import warehouse
+from ingest.stream import PaneFile, bundle_files, pane_files, read_landing_file
+from moodcast.config import Settings
+from transforms.contracts import DEAD_LETTER_SCHEMA, conform
+from transforms.errors import ContractError, WarehouseError
+from warehouse.load import daily_rows
+from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
+
+
+class UnloadableFile(WarehouseError):
+    """A landing file that cannot be read as its contract (cut short, or written by a moodcast
+    with another schema): `path` names it."""
+
+    def __init__(self, message: str, *, path: str):
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass
+class Session:
+    """A stream session: its settings, run id and start, landing location and marker versions,
+    and what it has done so far: loads, days upserted, the posts in each day's newest pane
+    loaded, and its counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by
+    reason)."""
+
+    settings: Settings
+    run_id: str
+    started_at: datetime
+    landing: str
+    versions: dict
+    loads: int = 0
+    days: int = 0
+    pane_posts: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
+
+    def record(self, status: str) -> warehouse.RunRecord:
+        """Its ledger row with `status`: finished now unless `running`, `as_of` today in its
+        time zone."""
+        c = self.counts
+        return warehouse.RunRecord(
+            run_id=self.run_id,
+            started_at=self.started_at,
+            finished_at=None if status == "running" else datetime.now(UTC),
+            as_of=datetime.now(ZoneInfo(self.settings.tz)).date(),
+            tz=self.settings.tz,
+            package_version=version("moodcast"),
+            marker_versions=self.versions,
+            status=status,
+            read=c["read"],
+            valid=c["valid"],
+            dead_lettered=c["dead_lettered"],
+            duplicates=c["duplicates"],
+            filtered=sum(c["filtered"].values()),
+            days=self.days,
+        )
+
+
+NO_COUNTS = pl.DataFrame(schema={"category": pl.String, "reason": pl.String, "n": pl.Int64})
+
+
+def _counts(totals: pl.DataFrame) -> dict:
+    def total(category: str) -> int:
+        return int(totals.filter(pl.col("category") == category).get_column("n").sum())
+
+    filtered = totals.filter(pl.col("category") == "filtered")
+    return {
+        "read": total("read"),
+        "valid": total("valid"),
+        "dead_lettered": total("dead_letter"),
+        "duplicates": total("duplicate"),
+        "filtered": dict(filtered.select("reason", "n").iter_rows()),
+    }
+
+
+class Landed(NamedTuple):
+    """The files a stream job has written under its landing location: every pane file, each
+    day's newest pane (panes accumulate: a day's newest holds all of it so far), and the
+    bundle files of counts and of dead letters."""
+
+    panes: list[PaneFile]
+    newest: list[PaneFile]
+    counts: list[str]
+    dead: list[str]
+
+    @classmethod
+    def found(cls, landing: str) -> Landed:
+        panes = pane_files(landing)
+        newest: dict[date, PaneFile] = {}
+        for pane in panes:
+            if pane.day not in newest or pane.index > newest[pane.day].index:
+                newest[pane.day] = pane
+        counts, dead = bundle_files(landing, "counts"), bundle_files(landing, "dead")
+        return cls(panes, list(newest.values()), counts, dead)
+
+    @property
+    def paths(self) -> list[str]:
+        return [p.path for p in self.panes] + self.counts + self.dead
+
+
+def load_files(con, session: Session, landed: Landed) -> int:
+    """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
+    dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
+    the days upserted. Each file counts once ever, by name (`stream_files`): a file loaded
+    before (a crash between a load and the deletion of its files) is skipped unread, so the
+    run's `days` and counts stay exact. Raises UnloadableFile, naming it, for a file not yet
+    loaded that cannot be read as its contract."""
+    names = {p.path: _pane_name(session.run_id, p) for p in landed.newest}
+    names |= {path: Path(path).name for path in [*landed.counts, *landed.dead]}
+    done = loaded_stream_files(con, list(names.values()))
+    fresh = [p for p in landed.newest if names[p.path] not in done]
+    counts, dead = (
+        [p for p in paths if names[p] not in done] for paths in (landed.counts, landed.dead)
+    )
+    upserted = warehouse.upsert_panes(
+        con,
+        [
+            (
+                warehouse.PaneMeta(
+                    p.day, session.run_id, session.started_at, p.index, p.timing, p.fired_at
+                ),
+                _read(p.path, lambda frame, day=p.day: daily_rows(frame, days=[day])),
+            )
+            for p in fresh
+        ],
+    )
+    totals = warehouse.add_stream_accounting(
+        con,
+        run_id=session.run_id,
+        loaded_at=datetime.now(UTC),
+        counts=[(names[p], _read(p, _STREAM_COUNTS)) for p in counts],
+        dead_letters=[(names[p], _read(p, _DEAD_LETTERS)) for p in dead],
+        panes=[names[p.path] for p in fresh],
+    )
+    session.counts = _counts(totals)
+    session.days += upserted.days
+    return upserted.days
+
+
+def _pane_name(run_id: str, pane: PaneFile) -> str:
+    """A pane file's name in `stream_files`: `<run id>/panes/<day>/<file name>`."""
+    return f"{run_id}/panes/{pane.day.isoformat()}/{Path(pane.path).name}"
+
+
+_STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream counts")
+_DEAD_LETTERS = partial(conform, schema=DEAD_LETTER_SCHEMA, name="stream dead letters")
+
+
+def _read(path: str, contract) -> pl.DataFrame:
+    """The landing file `path` as `contract` (a function that conforms a frame) returns it;
+    UnloadableFile when it cannot be read (cut short) or conformed (another schema)."""
+    try:
+        return contract(read_landing_file(path))
+    except (pl.exceptions.PolarsError, ContractError, warehouse.LoadError) as exc:
+        raise UnloadableFile(f"{type(exc).__name__}: {exc}", path=path) from exc
+
+
+def session_lock(session: Session) -> warehouse.RunLock:
+    """The held lock that says `session` is alive (`<data dir>/stream/<run id>/moodcast.lock`),
+    noting its run and its landing location: a session killed outright leaves the note for
+    `recover_killed_sessions`."""
+    folder = session.settings.data_dir / "stream" / session.run_id
+    lock = warehouse.RunLock(folder, command="moodcast stream").acquire()
+    lock.note({**session.record("running").as_note(), "landing": session.landing})
+    return lock
+
+
+def close_session(lock: warehouse.RunLock, landing: str) -> None:
+    """Release a session lock and delete its file (released, it notes nothing), then remove
+    the empty folders under it: a session that finished or was recovered leaves nothing for
+    the next session to examine again. While files are still under `landing` (a last load or
+    a job that failed), the lock file keeps the session's note instead, as a killed session's
+    does, so that the next start loads them (recover_killed_sessions)."""
+    if Landed.found(landing).paths:
+        lock.abandon()
+        return
+    if lock.stale is None:
+        lock.path.unlink(missing_ok=True)
+    lock.release()
+    for root, _, _ in os.walk(lock.path.parent, topdown=False):
+        with contextlib.suppress(OSError):
+            os.rmdir(root)

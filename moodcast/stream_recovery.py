@@ -1,0 +1,133 @@
+"""Recovery of `moodcast stream` sessions that died without stopping (SIGKILL, power loss) or
+stopped with files unloaded: their files are loaded as their runs, once, before a new session's
+job starts (and by `moodcast stream --recover`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+
+import warehouse
+import warehouse.lock
+from ingest.stream import delete_landing_files, set_aside_landing_files
+from moodcast.config import Settings
+from moodcast.stream_landing import Landed, Session, UnloadableFile, close_session, load_files
+from warehouse import queries
+from warehouse.ledger import killed_run
+
+log = logging.getLogger(__name__)
+
+STARTING = timedelta(minutes=1)
+"""How long a session lock file may stay empty while its session starts (created, not yet
+locked): recovery neither locks nor removes an empty one younger than this."""
+
+UNLOADABLE = "unloadable"
+"""The folder, under a dead session's landing location, that each of its files that cannot be
+loaded is moved to."""
+
+
+def recover_killed_sessions(settings: Settings) -> list[str]:
+    """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
+    did not load, and record their runs `killed` (their ledger rows would stay `running`);
+    return their ids. The dead sessions are found by their session locks under
+    `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
+    a day is upserted from its newest pane unless a later pane is already loaded, and a file
+    already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
+    simply done again by the next session, which still finds the note. Each file that cannot
+    be loaded is moved to `<landing>/unloadable/` (an error line each, with what to do) and
+    the run is recorded without it; the session's other files, and the other sessions, are
+    recovered as usual. A run that recorded itself ended keeps that status (a session whose
+    last load failed left its files and its note: close_session). The folder of a session recovered, or
+    that finished, is removed once empty (close_session); an empty lock file younger than
+    STARTING is left alone, as a session starting now has created it and not yet locked it
+    (ended_session_lock). One whose data directory is locked by another run now is left for
+    the next session to find."""
+    killed = []
+    for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
+        lock = ended_session_lock(lock_file)
+        if lock is None:
+            continue
+        try:
+            note = lock.stale.run if lock.stale else None
+            row = killed_run(note) if note else None
+            landing = str((note or {}).get("landing") or lock_file.parent)
+            if row is not None:
+                lock.note(note)
+                days = _recover_setting_aside(settings, row, landing)
+                log.warning(
+                    "stream %s was killed without stopping; loaded the %d day(s) it had not "
+                    "loaded from %s and recorded it as killed",
+                    row.run_id,
+                    days,
+                    landing,
+                )
+                killed.append(row.run_id)
+            lock.stale = None
+            close_session(lock, landing)
+        except warehouse.RunLocked:
+            pass
+        finally:
+            lock.release()
+    return killed
+
+
+def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
+    """The lock of the stream session whose lock file is `lock_file`, taken, once that session
+    has ended; None while it runs, or starts (its lock file still empty and younger than
+    STARTING: created, not locked yet, and a lock taken on it now would refuse the session its
+    own), or when the file is gone. The lock's `stale` is what the session noted, if it was
+    killed."""
+    try:
+        found = lock_file.stat()
+        if found.st_size == 0 and time.time() - found.st_mtime < STARTING.total_seconds():
+            return None
+        return warehouse.RunLock(lock_file.parent).acquire()
+    except (FileNotFoundError, warehouse.RunLocked):
+        return None
+
+
+def _recover_setting_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
+    """`_recover`, moving each file that cannot be loaded to `<landing>/unloadable/` (an error
+    line names it, why, and what to do) and loading the others, however many are moved."""
+    while True:
+        try:
+            return _recover(settings, row, landing)
+        except UnloadableFile as exc:
+            aside = set_aside_landing_files(landing, [exc.path], UNLOADABLE)
+            log.error(
+                "stream %s: cannot load %s (%s), so it was moved to %s and the run is recorded "
+                "without it; the session's other files are loaded. A file cut short, or written "
+                "by a moodcast version with another file schema, does this; moodcast will not "
+                "try it again: inspect it there, then delete that folder",
+                row.run_id,
+                exc.path,
+                exc,
+                aside,
+            )
+
+
+def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
+    """Load the files a dead session left under `landing` as its run `row` (killed_run) and
+    record the run `killed` with its counts, or with the status it recorded itself, under the
+    `as_of`, time zone and moodcast version it noted; return the days upserted. Raises
+    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded) for
+    a file not yet loaded that cannot be."""
+    session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
+    landed = Landed.found(landing)
+    with warehouse.writing(settings.data_dir) as con:
+        recorded = queries.runs(con).filter(pl.col("run_id") == row.run_id)
+        status, finished = "killed", None
+        if not recorded.is_empty() and recorded.item(0, "status") in ("ok", "failed"):
+            status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
+        session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
+        days = load_files(con, session, landed)
+        ran = {"as_of": row.as_of, "tz": row.tz, "package_version": row.package_version}
+        warehouse.record_run(con, replace(session.record(status), finished_at=finished, **ran))
+    delete_landing_files(landed.paths)
+    return days
