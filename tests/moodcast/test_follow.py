@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ingest.sources import InputFileError, file_sha256
+from ingest.inputs import InputFileError, file_sha256
 from moodcast.config import load_settings
 from moodcast.follow import Spool, follow, ledgered_contents, parse_duration, spool_files
 from moodcast.run import daily_run

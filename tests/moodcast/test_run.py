@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
-from ingest.sources import InputError, match_inputs
+from ingest.inputs import match_inputs
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
 from tests.conftest import AS_OF, LEXICON_ONLY
+from transforms.errors import InputError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
