@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
+from benchmarks.small_run import LEXICON_ONLY
 from moodcast.cli import main
-from tests.conftest import LEXICON_ONLY
 
 pytestmark = pytest.mark.slow
 
