@@ -41,7 +41,7 @@ from statsforecast.models import AutoETS  # noqa: E402
 
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from forecasting.backtest import BacktestConfig, _cv  # noqa: E402
+from forecasting.backtest import BacktestConfig, cross_validated  # noqa: E402
 from forecasting.models import fit_forecast  # noqa: E402
 from forecasting.scoring import mase_by_lead, score  # noqa: E402
 from forecasting.series import prepare_series  # noqa: E402
@@ -93,7 +93,7 @@ def compare(fit: pl.DataFrame, drift: float, searches: dict[str, str]) -> list[d
             fit_forecast(frame, [model(space)], horizon=CONFIG.horizon, n_jobs=1)
             fitting = cpu() - start
             start = cpu()
-            found = _cv(frame, model(space), CONFIG.history, config=CONFIG)
+            found = cross_validated(frame, model(space), CONFIG.history, config=CONFIG)
             backtesting = cpu() - start
         found = found.with_columns(pl.lit("all").alias("window"))
         scores = score(frame, found, config=CONFIG)
