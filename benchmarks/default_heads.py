@@ -188,8 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="Judge the shipped heads only.")
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     judged, differ = [], []
     for ship in SHIPPED:

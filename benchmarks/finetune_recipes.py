@@ -209,8 +209,7 @@ def main(argv: list[str] | None = None) -> None:
         "--write", action="store_true", help="Write every kept result to RESULTS.md."
     )
     args = parser.parse_args(argv)  # fmt: skip
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     KEPT.parent.mkdir(parents=True, exist_ok=True)
     for recipe in args.recipes.split(",") if args.recipes else []:

@@ -311,8 +311,7 @@ def main(argv: list[str] | None = None) -> None:
         help="Render the sets the last run finished (kept in --kept).",
     )
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     wanted = set(args.sets.split(",")) if args.sets else None
     jobs = [(v.labelled, v.title, v.stress) for v in views() if not wanted or v.key in wanted]

@@ -122,6 +122,15 @@ def available() -> bool:
     return (DATASETS / "SOURCES.md").is_file()
 
 
+def skipped() -> bool:
+    """Whether the labelled sets are absent, after printing that the benchmark is skipped and
+    how to point it at them: a benchmark of the sets then does nothing."""
+    if available():
+        return False
+    print(f"skipped: no labelled sets at {DATASETS} (set MOODCAST_DATASETS)")
+    return True
+
+
 def split_of(name: str, ids: pl.Series) -> pl.Series:
     """`train`, `dev` or `test` for each id, from a hash of the set name and the id."""
 
