@@ -67,14 +67,12 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.head_sets import BAR_LABELS as BAR_LABELS  # noqa: E402 (static_model.py reads it here)
 from benchmarks.head_sets import STRESS_VIEWS as STRESS_VIEWS  # noqa: E402 (as BAR_LABELS)
-from benchmarks.head_sets import splits, views  # noqa: E402
-from benchmarks.markers import CONFIG, CachedEncoder, prf  # noqa: E402
+from benchmarks.head_sets import label_f1, splits, trained, views  # noqa: E402
+from benchmarks.markers import CONFIG, CachedEncoder  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings  # noqa: E402
-from moodcast.training import AUTO_MARGIN, choose_family, train_heads  # noqa: E402
+from moodcast.training import AUTO_MARGIN, choose_family  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
-from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import threshold  # noqa: E402
 from transforms.model_scoring import model_text, score_texts  # noqa: E402
 
 RECIPES = (
@@ -96,34 +94,6 @@ MARGINS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 
 def name_of(family: str, recipe: str) -> str:
     return family if family in ("embedding", "finetune", "auto") else f"{family} {recipe}"
-
-
-def trained(
-    labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder, out: Path,
-    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] | None = None,
-):  # fmt: skip
-    """Markers with heads of (`family`, `recipe`) trained on `train` at the C of `c_grid` each
-    cross-validates best at (None: the family's DEFAULT_C), one per label, written into `out`
-    (a finetune head's model stays there)."""
-    names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
-    labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
-    train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=out, origin=labelled.name,
-                family=family, recipe=recipe, encoder=encoder, settings=settings,
-                c_grid=c_grid)  # fmt: skip
-    return load_markers(out, names=names)
-
-
-def label_f1(labelled: ms.LabelledSet, frame: pl.DataFrame, markers, encoder) -> dict:
-    """Each head's F1 on `frame` (judged rows only, as benchmarks/markers.py), by marker."""
-    texts = frame.select(model_text(pl.col("text"))).to_series().to_list()
-    lang = labelled.lang
-    scores = score_texts(texts, lang=lang, markers=markers, encoder=encoder)
-    f1s = {}
-    for name, marker in markers.items():
-        keep = ms.judged(labelled, frame, name).to_numpy()
-        gold = frame.get_column(name).to_numpy()[keep]
-        f1s[name] = prf(gold, scores[name][keep] >= threshold(marker, lang))[2]
-    return f1s
 
 
 def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:

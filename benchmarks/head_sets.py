@@ -1,18 +1,26 @@
 """The sets and views that trained-head benchmarks learn from and judge on
-(benchmarks/head_recipes.py, benchmarks/finetune_recipes.py): each labelled set as it is, the
-issue's 0.70 tweet bar (`NAME:bar`, four labels) and its Reddit-stress bar (`NAME:stress`, one
-label), and the rows of each split.
+(benchmarks/head_recipes.py, finetune_recipes.py, static_model.py): each labelled set as it is,
+the issue's 0.70 tweet bar (`NAME:bar`, four labels) and its Reddit-stress bar (`NAME:stress`,
+one label), the rows of each split, and heads trained and judged on them as `moodcast markers
+train` trains them.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import polars as pl
 
 from benchmarks import marker_sets as ms
+from benchmarks.markers import CONFIG, prf
+from moodcast.finetune import FinetuneSettings
+from moodcast.training import train_heads
+from transforms.markers import load_markers
+from transforms.model_markers import threshold
+from transforms.model_scoring import model_text, score_texts
 
 BAR_LABELS = {
     "covidemo_en": ("anger", "joy", "sadness", "anticipation"),
@@ -90,3 +98,31 @@ def splits(
     if view:
         return {split: stress_view(labelled.name, frame) for split, frame in parts.items()}
     return parts
+
+
+def trained(
+    labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder, out: Path,
+    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] | None = None,
+):  # fmt: skip
+    """Markers with heads of (`family`, `recipe`) trained on `train` at the C of `c_grid` each
+    cross-validates best at (None: the family's DEFAULT_C), one per label, written into `out`
+    (a finetune head's model stays there)."""
+    names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
+    labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
+    train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=out, origin=labelled.name,
+                family=family, recipe=recipe, encoder=encoder, settings=settings,
+                c_grid=c_grid)  # fmt: skip
+    return load_markers(out, names=names)
+
+
+def label_f1(labelled: ms.LabelledSet, frame: pl.DataFrame, markers, encoder) -> dict:
+    """Each head's F1 on `frame` (judged rows only, as benchmarks/markers.py), by marker."""
+    texts = frame.select(model_text(pl.col("text"))).to_series().to_list()
+    lang = labelled.lang
+    scores = score_texts(texts, lang=lang, markers=markers, encoder=encoder)
+    f1s = {}
+    for name, marker in markers.items():
+        keep = ms.judged(labelled, frame, name).to_numpy()
+        gold = frame.get_column(name).to_numpy()[keep]
+        f1s[name] = prf(gold, scores[name][keep] >= threshold(marker, lang))[2]
+    return f1s
