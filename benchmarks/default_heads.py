@@ -4,10 +4,12 @@ their test splits beside the lexicon.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/default_heads.py [--check]
 
-Writes transforms/markers/heads/<lang>/<marker>.head.json and transforms/markers/heads/
+Writes transforms/markers/heads/<lang>/<marker>.head.json (as_shipped: without the fields
+loading ignores that the heads were first shipped without) and transforms/markers/heads/
 PROVENANCE.md (set, split, rows, date, cross-validated and test metrics), and the same table into
-benchmarks/RESULTS.md (`default-heads`). With `--check`, only
-judges the heads already shipped. Skips, saying so, when the datasets are absent.
+benchmarks/RESULTS.md (`default-heads`). With `--check`, writes nothing: judges the heads already
+shipped, and trains each again to show that the shipped file is what a rerun writes, byte for
+byte (exit status 1 where it is not). Skips, saying so, when the datasets are absent.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ SHIPPED = (Shipped("suicide_risk", "rmhd27_reddit_en", "CC BY 4.0", recipe=WORDS
 """suicide_risk uses word 1-2-grams alone: on the dev splits of rmhd27 and the Spanish suicide
 tweets its `either` rule kept F1 and recall (docs/markers.md) at about a quarter of the cost per
 post of ngram-v1."""
+RECORD_ONLY = ("c", "c_cv_f1")
+"""Fields `moodcast markers train` records and loading ignores, which the shipped heads were
+written without: a head file is part of its marker's version, so shipping them would change
+suicide_risk's version without changing a score."""
 NO_MODEL = ModelConfig(models={})
 ZERO_SHOT = ModelConfig()
 """The default model, for the zero-shot source the head replaces (its prototypes, shipped threshold)."""
@@ -117,7 +123,15 @@ def judge(ship: Shipped) -> tuple[dict, dict[str, dict[str, float]]]:
     return fields, rates
 
 
-def train(ship: Shipped) -> None:
+def as_shipped(written: str) -> str:
+    """A head file `moodcast markers train` wrote, without the RECORD_ONLY fields, in the same
+    layout (one-space indent, fields in their order)."""
+    head = {k: v for k, v in json.loads(written).items() if k not in RECORD_ONLY}
+    return json.dumps(head, indent=1) + "\n"
+
+
+def retrained(ship: Shipped) -> tuple[Path, str]:
+    """Where `ship`'s head is shipped, and its file as training it again gives it (as_shipped)."""
     labelled = next(s for s in ms.SETS if s.name == ship.labelled)
     rows = _rows(labelled, "train", ship.marker).select(
         "text", "lang", pl.col(ship.marker).cast(pl.Int8)
@@ -134,8 +148,7 @@ def train(ship: Shipped) -> None:
             c_grid=(ship.c,),
         )
         target = DEFAULT_HEADS_DIR / labelled.lang / written.path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(written.path.read_bytes())
+        return target, as_shipped(written.path.read_text(encoding="utf-8"))
 
 
 def provenance(judged: list[tuple[Shipped, dict, dict]]) -> str:
@@ -175,16 +188,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="Judge the shipped heads only.")
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
-    judged = []
+    judged, differ = [], []
     for ship in SHIPPED:
+        target, text = retrained(ship)
         if not args.check:
-            train(ship)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        elif target.read_text(encoding="utf-8") != text:
+            differ.append(target)
         judged.append((ship, *judge(ship)))
     text = provenance(judged)
     print(text)
+    if args.check:
+        print(f"differ from a rerun: {', '.join(map(str, differ))}" if differ else
+              "every shipped head file is what a rerun writes, byte for byte")  # fmt: skip
+        sys.exit(1 if differ else 0)
     if not args.check:
         (DEFAULT_HEADS_DIR / "PROVENANCE.md").write_text(text, encoding="utf-8")
         write_section("default-heads", text.split("\n", 2)[2])

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import sys
+import time
 import warnings
 from datetime import date
 from pathlib import Path
@@ -41,7 +41,7 @@ from statsforecast.models import AutoETS  # noqa: E402
 
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from forecasting.backtest import BacktestConfig, _cv  # noqa: E402
+from forecasting.backtest import BacktestConfig, cross_validated  # noqa: E402
 from forecasting.models import fit_forecast  # noqa: E402
 from forecasting.scoring import mase_by_lead, score  # noqa: E402
 from forecasting.series import prepare_series  # noqa: E402
@@ -49,11 +49,6 @@ from transforms.series import derived_series, same_series  # noqa: E402
 
 SEARCHES = {"ZZZ (before)": "ZZZ", "ZNZ (auto_ets)": "ZNZ"}
 CONFIG = BacktestConfig(windows=("all",), horizon=14, test_periods=112, refit_every=14)
-
-
-def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def day_series(data_dir: Path, k: int = 11) -> pl.DataFrame:
@@ -89,12 +84,12 @@ def compare(fit: pl.DataFrame, drift: float, searches: dict[str, str]) -> list[d
     for name, space in searches.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            start = cpu()
+            start = time.process_time()
             fit_forecast(frame, [model(space)], horizon=CONFIG.horizon, n_jobs=1)
-            fitting = cpu() - start
-            start = cpu()
-            found = _cv(frame, model(space), CONFIG.history, config=CONFIG)
-            backtesting = cpu() - start
+            fitting = time.process_time() - start
+            start = time.process_time()
+            found = cross_validated(frame, model(space), CONFIG.history, config=CONFIG)
+            backtesting = time.process_time() - start
         found = found.with_columns(pl.lit("all").alias("window"))
         scores = score(frame, found, config=CONFIG)
         leads = (

@@ -7,7 +7,7 @@ labelled sets, to choose the `finetune` family's default; the test splits are le
 
 Each recipe fine-tunes the default model with `moodcast.finetune.finetune` (the function behind
 `moodcast markers train --family finetune`) on a set's first `--train-cap` train rows (of the
-splits of head_recipes.py at its default caps: CovidEmo learns from 80% of its dev split, the
+splits of benchmarks/head_sets.py at head_recipes.py's default caps: CovidEmo learns from 80% of its dev split, the
 `:stress` views are balanced; rmhd27's rows come subreddit by subreddit in its file, so its
 train rows are taken in the order of a hash of `id`), one torch thread, one training at a time, and is judged on the
 first `--cap` rows of the dev split as macro-F1 at the thresholds chosen on its own held-out rows. Beside it, in the
@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import tempfile
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.head_recipes import BAR_LABELS, splits  # noqa: E402
+from benchmarks.head_sets import splits, view_of  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings, finetune, holdout_mask  # noqa: E402
 from moodcast.training import MIN_CLASS_ROWS, _best_threshold  # noqa: E402
@@ -54,21 +54,6 @@ RECIPES = {
 """Recipe name → settings; `base` is the default before this sweep."""
 SETS = ("covidemo_en:bar", "isear_en", "xed_en", "sad_stress_en:stress", "rmhd27_reddit_en:stress")
 KEPT = ROOT / "benchmarks" / ".data" / "finetune_recipes.jsonl"
-
-
-def labelled_set(key: str) -> tuple[ms.LabelledSet, bool]:
-    """The set of `key` (NAME, NAME:bar or NAME:stress; a stress view keeps the set's labels,
-    for head_recipes.splits) and whether it is a stress view."""
-    name, _, view = key.partition(":")
-    labelled = next(s for s in ms.SETS if s.name == name)
-    if view == "bar":
-        return replace(labelled, labels=BAR_LABELS[name]), False
-    return labelled, view == "stress"
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _texts(frame: pl.DataFrame) -> list[str]:
@@ -103,13 +88,13 @@ def judge(key: str, recipe: str, args) -> dict:
     """Train `recipe` on the set of `key` and judge it on the dev split (see the module)."""
     import torch
 
-    from moodcast.finetune import _embed
+    from moodcast.finetune import embed
 
-    labelled, view = labelled_set(key)
+    _, labelled, _, view = view_of(key)
     parts = splits(labelled, 6000, 1500, view)
     train, dev = parts["train"], parts["dev"].head(args.cap)
     if labelled.control:
-        train = train.sort(ms._order(labelled.name, train.get_column("id")))
+        train = train.sort(ms.hashed_order(labelled.name, train.get_column("id")))
     train = train.head(args.train_cap)
     if view:
         labelled = replace(labelled, labels=("stress",), control=None)
@@ -127,23 +112,23 @@ def judge(key: str, recipe: str, args) -> dict:
 
     def probabilities(model, head, chosen: list[str]) -> np.ndarray:
         with torch.no_grad():
-            embedded = torch.from_numpy(_embed(model, chosen, 64).astype(np.float32))
+            embedded = torch.from_numpy(embed(model, chosen, 64).astype(np.float32))
             return torch.sigmoid(head(embedded)).numpy().astype(np.float64)
 
     def epoch_end(epoch: int, model, head) -> None:
         held_p = probabilities(model, head, [texts[i] for i in np.flatnonzero(held)])
         per_epoch.append(macro_f1(held_p, y[held], probabilities(model, head, dev_texts), y_dev))
 
-    start = _cpu()
+    start = time.process_time()
     with tempfile.TemporaryDirectory() as out:
         tuned = finetune(texts, y, model_path=resolve_model_path(DEFAULT_MODEL),
                          out_dir=Path(out) / "model", settings=settings,
                          best_threshold=_best_threshold, epoch_end=epoch_end)  # fmt: skip
-        seconds = _cpu() - start
+        seconds = time.process_time() - start
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(tuned.encoder_dir), device="cpu", local_files_only=True)
-        embedded = _embed(model, texts + dev_texts, 64)
+        embedded = embed(model, texts + dev_texts, 64)
     logits = embedded @ tuned.coef.T + tuned.intercept
     tuned_p = 1 / (1 + np.exp(-logits))
     gram_p = ngram_probabilities(texts + dev_texts, np.vstack([y, y_dev]),
@@ -224,8 +209,7 @@ def main(argv: list[str] | None = None) -> None:
         "--write", action="store_true", help="Write every kept result to RESULTS.md."
     )
     args = parser.parse_args(argv)  # fmt: skip
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     KEPT.parent.mkdir(parents=True, exist_ok=True)
     for recipe in args.recipes.split(",") if args.recipes else []:

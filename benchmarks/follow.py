@@ -27,12 +27,11 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import warehouse  # noqa: E402
+from benchmarks.published import published_tables  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.follow import ledgered_contents, spool_files  # noqa: E402
 from moodcast.run import daily_run  # noqa: E402
-from warehouse import queries  # noqa: E402
 
 AS_OF = date(2026, 3, 20)
 WORDS = ["so sad and lonely", "happy and calm", "worried and cannot sleep", "angry", "hopeful"]
@@ -61,18 +60,6 @@ def _start(spool: Path, data_dir: Path, log: Path) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=log.open("ab"),
     )
-
-
-def _snapshot(data_dir: Path) -> dict:
-    con = warehouse.open_published(data_dir)
-    try:
-        return {
-            "daily": queries.current_daily(con).drop("run_id"),
-            "forecasts": queries.forecasts(con),
-            "alerts": queries.alerts(con),
-        }
-    finally:
-        con.close()
 
 
 def main() -> None:
@@ -126,7 +113,7 @@ def main() -> None:
         allowed_lateness=timedelta(days=2),
     )
     batch_s = time.monotonic() - clock
-    a, b = _snapshot(data_dir), _snapshot(batch_dir)
+    a, b = published_tables(data_dir), published_tables(batch_dir)
     same = all(a[name].equals(b[name]) for name in a)
     row = (
         f"| {files} files × {args.posts_per_file} posts, every {args.every_s:g} s for "

@@ -9,18 +9,14 @@ Recipes (`moodcast markers train --family F --recipe R`, through moodcast.traini
 `ngram` on `ngram-words` and on `ngram-v1`, `embedding` (the default model), and `hybrid` on
 the embedding beside `ngram-v1` (beside `ngram-words` it scored 0.04 lower on xed_en's dev split
 and cost no less: the encoder is most of either's cost). Each head learns on a set's train split (at most
-`--train-cap` rows; CovidEmo has no train split: its dev split is cut by a hash of `id` into
-80% to learn from and 20% to judge on), with its threshold chosen by 5-fold cross-validation
-there; it is judged on the dev split (where recipes are chosen) and on the test split (capped
-at `--cap` rows), as macro-F1 over the set's labels (the Reddit sample: each marker's
-subreddit against the controls). The Spanish sets have no sentence model (the default model is
-English), so only their `ngram` and `auto` (`ngram` alone) columns are trained. Two extra rows
-judge the four labels of the issue's
-0.70 tweet bar (anger, joy, optimism, sadness): CovidEmo's anger, joy, sadness and
-`anticipation` (no optimism label; the nearest), and SemEval-2018 E-c Spanish's anger, joy,
-sadness and `hope`. Two more judge the issue's Reddit-stress bar (one label, `stress`, balanced):
-sad_stress_en's negatives against as many of its positives (seeded), and rmhd27's r/anxiety and
-r/depression posts against its controls.
+`--train-cap` rows; CovidEmo learns from 80% of its dev split, benchmarks/head_sets.splits),
+with its threshold chosen by 5-fold cross-validation there; it is judged on the dev split (where
+recipes are chosen) and on the test split (capped at `--cap` rows), as macro-F1 over the set's
+labels (the Reddit sample: each marker's subreddit against the controls). The Spanish sets have
+no sentence model (the default model is English), so only their `ngram` and `auto` (`ngram`
+alone) columns are trained. Extra rows judge the four labels of the issue's 0.70 tweet bar
+(`NAME:bar`) and its Reddit-stress bar (`NAME:stress`, one label, balanced): the views of
+benchmarks/head_sets.py.
 
 `finetune` (moodcast.finetune) fine-tunes the model itself on the first `--finetune-cap` train
 rows for `--finetune-epochs` epochs on one torch thread, thresholds on its own held-out 15%; its
@@ -55,10 +51,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import resource
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -69,13 +65,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.markers import CONFIG, CachedEncoder, prf  # noqa: E402
+from benchmarks.head_sets import BAR_LABELS as BAR_LABELS  # noqa: E402 (static_model.py reads it here)
+from benchmarks.head_sets import STRESS_VIEWS as STRESS_VIEWS  # noqa: E402 (as BAR_LABELS)
+from benchmarks.head_sets import label_f1, splits, trained, views  # noqa: E402
+from benchmarks.markers import CONFIG, CachedEncoder  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings  # noqa: E402
-from moodcast.training import AUTO_MARGIN, choose_family, train_heads  # noqa: E402
+from moodcast.training import AUTO_MARGIN, choose_family  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
-from transforms.markers import load_markers  # noqa: E402
-from transforms.model_markers import threshold  # noqa: E402
 from transforms.model_scoring import model_text, score_texts  # noqa: E402
 
 RECIPES = (
@@ -93,82 +90,10 @@ KEPT = ROOT / "benchmarks" / ".data" / "head_recipes.jsonl"
 """The last run's per-set results (Judged), per label too, to study without retraining."""
 MARGINS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 """The margins of moodcast.training.choose_family replayed on the dev splits."""
-BAR_LABELS = {
-    "covidemo_en": ("anger", "joy", "sadness", "anticipation"),
-    "semeval2018_ec_es": ("anger", "joy", "sadness", "hope"),
-}
-
-
-STRESS_VIEWS = ("sad_stress_en", "rmhd27_reddit_en")
-"""Sets judged again as the issue's Reddit-stress bar (one label, `stress`), see stress_view."""
 
 
 def name_of(family: str, recipe: str) -> str:
     return family if family in ("embedding", "finetune", "auto") else f"{family} {recipe}"
-
-
-def stress_view(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """A balanced stress task from one split: sad_stress_en's negatives and as many of its
-    positives (seeded), or rmhd27's r/anxiety and r/depression posts (`stress`) against its
-    controls."""
-    if name == "rmhd27_reddit_en":
-        adjacent = pl.col("anxiety") | pl.col("depression")
-        return frame.filter(adjacent | pl.col("control")).with_columns(stress=adjacent)
-    gold = frame.get_column("stress").to_numpy()
-    negatives = np.flatnonzero(~gold)
-    chosen = np.random.default_rng(0).choice(np.flatnonzero(gold), len(negatives), replace=False)
-    return frame[np.sort(np.concatenate([negatives, chosen]))]
-
-
-def splits(
-    labelled: ms.LabelledSet, train_cap: int, cap: int, view: bool = False
-) -> dict[str, pl.DataFrame]:
-    """The rows a head learns from and the dev and test rows it is judged on (with `view`,
-    each split's stress_view; the caps apply before it)."""
-    if labelled.name == "covidemo_en":
-        full = ms.load_split(labelled, "dev")
-        inner = ms.split_of("covidemo-inner", full.get_column("id"))
-        train, dev = full.filter(inner != "test"), full.filter(inner == "test")
-    else:
-        train = ms.load_split(labelled, "train", cap=train_cap)
-        dev = ms.load_split(labelled, "dev", cap=cap)
-    parts = {"train": train, "dev": dev, "test": ms.load_split(labelled, "test", cap=cap)}
-    if view:
-        return {split: stress_view(labelled.name, frame) for split, frame in parts.items()}
-    return parts
-
-
-def trained(
-    labelled: ms.LabelledSet, train: pl.DataFrame, family: str, recipe: str, encoder, out: Path,
-    settings: FinetuneSettings | None = None, c_grid: tuple[float, ...] | None = None,
-):  # fmt: skip
-    """Markers with heads of (`family`, `recipe`) trained on `train` at the C of `c_grid` each
-    cross-validates best at (None: the family's DEFAULT_C), one per label, written into `out`
-    (a finetune head's model stays there)."""
-    names = [n for n in labelled.labels if train.get_column(n).sum() >= 2]
-    labels = train.select("text", "lang", *[pl.col(n).cast(pl.Int8) for n in names])
-    train_heads(labels, markers=load_markers(), config=CONFIG, out_dir=out, origin=labelled.name,
-                family=family, recipe=recipe, encoder=encoder, settings=settings,
-                c_grid=c_grid)  # fmt: skip
-    return load_markers(out, names=names)
-
-
-def label_f1(labelled: ms.LabelledSet, frame: pl.DataFrame, markers, encoder) -> dict:
-    """Each head's F1 on `frame` (judged rows only, as benchmarks/markers.py), by marker."""
-    texts = frame.select(model_text(pl.col("text"))).to_series().to_list()
-    lang = labelled.lang
-    scores = score_texts(texts, lang=lang, markers=markers, encoder=encoder)
-    f1s = {}
-    for name, marker in markers.items():
-        keep = ms.judged(labelled, frame, name).to_numpy()
-        gold = frame.get_column(name).to_numpy()[keep]
-        f1s[name] = prf(gold, scores[name][keep] >= threshold(marker, lang))[2]
-    return f1s
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
@@ -186,9 +111,9 @@ def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
         score_texts(texts[:20], lang="en", markers=markers, encoder=encoder)
         best = float("inf")
         for _ in range(3):
-            start = _cpu()
+            start = time.process_time()
             score_texts(texts, lang="en", markers=markers, encoder=encoder)
-            best = min(best, _cpu() - start)
+            best = min(best, time.process_time() - start)
         per[name_of(family, recipe)] = 1e6 * best / len(texts)
         shutil.rmtree(out)
     return per
@@ -253,18 +178,18 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
     cells, labels, train_cpu, seconds = {}, {}, {}, None
     for family, recipe, grid, name in columns(labelled, args):
         with tempfile.TemporaryDirectory() as out:
-            start = _cpu()
+            start = time.process_time()
             if family == "finetune":
                 settings = FinetuneSettings(epochs=args.finetune_epochs, threads=1)
                 train = parts["train"].head(args.finetune_cap)
                 markers = trained(labelled, train, family, recipe, encoder, Path(out), settings)
-                seconds = _cpu() - start
+                seconds = time.process_time() - start
                 scorer = load_encoder(DEFAULT_MODEL, backend="torch")
             else:
                 markers = trained(labelled, parts["train"], family, recipe, encoder, Path(out),
                                   c_grid=grid)  # fmt: skip
                 scorer = encoder
-            train_cpu[name] = _cpu() - start
+            train_cpu[name] = time.process_time() - start
             dev, test = (label_f1(labelled, parts[s], markers, scorer) for s in ("dev", "test"))
         labels[name] = {
             m: (marker.heads[labelled.lang].cv_f1, dev[m], test[m]) for m, marker in markers.items()
@@ -356,22 +281,10 @@ def main(argv: list[str] | None = None) -> None:
         help="Render the sets the last run finished (kept in --kept).",
     )
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     wanted = set(args.sets.split(",")) if args.sets else None
-    jobs = [(s.name, s, s.name, False) for s in ms.SETS]
-    jobs += [
-        (f"{s.name}:bar", replace(s, labels=BAR_LABELS[s.name]), f"{s.name}, bar labels ({', '.join(BAR_LABELS[s.name])})", False)
-        for s in ms.SETS
-        if s.name in BAR_LABELS
-    ]  # fmt: skip
-    jobs += [
-        (f"{s.name}:stress", s, f"{s.name}, stress (balanced)" if s.name == "sad_stress_en" else f"{s.name}, stress (anxiety+depression vs control)", True)
-        for s in ms.SETS
-        if s.name in STRESS_VIEWS
-    ]  # fmt: skip
-    jobs = [job[1:] for job in jobs if not wanted or job[0] in wanted]
+    jobs = [(v.labelled, v.title, v.stress) for v in views() if not wanted or v.key in wanted]
     jobs.sort(key=lambda job: ms.load_split(job[0], "train", cap=args.train_cap).height)
     if args.from_kept:
         rows = [

@@ -1,7 +1,7 @@
 """Posts per second of our lexicon tagger against VADER, Empath and NRCLex, on one core.
 
     POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/lexicon.py [--posts 200000] [--peer-posts 20000]
-        [--repeats 5] [--engine-before FILE] [--code-before DIR]
+        [--repeats 5] [--engine-before FILE] [--words-before FILE] [--code-before DIR]
 
 All tools see the same posts: the texts of the sample corpus as generated (`moodcast sample`
 defaults). Ours tags every shipped marker (18, English and Spanish) with the full matching
@@ -28,6 +28,11 @@ transforms/markers/engine.py (`git show REV:transforms/markers/engine.py > FILE`
 the word splitter, transforms/markers/words.py, runs with this checkout's); `tag` is timed
 with it and with the current one, alternating `--repeats` times in this process on the same
 posts (same machine state), after checking that both give the same counts.
+
+`--words-before FILE` does the same for a change of the word splitter: FILE is another version
+of transforms/markers/words.py (`git show REV:transforms/markers/words.py > FILE`), run by a copy
+of the current engine.py (its own numba cache: the current one holds the current splitter);
+`score` (hits, counts and intensities) must give the same frame on every post first.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import platform
 import re
 import statistics
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -128,19 +134,33 @@ def median_seconds(runs: list[tuple[float, object]]) -> float:
     return statistics.median(seconds for seconds, _ in runs)
 
 
-def engine_before(path: Path, frame: pl.DataFrame, markers: CompiledMarkers, repeats: int) -> str:
-    """`tag` with the scanner of the engine.py at `path` and with the current one, alternating
-    `repeats` times: a line for RESULTS.md with both medians and their ratio."""
-    spec = importlib.util.spec_from_file_location("engine_before", path)
-    before = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(before)
-    versions = {"before": before.scan_posts, "now": current_engine.scan_posts}
-    tagged = {}
+def _module(name: str, path: Path):
+    """The Python file at `path`, imported as module `name` (in sys.modules: numba finds the
+    module of a cached kernel there)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def scanners_compared(
+    label: str, before_scan, frame: pl.DataFrame, markers: CompiledMarkers, repeats: int,
+    *, every_post: bool = False,
+) -> str:  # fmt: skip
+    """`tag` with the scanner `before_scan` (a `scan_posts`) and with the current one,
+    alternating `repeats` times, after checking that both tag the first 20,000 posts alike
+    (with `every_post`: that `score` gives the same frame on all of them): a line for
+    RESULTS.md with both medians and their ratio."""
+    versions = {"before": before_scan, "now": current_engine.scan_posts}
+    checked = frame if every_post else frame.head(20_000)
+    check = score if every_post else tag
+    results = {}
     for name, scan_posts in versions.items():
         scan_module.scan_posts = scan_posts
-        tagged[name] = tag(frame.head(20_000), markers)
-    if not tagged["before"].equals(tagged["now"]):
-        raise SystemExit(f"{path} tags the posts differently from the current engine")
+        results[name] = check(checked, markers)
+    if not results["before"].equals(results["now"]):
+        raise SystemExit(f"{label}: the posts are tagged differently before and now")
     runs: dict[str, list[tuple[float, object]]] = {name: [] for name in versions}
     for _ in range(repeats):
         for name, scan_posts in versions.items():
@@ -148,11 +168,35 @@ def engine_before(path: Path, frame: pl.DataFrame, markers: CompiledMarkers, rep
             runs[name].append(timed(ours, frame, markers))
     scan_module.scan_posts = current_engine.scan_posts
     before_s, now_s = median_seconds(runs["before"]), median_seconds(runs["now"])
+    same = "same `score` on every post" if every_post else "same tags"
     return (
-        f"Scanner before ({path.name}) and now, `tag` alternating {repeats} times on the same "
-        f"{frame.height:,} posts (same tags): {before_s:.3f} and {now_s:.3f} CPU s, "
-        f"now ÷ before {now_s / before_s:.2f}."
+        f"{label}, `tag` alternating {repeats} times on the same {frame.height:,} posts "
+        f"({same}): {before_s:.3f} and {now_s:.3f} CPU s, now ÷ before {now_s / before_s:.3f}."
     )
+
+
+def engine_before(path: Path, frame: pl.DataFrame, markers: CompiledMarkers, repeats: int) -> str:
+    """scanners_compared with the scanner of the engine.py at `path`."""
+    before = _module("engine_before", path)
+    label = f"Scanner before ({path.name}) and now"
+    return scanners_compared(label, before.scan_posts, frame, markers, repeats)
+
+
+def words_before(path: Path, frame: pl.DataFrame, markers: CompiledMarkers, repeats: int) -> str:
+    """scanners_compared with the current engine over the word splitter of the words.py at
+    `path`: a copy of engine.py imported while transforms.markers.words is that file."""
+    words = _module("words_before", path)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "engine_words_before.py"
+        copy.write_text(Path(current_engine.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+        current_words = sys.modules["transforms.markers.words"]
+        sys.modules["transforms.markers.words"] = words
+        try:
+            engine = _module("engine_words_before", copy)
+        finally:
+            sys.modules["transforms.markers.words"] = current_words
+        label = f"Word splitter before ({path.name}) and now"
+        return scanners_compared(label, engine.scan_posts, frame, markers, repeats, every_post=True)
 
 
 def code_before(tree: Path, frame: pl.DataFrame, markers: CompiledMarkers, repeats: int) -> str:
@@ -200,6 +244,7 @@ def main() -> None:
     parser.add_argument("--peer-posts", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--engine-before", type=Path, default=None)
+    parser.add_argument("--words-before", type=Path, default=None)
     parser.add_argument("--code-before", type=Path, default=None)
     args = parser.parse_args()
     load_1min, load_5min, _ = os.getloadavg()
@@ -243,6 +288,8 @@ def main() -> None:
     lines.append(f"NRCLex: {how}.")
     if args.engine_before is not None:
         lines += ["", engine_before(args.engine_before, frame, markers, args.repeats)]
+    if args.words_before is not None:
+        lines += ["", words_before(args.words_before, frame, markers, args.repeats)]
     if args.code_before is not None:
         lines += ["", code_before(args.code_before, frame, markers, args.repeats)]
     write_section("lexicon", "\n".join(lines))

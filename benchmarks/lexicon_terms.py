@@ -175,8 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--guard", action="append", default=[], help="With `gain`: a guard.")
     args = parser.parse_intermixed_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets in {ms.DATASETS}")
+    if ms.skipped():
         return
     marker = load_markers(names=[args.marker])[args.marker]
     for name, frame in evidence(args.marker, args.lang):

@@ -122,6 +122,15 @@ def available() -> bool:
     return (DATASETS / "SOURCES.md").is_file()
 
 
+def skipped() -> bool:
+    """Whether the labelled sets are absent, after printing that the benchmark is skipped and
+    how to point it at them: a benchmark of the sets then does nothing."""
+    if available():
+        return False
+    print(f"skipped: no labelled sets at {DATASETS} (set MOODCAST_DATASETS)")
+    return True
+
+
 def split_of(name: str, ids: pl.Series) -> pl.Series:
     """`train`, `dev` or `test` for each id, from a hash of the set name and the id."""
 
@@ -134,7 +143,9 @@ def split_of(name: str, ids: pl.Series) -> pl.Series:
     )
 
 
-def _order(name: str, ids: pl.Series) -> pl.Series:
+def hashed_order(name: str, ids: pl.Series) -> pl.Series:
+    """A fixed pseudo-random sort key for the rows `ids` of set `name` (a keyed hash of each
+    id): load_split's `cap` keeps the rows first in it."""
     return pl.Series(
         [hashlib.blake2b(f"order:{name}:{i}".encode(), digest_size=8).hexdigest() for i in ids]
     )
@@ -161,7 +172,7 @@ def load_split(labelled: LabelledSet, split: str, *, cap: int | None = None) -> 
         frame = frame.filter(pl.any_horizontal(columns))
     if cap is not None and frame.height > cap:
         frame = (
-            frame.with_columns(_order(labelled.name, frame.get_column("id")).alias("_o"))
+            frame.with_columns(hashed_order(labelled.name, frame.get_column("id")).alias("_o"))
             .sort("_o")
             .head(cap)
             .drop("_o")

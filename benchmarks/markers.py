@@ -443,8 +443,7 @@ def main(argv: list[str] | None = None, runner: Callable = evaluate_set) -> None
         help="Print zero-shot thresholds chosen on the dev splits instead.",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     if args.choose_thresholds:
         print("\n".join(choose_thresholds(CachedEncoder())))

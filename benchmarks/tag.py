@@ -96,7 +96,7 @@ STAGES = {
 """Stage → the function `tag_file` calls for it (module, attribute path), timed on the CPU
 clock while it runs (a generator: while it makes each item)."""
 PARTS = {
-    "of reading: cutting blocks into lines (line_buffers)": ("ingest.sources", "_Lines.line_buffers"),
+    "of reading: cutting blocks into lines (line_buffers)": ("ingest.lines", "FileLines.line_buffers"),
     "of reading: the plain_lines check": ("transforms.json_lines", "plain_lines"),
     "of reading: polars.read_ndjson": ("polars", "read_ndjson"),
     "of languages: identifying posts without `lang`": ("moodcast.tagging", "complete_languages"),

@@ -255,8 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
     parser.add_argument("--write", action="store_true", help="Write the RESULTS.md section.")
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     body = render(evaluate(args.cap, CachedEncoder()))
     print(body)

@@ -110,8 +110,7 @@ def main() -> None:
         "--choose-thresholds", action="store_true", help="Write the adapted threshold table."
     )
     args = parser.parse_args()
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     encoder = CachedEncoder()
     markers = prototypes_only(load_markers())

@@ -256,11 +256,11 @@ def _cross_validate(
         *candidate_models(season_length=config.season_length, input_size=size),
     ]:
         try:
-            parts.append(_cv(frame, model, size, config=config))
+            parts.append(cross_validated(frame, model, size, config=config))
         except Exception:
             for (uid,), one in frame.partition_by("unique_id", as_dict=True).items():
                 try:
-                    parts.append(_cv(one, model, size, config=config))
+                    parts.append(cross_validated(one, model, size, config=config))
                 except Exception as exc:
                     failures.append((uid, model.alias, window, f"{type(exc).__name__}: {exc}"))
     long = pl.concat(parts) if parts else pl.DataFrame(schema=PREDICTION_SCHEMA)
@@ -275,7 +275,13 @@ def _cross_validate(
     return found, failures
 
 
-def _cv(frame: pl.DataFrame, model, input_size: int, *, config: BacktestConfig) -> pl.DataFrame:
+def cross_validated(
+    frame: pl.DataFrame, model, input_size: int, *, config: BacktestConfig
+) -> pl.DataFrame:
+    """statsforecast's rolling-origin cross-validation of one `model` over the series of
+    `frame` (`unique_id, ds, y`), `input_size` days of history at each origin, as `config`
+    says: one row per series, cutoff and day, `model`, its forecast `yhat` and `lead` (1 for
+    the first period after the cutoff)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         wide = StatsForecast(

@@ -1,5 +1,5 @@
 """Archives and compressed streams that an input file may be instead of lines of posts, known by
-their magic bytes: what each is and the command that makes posts of it (ingest.sources refuses
+their magic bytes: what each is and the command that makes posts of it (ingest.inputs refuses
 such a file before a run, refuse_unsplittable)."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ COMPRESSED = (
     (b"\x1f\x9d", "Unix compress (.Z)", None, None, "uncompress -c IN > OUT"),
 )
 """Magic bytes of compressed streams: the compression's name, the suffix that makes moodcast
-decompress it and its ingest.sources.compression kind (None: moodcast cannot), and the command
+decompress it and its ingest.lines.compression kind (None: moodcast cannot), and the command
 that decompresses it."""
 
 _BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
@@ -47,7 +47,7 @@ def _opens_tar(head: bytes) -> bool:
 def archive_advice(path: str, raw: bytes, head: bytes, *, decompressed: str | None) -> str:
     """What to do with a JSON Lines or CSV file `path` whose first stored bytes `raw` open an
     archive (ARCHIVES), or whose first bytes as read, `head` (after the decompression its name
-    asks for, `decompressed`: an ingest.sources.compression kind or None), a tar archive; or
+    asks for, `decompressed`: an ingest.lines.compression kind or None), a tar archive; or
     whose `raw` opens a compressed stream (COMPRESSED) that `decompressed` does not undo. Read
     as lines, such a file gives a few dead letters, or is refused as binary data. Empty for any
     other file."""

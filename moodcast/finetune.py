@@ -142,7 +142,7 @@ def finetune(
     fit_texts = [texts[i] for i in fit_rows]
     y_fit = y[fit_rows].astype(np.float32)
 
-    frozen = _embed(model, fit_texts, settings.batch_size)
+    frozen = embed(model, fit_texts, settings.batch_size)
     start = np.stack(
         [
             _warm_start(LogisticRegression, frozen, y_fit[:, k], settings.seed)
@@ -157,7 +157,7 @@ def finetune(
 
     def held_out(model, head) -> list[tuple[float, float]]:
         coef, intercept = _weights(head)
-        logits = _embed(model, held_texts, settings.batch_size) @ coef.T + intercept
+        logits = embed(model, held_texts, settings.batch_size) @ coef.T + intercept
         probabilities = 1.0 / (1.0 + np.exp(-logits))
         return [
             best_threshold(probabilities[:, k], y[held_rows, k].astype(bool))
@@ -273,7 +273,7 @@ def _weights(head) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _embed(model, texts: list[str], batch_size: int) -> np.ndarray:
+def embed(model, texts: list[str], batch_size: int) -> np.ndarray:
     """L2-normalised embeddings of `texts` by `model` in eval mode (float64)."""
     training = model.training
     model.eval()

@@ -23,10 +23,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import warehouse
-from ingest.sources import InputError, InputFileError, file_sha256, literal_pattern
+from ingest.inputs import InputFileError, file_sha256, literal_pattern
 from moodcast.config import Settings
 from moodcast.run import daily_run
 from moodcast.run_summary import RunSummary
+from transforms.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -22,19 +22,12 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 import warehouse
+from ingest.inputs import InputFile, InputFileError, changed_inputs, literal_pattern, match_inputs
 from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
-from ingest.sources import (
-    InputFile,
-    InputFileError,
-    changed_inputs,
-    json_document_advice,
-    literal_pattern,
-    match_inputs,
-    peek_fields,
-)
+from ingest.sources import json_document_advice, peek_fields
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports

@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from ingest.sources import InputError, InputFile, InputFileError, literal_pattern, match_inputs
+from ingest.inputs import InputFile, InputFileError, literal_pattern, match_inputs
 from moodcast.run_summary import RunSummary
+from transforms.errors import InputError
 from transforms.periods import touched_days
 from transforms.presets import InputMapping, from_key
 from warehouse.schema import RUN_INPUT_SCHEMA
@@ -26,7 +27,7 @@ def older_inputs_covering(
     """Ledgered inputs, not among `read`, with records in a period (transforms.periods.
     touched_days) that holds one of `days` (a new input's path → the days it has records on),
     each with the preset or mapping it was loaded through. Their text is not checked again
-    (ingest.sources.refuse_unsplittable): each is read as it was loaded, even where a later
+    (ingest.inputs.refuse_unsplittable): each is read as it was loaded, even where a later
     version of moodcast would refuse it.
 
     Raises InputFileError naming the new inputs whose periods an earlier input covers that is

@@ -11,10 +11,12 @@ import zstandard
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from ingest.inputs import match_inputs
 from ingest.job import IngestJob
 from ingest.landing import LANDING_FILES
+from ingest.lines import file_format
 from ingest.pipeline import run_ingest
-from ingest.sources import ReadPostChunks, file_format, match_inputs
+from ingest.sources import ReadPostChunks
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
 from transforms.presets import mapping_from_table, preset

@@ -39,10 +39,8 @@ def _posts():
     return rows
 
 
-def test_a_sampled_model_marker_is_counted_over_the_scored_posts_only(tmp_path):
-    sadness = dataclasses.replace(load_markers(names=["sadness"])["sadness"], rule="model")
-    markers = {"sadness": sadness}
-    config = ModelConfig(sample_rate=0.5)
+def _job_daily(tmp_path: Path, markers, config: ModelConfig) -> pl.DataFrame:
+    """The daily aggregates of the Beam job over _posts() with `markers` and `config`."""
     path = tmp_path / "posts.jsonl"
     path.write_bytes(b"\n".join(orjson.dumps(p) for p in _posts()) + b"\n")
     job = IngestJob(
@@ -53,11 +51,36 @@ def test_a_sampled_model_marker_is_counted_over_the_scored_posts_only(tmp_path):
         run_id="r1",
         options=PostOptions(models=config),
     )
-    daily = pl.read_parquet(Path(run_ingest(job)) / "daily.parquet")
+    return pl.read_parquet(Path(run_ingest(job)) / "daily.parquet")
 
-    posts = pl.DataFrame(_posts()).with_columns(
+
+def _posts_by_day() -> pl.DataFrame:
+    """_posts() with their `day`."""
+    return pl.DataFrame(_posts()).with_columns(
         pl.col("created_at").str.slice(0, 10).str.to_date().alias("day")
     )
+
+
+def _marked_as_classify(daily, markers, config: ModelConfig, *, rows: pl.Expr) -> pl.DataFrame:
+    """The job's `daily` rows of region north that `rows` keeps, joined by day and language
+    with the number of posts `classify` marks `sad` (`n_marked_expected`)."""
+    posts = _posts_by_day()
+    expected = (
+        posts.with_columns(classify(posts, markers, config=config)["sad"].alias("hit"))
+        .group_by("day", "lang")
+        .agg(pl.col("hit").sum().alias("n_marked"))
+    )
+    got = daily.filter(pl.col("region") == "north", rows)
+    return got.join(expected, on=["day", "lang"], suffix="_expected")
+
+
+def test_a_sampled_model_marker_is_counted_over_the_scored_posts_only(tmp_path):
+    sadness = dataclasses.replace(load_markers(names=["sadness"])["sadness"], rule="model")
+    markers = {"sadness": sadness}
+    config = ModelConfig(sample_rate=0.5)
+    daily = _job_daily(tmp_path, markers, config)
+
+    posts = _posts_by_day()
     decided = classify(posts, markers, config=ModelConfig())
     expected = (
         posts.with_columns(
@@ -101,27 +124,8 @@ def test_an_ngram_head_decides_in_the_job_as_in_tag_without_any_sentence_model(t
     heads = tmp_path / "heads"
     train_heads(labels, markers={}, config=no_model, out_dir=heads, origin="t", family="ngram")
     markers = load_markers(heads, names=["sad"])
-    path = tmp_path / "posts.jsonl"
-    path.write_bytes(b"\n".join(orjson.dumps(p) for p in _posts()) + b"\n")
-    job = IngestJob(
-        inputs=[str(path)],
-        landing_dir=str(tmp_path / "landing"),
-        markers=markers,
-        key=KEY,
-        run_id="r1",
-        options=PostOptions(models=no_model),
-    )
-    daily = pl.read_parquet(Path(run_ingest(job)) / "daily.parquet")
-    posts = pl.DataFrame(_posts()).with_columns(
-        pl.col("created_at").str.slice(0, 10).str.to_date().alias("day")
-    )
-    expected = (
-        posts.with_columns(classify(posts, markers, config=no_model)["sad"].alias("hit"))
-        .group_by("day", "lang")
-        .agg(pl.col("hit").sum().alias("n_marked"))
-    )
-    got = daily.filter(pl.col("region") == "north", pl.col("lang") != "all")
-    joined = got.join(expected, on=["day", "lang"], suffix="_expected")
+    daily = _job_daily(tmp_path, markers, no_model)
+    joined = _marked_as_classify(daily, markers, no_model, rows=pl.col("lang") != "all")
     assert joined.height == 4 and (joined["n_marked_expected"] > 0).all()
     assert joined["n_marked"].to_list() == joined["n_marked_expected"].to_list()
 
@@ -139,26 +143,7 @@ def test_a_finetune_head_decides_in_the_job_as_in_tag_from_its_own_saved_model(t
                 settings=settings)  # fmt: skip
     markers = load_markers(heads, names=["sad"])
     assert markers["sad"].heads["en"].model.startswith(str(heads.resolve()))
-    path = tmp_path / "posts.jsonl"
-    path.write_bytes(b"\n".join(orjson.dumps(p) for p in _posts()) + b"\n")
-    job = IngestJob(
-        inputs=[str(path)],
-        landing_dir=str(tmp_path / "landing"),
-        markers=markers,
-        key=KEY,
-        run_id="r1",
-        options=PostOptions(models=config),
-    )
-    daily = pl.read_parquet(Path(run_ingest(job)) / "daily.parquet")
-    posts = pl.DataFrame(_posts()).with_columns(
-        pl.col("created_at").str.slice(0, 10).str.to_date().alias("day")
-    )
-    expected = (
-        posts.with_columns(classify(posts, markers, config=config)["sad"].alias("hit"))
-        .group_by("day", "lang")
-        .agg(pl.col("hit").sum().alias("n_marked"))
-    )
-    got = daily.filter(pl.col("region") == "north", pl.col("lang") == "en")
-    joined = got.join(expected, on=["day", "lang"], suffix="_expected")
+    daily = _job_daily(tmp_path, markers, config)
+    joined = _marked_as_classify(daily, markers, config, rows=pl.col("lang") == "en")
     assert joined.height == 2 and (joined["n_marked_expected"] > 0).all()
     assert joined["n_marked"].to_list() == joined["n_marked_expected"].to_list()

@@ -16,10 +16,10 @@ import polars as pl
 import pytest
 
 import warehouse
+from benchmarks.small_run import AS_OF
 from ingest.landing import remote_prefix
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from tests.conftest import AS_OF
 from transforms.markers import BUILTIN_DIR
 from warehouse import queries
 

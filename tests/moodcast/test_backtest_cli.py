@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
+from benchmarks.small_run import AS_OF
 from forecasting.backtest import MODELS
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from tests.conftest import AS_OF
 from warehouse import queries
 
 KEYS = [

@@ -16,12 +16,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ingest.sources import InputFileError, file_sha256
+from benchmarks.published import published_tables
+from benchmarks.small_run import LEXICON_ONLY
+from ingest.inputs import InputFileError, file_sha256
 from moodcast.config import load_settings
 from moodcast.follow import Spool, follow, ledgered_contents, parse_duration, spool_files
 from moodcast.run import daily_run
-from tests.conftest import LEXICON_ONLY
-from tests.moodcast.test_run import _snapshot
 
 AS_OF = date(2026, 3, 20)
 CONFIG = "forecast_jobs = 1\n" + LEXICON_ONLY
@@ -198,7 +198,7 @@ def test_follow_killed_and_restarted_ends_like_one_batch_run(tmp_path):
         allowed_lateness=timedelta(days=10),
     )
     assert summary.filtered == {"too late": 5}
-    followed, batch = _snapshot(data_dir), _snapshot(batch_dir)
+    followed, batch = published_tables(data_dir), published_tables(batch_dir)
     assert followed["daily"].height > 0
     for name in followed:
         assert followed[name].equals(batch[name]), name
@@ -340,7 +340,7 @@ def test_new_files_that_need_a_loaded_file_gone_since_are_set_aside(tmp_path, ca
         beam_args=[],
         allowed_lateness=timedelta(days=90),
     )
-    followed, batch_run = _snapshot(data), _snapshot(batch)
+    followed, batch_run = published_tables(data), published_tables(batch)
     for name in followed:
         assert followed[name].equals(batch_run[name]), name
 

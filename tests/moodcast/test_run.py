@@ -17,11 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
-from ingest.sources import InputError, match_inputs
+from benchmarks.published import published_tables
+from benchmarks.small_run import AS_OF, LEXICON_ONLY
+from ingest.inputs import match_inputs
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from tests.conftest import AS_OF, LEXICON_ONLY
+from transforms.errors import InputError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -31,18 +33,6 @@ def _invoke(args, beam_args=()):
     return CliRunner().invoke(
         main, args, obj={"beam_args": list(beam_args)}, catch_exceptions=False
     )
-
-
-def _snapshot(data_dir: Path) -> dict[str, pl.DataFrame]:
-    con = warehouse.open_published(data_dir)
-    try:
-        return {
-            "daily": queries.current_daily(con).drop("run_id"),
-            "forecasts": queries.forecasts(con),
-            "alerts": queries.alerts(con),
-        }
-    finally:
-        con.close()
 
 
 def test_run_accounts_for_every_post_and_ledgers_it(published_run):
@@ -183,7 +173,7 @@ def test_a_second_file_over_loaded_days_equals_loading_both_at_once(small_corpus
     for path in (first, second):
         daily_run([str(path)], settings=load_settings(one_by_one), as_of=AS_OF, beam_args=[])
     daily_run([str(first), str(second)], settings=load_settings(at_once), as_of=AS_OF, beam_args=[])
-    a, b = _snapshot(one_by_one), _snapshot(at_once)
+    a, b = published_tables(one_by_one), published_tables(at_once)
     for name in a:
         assert a[name].equals(b[name]), name
 
@@ -199,8 +189,8 @@ def test_the_alert_methods_setting_decides_which_methods_a_run_writes(
         as_of=AS_OF,
         beam_args=[],
     )
-    chosen = set(_snapshot(tmp_path)["alerts"]["method"])
-    default = set(_snapshot(published_run[0])["alerts"]["method"])
+    chosen = set(published_tables(tmp_path)["alerts"]["method"])
+    default = set(published_tables(published_run[0])["alerts"]["method"])
     assert {"ears_c2", "cusum"} <= chosen <= {"ears_c2", "cusum", "data_event"}
     assert "early" in default and not default & {"ears_c2", "cusum"}
 
@@ -211,7 +201,7 @@ def test_a_failed_run_is_ledgered_and_leaves_the_published_data_as_it_was(
     data_dir, first = published_run
     shutil.copytree(data_dir, tmp_path, symlinks=True, dirs_exist_ok=True)  # a good run's data
     posts = [str(small_corpus / "posts.jsonl")]
-    before = _snapshot(tmp_path)
+    before = published_tables(tmp_path)
     ledger_before = _ledger(tmp_path)
     assert (first.run_id, "ok", first.read) in ledger_before
     with pytest.raises(ValueError, match="needs --temp_location"):  # refused before it starts
@@ -226,7 +216,7 @@ def test_a_failed_run_is_ledgered_and_leaves_the_published_data_as_it_was(
     unusable.write_text('{"id": "1"}\n{"id": "2", "text": "no time"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="No usable post"):  # fails once the job has read it
         daily_run([str(unusable)], settings=load_settings(tmp_path), as_of=AS_OF, beam_args=[])
-    after = _snapshot(tmp_path)
+    after = published_tables(tmp_path)
     assert all(after[name].equals(before[name]) for name in before)
     con = warehouse.open_published(tmp_path)
     try:

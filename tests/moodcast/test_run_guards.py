@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
+from benchmarks.small_run import LEXICON_ONLY
 from moodcast.cli import main
-from tests.conftest import LEXICON_ONLY
 
 pytestmark = pytest.mark.slow
 
@@ -237,7 +237,7 @@ def test_an_earlier_input_that_a_later_version_refuses_is_read_again_as_it_was_l
 ):
     """A file loaded before refuse_unsplittable refused lines mostly not UTF-8 (each such line
     a dead letter) was called gone by every later run over its days, which then failed."""
-    import ingest.sources
+    import ingest.inputs
 
     data = tmp_path / "data"
     data.mkdir()
@@ -248,7 +248,7 @@ def test_an_earlier_input_that_a_later_version_refuses_is_read_again_as_it_was_l
     run = ("--data-dir", data, "--as-of", "2025-03-25", "--json")
     assert _invoke("run", latin, *run).exit_code == 4
     with monkeypatch.context() as older_version:
-        older_version.setattr(ingest.sources, "refuse_unsplittable", lambda path: None)
+        older_version.setattr(ingest.inputs, "refuse_unsplittable", lambda path: None)
         loaded = _invoke("run", latin, *run)
     assert json.loads(loaded.stdout.splitlines()[-1])["dead_lettered"] == 10
     done = _invoke("run", more, *run)

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.fuzz_corpus import fates, write_corpus
+from benchmarks.small_run import LEXICON_ONLY
 from moodcast.cli import main
-from tests.conftest import LEXICON_ONLY
 
 RECORDS = 100_000
 

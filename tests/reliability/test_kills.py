@@ -17,8 +17,8 @@ from benchmarks.kills import (
     leftovers,
     moodcast,
 )
+from benchmarks.small_run import LEXICON_ONLY
 from moodcast.sample import generate_sample
-from tests.conftest import LEXICON_ONLY
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.markers.rules import _ELONGATED, _ELONGATED_TO, _drop_contained, canonical
+from transforms.markers.rules import ELONGATED, ELONGATED_TO, canonical, drop_contained
 from transforms.text import APOSTROPHES, fold, join_contractions, primary_subtag
 
 _ENYE = "\ue001"
@@ -28,7 +28,7 @@ def _regex_canonical(text: pl.Expr) -> pl.Expr:
         " "
         + _nfd_fold(text)
         .str.replace_all(r"['’`´ʼ]", "")
-        .str.replace_all(_ELONGATED, _ELONGATED_TO)
+        .str.replace_all(ELONGATED, ELONGATED_TO)
         .str.replace_all(r"([^\p{L}\p{N}\s])", " $1 ")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars(" ")
@@ -84,10 +84,10 @@ def _found(offset: int) -> pl.DataFrame:
 
 def test_longest_match_keeps_the_same_occurrences_whatever_the_text_length():
     kept = [(0, "a", 0, 10), (0, "a", 8, 14), (0, "b", 2, 6), (1, "a", 0, 4), (1, "a", 5, 9)]
-    assert _drop_contained(_found(0)).rows() == kept
+    assert drop_contained(_found(0)).rows() == kept
     huge = 2**61  # offsets this large take the windowed path that cannot overflow
     shifted = [(r, m, s + huge, e + huge) for r, m, s, e in kept]
-    assert _drop_contained(_found(huge)).rows() == shifted
+    assert drop_contained(_found(huge)).rows() == shifted
 
 
 def test_language_identification_chooses_among_the_configured_languages_only():

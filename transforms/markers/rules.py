@@ -48,8 +48,10 @@ FIRST_PERSON_WINDOW = 5
 FIRST_PERSON_SUFFIXES = {"es": ("rme", "rnos")}
 """Spanish enclitic endings (`matarme`, `hacerme`) that make a term first person by itself."""
 
-_ELONGATED = "|".join(f"({c}){c}{{2,}}" for c in "abcdefghijklmnopqrstuvwxyzñ")
-_ELONGATED_TO = "".join(f"${{{i}}}" for i in range(1, 28))
+ELONGATED = "|".join(f"({c}){c}{{2,}}" for c in "abcdefghijklmnopqrstuvwxyzñ")
+ELONGATED_TO = "".join(f"${{{i}}}" for i in range(1, 28))
+"""A letter (a to z, ñ) written three times or more in a row, and its replacement: the letter
+once (`canonical`: `soooo` is `so`, `sooo` too; `soo` stays)."""
 
 
 _ASCII_SYMBOLS = tuple(
@@ -85,7 +87,7 @@ def canonical(text: pl.Expr) -> pl.Expr:
         " "
         + text.str.to_lowercase()
         .map_batches(_fold_and_split_ascii, return_dtype=pl.String)
-        .str.replace_all(_ELONGATED, _ELONGATED_TO)
+        .str.replace_all(ELONGATED, ELONGATED_TO)
         .str.replace_all(r"([^\p{L}\p{N}\s\x00-\x7f])", " $1 ")
         .str.replace_all(r"\s{2,}|[^\S ]", " ")
         .str.strip_chars(" ")
@@ -164,7 +166,7 @@ def _window(cues: Sequence[str], words: int) -> str:
     return rf"(?:^| )(?:{'|'.join(cues)})(?: [\p{{L}}\p{{N}}_]+){{0,{words - 1}}} $"
 
 
-def _drop_contained(found: pl.DataFrame) -> pl.DataFrame:
+def drop_contained(found: pl.DataFrame) -> pl.DataFrame:
     """Of `found` (sorted by row, marker, start, then end descending), the occurrences not
     inside an earlier one of the same row and marker: those reaching past the furthest `end`
     before them in their (row, marker) run.
@@ -213,7 +215,7 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
     found = found.join(lexicon.table, on="pattern").with_columns(
         (pl.col("start") + pl.col("pattern_bytes")).alias("end")
     )
-    longest = _drop_contained(
+    longest = drop_contained(
         found.sort("row", "marker", "start", pl.col("end"), descending=[False, False, False, True])
     )
     frame = longest.select(

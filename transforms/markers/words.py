@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from transforms.buffers import kernel, put_utf8
+from transforms.buffers import decode, inlined, kernel, put_utf8
 from transforms.markers.tables import DROP, LETTER, MAPPED, NUMBER, SPACE, SYMBOL, UNKNOWN
 from transforms.text import APOSTROPHES
 
@@ -42,8 +42,15 @@ def split_words(
     number, or (-1, 0) at a code point the table has not computed; third, with `spaced`,
     whether an apostrophe of the text has a space beside it (`_beside_space`).
 
-    A symbol is a word of its own: it opens one that the next character closes (`alone`).
-    After the text, one more space closes the last word."""
+    Each turn takes the next canonical character: from the expansion of a MAPPED code point
+    (`out_cp[q:q_end]`), else from the text (`_read`), else one closing space. A space or
+    symbol closes the open word; a symbol is a word of its own: it opens one that the next
+    character closes (`alone`). A letter written three times or more in a row is kept once,
+    as `canonical` cuts elongations: the third takes the second back (`_cut_repeat`), the
+    others are skipped. While a word is open and no expansion is pending, ASCII letters are
+    taken straight from the text, without the table (the loop at the top of each turn), up to
+    a repeated letter or any other byte; one space between two letters there closes the word
+    and opens the next."""
     n = 0
     n_words = 0
     n_hits = 0
@@ -85,9 +92,9 @@ def split_words(
                     b = data[p] | 0x20
                 run_cp = b
                 run = 1
-                buf[pos] = b
-                node, n_hits = _step(trans, byte_class, node, b, hits, n_hits, pos - start + 1)
-                pos += 1
+                pos, node, n_hits = _append(
+                    buf, pos, b, start, trans, byte_class, node, hits, n_hits
+                )
                 length += 1
                 last = b
                 p += 1
@@ -98,43 +105,18 @@ def split_words(
             q += 1
         elif p < hi:
             s = p
-            b = data[p]
-            if b < 0x80:
-                entry = ascii_entry[b]
-                cp = entry >> 3
-                kind = entry & 7
-                p += 1
-            else:
-                if b < 0xE0:
-                    cp = np.int32(((b & 0x1F) << 6) | (data[p + 1] & 0x3F))
-                    p += 2
-                elif b < 0xF0:
-                    cp = np.int32(
-                        ((b & 0x0F) << 12) | ((data[p + 1] & 0x3F) << 6) | (data[p + 2] & 0x3F)
-                    )
-                    p += 3
-                else:
-                    cp = np.int32(
-                        ((b & 0x07) << 18)
-                        | ((data[p + 1] & 0x3F) << 12)
-                        | ((data[p + 2] & 0x3F) << 6)
-                        | (data[p + 3] & 0x3F)
-                    )
-                    p += 4
-                entry = info[cp]
-                kind = entry & 7
-                if kind == MAPPED:
-                    index = entry >> 3
-                    q = out_off[index]
-                    q_end = out_off[index + 1]
-                    continue
-                if kind == UNKNOWN:
-                    return -1, 0, beside
+            cp, kind, p = _read(data, p, ascii_entry, info)
+            if kind == MAPPED:
+                q = out_off[cp]
+                q_end = out_off[cp + 1]
+                continue
+            if kind == UNKNOWN:
+                return -1, 0, beside
         elif done:
             break
         else:
             done = True
-            cp = np.int32(0x20)
+            cp = 0x20
             kind = SPACE
         if kind == DROP:
             if spaced and not beside and s >= 0:
@@ -164,24 +146,14 @@ def split_words(
                 run_node = node
             else:
                 if run == 3:
-                    pos -= 1 if cp < 0x80 else 2
-                    length -= 1
-                    node = run_node
-                    while n_hits > w_int[HITS, n] and hits[1, n_hits - 1] > pos - start:
-                        n_hits -= 1
+                    pos, length, node, n_hits = _cut_repeat(
+                        cp, pos, length, run_node, start, n_hits, w_int[HITS, n], hits
+                    )
                 continue
         else:
             run_cp = cp if (0x61 <= cp <= 0x7A or cp == 0xF1) else -1
             run = 1
-        if cp < 0x80:
-            buf[pos] = cp
-            node, n_hits = _step(trans, byte_class, node, cp, hits, n_hits, pos - start + 1)
-            pos += 1
-        else:
-            end = _put(buf, pos, cp)
-            for j in range(pos, end):
-                node, n_hits = _step(trans, byte_class, node, buf[j], hits, n_hits, j - start + 1)
-            pos = end
+        pos, node, n_hits = _append(buf, pos, cp, start, trans, byte_class, node, hits, n_hits)
         length += 1
         if kind != LETTER:
             flags &= WORD | (WORDISH if kind == NUMBER or cp == 0x5F else 0)
@@ -189,6 +161,50 @@ def split_words(
     w_int[HITS, n] = n_hits
     w_int[CHAR_AT, n] = char_at
     return n, n_words, beside
+
+
+_decode = kernel(decode.py_func)
+
+
+@inlined
+def _read(data, p, ascii_entry, info):
+    """The character at byte `p` of the text: its code point, its CharTable kind and the byte
+    after it; for a MAPPED one, the index of its expansion in `out_off` instead of the code
+    point."""
+    if data[p] < 0x80:
+        entry = ascii_entry[data[p]]
+        return entry >> 3, entry & 7, p + 1
+    cp, after = _decode(data, p)
+    entry = np.int64(info[cp])
+    kind = entry & 7
+    return (entry >> 3 if kind == MAPPED else cp), kind, after
+
+
+@inlined
+def _append(buf, pos, cp, start, trans, byte_class, node, hits, n_hits):
+    """Write code point `cp` as UTF-8 at `buf[pos]` into the word that starts at `start`,
+    walking the byte trie from `node` by each of its bytes (_step). Returns the next free
+    position, the trie node and the number of hits."""
+    if cp < 0x80:
+        buf[pos] = cp
+        node, n_hits = _step(trans, byte_class, node, cp, hits, n_hits, pos - start + 1)
+        return pos + 1, node, n_hits
+    end = _put(buf, pos, cp)
+    for j in range(pos, end):
+        node, n_hits = _step(trans, byte_class, node, buf[j], hits, n_hits, j - start + 1)
+    return end, node, n_hits
+
+
+@inlined
+def _cut_repeat(cp, pos, length, run_node, start, n_hits, first_hit, hits):
+    """Take back the second of three repeats of letter `cp` (an ASCII letter or `ñ`) from the
+    word that starts at `start`: its bytes before `pos`, its character, the trie walk past
+    `run_node` (the node before it) and the prefix hits from `first_hit` on that walk found.
+    Returns the position, length, node and number of hits without it."""
+    pos -= 1 if cp < 0x80 else 2
+    while n_hits > first_hit and hits[1, n_hits - 1] > pos - start:
+        n_hits -= 1
+    return pos, length - 1, run_node, n_hits
 
 
 @kernel
