@@ -215,7 +215,9 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
     days never reached the warehouse."""
     publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
     now = datetime.now(UTC)
-    posts = [_post(i, now - timedelta(minutes=i % 30), author=i % 13) for i in range(40)]
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    times = [max(now - timedelta(minutes=i % 30), midnight) for i in range(40)]
+    posts = [_post(i, at, author=i % 13) for i, at in enumerate(times)]
     messages = [orjson.dumps(p) for p in posts] + [b"{not json"]
 
     data_dir, log = tmp_path / "data", tmp_path / "stream.log"
