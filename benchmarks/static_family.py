@@ -44,12 +44,13 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import head_recipes as hr  # noqa: E402
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from benchmarks.static_model import STATIC_DIR, StaticEncoder  # noqa: E402
+from benchmarks.static_model import STATIC_DIR  # noqa: E402
 from moodcast.static_models import StaticSettings, distilled  # noqa: E402
 from moodcast.training import train_heads  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_markers import ModelConfig  # noqa: E402
 from transforms.model_scoring import model_text, score_texts  # noqa: E402
+from transforms.static_embedding import StaticEncoder  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".data" / "static-cache"
 """Where the product's distilled model is kept for these runs (its model cache)."""

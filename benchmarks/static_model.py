@@ -60,6 +60,7 @@ from benchmarks.markers import NO_MODEL, CachedEncoder, decisions, prf, prototyp
 from benchmarks.results import write_section  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
 from transforms.model_scoring import model_text, score_texts  # noqa: E402
+from transforms.static_embedding import StaticEncoder  # noqa: E402
 
 STATIC_DIR = ROOT / "benchmarks" / ".data" / "static"
 KEPT = ROOT / "benchmarks" / ".data" / "static_model_heads.json"
@@ -73,25 +74,6 @@ HEAD_COLUMNS = (
     ("static+ngram", "hybrid", "ngram-v1", "static-256"),
 )
 """(column, family, n-gram recipe, encoder) of the heads compared."""
-
-
-class StaticEncoder:
-    """A model2vec static model as a transforms.embedding.Encoder (unit-length rows)."""
-
-    backend = "static"
-    cache_dir = None
-
-    def __init__(self, path: Path):
-        from model2vec import StaticModel
-
-        self.name = str(path)
-        self._model = StaticModel.from_pretrained(str(path))
-        self.dim = int(self._model.dim)
-
-    def encode(self, texts) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._model.encode(list(texts)).astype(np.float32, copy=False)
 
 
 def static_model(name: str) -> Path:
