@@ -39,7 +39,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.head_sets import splits, view_of  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings, finetune, holdout_mask  # noqa: E402
-from moodcast.training import MIN_CLASS_ROWS, _best_threshold  # noqa: E402
+from moodcast.training import MIN_CLASS_ROWS, best_threshold  # noqa: E402
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path  # noqa: E402
 from transforms.model_scoring import model_text  # noqa: E402
 from transforms.ngram import ngram_features  # noqa: E402
@@ -64,7 +64,7 @@ def macro_f1(held: np.ndarray, y_held: np.ndarray, dev: np.ndarray, y_dev: np.nd
     """Dev macro-F1 of probabilities `dev` at each label's F1-optimal cut of `held`."""
     f1s = []
     for k in range(y_dev.shape[1]):
-        cut, _ = _best_threshold(held[:, k], y_held[:, k].astype(bool))
+        cut, _ = best_threshold(held[:, k], y_held[:, k].astype(bool))
         gold, hit = y_dev[:, k].astype(bool), dev[:, k] >= cut
         denominator = hit.sum() + gold.sum()
         f1s.append(2 * (hit & gold).sum() / denominator if denominator else 0.0)
@@ -123,7 +123,7 @@ def judge(key: str, recipe: str, args) -> dict:
     with tempfile.TemporaryDirectory() as out:
         tuned = finetune(texts, y, model_path=resolve_model_path(DEFAULT_MODEL),
                          out_dir=Path(out) / "model", settings=settings,
-                         best_threshold=_best_threshold, epoch_end=epoch_end)  # fmt: skip
+                         best_threshold=best_threshold, epoch_end=epoch_end)  # fmt: skip
         seconds = time.process_time() - start
         from sentence_transformers import SentenceTransformer
 

@@ -65,8 +65,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.head_sets import BAR_LABELS as BAR_LABELS  # noqa: E402 (static_model.py reads it here)
-from benchmarks.head_sets import STRESS_VIEWS as STRESS_VIEWS  # noqa: E402 (as BAR_LABELS)
 from benchmarks.head_sets import label_f1, splits, trained, views  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402

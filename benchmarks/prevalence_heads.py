@@ -39,7 +39,7 @@ from benchmarks.prevalence_protocol import (  # noqa: E402
     parts,
 )
 from benchmarks.results import write_section  # noqa: E402
-from moodcast.training import FOLDS, _best_threshold, label_frame  # noqa: E402
+from moodcast.training import FOLDS, best_threshold, label_frame  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_scoring import model_text  # noqa: E402
 from transforms.ngram import ngram_features  # noqa: E402
@@ -58,7 +58,7 @@ def cross_fitted(features, y: np.ndarray):
     model = LogisticRegression(class_weight="balanced", solver="liblinear")
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     held = cross_val_predict(model, features, y, cv=folds, method="predict_proba")[:, 1]
-    cut, _ = _best_threshold(held, y.astype(bool))
+    cut, _ = best_threshold(held, y.astype(bool))
     return held, cut, model.fit(features, y)
 
 

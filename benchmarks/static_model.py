@@ -53,13 +53,14 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import head_recipes as hr  # noqa: E402
+from benchmarks import head_sets as hs  # noqa: E402
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks import zero_shot as zs  # noqa: E402
 from benchmarks.markers import NO_MODEL, CachedEncoder, decisions, prf, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
 from transforms.model_scoring import model_text, score_texts  # noqa: E402
+from transforms.static_embedding import StaticEncoder  # noqa: E402
 
 STATIC_DIR = ROOT / "benchmarks" / ".data" / "static"
 KEPT = ROOT / "benchmarks" / ".data" / "static_model_heads.json"
@@ -73,25 +74,6 @@ HEAD_COLUMNS = (
     ("static+ngram", "hybrid", "ngram-v1", "static-256"),
 )
 """(column, family, n-gram recipe, encoder) of the heads compared."""
-
-
-class StaticEncoder:
-    """A model2vec static model as a transforms.embedding.Encoder (unit-length rows)."""
-
-    backend = "static"
-    cache_dir = None
-
-    def __init__(self, path: Path):
-        from model2vec import StaticModel
-
-        self.name = str(path)
-        self._model = StaticModel.from_pretrained(str(path))
-        self.dim = int(self._model.dim)
-
-    def encode(self, texts) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._model.encode(list(texts)).astype(np.float32, copy=False)
 
 
 def static_model(name: str) -> Path:
@@ -189,7 +171,7 @@ def zero_shot_table(names, cap: int, splits_wanted: tuple[str, ...]) -> list[str
 def judge_heads(job: tuple, train_cap: int, cap: int, splits_wanted: tuple[str, ...]) -> tuple:
     """(title, column → per split macro-F1) of every HEAD_COLUMNS head on one set."""
     labelled, title, view = job
-    parts = hr.splits(labelled, train_cap, cap, view)
+    parts = hs.splits(labelled, train_cap, cap, view)
     if view:
         labelled = replace(labelled, labels=("stress",), control=None)
     found = encoders(sorted({c[3] for c in HEAD_COLUMNS}))
@@ -197,9 +179,9 @@ def judge_heads(job: tuple, train_cap: int, cap: int, splits_wanted: tuple[str, 
     for column, family, recipe, encoder_name in HEAD_COLUMNS:
         encoder = found[encoder_name]
         with tempfile.TemporaryDirectory() as out:
-            markers = hr.trained(labelled, parts["train"], family, recipe, encoder, Path(out))
+            markers = hs.trained(labelled, parts["train"], family, recipe, encoder, Path(out))
             cells[column] = {
-                split: float(np.mean(list(hr.label_f1(labelled, parts[split], markers, encoder).values())))
+                split: float(np.mean(list(hs.label_f1(labelled, parts[split], markers, encoder).values())))
                 for split in splits_wanted
             }  # fmt: skip
         print(title, column, "done", flush=True)
@@ -208,9 +190,9 @@ def judge_heads(job: tuple, train_cap: int, cap: int, splits_wanted: tuple[str, 
 
 def heads_table(args, splits_wanted: tuple[str, ...]) -> list[str]:
     jobs = [(s, s.name, False) for s in ENGLISH if s.name != "irf_reddit_en"]
-    jobs += [(replace(s, labels=hr.BAR_LABELS[s.name]), f"{s.name}, bar labels", False)
-             for s in ENGLISH if s.name in hr.BAR_LABELS]  # fmt: skip
-    jobs += [(s, f"{s.name}, stress view", True) for s in ENGLISH if s.name in hr.STRESS_VIEWS]
+    jobs += [(replace(s, labels=hs.BAR_LABELS[s.name]), f"{s.name}, bar labels", False)
+             for s in ENGLISH if s.name in hs.BAR_LABELS]  # fmt: skip
+    jobs += [(s, f"{s.name}, stress view", True) for s in ENGLISH if s.name in hs.STRESS_VIEWS]
     if args.from_kept:
         rows = json.loads(KEPT.read_text(encoding="utf-8"))
     else:
@@ -280,7 +262,7 @@ def cost_table(args) -> list[str]:
     """CPU µs per post of score_texts with one CovidEmo anger head of each recipe, and of the
     zero-shot scores of every English marker with each encoder."""
     covidemo = replace(next(s for s in ENGLISH if s.name == "covidemo_en"), labels=("anger",))
-    parts = hr.splits(covidemo, args.train_cap, args.cap)
+    parts = hs.splits(covidemo, args.train_cap, args.cap)
     texts = parts["test"].select(model_text(pl.col("text"))).to_series().to_list()
     slow = texts[: args.minilm_posts]
     from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder
@@ -295,7 +277,7 @@ def cost_table(args) -> list[str]:
         family = {"static": "embedding", "static+ngram": "hybrid"}.get(column, column)
         train_encoder = CachedEncoder() if encoder is minilm else encoder
         with tempfile.TemporaryDirectory() as out:
-            markers = hr.trained(covidemo, parts["train"], family, recipe or "ngram-v1",
+            markers = hs.trained(covidemo, parts["train"], family, recipe or "ngram-v1",
                                  train_encoder, Path(out))  # fmt: skip
             batch = slow if encoder is minilm else texts
             seconds = least_cpu(batch, markers, encoder)

@@ -21,7 +21,7 @@ from transforms.model_markers import (
     modelled_markers,
     uses_model,
 )
-from transforms.model_scoring import model_scores, tuned_encoders
+from transforms.model_scoring import model_scores, static_encoders, tuned_encoders
 from transforms.posts import PostOptions, prepare, refused_regions
 from transforms.records import validate
 
@@ -34,8 +34,8 @@ class PrepareChunkFn(beam.DoFn):
     per-file counts.
 
     The chunk's posts leave with their marker decisions made (transforms.model_markers): the
-    distinct texts that need a model are scored in the chunk, any sentence model loaded once
-    per worker, so that no text leaves it. With `live` (the streaming job) the options follow
+    distinct texts that need a model are scored in the chunk, any sentence model (and any
+    static head's own model) loaded once per worker, so that no text leaves it. With `live` (the streaming job) the options follow
     the clock. The markers are compiled once per worker, in `setup`."""
 
     def __init__(self, job: IngestJob, live: Live | None = None):
@@ -52,6 +52,7 @@ class PrepareChunkFn(beam.DoFn):
         languages = frozenset().union(*(uses_model(m, models, None) for m in modelled.values()))
         self._encoders = load_encoders(models, encoder_languages(modelled, models, languages))
         tuned_encoders(modelled, self._encoders)
+        static_encoders(modelled)
 
     def _options(self, chunk: ParsedChunk) -> PostOptions:
         """The job's options, with the default language of the chunk's input (its mapping)."""

@@ -1,17 +1,27 @@
 """Marker error measured on labelled posts: the rates that `moodcast markers calibrate`
 records in the data directory (transforms.rates) for the adjusted shares (transforms.quantify),
-and `moodcast markers evaluate`'s scores and shares on a labelled file."""
+the F1-optimal thresholds of the zero-shot sources it prints, and `moodcast markers evaluate`'s
+scores and shares on a labelled file."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
+from moodcast.training import best_threshold
 from transforms.markers import Marker, score
-from transforms.model_markers import ModelConfig, classify, model_languages, score_probability
+from transforms.model_markers import (
+    ModelConfig,
+    classify,
+    load_encoders,
+    model_languages,
+    score_probability,
+)
+from transforms.model_scoring import model_text, score_embeddings
 from transforms.quantify import (
     ADJUSTED_COLUMNS,
     LEXICON_SOURCE,
@@ -325,3 +335,47 @@ def rate_lines(rates: pl.DataFrame) -> list[str]:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
+
+
+def zero_shot_thresholds(
+    labels: pl.DataFrame, *, markers: Mapping[str, Marker], config: ModelConfig
+) -> list[dict]:
+    """The F1-optimal threshold of each zero-shot model source with a label column in
+    `labels` (label_frame's output), per language with a configured model: one dict per
+    marker × language with `marker, lang, threshold, f1, current_threshold, current_f1,
+    support`. A language none of whose labelled markers has a zero-shot source loads no model."""
+    rows = []
+    for lang in sorted(set(labels.get_column("lang").unique().to_list()) & set(config.models)):
+        part = labels.filter(pl.col("lang") == lang)
+        chosen = {
+            n: m
+            for n, m in markers.items()
+            if n in part.columns and lang in m.prototypes and lang not in m.heads
+        }
+        if not chosen:
+            continue
+        encoder = load_encoders(config, [lang])[lang]
+        embeddings = encoder.encode(part.select(model_text(pl.col("text"))).to_series().to_list())
+        scores = score_embeddings(embeddings, lang=lang, markers=chosen, encoder=encoder)
+        for name, values in scores.items():
+            gold = part.get_column(name).fill_null(0).to_numpy().astype(bool)
+            best, best_f1 = best_threshold(values, gold)
+            current = chosen[name].thresholds.get(lang)
+            rows.append(
+                {
+                    "marker": name,
+                    "lang": lang,
+                    "threshold": best,
+                    "f1": best_f1,
+                    "current_threshold": current,
+                    "current_f1": None if current is None else _f1(values >= current, gold),
+                    "support": int(gold.sum()),
+                }
+            )
+    return rows
+
+
+def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:
+    tp = float((predicted & gold).sum())
+    denominator = float(predicted.sum() + gold.sum())
+    return 2 * tp / denominator if denominator else 0.0

@@ -88,7 +88,15 @@ def _setup_logging(verbose: bool) -> None:
     )
     logging.getLogger().handlers[0].addFilter(_drop_beam_gcp_notice)
     quiet = logging.INFO if verbose else logging.WARNING
-    for noisy in ("apache_beam", "statsforecast", "py.warnings", "urllib3", "httpx"):
+    for noisy in (
+        "apache_beam",
+        "statsforecast",
+        "py.warnings",
+        "urllib3",
+        "httpx",
+        "skeletoken",
+        "model2vec",
+    ):
         logging.getLogger(noisy).setLevel(quiet)
 
 

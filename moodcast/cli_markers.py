@@ -259,12 +259,12 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
 )  # fmt: skip
 @click.option(
-    "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "finetune"]), default="auto", show_default=True,
-    help="Features of the head: per label ngram unless embedding or hybrid gains more than 0.02 cross-validated F1, then the better of those two (auto; ngram alone where no row's language has a configured model), sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
+    "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "static", "finetune"]), default="auto", show_default=True,
+    help="Features of the head: per label ngram unless embedding or hybrid gains more than 0.02 cross-validated F1, then the better of those two (auto; ngram alone where no row's language has a configured model), sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), a static model distilled from the configured model beside the n-grams (static: 5-7x ngram's cost per post, 1/100 of the model's; the distillation takes about a minute once per model; the run needs no sentence model), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
 )  # fmt: skip
 @click.option(
     "--recipe", type=click.Choice(["ngram-v1", "ngram-words"]), default="ngram-v1", show_default=True,
-    help="With --family ngram or hybrid: word 1-2-grams and character 2-5-grams, or word 1-2-grams alone (about 4x cheaper per post).",
+    help="With --family ngram, hybrid or static: word 1-2-grams and character 2-5-grams, or word 1-2-grams alone (about 4x cheaper per post).",
 )  # fmt: skip
 @click.option(
     "--epochs", type=click.IntRange(min=1), default=3, show_default=True,
@@ -272,7 +272,7 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
 )  # fmt: skip
 @click.option(
     "--c-grid", callback=_c_grid, metavar="C,C,...",
-    help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding and hybrid 1].",
+    help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding, hybrid and static 1].",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
@@ -290,7 +290,9 @@ def train(
     """Train a linear head for every label, on whichever of sentence embeddings, n-grams and
     both cross-validates best for that label, preferring n-grams (`--family auto`, the
     default), or on sentence embeddings (`--family embedding`), character/word n-grams
-    (`--family ngram`), both side by side (`--family hybrid`), or
+    (`--family ngram`), both side by side (`--family hybrid`), a static model distilled from
+    the configured model beside the n-grams (`--family static`: distilled once per model into
+    the model cache, about a minute, and saved beside the heads as `static-<digest>/`), or
     (`--family finetune`) on the configured model fine-tuned on the labels (saved beside the
     heads as `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`:
     the model source of the marker of that name (a new marker with rule `model` when none has
@@ -384,15 +386,19 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     overrides the marker file's)."""
     import polars as pl
 
-    from moodcast.calibration import measure_rates, rate_lines, with_margins
-    from moodcast.training import calibrate as calibrate_thresholds
+    from moodcast.calibration import (
+        measure_rates,
+        rate_lines,
+        with_margins,
+        zero_shot_thresholds,
+    )
     from transforms.rates import write_user_rates
 
     settings = load_settings(data_dir)
     try:
         frame = _label_frame(labels, text_col, None)
         markers = _markers(data_dir)
-        rows = calibrate_thresholds(frame, markers=markers, config=settings.model_config)
+        rows = zero_shot_thresholds(frame, markers=markers, config=settings.model_config)
         rates = measure_rates(frame, markers, config=settings.model_config, source=labels)
         written = write_user_rates(settings.data_dir, rates)
     except pl.exceptions.PolarsError as exc:

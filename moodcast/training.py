@@ -1,5 +1,5 @@
-"""Model sources from labelled texts: trained heads (`moodcast markers train`) and calibrated
-thresholds of the zero-shot sources (`moodcast markers calibrate`)."""
+"""Model sources from labelled texts: trained heads (`moodcast markers train`); the thresholds
+of the zero-shot sources are calibrated in moodcast.calibration."""
 
 from __future__ import annotations
 
@@ -14,13 +14,21 @@ import numpy as np
 import polars as pl
 
 from moodcast.finetune import FinetuneSettings, finetune
+from moodcast.static_models import (
+    STATIC_PREFIX,
+    StaticSettings,
+    distilled,
+    remove_unnamed,
+    saved_beside,
+)
 from moodcast.tagging import TaggingError, with_languages
 from transforms.adapters import toml_with_header
 from transforms.embedding import Encoder, resolve_model_path
 from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker
 from transforms.model_markers import ModelConfig, load_encoders
-from transforms.model_scoring import model_text, score_embeddings
+from transforms.model_scoring import model_text
 from transforms.ngram import NGRAM_FEATURES, RECIPES, ngram_features
+from transforms.static_embedding import load_static_encoder
 
 RESERVED_COLUMNS = ("id", "lang")
 MIN_CLASS_ROWS = 2
@@ -39,10 +47,10 @@ AUTO_MARGIN = 0.02
 """The cross-validated F1 a family that needs the sentence model must gain over the `ngram` head
 for `auto` to keep it, chosen on dev splits (docs/markers.md, "Choosing the family per
 marker")."""
-DEFAULT_C = {"ngram": 4.0, "embedding": 1.0, "hybrid": 1.0}
+DEFAULT_C = {"ngram": 4.0, "embedding": 1.0, "hybrid": 1.0, "static": 1.0}
 """Each family's inverse regularisation strength (scikit-learn's `C`) when no grid is given,
 chosen on the dev splits of every shared set (docs/markers.md, "Regularisation strength"):
-`ngram` heads gain at 4 on every set, the others are best at 1."""
+`ngram` heads gain at 4 on every set, the others are best at 1 (`static`: measured at 1 only)."""
 
 
 @dataclass(frozen=True)
@@ -156,9 +164,10 @@ def _features(
 ) -> tuple[pl.DataFrame, dict[str, object], str, int]:
     """The rows the heads of `families` can learn from, each family's features of those rows
     (the embeddings computed once), the `model` an embedding or hybrid head names (empty for
-    `ngram` alone) and the number of embedding columns. A hybrid head's features are the embedding's columns, then
-    the n-gram buckets. Only where `families` is `ngram` alone are rows in a language without
-    a configured model kept."""
+    `ngram` alone) and the number of embedding columns. A hybrid or static head's features are
+    the embedding's columns (a static head's: of `encoder`, its static model), then the n-gram
+    buckets. Only where `families` is `ngram` alone are rows in a language without a configured
+    model kept."""
     if tuple(families) == ("ngram",):
         return labels, {"ngram": ngram_features(_texts(labels), recipe)}, "", 0
     kept = _model_rows(labels, config)
@@ -166,12 +175,12 @@ def _features(
     encoder = encoder or load_encoders(config, langs[:1])[langs[0]]
     texts = _texts(kept)
     features: dict[str, object] = {"embedding": encoder.encode(texts)}
-    if "ngram" in families or "hybrid" in families:
+    if set(families) - {"embedding"}:
         features["ngram"] = ngram_features(texts, recipe)
-    if "hybrid" in families:
+    for both in {"hybrid", "static"} & set(families):
         from scipy import sparse
 
-        features["hybrid"] = sparse.hstack([features["embedding"], features["ngram"]], format="csr")
+        features[both] = sparse.hstack([features["embedding"], features["ngram"]], format="csr")
     return kept, features, Path(encoder.name).name, encoder.dim
 
 
@@ -189,12 +198,12 @@ def choose_family(cv_f1: Mapping[str, float], *, margin: float = AUTO_MARGIN) ->
 
 def _weights(model, family: str, recipe: str, dim: int) -> dict:
     """The head file's weights: every coefficient of an `embedding` head; the NGRAM_WEIGHTS
-    largest of an `ngram` head; for a `hybrid` head, every weight of the `dim` embedding
-    columns and the NGRAM_WEIGHTS largest of the n-gram buckets after them."""
+    largest of an `ngram` head; for a `hybrid` or `static` head, every weight of the `dim`
+    embedding columns and the NGRAM_WEIGHTS largest of the n-gram buckets after them."""
     coef = model.coef_[0]
     if family == "embedding":
         return {"coef": [round(float(c), 7) for c in coef]}
-    buckets = coef[dim:] if family == "hybrid" else coef
+    buckets = coef if family == "ngram" else coef[dim:]
     kept = np.argsort(-np.abs(buckets), kind="stable")[:NGRAM_WEIGHTS]
     kept = np.sort(kept[buckets[kept] != 0])
     ngram = [round(float(c), 6) for c in buckets[kept]]
@@ -216,6 +225,7 @@ def train_heads(
     recipe: str = NGRAM_FEATURES,
     c_grid: Sequence[float] | None = None,
     settings: FinetuneSettings | None = None,
+    static: StaticSettings | None = None,
 ) -> list[TrainedHead]:
     """Fit a logistic-regression head for every label column of `labels` (label_frame's output)
     and write `<name>.head.json` into `out_dir`, plus a `<name>.toml` with rule `model` when no
@@ -223,7 +233,10 @@ def train_heads(
     model, or of `encoder` when given: rows in a language without a configured model are left
     out, and the rows kept must all use one model), `ngram` (on transforms/ngram.py's hashed
     n-grams of `recipe`, a name in transforms.ngram.RECIPES: every row, any language) or
-    `hybrid` (one model on both side by side: the rows of `embedding`), `auto` (per label, the
+    `hybrid` (one model on both side by side: the rows of `embedding`), `static` (as `hybrid`,
+    on the embeddings of a static model distilled from the configured model as `static` says,
+    moodcast.static_models: cached once per model, saved into `out_dir` as `static-<digest>/`,
+    which the head file names; `encoder` is not used), `auto` (per label, the
     family of CANDIDATES that choose_family keeps by cross-validated F1, on the rows of
     `embedding` and the same folds, the embeddings computed once; `ngram` alone, on every row,
     when no row is in a language with a configured model; the head file adds `candidates`,
@@ -265,11 +278,20 @@ def train_heads(
     grids = {
         one: _checked_grid((DEFAULT_C[one],) if c_grid is None else c_grid) for one in families
     }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    static = static or StaticSettings()
+    if family == "static":
+        lang = _model_rows(labels, config).get_column("lang").min()
+        distilled_dir = distilled(config.models[lang], cache_dir=config.cache_dir, settings=static)
+        encoder = load_static_encoder(distilled_dir)
     kept, features, model_name, dim = _features(
         labels, families=families, config=config, encoder=encoder, recipe=recipe
     )
     langs = sorted(kept.get_column("lang").unique().to_list())
-    out_dir.mkdir(parents=True, exist_ok=True)
+    own_model = {}
+    if family == "static":
+        model_name, digest = saved_beside(distilled_dir, out_dir)
+        own_model = {"static_digest": digest, "static_settings": asdict(static)}
     written = []
     for name in [c for c in kept.columns if c not in ("text", "lang")]:
         y = kept.get_column(name).fill_null(0).to_numpy()
@@ -278,7 +300,11 @@ def train_heads(
         scored = {one: cross_validate(features[one], y, family=one, folds=folds, c_grid=grids[one])
                   for one in families}  # fmt: skip
         best = {one: best_c(by_c) for one, by_c in scored.items()}
-        chosen = choose_family({one: scored[one][c][1] for one, c in best.items()})
+        chosen = (
+            choose_family({one: scored[one][c][1] for one, c in best.items()})
+            if family == AUTO
+            else family
+        )
         c = best[chosen]
         cut, cv_f1 = scored[chosen][c]
         model = _classifier(chosen, c).fit(features[chosen], y)
@@ -294,11 +320,13 @@ def train_heads(
             "c": c,
             "c_cv_f1": {f"{g:g}": round(f1, 4) for g, (_, f1) in scored[chosen].items()},
             **({"candidates": compared, "margin": AUTO_MARGIN} if compared else {}),
+            **own_model,
             "trained_on": origin,
             "rows": len(y),
             "positives": int(y.sum()),
         }
         written.append(_write_head(out_dir, name, head, markers=markers, origin=origin))
+    remove_unnamed(out_dir, STATIC_PREFIX)
     return written
 
 
@@ -315,7 +343,7 @@ def cross_validate(
     features, y: np.ndarray, *, family: str, folds, c_grid: Sequence[float]
 ) -> dict[float, tuple[float, float]]:
     """For each C of `c_grid`: the F1-optimal cut of the out-of-fold probabilities of a head of
-    `family` at that C on `folds`, and its F1 there (`_best_threshold`)."""
+    `family` at that C on `folds`, and its F1 there (`best_threshold`)."""
     from sklearn.model_selection import cross_val_predict
 
     scored = {}
@@ -323,7 +351,7 @@ def cross_validate(
         held_out = cross_val_predict(
             _classifier(family, c), features, y, cv=folds, method="predict_proba"
         )
-        scored[c] = _best_threshold(held_out[:, 1], y.astype(bool))
+        scored[c] = best_threshold(held_out[:, 1], y.astype(bool))
     return scored
 
 
@@ -413,7 +441,7 @@ def _finetuned(
         model_path=resolve_model_path(config.models[langs[0]]),
         out_dir=staging,
         settings=settings,
-        best_threshold=_best_threshold,
+        best_threshold=best_threshold,
     )
     encoder_dir = out_dir / f"{FINETUNED_PREFIX}{tuned.digest}"
     if encoder_dir.exists():
@@ -438,52 +466,11 @@ def _finetuned(
             "positives": int(y[:, k].sum()),
         }
         written.append(_write_head(out_dir, name, head, markers=markers, origin=origin))
-    named = {
-        json.loads(p.read_text(encoding="utf-8")).get("model") for p in out_dir.glob("*.head.json")
-    }
-    for stale in out_dir.glob(f"{FINETUNED_PREFIX}*"):
-        if stale.is_dir() and stale.name not in named:
-            shutil.rmtree(stale)
+    remove_unnamed(out_dir, FINETUNED_PREFIX)
     return written
 
 
-def calibrate(
-    labels: pl.DataFrame, *, markers: Mapping[str, Marker], config: ModelConfig
-) -> list[dict]:
-    """The F1-optimal threshold of each zero-shot model source with a label column in
-    `labels` (label_frame's output), per language with a configured model: one dict per
-    marker × language with `marker, lang, threshold, f1, current_threshold, current_f1,
-    support`."""
-    rows = []
-    for lang in sorted(set(labels.get_column("lang").unique().to_list()) & set(config.models)):
-        part = labels.filter(pl.col("lang") == lang)
-        encoder = load_encoders(config, [lang])[lang]
-        embeddings = encoder.encode(part.select(model_text(pl.col("text"))).to_series().to_list())
-        chosen = {
-            n: m
-            for n, m in markers.items()
-            if n in part.columns and lang in m.prototypes and lang not in m.heads
-        }
-        scores = score_embeddings(embeddings, lang=lang, markers=chosen, encoder=encoder)
-        for name, values in scores.items():
-            gold = part.get_column(name).fill_null(0).to_numpy().astype(bool)
-            best, best_f1 = _best_threshold(values, gold)
-            current = chosen[name].thresholds.get(lang)
-            rows.append(
-                {
-                    "marker": name,
-                    "lang": lang,
-                    "threshold": best,
-                    "f1": best_f1,
-                    "current_threshold": current,
-                    "current_f1": None if current is None else _f1(values >= current, gold),
-                    "support": int(gold.sum()),
-                }
-            )
-    return rows
-
-
-def _best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+def best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
     """The cut (midway between two neighbouring scores, at 4 decimals) with the highest F1 of
     `scores >= cut`; ties: the higher cut."""
     values = np.unique(np.round(scores, 4))
@@ -496,9 +483,3 @@ def _best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, float]
     f1 = np.divide(2.0 * hits, denominator, out=np.zeros(len(cuts)), where=denominator > 0)
     best = len(cuts) - 1 - int(np.argmax(f1[::-1]))
     return round(float(cuts[best]), 4), float(f1[best])
-
-
-def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:
-    tp = float((predicted & gold).sum())
-    denominator = float(predicted.sum() + gold.sum())
-    return 2 * tp / denominator if denominator else 0.0

@@ -249,18 +249,27 @@ def export_onnx(path: Path, *, backend: str, cache_dir: Path) -> Path:
 def _export_key(path: Path, backend: str) -> str:
     """A hash of the model path, its files' sizes and times, the library versions and the
     export recipe."""
+    packages = ("torch", "transformers", "sentence-transformers", "onnxruntime", "onnx")
+    return model_cache_key(path, (backend, EXPORT_FORMAT), packages)
+
+
+def model_cache_key(path: Path, recipe: Sequence, packages: Sequence[str]) -> str:
+    """16 hex digits of a hash of the model path, its files' sizes and times, `recipe` (what is
+    built from the model, JSON values) and the installed versions of `packages`: the name of
+    what a cache keeps for that model (an ONNX export, a distilled static model), so a changed
+    model, recipe or library builds it again."""
     files = sorted(
         (str(file.relative_to(path)), file.stat().st_size, file.stat().st_mtime_ns)
         for file in path.rglob("*")
         if file.is_file()
     )
     versions = {}
-    for package in ("torch", "transformers", "sentence-transformers", "onnxruntime", "onnx"):
+    for package in packages:
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
             versions[package] = None
-    blob = json.dumps([str(path), backend, EXPORT_FORMAT, files, versions])
+    blob = json.dumps([str(path), *recipe, files, versions])
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 

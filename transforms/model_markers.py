@@ -38,9 +38,10 @@ class ModelConfig:
 
     `models` maps a language to a model spec (DEFAULT_MODEL, the shipped English
     all-MiniLM-L6-v2, or a local sentence-transformers directory); a language not in it has no
-    model source. `backend` is one of transforms.embedding.BACKENDS; `cache_dir` holds ONNX
-    exports (default: transforms.embedding.default_cache_dir()). `sample_rate` is the share of
-    posts the model sources score (0 < rate ≤ 1).
+    model source but n-gram and static heads. `backend` is one of
+    transforms.embedding.BACKENDS; `cache_dir` holds ONNX exports and distilled static models
+    (default: transforms.embedding.default_cache_dir()). `sample_rate` is the share of posts the
+    model sources score (0 < rate ≤ 1).
     """
 
     models: Mapping[str, str] = field(default_factory=lambda: {"en": DEFAULT_MODEL})
@@ -50,20 +51,20 @@ class ModelConfig:
 
 
 def model_languages(marker: Marker, config: ModelConfig) -> frozenset[str]:
-    """Languages in which `marker` has a model source that can run: an n-gram head (any
-    language), or another source where `config` has a model."""
-    return (marker.model_languages & frozenset(config.models)) | marker.ngram_languages
+    """Languages in which `marker` has a model source that can run: an n-gram or static head
+    (any language), or another source where `config` has a model."""
+    return (marker.model_languages & frozenset(config.models)) | marker.self_contained_languages
 
 
 def encoder_languages(
     markers: Mapping[str, Marker], config: ModelConfig, languages: Sequence[str]
 ) -> list[str]:
     """Those of `languages` in which some marker's model source needs the sentence model (all
-    but n-gram heads)."""
+    but n-gram and static heads)."""
     return sorted(
         lang
         for lang in set(languages) & set(config.models)
-        if any(lang in m.model_languages - m.ngram_languages for m in markers.values())
+        if any(lang in m.model_languages - m.self_contained_languages for m in markers.values())
     )
 
 
@@ -323,7 +324,11 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
         if head is not None:
             kind = "held-out" if head.family == "finetune" else "cross-validated"
             f1 = f", {kind} F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
-            features = f"{head.model} and {head.recipe}" if head.family == "hybrid" else head.model
+            features = (
+                f"{Path(head.model).name} and {head.recipe}"
+                if head.family in ("hybrid", "static")
+                else head.model
+            )
             model = f"trained {head.family} head on {features} (threshold {head.threshold:g}{f1})"
         elif marker.prototypes.get(lang):
             phrases = len(marker.prototypes[lang])

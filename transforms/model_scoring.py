@@ -2,9 +2,10 @@
 
 A model source scores a post from its sentence embedding (transforms/embedding.py), or, for a
 trained head of the `ngram` family, from its hashed n-grams (transforms/ngram.py; any language,
-no sentence model), or, for a `hybrid` head, from both side by side. A trained head gives a
-probability. Otherwise the score is zero-shot (transforms/zero_shot.py). transforms.model_markers
-decides with these scores.
+no sentence model), or, for a `hybrid` head, from both side by side, or, for a `static` head,
+from its own static model's embedding (transforms/static_embedding.py) beside the n-grams (any
+language, no sentence model). A trained head gives a probability. Otherwise the score is
+zero-shot (transforms/zero_shot.py). transforms.model_markers decides with these scores.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import polars as pl
 from transforms.embedding import Encoder, load_encoder
 from transforms.markers import Marker
 from transforms.ngram import ngram_head_logits
+from transforms.static_embedding import StaticEncoder, load_static_encoder
 from transforms.zero_shot import SourceError, zero_shot
 
 KEY_SEED = 20211
@@ -62,9 +64,10 @@ def score_embeddings(
 ) -> dict[str, np.ndarray]:
     """Model score of each embedded post for every marker with a model source in `lang`.
 
-    N-gram heads are left out (score_texts scores them); a hybrid head adds its n-gram part,
-    `ngram_logits[name]`, to its logit. Raises SourceError when a trained head does not fit
-    the encoder's embedding size, or a hybrid head's n-gram part is not given.
+    N-gram heads are left out (score_texts scores them); a hybrid or static head adds its
+    n-gram part, `ngram_logits[name]`, to its logit. Raises SourceError when a trained head does
+    not fit the encoder's embedding size, a finetune or static head is given another model's
+    embeddings, or a hybrid or static head's n-gram part is not given.
     """
     scores = {}
     for marker in markers.values():
@@ -72,9 +75,9 @@ def score_embeddings(
             continue
         head = marker.heads.get(lang)
         if head is not None:
-            if head.family == "finetune" and Path(encoder.name) != Path(head.model):
+            if head.family in ("finetune", "static") and Path(encoder.name) != Path(head.model):
                 raise SourceError(
-                    f"the finetune head of {marker.name} needs its own model ({head.model}), "
+                    f"the {head.family} head of {marker.name} needs its own model ({head.model}), "
                     f"not {encoder.name}: score it with score_texts"
                 )
             if len(head.coef) != encoder.dim:
@@ -84,10 +87,10 @@ def score_embeddings(
                     "retrain it with `moodcast markers train`"
                 )
             logits = embeddings @ np.asarray(head.coef, dtype=np.float32) + head.intercept
-            if head.family == "hybrid":
+            if head.family in ("hybrid", "static"):
                 if ngram_logits is None or marker.name not in ngram_logits:
                     raise SourceError(
-                        f"the hybrid head of {marker.name} needs the texts, not only their "
+                        f"the {head.family} head of {marker.name} needs the texts, not only their "
                         "embeddings: score it with score_texts"
                     )
                 logits = logits + ngram_logits[marker.name]
@@ -107,34 +110,43 @@ def score_texts(
     """Model score of each text (model_text already applied) for every marker with a model
     source in `lang`: n-gram heads from the texts, the others from their embeddings by
     `encoder` (None: those are left out, as where no model is configured), hybrid heads from
-    both, and finetune heads from the embeddings of their own model (tuned_encoder)."""
-    ngram = {n: m.heads[lang] for n, m in markers.items() if lang in m.ngram_languages}
-    tuned = {
-        n: m for n, m in markers.items() if lang in m.heads and m.heads[lang].family == "finetune"
-    }
+    both, finetune heads from the embeddings of their own model (tuned_encoder), and static
+    heads from their own static model's embeddings (load_static_encoder) and the texts, with
+    or without `encoder`."""
+    heads = {n: m.heads[lang] for n, m in markers.items() if lang in m.heads}
+    ngram = {n: head for n, head in heads.items() if head.family == "ngram"}
+    tuned = {n: markers[n] for n, head in heads.items() if head.family == "finetune"}
+    static = {n: markers[n] for n, head in heads.items() if head.family == "static"}
+    own_model = ngram.keys() | tuned.keys() | static.keys()
     embedded = {
-        n: m
-        for n, m in markers.items()
-        if n not in ngram and n not in tuned and lang in m.model_languages
+        n: m for n, m in markers.items() if n not in own_model and lang in m.model_languages
     }
     parts = {
-        n: m.heads[lang].ngram_weights
-        for n, m in markers.items()
-        if lang in m.heads
-        and m.heads[lang].ngram_weights is not None
-        and (n in ngram or encoder is not None)
+        n: head.ngram_weights
+        for n, head in heads.items()
+        if head.ngram_weights is not None and (n in ngram or n in static or encoder is not None)
     }
     logits = ngram_head_logits(texts, parts) if parts else {}
     scores = {n: 1.0 / (1.0 + np.exp(-logits[n])) for n in ngram}
+    for model in sorted({heads[n].model for n in static}):
+        encoded = load_static_encoder(model)
+        group = {n: m for n, m in static.items() if heads[n].model == model}
+        scores |= score_embeddings(
+            encoded.encode(list(texts)),
+            lang=lang,
+            markers=group,
+            encoder=encoded,
+            ngram_logits=logits,
+        )
     if embedded and encoder is not None:
         embeddings = encoder.encode(list(texts))
         scores |= score_embeddings(
             embeddings, lang=lang, markers=embedded, encoder=encoder, ngram_logits=logits
         )
     if tuned and encoder is not None:
-        for model in sorted({m.heads[lang].model for m in tuned.values()}):
+        for model in sorted({heads[n].model for n in tuned}):
             own = tuned_encoder(model, encoder)
-            group = {n: m for n, m in tuned.items() if m.heads[lang].model == model}
+            group = {n: m for n, m in tuned.items() if heads[n].model == model}
             scores |= score_embeddings(
                 own.encode(list(texts)), lang=lang, markers=group, encoder=own
             )
@@ -152,6 +164,18 @@ def tuned_encoders(
         for marker in markers.values()
         for lang, head in sorted(marker.heads.items())
         if head.family == "finetune" and lang in encoders
+    }
+
+
+def static_encoders(markers: Mapping[str, Marker]) -> dict[str, StaticEncoder]:
+    """The static model of every static head of `markers`, by path: for a Beam worker's
+    `setup`, so the models load there, once per process, and a missing one fails before any
+    chunk."""
+    return {
+        head.model: load_static_encoder(head.model)
+        for marker in markers.values()
+        for head in marker.heads.values()
+        if head.family == "static"
     }
 
 
@@ -187,9 +211,13 @@ def model_scores(
     """Model scores of `texts` (`lang, key, text`, as model_texts gives them: the text is the
     model text already), each distinct `lang, key` scored once: `lang, key, <marker>__model…`
     (null where a marker has no model source in the language; `encoders` holds the languages
-    whose sources need one, see encoder_languages). A language with a sentence model is scored
-    SCORE_BATCH_TEXTS texts at a time; one without (n-gram heads alone, whose memory does not
-    grow with the texts) in one call, so their weights are laid out once, not once a slice."""
+    whose sources need one, see encoder_languages). A language with a sentence model or a
+    static head (its embeddings, ~1 KB a text) is scored SCORE_BATCH_TEXTS texts at a time; one
+    without (n-gram heads alone, whose memory does not grow with the texts) in one call, so
+    their weights are laid out once, not once a slice."""
+    sliced = set(encoders) | {
+        lang for m in markers.values() for lang, head in m.heads.items() if head.family == "static"
+    }
     distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
     frames = [
         scores_frame(
@@ -201,7 +229,7 @@ def model_scores(
         )
         for (lang,), group in distinct.group_by("lang", maintain_order=True)
         for batch in group.iter_slices(
-            SCORE_BATCH_TEXTS if lang in encoders else max(group.height, 1)
+            SCORE_BATCH_TEXTS if lang in sliced else max(group.height, 1)
         )
     ]
     empty = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from moodcast.finetune import FinetuneSettings, finetune, holdout_mask
-from moodcast.training import _best_threshold, train_heads
+from moodcast.training import best_threshold, train_heads
 from transforms.embedding import DEFAULT_MODEL, load_encoder, resolve_model_path
 from transforms.markers import MarkerError, load_markers
 from transforms.model_markers import ModelConfig, SourceError
@@ -106,11 +106,11 @@ def test_early_stopping_stops_when_the_held_out_loss_rises_and_keeps_the_best_ep
     assert (holdout_mask(flipped, settings.holdout, settings.seed) == held).all()
     seen = []
     tuned = finetune(texts, flipped, model_path=resolve_model_path(DEFAULT_MODEL),
-                     out_dir=tmp_path / "model", settings=settings, best_threshold=_best_threshold,
+                     out_dir=tmp_path / "model", settings=settings, best_threshold=best_threshold,
                      epoch_end=lambda epoch, _, head: seen.append(head.weight.detach().clone()))  # fmt: skip
     assert len(seen) == 2 and tuned.epochs == 1
     np.testing.assert_array_equal(tuned.coef, seen[0].numpy().astype(np.float64))
     whole = finetune(texts, flipped, model_path=resolve_model_path(DEFAULT_MODEL),
                      out_dir=tmp_path / "whole", settings=dataclasses.replace(settings, patience=0),
-                     best_threshold=_best_threshold)  # fmt: skip
+                     best_threshold=best_threshold)  # fmt: skip
     assert whole.epochs == 4

@@ -264,6 +264,6 @@ def test_train_keeps_each_heads_best_c_of_the_grid_and_refuses_a_bad_grid(tmp_pa
         assert refused.exit_code != 0 and message in refused.output
     shown = " ".join(_invoke("markers", "train", "--help").stdout.split())
     assert (
-        "the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding "
-        "and hybrid 1]" in shown.replace("cross- validated", "cross-validated")
+        "the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding, "
+        "hybrid and static 1]" in shown.replace("cross- validated", "cross-validated")
     )

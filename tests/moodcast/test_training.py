@@ -5,17 +5,17 @@ import polars as pl
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from moodcast.training import AUTO_MARGIN, FOLDS, _best_threshold, train_heads
+from moodcast.training import AUTO_MARGIN, FOLDS, best_threshold, train_heads
 from transforms.model_markers import ModelConfig
 from transforms.ngram import ngram_features
 
 
-def test_best_threshold_is_the_f1_optimal_cut_and_prefers_the_higher_of_ties():
+def testbest_threshold_is_the_f1_optimal_cut_and_prefers_the_higher_of_ties():
     scores = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.9])
     gold = np.array([False, False, True, False, True, True])
-    cut, f1 = _best_threshold(scores, gold)
+    cut, f1 = best_threshold(scores, gold)
     assert cut == 0.25 and f1 == 2 * 3 / (4 + 3)
-    assert _best_threshold(np.array([0.2, 0.8]), np.array([False, True])) == (0.5, 1.0)
+    assert best_threshold(np.array([0.2, 0.8]), np.array([False, True])) == (0.5, 1.0)
 
 
 def _rare_label_rows() -> pl.DataFrame:
@@ -43,7 +43,7 @@ def test_a_head_keeps_the_f1_optimal_cut_of_its_held_out_probabilities(tmp_path)
     model = LogisticRegression(C=4, class_weight="balanced", solver="liblinear")
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")[:, 1]
-    cut, f1 = _best_threshold(held_out, y.astype(bool))
+    cut, f1 = best_threshold(held_out, y.astype(bool))
     assert saved["threshold"] == cut != 0.5
     assert saved["cv_f1"] == round(f1, 4) == round(head.cv_f1, 4)
 
@@ -175,7 +175,7 @@ def test_auto_picks_each_labels_family_by_its_cross_validated_f1_on_shared_folds
     held_out = cross_val_predict(embedding, encoder.encode(texts), y, cv=folds,
                                  method="predict_proba")[:, 1]  # fmt: skip
     sleep = next(h for h in heads if h.name == "sleep")
-    assert sleep.candidates["embedding"] == round(_best_threshold(held_out, y.astype(bool))[1], 4)
+    assert sleep.candidates["embedding"] == round(best_threshold(held_out, y.astype(bool))[1], 4)
     for head in heads:
         assert head.family == choose_family(head.candidates, margin=AUTO_MARGIN)
         assert head.cv_f1 == head.candidates[head.family]
@@ -229,7 +229,7 @@ def _held_out_f1(c: float, features, y: np.ndarray, **solver) -> tuple[float, fl
     model = LogisticRegression(C=c, class_weight="balanced", **solver)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     held_out = cross_val_predict(model, features, y, cv=folds, method="predict_proba")[:, 1]
-    return _best_threshold(held_out, y.astype(bool))
+    return best_threshold(held_out, y.astype(bool))
 
 
 def test_a_head_keeps_the_c_of_its_grid_with_the_best_cross_validated_f1(tmp_path):

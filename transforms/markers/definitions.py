@@ -13,6 +13,7 @@ from pathlib import Path
 
 from transforms.errors import MarkerError as MarkerError
 from transforms.ngram import RECIPES, NgramWeights
+from transforms.static_embedding import STATIC_WEIGHTS
 
 BUILTIN_DIR = Path(__file__).parent
 """The shipped marker files (`<name>.toml`), beside this package's code."""
@@ -22,7 +23,10 @@ DEFAULT_HEADS_DIR = BUILTIN_DIR / "heads"
 test metrics are in heads/PROVENANCE.md."""
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RULES = ("lexicon", "model", "either", "both")
-FAMILIES = ("embedding", "ngram", "hybrid", "finetune")
+FAMILIES = ("embedding", "ngram", "hybrid", "finetune", "static")
+SELF_CONTAINED = ("ngram", "static")
+"""Head families that need no configured sentence model: n-gram features, or a static model
+saved beside the head."""
 CUES = ("first_person",)
 
 
@@ -35,6 +39,8 @@ class Head:
     `hybrid`, both side by side: `coef` weighs the embedding of the model named by `model`,
     `ngram_coef` the buckets `indices` of the n-gram recipe `recipe`; `finetune`, the sentence
     embedding of its own fine-tuned model, saved beside the head file: `model` is that
+    directory's resolved path; `static`, as `hybrid` but on the embedding of its own static
+    model (transforms/static_embedding.py), saved beside the head file: `model` is that
     directory's resolved path.
     `cv_f1` is its cross-validated (`finetune`: held-out) F1 on the training labels."""
 
@@ -55,7 +61,7 @@ class Head:
         has no other part); None for an `embedding` head."""
         if self.family == "ngram":
             return NgramWeights(self.model, self.indices, self.coef, self.intercept)
-        if self.family == "hybrid":
+        if self.family in ("hybrid", "static"):
             return NgramWeights(str(self.recipe), self.indices, self.ngram_coef)
         return None
 
@@ -97,6 +103,12 @@ class Marker:
     def ngram_languages(self) -> frozenset[str]:
         """Languages whose model source is an n-gram head (it needs no sentence model)."""
         return frozenset(lang for lang, head in self.heads.items() if head.family == "ngram")
+
+    @property
+    def self_contained_languages(self) -> frozenset[str]:
+        """Languages whose model source is a head that needs no configured sentence model (an
+        n-gram head, or a static head with its own model): it runs in any language."""
+        return frozenset(lang for lang, head in self.heads.items() if head.family in SELF_CONTAINED)
 
 
 def parse_marker(raw: Mapping, *, origin: str) -> Marker:
@@ -180,13 +192,22 @@ def read_head(path: Path) -> Head:
             "index per weight; "
             "retrain it with `moodcast markers train --family ngram`"
         )
-    if head.family == "hybrid" and (
+    if head.family in ("hybrid", "static") and (
         head.recipe not in RECIPES or len(head.indices) != len(head.ngram_coef)
     ):
         raise MarkerError(
-            f"{path}: a hybrid head needs a recipe of {', '.join(map(repr, RECIPES))} and one "
-            "index per n-gram weight; retrain it with `moodcast markers train --family hybrid`"
+            f"{path}: a {head.family} head needs a recipe of {', '.join(map(repr, RECIPES))} "
+            "and one index per n-gram weight; retrain it with "
+            f"`moodcast markers train --family {head.family}`"
         )
+    if head.family == "static":
+        model_dir = (path.parent / head.model).resolve()
+        if not (model_dir / STATIC_WEIGHTS).is_file():
+            raise MarkerError(
+                f"{path}: its static model {model_dir} is missing; keep the folder beside the "
+                "head file, or retrain it with `moodcast markers train --family static`"
+            )
+        head = replace(head, model=str(model_dir))
     if head.family == "finetune":
         encoder_dir = (path.parent / head.model).resolve()
         if not (encoder_dir / "modules.json").is_file():

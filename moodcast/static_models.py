@@ -1,0 +1,126 @@
+"""The `static` head family's own model (`moodcast markers train --family static`): the
+language's configured sentence model distilled into a static model (model2vec's `distill`: the
+model's output for each token of its vocabulary, reduced by PCA; a text is the mean of its
+tokens' vectors), once per model into the model cache, then saved beside the heads as
+`static-<digest>/`, so a marker directory with such heads is self-contained. Scoring it needs
+model2vec alone (transforms/static_embedding.py); distilling also needs skeletoken, transformers
+and torch. Measured in docs/markers.md, "A static sentence model".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from moodcast.finetune import encoder_digest
+from transforms.embedding import default_cache_dir, model_cache_key, resolve_model_path
+from transforms.errors import ModelError
+from transforms.static_embedding import STATIC_WEIGHTS
+
+log = logging.getLogger(__name__)
+
+STATIC_PREFIX = "static-"
+"""A `static` head's model is saved beside it as `static-<digest of its files>/`."""
+DISTILL_PACKAGES = ("model2vec", "skeletoken", "transformers", "torch", "tokenizers")
+"""Libraries whose versions are part of a distilled model's cache key."""
+
+
+@dataclass(frozen=True)
+class StaticSettings:
+    """How the static model is distilled (model2vec's `distill`): `pca_dims` dimensions kept by
+    PCA (256, model2vec's default, the measured recipe), and the tokens of the sentence model's
+    vocabulary that match `token_remove_pattern` left out (model2vec's default: BERT's unused
+    slots). Both are part of the cache key and recorded in the head file."""
+
+    pca_dims: int = 256
+    token_remove_pattern: str = r"\[unused\d+\]"
+
+
+def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) -> Path:
+    """The folder of the model cache (`cache_dir`, where the ONNX exports live; None:
+    transforms.embedding.default_cache_dir()) holding the static model distilled from the
+    sentence model `spec` (transforms.embedding.resolve_model_path: a local path, never
+    downloaded) with `settings`, built now unless it is there, keyed as the ONNX exports are
+    (model path, its files' sizes and times, settings, library versions). Building takes about a
+    minute of CPU for all-MiniLM-L6-v2 (logged at start and end); it happens in a temporary
+    folder beside the target, renamed into place, and gives the same weights every time.
+
+    Raises ModelError when the model is missing, model2vec or skeletoken is not installed, or
+    the distillation fails.
+    """
+    path = resolve_model_path(spec)
+    cache = Path(cache_dir or default_cache_dir())
+    recipe = ("static", settings.pca_dims, settings.token_remove_pattern)
+    target = cache / f"{path.name}-static-{model_cache_key(path, recipe, DISTILL_PACKAGES)}"
+    if (target / STATIC_WEIGHTS).is_file():
+        return target
+    try:
+        from model2vec.distill import distill
+    except ImportError as exc:
+        raise ModelError(
+            "distilling a static model needs the packages model2vec and skeletoken, which are "
+            "not installed: install moodcast with its dependencies (pip install -c "
+            f"constraints.txt -e .) ({exc})"
+        ) from exc
+    log.info(
+        "distilling a static model from %s into %s: once per model, about a minute of CPU",
+        path,
+        target,
+    )
+    start = time.process_time()
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache))
+    try:
+        model = distill(
+            model_name=str(path),
+            pca_dims=settings.pca_dims,
+            token_remove_pattern=settings.token_remove_pattern,
+            device="cpu",
+        )
+        model.save_pretrained(str(staging))
+        for file in staging.iterdir():
+            file.chmod(0o644)
+        staging.chmod(0o755)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / STATIC_WEIGHTS).is_file():
+                raise
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"cannot distil a static model from {path}: {exc}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("distilled the static model in %.0f CPU s", time.process_time() - start)
+    return target
+
+
+def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
+    """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
+    files, moodcast.finetune.encoder_digest) unless a copy is there; returns (folder name,
+    digest). The copy is made under a temporary name and renamed into place."""
+    digest = encoder_digest(model_dir)
+    target = out_dir / f"{STATIC_PREFIX}{digest}"
+    if not (target / STATIC_WEIGHTS).is_file():
+        staging = Path(tempfile.mkdtemp(prefix=".static.", dir=out_dir))
+        try:
+            shutil.copytree(model_dir, staging, dirs_exist_ok=True)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target.name, digest
+
+
+def remove_unnamed(out_dir: Path, prefix: str) -> None:
+    """Remove the model folders `<prefix>*` of `out_dir` that no `*.head.json` there names as
+    its `model` any more (a head retrained on another model, or removed)."""
+    named = {
+        json.loads(p.read_text(encoding="utf-8")).get("model") for p in out_dir.glob("*.head.json")
+    }
+    for stale in out_dir.glob(f"{prefix}*"):
+        if stale.is_dir() and stale.name not in named:
+            shutil.rmtree(stale)

@@ -1,0 +1,182 @@
+"""The `static` head family: a static model distilled from the configured sentence model (a
+small vocabulary here, so the distillation takes seconds; the path is the product's), saved
+beside its heads, scored without the sentence model by tag, evaluate and calibrate."""
+
+import json
+import shutil
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from moodcast.cli import main
+from moodcast.static_models import StaticSettings, distilled
+from moodcast.training import train_heads
+from transforms.errors import ModelError
+from transforms.markers import MarkerError, load_markers
+from transforms.model_markers import ModelConfig, classify, encoder_languages
+from transforms.model_scoring import (
+    SCORE_BATCH_TEXTS,
+    model_scores,
+    model_texts,
+    score_embeddings,
+    score_texts,
+)
+from transforms.ngram import ngram_features
+from transforms.static_embedding import StaticEncoder, load_static_encoder
+
+pytestmark = pytest.mark.slow
+
+TINY = StaticSettings(pca_dims=16, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$|crying$)")
+"""The sentence model's tokens of at most three letters and a few words (about 1,400 of
+30,522), so a distillation costs seconds, not a minute."""
+TEXTS = ["I cried all night and I feel empty", "heartbroken, can't stop crying",
+         "went for a run by the river", "new phone case arrived today",
+         "so sad about everything lately", "lunch with the team was nice"]  # fmt: skip
+NO_SUCH_MODEL = ModelConfig(models={"en": "/nonexistent/sentence-model"})
+"""A configuration whose sentence model cannot load: scoring with it proves none is loaded."""
+
+
+def _labels() -> pl.DataFrame:
+    return pl.DataFrame({"text": TEXTS * 2, "lang": "en", "sad": [1, 1, 0, 0, 1, 0] * 2})
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, cache) -> Path:
+    """A marker directory holding a `static` head for `sad` and its static model folder."""
+    out = tmp_path_factory.mktemp("data") / "markers"
+    train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                origin="t.csv", family="static", static=TINY)  # fmt: skip
+    return out
+
+
+def _by_hand(head, texts: list[str]) -> np.ndarray:
+    """The head's probability: its static model's embedding · coef, plus the n-gram buckets it
+    kept · their weights, plus the intercept."""
+    ngrams = ngram_features(texts, head.recipe)[:, list(head.indices)]
+    logits = (
+        StaticEncoder(Path(head.model)).encode(texts) @ np.asarray(head.coef, dtype=np.float32)
+        + ngrams @ np.asarray(head.ngram_coef)
+        + head.intercept
+    )
+    return 1 / (1 + np.exp(-logits))
+
+
+def test_a_static_head_names_its_saved_model_and_a_rerun_reuses_the_cache(trained, cache, tmp_path):
+    saved = json.loads((trained / "sad.head.json").read_text())
+    assert (saved["family"], saved["recipe"], len(saved["coef"])) == ("static", "ngram-v1", 16)
+    assert saved["model"] == f"static-{saved['static_digest']}"
+    assert saved["static_settings"] == asdict(TINY)
+    assert (trained / saved["model"] / "model.safetensors").is_file()
+    (distilled_dir,) = cache.iterdir()
+    assert distilled_dir.name.startswith("model-static-")
+    modified = (distilled_dir / "model.safetensors").stat().st_mtime_ns
+
+    train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=tmp_path,
+                origin="t.csv", family="static", static=TINY)  # fmt: skip
+    assert json.loads((tmp_path / "sad.head.json").read_text()) == saved
+    assert list(cache.iterdir()) == [distilled_dir]
+    assert (distilled_dir / "model.safetensors").stat().st_mtime_ns == modified
+    assert distilled("default", cache_dir=cache, settings=TINY) == distilled_dir
+
+
+def test_a_static_head_scores_from_its_own_model_and_never_loads_the_sentence_model(trained):
+    markers = load_markers(trained, names=["sad"])
+    head = markers["sad"].heads["en"]
+    (folder,) = trained.glob("static-*")
+    assert head.model == str(folder.resolve())
+    assert encoder_languages(markers, ModelConfig(), ["en", "es"]) == []
+
+    found = score_texts(TEXTS, lang="en", markers=markers, encoder=None)
+    np.testing.assert_allclose(found["sad"], _by_hand(head, TEXTS), rtol=1e-5)
+    assert (found["sad"] >= head.threshold).tolist() == [True, True, False, False, True, False]
+    assert score_texts(TEXTS, lang="es", markers=markers, encoder=None) == {}
+
+    decided = classify(_labels(), markers, config=NO_SUCH_MODEL)
+    assert decided["sad"].to_list() == (found["sad"] >= head.threshold).tolist() * 2
+    static = load_static_encoder(head.model)
+    with pytest.raises(Exception, match="needs the texts"):
+        score_embeddings(static.encode(TEXTS), lang="en", markers=markers, encoder=static)
+
+
+def test_a_chunk_is_scored_in_slices_with_the_scores_of_one_call(trained):
+    markers = load_markers(trained, names=["sad"])
+    texts = [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(2 * SCORE_BATCH_TEXTS + 1)]
+    posts = pl.DataFrame({"lang": "en", "text": texts})
+    found = model_scores(model_texts(posts), markers=markers, encoders={})
+    assert found.height == len(texts)
+    np.testing.assert_array_equal(
+        found["sad__model"].to_numpy(),
+        score_texts(texts, lang="en", markers=markers, encoder=None)["sad"],
+    )
+
+
+def test_a_head_folder_moved_elsewhere_still_loads_and_a_missing_model_is_refused(
+    trained, tmp_path
+):
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(trained, moved)
+    here, there = (load_markers(d, names=["sad"]) for d in (trained, moved))
+    assert there["sad"].heads["en"].model.startswith(str(moved.resolve()))
+    np.testing.assert_array_equal(
+        score_texts(TEXTS, lang="en", markers=there, encoder=None)["sad"],
+        score_texts(TEXTS, lang="en", markers=here, encoder=None)["sad"],
+    )
+    (folder,) = moved.glob("static-*")
+    shutil.rmtree(folder)
+    with pytest.raises(MarkerError, match=r"its static model .*static-.* is missing"):
+        load_markers(moved)
+
+
+def test_without_model2vec_scoring_and_distilling_fail_saying_what_to_install(
+    trained, tmp_path, monkeypatch
+):
+    (folder,) = trained.glob("static-*")
+    monkeypatch.setitem(sys.modules, "model2vec", None)
+    monkeypatch.setitem(sys.modules, "model2vec.distill", None)
+    with pytest.raises(ModelError, match="needs the package model2vec"):
+        StaticEncoder(folder)
+    with pytest.raises(ModelError, match="needs the packages model2vec and skeletoken"):
+        distilled("default", cache_dir=tmp_path, settings=TINY)
+
+
+def test_show_tag_evaluate_and_calibrate_work_with_a_static_head(trained, tmp_path):
+    data = trained.parent
+    (data / "config.toml").write_text('models = {en = "/nonexistent/sentence-model"}\n')
+    runner = CliRunner()
+
+    def invoke(*args):
+        result = runner.invoke(main, [str(a) for a in args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    shown = invoke("markers", "show", "sad", "--data-dir", data)
+    assert "[en] model: trained static head on static-" in shown and "ngram-v1" in shown
+    labels = tmp_path / "labels.csv"
+    _labels().with_row_index("id").write_csv(labels)
+    posts = tmp_path / "posts.jsonl"
+    _labels().with_row_index("id").select(
+        pl.col("id").cast(pl.String),
+        "text",
+        "lang",
+        pl.lit("2025-01-01T00:00:00Z").alias("created_at"),
+    ).write_ndjson(posts)
+    invoke("tag", posts, "-o", tmp_path / "out.parquet", "--markers", "sad", "--explain",
+           "--data-dir", data)  # fmt: skip
+    tagged = pl.read_parquet(tmp_path / "out.parquet")
+    head = load_markers(trained, names=["sad"])["sad"].heads["en"]
+    np.testing.assert_allclose(tagged["sad__score"], _by_hand(head, TEXTS * 2), rtol=1e-5)
+    evaluated = json.loads(invoke("markers", "evaluate", "--labels", labels, "--json",
+                                  "--data-dir", data))  # fmt: skip
+    assert evaluated["markers"]["sad"]["f1"] == 1.0
+    calibrated = invoke("markers", "calibrate", "--labels", labels, "--json", "--data-dir", data)
+    assert '"sad"' in calibrated
