@@ -102,9 +102,10 @@ def _recover_setting_aside(settings: Settings, row: warehouse.RunRecord, landing
             aside = set_aside_landing_files(landing, [exc.path], UNLOADABLE)
             log.error(
                 "stream %s: cannot load %s (%s), so it was moved to %s and the run is recorded "
-                "without it; the session's other files are loaded. A file cut short, or written "
-                "by a moodcast version with another file schema, does this; moodcast will not "
-                "try it again: inspect it there, then delete that folder",
+                "without it; the session's other files are loaded. A file cut short, written by "
+                "a moodcast version with another file schema, or holding rows that break a "
+                "warehouse constraint does this; moodcast will not try it again: inspect it "
+                "there, then delete that folder",
                 row.run_id,
                 exc.path,
                 exc,
