@@ -157,6 +157,25 @@ def test_a_dead_letter_file_that_breaks_a_constraint_is_set_aside_and_the_rest_l
     assert [p.relative_to(aside) for p in aside.rglob("*.parquet")] == [Path("dead", dead.name)]
 
 
+def test_files_of_a_session_whose_note_is_lost_are_named_at_every_start(tmp_path, caplog):
+    """A lock file that no longer notes its session's run (a start killed while recovering it
+    had rewritten it with its own holder) left that session's files unloaded, silently, for
+    ever: every start skipped them without a word."""
+    landing = tmp_path / "stream" / "stream-no-note"
+    landing.mkdir(parents=True)
+    holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
+    (landing / LOCK_NAME).write_text(json.dumps(holder))
+    pane = _write_pane(landing)
+
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
+            assert recover_killed_sessions(load_settings(tmp_path)) == []
+        (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert str(landing) in error and "delete that folder" in error
+    assert pane.exists()
+
+
 def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     """Every session left `stream/<run id>/moodcast.lock` behind, emptied, and every start
     locked each of them again: the folder list grew with every session."""
