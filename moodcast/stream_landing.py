@@ -29,7 +29,7 @@ from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
 
 class UnloadableFile(WarehouseError):
     """A landing file that cannot be read as its contract (cut short, or written by a moodcast
-    with another schema): `path` names it."""
+    with another schema) or whose rows break a warehouse constraint: `path` names it."""
 
     def __init__(self, message: str, *, path: str):
         super().__init__(message)
@@ -123,14 +123,33 @@ def load_files(con, session: Session, landed: Landed) -> int:
     the days upserted. Each file counts once ever, by name (`stream_files`): a file loaded
     before (a crash between a load and the deletion of its files) is skipped unread, so the
     run's `days` and counts stay exact. Raises UnloadableFile, naming it, for a file not yet
-    loaded that cannot be read as its contract."""
+    loaded that cannot be read as its contract, or whose rows break a warehouse constraint
+    (then the caller's writing must be discarded: other files may be in it)."""
     names = {p.path: _pane_name(session.run_id, p) for p in landed.newest}
     names |= {path: Path(path).name for path in [*landed.counts, *landed.dead]}
     done = loaded_stream_files(con, list(names.values()))
-    fresh = [p for p in landed.newest if names[p.path] not in done]
-    counts, dead = (
-        [p for p in paths if names[p] not in done] for paths in (landed.counts, landed.dead)
+    fresh_panes = [p for p in landed.newest if names[p.path] not in done]
+    fresh = Landed(
+        fresh_panes,
+        fresh_panes,
+        *([p for p in paths if names[p] not in done] for paths in (landed.counts, landed.dead)),
     )
+    try:
+        days, totals = _load(con, session, fresh, names)
+    except warehouse.LoadError:
+        found = _breaking_alone(con, session, fresh, names)
+        if found is None:
+            raise
+        path, exc = found
+        raise UnloadableFile(f"{type(exc).__name__}: {exc}", path=path) from exc
+    session.counts = _counts(totals)
+    session.days += days
+    return days
+
+
+def _load(con, session: Session, fresh: Landed, names: dict[str, str]) -> tuple[int, pl.DataFrame]:
+    """load_files' load of the files `fresh` (none loaded before; `names` gives each its name
+    in `stream_files`): the days upserted and the run's counts so far."""
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -140,20 +159,35 @@ def load_files(con, session: Session, landed: Landed) -> int:
                 ),
                 _read(p.path, lambda frame, day=p.day: daily_rows(frame, days=[day])),
             )
-            for p in fresh
+            for p in fresh.newest
         ],
     )
     totals = warehouse.add_stream_accounting(
         con,
         run_id=session.run_id,
         loaded_at=datetime.now(UTC),
-        counts=[(names[p], _read(p, _STREAM_COUNTS)) for p in counts],
-        dead_letters=[(names[p], _read(p, _DEAD_LETTERS)) for p in dead],
-        panes=[names[p.path] for p in fresh],
+        counts=[(names[p], _read(p, _STREAM_COUNTS)) for p in fresh.counts],
+        dead_letters=[(names[p], _read(p, _DEAD_LETTERS)) for p in fresh.dead],
+        panes=[names[p.path] for p in fresh.newest],
     )
-    session.counts = _counts(totals)
-    session.days += upserted.days
-    return upserted.days
+    return upserted.days, totals
+
+
+def _breaking_alone(
+    con, session: Session, fresh: Landed, names: dict[str, str]
+) -> tuple[str, warehouse.LoadError] | None:
+    """The first file of `fresh` whose rows, loaded alone, break a warehouse constraint, and
+    that LoadError; None when none does alone. Loads the others into `con` on the way."""
+    alone = [Landed([p], [p], [], []) for p in fresh.newest]
+    alone += [Landed([], [], [path], []) for path in fresh.counts]
+    alone += [Landed([], [], [], [path]) for path in fresh.dead]
+    for one in alone:
+        try:
+            _load(con, session, one, names)
+        except warehouse.LoadError as exc:
+            (path,) = one.paths
+            return path, exc
+    return None
 
 
 def _pane_name(run_id: str, pane: PaneFile) -> str:

@@ -47,7 +47,8 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     that finished, is removed once empty (close_session); an empty lock file younger than
     STARTING is left alone, as a session starting now has created it and not yet locked it
     (ended_session_lock). One whose data directory is locked by another run now is left for
-    the next session to find."""
+    the next session to find. A dead session whose lock file notes no readable run cannot be
+    loaded as that run: its files stay, with an error line naming them at every start."""
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         lock = ended_session_lock(lock_file)
@@ -68,6 +69,15 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                     landing,
                 )
                 killed.append(row.run_id)
+            elif Landed.found(landing).paths:
+                log.error(
+                    "stream session folder %s holds files its session did not load, but %s no "
+                    "longer notes that session's run (unreadable, or rewritten by a start killed "
+                    "while it recovered them), so they cannot be loaded as that run and are left "
+                    "there: inspect them, then delete that folder",
+                    landing,
+                    lock_file,
+                )
             lock.stale = None
             close_session(lock, landing)
         except warehouse.RunLocked:
@@ -102,9 +112,10 @@ def _recover_setting_aside(settings: Settings, row: warehouse.RunRecord, landing
             aside = set_aside_landing_files(landing, [exc.path], UNLOADABLE)
             log.error(
                 "stream %s: cannot load %s (%s), so it was moved to %s and the run is recorded "
-                "without it; the session's other files are loaded. A file cut short, or written "
-                "by a moodcast version with another file schema, does this; moodcast will not "
-                "try it again: inspect it there, then delete that folder",
+                "without it; the session's other files are loaded. A file cut short, written by "
+                "a moodcast version with another file schema, or holding rows that break a "
+                "warehouse constraint does this; moodcast will not try it again: inspect it "
+                "there, then delete that folder",
                 row.run_id,
                 exc.path,
                 exc,

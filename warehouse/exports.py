@@ -22,7 +22,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import duckdb
 import polars as pl
@@ -190,8 +190,10 @@ def export(
     changed since. No file is in place unlisted: each is written under a temporary name, their
     digests go into `.manifest-pending.json`, then the files take their names, the earlier
     ones go, `manifest.json` is replaced and the pending list removed; an export killed on the
-    way leaves both lists, and the next one deletes what either lists. Returns the paths
-    written in export order, then `manifest.json`. Raises ValueError for an unknown format.
+    way leaves both lists and its temporary files, and the next one deletes what either lists
+    and, once done, every temporary name an export uses (`.<name>.tmp`, in any format).
+    Returns the paths written in export order, then `manifest.json`. Raises ValueError for an
+    unknown format.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
@@ -220,7 +222,17 @@ def export(
                 (out / name).unlink()
     _write_manifest(out / MANIFEST_NAME, digests)
     (out / PENDING_NAME).unlink()
+    for tmp in _temporaries(out):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return [*(out / name for name in digests), out / MANIFEST_NAME]
+
+
+def _temporaries(out: Path) -> list[Path]:
+    """The temporary names (`_staged`) of every file an export into `out` writes, in every
+    format: an export killed before its files took their names leaves them, unlisted."""
+    names = [f"{stem}.{fmt}" for fmt in get_args(Format) for stem in EXPORT_ORDER]
+    return [out / f".{name}.tmp" for name in [*names, DICTIONARY_NAME, MANIFEST_NAME, PENDING_NAME]]
 
 
 def _listed(out: Path) -> dict[str, set[str]]:

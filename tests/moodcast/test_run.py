@@ -410,3 +410,35 @@ def test_an_export_killed_before_its_manifest_leaves_nothing_the_next_export_kee
     written = export("csv")
     assert sorted(p.name for p in out.iterdir()) == sorted([*written, "alerts.parquet"])
     assert (out / "alerts.parquet").read_text() == "the analyst's own table\n"
+
+
+def test_an_export_killed_before_its_files_took_their_names_leaves_no_temporary_file(
+    published_run, tmp_path
+):
+    """An export killed while its files were still under their temporary names (`.NAME.tmp`,
+    listed nowhere) left them for ever when the next export was in the other format."""
+    data_dir, out = published_run[0], tmp_path / "out"
+    out.mkdir()
+    blocked = out / "..manifest-pending.json.tmp"
+    os.mkfifo(blocked)
+    reader = os.open(blocked, os.O_RDONLY | os.O_NONBLOCK)
+    command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "export",
+               "--format", "parquet", "-o", str(out), "--data-dir", str(data_dir)]  # fmt: skip
+    killed = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while not os.read(reader, 1 << 16):
+            assert killed.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        killed.kill()
+        killed.wait()
+        os.close(reader)
+        blocked.unlink()
+    assert (out / ".timelines.parquet.tmp").exists()
+    (out / "notes.md").write_text("the analyst's own notes\n")
+
+    result = _invoke(["export", "--format", "csv", "-o", str(out), "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    written = [Path(line).name for line in result.output.splitlines()]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "notes.md"])

@@ -20,7 +20,7 @@ from moodcast.stream import load_landing
 from moodcast.stream_landing import Session, close_session
 from moodcast.stream_landing import session_lock as take_session_lock
 from moodcast.stream_recovery import ended_session_lock, recover_killed_sessions
-from transforms.contracts import DAILY_SCHEMA
+from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
 from warehouse import queries
 from warehouse.lock import LOCK_NAME
 
@@ -75,16 +75,19 @@ def _runs(data_dir: Path) -> dict[str, dict]:
         con.close()
 
 
-@pytest.mark.parametrize("damage", ["cut short", "another schema"])
+@pytest.mark.parametrize("damage", ["cut short", "another schema", "breaks a constraint"])
 def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_path, caplog, damage):
     """A killed session's pane file that could not be loaded failed every `moodcast stream`
-    start and `--recover` with polars' or the contract's error, naming no file."""
+    start and `--recover` with polars' or the contract's error, naming no file; one whose rows
+    break a warehouse constraint (more marked than scored) still did after the first fix."""
     bad = _killed_session(tmp_path, "stream-bad")
     pane = _write_pane(bad)
     if damage == "cut short":
         pane.write_bytes(pane.read_bytes()[:100])
-    else:
+    elif damage == "another schema":
         pl.DataFrame({"day": [DAY], "posts": [3]}).write_parquet(pane)
+    else:
+        pl.read_parquet(pane).with_columns(n_marked=pl.lit(99, pl.Int64)).write_parquet(pane)
     _write_counts(bad, read=5)
     good = _killed_session(tmp_path, "stream-good")
     _write_counts(good, read=7)
@@ -132,6 +135,45 @@ def test_every_file_that_cannot_be_loaded_is_set_aside_and_the_rest_loaded(tmp_p
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 2 and str(cut) in errors[0] and str(other) in errors[1]
     assert not (landing / LOCK_NAME).exists()
+
+
+def test_a_dead_letter_file_that_breaks_a_constraint_is_set_aside_and_the_rest_loaded(tmp_path):
+    """A dead-letter file with no reason conforms to its contract but breaks the warehouse's
+    NOT NULL: its LoadError failed every start, naming no file, and loaded none of the rest."""
+    landing = _killed_session(tmp_path, "stream-no-reason")
+    _write_pane(landing)
+    _write_counts(landing, read=5)
+    dead = landing / "dead" / "no-reason.parquet"
+    dead.parent.mkdir()
+    pl.DataFrame(
+        [("pubsub:s", 1, None, "ab" * 32)], schema=DEAD_LETTER_SCHEMA, orient="row"
+    ).write_parquet(dead)
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-no-reason"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["read"], row["days"]) == ("killed", 5, 1)
+    aside = landing / "unloadable"
+    assert [p.relative_to(aside) for p in aside.rglob("*.parquet")] == [Path("dead", dead.name)]
+
+
+def test_files_of_a_session_whose_note_is_lost_are_named_at_every_start(tmp_path, caplog):
+    """A lock file that no longer notes its session's run (a start killed while recovering it
+    had rewritten it with its own holder) left that session's files unloaded, silently, for
+    ever: every start skipped them without a word."""
+    landing = tmp_path / "stream" / "stream-no-note"
+    landing.mkdir(parents=True)
+    holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
+    (landing / LOCK_NAME).write_text(json.dumps(holder))
+    pane = _write_pane(landing)
+
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
+            assert recover_killed_sessions(load_settings(tmp_path)) == []
+        (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert str(landing) in error and "delete that folder" in error
+    assert pane.exists()
 
 
 def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
