@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
+import re
 import threading
 import time
 import uuid
@@ -47,6 +49,9 @@ from transforms.model_markers import sample_rates
 from transforms.presets import InputMapping
 from transforms.records import parse_json_lines
 from transforms.windows import day_bounds, local_date
+
+log = logging.getLogger(__name__)
+PANE_NAME = re.compile(r"(\d+)-(early|on_time|late|unknown)-(\d+)-(\d+)\.parquet")
 
 MESSAGES_PER_CHUNK = 500
 STREAM_RUNNER = "BundleBasedDirectRunner"
@@ -353,13 +358,23 @@ class PaneFile(NamedTuple):
 
 
 def pane_files(landing_dir: str) -> list[PaneFile]:
-    """The pane files under `landing_dir` (any filesystem Beam supports), sorted by path."""
+    """The pane files under `landing_dir` (any filesystem Beam supports), sorted by path; a
+    `.parquet` file there not named as `write_pane` names them is left alone, with a warning."""
     found = []
     for path in _matched(f"{landing_dir.rstrip('/')}/panes/*/*.parquet"):
         folder, name = path.rsplit("/", 2)[-2:]
-        index, timing, fired, posts = name.removesuffix(".parquet").split("-")
+        parts = PANE_NAME.fullmatch(name)
+        try:
+            day = date.fromisoformat(folder)
+        except ValueError:
+            parts = None
+        if parts is None:
+            log.warning(
+                "%s is not a pane file (DAY/INDEX-TIMING-FIRED-POSTS.parquet): skipped", path
+            )
+            continue
+        index, timing, fired, posts = parts.groups()
         fired_at = datetime.fromtimestamp(int(fired) / 1_000_000, UTC)
-        day = date.fromisoformat(folder)
         found.append(PaneFile(path, day, int(index), timing, fired_at, int(posts)))
     return found
 

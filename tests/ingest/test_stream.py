@@ -23,6 +23,7 @@ from ingest.stream import (
     PostRow,
     StreamJob,
     build_stream,
+    pane_files,
 )
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
@@ -221,3 +222,22 @@ def test_a_stream_decided_by_an_ngram_head_loads_no_sentence_model(tmp_path):
     )
     assert expected > 0
     assert final.get_column("n_marked").to_list() == [expected]
+
+
+def test_a_stray_parquet_file_in_the_landing_panes_is_skipped_with_a_warning(tmp_path, caplog):
+    """A `.parquet` file not named like a pane raised ValueError out of pane_files, which
+    stopped every stream start's recovery and every live load."""
+    day = tmp_path / "panes" / "2026-01-05"
+    day.mkdir(parents=True)
+    pane = day / "000001-early-1767571200000000-3.parquet"
+    for path in (pane, day / "notes.parquet", day / "1-soon-2-3.parquet"):
+        path.write_bytes(b"")
+    (tmp_path / "panes" / "copied").mkdir()
+    (tmp_path / "panes" / "copied" / "000001-early-1767571200000000-3.parquet").write_bytes(b"")
+
+    found = pane_files(str(tmp_path))
+
+    assert [(f.path, f.day, f.index, f.timing, f.posts) for f in found] == [
+        (str(pane), date(2026, 1, 5), 1, "early", 3)
+    ]
+    assert sum("is not a pane file" in r.getMessage() for r in caplog.records) == 3
