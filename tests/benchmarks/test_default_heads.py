@@ -3,7 +3,7 @@ import json
 import numpy as np
 import polars as pl
 
-from benchmarks.default_heads import RECORD_ONLY, as_shipped
+from benchmarks.default_heads import RECORD_ONLY, as_shipped, undated
 from moodcast.training import train_heads
 from transforms.markers import DEFAULT_HEADS_DIR, load_markers
 from transforms.model_markers import ModelConfig
@@ -32,3 +32,17 @@ def test_a_rerun_of_default_heads_writes_the_shipped_fields_in_their_order_and_l
     rerun = as_shipped(trained)
     assert list(json.loads(rerun)) == list(json.loads(shipped))
     assert as_shipped(shipped) == shipped
+
+
+def test_a_provenance_that_differs_from_a_rerun_but_in_its_date_is_caught():
+    """The shipped PROVENANCE.md kept a zero-shot row measured at a stale threshold (0.374,
+    recall 1.00) that a rerun gave as 0.732 (0.77/0.70), and `--check` compared head files only;
+    it now compares PROVENANCE.md too, all but its `Trained` date."""
+    shipped = (DEFAULT_HEADS_DIR / "PROVENANCE.md").read_text(encoding="utf-8")
+    redated = shipped.replace("Trained 20", "Trained 19", 1)
+    assert redated != shipped
+    assert undated(redated) == undated(shipped)
+    row = shipped.splitlines()[-1]
+    assert row.startswith("| en | suicide_risk |")
+    changed = shipped.replace(row, row.replace("| 0.", "| 1.", 1))
+    assert undated(changed) != undated(shipped)
