@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from moodcast.cli import main
 from moodcast.static_models import StaticSettings, distilled
 from moodcast.training import train_heads
+from transforms.embedding import resolve_model_path
 from transforms.errors import ModelError
 from transforms.markers import MarkerError, load_markers
 from transforms.model_markers import ModelConfig, classify, encoder_languages
@@ -87,6 +88,22 @@ def test_a_static_head_names_its_saved_model_and_a_rerun_reuses_the_cache(traine
     assert list(cache.iterdir()) == [distilled_dir]
     assert (distilled_dir / "model.safetensors").stat().st_mtime_ns == modified
     assert distilled("default", cache_dir=cache, settings=TINY) == distilled_dir
+
+
+def test_a_distillation_elsewhere_gives_the_same_head_file(trained, tmp_path):
+    """Regression: model2vec's model card named the random staging folder and `config.json` the
+    sentence model's absolute path, so every distillation (a cleared cache, another machine or
+    install path) gave another folder digest, head file and marker version for the same
+    weights."""
+    copy = tmp_path / "elsewhere" / "model"
+    shutil.copytree(resolve_model_path("default"), copy)
+    config = ModelConfig(models={"en": str(copy)}, cache_dir=tmp_path / "cache")
+    train_heads(_labels(), markers={}, config=config, out_dir=tmp_path / "markers",
+                origin="t.csv", family="static", static=TINY)  # fmt: skip
+    assert (tmp_path / "markers" / "sad.head.json").read_text() == (
+        trained / "sad.head.json"
+    ).read_text()
+    assert load_markers(tmp_path / "markers")["sad"].version == load_markers(trained)["sad"].version
 
 
 def test_a_static_head_scores_from_its_own_model_and_never_loads_the_sentence_model(trained):
@@ -180,3 +197,4 @@ def test_show_tag_evaluate_and_calibrate_work_with_a_static_head(trained, tmp_pa
     assert evaluated["markers"]["sad"]["f1"] == 1.0
     calibrated = invoke("markers", "calibrate", "--labels", labels, "--json", "--data-dir", data)
     assert '"sad"' in calibrated
+
