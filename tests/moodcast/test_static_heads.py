@@ -198,3 +198,22 @@ def test_show_tag_evaluate_and_calibrate_work_with_a_static_head(trained, tmp_pa
     calibrated = invoke("markers", "calibrate", "--labels", labels, "--json", "--data-dir", data)
     assert '"sad"' in calibrated
 
+
+@pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json"])
+def test_a_damaged_static_model_is_a_model_error_with_its_exit_code(trained, tmp_path, damaged):
+    """Regression: safetensors' and tokenizers' own errors escaped as a traceback (exit 1)."""
+    data = tmp_path / "data"
+    shutil.copytree(trained, data / "markers")
+    (folder,) = (data / "markers").glob("static-*")
+    (folder / damaged).write_bytes((folder / damaged).read_bytes()[:100])
+    with pytest.raises(ModelError, match=r"cannot load the static model at .*static-"):
+        StaticEncoder(folder)
+    posts = tmp_path / "posts.jsonl"
+    _labels().with_row_index("id").select(
+        pl.col("id").cast(pl.String), "text", "lang", pl.lit("2025-01-01").alias("created_at")
+    ).write_ndjson(posts)
+    result = CliRunner().invoke(
+        main, ["tag", str(posts), "-o", str(tmp_path / "out.parquet"), "--data-dir", str(data)]
+    )
+    assert result.exit_code == 6, result.output
+    assert "cannot load the static model" in result.output
