@@ -125,6 +125,18 @@ def test_a_static_head_scores_from_its_own_model_and_never_loads_the_sentence_mo
         score_embeddings(static.encode(TEXTS), lang="en", markers=markers, encoder=static)
 
 
+def test_tag_scores_a_long_text_as_the_job_and_training_do(trained):
+    """Regression: `classify` (tag, evaluate, calibrate) kept the raw text where only static and
+    n-gram heads score, and model2vec cuts a text at 512 tokens' worth of characters before
+    tokenising, so a long post with runs of whitespace scored otherwise than in the job."""
+    markers = load_markers(trained, names=["sad"])
+    text = "so sad today\n\n\n\n" * 60 + "went for a run by the river " * 60
+    posts = pl.DataFrame({"lang": "en", "text": [text, TEXTS[0]]})
+    job = model_scores(model_texts(posts), markers=markers, encoders={})
+    tagged = classify(posts, markers, config=NO_SUCH_MODEL)
+    np.testing.assert_array_equal(tagged["sad__score"].to_numpy(), job["sad__model"].to_numpy())
+
+
 def test_a_chunk_is_scored_in_slices_with_the_scores_of_one_call(trained):
     markers = load_markers(trained, names=["sad"])
     texts = [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(2 * SCORE_BATCH_TEXTS + 1)]
