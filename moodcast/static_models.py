@@ -112,7 +112,8 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
 def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
     """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
     files, moodcast.finetune.encoder_digest) unless a copy is there; returns (folder name,
-    digest). The copy is made under a temporary name and renamed into place."""
+    digest). The copy is made under a temporary name and renamed into place; a copy another
+    training renamed there meanwhile (the same files: the name is their digest) is kept."""
     digest = encoder_digest(model_dir)
     target = out_dir / f"{STATIC_PREFIX}{digest}"
     if not (target / STATIC_WEIGHTS).is_file():
@@ -120,6 +121,9 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
         try:
             shutil.copytree(model_dir, staging, dirs_exist_ok=True)
             staging.rename(target)
+        except OSError:
+            if not (target / STATIC_WEIGHTS).is_file():
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target.name, digest

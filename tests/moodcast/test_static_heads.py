@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from moodcast import static_models
 from moodcast.cli import main
-from moodcast.static_models import StaticSettings, distilled
+from moodcast.static_models import StaticSettings, distilled, saved_beside
 from moodcast.training import train_heads
 from transforms.embedding import resolve_model_path
 from transforms.errors import ModelError
@@ -229,3 +230,21 @@ def test_a_damaged_static_model_is_a_model_error_with_its_exit_code(trained, tmp
     )
     assert result.exit_code == 6, result.output
     assert "cannot load the static model" in result.output
+
+
+def test_a_copy_another_training_saved_meanwhile_is_kept(trained, cache, tmp_path, monkeypatch):
+    """Regression: two trainings saving the same static model into one marker directory at once:
+    the later rename onto the folder the other had just renamed into place failed (exit 9)."""
+    (distilled_dir,) = cache.iterdir()
+    out = tmp_path / "markers"
+    out.mkdir()
+    copy = shutil.copytree
+
+    def copy_while_another_training_saves(source, staging, **kwargs):
+        copy(source, out / f"static-{saved['static_digest']}")
+        return copy(source, staging, **kwargs)
+
+    saved = json.loads((trained / "sad.head.json").read_text())
+    monkeypatch.setattr(static_models.shutil, "copytree", copy_while_another_training_saves)
+    assert saved_beside(distilled_dir, out) == (saved["model"], saved["static_digest"])
+    assert [p.name for p in out.iterdir()] == [saved["model"]]
