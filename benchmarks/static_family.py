@@ -7,7 +7,7 @@ from the shipped English all-MiniLM-L6-v2 helps the Spanish sets, and its cost p
 
 - `same`: the static model the product distils (moodcast.static_models.distilled, into
   benchmarks/.data/static-cache) is compared file by file with benchmarks/static_model.py's
-  `static-256`, and a `static` head of CovidEmo's anger is compared with that script's
+  `static-256` (`config.json` but for the sentence model's name), and a `static` head of CovidEmo's anger is compared with that script's
   `static+ngram` head (the `hybrid` family on `static-256`) trained on the same rows.
 - `spanish`: `ngram` (ngram-v1) and `static` heads trained by train_heads (the path of
   `moodcast markers train`, with `models = {es = "default"}` so the English model is
@@ -28,6 +28,7 @@ the datasets are absent.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -79,9 +80,15 @@ def same_table() -> list[str]:
     seconds = time.process_time() - start
     measured = STATIC_DIR / "static-256"
     lines = [f"Distilled (or found in the cache) in {seconds:.0f} CPU s: `{built.name}`.", ""]
-    for name in ("model.safetensors", "tokenizer.json", "config.json"):
+    for name in ("model.safetensors", "tokenizer.json"):
         equal = (built / name).read_bytes() == (measured / name).read_bytes()
         lines.append(f"- `{name}` byte-identical to static_model.py's `static-256`: {equal}")
+    configs = [json.loads((d / "config.json").read_text()) | {"tokenizer_name": ""}
+               for d in (built, measured)]  # fmt: skip
+    lines.append(
+        "- `config.json` equal to static_model.py's `static-256` but for `tokenizer_name` (the "
+        f"product's names the model's folder, not its path): {configs[0] == configs[1]}"
+    )
     covidemo = replace(next(s for s in ms.SETS if s.name == "covidemo_en"), labels=("anger",))
     parts = hs.splits(covidemo, 2000, 1500)
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:

@@ -24,10 +24,16 @@ from transforms.static_embedding import STATIC_WEIGHTS
 
 log = logging.getLogger(__name__)
 
+MODEL_CARD = "README.md"
+"""model2vec's model card, which names the folder it was saved into: not kept."""
 STATIC_PREFIX = "static-"
 """A `static` head's model is saved beside it as `static-<digest of its files>/`."""
 DISTILL_PACKAGES = ("model2vec", "skeletoken", "transformers", "torch", "tokenizers")
 """Libraries whose versions are part of a distilled model's cache key."""
+SAVED_FORMAT = 2
+"""Part of the cache key: 2 saves no model card and names the sentence model by its folder's
+name alone, so the files (and the digest a head names) depend on the weights, not on where the
+model was installed or staged (1 kept model2vec's card, naming the random staging folder)."""
 
 
 @dataclass(frozen=True)
@@ -46,16 +52,18 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
     transforms.embedding.default_cache_dir()) holding the static model distilled from the
     sentence model `spec` (transforms.embedding.resolve_model_path: a local path, never
     downloaded) with `settings`, built now unless it is there, keyed as the ONNX exports are
-    (model path, its files' sizes and times, settings, library versions). Building takes about a
-    minute of CPU for all-MiniLM-L6-v2 (logged at start and end); it happens in a temporary
-    folder beside the target, renamed into place, and gives the same weights every time.
+    (model path, its files' sizes and times, settings, library versions, SAVED_FORMAT). Building
+    takes about a minute of CPU for all-MiniLM-L6-v2 (logged at start and end); it happens in a
+    temporary folder beside the target, renamed into place, and gives the same files every time,
+    wherever the sentence model is installed (its `config.json` names the model's folder alone,
+    and model2vec's model card is not kept).
 
     Raises ModelError when the model is missing, model2vec or skeletoken is not installed, or
     the distillation fails.
     """
     path = resolve_model_path(spec)
     cache = Path(cache_dir or default_cache_dir())
-    recipe = ("static", settings.pca_dims, settings.token_remove_pattern)
+    recipe = ("static", settings.pca_dims, settings.token_remove_pattern, SAVED_FORMAT)
     target = cache / f"{path.name}-static-{model_cache_key(path, recipe, DISTILL_PACKAGES)}"
     if (target / STATIC_WEIGHTS).is_file():
         return target
@@ -82,7 +90,9 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
             token_remove_pattern=settings.token_remove_pattern,
             device="cpu",
         )
+        model.config["tokenizer_name"] = path.name
         model.save_pretrained(str(staging))
+        (staging / MODEL_CARD).unlink(missing_ok=True)
         for file in staging.iterdir():
             file.chmod(0o644)
         staging.chmod(0o755)
@@ -102,7 +112,8 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
 def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
     """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
     files, moodcast.finetune.encoder_digest) unless a copy is there; returns (folder name,
-    digest). The copy is made under a temporary name and renamed into place."""
+    digest). The copy is made under a temporary name and renamed into place; a copy another
+    training renamed there meanwhile (the same files: the name is their digest) is kept."""
     digest = encoder_digest(model_dir)
     target = out_dir / f"{STATIC_PREFIX}{digest}"
     if not (target / STATIC_WEIGHTS).is_file():
@@ -110,6 +121,9 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
         try:
             shutil.copytree(model_dir, staging, dirs_exist_ok=True)
             staging.rename(target)
+        except OSError:
+            if not (target / STATIC_WEIGHTS).is_file():
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target.name, digest

@@ -28,7 +28,7 @@ from transforms.embedding import (
     load_encoder,
 )
 from transforms.markers import Marker, score
-from transforms.model_scoring import model_scores, model_texts
+from transforms.model_scoring import model_scores, model_texts, static_languages
 from transforms.zero_shot import CONTRASTED, DEFAULT_THRESHOLD, SourceError, prototype_phrases
 
 
@@ -305,7 +305,8 @@ def classify(
     langs = frame.get_column("lang").gather(rows).unique().to_list()
     modelled = modelled_markers(markers, config, source)
     encoded = encoder_languages(modelled, config, langs)
-    texts = model_texts(frame[rows], text="_text", normalise=bool(encoded))
+    read = bool(encoded) or bool(static_languages(modelled) & set(langs))
+    texts = model_texts(frame[rows], text="_text", normalise=read)
     keys = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
     frame = frame.with_columns(keys.scatter(rows, texts.get_column("key")).alias("key"))
     encoders = load_encoders(config, encoded)

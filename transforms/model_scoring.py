@@ -46,9 +46,10 @@ def model_texts(posts: pl.DataFrame, *, text: str = "text", normalise: bool = Tr
     """What model_scores scores, from posts with `lang` and column `text`: `lang`, `key` (a
     UInt64 hash of the model text, equal for texts that embed alike, within one run) and `text`
     (model_text), the model text computed once. With `normalise=False` the text is kept as it
-    is, for texts no sentence model reads: an n-gram head's features (its words, and their
-    characters) are the same for a text and its model_text, and the whitespace check costs
-    ~0.25 µs a text."""
+    is, for texts no sentence model or static model reads: an n-gram head's features (its
+    words, and their characters) are the same for a text and its model_text, and the whitespace
+    check costs ~0.25 µs a text (a static model's are not: model2vec cuts a long text at a number
+    of characters before it tokenises)."""
     model = model_text(pl.col(text)) if normalise else pl.col(text)
     texts = posts.select("lang", model.alias("text"))
     return texts.select("lang", pl.col("text").hash(seed=KEY_SEED).alias("key"), "text")
@@ -179,6 +180,14 @@ def static_encoders(markers: Mapping[str, Marker]) -> dict[str, StaticEncoder]:
     }
 
 
+def static_languages(markers: Mapping[str, Marker]) -> frozenset[str]:
+    """Languages in which some marker of `markers` has a static head: its static model reads
+    the model text (model_text), as a sentence model does."""
+    return frozenset(
+        lang for m in markers.values() for lang, head in m.heads.items() if head.family == "static"
+    )
+
+
 def tuned_encoder(model: str, encoder: Encoder) -> Encoder:
     """The fine-tuned model at `model` (a finetune head's), on the backend and ONNX cache
     directory of `encoder`, the language's configured one; loaded once per process
@@ -215,9 +224,7 @@ def model_scores(
     static head (its embeddings, ~1 KB a text) is scored SCORE_BATCH_TEXTS texts at a time; one
     without (n-gram heads alone, whose memory does not grow with the texts) in one call, so
     their weights are laid out once, not once a slice."""
-    sliced = set(encoders) | {
-        lang for m in markers.values() for lang, head in m.heads.items() if head.family == "static"
-    }
+    sliced = set(encoders) | static_languages(markers)
     distinct = texts.unique(["lang", "key"], keep="first", maintain_order=True)
     frames = [
         scores_frame(

@@ -38,8 +38,11 @@ class StaticEncoder:
         self.name = str(path)
         try:
             self._model = StaticModel.from_pretrained(str(path), force_download=False)
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelError(f"cannot load the static model at {path}: {exc}") from exc
+        except Exception as exc:  # safetensors' and tokenizers' errors are no narrower kind
+            raise ModelError(
+                f"cannot load the static model at {path} (a damaged file?): {exc}; retrain its "
+                "head with `moodcast markers train --family static`"
+            ) from exc
         self.dim = int(self._model.dim)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -13,9 +13,11 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from moodcast import static_models
 from moodcast.cli import main
-from moodcast.static_models import StaticSettings, distilled
+from moodcast.static_models import StaticSettings, distilled, saved_beside
 from moodcast.training import train_heads
+from transforms.embedding import resolve_model_path
 from transforms.errors import ModelError
 from transforms.markers import MarkerError, load_markers
 from transforms.model_markers import ModelConfig, classify, encoder_languages
@@ -89,6 +91,22 @@ def test_a_static_head_names_its_saved_model_and_a_rerun_reuses_the_cache(traine
     assert distilled("default", cache_dir=cache, settings=TINY) == distilled_dir
 
 
+def test_a_distillation_elsewhere_gives_the_same_head_file(trained, tmp_path):
+    """Regression: model2vec's model card named the random staging folder and `config.json` the
+    sentence model's absolute path, so every distillation (a cleared cache, another machine or
+    install path) gave another folder digest, head file and marker version for the same
+    weights."""
+    copy = tmp_path / "elsewhere" / "model"
+    shutil.copytree(resolve_model_path("default"), copy)
+    config = ModelConfig(models={"en": str(copy)}, cache_dir=tmp_path / "cache")
+    train_heads(_labels(), markers={}, config=config, out_dir=tmp_path / "markers",
+                origin="t.csv", family="static", static=TINY)  # fmt: skip
+    assert (tmp_path / "markers" / "sad.head.json").read_text() == (
+        trained / "sad.head.json"
+    ).read_text()
+    assert load_markers(tmp_path / "markers")["sad"].version == load_markers(trained)["sad"].version
+
+
 def test_a_static_head_scores_from_its_own_model_and_never_loads_the_sentence_model(trained):
     markers = load_markers(trained, names=["sad"])
     head = markers["sad"].heads["en"]
@@ -106,6 +124,18 @@ def test_a_static_head_scores_from_its_own_model_and_never_loads_the_sentence_mo
     static = load_static_encoder(head.model)
     with pytest.raises(Exception, match="needs the texts"):
         score_embeddings(static.encode(TEXTS), lang="en", markers=markers, encoder=static)
+
+
+def test_tag_scores_a_long_text_as_the_job_and_training_do(trained):
+    """Regression: `classify` (tag, evaluate, calibrate) kept the raw text where only static and
+    n-gram heads score, and model2vec cuts a text at 512 tokens' worth of characters before
+    tokenising, so a long post with runs of whitespace scored otherwise than in the job."""
+    markers = load_markers(trained, names=["sad"])
+    text = "so sad today\n\n\n\n" * 60 + "went for a run by the river " * 60
+    posts = pl.DataFrame({"lang": "en", "text": [text, TEXTS[0]]})
+    job = model_scores(model_texts(posts), markers=markers, encoders={})
+    tagged = classify(posts, markers, config=NO_SUCH_MODEL)
+    np.testing.assert_array_equal(tagged["sad__score"].to_numpy(), job["sad__model"].to_numpy())
 
 
 def test_a_chunk_is_scored_in_slices_with_the_scores_of_one_call(trained):
@@ -180,3 +210,41 @@ def test_show_tag_evaluate_and_calibrate_work_with_a_static_head(trained, tmp_pa
     assert evaluated["markers"]["sad"]["f1"] == 1.0
     calibrated = invoke("markers", "calibrate", "--labels", labels, "--json", "--data-dir", data)
     assert '"sad"' in calibrated
+
+
+@pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json"])
+def test_a_damaged_static_model_is_a_model_error_with_its_exit_code(trained, tmp_path, damaged):
+    """Regression: safetensors' and tokenizers' own errors escaped as a traceback (exit 1)."""
+    data = tmp_path / "data"
+    shutil.copytree(trained, data / "markers")
+    (folder,) = (data / "markers").glob("static-*")
+    (folder / damaged).write_bytes((folder / damaged).read_bytes()[:100])
+    with pytest.raises(ModelError, match=r"cannot load the static model at .*static-"):
+        StaticEncoder(folder)
+    posts = tmp_path / "posts.jsonl"
+    _labels().with_row_index("id").select(
+        pl.col("id").cast(pl.String), "text", "lang", pl.lit("2025-01-01").alias("created_at")
+    ).write_ndjson(posts)
+    result = CliRunner().invoke(
+        main, ["tag", str(posts), "-o", str(tmp_path / "out.parquet"), "--data-dir", str(data)]
+    )
+    assert result.exit_code == 6, result.output
+    assert "cannot load the static model" in result.output
+
+
+def test_a_copy_another_training_saved_meanwhile_is_kept(trained, cache, tmp_path, monkeypatch):
+    """Regression: two trainings saving the same static model into one marker directory at once:
+    the later rename onto the folder the other had just renamed into place failed (exit 9)."""
+    (distilled_dir,) = cache.iterdir()
+    out = tmp_path / "markers"
+    out.mkdir()
+    copy = shutil.copytree
+
+    def copy_while_another_training_saves(source, staging, **kwargs):
+        copy(source, out / f"static-{saved['static_digest']}")
+        return copy(source, staging, **kwargs)
+
+    saved = json.loads((trained / "sad.head.json").read_text())
+    monkeypatch.setattr(static_models.shutil, "copytree", copy_while_another_training_saves)
+    assert saved_beside(distilled_dir, out) == (saved["model"], saved["static_digest"])
+    assert [p.name for p in out.iterdir()] == [saved["model"]]
