@@ -89,6 +89,9 @@ def test_without_the_guard_numba_runs_the_old_callee(tmp_path):
 
 
 def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
+    """Every module that defines a kernel calls use_kernel_cache before its first one: numba
+    reads `numba.config.CACHE_DIR` when a kernel is defined. The cache folder is read from numba
+    internals (`Dispatcher._cache._impl.locator`, numba 0.68)."""
     from numba.core.dispatcher import Dispatcher
 
     import transforms.author_bits
