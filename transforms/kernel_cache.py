@@ -58,12 +58,14 @@ def first_writable(candidates: Iterable[Path]) -> Path | None:
 
 
 def base_candidates() -> list[Path]:
-    """Where the versioned folders may go, in order of preference: `NUMBA_CACHE_DIR` (as numba
-    read it) when set, the package's `__pycache__/numba`, then the user's cache directory."""
+    """Where the versioned folders may go, in order of preference: the environment's
+    `NUMBA_CACHE_DIR` when set (not `numba.config.CACHE_DIR`, which holds a versioned folder
+    once this module chose one), the package's `__pycache__/numba`, then the user's cache
+    directory."""
     user_cache = Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"))
     candidates = [PACKAGE / "__pycache__" / "numba", user_cache / "moodcast" / "numba"]
-    if numba.config.CACHE_DIR:
-        candidates.insert(0, Path(numba.config.CACHE_DIR))
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        candidates.insert(0, Path(os.environ["NUMBA_CACHE_DIR"]))
     return candidates
 
 

@@ -134,3 +134,7 @@ def test_an_unwritable_place_is_passed_over(tmp_path):
     blocked.write_text("")
     assert kernel_cache.first_writable([blocked / "cache", tmp_path / "ok"]) == tmp_path / "ok"
     assert kernel_cache.first_writable([blocked / "cache"]) is None
+
+
+def test_choosing_again_gives_the_same_folder_not_one_inside_it():
+    assert kernel_cache.use_kernel_cache.__wrapped__() == kernel_cache.use_kernel_cache()
