@@ -21,6 +21,9 @@ import polars as pl
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from transforms.contracts import ALL
+from transforms.kernel_cache import use_kernel_cache
+
+use_kernel_cache()
 
 
 class _Coded(NamedTuple):

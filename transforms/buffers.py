@@ -7,6 +7,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from transforms.kernel_cache import use_kernel_cache
+
+use_kernel_cache()
+
 kernel = numba.njit(cache=True, _nrt=False, nogil=True)
 """Compiles a function of a scanner's inner loop that allocates nothing (per post, per line,
 per n-gram) without numba's reference counting: each call then skips an atomic increment and

@@ -17,6 +17,10 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from transforms.kernel_cache import use_kernel_cache
+
+use_kernel_cache()
+
 
 @functools.cache
 def _model():

@@ -20,6 +20,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from transforms.buffers import code_points_where, decode, kernel, put_utf8
+from transforms.kernel_cache import use_kernel_cache
+
+use_kernel_cache()
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\w+")

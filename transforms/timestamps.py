@@ -22,6 +22,9 @@ import numpy as np
 import polars as pl
 
 from transforms.buffers import utf8_buffers
+from transforms.kernel_cache import use_kernel_cache
+
+use_kernel_cache()
 
 OTHER, INSTANT, WALL = 0, 1, 2
 """Kinds of value: not a common shape; a UTC instant; a wall time without a zone."""

@@ -20,6 +20,7 @@ import numba
 import numpy as np
 
 from transforms.buffers import kernel
+from transforms.kernel_cache import use_kernel_cache
 from transforms.markers.rules import FIRST_PERSON_WINDOW, NEGATION_WINDOW
 from transforms.markers.tables import GUARD_ENTRY, edge_slot
 from transforms.markers.words import (
@@ -35,6 +36,8 @@ from transforms.markers.words import (
     WORDISH,
     split_words,
 )
+
+use_kernel_cache()
 
 CONTEXT_CHARS = 160
 """How far before and after an occurrence `transforms.markers.rules.occurrences` looks."""

@@ -1,0 +1,140 @@
+"""A new process runs a changed kernel's new code, even in a cached kernel whose file did not change.
+
+numba keys a cached kernel on its own file's bytes only and inlines the kernels it calls; the
+tests build a caller and a callee kernel in a copy of the `transforms` package and change the
+callee only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from transforms import kernel_cache
+
+GUARD = "from transforms.kernel_cache import use_kernel_cache\n\nuse_kernel_cache()\n"
+CALLEE = "import numba\n{guard}\n@numba.njit(cache=True)\ndef answer():\n    return {value}\n"
+CALLER = (
+    "import numba\n\nfrom transforms.callee import answer\n{guard}\n"
+    "@numba.njit(cache=True)\ndef ask():\n    return answer()\n"
+)
+
+
+def build(root: Path, *, guard: bool, value: int) -> None:
+    package = root / "transforms"
+    package.mkdir(parents=True, exist_ok=True)
+    for name in ("__init__.py", "kernel_cache.py"):
+        shutil.copy(kernel_cache.PACKAGE / name, package / name)
+    (package / "callee.py").write_text(CALLEE.format(guard=GUARD if guard else "", value=value))
+    (package / "caller.py").write_text(CALLER.format(guard=GUARD if guard else ""))
+
+
+def start(root: Path, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from transforms.caller import ask; print(ask())"],
+        cwd=root,
+        env={**env, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def answers(root: Path, env: dict[str, str], *, processes: int = 1) -> list[int]:
+    started = [start(root, env) for _ in range(processes)]
+    results = []
+    for process in started:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        results.append(int(out))
+    return results
+
+
+def environment(tmp_path: Path, *, numba_cache_dir: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "user-cache")
+    if numba_cache_dir:
+        env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba-cache")
+    return env
+
+
+def cached_files(tmp_path: Path) -> list[Path]:
+    return [p for p in tmp_path.rglob("*") if p.suffix in (".nbi", ".nbc")]
+
+
+@pytest.mark.parametrize("numba_cache_dir", [False, True], ids=["in-tree", "NUMBA_CACHE_DIR"])
+def test_a_changed_callee_reaches_its_unchanged_cached_caller(tmp_path, numba_cache_dir):
+    root, env = tmp_path / "tree", environment(tmp_path, numba_cache_dir=numba_cache_dir)
+    build(root, guard=True, value=1)
+    assert answers(root, env, processes=2) == [1, 1]
+    assert answers(root, env) == [1]
+    assert cached_files(tmp_path)
+    build(root, guard=True, value=2)
+    assert answers(root, env, processes=2) == [2, 2]
+    assert not list((tmp_path / "user-cache").rglob("*.nbi"))
+
+
+def test_without_the_guard_numba_runs_the_old_callee(tmp_path):
+    """The failure the guard prevents (numba 0.68); if this starts to fail, numba keys a cached
+    kernel on its callees too and the guard may go."""
+    root, env = tmp_path / "tree", environment(tmp_path, numba_cache_dir=False)
+    build(root, guard=False, value=1)
+    assert answers(root, env) == [1]
+    build(root, guard=False, value=2)
+    assert answers(root, env) == [1]
+
+
+def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
+    """Every module that defines a kernel calls use_kernel_cache before its first one: numba
+    reads `numba.config.CACHE_DIR` when a kernel is defined. The cache folder is read from numba
+    internals (`Dispatcher._cache._impl.locator`, numba 0.68)."""
+    from numba.core.dispatcher import Dispatcher
+
+    import transforms.author_bits
+    import transforms.json_lines
+    import transforms.langid
+    import transforms.markers.engine
+    import transforms.ngram_hashing
+    import transforms.timestamps  # noqa: F401
+
+    folder = kernel_cache.use_kernel_cache()
+    kernels = [
+        value
+        for module in list(sys.modules.values())
+        if module and module.__name__.startswith("transforms")
+        for value in vars(module).values()
+        if isinstance(value, Dispatcher)
+    ]
+    assert len(kernels) > 30
+    paths = {kernel._cache._impl.locator.get_cache_path() for kernel in kernels}
+    assert all(Path(path).is_relative_to(folder) for path in paths), paths
+
+
+def test_the_digest_follows_every_source_file(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("y = 2\n")
+    (tmp_path / "data.toml").write_text("z = 3\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "c.py").write_text("")
+    before = kernel_cache.source_digest(tmp_path)
+    (tmp_path / "data.toml").write_text("z = 4\n")
+    (tmp_path / "__pycache__" / "c.py").write_text("w = 5\n")
+    assert kernel_cache.source_digest(tmp_path) == before
+    (tmp_path / "sub" / "b.py").write_text("y = 3\n")
+    assert kernel_cache.source_digest(tmp_path) != before
+
+
+def test_an_unwritable_place_is_passed_over(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert kernel_cache.first_writable([blocked / "cache", tmp_path / "ok"]) == tmp_path / "ok"
+    assert kernel_cache.first_writable([blocked / "cache"]) is None
+
+
+def test_choosing_again_gives_the_same_folder_not_one_inside_it():
+    assert kernel_cache.use_kernel_cache.__wrapped__() == kernel_cache.use_kernel_cache()
