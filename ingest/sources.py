@@ -1,4 +1,4 @@
-"""Reading post files into parsed chunks: JSON Lines (plain, gzip, zstd), CSV and Parquet.
+"""Reading post files into parsed chunks: JSON Lines, CSV (plain, gzip, zstd, bz2, xz), Parquet.
 
 Each file is read as raw bytes and parsed per record, so one bad byte or line becomes one dead
 letter instead of an aborted run. Any filesystem Beam supports works (local paths, gs://, s3://).

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from benchmarks import head_recipes as hr
+from benchmarks import head_sets as hs
 from benchmarks import marker_sets as ms
 from benchmarks import static_model as sm
 
@@ -54,8 +54,8 @@ def _posts(ids: range) -> pl.DataFrame:
 
 def test_a_static_head_is_trained_and_judged_as_markers_train_makes_it(encoder, tmp_path):
     labelled = ms.LabelledSet("tiny", "en", ("anger",), dict.fromkeys(ms.SPLITS, "x.csv"), "tiny")
-    markers = hr.trained(labelled, _posts(range(60)), "embedding", "ngram-v1", encoder, tmp_path)
+    markers = hs.trained(labelled, _posts(range(60)), "embedding", "ngram-v1", encoder, tmp_path)
     head = markers["anger"].heads["en"]
     assert head.family == "embedding" and len(head.coef) == encoder.dim
     assert head.model == "tiny"
-    assert hr.label_f1(labelled, _posts(range(60, 90)), markers, encoder) == {"anger": 1.0}
+    assert hs.label_f1(labelled, _posts(range(60, 90)), markers, encoder) == {"anger": 1.0}

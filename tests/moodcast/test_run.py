@@ -375,20 +375,9 @@ def test_an_export_in_another_format_replaces_the_earlier_exports_files(publishe
     assert (out / "notes.md").read_text() == "the analyst's own notes\n"
 
 
-def test_an_export_killed_before_its_manifest_leaves_nothing_the_next_export_keeps(
-    published_run, tmp_path
-):
-    """An export killed after its files were in place but before its manifest left them
-    unlisted: every later export kept them, beside its own files, for ever."""
-    data_dir, out = published_run[0], tmp_path / "out"
-
-    def export(fmt: str) -> list[str]:
-        result = _invoke(["export", "--format", fmt, "-o", str(out), "--data-dir", str(data_dir)])
-        assert result.exit_code == 0, result.output
-        return [Path(line).name for line in result.output.splitlines()]
-
-    export("csv")
-    blocked = out / ".manifest.json.tmp"
+def _kill_parquet_export_at(blocked: Path, *, out: Path, data_dir: Path) -> None:
+    """Run `moodcast export --format parquet -o out` in a process and kill it once it writes
+    to `blocked`, a FIFO made in its place; then remove the FIFO."""
     os.mkfifo(blocked)
     reader = os.open(blocked, os.O_RDONLY | os.O_NONBLOCK)
     command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "export",
@@ -404,6 +393,23 @@ def test_an_export_killed_before_its_manifest_leaves_nothing_the_next_export_kee
         killed.wait()
         os.close(reader)
         blocked.unlink()
+
+
+def test_an_export_killed_before_its_manifest_leaves_nothing_the_next_export_keeps(
+    published_run, tmp_path
+):
+    """An export killed after its files were in place but before its manifest left them
+    unlisted: every later export kept them, beside its own files, for ever."""
+    data_dir, out = published_run[0], tmp_path / "out"
+
+    def export(fmt: str) -> list[str]:
+        result = _invoke(["export", "--format", fmt, "-o", str(out), "--data-dir", str(data_dir)])
+        assert result.exit_code == 0, result.output
+        return [Path(line).name for line in result.output.splitlines()]
+
+    export("csv")
+    blocked = out / ".manifest.json.tmp"
+    _kill_parquet_export_at(blocked, out=out, data_dir=data_dir)
     assert (out / "timelines.parquet").exists()
     (out / "alerts.parquet").write_text("the analyst's own table\n")
 
@@ -420,21 +426,7 @@ def test_an_export_killed_before_its_files_took_their_names_leaves_no_temporary_
     data_dir, out = published_run[0], tmp_path / "out"
     out.mkdir()
     blocked = out / "..manifest-pending.json.tmp"
-    os.mkfifo(blocked)
-    reader = os.open(blocked, os.O_RDONLY | os.O_NONBLOCK)
-    command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "export",
-               "--format", "parquet", "-o", str(out), "--data-dir", str(data_dir)]  # fmt: skip
-    killed = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 300
-        while not os.read(reader, 1 << 16):
-            assert killed.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-    finally:
-        killed.kill()
-        killed.wait()
-        os.close(reader)
-        blocked.unlink()
+    _kill_parquet_export_at(blocked, out=out, data_dir=data_dir)
     assert (out / ".timelines.parquet.tmp").exists()
     (out / "notes.md").write_text("the analyst's own notes\n")
 

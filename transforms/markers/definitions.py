@@ -58,7 +58,7 @@ class Head:
     @property
     def ngram_weights(self) -> NgramWeights | None:
         """The n-gram part of the head's logit (with the intercept for an `ngram` head, which
-        has no other part); None for an `embedding` head."""
+        has no other part); None for an `embedding` or `finetune` head."""
         if self.family == "ngram":
             return NgramWeights(self.model, self.indices, self.coef, self.intercept)
         if self.family in ("hybrid", "static"):
