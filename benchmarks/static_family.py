@@ -176,8 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train-cap", type=int, default=2000, help="Train rows per set at most.")
     parser.add_argument("--write", action="store_true", help="Write the RESULTS.md section.")
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     parts = args.parts.split(",")
     wanted = ("dev",) if args.dev_only else ("dev", "test")

@@ -314,8 +314,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--section", default="static-model", help="RESULTS.md section.")
     parser.add_argument("--write", action="store_true", help="Write the RESULTS.md section.")
     args = parser.parse_args(argv)
-    if not ms.available():
-        print(f"skipped: no labelled sets at {ms.DATASETS} (set MOODCAST_DATASETS)")
+    if ms.skipped():
         return
     parts = args.parts.split(",")
     wanted = ("dev",) if args.dev_only else ("dev", "test")
