@@ -12,13 +12,17 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from moodcast.finetune import encoder_digest
-from transforms.embedding import default_cache_dir, model_cache_key, resolve_model_path
+from transforms.embedding import (
+    build_into_place,
+    default_cache_dir,
+    model_cache_key,
+    resolve_model_path,
+)
 from transforms.errors import ModelError
 from transforms.static_embedding import STATIC_WEIGHTS
 
@@ -81,9 +85,8 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
         target,
     )
     start = time.process_time()
-    cache.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache))
-    try:
+
+    def distil_into(staging: Path) -> None:
         model = distill(
             model_name=str(path),
             pca_dims=settings.pca_dims,
@@ -95,16 +98,11 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
         (staging / MODEL_CARD).unlink(missing_ok=True)
         for file in staging.iterdir():
             file.chmod(0o644)
-        staging.chmod(0o755)
-        try:
-            staging.rename(target)
-        except OSError:
-            if not (target / STATIC_WEIGHTS).is_file():
-                raise
+
+    try:
+        build_into_place(target, STATIC_WEIGHTS, distil_into)
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelError(f"cannot distil a static model from {path}: {exc}") from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     log.info("distilled the static model in %.0f CPU s", time.process_time() - start)
     return target
 
@@ -117,15 +115,11 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
     digest = encoder_digest(model_dir)
     target = out_dir / f"{STATIC_PREFIX}{digest}"
     if not (target / STATIC_WEIGHTS).is_file():
-        staging = Path(tempfile.mkdtemp(prefix=".static.", dir=out_dir))
-        try:
-            shutil.copytree(model_dir, staging, dirs_exist_ok=True)
-            staging.rename(target)
-        except OSError:
-            if not (target / STATIC_WEIGHTS).is_file():
-                raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        build_into_place(
+            target,
+            STATIC_WEIGHTS,
+            lambda staging: shutil.copytree(model_dir, staging, dirs_exist_ok=True),
+        )
     return target.name, digest
 
 

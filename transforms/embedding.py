@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -229,21 +229,30 @@ def export_onnx(path: Path, *, backend: str, cache_dir: Path) -> Path:
     embeddings of PROBE_TEXTS fall below EXPORT_MIN_COSINE of the torch model's.
     """
     target = Path(cache_dir) / f"{path.name}-{backend}-{_export_key(path, backend)}"
-    if (target / "encoder.json").is_file():
-        return target
+    if not (target / "encoder.json").is_file():
+        build_into_place(
+            target, "encoder.json", lambda staging: _export_into(staging, path, backend=backend)
+        )
+    return target
+
+
+def build_into_place(target: Path, ready: str, build: Callable[[Path], object]) -> None:
+    """Make the folder `target` by `build(staging)` in a temporary folder beside it (mode 755
+    once built) renamed into place, so concurrent processes never see half of it. When another
+    process renamed its own there first (its file `ready` is there: the same key, the same
+    files), that one is kept; the temporary folder is always removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        _export_into(staging, path, backend=backend)
+        build(staging)
         staging.chmod(0o755)
         try:
             staging.rename(target)
         except OSError:
-            if not (target / "encoder.json").is_file():
+            if not (target / ready).is_file():
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def _export_key(path: Path, backend: str) -> str:
