@@ -35,8 +35,9 @@ class PrepareChunkFn(beam.DoFn):
 
     The chunk's posts leave with their marker decisions made (transforms.model_markers): the
     distinct texts that need a model are scored in the chunk, any sentence model (and any
-    static head's own model) loaded once per worker, so that no text leaves it. With `live` (the streaming job) the options follow
-    the clock. The markers are compiled once per worker, in `setup`."""
+    static head's own model) loaded once per worker, so that no text leaves it. With `live`
+    (the streaming job) the options follow the clock. The markers are compiled once per
+    worker, in `setup`."""
 
     def __init__(self, job: IngestJob, live: Live | None = None):
         self._job = job
