@@ -440,13 +440,14 @@ def _intact(version: Path, manifest: str) -> bool:
 
 
 def _point(out: Path, target: Path) -> None:
-    """Make `out` a symbolic link to `target` (relative), replacing it atomically."""
-    if out.is_dir() and not out.is_symlink():
+    """Make `out` a symbolic link to `target` (relative), replacing it atomically; anything
+    else at `out` (a plain directory, a file) is moved into the versions directory first."""
+    if os.path.lexists(out) and not out.is_symlink():
         legacy = versions_dir(out) / f"legacy-{time.time_ns()}"
         os.rename(out, legacy)
         log.warning(
-            "%s was a plain directory (written before exports were published as versions); "
-            "it is now %s, where files moodcast did not write stay",
+            "%s was not a link (a directory written before exports were published as "
+            "versions, or a file); it is now %s, where files moodcast did not write stay",
             out,
             legacy,
         )

@@ -357,6 +357,16 @@ def test_files_an_analyst_kept_in_an_old_plain_exports_directory_are_never_delet
     assert (versions_dir(out) / legacy[0]).read_text() == "the analyst's\n"
 
 
+def test_a_file_named_like_the_exports_link_is_kept(warehouse, tmp_path):
+    """A plain file at the `exports` path was replaced by the link."""
+    out = tmp_path / "exports"
+    out.write_text("the analyst's file\n")
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    assert out.is_symlink() and not torn(read_set(out))
+    (legacy,) = versions_dir(out).glob("legacy-*")
+    assert legacy.read_text() == "the analyst's file\n"
+
+
 def test_a_file_written_into_a_published_version_outlives_the_version(warehouse, tmp_path):
     """A file saved through the `exports` link lands in a version directory, which was deleted
     whole once KEEP_VERSIONS newer versions existed."""
