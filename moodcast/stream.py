@@ -163,7 +163,7 @@ def stream_run(
     try:
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
-        close_session(alive, landing)
+        close_session(alive, landing, failed_at=session.failed_at)
 
 
 def _stream_session(
@@ -209,8 +209,9 @@ def publish_last(session: Session, *, wait: timedelta = LAST_LOAD_WAIT, every: f
     """Load what the stopped job wrote last and record the stream run `ok`, retrying every
     `every` seconds while another run holds the data directory's lock, for up to `wait`. A
     load that fails, or a lock still held after `wait`, is recorded `failed` where the ledger
-    can be reached and raised; the files not loaded stay under the run's landing location,
-    for the next start to load (close_session keeps the session's note for it)."""
+    can be reached (`session.failed_at` either way) and raised; the files not loaded stay
+    under the run's landing location, for the next start to load (close_session keeps the
+    session's note for it, saying `failed` where the ledger could not)."""
     deadline = time.monotonic() + wait.total_seconds()
     try:
         while not load_landing(session, status="ok"):
@@ -239,6 +240,7 @@ def _job_failed(error: BaseException) -> InputError:
 
 
 def _record_failed(session: Session) -> None:
+    session.failed_at = datetime.now(UTC)
     try:
         with warehouse.writing(session.settings.data_dir) as con:
             warehouse.record_run(con, session.record("failed"))

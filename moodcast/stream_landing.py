@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -28,20 +29,22 @@ from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
 
 
 class UnloadableFile(WarehouseError):
-    """A landing file that cannot be read as its contract (cut short, or written by a moodcast
-    with another schema) or whose rows break a warehouse constraint: `path` names it."""
+    """Landing files that cannot be read as their contract (cut short, or written by a
+    moodcast with another schema) or whose rows break a warehouse constraint: `files` maps
+    each path to the reason."""
 
-    def __init__(self, message: str, *, path: str):
-        super().__init__(message)
-        self.path = path
+    def __init__(self, files: dict[str, str]):
+        super().__init__("; ".join(f"{path}: {reason}" for path, reason in files.items()))
+        self.files = files
 
 
 @dataclass
 class Session:
     """A stream session: its settings, run id and start, landing location and marker versions,
     and what it has done so far: loads, days upserted, the posts in each day's newest pane
-    loaded, and its counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by
-    reason)."""
+    loaded, its counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by
+    reason), and when it failed, if it did (`failed_at`, set whether or not the ledger could
+    record it)."""
 
     settings: Settings
     run_id: str
@@ -52,6 +55,7 @@ class Session:
     days: int = 0
     pane_posts: dict = field(default_factory=dict)
     counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
+    failed_at: datetime | None = None
 
     def record(self, status: str) -> warehouse.RunRecord:
         """Its ledger row with `status`: finished now unless `running`, `as_of` today in its
@@ -122,34 +126,60 @@ def load_files(con, session: Session, landed: Landed) -> int:
     dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
     the days upserted. Each file counts once ever, by name (`stream_files`): a file loaded
     before (a crash between a load and the deletion of its files) is skipped unread, so the
-    run's `days` and counts stay exact. Raises UnloadableFile, naming it, for a file not yet
-    loaded that cannot be read as its contract, or whose rows break a warehouse constraint
-    (then the caller's writing must be discarded: other files may be in it)."""
+    run's `days` and counts stay exact. Each file is read once. Raises UnloadableFile, naming
+    every file not yet loaded that cannot be read as its contract, or whose rows, loaded
+    alone, break a warehouse constraint (then the caller's writing must be discarded: the
+    other files are in it)."""
     names = {p.path: _pane_name(session.run_id, p) for p in landed.newest}
     names |= {path: Path(path).name for path in [*landed.counts, *landed.dead]}
     done = loaded_stream_files(con, list(names.values()))
-    fresh_panes = [p for p in landed.newest if names[p.path] not in done]
-    fresh = Landed(
-        fresh_panes,
-        fresh_panes,
-        *([p for p in paths if names[p] not in done] for paths in (landed.counts, landed.dead)),
-    )
+    frames, unloadable = _read_all(_keeping(landed, lambda path: names[path] not in done))
+    fresh = _keeping(landed, lambda path: path in frames)
     try:
-        days, totals = _load(con, session, fresh, names)
+        days, totals = _load(con, session, fresh, names, frames)
     except warehouse.LoadError:
-        found = _breaking_alone(con, session, fresh, names)
-        if found is None:
+        breaking = _breaking_alone(con, session, fresh, names, frames)
+        if not breaking:
             raise
-        path, exc = found
-        raise UnloadableFile(f"{type(exc).__name__}: {exc}", path=path) from exc
+        unloadable |= breaking
+    if unloadable:
+        raise UnloadableFile(unloadable)
     session.counts = _counts(totals)
     session.days += days
     return days
 
 
-def _load(con, session: Session, fresh: Landed, names: dict[str, str]) -> tuple[int, pl.DataFrame]:
+def _keeping(landed: Landed, keep: Callable[[str], bool]) -> Landed:
+    """`landed`'s newest panes and bundle files whose path `keep` is true of (as both its
+    panes and its newest: each day once)."""
+    newest = [p for p in landed.newest if keep(p.path)]
+    return Landed(
+        newest, newest, [p for p in landed.counts if keep(p)], [p for p in landed.dead if keep(p)]
+    )
+
+
+def _read_all(landed: Landed) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+    """Every file of `landed` (its newest panes and bundle files) read as its contract, by
+    path, and those that cannot be read (cut short) or conformed (another schema), with why."""
+    contracts = [
+        (p.path, lambda frame, day=p.day: daily_rows(frame, days=[day])) for p in landed.newest
+    ]
+    contracts += [(path, _STREAM_COUNTS) for path in landed.counts]
+    contracts += [(path, _DEAD_LETTERS) for path in landed.dead]
+    frames, unloadable = {}, {}
+    for path, contract in contracts:
+        try:
+            frames[path] = contract(read_landing_file(path))
+        except (pl.exceptions.PolarsError, ContractError, warehouse.LoadError) as exc:
+            unloadable[path] = f"{type(exc).__name__}: {exc}"
+    return frames, unloadable
+
+
+def _load(
+    con, session: Session, fresh: Landed, names: dict[str, str], frames: dict[str, pl.DataFrame]
+) -> tuple[int, pl.DataFrame]:
     """load_files' load of the files `fresh` (none loaded before; `names` gives each its name
-    in `stream_files`): the days upserted and the run's counts so far."""
+    in `stream_files`, `frames` its rows): the days upserted and the run's counts so far."""
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -157,7 +187,7 @@ def _load(con, session: Session, fresh: Landed, names: dict[str, str]) -> tuple[
                 warehouse.PaneMeta(
                     p.day, session.run_id, session.started_at, p.index, p.timing, p.fired_at
                 ),
-                _read(p.path, lambda frame, day=p.day: daily_rows(frame, days=[day])),
+                frames[p.path],
             )
             for p in fresh.newest
         ],
@@ -166,28 +196,29 @@ def _load(con, session: Session, fresh: Landed, names: dict[str, str]) -> tuple[
         con,
         run_id=session.run_id,
         loaded_at=datetime.now(UTC),
-        counts=[(names[p], _read(p, _STREAM_COUNTS)) for p in fresh.counts],
-        dead_letters=[(names[p], _read(p, _DEAD_LETTERS)) for p in fresh.dead],
+        counts=[(names[p], frames[p]) for p in fresh.counts],
+        dead_letters=[(names[p], frames[p]) for p in fresh.dead],
         panes=[names[p.path] for p in fresh.newest],
     )
     return upserted.days, totals
 
 
 def _breaking_alone(
-    con, session: Session, fresh: Landed, names: dict[str, str]
-) -> tuple[str, warehouse.LoadError] | None:
-    """The first file of `fresh` whose rows, loaded alone, break a warehouse constraint, and
-    that LoadError; None when none does alone. Loads the others into `con` on the way."""
+    con, session: Session, fresh: Landed, names: dict[str, str], frames: dict[str, pl.DataFrame]
+) -> dict[str, str]:
+    """Every file of `fresh` whose rows, loaded alone, break a warehouse constraint, with the
+    LoadError's text; empty when none does alone. Loads the others into `con` on the way."""
     alone = [Landed([p], [p], [], []) for p in fresh.newest]
     alone += [Landed([], [], [path], []) for path in fresh.counts]
     alone += [Landed([], [], [], [path]) for path in fresh.dead]
+    breaking = {}
     for one in alone:
         try:
-            _load(con, session, one, names)
+            _load(con, session, one, names, frames)
         except warehouse.LoadError as exc:
             (path,) = one.paths
-            return path, exc
-    return None
+            breaking[path] = f"{type(exc).__name__}: {exc}"
+    return breaking
 
 
 def _pane_name(run_id: str, pane: PaneFile) -> str:
@@ -197,15 +228,6 @@ def _pane_name(run_id: str, pane: PaneFile) -> str:
 
 _STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream counts")
 _DEAD_LETTERS = partial(conform, schema=DEAD_LETTER_SCHEMA, name="stream dead letters")
-
-
-def _read(path: str, contract) -> pl.DataFrame:
-    """The landing file `path` as `contract` (a function that conforms a frame) returns it;
-    UnloadableFile when it cannot be read (cut short) or conformed (another schema)."""
-    try:
-        return contract(read_landing_file(path))
-    except (pl.exceptions.PolarsError, ContractError, warehouse.LoadError) as exc:
-        raise UnloadableFile(f"{type(exc).__name__}: {exc}", path=path) from exc
 
 
 def session_lock(session: Session) -> warehouse.RunLock:
@@ -218,13 +240,21 @@ def session_lock(session: Session) -> warehouse.RunLock:
     return lock
 
 
-def close_session(lock: warehouse.RunLock, landing: str) -> None:
+def close_session(
+    lock: warehouse.RunLock, landing: str, *, failed_at: datetime | None = None
+) -> None:
     """Release a session lock and delete its file (released, it notes nothing), then remove
     the empty folders under it: a session that finished or was recovered leaves nothing for
     the next session to examine again. While files are still under `landing` (a last load or
     a job that failed), the lock file keeps the session's note instead, as a killed session's
-    does, so that the next start loads them (recover_killed_sessions)."""
+    does, so that the next start loads them (recover_killed_sessions); a session that failed
+    at `failed_at` adds `status` `failed` and that time to it, which the next start records
+    if the ledger still says `running` (the lock that stopped its last load also kept it
+    from recording itself)."""
     if Landed.found(landing).paths:
+        holder = lock.holder()
+        if failed_at is not None and holder is not None and holder.run is not None:
+            lock.note({**holder.run, "status": "failed", "finished_at": failed_at.isoformat()})
         lock.abandon()
         return
     if lock.stale is None:

@@ -47,8 +47,10 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     that finished, is removed once empty (close_session); an empty lock file younger than
     STARTING is left alone, as a session starting now has created it and not yet locked it
     (ended_session_lock). One whose data directory is locked by another run now is left for
-    the next session to find. A dead session whose lock file notes no readable run cannot be
-    loaded as that run: its files stay, with an error line naming them at every start."""
+    the next session to find. A dead session whose lock file notes no readable run is loaded
+    as the run the ledger records under its folder's name (`_ledgered_run`); with no such row
+    (it died before its first load) its files stay, with an error line naming them and why at
+    every start. A note that says the session failed (close_session) records it `failed`."""
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         lock = ended_session_lock(lock_file)
@@ -56,10 +58,10 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
             continue
         try:
             note = lock.stale.run if lock.stale else None
-            row = killed_run(note) if note else None
             landing = str((note or {}).get("landing") or lock_file.parent)
+            row = killed_run(note) if note else _ledgered_run(settings, lock_file.parent.name)
             if row is not None:
-                lock.note(note)
+                lock.note(note or {**row.as_note(), "landing": landing})
                 days = _recover_setting_aside(settings, row, landing)
                 log.warning(
                     "stream %s was killed without stopping; loaded the %d day(s) it had not "
@@ -73,10 +75,13 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
                 log.error(
                     "stream session folder %s holds files its session did not load, but %s no "
                     "longer notes that session's run (unreadable, or rewritten by a start killed "
-                    "while it recovered them), so they cannot be loaded as that run and are left "
-                    "there: inspect them, then delete that folder",
+                    "while it recovered them) and the ledger has no row of run %s (the session "
+                    "died before its first load recorded it), so its start time, which orders "
+                    "its panes and keys its run, is recorded nowhere: they cannot be loaded as "
+                    "that run and are left there: inspect them, then delete that folder",
                     landing,
                     lock_file,
+                    lock_file.parent.name,
                 )
             lock.stale = None
             close_session(lock, landing)
@@ -102,38 +107,67 @@ def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
         return None
 
 
+def _ledgered_run(settings: Settings, run_id: str) -> warehouse.RunRecord | None:
+    """The ledger row of stream run `run_id` as a `killed` RunRecord (its start, as-of day,
+    time zone, moodcast and marker versions: all a load of its files needs), the newest if
+    several; None when the ledger has none (the session died before its first load)."""
+    try:
+        con = warehouse.open_published(settings.data_dir)
+    except warehouse.NoWarehouse:
+        return None
+    try:
+        rows = queries.runs(con).filter(pl.col("run_id") == run_id)
+    finally:
+        con.close()
+    if rows.is_empty():
+        return None
+    row = rows.row(0, named=True)
+    return warehouse.RunRecord(
+        run_id=run_id,
+        started_at=row["started_at"],
+        as_of=row["as_of"],
+        tz=row["tz"],
+        package_version=row["package_version"],
+        marker_versions=row["marker_versions"],
+        status="killed",
+    )
+
+
 def _recover_setting_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
-    """`_recover`, moving each file that cannot be loaded to `<landing>/unloadable/` (an error
-    line names it, why, and what to do) and loading the others, however many are moved."""
+    """`_recover`, moving the files that cannot be loaded to `<landing>/unloadable/` (an error
+    line names each, why, and what to do) and loading the others, however many are moved: one
+    pass finds them all (load_files), so each file is read at most twice."""
     while True:
         try:
             return _recover(settings, row, landing)
         except UnloadableFile as exc:
-            aside = set_aside_landing_files(landing, [exc.path], UNLOADABLE)
-            log.error(
-                "stream %s: cannot load %s (%s), so it was moved to %s and the run is recorded "
-                "without it; the session's other files are loaded. A file cut short, written by "
-                "a moodcast version with another file schema, or holding rows that break a "
-                "warehouse constraint does this; moodcast will not try it again: inspect it "
-                "there, then delete that folder",
-                row.run_id,
-                exc.path,
-                exc,
-                aside,
-            )
+            for path, reason in exc.files.items():
+                aside = set_aside_landing_files(landing, [path], UNLOADABLE)
+                log.error(
+                    "stream %s: cannot load %s (%s), so it was moved to %s and the run is "
+                    "recorded without it; the session's other files are loaded. A file cut "
+                    "short, written by a moodcast version with another file schema, or holding "
+                    "rows that break a warehouse constraint does this; moodcast will not try it "
+                    "again: inspect it there, then delete that folder",
+                    row.run_id,
+                    path,
+                    reason,
+                    aside,
+                )
 
 
 def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
-    record the run `killed` with its counts, or with the status it recorded itself, under the
-    `as_of`, time zone and moodcast version it noted; return the days upserted. Raises
-    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded) for
-    a file not yet loaded that cannot be."""
+    record the run with its counts and the status it recorded itself (`ok`, `failed`), else
+    the row's (`killed`, or `failed` where its note says so), under the `as_of`, time zone and
+    moodcast version it noted; return the days upserted. Raises RunLocked while another run
+    holds the data directory, UnloadableFile (nothing loaded) naming the files not yet loaded
+    that cannot be."""
     session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
         recorded = queries.runs(con).filter(pl.col("run_id") == row.run_id)
-        status, finished = "killed", None
+        status, finished = row.status, row.finished_at
         if not recorded.is_empty() and recorded.item(0, "status") in ("ok", "failed"):
             status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
         session.days = 0 if recorded.is_empty() else recorded.item(0, "days")

@@ -9,7 +9,8 @@ warehouse twice gives byte-identical files, and each is written atomically.
 `<name>` is a symbolic link swapped onto it with one rename. A reader that opens the directory
 once (`os.open(path, os.O_DIRECTORY)` then files relative to it, or `os.path.realpath` first)
 sees one complete set, never files of two runs; the two previous versions stay for readers
-still inside them.
+still inside them. Only what moodcast wrote is ever deleted: an older version loses the files
+its manifest lists that still hold what moodcast wrote, and keeps anything else.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +35,9 @@ from transforms.dp import Budget
 from transforms.publish import WeekGrain
 from warehouse import queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
+from warehouse.errors import WarehouseError
+
+log = logging.getLogger(__name__)
 
 Format = Literal["csv", "parquet"]
 
@@ -193,12 +199,19 @@ def export(
     way leaves both lists and its temporary files, and the next one deletes what either lists
     and, once done, every temporary name an export uses (`.<name>.tmp`, in any format).
     Returns the paths written in export order, then `manifest.json`. Raises ValueError for an
-    unknown format.
+    unknown format, and WarehouseError for an `out_dir` inside a published set (`publish`:
+    its files would change a version behind its manifest).
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
     _check_formats(formats)
     out = Path(out_dir)
+    if in_published_versions(out):
+        raise WarehouseError(
+            f"{out} is inside a published export set ({out.resolve()}), which `publish` "
+            "replaces as a whole (manifest.json holds every file's SHA-256); export to "
+            "another directory"
+        )
     earlier = _listed(out)
     frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
     shown = budget if privacy == "dp" else None
@@ -317,6 +330,14 @@ def versions_dir(out_dir: Path | str) -> Path:
     return out.parent / f".{out.name}.versions"
 
 
+def in_published_versions(path: Path | str) -> bool:
+    """True when `path`, its symbolic links resolved, is or lies in the versions directory of
+    a published export set (`.<name>.versions`, `versions_dir`), the target of its link
+    included."""
+    resolved = Path(path).resolve()
+    return any(re.fullmatch(r"\..+\.versions", p.name) for p in [resolved, *resolved.parents])
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     out_dir: Path | str,
@@ -334,9 +355,16 @@ def publish(
     `out_dir`, in export order, then `manifest.json`.
 
     The version is named by the content's hash, so an unchanged export republishes the same
-    version. An `out_dir` that is still a plain directory (from an older moodcast) is moved
-    into the versions directory first. Versions beyond the newest KEEP_VERSIONS are deleted;
-    a temporary directory or link left by a killed publish is removed on the next one.
+    version, once it is checked to hold exactly its manifest's files with their SHA-256; one
+    that does not (a file edited, added or removed by hand) is not served: the new copy is
+    published beside it (`<hash>-<ns>`), then it is renamed `<hash>.damaged-<ns>` and pruned
+    as any version. An `out_dir` that is still a plain directory (from an older moodcast) is
+    moved into the versions directory first (`legacy-<ns>`). Of the versions beyond the newest
+    KEEP_VERSIONS, only what moodcast wrote is deleted (`_remove_own`): files that their
+    manifest lists and that still hold its SHA-256, and the manifest; other files stay, in the
+    version's directory. A directory without a manifest (a legacy one written by a moodcast
+    without manifests) is not a version and is left whole. A temporary directory or link left
+    by a killed publish is removed on the next one.
     `week_grain`, `privacy`, `budget` and `rates` are as in `export`; the tables are queried
     once for all formats.
     """
@@ -364,25 +392,65 @@ def publish(
         )
         version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         final = store / version
-        if final.is_dir():
+        damaged = None
+        if _intact(final, text):
             shutil.rmtree(staging)
             os.utime(final)
         else:
+            if os.path.lexists(final):
+                damaged, final = final, store / f"{version}-{time.time_ns()}"
             os.rename(staging, final)
             _fsync_dir(store)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _point(out, final)
+    if damaged is not None:
+        aside = store / f"{version}.damaged-{time.time_ns()}"
+        os.rename(damaged, aside)
+        log.warning(
+            "published version %s no longer held exactly the files its manifest lists (one "
+            "edited, added or removed by hand), so a fresh copy is published in %s; it is kept "
+            "as %s and pruned like any older version (files moodcast did not write stay)",
+            damaged,
+            final,
+            aside,
+        )
     _prune(store, keep=final)
     return [out / name for name in [*names, MANIFEST_NAME]]
 
 
+def _intact(version: Path, manifest: str) -> bool:
+    """True when `version` is a directory holding exactly the files the manifest text
+    `manifest` lists, each with its SHA-256, and that manifest."""
+    if version.is_symlink() or not version.is_dir():
+        return False
+    try:
+        listed = json.loads(manifest)["files"]
+        return (
+            (version / MANIFEST_NAME).read_text(encoding="utf-8") == manifest
+            and sorted(os.listdir(version)) == sorted([*listed, MANIFEST_NAME])
+            and all(
+                not (version / name).is_symlink() and _sha256(version / name) == digest
+                for name, digest in listed.items()
+            )
+        )
+    except OSError:
+        return False
+
+
 def _point(out: Path, target: Path) -> None:
-    """Make `out` a symbolic link to `target` (relative), replacing it atomically."""
-    if out.is_dir() and not out.is_symlink():
+    """Make `out` a symbolic link to `target` (relative), replacing it atomically; anything
+    else at `out` (a plain directory, a file) is moved into the versions directory first."""
+    if os.path.lexists(out) and not out.is_symlink():
         legacy = versions_dir(out) / f"legacy-{time.time_ns()}"
         os.rename(out, legacy)
+        log.warning(
+            "%s was not a link (a directory written before exports were published as "
+            "versions, or a file); it is now %s, where files moodcast did not write stay",
+            out,
+            legacy,
+        )
     link = out.parent / f".{out.name}.link"
     with contextlib.suppress(FileNotFoundError):
         link.unlink()
@@ -392,14 +460,42 @@ def _point(out: Path, target: Path) -> None:
 
 
 def _prune(store: Path, *, keep: Path) -> None:
+    """Remove what moodcast wrote (`_remove_own`) from every version in `store` but `keep` and
+    the newest KEEP_VERSIONS - 1 others (by modification time). A version is a directory with
+    a manifest."""
     versions = sorted(
-        (p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        (
+            p
+            for p in store.iterdir()
+            if not p.name.startswith(".") and not p.is_symlink() and (p / MANIFEST_NAME).is_file()
+        ),
         key=lambda p: p.stat().st_mtime_ns,
         reverse=True,
     )
-    old = [p for p in versions if p != keep][KEEP_VERSIONS - 1 :]
-    for path in old:
-        shutil.rmtree(path, ignore_errors=True)
+    for path in [p for p in versions if p != keep][KEEP_VERSIONS - 1 :]:
+        _remove_own(path)
+
+
+def _remove_own(version: Path) -> None:
+    """Delete from `version` the files its manifest (or pending list) names that still hold
+    what moodcast wrote (a listed SHA-256), an export's temporary files, then the lists
+    themselves, and the directory once empty. Anything else stays (an analyst's file, a listed
+    one changed since), with a warning naming the directory."""
+    for name, digests in _listed(version).items():
+        with contextlib.suppress(OSError):
+            if not (version / name).is_symlink() and _sha256(version / name) in digests:
+                (version / name).unlink()
+    for path in [*_temporaries(version), version / PENDING_NAME, version / MANIFEST_NAME]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    try:
+        version.rmdir()
+    except OSError:
+        log.warning(
+            "kept %s after deleting the files moodcast wrote there: it holds files moodcast did "
+            "not write (or changed since); move them elsewhere, then delete it",
+            version,
+        )
 
 
 def _sha256(path: Path) -> str:

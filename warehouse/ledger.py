@@ -101,8 +101,11 @@ class RunRecord:
 
 def killed_run(note: dict) -> RunRecord | None:
     """The `killed` ledger row of the run a dead lock holder noted (RunRecord.as_note), or
-    None when the note is unreadable."""
+    None when the note is unreadable. A note that says the run ended `failed` (`status`, and
+    `finished_at` in ISO form: a stream session whose last load failed) gives a `failed` row
+    finished then."""
     try:
+        failed = note.get("status") == "failed"
         return RunRecord(
             run_id=str(note["run_id"]),
             started_at=datetime.fromisoformat(note["started_at"]),
@@ -110,9 +113,10 @@ def killed_run(note: dict) -> RunRecord | None:
             tz=str(note["tz"]),
             package_version=str(note["package_version"]),
             marker_versions=note["marker_versions"],
-            status="killed",
+            status="failed" if failed else "killed",
+            finished_at=datetime.fromisoformat(note["finished_at"]) if failed else None,
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 

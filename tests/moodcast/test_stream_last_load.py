@@ -50,9 +50,11 @@ def test_a_lock_held_past_the_wait_is_an_error_naming_the_kept_files(tmp_path):
     assert not warehouse.published_path(tmp_path).exists()
 
 
-def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start(tmp_path):
+def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start_as_failed(tmp_path):
     """A stopping stream whose last load failed kept its files but deleted its session lock,
-    so no later start found them: their posts never reached the warehouse."""
+    so no later start found them: their posts never reached the warehouse. Once found, its run
+    was recorded `killed` (the lock that stopped the load also kept it from recording itself
+    `failed`), though it had stopped on its own."""
     session = _session(tmp_path)
     alive = session_lock(session)
     counts = WriteBundleCountsFn(session.landing)
@@ -64,11 +66,13 @@ def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start(tmp_pa
         pytest.raises(warehouse.RunLocked),
     ):
         publish_last(session, wait=timedelta(seconds=0.3), every=0.1)
-    close_session(alive, session.landing)
+    close_session(alive, session.landing, failed_at=session.failed_at)
+    recovering = datetime.now(UTC)
 
     assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-test"]
     (row,) = _run_rows(tmp_path)
-    assert (row["status"], row["read"]) == ("killed", 4)
+    assert (row["status"], row["read"]) == ("failed", 4)
+    assert session.started_at < row["finished_at"] < recovering
     assert not (tmp_path / "stream" / "stream-test").exists()
 
 

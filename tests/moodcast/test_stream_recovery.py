@@ -15,6 +15,7 @@ import pytest
 
 import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
+from moodcast import stream_landing
 from moodcast.config import load_settings
 from moodcast.stream import load_landing
 from moodcast.stream_landing import Session, close_session
@@ -173,6 +174,7 @@ def test_files_of_a_session_whose_note_is_lost_are_named_at_every_start(tmp_path
             assert recover_killed_sessions(load_settings(tmp_path)) == []
         (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
         assert str(landing) in error and "delete that folder" in error
+        assert "no row of run stream-no-note" in error and "before its first load" in error
     assert pane.exists()
 
 
@@ -266,3 +268,71 @@ def test_a_recovery_beside_a_starting_session_does_not_refuse_it(tmp_path, monke
         assert (landing / LOCK_NAME).exists()
     finally:
         close_session(lock, str(landing))
+
+
+def test_reading_a_session_with_many_bad_files_reads_each_file_at_most_twice(tmp_path, monkeypatch):
+    """Recovery set aside one file that could not be loaded per pass and read every file of
+    the session again after each: quadratic in the bad files (the good pane read 5 times
+    beside 4 files cut short)."""
+    landing = _killed_session(tmp_path, "stream-many-bad")
+    good = _write_pane(landing, day=DAY)
+    for day in range(2, 6):
+        cut = _write_pane(landing, day=date(2025, 3, day))
+        cut.write_bytes(cut.read_bytes()[:100])
+    _write_counts(landing, read=5)
+    reads: dict[str, int] = {}
+    read = stream_landing.read_landing_file
+
+    def counted(path):
+        name = str(Path(path).relative_to(landing))
+        reads[name] = reads.get(name, 0) + 1
+        return read(path)
+
+    monkeypatch.setattr(stream_landing, "read_landing_file", counted)
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-many-bad"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["read"], row["days"]) == ("killed", 5, 1)
+    assert len(list((landing / "unloadable").rglob("*.parquet"))) == 4
+    assert len(reads) == 6 and reads[str(good.relative_to(landing))] == 2
+    assert max(reads.values()) == 2
+
+
+def test_a_session_whose_note_is_lost_is_loaded_as_the_run_its_ledger_row_records(tmp_path):
+    """A lock file that no longer noted its session's run (a start killed while recovering it
+    had written its own holder there) left the session's files unloaded for ever, with an
+    error at every start, though the ledger row its first load wrote carries all a load needs."""
+    landing = tmp_path / "stream" / "stream-lost-note"
+    started = datetime(2025, 3, 1, 9, tzinfo=UTC)
+    session = Session(
+        load_settings(tmp_path), landing.name, started, str(landing), {"sadness": "1"}
+    )
+    lock = take_session_lock(session)
+    _write_pane(landing, index=0, posts=3)
+    _write_counts(landing, read=3)
+    assert load_landing(session)
+    _write_pane(landing, index=1, posts=5)
+    _write_pane(landing, day=date(2025, 3, 2), posts=4)
+    _write_counts(landing, read=6)
+    lock.abandon()
+    holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-02"}
+    (landing / LOCK_NAME).write_text(json.dumps(holder))
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-lost-note"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["read"], row["days"], row["started_at"]) == (
+        "killed",
+        9,
+        3,
+        started,
+    )
+    assert json.loads(row["marker_versions"]) == {"sadness": "1"}
+    con = warehouse.open_published(tmp_path)
+    try:
+        days = con.sql("SELECT day, n_posts FROM daily_aggregates ORDER BY day").fetchall()
+    finally:
+        con.close()
+    assert days == [(DAY, 5), (date(2025, 3, 2), 4)]
+    assert not landing.exists()

@@ -3,6 +3,7 @@ import json
 import os
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from benchmarks.kills import read_set, torn
 from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, PERIOD_SCHEMA
+from warehouse.errors import WarehouseError
 from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir
 from warehouse.load import load_daily, load_periods, replace_alerts, replace_forecasts
 from warehouse.queries import forecast_series
@@ -331,3 +333,79 @@ def test_an_export_that_fails_leaves_no_temporary_file(warehouse, tmp_path):
     (tmp_path / "forecasts.csv").rmdir()
     paths = export(warehouse, tmp_path, formats=("parquet",), k=11, tz="UTC")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def _publish_changed(con, out, times: int) -> None:
+    for i in range(times):
+        _set_run(con, f"later-{i}")
+        publish(con, out, formats=["csv"], k=11, tz="UTC")
+
+
+def test_files_an_analyst_kept_in_an_old_plain_exports_directory_are_never_deleted(
+    warehouse, tmp_path
+):
+    """The plain `exports` directory of an older moodcast was moved among the versions and
+    deleted whole three publishes later, with the analyst's own files in it."""
+    out = tmp_path / "exports"
+    export(warehouse, out, formats=("csv",), k=11, tz="UTC")
+    (out / "my_notes.md").write_text("the analyst's\n")
+    (out / "old.csv").write_text("written by a moodcast without manifests\n")
+    _publish_changed(warehouse, out, KEEP_VERSIONS + 2)
+    kept = sorted(p.relative_to(versions_dir(out)) for p in versions_dir(out).rglob("*.*"))
+    legacy = [p for p in kept if p.parts[0].startswith("legacy-")]
+    assert sorted(p.name for p in legacy) == ["my_notes.md", "old.csv"]
+    assert (versions_dir(out) / legacy[0]).read_text() == "the analyst's\n"
+
+
+def test_a_file_named_like_the_exports_link_is_kept(warehouse, tmp_path):
+    """A plain file at the `exports` path was replaced by the link."""
+    out = tmp_path / "exports"
+    out.write_text("the analyst's file\n")
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    assert out.is_symlink() and not torn(read_set(out))
+    (legacy,) = versions_dir(out).glob("legacy-*")
+    assert legacy.read_text() == "the analyst's file\n"
+
+
+def test_a_file_written_into_a_published_version_outlives_the_version(warehouse, tmp_path):
+    """A file saved through the `exports` link lands in a version directory, which was deleted
+    whole once KEEP_VERSIONS newer versions existed."""
+    out = tmp_path / "exports"
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    (out / "chart.png").write_bytes(b"the analyst's chart")
+    (out / "alerts.csv").write_text("the analyst's own alerts table\n")
+    version = Path(os.path.realpath(out))
+    _publish_changed(warehouse, out, KEEP_VERSIONS + 1)
+    assert sorted(p.name for p in version.iterdir()) == ["alerts.csv", "chart.png"]
+    versions = [p for p in versions_dir(out).iterdir() if (p / "manifest.json").exists()]
+    assert len(versions) == KEEP_VERSIONS
+
+
+def test_a_damaged_version_is_not_served_again_as_the_same_hash(warehouse, tmp_path):
+    """An unchanged publish reused the version directory of the same hash as it found it: a file
+    edited or deleted there was served under a manifest that no longer describes it."""
+    out = tmp_path / "exports"
+    paths = publish(warehouse, out, formats=["csv", "parquet"], k=11, tz="UTC")
+    good = read_set(out)
+    (out / "timelines.csv").write_text("hand-edited\n")
+    (out / "alerts.parquet").unlink()
+    (out / "extra.txt").write_text("the analyst's\n")
+    assert publish(warehouse, out, formats=["csv", "parquet"], k=11, tz="UTC") == paths
+    assert read_set(out) == good
+    aside = [p for p in versions_dir(out).iterdir() if p != Path(os.path.realpath(out))]
+    assert [sorted(q.name for q in p.iterdir()) for p in aside] == [
+        sorted([*good.keys() - {"alerts.parquet"}, "extra.txt"])
+    ]
+    assert (aside[0] / "timelines.csv").read_text() == "hand-edited\n"
+
+
+@pytest.mark.parametrize("inside", ["", "sub"])
+def test_a_raw_export_into_a_published_set_is_refused(warehouse, tmp_path, inside):
+    """`warehouse.export` into a data directory's `exports` link (or below it) rewrote the
+    published version behind its manifest."""
+    out = tmp_path / "other-data" / "exports"
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    before = read_set(out)
+    with pytest.raises(WarehouseError, match="published"):
+        export(warehouse, out / inside, formats=("parquet",), k=11, tz="UTC")
+    assert read_set(out) == before and not torn(before)
