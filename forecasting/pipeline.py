@@ -111,7 +111,7 @@ def forecast_and_alert(
         freq=freq,
     )
     if choice is None:
-        choice = _everyone(prepared.history["unique_id"].to_list(), alert_model, run_id)
+        choice = default_choice(prepared.history["unique_id"].to_list(), alert_model, run_id)
     output, published = forecast_chosen(
         prepared.fit,
         prepared.history,
@@ -157,8 +157,10 @@ def forecast_and_alert(
     )
 
 
-def _everyone(series_ids: list[str], model: str, run_id: str) -> pl.DataFrame:
-    """A MODEL_CHOICE_SCHEMA frame giving `model` to every series (status `default`)."""
+def default_choice(series_ids: list[str], model: str, run_id: str) -> pl.DataFrame:
+    """A MODEL_CHOICE_SCHEMA frame giving `model` to each of `series_ids` (sorted), with status
+    `default`, a reason saying so, no MASE and `run_id`: the choice `forecast_and_alert` makes
+    when it is given none."""
     reason = f"No model choice was given, so every series uses {model}."
     return pl.DataFrame(
         [(uid, model, "default", reason, None, run_id) for uid in sorted(series_ids)],

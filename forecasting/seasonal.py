@@ -272,13 +272,13 @@ class Farrington(SeriesMethod):
 
 def farrington_limit(time: np.ndarray, y: np.ndarray, z: float) -> float:
     """The Farrington upper limit at time 0 from baseline values `y` at (negative) `time`."""
-    fit = _quasi_poisson(time, y, trend=True)
+    fit = quasi_poisson(time, y, trend=True)
     if fit is not None:
         mu0, var0, phi, p_trend = fit
         if p_trend >= 0.05 or mu0 > y.max():
             fit = None
     if fit is None:
-        fit = _quasi_poisson(time, y, trend=False)
+        fit = quasi_poisson(time, y, trend=False)
         if fit is None:
             return float("nan")
         mu0, var0, phi, _ = fit
@@ -287,9 +287,11 @@ def farrington_limit(time: np.ndarray, y: np.ndarray, z: float) -> float:
     return float(mu0 * (1 + (2 / 3) * z * np.sqrt(phi * mu0 + var0) / mu0) ** 1.5)
 
 
-def _quasi_poisson(time: np.ndarray, y: np.ndarray, *, trend: bool, reweight: bool = True):
-    """(μ at time 0, Var μ̂, φ, p-value of the trend) of a quasi-Poisson fit, re-weighted once
-    when `reweight` and some Anscombe residual is above 1."""
+def quasi_poisson(time: np.ndarray, y: np.ndarray, *, trend: bool, reweight: bool = True):
+    """(μ at time 0, Var μ̂ there, dispersion φ, two-sided p-value of the trend; 1.0 without
+    `trend`) of a quasi-Poisson log-link fit of `y` on `time` (a constant, plus a linear trend
+    when `trend`), as Farrington fits it: re-weighted once when `reweight` and some Anscombe
+    residual is above 1. None when the fit does not converge (`_irls`)."""
     X = np.column_stack([np.ones_like(time), time]) if trend else np.ones((len(y), 1))
     weights = np.ones(len(y))
     for _ in range(2 if reweight else 1):

@@ -12,6 +12,7 @@ import logging
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -21,7 +22,7 @@ from moodcast.cli_connect import connect
 from moodcast.cli_jobs import run, stream
 from moodcast.cli_markers import markers, tag
 from moodcast.cli_options import iso_date
-from moodcast.config import DATA_DIR_HELP, load_settings
+from moodcast.config import DATA_DIR_HELP, Settings, load_settings
 from transforms.errors import (
     BusyError,
     ConfigError,
@@ -255,22 +256,29 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
 def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None) -> None:
     """Serve the Streamlit dashboard (read-only on the warehouse). A non-loopback --host needs
     sign-in configured, or --insecure-no-auth."""
-    from dashboard.serve import serve
-
     settings = load_settings(data_dir)
     try:
-        serve(
-            settings.data_dir,
-            host=host,
-            port=port,
-            k=settings.k,
-            tz=settings.tz,
-            insecure_no_auth=insecure_no_auth,
-            privacy=settings.privacy,
-            week_grain=settings.week_grain,
-        )
+        _serve(settings, host=host, port=port, insecure_no_auth=insecure_no_auth)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+
+
+def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool = False) -> NoReturn:
+    """Become the dashboard server (dashboard.serve.serve) on `host:port`, showing the
+    published warehouse of `settings` with their k, time zone, privacy mode and week grain.
+    Raises ValueError for a non-loopback `host` without sign-in or `insecure_no_auth`."""
+    from dashboard.serve import serve
+
+    serve(
+        settings.data_dir,
+        host=host,
+        port=port,
+        k=settings.k,
+        tz=settings.tz,
+        insecure_no_auth=insecure_no_auth,
+        privacy=settings.privacy,
+        week_grain=settings.week_grain,
+    )
 
 
 @main.command()
@@ -290,7 +298,6 @@ def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None
 def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashboard: bool) -> None:
     """End to end on the embedded defaults: sample corpus → run (as of the sample's last day) →
     exports → dashboard."""
-    from dashboard.serve import serve
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
 
@@ -305,15 +312,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     click.echo(summary.describe(), err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
-        serve(
-            settings.data_dir,
-            host="127.0.0.1",
-            port=port,
-            k=settings.k,
-            tz=settings.tz,
-            privacy=settings.privacy,
-            week_grain=settings.week_grain,
-        )
+        _serve(settings, host="127.0.0.1", port=port)
 
 
 main.add_command(connect)

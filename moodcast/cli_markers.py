@@ -1,34 +1,18 @@
-"""`moodcast tag` and `moodcast markers list|show|evaluate`: inspect and validate markers."""
+"""`moodcast tag` and `moodcast markers list|show|import|adapt`: tag posts, inspect markers,
+write marker files from a lexicon and fit the zero-shot centroids to your posts. The `markers`
+commands that read a labelled CSV (evaluate, train, calibrate) live in moodcast.cli_labelled."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from moodcast.cli_options import input_options, input_overrides
+from moodcast.cli_labelled import calibrate, evaluate, train
+from moodcast.cli_options import SOURCE_CHOICE, input_options, input_overrides, markers_of
 from moodcast.config import DATA_DIR_HELP, load_settings
 from transforms.errors import InputError
-
-if TYPE_CHECKING:
-    from transforms.markers import Marker
-
-SOURCE_CHOICE = click.Choice(["lexicon", "model"])
-
-
-def _markers(data_dir: str | None, names: str | None = None):
-    from moodcast.adapting import configured_markers
-
-    wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
-    return configured_markers(load_settings(data_dir), wanted)
-
-
-def _fail(exc: Exception) -> InputError:
-    """A file that polars cannot read, as the InputError the CLI reports (moodcast.cli)."""
-    return InputError(str(exc))
 
 
 @click.command()
@@ -67,7 +51,7 @@ def tag(
     from transforms.text import LanguageRule
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
-    markers = _markers(data_dir, names)
+    markers = markers_of(data_dir, names)
     rule = LanguageRule(
         languages=tuple(sorted(supported_languages(markers))), default=settings.default_lang
     )
@@ -95,11 +79,16 @@ def markers() -> None:
     """List, show and evaluate the markers (shipped and your own)."""
 
 
+markers.add_command(evaluate)
+markers.add_command(train)
+markers.add_command(calibrate)
+
+
 @markers.command("list")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def list_markers(data_dir: str | None) -> None:
     """One line per marker: name, languages, dimensions, description."""
-    for marker in _markers(data_dir).values():
+    for marker in markers_of(data_dir).values():
         langs = ",".join(sorted(marker.languages))
         click.echo(f"{marker.name}\t{langs}\t{','.join(marker.dimensions)}\t{marker.description}")
 
@@ -112,7 +101,7 @@ def show_marker(name: str, data_dir: str | None) -> None:
     terms and model source (or why the lexicon decides alone)."""
     from transforms.model_markers import describe_sources
 
-    marker = _markers(data_dir, name)[name]
+    marker = markers_of(data_dir, name)[name]
     click.echo(f"{marker.name} (version {marker.version}, rule {marker.rule})")
     click.echo(marker.description)
     click.echo(f"dimensions: {', '.join(marker.dimensions)}")
@@ -123,65 +112,6 @@ def show_marker(name: str, data_dir: str | None) -> None:
             click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")
     for line in describe_sources(marker, load_settings(data_dir).model_config):
         click.echo(line)
-
-
-@markers.command("evaluate")
-@click.option(
-    "--labels", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="CSV with a text column and 0/1 columns named after markers (optional `lang`).",
-)  # fmt: skip
-@click.option("--text-col", default="text", show_default=True, help="Name of the text column.")
-@click.option("--source", type=SOURCE_CHOICE, help="Let this source alone decide every marker.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
-def evaluate(
-    labels: Path, text_col: str, source: str | None, as_json: bool, data_dir: str | None
-) -> None:
-    """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1;
-    beside them the true share of the file, the share flagged and (without --source) the
-    share adjusted for marker error with the recorded rates (yours from `markers calibrate`,
-    else the shipped ones): where those rates hold the statistics of a per-post score (the
-    marker's model probability, or the lexicon's term count), the adjusted flagged share
-    blended with the adjusted mean score (`estimator` blend), else the adjusted flagged share
-    alone (acc)."""
-    import polars as pl
-
-    from moodcast.calibration import evaluate_labels
-    from transforms.rates import merged_rates
-
-    settings = load_settings(data_dir)
-    try:
-        frame = pl.read_csv(labels, infer_schema_length=10_000)
-        result = evaluate_labels(
-            frame,
-            _markers(data_dir),
-            config=settings.model_config,
-            text_col=text_col,
-            source=source,
-            rates=merged_rates(settings.data_dir) if source is None else None,
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise _fail(exc) from exc
-    if as_json:
-        click.echo(json.dumps(result, sort_keys=True))
-        return
-    click.echo(
-        f"{'marker':<16} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8} "
-        f"{'true':>6} {'flagged':>7} {'adjusted':>8}"
-    )
-    for name, m in result["markers"].items():
-        click.echo(
-            f"{name:<16} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} "
-            f"{m['support']:>8} {_share(m['prevalence']):>6} "
-            f"{_share(m['flagged_share']):>7} {_share(m['adjusted_prevalence']):>8}"
-            + ("" if m["validation"] in ("validated", None) else f"  {m['validation']}")
-            + (f"  ({m['estimator']})" if m["estimator"] else "")
-        )
-    click.echo(f"macro-F1 {result['macro_f1']:.3f}")
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
 
 
 @markers.command("import")
@@ -228,213 +158,6 @@ def import_lexicon(
     for marker_path in written:
         click.echo(str(marker_path))
     click.echo(f"wrote {len(written)} marker files from {origin} into {target}", err=True)
-
-
-def _label_frame(labels: Path, text_col: str, label_cols: str | None):
-    import polars as pl
-
-    from moodcast.training import label_frame
-
-    wanted = [c.strip() for c in label_cols.split(",") if c.strip()] if label_cols else None
-    frame = pl.read_csv(labels, infer_schema=False)
-    return label_frame(frame, text_col=text_col, label_cols=wanted)
-
-
-def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
-    if value is None:
-        return None
-    try:
-        return tuple(float(part) for part in value.split(",") if part.strip())
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a list of numbers, e.g. 1,4,16") from exc
-
-
-@markers.command("train")
-@click.option(
-    "--labels", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="CSV with a text column and 0/1 label columns, or a column of class names (optional `id`, `lang`).",
-)  # fmt: skip
-@click.option("--text-col", default="text", show_default=True, help="Name of the text column.")
-@click.option(
-    "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
-)  # fmt: skip
-@click.option(
-    "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "static", "finetune"]), default="auto", show_default=True,
-    help="Features of the head: per label ngram unless embedding or hybrid gains more than 0.02 cross-validated F1, then the better of those two (auto; ngram alone where no row's language has a configured model), sentence embeddings of the configured model, character/word n-grams (any language, no model), both side by side (hybrid), a static model distilled from the configured model beside the n-grams (static: 5-7x ngram's cost per post, 1/100 of the model's; the distillation takes about a minute once per model; the run needs no sentence model), or the configured model itself fine-tuned on the labels (finetune: minutes of CPU, see docs/markers.md).",
-)  # fmt: skip
-@click.option(
-    "--recipe", type=click.Choice(["ngram-v1", "ngram-words"]), default="ngram-v1", show_default=True,
-    help="With --family ngram, hybrid or static: word 1-2-grams and character 2-5-grams, or word 1-2-grams alone (about 4x cheaper per post).",
-)  # fmt: skip
-@click.option(
-    "--epochs", type=click.IntRange(min=1), default=3, show_default=True,
-    help="With --family finetune: passes over the labelled rows (each costs about 0.02-0.1 CPU s per row).",
-)  # fmt: skip
-@click.option(
-    "--c-grid", callback=_c_grid, metavar="C,C,...",
-    help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding, hybrid and static 1].",
-)  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
-def train(
-    labels: Path,
-    text_col: str,
-    label_cols: str | None,
-    family: str,
-    recipe: str,
-    epochs: int,
-    c_grid: tuple[float, ...] | None,
-    as_json: bool,
-    data_dir: str | None,
-) -> None:
-    """Train a linear head for every label, on whichever of sentence embeddings, n-grams and
-    both cross-validates best for that label, preferring n-grams (`--family auto`, the
-    default), or on sentence embeddings (`--family embedding`), character/word n-grams
-    (`--family ngram`), both side by side (`--family hybrid`), a static model distilled from
-    the configured model beside the n-grams (`--family static`: distilled once per model into
-    the model cache, about a minute, and saved beside the heads as `static-<digest>/`), or
-    (`--family finetune`) on the configured model fine-tuned on the labels (saved beside the
-    heads as `finetuned-<digest>/`), saved into your marker directory as `<name>.head.json`:
-    the model source of the marker of that name (a new marker with rule `model` when none has
-    it). Each family is cross-validated at every C of `--c-grid` and keeps its best. Reports
-    each head's family, C and cross-validated (finetune: held-out) F1, and with `auto` every
-    family's. Needs no `markers adapt` fit: heads learn from the labels, not the
-    zero-shot centroids."""
-    import polars as pl
-
-    from moodcast.adapting import base_markers
-    from moodcast.finetune import FinetuneSettings
-    from moodcast.training import train_heads
-
-    settings = load_settings(data_dir)
-    try:
-        frame = _label_frame(labels, text_col, label_cols)
-        heads = train_heads(
-            frame,
-            markers=base_markers(settings),
-            config=settings.model_config,
-            out_dir=settings.user_markers_dir,
-            origin=str(labels),
-            family=family,
-            recipe=recipe,
-            c_grid=c_grid,
-            settings=FinetuneSettings(epochs=epochs),
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise _fail(exc) from exc
-    left_out = frame.height - (heads[0].rows if heads else 0)
-    if left_out:
-        click.echo(
-            f"{left_out} labelled rows are in languages without a configured model "
-            "(`models` in config.toml) and were left out",
-            err=True,
-        )
-    for head in heads:
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "marker": head.name,
-                        "family": head.family,
-                        "path": str(head.path),
-                        "cv_f1": head.cv_f1,
-                        "c": head.c,
-                        "candidates": head.candidates,
-                        "positives": head.positives,
-                        "rows": head.rows,
-                        "new_marker": head.new_marker,
-                    },
-                    sort_keys=True,
-                )
-            )
-        else:
-            new = " (new marker, rule model)" if head.new_marker else ""
-            others = ", ".join(
-                f"{f} {f1:.3f}" for f, f1 in head.candidates.items() if f != head.family
-            )
-            strength = "" if head.c is None else f"  C {head.c:g}"
-            click.echo(
-                f"{head.name:<16} {head.family:<9} "
-                f"{'held-out' if family == 'finetune' else 'cross-validated'} "
-                f"F1 {head.cv_f1:.3f}{f' ({others})' if others else ''}{strength}  "
-                f"{head.positives}/{head.rows} positive  {head.path}{new}"
-            )
-
-
-@markers.command("calibrate")
-@click.option(
-    "--labels", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="CSV with a text column, `lang` (optional) and 0/1 columns named after markers.",
-)  # fmt: skip
-@click.option("--text-col", default="text", show_default=True, help="Name of the text column.")
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON object per marker and language."
-)
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
-def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) -> None:
-    """Measure each labelled marker's true- and false-positive rates per language on your
-    labelled CSV (about 1,000 posts from your own source is enough) and record them in the
-    data directory (marker_rates.json): published shares are then adjusted for marker error
-    with your rates. The mean and variance of a per-post score on the labelled positives and
-    negatives are recorded too, for `markers evaluate`: the marker's model probability where
-    it has a model source in the language (a trained head, or zero-shot with a configured
-    model) that is higher on the positives, else the lexicon's term count capped at 2, over 2.
-    Reports the margin those rates alone leave on adjusted shares of 10% and 40% (label more
-    posts to narrow it), and the F1-optimal threshold of each zero-shot model source, beside
-    the current one; set a new value as `threshold` under `[lang.xx]` in the marker file
-    (with `zero_shot = "adapted"`, an adapted marker's threshold is the adapted table's, which
-    overrides the marker file's)."""
-    import polars as pl
-
-    from moodcast.calibration import (
-        measure_rates,
-        rate_lines,
-        with_margins,
-        zero_shot_thresholds,
-    )
-    from transforms.rates import write_user_rates
-
-    settings = load_settings(data_dir)
-    try:
-        frame = _label_frame(labels, text_col, None)
-        markers = _markers(data_dir)
-        rows = zero_shot_thresholds(frame, markers=markers, config=settings.model_config)
-        rates = measure_rates(frame, markers, config=settings.model_config, source=labels)
-        written = write_user_rates(settings.data_dir, rates)
-    except pl.exceptions.PolarsError as exc:
-        raise _fail(exc) from exc
-    if as_json:
-        thresholds = {(row["marker"], row["lang"]): row for row in rows}
-        for rate in with_margins(rates).iter_rows(named=True):
-            row = thresholds.pop((rate["marker"], rate["lang"]), {}) | rate
-            click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
-        for row in thresholds.values():
-            click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
-        click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
-        return
-    for row in rows:
-        current = (
-            f"current {row['current_threshold']:g} (F1 {row['current_f1']:.3f})"
-            if row["current_threshold"] is not None
-            else "current: default"
-        )
-        adapted = _adapted(markers, row)["adapted"]
-        click.echo(
-            f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
-            f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
-            + ("  (adapted: the adapted table sets it, not the marker file)" if adapted else "")
-        )
-    for line in rate_lines(rates):
-        click.echo(line)
-    click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
-
-
-def _adapted(markers: Mapping[str, Marker], row: Mapping) -> dict[str, bool]:
-    """calibrate --json's `adapted`: whether the row's marker scores its language with the
-    centroids `markers adapt` fitted (zero_shot = "adapted"), so its threshold is the adapted
-    table's and its score source names the fit."""
-    marker = markers.get(row["marker"])
-    return {"adapted": marker is not None and row["lang"] in marker.adapted}
 
 
 @markers.command("adapt")

@@ -1,16 +1,21 @@
 """Small click helpers shared by the CLI modules (`cli`, `cli_alerts`, `cli_backtest`,
-`cli_connect`, `cli_jobs`, `cli_markers`): a module of its own because `cli` imports the others.
-One definition of each option that several commands take, and of the tab-separated table they
-print."""
+`cli_connect`, `cli_jobs`, `cli_labelled`, `cli_markers`): a module of its own because `cli`
+imports the others. One definition of each option that several commands take, of the
+tab-separated table they print, and of the marker set the marker commands read."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from moodcast.config import load_settings
 from transforms.presets import PRESETS
+
+if TYPE_CHECKING:
+    from transforms.markers import Marker
 
 
 def iso_date(ctx, param, value: str | None) -> date | None:
@@ -124,3 +129,16 @@ def input_overrides(
     if input_preset is not None and mapping is not None:
         raise click.UsageError("--preset and --mapping are mutually exclusive: give one of them")
     return {"input_preset": input_preset, "input_mapping": mapping, "default_lang": default_lang}
+
+
+SOURCE_CHOICE = click.Choice(["lexicon", "model"])
+"""`--source` of `tag` and `markers evaluate`: the source that alone decides every marker."""
+
+
+def markers_of(data_dir: str | None, names: str | None = None) -> dict[str, Marker]:
+    """The markers of `data_dir`'s settings by name (moodcast.adapting.configured_markers),
+    only those of `names` (comma-separated) when given."""
+    from moodcast.adapting import configured_markers
+
+    wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
+    return configured_markers(load_settings(data_dir), wanted)

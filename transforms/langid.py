@@ -125,6 +125,18 @@ def _tallied(found, found_counts, starts):  # pragma: no cover
     return indptr, features[:nnz], counts[:nnz]
 
 
+def feature_counts(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR arrays (`indptr`, `features` ascending per text, `counts`) of the features py3langid
+    counts in each text (a missing text counts as empty): its `visit_counts` of the text's
+    bytes as it encodes them, text by text."""
+    _, nextmove, rowbase, output = _model()
+    encoded = [_encoded(t) for t in texts]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return _visits(data, starts, nextmove, rowbase, output)
+
+
 def known_languages() -> frozenset[str]:
     """The ISO 639-1 codes py3langid's model knows."""
     return frozenset(_model()[0].nb_classes)
@@ -154,12 +166,7 @@ def identify_scored(
             raise ValueError(f"unknown language code(s) {sorted(unknown)}; known: {classes}")
         columns = np.array([i for i, c in enumerate(classes) if c in set(languages)])
         classes = [classes[i] for i in columns]
-    _, nextmove, rowbase, output = model
-    encoded = [_encoded(t) for t in texts]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    indptr, features, counts = _visits(data, starts, nextmove, rowbase, output)
+    indptr, features, counts = feature_counts(texts)
     floor = np.float32(np.finfo(np.float32).min)
     scores = np.full((len(texts), len(classes)), floor, dtype=np.float32)
     if features.size:

@@ -29,23 +29,10 @@ A head names its recipe; a head of any other name is refused at load."""
 NGRAM_BUCKETS = 2**18
 
 
-@cache
-def _vectorizers():
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    common = {"n_features": NGRAM_BUCKETS, "alternate_sign": False, "norm": "l2"}
-    return (
-        HashingVectorizer(
-            analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", **common
-        ),
-        HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common),
-    )
-
-
 def ngram_features(texts: Sequence[str], recipe: str = NGRAM_FEATURES):
     """Sparse CSR matrix of `recipe`'s features: for `ngram-v1` (len(texts), 2 * NGRAM_BUCKETS),
-    word then character n-gram buckets as `_vectorizers` make them (transforms.ngram_hashing
-    computes the same, compiled); for `ngram-words` (len(texts), NGRAM_BUCKETS), the word
+    word then character n-gram buckets as the module doc's HashingVectorizer pair makes them
+    (transforms.ngram_hashing computes the same, compiled); for `ngram-words` (len(texts), NGRAM_BUCKETS), the word
     buckets alone. Raises KeyError for a recipe not in RECIPES."""
     return hashed_ngrams(texts, buckets=NGRAM_BUCKETS, chars=RECIPES[recipe])
 

@@ -31,7 +31,9 @@ UNREADABLE_PARQUET = "unreadable Parquet data"
 FILE_LOSS_REASONS = (TRUNCATED, UNREADABLE_PARQUET)
 """Reasons that stand for an unknown number of lost records, not one record."""
 _STRING_FIELDS = [name for name, dtype in RAW_POST_SCHEMA.items() if dtype == pl.String]
-_FIELDS = {name: dtype == pl.Boolean for name, dtype in RAW_POST_SCHEMA.items()}
+FIELD_FLAGS = {name: dtype == pl.Boolean for name, dtype in RAW_POST_SCHEMA.items()}
+"""Each raw Post field's key → whether it is Boolean (`is_repost`) rather than text: the
+`fields` that transforms.json_lines.plain_lines checks a line's values against."""
 
 
 def record_hash(raw: bytes) -> str:
@@ -72,7 +74,7 @@ def parse_json_lines(
 
     if not isinstance(lines, LineBuffer):
         lines = LineBuffer.of(lines)
-    bulk = np.zeros(len(lines), dtype=np.bool_) if mapping else plain_lines(lines, _FIELDS)
+    bulk = np.zeros(len(lines), dtype=np.bool_) if mapping else plain_lines(lines, FIELD_FLAGS)
     rows = _Columns(source)
     plain: list[dict] = []
     plain_at: list[int] = []
@@ -83,7 +85,7 @@ def parse_json_lines(
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
             if raw.strip():
-                dead.append((line, _json_problem(raw), raw))
+                dead.append((line, json_problem(raw), raw))
             continue
         if not isinstance(obj, dict) and not (mapping and mapping.expand and isinstance(obj, list)):
             dead.append((line, "not a JSON object", raw))
@@ -165,7 +167,9 @@ class _Columns:
         )
 
 
-def _json_problem(raw: bytes) -> str:
+def json_problem(raw: bytes) -> str:
+    """The dead-letter reason of a line that is not JSON: `invalid UTF-8` where its bytes do
+    not decode, else `invalid JSON`."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -21,7 +21,7 @@ from forecasting.models import (
     chain_forecasts,
     fallback_chain,
 )
-from forecasting.pipeline import _everyone
+from forecasting.pipeline import default_choice
 from forecasting.series import NOTES_SCHEMA, prepare_series
 from tests.forecasting.synthetic import START, daily_prevalence, series_frame
 from transforms.contracts import FORECAST_SCHEMA
@@ -34,7 +34,7 @@ def _forecast(frame: pl.DataFrame, model: str = "AutoETS", **kwargs) -> ModelOut
     prepared = prepare_series(
         frame, history_days=7 * 365, **({"freq": kwargs["freq"]} if "freq" in kwargs else {})
     )
-    choice = _everyone(prepared.history["unique_id"].to_list(), model, "run-1")
+    choice = default_choice(prepared.history["unique_id"].to_list(), model, "run-1")
     output, _ = forecast_chosen(prepared.fit, prepared.history, choice, run_id="run-1", **kwargs)
     return output
 

@@ -12,7 +12,7 @@ import pytest
 from forecasting.frequency import DAY, WEEK, FrequencyError
 from forecasting.method import SeriesMethod
 from forecasting.methods import ALERT_METHODS, MethodRules, build_method, method_alerts
-from forecasting.seasonal import _quasi_poisson, epidemic_window, season_of
+from forecasting.seasonal import epidemic_window, quasi_poisson, season_of
 from tests.forecasting.synthetic import START, daily_prevalence, series_frame
 from tests.forecasting.weekly import weekly_frame, weekly_seasons
 
@@ -72,7 +72,7 @@ def test_farrington_quasi_poisson_matches_statsmodels():
     rng = np.random.default_rng(3)
     time = np.arange(-21, 0, dtype=float)
     y = rng.poisson(np.exp(2 + 0.02 * time)) / 100
-    mu0, var0, phi, p = _quasi_poisson(time, y, trend=True, reweight=False)
+    mu0, var0, phi, p = quasi_poisson(time, y, trend=True, reweight=False)
     X = sm.add_constant(time)
     model = sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2")
     assert mu0 == pytest.approx(np.exp(model.params[0]), rel=1e-6)

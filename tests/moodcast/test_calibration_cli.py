@@ -263,6 +263,15 @@ def _other_source(row):
     row["score_source"] = "zero-shot on another-model"
 
 
+def _calibrate_then_change(data, labels, change) -> None:
+    """`markers calibrate` on `labels`, then `change` applied to every stored rates row."""
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    stored = json.loads((data / USER_RATES_NAME).read_text(encoding="utf-8"))
+    for row in stored["rates"]:
+        change(row)
+    (data / USER_RATES_NAME).write_text(json.dumps(stored), encoding="utf-8")
+
+
 @pytest.mark.parametrize("change", [_old_file, _other_source])
 def test_evaluate_falls_back_to_acc_with_rates_that_hold_no_probability_statistics(
     with_head, change
@@ -270,11 +279,7 @@ def test_evaluate_falls_back_to_acc_with_rates_that_hold_no_probability_statisti
     """A rates file written before the statistics existed, or statistics of another model
     source: the flagged share alone is adjusted."""
     data, labels = with_head
-    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
-    stored = json.loads((data / USER_RATES_NAME).read_text(encoding="utf-8"))
-    for row in stored["rates"]:
-        change(row)
-    (data / USER_RATES_NAME).write_text(json.dumps(stored), encoding="utf-8")
+    _calibrate_then_change(data, labels, change)
     report = json.loads(
         _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
     )["markers"]["gloom"]
@@ -351,11 +356,7 @@ def test_old_rates_files_load_and_publish_acc_for_a_marker_without_a_model(grade
     """A rates file written before the lexicon score was recorded (no statistics), or with
     statistics of a source the marker does not have: ACC, from the counts alone."""
     data, labels = graded
-    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
-    stored = json.loads((data / USER_RATES_NAME).read_text(encoding="utf-8"))
-    for row in stored["rates"]:
-        change(row)
-    (data / USER_RATES_NAME).write_text(json.dumps(stored), encoding="utf-8")
+    _calibrate_then_change(data, labels, change)
     assert read_user_rates(data).height == 2
     report = json.loads(
         _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout

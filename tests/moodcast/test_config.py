@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import pytest
 
-from moodcast.config import ConfigError, _conform, load_settings
+from moodcast.config import ConfigError, load_settings
 
 
 @pytest.mark.parametrize(
-    ("hint", "value", "expected"),
+    ("setting", "value", "expected"),
     [
-        (int, 11, (True, 11)),
-        (int, True, (False, True)),
-        (int, "eleven", (False, "eleven")),
-        (float, 2, (True, 2.0)),
-        (bool, "yes", (False, "yes")),
-        (str | None, None, (True, None)),
-        (Path | None, "markers", (True, Path("markers"))),
-        (tuple[str, ...], ["a", "b"], (True, ("a", "b"))),
-        (tuple[str, ...], "a", (False, "a")),
-        (dict[str, str], {"en": "default"}, (True, {"en": "default"})),
-        (Literal["suppress", "dp"], "dp", (True, "dp")),
-        (Literal["suppress", "dp"], "none", (False, "none")),
+        ("k", "11", 11),
+        ("k", "true", None),
+        ("k", '"eleven"', None),
+        ("volume_change_factor", "3", 3.0),
+        ("include_reposts", '"yes"', None),
+        ("default_lang", '"en"', "en"),
+        ("default_lang", "5", None),
+        ("markers_dir", '"markers"', Path("markers")),
+        ("regions", '["ES-MD", "ES-CT"]', ("ES-MD", "ES-CT")),
+        ("regions", '"ES-MD"', None),
+        ("models", '{en = "default"}', {"en": "default"}),
+        ("zero_shot", '"adapted"', "adapted"),
+        ("zero_shot", '"none"', None),
     ],
 )
-def test_a_value_fits_its_type_or_is_refused(hint, value, expected):
-    assert _conform(hint, value) == expected
+def test_a_value_fits_its_type_or_is_refused(tmp_path, setting, value, expected):
+    """Each kind of setting type: an int (never a boolean), a float (an integer becomes one), a
+    bool, an optional string or Path, a tuple of strings (from a TOML list), a mapping of
+    strings, a Literal. `expected` None: refused, naming the setting."""
+    (tmp_path / "config.toml").write_text(f"{setting} = {value}\n", encoding="utf-8")
+    if expected is None:
+        with pytest.raises(ConfigError, match=rf"config.toml: {setting} must be "):
+            load_settings(tmp_path)
+        return
+    loaded = getattr(load_settings(tmp_path), setting)
+    assert (loaded, type(loaded)) == (expected, type(expected))
 
 
 def test_settings_from_the_command_line_are_checked_and_named_as_such(tmp_path):

@@ -11,14 +11,20 @@ from hypothesis import strategies as st
 
 from transforms.json_lines import plain_lines
 from transforms.records import (
-    _FIELDS,
+    FIELD_FLAGS,
     LOCATED_SCHEMA,
-    _json_problem,
     coerce_record,
+    json_problem,
     parse_json_lines,
 )
 
-KEYS = [*(f'"{k}"'.encode() for k in _FIELDS), b'"te\\u0078t"', b'"extra"', b'""', b'"caf\xc3\xa9"']
+KEYS = [
+    *(f'"{k}"'.encode() for k in FIELD_FLAGS),
+    b'"te\\u0078t"',
+    b'"extra"',
+    b'""',
+    b'"caf\xc3\xa9"',
+]
 VALUES = [
     b'"plain"', b'"caf\xc3\xa9 \xf0\x9f\x99\x82"', b'"caf\\u00e9"', b'"\\ud83d\\ude00"', b'"\\ud800"',
     b'"\\udc00x"', b'"a\\"b\\\\c\\/d\\b\\f\\n\\r\\t"', b'"\\u0000"', b'"\\x"', b'"a\tb"', b'"\xff"',
@@ -59,7 +65,7 @@ def _one_by_one(lines: list[bytes]) -> tuple[list[dict], list[tuple[int, str]]]:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
             if raw.strip():
-                dead.append((number, _json_problem(raw)))
+                dead.append((number, json_problem(raw)))
             continue
         if not isinstance(obj, dict):
             dead.append((number, "not a JSON object"))
@@ -92,7 +98,7 @@ def test_plain_lines_take_the_bulk_path_and_the_known_differences_do_not():
         b'{"text": true}', b'{"text": "\\ud800"}', b'{"is_repost": 1}', b'{"n": 1e400}',
         b'{"id": 12345678901234567890}', b'{"id": "1"} x', b"[1]", b"", b'{"text": "\xff"}',
     ]  # fmt: skip
-    assert plain_lines(plain + different, _FIELDS).tolist() == [True] * 3 + [False] * 13
+    assert plain_lines(plain + different, FIELD_FLAGS).tolist() == [True] * 3 + [False] * 13
     records, _ = parse_json_lines(plain, source="f", first_line=1)
     assert records.drop("source").to_dicts() == _one_by_one(plain)[0]
     assert records["text"].to_list() == ["café 😀", None, None]
@@ -111,7 +117,7 @@ def test_a_chunk_of_plain_lines_is_one_frame_in_line_order():
 def test_a_record_with_raw_line_breaks_keeps_the_per_line_path():
     # A stream message is one record that may be pretty-printed; read_ndjson would cut it apart.
     lines = [b'{\n  "id": "1",\n  "text": "a"\n}', b'{"id": "2",\r\n"text": "b"}', b'{"id": "3"}']
-    assert plain_lines(lines, _FIELDS).tolist() == [False, False, True]
+    assert plain_lines(lines, FIELD_FLAGS).tolist() == [False, False, True]
     records, dead = parse_json_lines(lines, source="s", first_line=1)
     assert records.drop("source").to_dicts() == _one_by_one(lines)[0]
     assert records["id"].to_list() == ["1", "2", "3"] and dead.is_empty()

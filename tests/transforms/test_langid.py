@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
 
-from transforms import langid
-from transforms.langid import identify, identify_series
+from transforms.langid import feature_counts, identify, identify_series
 
 TEXTS = [
     "I can't sleep again, my mind keeps racing about work tomorrow",
@@ -67,13 +65,11 @@ def test_unknown_language_code_is_refused():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(st.sampled_from(list("ab eé.!Жж日🙂\n")), max_size=40), max_size=30))
 def test_interleaved_walks_count_each_texts_features_as_py3langid_does(reference, texts):
-    encoded = [langid._encoded(t) for t in texts]
-    starts = np.concatenate([[0], np.cumsum([len(b) for b in encoded])]).astype(np.int64)
-    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    _, nextmove, rowbase, output = langid._model()
-    indptr, features, counts = langid._visits(data, starts, nextmove, rowbase, output)
-    for i, text in enumerate(encoded):
-        visits = visit_counts(reference.tk_nextmove, reference._rowbase, reference.tk_output, text)
+    indptr, features, counts = feature_counts(texts)
+    for i, text in enumerate(texts):
+        visits = visit_counts(
+            reference.tk_nextmove, reference._rowbase, reference.tk_output, reference._encode(text)
+        )
         row = slice(indptr[i], indptr[i + 1])
         assert dict(zip(features[row].tolist(), counts[row].tolist(), strict=True)) == dict(
             visits or {}

@@ -1,6 +1,6 @@
 """The compiled hashed n-grams (and the heads' logits computed from them without the matrix)
 must equal scikit-learn's HashingVectorizer pair that defines
-the `ngram-v1` recipe (transforms.ngram._vectorizers), bit for bit."""
+the `ngram-v1` recipe (transforms.ngram's module doc; `_vectorizers` here), bit for bit."""
 
 from types import SimpleNamespace
 
@@ -18,7 +18,6 @@ from transforms.ngram import (
     RECIPES,
     WORDS_ONLY,
     NgramWeights,
-    _vectorizers,
     ngram_features,
     ngram_head_logits,
     ngram_logits,
@@ -37,6 +36,20 @@ _ALPHABET = st.sampled_from(
     list("aAbBzZ09_ .,!?'#@-\t\n") + ["é", "ñ", "İ", "ß", "Σ", "ж", "한", "日", "🙂", "\u0303",
     "\u2003", "\x1c", "\u00a0", "\u200b", "ﬁ", "\x00"]
 )  # fmt: skip
+
+
+def _vectorizers():
+    """The `ngram-v1` recipe as scikit-learn's HashingVectorizer pair (words, characters), new
+    on each call: a test may change their parameters."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    common = {"n_features": NGRAM_BUCKETS, "alternate_sign": False, "norm": "l2"}
+    return (
+        HashingVectorizer(
+            analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", **common
+        ),
+        HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common),
+    )
 
 
 def _reference(texts: list[str]):
