@@ -88,10 +88,8 @@ def test_without_the_guard_numba_runs_the_old_callee(tmp_path):
     assert answers(root, env) == [1]
 
 
-def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
-    """Every module that defines a kernel calls use_kernel_cache before its first one: numba
-    reads `numba.config.CACHE_DIR` when a kernel is defined. The cache folder is read from numba
-    internals (`Dispatcher._cache._impl.locator`, numba 0.68)."""
+def transforms_kernels() -> list:
+    """Every numba kernel (Dispatcher) bound to a name in a module of the `transforms` package."""
     from numba.core.dispatcher import Dispatcher
 
     import transforms.author_bits
@@ -101,7 +99,6 @@ def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
     import transforms.ngram_hashing
     import transforms.timestamps  # noqa: F401
 
-    folder = kernel_cache.use_kernel_cache()
     kernels = [
         value
         for module in list(sys.modules.values())
@@ -110,8 +107,26 @@ def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
         if isinstance(value, Dispatcher)
     ]
     assert len(kernels) > 30
+    return kernels
+
+
+def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
+    """Every module that defines a kernel calls use_kernel_cache before its first one: numba
+    reads `numba.config.CACHE_DIR` when a kernel is defined. The cache folder is read from numba
+    internals (`Dispatcher._cache._impl.locator`, numba 0.68)."""
+    kernels = transforms_kernels()
+    folder = kernel_cache.use_kernel_cache()
     paths = {kernel._cache._impl.locator.get_cache_path() for kernel in kernels}
     assert all(Path(path).is_relative_to(folder) for path in paths), paths
+
+
+def test_every_kernel_of_transforms_releases_the_gil():
+    """No kernel holds a Python object, so each releases the GIL while Python calls it: threads
+    of one worker process (Beam's multi_threading mode, a threaded SDK harness) run the scanner
+    and the other compiled passes side by side. A kernel that only other kernels call is held
+    to it too, so that it stays true of whichever kernel Python calls next."""
+    kernels = transforms_kernels()
+    assert [k.py_func.__name__ for k in kernels if not k.targetoptions.get("nogil")] == []
 
 
 def test_the_digest_follows_every_source_file(tmp_path):
