@@ -15,8 +15,8 @@ kernel = numba.njit(cache=True, _nrt=False, nogil=True)
 """Compiles a function of a scanner's inner loop that allocates nothing (per post, per line,
 per n-gram) without numba's reference counting: each call then skips an atomic increment and
 decrement of every array argument (~0.2-0.3 µs a post or line where dozens of such calls are
-made). It holds no Python object, so it releases the GIL while it runs (`nogil`), as the other
-kernels outside transforms/markers/ do: threads of one worker process run them side by side."""
+made). It holds no Python object, so it releases the GIL while it runs (`nogil`), as every
+kernel of `transforms` does: threads of one worker process run them side by side."""
 
 inlined = numba.njit(cache=True, _nrt=False, nogil=True, inline="always")
 """A `kernel` that numba compiles into each kernel calling it instead of calling it: for a
@@ -38,7 +38,7 @@ def utf8_buffers(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def decode(data, p):
     """The code point starting at byte `p` of valid UTF-8 `data`, and the byte after it."""
     b = data[p]

@@ -8,21 +8,37 @@ cache directory (`numba.config.CACHE_DIR`, which numba reads when a kernel is de
 a folder named after a digest of every `.py` file of the `transforms` package, under the first
 writable of `NUMBA_CACHE_DIR`, the package's own `__pycache__/numba` and
 `$XDG_CACHE_HOME/moodcast/numba` (`~/.cache/moodcast/numba`). A new version compiles into a new
-folder; nothing is deleted, so processes of two versions, or two processes starting together,
-never see each other's kernels half written or removed (numba writes each file atomically)."""
+folder, so processes of two versions, or two processes starting together, never see each other's
+kernels half written (numba writes each file atomically). A process marks its folder used when
+it starts; the folders of other versions are deleted once unused for KEEP_UNUSED_DAYS
+(`prune_unused`)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import numba
 
 PACKAGE = Path(__file__).resolve().parent
+
+KEEP_UNUSED_DAYS = 14
+"""How long the kernel folder of another source version is kept after its last use (a process
+of that version starting, or numba writing a kernel there). A version that runs at all, daily or
+weekly, keeps its folder. Deleting one is safe in any case but one: numba loads a kernel whose
+file is gone as a cache miss and recompiles it, creating the folder again before it writes; only
+a process of that version writing a kernel at the moment the folder goes would fail."""
+
+DIGEST_NAME = re.compile(r"[0-9a-f]{16}")
+CACHE_FILE = re.compile(r".+\.(nbi|nbc)(\.tmp\.[0-9a-f]+)?")
 
 
 def source_files(package: Path = PACKAGE) -> list[Path]:
@@ -72,12 +88,49 @@ def base_candidates() -> list[Path]:
 @functools.cache
 def use_kernel_cache() -> Path | None:
     """Point numba's cache of the kernels defined from now on at this source version's folder
-    and return it; the same folder on every call of a process. None when no candidate is
-    writable: numba's own locators then choose, as without this guard."""
+    and return it; the same folder on every call of a process. The folder's time is set to now
+    (its last use) and the folders of other versions unused for KEEP_UNUSED_DAYS are deleted
+    (prune_unused). None when no candidate is writable: numba's own locators then choose, as
+    without this guard."""
     base = first_writable(base_candidates())
     if base is None:
         return None
     folder = base / source_digest()
     folder.mkdir(exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.utime(folder)
+    prune_unused(base, keep=folder.name)
     numba.config.CACHE_DIR = str(folder)
     return folder
+
+
+def prune_unused(
+    base: Path, *, keep: str, days: float = KEEP_UNUSED_DAYS, now: float | None = None
+) -> list[Path]:
+    """Delete the folders of `base` named like a source digest, other than `keep`, that are
+    `unused_since` `days` days before `now` (default: the current time); return them. A folder
+    that another process deletes or writes to meanwhile is passed over."""
+    cutoff = (time.time() if now is None else now) - days * 86400
+    deleted = []
+    for folder in sorted(base.iterdir()):
+        if folder.name == keep or not DIGEST_NAME.fullmatch(folder.name) or folder.is_symlink():
+            continue
+        try:
+            if unused_since(folder, cutoff):
+                shutil.rmtree(folder)
+                deleted.append(folder)
+        except OSError:
+            continue
+    return deleted
+
+
+def unused_since(folder: Path, cutoff: float) -> bool:
+    """Whether `folder` is a directory that holds numba cache files only (`.nbi`, `.nbc` and
+    numba's temporary files, in any subfolders) and in which nothing, the folder itself
+    included, was modified at or after `cutoff` (seconds since the epoch)."""
+    if not folder.is_dir() or folder.stat().st_mtime >= cutoff:
+        return False
+    paths = list(folder.rglob("*"))
+    if any(not path.is_dir() and not CACHE_FILE.fullmatch(path.name) for path in paths):
+        return False
+    return all(path.stat().st_mtime < cutoff for path in paths)

@@ -68,6 +68,18 @@ def encoder_languages(
     )
 
 
+def reads_model_text(
+    markers: Mapping[str, Marker], config: ModelConfig, languages: Sequence[str]
+) -> bool:
+    """Whether, in some of `languages`, a model source of `markers` reads the model text itself:
+    a sentence model (encoder_languages) or a static head's model. When none does, n-gram heads
+    alone score the texts, and their features are the same for a text and its model_text
+    (transforms.model_scoring.model_texts' `normalise`)."""
+    return bool(encoder_languages(markers, config, languages)) or bool(
+        static_languages(markers) & set(languages)
+    )
+
+
 def uses_model(marker: Marker, config: ModelConfig, source: str | None) -> frozenset[str]:
     """Languages in which the model takes part in the marker's decision."""
     modelled = model_languages(marker, config)
@@ -305,7 +317,7 @@ def classify(
     langs = frame.get_column("lang").gather(rows).unique().to_list()
     modelled = modelled_markers(markers, config, source)
     encoded = encoder_languages(modelled, config, langs)
-    read = bool(encoded) or bool(static_languages(modelled) & set(langs))
+    read = reads_model_text(modelled, config, langs)
     texts = model_texts(frame[rows], text="_text", normalise=read)
     keys = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
     frame = frame.with_columns(keys.scatter(rows, texts.get_column("key")).alias("key"))

@@ -82,7 +82,7 @@ def _padded(words: list[str]) -> str:
     return f" {'  '.join(words)} " if words else ""
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _rotl(x, r):
     return ((x << r) | (x >> (32 - r))) & _MASK
 
@@ -222,7 +222,7 @@ def _char_buckets(buf, start, end, buckets, out, cuts, smallest, largest):
     return n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _row(found, n, offset, seen, counts, indices, data, at):
     """Sum repeats of `found[:n]` (through `seen`, a per-bucket mark, and `counts`), write the
     distinct buckets in order (+ `offset`) with their counts to `indices`/`data` from `at`,

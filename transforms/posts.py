@@ -10,7 +10,14 @@ import polars as pl
 
 from transforms.contracts import ALL, UNKNOWN_REGION
 from transforms.markers import Marker, tag
-from transforms.model_markers import ModelConfig, in_sample, needs_model, sample_rates
+from transforms.model_markers import (
+    ModelConfig,
+    in_sample,
+    modelled_markers,
+    needs_model,
+    reads_model_text,
+    sample_rates,
+)
 from transforms.model_scoring import model_texts
 from transforms.privacy import RegionRule, pseudonyms
 from transforms.records import local_day
@@ -78,8 +85,8 @@ def prepare(
     where the post needs no model score),
     `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
     and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
-    FILTER_REASONS). `texts` (model_texts: `lang, key, text`) holds the posts whose decisions
-    need the model (transforms.model_markers.decide makes the decisions). A missing `lang` is
+    FILTER_REASONS). `texts` (model_texts: `lang, key, text`, the text its model_text only
+    where a model reads it, reads_model_text) holds the posts whose decisions need the model (transforms.model_markers.decide makes the decisions). A missing `lang` is
     identified from the text (PostOptions), except in posts already filtered as future or
     reposts; a missing region, or one `options.regions` does not allow, becomes `unknown`.
     """
@@ -119,7 +126,9 @@ def prepare(
         in_sample(kept.get_column("id"), key=key, rate=options.models.sample_rate)
     )
     needed = tagged.select(needs_model(markers, options.models, None)).to_series().arg_true()
-    texts = model_texts(tagged[needed])
+    langs = tagged.get_column("lang").gather(needed).unique().to_list()
+    read = reads_model_text(modelled_markers(markers, options.models, None), options.models, langs)
+    texts = model_texts(tagged[needed], normalise=read)
     keys = pl.repeat(None, tagged.height, dtype=pl.UInt64, eager=True)
     tagged = tagged.with_columns(keys.scatter(needed, texts.get_column("key")).alias("key"))
     columns = ("id", "source", "line", "day", "region", "lang", "author", "key", "in_sample")

@@ -50,7 +50,7 @@ def _read_all(data, offsets, micros, kinds):
         kinds[i], micros[i] = _read(data, offsets[i], offsets[i + 1])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _number(data, p, n):
     """The value of the `n` ASCII digits at `p`, or -1."""
     value = 0
@@ -62,7 +62,7 @@ def _number(data, p, n):
     return value
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _days(year, month, day):
     """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil)."""
     year -= month <= 2
@@ -73,14 +73,14 @@ def _days(year, month, day):
     return era * 146097 + of_cycle - 719468
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _month_days(year, month):
     if month == 2:
         return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _read(data, start, end):
     """The kind and microseconds of the value `data[start:end]` (see the module doc)."""
     n = end - start

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -88,10 +89,8 @@ def test_without_the_guard_numba_runs_the_old_callee(tmp_path):
     assert answers(root, env) == [1]
 
 
-def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
-    """Every module that defines a kernel calls use_kernel_cache before its first one: numba
-    reads `numba.config.CACHE_DIR` when a kernel is defined. The cache folder is read from numba
-    internals (`Dispatcher._cache._impl.locator`, numba 0.68)."""
+def transforms_kernels() -> list:
+    """Every numba kernel (Dispatcher) bound to a name in a module of the `transforms` package."""
     from numba.core.dispatcher import Dispatcher
 
     import transforms.author_bits
@@ -101,7 +100,6 @@ def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
     import transforms.ngram_hashing
     import transforms.timestamps  # noqa: F401
 
-    folder = kernel_cache.use_kernel_cache()
     kernels = [
         value
         for module in list(sys.modules.values())
@@ -110,8 +108,26 @@ def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
         if isinstance(value, Dispatcher)
     ]
     assert len(kernels) > 30
+    return kernels
+
+
+def test_every_kernel_of_transforms_is_cached_in_the_versioned_folder():
+    """Every module that defines a kernel calls use_kernel_cache before its first one: numba
+    reads `numba.config.CACHE_DIR` when a kernel is defined. The cache folder is read from numba
+    internals (`Dispatcher._cache._impl.locator`, numba 0.68)."""
+    kernels = transforms_kernels()
+    folder = kernel_cache.use_kernel_cache()
     paths = {kernel._cache._impl.locator.get_cache_path() for kernel in kernels}
     assert all(Path(path).is_relative_to(folder) for path in paths), paths
+
+
+def test_every_kernel_of_transforms_releases_the_gil():
+    """No kernel holds a Python object, so each releases the GIL while Python calls it: threads
+    of one worker process (Beam's multi_threading mode, a threaded SDK harness) run the scanner
+    and the other compiled passes side by side. A kernel that only other kernels call is held
+    to it too, so that it stays true of whichever kernel Python calls next."""
+    kernels = transforms_kernels()
+    assert [k.py_func.__name__ for k in kernels if not k.targetoptions.get("nogil")] == []
 
 
 def test_the_digest_follows_every_source_file(tmp_path):
@@ -138,3 +154,60 @@ def test_an_unwritable_place_is_passed_over(tmp_path):
 
 def test_choosing_again_gives_the_same_folder_not_one_inside_it():
     assert kernel_cache.use_kernel_cache.__wrapped__() == kernel_cache.use_kernel_cache()
+
+
+def cache_folder(base: Path, name: str, *, days_old: float, extra: str | None = None) -> Path:
+    """A kernel folder `base/name` like numba's (an index and a data file in a subfolder), with
+    everything in it last modified `days_old` days ago; `extra` adds a file of that name."""
+    folder = base / name
+    (folder / "transforms_0a1b").mkdir(parents=True)
+    names = ["caller.ask-5.py311.nbi", "caller.ask-5.py311.1.nbc", *([extra] if extra else [])]
+    for file in names:
+        (folder / "transforms_0a1b" / file).write_bytes(b"")
+    stamp = time.time() - days_old * 86400
+    for path in [folder, *folder.rglob("*")]:
+        os.utime(path, (stamp, stamp))
+    return folder
+
+
+def test_only_other_versions_unused_for_long_enough_are_pruned(tmp_path):
+    days = kernel_cache.KEEP_UNUSED_DAYS
+    ours = cache_folder(tmp_path, "00000000000000aa", days_old=days + 30)
+    stale = cache_folder(tmp_path, "00000000000000bb", days_old=days + 1)
+    recent = cache_folder(tmp_path, "00000000000000cc", days_old=days - 1)
+    foreign = cache_folder(tmp_path, "00000000000000dd", days_old=days + 1, extra="notes.txt")
+    other_name = cache_folder(tmp_path, "not-a-digest", days_old=days + 1)
+    deleted = kernel_cache.prune_unused(tmp_path, keep=ours.name)
+    assert deleted == [stale]
+    assert [p for p in (ours, stale, recent, foreign, other_name) if p.exists()] == [
+        ours, recent, foreign, other_name
+    ]  # fmt: skip
+
+
+def test_a_file_written_lately_keeps_its_folder(tmp_path):
+    stale = cache_folder(tmp_path, "00000000000000bb", days_old=kernel_cache.KEEP_UNUSED_DAYS + 1)
+    fresh = stale / "transforms_0a1b" / "caller.ask-5.py311.2.nbc"
+    fresh.write_bytes(b"")
+    assert kernel_cache.prune_unused(tmp_path, keep="00000000000000aa") == []
+    assert fresh.exists()
+
+
+def test_a_new_version_prunes_the_old_folder_once_unused(tmp_path):
+    """A process of a new version leaves the old version's folder while it was used lately and
+    deletes it once unused for KEEP_UNUSED_DAYS; its own folder is marked used as it starts."""
+    root, env = tmp_path / "tree", environment(tmp_path, numba_cache_dir=True)
+    base = tmp_path / "numba-cache"
+    build(root, guard=True, value=1)
+    assert answers(root, env) == [1]
+    [old] = [p for p in base.iterdir() if p.is_dir()]
+    build(root, guard=True, value=2)
+    assert answers(root, env) == [2]
+    assert old.exists()
+    stamp = time.time() - (kernel_cache.KEEP_UNUSED_DAYS + 1) * 86400
+    for path in [old, *old.rglob("*")]:
+        os.utime(path, (stamp, stamp))
+    [new] = [p for p in base.iterdir() if p.is_dir() and p != old]
+    os.utime(new, (stamp, stamp))
+    assert answers(root, env) == [2]
+    assert not old.exists()
+    assert new.stat().st_mtime > stamp + 86400

@@ -4,7 +4,8 @@ from datetime import date
 
 import polars as pl
 
-from transforms.markers import parse_marker
+from transforms.markers import load_markers, parse_marker
+from transforms.model_markers import ModelConfig
 from transforms.posts import PostOptions, prepare
 
 MARKERS = {"sad": parse_marker({"name": "sad", "lang": {"en": {"terms": ["sad"]}}}, origin="t")}
@@ -34,3 +35,31 @@ def test_prepare_pseudonymises_each_author_with_the_keyed_hmac():
         for a in authors
     ]
     assert posts["author"].to_list() == expected
+
+
+def test_prepare_normalises_model_texts_only_where_a_model_reads_the_text():
+    """An n-gram head reads the same features from a text and its model_text, so the job keeps
+    its model texts as they are unless a sentence model (or a static head's) reads them."""
+    raw = ["I  want to\tkill myself ", " I feel\u00a0so low  today"]
+    valid = pl.DataFrame(
+        {
+            "id": ["1", "2"],
+            "text": raw,
+            "author_id": ["a", "b"],
+            "lang": ["en", "en"],
+            "region": ["north", "north"],
+            "is_repost": [None, None],
+            "created_utc": pl.Series([D, D]).cast(pl.Datetime("us", "UTC")),
+            "source": ["f", "f"],
+            "line": [1, 2],
+        },
+        schema_overrides={"is_repost": pl.Boolean},
+    )
+    ngram_head = {"suicide_risk": load_markers()["suicide_risk"]}
+    options = PostOptions(as_of=D, models=ModelConfig(models={}))
+    _, _, texts = prepare(valid, markers=ngram_head, key=b"k", options=options)
+    assert texts["text"].to_list() == raw
+    langs = {"en": {"terms": ["low"], "prototypes": ["I feel so low"]}}
+    embedded = {"m": parse_marker({"name": "m", "rule": "either", "lang": langs}, origin="t")}
+    _, _, texts = prepare(valid, markers=embedded, key=b"k", options=PostOptions(as_of=D))
+    assert texts["text"].to_list() == ["I want to kill myself", "I feel so low today"]

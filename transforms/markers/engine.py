@@ -53,7 +53,7 @@ prefix term, the word it starts), whether it counts."""
 _OCC_FIELDS = 6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def scan_posts(
     data, offsets, rows, chars, lexicon, expansion, counts, words_out, status, explain, spaced,
     apart,
@@ -192,7 +192,7 @@ def _match(
     return found
 
 
-@numba.njit(cache=True)
+@kernel
 def _record(occ, a, entry, start, end, first, last):
     occ[a, _ENTRY] = entry
     occ[a, _OCC_START] = start
@@ -311,7 +311,7 @@ def _has_cue(k, bit, buf, w_int, w_flags, w_cue, suffixes, suffix_len):
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _grown(array, rows):
     out = np.empty((rows, array.shape[1]), dtype=array.dtype)
     out[: array.shape[0]] = array
