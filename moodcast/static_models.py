@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from moodcast.finetune import encoder_digest
 from transforms.embedding import (
     build_into_place,
     default_cache_dir,
@@ -24,6 +23,7 @@ from transforms.embedding import (
     resolve_model_path,
 )
 from transforms.errors import ModelError
+from transforms.model_folders import folder_digest
 from transforms.static_embedding import STATIC_WEIGHTS
 
 log = logging.getLogger(__name__)
@@ -109,10 +109,10 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
 
 def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
     """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
-    files, moodcast.finetune.encoder_digest) unless a copy is there; returns (folder name,
+    files, transforms.model_folders.folder_digest) unless a copy is there; returns (folder name,
     digest). The copy is made under a temporary name and renamed into place; a copy another
     training renamed there meanwhile (the same files: the name is their digest) is kept."""
-    digest = encoder_digest(model_dir)
+    digest = folder_digest(model_dir)
     target = out_dir / f"{STATIC_PREFIX}{digest}"
     if not (target / STATIC_WEIGHTS).is_file():
         build_into_place(

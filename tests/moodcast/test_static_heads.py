@@ -214,7 +214,9 @@ def test_show_tag_evaluate_and_calibrate_work_with_a_static_head(trained, tmp_pa
 
 @pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json"])
 def test_a_damaged_static_model_is_a_model_error_with_its_exit_code(trained, tmp_path, damaged):
-    """Regression: safetensors' and tokenizers' own errors escaped as a traceback (exit 1)."""
+    """Regression: safetensors' and tokenizers' own errors escaped as a traceback (exit 1). A
+    run refuses the damaged folder before loading it: its files no longer have the head's
+    digest."""
     data = tmp_path / "data"
     shutil.copytree(trained, data / "markers")
     (folder,) = (data / "markers").glob("static-*")
@@ -229,7 +231,8 @@ def test_a_damaged_static_model_is_a_model_error_with_its_exit_code(trained, tmp
         main, ["tag", str(posts), "-o", str(tmp_path / "out.parquet"), "--data-dir", str(data)]
     )
     assert result.exit_code == 6, result.output
-    assert "cannot load the static model" in result.output
+    assert "static head of marker sad was trained with the model folder" in result.output
+    assert "replaced or copied in part" in result.output
 
 
 def test_a_copy_another_training_saved_meanwhile_is_kept(trained, cache, tmp_path, monkeypatch):
