@@ -9,10 +9,13 @@ and torch. Measured in docs/markers.md, "A static sentence model".
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MODEL_CARD = "README.md"
 """model2vec's model card, which names the folder it was saved into: not kept."""
+TRAINING_LOCK = ".training.lock"
+"""The file of a marker directory that trainings lock while they write into it (placing)."""
 STATIC_PREFIX = "static-"
 """A `static` head's model is saved beside it as `static-<digest of its files>/`."""
 DISTILL_PACKAGES = ("model2vec", "skeletoken", "transformers", "torch", "tokenizers")
@@ -125,10 +130,23 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
 
 def remove_unnamed(out_dir: Path, prefix: str) -> None:
     """Remove the model folders `<prefix>*` of `out_dir` that no `*.head.json` there names as
-    its `model` any more (a head retrained on another model, or removed)."""
+    its `model` any more (a head retrained on another model, or removed). Call it holding the
+    directory's training lock (placing), after the head files are written."""
     named = {
         json.loads(p.read_text(encoding="utf-8")).get("model") for p in out_dir.glob("*.head.json")
     }
     for stale in out_dir.glob(f"{prefix}*"):
         if stale.is_dir() and stale.name not in named:
             shutil.rmtree(stale)
+
+
+@contextmanager
+def placing(out_dir: Path) -> Iterator[None]:
+    """Hold the training lock of the marker directory `out_dir` (`fcntl.flock` on its
+    TRAINING_LOCK file, waiting for it) while a training places its model folder, writes its
+    head files and removes the folders no head names (remove_unnamed): another training into
+    the same directory does all that before or after, never in between, so it never removes a
+    folder this one has placed and not yet named."""
+    with (out_dir / TRAINING_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
