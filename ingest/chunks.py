@@ -4,6 +4,7 @@ text leaves it), dead letters, counts, day coverage and per-file counts."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -14,6 +15,7 @@ from ingest.job import IngestJob, Live
 from ingest.landing import COUNTS, COVERAGE, DEAD, FILES
 from ingest.sources import ParsedChunk
 from transforms.markers import CompiledMarkers, compile_markers
+from transforms.model_folders import MARKERS_DIR_ENV, located_markers
 from transforms.model_markers import (
     decide,
     encoder_languages,
@@ -37,7 +39,9 @@ class PrepareChunkFn(beam.DoFn):
     distinct texts that need a model are scored in the chunk, any sentence model (and any
     static head's own model) loaded once per worker, so that no text leaves it. With `live`
     (the streaming job) the options follow the clock. The markers are compiled once per
-    worker, in `setup`."""
+    worker, in `setup`, where a static or finetune head's own model folder is found at the
+    submitter's path or in the worker's MOODCAST_MARKERS_DIR (transforms.model_folders) and
+    checked against its head's digest."""
 
     def __init__(self, job: IngestJob, live: Live | None = None):
         self._job = job
@@ -49,7 +53,8 @@ class PrepareChunkFn(beam.DoFn):
     def setup(self) -> None:
         self._markers = compile_markers(self._job.markers)
         models = self._job.options.models
-        modelled = self._modelled = modelled_markers(self._job.markers, models, None)
+        modelled = modelled_markers(self._job.markers, models, None)
+        modelled = self._modelled = located_markers(modelled, os.environ.get(MARKERS_DIR_ENV))
         languages = frozenset().union(*(uses_model(m, models, None) for m in modelled.values()))
         self._encoders = load_encoders(models, encoder_languages(modelled, models, languages))
         tuned_encoders(modelled, self._encoders)

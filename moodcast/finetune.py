@@ -11,7 +11,6 @@ torch threads, so a rerun on the same machine gives the same weights.
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
 import shutil
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from transforms.errors import ModelError
+from transforms.model_folders import folder_digest
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def finetune(
     model.save(str(out_dir))
     return FinetunedHeads(
         encoder_dir=out_dir,
-        digest=encoder_digest(out_dir),
+        digest=folder_digest(out_dir),
         coef=coef,
         intercept=intercept,
         threshold=np.array([c for c, _ in cuts]),
@@ -296,12 +296,3 @@ def _warm_start(logistic_regression, features: np.ndarray, y: np.ndarray, seed: 
     model = logistic_regression(class_weight="balanced", max_iter=2000, random_state=seed)
     model.fit(features, y)
     return np.concatenate([model.coef_[0], model.intercept_]).astype(np.float32)
-
-
-def encoder_digest(directory: Path) -> str:
-    """A SHA-256 (16 hex digits) of every file of a saved encoder, by relative path."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(directory)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]

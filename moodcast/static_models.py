@@ -9,14 +9,16 @@ and torch. Measured in docs/markers.md, "A static sentence model".
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from moodcast.finetune import encoder_digest
 from transforms.embedding import (
     build_into_place,
     default_cache_dir,
@@ -24,12 +26,15 @@ from transforms.embedding import (
     resolve_model_path,
 )
 from transforms.errors import ModelError
+from transforms.model_folders import folder_digest
 from transforms.static_embedding import STATIC_WEIGHTS
 
 log = logging.getLogger(__name__)
 
 MODEL_CARD = "README.md"
 """model2vec's model card, which names the folder it was saved into: not kept."""
+TRAINING_LOCK = ".training.lock"
+"""The file of a marker directory that trainings lock while they write into it (placing)."""
 STATIC_PREFIX = "static-"
 """A `static` head's model is saved beside it as `static-<digest of its files>/`."""
 DISTILL_PACKAGES = ("model2vec", "skeletoken", "transformers", "torch", "tokenizers")
@@ -109,10 +114,10 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
 
 def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
     """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
-    files, moodcast.finetune.encoder_digest) unless a copy is there; returns (folder name,
+    files, transforms.model_folders.folder_digest) unless a copy is there; returns (folder name,
     digest). The copy is made under a temporary name and renamed into place; a copy another
     training renamed there meanwhile (the same files: the name is their digest) is kept."""
-    digest = encoder_digest(model_dir)
+    digest = folder_digest(model_dir)
     target = out_dir / f"{STATIC_PREFIX}{digest}"
     if not (target / STATIC_WEIGHTS).is_file():
         build_into_place(
@@ -125,10 +130,23 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
 
 def remove_unnamed(out_dir: Path, prefix: str) -> None:
     """Remove the model folders `<prefix>*` of `out_dir` that no `*.head.json` there names as
-    its `model` any more (a head retrained on another model, or removed)."""
+    its `model` any more (a head retrained on another model, or removed). Call it holding the
+    directory's training lock (placing), after the head files are written."""
     named = {
         json.loads(p.read_text(encoding="utf-8")).get("model") for p in out_dir.glob("*.head.json")
     }
     for stale in out_dir.glob(f"{prefix}*"):
         if stale.is_dir() and stale.name not in named:
             shutil.rmtree(stale)
+
+
+@contextmanager
+def placing(out_dir: Path) -> Iterator[None]:
+    """Hold the training lock of the marker directory `out_dir` (`fcntl.flock` on its
+    TRAINING_LOCK file, waiting for it) while a training places its model folder, writes its
+    head files and removes the folders no head names (remove_unnamed): another training into
+    the same directory does all that before or after, never in between, so it never removes a
+    folder this one has placed and not yet named."""
+    with (out_dir / TRAINING_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

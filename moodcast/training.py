@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from moodcast.static_models import (
     STATIC_PREFIX,
     StaticSettings,
     distilled,
+    placing,
     remove_unnamed,
     saved_beside,
 )
@@ -25,6 +27,7 @@ from moodcast.tagging import TaggingError, with_languages
 from transforms.adapters import toml_with_header
 from transforms.embedding import Encoder, resolve_model_path
 from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker
+from transforms.model_folders import folder_digest
 from transforms.model_markers import ModelConfig, load_encoders
 from transforms.model_scoring import model_text
 from transforms.ngram import NGRAM_FEATURES, RECIPES, ngram_features
@@ -38,7 +41,9 @@ NGRAM_WEIGHTS = 10_000
 the shared sets, benchmarks/markers.py)."""
 FINETUNED_PREFIX = "finetuned-"
 """A `finetune` head's encoder is saved beside it as `finetuned-<digest of its files>/`."""
-FINETUNED_STAGING = ".finetuning"
+FINETUNED_STAGING = ".finetuning-"
+"""A `finetune` training saves its encoder into a folder of its own with this prefix, then
+renames it `finetuned-<digest>/`."""
 AUTO = "auto"
 CANDIDATES = ("ngram", "embedding", "hybrid")
 """The families `--family auto` compares, cheapest first: an `ngram` head costs microseconds per
@@ -290,9 +295,10 @@ def train_heads(
     langs = sorted(kept.get_column("lang").unique().to_list())
     own_model = {}
     if family == "static":
-        model_name, digest = saved_beside(distilled_dir, out_dir)
+        digest = folder_digest(distilled_dir)
+        model_name = f"{STATIC_PREFIX}{digest}"
         own_model = {"static_digest": digest, "static_settings": asdict(static)}
-    written = []
+    heads = {}
     for name in [c for c in kept.columns if c not in ("text", "lang")]:
         y = kept.get_column(name).fill_null(0).to_numpy()
         smallest = _check_label(name, y, langs)
@@ -325,8 +331,14 @@ def train_heads(
             "rows": len(y),
             "positives": int(y.sum()),
         }
-        written.append(_write_head(out_dir, name, head, markers=markers, origin=origin))
-    remove_unnamed(out_dir, STATIC_PREFIX)
+        heads[name] = head
+    with placing(out_dir):
+        if family == "static":
+            saved_beside(distilled_dir, out_dir)
+        written = [
+            _write_head(out_dir, n, h, markers=markers, origin=origin) for n, h in heads.items()
+        ]
+        remove_unnamed(out_dir, STATIC_PREFIX)
     return written
 
 
@@ -426,47 +438,54 @@ def _finetuned(
     settings: FinetuneSettings,
 ) -> list[TrainedHead]:
     """`finetune` heads (moodcast.finetune): the language's sentence model fine-tuned on every
-    label of `kept` at once, saved into `out_dir` as `finetuned-<digest>/`, and one head file
-    per label that names it. Saved encoders no head file names any more are removed."""
+    label of `kept` at once, saved into a folder of its own in `out_dir` (FINETUNED_STAGING)
+    and renamed `finetuned-<digest>/`, and one head file per label that names it. Saved
+    encoders no head file names any more are removed; the rename, the head files and the
+    removal happen holding the directory's training lock (moodcast.static_models.placing)."""
     langs = sorted(kept.get_column("lang").unique().to_list())
     names = [c for c in kept.columns if c not in ("text", "lang")]
     y = np.stack([kept.get_column(n).fill_null(0).to_numpy() for n in names], axis=1)
     for k, name in enumerate(names):
         _check_label(name, y[:, k], langs)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / FINETUNED_STAGING
-    tuned = finetune(
-        _texts(kept),
-        y,
-        model_path=resolve_model_path(config.models[langs[0]]),
-        out_dir=staging,
-        settings=settings,
-        best_threshold=best_threshold,
-    )
-    encoder_dir = out_dir / f"{FINETUNED_PREFIX}{tuned.digest}"
-    if encoder_dir.exists():
-        shutil.rmtree(staging)
-    else:
-        staging.rename(encoder_dir)
-    written = []
-    for k, name in enumerate(names):
-        head = {
-            "family": "finetune",
-            "coef": [round(float(c), 7) for c in tuned.coef[k]],
-            "intercept": round(float(tuned.intercept[k]), 7),
-            "threshold": float(tuned.threshold[k]),
-            "model": encoder_dir.name,
-            "encoder_digest": tuned.digest,
-            "languages": langs,
-            "cv_f1": round(float(tuned.holdout_f1[k]), 4),
-            "held_out_rows": tuned.holdout_rows,
-            "settings": asdict(settings),
-            "trained_on": origin,
-            "rows": len(y),
-            "positives": int(y[:, k].sum()),
+    staging = Path(tempfile.mkdtemp(prefix=FINETUNED_STAGING, dir=out_dir))
+    try:
+        tuned = finetune(
+            _texts(kept),
+            y,
+            model_path=resolve_model_path(config.models[langs[0]]),
+            out_dir=staging,
+            settings=settings,
+            best_threshold=best_threshold,
+        )
+        encoder_dir = out_dir / f"{FINETUNED_PREFIX}{tuned.digest}"
+        heads = {
+            name: {
+                "family": "finetune",
+                "coef": [round(float(c), 7) for c in tuned.coef[k]],
+                "intercept": round(float(tuned.intercept[k]), 7),
+                "threshold": float(tuned.threshold[k]),
+                "model": encoder_dir.name,
+                "encoder_digest": tuned.digest,
+                "languages": langs,
+                "cv_f1": round(float(tuned.holdout_f1[k]), 4),
+                "held_out_rows": tuned.holdout_rows,
+                "settings": asdict(settings),
+                "trained_on": origin,
+                "rows": len(y),
+                "positives": int(y[:, k].sum()),
+            }
+            for k, name in enumerate(names)
         }
-        written.append(_write_head(out_dir, name, head, markers=markers, origin=origin))
-    remove_unnamed(out_dir, FINETUNED_PREFIX)
+        with placing(out_dir):
+            if not encoder_dir.exists():
+                staging.rename(encoder_dir)
+            written = [
+                _write_head(out_dir, n, h, markers=markers, origin=origin) for n, h in heads.items()
+            ]
+            remove_unnamed(out_dir, FINETUNED_PREFIX)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return written
 
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from transforms.embedding import Encoder, load_encoder
 from transforms.markers import Marker
+from transforms.model_folders import check_model_folder
 from transforms.ngram import ngram_head_logits
 from transforms.static_embedding import StaticEncoder, load_static_encoder
 from transforms.zero_shot import SourceError, zero_shot
@@ -113,12 +114,15 @@ def score_texts(
     `encoder` (None: those are left out, as where no model is configured), hybrid heads from
     both, finetune heads from the embeddings of their own model (tuned_encoder), and static
     heads from their own static model's embeddings (load_static_encoder) and the texts, with
-    or without `encoder`."""
+    or without `encoder`. Raises ModelError when the files of a finetune or static head's own
+    model folder do not have the digest its head file records (check_model_folder)."""
     heads = {n: m.heads[lang] for n, m in markers.items() if lang in m.heads}
     ngram = {n: head for n, head in heads.items() if head.family == "ngram"}
     tuned = {n: markers[n] for n, head in heads.items() if head.family == "finetune"}
     static = {n: markers[n] for n, head in heads.items() if head.family == "static"}
     own_model = ngram.keys() | tuned.keys() | static.keys()
+    for name in static.keys() | (tuned.keys() if encoder is not None else set()):
+        check_model_folder(name, heads[name])
     embedded = {
         n: m for n, m in markers.items() if n not in own_model and lang in m.model_languages
     }
@@ -159,25 +163,32 @@ def tuned_encoders(
 ) -> dict[str, Encoder]:
     """The fine-tuned model of every finetune head of `markers` in a language of `encoders`
     (the configured ones, load_encoders), by path: for a Beam worker's `setup`, so the models
-    load there, once per process, and a missing or broken one fails before any chunk."""
-    return {
-        head.model: tuned_encoder(head.model, encoders[lang])
+    load there, once per process, and a missing, altered (check_model_folder) or broken one
+    fails before any chunk."""
+    own = [
+        (marker.name, head, lang)
         for marker in markers.values()
         for lang, head in sorted(marker.heads.items())
         if head.family == "finetune" and lang in encoders
-    }
+    ]
+    for name, head, _ in own:
+        check_model_folder(name, head)
+    return {head.model: tuned_encoder(head.model, encoders[lang]) for _, head, lang in own}
 
 
 def static_encoders(markers: Mapping[str, Marker]) -> dict[str, StaticEncoder]:
     """The static model of every static head of `markers`, by path: for a Beam worker's
-    `setup`, so the models load there, once per process, and a missing one fails before any
-    chunk."""
-    return {
-        head.model: load_static_encoder(head.model)
+    `setup`, so the models load there, once per process, and a missing or altered one
+    (check_model_folder) fails before any chunk."""
+    own = [
+        (marker.name, head)
         for marker in markers.values()
         for head in marker.heads.values()
         if head.family == "static"
-    }
+    ]
+    for name, head in own:
+        check_model_folder(name, head)
+    return {head.model: load_static_encoder(head.model) for _, head in own}
 
 
 def static_languages(markers: Mapping[str, Marker]) -> frozenset[str]:

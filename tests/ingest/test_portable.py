@@ -6,21 +6,28 @@ the published warehouse must equal the in-process run's."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import polars as pl
 import pytest
 
 import warehouse
 from benchmarks.small_run import AS_OF
+from ingest.job import IngestJob
 from ingest.landing import remote_prefix
+from ingest.pipeline import run_ingest
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from transforms.markers import BUILTIN_DIR
+from transforms.markers import BUILTIN_DIR, load_markers
+from transforms.model_folders import MARKERS_DIR_ENV
+from transforms.model_markers import ModelConfig
+from transforms.posts import PostOptions
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -29,10 +36,13 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
 
 
-def _start(args: list[str], port_file: Path, log: Path) -> subprocess.Popen:
+def _start(
+    args: list[str], port_file: Path, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        **(env or {}),
     }
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -51,33 +61,53 @@ def _port(process: subprocess.Popen, port_file: Path, log: Path) -> int:
     raise RuntimeError(f"{' '.join(process.args)} did not start:\n{log.read_text()[-2000:]}")
 
 
+WORKER_MARKERS = "worker-markers"
+"""The folder of the services' work directory that the second pool's MOODCAST_MARKERS_DIR names."""
+
+
 @pytest.fixture(scope="module")
-def portable_services(tmp_path_factory) -> Iterator[tuple[int, int]]:
-    """(job service port, worker pool port), both on loopback, stopped afterwards."""
+def portable_services(tmp_path_factory) -> Iterator[tuple[int, int, int, Path]]:
+    """(job service port, worker pool port, port of a second pool whose workers have
+    MOODCAST_MARKERS_DIR set, the directory it names), all on loopback, stopped afterwards."""
     work = tmp_path_factory.mktemp("portable")
     job = _start(
         ["apache_beam.runners.portability.local_job_service_main", "--port=0", "--port_file"],
         work / "job.port",
         work / "job.log",
     )
-    pool = _start(
-        ["ingest.worker_pool", "--address=127.0.0.1:0", "--port-file"],
-        work / "pool.port",
-        work / "pool.log",
-    )
+    pools = [
+        _start(
+            ["ingest.worker_pool", "--address=127.0.0.1:0", "--port-file"],
+            work / f"{name}.port",
+            work / f"{name}.log",
+            env,
+        )
+        for name, env in (("pool", {}), ("image", {MARKERS_DIR_ENV: str(work / WORKER_MARKERS)}))
+    ]
     try:
         yield (
             _port(job, work / "job.port", work / "job.log"),
-            _port(pool, work / "pool.port", work / "pool.log"),
+            _port(pools[0], work / "pool.port", work / "pool.log"),
+            _port(pools[1], work / "image.port", work / "image.log"),
+            work / WORKER_MARKERS,
         )
     finally:
-        for process in (pool, job):
+        for process in (*pools, job):
             process.terminate()
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _portable(job_port: int, pool_port: int) -> list[str]:
+    return [
+        "--runner=PortableRunner",
+        f"--job_endpoint=localhost:{job_port}",
+        "--environment_type=EXTERNAL",
+        f"--environment_config=127.0.0.1:{pool_port}",
+    ]
 
 
 def _published(data_dir: Path) -> dict[str, pl.DataFrame]:
@@ -114,14 +144,8 @@ def _run(corpus: Path, data_dir: Path, beam_args: list[str]):
 def test_portable_runner_with_external_workers_publishes_the_in_process_warehouse(
     small_corpus, portable_services, tmp_path
 ):
-    job_port, pool_port = portable_services
-    beam_args = [
-        "--runner=PortableRunner",
-        f"--job_endpoint=localhost:{job_port}",
-        "--environment_type=EXTERNAL",
-        f"--environment_config=127.0.0.1:{pool_port}",
-        f"--temp_location={tmp_path / 'beam-temp'}",
-    ]
+    job_port, pool_port, _, _ = portable_services
+    beam_args = [*_portable(job_port, pool_port), f"--temp_location={tmp_path / 'beam-temp'}"]
     in_process = _run(small_corpus, tmp_path / "in-process", [])
     stale = Path(remote_prefix(beam_args, local_dir=tmp_path / "portable" / "landing"))
     (stale / "killed" / "spill").mkdir(parents=True)
@@ -135,3 +159,51 @@ def test_portable_runner_with_external_workers_publishes_the_in_process_warehous
     assert ours["daily"].equals(theirs["daily"])
     assert ours["runs"].equals(theirs["runs"])
     assert not list((tmp_path / "beam-temp" / "moodcast-landing").iterdir()), "landing removed"
+
+
+def test_a_worker_lacking_the_submitters_model_folder_reads_its_markers_dir_or_says_what_to_do(
+    portable_services, tmp_path
+):
+    """A static head names its model folder by the path where the markers were loaded. Here
+    that folder is gone once the job is submitted, as on workers that never had it: workers
+    without MOODCAST_MARKERS_DIR fail in setup with a message naming the head, the folder and
+    what to do; workers whose MOODCAST_MARKERS_DIR holds a copy of the marker directory give
+    the in-process run's aggregates."""
+    from moodcast.static_models import StaticSettings
+    from moodcast.training import train_heads
+
+    job_port, pool_port, image_port, worker_markers = portable_services
+    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
+    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
+    submitted = tmp_path / "submitter" / "markers"
+    small = StaticSettings(pca_dims=8, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$)")
+    train_heads(labels, markers={}, config=ModelConfig(cache_dir=tmp_path / "cache"),
+                out_dir=submitted, origin="t", family="static", static=small)  # fmt: skip
+    markers = load_markers(submitted, names=["sad"])
+    posts = tmp_path / "posts.jsonl"
+    rows = [
+        {"id": f"p{i}", "created_at": f"2025-03-0{1 + i % 2}T10:00:00Z", "lang": "en",
+         "text": f"{texts[i % len(texts)]} {i % 7}", "author_id": f"a{i % 40}", "region": "north"}
+        for i in range(300)
+    ]  # fmt: skip
+    posts.write_bytes(b"\n".join(orjson.dumps(row) for row in rows))
+
+    def daily(landing: str, beam_args: list[str]) -> pl.DataFrame:
+        job = IngestJob(inputs=[str(posts)], landing_dir=str(tmp_path / landing),
+                        markers=markers, key=b"k" * 32, run_id="r1",
+                        options=PostOptions(models=ModelConfig(models={})))  # fmt: skip
+        return pl.read_parquet(Path(run_ingest(job, beam_args=beam_args)) / "daily.parquet")
+
+    in_process = daily("in-process", [])
+    assert in_process.filter(pl.col("marker") == "sad")["n_marked"].sum() > 0
+    shutil.copytree(submitted, worker_markers, dirs_exist_ok=True)
+    shutil.rmtree(submitted)
+    (folder,) = worker_markers.glob("static-*")
+
+    with pytest.raises(RuntimeError) as failed:
+        daily("lacking", _portable(job_port, pool_port))
+    for part in ("static head of marker sad (en)", folder.name, MARKERS_DIR_ENV,
+                 "Heads with their own model on remote workers"):  # fmt: skip
+        assert part in str(failed.value)
+    found = daily("found", _portable(job_port, image_port))
+    assert found.sort(pl.all()).equals(in_process.sort(pl.all()))

@@ -5,6 +5,7 @@ beside its heads, scored without the sentence model by tag, evaluate and calibra
 import json
 import shutil
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from moodcast import static_models
+from moodcast import static_models, training
 from moodcast.cli import main
 from moodcast.static_models import StaticSettings, distilled, saved_beside
 from moodcast.training import train_heads
@@ -41,6 +42,8 @@ TEXTS = ["I cried all night and I feel empty", "heartbroken, can't stop crying",
          "so sad about everything lately", "lunch with the team was nice"]  # fmt: skip
 NO_SUCH_MODEL = ModelConfig(models={"en": "/nonexistent/sentence-model"})
 """A configuration whose sentence model cannot load: scoring with it proves none is loaded."""
+JOIN_S = 20
+"""How long a training waits for another it started to finish or to wait for the lock."""
 
 
 def _labels() -> pl.DataFrame:
@@ -214,7 +217,9 @@ def test_show_tag_evaluate_and_calibrate_work_with_a_static_head(trained, tmp_pa
 
 @pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json"])
 def test_a_damaged_static_model_is_a_model_error_with_its_exit_code(trained, tmp_path, damaged):
-    """Regression: safetensors' and tokenizers' own errors escaped as a traceback (exit 1)."""
+    """Regression: safetensors' and tokenizers' own errors escaped as a traceback (exit 1). A
+    run refuses the damaged folder before loading it: its files no longer have the head's
+    digest."""
     data = tmp_path / "data"
     shutil.copytree(trained, data / "markers")
     (folder,) = (data / "markers").glob("static-*")
@@ -229,7 +234,8 @@ def test_a_damaged_static_model_is_a_model_error_with_its_exit_code(trained, tmp
         main, ["tag", str(posts), "-o", str(tmp_path / "out.parquet"), "--data-dir", str(data)]
     )
     assert result.exit_code == 6, result.output
-    assert "cannot load the static model" in result.output
+    assert "static head of marker sad was trained with the model folder" in result.output
+    assert "replaced or copied in part" in result.output
 
 
 def test_a_copy_another_training_saved_meanwhile_is_kept(trained, cache, tmp_path, monkeypatch):
@@ -248,3 +254,43 @@ def test_a_copy_another_training_saved_meanwhile_is_kept(trained, cache, tmp_pat
     monkeypatch.setattr(static_models.shutil, "copytree", copy_while_another_training_saves)
     assert saved_beside(distilled_dir, out) == (saved["model"], saved["static_digest"])
     assert [p.name for p in out.iterdir()] == [saved["model"]]
+
+
+def test_a_training_never_removes_the_model_another_placed_and_has_not_named_yet(
+    trained, cache, tmp_path, monkeypatch
+):
+    """Regression: a training removes the model folders no head names (remove_unnamed); run
+    while another training had placed its folder and not yet written its head, it removed that
+    folder, and the other's head named a missing model. Here `joy` trains to its end while
+    `sad`, with another static model, is about to write its head."""
+    other = StaticSettings(pca_dims=8, token_remove_pattern=TINY.token_remove_pattern)
+    distilled("default", cache_dir=cache, settings=other)
+    out = tmp_path / "markers"
+    joy = _labels().rename({"sad": "joy"})
+    write_head = training._write_head
+    finished = []
+
+    def train_joy() -> None:
+        train_heads(joy, markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                    origin="t.csv", family="static", static=TINY)  # fmt: skip
+        finished.append("joy")
+
+    def while_joy_trains(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread() and not finished:
+            other_training = threading.Thread(target=train_joy)
+            other_training.start()
+            other_training.join(timeout=JOIN_S)
+            finished.append("sad")
+            wait_for.append(other_training)
+        return write_head(*args, **kwargs)
+
+    wait_for: list[threading.Thread] = []
+    monkeypatch.setattr(training, "_write_head", while_joy_trains)
+    train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                origin="t.csv", family="static", static=other)  # fmt: skip
+    wait_for[0].join()
+    assert sorted(finished) == ["joy", "sad"]
+    markers = load_markers(out)
+    assert markers["sad"].heads["en"].model != markers["joy"].heads["en"].model
+    for name in ("sad", "joy"):
+        assert score_texts(TEXTS, lang="en", markers={name: markers[name]}, encoder=None)

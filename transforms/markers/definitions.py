@@ -27,6 +27,11 @@ FAMILIES = ("embedding", "ngram", "hybrid", "finetune", "static")
 SELF_CONTAINED = ("ngram", "static")
 """Head families that need no configured sentence model: n-gram features, or a static model
 saved beside the head."""
+OWN_MODEL_FILE = {"static": STATIC_WEIGHTS, "finetune": "modules.json"}
+"""Head families with their own model folder saved beside the head file, and the file that
+folder always holds."""
+DIGEST_FIELD = {"static": "static_digest", "finetune": "encoder_digest"}
+"""The field of a head file that records the digest of its own model folder's files."""
 CUES = ("first_person",)
 
 
@@ -41,7 +46,8 @@ class Head:
     embedding of its own fine-tuned model, saved beside the head file: `model` is that
     directory's resolved path; `static`, as `hybrid` but on the embedding of its own static
     model (transforms/static_embedding.py), saved beside the head file: `model` is that
-    directory's resolved path.
+    directory's resolved path. `digest` is, for those two, the digest of that folder's files
+    the head file records (transforms.model_folders.folder_digest; None when it records none).
     `cv_f1` is its cross-validated (`finetune`: held-out) F1 on the training labels."""
 
     coef: tuple[float, ...]
@@ -54,6 +60,7 @@ class Head:
     indices: tuple[int, ...] = ()
     recipe: str | None = None
     ngram_coef: tuple[float, ...] = ()
+    digest: str | None = None
 
     @property
     def ngram_weights(self) -> NgramWeights | None:
@@ -180,6 +187,9 @@ def read_head(path: Path) -> Head:
             recipe=raw.get("recipe"),
             ngram_coef=tuple(float(c) for c in raw.get("ngram_coef", ())),
         )
+        family = head.family
+        if family in DIGEST_FIELD and raw.get(DIGEST_FIELD[family]) is not None:
+            head = replace(head, digest=str(raw[DIGEST_FIELD[family]]))
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise MarkerError(f"{path}: not a readable trained head ({exc})") from exc
     if head.family not in FAMILIES:
@@ -200,22 +210,15 @@ def read_head(path: Path) -> Head:
             "and one index per n-gram weight; retrain it with "
             f"`moodcast markers train --family {head.family}`"
         )
-    if head.family == "static":
+    if head.family in OWN_MODEL_FILE:
         model_dir = (path.parent / head.model).resolve()
-        if not (model_dir / STATIC_WEIGHTS).is_file():
+        if not (model_dir / OWN_MODEL_FILE[head.family]).is_file():
+            kind = "static model" if head.family == "static" else "fine-tuned model"
             raise MarkerError(
-                f"{path}: its static model {model_dir} is missing; keep the folder beside the "
-                "head file, or retrain it with `moodcast markers train --family static`"
+                f"{path}: its {kind} {model_dir} is missing; keep the folder beside the head "
+                f"file, or retrain it with `moodcast markers train --family {head.family}`"
             )
         head = replace(head, model=str(model_dir))
-    if head.family == "finetune":
-        encoder_dir = (path.parent / head.model).resolve()
-        if not (encoder_dir / "modules.json").is_file():
-            raise MarkerError(
-                f"{path}: its fine-tuned model {encoder_dir} is missing; keep the folder beside "
-                "the head file, or retrain it with `moodcast markers train --family finetune`"
-            )
-        head = replace(head, model=str(encoder_dir))
     return head
 
 
