@@ -56,7 +56,9 @@ EXPORT_ORDER = {
 EXPORT_NAMES = frozenset(
     [*(f"{stem}.{fmt}" for fmt in get_args(Format) for stem in EXPORT_ORDER), DICTIONARY_NAME]
 )
-"""Every name of a file an export writes besides its manifest, in every format."""
+"""Every name of a file an export writes besides its manifest, in every format: the only names
+a manifest's files are deleted by (keep here a name exports stop writing, so that the files of
+older exports still go)."""
 
 
 def in_export_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
@@ -375,9 +377,10 @@ def publish(
     other files stay, in the version's directory. A directory without a manifest moodcast wrote
     (a legacy one written by a moodcast without manifests, one whose manifest was edited by
     hand, another tool's `manifest.json`) is not a version and is left whole. A temporary directory or link left
-    by a killed publish is removed on the next one.
-    `week_grain`, `privacy`, `budget` and `rates` are as in `export`; the tables are queried
-    once for all formats.
+    by a killed publish is removed on the next one, so two publishes to one `out_dir` must not
+    overlap (the later would remove the earlier's directory and fail it): `moodcast run` holds
+    the data directory's RunLock. `week_grain`, `privacy`, `budget` and `rates` are as in
+    `export`; the tables are queried once for all formats.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
