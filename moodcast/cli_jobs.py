@@ -216,7 +216,9 @@ def stream(
     )
     if recover:
         recovered = recover_killed_sessions(settings)
-        click.echo(f"recovered {len(recovered)} stream session(s) killed outright", err=True)
+        click.echo(
+            f"recovered {len(recovered)} stream session(s) that left files unloaded", err=True
+        )
         if as_json:
             click.echo(json.dumps({"recovered": recovered}))
         return

@@ -62,13 +62,14 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
             row = killed_run(note) if note else _ledgered_run(settings, lock_file.parent.name)
             if row is not None:
                 lock.note(note or {**row.as_note(), "landing": landing})
-                days = _recover_setting_aside(settings, row, landing)
+                days, status = _recover_setting_aside(settings, row, landing)
                 log.warning(
-                    "stream %s was killed without stopping; loaded the %d day(s) it had not "
-                    "loaded from %s and recorded it as killed",
+                    "stream %s ended without loading all it wrote; loaded the %d day(s) it "
+                    "had not loaded from %s and recorded it %s",
                     row.run_id,
                     days,
                     landing,
+                    status,
                 )
                 killed.append(row.run_id)
             elif Landed.found(landing).paths:
@@ -133,10 +134,13 @@ def _ledgered_run(settings: Settings, run_id: str) -> warehouse.RunRecord | None
     )
 
 
-def _recover_setting_aside(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
+def _recover_setting_aside(
+    settings: Settings, row: warehouse.RunRecord, landing: str
+) -> tuple[int, str]:
     """`_recover`, moving the files that cannot be loaded to `<landing>/unloadable/` (an error
     line names each, why, and what to do) and loading the others, however many are moved: one
-    pass finds them all (load_files), so each file is read at most twice."""
+    pass finds them all (load_files), so each file is read at most twice. Returns what
+    `_recover` does."""
     while True:
         try:
             return _recover(settings, row, landing)
@@ -156,13 +160,13 @@ def _recover_setting_aside(settings: Settings, row: warehouse.RunRecord, landing
                 )
 
 
-def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
+def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tuple[int, str]:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
     record the run with its counts and the status it recorded itself (`ok`, `failed`), else
     the row's (`killed`, or `failed` where its note says so), under the `as_of`, time zone and
-    moodcast version it noted; return the days upserted. Raises RunLocked while another run
-    holds the data directory, UnloadableFile (nothing loaded) naming the files not yet loaded
-    that cannot be."""
+    moodcast version it noted; return the days upserted and the status recorded. Raises
+    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded)
+    naming the files not yet loaded that cannot be."""
     session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
@@ -175,4 +179,4 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> int:
         ran = {"as_of": row.as_of, "tz": row.tz, "package_version": row.package_version}
         warehouse.record_run(con, replace(session.record(status), finished_at=finished, **ran))
     delete_landing_files(landed.paths)
-    return days
+    return days, status

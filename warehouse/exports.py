@@ -9,8 +9,9 @@ warehouse twice gives byte-identical files, and each is written atomically.
 `<name>` is a symbolic link swapped onto it with one rename. A reader that opens the directory
 once (`os.open(path, os.O_DIRECTORY)` then files relative to it, or `os.path.realpath` first)
 sees one complete set, never files of two runs; the two previous versions stay for readers
-still inside them. Only what moodcast wrote is ever deleted: an older version loses the files
-its manifest lists that still hold what moodcast wrote, and keeps anything else.
+still inside them. Only what moodcast wrote is ever deleted: an older version loses the export
+files its manifest (exactly as moodcast wrote it) lists that still hold what moodcast wrote,
+and keeps anything else.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ EXPORT_ORDER = {
     "alerts": ("unique_id", "start", "method", "peak", "end"),
 }
 """The exported views and the columns each is sorted by, first to last."""
+
+EXPORT_NAMES = frozenset(
+    [*(f"{stem}.{fmt}" for fmt in get_args(Format) for stem in EXPORT_ORDER), DICTIONARY_NAME]
+)
+"""Every name of a file an export writes besides its manifest, in every format: the only names
+a manifest's files are deleted by (keep here a name exports stop writing, so that the files of
+older exports still go)."""
 
 
 def in_export_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
@@ -244,8 +252,8 @@ def export(
 def _temporaries(out: Path) -> list[Path]:
     """The temporary names (`_staged`) of every file an export into `out` writes, in every
     format: an export killed before its files took their names leaves them, unlisted."""
-    names = [f"{stem}.{fmt}" for fmt in get_args(Format) for stem in EXPORT_ORDER]
-    return [out / f".{name}.tmp" for name in [*names, DICTIONARY_NAME, MANIFEST_NAME, PENDING_NAME]]
+    names = sorted(EXPORT_NAMES | {MANIFEST_NAME, PENDING_NAME})
+    return [out / f".{name}.tmp" for name in names]
 
 
 def _listed(out: Path) -> dict[str, set[str]]:
@@ -259,27 +267,31 @@ def _listed(out: Path) -> dict[str, set[str]]:
 
 
 def _manifest_files(path: Path) -> dict[str, str]:
-    """The file names a `manifest.json` lists (plain names in its own directory) and the
-    SHA-256 it gives each; empty when there is none or it cannot be read as one."""
+    """The export files (EXPORT_NAMES) that the manifest `path` lists and the SHA-256 it gives
+    each; empty when there is none, or when `path` is not a manifest moodcast wrote: a link,
+    or not exactly the text `_write_manifest` gives its list (edited by hand, another
+    tool's `manifest.json`)."""
     try:
-        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+        text = "" if path.is_symlink() else path.read_text(encoding="utf-8")
+        files = json.loads(text)["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-    if not isinstance(files, dict):
+    if not isinstance(files, dict) or text != _manifest_text(files):
         return {}
     return {
         name: digest
         for name, digest in files.items()
-        if isinstance(name, str)
-        and isinstance(digest, str)
-        and name not in ("", ".", "..", MANIFEST_NAME, PENDING_NAME)
-        and Path(name).name == name
+        if name in EXPORT_NAMES and isinstance(digest, str)
     }
+
+
+def _manifest_text(digests: dict[str, str]) -> str:
+    return json.dumps({"files": digests}, indent=1, sort_keys=True) + "\n"
 
 
 def _write_manifest(path: Path, digests: dict[str, str]) -> str:
     """Write the manifest `path` listing `digests` (file name → SHA-256); return its text."""
-    text = json.dumps({"files": digests}, indent=1, sort_keys=True) + "\n"
+    text = _manifest_text(digests)
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
     return text
 
@@ -360,13 +372,15 @@ def publish(
     published beside it (`<hash>-<ns>`), then it is renamed `<hash>.damaged-<ns>` and pruned
     as any version. An `out_dir` that is still a plain directory (from an older moodcast) is
     moved into the versions directory first (`legacy-<ns>`). Of the versions beyond the newest
-    KEEP_VERSIONS, only what moodcast wrote is deleted (`_remove_own`): files that their
-    manifest lists and that still hold its SHA-256, and the manifest; other files stay, in the
-    version's directory. A directory without a manifest (a legacy one written by a moodcast
-    without manifests) is not a version and is left whole. A temporary directory or link left
-    by a killed publish is removed on the next one.
-    `week_grain`, `privacy`, `budget` and `rates` are as in `export`; the tables are queried
-    once for all formats.
+    KEEP_VERSIONS, only what moodcast wrote is deleted (`_remove_own`): the export files
+    (EXPORT_NAMES) that their manifest lists and that still hold its SHA-256, and the manifest;
+    other files stay, in the version's directory. A directory without a manifest moodcast wrote
+    (a legacy one written by a moodcast without manifests, one whose manifest was edited by
+    hand, another tool's `manifest.json`) is not a version and is left whole. A temporary directory or link left
+    by a killed publish is removed on the next one, so two publishes to one `out_dir` must not
+    overlap (the later would remove the earlier's directory and fail it): `moodcast run` holds
+    the data directory's RunLock. `week_grain`, `privacy`, `budget` and `rates` are as in
+    `export`; the tables are queried once for all formats.
     """
     if privacy == "dp" and budget is None:
         raise ValueError("privacy='dp' needs the budget it was released under")
@@ -462,12 +476,14 @@ def _point(out: Path, target: Path) -> None:
 def _prune(store: Path, *, keep: Path) -> None:
     """Remove what moodcast wrote (`_remove_own`) from every version in `store` but `keep` and
     the newest KEEP_VERSIONS - 1 others (by modification time). A version is a directory with
-    a manifest."""
+    a manifest moodcast wrote (`_manifest_files`); any other directory is left whole."""
     versions = sorted(
         (
             p
             for p in store.iterdir()
-            if not p.name.startswith(".") and not p.is_symlink() and (p / MANIFEST_NAME).is_file()
+            if not p.name.startswith(".")
+            and not p.is_symlink()
+            and _manifest_files(p / MANIFEST_NAME)
         ),
         key=lambda p: p.stat().st_mtime_ns,
         reverse=True,
@@ -479,13 +495,15 @@ def _prune(store: Path, *, keep: Path) -> None:
 def _remove_own(version: Path) -> None:
     """Delete from `version` the files its manifest (or pending list) names that still hold
     what moodcast wrote (a listed SHA-256), an export's temporary files, then the lists
-    themselves, and the directory once empty. Anything else stays (an analyst's file, a listed
-    one changed since), with a warning naming the directory."""
+    themselves (those moodcast wrote: `_manifest_files`), and the directory once empty.
+    Anything else stays (an analyst's file, a listed one changed since), with a warning naming
+    the directory."""
+    lists = [p for p in (version / PENDING_NAME, version / MANIFEST_NAME) if _manifest_files(p)]
     for name, digests in _listed(version).items():
         with contextlib.suppress(OSError):
             if not (version / name).is_symlink() and _sha256(version / name) in digests:
                 (version / name).unlink()
-    for path in [*_temporaries(version), version / PENDING_NAME, version / MANIFEST_NAME]:
+    for path in [*_temporaries(version), *lists]:
         with contextlib.suppress(OSError):
             path.unlink()
     try:

@@ -55,6 +55,19 @@ def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start_as_fai
     so no later start found them: their posts never reached the warehouse. Once found, its run
     was recorded `killed` (the lock that stopped the load also kept it from recording itself
     `failed`), though it had stopped on its own."""
+    session = _stopped_after_a_failed_last_load(tmp_path)
+    recovering = datetime.now(UTC)
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-test"]
+    (row,) = _run_rows(tmp_path)
+    assert (row["status"], row["read"]) == ("failed", 4)
+    assert session.started_at < row["finished_at"] < recovering
+    assert not (tmp_path / "stream" / "stream-test").exists()
+
+
+def _stopped_after_a_failed_last_load(tmp_path) -> Session:
+    """A session `stream-test` that wrote counts of 4 posts read, then stopped while a batch
+    run held the data directory's lock (its files kept, its note saying `failed`)."""
     session = _session(tmp_path)
     alive = session_lock(session)
     counts = WriteBundleCountsFn(session.landing)
@@ -67,13 +80,25 @@ def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start_as_fai
     ):
         publish_last(session, wait=timedelta(seconds=0.3), every=0.1)
     close_session(alive, session.landing, failed_at=session.failed_at)
-    recovering = datetime.now(UTC)
+    return session
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-test"]
-    (row,) = _run_rows(tmp_path)
-    assert (row["status"], row["read"]) == ("failed", 4)
-    assert session.started_at < row["finished_at"] < recovering
-    assert not (tmp_path / "stream" / "stream-test").exists()
+
+def test_a_recovered_session_is_reported_with_the_status_recorded(tmp_path):
+    """Recovery said every session it loaded "was killed without stopping ... recorded it as
+    killed", and `--recover` counted them as "killed outright", a session that stopped on its
+    own after a failed last load (recorded `failed`) included."""
+    from click.testing import CliRunner
+
+    from moodcast.cli import main
+
+    _stopped_after_a_failed_last_load(tmp_path)
+    result = CliRunner().invoke(main, ["stream", "--recover", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (said,) = [line for line in result.stderr.splitlines() if "stream-test" in line]
+    assert "recorded it failed" in said
+    assert "recovered 1 stream session(s)" in result.stderr
+    assert "killed" not in result.stderr
+    assert [row["status"] for row in _run_rows(tmp_path)] == ["failed"]
 
 
 def _kill_a_session_after(tmp_path, steps: str, said: str) -> None:

@@ -279,10 +279,9 @@ def test_an_export_deletes_only_plain_names_its_earlier_manifest_listed(warehous
     (out / "timelines.parquet").write_text("stale\n")
     (out / "mine.txt").write_text("the analyst's\n")
     stale = hashlib.sha256(b"stale\n").hexdigest()
+    listed = {"timelines.parquet": stale, "../outside.csv": stale, "/etc/hosts": stale}
     (out / "manifest.json").write_text(
-        json.dumps(
-            {"files": {"timelines.parquet": stale, "../outside.csv": stale, "/etc/hosts": stale}}
-        )
+        json.dumps({"files": listed}, indent=1, sort_keys=True) + "\n"
     )
     paths = export(warehouse, out, formats=("csv",), k=11, tz="UTC")
     assert sorted(p.name for p in out.iterdir()) == sorted([*(p.name for p in paths), "mine.txt"])
@@ -409,3 +408,47 @@ def test_a_raw_export_into_a_published_set_is_refused(warehouse, tmp_path, insid
     with pytest.raises(WarehouseError, match="published"):
         export(warehouse, out / inside, formats=("parquet",), k=11, tz="UTC")
     assert read_set(out) == before and not torn(before)
+
+
+def test_a_manifest_json_moodcast_did_not_write_is_never_deleted(warehouse, tmp_path):
+    """A plain `exports` directory holding the analyst's own `manifest.json` (another tool's)
+    was taken for a version once moved aside, and pruning deleted that file."""
+    out = tmp_path / "exports"
+    out.mkdir()
+    theirs = '{"dataset": "regional moods", "files": {"notes.md": "draft"}}\n'
+    (out / "manifest.json").write_text(theirs)
+    (out / "notes.md").write_text("the analyst's\n")
+    _publish_changed(warehouse, out, KEEP_VERSIONS + 2)
+    (legacy,) = versions_dir(out).glob("legacy-*")
+    assert (legacy / "manifest.json").read_text() == theirs
+    assert (legacy / "notes.md").read_text() == "the analyst's\n"
+
+
+def test_a_hand_edited_manifest_of_an_old_version_is_kept_with_the_files(warehouse, tmp_path):
+    """A version whose manifest.json was edited by hand lost it when pruned (a file moodcast
+    no longer wrote as it is), and the files it listed were deleted by the edited digests."""
+    out = tmp_path / "exports"
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    version = Path(os.path.realpath(out))
+    listed = json.loads((out / "manifest.json").read_text())["files"]
+    edited = json.dumps({"files": listed, "reviewed_by": "analyst"}) + "\n"
+    (out / "manifest.json").write_text(edited)
+    _publish_changed(warehouse, out, KEEP_VERSIONS + 1)
+    assert (version / "manifest.json").read_text() == edited
+    assert sorted(p.name for p in version.iterdir()) == sorted([*listed, "manifest.json"])
+
+
+def test_a_file_an_analyst_listed_in_a_version_manifest_is_not_deleted(warehouse, tmp_path):
+    """A file the analyst saved into a version and added to its manifest (in moodcast's own
+    format, as a script that keeps the set verifiable would) was deleted with the version."""
+    out = tmp_path / "exports"
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    version = Path(os.path.realpath(out))
+    (out / "chart.png").write_bytes(b"the analyst's chart")
+    listed = json.loads((out / "manifest.json").read_text())["files"]
+    listed["chart.png"] = hashlib.sha256(b"the analyst's chart").hexdigest()
+    (out / "manifest.json").write_text(
+        json.dumps({"files": listed}, indent=1, sort_keys=True) + "\n"
+    )
+    _publish_changed(warehouse, out, KEEP_VERSIONS + 1)
+    assert sorted(p.name for p in version.iterdir()) == ["chart.png"]
