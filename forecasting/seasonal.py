@@ -291,7 +291,8 @@ def quasi_poisson(time: np.ndarray, y: np.ndarray, *, trend: bool, reweight: boo
     """(μ at time 0, Var μ̂ there, dispersion φ, two-sided p-value of the trend; 1.0 without
     `trend`) of a quasi-Poisson log-link fit of `y` on `time` (a constant, plus a linear trend
     when `trend`), as Farrington fits it: re-weighted once when `reweight` and some Anscombe
-    residual is above 1. None when the fit does not converge (`_irls`)."""
+    residual is above 1. None where `_irls` gives no coefficients (a singular system, or
+    coefficients that are not finite)."""
     X = np.column_stack([np.ones_like(time), time]) if trend else np.ones((len(y), 1))
     weights = np.ones(len(y))
     for _ in range(2 if reweight else 1):
@@ -315,8 +316,9 @@ def quasi_poisson(time: np.ndarray, y: np.ndarray, *, trend: bool, reweight: boo
 
 
 def _irls(X: np.ndarray, y: np.ndarray, weights: np.ndarray, iterations: int = 25):
-    """Poisson log-link coefficients by iteratively re-weighted least squares (None if it
-    does not converge)."""
+    """Poisson log-link coefficients by iteratively re-weighted least squares: once a step
+    moves them by less than 1e-8, else after `iterations` steps. None when a step's system is
+    singular, or when the coefficients after the last step are not finite."""
     beta = np.zeros(X.shape[1])
     beta[0] = np.log(max(float(np.average(y, weights=weights)), 1e-12))
     for _ in range(iterations):

@@ -29,7 +29,8 @@ class CompiledMarkers(Mapping[str, Marker]):
     terms, the `lexicons` (transforms.markers.rules, the reference engine's form) and their
     `automata` (the compiled engine's form, marker columns in this order); the hashtag
     `vocabulary`; and `chars`, the character table of canonical text, which grows with the
-    code points the posts bring (the only part that changes after building).
+    code points the posts bring (the only part that changes after building; threads that
+    share the value grow it one at a time, CharTable.add).
 
     It is a read-only Mapping of the markers, so it goes wherever a marker mapping does.
     Pickled, it carries only the markers and is compiled again where it is unpickled.

@@ -11,6 +11,7 @@ cues are made of, and a trie of the patterns as sequences of those words.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -61,6 +62,7 @@ class CharTable:
         self.out_kind = np.zeros(0, dtype=np.uint8)
         self.expansion = 1
         self.ascii: np.ndarray | None = None
+        self._adding = threading.Lock()
         self.add(code for block in STARTING_BLOCKS for code in block)
 
     @property
@@ -71,8 +73,12 @@ class CharTable:
     def add(self, code_points) -> None:
         """Compute the entries of `code_points` (not surrogates). The new output arrays are
         published before the entries that point into them, in a new `info`, so a scan that
-        read `arrays` and then `expansion` always sees a consistent table."""
-        chars = [chr(c) for c in code_points]
+        read `arrays` and then `expansion` always sees a consistent table. Threads that share
+        the table add one at a time: each numbers its outputs after the ones already there."""
+        with self._adding:
+            self._add([chr(c) for c in code_points])
+
+    def _add(self, chars: list[str]) -> None:
         if not chars:
             return
         lowered = pl.Series(chars, dtype=pl.String).str.to_lowercase().to_list()

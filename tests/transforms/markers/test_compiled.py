@@ -183,3 +183,43 @@ def test_an_unknown_engine_is_refused_with_the_choices():
     frame = pl.DataFrame({"text": ["so sad"], "lang": ["en"]})
     with pytest.raises(ValueError, match="compiled, reference"):
         score(frame, BUILTIN, engine="numba")
+
+
+def test_threads_scoring_with_one_compiled_set_get_the_results_of_one_thread():
+    """Regression: the scanner releases the GIL, so threads that share a CompiledMarkers learn
+    code points into its character table at once. Unlocked, that gave code points another
+    thread's outputs: wrong counts, or a crash reading past the table. Each thread's posts
+    bring a script the table has not computed, with a term around it."""
+    import sys
+    import threading
+
+    from tests.transforms.markers.test_tables import BLOCKS
+
+    sad = {"sad": parse_marker({"name": "sad", "lang": {"en": {"terms": ["sad"]}}}, origin="t")}
+    frames = [
+        pl.DataFrame({"text": ["".join(map(chr, block)) + " SAD " + chr(block[5])] * 20,
+                      "lang": ["en"] * 20})
+        for block in BLOCKS
+    ]  # fmt: skip
+    expected = [score(frame, sad) for frame in frames]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(12):
+            shared = compile_markers(sad)
+            scored = [None] * len(frames)
+            start = threading.Barrier(len(frames))
+
+            def run(i, shared=shared, scored=scored, start=start):
+                start.wait()
+                scored[i] = score(frames[i], shared)
+
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(len(frames))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert all(s.equals(e) for s, e in zip(scored, expected, strict=True))
+            assert all(score(f, shared).equals(e) for f, e in zip(frames, expected, strict=True))
+    finally:
+        sys.setswitchinterval(interval)
