@@ -12,7 +12,9 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,3 +152,38 @@ def placing(out_dir: Path) -> Iterator[None]:
     with (out_dir / TRAINING_LOCK).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+@contextmanager
+def staging_folder(out_dir: Path, prefix: str) -> Iterator[Path]:
+    """A new empty folder `<prefix>*` in the marker directory `out_dir` for a training to save
+    its model into before placing it, held (`fcntl.flock` on the folder) until the block ends
+    and then removed, so that remove_abandoned, in another training, leaves it alone. It is made
+    holding the training lock (placing), where remove_abandoned runs, so never seen unheld."""
+    with placing(out_dir):
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir))
+        held = os.open(folder, os.O_RDONLY)
+        fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(held)
+
+
+def remove_abandoned(out_dir: Path, prefix: str) -> None:
+    """Remove the staging folders `<prefix>*` of `out_dir` (staging_folder) that no training
+    holds any more: those of a training killed before it ended. Call it holding the
+    directory's training lock (placing)."""
+    for folder in out_dir.glob(f"{prefix}*"):
+        if not folder.is_dir():
+            continue
+        held = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(held)

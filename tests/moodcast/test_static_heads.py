@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from moodcast import static_models, training
 from moodcast.cli import main
-from moodcast.static_models import StaticSettings, distilled, saved_beside
+from moodcast.static_models import StaticSettings, distilled, saved_beside, staging_folder
 from moodcast.training import train_heads
 from transforms.embedding import resolve_model_path
 from transforms.errors import ModelError
@@ -304,3 +304,20 @@ def test_a_training_never_removes_the_model_another_placed_and_has_not_named_yet
     assert markers["sad"].heads["en"].model != markers["joy"].heads["en"].model
     for name in ("sad", "joy"):
         assert score_texts(TEXTS, lang="en", markers={name: markers[name]}, encoder=None)
+
+
+def test_a_training_removes_the_staging_folder_of_a_killed_fine_tuning_not_a_live_one(
+    cache, tmp_path
+):
+    """Regression: each fine-tuning saves into a staging folder of its own (`.finetuning-*`,
+    about 90 MB), removed at its end; one killed before (SIGKILL, out of memory) left it there
+    for good. A later training removes it, and leaves the one a running fine-tuning holds."""
+    out = tmp_path / "markers"
+    killed = out / ".finetuning-killed" / "model"
+    killed.mkdir(parents=True)
+    (killed / "model.safetensors").write_bytes(b"a fine-tuning killed while saving")
+    with staging_folder(out, training.FINETUNED_STAGING) as running:
+        train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                    origin="t.csv", family="static", static=TINY)  # fmt: skip
+        assert [p.name for p in out.glob(".finetuning*")] == [running.name]
+    assert not list(out.glob(".finetuning*"))
