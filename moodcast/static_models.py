@@ -118,9 +118,11 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
     """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
     files, transforms.model_folders.folder_digest) unless a copy is there; returns (folder name,
     digest). The copy is made under a temporary name and renamed into place; a copy another
-    training renamed there meanwhile (the same files: the name is their digest) is kept."""
+    training renamed there meanwhile (the same files: the name is their digest) is kept; a copy
+    whose files no longer have that digest is replaced (remove_damaged)."""
     digest = folder_digest(model_dir)
     target = out_dir / f"{STATIC_PREFIX}{digest}"
+    remove_damaged(target, digest)
     if not (target / STATIC_WEIGHTS).is_file():
         build_into_place(
             target,
@@ -128,6 +130,15 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
             lambda staging: shutil.copytree(model_dir, staging, dirs_exist_ok=True),
         )
     return target.name, digest
+
+
+def remove_damaged(folder: Path, digest: str) -> None:
+    """Remove the model folder `folder` (`static-<digest>/`, `finetuned-<digest>/`) when it is
+    there and its files do not have `digest` (damaged, or copied in part), so that a training
+    places its model there again rather than naming the damaged one. Call it holding the
+    directory's training lock (placing)."""
+    if folder.is_dir() and folder_digest(folder) != digest:
+        shutil.rmtree(folder)
 
 
 def remove_unnamed(out_dir: Path, prefix: str) -> None:

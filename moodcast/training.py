@@ -19,6 +19,7 @@ from moodcast.static_models import (
     distilled,
     placing,
     remove_abandoned,
+    remove_damaged,
     remove_unnamed,
     saved_beside,
     staging_folder,
@@ -480,6 +481,7 @@ def _finetuned(
             for k, name in enumerate(names)
         }
         with placing(out_dir):
+            remove_damaged(encoder_dir, tuned.digest)
             if not encoder_dir.exists():
                 tuned.encoder_dir.rename(encoder_dir)
             written = [

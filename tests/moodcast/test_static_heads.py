@@ -22,6 +22,7 @@ from moodcast.training import train_heads
 from transforms.embedding import resolve_model_path
 from transforms.errors import ModelError
 from transforms.markers import MarkerError, load_markers
+from transforms.model_folders import check_model_folder
 from transforms.model_markers import ModelConfig, classify, encoder_languages
 from transforms.model_scoring import (
     SCORE_BATCH_TEXTS,
@@ -321,3 +322,20 @@ def test_a_training_removes_the_staging_folder_of_a_killed_fine_tuning_not_a_liv
                     origin="t.csv", family="static", static=TINY)  # fmt: skip
         assert [p.name for p in out.glob(".finetuning*")] == [running.name]
     assert not list(out.glob(".finetuning*"))
+
+
+def test_retraining_replaces_a_damaged_model_folder_rather_than_naming_it_again(
+    trained, cache, tmp_path
+):
+    """Regression: a run refuses a static model folder whose files lost the head's digest and
+    says to retrain; retraining kept the damaged folder (its name was there) and named it
+    again, so the run refused it again."""
+    out = tmp_path / "markers"
+    shutil.copytree(trained, out)
+    (folder,) = out.glob("static-*")
+    (folder / "tokenizer.json").write_text("damaged")
+    train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                origin="t.csv", family="static", static=TINY)  # fmt: skip
+    head = load_markers(out)["sad"].heads["en"]
+    assert head.model == str(folder.resolve())
+    check_model_folder("sad", head)
