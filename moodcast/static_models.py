@@ -170,7 +170,8 @@ def staging_folder(out_dir: Path, prefix: str) -> Iterator[Path]:
     """A new empty folder `<prefix>*` in the marker directory `out_dir` for a training to save
     its model into before placing it, held (`fcntl.flock` on the folder) until the block ends
     and then removed, so that remove_abandoned, in another training, leaves it alone. It is made
-    holding the training lock (placing), where remove_abandoned runs, so never seen unheld."""
+    and removed holding the training lock (placing), where remove_abandoned runs, so that never
+    sees it unheld or half removed."""
     with placing(out_dir):
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir))
         held = os.open(folder, os.O_RDONLY)
@@ -178,18 +179,20 @@ def staging_folder(out_dir: Path, prefix: str) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(held)
+        with placing(out_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+            os.close(held)
 
 
 def remove_abandoned(out_dir: Path, prefix: str) -> None:
     """Remove the staging folders `<prefix>*` of `out_dir` (staging_folder) that no training
-    holds any more: those of a training killed before it ended. Call it holding the
-    directory's training lock (placing)."""
+    holds any more: those of a training killed before it ended. Call it holding the directory's
+    training lock (placing)."""
     for folder in out_dir.glob(f"{prefix}*"):
-        if not folder.is_dir():
+        try:
+            held = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        held = os.open(folder, os.O_RDONLY)
         try:
             fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
