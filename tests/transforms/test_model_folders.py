@@ -74,6 +74,11 @@ def test_a_worker_finds_the_folder_in_its_markers_dir_or_says_what_to_do(tmp_pat
     assert found.model == str((worker / "static-m1").resolve())
     assert found.digest == loaded["sad"].heads["en"].digest
     check_model_folder("sad", found)
+    other = tmp_path / "other-worker" / "markers"
+    shutil.copytree(worker, other)
+    (other / "static-m1" / "tokenizer.json").write_text('{"vocab": ["another", "model"]}')
+    with pytest.raises(ModelError, match="replaced or copied in part"):
+        check_model_folder("sad", located_markers(loaded, str(other))["sad"].heads["en"])
     monkeypatch.chdir(tmp_path)
     assert located_markers(loaded, "worker/markers")["sad"].heads["en"] == found
     with pytest.raises(ModelError) as unset:
