@@ -12,7 +12,9 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,9 +118,11 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
     """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
     files, transforms.model_folders.folder_digest) unless a copy is there; returns (folder name,
     digest). The copy is made under a temporary name and renamed into place; a copy another
-    training renamed there meanwhile (the same files: the name is their digest) is kept."""
+    training renamed there meanwhile (the same files: the name is their digest) is kept; a copy
+    whose files no longer have that digest is replaced (remove_damaged)."""
     digest = folder_digest(model_dir)
     target = out_dir / f"{STATIC_PREFIX}{digest}"
+    remove_damaged(target, digest)
     if not (target / STATIC_WEIGHTS).is_file():
         build_into_place(
             target,
@@ -126,6 +130,15 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
             lambda staging: shutil.copytree(model_dir, staging, dirs_exist_ok=True),
         )
     return target.name, digest
+
+
+def remove_damaged(folder: Path, digest: str) -> None:
+    """Remove the model folder `folder` (`static-<digest>/`, `finetuned-<digest>/`) when it is
+    there and its files do not have `digest` (damaged, or copied in part), so that a training
+    places its model there again rather than naming the damaged one. Call it holding the
+    directory's training lock (placing)."""
+    if folder.is_dir() and folder_digest(folder) != digest:
+        shutil.rmtree(folder)
 
 
 def remove_unnamed(out_dir: Path, prefix: str) -> None:
@@ -150,3 +163,41 @@ def placing(out_dir: Path) -> Iterator[None]:
     with (out_dir / TRAINING_LOCK).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+@contextmanager
+def staging_folder(out_dir: Path, prefix: str) -> Iterator[Path]:
+    """A new empty folder `<prefix>*` in the marker directory `out_dir` for a training to save
+    its model into before placing it, held (`fcntl.flock` on the folder) until the block ends
+    and then removed, so that remove_abandoned, in another training, leaves it alone. It is made
+    and removed holding the training lock (placing), where remove_abandoned runs, so that never
+    sees it unheld or half removed."""
+    with placing(out_dir):
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir))
+        held = os.open(folder, os.O_RDONLY)
+        fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        yield folder
+    finally:
+        with placing(out_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+            os.close(held)
+
+
+def remove_abandoned(out_dir: Path, prefix: str) -> None:
+    """Remove the staging folders `<prefix>*` of `out_dir` (staging_folder) that no training
+    holds any more: those of a training killed before it ended. Call it holding the directory's
+    training lock (placing)."""
+    for folder in out_dir.glob(f"{prefix}*"):
+        try:
+            held = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(held)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,8 +18,11 @@ from moodcast.static_models import (
     StaticSettings,
     distilled,
     placing,
+    remove_abandoned,
+    remove_damaged,
     remove_unnamed,
     saved_beside,
+    staging_folder,
 )
 from moodcast.tagging import TaggingError, with_languages
 from transforms.adapters import toml_with_header
@@ -42,8 +43,9 @@ the shared sets, benchmarks/markers.py)."""
 FINETUNED_PREFIX = "finetuned-"
 """A `finetune` head's encoder is saved beside it as `finetuned-<digest of its files>/`."""
 FINETUNED_STAGING = ".finetuning-"
-"""A `finetune` training saves its encoder into a folder of its own with this prefix, then
-renames it `finetuned-<digest>/`."""
+"""A `finetune` training saves its encoder into a folder of its own with this prefix
+(moodcast.static_models.staging_folder), then renames it `finetuned-<digest>/`; any training
+removes those a killed fine-tuning left (remove_abandoned)."""
 AUTO = "auto"
 CANDIDATES = ("ngram", "embedding", "hybrid")
 """The families `--family auto` compares, cheapest first: an `ngram` head costs microseconds per
@@ -339,6 +341,7 @@ def train_heads(
             _write_head(out_dir, n, h, markers=markers, origin=origin) for n, h in heads.items()
         ]
         remove_unnamed(out_dir, STATIC_PREFIX)
+        remove_abandoned(out_dir, FINETUNED_STAGING)
     return written
 
 
@@ -440,21 +443,21 @@ def _finetuned(
     """`finetune` heads (moodcast.finetune): the language's sentence model fine-tuned on every
     label of `kept` at once, saved into a folder of its own in `out_dir` (FINETUNED_STAGING)
     and renamed `finetuned-<digest>/`, and one head file per label that names it. Saved
-    encoders no head file names any more are removed; the rename, the head files and the
-    removal happen holding the directory's training lock (moodcast.static_models.placing)."""
+    encoders no head file names any more are removed, and staging folders a killed fine-tuning
+    left; the rename, the head files and the removals happen holding the directory's training
+    lock (moodcast.static_models.placing)."""
     langs = sorted(kept.get_column("lang").unique().to_list())
     names = [c for c in kept.columns if c not in ("text", "lang")]
     y = np.stack([kept.get_column(n).fill_null(0).to_numpy() for n in names], axis=1)
     for k, name in enumerate(names):
         _check_label(name, y[:, k], langs)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=FINETUNED_STAGING, dir=out_dir))
-    try:
+    with staging_folder(out_dir, FINETUNED_STAGING) as staging:
         tuned = finetune(
             _texts(kept),
             y,
             model_path=resolve_model_path(config.models[langs[0]]),
-            out_dir=staging,
+            out_dir=staging / "model",
             settings=settings,
             best_threshold=best_threshold,
         )
@@ -478,14 +481,14 @@ def _finetuned(
             for k, name in enumerate(names)
         }
         with placing(out_dir):
+            remove_damaged(encoder_dir, tuned.digest)
             if not encoder_dir.exists():
-                staging.rename(encoder_dir)
+                tuned.encoder_dir.rename(encoder_dir)
             written = [
                 _write_head(out_dir, n, h, markers=markers, origin=origin) for n, h in heads.items()
             ]
             remove_unnamed(out_dir, FINETUNED_PREFIX)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            remove_abandoned(out_dir, FINETUNED_STAGING)
     return written
 
 

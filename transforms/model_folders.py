@@ -62,7 +62,8 @@ def check_model_folder(name: str, head: Head) -> None:
 def located_markers(markers: Mapping[str, Marker], search_dir: str | None) -> dict[str, Marker]:
     """`markers` with the own model folder of each `static` and `finetune` head as found on this
     machine: at the path the head names (where the markers were loaded) or else, as on a remote
-    worker, the folder of that name in `search_dir` (MARKERS_DIR_ENV; None: nowhere else).
+    worker, the folder of that name in `search_dir` (MARKERS_DIR_ENV; None or empty: nowhere
+    else; relative: to the working directory).
 
     Raises ModelError naming the marker, the head, the paths tried, MARKERS_DIR_ENV and
     REMOTE_DOC when neither holds it.
@@ -87,7 +88,7 @@ def _located(marker: Marker, search_dir: str | None) -> Marker:
         looked = (
             f"nor at {elsewhere} ({MARKERS_DIR_ENV})"
             if elsewhere
-            else f"and {MARKERS_DIR_ENV} is not set"
+            else f"and {MARKERS_DIR_ENV} is not set (or empty)"
         )
         raise ModelError(
             f"the {head.family} head of marker {marker.name} ({lang}) needs its model folder "

@@ -78,11 +78,14 @@ def test_a_finetune_head_saves_its_model_reloads_and_scores_the_same_on_a_rerun(
         score_embeddings(base.encode(texts), lang="en", markers=markers, encoder=base)
 
     longer = dataclasses.replace(TINY, max_steps=4)
+    killed = tmp_path / "a" / ".finetuning-killed" / "model"
+    killed.mkdir(parents=True)
+    (killed / "model.safetensors").write_bytes(b"a fine-tuning killed while saving")
     train_heads(rows, markers={}, config=config, out_dir=tmp_path / "a", origin="t.csv",
                 family="finetune", settings=longer)  # fmt: skip
     (kept,) = (tmp_path / "a").glob("finetuned-*")
     assert kept != encoder_dir and not encoder_dir.exists()
-    assert not (tmp_path / "a" / ".finetuning").exists()
+    assert not list((tmp_path / "a").glob(".finetuning*"))
     shutil.rmtree(kept)
     with pytest.raises(MarkerError, match=r"fine-tuned model .* is missing"):
         load_markers(tmp_path / "a")

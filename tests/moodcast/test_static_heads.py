@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,11 +17,12 @@ from click.testing import CliRunner
 
 from moodcast import static_models, training
 from moodcast.cli import main
-from moodcast.static_models import StaticSettings, distilled, saved_beside
+from moodcast.static_models import StaticSettings, distilled, saved_beside, staging_folder
 from moodcast.training import train_heads
 from transforms.embedding import resolve_model_path
 from transforms.errors import ModelError
 from transforms.markers import MarkerError, load_markers
+from transforms.model_folders import check_model_folder
 from transforms.model_markers import ModelConfig, classify, encoder_languages
 from transforms.model_scoring import (
     SCORE_BATCH_TEXTS,
@@ -42,8 +44,9 @@ TEXTS = ["I cried all night and I feel empty", "heartbroken, can't stop crying",
          "so sad about everything lately", "lunch with the team was nice"]  # fmt: skip
 NO_SUCH_MODEL = ModelConfig(models={"en": "/nonexistent/sentence-model"})
 """A configuration whose sentence model cannot load: scoring with it proves none is loaded."""
-JOIN_S = 20
-"""How long a training waits for another it started to finish or to wait for the lock."""
+JOIN_S = 600
+"""At most how long a training waits for another it started to end or to wait for the lock (a
+safety net: the wait ends as soon as either happens)."""
 
 
 def _labels() -> pl.DataFrame:
@@ -261,36 +264,78 @@ def test_a_training_never_removes_the_model_another_placed_and_has_not_named_yet
 ):
     """Regression: a training removes the model folders no head names (remove_unnamed); run
     while another training had placed its folder and not yet written its head, it removed that
-    folder, and the other's head named a missing model. Here `joy` trains to its end while
-    `sad`, with another static model, is about to write its head."""
+    folder, and the other's head named a missing model. Here `joy` trains while `sad`, with
+    another static model, is about to write its head, and `sad` goes on once `joy` has ended or
+    waits for the directory's lock (training.placing: no such wait before the lock)."""
     other = StaticSettings(pca_dims=8, token_remove_pattern=TINY.token_remove_pattern)
     distilled("default", cache_dir=cache, settings=other)
     out = tmp_path / "markers"
     joy = _labels().rename({"sad": "joy"})
-    write_head = training._write_head
-    finished = []
+    write_head, placing = training._write_head, getattr(training, "placing", None)
+    joy_ended_or_waits = threading.Event()
 
     def train_joy() -> None:
-        train_heads(joy, markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
-                    origin="t.csv", family="static", static=TINY)  # fmt: skip
-        finished.append("joy")
+        try:
+            train_heads(joy, markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                        origin="t.csv", family="static", static=TINY)  # fmt: skip
+        finally:
+            joy_ended_or_waits.set()
+
+    @contextmanager
+    def joy_waits(out_dir):
+        if threading.current_thread() is not threading.main_thread():
+            joy_ended_or_waits.set()
+        with placing(out_dir):
+            yield
 
     def while_joy_trains(*args, **kwargs):
-        if threading.current_thread() is threading.main_thread() and not finished:
-            other_training = threading.Thread(target=train_joy)
-            other_training.start()
-            other_training.join(timeout=JOIN_S)
-            finished.append("sad")
-            wait_for.append(other_training)
+        if threading.current_thread() is threading.main_thread() and not started:
+            started.append(threading.Thread(target=train_joy))
+            started[0].start()
+            assert joy_ended_or_waits.wait(timeout=JOIN_S)
         return write_head(*args, **kwargs)
 
-    wait_for: list[threading.Thread] = []
+    started: list[threading.Thread] = []
     monkeypatch.setattr(training, "_write_head", while_joy_trains)
+    monkeypatch.setattr(training, "placing", joy_waits, raising=False)
     train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
                 origin="t.csv", family="static", static=other)  # fmt: skip
-    wait_for[0].join()
-    assert sorted(finished) == ["joy", "sad"]
+    started[0].join()
     markers = load_markers(out)
     assert markers["sad"].heads["en"].model != markers["joy"].heads["en"].model
     for name in ("sad", "joy"):
         assert score_texts(TEXTS, lang="en", markers={name: markers[name]}, encoder=None)
+
+
+def test_a_training_removes_the_staging_folder_of_a_killed_fine_tuning_not_a_live_one(
+    cache, tmp_path
+):
+    """Regression: each fine-tuning saves into a staging folder of its own (`.finetuning-*`,
+    about 90 MB), removed at its end; one killed before (SIGKILL, out of memory) left it there
+    for good. A later training removes it, and leaves the one a running fine-tuning holds."""
+    out = tmp_path / "markers"
+    killed = out / ".finetuning-killed" / "model"
+    killed.mkdir(parents=True)
+    (killed / "model.safetensors").write_bytes(b"a fine-tuning killed while saving")
+    with staging_folder(out, training.FINETUNED_STAGING) as running:
+        train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                    origin="t.csv", family="static", static=TINY)  # fmt: skip
+        assert [p.name for p in out.glob(".finetuning*")] == [running.name]
+    assert not list(out.glob(".finetuning*"))
+
+
+def test_retraining_replaces_a_damaged_model_folder_rather_than_naming_it_again(
+    trained, cache, tmp_path
+):
+    """Regression: a run refuses a static model folder whose files lost the head's digest and
+    says to retrain; retraining kept the damaged folder (its name was there) and named it
+    again, so the run refused it again."""
+    out = tmp_path / "markers"
+    shutil.copytree(trained, out)
+    (folder,) = out.glob("static-*")
+    (folder / "tokenizer.json").write_text("damaged")
+    train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
+                origin="t.csv", family="static", static=TINY)  # fmt: skip
+    head = load_markers(out)["sad"].heads["en"]
+    assert head.model == str(folder.resolve())
+    check_model_folder("sad", head)

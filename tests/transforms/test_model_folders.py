@@ -62,7 +62,7 @@ def test_the_digest_is_checked_once_per_process(tmp_path):
     check_model_folder("sad", head)
 
 
-def test_a_worker_finds_the_folder_in_its_markers_dir_or_says_what_to_do(tmp_path):
+def test_a_worker_finds_the_folder_in_its_markers_dir_or_says_what_to_do(tmp_path, monkeypatch):
     markers = _marker_dir(tmp_path / "submitter")
     loaded = load_markers(markers, names=["sad"])
     assert located_markers(loaded, None) == loaded
@@ -74,9 +74,18 @@ def test_a_worker_finds_the_folder_in_its_markers_dir_or_says_what_to_do(tmp_pat
     assert found.model == str((worker / "static-m1").resolve())
     assert found.digest == loaded["sad"].heads["en"].digest
     check_model_folder("sad", found)
+    other = tmp_path / "other-worker" / "markers"
+    shutil.copytree(worker, other)
+    (other / "static-m1" / "tokenizer.json").write_text('{"vocab": ["another", "model"]}')
+    with pytest.raises(ModelError, match="replaced or copied in part"):
+        check_model_folder("sad", located_markers(loaded, str(other))["sad"].heads["en"])
+    monkeypatch.chdir(tmp_path)
+    assert located_markers(loaded, "worker/markers")["sad"].heads["en"] == found
     with pytest.raises(ModelError) as unset:
         located_markers(loaded, None)
     assert f"{MARKERS_DIR_ENV} is not set" in str(unset.value)
+    with pytest.raises(ModelError, match=f"{MARKERS_DIR_ENV} is not set \\(or empty\\)"):
+        located_markers(loaded, "")
     with pytest.raises(ModelError) as elsewhere:
         located_markers(loaded, str(tmp_path / "empty"))
     message = str(elsewhere.value)
