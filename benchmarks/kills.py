@@ -70,7 +70,7 @@ def exports(data_dir: Path) -> dict[str, bytes]:
 
 
 def read_set(out: Path) -> dict[str, bytes]:
-    """Every file of a published export set, read as warehouse.exports.publish says: the
+    """Every file of a published export set, read as warehouse.export_versions.publish says: the
     directory opened once, its files relative to it."""
     fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     try:

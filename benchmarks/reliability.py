@@ -25,7 +25,7 @@ from benchmarks.kills import kill_and_rerun, read_set, torn
 from benchmarks.results import write_section
 from benchmarks.small_run import LEXICON_ONLY
 from moodcast.sample import generate_sample
-from warehouse.exports import publish
+from warehouse.export_versions import publish
 from warehouse.load import replace_alerts, replace_forecasts
 from warehouse.schema import create_schema
 

@@ -18,7 +18,7 @@ EXPORT_FORMATS = ("csv", "parquet")
 
 def publish_exports(settings: Settings) -> list[Path]:
     """Publish every export format of the published warehouse as one set in
-    `settings.exports_dir` (warehouse.exports.publish: readers never see half of it)."""
+    `settings.exports_dir` (warehouse.export_versions.publish: readers never see half of it)."""
     con = warehouse.open_published(settings.data_dir)
     try:
         return warehouse.publish(

@@ -6,7 +6,8 @@ The only package that imports DuckDB. A run takes the lock and writes through
 
 from warehouse.backtests import replace_backtests, replace_model_choice
 from warehouse.errors import LoadError, NoWarehouse, RunLocked, SchemaMismatch, WarehouseError
-from warehouse.exports import export, publish
+from warehouse.export_versions import publish
+from warehouse.exports import export
 from warehouse.ledger import (
     RunRecord,
     inputs_covering,

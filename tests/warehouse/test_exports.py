@@ -12,7 +12,8 @@ from benchmarks.kills import read_set, torn
 from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, PERIOD_SCHEMA
 from warehouse.errors import WarehouseError
-from warehouse.exports import KEEP_VERSIONS, export, publish, versions_dir
+from warehouse.export_versions import KEEP_VERSIONS, publish
+from warehouse.exports import export, versions_dir
 from warehouse.load import load_daily, load_periods, replace_alerts, replace_forecasts
 from warehouse.queries import forecast_series
 
