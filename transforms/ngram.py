@@ -32,8 +32,8 @@ NGRAM_BUCKETS = 2**18
 def ngram_features(texts: Sequence[str], recipe: str = NGRAM_FEATURES):
     """Sparse CSR matrix of `recipe`'s features: for `ngram-v1` (len(texts), 2 * NGRAM_BUCKETS),
     word then character n-gram buckets as the module doc's HashingVectorizer pair makes them
-    (transforms.ngram_hashing computes the same, compiled); for `ngram-words` (len(texts), NGRAM_BUCKETS), the word
-    buckets alone. Raises KeyError for a recipe not in RECIPES."""
+    (transforms.ngram_hashing computes the same, compiled); for `ngram-words` (len(texts),
+    NGRAM_BUCKETS), the word buckets alone. Raises KeyError for a recipe not in RECIPES."""
     return hashed_ngrams(texts, buckets=NGRAM_BUCKETS, chars=RECIPES[recipe])
 
 

@@ -81,14 +81,15 @@ def prepare(
     """Filter, complete and lexicon-tag valid posts, and pick the texts the model must score.
 
     Returns `(posts, filtered, texts)`. `posts` has `id, source, line, day, region, lang,
-    author` (the HMAC pseudonym, or null), `key` (model_texts' key; null
-    where the post needs no model score),
-    `in_sample` (the model sample) and each marker's lexicon hit as a Boolean column; raw text
-    and author ids are gone. `filtered` has one row per filtered post with its `reason` (one of
-    FILTER_REASONS). `texts` (model_texts: `lang, key, text`, the text its model_text only
-    where a model reads it, reads_model_text) holds the posts whose decisions need the model (transforms.model_markers.decide makes the decisions). A missing `lang` is
-    identified from the text (PostOptions), except in posts already filtered as future or
-    reposts; a missing region, or one `options.regions` does not allow, becomes `unknown`.
+    author` (the HMAC pseudonym, or null), `key` (model_texts' key; null where the post needs
+    no model score), `in_sample` (the model sample) and each marker's lexicon hit as a Boolean
+    column; raw text and author ids are gone. `filtered` has one row per filtered post with its
+    `reason` (one of FILTER_REASONS). `texts` (model_texts: `lang, key, text`; `text` is the
+    post's model_text where a model reads it, reads_model_text, else its text as it is) holds
+    the posts whose decisions need the model (transforms.model_markers.decide makes the
+    decisions). A missing `lang` is identified from the text (PostOptions), except in posts
+    already filtered as future or reposts; a missing region, or one `options.regions` does not
+    allow, becomes `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
     stated = primary_subtag(pl.col("lang"))

@@ -271,7 +271,7 @@ def test_a_training_never_removes_the_model_another_placed_and_has_not_named_yet
     distilled("default", cache_dir=cache, settings=other)
     out = tmp_path / "markers"
     joy = _labels().rename({"sad": "joy"})
-    write_head, placing = training._write_head, getattr(training, "placing", None)
+    write_head, placing = training._write_head, training.placing
     joy_ended_or_waits = threading.Event()
 
     def train_joy() -> None:
@@ -297,7 +297,7 @@ def test_a_training_never_removes_the_model_another_placed_and_has_not_named_yet
 
     started: list[threading.Thread] = []
     monkeypatch.setattr(training, "_write_head", while_joy_trains)
-    monkeypatch.setattr(training, "placing", joy_waits, raising=False)
+    monkeypatch.setattr(training, "placing", joy_waits)
     train_heads(_labels(), markers={}, config=ModelConfig(cache_dir=cache), out_dir=out,
                 origin="t.csv", family="static", static=other)  # fmt: skip
     started[0].join()

@@ -193,7 +193,7 @@ def test_threads_scoring_with_one_compiled_set_get_the_results_of_one_thread():
     import sys
     import threading
 
-    from tests.transforms.markers.test_tables import BLOCKS
+    from tests.transforms.markers.blocks import BLOCKS
 
     sad = {"sad": parse_marker({"name": "sad", "lang": {"en": {"terms": ["sad"]}}}, origin="t")}
     frames = [
