@@ -29,7 +29,7 @@ from warehouse.schema import (
 )
 from warehouse.writes import insert, registered, require_unique, transaction
 
-RunStatus = Literal["running", "ok", "failed"]
+RunStatus = Literal["running", "ok", "failed", "killed"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,8 +39,8 @@ class RunRecord:
     `started_at` and `finished_at` must be time-zone aware; `as_of` is the local day the run
     treats as today in time zone `tz`; `marker_versions` maps marker name to marker_version
     (a mapping or JSON object text; kept as a sorted dict). `status` is `running`, `ok`,
-    `failed` or `killed`; only `ok` runs count as having ledgered their inputs. The counts are of that execution: records read, valid, dead-lettered, duplicates and
-    filtered out; days loaded, series forecast and alerts raised.
+    `failed` or `killed`; only `ok` runs count as having ledgered their inputs. The counts are
+    of that execution: records read, valid, dead-lettered, duplicates and filtered out; days loaded, series forecast and alerts raised.
     """
 
     run_id: str
