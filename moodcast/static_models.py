@@ -114,13 +114,13 @@ def distilled(spec: str, *, cache_dir: Path | None, settings: StaticSettings) ->
     return target
 
 
-def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
-    """Copy the static model in `model_dir` into `out_dir` as `static-<digest>/` (digest: of its
-    files, transforms.model_folders.folder_digest) unless a copy is there; returns (folder name,
-    digest). The copy is made under a temporary name and renamed into place; a copy another
-    training renamed there meanwhile (the same files: the name is their digest) is kept; a copy
-    whose files no longer have that digest is replaced (remove_damaged)."""
-    digest = folder_digest(model_dir)
+def saved_beside(model_dir: Path, out_dir: Path, digest: str) -> str:
+    """Copy the static model in `model_dir`, whose files have `digest`
+    (transforms.model_folders.folder_digest), into `out_dir` as `static-<digest>/` unless a copy
+    is there; returns the folder's name. The copy is made under a temporary name and renamed
+    into place; a copy another training renamed there meanwhile (the same files: the name is
+    their digest) is kept; a copy whose files no longer have that digest is replaced
+    (remove_damaged)."""
     target = out_dir / f"{STATIC_PREFIX}{digest}"
     remove_damaged(target, digest)
     if not (target / STATIC_WEIGHTS).is_file():
@@ -129,7 +129,7 @@ def saved_beside(model_dir: Path, out_dir: Path) -> tuple[str, str]:
             STATIC_WEIGHTS,
             lambda staging: shutil.copytree(model_dir, staging, dirs_exist_ok=True),
         )
-    return target.name, digest
+    return target.name
 
 
 def remove_damaged(folder: Path, digest: str) -> None:

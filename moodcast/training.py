@@ -336,7 +336,7 @@ def train_heads(
         heads[name] = head
     with placing(out_dir):
         if family == "static":
-            saved_beside(distilled_dir, out_dir)
+            saved_beside(distilled_dir, out_dir, digest)
         written = [
             _write_head(out_dir, n, h, markers=markers, origin=origin) for n, h in heads.items()
         ]

@@ -22,7 +22,7 @@ from moodcast.training import train_heads
 from transforms.embedding import resolve_model_path
 from transforms.errors import ModelError
 from transforms.markers import MarkerError, load_markers
-from transforms.model_folders import check_model_folder
+from transforms.model_folders import check_model_folder, folder_digest
 from transforms.model_markers import ModelConfig, classify, encoder_languages
 from transforms.model_scoring import (
     SCORE_BATCH_TEXTS,
@@ -255,7 +255,8 @@ def test_a_copy_another_training_saved_meanwhile_is_kept(trained, cache, tmp_pat
 
     saved = json.loads((trained / "sad.head.json").read_text())
     monkeypatch.setattr(static_models.shutil, "copytree", copy_while_another_training_saves)
-    assert saved_beside(distilled_dir, out) == (saved["model"], saved["static_digest"])
+    assert folder_digest(distilled_dir) == saved["static_digest"]
+    assert saved_beside(distilled_dir, out, saved["static_digest"]) == saved["model"]
     assert [p.name for p in out.iterdir()] == [saved["model"]]
 
 
