@@ -31,6 +31,7 @@ from transforms.publish import WeekGrain
 from warehouse import queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
+from warehouse.store import fsync_path
 
 Format = Literal["csv", "parquet"]
 
@@ -66,11 +67,7 @@ def _staged(path: Path, write: Callable[[Path], None]) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         write(tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(tmp)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
