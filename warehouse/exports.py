@@ -177,10 +177,19 @@ def versions_dir(out_dir: Path | str) -> Path:
 
 def in_published_versions(path: Path | str) -> bool:
     """True when `path`, its symbolic links resolved, is or lies in the versions directory of
-    a published export set (`.<name>.versions`, `versions_dir`), the target of its link
-    included."""
+    a published export set, the target of its link included: a directory `.<name>.versions`
+    (`versions_dir`) beside a symbolic link `<name>` to one of its versions. A directory so
+    named without that link beside it is not one."""
     resolved = Path(path).resolve()
-    return any(re.fullmatch(r"\..+\.versions", p.name) for p in [resolved, *resolved.parents])
+    return any(_holds_published_versions(p) for p in [resolved, *resolved.parents])
+
+
+def _holds_published_versions(directory: Path) -> bool:
+    named = re.fullmatch(r"\.(.+)\.versions", directory.name)
+    if named is None:
+        return False
+    link = directory.parent / named[1]
+    return link.is_symlink() and link.resolve().parent == directory
 
 
 def export(
