@@ -56,6 +56,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
+from benchmarks.cpu import least_cpu_s  # noqa: E402
 from benchmarks.head_sets import label_f1, splits, trained, views  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
@@ -107,11 +109,8 @@ def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
         markers = trained(covidemo, train, family, recipe, CachedEncoder(), out / "heads",
                           FinetuneSettings(max_steps=1))  # fmt: skip
         score_texts(texts[:20], lang="en", markers=markers, encoder=encoder)
-        best = float("inf")
-        for _ in range(3):
-            start = time.process_time()
-            score_texts(texts, lang="en", markers=markers, encoder=encoder)
-            best = min(best, time.process_time() - start)
+        run = partial(score_texts, texts, lang="en", markers=markers, encoder=encoder)
+        best = least_cpu_s(run, repeats=3)
         per[name_of(family, recipe)] = 1e6 * best / len(texts)
         shutil.rmtree(out)
     return per

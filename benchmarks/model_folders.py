@@ -19,27 +19,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.cpu import least_cpu_s  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.embedding import resolve_model_path  # noqa: E402
 from transforms.model_folders import folder_digest  # noqa: E402
 
 STATIC_CACHE = ROOT / "benchmarks" / ".data" / "static-cache"
-
-
-def best_cpu_s(run, repeats: int) -> float:
-    """The least CPU seconds (this process) of `repeats` calls of `run`."""
-    spent = []
-    for _ in range(repeats):
-        start = time.process_time()
-        run()
-        spent.append(time.process_time() - start)
-    return min(spent)
 
 
 def folder_mb(folder: Path) -> float:
@@ -83,8 +73,8 @@ def main() -> None:
     }
     lines = ["| model folder | MB | digest CPU s | load CPU s | digest / load |", "|---|---:|---:|---:|---:|"]  # fmt: skip
     for name, (folder, load) in models.items():
-        digest_s = best_cpu_s(lambda f=folder: folder_digest(f), args.repeats)
-        load_s = best_cpu_s(lambda f=folder, lo=load: lo(f), args.repeats)
+        digest_s = least_cpu_s(lambda f=folder: folder_digest(f), repeats=args.repeats)
+        load_s = least_cpu_s(lambda f=folder, lo=load: lo(f), repeats=args.repeats)
         lines.append(
             f"| {name} | {folder_mb(folder):.1f} | {digest_s:.3f} | {load_s:.3f} | "
             f"{digest_s / load_s:.2f} |"

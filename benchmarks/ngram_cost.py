@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
+from benchmarks.cpu import least_cpu_s  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.ngram import RECIPES, ngram_scores  # noqa: E402
@@ -76,12 +76,7 @@ def synthetic(count: int, seed: int = 0) -> list[str]:
 def cost(texts: list[str], head, repeats: int) -> float:
     """Least CPU seconds per text of `ngram_scores` with `head` over `repeats` runs."""
     ngram_scores(texts[:50], {"h": head})
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        ngram_scores(texts, {"h": head})
-        best = min(best, time.process_time() - start)
-    return best / len(texts)
+    return least_cpu_s(lambda: ngram_scores(texts, {"h": head}), repeats=repeats) / len(texts)
 
 
 def main() -> None:

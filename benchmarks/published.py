@@ -3,6 +3,8 @@ batch run, runs of the same posts in another order): shared by benchmarks and te
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -23,3 +25,11 @@ def published_tables(data_dir: Path) -> dict[str, pl.DataFrame]:
         }
     finally:
         con.close()
+
+
+def published_days(data_dir: Path, days: Collection[date]) -> pl.DataFrame:
+    """The published daily aggregates of the data directory `data_dir` on `days` (without
+    `run_id`), sorted by every column: what a streamed warehouse and one batch run over the same
+    posts must agree on."""
+    daily = published_tables(data_dir)["daily"]
+    return daily.filter(pl.col("day").is_in(days)).sort(daily.columns)

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import head_sets as hs  # noqa: E402
 from benchmarks import marker_sets as ms  # noqa: E402
+from benchmarks.cpu import least_cpu_s  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.static_model import STATIC_DIR  # noqa: E402
 from moodcast.static_models import StaticSettings, distilled  # noqa: E402
@@ -156,11 +158,8 @@ def cost_line(train_cap: int, cap: int) -> list[str]:
         with tempfile.TemporaryDirectory() as out:
             markers = trained(semeval, parts["train"], family, Path(out))
             score_texts(texts, lang="es", markers=markers, encoder=None)
-            best = float("inf")
-            for _ in range(3):
-                start = time.process_time()
-                score_texts(texts, lang="es", markers=markers, encoder=None)
-                best = min(best, time.process_time() - start)
+            run = partial(score_texts, texts, lang="es", markers=markers, encoder=None)
+            best = least_cpu_s(run, repeats=3)
         per[family] = 1e6 * best / len(texts)
     return [
         f"CPU µs per post of `score_texts` ({len(texts)} SemEval-es test tweets, the anger head, "

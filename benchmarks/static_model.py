@@ -40,7 +40,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -56,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import head_sets as hs  # noqa: E402
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks import zero_shot as zs  # noqa: E402
+from benchmarks.cpu import least_cpu_s  # noqa: E402
 from benchmarks.markers import NO_MODEL, CachedEncoder, decisions, prf, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
@@ -242,20 +242,12 @@ def transfer_table() -> list[str]:
     return lines
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def least_cpu(texts: list[str], markers, encoder, repeats: int = 3) -> float:
     """The least CPU s of `repeats` runs of score_texts (after one warm-up run)."""
     score_texts(texts, lang="en", markers=markers, encoder=encoder)
-    best = float("inf")
-    for _ in range(repeats):
-        start = _cpu()
-        score_texts(texts, lang="en", markers=markers, encoder=encoder)
-        best = min(best, _cpu() - start)
-    return best
+    return least_cpu_s(
+        lambda: score_texts(texts, lang="en", markers=markers, encoder=encoder), repeats=repeats
+    )
 
 
 def cost_table(args) -> list[str]:

@@ -24,12 +24,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
-import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import warehouse  # noqa: E402
+from benchmarks.published import published_days  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.run import daily_run  # noqa: E402
@@ -90,15 +90,6 @@ def _state(data_dir: Path) -> tuple[set[date], int]:
         return open_days, int(runs.get_column("read").max()) if runs.height else 0
     finally:
         con.close()
-
-
-def _days(data_dir: Path, days: list[date]) -> pl.DataFrame:
-    con = warehouse.open_published(data_dir)
-    try:
-        daily = queries.current_daily(con).drop("run_id")
-    finally:
-        con.close()
-    return daily.filter(pl.col("day").is_in(days)).sort(daily.columns)
 
 
 def _streamed(root: Path, posts: list[dict], *, seconds: float, today: date):
@@ -176,7 +167,7 @@ def main() -> None:
     kept = [p for p in posts if datetime.fromisoformat(p["created_at"]) > now - timedelta(days=3)]
     batch_s = _batch_seconds(root, kept, as_of=now.date())
     days = sorted({datetime.fromisoformat(p["created_at"]).date() for p in kept})
-    same = _days(root / "data", days).equals(_days(root / "batch", days))
+    same = published_days(root / "data", days).equals(published_days(root / "batch", days))
     row = (
         f"| {len(posts):,} posts over {args.seconds:g} s ({late} 1–2 days late, {too_late} "
         f"too late) | {visible_s:.0f} s | {counted_s:.0f} s | "

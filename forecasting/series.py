@@ -99,13 +99,13 @@ def prepare_series(
 
     `series` follows SERIES_SCHEMA at frequency `freq`; `history_days` and `min_history_days`
     are spans of time, counted in periods of `freq` (365 days are 52 weeks). Each series keeps
-    its last `history_days` days up to the
-    latest `ds` of the whole frame (so every forecast starts on the same day). A series is
-    skipped, with a reason, when more than `max_null_share` of those days are null
-    (suppressed or missing), or when fewer than `min_history_days` days (and `freq.min_periods`
-    periods) remain from its first observed day. Otherwise leading nulls are dropped, interior nulls are interpolated linearly
-    and trailing nulls carry the last observed value forward, for fitting only.
-    Raises ContractError on a malformed frame (see `validate_series`).
+    its last `history_days` days up to the latest `ds` of the whole frame (so every forecast
+    starts on the same day). A series is skipped, with a reason (`_skip_reason`), when more
+    than `max_null_share` of those days are null (suppressed or missing), or when fewer than
+    `min_history_days` days (and `freq.min_periods` periods) remain from its first observed
+    day. Otherwise leading nulls are dropped, interior nulls are interpolated linearly and
+    trailing nulls carry the last observed value forward, for fitting only. Raises
+    ContractError on a malformed frame (see `validate_series`).
     """
     if history_days < 1 or min_history_days < 1:
         raise ValueError("history_days and min_history_days must be at least 1")
@@ -139,30 +139,9 @@ def prepare_series(
     stats = stats.join(lengths, on="unique_id", how="left").with_columns(
         pl.col("n_days").fill_null(0), pl.col("n_interpolated").fill_null(0)
     )
-    share = pl.col("n_null") / pl.col("n_window")
-    reason = (
-        pl.when(share > max_null_share)
-        .then(
-            pl.format(
-                "{}% of its last {} {}s are suppressed or missing (more than {}%), so it is "
-                "not forecast.",
-                (share * 100).round(0).cast(pl.Int64),
-                pl.col("n_window"),
-                pl.lit(freq.unit),
-                pl.lit(round(max_null_share * 100)),
-            )
-        )
-        .when(pl.col("n_days") < min_history)
-        .then(
-            pl.format(
-                "Only {} {}s of history, fewer than the {} needed, so it is not forecast.",
-                pl.col("n_days"),
-                pl.lit(freq.unit),
-                pl.lit(min_history),
-            )
-        )
+    stats = stats.with_columns(
+        _skip_reason(max_null_share=max_null_share, min_history=min_history, freq=freq)
     )
-    stats = stats.with_columns(reason.alias("reason"))
     skipped = (
         stats.filter(pl.col("reason").is_not_null())
         .select(
@@ -189,4 +168,34 @@ def prepare_series(
         fit=fit,
         skipped=skipped,
         history=kept.cast({"n_days": pl.Int64, "n_interpolated": pl.Int64}).sort("unique_id"),
+    )
+
+
+def _skip_reason(*, max_null_share: float, min_history: int, freq: Frequency) -> pl.Expr:
+    """`reason`, why a series is not forecast, from its `n_null` of `n_window` periods and its
+    `n_days` of history: more than `max_null_share` null, or fewer than `min_history` periods
+    (of `freq`); null for a series that is forecast."""
+    share = pl.col("n_null") / pl.col("n_window")
+    return (
+        pl.when(share > max_null_share)
+        .then(
+            pl.format(
+                "{}% of its last {} {}s are suppressed or missing (more than {}%), so it is "
+                "not forecast.",
+                (share * 100).round(0).cast(pl.Int64),
+                pl.col("n_window"),
+                pl.lit(freq.unit),
+                pl.lit(round(max_null_share * 100)),
+            )
+        )
+        .when(pl.col("n_days") < min_history)
+        .then(
+            pl.format(
+                "Only {} {}s of history, fewer than the {} needed, so it is not forecast.",
+                pl.col("n_days"),
+                pl.lit(freq.unit),
+                pl.lit(min_history),
+            )
+        )
+        .alias("reason")
     )

@@ -53,8 +53,9 @@ class Settings:
     (`iso_week` or CDC `epi_week`) published where days are too small (transforms.publish);
     `privacy` the publishing mode: `suppress` (k, coarser cells, complementary suppression;
     the default: exact counts that analysts can check, and no budget to manage) or `dp`
-    (transforms.dp, with budget `dp_epsilon`, `dp_delta` per author per local day); `history_days` bounds what
-    forecasting models see; `horizon_days` is how far forecasts look ahead.
+    (transforms.dp, with budget `dp_epsilon`, `dp_delta` per author per local day);
+    `history_days` bounds what forecasting models see; `horizon_days` is how far forecasts
+    look ahead.
     `alert_methods` are the alert methods a run writes (forecasting.methods.ALERT_METHODS;
     `early` only by default); a day counts for alerts when its cell has at least
     `min_posts_per_day` posts; a day whose total post count is `volume_change_factor` times

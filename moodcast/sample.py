@@ -162,7 +162,8 @@ def generate_sample(
     Posts fall on the `days` local days from `start` in time zone `tz` (the analysis time
     zone); naive timestamps are UTC wall-clock times. `progress(lines_written, total_lines)` is
     called after every `moodcast.sample_lines.CHUNK_POSTS` posts. The same arguments give
-    byte-identical files. `malformed_share` is honoured as long as enough valid lines remain to be repeated.
+    byte-identical files. `malformed_share` is honoured as long as enough valid lines remain
+    to be repeated.
     `profile` names one of PROFILES; `authors_per_day`, when given, replaces `posts` by the
     number that gives about that many distinct authors a day (POSTS_PER_AUTHOR_DAY).
 

@@ -29,7 +29,8 @@ _TOKEN = re.compile(r"\w+")
 """scikit-learn's token pattern `(?u)\\b\\w+\\b` finds the maximal runs of `\\w`, as this one
 does (both are Unicode in Python 3; a run always ends and starts on a word boundary), at ~3/4
 of its cost."""
-_BATCH = 8192
+BATCH_TEXTS = 8192
+"""Texts featurised in one compiled pass; `hashed_ngrams` joins the passes into one matrix."""
 _MASK = 0xFFFFFFFF
 
 
@@ -40,7 +41,8 @@ def hashed_ngrams(
     the L2-normalised character n-gram counts (within word boundaries; `chars` = the smallest and
     largest n, 2 to 5 by default), by bucket. `chars=None`: word n-grams only, shape
     (len(texts), `buckets`)."""
-    parts = [_batch(texts[i : i + _BATCH], buckets, chars) for i in range(0, len(texts), _BATCH)]
+    batches = range(0, len(texts), BATCH_TEXTS)
+    parts = [_batch(texts[i : i + BATCH_TEXTS], buckets, chars) for i in batches]
     indptr = [np.zeros(1, dtype=np.int64)]
     offset = 0
     for part_indptr, part_indices, _ in parts:

@@ -40,6 +40,7 @@ from warehouse.exports import (
     write_atomically,
     write_manifest,
 )
+from warehouse.store import fsync_path
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def publish(
             if os.path.lexists(final):
                 damaged, final = final, store / f"{version}-{time.time_ns()}"
             os.rename(staging, final)
-            _fsync_dir(store)
+            fsync_path(store)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -172,7 +173,7 @@ def _point(out: Path, target: Path) -> None:
         link.unlink()
     os.symlink(os.path.relpath(target, out.parent), link)
     os.replace(link, out)
-    _fsync_dir(out.parent)
+    fsync_path(out.parent)
 
 
 def _prune(store: Path, *, keep: Path) -> None:
@@ -208,11 +209,3 @@ def _remove_own(version: Path) -> None:
             "not write (or changed since); move them elsewhere, then delete it",
             version,
         )
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -31,6 +31,7 @@ from transforms.publish import WeekGrain
 from warehouse import queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
+from warehouse.store import fsync_path
 
 Format = Literal["csv", "parquet"]
 
@@ -66,11 +67,7 @@ def _staged(path: Path, write: Callable[[Path], None]) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         write(tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(tmp)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -180,10 +177,19 @@ def versions_dir(out_dir: Path | str) -> Path:
 
 def in_published_versions(path: Path | str) -> bool:
     """True when `path`, its symbolic links resolved, is or lies in the versions directory of
-    a published export set (`.<name>.versions`, `versions_dir`), the target of its link
-    included."""
+    a published export set, the target of its link included: a directory `.<name>.versions`
+    (`versions_dir`) beside a symbolic link `<name>` to one of its versions. A directory so
+    named without that link beside it is not one."""
     resolved = Path(path).resolve()
-    return any(re.fullmatch(r"\..+\.versions", p.name) for p in [resolved, *resolved.parents])
+    return any(_holds_published_versions(p) for p in [resolved, *resolved.parents])
+
+
+def _holds_published_versions(directory: Path) -> bool:
+    named = re.fullmatch(r"\.(.+)\.versions", directory.name)
+    if named is None:
+        return False
+    link = directory.parent / named[1]
+    return link.is_symlink() and link.resolve().parent == directory
 
 
 def export(

@@ -53,8 +53,10 @@ def _discard(path: Path) -> None:
             leftover.unlink()
 
 
-def _fsync(path: Path, *, directory: bool = False) -> None:
-    fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)
+def fsync_path(path: Path | str) -> None:
+    """Flush the file or directory `path` to disk (a directory: the names in it, so that a
+    rename into it survives a crash)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -122,9 +124,9 @@ def writing(
                 f"{next_path} still had a write-ahead log after CHECKPOINT, so it was not "
                 f"published; the published warehouse is unchanged. Run again."
             )
-        _fsync(next_path)
+        fsync_path(next_path)
         os.replace(next_path, published)
-        _fsync(data_dir, directory=True)
+        fsync_path(data_dir)
         (lock or own_lock).stale = None
     finally:
         if own_lock is not None:

@@ -143,27 +143,8 @@ def test_a_static_head_decides_in_the_job_as_in_tag_from_its_saved_model_alone(t
     markers = load_markers(heads, names=["sad"])
     assert markers["sad"].heads["en"].model.startswith(str(heads.resolve()))
     no_model = ModelConfig(models={"en": str(tmp_path / "no-sentence-model")})
-    path = tmp_path / "posts.jsonl"
-    path.write_bytes(b"\n".join(orjson.dumps(p) for p in _posts()) + b"\n")
-    job = IngestJob(
-        inputs=[str(path)],
-        landing_dir=str(tmp_path / "landing"),
-        markers=markers,
-        key=KEY,
-        run_id="r1",
-        options=PostOptions(models=no_model),
-    )
-    daily = pl.read_parquet(Path(run_ingest(job)) / "daily.parquet")
-    posts = pl.DataFrame(_posts()).with_columns(
-        pl.col("created_at").str.slice(0, 10).str.to_date().alias("day")
-    )
-    expected = (
-        posts.with_columns(classify(posts, markers, config=no_model)["sad"].alias("hit"))
-        .group_by("day", "lang")
-        .agg(pl.col("hit").sum().alias("n_marked"))
-    )
-    got = daily.filter(pl.col("region") == "north", pl.col("lang") == "en")
-    joined = got.join(expected, on=["day", "lang"], suffix="_expected")
+    daily = _job_daily(tmp_path, markers, no_model)
+    joined = _marked_as_classify(daily, markers, no_model, rows=pl.col("lang") == "en")
     assert joined.height == 2 and (joined["n_marked_expected"] > 0).all()
     assert joined["n_marked"].to_list() == joined["n_marked_expected"].to_list()
 

@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 
 import warehouse
+from benchmarks.published import published_days
 from benchmarks.served import free_port
 from moodcast.config import load_settings
 from moodcast.run import daily_run
@@ -66,15 +67,6 @@ def _post(i: int, when: datetime, *, author: int) -> dict:
         "region": ("north", "south")[i % 2],
         "author_id": f"author-{author}",
     }
-
-
-def _snapshot(data_dir: Path, days) -> pl.DataFrame:
-    con = warehouse.open_published(data_dir)
-    try:
-        daily = queries.current_daily(con).drop("run_id")
-    finally:
-        con.close()
-    return daily.filter(pl.col("day").is_in(days)).sort(daily.columns)
 
 
 def _topic_and_subscription(emulator: str, monkeypatch):
@@ -151,9 +143,9 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     batch_dir, posts = tmp_path / "batch", tmp_path / "posts.jsonl"
     posts.write_bytes(b"\n".join(orjson.dumps(p) for p in on_time + late) + b"\n")
     daily_run([str(posts)], settings=load_settings(batch_dir), as_of=today, beam_args=[])
-    streamed = _snapshot(data_dir, [today, yesterday])
+    streamed = published_days(data_dir, [today, yesterday])
     assert streamed.height > 0
-    assert streamed.equals(_snapshot(batch_dir, [today, yesterday]))
+    assert streamed.equals(published_days(batch_dir, [today, yesterday]))
     con = warehouse.open_published(data_dir)
     try:
         assert queries.runs(con).get_column("status").to_list() == ["ok"]
@@ -242,8 +234,8 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
     batch_dir, batch_posts = tmp_path / "batch", tmp_path / "posts.jsonl"
     batch_posts.write_bytes(b"\n".join(orjson.dumps(p) for p in posts) + b"\n")
     daily_run([str(batch_posts)], settings=load_settings(batch_dir), as_of=now.date(), beam_args=[])
-    streamed = _snapshot(data_dir, [now.date()])
-    assert streamed.height > 0 and streamed.equals(_snapshot(batch_dir, [now.date()]))
+    streamed = published_days(data_dir, [now.date()])
+    assert streamed.height > 0 and streamed.equals(published_days(batch_dir, [now.date()]))
     con = warehouse.open_published(data_dir)
     try:
         runs = queries.runs(con).sort("started_at")
@@ -256,4 +248,4 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
     from moodcast.stream_recovery import recover_killed_sessions
 
     assert recover_killed_sessions(load_settings(data_dir)) == []
-    assert _snapshot(data_dir, [now.date()]).equals(streamed)
+    assert published_days(data_dir, [now.date()]).equals(streamed)

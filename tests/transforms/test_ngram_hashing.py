@@ -79,7 +79,7 @@ def test_random_texts_match_scikit_learn(texts):
 
 
 def test_batches_join_into_one_matrix(monkeypatch):
-    monkeypatch.setattr(ngram_hashing, "_BATCH", 4)
+    monkeypatch.setattr(ngram_hashing, "BATCH_TEXTS", 4)
     _assert_same(TRICKY)
 
 

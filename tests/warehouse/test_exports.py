@@ -411,6 +411,27 @@ def test_a_raw_export_into_a_published_set_is_refused(warehouse, tmp_path, insid
     assert read_set(out) == before and not torn(before)
 
 
+def test_a_raw_export_into_an_older_version_of_a_published_set_is_refused(warehouse, tmp_path):
+    out = tmp_path / "exports"
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    older = out.resolve()
+    publish(warehouse, out, formats=["parquet"], k=11, tz="UTC")
+    assert out.resolve() != older
+    with pytest.raises(WarehouseError, match="published"):
+        export(warehouse, older, formats=("parquet",), k=11, tz="UTC")
+
+
+def test_a_directory_only_named_like_a_versions_directory_takes_a_raw_export(warehouse, tmp_path):
+    """A folder `.<name>.versions` with no link `<name>` to one of its versions beside it is
+    the analyst's own, not a published set."""
+    out = tmp_path / ".notes.versions" / "out"
+    (tmp_path / "notes").mkdir()
+    written = export(warehouse, out, formats=("csv",), k=11, tz="UTC")
+    assert [p.name for p in written] == [
+        "timelines.csv", "forecasts.csv", "alerts.csv", "data_dictionary.md", "manifest.json"
+    ]  # fmt: skip
+
+
 def test_a_manifest_json_moodcast_did_not_write_is_never_deleted(warehouse, tmp_path):
     """A plain `exports` directory holding the analyst's own `manifest.json` (another tool's)
     was taken for a version once moved aside, and pruning deleted that file."""
