@@ -48,11 +48,14 @@ RARE_WITHHELD_SHARE = 0.5
 """A series with more than this share of its days withheld is not charted (mostly gaps)."""
 
 
-def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
+def too_rare(observed: pl.DataFrame, *, k: int, adjusted: bool = False) -> str | None:
     """Why one series' timeline (`day`, `prevalence`, `prevalence_hi`, `suppressed`; the period
     shown) is not worth a chart, in words, or None when it is: more than RARE_WITHHELD_SHARE
     of its days withheld (a chart of gaps and grey ticks), or a share of 0 on every published
-    day (a flat line; the message gives the typical upper end of its 95% interval instead)."""
+    day (a flat line; the message gives the typical upper end of its 95% interval instead).
+    With `adjusted`, `prevalence` is the share adjusted for marker error (`adjusted_view`),
+    which is 0 where posts matched but no more than the marker's false positives explain: the
+    message then says so, from `n_marked_authors`, rather than that nothing matched."""
     days = observed.height
     withheld = int(observed.get_column("suppressed").sum())
     if days == 0:
@@ -66,14 +69,22 @@ def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
             "have enough authors."
         )
     shown = observed.filter(~pl.col("suppressed"))
-    if shown.get_column("prevalence").max() == 0:
-        typical = shown.get_column("prevalence_hi").median()
+    if shown.get_column("prevalence").max() != 0:
+        return None
+    typical = shown.get_column("prevalence_hi").median()
+    if adjusted and shown.get_column("n_marked_authors").max() > 0:
         return (
-            f"No author's posts matched this marker on any of the {shown.height:,} published "
-            f"days: the share is 0 on each, and its 95% interval reaches {typical:.1%} on a "
-            "typical day, so the share is very likely below that. Nothing to chart."
+            f"Adjusted for marker error, the share is 0 on each of the {shown.height:,} "
+            "published days: the marker flagged some authors, but no more than its measured "
+            "false-positive rate explains. The adjusted share's 95% interval reaches "
+            f"{typical:.1%} on a typical day, so the share is very likely below that. Turn off "
+            "“Adjusted for marker error” to chart the share flagged."
         )
-    return None
+    return (
+        f"No author's posts matched this marker on any of the {shown.height:,} published "
+        f"days: the share is 0 on each, and its 95% interval reaches {typical:.1%} on a "
+        "typical day, so the share is very likely below that. Nothing to chart."
+    )
 
 
 def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> pl.DataFrame:

@@ -256,6 +256,16 @@ def test_a_series_mostly_withheld_or_zero_throughout_is_explained_not_charted():
     assert too_rare(_series([0.1]).clear(), k=11) is None
 
 
+def test_an_adjusted_share_of_zero_is_not_told_as_no_post_matching():
+    flagged = _series([0.0] * 10).with_columns(n_marked_authors=pl.lit(12))
+    adjusted = too_rare(flagged, k=11, adjusted=True)
+    assert adjusted is not None and "No author's posts matched" not in adjusted
+    assert adjusted.startswith("Adjusted for marker error, the share is 0 on each of the 10")
+    assert "3.0%" in adjusted and "Turn off" in adjusted
+    unflagged = flagged.with_columns(n_marked_authors=pl.lit(0))
+    assert too_rare(unflagged, k=11, adjusted=True).startswith("No author's posts matched")
+
+
 def test_a_forecast_says_whether_it_steps_by_day_or_by_which_week():
     assert forecast_grain("day") == forecast_grain(None) == "by day"
     assert forecast_grain("iso_week").startswith("by ISO week (each point on the week's first")
