@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numba
+
+log = logging.getLogger(__name__)
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -91,12 +94,18 @@ def use_kernel_cache() -> Path | None:
     and return it; the same folder on every call of a process. The folder's time is set to now
     (its last use) and the folders of other versions unused for KEEP_UNUSED_DAYS are deleted
     (prune_unused). None when no candidate is writable: numba's own locators then choose, as
-    without this guard."""
+    without this guard. A folder without a cached kernel yet is logged (INFO): the first run
+    of a new install or version compiles them, tens of seconds in which nothing else logs."""
     base = first_writable(base_candidates())
     if base is None:
         return None
     folder = base / source_digest()
     folder.mkdir(exist_ok=True)
+    if not any(folder.rglob("*.nbi")):
+        log.info(
+            "compiling the marker kernels for this version into %s: once, about 20 s of CPU",
+            folder,
+        )
     with contextlib.suppress(OSError):
         os.utime(folder)
     prune_unused(base, keep=folder.name)
