@@ -209,7 +209,15 @@ def suggest_reading(fields: Sequence[str]) -> str:
     platform-only field names they carry (`--preset reddit`), else a mapping file drafted from
     FIELD_ALIASES for the required Post fields it lacks, with `author_id` (a placeholder where
     no field looks like it: without it no cell reaches k) and the `region` and `lang` it finds,
-    else nothing to suggest ("")."""
+    else nothing to suggest (""). A header read as one field that holds `;` or a tab is a CSV
+    with another separator (a spreadsheet's export in many locales): the advice converts it."""
+    if len(fields) == 1 and (separator := next((c for c in ";\t" if c in fields[0]), None)):
+        return (
+            f"Its header is one field holding {separator!r} separators, but moodcast reads CSV "
+            'separated by commas: convert the file first, e.g. `python3 -c "import csv, sys; '
+            "csv.writer(sys.stdout).writerows(csv.reader(sys.stdin, delimiter="
+            f"'{separator.encode('unicode_escape').decode()}'))\" < IN.csv > OUT.csv`."
+        )
     present = set(fields)
     scores = {name: len(present & set(signs)) for name, signs in PRESET_SIGNS.items()}
     best = max(scores, key=lambda name: scores[name])
