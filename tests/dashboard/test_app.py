@@ -230,6 +230,8 @@ def test_exports_page_offers_every_view_with_filters(on_published):
     at.multiselect[0].select("sadness").run()
     preview = at.dataframe[0].value
     assert set(preview["marker"]) == {"sadness"}
+    days = preview["day"].to_list()
+    assert all(isinstance(day, str) and len(day) == 10 for day in days), "days shown as times"
     for view in ("forecasts", "alerts"):
         at.radio[0].set_value(view).run()
         assert not at.exception
