@@ -31,11 +31,19 @@ STALE_AFTER_DAYS = 2
 come in until its end, and the run that loads them goes the morning after)."""
 
 
-def staleness(last_day: date | None, *, today: date) -> str | None:
+def staleness(last_day: date | None, *, today: date, as_of: date | None = None) -> str | None:
     """A warning when the newest day with data is more than STALE_AFTER_DAYS before `today`
-    (the data are older than a daily schedule leaves them), else None."""
+    (the data are older than a daily schedule leaves them), else None. When the latest run
+    itself was as of that old a date (`as_of`: `--as-of`, as `moodcast demo` runs), the runs
+    did what they were told: the warning says so instead of pointing at the schedule."""
     if last_day is None or (today - last_day).days <= STALE_AFTER_DAYS:
         return None
+    if as_of is not None and (today - as_of).days > STALE_AFTER_DAYS:
+        return (
+            f"The latest run was as of {as_of:%-d %B %Y} (its --as-of), "
+            f"{(today - as_of).days:,} days before today, and its data end on "
+            f"{last_day:%-d %B %Y}: everything below describes those dates, not today."
+        )
     return (
         f"These data end on {last_day:%-d %B %Y}, {(today - last_day).days:,} days before today: "
         f"a daily run would have loaded data up to {today - timedelta(days=1):%-d %B %Y}. "

@@ -147,6 +147,17 @@ def test_data_older_than_a_daily_schedule_leaves_them_are_called_stale():
     assert staleness(None, today=LAST) is None
     warning = staleness(LAST, today=date(2026, 2, 10))
     assert "These data end on 14 March 2025, 333 days before today" in warning
+    assert staleness(LAST, today=date(2026, 2, 10), as_of=date(2026, 2, 9)) == warning
+
+
+def test_data_of_a_run_as_of_a_past_date_do_not_blame_the_schedule():
+    """`moodcast demo` runs as of its sample's last day: the Overview said to check the
+    scheduled run, which had just finished as told."""
+    from dashboard.summaries import staleness
+
+    warning = staleness(LAST, today=date(2026, 2, 10), as_of=LAST)
+    assert warning.startswith("The latest run was as of 14 March 2025 (its --as-of), 333 days")
+    assert "schedule" not in warning
 
 
 def test_how_alerts_work_states_the_severity_cut_offs():
