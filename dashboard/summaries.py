@@ -31,11 +31,19 @@ STALE_AFTER_DAYS = 2
 come in until its end, and the run that loads them goes the morning after)."""
 
 
-def staleness(last_day: date | None, *, today: date) -> str | None:
+def staleness(last_day: date | None, *, today: date, as_of: date | None = None) -> str | None:
     """A warning when the newest day with data is more than STALE_AFTER_DAYS before `today`
-    (the data are older than a daily schedule leaves them), else None."""
+    (the data are older than a daily schedule leaves them), else None. When the latest run
+    itself was as of that old a date (`as_of`: `--as-of`, as `moodcast demo` runs), the runs
+    did what they were told: the warning says so instead of pointing at the schedule."""
     if last_day is None or (today - last_day).days <= STALE_AFTER_DAYS:
         return None
+    if as_of is not None and (today - as_of).days > STALE_AFTER_DAYS:
+        return (
+            f"The latest run was as of {as_of:%-d %B %Y} (its --as-of), "
+            f"{(today - as_of).days:,} days before today, and its data end on "
+            f"{last_day:%-d %B %Y}: everything below describes those dates, not today."
+        )
     return (
         f"These data end on {last_day:%-d %B %Y}, {(today - last_day).days:,} days before today: "
         f"a daily run would have loaded data up to {today - timedelta(days=1):%-d %B %Y}. "
@@ -48,11 +56,14 @@ RARE_WITHHELD_SHARE = 0.5
 """A series with more than this share of its days withheld is not charted (mostly gaps)."""
 
 
-def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
+def too_rare(observed: pl.DataFrame, *, k: int, adjusted: bool = False) -> str | None:
     """Why one series' timeline (`day`, `prevalence`, `prevalence_hi`, `suppressed`; the period
     shown) is not worth a chart, in words, or None when it is: more than RARE_WITHHELD_SHARE
     of its days withheld (a chart of gaps and grey ticks), or a share of 0 on every published
-    day (a flat line; the message gives the typical upper end of its 95% interval instead)."""
+    day (a flat line; the message gives the typical upper end of its 95% interval instead).
+    With `adjusted`, `prevalence` is the share adjusted for marker error (`adjusted_view`),
+    which is 0 where posts matched but no more than the marker's false positives explain: the
+    message then says so, from `n_marked_authors`, rather than that nothing matched."""
     days = observed.height
     withheld = int(observed.get_column("suppressed").sum())
     if days == 0:
@@ -66,14 +77,22 @@ def too_rare(observed: pl.DataFrame, *, k: int) -> str | None:
             "have enough authors."
         )
     shown = observed.filter(~pl.col("suppressed"))
-    if shown.get_column("prevalence").max() == 0:
-        typical = shown.get_column("prevalence_hi").median()
+    if shown.get_column("prevalence").max() != 0:
+        return None
+    typical = shown.get_column("prevalence_hi").median()
+    if adjusted and shown.get_column("n_marked_authors").max() > 0:
         return (
-            f"No author's posts matched this marker on any of the {shown.height:,} published "
-            f"days: the share is 0 on each, and its 95% interval reaches {typical:.1%} on a "
-            "typical day, so the share is very likely below that. Nothing to chart."
+            f"Adjusted for marker error, the share is 0 on each of the {shown.height:,} "
+            "published days: the marker flagged some authors, but no more than its measured "
+            "false-positive rate explains. The adjusted share's 95% interval reaches "
+            f"{typical:.1%} on a typical day, so the share is very likely below that. Turn off "
+            "“Adjusted for marker error” to chart the share flagged."
         )
-    return None
+    return (
+        f"No author's posts matched this marker on any of the {shown.height:,} published "
+        f"days: the share is 0 on each, and its 95% interval reaches {typical:.1%} on a "
+        "typical day, so the share is very likely below that. Nothing to chart."
+    )
 
 
 def rising(published: pl.DataFrame, *, last_day: date, window_days: int = 7) -> pl.DataFrame:

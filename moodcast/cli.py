@@ -310,6 +310,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     click.echo(f"running as of {as_of}, the sample's last day", err=True)
     summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
     click.echo(summary.describe(), err=True)
+    click.echo(f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}", err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
         _serve(settings, host="127.0.0.1", port=port)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numba
+import numba.core.event
+
+log = logging.getLogger(__name__)
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -91,17 +95,41 @@ def use_kernel_cache() -> Path | None:
     and return it; the same folder on every call of a process. The folder's time is set to now
     (its last use) and the folders of other versions unused for KEEP_UNUSED_DAYS are deleted
     (prune_unused). None when no candidate is writable: numba's own locators then choose, as
-    without this guard."""
+    without this guard. The process's first compilation of one of our kernels is logged
+    (CompilingNotice): on a new install or version it takes tens of seconds of the first run."""
     base = first_writable(base_candidates())
     if base is None:
         return None
     folder = base / source_digest()
     folder.mkdir(exist_ok=True)
+    numba.core.event.register("numba:compile", CompilingNotice(folder))
     with contextlib.suppress(OSError):
         os.utime(folder)
     prune_unused(base, keep=folder.name)
     numba.config.CACHE_DIR = str(folder)
     return folder
+
+
+class CompilingNotice(numba.core.event.Listener):
+    """Logs (INFO), once per process, that numba compiles a kernel of the `transforms`
+    package into `folder`: its event fires on a cache miss only, never for a cached kernel."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.told = False
+
+    def on_start(self, event: numba.core.event.Event) -> None:
+        dispatcher = (event.data or {}).get("dispatcher")
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        if not self.told and module.split(".")[0] == PACKAGE.name:
+            self.told = True
+            log.info(
+                "compiling the marker kernels for this version into %s: once, about 20 s of CPU",
+                self.folder,
+            )
+
+    def on_end(self, event: numba.core.event.Event) -> None:
+        pass
 
 
 def prune_unused(

@@ -196,33 +196,55 @@ FIELD_ALIASES = {
                    "published", "posted_at", "date_time", "ts"),
     "text": ("body", "content", "message", "full_text", "tweet", "post", "post_text", "comment",
              "selftext", "caption", "msg"),
+    "author_id": ("author", "user", "user_id", "userid", "username", "user_name", "screen_name",
+                  "handle", "author_name"),
+    "region": ("country", "country_code", "state", "province", "location"),
+    "lang": ("language", "lang_code", "locale"),
 }  # fmt: skip
-"""Common source names of the required Post fields, for the mapping `suggest_reading` drafts."""
+"""Common source names of the Post fields, for the mapping `suggest_reading` drafts."""
 
 
 def suggest_reading(fields: Sequence[str]) -> str:
     """One sentence on how to read a file whose records have `fields`: the preset whose
     platform-only field names they carry (`--preset reddit`), else a mapping file drafted from
-    FIELD_ALIASES for the required Post fields it lacks, else nothing to suggest ("")."""
+    FIELD_ALIASES for the required Post fields it lacks, with `author_id` (a placeholder where
+    no field looks like it: without it no cell reaches k) and the `region` and `lang` it finds,
+    else nothing to suggest (""). A header read as one field that holds `;` or a tab is a CSV
+    with another separator (a spreadsheet's export in many locales): the advice converts it."""
+    if len(fields) == 1 and (separator := next((c for c in ";\t" if c in fields[0]), None)):
+        return (
+            f"Its header is one field holding {separator!r} separators, but moodcast reads CSV "
+            'separated by commas: convert the file first, e.g. `python3 -c "import csv, sys; '
+            "csv.writer(sys.stdout).writerows(csv.reader(sys.stdin, delimiter="
+            f"'{separator.encode('unicode_escape').decode()}'))\" < IN.csv > OUT.csv`."
+        )
     present = set(fields)
     scores = {name: len(present & set(signs)) for name, signs in PRESET_SIGNS.items()}
     best = max(scores, key=lambda name: scores[name])
     if scores[best]:
         return f"These look like {best} exports: read them with --preset {best}."
-    lowered = {f.lower(): f for f in fields}
-    lines = []
-    for name in POST_REQUIRED:
-        if name in present:
-            continue
-        found = next(
-            (lowered[a.lower()] for a in FIELD_ALIASES[name] if a.lower() in lowered), None
-        )
-        lines.append(f"{name} = {json.dumps(found or '<the column that holds it>')}")
-    if not lines:
+    if set(POST_REQUIRED) <= present:
         return ""
+    lowered = {f.lower(): f for f in fields}
+    found = {
+        name: next((lowered[a.lower()] for a in aliases if a.lower() in lowered), None)
+        for name, aliases in FIELD_ALIASES.items()
+        if name not in present
+    }
+    placeholder = "<the column that holds it>"
+    lines = [
+        f"{name} = {json.dumps(source or placeholder)}"
+        for name, source in found.items()
+        if source or name in (*POST_REQUIRED, "author_id")
+    ]
+    why = (
+        " (posts without an author id count towards no cell's k, so none would be published)"
+        if "author_id" in found
+        else ""
+    )
     return (
         "Read them with a mapping file (--mapping mapping.toml, or input_mapping in config.toml) "
-        f"that names the source of each Post field, e.g.: {'; '.join(lines)}."
+        f"that names the source of each Post field, e.g.: {'; '.join(lines)}{why}."
     )
 
 

@@ -55,5 +55,7 @@ for key, chosen in zip(keys, (markers, regions, langs), strict=True):
         frame = frame.filter(key.is_in(chosen))
 
 st.write(f"{frame.height:,} rows.")
-st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+# Dates as text: the grid would show a date as a time at midnight (2025-10-08 00:00:00).
+preview = frame.head(PREVIEW_ROWS).with_columns(pl.col(pl.Date).cast(pl.String))
+st.dataframe(preview, hide_index=True, width="stretch")
 controls.download_buttons(view, frame, name=view, key="export")

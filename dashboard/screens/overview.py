@@ -21,7 +21,7 @@ as_of = loaded.get_column("as_of").max() if not loaded.is_empty() else last_day
 
 today = datetime.now(ZoneInfo(data.tz())).date()
 st.markdown(f"**Data as of {as_of:%-d %B %Y}**" if as_of else "**No data loaded yet.**")
-if warning := summaries.staleness(last_day, today=today):
+if warning := summaries.staleness(last_day, today=today, as_of=as_of):
     st.warning(warning)
 
 st.subheader("Data freshness")

@@ -92,7 +92,7 @@ for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalid
             )
         elif adjust:
             st.markdown(":green-badge[validated] adjusted for marker error")
-        if rare := summaries.too_rare(observed, k=data.k()):
+        if rare := summaries.too_rare(observed, k=data.k(), adjusted=adjust and reason is None):
             st.info(rare)
         else:
             chart = timeline_chart(

@@ -14,6 +14,7 @@ import warehouse
 from dashboard.serve import INSECURE_ENV
 from dashboard.summaries import too_rare
 from moodcast.config import load_settings
+from transforms.rates import merged_rates
 from warehouse import queries
 from warehouse.annotations import read_annotations
 
@@ -122,6 +123,35 @@ def test_timelines_page_compares_markers_side_by_side(on_published):
     assert not at.exception
 
 
+def test_a_series_flagged_only_as_often_as_its_false_positives_says_so(on_published):
+    k = load_settings(on_published).k
+    with warehouse.open_published(on_published) as con:
+        rows = queries.daily(con, k=k, rates=merged_rates(on_published), privacy="suppress")
+    shown = (
+        rows.filter(~pl.col("suppressed"))
+        .group_by("marker", "region", "lang")
+        .agg(
+            pl.col("adjusted_prevalence").max(),
+            pl.col("n_marked_authors").max(),
+            (pl.col("validation") == "validated").all().alias("validated"),
+        )
+    )
+    zero = shown.filter(
+        pl.col("validated")
+        & (pl.col("adjusted_prevalence") == 0)
+        & (pl.col("n_marked_authors") > 0)
+    )
+    assert not zero.is_empty(), "the sample run needs a series adjusted to 0 though flagged"
+    marker, region, lang = zero.sort("marker", "region", "lang").row(0)[:3]
+    at = page("timelines")
+    at.query_params.update(marker=marker, region=region, lang=lang)
+    at.run()
+    assert not at.exception
+    told = " ".join(i.value for i in at.info)
+    assert "No author's posts matched" not in told
+    assert "Adjusted for marker error, the share is 0" in told
+
+
 def test_a_rare_series_is_explained_instead_of_charted(on_published):
     k = load_settings(on_published).k
     with warehouse.open_published(on_published) as con:
@@ -200,6 +230,8 @@ def test_exports_page_offers_every_view_with_filters(on_published):
     at.multiselect[0].select("sadness").run()
     preview = at.dataframe[0].value
     assert set(preview["marker"]) == {"sadness"}
+    days = preview["day"].to_list()
+    assert all(isinstance(day, str) and len(day) == 10 for day in days), "days shown as times"
     for view in ("forecasts", "alerts"):
         at.radio[0].set_value(view).run()
         assert not at.exception

@@ -97,6 +97,19 @@ def test_a_forecast_spec_layers_history_bands_and_the_forecast_mean():
     assert spec["height"] > 0
 
 
+def test_a_forecast_shades_no_alert_period_before_the_history_it_shows():
+    forecast = pl.DataFrame(
+        {"ds": [FIRST + timedelta(days=3)], "mean": [0.2], "lo_80": [0.18], "hi_80": [0.22],
+         "lo_95": [0.17], "hi_95": [0.23]}
+    )  # fmt: skip
+    old = _alerts().with_columns(start=FIRST - timedelta(days=90), end=FIRST - timedelta(days=60))
+    across = _alerts().with_columns(start=FIRST - timedelta(days=5), end=FIRST + timedelta(days=1))
+    spec = forecast_chart(_observed([0.1, 0.1, 0.1]), forecast, pl.concat([old, across]))
+    shaded = spec["datasets"]["alert_periods"]
+    assert shaded["start"].dt.date.tolist() == [FIRST]
+    assert shaded["end_excl"].dt.date.tolist() == [FIRST + timedelta(days=2)]
+
+
 def test_a_weekly_forecast_names_its_grain_in_the_tooltip():
     forecast = pl.DataFrame(
         {"ds": [FIRST + timedelta(weeks=w) for w in (1, 2)], "mean": [0.2, 0.2],

@@ -147,6 +147,17 @@ def test_data_older_than_a_daily_schedule_leaves_them_are_called_stale():
     assert staleness(None, today=LAST) is None
     warning = staleness(LAST, today=date(2026, 2, 10))
     assert "These data end on 14 March 2025, 333 days before today" in warning
+    assert staleness(LAST, today=date(2026, 2, 10), as_of=date(2026, 2, 9)) == warning
+
+
+def test_data_of_a_run_as_of_a_past_date_do_not_blame_the_schedule():
+    """`moodcast demo` runs as of its sample's last day: the Overview said to check the
+    scheduled run, which had just finished as told."""
+    from dashboard.summaries import staleness
+
+    warning = staleness(LAST, today=date(2026, 2, 10), as_of=LAST)
+    assert warning.startswith("The latest run was as of 14 March 2025 (its --as-of), 333 days")
+    assert "schedule" not in warning
 
 
 def test_how_alerts_work_states_the_severity_cut_offs():
@@ -254,6 +265,16 @@ def test_a_series_mostly_withheld_or_zero_throughout_is_explained_not_charted():
     assert too_rare(_series([None] * 7 + [0.1] * 7), k=11) is None
     assert too_rare(_series([0.0] * 13 + [0.01]), k=11) is None
     assert too_rare(_series([0.1]).clear(), k=11) is None
+
+
+def test_an_adjusted_share_of_zero_is_not_told_as_no_post_matching():
+    flagged = _series([0.0] * 10).with_columns(n_marked_authors=pl.lit(12))
+    adjusted = too_rare(flagged, k=11, adjusted=True)
+    assert adjusted is not None and "No author's posts matched" not in adjusted
+    assert adjusted.startswith("Adjusted for marker error, the share is 0 on each of the 10")
+    assert "3.0%" in adjusted and "Turn off" in adjusted
+    unflagged = flagged.with_columns(n_marked_authors=pl.lit(0))
+    assert too_rare(unflagged, k=11, adjusted=True).startswith("No author's posts matched")
 
 
 def test_a_forecast_says_whether_it_steps_by_day_or_by_which_week():

@@ -128,6 +128,27 @@ def test_reading_advice_names_the_preset_whose_fields_a_file_has():
     assert suggest_reading(["id", "created_at", "text"]) == ""
 
 
+def test_the_drafted_mapping_names_the_author_a_file_has_so_its_cells_can_reach_k():
+    advice = suggest_reading(["post_id", "posted_at", "message", "User", "country"])
+    assert 'id = "post_id"; created_at = "posted_at"; text = "message"' in advice
+    assert 'author_id = "User"' in advice
+    assert 'region = "country"' in advice
+    assert "lang =" not in advice
+
+
+def test_the_drafted_mapping_asks_for_an_author_where_no_field_looks_like_one():
+    advice = suggest_reading(["post_id", "posted_at", "message"])
+    assert 'author_id = "<the column that holds it>"' in advice
+    assert "none would be published" in advice
+
+
+def test_a_csv_separated_by_semicolons_is_told_to_convert_not_to_map_its_one_field():
+    advice = suggest_reading(["post_id;posted_at;message;user"])
+    assert "reads CSV separated by commas" in advice and "delimiter=';'" in advice
+    assert "mapping" not in advice
+    assert "delimiter='\\t'" in suggest_reading(["post_id\tposted_at\tmessage"])
+
+
 def test_every_error_kind_has_its_own_code_and_the_readme_documents_each():
     codes = [code for _, code, _ in EXIT_CODES]
     assert len(codes) == len(set(codes))

@@ -34,9 +34,15 @@ def build(root: Path, *, guard: bool, value: int) -> None:
     (package / "caller.py").write_text(CALLER.format(guard=GUARD if guard else ""))
 
 
+ASK = (
+    "import logging; logging.basicConfig(level=logging.INFO)\n"
+    "from transforms.caller import ask; print(ask())"
+)
+
+
 def start(root: Path, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", "from transforms.caller import ask; print(ask())"],
+        [sys.executable, "-c", ASK],
         cwd=root,
         env={**env, "PYTHONPATH": str(root)},
         stdout=subprocess.PIPE,
@@ -45,13 +51,17 @@ def start(root: Path, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def answers(root: Path, env: dict[str, str], *, processes: int = 1) -> list[int]:
+def answers(
+    root: Path, env: dict[str, str], *, processes: int = 1, logged: list[str] | None = None
+) -> list[int]:
     started = [start(root, env) for _ in range(processes)]
     results = []
     for process in started:
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
         results.append(int(out))
+        if logged is not None:
+            logged.append(err)
     return results
 
 
@@ -211,3 +221,14 @@ def test_a_new_version_prunes_the_old_folder_once_unused(tmp_path):
     assert answers(root, env) == [2]
     assert not old.exists()
     assert new.stat().st_mtime > stamp + 86400
+
+
+def test_the_first_process_of_a_version_says_it_compiles_the_kernels(tmp_path):
+    """A fresh install's first run compiles for tens of seconds: it says so, once."""
+    root, env = tmp_path / "tree", environment(tmp_path, numba_cache_dir=True)
+    build(root, guard=True, value=1)
+    first, again = [], []
+    assert answers(root, env, logged=first) == [1]
+    assert answers(root, env, logged=again) == [1]
+    assert "compiling the marker kernels for this version" in first[0]
+    assert "compiling" not in again[0]
