@@ -11,7 +11,7 @@ want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
-echo "installing moodcast into .venv (torch CPU first; ~2 GB of packages, 4-5 minutes here with them cached, longer to download) …" >&2
+echo "installing moodcast into .venv (torch CPU first; ~2 GB of packages, 4-5 minutes from a warm pip cache, longer to download) …" >&2
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet torch==2.13.0
