@@ -16,14 +16,17 @@ from pathlib import Path
 import orjson
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 import warehouse
 from benchmarks.small_run import AS_OF
 from ingest.job import IngestJob
 from ingest.landing import remote_prefix
 from ingest.pipeline import run_ingest
+from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
+from transforms.errors import ModelError
 from transforms.markers import BUILTIN_DIR, load_markers
 from transforms.model_folders import MARKERS_DIR_ENV
 from transforms.model_markers import ModelConfig
@@ -200,10 +203,45 @@ def test_a_worker_lacking_the_submitters_model_folder_reads_its_markers_dir_or_s
     shutil.rmtree(submitted)
     (folder,) = worker_markers.glob("static-*")
 
-    with pytest.raises(RuntimeError) as failed:
+    with pytest.raises(ModelError) as failed:
         daily("lacking", _portable(job_port, pool_port))
     for part in ("static head of marker sad (en)", folder.name, MARKERS_DIR_ENV,
                  "Heads with their own model on remote workers"):  # fmt: skip
         assert part in str(failed.value)
+    assert "Traceback" not in str(failed.value) and "[while running" not in str(failed.value)
     found = daily("found", _portable(job_port, image_port))
     assert found.sort(pl.all()).equals(in_process.sort(pl.all()))
+
+
+def test_a_model_error_on_a_worker_is_the_runs_model_error_with_its_exit_code(
+    portable_services, tmp_path
+):
+    """Regression: a worker's ModelError reached `moodcast run` as the PortableRunner's
+    RuntimeError holding the worker's traceback: exit 1 and that traceback, not ModelError's
+    exit code and message. Here the workers find the static head's model folder damaged after
+    the run loaded the markers."""
+    from moodcast.static_models import StaticSettings
+    from moodcast.training import train_heads
+
+    job_port, pool_port, _, _ = portable_services
+    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
+    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
+    data = tmp_path / "data"
+    small = StaticSettings(pca_dims=8, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$)")
+    train_heads(labels, markers={}, config=ModelConfig(cache_dir=tmp_path / "cache"),
+                out_dir=data / "markers", origin="t", family="static", static=small)  # fmt: skip
+    (folder,) = (data / "markers").glob("static-*")
+    (folder / "tokenizer.json").write_text("damaged after the run loaded its markers")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(orjson.dumps({"id": "p1", "created_at": "2025-03-01T10:00:00Z",
+                                    "lang": "en", "text": "so sad today", "author_id": "a1"}))  # fmt: skip
+    beam_args = [*_portable(job_port, pool_port), f"--temp_location={tmp_path / 'beam-temp'}"]
+    result = CliRunner().invoke(
+        main,
+        ["run", str(posts), "--as-of", "2025-03-01", "--data-dir", str(data)],
+        obj={"beam_args": beam_args},
+    )
+    assert result.exit_code == 6, result.output
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert "static head of marker sad was trained with the model folder" in error
+    assert "Traceback" not in result.output and "[while running" not in error
