@@ -66,12 +66,15 @@ def _port(process: subprocess.Popen, port_file: Path, log: Path) -> int:
 
 WORKER_MARKERS = "worker-markers"
 """The folder of the services' work directory that the second pool's MOODCAST_MARKERS_DIR names."""
+WORKER_CACHE = "worker-cache"
+"""The folder of the services' work directory that the second pool's XDG_CACHE_HOME names."""
 
 
 @pytest.fixture(scope="module")
 def portable_services(tmp_path_factory) -> Iterator[tuple[int, int, int, Path]]:
     """(job service port, worker pool port, port of a second pool whose workers have
-    MOODCAST_MARKERS_DIR set, the directory it names), all on loopback, stopped afterwards."""
+    MOODCAST_MARKERS_DIR set, the directory it names), all on loopback, stopped afterwards. The
+    second pool's workers keep their model cache in WORKER_CACHE (XDG_CACHE_HOME)."""
     work = tmp_path_factory.mktemp("portable")
     job = _start(
         ["apache_beam.runners.portability.local_job_service_main", "--port=0", "--port_file"],
@@ -85,7 +88,16 @@ def portable_services(tmp_path_factory) -> Iterator[tuple[int, int, int, Path]]:
             work / f"{name}.log",
             env,
         )
-        for name, env in (("pool", {}), ("image", {MARKERS_DIR_ENV: str(work / WORKER_MARKERS)}))
+        for name, env in (
+            ("pool", {}),
+            (
+                "image",
+                {
+                    MARKERS_DIR_ENV: str(work / WORKER_MARKERS),
+                    "XDG_CACHE_HOME": str(work / WORKER_CACHE),
+                },
+            ),
+        )
     ]
     try:
         yield (
@@ -245,3 +257,42 @@ def test_a_model_error_on_a_worker_is_the_runs_model_error_with_its_exit_code(
     (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
     assert "static head of marker sad was trained with the model folder" in error
     assert "Traceback" not in result.output and "[while running" not in error
+
+
+def test_a_finetune_heads_onnx_export_on_a_worker_goes_to_the_workers_own_cache(
+    portable_services, tmp_path
+):
+    """A finetune head's model is exported to ONNX on first use (the onnx-fp32 backend), into
+    the model cache of the language's configured model. `moodcast run` names no cache directory
+    (ModelConfig.cache_dir is None in the job), so a worker exports into its own
+    (`$XDG_CACHE_HOME/moodcast/onnx` there), never into a directory named on the submitting
+    machine, which a worker may lack."""
+    from moodcast.finetune import FinetuneSettings
+    from moodcast.training import train_heads
+
+    job_port, _, image_port, worker_markers = portable_services
+    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
+    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
+    submitted = tmp_path / "markers"
+    tiny = FinetuneSettings(epochs=1, batch_size=4, max_seq_length=16, max_steps=2)
+    train_heads(labels, markers={}, config=ModelConfig(backend="torch"), out_dir=submitted,
+                origin="t", family="finetune", settings=tiny)  # fmt: skip
+    (folder,) = submitted.glob("finetuned-*")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(b"\n".join(
+        orjson.dumps({"id": f"p{i}", "created_at": "2025-03-01T10:00:00Z", "lang": "en",
+                      "text": texts[i % len(texts)], "author_id": f"a{i}"})
+        for i in range(40)
+    ))  # fmt: skip
+    job = IngestJob(inputs=[str(posts)], landing_dir=str(tmp_path / "landing"),
+                    markers=load_markers(submitted, names=["sad"]), key=b"k" * 32, run_id="r1",
+                    options=PostOptions(models=ModelConfig(backend="onnx-fp32")))  # fmt: skip
+    assert job.options.models.cache_dir is None
+
+    daily = pl.read_parquet(
+        Path(run_ingest(job, beam_args=_portable(job_port, image_port))) / "daily.parquet"
+    )
+
+    assert daily.filter(pl.col("marker") == "sad")["n_scored"].sum() > 0
+    exports = worker_markers.parent / WORKER_CACHE / "moodcast" / "onnx"
+    assert list(exports.glob(f"{folder.name}-onnx-fp32-*/encoder.json"))
