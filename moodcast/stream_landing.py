@@ -263,13 +263,13 @@ def noted_landing(folder: Path) -> str:
 def close_session(
     lock: warehouse.RunLock, landing: str, *, failed_at: datetime | None = None
 ) -> None:
-    """Release a session lock and delete its file (released, it notes nothing) and
-    LANDING_FILE, then remove the empty folders under it: a session that finished or was recovered leaves nothing for
-    the next session to examine again. While files are still under `landing` (a last load or
-    a job that failed), the lock file keeps the session's note instead, as a killed session's
-    does, so that the next start loads them (recover_killed_sessions); a session that failed
-    at `failed_at` adds `status` `failed` and that time to it, which the next start records
-    if the ledger still says `running` (the lock that stopped its last load also kept it
+    """Release a session lock and delete its file (released, it notes nothing) and LANDING_FILE,
+    then remove the empty folders under it: a session that finished or was recovered leaves
+    nothing for the next session to examine again. While files are still under `landing` (a last
+    load or a job that failed), the lock file keeps the session's note instead, as a killed
+    session's does, so that the next start loads them (recover_killed_sessions); a session that
+    failed at `failed_at` adds `status` `failed` and that time to it, which the next start
+    records if the ledger still says `running` (the lock that stopped its last load also kept it
     from recording itself)."""
     if Landed.found(landing).paths:
         holder = lock.holder()

@@ -175,9 +175,8 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tupl
     version it noted and the later of the `as_of` it noted (its start's day) and the one its
     ledger row holds (its last load's), so a run recovered from its note and one recovered
     from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
-    the status recorded. Raises
-    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded)
-    naming the files not yet loaded that cannot be."""
+    the status recorded. Raises RunLocked while another run holds the data directory,
+    UnloadableFile (nothing loaded) naming the files not yet loaded that cannot be."""
     session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
