@@ -45,9 +45,10 @@ from ingest.landing import (
     coverage_table,
     files_table,
 )
-from ingest.runner import pipeline_options, stops_unlogged
+from ingest.runner import pipeline_options, stops_unlogged, worker_errors_unlogged
 from ingest.sources import ReadPostChunks
 from ingest.spill import remove_spill
+from transforms.errors import raised_remotely
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,9 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
 def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
     """Run the ingest job to completion and return its landing location (`job.landing_dir`).
     Its spilled frames are removed either way; where a failed job's cannot be, that is logged
-    and the job's own error raised."""
+    and the job's own error raised. An error of moodcast's family raised on a remote runner's
+    worker (a static or finetune head's model folder missing there) is raised as its kind, from
+    the runner's failure (transforms.errors.raised_remotely)."""
     options = pipeline_options(beam_args)
     log.info(
         "ingest: %d input pattern(s) on %s",
@@ -136,13 +139,16 @@ def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
         options.view_as(StandardOptions).runner,
     )
     try:
-        with stops_unlogged(), beam.Pipeline(options=options) as pipeline:
+        with stops_unlogged(), worker_errors_unlogged(), beam.Pipeline(options=options) as pipeline:
             build(pipeline, job)
-    except BaseException:
+    except BaseException as exc:
         try:
             remove_spill(job.spill_dir)
-        except Exception as exc:
-            log.error("ingest failed; its spilled frames in %s remain: %s", job.spill_dir, exc)
-        raise
+        except Exception as spill:
+            log.error("ingest failed; its spilled frames in %s remain: %s", job.spill_dir, spill)
+        worker = raised_remotely(exc)
+        if worker is None:
+            raise
+        raise worker from exc
     remove_spill(job.spill_dir)
     return job.landing_dir

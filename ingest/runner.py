@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from transforms.errors import ConfigError
+from transforms.errors import ConfigError, raised_remotely
 
 DEFAULT_RUNNER = "FnApiRunner"
 LOCAL_RUNNERS = {
@@ -72,3 +72,28 @@ def stops_unlogged() -> Iterator[None]:
         yield
     finally:
         beam_log.removeFilter(user_stop)
+
+
+class _WorkerError(logging.Filter):
+    """Drops a record whose text holds an error of moodcast's family raised on a worker (the
+    job messages a portable runner logs, worker traceback included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return raised_remotely(Exception(record.getMessage())) is None
+
+
+@contextmanager
+def worker_errors_unlogged() -> Iterator[None]:
+    """While active, the error a remote runner's job reports is not logged (by the root
+    logger, as Beam's PortableRunner logs each job message) when it holds an error of
+    moodcast's family raised on a worker: the run raises that error as its kind
+    (transforms.errors.raised_remotely), which the CLI reports in one paragraph, and
+    `--verbose` shows the worker's traceback as the error's cause. Other records are logged as
+    before."""
+    root = logging.getLogger()
+    worker_error = _WorkerError()
+    root.addFilter(worker_error)
+    try:
+        yield
+    finally:
+        root.removeFilter(worker_error)

@@ -159,10 +159,15 @@ def placing(out_dir: Path) -> Iterator[None]:
     TRAINING_LOCK file, waiting for it) while a training places its model folder, writes its
     head files and removes the folders no head names (remove_unnamed): another training into
     the same directory does all that before or after, never in between, so it never removes a
-    folder this one has placed and not yet named."""
-    with (out_dir / TRAINING_LOCK).open("a") as lock:
+    folder this one has placed and not yet named. The file is opened for reading (created when
+    missing): `flock` needs no more, so a user who may write into a shared marker directory but
+    not into the lock file another user created there trains too."""
+    lock = os.open(out_dir / TRAINING_LOCK, os.O_RDONLY | os.O_CREAT, 0o666)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(lock)
 
 
 @contextmanager
@@ -184,11 +189,12 @@ def staging_folder(out_dir: Path, prefix: str) -> Iterator[Path]:
             os.close(held)
 
 
-def remove_abandoned(out_dir: Path, prefix: str) -> None:
-    """Remove the staging folders `<prefix>*` of `out_dir` (staging_folder) that no training
-    holds any more: those of a training killed before it ended. Call it holding the directory's
-    training lock (placing)."""
-    for folder in out_dir.glob(f"{prefix}*"):
+def remove_abandoned(out_dir: Path, prefix: str, *, legacy: tuple[str, ...] = ()) -> None:
+    """Remove the staging folders `<prefix>*` of `out_dir` (staging_folder), and those named in
+    `legacy` (a staging folder of one fixed name that an earlier moodcast saved into without
+    holding it), that no training holds any more: those of a training killed before it ended.
+    Call it holding the directory's training lock (placing)."""
+    for folder in [*out_dir.glob(f"{prefix}*"), *(out_dir / name for name in legacy)]:
         try:
             held = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except (FileNotFoundError, NotADirectoryError):

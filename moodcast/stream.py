@@ -32,6 +32,7 @@ from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
 from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
 from moodcast.stream_recovery import recover_killed_sessions
+from transforms.errors import MoodcastError, raised_remotely
 from transforms.markers import marker_versions
 from transforms.posts import PostOptions
 
@@ -228,8 +229,17 @@ def publish_last(session: Session, *, wait: timedelta = LAST_LOAD_WAIT, every: f
         raise
 
 
-def _job_failed(error: BaseException) -> InputError:
-    """The streaming job's own failure, as an error the CLI reports in one line."""
+def _job_failed(error: BaseException) -> MoodcastError:
+    """The streaming job's own failure, as an error the CLI reports in one line: an error of
+    moodcast's family that a worker raised (a static or finetune head's model folder missing
+    there) as itself, or its kind where the runner raised its own failure holding it
+    (transforms.errors.raised_remotely); any other failure as an InputError that names the
+    usual causes."""
+    if isinstance(error, MoodcastError):
+        return error
+    if (worker := raised_remotely(error)) is not None:
+        worker.__cause__ = error
+        return worker
     failure = InputError(
         f"the streaming job stopped: {type(error).__name__}: {error}. Check that --subscription "
         "names an existing subscription (projects/P/subscriptions/S) and that this host can "

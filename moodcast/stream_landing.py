@@ -230,26 +230,46 @@ _STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream count
 _DEAD_LETTERS = partial(conform, schema=DEAD_LETTER_SCHEMA, name="stream dead letters")
 
 
+LANDING_FILE = "landing"
+"""The file of a session's folder (`stream/<run id>/`) that holds its landing location, written
+once as it starts: where its lock file lost its note, the only record of a remote landing."""
+
+
 def session_lock(session: Session) -> warehouse.RunLock:
     """The held lock that says `session` is alive (`<data dir>/stream/<run id>/moodcast.lock`),
     noting its run and its landing location: a session killed outright leaves the note for
-    `recover_killed_sessions`."""
+    `recover_killed_sessions`. The landing location is also written into LANDING_FILE beside
+    it (under a temporary name, then renamed), which no other process rewrites."""
     folder = session.settings.data_dir / "stream" / session.run_id
     lock = warehouse.RunLock(folder, command="moodcast stream").acquire()
+    staged = folder / f".{LANDING_FILE}.tmp"
+    staged.write_text(session.landing + "\n", encoding="utf-8")
+    staged.replace(folder / LANDING_FILE)
     lock.note({**session.record("running").as_note(), "landing": session.landing})
     return lock
+
+
+def noted_landing(folder: Path) -> str:
+    """The landing location of the session whose folder is `folder` (`stream/<run id>/`), from
+    its LANDING_FILE: the folder itself when there is none (a local landing, or a session of a
+    moodcast before that file)."""
+    try:
+        noted = (folder / LANDING_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        noted = ""
+    return noted or str(folder)
 
 
 def close_session(
     lock: warehouse.RunLock, landing: str, *, failed_at: datetime | None = None
 ) -> None:
-    """Release a session lock and delete its file (released, it notes nothing), then remove
-    the empty folders under it: a session that finished or was recovered leaves nothing for
-    the next session to examine again. While files are still under `landing` (a last load or
-    a job that failed), the lock file keeps the session's note instead, as a killed session's
-    does, so that the next start loads them (recover_killed_sessions); a session that failed
-    at `failed_at` adds `status` `failed` and that time to it, which the next start records
-    if the ledger still says `running` (the lock that stopped its last load also kept it
+    """Release a session lock and delete its file (released, it notes nothing) and LANDING_FILE,
+    then remove the empty folders under it: a session that finished or was recovered leaves
+    nothing for the next session to examine again. While files are still under `landing` (a last
+    load or a job that failed), the lock file keeps the session's note instead, as a killed
+    session's does, so that the next start loads them (recover_killed_sessions); a session that
+    failed at `failed_at` adds `status` `failed` and that time to it, which the next start
+    records if the ledger still says `running` (the lock that stopped its last load also kept it
     from recording itself)."""
     if Landed.found(landing).paths:
         holder = lock.holder()
@@ -259,6 +279,7 @@ def close_session(
         return
     if lock.stale is None:
         lock.path.unlink(missing_ok=True)
+    (lock.path.parent / LANDING_FILE).unlink(missing_ok=True)
     lock.release()
     for root, _, _ in os.walk(lock.path.parent, topdown=False):
         with contextlib.suppress(OSError):

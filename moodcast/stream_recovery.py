@@ -17,7 +17,14 @@ import warehouse
 import warehouse.lock
 from ingest.stream import delete_landing_files, set_aside_landing_files
 from moodcast.config import Settings
-from moodcast.stream_landing import Landed, Session, UnloadableFile, close_session, load_files
+from moodcast.stream_landing import (
+    Landed,
+    Session,
+    UnloadableFile,
+    close_session,
+    load_files,
+    noted_landing,
+)
 from warehouse import queries
 from warehouse.ledger import killed_run
 
@@ -48,7 +55,8 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     STARTING is left alone, as a session starting now has created it and not yet locked it
     (ended_session_lock). One whose data directory is locked by another run now is left for
     the next session to find. A dead session whose lock file notes no readable run is loaded
-    as the run the ledger records under its folder's name (`_ledgered_run`); with no such row
+    as the run the ledger records under its folder's name (`_ledgered_run`), from the landing
+    location its folder's LANDING_FILE records (noted_landing); with no such row
     (it died before its first load) its files stay, with an error line naming them and why at
     every start. A note that says the session failed (close_session) records it `failed`."""
     killed = []
@@ -58,7 +66,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
             continue
         try:
             note = lock.stale.run if lock.stale else None
-            landing = str((note or {}).get("landing") or lock_file.parent)
+            landing = str((note or {}).get("landing") or noted_landing(lock_file.parent))
             row = killed_run(note) if note else _ledgered_run(settings, lock_file.parent.name)
             if row is not None:
                 lock.note(note or {**row.as_note(), "landing": landing})
@@ -163,10 +171,12 @@ def _recover_setting_aside(
 def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tuple[int, str]:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
     record the run with its counts and the status it recorded itself (`ok`, `failed`), else
-    the row's (`killed`, or `failed` where its note says so), under the `as_of`, time zone and
-    moodcast version it noted; return the days upserted and the status recorded. Raises
-    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded)
-    naming the files not yet loaded that cannot be."""
+    the row's (`killed`, or `failed` where its note says so), under the time zone and moodcast
+    version it noted and the later of the `as_of` it noted (its start's day) and the one its
+    ledger row holds (its last load's), so a run recovered from its note and one recovered
+    from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
+    the status recorded. Raises RunLocked while another run holds the data directory,
+    UnloadableFile (nothing loaded) naming the files not yet loaded that cannot be."""
     session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
@@ -176,7 +186,8 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tupl
             status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
         session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
         days = load_files(con, session, landed)
-        ran = {"as_of": row.as_of, "tz": row.tz, "package_version": row.package_version}
+        as_of = max([row.as_of, *recorded.get_column("as_of")])
+        ran = {"as_of": as_of, "tz": row.tz, "package_version": row.package_version}
         warehouse.record_run(con, replace(session.record(status), finished_at=finished, **ran))
     delete_landing_files(landed.paths)
     return days, status

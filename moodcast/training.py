@@ -46,6 +46,10 @@ FINETUNED_STAGING = ".finetuning-"
 """A `finetune` training saves its encoder into a folder of its own with this prefix
 (moodcast.static_models.staging_folder), then renames it `finetuned-<digest>/`; any training
 removes those a killed fine-tuning left (remove_abandoned)."""
+LEGACY_FINETUNED_STAGING = ".finetuning"
+"""The one staging folder of every `finetune` training before FINETUNED_STAGING, not held (each
+training removed it before saving, so two at once were never safe); one a killed training left
+(about 90 MB) is removed as FINETUNED_STAGING's are."""
 AUTO = "auto"
 CANDIDATES = ("ngram", "embedding", "hybrid")
 """The families `--family auto` compares, cheapest first: an `ngram` head costs microseconds per
@@ -341,7 +345,7 @@ def train_heads(
             _write_head(out_dir, n, h, markers=markers, origin=origin) for n, h in heads.items()
         ]
         remove_unnamed(out_dir, STATIC_PREFIX)
-        remove_abandoned(out_dir, FINETUNED_STAGING)
+        remove_abandoned(out_dir, FINETUNED_STAGING, legacy=(LEGACY_FINETUNED_STAGING,))
     return written
 
 
@@ -488,7 +492,7 @@ def _finetuned(
                 _write_head(out_dir, n, h, markers=markers, origin=origin) for n, h in heads.items()
             ]
             remove_unnamed(out_dir, FINETUNED_PREFIX)
-            remove_abandoned(out_dir, FINETUNED_STAGING)
+            remove_abandoned(out_dir, FINETUNED_STAGING, legacy=(LEGACY_FINETUNED_STAGING,))
     return written
 
 

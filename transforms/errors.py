@@ -9,6 +9,8 @@ into a notice. Each kind is also a `ValueError` where the errors it replaced wer
 
 from __future__ import annotations
 
+import re
+
 
 class MoodcastError(Exception):
     """Base of every error moodcast raises on purpose; its message is meant for the user."""
@@ -44,3 +46,40 @@ class BusyError(MoodcastError):
 
 class ContractError(MoodcastError, ValueError):
     """A frame does not follow its contract; the message names the missing or mistyped columns."""
+
+
+_RAISED = re.compile(
+    r"^((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*): (.*?)(?: \[while running '[^\n]*'\])?$", re.MULTILINE
+)
+"""A traceback's last line, `<module>.<Class>: <message>`, without the step Beam appends."""
+
+
+def raised_remotely(error: BaseException) -> MoodcastError | None:
+    """The error of this family that a remote runner's worker raised, found in the text of
+    `error`, the runner's own failure (Beam's PortableRunner raises a RuntimeError holding the
+    worker's traceback, Dataflow a DataflowRuntimeException), as its kind (the first class of
+    this module in its class's method resolution order: a TaggingError is an InputError) with
+    its message, so the CLI gives the kind's exit code and message, not exit 1 and a
+    traceback. The last traceback line naming a subclass of MoodcastError that this process
+    knows decides; only that line of its message is kept, without Beam's ` [while running
+    '<step>']`. None when `error` is of this family already (an in-process runner raises the
+    worker's own error) or its text names none."""
+    if isinstance(error, MoodcastError):
+        return None
+    family = _family()
+    raised = [m for m in _RAISED.finditer(str(error)) if m.group(1) in family]
+    if not raised:
+        return None
+    name, message = raised[-1].groups()
+    kind = next(c for c in family[name].__mro__ if c.__module__ == __name__)
+    return kind(message)
+
+
+def _family() -> dict[str, type[MoodcastError]]:
+    """MoodcastError and its subclasses defined so far, by `<module>.<qualified name>`."""
+    found, todo = {}, [MoodcastError]
+    while todo:
+        kind = todo.pop()
+        found[f"{kind.__module__}.{kind.__qualname__}"] = kind
+        todo.extend(kind.__subclasses__())
+    return found

@@ -16,14 +16,17 @@ from pathlib import Path
 import orjson
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 import warehouse
 from benchmarks.small_run import AS_OF
 from ingest.job import IngestJob
 from ingest.landing import remote_prefix
 from ingest.pipeline import run_ingest
+from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
+from transforms.errors import ModelError
 from transforms.markers import BUILTIN_DIR, load_markers
 from transforms.model_folders import MARKERS_DIR_ENV
 from transforms.model_markers import ModelConfig
@@ -63,12 +66,15 @@ def _port(process: subprocess.Popen, port_file: Path, log: Path) -> int:
 
 WORKER_MARKERS = "worker-markers"
 """The folder of the services' work directory that the second pool's MOODCAST_MARKERS_DIR names."""
+WORKER_CACHE = "worker-cache"
+"""The folder of the services' work directory that the second pool's XDG_CACHE_HOME names."""
 
 
 @pytest.fixture(scope="module")
 def portable_services(tmp_path_factory) -> Iterator[tuple[int, int, int, Path]]:
     """(job service port, worker pool port, port of a second pool whose workers have
-    MOODCAST_MARKERS_DIR set, the directory it names), all on loopback, stopped afterwards."""
+    MOODCAST_MARKERS_DIR set, the directory it names), all on loopback, stopped afterwards. The
+    second pool's workers keep their model cache in WORKER_CACHE (XDG_CACHE_HOME)."""
     work = tmp_path_factory.mktemp("portable")
     job = _start(
         ["apache_beam.runners.portability.local_job_service_main", "--port=0", "--port_file"],
@@ -82,7 +88,16 @@ def portable_services(tmp_path_factory) -> Iterator[tuple[int, int, int, Path]]:
             work / f"{name}.log",
             env,
         )
-        for name, env in (("pool", {}), ("image", {MARKERS_DIR_ENV: str(work / WORKER_MARKERS)}))
+        for name, env in (
+            ("pool", {}),
+            (
+                "image",
+                {
+                    MARKERS_DIR_ENV: str(work / WORKER_MARKERS),
+                    "XDG_CACHE_HOME": str(work / WORKER_CACHE),
+                },
+            ),
+        )
     ]
     try:
         yield (
@@ -200,10 +215,84 @@ def test_a_worker_lacking_the_submitters_model_folder_reads_its_markers_dir_or_s
     shutil.rmtree(submitted)
     (folder,) = worker_markers.glob("static-*")
 
-    with pytest.raises(RuntimeError) as failed:
+    with pytest.raises(ModelError) as failed:
         daily("lacking", _portable(job_port, pool_port))
     for part in ("static head of marker sad (en)", folder.name, MARKERS_DIR_ENV,
                  "Heads with their own model on remote workers"):  # fmt: skip
         assert part in str(failed.value)
+    assert "Traceback" not in str(failed.value) and "[while running" not in str(failed.value)
     found = daily("found", _portable(job_port, image_port))
     assert found.sort(pl.all()).equals(in_process.sort(pl.all()))
+
+
+def test_a_model_error_on_a_worker_is_the_runs_model_error_with_its_exit_code(
+    portable_services, tmp_path
+):
+    """Regression: a worker's ModelError reached `moodcast run` as the PortableRunner's
+    RuntimeError holding the worker's traceback: exit 1 and that traceback, not ModelError's
+    exit code and message. Here the workers find the static head's model folder damaged after
+    the run loaded the markers."""
+    from moodcast.static_models import StaticSettings
+    from moodcast.training import train_heads
+
+    job_port, pool_port, _, _ = portable_services
+    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
+    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
+    data = tmp_path / "data"
+    small = StaticSettings(pca_dims=8, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$)")
+    train_heads(labels, markers={}, config=ModelConfig(cache_dir=tmp_path / "cache"),
+                out_dir=data / "markers", origin="t", family="static", static=small)  # fmt: skip
+    (folder,) = (data / "markers").glob("static-*")
+    (folder / "tokenizer.json").write_text("damaged after the run loaded its markers")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(orjson.dumps({"id": "p1", "created_at": "2025-03-01T10:00:00Z",
+                                    "lang": "en", "text": "so sad today", "author_id": "a1"}))  # fmt: skip
+    beam_args = [*_portable(job_port, pool_port), f"--temp_location={tmp_path / 'beam-temp'}"]
+    result = CliRunner().invoke(
+        main,
+        ["run", str(posts), "--as-of", "2025-03-01", "--data-dir", str(data)],
+        obj={"beam_args": beam_args},
+    )
+    assert result.exit_code == 6, result.output
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert "static head of marker sad was trained with the model folder" in error
+    assert "Traceback" not in result.output and "[while running" not in error
+
+
+def test_a_finetune_heads_onnx_export_on_a_worker_goes_to_the_workers_own_cache(
+    portable_services, tmp_path
+):
+    """A finetune head's model is exported to ONNX on first use (the onnx-fp32 backend), into
+    the model cache of the language's configured model. `moodcast run` names no cache directory
+    (ModelConfig.cache_dir is None in the job), so a worker exports into its own
+    (`$XDG_CACHE_HOME/moodcast/onnx` there), never into a directory named on the submitting
+    machine, which a worker may lack."""
+    from moodcast.finetune import FinetuneSettings
+    from moodcast.training import train_heads
+
+    job_port, _, image_port, worker_markers = portable_services
+    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
+    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
+    submitted = tmp_path / "markers"
+    tiny = FinetuneSettings(epochs=1, batch_size=4, max_seq_length=16, max_steps=2)
+    train_heads(labels, markers={}, config=ModelConfig(backend="torch"), out_dir=submitted,
+                origin="t", family="finetune", settings=tiny)  # fmt: skip
+    (folder,) = submitted.glob("finetuned-*")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(b"\n".join(
+        orjson.dumps({"id": f"p{i}", "created_at": "2025-03-01T10:00:00Z", "lang": "en",
+                      "text": texts[i % len(texts)], "author_id": f"a{i}"})
+        for i in range(40)
+    ))  # fmt: skip
+    job = IngestJob(inputs=[str(posts)], landing_dir=str(tmp_path / "landing"),
+                    markers=load_markers(submitted, names=["sad"]), key=b"k" * 32, run_id="r1",
+                    options=PostOptions(models=ModelConfig(backend="onnx-fp32")))  # fmt: skip
+    assert job.options.models.cache_dir is None
+
+    daily = pl.read_parquet(
+        Path(run_ingest(job, beam_args=_portable(job_port, image_port))) / "daily.parquet"
+    )
+
+    assert daily.filter(pl.col("marker") == "sad")["n_scored"].sum() > 0
+    exports = worker_markers.parent / WORKER_CACHE / "moodcast" / "onnx"
+    assert list(exports.glob(f"{folder.name}-onnx-fp32-*/encoder.json"))

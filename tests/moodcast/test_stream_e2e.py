@@ -249,3 +249,37 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
 
     assert recover_killed_sessions(load_settings(data_dir)) == []
     assert published_days(data_dir, [now.date()]).equals(streamed)
+
+
+def test_a_model_error_of_the_streaming_job_is_reported_as_itself(emulator, tmp_path, monkeypatch):
+    """Regression: every failure of the streaming job was reported as an InputError (exit 4)
+    saying to check the subscription, a ModelError its workers raised too (here a static head's
+    model folder damaged after the marker directory was written)."""
+    from moodcast.static_models import StaticSettings
+    from moodcast.training import train_heads
+    from transforms.model_markers import ModelConfig
+
+    data_dir = tmp_path / "data"
+    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
+    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
+    small = StaticSettings(pca_dims=8, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$)")
+    train_heads(labels, markers={}, config=ModelConfig(cache_dir=tmp_path / "cache"),
+                out_dir=data_dir / "markers", origin="t", family="static", static=small)  # fmt: skip
+    (folder,) = (data_dir / "markers").glob("static-*")
+    (folder / "tokenizer.json").write_text("damaged")
+    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
+    publisher.publish(topic, orjson.dumps(_post(0, datetime.now(UTC), author=0))).result()
+    result = subprocess.run(
+        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
+        + ["--subscription", subscription, "--load-every", "2s"]
+        + ["--duration", "120s", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
+    )
+    assert result.returncode == 6, result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(
+        "Error: the static head of marker sad was trained with the model folder"
+    ), result.stderr

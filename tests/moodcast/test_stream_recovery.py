@@ -336,3 +336,54 @@ def test_a_session_whose_note_is_lost_is_loaded_as_the_run_its_ledger_row_record
         con.close()
     assert days == [(DAY, 5), (date(2025, 3, 2), 4)]
     assert not landing.exists()
+
+
+def test_a_remote_landing_session_whose_note_is_lost_is_loaded_from_its_landing(tmp_path):
+    """Regression: a session's landing location was recorded only in its lock file's note; a
+    remote runner's (`<temp_location>/moodcast-landing/<id>/<run id>`, here a local path as the
+    portable runner's) was lost with the note, so the session's run was recorded from its
+    ledger row but its files there were never found, loaded or deleted."""
+    folder = tmp_path / "stream" / "stream-remote"
+    landing = tmp_path / "beam-temp" / "moodcast-landing" / "0123456789abcdef" / folder.name
+    started = datetime(2025, 3, 1, 9, tzinfo=UTC)
+    session = Session(load_settings(tmp_path), folder.name, started, str(landing), {"sadness": "1"})
+    lock = take_session_lock(session)
+    _write_pane(landing, index=0, posts=3)
+    _write_counts(landing, read=3)
+    assert load_landing(session)
+    _write_pane(landing, index=1, posts=5)
+    _write_counts(landing, read=5)
+    lock.abandon()
+    holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-02"}
+    (folder / LOCK_NAME).write_text(json.dumps(holder))
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-remote"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["read"], row["days"]) == ("killed", 8, 2)
+    assert not list(landing.rglob("*.parquet"))
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("note", ["kept", "lost"])
+def test_a_recovered_session_keeps_the_as_of_day_of_its_last_load(tmp_path, note):
+    """Regression: a session's note holds the day it started as its `as_of`, its ledger row the
+    day of its last load; recovered from its note, its run was recorded as of the day it
+    started (over the later day its last load had recorded), and recovered from its ledger row
+    (the note lost) as of its last load's day."""
+    landing = _killed_session(tmp_path, "stream-overnight")
+    written = json.loads((landing / LOCK_NAME).read_text())
+    started = datetime.fromisoformat(written["run"]["started_at"])
+    session = Session(load_settings(tmp_path), landing.name, started, str(landing), {})
+    _write_pane(landing, index=0)
+    assert load_landing(session)
+    (loaded,) = _runs(tmp_path).values()
+    assert loaded["as_of"] > DAY
+    _write_pane(landing, index=1)
+    held = {**written, "run": {**written["run"], "as_of": DAY.isoformat()}}
+    (landing / LOCK_NAME).write_text(json.dumps(held if note == "kept" else {"pid": 2}))
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-overnight"]
+
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["as_of"]) == ("killed", loaded["as_of"])

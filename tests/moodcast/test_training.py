@@ -1,11 +1,23 @@
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from moodcast.training import AUTO_MARGIN, FOLDS, best_threshold, train_heads
+from moodcast.static_models import TRAINING_LOCK, staging_folder
+from moodcast.training import (
+    AUTO_MARGIN,
+    FINETUNED_STAGING,
+    FOLDS,
+    LEGACY_FINETUNED_STAGING,
+    best_threshold,
+    train_heads,
+)
 from transforms.model_markers import ModelConfig
 from transforms.ngram import ngram_features
 
@@ -316,3 +328,64 @@ def test_without_a_grid_ngram_heads_are_fitted_at_c_4_and_the_other_families_at_
     expected_embedding = _held_out_f1(1.0, encoder.encode(texts), y, max_iter=2000)[1]
     assert auto.candidates["ngram"] == round(expected_ngram, 4)
     assert auto.candidates["embedding"] == round(expected_embedding, 4)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_training_removes_the_staging_folder_a_killed_fine_tuning_of_the_previous_version_left(
+    tmp_path,
+):
+    """Regression: before the held `.finetuning-*` staging folders, every fine-tuning saved
+    into `.finetuning/`; one killed there (about 90 MB) was never removed, since later trainings
+    remove only `.finetuning-*` folders. A training removes it, and still leaves the staging
+    folder a running fine-tuning holds."""
+    (tmp_path / LEGACY_FINETUNED_STAGING).mkdir()
+    (tmp_path / LEGACY_FINETUNED_STAGING / "model.safetensors").write_bytes(b"killed while saving")
+    with staging_folder(tmp_path, FINETUNED_STAGING) as running:
+        train_heads(_rare_label_rows(), markers={}, config=ModelConfig(models={}),
+                    out_dir=tmp_path, origin="t", family="ngram")  # fmt: skip
+        assert [p.name for p in tmp_path.glob(".finetuning*")] == [running.name]
+
+
+def test_a_training_takes_the_lock_of_a_marker_directory_whose_lock_file_it_cannot_write(
+    tmp_path,
+):
+    """Regression: the training lock file was opened for appending, so a user who may write
+    into a shared marker directory but not into the `.training.lock` another user created there
+    could not train (PermissionError); `flock` needs only a descriptor open for reading. The
+    training runs in a process of its own without write permission on the file (as root:
+    without the capability that overrides file permissions)."""
+    lock = tmp_path / TRAINING_LOCK
+    lock.touch()
+    lock.chmod(0o444)
+    rows = tmp_path / "labels.parquet"
+    _rare_label_rows().write_parquet(rows)
+    script = """
+import sys
+from pathlib import Path
+import polars as pl
+from moodcast.training import train_heads
+from transforms.model_markers import ModelConfig
+out = Path(sys.argv[2])
+try:
+    (out / ".training.lock").open("a")
+except PermissionError:
+    pass
+else:
+    sys.exit("this process may write the lock file: the test proves nothing")
+train_heads(pl.read_parquet(sys.argv[1]), markers={}, config=ModelConfig(models={}),
+            out_dir=out, origin="t", family="ngram")
+"""
+    unprivileged = (
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    )
+    trained = subprocess.run(
+        [*unprivileged, sys.executable, "-c", script, str(rows), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert json.loads((tmp_path / "sleep.head.json").read_text())["family"] == "ngram"
