@@ -1,6 +1,6 @@
 """`moodcast markers evaluate|train|calibrate`: the marker commands that read your labelled CSV
-(a text column and 0/1 columns named after markers); moodcast.cli_markers adds them to the
-`markers` group."""
+(a text column and label columns named after markers, read by moodcast.label_files);
+moodcast.cli_markers adds them to the `markers` group."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _labels_options(labels_help: str):
 
 @click.command("evaluate")
 @_labels_options(
-    "CSV with a text column and 0/1 columns named after markers (optional `lang`)."
+    "CSV with a text column and label columns named after markers (1/0, true/false, yes/no; a blank is no label), or a column of their names (optional `lang`; docs/markers.md)."
 )  # fmt: skip
 @click.option("--source", type=SOURCE_CHOICE, help="Let this source alone decide every marker.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
@@ -56,13 +56,13 @@ def evaluate(
     from transforms.rates import merged_rates
 
     settings = load_settings(data_dir)
+    markers = markers_of(data_dir)
     try:
-        frame = pl.read_csv(labels, infer_schema_length=10_000)
+        frame = _read_labels(labels, text_col, None, markers, evaluated=True)
         result = evaluate_labels(
             frame,
-            markers_of(data_dir),
+            markers,
             config=settings.model_config,
-            text_col=text_col,
             source=source,
             rates=merged_rates(settings.data_dir) if source is None else None,
         )
@@ -90,16 +90,47 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def _label_frame(labels: Path, text_col: str, label_cols: str | None):
-    """The CSV `labels` read as text, as moodcast.training.label_frame checks and shapes it
-    (`label_cols`: comma-separated, or None for every column but the text, `id` and `lang`)."""
-    import polars as pl
-
-    from moodcast.training import label_frame
+def _read_labels(
+    labels: Path,
+    text_col: str,
+    label_cols: str | None,
+    markers: Mapping[str, Marker],
+    *,
+    evaluated: bool,
+):
+    """The CSV `labels` read by moodcast.label_files.read_labels (`label_cols`:
+    comma-separated, or None for its default), its notes on stderr; with `evaluated`, notes
+    too on the label columns named after no marker of `markers` and the rows in languages
+    none of them has (left out of the scores), else on the blank labels (which train_heads
+    reads as negatives)."""
+    from moodcast.label_files import read_labels
+    from transforms.markers import supported_languages
 
     wanted = [c.strip() for c in label_cols.split(",") if c.strip()] if label_cols else None
-    frame = pl.read_csv(labels, infer_schema=False)
-    return label_frame(frame, text_col=text_col, label_cols=wanted)
+    read = read_labels(labels, text_col=text_col, label_cols=wanted, markers=markers)
+    notes = list(read.notes)
+    unknown = [c for c in read.frame.columns if c not in ("text", "lang", *markers)]
+    if evaluated and unknown and any(c in markers for c in read.frame.columns):
+        notes.append(
+            f"label columns named after no marker, left out: {', '.join(unknown)} "
+            "(`moodcast markers list` names the markers)"
+        )
+    blanks = read.frame.drop("text", "lang").null_count().row(0, named=True)
+    if not evaluated and any(blanks.values()):
+        counted = ", ".join(f"{c} {n}" for c, n in blanks.items() if n)
+        notes.append(f"blank labels, trained as negatives: {counted}")
+    lang = read.frame.get_column("lang")
+    other = lang.filter(~lang.is_in(sorted(supported_languages(markers))))
+    if evaluated and not other.is_empty():
+        counts = ", ".join(f"{code} {n}" for code, n in other.value_counts(sort=True).rows())
+        notes.append(
+            f"{other.len()} rows of {labels} are in languages no marker has ({counts}) and are "
+            "left out of the scores; where a language was identified wrongly, give the file "
+            "a `lang` column"
+        )
+    for note in notes:
+        click.echo(note, err=True)
+    return read.frame
 
 
 def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
@@ -115,7 +146,7 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
 
 @click.command("train")
 @_labels_options(
-    "CSV with a text column and 0/1 label columns, or a column of class names (optional `id`, `lang`)."
+    "CSV with a text column and label columns (1/0, true/false, yes/no; a blank is no label), or a column of class names (optional `id`, `lang`; docs/markers.md)."
 )  # fmt: skip
 @click.option(
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
@@ -169,11 +200,12 @@ def train(
     from moodcast.training import train_heads
 
     settings = load_settings(data_dir)
+    markers = base_markers(settings)
     try:
-        frame = _label_frame(labels, text_col, label_cols)
+        frame = _read_labels(labels, text_col, label_cols, markers, evaluated=False)
         heads = train_heads(
             frame,
-            markers=base_markers(settings),
+            markers=markers,
             config=settings.model_config,
             out_dir=settings.user_markers_dir,
             origin=str(labels),
@@ -231,7 +263,7 @@ def _echo_heads(heads: list[TrainedHead], *, as_json: bool, held_out: bool) -> N
 
 @click.command("calibrate")
 @_labels_options(
-    "CSV with a text column, `lang` (optional) and 0/1 columns named after markers."
+    "CSV with a text column, `lang` (optional) and label columns named after markers (1/0, true/false, yes/no; a blank is no label), or a column of their names (docs/markers.md)."
 )  # fmt: skip
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object per marker and language."
@@ -261,9 +293,9 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     from transforms.rates import write_user_rates
 
     settings = load_settings(data_dir)
+    markers = markers_of(data_dir)
     try:
-        frame = _label_frame(labels, text_col, None)
-        markers = markers_of(data_dir)
+        frame = _read_labels(labels, text_col, None, markers, evaluated=True)
         rows = zero_shot_thresholds(frame, markers=markers, config=settings.model_config)
         rates = measure_rates(frame, markers, config=settings.model_config, source=labels)
         written = write_user_rates(settings.data_dir, rates)

@@ -1,0 +1,140 @@
+"""The labelled CSV file that `moodcast markers evaluate`, `train` and `calibrate` read, read
+one way for all three: as other people write it (labels 0/1, 1.0/0.0, true/false or yes/no,
+blanks for rows not labelled, a column of class names, label columns in any case, a
+byte-order mark, CRLF line ends, posts without a `lang`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from moodcast.tagging import TaggingError, with_languages
+from moodcast.training import RESERVED_COLUMNS, label_frame
+from transforms.markers import NAME_PATTERN, Marker
+
+POSITIVE = ("1", "1.0", "true", "t", "yes", "y")
+NEGATIVE = ("0", "0.0", "false", "f", "no", "n")
+"""Label values read as 1 and as 0, after stripping and lower-casing; a blank is no label."""
+
+
+@dataclass(frozen=True)
+class LabelFile:
+    """A labelled file read: `frame` (moodcast.training.label_frame's output: `text`, `lang`,
+    one 0/1 Int8 column per label, null where a row is not labelled) and `notes`, sentences
+    for stderr about rows and columns left out or repeated."""
+
+    frame: pl.DataFrame
+    notes: tuple[str, ...]
+
+
+def marker_name(value: str) -> str:
+    """`value` as a marker name: lower-cased, each run of other characters than letters,
+    digits and `_` made one `_`, stripped of `_` at the ends (`Emotional Turmoil` →
+    `emotional_turmoil`); it may still not be a valid name (`1st` → `1st`)."""
+    return re.sub(r"[^a-z0-9_]+", "_", value.lower()).strip("_")
+
+
+def read_labels(
+    path: Path,
+    *,
+    text_col: str,
+    label_cols: Sequence[str] | None,
+    markers: Mapping[str, Marker],
+) -> LabelFile:
+    """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark),
+    read as label_frame reads it after these steps. Rows whose `text_col` is blank are left
+    out. Label columns: `label_cols`, else every column but the text, `id` and `lang` that
+    holds 0/1 labels or class names that make marker names (the others are left out and
+    named in a note). Label values POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that
+    row is not labelled for that column), except in a column of 1s and blanks alone, where a
+    blank is a 0; a column with other values is a column of class names. A 0/1 label
+    column's name is made a marker name (`marker_name`: `Anger` is `anger`). A row without
+    `lang` is identified among every language (moodcast.tagging.with_languages).
+
+    Raises TaggingError for a missing text or label column, two label columns of one name,
+    or what label_frame refuses.
+    """
+    columns = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    if text_col not in columns:
+        raise TaggingError(_no_text(path, text_col, columns))
+    raw = pl.read_csv(path, infer_schema=False)
+    text = pl.col(text_col).str.strip_chars()
+    labelled = raw.filter(text.is_not_null() & (text != ""))
+    notes = []
+    if blank := raw.height - labelled.height:
+        notes.append(f"{blank} rows of {path} have no text and were left out")
+    if missing := [c for c in label_cols or () if c not in columns]:
+        raise TaggingError(
+            f"no label column {', '.join(missing)} in {path} (its columns: {', '.join(columns)})"
+        )
+    candidates = label_cols or [c for c in columns if c not in (text_col, *RESERVED_COLUMNS)]
+    labels = labelled.select(_label_values(c) for c in candidates)
+    binary = [c for c in labels.columns if set(labels.get_column(c).drop_nulls()) <= {"0", "1"}]
+    chosen = label_cols or [c for c in labels.columns if c in binary or _classes(labels, c)]
+    if left := [c for c in candidates if c not in chosen]:
+        notes.append(
+            f"columns left out, neither 0/1 labels nor class names that make marker names: "
+            f"{', '.join(left)} (name the label columns with --label-cols where the command "
+            "has it)"
+        )
+    renamed = {c: marker_name(c) for c in binary if c in chosen}
+    named = [renamed.get(c, c) for c in chosen]
+    if repeated := sorted({n for n in named if named.count(n) > 1}):
+        raise TaggingError(f"two label columns of {path} make the name {', '.join(repeated)}")
+    if "id" in labelled.columns and (repeats := labelled.height - labelled["id"].n_unique()):
+        notes.append(f"{repeats} rows of {path} repeat an earlier row's id; each is counted")
+    posts = with_languages(
+        labelled.select(
+            pl.col(text_col).alias("text"), *([pl.col("lang")] if "lang" in columns else [])
+        ),
+        text="text",
+    )
+    frame = label_frame(
+        posts.hstack(labels.select(chosen).rename(renamed)),
+        text_col="text",
+        label_cols=named,
+    )
+    return LabelFile(frame=frame, notes=tuple(notes))
+
+
+def _label_values(column: str) -> pl.Expr:
+    """`column` with POSITIVE values as "1", NEGATIVE as "0" and blanks null, or "0" where the
+    column has no NEGATIVE value (1s and blanks: a blank is a 0); where the column holds other
+    values too, only its blanks are changed (to null)."""
+    value = pl.col(column).str.strip_chars()
+    folded = value.str.to_lowercase()
+    blank = (value == "") | value.is_null()
+    binary = (
+        pl.when(folded.is_in(POSITIVE))
+        .then(pl.lit("1"))
+        .when(
+            folded.is_in(NEGATIVE)
+            | (blank & folded.is_in(POSITIVE).any() & ~folded.is_in(NEGATIVE).any())
+        )
+        .then(pl.lit("0"))
+    )
+    kept = pl.when(value != "").then(value)
+    read = folded.is_in([*POSITIVE, *NEGATIVE]) | blank
+    return pl.when(read.all()).then(binary).otherwise(kept).alias(column)
+
+
+def _classes(labels: pl.DataFrame, column: str) -> bool:
+    """Whether every value of `column` makes a marker name (label_frame's classes)."""
+    values = labels.get_column(column).drop_nulls().unique().to_list()
+    return bool(values) and all(NAME_PATTERN.match(marker_name(v)) for v in values)
+
+
+def _no_text(path: Path, text_col: str, columns: list[str]) -> str:
+    """The message for a file without the text column, with a hint when the header looks
+    separated by something else than commas."""
+    message = f"no text column {text_col!r} in {path} (its columns: {', '.join(columns)}); "
+    separator = next((s for s in (";", "\t", "|") if len(columns) == 1 and s in columns[0]), None)
+    if separator is not None:
+        return message + (
+            f"its header looks separated by {separator!r}: save it as comma-separated CSV"
+        )
+    return message + "name the text column with --text-col"

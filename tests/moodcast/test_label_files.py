@@ -1,0 +1,182 @@
+"""Labelled CSV files as other people write them, read alike by `markers evaluate`, `train` and
+`calibrate` (moodcast.label_files)."""
+
+import json
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from moodcast.cli import main
+
+GOLD = [1] * 40 + [0] * 60
+FLAGGED = [1] * 32 + [0] * 8 + [1] * 6 + [0] * 54
+TEXTS = [f"post {i} {'gloom' if f else 'plain'}" for i, f in enumerate(FLAGGED)]
+
+
+@pytest.fixture
+def data(tmp_path):
+    """A data directory with one marker of our own, `gloom`, in French (no model is loaded)."""
+    folder = tmp_path / "data"
+    (folder / "markers").mkdir(parents=True)
+    (folder / "markers" / "gloom.toml").write_text(
+        'name = "gloom"\n[lang.fr]\nterms = ["gloom"]\n', encoding="utf-8"
+    )
+    return folder
+
+
+def _run(*args, ok=True):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert (result.exit_code == 0) == ok, result.output
+    return result
+
+
+def _evaluate(path, data):
+    out = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data).stdout
+    return json.loads(out)["markers"]
+
+
+def _calibrate(path, data):
+    """calibrate --json's rows, less the name and hash of the file they were measured on."""
+    out = _run("markers", "calibrate", "--labels", path, "--json", "--data-dir", data).stdout
+    return [
+        {k: v for k, v in json.loads(line).items() if k not in ("source", "source_sha256")}
+        for line in out.splitlines()
+    ]
+
+
+def _write(tmp_path, name, frame: pl.DataFrame):
+    path = tmp_path / name
+    frame.write_csv(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative"),
+    [("true", "false"), ("yes", "no"), ("Yes", "No"), ("1.0", "0.0"), ("TRUE", "FALSE")],
+)
+def test_labels_written_as_words_or_floats_score_as_the_same_zero_one_labels(
+    tmp_path, data, positive, negative
+):
+    plain = _write(
+        tmp_path, "plain.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD})
+    )
+    words = [positive if g else negative for g in GOLD]
+    other = _write(
+        tmp_path, "words.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": words})
+    )
+    assert _evaluate(other, data) == _evaluate(plain, data)
+    assert _evaluate(plain, data)["gloom"]["recall"] == 0.8
+    assert _calibrate(other, data) == _calibrate(plain, data)
+
+
+def test_train_on_true_false_labels_makes_the_labelled_marker_not_markers_named_true_and_false(
+    tmp_path, data
+):
+    words = ["true" if g else "false" for g in GOLD]
+    path = _write(
+        tmp_path, "words.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": words})
+    )
+    out = _run(
+        "markers", "train", "--labels", path, "--family", "ngram", "--json", "--data-dir", data
+    ).stdout
+    heads = [json.loads(line) for line in out.splitlines()]
+    assert [(h["marker"], h["positives"], h["rows"]) for h in heads] == [("gloom", 40, 100)]
+
+
+def test_blanks_beside_zeros_are_unlabelled_rows_and_beside_ones_alone_are_zeros(tmp_path, data):
+    unlabelled = [None if i % 10 == 9 else str(g) for i, g in enumerate(GOLD)]
+    ones = ["1" if g else "" for g in GOLD]
+    frame = pl.DataFrame({"text": TEXTS, "lang": "fr"})
+    gaps = _evaluate(
+        _write(tmp_path, "gaps.csv", frame.with_columns(gloom=pl.Series(unlabelled))), data
+    )
+    assert gaps["gloom"]["support"] == 36 and gaps["gloom"]["prevalence"] == 36 / 90
+    plain = _evaluate(
+        _write(tmp_path, "plain.csv", frame.with_columns(gloom=pl.Series(GOLD))), data
+    )
+    assert (
+        _evaluate(_write(tmp_path, "ones.csv", frame.with_columns(gloom=pl.Series(ones))), data)
+        == plain
+    )
+
+
+def test_evaluate_and_calibrate_read_a_column_of_class_names_as_train_does(tmp_path, data):
+    classes = ["Gloom" if g else "Other mood" for g in GOLD]
+    path = _write(
+        tmp_path, "classes.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "mood": classes})
+    )
+    plain = _write(
+        tmp_path, "plain.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD})
+    )
+    assert _evaluate(path, data) == _evaluate(plain, data)
+    rows = _calibrate(path, data)
+    assert [(r["marker"], r["tpr"], r["fpr"]) for r in rows] == [("gloom", 0.8, 0.1)]
+
+
+def test_rows_without_text_are_left_out_and_counted_on_stderr(tmp_path, data):
+    texts = [None if i % 10 == 0 else t for i, t in enumerate(TEXTS)]
+    path = _write(tmp_path, "gaps.csv", pl.DataFrame({"text": texts, "lang": "fr", "gloom": GOLD}))
+    result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
+    assert json.loads(result.stdout)["markers"]["gloom"]["support"] == 36
+    assert "10 rows of" in result.stderr and "have no text" in result.stderr
+
+
+def test_rows_identified_as_languages_no_marker_has_are_counted_on_stderr(tmp_path, data):
+    (data / "markers" / "pena.toml").write_text(
+        'name = "pena"\n[lang.es]\nterms = ["triste"]\n', encoding="utf-8"
+    )
+    texts = ["que triste la vida" if f else "que dia tan largo" for f in FLAGGED]
+    path = _write(tmp_path, "nolang.csv", pl.DataFrame({"text": texts, "pena": GOLD}))
+    result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
+    assert json.loads(result.stdout)["markers"]["pena"]["support"] == 32
+    assert "62 rows of" in result.stderr and "languages no marker has (ext 62)" in result.stderr
+
+
+def test_a_bom_crlf_file_with_other_column_names_a_pandas_index_and_repeated_ids(tmp_path, data):
+    frame = pl.DataFrame(
+        {
+            "": [str(i) for i in range(100)],
+            "id": [f"p{i % 90}" for i in range(100)],
+            "lang": "fr",
+            "Post": [t.replace("post", "post\nwith a line") for t in TEXTS],
+            "Gloom": GOLD,
+        }
+    )
+    path = tmp_path / "excel.csv"
+    path.write_bytes(("\ufeff" + frame.write_csv().replace("\n", "\r\n")).encode())
+    result = _run(
+        "markers", "calibrate", "--labels", path, "--text-col", "Post", "--json",
+        "--data-dir", data,
+    )  # fmt: skip
+    assert [
+        (r["marker"], r["tpr"], r["fpr"]) for r in map(json.loads, result.stdout.splitlines())
+    ] == [("gloom", 0.8, 0.1)]
+    assert "columns left out" in result.stderr and "10 rows" in result.stderr
+
+
+def test_label_columns_named_after_no_marker_are_named_with_what_to_do(tmp_path, data):
+    path = _write(tmp_path, "sad.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "sad": GOLD}))
+    result = _run("markers", "evaluate", "--labels", path, "--data-dir", data, ok=False)
+    assert "label columns: sad" in result.output and "rename each 0/1 column" in result.output
+    both = _write(
+        tmp_path,
+        "both.csv",
+        pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD, "sad": GOLD}),
+    )
+    result = _run("markers", "evaluate", "--labels", both, "--data-dir", data)
+    assert "named after no marker, left out: sad" in result.stderr
+
+
+def test_a_file_separated_by_semicolons_is_refused_naming_the_separator(tmp_path, data):
+    path = tmp_path / "semicolon.csv"
+    pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD}).write_csv(path, separator=";")
+    result = _run("markers", "evaluate", "--labels", path, "--data-dir", data, ok=False)
+    assert "separated by ';'" in result.output and "Traceback" not in result.output
+
+
+def test_train_says_how_many_blank_labels_it_fitted_as_negatives(tmp_path, data):
+    gaps = [None if i % 10 == 9 else g for i, g in enumerate(GOLD)]
+    path = _write(tmp_path, "gaps.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": gaps}))
+    result = _run("markers", "train", "--labels", path, "--family", "ngram", "--data-dir", data)
+    assert "blank labels, trained as negatives: gloom 10" in result.stderr
