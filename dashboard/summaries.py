@@ -31,14 +31,19 @@ STALE_AFTER_DAYS = 2
 come in until its end, and the run that loads them goes the morning after)."""
 
 
-def staleness(last_day: date | None, *, today: date, as_of: date | None = None) -> str | None:
+def staleness(
+    last_day: date | None, *, today: date, as_of: date | None = None, ran_on: date | None = None
+) -> str | None:
     """A warning when the newest day with data is more than STALE_AFTER_DAYS before `today`
     (the data are older than a daily schedule leaves them), else None. When the latest run
-    itself was as of that old a date (`as_of`: `--as-of`, as `moodcast demo` runs), the runs
-    did what they were told: the warning says so instead of pointing at the schedule."""
+    (`as_of`, started on the local day `ran_on`) was told to run as of an earlier day than it
+    ran (`--as-of`, as `moodcast demo` runs) and as of that old a date, the runs did what they
+    were told: the warning says so instead of pointing at the schedule. A run without
+    `--as-of` is as of the day it ran, so a schedule that stopped days ago is still named."""
     if last_day is None or (today - last_day).days <= STALE_AFTER_DAYS:
         return None
-    if as_of is not None and (today - as_of).days > STALE_AFTER_DAYS:
+    told_past = as_of is not None and ran_on is not None and as_of < ran_on
+    if told_past and (today - as_of).days > STALE_AFTER_DAYS:
         return (
             f"The latest run was as of {as_of:%-d %B %Y} (its --as-of), "
             f"{(today - as_of).days:,} days before today, and its data end on "

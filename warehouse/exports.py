@@ -179,17 +179,25 @@ def in_published_versions(path: Path | str) -> bool:
     """True when `path`, its symbolic links resolved, is or lies in the versions directory of
     a published export set, the target of its link included: a directory `.<name>.versions`
     (`versions_dir`) beside a symbolic link `<name>` to one of its versions. A directory so
-    named without that link beside it is not one."""
+    named without that link beside it is not one. The link is looked for beside `path` as
+    given as well as resolved, so a versions directory that is itself a link (moved to another
+    disk) still guards its set."""
     resolved = Path(path).resolve()
-    return any(_holds_published_versions(p) for p in [resolved, *resolved.parents])
+    given = Path(os.path.abspath(path))
+    links = {p for p in [given, *given.parents] if p.is_symlink()} | {
+        p.parent / named[1]
+        for p in [resolved, *resolved.parents, given, *given.parents]
+        if (named := re.fullmatch(r"\.(.+)\.versions", p.name))
+    }
+    return any(
+        _published_link(link) and resolved.is_relative_to(versions_dir(link).resolve())
+        for link in links
+    )
 
 
-def _holds_published_versions(directory: Path) -> bool:
-    named = re.fullmatch(r"\.(.+)\.versions", directory.name)
-    if named is None:
-        return False
-    link = directory.parent / named[1]
-    return link.is_symlink() and link.resolve().parent == directory
+def _published_link(link: Path) -> bool:
+    """Whether `link` is a symbolic link to a directory of its `versions_dir`."""
+    return link.is_symlink() and link.resolve().parent == versions_dir(link).resolve()
 
 
 def export(

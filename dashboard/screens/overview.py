@@ -21,7 +21,15 @@ as_of = loaded.get_column("as_of").max() if not loaded.is_empty() else last_day
 
 today = datetime.now(ZoneInfo(data.tz())).date()
 st.markdown(f"**Data as of {as_of:%-d %B %Y}**" if as_of else "**No data loaded yet.**")
-if warning := summaries.staleness(last_day, today=today, as_of=as_of):
+latest_run = loaded.head(1).with_columns(
+    pl.col("started_at").dt.convert_time_zone(data.tz()).dt.date().alias("ran_on")
+)
+if warning := summaries.staleness(
+    last_day,
+    today=today,
+    as_of=latest_run.get_column("as_of").first(),
+    ran_on=latest_run.get_column("ran_on").first(),
+):
     st.warning(warning)
 
 st.subheader("Data freshness")

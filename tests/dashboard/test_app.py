@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -90,6 +90,23 @@ def test_overview_shows_freshness_open_alerts_and_rising_series(on_published):
     rising = at.dataframe[-1].value
     assert list(rising.columns) == ["marker", "region", "lang", "previous", "latest", "change"]
     assert rising["change"].is_monotonic_decreasing
+
+
+def test_overview_names_the_schedule_when_the_daily_runs_stopped(on_copy):
+    """The latest run ran 10 days ago as of that day (no --as-of): the runs stopped, and the
+    warning said the run had been told an old date instead."""
+    ran = datetime.now(UTC) - timedelta(days=10)
+    run = warehouse.RunRecord(
+        run_id="last-scheduled", started_at=ran, finished_at=ran, as_of=ran.date(),
+        tz="UTC", package_version="test", status="ok",
+    )  # fmt: skip
+    with warehouse.writing(on_copy) as con:
+        con.execute("UPDATE runs SET started_at = started_at - INTERVAL 30 DAY")
+        warehouse.record_run(con, run)
+    at = page("overview").run()
+    assert not at.exception
+    warned = " ".join(w.value for w in at.warning)
+    assert "These data end on" in warned and "--as-of" not in warned
 
 
 def test_a_failed_last_run_shows_and_alerts_stay_as_of_the_last_good_run(on_copy):

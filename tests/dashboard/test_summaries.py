@@ -155,9 +155,20 @@ def test_data_of_a_run_as_of_a_past_date_do_not_blame_the_schedule():
     scheduled run, which had just finished as told."""
     from dashboard.summaries import staleness
 
-    warning = staleness(LAST, today=date(2026, 2, 10), as_of=LAST)
+    warning = staleness(LAST, today=date(2026, 2, 10), as_of=LAST, ran_on=date(2026, 2, 10))
     assert warning.startswith("The latest run was as of 14 March 2025 (its --as-of), 333 days")
     assert "schedule" not in warning
+
+
+def test_a_schedule_that_stopped_is_named_though_its_last_run_is_as_of_an_old_day():
+    """A run without --as-of is as of the day it ran: when the daily runs stopped, the latest
+    is as old as its data, and the warning was that it had been told that date."""
+    from dashboard.summaries import staleness
+
+    stopped = date(2026, 1, 31)
+    warning = staleness(stopped, today=date(2026, 2, 10), as_of=stopped, ran_on=stopped)
+    assert warning.startswith("These data end on 31 January 2026, 10 days before today")
+    assert "--as-of" not in warning
 
 
 def test_how_alerts_work_states_the_severity_cut_offs():

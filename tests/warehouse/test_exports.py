@@ -421,6 +421,26 @@ def test_a_raw_export_into_an_older_version_of_a_published_set_is_refused(wareho
         export(warehouse, older, formats=("parquet",), k=11, tz="UTC")
 
 
+@pytest.mark.parametrize("through", ["link", "versions"])
+def test_a_raw_export_into_a_set_whose_versions_directory_is_a_link_is_refused(
+    warehouse, tmp_path, through
+):
+    """A versions directory moved to another disk and linked back: tidy9's check resolved the
+    path to the other disk, found no `exports` link beside it there, and let a raw export
+    rewrite the published version behind its manifest, through the `exports` link itself."""
+    disk = tmp_path / "disk" / ".exports.versions"
+    disk.mkdir(parents=True)
+    out = tmp_path / "data" / "exports"
+    out.parent.mkdir()
+    versions_dir(out).symlink_to(disk, target_is_directory=True)
+    publish(warehouse, out, formats=["csv"], k=11, tz="UTC")
+    before = read_set(out)
+    inside = out if through == "link" else versions_dir(out) / Path(os.readlink(out)).name
+    with pytest.raises(WarehouseError, match="published"):
+        export(warehouse, inside, formats=("parquet",), k=11, tz="UTC")
+    assert read_set(out) == before and not torn(before)
+
+
 def test_a_directory_only_named_like_a_versions_directory_takes_a_raw_export(warehouse, tmp_path):
     """A folder `.<name>.versions` with no link `<name>` to one of its versions beside it is
     the analyst's own, not a published set."""
