@@ -124,7 +124,7 @@ class CompilingNotice(numba.core.event.Listener):
         if not self.told and module.split(".")[0] == PACKAGE.name:
             self.told = True
             log.info(
-                "compiling the marker kernels for this version into %s: once, about 20 s of CPU",
+                "compiling the marker kernels for this version into %s: once, about 30 s of CPU",
                 self.folder,
             )
 
