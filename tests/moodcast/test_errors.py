@@ -191,3 +191,25 @@ def test_the_installed_command_answers_a_directory_in_one_paragraph(tmp_path):
     assert done.returncode == 4
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [_error_paragraph(done.stderr)]
+
+
+def test_every_error_a_remote_worker_raises_keeps_its_exit_code():
+    """raised_remotely rebuilds a worker's error as its kind: the exit code stays the one the
+    error itself has, for every subclass of the family this package defines."""
+    import importlib
+
+    for module in ("warehouse.errors", "warehouse.annotations", "ingest.inputs",
+                   "transforms.rates", "transforms.zero_shot", "moodcast.stream_landing",
+                   "moodcast.marker_import", "moodcast.backtest", "moodcast.alert_replay",
+                   "moodcast.tagging"):  # fmt: skip
+        importlib.import_module(module)
+    kinds, todo = [], [errors.MoodcastError]
+    while todo:
+        kinds.append(todo.pop())
+        todo.extend(kinds[-1].__subclasses__())
+    assert len(kinds) > 20
+    for kind in kinds:
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        text = f'Traceback (most recent call last):\n  File "w.py", line 1, in setup\n{name}: no'
+        rebuilt = errors.raised_remotely(RuntimeError(text))
+        assert exit_code(rebuilt) == exit_code(kind.__new__(kind)), name
