@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from moodcast.cli import EXIT_CODES, exit_code, main
 from transforms import errors
 from transforms.presets import suggest_reading
+from transforms.records import TIMESTAMP_FORMS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,6 +120,26 @@ def test_a_run_that_keeps_no_post_fails_with_the_fields_and_a_mapping(tmp_path, 
     assert "No usable post: read 1 record(s), 1 dead-lettered (1 missing field id)" in message
     assert "has the fields post_id, body, ts" in message
     assert 'id = "post_id"; created_at = "ts"; text = "body"' in message
+
+
+@pytest.mark.slow
+def test_a_run_whose_every_timestamp_is_unparseable_names_the_forms_read_not_a_mapping(tmp_path):
+    """Regression: a file whose dates are `01/11/2026 04:36`, read through a mapping that names
+    its date column, was told to write a mapping naming a created_at column, which it had."""
+    posts = tmp_path / "posts.csv"
+    posts.write_text("post_id,posted,body\n1,01/11/2026 04:36,so sad today\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('id = "post_id"\ncreated_at = "posted"\ntext = "body"\n', encoding="utf-8")
+    code, output = _moodcast(
+        ["run", str(posts), "--mapping", str(mapping), "--data-dir", str(tmp_path / "data"),
+         "--as-of", "2026-01-12"],
+        env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
+    )  # fmt: skip
+    assert code == 4
+    message = _error_paragraph(output)
+    assert "1 dead-lettered (1 unparseable timestamp)" in message
+    assert "mapping file (--mapping" not in message and "created_at =" not in message
+    assert f"reads created_at as {TIMESTAMP_FORMS}" in message
 
 
 def test_reading_advice_names_the_preset_whose_fields_a_file_has():
