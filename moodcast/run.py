@@ -162,6 +162,8 @@ def _run_locked(
         )  # fmt: skip
         if summary.valid == 0:
             raise _no_usable_post(summary, files, settings.record_mapping, as_of=as_of)
+        if _authorless(landing):
+            _warn_authorless(summary, settings)
         summary = forecast_step(con, summary, settings=settings, markers=markers)
         warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))
@@ -348,6 +350,33 @@ def _no_usable_post(
         f"No usable post: read {summary.read:,} record(s), "
         f"{'; '.join(fates) or 'none of them a post'}. {told}",
         paths=[f.path for f in files],
+    )
+
+
+def _authorless(landing: Path) -> bool:
+    """Whether no valid post of the landing's daily aggregates has an author id (no cell
+    counts an author)."""
+    authors = pl.scan_parquet(landing / "daily.parquet").select(pl.col("n_authors").max())
+    return not authors.collect().item()
+
+
+def _warn_authorless(summary: RunSummary, settings: Settings) -> None:
+    """Warn that no valid post of the run has an author id, naming where the mapping reads
+    it from: no cell reaches k (DP mode: no cell counts an author), so nothing is published."""
+    mapping = settings.record_mapping
+    if mapping is None or mapping.reads_post_fields:
+        source = "the field author_id, which the input's records lack or leave empty"
+    elif fields := mapping.paths.get("author_id"):
+        source = f"{' or '.join(map(repr, fields))}, which the mapping names for author_id"
+    else:
+        source = "no field: the mapping names none for author_id"
+    log.warning(
+        "none of the %s valid post(s) has an author id (read from %s): posts without one count "
+        "towards no cell's k, so nothing of this run is published. Name the field that holds "
+        'each post\'s author in the mapping (--mapping mapping.toml: author_id = "..."), then run '
+        "again",
+        f"{summary.valid:,}",
+        source,
     )
 
 
