@@ -75,8 +75,9 @@ def stops_unlogged() -> Iterator[None]:
 
 
 class _WorkerError(logging.Filter):
-    """Drops a record whose text holds an error of moodcast's family raised on a worker (the
-    job messages a portable runner logs, worker traceback included)."""
+    """Drops a record whose text holds an error of moodcast's family raised on a worker, as
+    transforms.errors.raised_remotely finds it (the job messages a portable runner logs, worker
+    traceback included); one whose failure was raised from such an error is kept."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return raised_remotely(Exception(record.getMessage())) is None

@@ -40,7 +40,7 @@ from transforms.markers import marker_versions
 from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
-from transforms.records import FILE_LOSS_REASONS
+from transforms.records import FILE_LOSS_REASONS, TIMESTAMP_FORMS, UNPARSEABLE_TIMESTAMP
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,8 @@ def _run_locked(
         )  # fmt: skip
         if summary.valid == 0:
             raise _no_usable_post(summary, files, settings.record_mapping, as_of=as_of)
+        if _authorless(landing):
+            _warn_authorless(summary, settings)
         summary = forecast_step(con, summary, settings=settings, markers=markers)
         warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))
@@ -294,8 +296,9 @@ def _no_usable_post(
 ) -> InputFileError:
     """The error of a run that kept no post: that its inputs hold no record, or what became of
     the records, the fields the first input holds, how to read it
-    (transforms.presets.suggest_reading), and which dates the run keeps when posts were
-    filtered by their dates."""
+    (transforms.presets.suggest_reading; where every dead letter is an unparseable timestamp,
+    its fields were read, so instead), the timestamp forms read when some `created_at` could not
+    be, and which dates the run keeps when posts were filtered by their dates."""
     if summary.read == 0:
         return InputFileError(
             f"No usable post: {', '.join(f.path for f in files)} "
@@ -324,6 +327,14 @@ def _no_usable_post(
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
     advice = [suggest_reading(fields) if fields else json_document_advice(files[0].path)]
+    if unparseable := summary.dead_letter_reasons.get(UNPARSEABLE_TIMESTAMP, 0):
+        if unparseable == summary.dead_lettered:
+            advice = []
+        advice.append(
+            f"moodcast reads created_at as {TIMESTAMP_FORMS}; any other form (such as "
+            "01/11/2026 04:36, whose day and month it would have to guess) is an unparseable "
+            "timestamp: convert the column to one of those forms first."
+        )
     if summary.filtered.get("future timestamp"):
         advice.append(
             f"Posts dated after the run's date ({as_of}: --as-of, else today) are filtered as "
@@ -339,6 +350,33 @@ def _no_usable_post(
         f"No usable post: read {summary.read:,} record(s), "
         f"{'; '.join(fates) or 'none of them a post'}. {told}",
         paths=[f.path for f in files],
+    )
+
+
+def _authorless(landing: Path) -> bool:
+    """Whether no valid post of the landing's daily aggregates has an author id (no cell
+    counts an author)."""
+    authors = pl.scan_parquet(landing / "daily.parquet").select(pl.col("n_authors").max())
+    return not authors.collect().item()
+
+
+def _warn_authorless(summary: RunSummary, settings: Settings) -> None:
+    """Warn that no valid post of the run has an author id, naming where the mapping reads
+    it from: no cell reaches k (DP mode: no cell counts an author), so nothing is published."""
+    mapping = settings.record_mapping
+    if mapping is None or mapping.reads_post_fields:
+        source = "the field author_id, which the input's records lack or leave empty"
+    elif fields := mapping.paths.get("author_id"):
+        source = f"{' or '.join(map(repr, fields))}, which the mapping names for author_id"
+    else:
+        source = "no field: the mapping names none for author_id"
+    log.warning(
+        "none of the %s valid post(s) has an author id (read from %s): posts without one count "
+        "towards no cell's k, so nothing of this run is published. Name the field that holds "
+        'each post\'s author in the mapping (--mapping mapping.toml: author_id = "..."), then run '
+        "again",
+        f"{summary.valid:,}",
+        source,
     )
 
 

@@ -128,7 +128,8 @@ def _series_by_grain(
     log.info(
         "forecast: %d distinct series: %s; %d left out (cells below k = %d at every grain)",
         distinct.height,
-        ", ".join(f"{n} by {grain}" for grain, n in sorted(grains.group_by("grain").len().rows())),
+        ", ".join(f"{n} by {grain}" for grain, n in sorted(grains.group_by("grain").len().rows()))
+        or "none by any grain",
         left_out.len(),
         settings.k,
     )

@@ -65,7 +65,9 @@ class RunSummary:
         damaged = [(p, r, d) for p, (r, d) in sorted(self.files.items()) if d]
         per_file = "; ".join(f"{p}: {r:,} read, {d:,} dead-lettered" for p, r, d in damaged[:5])
         relabelled = ", ".join(f"{n:,} {why}" for why, n in sorted(self.relabelled.items()))
-        skipped = ", ".join(f"{n:,} series, {why}" for why, n in sorted(self.not_forecast.items()))
+        skipped = "; ".join(
+            f"{n:,} series: {_clause(why)}" for why, n in sorted(self.not_forecast.items())
+        )
         return (
             f"run {self.run_id}: read {self.read:,} posts from {len(self.files):,} file(s); "
             f"{self.valid:,} valid; "
@@ -81,6 +83,15 @@ class RunSummary:
             f"{self.alerts:,} alert periods; published with {self.release or f'k = {self.k}'}."
             + (f" Not forecast: {skipped}." if skipped else "")
         )
+
+
+def _clause(reason: str) -> str:
+    """A reason why series were not forecast, as a clause of the summary's sentence: a reason
+    written as a sentence (transforms.series.left_out_reason, forecasting's notes) without its
+    capital and full stop."""
+    if reason[:1].isupper() and reason[1:2].islower():
+        reason = reason[0].lower() + reason[1:]
+    return reason.removesuffix(".")
 
 
 def release_protection(settings: Settings) -> str:

@@ -159,10 +159,16 @@ def placing(out_dir: Path) -> Iterator[None]:
     TRAINING_LOCK file, waiting for it) while a training places its model folder, writes its
     head files and removes the folders no head names (remove_unnamed): another training into
     the same directory does all that before or after, never in between, so it never removes a
-    folder this one has placed and not yet named. The file is opened for reading (created when
-    missing): `flock` needs no more, so a user who may write into a shared marker directory but
-    not into the lock file another user created there trains too."""
-    lock = os.open(out_dir / TRAINING_LOCK, os.O_RDONLY | os.O_CREAT, 0o666)
+    folder this one has placed and not yet named. The file is opened for writing (created when
+    missing), else for reading: a local `flock` needs no more, so a user who may write into a
+    shared marker directory but not into the lock file another user created there trains too;
+    on NFS, where `flock` is a byte-range lock whose exclusive form needs a file open for
+    writing (flock(2), "NFS details"), a user who may write the file still locks it."""
+    path = out_dir / TRAINING_LOCK
+    try:
+        lock = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:
+        lock = os.open(path, os.O_RDONLY)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield

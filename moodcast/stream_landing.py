@@ -233,6 +233,8 @@ _DEAD_LETTERS = partial(conform, schema=DEAD_LETTER_SCHEMA, name="stream dead le
 LANDING_FILE = "landing"
 """The file of a session's folder (`stream/<run id>/`) that holds its landing location, written
 once as it starts: where its lock file lost its note, the only record of a remote landing."""
+LANDING_STAGED = f".{LANDING_FILE}.tmp"
+"""LANDING_FILE's name while it is written, before it is renamed."""
 
 
 def session_lock(session: Session) -> warehouse.RunLock:
@@ -242,7 +244,7 @@ def session_lock(session: Session) -> warehouse.RunLock:
     it (under a temporary name, then renamed), which no other process rewrites."""
     folder = session.settings.data_dir / "stream" / session.run_id
     lock = warehouse.RunLock(folder, command="moodcast stream").acquire()
-    staged = folder / f".{LANDING_FILE}.tmp"
+    staged = folder / LANDING_STAGED
     staged.write_text(session.landing + "\n", encoding="utf-8")
     staged.replace(folder / LANDING_FILE)
     lock.note({**session.record("running").as_note(), "landing": session.landing})
@@ -263,10 +265,11 @@ def noted_landing(folder: Path) -> str:
 def close_session(
     lock: warehouse.RunLock, landing: str, *, failed_at: datetime | None = None
 ) -> None:
-    """Release a session lock and delete its file (released, it notes nothing) and LANDING_FILE,
-    then remove the empty folders under it: a session that finished or was recovered leaves
-    nothing for the next session to examine again. While files are still under `landing` (a last
-    load or a job that failed), the lock file keeps the session's note instead, as a killed
+    """Release a session lock and delete its file (released, it notes nothing), LANDING_FILE
+    and LANDING_STAGED (left by a session killed while it wrote LANDING_FILE), then remove the
+    empty folders under it: a session that finished or was recovered leaves nothing for the
+    next session to examine again. While files are still under `landing` (a last load or a job
+    that failed), the lock file keeps the session's note instead, as a killed
     session's does, so that the next start loads them (recover_killed_sessions); a session that
     failed at `failed_at` adds `status` `failed` and that time to it, which the next start
     records if the ledger still says `running` (the lock that stopped its last load also kept it
@@ -279,7 +282,8 @@ def close_session(
         return
     if lock.stale is None:
         lock.path.unlink(missing_ok=True)
-    (lock.path.parent / LANDING_FILE).unlink(missing_ok=True)
+    for name in (LANDING_FILE, LANDING_STAGED):
+        (lock.path.parent / name).unlink(missing_ok=True)
     lock.release()
     for root, _, _ in os.walk(lock.path.parent, topdown=False):
         with contextlib.suppress(OSError):

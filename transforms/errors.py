@@ -49,9 +49,19 @@ class ContractError(MoodcastError, ValueError):
 
 
 _RAISED = re.compile(
-    r"^((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*): (.*?)(?: \[while running '[^\n]*'\])?$", re.MULTILINE
+    r"^(?:RuntimeError: )?((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*): (.*?)(?: \[while running '[^\n]*'\])?$",
+    re.MULTILINE,
 )
-"""A traceback's last line, `<module>.<Class>: <message>`, without the step Beam appends."""
+"""A traceback's last line, `<module>.<Class>: <message>`, without the step Beam appends, or
+Beam's RuntimeError holding that line (a worker's error that Beam could not rebuild with the
+step appended)."""
+_CHAINED = re.compile(
+    r"^(?:The above exception was the direct cause of the following exception:"
+    r"|During handling of the above exception, another exception occurred:)$",
+    re.MULTILINE,
+)
+"""The line Python's traceback puts between a chained exception and the one raised from it or
+while handling it."""
 
 
 def raised_remotely(error: BaseException) -> MoodcastError | None:
@@ -61,13 +71,17 @@ def raised_remotely(error: BaseException) -> MoodcastError | None:
     this module in its class's method resolution order: a TaggingError is an InputError) with
     its message, so the CLI gives the kind's exit code and message, not exit 1 and a
     traceback. The last traceback line naming a subclass of MoodcastError that this process
-    knows decides; only that line of its message is kept, without Beam's ` [while running
-    '<step>']`. None when `error` is of this family already (an in-process runner raises the
-    worker's own error) or its text names none."""
+    knows, after the text's last chained exception (Python's `The above exception was the
+    direct cause…` or `During handling of the above exception…`), decides: an error of this
+    family that another error was raised from, or while handling, is not the failure. Only
+    that line of its message is kept, without Beam's ` [while running '<step>']`. None when
+    `error` is of this family already (an in-process runner raises the worker's own error) or
+    that part of its text names none."""
     if isinstance(error, MoodcastError):
         return None
     family = _family()
-    raised = [m for m in _RAISED.finditer(str(error)) if m.group(1) in family]
+    failure = _CHAINED.split(str(error))[-1]
+    raised = [m for m in _RAISED.finditer(failure) if m.group(1) in family]
     if not raised:
         return None
     name, message = raised[-1].groups()

@@ -282,6 +282,16 @@ EARLIEST_DATE = date(2000, 1, 1)
 """The default start of the plausible-date window: older posts are dead letters."""
 
 
+UNPARSEABLE_TIMESTAMP = "unparseable timestamp"
+"""The dead-letter reason of a record whose `created_at` parse_timestamp cannot read."""
+TIMESTAMP_FORMS = (
+    "ISO-8601 date and time with seconds, with Z or an offset (2026-01-11T04:36:00Z, "
+    "2026-01-11 04:36:00+01:00) or without one, read in source_tz (2026-01-11 04:36:00), a date "
+    "alone (2026-01-11), or epoch seconds or milliseconds (1768106160)"
+)
+"""The `created_at` forms parse_timestamp reads, as an error message names them."""
+
+
 def validate(
     records: pl.DataFrame,
     *,
@@ -312,7 +322,7 @@ def validate(
         reason.when(pl.col("text").str.len_chars() > max_text_chars)
         .then(pl.lit("oversized text"))
         .when(pl.col("created_utc").is_null())
-        .then(pl.lit("unparseable timestamp"))
+        .then(pl.lit(UNPARSEABLE_TIMESTAMP))
         .when(pl.col("created_utc") < pl.lit(start).dt.cast_time_unit("us"))
         .then(pl.lit(f"timestamp before {earliest.isoformat()}"))
         .otherwise(None)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from moodcast.cli import EXIT_CODES, exit_code, main
 from transforms import errors
 from transforms.presets import suggest_reading
+from transforms.records import TIMESTAMP_FORMS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,6 +122,26 @@ def test_a_run_that_keeps_no_post_fails_with_the_fields_and_a_mapping(tmp_path, 
     assert 'id = "post_id"; created_at = "ts"; text = "body"' in message
 
 
+@pytest.mark.slow
+def test_a_run_whose_every_timestamp_is_unparseable_names_the_forms_read_not_a_mapping(tmp_path):
+    """Regression: a file whose dates are `01/11/2026 04:36`, read through a mapping that names
+    its date column, was told to write a mapping naming a created_at column, which it had."""
+    posts = tmp_path / "posts.csv"
+    posts.write_text("post_id,posted,body\n1,01/11/2026 04:36,so sad today\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('id = "post_id"\ncreated_at = "posted"\ntext = "body"\n', encoding="utf-8")
+    code, output = _moodcast(
+        ["run", str(posts), "--mapping", str(mapping), "--data-dir", str(tmp_path / "data"),
+         "--as-of", "2026-01-12"],
+        env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
+    )  # fmt: skip
+    assert code == 4
+    message = _error_paragraph(output)
+    assert "1 dead-lettered (1 unparseable timestamp)" in message
+    assert "mapping file (--mapping" not in message and "created_at =" not in message
+    assert f"reads created_at as {TIMESTAMP_FORMS}" in message
+
+
 def test_reading_advice_names_the_preset_whose_fields_a_file_has():
     reddit = ["id", "body", "created_utc", "subreddit", "author"]
     assert "--preset reddit" in suggest_reading(reddit)
@@ -191,3 +212,25 @@ def test_the_installed_command_answers_a_directory_in_one_paragraph(tmp_path):
     assert done.returncode == 4
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [_error_paragraph(done.stderr)]
+
+
+def test_every_error_a_remote_worker_raises_keeps_its_exit_code():
+    """raised_remotely rebuilds a worker's error as its kind: the exit code stays the one the
+    error itself has, for every subclass of the family this package defines."""
+    import importlib
+
+    for module in ("warehouse.errors", "warehouse.annotations", "ingest.inputs",
+                   "transforms.rates", "transforms.zero_shot", "moodcast.stream_landing",
+                   "moodcast.marker_import", "moodcast.backtest", "moodcast.alert_replay",
+                   "moodcast.tagging"):  # fmt: skip
+        importlib.import_module(module)
+    kinds, todo = [], [errors.MoodcastError]
+    while todo:
+        kinds.append(todo.pop())
+        todo.extend(kinds[-1].__subclasses__())
+    assert len(kinds) > 20
+    for kind in kinds:
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        text = f'Traceback (most recent call last):\n  File "w.py", line 1, in setup\n{name}: no'
+        rebuilt = errors.raised_remotely(RuntimeError(text))
+        assert exit_code(rebuilt) == exit_code(kind.__new__(kind)), name

@@ -387,3 +387,18 @@ def test_a_recovered_session_keeps_the_as_of_day_of_its_last_load(tmp_path, note
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["as_of"]) == ("killed", loaded["as_of"])
+
+
+def test_a_session_killed_while_writing_its_landing_file_leaves_no_folder(tmp_path):
+    """Regression: a session killed after writing its landing location under the temporary
+    name and before renaming it left that file, so the folder of the session, recovered or not,
+    was never removed (close_session removes only empty folders)."""
+    folder = tmp_path / "stream" / "stream-starting"
+    folder.mkdir(parents=True)
+    holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
+    (folder / LOCK_NAME).write_text(json.dumps(holder))
+    (folder / ".landing.tmp").write_text(f"{folder}\n")
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == []
+
+    assert not folder.exists()

@@ -1,3 +1,4 @@
+import fcntl
 import json
 import os
 import subprocess
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -389,3 +391,47 @@ train_heads(pl.read_parquet(sys.argv[1]), markers={}, config=ModelConfig(models=
     )
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert json.loads((tmp_path / "sleep.head.json").read_text())["family"] == "ngram"
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_the_training_lock_held_by_one_process_excludes_another(tmp_path, writable):
+    """Two real processes: while one holds a marker directory's training lock (placing), another
+    cannot take it, whether the holder opened the lock file for writing or, not allowed to write
+    it, for reading only; once the holder exits, it can."""
+    lock = tmp_path / TRAINING_LOCK
+    lock.touch()
+    if not writable:
+        lock.chmod(0o444)
+    script = """
+import sys
+from pathlib import Path
+from moodcast.static_models import placing
+with placing(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+    unprivileged = (
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+        if os.geteuid() == 0 and not writable
+        else []
+    )
+    holder = subprocess.Popen(
+        [*unprivileged, sys.executable, "-c", script, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        holder.stdin.close()
+        assert holder.wait(timeout=60) == 0
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
+        holder.kill()
+        holder.wait()
