@@ -180,3 +180,18 @@ def test_train_says_how_many_blank_labels_it_fitted_as_negatives(tmp_path, data)
     path = _write(tmp_path, "gaps.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": gaps}))
     result = _run("markers", "train", "--labels", path, "--family", "ngram", "--data-dir", data)
     assert "blank labels, trained as negatives: gloom 10" in result.stderr
+
+
+def test_a_lang_column_of_three_letter_or_regional_codes_is_read_as_the_markers_language(
+    tmp_path, data
+):
+    plain = _write(
+        tmp_path, "plain.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD})
+    )
+    codes = ["fra", "FRE", "fr-CA", "fr_BE"] * 25
+    other = _write(
+        tmp_path, "codes.csv", pl.DataFrame({"text": TEXTS, "lang": codes, "gloom": GOLD})
+    )
+    result = _run("markers", "evaluate", "--labels", other, "--json", "--data-dir", data)
+    assert json.loads(result.stdout)["markers"] == _evaluate(plain, data)
+    assert "languages no marker has" not in result.stderr
