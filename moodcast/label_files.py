@@ -51,17 +51,20 @@ def read_labels(
     holds 0/1 labels or class names that make marker names (the others are left out and
     named in a note). Label values POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that
     row is not labelled for that column), except in a column of 1s and blanks alone, where a
-    blank is a 0; a column with other values is a column of class names. A 0/1 label
-    column's name is made a marker name (`marker_name`: `Anger` is `anger`). A row without
-    `lang` is identified among every language (moodcast.tagging.with_languages).
+    blank is a 0 (counted in a note); a column with other values is a column of class names,
+    and a column of blanks alone is no label. `ID` and `Lang` (any case) are `id` and `lang`
+    where the file has no column of that exact name. A 0/1 label column's name is made a
+    marker name (`marker_name`: `Anger` is `anger`). A row without `lang` is identified among
+    every language (moodcast.tagging.with_languages).
 
     Raises TaggingError for a missing text or label column, two label columns of one name,
     or what label_frame refuses.
     """
-    columns = pl.read_csv(path, n_rows=0, infer_schema=False).columns
-    if text_col not in columns:
-        raise TaggingError(_no_text(path, text_col, columns))
-    raw = pl.read_csv(path, infer_schema=False)
+    header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    if text_col not in header:
+        raise TaggingError(_no_text(path, text_col, header))
+    raw = pl.read_csv(path, infer_schema=False).rename(_reserved_names(header, text_col))
+    columns = raw.columns
     text = pl.col(text_col).str.strip_chars()
     labelled = raw.filter(text.is_not_null() & (text != ""))
     notes = []
@@ -73,7 +76,7 @@ def read_labels(
         )
     candidates = label_cols or [c for c in columns if c not in (text_col, *RESERVED_COLUMNS)]
     labels = labelled.select(_label_values(c) for c in candidates)
-    binary = [c for c in labels.columns if set(labels.get_column(c).drop_nulls()) <= {"0", "1"}]
+    binary = [c for c in labels.columns if _binary(labels.get_column(c))]
     chosen = label_cols or [c for c in labels.columns if c in binary or _classes(labels, c)]
     if left := [c for c in candidates if c not in chosen]:
         notes.append(
@@ -81,11 +84,18 @@ def read_labels(
             f"{', '.join(left)} (name the label columns with --label-cols where the command "
             "has it)"
         )
+    filled = labelled.select(_blank(c) & _ones_and_blanks(c) for c in chosen).sum()
+    if counted := ", ".join(f"{c} {n}" for c, n in filled.row(0, named=True).items() if n):
+        notes.append(
+            f"blanks read as negatives in columns of 1s and blanks alone: {counted} (where a "
+            "blank there means not labelled, write 0 for the negatives)"
+        )
     renamed = {c: marker_name(c) for c in binary if c in chosen}
     named = [renamed.get(c, c) for c in chosen]
     if repeated := sorted({n for n in named if named.count(n) > 1}):
         raise TaggingError(f"two label columns of {path} make the name {', '.join(repeated)}")
-    if "id" in labelled.columns and (repeats := labelled.height - labelled["id"].n_unique()):
+    ids = labelled.get_column("id").drop_nulls() if "id" in columns else pl.Series([])
+    if repeats := ids.len() - ids.n_unique():
         notes.append(f"{repeats} rows of {path} repeat an earlier row's id; each is counted")
     posts = with_languages(
         labelled.select(
@@ -101,25 +111,52 @@ def read_labels(
     return LabelFile(frame=frame, notes=tuple(notes))
 
 
+def _reserved_names(header: list[str], text_col: str) -> dict[str, str]:
+    """The renames that make a column `ID` or ` Lang ` (any case, spaces around) the reserved
+    `id` or `lang` (moodcast.training.RESERVED_COLUMNS), where the file has no column of that
+    exact name and only one that folds to it; the text column keeps its name."""
+    folded = [c.strip().lower() for c in header]
+    return {
+        c: f
+        for c, f in zip(header, folded, strict=True)
+        if f in RESERVED_COLUMNS and f not in header and folded.count(f) == 1 and c != text_col
+    }
+
+
+def _blank(column: str) -> pl.Expr:
+    """Whether each value of `column` is blank (null, empty or spaces)."""
+    value = pl.col(column).str.strip_chars()
+    return (value == "") | value.is_null()
+
+
+def _ones_and_blanks(column: str) -> pl.Expr:
+    """Whether `column` holds POSITIVE values and blanks alone (at least one POSITIVE)."""
+    positive = pl.col(column).str.strip_chars().str.to_lowercase().is_in(POSITIVE)
+    return (positive | _blank(column)).all() & positive.any()
+
+
 def _label_values(column: str) -> pl.Expr:
     """`column` with POSITIVE values as "1", NEGATIVE as "0" and blanks null, or "0" where the
-    column has no NEGATIVE value (1s and blanks: a blank is a 0); where the column holds other
-    values too, only its blanks are changed (to null)."""
+    column holds 1s and blanks alone (_ones_and_blanks); where the column holds other values
+    too, only its blanks are changed (to null)."""
     value = pl.col(column).str.strip_chars()
     folded = value.str.to_lowercase()
-    blank = (value == "") | value.is_null()
     binary = (
         pl.when(folded.is_in(POSITIVE))
         .then(pl.lit("1"))
-        .when(
-            folded.is_in(NEGATIVE)
-            | (blank & folded.is_in(POSITIVE).any() & ~folded.is_in(NEGATIVE).any())
-        )
+        .when(folded.is_in(NEGATIVE) | (_blank(column) & _ones_and_blanks(column)))
         .then(pl.lit("0"))
     )
     kept = pl.when(value != "").then(value)
-    read = folded.is_in([*POSITIVE, *NEGATIVE]) | blank
+    read = folded.is_in([*POSITIVE, *NEGATIVE]) | _blank(column)
     return pl.when(read.all()).then(binary).otherwise(kept).alias(column)
+
+
+def _binary(values: pl.Series) -> bool:
+    """Whether `values` (a column as _label_values reads it) holds "0" and "1" alone, at least
+    one of them: a column of blanks alone is no label."""
+    found = set(values.drop_nulls())
+    return bool(found) and found <= {"0", "1"}
 
 
 def _classes(labels: pl.DataFrame, column: str) -> bool:

@@ -20,7 +20,7 @@ from transforms.markers import Marker, compile_markers
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
 from transforms.records import LOCATED_SCHEMA, validate
-from transforms.text import LanguageRule, complete_languages, primary_subtag
+from transforms.text import LanguageRule, complete_languages, stated_languages
 
 
 class TaggingError(InputError):
@@ -152,16 +152,10 @@ def with_languages(
 
 
 def _stated(frame: pl.DataFrame) -> pl.Series | pl.Expr:
-    """`frame`'s `lang` as primary subtags (transforms.text.primary_subtag), each distinct
-    text rewritten once (a post's language is one of a few values); nulls without a column."""
+    """`frame`'s `lang` as transforms.text.stated_languages reads it; nulls without a column."""
     if "lang" not in frame.columns:
         return pl.lit(None, pl.String).alias("lang")
-    lang = frame.get_column("lang")
-    if lang.dtype != pl.String:
-        return primary_subtag(pl.col("lang")).alias("lang")
-    codes = lang.unique().drop_nulls()
-    subtags = pl.select(primary_subtag(pl.lit(codes))).to_series()
-    return lang.replace_strict(codes, subtags, default=None, return_dtype=pl.String)
+    return stated_languages(frame.get_column("lang"))
 
 
 def tag_posts(

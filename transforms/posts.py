@@ -21,7 +21,7 @@ from transforms.model_markers import (
 from transforms.model_scoring import model_texts
 from transforms.privacy import RegionRule, pseudonyms
 from transforms.records import local_day
-from transforms.text import UNDETERMINED, LanguageRule, complete_languages, primary_subtag
+from transforms.text import UNDETERMINED, LanguageRule, complete_languages, stated_languages
 
 FILTER_REASONS = (
     "future timestamp",
@@ -92,11 +92,10 @@ def prepare(
     allow, becomes `unknown`.
     """
     languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
-    stated = primary_subtag(pl.col("lang"))
     posts = valid.with_columns(
         local_day(pl.col("created_utc"), tz=options.tz).alias("day"),
         published_region(pl.col("region"), options.regions).alias("region"),
-        stated.alias("lang"),
+        stated_languages(valid.get_column("lang")).alias("lang"),
     )
     rule = LanguageRule(languages=tuple(sorted(languages)), default=options.default_lang)
     latest = options.as_of + timedelta(days=1) if options.as_of else None

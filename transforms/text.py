@@ -207,8 +207,44 @@ def detect_language(text: str) -> str:
     return identify([text])[0]
 
 
+_ISO_639 = (
+    "af afr, am amh, an arg, ar ara, as asm, az aze, ba bak, be bel, bg bul, bn ben, "
+    "br bre, bs bos, ca cat, cs ces cze, cy cym wel, da dan, de deu ger, dz dzo, "
+    "el ell gre, en eng, eo epo, es spa, et est, eu eus baq, fa fas per, fi fin, fo fao, "
+    "fr fra fre, fy fry, ga gle, gd gla, gl glg, gu guj, ha hau, he heb iw, hi hin, "
+    "hr hrv, ht hat, hu hun, hy hye arm, id ind in, ig ibo, is isl ice, it ita, ja jpn, "
+    "jv jav, ka kat geo, kk kaz, km khm, kn kan, ko kor, ku kur, ky kir, la lat, lb ltz, "
+    "lg lug, ln lin, lo lao, lt lit, lv lav, mg mlg, mk mkd mac, ml mal, mn mon, mr mar, "
+    "ms msa may, mt mlt, my mya bur, ne nep, nl nld dut, nn nno, no nor, oc oci, "
+    "om orm, or ori, pa pan, pl pol, ps pus, pt por, qu que, ro ron rum, ru rus, rw kin, "
+    "sa san, se sme, si sin, sk slk slo, sl slv, sn sna, so som, sq sqi alb, sr srp, "
+    "st sot, sv swe, sw swa, ta tam, te tel, tg tgk, th tha, tk tuk, tl tgl, tr tur, "
+    "tt tat, ug uig, uk ukr, ur urd, uz uzb, vi vie, vo vol, wa wln, xh xho, yo yor, "
+    "zh zho chi, zu zul"
+)
+ALTERNATE_CODES = {
+    three: two for two, *threes in map(str.split, _ISO_639.split(", ")) for three in threes
+}
+"""The other codes people write for each language py3langid names with a two-letter (ISO 639-1)
+code, mapped to it: ISO 639-2/T and 639-2/B (`spa`, `ger`/`deu`; 639-3 uses the 639-2/T code for
+these languages) and the withdrawn `iw` and `in` that Java locales still write. 639-3 codes of
+individual languages inside a macrolanguage (`ary`, `yue`, `wuu`) are not mapped: they are
+languages of their own to py3langid and to markers."""
+
+
 def primary_subtag(lang: pl.Expr) -> pl.Expr:
-    """`en-US`, `pt_BR` (the POSIX locale form), `EN`, ` en ` → `en`, `pt`; empty strings
-    become null."""
+    """`en-US`, `pt_BR` (the POSIX locale form), `EN`, ` en ` → `en`, `pt`; a code of
+    ALTERNATE_CODES → its two-letter code (`spa`, `spa-MX` → `es`); any other primary
+    subtag as it is (`yue`); empty strings become null. Language names (`Spanish`) are not
+    codes: they stay as they are."""
     code = lang.str.strip_chars().str.to_lowercase().str.extract(r"^([^-_]*)")
-    return pl.when(code.str.len_chars() > 0).then(code)
+    return pl.when(code.str.len_chars() > 0).then(code.replace(ALTERNATE_CODES))
+
+
+def stated_languages(lang: pl.Series) -> pl.Series:
+    """`lang` (posts' stated languages) as primary_subtag reads them, each distinct value read
+    once (a column of posts holds a few distinct values)."""
+    lang = lang.cast(pl.String)
+    codes = lang.unique().drop_nulls()
+    subtags = pl.select(primary_subtag(pl.lit(codes))).to_series()
+    return lang.replace_strict(codes, subtags, default=None, return_dtype=pl.String)

@@ -180,3 +180,62 @@ def test_train_says_how_many_blank_labels_it_fitted_as_negatives(tmp_path, data)
     path = _write(tmp_path, "gaps.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": gaps}))
     result = _run("markers", "train", "--labels", path, "--family", "ngram", "--data-dir", data)
     assert "blank labels, trained as negatives: gloom 10" in result.stderr
+
+
+def test_a_lang_column_of_three_letter_or_regional_codes_is_read_as_the_markers_language(
+    tmp_path, data
+):
+    plain = _write(
+        tmp_path, "plain.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD})
+    )
+    codes = ["fra", "FRE", "fr-CA", "fr_BE"] * 25
+    other = _write(
+        tmp_path, "codes.csv", pl.DataFrame({"text": TEXTS, "lang": codes, "gloom": GOLD})
+    )
+    result = _run("markers", "evaluate", "--labels", other, "--json", "--data-dir", data)
+    assert json.loads(result.stdout)["markers"] == _evaluate(plain, data)
+    assert "languages no marker has" not in result.stderr
+
+
+def test_id_and_lang_columns_in_other_cases_are_the_id_and_lang_not_class_names(tmp_path, data):
+    plain = _write(
+        tmp_path, "plain.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD})
+    )
+    ids = [f"t1_{chr(97 + i % 26)}{i}" for i in range(100)]
+    upper = _write(
+        tmp_path,
+        "upper.csv",
+        pl.DataFrame({"ID": ids, "text": TEXTS, " Lang": "fr", "Gloom": GOLD}),
+    )
+    result = _run("markers", "evaluate", "--labels", upper, "--json", "--data-dir", data)
+    assert json.loads(result.stdout)["markers"] == _evaluate(plain, data)
+    assert result.stderr == ""
+
+
+def test_blank_ids_are_not_counted_as_repeated_ids(tmp_path, data):
+    ids = [None if i % 2 else f"p{i}" for i in range(100)]
+    path = _write(
+        tmp_path, "ids.csv", pl.DataFrame({"id": ids, "text": TEXTS, "lang": "fr", "gloom": GOLD})
+    )
+    result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
+    assert "repeat" not in result.stderr
+
+
+def test_a_column_of_blanks_alone_is_no_label_column_and_train_goes_on(tmp_path, data):
+    path = _write(
+        tmp_path,
+        "notes.csv",
+        pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD, "notes": [None] * 100}),
+    )
+    result = _run(
+        "markers", "train", "--labels", path, "--family", "ngram", "--json", "--data-dir", data
+    )
+    assert [json.loads(line)["marker"] for line in result.stdout.splitlines()] == ["gloom"]
+    assert "columns left out" in result.stderr and "notes" in result.stderr
+
+
+def test_blanks_read_as_negatives_beside_ones_alone_are_counted_on_stderr(tmp_path, data):
+    ones = ["1" if g else "" for g in GOLD]
+    path = _write(tmp_path, "ones.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": ones}))
+    result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
+    assert "blanks read as negatives in columns of 1s and blanks alone: gloom 60" in result.stderr

@@ -63,3 +63,26 @@ def test_prepare_normalises_model_texts_only_where_a_model_reads_the_text():
     embedded = {"m": parse_marker({"name": "m", "rule": "either", "lang": langs}, origin="t")}
     _, _, texts = prepare(valid, markers=embedded, key=b"k", options=PostOptions(as_of=D))
     assert texts["text"].to_list() == ["I want to kill myself", "I feel so low today"]
+
+
+def test_a_language_stated_as_a_three_letter_code_or_a_region_form_is_kept_not_filtered():
+    stated = ["eng", "EN", "en_US", "en-GB", "spa", "fre", "Spanish", None]
+    valid = pl.DataFrame(
+        {
+            "id": [str(i) for i in range(len(stated))],
+            "text": ["so sad"] * len(stated),
+            "author_id": ["a"] * len(stated),
+            "lang": stated,
+            "region": ["north"] * len(stated),
+            "is_repost": [None] * len(stated),
+            "created_utc": pl.Series([D] * len(stated)).cast(pl.Datetime("us", "UTC")),
+            "source": ["f"] * len(stated),
+            "line": list(range(1, len(stated) + 1)),
+        },
+        schema_overrides={"is_repost": pl.Boolean},
+    )
+    options = PostOptions(as_of=D, models=ModelConfig(models={}))
+    posts, filtered, _ = prepare(valid, markers=MARKERS, key=b"k", options=options)
+    assert posts["id"].to_list() == ["0", "1", "2", "3", "7"]
+    assert posts["lang"].to_list() == ["en"] * 5
+    assert filtered["reason"].to_list() == ["unsupported language"] * 3

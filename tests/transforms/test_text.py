@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.markers.rules import ELONGATED, ELONGATED_TO, canonical, drop_contained
-from transforms.text import APOSTROPHES, fold, join_contractions, primary_subtag
+from transforms.text import (
+    ALTERNATE_CODES,
+    APOSTROPHES,
+    fold,
+    join_contractions,
+    primary_subtag,
+    stated_languages,
+)
 
 _ENYE = "\ue001"
 
@@ -170,8 +177,33 @@ def test_joined_contractions_are_a_fixed_point(posts, gap):
         ("", None),
         ("-", None),
         (None, None),
+        ("spa", "es"),
+        ("ENG", "en"),
+        ("fre", "fr"),
+        ("fra-CA", "fr"),
+        ("ger_AT", "de"),
+        ("es-419", "es"),
+        ("iw", "he"),
+        ("yue", "yue"),
+        ("ary", "ary"),
+        ("Spanish", "spanish"),
     ],
 )
 def test_a_stated_language_is_its_primary_subtag_in_bcp47_and_posix_forms(value, code):
     frame = pl.DataFrame({"lang": [value]}, schema={"lang": pl.String})
     assert frame.select(primary_subtag(pl.col("lang"))).item() == code
+
+
+def test_each_alternate_code_names_a_language_py3langid_identifies_and_none_of_its_own():
+    from transforms.langid import known_languages
+
+    labels = known_languages()
+    assert set(ALTERNATE_CODES.values()) <= labels
+    assert not set(ALTERNATE_CODES) & labels
+
+
+def test_stated_languages_read_each_distinct_value_as_primary_subtag_reads_it():
+    lang = pl.Series("lang", ["spa", None, "en-US", "spa", "", "yue", "en-US"])
+    expected = pl.select(primary_subtag(pl.lit(lang))).to_series().alias("lang")
+    assert stated_languages(lang).equals(expected)
+    assert stated_languages(lang).to_list() == ["es", None, "en", "es", None, "yue", "en"]
