@@ -241,7 +241,12 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=5)
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--calibration-rows", type=int, default=1000)
-    parser.add_argument("--reformat", action="store_true", help=write.__doc__.split(";")[1])
+    parser.add_argument(
+        "--reformat",
+        action="store_true",
+        help="write the files as a spreadsheet user might: no `lang` column, labels yes/no, "
+        "a byte-order mark, CRLF line ends",
+    )
     parser.add_argument("--section", default="cli-judge")
     args = parser.parse_args()
     if not args.datasets.is_dir():
@@ -250,8 +255,9 @@ def main() -> None:
     markers = load_markers()
     rows = []
     for name in args.sets.split(","):
-        rows += judge_set(name, args, markers)
-        print(json.dumps(rows[-1:]), flush=True)
+        judged = judge_set(name, args, markers)
+        print(json.dumps(judged), flush=True)
+        rows += judged
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     body = report(rows, args, usage.ru_utime + usage.ru_stime)
     print(body)

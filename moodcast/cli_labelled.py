@@ -146,10 +146,10 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
 
 @click.command("train")
 @_labels_options(
-    "CSV with a text column and label columns (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of class names (optional `id`, `lang`; docs/markers.md)."
+    "CSV with a text column and label columns (1/0, true/false, yes/no; a blank is trained as a negative), or a column of class names (optional `id`, `lang`; docs/markers.md)."
 )  # fmt: skip
 @click.option(
-    "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang`)."
+    "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang` that hold labels or class names)."
 )  # fmt: skip
 @click.option(
     "--family", type=click.Choice(["auto", "embedding", "ngram", "hybrid", "static", "finetune"]), default="auto", show_default=True,

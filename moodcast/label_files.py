@@ -48,8 +48,9 @@ def read_labels(
     """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark),
     read as label_frame reads it after these steps. Rows whose `text_col` is blank are left
     out. Label columns: `label_cols`, else every column but the text, `id` and `lang` that
-    holds 0/1 labels or class names that make marker names (the others are left out and
-    named in a note). Label values POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that
+    holds 0/1 labels, or, in a file without 0/1 label columns, class names that make marker
+    names (the others are left out and named in a note: beside 0/1 labels, a column of words
+    such as authors' handles is not a label). Label values POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that
     row is not labelled for that column), except in a column of 1s and blanks alone, where a
     blank is a 0 (counted in a note); a column with other values is a column of class names,
     and a column of blanks alone is no label. `ID` and `Lang` (any case) are `id` and `lang`
@@ -77,13 +78,13 @@ def read_labels(
     candidates = label_cols or [c for c in columns if c not in (text_col, *RESERVED_COLUMNS)]
     labels = labelled.select(_label_values(c) for c in candidates)
     binary = [c for c in labels.columns if _binary(labels.get_column(c))]
-    chosen = label_cols or [c for c in labels.columns if c in binary or _classes(labels, c)]
+    chosen = label_cols or binary or [c for c in labels.columns if _classes(labels, c)]
     if left := [c for c in candidates if c not in chosen]:
         notes.append(
-            f"columns left out, neither 0/1 labels nor class names that make marker names: "
+            f"columns left out, {'not 0/1 labels' if binary else 'neither 0/1 labels nor class names that make marker names'}: "
             f"{', '.join(left)} (name the label columns with --label-cols where the command "
             "has it)"
-        )
+        )  # fmt: skip
     filled = labelled.select(_blank(c) & _ones_and_blanks(c) for c in chosen).sum()
     if counted := ", ".join(f"{c} {n}" for c, n in filled.row(0, named=True).items() if n):
         notes.append(

@@ -296,9 +296,9 @@ def _no_usable_post(
 ) -> InputFileError:
     """The error of a run that kept no post: that its inputs hold no record, or what became of
     the records, the fields the first input holds, how to read it
-    (transforms.presets.suggest_reading; where every dead letter is an unparseable timestamp,
-    its fields were read, so instead), the timestamp forms read when some `created_at` could not
-    be, and which dates the run keeps when posts were filtered by their dates."""
+    (transforms.presets.suggest_reading; left out where every dead letter is an unparseable
+    timestamp, as its fields were read), the timestamp forms read when some `created_at` could
+    not be, and which dates the run keeps when posts were filtered by their dates."""
     if summary.read == 0:
         return InputFileError(
             f"No usable post: {', '.join(f.path for f in files)} "

@@ -26,6 +26,7 @@ from ingest.pipeline import run_ingest
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
+from tests.moodcast.sad_head import SAD_TEXTS, train_sad_static_head
 from transforms.errors import ModelError
 from transforms.markers import BUILTIN_DIR, load_markers
 from transforms.model_folders import MARKERS_DIR_ENV
@@ -184,16 +185,10 @@ def test_a_worker_lacking_the_submitters_model_folder_reads_its_markers_dir_or_s
     without MOODCAST_MARKERS_DIR fail in setup with a message naming the head, the folder and
     what to do; workers whose MOODCAST_MARKERS_DIR holds a copy of the marker directory give
     the in-process run's aggregates."""
-    from moodcast.static_models import StaticSettings
-    from moodcast.training import train_heads
-
     job_port, pool_port, image_port, worker_markers = portable_services
-    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
-    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
+    texts = SAD_TEXTS
     submitted = tmp_path / "submitter" / "markers"
-    small = StaticSettings(pca_dims=8, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$)")
-    train_heads(labels, markers={}, config=ModelConfig(cache_dir=tmp_path / "cache"),
-                out_dir=submitted, origin="t", family="static", static=small)  # fmt: skip
+    train_sad_static_head(submitted, cache_dir=tmp_path / "cache")
     markers = load_markers(submitted, names=["sad"])
     posts = tmp_path / "posts.jsonl"
     rows = [
@@ -232,17 +227,9 @@ def test_a_model_error_on_a_worker_is_the_runs_model_error_with_its_exit_code(
     RuntimeError holding the worker's traceback: exit 1 and that traceback, not ModelError's
     exit code and message. Here the workers find the static head's model folder damaged after
     the run loaded the markers."""
-    from moodcast.static_models import StaticSettings
-    from moodcast.training import train_heads
-
     job_port, pool_port, _, _ = portable_services
-    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
-    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
     data = tmp_path / "data"
-    small = StaticSettings(pca_dims=8, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$)")
-    train_heads(labels, markers={}, config=ModelConfig(cache_dir=tmp_path / "cache"),
-                out_dir=data / "markers", origin="t", family="static", static=small)  # fmt: skip
-    (folder,) = (data / "markers").glob("static-*")
+    folder = train_sad_static_head(data / "markers", cache_dir=tmp_path / "cache")
     (folder / "tokenizer.json").write_text("damaged after the run loaded its markers")
     posts = tmp_path / "posts.jsonl"
     posts.write_bytes(orjson.dumps({"id": "p1", "created_at": "2025-03-01T10:00:00Z",
@@ -271,7 +258,7 @@ def test_a_finetune_heads_onnx_export_on_a_worker_goes_to_the_workers_own_cache(
     from moodcast.training import train_heads
 
     job_port, _, image_port, worker_markers = portable_services
-    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
+    texts = SAD_TEXTS
     labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
     submitted = tmp_path / "markers"
     tiny = FinetuneSettings(epochs=1, batch_size=4, max_seq_length=16, max_steps=2)

@@ -239,3 +239,20 @@ def test_blanks_read_as_negatives_beside_ones_alone_are_counted_on_stderr(tmp_pa
     path = _write(tmp_path, "ones.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": ones}))
     result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
     assert "blanks read as negatives in columns of 1s and blanks alone: gloom 60" in result.stderr
+
+
+def test_a_column_of_handles_beside_zero_one_labels_is_left_out_not_made_markers(tmp_path, data):
+    """Regression: an author column beside 0/1 labels was read as class names, so `train`
+    wrote a marker named after each author into the marker directory."""
+    authors = [f"user{i % 30}" for i in range(100)]
+    path = _write(
+        tmp_path,
+        "authors.csv",
+        pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD, "author": authors}),
+    )
+    result = _run(
+        "markers", "train", "--labels", path, "--family", "ngram", "--json", "--data-dir", data
+    )
+    assert [json.loads(line)["marker"] for line in result.stdout.splitlines()] == ["gloom"]
+    assert "columns left out, not 0/1 labels: author" in result.stderr
+    assert sorted(p.name for p in (data / "markers").glob("*.head.json")) == ["gloom.head.json"]

@@ -22,6 +22,7 @@ from benchmarks.published import published_days
 from benchmarks.served import free_port
 from moodcast.config import load_settings
 from moodcast.run import daily_run
+from tests.moodcast.sad_head import train_sad_static_head
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -255,17 +256,8 @@ def test_a_model_error_of_the_streaming_job_is_reported_as_itself(emulator, tmp_
     """Regression: every failure of the streaming job was reported as an InputError (exit 4)
     saying to check the subscription, a ModelError its workers raised too (here a static head's
     model folder damaged after the marker directory was written)."""
-    from moodcast.static_models import StaticSettings
-    from moodcast.training import train_heads
-    from transforms.model_markers import ModelConfig
-
     data_dir = tmp_path / "data"
-    texts = ["I cried all night", "so sad today", "went for a run", "lunch was nice"] * 3
-    labels = pl.DataFrame({"text": texts, "lang": "en", "sad": [1, 1, 0, 0] * 3})
-    small = StaticSettings(pca_dims=8, token_remove_pattern=r"^(?![a-z]{1,3}$|sad$|cried$)")
-    train_heads(labels, markers={}, config=ModelConfig(cache_dir=tmp_path / "cache"),
-                out_dir=data_dir / "markers", origin="t", family="static", static=small)  # fmt: skip
-    (folder,) = (data_dir / "markers").glob("static-*")
+    folder = train_sad_static_head(data_dir / "markers", cache_dir=tmp_path / "cache")
     (folder / "tokenizer.json").write_text("damaged")
     publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
     publisher.publish(topic, orjson.dumps(_post(0, datetime.now(UTC), author=0))).result()
