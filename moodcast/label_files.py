@@ -5,7 +5,6 @@ byte-order mark, CRLF line ends, posts without a `lang`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
 from moodcast.training import RESERVED_COLUMNS, label_frame
-from transforms.markers import NAME_PATTERN, Marker
+from transforms.markers import NAME_PATTERN, Marker, marker_name
 
 POSITIVE = ("1", "1.0", "true", "t", "yes", "y")
 NEGATIVE = ("0", "0.0", "false", "f", "no", "n")
@@ -29,13 +28,6 @@ class LabelFile:
 
     frame: pl.DataFrame
     notes: tuple[str, ...]
-
-
-def marker_name(value: str) -> str:
-    """`value` as a marker name: lower-cased, each run of other characters than letters,
-    digits and `_` made one `_`, stripped of `_` at the ends (`Emotional Turmoil` →
-    `emotional_turmoil`); it may still not be a valid name (`1st` → `1st`)."""
-    return re.sub(r"[^a-z0-9_]+", "_", value.lower()).strip("_")
 
 
 def read_labels(
@@ -55,7 +47,7 @@ def read_labels(
     blank is a 0 (counted in a note); a column with other values is a column of class names,
     and a column of blanks alone is no label. `ID` and `Lang` (any case) are `id` and `lang`
     where the file has no column of that exact name. A 0/1 label column's name is made a
-    marker name (`marker_name`: `Anger` is `anger`). A row without `lang` is identified among
+    marker name (transforms.markers.marker_name: `Anger` is `anger`). A row without `lang` is identified among
     every language (moodcast.tagging.with_languages).
 
     Raises TaggingError for a missing text or label column, two label columns of one name,

@@ -4,7 +4,6 @@ of the zero-shot sources are calibrated in moodcast.calibration."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from moodcast.static_models import (
 from moodcast.tagging import TaggingError, with_languages
 from transforms.adapters import toml_with_header
 from transforms.embedding import Encoder, resolve_model_path
-from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker
+from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker, marker_name
 from transforms.model_folders import folder_digest
 from transforms.model_markers import ModelConfig, load_encoders
 from transforms.model_scoring import model_text
@@ -121,7 +120,7 @@ def label_frame(
             columns[column] = values.cast(pl.Int8)
             continue
         for cls in sorted(values.drop_nulls().unique().to_list()):
-            name = re.sub(r"[^a-z0-9_]+", "_", cls.lower()).strip("_")
+            name = marker_name(cls)
             if not NAME_PATTERN.match(name):
                 raise TaggingError(
                     f"column {column!r}: class {cls!r} does not make a marker name "

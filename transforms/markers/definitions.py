@@ -118,6 +118,13 @@ class Marker:
         return frozenset(lang for lang, head in self.heads.items() if head.family in SELF_CONTAINED)
 
 
+def marker_name(value: str) -> str:
+    """`value` as a marker name: lower-cased, each run of other characters than letters,
+    digits and `_` made one `_`, stripped of `_` at the ends (`Emotional Turmoil` →
+    `emotional_turmoil`); it may still not match NAME_PATTERN (`1st` → `1st`)."""
+    return re.sub(r"[^a-z0-9_]+", "_", value.lower()).strip("_")
+
+
 def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     """Validate a parsed marker file and build its Marker; `origin` names it in errors."""
     name = raw.get("name")
