@@ -24,6 +24,7 @@ from ingest.stream import PaneFile, bundle_files, pane_files, read_landing_file
 from moodcast.config import Settings
 from transforms.contracts import DEAD_LETTER_SCHEMA, conform
 from transforms.errors import ContractError, WarehouseError
+from warehouse.exports import write_atomically
 from warehouse.load import daily_rows
 from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
 
@@ -234,19 +235,22 @@ LANDING_FILE = "landing"
 """The file of a session's folder (`stream/<run id>/`) that holds its landing location, written
 once as it starts: where its lock file lost its note, the only record of a remote landing."""
 LANDING_STAGED = f".{LANDING_FILE}.tmp"
-"""LANDING_FILE's name while it is written, before it is renamed."""
+"""LANDING_FILE's name while it is written (write_atomically's staging name), before it is
+renamed."""
 
 
 def session_lock(session: Session) -> warehouse.RunLock:
     """The held lock that says `session` is alive (`<data dir>/stream/<run id>/moodcast.lock`),
     noting its run and its landing location: a session killed outright leaves the note for
     `recover_killed_sessions`. The landing location is also written into LANDING_FILE beside
-    it (under a temporary name, then renamed), which no other process rewrites."""
+    it (warehouse.exports.write_atomically: LANDING_STAGED, fsynced, then renamed), which no
+    other process rewrites."""
     folder = session.settings.data_dir / "stream" / session.run_id
     lock = warehouse.RunLock(folder, command="moodcast stream").acquire()
-    staged = folder / LANDING_STAGED
-    staged.write_text(session.landing + "\n", encoding="utf-8")
-    staged.replace(folder / LANDING_FILE)
+    write_atomically(
+        folder / LANDING_FILE,
+        lambda path: path.write_text(session.landing + "\n", encoding="utf-8"),
+    )
     lock.note({**session.record("running").as_note(), "landing": session.landing})
     return lock
 
