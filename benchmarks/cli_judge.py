@@ -179,14 +179,17 @@ def judge_set(name: str, args, markers) -> list[dict]:
 
 
 def published_mae() -> dict[tuple[str, str], str]:
-    """(set, marker) → the published MAE of the `prevalence` section of RESULTS.md."""
+    """(set, marker) → the published MAE of the `prevalence` section of RESULTS.md, its
+    validated rows, read by the names of its table's header."""
     text = RESULTS.read_text(encoding="utf-8")
     section = re.search(r"<!-- prevalence:start -->(.*?)<!-- prevalence:end -->", text, re.S)
-    found = {}
+    found, header = {}, None
     for line in (section.group(1) if section else "").splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 17 and cells[6] == "validated":
-            found[(cells[0], cells[1])] = cells[14]
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if "published MAE" in cells and "status" in cells:
+            header = {name: i for i, name in enumerate(cells)}
+        elif header and len(cells) == len(header) and cells[header["status"]] == "validated":
+            found[(cells[header["set"]], cells[header["marker"]])] = cells[header["published MAE"]]
     return found
 
 
