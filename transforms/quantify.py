@@ -68,8 +68,8 @@ def binomial_variance(rate: pl.Expr, trials: pl.Expr, *, z: float = Z_95) -> pl.
 def status(tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr) -> pl.Expr:
     """The validation status (STATUS) of rates measured on the marker version in use: NO_RATES
     for null rates; VALIDATED only with at least MIN_CLASS_LABELS labelled positives and
-    negatives and `tpr - fpr >= MIN_YOUDEN`. (OTHER_VERSION and MIXED are decided by
-    `with_adjusted_prevalence`.)"""
+    negatives and `tpr - fpr >= MIN_YOUDEN`. (OTHER_VERSION, and a roll-up's BOUNDED and MIXED,
+    are decided by `with_adjusted_prevalence`.)"""
     return (
         pl.when(tpr.is_null() | fpr.is_null())
         .then(pl.lit(NO_RATES))
@@ -440,7 +440,8 @@ def labelled_shares(
     `adjusted_prevalence` with `_lo`, `_hi` and `validation` (corrected by `rates` per
     language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
     and their scores as its SCORE_SUMS where every post has one; weighted by rows as
-    in a roll-up), and `estimator`: `blend` where some language's adjusted share blended in
+    in a roll-up, languages without validated rates bounded where they hold at most
+    MAX_BOUNDED_SHARE of the rows), and `estimator`: `blend` where some language's adjusted share blended in
     the scores (rates that `separates`), `acc` where none did, None without an
     adjusted share. Shares are None for
     empty `pairs`."""
