@@ -22,7 +22,7 @@ import streamlit as st
 import warehouse
 from dashboard import summaries
 from transforms.privacy import DEFAULT_K
-from transforms.quantify import VALIDATED, marker_validation
+from transforms.quantify import BOUNDED, has_adjusted, marker_validation
 from transforms.rates import USER_RATES_NAME, RatesError, merged_rates
 from warehouse import annotations, health, queries
 from warehouse.bundles import export_bundle
@@ -216,9 +216,16 @@ def timeline(published: Version, marker: str, region: str, lang: str, k: int) ->
 
 def not_validated(rows: pl.DataFrame) -> str | None:
     """Why the adjusted share of one series' `rows` is not shown (its `validation` status),
-    or None when every day has it validated."""
-    reasons = rows.filter(pl.col("validation") != VALIDATED).get_column("validation")
+    or None when every day has one (validated, or a roll-up validated in part)."""
+    reasons = rows.filter(~has_adjusted(pl.col("validation"))).get_column("validation")
     return None if reasons.is_empty() else reasons[-1]
+
+
+def validated_in_part(rows: pl.DataFrame) -> str | None:
+    """The last `validation` of one series' `rows` that is a roll-up validated in part (its
+    languages without validated rates bounded, named), or None when no day is."""
+    bounded = rows.filter(pl.col("validation").str.starts_with(BOUNDED)).get_column("validation")
+    return None if bounded.is_empty() else bounded[-1]
 
 
 def adjusted_view(rows: pl.DataFrame) -> pl.DataFrame:

@@ -34,9 +34,19 @@ FEW_LABELS = (
 UNINFORMATIVE = "not validated: the marker flags true cases no more often than others (tpr <= fpr)"
 WEAK = f"not validated: tpr - fpr below {MIN_YOUDEN}, too weak to correct for"
 OTHER_VERSION = "not validated: the rates were measured on another version of the marker"
+BOUNDED = "validated in part: languages without validated rates bounded between 0 and 1"
 MIXED = "not validated: some language of this roll-up is not validated"
-STATUS = pl.Enum([VALIDATED, NO_RATES, OTHER_VERSION, FEW_LABELS, UNINFORMATIVE, WEAK, MIXED])
-"""Every validation status, as a polars Enum (cheap to compare and group)."""
+STATUS = pl.Enum(
+    [VALIDATED, BOUNDED, NO_RATES, OTHER_VERSION, FEW_LABELS, UNINFORMATIVE, WEAK, MIXED]
+)
+"""Every validation status, as a polars Enum (cheap to compare and group). A roll-up's
+`validation` that is BOUNDED or MIXED goes on to name its languages that are not validated
+(`with_adjusted_prevalence`)."""
+
+MAX_BOUNDED_SHARE = 0.05
+"""The largest share of a `lang = all` roll-up's authors that its languages without validated
+rates may hold while its adjusted share is published, their part bounded between 0 and 1
+(BOUNDED; docs/prevalence.md, "Roll-ups")."""
 
 ADJUSTED_COLUMNS = ("adjusted_prevalence", "adjusted_prevalence_lo", "adjusted_prevalence_hi")
 """Added by `with_adjusted_prevalence`, beside `validation`: proportions 0-1."""
@@ -58,8 +68,8 @@ def binomial_variance(rate: pl.Expr, trials: pl.Expr, *, z: float = Z_95) -> pl.
 def status(tpr: pl.Expr, fpr: pl.Expr, n_pos: pl.Expr, n_neg: pl.Expr) -> pl.Expr:
     """The validation status (STATUS) of rates measured on the marker version in use: NO_RATES
     for null rates; VALIDATED only with at least MIN_CLASS_LABELS labelled positives and
-    negatives and `tpr - fpr >= MIN_YOUDEN`. (OTHER_VERSION and MIXED are decided by
-    `with_adjusted_prevalence`.)"""
+    negatives and `tpr - fpr >= MIN_YOUDEN`. (OTHER_VERSION, and a roll-up's BOUNDED and MIXED,
+    are decided by `with_adjusted_prevalence`.)"""
     return (
         pl.when(tpr.is_null() | fpr.is_null())
         .then(pl.lit(NO_RATES))
@@ -255,7 +265,11 @@ def lexicon_score(count: pl.Expr, *, cap: int = LEXICON_CAP) -> pl.Expr:
 
 
 def with_adjusted_prevalence(
-    daily: pl.DataFrame, rates: pl.DataFrame, *, z: float = Z_95
+    daily: pl.DataFrame,
+    rates: pl.DataFrame,
+    *,
+    z: float = Z_95,
+    max_bounded_share: float = MAX_BOUNDED_SHARE,
 ) -> pl.DataFrame:
     """Daily aggregates with `validation` and ADJUSTED_COLUMNS (author prevalence corrected
     for marker error, 95% interval). The input is not modified; rows keep their order.
@@ -264,65 +278,121 @@ def with_adjusted_prevalence(
     optional SCORE_COLUMNS (transforms.rates). A language row is adjusted with its own rates
     when they are VALIDATED (`status`): by ACC (`adjusted` of the flagged share), or, where
     the row has SCORE_SUMS and the rates SCORE_COLUMNS, by `blended` ACC and PACC (`adjusted`
-    of the mean score, with the measured spreads); ACC's status gates both. A
-    `lang = all` roll-up is the author-weighted mean of the adjusted shares of its language
-    rows of the same day, region, marker and version (variance: the weighted sum, languages
-    independent), and is VALIDATED only when all of them are (else their common status, or
-    MIXED; NO_RATES when it has no language row). Where not validated, the adjusted columns
-    are null: never a silent zero.
+    of the mean score, with the measured spreads); ACC's status gates both. A `lang = all`
+    roll-up combines its language rows of the same day, region, marker and version, weighted
+    by their authors (`_rolled_up`): VALIDATED when all of them are (the weighted mean of
+    their adjusted shares, variance the weighted sum: languages independent); BOUNDED when
+    some are and those that are not hold at most `max_bounded_share` of the authors, every
+    one of them published; their common status when all share one; else MIXED (NO_RATES when
+    it has no language row). A BOUNDED or MIXED roll-up's `validation` goes on to name each
+    language that is not validated, its reason and its share of the authors (`suppressed`
+    where its cell is). Where neither VALIDATED nor BOUNDED, the adjusted columns are null:
+    never a silent zero.
     """
-    keyed = _keyed(rates)
     theta, variance = _estimate(daily, z=z)
-    checked = _checked()
     validated = pl.col("_status") == VALIDATED
-    part = pl.col("lang") != "all"
-    cell = list(_CELL)
-    weight = pl.col("n_authors").filter(part).sum().over(cell)
-    rollup_status = (
-        pl.when(pl.col("_status").filter(part).n_unique().over(cell) == 1)
-        .then(pl.col("_status").filter(part).first().over(cell))
-        .otherwise(pl.lit(MIXED, STATUS))
-    )
-    rollup_theta = (pl.col("n_authors") * pl.col("_theta")).filter(part).sum().over(cell) / weight
-    rollup_var = (pl.col("n_authors").pow(2) * pl.col("_var")).filter(part).sum().over(
-        cell
-    ) / weight.pow(2)
     found = (
         daily.lazy()
         .with_columns(pl.col("lang").alias("_lang"))
         .join(
-            keyed.lazy(),
+            _keyed(rates).lazy(),
             left_on=["marker", "_lang"],
             right_on=["marker", "lang"],
             how="left",
             maintain_order="left",
         )
-        .with_columns(checked.alias("_status"))
+        .with_columns(_checked().alias("_status"))
         .with_columns(
             pl.when(validated).then(theta).alias("_theta"),
             pl.when(validated).then(variance).alias("_var"),
         )
-        .with_columns(
-            pl.when(part)
-            .then(pl.col("_status"))
-            .otherwise(pl.when(part.sum().over(cell) > 0).then(rollup_status))
-            .alias("_status"),
-            pl.when(part).then(pl.col("_theta")).otherwise(rollup_theta).alias("_theta"),
-            pl.when(part).then(pl.col("_var")).otherwise(rollup_var).alias("_var"),
-        )
-        .with_columns(
-            pl.when(validated).then(pl.col("_theta")).alias("_theta"),
-            pl.when(validated).then(pl.col("_var")).alias("_var"),
-        )
     )
-    lo, hi = interval(pl.col("_theta"), pl.col("_var"), z=z)
+    found = _rolled_up(found, max_bounded_share)
+    published = pl.col("_status").is_in([VALIDATED, BOUNDED])
+    half = z * pl.col("_var").sqrt()
+    lo = (pl.col("_theta") - half - pl.col("_below")).clip(0.0, 1.0)
+    hi = (pl.col("_theta") + half + pl.col("_above")).clip(0.0, 1.0)
+    named = pl.col("_status").is_in([BOUNDED, MIXED]) & (pl.col("lang") == "all")
+    text = pl.col("_status").fill_null(NO_RATES).cast(pl.String)
     return found.select(
         *daily.columns,
-        pl.col("_status").fill_null(NO_RATES).cast(pl.String).alias("validation"),
-        pl.col("_theta").fill_nan(None).alias(ADJUSTED_COLUMNS[0]),
-        lo.fill_nan(None).alias(ADJUSTED_COLUMNS[1]),
-        hi.fill_nan(None).alias(ADJUSTED_COLUMNS[2]),
+        pl.when(named)
+        .then(pl.format("{} ({})", text, pl.col("_named")))
+        .otherwise(text)
+        .alias("validation"),
+        *(
+            pl.when(published).then(bound).fill_nan(None).alias(name)
+            for bound, name in zip((pl.col("_theta"), lo, hi), ADJUSTED_COLUMNS, strict=True)
+        ),
     ).collect(engine="in-memory")
+
+
+def _rolled_up(found: pl.LazyFrame, max_bounded_share: float) -> pl.LazyFrame:
+    """`found` (rows with their `_status`, `_theta`, `_var`) with the roll-ups' now combined
+    from their language rows (see with_adjusted_prevalence), and `_below` and `_above`, what
+    the interval widens by below and above: for a BOUNDED roll-up whose languages not
+    validated hold a share `w` of its authors and flag a share `f` of theirs, `w f` and
+    `w (1 - f)` (their true share at its worst cases, 0 and 1, instead of `f`), else 0; and
+    `_named`, a roll-up's languages that are not validated."""
+    cell = list(_CELL)
+    part = pl.col("lang") != "all"
+    validated = pl.col("_status") == VALIDATED
+    authors = pl.col("n_authors").cast(pl.Float64)
+    share = (
+        pl.when(authors.is_null())
+        .then(pl.lit("suppressed"))
+        .otherwise(pl.format("{}% of authors", (100 * authors / authors.sum()).round(1)))
+    )
+    reason = pl.col("_status").cast(pl.String).str.strip_prefix("not validated: ")
+    named = pl.format("{}: {}, {}", pl.col("lang"), reason, share)
+    cells = (
+        found.filter(part)
+        .group_by(cell)
+        .agg(
+            authors.sum().alias("_weight"),
+            authors.filter(~validated).sum().alias("_outside"),
+            pl.col("n_marked_authors").filter(~validated).sum().cast(pl.Float64).alias("_marked"),
+            (~validated & authors.is_null()).any().alias("_hidden"),
+            validated.any().alias("_some"),
+            pl.col("_status").n_unique().alias("_kinds"),
+            pl.col("_status").first().alias("_first"),
+            (authors * pl.col("_theta")).filter(validated).sum().alias("_sum"),
+            (authors.pow(2) * pl.col("_var")).filter(validated).sum().alias("_squares"),
+            named.filter(~validated).sort().str.join("; ").alias("_named"),
+        )
+    )
+    bounded = (
+        pl.col("_some")
+        & ~pl.col("_hidden")
+        & (pl.col("_outside") <= max_bounded_share * pl.col("_weight"))
+    )
+    status = (
+        pl.when(pl.col("_kinds") == 1)
+        .then(pl.col("_first"))
+        .when(bounded)
+        .then(pl.lit(BOUNDED, STATUS))
+        .when(pl.col("_kinds").is_not_null())
+        .then(pl.lit(MIXED, STATUS))
+    )
+    weight = pl.col("_weight")
+    rolled = {
+        "_status": status,
+        "_theta": (pl.col("_sum") + pl.col("_marked")) / weight,
+        "_var": pl.col("_squares") / weight.pow(2),
+        "_below": pl.col("_marked") / weight,
+        "_above": (pl.col("_outside") - pl.col("_marked")) / weight,
+    }
+    own = {"_status", "_theta", "_var"}
+    return found.join(cells, on=cell, how="left", maintain_order="left").with_columns(
+        pl.when(part).then(pl.col(name) if name in own else 0.0).otherwise(value).alias(name)
+        for name, value in rolled.items()
+    )
+
+
+def has_adjusted(validation: pl.Expr) -> pl.Expr:
+    """Whether a `validation` value of `with_adjusted_prevalence` goes with a published
+    adjusted share: VALIDATED, or a roll-up validated in part (BOUNDED, its interval wider)."""
+    return (validation == VALIDATED) | validation.str.starts_with(BOUNDED)
 
 
 def _estimate(daily: pl.DataFrame, *, z: float) -> tuple[pl.Expr, pl.Expr]:
@@ -370,7 +440,8 @@ def labelled_shares(
     `adjusted_prevalence` with `_lo`, `_hi` and `validation` (corrected by `rates` per
     language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
     and their scores as its SCORE_SUMS where every post has one; weighted by rows as
-    in a roll-up), and `estimator`: `blend` where some language's adjusted share blended in
+    in a roll-up, languages without validated rates bounded where they hold at most
+    MAX_BOUNDED_SHARE of the rows), and `estimator`: `blend` where some language's adjusted share blended in
     the scores (rates that `separates`), `acc` where none did, None without an
     adjusted share. Shares are None for
     empty `pairs`."""

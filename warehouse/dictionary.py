@@ -13,6 +13,7 @@ import polars as pl
 from transforms.dp import Budget
 from transforms.periods import EIGHT_WEEKS
 from transforms.publish import MAX_WITHHELD_EIGHT_WEEK_SHARE, MAX_WITHHELD_SHARE
+from transforms.quantify import MAX_BOUNDED_SHARE
 
 CSV_DECIMALS = 6
 """Decimal places of every float in a CSV export (Parquet keeps full double precision)."""
@@ -62,17 +63,25 @@ COLUMNS: dict[str, str] = {
     "adjusted_prevalence": "`prevalence` corrected for marker error: (prevalence - fpr) / "
     "(tpr - fpr), clipped to 0 to 1, with the marker's true- and false-positive rates in that "
     "language measured on labelled posts (adjusted classify-and-count; a `lang = all` row is "
-    "the author-weighted mean of its languages). The estimate of the share of authors in the "
-    "state rather than the share flagged. Empty where `validation` is not `validated`, and in "
-    "a suppressed row.",
+    "the author-weighted mean of its languages, where languages without validated rates hold "
+    f"at most {MAX_BOUNDED_SHARE:.0%} of its authors their flagged share). The estimate of the share of authors in "
+    "the state rather than the share flagged. Empty where `validation` is neither `validated` "
+    "nor `validated in part`, and in a suppressed row.",
     "adjusted_prevalence_lo": "Lower bound of the 95% interval of `adjusted_prevalence`, 0 to "
-    "1; it includes the uncertainty of the measured rates (delta method).",
+    "1; it includes the uncertainty of the measured rates (delta method) and, in a row "
+    "`validated in part`, its languages without validated rates at a true share of 0.",
     "adjusted_prevalence_hi": "Upper bound of the 95% interval of `adjusted_prevalence`, 0 to "
-    "1; it includes the uncertainty of the measured rates (delta method).",
+    "1; it includes the uncertainty of the measured rates (delta method) and, in a row "
+    "`validated in part`, its languages without validated rates at a true share of 1.",
     "validation": "`validated` when the marker's error rates in this language were measured on "
     "enough labelled posts and it tells true cases apart well enough to correct for; "
     "otherwise `not validated: ` and the reason (no labelled data, too few labels, too weak, "
-    "measured on another marker version). A not validated marker has no adjusted share.",
+    "measured on another marker version). A not validated marker has no adjusted share. A "
+    "`lang = all` row is `validated` when all its languages are; `validated in part: ` when "
+    f"those that are not hold at most {MAX_BOUNDED_SHARE:.0%} of its authors (their part bounded between 0 and 1, "
+    "so the interval is wider by their share); else `not validated`; either of the last two "
+    "names in brackets each language that is not validated, its reason and its share of the "
+    "authors (`suppressed` where its cell is, which withholds the adjusted share).",
     "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday), `epi_week` "
     "(CDC epidemiological week, Sunday–Saturday), or `iso_8week` / `epi_8week` (eight whole "
     "weeks of that kind, 56 days on a fixed grid). A week is published where some of its days "

@@ -16,8 +16,9 @@ st.title("Prevalence timelines")
 st.caption(
     "Share of authors whose public posts matched a marker, per local day "
     f"({data.tz()}), with its 95% interval: adjusted for the marker's measured error rates "
-    "where it has been validated on labelled posts, else the share flagged, labelled "
-    "`not validated`. A population statistic, never a statement about any person. Where a day "
+    "where it has been validated on labelled posts (in all languages of a roll-up, or in all "
+    "but a few of its authors, whose part the band then spans from 0 to 1), else the share "
+    "flagged, labelled `not validated`. A population statistic, never a statement about any person. Where a day "
     f"has fewer than {data.k()} authors, or 1–{data.k() - 1} matching authors, its whole week "
     "is shown at the week's own share (flat across the week, `grain` in the tooltip); a "
     "series too small in most weeks is shown by 8-week periods the same way; a period "
@@ -89,6 +90,12 @@ for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalid
             st.markdown(
                 f":orange-badge[not validated] {reason.removeprefix('not validated: ')}. "
                 "The line is the share of authors flagged, not corrected for marker error."
+            )
+        elif adjust and (bounded := data.validated_in_part(observed)):
+            st.markdown(
+                ":blue-badge[validated in part] adjusted for marker error; "
+                f"{bounded.removeprefix('validated in part: ')}: the band is wider by their "
+                "share of the authors."
             )
         elif adjust:
             st.markdown(":green-badge[validated] adjusted for marker error")

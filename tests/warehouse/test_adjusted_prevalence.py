@@ -4,7 +4,14 @@ import polars as pl
 import pytest
 
 from tests.warehouse.conftest import D1, cell
-from transforms.quantify import ADJUSTED_COLUMNS, NO_RATES, OTHER_VERSION, VALIDATED, WEAK
+from transforms.quantify import (
+    ADJUSTED_COLUMNS,
+    BOUNDED,
+    NO_RATES,
+    OTHER_VERSION,
+    VALIDATED,
+    WEAK,
+)
 from transforms.rates import conform_rates
 from warehouse import queries
 from warehouse.exports import export
@@ -91,3 +98,23 @@ def test_exports_carry_the_adjusted_share_and_the_dictionary_documents_it(wareho
         export(warehouse, tmp_path / "p", formats=("parquet",), k=11, tz="UTC")[0]
     )
     assert {*ADJUSTED_COLUMNS, "validation"} <= set(parquet.columns)
+
+
+def test_a_published_rollup_bounds_a_small_language_without_validated_rates(con, make_daily):
+    load_daily(
+        con,
+        make_daily(
+            cell(D1, lang="es", n_authors=1470, n_marked_authors=290),
+            cell(D1, lang="fr", n_authors=30, n_marked_authors=12),
+            cell(D1, lang="all", n_authors=1500, n_marked_authors=302),
+        ),
+        days=[D1],
+    )
+    rollup = queries.daily(con, lang="all", rates=RATES).row(0, named=True)
+    assert rollup["validation"] == (
+        f"{BOUNDED} (fr: no labelled data for this marker and language, 2.0% of authors)"
+    )
+    es = (290 / 1470 - 0.1) / 0.6
+    assert rollup["adjusted_prevalence"] == pytest.approx(0.98 * es + 0.02 * 12 / 30)
+    assert rollup["adjusted_prevalence_lo"] < rollup["adjusted_prevalence"] - 0.02 * 12 / 30
+    assert rollup["adjusted_prevalence_hi"] > rollup["adjusted_prevalence"] + 0.02 * 18 / 30
