@@ -22,15 +22,14 @@ PACKAGES = frozenset({"transforms", "ingest", "warehouse", "forecasting", "dashb
 """moodcast's own packages: a worker's error class named in one of them is imported by name, as
 unpickling would, where the submitting process has not imported it."""
 
-_TAGGED = re.compile(
-    r"^(?:RuntimeError: )?(?P<name>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*?))?"
-    r" \[while running '(?P<step>[^\n]*)'\](?P<quote>[\"']?)$",
-    re.MULTILINE,
+_STEP = re.compile(r" \[while running '([^\n]*)'\]([\"']?)$", re.MULTILINE)
+"""The end of a step's error as Beam re-raised it: its step, and the closing quote of a message
+that Python quotes (a KeyError's: `KeyError: "created_at [while running 'Step']"`)."""
+_RAISED = re.compile(
+    r"(?:RuntimeError: )?(?P<name>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*))?", re.DOTALL
 )
-"""A traceback's line of a step's error as Beam re-raised it: its class (the worker's own, or
-Beam's RuntimeError naming it), message, step, and the closing quote of a message that Python
-quotes (a KeyError's: `KeyError: "created_at [while running 'Step']"`)."""
-_STEP = re.compile(r" \[while running '([^\n]*)'\][\"']?$")
+"""A traceback's exception text: its class (the worker's own, or Beam's RuntimeError naming it)
+and its message, which may span lines."""
 _CHAINED = re.compile(
     r"^(?:The above exception was the direct cause of the following exception:"
     r"|During handling of the above exception, another exception occurred:)$",
@@ -47,9 +46,9 @@ def worker_error(failure: BaseException) -> BaseException | None:
 
     An error of moodcast's family is reported as itself where the runner ran in this process,
     and as its kind (the first class of transforms.errors in its class's method resolution
-    order: a TaggingError is an InputError) with its message otherwise, its class imported by
-    name where this process has not (PACKAGES); only the line of its message that the
-    traceback shows is kept, without the step. Any other error becomes a WorkerError naming the
+    order: a TaggingError is an InputError) with its message otherwise (the traceback's text
+    after its last frame, without the step), its class imported by name where this process has
+    not (PACKAGES). Any other error becomes a WorkerError naming the
     step, the error's class and its message (a WorkerOSError, which is an OSError, for an
     OSError: a permission denied or a full disk under a model or staging folder); a stop the
     user asked for (SystemExit, KeyboardInterrupt) raised inside a step in this process is
@@ -67,11 +66,19 @@ def worker_error(failure: BaseException) -> BaseException | None:
         return _not_ours(kind, name, str(own), step.group(1) if step else None)
     if isinstance(failure, MoodcastError):
         return None
-    tagged = list(_TAGGED.finditer(_CHAINED.split(str(failure))[-1]))
-    if not tagged:
+    failed = _CHAINED.split(str(failure))[-1]
+    tags = list(_STEP.finditer(failed))
+    if not tags:
         return None
-    name, message, step, quote = tagged[-1].group("name", "message", "step", "quote")
-    message = repr(message[1:]) if quote else message or ""
+    step, quote = tags[-1].groups()
+    lines = failed[: tags[-1].start()].splitlines()
+    frames = max((i for i, line in enumerate(lines) if line.startswith(" ")), default=-1)
+    text = "\n".join(lines[frames + 1 :]).removeprefix("Traceback (most recent call last):\n")
+    raised = _RAISED.fullmatch(text)
+    if raised is None:
+        return _not_ours(None, text, "", step)
+    name, message = raised.group("name"), raised.group("message") or ""
+    message = repr(message[1:]) if quote else message
     kind = _error_class(name)
     if kind is not None and issubclass(kind, MoodcastError):
         return next(c for c in kind.__mro__ if c.__module__ == MoodcastError.__module__)(message)

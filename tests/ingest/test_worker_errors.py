@@ -234,3 +234,9 @@ def test_a_stop_the_user_asked_for_inside_a_step_is_itself_and_not_logged(stop, 
     found = worker_error(failure)
     assert type(found) is type(stop) and found.args == stop.args
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_message_over_several_lines_is_read_whole():
+    error = ModelError("the static head of marker sad needs its model folder\nstatic-0a1b: gone")
+    found = worker_error(_runner_failure(lambda: _beam_step(error)))
+    assert type(found) is ModelError and str(found) == str(error)
