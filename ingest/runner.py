@@ -67,7 +67,11 @@ class _WorkerErrorRecord(logging.Filter):
             return record.exc_info is None
         if record.name == "apache_beam.runners.direct.executor":
             return not str(record.msg).startswith(BEAM_RETRY_NOTICES)
-        return worker_error(Exception(record.getMessage())) is None
+        try:
+            text = record.getMessage()
+        except Exception:
+            return True
+        return worker_error(Exception(text)) is None
 
 
 @contextmanager

@@ -87,13 +87,21 @@ def worker_error(failure: BaseException) -> BaseException | None:
 
 def _not_ours(kind: type | None, name: str, message: str, step: str | None) -> WorkerError:
     """A WorkerError (a WorkerOSError for an OSError) naming `step`, the error's class and its
-    message."""
+    message, and what to do about it."""
     where = f"step '{step}'" if step else "a step"
     error = f"{name}: {message}" if message else name
-    wrapper = WorkerOSError if kind is not None and issubclass(kind, OSError) else WorkerError
+    if kind is not None and issubclass(kind, OSError):
+        wrapper, advice = (
+            WorkerOSError,
+            "check the permissions and free space of that path on the workers",
+        )
+    elif kind is MemoryError:
+        wrapper, advice = WorkerError, "the worker ran out of memory: give the workers more"
+    else:
+        wrapper, advice = WorkerError, "a bug of moodcast or of a library it uses: please report it"
     return wrapper(
-        f"{where} of the Beam job failed on a worker: {error} (moodcast --verbose shows the "
-        "worker's traceback)"
+        f"{where} of the Beam job failed on a worker with {error}; {advice} (moodcast --verbose "
+        "shows the worker's traceback)"
     )
 
 

@@ -265,7 +265,7 @@ def test_an_os_error_on_a_remote_worker_is_one_error_naming_its_step_and_not_log
     with pytest.raises(WorkerOSError) as failed:
         run_ingest(job, beam_args=_portable(job_port, pool_port))
     assert str(failed.value).startswith(
-        "step 'KeyPosts/FlatMap(key_posts)' of the Beam job failed on a worker: "
+        "step 'KeyPosts/FlatMap(key_posts)' of the Beam job failed on a worker with "
         f"FileExistsError: [Errno 17] File exists: '{job.spill_dir}'"
     )
     assert "Traceback" in str(failed.value.__cause__)

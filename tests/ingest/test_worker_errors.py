@@ -102,7 +102,7 @@ def test_an_error_of_the_family_that_another_was_raised_from_is_not_the_failure(
     that failed the job was never shown."""
     found = worker_error(_runner_failure(lambda: _beam_step(_raises(raise_it))))
     assert type(found) is kind
-    assert f"step '{STEP}' of the Beam job failed on a worker: {error} (" in str(found)
+    assert f"step '{STEP}' of the Beam job failed on a worker with {error}; " in str(found)
 
 
 def _raises(raise_it) -> Exception:
@@ -126,7 +126,7 @@ def test_a_failure_that_names_no_step_is_the_runners_own():
     [
         (PermissionError(13, "Permission denied", "/srv/models/x"), WorkerOSError,
          "PermissionError: [Errno 13] Permission denied: '/srv/models/x'"),
-        (MemoryError(), WorkerError, "MemoryError ("),
+        (MemoryError(), WorkerError, "MemoryError; the worker ran out of memory"),
         (KeyError("created_at"), WorkerError, "KeyError: 'created_at'"),
     ],
 )  # fmt: skip
@@ -138,7 +138,7 @@ def test_any_other_error_on_a_remote_worker_is_a_worker_error_naming_it_and_its_
     traceback."""
     found = worker_error(_runner_failure(lambda: _beam_step(error)))
     assert type(found) is kind
-    assert f"step '{STEP}' of the Beam job failed on a worker: {named}" in str(found)
+    assert f"step '{STEP}' of the Beam job failed on a worker with {named}" in str(found)
     assert "Traceback" not in str(found) and "[while running" not in str(found)
 
 
@@ -194,7 +194,7 @@ def _run_failing(error: BaseException, *, streaming: bool = False) -> BaseExcept
     [
         (PermissionError(13, "Permission denied", "/srv/models/x"), WorkerOSError,
          "PermissionError: [Errno 13] Permission denied: '/srv/models/x'"),
-        (MemoryError(), WorkerError, "MemoryError ("),
+        (MemoryError(), WorkerError, "MemoryError; the worker ran out of memory"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("streaming", [False, True])
@@ -208,7 +208,7 @@ def test_an_in_process_runners_worker_error_is_one_error_and_beam_logs_no_traceb
         failure = _run_failing(error, streaming=streaming)
     found = worker_error(failure)
     assert type(found) is kind
-    assert f"step 'Fails' of the Beam job failed on a worker: {named}" in str(found)
+    assert f"step 'Fails' of the Beam job failed on a worker with {named}" in str(found)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 

@@ -257,7 +257,7 @@ def test_an_os_error_on_a_worker_is_one_paragraph_naming_its_step_with_exit_9(tm
     code, output = _moodcast(args, env=env)
     assert code == 9
     message = _error_paragraph(output)
-    assert "step 'KeyPosts/FlatMap(key_posts)' of the Beam job failed on a worker" in message
+    assert "step 'KeyPosts/FlatMap(key_posts)' of the Beam job failed on a worker with" in message
     assert f"NotADirectoryError: [Errno 20] Not a directory: '{data / 'landing'}" in message
     verbose = CliRunner().invoke(main, ["--verbose", *args], obj={"beam_args": []}, env=env)
     assert verbose.exit_code == 9
