@@ -161,15 +161,18 @@ def forecast_line(notes: pl.DataFrame) -> str:
     """What the run's forecasts were, for its log, from their notes (forecasting NOTES_SCHEMA):
     the series forecast by their chosen model; those forecast by a fallback model, a simpler
     one that forecasting.models uses where the chosen model cannot be (FALLBACK_WORDS), counted
-    by why (a history shorter than MIN_FIT_PERIODS periods, the chosen model failed on the
-    series, a model this version does not know) and by model; and those not forecast."""
+    by why (a history shorter than MIN_FIT_PERIODS periods of the series' grain, the chosen
+    model failed on the series, a model this version does not know) and by model; and those
+    not forecast."""
     counts = dict(notes.group_by("status").len().iter_rows())
     line = f"{counts.get('ok', 0):,} series by their chosen model"
     fallback = notes.filter(pl.col("status") == "fallback")
     if fallback.height:
+        unit = pl.col("reason").str.extract(r"^Only \d+ (.+?) of history, fewer than", 1)
+        units = pl.when(unit.str.ends_with("s")).then(unit).otherwise(unit + "s")
         why = (
-            pl.when(pl.col("reason").str.contains("of history, fewer than"))
-            .then(pl.lit(f"with fewer than {MIN_FIT_PERIODS} periods of history"))
+            pl.when(unit.is_not_null())
+            .then(pl.format(f"with fewer than {MIN_FIT_PERIODS} {{}} of history", units))
             .when(pl.col("reason").str.contains("is not a model this moodcast knows"))
             .then(pl.lit("whose chosen model this version does not know"))
             .otherwise(pl.lit("on which the chosen model failed"))

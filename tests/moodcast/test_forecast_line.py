@@ -34,6 +34,6 @@ def test_the_line_says_what_a_fallback_is_and_why_each_series_fell_back():
 
     assert forecast_line(output.notes) == (
         "1 series by their chosen model; 2 by a simpler fallback model, as the chosen one could "
-        "not be used (2 with fewer than 14 periods of history): 1 AutoETS (exponential smoothing "
+        "not be used (2 with fewer than 14 days of history): 1 AutoETS (exponential smoothing "
         "without a season), 1 Naive (the last value carried forward); 0 not forecast"
     )
