@@ -48,11 +48,10 @@ def worker_error(failure: BaseException) -> BaseException | None:
     and as its kind (the first class of transforms.errors in its class's method resolution
     order: a TaggingError is an InputError) with its message otherwise (the traceback's text
     after its last frame, without the step), its class imported by name where this process has
-    not (PACKAGES). Any other error becomes a WorkerError naming the
-    step, the error's class and its message (a WorkerOSError, which is an OSError, for an
-    OSError: a permission denied or a full disk under a model or staging folder); a stop the
-    user asked for (SystemExit, KeyboardInterrupt) raised inside a step in this process is
-    returned as itself. A remote traceback decides by its last chained exception (Python's
+    not (PACKAGES). Any other error becomes a WorkerError naming the step, the error's class
+    and its message (a WorkerOSError, which is an OSError, for an OSError: a permission denied
+    or a full disk under a model or staging folder); a stop the user asked for (SystemExit,
+    KeyboardInterrupt) raised inside a step in this process is returned as itself. A remote traceback decides by its last chained exception (Python's
     `The above exception was the direct cause…` or `During handling of the above exception…`):
     an error of the family that the worker's failure was raised from, or while handling, is
     not the failure."""
@@ -90,15 +89,14 @@ def _not_ours(kind: type | None, name: str, message: str, step: str | None) -> W
     message, and what to do about it."""
     where = f"step '{step}'" if step else "a step"
     error = f"{name}: {message}" if message else name
+    wrapper, advice = WorkerError, "a bug of moodcast or of a library it uses: please report it"
     if kind is not None and issubclass(kind, OSError):
         wrapper, advice = (
             WorkerOSError,
             "check the permissions and free space of that path on the workers",
         )
     elif kind is MemoryError:
-        wrapper, advice = WorkerError, "the worker ran out of memory: give the workers more"
-    else:
-        wrapper, advice = WorkerError, "a bug of moodcast or of a library it uses: please report it"
+        advice = "the worker ran out of memory: give the workers more"
     return wrapper(
         f"{where} of the Beam job failed on a worker with {error}; {advice} (moodcast --verbose "
         "shows the worker's traceback)"
