@@ -15,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 
 from ingest.runner import worker_errors_unlogged
-from ingest.worker_errors import worker_error
+from ingest.worker_errors import PACKAGES, worker_error
 from transforms.errors import InputError, ModelError, WorkerError, WorkerOSError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,3 +240,11 @@ def test_a_message_over_several_lines_is_read_whole():
     error = ModelError("the static head of marker sad needs its model folder\nstatic-0a1b: gone")
     found = worker_error(_runner_failure(lambda: _beam_step(error)))
     assert type(found) is ModelError and str(found) == str(error)
+
+
+def test_the_packages_whose_classes_are_imported_by_name_are_the_distributions():
+    import tomllib
+
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = found["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert {name.removesuffix("*") for name in include} == PACKAGES
