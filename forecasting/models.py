@@ -67,6 +67,14 @@ def cheap_arima(season_length: int) -> AutoARIMA:
     )
 
 
+FALLBACK_WORDS = {
+    "AutoETS": "exponential smoothing without a season",
+    "Naive": "the last value carried forward",
+    "HistoricAverage": "the series' mean",
+}
+"""What each model of the fallback chain forecasts, in words an analyst reads."""
+
+
 def fallback_chain(n_periods: int) -> list[tuple[str, Callable[[], object]]]:
     """The fallback models a series of `n_periods` periods may use, best first, as
     (name, factory). AutoETS needs at least 7 periods and Naive 2 (on one period statsforecast

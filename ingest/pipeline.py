@@ -45,10 +45,10 @@ from ingest.landing import (
     coverage_table,
     files_table,
 )
-from ingest.runner import pipeline_options, stops_unlogged, worker_errors_unlogged
+from ingest.runner import pipeline_options, worker_errors_unlogged
 from ingest.sources import ReadPostChunks
 from ingest.spill import remove_spill
-from transforms.errors import raised_remotely
+from ingest.worker_errors import worker_error
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +129,10 @@ def build(pipeline: beam.Pipeline, job: IngestJob) -> None:
 def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
     """Run the ingest job to completion and return its landing location (`job.landing_dir`).
     Its spilled frames are removed either way; where a failed job's cannot be, that is logged
-    and the job's own error raised. An error of moodcast's family raised on a remote runner's
-    worker (a static or finetune head's model folder missing there) is raised as its kind, from
-    the runner's failure (transforms.errors.raised_remotely)."""
+    and the job's own error raised. A step's error on a worker is raised as the error to report
+    (ingest.worker_errors.worker_error: one of moodcast's family as itself or its kind, such as
+    a static or finetune head's model folder missing on a remote worker; any other as a
+    WorkerError naming the step), from the runner's failure."""
     options = pipeline_options(beam_args)
     log.info(
         "ingest: %d input pattern(s) on %s",
@@ -139,14 +140,14 @@ def run_ingest(job: IngestJob, *, beam_args: Sequence[str] = ()) -> str:
         options.view_as(StandardOptions).runner,
     )
     try:
-        with stops_unlogged(), worker_errors_unlogged(), beam.Pipeline(options=options) as pipeline:
+        with worker_errors_unlogged(), beam.Pipeline(options=options) as pipeline:
             build(pipeline, job)
     except BaseException as exc:
         try:
             remove_spill(job.spill_dir)
         except Exception as spill:
             log.error("ingest failed; its spilled frames in %s remain: %s", job.spill_dir, spill)
-        worker = raised_remotely(exc)
+        worker = worker_error(exc)
         if worker is None:
             raise
         raise worker from exc

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from transforms.errors import ConfigError, raised_remotely
+from ingest.worker_errors import worker_error
+from transforms.errors import ConfigError
 
 DEFAULT_RUNNER = "FnApiRunner"
 LOCAL_RUNNERS = {
@@ -50,51 +51,45 @@ def check_runner(beam_args: Sequence[str]) -> bool:
     return True
 
 
-class _UserStop(logging.Filter):
-    """Drops a record that carries a stop the user asked for (SIGTERM's SystemExit, Ctrl-C's
-    KeyboardInterrupt)."""
+BEAM_RETRY_NOTICES = ("Exception at bundle", "Giving up after", "A task failed with exception")
+"""How the DirectRunner's executor begins the records it logs for each retry of a failed
+bundle (with the traceback), when it gives up, and for the failed task."""
+
+
+class _WorkerErrorRecord(logging.Filter):
+    """Drops a record of a step's error on a worker: Beam's log of an error raised inside a DoFn
+    (with its traceback; a stop the user asked for, SystemExit or KeyboardInterrupt, included),
+    the DirectRunner's records of a failed bundle's retries, and a remote job's message holding
+    a worker's error (ingest.worker_errors.worker_error finds one in its text)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        stop = record.exc_info[1] if record.exc_info else None
-        return not isinstance(stop, (SystemExit, KeyboardInterrupt))
-
-
-@contextmanager
-def stops_unlogged() -> Iterator[None]:
-    """While active, Beam does not log a stop the user asked for as an ERROR with its
-    traceback: Beam logs every exception raised inside a DoFn, including the SystemExit of a
-    SIGTERM that lands while a DoFn sets up or runs; the run reports the stop itself. Other
-    errors are logged as before."""
-    beam_log = logging.getLogger("apache_beam.runners.common")
-    user_stop = _UserStop()
-    beam_log.addFilter(user_stop)
-    try:
-        yield
-    finally:
-        beam_log.removeFilter(user_stop)
-
-
-class _WorkerError(logging.Filter):
-    """Drops a record whose text holds an error of moodcast's family raised on a worker, as
-    transforms.errors.raised_remotely finds it (the job messages a portable runner logs, worker
-    traceback included); one whose failure was raised from such an error is kept."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return raised_remotely(Exception(record.getMessage())) is None
+        if record.name == "apache_beam.runners.common":
+            return record.exc_info is None
+        if record.name == "apache_beam.runners.direct.executor":
+            return not str(record.msg).startswith(BEAM_RETRY_NOTICES)
+        try:
+            text = record.getMessage()
+        except Exception:
+            return True
+        return worker_error(Exception(text)) is None
 
 
 @contextmanager
 def worker_errors_unlogged() -> Iterator[None]:
-    """While active, the error a remote runner's job reports is not logged (by the root
-    logger, as Beam's PortableRunner logs each job message) when it holds an error of
-    moodcast's family raised on a worker: the run raises that error as its kind
-    (transforms.errors.raised_remotely), which the CLI reports in one paragraph, and
-    `--verbose` shows the worker's traceback as the error's cause. Other records are logged as
-    before."""
-    root = logging.getLogger()
-    worker_error = _WorkerError()
-    root.addFilter(worker_error)
+    """While active, Beam does not log a step's error on a worker (_WorkerErrorRecord): neither
+    its traceback once per retry of the bundle nor a remote job's message, which the root logger
+    logs for a portable runner. The run reports that error in one paragraph
+    (ingest.worker_errors.worker_error), and `--verbose` shows the worker's traceback as the
+    error's cause. Other records are logged as before."""
+    loggers = [
+        logging.getLogger(name)
+        for name in ("apache_beam.runners.common", "apache_beam.runners.direct.executor", "")
+    ]
+    unlogged = _WorkerErrorRecord()
+    for logger in loggers:
+        logger.addFilter(unlogged)
     try:
         yield
     finally:
-        root.removeFilter(worker_error)
+        for logger in loggers:
+            logger.removeFilter(unlogged)

@@ -32,6 +32,7 @@ from transforms.errors import (
     ModelError,
     MoodcastError,
     WarehouseError,
+    WorkerError,
 )
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
     (WarehouseError, 7, "the warehouse cannot do it (no run yet, another version's file)"),
     (ContractError, 8, "a table does not follow its contract (missing or mistyped columns)"),
     (OSError, 9, "the operating system refused a file operation (permissions, disk full)"),
+    (WorkerError, 10, "a step of the Beam job failed on a worker (the step and its error named)"),
     (MoodcastError, 1, "any other error moodcast reports on purpose"),
 )  # fmt: skip
 """Kind of error → exit code and what it means; the first kind that matches wins. Usage errors

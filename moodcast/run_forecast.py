@@ -23,6 +23,7 @@ from forecasting.frequency import (
 )
 from forecasting.inputs import InputRule, complete_days
 from forecasting.methods import MethodRules, check_methods, marker_dimensions
+from forecasting.models import FALLBACK_WORDS, MIN_FIT_PERIODS
 from forecasting.series import NOTES_SCHEMA
 from moodcast.config import Settings
 from moodcast.run_summary import RunSummary
@@ -94,8 +95,7 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
             ),
         ]
     )
-    statuses = dict(notes.group_by("status").len().iter_rows())
-    log.info("forecast: %s", ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+    log.info("forecast: %s", forecast_line(notes))
     forecasts = pl.concat([o.forecasts for o in outcomes])
     warehouse.replace_forecasts(con, forecasts)
     warehouse.replace_alerts(con, alerts.sort("unique_id", "start", "method"))
@@ -155,6 +155,41 @@ def _left_out_notes(unique_ids: pl.Series, *, reason: str) -> pl.DataFrame:
         {"unique_id": unique_ids, "status": "skipped", "model": None, "reason": reason},
         schema=NOTES_SCHEMA,
     )
+
+
+def forecast_line(notes: pl.DataFrame) -> str:
+    """What the run's forecasts were, for its log, from their notes (forecasting NOTES_SCHEMA):
+    the series forecast by their chosen model; those forecast by a fallback model, a simpler
+    one that forecasting.models uses where the chosen model cannot be (FALLBACK_WORDS), counted
+    by why (a history shorter than MIN_FIT_PERIODS periods of the series' grain, the chosen
+    model failed on the series, a model this version does not know) and by model; and those
+    not forecast."""
+    counts = dict(notes.group_by("status").len().iter_rows())
+    line = f"{counts.get('ok', 0):,} series by their chosen model"
+    fallback = notes.filter(pl.col("status") == "fallback")
+    if fallback.height:
+        unit = pl.col("reason").str.extract(r"^Only \d+ (.+?) of history, fewer than", 1)
+        units = pl.when(unit.str.ends_with("s")).then(unit).otherwise(unit + "s")
+        why = (
+            pl.when(unit.is_not_null())
+            .then(pl.format(f"with fewer than {MIN_FIT_PERIODS} {{}} of history", units))
+            .when(pl.col("reason").str.contains("is not a model this moodcast knows"))
+            .then(pl.lit("whose chosen model this version does not know"))
+            .otherwise(pl.lit("on which the chosen model failed"))
+        )
+        words = pl.col("model").replace_strict(FALLBACK_WORDS, default=pl.col("model"))
+        models = fallback.select(pl.format("{} ({})", "model", words)).to_series()
+        line += (
+            f"; {fallback.height:,} by a simpler fallback model, as the chosen one could not be "
+            f"used ({_counted(fallback.select(why).to_series())}): {_counted(models)}"
+        )
+    return line + f"; {counts.get('skipped', 0):,} not forecast"
+
+
+def _counted(values: pl.Series) -> str:
+    """'96 Naive, 5 HistoricAverage': each value with its count, most frequent first."""
+    counts = values.value_counts(name="n").sort("n", values.name, descending=[True, False])
+    return ", ".join(f"{n:,} {value}" for value, n in counts.iter_rows())
 
 
 def _not_forecast(notes: pl.DataFrame) -> dict[str, int]:

@@ -24,15 +24,16 @@ from datetime import UTC, datetime, timedelta
 import warehouse
 from ingest.job import IngestJob
 from ingest.landing import landing_location
-from ingest.runner import is_remote
+from ingest.runner import is_remote, worker_errors_unlogged
 from ingest.sources import InputError
 from ingest.stream import StreamJob, delete_landing_files, start_stream
+from ingest.worker_errors import worker_error
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
 from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
 from moodcast.stream_recovery import recover_killed_sessions
-from transforms.errors import MoodcastError, raised_remotely
+from transforms.errors import MoodcastError
 from transforms.markers import marker_versions
 from transforms.posts import PostOptions
 
@@ -179,7 +180,7 @@ def _stream_session(
     """stream_run's session: run the job, load every `load_every`, drain, publish the last."""
     run_id, landing, early_every = session.run_id, session.landing, job.early_every
     log.info("stream %s: reading %s; panes land in %s", run_id, subscription, landing)
-    with stop_on_signals(stop, name="stream"):
+    with stop_on_signals(stop, name="stream"), worker_errors_unlogged():
         running = start_stream(
             job, subscription=subscription, landing_dir=landing, beam_args=beam_args
         )
@@ -229,17 +230,17 @@ def publish_last(session: Session, *, wait: timedelta = LAST_LOAD_WAIT, every: f
         raise
 
 
-def _job_failed(error: BaseException) -> MoodcastError:
-    """The streaming job's own failure, as an error the CLI reports in one line: an error of
-    moodcast's family that a worker raised (a static or finetune head's model folder missing
-    there) as itself, or its kind where the runner raised its own failure holding it
-    (transforms.errors.raised_remotely); any other failure as an InputError that names the
-    usual causes."""
-    if isinstance(error, MoodcastError):
-        return error
-    if (worker := raised_remotely(error)) is not None:
+def _job_failed(error: BaseException) -> BaseException:
+    """The streaming job's own failure, as an error the CLI reports in one line: a step's error
+    on a worker as ingest.worker_errors.worker_error gives it (an error of moodcast's family as
+    itself or its kind, such as a static or finetune head's model folder missing there; any
+    other as a WorkerError naming the step), an error of the family as itself, and any other
+    failure of the job as an InputError that names the usual causes."""
+    if (worker := worker_error(error)) is not None:
         worker.__cause__ = error
         return worker
+    if isinstance(error, MoodcastError):
+        return error
     failure = InputError(
         f"the streaming job stopped: {type(error).__name__}: {error}. Check that --subscription "
         "names an existing subscription (projects/P/subscriptions/S) and that this host can "

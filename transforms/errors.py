@@ -9,8 +9,6 @@ into a notice. Each kind is also a `ValueError` where the errors it replaced wer
 
 from __future__ import annotations
 
-import re
-
 
 class MoodcastError(Exception):
     """Base of every error moodcast raises on purpose; its message is meant for the user."""
@@ -48,52 +46,12 @@ class ContractError(MoodcastError, ValueError):
     """A frame does not follow its contract; the message names the missing or mistyped columns."""
 
 
-_RAISED = re.compile(
-    r"^(?:RuntimeError: )?((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*): (.*?)(?: \[while running '[^\n]*'\])?$",
-    re.MULTILINE,
-)
-"""A traceback's last line, `<module>.<Class>: <message>`, without the step Beam appends, or
-Beam's RuntimeError holding that line (a worker's error that Beam could not rebuild with the
-step appended)."""
-_CHAINED = re.compile(
-    r"^(?:The above exception was the direct cause of the following exception:"
-    r"|During handling of the above exception, another exception occurred:)$",
-    re.MULTILINE,
-)
-"""The line Python's traceback puts between a chained exception and the one raised from it or
-while handling it."""
+class WorkerError(MoodcastError):
+    """A step of a Beam job failed on a worker with an error moodcast did not raise on purpose
+    (a MemoryError, a bug); the message names the step, the error's class and its message
+    (ingest.worker_errors)."""
 
 
-def raised_remotely(error: BaseException) -> MoodcastError | None:
-    """The error of this family that a remote runner's worker raised, found in the text of
-    `error`, the runner's own failure (Beam's PortableRunner raises a RuntimeError holding the
-    worker's traceback, Dataflow a DataflowRuntimeException), as its kind (the first class of
-    this module in its class's method resolution order: a TaggingError is an InputError) with
-    its message, so the CLI gives the kind's exit code and message, not exit 1 and a
-    traceback. The last traceback line naming a subclass of MoodcastError that this process
-    knows, after the text's last chained exception (Python's `The above exception was the
-    direct cause…` or `During handling of the above exception…`), decides: an error of this
-    family that another error was raised from, or while handling, is not the failure. Only
-    that line of its message is kept, without Beam's ` [while running '<step>']`. None when
-    `error` is of this family already (an in-process runner raises the worker's own error) or
-    that part of its text names none."""
-    if isinstance(error, MoodcastError):
-        return None
-    family = _family()
-    failure = _CHAINED.split(str(error))[-1]
-    raised = [m for m in _RAISED.finditer(failure) if m.group(1) in family]
-    if not raised:
-        return None
-    name, message = raised[-1].groups()
-    kind = next(c for c in family[name].__mro__ if c.__module__ == __name__)
-    return kind(message)
-
-
-def _family() -> dict[str, type[MoodcastError]]:
-    """MoodcastError and its subclasses defined so far, by `<module>.<qualified name>`."""
-    found, todo = {}, [MoodcastError]
-    while todo:
-        kind = todo.pop()
-        found[f"{kind.__module__}.{kind.__qualname__}"] = kind
-        todo.extend(kind.__subclasses__())
-    return found
+class WorkerOSError(WorkerError, OSError):
+    """A WorkerError whose error was an OSError (a permission denied or a full disk on the
+    worker): an OSError too, so it keeps an OSError's exit code."""

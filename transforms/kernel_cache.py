@@ -41,8 +41,12 @@ weekly, keeps its folder. Deleting one is safe in any case but one: numba loads 
 file is gone as a cache miss and recompiles it, creating the folder again before it writes; only
 a process of that version writing a kernel at the moment the folder goes would fail."""
 
+NOTICE_FILE = "compiling.notice"
+"""The empty file that the first process to compile into a version's folder creates there, so
+that of the processes compiling it (Beam's workers, starting together) only that one says so."""
+
 DIGEST_NAME = re.compile(r"[0-9a-f]{16}")
-CACHE_FILE = re.compile(r".+\.(nbi|nbc)(\.tmp\.[0-9a-f]+)?")
+CACHE_FILE = re.compile(rf".+\.(nbi|nbc)(\.tmp\.[0-9a-f]+)?|{re.escape(NOTICE_FILE)}")
 
 
 def source_files(package: Path = PACKAGE) -> list[Path]:
@@ -95,8 +99,9 @@ def use_kernel_cache() -> Path | None:
     and return it; the same folder on every call of a process. The folder's time is set to now
     (its last use) and the folders of other versions unused for KEEP_UNUSED_DAYS are deleted
     (prune_unused). None when no candidate is writable: numba's own locators then choose, as
-    without this guard. The process's first compilation of one of our kernels is logged
-    (CompilingNotice): on a new install or version it takes tens of seconds of the first run."""
+    without this guard. The first compilation of one of our kernels into the folder is logged
+    once, by one process (CompilingNotice): on a new install or version it takes tens of seconds
+    of the first run."""
     base = first_writable(base_candidates())
     if base is None:
         return None
@@ -111,8 +116,10 @@ def use_kernel_cache() -> Path | None:
 
 
 class CompilingNotice(numba.core.event.Listener):
-    """Logs (INFO), once per process, that numba compiles a kernel of the `transforms`
-    package into `folder`: its event fires on a cache miss only, never for a cached kernel."""
+    """Logs (INFO) that numba compiles a kernel of the `transforms` package into `folder`, in
+    the one process that compiles into it first: the first to create NOTICE_FILE there
+    (atomically), so that Beam's workers compiling together on a fresh install give one line,
+    not one each. numba's event fires on a cache miss only, never for a cached kernel."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -121,12 +128,21 @@ class CompilingNotice(numba.core.event.Listener):
     def on_start(self, event: numba.core.event.Event) -> None:
         dispatcher = (event.data or {}).get("dispatcher")
         module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
-        if not self.told and module.split(".")[0] == PACKAGE.name:
-            self.told = True
-            log.info(
-                "compiling the marker kernels for this version into %s: once, about 30 s of CPU",
-                self.folder,
-            )
+        if self.told or module.split(".")[0] != PACKAGE.name:
+            return
+        self.told = True
+        try:
+            (self.folder / NOTICE_FILE).open("x").close()
+        except FileExistsError:
+            return
+        except OSError:
+            pass
+        log.info(
+            "compiling the marker kernels for this version into %s: about 30 s of CPU in each "
+            "process that starts before they are written (Beam's workers on a fresh install), "
+            "then never again",
+            self.folder,
+        )
 
     def on_end(self, event: numba.core.event.Event) -> None:
         pass
@@ -153,9 +169,9 @@ def prune_unused(
 
 
 def unused_since(folder: Path, cutoff: float) -> bool:
-    """Whether `folder` is a directory that holds numba cache files only (`.nbi`, `.nbc` and
-    numba's temporary files, in any subfolders) and in which nothing, the folder itself
-    included, was modified at or after `cutoff` (seconds since the epoch)."""
+    """Whether `folder` is a directory that holds numba cache files only (`.nbi`, `.nbc`,
+    numba's temporary files and NOTICE_FILE, in any subfolders) and in which nothing, the
+    folder itself included, was modified at or after `cutoff` (seconds since the epoch)."""
     if not folder.is_dir() or folder.stat().st_mtime >= cutoff:
         return False
     paths = list(folder.rglob("*"))

@@ -27,7 +27,7 @@ from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
 from tests.moodcast.sad_head import SAD_TEXTS, train_sad_static_head
-from transforms.errors import ModelError
+from transforms.errors import ModelError, WorkerOSError
 from transforms.markers import BUILTIN_DIR, load_markers
 from transforms.model_folders import MARKERS_DIR_ENV
 from transforms.model_markers import ModelConfig
@@ -244,6 +244,32 @@ def test_a_model_error_on_a_worker_is_the_runs_model_error_with_its_exit_code(
     (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
     assert "static head of marker sad was trained with the model folder" in error
     assert "Traceback" not in result.output and "[while running" not in error
+
+
+def test_an_os_error_on_a_remote_worker_is_one_error_naming_its_step_and_not_logged(
+    portable_services, tmp_path, caplog
+):
+    """Regression: an error of another kind than moodcast's on a worker (here the job's spill
+    folder is a file, so the workers cannot write the posts' keys there) was the
+    PortableRunner's RuntimeError (exit 1) after the job's message, the worker's traceback, was
+    logged twice."""
+    job_port, pool_port, _, _ = portable_services
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(orjson.dumps({"id": "p1", "created_at": "2025-03-01T10:00:00Z",
+                                    "text": "so sad today", "author_id": "a1"}))  # fmt: skip
+    job = IngestJob(inputs=[str(posts)], landing_dir=str(tmp_path / "landing"),
+                    markers=load_markers(BUILTIN_DIR, names=["sadness"]), key=b"k" * 32,
+                    run_id="r1", options=PostOptions(models=ModelConfig(models={})))  # fmt: skip
+    Path(job.landing_dir).mkdir()
+    Path(job.spill_dir).write_text("not a folder")
+    with pytest.raises(WorkerOSError) as failed:
+        run_ingest(job, beam_args=_portable(job_port, pool_port))
+    assert str(failed.value).startswith(
+        "step 'KeyPosts/FlatMap(key_posts)' of the Beam job failed on a worker with "
+        f"FileExistsError: [Errno 17] File exists: '{job.spill_dir}'"
+    )
+    assert "Traceback" in str(failed.value.__cause__)
+    assert "Traceback" not in caplog.text
 
 
 def test_a_finetune_heads_onnx_export_on_a_worker_goes_to_the_workers_own_cache(

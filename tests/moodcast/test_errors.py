@@ -175,7 +175,7 @@ def test_every_error_kind_has_its_own_code_and_the_readme_documents_each():
     assert len(codes) == len(set(codes))
     kinds = [
         errors.BusyError, errors.ConfigError, errors.InputError, errors.MarkerError,
-        errors.ModelError, errors.WarehouseError, errors.ContractError,
+        errors.ModelError, errors.WarehouseError, errors.ContractError, errors.WorkerError,
     ]  # fmt: skip
     assert len({exit_code(kind("x")) for kind in kinds}) == len(kinds)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -215,9 +215,11 @@ def test_the_installed_command_answers_a_directory_in_one_paragraph(tmp_path):
 
 
 def test_every_error_a_remote_worker_raises_keeps_its_exit_code():
-    """raised_remotely rebuilds a worker's error as its kind: the exit code stays the one the
-    error itself has, for every subclass of the family this package defines."""
+    """worker_error rebuilds a remote worker's error as its kind: the exit code stays the one
+    the error itself has, for every subclass of the family this package defines."""
     import importlib
+
+    from ingest.worker_errors import worker_error
 
     for module in ("warehouse.errors", "warehouse.annotations", "ingest.inputs",
                    "transforms.rates", "transforms.zero_shot", "moodcast.stream_landing",
@@ -231,6 +233,32 @@ def test_every_error_a_remote_worker_raises_keeps_its_exit_code():
     assert len(kinds) > 20
     for kind in kinds:
         name = f"{kind.__module__}.{kind.__qualname__}"
-        text = f'Traceback (most recent call last):\n  File "w.py", line 1, in setup\n{name}: no'
-        rebuilt = errors.raised_remotely(RuntimeError(text))
+        text = (
+            f'Traceback (most recent call last):\n  File "w.py", line 1, in setup\n'
+            f"RuntimeError: {name}: no [while running 'PrepareChunks']"
+        )
+        rebuilt = worker_error(RuntimeError(text))
         assert exit_code(rebuilt) == exit_code(kind.__new__(kind)), name
+
+
+@pytest.mark.slow
+def test_an_os_error_on_a_worker_is_one_paragraph_naming_its_step_with_exit_9(tmp_path):
+    """Regression: an OSError raised on a worker (here the landing folder of the data directory
+    is a file, so the step that spills the posts' keys cannot create its folder) reached the
+    operator as Beam's RuntimeError: exit 1, Beam's traceback logged, then the traceback again.
+    `--verbose` shows the worker's traceback."""
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text('{"id": "1", "created_at": "2025-03-01", "text": "so sad"}\n')
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "landing").write_text("not a folder")
+    args = ["run", str(posts), "--as-of", "2025-03-01", "--data-dir", str(data)]
+    env = {"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"}
+    code, output = _moodcast(args, env=env)
+    assert code == 9
+    message = _error_paragraph(output)
+    assert "step 'KeyPosts/FlatMap(key_posts)' of the Beam job failed on a worker with" in message
+    assert f"NotADirectoryError: [Errno 20] Not a directory: '{data / 'landing'}" in message
+    verbose = CliRunner().invoke(main, ["--verbose", *args], obj={"beam_args": []}, env=env)
+    assert verbose.exit_code == 9
+    assert "Traceback" in verbose.output and "in key_posts" in verbose.output

@@ -255,7 +255,8 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
 def test_a_model_error_of_the_streaming_job_is_reported_as_itself(emulator, tmp_path, monkeypatch):
     """Regression: every failure of the streaming job was reported as an InputError (exit 4)
     saying to check the subscription, a ModelError its workers raised too (here a static head's
-    model folder damaged after the marker directory was written)."""
+    model folder damaged after the marker directory was written). Regression: the in-process
+    runner logged the worker's traceback once per retry of the bundle before that line."""
     data_dir = tmp_path / "data"
     folder = train_sad_static_head(data_dir / "markers", cache_dir=tmp_path / "cache")
     (folder / "tokenizer.json").write_text("damaged")
@@ -275,3 +276,4 @@ def test_a_model_error_of_the_streaming_job_is_reported_as_itself(emulator, tmp_
     assert last_line.startswith(
         "Error: the static head of marker sad was trained with the model folder"
     ), result.stderr
+    assert "Traceback" not in result.stderr and "Giving up" not in result.stderr, result.stderr

@@ -232,3 +232,16 @@ def test_the_first_process_of_a_version_says_it_compiles_the_kernels(tmp_path):
     assert answers(root, env, logged=again) == [1]
     assert "compiling the marker kernels for this version" in first[0]
     assert "compiling" not in again[0]
+
+
+def test_processes_compiling_a_new_version_together_say_so_once(tmp_path):
+    """Regression: on a fresh install each of Beam's workers logged that it compiles the
+    kernels, one line per worker."""
+    root, env = tmp_path / "tree", environment(tmp_path, numba_cache_dir=True)
+    build(root, guard=True, value=1)
+    logged = []
+    assert answers(root, env, processes=4, logged=logged) == [1] * 4
+    assert sum("compiling the marker kernels" in err for err in logged) == 1
+    [folder] = [p for p in (tmp_path / "numba-cache").iterdir() if p.is_dir()]
+    assert (folder / kernel_cache.NOTICE_FILE).exists()
+    assert kernel_cache.unused_since(folder, time.time() + 1)

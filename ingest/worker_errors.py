@@ -1,0 +1,133 @@
+"""What failed on a Beam worker, read from the runner's failure, as one error the CLI reports.
+
+Beam's DoFnRunner re-raises an error of a step as the same kind with ` [while running '<step>']`
+appended to its message or, where the kind cannot be rebuilt so (an OSError, a MemoryError, an
+error with keyword-only arguments), as a RuntimeError `<Class>: <message> [while running
+'<step>']`, raised while handling the worker's own error. An in-process runner (FnApiRunner, the
+DirectRunner) raises that error itself; a remote runner raises its own failure holding the
+worker's traceback as text (Beam's PortableRunner a RuntimeError, Dataflow a
+DataflowRuntimeException), whose last chained exception ends with that line. `worker_error`
+reads either.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import re
+
+from transforms.errors import MoodcastError, WorkerError, WorkerOSError
+
+PACKAGES = frozenset({"transforms", "ingest", "warehouse", "forecasting", "dashboard", "moodcast"})
+"""moodcast's own packages: a worker's error class named in one of them is imported by name, as
+unpickling would, where the submitting process has not imported it."""
+
+_STEP = re.compile(r" \[while running '([^\n]*)'\]([\"']?)$", re.MULTILINE)
+"""The end of a step's error as Beam re-raised it: its step, and the closing quote of a message
+that Python quotes (a KeyError's: `KeyError: "created_at [while running 'Step']"`)."""
+_RAISED = re.compile(
+    r"(?:RuntimeError: )?(?P<name>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*))?", re.DOTALL
+)
+"""A traceback's exception text: its class (the worker's own, or Beam's RuntimeError naming it)
+and its message, which may span lines."""
+_CHAINED = re.compile(
+    r"^(?:The above exception was the direct cause of the following exception:"
+    r"|During handling of the above exception, another exception occurred:)$",
+    re.MULTILINE,
+)
+"""The line Python's traceback puts between a chained exception and the one raised from it or
+while handling it."""
+
+
+def worker_error(failure: BaseException) -> BaseException | None:
+    """The error to report for `failure`, a Beam runner's failure caused by a step's error on a
+    worker, or None where it names no step (a failure of the runner itself: the job service
+    unreachable, a subscription missing).
+
+    An error of moodcast's family is reported as itself where the runner ran in this process,
+    and as its kind (the first class of transforms.errors in its class's method resolution
+    order: a TaggingError is an InputError) with its message otherwise (the traceback's text
+    after its last frame, without the step), its class imported by name where this process has
+    not (PACKAGES). Any other error becomes a WorkerError naming the step, the error's class
+    and its message (a WorkerOSError, which is an OSError, for an OSError: a permission denied
+    or a full disk under a model or staging folder); a stop the user asked for (SystemExit,
+    KeyboardInterrupt) raised inside a step in this process is returned as itself. A remote traceback decides by its last chained exception (Python's
+    `The above exception was the direct cause…` or `During handling of the above exception…`):
+    an error of the family that the worker's failure was raised from, or while handling, is
+    not the failure."""
+    if getattr(failure, "_tagged_with_step", False) and failure.__context__ is not None:
+        own = failure.__context__
+        step = _STEP.search(str(failure))
+        if not isinstance(own, Exception) or isinstance(own, MoodcastError):
+            return own
+        kind = type(own)
+        name = f"{kind.__module__}.{kind.__qualname__}".removeprefix("builtins.")
+        return _not_ours(kind, name, str(own), step.group(1) if step else None)
+    if isinstance(failure, MoodcastError):
+        return None
+    failed = _CHAINED.split(str(failure))[-1]
+    tags = list(_STEP.finditer(failed))
+    if not tags:
+        return None
+    step, quote = tags[-1].groups()
+    lines = failed[: tags[-1].start()].splitlines()
+    frames = max((i for i, line in enumerate(lines) if line.startswith(" ")), default=-1)
+    text = "\n".join(lines[frames + 1 :]).removeprefix("Traceback (most recent call last):\n")
+    raised = _RAISED.fullmatch(text)
+    if raised is None:
+        return _not_ours(None, text, "", step)
+    name, message = raised.group("name"), raised.group("message") or ""
+    message = repr(message[1:]) if quote else message
+    kind = _error_class(name)
+    if kind is not None and issubclass(kind, MoodcastError):
+        return next(c for c in kind.__mro__ if c.__module__ == MoodcastError.__module__)(message)
+    return _not_ours(kind, name, message, step)
+
+
+def _not_ours(kind: type | None, name: str, message: str, step: str | None) -> WorkerError:
+    """A WorkerError (a WorkerOSError for an OSError) naming `step`, the error's class and its
+    message, and what to do about it."""
+    where = f"step '{step}'" if step else "a step"
+    error = f"{name}: {message}" if message else name
+    wrapper, advice = WorkerError, "a bug of moodcast or of a library it uses: please report it"
+    if kind is not None and issubclass(kind, OSError):
+        wrapper, advice = (
+            WorkerOSError,
+            "check the permissions and free space of that path on the workers",
+        )
+    elif kind is MemoryError:
+        advice = "the worker ran out of memory: give the workers more"
+    return wrapper(
+        f"{where} of the Beam job failed on a worker with {error}; {advice} (moodcast --verbose "
+        "shows the worker's traceback)"
+    )
+
+
+def _error_class(name: str) -> type | None:
+    """The exception class `name` (`<module>.<qualified name>` or a builtin's name) names: a
+    subclass of MoodcastError this process knows, a class of PACKAGES (its module imported if
+    need be), or a builtin exception; None otherwise."""
+    family = _family()
+    if name in family:
+        return family[name]
+    if "." not in name:
+        found = getattr(builtins, name, None)
+        return found if isinstance(found, type) and issubclass(found, BaseException) else None
+    module, _, qualname = name.rpartition(".")
+    if module.split(".")[0] not in PACKAGES:
+        return None
+    try:
+        found = getattr(importlib.import_module(module), qualname, None)
+    except Exception:
+        return None
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
+def _family() -> dict[str, type[MoodcastError]]:
+    """MoodcastError and its subclasses defined so far, by `<module>.<qualified name>`."""
+    found, todo = {}, [MoodcastError]
+    while todo:
+        kind = todo.pop()
+        found[f"{kind.__module__}.{kind.__qualname__}"] = kind
+        todo.extend(kind.__subclasses__())
+    return found

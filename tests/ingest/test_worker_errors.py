@@ -1,0 +1,250 @@
+"""The error a step raised on a Beam worker, read back from the runner's failure
+(ingest.worker_errors.worker_error): on tracebacks Python formats itself, as a remote runner
+holds them as text, and on the errors real in-process runners raise; and what Beam logs of it
+(ingest.runner.worker_errors_unlogged)."""
+
+import logging
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_stream import TestStream as BeamTestStream
+
+from ingest.runner import worker_errors_unlogged
+from ingest.worker_errors import PACKAGES, worker_error
+from transforms.errors import InputError, ModelError, WorkerError, WorkerOSError
+
+ROOT = Path(__file__).resolve().parents[2]
+STEP = "PrepareChunks/ParDo(PrepareChunkFn)"
+
+
+class PathsError(InputError):
+    """An error of the family that Beam cannot rebuild with its step appended (a keyword-only
+    argument), as ingest.inputs.InputFileError."""
+
+    def __init__(self, message: str, *, paths: list[str]):
+        super().__init__(message)
+        self.paths = paths
+
+
+def _runner_failure(raise_it) -> RuntimeError:
+    """The PortableRunner's failure around the worker traceback of what `raise_it` raises."""
+    try:
+        raise_it()
+    except Exception as exc:
+        worker = "".join(traceback.format_exception(exc))
+    return RuntimeError(
+        "Pipeline job-1 failed in state FAILED: Error running pipeline.\nTraceback (most recent "
+        'call last):\n  File "fn_runner.py", line 1395, in process_bundle\n    raise '
+        f"RuntimeError(result.error)\nRuntimeError: {worker}"
+    )
+
+
+def _beam_step(error: Exception) -> None:
+    """Raise `error` as Beam's DoFnRunner._reraise_augmented does: the same kind with the step
+    appended, raised while handling it; Beam's RuntimeError naming it where that fails."""
+    try:
+        raise error
+    except Exception as exc:
+        step = f" [while running '{STEP}']"
+        try:
+            augmented = type(exc)(exc.args[0] + step, *exc.args[1:])
+        except Exception:
+            augmented = RuntimeError(
+                traceback.format_exception_only(type(exc), exc)[-1].strip() + step
+            )
+        raise augmented  # noqa: B904 (Beam's own form: raised while handling it)
+
+
+def _model_error_then_disk_full():
+    try:
+        raise ModelError("the static head of marker sad needs its model folder")
+    except ModelError as exc:
+        raise OSError(28, "No space left on device") from exc
+
+
+def _input_error_handled_badly():
+    try:
+        raise InputError("no usable post")
+    except InputError:
+        raise KeyError("created_at")  # noqa: B904 (a worker that does so)
+
+
+def test_a_workers_error_with_beams_step_is_its_kind_with_its_message():
+    found = worker_error(_runner_failure(lambda: _beam_step(ModelError("folder gone"))))
+    assert type(found) is ModelError and str(found) == "folder gone"
+
+
+def test_an_error_beam_could_not_rebuild_with_its_step_is_still_found():
+    failure = _runner_failure(lambda: _beam_step(PathsError("a.jsonl is damaged", paths=["a"])))
+    assert "RuntimeError: tests.ingest.test_worker_errors.PathsError: a.jsonl" in str(failure)
+    found = worker_error(failure)
+    assert type(found) is InputError and str(found) == "a.jsonl is damaged"
+
+
+@pytest.mark.parametrize(
+    ("raise_it", "kind", "error"),
+    [
+        (_model_error_then_disk_full, WorkerOSError, "OSError: [Errno 28] No space left on device"),
+        (_input_error_handled_badly, WorkerError, "KeyError: 'created_at'"),
+    ],
+)
+def test_an_error_of_the_family_that_another_was_raised_from_is_not_the_failure(
+    raise_it, kind, error
+):
+    """Regression: the last line naming an error of the family decided, wherever it stood, so
+    a ModelError that a worker's OSError was raised from (or an InputError it was handling when
+    a KeyError came) was reported as the run's error, exit 6 (4), and the OSError (KeyError)
+    that failed the job was never shown."""
+    found = worker_error(_runner_failure(lambda: _beam_step(_raises(raise_it))))
+    assert type(found) is kind
+    assert f"step '{STEP}' of the Beam job failed on a worker with {error}; " in str(found)
+
+
+def _raises(raise_it) -> Exception:
+    try:
+        raise_it()
+    except Exception as exc:
+        return exc
+    raise AssertionError("it raised nothing")
+
+
+def test_a_failure_that_names_no_step_is_the_runners_own():
+    """A worker's traceback without Beam's step (the runner failed, not a step), even one
+    whose message names an error of the family, is not read as a worker's error."""
+    path = Path("posts\ntransforms.errors.ModelError: x.jsonl")
+    assert worker_error(_runner_failure(path.read_bytes)) is None
+    assert worker_error(RuntimeError("Job service unreachable: connection refused")) is None
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "named"),
+    [
+        (PermissionError(13, "Permission denied", "/srv/models/x"), WorkerOSError,
+         "PermissionError: [Errno 13] Permission denied: '/srv/models/x'"),
+        (MemoryError(), WorkerError, "MemoryError; the worker ran out of memory"),
+        (KeyError("created_at"), WorkerError, "KeyError: 'created_at'"),
+    ],
+)  # fmt: skip
+def test_any_other_error_on_a_remote_worker_is_a_worker_error_naming_it_and_its_step(
+    error, kind, named
+):
+    """Regression: a worker's error of another kind (a permission denied or a full disk under a
+    model or staging folder, out of memory) was the runner's failure: exit 1 and Beam's whole
+    traceback."""
+    found = worker_error(_runner_failure(lambda: _beam_step(error)))
+    assert type(found) is kind
+    assert f"step '{STEP}' of the Beam job failed on a worker with {named}" in str(found)
+    assert "Traceback" not in str(found) and "[while running" not in str(found)
+
+
+def test_a_class_of_the_family_this_process_has_not_imported_is_imported_for_its_kind():
+    """Regression: only the classes the submitting process had imported were known, so a
+    worker's TaggingError (an InputError, exit 4) was the runner's failure, exit 1."""
+    script = (
+        "import sys\n"
+        "from ingest.worker_errors import worker_error\n"
+        "assert 'moodcast.tagging' not in sys.modules\n"
+        "text = 'Traceback (most recent call last):\\nRuntimeError: moodcast.tagging.TaggingError:"
+        " no text column [while running \\'Tag\\']'\n"
+        "found = worker_error(RuntimeError(text))\n"
+        "print(type(found).__name__, found)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "InputError no text column"
+
+
+class _Fails(beam.DoFn):
+    """Raises `error` on the first element."""
+
+    def __init__(self, error: BaseException):
+        self._error = error
+
+    def process(self, element):
+        raise self._error
+
+
+def _run_failing(error: BaseException, *, streaming: bool = False) -> BaseException:
+    """The failure of a real in-process runner whose step `Fails` raises `error`: FnApiRunner,
+    or with `streaming` the BundleBasedDirectRunner that `moodcast stream` uses, which retries
+    the bundle."""
+    flags = ["--runner=BundleBasedDirectRunner", "--streaming"] if streaming else []
+    pipeline = beam.Pipeline(options=PipelineOptions(flags or ["--runner=FnApiRunner"]))
+    source = BeamTestStream().add_elements([1]).advance_watermark_to_infinity()
+    _ = (
+        pipeline
+        | (source if streaming else beam.Create([1]))
+        | "Fails" >> beam.ParDo(_Fails(error))
+    )
+    try:
+        pipeline.run().wait_until_finish()
+    except BaseException as exc:
+        return exc
+    raise AssertionError("the pipeline did not fail")
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "named"),
+    [
+        (PermissionError(13, "Permission denied", "/srv/models/x"), WorkerOSError,
+         "PermissionError: [Errno 13] Permission denied: '/srv/models/x'"),
+        (MemoryError(), WorkerError, "MemoryError; the worker ran out of memory"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("streaming", [False, True])
+def test_an_in_process_runners_worker_error_is_one_error_and_beam_logs_no_traceback(
+    error, kind, named, streaming, caplog
+):
+    """Regression: FnApiRunner raised Beam's RuntimeError (exit 1, a traceback) for a worker's
+    OSError or MemoryError, after Beam had logged the traceback; the streaming DirectRunner
+    logged it once per retry of the bundle (four times, twice each)."""
+    with worker_errors_unlogged():
+        failure = _run_failing(error, streaming=streaming)
+    found = worker_error(failure)
+    assert type(found) is kind
+    assert f"step 'Fails' of the Beam job failed on a worker with {named}" in str(found)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_an_in_process_runner_reports_our_error_as_itself_without_the_step(streaming, caplog):
+    error = ModelError("the static head of marker sad needs its model folder")
+    with worker_errors_unlogged():
+        failure = _run_failing(error, streaming=streaming)
+    found = worker_error(failure)
+    assert type(found) is ModelError and str(found) == str(error)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def test_without_it_the_streaming_runner_logs_the_traceback_once_per_retry(caplog):
+    _run_failing(ModelError("gone"), streaming=True)
+    assert caplog.text.count("Traceback") >= 4
+
+
+@pytest.mark.parametrize("stop", [SystemExit(143), KeyboardInterrupt()])
+def test_a_stop_the_user_asked_for_inside_a_step_is_itself_and_not_logged(stop, caplog):
+    with worker_errors_unlogged():
+        failure = _run_failing(stop)
+    found = worker_error(failure)
+    assert type(found) is type(stop) and found.args == stop.args
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_message_over_several_lines_is_read_whole():
+    error = ModelError("the static head of marker sad needs its model folder\nstatic-0a1b: gone")
+    found = worker_error(_runner_failure(lambda: _beam_step(error)))
+    assert type(found) is ModelError and str(found) == str(error)
+
+
+def test_the_packages_whose_classes_are_imported_by_name_are_the_distributions():
+    import tomllib
+
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = found["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert {name.removesuffix("*") for name in include} == PACKAGES
