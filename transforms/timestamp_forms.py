@@ -50,8 +50,8 @@ OTHER_FORMS = (
     r"(?::(?P<S>\d{2}))? (?P<z>[+-]\d{4}|UTC|UT|GMT|Z)$",
 )
 """The forms each matched whole, fields named: ISO-8601 extended (the date also as
-YYYY/MM/DD), with or without seconds, a time zone of `Z`, `UTC` or `GMT` (with or without a
-space before it), `±hh:mm`, `±hhmm` or `±hh`, or none; ISO-8601 basic (20260111T0436Z; a date
+YYYY/MM/DD), with or without seconds, a time zone of `Z` or `z`, `UTC` or `GMT` (a space
+before them or not), `±hh:mm`, `±hhmm` or `±hh`, or none; ISO-8601 basic (20260111T0436Z; a date
 alone in it is an epoch); Twitter API v1.1 (`Sun Jan 11 04:36:00 +0000 2026`); RFC 2822
 (`Sun, 11 Jan 2026 04:36 GMT`, the weekday optional, the zone an offset, UT, UTC, GMT or Z;
 not the other names it allows, EST to PDT, which exports in other countries use for their own
