@@ -40,7 +40,8 @@ from transforms.markers import marker_versions
 from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
-from transforms.records import FILE_LOSS_REASONS, TIMESTAMP_FORMS, UNPARSEABLE_TIMESTAMP
+from transforms.records import FILE_LOSS_REASONS
+from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, TIMESTAMP_FORMS, UNPARSEABLE_TIMESTAMP
 
 log = logging.getLogger(__name__)
 
@@ -296,9 +297,10 @@ def _no_usable_post(
 ) -> InputFileError:
     """The error of a run that kept no post: that its inputs hold no record, or what became of
     the records, the fields the first input holds, how to read it
-    (transforms.presets.suggest_reading; left out where every dead letter is an unparseable
-    timestamp, as its fields were read), the timestamp forms read when some `created_at` could
-    not be, and which dates the run keeps when posts were filtered by their dates."""
+    (transforms.presets.suggest_reading; left out where every dead letter is an unparseable or
+    ambiguous timestamp, as its fields were read), the timestamp forms read when some
+    `created_at` could not be (and, for a date in day/month order, how to rewrite it), and
+    which dates the run keeps when posts were filtered by their dates."""
     if summary.read == 0:
         return InputFileError(
             f"No usable post: {', '.join(f.path for f in files)} "
@@ -327,13 +329,22 @@ def _no_usable_post(
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
     advice = [suggest_reading(fields) if fields else json_document_advice(files[0].path)]
-    if unparseable := summary.dead_letter_reasons.get(UNPARSEABLE_TIMESTAMP, 0):
-        if unparseable == summary.dead_lettered:
+    unparseable = summary.dead_letter_reasons.get(UNPARSEABLE_TIMESTAMP, 0)
+    ambiguous = summary.dead_letter_reasons.get(AMBIGUOUS_TIMESTAMP, 0)
+    if unparseable or ambiguous:
+        if unparseable + ambiguous == summary.dead_lettered:
             advice = []
+        if ambiguous:
+            advice.append(
+                "A created_at such as 01/11/2026 04:36 starts with a day and a month in an "
+                "order the value does not tell (1 November or 11 January), and moodcast does "
+                "not guess it: write the column as YYYY-MM-DD hh:mm first, reading it in the "
+                "order your export uses (pandas: pd.to_datetime(column, dayfirst=True) where "
+                "the day comes first)."
+            )
         advice.append(
-            f"moodcast reads created_at as {TIMESTAMP_FORMS}; any other form (such as "
-            "01/11/2026 04:36, whose day and month it would have to guess) is an unparseable "
-            "timestamp: convert the column to one of those forms first."
+            f"moodcast reads created_at as {TIMESTAMP_FORMS}; any other form is an "
+            "unparseable timestamp: convert the column to one of those forms first."
         )
     if summary.filtered.get("future timestamp"):
         advice.append(

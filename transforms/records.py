@@ -6,6 +6,7 @@ frame of dead letters (DEAD_LETTER_SCHEMA). One bad record never spoils its neig
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,14 @@ from transforms.contracts import (
     RAW_POST_SCHEMA,
 )
 from transforms.presets import InputMapping, items, map_record
+from transforms.timestamp_forms import (
+    AMBIGUOUS_TIMESTAMP,
+    DAY_MONTH_ORDER,
+    ISO_AWARE,
+    ISO_NAIVE,
+    UNPARSEABLE_TIMESTAMP,
+    other_forms_as_iso,
+)
 
 LOCATED_SCHEMA = {**RAW_POST_SCHEMA, "source": pl.String, "line": pl.Int64}
 TRUNCATED = "truncated or corrupt compressed file"
@@ -282,16 +291,6 @@ EARLIEST_DATE = date(2000, 1, 1)
 """The default start of the plausible-date window: older posts are dead letters."""
 
 
-UNPARSEABLE_TIMESTAMP = "unparseable timestamp"
-"""The dead-letter reason of a record whose `created_at` parse_timestamp cannot read."""
-TIMESTAMP_FORMS = (
-    "ISO-8601 date and time with seconds, with Z or an offset (2026-01-11T04:36:00Z, "
-    "2026-01-11 04:36:00+01:00) or without one, read in source_tz (2026-01-11 04:36:00), a date "
-    "alone (2026-01-11), or epoch seconds or milliseconds (1768106160)"
-)
-"""The `created_at` forms parse_timestamp reads, as an error message names them."""
-
-
 def validate(
     records: pl.DataFrame,
     *,
@@ -302,7 +301,8 @@ def validate(
     """Split parsed records into valid posts and dead letters.
 
     A record is refused for a missing required field, a text over `max_text_chars` characters,
-    a `created_at` that is neither ISO-8601 nor epoch seconds/milliseconds, or one dated before
+    a `created_at` in none of TIMESTAMP_FORMS (AMBIGUOUS_TIMESTAMP where it starts with a date
+    in DAY_MONTH_ORDER, else UNPARSEABLE_TIMESTAMP), or one dated before
     `earliest` (UTC; the plausible-date window's start, which also keeps later stages within
     the calendar's range; its end is the run's as-of date, transforms.posts). Valid posts gain
     `created_utc` (UTC datetime); a naive timestamp is read in `source_tz`. Dead letters here
@@ -328,7 +328,15 @@ def validate(
         .otherwise(None)
     )
     checked = checked.with_columns(reason.alias("_reason"))
-    bad = checked.filter(pl.col("_reason").is_not_null())
+    bad = checked.filter(pl.col("_reason").is_not_null()).with_columns(
+        pl.when(
+            (pl.col("_reason") == UNPARSEABLE_TIMESTAMP)
+            & pl.col("created_at").str.strip_chars().str.contains(DAY_MONTH_ORDER)
+        )
+        .then(pl.lit(AMBIGUOUS_TIMESTAMP))
+        .otherwise(pl.col("_reason"))
+        .alias("_reason")
+    )
     dead = bad.select(
         "source",
         "line",
@@ -352,7 +360,9 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
 
     Accepts epoch seconds, epoch milliseconds (values above 1e11; at most year 9999), ISO-8601
     with `Z` or an offset, and naive ISO-8601 (date and time, or a date alone) read in
-    `source_tz` by wall_time_in.
+    `source_tz` by wall_time_in; where those read nothing, the other forms of TIMESTAMP_FORMS,
+    rewritten as ISO-8601 by transforms.timestamp_forms.other_forms_as_iso and read the same
+    way (so every value read before reads as it did).
     """
     text = value.str.strip_chars()
     numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
@@ -362,17 +372,37 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
     epoch = pl.from_epoch(millis, time_unit="ms").dt.replace_time_zone("UTC")
 
     iso = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T").str.replace(r"[Zz]$", "+00:00")
-    aware = iso.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_zone="UTC")
+    aware = iso.str.to_datetime(ISO_AWARE, strict=False, time_zone="UTC")
     naive_text = (
         pl.when(iso.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(iso + "T00:00:00").otherwise(iso)
     )
-    naive = naive_text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
+    naive = naive_text.str.to_datetime(ISO_NAIVE, strict=False)
+    other = text.map_batches(
+        functools.partial(_other_forms, source_tz=source_tz),
+        return_dtype=pl.Datetime("us", "UTC"),
+        is_elementwise=True,
+    )
     return (
         pl.when(numeric)
         .then(epoch)
-        .otherwise(pl.coalesce(aware, wall_time_in(naive, source_tz=source_tz)))
+        .otherwise(pl.coalesce(aware, wall_time_in(naive, source_tz=source_tz), other))
         .dt.cast_time_unit("us")
     )
+
+
+def _other_forms(text: pl.Series, *, source_tz: str) -> pl.Series:
+    """The instants of stripped `text` in transforms.timestamp_forms.OTHER_FORMS (null
+    elsewhere), a naive one read in `source_tz` by wall_time_in. A Series function, so that
+    the rewritten text is made once for both of its readings."""
+    rewritten = other_forms_as_iso(text)
+    if rewritten.null_count() == rewritten.len():
+        return pl.Series(text.name, [None] * text.len(), pl.Datetime("us", "UTC"))
+    iso = pl.lit(rewritten)
+    aware = iso.str.to_datetime(ISO_AWARE, strict=False, time_zone="UTC")
+    naive = iso.str.to_datetime(ISO_NAIVE, strict=False)
+    return pl.select(
+        pl.coalesce(aware, wall_time_in(naive, source_tz=source_tz)).dt.cast_time_unit("us")
+    ).to_series()
 
 
 def wall_time_in(naive: pl.Expr, *, source_tz: str) -> pl.Expr:

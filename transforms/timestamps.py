@@ -1,18 +1,22 @@
-"""The common shapes of `created_at` read in one compiled pass: the fast path of
-transforms.records.parse_timestamps, which sends every other value through the general
+"""The `created_at` forms of transforms.timestamp_forms read in one compiled pass: the fast
+path of transforms.records.parse_timestamps, which sends every other value through the general
 parse_timestamp expression.
 
-A value is read here only where it has one plain shape, with no white space and every field in
-range, whose instant the general path gives exactly:
+A value is read here only where it has one plain shape, every field in range, whose instant
+the general path gives exactly:
 
 - epoch seconds or milliseconds: 1 to 15 ASCII digits (milliseconds above 1e11, as the general
   path reads them), at most year 9999;
-- `YYYY-MM-DD`, a date alone (midnight, a wall time);
-- `YYYY-MM-DD` then `T` or a space, `hh:mm:ss`, an optional `.` and 1 to 6 digits, then
-  nothing (a wall time), `Z` or `z` (UTC) or `+hh:mm` / `-hh:mm` (an offset under 24 hours).
+- `YYYY-MM-DD` or `YYYY/MM/DD`, a date alone (midnight, a wall time), or then `T` or a space
+  and `hh:mm`, `hh:mm:ss` or `hh:mm:ss` with `.` and 1 to 6 digits; or ISO-8601 basic,
+  `YYYYMMDDThhmm[ss[.f]]`; then nothing (a wall time), `Z` or `z`, `UTC` or `GMT` (a space
+  before them or not), or an offset under 24 hours, `±hh:mm`, `±hhmm` or `±hh`;
+- Twitter API v1.1's `Www Mmm dd hh:mm:ss ±hhmm yyyy`;
+- RFC 2822's `[Www, ]d[d] Mmm yyyy hh:mm[:ss] ` then `±hhmm`, `UT`, `UTC`, `GMT` or `Z`.
 
 Years run from 1000 to 9999, seconds to 59 (a leap second keeps the general path), days to the
-month's last. Anything else, however close, is `OTHER`: left to the general path.
+month's last; a weekday's name must be one but is not checked against its date. Anything else,
+however close, is `OTHER`: left to the general path.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ OTHER, INSTANT, WALL = 0, 1, 2
 _MAX_EPOCH_MS = 253_402_300_799_999
 _SECOND = 1_000_000
 _DAY = 86_400 * _SECOND
+_WEEKDAYS = np.frombuffer(b"MonTueWedThuFriSatSun", dtype=np.uint8)
+_MONTHS = np.frombuffer(b"JanFebMarAprMayJunJulAugSepOctNovDec", dtype=np.uint8)
+_UTC_NAMES = np.frombuffer(b"UTCGMT", dtype=np.uint8)
 
 
 def common_timestamps(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -89,39 +96,184 @@ def _read(data, start, end):
         if epoch >= 0:
             millis = epoch if epoch > 100_000_000_000 else epoch * 1000
             return (INSTANT, millis * 1000) if millis <= _MAX_EPOCH_MS else (OTHER, 0)
-    if n < 10 or data[start + 4] != 45 or data[start + 7] != 45:
+    if n < 10:
         return OTHER, 0
-    year, month = _number(data, start, 4), _number(data, start + 5, 2)
-    day = _number(data, start + 8, 2)
+    if _is_digit(data[start]):
+        if data[start + 4] == 45 or data[start + 4] == 47:
+            return _read_iso(data, start, end, True)
+        if data[start + 8] == 84:
+            return _read_iso(data, start, end, False)
+        return _read_rfc2822(data, start, end)
+    if data[start + 3] == 44 and data[start + 4] == 32 and _name(data, start, _WEEKDAYS) >= 0:
+        return _read_rfc2822(data, start + 5, end)
+    if data[start + 3] == 32:
+        return _read_twitter(data, start, end)
+    return OTHER, 0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _is_digit(byte):
+    return 48 <= byte <= 57
+
+
+@numba.njit(cache=True, nogil=True)
+def _name(data, p, names):
+    """The index of the three letters at `p` among `names` (three letters each), or -1."""
+    for i in range(len(names) // 3):
+        at = 3 * i
+        if data[p] == names[at] and data[p + 1] == names[at + 1] and data[p + 2] == names[at + 2]:
+            return i
+    return -1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _date(year, month, day):
+    """Microseconds from 1970-01-01 to midnight of a date from 1000 to 9999, or -1."""
     if year < 1000 or not 1 <= month <= 12 or not 1 <= day <= _month_days(year, month):
-        return OTHER, 0
-    micros = _days(year, month, day) * _DAY
-    if n == 10:
-        return WALL, micros
-    if n < 19 or data[start + 10] not in (84, 32) or data[start + 13] != 58:
-        return OTHER, 0
-    hour, minute = _number(data, start + 11, 2), _number(data, start + 14, 2)
-    second = _number(data, start + 17, 2) if data[start + 16] == 58 else -1
+        return -1
+    return _days(year, month, day) * _DAY
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _clock(hour, minute, second):
+    """Microseconds from midnight to a time of day, or -1 (no leap second)."""
     if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
+        return -1
+    return ((hour * 60 + minute) * 60 + second) * _SECOND
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _read_iso(data, start, end, extended):
+    """ISO-8601, extended (`-` or `/` between the date's fields, `:` between the time's) or
+    basic (`T` after 8 digits), from `start`; at least 10 bytes."""
+    if extended:
+        if data[start + 7] != data[start + 4]:
+            return OTHER, 0
+        date = _date(
+            _number(data, start, 4), _number(data, start + 5, 2), _number(data, start + 8, 2)
+        )
+        p = start + 10
+        if p == end:
+            return (WALL, date) if date >= 0 else (OTHER, 0)
+        if data[p] != 84 and data[p] != 32:
+            return OTHER, 0
+    else:
+        date = _date(
+            _number(data, start, 4), _number(data, start + 4, 2), _number(data, start + 6, 2)
+        )
+        p = start + 8
+    if date < 0 or p + (6 if extended else 5) > end:
         return OTHER, 0
-    micros += ((hour * 60 + minute) * 60 + second) * _SECOND
-    p = start + 19
-    if p < end and data[p] == 46:
+    hour = _number(data, p + 1, 2)
+    if extended:
+        minute = _number(data, p + 4, 2) if data[p + 3] == 58 else -1
+        p += 6
+        has_second = p + 3 <= end and data[p] == 58
+        second = _number(data, p + 1, 2) if has_second else 0
+        p += 3 if has_second else 0
+    else:
+        minute = _number(data, p + 3, 2)
+        p += 5
+        has_second = p + 2 <= end and _is_digit(data[p])
+        second = _number(data, p, 2) if has_second else 0
+        p += 2 if has_second else 0
+    clock = _clock(hour, minute, second)
+    if clock < 0:
+        return OTHER, 0
+    micros = date + clock
+    if has_second and p < end and data[p] == 46:
         digits = 0
-        while p + 1 + digits < end and 48 <= data[p + 1 + digits] <= 57:
+        while p + 1 + digits < end and _is_digit(data[p + 1 + digits]):
             digits += 1
         if not 1 <= digits <= 6:
             return OTHER, 0
         micros += _number(data, p + 1, digits) * 10 ** (6 - digits)
         p += 1 + digits
-    if p == end:
-        return WALL, micros
-    if p + 1 == end and data[p] in (90, 122):
-        return INSTANT, micros
-    if p + 6 != end or data[p] not in (43, 45) or data[p + 3] != 58:
-        return OTHER, 0
-    hours, minutes = _number(data, p + 1, 2), _number(data, p + 4, 2)
+    kind, offset = _zone(data, p, end)
+    return (kind, micros - offset) if kind != OTHER else (OTHER, 0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _zone(data, p, end):
+    """The kind and offset (µs east of UTC) of an ISO zone from `p` to `end`: nothing (WALL),
+    `Z`, `z`, `UTC` or `GMT` (a space before the last two allowed), `±hh`, `±hhmm`, `±hh:mm`."""
+    n = end - p
+    if n == 0:
+        return WALL, 0
+    if n == 1 and (data[p] == 90 or data[p] == 122):
+        return INSTANT, 0
+    if data[p] == 43 or data[p] == 45:
+        if n == 3:
+            minutes = 0
+        elif n == 5:
+            minutes = _number(data, p + 3, 2)
+        elif n == 6 and data[p + 3] == 58:
+            minutes = _number(data, p + 4, 2)
+        else:
+            return OTHER, 0
+        return _offset(data[p], _number(data, p + 1, 2), minutes)
+    if n == 4 and data[p] == 32:
+        p, n = p + 1, 3
+    if n == 3 and _name(data, p, _UTC_NAMES) >= 0:
+        return INSTANT, 0
+    return OTHER, 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _offset(sign, hours, minutes):
+    """INSTANT and an offset of `hours` and `minutes` east (`sign` `+`) or west (`-`) of UTC,
+    under 24 hours; else OTHER."""
     if not (0 <= hours <= 23 and 0 <= minutes <= 59):
         return OTHER, 0
     offset = (hours * 60 + minutes) * 60 * _SECOND
-    return INSTANT, micros - offset if data[p] == 43 else micros + offset
+    return INSTANT, offset if sign == 43 else -offset
+
+
+@numba.njit(cache=True, nogil=True)
+def _read_twitter(data, start, end):
+    """Twitter API v1.1's `Www Mmm dd hh:mm:ss ±hhmm yyyy`, exactly 30 bytes."""
+    if end - start != 30 or _name(data, start, _WEEKDAYS) < 0:
+        return OTHER, 0
+    for at, byte in ((3, 32), (7, 32), (10, 32), (13, 58), (16, 58), (19, 32), (25, 32)):
+        if data[start + at] != byte:
+            return OTHER, 0
+    month = _name(data, start + 4, _MONTHS) + 1
+    date = _date(_number(data, start + 26, 4), month, _number(data, start + 8, 2))
+    hour, minute = _number(data, start + 11, 2), _number(data, start + 14, 2)
+    clock = _clock(hour, minute, _number(data, start + 17, 2))
+    if date < 0 or clock < 0 or (data[start + 20] != 43 and data[start + 20] != 45):
+        return OTHER, 0
+    hours, minutes = _number(data, start + 21, 2), _number(data, start + 23, 2)
+    kind, offset = _offset(data[start + 20], hours, minutes)
+    return (kind, date + clock - offset) if kind != OTHER else (OTHER, 0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _read_rfc2822(data, p, end):
+    """RFC 2822's `d[d] Mmm yyyy hh:mm[:ss] zone` from `p` (after the weekday and `, `, where
+    there is one): the zone `±hhmm`, `UT`, `UTC`, `GMT` or `Z`."""
+    width = 1 if p + 1 < end and data[p + 1] == 32 else 2
+    p += width
+    if end - p < 15 or data[p] != 32 or data[p + 4] != 32 or data[p + 9] != 32:
+        return OTHER, 0
+    month = _name(data, p + 1, _MONTHS) + 1
+    date = _date(_number(data, p + 5, 4), month, _number(data, p - width, width))
+    hour = _number(data, p + 10, 2)
+    minute = _number(data, p + 13, 2) if data[p + 12] == 58 else -1
+    p += 15
+    has_second = p + 3 <= end and data[p] == 58
+    clock = _clock(hour, minute, _number(data, p + 1, 2) if has_second else 0)
+    p += 3 if has_second else 0
+    if date < 0 or clock < 0 or p == end or data[p] != 32:
+        return OTHER, 0
+    p, n = p + 1, end - p - 1
+    if n == 5 and (data[p] == 43 or data[p] == 45):
+        kind, offset = _offset(data[p], _number(data, p + 1, 2), _number(data, p + 3, 2))
+    else:
+        utc = (
+            (n == 3 and _name(data, p, _UTC_NAMES) >= 0)
+            or (n == 2 and data[p] == 85 and data[p + 1] == 84)
+            or (n == 1 and data[p] == 90)
+        )
+        kind, offset = INSTANT if utc else OTHER, 0
+    return (kind, date + clock - offset) if kind != OTHER else (OTHER, 0)

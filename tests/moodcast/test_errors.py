@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from moodcast.cli import EXIT_CODES, exit_code, main
 from transforms import errors
 from transforms.presets import suggest_reading
-from transforms.records import TIMESTAMP_FORMS
+from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, TIMESTAMP_FORMS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,11 +123,15 @@ def test_a_run_that_keeps_no_post_fails_with_the_fields_and_a_mapping(tmp_path, 
 
 
 @pytest.mark.slow
-def test_a_run_whose_every_timestamp_is_unparseable_names_the_forms_read_not_a_mapping(tmp_path):
+def test_a_run_whose_every_timestamp_is_unread_names_the_forms_read_not_a_mapping(tmp_path):
     """Regression: a file whose dates are `01/11/2026 04:36`, read through a mapping that names
-    its date column, was told to write a mapping naming a created_at column, which it had."""
+    its date column, was told to write a mapping naming a created_at column, which it had. Such
+    a date is now a dead letter of its own, whose advice says why it is not read."""
     posts = tmp_path / "posts.csv"
-    posts.write_text("post_id,posted,body\n1,01/11/2026 04:36,so sad today\n", encoding="utf-8")
+    posts.write_text(
+        "post_id,posted,body\n1,01/11/2026 04:36,so sad today\n2,next week,me too\n",
+        encoding="utf-8",
+    )
     mapping = tmp_path / "mapping.toml"
     mapping.write_text('id = "post_id"\ncreated_at = "posted"\ntext = "body"\n', encoding="utf-8")
     code, output = _moodcast(
@@ -137,8 +141,9 @@ def test_a_run_whose_every_timestamp_is_unparseable_names_the_forms_read_not_a_m
     )  # fmt: skip
     assert code == 4
     message = _error_paragraph(output)
-    assert "1 dead-lettered (1 unparseable timestamp)" in message
+    assert f"2 dead-lettered (1 {AMBIGUOUS_TIMESTAMP}, 1 unparseable timestamp)" in message
     assert "mapping file (--mapping" not in message and "created_at =" not in message
+    assert "an order the value does not tell (1 November or 11 January)" in message
     assert f"reads created_at as {TIMESTAMP_FORMS}" in message
 
 

@@ -15,6 +15,7 @@ from transforms.records import (
     parse_timestamps,
     validate,
 )
+from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, UNPARSEABLE_TIMESTAMP
 
 
 def _lines(*objs) -> list[bytes]:
@@ -194,6 +195,29 @@ def test_textual_flags_and_typed_values_are_read():
         ("2025-01-01", datetime(2025, 1, 1)),
         ("yesterday-ish", None),
         ("2025-13-01T00:00:00Z", None),
+        # Forms other people's exports write (dead letters before).
+        ("2025-01-01 10:00", datetime(2025, 1, 1, 10)),
+        ("2025-01-01T10:00Z", datetime(2025, 1, 1, 10)),
+        ("2025/01/01 10:00:00", datetime(2025, 1, 1, 10)),
+        ("Wed Jan 01 10:00:00 +0000 2025", datetime(2025, 1, 1, 10)),
+        ("Wed, 01 Jan 2025 10:00:00 +0000", datetime(2025, 1, 1, 10)),
+        ("1 Jan 2025 11:00 +0100", datetime(2025, 1, 1, 10)),
+        ("Wed, 1 Jan 2025 10:00:00 GMT", datetime(2025, 1, 1, 10)),
+        ("2025-01-01 10:00:00 UTC", datetime(2025, 1, 1, 10)),
+        ("2025-01-01 10:00:00.123456 UTC", datetime(2025, 1, 1, 10, 0, 0, 123456)),
+        ("20250101T100000Z", datetime(2025, 1, 1, 10)),
+        ("20250101T1130+0130", datetime(2025, 1, 1, 10)),
+        ("2025-01-01T11:00:00+01", datetime(2025, 1, 1, 10)),
+        ("2025-01-01 05:30:00.5-04:30", datetime(2025, 1, 1, 10, 0, 0, 500000)),
+        ("2025-01-01T11:00:00+0100", datetime(2025, 1, 1, 10)),
+        # Near misses and forms left unread.
+        ("01/01/2025 10:00", None),
+        ("2025/01-01 10:00", None),
+        ("Wed, 01 Jan 2025 10:00:00 EST", None),
+        ("Wed Jan 01 10:00:00 2025", None),
+        ("2025-01-01 10:00 +01:00:00", None),
+        ("2025-01-01T10", None),
+        ("20250101", datetime(1970, 8, 23, 9, 1, 41)),  # an epoch, as before
     ],
 )
 def test_timestamps_in_every_accepted_form(raw, expected):
@@ -276,6 +300,27 @@ def test_validate_refuses_missing_fields_oversized_text_and_bad_timestamps():
         "unparseable timestamp",
         "missing field id",
     ]
+
+
+def test_dates_in_day_month_order_are_dead_letters_that_say_so_not_guesses():
+    raw = ["03/01/2024 12:30", "3/1/24", "25.12.2024 08:00", " 01-03-2024T12:30:00Z", "2024/03/01",
+           "1/3/2024, 9:15:00 PM", "2024-03-01 12:30 soon", "03/01"]  # fmt: skip
+    lines = _lines(*({"id": str(i), "created_at": at, "text": "x"} for i, at in enumerate(raw)))
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    valid, dead = validate(records, source_tz="UTC")
+    assert valid["created_at"].to_list() == ["2024/03/01"]
+    assert dead["reason"].to_list() == [AMBIGUOUS_TIMESTAMP] * 5 + [UNPARSEABLE_TIMESTAMP] * 2
+
+
+def test_naive_forms_without_seconds_are_read_in_the_source_zone():
+    raw = pl.Series("created_at", ["2025-03-30 02:30", "2025/10/26 02:30", "20251026T0230"])
+    expected = [datetime(2025, 3, 30, 1, 30), datetime(2025, 10, 26, 0, 30)] + [
+        datetime(2025, 10, 26, 0, 30)
+    ]
+    parsed = parse_timestamps(raw, source_tz="Europe/Madrid")
+    assert [at.replace(tzinfo=None) for at in parsed.to_list()] == expected
+    general = pl.select(parse_timestamp(pl.lit(raw), source_tz="Europe/Madrid")).to_series()
+    assert general.to_list() == parsed.to_list()
 
 
 def test_the_text_limit_fits_a_long_reddit_submission_and_is_a_setting():

@@ -9,6 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from transforms.records import LOCATED_SCHEMA, parse_timestamp, parse_timestamps, validate
+from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, DAY_MONTH_ORDER, UNPARSEABLE_TIMESTAMP
 from transforms.timestamps import INSTANT, OTHER, WALL, common_timestamps
 
 ZONES = ["UTC", "Europe/Madrid", "America/St_Johns", "Australia/Lord_Howe"]
@@ -17,8 +18,9 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @st.composite
 def iso(draw) -> str:
-    """An ISO-8601-like timestamp: mostly a real one in a form the general path reads, else
-    with one part out of range, written at another width, or in another form."""
+    """An ISO-8601-like timestamp (extended, with `/` in the date too, or basic): mostly a real
+    one in a form the general path reads, else with one part out of range, written at another
+    width, or in another form."""
     at = draw(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)))
     parts = [f"{at.year:04d}", f"{at.month:02d}", f"{at.day:02d}", f"{at.hour:02d}",
              f"{at.minute:02d}", f"{at.second:02d}"]  # fmt: skip
@@ -26,7 +28,9 @@ def iso(draw) -> str:
         i = draw(st.integers(0, 5))
         parts[i] = draw(st.sampled_from(["0", "00", "13", "24", "29", "30", "31", "32", "60", "61",
                                          "99", "0000", "1900", "2100", "02025", "2", "1"]))  # fmt: skip
-    date = "-".join(parts[:3])
+    basic = draw(st.integers(0, 4)) == 0
+    seps = "" if basic else draw(st.sampled_from(["--", "--", "//", "-/", ".."]))
+    date = f"{parts[0]}{seps[:1]}{parts[1]}{seps[1:]}{parts[2]}"
     if draw(st.integers(0, 5)) == 0:
         return date
     sep = draw(st.sampled_from(["T", "T", " ", "t", "  ", "_"]))
@@ -36,17 +40,52 @@ def iso(draw) -> str:
             ["", f".{at.microsecond:06d}"[: digits + 1], f".{at.microsecond:06d}{digits}"]
         )
     )
-    hours = draw(st.one_of(st.integers(0, 23), st.integers(0, 99)))
-    offset = draw(
-        st.one_of(
-            st.sampled_from(["", "Z", "z", "+00:00", "-00:00", "+0100", "+01", "UTC", " Z", "U"]),
-            st.builds(
-                lambda sign, m: f"{sign}{hours:02d}:{m:02d}",
-                st.sampled_from("+-"), st.one_of(st.sampled_from([0, 30, 45]), st.integers(0, 61)),
-            ),
-        )
+    clock = parts[3:] if draw(st.integers(0, 3)) else parts[3:5]
+    fraction = fraction if len(clock) == 3 or draw(st.integers(0, 5)) == 0 else ""
+    return f"{date}{sep}{('' if basic else ':').join(clock)}{fraction}{draw(zones(at.hour))}"
+
+
+def zones(hours: int):
+    """A time zone after an ISO time: the forms read and near misses."""
+    return st.one_of(
+        st.sampled_from(["", "Z", "z", "+00:00", "-00:00", "+0100", "+01", "UTC", " Z", "U",
+                         " UTC", "GMT", " GMT", "  UTC", "utc", " +01:00", "+1", "+010"]),
+        st.builds(
+            lambda sign, m, colon: f"{sign}{hours:02d}{colon}{m:02d}",
+            st.sampled_from("+-"), st.one_of(st.sampled_from([0, 30, 45]), st.integers(0, 61)),
+            st.sampled_from([":", ":", ""]),
+        ),
+        st.builds(lambda sign: f"{sign}{hours:02d}", st.sampled_from("+-")),
     )  # fmt: skip
-    return f"{date}{sep}{':'.join(parts[3:])}{fraction}{offset}"
+
+
+_WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Wen", "mon"]
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+           "jan", "Sept", "Foo"]  # fmt: skip
+
+
+@st.composite
+def named(draw) -> str:
+    """Twitter API v1.1's and RFC 2822's forms: mostly real ones, else with a part out of range,
+    at another width or misspelt."""
+    at = draw(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)))
+    weekday = draw(st.sampled_from([at.strftime("%a"), *_WEEKDAYS]))
+    month = draw(st.sampled_from([at.strftime("%b"), at.strftime("%b"), *_MONTHS]))
+    day = draw(st.sampled_from([f"{at.day:02d}", f"{at.day:02d}", str(at.day), "0", "32", "31"]))
+    clock = f"{at.hour:02d}:{at.minute:02d}"
+    second = draw(st.sampled_from([f":{at.second:02d}", f":{at.second:02d}", "", ":60", ":7"]))
+    sign, hours, minutes = (
+        draw(st.sampled_from("+-")),
+        draw(st.integers(0, 25)),
+        draw(st.integers(0, 61)),
+    )
+    offset = draw(st.sampled_from([f"{sign}{hours:02d}{minutes:02d}", "+0000", "-0000",
+                                   f"{sign}{hours:02d}:{minutes:02d}", "+01"]))  # fmt: skip
+    if draw(st.booleans()):
+        return f"{weekday} {month} {day} {clock}{second} {offset} {at.year}"
+    zone = draw(st.sampled_from([offset, offset, "GMT", "UT", "UTC", "Z", "EST", "z", "gmt"]))
+    start = draw(st.sampled_from([f"{weekday}, ", f"{weekday}, ", "", f"{weekday} "]))
+    return f"{start}{day} {month} {at.year} {clock}{second} {zone}"
 
 
 epochs = st.one_of(
@@ -57,8 +96,11 @@ epochs = st.one_of(
 )
 timestamps = st.one_of(
     iso(),
+    named(),
     epochs,
-    st.builds(lambda pad, v: f"{pad}{v}{pad}", st.sampled_from([" ", "\t", "\u3000"]), iso()),
+    st.builds(
+        lambda pad, v: f"{pad}{v}{pad}", st.sampled_from([" ", "\t", "\u3000"]), iso() | named()
+    ),
     st.text(max_size=30),
     st.none(),
 )
@@ -84,13 +126,16 @@ def test_the_fast_path_gives_the_general_values_and_dead_letters(values, source_
         schema_overrides={"created_at": pl.String},
     ).with_columns(pl.lit("f").alias("source"), pl.int_range(pl.len()).alias("line"))
     start = (datetime(2000, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // _MICROSECOND
+    stripped = series.str.strip_chars()
     expected = [
         "missing field created_at" if blank in (None, True)
-        else "unparseable timestamp" if at is None
+        else AMBIGUOUS_TIMESTAMP if at is None and day_first
+        else UNPARSEABLE_TIMESTAMP if at is None
         else "timestamp before 2000-01-01" if at < start
         else None
-        for blank, at in zip(
-            (series.str.strip_chars() == "").to_list(), general.cast(pl.Int64).to_list(), strict=True
+        for blank, at, day_first in zip(
+            (stripped == "").to_list(), general.cast(pl.Int64).to_list(),
+            stripped.str.contains(DAY_MONTH_ORDER).to_list(), strict=True,
         )
     ]  # fmt: skip
     _, dead = validate(_complete(records), source_tz=source_tz)
@@ -115,6 +160,20 @@ def _complete(records: pl.DataFrame) -> pl.DataFrame:
         ("2023-02-29", OTHER, None),
         (" 2025-01-06", OTHER, None),
         ("-1736122008", OTHER, None),
+        ("2025-01-06 00:14", WALL, datetime(2025, 1, 6, 0, 14)),
+        ("2025/01/06", WALL, datetime(2025, 1, 6)),
+        ("2025-01-06T05:44+05:30", INSTANT, datetime(2025, 1, 6, 0, 14)),
+        ("2025-01-06T01:14:54+01", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
+        ("2025-01-05T23:14:54-0100", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
+        ("2025-01-06 00:14:54.5 UTC", INSTANT, datetime(2025, 1, 6, 0, 14, 54, 500000)),
+        ("20250106T001454Z", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
+        ("20250106T0014", WALL, datetime(2025, 1, 6, 0, 14)),
+        ("Mon Jan 06 00:14:54 +0000 2025", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
+        ("Mon, 6 Jan 2025 01:14 +0100", INSTANT, datetime(2025, 1, 6, 0, 14)),
+        ("06 Jan 2025 00:14:54 GMT", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
+        ("2025-01-06T00:14:54 Z", OTHER, None),
+        ("Mon, 06 Jan 2025 00:14:54 EST", OTHER, None),
+        ("06/01/2025 00:14", OTHER, None),
     ],
 )
 def test_common_shapes_are_read_and_the_rest_left_to_the_general_path(raw, kind, expected):
