@@ -21,9 +21,10 @@ row, the published MAE of the same set x marker in the `prevalence` section of R
 draws there). CPU s: user + system of the moodcast subprocesses.
 
 `--reformat` writes every file as a spreadsheet user might (no `lang` column, labels yes/no,
-a byte-order mark, CRLF line ends): the posts' languages are then identified, and rows
-identified as a language no marker has are left out of evaluate's scores (its true share no
-longer equals the drawn share).
+a byte-order mark, CRLF line ends): the posts' languages are then identified as `moodcast run`
+identifies them, among the markers' languages (docs/languages.md), and rows whose language
+cannot be told are left out of evaluate's scores (its true share then moves off the drawn
+share).
 
 Writes the `cli-judge` section (or `--section`) of benchmarks/RESULTS.md. Skips with a message
 when the datasets directory is absent.
