@@ -43,7 +43,7 @@ def _labels_options(labels_help: str):
 
 @click.command("evaluate")
 @_labels_options(
-    "CSV with a text column and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names (optional `lang`, else identified as `moodcast run` identifies posts; docs/markers.md)."
+    "CSV with a text column and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names named as such (`label`, `class`, `emotion`, ...; optional `lang`, else identified as `moodcast run` identifies posts; docs/markers.md)."
 )  # fmt: skip
 @click.option("--source", type=SOURCE_CHOICE, help="Let this source alone decide every marker.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
@@ -165,7 +165,7 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
 
 @click.command("train")
 @_labels_options(
-    "CSV with a text column and label columns (1/0, true/false, yes/no; a blank is trained as a negative), or a column of class names (optional `id`, `lang`, else identified as `moodcast run` identifies posts; docs/markers.md)."
+    "CSV with a text column and label columns (1/0, true/false, yes/no; a blank is trained as a negative), or a column of class names named as such (`label`, `class`, `emotion`, ...; optional `id`, `lang`, else identified as `moodcast run` identifies posts; docs/markers.md)."
 )  # fmt: skip
 @click.option(
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang` that hold labels or class names)."
@@ -283,7 +283,7 @@ def _echo_heads(heads: list[TrainedHead], *, as_json: bool, held_out: bool) -> N
 
 @click.command("calibrate")
 @_labels_options(
-    "CSV with a text column, `lang` (optional, else identified as `moodcast run` identifies posts) and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names (docs/markers.md)."
+    "CSV with a text column, `lang` (optional, else identified as `moodcast run` identifies posts) and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names named as such (`label`, `class`, `emotion`, ...; docs/markers.md)."
 )  # fmt: skip
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object per marker and language."

@@ -319,3 +319,28 @@ def test_a_column_of_handles_beside_zero_one_labels_is_left_out_not_made_markers
     assert [json.loads(line)["marker"] for line in result.stdout.splitlines()] == ["gloom"]
     assert "columns left out, not 0/1 labels: author" in result.stderr
     assert sorted(p.name for p in (data / "markers").glob("*.head.json")) == ["gloom.head.json"]
+
+
+def test_a_column_of_repeated_handles_without_zero_one_labels_is_left_out_not_made_markers(
+    tmp_path, data
+):
+    """Regression: in a file without 0/1 label columns, every column of words was read as class
+    names, so `train` on `id,text,author,emotion` wrote a marker named after each author (a
+    user's handle on disk as a marker name). A column is class names only where its name says
+    so (label_files.CLASS_COLUMN_WORDS)."""
+    authors = [f"user{i % 4}" for i in range(100)]
+    classes = ["Gloom" if g else "calm" for g in GOLD]
+    frame = pl.DataFrame(
+        {"id": [str(i) for i in range(100)], "text": TEXTS, "author": authors, "emotion": classes}
+    )
+    path = _write(tmp_path, "authors.csv", frame.with_columns(lang=pl.lit("fr")))
+    result = _run(
+        "markers", "train", "--labels", path, "--family", "ngram", "--json", "--data-dir", data
+    )
+    assert sorted(json.loads(line)["marker"] for line in result.stdout.splitlines()) == [
+        "calm",
+        "gloom",
+    ]
+    assert "columns left out, neither 0/1 labels nor class names: author" in result.stderr
+    written = sorted(p.name for p in (data / "markers").glob("*.head.json"))
+    assert written == ["calm.head.json", "gloom.head.json"]
