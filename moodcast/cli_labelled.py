@@ -299,6 +299,8 @@ def calibrate(
     negatives are recorded too, for `markers evaluate`: the marker's model probability where
     it has a model source in the language (a trained head, or zero-shot with a configured
     model) that is higher on the positives, else the lexicon's term count capped at 2, over 2.
+    Rates measured on fewer labelled positives or negatives than validation needs (25) do not
+    replace validated rates in force for that marker and language, and are named on stderr.
     Reports the margin those rates alone leave on adjusted shares of 10% and 40% (label more
     posts to narrow it), and the F1-optimal threshold of each zero-shot model source, beside
     the current one; set a new value as `threshold` under `[lang.xx]` in the marker file
@@ -309,10 +311,11 @@ def calibrate(
     from moodcast.calibration import (
         measure_rates,
         rate_lines,
+        recorded_rates,
         with_margins,
         zero_shot_thresholds,
     )
-    from transforms.rates import write_user_rates
+    from transforms.rates import merged_rates, write_user_rates
 
     settings = load_settings(data_dir, default_lang=default_lang)
     markers = markers_of(data_dir)
@@ -320,17 +323,28 @@ def calibrate(
         frame = _read_labels(labels, text_col, None, markers, settings, evaluated=True)
         rows = zero_shot_thresholds(frame, markers=markers, config=settings.model_config)
         rates = measure_rates(frame, markers, config=settings.model_config, source=labels)
-        written = write_user_rates(settings.data_dir, rates)
+        recorded = recorded_rates(rates, merged_rates(settings.data_dir))
+        written = write_user_rates(settings.data_dir, recorded)
     except pl.exceptions.PolarsError as exc:
         raise InputError(str(exc)) from exc
+    kept = set(recorded.select("marker", "lang").iter_rows())
+    held = [f"{m} [{lang}]" for m, lang in rates.select("marker", "lang").iter_rows()
+            if (m, lang) not in kept]  # fmt: skip
+    done = f"recorded {recorded.height} marker × language rates in {written}" + (
+        f"; not recorded, too few labelled positives or negatives to replace the validated "
+        f"rates in force: {', '.join(held)}"
+        if held
+        else ""
+    )
     if as_json:
         thresholds = {(row["marker"], row["lang"]): row for row in rows}
         for rate in with_margins(rates).iter_rows(named=True):
             row = thresholds.pop((rate["marker"], rate["lang"]), {}) | rate
+            row |= {"recorded": (row["marker"], row["lang"]) in kept}
             click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
         for row in thresholds.values():
             click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
-        click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+        click.echo(done, err=True)
         return
     for row in rows:
         current = (
@@ -346,7 +360,7 @@ def calibrate(
         )
     for line in rate_lines(rates):
         click.echo(line)
-    click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+    click.echo(done, err=True)
 
 
 def _adapted(markers: Mapping[str, Marker], row: Mapping) -> dict[str, bool]:
