@@ -221,17 +221,21 @@ def report(rows: list[dict], args, cpu: float) -> str:
         lines.append(
             f"| {r['set']} | {r['marker']} | {r['lang']} | {r['tpr']:.3f} | {r['fpr']:.3f} | "
             f"{'yes' if r['truth_matches'] else 'NO'} | {r['raw_mae']:.3f} | "
-            f"{r['adjusted_mae']:.3f}{missing} | "
+            f"{'—' if np.isnan(r['adjusted_mae']) else format(r['adjusted_mae'], '.3f')}"
+            f"{missing} | "
             f"{published.get((r['set'], r['marker']), '—')} | {', '.join(r['estimator'])} | "
             f"{'met' if met else 'missed'} |"
         )
-    if rows:
-        raw = np.mean([r["raw_mae"] for r in rows])
-        adjusted = np.mean([r["adjusted_mae"] for r in rows])
+    adjusted_rows = [r for r in rows if not np.isnan(r["adjusted_mae"])]
+    if adjusted_rows:
+        raw = np.mean([r["raw_mae"] for r in adjusted_rows])
+        adjusted = np.mean([r["adjusted_mae"] for r in adjusted_rows])
+        unadjusted = [f"{r['set']} {r['marker']}" for r in rows if np.isnan(r["adjusted_mae"])]
         lines += [
             "",
-            f"Over the {len(rows)} rows: adjusted MAE {adjusted:.4f} against raw {raw:.4f} "
-            f"({adjusted / raw:.2f} of raw); "
+            f"Over the {len(adjusted_rows)} rows with an adjusted share"
+            + (f" (not {', '.join(unadjusted)}: none in any subset)" if unadjusted else "")
+            + f": adjusted MAE {adjusted:.4f} against raw {raw:.4f} ({adjusted / raw:.2f} of raw); "
             f"{sum(r['adjusted_mae'] <= BAR and r['adjusted_mae'] <= r['raw_mae'] / 2 for r in rows)} "
             f"rows meet the bar. CPU s of the moodcast subprocesses: {cpu:.0f}.",
         ]
