@@ -21,11 +21,11 @@ row, the published MAE of the same set x marker in the `prevalence` section of R
 draws there). CPU s: user + system of the moodcast subprocesses.
 
 `--reformat` writes every file as a spreadsheet user might (no `lang` column, labels yes/no,
-a byte-order mark, CRLF line ends): the posts' languages are then identified, and rows
-identified as a language no marker has are left out of evaluate's scores (its true share no
-longer equals the drawn share), and a few rows identified as a language without validated rates
-leave the file's adjusted share validated in part (counted beside the adjusted MAE; stdout
-lists each row's statuses).
+a byte-order mark, CRLF line ends): the posts' languages are then identified as `moodcast run`
+identifies them, among the markers' languages (docs/languages.md), and rows whose language
+cannot be told are left out of evaluate's scores (its true share then moves off the drawn
+share); a few rows identified as a language without validated rates leave the file's adjusted
+share validated in part (counted beside the adjusted MAE; stdout lists each row's statuses).
 
 Writes the `cli-judge` section (or `--section`) of benchmarks/RESULTS.md. Skips with a message
 when the datasets directory is absent.
@@ -228,17 +228,21 @@ def report(rows: list[dict], args, cpu: float) -> str:
         lines.append(
             f"| {r['set']} | {r['marker']} | {r['lang']} | {r['tpr']:.3f} | {r['fpr']:.3f} | "
             f"{'yes' if r['truth_matches'] else 'NO'} | {r['raw_mae']:.3f} | "
-            f"{r['adjusted_mae']:.3f}{missing} | "
+            f"{'—' if np.isnan(r['adjusted_mae']) else format(r['adjusted_mae'], '.3f')}"
+            f"{missing} | "
             f"{published.get((r['set'], r['marker']), '—')} | {', '.join(r['estimator'])} | "
             f"{'met' if met else 'missed'} |"
         )
-    if rows:
-        raw = np.mean([r["raw_mae"] for r in rows])
-        adjusted = np.mean([r["adjusted_mae"] for r in rows])
+    adjusted_rows = [r for r in rows if not np.isnan(r["adjusted_mae"])]
+    if adjusted_rows:
+        raw = np.mean([r["raw_mae"] for r in adjusted_rows])
+        adjusted = np.mean([r["adjusted_mae"] for r in adjusted_rows])
+        unadjusted = [f"{r['set']} {r['marker']}" for r in rows if np.isnan(r["adjusted_mae"])]
         lines += [
             "",
-            f"Over the {len(rows)} rows: adjusted MAE {adjusted:.4f} against raw {raw:.4f} "
-            f"({adjusted / raw:.2f} of raw); "
+            f"Over the {len(adjusted_rows)} rows with an adjusted share"
+            + (f" (not {', '.join(unadjusted)}: none in any subset)" if unadjusted else "")
+            + f": adjusted MAE {adjusted:.4f} against raw {raw:.4f} ({adjusted / raw:.2f} of raw); "
             f"{sum(r['adjusted_mae'] <= BAR and r['adjusted_mae'] <= r['raw_mae'] / 2 for r in rows)} "
             f"rows meet the bar. CPU s of the moodcast subprocesses: {cpu:.0f}.",
         ]

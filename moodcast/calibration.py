@@ -24,8 +24,10 @@ from transforms.model_markers import (
 from transforms.model_scoring import model_text, score_embeddings
 from transforms.quantify import (
     ADJUSTED_COLUMNS,
+    FEW_LABELS,
     LEXICON_SOURCE,
     MARGIN_SHARES,
+    NO_RATES,
     VALIDATED,
     labelled_shares,
     lexicon_score,
@@ -309,6 +311,22 @@ def with_margins(rates: pl.DataFrame) -> pl.DataFrame:
         .with_columns(margins(pl.col("validation")))
         .drop("n_pos", "n_neg")
     )
+
+
+def recorded_rates(measured: pl.DataFrame, in_force: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `measured` (measure_rates) that `markers calibrate` records: all but those
+    of a marker × language measured on too few labelled posts to be validated (NO_RATES,
+    FEW_LABELS) where `in_force` (transforms.rates.merged_rates) holds rates validated on the
+    same marker version. A few rows of a file identified in a second language (1% of Spanish
+    tweets are identified as English) would otherwise put rates that no adjustment uses in place
+    of rates that one uses."""
+    keys = ["marker", "lang", "marker_version"]
+    thin = with_margins(measured).filter(pl.col("validation").is_in([NO_RATES, FEW_LABELS]))
+    validated = in_force.join(rates_status(in_force), on=["marker", "lang"], how="left").filter(
+        pl.col("validation") == VALIDATED
+    )
+    held = thin.join(validated, on=keys, how="semi").select(keys)
+    return measured.join(held, on=keys, how="anti")
 
 
 def rate_lines(rates: pl.DataFrame) -> list[str]:

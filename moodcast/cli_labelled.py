@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,15 +17,22 @@ from moodcast.config import DATA_DIR_HELP, load_settings
 from transforms.errors import InputError
 
 if TYPE_CHECKING:
+    from moodcast.config import Settings
     from moodcast.training import TrainedHead
     from transforms.markers import Marker
 
 
 def _labels_options(labels_help: str):
-    """`--labels` (an existing CSV file, described by `labels_help`) and `--text-col` (the name
-    of its text column, `text` by default): the options every command here takes first."""
+    """`--labels` (an existing CSV file, described by `labels_help`), `--text-col` (the name
+    of its text column, `text` by default) and `--lang` (the file's language, passed as
+    `default_lang`): the options every command here takes first."""
 
     def options(command):
+        command = click.option(
+            "--lang",
+            "default_lang",
+            help="Language of the rows that state none and are too short or unclear to identify among the markers' languages, e.g. es, as `moodcast run --lang` (docs/languages.md). Default: none or config.toml.",
+        )(command)  # fmt: skip
         command = click.option(
             "--text-col", default="text", show_default=True, help="Name of the text column."
         )(command)
@@ -35,13 +43,18 @@ def _labels_options(labels_help: str):
 
 @click.command("evaluate")
 @_labels_options(
-    "CSV with a text column and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names (optional `lang`; docs/markers.md)."
+    "CSV with a text column and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names named as such (`label`, `class`, `emotion`, ...; optional `lang`, else identified as `moodcast run` identifies posts; docs/markers.md)."
 )  # fmt: skip
 @click.option("--source", type=SOURCE_CHOICE, help="Let this source alone decide every marker.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def evaluate(
-    labels: Path, text_col: str, source: str | None, as_json: bool, data_dir: str | None
+    labels: Path,
+    text_col: str,
+    default_lang: str | None,
+    source: str | None,
+    as_json: bool,
+    data_dir: str | None,
 ) -> None:
     """Precision, recall and F1 of each labelled marker on your annotated CSV, and macro-F1;
     beside them the true share of the file, the share flagged and (without --source) the
@@ -55,10 +68,10 @@ def evaluate(
     from moodcast.calibration import evaluate_labels
     from transforms.rates import merged_rates
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, default_lang=default_lang)
     markers = markers_of(data_dir)
     try:
-        frame = _read_labels(labels, text_col, None, markers, evaluated=True)
+        frame = _read_labels(labels, text_col, None, markers, settings, evaluated=True)
         result = evaluate_labels(
             frame,
             markers,
@@ -95,19 +108,26 @@ def _read_labels(
     text_col: str,
     label_cols: str | None,
     markers: Mapping[str, Marker],
+    settings: Settings,
     *,
     evaluated: bool,
 ):
     """The CSV `labels` read by moodcast.label_files.read_labels (`label_cols`:
-    comma-separated, or None for its default), its notes on stderr; with `evaluated`, notes
-    too on the label columns named after no marker of `markers` and the rows in languages
-    none of them has (left out of the scores), else on the blank labels (which train_heads
-    reads as negatives)."""
+    comma-separated, or None for its default), each row's language decided as a run of
+    `markers` under `settings` decides it (transforms.model_markers.language_rule, with
+    `settings.default_lang`; `train`, not `evaluated`, also identifies that language: the
+    language of the heads it trains), its notes on stderr; with `evaluated`, notes too on the
+    label columns named after no marker of `markers` and the rows in languages none of them
+    has (left out of the scores), else on the blank labels (which train_heads reads as
+    negatives)."""
     from moodcast.label_files import read_labels
-    from transforms.markers import supported_languages
+    from transforms.model_markers import language_rule
 
+    rule = language_rule(markers, settings.model_config, default=settings.default_lang)
+    if not evaluated and settings.default_lang is not None:
+        rule = replace(rule, languages=tuple(sorted({*rule.languages, settings.default_lang})))
     wanted = [c.strip() for c in label_cols.split(",") if c.strip()] if label_cols else None
-    read = read_labels(labels, text_col=text_col, label_cols=wanted, markers=markers)
+    read = read_labels(labels, text_col=text_col, label_cols=wanted, rule=rule)
     notes = list(read.notes)
     unknown = [c for c in read.frame.columns if c not in ("text", "lang", *markers)]
     if evaluated and unknown and any(c in markers for c in read.frame.columns):
@@ -120,13 +140,12 @@ def _read_labels(
         counted = ", ".join(f"{c} {n}" for c, n in blanks.items() if n)
         notes.append(f"blank labels, trained as negatives: {counted}")
     lang = read.frame.get_column("lang")
-    other = lang.filter(~lang.is_in(sorted(supported_languages(markers))))
+    other = lang.filter(~lang.is_in(rule.languages))
     if evaluated and not other.is_empty():
         counts = ", ".join(f"{code} {n}" for code, n in other.value_counts(sort=True).rows())
         notes.append(
             f"{other.len()} rows of {labels} are in languages no marker has ({counts}) and are "
-            "left out of the scores; where a language was identified wrongly, give the file "
-            "a `lang` column"
+            "left out of the scores"
         )
     for note in notes:
         click.echo(note, err=True)
@@ -146,7 +165,7 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
 
 @click.command("train")
 @_labels_options(
-    "CSV with a text column and label columns (1/0, true/false, yes/no; a blank is trained as a negative), or a column of class names (optional `id`, `lang`; docs/markers.md)."
+    "CSV with a text column and label columns (1/0, true/false, yes/no; a blank is trained as a negative), or a column of class names named as such (`label`, `class`, `emotion`, ...; optional `id`, `lang`, else identified as `moodcast run` identifies posts; docs/markers.md)."
 )  # fmt: skip
 @click.option(
     "--label-cols", help="Comma-separated label columns (default: all but the text, `id` and `lang` that hold labels or class names)."
@@ -172,6 +191,7 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
 def train(
     labels: Path,
     text_col: str,
+    default_lang: str | None,
     label_cols: str | None,
     family: str,
     recipe: str,
@@ -199,10 +219,10 @@ def train(
     from moodcast.finetune import FinetuneSettings
     from moodcast.training import train_heads
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, default_lang=default_lang)
     markers = base_markers(settings)
     try:
-        frame = _read_labels(labels, text_col, label_cols, markers, evaluated=False)
+        frame = _read_labels(labels, text_col, label_cols, markers, settings, evaluated=False)
         heads = train_heads(
             frame,
             markers=markers,
@@ -263,13 +283,15 @@ def _echo_heads(heads: list[TrainedHead], *, as_json: bool, held_out: bool) -> N
 
 @click.command("calibrate")
 @_labels_options(
-    "CSV with a text column, `lang` (optional) and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names (docs/markers.md)."
+    "CSV with a text column, `lang` (optional, else identified as `moodcast run` identifies posts) and label columns named after markers (1/0, true/false, yes/no; a blank is no label, or a 0 beside 1s alone), or a column of their names named as such (`label`, `class`, `emotion`, ...; docs/markers.md)."
 )  # fmt: skip
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object per marker and language."
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
-def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) -> None:
+def calibrate(
+    labels: Path, text_col: str, default_lang: str | None, as_json: bool, data_dir: str | None
+) -> None:
     """Measure each labelled marker's true- and false-positive rates per language on your
     labelled CSV (about 1,000 posts from your own source is enough) and record them in the
     data directory (marker_rates.json): published shares are then adjusted for marker error
@@ -277,6 +299,8 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     negatives are recorded too, for `markers evaluate`: the marker's model probability where
     it has a model source in the language (a trained head, or zero-shot with a configured
     model) that is higher on the positives, else the lexicon's term count capped at 2, over 2.
+    Rates measured on fewer labelled positives or negatives than validation needs (25) do not
+    replace validated rates in force for that marker and language, and are named on stderr.
     Reports the margin those rates alone leave on adjusted shares of 10% and 40% (label more
     posts to narrow it), and the F1-optimal threshold of each zero-shot model source, beside
     the current one; set a new value as `threshold` under `[lang.xx]` in the marker file
@@ -287,28 +311,40 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
     from moodcast.calibration import (
         measure_rates,
         rate_lines,
+        recorded_rates,
         with_margins,
         zero_shot_thresholds,
     )
-    from transforms.rates import write_user_rates
+    from transforms.rates import merged_rates, write_user_rates
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, default_lang=default_lang)
     markers = markers_of(data_dir)
     try:
-        frame = _read_labels(labels, text_col, None, markers, evaluated=True)
+        frame = _read_labels(labels, text_col, None, markers, settings, evaluated=True)
         rows = zero_shot_thresholds(frame, markers=markers, config=settings.model_config)
         rates = measure_rates(frame, markers, config=settings.model_config, source=labels)
-        written = write_user_rates(settings.data_dir, rates)
+        recorded = recorded_rates(rates, merged_rates(settings.data_dir))
+        written = write_user_rates(settings.data_dir, recorded)
     except pl.exceptions.PolarsError as exc:
         raise InputError(str(exc)) from exc
+    kept = set(recorded.select("marker", "lang").iter_rows())
+    held = [f"{m} [{lang}]" for m, lang in rates.select("marker", "lang").iter_rows()
+            if (m, lang) not in kept]  # fmt: skip
+    done = f"recorded {recorded.height} marker × language rates in {written}" + (
+        f"; not recorded, too few labelled positives or negatives to replace the validated "
+        f"rates in force: {', '.join(held)}"
+        if held
+        else ""
+    )
     if as_json:
         thresholds = {(row["marker"], row["lang"]): row for row in rows}
         for rate in with_margins(rates).iter_rows(named=True):
             row = thresholds.pop((rate["marker"], rate["lang"]), {}) | rate
+            row |= {"recorded": (row["marker"], row["lang"]) in kept}
             click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
         for row in thresholds.values():
             click.echo(json.dumps(row | _adapted(markers, row), sort_keys=True))
-        click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+        click.echo(done, err=True)
         return
     for row in rows:
         current = (
@@ -324,7 +360,7 @@ def calibrate(labels: Path, text_col: str, as_json: bool, data_dir: str | None) 
         )
     for line in rate_lines(rates):
         click.echo(line)
-    click.echo(f"recorded {rates.height} marker × language rates in {written}", err=True)
+    click.echo(done, err=True)
 
 
 def _adapted(markers: Mapping[str, Marker], row: Mapping) -> dict[str, bool]:

@@ -47,14 +47,11 @@ def tag(
     marker: `id`, `lang`, `<marker>` (hit) and `<marker>__score` (matches per word). No author
     column; text only with --keep-text. Prints what became of every record."""
     from moodcast.tagging import tag_file
-    from transforms.markers import supported_languages
-    from transforms.text import LanguageRule
+    from transforms.model_markers import language_rule
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     markers = markers_of(data_dir, names)
-    rule = LanguageRule(
-        languages=tuple(sorted(supported_languages(markers))), default=settings.default_lang
-    )
+    rule = language_rule(markers, settings.model_config, default=settings.default_lang)
     read = tag_file(
         str(input_path), out, markers, config=settings.model_config, source=source,
         explain=explain, keep_text=keep_text, source_tz=settings.source_tz,
@@ -191,14 +188,12 @@ def adapt(
         corpus_posts,
         fit_adaptation,
     )
-    from transforms.markers import supported_languages
-    from transforms.text import LanguageRule
+    from transforms.model_markers import language_rule
     from transforms.zero_shot import SourceError
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
-    rule = LanguageRule(
-        languages=tuple(sorted(supported_languages(base_markers(settings)))),
-        default=settings.default_lang,
+    rule = language_rule(
+        base_markers(settings), settings.model_config, default=settings.default_lang
     )
     posts, read = corpus_posts(corpus, settings, rule=rule, max_posts=max_posts or MAX_POSTS)
     if posts.is_empty():

@@ -1,11 +1,12 @@
 """The labelled CSV file that `moodcast markers evaluate`, `train` and `calibrate` read, read
 one way for all three: as other people write it (labels 0/1, 1.0/0.0, true/false or yes/no,
 blanks for rows not labelled, a column of class names, label columns in any case, a
-byte-order mark, CRLF line ends, posts without a `lang`)."""
+byte-order mark, CRLF line ends, posts without a `lang`, their languages decided as a run
+decides them)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +14,21 @@ import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
 from moodcast.training import RESERVED_COLUMNS, label_frame
-from transforms.markers import NAME_PATTERN, Marker, marker_name
+from transforms.markers import NAME_PATTERN, marker_name
+from transforms.text import UNDETERMINED, LanguageRule
 
 POSITIVE = ("1", "1.0", "true", "t", "yes", "y")
 NEGATIVE = ("0", "0.0", "false", "f", "no", "n")
 """Label values read as 1 and as 0, after stripping and lower-casing; a blank is no label."""
+
+CLASS_COLUMN_WORDS = (
+    "label", "labels", "class", "classes", "category", "categories", "emotion", "emotions",
+    "mood", "moods", "sentiment", "sentiments", "feeling", "feelings", "marker", "markers",
+    "topic", "topics",
+)  # fmt: skip
+"""The words of a column's name (made a marker name, split at `_`: `Emotion Label` is
+`emotion`, `label`) that say it holds class names; a column of words named otherwise (an
+author's handle, a source, a split) is not read as labels."""
 
 
 @dataclass(frozen=True)
@@ -35,20 +46,23 @@ def read_labels(
     *,
     text_col: str,
     label_cols: Sequence[str] | None,
-    markers: Mapping[str, Marker],
+    rule: LanguageRule,
 ) -> LabelFile:
     """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark),
     read as label_frame reads it after these steps. Rows whose `text_col` is blank are left
     out. Label columns: `label_cols`, else every column but the text, `id` and `lang` that
     holds 0/1 labels, or, in a file without 0/1 label columns, class names that make marker
-    names (the others are left out and named in a note: beside 0/1 labels, a column of words
-    such as authors' handles is not a label). Label values POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that
-    row is not labelled for that column), except in a column of 1s and blanks alone, where a
-    blank is a 0 (counted in a note); a column with other values is a column of class names,
-    and a column of blanks alone is no label. `ID` and `Lang` (any case) are `id` and `lang`
-    where the file has no column of that exact name. A 0/1 label column's name is made a
-    marker name (transforms.markers.marker_name: `Anger` is `anger`). A row without `lang` is identified among
-    every language (moodcast.tagging.with_languages).
+    names in a column whose name says so (CLASS_COLUMN_WORDS); the others are left out and
+    named in a note (a column of words such as authors' handles is not a label). Label values
+    POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that row is not labelled for that
+    column), except in a column of 1s and blanks alone, where a blank is a 0 (counted in a
+    note); a column with other values is a column of class names, and a column of blanks alone
+    is no label. `ID` and `Lang` (any case) are `id` and `lang` where the file has no column of
+    that exact name. A 0/1 label column's name is made a marker name
+    (transforms.markers.marker_name: `Anger` is `anger`). A row's language is its `lang` read
+    as a run reads it, else identified from its text by `rule` (moodcast.tagging.with_languages;
+    transforms.model_markers.language_rule gives a run's); rows left UNDETERMINED are left out,
+    counted in a note.
 
     Raises TaggingError for a missing text or label column, two label columns of one name,
     or what label_frame refuses.
@@ -73,9 +87,10 @@ def read_labels(
     chosen = label_cols or binary or [c for c in labels.columns if _classes(labels, c)]
     if left := [c for c in candidates if c not in chosen]:
         notes.append(
-            f"columns left out, {'not 0/1 labels' if binary else 'neither 0/1 labels nor class names that make marker names'}: "
-            f"{', '.join(left)} (name the label columns with --label-cols where the command "
-            "has it)"
+            f"columns left out, {'not 0/1 labels' if binary else 'neither 0/1 labels nor class names'}: "
+            f"{', '.join(left)} (a column of class names is named with a word such as label, "
+            "class, category or emotion; name the label columns with --label-cols where the "
+            "command has it)"
         )  # fmt: skip
     filled = labelled.select(_blank(c) & _ones_and_blanks(c) for c in chosen).sum()
     if counted := ", ".join(f"{c} {n}" for c, n in filled.row(0, named=True).items() if n):
@@ -95,12 +110,16 @@ def read_labels(
             pl.col(text_col).alias("text"), *([pl.col("lang")] if "lang" in columns else [])
         ),
         text="text",
-    )
-    frame = label_frame(
-        posts.hstack(labels.select(chosen).rename(renamed)),
-        text_col="text",
-        label_cols=named,
-    )
+        rule=rule,
+    ).hstack(labels.select(chosen).rename(renamed))
+    decided = posts.filter(pl.col("lang") != UNDETERMINED)
+    if undetermined := posts.height - decided.height:
+        notes.append(
+            f"{undetermined} rows of {path} are in a language that could not be told (no "
+            f"letters, or too short or unclear among {', '.join(rule.languages) or 'any'}) "
+            "and were left out: give their language with --lang or a `lang` column"
+        )
+    frame = label_frame(decided, text_col="text", label_cols=named)
     return LabelFile(frame=frame, notes=tuple(notes))
 
 
@@ -153,9 +172,11 @@ def _binary(values: pl.Series) -> bool:
 
 
 def _classes(labels: pl.DataFrame, column: str) -> bool:
-    """Whether every value of `column` makes a marker name (label_frame's classes)."""
+    """Whether `column` holds class names: a word of its name is one of CLASS_COLUMN_WORDS and
+    every value makes a marker name (label_frame's classes)."""
     values = labels.get_column(column).drop_nulls().unique().to_list()
-    return bool(values) and all(NAME_PATTERN.match(marker_name(v)) for v in values)
+    named = set(marker_name(column).split("_")) & set(CLASS_COLUMN_WORDS)
+    return bool(named and values) and all(NAME_PATTERN.match(marker_name(v)) for v in values)
 
 
 def _no_text(path: Path, text_col: str, columns: list[str]) -> str:

@@ -29,6 +29,7 @@ from transforms.embedding import (
 )
 from transforms.markers import Marker, score
 from transforms.model_scoring import model_scores, model_texts, static_languages
+from transforms.text import LanguageRule
 from transforms.zero_shot import CONTRASTED, DEFAULT_THRESHOLD, SourceError, prototype_phrases
 
 
@@ -285,6 +286,18 @@ def sample_rates(
         schema={"marker": pl.String, "lang": pl.String, "sample_rate": pl.Float64},
         orient="row",
     )
+
+
+def language_rule(
+    markers: Mapping[str, Marker], config: ModelConfig, *, default: str | None
+) -> LanguageRule:
+    """The rule by which a run gives a post that states no language one
+    (transforms.text.LanguageRule): identified among the languages in which some marker of
+    `markers` can decide under `config` (sample_rates' languages: its lexicon, or a model
+    source that runs there), else `default` (the input's `--lang`) for a short or unclear text.
+    Runs, `moodcast tag` and the labelled-file commands all decide by it."""
+    languages = sample_rates(markers, config, None).get_column("lang").unique().sort()
+    return LanguageRule(languages=tuple(languages), default=default)
 
 
 def classify(

@@ -13,10 +13,10 @@ from transforms.markers import Marker, tag
 from transforms.model_markers import (
     ModelConfig,
     in_sample,
+    language_rule,
     modelled_markers,
     needs_model,
     reads_model_text,
-    sample_rates,
 )
 from transforms.model_scoring import model_texts
 from transforms.privacy import RegionRule, pseudonyms
@@ -91,13 +91,12 @@ def prepare(
     already filtered as future or reposts; a missing region, or one `options.regions` does not
     allow, becomes `unknown`.
     """
-    languages = frozenset(sample_rates(markers, options.models, None).get_column("lang"))
+    rule = language_rule(markers, options.models, default=options.default_lang)
     posts = valid.with_columns(
         local_day(pl.col("created_utc"), tz=options.tz).alias("day"),
         published_region(pl.col("region"), options.regions).alias("region"),
         stated_languages(valid.get_column("lang")).alias("lang"),
     )
-    rule = LanguageRule(languages=tuple(sorted(languages)), default=options.default_lang)
     latest = options.as_of + timedelta(days=1) if options.as_of else None
     future = pl.lit(latest is not None) & (pl.col("day") > pl.lit(latest, pl.Date))
     repost = pl.lit(not options.include_reposts) & pl.col("is_repost").fill_null(False)
@@ -109,7 +108,7 @@ def prepare(
         .then(pl.lit(FILTER_REASONS[1]))
         .when(pl.col("lang") == UNDETERMINED)
         .then(pl.lit(FILTER_REASONS[5]))
-        .when(~pl.col("lang").is_in(sorted(languages)))
+        .when(~pl.col("lang").is_in(rule.languages))
         .then(pl.lit(FILTER_REASONS[2]))
         .when(pl.col("region").str.to_lowercase() == ALL)
         .then(pl.lit(FILTER_REASONS[3]))

@@ -232,13 +232,22 @@ individual languages inside a macrolanguage (`ary`, `yue`, `wuu`) are not mapped
 languages of their own to py3langid and to markers."""
 
 
+NO_LANGUAGE_CODES = ("und", "zxx", "mul", "qam", "qct", "qht", "qme", "qst")
+"""Codes stated for posts that name no language: ISO 639-2's `und` (undetermined), `zxx` (no
+linguistic content) and `mul` (several languages), and the private-use codes X/Twitter writes
+for a post of mentions (`qam`), cashtags (`qct`), hashtags (`qht`) or media links (`qme`)
+alone, or of very short text (`qst`). A post that states one is identified as one that states
+none."""
+
+
 def primary_subtag(lang: pl.Expr) -> pl.Expr:
     """`en-US`, `pt_BR` (the POSIX locale form), `EN`, ` en ` → `en`, `pt`; a code of
     ALTERNATE_CODES → its two-letter code (`spa`, `spa-MX` → `es`); any other primary
-    subtag as it is (`yue`); empty strings become null. Language names (`Spanish`) are not
-    codes: they stay as they are."""
+    subtag as it is (`yue`); empty strings and NO_LANGUAGE_CODES (`und`, `zxx-Latn`, `QME`)
+    become null. Language names (`Spanish`) are not codes: they stay as they are."""
     code = lang.str.strip_chars().str.to_lowercase().str.extract(r"^([^-_]*)")
-    return pl.when(code.str.len_chars() > 0).then(code.replace(ALTERNATE_CODES))
+    stated = (code.str.len_chars() > 0) & ~code.is_in(NO_LANGUAGE_CODES)
+    return pl.when(stated).then(code.replace(ALTERNATE_CODES))
 
 
 def stated_languages(lang: pl.Series) -> pl.Series:

@@ -157,6 +157,29 @@ def test_a_second_calibration_replaces_only_its_own_rows(labelled, tmp_path):
     assert rates.filter(pl.col("marker") == "noise").get_column("n").item() == 100
 
 
+def test_rates_from_a_few_rows_of_a_language_do_not_replace_validated_rates_in_force(
+    labelled, tmp_path
+):
+    """Regression: a file in one language has a few rows identified in another (1% of Spanish
+    tweets as English); calibrate recorded that language's rates from those rows, which no
+    adjustment uses, in place of the validated ones, so evaluate's adjusted share went missing."""
+    data, labels = labelled
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    few = pl.read_csv(labels).head(30)
+    few.write_csv(tmp_path / "few.csv")
+    result = _invoke(
+        "markers", "calibrate", "--labels", tmp_path / "few.csv", "--json", "--data-dir", data
+    )
+    rows = {r["marker"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["gloom"]["n"] == 30 and rows["gloom"]["recorded"] is False
+    assert rows["noise"]["recorded"] is True
+    assert "not recorded, too few labelled positives or negatives" in result.stderr
+    assert "gloom [fr]" in result.stderr and "noise [fr]" not in result.stderr
+    rates = read_user_rates(data)
+    assert rates.filter(pl.col("marker") == "gloom").get_column("n").item() == 100
+    assert rates.filter(pl.col("marker") == "noise").get_column("n").item() == 30
+
+
 def test_an_unreadable_rates_file_is_refused_with_what_to_do(labelled):
     data, labels = labelled
     (data / USER_RATES_NAME).write_text('{"rates": [{"marker": "gloom"}]}', encoding="utf-8")

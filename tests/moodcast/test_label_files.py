@@ -122,15 +122,78 @@ def test_rows_without_text_are_left_out_and_counted_on_stderr(tmp_path, data):
     assert "10 rows of" in result.stderr and "have no text" in result.stderr
 
 
-def test_rows_identified_as_languages_no_marker_has_are_counted_on_stderr(tmp_path, data):
+def test_rows_without_lang_are_identified_among_the_markers_languages_as_a_run_does(tmp_path, data):
+    """Regression: without a `lang` column, rows were identified among every language
+    py3langid knows, and those identified as one no marker has (here Extremaduran) were left
+    out, so the file's true share moved off the one drawn; a run identifies among the markers'
+    languages."""
     (data / "markers" / "pena.toml").write_text(
         'name = "pena"\n[lang.es]\nterms = ["triste"]\n', encoding="utf-8"
     )
     texts = ["que triste la vida" if f else "que dia tan largo" for f in FLAGGED]
     path = _write(tmp_path, "nolang.csv", pl.DataFrame({"text": texts, "pena": GOLD}))
     result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
-    assert json.loads(result.stdout)["markers"]["pena"]["support"] == 32
-    assert "62 rows of" in result.stderr and "languages no marker has (ext 62)" in result.stderr
+    pena = json.loads(result.stdout)["markers"]["pena"]
+    assert (pena["support"], pena["prevalence"], pena["recall"]) == (40, 0.4, 0.8)
+    assert result.stderr == ""
+    stated = _write(
+        tmp_path, "stated.csv", pl.DataFrame({"text": texts, "lang": "ext", "pena": GOLD})
+    )
+    result = _run("markers", "evaluate", "--labels", stated, "--data-dir", data)
+    assert "100 rows of" in result.stderr and "languages no marker has (ext 100)" in result.stderr
+
+
+def test_rows_of_undetermined_language_are_left_out_and_counted_unless_lang_gives_one(
+    tmp_path, data
+):
+    """Emoji-only rows carry no language: without `--lang` they are `und`, left out and counted
+    on stderr; with it they take the file's language, as `moodcast run --lang` gives them."""
+    french = ["je suis tellement gloom ce soir", "nous allons au marché ce matin avec eux"]
+    texts = ["😭😭" if i % 10 == 0 else french[1 - f] for i, f in enumerate(FLAGGED)]
+    path = _write(tmp_path, "emoji.csv", pl.DataFrame({"text": texts, "gloom": GOLD}))
+    result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
+    assert "10 rows of" in result.stderr and "could not be told" in result.stderr
+    assert json.loads(result.stdout)["markers"]["gloom"]["support"] == 36
+    given = ("markers", "evaluate", "--labels", path, "--json", "--lang", "fr")
+    result = _run(*given, "--data-dir", data)
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["markers"]["gloom"]["support"] == 40
+    bad = _run(
+        "markers", "calibrate", "--labels", path, "--lang", "French", "--data-dir", data, ok=False
+    )
+    assert "default_lang" in bad.output
+
+
+@pytest.mark.parametrize("code", ["und", "zxx", "qme", "qht"])
+def test_a_stated_lang_that_names_no_language_is_identified_as_a_run_identifies_it(
+    tmp_path, data, code
+):
+    """Regression: a stated `und` (or X's `zxx`, `qme`, ...) kept the row out as a language no
+    marker has; it is identified from the text, as a row that states none."""
+    (data / "markers" / "pena.toml").write_text(
+        'name = "pena"\n[lang.es]\nterms = ["triste"]\n', encoding="utf-8"
+    )
+    texts = ["que triste la vida" if f else "que dia tan largo" for f in FLAGGED]
+    plain = _write(tmp_path, "plain.csv", pl.DataFrame({"text": texts, "lang": "es", "pena": GOLD}))
+    path = _write(tmp_path, "und.csv", pl.DataFrame({"text": texts, "lang": code, "pena": GOLD}))
+    result = _run("markers", "evaluate", "--labels", path, "--json", "--data-dir", data)
+    assert json.loads(result.stdout)["markers"] == _evaluate(plain, data)
+    assert result.stderr == ""
+
+
+def test_train_without_lang_writes_heads_in_the_markers_languages_or_the_files(tmp_path, data):
+    """Regression: rows identified among every language gave a head trained on a Spanish file
+    the languages py3langid guessed for short texts (Extremaduran); the head's languages are
+    the ones a run decides posts in, and `--lang` adds the file's own."""
+    texts = ["que triste la vida" if f else "que dia tan largo" for f in FLAGGED]
+    path = _write(tmp_path, "pena.csv", pl.DataFrame({"text": texts, "pena": GOLD}))
+    train = ("markers", "train", "--labels", path, "--family", "ngram", "--data-dir", data)
+    _run(*train)
+    head = json.loads((data / "markers" / "pena.head.json").read_text(encoding="utf-8"))
+    assert head["languages"] == ["es"] and head["rows"] == 100
+    _run(*train, "--lang", "gl")
+    head = json.loads((data / "markers" / "pena.head.json").read_text(encoding="utf-8"))
+    assert head["languages"] == ["gl"] and head["rows"] == 100
 
 
 def test_a_bom_crlf_file_with_other_column_names_a_pandas_index_and_repeated_ids(tmp_path, data):
@@ -256,3 +319,28 @@ def test_a_column_of_handles_beside_zero_one_labels_is_left_out_not_made_markers
     assert [json.loads(line)["marker"] for line in result.stdout.splitlines()] == ["gloom"]
     assert "columns left out, not 0/1 labels: author" in result.stderr
     assert sorted(p.name for p in (data / "markers").glob("*.head.json")) == ["gloom.head.json"]
+
+
+def test_a_column_of_repeated_handles_without_zero_one_labels_is_left_out_not_made_markers(
+    tmp_path, data
+):
+    """Regression: in a file without 0/1 label columns, every column of words was read as class
+    names, so `train` on `id,text,author,emotion` wrote a marker named after each author (a
+    user's handle on disk as a marker name). A column is class names only where its name says
+    so (label_files.CLASS_COLUMN_WORDS)."""
+    authors = [f"user{i % 4}" for i in range(100)]
+    classes = ["Gloom" if g else "calm" for g in GOLD]
+    frame = pl.DataFrame(
+        {"id": [str(i) for i in range(100)], "text": TEXTS, "author": authors, "emotion": classes}
+    )
+    path = _write(tmp_path, "authors.csv", frame.with_columns(lang=pl.lit("fr")))
+    result = _run(
+        "markers", "train", "--labels", path, "--family", "ngram", "--json", "--data-dir", data
+    )
+    assert sorted(json.loads(line)["marker"] for line in result.stdout.splitlines()) == [
+        "calm",
+        "gloom",
+    ]
+    assert "columns left out, neither 0/1 labels nor class names: author" in result.stderr
+    written = sorted(p.name for p in (data / "markers").glob("*.head.json"))
+    assert written == ["calm.head.json", "gloom.head.json"]

@@ -86,3 +86,44 @@ def test_a_language_stated_as_a_three_letter_code_or_a_region_form_is_kept_not_f
     assert posts["id"].to_list() == ["0", "1", "2", "3", "7"]
     assert posts["lang"].to_list() == ["en"] * 5
     assert filtered["reason"].to_list() == ["unsupported language"] * 3
+
+
+def test_a_stated_code_that_names_no_language_is_identified_as_a_post_that_states_none():
+    """Regression: X/Twitter states `und`, `zxx`, `qme`, `qht`, ... on posts whose language it
+    did not tell; a run filtered them all as an undetermined or unsupported language, even
+    those whose text tells it."""
+    stated = ["und", "zxx", "qme", "QHT", "qam", "qct", "qst", "mul", "und", None]
+    texts = ["I feel so sad and lonely tonight, nothing helps"] * 8 + ["😭", "😭"]
+    valid = pl.DataFrame(
+        {
+            "id": [str(i) for i in range(len(stated))],
+            "text": texts,
+            "author_id": ["a"] * len(stated),
+            "lang": stated,
+            "region": ["north"] * len(stated),
+            "is_repost": [None] * len(stated),
+            "created_utc": pl.Series([D] * len(stated)).cast(pl.Datetime("us", "UTC")),
+            "source": ["f"] * len(stated),
+            "line": list(range(1, len(stated) + 1)),
+        },
+        schema_overrides={"is_repost": pl.Boolean},
+    )
+    options = PostOptions(as_of=D, models=ModelConfig(models={}))
+    posts, filtered, _ = prepare(valid, markers=MARKERS, key=b"k", options=options)
+    assert posts["lang"].to_list() == ["en"] * 8
+    assert filtered["reason"].to_list() == ["undetermined language"] * 2
+    spanish_input = PostOptions(as_of=D, models=ModelConfig(models={}), default_lang="en")
+    posts, filtered, _ = prepare(valid, markers=MARKERS, key=b"k", options=spanish_input)
+    assert posts["lang"].to_list() == ["en"] * 10 and filtered.is_empty()
+
+
+def test_a_run_identifies_posts_among_the_languages_where_a_marker_decides_by_model_too():
+    """language_rule: a marker with a model source alone in a language (no terms there) decides
+    in it where the model runs, so a run identifies posts among that language as well."""
+    from transforms.model_markers import language_rule
+
+    langs = {"en": {"terms": ["sad"]}, "de": {"prototypes": ["ich bin so traurig"]}}
+    both = {"m": parse_marker({"name": "m", "rule": "either", "lang": langs}, origin="t")}
+    with_model = language_rule(both, ModelConfig(models={"de": "a-model"}), default="de")
+    assert (with_model.languages, with_model.default) == (("de", "en"), "de")
+    assert language_rule(both, ModelConfig(models={}), default=None).languages == ("en",)

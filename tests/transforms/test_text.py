@@ -207,3 +207,12 @@ def test_stated_languages_read_each_distinct_value_as_primary_subtag_reads_it():
     expected = pl.select(primary_subtag(pl.lit(lang))).to_series().alias("lang")
     assert stated_languages(lang).equals(expected)
     assert stated_languages(lang).to_list() == ["es", None, "en", "es", None, "yue", "en"]
+
+
+@pytest.mark.parametrize(
+    "value", ["und", "UND", "und-Latn", "zxx", "mul", "qme", "QHT", "qam", "qct", "qst"]
+)
+def test_a_stated_code_that_names_no_language_is_read_as_no_stated_language(value):
+    """Regression: X/Twitter's `und`, `zxx` and private-use `q..` codes were kept as stated
+    languages, so those posts were filtered instead of identified."""
+    assert stated_languages(pl.Series([value, "en"])).to_list() == [None, "en"]
