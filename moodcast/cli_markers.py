@@ -60,13 +60,15 @@ def tag(
     if not read.valid:
         from ingest.sources import peek_fields
         from transforms.presets import suggest_reading
+        from transforms.timestamp_forms import timestamp_advice, timestamps_alone
 
         fields = peek_fields(str(input_path))
-        held = f" It has the fields {', '.join(fields)}." if fields else ""
-        raise InputError(
-            f"No usable post in {input_path}: {read.describe()}.{held} "
-            f"{suggest_reading(fields) if fields else ''}".strip()
+        held = f"It has the fields {', '.join(fields)}." if fields else ""
+        advice = (
+            [suggest_reading(fields)] if fields and not timestamps_alone(read.dead_letters) else []
         )
+        told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
+        raise InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
     click.echo(read.describe(), err=True)
     click.echo(f"tagged {read.valid:,} posts with {len(markers)} markers into {out}", err=True)
 

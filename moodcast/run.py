@@ -41,7 +41,7 @@ from transforms.posts import PostOptions, lateness_horizon
 from transforms.presets import InputMapping, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
 from transforms.records import FILE_LOSS_REASONS
-from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, TIMESTAMP_FORMS, UNPARSEABLE_TIMESTAMP
+from transforms.timestamp_forms import timestamp_advice, timestamps_alone
 
 log = logging.getLogger(__name__)
 
@@ -328,24 +328,12 @@ def _no_usable_post(
         if fields
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
-    advice = [suggest_reading(fields) if fields else json_document_advice(files[0].path)]
-    unparseable = summary.dead_letter_reasons.get(UNPARSEABLE_TIMESTAMP, 0)
-    ambiguous = summary.dead_letter_reasons.get(AMBIGUOUS_TIMESTAMP, 0)
-    if unparseable or ambiguous:
-        if unparseable + ambiguous == summary.dead_lettered:
-            advice = []
-        if ambiguous:
-            advice.append(
-                "A created_at such as 01/11/2026 04:36 starts with a day and a month in an "
-                "order the value does not tell (1 November or 11 January), and moodcast does "
-                "not guess it: write the column as YYYY-MM-DD hh:mm first, reading it in the "
-                "order your export uses (pandas: pd.to_datetime(column, dayfirst=True) where "
-                "the day comes first)."
-            )
-        advice.append(
-            f"moodcast reads created_at as {TIMESTAMP_FORMS}; any other form is an "
-            "unparseable timestamp: convert the column to one of those forms first."
-        )
+    advice = (
+        []
+        if timestamps_alone(summary.dead_letter_reasons)
+        else [suggest_reading(fields) if fields else json_document_advice(files[0].path)]
+    )
+    advice.extend(timestamp_advice(summary.dead_letter_reasons))
     if summary.filtered.get("future timestamp"):
         advice.append(
             f"Posts dated after the run's date ({as_of}: --as-of, else today) are filtered as "

@@ -1,5 +1,5 @@
 """The `created_at` forms read besides epochs and ISO-8601 with seconds, and the dead-letter
-reasons of those none reads.
+reasons of those none reads, with what an error message advises about them.
 
 transforms.records.parse_timestamp reads epochs and ISO-8601 with seconds itself, and, where
 those read nothing, the forms of OTHER_FORMS, rewritten here as ISO-8601 with seconds
@@ -8,7 +8,7 @@ those read nothing, the forms of OTHER_FORMS, rewritten here as ISO-8601 with se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
@@ -93,3 +93,33 @@ def _as_iso(field: Callable[[str], pl.Expr], fraction: bool) -> pl.Expr:
         hour, pl.lit(":"), minute, pl.lit(":"), second,
         field("f").fill_null("") if fraction else pl.lit(""), field("z").fill_null(""),
     )  # fmt: skip
+
+
+def timestamp_advice(dead_letter_reasons: Mapping[str, int]) -> list[str]:
+    """What to do about the `created_at` values that dead letters counted by reason could not
+    read, as sentences of an error message: for AMBIGUOUS_TIMESTAMP, why a date in day/month
+    order is not guessed and how to rewrite it; for it or UNPARSEABLE_TIMESTAMP, the forms
+    read (TIMESTAMP_FORMS). Empty where neither reason counts."""
+    advice = []
+    if dead_letter_reasons.get(AMBIGUOUS_TIMESTAMP):
+        advice.append(
+            "A created_at such as 01/11/2026 04:36 starts with a day and a month in an "
+            "order the value does not tell (1 November or 11 January), and moodcast does "
+            "not guess it: write the column as YYYY-MM-DD hh:mm first, reading it in the "
+            "order your export uses (pandas: pd.to_datetime(column, dayfirst=True) where "
+            "the day comes first)."
+        )
+    if advice or dead_letter_reasons.get(UNPARSEABLE_TIMESTAMP):
+        advice.append(
+            f"moodcast reads created_at as {TIMESTAMP_FORMS}; any other form is an "
+            "unparseable timestamp: convert the column to one of those forms first."
+        )
+    return advice
+
+
+def timestamps_alone(dead_letter_reasons: Mapping[str, int]) -> bool:
+    """Whether there are dead letters (counted by reason) and every one is an
+    UNPARSEABLE_TIMESTAMP or AMBIGUOUS_TIMESTAMP: their records' fields were read, so advice on
+    how to read the fields does not apply."""
+    counted = {reason for reason, n in dead_letter_reasons.items() if n}
+    return bool(counted) and counted <= {UNPARSEABLE_TIMESTAMP, AMBIGUOUS_TIMESTAMP}

@@ -9,6 +9,7 @@ import zstandard
 from click.testing import CliRunner
 
 from moodcast.cli import main
+from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, TIMESTAMP_FORMS
 
 POSTS = [
     {"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "I feel so sad and alone tonight"},
@@ -74,3 +75,18 @@ def test_tag_without_a_usable_post_fails_naming_the_fields_and_the_preset(tmp_pa
     assert result.exit_code == 4
     assert "has the fields id, body, created_utc, subreddit" in result.output
     assert "--preset reddit" in result.output and "Traceback" not in result.output
+
+
+def test_tag_without_a_usable_post_says_how_to_rewrite_dates_in_day_month_order(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    rows = [{"id": "1", "created_at": "03/01/2025 10:00", "text": "so sad"},
+            {"id": "2", "created_at": "yesterday", "text": "so sad"}]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["tag", str(path), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 4
+    assert f"(1 {AMBIGUOUS_TIMESTAMP}, 1 unparseable timestamp)" in result.output
+    assert "pd.to_datetime(column, dayfirst=True)" in result.output
+    assert f"reads created_at as {TIMESTAMP_FORMS}" in " ".join(result.output.split())
+    assert "mapping file" not in result.output and "Traceback" not in result.output

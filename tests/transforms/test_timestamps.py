@@ -2,6 +2,7 @@
 general parse_timestamp expression gives, value for value and dead letter for dead letter."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
@@ -115,6 +116,12 @@ timestamps = st.one_of(
     values=["2025-01-06T24:00:00Z", "2025-01-06T23:60:00", "2025-11-31", "1800-02-29"],
     source_tz="UTC",
 )
+@example(
+    values=["Fri, 13 OCT 2023 12:30 +0000", "Fri, 13 Okt 2023 12:30 +0000", "13 Oct 23 12:30 GMT",
+            "20240301", "2024-03-01 12:30:00.123+01", "2024-03-01T12:30:60-0330", "2024/13/01",
+            "20240301T123000.5+0545", "1.3.24", "01/13/2024 12:30"],
+    source_tz="America/St_Johns",
+)  # fmt: skip
 def test_the_fast_path_gives_the_general_values_and_dead_letters(values, source_tz):
     series = pl.Series("created_at", values, dtype=pl.String)
     general = pl.select(parse_timestamp(pl.lit(series), source_tz=source_tz)).to_series()
@@ -140,6 +147,52 @@ def test_the_fast_path_gives_the_general_values_and_dead_letters(values, source_
     ]  # fmt: skip
     _, dead = validate(_complete(records), source_tz=source_tz)
     assert dead.sort("line")["reason"].to_list() == [r for r in expected if r is not None]
+
+
+_WRITTEN = {
+    "%Y-%m-%dT%H:%M:%S.%f": ["", "Z", "+hh:mm", "+hhmm", "+hh", " UTC"],
+    "%Y-%m-%d %H:%M": ["", "z", "+hh:mm", "+hhmm", "GMT"],
+    "%Y/%m/%d %H:%M:%S": ["", "+hh:mm", "+hh", " GMT"],
+    "%Y%m%dT%H%M%S.%f": ["", "Z", "+hhmm", "+hh:mm"],
+    "%Y%m%dT%H%M": ["", "+hhmm", "+hh"],
+    "%a %b %d %H:%M:%S +hhmm %Y": [""],
+    "%a, %d %b %Y %H:%M:%S": [" +hhmm", " GMT", " UT"],
+    "%d %b %Y %H:%M": [" +hhmm", " Z", " UTC"],
+}
+"""Forms as `strftime` formats → the zones written after them (`hh`, `mm`: the offset's)."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    at=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2037, 12, 31)),
+    minutes=st.sampled_from([0, 60, -60, 330, -210, 345, 840, -720]) | st.integers(-1439, 1439),
+    form=st.sampled_from(sorted(_WRITTEN)),
+    choice=st.integers(0, 5),
+    source_tz=st.sampled_from(ZONES),
+)
+def test_every_form_reads_the_instant_it_was_written_from(at, minutes, form, choice, source_tz):
+    """Against Python's own clock arithmetic, not the other path: an instant written in a form
+    with an offset (any, minutes and west included), a UTC name, or none (a wall time, which
+    zoneinfo reads in source_tz with fold=0) reads back as that instant on both paths."""
+    zone = _WRITTEN[form][choice % len(_WRITTEN[form])]
+    at = at.replace(second=at.second if "%S" in form else 0)
+    at = at.replace(microsecond=at.microsecond if "%f" in form else 0)
+    if "+hh" not in zone + form:
+        minutes = 0
+    elif zone.endswith("+hh"):
+        minutes = 60 * (minutes // 60)
+    offset = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+    written = at.strftime(
+        form.replace("+hhmm", offset) + zone.replace("+hh:mm", f"{offset[:3]}:{offset[3:]}")
+        .replace("+hhmm", offset).replace("+hh", offset[:3])
+    )  # fmt: skip
+    if zone or "+hhmm" in form:
+        expected = (at - timedelta(minutes=minutes)).replace(tzinfo=UTC)
+    else:
+        expected = at.replace(tzinfo=ZoneInfo(source_tz)).astimezone(UTC)
+    series = pl.Series([written])
+    general = pl.select(parse_timestamp(pl.lit(series), source_tz=source_tz)).item()
+    assert (parse_timestamps(series, source_tz=source_tz).item(), general) == (expected,) * 2
 
 
 def _complete(records: pl.DataFrame) -> pl.DataFrame:
