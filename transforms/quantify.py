@@ -36,7 +36,10 @@ WEAK = f"not validated: tpr - fpr below {MIN_YOUDEN}, too weak to correct for"
 OTHER_VERSION = "not validated: the rates were measured on another version of the marker"
 BOUNDED = "validated in part: languages without validated rates bounded between 0 and 1"
 MIXED = "not validated: some language of this roll-up is not validated"
-HIDDEN_PART = "not validated: some language of this roll-up is suppressed, so it cannot be combined"
+HIDDEN_PART = (
+    "not validated: some language of this roll-up is suppressed or published by another period, "
+    "so it cannot be combined"
+)
 STATUS = pl.Enum(
     [
         VALIDATED,
@@ -295,13 +298,15 @@ def with_adjusted_prevalence(
     their adjusted shares, variance the weighted sum: languages independent); BOUNDED when
     some are and those that are not hold at most `max_bounded_share` of the authors; their
     common status when all share one; else MIXED (NO_RATES when it has no language row). Both
-    need every language row published: a suppressed one (null `n_authors`) would leave its
-    authors out of the mean and of the bounded share, so it makes the roll-up MIXED, or
-    HIDDEN_PART where all its languages are validated. A BOUNDED, MIXED or HIDDEN_PART
-    roll-up's `validation` goes on to name each language that is not validated or is
-    suppressed, its reason and its share of the authors (of the roll-up row's `n_authors`
-    where a language is suppressed; `suppressed` for that one). Where neither VALIDATED nor
-    BOUNDED, the adjusted columns are null: never a silent zero.
+    need every language row published, and, where `daily` has a `grain` column, of the
+    roll-up's grain: a suppressed one (null `n_authors`) would leave its authors out of the
+    mean and of the bounded share, and one of a week among days would mix a week's authors
+    into a day's, so either makes the roll-up MIXED, or HIDDEN_PART where all its languages
+    are validated. A BOUNDED, MIXED or HIDDEN_PART roll-up's `validation` goes on to name
+    each language that is not validated or is so hidden, its reason and its share of the
+    authors (of the roll-up row's `n_authors` where a language is hidden; `suppressed` or
+    `published by <grain>` for that one). Where neither VALIDATED nor BOUNDED, the adjusted
+    columns are null: never a silent zero.
     """
     theta, variance = _estimate(daily, z=z)
     validated = pl.col("_status") == VALIDATED
@@ -321,7 +326,7 @@ def with_adjusted_prevalence(
             pl.when(validated).then(variance).alias("_var"),
         )
     )
-    found = _rolled_up(found, max_bounded_share)
+    found = _rolled_up(found, max_bounded_share, grains="grain" in daily.columns)
     published = pl.col("_status").is_in([VALIDATED, BOUNDED])
     half = z * pl.col("_var").sqrt()
     lo = (pl.col("_theta") - half - pl.col("_below")).clip(0.0, 1.0)
@@ -341,32 +346,42 @@ def with_adjusted_prevalence(
     ).collect(engine="in-memory")
 
 
-def _rolled_up(found: pl.LazyFrame, max_bounded_share: float) -> pl.LazyFrame:
+def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -> pl.LazyFrame:
     """`found` (rows with their `_status`, `_theta`, `_var`) with the roll-ups' now combined
     from their language rows (see with_adjusted_prevalence), and `_below` and `_above`, what
     the interval widens by below and above: for a BOUNDED roll-up whose languages not
     validated hold a share `w` of its authors and flag a share `f` of theirs, `w f` and
     `w (1 - f)` (their true share at its worst cases, 0 and 1, instead of `f`), else 0; and
-    `_named`, a roll-up's languages that are not validated or are suppressed."""
+    `_named`, a roll-up's languages that are not validated, suppressed, or (with `grains`) of
+    a `grain` other than the roll-up's."""
     cell = list(_CELL)
     part = pl.col("lang") != "all"
     validated = pl.col("_status") == VALIDATED
     authors = pl.col("n_authors").cast(pl.Float64)
-    hidden = authors.is_null()
-    total = pl.when(hidden.any()).then(pl.col("_rollup_authors").first()).otherwise(authors.sum())
-    share = (
-        pl.when(hidden)
-        .then(pl.lit("suppressed"))
-        .otherwise(pl.format("{}% of authors", (100 * authors / total).round(1)))
+    apart = (
+        (pl.col("grain") != pl.col("grain").filter(~part).first().over(cell)).fill_null(False)
+        if grains
+        else pl.lit(False)
     )
+    hidden = authors.is_null() | pl.col("_apart")
+    total = pl.when(hidden.any()).then(pl.col("_rollup_authors").first()).otherwise(authors.sum())
+    why = (
+        pl.when(authors.is_null())
+        .then(pl.lit("suppressed"))
+        .when(pl.col("_apart"))
+        .then(pl.format("published by {}", pl.col("grain") if grains else pl.lit("")))
+    )
+    share = why.otherwise(pl.format("{}% of authors", (100 * authors / total).round(1)))
     reason = pl.col("_status").cast(pl.String).str.strip_prefix("not validated: ")
     named = (
         pl.when(validated)
-        .then(pl.format("{}: suppressed", pl.col("lang")))
+        .then(pl.format("{}: {}", pl.col("lang"), why))
         .otherwise(pl.format("{}: {}, {}", pl.col("lang"), reason, share))
     )
     cells = (
-        found.with_columns(authors.filter(~part).first().over(cell).alias("_rollup_authors"))
+        found.with_columns(
+            authors.filter(~part).first().over(cell).alias("_rollup_authors"), apart.alias("_apart")
+        )
         .filter(part)
         .group_by(cell)
         .agg(
