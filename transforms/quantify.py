@@ -297,7 +297,8 @@ def with_adjusted_prevalence(
     by their authors (`_rolled_up`): VALIDATED when all of them are (the weighted mean of
     their adjusted shares, variance the weighted sum: languages independent); BOUNDED when
     some are and those that are not hold at most `max_bounded_share` of the authors; their
-    common status when all share one; else MIXED (NO_RATES when it has no language row). Both
+    common status when all share one; else MIXED. One with no language row is NO_RATES, or,
+    where `daily` has a `grain` column, HIDDEN_PART (its languages are of other periods). Both
     need every language row published, and, where `daily` has a `grain` column, of the
     roll-up's grain: a suppressed one (null `n_authors`) would leave its authors out of the
     mean and of the bounded share, and one of a week among days would mix a week's authors
@@ -331,7 +332,11 @@ def with_adjusted_prevalence(
     half = z * pl.col("_var").sqrt()
     lo = (pl.col("_theta") - half - pl.col("_below")).clip(0.0, 1.0)
     hi = (pl.col("_theta") + half + pl.col("_above")).clip(0.0, 1.0)
-    named = pl.col("_status").is_in([BOUNDED, MIXED, HIDDEN_PART]) & (pl.col("lang") == "all")
+    named = (
+        pl.col("_status").is_in([BOUNDED, MIXED, HIDDEN_PART])
+        & (pl.col("lang") == "all")
+        & pl.col("_named").is_not_null()
+    )
     text = pl.col("_status").fill_null(NO_RATES).cast(pl.String)
     return found.select(
         *daily.columns,
@@ -411,6 +416,8 @@ def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -
         .then(pl.lit(HIDDEN_PART, STATUS))
         .when(pl.col("_kinds").is_not_null())
         .then(pl.lit(MIXED, STATUS))
+        .when(pl.lit(grains))
+        .then(pl.lit(HIDDEN_PART, STATUS))
     )
     weight = pl.col("_weight")
     rolled = {

@@ -156,3 +156,6 @@ def test_a_rollup_day_is_not_combined_from_languages_published_by_week(con, make
         f"{HIDDEN_PART} (en: published by iso_week; es: published by iso_week)"
     )
     assert rollup.row(0, named=True)["adjusted_prevalence"] is None
+    exported = queries.published(con, rates=RATES).filter(pl.col("lang") == "all")
+    assert exported.get_column("grain").unique().to_list() == ["day"]
+    assert exported.get_column("validation").unique().to_list() == [HIDDEN_PART]
