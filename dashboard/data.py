@@ -22,7 +22,7 @@ import streamlit as st
 import warehouse
 from dashboard import summaries
 from transforms.privacy import DEFAULT_K
-from transforms.quantify import BOUNDED, has_adjusted, marker_validation
+from transforms.quantify import BOUNDED, HIDDEN_PART, has_adjusted, marker_validation
 from transforms.rates import USER_RATES_NAME, RatesError, merged_rates
 from warehouse import annotations, health, queries
 from warehouse.bundles import export_bundle
@@ -216,8 +216,12 @@ def timeline(published: Version, marker: str, region: str, lang: str, k: int) ->
 
 def not_validated(rows: pl.DataFrame) -> str | None:
     """Why the adjusted share of one series' `rows` is not shown (its `validation` status),
-    or None when every day has one (validated, or a roll-up validated in part)."""
-    reasons = rows.filter(~has_adjusted(pl.col("validation"))).get_column("validation")
+    or None when every day has one (validated, or a roll-up validated in part) or is a roll-up
+    day whose validated languages are suppressed (HIDDEN_PART: a gap, like a suppressed day)."""
+    withheld = ~has_adjusted(pl.col("validation")) & ~pl.col("validation").str.starts_with(
+        HIDDEN_PART
+    )
+    reasons = rows.filter(withheld).get_column("validation")
     return None if reasons.is_empty() else reasons[-1]
 
 

@@ -36,12 +36,26 @@ WEAK = f"not validated: tpr - fpr below {MIN_YOUDEN}, too weak to correct for"
 OTHER_VERSION = "not validated: the rates were measured on another version of the marker"
 BOUNDED = "validated in part: languages without validated rates bounded between 0 and 1"
 MIXED = "not validated: some language of this roll-up is not validated"
+HIDDEN_PART = (
+    "not validated: some language of this roll-up is suppressed or published by another period, "
+    "so it cannot be combined"
+)
 STATUS = pl.Enum(
-    [VALIDATED, BOUNDED, NO_RATES, OTHER_VERSION, FEW_LABELS, UNINFORMATIVE, WEAK, MIXED]
+    [
+        VALIDATED,
+        BOUNDED,
+        NO_RATES,
+        OTHER_VERSION,
+        FEW_LABELS,
+        UNINFORMATIVE,
+        WEAK,
+        MIXED,
+        HIDDEN_PART,
+    ]
 )
 """Every validation status, as a polars Enum (cheap to compare and group). A roll-up's
-`validation` that is BOUNDED or MIXED goes on to name its languages that are not validated
-(`with_adjusted_prevalence`)."""
+`validation` that is BOUNDED, MIXED or HIDDEN_PART goes on to name its languages that are not
+validated or suppressed (`with_adjusted_prevalence`)."""
 
 MAX_BOUNDED_SHARE = 0.05
 """The largest share of a `lang = all` roll-up's authors that its languages without validated
@@ -282,12 +296,18 @@ def with_adjusted_prevalence(
     roll-up combines its language rows of the same day, region, marker and version, weighted
     by their authors (`_rolled_up`): VALIDATED when all of them are (the weighted mean of
     their adjusted shares, variance the weighted sum: languages independent); BOUNDED when
-    some are and those that are not hold at most `max_bounded_share` of the authors, every
-    one of them published; their common status when all share one; else MIXED (NO_RATES when
-    it has no language row). A BOUNDED or MIXED roll-up's `validation` goes on to name each
-    language that is not validated, its reason and its share of the authors (`suppressed`
-    where its cell is). Where neither VALIDATED nor BOUNDED, the adjusted columns are null:
-    never a silent zero.
+    some are and those that are not hold at most `max_bounded_share` of the authors; their
+    common status when all share one; else MIXED. One with no language row is NO_RATES, or,
+    where `daily` has a `grain` column, HIDDEN_PART (its languages are of other periods). Both
+    need every language row published, and, where `daily` has a `grain` column, of the
+    roll-up's grain: a suppressed one (null `n_authors`) would leave its authors out of the
+    mean and of the bounded share, and one of a week among days would mix a week's authors
+    into a day's, so either makes the roll-up MIXED, or HIDDEN_PART where all its languages
+    are validated. A BOUNDED, MIXED or HIDDEN_PART roll-up's `validation` goes on to name
+    each language that is not validated or is so hidden, its reason and its share of the
+    authors (of the roll-up row's `n_authors` where a language is hidden; `suppressed` or
+    `published by <grain>` for that one). Where neither VALIDATED nor BOUNDED, the adjusted
+    columns are null: never a silent zero.
     """
     theta, variance = _estimate(daily, z=z)
     validated = pl.col("_status") == VALIDATED
@@ -307,12 +327,16 @@ def with_adjusted_prevalence(
             pl.when(validated).then(variance).alias("_var"),
         )
     )
-    found = _rolled_up(found, max_bounded_share)
+    found = _rolled_up(found, max_bounded_share, grains="grain" in daily.columns)
     published = pl.col("_status").is_in([VALIDATED, BOUNDED])
     half = z * pl.col("_var").sqrt()
     lo = (pl.col("_theta") - half - pl.col("_below")).clip(0.0, 1.0)
     hi = (pl.col("_theta") + half + pl.col("_above")).clip(0.0, 1.0)
-    named = pl.col("_status").is_in([BOUNDED, MIXED]) & (pl.col("lang") == "all")
+    named = (
+        pl.col("_status").is_in([BOUNDED, MIXED, HIDDEN_PART])
+        & (pl.col("lang") == "all")
+        & pl.col("_named").is_not_null()
+    )
     text = pl.col("_status").fill_null(NO_RATES).cast(pl.String)
     return found.select(
         *daily.columns,
@@ -327,52 +351,73 @@ def with_adjusted_prevalence(
     ).collect(engine="in-memory")
 
 
-def _rolled_up(found: pl.LazyFrame, max_bounded_share: float) -> pl.LazyFrame:
+def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -> pl.LazyFrame:
     """`found` (rows with their `_status`, `_theta`, `_var`) with the roll-ups' now combined
     from their language rows (see with_adjusted_prevalence), and `_below` and `_above`, what
     the interval widens by below and above: for a BOUNDED roll-up whose languages not
     validated hold a share `w` of its authors and flag a share `f` of theirs, `w f` and
     `w (1 - f)` (their true share at its worst cases, 0 and 1, instead of `f`), else 0; and
-    `_named`, a roll-up's languages that are not validated."""
+    `_named`, a roll-up's languages that are not validated, suppressed, or (with `grains`) of
+    a `grain` other than the roll-up's."""
     cell = list(_CELL)
     part = pl.col("lang") != "all"
     validated = pl.col("_status") == VALIDATED
     authors = pl.col("n_authors").cast(pl.Float64)
-    share = (
+    apart = (
+        (pl.col("grain") != pl.col("grain").filter(~part).first().over(cell)).fill_null(False)
+        if grains
+        else pl.lit(False)
+    )
+    hidden = authors.is_null() | pl.col("_apart")
+    total = pl.when(hidden.any()).then(pl.col("_rollup_authors").first()).otherwise(authors.sum())
+    why = (
         pl.when(authors.is_null())
         .then(pl.lit("suppressed"))
-        .otherwise(pl.format("{}% of authors", (100 * authors / authors.sum()).round(1)))
+        .when(pl.col("_apart"))
+        .then(pl.format("published by {}", pl.col("grain") if grains else pl.lit("")))
     )
+    share = why.otherwise(pl.format("{}% of authors", (100 * authors / total).round(1)))
     reason = pl.col("_status").cast(pl.String).str.strip_prefix("not validated: ")
-    named = pl.format("{}: {}, {}", pl.col("lang"), reason, share)
+    named = (
+        pl.when(validated)
+        .then(pl.format("{}: {}", pl.col("lang"), why))
+        .otherwise(pl.format("{}: {}, {}", pl.col("lang"), reason, share))
+    )
     cells = (
-        found.filter(part)
+        found.with_columns(
+            authors.filter(~part).first().over(cell).alias("_rollup_authors"), apart.alias("_apart")
+        )
+        .filter(part)
         .group_by(cell)
         .agg(
             authors.sum().alias("_weight"),
             authors.filter(~validated).sum().alias("_outside"),
             pl.col("n_marked_authors").filter(~validated).sum().cast(pl.Float64).alias("_marked"),
-            (~validated & authors.is_null()).any().alias("_hidden"),
+            hidden.any().alias("_hidden"),
             validated.any().alias("_some"),
+            validated.all().alias("_all"),
             pl.col("_status").n_unique().alias("_kinds"),
             pl.col("_status").first().alias("_first"),
             (authors * pl.col("_theta")).filter(validated).sum().alias("_sum"),
             (authors.pow(2) * pl.col("_var")).filter(validated).sum().alias("_squares"),
-            named.filter(~validated).sort().str.join("; ").alias("_named"),
+            named.filter(~validated | hidden).sort().str.join("; ").alias("_named"),
         )
     )
+    complete = ~pl.col("_hidden")
     bounded = (
-        pl.col("_some")
-        & ~pl.col("_hidden")
-        & (pl.col("_outside") <= max_bounded_share * pl.col("_weight"))
+        pl.col("_some") & complete & (pl.col("_outside") <= max_bounded_share * pl.col("_weight"))
     )
     status = (
-        pl.when(pl.col("_kinds") == 1)
+        pl.when((pl.col("_kinds") == 1) & (complete | ~pl.col("_all")))
         .then(pl.col("_first"))
         .when(bounded)
         .then(pl.lit(BOUNDED, STATUS))
+        .when(pl.col("_all"))
+        .then(pl.lit(HIDDEN_PART, STATUS))
         .when(pl.col("_kinds").is_not_null())
         .then(pl.lit(MIXED, STATUS))
+        .when(pl.lit(grains))
+        .then(pl.lit(HIDDEN_PART, STATUS))
     )
     weight = pl.col("_weight")
     rolled = {

@@ -81,7 +81,11 @@ COLUMNS: dict[str, str] = {
     f"those that are not hold at most {MAX_BOUNDED_SHARE:.0%} of its authors (their part bounded between 0 and 1, "
     "so the interval is wider by their share); else `not validated`; either of the last two "
     "names in brackets each language that is not validated, its reason and its share of the "
-    "authors (`suppressed` where its cell is, which withholds the adjusted share).",
+    "authors. A suppressed language cell, validated or not, is named `suppressed` (one of "
+    "another period than the row, `published by` its grain) and withholds the row's adjusted "
+    "share (`not validated: some language of this roll-up is suppressed or published by "
+    "another period, so it cannot be combined` where every language is validated, or where "
+    "no language row has the row's own period).",
     "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday), `epi_week` "
     "(CDC epidemiological week, Sunday–Saturday), or `iso_8week` / `epi_8week` (eight whole "
     "weeks of that kind, 56 days on a fixed grid). A week is published where some of its days "

@@ -1,7 +1,7 @@
 import polars as pl
 
 from dashboard.data import not_validated, validated_in_part
-from transforms.quantify import BOUNDED, MIXED, VALIDATED
+from transforms.quantify import BOUNDED, HIDDEN_PART, MIXED, VALIDATED
 
 
 def _rows(*statuses):
@@ -19,3 +19,9 @@ def test_a_rollup_validated_in_part_is_shown_adjusted_and_names_its_bounded_lang
 def test_a_withheld_rollup_says_which_languages_withhold_it():
     withheld = f"{MIXED} (en: no labelled data for this marker and language, 6.0% of authors)"
     assert not_validated(_rows(VALIDATED, withheld)) == withheld
+
+
+def test_a_rollup_day_whose_validated_languages_are_suppressed_is_a_gap_not_a_reason():
+    assert (
+        not_validated(_rows(VALIDATED, f"{HIDDEN_PART} (en: suppressed; es: suppressed)")) is None
+    )

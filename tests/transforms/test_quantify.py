@@ -8,6 +8,7 @@ from transforms.prevalence import Z_95
 from transforms.quantify import (
     BOUNDED,
     FEW_LABELS,
+    HIDDEN_PART,
     LEXICON_CAP,
     LEXICON_SOURCE,
     MIXED,
@@ -294,6 +295,33 @@ def test_a_rollup_stays_withheld_above_the_cap_or_where_an_unvalidated_part_is_s
     assert suppressed["validation"] == (
         f"{MIXED} (en: no labelled data for this marker and language, suppressed)"
     )
+
+
+def test_a_rollup_with_a_suppressed_language_publishes_no_adjusted_share():
+    """A validated language whose cell is suppressed (5 of its 5,000 authors flagged) would be
+    left out of the roll-up: the rest (1,030 of 6,030 authors) would read as the whole, and its
+    unvalidated 30 authors as 2.9% of it instead of 0.5%."""
+    rates = conform_rates(
+        pl.DataFrame(
+            [_SAD_EN | {"fp": 50, "tn": 450}, _SAD_EN | {"lang": "es", "fp": 50, "tn": 450}]
+        )
+    )
+    cells = _cells(
+        ("all", "sad", "v1", 6030, 205),
+        ("en", "sad", "v1", None, None),
+        ("es", "sad", "v1", 1000, 200),
+        ("fr", "sad", "v1", 30, 0),
+    )
+    out = with_adjusted_prevalence(cells, rates)
+    assert out.row(0, named=True)["validation"] == (
+        f"{MIXED} (en: suppressed; fr: no labelled data for this marker and language, "
+        "0.5% of authors)"
+    )
+    assert out.row(0, named=True)["adjusted_prevalence"] is None
+    validated = with_adjusted_prevalence(cells.filter(pl.col("lang") != "fr"), rates)
+    assert validated.row(0, named=True)["validation"] == f"{HIDDEN_PART} (en: suppressed)"
+    assert validated.row(0, named=True)["adjusted_prevalence_hi"] is None
+    assert not pl.select(has_adjusted(pl.lit(HIDDEN_PART))).item()
 
 
 def test_a_withheld_rollup_names_each_language_that_is_not_validated_and_why():

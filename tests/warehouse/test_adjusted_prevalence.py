@@ -1,12 +1,16 @@
 """The prevalence adjusted for marker error in published timelines and exports."""
 
+from datetime import date, timedelta
+
 import polars as pl
 import pytest
 
 from tests.warehouse.conftest import D1, cell
+from transforms.contracts import PERIOD_SCHEMA
 from transforms.quantify import (
     ADJUSTED_COLUMNS,
     BOUNDED,
+    HIDDEN_PART,
     NO_RATES,
     OTHER_VERSION,
     VALIDATED,
@@ -15,7 +19,7 @@ from transforms.quantify import (
 from transforms.rates import conform_rates
 from warehouse import queries
 from warehouse.exports import export
-from warehouse.load import load_daily
+from warehouse.load import load_daily, load_periods
 
 
 def _rates(*rows):
@@ -118,3 +122,40 @@ def test_a_published_rollup_bounds_a_small_language_without_validated_rates(con,
     assert rollup["adjusted_prevalence"] == pytest.approx(0.98 * es + 0.02 * 12 / 30)
     assert rollup["adjusted_prevalence_lo"] < rollup["adjusted_prevalence"] - 0.02 * 12 / 30
     assert rollup["adjusted_prevalence_hi"] > rollup["adjusted_prevalence"] + 0.02 * 18 / 30
+
+
+def test_a_rollup_day_is_not_combined_from_languages_published_by_week(con, make_daily):
+    """es has 5 flagged authors on Sunday, so its week is published whole, and so is en's
+    (complementary suppression): a day's roll-up of 1,300 authors would be combined from the
+    week's 3,000 and 1,500 distinct authors, en's adjusted share of its week (900 of 3,000
+    flagged) standing for a day on which it flags 200 of 1,000."""
+    monday = date(2025, 3, 3)
+    days = [monday + timedelta(days=i) for i in range(7)]
+    spec = {
+        "en": (1000, [200] * 7, 3000, 900),
+        "es": (300, [60] * 6 + [5], 1500, 300),
+        "all": (1300, [260] * 6 + [205], 4500, 1200),
+    }
+    rows, weeks = [], []
+    for lang, (n, marked, week_n, week_marked) in spec.items():
+        rows += [
+            cell(d, lang=lang, n_authors=n, n_marked_authors=m)
+            for d, m in zip(days, marked, strict=True)
+        ]
+        weeks.append(
+            {k: v for k, v in cell(lang=lang).items() if k != "day"}
+            | {"grain": "iso_week", "period_start": monday, "period_end": days[-1]}
+            | {"n_authors": week_n, "n_marked_authors": week_marked}
+            | {"n_author_days": 7 * n, "n_marked_author_days": sum(marked)}
+        )
+    load_daily(con, make_daily(*rows), days=days)
+    load_periods(con, pl.DataFrame(weeks, schema=PERIOD_SCHEMA), days=days)
+    rollup = queries.daily(con, lang="all", start=monday, end=monday, rates=RATES)
+    assert rollup.row(0, named=True)["grain"] == "day"
+    assert rollup.row(0, named=True)["validation"] == (
+        f"{HIDDEN_PART} (en: published by iso_week; es: published by iso_week)"
+    )
+    assert rollup.row(0, named=True)["adjusted_prevalence"] is None
+    exported = queries.published(con, rates=RATES).filter(pl.col("lang") == "all")
+    assert exported.get_column("grain").unique().to_list() == ["day"]
+    assert exported.get_column("validation").unique().to_list() == [HIDDEN_PART]
