@@ -204,6 +204,27 @@ def test_calibrate_marks_rates_not_recorded_on_their_line_and_evaluate_names_tho
     )
 
 
+def test_rates_from_a_few_rows_are_recorded_once_the_marker_version_in_force_changed(
+    labelled, tmp_path
+):
+    """Validated rates hold off thin ones only for the marker version they were measured on:
+    after the marker changes, those rates are another version's, and the new ones record."""
+    data, labels = labelled
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    (data / "markers" / "gloom.toml").write_text(
+        'name = "gloom"\n[lang.fr]\nterms = ["gloom", "murk"]\n', encoding="utf-8"
+    )
+    pl.read_csv(labels).head(30).write_csv(tmp_path / "few.csv")
+    result = _invoke(
+        "markers", "calibrate", "--labels", tmp_path / "few.csv", "--json", "--data-dir", data
+    )
+    rows = {r["marker"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["gloom"]["recorded"] is True
+    assert "not recorded" not in result.stderr
+    rates = read_user_rates(data)
+    assert rates.filter(pl.col("marker") == "gloom").get_column("n").item() == 30
+
+
 def test_an_unreadable_rates_file_is_refused_with_what_to_do(labelled):
     data, labels = labelled
     (data / USER_RATES_NAME).write_text('{"rates": [{"marker": "gloom"}]}', encoding="utf-8")
