@@ -32,11 +32,11 @@ CLASS_COLUMN_WORDS = (
 """The words (English and Spanish) that say a column holds class names."""
 
 CLASS_COLUMN_QUALIFIERS = (
-    "name", "names", "true", "human", "final", "majority", "primary", "main", "annotated",
-    "manual",
+    "name", "names", "text", "str", "string", "true", "human", "final", "majority", "primary",
+    "main", "annotated", "manual",
 )  # fmt: skip
 """The words that may stand beside CLASS_COLUMN_WORDS in such a column's name (`class_name`,
-`gold_label`, `primary_emotion`)."""
+`label_text` as Hugging Face datasets write it, `gold_label`, `primary_emotion`)."""
 
 
 NAMING_ADVICE = (

@@ -365,7 +365,9 @@ def test_a_column_of_handles_named_author_label_is_left_out_not_made_markers(tmp
     assert not (data / "markers" / "user0.toml").exists()
 
 
-@pytest.mark.parametrize("column", ["Emoción", "sentimiento", "etiqueta", "y", "gold_label"])
+@pytest.mark.parametrize(
+    "column", ["Emoción", "sentimiento", "etiqueta", "y", "gold_label", "label_text"]
+)
 def test_a_column_of_class_names_named_in_spanish_or_as_y_or_gold_is_read(tmp_path, data, column):
     """Regression: class columns named `emoción`, `sentimiento`, `y` or `gold_label` were
     refused as files without label columns."""
