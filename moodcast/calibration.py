@@ -249,7 +249,8 @@ def evaluate_labels(
     `validation` and `estimator`) by `rates` (transforms.rates): blended with the score their
     statistics were measured on (rated_scores: the model probability or the lexicon's graded
     score) in the languages whose rates hold statistics that apply (scored_rates), else by
-    ACC. The adjusted figures, `validation` and `estimator` are None
+    ACC; `rates` names the rates it used per language (source file, labelled posts, day
+    measured). The adjusted figures, `validation`, `estimator` and `rates` are None
     without `rates`."""
     if text_col not in labels.columns:
         raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
@@ -294,9 +295,27 @@ def evaluate_labels(
         )
         if rates is None:
             shares |= {**dict.fromkeys(ADJUSTED_COLUMNS), "validation": None, "estimator": None}
-        result[name] |= shares
+        result[name] |= shares | {
+            "rates": None if rates is None else _rates_used(rates, markers[name], pairs)
+        }
     macro = sum(m["f1"] for m in result.values()) / len(result)
     return {"markers": result, "macro_f1": macro}
+
+
+def _rates_used(rates: pl.DataFrame, marker: Marker, pairs: pl.DataFrame) -> list[dict]:
+    """Where the rates of `marker`'s version in force for the languages of `pairs` come from:
+    `lang`, `source` (the labelled file they were measured on), `n` (its labelled posts) and
+    `measured_on`, one dict per language that has them."""
+    return (
+        rates.filter(
+            (pl.col("marker") == marker.name)
+            & (pl.col("marker_version") == marker.version)
+            & pl.col("lang").is_in(pairs.get_column("lang").unique().to_list())
+        )
+        .select("lang", "source", "n", "measured_on")
+        .sort("lang")
+        .to_dicts()
+    )
 
 
 def with_margins(rates: pl.DataFrame) -> pl.DataFrame:

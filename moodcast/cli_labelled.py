@@ -62,7 +62,7 @@ def evaluate(
     else the shipped ones): where those rates hold the statistics of a per-post score (the
     marker's model probability, or the lexicon's term count), the adjusted flagged share
     blended with the adjusted mean score (`estimator` blend), else the adjusted flagged share
-    alone (acc)."""
+    alone (acc); and, per marker and language, the file those rates were measured on."""
     import polars as pl
 
     from moodcast.calibration import evaluate_labels
@@ -97,6 +97,12 @@ def evaluate(
             + (f"  ({m['estimator']})" if m["estimator"] else "")
         )
     click.echo(f"macro-F1 {result['macro_f1']:.3f}")
+    for name, m in result["markers"].items():
+        for used in m["rates"] or ():
+            click.echo(
+                f"{name} [{used['lang']}] rates in force: measured on {used['source']} "
+                f"({used['n']} labelled posts, {used['measured_on']})"
+            )
 
 
 def _share(value: float | None) -> str:
@@ -315,6 +321,7 @@ def calibrate(
         with_margins,
         zero_shot_thresholds,
     )
+    from transforms.quantify import MIN_CLASS_LABELS
     from transforms.rates import merged_rates, write_user_rates
 
     settings = load_settings(data_dir, default_lang=default_lang)
@@ -332,7 +339,8 @@ def calibrate(
             if (m, lang) not in kept]  # fmt: skip
     done = f"recorded {recorded.height} marker × language rates in {written}" + (
         f"; not recorded, too few labelled positives or negatives to replace the validated "
-        f"rates in force: {', '.join(held)}"
+        f"rates in force: {', '.join(held)} (label at least {MIN_CLASS_LABELS} positives and "
+        f"{MIN_CLASS_LABELS} negatives of a language to record yours)"
         if held
         else ""
     )
@@ -358,8 +366,10 @@ def calibrate(
             f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
             + ("  (adapted: the adapted table sets it, not the marker file)" if adapted else "")
         )
-    for line in rate_lines(rates):
-        click.echo(line)
+    for line, key in zip(
+        rate_lines(rates), rates.select("marker", "lang").iter_rows(), strict=True
+    ):
+        click.echo(line + ("" if key in kept else "; not recorded"))
     click.echo(done, err=True)
 
 

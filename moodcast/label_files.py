@@ -6,6 +6,7 @@ decides them)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +25,42 @@ NEGATIVE = ("0", "0.0", "false", "f", "no", "n")
 CLASS_COLUMN_WORDS = (
     "label", "labels", "class", "classes", "category", "categories", "emotion", "emotions",
     "mood", "moods", "sentiment", "sentiments", "feeling", "feelings", "marker", "markers",
-    "topic", "topics",
+    "topic", "topics", "y", "gold", "annotation", "annotations",
+    "etiqueta", "etiquetas", "clase", "clases", "categoria", "categorias", "emocion",
+    "emociones", "sentimiento", "sentimientos", "tema", "temas",
 )  # fmt: skip
-"""The words of a column's name (made a marker name, split at `_`: `Emotion Label` is
-`emotion`, `label`) that say it holds class names; a column of words named otherwise (an
-author's handle, a source, a split) is not read as labels."""
+"""The words (English and Spanish) that say a column holds class names."""
+
+CLASS_COLUMN_QUALIFIERS = (
+    "name", "names", "text", "str", "string", "true", "human", "final", "majority", "primary",
+    "main", "annotated", "manual",
+)  # fmt: skip
+"""The words that may stand beside CLASS_COLUMN_WORDS in such a column's name (`class_name`,
+`label_text` as Hugging Face datasets write it, `gold_label`, `primary_emotion`)."""
+
+
+NAMING_ADVICE = (
+    "name a 0/1 label column after its marker (`sad` → `sadness`), and a column of class names "
+    "with words such as label, class, category, emotion or sentiment (etiqueta, clase, "
+    "emoción, sentimiento; `y` and `gold` too), beside name, gold or true at most "
+    "(`Emotion_Label`, `class_name`; not `author_label` or `target`); or name the label "
+    "columns with --label-cols in `markers train`"
+)
+"""What the notes and errors on label columns tell a user to do."""
+
+
+def class_column_name(column: str) -> bool:
+    """Whether `column`'s name says it holds class names: made a marker name after its accents
+    are dropped (`Emoción` is `emocion`, `Emotion Label` is `emotion_label`) and split at `_`,
+    its words other than numbers are CLASS_COLUMN_WORDS and CLASS_COLUMN_QUALIFIERS alone, one
+    of them at least a class word. A column of words named otherwise (`author`, `author_label`,
+    `source`, `split`, `predicted_label`, `target`) is not read as labels."""
+    plain = unicodedata.normalize("NFKD", column).encode("ascii", "ignore").decode()
+    words = {w for w in marker_name(plain).split("_") if not w.isdigit()}
+    return bool(words & set(CLASS_COLUMN_WORDS)) and words <= {
+        *CLASS_COLUMN_WORDS,
+        *CLASS_COLUMN_QUALIFIERS,
+    }
 
 
 @dataclass(frozen=True)
@@ -52,7 +84,7 @@ def read_labels(
     read as label_frame reads it after these steps. Rows whose `text_col` is blank are left
     out. Label columns: `label_cols`, else every column but the text, `id` and `lang` that
     holds 0/1 labels, or, in a file without 0/1 label columns, class names that make marker
-    names in a column whose name says so (CLASS_COLUMN_WORDS); the others are left out and
+    names in a column whose name says so (class_column_name); the others are left out and
     named in a note (a column of words such as authors' handles is not a label). Label values
     POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that row is not labelled for that
     column), except in a column of 1s and blanks alone, where a blank is a 0 (counted in a
@@ -85,12 +117,15 @@ def read_labels(
     labels = labelled.select(_label_values(c) for c in candidates)
     binary = [c for c in labels.columns if _binary(labels.get_column(c))]
     chosen = label_cols or binary or [c for c in labels.columns if _classes(labels, c)]
+    if not chosen:
+        raise TaggingError(
+            f"no label columns in {path}: none of {', '.join(candidates) or 'its columns'} holds "
+            f"0/1 labels or class names under a name that says so; {NAMING_ADVICE}"
+        )
     if left := [c for c in candidates if c not in chosen]:
         notes.append(
             f"columns left out, {'not 0/1 labels' if binary else 'neither 0/1 labels nor class names'}: "
-            f"{', '.join(left)} (a column of class names is named with a word such as label, "
-            "class, category or emotion; name the label columns with --label-cols where the "
-            "command has it)"
+            f"{', '.join(left)} ({NAMING_ADVICE})"
         )  # fmt: skip
     filled = labelled.select(_blank(c) & _ones_and_blanks(c) for c in chosen).sum()
     if counted := ", ".join(f"{c} {n}" for c, n in filled.row(0, named=True).items() if n):
@@ -172,10 +207,10 @@ def _binary(values: pl.Series) -> bool:
 
 
 def _classes(labels: pl.DataFrame, column: str) -> bool:
-    """Whether `column` holds class names: a word of its name is one of CLASS_COLUMN_WORDS and
-    every value makes a marker name (label_frame's classes)."""
+    """Whether `column` holds class names: its name says so (class_column_name) and every value
+    makes a marker name (label_frame's classes)."""
     values = labels.get_column(column).drop_nulls().unique().to_list()
-    named = set(marker_name(column).split("_")) & set(CLASS_COLUMN_WORDS)
+    named = class_column_name(column)
     return bool(named and values) and all(NAME_PATTERN.match(marker_name(v)) for v in values)
 
 

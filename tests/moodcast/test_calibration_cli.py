@@ -180,6 +180,51 @@ def test_rates_from_a_few_rows_of_a_language_do_not_replace_validated_rates_in_f
     assert rates.filter(pl.col("marker") == "noise").get_column("n").item() == 30
 
 
+def test_calibrate_marks_rates_not_recorded_on_their_line_and_evaluate_names_those_it_used(
+    labelled, tmp_path
+):
+    """Regression: calibrate's table printed thin rates it did not record like the others
+    (only stderr said so), and evaluate did not say which rates its adjusted share used."""
+    data, labels = labelled
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    pl.read_csv(labels).head(30).write_csv(tmp_path / "few.csv")
+    result = _invoke("markers", "calibrate", "--labels", tmp_path / "few.csv", "--data-dir", data)
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert lines["gloom"].endswith("; not recorded")
+    assert not lines["noise"].endswith("; not recorded")
+    assert "label at least 25 positives and 25 negatives" in result.stderr
+    args = ("markers", "evaluate", "--labels", tmp_path / "few.csv", "--data-dir", data)
+    used = json.loads(_invoke(*args, "--json").stdout)["markers"]
+    assert [(r["lang"], r["source"], r["n"]) for r in used["gloom"]["rates"]] == [
+        ("fr", "labels.csv", 100)
+    ]
+    assert [(r["source"], r["n"]) for r in used["noise"]["rates"]] == [("few.csv", 30)]
+    assert "gloom [fr] rates in force: measured on labels.csv (100 labelled posts" in (
+        _invoke(*args).stdout
+    )
+
+
+def test_rates_from_a_few_rows_are_recorded_once_the_marker_version_in_force_changed(
+    labelled, tmp_path
+):
+    """Validated rates hold off thin ones only for the marker version they were measured on:
+    after the marker changes, those rates are another version's, and the new ones record."""
+    data, labels = labelled
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    (data / "markers" / "gloom.toml").write_text(
+        'name = "gloom"\n[lang.fr]\nterms = ["gloom", "murk"]\n', encoding="utf-8"
+    )
+    pl.read_csv(labels).head(30).write_csv(tmp_path / "few.csv")
+    result = _invoke(
+        "markers", "calibrate", "--labels", tmp_path / "few.csv", "--json", "--data-dir", data
+    )
+    rows = {r["marker"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["gloom"]["recorded"] is True
+    assert "not recorded" not in result.stderr
+    rates = read_user_rates(data)
+    assert rates.filter(pl.col("marker") == "gloom").get_column("n").item() == 30
+
+
 def test_an_unreadable_rates_file_is_refused_with_what_to_do(labelled):
     data, labels = labelled
     (data / USER_RATES_NAME).write_text('{"rates": [{"marker": "gloom"}]}', encoding="utf-8")

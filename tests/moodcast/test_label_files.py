@@ -344,3 +344,52 @@ def test_a_column_of_repeated_handles_without_zero_one_labels_is_left_out_not_ma
     assert "columns left out, neither 0/1 labels nor class names: author" in result.stderr
     written = sorted(p.name for p in (data / "markers").glob("*.head.json"))
     assert written == ["calm.head.json", "gloom.head.json"]
+
+
+def test_a_column_of_handles_named_author_label_is_left_out_not_made_markers(tmp_path, data):
+    """Regression: `author_label` holds the word `label`, so a column of handles of that name
+    was read as class names and `train` wrote a marker named after each author. A class
+    column's name says so with every word (label_files.class_column_name)."""
+    authors = [f"user{i % 4}" for i in range(100)]
+    classes = ["Gloom" if g else "calm" for g in GOLD]
+    frame = pl.DataFrame({"text": TEXTS, "lang": "fr", "author_label": authors, "emotion": classes})
+    path = _write(tmp_path, "authors.csv", frame)
+    result = _run(
+        "markers", "train", "--labels", path, "--family", "ngram", "--json", "--data-dir", data
+    )
+    assert sorted(json.loads(line)["marker"] for line in result.stdout.splitlines()) == [
+        "calm",
+        "gloom",
+    ]
+    assert "columns left out, neither 0/1 labels nor class names: author_label" in result.stderr
+    assert not (data / "markers" / "user0.toml").exists()
+
+
+@pytest.mark.parametrize(
+    "column", ["Emoción", "sentimiento", "etiqueta", "y", "gold_label", "label_text"]
+)
+def test_a_column_of_class_names_named_in_spanish_or_as_y_or_gold_is_read(tmp_path, data, column):
+    """Regression: class columns named `emoción`, `sentimiento`, `y` or `gold_label` were
+    refused as files without label columns."""
+    classes = ["Gloom" if g else "Other mood" for g in GOLD]
+    path = _write(
+        tmp_path, "classes.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", column: classes})
+    )
+    plain = _write(
+        tmp_path, "plain.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD})
+    )
+    assert _evaluate(path, data) == _evaluate(plain, data)
+
+
+def test_a_file_whose_class_column_is_named_otherwise_is_refused_saying_how_to_name_it(
+    tmp_path, data
+):
+    """Regression: a file whose only column of classes is named `target` was refused with `no
+    label columns: ... or a column of classes`, not saying which names make one."""
+    classes = ["Gloom" if g else "calm" for g in GOLD]
+    path = _write(
+        tmp_path, "target.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "target": classes})
+    )
+    result = _run("markers", "evaluate", "--labels", path, "--data-dir", data, ok=False)
+    assert f"no label columns in {path}: none of target holds" in result.output
+    assert "label, class, category, emotion or sentiment" in result.output
