@@ -242,9 +242,87 @@ def test_a_message_over_several_lines_is_read_whole():
     assert type(found) is ModelError and str(found) == str(error)
 
 
-def test_the_packages_whose_classes_are_imported_by_name_are_the_distributions():
+def test_the_packages_whose_classes_are_imported_by_name_are_the_distributions_workers_run():
     import tomllib
 
     found = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     include = found["tool"]["setuptools"]["packages"]["find"]["include"]
-    assert {name.removesuffix("*") for name in include} == PACKAGES
+    assert {name.removesuffix("*") for name in include} - {"dashboard"} == PACKAGES
+
+
+def test_a_dashboard_class_named_in_a_workers_text_is_not_imported():
+    """Regression: `dashboard` was one of the packages imported by name, so a worker's text
+    naming `dashboard.app.<Class>` imported the Streamlit router in the submitting process,
+    which ran its page code (set_page_config, sign-in, navigation) with Streamlit's warnings."""
+    script = (
+        "import sys\n"
+        "from ingest.worker_errors import worker_error\n"
+        "text = 'Traceback (most recent call last):\\nRuntimeError: dashboard.app.Boom: x"
+        " [while running \\'Tag\\']'\n"
+        "found = worker_error(RuntimeError(text))\n"
+        "print(type(found).__name__, 'dashboard.app' in sys.modules, 'streamlit' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "WorkerError False False", done.stderr
+
+
+def _undecodable() -> UnicodeDecodeError:
+    try:
+        b"\xff".decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc
+    raise AssertionError("it decoded")
+
+
+UNDECODABLE = "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0"
+
+
+def test_an_error_whose_text_holds_its_first_argument_within_is_found_with_its_step():
+    """Regression: Beam appends the step to an error's first argument, which a
+    UnicodeDecodeError's text holds within its line (`'utf-8 [while running 'Step']' codec
+    can't decode…`): only a step that ended a line was found, so from a remote runner it was
+    the runner's failure (exit 1 and Beam's traceback; `moodcast stream` said to check the
+    subscription), and in process its step was not named."""
+    remote = worker_error(_runner_failure(lambda: _beam_step(_undecodable())))
+    assert type(remote) is WorkerError
+    assert f"step '{STEP}' of the Beam job failed on a worker with {UNDECODABLE}: " in str(remote)
+    in_process = worker_error(_run_failing(_undecodable()))
+    assert type(in_process) is WorkerError
+    assert f"step 'Fails' of the Beam job failed on a worker with {UNDECODABLE}: " in str(
+        in_process
+    )
+    assert "[while running" not in str(remote) + str(in_process)
+
+
+def test_a_message_holding_beams_words_names_the_step_that_failed():
+    """Regression: in process the first ` [while running '…']` of the error's text was its step,
+    so a message holding those words (a file name) named a step that never ran."""
+    error = ValueError("cannot read /data/x [while running 'Elsewhere']\nof the posts")
+    for found, step in [
+        (worker_error(_run_failing(error)), "Fails"),
+        (worker_error(_runner_failure(lambda: _beam_step(error))), STEP),
+    ]:
+        assert type(found) is WorkerError
+        assert str(found).startswith(f"step '{step}' of the Beam job failed on a worker with ")
+
+
+def test_a_message_with_an_indented_line_is_read_whole():
+    """Regression: the last line beginning with a space was taken for the traceback's last
+    frame, so a remote InputError whose message lists files on indented lines (or a library's
+    message so laid out) lost its class: a WorkerError `with ;`, exit 10 instead of 4."""
+    error = InputError("these inputs are damaged:\n  a.jsonl\n  b.jsonl")
+    found = worker_error(_runner_failure(lambda: _beam_step(error)))
+    assert type(found) is InputError and str(found) == str(error)
+
+
+def test_a_runtime_error_whose_message_looks_like_a_class_is_a_runtime_error():
+    """Regression: `RuntimeError: Error: disk gone` was read as Beam's RuntimeError naming a class
+    `Error`, so the worker's error was reported as `Error: disk gone`, its class lost."""
+    found = worker_error(_runner_failure(lambda: _beam_step(RuntimeError("Error: disk gone"))))
+    assert type(found) is WorkerError
+    assert (
+        f"step '{STEP}' of the Beam job failed on a worker with RuntimeError: Error: disk gone;"
+        in (str(found))
+    )
