@@ -35,6 +35,8 @@ _RAISED = re.compile(
 )
 """A traceback's exception text: its class (the worker's own, or Beam's RuntimeError naming it)
 and its message, which may span lines."""
+VERBOSE_HINT = " (moodcast --verbose shows the worker's traceback)"
+"""How a WorkerError's message ends."""
 _CHAINED = re.compile(
     r"^(?:The above exception was the direct cause of the following exception:"
     r"|During handling of the above exception, another exception occurred:)$",
@@ -117,8 +119,7 @@ def _not_ours(kind: type | None, name: str, message: str, step: str | None) -> W
     elif kind is MemoryError:
         advice = "the worker ran out of memory: give the workers more"
     return wrapper(
-        f"{where} of the Beam job failed on a worker with {error}; {advice} (moodcast --verbose "
-        "shows the worker's traceback)"
+        f"{where} of the Beam job failed on a worker with {error}; {advice}{VERBOSE_HINT}"
     )
 
 
