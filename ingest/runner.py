@@ -105,9 +105,8 @@ def worker_errors_unlogged() -> Iterator[None]:
     """While active, Beam does not log a step's error on a worker (_WorkerErrorRecord): neither
     its traceback once per try of the bundle (the first try's error is one WARNING line) nor a
     remote job's message, which the root logger logs for a portable runner. The run reports
-    that error in one paragraph
-    (ingest.worker_errors.worker_error), and `--verbose` shows the worker's traceback as the
-    error's cause. Other records are logged as before."""
+    that error in one paragraph (ingest.worker_errors.worker_error), and `--verbose` shows the
+    worker's traceback as the error's cause. Other records are logged as before."""
     loggers = [
         logging.getLogger(name)
         for name in ("apache_beam.runners.common", "apache_beam.runners.direct.executor", "")
