@@ -18,18 +18,25 @@ import re
 
 from transforms.errors import MoodcastError, WorkerError, WorkerOSError
 
-PACKAGES = frozenset({"transforms", "ingest", "warehouse", "forecasting", "dashboard", "moodcast"})
-"""moodcast's own packages: a worker's error class named in one of them is imported by name, as
-unpickling would, where the submitting process has not imported it."""
+PACKAGES = frozenset({"transforms", "ingest", "warehouse", "forecasting", "moodcast"})
+"""moodcast's own packages whose code runs on a worker: a worker's error class named in one of
+them is imported by name, as unpickling would, where the submitting process has not imported it.
+Not `dashboard`, which no worker runs and whose Streamlit pages run when imported."""
 
-_STEP = re.compile(r" \[while running '([^\n]*)'\]([\"']?)$", re.MULTILINE)
-"""The end of a step's error as Beam re-raised it: its step, and the closing quote of a message
-that Python quotes (a KeyError's: `KeyError: "created_at [while running 'Step']"`)."""
+_STEP = re.compile(r" \[while running '((?:(?! \[while running ')[^\n])*)'\]")
+"""The step Beam appends to the first argument of a step's error, the last one where a message
+holds the same words (a file name). It ends that argument, which is the message or, for an
+error whose text puts it within a line (a UnicodeDecodeError: `'utf-8 [while running 'Step']'
+codec can't decode…`), a part of it."""
+_FRAME = re.compile(r'  File "')
+"""How a traceback's frame line begins; its source and caret lines are indented further."""
 _RAISED = re.compile(
     r"(?:RuntimeError: )?(?P<name>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*))?", re.DOTALL
 )
 """A traceback's exception text: its class (the worker's own, or Beam's RuntimeError naming it)
 and its message, which may span lines."""
+VERBOSE_HINT = " (moodcast --verbose shows the worker's traceback)"
+"""How a WorkerError's message ends."""
 _CHAINED = re.compile(
     r"^(?:The above exception was the direct cause of the following exception:"
     r"|During handling of the above exception, another exception occurred:)$",
@@ -57,7 +64,8 @@ def worker_error(failure: BaseException) -> BaseException | None:
     not the failure."""
     if getattr(failure, "_tagged_with_step", False) and failure.__context__ is not None:
         own = failure.__context__
-        step = _STEP.search(str(failure))
+        tags = list(_STEP.finditer(str(failure.args[0]) if failure.args else ""))
+        step = tags[-1] if tags and tags[-1].end() == len(str(failure.args[0])) else None
         if not isinstance(own, Exception) or isinstance(own, MoodcastError):
             return own
         kind = type(own)
@@ -69,19 +77,32 @@ def worker_error(failure: BaseException) -> BaseException | None:
     tags = list(_STEP.finditer(failed))
     if not tags:
         return None
-    step, quote = tags[-1].groups()
+    step, rest = tags[-1].group(1), failed[tags[-1].end() :].partition("\n")[0]
     lines = failed[: tags[-1].start()].splitlines()
-    frames = max((i for i, line in enumerate(lines) if line.startswith(" ")), default=-1)
+    frames = max((i for i, line in enumerate(lines) if _FRAME.match(line)), default=-1)
+    while 0 <= frames < len(lines) - 1 and lines[frames + 1].startswith("    "):
+        frames += 1
     text = "\n".join(lines[frames + 1 :]).removeprefix("Traceback (most recent call last):\n")
     raised = _RAISED.fullmatch(text)
     if raised is None:
         return _not_ours(None, text, "", step)
-    name, message = raised.group("name"), raised.group("message") or ""
-    message = repr(message[1:]) if quote else message
+    name, message = _raised_class(raised)
+    message = repr(message[1:]) if rest in ("'", '"') else message + rest
     kind = _error_class(name)
     if kind is not None and issubclass(kind, MoodcastError):
         return next(c for c in kind.__mro__ if c.__module__ == MoodcastError.__module__)(message)
     return _not_ours(kind, name, message, step)
+
+
+def _raised_class(raised: re.Match) -> tuple[str, str]:
+    """The class and message of a traceback's exception text (_RAISED): the class Beam's
+    RuntimeError names, or RuntimeError itself where the words after `RuntimeError: ` name no
+    class (a RuntimeError whose own message is `Error: disk gone`)."""
+    name, message = raised.group("name"), raised.group("message") or ""
+    text = raised.group(0)
+    if text.startswith("RuntimeError: ") and "." not in name and _error_class(name) is None:
+        return "RuntimeError", text.removeprefix("RuntimeError: ")
+    return name, message
 
 
 def _not_ours(kind: type | None, name: str, message: str, step: str | None) -> WorkerError:
@@ -98,8 +119,7 @@ def _not_ours(kind: type | None, name: str, message: str, step: str | None) -> W
     elif kind is MemoryError:
         advice = "the worker ran out of memory: give the workers more"
     return wrapper(
-        f"{where} of the Beam job failed on a worker with {error}; {advice} (moodcast --verbose "
-        "shows the worker's traceback)"
+        f"{where} of the Beam job failed on a worker with {error}; {advice}{VERBOSE_HINT}"
     )
 
 

@@ -44,9 +44,14 @@ a process of that version writing a kernel at the moment the folder goes would f
 NOTICE_FILE = "compiling.notice"
 """The empty file that the first process to compile into a version's folder creates there, so
 that of the processes compiling it (Beam's workers, starting together) only that one says so."""
+NOTICE_FRESH_S = 600
+"""How long a NOTICE_FILE silences the notice of another process compiling into its folder
+(seconds since it was written): long enough for workers starting together, so that one left by a
+compilation that never finished (a killed process), or by the last time numba had to compile
+(numba or the CPU changed, cache files deleted), does not silence the next one."""
 
 DIGEST_NAME = re.compile(r"[0-9a-f]{16}")
-CACHE_FILE = re.compile(rf".+\.(nbi|nbc)(\.tmp\.[0-9a-f]+)?|{re.escape(NOTICE_FILE)}")
+CACHE_FILE = re.compile(rf".+\.(nbi|nbc)(\.tmp\.[0-9a-f]+)?|{re.escape(NOTICE_FILE)}(\.\d+)?")
 
 
 def source_files(package: Path = PACKAGE) -> list[Path]:
@@ -117,9 +122,10 @@ def use_kernel_cache() -> Path | None:
 
 class CompilingNotice(numba.core.event.Listener):
     """Logs (INFO) that numba compiles a kernel of the `transforms` package into `folder`, in
-    the one process that compiles into it first: the first to create NOTICE_FILE there
-    (atomically), so that Beam's workers compiling together on a fresh install give one line,
-    not one each. numba's event fires on a cache miss only, never for a cached kernel."""
+    the one process that compiles into it first (first_to_compile: the first to create
+    NOTICE_FILE there, atomically, or to replace a stale one), so that Beam's workers compiling
+    together on a fresh install give one line, not one each. numba's event fires on a cache miss
+    only, never for a cached kernel."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -131,12 +137,8 @@ class CompilingNotice(numba.core.event.Listener):
         if self.told or module.split(".")[0] != PACKAGE.name:
             return
         self.told = True
-        try:
-            (self.folder / NOTICE_FILE).open("x").close()
-        except FileExistsError:
+        if not first_to_compile(self.folder):
             return
-        except OSError:
-            pass
         log.info(
             "compiling the marker kernels for this version into %s: about 30 s of CPU in each "
             "process that starts before they are written (Beam's workers on a fresh install), "
@@ -146,6 +148,34 @@ class CompilingNotice(numba.core.event.Listener):
 
     def on_end(self, event: numba.core.event.Event) -> None:
         pass
+
+
+def first_to_compile(folder: Path) -> bool:
+    """Whether this process is the first to compile into `folder` lately: it creates NOTICE_FILE
+    there (atomically), or replaces one older than NOTICE_FRESH_S (renaming the old one away
+    first, which one process only can do, and putting back one that another process had just
+    written). True where the folder cannot be written."""
+    notice = folder / NOTICE_FILE
+    try:
+        notice.open("x").close()
+        return True
+    except FileExistsError:
+        pass
+    except OSError:
+        return True
+    taken = notice.with_name(f"{NOTICE_FILE}.{os.getpid()}")
+    try:
+        if time.time() - notice.stat().st_mtime < NOTICE_FRESH_S:
+            return False
+        notice.rename(taken)
+        if time.time() - taken.stat().st_mtime < NOTICE_FRESH_S:
+            taken.rename(notice)
+            return False
+        taken.unlink()
+        notice.open("x").close()
+    except OSError:
+        return False
+    return True
 
 
 def prune_unused(

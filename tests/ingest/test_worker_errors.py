@@ -15,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 
 from ingest.runner import worker_errors_unlogged
-from ingest.worker_errors import PACKAGES, worker_error
+from ingest.worker_errors import PACKAGES, VERBOSE_HINT, worker_error
 from transforms.errors import InputError, ModelError, WorkerError, WorkerOSError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,7 +209,10 @@ def test_an_in_process_runners_worker_error_is_one_error_and_beam_logs_no_traceb
     found = worker_error(failure)
     assert type(found) is kind
     assert f"step 'Fails' of the Beam job failed on a worker with {named}" in str(found)
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert _warnings(caplog) == (
+        [f"{RETRY}{found}".removesuffix(VERBOSE_HINT)] if streaming else []
+    )
+    assert "Traceback" not in caplog.text
 
 
 @pytest.mark.parametrize("streaming", [False, True])
@@ -219,7 +222,46 @@ def test_an_in_process_runner_reports_our_error_as_itself_without_the_step(strea
         failure = _run_failing(error, streaming=streaming)
     found = worker_error(failure)
     assert type(found) is ModelError and str(found) == str(error)
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert _warnings(caplog) == ([f"{RETRY}{error}"] if streaming else [])
+    assert "Traceback" not in caplog.text
+
+
+RETRY = "Beam retries a bundle (the job fails if every try does): "
+
+
+def _warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+class _FailsOnce(beam.DoFn):
+    """Raises a full disk's OSError on its first element only (`flag` written when it does)."""
+
+    def __init__(self, flag: Path):
+        self._flag = flag
+
+    def process(self, element):
+        if not self._flag.exists():
+            self._flag.touch()
+            raise OSError(28, "No space left on device")
+        yield element
+
+
+def test_a_bundle_that_fails_once_on_the_streaming_runner_is_one_warning_line(tmp_path, caplog):
+    """Regression: while a streaming job ran, every record of a failed bundle was dropped, so an
+    error that a retry of the bundle got past (a disk full for a moment) was never told: the
+    job went on and nothing was logged."""
+    pipeline = beam.Pipeline(
+        options=PipelineOptions(["--runner=BundleBasedDirectRunner", "--streaming"])
+    )
+    source = BeamTestStream().add_elements([1]).advance_watermark_to_infinity()
+    _ = pipeline | source | "Fails" >> beam.ParDo(_FailsOnce(tmp_path / "failed"))
+    with worker_errors_unlogged():
+        pipeline.run().wait_until_finish()
+    assert _warnings(caplog) == [
+        f"{RETRY}step 'Fails' of the Beam job failed on a worker with OSError: [Errno 28] No "
+        "space left on device; check the permissions and free space of that path on the workers"
+    ]
+    assert "Traceback" not in caplog.text
 
 
 def test_without_it_the_streaming_runner_logs_the_traceback_once_per_retry(caplog):
@@ -242,9 +284,87 @@ def test_a_message_over_several_lines_is_read_whole():
     assert type(found) is ModelError and str(found) == str(error)
 
 
-def test_the_packages_whose_classes_are_imported_by_name_are_the_distributions():
+def test_the_packages_whose_classes_are_imported_by_name_are_the_distributions_workers_run():
     import tomllib
 
     found = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     include = found["tool"]["setuptools"]["packages"]["find"]["include"]
-    assert {name.removesuffix("*") for name in include} == PACKAGES
+    assert {name.removesuffix("*") for name in include} - {"dashboard"} == PACKAGES
+
+
+def test_a_dashboard_class_named_in_a_workers_text_is_not_imported():
+    """Regression: `dashboard` was one of the packages imported by name, so a worker's text
+    naming `dashboard.app.<Class>` imported the Streamlit router in the submitting process,
+    which ran its page code (set_page_config, sign-in, navigation) with Streamlit's warnings."""
+    script = (
+        "import sys\n"
+        "from ingest.worker_errors import worker_error\n"
+        "text = 'Traceback (most recent call last):\\nRuntimeError: dashboard.app.Boom: x"
+        " [while running \\'Tag\\']'\n"
+        "found = worker_error(RuntimeError(text))\n"
+        "print(type(found).__name__, 'dashboard.app' in sys.modules, 'streamlit' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "WorkerError False False", done.stderr
+
+
+def _undecodable() -> UnicodeDecodeError:
+    try:
+        b"\xff".decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc
+    raise AssertionError("it decoded")
+
+
+UNDECODABLE = "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0"
+
+
+def test_an_error_whose_text_holds_its_first_argument_within_is_found_with_its_step():
+    """Regression: Beam appends the step to an error's first argument, which a
+    UnicodeDecodeError's text holds within its line (`'utf-8 [while running 'Step']' codec
+    can't decode…`): only a step that ended a line was found, so from a remote runner it was
+    the runner's failure (exit 1 and Beam's traceback; `moodcast stream` said to check the
+    subscription), and in process its step was not named."""
+    remote = worker_error(_runner_failure(lambda: _beam_step(_undecodable())))
+    assert type(remote) is WorkerError
+    assert f"step '{STEP}' of the Beam job failed on a worker with {UNDECODABLE}: " in str(remote)
+    in_process = worker_error(_run_failing(_undecodable()))
+    assert type(in_process) is WorkerError
+    assert f"step 'Fails' of the Beam job failed on a worker with {UNDECODABLE}: " in str(
+        in_process
+    )
+    assert "[while running" not in str(remote) + str(in_process)
+
+
+def test_a_message_holding_beams_words_names_the_step_that_failed():
+    """Regression: in process the first ` [while running '…']` of the error's text was its step,
+    so a message holding those words (a file name) named a step that never ran."""
+    error = ValueError("cannot read /data/x [while running 'Elsewhere']\nof the posts")
+    for found, step in [
+        (worker_error(_run_failing(error)), "Fails"),
+        (worker_error(_runner_failure(lambda: _beam_step(error))), STEP),
+    ]:
+        assert type(found) is WorkerError
+        assert str(found).startswith(f"step '{step}' of the Beam job failed on a worker with ")
+
+
+def test_a_message_with_an_indented_line_is_read_whole():
+    """Regression: the last line beginning with a space was taken for the traceback's last
+    frame, so a remote InputError whose message lists files on indented lines (or a library's
+    message so laid out) lost its class: a WorkerError `with ;`, exit 10 instead of 4."""
+    error = InputError("these inputs are damaged:\n  a.jsonl\n  b.jsonl")
+    found = worker_error(_runner_failure(lambda: _beam_step(error)))
+    assert type(found) is InputError and str(found) == str(error)
+
+
+def test_a_runtime_error_whose_message_looks_like_a_class_is_a_runtime_error():
+    """Regression: `RuntimeError: Error: disk gone` was read as Beam's RuntimeError naming a class
+    `Error`, so the worker's error was reported as `Error: disk gone`, its class lost."""
+    found = worker_error(_runner_failure(lambda: _beam_step(RuntimeError("Error: disk gone"))))
+    assert type(found) is WorkerError
+    assert (
+        f"step '{STEP}' of the Beam job failed on a worker with RuntimeError: Error: disk gone;"
+        in (str(found))
+    )

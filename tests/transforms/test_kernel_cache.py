@@ -245,3 +245,34 @@ def test_processes_compiling_a_new_version_together_say_so_once(tmp_path):
     [folder] = [p for p in (tmp_path / "numba-cache").iterdir() if p.is_dir()]
     assert (folder / kernel_cache.NOTICE_FILE).exists()
     assert kernel_cache.unused_since(folder, time.time() + 1)
+
+
+def test_a_notice_left_by_a_compilation_long_ago_does_not_silence_the_next(tmp_path):
+    """Regression: the notice file, once written, silenced every later compilation into its
+    folder: one killed while compiling (nothing written) or one numba had to redo (numba
+    upgraded, the cache files deleted) compiled for tens of seconds without a word."""
+    root, env = tmp_path / "tree", environment(tmp_path, numba_cache_dir=True)
+    build(root, guard=True, value=1)
+    assert answers(root, env) == [1]
+    [folder] = [p for p in (tmp_path / "numba-cache").iterdir() if p.is_dir()]
+    for path in cached_files(tmp_path):
+        path.unlink()
+    notice = folder / kernel_cache.NOTICE_FILE
+    stale = time.time() - kernel_cache.NOTICE_FRESH_S - 60
+    os.utime(notice, (stale, stale))
+    logged = []
+    assert answers(root, env, logged=logged) == [1]
+    assert "compiling the marker kernels for this version" in logged[0]
+    assert notice.stat().st_mtime > stale + 60
+    assert sorted(p.name for p in folder.iterdir() if "notice" in p.name) == [notice.name]
+
+
+def test_a_notice_written_lately_still_silences_another_process(tmp_path):
+    root, env = tmp_path / "tree", environment(tmp_path, numba_cache_dir=True)
+    build(root, guard=True, value=1)
+    assert answers(root, env) == [1]
+    for path in cached_files(tmp_path):
+        path.unlink()
+    logged = []
+    assert answers(root, env, logged=logged) == [1]
+    assert "compiling" not in logged[0]
