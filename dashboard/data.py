@@ -217,10 +217,12 @@ def timeline(published: Version, marker: str, region: str, lang: str, k: int) ->
 def not_validated(rows: pl.DataFrame) -> str | None:
     """Why the adjusted share of one series' `rows` is not shown (its `validation` status),
     or None when every day has one (validated, or a roll-up validated in part) or is a roll-up
-    day whose validated languages are suppressed (HIDDEN_PART: a gap, like a suppressed day)."""
-    withheld = ~has_adjusted(pl.col("validation")) & ~pl.col("validation").str.starts_with(
-        HIDDEN_PART
-    )
+    day whose validated languages are suppressed (HIDDEN_PART: a gap, like a suppressed day)
+    among days that have one. A series whose days are all HIDDEN_PART has no adjusted line to
+    show: that is its reason."""
+    status = pl.col("validation")
+    some_adjusted = rows.select(has_adjusted(status).any()).item()
+    withheld = ~has_adjusted(status) & ~(status.str.starts_with(HIDDEN_PART) & some_adjusted)
     reasons = rows.filter(withheld).get_column("validation")
     return None if reasons.is_empty() else reasons[-1]
 

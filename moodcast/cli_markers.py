@@ -43,15 +43,17 @@ def tag(
     default_lang: str | None,
     data_dir: str | None,
 ) -> None:
-    """Tag each valid post of INPUT (any file `moodcast run` reads, read the same way) with every
-    marker: `id`, `lang`, `<marker>` (hit) and `<marker>__score` (matches per word). No author
-    column; text only with --keep-text. Prints what became of every record."""
+    """Tag each valid post of INPUT (any file `moodcast run` reads, read the same way, its
+    languages identified among every marker's as a run's are, whatever --markers names) with
+    every marker: `id`, `lang`, `<marker>` (hit) and `<marker>__score` (matches per word). No
+    author column; text only with --keep-text. Prints what became of every record."""
     from moodcast.tagging import tag_file
     from transforms.model_markers import language_rule
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     markers = markers_of(data_dir, names)
-    rule = language_rule(markers, settings.model_config, default=settings.default_lang)
+    every = markers if names is None else markers_of(data_dir)
+    rule = language_rule(every, settings.model_config, default=settings.default_lang)
     read = tag_file(
         str(input_path), out, markers, config=settings.model_config, source=source,
         explain=explain, keep_text=keep_text, source_tz=settings.source_tz,

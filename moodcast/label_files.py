@@ -42,8 +42,8 @@ CLASS_COLUMN_QUALIFIERS = (
 NAMING_ADVICE = (
     "name a 0/1 label column after its marker (`sad` → `sadness`), and a column of class names "
     "with words such as label, class, category, emotion or sentiment (etiqueta, clase, "
-    "emoción, sentimiento; `y` and `gold` too), beside name, gold or true at most "
-    "(`Emotion_Label`, `class_name`; not `author_label` or `target`); or name the label "
+    "emoción, sentimiento; `y` and `gold` too), beside qualifiers such as name, text or true "
+    "at most (`Emotion_Label`, `class_name`; not `author_label` or `target`); or name the label "
     "columns with --label-cols in `markers train`"
 )
 """What the notes and errors on label columns tell a user to do."""

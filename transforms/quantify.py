@@ -55,7 +55,8 @@ STATUS = pl.Enum(
 )
 """Every validation status, as a polars Enum (cheap to compare and group). A roll-up's
 `validation` that is BOUNDED, MIXED or HIDDEN_PART goes on to name its languages that are not
-validated or suppressed (`with_adjusted_prevalence`)."""
+validated or suppressed (`with_adjusted_prevalence`), except a HIDDEN_PART roll-up with no
+language row of its own period, which has none to name."""
 
 MAX_BOUNDED_SHARE = 0.05
 """The largest share of a `lang = all` roll-up's authors that its languages without validated

@@ -25,3 +25,10 @@ def test_a_rollup_day_whose_validated_languages_are_suppressed_is_a_gap_not_a_re
     assert (
         not_validated(_rows(VALIDATED, f"{HIDDEN_PART} (en: suppressed; es: suppressed)")) is None
     )
+
+
+def test_a_series_whose_every_day_is_hidden_part_says_so_instead_of_charting_gaps():
+    """Regression: a roll-up series whose days were all HIDDEN_PART (its languages published by
+    week) had no reason, so it was badged `validated` over an adjusted line of gaps alone."""
+    hidden = f"{HIDDEN_PART} (en: published by iso_week; es: published by iso_week)"
+    assert not_validated(_rows(hidden, hidden)) == hidden

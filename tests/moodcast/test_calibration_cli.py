@@ -8,7 +8,9 @@ from click.testing import CliRunner
 from moodcast.cli import main
 from transforms.prevalence import Z_95
 from transforms.quantify import (
+    BOUNDED,
     LEXICON_SOURCE,
+    MIXED,
     UNINFORMATIVE,
     VALIDATED,
     adjusted,
@@ -464,3 +466,39 @@ def test_probability_statistics_apply_only_to_the_scoring_they_were_measured_on(
     assert scored_rates(rates[:1], fits[1], config) == {}
     lexical = row.with_columns(*statistics, pl.lit(LEXICON_SOURCE).alias("score_source"))
     assert scored_rates(lexical, fits[0], config) == {("joy", "en"): LEXICON_SOURCE}
+
+
+@pytest.mark.parametrize(("other", "status"), [(3, BOUNDED), (10, MIXED)])
+def test_evaluate_bounds_a_few_rows_of_a_language_without_rates(tmp_path, other, status):
+    """The labelled-file language rule meets the roll-up: rows of a second language the
+    marker has (de) but no rates for are bounded in the file's adjusted share where they are
+    at most MAX_BOUNDED_SHARE of the rows, and withhold it above, naming the language."""
+    data, labels = _write_labelled(tmp_path)
+    (data / "markers" / "gloom.toml").write_text(
+        'name = "gloom"\n[lang.fr]\nterms = ["gloom"]\n[lang.de]\nterms = ["gloom"]\n',
+        encoding="utf-8",
+    )
+    _invoke("markers", "calibrate", "--labels", labels, "--data-dir", data)
+    mixed = pl.read_csv(labels).with_columns(
+        pl.when(pl.int_range(pl.len()) >= 100 - other)
+        .then(pl.lit("de"))
+        .otherwise("lang")
+        .alias("lang")
+    )
+    mixed.write_csv(tmp_path / "mixed.csv")
+    report = json.loads(
+        _invoke(
+            "markers", "evaluate", "--labels", tmp_path / "mixed.csv", "--json", "--data-dir", data
+        ).stdout
+    )
+    gloom = report["markers"]["gloom"]
+    assert gloom["validation"].startswith(status)
+    assert (
+        f"de: no labelled data for this marker and language, {other:.1f}% of authors"
+        in gloom["validation"]
+    )
+    assert [r["lang"] for r in gloom["rates"]] == ["fr"]
+    assert (gloom["adjusted_prevalence"] is not None) == (status == BOUNDED)
+    if status == BOUNDED:
+        width = gloom["adjusted_prevalence_hi"] - gloom["adjusted_prevalence_lo"]
+        assert width > other / 100

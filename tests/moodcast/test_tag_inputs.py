@@ -90,3 +90,24 @@ def test_tag_without_a_usable_post_says_how_to_rewrite_dates_in_day_month_order(
     assert "pd.to_datetime(column, dayfirst=True)" in result.output
     assert f"reads created_at as {TIMESTAMP_FORMS}" in " ".join(result.output.split())
     assert "mapping file" not in result.output and "Traceback" not in result.output
+
+
+def test_tag_identifies_languages_among_every_markers_as_a_run_does(tmp_path):
+    """Regression: `--markers` narrowed the languages posts were identified among to those of
+    the markers named, so a German post tagged with `sadness` alone (en, es) was read as one
+    of those, where a run of the same data directory, whose marker `dunkel` has German, reads
+    it as German (and `sadness` does not decide it)."""
+    markers = tmp_path / "data" / "markers"
+    markers.mkdir(parents=True)
+    (markers / "dunkel.toml").write_text(
+        'name = "dunkel"\n[lang.de]\nterms = ["traurig"]\n', encoding="utf-8"
+    )
+    post = {
+        "id": "1",
+        "created_at": "2025-03-01T10:00:00Z",
+        "text": "Ich bin heute so traurig und allein zu Hause",
+    }
+    path = tmp_path / "posts.jsonl"
+    path.write_text(json.dumps(post) + "\n", encoding="utf-8")
+    tagged, _ = _tag(tmp_path, path)
+    assert tagged.select("lang", "sadness").row(0) == ("de", None)
