@@ -12,6 +12,24 @@ MARKERS = {"sad": parse_marker({"name": "sad", "lang": {"en": {"terms": ["sad"]}
 D = date(2025, 1, 1)
 
 
+def stated_posts(stated: list[str | None], texts: list[str]) -> pl.DataFrame:
+    """Valid posts of one author and day, the i-th with `texts[i]` and the stated `lang` `stated[i]`."""
+    return pl.DataFrame(
+        {
+            "id": [str(i) for i in range(len(stated))],
+            "text": texts,
+            "author_id": ["a"] * len(stated),
+            "lang": stated,
+            "region": ["north"] * len(stated),
+            "is_repost": [None] * len(stated),
+            "created_utc": pl.Series([D] * len(stated)).cast(pl.Datetime("us", "UTC")),
+            "source": ["f"] * len(stated),
+            "line": list(range(1, len(stated) + 1)),
+        },
+        schema_overrides={"is_repost": pl.Boolean},
+    )
+
+
 def test_prepare_pseudonymises_each_author_with_the_keyed_hmac():
     authors = ["alice", "bob", None, "alice", "émile", "bob"]
     valid = pl.DataFrame(
@@ -67,20 +85,7 @@ def test_prepare_normalises_model_texts_only_where_a_model_reads_the_text():
 
 def test_a_language_stated_as_a_three_letter_code_or_a_region_form_is_kept_not_filtered():
     stated = ["eng", "EN", "en_US", "en-GB", "spa", "fre", "Spanish", None]
-    valid = pl.DataFrame(
-        {
-            "id": [str(i) for i in range(len(stated))],
-            "text": ["so sad"] * len(stated),
-            "author_id": ["a"] * len(stated),
-            "lang": stated,
-            "region": ["north"] * len(stated),
-            "is_repost": [None] * len(stated),
-            "created_utc": pl.Series([D] * len(stated)).cast(pl.Datetime("us", "UTC")),
-            "source": ["f"] * len(stated),
-            "line": list(range(1, len(stated) + 1)),
-        },
-        schema_overrides={"is_repost": pl.Boolean},
-    )
+    valid = stated_posts(stated, ["so sad"] * len(stated))
     options = PostOptions(as_of=D, models=ModelConfig(models={}))
     posts, filtered, _ = prepare(valid, markers=MARKERS, key=b"k", options=options)
     assert posts["id"].to_list() == ["0", "1", "2", "3", "7"]
@@ -94,20 +99,7 @@ def test_a_stated_code_that_names_no_language_is_identified_as_a_post_that_state
     those whose text tells it."""
     stated = ["und", "zxx", "qme", "QHT", "qam", "qct", "qst", "mul", "und", None]
     texts = ["I feel so sad and lonely tonight, nothing helps"] * 8 + ["😭", "😭"]
-    valid = pl.DataFrame(
-        {
-            "id": [str(i) for i in range(len(stated))],
-            "text": texts,
-            "author_id": ["a"] * len(stated),
-            "lang": stated,
-            "region": ["north"] * len(stated),
-            "is_repost": [None] * len(stated),
-            "created_utc": pl.Series([D] * len(stated)).cast(pl.Datetime("us", "UTC")),
-            "source": ["f"] * len(stated),
-            "line": list(range(1, len(stated) + 1)),
-        },
-        schema_overrides={"is_repost": pl.Boolean},
-    )
+    valid = stated_posts(stated, texts)
     options = PostOptions(as_of=D, models=ModelConfig(models={}))
     posts, filtered, _ = prepare(valid, markers=MARKERS, key=b"k", options=options)
     assert posts["lang"].to_list() == ["en"] * 8
