@@ -18,7 +18,7 @@ from datetime import date
 
 import polars as pl
 
-from transforms.prevalence import Z_95
+from transforms.prevalence import AUTHOR_DAY_COUNTS, Z_95
 from transforms.rates import SCORE_COLUMNS
 
 MIN_YOUDEN = 0.2
@@ -196,6 +196,7 @@ def _rate_columns() -> tuple[pl.Expr, ...]:
 
 
 _CELL = ("day", "region", "marker", "marker_version")
+_AUTHORS = ("n_authors", "n_marked_authors")
 
 
 def _keyed(rates: pl.DataFrame) -> pl.DataFrame:
@@ -258,8 +259,9 @@ def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame
 
 SCORE_SUMS = ("score_sum", "score_sq_sum")
 """Optional columns of the cells `with_adjusted_prevalence` reads: the sum over the cell's
-authors of their score (0-1: the model probability, or `lexicon_score`, whichever the rates'
-`score_source` names), and of its square."""
+units (its authors, or its author-days where it carries AUTHOR_DAY_COUNTS) of their score
+(0-1: the model probability, or `lexicon_score`, whichever the rates' `score_source` names),
+and of its square."""
 
 LEXICON_CAP = 2
 """The count of a marker's terms in a post at which `lexicon_score` reaches 1."""
@@ -289,15 +291,20 @@ def with_adjusted_prevalence(
     """Daily aggregates with `validation` and ADJUSTED_COLUMNS (author prevalence corrected
     for marker error, 95% interval). The input is not modified; rows keep their order.
 
+    The share corrected is the one `prevalence` shows: over a row's units, `n_marked_authors
+    / n_authors`, or, where `daily` has AUTHOR_DAY_COUNTS (published rows: a week's or 8-week
+    period's author-days), `n_marked_author_days / n_author_days`; the units are the flagged
+    share's trials in the interval, the divisor of SCORE_SUMS and a roll-up's weights.
+
     `rates` has one row per `marker, lang` with `marker_version, tp, fn, fp, tn` and the
     optional SCORE_COLUMNS (transforms.rates). A language row is adjusted with its own rates
     when they are VALIDATED (`status`): by ACC (`adjusted` of the flagged share), or, where
     the row has SCORE_SUMS and the rates SCORE_COLUMNS, by `blended` ACC and PACC (`adjusted`
     of the mean score, with the measured spreads); ACC's status gates both. A `lang = all`
     roll-up combines its language rows of the same day, region, marker and version, weighted
-    by their authors (`_rolled_up`): VALIDATED when all of them are (the weighted mean of
+    by their units (`_rolled_up`): VALIDATED when all of them are (the weighted mean of
     their adjusted shares, variance the weighted sum: languages independent); BOUNDED when
-    some are and those that are not hold at most `max_bounded_share` of the authors; their
+    some are and those that are not hold at most `max_bounded_share` of the units; their
     common status when all share one; else MIXED. One with no language row is NO_RATES, or,
     where `daily` has a `grain` column, HIDDEN_PART (its languages are of other periods). Both
     need every language row published, and, where `daily` has a `grain` column, of the
@@ -306,15 +313,21 @@ def with_adjusted_prevalence(
     into a day's, so either makes the roll-up MIXED, or HIDDEN_PART where all its languages
     are validated. A BOUNDED, MIXED or HIDDEN_PART roll-up's `validation` goes on to name
     each language that is not validated or is so hidden, its reason and its share of the
-    authors (of the roll-up row's `n_authors` where a language is hidden; `suppressed` or
-    `published by <grain>` for that one). Where neither VALIDATED nor BOUNDED, the adjusted
+    units (`% of authors`, or `% of author-days` in a row of a `grain` above a day; of the
+    roll-up row's units where a language is hidden; `suppressed` or `published by <grain>`
+    for that one). Where neither VALIDATED nor BOUNDED, the adjusted
     columns are null: never a silent zero.
     """
+    units = AUTHOR_DAY_COUNTS if set(AUTHOR_DAY_COUNTS) <= set(daily.columns) else _AUTHORS
     theta, variance = _estimate(daily, z=z)
     validated = pl.col("_status") == VALIDATED
     found = (
         daily.lazy()
-        .with_columns(pl.col("lang").alias("_lang"))
+        .with_columns(
+            pl.col("lang").alias("_lang"),
+            pl.col(units[0]).alias("_units"),
+            pl.col(units[1]).alias("_marked_units"),
+        )
         .join(
             _keyed(rates).lazy(),
             left_on=["marker", "_lang"],
@@ -359,11 +372,17 @@ def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -
     validated hold a share `w` of its authors and flag a share `f` of theirs, `w f` and
     `w (1 - f)` (their true share at its worst cases, 0 and 1, instead of `f`), else 0; and
     `_named`, a roll-up's languages that are not validated, suppressed, or (with `grains`) of
-    a `grain` other than the roll-up's."""
+    a `grain` other than the roll-up's. Weights and shares are of the rows' `_units` (flagged:
+    `_marked_units`)."""
     cell = list(_CELL)
     part = pl.col("lang") != "all"
     validated = pl.col("_status") == VALIDATED
-    authors = pl.col("n_authors").cast(pl.Float64)
+    authors = pl.col("_units").cast(pl.Float64)
+    unit = (
+        pl.when(pl.col("grain") == "day").then(pl.lit("authors")).otherwise(pl.lit("author-days"))
+        if grains
+        else pl.lit("authors")
+    )
     apart = (
         (pl.col("grain") != pl.col("grain").filter(~part).first().over(cell)).fill_null(False)
         if grains
@@ -377,7 +396,7 @@ def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -
         .when(pl.col("_apart"))
         .then(pl.format("published by {}", pl.col("grain") if grains else pl.lit("")))
     )
-    share = why.otherwise(pl.format("{}% of authors", (100 * authors / total).round(1)))
+    share = why.otherwise(pl.format("{}% of {}", (100 * authors / total).round(1), unit))
     reason = pl.col("_status").cast(pl.String).str.strip_prefix("not validated: ")
     named = (
         pl.when(validated)
@@ -393,7 +412,7 @@ def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -
         .agg(
             authors.sum().alias("_weight"),
             authors.filter(~validated).sum().alias("_outside"),
-            pl.col("n_marked_authors").filter(~validated).sum().cast(pl.Float64).alias("_marked"),
+            pl.col("_marked_units").filter(~validated).sum().cast(pl.Float64).alias("_marked"),
             hidden.any().alias("_hidden"),
             validated.any().alias("_some"),
             validated.all().alias("_all"),
@@ -442,11 +461,12 @@ def has_adjusted(validation: pl.Expr) -> pl.Expr:
 
 
 def _estimate(daily: pl.DataFrame, *, z: float) -> tuple[pl.Expr, pl.Expr]:
-    """`(theta, variance)` of each row of `daily` joined with `_keyed` rates: ACC, blended with
-    PACC where `daily` has SCORE_SUMS (see with_adjusted_prevalence)."""
-    n = pl.col("n_authors")
+    """`(theta, variance)` of each row of `daily` joined with `_keyed` rates, over its `_units`
+    (flagged: `_marked_units`): ACC, blended with PACC where `daily` has SCORE_SUMS (see
+    with_adjusted_prevalence)."""
+    n = pl.col("_units")
     rates = (pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg"))
-    acc = adjusted(pl.col("n_marked_authors") / n, n, *rates, z=z)
+    acc = adjusted(pl.col("_marked_units") / n, n, *rates, z=z)
     if not set(SCORE_SUMS) <= set(daily.columns):
         return acc
     mean = pl.col("score_sum") / n
