@@ -298,6 +298,32 @@ def adjusted_timelines(
     return adjusted.select(*timelines.columns, "validation", *ADJUSTED_COLUMNS)
 
 
+def adjusted_days(
+    days: pl.DataFrame, timelines: pl.DataFrame, *, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """`published_days` rows with the `validation` and ADJUSTED_COLUMNS of the
+    `adjusted_timelines` row (of the same cells) whose period holds each day, so that every
+    day of a period published whole reads its period's, combined as that period's row is.
+    Same rows and order as `days`."""
+    eight = EIGHT_WEEKS[week_grain]
+    start = (
+        pl.when(pl.col("grain") == week_grain)
+        .then(period_start(pl.col("day"), week_grain))
+        .when(pl.col("grain") == eight)
+        .then(period_start(pl.col("day"), eight))
+        .otherwise(pl.col("day"))
+    )
+    values = timelines.select(
+        *SERIES_KEYS, "grain", pl.col("period_start").alias("_start"), "validation",
+        *ADJUSTED_COLUMNS,
+    )  # fmt: skip
+    return (
+        days.with_columns(start.alias("_start"))
+        .join(values, on=[*SERIES_KEYS, "grain", "_start"], how="left", maintain_order="left")
+        .drop("_start")
+    )
+
+
 def _apart_languages(part: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
     """The language rows that `part` (`published_timelines` rows of one `grain`) lacks where
     a roll-up of it has a row: per series and period of that grain holding a day of the

@@ -26,7 +26,13 @@ from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.periods import EIGHT_WEEKS, period_start
 from transforms.prevalence import AUTHOR_DAY_COUNTS, PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
-from transforms.publish import WeekGrain, adjusted_timelines, published_days, published_timelines
+from transforms.publish import (
+    WeekGrain,
+    adjusted_days,
+    adjusted_timelines,
+    published_days,
+    published_timelines,
+)
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
 from transforms.series import derived_series, dp_series, same_series
@@ -172,7 +178,9 @@ def daily(
     day has `suppressed` true and every count and prevalence, adjusted included, null. The
     adjusted share comes from the published counts and `rates` (transforms.rates; default:
     the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
-    with `validation` saying why, where the marker × language is not validated. Sorted by
+    with `validation` saying why, where the marker × language is not validated. Each day reads
+    the adjusted share of the published row whose period holds it, as `published` gives it
+    (transforms.publish.adjusted_days). Sorted by
     marker, region, lang, day. With `privacy="dp"` the rows are the DP release (`dp_released`)
     instead: noisy author counts rounded for display, post counts null, nothing suppressed.
     """
@@ -203,8 +211,10 @@ def daily(
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
-    rows = with_adjusted_prevalence(
-        published_days(whole, weeks, k=k, week_grain=week_grain), rates
+    days = published_days(whole, weeks, k=k, week_grain=week_grain)
+    timelines = published_timelines(whole, weeks, k=k, week_grain=week_grain)
+    rows = adjusted_days(
+        days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
     return _filtered(rows, None, region, lang, start, end)
 

@@ -164,23 +164,22 @@ def test_a_rollup_day_is_not_combined_from_languages_published_by_week(con, make
     ]
 
 
-def _week_of(con, spec, rates_langs=()):
-    """Load one ISO week of sadness cells: per lang, (authors a day, marked per day, the
-    week's distinct authors, the week's distinct marked authors); author-days are the days'
-    sums. Returns the week's days."""
+def _week_of(con, spec):
+    """Load one ISO week of sadness cells: per lang, (authors a day, marked per day (None: no
+    cell that day), the week's distinct authors, the week's distinct marked authors);
+    author-days are the days' sums. Returns the week's days."""
     monday = date(2025, 3, 3)
     days = [monday + timedelta(days=i) for i in range(7)]
     rows, weeks = [], []
     for lang, (n, marked, week_n, week_marked) in spec.items():
-        rows += [
-            cell(d, lang=lang, n_authors=n, n_marked_authors=m)
-            for d, m in zip(days, marked, strict=True)
-        ]
+        present = [(d, m) for d, m in zip(days, marked, strict=True) if m is not None]
+        rows += [cell(d, lang=lang, n_authors=n, n_marked_authors=m) for d, m in present]
         weeks.append(
             {k: v for k, v in cell(lang=lang).items() if k != "day"}
             | {"grain": "iso_week", "period_start": monday, "period_end": days[-1]}
             | {"n_authors": week_n, "n_marked_authors": week_marked}
-            | {"n_author_days": 7 * n, "n_marked_author_days": sum(marked)}
+            | {"n_author_days": len(present) * n}
+            | {"n_marked_author_days": sum(m for _, m in present)}
         )
     load_daily(con, pl.DataFrame(rows, schema=DAILY_SCHEMA), days=days)
     load_periods(con, pl.DataFrame(weeks, schema=PERIOD_SCHEMA), days=days)
@@ -264,3 +263,24 @@ def test_an_exported_rollup_day_is_not_combined_from_some_of_its_languages(con):
     assert rollup.get_column("adjusted_prevalence").null_count() == 7
     shown = queries.daily(con, lang="all", rates=rates)
     assert shown.get_column("validation").to_list() == rollup.get_column("validation").to_list()
+
+
+def test_every_day_of_a_rollup_week_reads_its_week_whatever_languages_post_that_day(con):
+    """The week is published whole; es has no cell on Tuesday. Combined day by day, Tuesday's
+    roll-up was combined from en's week alone (a validated 0.103, where the week's roll-up
+    reads 0.105: a step inside a week published as one value); every day now reads the
+    week's row."""
+    days = _week_of(
+        con,
+        {
+            "en": (1000, [200] * 6 + [3], 3000, 900),
+            "es": (300, [60, None, 60, 60, 60, 60, 5], 1200, 250),
+            "all": (1300, [260, 200, 260, 260, 260, 260, 8], 4200, 1150),
+        },
+    )
+    week = queries.published(con, rates=RATES).filter(pl.col("lang") == "all").row(0, named=True)
+    assert week["grain"] == "iso_week" and week["validation"] == VALIDATED
+    shown = queries.daily(con, lang="all", rates=RATES)
+    assert shown.get_column("day").to_list() == days
+    for column in ADJUSTED_COLUMNS:
+        assert shown.get_column(column).to_list() == [week[column]] * 7
