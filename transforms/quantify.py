@@ -287,6 +287,7 @@ def with_adjusted_prevalence(
     *,
     z: float = Z_95,
     max_bounded_share: float = MAX_BOUNDED_SHARE,
+    units: str = "authors",
 ) -> pl.DataFrame:
     """Daily aggregates with `validation` and ADJUSTED_COLUMNS (author prevalence corrected
     for marker error, 95% interval). The input is not modified; rows keep their order.
@@ -313,20 +314,20 @@ def with_adjusted_prevalence(
     into a day's, so either makes the roll-up MIXED, or HIDDEN_PART where all its languages
     are validated. A BOUNDED, MIXED or HIDDEN_PART roll-up's `validation` goes on to name
     each language that is not validated or is so hidden, its reason and its share of the
-    units (`% of authors`, or `% of author-days` in a row of a `grain` above a day; of the
-    roll-up row's units where a language is hidden; `suppressed` or `published by <grain>`
+    units (`% of authors`, or what `units` names, or `% of author-days` in a row of a `grain`
+    above a day; of the roll-up row's units where a language is hidden; `suppressed` or `published by <grain>`
     for that one). Where neither VALIDATED nor BOUNDED, the adjusted
     columns are null: never a silent zero.
     """
-    units = AUTHOR_DAY_COUNTS if set(AUTHOR_DAY_COUNTS) <= set(daily.columns) else _AUTHORS
+    counts = AUTHOR_DAY_COUNTS if set(AUTHOR_DAY_COUNTS) <= set(daily.columns) else _AUTHORS
     theta, variance = _estimate(daily, z=z)
     validated = pl.col("_status") == VALIDATED
     found = (
         daily.lazy()
         .with_columns(
             pl.col("lang").alias("_lang"),
-            pl.col(units[0]).alias("_units"),
-            pl.col(units[1]).alias("_marked_units"),
+            pl.col(counts[0]).alias("_units"),
+            pl.col(counts[1]).alias("_marked_units"),
         )
         .join(
             _keyed(rates).lazy(),
@@ -341,7 +342,7 @@ def with_adjusted_prevalence(
             pl.when(validated).then(variance).alias("_var"),
         )
     )
-    found = _rolled_up(found, max_bounded_share, grains="grain" in daily.columns)
+    found = _rolled_up(found, max_bounded_share, grains="grain" in daily.columns, units=units)
     published = pl.col("_status").is_in([VALIDATED, BOUNDED])
     half = z * pl.col("_var").sqrt()
     lo = (pl.col("_theta") - half - pl.col("_below")).clip(0.0, 1.0)
@@ -365,7 +366,9 @@ def with_adjusted_prevalence(
     ).collect(engine="in-memory")
 
 
-def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -> pl.LazyFrame:
+def _rolled_up(
+    found: pl.LazyFrame, max_bounded_share: float, *, grains: bool, units: str
+) -> pl.LazyFrame:
     """`found` (rows with their `_status`, `_theta`, `_var`) with the roll-ups' now combined
     from their language rows (see with_adjusted_prevalence), and `_below` and `_above`, what
     the interval widens by below and above: for a BOUNDED roll-up whose languages not
@@ -373,15 +376,15 @@ def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -
     `w (1 - f)` (their true share at its worst cases, 0 and 1, instead of `f`), else 0; and
     `_named`, a roll-up's languages that are not validated, suppressed, or (with `grains`) of
     a `grain` other than the roll-up's. Weights and shares are of the rows' `_units` (flagged:
-    `_marked_units`)."""
+    `_marked_units`), named `units` (`author-days` in a row of a `grain` above a day)."""
     cell = list(_CELL)
     part = pl.col("lang") != "all"
     validated = pl.col("_status") == VALIDATED
     authors = pl.col("_units").cast(pl.Float64)
     unit = (
-        pl.when(pl.col("grain") == "day").then(pl.lit("authors")).otherwise(pl.lit("author-days"))
+        pl.when(pl.col("grain") == "day").then(pl.lit(units)).otherwise(pl.lit("author-days"))
         if grains
-        else pl.lit("authors")
+        else pl.lit(units)
     )
     apart = (
         (pl.col("grain") != pl.col("grain").filter(~part).first().over(cell)).fill_null(False)
@@ -507,7 +510,8 @@ def labelled_shares(
     language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
     and their scores as its SCORE_SUMS where every post has one; weighted by rows as
     in a roll-up, languages without validated rates bounded where they hold at most
-    MAX_BOUNDED_SHARE of the rows), and `estimator`: `blend` where some language's adjusted share blended in
+    MAX_BOUNDED_SHARE of the rows; its `validation` names their share `% of labelled
+    posts`), and `estimator`: `blend` where some language's adjusted share blended in
     the scores (rates that `separates`), `acc` where none did, None without an
     adjusted share. Shares are None for
     empty `pairs`."""
@@ -527,7 +531,7 @@ def labelled_shares(
         pl.lit(marker).alias("marker"),
         pl.lit(version).alias("marker_version"),
     )
-    found = with_adjusted_prevalence(cells, rates, z=z)
+    found = with_adjusted_prevalence(cells, rates, z=z, units="labelled posts")
     row = found.filter(pl.col("lang") == "all").row(0, named=True)
     empty = pairs.is_empty()
     return {

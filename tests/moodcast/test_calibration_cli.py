@@ -494,7 +494,7 @@ def test_evaluate_bounds_a_few_rows_of_a_language_without_rates(tmp_path, other,
     gloom = report["markers"]["gloom"]
     assert gloom["validation"].startswith(status)
     assert (
-        f"de: no labelled data for this marker and language, {other:.1f}% of authors"
+        f"de: no labelled data for this marker and language, {other:.1f}% of labelled posts"
         in gloom["validation"]
     )
     assert [r["lang"] for r in gloom["rates"]] == ["fr"]
