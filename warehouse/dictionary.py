@@ -13,7 +13,7 @@ import polars as pl
 from transforms.dp import Budget
 from transforms.periods import EIGHT_WEEKS
 from transforms.publish import MAX_WITHHELD_EIGHT_WEEK_SHARE, MAX_WITHHELD_SHARE
-from transforms.quantify import MAX_BOUNDED_SHARE
+from transforms.rollups import MAX_BOUNDED_SHARE
 
 CSV_DECIMALS = 6
 """Decimal places of every float in a CSV export (Parquet keeps full double precision)."""

@@ -7,18 +7,9 @@ from click.testing import CliRunner
 
 from moodcast.cli import main
 from transforms.prevalence import Z_95
-from transforms.quantify import (
-    BOUNDED,
-    LEXICON_SOURCE,
-    MIXED,
-    UNINFORMATIVE,
-    VALIDATED,
-    adjusted,
-    blended,
-    interval,
-    lexicon_score,
-)
+from transforms.quantify import LEXICON_SOURCE, adjusted, blended, interval, lexicon_score
 from transforms.rates import SCORE_COLUMNS, USER_RATES_NAME, read_user_rates
+from transforms.validation import BOUNDED, MIXED, UNINFORMATIVE, VALIDATED
 
 
 def _invoke(*args):

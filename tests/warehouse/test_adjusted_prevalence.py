@@ -7,17 +7,9 @@ import pytest
 
 from tests.warehouse.conftest import D1, cell
 from transforms.contracts import DAILY_SCHEMA, PERIOD_SCHEMA
-from transforms.quantify import (
-    ADJUSTED_COLUMNS,
-    BOUNDED,
-    HIDDEN_PART,
-    NO_RATES,
-    OTHER_VERSION,
-    VALIDATED,
-    WEAK,
-    with_adjusted_prevalence,
-)
+from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import conform_rates
+from transforms.validation import BOUNDED, HIDDEN_PART, NO_RATES, OTHER_VERSION, VALIDATED, WEAK
 from warehouse import queries
 from warehouse.exports import export
 from warehouse.load import load_daily, load_periods
