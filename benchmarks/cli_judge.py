@@ -53,7 +53,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks import prevalence_protocol as pv  # noqa: E402
 from benchmarks.results import RESULTS, write_section  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.quantify import BOUNDED  # noqa: E402
+from transforms.validation import BOUNDED  # noqa: E402
 
 DEFAULT_SETS = "semeval2018_ec_es,valeriano_suicide_es,covidemo_en"
 BAR = 0.03

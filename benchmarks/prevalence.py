@@ -52,13 +52,13 @@ from transforms.quantify import (  # noqa: E402
     ADJUSTED_COLUMNS,
     LEXICON_SOURCE,
     SCORE_SUMS,
-    VALIDATED,
     adjusted,
     lexicon_score,
     separates,
     with_adjusted_prevalence,
 )
 from transforms.rates import conform_rates  # noqa: E402
+from transforms.validation import VALIDATED  # noqa: E402
 
 EXPECTED_ABS = (2 / np.pi) ** 0.5
 """Mean absolute value of a normal error per unit of its standard deviation."""

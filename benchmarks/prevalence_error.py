@@ -43,7 +43,8 @@ from benchmarks import prevalence_protocol as pv  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.quantify import MIN_YOUDEN, VALIDATED, WEAK, adjusted, blended, interval  # noqa: E402
+from transforms.quantify import adjusted, blended, interval  # noqa: E402
+from transforms.validation import MIN_YOUDEN, VALIDATED, WEAK  # noqa: E402
 
 FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3)
 MS_FLOOR = 0.25

@@ -13,7 +13,7 @@ learnt from. The head refitted on the whole sample then scores the held-out part
 draws as benchmarks/prevalence.py (5%, 10%, 20%, 40%) compare the raw flagged share, ACC
 (transforms.quantify.adjusted on the decisions) and PACC (the same formula on the mean
 probability) with the truth. Rows whose cross-fitted `tpr - fpr` is below
-transforms.quantify.MIN_YOUDEN get no adjusted share, as in the product. This is a measurement
+transforms.validation.MIN_YOUDEN get no adjusted share, as in the product. This is a measurement
 for a design (`markers calibrate --labels` fitting such a head), not what the product does today.
 Results go to benchmarks/RESULTS.md (`prevalence-heads`).
 """
@@ -43,7 +43,8 @@ from moodcast.training import FOLDS, best_threshold, label_frame  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_scoring import model_text  # noqa: E402
 from transforms.ngram import ngram_features  # noqa: E402
-from transforms.quantify import MIN_YOUDEN, adjusted, interval  # noqa: E402
+from transforms.quantify import adjusted, interval  # noqa: E402
+from transforms.validation import MIN_YOUDEN  # noqa: E402
 
 
 def _texts(frame: pl.DataFrame) -> list[str]:

@@ -1,5 +1,5 @@
 """How often a `lang = all` roll-up's adjusted share is withheld where users look, and what the
-cap on the share of authors bounded (transforms.quantify.MAX_BOUNDED_SHARE) would publish.
+cap on the share of authors bounded (transforms.rollups.MAX_BOUNDED_SHARE) would publish.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/rollups.py [--posts 200000] [--caps 0,0.02,0.05,0.1]
 
@@ -31,14 +31,10 @@ sys.path.insert(0, str(ROOT))
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from transforms.publish import published_days  # noqa: E402
-from transforms.quantify import (  # noqa: E402
-    BOUNDED,
-    MAX_BOUNDED_SHARE,
-    VALIDATED,
-    has_adjusted,
-    with_adjusted_prevalence,
-)
+from transforms.quantify import with_adjusted_prevalence  # noqa: E402
 from transforms.rates import merged_rates  # noqa: E402
+from transforms.rollups import MAX_BOUNDED_SHARE, has_adjusted  # noqa: E402
+from transforms.validation import BOUNDED, VALIDATED  # noqa: E402
 from warehouse import queries  # noqa: E402
 
 AS_OF = "2026-01-05"

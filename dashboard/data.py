@@ -22,8 +22,10 @@ import streamlit as st
 import warehouse
 from dashboard import summaries
 from transforms.privacy import DEFAULT_K
-from transforms.quantify import BOUNDED, HIDDEN_PART, has_adjusted, marker_validation
+from transforms.quantify import marker_validation
 from transforms.rates import USER_RATES_NAME, RatesError, merged_rates
+from transforms.rollups import has_adjusted
+from transforms.validation import BOUNDED, HIDDEN_PART
 from warehouse import annotations, health, queries
 from warehouse.bundles import export_bundle
 

@@ -24,11 +24,8 @@ from transforms.model_markers import (
 from transforms.model_scoring import model_text, score_embeddings
 from transforms.quantify import (
     ADJUSTED_COLUMNS,
-    FEW_LABELS,
     LEXICON_SOURCE,
     MARGIN_SHARES,
-    NO_RATES,
-    VALIDATED,
     labelled_shares,
     lexicon_score,
     margins,
@@ -36,6 +33,7 @@ from transforms.quantify import (
     rates_status,
 )
 from transforms.rates import RATES_SCHEMA, SCORE_COLUMNS, confusion_rates
+from transforms.validation import FEW_LABELS, NO_RATES, VALIDATED
 from transforms.zero_shot import adapted_digest
 
 

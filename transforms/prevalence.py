@@ -16,6 +16,13 @@ PREVALENCE_COLUMNS = (
 )
 """Added by `with_prevalence`: proportions 0–1, with Wilson 95% bounds."""
 
+AUTHOR_DAY_COUNTS = ("n_author_days", "n_marked_author_days")
+"""The author-days (author × day pairs) and marked author-days that a published row's
+`prevalence` is taken over (transforms.publish): a week's or 8-week period's share on an
+average day, comparable with daily shares; on a day row they equal `n_authors` and
+`n_marked_authors`. Adjusted shares correct the same share, over the same counts
+(transforms.quantify.with_adjusted_prevalence)."""
+
 
 def wilson(
     successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95

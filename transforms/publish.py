@@ -29,10 +29,11 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.contracts import DAILY_COUNTS, DAILY_SCHEMA
+from transforms.contracts import ALL, DAILY_COUNTS, DAILY_SCHEMA
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
-from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
+from transforms.prevalence import AUTHOR_DAY_COUNTS, PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines
+from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 
 WeekGrain = Literal["iso_week", "epi_week"]
 STATUSES = ("published", "withheld")
@@ -47,12 +48,14 @@ PUBLISHED_SCHEMA = {
     "period_end": pl.Date,
     "status": pl.String,
     **dict.fromkeys(DAILY_COUNTS, pl.Int64),
+    **dict.fromkeys(AUTHOR_DAY_COUNTS, pl.Int64),
     "sample_rate": pl.Float64,
     **dict.fromkeys(PREVALENCE_COLUMNS, pl.Float64),
 }
 """A published timeline: one row per series and period, `grain` `day`, the week grain or its
 8-week grain;
-`status` `published` or `withheld` (counts and prevalence null)."""
+`status` `published` or `withheld` (counts and prevalence null); AUTHOR_DAY_COUNTS the
+author-days `prevalence` is taken over."""
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
 
@@ -67,7 +70,7 @@ MAX_WITHHELD_EIGHT_WEEK_SHARE = 0.25
 left is mostly its zero periods. Looser than MAX_WITHHELD_SHARE because a withheld 8-week period
 is mostly a partial one at either end of the data (a few days, too few authors), and two years
 hold 13–14 periods."""
-_COUNTS = (*DAILY_COUNTS, "sample_rate")
+_COUNTS = (*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, "sample_rate")
 
 
 def choose_grains(
@@ -218,7 +221,8 @@ def published_timelines(
     """The published timeline (PUBLISHED_SCHEMA) of `daily` and `weeks` (PERIOD_SCHEMA: the
     week grain's and its 8-week grain's cells) at `k`, sorted by series and period: days where
     `choose_grains` chose days, the week's (or 8-week period's) cell where it chose that, and
-    one `withheld` row per withheld period."""
+    one `withheld` row per withheld period. Every published row's `prevalence` is over its
+    AUTHOR_DAY_COUNTS (`week_prevalence` for a period's cell)."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
@@ -228,7 +232,11 @@ def published_timelines(
         .join(choice.filter(pl.col("choice") == "day"), on=on, how="semi")
         .drop("period_start")
         .rename({"day": "period_start"})
-        .with_columns(pl.col("period_start").alias("period_end"), pl.lit("day").alias("grain"))
+        .with_columns(
+            pl.col("period_start").alias("period_end"),
+            pl.lit("day").alias("grain"),
+            *_day_author_days(),
+        )
     )
     cell_rows = weeks.join(
         choice.filter(pl.col("choice").is_in(["week", "8week"])),
@@ -239,7 +247,7 @@ def published_timelines(
         *on,
         "grain",
         (pl.col("period_start") + pl.duration(days=_last_day())).alias("period_end"),
-        *(pl.lit(None, DAILY_SCHEMA[c]).alias(c) for c in _COUNTS),
+        *(pl.lit(None, PUBLISHED_SCHEMA[c]).alias(c) for c in _COUNTS),
     )
     shown = [*SERIES_KEYS, "grain", "period_start", "period_end", *_COUNTS]
     published = pl.concat(
@@ -261,6 +269,88 @@ def published_timelines(
         rows.select(PUBLISHED_SCHEMA.keys())
         .cast(PUBLISHED_SCHEMA)
         .sort("marker", "region", "lang", "period_start", "marker_version")
+    )
+
+
+def adjusted_timelines(
+    timelines: pl.DataFrame, days: pl.DataFrame, rates: pl.DataFrame
+) -> pl.DataFrame:
+    """`published_timelines` rows with `validation` and ADJUSTED_COLUMNS
+    (transforms.quantify.with_adjusted_prevalence with `rates`), adjusted one grain at a
+    time, so that a `lang = all` row is combined from its languages' rows of its own period.
+    `days` (`published_days` of the same cells) says which languages hold days in each
+    period: a language published there by another period, or withheld at another grain,
+    joins the roll-up's cell as the part it cannot be combined with (`published by` the
+    grain of its first day in the period, or `suppressed`), never left out of it. Same
+    rows and order as `timelines`."""
+    if timelines.is_empty():
+        return timelines.with_columns(
+            pl.lit(None, pl.String).alias("validation"),
+            *(pl.lit(None, pl.Float64).alias(c) for c in ADJUSTED_COLUMNS),
+        )
+    parts = []
+    for part in timelines.with_row_index("_row").partition_by("grain", maintain_order=True):
+        cells = pl.concat([part, _apart_languages(part, days)], how="diagonal_relaxed").rename(
+            {"period_start": "day"}
+        )
+        parts.append(with_adjusted_prevalence(cells, rates).filter(pl.col("_row").is_not_null()))
+    adjusted = pl.concat(parts).sort("_row").rename({"day": "period_start"})
+    return adjusted.select(*timelines.columns, "validation", *ADJUSTED_COLUMNS)
+
+
+def adjusted_days(
+    days: pl.DataFrame, timelines: pl.DataFrame, *, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """`published_days` rows with the `validation` and ADJUSTED_COLUMNS of the
+    `adjusted_timelines` row (of the same cells) whose period holds each day, so that every
+    day of a period published whole reads its period's, combined as that period's row is.
+    Same rows and order as `days`."""
+    eight = EIGHT_WEEKS[week_grain]
+    start = (
+        pl.when(pl.col("grain") == week_grain)
+        .then(period_start(pl.col("day"), week_grain))
+        .when(pl.col("grain") == eight)
+        .then(period_start(pl.col("day"), eight))
+        .otherwise(pl.col("day"))
+    )
+    values = timelines.select(
+        *SERIES_KEYS, "grain", pl.col("period_start").alias("_start"), "validation",
+        *ADJUSTED_COLUMNS,
+    )  # fmt: skip
+    return (
+        days.with_columns(start.alias("_start"))
+        .join(values, on=[*SERIES_KEYS, "grain", "_start"], how="left", maintain_order="left")
+        .drop("_start")
+    )
+
+
+def _apart_languages(part: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
+    """The language rows that `part` (`published_timelines` rows of one `grain`) lacks where
+    a roll-up of it has a row: per series and period of that grain holding a day of the
+    language in `days` (`published_days`), its first day's `grain` and counts (null where
+    suppressed)."""
+    grain = part.get_column("grain").first()
+    start = pl.col("day") if grain == "day" else period_start(pl.col("day"), grain)
+    on = [*SERIES_KEYS, "period_start"]
+    rollups = part.filter(pl.col("lang") == ALL).select(
+        "region", "marker", "marker_version", "period_start"
+    )
+    return (
+        days.filter(pl.col("lang") != ALL)
+        .with_columns(start.alias("period_start"))
+        .join(rollups, on=["region", "marker", "marker_version", "period_start"], how="semi")
+        .join(part, on=on, how="anti")
+        .sort(*on, "day")
+        .unique(on, keep="first", maintain_order=True)
+        .select(*on, "grain", *DAILY_COUNTS, *AUTHOR_DAY_COUNTS)
+    )
+
+
+def _day_author_days() -> tuple[pl.Expr, pl.Expr]:
+    """AUTHOR_DAY_COUNTS of day cells: a day's author-days are its distinct authors."""
+    return (
+        pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
+        pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
     )
 
 
@@ -288,19 +378,20 @@ def published_days(
     daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
 ) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
-    with the prevalence columns, `grain` and `suppressed`. A day published by itself keeps its
-    counts (`grain = day`); a day of a week (or 8-week period) published as a whole carries
-    that period's counts and prevalence (the author-day share, `week_prevalence`; `grain` the
-    period's); a day of a withheld period has `suppressed` true, `grain` the withheld period's,
-    and every count and prevalence null. Same order as `daily`."""
+    with AUTHOR_DAY_COUNTS, the prevalence columns, `grain` and `suppressed`. A day published
+    by itself keeps its counts (`grain = day`); a day of a week (or 8-week period) published as
+    a whole carries that period's counts and prevalence (the author-day share,
+    `week_prevalence`; `grain` the period's); a day of a withheld period has `suppressed` true,
+    `grain` the withheld period's, and every count and prevalence null. Same order as
+    `daily`."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
-    counts = [*DAILY_COUNTS, *PREVALENCE_COLUMNS]
+    counts = [*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, *PREVALENCE_COLUMNS]
     values = week_prevalence(weeks).select(
         *SERIES_KEYS, "grain", "period_start", *(pl.col(c).alias(f"_cell_{c}") for c in counts)
     )
-    rows = with_prevalence(daily)
+    rows = with_prevalence(daily).with_columns(_day_author_days())
     for grain in (week_grain, EIGHT_WEEKS[week_grain]):
         start = period_start(pl.col("day"), grain).alias("period_start")
         rows = (
@@ -343,4 +434,6 @@ def published_days(
         .alias("grain"),
         (chosen == "withheld").alias("suppressed"),
     )
-    return rows.select(*DAILY_SCHEMA, *PREVALENCE_COLUMNS, "grain", "suppressed")
+    return rows.select(
+        *DAILY_SCHEMA, *AUTHOR_DAY_COUNTS, *PREVALENCE_COLUMNS, "grain", "suppressed"
+    )

@@ -18,50 +18,23 @@ from datetime import date
 
 import polars as pl
 
-from transforms.prevalence import Z_95
+from transforms.prevalence import AUTHOR_DAY_COUNTS, Z_95
 from transforms.rates import SCORE_COLUMNS
-
-MIN_YOUDEN = 0.2
-"""Smallest `tpr - fpr` (Youden's J) at which a marker × language counts as validated."""
-MIN_CLASS_LABELS = 25
-"""Fewest labelled positives, and fewest labelled negatives, behind validated rates."""
-
-VALIDATED = "validated"
-NO_RATES = "not validated: no labelled data for this marker and language"
-FEW_LABELS = (
-    f"not validated: fewer than {MIN_CLASS_LABELS} labelled positives or negatives behind the rates"
+from transforms.rollups import MAX_BOUNDED_SHARE, rolled_up
+from transforms.validation import (
+    BOUNDED,
+    FEW_LABELS,
+    HIDDEN_PART,
+    MIN_CLASS_LABELS,
+    MIN_YOUDEN,
+    MIXED,
+    NO_RATES,
+    OTHER_VERSION,
+    STATUS,
+    UNINFORMATIVE,
+    VALIDATED,
+    WEAK,
 )
-UNINFORMATIVE = "not validated: the marker flags true cases no more often than others (tpr <= fpr)"
-WEAK = f"not validated: tpr - fpr below {MIN_YOUDEN}, too weak to correct for"
-OTHER_VERSION = "not validated: the rates were measured on another version of the marker"
-BOUNDED = "validated in part: languages without validated rates bounded between 0 and 1"
-MIXED = "not validated: some language of this roll-up is not validated"
-HIDDEN_PART = (
-    "not validated: some language of this roll-up is suppressed or published by another period, "
-    "so it cannot be combined"
-)
-STATUS = pl.Enum(
-    [
-        VALIDATED,
-        BOUNDED,
-        NO_RATES,
-        OTHER_VERSION,
-        FEW_LABELS,
-        UNINFORMATIVE,
-        WEAK,
-        MIXED,
-        HIDDEN_PART,
-    ]
-)
-"""Every validation status, as a polars Enum (cheap to compare and group). A roll-up's
-`validation` that is BOUNDED, MIXED or HIDDEN_PART goes on to name its languages that are not
-validated or suppressed (`with_adjusted_prevalence`), except a HIDDEN_PART roll-up with no
-language row of its own period, which has none to name."""
-
-MAX_BOUNDED_SHARE = 0.05
-"""The largest share of a `lang = all` roll-up's authors that its languages without validated
-rates may hold while its adjusted share is published, their part bounded between 0 and 1
-(BOUNDED; docs/prevalence.md, "Roll-ups")."""
 
 ADJUSTED_COLUMNS = ("adjusted_prevalence", "adjusted_prevalence_lo", "adjusted_prevalence_hi")
 """Added by `with_adjusted_prevalence`, beside `validation`: proportions 0-1."""
@@ -195,7 +168,7 @@ def _rate_columns() -> tuple[pl.Expr, ...]:
     )
 
 
-_CELL = ("day", "region", "marker", "marker_version")
+_AUTHORS = ("n_authors", "n_marked_authors")
 
 
 def _keyed(rates: pl.DataFrame) -> pl.DataFrame:
@@ -258,8 +231,9 @@ def marker_validation(series: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame
 
 SCORE_SUMS = ("score_sum", "score_sq_sum")
 """Optional columns of the cells `with_adjusted_prevalence` reads: the sum over the cell's
-authors of their score (0-1: the model probability, or `lexicon_score`, whichever the rates'
-`score_source` names), and of its square."""
+units (its authors, or its author-days where it carries AUTHOR_DAY_COUNTS) of their score
+(0-1: the model probability, or `lexicon_score`, whichever the rates' `score_source` names),
+and of its square."""
 
 LEXICON_CAP = 2
 """The count of a marker's terms in a post at which `lexicon_score` reaches 1."""
@@ -285,9 +259,15 @@ def with_adjusted_prevalence(
     *,
     z: float = Z_95,
     max_bounded_share: float = MAX_BOUNDED_SHARE,
+    units: str = "authors",
 ) -> pl.DataFrame:
     """Daily aggregates with `validation` and ADJUSTED_COLUMNS (author prevalence corrected
     for marker error, 95% interval). The input is not modified; rows keep their order.
+
+    The share corrected is the one `prevalence` shows: over a row's units, `n_marked_authors
+    / n_authors`, or, where `daily` has AUTHOR_DAY_COUNTS (published rows: a week's or 8-week
+    period's author-days), `n_marked_author_days / n_author_days`; the units are the flagged
+    share's trials in the interval, the divisor of SCORE_SUMS and a roll-up's weights.
 
     `rates` has one row per `marker, lang` with `marker_version, tp, fn, fp, tn` and the
     optional SCORE_COLUMNS (transforms.rates). A language row is adjusted with its own rates
@@ -295,9 +275,9 @@ def with_adjusted_prevalence(
     the row has SCORE_SUMS and the rates SCORE_COLUMNS, by `blended` ACC and PACC (`adjusted`
     of the mean score, with the measured spreads); ACC's status gates both. A `lang = all`
     roll-up combines its language rows of the same day, region, marker and version, weighted
-    by their authors (`_rolled_up`): VALIDATED when all of them are (the weighted mean of
+    by their units (transforms.rollups.rolled_up): VALIDATED when all of them are (the weighted mean of
     their adjusted shares, variance the weighted sum: languages independent); BOUNDED when
-    some are and those that are not hold at most `max_bounded_share` of the authors; their
+    some are and those that are not hold at most `max_bounded_share` of the units; their
     common status when all share one; else MIXED. One with no language row is NO_RATES, or,
     where `daily` has a `grain` column, HIDDEN_PART (its languages are of other periods). Both
     need every language row published, and, where `daily` has a `grain` column, of the
@@ -306,15 +286,21 @@ def with_adjusted_prevalence(
     into a day's, so either makes the roll-up MIXED, or HIDDEN_PART where all its languages
     are validated. A BOUNDED, MIXED or HIDDEN_PART roll-up's `validation` goes on to name
     each language that is not validated or is so hidden, its reason and its share of the
-    authors (of the roll-up row's `n_authors` where a language is hidden; `suppressed` or
-    `published by <grain>` for that one). Where neither VALIDATED nor BOUNDED, the adjusted
+    units (`% of authors`, or what `units` names, or `% of author-days` in a row of a `grain`
+    above a day; of the roll-up row's units where a language is hidden; `suppressed` or `published by <grain>`
+    for that one). Where neither VALIDATED nor BOUNDED, the adjusted
     columns are null: never a silent zero.
     """
+    counts = AUTHOR_DAY_COUNTS if set(AUTHOR_DAY_COUNTS) <= set(daily.columns) else _AUTHORS
     theta, variance = _estimate(daily, z=z)
     validated = pl.col("_status") == VALIDATED
     found = (
         daily.lazy()
-        .with_columns(pl.col("lang").alias("_lang"))
+        .with_columns(
+            pl.col("lang").alias("_lang"),
+            pl.col(counts[0]).alias("_units"),
+            pl.col(counts[1]).alias("_marked_units"),
+        )
         .join(
             _keyed(rates).lazy(),
             left_on=["marker", "_lang"],
@@ -328,7 +314,7 @@ def with_adjusted_prevalence(
             pl.when(validated).then(variance).alias("_var"),
         )
     )
-    found = _rolled_up(found, max_bounded_share, grains="grain" in daily.columns)
+    found = rolled_up(found, max_bounded_share, grains="grain" in daily.columns, units=units)
     published = pl.col("_status").is_in([VALIDATED, BOUNDED])
     half = z * pl.col("_var").sqrt()
     lo = (pl.col("_theta") - half - pl.col("_below")).clip(0.0, 1.0)
@@ -352,101 +338,13 @@ def with_adjusted_prevalence(
     ).collect(engine="in-memory")
 
 
-def _rolled_up(found: pl.LazyFrame, max_bounded_share: float, *, grains: bool) -> pl.LazyFrame:
-    """`found` (rows with their `_status`, `_theta`, `_var`) with the roll-ups' now combined
-    from their language rows (see with_adjusted_prevalence), and `_below` and `_above`, what
-    the interval widens by below and above: for a BOUNDED roll-up whose languages not
-    validated hold a share `w` of its authors and flag a share `f` of theirs, `w f` and
-    `w (1 - f)` (their true share at its worst cases, 0 and 1, instead of `f`), else 0; and
-    `_named`, a roll-up's languages that are not validated, suppressed, or (with `grains`) of
-    a `grain` other than the roll-up's."""
-    cell = list(_CELL)
-    part = pl.col("lang") != "all"
-    validated = pl.col("_status") == VALIDATED
-    authors = pl.col("n_authors").cast(pl.Float64)
-    apart = (
-        (pl.col("grain") != pl.col("grain").filter(~part).first().over(cell)).fill_null(False)
-        if grains
-        else pl.lit(False)
-    )
-    hidden = authors.is_null() | pl.col("_apart")
-    total = pl.when(hidden.any()).then(pl.col("_rollup_authors").first()).otherwise(authors.sum())
-    why = (
-        pl.when(authors.is_null())
-        .then(pl.lit("suppressed"))
-        .when(pl.col("_apart"))
-        .then(pl.format("published by {}", pl.col("grain") if grains else pl.lit("")))
-    )
-    share = why.otherwise(pl.format("{}% of authors", (100 * authors / total).round(1)))
-    reason = pl.col("_status").cast(pl.String).str.strip_prefix("not validated: ")
-    named = (
-        pl.when(validated)
-        .then(pl.format("{}: {}", pl.col("lang"), why))
-        .otherwise(pl.format("{}: {}, {}", pl.col("lang"), reason, share))
-    )
-    cells = (
-        found.with_columns(
-            authors.filter(~part).first().over(cell).alias("_rollup_authors"), apart.alias("_apart")
-        )
-        .filter(part)
-        .group_by(cell)
-        .agg(
-            authors.sum().alias("_weight"),
-            authors.filter(~validated).sum().alias("_outside"),
-            pl.col("n_marked_authors").filter(~validated).sum().cast(pl.Float64).alias("_marked"),
-            hidden.any().alias("_hidden"),
-            validated.any().alias("_some"),
-            validated.all().alias("_all"),
-            pl.col("_status").n_unique().alias("_kinds"),
-            pl.col("_status").first().alias("_first"),
-            (authors * pl.col("_theta")).filter(validated).sum().alias("_sum"),
-            (authors.pow(2) * pl.col("_var")).filter(validated).sum().alias("_squares"),
-            named.filter(~validated | hidden).sort().str.join("; ").alias("_named"),
-        )
-    )
-    complete = ~pl.col("_hidden")
-    bounded = (
-        pl.col("_some") & complete & (pl.col("_outside") <= max_bounded_share * pl.col("_weight"))
-    )
-    status = (
-        pl.when((pl.col("_kinds") == 1) & (complete | ~pl.col("_all")))
-        .then(pl.col("_first"))
-        .when(bounded)
-        .then(pl.lit(BOUNDED, STATUS))
-        .when(pl.col("_all"))
-        .then(pl.lit(HIDDEN_PART, STATUS))
-        .when(pl.col("_kinds").is_not_null())
-        .then(pl.lit(MIXED, STATUS))
-        .when(pl.lit(grains))
-        .then(pl.lit(HIDDEN_PART, STATUS))
-    )
-    weight = pl.col("_weight")
-    rolled = {
-        "_status": status,
-        "_theta": (pl.col("_sum") + pl.col("_marked")) / weight,
-        "_var": pl.col("_squares") / weight.pow(2),
-        "_below": pl.col("_marked") / weight,
-        "_above": (pl.col("_outside") - pl.col("_marked")) / weight,
-    }
-    own = {"_status", "_theta", "_var"}
-    return found.join(cells, on=cell, how="left", maintain_order="left").with_columns(
-        pl.when(part).then(pl.col(name) if name in own else 0.0).otherwise(value).alias(name)
-        for name, value in rolled.items()
-    )
-
-
-def has_adjusted(validation: pl.Expr) -> pl.Expr:
-    """Whether a `validation` value of `with_adjusted_prevalence` goes with a published
-    adjusted share: VALIDATED, or a roll-up validated in part (BOUNDED, its interval wider)."""
-    return (validation == VALIDATED) | validation.str.starts_with(BOUNDED)
-
-
 def _estimate(daily: pl.DataFrame, *, z: float) -> tuple[pl.Expr, pl.Expr]:
-    """`(theta, variance)` of each row of `daily` joined with `_keyed` rates: ACC, blended with
-    PACC where `daily` has SCORE_SUMS (see with_adjusted_prevalence)."""
-    n = pl.col("n_authors")
+    """`(theta, variance)` of each row of `daily` joined with `_keyed` rates, over its `_units`
+    (flagged: `_marked_units`): ACC, blended with PACC where `daily` has SCORE_SUMS (see
+    with_adjusted_prevalence)."""
+    n = pl.col("_units")
     rates = (pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg"))
-    acc = adjusted(pl.col("n_marked_authors") / n, n, *rates, z=z)
+    acc = adjusted(pl.col("_marked_units") / n, n, *rates, z=z)
     if not set(SCORE_SUMS) <= set(daily.columns):
         return acc
     mean = pl.col("score_sum") / n
@@ -487,7 +385,8 @@ def labelled_shares(
     language as `with_adjusted_prevalence` corrects a cell, a language's posts as its authors
     and their scores as its SCORE_SUMS where every post has one; weighted by rows as
     in a roll-up, languages without validated rates bounded where they hold at most
-    MAX_BOUNDED_SHARE of the rows), and `estimator`: `blend` where some language's adjusted share blended in
+    MAX_BOUNDED_SHARE of the rows; its `validation` names their share `% of labelled
+    posts`), and `estimator`: `blend` where some language's adjusted share blended in
     the scores (rates that `separates`), `acc` where none did, None without an
     adjusted share. Shares are None for
     empty `pairs`."""
@@ -507,7 +406,7 @@ def labelled_shares(
         pl.lit(marker).alias("marker"),
         pl.lit(version).alias("marker_version"),
     )
-    found = with_adjusted_prevalence(cells, rates, z=z)
+    found = with_adjusted_prevalence(cells, rates, z=z, units="labelled posts")
     row = found.filter(pl.col("lang") == "all").row(0, named=True)
     empty = pairs.is_empty()
     return {

@@ -13,7 +13,7 @@ import polars as pl
 from transforms.dp import Budget
 from transforms.periods import EIGHT_WEEKS
 from transforms.publish import MAX_WITHHELD_EIGHT_WEEK_SHARE, MAX_WITHHELD_SHARE
-from transforms.quantify import MAX_BOUNDED_SHARE
+from transforms.rollups import MAX_BOUNDED_SHARE
 
 CSV_DECIMALS = 6
 """Decimal places of every float in a CSV export (Parquet keeps full double precision)."""
@@ -27,7 +27,9 @@ UNPROTECTED = (
 _PREVALENCE = (
     "Share of the cell's distinct authors whose posts carry the marker "
     "(`n_marked_authors / n_authors`), a proportion from 0 to 1. The default prevalence: one "
-    "prolific account cannot move it."
+    "prolific account cannot move it. In a row of a week or 8-week period (`grain`), the "
+    "share on an average day of the period (`n_marked_author_days / n_author_days`), on the "
+    "same scale as the days around it."
 )
 _POST_PREVALENCE = (
     "Share of scored posts that carry the marker (`n_marked / n_scored`), a proportion from 0 "
@@ -49,6 +51,11 @@ COLUMNS: dict[str, str] = {
     "n_marked": "Scored posts that carry the marker. Count.",
     "n_authors": "Distinct pseudonymous authors of the scored posts. Count.",
     "n_marked_authors": "Distinct pseudonymous authors of the marked posts. Count.",
+    "n_author_days": "Author-days of the scored posts: pairs of a distinct author and a day "
+    "they posted on, over the row's period; equal to `n_authors` in a row of a day. What "
+    "`prevalence` and `adjusted_prevalence` are taken over. Count.",
+    "n_marked_author_days": "Author-days of the marked posts (a day on which an author's "
+    "posts carry the marker); equal to `n_marked_authors` in a row of a day. Count.",
     "sample_rate": "Fraction of posts a sampled model marker was evaluated on, 0 to 1 "
     "(1 means every post).",
     "run_id": "Identifier of the moodcast run that produced the row.",
@@ -63,9 +70,11 @@ COLUMNS: dict[str, str] = {
     "adjusted_prevalence": "`prevalence` corrected for marker error: (prevalence - fpr) / "
     "(tpr - fpr), clipped to 0 to 1, with the marker's true- and false-positive rates in that "
     "language measured on labelled posts (adjusted classify-and-count; a `lang = all` row is "
-    "the author-weighted mean of its languages, where languages without validated rates hold "
-    f"at most {MAX_BOUNDED_SHARE:.0%} of its authors their flagged share). The estimate of the share of authors in "
-    "the state rather than the share flagged. Empty where `validation` is neither `validated` "
+    "the mean of its languages weighted by their `n_author_days`, where languages without "
+    f"validated rates hold at most {MAX_BOUNDED_SHARE:.0%} of them their flagged share). The "
+    "estimate of the share of authors in the state rather than the share flagged, over the "
+    "same author-days as `prevalence` (in a row of a week or 8-week period, on an average "
+    "day). Empty where `validation` is neither `validated` "
     "nor `validated in part`, and in a suppressed row.",
     "adjusted_prevalence_lo": "Lower bound of the 95% interval of `adjusted_prevalence`, 0 to "
     "1; it includes the uncertainty of the measured rates (delta method) and, in a row "
@@ -78,10 +87,11 @@ COLUMNS: dict[str, str] = {
     "otherwise `not validated: ` and the reason (no labelled data, too few labels, too weak, "
     "measured on another marker version). A not validated marker has no adjusted share. A "
     "`lang = all` row is `validated` when all its languages are; `validated in part: ` when "
-    f"those that are not hold at most {MAX_BOUNDED_SHARE:.0%} of its authors (their part bounded between 0 and 1, "
-    "so the interval is wider by their share); else `not validated`; either of the last two "
-    "names in brackets each language that is not validated, its reason and its share of the "
-    "authors. A suppressed language cell, validated or not, is named `suppressed` (one of "
+    f"those that are not hold at most {MAX_BOUNDED_SHARE:.0%} of its author-days (their part "
+    "bounded between 0 and 1, so the interval is wider by their share); else `not "
+    "validated`; either of the last two names in brackets each language that is not "
+    "validated, its reason and its share of the authors (of the author-days, in a row of a "
+    "week or 8-week period). A suppressed language cell, validated or not, is named `suppressed` (one of "
     "another period than the row, `published by` its grain) and withholds the row's adjusted "
     "share (`not validated: some language of this roll-up is suppressed or published by "
     "another period, so it cannot be combined` where every language is validated, or where "
@@ -216,7 +226,8 @@ def _conventions(*, exts: Sequence[str], tz: str) -> list[str]:
         "proportions from 0 to 1 (0.05 means 5%).",
         "- Prevalence intervals are 95% Wilson score intervals; forecast intervals are 80% "
         "and 95% prediction intervals.",
-        "- `prevalence` is the share of authors a marker flags; `adjusted_prevalence` corrects "
+        "- `prevalence` is the share of authors a marker flags on a day (in a row of a week "
+        "or 8-week period, on an average day of it); `adjusted_prevalence` corrects "
         "it for the marker's measured errors and is given only where `validation` is "
         "`validated`.",
         "- `region = all` and `lang = all` are roll-ups counted from distinct authors at "

@@ -24,9 +24,15 @@ from transforms.contracts import (
 )
 from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.periods import EIGHT_WEEKS, period_start
-from transforms.prevalence import PREVALENCE_COLUMNS, with_prevalence
+from transforms.prevalence import AUTHOR_DAY_COUNTS, PREVALENCE_COLUMNS, with_prevalence
 from transforms.privacy import DEFAULT_K, suppress
-from transforms.publish import WeekGrain, published_days, published_timelines
+from transforms.publish import (
+    WeekGrain,
+    adjusted_days,
+    adjusted_timelines,
+    published_days,
+    published_timelines,
+)
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
 from transforms.series import derived_series, dp_series, same_series
@@ -34,6 +40,7 @@ from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
 
 PUBLISHED_DAILY_COLUMNS = (
     *DAILY_SCHEMA,
+    *AUTHOR_DAY_COUNTS,
     *PREVALENCE_COLUMNS,
     *ADJUSTED_COLUMNS,
     "validation",
@@ -159,9 +166,10 @@ def daily(
     rates: pl.DataFrame | None = None,
     privacy: str = "suppress",
 ) -> pl.DataFrame:
-    """The published timeline, day by day (transforms.publish.published_days): counts,
-    prevalence with Wilson 95% bounds, the prevalence adjusted for marker error with its 95%
-    interval and validation status, `grain`, `suppressed`.
+    """The published timeline, day by day (transforms.publish.published_days): counts, the
+    author-days `prevalence` is over (AUTHOR_DAY_COUNTS), prevalence with Wilson 95% bounds,
+    the same share adjusted for marker error with its 95% interval and validation status,
+    `grain`, `suppressed`.
 
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
@@ -170,7 +178,9 @@ def daily(
     day has `suppressed` true and every count and prevalence, adjusted included, null. The
     adjusted share comes from the published counts and `rates` (transforms.rates; default:
     the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
-    with `validation` saying why, where the marker × language is not validated. Sorted by
+    with `validation` saying why, where the marker × language is not validated. Each day reads
+    the adjusted share of the published row whose period holds it, as `published` gives it
+    (transforms.publish.adjusted_days). Sorted by
     marker, region, lang, day. With `privacy="dp"` the rows are the DP release (`dp_released`)
     instead: noisy author counts rounded for display, post counts null, nothing suppressed.
     """
@@ -188,8 +198,12 @@ def daily(
     rates = merged_rates(None) if rates is None else rates
     if all_versions:
         raw = _raw_daily(con, all_versions=True, filters=filters)
+        shown = suppress(with_prevalence(raw), k=k).with_columns(
+            pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
+            pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+        )
         return (
-            with_adjusted_prevalence(suppress(with_prevalence(raw), k=k), rates)
+            with_adjusted_prevalence(shown, rates)
             .with_columns(pl.lit("day").alias("grain"))
             .select(PUBLISHED_DAILY_COLUMNS)
         )
@@ -197,8 +211,10 @@ def daily(
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
-    rows = with_adjusted_prevalence(
-        published_days(whole, weeks, k=k, week_grain=week_grain), rates
+    days = published_days(whole, weeks, k=k, week_grain=week_grain)
+    timelines = published_timelines(whole, weeks, k=k, week_grain=week_grain)
+    rows = adjusted_days(
+        days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
     return _filtered(rows, None, region, lang, start, end)
 
@@ -226,17 +242,24 @@ DP_NOT_ADJUSTED = "not validated: shares of a DP release are not adjusted for ma
 
 def _dp_daily_rows(release: pl.DataFrame) -> pl.DataFrame:
     """A DP release as PUBLISHED_DAILY_COLUMNS rows, for day-by-day displays."""
-    return release.with_columns(
-        pl.col("n_authors").round().cast(pl.Int64),
-        pl.col("n_marked_authors").round().cast(pl.Int64),
-        *(pl.lit(None, pl.Int64).alias(c) for c in ("n_posts", "n_scored", "n_marked")),
-        pl.lit(None, pl.Float64).alias("sample_rate"),
-        *(pl.lit(None, pl.Float64).alias(c) for c in PREVALENCE_COLUMNS[3:]),
-        *(pl.lit(None, pl.Float64).alias(c) for c in ADJUSTED_COLUMNS),
-        pl.lit(DP_NOT_ADJUSTED).alias("validation"),
-        pl.lit("day").alias("grain"),
-        pl.lit(False).alias("suppressed"),
-    ).select(PUBLISHED_DAILY_COLUMNS)
+    return (
+        release.with_columns(
+            pl.col("n_authors").round().cast(pl.Int64),
+            pl.col("n_marked_authors").round().cast(pl.Int64),
+            *(pl.lit(None, pl.Int64).alias(c) for c in ("n_posts", "n_scored", "n_marked")),
+            pl.lit(None, pl.Float64).alias("sample_rate"),
+            *(pl.lit(None, pl.Float64).alias(c) for c in PREVALENCE_COLUMNS[3:]),
+            *(pl.lit(None, pl.Float64).alias(c) for c in ADJUSTED_COLUMNS),
+            pl.lit(DP_NOT_ADJUSTED).alias("validation"),
+            pl.lit("day").alias("grain"),
+            pl.lit(False).alias("suppressed"),
+        )
+        .with_columns(
+            pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
+            pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+        )
+        .select(PUBLISHED_DAILY_COLUMNS)
+    )
 
 
 def dp_budget(con: duckdb.DuckDBPyConnection) -> tuple[float, float] | None:
@@ -257,30 +280,18 @@ def published(
     """The published timelines (transforms.publish.PUBLISHED_SCHEMA plus ADJUSTED_COLUMNS,
     `validation` and `same_as`, from transforms.series.same_series) of current marker versions
     at `k`: per series and week, its days, its week's cell, or a `withheld` row. Shares are
-    adjusted for marker error with `rates` (default: the shipped table) within each grain, so
-    a roll-up is weighted over its languages' cells of the same period. Sorted by series, then
-    period."""
+    adjusted for marker error with `rates` (default: the shipped table) within each grain
+    (transforms.publish.adjusted_timelines), so a roll-up is weighted over its languages'
+    cells of the same period, and is not combined where a language with days in it is
+    published by another period or withheld. Sorted by series, then period."""
     daily = current_daily(con)
-    rows = published_timelines(
-        daily, publishable_periods(con, week_grain=week_grain), k=k, week_grain=week_grain
-    )
+    weeks = publishable_periods(con, week_grain=week_grain)
+    rows = published_timelines(daily, weeks, k=k, week_grain=week_grain)
+    days = published_days(daily, weeks, k=k, week_grain=week_grain)
     rates = merged_rates(None) if rates is None else rates
-    adjusted = (
-        pl.concat(
-            [
-                with_adjusted_prevalence(part.rename({"period_start": "day"}), rates).rename(
-                    {"day": "period_start"}
-                )
-                for part in rows.partition_by("grain", maintain_order=True)
-            ]
-        )
-        if rows.height
-        else rows.with_columns(
-            *(pl.lit(None, pl.Float64).alias(c) for c in ADJUSTED_COLUMNS),
-            pl.lit(None, pl.String).alias("validation"),
-        )
+    adjusted = adjusted_timelines(rows, days, rates).sort(
+        "marker", "region", "lang", "period_start", "marker_version"
     )
-    adjusted = adjusted.sort("marker", "region", "lang", "period_start", "marker_version")
     return _with_same_as(adjusted, daily)
 
 

@@ -1,7 +1,7 @@
 import polars as pl
 
 from dashboard.data import not_validated, validated_in_part
-from transforms.quantify import BOUNDED, HIDDEN_PART, MIXED, VALIDATED
+from transforms.validation import BOUNDED, HIDDEN_PART, MIXED, VALIDATED
 
 
 def _rows(*statuses):

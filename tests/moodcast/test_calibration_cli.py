@@ -7,18 +7,9 @@ from click.testing import CliRunner
 
 from moodcast.cli import main
 from transforms.prevalence import Z_95
-from transforms.quantify import (
-    BOUNDED,
-    LEXICON_SOURCE,
-    MIXED,
-    UNINFORMATIVE,
-    VALIDATED,
-    adjusted,
-    blended,
-    interval,
-    lexicon_score,
-)
+from transforms.quantify import LEXICON_SOURCE, adjusted, blended, interval, lexicon_score
 from transforms.rates import SCORE_COLUMNS, USER_RATES_NAME, read_user_rates
+from transforms.validation import BOUNDED, MIXED, UNINFORMATIVE, VALIDATED
 
 
 def _invoke(*args):
@@ -494,7 +485,7 @@ def test_evaluate_bounds_a_few_rows_of_a_language_without_rates(tmp_path, other,
     gloom = report["markers"]["gloom"]
     assert gloom["validation"].startswith(status)
     assert (
-        f"de: no labelled data for this marker and language, {other:.1f}% of authors"
+        f"de: no labelled data for this marker and language, {other:.1f}% of labelled posts"
         in gloom["validation"]
     )
     assert [r["lang"] for r in gloom["rates"]] == ["fr"]

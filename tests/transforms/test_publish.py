@@ -95,6 +95,26 @@ def test_one_small_child_moves_a_sibling_to_weeks_too():
     assert _recoverable(published_timelines(daily, weeks, k=11, week_grain="iso_week")) == 0
 
 
+def test_every_published_row_carries_the_author_days_its_share_is_over():
+    """A week's `prevalence` is its author-day share (5 of 400 a day: 35 of 2,800), not its
+    distinct share (20 of 1,600): the row says so with its counts, and a day row's author-days
+    are its authors, in the timeline and spread over days alike."""
+    daily, weeks = _table({("a", "en"): (400, 5), ("b", "en"): (300, 40), ("c", "en"): BIG})
+    for rows, start in (
+        (published_timelines(daily, weeks, k=11, week_grain="iso_week"), "period_start"),
+        (published_days(daily, weeks, k=11, week_grain="iso_week"), "day"),
+    ):
+        week = rows.filter(region="a").row(0, named=True)
+        assert week["grain"] == "iso_week" and week[start] == MONDAY
+        assert (week["n_authors"], week["n_marked_authors"]) == (1600, 20)
+        assert (week["n_author_days"], week["n_marked_author_days"]) == (2800, 35)
+        assert week["prevalence"] == 35 / 2800
+        days = rows.filter(region="c")
+        assert days.get_column("grain").unique().to_list() == ["day"]
+        assert days["n_author_days"].equals(days["n_authors"], check_names=False)
+        assert days["n_marked_author_days"].equals(days["n_marked_authors"], check_names=False)
+
+
 def test_a_child_withheld_even_weekly_takes_a_sibling_with_it():
     daily, weeks = _table({("a", "en"): (8, 1), ("b", "en"): (300, 40), ("c", "en"): BIG})
     choices = _choices(daily, weeks)

@@ -7,8 +7,9 @@ import pytest
 from transforms.embedding import load_encoder
 from transforms.markers import Marker, load_markers, parse_marker
 from transforms.model_scoring import score_embeddings
-from transforms.quantify import VALIDATED, labelled_shares
+from transforms.quantify import labelled_shares
 from transforms.rates import read_shipped_rates
+from transforms.validation import VALIDATED
 from transforms.zero_shot import (
     ADAPT_MIN_POSTS,
     NEUTRAL,

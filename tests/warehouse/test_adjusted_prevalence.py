@@ -6,17 +6,10 @@ import polars as pl
 import pytest
 
 from tests.warehouse.conftest import D1, cell
-from transforms.contracts import PERIOD_SCHEMA
-from transforms.quantify import (
-    ADJUSTED_COLUMNS,
-    BOUNDED,
-    HIDDEN_PART,
-    NO_RATES,
-    OTHER_VERSION,
-    VALIDATED,
-    WEAK,
-)
+from transforms.contracts import DAILY_SCHEMA, PERIOD_SCHEMA
+from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import conform_rates
+from transforms.validation import BOUNDED, HIDDEN_PART, NO_RATES, OTHER_VERSION, VALIDATED, WEAK
 from warehouse import queries
 from warehouse.exports import export
 from warehouse.load import load_daily, load_periods
@@ -158,4 +151,128 @@ def test_a_rollup_day_is_not_combined_from_languages_published_by_week(con, make
     assert rollup.row(0, named=True)["adjusted_prevalence"] is None
     exported = queries.published(con, rates=RATES).filter(pl.col("lang") == "all")
     assert exported.get_column("grain").unique().to_list() == ["day"]
-    assert exported.get_column("validation").unique().to_list() == [HIDDEN_PART]
+    assert exported.get_column("validation").unique().to_list() == [
+        f"{HIDDEN_PART} (en: published by iso_week; es: published by iso_week)"
+    ]
+
+
+def _week_of(con, spec):
+    """Load one ISO week of sadness cells: per lang, (authors a day, marked per day (None: no
+    cell that day), the week's distinct authors, the week's distinct marked authors);
+    author-days are the days' sums. Returns the week's days."""
+    monday = date(2025, 3, 3)
+    days = [monday + timedelta(days=i) for i in range(7)]
+    rows, weeks = [], []
+    for lang, (n, marked, week_n, week_marked) in spec.items():
+        present = [(d, m) for d, m in zip(days, marked, strict=True) if m is not None]
+        rows += [cell(d, lang=lang, n_authors=n, n_marked_authors=m) for d, m in present]
+        weeks.append(
+            {k: v for k, v in cell(lang=lang).items() if k != "day"}
+            | {"grain": "iso_week", "period_start": monday, "period_end": days[-1]}
+            | {"n_authors": week_n, "n_marked_authors": week_marked}
+            | {"n_author_days": len(present) * n}
+            | {"n_marked_author_days": sum(m for _, m in present)}
+        )
+    load_daily(con, pl.DataFrame(rows, schema=DAILY_SCHEMA), days=days)
+    load_periods(con, pl.DataFrame(weeks, schema=PERIOD_SCHEMA), days=days)
+    return days
+
+
+def test_a_week_published_whole_adjusts_the_author_day_share_it_shows(con):
+    """Every language's Sunday is below k, so the week is published whole: en shows 1,203 of
+    7,000 author-days (0.172, its days' level), while 900 of its 3,000 distinct authors
+    (0.30) were flagged on some day. The adjusted share corrected the distinct share (0.286,
+    above every day's 0.143) beside a `prevalence` of 0.172; it corrects the author-day
+    share, with the interval of a cell of 7,000 units, and the roll-up weights its languages
+    by author-days."""
+    days = _week_of(
+        con,
+        {
+            "en": (1000, [200] * 6 + [3], 3000, 900),
+            "es": (300, [60] * 6 + [5], 1500, 300),
+            "all": (1300, [260] * 6 + [8], 4500, 1200),
+        },
+    )
+    exported = queries.published(con, rates=RATES)
+    assert exported.get_column("grain").unique().to_list() == ["iso_week"]
+    by_lang = {row["lang"]: row for row in exported.iter_rows(named=True)}
+    en, es = by_lang["en"], by_lang["es"]
+    assert en["prevalence"] == pytest.approx(1203 / 7000)
+    assert en["adjusted_prevalence"] == pytest.approx((1203 / 7000 - 0.1) / 0.7)
+    assert (en["n_author_days"], en["n_marked_author_days"]) == (7000, 1203)
+    same = with_adjusted_prevalence(
+        pl.DataFrame([cell(n_authors=7000, n_marked_authors=1203)], schema=DAILY_SCHEMA), RATES
+    ).row(0, named=True)
+    assert same["adjusted_prevalence"] == pytest.approx((1203 / 7000 - 0.1) / 0.7)
+    for column in ADJUSTED_COLUMNS:
+        assert en[column] == pytest.approx(same[column])
+    es_share = (365 / 2100 - 0.1) / 0.6
+    assert es["adjusted_prevalence"] == pytest.approx(es_share)
+    rollup = by_lang["all"]
+    assert rollup["validation"] == VALIDATED
+    assert rollup["adjusted_prevalence"] == pytest.approx(
+        (7000 * same["adjusted_prevalence"] + 2100 * es_share) / 9100
+    )
+    shown = queries.daily(con, rates=RATES)
+    assert shown.height == 21 and shown.get_column("day").unique().sort().to_list() == days
+    for lang, row in by_lang.items():
+        mine = shown.filter(pl.col("lang") == lang)
+        for column in (*ADJUSTED_COLUMNS, "validation", "n_author_days"):
+            assert mine.get_column(column).unique().to_list() == [row[column]]
+
+
+def test_an_exported_rollup_day_is_not_combined_from_some_of_its_languages(con):
+    """fr has 5 flagged authors on Sunday, so its week is published whole, and so is de's (the
+    smallest, by complementary suppression), while en, es and the roll-up stay by day: each
+    exported roll-up day has en and es rows of its own period but not fr's or de's, 800 of its
+    2,800 authors. Combining en and es alone published a validated adjusted share of 2,000
+    authors for 2,800."""
+    rates = pl.concat(
+        [
+            RATES,
+            _rates(
+                ("sadness", "fr", "v1", 80, 20, 50, 450), ("sadness", "de", "v1", 80, 20, 50, 450)
+            ),
+        ]
+    )
+    _week_of(
+        con,
+        {
+            "en": (1500, [300] * 7, 4000, 900),
+            "es": (500, [100] * 7, 1500, 300),
+            "fr": (500, [100] * 6 + [5], 1500, 300),
+            "de": (300, [60] * 7, 900, 200),
+            "all": (2800, [560] * 6 + [465], 7900, 1700),
+        },
+    )
+    exported = queries.published(con, rates=rates)
+    grains = dict(exported.group_by("lang").agg(pl.col("grain").unique().first()).iter_rows())
+    assert grains == {"en": "day", "es": "day", "fr": "iso_week", "de": "iso_week", "all": "day"}
+    rollup = exported.filter(pl.col("lang") == "all")
+    assert rollup.get_column("validation").unique().to_list() == [
+        f"{HIDDEN_PART} (de: published by iso_week; fr: published by iso_week)"
+    ]
+    assert rollup.get_column("adjusted_prevalence").null_count() == 7
+    shown = queries.daily(con, lang="all", rates=rates)
+    assert shown.get_column("validation").to_list() == rollup.get_column("validation").to_list()
+
+
+def test_every_day_of_a_rollup_week_reads_its_week_whatever_languages_post_that_day(con):
+    """The week is published whole; es has no cell on Tuesday. Combined day by day, Tuesday's
+    roll-up was combined from en's week alone (a validated 0.103, where the week's roll-up
+    reads 0.105: a step inside a week published as one value); every day now reads the
+    week's row."""
+    days = _week_of(
+        con,
+        {
+            "en": (1000, [200] * 6 + [3], 3000, 900),
+            "es": (300, [60, None, 60, 60, 60, 60, 5], 1200, 250),
+            "all": (1300, [260, 200, 260, 260, 260, 260, 8], 4200, 1150),
+        },
+    )
+    week = queries.published(con, rates=RATES).filter(pl.col("lang") == "all").row(0, named=True)
+    assert week["grain"] == "iso_week" and week["validation"] == VALIDATED
+    shown = queries.daily(con, lang="all", rates=RATES)
+    assert shown.get_column("day").to_list() == days
+    for column in ADJUSTED_COLUMNS:
+        assert shown.get_column(column).to_list() == [week[column]] * 7
