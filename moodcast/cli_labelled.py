@@ -31,7 +31,7 @@ def _labels_options(labels_help: str):
         command = click.option(
             "--lang",
             "default_lang",
-            help="Language of the rows that state none and are too short or unclear to identify among the markers' languages, e.g. es, as `moodcast run --lang` (docs/languages.md). Default: none or config.toml.",
+            help="Language of the rows that state none and are too short or unclear to identify among the markers' languages, e.g. es (spa: read as es), as `moodcast run --lang` (docs/languages.md). Default: none or config.toml.",
         )(command)  # fmt: skip
         command = click.option(
             "--text-col", default="text", show_default=True, help="Name of the text column."
