@@ -61,8 +61,8 @@ def evaluate(
     share adjusted for marker error with the recorded rates (yours from `markers calibrate`,
     else the shipped ones): where those rates hold the statistics of a per-post score (the
     marker's model probability, or the lexicon's term count), the adjusted flagged share
-    blended with the adjusted mean score (`estimator` blend), else the adjusted flagged share
-    alone (acc); and, per marker and language, the file those rates were measured on."""
+    blended with the adjusted mean score (`estimator` blend-model or blend-lexicon), else the
+    adjusted flagged share alone (acc); and, per marker and language, the file those rates were measured on."""
     import polars as pl
 
     from moodcast.calibration import evaluate_labels
