@@ -16,6 +16,7 @@ import polars as pl
 from moodcast.tagging import TaggingError, with_languages
 from moodcast.training import RESERVED_COLUMNS, label_frame
 from transforms.markers import NAME_PATTERN, marker_name
+from transforms.presets import separator_advice
 from transforms.text import UNDETERMINED, LanguageRule
 
 POSITIVE = ("1", "1.0", "true", "t", "yes", "y")
@@ -215,12 +216,7 @@ def _classes(labels: pl.DataFrame, column: str) -> bool:
 
 
 def _no_text(path: Path, text_col: str, columns: list[str]) -> str:
-    """The message for a file without the text column, with a hint when the header looks
-    separated by something else than commas."""
+    """The message for a file without the text column, with transforms.presets'
+    separator_advice when the header looks separated by something else than commas."""
     message = f"no text column {text_col!r} in {path} (its columns: {', '.join(columns)}); "
-    separator = next((s for s in (";", "\t", "|") if len(columns) == 1 and s in columns[0]), None)
-    if separator is not None:
-        return message + (
-            f"its header looks separated by {separator!r}: save it as comma-separated CSV"
-        )
-    return message + "name the text column with --text-col"
+    return message + (separator_advice(columns) or "name the text column with --text-col")
