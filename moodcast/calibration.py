@@ -63,7 +63,7 @@ def measure_rates(
     probabilities: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """True- and false-positive rates (transforms.rates.RATES_SCHEMA) of every marker with a
-    label column in `labels` (`text`, `lang` and 0/1 columns: training.label_frame's output),
+    label column in `labels` (`text`, `lang` and 0/1 columns: label_files.label_frame's output),
     per language, deciding each post as a run does (the marker's rule under `config`), and the
     mean and variance of a per-post score on the labelled positives and negatives
     (SCORE_COLUMNS): the marker's model probability where it has a model source in the
