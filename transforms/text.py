@@ -249,11 +249,13 @@ def language_code(code: str, *, marked: Collection[str] = ()) -> str:
     `de`), as a post's stated `lang` is read (primary_subtag); a code of `marked` (languages
     some marker has, which posts can state) as it is, though no post is identified in it.
     Raises ValueError, naming py3langid's codes, on any other (a typo, `und`)."""
-    from transforms.langid import known_languages
-
     lower = code.strip().lower()
     found = ALTERNATE_CODES.get(lower, lower)
-    if found in marked or (found in known_languages() and found not in NO_LANGUAGE_CODES):
+    if found in marked or found in ALTERNATE_CODES.values():
+        return found
+    from transforms.langid import known_languages
+
+    if found in known_languages() and found not in NO_LANGUAGE_CODES:
         return found
     identified = ", ".join(sorted(known_languages() - set(NO_LANGUAGE_CODES)))
     raise ValueError(
