@@ -39,7 +39,8 @@ from benchmarks.prevalence_protocol import (  # noqa: E402
     parts,
 )
 from benchmarks.results import write_section  # noqa: E402
-from moodcast.training import FOLDS, best_threshold, label_frame  # noqa: E402
+from moodcast.label_files import label_frame  # noqa: E402
+from moodcast.training import FOLDS, best_threshold  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.model_scoring import model_text  # noqa: E402
 from transforms.ngram import ngram_features  # noqa: E402

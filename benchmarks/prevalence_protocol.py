@@ -21,7 +21,7 @@ from moodcast.calibration import (
     score_probabilities,
     score_sources,
 )
-from moodcast.training import label_frame
+from moodcast.label_files import label_frame
 from transforms.markers import score
 from transforms.model_markers import classify
 from transforms.quantify import rates_status

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.marker_sets import DATASETS  # noqa: E402
 from moodcast.calibration import measure_rates  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
-from moodcast.training import label_frame  # noqa: E402
+from moodcast.label_files import label_frame  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
 from transforms.rates import RATES_SCHEMA, SHIPPED_RATES  # noqa: E402
 

@@ -24,10 +24,11 @@ from forecasting.models import (
     ok_reason,
 )
 from forecasting.selection import DEFAULT_MODEL
-from forecasting.series import NOTES_SCHEMA
+from forecasting.series import NOTES_SCHEMA, Cause
 from transforms.contracts import FORECAST_SCHEMA, MODEL_CHOICE_SCHEMA
 
 _VALUES = ("mean", "lo_80", "hi_80", "lo_95", "hi_95")
+_NOTE_COLUMNS = {k: v for k, v in NOTES_SCHEMA.items() if k != "unit"}
 
 PARALLEL_MIN_PERIODS = 10_000
 """A model's batch is fitted in `n_jobs` worker processes only from this many periods (all its
@@ -89,8 +90,9 @@ def forecast_chosen(
     processes where they hold PARALLEL_MIN_PERIODS periods or more. `Ensemble` fits every
     model of CANDIDATES and publishes the median of each forecast column. Returns the
     ModelOutput (forecasts under the published model's name, fitted values and NOTES_SCHEMA
-    notes) and the choice as published: status `fallback`, with
-    the reason, where the chosen model failed or the series is shorter than two seasons.
+    notes, each with the series' `unit`) and the choice as published: status `fallback`, with
+    the reason, where the series is shorter than MIN_FIT_PERIODS periods, its chosen model is
+    unknown or failed; the fallback's note carries that Cause (`cause`).
     With `fitted` False no model computes in-sample values and ModelOutput.fitted is empty.
     """
     lengths = dict(history.select("unique_id", "n_days").iter_rows())
@@ -98,17 +100,17 @@ def forecast_chosen(
     wanted = {row["unique_id"]: row for row in choice.iter_rows(named=True)}
     forecasts, in_sample, notes, published = [], [], [], []
     groups: dict[tuple[str, bool], list[str]] = {}
-    short: dict[str, str] = {}
+    short: dict[str, tuple[Cause, str]] = {}
     for uid in sorted(lengths):
         row = wanted.get(uid)
         model = row["model"] if row else DEFAULT_MODEL
         if lengths[uid] < MIN_FIT_PERIODS or model not in (*CANDIDATES, ENSEMBLE):
-            why = (
-                f"Only {freq.describe(lengths[uid])} of history, fewer than {MIN_FIT_PERIODS}"
+            short[uid] = (
+                (Cause.SHORT_HISTORY, f"Only {freq.describe(lengths[uid])} of history, fewer "
+                 f"than {MIN_FIT_PERIODS}")
                 if lengths[uid] < MIN_FIT_PERIODS
-                else f"{model} is not a model this moodcast knows"
-            )
-            short[uid] = why
+                else (Cause.UNKNOWN_MODEL, f"{model} is not a model this moodcast knows")
+            )  # fmt: skip
             continue
         groups.setdefault((model, lengths[uid] >= 2 * freq.season), []).append(uid)
     state = (forecasts, in_sample, notes, published)
@@ -124,7 +126,7 @@ def forecast_chosen(
                 try:
                     fc, fv = _fit(one, model, horizon, 1, freq, fitted)
                 except Exception as exc:
-                    why = {uid: f"{model} failed ({type(exc).__name__})"}
+                    why = {uid: (Cause.MODEL_FAILED, f"{model} failed ({type(exc).__name__})")}
                     _fallback(fit, why, (horizon, freq, fitted), *state, wanted)
                     continue
                 reason = ok_reason(lengths[uid], interpolated[uid], freq.unit)
@@ -160,7 +162,10 @@ def forecast_chosen(
     output = ModelOutput(
         forecasts=forecast_frame,
         fitted=fitted_frame,
-        notes=pl.DataFrame(notes, schema=NOTES_SCHEMA, orient="row").sort("unique_id"),
+        notes=pl.DataFrame(notes, schema=_NOTE_COLUMNS, orient="row")
+        .with_columns(pl.lit(freq.unit).alias("unit"))
+        .cast(NOTES_SCHEMA)
+        .sort("unique_id"),
     )
     return output, choice_frame
 
@@ -196,7 +201,7 @@ def _keep(reasons, model, fc, fv, forecasts, in_sample, notes, published, wanted
     forecasts.append(fc)
     in_sample.append(fv)
     for uid, reason in reasons.items():
-        notes.append((uid, "ok", model, reason))
+        notes.append((uid, "ok", model, reason, None))
         row = wanted.get(uid)
         if row is not None:
             published.append((uid, row["model"], row["status"], row["reason"], row["mase"]))

@@ -17,7 +17,11 @@ import polars as pl
 from statsforecast import StatsForecast
 from statsforecast.models import AutoARIMA, AutoETS, HistoricAverage, Naive
 
+from forecasting.series import Cause
 from transforms.contracts import FORECAST_SCHEMA
+
+Note = tuple[str, str, str | None, str, Cause | None]
+"""A NOTES_SCHEMA row without its `unit`: (unique_id, status, model, reason, cause)."""
 
 LEVELS = (80, 95)
 MIN_FIT_PERIODS = 14
@@ -176,14 +180,14 @@ def to_long(wide: pl.DataFrame, names: list[str]) -> pl.DataFrame:
 
 def chain_forecasts(
     frame: pl.DataFrame,
-    why: dict[str, str],
+    why: dict[str, tuple[Cause, str]],
     *,
     horizon: int,
     interval: str = "1d",
     fitted: bool = True,
-) -> list[tuple[pl.DataFrame, pl.DataFrame, tuple[str, str, str | None, str]]]:
+) -> list[tuple[pl.DataFrame, pl.DataFrame, Note]]:
     """Every series of `frame` (FIT_SCHEMA) down the fallback chain, as `chain_forecast` with
-    its reason in `why`, in `unique_id` order. The series whose chains start with the same
+    its cause and reason in `why`, in `unique_id` order. The series whose chains start with the same
     model are fitted in one call (the same values: statsforecast fits each series on its
     own); where that call fails, each of them goes down its chain alone. With `fitted` False
     the fitted values are not computed (empty frames); the forecasts are the same."""
@@ -207,13 +211,21 @@ def chain_forecasts(
         except Exception:
             for uid in batch:
                 one = frame.filter(pl.col("unique_id") == uid)
+                cause, reason = why[uid]
                 done[uid] = chain_forecast(
-                    one, uid, horizon=horizon, why=why[uid], interval=interval, fitted=fitted
+                    one,
+                    uid,
+                    horizon=horizon,
+                    why=reason,
+                    cause=cause,
+                    interval=interval,
+                    fitted=fitted,
                 )
             continue
         for uid in batch:
             one = pl.col("unique_id") == uid
-            note = (uid, "fallback", name, _fallback_reason(why[uid], name, []))
+            cause, reason = why[uid]
+            note = (uid, "fallback", name, _fallback_reason(reason, name, []), cause)
             done[uid] = (fc.filter(one), fv.filter(one), note)
     return [done[uid] for uid in sorted(done)]
 
@@ -224,13 +236,14 @@ def chain_forecast(
     *,
     horizon: int,
     why: str,
+    cause: Cause,
     interval: str = "1d",
     fitted: bool = True,
-) -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, str, str | None, str]]:
+) -> tuple[pl.DataFrame, pl.DataFrame, Note]:
     """One series (`frame`, FIT_SCHEMA) down the fallback chain, forecast `horizon` periods of
-    `interval`; the first model that works is its only one. Returns its forecasts, fitted
-    values (LONG_SCHEMA; empty when `fitted` is False) and NOTES_SCHEMA note (`fallback`, or
-    `skipped` when all failed)."""
+    `interval`, because of `cause` (`why` in words); the first model that works is its only
+    one. Returns its forecasts, fitted values (LONG_SCHEMA; empty when `fitted` is False) and
+    Note (`fallback` with `cause`, or `skipped` with Cause.ALL_FAILED when all failed)."""
     failures = []
     for name, factory in fallback_chain(frame.height):
         model = factory()
@@ -242,12 +255,12 @@ def chain_forecast(
         except Exception as exc:
             failures.append(f"{name} failed ({type(exc).__name__})")
             continue
-        return fc, fv, (uid, "fallback", name, _fallback_reason(why, name, failures))
+        return fc, fv, (uid, "fallback", name, _fallback_reason(why, name, failures), cause)
     reason = (
         f"{why}, and every fallback model failed ({', '.join(failures)}), so it is not forecast."
     )
     empty = pl.DataFrame(schema=LONG_SCHEMA)
-    return empty, empty, (uid, "skipped", None, reason)
+    return empty, empty, (uid, "skipped", None, reason, Cause.ALL_FAILED)
 
 
 def _fallback_reason(why: str, name: str, failures: list[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 import polars as pl
 
@@ -21,10 +22,33 @@ NOTES_SCHEMA = {
     "status": pl.String,
     "model": pl.String,
     "reason": pl.String,
+    "cause": pl.String,
+    "unit": pl.String,
 }
 """One row per series of a run: `status` is `ok`, `fallback` or `skipped`; `model` is the model
 whose forecasts and fitted values the alert rule used (null when skipped); `reason` says why,
-in one plain sentence."""
+in one plain sentence; `cause` is why as data (a Cause; null when `ok`), what readers count
+and word notes by, never `reason`'s text; `unit` is the period of the series' grain (`day`,
+`week`, `8-week period`; null for a series no grain could take)."""
+
+
+class Cause(StrEnum):
+    """Why a series was not forecast by its chosen model (NOTES_SCHEMA `cause`)."""
+
+    SHORT_HISTORY = "short_history"
+    """Fewer periods of history than its model needs (a fallback) or than a forecast needs
+    (skipped)."""
+    UNKNOWN_MODEL = "unknown_model"
+    """Its chosen model is not one this version knows (a fallback)."""
+    MODEL_FAILED = "model_failed"
+    """Its chosen model failed on it (a fallback)."""
+    SPARSE = "sparse"
+    """Too many of its recent periods are suppressed or missing (skipped)."""
+    BELOW_K = "below_k"
+    """Its cells fall below k at every grain (skipped)."""
+    ALL_FAILED = "all_failed"
+    """Its chosen model and every fallback model failed (skipped)."""
+
 
 STATUSES = ("ok", "fallback", "skipped")
 
@@ -140,7 +164,7 @@ def prepare_series(
         pl.col("n_days").fill_null(0), pl.col("n_interpolated").fill_null(0)
     )
     stats = stats.with_columns(
-        _skip_reason(max_null_share=max_null_share, min_history=min_history, freq=freq)
+        *_skip_reason(max_null_share=max_null_share, min_history=min_history, freq=freq)
     )
     skipped = (
         stats.filter(pl.col("reason").is_not_null())
@@ -149,6 +173,8 @@ def prepare_series(
             pl.lit("skipped").alias("status"),
             pl.lit(None, dtype=pl.String).alias("model"),
             "reason",
+            "cause",
+            pl.lit(freq.unit).alias("unit"),
         )
         .cast(NOTES_SCHEMA)
         .sort("unique_id")
@@ -171,13 +197,22 @@ def prepare_series(
     )
 
 
-def _skip_reason(*, max_null_share: float, min_history: int, freq: Frequency) -> pl.Expr:
-    """`reason`, why a series is not forecast, from its `n_null` of `n_window` periods and its
-    `n_days` of history: more than `max_null_share` null, or fewer than `min_history` periods
-    (of `freq`); null for a series that is forecast."""
+def _skip_reason(*, max_null_share: float, min_history: int, freq: Frequency) -> list[pl.Expr]:
+    """`reason` and `cause` (a Cause), why a series is not forecast, from its `n_null` of
+    `n_window` periods and its `n_days` of history: more than `max_null_share` null, or fewer
+    than `min_history` periods (of `freq`); null for a series that is forecast."""
     share = pl.col("n_null") / pl.col("n_window")
-    return (
-        pl.when(share > max_null_share)
+    sparse = share > max_null_share
+    short = pl.col("n_days") < min_history
+    cause = (
+        pl.when(sparse)
+        .then(pl.lit(Cause.SPARSE.value))
+        .when(short)
+        .then(pl.lit(Cause.SHORT_HISTORY.value))
+        .alias("cause")
+    )
+    reason = (
+        pl.when(sparse)
         .then(
             pl.format(
                 "{}% of its last {} {}s are suppressed or missing (more than {}%), so it is "
@@ -188,7 +223,7 @@ def _skip_reason(*, max_null_share: float, min_history: int, freq: Frequency) ->
                 pl.lit(round(max_null_share * 100)),
             )
         )
-        .when(pl.col("n_days") < min_history)
+        .when(short)
         .then(
             pl.format(
                 "Only {} {}s of history, fewer than the {} needed, so it is not forecast.",
@@ -199,3 +234,4 @@ def _skip_reason(*, max_null_share: float, min_history: int, freq: Frequency) ->
         )
         .alias("reason")
     )
+    return [reason, cause]

@@ -6,8 +6,8 @@ error with keyword-only arguments), as a RuntimeError `<Class>: <message> [while
 '<step>']`, raised while handling the worker's own error. An in-process runner (FnApiRunner, the
 DirectRunner) raises that error itself; a remote runner raises its own failure holding the
 worker's traceback as text (Beam's PortableRunner a RuntimeError, Dataflow a
-DataflowRuntimeException), whose last chained exception ends with that line. `worker_error`
-reads either.
+DataflowRuntimeException), whose last chained exception ends with that line, after the
+worker's own exception. `worker_error` reads either.
 """
 
 from __future__ import annotations
@@ -30,11 +30,10 @@ error whose text puts it within a line (a UnicodeDecodeError: `'utf-8 [while run
 codec can't decode…`), a part of it."""
 _FRAME = re.compile(r'  File "')
 """How a traceback's frame line begins; its source and caret lines are indented further."""
-_RAISED = re.compile(
-    r"(?:RuntimeError: )?(?P<name>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*))?", re.DOTALL
-)
-"""A traceback's exception text: its class (the worker's own, or Beam's RuntimeError naming it)
-and its message, which may span lines."""
+_EXCEPTION = re.compile(r"(?P<name>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*))?", re.DOTALL)
+"""A traceback's exception text: its class and its message, which may span lines."""
+_RAISED = re.compile(r"(?:RuntimeError: )?" + _EXCEPTION.pattern, re.DOTALL)
+"""A traceback's exception text, the worker's own or Beam's RuntimeError naming its class."""
 VERBOSE_HINT = " (moodcast --verbose shows the worker's traceback)"
 """How a WorkerError's message ends."""
 _CHAINED = re.compile(
@@ -44,6 +43,11 @@ _CHAINED = re.compile(
 )
 """The line Python's traceback puts between a chained exception and the one raised from it or
 while handling it."""
+_HANDLING = re.compile(
+    r"\n\nDuring handling of the above exception, another exception occurred:\n\n"
+    r"Traceback \(most recent call last\):\n"
+)
+"""What Python's traceback puts between an exception and the one raised while handling it."""
 
 
 def worker_error(failure: BaseException) -> BaseException | None:
@@ -58,10 +62,13 @@ def worker_error(failure: BaseException) -> BaseException | None:
     not (PACKAGES). Any other error becomes a WorkerError naming the step, the error's class
     and its message (a WorkerOSError, which is an OSError, for an OSError: a permission denied
     or a full disk under a model or staging folder); a stop the user asked for (SystemExit,
-    KeyboardInterrupt) raised inside a step in this process is returned as itself. A remote traceback decides by its last chained exception (Python's
-    `The above exception was the direct cause…` or `During handling of the above exception…`):
-    an error of the family that the worker's failure was raised from, or while handling, is
-    not the failure."""
+    KeyboardInterrupt) raised inside a step in this process is returned as itself. A remote
+    traceback decides by the worker's own exception: the one Beam's error was raised while
+    handling, whose text Beam's error repeats with the step (_handled), so a message that holds
+    a traceback's text, chain lines and our classes included, is that message. A text without
+    it decides by its last chained exception (Python's `The above exception was the direct
+    cause…` or `During handling of the above exception…`). Either way an error of the family
+    that the worker's failure was raised from, or while handling, is not the failure."""
     if getattr(failure, "_tagged_with_step", False) and failure.__context__ is not None:
         own = failure.__context__
         tags = list(_STEP.finditer(str(failure.args[0]) if failure.args else ""))
@@ -78,6 +85,13 @@ def worker_error(failure: BaseException) -> BaseException | None:
     if not tags:
         return None
     step, rest = tags[-1].group(1), failed[tags[-1].end() :].partition("\n")[0]
+    text = str(failure)
+    own = _handled(text[: len(text) - len(failed) + tags[-1].start()] + rest)
+    if own is not None:
+        raised = _EXCEPTION.fullmatch(own)
+        if raised is None:
+            return _not_ours(None, own, "", step)
+        return _reported(raised.group("name"), raised.group("message") or "", step)
     lines = failed[: tags[-1].start()].splitlines()
     frames = max((i for i, line in enumerate(lines) if _FRAME.match(line)), default=-1)
     while 0 <= frames < len(lines) - 1 and lines[frames + 1].startswith("    "):
@@ -88,10 +102,40 @@ def worker_error(failure: BaseException) -> BaseException | None:
         return _not_ours(None, text, "", step)
     name, message = _raised_class(raised)
     message = repr(message[1:]) if rest in ("'", '"') else message + rest
+    return _reported(name, message, step)
+
+
+def _reported(name: str, message: str, step: str) -> BaseException:
+    """What to report for a remote worker's error of class `name` with `message` in `step`: its
+    kind in moodcast's family, or a WorkerError (_not_ours)."""
     kind = _error_class(name)
     if kind is not None and issubclass(kind, MoodcastError):
         return next(c for c in kind.__mro__ if c.__module__ == MoodcastError.__module__)(message)
     return _not_ours(kind, name, message, step)
+
+
+def _handled(text: str) -> str | None:
+    """The worker's own exception's text (`<class>: <message>`) in a remote traceback `text`, which
+    ends where its step ends the text of Beam's error (the rest of that line kept). Beam raises
+    its error while handling the worker's, with the same text and the step (after
+    `RuntimeError: ` where it cannot rebuild the kind): the worker's text is what ends both the
+    exception before a `During handling…` line and the text after it, frames apart. A message
+    may hold any traceback's text, chain lines included, and never decides. None where no such
+    line has the worker's text on both sides."""
+    for handling in reversed(list(_HANDLING.finditer(text))):
+        before, after = text[: handling.start()], text[handling.end() :]
+        own = None
+        for line in reversed(list(re.finditer(r"^.", before, re.MULTILINE))):
+            ending = before[line.start() :]
+            if not after.endswith(ending):
+                break
+            if not ending.startswith(" ") and after[: -len(ending)].endswith(
+                ("\n", "\nRuntimeError: ")
+            ):
+                own = ending
+        if own is not None:
+            return own
+    return None
 
 
 def _raised_class(raised: re.Match) -> tuple[str, str]:

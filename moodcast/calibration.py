@@ -61,7 +61,7 @@ def measure_rates(
     probabilities: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """True- and false-positive rates (transforms.rates.RATES_SCHEMA) of every marker with a
-    label column in `labels` (`text`, `lang` and 0/1 columns: training.label_frame's output),
+    label column in `labels` (`text`, `lang` and 0/1 columns: label_files.label_frame's output),
     per language, deciding each post as a run does (the marker's rule under `config`), and the
     mean and variance of a per-post score on the labelled positives and negatives
     (SCORE_COLUMNS): the marker's model probability where it has a model source in the
@@ -247,9 +247,11 @@ def evaluate_labels(
     `validation` and `estimator`) by `rates` (transforms.rates): blended with the score their
     statistics were measured on (rated_scores: the model probability or the lexicon's graded
     score) in the languages whose rates hold statistics that apply (scored_rates), else by
-    ACC; `rates` names the rates it used per language (source file, labelled posts, day
-    measured). The adjusted figures, `validation`, `estimator` and `rates` are None
-    without `rates`."""
+    ACC. `estimator` names what was used: `acc`, or the blends of its languages
+    (`blend-model`, `blend-lexicon`, both joined by `+` where languages differ); `rates`
+    names the rates it used per language (source file, labelled posts, day measured) and
+    the `estimator` of that language's posts alone (_estimators). The adjusted figures,
+    `validation`, `estimator` and `rates` are None without `rates`."""
     if text_col not in labels.columns:
         raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
     labelled = labelled_markers(labels, markers)
@@ -293,11 +295,43 @@ def evaluate_labels(
         )
         if rates is None:
             shares |= {**dict.fromkeys(ADJUSTED_COLUMNS), "validation": None, "estimator": None}
+            result[name] |= shares | {"rates": None}
+            continue
+        used = _estimators(pairs, markers[name], rates=rates, scored=scored)
+        if shares["estimator"] == "blend":
+            shares["estimator"] = "+".join(sorted({e for e in used.values() if e != "acc"}))
         result[name] |= shares | {
-            "rates": None if rates is None else _rates_used(rates, markers[name], pairs)
+            "rates": [
+                row | {"estimator": used.get(row["lang"])}
+                for row in _rates_used(rates, markers[name], pairs)
+            ]
         }
     macro = sum(m["f1"] for m in result.values()) / len(result)
     return {"markers": result, "macro_f1": macro}
+
+
+def _estimators(
+    pairs: pl.DataFrame,
+    marker: Marker,
+    *,
+    rates: pl.DataFrame,
+    scored: Mapping[tuple[str, str], str],
+) -> dict[str, str]:
+    """Language → the estimator that labelled_shares adjusts its posts of `pairs` alone with:
+    `acc`, or the blend with the score whose statistics `rates` hold (scored_rates):
+    `blend-lexicon` (transforms.quantify.lexicon_score) or `blend-model` (the model
+    probability). Languages without an adjusted share are left out."""
+    found = {}
+    for (lang,), part in pairs.group_by("lang"):
+        estimator = labelled_shares(part, marker=marker.name, version=marker.version, rates=rates)[
+            "estimator"
+        ]
+        if estimator == "blend":
+            lexical = scored.get((marker.name, lang)) == LEXICON_SOURCE
+            estimator = "blend-lexicon" if lexical else "blend-model"
+        if estimator is not None:
+            found[lang] = estimator
+    return found
 
 
 def _rates_used(rates: pl.DataFrame, marker: Marker, pairs: pl.DataFrame) -> list[dict]:

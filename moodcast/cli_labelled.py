@@ -31,7 +31,7 @@ def _labels_options(labels_help: str):
         command = click.option(
             "--lang",
             "default_lang",
-            help="Language of the rows that state none and are too short or unclear to identify among the markers' languages, e.g. es, as `moodcast run --lang` (docs/languages.md). Default: none or config.toml.",
+            help="Language of the rows that state none and are too short or unclear to identify among the markers' languages, e.g. es (spa: read as es), as `moodcast run --lang` (docs/languages.md). Default: none or config.toml.",
         )(command)  # fmt: skip
         command = click.option(
             "--text-col", default="text", show_default=True, help="Name of the text column."
@@ -61,8 +61,8 @@ def evaluate(
     share adjusted for marker error with the recorded rates (yours from `markers calibrate`,
     else the shipped ones): where those rates hold the statistics of a per-post score (the
     marker's model probability, or the lexicon's term count), the adjusted flagged share
-    blended with the adjusted mean score (`estimator` blend), else the adjusted flagged share
-    alone (acc); and, per marker and language, the file those rates were measured on."""
+    blended with the adjusted mean score (`estimator` blend-model or blend-lexicon), else the
+    adjusted flagged share alone (acc); and, per marker and language, the file those rates were measured on."""
     import polars as pl
 
     from moodcast.calibration import evaluate_labels

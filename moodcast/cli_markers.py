@@ -11,7 +11,7 @@ import click
 
 from moodcast.cli_labelled import calibrate, evaluate, train
 from moodcast.cli_options import SOURCE_CHOICE, input_options, input_overrides, markers_of
-from moodcast.config import DATA_DIR_HELP, load_settings
+from moodcast.config import DATA_DIR_HELP, language, load_settings
 from transforms.errors import InputError
 
 
@@ -122,7 +122,10 @@ def show_marker(name: str, data_dir: str | None) -> None:
 )
 @click.option("--preset", help="Empath only: a preset of categories and dimensions (tommasel2021).")
 @click.option("--categories", help="Empath or LIWC: comma-separated categories (default: all).")
-@click.option("--lang", help="NRC or LIWC: language of the file's terms (default: en).")
+@click.option(
+    "--lang",
+    help="NRC or LIWC: language of the file's terms, as `moodcast run --lang` reads it (default: en).",
+)
 @click.option(
     "--min-valence", type=float,
     help="VADER only: mean valence magnitude at or above which a token is affect (default: 1.5).",
@@ -151,7 +154,10 @@ def import_lexicon(
     from moodcast.marker_import import import_markers, write_markers
 
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
-    target = out_dir or load_settings(data_dir).user_markers_dir
+    settings = load_settings(data_dir)
+    target = out_dir or settings.user_markers_dir
+    if lang is not None:
+        lang = language(lang, settings, option="--lang")
     found, origin = import_markers(
         lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
     )

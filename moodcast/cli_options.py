@@ -106,7 +106,7 @@ def input_options(command):
     command = click.option(
         "--lang",
         "default_lang",
-        help="Language of posts that state none and are too short or unclear to identify, e.g. en. Default: none or config.toml.",
+        help="Language of posts that state none and are too short or unclear to identify, e.g. en (eng, spa: read as en, es; docs/languages.md). Default: none or config.toml.",
     )(command)
     command = click.option(
         "--mapping",

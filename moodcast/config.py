@@ -220,11 +220,50 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
                 "(use an IANA name such as Europe/Madrid)"
             ) from exc
     _check_guards(settings)
-    settings = replace(settings, alert_methods=methods, regions=tuple(settings.regions))
+    settings = replace(
+        settings,
+        alert_methods=methods,
+        regions=tuple(settings.regions),
+        default_lang=_default_lang(settings, where=where("default_lang")),
+    )
     try:
         return replace(settings, record_mapping=_record_mapping(settings))
     except ConfigError as exc:
         raise ConfigError(f"{where('input_preset', 'input_mapping')}: {exc}") from exc
+
+
+def _default_lang(settings: Settings, *, where: str) -> str | None:
+    """`settings.default_lang` as `language` reads it, where it was set named on a refusal."""
+    if settings.default_lang is None:
+        return None
+    return language(settings.default_lang, settings, option=f"{where}: default_lang (--lang)")
+
+
+def language(code: str, settings: Settings, *, option: str) -> str:
+    """The language `code`, given as `option`, names (transforms.text.language_code: `eng` is
+    `en`); a language of the markers of `settings` (shipped and the user's) that posts are
+    never identified in is accepted with a warning that says so. Raises ConfigError naming
+    `option` on any other code."""
+    from transforms.markers import load_markers
+    from transforms.text import language_code
+
+    try:
+        return language_code(code)
+    except ValueError:
+        user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
+        marked = {lang for marker in load_markers(*user).values() for lang in marker.languages}
+    try:
+        found = language_code(code, marked=marked)
+    except ValueError as exc:
+        raise ConfigError(f"{option}: {exc}") from exc
+    log.warning(
+        "%s %r: posts are never identified in %s (py3langid does not know it), so only posts "
+        "that state it and those given it by --lang reach its markers",
+        option,
+        found,
+        found,
+    )
+    return found
 
 
 def _check_guards(settings: Settings) -> None:
@@ -259,10 +298,6 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model_sample_rate": (lambda v: 0 < v <= 1, "above 0 and at most 1, e.g. 0.5"),
     "model_backend": (lambda v: v in BACKENDS, f"one of {', '.join(BACKENDS)}"),
     "max_text_chars": (lambda v: v >= 1, "a whole number of characters, e.g. 40000"),
-    "default_lang": (
-        lambda v: re.fullmatch(r"[a-z]{2,3}", v) is not None,
-        'a language code of 2 or 3 lower-case letters, e.g. default_lang = "en"',
-    ),
 }
 """Allowed values beyond the type: key → (test, the form to write)."""
 

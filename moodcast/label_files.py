@@ -14,9 +14,63 @@ from pathlib import Path
 import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
-from moodcast.training import RESERVED_COLUMNS, label_frame
 from transforms.markers import NAME_PATTERN, marker_name
+from transforms.presets import separator_advice
 from transforms.text import UNDETERMINED, LanguageRule
+
+RESERVED_COLUMNS = ("id", "lang")
+
+
+def label_frame(
+    labels: pl.DataFrame, *, text_col: str, label_cols: Sequence[str] | None
+) -> pl.DataFrame:
+    """`text`, `lang` and one 0/1 Int8 column per label: `label_cols`, or every column but the
+    text, `id` and `lang`. A column of class names becomes one column per class (multi-class);
+    several 0/1 columns are several labels of each text (multi-label).
+
+    Raises TaggingError for a missing column, a class name that is not a valid marker name, or
+    a 0/1 column with other values.
+    """
+    if text_col not in labels.columns:
+        raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
+    wanted = (
+        list(label_cols)
+        if label_cols
+        else [c for c in labels.columns if c not in (text_col, *RESERVED_COLUMNS)]
+    )
+    missing = sorted(set(wanted) - set(labels.columns))
+    if missing or not wanted:
+        raise TaggingError(
+            f"no label column {', '.join(missing)}; columns: {', '.join(labels.columns)}"
+            if missing
+            else "no label columns: add 0/1 columns named after markers, or a column of classes"
+        )
+    frame = with_languages(
+        labels.select(
+            pl.col(text_col).cast(pl.String).alias("text"),
+            *([pl.col("lang")] if "lang" in labels.columns else []),
+        ),
+        text="text",
+    )
+    columns = {}
+    for column in wanted:
+        values = labels.get_column(column).cast(pl.String).str.strip_chars()
+        if set(values.drop_nulls().unique().to_list()) <= {"0", "1"}:
+            columns[column] = values.cast(pl.Int8)
+            continue
+        for cls in sorted(values.drop_nulls().unique().to_list()):
+            name = marker_name(cls)
+            if not NAME_PATTERN.match(name):
+                raise TaggingError(
+                    f"column {column!r}: class {cls!r} does not make a marker name "
+                    "(letters, digits and _, starting with a letter)"
+                )
+            columns[name] = (values == cls).cast(pl.Int8)
+    for name in columns:
+        if not NAME_PATTERN.match(name):
+            raise TaggingError(f"label column {name!r} is not a valid marker name")
+    return frame.with_columns(**columns)
+
 
 POSITIVE = ("1", "1.0", "true", "t", "yes", "y")
 NEGATIVE = ("0", "0.0", "false", "f", "no", "n")
@@ -65,7 +119,7 @@ def class_column_name(column: str) -> bool:
 
 @dataclass(frozen=True)
 class LabelFile:
-    """A labelled file read: `frame` (moodcast.training.label_frame's output: `text`, `lang`,
+    """A labelled file read: `frame` (label_frame's output: `text`, `lang`,
     one 0/1 Int8 column per label, null where a row is not labelled) and `notes`, sentences
     for stderr about rows and columns left out or repeated."""
 
@@ -160,7 +214,7 @@ def read_labels(
 
 def _reserved_names(header: list[str], text_col: str) -> dict[str, str]:
     """The renames that make a column `ID` or ` Lang ` (any case, spaces around) the reserved
-    `id` or `lang` (moodcast.training.RESERVED_COLUMNS), where the file has no column of that
+    `id` or `lang` (RESERVED_COLUMNS), where the file has no column of that
     exact name and only one that folds to it; the text column keeps its name."""
     folded = [c.strip().lower() for c in header]
     return {
@@ -215,12 +269,7 @@ def _classes(labels: pl.DataFrame, column: str) -> bool:
 
 
 def _no_text(path: Path, text_col: str, columns: list[str]) -> str:
-    """The message for a file without the text column, with a hint when the header looks
-    separated by something else than commas."""
+    """The message for a file without the text column, with transforms.presets'
+    separator_advice when the header looks separated by something else than commas."""
     message = f"no text column {text_col!r} in {path} (its columns: {', '.join(columns)}); "
-    separator = next((s for s in (";", "\t", "|") if len(columns) == 1 and s in columns[0]), None)
-    if separator is not None:
-        return message + (
-            f"its header looks separated by {separator!r}: save it as comma-separated CSV"
-        )
-    return message + "name the text column with --text-col"
+    return message + (separator_advice(columns) or "name the text column with --text-col")

@@ -24,7 +24,7 @@ from forecasting.frequency import (
 from forecasting.inputs import InputRule, complete_days
 from forecasting.methods import MethodRules, check_methods, marker_dimensions
 from forecasting.models import FALLBACK_WORDS, MIN_FIT_PERIODS
-from forecasting.series import NOTES_SCHEMA
+from forecasting.series import NOTES_SCHEMA, Cause
 from moodcast.config import Settings
 from moodcast.run_summary import RunSummary
 from transforms.periods import EIGHT_WEEKS
@@ -104,7 +104,7 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
         summary,
         series=forecasts.get_column("unique_id").n_unique(),
         alerts=alerts.height,
-        not_forecast=_not_forecast(notes),
+        not_forecast=not_forecast_counts(notes),
     )
 
 
@@ -150,32 +150,45 @@ def _methods_at(methods: Sequence[str], freq: Frequency) -> tuple[str, ...]:
 
 
 def _left_out_notes(unique_ids: pl.Series, *, reason: str) -> pl.DataFrame:
-    """NOTES_SCHEMA rows (`skipped`, with `reason`) of the series that no grain could take."""
+    """NOTES_SCHEMA rows (`skipped`, Cause.BELOW_K, with `reason`) of the series that no grain
+    could take."""
     return pl.DataFrame(
-        {"unique_id": unique_ids, "status": "skipped", "model": None, "reason": reason},
+        {
+            "unique_id": unique_ids,
+            "status": "skipped",
+            "model": None,
+            "reason": reason,
+            "cause": Cause.BELOW_K.value,
+            "unit": None,
+        },
         schema=NOTES_SCHEMA,
     )
+
+
+FALLBACK_CAUSES = {
+    Cause.SHORT_HISTORY: f"with fewer than {MIN_FIT_PERIODS} {{}}s of history",
+    Cause.UNKNOWN_MODEL: "whose chosen model this version does not know",
+    Cause.MODEL_FAILED: "on which the chosen model failed",
+}
+"""Why series were forecast by a fallback model, by their note's Cause, as the run's forecast
+line counts them (`{}`: the unit of the series' grain)."""
 
 
 def forecast_line(notes: pl.DataFrame) -> str:
     """What the run's forecasts were, for its log, from their notes (forecasting NOTES_SCHEMA):
     the series forecast by their chosen model; those forecast by a fallback model, a simpler
     one that forecasting.models uses where the chosen model cannot be (FALLBACK_WORDS), counted
-    by why (a history shorter than MIN_FIT_PERIODS periods of the series' grain, the chosen
-    model failed on the series, a model this version does not know) and by model; and those
-    not forecast."""
+    by their `cause` (FALLBACK_CAUSES: a history shorter than MIN_FIT_PERIODS periods of the
+    series' grain, a model this version does not know, the chosen model failed) and by model;
+    and those not forecast."""
     counts = dict(notes.group_by("status").len().iter_rows())
     line = f"{counts.get('ok', 0):,} series by their chosen model"
     fallback = notes.filter(pl.col("status") == "fallback")
     if fallback.height:
-        unit = pl.col("reason").str.extract(r"^Only \d+ (.+?) of history, fewer than", 1)
-        units = pl.when(unit.str.ends_with("s")).then(unit).otherwise(unit + "s")
         why = (
-            pl.when(unit.is_not_null())
-            .then(pl.format(f"with fewer than {MIN_FIT_PERIODS} {{}} of history", units))
-            .when(pl.col("reason").str.contains("is not a model this moodcast knows"))
-            .then(pl.lit("whose chosen model this version does not know"))
-            .otherwise(pl.lit("on which the chosen model failed"))
+            pl.col("cause")
+            .replace_strict(FALLBACK_CAUSES, return_dtype=pl.String)
+            .str.replace("{}", pl.col("unit"), literal=True)
         )
         words = pl.col("model").replace_strict(FALLBACK_WORDS, default=pl.col("model"))
         models = fallback.select(pl.format("{} ({})", "model", words)).to_series()
@@ -192,13 +205,13 @@ def _counted(values: pl.Series) -> str:
     return ", ".join(f"{n:,} {value}" for value, n in counts.iter_rows())
 
 
-def _not_forecast(notes: pl.DataFrame) -> dict[str, int]:
-    """Skipped series (forecasting NOTES_SCHEMA) counted by the kind of their reason: too many
-    suppressed or missing recent days, too short a history, or the reason itself."""
+def not_forecast_counts(notes: pl.DataFrame) -> dict[str, int]:
+    """Skipped series (forecasting NOTES_SCHEMA) counted by their `cause`: too many suppressed
+    or missing recent periods, too short a history, or else their reason itself."""
     kind = (
-        pl.when(pl.col("reason").str.contains("suppressed or missing"))
+        pl.when(pl.col("cause") == Cause.SPARSE.value)
         .then(pl.lit("too many suppressed or missing recent days"))
-        .when(pl.col("reason").str.contains("days of history"))
+        .when(pl.col("cause") == Cause.SHORT_HISTORY.value)
         .then(pl.lit("too short a history"))
         .otherwise(pl.col("reason"))
     )

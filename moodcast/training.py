@@ -23,17 +23,16 @@ from moodcast.static_models import (
     saved_beside,
     staging_folder,
 )
-from moodcast.tagging import TaggingError, with_languages
+from moodcast.tagging import TaggingError
 from transforms.adapters import toml_with_header
 from transforms.embedding import Encoder, resolve_model_path
-from transforms.markers import BUILTIN_DIR, FAMILIES, NAME_PATTERN, Marker, marker_name
+from transforms.markers import BUILTIN_DIR, FAMILIES, Marker
 from transforms.model_folders import folder_digest
 from transforms.model_markers import ModelConfig, load_encoders
 from transforms.model_scoring import model_text
 from transforms.ngram import NGRAM_FEATURES, RECIPES, ngram_features
 from transforms.static_embedding import load_static_encoder
 
-RESERVED_COLUMNS = ("id", "lang")
 MIN_CLASS_ROWS = 2
 FOLDS = 5
 NGRAM_WEIGHTS = 10_000
@@ -80,57 +79,6 @@ class TrainedHead:
     c: float | None = None
     """The inverse regularisation strength of the head's logistic regression, chosen from the
     grid by cross-validated F1 (None for `finetune`)."""
-
-
-def label_frame(
-    labels: pl.DataFrame, *, text_col: str, label_cols: Sequence[str] | None
-) -> pl.DataFrame:
-    """`text`, `lang` and one 0/1 Int8 column per label: `label_cols`, or every column but the
-    text, `id` and `lang`. A column of class names becomes one column per class (multi-class);
-    several 0/1 columns are several labels of each text (multi-label).
-
-    Raises TaggingError for a missing column, a class name that is not a valid marker name, or
-    a 0/1 column with other values.
-    """
-    if text_col not in labels.columns:
-        raise TaggingError(f"no text column {text_col!r}; name it with --text-col")
-    wanted = (
-        list(label_cols)
-        if label_cols
-        else [c for c in labels.columns if c not in (text_col, *RESERVED_COLUMNS)]
-    )
-    missing = sorted(set(wanted) - set(labels.columns))
-    if missing or not wanted:
-        raise TaggingError(
-            f"no label column {', '.join(missing)}; columns: {', '.join(labels.columns)}"
-            if missing
-            else "no label columns: add 0/1 columns named after markers, or a column of classes"
-        )
-    frame = with_languages(
-        labels.select(
-            pl.col(text_col).cast(pl.String).alias("text"),
-            *([pl.col("lang")] if "lang" in labels.columns else []),
-        ),
-        text="text",
-    )
-    columns = {}
-    for column in wanted:
-        values = labels.get_column(column).cast(pl.String).str.strip_chars()
-        if set(values.drop_nulls().unique().to_list()) <= {"0", "1"}:
-            columns[column] = values.cast(pl.Int8)
-            continue
-        for cls in sorted(values.drop_nulls().unique().to_list()):
-            name = marker_name(cls)
-            if not NAME_PATTERN.match(name):
-                raise TaggingError(
-                    f"column {column!r}: class {cls!r} does not make a marker name "
-                    "(letters, digits and _, starting with a letter)"
-                )
-            columns[name] = (values == cls).cast(pl.Int8)
-    for name in columns:
-        if not NAME_PATTERN.match(name):
-            raise TaggingError(f"label column {name!r} is not a valid marker name")
-    return frame.with_columns(**columns)
 
 
 def _texts(frame: pl.DataFrame) -> list[str]:

@@ -204,20 +204,36 @@ FIELD_ALIASES = {
 """Common source names of the Post fields, for the mapping `suggest_reading` drafts."""
 
 
+OTHER_SEPARATORS = (";", "\t", "|")
+"""Separators of CSV files that moodcast, which reads commas, finds as one header field."""
+
+
+def separator_advice(fields: Sequence[str]) -> str:
+    """How to convert a CSV whose header was read as one field holding one of OTHER_SEPARATORS
+    (a spreadsheet's export in many locales), a command that writes it comma-separated; ""
+    for any other header. Runs, `tag` and the labelled-file commands all give this advice."""
+    if len(fields) != 1:
+        return ""
+    separator = next((c for c in OTHER_SEPARATORS if c in fields[0]), None)
+    if separator is None:
+        return ""
+    return (
+        f"Its header is one field holding {separator!r} separators, but moodcast reads CSV "
+        'separated by commas: convert the file first, e.g. `python3 -c "import csv, sys; '
+        "csv.writer(sys.stdout).writerows(csv.reader(sys.stdin, delimiter="
+        f"'{separator.encode('unicode_escape').decode()}'))\" < IN.csv > OUT.csv`."
+    )
+
+
 def suggest_reading(fields: Sequence[str]) -> str:
-    """One sentence on how to read a file whose records have `fields`: the preset whose
+    """One sentence on how to read a file whose records have `fields`: for a header read as
+    one field that holds another separator, separator_advice; else the preset whose
     platform-only field names they carry (`--preset reddit`), else a mapping file drafted from
     FIELD_ALIASES for the required Post fields it lacks, with `author_id` (a placeholder where
     no field looks like it: without it no cell reaches k) and the `region` and `lang` it finds,
-    else nothing to suggest (""). A header read as one field that holds `;` or a tab is a CSV
-    with another separator (a spreadsheet's export in many locales): the advice converts it."""
-    if len(fields) == 1 and (separator := next((c for c in ";\t" if c in fields[0]), None)):
-        return (
-            f"Its header is one field holding {separator!r} separators, but moodcast reads CSV "
-            'separated by commas: convert the file first, e.g. `python3 -c "import csv, sys; '
-            "csv.writer(sys.stdout).writerows(csv.reader(sys.stdin, delimiter="
-            f"'{separator.encode('unicode_escape').decode()}'))\" < IN.csv > OUT.csv`."
-        )
+    else nothing to suggest ("")."""
+    if advice := separator_advice(fields):
+        return advice
     present = set(fields)
     scores = {name: len(present & set(signs)) for name, signs in PRESET_SIGNS.items()}
     best = max(scores, key=lambda name: scores[name])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
@@ -238,6 +239,30 @@ linguistic content) and `mul` (several languages), and the private-use codes X/T
 for a post of mentions (`qam`), cashtags (`qct`), hashtags (`qht`) or media links (`qme`)
 alone, or of very short text (`qst`). A post that states one is identified as one that states
 none."""
+
+
+def language_code(code: str, *, marked: Collection[str] = ()) -> str:
+    """The language a given code (`--lang`, `default_lang`, a lexicon's language) names, as
+    posts' languages are decided: a code py3langid identifies posts with
+    (transforms.langid.known_languages: `en`, `yue`) as it is; another code of one of its
+    languages (ALTERNATE_CODES: ISO 639-2/3 `eng`, `spa`, `ger`) as that code (`en`, `es`,
+    `de`), as a post's stated `lang` is read (primary_subtag); a code of `marked` (languages
+    some marker has, which posts can state) as it is, though no post is identified in it.
+    Raises ValueError, naming py3langid's codes, on any other (a typo, `und`)."""
+    lower = code.strip().lower()
+    found = ALTERNATE_CODES.get(lower, lower)
+    if found in marked or found in ALTERNATE_CODES.values():
+        return found
+    from transforms.langid import known_languages
+
+    if found in known_languages() and found not in NO_LANGUAGE_CODES:
+        return found
+    identified = ", ".join(sorted(known_languages() - set(NO_LANGUAGE_CODES)))
+    raise ValueError(
+        f"{code!r} is not a language code posts are identified with, nor another code of one "
+        f"(ISO 639-2/3: eng is en, spa is es), nor a language of your markers; the codes are "
+        f"{identified}"
+    )
 
 
 def primary_subtag(lang: pl.Expr) -> pl.Expr:

@@ -22,7 +22,7 @@ from forecasting.models import (
     fallback_chain,
 )
 from forecasting.pipeline import default_choice
-from forecasting.series import NOTES_SCHEMA, prepare_series
+from forecasting.series import NOTES_SCHEMA, Cause, prepare_series
 from tests.forecasting.synthetic import START, daily_prevalence, series_frame
 from transforms.contracts import FORECAST_SCHEMA
 
@@ -139,12 +139,15 @@ def test_the_chain_depends_on_the_length():
     assert [name for name, _ in fallback_chain(3)] == ["Naive", "HistoricAverage"]
     assert next(name for name, _ in fallback_chain(7)) == "AutoETS"
     frame = pl.DataFrame({"unique_id": ["a|b|c"], "ds": [START], "y": [0.1], "observed": [True]})
-    fc, _, note = chain_forecast(frame, "a|b|c", horizon=3, why="One day")
+    fc, _, note = chain_forecast(
+        frame, "a|b|c", horizon=3, why="One day", cause=Cause.SHORT_HISTORY
+    )
     assert note == (
         "a|b|c",
         "fallback",
         "HistoricAverage",
         "One day: forecast with HistoricAverage.",
+        Cause.SHORT_HISTORY,
     )
     assert fc.height == 3 and [name for name, _ in fallback_chain(1)] == ["HistoricAverage"]
 
@@ -213,7 +216,7 @@ def test_fallback_series_fitted_together_equal_each_fitted_alone():
             for i, n in enumerate((5, 9, 10, 12, 3))
         ]
     ).with_columns(pl.lit(True).alias("observed"))
-    why = {uid: "Short" for uid in frame["unique_id"].unique()}
+    why = {uid: (Cause.SHORT_HISTORY, "Short") for uid in frame["unique_id"].unique()}
     together = chain_forecasts(frame, why, horizon=5)
     assert [note[2] for _, _, note in together] == [
         "Naive",
@@ -224,7 +227,7 @@ def test_fallback_series_fitted_together_equal_each_fitted_alone():
     ]
     for fc, fv, note in together:
         one = frame.filter(pl.col("unique_id") == note[0])
-        alone = chain_forecast(one, note[0], horizon=5, why="Short")
+        alone = chain_forecast(one, note[0], horizon=5, why="Short", cause=Cause.SHORT_HISTORY)
         assert fc.equals(alone[0]) and fv.equals(alone[1]) and note == alone[2]
     without = chain_forecasts(frame, why, horizon=5, fitted=False)
     for (fc, fv, note), (fc_without, fv_without, note_without) in zip(

@@ -368,3 +368,36 @@ def test_a_runtime_error_whose_message_looks_like_a_class_is_a_runtime_error():
         f"step '{STEP}' of the Beam job failed on a worker with RuntimeError: Error: disk gone;"
         in (str(found))
     )
+
+
+CHILD = """
+from transforms.errors import ModelError
+try:
+    raise KeyError("static-0a1b")
+except KeyError as exc:
+    raise ModelError("the static head of marker sad needs its model folder") from exc
+"""
+
+
+def _helper_failed() -> RuntimeError:
+    """What a step that runs a helper process raises when it fails: a RuntimeError whose message
+    holds the helper's real traceback, a chain whose last line names a ModelError."""
+    done = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, capture_output=True, text=True)
+    assert "The above exception was the direct cause of the following exception:" in done.stderr
+    return RuntimeError(f"the helper exited with {done.returncode}:\n{done.stderr}")
+
+
+def test_a_message_holding_a_chained_traceback_of_our_error_is_not_that_error():
+    """Regression: a remote runner's text was read from its last `The above exception was the
+    direct cause…` line, so a worker's RuntimeError whose message held a helper's traceback
+    ending in a ModelError was reported as that ModelError (exit 6, the RuntimeError never
+    shown), where the same error in process was a WorkerError naming the RuntimeError."""
+    error = _helper_failed()
+    named = "RuntimeError: the helper exited with 1:\nTraceback (most recent call last):"
+    for found, step in [
+        (worker_error(_run_failing(error)), "Fails"),
+        (worker_error(_runner_failure(lambda: _beam_step(error))), STEP),
+    ]:
+        assert type(found) is WorkerError, found
+        assert f"step '{step}' of the Beam job failed on a worker with {named}" in str(found)
+        assert "[while running" not in str(found)

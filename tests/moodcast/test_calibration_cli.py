@@ -293,10 +293,12 @@ def _calibrated_then_evaluated(data, labels, tmp_path):
     return held_out, report, rate
 
 
-def _assert_blended(report, expected):
-    """The report publishes BLEND, validated, equal to `expected` (_blended_share) and not
-    to its ACC part."""
-    assert report["estimator"] == "blend" and report["validation"] == VALIDATED
+def _assert_blended(report, expected, estimator):
+    """The report publishes BLEND with the score `estimator` names (`blend-model`,
+    `blend-lexicon`), validated, equal to `expected` (_blended_share) and not to its ACC
+    part."""
+    assert report["estimator"] == estimator and report["validation"] == VALIDATED
+    assert [(r["lang"], r["estimator"]) for r in report["rates"]] == [("fr", estimator)]
     assert report["adjusted_prevalence"] == pytest.approx(expected["t"].item())
     assert report["adjusted_prevalence_lo"] == pytest.approx(expected["lo"].item())
     assert report["adjusted_prevalence_hi"] == pytest.approx(expected["hi"].item())
@@ -311,7 +313,7 @@ def test_evaluate_publishes_the_blend_of_acc_and_pacc_on_the_same_decisions_and_
     hit = _tagged(held_out, data, tmp_path).get_column("gloom")
     prob = _tagged(held_out, data, tmp_path, "--source", "model").get_column("gloom__score")
     expected = _blended_share(rate, hit, prob)
-    _assert_blended(report, expected)
+    _assert_blended(report, expected, "blend-model")
     assert report["flagged_share"] == pytest.approx(hit.mean())
 
 
@@ -344,7 +346,7 @@ def test_evaluate_falls_back_to_acc_with_rates_that_hold_no_probability_statisti
     report = json.loads(
         _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
     )["markers"]["gloom"]
-    assert report["estimator"] == "acc"
+    assert report["estimator"] == "acc" and [r["estimator"] for r in report["rates"]] == ["acc"]
     assert report["adjusted_prevalence"] == pytest.approx((0.38 - 0.1) / 0.7)
 
 
@@ -409,7 +411,7 @@ def test_evaluate_blends_with_the_lexicon_score_on_tags_decisions_and_scores(gra
     tagged = _tagged(held_out, data, tmp_path, "--explain")
     hit, score = tagged.get_column("gloom"), _lexicon_scores(tagged)
     expected = _blended_share(rate, hit, score)
-    _assert_blended(report, expected)
+    _assert_blended(report, expected, "blend-lexicon")
 
 
 @pytest.mark.parametrize("change", [_old_file, _other_source])
@@ -422,7 +424,7 @@ def test_old_rates_files_load_and_publish_acc_for_a_marker_without_a_model(grade
     report = json.loads(
         _invoke("markers", "evaluate", "--labels", labels, "--json", "--data-dir", data).stdout
     )["markers"]["gloom"]
-    assert report["estimator"] == "acc"
+    assert report["estimator"] == "acc" and [r["estimator"] for r in report["rates"]] == ["acc"]
     assert report["adjusted_prevalence"] == pytest.approx((0.38 - 0.1) / 0.7)
 
 

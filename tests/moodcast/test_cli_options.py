@@ -1,6 +1,7 @@
 """The CLI's shared option helpers: one date parser for every command that takes a date."""
 
 from datetime import date
+from pathlib import Path
 
 import click
 import pytest
@@ -57,3 +58,34 @@ def test_shared_options_parse_and_print_one_way(tmp_path):
     assert result.exit_code == 2 and "-1 is not in the range x>=0" in result.output
     result = CliRunner().invoke(show, ["--series", str(tmp_path / "missing.csv")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "posts.jsonl"],
+        ["tag", "posts.jsonl", "-o", "out.parquet"],
+        ["stream", "--subscription", "projects/p/subscriptions/s"],
+        ["markers", "adapt", "posts.jsonl"],
+        ["markers", "train", "--labels", "labels.csv"],
+        ["markers", "evaluate", "--labels", "labels.csv"],
+        ["markers", "calibrate", "--labels", "labels.csv"],
+        ["markers", "import", "nrc", "lexicon.txt"],
+    ],
+)
+def test_every_lang_option_refuses_a_code_no_post_can_be_in_with_the_codes(args, tmp_path):
+    """Regression: `--lang` took any 2-3 letters, so a typo (`enn`) wrote heads, rates or
+    markers under a code that no identified post ever reaches (the run went on, its
+    short posts in a language no marker has)."""
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
+        Path("posts.jsonl").write_text(
+            '{"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "so sad"}\n'
+        )
+        Path("labels.csv").write_text("text,sadness\nso sad,1\nso glad,0\n")
+        Path("lexicon.txt").write_text("sad\tsadness\t1\n")
+        result = CliRunner().invoke(
+            main, [*args, "--lang", "enn", "--data-dir", "data"], obj={"beam_args": []}
+        )
+    assert result.exit_code == 3, result.output
+    assert "'enn' is not a language code posts are identified with" in result.output
+    assert "eng is en, spa is es" in result.output and ", en, eo, es, " in result.output

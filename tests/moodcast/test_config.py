@@ -41,7 +41,7 @@ def test_a_value_fits_its_type_or_is_refused(tmp_path, setting, value, expected)
 
 
 def test_settings_from_the_command_line_are_checked_and_named_as_such(tmp_path):
-    with pytest.raises(ConfigError, match="the command line: default_lang must be a language code"):
+    with pytest.raises(ConfigError, match=r"the command line: default_lang \(--lang\): 'English'"):
         load_settings(tmp_path, default_lang="English")
     with pytest.raises(ConfigError, match=r"config.toml: max_text_chars must be a whole number"):
         (tmp_path / "config.toml").write_text('max_text_chars = "lots"\n', encoding="utf-8")
@@ -51,3 +51,33 @@ def test_settings_from_the_command_line_are_checked_and_named_as_such(tmp_path):
 def test_the_defaults_load_and_fit_reddit(tmp_path):
     settings = load_settings(tmp_path)
     assert (settings.k, settings.max_text_chars, settings.default_lang) == (11, 40_000, None)
+
+
+@pytest.mark.parametrize(("given", "code"), [("en", "en"), ("eng", "en"), ("SPA", "es"),
+                                             ("ger", "de"), ("yue", "yue")])  # fmt: skip
+def test_a_default_language_is_read_as_the_code_posts_are_identified_with(tmp_path, given, code):
+    """Regression: `--lang eng` (ISO 639-2/3) was kept as `eng`, a code no identified post and
+    no marker has, while a post stating `eng` was read as `en`."""
+    assert load_settings(tmp_path, default_lang=given).default_lang == code
+    (tmp_path / "config.toml").write_text(f'default_lang = "{given}"\n', encoding="utf-8")
+    assert load_settings(tmp_path).default_lang == code
+
+
+@pytest.mark.parametrize("given", ["enn", "und", "english"])
+def test_a_default_language_no_post_can_be_in_is_refused_with_the_codes(tmp_path, given):
+    (tmp_path / "config.toml").write_text(f'default_lang = "{given}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(tmp_path)
+    assert str(refused.value).startswith(f"{tmp_path / 'config.toml'}: default_lang (--lang): ")
+    assert "eng is en, spa is es" in str(refused.value) and ", en, eo, es, " in str(refused.value)
+
+
+def test_a_language_of_the_users_markers_that_is_never_identified_is_taken_and_said(
+    tmp_path, caplog
+):
+    (tmp_path / "markers").mkdir()
+    (tmp_path / "markers" / "kaumaha.toml").write_text(
+        'name = "kaumaha"\n[lang.haw]\nterms = ["kaumaha"]\n', encoding="utf-8"
+    )
+    assert load_settings(tmp_path, default_lang="haw").default_lang == "haw"
+    assert "posts are never identified in haw" in caplog.text

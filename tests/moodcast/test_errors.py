@@ -267,3 +267,24 @@ def test_an_os_error_on_a_worker_is_one_paragraph_naming_its_step_with_exit_9(tm
     verbose = CliRunner().invoke(main, ["--verbose", *args], obj={"beam_args": []}, env=env)
     assert verbose.exit_code == 9
     assert "Traceback" in verbose.output and "in key_posts" in verbose.output
+
+
+def test_a_run_of_a_csv_separated_by_bars_is_told_to_convert_it_as_a_labelled_file_is(tmp_path):
+    """Regression: the advice for a CSV of another separator was written twice, in other words:
+    a run's knew `;` and tabs (a `|` file was drafted a mapping of its one field), a labelled
+    file's also `|` but no command. One check and one sentence now serve both."""
+    from moodcast.cli import main as moodcast
+
+    path = tmp_path / "posts.csv"
+    path.write_text("id|created_at|text\n1|2025-03-01|so sad today\n", encoding="utf-8")
+    code, output = _moodcast(
+        ["run", str(path), "--data-dir", str(tmp_path / "data")],
+        env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
+    )
+    advice = suggest_reading(["id|created_at|text"])
+    assert code == 4 and advice in _error_paragraph(output)
+    assert "delimiter='|'" in advice and "mapping" not in advice
+    labelled = CliRunner().invoke(
+        moodcast, ["markers", "evaluate", "--labels", str(path), "--data-dir", str(tmp_path)]
+    )
+    assert labelled.exit_code == 4 and advice in " ".join(labelled.output.split())

@@ -235,7 +235,7 @@ def test_a_file_separated_by_semicolons_is_refused_naming_the_separator(tmp_path
     path = tmp_path / "semicolon.csv"
     pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD}).write_csv(path, separator=";")
     result = _run("markers", "evaluate", "--labels", path, "--data-dir", data, ok=False)
-    assert "separated by ';'" in result.output and "Traceback" not in result.output
+    assert "holding ';' separators" in result.output and "Traceback" not in result.output
 
 
 def test_train_says_how_many_blank_labels_it_fitted_as_negatives(tmp_path, data):

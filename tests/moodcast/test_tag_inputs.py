@@ -111,3 +111,12 @@ def test_tag_identifies_languages_among_every_markers_as_a_run_does(tmp_path):
     path.write_text(json.dumps(post) + "\n", encoding="utf-8")
     tagged, _ = _tag(tmp_path, path)
     assert tagged.select("lang", "sadness").row(0) == ("de", None)
+
+
+def test_an_iso_639_2_lang_is_the_language_its_posts_are_identified_in(tmp_path):
+    """Regression: `--lang spa` gave an emoji-only post the code `spa`, which no marker has,
+    where a post stating `spa` is read as `es`: its sadness emoji were never scored."""
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in POSTS[1:3]), encoding="utf-8")
+    tagged, _ = _tag(tmp_path, path, "--lang", "spa")
+    assert tagged.select("id", "lang", "sadness").rows() == [("2", "es", True), ("3", "es", True)]
