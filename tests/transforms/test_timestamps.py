@@ -234,3 +234,16 @@ def test_common_shapes_are_read_and_the_rest_left_to_the_general_path(raw, kind,
     assert kinds[0] == kind
     if expected is not None:
         assert micros[0] == (expected - datetime(1970, 1, 1)) // _MICROSECOND
+
+
+def test_a_null_is_left_unread_whatever_bytes_arrow_keeps_under_it():
+    """Regression: a null made by `when/then` keeps its value's bytes in the Arrow buffer, and
+    the compiled pass read them: parse_timestamps gave a null created_at an instant."""
+    values = pl.select(
+        pl.when(pl.Series([True, False])).then(pl.lit(pl.Series(["1736122008"] * 2)))
+    ).to_series()
+    assert common_timestamps(values)[1].tolist() == [INSTANT, OTHER]
+    assert parse_timestamps(values, source_tz="UTC").to_list() == [
+        datetime(2025, 1, 6, 0, 6, 48, tzinfo=UTC),
+        None,
+    ]
