@@ -88,8 +88,8 @@ rewriting to do."""
 def other_forms_as_iso(text: pl.Series) -> pl.Series:
     """`text` (stripped) in one of OTHER_FORMS, written `YYYY-MM-DDThh:mm:ss[.f][±hh:mm]`, else
     null: a missing time or seconds are zeros, a month's name its number, `Z`, `UTC`, `GMT` or
-    `UT` `+00:00`, `±hh` and `±hhmm` (Go's too, its name dropped) `±hh:mm`. Fields out of range are left for
-    `str.to_datetime` to refuse."""
+    `UT` `+00:00`, `±hh` and `±hhmm` (Go's too, its name dropped) `±hh:mm`. Fields out of range
+    are left for `str.to_datetime` to refuse."""
     if not text.str.contains(_START).any():
         return pl.Series(text.name, [None] * text.len(), pl.String)
     slashed = text.str.replace(r"^(\d{4})/(\d{2})/(\d{2})", "${1}-${2}-${3}")

@@ -44,8 +44,8 @@ _UTC_NAMES = np.frombuffer(b"UTCGMT", dtype=np.uint8)
 
 def common_timestamps(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """`(micros, kinds)` for a String Series: the kind of each value (OTHER, INSTANT or WALL;
-    a null is OTHER, whatever bytes Arrow keeps under it) and, where it is not OTHER, its microseconds since 1970-01-01 (UTC for an
-    INSTANT, on the wall clock for a WALL time)."""
+    a null is OTHER, whatever bytes Arrow keeps under it) and, where it is not OTHER, its
+    microseconds since 1970-01-01 (UTC for an INSTANT, on the wall clock for a WALL time)."""
     data, offsets = utf8_buffers(values)
     micros = np.zeros(len(values), dtype=np.int64)
     kinds = np.zeros(len(values), dtype=np.int8)
