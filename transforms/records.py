@@ -10,7 +10,7 @@ import functools
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import numpy as np
 import orjson
@@ -28,8 +28,12 @@ from transforms.timestamp_forms import (
     DAY_MONTH_ORDER,
     ISO_AWARE,
     ISO_NAIVE,
+    SECOND_60,
     UNPARSEABLE_TIMESTAMP,
+    ZONE_NAMED_TIMESTAMP,
     other_forms_as_iso,
+    zone_name,
+    zone_name_as_utc,
 )
 
 LOCATED_SCHEMA = {**RAW_POST_SCHEMA, "source": pl.String, "line": pl.Int64}
@@ -301,8 +305,7 @@ def validate(
     """Split parsed records into valid posts and dead letters.
 
     A record is refused for a missing required field, a text over `max_text_chars` characters,
-    a `created_at` in none of TIMESTAMP_FORMS (AMBIGUOUS_TIMESTAMP where it starts with a date
-    in DAY_MONTH_ORDER, else UNPARSEABLE_TIMESTAMP), or one dated before
+    a `created_at` in none of TIMESTAMP_FORMS (unread_reason), or one dated before
     `earliest` (UTC; the plausible-date window's start, which also keeps later stages within
     the calendar's range; its end is the run's as-of date, transforms.posts). Valid posts gain
     `created_utc` (UTC datetime); a naive timestamp is read in `source_tz`. Dead letters here
@@ -329,11 +332,8 @@ def validate(
     )
     checked = checked.with_columns(reason.alias("_reason"))
     bad = checked.filter(pl.col("_reason").is_not_null()).with_columns(
-        pl.when(
-            (pl.col("_reason") == UNPARSEABLE_TIMESTAMP)
-            & pl.col("created_at").str.strip_chars().str.contains(DAY_MONTH_ORDER)
-        )
-        .then(pl.lit(AMBIGUOUS_TIMESTAMP))
+        pl.when(pl.col("_reason") == UNPARSEABLE_TIMESTAMP)
+        .then(unread_reason(pl.col("created_at"), source_tz=source_tz))
         .otherwise(pl.col("_reason"))
         .alias("_reason")
     )
@@ -351,6 +351,25 @@ def validate(
     )
 
 
+def unread_reason(created_at: pl.Expr, *, source_tz: str) -> pl.Expr:
+    """The dead-letter reason of a `created_at` that parse_timestamp does not read:
+    AMBIGUOUS_TIMESTAMP where it starts with a date in DAY_MONTH_ORDER, ZONE_NAMED_TIMESTAMP
+    (naming the zone) where it reads once its zone name is written as UTC, else
+    UNPARSEABLE_TIMESTAMP."""
+    text = created_at.str.strip_chars()
+    name = zone_name(text)
+    return (
+        pl.when(text.str.contains(DAY_MONTH_ORDER))
+        .then(pl.lit(AMBIGUOUS_TIMESTAMP))
+        .when(
+            name.is_not_null()
+            & parse_timestamp(zone_name_as_utc(text), source_tz=source_tz).is_not_null()
+        )
+        .then(pl.format(ZONE_NAMED_TIMESTAMP, name))
+        .otherwise(pl.lit(UNPARSEABLE_TIMESTAMP))
+    )
+
+
 _MAX_EPOCH_MS = 253_402_300_799_999
 """9999-12-31T23:59:59.999Z: larger epochs (and ISO years past 9999) are unparseable."""
 
@@ -358,20 +377,29 @@ _MAX_EPOCH_MS = 253_402_300_799_999
 def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
     """`created_at` strings → UTC datetimes (µs); null where unparseable.
 
-    Accepts epoch seconds, epoch milliseconds (values above 1e11; at most year 9999), ISO-8601
-    with `Z` or an offset, and naive ISO-8601 (date and time, or a date alone) read in
-    `source_tz` by wall_time_in; where those read nothing, the other forms of TIMESTAMP_FORMS,
-    rewritten as ISO-8601 by transforms.timestamp_forms.other_forms_as_iso and read the same
-    way (so every value read before reads as it did).
+    Accepts epoch seconds, epoch milliseconds (values above 1e11; at most year 9999; not 8 or 14
+    ASCII digits alone, which are ISO-8601 basic dates), ISO-8601 with `Z` or an offset, and
+    naive ISO-8601 (date and time, or a date alone) read in `source_tz` by wall_time_in; where
+    those read nothing, the other forms of TIMESTAMP_FORMS, rewritten as ISO-8601 by
+    transforms.timestamp_forms.other_forms_as_iso and read the same way. A value whose seconds
+    are 60 (SECOND_60) is read by the other forms alone, which keep it only as a leap second.
     """
     text = value.str.strip_chars()
-    numeric = text.str.contains(r"^-?\d+(\.\d+)?$")
+    numeric = (
+        text.str.contains(r"^-?\d+(\.\d+)?$")
+        & text.str.contains(r"^(?:[0-9]{8}|[0-9]{14})$").not_()
+    )
     number = pl.when(numeric).then(text).cast(pl.Float64, strict=False)
     scaled = pl.when(number.abs() > 1e11).then(number).otherwise(number * 1000).round(0)
     millis = pl.when(scaled.abs() <= _MAX_EPOCH_MS).then(scaled).cast(pl.Int64, strict=False)
     epoch = pl.from_epoch(millis, time_unit="ms").dt.replace_time_zone("UTC")
 
-    iso = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T").str.replace(r"[Zz]$", "+00:00")
+    iso = (
+        pl.when(text.str.contains(SECOND_60).not_())
+        .then(text)
+        .str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T")
+        .str.replace(r"[Zz]$", "+00:00")
+    )
     aware = iso.str.to_datetime(ISO_AWARE, strict=False, time_zone="UTC")
     naive_text = (
         pl.when(iso.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(iso + "T00:00:00").otherwise(iso)
@@ -392,17 +420,22 @@ def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
 
 def _other_forms(text: pl.Series, *, source_tz: str) -> pl.Series:
     """The instants of stripped `text` in transforms.timestamp_forms.OTHER_FORMS (null
-    elsewhere), a naive one read in `source_tz` by wall_time_in. A Series function, so that
-    the rewritten text is made once for both of its readings."""
+    elsewhere), a naive one read in `source_tz` by wall_time_in; one whose seconds are 60
+    (SECOND_60) only where it is a UTC leap second, read as the first second of the next UTC
+    day (`str.to_datetime` reads any second 60 as the next minute's start). A Series function,
+    so that the rewritten text and the instants are made once for each of their uses."""
     rewritten = other_forms_as_iso(text)
     if rewritten.null_count() == rewritten.len():
         return pl.Series(text.name, [None] * text.len(), pl.Datetime("us", "UTC"))
     iso = pl.lit(rewritten)
     aware = iso.str.to_datetime(ISO_AWARE, strict=False, time_zone="UTC")
     naive = iso.str.to_datetime(ISO_NAIVE, strict=False)
-    return pl.select(
+    read = pl.select(
         pl.coalesce(aware, wall_time_in(naive, source_tz=source_tz)).dt.cast_time_unit("us")
     ).to_series()
+    at = pl.lit(read)
+    past_leap = text.str.contains(SECOND_60) & (at.dt.time() >= pl.lit(time(0, 0, 1)))
+    return pl.select(pl.when(past_leap).then(None).otherwise(at)).to_series()
 
 
 def wall_time_in(naive: pl.Expr, *, source_tz: str) -> pl.Expr:

@@ -17,14 +17,19 @@ UNPARSEABLE_TIMESTAMP = "unparseable timestamp"
 AMBIGUOUS_TIMESTAMP = "timestamp with ambiguous day/month order"
 """The dead-letter reason of a record whose `created_at` starts with a date such as 03/01/2024
 (DAY_MONTH_ORDER): no form reads it, since its day and month could be either way round."""
+ZONE_NAMED_TIMESTAMP = "timestamp with zone name {} instead of an offset"
+"""The dead-letter reason of a record whose `created_at` reads once its zone name (a word such as
+EST, CST or IST where the zone goes: zone_name_as_utc) is written as UTC: the name stands for
+different offsets in different places, so no form reads it. `{}` is the name."""
 TIMESTAMP_FORMS = (
     "ISO-8601 date and time, with or without seconds, with Z, UTC or an offset "
     "(2026-01-11T04:36:00Z, 2026-01-11 04:36+01:00, 2026-01-11 04:36:00+01, "
-    "2026-01-11 04:36:00 UTC) or without one, read in source_tz (2026-01-11 04:36), also with "
-    "the date as 2026/01/11 or in the basic form (20260111T043600Z), a date alone (2026-01-11), "
+    "2026-01-11 04:36:00 UTC, Go's 2026-01-11 04:36:00 +0000 UTC) or without one, read in "
+    "source_tz (2026-01-11 04:36), also with the date as 2026/01/11 or in the basic form "
+    "(20260111T043600Z, 20260111043600, 20260111), a date alone (2026-01-11), "
     "Twitter API v1.1's Sun Jan 11 04:36:00 +0000 2026, RFC 2822's "
     "Sun, 11 Jan 2026 04:36:00 +0000 (RSS, e-mail), or epoch seconds or milliseconds "
-    "(1768106160)"
+    "(1768106160); seconds run to 59, and to 60 only in a leap second (23:59:60 UTC)"
 )
 """The `created_at` forms parse_timestamp reads, as an error message names them."""
 DAY_MONTH_ORDER = r"^\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})(?:$|[ T,])"
@@ -35,15 +40,29 @@ ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%z"
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 """ISO-8601 with seconds and no zone, as `str.to_datetime` reads it."""
 
+SECOND_60 = r"[0-9]:[0-9]{1,2}:60|T[0-9]{4}60|^[0-9]{12}60$"
+"""Where a form's seconds are 60: read only as a UTC leap second (23:59:60 UTC, 15:59:60-08:00
+as RFC 3339 writes it), as the first second of the next day, as POSIX time reads it; any other
+second 60 (12:30:60, a writer's rounding) is unread, not moved to the next minute. Minutes of
+one digit too, which `str.to_datetime` reads in ISO-8601 (`T1:2:60Z`)."""
+ZONE_NAME = r"[0-9]( ?)([A-Z]{2,5})( [0-9]{4})?$"
+"""A zone name where a form's zone goes: 2 to 5 capitals after the time (a space between or
+not), last, or before a final year (Java's Date.toString: `Sun Jan 11 04:36:00 CST 2026`)."""
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = f"(?P<m>{'|'.join(_MONTHS)})"
 _WEEKDAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-_ZONE = r"(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?| ?UTC| ?GMT)"
+_ZONE = (
+    r"(?:(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?| ?UTC| ?GMT)"
+    r"| (?P<g>[+-]\d{4}) (?:[A-Z]{2,5}|[+-]\d{2}(?:\d{2})?))"
+)
 OTHER_FORMS = (
     rf"^(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})(?:[T ](?P<H>\d{{2}}):(?P<M>\d{{2}})"
     rf"(?::(?P<S>\d{{2}})(?P<f>\.\d{{1,9}})?)?{_ZONE}?)?$",
     rf"^(?P<y>\d{{4}})(?P<m>\d{{2}})(?P<d>\d{{2}})T(?P<H>\d{{2}})(?P<M>\d{{2}})"
     rf"(?:(?P<S>\d{{2}})(?P<f>\.\d{{1,9}})?)?{_ZONE}?$",
+    r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"
+    r"(?:(?P<H>[0-9]{2})(?P<M>[0-9]{2})(?P<S>[0-9]{2}))?$",
     rf"^{_WEEKDAY} {_MONTH} (?P<d>\d{{2}}) (?P<H>\d{{2}}):(?P<M>\d{{2}}):(?P<S>\d{{2}}) "
     r"(?P<z>[+-]\d{4}) (?P<y>\d{4})$",
     rf"^(?:{_WEEKDAY}, )?(?P<d>\d{{1,2}}) {_MONTH} (?P<y>\d{{4}}) (?P<H>\d{{2}}):(?P<M>\d{{2}})"
@@ -51,11 +70,15 @@ OTHER_FORMS = (
 )
 """The forms each matched whole, fields named: ISO-8601 extended (the date also as
 YYYY/MM/DD), with or without seconds, a time zone of `Z` or `z`, `UTC` or `GMT` (a space
-before them or not), `±hh:mm`, `±hhmm` or `±hh`, or none; ISO-8601 basic (20260111T0436Z; a date
-alone in it is an epoch); Twitter API v1.1 (`Sun Jan 11 04:36:00 +0000 2026`); RFC 2822
-(`Sun, 11 Jan 2026 04:36 GMT`, the weekday optional, the zone an offset, UT, UTC, GMT or Z;
-not the other names it allows, EST to PDT, which exports in other countries use for their own
-zones). A weekday's name is not checked against its date, as Python's email.utils does not."""
+before them or not), `±hh:mm`, `±hhmm` or `±hh`, Go's ` ±hhmm NAME` (time.Time's String: the
+offset decides, the name after it, 2 to 5 capitals or tzdata's `±hh[mm]`, is not checked), or
+none; ISO-8601 basic (20260111T0436Z); ISO-8601 basic without `T`, ASCII digits alone: 8 a date
+(20260111), 14 a date and time with seconds (20260111043600, MySQL's compact form), both
+wall times, never epochs (as epochs they would be in 1970-1973 or after 2286); Twitter API
+v1.1 (`Sun Jan 11 04:36:00 +0000 2026`); RFC 2822 (`Sun, 11 Jan 2026 04:36 GMT`, the weekday
+optional, the zone an offset, UT, UTC, GMT or Z; not the other names it allows, EST to PDT,
+which exports in other countries use for their own zones: ZONE_NAMED_TIMESTAMP). A weekday's
+name is not checked against its date, as Python's email.utils does not."""
 
 _START = rf"^(?:\d{{4}}[-/]?\d{{2}}[-/]?\d{{2}}|{_WEEKDAY}[ ,]|\d{{1,2}} [A-Z])"
 """How every value in OTHER_FORMS starts (and some others): where none does, there is no
@@ -65,8 +88,8 @@ rewriting to do."""
 def other_forms_as_iso(text: pl.Series) -> pl.Series:
     """`text` (stripped) in one of OTHER_FORMS, written `YYYY-MM-DDThh:mm:ss[.f][±hh:mm]`, else
     null: a missing time or seconds are zeros, a month's name its number, `Z`, `UTC`, `GMT` or
-    `UT` `+00:00`, `±hh` and `±hhmm` `±hh:mm`. Fields out of range are left for
-    `str.to_datetime` to refuse."""
+    `UT` `+00:00`, `±hh` and `±hhmm` (Go's too, its name dropped) `±hh:mm`. Fields out of range
+    are left for `str.to_datetime` to refuse."""
     if not text.str.contains(_START).any():
         return pl.Series(text.name, [None] * text.len(), pl.String)
     slashed = text.str.replace(r"^(\d{4})/(\d{2})/(\d{2})", "${1}-${2}-${3}")
@@ -74,7 +97,7 @@ def other_forms_as_iso(text: pl.Series) -> pl.Series:
         [slashed.str.extract_groups(form).alias(str(i)) for i, form in enumerate(OTHER_FORMS)]
     )
     iso = pl.coalesce(
-        _as_iso(pl.col(str(i)).struct.field, "(?P<f>" in form) for i, form in enumerate(OTHER_FORMS)
+        _as_iso(pl.col(str(i)).struct.field, form) for i, form in enumerate(OTHER_FORMS)
     )
     return forms.select(
         iso.str.replace_many([f"-{m}-" for m in _MONTHS], [f"-{i:02d}-" for i in range(1, 13)])
@@ -84,22 +107,41 @@ def other_forms_as_iso(text: pl.Series) -> pl.Series:
     ).to_series()
 
 
-def _as_iso(field: Callable[[str], pl.Expr], fraction: bool) -> pl.Expr:
-    """One form's fields (all null where it does not match) as ISO-8601 text, its zone and
-    month's name as written."""
+def _as_iso(field: Callable[[str], pl.Expr], form: str) -> pl.Expr:
+    """The fields of `form` (all null where it does not match) as ISO-8601 text, its zone (`z`,
+    else Go's offset `g`) and month's name as written; a field the form lacks is empty."""
+
+    def written(name: str) -> pl.Expr:
+        return field(name).fill_null("") if f"(?P<{name}>" in form else pl.lit("")
+
     hour, minute, second = (field(name).fill_null("00") for name in ("H", "M", "S"))
     return pl.concat_str(
         field("y"), pl.lit("-"), field("m"), pl.lit("-"), field("d").str.zfill(2), pl.lit("T"),
-        hour, pl.lit(":"), minute, pl.lit(":"), second,
-        field("f").fill_null("") if fraction else pl.lit(""), field("z").fill_null(""),
+        hour, pl.lit(":"), minute, pl.lit(":"), second, written("f"), written("z"), written("g"),
     )  # fmt: skip
+
+
+def zone_name(text: pl.Expr) -> pl.Expr:
+    """The zone name (ZONE_NAME) of stripped `text`, null where it has none or it is UTC, GMT
+    or UT (which the forms read where they read a name)."""
+    name = text.str.extract(ZONE_NAME, 2)
+    return pl.when(name.is_in(["UTC", "GMT", "UT"]).not_()).then(name)
+
+
+def zone_name_as_utc(text: pl.Expr) -> pl.Expr:
+    """Stripped `text` with its zone name (ZONE_NAME) written as UTC: `+0000` before a final
+    year (which makes Java's Date.toString Twitter's form), else `UTC`."""
+    return text.str.replace(r"([0-9] ?)[A-Z]{2,5}( [0-9]{4})$", "${1}+0000${2}").str.replace(
+        r"([0-9] ?)[A-Z]{2,5}$", "${1}UTC"
+    )
 
 
 def timestamp_advice(dead_letter_reasons: Mapping[str, int]) -> list[str]:
     """What to do about the `created_at` values that dead letters counted by reason could not
     read, as sentences of an error message: for AMBIGUOUS_TIMESTAMP, why a date in day/month
-    order is not guessed and how to rewrite it; for it or UNPARSEABLE_TIMESTAMP, the forms
-    read (TIMESTAMP_FORMS). Empty where neither reason counts."""
+    order is not guessed and how to rewrite it; for ZONE_NAMED_TIMESTAMP, the names counted,
+    why a zone name is not read and what to write instead; for any of them or
+    UNPARSEABLE_TIMESTAMP, the forms read (TIMESTAMP_FORMS). Empty where none counts."""
     advice = []
     if dead_letter_reasons.get(AMBIGUOUS_TIMESTAMP):
         advice.append(
@@ -109,6 +151,15 @@ def timestamp_advice(dead_letter_reasons: Mapping[str, int]) -> list[str]:
             "order your export uses (pandas: pd.to_datetime(column, dayfirst=True) where "
             "the day comes first)."
         )
+    if names := _zone_names(dead_letter_reasons):
+        advice.append(
+            f"A created_at whose zone is a name ({', '.join(names)}) is not read: one name "
+            "stands for different offsets in different places (CST for US Central Time, "
+            "-06:00, and for China's, +08:00; IST for India's, Ireland's or Israel's), and "
+            "many exports write a standard-time name all year, so moodcast does not guess "
+            "it: write the offset in its place (2026-01-11 04:36:00-06:00) or convert the "
+            "column to UTC first."
+        )
     if advice or dead_letter_reasons.get(UNPARSEABLE_TIMESTAMP):
         advice.append(
             f"moodcast reads created_at as {TIMESTAMP_FORMS}; any other form is an "
@@ -117,9 +168,20 @@ def timestamp_advice(dead_letter_reasons: Mapping[str, int]) -> list[str]:
     return advice
 
 
+def _zone_names(dead_letter_reasons: Mapping[str, int]) -> list[str]:
+    """The zone names of the ZONE_NAMED_TIMESTAMP reasons counted, sorted."""
+    before, after = ZONE_NAMED_TIMESTAMP.split("{}")
+    return sorted(
+        reason.removeprefix(before).removesuffix(after)
+        for reason, n in dead_letter_reasons.items()
+        if n and reason.startswith(before) and reason.endswith(after)
+    )
+
+
 def timestamps_alone(dead_letter_reasons: Mapping[str, int]) -> bool:
     """Whether there are dead letters (counted by reason) and every one is an
-    UNPARSEABLE_TIMESTAMP or AMBIGUOUS_TIMESTAMP: their records' fields were read, so advice on
-    how to read the fields does not apply."""
+    UNPARSEABLE_TIMESTAMP, AMBIGUOUS_TIMESTAMP or ZONE_NAMED_TIMESTAMP: their records' fields
+    were read, so advice on how to read the fields does not apply."""
     counted = {reason for reason, n in dead_letter_reasons.items() if n}
-    return bool(counted) and counted <= {UNPARSEABLE_TIMESTAMP, AMBIGUOUS_TIMESTAMP}
+    named = {ZONE_NAMED_TIMESTAMP.format(name) for name in _zone_names(dead_letter_reasons)}
+    return bool(counted) and counted <= {UNPARSEABLE_TIMESTAMP, AMBIGUOUS_TIMESTAMP, *named}

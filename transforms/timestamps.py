@@ -6,11 +6,13 @@ A value is read here only where it has one plain shape, every field in range, wh
 the general path gives exactly:
 
 - epoch seconds or milliseconds: 1 to 15 ASCII digits (milliseconds above 1e11, as the general
-  path reads them), at most year 9999;
+  path reads them), at most year 9999, but 8 or 14, which are ISO-8601 basic dates without `T`:
+  `YYYYMMDD` (midnight) and `YYYYMMDDhhmmss`, wall times;
 - `YYYY-MM-DD` or `YYYY/MM/DD`, a date alone (midnight, a wall time), or then `T` or a space
   and `hh:mm`, `hh:mm:ss` or `hh:mm:ss` with `.` and 1 to 6 digits; or ISO-8601 basic,
   `YYYYMMDDThhmm[ss[.f]]`; then nothing (a wall time), `Z` or `z`, `UTC` or `GMT` (a space
-  before them or not), or an offset under 24 hours, `±hh:mm`, `±hhmm` or `±hh`;
+  before them or not), an offset under 24 hours, `±hh:mm`, `±hhmm` or `±hh`, or Go's
+  ` ±hhmm NAME` (NAME 2 to 5 capitals, or `±hh` or `±hhmm`: not checked against the offset);
 - Twitter API v1.1's `Www Mmm dd hh:mm:ss ±hhmm yyyy`;
 - RFC 2822's `[Www, ]d[d] Mmm yyyy hh:mm[:ss] ` then `±hhmm`, `UT`, `UTC`, `GMT` or `Z`.
 
@@ -42,12 +44,14 @@ _UTC_NAMES = np.frombuffer(b"UTCGMT", dtype=np.uint8)
 
 def common_timestamps(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """`(micros, kinds)` for a String Series: the kind of each value (OTHER, INSTANT or WALL;
-    a null is OTHER) and, where it is not OTHER, its microseconds since 1970-01-01 (UTC for an
-    INSTANT, on the wall clock for a WALL time)."""
+    a null is OTHER, whatever bytes Arrow keeps under it) and, where it is not OTHER, its
+    microseconds since 1970-01-01 (UTC for an INSTANT, on the wall clock for a WALL time)."""
     data, offsets = utf8_buffers(values)
     micros = np.zeros(len(values), dtype=np.int64)
     kinds = np.zeros(len(values), dtype=np.int8)
     _read_all(data, offsets, micros, kinds)
+    if values.null_count():
+        kinds[values.is_null().to_numpy()] = OTHER
     return micros, kinds
 
 
@@ -93,6 +97,8 @@ def _read(data, start, end):
     n = end - start
     if 1 <= n <= 15:
         epoch = _number(data, start, n)
+        if epoch >= 0 and (n == 8 or n == 14):
+            return _read_compact(data, start, n)
         if epoch >= 0:
             millis = epoch if epoch > 100_000_000_000 else epoch * 1000
             return (INSTANT, millis * 1000) if millis <= _MAX_EPOCH_MS else (OTHER, 0)
@@ -140,6 +146,21 @@ def _clock(hour, minute, second):
     if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
         return -1
     return ((hour * 60 + minute) * 60 + second) * _SECOND
+
+
+@numba.njit(cache=True, nogil=True)
+def _read_compact(data, start, n):
+    """ISO-8601 basic without `T`, ASCII digits alone: `YYYYMMDD` (`n` 8) or `YYYYMMDDhhmmss`
+    (`n` 14), a WALL time."""
+    date = _date(_number(data, start, 4), _number(data, start + 4, 2), _number(data, start + 6, 2))
+    clock = (
+        0
+        if n == 8
+        else _clock(
+            _number(data, start + 8, 2), _number(data, start + 10, 2), _number(data, start + 12, 2)
+        )
+    )
+    return (WALL, date + clock) if date >= 0 and clock >= 0 else (OTHER, 0)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -196,7 +217,8 @@ def _read_iso(data, start, end, extended):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _zone(data, p, end):
     """The kind and offset (µs east of UTC) of an ISO zone from `p` to `end`: nothing (WALL),
-    `Z`, `z`, `UTC` or `GMT` (a space before the last two allowed), `±hh`, `±hhmm`, `±hh:mm`."""
+    `Z`, `z`, `UTC` or `GMT` (a space before the last two allowed), `±hh`, `±hhmm`, `±hh:mm`,
+    or Go's ` ±hhmm NAME`."""
     n = end - p
     if n == 0:
         return WALL, 0
@@ -216,7 +238,32 @@ def _zone(data, p, end):
         p, n = p + 1, 3
     if n == 3 and _name(data, p, _UTC_NAMES) >= 0:
         return INSTANT, 0
-    return OTHER, 0
+    return _go_zone(data, p, end)
+
+
+@numba.njit(cache=True, nogil=True)
+def _go_zone(data, p, end):
+    """The kind and offset of Go's zone, ` ±hhmm NAME`, from `p` to `end` (OTHER where it is not
+    one): NAME 2 to 5 capitals, or tzdata's numeric names, `±hh` or `±hhmm`; not checked."""
+    if (
+        end - p < 9
+        or data[p] != 32
+        or data[p + 6] != 32
+        or (data[p + 1] != 43 and data[p + 1] != 45)
+    ):
+        return OTHER, 0
+    p += 7
+    n = end - p
+    if data[p] == 43 or data[p] == 45:
+        named = (n == 3 or n == 5) and _number(data, p + 1, n - 1) >= 0
+    else:
+        at = p
+        while at < end and 65 <= data[at] <= 90:
+            at += 1
+        named = 2 <= n <= 5 and at == end
+    if not named:
+        return OTHER, 0
+    return _offset(data[p - 6], _number(data, p - 5, 2), _number(data, p - 3, 2))
 
 
 @numba.njit(cache=True, nogil=True)

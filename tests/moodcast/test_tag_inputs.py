@@ -9,7 +9,7 @@ import zstandard
 from click.testing import CliRunner
 
 from moodcast.cli import main
-from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, TIMESTAMP_FORMS
+from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, TIMESTAMP_FORMS, ZONE_NAMED_TIMESTAMP
 
 POSTS = [
     {"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "I feel so sad and alone tonight"},
@@ -90,6 +90,22 @@ def test_tag_without_a_usable_post_says_how_to_rewrite_dates_in_day_month_order(
     assert "pd.to_datetime(column, dayfirst=True)" in result.output
     assert f"reads created_at as {TIMESTAMP_FORMS}" in " ".join(result.output.split())
     assert "mapping file" not in result.output and "Traceback" not in result.output
+
+
+def test_tag_without_a_usable_post_names_the_zone_names_it_did_not_guess(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    rows = [{"id": "1", "created_at": "2025-01-03 10:00:00 CST", "text": "so sad"},
+            {"id": "2", "created_at": "Fri Jan 03 10:00:00 IST 2025", "text": "so sad"}]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["tag", str(path), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 4
+    output = " ".join(result.output.split())
+    cst, ist = (ZONE_NAMED_TIMESTAMP.format(name) for name in ("CST", "IST"))
+    assert f"(1 {cst}, 1 {ist})" in output
+    assert "A created_at whose zone is a name (CST, IST) is not read" in output
+    assert "write the offset in its place" in output and "mapping file" not in output
 
 
 def test_tag_identifies_languages_among_every_markers_as_a_run_does(tmp_path):

@@ -15,7 +15,13 @@ from transforms.records import (
     parse_timestamps,
     validate,
 )
-from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, UNPARSEABLE_TIMESTAMP
+from transforms.timestamp_forms import (
+    AMBIGUOUS_TIMESTAMP,
+    UNPARSEABLE_TIMESTAMP,
+    ZONE_NAMED_TIMESTAMP,
+    timestamp_advice,
+    timestamps_alone,
+)
 
 
 def _lines(*objs) -> list[bytes]:
@@ -217,7 +223,26 @@ def test_textual_flags_and_typed_values_are_read():
         ("Wed Jan 01 10:00:00 2025", None),
         ("2025-01-01 10:00 +01:00:00", None),
         ("2025-01-01T10", None),
-        ("20250101", datetime(1970, 8, 23, 9, 1, 41)),  # an epoch, as before
+        # ISO-8601 basic dates without T (epochs in 1970-1973 or after 2286 before), Go's
+        # time.Time String (unread before), leap seconds (any second 60 read as the next
+        # minute before).
+        ("20250101", datetime(2025, 1, 1)),
+        ("20250101100000", datetime(2025, 1, 1, 10)),
+        ("20251301", None),
+        ("12345678", None),
+        ("2025-01-01 10:00:00 +0000 UTC", datetime(2025, 1, 1, 10)),
+        ("2025-01-01 04:00:00.123456789 -0600 CST", datetime(2025, 1, 1, 10, 0, 0, 123456)),
+        ("2025-01-01 13:00:00 +0300 +03", datetime(2025, 1, 1, 10)),
+        ("2016-12-31T23:59:60Z", datetime(2017, 1, 1)),
+        ("1990-12-31T15:59:60-08:00", datetime(1991, 1, 1)),  # RFC 3339's own example
+        ("Sat, 31 Dec 2016 23:59:60 GMT", datetime(2017, 1, 1)),
+        ("2025-01-01T10:00:60Z", None),
+        ("2025-01-01 10:00:60", None),
+        ("2025-01-01T10:0:60Z", None),
+        ("20250101T100060Z", None),
+        ("1735725600", datetime(2025, 1, 1, 10)),  # epochs of 10 and 13 digits, as before
+        ("1735725600000", datetime(2025, 1, 1, 10)),
+        ("100000000001", datetime(1973, 3, 3, 9, 46, 40, 1000)),
     ],
 )
 def test_timestamps_in_every_accepted_form(raw, expected):
@@ -310,6 +335,56 @@ def test_dates_in_day_month_order_are_dead_letters_that_say_so_not_guesses():
     valid, dead = validate(records, source_tz="UTC")
     assert valid["created_at"].to_list() == ["2024/03/01"]
     assert dead["reason"].to_list() == [AMBIGUOUS_TIMESTAMP] * 5 + [UNPARSEABLE_TIMESTAMP] * 2
+
+
+def test_zone_names_are_dead_letters_that_name_them_not_guesses():
+    raw = ["2024-03-01 12:30:00 EST", "Fri, 01 Mar 2024 12:30:00 CST", "2024-03-01T12:30IST",
+           "Fri Mar 01 12:30:00 CST 2024", "2024-03-01 12:30:00 -0500 EST", "12:30 EST",
+           "2024-03-01 12:30:00 ABCDEF", "Fri Mar 01 12:30:00 UTC 2024", "2024-13-01 12:30 EST"]  # fmt: skip
+    lines = _lines(*({"id": str(i), "created_at": at, "text": "x"} for i, at in enumerate(raw)))
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    valid, dead = validate(records, source_tz="UTC")
+    assert valid["created_at"].to_list() == ["2024-03-01 12:30:00 -0500 EST"]
+    named = [ZONE_NAMED_TIMESTAMP.format(name) for name in ["EST", "CST", "IST", "CST"]]
+    assert dead["reason"].to_list() == named + [UNPARSEABLE_TIMESTAMP] * 4
+    assert named[0] == "timestamp with zone name EST instead of an offset"
+
+
+def test_the_advice_on_zone_names_names_them_and_says_to_write_an_offset():
+    reasons = {ZONE_NAMED_TIMESTAMP.format("IST"): 2, ZONE_NAMED_TIMESTAMP.format("CST"): 1}
+    advice = timestamp_advice(reasons)
+    assert advice[0].startswith("A created_at whose zone is a name (CST, IST) is not read")
+    assert "write the offset in its place (2026-01-11 04:36:00-06:00)" in advice[0]
+    assert advice[1].startswith("moodcast reads created_at as")
+    assert timestamps_alone({**reasons, UNPARSEABLE_TIMESTAMP: 1})
+    assert not timestamps_alone({**reasons, "invalid JSON": 1})
+    assert timestamp_advice({"invalid JSON": 3, ZONE_NAMED_TIMESTAMP.format("EST"): 0}) == []
+
+
+def test_eight_and_fourteen_digits_are_dates_read_in_the_source_zone_not_1970_epochs():
+    """Regression: 20240301 read as an epoch (1970-08-23) and was dead-lettered as a timestamp
+    before 2000-01-01; 20240301123000 as milliseconds in the year 2611."""
+    raw = ["20240301", "20240301123000", "20241301", "1709296200", "1709296200000"]
+    lines = _lines(*({"id": str(i), "created_at": at, "text": "x"} for i, at in enumerate(raw)))
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    valid, dead = validate(records, source_tz="Europe/Madrid")
+    assert valid["created_utc"].dt.replace_time_zone(None).to_list() == [
+        datetime(2024, 2, 29, 23), datetime(2024, 3, 1, 11, 30), datetime(2024, 3, 1, 12, 30),
+        datetime(2024, 3, 1, 12, 30),
+    ]  # fmt: skip
+    assert dead["reason"].to_list() == [UNPARSEABLE_TIMESTAMP]
+
+
+def test_a_second_60_is_read_only_as_a_utc_leap_second():
+    """Regression: 12:30:60 read as 12:31:00. A wall time's second 60 is a leap second only
+    where it is 23:59:60 UTC in the source zone (00:59:60 in Madrid's winter)."""
+    raw = pl.Series(
+        "created_at", ["2016-12-31 23:59:60", "2017-01-01 00:59:60", "2024-03-01 12:30:60"]
+    )
+    expected = [None, datetime(2017, 1, 1, tzinfo=UTC), None]
+    assert parse_timestamps(raw, source_tz="Europe/Madrid").to_list() == expected
+    general = pl.select(parse_timestamp(pl.lit(raw), source_tz="Europe/Madrid")).to_series()
+    assert general.to_list() == expected
 
 
 def test_naive_forms_without_seconds_are_read_in_the_source_zone():

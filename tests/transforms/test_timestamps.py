@@ -10,7 +10,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from transforms.records import LOCATED_SCHEMA, parse_timestamp, parse_timestamps, validate
-from transforms.timestamp_forms import AMBIGUOUS_TIMESTAMP, DAY_MONTH_ORDER, UNPARSEABLE_TIMESTAMP
+from transforms.timestamp_forms import (
+    AMBIGUOUS_TIMESTAMP,
+    DAY_MONTH_ORDER,
+    UNPARSEABLE_TIMESTAMP,
+    ZONE_NAMED_TIMESTAMP,
+    zone_name,
+    zone_name_as_utc,
+)
 from transforms.timestamps import INSTANT, OTHER, WALL, common_timestamps
 
 ZONES = ["UTC", "Europe/Madrid", "America/St_Johns", "Australia/Lord_Howe"]
@@ -47,10 +54,18 @@ def iso(draw) -> str:
 
 
 def zones(hours: int):
-    """A time zone after an ISO time: the forms read and near misses."""
+    """A time zone after an ISO time: the forms read and near misses (zone names, Go's form)."""
     return st.one_of(
         st.sampled_from(["", "Z", "z", "+00:00", "-00:00", "+0100", "+01", "UTC", " Z", "U",
-                         " UTC", "GMT", " GMT", "  UTC", "utc", " +01:00", "+1", "+010"]),
+                         " UTC", "GMT", " GMT", "  UTC", "utc", " +01:00", "+1", "+010",
+                         " EST", "CST", " CEST", " ChST", " ABCDEF", " +0000 UTC", " -0500 EST",
+                         " +0300 +03", " +0545 +0545", " +00:00 UTC", " +0000  UTC",
+                         "+0000 UTC", " +0000 utc", " +0000 ABCDEF", " +000 UTC", " +0000 +3",
+                         " +0000 U", " +0000 ", " -2400 EST"]),
+        st.builds(
+            lambda sign, m, name: f" {sign}{hours:02d}{m:02d} {name}",
+            st.sampled_from("+-"), st.integers(0, 61), st.sampled_from(["UTC", "CET", "+01"]),
+        ),
         st.builds(
             lambda sign, m, colon: f"{sign}{hours:02d}{colon}{m:02d}",
             st.sampled_from("+-"), st.one_of(st.sampled_from([0, 30, 45]), st.integers(0, 61)),
@@ -83,12 +98,44 @@ def named(draw) -> str:
     offset = draw(st.sampled_from([f"{sign}{hours:02d}{minutes:02d}", "+0000", "-0000",
                                    f"{sign}{hours:02d}:{minutes:02d}", "+01"]))  # fmt: skip
     if draw(st.booleans()):
-        return f"{weekday} {month} {day} {clock}{second} {offset} {at.year}"
+        zone = draw(st.sampled_from([offset, offset, "EST", "CST", "UTC", "AEST", "X"]))
+        return f"{weekday} {month} {day} {clock}{second} {zone} {at.year}"
     zone = draw(st.sampled_from([offset, offset, "GMT", "UT", "UTC", "Z", "EST", "z", "gmt"]))
     start = draw(st.sampled_from([f"{weekday}, ", f"{weekday}, ", "", f"{weekday} "]))
     return f"{start}{day} {month} {at.year} {clock}{second} {zone}"
 
 
+@st.composite
+def leap_seconds(draw) -> str:
+    """A second 60: mostly a UTC leap second (23:59:60 UTC) written at an offset, or as a wall
+    time that is one in some zone, else a second 60 at another time of day."""
+    day = draw(st.datetimes(min_value=datetime(1972, 6, 30), max_value=datetime(2037, 12, 31)))
+    minutes = draw(st.sampled_from([0, 60, -480, 330, 345, -210, 840]) | st.integers(-1439, 1439))
+    last = day.replace(hour=23, minute=59) if draw(st.integers(0, 3)) else day
+    wall = last + timedelta(minutes=minutes)
+    offset = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    zone = draw(st.sampled_from([offset, offset, "", "Z", " UTC"]))
+    fraction = draw(st.sampled_from(["", "", ".5", ".999999", ".123456789"]))
+    form = draw(st.sampled_from(["%Y-%m-%dT%H:%M:60", "%Y-%m-%d %H:%M:60", "%Y%m%dT%H%M60",
+                                 "%Y%m%d%H%M60", "%a, %d %b %Y %H:%M:60"]))  # fmt: skip
+    if form == "%Y%m%d%H%M60":
+        return wall.strftime(form)
+    if form.startswith("%a"):
+        return f"{wall.strftime(form)} {offset.replace(':', '') if zone == offset else 'GMT'}"
+    return f"{wall.strftime(form)}{fraction}{zone}"
+
+
+compact = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)).flatmap(
+    lambda at: st.sampled_from(
+        [
+            f"{at.year:04d}{at.month:02d}{at.day:02d}",
+            f"{at.year:04d}{at.month:02d}{at.day:02d}{at.hour:02d}{at.minute:02d}{at.second:02d}",
+            f"{at.year:04d}{at.month:02d}{at.day + 1:02d}",
+            f"{at.year:04d}{at.month + 3:02d}{at.day:02d}{at.hour + 1:02d}0000",
+        ]
+    )
+)
+"""8 and 14 digits: ISO-8601 basic dates without `T`, mostly real, some out of range."""
 epochs = st.one_of(
     st.integers(-(10**16), 10**16).map(str),
     st.integers(0, 10**14).map(lambda n: f"0{n}"),
@@ -99,6 +146,8 @@ timestamps = st.one_of(
     iso(),
     named(),
     epochs,
+    compact,
+    leap_seconds(),
     st.builds(
         lambda pad, v: f"{pad}{v}{pad}", st.sampled_from([" ", "\t", "\u3000"]), iso() | named()
     ),
@@ -117,6 +166,12 @@ timestamps = st.one_of(
     source_tz="UTC",
 )
 @example(
+    values=["2016-12-31T23:59:60Z", "2016-12-31T15:59:60-08:00", "2016-12-31 23:59:60.5 UTC",
+            "2024-03-01T12:30:60Z", "20161231235960", "20240301123060", "20240301", "12345678",
+            "2018-10-10 20:19:24.123456789 +0000 UTC", "Fri Mar 01 12:30:00 CST 2024"],
+    source_tz="Europe/Madrid",
+)  # fmt: skip
+@example(
     values=["Fri, 13 OCT 2023 12:30 +0000", "Fri, 13 Okt 2023 12:30 +0000", "13 Oct 23 12:30 GMT",
             "20240301", "2024-03-01 12:30:00.123+01", "2024-03-01T12:30:60-0330", "2024/13/01",
             "20240301T123000.5+0545", "1.3.24", "01/13/2024 12:30"],
@@ -134,15 +189,22 @@ def test_the_fast_path_gives_the_general_values_and_dead_letters(values, source_
     ).with_columns(pl.lit("f").alias("source"), pl.int_range(pl.len()).alias("line"))
     start = (datetime(2000, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // _MICROSECOND
     stripped = series.str.strip_chars()
+    named = pl.select(
+        zone_name(pl.lit(stripped)),
+        parse_timestamp(zone_name_as_utc(pl.lit(stripped)), source_tz=source_tz)
+        .is_not_null()
+        .alias("as_utc"),
+    )
     expected = [
         "missing field created_at" if blank in (None, True)
         else AMBIGUOUS_TIMESTAMP if at is None and day_first
+        else ZONE_NAMED_TIMESTAMP.format(name) if at is None and name and as_utc
         else UNPARSEABLE_TIMESTAMP if at is None
         else "timestamp before 2000-01-01" if at < start
         else None
-        for blank, at, day_first in zip(
+        for blank, at, day_first, (name, as_utc) in zip(
             (stripped == "").to_list(), general.cast(pl.Int64).to_list(),
-            stripped.str.contains(DAY_MONTH_ORDER).to_list(), strict=True,
+            stripped.str.contains(DAY_MONTH_ORDER).to_list(), named.iter_rows(), strict=True,
         )
     ]  # fmt: skip
     _, dead = validate(_complete(records), source_tz=source_tz)
@@ -158,6 +220,10 @@ _WRITTEN = {
     "%a %b %d %H:%M:%S +hhmm %Y": [""],
     "%a, %d %b %Y %H:%M:%S": [" +hhmm", " GMT", " UT"],
     "%d %b %Y %H:%M": [" +hhmm", " Z", " UTC"],
+    "%Y-%m-%d %H:%M:%S": [" +hhmm UTC", " +hhmm CEST", " +hhmm +hh"],
+    "%Y-%m-%d %H:%M:%S.%f": [" +hhmm MST"],
+    "%Y%m%d%H%M%S": [""],
+    "%Y%m%d": [""],
 }
 """Forms as `strftime` formats → the zones written after them (`hh`, `mm`: the offset's)."""
 
@@ -175,12 +241,13 @@ def test_every_form_reads_the_instant_it_was_written_from(at, minutes, form, cho
     with an offset (any, minutes and west included), a UTC name, or none (a wall time, which
     zoneinfo reads in source_tz with fold=0) reads back as that instant on both paths."""
     zone = _WRITTEN[form][choice % len(_WRITTEN[form])]
+    at = at if "%H" in form else at.replace(hour=0, minute=0)
     at = at.replace(second=at.second if "%S" in form else 0)
     at = at.replace(microsecond=at.microsecond if "%f" in form else 0)
     if "+hh" not in zone + form:
         minutes = 0
     elif zone.endswith("+hh"):
-        minutes = 60 * (minutes // 60)
+        minutes = 60 * int(minutes / 60)
     offset = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
     written = at.strftime(
         form.replace("+hhmm", offset) + zone.replace("+hh:mm", f"{offset[:3]}:{offset[3:]}")
@@ -227,6 +294,16 @@ def _complete(records: pl.DataFrame) -> pl.DataFrame:
         ("2025-01-06T00:14:54 Z", OTHER, None),
         ("Mon, 06 Jan 2025 00:14:54 EST", OTHER, None),
         ("06/01/2025 00:14", OTHER, None),
+        ("20250106", WALL, datetime(2025, 1, 6)),
+        ("20250106001454", WALL, datetime(2025, 1, 6, 0, 14, 54)),
+        ("20251306", OTHER, None),
+        ("20250106001460", OTHER, None),
+        ("2025-01-06 00:14:54 +0000 UTC", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
+        ("2025-01-06 05:44:54.5 +0530 IST", INSTANT, datetime(2025, 1, 6, 0, 14, 54, 500000)),
+        ("2025-01-06 03:14:54 +0300 +03", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
+        ("2025-01-06 00:14:54 +0000 utc", OTHER, None),
+        ("2025-01-06 00:14:54 EST", OTHER, None),
+        ("2016-12-31T23:59:60Z", OTHER, None),
     ],
 )
 def test_common_shapes_are_read_and_the_rest_left_to_the_general_path(raw, kind, expected):
@@ -234,3 +311,16 @@ def test_common_shapes_are_read_and_the_rest_left_to_the_general_path(raw, kind,
     assert kinds[0] == kind
     if expected is not None:
         assert micros[0] == (expected - datetime(1970, 1, 1)) // _MICROSECOND
+
+
+def test_a_null_is_left_unread_whatever_bytes_arrow_keeps_under_it():
+    """Regression: a null made by `when/then` keeps its value's bytes in the Arrow buffer, and
+    the compiled pass read them: parse_timestamps gave a null created_at an instant."""
+    values = pl.select(
+        pl.when(pl.Series([True, False])).then(pl.lit(pl.Series(["1736122008"] * 2)))
+    ).to_series()
+    assert common_timestamps(values)[1].tolist() == [INSTANT, OTHER]
+    assert parse_timestamps(values, source_tz="UTC").to_list() == [
+        datetime(2025, 1, 6, 0, 6, 48, tzinfo=UTC),
+        None,
+    ]
