@@ -259,28 +259,29 @@ def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None
     """Serve the Streamlit dashboard (read-only on the warehouse). A non-loopback --host needs
     sign-in configured, or --insecure-no-auth."""
     settings = load_settings(data_dir)
-    try:
-        _serve(settings, host=host, port=port, insecure_no_auth=insecure_no_auth)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
+    _serve(settings, host=host, port=port, insecure_no_auth=insecure_no_auth)
 
 
 def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool = False) -> NoReturn:
     """Become the dashboard server (dashboard.serve.serve) on `host:port`, showing the
     published warehouse of `settings` with their k, time zone, privacy mode and week grain.
-    Raises ValueError for a non-loopback `host` without sign-in or `insecure_no_auth`."""
+    Raises ConfigError for a non-loopback `host` without sign-in or `insecure_no_auth`, and for
+    a `port` already in use."""
     from dashboard.serve import serve
 
-    serve(
-        settings.data_dir,
-        host=host,
-        port=port,
-        k=settings.k,
-        tz=settings.tz,
-        insecure_no_auth=insecure_no_auth,
-        privacy=settings.privacy,
-        week_grain=settings.week_grain,
-    )
+    try:
+        serve(
+            settings.data_dir,
+            host=host,
+            port=port,
+            k=settings.k,
+            tz=settings.tz,
+            insecure_no_auth=insecure_no_auth,
+            privacy=settings.privacy,
+            week_grain=settings.week_grain,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 @main.command()
@@ -300,10 +301,16 @@ def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool =
 def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashboard: bool) -> None:
     """End to end on the embedded defaults: sample corpus → run (as of the sample's last day) →
     exports → dashboard."""
+    from dashboard.serve import port_problem
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
 
     settings = load_settings(data_dir)
+    if not no_dashboard and (problem := port_problem("127.0.0.1", port)):
+        raise ConfigError(
+            f"{problem} moodcast demo ends by serving the dashboard there, so it stopped before "
+            "its run (--no-dashboard runs it without serving)."
+        )
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
