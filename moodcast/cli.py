@@ -55,6 +55,14 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
 DEMO_START, DEMO_DAYS = date(2025, 1, 6), 365
 """The demo's sample: its first day and length (its run is as of its last day)."""
 
+DEMO_PLANTED = (
+    "The sample plants malformed records, repeated lines, reposts and posts dated in the future "
+    "on purpose (moodcast.sample): they are the dead letters, duplicates and filtered posts "
+    "counted above, which the dashboard's Data health page lists by reason."
+)
+"""What the demo says after its run's summary, whose dead letters would otherwise read as
+errors."""
+
 BEAM_COMMANDS = frozenset({"run"})
 """Commands that pass the flags after `--` to Beam."""
 
@@ -319,6 +327,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     click.echo(f"running as of {as_of}, the sample's last day", err=True)
     summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
     click.echo(summary.describe(), err=True)
+    click.echo(DEMO_PLANTED, err=True)
     click.echo(f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}", err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
