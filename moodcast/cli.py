@@ -235,10 +235,21 @@ def sample(
 
 @main.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="File format of the three tables.",
 )
 @click.option(
-    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write timelines, forecasts, alerts, data_dictionary.md and "
+    "manifest.json into (not the data directory's own exports, which each run replaces).",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
