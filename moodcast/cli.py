@@ -321,8 +321,6 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     """End to end on the embedded defaults: sample corpus → run (as of the sample's last day) →
     exports → dashboard."""
     from dashboard.serve import port_problem
-    from moodcast.run import daily_run
-    from moodcast.sample import generate_sample
 
     settings = load_settings(data_dir)
     if not no_dashboard and (problem := port_problem("127.0.0.1", port)):
@@ -330,6 +328,9 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
             f"{problem} moodcast demo ends by serving the dashboard there, so it stopped before "
             "its run (--no-dashboard runs it without serving)."
         )
+    from moodcast.run import daily_run
+    from moodcast.sample import generate_sample
+
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
