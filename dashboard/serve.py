@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
+import socket
 import sys
 import tomllib
 from pathlib import Path
@@ -49,6 +51,30 @@ def exposure_problem(host: str, *, insecure_no_auth: bool) -> str | None:
         f"README), serve on 127.0.0.1 behind your own proxy, or pass --insecure-no-auth to "
         f"accept it (every page then carries a warning)."
     )
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why a server cannot listen on `host:port`, or None: another process listens there (an
+    earlier `moodcast demo` or `moodcast dashboard` still serving, or any other server), or the
+    operating system refuses the address. Binds and closes a socket as Streamlit's server
+    would (SO_REUSEADDR, so a port its last server has just let go of is free)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"--host {host} is no address of this machine ({exc.strerror})."
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} of {host} is already in use, by another server: an earlier "
+                    "`moodcast demo` or `moodcast dashboard` still serving, or another program. "
+                    f"Stop it (Ctrl-C where it runs), or pass another port, e.g. --port {port + 1}."
+                )
+            return f"cannot serve on {host} port {port}: {exc.strerror}."
+    return None
 
 
 def serve_command(
@@ -113,9 +139,9 @@ def serve(
 
     The app reads `data_dir`'s published warehouse read-only, suppressing cells below `k`.
     Raises ValueError (exposure_problem's message) for a non-loopback `host` without sign-in
-    configured or `insecure_no_auth`.
+    configured or `insecure_no_auth`, and (port_problem's) for a `port` already in use.
     """
-    problem = exposure_problem(host, insecure_no_auth=insecure_no_auth)
+    problem = exposure_problem(host, insecure_no_auth=insecure_no_auth) or port_problem(host, port)
     if problem:
         raise ValueError(problem)
     command, env = serve_command(

@@ -26,6 +26,14 @@ MIN_PUBLISHED_DAYS = 7
 authors (0 is published), so a mean over the published days of a week that holds withheld ones
 would leave out low days and read high."""
 
+FLAGGED_SHARE = (
+    "the share flagged, not adjusted for marker error (Timelines shows the adjusted share where "
+    "the marker is validated)"
+)
+"""What forecasts, alerts and the Overview's rising series are computed on: the share of authors
+a marker flags (`prevalence`), never `adjusted_prevalence` (docs/prevalence.md, Known limits).
+Timelines shows the same series adjusted by default, so the other pages say which they show."""
+
 STALE_AFTER_DAYS = 2
 """A daily run keeps the newest day with data within this many days of today (a day's posts
 come in until its end, and the run that loads them goes the morning after)."""

@@ -15,6 +15,9 @@ echo "installing moodcast into .venv (torch CPU first; ~2 GB of packages, 4-5 mi
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet torch==2.13.0
-.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+# setuptools warns every editable install of a flat layout that same-named folders may shadow its
+# packages (here the folders are the packages): a block of asterisks that reads as a failure.
+PYTHONWARNINGS="ignore:Editable installation:UserWarning" \
+  .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 .venv/bin/python -m pip check
 echo "$want" > "$stamp"

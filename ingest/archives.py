@@ -1,5 +1,6 @@
-"""Archives and compressed streams that an input file may be instead of lines of posts, known by
-their magic bytes: what each is and the command that makes posts of it (ingest.inputs refuses
+"""Spreadsheets, archives and compressed streams that an input file may be instead of lines of
+posts, known by their magic bytes (a spreadsheet by its name too): what each is and the command
+that makes posts of it (ingest.inputs refuses
 such a file before a run, refuse_unsplittable)."""
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ ARCHIVES = (
 )
 """Magic bytes that open an archive moodcast does not read, what it is, and how to extract it.
 A tar archive is known by its first header block (_opens_tar)."""
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+"""Names of spreadsheet files: a zip archive (or, for .xls, an OLE2 compound file) of XML or
+binary sheets, which extracting does not make posts of."""
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SPREADSHEET_MEMBERS = (b"xl/", b"opendocument.spreadsheet")
+"""What the first bytes of an Excel or OpenDocument spreadsheet hold whatever its name: its
+sheets' folder, or its mimetype member."""
 
 COMPRESSED = (
     (b"\x1f\x8b", "gzip", ".gz", "gzip", "gunzip -c IN > OUT"),
@@ -44,13 +54,31 @@ def _opens_tar(head: bytes) -> bool:
     return True
 
 
+def _spreadsheet(path: str, raw: bytes, head: bytes) -> bool:
+    """Whether `path` is a spreadsheet: a zip or OLE2 file named as one (SPREADSHEET_SUFFIXES),
+    or a zip whose first bytes name a spreadsheet's members."""
+    if not raw.startswith((b"PK\x03\x04", _OLE2)):
+        return False
+    named = path.lower().endswith(SPREADSHEET_SUFFIXES)
+    return named or (raw.startswith(b"PK") and any(m in head[:4096] for m in _SPREADSHEET_MEMBERS))
+
+
 def archive_advice(path: str, raw: bytes, head: bytes, *, decompressed: str | None) -> str:
-    """What to do with a JSON Lines or CSV file `path` whose first stored bytes `raw` open an
-    archive (ARCHIVES), or whose first bytes as read, `head` (after the decompression its name
-    asks for, `decompressed`: an ingest.lines.compression kind or None), a tar archive; or
-    whose `raw` opens a compressed stream (COMPRESSED) that `decompressed` does not undo. Read
-    as lines, such a file gives a few dead letters, or is refused as binary data. Empty for any
-    other file."""
+    """What to do with a JSON Lines or CSV file `path` that is a spreadsheet (_spreadsheet:
+    saved as CSV, not extracted), or whose first stored bytes `raw` open an archive (ARCHIVES),
+    or whose first bytes as read, `head` (after the decompression its name asks for,
+    `decompressed`: an ingest.lines.compression kind or None), a tar archive; or whose `raw`
+    opens a compressed stream (COMPRESSED) that `decompressed` does not undo. Read as lines,
+    such a file gives a few dead letters, or is refused as binary data. Empty for any other
+    file."""
+    if _spreadsheet(path, raw, head):
+        return (
+            f"{path} is a spreadsheet (Excel or OpenDocument), not a file of posts: moodcast "
+            "reads JSON Lines, CSV and Parquet. Save it as CSV from the spreadsheet program "
+            "(Excel: Save As, CSV UTF-8), or convert it, e.g. with pandas (openpyxl reads .xlsx): "
+            "python3 -c \"import pandas; pandas.read_excel('IN').to_csv('OUT.csv', index=False)\", "
+            "and give moodcast the CSV (--mapping names its columns, README: Inputs)"
+        )
     archive = next(((what, how) for magic, what, how in ARCHIVES if raw.startswith(magic)), None)
     if archive is None and _opens_tar(head):
         archive = ("a tar archive", "tar -xf IN -C DIR")

@@ -39,15 +39,16 @@ from transforms.zero_shot import adapted_digest
 
 def labelled_markers(labels: pl.DataFrame, markers: Mapping[str, Marker]) -> dict[str, Marker]:
     """The markers with a label column of their name in `labels`; TaggingError when none,
-    naming the label columns there are and what to do."""
+    naming the labels there are (0/1 columns, or the classes of a column of class names, which
+    label_files.read_labels makes columns) and what to do."""
     labelled = {name: marker for name, marker in markers.items() if name in labels.columns}
     if not labelled:
         found = [c for c in labels.columns if c not in ("id", "text", "lang")]
         raise TaggingError(
-            f"no label column is named after a marker (label columns: "
-            f"{', '.join(found) or 'none'}); rename each 0/1 column after the marker it "
-            f"labels, one of {', '.join(markers)}, or make markers of those names with "
-            "`moodcast markers train`"
+            f"no label is named after a marker (label columns, or classes of a column of "
+            f"class names: {', '.join(found) or 'none'}); rename each 0/1 column, or write each "
+            f"class, as the marker it labels (`sad` → `sadness`), one of {', '.join(markers)}, "
+            "or make markers of those names with `moodcast markers train`"
         )
     return labelled
 

@@ -55,6 +55,14 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
 DEMO_START, DEMO_DAYS = date(2025, 1, 6), 365
 """The demo's sample: its first day and length (its run is as of its last day)."""
 
+DEMO_PLANTED = (
+    "The sample plants malformed records, repeated lines, reposts and posts dated in the future "
+    "on purpose (moodcast.sample): they are the dead letters, duplicates and filtered posts "
+    "counted above, which the dashboard's Data health page lists by reason."
+)
+"""What the demo says after its run's summary, whose dead letters would otherwise read as
+errors."""
+
 BEAM_COMMANDS = frozenset({"run"})
 """Commands that pass the flags after `--` to Beam."""
 
@@ -227,10 +235,21 @@ def sample(
 
 @main.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="File format of the three tables.",
 )
 @click.option(
-    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write timelines, forecasts, alerts, data_dictionary.md and "
+    "manifest.json into (not the data directory's own exports, which each run replaces).",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
@@ -259,28 +278,29 @@ def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None
     """Serve the Streamlit dashboard (read-only on the warehouse). A non-loopback --host needs
     sign-in configured, or --insecure-no-auth."""
     settings = load_settings(data_dir)
-    try:
-        _serve(settings, host=host, port=port, insecure_no_auth=insecure_no_auth)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
+    _serve(settings, host=host, port=port, insecure_no_auth=insecure_no_auth)
 
 
 def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool = False) -> NoReturn:
     """Become the dashboard server (dashboard.serve.serve) on `host:port`, showing the
     published warehouse of `settings` with their k, time zone, privacy mode and week grain.
-    Raises ValueError for a non-loopback `host` without sign-in or `insecure_no_auth`."""
+    Raises ConfigError for a non-loopback `host` without sign-in or `insecure_no_auth`, and for
+    a `port` already in use."""
     from dashboard.serve import serve
 
-    serve(
-        settings.data_dir,
-        host=host,
-        port=port,
-        k=settings.k,
-        tz=settings.tz,
-        insecure_no_auth=insecure_no_auth,
-        privacy=settings.privacy,
-        week_grain=settings.week_grain,
-    )
+    try:
+        serve(
+            settings.data_dir,
+            host=host,
+            port=port,
+            k=settings.k,
+            tz=settings.tz,
+            insecure_no_auth=insecure_no_auth,
+            privacy=settings.privacy,
+            week_grain=settings.week_grain,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 @main.command()
@@ -300,10 +320,17 @@ def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool =
 def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashboard: bool) -> None:
     """End to end on the embedded defaults: sample corpus → run (as of the sample's last day) →
     exports → dashboard."""
+    from dashboard.serve import port_problem
+
+    settings = load_settings(data_dir)
+    if not no_dashboard and (problem := port_problem("127.0.0.1", port)):
+        raise ConfigError(
+            f"{problem} moodcast demo ends by serving the dashboard there, so it stopped before "
+            "its run (--no-dashboard runs it without serving)."
+        )
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
 
-    settings = load_settings(data_dir)
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
@@ -312,6 +339,7 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     click.echo(f"running as of {as_of}, the sample's last day", err=True)
     summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
     click.echo(summary.describe(), err=True)
+    click.echo(DEMO_PLANTED, err=True)
     click.echo(f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}", err=True)
     if not no_dashboard:
         click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)

@@ -16,6 +16,7 @@ import orjson
 
 from moodcast import sample_phrases as phrases
 from moodcast.sample_waves import Wave
+from transforms.contracts import MAX_TEXT_CHARS
 
 LANG_TAGS = {"en": "en-US", "es": "es-US"}
 TAGGED_LANG_SHARE = 0.10
@@ -209,5 +210,5 @@ def _corrupt(kind: str, record: dict, line: bytes, i: int) -> bytes:
         return orjson.dumps(broken).replace(_BAD_BYTES_TOKEN.encode(), b"caf\xe9 \xff\xfe")
     elif kind == "oversized_text":
         text = record["text"]
-        broken["text"] = " ".join([text] * (10_001 // (len(text) + 1) + 2))
+        broken["text"] = " ".join([text] * ((MAX_TEXT_CHARS + 1) // (len(text) + 1) + 2))
     return orjson.dumps(broken)

@@ -8,8 +8,9 @@ from dashboard import controls, data, summaries
 
 st.title("Alerts")
 st.caption(
-    "Periods when a marker's share of authors is, or is forecast to be, unusually high. They "
-    "describe statistical signals in a population, never a diagnosis of anyone. `issued on` "
+    "Periods when a marker's share of authors is, or is forecast to be, unusually high: "
+    f"{summaries.FLAGGED_SHARE}. They describe statistical signals in a population, never a "
+    "diagnosis of anyone. `issued on` "
     "is the first run that raised an alert (the latest day of data it saw); a period's start "
     "can be earlier, where the rise began."
 )

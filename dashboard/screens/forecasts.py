@@ -60,6 +60,7 @@ if not observed.is_empty():
     since = observed.get_column("day").max() - timedelta(days=HISTORY_DAYS)
     observed = observed.filter(pl.col("day") > since)
 st.caption(
+    f"Shares of authors: {summaries.FLAGGED_SHARE}. "
     "Light blue: daily share · dark blue: 7-day mean · orange: forecast "
     f"{summaries.forecast_grain(grain)} with 80% (darker) and 95% intervals, dashed "
     "vermillion: its mean · pink shading: alert periods."

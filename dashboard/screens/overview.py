@@ -60,8 +60,9 @@ else:
 
 st.subheader("Rising fastest")
 st.caption(
-    "Mean share over the last 7 days against the 7 days before, per series; only series with "
-    f"at least {summaries.MIN_PUBLISHED_DAYS} published days in each week."
+    "Mean share of authors over the last 7 days against the 7 days before, per series: "
+    f"{summaries.FLAGGED_SHARE}; only series with at least {summaries.MIN_PUBLISHED_DAYS} "
+    "published days in each week."
 )
 rising = (
     summaries.rising(data.recent_days(published, 14, data.k()), last_day=last_day)

@@ -211,6 +211,16 @@ def test_forecasts_page_shows_bands_and_the_model_choice(on_published):
     assert not at.exception
 
 
+@pytest.mark.parametrize("name", ["overview", "forecasts", "alerts"])
+def test_pages_of_the_flagged_share_say_it_is_not_adjusted(on_published, name):
+    """Forecasts, alerts and the rising series are computed on the share flagged, while
+    Timelines charts the same series adjusted for marker error by default: an analyst who
+    compares them must be told which share each page shows."""
+    at = page(name).run()
+    assert not at.exception
+    assert any("the share flagged, not adjusted for marker error" in c.value for c in at.caption)
+
+
 def test_alerts_page_links_each_alert_to_its_timeline(on_published):
     at = page("alerts").run()
     assert not at.exception

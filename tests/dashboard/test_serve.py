@@ -73,6 +73,38 @@ def test_sigterm_to_moodcast_dashboard_leaves_nothing_listening(tmp_path):
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "something still listens"
 
 
+def _moodcast(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_a_port_in_use_is_an_error_that_names_another_port(tmp_path):
+    """A second `moodcast dashboard` (or demo) while the first still serves got Streamlit's
+    bare `Port 8501 is not available`, exit 1; the demo only after a whole run."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = _moodcast("dashboard", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+        assert served.returncode == 3, served.stderr
+        assert f"Error: port {port} of 127.0.0.1 is already in use" in served.stderr
+        assert f"--port {port + 1}" in served.stderr
+        demo = _moodcast(
+            "demo",
+            "--port",
+            str(port),
+            "--posts",
+            "200",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--sample-dir",
+            str(tmp_path / "sample"),
+        )
+        assert demo.returncode == 3, demo.stderr
+        assert "--no-dashboard" in demo.stderr
+        assert not (tmp_path / "sample").exists() and not (tmp_path / "data").exists()
+
+
 def test_the_served_app_is_told_the_privacy_mode_and_the_week_grain(tmp_path):
     _, env = serve_command(tmp_path, k=5, tz="UTC", privacy="dp", week_grain="epi_week")
     assert (env["MOODCAST_K"], env["MOODCAST_PRIVACY"]) == ("5", "dp")

@@ -118,7 +118,28 @@ def _archive(kind: str, records: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _spreadsheet(members: dict[str, bytes]) -> bytes:
+    """A zip of `members`, as Excel and LibreOffice write a workbook."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+_XLSX = _spreadsheet(
+    {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+     "xl/worksheets/sheet1.xml": b"<worksheet/>"}
+)  # fmt: skip
+_ODS = _spreadsheet(
+    {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}
+)
+
 _ARCHIVES = [
+    ("posts.xlsx", _XLSX, "is a spreadsheet .*Save it as CSV"),
+    ("export.csv", _XLSX, "is a spreadsheet .*Save it as CSV"),
+    ("posts.ods", _ODS, "is a spreadsheet .*Save it as CSV"),
+    ("posts.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + _NOISE * 300, "is a spreadsheet"),
     ("posts.zip", _archive("zip", jsonl_posts(3)), "a zip archive.*unzip"),
     ("big.zip", _archive("zip", random.Random(0).randbytes(200_000)), "a zip archive.*unzip"),
     ("posts.tar", _archive("tar", jsonl_posts(3)), "a tar archive.*tar -xf"),

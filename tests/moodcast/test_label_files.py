@@ -221,7 +221,15 @@ def test_a_bom_crlf_file_with_other_column_names_a_pandas_index_and_repeated_ids
 def test_label_columns_named_after_no_marker_are_named_with_what_to_do(tmp_path, data):
     path = _write(tmp_path, "sad.csv", pl.DataFrame({"text": TEXTS, "lang": "fr", "sad": GOLD}))
     result = _run("markers", "evaluate", "--labels", path, "--data-dir", data, ok=False)
-    assert "label columns: sad" in result.output and "rename each 0/1 column" in result.output
+    assert "class names: sad)" in result.output and "rename each 0/1 column" in result.output
+    classes = _write(
+        tmp_path,
+        "classes.csv",
+        pl.DataFrame({"text": TEXTS, "emotion": ["sad" if g else "neutral" for g in GOLD]}),
+    )
+    result = _run("markers", "evaluate", "--labels", classes, "--data-dir", data, ok=False)
+    assert "class names: neutral, sad)" in result.output, result.output
+    assert "or write each class, as the marker it labels (`sad` → `sadness`)" in result.output
     both = _write(
         tmp_path,
         "both.csv",

@@ -281,6 +281,7 @@ def test_demo_keeps_the_raw_sample_outside_the_data_dir(tmp_path):
     ).exists()
     assert not any(path.name == "posts.jsonl" for path in data_dir.rglob("*"))
     assert "read 3,000 posts" in result.output
+    assert "dead-lettered" in result.output and "plants malformed records" in result.output
     assert f"data dictionary) in {data_dir / 'exports'}" in result.output
     texts = {
         orjson.loads(line)["text"][:30]
