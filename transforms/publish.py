@@ -223,9 +223,34 @@ def published_timelines(
     `choose_grains` chose days, the week's (or 8-week period's) cell where it chose that, and
     one `withheld` row per withheld period. Every published row's `prevalence` is over its
     AUTHOR_DAY_COUNTS (`week_prevalence` for a period's cell)."""
+    return _timelines(daily, weeks, _choice(daily, weeks, k=k, week_grain=week_grain), week_grain)
+
+
+def published_release(
+    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`(published_timelines, published_days)` of the same `daily` and `weeks` at `k`, with the
+    grains chosen once (`choose_grains`) for both."""
+    choice = _choice(daily, weeks, k=k, week_grain=week_grain)
+    return (
+        _timelines(daily, weeks, choice, week_grain),
+        _days(daily, weeks, choice, week_grain),
+    )
+
+
+def _choice(
+    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """`choose_grains` at `k`, which must be at least 1."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
-    choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
+    return choose_grains(daily, weeks, k=k, week_grain=week_grain)
+
+
+def _timelines(
+    daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """`published_timelines` of `choice` (`choose_grains` of the same cells)."""
     on = [*SERIES_KEYS, "period_start"]
     day_rows = (
         daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
@@ -384,9 +409,13 @@ def published_days(
     `week_prevalence`; `grain` the period's); a day of a withheld period has `suppressed` true,
     `grain` the withheld period's, and every count and prevalence null. Same order as
     `daily`."""
-    if k < 1:
-        raise ValueError(f"k must be at least 1, not {k}")
-    choice = choose_grains(daily, weeks, k=k, week_grain=week_grain)
+    return _days(daily, weeks, _choice(daily, weeks, k=k, week_grain=week_grain), week_grain)
+
+
+def _days(
+    daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """`published_days` of `choice` (`choose_grains` of the same cells)."""
     counts = [*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, *PREVALENCE_COLUMNS]
     values = week_prevalence(weeks).select(
         *SERIES_KEYS, "grain", "period_start", *(pl.col(c).alias(f"_cell_{c}") for c in counts)

@@ -288,8 +288,8 @@ def with_adjusted_prevalence(
     each language that is not validated or is so hidden, its reason and its share of the
     units (`% of authors`, or what `units` names, or `% of author-days` in a row of a `grain`
     above a day; of the roll-up row's units where a language is hidden; `suppressed` or `published by <grain>`
-    for that one). Where neither VALIDATED nor BOUNDED, the adjusted
-    columns are null: never a silent zero.
+    for that one). Where neither VALIDATED nor BOUNDED, and in a suppressed row (null units, a
+    roll-up's included), the adjusted columns are null: never a silent zero.
     """
     counts = AUTHOR_DAY_COUNTS if set(AUTHOR_DAY_COUNTS) <= set(daily.columns) else _AUTHORS
     theta, variance = _estimate(daily, z=z)
@@ -315,7 +315,7 @@ def with_adjusted_prevalence(
         )
     )
     found = rolled_up(found, max_bounded_share, grains="grain" in daily.columns, units=units)
-    published = pl.col("_status").is_in([VALIDATED, BOUNDED])
+    published = pl.col("_status").is_in([VALIDATED, BOUNDED]) & pl.col("_units").is_not_null()
     half = z * pl.col("_var").sqrt()
     lo = (pl.col("_theta") - half - pl.col("_below")).clip(0.0, 1.0)
     hi = (pl.col("_theta") + half + pl.col("_above")).clip(0.0, 1.0)

@@ -12,9 +12,10 @@ import polars as pl
 from transforms.validation import BOUNDED, HIDDEN_PART, MIXED, STATUS, VALIDATED
 
 MAX_BOUNDED_SHARE = 0.05
-"""The largest share of a `lang = all` roll-up's authors that its languages without validated
-rates may hold while its adjusted share is published, their part bounded between 0 and 1
-(BOUNDED; docs/prevalence.md, "Roll-ups")."""
+"""The largest share of a `lang = all` roll-up's units (authors; author-days in a row of a
+week or 8-week period) that its languages without validated rates may hold while its adjusted
+share is published, their part bounded between 0 and 1 (BOUNDED; docs/prevalence.md,
+"Roll-ups")."""
 
 _CELL = ("day", "region", "marker", "marker_version")
 

@@ -43,5 +43,7 @@ STATUS = pl.Enum(
 )
 """Every validation status, as a polars Enum (cheap to compare and group). A roll-up's
 `validation` that is BOUNDED, MIXED or HIDDEN_PART goes on to name its languages that are not
-validated or suppressed (`with_adjusted_prevalence`), except a HIDDEN_PART roll-up with no
-language row of its own period, which has none to name."""
+validated, suppressed or published by another period (`with_adjusted_prevalence`), except a
+HIDDEN_PART roll-up given no language row at all, which has none to name; a published
+roll-up always has them (transforms.publish.adjusted_timelines joins the languages of other
+periods)."""

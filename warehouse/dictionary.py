@@ -94,8 +94,7 @@ COLUMNS: dict[str, str] = {
     "week or 8-week period). A suppressed language cell, validated or not, is named `suppressed` (one of "
     "another period than the row, `published by` its grain) and withholds the row's adjusted "
     "share (`not validated: some language of this roll-up is suppressed or published by "
-    "another period, so it cannot be combined` where every language is validated, or where "
-    "no language row has the row's own period).",
+    "another period, so it cannot be combined` where every language is validated).",
     "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday), `epi_week` "
     "(CDC epidemiological week, Sunday–Saturday), or `iso_8week` / `epi_8week` (eight whole "
     "weeks of that kind, 56 days on a fixed grid). A week is published where some of its days "

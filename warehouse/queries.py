@@ -30,8 +30,7 @@ from transforms.publish import (
     WeekGrain,
     adjusted_days,
     adjusted_timelines,
-    published_days,
-    published_timelines,
+    published_release,
 )
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
@@ -211,8 +210,7 @@ def daily(
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
-    days = published_days(whole, weeks, k=k, week_grain=week_grain)
-    timelines = published_timelines(whole, weeks, k=k, week_grain=week_grain)
+    timelines, days = published_release(whole, weeks, k=k, week_grain=week_grain)
     rows = adjusted_days(
         days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
@@ -286,8 +284,7 @@ def published(
     published by another period or withheld. Sorted by series, then period."""
     daily = current_daily(con)
     weeks = publishable_periods(con, week_grain=week_grain)
-    rows = published_timelines(daily, weeks, k=k, week_grain=week_grain)
-    days = published_days(daily, weeks, k=k, week_grain=week_grain)
+    rows, days = published_release(daily, weeks, k=k, week_grain=week_grain)
     rates = merged_rates(None) if rates is None else rates
     adjusted = adjusted_timelines(rows, days, rates).sort(
         "marker", "region", "lang", "period_start", "marker_version"

@@ -7,7 +7,12 @@ import pytest
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.periods import periods_of
 from transforms.privacy import lonely_cells, protect_lines
-from transforms.publish import choose_grains, published_days, published_timelines
+from transforms.publish import (
+    choose_grains,
+    published_days,
+    published_release,
+    published_timelines,
+)
 
 MONDAY = date(2025, 3, 3)
 
@@ -275,3 +280,31 @@ def test_one_withheld_week_in_eight_moves_the_series_to_its_eight_week_periods()
     assert choice.select("grain", "period_start", "choice").rows() == [
         ("iso_8week", EIGHT, "8week")
     ]
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4, 6])
+def test_a_release_chosen_once_is_the_timelines_and_the_days_chosen_apart(seed):
+    """`published_release` shares one grain choice between the two views the warehouse
+    queries read: each equals its own function's, on tables (these seeds) whose series are
+    published by day, week and 8-week period, and withheld."""
+    rng = random.Random(seed)
+    children = {
+        (region, lang): (rng.choice([8, 30, 300]), rng.choice([0, 2, 40]), rng.choice([0, 3, 12]))
+        for region in ("a", "b")
+        for lang in ("en", "es")
+    }
+    cells = dict(children)
+    for axis in (0, 1):
+        for key in {c[1 - axis] for c in children}:
+            members = [v for c, v in children.items() if c[1 - axis] == key]
+            cells[(ALL, key) if axis == 0 else (key, ALL)] = _summed(members)
+    cells[(ALL, ALL)] = _summed(children.values())
+    daily, periods = _eight_weeks(cells)
+    timelines, days = published_release(daily, periods, k=11, week_grain="iso_week")
+    assert timelines.equals(published_timelines(daily, periods, k=11, week_grain="iso_week"))
+    assert days.equals(published_days(daily, periods, k=11, week_grain="iso_week"))
+
+
+def _summed(cells) -> tuple[int, int, int]:
+    """A roll-up of `_eight_weeks` cells, assuming authors stay in one cell."""
+    return tuple(sum(cell[i] for cell in cells) for i in range(3))

@@ -129,6 +129,26 @@ def test_a_rollup_with_a_suppressed_language_publishes_no_adjusted_share():
     assert not pl.select(has_adjusted(pl.lit(HIDDEN_PART))).item()
 
 
+def test_a_suppressed_rollup_publishes_no_adjusted_share_whatever_its_languages_hold():
+    """A roll-up cell suppressed itself (null counts: `queries.daily(all_versions=True)`
+    suppresses cell by cell) withholds its adjusted share like any suppressed cell, even where
+    its languages are published and validated: it was combined from them and published."""
+    rates = conform_rates(
+        pl.DataFrame(
+            [_SAD_EN | {"fp": 50, "tn": 450}, _SAD_EN | {"lang": "es", "fp": 50, "tn": 450}]
+        )
+    )
+    cells = _cells(
+        ("all", "sad", "v1", None, None),
+        ("en", "sad", "v1", 1000, 300),
+        ("es", "sad", "v1", 500, 100),
+    )
+    out = with_adjusted_prevalence(cells, rates)
+    assert out.get_column("adjusted_prevalence").is_null().to_list() == [True, False, False]
+    assert out.row(0, named=True)["adjusted_prevalence_lo"] is None
+    assert out.row(0, named=True)["adjusted_prevalence_hi"] is None
+
+
 def test_a_withheld_rollup_names_each_language_that_is_not_validated_and_why():
     rates = conform_rates(
         pl.DataFrame(
