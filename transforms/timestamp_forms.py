@@ -122,10 +122,11 @@ def _as_iso(field: Callable[[str], pl.Expr], form: str) -> pl.Expr:
 
 
 def zone_name(text: pl.Expr) -> pl.Expr:
-    """The zone name (ZONE_NAME) of stripped `text`, null where it has none or it is UTC, GMT
-    or UT (which the forms read where they read a name)."""
+    """The zone name (ZONE_NAME) of stripped `text`, null where it has none, it is UTC, GMT or
+    UT (which the forms read where they read a name), or AM or PM (a 12-hour clock's, no
+    zone: its time is not the one written, so writing an offset in their place is no fix)."""
     name = text.str.extract(ZONE_NAME, 2)
-    return pl.when(name.is_in(["UTC", "GMT", "UT"]).not_()).then(name)
+    return pl.when(name.is_in(["UTC", "GMT", "UT", "AM", "PM"]).not_()).then(name)
 
 
 def zone_name_as_utc(text: pl.Expr) -> pl.Expr:

@@ -350,6 +350,18 @@ def test_zone_names_are_dead_letters_that_name_them_not_guesses():
     assert named[0] == "timestamp with zone name EST instead of an offset"
 
 
+def test_a_12_hour_clocks_am_or_pm_is_not_taken_for_a_zone_name():
+    """Regression: `2024-03-01 01:30:00 PM` was a dead letter with zone name PM, whose advice
+    (write the offset in its place) turned 13:30 into 01:30."""
+    raw = ["2024-03-01 01:30:00 PM", "2024-03-01T12:30 AM", "Fri Mar 01 01:30:00 PM 2024"]
+    lines = _lines(*({"id": str(i), "created_at": at, "text": "x"} for i, at in enumerate(raw)))
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    _, dead = validate(records, source_tz="UTC")
+    assert dead["reason"].to_list() == [UNPARSEABLE_TIMESTAMP] * 3
+    reasons = dict(dead.group_by("reason").len().iter_rows())
+    assert not any("is a name" in advice for advice in timestamp_advice(reasons))
+
+
 def test_the_advice_on_zone_names_names_them_and_says_to_write_an_offset():
     reasons = {ZONE_NAMED_TIMESTAMP.format("IST"): 2, ZONE_NAMED_TIMESTAMP.format("CST"): 1}
     advice = timestamp_advice(reasons)

@@ -58,7 +58,7 @@ def zones(hours: int):
     return st.one_of(
         st.sampled_from(["", "Z", "z", "+00:00", "-00:00", "+0100", "+01", "UTC", " Z", "U",
                          " UTC", "GMT", " GMT", "  UTC", "utc", " +01:00", "+1", "+010",
-                         " EST", "CST", " CEST", " ChST", " ABCDEF", " +0000 UTC", " -0500 EST",
+                         " EST", "CST", " CEST", " ChST", " ABCDEF", " PM", "AM", " +0000 UTC", " -0500 EST",
                          " +0300 +03", " +0545 +0545", " +00:00 UTC", " +0000  UTC",
                          "+0000 UTC", " +0000 utc", " +0000 ABCDEF", " +000 UTC", " +0000 +3",
                          " +0000 U", " +0000 ", " -2400 EST"]),
