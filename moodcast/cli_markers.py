@@ -74,7 +74,11 @@ def tag(
         told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
         raise InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
     click.echo(read.describe(), err=True)
-    click.echo(f"tagged {read.valid:,} posts with {len(markers)} markers into {out}", err=True)
+    click.echo(
+        f"tagged {read.valid:,} post{'s' * (read.valid != 1)} with {len(markers)} "
+        f"marker{'s' * (len(markers) != 1)} into {out}",
+        err=True,
+    )
 
 
 @click.group()
