@@ -161,6 +161,29 @@ def open_alerts(alerts: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     return by_severity(alerts.filter(last_day >= as_of))
 
 
+def nothing_to_chart(observed: pl.DataFrame, forecast: pl.DataFrame, *, k: int) -> str | None:
+    """Why a series' Forecasts chart is not drawn, in too_rare's words (as Timelines says it):
+    its history `observed` is not worth a chart and its `forecast` (one model's rows, or none)
+    has no 95% upper bound above 0, so the chart would be a flat line on one tick at 0; None
+    where it is drawn."""
+    reason = too_rare(observed, k=k)
+    if reason is None or (forecast.get_column("hi_95").fill_null(0) > 0).any():
+        return None
+    return reason
+
+
+def no_open_alert(as_of: date, last_day: date | None) -> str:
+    """The Overview's sentence when no alert period is open on `as_of` (the date of the latest
+    good run: its --as-of, else the day it ran; else `last_day`, the data's last day), naming
+    the data's last day where that is another."""
+    if last_day is None or last_day == as_of:
+        return f"No alert period is open on {as_of:%-d %B %Y}, the last day of the data."
+    return (
+        f"No alert period is open on {as_of:%-d %B %Y}, the date of the latest run; its data "
+        f"end on {last_day:%-d %B %Y}."
+    )
+
+
 def most_severe(alerts: pl.DataFrame) -> tuple[str, str, str] | None:
     """`(marker, region, lang)` of the most severe, most recent alert; None without alerts."""
     if alerts.is_empty():
@@ -271,7 +294,8 @@ def how_alerts_work(rule: TrailingP90Rule = DEFAULT_RULE) -> str:
         "their own rule, stated in each alert's reason; most grade them with the same cut-offs "
         "(MEM grades by its intensity levels). "
         "Every alert is a statistical signal in a "
-        "population, never a diagnosis of anyone; small cells are never shown."
+        "population, never a diagnosis of anyone; a cell too small to publish is never shown "
+        "by day, only within its week or 8-week period where that has enough authors."
     )
 
 

@@ -243,6 +243,32 @@ def json_document_advice(path: str) -> str:
     return ""
 
 
+def peek_record(path: str) -> dict:
+    """A post file's first record as read (transforms.presets.suggest_reading judges it): a
+    JSON line's object, a CSV's first row keyed by its header (values "" where it holds only
+    the header), a Parquet file's first row. Empty when none can be read; never raises for a
+    malformed file."""
+    kind = file_format(path)
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            if kind == "parquet":
+                rows = next(pq.ParquetFile(handle).iter_batches(batch_size=1), None)
+                return rows.to_pylist()[0] if rows is not None and rows.num_rows else {}
+            lines = (
+                raw.decode("utf-8", "replace").lstrip("\ufeff")
+                for raw in FileLines(handle, compression(path))
+                if raw.strip()
+            )
+            if kind == "csv":
+                rows = csv.reader(lines)
+                header = next(rows)
+                return dict(zip(header, next(rows, [""] * len(header)), strict=False))
+            record = json.loads(next(lines))
+            return record if isinstance(record, dict) else {}
+    except (OSError, ValueError, StopIteration):
+        return {}
+
+
 def peek_fields(path: str, *, limit: int = 40) -> list[str]:
     """The field names of a post file's first record, at most `limit`: a CSV's header, a Parquet
     schema, the keys of the first JSON object. Empty when none can be read; never raises for a

@@ -60,19 +60,25 @@ def tag(
         mapping=settings.record_mapping, max_text_chars=settings.max_text_chars, rule=rule,
     )  # fmt: skip
     if not read.valid:
-        from ingest.sources import peek_fields
+        from ingest.sources import peek_fields, peek_record
         from transforms.presets import suggest_reading
         from transforms.timestamp_forms import timestamp_advice, timestamps_alone
 
         fields = peek_fields(str(input_path))
         held = f"It has the fields {', '.join(fields)}." if fields else ""
         advice = (
-            [suggest_reading(fields)] if fields and not timestamps_alone(read.dead_letters) else []
+            [suggest_reading(peek_record(str(input_path)))]
+            if fields and not timestamps_alone(read.dead_letters)
+            else []
         )
         told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
         raise InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
     click.echo(read.describe(), err=True)
-    click.echo(f"tagged {read.valid:,} posts with {len(markers)} markers into {out}", err=True)
+    click.echo(
+        f"tagged {read.valid:,} post{'s' * (read.valid != 1)} with {len(markers)} "
+        f"marker{'s' * (len(markers) != 1)} into {out}",
+        err=True,
+    )
 
 
 @click.group()

@@ -94,13 +94,21 @@ CLASS_COLUMN_QUALIFIERS = (
 
 
 NAMING_ADVICE = (
-    "name a 0/1 label column after its marker (`sad` → `sadness`), and a column of class names "
-    "with words such as label, class, category, emotion or sentiment (etiqueta, clase, "
-    "emoción, sentimiento; `y` and `gold` too), beside qualifiers such as name, text or true "
-    "at most (`Emotion_Label`, `class_name`; not `author_label` or `target`); or name the label "
-    "columns with --label-cols in `markers train`"
+    "name a column of class names with words such as label, class, category, emotion or "
+    "sentiment (etiqueta, clase, emoción, sentimiento; `y` and `gold` too), beside qualifiers "
+    "such as name, text or true at most (`Emotion_Label`, `class_name`; not `author_label` or "
+    "`target`), and write each class as the marker it labels (`sad` → `sadness`); name a 0/1 "
+    "label column after its marker; or name the label columns with --label-cols in "
+    "`markers train`"
 )
 """What the notes and errors on label columns tell a user to do."""
+
+MIXED_ADVICE = (
+    "class names are read only from a file without 0/1 label columns: write each class as a 0/1 "
+    "column named after the marker it labels (`sad` → `sadness`), or give the column of class "
+    "names a file of its own"
+)
+"""What the note on a column of class names beside 0/1 label columns tells a user to do."""
 
 
 def class_column_name(column: str) -> bool:
@@ -139,7 +147,8 @@ def read_labels(
     out. Label columns: `label_cols`, else every column but the text, `id` and `lang` that
     holds 0/1 labels, or, in a file without 0/1 label columns, class names that make marker
     names in a column whose name says so (class_column_name); the others are left out and
-    named in a note (a column of words such as authors' handles is not a label). Label values
+    named in a note (a column of words such as authors' handles is not a label; a column of
+    class names beside 0/1 label columns in a note of its own, MIXED_ADVICE). Label values
     POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that row is not labelled for that
     column), except in a column of 1s and blanks alone, where a blank is a 0 (counted in a
     note); a column with other values is a column of class names, and a column of blanks alone
@@ -176,7 +185,13 @@ def read_labels(
             f"no label columns in {path}: none of {', '.join(candidates) or 'its columns'} holds "
             f"0/1 labels or class names under a name that says so; {NAMING_ADVICE}"
         )
-    if left := [c for c in candidates if c not in chosen]:
+    left = [c for c in candidates if c not in chosen]
+    if classes := [c for c in left if binary and _classes(labels, c)]:
+        notes.append(
+            f"columns of class names left out beside the 0/1 label columns: {', '.join(classes)} "
+            f"({MIXED_ADVICE})"
+        )
+    if left := [c for c in left if c not in classes]:
         notes.append(
             f"columns left out, {'not 0/1 labels' if binary else 'neither 0/1 labels nor class names'}: "
             f"{', '.join(left)} ({NAMING_ADVICE})"

@@ -27,7 +27,7 @@ from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
-from ingest.sources import json_document_advice, peek_fields
+from ingest.sources import json_document_advice, peek_fields, peek_record
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
@@ -331,7 +331,11 @@ def _no_usable_post(
     advice = (
         []
         if timestamps_alone(summary.dead_letter_reasons)
-        else [suggest_reading(fields) if fields else json_document_advice(files[0].path)]
+        else [
+            suggest_reading(peek_record(files[0].path))
+            if fields
+            else json_document_advice(files[0].path)
+        ]
     )
     advice.extend(timestamp_advice(summary.dead_letter_reasons))
     if summary.filtered.get("future timestamp"):

@@ -66,7 +66,8 @@ class RunSummary:
         per_file = "; ".join(f"{p}: {r:,} read, {d:,} dead-lettered" for p, r, d in damaged[:5])
         relabelled = ", ".join(f"{n:,} {why}" for why, n in sorted(self.relabelled.items()))
         skipped = "; ".join(
-            f"{n:,} series: {_clause(why)}" for why, n in sorted(self.not_forecast.items())
+            f"{n:,} series{', each' if n > 1 and why[:1].isupper() else ''}: {_clause(why)}"
+            for why, n in sorted(self.not_forecast.items())
         )
         return (
             f"run {self.run_id}: read {self.read:,} posts from {len(self.files):,} file(s); "
@@ -88,7 +89,8 @@ class RunSummary:
 def _clause(reason: str) -> str:
     """A reason why series were not forecast, as a clause of the summary's sentence: a reason
     written as a sentence (transforms.series.left_out_reason, forecasting's notes) without its
-    capital and full stop."""
+    capital and full stop (the summary puts `each` before such a sentence about one series
+    where it stands for several: `18 series, each: its cells fall below k`)."""
     if reason[:1].isupper() and reason[1:2].islower():
         reason = reason[0].lower() + reason[1:]
     return reason.removesuffix(".")

@@ -16,6 +16,7 @@ under their own Post names. The presets' per-platform rules are in transforms.pl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -193,15 +194,17 @@ PRESET_SIGNS = {
 FIELD_ALIASES = {
     "id": ("post_id", "tweet_id", "status_id", "comment_id", "message_id", "uri", "name", "uuid"),
     "created_at": ("created_utc", "timestamp", "date", "datetime", "time", "created", "createdAt",
-                   "published", "posted_at", "date_time", "ts"),
+                   "published", "posted_at", "sent_at", "date_time", "ts"),
     "text": ("body", "content", "message", "full_text", "tweet", "post", "post_text", "comment",
              "selftext", "caption", "msg"),
     "author_id": ("author", "user", "user_id", "userid", "username", "user_name", "screen_name",
-                  "handle", "author_name"),
+                  "handle", "user_handle", "author_name", "account.id", "user.id", "author.id"),
     "region": ("country", "country_code", "state", "province", "location"),
     "lang": ("language", "lang_code", "locale"),
 }  # fmt: skip
-"""Common source names of the Post fields, for the mapping `suggest_reading` drafts."""
+"""Common source names of the Post fields, for the mapping `suggest_reading` drafts. A name
+matches a field's whole dotted path or its last part, ignoring case, `_`, `-` and spaces
+(`PostID` is `post_id`, `meta.sent_at` is `sent_at`)."""
 
 
 OTHER_SEPARATORS = (";", "\t", "|")
@@ -225,28 +228,44 @@ def separator_advice(fields: Sequence[str]) -> str:
     )
 
 
-def suggest_reading(fields: Sequence[str]) -> str:
-    """One sentence on how to read a file whose records have `fields`: for a header read as
-    one field that holds another separator, separator_advice; else the preset whose
-    platform-only field names they carry (`--preset reddit`), else a mapping file drafted from
-    FIELD_ALIASES for the required Post fields it lacks, with `author_id` (a placeholder where
-    no field looks like it: without it no cell reaches k) and the `region` and `lang` it finds,
-    else nothing to suggest ("")."""
+def reads(record: Mapping, mapping: InputMapping) -> bool:
+    """Whether `mapping` finds every required Post field (POST_REQUIRED) of each record that
+    `record` holds as a non-empty string or number, as reading it needs."""
+    mapped = [map_record(item, mapping) for item in items(record, mapping)]
+    return bool(mapped) and all(
+        isinstance(post.get(name), str | int | float)
+        and not isinstance(post.get(name), bool)
+        and post.get(name) != ""
+        for post in mapped
+        for name in POST_REQUIRED
+    )
+
+
+def suggest_reading(record: Mapping) -> str:
+    """One sentence on how to read a file whose first record is `record` (a JSON object, a CSV
+    row keyed by its header, a Parquet row): for a header read as one field that holds another
+    separator, separator_advice; else the preset that reads the record (`reads`) and whose
+    platform-only field names it carries most (`--preset reddit`); else, unless the record has
+    the required Post fields, a mapping file drafted from FIELD_ALIASES for the ones it lacks,
+    matched against the dotted paths of its fields nested in objects too, with `author_id` (a
+    placeholder where no field looks like it: without it no cell reaches k) and the `region`
+    and `lang` it finds; else nothing to suggest ("")."""
+    fields = list(record)
     if advice := separator_advice(fields):
         return advice
     present = set(fields)
-    scores = {name: len(present & set(signs)) for name, signs in PRESET_SIGNS.items()}
-    best = max(scores, key=lambda name: scores[name])
-    if scores[best]:
+    scores = {
+        name: len(present & set(signs))
+        for name, signs in PRESET_SIGNS.items()
+        if reads(record, PRESETS[name])
+    }
+    best = max(scores, key=lambda name: scores[name], default=None)
+    if best is not None and scores[best]:
         return f"These look like {best} exports: read them with --preset {best}."
     if set(POST_REQUIRED) <= present:
         return ""
-    lowered = {f.lower(): f for f in fields}
-    found = {
-        name: next((lowered[a.lower()] for a in aliases if a.lower() in lowered), None)
-        for name, aliases in FIELD_ALIASES.items()
-        if name not in present
-    }
+    paths = _leaf_paths(record)
+    found = {name: _source(paths, name) for name in FIELD_ALIASES if name not in present}
     placeholder = "<the column that holds it>"
     lines = [
         f"{name} = {json.dumps(source or placeholder)}"
@@ -262,6 +281,36 @@ def suggest_reading(fields: Sequence[str]) -> str:
         "Read them with a mapping file (--mapping mapping.toml, or input_mapping in config.toml) "
         f"that names the source of each Post field, e.g.: {'; '.join(lines)}{why}."
     )
+
+
+def _leaf_paths(record: Mapping, prefix: str = "") -> list[str]:
+    """The dotted paths of `record`'s fields, those of nested objects instead of the object."""
+    return [
+        path
+        for key, value in record.items()
+        for path in (
+            _leaf_paths(value, f"{prefix}{key}.") if isinstance(value, Mapping) and value
+            else [f"{prefix}{key}"]
+        )
+    ]  # fmt: skip
+
+
+def _source(paths: Sequence[str], name: str) -> str | None:
+    """Which of the dotted `paths` holds Post field `name`: one written as `name` in another
+    case (`Text`), else the least nested that one of its FIELD_ALIASES names, whole or by its
+    last part (the earlier alias first); None where none does."""
+
+    def bare(path: str) -> str:
+        return re.sub(r"[_\-\s]", "", path.lower())
+
+    named = [
+        (path.count("."), rank, path)
+        for rank, alias in enumerate(FIELD_ALIASES[name])
+        for path in paths
+        if bare(alias) in (bare(path), bare(path.rpartition(".")[2]))
+    ]
+    same = [path for path in paths if bare(path) == bare(name)]
+    return same[0] if same else min(named)[2] if named else None
 
 
 def preset(name: str) -> InputMapping:

@@ -157,6 +157,16 @@ FILES: dict[str, str] = {
     "80% and 95% prediction intervals, by day, by week or by 8-week period (`grain`).",
     "alerts": "Upcoming or current high-prevalence periods found by the latest run.",
 }
+"""What each exported file holds, by stem."""
+
+DAY_ROWS = (
+    "Prevalence of each marker per region and language (current marker versions), roll-ups "
+    "included, one row per series and day: a day of a week (or 8-week period) published whole "
+    "carries that period's counts (`grain`); a day too small to publish at every grain has "
+    "`suppressed` true and its counts and prevalences empty, never zero."
+)
+"""What a timelines file of day rows holds (`suppressed` in place of `status`: the dashboard's
+downloads, warehouse.bundles)."""
 
 _TYPES = {
     pl.Date: "date",
@@ -184,7 +194,9 @@ def data_dictionary(
     budget: Budget | None = None,
 ) -> str:
     """Markdown describing each exported file (name → schema) and each of its columns, in
-    format `ext` (`csv` or `parquet`), or in each of several (one directory holding both).
+    format `ext` (`csv` or `parquet`), or in each of several (one directory holding both). A
+    file with a `suppressed` column is described as day rows (DAY_ROWS, and so is what
+    suppression withholds), others as the export writes them (FILES, `withheld` rows).
 
     Deterministic: the same arguments always give the same text.
     """
@@ -196,9 +208,11 @@ def data_dictionary(
     if budget is not None:
         lines += _differential_privacy(budget)
     else:
-        lines += _suppression(k=k, week_grain=week_grain)
+        day_rows = any("suppressed" in schema for schema in files.values())
+        lines += _suppression(k=k, week_grain=week_grain, day_rows=day_rows)
     for stem, schema in files.items():
-        lines += ["", f"## {', '.join(f'{stem}.{e}' for e in exts)}", "", FILES[stem], ""]
+        about = DAY_ROWS if "suppressed" in schema else FILES[stem]
+        lines += ["", f"## {', '.join(f'{stem}.{e}' for e in exts)}", "", about, ""]
         lines += ["| column | type | meaning |", "| --- | --- | --- |"]
         for column, dtype in schema.items():
             meaning = COLUMNS[column].format(tz=tz).replace("|", "\\|")
@@ -228,7 +242,7 @@ def _conventions(*, exts: Sequence[str], tz: str) -> list[str]:
         "- `prevalence` is the share of authors a marker flags on a day (in a row of a week "
         "or 8-week period, on an average day of it); `adjusted_prevalence` corrects "
         "it for the marker's measured errors and is given only where `validation` is "
-        "`validated`.",
+        "`validated` or `validated in part`.",
         "- `region = all` and `lang = all` are roll-ups counted from distinct authors at "
         "ingest; they are not sums of the other rows.",
         f"- Decimal numbers are {floats}. A missing value is {empty}: not available, or "
@@ -237,8 +251,10 @@ def _conventions(*, exts: Sequence[str], tz: str) -> list[str]:
     ]
 
 
-def _suppression(*, k: int, week_grain: str) -> list[str]:
-    """The privacy section of a suppressed export: k, coarser cells, complementary suppression."""
+def _suppression(*, k: int, week_grain: str, day_rows: bool = False) -> list[str]:
+    """The privacy section of a suppressed export: k, coarser cells, complementary suppression;
+    with `day_rows`, a withheld cell's days flagged `suppressed` (else a `withheld` row)."""
+    withheld = "its days with `suppressed` true" if day_rows else "a `withheld` row"
     return [
         "## Privacy: small-cell suppression, coarser cells, complementary suppression",
         "",
@@ -246,7 +262,7 @@ def _suppression(*, k: int, week_grain: str) -> list[str]:
         f"`n_authors < {k}`. Posts without an author id count towards neither. For each series "
         f"and week (`{week_grain}`) the timelines give its days when every day can be "
         "published, else the week's own cell (distinct authors over the week, counted at "
-        "ingest, never a sum of days) when it can, else a `withheld` row. Then, so that no "
+        f"ingest, never a sum of days) when it can, else {withheld}. Then, so that no "
         "roll-up minus its published children gives a withheld cell back, more cells are "
         "moved to weeks or withheld until no line (a roll-up and its children across regions "
         "or languages) has exactly one. A series withheld in more than "

@@ -65,12 +65,15 @@ st.caption(
     f"{summaries.forecast_grain(grain)} with 80% (darker) and 95% intervals, dashed "
     "vermillion: its mean · pink shading: alert periods."
 )
-st.vega_lite_chart(
-    spec=forecast_chart(
-        observed, forecasts, data.alerts(published, unique_id), grain=grain or "day"
-    ),
-    width="stretch",
-)
+if flat := summaries.nothing_to_chart(observed, forecasts, k=data.k()):
+    st.info(flat)
+else:
+    st.vega_lite_chart(
+        spec=forecast_chart(
+            observed, forecasts, data.alerts(published, unique_id), grain=grain or "day"
+        ),
+        width="stretch",
+    )
 
 st.subheader("Model choice")
 if choice is None:

@@ -47,7 +47,9 @@ else:
 st.subheader("Suppressed cells")
 st.caption(
     f"Cells (day × region × language) with fewer than {data.k()} authors, or "
-    f"1–{data.k() - 1} matching authors, are never shown; only their number is."
+    f"1–{data.k() - 1} matching authors, are never shown by day: their day is shown with its "
+    "week's (or 8-week period's) counts where that period has enough authors, else withheld. "
+    "Here, their number."
 )
 st.dataframe(
     data.suppressed_cells(published, data.k()),

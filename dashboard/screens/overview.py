@@ -48,7 +48,7 @@ if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz
 open_alerts = summaries.open_alerts(data.alerts_with_grain(published, data.k()), as_of=as_of)
 st.subheader(f"Open alerts ({open_alerts.height})")
 if open_alerts.is_empty():
-    st.write(f"No alert period is open on {as_of:%-d %B %Y}, the date of the data.")
+    st.write(summaries.no_open_alert(as_of, last_day))
 else:
     st.dataframe(
         open_alerts.select(

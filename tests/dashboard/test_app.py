@@ -187,6 +187,30 @@ def test_a_rare_series_is_explained_instead_of_charted(on_published):
         assert [i.value.split(" ")[0] for i in at.info if i.value.startswith(start)] == [start]
 
 
+def test_a_series_of_zero_is_explained_on_forecasts_as_on_timelines(on_published):
+    """Regression: Forecasts charted an all-zero series on one '0.000000%' tick where
+    Timelines said there was nothing to chart."""
+    k = load_settings(on_published).k
+    with warehouse.open_published(on_published) as con:
+        rows = queries.daily(con, k=k, rates=None, privacy="suppress")
+        forecasts = queries.forecasts(con, None)
+    zero = [
+        key
+        for key, series in rows.group_by("marker", "region", "lang")
+        if (said := too_rare(series.filter(pl.col("day") > pl.col("day").max() - timedelta(days=120)), k=k))
+        and said.startswith("No ")
+        and not (forecasts.filter(pl.col("unique_id") == "|".join(key))["hi_95"] > 0).any()
+    ]  # fmt: skip
+    assert zero, "the sample run needs a series of zero with a forecast of zero"
+    marker, region, lang = sorted(zero)[0]
+    at = page("forecasts")
+    at.query_params.update(marker=marker, region=region, lang=lang)
+    at.run()
+    assert not at.exception
+    assert len(charts(at)) == 0
+    assert any(i.value.startswith("No author's posts matched") for i in at.info)
+
+
 def test_an_event_is_stored_in_its_own_file_and_never_in_the_warehouse(on_copy):
     before = warehouse.published_version(on_copy)
     at = page("timelines").run()
@@ -283,6 +307,8 @@ def test_data_health_shows_runs_dead_letters_and_suppressed_cells(on_published):
         "marker", "region", "cells", "suppressed", "share_suppressed",
     ]  # fmt: skip
     assert suppressed["suppressed"].sum() > 0
+    said = " ".join(c.value for c in at.caption)
+    assert "are never shown by day: their day is shown with its week's" in said
 
 
 def test_pages_keep_reading_during_a_run_and_pick_up_what_it_publishes(on_copy):

@@ -10,6 +10,8 @@ from dashboard.summaries import (
     alert_subjects,
     forecast_grain,
     most_severe,
+    no_open_alert,
+    nothing_to_chart,
     open_alerts,
     rising,
     too_rare,
@@ -178,6 +180,7 @@ def test_how_alerts_work_states_the_severity_cut_offs():
     text = how_alerts_work()
     assert "less than 50% above the threshold" in text
     assert "50% to 100% above it" in text and "100% above it or more" in text
+    assert "never shown by day, only within its week or 8-week period" in text
     assert [relative_severity(v, 1.0) for v in (1.49, 1.5, 1.99, 2.0)] == [
         "low", "medium", "medium", "high"
     ]  # fmt: skip
@@ -294,3 +297,25 @@ def test_a_forecast_says_whether_it_steps_by_day_or_by_which_week():
     assert forecast_grain("epi_week").startswith("by CDC epi-week")
     assert forecast_grain("iso_8week").startswith("by 8-week period (eight ISO weeks;")
     assert forecast_grain("epi_8week").startswith("by 8-week period (eight CDC epi-weeks;")
+
+
+def test_no_open_alert_names_the_run_date_apart_from_the_data_s_last_day():
+    """Regression: 'No alert period is open on 6 December 2026, the date of the data' of data
+    that end 9 January 2026 (the run's date, not the data's)."""
+    said = no_open_alert(date(2026, 12, 6), date(2026, 1, 9))
+    assert "6 December 2026, the date of the latest run" in said
+    assert "its data end on 9 January 2026" in said
+    same = no_open_alert(date(2026, 1, 9), date(2026, 1, 9))
+    assert same == "No alert period is open on 9 January 2026, the last day of the data."
+
+
+def test_a_forecast_of_zero_beside_a_history_of_zero_is_explained_not_charted():
+    """Regression: Forecasts charted such a series on one '0.000000%' tick where Timelines
+    said there was nothing to chart."""
+    zero = _series([0.0] * 10)
+    flat = pl.DataFrame({"ds": [LAST + timedelta(days=1)], "mean": [0.0], "hi_95": [0.0]})
+    said = nothing_to_chart(zero, flat, k=11)
+    assert said is not None and said == too_rare(zero, k=11) and "Nothing to chart" in said
+    assert nothing_to_chart(zero, flat.clear(), k=11) == said
+    assert nothing_to_chart(zero, flat.with_columns(hi_95=pl.lit(0.01)), k=11) is None
+    assert nothing_to_chart(_series([0.0] * 9 + [0.02]), flat, k=11) is None

@@ -13,7 +13,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 
 from ingest.inputs import match_inputs
-from ingest.sources import ReadChunksFn
+from ingest.sources import ReadChunksFn, peek_record
 from tests.ingest.posts import jsonl_posts, spanish_posts
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
@@ -182,3 +182,19 @@ def test_stray_bytes_in_a_utf8_file_stay_one_dead_letter_each(tmp_path):
         records, dead = _read(path)
         assert dead["reason"].to_list() == reasons
         assert records.height + len(reasons) == data.count(b"\n")
+
+
+def test_peek_record_gives_the_first_record_as_read_nested_objects_included(tmp_path):
+    lines = tmp_path / "posts.jsonl"
+    lines.write_text('\n{"uuid": "p1", "content": {"body": "hi"}}\n{"uuid": "p2"}\n')
+    assert peek_record(str(lines)) == {"uuid": "p1", "content": {"body": "hi"}}
+    table = tmp_path / "posts.csv"
+    table.write_text('PostID,Text\n7,"two\nlines"\n8,x\n')
+    assert peek_record(str(table)) == {"PostID": "7", "Text": "two\nlines"}
+    table.write_text("PostID,Text\n")
+    assert peek_record(str(table)) == {"PostID": "", "Text": ""}
+    parquet = tmp_path / "posts.parquet"
+    pl.DataFrame({"id": ["1", "2"], "meta": [{"at": "a"}, {"at": "b"}]}).write_parquet(parquet)
+    assert peek_record(str(parquet)) == {"id": "1", "meta": {"at": "a"}}
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    assert peek_record(str(tmp_path / "bad.jsonl")) == {}

@@ -64,6 +64,6 @@ def test_the_summary_gives_a_reason_written_as_a_sentence_as_a_clause():
         series=0, alerts=0, not_forecast={left_out_reason(k=11): 18, "too short a history": 2},
     )  # fmt: skip
     described = summary.describe()
-    assert "Not forecast: 18 series: its cells fall below k = 11 on more than" in described
+    assert "Not forecast: 18 series, each: its cells fall below k = 11 on more than" in described
     assert described.endswith("noisy days); 2 series: too short a history.")
     assert ".." not in described and ", Its" not in described

@@ -77,8 +77,11 @@ def test_tag_writes_ids_hits_scores_and_terms_without_text_or_author(tmp_path):
     assert frame.columns == ["id", "lang", "joy", "joy__score", "joy__terms", "sadness",
                              "sadness__score", "sadness__terms"]  # fmt: skip
     assert frame["sadness"].to_list() == [True, False] and frame["joy"].to_list() == [False, True]
+    assert f"tagged 2 posts with 2 markers into {out}" in result.output
     result = CliRunner().invoke(main, [*args, "--keep-text"])
     assert pl.read_parquet(out)["text"].to_list() == ["so sad", "qué alegría"]
+    one = ["tag", str(posts), "-o", str(out), "--markers", "sadness", "--data-dir", str(tmp_path)]
+    assert f"tagged 2 posts with 1 marker into {out}" in CliRunner().invoke(main, one).output
 
 
 def test_markers_list_and_show(tmp_path):

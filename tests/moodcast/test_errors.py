@@ -147,15 +147,62 @@ def test_a_run_whose_every_timestamp_is_unread_names_the_forms_read_not_a_mappin
     assert f"reads created_at as {TIMESTAMP_FORMS}" in message
 
 
+def _row(*fields: str) -> dict:
+    return dict.fromkeys(fields, "1")
+
+
 def test_reading_advice_names_the_preset_whose_fields_a_file_has():
-    reddit = ["id", "body", "created_utc", "subreddit", "author"]
+    reddit = _row("id", "body", "created_utc", "subreddit", "author")
     assert "--preset reddit" in suggest_reading(reddit)
-    assert "--preset x" in suggest_reading(["data", "includes"])
-    assert suggest_reading(["id", "created_at", "text"]) == ""
+    tweet = {"data": _row("id", "text", "created_at"), "includes": {}}
+    assert "--preset x" in suggest_reading(tweet)
+    assert suggest_reading(_row("id", "created_at", "text")) == ""
+
+
+def test_reading_advice_names_no_preset_that_would_not_read_the_record():
+    """One Mastodon-like field (`account`) was enough to advise --preset mastodon, whose run
+    then failed on `field text must be a string` with the same advice: a loop."""
+    record = {
+        "uuid": "p1",
+        "meta": {"sent_at": "2025-11-01T04:44:00Z"},
+        "account": {"id": "u1"},
+        "content": {"body": "hi"},
+    }
+    advice = suggest_reading(record)
+    assert "--preset" not in advice
+    assert (
+        'id = "uuid"; created_at = "meta.sent_at"; text = "content.body"; author_id = "account.id"'
+    ) in advice
+    status = {**_row("id", "created_at", "content"), "account": {"id": "u1"}}
+    assert "--preset mastodon" in suggest_reading(status)
+
+
+def test_the_drafted_mapping_reads_names_in_any_case_and_spelling():
+    advice = suggest_reading(_row("PostID", "Date", "Text", "UserHandle"))
+    assert 'id = "PostID"; created_at = "Date"; text = "Text"; author_id = "UserHandle"' in advice
+
+
+def test_a_run_with_the_preset_once_advised_is_now_told_a_mapping(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    record = {
+        "uuid": "p1",
+        "meta": {"sent_at": "2025-11-01T04:44:00Z"},
+        "account": {"id": "u1"},
+        "content": {"body": "hi"},
+    }
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    for preset in ([], ["--preset", "mastodon"]):
+        code, output = _moodcast(
+            ["run", str(path), "--data-dir", str(tmp_path / "data"), *preset],
+            env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
+        )
+        message = _error_paragraph(output)
+        assert code == 4 and "read them with --preset" not in message
+        assert 'text = "content.body"' in message
 
 
 def test_the_drafted_mapping_names_the_author_a_file_has_so_its_cells_can_reach_k():
-    advice = suggest_reading(["post_id", "posted_at", "message", "User", "country"])
+    advice = suggest_reading(_row("post_id", "posted_at", "message", "User", "country"))
     assert 'id = "post_id"; created_at = "posted_at"; text = "message"' in advice
     assert 'author_id = "User"' in advice
     assert 'region = "country"' in advice
@@ -163,16 +210,16 @@ def test_the_drafted_mapping_names_the_author_a_file_has_so_its_cells_can_reach_
 
 
 def test_the_drafted_mapping_asks_for_an_author_where_no_field_looks_like_one():
-    advice = suggest_reading(["post_id", "posted_at", "message"])
+    advice = suggest_reading(_row("post_id", "posted_at", "message"))
     assert 'author_id = "<the column that holds it>"' in advice
     assert "none would be published" in advice
 
 
 def test_a_csv_separated_by_semicolons_is_told_to_convert_not_to_map_its_one_field():
-    advice = suggest_reading(["post_id;posted_at;message;user"])
+    advice = suggest_reading(_row("post_id;posted_at;message;user"))
     assert "reads CSV separated by commas" in advice and "delimiter=';'" in advice
     assert "mapping" not in advice
-    assert "delimiter='\\t'" in suggest_reading(["post_id\tposted_at\tmessage"])
+    assert "delimiter='\\t'" in suggest_reading(_row("post_id\tposted_at\tmessage"))
 
 
 def test_every_error_kind_has_its_own_code_and_the_readme_documents_each():
@@ -281,7 +328,7 @@ def test_a_run_of_a_csv_separated_by_bars_is_told_to_convert_it_as_a_labelled_fi
         ["run", str(path), "--data-dir", str(tmp_path / "data")],
         env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
     )
-    advice = suggest_reading(["id|created_at|text"])
+    advice = suggest_reading(_row("id|created_at|text"))
     assert code == 4 and advice in _error_paragraph(output)
     assert "delimiter='|'" in advice and "mapping" not in advice
     labelled = CliRunner().invoke(

@@ -401,3 +401,30 @@ def test_a_file_whose_class_column_is_named_otherwise_is_refused_saying_how_to_n
     result = _run("markers", "evaluate", "--labels", path, "--data-dir", data, ok=False)
     assert f"no label columns in {path}: none of target holds" in result.output
     assert "label, class, category, emotion or sentiment" in result.output
+
+
+def test_a_column_of_class_names_beside_zero_one_labels_is_told_why_not_to_rename_it(
+    tmp_path, data
+):
+    """Regression: `emotion` beside 0/1 columns was left out with the advice to name a column
+    of class names with words such as emotion: it already was; it is left out because the file
+    has 0/1 label columns."""
+    classes = ["sad" if g else "calm" for g in GOLD]
+    path = _write(
+        tmp_path,
+        "mixed.csv",
+        pl.DataFrame({"text": TEXTS, "lang": "fr", "gloom": GOLD, "emotion": classes}),
+    )
+    result = _run("markers", "evaluate", "--labels", path, "--data-dir", data)
+    stderr = " ".join(result.stderr.split())
+    assert "columns of class names left out beside the 0/1 label columns: emotion" in stderr
+    assert "write each class as a 0/1 column named after the marker it labels" in stderr
+    assert "name a column of class names" not in stderr
+
+
+def test_a_file_of_unnamed_class_names_is_told_to_write_each_class_as_its_marker(tmp_path, data):
+    classes = ["sad" if g else "calm" for g in GOLD]
+    path = _write(tmp_path, "feel.csv", pl.DataFrame({"text": TEXTS, "feel": classes}))
+    result = _run("markers", "evaluate", "--labels", path, "--data-dir", data, ok=False)
+    output = " ".join(result.output.split())
+    assert "and write each class as the marker it labels (`sad` → `sadness`)" in output

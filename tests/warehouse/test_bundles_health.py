@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import polars as pl
@@ -34,6 +35,25 @@ def test_a_bundle_holds_the_view_and_its_dictionary(con, make_daily, fmt):
     assert "es-md" in suppressed.get_column("region").to_list()
     assert suppressed.get_column("prevalence").is_null().all()
     assert "k = 11" in archive.read("data_dictionary.md").decode()
+
+
+def test_a_bundles_dictionary_describes_the_day_rows_it_holds_not_the_exports_shape(
+    con, make_daily
+):
+    """Regression: the dashboard's download (one row per day, `suppressed`) came with the
+    export's description (`withheld` rows, `status`)."""
+    _load(con, make_daily)
+    archive = zipfile.ZipFile(
+        io.BytesIO(export_bundle("timelines", queries.daily(con, k=11), fmt="csv", k=11, tz="UTC"))
+    )
+    header = archive.read("timelines.csv").decode().splitlines()[0].split(",")
+    dictionary = archive.read("data_dictionary.md").decode()
+    section = dictionary.partition("## timelines.csv")[2]
+    about = section.split("\n\n")[1]
+    assert re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE) == header
+    assert set(re.findall(r"`(\w+)`", about)) <= set(header), about
+    assert "withheld` row" not in dictionary and "`status`" not in dictionary
+    assert "given only where `validation` is `validated` or `validated in part`" in dictionary
 
 
 def test_bundles_are_deterministic_and_refuse_unknown_views(con, make_daily):
