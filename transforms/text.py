@@ -246,11 +246,13 @@ def language_code(code: str, *, marked: Collection[str] = ()) -> str:
     posts' languages are decided: a code py3langid identifies posts with
     (transforms.langid.known_languages: `en`, `yue`) as it is; another code of one of its
     languages (ALTERNATE_CODES: ISO 639-2/3 `eng`, `spa`, `ger`) as that code (`en`, `es`,
-    `de`), as a post's stated `lang` is read (primary_subtag); a code of `marked` (languages
-    some marker has, which posts can state) as it is, though no post is identified in it.
-    Raises ValueError, naming py3langid's codes, on any other (a typo, `und`)."""
-    lower = code.strip().lower()
-    found = ALTERNATE_CODES.get(lower, lower)
+    `de`); a code of `marked` (languages some marker has, which posts can state) as it is,
+    though no post is identified in it. As a post's stated `lang` is read (primary_subtag),
+    case is ignored and only the primary subtag counts (`EN`, `pt-BR`, `pt_BR`, `zh-Hans`:
+    `en`, `pt`, `pt`, `zh`). Raises ValueError, naming py3langid's codes, on any other (a typo,
+    `und`)."""
+    subtag = code.strip().lower().replace("_", "-").partition("-")[0]
+    found = ALTERNATE_CODES.get(subtag, subtag)
     if found in marked or found in ALTERNATE_CODES.values():
         return found
     from transforms.langid import known_languages
