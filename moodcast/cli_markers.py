@@ -60,19 +60,24 @@ def tag(
         mapping=settings.record_mapping, max_text_chars=settings.max_text_chars, rule=rule,
     )  # fmt: skip
     if not read.valid:
-        from ingest.sources import peek_fields
-        from transforms.presets import suggest_reading
-        from transforms.timestamp_forms import timestamp_advice, timestamps_alone
-
-        fields = peek_fields(str(input_path))
-        held = f"It has the fields {', '.join(fields)}." if fields else ""
-        advice = (
-            [suggest_reading(fields)] if fields and not timestamps_alone(read.dead_letters) else []
-        )
-        told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
-        raise InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
+        raise _no_usable_post(input_path, read)
     click.echo(read.describe(), err=True)
     click.echo(f"tagged {read.valid:,} posts with {len(markers)} markers into {out}", err=True)
+
+
+def _no_usable_post(input_path: Path, read) -> InputError:
+    """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
+    ReadPosts): what became of its records, its fields and how to read it (a preset, a mapping,
+    another separator converted, a timestamp form)."""
+    from ingest.sources import peek_fields
+    from transforms.presets import suggest_reading
+    from transforms.timestamp_forms import timestamp_advice, timestamps_alone
+
+    fields = peek_fields(str(input_path))
+    held = f"It has the fields {', '.join(fields)}." if fields else ""
+    advice = [suggest_reading(fields)] if fields and not timestamps_alone(read.dead_letters) else []
+    told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
+    return InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
 
 
 @click.group()
@@ -207,7 +212,7 @@ def adapt(
     )
     posts, read = corpus_posts(corpus, settings, rule=rule, max_posts=max_posts or MAX_POSTS)
     if posts.is_empty():
-        raise InputError(f"No usable post in {corpus}: {read.describe()}")
+        raise _no_usable_post(corpus, read)
     click.echo(read.describe(), err=True)
     fitted = fit_adaptation(posts, settings, origin=str(corpus))
     if not fitted:
