@@ -129,7 +129,8 @@ def show_marker(name: str, data_dir: str | None) -> None:
 @click.option("--categories", help="Empath or LIWC: comma-separated categories (default: all).")
 @click.option(
     "--lang",
-    help="NRC or LIWC: language of the file's terms, as `moodcast run --lang` reads it (default: en).",
+    help="NRC or LIWC: language of the file's terms, as `moodcast run --lang` reads it, or "
+    "any other 2-3 letter code, which stderr says posts are never identified in (default: en).",
 )
 @click.option(
     "--min-valence", type=float,
@@ -162,7 +163,7 @@ def import_lexicon(
     settings = load_settings(data_dir)
     target = out_dir or settings.user_markers_dir
     if lang is not None:
-        lang = language(lang, settings, option="--lang")
+        lang = language(lang, settings, option="--lang", adding=True)
     found, origin = import_markers(
         lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
     )
