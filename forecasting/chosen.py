@@ -211,8 +211,8 @@ def _keep(reasons, model, fc, fv, forecasts, in_sample, notes, published, wanted
 
 
 def _fallback(fit, why, ahead, forecasts, in_sample, notes, published, wanted):
-    """The series of `why` (id: reason) down the fallback chain, fitted together; `ahead` is
-    (horizon, frequency, whether fitted values are computed)."""
+    """The series of `why` (id: (Cause, reason)) down the fallback chain, fitted together;
+    `ahead` is (horizon, frequency, whether fitted values are computed)."""
     if not why:
         return
     horizon, freq, fitted = ahead

@@ -60,25 +60,32 @@ def tag(
         mapping=settings.record_mapping, max_text_chars=settings.max_text_chars, rule=rule,
     )  # fmt: skip
     if not read.valid:
-        from ingest.sources import peek_fields, peek_record
-        from transforms.presets import suggest_reading
-        from transforms.timestamp_forms import timestamp_advice, timestamps_alone
-
-        fields = peek_fields(str(input_path))
-        held = f"It has the fields {', '.join(fields)}." if fields else ""
-        advice = (
-            [suggest_reading(peek_record(str(input_path)))]
-            if fields and not timestamps_alone(read.dead_letters)
-            else []
-        )
-        told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
-        raise InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
+        raise _no_usable_post(input_path, read)
     click.echo(read.describe(), err=True)
     click.echo(
         f"tagged {read.valid:,} post{'s' * (read.valid != 1)} with {len(markers)} "
         f"marker{'s' * (len(markers) != 1)} into {out}",
         err=True,
     )
+
+
+def _no_usable_post(input_path: Path, read) -> InputError:
+    """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
+    ReadPosts): what became of its records, its fields and how to read it (a preset, a mapping,
+    another separator converted, a timestamp form)."""
+    from ingest.sources import peek_fields, peek_record
+    from transforms.presets import suggest_reading
+    from transforms.timestamp_forms import timestamp_advice, timestamps_alone
+
+    fields = peek_fields(str(input_path))
+    held = f"It has the fields {', '.join(fields)}." if fields else ""
+    advice = (
+        [suggest_reading(peek_record(str(input_path)))]
+        if fields and not timestamps_alone(read.dead_letters)
+        else []
+    )
+    told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
+    return InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
 
 
 @click.group()
@@ -130,7 +137,8 @@ def show_marker(name: str, data_dir: str | None) -> None:
 @click.option("--categories", help="Empath or LIWC: comma-separated categories (default: all).")
 @click.option(
     "--lang",
-    help="NRC or LIWC: language of the file's terms, as `moodcast run --lang` reads it (default: en).",
+    help="NRC or LIWC: language of the file's terms, as `moodcast run --lang` reads it, or "
+    "any other 2-3 letter code, which stderr says posts are never identified in (default: en).",
 )
 @click.option(
     "--min-valence", type=float,
@@ -163,7 +171,7 @@ def import_lexicon(
     settings = load_settings(data_dir)
     target = out_dir or settings.user_markers_dir
     if lang is not None:
-        lang = language(lang, settings, option="--lang")
+        lang = language(lang, settings, option="--lang", adding=True)
     found, origin = import_markers(
         lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
     )
@@ -213,7 +221,7 @@ def adapt(
     )
     posts, read = corpus_posts(corpus, settings, rule=rule, max_posts=max_posts or MAX_POSTS)
     if posts.is_empty():
-        raise InputError(f"No usable post in {corpus}: {read.describe()}")
+        raise _no_usable_post(corpus, read)
     click.echo(read.describe(), err=True)
     fitted = fit_adaptation(posts, settings, origin=str(corpus))
     if not fitted:

@@ -239,11 +239,12 @@ def _default_lang(settings: Settings, *, where: str) -> str | None:
     return language(settings.default_lang, settings, option=f"{where}: default_lang (--lang)")
 
 
-def language(code: str, settings: Settings, *, option: str) -> str:
+def language(code: str, settings: Settings, *, option: str, adding: bool = False) -> str:
     """The language `code`, given as `option`, names (transforms.text.language_code: `eng` is
     `en`); a language of the markers of `settings` (shipped and the user's) that posts are
-    never identified in is accepted with a warning that says so. Raises ConfigError naming
-    `option` on any other code."""
+    never identified in is accepted with a warning that says so, and with `adding` (the
+    command writes markers in that language) so is any other code of 2 or 3 letters. Raises
+    ConfigError naming `option` on any other code."""
     from transforms.markers import load_markers
     from transforms.text import language_code
 
@@ -253,7 +254,7 @@ def language(code: str, settings: Settings, *, option: str) -> str:
         user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
         marked = {lang for marker in load_markers(*user).values() for lang in marker.languages}
     try:
-        found = language_code(code, marked=marked)
+        found = language_code(code, marked=marked, adding=adding)
     except ValueError as exc:
         raise ConfigError(f"{option}: {exc}") from exc
     log.warning(

@@ -286,5 +286,6 @@ def _classes(labels: pl.DataFrame, column: str) -> bool:
 def _no_text(path: Path, text_col: str, columns: list[str]) -> str:
     """The message for a file without the text column, with transforms.presets'
     separator_advice when the header looks separated by something else than commas."""
-    message = f"no text column {text_col!r} in {path} (its columns: {', '.join(columns)}); "
-    return message + (separator_advice(columns) or "name the text column with --text-col")
+    message = f"no text column {text_col!r} in {path} (its columns: {', '.join(columns)})"
+    advice = separator_advice(columns)
+    return f"{message}. {advice}" if advice else f"{message}; name the text column with --text-col"

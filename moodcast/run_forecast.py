@@ -207,10 +207,11 @@ def _counted(values: pl.Series) -> str:
 
 def not_forecast_counts(notes: pl.DataFrame) -> dict[str, int]:
     """Skipped series (forecasting NOTES_SCHEMA) counted by their `cause`: too many suppressed
-    or missing recent periods, too short a history, or else their reason itself."""
+    or missing recent periods (named by the series' `unit`: days, weeks), too short a history,
+    or else their reason itself."""
     kind = (
         pl.when(pl.col("cause") == Cause.SPARSE.value)
-        .then(pl.lit("too many suppressed or missing recent days"))
+        .then(pl.format("too many suppressed or missing recent {}s", "unit"))
         .when(pl.col("cause") == Cause.SHORT_HISTORY.value)
         .then(pl.lit("too short a history"))
         .otherwise(pl.col("reason"))

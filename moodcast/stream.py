@@ -18,7 +18,7 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import warehouse
@@ -141,24 +141,15 @@ def stream_run(
     )
     landing = landing_location(beam_args, local_dir=settings.data_dir / "stream", run_id=run_id)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ingest = IngestJob(
-        inputs=[],
-        landing_dir=landing,
-        markers=markers,
-        key=author_key(settings.data_dir, remote=is_remote(beam_args)),
-        run_id=run_id,
-        options=PostOptions(
-            tz=settings.tz, include_reposts=settings.include_reposts, models=settings.model_config
-        ),
-        source_tz=settings.source_tz,
-    )
-    job = StreamJob(
-        ingest=ingest,
+    job = stream_job(
+        settings,
+        markers,
         source=f"pubsub:{subscription}",
-        early_every=early_every,
-        allowed_lateness=allowed_lateness,
-        mapping=settings.record_mapping,
+        run_id=run_id,
+        landing=landing,
+        key=author_key(settings.data_dir, remote=is_remote(beam_args)),
     )
+    job = replace(job, early_every=early_every, allowed_lateness=allowed_lateness)
     session = Session(settings, run_id, started, landing, versions)
     recover_killed_sessions(settings)
     alive = session_lock(session)
@@ -166,6 +157,39 @@ def stream_run(
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
         close_session(alive, landing, failed_at=session.failed_at)
+
+
+def stream_job(
+    settings: Settings,
+    markers: dict,
+    *,
+    source: str,
+    run_id: str,
+    landing: str,
+    key: bytes,
+) -> StreamJob:
+    """The streaming job of `settings` over `markers`, its posts kept as a run keeps a file's:
+    read with the input preset or mapping and the default language (`--lang`), regions by
+    `regions`/`region_pattern`, texts over `max_text_chars` and dates before `earliest_date`
+    dead letters; panes and counts written under `landing`, authors keyed with `key`."""
+    ingest = IngestJob(
+        inputs=[],
+        landing_dir=landing,
+        markers=markers,
+        key=key,
+        run_id=run_id,
+        options=PostOptions(
+            tz=settings.tz,
+            include_reposts=settings.include_reposts,
+            models=settings.model_config,
+            regions=settings.region_rule,
+            default_lang=settings.default_lang,
+        ),
+        source_tz=settings.source_tz,
+        max_text_chars=settings.max_text_chars,
+        earliest=settings.earliest_date,
+    )
+    return StreamJob(ingest=ingest, source=source, mapping=settings.record_mapping)
 
 
 def _stream_session(

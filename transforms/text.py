@@ -241,17 +241,23 @@ alone, or of very short text (`qst`). A post that states one is identified as on
 none."""
 
 
-def language_code(code: str, *, marked: Collection[str] = ()) -> str:
+def language_code(code: str, *, marked: Collection[str] = (), adding: bool = False) -> str:
     """The language a given code (`--lang`, `default_lang`, a lexicon's language) names, as
     posts' languages are decided: a code py3langid identifies posts with
     (transforms.langid.known_languages: `en`, `yue`) as it is; another code of one of its
     languages (ALTERNATE_CODES: ISO 639-2/3 `eng`, `spa`, `ger`) as that code (`en`, `es`,
-    `de`), as a post's stated `lang` is read (primary_subtag); a code of `marked` (languages
-    some marker has, which posts can state) as it is, though no post is identified in it.
+    `de`); a code of `marked` (languages some marker has, which posts can state) as it is,
+    though no post is identified in it. As a post's stated `lang` is read (primary_subtag),
+    case is ignored and only the primary subtag counts (`EN`, `pt-BR`, `pt_BR`, `zh-Hans`:
+    `en`, `pt`, `pt`, `zh`). With `adding` (markers are being written in the language), any
+    other code of 2 or 3 letters but NO_LANGUAGE_CODES is taken as a code of `marked` is.
     Raises ValueError, naming py3langid's codes, on any other (a typo, `und`)."""
-    lower = code.strip().lower()
-    found = ALTERNATE_CODES.get(lower, lower)
+    subtag = code.strip().lower().replace("_", "-").partition("-")[0]
+    found = ALTERNATE_CODES.get(subtag, subtag)
     if found in marked or found in ALTERNATE_CODES.values():
+        return found
+    lettered = found.isascii() and found.isalpha() and len(found) in (2, 3)
+    if adding and lettered and found not in NO_LANGUAGE_CODES:
         return found
     from transforms.langid import known_languages
 

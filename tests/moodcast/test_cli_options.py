@@ -70,7 +70,6 @@ def test_shared_options_parse_and_print_one_way(tmp_path):
         ["markers", "train", "--labels", "labels.csv"],
         ["markers", "evaluate", "--labels", "labels.csv"],
         ["markers", "calibrate", "--labels", "labels.csv"],
-        ["markers", "import", "nrc", "lexicon.txt"],
     ],
 )
 def test_every_lang_option_refuses_a_code_no_post_can_be_in_with_the_codes(args, tmp_path):
@@ -89,3 +88,23 @@ def test_every_lang_option_refuses_a_code_no_post_can_be_in_with_the_codes(args,
     assert result.exit_code == 3, result.output
     assert "'enn' is not a language code posts are identified with" in result.output
     assert "eng is en, spa is es" in result.output and ", en, eo, es, " in result.output
+
+
+def test_a_lexicon_is_imported_in_a_language_posts_are_never_identified_in_with_a_warning(
+    tmp_path,
+):
+    """Regression: `markers import nrc FILE --lang haw` was refused (exit 3) because no marker
+    had `haw` yet, while a marker file written by hand in `haw` is taken; a code that is no
+    language (`english`, `und`) is still refused."""
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("kaumaha\tsadness\t1\n", encoding="utf-8")
+    data = tmp_path / "data"
+    args = ["markers", "import", "nrc", str(lexicon), "--data-dir", str(data)]
+    result = CliRunner().invoke(main, [*args, "--lang", "haw"])
+    assert result.exit_code == 0, result.output
+    assert "posts are never identified in haw" in result.output
+    assert "[lang.haw]" in (data / "markers" / "nrc_sadness.toml").read_text(encoding="utf-8")
+    for code in ("english", "und"):
+        refused = CliRunner().invoke(main, [*args, "--force", "--lang", code])
+        assert refused.exit_code == 3, refused.output
+        assert f"'{code}' is not a language code posts are identified with" in refused.output

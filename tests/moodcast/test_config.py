@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from moodcast.config import ConfigError, load_settings
+from transforms.text import primary_subtag
 
 
 @pytest.mark.parametrize(
@@ -61,6 +63,14 @@ def test_a_default_language_is_read_as_the_code_posts_are_identified_with(tmp_pa
     assert load_settings(tmp_path, default_lang=given).default_lang == code
     (tmp_path / "config.toml").write_text(f'default_lang = "{given}"\n', encoding="utf-8")
     assert load_settings(tmp_path).default_lang == code
+
+
+@pytest.mark.parametrize("given", ["pt-BR", "zh-Hans", "es_419", "spa-MX", " EN-us "])
+def test_a_default_language_tag_is_read_by_its_primary_subtag_as_a_posts_is(tmp_path, given):
+    """Regression: `--lang pt-BR` (a BCP 47 tag, as a post may state it and is read as `pt`)
+    was refused with exit 3, listing 97 codes."""
+    stated = pl.select(primary_subtag(pl.lit(given))).item()
+    assert load_settings(tmp_path, default_lang=given).default_lang == stated
 
 
 @pytest.mark.parametrize("given", ["enn", "und", "english"])

@@ -96,3 +96,22 @@ def test_weekly_series_too_short_to_forecast_are_counted_as_too_short_a_history(
     assert skipped["unique_id"].to_list() == ["a|r|en", "b|r|en"]
     assert skipped["reason"].str.contains("weeks of history").all()
     assert not_forecast_counts(skipped) == {"too short a history": 2}
+
+
+def test_series_too_sparse_to_forecast_are_counted_in_their_own_periods():
+    """Regression: the run's summary counted weekly series skipped for too many suppressed or
+    missing recent weeks as 'too many suppressed or missing recent days'."""
+    last = dt.date(2025, 6, 2)
+    frame = pl.concat(
+        [
+            pl.DataFrame(
+                {"unique_id": uid, "ds": [last - dt.timedelta(weeks=i) for i in range(30)],
+                 "y": [None if i % 2 and gaps else 0.1 for i in range(30)]},
+                schema=SERIES_SCHEMA,
+            )
+            for uid, gaps in (("a|r|en", True), ("b|r|en", True), ("c|r|en", False))
+        ]
+    ).sort("unique_id", "ds")  # fmt: skip
+    skipped = prepare_series(frame, freq=WEEK, min_history_days=28).skipped
+    assert skipped["cause"].to_list() == [Cause.SPARSE, Cause.SPARSE]
+    assert not_forecast_counts(skipped) == {"too many suppressed or missing recent weeks": 2}

@@ -1,0 +1,83 @@
+"""The streaming job `moodcast stream` builds keeps posts as a run keeps a file's: the input's
+default language, the published regions, the text length and the plausible-date window of the
+settings (moodcast.stream.stream_job), run under TestStream."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import apache_beam as beam
+import orjson
+import polars as pl
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.testing.test_stream import TestStream as BeamTestStream
+
+from ingest.stream import build_stream
+from moodcast.config import load_settings
+from moodcast.stream import stream_job
+from transforms.markers import parse_marker
+from transforms.windows import day_bounds
+
+TZ = "Europe/Madrid"
+NOW = datetime(2026, 3, 30, 12, 0, tzinfo=ZoneInfo(TZ))
+MARKERS = {
+    "sad": parse_marker(
+        {"name": "sad", "lang": {"en": {"terms": ["sad"]}, "es": {"terms": ["triste", "😢"]}}},
+        origin="t",
+    )
+}
+
+
+def _message(i: int, when: datetime, text: str, **fields) -> bytes:
+    post = {"id": f"p{i}", "created_at": when.isoformat(), "text": text, "author_id": f"u{i}"}
+    return orjson.dumps(post | fields)
+
+
+def test_the_stream_keeps_posts_by_the_settings_a_run_keeps_them_by(tmp_path):
+    """Regression: `moodcast stream` built its job without the settings' `--lang`/default_lang
+    (an emoji-only post was filtered as undetermined, not counted in es), `regions` (a region
+    outside the list was published), `max_text_chars` and `earliest_date`."""
+    (tmp_path / "config.toml").write_text(
+        f'tz = "{TZ}"\nregions = ["north"]\nmax_text_chars = 50\n'
+        f"earliest_date = {NOW.date().isoformat()}\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(tmp_path, default_lang="spa")
+    landing = tmp_path / "landing"
+    job = stream_job(
+        settings, MARKERS, source="pubsub:test", run_id="stream-test", landing=str(landing),
+        key=b"k",
+    )  # fmt: skip
+    job = replace(job, clock=NOW.timestamp)
+    today = NOW.date()
+    messages = [
+        _message(1, NOW, "😢😢", region="north"),
+        _message(2, NOW, "so sad", lang="en", region="south"),
+        _message(3, NOW, "so sad " * 12, lang="en", region="north"),
+        _message(4, NOW - timedelta(days=1), "so sad", lang="en", region="north"),
+    ]
+    stream = (
+        BeamTestStream()
+        .advance_watermark_to(day_bounds(today, tz=TZ)[0])
+        .add_elements(messages)
+        .advance_watermark_to_infinity()
+    )
+    options = PipelineOptions(["--streaming"])
+    options.view_as(StandardOptions).runner = "BundleBasedDirectRunner"
+    with beam.Pipeline(options=options) as p:
+        build_stream(p | stream, job, str(landing))
+    last = max(
+        (landing / "panes").rglob("*.parquet"), key=lambda path: int(path.stem.split("-")[0])
+    )
+    kept = (
+        pl.read_parquet(last)
+        .filter((pl.col("region") != "all") & (pl.col("lang") != "all") & (pl.col("n_posts") > 0))
+        .select("region", "lang", "n_posts", "n_marked")
+        .sort("region")
+    )
+    assert kept.rows() == [("north", "es", 1, 1), ("unknown", "en", 1, 1)]
+    counts = pl.concat([pl.read_parquet(p) for p in (landing / "counts").glob("*.parquet")])
+    dead = counts.filter(pl.col("category") == "dead_letter").group_by("reason").agg(pl.sum("n"))
+    assert dict(dead.rows()) == {"oversized text": 1, f"timestamp before {today}": 1}
