@@ -71,8 +71,9 @@ def tag(
 
 def _no_usable_post(input_path: Path, read) -> InputError:
     """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
-    ReadPosts): what became of its records, its fields and how to read it (a preset, a mapping,
-    another separator converted, a timestamp form)."""
+    ReadPosts): what became of its records, its fields and, where a record was a dead letter
+    for more than its timestamp, how to read it (a preset, a mapping, another separator
+    converted); the timestamp forms read where a timestamp was not."""
     from ingest.sources import peek_fields, peek_record
     from transforms.presets import suggest_reading
     from transforms.timestamp_forms import timestamp_advice, timestamps_alone
@@ -81,7 +82,7 @@ def _no_usable_post(input_path: Path, read) -> InputError:
     held = f"It has the fields {', '.join(fields)}." if fields else ""
     advice = (
         [suggest_reading(peek_record(str(input_path)))]
-        if fields and not timestamps_alone(read.dead_letters)
+        if fields and any(read.dead_letters.values()) and not timestamps_alone(read.dead_letters)
         else []
     )
     told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)

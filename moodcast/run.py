@@ -297,8 +297,8 @@ def _no_usable_post(
 ) -> InputFileError:
     """The error of a run that kept no post: that its inputs hold no record, or what became of
     the records, the fields the first input holds, how to read it
-    (transforms.presets.suggest_reading; left out where every dead letter is an unparseable or
-    ambiguous timestamp, as its fields were read), the timestamp forms read when some
+    (transforms.presets.suggest_reading; left out where no record was a dead letter, or every
+    dead letter is a timestamp not read, as its fields were read), the timestamp forms read when some
     `created_at` could not be (and, for a date in day/month order, how to rewrite it), and
     which dates the run keeps when posts were filtered by their dates."""
     if summary.read == 0:
@@ -330,7 +330,7 @@ def _no_usable_post(
     )
     advice = (
         []
-        if timestamps_alone(summary.dead_letter_reasons)
+        if not summary.dead_lettered or timestamps_alone(summary.dead_letter_reasons)
         else [
             suggest_reading(peek_record(files[0].path))
             if fields

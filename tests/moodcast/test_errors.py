@@ -201,6 +201,25 @@ def test_a_run_with_the_preset_once_advised_is_now_told_a_mapping(tmp_path):
         assert 'text = "content.body"' in message
 
 
+def test_a_run_whose_posts_were_all_filtered_is_not_told_the_preset_it_was_read_with(tmp_path):
+    """Regression: a Reddit file read with --preset reddit whose posts were all dated after
+    --as-of was told to read it with --preset reddit; its records were read, so only the dates'
+    advice applies."""
+    path = tmp_path / "posts.jsonl"
+    record = {"id": "a", "name": "t3_a", "subreddit": "depression", "selftext": "so sad today",
+              "title": "x", "created_utc": 1893456000, "author": "u1"}  # fmt: skip
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    code, output = _moodcast(
+        ["run", str(path), "--data-dir", str(tmp_path / "data"), "--preset", "reddit",
+         "--as-of", "2026-01-05"],
+        env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
+    )  # fmt: skip
+    message = _error_paragraph(output)
+    assert code == 4 and "1 filtered (1 future timestamp)" in message
+    assert "read with --preset reddit" in message and "read them with" not in message
+    assert "give --as-of the last day the data cover" in message
+
+
 def test_the_drafted_mapping_names_the_author_a_file_has_so_its_cells_can_reach_k():
     advice = suggest_reading(_row("post_id", "posted_at", "message", "User", "country"))
     assert 'id = "post_id"; created_at = "posted_at"; text = "message"' in advice
