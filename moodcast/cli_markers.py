@@ -60,7 +60,7 @@ def tag(
         mapping=settings.record_mapping, max_text_chars=settings.max_text_chars, rule=rule,
     )  # fmt: skip
     if not read.valid:
-        raise _no_usable_post(input_path, read)
+        raise _no_usable_post(input_path, read, settings.record_mapping)
     click.echo(read.describe(), err=True)
     click.echo(
         f"tagged {read.valid:,} post{'s' * (read.valid != 1)} with {len(markers)} "
@@ -69,19 +69,21 @@ def tag(
     )
 
 
-def _no_usable_post(input_path: Path, read) -> InputError:
+def _no_usable_post(input_path: Path, read, mapping) -> InputError:
     """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
-    ReadPosts): what became of its records, its fields and how to read it (a preset, a mapping,
-    another separator converted, a timestamp form)."""
+    ReadPosts), read with `mapping` (InputMapping or None): what became of its records, its
+    fields and, where a record was a dead letter for more than its timestamp, how to read it
+    (a preset other than the one it was read with, a mapping, another separator converted);
+    the timestamp forms read where a timestamp was not."""
     from ingest.sources import peek_fields, peek_record
-    from transforms.presets import suggest_reading
+    from transforms.presets import preset_name, suggest_reading
     from transforms.timestamp_forms import timestamp_advice, timestamps_alone
 
     fields = peek_fields(str(input_path))
     held = f"It has the fields {', '.join(fields)}." if fields else ""
     advice = (
-        [suggest_reading(peek_record(str(input_path)))]
-        if fields and not timestamps_alone(read.dead_letters)
+        [suggest_reading(peek_record(str(input_path)), read_with=preset_name(mapping))]
+        if fields and any(read.dead_letters.values()) and not timestamps_alone(read.dead_letters)
         else []
     )
     told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
@@ -221,7 +223,7 @@ def adapt(
     )
     posts, read = corpus_posts(corpus, settings, rule=rule, max_posts=max_posts or MAX_POSTS)
     if posts.is_empty():
-        raise _no_usable_post(corpus, read)
+        raise _no_usable_post(corpus, read, settings.record_mapping)
     click.echo(read.describe(), err=True)
     fitted = fit_adaptation(posts, settings, origin=str(corpus))
     if not fitted:

@@ -38,7 +38,7 @@ from moodcast.run_summary import RunSummary, release_protection
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import marker_versions
 from transforms.posts import PostOptions, lateness_horizon
-from transforms.presets import InputMapping, suggest_reading, with_default_lang
+from transforms.presets import InputMapping, preset_name, suggest_reading, with_default_lang
 from transforms.privacy import DEFAULT_K
 from transforms.records import FILE_LOSS_REASONS
 from transforms.timestamp_forms import timestamp_advice, timestamps_alone
@@ -297,8 +297,8 @@ def _no_usable_post(
 ) -> InputFileError:
     """The error of a run that kept no post: that its inputs hold no record, or what became of
     the records, the fields the first input holds, how to read it
-    (transforms.presets.suggest_reading; left out where every dead letter is an unparseable or
-    ambiguous timestamp, as its fields were read), the timestamp forms read when some
+    (transforms.presets.suggest_reading; left out where no record was a dead letter, or every
+    dead letter is a timestamp not read, as its fields were read), the timestamp forms read when some
     `created_at` could not be (and, for a date in day/month order, how to rewrite it), and
     which dates the run keeps when posts were filtered by their dates."""
     if summary.read == 0:
@@ -319,8 +319,8 @@ def _no_usable_post(
     fields = peek_fields(files[0].path)
     if mapping is None:
         reading = "read with the Post field names (id, created_at, text, …)"
-    elif mapping.key.startswith("preset:"):
-        reading = f"read with --preset {mapping.key.removeprefix('preset:')}"
+    elif preset_name(mapping):
+        reading = f"read with --preset {preset_name(mapping)}"
     else:
         reading = "read through your mapping file"
     held = (
@@ -330,9 +330,9 @@ def _no_usable_post(
     )
     advice = (
         []
-        if timestamps_alone(summary.dead_letter_reasons)
+        if not summary.dead_lettered or timestamps_alone(summary.dead_letter_reasons)
         else [
-            suggest_reading(peek_record(files[0].path))
+            suggest_reading(peek_record(files[0].path), read_with=preset_name(mapping))
             if fields
             else json_document_advice(files[0].path)
         ]

@@ -241,11 +241,12 @@ def reads(record: Mapping, mapping: InputMapping) -> bool:
     )
 
 
-def suggest_reading(record: Mapping) -> str:
+def suggest_reading(record: Mapping, *, read_with: str | None = None) -> str:
     """One sentence on how to read a file whose first record is `record` (a JSON object, a CSV
     row keyed by its header, a Parquet row): for a header read as one field that holds another
     separator, separator_advice; else the preset that reads the record (`reads`) and whose
-    platform-only field names it carries most (`--preset reddit`); else, unless the record has
+    platform-only field names it carries most (`--preset reddit`), or nothing ("") where that
+    is `read_with`, the preset the file was read with (its record was read); else, unless the record has
     the required Post fields, a mapping file drafted from FIELD_ALIASES for the ones it lacks,
     matched against the dotted paths of its fields nested in objects too, with `author_id` (a
     placeholder where no field looks like it: without it no cell reaches k) and the `region`
@@ -261,7 +262,11 @@ def suggest_reading(record: Mapping) -> str:
     }
     best = max(scores, key=lambda name: scores[name], default=None)
     if best is not None and scores[best]:
-        return f"These look like {best} exports: read them with --preset {best}."
+        return (
+            ""
+            if best == read_with
+            else f"These look like {best} exports: read them with --preset {best}."
+        )
     if set(POST_REQUIRED) <= present:
         return ""
     paths = _leaf_paths(record)
@@ -311,6 +316,14 @@ def _source(paths: Sequence[str], name: str) -> str | None:
     ]
     same = [path for path in paths if bare(path) == bare(name)]
     return same[0] if same else min(named)[2] if named else None
+
+
+def preset_name(mapping: InputMapping | None) -> str | None:
+    """The name of the preset `mapping` is (its default language aside), else None."""
+    if mapping is None:
+        return None
+    kind, _, name = mapping.key.partition(LANG_KEY)[0].partition(":")
+    return name if kind == "preset" else None
 
 
 def preset(name: str) -> InputMapping:

@@ -159,6 +159,28 @@ def test_reading_advice_names_the_preset_whose_fields_a_file_has():
     assert suggest_reading(_row("id", "created_at", "text")) == ""
 
 
+def test_a_run_read_with_the_preset_it_would_be_advised_is_not_advised_it_again(tmp_path):
+    """Regression: a Reddit file read with --preset reddit whose one post is too long (a dead
+    letter of its own) was told to read it with --preset reddit."""
+    path = tmp_path / "posts.jsonl"
+    record = {"id": "a", "subreddit": "depression", "selftext": "so sad today, and every day",
+              "created_utc": 1764561600, "author": "u1"}  # fmt: skip
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text("max_text_chars = 5\n", encoding="utf-8")
+    env = {"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"}
+    code, output = _moodcast(
+        ["run", str(path), "--data-dir", str(data), "--preset", "reddit", "--as-of", "2025-12-02"],
+        env=env,
+    )
+    message = _error_paragraph(output)
+    assert code == 4 and "1 dead-lettered (1 oversized text)" in message
+    assert "read with --preset reddit" in message and "read them with" not in message
+    assert "--preset reddit" in suggest_reading(record)
+    assert suggest_reading(record, read_with="reddit") == ""
+
+
 def test_reading_advice_names_no_preset_that_would_not_read_the_record():
     """One Mastodon-like field (`account`) was enough to advise --preset mastodon, whose run
     then failed on `field text must be a string` with the same advice: a loop."""
@@ -199,6 +221,25 @@ def test_a_run_with_the_preset_once_advised_is_now_told_a_mapping(tmp_path):
         message = _error_paragraph(output)
         assert code == 4 and "read them with --preset" not in message
         assert 'text = "content.body"' in message
+
+
+def test_a_run_whose_posts_were_all_filtered_is_not_told_the_preset_it_was_read_with(tmp_path):
+    """Regression: a Reddit file read with --preset reddit whose posts were all dated after
+    --as-of was told to read it with --preset reddit; its records were read, so only the dates'
+    advice applies."""
+    path = tmp_path / "posts.jsonl"
+    record = {"id": "a", "name": "t3_a", "subreddit": "depression", "selftext": "so sad today",
+              "title": "x", "created_utc": 1893456000, "author": "u1"}  # fmt: skip
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    code, output = _moodcast(
+        ["run", str(path), "--data-dir", str(tmp_path / "data"), "--preset", "reddit",
+         "--as-of", "2026-01-05"],
+        env={"MOODCAST_SECRET": "a-test-secret-of-at-least-32-bytes!"},
+    )  # fmt: skip
+    message = _error_paragraph(output)
+    assert code == 4 and "1 filtered (1 future timestamp)" in message
+    assert "read with --preset reddit" in message and "read them with" not in message
+    assert "give --as-of the last day the data cover" in message
 
 
 def test_the_drafted_mapping_names_the_author_a_file_has_so_its_cells_can_reach_k():
