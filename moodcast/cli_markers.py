@@ -72,21 +72,17 @@ def tag(
 def _no_usable_post(input_path: Path, read, mapping) -> InputError:
     """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
     ReadPosts), read with `mapping` (InputMapping or None): what became of its records, its
-    fields and, where a record was a dead letter for more than its timestamp, how to read it
-    (a preset other than the one it was read with, a mapping, another separator converted);
-    the timestamp forms read where a timestamp was not."""
-    from ingest.sources import peek_fields, peek_record
-    from transforms.presets import preset_name, suggest_reading
-    from transforms.timestamp_forms import timestamp_advice, timestamps_alone
+    fields, how to read it (moodcast.reading.reading_advice, as a run is told), and the
+    timestamp forms read where a timestamp was not."""
+    from ingest.sources import peek_fields
+    from moodcast.reading import reading_advice
+    from transforms.presets import preset_name
+    from transforms.timestamp_forms import timestamp_advice
 
     fields = peek_fields(str(input_path))
     held = f"It has the fields {', '.join(fields)}." if fields else ""
-    advice = (
-        [suggest_reading(peek_record(str(input_path)), read_with=preset_name(mapping))]
-        if fields and any(read.dead_letters.values()) and not timestamps_alone(read.dead_letters)
-        else []
-    )
-    told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
+    advice = reading_advice(str(input_path), read.dead_letters, read_with=preset_name(mapping))
+    told = " ".join(a for a in [held, advice, *timestamp_advice(read.dead_letters)] if a)
     return InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
 
 
