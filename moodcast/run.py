@@ -31,6 +31,7 @@ from ingest.sources import peek_fields
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
+from moodcast.jobs import ingest_job
 from moodcast.reading import reading_advice
 from moodcast.run_forecast import forecast_step
 from moodcast.run_load import load_landing, older_inputs_covering, unavailable_older
@@ -38,8 +39,7 @@ from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, s
 from moodcast.run_summary import RunSummary, release_protection
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import marker_versions
-from transforms.posts import PostOptions, lateness_horizon
-from transforms.presets import InputMapping, preset_name, with_default_lang
+from transforms.presets import InputMapping, preset_name
 from transforms.privacy import DEFAULT_K
 from transforms.records import FILE_LOSS_REASONS
 from transforms.timestamp_forms import timestamp_advice
@@ -156,7 +156,17 @@ def _run_locked(
             status="failed",
         )
         lock.note(attempt.row.as_note())
-        job = _ingest_job(files, markers, key, settings, as_of, beam_args, run_id, allowed_lateness)
+        job = ingest_job(
+            settings,
+            markers,
+            key=key,
+            run_id=run_id,
+            landing=landing_location(beam_args, local_dir=settings.landing_dir, run_id=run_id),
+            sources=[f.path for f in files],
+            inputs=[literal_pattern(f.path) for f in files],
+            as_of=as_of,
+            allowed_lateness=allowed_lateness,
+        )
         landing, job, files, days = _ingest_covering(con, job, files, beam_args, settings)
         summary = load_landing(
             con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id,
@@ -255,41 +265,6 @@ def _finished(row: warehouse.RunRecord, summary: RunSummary) -> warehouse.RunRec
         days=summary.days,
         series=summary.series,
         alerts=summary.alerts,
-    )
-
-
-def _ingest_job(
-    files: list[InputFile],
-    markers: Mapping,
-    key: bytes,
-    settings: Settings,
-    as_of: date,
-    beam_args: Sequence[str],
-    run_id: str,
-    allowed_lateness: timedelta | None,
-) -> IngestJob:
-    """The ingest job of run `run_id` over `files`, its options from `settings`."""
-    return IngestJob(
-        inputs=[literal_pattern(f.path) for f in files],
-        landing_dir=landing_location(beam_args, local_dir=settings.landing_dir, run_id=run_id),
-        markers=markers,
-        key=key,
-        run_id=run_id,
-        options=PostOptions(
-            tz=settings.tz,
-            as_of=as_of,
-            include_reposts=settings.include_reposts,
-            models=settings.model_config,
-            earliest=lateness_horizon(as_of, allowed_lateness) if allowed_lateness else None,
-            regions=settings.region_rule,
-        ),
-        source_tz=settings.source_tz,
-        max_text_chars=settings.max_text_chars,
-        mappings=_mappings(
-            files, with_default_lang(settings.record_mapping, settings.default_lang)
-        ),
-        dp_budget=settings.dp_budget,
-        earliest=settings.earliest_date,
     )
 
 
@@ -406,10 +381,6 @@ def _ingest(
     for path in damaged:
         log.warning("%s is damaged: keeping its readable part (--keep-partial)", path)
     return landing
-
-
-def _mappings(files: list[InputFile], mapping: InputMapping | None) -> dict[str, InputMapping]:
-    return {} if mapping is None else {f.path: mapping for f in files}
 
 
 def _run_id(

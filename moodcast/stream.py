@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import warehouse
-from ingest.job import IngestJob
 from ingest.landing import landing_location
 from ingest.runner import is_remote, worker_errors_unlogged
 from ingest.sources import InputError
@@ -31,11 +30,11 @@ from ingest.worker_errors import worker_error
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
+from moodcast.jobs import ingest_job
 from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
 from moodcast.stream_recovery import recover_killed_sessions
 from transforms.errors import MoodcastError
 from transforms.markers import marker_versions
-from transforms.posts import PostOptions
 
 log = logging.getLogger(__name__)
 
@@ -168,28 +167,14 @@ def stream_job(
     landing: str,
     key: bytes,
 ) -> StreamJob:
-    """The streaming job of `settings` over `markers`, its posts kept as a run keeps a file's:
-    read with the input preset or mapping and the default language (`--lang`), regions by
-    `regions`/`region_pattern`, texts over `max_text_chars` and dates before `earliest_date`
-    dead letters; panes and counts written under `landing`, authors keyed with `key`."""
-    ingest = IngestJob(
-        inputs=[],
-        landing_dir=landing,
-        markers=markers,
-        key=key,
-        run_id=run_id,
-        options=PostOptions(
-            tz=settings.tz,
-            include_reposts=settings.include_reposts,
-            models=settings.model_config,
-            regions=settings.region_rule,
-            default_lang=settings.default_lang,
-        ),
-        source_tz=settings.source_tz,
-        max_text_chars=settings.max_text_chars,
-        earliest=settings.earliest_date,
+    """The streaming job of `settings` over `markers`, its posts from `source` kept as a run
+    keeps a file's (moodcast.jobs.ingest_job: read with the input preset or mapping and the
+    default language, `--lang`; regions, text length, plausible dates), as of the clock's day;
+    panes and counts written under `landing`, authors keyed with `key`."""
+    ingest = ingest_job(
+        settings, markers, key=key, run_id=run_id, landing=landing, sources=[source]
     )
-    return StreamJob(ingest=ingest, source=source, mapping=settings.record_mapping)
+    return StreamJob(ingest=ingest, source=source)
 
 
 def _stream_session(

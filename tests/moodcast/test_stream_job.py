@@ -81,3 +81,20 @@ def test_the_stream_keeps_posts_by_the_settings_a_run_keeps_them_by(tmp_path):
     counts = pl.concat([pl.read_parquet(p) for p in (landing / "counts").glob("*.parquet")])
     dead = counts.filter(pl.col("category") == "dead_letter").group_by("reason").agg(pl.sum("n"))
     assert dict(dead.rows()) == {"oversized text": 1, f"timestamp before {today}": 1}
+
+
+def test_the_stream_builds_its_job_as_a_run_does_but_for_the_runs_own_arguments(tmp_path):
+    """Regression: moodcast.stream and moodcast.run each built the job from the settings field
+    by field, and differed: the stream carried `--lang` in its options, not in its input's
+    mapping as a run does, and no DP budget. One builder (moodcast.jobs.ingest_job) now serves
+    both; the run's as-of, lateness and inputs are its arguments."""
+    from moodcast.jobs import ingest_job
+
+    (tmp_path / "config.toml").write_text('privacy = "dp"\n', encoding="utf-8")
+    settings = load_settings(tmp_path, default_lang="spa", input_preset="mastodon")
+    source = "pubsub:projects/p/subscriptions/s"
+    stream = stream_job(settings, MARKERS, source=source, run_id="r", landing="l", key=b"k").ingest
+    run = ingest_job(settings, MARKERS, key=b"k", run_id="r", landing="l", sources=[source])
+    assert stream == run
+    assert stream.mappings[source].key == "preset:mastodon#lang=es"
+    assert stream.options.default_lang is None and stream.dp_budget == settings.dp_budget
