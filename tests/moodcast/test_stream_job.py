@@ -98,3 +98,29 @@ def test_the_stream_builds_its_job_as_a_run_does_but_for_the_runs_own_arguments(
     assert stream == run
     assert stream.mappings[source].key == "preset:mastodon#lang=es"
     assert stream.options.default_lang is None and stream.dp_budget == settings.dp_budget
+
+
+def test_a_stream_in_dp_mode_is_refused_before_anything_starts(tmp_path, monkeypatch):
+    """Regression: `moodcast stream` with privacy = "dp" ran with no DP budget: it loaded the
+    exact counts of its panes, which DP mode never shows, and so published nothing, exit 0. Its
+    panes release a day again and again, each noisy release spending the day's budget anew, so
+    it refuses DP mode and names follow mode, which releases each day once."""
+    from click.testing import CliRunner
+
+    from benchmarks.served import free_port
+    from moodcast.cli import main
+
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text('privacy = "dp"\nmodels = {}\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["stream", "--subscription", "projects/p/subscriptions/s", "--duration", "1s",
+         "--load-every", "1s", "--data-dir", str(data)],
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    message = " ".join(result.output.split())
+    assert 'privacy = "dp" is not published by moodcast stream' in message
+    assert "moodcast run --follow DIR" in message and "Traceback" not in message
+    assert sorted(p.name for p in data.iterdir()) == ["config.toml"]
