@@ -122,7 +122,7 @@ def show_marker(name: str, data_dir: str | None) -> None:
     for lang, terms in sorted(marker.terms.items()):
         if terms:
             click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")
-    for line in describe_sources(marker, load_settings(data_dir).model_config):
+    for line in describe_sources(marker, load_settings(data_dir, reads_posts=False).model_config):
         click.echo(line)
 
 
@@ -166,7 +166,7 @@ def import_lexicon(
     from moodcast.marker_import import import_markers, write_markers
 
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, reads_posts=False)
     target = out_dir or settings.user_markers_dir
     if lang is not None:
         lang = language(lang, settings, option="--lang", adding=True)
