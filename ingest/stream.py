@@ -63,7 +63,8 @@ filter (whole local days, transforms.posts.lateness_horizon) has kept, DST days 
 @dataclass(frozen=True)
 class StreamJob:
     """The streaming job: `ingest` as in batch (its `inputs` unused, its `options.as_of` and
-    `earliest` replaced per chunk from `clock`); panes fire early every `early_every`, and
+    `earliest` replaced per chunk from `clock`, its messages read with `ingest.mappings`'
+    mapping of `source`); panes fire early every `early_every`, and
     days stay open to late posts for `allowed_lateness` after they end (whole days)."""
 
     ingest: IngestJob
@@ -71,11 +72,15 @@ class StreamJob:
     early_every: timedelta = timedelta(seconds=60)
     allowed_lateness: timedelta = timedelta(days=2)
     clock: Callable[[], float] = time.time
-    mapping: InputMapping | None = None
 
     @property
     def live(self) -> Live:
         return Live(allowed_lateness=self.allowed_lateness, clock=self.clock)
+
+    @property
+    def mapping(self) -> InputMapping | None:
+        """How the messages of `source` are read: its mapping in `ingest.mappings`, if any."""
+        return self.ingest.mappings.get(self.source)
 
 
 class LocalDayWindows(window.NonMergingWindowFn):

@@ -48,6 +48,11 @@ _HANDLING = re.compile(
     r"Traceback \(most recent call last\):\n"
 )
 """What Python's traceback puts between an exception and the one raised while handling it."""
+_GROUP_TRACEBACK = "  + Exception Group Traceback (most recent call last):"
+"""How Python's traceback of an exception group (ExceptionGroup) begins: its own frames and
+exception text follow, each line after `  | `, then a box of its sub-exceptions."""
+_SUB_EXCEPTIONS = re.compile(r"^  \+-\+-+ 1 -+\n.*?^    \+-+$\n?", re.MULTILINE | re.DOTALL)
+"""The box of an exception group's sub-exceptions in its traceback, nested groups included."""
 
 
 def worker_error(failure: BaseException) -> BaseException | None:
@@ -80,12 +85,12 @@ def worker_error(failure: BaseException) -> BaseException | None:
         return _not_ours(kind, name, str(own), step.group(1) if step else None)
     if isinstance(failure, MoodcastError):
         return None
-    failed = _CHAINED.split(str(failure))[-1]
+    text = _ungrouped(str(failure))
+    failed = _CHAINED.split(text)[-1]
     tags = list(_STEP.finditer(failed))
     if not tags:
         return None
     step, rest = tags[-1].group(1), failed[tags[-1].end() :].partition("\n")[0]
-    text = str(failure)
     own = _handled(text[: len(text) - len(failed) + tags[-1].start()] + rest)
     if own is not None:
         raised = _EXCEPTION.fullmatch(own)
@@ -103,6 +108,19 @@ def worker_error(failure: BaseException) -> BaseException | None:
     name, message = _raised_class(raised)
     message = repr(message[1:]) if rest in ("'", '"') else message + rest
     return _reported(name, message, step)
+
+
+def _ungrouped(text: str) -> str:
+    """A remote traceback `text` with each exception group's traceback written as any other
+    exception's: `Traceback (most recent call last):`, its frames and its text unprefixed, the
+    box of its sub-exceptions left out (its text counts them: `ExceptionGroup: two chunks
+    failed (2 sub-exceptions)`, as in process). Any other text as it is."""
+    if _GROUP_TRACEBACK not in text:
+        return text
+    text = _SUB_EXCEPTIONS.sub("", text).replace(
+        _GROUP_TRACEBACK, "Traceback (most recent call last):"
+    )
+    return re.sub(r"^  \| ", "", text, flags=re.MULTILINE)
 
 
 def _reported(name: str, message: str, step: str) -> BaseException:

@@ -260,7 +260,7 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
     others kept."""
     from moodcast.exports import export_published
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, reads_posts=False)
     for path in export_published(settings, out_dir=out_dir, fmt=fmt):
         click.echo(str(path))
 
@@ -277,7 +277,7 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
 def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None) -> None:
     """Serve the Streamlit dashboard (read-only on the warehouse). A non-loopback --host needs
     sign-in configured, or --insecure-no-auth."""
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, reads_posts=False)
     _serve(settings, host=host, port=port, insecure_no_auth=insecure_no_auth)
 
 

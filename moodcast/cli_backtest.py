@@ -149,7 +149,7 @@ def backtest(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     if use_warehouse:
-        summary = select_warehouse_models(load_settings(data_dir), config=config)
+        summary = select_warehouse_models(load_settings(data_dir, reads_posts=False), config=config)
         click.echo(summary.describe(), err=True)
         if as_json:
             click.echo(json.dumps(summary.__dict__, sort_keys=True))

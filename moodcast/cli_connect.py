@@ -61,7 +61,7 @@ def _connect(
 
     if bool(spool) == bool(topic):
         raise click.UsageError("give --spool DIR or --topic projects/P/topics/T (one of them)")
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, reads_posts=False)
     sink = (
         SpoolSink(spool, source=source_name, rotate_every=rotate_every, rotate_posts=rotate_posts)
         if spool

@@ -72,21 +72,17 @@ def tag(
 def _no_usable_post(input_path: Path, read, mapping) -> InputError:
     """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
     ReadPosts), read with `mapping` (InputMapping or None): what became of its records, its
-    fields and, where a record was a dead letter for more than its timestamp, how to read it
-    (a preset other than the one it was read with, a mapping, another separator converted);
-    the timestamp forms read where a timestamp was not."""
-    from ingest.sources import peek_fields, peek_record
-    from transforms.presets import preset_name, suggest_reading
-    from transforms.timestamp_forms import timestamp_advice, timestamps_alone
+    fields, how to read it (moodcast.reading.reading_advice, as a run is told), and the
+    timestamp forms read where a timestamp was not."""
+    from ingest.sources import peek_fields
+    from moodcast.reading import reading_advice
+    from transforms.presets import preset_name
+    from transforms.timestamp_forms import timestamp_advice
 
     fields = peek_fields(str(input_path))
     held = f"It has the fields {', '.join(fields)}." if fields else ""
-    advice = (
-        [suggest_reading(peek_record(str(input_path)), read_with=preset_name(mapping))]
-        if fields and any(read.dead_letters.values()) and not timestamps_alone(read.dead_letters)
-        else []
-    )
-    told = " ".join(a for a in [held, *advice, *timestamp_advice(read.dead_letters)] if a)
+    advice = reading_advice(str(input_path), read.dead_letters, read_with=preset_name(mapping))
+    told = " ".join(a for a in [held, advice, *timestamp_advice(read.dead_letters)] if a)
     return InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
 
 
@@ -126,7 +122,7 @@ def show_marker(name: str, data_dir: str | None) -> None:
     for lang, terms in sorted(marker.terms.items()):
         if terms:
             click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")
-    for line in describe_sources(marker, load_settings(data_dir).model_config):
+    for line in describe_sources(marker, load_settings(data_dir, reads_posts=False).model_config):
         click.echo(line)
 
 
@@ -170,7 +166,7 @@ def import_lexicon(
     from moodcast.marker_import import import_markers, write_markers
 
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, reads_posts=False)
     target = out_dir or settings.user_markers_dir
     if lang is not None:
         lang = language(lang, settings, option="--lang", adding=True)

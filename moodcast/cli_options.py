@@ -141,4 +141,4 @@ def markers_of(data_dir: str | None, names: str | None = None) -> dict[str, Mark
     from moodcast.adapting import configured_markers
 
     wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
-    return configured_markers(load_settings(data_dir), wanted)
+    return configured_markers(load_settings(data_dir, reads_posts=False), wanted)

@@ -149,13 +149,20 @@ def resolve_data_dir(option: str | os.PathLike | None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
-def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
+def load_settings(
+    data_dir: str | os.PathLike | None, *, reads_posts: bool = True, **overrides
+) -> Settings:
     """Settings for `data_dir` from its `config.toml` (if any), then `overrides` that are not None.
 
     Every value is checked against its field's type and allowed range (`_RULES`); a
     ConfigError names the key, where it was set (the file, or the command line) and the form
     it needs, e.g. `k = 11`. Also refused: an unknown key, an unknown time zone or alert method,
-    an unusable input preset or mapping. An `input_preset` or `input_mapping` override replaces
+    an unusable input preset or mapping, and, for a command that reads posts, a `default_lang`
+    that names no language (`language`, which also warns of one posts are never identified
+    in). A command that reads none (`export`, `dashboard`, `markers list`) passes
+    `reads_posts=False`: `default_lang` is then neither checked nor kept (None), so a code that
+    a later version refuses stops only the commands that use it, and the warning is given
+    once, by the command's own reading. An `input_preset` or `input_mapping` override replaces
     both of config.toml's.
     """
     root = resolve_data_dir(data_dir)
@@ -224,7 +231,7 @@ def load_settings(data_dir: str | os.PathLike | None, **overrides) -> Settings:
         settings,
         alert_methods=methods,
         regions=tuple(settings.regions),
-        default_lang=_default_lang(settings, where=where("default_lang")),
+        default_lang=_default_lang(settings, where=where("default_lang")) if reads_posts else None,
     )
     try:
         return replace(settings, record_mapping=_record_mapping(settings))

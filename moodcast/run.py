@@ -27,21 +27,22 @@ from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
-from ingest.sources import json_document_advice, peek_fields, peek_record
+from ingest.sources import peek_fields
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
+from moodcast.jobs import ingest_job
+from moodcast.reading import reading_advice
 from moodcast.run_forecast import forecast_step
 from moodcast.run_load import load_landing, older_inputs_covering, unavailable_older
 from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, sigterm_as_exit
 from moodcast.run_summary import RunSummary, release_protection
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import marker_versions
-from transforms.posts import PostOptions, lateness_horizon
-from transforms.presets import InputMapping, preset_name, suggest_reading, with_default_lang
+from transforms.presets import InputMapping, preset_name
 from transforms.privacy import DEFAULT_K
 from transforms.records import FILE_LOSS_REASONS
-from transforms.timestamp_forms import timestamp_advice, timestamps_alone
+from transforms.timestamp_forms import timestamp_advice
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,17 @@ def _run_locked(
             status="failed",
         )
         lock.note(attempt.row.as_note())
-        job = _ingest_job(files, markers, key, settings, as_of, beam_args, run_id, allowed_lateness)
+        job = ingest_job(
+            settings,
+            markers,
+            key=key,
+            run_id=run_id,
+            landing=landing_location(beam_args, local_dir=settings.landing_dir, run_id=run_id),
+            sources=[f.path for f in files],
+            inputs=[literal_pattern(f.path) for f in files],
+            as_of=as_of,
+            allowed_lateness=allowed_lateness,
+        )
         landing, job, files, days = _ingest_covering(con, job, files, beam_args, settings)
         summary = load_landing(
             con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id,
@@ -257,48 +268,12 @@ def _finished(row: warehouse.RunRecord, summary: RunSummary) -> warehouse.RunRec
     )
 
 
-def _ingest_job(
-    files: list[InputFile],
-    markers: Mapping,
-    key: bytes,
-    settings: Settings,
-    as_of: date,
-    beam_args: Sequence[str],
-    run_id: str,
-    allowed_lateness: timedelta | None,
-) -> IngestJob:
-    """The ingest job of run `run_id` over `files`, its options from `settings`."""
-    return IngestJob(
-        inputs=[literal_pattern(f.path) for f in files],
-        landing_dir=landing_location(beam_args, local_dir=settings.landing_dir, run_id=run_id),
-        markers=markers,
-        key=key,
-        run_id=run_id,
-        options=PostOptions(
-            tz=settings.tz,
-            as_of=as_of,
-            include_reposts=settings.include_reposts,
-            models=settings.model_config,
-            earliest=lateness_horizon(as_of, allowed_lateness) if allowed_lateness else None,
-            regions=settings.region_rule,
-        ),
-        source_tz=settings.source_tz,
-        max_text_chars=settings.max_text_chars,
-        mappings=_mappings(
-            files, with_default_lang(settings.record_mapping, settings.default_lang)
-        ),
-        dp_budget=settings.dp_budget,
-        earliest=settings.earliest_date,
-    )
-
-
 def _no_usable_post(
     summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None, *, as_of: date
 ) -> InputFileError:
     """The error of a run that kept no post: that its inputs hold no record, or what became of
-    the records, the fields the first input holds, how to read it
-    (transforms.presets.suggest_reading; left out where no record was a dead letter, or every
-    dead letter is a timestamp not read, as its fields were read), the timestamp forms read when some
+    the records, the fields the first input holds, how to read it (moodcast.reading.
+    reading_advice), the timestamp forms read when some
     `created_at` could not be (and, for a date in day/month order, how to rewrite it), and
     which dates the run keeps when posts were filtered by their dates."""
     if summary.read == 0:
@@ -328,16 +303,10 @@ def _no_usable_post(
         if fields
         else f"No field could be read from {files[0].path} (it was {reading})."
     )
-    advice = (
-        []
-        if not summary.dead_lettered or timestamps_alone(summary.dead_letter_reasons)
-        else [
-            suggest_reading(peek_record(files[0].path), read_with=preset_name(mapping))
-            if fields
-            else json_document_advice(files[0].path)
-        ]
-    )
-    advice.extend(timestamp_advice(summary.dead_letter_reasons))
+    advice = [
+        reading_advice(files[0].path, summary.dead_letter_reasons, read_with=preset_name(mapping)),
+        *timestamp_advice(summary.dead_letter_reasons),
+    ]
     if summary.filtered.get("future timestamp"):
         advice.append(
             f"Posts dated after the run's date ({as_of}: --as-of, else today) are filtered as "
@@ -412,10 +381,6 @@ def _ingest(
     for path in damaged:
         log.warning("%s is damaged: keeping its readable part (--keep-partial)", path)
     return landing
-
-
-def _mappings(files: list[InputFile], mapping: InputMapping | None) -> dict[str, InputMapping]:
-    return {} if mapping is None else {f.path: mapping for f in files}
 
 
 def _run_id(

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import warehouse
-from ingest.job import IngestJob
 from ingest.landing import landing_location
 from ingest.runner import is_remote, worker_errors_unlogged
 from ingest.sources import InputError
@@ -31,11 +30,11 @@ from ingest.worker_errors import worker_error
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
+from moodcast.jobs import ingest_job
 from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
 from moodcast.stream_recovery import recover_killed_sessions
-from transforms.errors import MoodcastError
+from transforms.errors import ConfigError, MoodcastError
 from transforms.markers import marker_versions
-from transforms.posts import PostOptions
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +129,9 @@ def stream_run(
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
     stream run `ok`. Before stopping it drains: it waits (up to
     two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
-    job is recorded `failed` and its error raised."""
+    job is recorded `failed` and its error raised. Raises ConfigError, before anything starts,
+    for `privacy = "dp"` (refuse_dp)."""
+    refuse_dp(settings)
     stop = stop or threading.Event()
     markers = configured_markers(settings)
     versions = marker_versions(markers)
@@ -159,6 +160,23 @@ def stream_run(
         close_session(alive, landing, failed_at=session.failed_at)
 
 
+def refuse_dp(settings: Settings) -> None:
+    """Raise ConfigError where `settings` publish in DP mode: the stream does not. Its panes
+    release a day again every `early_every` and with each late post, and each noisy release of
+    a day would spend the budget per author per local day again; DP mode releases a day once,
+    after it ends (warehouse.load_dp_daily), which follow mode does. (Before this refusal a DP
+    stream loaded exact counts that DP mode never shows, and published nothing.)"""
+    if settings.dp_budget is None:
+        return
+    raise ConfigError(
+        f'{settings.data_dir / "config.toml"}: privacy = "dp" is not published by moodcast '
+        "stream: its panes release each day again and again, and every noisy release of a day "
+        "would spend the day's budget anew. Use follow mode, which releases each day's noisy "
+        "cells once after the day ends (moodcast run --follow DIR; moodcast connect ... "
+        '--spool DIR writes that directory), or stream with privacy = "suppress".'
+    )
+
+
 def stream_job(
     settings: Settings,
     markers: dict,
@@ -168,28 +186,14 @@ def stream_job(
     landing: str,
     key: bytes,
 ) -> StreamJob:
-    """The streaming job of `settings` over `markers`, its posts kept as a run keeps a file's:
-    read with the input preset or mapping and the default language (`--lang`), regions by
-    `regions`/`region_pattern`, texts over `max_text_chars` and dates before `earliest_date`
-    dead letters; panes and counts written under `landing`, authors keyed with `key`."""
-    ingest = IngestJob(
-        inputs=[],
-        landing_dir=landing,
-        markers=markers,
-        key=key,
-        run_id=run_id,
-        options=PostOptions(
-            tz=settings.tz,
-            include_reposts=settings.include_reposts,
-            models=settings.model_config,
-            regions=settings.region_rule,
-            default_lang=settings.default_lang,
-        ),
-        source_tz=settings.source_tz,
-        max_text_chars=settings.max_text_chars,
-        earliest=settings.earliest_date,
+    """The streaming job of `settings` over `markers`, its posts from `source` kept as a run
+    keeps a file's (moodcast.jobs.ingest_job: read with the input preset or mapping and the
+    default language, `--lang`; regions, text length, plausible dates), as of the clock's day;
+    panes and counts written under `landing`, authors keyed with `key`."""
+    ingest = ingest_job(
+        settings, markers, key=key, run_id=run_id, landing=landing, sources=[source]
     )
-    return StreamJob(ingest=ingest, source=source, mapping=settings.record_mapping)
+    return StreamJob(ingest=ingest, source=source)
 
 
 def _stream_session(

@@ -30,6 +30,7 @@ from transforms.platforms import (
     reddit_things,
     x_references,
 )
+from transforms.text import stated_code
 
 POST_FIELDS = POST_REQUIRED + POST_OPTIONAL
 
@@ -444,11 +445,14 @@ def with_default_lang(mapping: InputMapping | None, lang: str | None) -> InputMa
 
 def from_key(key: str) -> InputMapping:
     """The preset or user mapping whose `InputMapping.key` is `key` (as the run ledger keeps
-    it, so that an input is read again the way it was loaded), with its default language.
+    it, so that an input is read again the way it was loaded), with its default language read
+    as a post's stated code is (transforms.text.stated_code: an older run's `eng` or `EN-us` is
+    `en`, as `--lang eng` is now; a code that names no language, such as `und`, as recorded).
     Raises MappingError."""
     key, _, lang = key.partition(LANG_KEY)
     if lang:
-        return with_default_lang(None if key == FIELDS_KEY else from_key(key), lang)
+        mapping = None if key == FIELDS_KEY else from_key(key)
+        return with_default_lang(mapping, stated_code(lang) or lang)
     kind, _, rest = key.partition(":")
     if kind == "preset":
         return preset(rest)

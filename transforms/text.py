@@ -281,6 +281,12 @@ def primary_subtag(lang: pl.Expr) -> pl.Expr:
     return pl.when(stated).then(code.replace(ALTERNATE_CODES))
 
 
+def stated_code(code: str) -> str | None:
+    """One stated language code as primary_subtag reads it (`eng`, `EN-us` → `en`; `und` →
+    None)."""
+    return pl.select(primary_subtag(pl.lit(code, pl.String))).item()
+
+
 def stated_languages(lang: pl.Series) -> pl.Series:
     """`lang` (posts' stated languages) as primary_subtag reads them, each distinct value read
     once (a column of posts holds a few distinct values)."""

@@ -401,3 +401,28 @@ def test_a_message_holding_a_chained_traceback_of_our_error_is_not_that_error():
         assert type(found) is WorkerError, found
         assert f"step '{step}' of the Beam job failed on a worker with {named}" in str(found)
         assert "[while running" not in str(found)
+
+
+def _group() -> ExceptionGroup:
+    inner = ExceptionGroup("one chunk failed", [KeyError("created_at")])
+    return ExceptionGroup("two chunks failed", [ValueError("bad a\nsecond line"), inner])
+
+
+@pytest.mark.parametrize("remote", [False, True])
+def test_an_exception_group_on_a_worker_is_one_line_naming_it_and_its_step(remote):
+    """Regression: an ExceptionGroup raised on a remote worker was a WorkerError whose message
+    held the group's raw traceback (its boxed frames and every sub-exception); in process it was
+    already one line, which the remote runner now gives too."""
+    if remote:
+        step = STEP
+        found = worker_error(_runner_failure(lambda: _beam_step(_group())))
+    else:
+        step = "Fails"
+        with worker_errors_unlogged():
+            found = worker_error(_run_failing(_group()))
+    assert type(found) is WorkerError
+    assert str(found) == (
+        f"step '{step}' of the Beam job failed on a worker with ExceptionGroup: two chunks "
+        "failed (2 sub-exceptions); a bug of moodcast or of a library it uses: please report "
+        f"it{VERBOSE_HINT}"
+    )

@@ -108,3 +108,55 @@ def test_a_lexicon_is_imported_in_a_language_posts_are_never_identified_in_with_
         refused = CliRunner().invoke(main, [*args, "--force", "--lang", code])
         assert refused.exit_code == 3, refused.output
         assert f"'{code}' is not a language code posts are identified with" in refused.output
+
+
+def test_a_refused_default_lang_stops_only_the_commands_that_read_posts(published_run, tmp_path):
+    """Regression: a config.toml whose default_lang names no language (a code an earlier version
+    took) stopped every command with exit 3, `export` and `markers list` included, which never
+    use it."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(published_run[0], data, symlinks=True)
+    with (data / "config.toml").open("a", encoding="utf-8") as config:
+        config.write('\ndefault_lang = "enn"\n')
+    exported = CliRunner().invoke(
+        main, ["export", "-o", str(tmp_path / "out"), "--data-dir", str(data)]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "out" / "timelines.csv").exists()
+    listed = CliRunner().invoke(main, ["markers", "list", "--data-dir", str(data)])
+    assert listed.exit_code == 0 and "sadness" in listed.output, listed.output
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        '{"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "so sad"}\n', encoding="utf-8"
+    )
+    tagged = CliRunner().invoke(
+        main, ["tag", str(posts), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(data)]
+    )
+    assert tagged.exit_code == 3
+    assert f"{data / 'config.toml'}: default_lang (--lang): 'enn'" in tagged.output
+
+
+def test_tag_warns_once_of_a_default_language_posts_are_never_identified_in(tmp_path):
+    """Regression: with default_lang = "haw" in config.toml, `moodcast tag` said twice (three
+    times with --markers) that posts are never identified in haw: each time it read the
+    settings again for the markers."""
+    data = tmp_path / "data"
+    (data / "markers").mkdir(parents=True)
+    (data / "markers" / "kaumaha.toml").write_text(
+        'name = "kaumaha"\n[lang.haw]\nterms = ["kaumaha"]\n', encoding="utf-8"
+    )
+    (data / "config.toml").write_text('default_lang = "haw"\n', encoding="utf-8")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        '{"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "kaumaha"}\n', encoding="utf-8"
+    )
+    for names in ([], ["--markers", "kaumaha"]):
+        result = CliRunner().invoke(
+            main,
+            ["tag", str(posts), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(data),
+             *names],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert result.output.count("posts are never identified in haw") == 1, result.output

@@ -81,3 +81,46 @@ def test_the_stream_keeps_posts_by_the_settings_a_run_keeps_them_by(tmp_path):
     counts = pl.concat([pl.read_parquet(p) for p in (landing / "counts").glob("*.parquet")])
     dead = counts.filter(pl.col("category") == "dead_letter").group_by("reason").agg(pl.sum("n"))
     assert dict(dead.rows()) == {"oversized text": 1, f"timestamp before {today}": 1}
+
+
+def test_the_stream_builds_its_job_as_a_run_does_but_for_the_runs_own_arguments(tmp_path):
+    """Regression: moodcast.stream and moodcast.run each built the job from the settings field
+    by field, and differed: the stream carried `--lang` in its options, not in its input's
+    mapping as a run does, and no DP budget. One builder (moodcast.jobs.ingest_job) now serves
+    both; the run's as-of, lateness and inputs are its arguments."""
+    from moodcast.jobs import ingest_job
+
+    (tmp_path / "config.toml").write_text('privacy = "dp"\n', encoding="utf-8")
+    settings = load_settings(tmp_path, default_lang="spa", input_preset="mastodon")
+    source = "pubsub:projects/p/subscriptions/s"
+    stream = stream_job(settings, MARKERS, source=source, run_id="r", landing="l", key=b"k").ingest
+    run = ingest_job(settings, MARKERS, key=b"k", run_id="r", landing="l", sources=[source])
+    assert stream == run
+    assert stream.mappings[source].key == "preset:mastodon#lang=es"
+    assert stream.options.default_lang is None and stream.dp_budget == settings.dp_budget
+
+
+def test_a_stream_in_dp_mode_is_refused_before_anything_starts(tmp_path, monkeypatch):
+    """Regression: `moodcast stream` with privacy = "dp" ran with no DP budget: it loaded the
+    exact counts of its panes, which DP mode never shows, and so published nothing, exit 0. Its
+    panes release a day again and again, each noisy release spending the day's budget anew, so
+    it refuses DP mode and names follow mode, which releases each day once."""
+    from click.testing import CliRunner
+
+    from benchmarks.served import free_port
+    from moodcast.cli import main
+
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text('privacy = "dp"\nmodels = {}\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["stream", "--subscription", "projects/p/subscriptions/s", "--duration", "1s",
+         "--load-every", "1s", "--data-dir", str(data)],
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    message = " ".join(result.output.split())
+    assert 'privacy = "dp" is not published by moodcast stream' in message
+    assert "moodcast run --follow DIR" in message and "Traceback" not in message
+    assert sorted(p.name for p in data.iterdir()) == ["config.toml"]

@@ -136,3 +136,21 @@ def test_an_iso_639_2_lang_is_the_language_its_posts_are_identified_in(tmp_path)
     path.write_text("".join(json.dumps(p) + "\n" for p in POSTS[1:3]), encoding="utf-8")
     tagged, _ = _tag(tmp_path, path, "--lang", "spa")
     assert tagged.select("id", "lang", "sadness").rows() == [("2", "es", True), ("3", "es", True)]
+
+
+def test_tag_of_a_json_document_is_told_how_to_convert_it_as_a_run_is(tmp_path):
+    """Regression: `moodcast tag` of a JSON array or of pretty-printed objects said what became
+    of its records but not the `jq` line that a run gives (moodcast.reading.reading_advice)."""
+    posts = POSTS[:2]
+    array, pretty = tmp_path / "posts.json", tmp_path / "pretty.json"
+    array.write_text(json.dumps(posts), encoding="utf-8")
+    pretty.write_text("\n".join(json.dumps(p, indent=2) for p in posts), encoding="utf-8")
+    for path in (array, pretty):
+        result = CliRunner().invoke(
+            main,
+            ["tag", str(path), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(tmp_path)],
+        )
+        assert result.exit_code == 4, result.output
+        output = " ".join(result.output.split())
+        assert f"{path} looks like one JSON document" in output
+        assert "jq -c '.[]' IN > OUT.jsonl" in output and "Traceback" not in output

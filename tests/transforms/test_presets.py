@@ -443,3 +443,15 @@ def test_an_inputs_default_language_travels_in_its_mapping_key():
     plain = from_key(with_default_lang(None, "es").key)
     assert (plain.default_lang, plain.reads_post_fields) == ("es", True)
     assert with_default_lang(preset("x"), None) is preset("x")
+
+
+def test_a_default_language_an_older_run_recorded_is_read_as_new_runs_read_it():
+    """Regression: a recompute read an earlier input again with the code its run recorded
+    (`eng`, before `--lang eng` was read as `en`), so its short posts took the language `eng`,
+    which no marker has, and were filtered as an unsupported language."""
+    from transforms.presets import from_key
+
+    assert from_key("fields#lang=eng").default_lang == "en"
+    assert from_key("preset:reddit#lang=SPA-mx").key == "preset:reddit#lang=es"
+    assert from_key("fields#lang=haw").default_lang == "haw"
+    assert from_key("fields#lang=und").default_lang == "und"
