@@ -15,6 +15,7 @@ import polars as pl
 from transforms.contracts import (
     ALERT_SCHEMA,
     BACKTEST_SCHEMA,
+    CLUSTER_SUMS,
     DAILY_SCHEMA,
     FORECAST_SCHEMA,
     MODEL_CHOICE_SCHEMA,
@@ -104,7 +105,8 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     """Raw period aggregates (PERIOD_SCHEMA) of each marker's current version, of one `grain`
     or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
     `transforms.publish` decides what of it is published. Empty on a warehouse older than
-    schema version 5 (its next run fills the table)."""
+    schema version 5 (its next run fills the table); CLUSTER_SUMS null in rows counted before
+    version 7."""
     where, params = _where({"grain = ?": grain})
     try:
         frame = con.sql(
@@ -115,7 +117,8 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
         ).pl()
     except duckdb.CatalogException:
         return pl.DataFrame(schema=PERIOD_SCHEMA)
-    return conform(frame, PERIOD_SCHEMA, name="period_aggregates")
+    older = [pl.lit(None, pl.Int64).alias(c) for c in CLUSTER_SUMS if c not in frame.columns]
+    return conform(frame.with_columns(older), PERIOD_SCHEMA, name="period_aggregates")
 
 
 def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> pl.DataFrame:
