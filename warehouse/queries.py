@@ -25,7 +25,12 @@ from transforms.contracts import (
 )
 from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.periods import EIGHT_WEEKS, period_start
-from transforms.prevalence import AUTHOR_DAY_COUNTS, PREVALENCE_COLUMNS, with_prevalence
+from transforms.prevalence import (
+    AUTHOR_DAY_COUNTS,
+    EFFECTIVE_TRIALS,
+    PREVALENCE_COLUMNS,
+    with_prevalence,
+)
 from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import (
     WeekGrain,
@@ -42,6 +47,7 @@ PUBLISHED_DAILY_COLUMNS = (
     *DAILY_SCHEMA,
     *AUTHOR_DAY_COUNTS,
     *PREVALENCE_COLUMNS,
+    EFFECTIVE_TRIALS,
     *ADJUSTED_COLUMNS,
     "validation",
     "grain",
@@ -203,6 +209,7 @@ def daily(
         shown = suppress(with_prevalence(raw), k=k).with_columns(
             pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
             pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+            pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
         )
         return (
             with_adjusted_prevalence(shown, rates)
@@ -258,6 +265,7 @@ def _dp_daily_rows(release: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
             pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+            pl.lit(None, pl.Float64).alias(EFFECTIVE_TRIALS),
         )
         .select(PUBLISHED_DAILY_COLUMNS)
     )
