@@ -409,9 +409,9 @@ def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
         pl.col("n_authors"),
         tuple(pl.col(c) for c in CLUSTER_SUMS) if set(CLUSTER_SUMS) <= set(weeks.columns) else None,
     )
-    estimate, lo, hi = wilson(share * trials, trials)
+    _, lo, hi = wilson(share * trials, trials)
     return with_prevalence(weeks).with_columns(
-        estimate.alias("prevalence"),
+        pl.when(trials.is_not_null()).then(share).alias("prevalence"),
         lo.alias("prevalence_lo"),
         hi.alias("prevalence_hi"),
         trials.alias(EFFECTIVE_TRIALS),
@@ -422,12 +422,12 @@ def published_days(
     daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
 ) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
-    with AUTHOR_DAY_COUNTS, the prevalence columns, EFFECTIVE_TRIALS, `grain` and `suppressed`. A day published
-    by itself keeps its counts (`grain = day`); a day of a week (or 8-week period) published as
-    a whole carries that period's counts and prevalence (the author-day share,
-    `week_prevalence`; `grain` the period's); a day of a withheld period has `suppressed` true,
-    `grain` the withheld period's, and every count and prevalence null. Same order as
-    `daily`."""
+    with AUTHOR_DAY_COUNTS, the prevalence columns, EFFECTIVE_TRIALS, `grain` and
+    `suppressed`. A day published by itself keeps its counts (`grain = day`); a day of a week
+    (or 8-week period) published as a whole carries that period's counts and prevalence (the
+    author-day share, `week_prevalence`; `grain` the period's); a day of a withheld period has
+    `suppressed` true, `grain` the withheld period's, and every count and prevalence null.
+    Same order as `daily`."""
     return _days(daily, weeks, _choice(daily, weeks, k=k, week_grain=week_grain), week_grain)
 
 
