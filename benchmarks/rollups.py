@@ -1,16 +1,20 @@
 """How often a `lang = all` roll-up's adjusted share is withheld where users look, and what the
 cap on the share of authors bounded (transforms.rollups.MAX_BOUNDED_SHARE) would publish.
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/rollups.py [--posts 200000] [--caps 0,0.02,0.05,0.1]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/rollups.py [--posts 200000] [--caps 0,0.02,0.05,0.1,0.5]
 
 Generates the demo's sample corpus (`moodcast sample --posts N`, English and Spanish; kept in
 benchmarks/.data/rollups-sample-N), runs `moodcast run --as-of 2026-01-05` on it into a
-temporary data directory, and reads the published day rows as `warehouse.queries.daily` builds
-them (transforms.publish.published_days, the shipped rates), adjusted at each cap of `--caps`
-(`with_adjusted_prevalence(..., max_bounded_share=cap)`). Per marker: the published `lang = all`
-rows (not suppressed) by status at the default cap, and the share of their authors in languages
-that are not validated (from the language rows of each roll-up whose cells are all published);
-then, per cap, the roll-up rows with an adjusted share. Writes the `rollups` section of
+temporary data directory, and reads its published day rows (transforms.publish.published_days
+at k = 11 and `iso_week`: the rows `warehouse.queries.daily` starts from, a day of a week or
+8-week period published whole carrying that period's counts). It adjusts each day row on its
+own with the shipped rates at each cap of `--caps` (`with_adjusted_prevalence(...,
+max_bounded_share=cap)`), where `warehouse.queries.daily` reads each day's adjusted share off
+the published row of the period that holds it (transforms.publish.adjusted_days): the
+statuses below are counted day row by day row, as this script combines them. Per marker: the
+published `lang = all` day rows (not suppressed) by status at the default cap, and the share of
+their authors in languages that are not validated (from the language rows of each roll-up
+whose cells are all published); then, per cap, the roll-up day rows with an adjusted share. Writes the `rollups` section of
 benchmarks/RESULTS.md.
 """
 

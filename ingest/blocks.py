@@ -227,8 +227,10 @@ def count_authors(
     item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]], markers: Sequence[str]
 ):
     """One window and author shard's spilled `(sums, authors)` from every block
-    (AggregateBlockFn) → `(window, (sums, counts))`, the counts being that shard's authors per
-    cell of each of `markers` (their names; transforms.periods.author_counts), both `packed`:
+    (AggregateBlockFn) → `(window, (sums, counts))`, the counts being that shard's authors and
+    their cluster sums per cell of each of `markers` (their names;
+    transforms.periods.author_counts, which needs every day of an author: a shard holds all of
+    its authors' days from every block), both `packed`:
     each shard holds a fraction of the period's authors, so no call holds them all."""
     (window, _), pieces = item
     frames = list(read_spilled(where for pair in pieces for where in pair))

@@ -41,9 +41,14 @@ class _Coded(NamedTuple):
     langs: pl.Series
 
 
-def _coded(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> _Coded:
+def _coded(
+    rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str], *, by_day: bool = False
+) -> _Coded:
     regions, langs = (rows.get_column(c).unique().cast(pl.String) for c in ("region", "lang"))
-    order = rows.get_column("author").arg_sort().to_numpy()
+    if by_day:
+        order = rows.select(pl.arg_sort_by("author", "day")).to_series().to_numpy()
+    else:
+        order = rows.get_column("author").arg_sort().to_numpy()
     period_codes, periods = _dense(_codes(rows, period))
     return _Coded(
         order,
@@ -129,6 +134,31 @@ def ored_bit_counts(
     the counts of the cells reached (at most four per row), however many periods, regions and
     languages they combine."""
     coded = _coded(rows, period, masks)
+    cell, cells = _reached(coded)
+    counts = _ored_bits(coded.author, cell, coded.masks, len(cells))
+    return _cell_keys(rows, period, coded, cells), counts
+
+
+def ored_day_sums(
+    rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str], n_slots: int
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """`rows` as `ored_bit_counts` takes them, with a `day` column, every day of each author's
+    period present → the cells they reach (as `ored_bit_counts`), and per cell and marker slot
+    `k` < `n_slots` (32 per mask: slot `k` is bits 2k, a scored post, and 2k + 1, a marked one,
+    of mask `k // 32`), with `d` (`f`) an author's days whose masks, OR-ed over the day's rows in
+    the cell, have the scored (marked) bit: the authors with `d > 0` and with `f > 0` (the
+    cell's distinct and distinct marked authors, as `ored_bit_counts` counts them), and the sums
+    over its authors of `d²`, `f²` and `f·d`; an int64 array of shape (cells, n_slots, 5)."""
+    coded = _coded(rows, period, masks, by_day=True)
+    cell, cells = _reached(coded)
+    day = _codes(rows, ["day"])[coded.order]
+    sums = _day_sums(coded.author, day, cell, coded.masks, len(cells), n_slots)
+    return _cell_keys(rows, period, coded, cells), sums
+
+
+def _reached(coded: _Coded) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's four cells (its base cell and the roll-ups above it: `region`, `lang` or both
+    ALL), numbered 0 … n − 1, and the n codes of the cells reached."""
     _, n_regions, n_langs = coded.shape
     region = (coded.region, np.full_like(coded.region, n_regions))
     lang = (coded.lang, np.full_like(coded.lang, n_langs))
@@ -136,15 +166,25 @@ def ored_bit_counts(
         [(coded.period * (n_regions + 1) + r) * (n_langs + 1) + g for r in region for g in lang],
         axis=1,
     )
-    cell, cells = _dense(levels)
-    counts = _ored_bits(coded.author, cell, coded.masks, len(cells))
+    return _dense(levels)
+
+
+def _cell_keys(
+    rows: pl.DataFrame, period: Sequence[str], coded: _Coded, cells: np.ndarray
+) -> pl.DataFrame:
+    """The `period` columns, `region` and `lang` (text, ALL in a roll-up) of `_reached` cells."""
+    _, n_regions, n_langs = coded.shape
     p, r, g = np.unravel_index(cells, (coded.shape[0], n_regions + 1, n_langs + 1))
     first = np.zeros(coded.shape[0], np.int64)
     first[coded.period] = coded.order
-    return rows.select(period).gather(first[p]).with_columns(
-        coded.regions.append(pl.Series([ALL])).gather(r),
-        coded.langs.append(pl.Series([ALL])).gather(g),
-    ), counts
+    return (
+        rows.select(period)
+        .gather(first[p])
+        .with_columns(
+            coded.regions.append(pl.Series([ALL])).gather(r),
+            coded.langs.append(pl.Series([ALL])).gather(g),
+        )
+    )
 
 
 @numba.njit(cache=True, nogil=True)
@@ -212,3 +252,61 @@ def _ored_bits(author, cells, masks, n_cells):
             if (first[cell, b // 64] >> np.uint64(b % 64)) & np.uint64(1):
                 counts[cell, b] = authors[cell] - differ[cell, b]
     return counts
+
+
+@numba.njit(cache=True, nogil=True)
+def _day_sums(author, day, cells, masks, n_cells, n_slots):
+    """ored_day_sums' pass over the rows sorted by author and day; `cells` as in `_ored_bits`.
+    Per author and day, each cell ORs the day's masks; when the day ends, each set bit adds a
+    day to the author's count of that bit in the cell; when the author ends, each marker slot
+    adds the author (where `d`, or `f`, is positive) and its `d²`, `f²` and `f·d` to the
+    cell's sums."""
+    n_words = masks.shape[1]
+    sums = np.zeros((n_cells, n_slots, 5), np.int64)
+    days = np.zeros((n_cells, 64 * n_words), np.int64)
+    ored = np.zeros((n_cells, n_words), np.uint64)
+    on_day = np.full(n_cells, -1, np.int64)
+    by_author = np.full(n_cells, -1, np.int64)
+    reached_day = np.empty(cells.size, np.int64)
+    reached = np.empty(cells.size, np.int64)
+    n_day, n_reached, n_days, n_authors = 0, 0, 0, 0
+    for i in range(len(author) + 1):
+        new_author = i == len(author) or (i > 0 and author[i] != author[i - 1])
+        if new_author or (i > 0 and day[i] != day[i - 1]):
+            for cell in reached_day[:n_day]:
+                for w in range(n_words):
+                    bits = ored[cell, w]
+                    while bits:
+                        days[cell, 64 * w + trailing_zeros(bits)] += 1
+                        bits &= bits - np.uint64(1)
+                    ored[cell, w] = 0
+            n_day, n_days = 0, n_days + 1
+        if new_author:
+            for cell in reached[:n_reached]:
+                for k in range(n_slots):
+                    b = 64 * (k // 32) + 2 * (k % 32)
+                    d, f = days[cell, b], days[cell, b + 1]
+                    if d:
+                        sums[cell, k, 0] += 1
+                        sums[cell, k, 2] += d * d
+                        sums[cell, k, 4] += f * d
+                    if f:
+                        sums[cell, k, 1] += 1
+                        sums[cell, k, 3] += f * f
+                    days[cell, b], days[cell, b + 1] = 0, 0
+            n_reached, n_authors = 0, n_authors + 1
+        if i == len(author):
+            break
+        for level in range(cells.shape[1]):
+            cell = cells[i, level]
+            if on_day[cell] != n_days:
+                on_day[cell] = n_days
+                reached_day[n_day] = cell
+                n_day += 1
+            if by_author[cell] != n_authors:
+                by_author[cell] = n_authors
+                reached[n_reached] = cell
+                n_reached += 1
+            for w in range(n_words):
+                ored[cell, w] |= masks[i, w]
+    return sums

@@ -2,7 +2,9 @@
 a marked post; `with_masks`), and a cell's distinct (marked) authors are the authors whose masks,
 OR-ed over their rows in the cell, have the marker's scored (marked) bit (`distinct_authors`, in
 one compiled pass of transforms.author_bits, loaded on use). Daily cells (transforms.aggregate)
-and period cells (transforms.periods) count their authors this way."""
+count their authors this way; period cells (transforms.periods.author_counts) from the same
+masks, OR-ed per author, day and cell, in a pass that also counts each author's days
+(transforms.author_bits.ored_day_sums)."""
 
 from __future__ import annotations
 

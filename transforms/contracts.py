@@ -74,6 +74,13 @@ posts it was evaluated on (fewer when a model marker is sampled); `n_marked` the
 matched; `n_authors` and `n_marked_authors` the distinct pseudonymous authors behind the
 scored and the matched posts (posts without an author count towards neither)."""
 
+CLUSTER_SUMS = ("author_days_sq_sum", "marked_days_sq_sum", "marked_days_cross_sum")
+"""A period cell's sums over its distinct authors `i` of `d_i²`, `f_i²` and `f_i·d_i`, where
+`d_i` counts the author's days with a scored post in the cell and `f_i` those with a marked
+one (`n_author_days` is the sum of `d_i`, `n_marked_author_days` of `f_i`): what the
+author-day share's interval needs to treat authors, not their days, as independent
+(transforms.prevalence.effective_trials)."""
+
 PERIOD_KEYS = ("grain", "period_start", "region", "lang", "marker", "marker_version")
 
 PERIOD_SCHEMA = {
@@ -83,6 +90,7 @@ PERIOD_SCHEMA = {
     **{column: dtype for column, dtype in DAILY_SCHEMA.items() if column not in ("day", "run_id")},
     "n_author_days": pl.Int64,
     "n_marked_author_days": pl.Int64,
+    **dict.fromkeys(CLUSTER_SUMS, pl.Int64),
     "run_id": pl.String,
 }
 """A Daily aggregate over a longer period: `grain` is `iso_week` (Monday–Sunday), `epi_week`
@@ -92,7 +100,7 @@ The counts are the period's own: `n_authors` and `n_marked_authors` are distinct
 its days (what k is checked on), never a sum of days. `n_author_days` and
 `n_marked_author_days` count (author, day) pairs: their ratio is the period's share on an
 average day, comparable with daily shares (a share of distinct authors over a week is higher,
-since one marked day in seven marks an author)."""
+since one marked day in seven marks an author); CLUSTER_SUMS give its interval."""
 
 # --- Series, Forecast, Alert ----------------------------------------------------------------
 

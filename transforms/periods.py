@@ -2,8 +2,9 @@
 (Sunday–Saturday) or 8-week period (`iso_8week`, `epi_8week`: EIGHT_WEEKS) a day feeds
 (`periods_of`, `period_start`, `touched_days`), and a period's cells (PERIOD_SCHEMA) from its
 days'. A period's cells are its days' cells summed (`period_sums`, from the daily cells of
-transforms.aggregate) but for its distinct authors, counted from each author's scored and
-marked bits OR-ed over the period (`author_periods`, then `author_counts`); both may be taken
+transforms.aggregate) but for its distinct authors and the sums over them of their days
+(CLUSTER_SUMS), counted from each author's scored and marked bits per day of the period
+(`author_periods`, then `author_counts`); both may be taken
 over parts of the period's days (in Beam, blocks of days on several workers, and shards of the
 author hashes) and combined (`period_cells`, `counted_periods`).
 """
@@ -16,8 +17,7 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.author_masks import distinct_authors
-from transforms.contracts import PERIOD_SCHEMA, conform
+from transforms.contracts import CLUSTER_SUMS, PERIOD_SCHEMA, conform
 
 Grain = Literal["day", "iso_week", "epi_week", "iso_8week", "epi_8week"]
 PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "iso_8week", "epi_8week")
@@ -39,8 +39,10 @@ AUTHOR_COUNT_SCHEMA = {
     "marker": pl.String,
     "n_authors": pl.Int64,
     "n_marked_authors": pl.Int64,
+    **dict.fromkeys(CLUSTER_SUMS, pl.Int64),
 }
-"""`author_counts` rows: a period's distinct (marked) authors per cell and marker."""
+"""`author_counts` rows: a period's distinct (marked) authors per cell and marker, and the sums
+over its authors of their days and marked days squared and multiplied (CLUSTER_SUMS)."""
 
 _EIGHT_WEEK_ANCHOR = {"iso_8week": 1, "epi_8week": 0}
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -111,15 +113,16 @@ def in_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
 
 def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     """Compact author-days `with_masks` → one row per `grain` period (`grain`,
-    `period_start`), base cell and author, the rows without an author left out, with the
-    author's masks over the period's days OR-ed (`in_periods`, then transforms.author_bits);
-    for a marker set of zero markers, the same rows without masks. Rows of one period from
-    several parts of its days, OR-ed again per key, give the period's (`period_cells`)."""
+    `period_start`), day, base cell and author, the rows without an author left out, with the
+    author's masks of the day OR-ed (`in_periods`, then transforms.author_bits); for a marker
+    set of zero markers, the same rows without masks. The days stay apart because
+    `author_counts` counts each author's days in a cell (CLUSTER_SUMS). Rows of one period
+    from several parts of its days, concatenated, give the period's (`period_cells`)."""
     from transforms.author_bits import ored_rows  # numba: loaded on use
 
     masks = [c for c in masked.columns if c.startswith("\x1fmask")]
     rows = masked.select("day", "region", "lang", "author", *masks).drop_nulls("author")
-    return ored_rows(in_periods(rows, grain), ["grain", "period_start"], masks)
+    return ored_rows(in_periods(rows, grain), ["grain", "period_start", "day"], masks)
 
 
 def period_cells(
@@ -141,10 +144,11 @@ def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) ->
     summed = sums.group_by(*keys, "marker_version").agg(
         pl.col(added).sum(), pl.col("sample_rate").min()
     )
-    authors = counts.group_by(keys).agg(pl.col("n_authors", "n_marked_authors").sum())
+    by_author = ("n_authors", "n_marked_authors", *CLUSTER_SUMS)
+    authors = counts.group_by(keys).agg(pl.col(by_author).sum())
     cells = summed.join(authors, on=keys, how="left")
     periods = cells.with_columns(
-        pl.col("n_authors", "n_marked_authors").fill_null(0),
+        pl.col(by_author).fill_null(0),
         (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS)))
         .sub(pl.duration(days=1))
         .alias("period_end"),
@@ -158,22 +162,37 @@ def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) ->
 
 
 def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
-    """`author_periods` rows, or any rows with `grain`, `period_start`, the base cell, `author`
-    and the masks of `with_masks` (several rows of one period, cell and author are OR-ed; the
-    rows without an author are left out) → per period, cell (roll-ups included) and marker,
-    `n_authors` and `n_marked_authors` (`grain`, `period_start`, `region`, `lang`, `marker`
-    and those two); `names` as given to `with_masks`. Counts of disjoint sets of authors add
-    up (`counted_periods`); no markers give no rows (AUTHOR_COUNT_SCHEMA)."""
-    if not names:
+    """`author_periods` rows, or any rows with `grain`, `period_start`, `day`, the base cell,
+    `author` and the masks of `with_masks` (several rows of one day, cell and author are
+    OR-ed; the rows without an author are left out; every day of the period of each author
+    present must be there) → per period, cell (roll-ups included) and marker (`grain`,
+    `period_start`, `region`, `lang`, `marker`): `n_authors` and `n_marked_authors`, the
+    authors whose masks, OR-ed over their rows in the cell, have the marker's scored (marked)
+    bit, and CLUSTER_SUMS: with `d` an author's days with a scored post in the cell and `f`
+    those with a marked one, the sums over the cell's authors of `d²`, `f²` and `f·d` (a
+    roll-up counts an author's rows of one day in several of its base cells as one day, as the
+    day's distinct authors do). One compiled pass (transforms.author_bits.ored_day_sums).
+    With the cell's `n_author_days` (the sum of `d`) and `n_marked_author_days` (of `f`) the
+    sums give the variance of the author-day share with authors as clusters
+    (transforms.prevalence.effective_trials). Counts and sums of disjoint sets of authors add
+    up (`counted_periods`); no markers, or no authors, give no rows (AUTHOR_COUNT_SCHEMA);
+    `names` as given to `with_masks`."""
+    from transforms.author_bits import ored_day_sums  # numba: loaded on use
+
+    period = ["grain", "period_start"]
+    masks = [c for c in rows.columns if c.startswith("\x1fmask")]
+    rows = rows.select(*period, "day", "region", "lang", "author", *masks).drop_nulls("author")
+    if not names or rows.is_empty():
         return pl.DataFrame(schema=AUTHOR_COUNT_SCHEMA)
-    period = ["grain", "period_start", "region", "lang"]
-    cells = distinct_authors(rows, period[:2], names)
+    cells, sums = ored_day_sums(rows, period, masks, len(names))
+    counted = ("n_authors", "n_marked_authors", *CLUSTER_SUMS)
     return pl.concat(
         cells.select(
             *period,
+            "region",
+            "lang",
             pl.lit(name, dtype=pl.String).alias("marker"),
-            pl.col(f"{name}\x1fauthors").alias("n_authors"),
-            pl.col(f"{name}\x1fmarked_authors").alias("n_marked_authors"),
+            *(pl.Series(c, sums[:, i, j]) for j, c in enumerate(counted)),
         )
-        for name in names
+        for i, name in enumerate(names)
     )

@@ -24,6 +24,55 @@ average day, comparable with daily shares; on a day row they equal `n_authors` a
 (transforms.quantify.with_adjusted_prevalence)."""
 
 
+EFFECTIVE_TRIALS = "effective_trials"
+"""The column of published rows that holds the trials their author share's interval is taken
+over: `n_authors` on a day row; `effective_trials` of its author-days on a week's or 8-week
+period's row. Adjusted shares take the flagged share's binomial variance over the same
+(transforms.quantify.with_adjusted_prevalence)."""
+
+
+def effective_trials(
+    marked_days: pl.Expr,
+    days: pl.Expr,
+    authors: pl.Expr,
+    sums: tuple[pl.Expr, pl.Expr, pl.Expr] | None,
+) -> pl.Expr:
+    """The effective number of independent trials behind a period's author-day share
+    `p = marked_days / days` (`n_marked_author_days / n_author_days` over `authors` distinct
+    authors), with authors, not their days, as the independent units: the share is a ratio
+    estimator `sum f_i / sum d_i` over authors `i`, and with `sums` (the cell's CLUSTER_SUMS:
+    `sum d_i²`, `sum f_i²`, `sum f_i d_i`) its linearised variance is
+
+        V = n / (n - 1) × sum (f_i - p d_i)² / (sum d_i)²        (n = authors)
+
+    and the effective size `p (1 - p) / V` (Kish), at most `days` (never more trials than
+    author-days). It may be below `authors`: a few authors with many days weigh more than
+    many with one. Decided apart: `days` where `sums` is None or null (rows counted before
+    the sums existed: the interval as if days were independent) or where `V` is 0 with
+    `0 < p < 1`; `authors` where `p` is 0 or 1 (no spread to measure: each author one trial)
+    or fewer than 2 authors; null where `days` is 0 or null. Float64."""
+    n_days = days.cast(pl.Float64)
+    n = authors.cast(pl.Float64)
+    p = marked_days.cast(pl.Float64) / n_days
+    if sums is None:
+        return pl.when(n_days > 0).then(n_days)
+    d2, f2, fd = (s.cast(pl.Float64) for s in sums)
+    spread = (f2 - 2 * p * fd + p * p * d2).clip(lower_bound=0.0)
+    variance = n / (n - 1) * spread / (n_days * n_days)
+    kish = (p * (1 - p) / variance).clip(upper_bound=n_days)
+    return (
+        pl.when(n_days.is_null() | (n_days <= 0))
+        .then(None)
+        .when(d2.is_null() | f2.is_null() | fd.is_null())
+        .then(n_days)
+        .when((p <= 0) | (p >= 1) | (n < 2))
+        .then(n)
+        .when(spread <= 0)
+        .then(n_days)
+        .otherwise(kish)
+    )
+
+
 def wilson(
     successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

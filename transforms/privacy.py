@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.contracts import ALL, DAILY_COUNTS
-from transforms.prevalence import AUTHOR_DAY_COUNTS, PREVALENCE_COLUMNS
+from transforms.prevalence import AUTHOR_DAY_COUNTS, EFFECTIVE_TRIALS, PREVALENCE_COLUMNS
 from transforms.quantify import ADJUSTED_COLUMNS
 
 DEFAULT_K = 11
@@ -18,6 +18,7 @@ SUPPRESSED_COLUMNS = (
     *DAILY_COUNTS,
     *AUTHOR_DAY_COUNTS,
     *PREVALENCE_COLUMNS,
+    EFFECTIVE_TRIALS,
     *ADJUSTED_COLUMNS,
 )
 

@@ -29,9 +29,16 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.contracts import ALL, DAILY_COUNTS, DAILY_SCHEMA
+from transforms.contracts import ALL, CLUSTER_SUMS, DAILY_COUNTS, DAILY_SCHEMA
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
-from transforms.prevalence import AUTHOR_DAY_COUNTS, PREVALENCE_COLUMNS, with_prevalence
+from transforms.prevalence import (
+    AUTHOR_DAY_COUNTS,
+    EFFECTIVE_TRIALS,
+    PREVALENCE_COLUMNS,
+    effective_trials,
+    wilson,
+    with_prevalence,
+)
 from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 
@@ -51,11 +58,12 @@ PUBLISHED_SCHEMA = {
     **dict.fromkeys(AUTHOR_DAY_COUNTS, pl.Int64),
     "sample_rate": pl.Float64,
     **dict.fromkeys(PREVALENCE_COLUMNS, pl.Float64),
+    EFFECTIVE_TRIALS: pl.Float64,
 }
 """A published timeline: one row per series and period, `grain` `day`, the week grain or its
 8-week grain;
 `status` `published` or `withheld` (counts and prevalence null); AUTHOR_DAY_COUNTS the
-author-days `prevalence` is taken over."""
+author-days `prevalence` is taken over, EFFECTIVE_TRIALS the trials of its interval."""
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
 
@@ -277,8 +285,8 @@ def _timelines(
     shown = [*SERIES_KEYS, "grain", "period_start", "period_end", *_COUNTS]
     published = pl.concat(
         [
-            with_prevalence(day_rows.select(shown)),
-            week_prevalence(cell_rows).select(*shown, *PREVALENCE_COLUMNS),
+            with_prevalence(day_rows.select(shown)).with_columns(_day_author_days()[2]),
+            week_prevalence(cell_rows).select(*shown, *PREVALENCE_COLUMNS, EFFECTIVE_TRIALS),
         ]
     ).with_columns(pl.lit("published").alias("status"))
     rows = pl.concat(
@@ -371,11 +379,13 @@ def _apart_languages(part: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _day_author_days() -> tuple[pl.Expr, pl.Expr]:
-    """AUTHOR_DAY_COUNTS of day cells: a day's author-days are its distinct authors."""
+def _day_author_days() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """AUTHOR_DAY_COUNTS and EFFECTIVE_TRIALS of day cells: a day's author-days are its
+    distinct authors, the trials of its interval."""
     return (
         pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
         pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+        pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
     )
 
 
@@ -389,13 +399,22 @@ def _last_day() -> pl.Expr:
 def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
     """PERIOD_SCHEMA rows with the prevalence columns, the author share taken over author-days
     (`n_marked_author_days / n_author_days`: the period's share on an average day, comparable
-    with daily shares) rather than over the period's distinct authors."""
-    swapped = weeks.with_columns(
-        pl.col("n_marked_author_days").alias("n_marked_authors"),
-        pl.col("n_author_days").alias("n_authors"),
+    with daily shares) rather than over the period's distinct authors; its Wilson interval over
+    the effective trials of its authors as clusters (transforms.prevalence.effective_trials,
+    from the row's CLUSTER_SUMS; over `n_author_days` where they are null)."""
+    share = pl.col("n_marked_author_days") / pl.col("n_author_days")
+    trials = effective_trials(
+        pl.col("n_marked_author_days"),
+        pl.col("n_author_days"),
+        pl.col("n_authors"),
+        tuple(pl.col(c) for c in CLUSTER_SUMS) if set(CLUSTER_SUMS) <= set(weeks.columns) else None,
     )
-    return with_prevalence(swapped).with_columns(
-        weeks.get_column("n_marked_authors"), weeks.get_column("n_authors")
+    _, lo, hi = wilson(share * trials, trials)
+    return with_prevalence(weeks).with_columns(
+        pl.when(trials.is_not_null()).then(share).alias("prevalence"),
+        lo.alias("prevalence_lo"),
+        hi.alias("prevalence_hi"),
+        trials.alias(EFFECTIVE_TRIALS),
     )
 
 
@@ -403,12 +422,12 @@ def published_days(
     daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
 ) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
-    with AUTHOR_DAY_COUNTS, the prevalence columns, `grain` and `suppressed`. A day published
-    by itself keeps its counts (`grain = day`); a day of a week (or 8-week period) published as
-    a whole carries that period's counts and prevalence (the author-day share,
-    `week_prevalence`; `grain` the period's); a day of a withheld period has `suppressed` true,
-    `grain` the withheld period's, and every count and prevalence null. Same order as
-    `daily`."""
+    with AUTHOR_DAY_COUNTS, the prevalence columns, EFFECTIVE_TRIALS, `grain` and
+    `suppressed`. A day published by itself keeps its counts (`grain = day`); a day of a week
+    (or 8-week period) published as a whole carries that period's counts and prevalence (the
+    author-day share, `week_prevalence`; `grain` the period's); a day of a withheld period has
+    `suppressed` true, `grain` the withheld period's, and every count and prevalence null.
+    Same order as `daily`."""
     return _days(daily, weeks, _choice(daily, weeks, k=k, week_grain=week_grain), week_grain)
 
 
@@ -416,7 +435,7 @@ def _days(
     daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame, week_grain: WeekGrain
 ) -> pl.DataFrame:
     """`published_days` of `choice` (`choose_grains` of the same cells)."""
-    counts = [*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, *PREVALENCE_COLUMNS]
+    counts = [*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, *PREVALENCE_COLUMNS, EFFECTIVE_TRIALS]
     values = week_prevalence(weeks).select(
         *SERIES_KEYS, "grain", "period_start", *(pl.col(c).alias(f"_cell_{c}") for c in counts)
     )
@@ -464,5 +483,10 @@ def _days(
         (chosen == "withheld").alias("suppressed"),
     )
     return rows.select(
-        *DAILY_SCHEMA, *AUTHOR_DAY_COUNTS, *PREVALENCE_COLUMNS, "grain", "suppressed"
+        *DAILY_SCHEMA,
+        *AUTHOR_DAY_COUNTS,
+        *PREVALENCE_COLUMNS,
+        EFFECTIVE_TRIALS,
+        "grain",
+        "suppressed",
     )

@@ -18,7 +18,7 @@ from datetime import date
 
 import polars as pl
 
-from transforms.prevalence import AUTHOR_DAY_COUNTS, Z_95
+from transforms.prevalence import AUTHOR_DAY_COUNTS, EFFECTIVE_TRIALS, Z_95
 from transforms.rates import SCORE_COLUMNS
 from transforms.rollups import MAX_BOUNDED_SHARE, rolled_up
 from transforms.validation import (
@@ -267,7 +267,9 @@ def with_adjusted_prevalence(
     The share corrected is the one `prevalence` shows: over a row's units, `n_marked_authors
     / n_authors`, or, where `daily` has AUTHOR_DAY_COUNTS (published rows: a week's or 8-week
     period's author-days), `n_marked_author_days / n_author_days`; the units are the flagged
-    share's trials in the interval, the divisor of SCORE_SUMS and a roll-up's weights.
+    share's trials in the interval (where `daily` has EFFECTIVE_TRIALS, as published rows do,
+    those trials instead, as in the row's Wilson interval; a null one falls back to the units),
+    the divisor of SCORE_SUMS and a roll-up's weights.
 
     `rates` has one row per `marker, lang` with `marker_version, tp, fn, fp, tn` and the
     optional SCORE_COLUMNS (transforms.rates). A language row is adjusted with its own rates
@@ -301,6 +303,7 @@ def with_adjusted_prevalence(
             pl.col(counts[0]).alias("_units"),
             pl.col(counts[1]).alias("_marked_units"),
         )
+        .with_columns(_trials(daily.columns).alias("_trials"))
         .join(
             _keyed(rates).lazy(),
             left_on=["marker", "_lang"],
@@ -338,13 +341,20 @@ def with_adjusted_prevalence(
     ).collect(engine="in-memory")
 
 
+def _trials(columns: list[str]) -> pl.Expr:
+    """The trials of a row's flagged share in its variance: its EFFECTIVE_TRIALS where it has
+    them (a published row: a period's author-days with authors as clusters), else its units."""
+    units = pl.col("_units").cast(pl.Float64)
+    return pl.coalesce(EFFECTIVE_TRIALS, units) if EFFECTIVE_TRIALS in columns else units
+
+
 def _estimate(daily: pl.DataFrame, *, z: float) -> tuple[pl.Expr, pl.Expr]:
     """`(theta, variance)` of each row of `daily` joined with `_keyed` rates, over its `_units`
-    (flagged: `_marked_units`): ACC, blended with PACC where `daily` has SCORE_SUMS (see
-    with_adjusted_prevalence)."""
+    (flagged: `_marked_units`; the flagged share's variance over its `_trials`): ACC, blended
+    with PACC where `daily` has SCORE_SUMS (see with_adjusted_prevalence)."""
     n = pl.col("_units")
     rates = (pl.col("tpr"), pl.col("fpr"), pl.col("n_pos"), pl.col("n_neg"))
-    acc = adjusted(pl.col("_marked_units") / n, n, *rates, z=z)
+    acc = adjusted(pl.col("_marked_units") / n, pl.col("_trials"), *rates, z=z)
     if not set(SCORE_SUMS) <= set(daily.columns):
         return acc
     mean = pl.col("score_sum") / n

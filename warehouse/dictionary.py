@@ -60,8 +60,20 @@ COLUMNS: dict[str, str] = {
     "(1 means every post).",
     "run_id": "Identifier of the moodcast run that produced the row.",
     "prevalence": _PREVALENCE,
-    "prevalence_lo": "Lower bound of the 95% Wilson score interval of `prevalence`, 0 to 1.",
-    "prevalence_hi": "Upper bound of the 95% Wilson score interval of `prevalence`, 0 to 1.",
+    "prevalence_lo": "Lower bound of the 95% Wilson score interval of `prevalence` over "
+    "`effective_trials` trials, 0 to 1.",
+    "prevalence_hi": "Upper bound of the 95% Wilson score interval of `prevalence` over "
+    "`effective_trials` trials, 0 to 1.",
+    "effective_trials": "The trials the intervals of `prevalence` and `adjusted_prevalence` "
+    "are taken over. In a row of a day, `n_authors`. In a row of a week or 8-week period, the "
+    "effective sample size of its author-days with authors as independent clusters (an author "
+    "who posts on several days of the period and is flagged on one is likely flagged on "
+    "others): the share's variance as a ratio over authors, turned into trials (Kish), at most "
+    "`n_author_days` and often below `n_authors` where a few authors post on many days; "
+    "`n_authors` where the share is 0 or 1. `n_author_days` (days taken as independent, a "
+    "narrower interval) in rows of periods counted by a warehouse older than schema version "
+    "7, which kept no sums to measure it, until a run counts them again. Number, not always "
+    "whole.",
     "post_prevalence": _POST_PREVALENCE,
     "post_prevalence_lo": "Lower bound of the 95% Wilson score interval of `post_prevalence`, "
     "0 to 1.",

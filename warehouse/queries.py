@@ -15,6 +15,7 @@ import polars as pl
 from transforms.contracts import (
     ALERT_SCHEMA,
     BACKTEST_SCHEMA,
+    CLUSTER_SUMS,
     DAILY_SCHEMA,
     FORECAST_SCHEMA,
     MODEL_CHOICE_SCHEMA,
@@ -24,7 +25,12 @@ from transforms.contracts import (
 )
 from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.periods import EIGHT_WEEKS, period_start
-from transforms.prevalence import AUTHOR_DAY_COUNTS, PREVALENCE_COLUMNS, with_prevalence
+from transforms.prevalence import (
+    AUTHOR_DAY_COUNTS,
+    EFFECTIVE_TRIALS,
+    PREVALENCE_COLUMNS,
+    with_prevalence,
+)
 from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import (
     WeekGrain,
@@ -41,6 +47,7 @@ PUBLISHED_DAILY_COLUMNS = (
     *DAILY_SCHEMA,
     *AUTHOR_DAY_COUNTS,
     *PREVALENCE_COLUMNS,
+    EFFECTIVE_TRIALS,
     *ADJUSTED_COLUMNS,
     "validation",
     "grain",
@@ -104,7 +111,8 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     """Raw period aggregates (PERIOD_SCHEMA) of each marker's current version, of one `grain`
     or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
     `transforms.publish` decides what of it is published. Empty on a warehouse older than
-    schema version 5 (its next run fills the table)."""
+    schema version 5 (its next run fills the table); CLUSTER_SUMS null in rows counted before
+    version 7."""
     where, params = _where({"grain = ?": grain})
     try:
         frame = con.sql(
@@ -115,7 +123,8 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
         ).pl()
     except duckdb.CatalogException:
         return pl.DataFrame(schema=PERIOD_SCHEMA)
-    return conform(frame, PERIOD_SCHEMA, name="period_aggregates")
+    older = [pl.lit(None, pl.Int64).alias(c) for c in CLUSTER_SUMS if c not in frame.columns]
+    return conform(frame.with_columns(older), PERIOD_SCHEMA, name="period_aggregates")
 
 
 def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> pl.DataFrame:
@@ -200,6 +209,7 @@ def daily(
         shown = suppress(with_prevalence(raw), k=k).with_columns(
             pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
             pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+            pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
         )
         return (
             with_adjusted_prevalence(shown, rates)
@@ -255,6 +265,7 @@ def _dp_daily_rows(release: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
             pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+            pl.lit(None, pl.Float64).alias(EFFECTIVE_TRIALS),
         )
         .select(PUBLISHED_DAILY_COLUMNS)
     )

@@ -15,6 +15,7 @@ import polars as pl
 from transforms.contracts import (
     ALERT_SCHEMA,
     BACKTEST_SCHEMA,
+    CLUSTER_SUMS,
     DAILY_COUNTS,
     DAILY_KEYS,
     DAILY_SCHEMA,
@@ -30,7 +31,7 @@ from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -51,7 +52,12 @@ older file gets the columns and its `runs` table is rebuilt with the wider statu
 after `period_start`) and no longer `rolling_7` (7-day windows, no longer counted: they would
 give back the days they hold); an older file's table is rebuilt without its `rolling_7` rows,
 and the next run counts the 8-week periods of the days it touches. Readers of a version-3 to -5
-file find no 8-week rows and publish as before."""
+file find no 8-week rows and publish as before. 7 added `period_aggregates`' CLUSTER_SUMS
+(transforms.contracts: the sums over a period cell's authors of their days and marked days
+squared and multiplied, which its interval needs with authors as clusters), nullable: an older
+file gets the columns null, a run fills them for the periods it touches, and rows with null
+sums (and every row of a version-3 to -6 file, read as null) keep the interval that treats
+author-days as independent (transforms.prevalence.effective_trials)."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -209,9 +215,9 @@ TABLES: dict[str, Table] = {
             "period_aggregates",
             PERIOD_SCHEMA,
             key=PERIOD_KEYS,
-            not_null=tuple(PERIOD_SCHEMA),
+            not_null=tuple(c for c in PERIOD_SCHEMA if c not in CLUSTER_SUMS),
             checks=(
-                *(f"{c} >= 0" for c in DAILY_COUNTS),
+                *(f"{c} >= 0" for c in (*DAILY_COUNTS, *CLUSTER_SUMS)),
                 "n_marked_authors <= n_authors",
                 "period_end = period_start + CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END",
                 "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
@@ -348,10 +354,15 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ALTER TABLE period_aggregates RENAME TO period_aggregates_v5")
         con.execute(TABLES["period_aggregates"].ddl())
         con.execute(
-            "INSERT INTO period_aggregates SELECT * FROM period_aggregates_v5 "
+            "INSERT INTO period_aggregates BY NAME SELECT * FROM period_aggregates_v5 "
             "WHERE grain <> 'rolling_7'"
         )
         con.execute("DROP TABLE period_aggregates_v5")
+    if found is not None and found < 7:
+        con.execute("ALTER TABLE period_aggregates RENAME TO period_aggregates_v6")
+        con.execute(TABLES["period_aggregates"].ddl())
+        con.execute("INSERT INTO period_aggregates BY NAME SELECT * FROM period_aggregates_v6")
+        con.execute("DROP TABLE period_aggregates_v6")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

@@ -379,7 +379,7 @@ def test_categorical_regions_and_languages_count_as_text(rows):
         cells = count_cells(categorical, MARKERS, rates=RATES, run_id="r", grain=grain)
         assert cells.equals(count_cells(text, MARKERS, rates=RATES, run_id="r", grain=grain))
     for grain in PERIOD_GRAINS:
-        keys = ["period_start", "region", "lang", "author"]
+        keys = ["period_start", "day", "region", "lang", "author"]
         got, expected = (
             author_periods(with_masks(wide, list(MARKERS)), grain)
             .with_columns(pl.col("region", "lang").cast(pl.String))
@@ -400,7 +400,7 @@ def test_author_periods_of_a_marker_set_of_zero_markers_are_its_authors_period_r
     from transforms.periods import author_counts, author_periods
 
     wide = wide_author_days(_frame(rows), MARKERS, rates=RATES)
-    keys = ["grain", "period_start", "region", "lang", "author"]
+    keys = ["grain", "period_start", "day", "region", "lang", "author"]
     for grain in PERIOD_GRAINS:
         none = author_periods(with_masks(wide, []), grain)
         some = author_periods(with_masks(wide, list(MARKERS)), grain)

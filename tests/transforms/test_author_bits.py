@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.author_bits import ored_bit_counts, ored_rows
+from transforms.author_bits import ored_bit_counts, ored_day_sums, ored_rows
 from transforms.contracts import ALL
 
 PERIOD = ["grain", "period_start"]
@@ -100,3 +100,62 @@ def test_cells_are_held_for_the_rows_reached_not_every_period_region_and_languag
     ones = pl.Series([i % 4 for i in range(n)]).repeat_by(4).explode()
     assert list(counts[:, 0]) == list(ones.to_numpy() & 1)
     assert ored_rows(frame, ["day"], MASKS[:1]).height == n
+
+
+DAY_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["iso_week", "epi_week"]),
+        st.integers(0, 2),
+        st.integers(0, 6),
+        st.sampled_from(["north", "south"]),
+        st.sampled_from(["en", "es", "fr"]),
+        st.integers(0, 4),
+        *[st.one_of(st.sampled_from([0, 1, 2, 3, 2**63, 2**64 - 1]), st.integers(0, 2**64 - 1))]
+        * 2,
+    ),
+    min_size=1,
+    max_size=80,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(DAY_ROWS, st.booleans())
+def test_day_sums_count_each_authors_days_per_bit_in_every_cell_as_loops_do(rows, categorical):
+    """Per period, cell (roll-ups included) and marker slot: the authors whose masks OR-ed over
+    the cell have the scored (marked) bit, and the sums of d², f², f·d, with d (f) an author's
+    days whose masks, OR-ed over the day's rows in the cell, have the scored (marked) bit."""
+    n_slots = 40
+    days: dict = defaultdict(lambda: [0, 0])
+    for grain, period, day, region, lang, author, *masks in rows:
+        for cell_region in (region, ALL):
+            for cell_lang in (lang, ALL):
+                key = (grain, period, cell_region, cell_lang, author, day)
+                days[key] = [a | b for a, b in zip(days[key], masks, strict=True)]
+    per_author: dict = defaultdict(lambda: [[0, 0] for _ in range(n_slots)])
+    for (*cell, _day), masks in days.items():
+        counts = per_author[tuple(cell)]
+        for k in range(n_slots):
+            for j in (0, 1):
+                counts[k][j] += (masks[k // 32] >> (2 * (k % 32) + j)) & 1
+    expected: dict = defaultdict(lambda: [[0] * 5 for _ in range(n_slots)])
+    for (*cell, _), counts in per_author.items():
+        sums = expected[tuple(cell)]
+        for k, (d, f) in enumerate(counts):
+            for j, value in enumerate((d > 0, f > 0, d * d, f * f, f * d)):
+                sums[k][j] += value
+    frame = pl.DataFrame(
+        [(g, date(2025, 1, 6) + timedelta(days=7 * p), date(2025, 1, 6) + timedelta(days=7 * p + d), *rest)
+         for g, p, d, *rest in rows],
+        schema={"grain": pl.String, "period_start": pl.Date, "day": pl.Date, "region": pl.String,
+                "lang": pl.String, "author": pl.UInt64, MASKS[0]: pl.UInt64, MASKS[1]: pl.UInt64},
+        orient="row",
+    )  # fmt: skip
+    if categorical:
+        frame = frame.with_columns(pl.col("region", "lang").cast(pl.Categorical))
+    cells, sums = ored_day_sums(frame, PERIOD, MASKS, n_slots)
+    start = date(2025, 1, 6)
+    got = {
+        (g, (s - start).days // 7, r, lang): sums[i].tolist()
+        for i, (g, s, r, lang) in enumerate(cells.iter_rows())
+    }
+    assert got == dict(expected)

@@ -45,3 +45,86 @@ def test_author_counts_of_no_markers_are_an_empty_frame_not_an_error():
     assert counted.filter(region="all", lang="all")["n_authors"].to_list() == [2]
     none = author_counts(in_periods(_author_days([]), "iso_week"), [])
     assert none.is_empty() and none.schema == counted.schema
+
+
+def _week_of(authors: dict[str, tuple[int, int]]) -> pl.DataFrame:
+    """The ISO week cell (count_cells) of authors `name: (days posted, days flagged)`, each
+    posting on the first days of the week from Monday 2025-01-06, flagged on the first."""
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.markers import parse_marker
+    from transforms.model_markers import ModelConfig, sample_rates
+
+    markers = {"sad": parse_marker({"name": "sad", "lang": {"en": {"terms": ["sad"]}}}, origin="t")}
+    rows = [
+        {
+            "day": date(2025, 1, 6) + timedelta(days=d),
+            "region": "north",
+            "lang": "en",
+            "author": name,
+            "sad": d < flagged,
+        }
+        for name, (days, flagged) in authors.items()
+        for d in range(days)
+    ]
+    rates = sample_rates(markers, ModelConfig(), None)
+    wide = wide_author_days(pl.DataFrame(rows), markers, rates=rates)
+    cells = count_cells(wide, markers, rates=rates, run_id="r", grain="iso_week")
+    return cells.filter(region="north", lang="en")
+
+
+def test_authors_flagged_on_every_day_they_post_widen_a_weeks_interval_to_the_cluster_formula():
+    """Five authors post every day of a week and are flagged on each; thirty post once, never
+    flagged. Taken as 65 independent author-days the share 35/65 had a Wilson interval over 65
+    trials; with authors as clusters it is Wilson's over the effective size of the ratio
+    estimator's linearised variance, computed here by hand (test fails before: no sums)."""
+    from transforms.contracts import CLUSTER_SUMS
+    from transforms.prevalence import Z_95, wilson
+    from transforms.publish import week_prevalence
+
+    authors = {f"a{i}": (7, 7) for i in range(5)} | {f"b{i}": (1, 0) for i in range(30)}
+    cell = _week_of(authors)
+    d = [days for days, _ in authors.values()]
+    f = [flagged for _, flagged in authors.values()]
+    sums = (
+        sum(x * x for x in d),
+        sum(x * x for x in f),
+        sum(x * y for x, y in zip(f, d, strict=True)),
+    )
+    assert cell.select(CLUSTER_SUMS).row(0) == sums == (5 * 49 + 30, 5 * 49, 5 * 49)
+
+    n, days, p = 35, 65, 35 / 65
+    spread = sum((fi - p * di) ** 2 for fi, di in zip(f, d, strict=True))
+    trials = p * (1 - p) / (n / (n - 1) * spread / days**2)
+    z2 = Z_95**2
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = Z_95 * (p * (1 - p) / trials + z2 / (4 * trials**2)) ** 0.5 / (1 + z2 / trials)
+    row = week_prevalence(cell).row(0, named=True)
+    assert row["effective_trials"] == pytest.approx(trials)
+    assert (row["prevalence_lo"], row["prevalence_hi"]) == (
+        pytest.approx(centre - half),
+        pytest.approx(centre + half),
+    )
+    _, lo, hi = wilson(pl.lit(35), pl.lit(65))
+    old = pl.select(lo.alias("lo"), hi.alias("hi")).row(0)
+    assert row["prevalence_hi"] - row["prevalence_lo"] > 1.5 * (old[1] - old[0])
+
+
+def test_a_weeks_effective_trials_in_the_cases_the_formula_does_not_decide():
+    """p = 0 or 1: each author one trial; fewer than two authors: the authors; rows counted
+    before the sums existed (null): the author-days, as before; never more than the author-days."""
+    from transforms.contracts import CLUSTER_SUMS
+    from transforms.publish import week_prevalence
+
+    def trials(authors):
+        return week_prevalence(_week_of(authors))["effective_trials"][0]
+
+    assert trials({f"a{i}": (3, 0) for i in range(12)}) == 12
+    assert trials({f"a{i}": (3, 3) for i in range(12)}) == 12
+    assert trials({"a": (5, 2)}) == 1
+    old = _week_of({f"a{i}": (3, i % 2) for i in range(12)}).with_columns(
+        pl.lit(None, pl.Int64).alias(c) for c in CLUSTER_SUMS
+    )
+    assert week_prevalence(old)["effective_trials"][0] == 36
+    # every author flagged on exactly a third of their days: no spread between authors
+    assert trials({f"a{i}": (3, 1) for i in range(12)}) == 36
+    assert 12 < trials({f"a{i}": (3, i % 3) for i in range(12)}) < 36

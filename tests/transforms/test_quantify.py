@@ -395,3 +395,34 @@ def test_preferred_scores_fall_back_where_the_first_score_does_not_separate():
     ]
     assert found.get_column("score_pos_mean").to_list() == [0.6, 0.5, 0.1]
     assert preferred_scores(model, lexicon.clear()).equals(model)
+
+
+def test_a_periods_adjusted_interval_takes_the_flagged_shares_variance_over_its_effective_trials():
+    """A week's row carries its author-days and EFFECTIVE_TRIALS (authors as clusters): the
+    flagged share's binomial variance is over those trials, as its Wilson interval is, not
+    over the author-days (test fails before: the author-days were the trials). A null
+    EFFECTIVE_TRIALS (a row of a language apart) falls back to the author-days."""
+    week = _cells(("en", "sad", "v1", 40, 15)).with_columns(
+        pl.lit(280).alias("n_author_days"), pl.lit(84).alias("n_marked_author_days")
+    )
+    rates = _scored_rates()
+    rows = pl.concat(
+        [
+            week.with_columns(pl.lit(trials, pl.Float64).alias("effective_trials"))
+            for trials in (55.5, None)
+        ]
+    )
+    out = with_adjusted_prevalence(rows, rates)
+    for row, trials in zip(out.iter_rows(named=True), (55.5, 280), strict=True):
+        theta, variance = adjusted(
+            pl.lit(0.3), pl.lit(trials), pl.lit(0.8), pl.lit(0.1), pl.lit(100), pl.lit(500)
+        )
+        lo, hi = interval(theta, variance)
+        expected = pl.select(theta.alias("t"), lo.alias("lo"), hi.alias("hi")).row(0)
+        assert (
+            row["adjusted_prevalence"],
+            row["adjusted_prevalence_lo"],
+            row["adjusted_prevalence_hi"],
+        ) == pytest.approx(expected)
+    widths = out.select(pl.col("adjusted_prevalence_hi") - pl.col("adjusted_prevalence_lo"))
+    assert widths.item(0, 0) > widths.item(1, 0)

@@ -1,6 +1,7 @@
 import duckdb
 import pytest
 
+from transforms.contracts import CLUSTER_SUMS
 from warehouse.errors import SchemaMismatch
 from warehouse.schema import SCHEMA_VERSION, TABLES, create_schema, schema_version
 
@@ -70,10 +71,14 @@ def test_a_version_4_warehouse_keeps_its_runs_and_accepts_killed_ones(con):
     ]
 
 
+def _without_cluster_sums(ddl: str) -> str:
+    """A `period_aggregates` DDL as before schema version 7: no CLUSTER_SUMS columns."""
+    return "\n".join(line for line in ddl.splitlines() if not any(c in line for c in CLUSTER_SUMS))
+
+
 def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_periods(con):
     old = (
-        TABLES["period_aggregates"]
-        .ddl()
+        _without_cluster_sums(TABLES["period_aggregates"].ddl())
         .replace("CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END", "6")
         .replace("'iso_8week', 'epi_8week'", "'rolling_7'")
     )
@@ -84,14 +89,34 @@ def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_pe
     con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (5, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 6
+    assert create_schema(con) == SCHEMA_VERSION == 7
     assert con.sql("SELECT grain FROM period_aggregates").fetchall() == [("iso_week",)]
-    eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 'r')"
+    row = row.replace("'r'", "NULL, NULL, NULL, 'r'")
+    eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, 'r')"
     con.execute(f"INSERT INTO period_aggregates VALUES {eight}")
     with pytest.raises(duckdb.ConstraintException):
         con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     with pytest.raises(duckdb.ConstraintException):
         con.execute(
             "INSERT INTO period_aggregates VALUES ('iso_8week', '2025-01-06', '2025-01-12', "
-            "'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 'r')"
+            "'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, 'r')"
         )
+
+
+def test_a_version_6_warehouse_keeps_its_periods_with_null_cluster_sums(con):
+    """Schema 7 added CLUSTER_SUMS to `period_aggregates`: an older file's rows keep their
+    counts with the sums null (their interval falls back to author-days as trials:
+    transforms.prevalence.effective_trials), in the table's column order."""
+    con.execute("DROP TABLE period_aggregates")
+    con.execute(_without_cluster_sums(TABLES["period_aggregates"].ddl()))
+    row = "'2025-01-06', '2025-01-12', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 'r'"
+    con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row})")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (6, now())")
+    assert create_schema(con) == SCHEMA_VERSION == 7
+    columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
+    assert columns == list(TABLES["period_aggregates"].columns)
+    sums = ", ".join(CLUSTER_SUMS)
+    assert con.sql(f"SELECT n_author_days, {sums} FROM period_aggregates").fetchall() == [
+        (9, None, None, None)
+    ]
