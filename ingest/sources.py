@@ -28,7 +28,7 @@ from ingest.lines import BOM, FileLines, compression, file_format
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
 from transforms.errors import InputError as InputError
-from transforms.presets import InputMapping
+from transforms.presets import InputMapping, record_reading
 from transforms.records import (
     LOCATED_SCHEMA,
     TRUNCATED,
@@ -79,9 +79,7 @@ class ReadChunksFn(beam.DoFn):
     def process(self, readable: fileio.ReadableFile) -> Iterator[ParsedChunk]:
         path = readable.metadata.path
         kind = file_format(path)
-        mapping = self._mappings.get(path)
-        if mapping is not None and mapping.reads_post_fields:
-            mapping = None
+        mapping = record_reading(self._mappings.get(path))
         with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             if kind == "parquet":
                 yield from self._parquet(handle, path, mapping)

@@ -46,7 +46,7 @@ from ingest.landing import COUNTS, COUNTS_SCHEMA, DEAD
 from transforms.aggregate import daily_aggregates
 from transforms.contracts import DEAD_LETTER_SCHEMA
 from transforms.model_markers import sample_rates
-from transforms.presets import InputMapping
+from transforms.presets import InputMapping, record_reading
 from transforms.records import parse_json_lines
 from transforms.windows import day_bounds, local_date
 
@@ -79,8 +79,9 @@ class StreamJob:
 
     @property
     def mapping(self) -> InputMapping | None:
-        """How the messages of `source` are read: its mapping in `ingest.mappings`, if any."""
-        return self.ingest.mappings.get(self.source)
+        """How the messages of `source` are parsed: its mapping in `ingest.mappings`, as a
+        run's file is (transforms.presets.record_reading)."""
+        return record_reading(self.ingest.mappings.get(self.source))
 
 
 class LocalDayWindows(window.NonMergingWindowFn):

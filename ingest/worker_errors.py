@@ -51,8 +51,10 @@ _HANDLING = re.compile(
 _GROUP_TRACEBACK = "  + Exception Group Traceback (most recent call last):"
 """How Python's traceback of an exception group (ExceptionGroup) begins: its own frames and
 exception text follow, each line after `  | `, then a box of its sub-exceptions."""
-_SUB_EXCEPTIONS = re.compile(r"^  \+-\+-+ 1 -+\n.*?^    \+-+$\n?", re.MULTILINE | re.DOTALL)
-"""The box of an exception group's sub-exceptions in its traceback, nested groups included."""
+_SUB_EXCEPTIONS = re.compile(r"^  \+-\+-+ 1 -+\n(?: {4}.*(?:\n|$))*", re.MULTILINE)
+"""The box of an exception group's sub-exceptions in its traceback: its first line, then every
+line indented four spaces or more, nested groups included (a box whose last sub-exception is a
+group ends with that group's box, not a line of its own)."""
 
 
 def worker_error(failure: BaseException) -> BaseException | None:

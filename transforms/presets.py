@@ -443,6 +443,13 @@ def with_default_lang(mapping: InputMapping | None, lang: str | None) -> InputMa
     return replace(base, key=f"{base.key}{LANG_KEY}{lang}", default_lang=lang)
 
 
+def record_reading(mapping: InputMapping | None) -> InputMapping | None:
+    """The mapping records are parsed with: `mapping`, or None (the Post field names read as
+    they are, an empty string kept) where it only carries a default language
+    (`reads_post_fields`), which the chunk's options take from the job's mappings instead."""
+    return None if mapping is None or mapping.reads_post_fields else mapping
+
+
 def from_key(key: str) -> InputMapping:
     """The preset or user mapping whose `InputMapping.key` is `key` (as the run ledger keeps
     it, so that an input is read again the way it was loaded), with its default language read

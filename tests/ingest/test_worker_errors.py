@@ -426,3 +426,19 @@ def test_an_exception_group_on_a_worker_is_one_line_naming_it_and_its_step(remot
         "failed (2 sub-exceptions); a bug of moodcast or of a library it uses: please report "
         f"it{VERBOSE_HINT}"
     )
+
+
+def test_a_remote_exception_group_ending_in_a_nested_group_is_read_without_its_box():
+    """Regression: the box of a group's sub-exceptions was left out only where it ended in a
+    line of its own, which a box whose last sub-exception is a group lacks; that box was then
+    read as part of the failure: the step named inside a sub-exception was reported, and the
+    box's lines were the message."""
+    inner = ExceptionGroup("one chunk failed", [ModelError("no model [while running 'Other']")])
+    group = ExceptionGroup("two chunks failed", [ValueError("bad a"), inner])
+    found = worker_error(_runner_failure(lambda: _beam_step(group)))
+    assert type(found) is WorkerError
+    assert str(found) == (
+        f"step '{STEP}' of the Beam job failed on a worker with ExceptionGroup: two chunks "
+        "failed (2 sub-exceptions); a bug of moodcast or of a library it uses: please report "
+        f"it{VERBOSE_HINT}"
+    )

@@ -124,3 +124,38 @@ def test_a_stream_in_dp_mode_is_refused_before_anything_starts(tmp_path, monkeyp
     assert 'privacy = "dp" is not published by moodcast stream' in message
     assert "moodcast run --follow DIR" in message and "Traceback" not in message
     assert sorted(p.name for p in data.iterdir()) == ["config.toml"]
+
+
+def test_a_stream_with_a_default_language_reads_its_messages_as_a_run_reads_a_file(tmp_path):
+    """Regression: with `--lang` and no preset the stream read each message through the mapping
+    that only carries the language, which reads an empty string as missing, where a run's file
+    reader (and the stream without `--lang`) reads the fields as they are: posts by the author
+    id "" counted towards no author, so the published day's n_authors fell from 1 to 0. The
+    language given must not change how a message's fields are read."""
+    (tmp_path / "config.toml").write_text(f'tz = "{TZ}"\n', encoding="utf-8")
+    today = NOW.date()
+    messages = [_message(i, NOW, "so sad", lang="en", author_id="") for i in (1, 2)]
+    authors = {}
+    for lang in (None, "en"):
+        landing = tmp_path / f"landing-{lang}"
+        job = stream_job(
+            load_settings(tmp_path, default_lang=lang), MARKERS, source="pubsub:test",
+            run_id="stream-test", landing=str(landing), key=b"k",
+        )  # fmt: skip
+        stream = (
+            BeamTestStream()
+            .advance_watermark_to(day_bounds(today, tz=TZ)[0])
+            .add_elements(messages)
+            .advance_watermark_to_infinity()
+        )
+        options = PipelineOptions(["--streaming"])
+        options.view_as(StandardOptions).runner = "BundleBasedDirectRunner"
+        with beam.Pipeline(options=options) as p:
+            build_stream(p | stream, replace(job, clock=NOW.timestamp), str(landing))
+        last = max(
+            (landing / "panes").rglob("*.parquet"), key=lambda path: int(path.stem.split("-")[0])
+        )
+        cell = pl.read_parquet(last).filter((pl.col("region") == "all") & (pl.col("lang") == "en"))
+        authors[lang] = cell.select("n_posts", "n_authors").rows()
+    assert authors[None] == [(2, 1)]
+    assert authors["en"] == authors[None]
