@@ -24,7 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from ingest.coders import FramesCoder
 from ingest.inputs import matched_files
-from ingest.lines import BOM, FileLines, compression, file_format
+from ingest.lines import FileLines, compression, file_format
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
 from transforms.errors import InputError as InputError
@@ -222,19 +222,18 @@ def read_file(
 
 
 def json_document_advice(path: str) -> str:
-    """What to do when a JSON Lines input is one JSON document instead (its first line opens an
-    array, or holds only `{`: an array of posts or pretty-printed objects, which read as one
-    dead letter per line); empty otherwise. Never raises for a malformed or unreadable file."""
+    """What to do when a JSON Lines input is one JSON document instead (_opens_document: an
+    array of posts or pretty-printed objects, which read as one dead letter per line); empty
+    otherwise. Never raises for a malformed or unreadable file."""
     if file_format(path) != "jsonl":
         return ""
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            first = next(
-                (raw.strip() for raw in FileLines(handle, compression(path)) if raw.strip()), b""
-            )
+            lines = _texts(FileLines(handle, compression(path)))
+            first = next((line for line in lines if line.strip()), "")
     except OSError:
         return ""
-    if first.removeprefix(BOM).startswith(b"[") or first.removeprefix(BOM) == b"{":
+    if _opens_document(first):
         return (
             f"{path} looks like one JSON document (an array, or pretty-printed objects), not "
             "JSON Lines (one object per line): convert it, e.g. jq -c '.[]' IN > OUT.jsonl for "
@@ -267,7 +266,7 @@ def peek_record(path: str) -> dict:
                 row = next((row.values for row in csv_rows(lines) if row.values is not None), None)
                 return row if row is not None else dict.fromkeys(peek_fields(path), "")
             first = next(line for line in lines if line.strip())
-            if first.lstrip().startswith("[") or first.strip() == "{":
+            if _opens_document(first):
                 return _document_record(first, lines)
             record = json.loads(first)
             return record if isinstance(record, dict) else {}
@@ -280,6 +279,12 @@ def _texts(lines: FileLines) -> Iterator[str]:
     for n, raw in enumerate(lines):
         text = raw.decode("utf-8", "replace")
         yield text.removeprefix("\ufeff") if n == 0 else text
+
+
+def _opens_document(line: str) -> bool:
+    """Whether a JSON Lines file whose first non-blank line is `line` is one JSON document
+    instead: the line opens an array, or holds only `{` (pretty-printed objects)."""
+    return line.lstrip().startswith("[") or line.strip() == "{"
 
 
 def _document_record(first: str, lines: Iterator[str]) -> dict:
