@@ -1,10 +1,12 @@
 """`created_at` forms: what the parse stage reads and what it costs, against an earlier commit.
 
     .venv/bin/python benchmarks/timestamps.py [--posts 200000] [--repeats 5] [--against DIR]
+        [--corpus POSTS.jsonl]
 
 Values: the `created_at` column of the first `--posts` lines of the default 1M sample corpus
 (benchmarks/pipeline.py generates it: ISO-8601 with `Z`, with milliseconds, with an offset,
-naive, epoch seconds and milliseconds, and 0.2% malformed records), and the same instants
+naive, epoch seconds and milliseconds, and 0.2% malformed records; or of `--corpus`, a sample
+made by `moodcast sample` where benchmarks/.data cannot be written), and the same instants
 written in each form of FORMS. Each code (this checkout, and with `--against DIR` the tree of
 an earlier commit, `git archive REV | tar -x -C DIR`) runs in its own process, interleaved,
 `--repeats` times, on one core: `transforms.records.parse_timestamps` on each form's values
@@ -53,11 +55,23 @@ FORMS = {
     "ISO-8601 basic without T (MySQL compact)": "%Y%m%d%H%M%S",
     "Go's time.Time String": "%Y-%m-%d %H:%M:%S%.f +0000 UTC",
     "zone name (not read)": "%Y-%m-%d %H:%M:%S EST",
+    "12 digits (YYYYMMDDhhmm)": "%Y%m%d%H%M",
+    "a date as a spreadsheet's number": "%Y%m%d.0",
+    "Java's Date.toString in UTC": "%a %b %d %H:%M:%S UTC %Y",
+    "Go's time.Time String with its clock reading": "%Y-%m-%d %H:%M:%S%.f +0000 UTC m=+0.000123001",
+    "RFC 2822 with a zone comment": "%a, %d %b %Y %H:%M:%S +0000 (UTC)",
+    "minutes and a spaced Z": "%Y-%m-%d %H:%M Z",
 }
 """Form → its `strftime` format (polars, English names), or an epoch unit."""
-REREAD = ("ISO-8601 basic date alone", "ISO-8601 basic without T (MySQL compact)")
-"""Forms that code before 2026-12-06 read otherwise on purpose: as epochs in 1970-1973 or
-after 2286 (transforms.timestamp_forms.OTHER_FORMS); left out of the value-for-value check."""
+REREAD = (
+    "ISO-8601 basic date alone",
+    "ISO-8601 basic without T (MySQL compact)",
+    "12 digits (YYYYMMDDhhmm)",
+    "a date as a spreadsheet's number",
+)
+"""Forms that earlier code read otherwise on purpose, as epochs in 1970-1998 or after 2286
+(transforms.timestamp_forms.OTHER_FORMS): 8 and 14 digits before timestamps3, 12 digits and
+digits then `.0` before timestamps4; left out of the value-for-value check."""
 
 
 def _import_from(code: Path) -> None:
@@ -162,6 +176,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--against", type=Path, metavar="DIR")
+    parser.add_argument("--corpus", type=Path, metavar="POSTS.jsonl")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -174,7 +189,7 @@ def main() -> None:
     from benchmarks.pipeline import corpora
     from benchmarks.results import write_section
 
-    _, default = corpora(1_000_000)
+    default = args.corpus or corpora(1_000_000)[1]
     sides = {"now": ROOT} | ({args.against.name: args.against} if args.against else {})
     cpu: dict[str, list[dict]] = {name: [] for name in sides}
     with tempfile.TemporaryDirectory() as work:
@@ -205,12 +220,13 @@ def main() -> None:
     names = list(sides)
     lines = [
         f"`taskset -c 0 .venv/bin/python benchmarks/timestamps.py --posts {args.posts} --repeats"
-        f" {args.repeats}{f' --against {args.against}' if args.against else ''}` on one core,"
+        f" {args.repeats}{f' --against {args.against}' if args.against else ''}"
+        f"{f' --corpus {args.corpus}' if args.corpus else ''}` on one core,"
         f" Python {platform.python_version()}, {date.today().isoformat()}, load average at the"
         f" end {load[0]:.1f} (1 min): CPU, medians of {args.repeats}, the sides interleaved."
         + (
             f" `{names[1]}`: the tree of that commit on the import path. Every value it read"
-            f" reads the same now but those of {' and '.join(REREAD)} (read on purpose as"
+            f" reads the same now but those of {', '.join(REREAD)} (read on purpose as"
             " dates, not epochs), and the corpus's posts and dead letters are identical."
             if args.against
             else ""

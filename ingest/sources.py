@@ -24,7 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from ingest.coders import FramesCoder
 from ingest.inputs import matched_files
-from ingest.lines import BOM, FileLines, compression, file_format
+from ingest.lines import FileLines, compression, file_format
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
 from transforms.errors import InputError as InputError
@@ -220,19 +220,18 @@ def read_file(
 
 
 def json_document_advice(path: str) -> str:
-    """What to do when a JSON Lines input is one JSON document instead (its first line opens an
-    array, or holds only `{`: an array of posts or pretty-printed objects, which read as one
-    dead letter per line); empty otherwise. Never raises for a malformed or unreadable file."""
+    """What to do when a JSON Lines input is one JSON document instead (_opens_document: an
+    array of posts or pretty-printed objects, which read as one dead letter per line); empty
+    otherwise. Never raises for a malformed or unreadable file."""
     if file_format(path) != "jsonl":
         return ""
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            first = next(
-                (raw.strip() for raw in FileLines(handle, compression(path)) if raw.strip()), b""
-            )
+            lines = _texts(FileLines(handle, compression(path)))
+            first = next((line for line in lines if line.strip()), "")
     except OSError:
         return ""
-    if first.removeprefix(BOM).startswith(b"[") or first.removeprefix(BOM) == b"{":
+    if _opens_document(first):
         return (
             f"{path} looks like one JSON document (an array, or pretty-printed objects), not "
             "JSON Lines (one object per line): convert it, e.g. jq -c '.[]' IN > OUT.jsonl for "
@@ -241,50 +240,80 @@ def json_document_advice(path: str) -> str:
     return ""
 
 
+PEEK_CHARS = 1 << 20
+"""How much of a JSON document (an array of posts, pretty-printed objects) peek_record reads to
+find its first record: a first record longer than that is not found."""
+
+
 def peek_record(path: str) -> dict:
     """A post file's first record as read (transforms.presets.suggest_reading judges it): a
-    JSON line's object, a CSV's first row keyed by its header (values "" where it holds only
-    the header), a Parquet file's first row. Empty when none can be read; never raises for a
-    malformed file."""
+    JSON line's object, or where the file is one JSON document (its first line opens an array,
+    or holds only `{`), the array's first item or the object, decoded from its first PEEK_CHARS
+    characters; a CSV's first row as the job reads it (transforms.csv_rows: a quoted field's
+    newlines and blank lines kept, empty cells None, a malformed record passed over) keyed by
+    its header, or the header's names with "" where it holds no row; a Parquet file's first
+    row. Empty when none can be read; never raises for a malformed file."""
     kind = file_format(path)
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             if kind == "parquet":
                 rows = next(pq.ParquetFile(handle).iter_batches(batch_size=1), None)
                 return rows.to_pylist()[0] if rows is not None and rows.num_rows else {}
-            lines = (
-                raw.decode("utf-8", "replace").lstrip("\ufeff")
-                for raw in FileLines(handle, compression(path))
-                if raw.strip()
-            )
+            lines = _texts(FileLines(handle, compression(path)))
             if kind == "csv":
-                rows = csv.reader(lines)
-                header = next(rows)
-                return dict(zip(header, next(rows, [""] * len(header)), strict=False))
-            record = json.loads(next(lines))
+                row = next((row.values for row in csv_rows(lines) if row.values is not None), None)
+                return row if row is not None else dict.fromkeys(peek_fields(path), "")
+            first = next(line for line in lines if line.strip())
+            if _opens_document(first):
+                return _document_record(first, lines)
+            record = json.loads(first)
             return record if isinstance(record, dict) else {}
-    except (OSError, ValueError, StopIteration):
+    except (OSError, ValueError, StopIteration, csv.Error):
         return {}
 
 
+def _texts(lines: FileLines) -> Iterator[str]:
+    """A file's lines decoded, each with its line ending, the first without a byte-order mark."""
+    for n, raw in enumerate(lines):
+        text = raw.decode("utf-8", "replace")
+        yield text.removeprefix("\ufeff") if n == 0 else text
+
+
+def _opens_document(line: str) -> bool:
+    """Whether a JSON Lines file whose first non-blank line is `line` is one JSON document
+    instead: the line opens an array, or holds only `{` (pretty-printed objects)."""
+    return line.lstrip().startswith("[") or line.strip() == "{"
+
+
+def _document_record(first: str, lines: Iterator[str]) -> dict:
+    """The first record of a JSON document whose first line is `first` and the `lines` after
+    it: an array's first item, else the document, decoded from its first PEEK_CHARS characters
+    (what follows the record is not read). Raises ValueError where they hold no whole value."""
+    chunks, size = [first], len(first)
+    for line in lines:
+        if size >= PEEK_CHARS:
+            break
+        chunks.append(line)
+        size += len(line)
+    body = "".join(chunks).strip()
+    record, _ = json.JSONDecoder().raw_decode(body[1:].lstrip() if body[0] == "[" else body)
+    return record if isinstance(record, dict) else {}
+
+
 def peek_fields(path: str, *, limit: int = 40) -> list[str]:
-    """The field names of a post file's first record, at most `limit`: a CSV's header, a Parquet
-    schema, the keys of the first JSON object. Empty when none can be read; never raises for a
-    malformed file (an error message uses this to say what a file holds)."""
+    """The field names of a post file's first record, at most `limit`: a CSV's header (its
+    first record, a quoted name's newline kept), a Parquet schema, the keys of the first JSON
+    object. Empty when none can be read; never raises for a malformed file (an error message
+    uses this to say what a file holds)."""
     kind = file_format(path)
     try:
-        if kind == "parquet":
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-                return pq.ParquetFile(handle).schema_arrow.names[:limit]
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            for raw in FileLines(handle, compression(path)):
-                if not raw.strip():
-                    continue
-                line = raw.decode("utf-8", "replace").lstrip("\ufeff")
-                if kind == "csv":
-                    return next(csv.reader([line]))[:limit]
-                record = json.loads(line)
-                return list(record)[:limit] if isinstance(record, dict) else []
-    except (OSError, ValueError, StopIteration):
+            if kind == "parquet":
+                return pq.ParquetFile(handle).schema_arrow.names[:limit]
+            lines = _texts(FileLines(handle, compression(path)))
+            if kind == "csv":
+                return next(fields for fields in csv.reader(lines) if fields)[:limit]
+            record = json.loads(next(line for line in lines if line.strip()))
+            return list(record)[:limit] if isinstance(record, dict) else []
+    except (OSError, ValueError, StopIteration, csv.Error):
         return []
-    return []

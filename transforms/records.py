@@ -377,17 +377,19 @@ _MAX_EPOCH_MS = 253_402_300_799_999
 def parse_timestamp(value: pl.Expr, *, source_tz: str) -> pl.Expr:
     """`created_at` strings → UTC datetimes (µs); null where unparseable.
 
-    Accepts epoch seconds, epoch milliseconds (values above 1e11; at most year 9999; not 8 or 14
-    ASCII digits alone, which are ISO-8601 basic dates), ISO-8601 with `Z` or an offset, and
-    naive ISO-8601 (date and time, or a date alone) read in `source_tz` by wall_time_in; where
-    those read nothing, the other forms of TIMESTAMP_FORMS, rewritten as ISO-8601 by
-    transforms.timestamp_forms.other_forms_as_iso and read the same way. A value whose seconds
-    are 60 (SECOND_60) is read by the other forms alone, which keep it only as a leap second.
+    Accepts epoch seconds, epoch milliseconds (values above 1e11; at most year 9999; not the
+    ASCII digits alone that are ISO-8601 basic dates, 8, 14, or 12 from 1 to 8, nor those
+    followed by a fraction: `.` and zeros is the same date, any other fraction unparseable),
+    ISO-8601 with `Z` or an offset, and naive ISO-8601 (date and time, or a date alone) read in
+    `source_tz` by wall_time_in; where those read nothing, the other forms of TIMESTAMP_FORMS,
+    rewritten as ISO-8601 by transforms.timestamp_forms.other_forms_as_iso and read the same
+    way. A value whose seconds are 60 (SECOND_60) is read by the other forms alone, which keep
+    it only as a leap second.
     """
     text = value.str.strip_chars()
     numeric = (
         text.str.contains(r"^-?\d+(\.\d+)?$")
-        & text.str.contains(r"^(?:[0-9]{8}|[0-9]{14})$").not_()
+        & text.str.contains(r"^(?:[0-9]{8}|[1-8][0-9]{11}|[0-9]{14})(?:\.[0-9]+)?$").not_()
     )
     number = pl.when(numeric).then(text).cast(pl.Float64, strict=False)
     scaled = pl.when(number.abs() > 1e11).then(number).otherwise(number * 1000).round(0)

@@ -6,8 +6,9 @@ A value is read here only where it has one plain shape, every field in range, wh
 the general path gives exactly:
 
 - epoch seconds or milliseconds: 1 to 15 ASCII digits (milliseconds above 1e11, as the general
-  path reads them), at most year 9999, but 8 or 14, which are ISO-8601 basic dates without `T`:
-  `YYYYMMDD` (midnight) and `YYYYMMDDhhmmss`, wall times;
+  path reads them), at most year 9999, but 8, 14, or 12 from 1 to 8, which are ISO-8601 basic
+  dates without `T`: `YYYYMMDD` (midnight), `YYYYMMDDhhmmss` and `YYYYMMDDhhmm` (12 from 9 are
+  the epoch milliseconds of 1998-2001), wall times;
 - `YYYY-MM-DD` or `YYYY/MM/DD`, a date alone (midnight, a wall time), or then `T` or a space
   and `hh:mm`, `hh:mm:ss` or `hh:mm:ss` with `.` and 1 to 6 digits; or ISO-8601 basic,
   `YYYYMMDDThhmm[ss[.f]]`; then nothing (a wall time), `Z` or `z`, `UTC` or `GMT` (a space
@@ -97,7 +98,7 @@ def _read(data, start, end):
     n = end - start
     if 1 <= n <= 15:
         epoch = _number(data, start, n)
-        if epoch >= 0 and (n == 8 or n == 14):
+        if epoch >= 0 and (n == 8 or n == 14 or (n == 12 and 49 <= data[start] <= 56)):
             return _read_compact(data, start, n)
         if epoch >= 0:
             millis = epoch if epoch > 100_000_000_000 else epoch * 1000
@@ -150,14 +151,16 @@ def _clock(hour, minute, second):
 
 @numba.njit(cache=True, nogil=True)
 def _read_compact(data, start, n):
-    """ISO-8601 basic without `T`, ASCII digits alone: `YYYYMMDD` (`n` 8) or `YYYYMMDDhhmmss`
-    (`n` 14), a WALL time."""
+    """ISO-8601 basic without `T`, ASCII digits alone: `YYYYMMDD` (`n` 8), `YYYYMMDDhhmm` (`n`
+    12) or `YYYYMMDDhhmmss` (`n` 14), a WALL time."""
     date = _date(_number(data, start, 4), _number(data, start + 4, 2), _number(data, start + 6, 2))
     clock = (
         0
         if n == 8
         else _clock(
-            _number(data, start + 8, 2), _number(data, start + 10, 2), _number(data, start + 12, 2)
+            _number(data, start + 8, 2),
+            _number(data, start + 10, 2),
+            _number(data, start + 12, 2) if n == 14 else 0,
         )
     )
     return (WALL, date + clock) if date >= 0 and clock >= 0 else (OTHER, 0)

@@ -2,6 +2,7 @@
 and stray bytes in files the input checks let through."""
 
 import gzip
+import json
 import os
 
 import polars as pl
@@ -13,7 +14,7 @@ from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 
 from ingest.inputs import match_inputs
-from ingest.sources import ReadChunksFn, peek_record
+from ingest.sources import ReadChunksFn, peek_fields, peek_record
 from tests.ingest.posts import jsonl_posts, spanish_posts
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
@@ -198,3 +199,43 @@ def test_peek_record_gives_the_first_record_as_read_nested_objects_included(tmp_
     assert peek_record(str(parquet)) == {"id": "1", "meta": {"at": "a"}}
     (tmp_path / "bad.jsonl").write_text("{not json\n")
     assert peek_record(str(tmp_path / "bad.jsonl")) == {}
+
+
+def test_peek_record_reads_the_first_record_of_a_json_document(tmp_path):
+    """Regression: a JSON array of posts (one line, or pretty-printed) and a pretty-printed
+    object gave no record, so the advice drafted a mapping of placeholders."""
+    posts = [{"post_id": "1", "meta": {"at": "2024-03-01"}}, {"post_id": "2"}]
+    written = {
+        "array.json": json.dumps(posts),
+        "pretty.json": json.dumps(posts, indent=2),
+        "object.jsonl.gz": json.dumps(posts[0], indent=2),
+    }
+    for name, text in written.items():
+        path = tmp_path / name
+        data = ("\ufeff" + text + "\n").encode()
+        path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+        assert peek_record(str(path)) == posts[0], name
+    (tmp_path / "cut.json").write_text(json.dumps(posts)[:20])
+    (tmp_path / "numbers.json").write_text("[1, 2]\n")
+    assert peek_record(str(tmp_path / "cut.json")) == peek_record(str(tmp_path / "numbers.json"))
+    assert peek_record(str(tmp_path / "numbers.json")) == {}
+
+
+def test_peek_record_reads_a_csv_record_as_the_job_reads_it(tmp_path):
+    """Regression: a first record whose quoted text held a blank line (paragraphs) lost it, and
+    a malformed first record (a field over the csv module's limit, a CR-only file) raised."""
+    table = tmp_path / "posts.csv"
+    table.write_text('PostID,Text\n7,"one\n\ntwo"\n8,x\n')
+    assert peek_record(str(table)) == {"PostID": "7", "Text": "one\n\ntwo"}
+    table.write_text(f'PostID,Text\n7,"{"x" * 140_000}"\n8,\n')
+    assert peek_record(str(table)) == {"PostID": "8", "Text": None}
+    table.write_bytes(b"PostID,Text\r7,x\r")
+    assert (peek_record(str(table)), peek_fields(str(table))) == ({}, [])
+
+
+def test_peek_fields_reads_a_csv_header_with_a_quoted_newline(tmp_path):
+    """Regression: the header was read from its first line alone (`Post`)."""
+    table = tmp_path / "posts.csv"
+    table.write_text('\n"Post\nID",Text\n7,x\n')
+    assert peek_fields(str(table)) == ["Post\nID", "Text"]
+    assert peek_record(str(table)) == {"Post\nID": "7", "Text": "x"}

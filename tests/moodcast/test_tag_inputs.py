@@ -77,6 +77,25 @@ def test_tag_without_a_usable_post_fails_naming_the_fields_and_the_preset(tmp_pa
     assert "--preset reddit" in result.output and "Traceback" not in result.output
 
 
+def test_tag_without_a_usable_post_drafts_a_mapping_past_a_malformed_first_csv_record(tmp_path):
+    """Regression: the advice read the file's first record with the csv module alone, which
+    raised on a text over its field limit (the job's dead letter `oversized field`): a traceback
+    instead of the error. It now reads the record after it, as the job does."""
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        f'post_id,date,body\n1,2025-03-01T10:00:00Z,"{"so sad " * 20_000}"\n'
+        '2,2025-03-01T11:00:00Z,"so sad\n\ntoday"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["tag", str(path), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 4, result.output
+    output = " ".join(result.output.split())
+    assert "(1 missing field id, 1 oversized field)" in output
+    assert 'id = "post_id"; created_at = "date"; text = "body"' in output
+
+
 def test_tag_without_a_usable_post_says_how_to_rewrite_dates_in_day_month_order(tmp_path):
     path = tmp_path / "posts.jsonl"
     rows = [{"id": "1", "created_at": "03/01/2025 10:00", "text": "so sad"},

@@ -242,7 +242,31 @@ def test_textual_flags_and_typed_values_are_read():
         ("20250101T100060Z", None),
         ("1735725600", datetime(2025, 1, 1, 10)),  # epochs of 10 and 13 digits, as before
         ("1735725600000", datetime(2025, 1, 1, 10)),
-        ("100000000001", datetime(1973, 3, 3, 9, 46, 40, 1000)),
+        # 12 digits: YYYYMMDDhhmm, not epoch milliseconds of 1973-1998 (2024-03-01 12:30 read
+        # 1976-05-31 before), but from 9 (years 9000 on) the milliseconds of 1998-2001; digits
+        # alone written as a number (20240301.0, a spreadsheet's) the same date, not a 1970
+        # epoch; Java's Date.toString in UTC, Go's monotonic clock reading, RFC 2822's zone
+        # comment and ` Z` after minutes (all unread before).
+        ("100000000001", None),
+        ("202501011000", datetime(2025, 1, 1, 10)),
+        ("946684800000", datetime(2000, 1, 1)),
+        ("999999999999", datetime(2001, 9, 9, 1, 46, 39, 999000)),
+        ("20250101.0", datetime(2025, 1, 1)),
+        ("202501011000.0", datetime(2025, 1, 1, 10)),
+        ("20250101100000.00", datetime(2025, 1, 1, 10)),
+        ("20250101.5", None),
+        ("1735725600.0", datetime(2025, 1, 1, 10)),
+        ("Wed Jan 01 10:00:00 UTC 2025", datetime(2025, 1, 1, 10)),
+        ("Wed Jan 01 10:00:00 GMT 2025", datetime(2025, 1, 1, 10)),
+        ("2025-01-01 10:00:00.5 +0000 UTC m=+0.000123001", datetime(2025, 1, 1, 10, 0, 0, 500000)),
+        ("2025-01-01 04:00:00 -0600 CST m=+3600.5", datetime(2025, 1, 1, 10)),
+        ("Wed, 01 Jan 2025 10:00:00 +0000 (UTC)", datetime(2025, 1, 1, 10)),
+        ("Wed, 01 Jan 2025 05:00:00 -0500 (EST)", datetime(2025, 1, 1, 10)),
+        ("2025-01-01 10:00 Z", datetime(2025, 1, 1, 10)),
+        ("2025-01-01T10:00 z", datetime(2025, 1, 1, 10)),
+        ("Wed Jan 01 10:00:00 UT 2025", None),
+        ("2025-01-01 10:00:00 UTC m=+0.1", None),
+        ("Wed, 01 Jan 2025 10:00:00 (UTC)", None),
     ],
 )
 def test_timestamps_in_every_accepted_form(raw, expected):
@@ -344,9 +368,11 @@ def test_zone_names_are_dead_letters_that_name_them_not_guesses():
     lines = _lines(*({"id": str(i), "created_at": at, "text": "x"} for i, at in enumerate(raw)))
     records, _ = parse_json_lines(lines, source="f", first_line=1)
     valid, dead = validate(records, source_tz="UTC")
-    assert valid["created_at"].to_list() == ["2024-03-01 12:30:00 -0500 EST"]
+    assert valid["created_at"].to_list() == [
+        "2024-03-01 12:30:00 -0500 EST", "Fri Mar 01 12:30:00 UTC 2024"
+    ]  # fmt: skip
     named = [ZONE_NAMED_TIMESTAMP.format(name) for name in ["EST", "CST", "IST", "CST"]]
-    assert dead["reason"].to_list() == named + [UNPARSEABLE_TIMESTAMP] * 4
+    assert dead["reason"].to_list() == named + [UNPARSEABLE_TIMESTAMP] * 3
     assert named[0] == "timestamp with zone name EST instead of an offset"
 
 
@@ -387,13 +413,41 @@ def test_eight_and_fourteen_digits_are_dates_read_in_the_source_zone_not_1970_ep
     assert dead["reason"].to_list() == [UNPARSEABLE_TIMESTAMP]
 
 
+def test_twelve_digits_and_spreadsheet_numbers_are_dates_in_the_source_zone_not_epochs():
+    """Regression: 202403011230 read as epoch milliseconds (1976-05-31) and 20240301.0, digits
+    alone written as a spreadsheet's number, as epoch seconds (1970-08-23): both were dead
+    letters 'timestamp before 2000-01-01', and could have been posts with the earliest date set
+    back. Twelve digits from 9 are still the epoch milliseconds of 1998-2001."""
+    raw = ["202403011230", "20240301.0", "20240301123000.0", "202403011230.0", "999999999999",
+           "20240301.5", "202413011230"]  # fmt: skip
+    lines = _lines(*({"id": str(i), "created_at": at, "text": "x"} for i, at in enumerate(raw)))
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    valid, dead = validate(records, source_tz="Europe/Madrid")
+    assert valid["created_utc"].dt.replace_time_zone(None).to_list() == [
+        datetime(2024, 3, 1, 11, 30), datetime(2024, 2, 29, 23), datetime(2024, 3, 1, 11, 30),
+        datetime(2024, 3, 1, 11, 30), datetime(2001, 9, 9, 1, 46, 39, 999000),
+    ]  # fmt: skip
+    assert dead["reason"].to_list() == [UNPARSEABLE_TIMESTAMP] * 2
+
+
+def test_a_json_number_that_is_a_date_reads_as_that_date():
+    """Regression: a JSON `20240301.0` (a date a spreadsheet exported as a number, then JSON)
+    became the text 20240301.0 and was read as epoch seconds in 1970."""
+    lines = [b'{"id": "1", "created_at": 20240301.0, "text": "x"}\n']
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    valid, _ = validate(records, source_tz="UTC")
+    assert valid["created_utc"].to_list() == [datetime(2024, 3, 1, tzinfo=UTC)]
+
+
 def test_a_second_60_is_read_only_as_a_utc_leap_second():
     """Regression: 12:30:60 read as 12:31:00. A wall time's second 60 is a leap second only
     where it is 23:59:60 UTC in the source zone (00:59:60 in Madrid's winter)."""
     raw = pl.Series(
-        "created_at", ["2016-12-31 23:59:60", "2017-01-01 00:59:60", "2024-03-01 12:30:60"]
-    )
-    expected = [None, datetime(2017, 1, 1, tzinfo=UTC), None]
+        "created_at",
+        ["2016-12-31 23:59:60", "2017-01-01 00:59:60", "2024-03-01 12:30:60",
+         "20161231235960.0", "20170101005960.0", "20240301123060.0"],
+    )  # fmt: skip
+    expected = [None, datetime(2017, 1, 1, tzinfo=UTC), None] * 2
     assert parse_timestamps(raw, source_tz="Europe/Madrid").to_list() == expected
     general = pl.select(parse_timestamp(pl.lit(raw), source_tz="Europe/Madrid")).to_series()
     assert general.to_list() == expected

@@ -61,7 +61,9 @@ def zones(hours: int):
                          " EST", "CST", " CEST", " ChST", " ABCDEF", " PM", "AM", " +0000 UTC", " -0500 EST",
                          " +0300 +03", " +0545 +0545", " +00:00 UTC", " +0000  UTC",
                          "+0000 UTC", " +0000 utc", " +0000 ABCDEF", " +000 UTC", " +0000 +3",
-                         " +0000 U", " +0000 ", " -2400 EST"]),
+                         " +0000 U", " +0000 ", " -2400 EST", " +0000 UTC m=+0.000123001",
+                         " -0500 EST m=-12.5", " +0000 UTC m=+1", " UTC m=+0.1", " +0000 UTC m=",
+                         "  Z", " z"]),
         st.builds(
             lambda sign, m, name: f" {sign}{hours:02d}{m:02d} {name}",
             st.sampled_from("+-"), st.integers(0, 61), st.sampled_from(["UTC", "CET", "+01"]),
@@ -98,11 +100,12 @@ def named(draw) -> str:
     offset = draw(st.sampled_from([f"{sign}{hours:02d}{minutes:02d}", "+0000", "-0000",
                                    f"{sign}{hours:02d}:{minutes:02d}", "+01"]))  # fmt: skip
     if draw(st.booleans()):
-        zone = draw(st.sampled_from([offset, offset, "EST", "CST", "UTC", "AEST", "X"]))
+        zone = draw(st.sampled_from([offset, offset, "EST", "CST", "UTC", "GMT", "UT", "X"]))
         return f"{weekday} {month} {day} {clock}{second} {zone} {at.year}"
     zone = draw(st.sampled_from([offset, offset, "GMT", "UT", "UTC", "Z", "EST", "z", "gmt"]))
+    comment = draw(st.sampled_from(["", "", " (UTC)", " (EST)", " ()", " ((x))", "(UTC)"]))
     start = draw(st.sampled_from([f"{weekday}, ", f"{weekday}, ", "", f"{weekday} "]))
-    return f"{start}{day} {month} {at.year} {clock}{second} {zone}"
+    return f"{start}{day} {month} {at.year} {clock}{second} {zone}{comment}"
 
 
 @st.composite
@@ -125,17 +128,21 @@ def leap_seconds(draw) -> str:
     return f"{wall.strftime(form)}{fraction}{zone}"
 
 
-compact = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)).flatmap(
-    lambda at: st.sampled_from(
-        [
-            f"{at.year:04d}{at.month:02d}{at.day:02d}",
-            f"{at.year:04d}{at.month:02d}{at.day:02d}{at.hour:02d}{at.minute:02d}{at.second:02d}",
-            f"{at.year:04d}{at.month:02d}{at.day + 1:02d}",
-            f"{at.year:04d}{at.month + 3:02d}{at.day:02d}{at.hour + 1:02d}0000",
-        ]
-    )
-)
-"""8 and 14 digits: ISO-8601 basic dates without `T`, mostly real, some out of range."""
+@st.composite
+def compact(draw) -> str:
+    """ISO-8601 basic dates without `T`, digits alone (8, 12 or 14): mostly real, some out of
+    range, some followed by a fraction as a spreadsheet's number is."""
+    at = draw(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)))
+    date = f"{at.year:04d}{at.month:02d}{at.day:02d}"
+    digits = draw(st.sampled_from([
+        date, f"{date}{at.hour:02d}{at.minute:02d}{at.second:02d}", f"{date}{at.hour:02d}{at.minute:02d}",
+        f"{at.year:04d}{at.month:02d}{at.day + 1:02d}",
+        f"{at.year:04d}{at.month + 3:02d}{at.day:02d}{at.hour + 1:02d}0000",
+        f"{date}{at.hour + 1:02d}{at.minute + 1:02d}",
+    ]))  # fmt: skip
+    return digits + draw(st.sampled_from(["", "", "", ".0", ".00", ".5", "."]))
+
+
 epochs = st.one_of(
     st.integers(-(10**16), 10**16).map(str),
     st.integers(0, 10**14).map(lambda n: f"0{n}"),
@@ -146,7 +153,7 @@ timestamps = st.one_of(
     iso(),
     named(),
     epochs,
-    compact,
+    compact(),
     leap_seconds(),
     st.builds(
         lambda pad, v: f"{pad}{v}{pad}", st.sampled_from([" ", "\t", "\u3000"]), iso() | named()
@@ -213,17 +220,19 @@ def test_the_fast_path_gives_the_general_values_and_dead_letters(values, source_
 
 _WRITTEN = {
     "%Y-%m-%dT%H:%M:%S.%f": ["", "Z", "+hh:mm", "+hhmm", "+hh", " UTC"],
-    "%Y-%m-%d %H:%M": ["", "z", "+hh:mm", "+hhmm", "GMT"],
+    "%Y-%m-%d %H:%M": ["", "z", "+hh:mm", "+hhmm", "GMT", " Z"],
     "%Y/%m/%d %H:%M:%S": ["", "+hh:mm", "+hh", " GMT"],
     "%Y%m%dT%H%M%S.%f": ["", "Z", "+hhmm", "+hh:mm"],
     "%Y%m%dT%H%M": ["", "+hhmm", "+hh"],
     "%a %b %d %H:%M:%S +hhmm %Y": [""],
-    "%a, %d %b %Y %H:%M:%S": [" +hhmm", " GMT", " UT"],
+    "%a, %d %b %Y %H:%M:%S": [" +hhmm", " GMT", " UT", " +hhmm (UTC)"],
     "%d %b %Y %H:%M": [" +hhmm", " Z", " UTC"],
     "%Y-%m-%d %H:%M:%S": [" +hhmm UTC", " +hhmm CEST", " +hhmm +hh"],
-    "%Y-%m-%d %H:%M:%S.%f": [" +hhmm MST"],
-    "%Y%m%d%H%M%S": [""],
-    "%Y%m%d": [""],
+    "%Y-%m-%d %H:%M:%S.%f": [" +hhmm MST", " +hhmm UTC m=+0.000123001"],
+    "%a %b %d %H:%M:%S UTC %Y": [""],
+    "%Y%m%d%H%M%S": ["", ".0"],
+    "%Y%m%d%H%M": ["", ".0"],
+    "%Y%m%d": ["", ".0"],
 }
 """Forms as `strftime` formats → the zones written after them (`hh`, `mm`: the offset's)."""
 
@@ -253,7 +262,7 @@ def test_every_form_reads_the_instant_it_was_written_from(at, minutes, form, cho
         form.replace("+hhmm", offset) + zone.replace("+hh:mm", f"{offset[:3]}:{offset[3:]}")
         .replace("+hhmm", offset).replace("+hh", offset[:3])
     )  # fmt: skip
-    if zone or "+hhmm" in form:
+    if zone.strip(".0") or "+hhmm" in form or "UTC" in form:
         expected = (at - timedelta(minutes=minutes)).replace(tzinfo=UTC)
     else:
         expected = at.replace(tzinfo=ZoneInfo(source_tz)).astimezone(UTC)
@@ -292,6 +301,11 @@ def _complete(records: pl.DataFrame) -> pl.DataFrame:
         ("Mon, 6 Jan 2025 01:14 +0100", INSTANT, datetime(2025, 1, 6, 0, 14)),
         ("06 Jan 2025 00:14:54 GMT", INSTANT, datetime(2025, 1, 6, 0, 14, 54)),
         ("2025-01-06T00:14:54 Z", OTHER, None),
+        ("202501060014", WALL, datetime(2025, 1, 6, 0, 14)),
+        ("902501060014", INSTANT, datetime(1998, 8, 7, 14, 44, 20, 14000)),
+        ("012501060014", INSTANT, datetime(2366, 2, 22, 4, 40, 14)),
+        ("202501062414", OTHER, None),
+        ("20250106.0", OTHER, None),
         ("Mon, 06 Jan 2025 00:14:54 EST", OTHER, None),
         ("06/01/2025 00:14", OTHER, None),
         ("20250106", WALL, datetime(2025, 1, 6)),
