@@ -11,15 +11,18 @@ from transforms.timestamp_forms import timestamps_alone
 
 
 def reading_advice(path: str, dead_letters: Mapping[str, int], *, read_with: str | None) -> str:
-    """One sentence on how to read the file at `path`, judging its first record
-    (transforms.presets.suggest_reading: a separator, a preset other than `read_with`, the
-    preset it was read with, or a mapping), or, where no record with a field can be read, the
-    `jq` line that makes JSON Lines of one JSON document (ingest.sources.json_document_advice).
-    Empty where no record was a dead letter (`dead_letters`: count by reason; the posts were
-    read, then filtered) or every dead letter is a timestamp not read (their fields were read),
-    and where nothing applies."""
+    """How to read the file at `path`: where it is one JSON document, the `jq` line that makes
+    JSON Lines of it (ingest.sources.json_document_advice); then what its first record
+    (ingest.sources.peek_record, a document's first item included) needs,
+    transforms.presets.suggest_reading: a separator, a preset other than `read_with`, or a
+    mapping. Empty where no record was a dead letter (`dead_letters`: count by reason; the
+    posts were read, then filtered) or every dead letter is a timestamp not read (their fields
+    were read), and where nothing applies."""
     if not any(dead_letters.values()) or timestamps_alone(dead_letters):
         return ""
-    if record := peek_record(path):
-        return suggest_reading(record, read_with=read_with)
-    return json_document_advice(path)
+    record = peek_record(path)
+    advice = (
+        json_document_advice(path),
+        suggest_reading(record, read_with=read_with) if record else "",
+    )
+    return " ".join(part for part in advice if part)

@@ -28,3 +28,17 @@ def test_a_json_document_is_told_the_jq_line(tmp_path):
     path.write_text(json.dumps([REDDIT]), encoding="utf-8")
     advice = reading_advice(str(path), {"not a JSON object": 1}, read_with=None)
     assert "jq -c '.[]' IN > OUT.jsonl" in advice
+
+
+def test_a_json_document_is_told_the_jq_line_first_and_then_what_its_records_need(tmp_path):
+    """peek_record reads a document's first item, so its advice must not replace the jq line
+    the document needs before any reading can work."""
+    path = tmp_path / "posts.json"
+    post = {"id": "1", "created_at": "2024-03-01T10:00:00Z", "text": "so sad", "author_id": "a"}
+    path.write_text(json.dumps([post]), encoding="utf-8")
+    assert "jq -c '.[]' IN > OUT.jsonl" in reading_advice(
+        str(path), {"invalid JSON": 1}, read_with=None
+    )
+    path.write_text(json.dumps([REDDIT], indent=2), encoding="utf-8")
+    advice = reading_advice(str(path), {"invalid JSON": 9}, read_with=None)
+    assert advice.index("jq -c") < advice.index("--preset reddit")
