@@ -2,12 +2,15 @@
 
 A cell's distinct (marked) authors for a marker are the authors whose masks (two bits per
 marker, a scored and a marked post: transforms.author_masks.with_masks), OR-ed over their rows in
-the cell's period, have that marker's bit set. Both functions visit the rows author by author
-(sorted by the author hash): `ored_rows` ORs each author's masks per period and base cell,
-`ored_bit_counts` ORs them into every cell the author's rows reach (the base cells and the
-`region = all`, `lang = all` and `all, all` roll-ups, in each period) and, when the author is
-done, adds each OR's set bits to its cell's counts. One pass gives every roll-up, where polars
-needs a group by per roll-up and a sum per marker and bit.
+the cell's period, have that marker's bit set. The three functions visit the rows author by
+author (sorted by the author hash): `ored_rows` ORs each author's masks per period and base
+cell, `ored_bit_counts` ORs them into every cell the author's rows reach (the base cells and
+the `region = all`, `lang = all` and `all, all` roll-ups, in each period) and, when the author
+is done, adds each OR's set bits to its cell's counts; `ored_day_sums` does the same per day
+(rows sorted by author and day), counting each author's scored and marked days in each cell and
+adding, when the author is done, the authors and the sums of their days squared and multiplied
+(transforms.contracts.CLUSTER_SUMS). One pass gives every roll-up, where polars needs a group
+by per roll-up and a sum per marker and bit.
 """
 
 from __future__ import annotations
