@@ -94,7 +94,11 @@ COLUMNS: dict[str, str] = {
     "week or 8-week period). A suppressed language cell, validated or not, is named `suppressed` (one of "
     "another period than the row, `published by` its grain) and withholds the row's adjusted "
     "share (`not validated: some language of this roll-up is suppressed or published by "
-    "another period, so it cannot be combined` where every language is validated).",
+    "another period, so it cannot be combined` where every language is validated). A "
+    "`lang = all` row of a file with `grain` that has no language row of its own period (each "
+    "of its languages published by another period, or withheld) is that same `not validated: "
+    "some language of this roll-up is suppressed or published by another period, so it "
+    "cannot be combined`, whatever its languages' rates.",
     "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday), `epi_week` "
     "(CDC epidemiological week, Sunday–Saturday), or `iso_8week` / `epi_8week` (eight whole "
     "weeks of that kind, 56 days on a fixed grid). A week is published where some of its days "
