@@ -27,10 +27,11 @@ from transforms.contracts import (
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
+from transforms.publish import PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -51,7 +52,9 @@ older file gets the columns and its `runs` table is rebuilt with the wider statu
 after `period_start`) and no longer `rolling_7` (7-day windows, no longer counted: they would
 give back the days they hold); an older file's table is rebuilt without its `rolling_7` rows,
 and the next run counts the 8-week periods of the days it touches. Readers of a version-3 to -5
-file find no 8-week rows and publish as before."""
+file find no 8-week rows and publish as before. 7 added `published_grains` (the grain each
+suppress-mode release published each period at, transforms.publish.RECORD_SCHEMA), created
+empty in an older file; readers of an older file, or one without the table, read no record."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -271,6 +274,16 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "stream_files", STREAM_FILE_SCHEMA, key=("name",), not_null=tuple(STREAM_FILE_SCHEMA)
+        ),
+        Table(
+            "published_grains",
+            RECORD_SCHEMA,
+            key=tuple(c for c in RECORD_SCHEMA if c != "published_as"),
+            not_null=tuple(RECORD_SCHEMA),
+            checks=(
+                f"published_as IN ({', '.join(repr(a) for a in PUBLISHED_AS)})",
+                "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
+            ),
         ),
         Table(
             "current_versions",

@@ -210,6 +210,7 @@ def test_the_dictionary_states_the_shares_that_move_a_series_to_coarser_cells(wa
     dictionary = export(warehouse, tmp_path, formats=("csv",), k=11, tz="UTC")[3].read_text()
     privacy = dictionary.split("## Privacy")[1].split("## timelines")[0]
     assert "more than 2% of its weeks" in privacy and "more than 25% of those" in privacy
+    assert "published whole only once it has ended" in privacy
     assert "UNPROTECTED" not in dictionary
 
 

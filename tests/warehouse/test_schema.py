@@ -84,7 +84,7 @@ def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_pe
     con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (5, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 6
+    assert create_schema(con) == SCHEMA_VERSION == 7
     assert con.sql("SELECT grain FROM period_aggregates").fetchall() == [("iso_week",)]
     eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 'r')"
     con.execute(f"INSERT INTO period_aggregates VALUES {eight}")
