@@ -25,7 +25,8 @@ above offer only:
 
 - **Ended periods whole.** A week or 8-week period is published whole only once it has ended
   (its last day before `as_of`); a week in progress is published by its days (every day so
-  far meeting k), else withheld, and does not count towards MAX_WITHHELD_SHARE. It is withheld
+  far meeting k), else withheld, and does not count towards MAX_WITHHELD_SHARE (an 8-week
+  period in progress, withheld, not towards MAX_WITHHELD_EIGHT_WEEK_SHARE). It is withheld
   too where its series' previous week is published whole: a series published by week waits
   for its week to end rather than tie the week to its days by publishing its first ones.
 - **Sticky grains.** A day is published only at the grain recorded for its period: a week
@@ -149,6 +150,7 @@ def choose_grains(
                 & ~_open(pl.col("period_end"), as_of)
             ).alias("_ok8"),
             pl.col("n_authors").alias("_size8"),
+            _open(pl.col("period_end"), as_of).alias("_open8"),
         )
     )
     while True:
@@ -331,7 +333,8 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     while True:
         before = lines.get_column("_flag")
         lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys)
-        mostly = pl.col("_flag").mean().over(SERIES_KEYS) > MAX_WITHHELD_EIGHT_WEEK_SHARE
+        ended = pl.col("_flag").filter(~pl.col("_open8").fill_null(False))
+        mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_EIGHT_WEEK_SHARE
         lines = lines.with_columns(pl.col("_flag") | (pl.col("_gone") & mostly))
         if lines.get_column("_flag").equals(before):
             return lines
