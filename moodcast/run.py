@@ -177,6 +177,13 @@ def _run_locked(
         if _authorless(landing):
             _warn_authorless(summary, settings)
         summary = forecast_step(con, summary, settings=settings, markers=markers)
+        warehouse.record_release(
+            con,
+            k=settings.k,
+            week_grain=settings.week_grain,
+            privacy=settings.privacy,
+            as_of=as_of,
+        )
         warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))
 

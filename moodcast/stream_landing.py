@@ -125,7 +125,8 @@ class Landed(NamedTuple):
 def load_files(con, session: Session, landed: Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
     dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
-    the days upserted. Each file counts once ever, by name (`stream_files`): a file loaded
+    the days upserted, and record the release they make (warehouse.record_release). Each file
+    counts once ever, by name (`stream_files`): a file loaded
     before (a crash between a load and the deletion of its files) is skipped unread, so the
     run's `days` and counts stay exact. Each file is read once. Raises UnloadableFile, naming
     every file not yet loaded that cannot be read as its contract, or whose rows, loaded
@@ -147,6 +148,14 @@ def load_files(con, session: Session, landed: Landed) -> int:
         raise UnloadableFile(unloadable)
     session.counts = _counts(totals)
     session.days += days
+    settings = session.settings
+    warehouse.record_release(
+        con,
+        k=settings.k,
+        week_grain=settings.week_grain,
+        privacy=settings.privacy,
+        as_of=session.record("running").as_of,
+    )
     return days
 
 

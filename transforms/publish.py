@@ -19,12 +19,38 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week periods withheld is
    withheld whole (steps 2–4 repeat until stable).
 
+Across releases (`record`, RECORD_SCHEMA: the grain each earlier release published each period
+at, kept by the warehouse; `as_of`, the release's date, the day in progress), the steps
+above offer only:
+
+- **Ended periods whole.** A week or 8-week period is published whole only once it has ended
+  (its last day before `as_of`); a week in progress is published by its days (every day so
+  far meeting k), else withheld, and does not count towards MAX_WITHHELD_SHARE (an 8-week
+  period in progress, withheld, not towards MAX_WITHHELD_EIGHT_WEEK_SHARE). It is withheld
+  too where its series' previous week is published whole: a series published by week waits
+  for its week to end rather than tie the week to its days by publishing its first ones.
+- **Sticky grains.** A day is published only at the grain recorded for its period: a week
+  recorded by day only by day, one recorded whole only whole, an 8-week period recorded whole
+  only whole; a period holding a day recorded at another grain (another recorded period, of
+  either week grain) is withheld. Complementary suppression that would move a cell to a grain
+  the record forbids withholds it instead. A week withheld though its own cell meets k,
+  because the record forbids that cell (it was published by day, and a day of it is now below
+  k), does not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks
+  (1–10 marked authors), and this one is not one (its week meets k); counting it would move a
+  series published by day to 8-week periods, which its recorded weeks forbid, and so withhold
+  it whole.
+
+So no two releases publish overlapping periods of a series other than the same period at the
+same grain, and no period's count minus earlier days gives a day back. `release_record` is the
+record after a release.
+
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
 Derived statistics never use this selection (see `transforms.series.derived_series`).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 import polars as pl
@@ -67,6 +93,21 @@ author-days `prevalence` is taken over, EFFECTIVE_TRIALS the trials of its inter
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
 
+RECORD_SCHEMA = {
+    "marker": pl.String,
+    "region": pl.String,
+    "lang": pl.String,
+    "marker_version": pl.String,
+    "grain": pl.String,
+    "period_start": pl.Date,
+    "published_as": pl.String,
+}
+"""The grains releases published periods at, one row per series and period (`grain` a week
+grain or an 8-week grain, `period_start` its first day): `published_as` `day` (a week given by
+its days) or `whole` (the period's own cell). A withheld period has no row."""
+
+PUBLISHED_AS = ("day", "whole")
+
 MAX_WITHHELD_SHARE = 0.02
 """A series with more of its weeks withheld than this is withheld whole by week (and given by
 8-week periods): its withheld weeks are chosen by their own values (a week of 0 marked authors
@@ -82,7 +123,13 @@ _COUNTS = (*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, "sample_rate")
 
 
 def choose_grains(
-    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain,
+    record: pl.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> pl.DataFrame:
     """Per series and period: `choice` (`day`, `week`, `8week` or `withheld`) after steps 1–4
     above, and the period's `grain` (the week grain, or its 8-week grain for a series taken by
@@ -90,17 +137,29 @@ def choose_grains(
 
     `daily` follows DAILY_SCHEMA, `weeks` PERIOD_SCHEMA (rows of grains other than the week
     grain and its 8-week grain are ignored; without 8-week rows a series withheld whole stays
-    withheld). Columns: SERIES_KEYS, `grain`, `period_start` (the period's first day), `choice`.
+    withheld). `record` (RECORD_SCHEMA; None: no earlier release) and `as_of` (None: every
+    period has ended) bind the choice to earlier releases as above. Columns: SERIES_KEYS,
+    `grain`, `period_start` (the period's first day), `choice`.
     """
     if week_grain not in ("iso_week", "epi_week"):
         raise ValueError(f"week_grain must be 'iso_week' or 'epi_week', not {week_grain!r}")
     eight = EIGHT_WEEKS[week_grain]
-    cells = _week_cells(daily, weeks, k=k, week_grain=week_grain)
-    eight_cells = weeks.filter(pl.col("grain") == eight).select(
-        *SERIES_KEYS,
-        pl.col("period_start").alias("_start8"),
-        (~is_suppressed(k=k)).alias("_ok8"),
-        pl.col("n_authors").alias("_size8"),
+    record = pl.DataFrame(schema=RECORD_SCHEMA) if record is None else record
+    cells = _week_cells(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    eight_cells = (
+        weeks.filter(pl.col("grain") == eight)
+        .join(_eight_limits(record, eight), on=[*SERIES_KEYS, "period_start"], how="left")
+        .select(
+            *SERIES_KEYS,
+            pl.col("period_start").alias("_start8"),
+            (
+                ~is_suppressed(k=k)
+                & ~pl.col("_no_whole").fill_null(False)
+                & ~_open(pl.col("period_end"), as_of)
+            ).alias("_ok8"),
+            pl.col("n_authors").alias("_size8"),
+            _open(pl.col("period_end"), as_of).alias("_open8"),
+        )
     )
     while True:
         cells = _protect_weeks(cells)
@@ -140,28 +199,41 @@ def choose_grains(
 
 
 def _week_cells(
-    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int, week_grain: WeekGrain
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int,
+    week_grain: WeekGrain,
+    record: pl.DataFrame,
+    as_of: date | None,
 ) -> pl.DataFrame:
-    """Step 1, per series and week: `_days_ok`, `_week_ok`, `_size` (the week's authors),
-    `_start8` (its 8-week period), and the first `_withheld` and `_coarse` flags."""
+    """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `record` and
+    `as_of` allow), `_open` (in progress), `_held` (its own cell meets k but the record
+    forbids it), `_size` (the week's authors), `_start8` (its 8-week period), and the first
+    `_withheld` and `_coarse` flags."""
+    on = [*SERIES_KEYS, "period_start"]
     days = daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
-    by_week = days.group_by(*SERIES_KEYS, "period_start").agg(
-        (~is_suppressed(k=k)).all().alias("_days_ok")
-    )
+    by_week = days.group_by(on).agg((~is_suppressed(k=k)).all().alias("_days_ok"))
     week_cells = weeks.filter(pl.col("grain") == week_grain).select(
-        *SERIES_KEYS,
-        "period_start",
-        (~is_suppressed(k=k)).alias("_week_ok"),
-        pl.col("n_authors").alias("_size"),
+        *on, (~is_suppressed(k=k)).alias("_week_ok"), pl.col("n_authors").alias("_size")
     )
     cells = (
-        by_week.join(week_cells, on=[*SERIES_KEYS, "period_start"], how="full", coalesce=True)
+        by_week.join(week_cells, on=on, how="full", coalesce=True)
+        .join(_week_limits(record, week_grain), on=on, how="left")
         .with_columns(
-            pl.col("_days_ok").fill_null(False),
-            pl.col("_week_ok").fill_null(False),
+            _open(pl.col("period_start") + pl.duration(days=6), as_of).alias("_open"),
+            pl.col("_no_days", "_no_whole").fill_null(False),
+        )
+        .with_columns(
+            (pl.col("_days_ok").fill_null(False) & ~pl.col("_no_days")).alias("_days_ok"),
+            (pl.col("_week_ok").fill_null(False) & ~pl.col("_no_whole") & ~pl.col("_open")).alias(
+                "_week_ok"
+            ),
+            (pl.col("_week_ok").fill_null(False) & pl.col("_no_whole")).alias("_held"),
             pl.col("_size").fill_null(0),
             period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_start8"),
         )
+        .drop("_no_days", "_no_whole")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
@@ -170,13 +242,64 @@ def _week_cells(
     )
 
 
+def _open(period_end: pl.Expr, as_of: date | None) -> pl.Expr:
+    """True for a period still in progress: its last day not before `as_of`."""
+    return pl.lit(False) if as_of is None else period_end >= pl.lit(as_of)
+
+
+def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:
+    """Every day of every recorded period: SERIES_KEYS, `day`, `_grain`, `_start`, `_whole`."""
+    length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
+    return record.select(
+        *SERIES_KEYS,
+        pl.date_ranges("period_start", pl.col("period_start") + pl.duration(days=length - 1)).alias(
+            "day"
+        ),
+        pl.col("grain").alias("_grain"),
+        pl.col("period_start").alias("_start"),
+        (pl.col("published_as") == "whole").alias("_whole"),
+    ).explode("day")
+
+
+def _week_limits(record: pl.DataFrame, week_grain: WeekGrain) -> pl.DataFrame:
+    """Per series and week of `week_grain` holding a recorded day: `_no_days` (a day of it was
+    published within a period) and `_no_whole` (a day of it was published otherwise than
+    within this very week)."""
+    week = period_start(pl.col("day"), week_grain)
+    itself = pl.col("_whole") & (pl.col("_grain") == week_grain) & (pl.col("_start") == week)
+    return (
+        _recorded_days(record)
+        .group_by(*SERIES_KEYS, week.alias("period_start"))
+        .agg(pl.col("_whole").any().alias("_no_days"), (~itself).any().alias("_no_whole"))
+    )
+
+
+def _eight_limits(record: pl.DataFrame, eight: str) -> pl.DataFrame:
+    """Per series and 8-week period (`eight`) holding a recorded day: `_no_whole` (a day of it
+    was published otherwise than within this very period)."""
+    start = period_start(pl.col("day"), eight)
+    itself = pl.col("_whole") & (pl.col("_grain") == eight) & (pl.col("_start") == start)
+    return (
+        _recorded_days(record)
+        .group_by(*SERIES_KEYS, start.alias("period_start"))
+        .agg((~itself).any().alias("_no_whole"))
+    )
+
+
 _LINE_KEYS = ("marker", "marker_version", "period_start")
 
 
 def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
-    """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable."""
+    """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable; a week
+    in progress after a week of its series published whole is taken whole too (so withheld).
+    Step 3's share leaves out the weeks in progress and those `_held` by the record."""
+    previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
+    after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
     while True:
         before = cells.select("_withheld", "_coarse")
+        cells = cells.with_columns(
+            pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
+        )
         cells = protect_lines(cells, flag="_withheld", size="_size", keys=_LINE_KEYS)
         cells = protect_lines(
             cells.with_columns(pl.col("_coarse") | pl.col("_withheld")),
@@ -184,7 +307,8 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             size="_size",
             keys=_LINE_KEYS,
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
-        mostly = pl.col("_withheld").mean().over(SERIES_KEYS) > MAX_WITHHELD_SHARE
+        ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held"))
+        mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_SHARE
         cells = cells.with_columns(pl.col("_withheld") | mostly)
         cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))
         if cells.select("_withheld", "_coarse").equals(before):
@@ -217,42 +341,93 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     while True:
         before = lines.get_column("_flag")
         lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys)
-        mostly = pl.col("_flag").mean().over(SERIES_KEYS) > MAX_WITHHELD_EIGHT_WEEK_SHARE
+        ended = pl.col("_flag").filter(~pl.col("_open8").fill_null(False))
+        mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_EIGHT_WEEK_SHARE
         lines = lines.with_columns(pl.col("_flag") | (pl.col("_gone") & mostly))
         if lines.get_column("_flag").equals(before):
             return lines
 
 
 def published_timelines(
-    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain,
+    record: pl.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> pl.DataFrame:
     """The published timeline (PUBLISHED_SCHEMA) of `daily` and `weeks` (PERIOD_SCHEMA: the
-    week grain's and its 8-week grain's cells) at `k`, sorted by series and period: days where
-    `choose_grains` chose days, the week's (or 8-week period's) cell where it chose that, and
-    one `withheld` row per withheld period. Every published row's `prevalence` is over its
-    AUTHOR_DAY_COUNTS (`week_prevalence` for a period's cell)."""
-    return _timelines(daily, weeks, _choice(daily, weeks, k=k, week_grain=week_grain), week_grain)
+    week grain's and its 8-week grain's cells) at `k`, after the releases of `record` (see
+    `choose_grains`), sorted by series and period: days where `choose_grains` chose days, the
+    week's (or 8-week period's) cell where it chose that, and one `withheld` row per withheld
+    period. Every published row's `prevalence` is over its AUTHOR_DAY_COUNTS
+    (`week_prevalence` for a period's cell)."""
+    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    return _timelines(daily, weeks, choice, week_grain)
 
 
 def published_release(
-    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain,
+    record: pl.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`(published_timelines, published_days)` of the same `daily` and `weeks` at `k`, with the
-    grains chosen once (`choose_grains`) for both."""
-    choice = _choice(daily, weeks, k=k, week_grain=week_grain)
+    """`(published_timelines, published_days)` of the same `daily` and `weeks` at `k` after
+    the releases of `record`, with the grains chosen once (`choose_grains`) for both."""
+    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
     return (
         _timelines(daily, weeks, choice, week_grain),
         _days(daily, weeks, choice, week_grain),
     )
 
 
+def release_record(
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain,
+    record: pl.DataFrame,
+    as_of: date | None,
+) -> pl.DataFrame:
+    """`record` (RECORD_SCHEMA) with the periods that the release of `daily` and `weeks` at `k`
+    publishes, sorted: the release is chosen after the record, and chosen again after the
+    record with its own periods added until it publishes no period the record lacks, so that
+    choosing it once more from the record it returns (a reader's, or a rerun's) gives the same
+    release. Terminates: the record only grows, within the periods of the data."""
+    on = [*SERIES_KEYS, "grain", "period_start"]
+    while True:
+        choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+        published = choice.filter(pl.col("choice") != "withheld").select(
+            *on,
+            pl.when(pl.col("choice") == "day")
+            .then(pl.lit("day"))
+            .otherwise(pl.lit("whole"))
+            .alias("published_as"),
+        )
+        new = published.join(record, on=on, how="anti")
+        if new.is_empty():
+            return record.select(RECORD_SCHEMA.keys()).sort(on)
+        record = pl.concat([record.select(RECORD_SCHEMA.keys()), new])
+
+
 def _choice(
-    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int, week_grain: WeekGrain
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int,
+    week_grain: WeekGrain,
+    record: pl.DataFrame | None,
+    as_of: date | None,
 ) -> pl.DataFrame:
     """`choose_grains` at `k`, which must be at least 1."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
-    return choose_grains(daily, weeks, k=k, week_grain=week_grain)
+    return choose_grains(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
 
 
 def _timelines(
@@ -419,7 +594,13 @@ def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
 
 
 def published_days(
-    daily: pl.DataFrame, weeks: pl.DataFrame, *, k: int = DEFAULT_K, week_grain: WeekGrain
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain,
+    record: pl.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
     with AUTHOR_DAY_COUNTS, the prevalence columns, EFFECTIVE_TRIALS, `grain` and
@@ -427,8 +608,9 @@ def published_days(
     (or 8-week period) published as a whole carries that period's counts and prevalence (the
     author-day share, `week_prevalence`; `grain` the period's); a day of a withheld period has
     `suppressed` true, `grain` the withheld period's, and every count and prevalence null.
-    Same order as `daily`."""
-    return _days(daily, weeks, _choice(daily, weeks, k=k, week_grain=week_grain), week_grain)
+    Same order as `daily`. `record` and `as_of` as for `choose_grains`."""
+    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    return _days(daily, weeks, choice, week_grain)
 
 
 def _days(

@@ -29,6 +29,7 @@ from warehouse.load import (
 from warehouse.lock import Holder, RunLock
 from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, upsert_panes
 from warehouse.queries import current_daily, current_periods, publishable_periods
+from warehouse.releases import record_release
 from warehouse.store import open_published, published_path, published_version, writing
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "record_dead_letters",
     "record_input_days",
     "record_inputs",
+    "record_release",
     "record_run",
     "replace_alerts",
     "replace_backtests",

@@ -106,7 +106,11 @@ COLUMNS: dict[str, str] = {
     "week or 8-week period). A suppressed language cell, validated or not, is named `suppressed` (one of "
     "another period than the row, `published by` its grain) and withholds the row's adjusted "
     "share (`not validated: some language of this roll-up is suppressed or published by "
-    "another period, so it cannot be combined` where every language is validated).",
+    "another period, so it cannot be combined` where every language is validated). A "
+    "`lang = all` row of a file with `grain` that has no language row of its own period (each "
+    "of its languages published by another period, or withheld) is that same `not validated: "
+    "some language of this roll-up is suppressed or published by another period, so it "
+    "cannot be combined`, whatever its languages' rates.",
     "grain": "Period the row's counts cover: `day`, `iso_week` (Monday–Sunday), `epi_week` "
     "(CDC epidemiological week, Sunday–Saturday), or `iso_8week` / `epi_8week` (eight whole "
     "weeks of that kind, 56 days on a fixed grid). A week is published where some of its days "
@@ -282,6 +286,10 @@ def _suppression(*, k: int, week_grain: str, day_rows: bool = False) -> list[str
         f"(`{EIGHT_WEEKS.get(week_grain, week_grain)}`: eight whole weeks, distinct authors "
         "counted at ingest), with the same rules, and withheld whole when more than "
         f"{MAX_WITHHELD_EIGHT_WEEK_SHARE:.0%} of those are withheld. "
+        "Across releases: a week or 8-week period is published whole only once it has ended "
+        "(a week in progress by its days, or withheld), and each period only at the grain an "
+        "earlier release published it at (by day, or whole), else withheld, so no two "
+        "releases' rows differ by a withheld day. "
         "Forecasts and alerts are computed on a series' days "
         f"when at most 2% of them cannot be published, else (`grain` "
         f"`{week_grain}` in the forecasts) on its weeks when at most 2% of them cannot, else "

@@ -33,6 +33,7 @@ from transforms.prevalence import (
 )
 from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import (
+    RECORD_SCHEMA,
     WeekGrain,
     adjusted_days,
     adjusted_timelines,
@@ -133,6 +134,32 @@ def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> p
     return pl.concat([current_periods(con, grain=g) for g in (week_grain, EIGHT_WEEKS[week_grain])])
 
 
+def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The grains earlier suppress-mode releases published each period at
+    (transforms.publish.RECORD_SCHEMA, table `published_grains`, written by
+    `warehouse.releases.record_release`), of every marker version and week grain. Empty on a
+    warehouse without the table (older than schema version 7)."""
+    try:
+        frame = con.sql(
+            "SELECT * FROM published_grains "
+            "ORDER BY marker, region, lang, marker_version, grain, period_start"
+        ).pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=RECORD_SCHEMA)
+    return conform(frame, RECORD_SCHEMA, name="published_grains")
+
+
+def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    """A release's date, the day in progress (transforms.publish.choose_grains: a period ends
+    before it): the later of the latest `as_of` of a run that published (`ok`, or a stream
+    session still `running`) and the latest day of data of current marker versions; None when
+    there is neither."""
+    return con.execute(
+        "SELECT greatest((SELECT max(as_of) FROM runs WHERE status IN ('ok', 'running')), "
+        f"(SELECT max(day) FROM {_CURRENT_DAILY}))"
+    ).fetchall()[0][0]
+
+
 def dp_released(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The DP release (transforms.dp.dp_release) of current marker versions: noisy cells,
     roll-ups by summation, prevalence with intervals that include the noise, and `same_as`.
@@ -188,7 +215,8 @@ def daily(
     the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
     with `validation` saying why, where the marker × language is not validated. Each day reads
     the adjusted share of the published row whose period holds it, as `published` gives it
-    (transforms.publish.adjusted_days). Sorted by
+    (transforms.publish.adjusted_days). The release is bound to the earlier ones as in
+    `published`. Sorted by
     marker, region, lang, day. With `privacy="dp"` the rows are the DP release (`dp_released`)
     instead: noisy author counts rounded for display, post counts null, nothing suppressed.
     """
@@ -220,7 +248,14 @@ def daily(
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
-    timelines, days = published_release(whole, weeks, k=k, week_grain=week_grain)
+    timelines, days = published_release(
+        whole,
+        weeks,
+        k=k,
+        week_grain=week_grain,
+        record=published_record(con),
+        as_of=release_as_of(con),
+    )
     rows = adjusted_days(
         days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
@@ -292,10 +327,19 @@ def published(
     adjusted for marker error with `rates` (default: the shipped table) within each grain
     (transforms.publish.adjusted_timelines), so a roll-up is weighted over its languages'
     cells of the same period, and is not combined where a language with days in it is
-    published by another period or withheld. Sorted by series, then period."""
+    published by another period or withheld. The release is bound to the earlier ones
+    (`published_record`, `release_as_of`; transforms.publish.choose_grains). Sorted by
+    series, then period."""
     daily = current_daily(con)
     weeks = publishable_periods(con, week_grain=week_grain)
-    rows, days = published_release(daily, weeks, k=k, week_grain=week_grain)
+    rows, days = published_release(
+        daily,
+        weeks,
+        k=k,
+        week_grain=week_grain,
+        record=published_record(con),
+        as_of=release_as_of(con),
+    )
     rates = merged_rates(None) if rates is None else rates
     adjusted = adjusted_timelines(rows, days, rates).sort(
         "marker", "region", "lang", "period_start", "marker_version"

@@ -28,10 +28,11 @@ from transforms.contracts import (
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
+from transforms.publish import PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -57,7 +58,10 @@ file find no 8-week rows and publish as before. 7 added `period_aggregates`' CLU
 squared and multiplied, which its interval needs with authors as clusters), nullable: an older
 file gets the columns null, a run fills them for the periods it touches, and rows with null
 sums (and every row of a version-3 to -6 file, read as null) keep the interval that treats
-author-days as independent (transforms.prevalence.effective_trials)."""
+author-days as independent (transforms.prevalence.effective_trials). 8 added
+`published_grains` (the grain each
+suppress-mode release published each period at, transforms.publish.RECORD_SCHEMA), created
+empty in an older file; readers of an older file, or one without the table, read no record."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -277,6 +281,16 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "stream_files", STREAM_FILE_SCHEMA, key=("name",), not_null=tuple(STREAM_FILE_SCHEMA)
+        ),
+        Table(
+            "published_grains",
+            RECORD_SCHEMA,
+            key=tuple(c for c in RECORD_SCHEMA if c != "published_as"),
+            not_null=tuple(RECORD_SCHEMA),
+            checks=(
+                f"published_as IN ({', '.join(repr(a) for a in PUBLISHED_AS)})",
+                "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
+            ),
         ),
         Table(
             "current_versions",

@@ -8,10 +8,12 @@ from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.periods import periods_of
 from transforms.privacy import lonely_cells, protect_lines
 from transforms.publish import (
+    RECORD_SCHEMA,
     choose_grains,
     published_days,
     published_release,
     published_timelines,
+    release_record,
 )
 
 MONDAY = date(2025, 3, 3)
@@ -308,3 +310,81 @@ def test_a_release_chosen_once_is_the_timelines_and_the_days_chosen_apart(seed):
 def _summed(cells) -> tuple[int, int, int]:
     """A roll-up of `_eight_weeks` cells, assuming authors stay in one cell."""
     return tuple(sum(cell[i] for cell in cells) for i in range(3))
+
+
+def _record(*rows: tuple[str, str, str, date, str]) -> pl.DataFrame:
+    """A release record: (region, lang, grain, period_start, published_as) of marker m, v."""
+    return pl.DataFrame(
+        [
+            {
+                "marker": "m",
+                "region": r,
+                "lang": lang,
+                "marker_version": "v",
+                "grain": g,
+                "period_start": s,
+                "published_as": a,
+            }
+            for r, lang, g, s, a in rows
+        ],
+        schema=RECORD_SCHEMA,
+    )
+
+
+def test_a_sibling_whose_week_was_published_by_day_is_withheld_not_moved_to_its_week():
+    """Complementary suppression moves b to its week (a's lone week would follow from the
+    roll-up's days); b's week was published by day before, so b is withheld instead."""
+    daily, weeks = _table({("a", "en"): (400, 5), ("b", "en"): (300, 40), ("c", "en"): BIG})
+    record = _record(("b", "en", "iso_week", MONDAY, "day"))
+    choice = choose_grains(daily, weeks, k=11, week_grain="iso_week", record=record)
+    choices = {(r, lang): c for r, lang, c in choice.select("region", "lang", "choice").iter_rows()}
+    assert choices[("b", "en")] == "withheld"
+    assert [c for key, c in choices.items() if key != ("b", "en")].count("week") == 0
+    rows = published_timelines(daily, weeks, k=11, week_grain="iso_week", record=record)
+    assert _recoverable(rows) == 0
+
+
+def test_a_week_grain_change_withholds_the_weeks_holding_days_recorded_at_the_other():
+    """ISO week 2 published by day; by epi-week, the two epi-weeks holding its days can be
+    published by day or withheld, never whole (their sum minus its days gives their others)."""
+    daily, weeks = _tables({(ALL, ALL): (300, 3)}, weeks=200)
+    epi = weeks.with_columns(
+        pl.lit("epi_week").alias("grain"),
+        pl.col("period_start") - pl.duration(days=1),
+        pl.col("period_end") - pl.duration(days=1),
+    )
+    record = _record((ALL, ALL, "iso_week", MONDAY + timedelta(weeks=1), "day"))
+
+    def withheld(record):
+        choice = choose_grains(daily, epi, k=11, week_grain="epi_week", record=record)
+        assert set(choice["choice"]) == {"week", "withheld"}
+        return set(choice.filter(pl.col("choice") == "withheld")["period_start"])
+
+    sunday = MONDAY + timedelta(days=6)
+    assert withheld(record) - withheld(None) == {sunday, sunday + timedelta(weeks=1)}
+
+
+def test_a_week_in_progress_is_never_whole_and_follows_a_week_published_whole():
+    """A week in progress is given by its days where they all meet k, else withheld; after a
+    week published whole it is withheld even where its days meet k (a series taken by week
+    waits for the week to end rather than tie it to its first days)."""
+    last = MONDAY + timedelta(weeks=59, days=2)
+    small, small_weeks = _tables({(ALL, ALL): (300, 3)}, weeks=60)
+    small = small.filter(pl.col("day") <= last)
+    choice = choose_grains(small, small_weeks, k=11, week_grain="iso_week", as_of=last)
+    assert choice["choice"].to_list() == ["week"] * 59 + ["withheld"]
+    roomy, roomy_weeks = _tables({(ALL, ALL): BIG}, weeks=60)
+    roomy = roomy.filter(pl.col("day") <= last)
+    choice = choose_grains(roomy, roomy_weeks, k=11, week_grain="iso_week", as_of=last)
+    assert choice["choice"].to_list() == ["day"] * 60
+    week_58 = pl.col("day").is_between(last - timedelta(days=9), last - timedelta(days=3))
+    mixed = roomy.with_columns(
+        pl.when(week_58).then(5).otherwise(pl.col("n_marked_authors")).alias("n_marked_authors")
+    )
+    choice = choose_grains(mixed, roomy_weeks, k=11, week_grain="iso_week", as_of=last)
+    assert choice["choice"].tail(3).to_list() == ["day", "week", "withheld"]
+    record = release_record(
+        mixed, roomy_weeks, k=11, week_grain="iso_week", record=_record(), as_of=last
+    )
+    assert record["published_as"].tail(2).to_list() == ["day", "whole"]
+    assert record.height == 59

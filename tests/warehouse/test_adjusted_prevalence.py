@@ -1,17 +1,19 @@
 """The prevalence adjusted for marker error in published timelines and exports."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
 import pytest
 
-from tests.warehouse.conftest import D1, cell
+from tests.warehouse.conftest import D1, cell, run_record
 from transforms.contracts import DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import conform_rates
 from transforms.validation import BOUNDED, HIDDEN_PART, NO_RATES, OTHER_VERSION, VALIDATED, WEAK
 from warehouse import queries
 from warehouse.exports import export
+from warehouse.ledger import record_run
 from warehouse.load import load_daily, load_periods
 
 
@@ -143,6 +145,7 @@ def test_a_rollup_day_is_not_combined_from_languages_published_by_week(con, make
         )
     load_daily(con, make_daily(*rows), days=days)
     load_periods(con, pl.DataFrame(weeks, schema=PERIOD_SCHEMA), days=days)
+    record_run(con, replace(run_record(), as_of=days[-1] + timedelta(days=1)))  # week ended
     rollup = queries.daily(con, lang="all", start=monday, end=monday, rates=RATES)
     assert rollup.row(0, named=True)["grain"] == "day"
     assert rollup.row(0, named=True)["validation"] == (
@@ -159,7 +162,8 @@ def test_a_rollup_day_is_not_combined_from_languages_published_by_week(con, make
 def _week_of(con, spec):
     """Load one ISO week of sadness cells: per lang, (authors a day, marked per day (None: no
     cell that day), the week's distinct authors, the week's distinct marked authors);
-    author-days are the days' sums. Returns the week's days."""
+    author-days are the days' sums, and record a run of the next Monday (the week has ended,
+    so a release may publish it whole). Returns the week's days."""
     monday = date(2025, 3, 3)
     days = [monday + timedelta(days=i) for i in range(7)]
     rows, weeks = [], []
@@ -175,6 +179,7 @@ def _week_of(con, spec):
         )
     load_daily(con, pl.DataFrame(rows, schema=DAILY_SCHEMA), days=days)
     load_periods(con, pl.DataFrame(weeks, schema=PERIOD_SCHEMA), days=days)
+    record_run(con, replace(run_record(), as_of=days[-1] + timedelta(days=1)))
     return days
 
 

@@ -11,6 +11,7 @@ import pytest
 from benchmarks.kills import read_set, torn
 from tests.warehouse.conftest import D1, D2, cell
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA, PERIOD_SCHEMA
+from transforms.validation import HIDDEN_PART
 from warehouse.errors import WarehouseError
 from warehouse.export_versions import KEEP_VERSIONS, publish
 from warehouse.exports import export, versions_dir
@@ -209,7 +210,17 @@ def test_the_dictionary_states_the_shares_that_move_a_series_to_coarser_cells(wa
     dictionary = export(warehouse, tmp_path, formats=("csv",), k=11, tz="UTC")[3].read_text()
     privacy = dictionary.split("## Privacy")[1].split("## timelines")[0]
     assert "more than 2% of its weeks" in privacy and "more than 25% of those" in privacy
+    assert "published whole only once it has ended" in privacy
     assert "UNPROTECTED" not in dictionary
+
+
+def test_the_dictionary_says_a_rollup_with_no_language_of_its_period_is_hidden(warehouse, tmp_path):
+    """transforms.quantify gives a roll-up with no language row of its own period HIDDEN_PART
+    where the rows have a `grain`; the dictionary said so only of a roll-up with some."""
+    dictionary = export(warehouse, tmp_path, formats=("csv",), k=11, tz="UTC")[3].read_text()
+    validation = next(line for line in dictionary.splitlines() if line.startswith("| `validation`"))
+    assert "no language row of its own period" in validation
+    assert f"is that same `{HIDDEN_PART}`" in " ".join(validation.split())
 
 
 def test_an_export_at_k_of_one_opens_with_a_loud_warning(warehouse, tmp_path):

@@ -1,0 +1,168 @@
+"""What tying successive suppress-mode releases together costs (transforms.publish: periods
+published whole only once ended, each period kept at the grain a release first published it).
+
+    moodcast sample --profile forum --authors-per-day 300 --days 365 -o CORPUS
+    python -m benchmarks.successive_releases --corpus CORPUS/posts.jsonl \\
+        --data-dir DATA --last 2026-01-05 --releases 14
+
+Runs `moodcast run --as-of DAY` (models = {}) on one data directory for each of `--releases`
+successive days ending `--last`, as a daily job would, and after each compares the day view
+the release publishes (`warehouse.queries.daily`: every daily cell, `suppressed` where it is
+withheld) with the view the same cells gave before the rule (transforms.publish.published_days
+without a record, every period taken as ended): the rows withheld now that were published
+before, and the reverse, over every series and over the top-level ones (`all`/`all`).
+
+Writes the `successive-releases` section of benchmarks/RESULTS.md. Reads no text; counts only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from benchmarks.results import write_section
+from benchmarks.small_run import LEXICON_ONLY
+from moodcast.config import load_settings
+from moodcast.run import daily_run
+from transforms.privacy import DEFAULT_K
+from transforms.publish import published_days, published_timelines
+from warehouse import queries
+from warehouse.store import open_published
+
+SERIES = ("marker", "region", "lang", "marker_version")
+
+
+def overlaps(releases: list[pl.DataFrame]) -> pl.DataFrame:
+    """The days of a series that two of `releases` (PUBLISHED_SCHEMA rows, `status`
+    published) publish in different cells: another period or grain, or the same period with
+    other counts. There one release's cell minus the other's (or minus the days of the other
+    inside it) gives back days that neither publishes alone. Columns: SERIES, `day`, `cells`
+    (how many different cells publish it)."""
+    rows = pl.concat(releases).select(
+        *SERIES,
+        pl.date_ranges("period_start", "period_end").alias("day"),
+        pl.struct("grain", "period_start", "n_marked_author_days").alias("cell"),
+    )
+    return (
+        rows.explode("day")
+        .group_by(*SERIES, "day")
+        .agg(pl.col("cell").n_unique().alias("cells"))
+        .filter(pl.col("cells") > 1)
+        .sort(pl.all())
+    )
+
+
+def releases(data_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The published rows of the warehouse in `data_dir`, and of the same cells without the
+    rule."""
+    with open_published(data_dir) as con:
+        old = published_timelines(
+            queries.current_daily(con),
+            queries.publishable_periods(con, week_grain="iso_week"),
+            k=DEFAULT_K,
+            week_grain="iso_week",
+        )
+        new = queries.published(con, k=DEFAULT_K, week_grain="iso_week")
+    shown = pl.col("status") == "published"
+    return new.filter(shown).select(old.columns), old.filter(shown)
+
+
+def compare(data_dir: Path) -> dict[str, int]:
+    """The day view of the published warehouse in `data_dir` against the rule-free one."""
+    with open_published(data_dir) as con:
+        now = queries.daily(con, k=DEFAULT_K, week_grain="iso_week")
+        before = published_days(
+            queries.current_daily(con),
+            queries.publishable_periods(con, week_grain="iso_week"),
+            k=DEFAULT_K,
+            week_grain="iso_week",
+        )
+    keys = ["marker", "region", "lang", "day"]
+    both = now.select(*keys, "suppressed").join(
+        before.select(*keys, pl.col("suppressed").alias("before")), on=keys, validate="1:1"
+    )
+    top = pl.col("region").eq("all") & pl.col("lang").eq("all")
+    lost = pl.col("suppressed") & ~pl.col("before")
+    gained = ~pl.col("suppressed") & pl.col("before")
+    return both.select(
+        pl.len().alias("rows"),
+        lost.sum().alias("lost"),
+        gained.sum().alias("gained"),
+        top.sum().alias("top_rows"),
+        (lost & top).sum().alias("top_lost"),
+        (gained & top).sum().alias("top_gained"),
+        pl.col("suppressed").sum().alias("withheld"),
+        pl.col("before").sum().alias("withheld_before"),
+    ).row(0, named=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--last", type=date.fromisoformat, required=True)
+    parser.add_argument("--releases", type=int, default=14)
+    args = parser.parse_args()
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    (args.data_dir / "config.toml").write_text(LEXICON_ONLY + "forecast_jobs = 1\n")
+    lines = [
+        "| as-of | day rows | withheld | withheld before | withheld now, published before "
+        "| published now, withheld before | top-level rows | top-level withheld now, published "
+        "before | run s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    totals = {"lost": 0, "rows": 0, "top_lost": 0, "top_rows": 0}
+    now, before = [], []
+    for i in range(args.releases):
+        day = args.last - timedelta(days=args.releases - 1 - i)
+        clock = time.monotonic()
+        daily_run(
+            [str(args.corpus)], settings=load_settings(args.data_dir), as_of=day, beam_args=[]
+        )
+        seconds = time.monotonic() - clock
+        c = compare(args.data_dir)
+        new, old = releases(args.data_dir)
+        now.append(new)
+        before.append(old)
+        totals = {key: totals[key] + c[key] for key in totals}
+        lines.append(
+            f"| {day} | {c['rows']:,} | {c['withheld']:,} | {c['withheld_before']:,} "
+            f"| {c['lost']:,} | {c['gained']:,} | {c['top_rows']:,} | {c['top_lost']:,} "
+            f"| {seconds:.0f} |"
+        )
+        print(lines[-1], flush=True)
+    summary = (
+        f"Over the {args.releases} releases: {totals['lost']:,} of {totals['rows']:,} day-view "
+        f"rows ({totals['lost'] / totals['rows']:.1%}) withheld that the release without the "
+        f"rule published; top-level series {totals['top_lost']:,} of {totals['top_rows']:,} "
+        f"({totals['top_lost'] / max(totals['top_rows'], 1):.1%}). Days of a series that two "
+        f"releases publish in different cells (`overlaps`: one minus the other gives days "
+        f"back): {overlaps(now).height:,} with the rule, {overlaps(before).height:,} without."
+    )
+    print(summary)
+    write_section(
+        "successive-releases",
+        "\n".join(
+            [
+                f"`python -m benchmarks.successive_releases --corpus "
+                f"CORPUS/posts.jsonl --data-dir DATA --last {args.last} --releases "
+                f"{args.releases}` on `moodcast sample --profile forum --authors-per-day 300 "
+                f"--days 365` (k = {DEFAULT_K}, ISO weeks, `models = {{}}`), "
+                f"{date.today()}: one `moodcast run --as-of DAY` a day on one data "
+                "directory; per release, its day view (`queries.daily`) against the same "
+                "cells' view without the rule (no record, every period taken as ended).",
+                "",
+                *lines,
+                "",
+                summary,
+            ]
+        ),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""Successive suppress-mode releases of one warehouse file: no suppressed day follows from two
+of them (warehouse.record_release, transforms.publish.choose_grains' record and last day)."""
+
+import shutil
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from benchmarks.small_run import AS_OF
+from benchmarks.successive_releases import overlaps
+from moodcast.config import load_settings
+from moodcast.run import daily_run
+from transforms.contracts import CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA, conform
+from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start, period_sums
+from warehouse import queries
+from warehouse.load import load_daily, load_periods
+from warehouse.releases import record_release
+from warehouse.store import open_published, writing
+
+START = date(2024, 1, 1)  # a Monday
+WEEKS = 60
+"""Weeks of history before the releases: one withheld week stays under 2% of a series'."""
+SERIES = ("marker", "region", "lang", "marker_version")
+
+
+def _days(marked_by_day: dict[date, int], *, authors: int, last: date, marked: int) -> pl.DataFrame:
+    """One series' (`sadness`, all, en) daily cells from START to `last`: `authors` authors and
+    `marked` marked authors a day, but for the days of `marked_by_day`."""
+    days = [START + timedelta(days=i) for i in range((last - START).days + 1)]
+    return pl.DataFrame(
+        [
+            {
+                "day": d,
+                "region": "all",
+                "lang": "en",
+                "marker": "sadness",
+                "marker_version": "v1",
+                "n_posts": authors,
+                "n_scored": authors,
+                "n_marked": marked_by_day.get(d, marked),
+                "n_authors": authors,
+                "n_marked_authors": marked_by_day.get(d, marked),
+                "sample_rate": 1.0,
+                "run_id": "r1",
+            }
+            for d in days
+        ],
+        schema=DAILY_SCHEMA,
+    )
+
+
+def _periods(daily: pl.DataFrame) -> pl.DataFrame:
+    """The ISO weeks' and 8-week periods' cells of `daily`, each author-day a distinct author
+    (the most a period's distinct authors can be; so each author has one day: CLUSTER_SUMS)."""
+    sums = pl.concat([period_sums(daily, g) for g in ("iso_week", EIGHT_WEEKS["iso_week"])])
+    return conform(
+        sums.with_columns(
+            pl.col("n_author_days").alias("n_authors"),
+            pl.col("n_marked_author_days").alias("n_marked_authors"),
+            pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
+            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
+            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
+            (
+                pl.col("period_start")
+                + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1)
+            ).alias("period_end"),
+            pl.lit("r1").alias("run_id"),
+        ),
+        PERIOD_SCHEMA,
+        name="periods",
+    )
+
+
+def _releases(data_dir, daily: pl.DataFrame, release_days: list[date]) -> list[pl.DataFrame]:
+    """Publish `daily` day by day into a warehouse file, one release per day of
+    `release_days` (its data: every day up to it), each recorded as a run records it; return
+    what `queries.published` shows after each."""
+    shown, loaded = [], START - timedelta(days=1)
+    for day in release_days:
+        new = [loaded + timedelta(days=i + 1) for i in range((day - loaded).days)]
+        upto = daily.filter(pl.col("day") <= day)
+        with writing(data_dir) as con:
+            load_daily(con, upto.filter(pl.col("day").is_in(new)), days=new)
+            load_periods(con, _periods(upto), days=new)
+            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        with open_published(data_dir) as con:
+            shown.append(queries.published(con).filter(pl.col("status") == "published"))
+        loaded = day
+    return shown
+
+
+def _differences(releases: list[pl.DataFrame]) -> list[tuple]:
+    """benchmarks.successive_releases.overlaps of `releases`, as rows: the days of a series
+    that two releases publish in different cells (one minus the other gives back days that
+    neither publishes alone)."""
+    return overlaps(releases).rows()
+
+
+def _whole_minus_days(releases: list[pl.DataFrame], day: date) -> set[int]:
+    """The marked author-days of `day` that a week published whole in one release, minus its
+    other days published by day in another, gives back."""
+    found = set()
+    for whole in releases:
+        for week in whole.filter(
+            (pl.col("grain") == "iso_week") & (pl.col("period_start") == day - timedelta(days=2))
+        ).iter_rows(named=True):
+            for by_day in releases:
+                others = by_day.filter(
+                    (pl.col("grain") == "day")
+                    & pl.col("period_start").is_between(week["period_start"], week["period_end"])
+                    & (pl.col("period_start") != day)
+                )
+                if others.height == 6 or others.height == (day - week["period_start"]).days:
+                    found.add(week["n_marked_author_days"] - others["n_marked_authors"].sum())
+    return found
+
+
+def test_a_week_published_by_day_is_never_published_whole_when_a_day_turns_small(tmp_path):
+    """Monday and Tuesday by day (40 and 35 flagged) on Tuesday's release; Wednesday 5: before,
+    Wednesday's release published the week whole, 80, and 80 - 40 - 35 gave Wednesday back."""
+    monday = START + timedelta(weeks=WEEKS)
+    wednesday = monday + timedelta(days=2)
+    daily = _days(
+        {monday + timedelta(days=1): 35, wednesday: 5},
+        authors=300,
+        marked=40,
+        last=monday + timedelta(days=9),
+    )
+    release_days = [monday - timedelta(days=1) + timedelta(days=i) for i in range(11)]
+    releases = _releases(tmp_path, daily, release_days)
+    assert 5 not in _whole_minus_days(releases, wednesday)
+    assert _differences(releases) == []
+    tuesday = releases[2]
+    assert tuesday.filter(pl.col("period_start") >= monday)["n_marked_authors"].to_list() == [
+        40,
+        35,
+    ]
+    assert (
+        releases[-1]
+        .filter(pl.col("period_start").is_between(monday, monday + timedelta(days=6)))
+        .is_empty()
+    ), "the week stays withheld once published by day"
+    assert releases[-1].filter(pl.col("period_start") > monday + timedelta(days=6)).height == 3
+
+
+def test_a_week_in_progress_is_published_whole_once_it_has_ended(tmp_path):
+    """A series too small by day, published whole on Tuesday (Mon-Tue) and again on Wednesday
+    (Mon-Wed) before: the two weeks' difference gave Wednesday's 6 back."""
+    monday = START + timedelta(weeks=WEEKS)
+    daily = _days({}, authors=30, marked=6, last=monday + timedelta(days=8))
+    releases = _releases(tmp_path, daily, [monday + timedelta(days=i) for i in range(9)])
+    assert _differences(releases) == []
+    this_week = [
+        r.filter(pl.col("period_start") == monday)["n_marked_author_days"].to_list()
+        for r in releases
+    ]
+    assert this_week == [[]] * 7 + [[42], [42]], "withheld in progress, then whole, once"
+
+
+def test_a_series_moving_from_weeks_to_eight_week_periods_gives_no_week_back(tmp_path):
+    """Published by week for 60 weeks; two small weeks (1 flagged a day) take it past 2% of its
+    weeks withheld, to 8-week periods: before, the 8-week period minus its weeks published
+    the day before gave the small weeks back."""
+    monday = START + timedelta(weeks=WEEKS)
+    small = {monday + timedelta(days=i): 1 for i in range(14)}
+    daily = _days(small, authors=30, marked=6, last=monday + timedelta(days=15))
+    release_days = [monday + timedelta(days=i) for i in range(16)]
+    releases = _releases(tmp_path, daily, release_days)
+    assert _differences(releases) == []
+    last = releases[-1]
+    assert (
+        not last.filter(pl.col("grain") == "iso_8week")
+        .filter(pl.col("period_start") <= monday)
+        .height
+    ), "no 8-week period holding a week published whole"
+
+
+def test_a_rerun_gives_the_same_release_and_record_and_an_older_file_reads_none(tmp_path):
+    monday = START + timedelta(weeks=WEEKS)
+    daily = _days({monday + timedelta(days=2): 5}, authors=300, marked=40, last=monday)
+    first = _releases(tmp_path, daily, [monday - timedelta(days=1), monday])[-1]
+    with open_published(tmp_path) as con:
+        record = queries.published_record(con)
+    with writing(tmp_path) as con:
+        record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+    with open_published(tmp_path) as con:
+        assert queries.published_record(con).equals(record)
+        assert queries.published(con).filter(pl.col("status") == "published").equals(first)
+    recorded = record.select(*SERIES, "period_start").with_columns(pl.lit(True).alias("r"))
+    periods = first.with_columns(period_start(pl.col("period_start"), "iso_week"))
+    assert periods.join(recorded, on=[*SERIES, "period_start"], how="anti").is_empty()
+    with writing(tmp_path) as con:
+        con.execute("DROP TABLE published_grains")
+    with open_published(tmp_path) as con:
+        assert queries.published_record(con).is_empty()
+        assert queries.published(con).height > 0
+
+
+@pytest.mark.parametrize("privacy, k", [("dp", 11), ("suppress", 1)])
+def test_dp_and_unprotected_releases_record_nothing(con, privacy, k):
+    daily = _days({}, authors=300, marked=40, last=START + timedelta(days=13))
+    load_daily(con, daily, days=daily["day"].to_list())
+    load_periods(con, _periods(daily), days=daily["day"].to_list())
+    assert record_release(con, k=k, week_grain="iso_week", privacy=privacy) == 0
+    assert queries.published_record(con).is_empty()
+    assert record_release(con, k=11, week_grain="iso_week", privacy="suppress") == 2
+
+
+def _recorded_periods(timelines: pl.DataFrame) -> pl.DataFrame:
+    """The record rows that published `timelines` (queries.published) need: per series and
+    week or 8-week period, `day` or `whole`."""
+    shown = timelines.filter(pl.col("status") == "published")
+    by_day = pl.col("grain") == "day"
+    return (
+        shown.select(
+            *SERIES,
+            pl.when(by_day).then(pl.lit("iso_week")).otherwise("grain").alias("grain"),
+            pl.when(by_day)
+            .then(period_start(pl.col("period_start"), "iso_week"))
+            .otherwise("period_start")
+            .alias("period_start"),
+            pl.when(by_day).then(pl.lit("day")).otherwise(pl.lit("whole")).alias("published_as"),
+        )
+        .unique()
+        .sort(pl.all())
+    )
+
+
+def test_a_run_records_its_release_and_its_rerun_changes_neither(
+    published_run, small_corpus, tmp_path
+):
+    """`moodcast run` records what the release it publishes shows (the dashboard and the
+    exports read the same), and a rerun of the same inputs and day leaves both as they were."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(published_run[0], data_dir, symlinks=True)
+    with open_published(data_dir) as con:
+        record, timelines = queries.published_record(con), queries.published(con)
+    needed = _recorded_periods(timelines)
+    assert needed.height > 0
+    assert needed.join(record, on=list(needed.columns), how="anti").is_empty()
+    daily_run(
+        [str(small_corpus / "posts.jsonl")],
+        settings=load_settings(data_dir),
+        as_of=AS_OF,
+        beam_args=[],
+    )
+    with open_published(data_dir) as con:
+        assert queries.published_record(con).equals(record)
+        assert queries.published(con).equals(timelines)
