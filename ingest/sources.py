@@ -144,7 +144,8 @@ class ReadChunksFn(beam.DoFn):
 
 def _python_rows(batch: pa.RecordBatch) -> list[dict]:
     """A Parquet batch's rows as Python objects, the values of its 16- and 32-bit float columns
-    marked as NarrowFloat (their digits rounded, which coerce_record refuses as text)."""
+    past 2**24 marked as NarrowFloat (their digits rounded, which coerce_record refuses as
+    text); smaller ones, whose whole numbers are exact, are kept."""
     rows = batch.to_pylist()
     narrow = [
         field.name
@@ -152,8 +153,12 @@ def _python_rows(batch: pa.RecordBatch) -> list[dict]:
         if pa.types.is_floating(field.type) and field.type.bit_width < 64
     ]
     for row in rows if narrow else ():
-        row.update({name: NarrowFloat(row[name]) for name in narrow if row[name] is not None})
+        row.update({name: NarrowFloat(row[name]) for name in narrow if _rounded(row[name])})
     return rows
+
+
+def _rounded(value: float | None) -> bool:
+    return value is not None and abs(value) > 1 << 24
 
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view(), pa.null())

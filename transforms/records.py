@@ -262,9 +262,10 @@ def coerce_record(obj: dict) -> tuple[dict, str | None]:
 
 
 class NarrowFloat(float):
-    """A value of a 16- or 32-bit float column (Parquet): its whole numbers are exact only up to
-    2**24, so a date written as digits (20240303 stored as 20240304) or an epoch is rounded.
-    coerce_record refuses it as a Post field's text, where a 64-bit float is its JSON text."""
+    """A value past 2**24 of a 16- or 32-bit float column (Parquet), whose whole numbers are
+    exact only up to there: a date written as digits (20240303 stored as 20240304) or an epoch
+    is rounded. coerce_record refuses it as a Post field's text, where a 64-bit float (or a
+    smaller 32-bit one) is its JSON text."""
 
 
 def _as_text(value, name: str) -> tuple[str | None, str | None]:
