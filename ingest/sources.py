@@ -33,6 +33,7 @@ from transforms.records import (
     LOCATED_SCHEMA,
     TRUNCATED,
     UNREADABLE_PARQUET,
+    NarrowFloat,
     dead_letters,
     map_rows,
     parse_json_lines,
@@ -130,7 +131,7 @@ class ReadChunksFn(beam.DoFn):
                 if mapping is None and _plain_columns(batch.schema):
                     yield ParsedChunk(_bulk(batch, path, first), dead_letters(path, []))
                 else:
-                    rows = enumerate(batch.to_pylist(), start=first)
+                    rows = enumerate(_python_rows(batch), start=first)
                     yield ParsedChunk(*map_rows(rows, mapping, source=path))
                 first += batch.num_rows
         except (pa.ArrowException, OSError, ValueError) as exc:
@@ -139,6 +140,25 @@ class ReadChunksFn(beam.DoFn):
                 pl.DataFrame(schema=LOCATED_SCHEMA),
                 dead_letters(path, [(first, UNREADABLE_PARQUET, str(exc).encode())]),
             )
+
+
+def _python_rows(batch: pa.RecordBatch) -> list[dict]:
+    """A Parquet batch's rows as Python objects, the values of its 16- and 32-bit float columns
+    past 2**24 marked as NarrowFloat (their digits rounded, which coerce_record refuses as
+    text); smaller ones, whose whole numbers are exact, are kept."""
+    rows = batch.to_pylist()
+    narrow = [
+        field.name
+        for field in batch.schema
+        if pa.types.is_floating(field.type) and field.type.bit_width < 64
+    ]
+    for row in rows if narrow else ():
+        row.update({name: NarrowFloat(row[name]) for name in narrow if _rounded(row[name])})
+    return rows
+
+
+def _rounded(value: float | None) -> bool:
+    return value is not None and abs(value) > 1 << 24
 
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view(), pa.null())

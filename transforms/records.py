@@ -234,7 +234,7 @@ def coerce_record(obj: dict) -> tuple[dict, str | None]:
     """One decoded record as a RAW_POST_SCHEMA row, or the reason it cannot be one.
 
     String fields accept strings, finite numbers as their JSON text (an epoch `created_at`, a
-    numeric `id`), UTF-8 bytes, and dates/datetimes (Parquet) as ISO-8601 text. `is_repost`
+    numeric `id`; not a NarrowFloat, a 32-bit float's rounded digits), UTF-8 bytes, and dates/datetimes (Parquet) as ISO-8601 text. `is_repost`
     accepts a boolean, 0 or 1, or the words of flag_from_text. Anything else (a list, an
     object, NaN) is a reason naming the field; invalid UTF-8 (or a lone surrogate) is
     `invalid UTF-8`. Unknown fields
@@ -261,6 +261,13 @@ def coerce_record(obj: dict) -> tuple[dict, str | None]:
     return row, None
 
 
+class NarrowFloat(float):
+    """A value past 2**24 of a 16- or 32-bit float column (Parquet), whose whole numbers are
+    exact only up to there: a date written as digits (20240303 stored as 20240304) or an epoch
+    is rounded. coerce_record refuses it as a Post field's text, where a 64-bit float (or a
+    smaller 32-bit one) is its JSON text."""
+
+
 def _as_text(value, name: str) -> tuple[str | None, str | None]:
     """Field `name`'s value as text, or the reason it cannot be one."""
     if value is None:
@@ -276,6 +283,8 @@ def _as_text(value, name: str) -> tuple[str | None, str | None]:
         return value, None
     if isinstance(value, bool):
         return None, f"field {name} must be a string"
+    if isinstance(value, NarrowFloat):
+        return None, f"field {name} is a 32-bit float, its digits rounded: store it as text"
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return orjson.dumps(value).decode(), None
     if isinstance(value, datetime | date):

@@ -96,6 +96,31 @@ def test_parquet_rows_of_every_type_are_coerced_or_dead_lettered_one_by_one(tmp_
     ]
 
 
+def test_a_32_bit_float_field_is_a_dead_letter_not_its_rounded_digits(tmp_path):
+    """Regression: a date stored as a 32-bit float (20240303 rounds to 20240304, 2**24 being
+    its last exact whole number) read as the neighbouring day since digits alone followed by
+    `.0` are dates; a 64-bit float keeps every digit, and a 32-bit one up to 2**24 its whole
+    number, and reads as before."""
+    table = pa.table(
+        {
+            "id": pa.array([1.0, 2.0, 16_777_216.0], pa.float32()),
+            "created_at": pa.array([20240303.0, None, 20240305.0], pa.float32()),
+            "text": ["a", "b", "c"],
+            "stamp": pa.array([20240303.0] * 3, pa.float64()),
+        }
+    )
+    path = tmp_path / "floats.parquet"
+    pq.write_table(table, path)
+    records, dead = _read(path)
+    assert records["id"].to_list() == ["2.0"]
+    reason = "field created_at is a 32-bit float, its digits rounded: store it as text"
+    assert dead.select("line", "reason").rows() == [(1, reason), (3, reason)]
+    pq.write_table(table.drop_columns("created_at").rename_columns(
+        ["id", "text", "created_at"]), path)  # fmt: skip
+    records, dead = _read(path)
+    assert records["created_at"].to_list() == ["20240303.0"] * 3 and dead.is_empty()
+
+
 def test_a_file_that_is_not_parquet_is_one_recorded_loss(tmp_path):
     path = tmp_path / "junk.parquet"
     path.write_bytes(b"not parquet at all")
