@@ -143,22 +143,43 @@ class ReadChunksFn(beam.DoFn):
 
 
 def _python_rows(batch: pa.RecordBatch) -> list[dict]:
-    """A Parquet batch's rows as Python objects, the values of its 16- and 32-bit float columns
-    past 2**24 marked as NarrowFloat (their digits rounded, which coerce_record refuses as
-    text); smaller ones, whose whole numbers are exact, are kept."""
+    """A Parquet batch's rows as Python objects, the values of its 16- and 32-bit floats past
+    2**24 marked as NarrowFloat (their digits rounded, which coerce_record refuses as text),
+    in a top-level column or nested in a struct, list or map a mapping's dotted path reads;
+    smaller ones, whose whole numbers are exact, are kept."""
     rows = batch.to_pylist()
-    narrow = [
-        field.name
-        for field in batch.schema
-        if pa.types.is_floating(field.type) and field.type.bit_width < 64
-    ]
+    narrow = {field.name: field.type for field in batch.schema if _has_narrow(field.type)}
     for row in rows if narrow else ():
-        row.update({name: NarrowFloat(row[name]) for name in narrow if _rounded(row[name])})
+        row.update({name: _marked(row[name], kind) for name, kind in narrow.items()})
     return rows
 
 
-def _rounded(value: float | None) -> bool:
-    return value is not None and abs(value) > 1 << 24
+def _has_narrow(kind: pa.DataType) -> bool:
+    """Whether a value of type `kind` is, or holds, a 16- or 32-bit float."""
+    if pa.types.is_floating(kind):
+        return kind.bit_width < 64
+    if pa.types.is_map(kind):
+        return _has_narrow(kind.key_type) or _has_narrow(kind.item_type)
+    if pa.types.is_struct(kind):
+        return any(_has_narrow(field.type) for field in kind)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _has_narrow(kind.value_type)
+    return False
+
+
+def _marked(value, kind: pa.DataType):
+    """`value` (of Parquet type `kind`, as to_pylist gives it) with its narrow floats past
+    2**24 marked as NarrowFloat, however deep."""
+    if value is None or not _has_narrow(kind):
+        return value
+    if pa.types.is_floating(kind):
+        return NarrowFloat(value) if abs(value) > 1 << 24 else value
+    if pa.types.is_map(kind):
+        return [(_marked(k, kind.key_type), _marked(v, kind.item_type)) for k, v in value]
+    if pa.types.is_struct(kind):
+        kinds = {field.name: field.type for field in kind}
+        return {name: _marked(item, kinds[name]) for name, item in value.items()}
+    return [_marked(item, kind.value_type) for item in value]
 
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view(), pa.null())
