@@ -282,15 +282,17 @@ def json_document_advice(path: str) -> str:
 
 
 PEEK_CHARS = 1 << 20
-"""How much of a JSON document (an array of posts, pretty-printed objects) peek_record reads to
-find its first record: a first record longer than that is not found."""
+"""How many bytes (decompressed) of a JSON file peek_record reads to find its first record,
+whether a JSON line or the first item of a document (an array of posts on one line or many,
+pretty-printed objects): a first record longer than that is not found, and what follows it is
+never read."""
 
 
 def peek_record(path: str) -> dict:
     """A post file's first record as read (transforms.presets.suggest_reading judges it): a
     JSON line's object, or where the file is one JSON document (its first line opens an array,
     or holds only `{`), the array's first item or the object, decoded from its first PEEK_CHARS
-    characters; a CSV's first row as the job reads it (transforms.csv_rows: a quoted field's
+    bytes; a CSV's first row as the job reads it (transforms.csv_rows: a quoted field's
     newlines and blank lines kept, empty cells None, a malformed record passed over) keyed by
     its header, or the header's names with "" where it holds no row; a Parquet file's first
     row. Empty when none can be read; never raises for a malformed file."""
@@ -300,14 +302,14 @@ def peek_record(path: str) -> dict:
             if kind == "parquet":
                 rows = next(pq.ParquetFile(handle).iter_batches(batch_size=1), None)
                 return rows.to_pylist()[0] if rows is not None and rows.num_rows else {}
-            lines = _texts(FileLines(handle, compression(path)))
+            stream = FileLines(handle, compression(path))
             if kind == "csv":
-                row = next((row.values for row in csv_rows(lines) if row.values is not None), None)
+                rows = csv_rows(_texts(stream))
+                row = next((row.values for row in rows if row.values is not None), None)
                 return row if row is not None else dict.fromkeys(peek_fields(path), "")
-            first = next(line for line in lines if line.strip())
-            if _opens_document(first):
-                return _document_record(first, lines)
-            record = json.loads(first)
+            head = _head(stream)
+            first = next(line for line in head.split("\n") if line.strip())
+            record = _document_record(head) if _opens_document(first) else json.loads(first)
             return record if isinstance(record, dict) else {}
     except (OSError, ValueError, StopIteration, csv.Error):
         return {}
@@ -320,25 +322,29 @@ def _texts(lines: FileLines) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if n == 0 else text
 
 
+def _head(stream: FileLines) -> str:
+    """A file's first PEEK_CHARS bytes (decompressed) decoded, without a byte-order mark."""
+    data = bytearray()
+    for block in stream.blocks():
+        data += block[: PEEK_CHARS - len(data)]
+        if len(data) >= PEEK_CHARS:
+            break
+    return data.decode("utf-8", "replace").removeprefix("\ufeff")
+
+
 def _opens_document(line: str) -> bool:
     """Whether a JSON Lines file whose first non-blank line is `line` is one JSON document
     instead: the line opens an array, or holds only `{` (pretty-printed objects)."""
     return line.lstrip().startswith("[") or line.strip() == "{"
 
 
-def _document_record(first: str, lines: Iterator[str]) -> dict:
-    """The first record of a JSON document whose first line is `first` and the `lines` after
-    it: an array's first item, else the document, decoded from its first PEEK_CHARS characters
-    (what follows the record is not read). Raises ValueError where they hold no whole value."""
-    chunks, size = [first], len(first)
-    for line in lines:
-        if size >= PEEK_CHARS:
-            break
-        chunks.append(line)
-        size += len(line)
-    body = "".join(chunks).strip()
-    record, _ = json.JSONDecoder().raw_decode(body[1:].lstrip() if body[0] == "[" else body)
-    return record if isinstance(record, dict) else {}
+def _document_record(head: str):
+    """The first value of a JSON document whose start is `head`: an array's first item, else
+    the document (what follows it is not decoded). Raises ValueError where `head` holds no
+    whole value."""
+    body = head.strip()
+    value, _ = json.JSONDecoder().raw_decode(body[1:].lstrip() if body[0] == "[" else body)
+    return value
 
 
 def peek_fields(path: str, *, limit: int = 40) -> list[str]:

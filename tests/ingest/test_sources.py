@@ -13,6 +13,7 @@ import zstandard
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 
+from ingest import sources
 from ingest.inputs import match_inputs
 from ingest.sources import ReadChunksFn, peek_fields, peek_record
 from tests.ingest.posts import jsonl_posts, spanish_posts
@@ -293,3 +294,14 @@ def test_peek_fields_reads_a_csv_header_with_a_quoted_newline(tmp_path):
     table.write_text('\n"Post\nID",Text\n7,x\n')
     assert peek_fields(str(table)) == ["Post\nID", "Text"]
     assert peek_record(str(table)) == {"Post\nID": "7", "Text": "x"}
+
+
+def test_peek_record_reads_no_further_than_peek_chars_of_a_one_line_array(tmp_path, monkeypatch):
+    """Regression: a JSON array on one line was read whole (a line at a time), however long,
+    where PEEK_CHARS said it bounded what is read."""
+    monkeypatch.setattr(sources, "PEEK_CHARS", 100)
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps([{"id": "1"}] + [{"id": "2", "text": "x" * 1000}]))
+    assert peek_record(str(path)) == {"id": "1"}
+    path.write_text(json.dumps([{"id": "1", "text": "x" * 1000}, {"id": "2"}]))
+    assert peek_record(str(path)) == {}
