@@ -143,22 +143,43 @@ class ReadChunksFn(beam.DoFn):
 
 
 def _python_rows(batch: pa.RecordBatch) -> list[dict]:
-    """A Parquet batch's rows as Python objects, the values of its 16- and 32-bit float columns
-    past 2**24 marked as NarrowFloat (their digits rounded, which coerce_record refuses as
-    text); smaller ones, whose whole numbers are exact, are kept."""
+    """A Parquet batch's rows as Python objects, the values of its 16- and 32-bit floats past
+    2**24 marked as NarrowFloat (their digits rounded, which coerce_record refuses as text),
+    in a top-level column or nested in a struct, list or map a mapping's dotted path reads;
+    smaller ones, whose whole numbers are exact, are kept."""
     rows = batch.to_pylist()
-    narrow = [
-        field.name
-        for field in batch.schema
-        if pa.types.is_floating(field.type) and field.type.bit_width < 64
-    ]
+    narrow = {field.name: field.type for field in batch.schema if _has_narrow(field.type)}
     for row in rows if narrow else ():
-        row.update({name: NarrowFloat(row[name]) for name in narrow if _rounded(row[name])})
+        row.update({name: _marked(row[name], kind) for name, kind in narrow.items()})
     return rows
 
 
-def _rounded(value: float | None) -> bool:
-    return value is not None and abs(value) > 1 << 24
+def _has_narrow(kind: pa.DataType) -> bool:
+    """Whether a value of type `kind` is, or holds, a 16- or 32-bit float."""
+    if pa.types.is_floating(kind):
+        return kind.bit_width < 64
+    if pa.types.is_map(kind):
+        return _has_narrow(kind.key_type) or _has_narrow(kind.item_type)
+    if pa.types.is_struct(kind):
+        return any(_has_narrow(field.type) for field in kind)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _has_narrow(kind.value_type)
+    return False
+
+
+def _marked(value, kind: pa.DataType):
+    """`value` (of Parquet type `kind`, as to_pylist gives it) with its narrow floats past
+    2**24 marked as NarrowFloat, however deep."""
+    if value is None or not _has_narrow(kind):
+        return value
+    if pa.types.is_floating(kind):
+        return NarrowFloat(value) if abs(value) > 1 << 24 else value
+    if pa.types.is_map(kind):
+        return [(_marked(k, kind.key_type), _marked(v, kind.item_type)) for k, v in value]
+    if pa.types.is_struct(kind):
+        kinds = {field.name: field.type for field in kind}
+        return {name: _marked(item, kinds[name]) for name, item in value.items()}
+    return [_marked(item, kind.value_type) for item in value]
 
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view(), pa.null())
@@ -261,15 +282,17 @@ def json_document_advice(path: str) -> str:
 
 
 PEEK_CHARS = 1 << 20
-"""How much of a JSON document (an array of posts, pretty-printed objects) peek_record reads to
-find its first record: a first record longer than that is not found."""
+"""How many bytes (decompressed) of a JSON file peek_record reads to find its first record,
+whether a JSON line or the first item of a document (an array of posts on one line or many,
+pretty-printed objects): a first record longer than that is not found, and what follows it is
+never read."""
 
 
 def peek_record(path: str) -> dict:
     """A post file's first record as read (transforms.presets.suggest_reading judges it): a
     JSON line's object, or where the file is one JSON document (its first line opens an array,
     or holds only `{`), the array's first item or the object, decoded from its first PEEK_CHARS
-    characters; a CSV's first row as the job reads it (transforms.csv_rows: a quoted field's
+    bytes; a CSV's first row as the job reads it (transforms.csv_rows: a quoted field's
     newlines and blank lines kept, empty cells None, a malformed record passed over) keyed by
     its header, or the header's names with "" where it holds no row; a Parquet file's first
     row. Empty when none can be read; never raises for a malformed file."""
@@ -279,14 +302,14 @@ def peek_record(path: str) -> dict:
             if kind == "parquet":
                 rows = next(pq.ParquetFile(handle).iter_batches(batch_size=1), None)
                 return rows.to_pylist()[0] if rows is not None and rows.num_rows else {}
-            lines = _texts(FileLines(handle, compression(path)))
+            stream = FileLines(handle, compression(path))
             if kind == "csv":
-                row = next((row.values for row in csv_rows(lines) if row.values is not None), None)
+                rows = csv_rows(_texts(stream))
+                row = next((row.values for row in rows if row.values is not None), None)
                 return row if row is not None else dict.fromkeys(peek_fields(path), "")
-            first = next(line for line in lines if line.strip())
-            if _opens_document(first):
-                return _document_record(first, lines)
-            record = json.loads(first)
+            head = _head(stream)
+            first = next(line for line in head.split("\n") if line.strip())
+            record = _document_record(head) if _opens_document(first) else json.loads(first)
             return record if isinstance(record, dict) else {}
     except (OSError, ValueError, StopIteration, csv.Error):
         return {}
@@ -299,25 +322,29 @@ def _texts(lines: FileLines) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if n == 0 else text
 
 
+def _head(stream: FileLines) -> str:
+    """A file's first PEEK_CHARS bytes (decompressed) decoded, without a byte-order mark."""
+    data = bytearray()
+    for block in stream.blocks():
+        data += block[: PEEK_CHARS - len(data)]
+        if len(data) >= PEEK_CHARS:
+            break
+    return data.decode("utf-8", "replace").removeprefix("\ufeff")
+
+
 def _opens_document(line: str) -> bool:
     """Whether a JSON Lines file whose first non-blank line is `line` is one JSON document
     instead: the line opens an array, or holds only `{` (pretty-printed objects)."""
     return line.lstrip().startswith("[") or line.strip() == "{"
 
 
-def _document_record(first: str, lines: Iterator[str]) -> dict:
-    """The first record of a JSON document whose first line is `first` and the `lines` after
-    it: an array's first item, else the document, decoded from its first PEEK_CHARS characters
-    (what follows the record is not read). Raises ValueError where they hold no whole value."""
-    chunks, size = [first], len(first)
-    for line in lines:
-        if size >= PEEK_CHARS:
-            break
-        chunks.append(line)
-        size += len(line)
-    body = "".join(chunks).strip()
-    record, _ = json.JSONDecoder().raw_decode(body[1:].lstrip() if body[0] == "[" else body)
-    return record if isinstance(record, dict) else {}
+def _document_record(head: str):
+    """The first value of a JSON document whose start is `head`: an array's first item, else
+    the document (what follows it is not decoded). Raises ValueError where `head` holds no
+    whole value."""
+    body = head.strip()
+    value, _ = json.JSONDecoder().raw_decode(body[1:].lstrip() if body[0] == "[" else body)
+    return value
 
 
 def peek_fields(path: str, *, limit: int = 40) -> list[str]:

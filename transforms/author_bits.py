@@ -2,12 +2,11 @@
 
 A cell's distinct (marked) authors for a marker are the authors whose masks (two bits per
 marker, a scored and a marked post: transforms.author_masks.with_masks), OR-ed over their rows in
-the cell's period, have that marker's bit set. The three functions visit the rows author by
-author (sorted by the author hash): `ored_rows` ORs each author's masks per period and base
-cell, `ored_bit_counts` ORs them into every cell the author's rows reach (the base cells and
-the `region = all`, `lang = all` and `all, all` roll-ups, in each period) and, when the author
-is done, adds each OR's set bits to its cell's counts; `ored_day_sums` does the same per day
-(rows sorted by author and day), counting each author's scored and marked days in each cell and
+the cell's period, have that marker's bit set. The two functions visit the rows author by
+author (sorted by the author hash): `ored_bit_counts` ORs them into every cell the author's
+rows reach (the base cells and the `region = all`, `lang = all` and `all, all` roll-ups, in
+each period) and, when the author is done, adds each OR's set bits to its cell's counts;
+`ored_day_sums` does the same per day (rows sorted by author and day), counting each author's scored and marked days in each cell and
 adding, when the author is done, the authors and the sums of their days squared and multiplied
 (transforms.contracts.CLUSTER_SUMS). One pass gives every roll-up, where polars needs a group
 by per roll-up and a sum per marker and bit.
@@ -111,21 +110,6 @@ DENSE_TABLE_SPAN = 16
 """`_dense` numbers codes through a table over their range up to this many entries per code."""
 
 
-def ored_rows(rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]) -> pl.DataFrame:
-    """`rows` (the `period` columns, `region`, `lang` as text or categorical, a non-null
-    `author` and the UInt64 `masks`) → one row per period, base cell and author, with the
-    masks of its rows OR-ed."""
-    coded = _coded(rows, period, masks)
-    _, n_regions, n_langs = coded.shape
-    cell, cells = _dense((coded.period * n_regions + coded.region) * n_langs + coded.lang)
-    first, ored = _ored_rows(coded.author, cell, coded.masks, len(cells))
-    return (
-        rows.select(*period, "region", "lang", "author")
-        .gather(coded.order[first])
-        .with_columns(pl.Series(mask, ored[:, w]) for w, mask in enumerate(masks))
-    )
-
-
 def ored_bit_counts(
     rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str]
 ) -> tuple[pl.DataFrame, np.ndarray]:
@@ -188,27 +172,6 @@ def _cell_keys(
             coded.langs.append(pl.Series([ALL])).gather(g),
         )
     )
-
-
-@numba.njit(cache=True, nogil=True)
-def _ored_rows(author, cell, masks, n_cells):
-    """ored_rows' pass over the rows sorted by author, each in its base cell (a period, region
-    and language, numbered 0 … n_cells − 1): the first row of each author and cell, and the
-    masks of its rows OR-ed."""
-    last_author, slot = np.full(n_cells, -1, np.int64), np.zeros(n_cells, np.int64)
-    first = np.empty(len(author), np.int64)
-    ored = np.zeros(masks.shape, np.uint64)
-    n_out, n_authors = 0, 0
-    for i in range(len(author)):
-        if i > 0 and author[i] != author[i - 1]:
-            n_authors += 1
-        c = cell[i]
-        if last_author[c] != n_authors:
-            last_author[c], slot[c], first[n_out] = n_authors, n_out, i
-            n_out += 1
-        for w in range(masks.shape[1]):
-            ored[slot[c], w] |= masks[i, w]
-    return first[:n_out], ored[:n_out]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -16,7 +16,7 @@ import polars as pl
 def with_masks(wide: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """Compact author-days with each row's author masks added: two bits per marker of `names`,
     in order (a scored post, a marked post), zero for the posts without an author; what
-    `author_periods` OR-s."""
+    transforms.periods.author_counts OR-s."""
     return wide.with_columns(_masks(list(names)))
 
 

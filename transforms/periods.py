@@ -112,17 +112,16 @@ def in_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
 
 
 def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
-    """Compact author-days `with_masks` → one row per `grain` period (`grain`,
-    `period_start`), day, base cell and author, the rows without an author left out, with the
-    author's masks of the day OR-ed (`in_periods`, then transforms.author_bits); for a marker
-    set of zero markers, the same rows without masks. The days stay apart because
-    `author_counts` counts each author's days in a cell (CLUSTER_SUMS). Rows of one period
-    from several parts of its days, concatenated, give the period's (`period_cells`)."""
-    from transforms.author_bits import ored_rows  # numba: loaded on use
-
+    """Compact author-days `with_masks` (one row per author, base cell and day, as
+    transforms.aggregate.wide_author_days gives them) → the same rows with the `grain` period
+    each day belongs to (`grain`, `period_start`: `in_periods`), the rows without an author
+    left out; for a marker set of zero markers, without masks. The days stay apart because
+    `author_counts` counts each author's days in a cell (CLUSTER_SUMS), OR-ing several rows of
+    one day, cell and author itself. Rows of one period from several parts of its days,
+    concatenated, give the period's (`period_cells`)."""
     masks = [c for c in masked.columns if c.startswith("\x1fmask")]
-    rows = masked.select("day", "region", "lang", "author", *masks).drop_nulls("author")
-    return ored_rows(in_periods(rows, grain), ["grain", "period_start", "day"], masks)
+    keys = ["grain", "period_start", "day", "region", "lang", "author"]
+    return in_periods(masked, grain).select(*keys, *masks).drop_nulls("author")
 
 
 def period_cells(

@@ -81,8 +81,8 @@ def prepare(
     """Filter, complete and lexicon-tag valid posts, and pick the texts the model must score.
 
     Returns `(posts, filtered, texts)`. `posts` has `id, source, line, day, region, lang,
-    author` (the HMAC pseudonym, or null), `key` (model_texts' key; null where the post needs
-    no model score), `in_sample` (the model sample) and each marker's lexicon hit as a Boolean
+    author` (the HMAC pseudonym; null where the author id is missing, empty or whitespace
+    alone), `key` (model_texts' key; null where the post needs no model score), `in_sample` (the model sample) and each marker's lexicon hit as a Boolean
     column; raw text and author ids are gone. `filtered` has one row per filtered post with its
     `reason` (one of FILTER_REASONS). `texts` (model_texts: `lang, key, text`; `text` is the
     post's model_text where a model reads it, reads_model_text, else its text as it is) holds
@@ -120,7 +120,8 @@ def prepare(
         pl.col("_reason").alias("reason")
     )
     kept = posts.filter(pl.col("_reason").is_null())
-    kept = kept.with_columns(pseudonyms(kept.get_column("author_id"), key=key).alias("author"))
+    author_id = kept.select(_stated(pl.col("author_id"))).to_series()
+    kept = kept.with_columns(pseudonyms(author_id, key=key).alias("author"))
     tagged = tag(kept, markers).with_columns(
         in_sample(kept.get_column("id"), key=key, rate=options.models.sample_rate)
     )
@@ -132,6 +133,12 @@ def prepare(
     tagged = tagged.with_columns(keys.scatter(needed, texts.get_column("key")).alias("key"))
     columns = ("id", "source", "line", "day", "region", "lang", "author", "key", "in_sample")
     return tagged.select(*columns, *markers), filtered, texts
+
+
+def _stated(author_id: pl.Expr) -> pl.Expr:
+    """`author_id`, null where it is empty or whitespace alone: no author, in every reader (a
+    plain record's `""` as a mapped one's), so such posts count towards no cell's k."""
+    return pl.when(author_id.str.strip_chars() != "").then(author_id)
 
 
 def _detect_where(posts: pl.DataFrame, wanted: pl.Expr, rule: LanguageRule) -> pl.Series:

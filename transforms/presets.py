@@ -445,7 +445,7 @@ def with_default_lang(mapping: InputMapping | None, lang: str | None) -> InputMa
 
 def record_reading(mapping: InputMapping | None) -> InputMapping | None:
     """The mapping records are parsed with: `mapping`, or None (the Post field names read as
-    they are, an empty string kept) where it only carries a default language
+    they are, an empty string kept as the reader found it) where it only carries a default language
     (`reads_post_fields`), which the chunk's options take from the job's mappings instead."""
     return None if mapping is None or mapping.reads_post_fields else mapping
 

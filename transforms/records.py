@@ -262,9 +262,9 @@ def coerce_record(obj: dict) -> tuple[dict, str | None]:
 
 
 class NarrowFloat(float):
-    """A value past 2**24 of a 16- or 32-bit float column (Parquet), whose whole numbers are
-    exact only up to there: a date written as digits (20240303 stored as 20240304) or an epoch
-    is rounded. coerce_record refuses it as a Post field's text, where a 64-bit float (or a
+    """A value past 2**24 of a 16- or 32-bit float (Parquet, in a column or nested in one),
+    whose whole numbers are exact only up to there: a date written as digits (20240303 stored
+    as 20240304) or an epoch is rounded. coerce_record refuses it as a Post field's text, where a 64-bit float (or a
     smaller 32-bit one) is its JSON text."""
 
 

@@ -46,9 +46,10 @@ SECOND_60 = r"[0-9]:[0-9]{1,2}:60|T[0-9]{4}60|^[0-9]{12}60(?:\.0+)?$"
 as RFC 3339 writes it), as the first second of the next day, as POSIX time reads it; any other
 second 60 (12:30:60, a writer's rounding) is unread, not moved to the next minute. Minutes of
 one digit too, which `str.to_datetime` reads in ISO-8601 (`T1:2:60Z`)."""
-ZONE_NAME = r"[0-9]( ?)([A-Z]{2,5})( [0-9]{4})?$"
+ZONE_NAME = r"[0-9]( ?)([A-Z]{2,5})( [0-9]{4}| \([^()]*\))?$"
 """A zone name where a form's zone goes: 2 to 5 capitals after the time (a space between or
-not), last, or before a final year (Java's Date.toString: `Sun Jan 11 04:36:00 CST 2026`)."""
+not), last, before a final year (Java's Date.toString: `Sun Jan 11 04:36:00 CST 2026`), or
+before a final comment (RFC 2822: `Fri, 01 Mar 2024 12:30:00 EST (Eastern Standard Time)`)."""
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = f"(?P<m>{'|'.join(_MONTHS)})"
@@ -138,9 +139,10 @@ def zone_name(text: pl.Expr) -> pl.Expr:
 
 def zone_name_as_utc(text: pl.Expr) -> pl.Expr:
     """Stripped `text` with its zone name (ZONE_NAME) written as UTC: `+0000` before a final
-    year (which makes Java's Date.toString Twitter's form), else `UTC`."""
+    year (which makes Java's Date.toString Twitter's form), else `UTC` (before a final comment
+    too, which RFC 2822 reads)."""
     return text.str.replace(r"([0-9] ?)[A-Z]{2,5}( [0-9]{4})$", "${1}+0000${2}").str.replace(
-        r"([0-9] ?)[A-Z]{2,5}$", "${1}UTC"
+        r"([0-9] ?)[A-Z]{2,5}( \([^()]*\))?$", "${1}UTC${2}"
     )
 
 

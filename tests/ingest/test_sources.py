@@ -13,9 +13,11 @@ import zstandard
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 
+from ingest import sources
 from ingest.inputs import match_inputs
 from ingest.sources import ReadChunksFn, peek_fields, peek_record
 from tests.ingest.posts import jsonl_posts, spanish_posts
+from transforms.presets import mapping_from_table
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
 
 
@@ -119,6 +121,34 @@ def test_a_32_bit_float_field_is_a_dead_letter_not_its_rounded_digits(tmp_path):
         ["id", "text", "created_at"]), path)  # fmt: skip
     records, dead = _read(path)
     assert records["created_at"].to_list() == ["20240303.0"] * 3 and dead.is_empty()
+
+
+def test_a_32_bit_float_nested_in_a_struct_or_list_is_a_dead_letter_too(tmp_path):
+    """Regression: only top-level float columns were checked, so a 32-bit float read through a
+    mapping's dotted path (`post.stamp`, `stamps.0`) still gave its rounded digits, 20240303
+    reading as 20240304."""
+    stamps = pa.array([20240303.0, 20240305.0, 1.0], pa.float32())
+    table = pa.table(
+        {
+            "post": pa.StructArray.from_arrays(
+                [pa.array(["1", "2", "3"]), stamps], names=["id", "stamp"]
+            ),
+            "stamps": pa.array([[s] for s in stamps.to_pylist()], pa.list_(pa.float32())),
+            "text": ["a", "b", "c"],
+        }
+    )
+    path = tmp_path / "nested.parquet"
+    pq.write_table(table, path)
+    reason = "field created_at is a 32-bit float, its digits rounded: store it as text"
+    for stamp in ("post.stamp", "stamps.0"):
+        mapping = mapping_from_table(
+            {"id": "post.id", "created_at": stamp, "text": "text"}, origin="t"
+        )
+        readable = fileio.ReadableFile(FileMetadata(str(path), os.path.getsize(path)))
+        chunks = list(ReadChunksFn(1000, {str(path): mapping}).process(readable))
+        records, dead = pl.concat([c.records for c in chunks]), pl.concat([c.dead for c in chunks])
+        assert records.select("id", "created_at").rows() == [("3", "1.0")]
+        assert dead.select("line", "reason").rows() == [(1, reason), (2, reason)]
 
 
 def test_a_file_that_is_not_parquet_is_one_recorded_loss(tmp_path):
@@ -264,3 +294,14 @@ def test_peek_fields_reads_a_csv_header_with_a_quoted_newline(tmp_path):
     table.write_text('\n"Post\nID",Text\n7,x\n')
     assert peek_fields(str(table)) == ["Post\nID", "Text"]
     assert peek_record(str(table)) == {"Post\nID": "7", "Text": "x"}
+
+
+def test_peek_record_reads_no_further_than_peek_chars_of_a_one_line_array(tmp_path, monkeypatch):
+    """Regression: a JSON array on one line was read whole (a line at a time), however long,
+    where PEEK_CHARS said it bounded what is read."""
+    monkeypatch.setattr(sources, "PEEK_CHARS", 100)
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps([{"id": "1"}] + [{"id": "2", "text": "x" * 1000}]))
+    assert peek_record(str(path)) == {"id": "1"}
+    path.write_text(json.dumps([{"id": "1", "text": "x" * 1000}, {"id": "2"}]))
+    assert peek_record(str(path)) == {}

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.author_bits import ored_bit_counts, ored_day_sums, ored_rows
+from transforms.author_bits import ored_bit_counts, ored_day_sums
 from transforms.contracts import ALL
 
 PERIOD = ["grain", "period_start"]
@@ -67,20 +67,6 @@ def test_bit_counts_are_the_authors_with_each_bit_in_their_ored_masks(rows, cate
     assert got == dict(expected)
 
 
-@settings(max_examples=60, deadline=None)
-@given(ROWS, st.booleans())
-def test_ored_rows_are_each_authors_masks_ored_per_period_and_base_cell(rows, categorical):
-    expected = _ored(rows, keep_region=True, keep_lang=True)
-    out = ored_rows(_frame(rows, categorical), PERIOD, MASKS)
-    start = date(2025, 1, 6)
-    got = {
-        (g, (s - start).days // 7, str(r), str(lang), a): [m0, m1]
-        for g, s, r, lang, a, m0, m1 in out.iter_rows()
-    }
-    assert out.height == len(got)
-    assert got == dict(expected)
-
-
 def test_cells_are_held_for_the_rows_reached_not_every_period_region_and_language():
     """A user's regions can be many (any name matching `region_pattern`): the passes hold the
     cells their rows reach, not periods × regions × languages of them (here 6,000³, more than
@@ -99,7 +85,6 @@ def test_cells_are_held_for_the_rows_reached_not_every_period_region_and_languag
     assert cells.height == 4 * n
     ones = pl.Series([i % 4 for i in range(n)]).repeat_by(4).explode()
     assert list(counts[:, 0]) == list(ones.to_numpy() & 1)
-    assert ored_rows(frame, ["day"], MASKS[:1]).height == n
 
 
 DAY_ROWS = st.lists(

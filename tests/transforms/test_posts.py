@@ -119,3 +119,20 @@ def test_a_run_identifies_posts_among_the_languages_where_a_marker_decides_by_mo
     with_model = language_rule(both, ModelConfig(models={"de": "a-model"}), default="de")
     assert (with_model.languages, with_model.default) == (("de", "en"), "de")
     assert language_rule(both, ModelConfig(models={}), default=None).languages == ("en",)
+
+
+def test_an_empty_or_blank_author_id_of_a_plain_record_is_no_author_as_in_a_mapped_one():
+    """Regression: the plain reader kept `author_id ""` as an author (all such posts one
+    author, towards k) where a mapped reader read it as none."""
+    from transforms.records import parse_json_lines, validate
+
+    lines = [
+        b'{"id": "1", "created_at": "2025-01-01T10:00:00Z", "text": "so sad", "author_id": ""}',
+        b'{"id": "2", "created_at": "2025-01-01T11:00:00Z", "text": "so sad", "author_id": "  "}',
+        b'{"id": "3", "created_at": "2025-01-01T12:00:00Z", "text": "so sad", "author_id": "a"}',
+    ]
+    records, dead = parse_json_lines(lines, source="f", first_line=1)
+    valid, _ = validate(records, source_tz="UTC")
+    assert dead.is_empty() and valid.height == 3
+    posts, _, _ = prepare(valid, markers=MARKERS, key=b"k", options=PostOptions(as_of=D))
+    assert posts["author"].is_null().to_list() == [True, True, False]

@@ -376,6 +376,18 @@ def test_zone_names_are_dead_letters_that_name_them_not_guesses():
     assert named[0] == "timestamp with zone name EST instead of an offset"
 
 
+def test_a_zone_name_before_an_rfc_2822_comment_is_named_too():
+    """Regression: `... EST (Eastern Standard Time)` was an unparseable timestamp where
+    `... EST` alone named its zone; a comment after an offset is still read."""
+    raw = ["Fri, 01 Mar 2024 12:30:00 EST (Eastern Standard Time)",
+           "Fri, 01 Mar 2024 12:30:00 +0000 (UTC)", "Fri, 01 Mar 2024 12:30:00 EST (a (b))"]  # fmt: skip
+    lines = _lines(*({"id": str(i), "created_at": at, "text": "x"} for i, at in enumerate(raw)))
+    records, _ = parse_json_lines(lines, source="f", first_line=1)
+    valid, dead = validate(records, source_tz="UTC")
+    assert valid["id"].to_list() == ["1"]
+    assert dead["reason"].to_list() == [ZONE_NAMED_TIMESTAMP.format("EST"), UNPARSEABLE_TIMESTAMP]
+
+
 def test_a_12_hour_clocks_am_or_pm_is_not_taken_for_a_zone_name():
     """Regression: `2024-03-01 01:30:00 PM` was a dead letter with zone name PM, whose advice
     (write the offset in its place) turned 13:30 into 01:30."""
