@@ -248,3 +248,58 @@ def test_a_run_records_its_release_and_its_rerun_changes_neither(
     with open_published(data_dir) as con:
         assert queries.published_record(con).equals(record)
         assert queries.published(con).equals(timelines)
+
+
+def test_a_complement_chosen_afresh_in_a_later_release_gives_no_day_back(tmp_path):
+    """Regions a, b and c and their roll-up by day; c's Wednesday turns small (5 flagged). On
+    Wednesday's release complementary suppression withholds b's week too (the smaller week so
+    far) and publishes the roll-up's and a's days; on Thursday's, b has grown past a, so a was
+    withheld and b's days published instead: before, roll-up - a - b on Wednesday gave c's 5
+    back. A period once published and then withheld stays withheld."""
+    monday = START + timedelta(weeks=WEEKS)
+    wednesday, thursday = monday + timedelta(days=2), monday + timedelta(days=3)
+    authors = {
+        "a": {thursday: 100},
+        "b": {monday: 250, monday + timedelta(days=1): 250, wednesday: 250, thursday: 500},
+        "c": {},
+    }
+    regions = [
+        _days(
+            {wednesday: 5} if region == "c" else {}, authors=300, marked=40, last=thursday
+        ).with_columns(
+            pl.lit(region).alias("region"),
+            pl.col("day")
+            .replace_strict(by_day, default=300, return_dtype=pl.Int64)
+            .alias("n_authors"),
+        )
+        for region, by_day in authors.items()
+    ]
+    leaves = pl.concat(regions).with_columns(
+        pl.col("n_authors").alias("n_posts"), pl.col("n_authors").alias("n_scored")
+    )
+    rollup = leaves.group_by("day", "lang", "marker", "marker_version", maintain_order=True).agg(
+        pl.lit("all").alias("region"),
+        *(pl.col(c).sum() for c in DAILY_SCHEMA if c.startswith("n_")),
+    )
+    daily = conform(
+        pl.concat(
+            [
+                leaves,
+                rollup.with_columns(pl.lit(1.0).alias("sample_rate"), pl.lit("r1").alias("run_id")),
+            ],
+            how="diagonal_relaxed",
+        ),
+        DAILY_SCHEMA,
+        name="daily",
+    )
+    releases = _releases(tmp_path, daily, [monday + timedelta(days=1), wednesday, thursday])
+    wednesday_cells = {
+        row["region"]: row["n_marked_authors"]
+        for release in releases
+        for row in release.filter(
+            (pl.col("grain") == "day") & (pl.col("period_start") == wednesday)
+        ).iter_rows(named=True)
+    }
+    published = set(wednesday_cells)
+    assert "c" not in published
+    assert not {"all", "a", "b"} <= published, f"c's Wednesday is {wednesday_cells}"
