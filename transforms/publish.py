@@ -33,9 +33,9 @@ above offer only:
   recorded by day only by day, one recorded whole only whole, an 8-week period recorded whole
   only whole; a period holding a day recorded at another grain (another recorded period, of
   either week grain) is withheld. Complementary suppression that would move a cell to a grain
-  the record forbids withholds it instead. A period published once and withheld by a later
-  release stays withheld (the siblings complementary suppression withholds beside a small cell
-  change with the sizes so far, and two releases' choices would give it back). A week withheld though its own cell meets k,
+  the record forbids withholds it instead, and picks a week no release has published before
+  one that a release has. A period published once and withheld by a later release stays
+  withheld (the cells two releases publish between them must leave no line one unknown cell). A week withheld though its own cell meets k,
   because the record forbids that cell (it was published by day, and a day of it is now below
   k), does not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks
   (1–10 marked authors), and this one is not one (its week meets k); counting it would move a
@@ -214,7 +214,8 @@ def _week_cells(
 ) -> pl.DataFrame:
     """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `record` and
     `as_of` allow), `_open` (in progress), `_held` (its own cell meets k but the record
-    forbids it), `_size` (the week's authors), `_start8` (its 8-week period), and the first
+    forbids it), `_size` (the week's authors), `_rank` (its size, past every unrecorded
+    week's where a day of it is recorded), `_start8` (its 8-week period), and the first
     `_withheld` and `_coarse` flags."""
     on = [*SERIES_KEYS, "period_start"]
     days = daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
@@ -227,6 +228,7 @@ def _week_cells(
         .join(_week_limits(record, week_grain), on=on, how="left")
         .with_columns(
             _open(pl.col("period_start") + pl.duration(days=6), as_of).alias("_open"),
+            pl.col("_no_days").is_not_null().alias("_recorded"),
             pl.col("_no_days", "_no_whole").fill_null(False),
         )
         .with_columns(
@@ -238,13 +240,24 @@ def _week_cells(
             pl.col("_size").fill_null(0),
             period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_start8"),
         )
-        .drop("_no_days", "_no_whole")
+        .with_columns(
+            (pl.col("_size") + pl.col("_recorded").cast(pl.Int64) * _RECORDED_LAST).alias("_rank")
+        )
+        .drop("_no_days", "_no_whole", "_recorded")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
         (~pl.col("_week_ok") & ~pl.col("_days_ok")).alias("_withheld"),
         (~pl.col("_days_ok")).alias("_coarse"),
     )
+
+
+_RECORDED_LAST = 2**40
+"""Added to a recorded week's size where complementary suppression picks the smallest cell:
+it withholds (or moves to its week) a cell no release has published before one that a release
+has, so the cells a line keeps back stay the ones earlier releases kept back (a choice by
+size alone changes as a week in progress grows, and the days two releases publish between
+them would leave one cell of the line unknown)."""
 
 
 def _open(period_end: pl.Expr, as_of: date | None) -> pl.Expr:
@@ -310,11 +323,11 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
         cells = cells.with_columns(
             pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
         )
-        cells = protect_lines(cells, flag="_withheld", size="_size", keys=_LINE_KEYS)
+        cells = protect_lines(cells, flag="_withheld", size="_rank", keys=_LINE_KEYS)
         cells = protect_lines(
             cells.with_columns(pl.col("_coarse") | pl.col("_withheld")),
             flag="_coarse",
-            size="_size",
+            size="_rank",
             keys=_LINE_KEYS,
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
         ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held"))
