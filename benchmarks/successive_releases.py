@@ -10,7 +10,9 @@ successive days ending `--last`, as a daily job would, and after each compares t
 the release publishes (`warehouse.queries.daily`: every daily cell, `suppressed` where it is
 withheld) with the view the same cells gave before the rule (transforms.publish.published_days
 without a record, every period taken as ended): the rows withheld now that were published
-before, and the reverse, over every series and over the top-level ones (`all`/`all`).
+before, and the reverse, over every series and over the top-level ones (`all`/`all`); over
+the releases, the days of a series published in two different cells (`overlaps`) and the
+suppressed days a roll-up's line gives back (`lines_given_back`).
 
 Writes the `successive-releases` section of benchmarks/RESULTS.md. Reads no text; counts only.
 """
@@ -28,7 +30,7 @@ from benchmarks.results import write_section
 from benchmarks.small_run import LEXICON_ONLY
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from transforms.privacy import DEFAULT_K
+from transforms.privacy import DEFAULT_K, is_suppressed, lonely_cells
 from transforms.publish import published_days, published_timelines
 from warehouse import queries
 from warehouse.store import open_published
@@ -54,6 +56,25 @@ def overlaps(releases: list[pl.DataFrame]) -> pl.DataFrame:
         .filter(pl.col("cells") > 1)
         .sort(pl.all())
     )
+
+
+def lines_given_back(releases: list[pl.DataFrame], daily: pl.DataFrame) -> int:
+    """The suppressed day cells of `daily` (DAILY_SCHEMA) that a line gives back across
+    `releases` (PUBLISHED_SCHEMA rows, `status` published): every other cell of one of its
+    lines (a roll-up and its children, transforms.privacy.LINE_AXES) is published by day in
+    some release, so the roll-up minus its siblings is the cell."""
+    by_day = (
+        pl.concat(releases)
+        .filter(pl.col("grain") == "day")
+        .select(*SERIES, pl.col("period_start").alias("day"), pl.lit(True).alias("_shown"))
+        .unique()
+    )
+    cells = daily.join(by_day, on=[*SERIES, "day"], how="left").with_columns(
+        pl.col("_shown").is_null().alias("_unknown")
+    )
+    lonely = lonely_cells(cells, flag="_unknown", keys=("marker", "marker_version", "day"))
+    small = cells.filter(is_suppressed(k=DEFAULT_K))
+    return lonely.join(small, on=["marker", "marker_version", "day", "region", "lang"]).height
 
 
 def releases(data_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -135,13 +156,19 @@ def main() -> None:
             f"| {seconds:.0f} |"
         )
         print(lines[-1], flush=True)
+    with open_published(args.data_dir) as con:
+        daily = queries.current_daily(con)
     summary = (
         f"Over the {args.releases} releases: {totals['lost']:,} of {totals['rows']:,} day-view "
         f"rows ({totals['lost'] / totals['rows']:.1%}) withheld that the release without the "
         f"rule published; top-level series {totals['top_lost']:,} of {totals['top_rows']:,} "
         f"({totals['top_lost'] / max(totals['top_rows'], 1):.1%}). Days of a series that two "
         f"releases publish in different cells (`overlaps`: one minus the other gives days "
-        f"back): {overlaps(now).height:,} with the rule, {overlaps(before).height:,} without."
+        f"back): {overlaps(now).height:,} with the rule, {overlaps(before).height:,} without. "
+        f"Suppressed days a line gives back across the releases (`lines_given_back`: every "
+        f"other cell of a roll-up's line published by day in some release): "
+        f"{lines_given_back(now, daily):,} with the rule, "
+        f"{lines_given_back(before, daily):,} without."
     )
     print(summary)
     write_section(

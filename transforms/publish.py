@@ -33,7 +33,9 @@ above offer only:
   recorded by day only by day, one recorded whole only whole, an 8-week period recorded whole
   only whole; a period holding a day recorded at another grain (another recorded period, of
   either week grain) is withheld. Complementary suppression that would move a cell to a grain
-  the record forbids withholds it instead. A week withheld though its own cell meets k,
+  the record forbids withholds it instead, and picks a week no release has published before
+  one that a release has. A period published once and withheld by a later release stays
+  withheld (the cells two releases publish between them must leave no line one unknown cell). A week withheld though its own cell meets k,
   because the record forbids that cell (it was published by day, and a day of it is now below
   k), does not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks
   (1–10 marked authors), and this one is not one (its week meets k); counting it would move a
@@ -104,9 +106,12 @@ RECORD_SCHEMA = {
 }
 """The grains releases published periods at, one row per series and period (`grain` a week
 grain or an 8-week grain, `period_start` its first day): `published_as` `day` (a week given by
-its days) or `whole` (the period's own cell). A withheld period has no row."""
+its days), `whole` (the period's own cell) or `withheld` (published so once, withheld by a
+later release: never published again, since the cells that release published in its place,
+with the ones published before or after it, would give it back). A period never published has
+no row."""
 
-PUBLISHED_AS = ("day", "whole")
+PUBLISHED_AS = ("day", "whole", "withheld")
 
 MAX_WITHHELD_SHARE = 0.02
 """A series with more of its weeks withheld than this is withheld whole by week (and given by
@@ -209,7 +214,8 @@ def _week_cells(
 ) -> pl.DataFrame:
     """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `record` and
     `as_of` allow), `_open` (in progress), `_held` (its own cell meets k but the record
-    forbids it), `_size` (the week's authors), `_start8` (its 8-week period), and the first
+    forbids it), `_size` (the week's authors), `_rank` (its size, past every unrecorded
+    week's where a day of it is recorded), `_start8` (its 8-week period), and the first
     `_withheld` and `_coarse` flags."""
     on = [*SERIES_KEYS, "period_start"]
     days = daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
@@ -222,6 +228,7 @@ def _week_cells(
         .join(_week_limits(record, week_grain), on=on, how="left")
         .with_columns(
             _open(pl.col("period_start") + pl.duration(days=6), as_of).alias("_open"),
+            pl.col("_no_days").is_not_null().alias("_recorded"),
             pl.col("_no_days", "_no_whole").fill_null(False),
         )
         .with_columns(
@@ -233,7 +240,10 @@ def _week_cells(
             pl.col("_size").fill_null(0),
             period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_start8"),
         )
-        .drop("_no_days", "_no_whole")
+        .with_columns(
+            (pl.col("_size") + pl.col("_recorded").cast(pl.Int64) * _RECORDED_LAST).alias("_rank")
+        )
+        .drop("_no_days", "_no_whole", "_recorded")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
@@ -242,13 +252,22 @@ def _week_cells(
     )
 
 
+_RECORDED_LAST = 2**40
+"""Added to a recorded week's size where complementary suppression picks the smallest cell:
+it withholds (or moves to its week) a cell no release has published before one that a release
+has, so the cells a line keeps back stay the ones earlier releases kept back (a choice by
+size alone changes as a week in progress grows, and the days two releases publish between
+them would leave one cell of the line unknown)."""
+
+
 def _open(period_end: pl.Expr, as_of: date | None) -> pl.Expr:
     """True for a period still in progress: its last day not before `as_of`."""
     return pl.lit(False) if as_of is None else period_end >= pl.lit(as_of)
 
 
 def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:
-    """Every day of every recorded period: SERIES_KEYS, `day`, `_grain`, `_start`, `_whole`."""
+    """Every day of every recorded period: SERIES_KEYS, `day`, `_grain`, `_start`, `_whole`,
+    `_gone`."""
     length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
     return record.select(
         *SERIES_KEYS,
@@ -258,19 +277,23 @@ def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:
         pl.col("grain").alias("_grain"),
         pl.col("period_start").alias("_start"),
         (pl.col("published_as") == "whole").alias("_whole"),
+        (pl.col("published_as") == "withheld").alias("_gone"),
     ).explode("day")
 
 
 def _week_limits(record: pl.DataFrame, week_grain: WeekGrain) -> pl.DataFrame:
     """Per series and week of `week_grain` holding a recorded day: `_no_days` (a day of it was
-    published within a period) and `_no_whole` (a day of it was published otherwise than
+    published within a period, or its period was withheld after it was published) and `_no_whole` (a day of it was published otherwise than
     within this very week)."""
     week = period_start(pl.col("day"), week_grain)
     itself = pl.col("_whole") & (pl.col("_grain") == week_grain) & (pl.col("_start") == week)
     return (
         _recorded_days(record)
         .group_by(*SERIES_KEYS, week.alias("period_start"))
-        .agg(pl.col("_whole").any().alias("_no_days"), (~itself).any().alias("_no_whole"))
+        .agg(
+            (pl.col("_whole") | pl.col("_gone")).any().alias("_no_days"),
+            (~itself).any().alias("_no_whole"),
+        )
     )
 
 
@@ -300,11 +323,11 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
         cells = cells.with_columns(
             pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
         )
-        cells = protect_lines(cells, flag="_withheld", size="_size", keys=_LINE_KEYS)
+        cells = protect_lines(cells, flag="_withheld", size="_rank", keys=_LINE_KEYS)
         cells = protect_lines(
             cells.with_columns(pl.col("_coarse") | pl.col("_withheld")),
             flag="_coarse",
-            size="_size",
+            size="_rank",
             keys=_LINE_KEYS,
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
         ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held"))
@@ -398,21 +421,29 @@ def release_record(
     publishes, sorted: the release is chosen after the record, and chosen again after the
     record with its own periods added until it publishes no period the record lacks, so that
     choosing it once more from the record it returns (a reader's, or a rerun's) gives the same
-    release. Terminates: the record only grows, within the periods of the data."""
+    release; a recorded period the release withholds is recorded `withheld`. Terminates: the
+    record only grows, within the periods of the data, and a row only turns `withheld`."""
     on = [*SERIES_KEYS, "grain", "period_start"]
+    record = record.select(RECORD_SCHEMA.keys())
     while True:
         choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
-        published = choice.filter(pl.col("choice") != "withheld").select(
+        chosen = choice.select(
             *on,
-            pl.when(pl.col("choice") == "day")
-            .then(pl.lit("day"))
-            .otherwise(pl.lit("whole"))
+            pl.col("choice")
+            .replace_strict({"day": "day", "withheld": "withheld"}, default="whole")
+            .alias("_as"),
+        )
+        updated = record.join(chosen, on=on, how="left", maintain_order="left").select(
+            *on,
+            pl.when(pl.col("_as") == "withheld")
+            .then(pl.col("_as"))
+            .otherwise(pl.col("published_as"))
             .alias("published_as"),
         )
-        new = published.join(record, on=on, how="anti")
-        if new.is_empty():
-            return record.select(RECORD_SCHEMA.keys()).sort(on)
-        record = pl.concat([record.select(RECORD_SCHEMA.keys()), new])
+        new = chosen.filter(pl.col("_as") != "withheld").join(record, on=on, how="anti")
+        if new.is_empty() and updated.equals(record):
+            return record.sort(on)
+        record = pl.concat([updated, new.rename({"_as": "published_as"})])
 
 
 def _choice(

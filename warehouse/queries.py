@@ -138,7 +138,7 @@ def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The grains earlier suppress-mode releases published each period at
     (transforms.publish.RECORD_SCHEMA, table `published_grains`, written by
     `warehouse.releases.record_release`), of every marker version and week grain. Empty on a
-    warehouse without the table (older than schema version 7)."""
+    warehouse without the table (older than schema version 8)."""
     try:
         frame = con.sql(
             "SELECT * FROM published_grains "

@@ -32,7 +32,7 @@ from transforms.publish import PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -61,7 +61,9 @@ sums (and every row of a version-3 to -6 file, read as null) keep the interval t
 author-days as independent (transforms.prevalence.effective_trials). 8 added
 `published_grains` (the grain each
 suppress-mode release published each period at, transforms.publish.RECORD_SCHEMA), created
-empty in an older file; readers of an older file, or one without the table, read no record."""
+empty in an older file; readers of an older file, or one without the table, read no record. 9
+let `published_grains.published_as` be `withheld` (a period published once, then withheld,
+stays withheld): the table is rebuilt with its rows."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -377,6 +379,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(TABLES["period_aggregates"].ddl())
         con.execute("INSERT INTO period_aggregates BY NAME SELECT * FROM period_aggregates_v6")
         con.execute("DROP TABLE period_aggregates_v6")
+    if found is not None and found < 9:
+        con.execute("ALTER TABLE published_grains RENAME TO published_grains_v8")
+        con.execute(TABLES["published_grains"].ddl())
+        con.execute("INSERT INTO published_grains BY NAME SELECT * FROM published_grains_v8")
+        con.execute("DROP TABLE published_grains_v8")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

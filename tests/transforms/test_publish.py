@@ -333,13 +333,31 @@ def _record(*rows: tuple[str, str, str, date, str]) -> pl.DataFrame:
 
 def test_a_sibling_whose_week_was_published_by_day_is_withheld_not_moved_to_its_week():
     """Complementary suppression moves b to its week (a's lone week would follow from the
-    roll-up's days); b's week was published by day before, so b is withheld instead."""
+    roll-up's days; b and c were both published by day before, b is the smaller); b's week was
+    published by day before, so b is withheld instead."""
     daily, weeks = _table({("a", "en"): (400, 5), ("b", "en"): (300, 40), ("c", "en"): BIG})
-    record = _record(("b", "en", "iso_week", MONDAY, "day"))
+    record = _record(("b", "en", "iso_week", MONDAY, "day"), ("c", "en", "iso_week", MONDAY, "day"))
     choice = choose_grains(daily, weeks, k=11, week_grain="iso_week", record=record)
     choices = {(r, lang): c for r, lang, c in choice.select("region", "lang", "choice").iter_rows()}
     assert choices[("b", "en")] == "withheld"
     assert [c for key, c in choices.items() if key != ("b", "en")].count("week") == 0
+    rows = published_timelines(daily, weeks, k=11, week_grain="iso_week", record=record)
+    assert _recoverable(rows) == 0
+
+
+def test_complementary_suppression_takes_a_sibling_never_published_before_one_published():
+    """As above, but only b was published by day before: c, never published, moves to its week
+    beside a, and b keeps its days (withholding b would leave c's days, published now, and
+    b's, published before, to give a line's cell back in some later release)."""
+    daily, weeks = _table({("a", "en"): (400, 5), ("b", "en"): (300, 40), ("c", "en"): BIG})
+    record = _record(*(("b", lang, "iso_week", MONDAY, "day") for lang in ("en", ALL)))
+    choice = choose_grains(daily, weeks, k=11, week_grain="iso_week", record=record)
+    choices = {(r, lang): c for r, lang, c in choice.select("region", "lang", "choice").iter_rows()}
+    assert (choices[("a", "en")], choices[("b", "en")], choices[("c", "en")]) == (
+        "week",
+        "day",
+        "week",
+    )
     rows = published_timelines(daily, weeks, k=11, week_grain="iso_week", record=record)
     assert _recoverable(rows) == 0
 

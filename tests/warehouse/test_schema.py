@@ -89,7 +89,7 @@ def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_pe
     con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (5, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 8
+    assert create_schema(con) == SCHEMA_VERSION == 9
     assert con.sql("SELECT grain FROM period_aggregates").fetchall() == [("iso_week",)]
     row = row.replace("'r'", "NULL, NULL, NULL, 'r'")
     eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, 'r')"
@@ -113,10 +113,27 @@ def test_a_version_6_warehouse_keeps_its_periods_with_null_cluster_sums(con):
     con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (6, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 8
+    assert create_schema(con) == SCHEMA_VERSION == 9
     columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
     assert columns == list(TABLES["period_aggregates"].columns)
     sums = ", ".join(CLUSTER_SUMS)
     assert con.sql(f"SELECT n_author_days, {sums} FROM period_aggregates").fetchall() == [
         (9, None, None, None)
     ]
+
+
+def test_a_version_8_warehouse_keeps_its_record_and_may_record_a_period_withheld(con):
+    """Schema 9 let `published_grains` record a period `withheld` (published once, withheld
+    later): a version-8 file's table, whose check allowed only `day` and `whole`, is rebuilt
+    with its rows."""
+    con.execute("DROP TABLE published_grains")
+    con.execute(TABLES["published_grains"].ddl().replace(", 'withheld'", ""))
+    row = "'m', 'all', 'all', 'v', 'iso_week', '2025-01-06'"
+    con.execute(f"INSERT INTO published_grains VALUES ({row}, 'day')")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("UPDATE published_grains SET published_as = 'withheld'")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (8, now())")
+    assert create_schema(con) == SCHEMA_VERSION == 9
+    assert con.sql("SELECT published_as FROM published_grains").fetchall() == [("day",)]
+    con.execute("UPDATE published_grains SET published_as = 'withheld'")
