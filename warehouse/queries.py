@@ -79,13 +79,27 @@ def _where(conditions: dict[str, object]) -> tuple[str, list[object]]:
     return where, list(kept.values())
 
 
+def _select(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: dict[str, pl.DataType],
+    order: str,
+    conditions: dict[str, object] | None = None,
+    *,
+    name: str | None = None,
+) -> pl.DataFrame:
+    """Every row of `table` (a name or a parenthesised query) that meets `conditions` (as
+    `_where`), sorted by `order` (SQL), conformed to `schema` under `name` (default: `table`)."""
+    where, params = _where(conditions or {})
+    frame = con.sql(f"SELECT * FROM {table}{where} ORDER BY {order}", params=params).pl()
+    return conform(frame, schema, name=name or table)
+
+
 def _raw_daily(
     con: duckdb.DuckDBPyConnection, *, all_versions: bool, filters: dict[str, object]
 ) -> pl.DataFrame:
-    where, params = _where(filters)
     source = "daily_aggregates" if all_versions else _CURRENT_DAILY
-    frame = con.sql(f"SELECT * FROM {source}{where} ORDER BY {_ORDER}", params=params).pl()
-    return conform(frame, DAILY_SCHEMA, name="daily_aggregates")
+    return _select(con, source, DAILY_SCHEMA, _ORDER, filters, name="daily_aggregates")
 
 
 def current_versions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -423,11 +437,9 @@ def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def forecasts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
     """The latest run's forecasts (Forecast contract), one series or all; by series, model, ds."""
-    where, params = _where({"unique_id = ?": unique_id})
-    frame = con.sql(
-        f"SELECT * FROM forecasts{where} ORDER BY unique_id, model, ds", params=params
-    ).pl()
-    return conform(frame, FORECAST_SCHEMA, name="forecasts")
+    return _select(
+        con, "forecasts", FORECAST_SCHEMA, "unique_id, model, ds", {"unique_id = ?": unique_id}
+    )
 
 
 def forecasts_with_grain(
@@ -492,35 +504,32 @@ def backtests(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> p
     Sorted by series, window (7, 14, 21, then all) and model. Empty until
     `moodcast backtest --warehouse` has run.
     """
-    where, params = _where({"unique_id = ?": unique_id})
-    frame = con.sql(
-        f"SELECT * FROM backtests{where} ORDER BY unique_id, "
-        f'try_cast("window" AS INTEGER) NULLS LAST, "window", model',
-        params=params,
-    ).pl()
-    return conform(frame, BACKTEST_SCHEMA, name="backtests")
+    return _select(
+        con,
+        "backtests",
+        BACKTEST_SCHEMA,
+        'unique_id, try_cast("window" AS INTEGER) NULLS LAST, "window", model',
+        {"unique_id = ?": unique_id},
+    )
 
 
 def model_choice(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
     """Each series' published model and why (MODEL_CHOICE_SCHEMA), one series or all, by series."""
-    where, params = _where({"unique_id = ?": unique_id})
-    frame = con.sql(f"SELECT * FROM model_choice{where} ORDER BY unique_id", params=params).pl()
-    return conform(frame, MODEL_CHOICE_SCHEMA, name="model_choice")
+    return _select(
+        con, "model_choice", MODEL_CHOICE_SCHEMA, "unique_id", {"unique_id = ?": unique_id}
+    )
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every execution in the run ledger (RUN_SCHEMA), newest first."""
-    frame = con.sql("SELECT * FROM runs ORDER BY started_at DESC, run_id").pl()
-    return conform(frame, RUN_SCHEMA, name="runs")
+    return _select(con, "runs", RUN_SCHEMA, "started_at DESC, run_id")
 
 
 def run_counts(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pl.DataFrame:
     """Records set aside per run, category and reason (RUN_COUNT_SCHEMA), one run or all."""
-    where, params = _where({"run_id = ?": run_id})
-    frame = con.sql(
-        f"SELECT * FROM run_counts{where} ORDER BY run_id, category, reason", params=params
-    ).pl()
-    return conform(frame, RUN_COUNT_SCHEMA, name="run_counts")
+    return _select(
+        con, "run_counts", RUN_COUNT_SCHEMA, "run_id, category, reason", {"run_id = ?": run_id}
+    )
 
 
 def dead_letter_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
