@@ -329,7 +329,7 @@ def export_forecasts(published: Version, k: int) -> pl.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def model_choice(published: Version, unique_id: str | None) -> pl.DataFrame | None:
     """The published model per series, or None when this warehouse does not record it."""
-    if "model_choice" not in tables(published) or not hasattr(queries, "model_choice"):
+    if "model_choice" not in tables(published):
         return None
     return forecast_queries.model_choice(_con(published), unique_id=unique_id)
 
@@ -337,7 +337,7 @@ def model_choice(published: Version, unique_id: str | None) -> pl.DataFrame | No
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def backtests(published: Version, unique_id: str | None) -> pl.DataFrame | None:
     """Backtest scores per series, model and window, or None when this warehouse has none."""
-    if "backtests" not in tables(published) or not hasattr(queries, "backtests"):
+    if "backtests" not in tables(published):
         return None
     return forecast_queries.backtests(_con(published), unique_id=unique_id)
 

@@ -230,6 +230,7 @@ def test_forecasts_page_shows_bands_and_the_model_choice(on_published):
     assert at.radio[0].label == "Model"
     assert len(charts(at)) == 1
     assert "Model choice" in [h.value for h in at.subheader]
+    assert not any("does not record which model" in m.value for m in at.markdown)
     assert any("orange: forecast by " in c.value for c in at.caption)
     at.radio[0].set_value(at.radio[0].options[-1]).run()
     assert not at.exception
