@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import warehouse  # noqa: E402
+import warehouse.forecast_queries  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from forecasting.backtest import BacktestConfig, BacktestResult, backtest  # noqa: E402
 from forecasting.methods import ALERT_METHODS, DEFAULT_METHODS, marker_dimensions  # noqa: E402
@@ -281,7 +282,7 @@ def run_sample(work: Path, seed: int, methods: tuple[str, ...] = ()) -> dict:
             week_grain=settings.week_grain,
         )
         out = {
-            "alerts": warehouse.queries.alerts(con),
+            "alerts": warehouse.forecast_queries.alerts(con),
             "series": to_series(daily, basis="authors", k=settings.k),
             "grains": grains,
         }

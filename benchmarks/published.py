@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from warehouse import queries
+from warehouse import forecast_queries, queries
 
 
 def published_tables(data_dir: Path) -> dict[str, pl.DataFrame]:
@@ -20,8 +20,8 @@ def published_tables(data_dir: Path) -> dict[str, pl.DataFrame]:
     try:
         return {
             "daily": queries.current_daily(con).drop("run_id"),
-            "forecasts": queries.forecasts(con),
-            "alerts": queries.alerts(con),
+            "forecasts": forecast_queries.forecasts(con),
+            "alerts": forecast_queries.alerts(con),
         }
     finally:
         con.close()

@@ -107,14 +107,14 @@ def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataF
     """The current daily aggregates, the ISO-week and 8-week periods, the forecasts and the
     alerts of a data directory's published warehouse."""
     import warehouse
-    from warehouse import queries
+    from warehouse import forecast_queries, queries
 
     with warehouse.open_published(data) as con:
         return (
             queries.current_daily(con),
             queries.publishable_periods(con, week_grain="iso_week"),
-            queries.forecasts(con),
-            queries.alerts(con),
+            forecast_queries.forecasts(con),
+            forecast_queries.alerts(con),
         )
 
 

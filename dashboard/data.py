@@ -26,7 +26,7 @@ from transforms.quantify import marker_validation
 from transforms.rates import USER_RATES_NAME, RatesError, merged_rates
 from transforms.rollups import has_adjusted
 from transforms.validation import BOUNDED, HIDDEN_PART
-from warehouse import annotations, health, queries
+from warehouse import annotations, forecast_queries, health, queries
 from warehouse.bundles import export_bundle
 
 TTL_SECONDS = 3600
@@ -285,18 +285,18 @@ def timelines_between(
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def forecasts(published: Version, unique_id: str | None) -> pl.DataFrame:
-    return queries.forecasts(_con(published), unique_id)
+    return forecast_queries.forecasts(_con(published), unique_id)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def alerts(published: Version, unique_id: str | None) -> pl.DataFrame:
-    return queries.alerts(_con(published), unique_id)
+    return forecast_queries.alerts(_con(published), unique_id)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def alerts_with_grain(published: Version, k: int) -> pl.DataFrame:
-    """Every alert with its `grain` (warehouse.queries.alerts_with_grain)."""
-    return queries.alerts_with_grain(
+    """Every alert with its `grain` (warehouse.forecast_queries.alerts_with_grain)."""
+    return forecast_queries.alerts_with_grain(
         _con(published), k=k, week_grain=week_grain(), privacy=privacy()
     )
 
@@ -319,8 +319,9 @@ def forecast_basis(
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def export_forecasts(published: Version, k: int) -> pl.DataFrame:
-    """Every forecast with its `grain` (warehouse.queries.forecasts_with_grain), for exports."""
-    return queries.forecasts_with_grain(
+    """Every forecast with its `grain` (warehouse.forecast_queries.forecasts_with_grain), for
+    exports."""
+    return forecast_queries.forecasts_with_grain(
         _con(published), k=k, week_grain=week_grain(), privacy=privacy()
     )
 
@@ -328,17 +329,17 @@ def export_forecasts(published: Version, k: int) -> pl.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def model_choice(published: Version, unique_id: str | None) -> pl.DataFrame | None:
     """The published model per series, or None when this warehouse does not record it."""
-    if "model_choice" not in tables(published) or not hasattr(queries, "model_choice"):
+    if "model_choice" not in tables(published):
         return None
-    return queries.model_choice(_con(published), unique_id=unique_id)
+    return forecast_queries.model_choice(_con(published), unique_id=unique_id)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def backtests(published: Version, unique_id: str | None) -> pl.DataFrame | None:
     """Backtest scores per series, model and window, or None when this warehouse has none."""
-    if "backtests" not in tables(published) or not hasattr(queries, "backtests"):
+    if "backtests" not in tables(published):
         return None
-    return queries.backtests(_con(published), unique_id=unique_id)
+    return forecast_queries.backtests(_con(published), unique_id=unique_id)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

@@ -153,6 +153,15 @@ class _Seasonal(SeriesMethod):
             out[:, seasons == season] = np.asarray(values, dtype=float)[:, None]
         return out
 
+    def peak_reason(self, subject, freq, days, det, span, *, above: str) -> str:
+        """The alert's sentence: the weekly share at the peak, in its week, `above` (how it
+        stands against the threshold at the peak, named with its rule), over the span."""
+        return (
+            f"The weekly {share_phrase(subject)} reached {percent(float(det.value[span.peak]))} "
+            f"in the week starting {day_name(days[span.peak])}, {above}, "
+            f"{period_span(freq, days[span.first], days[span.last])}."
+        )
+
 
 @dataclass(frozen=True)
 class MEM(_Seasonal):
@@ -187,13 +196,12 @@ class MEM(_Seasonal):
 
     def reason(self, subject, freq, days, det, span) -> str:
         limit = "point" if self.limit == "point" else "mean"
-        return (
-            f"The weekly {share_phrase(subject)} reached {percent(float(det.value[span.peak]))} "
-            f"in the week starting {day_name(days[span.peak])}, above the epidemic threshold "
-            f"of {percent(float(det.threshold[span.peak]))} that the Moving Epidemic Method "
-            f"({limit} limit) sets from the pre-epidemic weeks of past seasons, "
-            f"{period_span(freq, days[span.first], days[span.last])}."
+        above = (
+            f"above the epidemic threshold of {percent(float(det.threshold[span.peak]))} that "
+            f"the Moving Epidemic Method ({limit} limit) sets from the pre-epidemic weeks of "
+            "past seasons"
         )
+        return self.peak_reason(subject, freq, days, det, span, above=above)
 
 
 @dataclass(frozen=True)
@@ -220,13 +228,12 @@ class CDCBaseline(_Seasonal):
         return Detection(value=y, threshold=baseline, strong=strong)
 
     def reason(self, subject, freq, days, det, span) -> str:
-        return (
-            f"The weekly {share_phrase(subject)} reached {percent(float(det.value[span.peak]))} "
-            f"in the week starting {day_name(days[span.peak])}, at or above the seasonal "
-            f"baseline of {percent(float(det.threshold[span.peak]))} (the mean plus "
-            f"{self.k:g} standard deviations of the non-epidemic weeks of the last "
-            f"{self.seasons} seasons), {period_span(freq, days[span.first], days[span.last])}."
+        above = (
+            f"at or above the seasonal baseline of {percent(float(det.threshold[span.peak]))} "
+            f"(the mean plus {self.k:g} standard deviations of the non-epidemic weeks of the "
+            f"last {self.seasons} seasons)"
         )
+        return self.peak_reason(subject, freq, days, det, span, above=above)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from moodcast.cli_backtest import backtest
 from moodcast.cli_connect import connect
 from moodcast.cli_jobs import run, stream
 from moodcast.cli_markers import markers, tag
-from moodcast.cli_options import iso_date
-from moodcast.config import DATA_DIR_HELP, Settings, load_settings
+from moodcast.cli_options import data_dir_option, iso_date
+from moodcast.config import Settings, load_settings
 from transforms.errors import (
     BusyError,
     ConfigError,
@@ -251,7 +251,7 @@ def sample(
     help="Directory to write timelines, forecasts, alerts, data_dictionary.md and "
     "manifest.json into (not the data directory's own exports, which each run replaces).",
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
     """Write timelines, forecasts and alerts with a data dictionary (small cells suppressed).
 
@@ -273,7 +273,7 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
     is_flag=True,
     help="Serve on a non-loopback --host without sign-in (every page shows a warning).",
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def dashboard(port: int, host: str, insecure_no_auth: bool, data_dir: str | None) -> None:
     """Serve the Streamlit dashboard (read-only on the warehouse). A non-loopback --host needs
     sign-in configured, or --insecure-no-auth."""
@@ -304,7 +304,7 @@ def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool =
 
 
 @main.command()
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 @click.option(
     "--sample-dir",
     default="moodcast-sample",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from moodcast.cli_options import duration
-from moodcast.config import DATA_DIR_HELP, load_settings
+from moodcast.cli_options import data_dir_option, duration
+from moodcast.config import load_settings
 from moodcast.connect import JETSTREAM
 
 
@@ -44,7 +44,7 @@ def _sink_options(command):
             click.option(
                 "--max-posts", type=click.IntRange(min=1), help="Stop after this many posts."
             ),
-            click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP),
+            data_dir_option,
         ]
     ):
         command = option(command)

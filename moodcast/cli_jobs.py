@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from moodcast.cli_options import duration, input_options, input_overrides, iso_date
+from moodcast.cli_options import data_dir_option, duration, input_options, input_overrides, iso_date
 from moodcast.config import DATA_DIR_HELP, load_settings
 
 tz_option = click.option(
@@ -38,7 +38,7 @@ tz_option = click.option(
     callback=duration,
     help="Posts on days closed longer than this (whole days) are filtered as too late. Default: 2d with --follow, else none.",
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 @click.option(
     "--as-of",
     callback=iso_date,

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from moodcast.cli_options import SOURCE_CHOICE, file_option, markers_of
-from moodcast.config import DATA_DIR_HELP, load_settings
+from moodcast.cli_options import SOURCE_CHOICE, data_dir_option, file_option, markers_of
+from moodcast.config import load_settings
 from transforms.errors import InputError
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def _labels_options(labels_help: str):
 )  # fmt: skip
 @click.option("--source", type=SOURCE_CHOICE, help="Let this source alone decide every marker.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def evaluate(
     labels: Path,
     text_col: str,
@@ -193,7 +193,7 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
     help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding, hybrid and static 1].",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def train(
     labels: Path,
     text_col: str,
@@ -294,7 +294,7 @@ def _echo_heads(heads: list[TrainedHead], *, as_json: bool, held_out: bool) -> N
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object per marker and language."
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def calibrate(
     labels: Path, text_col: str, default_lang: str | None, as_json: bool, data_dir: str | None
 ) -> None:

@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 
 from moodcast.cli_labelled import calibrate, evaluate, train
-from moodcast.cli_options import SOURCE_CHOICE, input_options, input_overrides, markers_of
+from moodcast.cli_options import (
+    SOURCE_CHOICE,
+    data_dir_option,
+    input_options,
+    input_overrides,
+    markers_of,
+)
 from moodcast.config import DATA_DIR_HELP, language, load_settings
 from transforms.errors import InputError
 
@@ -97,7 +103,7 @@ markers.add_command(calibrate)
 
 
 @markers.command("list")
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def list_markers(data_dir: str | None) -> None:
     """One line per marker: name, languages, dimensions, description."""
     for marker in markers_of(data_dir).values():
@@ -107,7 +113,7 @@ def list_markers(data_dir: str | None) -> None:
 
 @markers.command("show")
 @click.argument("name")
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def show_marker(name: str, data_dir: str | None) -> None:
     """A marker's definition: description, dimensions, rule, version, and per language its
     terms and model source (or why the lexicon decides alone)."""
@@ -149,7 +155,7 @@ def show_marker(name: str, data_dir: str | None) -> None:
 @click.option(
     "--force", is_flag=True, help="Replace marker files of the same name in the directory."
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def import_lexicon(
     lexicon: str,
     path: Path | None,
@@ -187,7 +193,7 @@ def import_lexicon(
 )  # fmt: skip
 @input_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per language.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def adapt(
     corpus: Path,
     max_posts: int | None,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from moodcast.config import load_settings
+from moodcast.config import DATA_DIR_HELP, load_settings
 from transforms.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -39,6 +39,10 @@ def duration(ctx, param, value: str | None) -> timedelta | None:
         return parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+
+
+data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+"""`--data-dir DIR`: the directory holding all state (moodcast.config.load_settings)."""
 
 
 def date_option(name: str, dest: str, help: str):

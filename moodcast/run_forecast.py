@@ -35,6 +35,7 @@ from transforms.series import (
     same_series,
     to_post_counts,
 )
+from warehouse.forecast_queries import backtests
 
 log = logging.getLogger("moodcast.run")  # the run's log lines keep their name on stderr
 
@@ -47,7 +48,7 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
     daily = warehouse.current_daily(con)
     series, grains, left_out = _series_by_grain(con, daily, settings=settings)
     choice = published_choice(
-        warehouse.queries.backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id
+        backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id
     )
     inputs = InputRule(
         min_posts_per_day=settings.min_posts_per_day, volume_factor=settings.volume_change_factor

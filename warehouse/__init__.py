@@ -1,7 +1,8 @@
 """The DuckDB warehouse: schema, run lock, atomic publish, loads, queries and exports.
 
 The only package that imports DuckDB. A run takes the lock and writes through
-`writing(data_dir)`; readers use `open_published(data_dir)` and `warehouse.queries`.
+`writing(data_dir)`; readers use `open_published(data_dir)`, `warehouse.queries` (timelines,
+the run ledger) and `warehouse.forecast_queries` (forecasts, alerts, backtests, model choice).
 """
 
 from warehouse.backtests import replace_backtests, replace_model_choice

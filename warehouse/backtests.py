@@ -2,7 +2,7 @@
 
 `moodcast backtest --warehouse` replaces both tables; `moodcast run` replaces `model_choice`
 with the model it actually published (a fallback when the selected one failed). Reads are in
-`warehouse.queries` (`backtests`, `model_choice`).
+`warehouse.forecast_queries` (`backtests`, `model_choice`).
 """
 
 from __future__ import annotations

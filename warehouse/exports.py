@@ -28,7 +28,7 @@ import polars as pl
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from transforms.dp import Budget
 from transforms.publish import WeekGrain
-from warehouse import queries
+from warehouse import forecast_queries, queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
 from warehouse.store import fsync_path
@@ -118,7 +118,8 @@ def export_frames(
     (its counts may still grow).
     `forecasts` and `alerts` have the Forecast and Alert contract columns and `grain`, the
     grain the series was forecast and alerted at (`day`, `week_grain` or its 8-week grain;
-    `queries.forecast_series` under the same settings, as `queries.forecasts_with_grain`).
+    `queries.forecast_series` under the same settings, as
+    `forecast_queries.forecasts_with_grain`).
     """
     grains = queries.forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
     frames = {
@@ -128,12 +129,12 @@ def export_frames(
             else queries.published(con, k=k, week_grain=week_grain, rates=rates),
             queries.provisional_days(con)["day"].to_list(),
         ),
-        "forecasts": queries.with_grain(queries.forecasts(con), grains, "ds", week_grain).select(
-            *FORECAST_SCHEMA, "grain"
-        ),
-        "alerts": queries.with_grain(queries.alerts(con), grains, "start", week_grain).select(
-            *ALERT_SCHEMA, "grain"
-        ),
+        "forecasts": forecast_queries.with_grain(
+            forecast_queries.forecasts(con), grains, "ds", week_grain
+        ).select(*FORECAST_SCHEMA, "grain"),
+        "alerts": forecast_queries.with_grain(
+            forecast_queries.alerts(con), grains, "start", week_grain
+        ).select(*ALERT_SCHEMA, "grain"),
     }
     return {stem: in_export_order(frame, EXPORT_ORDER[stem]) for stem, frame in frames.items()}
 

@@ -2,7 +2,8 @@
 
 They work on the connection of `store.open_published` (or on a run's own connection) and
 never write. Published timelines go through `daily`, which applies small-cell suppression;
-`current_daily` is the raw, internal view that forecasting needs.
+`current_daily` is the raw, internal view that forecasting needs. What forecasting wrote
+(forecasts, alerts, backtests, model choice) is read in `warehouse.forecast_queries`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,14 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import (
-    ALERT_SCHEMA,
-    BACKTEST_SCHEMA,
     CLUSTER_SUMS,
     DAILY_SCHEMA,
-    FORECAST_SCHEMA,
-    MODEL_CHOICE_SCHEMA,
     PERIOD_SCHEMA,
     conform,
     series_id,
 )
 from transforms.dp import DP_CELL_SCHEMA, dp_release
-from transforms.periods import EIGHT_WEEKS, period_start
+from transforms.periods import EIGHT_WEEKS
 from transforms.prevalence import (
     AUTHOR_DAY_COUNTS,
     EFFECTIVE_TRIALS,
@@ -72,20 +69,35 @@ _CURRENT_DAILY = (
 _ORDER = "marker, region, lang, day, marker_version"
 
 
-def _where(conditions: dict[str, object]) -> tuple[str, list[object]]:
+def where_clause(conditions: dict[str, object]) -> tuple[str, list[object]]:
     """`conditions` maps an SQL test with one `?` to its value; None values are skipped."""
     kept = {test: value for test, value in conditions.items() if value is not None}
     where = " WHERE " + " AND ".join(kept) if kept else ""
     return where, list(kept.values())
 
 
+def select_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: dict[str, pl.DataType],
+    order: str,
+    conditions: dict[str, object] | None = None,
+    *,
+    name: str | None = None,
+) -> pl.DataFrame:
+    """Every row of `table` (a name or a parenthesised query) that meets `conditions` (as
+    `where_clause`), sorted by `order` (SQL), conformed to `schema` under `name` (default:
+    `table`)."""
+    where, params = where_clause(conditions or {})
+    frame = con.sql(f"SELECT * FROM {table}{where} ORDER BY {order}", params=params).pl()
+    return conform(frame, schema, name=name or table)
+
+
 def _raw_daily(
     con: duckdb.DuckDBPyConnection, *, all_versions: bool, filters: dict[str, object]
 ) -> pl.DataFrame:
-    where, params = _where(filters)
     source = "daily_aggregates" if all_versions else _CURRENT_DAILY
-    frame = con.sql(f"SELECT * FROM {source}{where} ORDER BY {_ORDER}", params=params).pl()
-    return conform(frame, DAILY_SCHEMA, name="daily_aggregates")
+    return select_rows(con, source, DAILY_SCHEMA, _ORDER, filters, name="daily_aggregates")
 
 
 def current_versions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -114,7 +126,7 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     `transforms.publish` decides what of it is published. Empty on a warehouse older than
     schema version 5 (its next run fills the table); CLUSTER_SUMS null in rows counted before
     version 7."""
-    where, params = _where({"grain = ?": grain})
+    where, params = where_clause({"grain = ?": grain})
     try:
         frame = con.sql(
             "SELECT p.* FROM period_aggregates AS p "
@@ -421,106 +433,16 @@ def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return conform(frame, schema, name="series options")
 
 
-def forecasts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
-    """The latest run's forecasts (Forecast contract), one series or all; by series, model, ds."""
-    where, params = _where({"unique_id = ?": unique_id})
-    frame = con.sql(
-        f"SELECT * FROM forecasts{where} ORDER BY unique_id, model, ds", params=params
-    ).pl()
-    return conform(frame, FORECAST_SCHEMA, name="forecasts")
-
-
-def forecasts_with_grain(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    k: int = DEFAULT_K,
-    week_grain: WeekGrain = "iso_week",
-    privacy: str = "suppress",
-) -> pl.DataFrame:
-    """The latest run's forecasts (`forecasts`) with `grain`, the period each row's `ds`
-    stands for: `day`, `week_grain` or its 8-week grain (`ds` the period's first day) for a
-    series forecast by week or 8-week period (`forecast_series` under the same settings;
-    `with_grain`)."""
-    grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
-    return with_grain(forecasts(con), grains, "ds", week_grain)
-
-
-def alerts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
-    """The latest run's alerts (Alert contract), one series or all; newest start first."""
-    where, params = _where({"unique_id = ?": unique_id})
-    frame = con.sql(
-        f'SELECT * FROM alerts{where} ORDER BY "start" DESC, unique_id, method, peak',
-        params=params,
-    ).pl()
-    if "issued_on" not in frame.columns:  # a version-3 or -4 file, before `issued_on`
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Date).alias("issued_on"))
-    return conform(frame, ALERT_SCHEMA, name="alerts")
-
-
-def alerts_with_grain(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    k: int = DEFAULT_K,
-    week_grain: WeekGrain = "iso_week",
-    privacy: str = "suppress",
-) -> pl.DataFrame:
-    """The latest run's alerts (`alerts`) with `grain`, the period the series was alerted at:
-    `day`, `week_grain` or its 8-week grain (`start` and `end` then the first days of the
-    alert's first and last periods), as `forecasts_with_grain`."""
-    grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
-    return with_grain(alerts(con), grains, "start", week_grain)
-
-
-def with_grain(
-    frame: pl.DataFrame, grains: pl.DataFrame, day: str, week_grain: WeekGrain
-) -> pl.DataFrame:
-    """`frame` with the `grain` of its series under these settings (`grains`, by `unique_id`:
-    `forecast_series`), or null where its `day` column is not the first day of a period of
-    that grain: a forecast or alert of a run with another week grain."""
-    fits = pl.col("grain") == "day"
-    for grain in (week_grain, EIGHT_WEEKS[week_grain]):
-        starts = period_start(pl.col(day), grain) == pl.col(day)
-        fits = fits | ((pl.col("grain") == grain) & starts)
-    return frame.join(grains, on="unique_id", how="left", maintain_order="left").with_columns(
-        pl.when(fits).then(pl.col("grain")).alias("grain")
-    )
-
-
-def backtests(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
-    """The latest selection's backtest scores (BACKTEST_SCHEMA), one series or all.
-
-    Sorted by series, window (7, 14, 21, then all) and model. Empty until
-    `moodcast backtest --warehouse` has run.
-    """
-    where, params = _where({"unique_id = ?": unique_id})
-    frame = con.sql(
-        f"SELECT * FROM backtests{where} ORDER BY unique_id, "
-        f'try_cast("window" AS INTEGER) NULLS LAST, "window", model',
-        params=params,
-    ).pl()
-    return conform(frame, BACKTEST_SCHEMA, name="backtests")
-
-
-def model_choice(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:
-    """Each series' published model and why (MODEL_CHOICE_SCHEMA), one series or all, by series."""
-    where, params = _where({"unique_id = ?": unique_id})
-    frame = con.sql(f"SELECT * FROM model_choice{where} ORDER BY unique_id", params=params).pl()
-    return conform(frame, MODEL_CHOICE_SCHEMA, name="model_choice")
-
-
 def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every execution in the run ledger (RUN_SCHEMA), newest first."""
-    frame = con.sql("SELECT * FROM runs ORDER BY started_at DESC, run_id").pl()
-    return conform(frame, RUN_SCHEMA, name="runs")
+    return select_rows(con, "runs", RUN_SCHEMA, "started_at DESC, run_id")
 
 
 def run_counts(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pl.DataFrame:
     """Records set aside per run, category and reason (RUN_COUNT_SCHEMA), one run or all."""
-    where, params = _where({"run_id = ?": run_id})
-    frame = con.sql(
-        f"SELECT * FROM run_counts{where} ORDER BY run_id, category, reason", params=params
-    ).pl()
-    return conform(frame, RUN_COUNT_SCHEMA, name="run_counts")
+    return select_rows(
+        con, "run_counts", RUN_COUNT_SCHEMA, "run_id, category, reason", {"run_id = ?": run_id}
+    )
 
 
 def dead_letter_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -339,11 +339,25 @@ def check_version(version: int | None, *, where: str) -> None:
     )
 
 
+def _rebuild(con: duckdb.DuckDBPyConnection, table: str, *, where: str = "") -> None:
+    """Recreate `table` under its DDL in TABLES and copy its rows back by column name, only
+    those that satisfy the SQL condition `where` when one is given (DuckDB cannot alter a
+    CHECK constraint in place). Columns the old table lacks are null."""
+    old = quote(f"{table}_old")
+    con.execute(f"ALTER TABLE {quote(table)} RENAME TO {old}")
+    con.execute(TABLES[table].ddl())
+    condition = f" WHERE {where}" if where else ""
+    con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT * FROM {old}{condition}")
+    con.execute(f"DROP TABLE {old}")
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> int:
     """Create every table that does not exist yet and record SCHEMA_VERSION; return it.
 
     Idempotent: on a warehouse already at SCHEMA_VERSION it changes nothing. Raises
-    SchemaMismatch on a warehouse from a newer moodcast.
+    SchemaMismatch on a warehouse from a newer moodcast. A table whose DDL changed is rebuilt
+    only in a file that already had it (`period_aggregates` since version 5,
+    `published_grains` since 8); an older file has just created it empty under the new DDL.
     """
     found = schema_version(con)
     if found is not None and found > SCHEMA_VERSION:
@@ -362,28 +376,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS issued_on DATE")
         for column in ("n_read", "n_dead_lettered"):
             con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
-        con.execute("ALTER TABLE runs RENAME TO runs_v4")
-        con.execute(TABLES["runs"].ddl())
-        con.execute("INSERT INTO runs SELECT * FROM runs_v4")
-        con.execute("DROP TABLE runs_v4")
-    if found is not None and found < 6:
-        con.execute("ALTER TABLE period_aggregates RENAME TO period_aggregates_v5")
-        con.execute(TABLES["period_aggregates"].ddl())
-        con.execute(
-            "INSERT INTO period_aggregates BY NAME SELECT * FROM period_aggregates_v5 "
-            "WHERE grain <> 'rolling_7'"
-        )
-        con.execute("DROP TABLE period_aggregates_v5")
-    if found is not None and found < 7:
-        con.execute("ALTER TABLE period_aggregates RENAME TO period_aggregates_v6")
-        con.execute(TABLES["period_aggregates"].ddl())
-        con.execute("INSERT INTO period_aggregates BY NAME SELECT * FROM period_aggregates_v6")
-        con.execute("DROP TABLE period_aggregates_v6")
-    if found is not None and found < 9:
-        con.execute("ALTER TABLE published_grains RENAME TO published_grains_v8")
-        con.execute(TABLES["published_grains"].ddl())
-        con.execute("INSERT INTO published_grains BY NAME SELECT * FROM published_grains_v8")
-        con.execute("DROP TABLE published_grains_v8")
+        _rebuild(con, "runs")
+    if found is not None and 5 <= found < 7:
+        _rebuild(con, "period_aggregates", where="grain <> 'rolling_7'")
+    if found == 8:
+        _rebuild(con, "published_grains")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

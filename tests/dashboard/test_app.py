@@ -15,7 +15,7 @@ from dashboard.serve import INSECURE_ENV
 from dashboard.summaries import too_rare
 from moodcast.config import load_settings
 from transforms.rates import merged_rates
-from warehouse import queries
+from warehouse import forecast_queries, queries
 from warehouse.annotations import read_annotations
 
 APP = Path(__file__).parents[2] / "dashboard"
@@ -193,7 +193,7 @@ def test_a_series_of_zero_is_explained_on_forecasts_as_on_timelines(on_published
     k = load_settings(on_published).k
     with warehouse.open_published(on_published) as con:
         rows = queries.daily(con, k=k, rates=None, privacy="suppress")
-        forecasts = queries.forecasts(con, None)
+        forecasts = forecast_queries.forecasts(con, None)
     zero = [
         key
         for key, series in rows.group_by("marker", "region", "lang")
@@ -230,6 +230,7 @@ def test_forecasts_page_shows_bands_and_the_model_choice(on_published):
     assert at.radio[0].label == "Model"
     assert len(charts(at)) == 1
     assert "Model choice" in [h.value for h in at.subheader]
+    assert not any("does not record which model" in m.value for m in at.markdown)
     assert any("orange: forecast by " in c.value for c in at.caption)
     at.radio[0].set_value(at.radio[0].options[-1]).run()
     assert not at.exception
@@ -420,7 +421,7 @@ def test_a_series_without_a_forecast_says_why_at_its_grain(on_published):
     con = warehouse.open_published(on_published)
     try:
         options = queries.series_options(con).select("marker", "region", "lang").rows()
-        forecast = set(queries.forecasts(con).get_column("unique_id"))
+        forecast = set(forecast_queries.forecasts(con).get_column("unique_id"))
         marker, region, lang = next(o for o in options if series_id(*o) not in forecast)
         series, grain, same_as = queries.forecast_basis(
             con, marker=marker, region=region, lang=lang

@@ -23,7 +23,7 @@ from benchmarks.served import (
     wait_idle,
 )
 from dashboard import summaries
-from warehouse import queries
+from warehouse import forecast_queries, queries
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "dashboard"
 
@@ -130,7 +130,7 @@ GRID_OVERFLOW = """() => [...document.querySelectorAll('[data-testid="stDataFram
 def test_an_alerts_series_link_opens_timelines_on_that_series(published_run, browser):
     data_dir, _ = published_run
     with warehouse.open_published(data_dir) as con:
-        alerts = summaries.alert_subjects(summaries.waves(queries.alerts(con, None)))
+        alerts = summaries.alert_subjects(summaries.waves(forecast_queries.alerts(con, None)))
     subjects = alerts.select("marker", "region", "lang").rows()
     links = alerts.get_column("series").to_list()
     # Timelines opens on the first (most severe) alert's series when a link carries none, so

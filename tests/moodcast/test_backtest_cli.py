@@ -17,7 +17,7 @@ from forecasting.backtest import MODELS
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from warehouse import queries
+from warehouse import forecast_queries
 
 KEYS = [
     "model",
@@ -162,7 +162,7 @@ def test_selection_is_stored_and_the_next_run_publishes_only_the_chosen_models(
     assert result.exit_code == 0, result.output
     con = warehouse.open_published(data_dir)
     try:
-        scores, chosen = queries.backtests(con), queries.model_choice(con)
+        scores, chosen = forecast_queries.backtests(con), forecast_queries.model_choice(con)
     finally:
         con.close()
     assert scores.height > 0 and set(scores["window"]) == {"7", "14", "21", "all"}
@@ -176,7 +176,7 @@ def test_selection_is_stored_and_the_next_run_publishes_only_the_chosen_models(
     )
     con = warehouse.open_published(data_dir)
     try:
-        forecasts, published = queries.forecasts(con), queries.model_choice(con)
+        forecasts, published = forecast_queries.forecasts(con), forecast_queries.model_choice(con)
     finally:
         con.close()
     assert forecasts.group_by("unique_id").agg(pl.col("model").n_unique())["model"].max() == 1

@@ -9,7 +9,7 @@ import pytest
 
 import warehouse
 from transforms.series import left_out_reason, same_series
-from warehouse import queries
+from warehouse import forecast_queries, queries
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +18,7 @@ def test_alerts_and_forecasts_are_made_once_per_underlying_series(forum_run):
     con = warehouse.open_published(forum_run[0])
     try:
         same = same_series(queries.current_daily(con))
-        alerts, forecasts = queries.alerts(con), queries.forecasts(con)
+        alerts, forecasts = forecast_queries.alerts(con), forecast_queries.forecasts(con)
     finally:
         con.close()
     duplicates = same.filter(pl.col("same_as").is_not_null()).get_column("unique_id")
@@ -45,7 +45,7 @@ def test_a_series_whose_days_fall_below_k_is_forecast_by_its_weeks(forum_run):
     data_dir, _ = forum_run
     con = warehouse.open_published(data_dir)
     try:
-        forecasts = queries.forecasts(con)
+        forecasts = forecast_queries.forecasts(con)
     finally:
         con.close()
     stress = forecasts.filter(pl.col("unique_id") == "stress|all|all")
@@ -60,7 +60,7 @@ def test_a_series_with_no_grain_or_too_few_periods_is_skipped_with_its_reason(fo
     data_dir, summary = forum_run
     con = warehouse.open_published(data_dir)
     try:
-        forecast = set(queries.forecasts(con)["unique_id"])
+        forecast = set(forecast_queries.forecasts(con)["unique_id"])
         basis = queries.forecast_basis(con, marker="suicide_risk", region="all", lang="all")
     finally:
         con.close()

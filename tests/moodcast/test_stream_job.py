@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import apache_beam as beam
@@ -35,6 +36,25 @@ def _message(i: int, when: datetime, text: str, **fields) -> bytes:
     return orjson.dumps(post | fields)
 
 
+def _last_pane(job, messages: list[bytes], landing: Path) -> pl.DataFrame:
+    """Run `job` (its clock at NOW) under TestStream over `messages`, the watermark from the
+    start of NOW's day to infinity, and read the last pane it landed in `landing`."""
+    stream = (
+        BeamTestStream()
+        .advance_watermark_to(day_bounds(NOW.date(), tz=TZ)[0])
+        .add_elements(messages)
+        .advance_watermark_to_infinity()
+    )
+    options = PipelineOptions(["--streaming"])
+    options.view_as(StandardOptions).runner = "BundleBasedDirectRunner"
+    with beam.Pipeline(options=options) as p:
+        build_stream(p | stream, replace(job, clock=NOW.timestamp), str(landing))
+    last = max(
+        (landing / "panes").rglob("*.parquet"), key=lambda path: int(path.stem.split("-")[0])
+    )
+    return pl.read_parquet(last)
+
+
 def test_the_stream_keeps_posts_by_the_settings_a_run_keeps_them_by(tmp_path):
     """Regression: `moodcast stream` built its job without the settings' `--lang`/default_lang
     (an emoji-only post was filtered as undetermined, not counted in es), `regions` (a region
@@ -50,7 +70,6 @@ def test_the_stream_keeps_posts_by_the_settings_a_run_keeps_them_by(tmp_path):
         settings, MARKERS, source="pubsub:test", run_id="stream-test", landing=str(landing),
         key=b"k",
     )  # fmt: skip
-    job = replace(job, clock=NOW.timestamp)
     today = NOW.date()
     messages = [
         _message(1, NOW, "😢😢", region="north"),
@@ -58,21 +77,8 @@ def test_the_stream_keeps_posts_by_the_settings_a_run_keeps_them_by(tmp_path):
         _message(3, NOW, "so sad " * 12, lang="en", region="north"),
         _message(4, NOW - timedelta(days=1), "so sad", lang="en", region="north"),
     ]
-    stream = (
-        BeamTestStream()
-        .advance_watermark_to(day_bounds(today, tz=TZ)[0])
-        .add_elements(messages)
-        .advance_watermark_to_infinity()
-    )
-    options = PipelineOptions(["--streaming"])
-    options.view_as(StandardOptions).runner = "BundleBasedDirectRunner"
-    with beam.Pipeline(options=options) as p:
-        build_stream(p | stream, job, str(landing))
-    last = max(
-        (landing / "panes").rglob("*.parquet"), key=lambda path: int(path.stem.split("-")[0])
-    )
     kept = (
-        pl.read_parquet(last)
+        _last_pane(job, messages, landing)
         .filter((pl.col("region") != "all") & (pl.col("lang") != "all") & (pl.col("n_posts") > 0))
         .select("region", "lang", "n_posts", "n_marked")
         .sort("region")
@@ -134,7 +140,6 @@ def test_a_stream_with_a_default_language_reads_its_messages_as_a_run_reads_a_fi
     language given must not change how a message's fields are read; an empty author id is now
     no author in every reader (transforms.posts.prepare), with or without it."""
     (tmp_path / "config.toml").write_text(f'tz = "{TZ}"\n', encoding="utf-8")
-    today = NOW.date()
     messages = [_message(i, NOW, "so sad", lang="en", author_id="") for i in (1, 2)]
     authors = {}
     for lang in (None, "en"):
@@ -143,20 +148,9 @@ def test_a_stream_with_a_default_language_reads_its_messages_as_a_run_reads_a_fi
             load_settings(tmp_path, default_lang=lang), MARKERS, source="pubsub:test",
             run_id="stream-test", landing=str(landing), key=b"k",
         )  # fmt: skip
-        stream = (
-            BeamTestStream()
-            .advance_watermark_to(day_bounds(today, tz=TZ)[0])
-            .add_elements(messages)
-            .advance_watermark_to_infinity()
+        cell = _last_pane(job, messages, landing).filter(
+            (pl.col("region") == "all") & (pl.col("lang") == "en")
         )
-        options = PipelineOptions(["--streaming"])
-        options.view_as(StandardOptions).runner = "BundleBasedDirectRunner"
-        with beam.Pipeline(options=options) as p:
-            build_stream(p | stream, replace(job, clock=NOW.timestamp), str(landing))
-        last = max(
-            (landing / "panes").rglob("*.parquet"), key=lambda path: int(path.stem.split("-")[0])
-        )
-        cell = pl.read_parquet(last).filter((pl.col("region") == "all") & (pl.col("lang") == "en"))
         authors[lang] = cell.select("n_posts", "n_authors").rows()
     assert authors[None] == [(2, 0)]
     assert authors["en"] == authors[None]

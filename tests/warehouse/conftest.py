@@ -12,7 +12,7 @@ import pytest
 
 from transforms.contracts import DAILY_SCHEMA
 from warehouse.ledger import RunRecord, record_run
-from warehouse.load import load_daily
+from warehouse.load import load_daily, replace_alerts, replace_forecasts
 from warehouse.schema import create_schema
 from warehouse.store import writing
 
@@ -59,6 +59,83 @@ def con() -> duckdb.DuckDBPyConnection:
     create_schema(connection)
     yield connection
     connection.close()
+
+
+SMALL_POSTS, SMALL_MARKED, BIG_AUTHORS = 9371, 4243, 7919
+"""Counts of the small cells of `warehouse` that no export may show (tests/warehouse/test_exports)."""
+
+
+@pytest.fixture
+def warehouse(con, make_daily):
+    """A warehouse with publishable cells, two small cells, one forecast and one alert."""
+    load_daily(
+        con,
+        make_daily(
+            cell(D1),
+            cell(D2, n_marked=31, n_marked_authors=29),
+            cell(
+                D1,
+                region="north",
+                n_posts=SMALL_POSTS,
+                n_scored=SMALL_POSTS,
+                n_marked=SMALL_MARKED,
+                n_authors=8,
+                n_marked_authors=3,
+            ),
+            cell(
+                D1,
+                region="south",
+                n_posts=SMALL_POSTS + 1,
+                n_scored=SMALL_POSTS + 1,
+                n_marked=SMALL_MARKED + 1,
+                n_authors=BIG_AUTHORS,
+                n_marked_authors=5,
+            ),
+        ),
+        days=[D1, D2],
+    )
+    replace_forecasts(
+        con,
+        pl.DataFrame(
+            [
+                {
+                    "unique_id": "sadness|all|en",
+                    "ds": D2,
+                    "model": "AutoETS",
+                    "mean": 1 / 3,
+                    "lo_80": 0.25,
+                    "hi_80": 0.4,
+                    "lo_95": 0.2,
+                    "hi_95": 0.45,
+                    "run_id": "r1",
+                }
+            ]
+        ),
+    )
+    replace_alerts(
+        con,
+        pl.DataFrame(
+            [
+                {
+                    "unique_id": "sadness|all|en",
+                    "marker": "sadness",
+                    "region": "all",
+                    "lang": "en",
+                    "start": D1,
+                    "end": D2,
+                    "peak": D2,
+                    "peak_value": 0.2,
+                    "threshold": 0.15,
+                    "method": "level",
+                    "severity": "medium",
+                    "reason": "Sadness is above its usual level.",
+                    "issued_on": D2,
+                    "run_id": "r1",
+                }
+            ]
+        ),
+    )
+    return con
 
 
 def run_record(run_id: str = "r1", *, hour: int = 0, status: str = "ok") -> RunRecord:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.warehouse.conftest import D1, D2, D3, cell, publish, run_record
 from transforms.contracts import ALERT_SCHEMA, DAILY_SCHEMA, FORECAST_SCHEMA
-from warehouse import queries
+from warehouse import forecast_queries, queries
 from warehouse.ledger import record_counts, record_dead_letters, record_run
 from warehouse.load import load_daily, replace_alerts, replace_forecasts
 from warehouse.store import open_published
@@ -82,10 +82,10 @@ def test_forecasts_alerts_runs_and_counts_come_back_in_their_contracts(con):
              "issued_on": D3, "run_id": "r1"}  # fmt: skip
     replace_forecasts(con, pl.DataFrame([forecast]))
     replace_alerts(con, pl.DataFrame([alert]))
-    assert queries.forecasts(con).schema == pl.Schema(FORECAST_SCHEMA)
-    assert queries.forecasts(con, "worry|all|en").height == 0
-    assert queries.alerts(con, "sadness|all|en").schema == pl.Schema(ALERT_SCHEMA)
-    assert queries.alerts(con).height == 1
+    assert forecast_queries.forecasts(con).schema == pl.Schema(FORECAST_SCHEMA)
+    assert forecast_queries.forecasts(con, "worry|all|en").height == 0
+    assert forecast_queries.alerts(con, "sadness|all|en").schema == pl.Schema(ALERT_SCHEMA)
+    assert forecast_queries.alerts(con).height == 1
     record_run(con, run_record("r1", hour=1))
     record_run(con, run_record("r2", hour=2))
     assert queries.runs(con)["run_id"].to_list() == ["r2", "r1"]
