@@ -71,18 +71,11 @@ def tag(
 
 def _no_usable_post(input_path: Path, read, mapping) -> InputError:
     """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
-    ReadPosts), read with `mapping` (InputMapping or None): what became of its records, its
-    fields, how to read it (moodcast.reading.reading_advice, as a run is told), and the
-    timestamp forms read where a timestamp was not."""
-    from ingest.sources import peek_fields
-    from moodcast.reading import reading_advice
-    from transforms.presets import preset_name
-    from transforms.timestamp_forms import timestamp_advice
+    ReadPosts), read with `mapping` (InputMapping or None): what became of its records, what it
+    holds and how to read it (moodcast.reading.file_reading, as a run is told)."""
+    from moodcast.reading import file_reading
 
-    fields = peek_fields(str(input_path))
-    held = f"It has the fields {', '.join(fields)}." if fields else ""
-    advice = reading_advice(str(input_path), read.dead_letters, read_with=preset_name(mapping))
-    told = " ".join(a for a in [held, advice, *timestamp_advice(read.dead_letters)] if a)
+    told = file_reading(str(input_path), read.dead_letters, mapping=mapping)
     return InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
 
 
