@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 
 from moodcast.cli_labelled import calibrate, evaluate, train
-from moodcast.cli_options import SOURCE_CHOICE, input_options, input_overrides, markers_of
+from moodcast.cli_options import (
+    SOURCE_CHOICE,
+    chosen_markers,
+    input_options,
+    input_overrides,
+    markers_of,
+)
 from moodcast.config import DATA_DIR_HELP, language, load_settings
 from transforms.errors import InputError
 
@@ -51,8 +57,8 @@ def tag(
     from transforms.model_markers import language_rule
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
-    markers = markers_of(data_dir, names)
-    every = markers if names is None else markers_of(data_dir)
+    markers = chosen_markers(settings, names)
+    every = markers if names is None else chosen_markers(settings)
     rule = language_rule(every, settings.model_config, default=settings.default_lang)
     read = tag_file(
         str(input_path), out, markers, config=settings.model_config, source=source,
