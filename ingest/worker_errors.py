@@ -69,7 +69,9 @@ def worker_error(failure: BaseException) -> BaseException | None:
     not (PACKAGES). Any other error becomes a WorkerError naming the step, the error's class
     and its message (a WorkerOSError, which is an OSError, for an OSError: a permission denied
     or a full disk under a model or staging folder); a stop the user asked for (SystemExit,
-    KeyboardInterrupt) raised inside a step in this process is returned as itself. A remote
+    KeyboardInterrupt) raised inside a step in this process is returned as itself, and so is
+    the first error of an exception group raised there whose every error is of the family
+    (_ours_in_group; a remote worker's group is one WorkerError line). A remote
     traceback decides by the worker's own exception: the one Beam's error was raised while
     handling, whose text Beam's error repeats with the step (_handled), so a message that holds
     a traceback's text, chain lines and our classes included, is that message. A text without
@@ -82,6 +84,8 @@ def worker_error(failure: BaseException) -> BaseException | None:
         step = tags[-1] if tags and tags[-1].end() == len(str(failure.args[0])) else None
         if not isinstance(own, Exception) or isinstance(own, MoodcastError):
             return own
+        if (ours := _ours_in_group(own)) is not None:
+            return ours
         kind = type(own)
         name = f"{kind.__module__}.{kind.__qualname__}".removeprefix("builtins.")
         return _not_ours(kind, name, str(own), step.group(1) if step else None)
@@ -110,6 +114,21 @@ def worker_error(failure: BaseException) -> BaseException | None:
     name, message = _raised_class(raised)
     message = repr(message[1:]) if rest in ("'", '"') else message + rest
     return _reported(name, message, step)
+
+
+def _ours_in_group(error: BaseException) -> MoodcastError | None:
+    """The first error of exception group `error` whose every error (nested groups looked
+    through) is of moodcast's family: a ModelError gathered by a group is reported as itself.
+    None for a group that holds any other error (a bug), and for anything else."""
+    if not isinstance(error, BaseExceptionGroup):
+        return None
+    ours, others = error.split(MoodcastError)
+    if ours is None or others is not None:
+        return None
+    first: BaseException = ours
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
 
 
 def _ungrouped(text: str) -> str:

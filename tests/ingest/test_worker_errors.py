@@ -428,6 +428,22 @@ def test_an_exception_group_on_a_worker_is_one_line_naming_it_and_its_step(remot
     )
 
 
+def test_an_exception_group_of_moodcast_errors_in_process_is_its_first_error():
+    """Regression: an ExceptionGroup gathering a ModelError (a step's work split and gathered)
+    was reported as a WorkerError, exit 10 "a bug of moodcast", where the ModelError alone is
+    exit 6 with its own message. A group holding any other error stays a WorkerError."""
+    from moodcast.cli import error_message, exit_code
+
+    inner = ExceptionGroup("one chunk", [ModelError("no model folder at /m")])
+    group = ExceptionGroup("two chunks failed", [inner, InputError("no usable post")])
+    with worker_errors_unlogged():
+        found = worker_error(_run_failing(group))
+        mixed = worker_error(_run_failing(ExceptionGroup("g", [ModelError("m"), KeyError("k")])))
+    assert type(found) is ModelError
+    assert (exit_code(found), error_message(found)) == (6, "no model folder at /m")
+    assert type(mixed) is WorkerError
+
+
 def test_a_remote_exception_group_ending_in_a_nested_group_is_read_without_its_box():
     """Regression: the box of a group's sub-exceptions was left out only where it ended in a
     line of its own, which a box whose last sub-exception is a group lacks; that box was then
