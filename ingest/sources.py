@@ -284,7 +284,8 @@ found, and what follows it is never read."""
 def peek_document(path: str) -> JsonDocument | None:
     """What a JSON Lines input `path` that is one JSON document instead holds (_opens_document:
     its first line opens an array, or holds only `{`), read from its first PEEK_CHARS bytes;
-    None for any other file (CSV, Parquet, JSON Lines, one that cannot be read)."""
+    None for any other file (CSV, Parquet, JSON Lines, lines that are arrays among them, such as
+    one Reddit thread a line; one that cannot be read)."""
     if file_format(path) != "jsonl":
         return None
     try:
@@ -293,7 +294,8 @@ def peek_document(path: str) -> JsonDocument | None:
     except OSError:
         return None
     body = head.strip()
-    if not _opens_document(next((line for line in body.split("\n") if line.strip()), "")):
+    first, _, rest = body.partition("\n")
+    if not _opens_document(first) or (rest.strip() and _whole_value(first)):
         return None
     items, ended = _items(body)
     array = body.startswith("[")
@@ -374,6 +376,15 @@ def _opens_document(line: str) -> bool:
     """Whether a JSON Lines file whose first non-blank line is `line` is one JSON document
     instead: the line opens an array, or holds only `{` (pretty-printed objects)."""
     return line.lstrip().startswith("[") or line.strip() == "{"
+
+
+def _whole_value(line: str) -> bool:
+    """Whether `line` is one whole JSON value (a JSON Lines file's line, an array included)."""
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
 
 
 _SPACE = re.compile(r"\s*")

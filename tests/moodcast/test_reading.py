@@ -108,3 +108,13 @@ def test_a_reddit_thread_on_one_line_is_told_the_preset_that_reads_it_not_the_jq
         "exports: read them with --preset reddit."
     )
     assert "--preset reddit" in suggest_reading(THREAD[1])
+
+
+def test_json_lines_of_reddit_threads_are_told_the_preset_not_called_one_document(tmp_path):
+    """A thread a line (each line an array of Listings, which --preset reddit reads) is JSON
+    Lines, not one JSON document: no jq line, no `is one JSON document`."""
+    path = tmp_path / "threads.jsonl"
+    path.write_text(f"{json.dumps(THREAD)}\n{json.dumps(THREAD)}\n", encoding="utf-8")
+    told = file_reading(str(path), {"not a JSON object": 2}, mapping=None)
+    assert "JSON document" not in told and "jq" not in told
+    assert told.endswith("These look like reddit exports: read them with --preset reddit.")
