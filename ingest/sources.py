@@ -300,7 +300,7 @@ def peek_document(path: str) -> JsonDocument | None:
     items, ended = _items(body)
     array = body.startswith("[")
     return JsonDocument(
-        array, len(items), ended and not cut, "\n" not in body, next(iter(items), None)
+        array, len(items), ended and not cut, "\n" not in body, items[0] if items else None
     )
 
 
