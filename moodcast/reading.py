@@ -20,14 +20,14 @@ from transforms.timestamp_forms import timestamp_advice, timestamps_alone
 def file_reading(
     path: str, dead_letters: Mapping[str, int], *, mapping: InputMapping | None
 ) -> str:
-    """What the file at `path`, read with `mapping` (InputMapping; None, or one that only carries
-    a default language, reads the Post field names)
-    and of which no record was a usable post, holds, and how to read it: where it is one JSON
-    document (ingest.sources.peek_document), what it is (an array or pretty-printed objects, how
-    many items, the first one's fields), else the fields of its first record
-    (ingest.sources.peek_fields), and how it was read; then reading_advice, and the timestamp
-    forms read where a timestamp was not (transforms.timestamp_forms.timestamp_advice).
-    `dead_letters` counts its dead letters by reason."""
+    """What the file at `path`, of which no record was a usable post, holds, and how to read
+    it: where it is one JSON document (ingest.sources.peek_document), what it is (an array or
+    pretty-printed objects, how many items, the first one's fields), else the fields of its
+    first record (ingest.sources.peek_fields), and how it was read (`mapping`: an InputMapping;
+    None, or one that only carries a default language, reads the Post field names); then
+    reading_advice, and the timestamp forms read where a timestamp was not
+    (transforms.timestamp_forms.timestamp_advice). `dead_letters` counts its dead letters by
+    reason."""
     read_with = preset_name(mapping)
     if mapping is None or mapping.reads_post_fields:
         how = "read with the Post field names (id, created_at, text, …)"
@@ -51,11 +51,11 @@ def _described(path: str, document: JsonDocument) -> str:
     items its first PEEK_CHARS hold, and its first item's fields, not JSON Lines."""
     some = "" if document.whole else "at least "
     plural = "s" * (document.items != 1 or not document.whole)
-    first = document.first
+    first, which = document.first, "the first " if plural else ""
     if isinstance(first, dict) and first:
-        fields = f" (the first with the fields {', '.join(list(first)[:40])})"
+        fields = f" ({which}with the fields {', '.join(list(first)[:40])})"
     else:
-        fields = " (the first holding no field)" if document.items else ""
+        fields = f" ({which}holding no field)" if document.items else ""
     shape = (
         f"is one JSON document, an array of {some}{document.items} item{plural}"
         if document.array

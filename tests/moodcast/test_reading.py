@@ -76,6 +76,11 @@ def test_a_json_document_is_described_as_what_it_is_with_what_to_do(tmp_path, mo
         "the Post field names (id, created_at, text, …). Convert it to JSON Lines first, e.g. "
         "jq -c '.[]' IN > OUT.jsonl."
     )
+    path.write_text(json.dumps([post]), encoding="utf-8")
+    assert f"{path} is one JSON document, an array of 1 item (with the fields id," in file_reading(
+        str(path), {"not a JSON object": 1}, mapping=None
+    )
+    path.write_text(json.dumps([post] * 30), encoding="utf-8")
     monkeypatch.setattr(sources, "PEEK_CHARS", 400)
     assert "an array of at least 4 items (the first" in file_reading(
         str(path), {"not a JSON object": 1}, mapping=None
