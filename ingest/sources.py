@@ -7,9 +7,9 @@ The files are found and checked by ingest.inputs and cut into lines by ingest.li
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
@@ -26,7 +26,7 @@ from ingest.coders import FramesCoder
 from ingest.inputs import matched_files
 from ingest.lines import FileLines, compression, file_format
 from transforms.contracts import RAW_POST_SCHEMA
-from transforms.csv_rows import csv_rows
+from transforms.csv_rows import csv_header, csv_rows
 from transforms.errors import InputError as InputError
 from transforms.presets import InputMapping, record_reading
 from transforms.records import (
@@ -260,42 +260,58 @@ def read_file(
     yield from ReadChunksFn(chunk_records, mappings).process(fileio.ReadableFile(meta))
 
 
-def json_document_advice(path: str) -> str:
-    """What to do when a JSON Lines input is one JSON document instead (_opens_document: an
-    array of posts or pretty-printed objects, which read as one dead letter per line); empty
-    otherwise. Never raises for a malformed or unreadable file."""
-    if file_format(path) != "jsonl":
-        return ""
-    try:
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            lines = _texts(FileLines(handle, compression(path)))
-            first = next((line for line in lines if line.strip()), "")
-    except OSError:
-        return ""
-    if _opens_document(first):
-        return (
-            f"{path} looks like one JSON document (an array, or pretty-printed objects), not "
-            "JSON Lines (one object per line): convert it, e.g. jq -c '.[]' IN > OUT.jsonl for "
-            "an array of posts, or jq -c . IN > OUT.jsonl for pretty-printed objects."
-        )
-    return ""
+class JsonDocument(NamedTuple):
+    """The start of a JSON Lines input that is one JSON document instead (peek_document): an
+    `array` (else pretty-printed objects, one after another), the `items` (array items, or
+    objects) whole in its first PEEK_CHARS bytes, whether those bytes hold it `whole` (so
+    `items` is every item), whether they hold no line end, `one_line` (so a line reader reads
+    the document as one line), and its `first` item (None where none is whole)."""
+
+    array: bool
+    items: int
+    whole: bool
+    one_line: bool
+    first: object
 
 
 PEEK_CHARS = 1 << 20
-"""How many bytes (decompressed) of a JSON file peek_record reads to find its first record,
-whether a JSON line or the first item of a document (an array of posts on one line or many,
-pretty-printed objects): a first record longer than that is not found, and what follows it is
-never read."""
+"""How many bytes (decompressed) of a JSON file peek_record, peek_fields and peek_document read
+to find its first record, whether a JSON line or the first item of a document (an array of
+posts on one line or many, pretty-printed objects): a first record longer than that is not
+found, and what follows it is never read."""
+
+
+def peek_document(path: str) -> JsonDocument | None:
+    """What a JSON Lines input `path` that is one JSON document instead holds (_opens_document:
+    its first line opens an array, or holds only `{`), read from its first PEEK_CHARS bytes;
+    None for any other file (CSV, Parquet, JSON Lines, lines that are arrays among them, such as
+    one Reddit thread a line; one that cannot be read)."""
+    if file_format(path) != "jsonl":
+        return None
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            head, cut = _head(FileLines(handle, compression(path)))
+    except OSError:
+        return None
+    body = head.strip()
+    first, _, rest = body.partition("\n")
+    if not _opens_document(first) or (rest.strip() and _whole_value(first)):
+        return None
+    items, ended = _items(body)
+    array = body.startswith("[")
+    return JsonDocument(
+        array, len(items), ended and not cut, "\n" not in body, items[0] if items else None
+    )
 
 
 def peek_record(path: str) -> dict:
     """A post file's first record as read (transforms.presets.suggest_reading judges it): a
-    JSON line's object, or where the file is one JSON document (its first line opens an array,
-    or holds only `{`), the array's first item or the object, decoded from its first PEEK_CHARS
-    bytes; a CSV's first row as the job reads it (transforms.csv_rows: a quoted field's
-    newlines and blank lines kept, empty cells None, a malformed record passed over) keyed by
-    its header, or the header's names with "" where it holds no row; a Parquet file's first
-    row. Empty when none can be read; never raises for a malformed file."""
+    JSON line's object, or where the file is one JSON document (peek_document), the array's
+    first item or the first object, decoded from its first PEEK_CHARS bytes; a CSV's first row
+    as the job reads it (transforms.csv_rows: a quoted field's newlines and blank lines kept,
+    empty cells None, a malformed record passed over) keyed by its header, or the header's names
+    with "" where it holds no row; a Parquet file's first row. Empty when none can be read;
+    never raises for a malformed file."""
     kind = file_format(path)
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -307,12 +323,34 @@ def peek_record(path: str) -> dict:
                 rows = csv_rows(_texts(stream))
                 row = next((row.values for row in rows if row.values is not None), None)
                 return row if row is not None else dict.fromkeys(peek_fields(path), "")
-            head = _head(stream)
+            head, _ = _head(stream)
             first = next(line for line in head.split("\n") if line.strip())
-            record = _document_record(head) if _opens_document(first) else json.loads(first)
+            record = (
+                next(iter(_items(head.strip())[0]), None)
+                if _opens_document(first)
+                else json.loads(first)
+            )
             return record if isinstance(record, dict) else {}
-    except (OSError, ValueError, StopIteration, csv.Error):
+    except (OSError, ValueError, StopIteration):
         return {}
+
+
+def peek_fields(path: str, *, limit: int = 40) -> list[str]:
+    """The field names of a post file's first record, at most `limit`: a CSV's header as the job
+    reads it (transforms.csv_rows.csv_header: a quoted name's newline kept, a malformed record
+    before it passed over), a Parquet schema, the keys of peek_record's JSON object (read from
+    the first PEEK_CHARS bytes). Empty when none can be read; never raises for a malformed file
+    (an error message uses this to say what a file holds)."""
+    kind = file_format(path)
+    if kind == "jsonl":
+        return list(peek_record(path))[:limit]
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            if kind == "parquet":
+                return pq.ParquetFile(handle).schema_arrow.names[:limit]
+            return csv_header(_texts(FileLines(handle, compression(path))))[:limit]
+    except (OSError, ValueError):
+        return []
 
 
 def _texts(lines: FileLines) -> Iterator[str]:
@@ -322,14 +360,16 @@ def _texts(lines: FileLines) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if n == 0 else text
 
 
-def _head(stream: FileLines) -> str:
-    """A file's first PEEK_CHARS bytes (decompressed) decoded, without a byte-order mark."""
+def _head(stream: FileLines) -> tuple[str, bool]:
+    """A file's first PEEK_CHARS bytes (decompressed) decoded, without a byte-order mark, and
+    whether the file goes on past them."""
     data = bytearray()
     for block in stream.blocks():
-        data += block[: PEEK_CHARS - len(data)]
-        if len(data) >= PEEK_CHARS:
+        data += block[: PEEK_CHARS + 1 - len(data)]
+        if len(data) > PEEK_CHARS:
             break
-    return data.decode("utf-8", "replace").removeprefix("\ufeff")
+    cut = len(data) > PEEK_CHARS
+    return data[:PEEK_CHARS].decode("utf-8", "replace").removeprefix("\ufeff"), cut
 
 
 def _opens_document(line: str) -> bool:
@@ -338,29 +378,33 @@ def _opens_document(line: str) -> bool:
     return line.lstrip().startswith("[") or line.strip() == "{"
 
 
-def _document_record(head: str):
-    """The first value of a JSON document whose start is `head`: an array's first item, else
-    the document (what follows it is not decoded). Raises ValueError where `head` holds no
-    whole value."""
-    body = head.strip()
-    value, _ = json.JSONDecoder().raw_decode(body[1:].lstrip() if body[0] == "[" else body)
-    return value
-
-
-def peek_fields(path: str, *, limit: int = 40) -> list[str]:
-    """The field names of a post file's first record, at most `limit`: a CSV's header (its
-    first record, a quoted name's newline kept), a Parquet schema, the keys of the first JSON
-    object. Empty when none can be read; never raises for a malformed file (an error message
-    uses this to say what a file holds)."""
-    kind = file_format(path)
+def _whole_value(line: str) -> bool:
+    """Whether `line` is one whole JSON value (a JSON Lines file's line, an array included)."""
     try:
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            if kind == "parquet":
-                return pq.ParquetFile(handle).schema_arrow.names[:limit]
-            lines = _texts(FileLines(handle, compression(path)))
-            if kind == "csv":
-                return next(fields for fields in csv.reader(lines) if fields)[:limit]
-            record = json.loads(next(line for line in lines if line.strip()))
-            return list(record)[:limit] if isinstance(record, dict) else []
-    except (OSError, ValueError, StopIteration, csv.Error):
-        return []
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+_SPACE = re.compile(r"\s*")
+
+
+def _items(body: str) -> tuple[list, bool]:
+    """The values whole at the start of a JSON document's stripped text `body`: an array's
+    items, else the values one after another; and whether `body` ends with them (the array
+    closed)."""
+    decoder, array = json.JSONDecoder(), body.startswith("[")
+    items, at = [], _SPACE.match(body, int(array)).end()
+    while at < len(body) and not (array and body[at] == "]"):
+        try:
+            value, at = decoder.raw_decode(body, at)
+        except ValueError:
+            return items, False
+        items.append(value)
+        at = _SPACE.match(body, at).end()
+        if array and body.startswith(",", at):
+            at = _SPACE.match(body, at + 1).end()
+        elif array and not body.startswith("]", at):
+            return items, False
+    return items, not array or at == len(body) - 1

@@ -69,7 +69,9 @@ def worker_error(failure: BaseException) -> BaseException | None:
     not (PACKAGES). Any other error becomes a WorkerError naming the step, the error's class
     and its message (a WorkerOSError, which is an OSError, for an OSError: a permission denied
     or a full disk under a model or staging folder); a stop the user asked for (SystemExit,
-    KeyboardInterrupt) raised inside a step in this process is returned as itself. A remote
+    KeyboardInterrupt) raised inside a step in this process is returned as itself, and so is
+    the first error of an exception group whose every error is of the family (in process
+    _ours_in_group, remotely _grouped_errors). A remote
     traceback decides by the worker's own exception: the one Beam's error was raised while
     handling, whose text Beam's error repeats with the step (_handled), so a message that holds
     a traceback's text, chain lines and our classes included, is that message. A text without
@@ -82,11 +84,14 @@ def worker_error(failure: BaseException) -> BaseException | None:
         step = tags[-1] if tags and tags[-1].end() == len(str(failure.args[0])) else None
         if not isinstance(own, Exception) or isinstance(own, MoodcastError):
             return own
+        if (ours := _ours_in_group(own)) is not None:
+            return ours
         kind = type(own)
         name = f"{kind.__module__}.{kind.__qualname__}".removeprefix("builtins.")
         return _not_ours(kind, name, str(own), step.group(1) if step else None)
     if isinstance(failure, MoodcastError):
         return None
+    grouped = _grouped_errors(str(failure))
     text = _ungrouped(str(failure))
     failed = _CHAINED.split(text)[-1]
     tags = list(_STEP.finditer(failed))
@@ -98,18 +103,60 @@ def worker_error(failure: BaseException) -> BaseException | None:
         raised = _EXCEPTION.fullmatch(own)
         if raised is None:
             return _not_ours(None, own, "", step)
-        return _reported(raised.group("name"), raised.group("message") or "", step)
-    lines = failed[: tags[-1].start()].splitlines()
-    frames = max((i for i, line in enumerate(lines) if _FRAME.match(line)), default=-1)
-    while 0 <= frames < len(lines) - 1 and lines[frames + 1].startswith("    "):
-        frames += 1
-    text = "\n".join(lines[frames + 1 :]).removeprefix("Traceback (most recent call last):\n")
+        return _reported(raised.group("name"), raised.group("message") or "", step, grouped)
+    text = _after_frames(failed[: tags[-1].start()].splitlines())
     raised = _RAISED.fullmatch(text)
     if raised is None:
         return _not_ours(None, text, "", step)
     name, message = _raised_class(raised)
     message = repr(message[1:]) if rest in ("'", '"') else message + rest
-    return _reported(name, message, step)
+    return _reported(name, message, step, grouped)
+
+
+def _after_frames(lines: list[str]) -> str:
+    """A traceback's exception text: its `lines` after its last frame (and that frame's source
+    and caret lines), without a `Traceback (most recent call last):` line."""
+    frames = max((i for i, line in enumerate(lines) if _FRAME.match(line)), default=-1)
+    while 0 <= frames < len(lines) - 1 and lines[frames + 1].startswith("    "):
+        frames += 1
+    return "\n".join(lines[frames + 1 :]).removeprefix("Traceback (most recent call last):\n")
+
+
+def _grouped_errors(text: str) -> list[tuple[str, str]]:
+    """The class and message of each error in the box of sub-exceptions of the last exception
+    group in a remote traceback `text` (_SUB_EXCEPTIONS), nested groups looked through, in
+    order: each sub-exception's text between the box's separator lines, its `| ` prefixes
+    dropped, read after its frames (_after_frames); a nested group's own text, which a nested
+    box follows (a separator `+-+`), is not one. Empty where there is no box."""
+    boxes = list(_SUB_EXCEPTIONS.finditer(text))
+    if not boxes:
+        return []
+    found, block = [], []
+    for line in boxes[-1].group(0).splitlines()[1:]:
+        separator = re.match(r" *\+-(\+?)", line)
+        if separator is None:
+            block.append(re.sub(r"^ *\| ?", "", line))
+            continue
+        raised = _EXCEPTION.fullmatch(_after_frames(block)) if block else None
+        if raised is not None and not separator.group(1):
+            found.append((raised.group("name"), raised.group("message") or ""))
+        block = []
+    return found
+
+
+def _ours_in_group(error: BaseException) -> MoodcastError | None:
+    """The first error of exception group `error` whose every error (nested groups looked
+    through) is of moodcast's family: a ModelError gathered by a group is reported as itself.
+    None for a group that holds any other error (a bug), and for anything else."""
+    if not isinstance(error, BaseExceptionGroup):
+        return None
+    ours, others = error.split(MoodcastError)
+    if ours is None or others is not None:
+        return None
+    first: BaseException = ours
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
 
 
 def _ungrouped(text: str) -> str:
@@ -125,10 +172,16 @@ def _ungrouped(text: str) -> str:
     return re.sub(r"^  \| ", "", text, flags=re.MULTILINE)
 
 
-def _reported(name: str, message: str, step: str) -> BaseException:
+def _reported(name: str, message: str, step: str, grouped: list[tuple[str, str]]) -> BaseException:
     """What to report for a remote worker's error of class `name` with `message` in `step`: its
-    kind in moodcast's family, or a WorkerError (_not_ours)."""
+    kind in moodcast's family; for an exception group whose errors, `grouped`
+    (_grouped_errors), are all of the family, the first of them; else a WorkerError
+    (_not_ours)."""
     kind = _error_class(name)
+    if kind is not None and issubclass(kind, BaseExceptionGroup) and grouped:
+        ours = [_error_class(error) for error, _ in grouped]
+        if all(k is not None and issubclass(k, MoodcastError) for k in ours):
+            return _reported(*grouped[0], step, [])
     if kind is not None and issubclass(kind, MoodcastError):
         return next(c for c in kind.__mro__ if c.__module__ == MoodcastError.__module__)(message)
     return _not_ours(kind, name, message, step)

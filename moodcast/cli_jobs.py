@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from moodcast.cli_options import data_dir_option, duration, input_options, input_overrides, iso_date
-from moodcast.config import DATA_DIR_HELP, load_settings
+from moodcast.config import load_settings
 
 tz_option = click.option(
     "--tz",
@@ -175,7 +175,7 @@ def run(
     callback=duration,
     help="Stop after this long (default: run until SIGTERM/SIGINT).",
 )
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 @tz_option
 @input_options
 @click.option(

@@ -12,12 +12,13 @@ import click
 from moodcast.cli_labelled import calibrate, evaluate, train
 from moodcast.cli_options import (
     SOURCE_CHOICE,
+    chosen_markers,
     data_dir_option,
     input_options,
     input_overrides,
     markers_of,
 )
-from moodcast.config import DATA_DIR_HELP, language, load_settings
+from moodcast.config import language, load_settings
 from transforms.errors import InputError
 
 
@@ -36,7 +37,7 @@ from transforms.errors import InputError
     "--keep-text", is_flag=True, help="Keep the post text in the output (off by default: raw text)."
 )  # fmt: skip
 @input_options
-@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@data_dir_option
 def tag(
     input_path: Path,
     out: Path,
@@ -57,8 +58,8 @@ def tag(
     from transforms.model_markers import language_rule
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
-    markers = markers_of(data_dir, names)
-    every = markers if names is None else markers_of(data_dir)
+    markers = chosen_markers(settings, names)
+    every = markers if names is None else chosen_markers(settings)
     rule = language_rule(every, settings.model_config, default=settings.default_lang)
     read = tag_file(
         str(input_path), out, markers, config=settings.model_config, source=source,
@@ -77,18 +78,11 @@ def tag(
 
 def _no_usable_post(input_path: Path, read, mapping) -> InputError:
     """The error for a file of which no record was a valid post (`read`, moodcast.tagging's
-    ReadPosts), read with `mapping` (InputMapping or None): what became of its records, its
-    fields, how to read it (moodcast.reading.reading_advice, as a run is told), and the
-    timestamp forms read where a timestamp was not."""
-    from ingest.sources import peek_fields
-    from moodcast.reading import reading_advice
-    from transforms.presets import preset_name
-    from transforms.timestamp_forms import timestamp_advice
+    ReadPosts), read with `mapping` (InputMapping or None): what became of its records, what it
+    holds and how to read it (moodcast.reading.file_reading, as a run is told)."""
+    from moodcast.reading import file_reading
 
-    fields = peek_fields(str(input_path))
-    held = f"It has the fields {', '.join(fields)}." if fields else ""
-    advice = reading_advice(str(input_path), read.dead_letters, read_with=preset_name(mapping))
-    told = " ".join(a for a in [held, advice, *timestamp_advice(read.dead_letters)] if a)
+    told = file_reading(str(input_path), read.dead_letters, mapping=mapping)
     return InputError(f"No usable post in {input_path}: {read.describe()}. {told}".strip())
 
 

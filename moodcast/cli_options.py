@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from moodcast.config import DATA_DIR_HELP, load_settings
+from moodcast.config import DATA_DIR_HELP, Settings, load_settings
 from transforms.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -140,9 +140,15 @@ SOURCE_CHOICE = click.Choice(["lexicon", "model"])
 
 
 def markers_of(data_dir: str | None, names: str | None = None) -> dict[str, Marker]:
-    """The markers of `data_dir`'s settings by name (moodcast.adapting.configured_markers),
-    only those of `names` (comma-separated) when given."""
+    """The markers of `data_dir`'s settings by name (chosen_markers), only those of `names`
+    (comma-separated) when given."""
+    return chosen_markers(load_settings(data_dir, reads_posts=False), names)
+
+
+def chosen_markers(settings: Settings, names: str | None = None) -> dict[str, Marker]:
+    """The markers of `settings` by name (moodcast.adapting.configured_markers), only those of
+    `names` (comma-separated) when given: for a command that has loaded its settings already."""
     from moodcast.adapting import configured_markers
 
     wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
-    return configured_markers(load_settings(data_dir, reads_posts=False), wanted)
+    return configured_markers(settings, wanted)

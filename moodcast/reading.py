@@ -1,28 +1,102 @@
-"""How to read a file of which no record was a usable post: the one rule `moodcast run`, `tag`
-and `markers adapt` give their advice by."""
+"""What a file of which no record was a usable post holds, and how to read it: the one rule
+`moodcast run`, `tag` and `markers adapt` give their advice by."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ingest.sources import json_document_advice, peek_record
-from transforms.presets import suggest_reading
-from transforms.timestamp_forms import timestamps_alone
+from ingest.sources import JsonDocument, peek_document, peek_fields, peek_record
+from transforms.presets import (
+    InputMapping,
+    preset,
+    preset_name,
+    reads,
+    suggest_reading,
+    suggested_preset,
+)
+from transforms.timestamp_forms import timestamp_advice, timestamps_alone
+
+
+def file_reading(
+    path: str, dead_letters: Mapping[str, int], *, mapping: InputMapping | None
+) -> str:
+    """What the file at `path`, of which no record was a usable post, holds, and how to read
+    it: where it is one JSON document (ingest.sources.peek_document), what it is (an array or
+    pretty-printed objects, how many items, the first one's fields), else the fields of its
+    first record (ingest.sources.peek_fields), and how it was read (`mapping`: an InputMapping;
+    None, or one that only carries a default language, reads the Post field names); then
+    reading_advice, and the timestamp forms read where a timestamp was not
+    (transforms.timestamp_forms.timestamp_advice). `dead_letters` counts its dead letters by
+    reason."""
+    read_with = preset_name(mapping)
+    if mapping is None or mapping.reads_post_fields:
+        how = "read with the Post field names (id, created_at, text, …)"
+    elif read_with:
+        how = f"read with --preset {read_with}"
+    else:
+        how = "read through your mapping file"
+    document = peek_document(path)
+    if document is not None:
+        held = f"{_described(path, document)}, and was {how}."
+    elif fields := peek_fields(path):
+        held = f"{path} has the fields {', '.join(fields)} and was {how}."
+    else:
+        held = f"No field could be read from {path} (it was {how})."
+    advice = reading_advice(path, dead_letters, read_with=read_with)
+    return " ".join(part for part in [held, advice, *timestamp_advice(dead_letters)] if part)
+
+
+def _described(path: str, document: JsonDocument) -> str:
+    """What a JSON document at `path` is, in words: an array or pretty-printed objects, how many
+    items its first PEEK_CHARS hold, and its first item's fields, not JSON Lines."""
+    some = "" if document.whole else "at least "
+    plural = "s" * (document.items != 1 or not document.whole)
+    first, which = document.first, "the first " if plural else ""
+    if isinstance(first, dict) and first:
+        fields = f" ({which}with the fields {', '.join(list(first)[:40])})"
+    else:
+        fields = f" ({which}holding no field)" if document.items else ""
+    shape = (
+        f"is one JSON document, an array of {some}{document.items} item{plural}"
+        if document.array
+        else f"holds {some}{document.items} pretty-printed JSON object{plural}"
+    )
+    return f"{path} {shape}{fields}, not JSON Lines (one object per line)"
+
+
+def document_advice(document: JsonDocument, *, read_with: str | None) -> str:
+    """How to read a JSON Lines input that is one JSON document (`document`, as
+    ingest.sources.peek_document found it): where it is written on one line and the preset its
+    first item suggests (transforms.presets.suggested_preset) reads such a line as it is (a
+    preset that expands a list: `reddit`, for a thread's Listings or an array of comments), that
+    preset, or nothing where it is `read_with`; else the `jq` line that makes JSON Lines of it,
+    then what its first item needs (transforms.presets.suggest_reading)."""
+    first = document.first if isinstance(document.first, dict) else {}
+    name = suggested_preset(first) if first else None
+    if document.one_line and name and reads([first], preset(name)):
+        return (
+            ""
+            if name == read_with
+            else f"These look like {name} exports, which --preset {name} reads as they are: "
+            f"read the file with --preset {name}."
+        )
+    convert = "jq -c '.[]' IN > OUT.jsonl" if document.array else "jq -c . IN > OUT.jsonl"
+    then = suggest_reading(first, read_with=read_with) if first else ""
+    return " ".join(
+        part for part in (f"Convert it to JSON Lines first, e.g. {convert}.", then) if part
+    )
 
 
 def reading_advice(path: str, dead_letters: Mapping[str, int], *, read_with: str | None) -> str:
-    """How to read the file at `path`: where it is one JSON document, the `jq` line that makes
-    JSON Lines of it (ingest.sources.json_document_advice); then what its first record
-    (ingest.sources.peek_record, a document's first item included) needs,
-    transforms.presets.suggest_reading: a separator, a preset other than `read_with`, or a
-    mapping. Empty where no record was a dead letter (`dead_letters`: count by reason; the
-    posts were read, then filtered) or every dead letter is a timestamp not read (their fields
-    were read), and where nothing applies."""
+    """How to read the file at `path`: where it is one JSON document, document_advice; else what
+    its first record (ingest.sources.peek_record) needs, transforms.presets.suggest_reading: a
+    separator, a preset other than `read_with`, or a mapping. Empty where no record was a dead
+    letter (`dead_letters`: count by reason; the posts were read, then filtered) or every dead
+    letter is a timestamp not read (their fields were read), and where nothing applies."""
     if not any(dead_letters.values()) or timestamps_alone(dead_letters):
         return ""
+    document = peek_document(path)
+    if document is not None:
+        return document_advice(document, read_with=read_with)
     record = peek_record(path)
-    advice = (
-        json_document_advice(path),
-        suggest_reading(record, read_with=read_with) if record else "",
-    )
-    return " ".join(part for part in advice if part)
+    return suggest_reading(record, read_with=read_with) if record else ""

@@ -27,22 +27,20 @@ from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
-from ingest.sources import peek_fields
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
 from moodcast.jobs import ingest_job
-from moodcast.reading import reading_advice
+from moodcast.reading import file_reading
 from moodcast.run_forecast import forecast_step
 from moodcast.run_load import load_landing, older_inputs_covering, unavailable_older
 from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, sigterm_as_exit
 from moodcast.run_summary import RunSummary, release_protection
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.markers import marker_versions
-from transforms.presets import InputMapping, preset_name
+from transforms.presets import InputMapping
 from transforms.privacy import DEFAULT_K
 from transforms.records import FILE_LOSS_REASONS
-from transforms.timestamp_forms import timestamp_advice
 
 log = logging.getLogger(__name__)
 
@@ -279,10 +277,10 @@ def _no_usable_post(
     summary: RunSummary, files: Sequence[InputFile], mapping: InputMapping | None, *, as_of: date
 ) -> InputFileError:
     """The error of a run that kept no post: that its inputs hold no record, or what became of
-    the records, the fields the first input holds, how to read it (moodcast.reading.
-    reading_advice), the timestamp forms read when some
-    `created_at` could not be (and, for a date in day/month order, how to rewrite it), and
-    which dates the run keeps when posts were filtered by their dates."""
+    the records, what the first input holds and how to read it (moodcast.reading.file_reading:
+    its fields or, for one JSON document, what it is; a preset, mapping or `jq` line; the
+    timestamp forms read when some `created_at` could not be, and for a date in day/month order
+    how to rewrite it), and which dates the run keeps when posts were filtered by their dates."""
     if summary.read == 0:
         return InputFileError(
             f"No usable post: {', '.join(f.path for f in files)} "
@@ -298,22 +296,7 @@ def _no_usable_post(
         )
         if n
     ]
-    fields = peek_fields(files[0].path)
-    if mapping is None:
-        reading = "read with the Post field names (id, created_at, text, …)"
-    elif preset_name(mapping):
-        reading = f"read with --preset {preset_name(mapping)}"
-    else:
-        reading = "read through your mapping file"
-    held = (
-        f"{files[0].path} has the fields {', '.join(fields)} and was {reading}."
-        if fields
-        else f"No field could be read from {files[0].path} (it was {reading})."
-    )
-    advice = [
-        reading_advice(files[0].path, summary.dead_letter_reasons, read_with=preset_name(mapping)),
-        *timestamp_advice(summary.dead_letter_reasons),
-    ]
+    advice = [file_reading(files[0].path, summary.dead_letter_reasons, mapping=mapping)]
     if summary.filtered.get("future timestamp"):
         advice.append(
             f"Posts dated after the run's date ({as_of}: --as-of, else today) are filtered as "
@@ -324,7 +307,7 @@ def _no_usable_post(
             f"Posts on days closed longer than --allowed-lateness before {as_of} are filtered "
             "as too late: give a longer --allowed-lateness to load older days."
         )
-    told = " ".join(a for a in [held, *advice, "Nothing was published."] if a)
+    told = " ".join(a for a in [*advice, "Nothing was published."] if a)
     return InputFileError(
         f"No usable post: read {summary.read:,} record(s), "
         f"{'; '.join(fates) or 'none of them a post'}. {told}",

@@ -32,8 +32,8 @@ from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
 from moodcast.jobs import ingest_job
 from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
-from moodcast.stream_recovery import recover_killed_sessions
-from transforms.errors import ConfigError, MoodcastError
+from moodcast.stream_recovery import recover_killed_sessions, refuse_dp
+from transforms.errors import MoodcastError
 from transforms.markers import marker_versions
 
 log = logging.getLogger(__name__)
@@ -158,23 +158,6 @@ def stream_run(
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
         close_session(alive, landing, failed_at=session.failed_at)
-
-
-def refuse_dp(settings: Settings) -> None:
-    """Raise ConfigError where `settings` publish in DP mode: the stream does not. Its panes
-    release a day again every `early_every` and with each late post, and each noisy release of
-    a day would spend the budget per author per local day again; DP mode releases a day once,
-    after it ends (warehouse.load_dp_daily), which follow mode does. (Before this refusal a DP
-    stream loaded exact counts that DP mode never shows, and published nothing.)"""
-    if settings.dp_budget is None:
-        return
-    raise ConfigError(
-        f'{settings.data_dir / "config.toml"}: privacy = "dp" is not published by moodcast '
-        "stream: its panes release each day again and again, and every noisy release of a day "
-        "would spend the day's budget anew. Use follow mode, which releases each day's noisy "
-        "cells once after the day ends (moodcast run --follow DIR; moodcast connect ... "
-        '--spool DIR writes that directory), or stream with privacy = "suppress".'
-    )
 
 
 def stream_job(

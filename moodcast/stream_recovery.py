@@ -25,6 +25,7 @@ from moodcast.stream_landing import (
     load_files,
     noted_landing,
 )
+from transforms.errors import ConfigError
 from warehouse import queries
 from warehouse.ledger import killed_run
 
@@ -39,6 +40,25 @@ UNLOADABLE = "unloadable"
 loaded is moved to."""
 
 
+def refuse_dp(settings: Settings) -> None:
+    """Raise ConfigError where `settings` publish in DP mode: neither the stream nor its
+    recovery (`moodcast stream --recover`) does. Its panes release a day again every
+    `early_every` and with each late post, and each noisy release of a day would spend the
+    budget per author per local day again; DP mode releases a day once, after it ends
+    (warehouse.load_dp_daily), which follow mode does. (Before this refusal a DP stream, and a
+    recovery, loaded exact counts that DP mode never shows, and published nothing.)"""
+    if settings.dp_budget is None:
+        return
+    raise ConfigError(
+        f'{settings.data_dir / "config.toml"}: privacy = "dp" is not published by moodcast '
+        "stream: its panes release each day again and again, and every noisy release of a day "
+        "would spend the day's budget anew. Use follow mode, which releases each day's noisy "
+        "cells once after the day ends (moodcast run --follow DIR; moodcast connect ... "
+        '--spool DIR writes that directory), or stream with privacy = "suppress" (which is also '
+        "what moodcast stream --recover needs to load what earlier sessions left)."
+    )
+
+
 def recover_killed_sessions(settings: Settings) -> list[str]:
     """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
     did not load, and record their runs `killed` (their ledger rows would stay `running`);
@@ -49,7 +69,8 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     simply done again by the next session, which still finds the note. Each file that cannot
     be loaded is moved to `<landing>/unloadable/` (an error line each, with what to do) and
     the run is recorded without it; the session's other files, and the other sessions, are
-    recovered as usual. A run that recorded itself ended keeps that status (a session whose
+    recovered as usual. Raises ConfigError, before anything is read, for `privacy = "dp"`
+    (refuse_dp). A run that recorded itself ended keeps that status (a session whose
     last load failed left its files and its note: close_session). The folder of a session recovered, or
     that finished, is removed once empty (close_session); an empty lock file younger than
     STARTING is left alone, as a session starting now has created it and not yet locked it
@@ -59,6 +80,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     location its folder's LANDING_FILE records (noted_landing); with no such row
     (it died before its first load) its files stay, with an error line naming them and why at
     every start. A note that says the session failed (close_session) records it `failed`."""
+    refuse_dp(settings)
     killed = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         lock = ended_session_lock(lock_file)

@@ -63,11 +63,40 @@ class _Feed:
 
 def csv_rows(lines: Iterable[str]) -> Iterator[CsvRow]:
     """The records of a CSV text given as physical lines (each with its line ending; the first
-    line is the header, without a byte-order mark). Blank lines are skipped.
+    line is the header, without a byte-order mark). Blank lines are skipped; the header is the
+    first well-formed record (csv_header).
 
     Problems: `unclosed quote` (a quoted field runs past its line and the record it makes is
     not a well-formed row), `oversized field`, `more fields than the header`, `malformed CSV`.
     """
+    header: list[str] | None = None
+    for line, fields, problem, raw in _records(lines):
+        if problem:
+            yield CsvRow(line, None, problem, raw)
+        elif header is None:
+            header = fields
+        elif len(fields) > len(header):
+            yield CsvRow(line, None, "more fields than the header", raw)
+        else:
+            values = {name: None for name in header}
+            values.update(
+                (name, v if v != "" else None) for name, v in zip(header, fields, strict=False)
+            )
+            yield CsvRow(line, values, None, raw)
+
+
+def csv_header(lines: Iterable[str]) -> list[str]:
+    """The header csv_rows reads the CSV text of `lines` by: its first well-formed record that
+    is not blank (a quoted name's newline kept; a malformed record before it passed over, as the
+    job passes it over). Empty where there is none."""
+    return next((fields for _, fields, problem, _ in _records(lines) if not problem), [])
+
+
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str], str | None, str]]:
+    """Each non-blank record of a CSV text as (first physical line, fields, problem, raw text):
+    fields empty where a problem made it unusable, the reading then started again on the line
+    after its first. A multi-line record whose quotes are odd, or whose field count differs from
+    the header's (the first record without a problem), is an `unclosed quote`."""
     feed = _Feed(lines)
     reader = csv.reader(feed)
     header: list[str] | None = None
@@ -87,7 +116,7 @@ def csv_rows(lines: Iterable[str]) -> Iterator[CsvRow]:
                 if "field larger" in str(exc)
                 else "malformed CSV"
             )
-            yield CsvRow(line, None, reason, text)
+            yield line, [], reason, text
             reader = csv.reader(feed)
             continue
         taken = feed.taken
@@ -96,19 +125,10 @@ def csv_rows(lines: Iterable[str]) -> Iterator[CsvRow]:
             raw.count('"') % 2 or (header is not None and len(fields) != len(header))
         ):
             line, text = feed.restart_after_first()
-            yield CsvRow(line, None, "unclosed quote", text)
+            yield line, [], "unclosed quote", text
             reader = csv.reader(feed)
             continue
         if not fields:
             continue
-        if header is None:
-            header = fields
-            continue
-        if len(fields) > len(header):
-            yield CsvRow(taken[0][0], None, "more fields than the header", raw)
-            continue
-        values = {name: None for name in header}
-        values.update(
-            (name, v if v != "" else None) for name, v in zip(header, fields, strict=False)
-        )
-        yield CsvRow(taken[0][0], values, None, raw)
+        header = fields if header is None else header
+        yield taken[0][0], fields, None, raw

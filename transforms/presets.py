@@ -242,32 +242,40 @@ def reads(record: Mapping, mapping: InputMapping) -> bool:
     )
 
 
-def suggest_reading(record: Mapping, *, read_with: str | None = None) -> str:
-    """One sentence on how to read a file whose first record is `record` (a JSON object, a CSV
-    row keyed by its header, a Parquet row): for a header read as one field that holds another
-    separator, separator_advice; else the preset that reads the record (`reads`) and whose
-    platform-only field names it carries most (`--preset reddit`), or nothing ("") where that
-    is `read_with`, the preset the file was read with (its record was read); else, unless the record has
-    the required Post fields, a mapping file drafted from FIELD_ALIASES for the ones it lacks,
-    matched against the dotted paths of its fields nested in objects too, with `author_id` (a
-    placeholder where no field looks like it: without it no cell reaches k) and the `region`
-    and `lang` it finds; else nothing to suggest ("")."""
-    fields = list(record)
-    if advice := separator_advice(fields):
-        return advice
-    present = set(fields)
+def suggested_preset(record: Mapping) -> str | None:
+    """The preset that reads `record` (`reads`) and whose platform-only field names
+    (PRESET_SIGNS) it carries most, among its own fields and those of the records the preset
+    finds in it (`items`: a Reddit Listing's comments); None where no preset that reads it
+    carries one."""
     scores = {
-        name: len(present & set(signs))
+        name: len(set(signs) & set(record).union(*items(record, PRESETS[name])))
         for name, signs in PRESET_SIGNS.items()
         if reads(record, PRESETS[name])
     }
     best = max(scores, key=lambda name: scores[name], default=None)
-    if best is not None and scores[best]:
+    return best if best is not None and scores[best] else None
+
+
+def suggest_reading(record: Mapping, *, read_with: str | None = None) -> str:
+    """One sentence on how to read a file whose first record is `record` (a JSON object, a CSV
+    row keyed by its header, a Parquet row): for a header read as one field that holds another
+    separator, separator_advice; else the preset that reads the record (suggested_preset:
+    `--preset reddit`), or nothing ("") where that is `read_with`, the preset the file was read
+    with (its record was read); else, unless the record has the required Post fields, a mapping
+    file drafted from FIELD_ALIASES for the ones it lacks, matched against the dotted paths of
+    its fields nested in objects too, with `author_id` (a placeholder where no field looks like
+    it: without it no cell reaches k) and the `region` and `lang` it finds; else nothing to
+    suggest ("")."""
+    fields = list(record)
+    if advice := separator_advice(fields):
+        return advice
+    if best := suggested_preset(record):
         return (
             ""
             if best == read_with
             else f"These look like {best} exports: read them with --preset {best}."
         )
+    present = set(fields)
     if set(POST_REQUIRED) <= present:
         return ""
     paths = _leaf_paths(record)

@@ -24,11 +24,12 @@ different offsets in different places, so no form reads it. `{}` is the name."""
 TIMESTAMP_FORMS = (
     "ISO-8601 date and time, with or without seconds, with Z, UTC or an offset "
     "(2026-01-11T04:36:00Z, 2026-01-11 04:36+01:00, 2026-01-11 04:36:00+01, "
-    "2026-01-11 04:36:00 UTC, Go's 2026-01-11 04:36:00 +0000 UTC) or without one, read in "
+    "2026-01-11 04:36:00 UTC, Java's 2026-01-11 05:36:00 GMT+01:00, "
+    "Go's 2026-01-11 04:36:00 +0000 UTC) or without one, read in "
     "source_tz (2026-01-11 04:36), also with the date as 2026/01/11 or in the basic form "
     "(20260111T043600Z, 20260111043600, 202601110436, 20260111, also as a number "
     "20260111.0), a date alone (2026-01-11), Twitter API v1.1's Sun Jan 11 04:36:00 +0000 2026 "
-    "(also with UTC or GMT in the offset's place, as Java writes it), RFC 2822's "
+    "(also with UTC, GMT or GMT+01:00 in the offset's place, as Java writes it), RFC 2822's "
     "Sun, 11 Jan 2026 04:36:00 +0000 (RSS, e-mail), or epoch seconds or milliseconds "
     "(1768106160); seconds run to 59, and to 60 only in a leap second (23:59:60 UTC)"
 )
@@ -54,8 +55,10 @@ before a final comment (RFC 2822: `Fri, 01 Mar 2024 12:30:00 EST (Eastern Standa
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = f"(?P<m>{'|'.join(_MONTHS)})"
 _WEEKDAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_JAVA_OFFSET = r"(?:GMT|UTC)[+-]\d{2}:\d{2}"
+"""An offset as Java writes a zone that is one (`GMT+01:00`, java.time's `UTC+01:00`): east."""
 _ZONE = (
-    r"(?:(?P<z> ?[Zz]|[+-]\d{2}(?::?\d{2})?| ?UTC| ?GMT)"
+    rf"(?:(?P<z> ?[Zz]|[+-]\d{{2}}(?::?\d{{2}})?| ?{_JAVA_OFFSET}| ?UTC| ?GMT)"
     r"| (?P<g>[+-]\d{4}) (?:[A-Z]{2,5}|[+-]\d{2}(?:\d{2})?)(?: m=[+-]\d+\.\d+)?)"
 )
 OTHER_FORMS = (
@@ -66,13 +69,14 @@ OTHER_FORMS = (
     r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"
     r"(?:(?P<H>[0-9]{2})(?P<M>[0-9]{2})(?P<S>[0-9]{2})?)?(?:\.0+)?$",
     rf"^{_WEEKDAY} {_MONTH} (?P<d>\d{{2}}) (?P<H>\d{{2}}):(?P<M>\d{{2}}):(?P<S>\d{{2}}) "
-    r"(?P<z>[+-]\d{4}|UTC|GMT) (?P<y>\d{4})$",
+    rf"(?P<z>[+-]\d{{4}}|{_JAVA_OFFSET}|UTC|GMT) (?P<y>\d{{4}})$",
     rf"^(?:{_WEEKDAY}, )?(?P<d>\d{{1,2}}) {_MONTH} (?P<y>\d{{4}}) (?P<H>\d{{2}}):(?P<M>\d{{2}})"
-    r"(?::(?P<S>\d{2}))? (?P<z>[+-]\d{4}|UTC|UT|GMT|Z)(?: \([^()]*\))?$",
+    rf"(?::(?P<S>\d{{2}}))? (?P<z>[+-]\d{{4}}|{_JAVA_OFFSET}|UTC|UT|GMT|Z)(?: \([^()]*\))?$",
 )
 """The forms each matched whole, fields named: ISO-8601 extended (the date also as
 YYYY/MM/DD), with or without seconds, a time zone of `Z` or `z`, `UTC` or `GMT` (a space
-before any of them or not), `±hh:mm`, `±hhmm` or `±hh`, Go's ` ±hhmm NAME` (time.Time's
+before any of them or not), `±hh:mm`, `±hhmm` or `±hh`, Java's `GMT±hh:mm` or `UTC±hh:mm` (a
+space before them or not), Go's ` ±hhmm NAME` (time.Time's
 String: the offset decides, the name after it, 2 to 5 capitals or tzdata's `±hh[mm]`, is not
 checked, and the monotonic clock reading a running program's times carry, ` m=+0.000123000`,
 is dropped), or none; ISO-8601 basic (20260111T0436Z); ISO-8601 basic without `T`, ASCII
@@ -81,8 +85,9 @@ seconds (20260111043600, MySQL's compact form), all wall times, each also follow
 zeros (a spreadsheet's number, 20260111.0); as epochs they would be in 1970-1973, 1973-1998
 or after 2286 (parse_timestamp reads 12 digits from 9, years 9000 on, as the epoch
 milliseconds of 1998-2001 they are); Twitter API v1.1 (`Sun Jan 11 04:36:00 +0000 2026`), also
-with UTC or GMT in the offset's place (Java's Date.toString where the zone is UTC); RFC 2822
-(`Sun, 11 Jan 2026 04:36 GMT`, the weekday optional, the zone an offset, UT, UTC, GMT or Z,
+with UTC, GMT, `GMT±hh:mm` or `UTC±hh:mm` in the offset's place (Java's Date.toString where
+the zone is UTC or an offset); RFC 2822 (`Sun, 11 Jan 2026 04:36 GMT`, the weekday optional,
+the zone an offset, UT, UTC, GMT or Z, or Java's `GMT±hh:mm` or `UTC±hh:mm`,
 then a comment or not, `+0000 (UTC)`, which the zone decides; not the other names it allows,
 EST to PDT, which exports in other countries use for their own zones: ZONE_NAMED_TIMESTAMP).
 A weekday's name is not checked against its date, as Python's email.utils does not."""
@@ -95,7 +100,7 @@ rewriting to do."""
 def other_forms_as_iso(text: pl.Series) -> pl.Series:
     """`text` (stripped) in one of OTHER_FORMS, written `YYYY-MM-DDThh:mm:ss[.f][±hh:mm]`, else
     null: a missing time or seconds are zeros, a month's name its number, `Z`, `UTC`, `GMT` or
-    `UT` `+00:00`, `±hh` and `±hhmm` (Go's too, its name and clock reading dropped) `±hh:mm`;
+    `UT` `+00:00`, `GMT±hh:mm` and `UTC±hh:mm` `±hh:mm`, `±hh` and `±hhmm` (Go's too, its name and clock reading dropped) `±hh:mm`;
     RFC 2822's comment and a number's `.0` dropped. Fields out of range are left for
     `str.to_datetime` to refuse."""
     if not text.str.contains(_START).any():
@@ -109,6 +114,7 @@ def other_forms_as_iso(text: pl.Series) -> pl.Series:
     )
     return forms.select(
         iso.str.replace_many([f"-{m}-" for m in _MONTHS], [f"-{i:02d}-" for i in range(1, 13)])
+        .str.replace(r" ?(?:GMT|UTC)([+-]\d{2}:\d{2})$", "${1}")
         .str.replace(r" ?(?:[A-Z]+|z)$", "+00:00")
         .str.replace(r"([+-]\d{2})(\d{2})$", "${1}:${2}")
         .str.replace(r"([+-]\d{2})$", "${1}:00")

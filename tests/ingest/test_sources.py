@@ -305,3 +305,30 @@ def test_peek_record_reads_no_further_than_peek_chars_of_a_one_line_array(tmp_pa
     assert peek_record(str(path)) == {"id": "1"}
     path.write_text(json.dumps([{"id": "1", "text": "x" * 1000}, {"id": "2"}]))
     assert peek_record(str(path)) == {}
+
+
+def test_peek_fields_reads_the_csv_header_the_job_reads(tmp_path):
+    """Regression: peek_fields read the header with its own csv.reader, which a header's
+    unclosed quote made run on into the rows (its last field held their text), where the job
+    (transforms.csv_rows) makes that line a dead letter and takes the next well-formed record
+    as the header, as peek_record does: one rule now, csv_rows.csv_header."""
+    table = tmp_path / "posts.csv"
+    table.write_text('PostID,"Text\nid,text,created_at\n7,so sad,2024-03-01\n')
+    assert peek_fields(str(table)) == ["id", "text", "created_at"]
+    assert list(peek_record(str(table))) == peek_fields(str(table))
+    records, dead = _read(table)
+    assert dead["reason"].to_list() == ["unclosed quote"]
+    assert records.get_column("text").to_list() == ["so sad"]
+
+
+def test_peek_fields_reads_no_further_than_peek_chars_of_a_json_line(tmp_path, monkeypatch):
+    """Regression: peek_fields read a JSON file's first line whole (a 1 GB document on one line
+    into memory) where peek_record reads at most PEEK_CHARS."""
+    monkeypatch.setattr(sources, "PEEK_CHARS", 100)
+    path = tmp_path / "posts.jsonl"
+    path.write_text(json.dumps({"id": "1", "text": "x" * 50}) + "\n")
+    assert peek_fields(str(path)) == ["id", "text"]
+    path.write_text(json.dumps({"id": "1", "text": "x" * 1000}) + "\n")
+    assert peek_fields(str(path)) == []
+    path.write_text(json.dumps([{"id": "1"}, {"id": "2", "text": "x" * 1000}]))
+    assert peek_fields(str(path)) == ["id"]

@@ -428,6 +428,36 @@ def test_an_exception_group_on_a_worker_is_one_line_naming_it_and_its_step(remot
     )
 
 
+@pytest.mark.parametrize("remote", [False, True])
+def test_an_exception_group_of_moodcast_errors_is_its_first_error(remote):
+    """Regression: an ExceptionGroup gathering a ModelError (a step's work split and gathered)
+    was reported as a WorkerError, exit 10 "a bug of moodcast", where the ModelError alone is
+    exit 6 with its own message; from a remote runner its box of sub-exceptions is read for
+    them. A group holding any other error stays a WorkerError."""
+    from moodcast.cli import error_message, exit_code
+
+    def failure(group: ExceptionGroup) -> BaseException | None:
+        if remote:
+            return worker_error(_runner_failure(lambda: _beam_step(group)))
+        with worker_errors_unlogged():
+            return worker_error(_run_failing(group))
+
+    inner = ExceptionGroup("one chunk", [_raised(ModelError("no model folder at /m"))])
+    found = failure(ExceptionGroup("two chunks failed", [inner, InputError("no usable post")]))
+    mixed = failure(ExceptionGroup("g", [ModelError("m"), inner, KeyError("k")]))
+    assert type(found) is ModelError
+    assert (exit_code(found), error_message(found)) == (6, "no model folder at /m")
+    assert type(mixed) is WorkerError
+
+
+def _raised(error: Exception) -> Exception:
+    """`error` as raised, with its traceback's frames."""
+    try:
+        raise error
+    except Exception as exc:
+        return exc
+
+
 def test_a_remote_exception_group_ending_in_a_nested_group_is_read_without_its_box():
     """Regression: the box of a group's sub-exceptions was left out only where it ended in a
     line of its own, which a box whose last sub-exception is a group lacks; that box was then

@@ -183,12 +183,21 @@ def test_a_json_document_instead_of_json_lines_is_told_how_to_convert(tmp_path):
     array, pretty = tmp_path / "posts.json", tmp_path / "pretty.json"
     array.write_bytes(orjson.dumps(posts))
     pretty.write_bytes(b"\n".join(orjson.dumps(p, option=orjson.OPT_INDENT_2) for p in posts))
-    for path, dead in [(array, "1 not a JSON object"), (pretty, "invalid JSON")]:
+    fields = "(the first with the fields id, created_at, text, author_id, lang, region)"
+    told = {
+        array: f"{array} is one JSON document, an array of 20 items {fields}, not JSON Lines",
+        pretty: f"{pretty} holds 20 pretty-printed JSON objects {fields}, not JSON Lines",
+    }
+    for path, dead, convert in [
+        (array, "1 not a JSON object", "jq -c '.[]' IN > OUT.jsonl"),
+        (pretty, "invalid JSON", "jq -c . IN > OUT.jsonl"),
+    ]:
         refused = _invoke("run", path, "--data-dir", data, "--as-of", "2025-03-25")
         assert refused.exit_code == 4
-        assert dead in refused.output
-        assert f"{path} looks like one JSON document" in refused.output
-        assert "jq -c '.[]' IN > OUT.jsonl" in refused.output
+        message = " ".join(refused.output.split())
+        assert dead in message and told[path] in message
+        assert f"Convert it to JSON Lines first, e.g. {convert}. Nothing was published." in message
+        assert "No field could be read" not in message
 
 
 def test_an_input_whose_name_holds_glob_characters_is_read_as_itself(tmp_path):

@@ -132,6 +132,25 @@ def test_a_stream_in_dp_mode_is_refused_before_anything_starts(tmp_path, monkeyp
     assert sorted(p.name for p in data.iterdir()) == ["config.toml"]
 
 
+def test_a_stream_recovery_in_dp_mode_is_refused_as_the_stream_is(tmp_path):
+    """Regression: `moodcast stream --recover` with privacy = "dp" loaded what killed sessions
+    left, exact counts of panes that DP mode never shows, and exited 0, where `moodcast stream`
+    refuses DP mode: it now refuses it too, with the same message and exit code."""
+    from click.testing import CliRunner
+
+    from moodcast.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text('privacy = "dp"\nmodels = {}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["stream", "--recover", "--data-dir", str(data)])
+    assert result.exit_code == 3, result.output
+    message = " ".join(result.output.split())
+    assert 'privacy = "dp" is not published by moodcast stream' in message
+    assert "moodcast stream --recover needs" in message and "Traceback" not in message
+    assert sorted(p.name for p in data.iterdir()) == ["config.toml"]
+
+
 def test_a_stream_with_a_default_language_reads_its_messages_as_a_run_reads_a_file(tmp_path):
     """Regression: with `--lang` and no preset the stream read each message through the mapping
     that only carries the language, which reads an empty string as missing, where a run's file

@@ -164,12 +164,28 @@ def test_tag_of_a_json_document_is_told_how_to_convert_it_as_a_run_is(tmp_path):
     array, pretty = tmp_path / "posts.json", tmp_path / "pretty.json"
     array.write_text(json.dumps(posts), encoding="utf-8")
     pretty.write_text("\n".join(json.dumps(p, indent=2) for p in posts), encoding="utf-8")
-    for path in (array, pretty):
+    told = {
+        array: (f"{array} is one JSON document, an array of 2 items", "jq -c '.[]' IN > OUT.jsonl"),
+        pretty: (f"{pretty} holds 2 pretty-printed JSON objects", "jq -c . IN > OUT.jsonl"),
+    }
+    for path, (what, convert) in told.items():
         result = CliRunner().invoke(
             main,
             ["tag", str(path), "-o", str(tmp_path / "t.parquet"), "--data-dir", str(tmp_path)],
         )
         assert result.exit_code == 4, result.output
         output = " ".join(result.output.split())
-        assert f"{path} looks like one JSON document" in output
-        assert "jq -c '.[]' IN > OUT.jsonl" in output and "Traceback" not in output
+        assert what in output and convert in output and "Traceback" not in output
+
+
+def test_tag_loads_its_settings_once(tmp_path):
+    """Regression: `moodcast tag` loaded its data directory's settings once for reading and
+    once or twice more for its markers, so what loading says (k = 1's UNPROTECTED RELEASE
+    warning) was said up to three times; the markers now come from the settings loaded once."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text("k = 1\nallow_small_k = true\n", encoding="utf-8")
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in POSTS[:2]), encoding="utf-8")
+    _, output = _tag(tmp_path, path)
+    assert output.count("UNPROTECTED RELEASE") == 1

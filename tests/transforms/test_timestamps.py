@@ -63,7 +63,8 @@ def zones(hours: int):
                          "+0000 UTC", " +0000 utc", " +0000 ABCDEF", " +000 UTC", " +0000 +3",
                          " +0000 U", " +0000 ", " -2400 EST", " +0000 UTC m=+0.000123001",
                          " -0500 EST m=-12.5", " +0000 UTC m=+1", " UTC m=+0.1", " +0000 UTC m=",
-                         "  Z", " z"]),
+                         "  Z", " z", " GMT+01:00", "GMT-05:30", " UTC+14:00", " GMT+1",
+                         " GMT+0100", " gmt+01:00", " GMT+24:00", " UTC+01:60"]),
         st.builds(
             lambda sign, m, name: f" {sign}{hours:02d}{m:02d} {name}",
             st.sampled_from("+-"), st.integers(0, 61), st.sampled_from(["UTC", "CET", "+01"]),
@@ -100,9 +101,11 @@ def named(draw) -> str:
     offset = draw(st.sampled_from([f"{sign}{hours:02d}{minutes:02d}", "+0000", "-0000",
                                    f"{sign}{hours:02d}:{minutes:02d}", "+01"]))  # fmt: skip
     if draw(st.booleans()):
-        zone = draw(st.sampled_from([offset, offset, "EST", "CST", "UTC", "GMT", "UT", "X"]))
+        java = f"GMT{sign}{hours:02d}:{minutes:02d}"
+        zone = draw(st.sampled_from([offset, offset, "EST", "CST", "UTC", "GMT", "UT", "X", java]))
         return f"{weekday} {month} {day} {clock}{second} {zone} {at.year}"
-    zone = draw(st.sampled_from([offset, offset, "GMT", "UT", "UTC", "Z", "EST", "z", "gmt"]))
+    zone = draw(st.sampled_from([offset, offset, "GMT", "UT", "UTC", "Z", "EST", "z", "gmt",
+                                 f"UTC{sign}{hours:02d}:{minutes:02d}"]))  # fmt: skip
     comment = draw(st.sampled_from(["", "", " (UTC)", " (EST)", " ()", " ((x))", "(UTC)"]))
     start = draw(st.sampled_from([f"{weekday}, ", f"{weekday}, ", "", f"{weekday} "]))
     return f"{start}{day} {month} {at.year} {clock}{second} {zone}{comment}"
@@ -225,9 +228,10 @@ _WRITTEN = {
     "%Y%m%dT%H%M%S.%f": ["", "Z", "+hhmm", "+hh:mm"],
     "%Y%m%dT%H%M": ["", "+hhmm", "+hh"],
     "%a %b %d %H:%M:%S +hhmm %Y": [""],
-    "%a, %d %b %Y %H:%M:%S": [" +hhmm", " GMT", " UT", " +hhmm (UTC)"],
+    "%a, %d %b %Y %H:%M:%S": [" +hhmm", " GMT", " UT", " +hhmm (UTC)", " GMT+hh:mm"],
     "%d %b %Y %H:%M": [" +hhmm", " Z", " UTC"],
-    "%Y-%m-%d %H:%M:%S": [" +hhmm UTC", " +hhmm CEST", " +hhmm +hh"],
+    "%Y-%m-%d %H:%M:%S": [" +hhmm UTC", " +hhmm CEST", " +hhmm +hh", " GMT+hh:mm", "UTC+hh:mm"],
+    "%a %b %d %H:%M:%S": [" GMT+hh:mm %Y", " UTC+hh:mm %Y"],
     "%Y-%m-%d %H:%M:%S.%f": [" +hhmm MST", " +hhmm UTC m=+0.000123001"],
     "%a %b %d %H:%M:%S UTC %Y": [""],
     "%Y%m%d%H%M%S": ["", ".0"],
@@ -269,6 +273,26 @@ def test_every_form_reads_the_instant_it_was_written_from(at, minutes, form, cho
     series = pl.Series([written])
     general = pl.select(parse_timestamp(pl.lit(series), source_tz=source_tz)).item()
     assert (parse_timestamps(series, source_tz=source_tz).item(), general) == (expected,) * 2
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Sun Jan 11 05:36:00 GMT+01:00 2026",
+        "Sat Jan 10 23:36:00 GMT-05:00 2026",
+        "2026-01-11 05:36:00 GMT+01:00",
+        "2026-01-11T10:06:00.000UTC+05:30",
+        "Sun, 11 Jan 2026 05:36 GMT+01:00",
+    ],
+)
+def test_java_gmt_and_utc_offsets_are_read_as_the_offset(written):
+    """Regression: Java writes a zone that is a fixed offset as `GMT+01:00` (Date.toString,
+    SimpleDateFormat's `z`; java.time's `UTC+01:00`), which was an unparseable timestamp.
+    The offset is east of UTC, as ISO-8601's."""
+    series = pl.Series([written])
+    general = pl.select(parse_timestamp(pl.lit(series), source_tz="Europe/Madrid")).item()
+    expected = datetime(2026, 1, 11, 4, 36, tzinfo=UTC)
+    assert (parse_timestamps(series, source_tz="Europe/Madrid").item(), general) == (expected,) * 2
 
 
 def _complete(records: pl.DataFrame) -> pl.DataFrame:
