@@ -20,7 +20,7 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    withheld whole (steps 2–4 repeat until stable).
 
 Across releases (`record`, RECORD_SCHEMA: the grain each earlier release published each period
-at, kept by the warehouse; `as_of`, the release's date, the day in progress), the steps
+at, and `counts`, the counts it published each cell with, kept by the warehouse; `as_of`, the release's date, the day in progress), the steps
 above offer only:
 
 - **Ended periods whole.** A week or 8-week period is published whole only once it has ended
@@ -42,8 +42,14 @@ above offer only:
   series published by day to 8-week periods, which its recorded weeks forbid, and so withhold
   it whole.
 
+- **Changed counts held.** A cell published before (`counts`, COUNTS_SCHEMA) whose
+  MOVED_COUNTS now differ from some earlier release's by 1 to k − 1 (late or corrected posts)
+  holds its period: withheld in this release (as the record forbids it: `_held` for the
+  share), not recorded `withheld`, published again once the change meets k.
+
 So no two releases publish overlapping periods of a series other than the same period at the
-same grain, and no period's count minus earlier days gives a day back. `release_record` is the
+same grain with counts the same or at least k apart, and no period's count minus earlier days
+gives a day back. `release_record` is the
 record after a release.
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
@@ -113,6 +119,23 @@ no row."""
 
 PUBLISHED_AS = ("day", "whole", "withheld")
 
+MOVED_COUNTS = ("n_authors", "n_marked_authors", "n_author_days", "n_marked_author_days")
+"""The author counts of a published cell whose change between two releases is a cell of its
+own: the late (or corrected) posts' authors."""
+
+COUNTS_SCHEMA = {
+    "marker": pl.String,
+    "region": pl.String,
+    "lang": pl.String,
+    "marker_version": pl.String,
+    "grain": pl.String,
+    "period_start": pl.Date,
+    **dict.fromkeys(MOVED_COUNTS, pl.Int64),
+}
+"""The counts releases published, one row per series, cell (`grain` `day`, a week grain or an
+8-week grain; `period_start` its first day) and distinct MOVED_COUNTS it was published with
+(a day's author-days are its authors). A cell never published has no row."""
+
 MAX_WITHHELD_SHARE = 0.02
 """A series with more of its weeks withheld than this is withheld whole by week (and given by
 8-week periods): its withheld weeks are chosen by their own values (a week of 0 marked authors
@@ -134,6 +157,7 @@ def choose_grains(
     k: int = DEFAULT_K,
     week_grain: WeekGrain,
     record: pl.DataFrame | None = None,
+    counts: pl.DataFrame | None = None,
     as_of: date | None = None,
 ) -> pl.DataFrame:
     """Per series and period: `choice` (`day`, `week`, `8week` or `withheld`) after steps 1–4
@@ -142,24 +166,31 @@ def choose_grains(
 
     `daily` follows DAILY_SCHEMA, `weeks` PERIOD_SCHEMA (rows of grains other than the week
     grain and its 8-week grain are ignored; without 8-week rows a series withheld whole stays
-    withheld). `record` (RECORD_SCHEMA; None: no earlier release) and `as_of` (None: every
-    period has ended) bind the choice to earlier releases as above. Columns: SERIES_KEYS,
+    withheld). `record` (RECORD_SCHEMA; None: no earlier release), `counts` (COUNTS_SCHEMA;
+    None: none recorded) and `as_of` (None: every period has ended) bind the choice to earlier
+    releases as above. Columns: SERIES_KEYS,
     `grain`, `period_start` (the period's first day), `choice`.
     """
     if week_grain not in ("iso_week", "epi_week"):
         raise ValueError(f"week_grain must be 'iso_week' or 'epi_week', not {week_grain!r}")
     eight = EIGHT_WEEKS[week_grain]
     record = pl.DataFrame(schema=RECORD_SCHEMA) if record is None else record
-    cells = _week_cells(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    counts = pl.DataFrame(schema=COUNTS_SCHEMA) if counts is None else counts
+    moved = _moved(daily, weeks, counts, k=k)
+    cells = _week_cells(
+        daily, weeks, k=k, week_grain=week_grain, record=record, moved=moved, as_of=as_of
+    )
     eight_cells = (
         weeks.filter(pl.col("grain") == eight)
         .join(_eight_limits(record, eight), on=[*SERIES_KEYS, "period_start"], how="left")
+        .join(moved, on=[*SERIES_KEYS, "grain", "period_start"], how="left")
         .select(
             *SERIES_KEYS,
             pl.col("period_start").alias("_start8"),
             (
                 ~is_suppressed(k=k)
                 & ~pl.col("_no_whole").fill_null(False)
+                & ~pl.col("_moved").fill_null(False)
                 & ~_open(pl.col("period_end"), as_of)
             ).alias("_ok8"),
             pl.col("n_authors").alias("_size8"),
@@ -210,11 +241,12 @@ def _week_cells(
     k: int,
     week_grain: WeekGrain,
     record: pl.DataFrame,
+    moved: pl.DataFrame,
     as_of: date | None,
 ) -> pl.DataFrame:
-    """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `record` and
-    `as_of` allow), `_open` (in progress), `_held` (its own cell meets k but the record
-    forbids it), `_size` (the week's authors), `_rank` (its size, past every unrecorded
+    """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `record`, the
+    `moved` cells (`_moved`) and `as_of` allow), `_open` (in progress), `_held` (its own cell
+    meets k but the record or its move forbids it), `_size` (the week's authors), `_rank` (its size, past every unrecorded
     week's where a day of it is recorded), `_start8` (its 8-week period), and the first
     `_withheld` and `_coarse` flags."""
     on = [*SERIES_KEYS, "period_start"]
@@ -223,27 +255,43 @@ def _week_cells(
     week_cells = weeks.filter(pl.col("grain") == week_grain).select(
         *on, (~is_suppressed(k=k)).alias("_week_ok"), pl.col("n_authors").alias("_size")
     )
+    days_moved = (
+        moved.filter(pl.col("grain") == "day")
+        .select(*SERIES_KEYS, period_start(pl.col("period_start"), week_grain), "_moved")
+        .unique()
+        .rename({"_moved": "_days_moved"})
+    )
+    week_moved = moved.filter(pl.col("grain") == week_grain).drop("grain")
     cells = (
         by_week.join(week_cells, on=on, how="full", coalesce=True)
         .join(_week_limits(record, week_grain), on=on, how="left")
+        .join(days_moved, on=on, how="left")
+        .join(week_moved, on=on, how="left")
         .with_columns(
             _open(pl.col("period_start") + pl.duration(days=6), as_of).alias("_open"),
             pl.col("_no_days").is_not_null().alias("_recorded"),
-            pl.col("_no_days", "_no_whole").fill_null(False),
+            pl.col("_no_days", "_no_whole", "_days_moved", "_moved").fill_null(False),
         )
         .with_columns(
-            (pl.col("_days_ok").fill_null(False) & ~pl.col("_no_days")).alias("_days_ok"),
-            (pl.col("_week_ok").fill_null(False) & ~pl.col("_no_whole") & ~pl.col("_open")).alias(
-                "_week_ok"
+            (
+                pl.col("_days_ok").fill_null(False) & ~pl.col("_no_days") & ~pl.col("_days_moved")
+            ).alias("_days_ok"),
+            (
+                pl.col("_week_ok").fill_null(False)
+                & ~pl.col("_no_whole")
+                & ~pl.col("_moved")
+                & ~pl.col("_open")
+            ).alias("_week_ok"),
+            (pl.col("_week_ok").fill_null(False) & (pl.col("_no_whole") | pl.col("_moved"))).alias(
+                "_held"
             ),
-            (pl.col("_week_ok").fill_null(False) & pl.col("_no_whole")).alias("_held"),
             pl.col("_size").fill_null(0),
             period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_start8"),
         )
         .with_columns(
             (pl.col("_size") + pl.col("_recorded").cast(pl.Int64) * _RECORDED_LAST).alias("_rank")
         )
-        .drop("_no_days", "_no_whole", "_recorded")
+        .drop("_no_days", "_no_whole", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
@@ -258,6 +306,45 @@ it withholds (or moves to its week) a cell no release has published before one t
 has, so the cells a line keeps back stay the ones earlier releases kept back (a choice by
 size alone changes as a week in progress grows, and the days two releases publish between
 them would leave one cell of the line unknown)."""
+
+
+def _moved(
+    daily: pl.DataFrame, weeks: pl.DataFrame, counts: pl.DataFrame, *, k: int
+) -> pl.DataFrame:
+    """The cells (SERIES_KEYS, `grain`, `period_start`; `_moved` true) of `daily` (`grain`
+    `day`) and `weeks` whose MOVED_COUNTS differ from counts `counts` (COUNTS_SCHEMA) recorded
+    for the same cell by 1 to k − 1 in some count: published again, the difference of the two
+    releases would be a cell below k (late or corrected posts' authors)."""
+    on = [*SERIES_KEYS, "grain", "period_start"]
+    cells = pl.concat(
+        [
+            _day_cells(daily),
+            weeks.select(*on, *MOVED_COUNTS),
+        ]
+    )
+    small = pl.any_horizontal(
+        (pl.col(c) - pl.col(f"{c}_was")).abs().is_between(1, k - 1) for c in MOVED_COUNTS
+    )
+    return (
+        cells.join(counts.select(*on, *MOVED_COUNTS), on=on, suffix="_was")
+        .filter(small)
+        .select(*on, pl.lit(True).alias("_moved"))
+        .unique()
+    )
+
+
+def _day_cells(daily: pl.DataFrame) -> pl.DataFrame:
+    """`daily`'s cells as SERIES_KEYS, `grain` `day`, `period_start` (the day) and
+    MOVED_COUNTS (a day's author-days are its authors)."""
+    return daily.select(
+        *SERIES_KEYS,
+        pl.lit("day").alias("grain"),
+        pl.col("day").alias("period_start"),
+        "n_authors",
+        "n_marked_authors",
+        pl.col("n_authors").alias("n_author_days"),
+        pl.col("n_marked_authors").alias("n_marked_author_days"),
+    )
 
 
 def _open(period_end: pl.Expr, as_of: date | None) -> pl.Expr:
@@ -378,6 +465,7 @@ def published_timelines(
     k: int = DEFAULT_K,
     week_grain: WeekGrain,
     record: pl.DataFrame | None = None,
+    counts: pl.DataFrame | None = None,
     as_of: date | None = None,
 ) -> pl.DataFrame:
     """The published timeline (PUBLISHED_SCHEMA) of `daily` and `weeks` (PERIOD_SCHEMA: the
@@ -386,7 +474,9 @@ def published_timelines(
     week's (or 8-week period's) cell where it chose that, and one `withheld` row per withheld
     period. Every published row's `prevalence` is over its AUTHOR_DAY_COUNTS
     (`week_prevalence` for a period's cell)."""
-    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    choice = _choice(
+        daily, weeks, k=k, week_grain=week_grain, record=record, counts=counts, as_of=as_of
+    )
     return _timelines(daily, weeks, choice, week_grain)
 
 
@@ -397,11 +487,14 @@ def published_release(
     k: int = DEFAULT_K,
     week_grain: WeekGrain,
     record: pl.DataFrame | None = None,
+    counts: pl.DataFrame | None = None,
     as_of: date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`(published_timelines, published_days)` of the same `daily` and `weeks` at `k` after
     the releases of `record`, with the grains chosen once (`choose_grains`) for both."""
-    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    choice = _choice(
+        daily, weeks, k=k, week_grain=week_grain, record=record, counts=counts, as_of=as_of
+    )
     return (
         _timelines(daily, weeks, choice, week_grain),
         _days(daily, weeks, choice, week_grain),
@@ -415,35 +508,83 @@ def release_record(
     k: int = DEFAULT_K,
     week_grain: WeekGrain,
     record: pl.DataFrame,
+    counts: pl.DataFrame | None = None,
     as_of: date | None,
-) -> pl.DataFrame:
-    """`record` (RECORD_SCHEMA) with the periods that the release of `daily` and `weeks` at `k`
-    publishes, sorted: the release is chosen after the record, and chosen again after the
-    record with its own periods added until it publishes no period the record lacks, so that
-    choosing it once more from the record it returns (a reader's, or a rerun's) gives the same
-    release; a recorded period the release withholds is recorded `withheld`. Terminates: the
-    record only grows, within the periods of the data, and a row only turns `withheld`."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`(record, counts)` after the release of `daily` and `weeks` at `k`, sorted.
+
+    `record` (RECORD_SCHEMA) gains the periods the release publishes: the release is chosen
+    after the record, and chosen again after the record with its own periods added until it
+    publishes no period the record lacks, so that choosing it once more from the record it
+    returns (a reader's, or a rerun's) gives the same release; a recorded period the release
+    withholds is recorded `withheld`, unless it is only held (its cells moved, `_moved`: it
+    comes back once their change meets k). Terminates: the record only grows, within the
+    periods of the data, and a row only turns `withheld`. `counts` (COUNTS_SCHEMA) gains the
+    counts the release publishes its cells with."""
     on = [*SERIES_KEYS, "grain", "period_start"]
     record = record.select(RECORD_SCHEMA.keys())
+    counts = pl.DataFrame(schema=COUNTS_SCHEMA) if counts is None else counts
+    held = _held_periods(_moved(daily, weeks, counts, k=k), week_grain)
     while True:
-        choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+        choice = _choice(
+            daily, weeks, k=k, week_grain=week_grain, record=record, counts=counts, as_of=as_of
+        )
         chosen = choice.select(
             *on,
             pl.col("choice")
             .replace_strict({"day": "day", "withheld": "withheld"}, default="whole")
             .alias("_as"),
         )
-        updated = record.join(chosen, on=on, how="left", maintain_order="left").select(
-            *on,
-            pl.when(pl.col("_as") == "withheld")
-            .then(pl.col("_as"))
-            .otherwise(pl.col("published_as"))
-            .alias("published_as"),
+        updated = (
+            record.join(chosen, on=on, how="left", maintain_order="left")
+            .join(held, on=on, how="left", maintain_order="left")
+            .select(
+                *on,
+                pl.when((pl.col("_as") == "withheld") & pl.col("_held").is_null())
+                .then(pl.col("_as"))
+                .otherwise(pl.col("published_as"))
+                .alias("published_as"),
+            )
         )
         new = chosen.filter(pl.col("_as") != "withheld").join(record, on=on, how="anti")
         if new.is_empty() and updated.equals(record):
-            return record.sort(on)
+            published = _published_counts(daily, weeks, choice, week_grain)
+            return record.sort(on), pl.concat([counts, published]).unique().sort(pl.all())
         record = pl.concat([updated, new.rename({"_as": "published_as"})])
+
+
+def _held_periods(moved: pl.DataFrame, week_grain: WeekGrain) -> pl.DataFrame:
+    """The periods (SERIES_KEYS, `grain`, `period_start`, `_held`) holding a `moved` cell: a
+    week of `week_grain` holding a moved day, a moved week or 8-week period."""
+    week = period_start(pl.col("period_start"), week_grain)
+    return moved.select(
+        *SERIES_KEYS,
+        pl.when(pl.col("grain") == "day")
+        .then(pl.lit(week_grain))
+        .otherwise("grain")
+        .alias("grain"),
+        pl.when(pl.col("grain") == "day")
+        .then(week)
+        .otherwise("period_start")
+        .alias("period_start"),
+        pl.lit(True).alias("_held"),
+    ).unique()
+
+
+def _published_counts(
+    daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame, week_grain: WeekGrain
+) -> pl.DataFrame:
+    """COUNTS_SCHEMA rows of the cells that `choice` (`choose_grains`) publishes."""
+    on = [*SERIES_KEYS, "period_start"]
+    days = (
+        daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
+        .join(choice.filter(pl.col("choice") == "day"), on=on, how="semi")
+        .pipe(_day_cells)
+    )
+    cells = weeks.join(
+        choice.filter(pl.col("choice").is_in(["week", "8week"])), on=[*on, "grain"], how="semi"
+    ).select(*SERIES_KEYS, "grain", "period_start", *MOVED_COUNTS)
+    return pl.concat([days, cells]).select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA)
 
 
 def _choice(
@@ -453,12 +594,15 @@ def _choice(
     k: int,
     week_grain: WeekGrain,
     record: pl.DataFrame | None,
+    counts: pl.DataFrame | None,
     as_of: date | None,
 ) -> pl.DataFrame:
     """`choose_grains` at `k`, which must be at least 1."""
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
-    return choose_grains(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    return choose_grains(
+        daily, weeks, k=k, week_grain=week_grain, record=record, counts=counts, as_of=as_of
+    )
 
 
 def _timelines(
@@ -631,6 +775,7 @@ def published_days(
     k: int = DEFAULT_K,
     week_grain: WeekGrain,
     record: pl.DataFrame | None = None,
+    counts: pl.DataFrame | None = None,
     as_of: date | None = None,
 ) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
@@ -640,7 +785,9 @@ def published_days(
     author-day share, `week_prevalence`; `grain` the period's); a day of a withheld period has
     `suppressed` true, `grain` the withheld period's, and every count and prevalence null.
     Same order as `daily`. `record` and `as_of` as for `choose_grains`."""
-    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    choice = _choice(
+        daily, weeks, k=k, week_grain=week_grain, record=record, counts=counts, as_of=as_of
+    )
     return _days(daily, weeks, choice, week_grain)
 
 

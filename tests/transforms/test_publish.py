@@ -401,7 +401,7 @@ def test_a_week_in_progress_is_never_whole_and_follows_a_week_published_whole():
     )
     choice = choose_grains(mixed, roomy_weeks, k=11, week_grain="iso_week", as_of=last)
     assert choice["choice"].tail(3).to_list() == ["day", "week", "withheld"]
-    record = release_record(
+    record, _ = release_record(
         mixed, roomy_weeks, k=11, week_grain="iso_week", record=_record(), as_of=last
     )
     assert record["published_as"].tail(2).to_list() == ["day", "whole"]
