@@ -32,6 +32,7 @@ from moodcast.config import load_settings
 from moodcast.run import daily_run
 from transforms.privacy import DEFAULT_K, is_suppressed, lonely_cells
 from transforms.publish import published_days, published_timelines
+from transforms.releases import Release
 from warehouse import queries
 from warehouse.store import open_published
 
@@ -84,8 +85,7 @@ def releases(data_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         old = published_timelines(
             queries.current_daily(con),
             queries.publishable_periods(con, week_grain="iso_week"),
-            k=DEFAULT_K,
-            week_grain="iso_week",
+            Release(k=DEFAULT_K, week_grain="iso_week"),
         )
         new = queries.published(con, k=DEFAULT_K, week_grain="iso_week")
     shown = pl.col("status") == "published"
@@ -99,8 +99,7 @@ def compare(data_dir: Path) -> dict[str, int]:
         before = published_days(
             queries.current_daily(con),
             queries.publishable_periods(con, week_grain="iso_week"),
-            k=DEFAULT_K,
-            week_grain="iso_week",
+            Release(k=DEFAULT_K, week_grain="iso_week"),
         )
     keys = ["marker", "region", "lang", "day"]
     both = now.select(*keys, "suppressed").join(

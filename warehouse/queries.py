@@ -33,15 +33,13 @@ from transforms.prevalence import (
 )
 from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import (
-    COUNTS_SCHEMA,
-    RECORD_SCHEMA,
-    WeekGrain,
     adjusted_days,
     adjusted_timelines,
     published_release,
 )
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
+from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from transforms.series import derived_series, dp_series, same_series
 from warehouse.errors import ReleaseSettingsChanged
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA, RUN_COUNT_SCHEMA, RUN_SCHEMA
@@ -394,15 +392,14 @@ def _release(
     releases (`published_record`, `published_counts`, `release_as_of`), after
     `check_release_settings`: the release the last write recorded."""
     check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
-    return published_release(
-        daily,
-        weeks,
+    release = Release(
         k=k,
         week_grain=week_grain,
         record=published_record(con),
         counts=recorded_counts(con),
         as_of=release_as_of(con),
     )
+    return published_release(daily, weeks, release)
 
 
 def forecast_series(

@@ -16,7 +16,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from transforms.publish import COUNTS_SCHEMA, RECORD_SCHEMA, WeekGrain, release_record
+from transforms.publish import release_record
+from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from warehouse import queries
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA
 from warehouse.writes import replace_all
@@ -43,14 +44,17 @@ def record_release(
     replace_all(con, "release_settings", settings, RELEASE_SETTINGS_SCHEMA)
     if privacy != "suppress" or k == 1:
         return 0
-    record, counts = release_record(
-        queries.current_daily(con),
-        queries.publishable_periods(con, week_grain=week_grain),
+    before = Release(
         k=k,
         week_grain=week_grain,
         record=queries.published_record(con),
         counts=queries.recorded_counts(con),
         as_of=max((d for d in (as_of, queries.release_as_of(con)) if d), default=None),
     )
-    replace_all(con, "published_counts", counts, COUNTS_SCHEMA)
-    return replace_all(con, "published_grains", record, RECORD_SCHEMA)
+    after = release_record(
+        queries.current_daily(con),
+        queries.publishable_periods(con, week_grain=week_grain),
+        before,
+    )
+    replace_all(con, "published_counts", after.counts, COUNTS_SCHEMA)
+    return replace_all(con, "published_grains", after.record, RECORD_SCHEMA)

@@ -28,7 +28,7 @@ from transforms.contracts import (
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
-from transforms.publish import COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
+from transforms.releases import COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
