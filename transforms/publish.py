@@ -177,7 +177,7 @@ def _week_cells(
         .with_columns(
             release.is_open(pl.col("period_start") + pl.duration(days=6)).alias("_open"),
             pl.col("_no_days").is_not_null().alias("_recorded"),
-            pl.col("_no_days", "_no_whole", "_days_moved", "_moved").fill_null(False),
+            pl.col("_no_days", "_no_whole", "_in_eight", "_days_moved", "_moved").fill_null(False),
         )
         .with_columns(
             (
@@ -189,14 +189,16 @@ def _week_cells(
                 & ~pl.col("_moved")
                 & ~pl.col("_open")
             ).alias("_week_ok"),
-            (pl.col("_week_ok").fill_null(False) & (pl.col("_no_whole") | pl.col("_moved"))).alias(
-                "_held"
-            ),
+            (
+                pl.col("_week_ok").fill_null(False)
+                & (pl.col("_no_whole") | pl.col("_moved"))
+                & ~pl.col("_in_eight")
+            ).alias("_held"),
             pl.col("_size").fill_null(0),
             period_start(pl.col("period_start"), release.eight).alias("_start8"),
         )
         .with_columns(rank(pl.col("_size"), pl.col("_recorded")).alias("_rank"))
-        .drop("_no_days", "_no_whole", "_recorded", "_days_moved", "_moved")
+        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(

@@ -24,7 +24,9 @@ day in progress). transforms.publish.choose_grains offers, within them, only:
   not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks (1–10 marked
   authors), and this one is not one (its week meets k); counting it would move a series
   published by day to 8-week periods, which its recorded weeks forbid, and so withhold it
-  whole.
+  whole. A week inside an 8-week period recorded whole does count: there the series is taken
+  by 8-week periods, and leaving its weeks out would send it back to weeks, all withheld, and
+  withhold its recorded 8-week periods for good.
 - **Changed counts held** (`moved_cells`). A cell published before whose MOVED_COUNTS now
   differ from some earlier release's by 1 to k − 1 (late or corrected posts) holds its period:
   withheld in this release (not counted towards MAX_WITHHELD_SHARE either), not recorded
@@ -151,8 +153,9 @@ def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:
 def week_limits(release: Release) -> pl.DataFrame:
     """Per series and week of the week grain holding a day of `release.record`: `_no_days` (a
     day of it was published within a period, or its period was withheld after it was
-    published) and `_no_whole` (a day of it was published otherwise than within this very
-    week)."""
+    published), `_no_whole` (a day of it was published otherwise than within this very week)
+    and `_in_eight` (a day of it was published within an 8-week period: the series is taken
+    by 8-week periods there)."""
     week = period_start(pl.col("day"), release.week_grain)
     itself = (
         pl.col("_whole") & (pl.col("_grain") == release.week_grain) & (pl.col("_start") == week)
@@ -163,6 +166,7 @@ def week_limits(release: Release) -> pl.DataFrame:
         .agg(
             (pl.col("_whole") | pl.col("_gone")).any().alias("_no_days"),
             (~itself).any().alias("_no_whole"),
+            (pl.col("_whole") & (pl.col("_grain") == release.eight)).any().alias("_in_eight"),
         )
     )
 

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
-from transforms.periods import periods_of
+from transforms.contracts import ALL, CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA
+from transforms.periods import PERIOD_DAYS, period_sums, periods_of
 from transforms.privacy import lonely_cells, protect_lines
 from transforms.publish import (
     choose_grains,
@@ -410,3 +410,58 @@ def test_a_week_in_progress_is_never_whole_and_follows_a_week_published_whole():
     ).record
     assert record["published_as"].tail(2).to_list() == ["day", "whole"]
     assert record.height == 59
+
+
+def _drawn_regions(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, date]:
+    """Two or three regions and their roll-up from 2024-01-01, each region's authors and
+    flagged authors drawn per day (seeded: 5 to 450 authors, 0 to all of them flagged); their
+    ISO weeks' and 8-week periods' cells (each author-day a distinct author); and a release
+    date a few days before the last day."""
+    draw = random.Random(seed)
+    days = draw.choice([14, 21, 60, 120])
+    regions = ["a", "b", "c"][: draw.choice([2, 3])]
+    rows = []
+    for i in range(days):
+        leaves = []
+        for region in regions:
+            authors = max(1, int(draw.choice([5, 15, 40, 300]) * draw.uniform(0.5, 1.5)))
+            marked = min(authors, draw.choice([0, 1, 3, 6, 12, 40, int(authors * draw.random())]))
+            leaves.append((region, authors, marked))
+        total = ("all", sum(a for _, a, _ in leaves), sum(m for _, _, m in leaves))
+        for region, authors, marked in [*leaves, total]:
+            rows.append({"day": date(2024, 1, 1) + timedelta(days=i), "region": region,
+                         "lang": "en", "marker": "m", "marker_version": "v", "n_posts": authors,
+                         "n_scored": authors, "n_marked": marked, "n_authors": authors,
+                         "n_marked_authors": marked, "sample_rate": 1.0, "run_id": "r"})  # fmt: skip
+    daily = pl.DataFrame(rows, schema=DAILY_SCHEMA)
+    release = date(2024, 1, 1) + timedelta(days=days - 1 - draw.choice([0, 0, 2, 5]))
+    sums = pl.concat([period_sums(daily, g) for g in ("iso_week", "iso_8week")])
+    periods = sums.with_columns(
+        pl.col("n_author_days").alias("n_authors"),
+        pl.col("n_marked_author_days").alias("n_marked_authors"),
+        pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
+        pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
+        pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
+        (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1))
+        .alias("period_end"),
+        pl.lit("r").alias("run_id"),
+    )  # fmt: skip
+    return daily, periods.select(PERIOD_SCHEMA.keys()).cast(PERIOD_SCHEMA), release
+
+
+def test_a_series_taken_by_eight_week_periods_stays_so_once_they_are_recorded():
+    """Regions a, b and c taken by 8-week periods in the first round of a release's record;
+    recorded there, c's weeks inside them, which meet k, counted as held by the record and
+    left out of its 2 % of withheld weeks, so c went back to weeks (all withheld) and a's and
+    b's 8-week periods were withheld beside it: recorded `withheld` in the same release,
+    withheld for good though no release had published them. A week inside an 8-week period
+    the record publishes whole is not held: the series is taken by 8-week periods there."""
+    daily, periods, release = _drawn_regions(27)
+    daily = daily.filter(pl.col("day") <= release - timedelta(days=6))
+    cells = periods.filter(pl.col("period_start") <= release - timedelta(days=6))
+    after = release_record(
+        daily, cells, Release(week_grain="iso_week", as_of=release - timedelta(days=6))
+    )
+    assert after.record.filter(pl.col("published_as") == "withheld").is_empty()
+    whole = after.record.filter(pl.col("grain") == "iso_8week")
+    assert set(whole["region"]) == {"a", "b", "c"} and set(whole["published_as"]) == {"whole"}
