@@ -51,10 +51,12 @@ def _days(marked_by_day: dict[date, int], *, authors: int, last: date, marked: i
     )
 
 
-def _periods(daily: pl.DataFrame) -> pl.DataFrame:
-    """The ISO weeks' and 8-week periods' cells of `daily`, each author-day a distinct author
-    (the most a period's distinct authors can be; so each author has one day: CLUSTER_SUMS)."""
-    sums = pl.concat([period_sums(daily, g) for g in ("iso_week", EIGHT_WEEKS["iso_week"])])
+def _periods(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
+    """The weeks' and 8-week periods' cells of `daily` (ISO, or each of `week_grains`), each
+    author-day a distinct author (the most a period's distinct authors can be; so each author
+    has one day: CLUSTER_SUMS)."""
+    grains = [g for week in week_grains for g in (week, EIGHT_WEEKS[week])]
+    sums = pl.concat([period_sums(daily, g) for g in grains])
     return conform(
         sums.with_columns(
             pl.col("n_author_days").alias("n_authors"),
@@ -430,3 +432,36 @@ def test_a_reader_at_other_settings_than_the_last_write_refuses(tmp_path):
         assert queries.daily(con, k=5).height > 0
         with pytest.raises(ReleaseSettingsChanged, match="k = 5"):
             queries.daily(con, k=11)
+
+
+def test_a_week_grain_change_withholds_the_weeks_holding_days_published_at_the_other(tmp_path):
+    """docs/privacy.md, "Changing week_grain": after ISO weeks, epi-weeks (Sunday to Saturday)
+    holding a day published in an ISO week whole are withheld, those holding days published by
+    day are published by day, and only epi-weeks after the change are published whole."""
+    monday = START + timedelta(weeks=WEEKS)
+    last = monday + timedelta(days=14)
+    small = _days({}, authors=30, marked=6, last=last)
+    big = _days({}, authors=300, marked=40, last=last).with_columns(
+        pl.lit("anxiety").alias("marker")
+    )
+    daily = pl.concat([big, small])
+    shown = []
+    for week_grain, day in (("iso_week", monday), ("epi_week", last)):
+        upto = daily.filter(pl.col("day") <= day)
+        days = upto["day"].unique().to_list()
+        with writing(tmp_path) as con:
+            load_daily(con, upto, days=days)
+            load_periods(con, _periods(upto, ("iso_week", "epi_week")), days=days)
+            record_release(con, k=11, week_grain=week_grain, privacy="suppress")
+        with open_published(tmp_path) as con:
+            rows = queries.published(con, week_grain=week_grain)
+        shown.append(rows.filter(pl.col("status") == "published"))
+    iso, epi = shown
+    assert iso.filter(pl.col("marker") == "sadness")["grain"].unique().to_list() == ["iso_week"]
+    assert epi.filter(pl.col("marker") == "sadness").select("grain", "period_start").rows() == [
+        ("epi_week", monday + timedelta(days=6))
+    ], "the epi-weeks holding ISO weeks published whole are withheld"
+    anxiety = epi.filter(pl.col("marker") == "anxiety")
+    assert anxiety["grain"].unique().to_list() == ["day"]
+    assert anxiety.height == (last - START).days + 1, "by day stays by day"
+    assert _differences(shown) == []
