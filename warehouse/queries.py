@@ -136,7 +136,7 @@ def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> p
 
 def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The grains earlier suppress-mode releases published each period at
-    (transforms.publish.RECORD_SCHEMA, table `published_grains`, written by
+    (transforms.releases.RECORD_SCHEMA, table `published_grains`, written by
     `warehouse.releases.record_release`), of every marker version and week grain. Empty on a
     warehouse without the table (older than schema version 8)."""
     try:
@@ -151,7 +151,7 @@ def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The counts earlier suppress-mode releases published each cell with
-    (transforms.publish.COUNTS_SCHEMA, table `published_counts`, written by
+    (transforms.releases.COUNTS_SCHEMA, table `published_counts`, written by
     `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
     schema version 10)."""
     try:
@@ -368,8 +368,9 @@ def published(
     (transforms.publish.adjusted_timelines), so a roll-up is weighted over its languages'
     cells of the same period, and is not combined where a language with days in it is
     published by another period or withheld. The release is bound to the earlier ones
-    (`published_record`, `release_as_of`; transforms.publish.choose_grains). Sorted by
-    series, then period."""
+    (`published_record`, `recorded_counts`, `release_as_of`; transforms.publish.choose_grains);
+    raises ReleaseSettingsChanged where `k` or `week_grain` differ from the last write's
+    (`check_release_settings`). Sorted by series, then period."""
     daily = current_daily(con)
     weeks = publishable_periods(con, week_grain=week_grain)
     rows, days = _release(con, daily, weeks, k=k, week_grain=week_grain)
@@ -389,7 +390,7 @@ def _release(
     week_grain: WeekGrain,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """transforms.publish.published_release of `daily` and `weeks` bound to the earlier
-    releases (`published_record`, `published_counts`, `release_as_of`), after
+    releases (`published_record`, `recorded_counts`, `release_as_of`), after
     `check_release_settings`: the release the last write recorded."""
     check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
     release = Release(

@@ -60,11 +60,11 @@ file gets the columns null, a run fills them for the periods it touches, and row
 sums (and every row of a version-3 to -6 file, read as null) keep the interval that treats
 author-days as independent (transforms.prevalence.effective_trials). 8 added
 `published_grains` (the grain each
-suppress-mode release published each period at, transforms.publish.RECORD_SCHEMA), created
+suppress-mode release published each period at, transforms.releases.RECORD_SCHEMA), created
 empty in an older file; readers of an older file, or one without the table, read no record. 9
 let `published_grains.published_as` be `withheld` (a period published once, then withheld,
 stays withheld): the table is rebuilt with its rows. 10 added `published_counts` (the counts
-suppress-mode releases published each cell with, transforms.publish.COUNTS_SCHEMA) and
+suppress-mode releases published each cell with, transforms.releases.COUNTS_SCHEMA) and
 `release_settings` (the settings of the last write that published), created empty in an older
 file: its next write fills them; until then readers compare no counts and no settings."""
 
