@@ -14,6 +14,7 @@ from transforms.contracts import ALL
 from transforms.periods import period_start
 from transforms.privacy import is_suppressed, lonely_cells, suppress
 from transforms.publish import published_days
+from transforms.releases import Release
 from transforms.series import derived_series, same_series
 
 K = 11
@@ -25,7 +26,7 @@ def bias_and_holes(daily: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
     `quarters_ok`: the share of its quarters (benchmarks.quarters.quarter_intervals) whose
     published mean is within 5 % of the truth or inside the 95 % interval of the mean."""
     top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
-    ours = published_days(daily, weeks, k=K, week_grain="iso_week").filter(top)
+    ours = published_days(daily, weeks, Release(k=K, week_grain="iso_week")).filter(top)
     peer = suppress(daily.filter(top), k=K).with_columns(
         (pl.col("n_marked_authors") / pl.col("n_authors")).alias("peer")
     )
@@ -130,7 +131,7 @@ def disclosure(daily: pl.DataFrame, weeks: pl.DataFrame) -> tuple[int, int, int]
     unknown in a week where any of them is not published by itself, its week total where any
     day of it is withheld or published only as its 8-week period, its 8-week total where any
     day of it is withheld; a line with exactly one unknown cell gives that cell back."""
-    ours = published_days(daily, weeks, k=K, week_grain="iso_week").with_columns(
+    ours = published_days(daily, weeks, Release(k=K, week_grain="iso_week")).with_columns(
         pl.col("day").dt.truncate("1w").alias("week"),
         period_start(pl.col("day"), "iso_8week").alias("eight"),
     )

@@ -15,6 +15,7 @@ import polars as pl
 from transforms.contracts import ALL
 from transforms.periods import period_start
 from transforms.publish import published_days
+from transforms.releases import Release
 
 Z95 = 1.959964
 MIN_DAYS = 60
@@ -29,7 +30,7 @@ def quarter_intervals(
     truth) / se, 0 where exact). `daily` and `weeks` as warehouse.queries.current_daily and
     publishable_periods return them."""
     top = (pl.col("region") == ALL) & (pl.col("lang") == ALL)
-    shown = published_days(daily, weeks, k=k, week_grain=week_grain).filter(
+    shown = published_days(daily, weeks, Release(k=k, week_grain=week_grain)).filter(
         top, ~pl.col("suppressed")
     )
     truth = daily.filter(top).select(

@@ -37,6 +37,7 @@ from benchmarks.results import write_section  # noqa: E402
 from transforms.publish import published_days  # noqa: E402
 from transforms.quantify import with_adjusted_prevalence  # noqa: E402
 from transforms.rates import merged_rates  # noqa: E402
+from transforms.releases import Release  # noqa: E402
 from transforms.rollups import MAX_BOUNDED_SHARE, has_adjusted  # noqa: E402
 from transforms.validation import BOUNDED, VALIDATED  # noqa: E402
 from warehouse import queries  # noqa: E402
@@ -64,7 +65,9 @@ def cells(posts: int) -> pl.DataFrame:
         con = warehouse.open_published(Path(data))
         try:
             weeks = queries.publishable_periods(con, week_grain="iso_week")
-            return published_days(queries.current_daily(con), weeks, k=11, week_grain="iso_week")
+            return published_days(
+                queries.current_daily(con), weeks, Release(k=11, week_grain="iso_week")
+            )
         finally:
             con.close()
 

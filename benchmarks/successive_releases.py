@@ -12,7 +12,9 @@ withheld) with the view the same cells gave before the rule (transforms.publish.
 without a record, every period taken as ended): the rows withheld now that were published
 before, and the reverse, over every series and over the top-level ones (`all`/`all`); over
 the releases, the days of a series published in two different cells (`overlaps`) and the
-suppressed days a roll-up's line gives back (`lines_given_back`).
+suppressed days a roll-up's line gives back (`lines_given_back`). Last, the CPU seconds of
+one `warehouse.record_release` (what every run and every stream load now adds before it
+publishes) on a copy of the last warehouse, with its record and with none (`record_cost`).
 
 Writes the `successive-releases` section of benchmarks/RESULTS.md. Reads no text; counts only.
 """
@@ -20,6 +22,9 @@ Writes the `successive-releases` section of benchmarks/RESULTS.md. Reads no text
 from __future__ import annotations
 
 import argparse
+import shutil
+import statistics
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,8 +37,10 @@ from moodcast.config import load_settings
 from moodcast.run import daily_run
 from transforms.privacy import DEFAULT_K, is_suppressed, lonely_cells
 from transforms.publish import published_days, published_timelines
+from transforms.releases import Release
 from warehouse import queries
-from warehouse.store import open_published
+from warehouse.releases import record_release
+from warehouse.store import open_published, writing
 
 SERIES = ("marker", "region", "lang", "marker_version")
 
@@ -84,8 +91,7 @@ def releases(data_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         old = published_timelines(
             queries.current_daily(con),
             queries.publishable_periods(con, week_grain="iso_week"),
-            k=DEFAULT_K,
-            week_grain="iso_week",
+            Release(k=DEFAULT_K, week_grain="iso_week"),
         )
         new = queries.published(con, k=DEFAULT_K, week_grain="iso_week")
     shown = pl.col("status") == "published"
@@ -99,8 +105,7 @@ def compare(data_dir: Path) -> dict[str, int]:
         before = published_days(
             queries.current_daily(con),
             queries.publishable_periods(con, week_grain="iso_week"),
-            k=DEFAULT_K,
-            week_grain="iso_week",
+            Release(k=DEFAULT_K, week_grain="iso_week"),
         )
     keys = ["marker", "region", "lang", "day"]
     both = now.select(*keys, "suppressed").join(
@@ -119,6 +124,27 @@ def compare(data_dir: Path) -> dict[str, int]:
         pl.col("suppressed").sum().alias("withheld"),
         pl.col("before").sum().alias("withheld_before"),
     ).row(0, named=True)
+
+
+def record_cost(data_dir: Path, *, repeats: int = 3) -> tuple[float, float]:
+    """CPU seconds (process time, every thread) of one `record_release` on a copy of the
+    warehouse in `data_dir`, median of `repeats`: with its record (a rerun or the next load of
+    the same days: the record is up to date) and with none (`published_grains` and
+    `published_counts` emptied first: every period chosen afresh until the record holds)."""
+    costs: dict[bool, list[float]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for with_record in (True, False) * repeats:
+            copy = Path(tmp) / "data"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(data_dir, copy, symlinks=True)
+            with writing(copy) as con:
+                if not with_record:
+                    con.execute("DELETE FROM published_grains")
+                    con.execute("DELETE FROM published_counts")
+                clock = time.process_time()
+                record_release(con, k=DEFAULT_K, week_grain="iso_week", privacy="suppress")
+                costs[with_record].append(time.process_time() - clock)
+    return statistics.median(costs[True]), statistics.median(costs[False])
 
 
 def main() -> None:
@@ -170,7 +196,15 @@ def main() -> None:
         f"{lines_given_back(now, daily):,} with the rule, "
         f"{lines_given_back(before, daily):,} without."
     )
+    recorded, afresh = record_cost(args.data_dir)
+    cost = (
+        f"One `warehouse.record_release` on the last warehouse ({daily.height:,} daily cells, "
+        f"{daily.select(SERIES).n_unique()} series; what every run and every stream load adds "
+        f"before it publishes; `record_cost`, median of 3, process CPU): {recorded:.2f} CPU s "
+        f"with its record, {afresh:.2f} CPU s with none."
+    )
     print(summary)
+    print(cost)
     write_section(
         "successive-releases",
         "\n".join(
@@ -186,6 +220,8 @@ def main() -> None:
                 *lines,
                 "",
                 summary,
+                "",
+                cost,
             ]
         ),
     )

@@ -82,14 +82,19 @@ def require_published() -> Version:
     """The published warehouse's version, opened; otherwise say what to do and stop the page.
 
     Never raises: with nothing published the page tells the analyst to run `moodcast run`,
-    and a file that cannot be read (from another moodcast version, say) is explained.
+    and a file that cannot be read (from another moodcast version, say, or one published at
+    other settings than the served ones: warehouse.queries.check_release_settings) is
+    explained.
     """
     published = warehouse.published_version(data_dir())
     if published is None:
         st.info("No data published yet. Run `moodcast run INPUT…` (or `moodcast demo`) and reload.")
         st.stop()
     try:
-        _connection(str(data_dir()), published)
+        connection = _connection(str(data_dir()), published)
+        queries.check_release_settings(
+            connection.cursor(), privacy=privacy(), k=k(), week_grain=week_grain()
+        )
     except warehouse.WarehouseError as exc:
         st.warning(f"The published data cannot be read right now. {exc}")
         st.stop()

@@ -19,32 +19,9 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week periods withheld is
    withheld whole (steps 2–4 repeat until stable).
 
-Across releases (`record`, RECORD_SCHEMA: the grain each earlier release published each period
-at, kept by the warehouse; `as_of`, the release's date, the day in progress), the steps
-above offer only:
-
-- **Ended periods whole.** A week or 8-week period is published whole only once it has ended
-  (its last day before `as_of`); a week in progress is published by its days (every day so
-  far meeting k), else withheld, and does not count towards MAX_WITHHELD_SHARE (an 8-week
-  period in progress, withheld, not towards MAX_WITHHELD_EIGHT_WEEK_SHARE). It is withheld
-  too where its series' previous week is published whole: a series published by week waits
-  for its week to end rather than tie the week to its days by publishing its first ones.
-- **Sticky grains.** A day is published only at the grain recorded for its period: a week
-  recorded by day only by day, one recorded whole only whole, an 8-week period recorded whole
-  only whole; a period holding a day recorded at another grain (another recorded period, of
-  either week grain) is withheld. Complementary suppression that would move a cell to a grain
-  the record forbids withholds it instead, and picks a week no release has published before
-  one that a release has. A period published once and withheld by a later release stays
-  withheld (the cells two releases publish between them must leave no line one unknown cell). A week withheld though its own cell meets k,
-  because the record forbids that cell (it was published by day, and a day of it is now below
-  k), does not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks
-  (1–10 marked authors), and this one is not one (its week meets k); counting it would move a
-  series published by day to 8-week periods, which its recorded weeks forbid, and so withhold
-  it whole.
-
-So no two releases publish overlapping periods of a series other than the same period at the
-same grain, and no period's count minus earlier days gives a day back. `release_record` is the
-record after a release.
+Across releases (transforms.releases: the record of the grains and counts earlier releases
+published, and the release's date) the steps above offer only what the releases before allow;
+`release_record` gives the records after a release.
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
 Derived statistics never use this selection (see `transforms.series.derived_series`).
@@ -52,8 +29,7 @@ Derived statistics never use this selection (see `transforms.series.derived_seri
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from dataclasses import replace
 
 import polars as pl
 
@@ -67,10 +43,21 @@ from transforms.prevalence import (
     wilson,
     with_prevalence,
 )
-from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines
+from transforms.privacy import is_suppressed, protect_lines
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
+from transforms.releases import (
+    SERIES_KEYS,
+    Release,
+    WeekGrain,
+    eight_limits,
+    held_periods,
+    moved_cells,
+    next_record,
+    rank,
+    week_limits,
+    with_counts,
+)
 
-WeekGrain = Literal["iso_week", "epi_week"]
 STATUSES = ("published", "withheld")
 
 PUBLISHED_SCHEMA = {
@@ -93,26 +80,6 @@ PUBLISHED_SCHEMA = {
 `status` `published` or `withheld` (counts and prevalence null); AUTHOR_DAY_COUNTS the
 author-days `prevalence` is taken over, EFFECTIVE_TRIALS the trials of its interval."""
 
-SERIES_KEYS = ("marker", "region", "lang", "marker_version")
-
-RECORD_SCHEMA = {
-    "marker": pl.String,
-    "region": pl.String,
-    "lang": pl.String,
-    "marker_version": pl.String,
-    "grain": pl.String,
-    "period_start": pl.Date,
-    "published_as": pl.String,
-}
-"""The grains releases published periods at, one row per series and period (`grain` a week
-grain or an 8-week grain, `period_start` its first day): `published_as` `day` (a week given by
-its days), `whole` (the period's own cell) or `withheld` (published so once, withheld by a
-later release: never published again, since the cells that release published in its place,
-with the ones published before or after it, would give it back). A period never published has
-no row."""
-
-PUBLISHED_AS = ("day", "whole", "withheld")
-
 MAX_WITHHELD_SHARE = 0.02
 """A series with more of its weeks withheld than this is withheld whole by week (and given by
 8-week periods): its withheld weeks are chosen by their own values (a week of 0 marked authors
@@ -127,45 +94,19 @@ hold 13–14 periods."""
 _COUNTS = (*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, "sample_rate")
 
 
-def choose_grains(
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int = DEFAULT_K,
-    week_grain: WeekGrain,
-    record: pl.DataFrame | None = None,
-    as_of: date | None = None,
-) -> pl.DataFrame:
+def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
     """Per series and period: `choice` (`day`, `week`, `8week` or `withheld`) after steps 1–4
-    above, and the period's `grain` (the week grain, or its 8-week grain for a series taken by
-    8-week cells).
+    above, within what `release` (transforms.releases.Release) allows, and the period's
+    `grain` (the week grain, or its 8-week grain for a series taken by 8-week cells).
 
     `daily` follows DAILY_SCHEMA, `weeks` PERIOD_SCHEMA (rows of grains other than the week
     grain and its 8-week grain are ignored; without 8-week rows a series withheld whole stays
-    withheld). `record` (RECORD_SCHEMA; None: no earlier release) and `as_of` (None: every
-    period has ended) bind the choice to earlier releases as above. Columns: SERIES_KEYS,
-    `grain`, `period_start` (the period's first day), `choice`.
+    withheld). Columns: SERIES_KEYS, `grain`, `period_start` (the period's first day),
+    `choice`.
     """
-    if week_grain not in ("iso_week", "epi_week"):
-        raise ValueError(f"week_grain must be 'iso_week' or 'epi_week', not {week_grain!r}")
-    eight = EIGHT_WEEKS[week_grain]
-    record = pl.DataFrame(schema=RECORD_SCHEMA) if record is None else record
-    cells = _week_cells(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
-    eight_cells = (
-        weeks.filter(pl.col("grain") == eight)
-        .join(_eight_limits(record, eight), on=[*SERIES_KEYS, "period_start"], how="left")
-        .select(
-            *SERIES_KEYS,
-            pl.col("period_start").alias("_start8"),
-            (
-                ~is_suppressed(k=k)
-                & ~pl.col("_no_whole").fill_null(False)
-                & ~_open(pl.col("period_end"), as_of)
-            ).alias("_ok8"),
-            pl.col("n_authors").alias("_size8"),
-            _open(pl.col("period_end"), as_of).alias("_open8"),
-        )
-    )
+    moved = moved_cells(daily, weeks, release)
+    cells = _week_cells(daily, weeks, release, moved)
+    eight_cells = _eight_cells(weeks, release, moved)
     while True:
         cells = _protect_weeks(cells)
         lines = _protect_eight_weeks(cells, eight_cells)
@@ -189,11 +130,14 @@ def choose_grains(
         .otherwise(pl.lit("day"))
     )
     by_weeks = cells.join(lines.filter("_gone"), on=SERIES_KEYS, how="anti").select(
-        *SERIES_KEYS, pl.lit(week_grain).alias("grain"), "period_start", choice.alias("choice")
+        *SERIES_KEYS,
+        pl.lit(release.week_grain).alias("grain"),
+        "period_start",
+        choice.alias("choice"),
     )
     by_eights = lines.filter("_gone").select(
         *SERIES_KEYS,
-        pl.lit(eight).alias("grain"),
+        pl.lit(release.eight).alias("grain"),
         pl.col("_start8").alias("period_start"),
         pl.when(pl.col("_flag"))
         .then(pl.lit("withheld"))
@@ -204,46 +148,57 @@ def choose_grains(
 
 
 def _week_cells(
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int,
-    week_grain: WeekGrain,
-    record: pl.DataFrame,
-    as_of: date | None,
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
 ) -> pl.DataFrame:
-    """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `record` and
-    `as_of` allow), `_open` (in progress), `_held` (its own cell meets k but the record
-    forbids it), `_size` (the week's authors), `_rank` (its size, past every unrecorded
-    week's where a day of it is recorded), `_start8` (its 8-week period), and the first
-    `_withheld` and `_coarse` flags."""
+    """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `release`'s
+    record, the `moved` cells (transforms.releases.moved_cells) and its date allow), `_open`
+    (in progress), `_held` (its own cell meets k but the record or its move forbids it),
+    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_start8` (its 8-week
+    period), and the first `_withheld` and `_coarse` flags."""
     on = [*SERIES_KEYS, "period_start"]
-    days = daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
-    by_week = days.group_by(on).agg((~is_suppressed(k=k)).all().alias("_days_ok"))
-    week_cells = weeks.filter(pl.col("grain") == week_grain).select(
-        *on, (~is_suppressed(k=k)).alias("_week_ok"), pl.col("n_authors").alias("_size")
+    publishable = ~is_suppressed(k=release.k)
+    days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
+    by_week = days.group_by(on).agg(publishable.all().alias("_days_ok"))
+    week_cells = weeks.filter(pl.col("grain") == release.week_grain).select(
+        *on, publishable.alias("_week_ok"), pl.col("n_authors").alias("_size")
     )
+    days_moved = (
+        moved.filter(pl.col("grain") == "day")
+        .select(*SERIES_KEYS, period_start(pl.col("period_start"), release.week_grain))
+        .unique()
+        .with_columns(pl.lit(True).alias("_days_moved"))
+    )
+    week_moved = moved.filter(pl.col("grain") == release.week_grain).drop("grain")
     cells = (
         by_week.join(week_cells, on=on, how="full", coalesce=True)
-        .join(_week_limits(record, week_grain), on=on, how="left")
+        .join(week_limits(release), on=on, how="left")
+        .join(days_moved, on=on, how="left")
+        .join(week_moved, on=on, how="left")
         .with_columns(
-            _open(pl.col("period_start") + pl.duration(days=6), as_of).alias("_open"),
+            release.is_open(pl.col("period_start") + pl.duration(days=6)).alias("_open"),
             pl.col("_no_days").is_not_null().alias("_recorded"),
-            pl.col("_no_days", "_no_whole").fill_null(False),
+            pl.col("_no_days", "_no_whole", "_in_eight", "_days_moved", "_moved").fill_null(False),
         )
         .with_columns(
-            (pl.col("_days_ok").fill_null(False) & ~pl.col("_no_days")).alias("_days_ok"),
-            (pl.col("_week_ok").fill_null(False) & ~pl.col("_no_whole") & ~pl.col("_open")).alias(
-                "_week_ok"
-            ),
-            (pl.col("_week_ok").fill_null(False) & pl.col("_no_whole")).alias("_held"),
+            (
+                pl.col("_days_ok").fill_null(False) & ~pl.col("_no_days") & ~pl.col("_days_moved")
+            ).alias("_days_ok"),
+            (
+                pl.col("_week_ok").fill_null(False)
+                & ~pl.col("_no_whole")
+                & ~pl.col("_moved")
+                & ~pl.col("_open")
+            ).alias("_week_ok"),
+            (
+                pl.col("_week_ok").fill_null(False)
+                & (pl.col("_no_whole") | pl.col("_moved"))
+                & ~pl.col("_in_eight")
+            ).alias("_held"),
             pl.col("_size").fill_null(0),
-            period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_start8"),
+            period_start(pl.col("period_start"), release.eight).alias("_start8"),
         )
-        .with_columns(
-            (pl.col("_size") + pl.col("_recorded").cast(pl.Int64) * _RECORDED_LAST).alias("_rank")
-        )
-        .drop("_no_days", "_no_whole", "_recorded")
+        .with_columns(rank(pl.col("_size"), pl.col("_recorded")).alias("_rank"))
+        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
@@ -252,60 +207,26 @@ def _week_cells(
     )
 
 
-_RECORDED_LAST = 2**40
-"""Added to a recorded week's size where complementary suppression picks the smallest cell:
-it withholds (or moves to its week) a cell no release has published before one that a release
-has, so the cells a line keeps back stay the ones earlier releases kept back (a choice by
-size alone changes as a week in progress grows, and the days two releases publish between
-them would leave one cell of the line unknown)."""
-
-
-def _open(period_end: pl.Expr, as_of: date | None) -> pl.Expr:
-    """True for a period still in progress: its last day not before `as_of`."""
-    return pl.lit(False) if as_of is None else period_end >= pl.lit(as_of)
-
-
-def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:
-    """Every day of every recorded period: SERIES_KEYS, `day`, `_grain`, `_start`, `_whole`,
-    `_gone`."""
-    length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
-    return record.select(
-        *SERIES_KEYS,
-        pl.date_ranges("period_start", pl.col("period_start") + pl.duration(days=length - 1)).alias(
-            "day"
-        ),
-        pl.col("grain").alias("_grain"),
-        pl.col("period_start").alias("_start"),
-        (pl.col("published_as") == "whole").alias("_whole"),
-        (pl.col("published_as") == "withheld").alias("_gone"),
-    ).explode("day")
-
-
-def _week_limits(record: pl.DataFrame, week_grain: WeekGrain) -> pl.DataFrame:
-    """Per series and week of `week_grain` holding a recorded day: `_no_days` (a day of it was
-    published within a period, or its period was withheld after it was published) and `_no_whole` (a day of it was published otherwise than
-    within this very week)."""
-    week = period_start(pl.col("day"), week_grain)
-    itself = pl.col("_whole") & (pl.col("_grain") == week_grain) & (pl.col("_start") == week)
+def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> pl.DataFrame:
+    """Step 4's 8-week cells, per series and 8-week period (`_start8`): `_ok8` (it meets k,
+    has ended, and the record and its move allow it), `_size8` (its authors), `_open8`."""
+    is_open = release.is_open(pl.col("period_end"))
     return (
-        _recorded_days(record)
-        .group_by(*SERIES_KEYS, week.alias("period_start"))
-        .agg(
-            (pl.col("_whole") | pl.col("_gone")).any().alias("_no_days"),
-            (~itself).any().alias("_no_whole"),
+        weeks.filter(pl.col("grain") == release.eight)
+        .join(eight_limits(release), on=[*SERIES_KEYS, "period_start"], how="left")
+        .join(moved, on=[*SERIES_KEYS, "grain", "period_start"], how="left")
+        .select(
+            *SERIES_KEYS,
+            pl.col("period_start").alias("_start8"),
+            (
+                ~is_suppressed(k=release.k)
+                & ~pl.col("_no_whole").fill_null(False)
+                & ~pl.col("_moved").fill_null(False)
+                & ~is_open
+            ).alias("_ok8"),
+            pl.col("n_authors").alias("_size8"),
+            is_open.alias("_open8"),
         )
-    )
-
-
-def _eight_limits(record: pl.DataFrame, eight: str) -> pl.DataFrame:
-    """Per series and 8-week period (`eight`) holding a recorded day: `_no_whole` (a day of it
-    was published otherwise than within this very period)."""
-    start = period_start(pl.col("day"), eight)
-    itself = pl.col("_whole") & (pl.col("_grain") == eight) & (pl.col("_start") == start)
-    return (
-        _recorded_days(record)
-        .group_by(*SERIES_KEYS, start.alias("period_start"))
-        .agg((~itself).any().alias("_no_whole"))
     )
 
 
@@ -371,94 +292,46 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
             return lines
 
 
-def published_timelines(
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int = DEFAULT_K,
-    week_grain: WeekGrain,
-    record: pl.DataFrame | None = None,
-    as_of: date | None = None,
-) -> pl.DataFrame:
+def published_timelines(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
     """The published timeline (PUBLISHED_SCHEMA) of `daily` and `weeks` (PERIOD_SCHEMA: the
-    week grain's and its 8-week grain's cells) at `k`, after the releases of `record` (see
-    `choose_grains`), sorted by series and period: days where `choose_grains` chose days, the
-    week's (or 8-week period's) cell where it chose that, and one `withheld` row per withheld
-    period. Every published row's `prevalence` is over its AUTHOR_DAY_COUNTS
-    (`week_prevalence` for a period's cell)."""
-    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
-    return _timelines(daily, weeks, choice, week_grain)
+    week grain's and its 8-week grain's cells) in `release` (see `choose_grains`), sorted by
+    series and period: days where `choose_grains` chose days, the week's (or 8-week period's)
+    cell where it chose that, and one `withheld` row per withheld period. Every published
+    row's `prevalence` is over its AUTHOR_DAY_COUNTS (`week_prevalence` for a period's
+    cell)."""
+    choice = choose_grains(daily, weeks, release)
+    return _timelines(daily, weeks, choice, release.week_grain)
 
 
 def published_release(
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int = DEFAULT_K,
-    week_grain: WeekGrain,
-    record: pl.DataFrame | None = None,
-    as_of: date | None = None,
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`(published_timelines, published_days)` of the same `daily` and `weeks` at `k` after
-    the releases of `record`, with the grains chosen once (`choose_grains`) for both."""
-    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+    """`(published_timelines, published_days)` of the same `daily` and `weeks` in `release`,
+    with the grains chosen once (`choose_grains`) for both."""
+    choice = choose_grains(daily, weeks, release)
     return (
-        _timelines(daily, weeks, choice, week_grain),
-        _days(daily, weeks, choice, week_grain),
+        _timelines(daily, weeks, choice, release.week_grain),
+        _days(daily, weeks, choice, release.week_grain),
     )
 
 
-def release_record(
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int = DEFAULT_K,
-    week_grain: WeekGrain,
-    record: pl.DataFrame,
-    as_of: date | None,
-) -> pl.DataFrame:
-    """`record` (RECORD_SCHEMA) with the periods that the release of `daily` and `weeks` at `k`
-    publishes, sorted: the release is chosen after the record, and chosen again after the
-    record with its own periods added until it publishes no period the record lacks, so that
-    choosing it once more from the record it returns (a reader's, or a rerun's) gives the same
-    release; a recorded period the release withholds is recorded `withheld`. Terminates: the
-    record only grows, within the periods of the data, and a row only turns `withheld`."""
-    on = [*SERIES_KEYS, "grain", "period_start"]
-    record = record.select(RECORD_SCHEMA.keys())
+def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> Release:
+    """`release` with the record and counts after it publishes `daily` and `weeks`.
+
+    The release is chosen after the record, and chosen again after the record with its own
+    periods added (transforms.releases.next_record) until it publishes no period the record
+    lacks, so that choosing it once more from the record it returns (a reader's, or a rerun's)
+    gives the same release. Terminates: the record only grows, within the periods of the data,
+    and a row only turns `withheld`. The counts gain those the release publishes its cells with
+    (transforms.releases.with_counts)."""
+    held = held_periods(moved_cells(daily, weeks, release), release)
     while True:
-        choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
-        chosen = choice.select(
-            *on,
-            pl.col("choice")
-            .replace_strict({"day": "day", "withheld": "withheld"}, default="whole")
-            .alias("_as"),
-        )
-        updated = record.join(chosen, on=on, how="left", maintain_order="left").select(
-            *on,
-            pl.when(pl.col("_as") == "withheld")
-            .then(pl.col("_as"))
-            .otherwise(pl.col("published_as"))
-            .alias("published_as"),
-        )
-        new = chosen.filter(pl.col("_as") != "withheld").join(record, on=on, how="anti")
-        if new.is_empty() and updated.equals(record):
-            return record.sort(on)
-        record = pl.concat([updated, new.rename({"_as": "published_as"})])
-
-
-def _choice(
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int,
-    week_grain: WeekGrain,
-    record: pl.DataFrame | None,
-    as_of: date | None,
-) -> pl.DataFrame:
-    """`choose_grains` at `k`, which must be at least 1."""
-    if k < 1:
-        raise ValueError(f"k must be at least 1, not {k}")
-    return choose_grains(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
+        choice = choose_grains(daily, weeks, release)
+        record = next_record(release.record, choice, held)
+        if record.equals(release.record):
+            break
+        release = replace(release, record=record)
+    return replace(release, counts=with_counts(release, daily, weeks, choice))
 
 
 def _timelines(
@@ -624,24 +497,15 @@ def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def published_days(
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int = DEFAULT_K,
-    week_grain: WeekGrain,
-    record: pl.DataFrame | None = None,
-    as_of: date | None = None,
-) -> pl.DataFrame:
+def published_days(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
     with AUTHOR_DAY_COUNTS, the prevalence columns, EFFECTIVE_TRIALS, `grain` and
     `suppressed`. A day published by itself keeps its counts (`grain = day`); a day of a week
     (or 8-week period) published as a whole carries that period's counts and prevalence (the
     author-day share, `week_prevalence`; `grain` the period's); a day of a withheld period has
     `suppressed` true, `grain` the withheld period's, and every count and prevalence null.
-    Same order as `daily`. `record` and `as_of` as for `choose_grains`."""
-    choice = _choice(daily, weeks, k=k, week_grain=week_grain, record=record, as_of=as_of)
-    return _days(daily, weeks, choice, week_grain)
+    Same order as `daily`. `release` as for `choose_grains`."""
+    return _days(daily, weeks, choose_grains(daily, weeks, release), release.week_grain)
 
 
 def _days(

@@ -39,3 +39,8 @@ class SchemaMismatch(WarehouseError):
 
 class LoadError(WarehouseError):
     """Rows offered to a load break its contract (wrong days, duplicate keys, bad counts)."""
+
+
+class ReleaseSettingsChanged(WarehouseError):
+    """A reader's release settings (privacy, k, week grain) differ from those the last write
+    that published chose its release with (table `release_settings`)."""

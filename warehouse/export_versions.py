@@ -27,7 +27,7 @@ import duckdb
 import polars as pl
 
 from transforms.dp import Budget
-from transforms.publish import WeekGrain
+from transforms.releases import WeekGrain
 from warehouse.exports import (
     MANIFEST_NAME,
     Format,

@@ -27,7 +27,7 @@ import polars as pl
 
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from transforms.dp import Budget
-from transforms.publish import WeekGrain
+from transforms.releases import WeekGrain
 from warehouse import forecast_queries, queries
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError

@@ -17,7 +17,7 @@ from transforms.contracts import (
 )
 from transforms.periods import EIGHT_WEEKS, period_start
 from transforms.privacy import DEFAULT_K
-from transforms.publish import WeekGrain
+from transforms.releases import WeekGrain
 from warehouse.queries import forecast_series, select_rows, where_clause
 
 

@@ -30,16 +30,16 @@ from transforms.prevalence import (
 )
 from transforms.privacy import DEFAULT_K, suppress
 from transforms.publish import (
-    RECORD_SCHEMA,
-    WeekGrain,
     adjusted_days,
     adjusted_timelines,
     published_release,
 )
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
+from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from transforms.series import derived_series, dp_series, same_series
-from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
+from warehouse.errors import ReleaseSettingsChanged
+from warehouse.schema import RELEASE_SETTINGS_SCHEMA, RUN_COUNT_SCHEMA, RUN_SCHEMA
 
 PUBLISHED_DAILY_COLUMNS = (
     *DAILY_SCHEMA,
@@ -148,7 +148,7 @@ def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> p
 
 def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The grains earlier suppress-mode releases published each period at
-    (transforms.publish.RECORD_SCHEMA, table `published_grains`, written by
+    (transforms.releases.RECORD_SCHEMA, table `published_grains`, written by
     `warehouse.releases.record_release`), of every marker version and week grain. Empty on a
     warehouse without the table (older than schema version 8)."""
     try:
@@ -159,6 +159,53 @@ def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     except duckdb.CatalogException:
         return pl.DataFrame(schema=RECORD_SCHEMA)
     return conform(frame, RECORD_SCHEMA, name="published_grains")
+
+
+def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The counts earlier suppress-mode releases published each cell with
+    (transforms.releases.COUNTS_SCHEMA, table `published_counts`, written by
+    `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
+    schema version 10)."""
+    try:
+        frame = con.sql(
+            "SELECT * FROM published_counts "
+            "ORDER BY marker, region, lang, marker_version, grain, period_start"
+        ).pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=COUNTS_SCHEMA)
+    return conform(frame, COUNTS_SCHEMA, name="published_counts")
+
+
+def recorded_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
+    """The settings (RELEASE_SETTINGS_SCHEMA) the last write that published chose its release
+    with, or None where none is stored (nothing published since schema version 10)."""
+    try:
+        rows = con.sql("SELECT * FROM release_settings").pl()
+    except duckdb.CatalogException:
+        return None
+    if rows.is_empty():
+        return None
+    return conform(rows, RELEASE_SETTINGS_SCHEMA, name="release_settings").row(0, named=True)
+
+
+def check_release_settings(
+    con: duckdb.DuckDBPyConnection, *, privacy: str, k: int, week_grain: str
+) -> None:
+    """Raise ReleaseSettingsChanged where the last write that published chose its release with
+    other settings (`release_settings`; in DP mode only `privacy` counts): a reader at other
+    settings would compute a release the record was not written for, and show cells that no
+    write has checked against the releases before it."""
+    stored = recorded_settings(con)
+    asked = {"privacy": privacy, "k": k, "week_grain": week_grain}
+    if stored is None or stored == asked or privacy == stored["privacy"] == "dp":
+        return
+    raise ReleaseSettingsChanged(
+        f"The published data was released with privacy = {stored['privacy']!r}, k = "
+        f"{stored['k']}, week_grain = {stored['week_grain']!r}, but this reader asks for "
+        f"privacy = {privacy!r}, k = {k}, week_grain = {week_grain!r} (config.toml changed "
+        "since the last run?). Run `moodcast run` (or wait for the next follow cycle or stream "
+        "load) to publish at the new settings, or set config.toml back."
+    )
 
 
 def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -260,14 +307,7 @@ def daily(
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
-    timelines, days = published_release(
-        whole,
-        weeks,
-        k=k,
-        week_grain=week_grain,
-        record=published_record(con),
-        as_of=release_as_of(con),
-    )
+    timelines, days = _release(con, whole, weeks, k=k, week_grain=week_grain)
     rows = adjusted_days(
         days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
@@ -340,23 +380,39 @@ def published(
     (transforms.publish.adjusted_timelines), so a roll-up is weighted over its languages'
     cells of the same period, and is not combined where a language with days in it is
     published by another period or withheld. The release is bound to the earlier ones
-    (`published_record`, `release_as_of`; transforms.publish.choose_grains). Sorted by
-    series, then period."""
+    (`published_record`, `recorded_counts`, `release_as_of`; transforms.publish.choose_grains);
+    raises ReleaseSettingsChanged where `k` or `week_grain` differ from the last write's
+    (`check_release_settings`). Sorted by series, then period."""
     daily = current_daily(con)
     weeks = publishable_periods(con, week_grain=week_grain)
-    rows, days = published_release(
-        daily,
-        weeks,
-        k=k,
-        week_grain=week_grain,
-        record=published_record(con),
-        as_of=release_as_of(con),
-    )
+    rows, days = _release(con, daily, weeks, k=k, week_grain=week_grain)
     rates = merged_rates(None) if rates is None else rates
     adjusted = adjusted_timelines(rows, days, rates).sort(
         "marker", "region", "lang", "period_start", "marker_version"
     )
     return _with_same_as(adjusted, daily)
+
+
+def _release(
+    con: duckdb.DuckDBPyConnection,
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    *,
+    k: int,
+    week_grain: WeekGrain,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """transforms.publish.published_release of `daily` and `weeks` bound to the earlier
+    releases (`published_record`, `recorded_counts`, `release_as_of`), after
+    `check_release_settings`: the release the last write recorded."""
+    check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
+    release = Release(
+        k=k,
+        week_grain=week_grain,
+        record=published_record(con),
+        counts=recorded_counts(con),
+        as_of=release_as_of(con),
+    )
+    return published_release(daily, weeks, release)
 
 
 def forecast_series(

@@ -1,10 +1,12 @@
-"""The record that ties suppress-mode releases together (table `published_grains`).
+"""The records that tie suppress-mode releases together (tables `published_grains`,
+`published_counts` and `release_settings`).
 
-Every write that changes what the published warehouse shows in suppress mode (a run, a follow
-cycle, a stream load) calls `record_release` before it publishes, so that a later release
-publishes each period only at the grain an earlier one did (transforms.publish.choose_grains),
-and the readers (`warehouse.queries.published`, `daily`, the exports, the dashboard) choose
-the same release from the record it leaves.
+Every write that changes what the published warehouse shows (a run, a follow cycle, a stream
+load) calls `record_release` before it publishes, so that a later release publishes each
+period only at the grain an earlier one did and each cell only with counts that differ from
+the earlier ones by 0 or at least k (transforms.publish.choose_grains), and the readers
+(`warehouse.queries.published`, `daily`, the exports, the dashboard) choose the same release
+from the records it leaves, at the settings it stores.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import polars as pl
 
-from transforms.publish import RECORD_SCHEMA, WeekGrain, release_record
+from transforms.publish import release_record
+from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from warehouse import queries
+from warehouse.schema import RELEASE_SETTINGS_SCHEMA
 from warehouse.writes import replace_all
 
 
@@ -26,21 +31,30 @@ def record_release(
     privacy: str,
     as_of: date | None = None,
 ) -> int:
-    """Add to `published_grains` the periods that the release of the warehouse's current data
-    at `k` and `week_grain` publishes (transforms.publish.release_record), in one transaction;
-    return the record's rows. The release's date is `queries.release_as_of`, or `as_of` (the
-    writing run's, which it records in `runs` too) where that is later. Idempotent: the same data and settings leave the same record.
-    Records nothing in DP mode (`privacy = "dp"`: each day is released once, with noise) nor
-    at `k = 1` (an unprotected internal release: recording it would bind later protected
-    releases to its grains, and there is nothing left to protect in it)."""
+    """Store the release's settings (`release_settings`, every mode) and add to
+    `published_grains` the periods, to `published_counts` the cells and counts, that the
+    release of the warehouse's current data at `k` and `week_grain` publishes
+    (transforms.publish.release_record); return the grain record's rows. The release's date
+    is `queries.release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
+    where that is later. Idempotent: the same data and settings leave the same records.
+    Records no grains or counts in DP mode (`privacy = "dp"`: each day is released once, with
+    noise) nor at `k = 1` (an unprotected internal release: recording it would bind later
+    protected releases to its grains, and there is nothing left to protect in it)."""
+    settings = pl.DataFrame([{"privacy": privacy, "k": k, "week_grain": week_grain}])
+    replace_all(con, "release_settings", settings, RELEASE_SETTINGS_SCHEMA)
     if privacy != "suppress" or k == 1:
         return 0
-    record = release_record(
-        queries.current_daily(con),
-        queries.publishable_periods(con, week_grain=week_grain),
+    before = Release(
         k=k,
         week_grain=week_grain,
         record=queries.published_record(con),
+        counts=queries.recorded_counts(con),
         as_of=max((d for d in (as_of, queries.release_as_of(con)) if d), default=None),
     )
-    return replace_all(con, "published_grains", record, RECORD_SCHEMA)
+    after = release_record(
+        queries.current_daily(con),
+        queries.publishable_periods(con, week_grain=week_grain),
+        before,
+    )
+    replace_all(con, "published_counts", after.counts, COUNTS_SCHEMA)
+    return replace_all(con, "published_grains", after.record, RECORD_SCHEMA)

@@ -28,11 +28,11 @@ from transforms.contracts import (
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
-from transforms.publish import PUBLISHED_AS, RECORD_SCHEMA
+from transforms.releases import COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -60,10 +60,13 @@ file gets the columns null, a run fills them for the periods it touches, and row
 sums (and every row of a version-3 to -6 file, read as null) keep the interval that treats
 author-days as independent (transforms.prevalence.effective_trials). 8 added
 `published_grains` (the grain each
-suppress-mode release published each period at, transforms.publish.RECORD_SCHEMA), created
+suppress-mode release published each period at, transforms.releases.RECORD_SCHEMA), created
 empty in an older file; readers of an older file, or one without the table, read no record. 9
 let `published_grains.published_as` be `withheld` (a period published once, then withheld,
-stays withheld): the table is rebuilt with its rows."""
+stays withheld): the table is rebuilt with its rows. 10 added `published_counts` (the counts
+suppress-mode releases published each cell with, transforms.releases.COUNTS_SCHEMA) and
+`release_settings` (the settings of the last write that published), created empty in an older
+file: its next write fills them; until then readers compare no counts and no settings."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -146,6 +149,10 @@ no row."""
 
 STREAM_FILE_SCHEMA = {"name": pl.String, "run_id": pl.String, "loaded_at": UTC_DATETIME}
 """Counts and dead-letter files of a stream run already loaded, so that none counts twice."""
+
+RELEASE_SETTINGS_SCHEMA = {"privacy": pl.String, "k": pl.Int64, "week_grain": pl.String}
+"""The settings the last write that published (a run, a follow cycle, a stream load) chose its
+release with, one row (warehouse.releases): readers compute the same release or refuse."""
 
 CURRENT_VERSION_SCHEMA = {"marker": pl.String, "marker_version": pl.String}
 """Each marker's current `marker_version`, derived from `daily_aggregates` and `runs` and kept
@@ -293,6 +300,18 @@ TABLES: dict[str, Table] = {
                 f"published_as IN ({', '.join(repr(a) for a in PUBLISHED_AS)})",
                 "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
             ),
+        ),
+        Table(
+            "published_counts",
+            COUNTS_SCHEMA,
+            key=tuple(COUNTS_SCHEMA),
+            checks=("grain IN ('day', 'iso_week', 'epi_week', 'iso_8week', 'epi_8week')",),
+        ),
+        Table(
+            "release_settings",
+            RELEASE_SETTINGS_SCHEMA,
+            not_null=tuple(RELEASE_SETTINGS_SCHEMA),
+            checks=("privacy IN ('suppress', 'dp')", "week_grain IN ('iso_week', 'epi_week')"),
         ),
         Table(
             "current_versions",

@@ -14,6 +14,7 @@ from moodcast.run import daily_run
 from transforms.contracts import CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA, conform
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start, period_sums
 from warehouse import queries
+from warehouse.errors import ReleaseSettingsChanged
 from warehouse.load import load_daily, load_periods
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -50,10 +51,12 @@ def _days(marked_by_day: dict[date, int], *, authors: int, last: date, marked: i
     )
 
 
-def _periods(daily: pl.DataFrame) -> pl.DataFrame:
-    """The ISO weeks' and 8-week periods' cells of `daily`, each author-day a distinct author
-    (the most a period's distinct authors can be; so each author has one day: CLUSTER_SUMS)."""
-    sums = pl.concat([period_sums(daily, g) for g in ("iso_week", EIGHT_WEEKS["iso_week"])])
+def _periods(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
+    """The weeks' and 8-week periods' cells of `daily` (ISO, or each of `week_grains`), each
+    author-day a distinct author (the most a period's distinct authors can be; so each author
+    has one day: CLUSTER_SUMS)."""
+    grains = [g for week in week_grains for g in (week, EIGHT_WEEKS[week])]
+    sums = pl.concat([period_sums(daily, g) for g in grains])
     return conform(
         sums.with_columns(
             pl.col("n_author_days").alias("n_authors"),
@@ -323,3 +326,142 @@ def test_a_complement_never_published_is_kept_rather_than_one_published_before(t
     cells = _cells_of(releases, monday)
     assert "c" not in cells
     assert not {"all", "a", "b"} <= set(cells), f"c's Monday is {cells}"
+
+
+def _republished(data_dir, versions: list[pl.DataFrame]) -> list[pl.DataFrame]:
+    """Publish each of `versions` (the daily cells as known at a release: late posts change
+    earlier days) into one warehouse file, every day of it reloaded, recorded as a run records
+    it; return what `queries.published` shows after each."""
+    shown = []
+    for daily in versions:
+        days = daily["day"].unique().to_list()
+        with writing(data_dir) as con:
+            load_daily(con, daily, days=days)
+            load_periods(con, _periods(daily), days=days)
+            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        with open_published(data_dir) as con:
+            shown.append(queries.published(con).filter(pl.col("status") == "published"))
+    return shown
+
+
+def _small_changes(releases: list[pl.DataFrame], k: int = 11) -> list[tuple]:
+    """Cells that two releases publish with author counts differing by 1 to k - 1: the
+    difference, a cell of its own (late posts' authors), is below k."""
+    counts = ("n_authors", "n_marked_authors", "n_author_days", "n_marked_author_days")
+    cell = [*SERIES, "grain", "period_start"]
+    found = []
+    for i, first in enumerate(releases):
+        for second in releases[i + 1 :]:
+            both = first.join(second, on=cell, suffix="_later")
+            for c in counts:
+                change = (both[f"{c}_later"] - both[c]).abs()
+                found += both.filter(change.is_between(1, k - 1)).select(*cell, pl.lit(c)).rows()
+    return found
+
+
+def _late(daily: pl.DataFrame, day: date, *, authors: int, marked: int) -> pl.DataFrame:
+    """`daily` with `authors` more authors on `day`, `marked` of them marked: late posts."""
+    on_day = pl.col("day") == day
+    return daily.with_columns(
+        *(pl.when(on_day).then(pl.col(c) + authors).otherwise(c).alias(c)
+          for c in ("n_posts", "n_scored", "n_authors")),
+        *(pl.when(on_day).then(pl.col(c) + marked).otherwise(c).alias(c)
+          for c in ("n_marked", "n_marked_authors")),
+    )  # fmt: skip
+
+
+def test_late_posts_on_a_published_day_are_not_given_back_by_two_releases(tmp_path):
+    """Monday published by day (40 of 300 flagged) on Tuesday's release; a late post of one
+    flagged author lands on Monday before Wednesday's: before, Wednesday's release published
+    Monday again with 41, and 41 - 40 gave the late author back. Monday's week is held until
+    its change meets k (12 more flagged by Thursday), then published again."""
+    monday = START + timedelta(weeks=WEEKS)
+    tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
+    daily = _days({}, authors=300, marked=40, last=monday + timedelta(days=3))
+    late = _late(daily, monday, authors=1, marked=1)
+    later = _late(daily, monday, authors=12, marked=12)
+    releases = _republished(
+        tmp_path,
+        [
+            daily.filter(pl.col("day") <= tuesday),
+            late.filter(pl.col("day") <= wednesday),
+            later,
+        ],
+    )
+    assert _small_changes(releases) == []
+    mondays = [
+        r.filter(pl.col("period_start") == monday)["n_marked_authors"].to_list() for r in releases
+    ]
+    assert mondays == [[40], [], [52]], "held while its change is below k, then published"
+
+
+def test_a_late_post_in_a_week_published_whole_is_not_given_back(tmp_path):
+    """A series too small by day, its week published whole once ended (42 flagged
+    author-days); a late post of one flagged author on its Wednesday: before, the next
+    release published the week with 43, and 43 - 42 gave the late author back."""
+    monday = START + timedelta(weeks=WEEKS)
+    daily = _days({}, authors=30, marked=6, last=monday + timedelta(days=7))
+    late = _late(daily, monday + timedelta(days=2), authors=1, marked=1)
+    releases = _republished(
+        tmp_path, [daily, late.filter(pl.col("day") <= monday + timedelta(days=7))]
+    )
+    assert _small_changes(releases) == []
+    weeks = [
+        r.filter(pl.col("period_start") == monday)["n_marked_author_days"].to_list()
+        for r in releases
+    ]
+    assert weeks == [[42], []]
+
+
+def test_a_reader_at_other_settings_than_the_last_write_refuses(tmp_path):
+    """k or week_grain changed in config.toml after the last run: before, the dashboard and
+    `moodcast export` computed a release at the new settings from a record written for the
+    old ones, which no write had checked against the releases before it."""
+    monday = START + timedelta(weeks=WEEKS)
+    daily = _days({}, authors=300, marked=40, last=monday)
+    _releases(tmp_path, daily, [monday])
+    with open_published(tmp_path) as con:
+        assert queries.published(con, k=11, week_grain="iso_week").height > 0
+        with pytest.raises(ReleaseSettingsChanged, match="k = 11, week_grain = 'iso_week'"):
+            queries.published(con, k=5)
+        with pytest.raises(ReleaseSettingsChanged, match="week_grain = 'epi_week'"):
+            queries.daily(con, week_grain="epi_week")
+    with writing(tmp_path) as con:
+        record_release(con, k=5, week_grain="iso_week", privacy="suppress")
+    with open_published(tmp_path) as con:
+        assert queries.daily(con, k=5).height > 0
+        with pytest.raises(ReleaseSettingsChanged, match="k = 5"):
+            queries.daily(con, k=11)
+
+
+def test_a_week_grain_change_withholds_the_weeks_holding_days_published_at_the_other(tmp_path):
+    """docs/privacy.md, "Changing week_grain": after ISO weeks, epi-weeks (Sunday to Saturday)
+    holding a day published in an ISO week whole are withheld, those holding days published by
+    day are published by day, and only epi-weeks after the change are published whole."""
+    monday = START + timedelta(weeks=WEEKS)
+    last = monday + timedelta(days=14)
+    small = _days({}, authors=30, marked=6, last=last)
+    big = _days({}, authors=300, marked=40, last=last).with_columns(
+        pl.lit("anxiety").alias("marker")
+    )
+    daily = pl.concat([big, small])
+    shown = []
+    for week_grain, day in (("iso_week", monday), ("epi_week", last)):
+        upto = daily.filter(pl.col("day") <= day)
+        days = upto["day"].unique().to_list()
+        with writing(tmp_path) as con:
+            load_daily(con, upto, days=days)
+            load_periods(con, _periods(upto, ("iso_week", "epi_week")), days=days)
+            record_release(con, k=11, week_grain=week_grain, privacy="suppress")
+        with open_published(tmp_path) as con:
+            rows = queries.published(con, week_grain=week_grain)
+        shown.append(rows.filter(pl.col("status") == "published"))
+    iso, epi = shown
+    assert iso.filter(pl.col("marker") == "sadness")["grain"].unique().to_list() == ["iso_week"]
+    assert epi.filter(pl.col("marker") == "sadness").select("grain", "period_start").rows() == [
+        ("epi_week", monday + timedelta(days=6))
+    ], "the epi-weeks holding ISO weeks published whole are withheld"
+    anxiety = epi.filter(pl.col("marker") == "anxiety")
+    assert anxiety["grain"].unique().to_list() == ["day"]
+    assert anxiety.height == (last - START).days + 1, "by day stays by day"
+    assert _differences(shown) == []

@@ -89,7 +89,7 @@ def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_pe
     con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (5, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 9
+    assert create_schema(con) == SCHEMA_VERSION == 10
     assert con.sql("SELECT grain FROM period_aggregates").fetchall() == [("iso_week",)]
     row = row.replace("'r'", "NULL, NULL, NULL, 'r'")
     eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, 'r')"
@@ -113,7 +113,7 @@ def test_a_version_6_warehouse_keeps_its_periods_with_null_cluster_sums(con):
     con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (6, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 9
+    assert create_schema(con) == SCHEMA_VERSION == 10
     columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
     assert columns == list(TABLES["period_aggregates"].columns)
     sums = ", ".join(CLUSTER_SUMS)
@@ -134,6 +134,23 @@ def test_a_version_8_warehouse_keeps_its_record_and_may_record_a_period_withheld
         con.execute("UPDATE published_grains SET published_as = 'withheld'")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (8, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 9
+    assert create_schema(con) == SCHEMA_VERSION == 10
     assert con.sql("SELECT published_as FROM published_grains").fetchall() == [("day",)]
     con.execute("UPDATE published_grains SET published_as = 'withheld'")
+
+
+def test_a_version_9_warehouse_reads_no_counts_and_no_settings_until_its_next_write(con):
+    """Schema 10 added `published_counts` and `release_settings`: a version-9 file has neither,
+    its readers compare no counts and no settings, and `create_schema` creates both empty."""
+    from warehouse import queries
+
+    con.execute("DROP TABLE published_counts")
+    con.execute("DROP TABLE release_settings")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (9, now())")
+    assert queries.recorded_counts(con).is_empty()
+    assert queries.recorded_settings(con) is None
+    queries.check_release_settings(con, privacy="suppress", k=5, week_grain="epi_week")
+    assert create_schema(con) == SCHEMA_VERSION == 10
+    assert queries.recorded_counts(con).is_empty()
+    assert queries.recorded_settings(con) is None

@@ -1,0 +1,277 @@
+"""What binds a suppress-mode release to the releases before it (transforms.publish applies it).
+
+A `Release` carries the options of one release: `k`, `week_grain`, `record` (RECORD_SCHEMA:
+the grain each earlier release published each period at), `counts` (COUNTS_SCHEMA: the counts
+it published each cell with), both kept by the warehouse, and `as_of` (the release's date, the
+day in progress). transforms.publish.choose_grains offers, within them, only:
+
+- **Ended periods whole.** A week or 8-week period is published whole only once it has ended
+  (its last day before `as_of`, `Release.is_open`); a week in progress is published by its
+  days (every day so far meeting k), else withheld, and does not count towards
+  transforms.publish.MAX_WITHHELD_SHARE (an 8-week period in progress, withheld, not towards
+  MAX_WITHHELD_EIGHT_WEEK_SHARE). It is withheld too where its series' previous week is
+  published whole: a series published by week waits for its week to end rather than tie the
+  week to its days by publishing its first ones.
+- **Sticky grains** (`week_limits`, `eight_limits`). A day is published only at the grain
+  recorded for its period: a week recorded by day only by day, one recorded whole only whole,
+  an 8-week period recorded whole only whole; a period holding a day recorded at another grain
+  (another recorded period, of either week grain) is withheld. Complementary suppression that
+  would move a cell to a grain the record forbids withholds it instead, and picks a week no
+  release has published before one that a release has (`rank`). A period published once and
+  withheld by a later release stays withheld (the cells two releases publish between them must
+  leave no line one unknown cell). A week withheld though its own cell meets k, because the
+  record forbids that cell (it was published by day, and a day of it is now below k), does
+  not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks (1–10 marked
+  authors), and this one is not one (its week meets k); counting it would move a series
+  published by day to 8-week periods, which its recorded weeks forbid, and so withhold it
+  whole. A week inside an 8-week period recorded whole does count: there the series is taken
+  by 8-week periods, and leaving its weeks out would send it back to weeks, all withheld, and
+  withhold its recorded 8-week periods for good.
+- **Changed counts held** (`moved_cells`). A cell published before whose MOVED_COUNTS now
+  differ from some earlier release's by 1 to k − 1 (late or corrected posts) holds its period:
+  withheld in this release (not counted towards MAX_WITHHELD_SHARE either), not recorded
+  `withheld`, published again once its change from every earlier value meets k.
+
+So no two releases publish overlapping periods of a series other than the same period at the
+same grain with counts the same or at least k apart, and no period's count minus earlier days
+gives a day back. `next_record` and `with_counts` are the records after a release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import polars as pl
+
+from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
+from transforms.privacy import DEFAULT_K
+
+WeekGrain = Literal["iso_week", "epi_week"]
+
+SERIES_KEYS = ("marker", "region", "lang", "marker_version")
+
+RECORD_SCHEMA = {
+    "marker": pl.String,
+    "region": pl.String,
+    "lang": pl.String,
+    "marker_version": pl.String,
+    "grain": pl.String,
+    "period_start": pl.Date,
+    "published_as": pl.String,
+}
+"""The grains releases published periods at, one row per series and period (`grain` a week
+grain or an 8-week grain, `period_start` its first day): `published_as` `day` (a week given by
+its days), `whole` (the period's own cell) or `withheld` (published so once, withheld by a
+later release: never published again, since the cells that release published in its place,
+with the ones published before or after it, would give it back). A period never published has
+no row."""
+
+PUBLISHED_AS = ("day", "whole", "withheld")
+
+MOVED_COUNTS = ("n_authors", "n_marked_authors", "n_author_days", "n_marked_author_days")
+"""The author counts of a published cell whose change between two releases is a cell of its
+own: the late (or corrected) posts' authors."""
+
+COUNTS_SCHEMA = {
+    "marker": pl.String,
+    "region": pl.String,
+    "lang": pl.String,
+    "marker_version": pl.String,
+    "grain": pl.String,
+    "period_start": pl.Date,
+    **dict.fromkeys(MOVED_COUNTS, pl.Int64),
+}
+"""The counts releases published, one row per series, cell (`grain` `day`, a week grain or an
+8-week grain; `period_start` its first day) and distinct MOVED_COUNTS it was published with
+(a day's author-days are its authors). A cell never published has no row."""
+
+_PERIOD_KEYS = [*SERIES_KEYS, "grain", "period_start"]
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Release:
+    """The options of one suppress-mode release: `k` (at least 1), `week_grain`, and what binds
+    it to the releases before it: `record` (RECORD_SCHEMA), `counts` (COUNTS_SCHEMA; both
+    empty: no earlier release) and `as_of`, its date (None: every period has ended)."""
+
+    week_grain: WeekGrain
+    k: int = DEFAULT_K
+    record: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RECORD_SCHEMA))
+    counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COUNTS_SCHEMA))
+    as_of: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.week_grain not in ("iso_week", "epi_week"):
+            raise ValueError(
+                f"week_grain must be 'iso_week' or 'epi_week', not {self.week_grain!r}"
+            )
+        if self.k < 1:
+            raise ValueError(f"k must be at least 1, not {self.k}")
+
+    @property
+    def eight(self) -> str:
+        """The 8-week grain of `week_grain` (transforms.periods.EIGHT_WEEKS)."""
+        return EIGHT_WEEKS[self.week_grain]
+
+    def is_open(self, period_end: pl.Expr) -> pl.Expr:
+        """True for a period still in progress: its last day not before `as_of`."""
+        return pl.lit(False) if self.as_of is None else period_end >= pl.lit(self.as_of)
+
+
+RECORDED_LAST = 2**40
+"""Added to a recorded week's size where complementary suppression picks the smallest cell
+(`rank`): it withholds (or moves to its week) a cell no release has published before one that
+a release has, so the cells a line keeps back stay the ones earlier releases kept back (a
+choice by size alone changes as a week in progress grows, and the days two releases publish
+between them would leave one cell of the line unknown)."""
+
+
+def rank(size: pl.Expr, recorded: pl.Expr) -> pl.Expr:
+    """A week's rank for complementary suppression: its `size`, past every unrecorded week's
+    where it is `recorded` (RECORDED_LAST)."""
+    return size + recorded.cast(pl.Int64) * RECORDED_LAST
+
+
+def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:
+    """Every day of every recorded period: SERIES_KEYS, `day`, `_grain`, `_start`, `_whole`,
+    `_gone`."""
+    length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
+    return record.select(
+        *SERIES_KEYS,
+        pl.date_ranges("period_start", pl.col("period_start") + pl.duration(days=length - 1)).alias(
+            "day"
+        ),
+        pl.col("grain").alias("_grain"),
+        pl.col("period_start").alias("_start"),
+        (pl.col("published_as") == "whole").alias("_whole"),
+        (pl.col("published_as") == "withheld").alias("_gone"),
+    ).explode("day")
+
+
+def week_limits(release: Release) -> pl.DataFrame:
+    """Per series and week of the week grain holding a day of `release.record`: `_no_days` (a
+    day of it was published within a period, or its period was withheld after it was
+    published), `_no_whole` (a day of it was published otherwise than within this very week)
+    and `_in_eight` (a day of it was published within an 8-week period: the series is taken
+    by 8-week periods there)."""
+    week = period_start(pl.col("day"), release.week_grain)
+    itself = (
+        pl.col("_whole") & (pl.col("_grain") == release.week_grain) & (pl.col("_start") == week)
+    )
+    return (
+        _recorded_days(release.record)
+        .group_by(*SERIES_KEYS, week.alias("period_start"))
+        .agg(
+            (pl.col("_whole") | pl.col("_gone")).any().alias("_no_days"),
+            (~itself).any().alias("_no_whole"),
+            (pl.col("_whole") & (pl.col("_grain") == release.eight)).any().alias("_in_eight"),
+        )
+    )
+
+
+def eight_limits(release: Release) -> pl.DataFrame:
+    """Per series and 8-week period holding a day of `release.record`: `_no_whole` (a day of
+    it was published otherwise than within this very period)."""
+    start = period_start(pl.col("day"), release.eight)
+    itself = pl.col("_whole") & (pl.col("_grain") == release.eight) & (pl.col("_start") == start)
+    return (
+        _recorded_days(release.record)
+        .group_by(*SERIES_KEYS, start.alias("period_start"))
+        .agg((~itself).any().alias("_no_whole"))
+    )
+
+
+def _day_cells(daily: pl.DataFrame) -> pl.DataFrame:
+    """`daily`'s cells as SERIES_KEYS, `grain` `day`, `period_start` (the day) and
+    MOVED_COUNTS (a day's author-days are its authors)."""
+    return daily.select(
+        *SERIES_KEYS,
+        pl.lit("day").alias("grain"),
+        pl.col("day").alias("period_start"),
+        "n_authors",
+        "n_marked_authors",
+        pl.col("n_authors").alias("n_author_days"),
+        pl.col("n_marked_authors").alias("n_marked_author_days"),
+    )
+
+
+def moved_cells(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
+    """The cells (SERIES_KEYS, `grain`, `period_start`; `_moved` true) of `daily` (`grain`
+    `day`) and `weeks` whose MOVED_COUNTS differ from counts `release.counts` holds for the same
+    cell by 1 to k − 1 in some count: published again, the difference of the two releases
+    would be a cell below k (late or corrected posts' authors)."""
+    cells = pl.concat([_day_cells(daily), weeks.select(*_PERIOD_KEYS, *MOVED_COUNTS)])
+    small = pl.any_horizontal(
+        (pl.col(c) - pl.col(f"{c}_was")).abs().is_between(1, release.k - 1) for c in MOVED_COUNTS
+    )
+    return (
+        cells.join(
+            release.counts.select(*_PERIOD_KEYS, *MOVED_COUNTS), on=_PERIOD_KEYS, suffix="_was"
+        )
+        .filter(small)
+        .select(*_PERIOD_KEYS, pl.lit(True).alias("_moved"))
+        .unique()
+    )
+
+
+def held_periods(moved: pl.DataFrame, release: Release) -> pl.DataFrame:
+    """The periods (SERIES_KEYS, `grain`, `period_start`, `_held`) holding a `moved` cell
+    (`moved_cells`): a week of the week grain holding a moved day, a moved week or 8-week
+    period."""
+    by_day = pl.col("grain") == "day"
+    return moved.select(
+        *SERIES_KEYS,
+        pl.when(by_day).then(pl.lit(release.week_grain)).otherwise("grain").alias("grain"),
+        pl.when(by_day)
+        .then(period_start(pl.col("period_start"), release.week_grain))
+        .otherwise("period_start")
+        .alias("period_start"),
+        pl.lit(True).alias("_held"),
+    ).unique()
+
+
+def next_record(record: pl.DataFrame, choice: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+    """`record` (RECORD_SCHEMA) after a release of `choice` (transforms.publish.choose_grains),
+    sorted: the periods it publishes that `record` lacks added at their grain (`day` or
+    `whole`), the recorded periods it withholds turned `withheld`, but for the `held` ones
+    (`held_periods`: their change may yet meet k)."""
+    chosen = choice.select(
+        *_PERIOD_KEYS,
+        pl.col("choice")
+        .replace_strict({"day": "day", "withheld": "withheld"}, default="whole")
+        .alias("_as"),
+    )
+    updated = (
+        record.select(RECORD_SCHEMA.keys())
+        .join(chosen, on=_PERIOD_KEYS, how="left")
+        .join(held, on=_PERIOD_KEYS, how="left")
+        .select(
+            *_PERIOD_KEYS,
+            pl.when((pl.col("_as") == "withheld") & pl.col("_held").is_null())
+            .then(pl.col("_as"))
+            .otherwise(pl.col("published_as"))
+            .alias("published_as"),
+        )
+    )
+    new = chosen.filter(pl.col("_as") != "withheld").join(record, on=_PERIOD_KEYS, how="anti")
+    return pl.concat([updated, new.rename({"_as": "published_as"})]).sort(_PERIOD_KEYS)
+
+
+def with_counts(
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
+) -> pl.DataFrame:
+    """`release.counts` (COUNTS_SCHEMA) with the counts of the cells that `choice`
+    (transforms.publish.choose_grains of `daily` and `weeks`) publishes, sorted."""
+    on = [*SERIES_KEYS, "period_start"]
+    days = (
+        daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
+        .join(choice.filter(pl.col("choice") == "day"), on=on, how="semi")
+        .pipe(_day_cells)
+    )
+    cells = weeks.join(
+        choice.filter(pl.col("choice").is_in(["week", "8week"])), on=[*on, "grain"], how="semi"
+    ).select(*_PERIOD_KEYS, *MOVED_COUNTS)
+    published = pl.concat([days, cells]).select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA)
+    return pl.concat([release.counts, published]).unique().sort(pl.all())
