@@ -254,7 +254,7 @@ def test_every_form_reads_the_instant_it_was_written_from(at, minutes, form, cho
     with an offset (any, minutes and west included), a UTC name, or none (a wall time, which
     zoneinfo reads in source_tz with fold=0) reads back as that instant on both paths."""
     zone = _WRITTEN[form][choice % len(_WRITTEN[form])]
-    at = at if "%H" in form else at.replace(hour=0, minute=0)
+    at = (at if "%H" in form else at.replace(hour=0, minute=0)).replace(fold=0)
     at = at.replace(second=at.second if "%S" in form else 0)
     at = at.replace(microsecond=at.microsecond if "%f" in form else 0)
     if "+hh" not in zone + form:
