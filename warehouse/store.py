@@ -28,6 +28,10 @@ READ_CATALOG = "published"
 
 Version = tuple[int, int, int]
 
+_NO_PROGRESS_BAR = "SET enable_progress_bar_print = false"
+"""DuckDB draws a progress bar on stdout for a query that runs over 2 s; a command's stdout
+carries only what it is asked to print (`--json`), so a warehouse connection never draws it."""
+
 
 def published_path(data_dir: Path | str) -> Path:
     """The published warehouse file of a data directory."""
@@ -78,7 +82,7 @@ def writing(
     is checkpointed, closed, fsynced and atomically renamed onto the published file. On an
     exception it is deleted and the published file stays as it was (a DuckDB I/O error, such
     as a full disk, becomes a WarehouseError saying so). The connection is
-    closed either way; its session time zone is UTC.
+    closed either way; its session time zone is UTC, and it draws no progress bar on stdout.
     """
     data_dir = Path(data_dir)
     if lock is not None and (not lock.held or lock.path != lock_path(data_dir)):
@@ -99,6 +103,7 @@ def writing(
             raise
         try:
             con.execute("SET TimeZone = 'UTC'")
+            con.execute(_NO_PROGRESS_BAR)
             create_schema(con)
             held = lock or own_lock
             killed = killed_run(held.stale.run) if held.stale and held.stale.run else None
@@ -140,7 +145,8 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     exposed as a view of the same name, so the connection and its `cursor()`s (one per
     thread) all see the tables unqualified. It keeps reading the version it opened even
     after a run publishes a new one; compare `published_version` and reopen to see it.
-    Session time zone is UTC. Raises NoWarehouse when nothing is published yet and
+    Session time zone is UTC; it draws no progress bar on stdout (a `cursor()` does: DuckDB
+    keeps that setting per connection). Raises NoWarehouse when nothing is published yet and
     SchemaMismatch when the file is from an incompatible moodcast.
     """
     path = published_path(data_dir)
@@ -152,6 +158,7 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET GLOBAL TimeZone = 'UTC'")
+        con.execute(_NO_PROGRESS_BAR)
         literal = "'" + str(path).replace("'", "''") + "'"
         try:
             con.execute(f"ATTACH {literal} AS {READ_CATALOG} (READ_ONLY)")

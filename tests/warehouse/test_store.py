@@ -158,3 +158,23 @@ def test_a_killed_note_survives_a_writer_that_fails_before_recording_it(tmp_path
     rows = open_published(tmp_path).sql("SELECT run_id, status FROM runs ORDER BY 1").fetchall()
     assert rows == [("r-dead", "killed"), ("r1", "ok")]
     assert RunLock(tmp_path).acquire().stale is None
+
+
+def test_a_slow_query_draws_no_progress_bar_on_stdout(tmp_path, make_daily, capfd):
+    """Regression: DuckDB drew its progress bar on stdout (fd 1) for a query that ran over
+    progress_bar_time (2 s), so `moodcast stream --json` under load printed '\\r 29% ▕██…'
+    before its JSON (test_stream_e2e failed to parse it). Warehouse connections never draw it;
+    here every query is 'slow' (progress_bar_time 0)."""
+    publish(tmp_path, make_daily(cell(D1)))
+    slow = "SELECT count(*) FROM range(1000000) AS t(i) WHERE i % 7 = 3"
+    capfd.readouterr()
+    with writing(tmp_path) as con:
+        con.execute("SET progress_bar_time = 0")
+        assert con.sql(slow).fetchall() == [(142857,)]
+    con = open_published(tmp_path)
+    try:
+        con.execute("SET progress_bar_time = 0")
+        assert con.sql(slow).fetchall() == [(142857,)]
+    finally:
+        con.close()
+    assert capfd.readouterr().out == ""
