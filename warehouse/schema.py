@@ -25,6 +25,7 @@ from transforms.contracts import (
     MODEL_CHOICE_STATUSES,
     PERIOD_KEYS,
     PERIOD_SCHEMA,
+    POST_CLUSTER_SUMS,
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
@@ -32,7 +33,7 @@ from transforms.publish import PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -63,7 +64,11 @@ author-days as independent (transforms.prevalence.effective_trials). 8 added
 suppress-mode release published each period at, transforms.publish.RECORD_SCHEMA), created
 empty in an older file; readers of an older file, or one without the table, read no record. 9
 let `published_grains.published_as` be `withheld` (a period published once, then withheld,
-stays withheld): the table is rebuilt with its rows."""
+stays withheld): the table is rebuilt with its rows. 10 added `period_aggregates`'
+POST_CLUSTER_SUMS (the sums over a period cell's authors of their scored and marked posts
+squared and multiplied, which the post share's interval needs with authors as clusters),
+nullable like 7's: an older file's table is rebuilt with the columns null, a run fills them
+for the periods it touches, and rows with null sums keep the post interval over `n_scored`."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -221,9 +226,11 @@ TABLES: dict[str, Table] = {
             "period_aggregates",
             PERIOD_SCHEMA,
             key=PERIOD_KEYS,
-            not_null=tuple(c for c in PERIOD_SCHEMA if c not in CLUSTER_SUMS),
+            not_null=tuple(
+                c for c in PERIOD_SCHEMA if c not in (*CLUSTER_SUMS, *POST_CLUSTER_SUMS)
+            ),
             checks=(
-                *(f"{c} >= 0" for c in (*DAILY_COUNTS, *CLUSTER_SUMS)),
+                *(f"{c} >= 0" for c in (*DAILY_COUNTS, *CLUSTER_SUMS, *POST_CLUSTER_SUMS)),
                 "n_marked_authors <= n_authors",
                 "period_end = period_start + CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END",
                 "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
@@ -384,6 +391,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(TABLES["published_grains"].ddl())
         con.execute("INSERT INTO published_grains BY NAME SELECT * FROM published_grains_v8")
         con.execute("DROP TABLE published_grains_v8")
+    if found is not None and found < 10:
+        con.execute("ALTER TABLE period_aggregates RENAME TO period_aggregates_v9")
+        con.execute(TABLES["period_aggregates"].ddl())
+        con.execute("INSERT INTO period_aggregates BY NAME SELECT * FROM period_aggregates_v9")
+        con.execute("DROP TABLE period_aggregates_v9")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",
