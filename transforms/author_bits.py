@@ -6,10 +6,11 @@ the cell's period, have that marker's bit set. The two functions visit the rows 
 author (sorted by the author hash): `ored_bit_counts` ORs them into every cell the author's
 rows reach (the base cells and the `region = all`, `lang = all` and `all, all` roll-ups, in
 each period) and, when the author is done, adds each OR's set bits to its cell's counts;
-`ored_day_sums` does the same per day (rows sorted by author and day), counting each author's scored and marked days in each cell and
-adding, when the author is done, the authors and the sums of their days squared and multiplied
-(transforms.contracts.CLUSTER_SUMS), and of their posts (POST_CLUSTER_SUMS). One pass gives every roll-up, where polars needs a group
-by per roll-up and a sum per marker and bit.
+`ored_day_sums` does the same per day (rows sorted by author and day), counting each author's
+scored and marked days (and posts) in each cell and adding, when the author is done, the
+authors and the sums of their days squared and multiplied (transforms.contracts.CLUSTER_SUMS),
+and of their posts (POST_CLUSTER_SUMS). One pass gives every roll-up, where polars needs a
+group by per roll-up and a sum per marker and bit.
 """
 
 from __future__ import annotations
@@ -139,17 +140,13 @@ def ored_day_sums(
     posts in the cell: the authors with `d > 0` and with `f > 0` (the cell's distinct and
     distinct marked authors, as `ored_bit_counts` counts them), the sums over its authors of
     `d²`, `f²` and `f·d`, of `s` and `m`, and of `s²`, `m²` and `m·s`; an int64 array of
-    shape (cells, slots, 10) in that order (POST_SUMS_AT gives where the post sums start)."""
+    shape (cells, slots, 10) in that order."""
     coded = _coded(rows, period, masks, by_day=True)
     cell, cells = _reached(coded)
     day = _codes(rows, ["day"])[coded.order]
     counts = rows.select(pl.col(posts).fill_null(0).cast(pl.UInt32)).to_numpy()[coded.order]
     sums = _day_sums(coded.author, day, cell, coded.masks, counts, len(cells))
     return _cell_keys(rows, period, coded, cells), sums
-
-
-POST_SUMS_AT = 5
-"""Where `ored_day_sums`' per-slot sums of posts (`s`, `m`, `s²`, `m²`, `m·s`) start."""
 
 
 def _reached(coded: _Coded) -> tuple[np.ndarray, np.ndarray]:

@@ -126,8 +126,8 @@ def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     left out; for a marker set of zero markers, without masks. The days stay apart because
     `author_counts` counts each author's days in a cell (CLUSTER_SUMS), OR-ing several rows of
     one day, cell and author itself; each row keeps its posts' counts (`n_scored_<marker>`,
-    `n_marked_<marker>`) for POST_CLUSTER_SUMS. Rows of one period from several parts of its days,
-    concatenated, give the period's (`period_cells`)."""
+    `n_marked_<marker>`) for POST_CLUSTER_SUMS. Rows of one period from several parts of its
+    days, concatenated, give the period's (`period_cells`)."""
     masks = [c for c in masked.columns if c.startswith("\x1fmask")]
     posts = [c for c in masked.columns if c.startswith(("n_scored_", "n_marked_"))]
     keys = ["grain", "period_start", "day", "region", "lang", "author"]
@@ -199,9 +199,9 @@ def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     `m·s`). One compiled pass (transforms.author_bits.ored_day_sums). With the cell's
     `n_author_days` (the sum of `d`) and `n_marked_author_days` (of `f`) the sums give the
     variance of the author-day share with authors as clusters
-    (transforms.prevalence.effective_trials), and the post sums the post share's. Counts and sums of disjoint sets of authors add
-    up (`counted_periods`); no markers, or no authors, give no rows (AUTHOR_COUNT_SCHEMA);
-    `names` as given to `with_masks`."""
+    (transforms.prevalence.effective_trials), and the post sums the post share's. Counts and
+    sums of disjoint sets of authors add up (`counted_periods`); no markers, or no authors,
+    give no rows (AUTHOR_COUNT_SCHEMA); `names` as given to `with_masks`."""
     from transforms.author_bits import ored_day_sums  # numba: loaded on use
 
     period = ["grain", "period_start"]
