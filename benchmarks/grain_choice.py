@@ -16,7 +16,7 @@ of a rare marker meets k with 0 marked authors or with 11 or more, never with 1â
 
 It also checks those series' quarters against the 95 % interval of the quarter's published
 mean (benchmarks.quarters: the share of each 8-week period, weighted by its days in the quarter;
-binomial variance over the period's author-days), the check benchmarks/publishing.py makes on
+binomial variance over the period's effective trials, authors as clusters), the check benchmarks/publishing.py makes on
 every top-level series.
 
 Writes the `grain-choice` section of benchmarks/RESULTS.md. Reads no text; counts only.

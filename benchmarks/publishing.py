@@ -256,7 +256,7 @@ def suppress_lines(args: argparse.Namespace, forum: dict, *, seconds: float) -> 
         f"- Quarters (at least 60 published days) whose published mean is within 5 % of the "
         f"truth over those days or inside the 95 % interval of the quarter's published mean "
         f"(benchmarks/quarters.py: each cell's share weighted by its days in the quarter, "
-        f"binomial variance over its authors or author-days): at worst "
+        f"binomial variance over its authors or its period's effective trials): at worst "
         f"{_least(table, 'quarters_ok')} of a series' published quarters; a 95 % interval "
         "leaves about 1 in 20 outside by chance.",
         f"- Distinct top-level series forecast (suppress mode, the default): "

@@ -4,8 +4,9 @@ One definition for benchmarks/publishing.py and benchmarks/grain_choice.py: a qu
 published mean is the mean of its published days' shares; each day carries its own share
 (a day published by itself) or its week's or 8-week period's (a period published whole), so
 the mean is the shares of those cells weighted by their days in the quarter, and its standard
-error combines each cell's binomial variance (over the day's authors, or over the period's
-author-days). Reads counts only.
+error combines each cell's binomial variance over the trials its published interval is over
+(`effective_trials`: the day's authors, or the effective trials of the period's author-days
+with authors as clusters, transforms.prevalence.effective_trials). Reads counts only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import polars as pl
 
 from transforms.contracts import ALL
 from transforms.periods import period_start
+from transforms.prevalence import EFFECTIVE_TRIALS
 from transforms.publish import published_days
 from transforms.releases import Release
 
@@ -36,16 +38,12 @@ def quarter_intervals(
     truth = daily.filter(top).select(
         "marker", "day", (pl.col("n_marked_authors") / pl.col("n_authors")).alias("truth")
     )
-    sizes = weeks.filter(top).select("marker", "grain", "period_start", "n_author_days")
     cell = pl.when(pl.col("grain") == "day").then(pl.col("day"))
     for grain in sorted(set(weeks.get_column("grain").unique().to_list())):
         cell = cell.when(pl.col("grain") == grain).then(period_start(pl.col("day"), grain))
     days = (
         shown.with_columns(cell.alias("period_start"))
-        .join(sizes, on=["marker", "grain", "period_start"], how="left")
-        .with_columns(
-            n=pl.coalesce("n_author_days", "n_authors"), quarter=pl.col("day").dt.truncate("1q")
-        )
+        .with_columns(n=pl.col(EFFECTIVE_TRIALS), quarter=pl.col("day").dt.truncate("1q"))
         .join(truth, on=["marker", "day"])
     )
     per_cell = days.group_by("marker", "quarter", "grain", "period_start").agg(

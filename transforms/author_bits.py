@@ -6,10 +6,11 @@ the cell's period, have that marker's bit set. The two functions visit the rows 
 author (sorted by the author hash): `ored_bit_counts` ORs them into every cell the author's
 rows reach (the base cells and the `region = all`, `lang = all` and `all, all` roll-ups, in
 each period) and, when the author is done, adds each OR's set bits to its cell's counts;
-`ored_day_sums` does the same per day (rows sorted by author and day), counting each author's scored and marked days in each cell and
-adding, when the author is done, the authors and the sums of their days squared and multiplied
-(transforms.contracts.CLUSTER_SUMS). One pass gives every roll-up, where polars needs a group
-by per roll-up and a sum per marker and bit.
+`ored_day_sums` does the same per day (rows sorted by author and day), counting each author's
+scored and marked days (and posts) in each cell and adding, when the author is done, the
+authors and the sums of their days squared and multiplied (transforms.contracts.CLUSTER_SUMS),
+and of their posts (POST_CLUSTER_SUMS). One pass gives every roll-up, where polars needs a
+group by per roll-up and a sum per marker and bit.
 """
 
 from __future__ import annotations
@@ -127,19 +128,24 @@ def ored_bit_counts(
 
 
 def ored_day_sums(
-    rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str], n_slots: int
+    rows: pl.DataFrame, period: Sequence[str], masks: Sequence[str], posts: Sequence[str]
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """`rows` as `ored_bit_counts` takes them, with a `day` column, every day of each author's
-    period present → the cells they reach (as `ored_bit_counts`), and per cell and marker slot
-    `k` < `n_slots` (32 per mask: slot `k` is bits 2k, a scored post, and 2k + 1, a marked one,
-    of mask `k // 32`), with `d` (`f`) an author's days whose masks, OR-ed over the day's rows in
-    the cell, have the scored (marked) bit: the authors with `d > 0` and with `f > 0` (the
-    cell's distinct and distinct marked authors, as `ored_bit_counts` counts them), and the sums
-    over its authors of `d²`, `f²` and `f·d`; an int64 array of shape (cells, n_slots, 5)."""
+    period present, and `posts`, two count columns per marker slot (its scored, then its marked
+    posts in the row; null as 0; rows of one author, day and cell hold disjoint posts) → the
+    cells they reach (as `ored_bit_counts`), and per cell and marker slot `k` <
+    `len(posts) // 2` (32 per mask: slot `k` is bits 2k, a scored post, and 2k + 1, a marked
+    one, of mask `k // 32`), with `d` (`f`) an author's days whose masks, OR-ed over the day's
+    rows in the cell, have the scored (marked) bit, and `s` (`m`) the author's scored (marked)
+    posts in the cell: the authors with `d > 0` and with `f > 0` (the cell's distinct and
+    distinct marked authors, as `ored_bit_counts` counts them), the sums over its authors of
+    `d²`, `f²` and `f·d`, of `s` and `m`, and of `s²`, `m²` and `m·s`; an int64 array of
+    shape (cells, slots, 10) in that order."""
     coded = _coded(rows, period, masks, by_day=True)
     cell, cells = _reached(coded)
     day = _codes(rows, ["day"])[coded.order]
-    sums = _day_sums(coded.author, day, cell, coded.masks, len(cells), n_slots)
+    counts = rows.select(pl.col(posts).fill_null(0).cast(pl.UInt32)).to_numpy()[coded.order]
+    sums = _day_sums(coded.author, day, cell, coded.masks, counts, len(cells))
     return _cell_keys(rows, period, coded, cells), sums
 
 
@@ -221,14 +227,17 @@ def _ored_bits(author, cells, masks, n_cells):
 
 
 @numba.njit(cache=True, nogil=True)
-def _day_sums(author, day, cells, masks, n_cells, n_slots):
-    """ored_day_sums' pass over the rows sorted by author and day; `cells` as in `_ored_bits`.
-    Per author and day, each cell ORs the day's masks; when the day ends, each set bit adds a
-    day to the author's count of that bit in the cell; when the author ends, each marker slot
-    adds the author (where `d`, or `f`, is positive) and its `d²`, `f²` and `f·d` to the
-    cell's sums."""
+def _day_sums(author, day, cells, masks, counts, n_cells):
+    """ored_day_sums' pass over the rows sorted by author and day; `cells` as in `_ored_bits`,
+    `counts` each row's scored and marked posts per slot. Per author and day, each cell ORs
+    the day's masks; when the day ends, each set bit adds a day to the author's count of that
+    bit in the cell; each row adds its posts to the author's in its cells; when the author
+    ends, each marker slot adds the author (where `d`, or `f`, is positive), its `d²`, `f²`
+    and `f·d`, and its `s`, `m`, `s²`, `m²` and `m·s` to the cell's sums."""
     n_words = masks.shape[1]
-    sums = np.zeros((n_cells, n_slots, 5), np.int64)
+    n_slots = counts.shape[1] // 2
+    sums = np.zeros((n_cells, n_slots, 10), np.int64)
+    posts = np.zeros((n_cells, n_slots, 2), np.int64)
     days = np.zeros((n_cells, 64 * n_words), np.int64)
     ored = np.zeros((n_cells, n_words), np.uint64)
     on_day = np.full(n_cells, -1, np.int64)
@@ -260,6 +269,13 @@ def _day_sums(author, day, cells, masks, n_cells, n_slots):
                         sums[cell, k, 1] += 1
                         sums[cell, k, 3] += f * f
                     days[cell, b], days[cell, b + 1] = 0, 0
+                    scored, marked = posts[cell, k, 0], posts[cell, k, 1]
+                    sums[cell, k, 5] += scored
+                    sums[cell, k, 6] += marked
+                    sums[cell, k, 7] += scored * scored
+                    sums[cell, k, 8] += marked * marked
+                    sums[cell, k, 9] += marked * scored
+                    posts[cell, k, 0], posts[cell, k, 1] = 0, 0
             n_reached, n_authors = 0, n_authors + 1
         if i == len(author):
             break
@@ -275,4 +291,7 @@ def _day_sums(author, day, cells, masks, n_cells, n_slots):
                 n_reached += 1
             for w in range(n_words):
                 ored[cell, w] |= masks[i, w]
+            for k in range(n_slots):
+                posts[cell, k, 0] += counts[i, 2 * k]
+                posts[cell, k, 1] += counts[i, 2 * k + 1]
     return sums

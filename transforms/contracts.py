@@ -81,6 +81,13 @@ one (`n_author_days` is the sum of `d_i`, `n_marked_author_days` of `f_i`): what
 author-day share's interval needs to treat authors, not their days, as independent
 (transforms.prevalence.effective_trials)."""
 
+POST_CLUSTER_SUMS = ("scored_posts_sq_sum", "marked_posts_sq_sum", "marked_posts_cross_sum")
+"""A period cell's sums over its authors `i` of `s_i²`, `m_i²` and `m_i·s_i`, where `s_i`
+counts the author's scored posts in the cell and `m_i` the marked ones, each post without an
+author counted as an author of its own (`n_scored` is the sum of `s_i`, `n_marked` of `m_i`):
+what the post share's interval needs to treat authors, not their posts, as independent
+(transforms.prevalence.with_prevalence)."""
+
 PERIOD_KEYS = ("grain", "period_start", "region", "lang", "marker", "marker_version")
 
 PERIOD_SCHEMA = {
@@ -91,6 +98,7 @@ PERIOD_SCHEMA = {
     "n_author_days": pl.Int64,
     "n_marked_author_days": pl.Int64,
     **dict.fromkeys(CLUSTER_SUMS, pl.Int64),
+    **dict.fromkeys(POST_CLUSTER_SUMS, pl.Int64),
     "run_id": pl.String,
 }
 """A Daily aggregate over a longer period: `grain` is `iso_week` (Monday–Sunday), `epi_week`
@@ -100,7 +108,8 @@ The counts are the period's own: `n_authors` and `n_marked_authors` are distinct
 its days (what k is checked on), never a sum of days. `n_author_days` and
 `n_marked_author_days` count (author, day) pairs: their ratio is the period's share on an
 average day, comparable with daily shares (a share of distinct authors over a week is higher,
-since one marked day in seven marks an author); CLUSTER_SUMS give its interval."""
+since one marked day in seven marks an author); CLUSTER_SUMS give its interval, and
+POST_CLUSTER_SUMS the post share's."""
 
 # --- Series, Forecast, Alert ----------------------------------------------------------------
 

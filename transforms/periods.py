@@ -2,10 +2,10 @@
 (Sunday–Saturday) or 8-week period (`iso_8week`, `epi_8week`: EIGHT_WEEKS) a day feeds
 (`periods_of`, `period_start`, `touched_days`), and a period's cells (PERIOD_SCHEMA) from its
 days'. A period's cells are its days' cells summed (`period_sums`, from the daily cells of
-transforms.aggregate) but for its distinct authors and the sums over them of their days
-(CLUSTER_SUMS), counted from each author's scored and marked bits per day of the period
-(`author_periods`, then `author_counts`); both may be taken
-over parts of the period's days (in Beam, blocks of days on several workers, and shards of the
+transforms.aggregate) but for its distinct authors and the sums over them of their days and
+posts (CLUSTER_SUMS, POST_CLUSTER_SUMS), counted from each author's scored and marked bits and
+posts per day of the period (`author_periods`, then `author_counts`); both may be taken over
+parts of the period's days (in Beam, blocks of days on several workers, and shards of the
 author hashes) and combined (`period_cells`, `counted_periods`).
 """
 
@@ -17,7 +17,7 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.contracts import CLUSTER_SUMS, PERIOD_SCHEMA, conform
+from transforms.contracts import CLUSTER_SUMS, PERIOD_SCHEMA, POST_CLUSTER_SUMS, conform
 
 Grain = Literal["day", "iso_week", "epi_week", "iso_8week", "epi_8week"]
 PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "iso_8week", "epi_8week")
@@ -31,6 +31,10 @@ EIGHT_WEEKS: dict[str, Grain] = {"iso_week": "iso_8week", "epi_week": "epi_8week
 (day ordinal, `date.toordinal`, ≡ 1 mod 56 for ISO Mondays, ≡ 0 for epi Sundays), so each is
 exactly eight weeks; a calendar year holds 52 or 53 weeks, so no fixed grid follows years."""
 
+AUTHORED_POSTS = ("scored_posts_of_authors", "marked_posts_of_authors")
+"""`author_counts`' sums over a cell's authors of their scored and marked posts: the cell's
+`n_scored` and `n_marked` less those of the posts without an author."""
+
 AUTHOR_COUNT_SCHEMA = {
     "grain": pl.String,
     "period_start": pl.Date,
@@ -40,9 +44,13 @@ AUTHOR_COUNT_SCHEMA = {
     "n_authors": pl.Int64,
     "n_marked_authors": pl.Int64,
     **dict.fromkeys(CLUSTER_SUMS, pl.Int64),
+    **dict.fromkeys(AUTHORED_POSTS, pl.Int64),
+    **dict.fromkeys(POST_CLUSTER_SUMS, pl.Int64),
 }
-"""`author_counts` rows: a period's distinct (marked) authors per cell and marker, and the sums
-over its authors of their days and marked days squared and multiplied (CLUSTER_SUMS)."""
+"""`author_counts` rows: a period's distinct (marked) authors per cell and marker, the sums
+over its authors of their days and marked days squared and multiplied (CLUSTER_SUMS), of their
+scored and marked posts (AUTHORED_POSTS), and of those squared and multiplied
+(POST_CLUSTER_SUMS, over its authors only: `counted_periods` adds the posts without one)."""
 
 _EIGHT_WEEK_ANCHOR = {"iso_8week": 1, "epi_8week": 0}
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -117,11 +125,13 @@ def author_periods(masked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     each day belongs to (`grain`, `period_start`: `in_periods`), the rows without an author
     left out; for a marker set of zero markers, without masks. The days stay apart because
     `author_counts` counts each author's days in a cell (CLUSTER_SUMS), OR-ing several rows of
-    one day, cell and author itself. Rows of one period from several parts of its days,
-    concatenated, give the period's (`period_cells`)."""
+    one day, cell and author itself; each row keeps its posts' counts (`n_scored_<marker>`,
+    `n_marked_<marker>`) for POST_CLUSTER_SUMS. Rows of one period from several parts of its
+    days, concatenated, give the period's (`period_cells`)."""
     masks = [c for c in masked.columns if c.startswith("\x1fmask")]
+    posts = [c for c in masked.columns if c.startswith(("n_scored_", "n_marked_"))]
     keys = ["grain", "period_start", "day", "region", "lang", "author"]
-    return in_periods(masked, grain).select(*keys, *masks).drop_nulls("author")
+    return in_periods(masked, grain).select(*keys, *masks, *posts).drop_nulls("author")
 
 
 def period_cells(
@@ -137,17 +147,30 @@ def period_cells(
 def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) -> pl.DataFrame:
     """A period's cells (PERIOD_SCHEMA) from `period_sums` and `author_counts` of its days, each
     possibly in several parts: the sums summed, and the author counts summed too, so each part
-    of the counts must hold its own authors (e.g. one shard of the author hashes each)."""
+    of the counts must hold its own authors (e.g. one shard of the author hashes each). Each
+    post without an author is an author of its own in POST_CLUSTER_SUMS (one scored post, one
+    marked post where it is marked)."""
     keys = ["grain", "period_start", "region", "lang", "marker"]
     added = ("n_posts", "n_scored", "n_marked", "n_author_days", "n_marked_author_days")
     summed = sums.group_by(*keys, "marker_version").agg(
         pl.col(added).sum(), pl.col("sample_rate").min()
     )
-    by_author = ("n_authors", "n_marked_authors", *CLUSTER_SUMS)
+    by_author = (
+        "n_authors",
+        "n_marked_authors",
+        *CLUSTER_SUMS,
+        *AUTHORED_POSTS,
+        *POST_CLUSTER_SUMS,
+    )
     authors = counts.group_by(keys).agg(pl.col(by_author).sum())
-    cells = summed.join(authors, on=keys, how="left")
+    cells = summed.join(authors, on=keys, how="left").with_columns(pl.col(by_author).fill_null(0))
+    scored_alone = pl.col("n_scored") - pl.col(AUTHORED_POSTS[0])
+    marked_alone = pl.col("n_marked") - pl.col(AUTHORED_POSTS[1])
+    scored_sq, marked_sq, cross = POST_CLUSTER_SUMS
     periods = cells.with_columns(
-        pl.col(by_author).fill_null(0),
+        pl.col(scored_sq) + scored_alone,
+        pl.col(marked_sq) + marked_alone,
+        pl.col(cross) + marked_alone,
         (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS)))
         .sub(pl.duration(days=1))
         .alias("period_end"),
@@ -162,29 +185,34 @@ def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) ->
 
 def author_counts(rows: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """`author_periods` rows, or any rows with `grain`, `period_start`, `day`, the base cell,
-    `author` and the masks of `with_masks` (several rows of one day, cell and author are
-    OR-ed; the rows without an author are left out; every day of the period of each author
+    `author`, the masks of `with_masks` and each marker's `n_scored_<marker>` and
+    `n_marked_<marker>` (several rows of one day, cell and author are OR-ed, their posts
+    added; the rows without an author are left out; every day of the period of each author
     present must be there) → per period, cell (roll-ups included) and marker (`grain`,
     `period_start`, `region`, `lang`, `marker`): `n_authors` and `n_marked_authors`, the
     authors whose masks, OR-ed over their rows in the cell, have the marker's scored (marked)
     bit, and CLUSTER_SUMS: with `d` an author's days with a scored post in the cell and `f`
     those with a marked one, the sums over the cell's authors of `d²`, `f²` and `f·d` (a
     roll-up counts an author's rows of one day in several of its base cells as one day, as the
-    day's distinct authors do). One compiled pass (transforms.author_bits.ored_day_sums).
-    With the cell's `n_author_days` (the sum of `d`) and `n_marked_author_days` (of `f`) the
-    sums give the variance of the author-day share with authors as clusters
-    (transforms.prevalence.effective_trials). Counts and sums of disjoint sets of authors add
-    up (`counted_periods`); no markers, or no authors, give no rows (AUTHOR_COUNT_SCHEMA);
-    `names` as given to `with_masks`."""
+    day's distinct authors do); AUTHORED_POSTS and POST_CLUSTER_SUMS the same of `s` and `m`,
+    the author's scored and marked posts in the cell (the sums of `s`, `m`, and of `s²`, `m²`,
+    `m·s`). One compiled pass (transforms.author_bits.ored_day_sums). With the cell's
+    `n_author_days` (the sum of `d`) and `n_marked_author_days` (of `f`) the sums give the
+    variance of the author-day share with authors as clusters
+    (transforms.prevalence.effective_trials), and the post sums the post share's. Counts and
+    sums of disjoint sets of authors add up (`counted_periods`); no markers, or no authors,
+    give no rows (AUTHOR_COUNT_SCHEMA); `names` as given to `with_masks`."""
     from transforms.author_bits import ored_day_sums  # numba: loaded on use
 
     period = ["grain", "period_start"]
     masks = [c for c in rows.columns if c.startswith("\x1fmask")]
-    rows = rows.select(*period, "day", "region", "lang", "author", *masks).drop_nulls("author")
+    posts = [f"n_{kind}_{name}" for name in names for kind in ("scored", "marked")]
+    rows = rows.select(*period, "day", "region", "lang", "author", *masks, *posts)
+    rows = rows.drop_nulls("author")
     if not names or rows.is_empty():
         return pl.DataFrame(schema=AUTHOR_COUNT_SCHEMA)
-    cells, sums = ored_day_sums(rows, period, masks, len(names))
-    counted = ("n_authors", "n_marked_authors", *CLUSTER_SUMS)
+    cells, sums = ored_day_sums(rows, period, masks, posts)
+    counted = ("n_authors", "n_marked_authors", *CLUSTER_SUMS, *AUTHORED_POSTS, *POST_CLUSTER_SUMS)
     return pl.concat(
         cells.select(
             *period,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.contracts import POST_CLUSTER_SUMS
+
 Z_95 = 1.959963984540054
 
 PREVALENCE_COLUMNS = (
@@ -73,6 +75,20 @@ def effective_trials(
     )
 
 
+def effective_posts() -> pl.Expr:
+    """The effective number of independent trials behind a period cell's post share
+    `n_marked / n_scored`, with its authors, not their posts, as the independent units:
+    `effective_trials` over the cell's scored and marked posts, its `n_authors` and its
+    POST_CLUSTER_SUMS (a post without an author is an author of its own there); `n_scored`
+    where the cell has no author (every post its own) or its sums are null (rows counted before
+    they existed). Float64, null where `n_scored` is 0."""
+    scored = pl.col("n_scored")
+    trials = effective_trials(
+        pl.col("n_marked"), scored, pl.col("n_authors"), tuple(pl.col(c) for c in POST_CLUSTER_SUMS)
+    )
+    return pl.when(pl.col("n_authors") > 0).then(trials).otherwise(scored.cast(pl.Float64))
+
+
 def wilson(
     successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
@@ -99,10 +115,16 @@ def with_prevalence(daily: pl.DataFrame, *, z: float = Z_95) -> pl.DataFrame:
 
     `prevalence` (the default, among authors) is `n_marked_authors / n_authors`;
     `post_prevalence` (the reference paper's) is `n_marked / n_scored`. Each gets `_lo` and
-    `_hi` columns. The input is not modified.
+    `_hi` columns. The post share's interval is taken over `effective_posts` where `daily`
+    has POST_CLUSTER_SUMS (period cells: authors, not their posts, as the independent units),
+    else over `n_scored` (day cells: posts as independent trials). The input is not modified.
     """
     authors = wilson(pl.col("n_marked_authors"), pl.col("n_authors"), z=z)
-    posts = wilson(pl.col("n_marked"), pl.col("n_scored"), z=z)
+    if set(POST_CLUSTER_SUMS) <= set(daily.columns):
+        trials = effective_posts()
+        posts = wilson(pl.col("n_marked") / pl.col("n_scored") * trials, trials, z=z)
+    else:
+        posts = wilson(pl.col("n_marked"), pl.col("n_scored"), z=z)
     return daily.with_columns(
         authors[0].alias("prevalence"),
         authors[1].alias("prevalence_lo"),

@@ -36,6 +36,16 @@ _POST_PREVALENCE = (
     "to 1; the reference paper's definition."
 )
 
+_POST_TRIALS = (
+    "In a row of a day it is taken over `n_scored`, each post an independent trial. In a row "
+    "of a week or 8-week period, over the effective number of its posts with authors as "
+    "independent clusters (an author who writes many posts and is flagged in one is likely "
+    "flagged in others; a post without an author counts as its own author): the share's "
+    "variance as a ratio over authors, turned into trials as for `effective_trials`; over "
+    "`n_scored` in rows of periods counted by a warehouse older than schema version 11, until "
+    "a run counts them again."
+)
+
 COLUMNS: dict[str, str] = {
     "day": "Local calendar day in {tz} (YYYY-MM-DD) that the posts were published on.",
     "region": "Region of the posts; `all` is the roll-up over every region, `unknown` posts "
@@ -76,9 +86,9 @@ COLUMNS: dict[str, str] = {
     "whole.",
     "post_prevalence": _POST_PREVALENCE,
     "post_prevalence_lo": "Lower bound of the 95% Wilson score interval of `post_prevalence`, "
-    "0 to 1.",
+    f"0 to 1. {_POST_TRIALS}",
     "post_prevalence_hi": "Upper bound of the 95% Wilson score interval of `post_prevalence`, "
-    "0 to 1.",
+    f"0 to 1. {_POST_TRIALS}",
     "adjusted_prevalence": "`prevalence` corrected for marker error: (prevalence - fpr) / "
     "(tpr - fpr), clipped to 0 to 1, with the marker's true- and false-positive rates in that "
     "language measured on labelled posts (adjusted classify-and-count; a `lang = all` row is "

@@ -17,6 +17,7 @@ from transforms.contracts import (
     CLUSTER_SUMS,
     DAILY_SCHEMA,
     PERIOD_SCHEMA,
+    POST_CLUSTER_SUMS,
     conform,
     series_id,
 )
@@ -125,7 +126,7 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
     `transforms.publish` decides what of it is published. Empty on a warehouse older than
     schema version 5 (its next run fills the table); CLUSTER_SUMS null in rows counted before
-    version 7."""
+    version 7, POST_CLUSTER_SUMS before version 11."""
     where, params = where_clause({"grain = ?": grain})
     try:
         frame = con.sql(
@@ -136,7 +137,8 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
         ).pl()
     except duckdb.CatalogException:
         return pl.DataFrame(schema=PERIOD_SCHEMA)
-    older = [pl.lit(None, pl.Int64).alias(c) for c in CLUSTER_SUMS if c not in frame.columns]
+    sums = (*CLUSTER_SUMS, *POST_CLUSTER_SUMS)
+    older = [pl.lit(None, pl.Int64).alias(c) for c in sums if c not in frame.columns]
     return conform(frame.with_columns(older), PERIOD_SCHEMA, name="period_aggregates")
 
 

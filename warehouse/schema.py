@@ -25,6 +25,7 @@ from transforms.contracts import (
     MODEL_CHOICE_STATUSES,
     PERIOD_KEYS,
     PERIOD_SCHEMA,
+    POST_CLUSTER_SUMS,
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
@@ -32,7 +33,7 @@ from transforms.releases import COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -66,7 +67,11 @@ let `published_grains.published_as` be `withheld` (a period published once, then
 stays withheld): the table is rebuilt with its rows. 10 added `published_counts` (the counts
 suppress-mode releases published each cell with, transforms.releases.COUNTS_SCHEMA) and
 `release_settings` (the settings of the last write that published), created empty in an older
-file: its next write fills them; until then readers compare no counts and no settings."""
+file: its next write fills them; until then readers compare no counts and no settings. 11 added
+`period_aggregates`' POST_CLUSTER_SUMS (the sums over a period cell's authors of their scored and
+marked posts squared and multiplied, which the post share's interval needs with authors as
+clusters), nullable like 7's: an older file's table is rebuilt with the columns null, a run fills
+them for the periods it touches, and rows with null sums keep the post interval over `n_scored`."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -228,9 +233,11 @@ TABLES: dict[str, Table] = {
             "period_aggregates",
             PERIOD_SCHEMA,
             key=PERIOD_KEYS,
-            not_null=tuple(c for c in PERIOD_SCHEMA if c not in CLUSTER_SUMS),
+            not_null=tuple(
+                c for c in PERIOD_SCHEMA if c not in (*CLUSTER_SUMS, *POST_CLUSTER_SUMS)
+            ),
             checks=(
-                *(f"{c} >= 0" for c in (*DAILY_COUNTS, *CLUSTER_SUMS)),
+                *(f"{c} >= 0" for c in (*DAILY_COUNTS, *CLUSTER_SUMS, *POST_CLUSTER_SUMS)),
                 "n_marked_authors <= n_authors",
                 "period_end = period_start + CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END",
                 "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
@@ -396,7 +403,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         for column in ("n_read", "n_dead_lettered"):
             con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
         _rebuild(con, "runs")
-    if found is not None and 5 <= found < 7:
+    if found is not None and 5 <= found < 11:
         _rebuild(con, "period_aggregates", where="grain <> 'rolling_7'")
     if found == 8:
         _rebuild(con, "published_grains")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from benchmarks.quarters import outside, quarter_intervals
-from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
+from transforms.contracts import ALL, CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA
 
 MONDAY = date(2025, 1, 6)
 WEEKS = 12
@@ -55,6 +55,26 @@ def test_a_series_published_by_week_is_checked_against_the_weeks_author_day_shar
     assert row["se"] == pytest.approx(se)
     assert row["z"] == pytest.approx((share - truth) / se)
     assert row["rel"] == pytest.approx(abs(share - truth) / truth)
+
+
+def test_a_weeks_variance_is_taken_over_its_effective_trials_where_it_has_cluster_sums():
+    """A week's author-days cluster by author: the quarter's standard error takes each week's
+    binomial variance over its effective trials (transforms.prevalence.effective_trials, by
+    hand here), as its published interval does, not over its author-days (test fails before:
+    the se over the 180 author-days)."""
+    authors, marked = [40, 20, 20, 20, 20, 20, 40], [8, 2, 2, 2, 2, 2, 8]
+    daily, weeks = _tables(authors, marked)
+    d2, f2, fd = 600, 120, 200
+    weeks = weeks.with_columns(
+        pl.lit(v, pl.Int64).alias(c) for c, v in zip(CLUSTER_SUMS, (d2, f2, fd), strict=True)
+    )
+    row = quarter_intervals(daily, weeks, k=11).row(0, named=True)
+    n, days, share = 4 * sum(authors) // 7, sum(authors), sum(marked) / sum(authors)
+    variance = n / (n - 1) * (f2 - 2 * share * fd + share**2 * d2) / days**2
+    trials = share * (1 - share) / variance
+    assert trials < days / 3
+    se = math.sqrt(WEEKS * 49 * share * (1 - share) / trials) / (7 * WEEKS)
+    assert row["se"] == pytest.approx(se)
 
 
 def test_a_quarter_is_outside_only_when_off_by_more_than_the_tolerance_and_the_interval():

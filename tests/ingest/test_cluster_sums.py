@@ -14,7 +14,7 @@ import warehouse
 from benchmarks.small_run import LEXICON_ONLY
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from transforms.contracts import CLUSTER_SUMS
+from transforms.contracts import CLUSTER_SUMS, POST_CLUSTER_SUMS
 from transforms.prevalence import Z_95
 from warehouse import queries
 
@@ -95,3 +95,40 @@ def test_a_run_counts_each_period_cells_cluster_sums_and_publishes_the_clustered
     assert trials < days / 2  # 12 authors flagged on every day they post weigh as 12, not 72
     assert week["prevalence_lo"][0] == pytest.approx(centre - half)
     assert week["prevalence_hi"][0] == pytest.approx(centre + half)
+
+
+def test_a_run_counts_each_period_cells_post_sums_and_publishes_the_clustered_post_interval(
+    run_dir,
+):
+    """The same run's POST_CLUSTER_SUMS (an author's scored and marked posts in the cell) reach
+    the warehouse, and the week's published post share has its Wilson interval over the
+    effective posts of its authors as clusters (test fails before: over its 96 posts)."""
+    con = warehouse.open_published(run_dir)
+    try:
+        periods = queries.current_periods(con)
+        published = queries.published(con)
+    finally:
+        con.close()
+    # one post a day each, but e's two on Monday are two posts of one author in `lang = all`
+    english = (95, 73, 12 * 36 + 20 + 4 + 1, 12 * 36 + 1, 12 * 36 + 2)
+    rollup = (96, 73, 12 * 36 + 20 + 4 + 4, 12 * 36 + 1, 12 * 36 + 2)
+    for grain in ("iso_week", "iso_8week"):
+        for lang, expected in (("en", english), ("all", rollup)):
+            row = periods.filter(grain=grain, period_start=MONDAY, region="north", lang=lang,
+                                 marker="sadness")  # fmt: skip
+            assert row.select("n_scored", "n_marked", *POST_CLUSTER_SUMS).row(0) == expected
+
+    n = 34
+    posts, marked, s2, m2, ms = rollup
+    p = marked / posts
+    variance = n / (n - 1) * (m2 - 2 * p * ms + p * p * s2) / posts**2
+    trials = p * (1 - p) / variance
+    z2 = Z_95**2
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = Z_95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials**2)) / (1 + z2 / trials)
+    week = published.filter(grain="iso_week", period_start=MONDAY, region="north", lang="all",
+                            marker="sadness")  # fmt: skip
+    assert week["post_prevalence"][0] == pytest.approx(p)
+    assert trials < posts / 2
+    assert week["post_prevalence_lo"][0] == pytest.approx(centre - half)
+    assert week["post_prevalence_hi"][0] == pytest.approx(centre + half)

@@ -97,10 +97,17 @@ DAY_ROWS = st.lists(
         st.integers(0, 4),
         *[st.one_of(st.sampled_from([0, 1, 2, 3, 2**63, 2**64 - 1]), st.integers(0, 2**64 - 1))]
         * 2,
+        st.integers(0, 5),
+        st.integers(0, 3),
     ),
     min_size=1,
     max_size=80,
 )
+
+
+def _posts(scored: int, marked: int, k: int) -> tuple[int, int]:
+    """A row's scored and marked posts for slot `k`, from the two drawn for the row."""
+    return scored + k % 3, marked * (k % 2)
 
 
 @settings(max_examples=60, deadline=None)
@@ -108,36 +115,48 @@ DAY_ROWS = st.lists(
 def test_day_sums_count_each_authors_days_per_bit_in_every_cell_as_loops_do(rows, categorical):
     """Per period, cell (roll-ups included) and marker slot: the authors whose masks OR-ed over
     the cell have the scored (marked) bit, and the sums of d², f², f·d, with d (f) an author's
-    days whose masks, OR-ed over the day's rows in the cell, have the scored (marked) bit."""
+    days whose masks, OR-ed over the day's rows in the cell, have the scored (marked) bit; and
+    the sums of s, m, s², m², m·s, with s (m) the author's scored (marked) posts over the
+    cell's rows."""
     n_slots = 40
     days: dict = defaultdict(lambda: [0, 0])
-    for grain, period, day, region, lang, author, *masks in rows:
+    posts: dict = defaultdict(lambda: [[0, 0] for _ in range(n_slots)])
+    for grain, period, day, region, lang, author, *masks, scored, marked in rows:
         for cell_region in (region, ALL):
             for cell_lang in (lang, ALL):
                 key = (grain, period, cell_region, cell_lang, author, day)
                 days[key] = [a | b for a, b in zip(days[key], masks, strict=True)]
+                for k in range(n_slots):
+                    s, m = _posts(scored, marked, k)
+                    posts[key[:-1]][k][0] += s
+                    posts[key[:-1]][k][1] += m
     per_author: dict = defaultdict(lambda: [[0, 0] for _ in range(n_slots)])
     for (*cell, _day), masks in days.items():
         counts = per_author[tuple(cell)]
         for k in range(n_slots):
             for j in (0, 1):
                 counts[k][j] += (masks[k // 32] >> (2 * (k % 32) + j)) & 1
-    expected: dict = defaultdict(lambda: [[0] * 5 for _ in range(n_slots)])
-    for (*cell, _), counts in per_author.items():
+    expected: dict = defaultdict(lambda: [[0] * 10 for _ in range(n_slots)])
+    for (*cell, author), counts in per_author.items():
         sums = expected[tuple(cell)]
         for k, (d, f) in enumerate(counts):
-            for j, value in enumerate((d > 0, f > 0, d * d, f * f, f * d)):
+            s, m = posts[(*cell, author)][k]
+            values = (d > 0, f > 0, d * d, f * f, f * d, s, m, s * s, m * m, m * s)
+            for j, value in enumerate(values):
                 sums[k][j] += value
+    counts = [f"n_{kind}_{k}" for k in range(n_slots) for kind in ("scored", "marked")]
     frame = pl.DataFrame(
-        [(g, date(2025, 1, 6) + timedelta(days=7 * p), date(2025, 1, 6) + timedelta(days=7 * p + d), *rest)
-         for g, p, d, *rest in rows],
+        [(g, date(2025, 1, 6) + timedelta(days=7 * p), date(2025, 1, 6) + timedelta(days=7 * p + d), *rest,
+          *(n for k in range(n_slots) for n in _posts(s, m, k)))
+         for g, p, d, *rest, s, m in rows],
         schema={"grain": pl.String, "period_start": pl.Date, "day": pl.Date, "region": pl.String,
-                "lang": pl.String, "author": pl.UInt64, MASKS[0]: pl.UInt64, MASKS[1]: pl.UInt64},
+                "lang": pl.String, "author": pl.UInt64, MASKS[0]: pl.UInt64, MASKS[1]: pl.UInt64,
+                **dict.fromkeys(counts, pl.UInt32)},
         orient="row",
     )  # fmt: skip
     if categorical:
         frame = frame.with_columns(pl.col("region", "lang").cast(pl.Categorical))
-    cells, sums = ored_day_sums(frame, PERIOD, MASKS, n_slots)
+    cells, sums = ored_day_sums(frame, PERIOD, MASKS, counts)
     start = date(2025, 1, 6)
     got = {
         (g, (s - start).days // 7, r, lang): sums[i].tolist()

@@ -128,3 +128,92 @@ def test_a_weeks_effective_trials_in_the_cases_the_formula_does_not_decide():
     # every author flagged on exactly a third of their days: no spread between authors
     assert trials({f"a{i}": (3, 1) for i in range(12)}) == 36
     assert 12 < trials({f"a{i}": (3, i % 3) for i in range(12)}) < 36
+
+
+def _posts_week(posts: dict[str | None, tuple[int, int]]) -> pl.DataFrame:
+    """The ISO week cell (count_cells) of authors `name: (posts, flagged posts)`, all posted on
+    Monday 2025-01-06 (None: that many posts without an author)."""
+    from transforms.aggregate import count_cells, wide_author_days
+    from transforms.markers import parse_marker
+    from transforms.model_markers import ModelConfig, sample_rates
+
+    markers = {"sad": parse_marker({"name": "sad", "lang": {"en": {"terms": ["sad"]}}}, origin="t")}
+    rows = [
+        {
+            "day": date(2025, 1, 6),
+            "region": "north",
+            "lang": "en",
+            "author": name,
+            "sad": i < flagged,
+        }
+        for name, (n, flagged) in posts.items()
+        for i in range(n)
+    ]
+    rates = sample_rates(markers, ModelConfig(), None)
+    wide = wide_author_days(pl.DataFrame(rows), markers, rates=rates)
+    cells = count_cells(wide, markers, rates=rates, run_id="r", grain="iso_week")
+    return cells.filter(region="north", lang="en")
+
+
+def test_authors_flagged_on_every_post_they_write_widen_a_weeks_post_share_interval():
+    """Four authors write ten posts each, all flagged; twenty write one, unflagged; three posts
+    have no author, one flagged. Taken as 63 independent posts the post share 41/63 had a
+    Wilson interval over 63 trials; with authors as clusters (each post without an author its
+    own) it is Wilson's over the ratio estimator's effective size, computed here by hand (test
+    fails before: no post sums, the interval over n_scored)."""
+    from transforms.contracts import POST_CLUSTER_SUMS
+    from transforms.prevalence import Z_95, wilson
+    from transforms.publish import week_prevalence
+
+    authors = {f"a{i}": (10, 10) for i in range(4)} | {f"b{i}": (1, 0) for i in range(20)}
+    cell = _posts_week({**authors, None: (3, 1)})
+    s = [n for n, _ in authors.values()] + [1, 1, 1]
+    m = [f for _, f in authors.values()] + [1, 0, 0]
+    sums = (
+        sum(x * x for x in s),
+        sum(x * x for x in m),
+        sum(x * y for x, y in zip(m, s, strict=True)),
+    )
+    assert cell.select(POST_CLUSTER_SUMS).row(0) == sums == (4 * 100 + 23, 4 * 100 + 1, 401)
+    assert cell.select("n_scored", "n_marked", "n_authors").row(0) == (63, 41, 24)
+
+    n, posts, p = 24, 63, 41 / 63
+    spread = sum((mi - p * si) ** 2 for mi, si in zip(m, s, strict=True))
+    trials = p * (1 - p) / (n / (n - 1) * spread / posts**2)
+    z2 = Z_95**2
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = Z_95 * (p * (1 - p) / trials + z2 / (4 * trials**2)) ** 0.5 / (1 + z2 / trials)
+    row = week_prevalence(cell).row(0, named=True)
+    assert row["post_prevalence"] == pytest.approx(p)
+    assert (row["post_prevalence_lo"], row["post_prevalence_hi"]) == (
+        pytest.approx(centre - half),
+        pytest.approx(centre + half),
+    )
+    _, lo, hi = wilson(pl.lit(41), pl.lit(63))
+    old = pl.select(lo.alias("lo"), hi.alias("hi")).row(0)
+    assert row["post_prevalence_hi"] - row["post_prevalence_lo"] > 1.5 * (old[1] - old[0])
+
+
+def test_a_weeks_post_interval_where_the_post_sums_do_not_decide():
+    """No author (every post its own): over n_scored; rows counted before the post sums
+    existed (null): over n_scored, as before; day rows (no sums): over n_scored."""
+    from transforms.contracts import POST_CLUSTER_SUMS
+    from transforms.prevalence import effective_posts, wilson, with_prevalence
+
+    def interval(frame):
+        row = with_prevalence(frame).row(0, named=True)
+        return row["post_prevalence_lo"], row["post_prevalence_hi"]
+
+    def over_posts(marked, scored):
+        _, lo, hi = wilson(pl.lit(marked), pl.lit(scored))
+        return pl.select(lo.alias("lo"), hi.alias("hi")).row(0)
+
+    nobody = _posts_week({None: (20, 5)})
+    assert nobody.select(POST_CLUSTER_SUMS).row(0) == (20, 5, 5)
+    assert nobody.select(effective_posts())[0, 0] == 20
+    assert interval(nobody) == pytest.approx(over_posts(5, 20))
+    clustered = _posts_week({f"a{i}": (5, 5 * (i % 2)) for i in range(12)})
+    assert interval(clustered) != pytest.approx(over_posts(30, 60))
+    old = clustered.with_columns(pl.lit(None, pl.Int64).alias(c) for c in POST_CLUSTER_SUMS)
+    assert interval(old) == pytest.approx(over_posts(30, 60))
+    assert interval(clustered.drop(POST_CLUSTER_SUMS)) == pytest.approx(over_posts(30, 60))
