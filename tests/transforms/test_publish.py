@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from transforms.contracts import ALL, CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA
+from transforms.contracts import ALL, CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA, POST_CLUSTER_SUMS
 from transforms.periods import PERIOD_DAYS, period_sums, periods_of
 from transforms.privacy import lonely_cells, protect_lines
 from transforms.publish import (
@@ -442,6 +442,7 @@ def _drawn_regions(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, date]:
         pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
         pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
         pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
+        *(pl.lit(None, pl.Int64).alias(c) for c in POST_CLUSTER_SUMS),
         (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1))
         .alias("period_end"),
         pl.lit("r").alias("run_id"),
