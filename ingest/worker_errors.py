@@ -126,8 +126,13 @@ def _grouped_errors(text: str) -> list[tuple[str, str]]:
     """The class and message of each error in the box of sub-exceptions of the last exception
     group in a remote traceback `text` (_SUB_EXCEPTIONS), nested groups looked through, in
     order: each sub-exception's text between the box's separator lines, its `| ` prefixes
-    dropped, read after its frames (_after_frames); a nested group's own text, which a nested
-    box follows (a separator `+-+`), is not one. Empty where there is no box."""
+    dropped, its last chained exception (_CHAINED) read from its first line after its
+    `Traceback (most recent call last):` line and frames (indented), so a message holding a
+    traceback's text without a chain line is that message; a nested
+    group's own text, which a nested box follows (a separator `+-+`), is not one. Empty where
+    there is no box, and where a sub-exception is not shown (`and 1 more exception` past the
+    15 a traceback shows, `... (max_group_depth is 10)`): the group is then not known to hold
+    only errors of the family."""
     boxes = list(_SUB_EXCEPTIONS.finditer(text))
     if not boxes:
         return []
@@ -137,8 +142,12 @@ def _grouped_errors(text: str) -> list[tuple[str, str]]:
         if separator is None:
             block.append(re.sub(r"^ *\| ?", "", line))
             continue
-        raised = _EXCEPTION.fullmatch(_after_frames(block)) if block else None
-        if raised is not None and not separator.group(1):
+        if block and not separator.group(1):
+            own = _CHAINED.split("\n".join(block))[-1].lstrip("\n")
+            own = own.removeprefix("Traceback (most recent call last):\n")
+            raised = _EXCEPTION.fullmatch(re.sub(r"\A(?: .*\n)*", "", own))
+            if raised is None:
+                return []
             found.append((raised.group("name"), raised.group("message") or ""))
         block = []
     return found

@@ -458,6 +458,70 @@ def _raised(error: Exception) -> Exception:
         return exc
 
 
+HELPER_FAILED = ValueError(
+    "helper failed:\nTraceback (most recent call last):\n"
+    '  File "helper.py", line 1, in <module>\ntransforms.errors.ModelError: no model'
+)
+
+
+@pytest.mark.parametrize("remote", [False, True])
+@pytest.mark.parametrize(
+    "errors",
+    [
+        [ModelError("m"), _raised(HELPER_FAILED)],
+        [*(ModelError(f"chunk {n}") for n in range(15)), KeyError("created_at")],
+    ],
+    ids=["a message holding a traceback", "past the 15 shown"],
+)
+def test_a_group_with_an_error_not_of_the_family_is_a_worker_error_however_it_reads(remote, errors):
+    """Regression: from a remote runner, a group's sub-exception whose message held a helper's
+    traceback ending in a ModelError was read as that ModelError, and a KeyError past the 15
+    sub-exceptions a traceback shows (`and 1 more exception`) was not read at all: both groups
+    were reported as their first ModelError, exit 6, where in process they are a WorkerError,
+    exit 10."""
+    group = ExceptionGroup("chunks failed", errors)
+    if remote:
+        found = worker_error(_runner_failure(lambda: _beam_step(group)))
+    else:
+        with worker_errors_unlogged():
+            found = worker_error(_run_failing(group))
+    assert type(found) is WorkerError
+
+
+@pytest.mark.parametrize("remote", [False, True])
+def test_a_group_of_moodcast_errors_raised_from_others_is_its_first_error(remote):
+    """A sub-exception's own chained errors (a ModelError raised from an OSError, one raised
+    while handling a KeyError) are not the sub-exception: the group is still its first
+    ModelError, from a remote runner as in process."""
+    group = ExceptionGroup("chunks failed", _chained_model_errors())
+    if remote:
+        found = worker_error(_runner_failure(lambda: _beam_step(group)))
+    else:
+        with worker_errors_unlogged():
+            found = worker_error(_run_failing(group))
+    assert type(found) is ModelError and str(found) == "no model folder at /m"
+
+
+def _chained_model_errors() -> list[ModelError]:
+    """A ModelError raised from an OSError, and one raised while handling a KeyError."""
+    errors = []
+    try:
+        try:
+            raise OSError(2, "No such file or directory")
+        except OSError as exc:
+            raise ModelError("no model folder at /m") from exc
+    except ModelError as exc:
+        errors.append(exc)
+    try:
+        try:
+            raise KeyError("created_at")
+        except KeyError:
+            raise ModelError("no text field")  # noqa: B904 (raised while handling it)
+    except ModelError as exc:
+        errors.append(exc)
+    return errors
+
+
 def test_a_remote_exception_group_ending_in_a_nested_group_is_read_without_its_box():
     """Regression: the box of a group's sub-exceptions was left out only where it ended in a
     line of its own, which a box whose last sub-exception is a group lacks; that box was then
