@@ -15,6 +15,7 @@ from transforms.contracts import CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA, conf
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start, period_sums
 from warehouse import queries
 from warehouse.errors import ReleaseSettingsChanged
+from warehouse.exports import export_frames
 from warehouse.load import load_daily, load_periods
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -432,6 +433,18 @@ def test_a_reader_at_other_settings_than_the_last_write_refuses(tmp_path):
         assert queries.daily(con, k=5).height > 0
         with pytest.raises(ReleaseSettingsChanged, match="k = 5"):
             queries.daily(con, k=11)
+
+
+def test_a_dp_export_of_a_warehouse_last_published_in_suppress_mode_refuses(tmp_path):
+    """privacy = "dp" in config.toml after a suppress-mode run: before, `moodcast export`
+    read no settings in DP mode and wrote the DP table (empty here, stale after an earlier DP
+    run) as the release, where the dashboard refused; now both refuse."""
+    monday = START + timedelta(weeks=WEEKS)
+    _releases(tmp_path, _days({}, authors=300, marked=40, last=monday), [monday])
+    with open_published(tmp_path) as con:
+        assert export_frames(con, k=11)["timelines"].height > 0
+        with pytest.raises(ReleaseSettingsChanged, match="asks for privacy = 'dp'"):
+            export_frames(con, k=11, privacy="dp")
 
 
 def test_a_week_grain_change_withholds_the_weeks_holding_days_published_at_the_other(tmp_path):
