@@ -51,6 +51,7 @@ from transforms.releases import (
     WeekGrain,
     eight_limits,
     held_periods,
+    known_weeks,
     moved_cells,
     next_record,
     rank,
@@ -174,6 +175,7 @@ def _week_cells(
         .join(week_limits(release), on=on, how="left")
         .join(days_moved, on=on, how="left")
         .join(week_moved, on=on, how="left")
+        .join(known_weeks(daily, weeks, release), on=on, how="left")
         .with_columns(
             release.is_open(pl.col("period_start") + pl.duration(days=6)).alias("_open"),
             pl.col("_no_days").is_not_null().alias("_recorded"),
@@ -197,8 +199,12 @@ def _week_cells(
             pl.col("_size").fill_null(0),
             period_start(pl.col("period_start"), release.eight).alias("_start8"),
         )
-        .with_columns(rank(pl.col("_size"), pl.col("_recorded")).alias("_rank"))
-        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
+        .with_columns(
+            rank(pl.col("_size"), pl.col("_recorded"), pl.col("_known").fill_null(False)).alias(
+                "_rank"
+            )
+        )
+        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved", "_known")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
