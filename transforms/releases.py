@@ -29,7 +29,8 @@ day in progress). transforms.publish.choose_grains offers, within them, only:
   withhold its recorded 8-week periods for good.
 - **Changed counts held** (`moved_cells`). A cell published before whose MOVED_COUNTS now
   differ from some earlier release's by 1 to k − 1 (late or corrected posts) holds its period:
-  withheld in this release (not counted towards MAX_WITHHELD_SHARE either), not recorded
+  withheld in this release (not counted towards MAX_WITHHELD_SHARE either, nor a held 8-week
+  period towards MAX_WITHHELD_EIGHT_WEEK_SHARE), not recorded
   `withheld`, published again once its change from every earlier value meets k.
   Complementary suppression withholds a week an earlier release published with its current
   counts (`known_weeks`) last: its earlier value would stand for it beside a held cell.

@@ -519,3 +519,26 @@ def test_a_week_grain_change_withholds_the_weeks_holding_days_published_at_the_o
     assert anxiety["grain"].unique().to_list() == ["day"]
     assert anxiety.height == (last - START).days + 1, "by day stays by day"
     assert _differences(shown) == []
+
+
+def test_a_held_eight_week_period_does_not_withhold_its_series_whole(tmp_path):
+    """A series too small by day and week, published by 8-week periods (1 flagged author a
+    day), one of its seven ended 8-week periods withheld (1 flagged in all); a late post of one
+    flagged author holds a second. Before, the held period counted towards the quarter of
+    withheld 8-week periods (2 of 7 passes it), so the series was withheld whole and every
+    8-week period it had published was recorded `withheld` for good."""
+    last = START + timedelta(weeks=WEEKS) - timedelta(days=1)
+    eights = (
+        pl.DataFrame({"day": pl.date_range(START, last, eager=True)})
+        .with_columns(period_start(pl.col("day"), "iso_8week").alias("start"))
+        .group_by("start", maintain_order=True)
+        .agg(pl.col("day").first().alias("first"), pl.col("day"))
+    )
+    quiet = eights[1:2].explode("day")["day"].to_list()
+    marked = {d: 0 for d in quiet} | {eights[1, "first"]: 1}
+    daily = _days(marked, authors=30, marked=1, last=last)
+    held = eights[4, "first"]
+    releases = _republished(tmp_path, [daily, _late(daily, held, authors=1, marked=1)])
+    shown = [r.filter(pl.col("grain") == "iso_8week")["period_start"].to_list() for r in releases]
+    assert len(shown[0]) == eights.height - 2, "the one withheld, and the one in progress"
+    assert shown[1] == [s for s in shown[0] if s != eights[4, "start"]]
