@@ -2,6 +2,7 @@
 of them (warehouse.record_release, transforms.publish.choose_grains' record and last day)."""
 
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -252,6 +253,25 @@ def test_a_run_records_its_release_and_its_rerun_changes_neither(
     with open_published(data_dir) as con:
         assert queries.published_record(con).equals(record)
         assert queries.published(con).equals(timelines)
+
+
+def test_a_run_after_a_settings_change_publishes_at_the_new_settings(
+    published_run, small_corpus, tmp_path
+):
+    """k changed in config.toml after a run: readers refuse until the next `moodcast run`,
+    which reads no release before it writes (it must not refuse), stores the new settings and
+    publishes at them. A guard: it passed before the review too."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(published_run[0], data_dir, symlinks=True)
+    with open_published(data_dir) as con, pytest.raises(ReleaseSettingsChanged):
+        queries.published(con, k=5)
+    settings = replace(load_settings(data_dir), k=5)
+    daily_run([str(small_corpus / "posts.jsonl")], settings=settings, as_of=AS_OF, beam_args=[])
+    with open_published(data_dir) as con:
+        assert queries.recorded_settings(con)["k"] == 5
+        assert queries.published(con, k=5).height > 0
+        with pytest.raises(ReleaseSettingsChanged, match="k = 5"):
+            queries.published(con, k=11)
 
 
 def _three_regions(authors: dict[str, dict[date, int]], small: date, last: date) -> pl.DataFrame:
