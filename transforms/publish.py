@@ -51,6 +51,7 @@ from transforms.releases import (
     WeekGrain,
     eight_limits,
     held_periods,
+    known_weeks,
     moved_cells,
     next_record,
     rank,
@@ -174,6 +175,7 @@ def _week_cells(
         .join(week_limits(release), on=on, how="left")
         .join(days_moved, on=on, how="left")
         .join(week_moved, on=on, how="left")
+        .join(known_weeks(daily, weeks, release), on=on, how="left")
         .with_columns(
             release.is_open(pl.col("period_start") + pl.duration(days=6)).alias("_open"),
             pl.col("_no_days").is_not_null().alias("_recorded"),
@@ -197,8 +199,12 @@ def _week_cells(
             pl.col("_size").fill_null(0),
             period_start(pl.col("period_start"), release.eight).alias("_start8"),
         )
-        .with_columns(rank(pl.col("_size"), pl.col("_recorded")).alias("_rank"))
-        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
+        .with_columns(
+            rank(pl.col("_size"), pl.col("_recorded"), pl.col("_known").fill_null(False)).alias(
+                "_rank"
+            )
+        )
+        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved", "_known")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
@@ -209,8 +215,10 @@ def _week_cells(
 
 def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> pl.DataFrame:
     """Step 4's 8-week cells, per series and 8-week period (`_start8`): `_ok8` (it meets k,
-    has ended, and the record and its move allow it), `_size8` (its authors), `_open8`."""
+    has ended, and the record and its move allow it), `_size8` (its authors), `_open8`,
+    `_held8` (it meets k but moved: transforms.releases.moved_cells)."""
     is_open = release.is_open(pl.col("period_end"))
+    changed = pl.col("_moved").fill_null(False)
     return (
         weeks.filter(pl.col("grain") == release.eight)
         .join(eight_limits(release), on=[*SERIES_KEYS, "period_start"], how="left")
@@ -221,11 +229,12 @@ def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> 
             (
                 ~is_suppressed(k=release.k)
                 & ~pl.col("_no_whole").fill_null(False)
-                & ~pl.col("_moved").fill_null(False)
+                & ~changed
                 & ~is_open
             ).alias("_ok8"),
             pl.col("n_authors").alias("_size8"),
             is_open.alias("_open8"),
+            (~is_suppressed(k=release.k) & changed).alias("_held8"),
         )
     )
 
@@ -266,7 +275,8 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     suppression then runs on lines of 8-week totals (a series published by day or week has a
     known total unless a week of it is withheld), and a series with more than
     MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week cells withheld is withheld whole. A series published by
-    week that a line still needs withheld comes back flagged with `_unknown` false."""
+    week that a line still needs withheld comes back flagged with `_unknown` false. The share
+    leaves out the 8-week period in progress and those `_held8` (their counts moved)."""
     lines = (
         cells.group_by(*SERIES_KEYS, "_start8")
         .agg(pl.col("_withheld").any().alias("_unknown"), pl.col("_withheld").all().alias("_gone"))
@@ -285,7 +295,9 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     while True:
         before = lines.get_column("_flag")
         lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys)
-        ended = pl.col("_flag").filter(~pl.col("_open8").fill_null(False))
+        ended = pl.col("_flag").filter(
+            ~pl.col("_open8").fill_null(False) & ~pl.col("_held8").fill_null(False)
+        )
         mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_EIGHT_WEEK_SHARE
         lines = lines.with_columns(pl.col("_flag") | (pl.col("_gone") & mostly))
         if lines.get_column("_flag").equals(before):

@@ -29,8 +29,11 @@ day in progress). transforms.publish.choose_grains offers, within them, only:
   withhold its recorded 8-week periods for good.
 - **Changed counts held** (`moved_cells`). A cell published before whose MOVED_COUNTS now
   differ from some earlier release's by 1 to k − 1 (late or corrected posts) holds its period:
-  withheld in this release (not counted towards MAX_WITHHELD_SHARE either), not recorded
+  withheld in this release (not counted towards MAX_WITHHELD_SHARE either, nor a held 8-week
+  period towards MAX_WITHHELD_EIGHT_WEEK_SHARE), not recorded
   `withheld`, published again once its change from every earlier value meets k.
+  Complementary suppression withholds a week an earlier release published with its current
+  counts (`known_weeks`) last: its earlier value would stand for it beside a held cell.
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
@@ -128,10 +131,44 @@ choice by size alone changes as a week in progress grows, and the days two relea
 between them would leave one cell of the line unknown)."""
 
 
-def rank(size: pl.Expr, recorded: pl.Expr) -> pl.Expr:
+KNOWN_LAST = 2**41
+"""Added to a week's rank where an earlier release published its current counts
+(`known_weeks`): withheld beside a held cell (`moved_cells`), its earlier value would stand for
+its current one, and with the roll-up and the other cells of the line give the held cell back;
+complementary suppression withholds a week whose counts changed (by 0 or at least k, else it is
+held itself) before one such week."""
+
+
+def rank(size: pl.Expr, recorded: pl.Expr, known: pl.Expr) -> pl.Expr:
     """A week's rank for complementary suppression: its `size`, past every unrecorded week's
-    where it is `recorded` (RECORDED_LAST)."""
-    return size + recorded.cast(pl.Int64) * RECORDED_LAST
+    where it is `recorded` (RECORDED_LAST), past every other recorded week's where it is
+    `known` (KNOWN_LAST)."""
+    return size + recorded.cast(pl.Int64) * RECORDED_LAST + known.cast(pl.Int64) * KNOWN_LAST
+
+
+def known_weeks(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
+    """Per series and week of the week grain (SERIES_KEYS, `period_start`): `_known`, true
+    where `release.counts` holds its current MOVED_COUNTS, each of its days' (`daily`) or its
+    own cell's (`weeks`): an earlier release published what it holds now."""
+    on = [*_PERIOD_KEYS, *MOVED_COUNTS]
+    stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
+    week = period_start(pl.col("period_start"), release.week_grain).alias("period_start")
+    by_days = (
+        _day_cells(daily)
+        .join(stored, on=on, how="left")
+        .group_by(*SERIES_KEYS, week)
+        .agg(pl.col("_known").fill_null(False).all())
+    )
+    whole = (
+        weeks.filter(pl.col("grain") == release.week_grain)
+        .join(stored, on=on, how="inner")
+        .select(*SERIES_KEYS, "period_start", "_known")
+    )
+    return (
+        pl.concat([by_days, whole])
+        .group_by(*SERIES_KEYS, "period_start")
+        .agg(pl.col("_known").any())
+    )
 
 
 def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:

@@ -2,6 +2,7 @@
 of them (warehouse.record_release, transforms.publish.choose_grains' record and last day)."""
 
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -21,6 +22,7 @@ from transforms.contracts import (
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start, period_sums
 from warehouse import queries
 from warehouse.errors import ReleaseSettingsChanged
+from warehouse.exports import export_frames
 from warehouse.load import load_daily, load_periods
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -260,6 +262,25 @@ def test_a_run_records_its_release_and_its_rerun_changes_neither(
         assert queries.published(con).equals(timelines)
 
 
+def test_a_run_after_a_settings_change_publishes_at_the_new_settings(
+    published_run, small_corpus, tmp_path
+):
+    """k changed in config.toml after a run: readers refuse until the next `moodcast run`,
+    which reads no release before it writes (it must not refuse), stores the new settings and
+    publishes at them. A guard: it passed before the review too."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(published_run[0], data_dir, symlinks=True)
+    with open_published(data_dir) as con, pytest.raises(ReleaseSettingsChanged):
+        queries.published(con, k=5)
+    settings = replace(load_settings(data_dir), k=5)
+    daily_run([str(small_corpus / "posts.jsonl")], settings=settings, as_of=AS_OF, beam_args=[])
+    with open_published(data_dir) as con:
+        assert queries.recorded_settings(con)["k"] == 5
+        assert queries.published(con, k=5).height > 0
+        with pytest.raises(ReleaseSettingsChanged, match="k = 5"):
+            queries.published(con, k=11)
+
+
 def _three_regions(authors: dict[str, dict[date, int]], small: date, last: date) -> pl.DataFrame:
     """Daily cells of regions a, b and c (300 authors and 40 flagged a day, but for the
     authors of `authors` and c's 5 flagged on `small`) and their roll-up, START to `last`."""
@@ -420,6 +441,47 @@ def test_a_late_post_in_a_week_published_whole_is_not_given_back(tmp_path):
     assert weeks == [[42], []]
 
 
+def test_a_held_cell_is_not_given_back_by_an_unchanged_complement_published_before(tmp_path):
+    """Regions a, b (300 authors, 40 flagged a day) and c (250, 40) and their roll-up, all
+    published by day; then a late post of one flagged author on a's Monday (held) and 12 on
+    b's (published again: its change meets k), so the roll-up's Monday changes by 13 and is
+    published. Before, complementary suppression withheld c's week (the smallest) beside a's:
+    c's Monday had not changed, and roll-up - b - c's earlier value gave a's 41 back (41 - 40:
+    the late author). A week published before with its current counts is withheld last."""
+    monday = START + timedelta(weeks=WEEKS)
+    wednesday = monday + timedelta(days=2)
+    c_days = {monday + timedelta(days=i): 250 for i in range(3)}
+    daily = _three_regions({"a": {}, "b": {}, "c": c_days}, START - timedelta(days=1), wednesday)
+    late = pl.concat(
+        [
+            _late(daily, monday, authors=1, marked=1).filter(pl.col("region") == "a"),
+            _late(daily, monday, authors=12, marked=12).filter(pl.col("region") == "b"),
+            daily.filter(pl.col("region") == "c"),
+        ]
+    )
+    rollup = late.group_by("day", "lang", "marker", "marker_version").agg(
+        pl.lit("all").alias("region"),
+        *(pl.col(c).sum() for c in DAILY_SCHEMA if c.startswith("n_")),
+        pl.lit(1.0).alias("sample_rate"),
+        pl.lit("r1").alias("run_id"),
+    )
+    late = conform(pl.concat([late, rollup], how="diagonal_relaxed"), DAILY_SCHEMA, name="daily")
+    releases = _republished(tmp_path, [daily, late])
+    known: dict[str, int] = {}
+    for release in releases:
+        on_monday = release.filter((pl.col("grain") == "day") & (pl.col("period_start") == monday))
+        known |= dict(on_monday.select("region", "n_marked_authors").iter_rows())
+    shown = dict(
+        releases[1]
+        .filter((pl.col("grain") == "day") & (pl.col("period_start") == monday))
+        .select("region", "n_marked_authors")
+        .iter_rows()
+    )
+    assert "a" not in shown and "all" in shown, "a held, the roll-up published again"
+    given_back = shown["all"] - sum(shown.get(region, known[region]) for region in ("b", "c"))
+    assert not 1 <= abs(given_back - 40) <= 10, f"a's Monday comes back as {given_back}"
+
+
 def test_a_reader_at_other_settings_than_the_last_write_refuses(tmp_path):
     """k or week_grain changed in config.toml after the last run: before, the dashboard and
     `moodcast export` computed a release at the new settings from a record written for the
@@ -439,6 +501,18 @@ def test_a_reader_at_other_settings_than_the_last_write_refuses(tmp_path):
         assert queries.daily(con, k=5).height > 0
         with pytest.raises(ReleaseSettingsChanged, match="k = 5"):
             queries.daily(con, k=11)
+
+
+def test_a_dp_export_of_a_warehouse_last_published_in_suppress_mode_refuses(tmp_path):
+    """privacy = "dp" in config.toml after a suppress-mode run: before, `moodcast export`
+    read no settings in DP mode and wrote the DP table (empty here, stale after an earlier DP
+    run) as the release, where the dashboard refused; now both refuse."""
+    monday = START + timedelta(weeks=WEEKS)
+    _releases(tmp_path, _days({}, authors=300, marked=40, last=monday), [monday])
+    with open_published(tmp_path) as con:
+        assert export_frames(con, k=11)["timelines"].height > 0
+        with pytest.raises(ReleaseSettingsChanged, match="asks for privacy = 'dp'"):
+            export_frames(con, k=11, privacy="dp")
 
 
 def test_a_week_grain_change_withholds_the_weeks_holding_days_published_at_the_other(tmp_path):
@@ -472,3 +546,26 @@ def test_a_week_grain_change_withholds_the_weeks_holding_days_published_at_the_o
     assert anxiety["grain"].unique().to_list() == ["day"]
     assert anxiety.height == (last - START).days + 1, "by day stays by day"
     assert _differences(shown) == []
+
+
+def test_a_held_eight_week_period_does_not_withhold_its_series_whole(tmp_path):
+    """A series too small by day and week, published by 8-week periods (1 flagged author a
+    day), one of its seven ended 8-week periods withheld (1 flagged in all); a late post of one
+    flagged author holds a second. Before, the held period counted towards the quarter of
+    withheld 8-week periods (2 of 7 passes it), so the series was withheld whole and every
+    8-week period it had published was recorded `withheld` for good."""
+    last = START + timedelta(weeks=WEEKS) - timedelta(days=1)
+    eights = (
+        pl.DataFrame({"day": pl.date_range(START, last, eager=True)})
+        .with_columns(period_start(pl.col("day"), "iso_8week").alias("start"))
+        .group_by("start", maintain_order=True)
+        .agg(pl.col("day").first().alias("first"), pl.col("day"))
+    )
+    quiet = eights[1:2].explode("day")["day"].to_list()
+    marked = {d: 0 for d in quiet} | {eights[1, "first"]: 1}
+    daily = _days(marked, authors=30, marked=1, last=last)
+    held = eights[4, "first"]
+    releases = _republished(tmp_path, [daily, _late(daily, held, authors=1, marked=1)])
+    shown = [r.filter(pl.col("grain") == "iso_8week")["period_start"].to_list() for r in releases]
+    assert len(shown[0]) == eights.height - 2, "the one withheld, and the one in progress"
+    assert shown[1] == [s for s in shown[0] if s != eights[4, "start"]]
