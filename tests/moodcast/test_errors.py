@@ -83,6 +83,16 @@ def test_our_own_option_after_the_separator_is_told_to_go_before_it(tmp_path, po
     assert "--data-dir is an option of moodcast run: put it before `--`" in output
 
 
+def test_a_stream_option_after_the_separator_is_told_to_go_before_it(tmp_path):
+    data = tmp_path / "data"
+    code, output = _moodcast(
+        ["stream", "--recover", "--data-dir", str(data)], beam_args=["--duration=1s"]
+    )
+    assert code == 2
+    assert "--duration is an option of moodcast stream: put it before `--`" in output
+    assert not data.exists()
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
