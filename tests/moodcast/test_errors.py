@@ -169,6 +169,16 @@ def test_reading_advice_names_the_preset_whose_fields_a_file_has():
     assert suggest_reading(_row("id", "created_at", "text")) == ""
 
 
+def test_created_utc_alone_is_no_sign_of_reddit():
+    """`created_utc` is a common name for a Unix time: a record of another source with it and
+    no field only Reddit's records carry was told --preset reddit."""
+    record = {"id": "p1", "created_utc": 1764561600, "body": "hi", "author": "u1"}
+    advice = suggest_reading(record)
+    assert "--preset" not in advice
+    assert 'created_at = "created_utc"; text = "body"' in advice
+    assert "--preset reddit" in suggest_reading({**record, "subreddit": "s"})
+
+
 def test_a_run_read_with_the_preset_it_would_be_advised_is_not_advised_it_again(tmp_path):
     """Regression: a Reddit file read with --preset reddit whose one post is too long (a dead
     letter of its own) was told to read it with --preset reddit."""
