@@ -75,7 +75,7 @@ def _connection(directory: str, published: Version):
 
 
 def _con(published: Version):
-    return _connection(str(data_dir()), published).cursor()
+    return warehouse.published_cursor(_connection(str(data_dir()), published))
 
 
 def require_published() -> Version:
@@ -91,9 +91,8 @@ def require_published() -> Version:
         st.info("No data published yet. Run `moodcast run INPUT…` (or `moodcast demo`) and reload.")
         st.stop()
     try:
-        connection = _connection(str(data_dir()), published)
         queries.check_release_settings(
-            connection.cursor(), privacy=privacy(), k=k(), week_grain=week_grain()
+            _con(published), privacy=privacy(), k=k(), week_grain=week_grain()
         )
     except warehouse.WarehouseError as exc:
         st.warning(f"The published data cannot be read right now. {exc}")

@@ -265,7 +265,8 @@ class JsonDocument(NamedTuple):
     `array` (else pretty-printed objects, one after another), the `items` (array items, or
     objects) whole in its first PEEK_CHARS bytes, whether those bytes hold it `whole` (so
     `items` is every item), whether they hold no line end, `one_line` (so a line reader reads
-    the document as one line), and its `first` item (None where none is whole)."""
+    the document as one line), and its `first` item (None where none is whole). One line not
+    `whole` may also be the first of JSON Lines of arrays: what follows it was not read."""
 
     array: bool
     items: int

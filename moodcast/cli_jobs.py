@@ -96,15 +96,7 @@ def run(
 
     if bool(inputs) == bool(spool):
         raise click.UsageError("give INPUT files, or --follow DIR, not both")
-    ctx = click.get_current_context()
-    beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
-    ours = {opt for param in ctx.command.params for opt in getattr(param, "opts", [])}
-    misplaced = [arg.split("=")[0] for arg in beam_args if arg.split("=")[0] in ours]
-    if misplaced:
-        raise click.UsageError(
-            f"{misplaced[0]} is an option of moodcast run: put it before `--` "
-            "(what follows `--` goes to Beam untouched)"
-        )
+    beam_args = _beam_args()
     settings = load_settings(
         data_dir,
         tz=tz,
@@ -209,8 +201,7 @@ def stream(
     from moodcast.stream import stream_run
     from moodcast.stream_recovery import recover_killed_sessions
 
-    ctx = click.get_current_context()
-    beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    beam_args = _beam_args()
     settings = load_settings(
         data_dir, tz=tz, **input_overrides(input_preset, mapping, default_lang)
     )
@@ -236,3 +227,17 @@ def stream(
     click.echo(summary.describe(), err=True)
     if as_json:
         click.echo(json.dumps({"run_id": summary.run_id, **summary.counts}, sort_keys=True))
+
+
+def _beam_args() -> list[str]:
+    """The arguments after `--` (Beam's own flags); UsageError where one is this command's option."""
+    ctx = click.get_current_context()
+    beam_args = list((ctx.find_root().obj or {}).get("beam_args", []))
+    ours = {opt for param in ctx.command.params for opt in getattr(param, "opts", [])}
+    misplaced = [arg.split("=")[0] for arg in beam_args if arg.split("=")[0] in ours]
+    if misplaced:
+        raise click.UsageError(
+            f"{misplaced[0]} is an option of moodcast {ctx.info_name}: put it before `--` "
+            "(what follows `--` goes to Beam untouched)"
+        )
+    return beam_args

@@ -48,7 +48,9 @@ def file_reading(
 
 def _described(path: str, document: JsonDocument) -> str:
     """What a JSON document at `path` is, in words: an array or pretty-printed objects, how many
-    items its first PEEK_CHARS hold, and its first item's fields, not JSON Lines."""
+    items its first PEEK_CHARS hold, and its first item's fields, not JSON Lines. An array
+    whose first line runs past what was read may be the first of one a line: it is said to
+    start the file, not to be one JSON document."""
     some = "" if document.whole else "at least "
     plural = "s" * (document.items != 1 or not document.whole)
     first, which = document.first, "the first " if plural else ""
@@ -56,11 +58,12 @@ def _described(path: str, document: JsonDocument) -> str:
         fields = f" ({which}with the fields {', '.join(list(first)[:40])})"
     else:
         fields = f" ({which}holding no field)" if document.items else ""
-    shape = (
-        f"is one JSON document, an array of {some}{document.items} item{plural}"
-        if document.array
-        else f"holds {some}{document.items} pretty-printed JSON object{plural}"
-    )
+    if not document.array:
+        shape = f"holds {some}{document.items} pretty-printed JSON object{plural}"
+    elif document.one_line and not document.whole:
+        shape = f"starts with a JSON array of at least {document.items} item{plural}"
+    else:
+        shape = f"is one JSON document, an array of {some}{document.items} item{plural}"
     return f"{path} {shape}{fields}, not JSON Lines (one object per line)"
 
 

@@ -32,7 +32,7 @@ from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
 from moodcast.jobs import ingest_job
 from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
-from moodcast.stream_recovery import recover_killed_sessions, refuse_dp
+from moodcast.stream_recovery import recover_killed_sessions
 from transforms.errors import MoodcastError
 from transforms.markers import marker_versions
 
@@ -129,9 +129,10 @@ def stream_run(
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
     stream run `ok`. Before stopping it drains: it waits (up to
     two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
-    job is recorded `failed` and its error raised. Raises ConfigError, before anything starts,
-    for `privacy = "dp"` (refuse_dp)."""
-    refuse_dp(settings)
+    job is recorded `failed` and its error raised. It first recovers what killed sessions left
+    (recover_killed_sessions), which raises ConfigError, before anything starts, for
+    `privacy = "dp"` (refuse_dp)."""
+    recover_killed_sessions(settings)
     stop = stop or threading.Event()
     markers = configured_markers(settings)
     versions = marker_versions(markers)
@@ -152,7 +153,6 @@ def stream_run(
     )
     job = replace(job, early_every=early_every, allowed_lateness=allowed_lateness)
     session = Session(settings, run_id, started, landing, versions)
-    recover_killed_sessions(settings)
     alive = session_lock(session)
     try:
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)

@@ -69,12 +69,11 @@ def csv_rows(lines: Iterable[str]) -> Iterator[CsvRow]:
     Problems: `unclosed quote` (a quoted field runs past its line and the record it makes is
     not a well-formed row), `oversized field`, `more fields than the header`, `malformed CSV`.
     """
-    header: list[str] | None = None
-    for line, fields, problem, raw in _records(lines):
+    for line, fields, problem, raw, header in _records(lines):
         if problem:
             yield CsvRow(line, None, problem, raw)
         elif header is None:
-            header = fields
+            continue
         elif len(fields) > len(header):
             yield CsvRow(line, None, "more fields than the header", raw)
         else:
@@ -89,14 +88,21 @@ def csv_header(lines: Iterable[str]) -> list[str]:
     """The header csv_rows reads the CSV text of `lines` by: its first well-formed record that
     is not blank (a quoted name's newline kept; a malformed record before it passed over, as the
     job passes it over). Empty where there is none."""
-    return next((fields for _, fields, problem, _ in _records(lines) if not problem), [])
+    for _, fields, problem, _, header in _records(lines):
+        if not problem and header is None:
+            return fields
+    return []
 
 
-def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str], str | None, str]]:
-    """Each non-blank record of a CSV text as (first physical line, fields, problem, raw text):
-    fields empty where a problem made it unusable, the reading then started again on the line
-    after its first. A multi-line record whose quotes are odd, or whose field count differs from
-    the header's (the first record without a problem), is an `unclosed quote`."""
+def _records(
+    lines: Iterable[str],
+) -> Iterator[tuple[int, list[str], str | None, str, list[str] | None]]:
+    """Each non-blank record of a CSV text as (first physical line, fields, problem, raw text,
+    header): fields empty where a problem made it unusable, the reading then started again on
+    the line after its first. The header is the first record without a problem; `header` is
+    None for it and for the problems before it, else the header's fields. A multi-line record
+    whose quotes are odd, or whose field count differs from the header's, is an `unclosed
+    quote`."""
     feed = _Feed(lines)
     reader = csv.reader(feed)
     header: list[str] | None = None
@@ -116,7 +122,7 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str], str | None,
                 if "field larger" in str(exc)
                 else "malformed CSV"
             )
-            yield line, [], reason, text
+            yield line, [], reason, text, header
             reader = csv.reader(feed)
             continue
         taken = feed.taken
@@ -125,10 +131,10 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str], str | None,
             raw.count('"') % 2 or (header is not None and len(fields) != len(header))
         ):
             line, text = feed.restart_after_first()
-            yield line, [], "unclosed quote", text
+            yield line, [], "unclosed quote", text, header
             reader = csv.reader(feed)
             continue
         if not fields:
             continue
+        yield taken[0][0], fields, None, raw, header
         header = fields if header is None else header
-        yield taken[0][0], fields, None, raw

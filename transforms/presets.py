@@ -186,11 +186,12 @@ PRESETS: dict[str, InputMapping] = {
 
 PRESET_SIGNS = {
     "x": ("referenced_tweets", "public_metrics", "edit_history_tweet_ids", "note_tweet", "data"),
-    "reddit": ("subreddit", "selftext", "created_utc", "subreddit_id", "link_id"),
+    "reddit": ("subreddit", "selftext", "subreddit_id", "link_id"),
     "mastodon": ("account", "reblog", "visibility", "spoiler_text", "in_reply_to_id"),
     "bluesky": ("post", "record", "uri", "cid", "indexedAt"),
 }
-"""Field names that only a platform's exports have: the preset `suggest_reading` names."""
+"""Field names that only a platform's exports have: the preset `suggest_reading` names. A name
+other sources use too is none (Reddit's `created_utc`, a common name for a Unix time)."""
 
 FIELD_ALIASES = {
     "id": ("post_id", "tweet_id", "status_id", "comment_id", "message_id", "uri", "name", "uuid"),

@@ -31,7 +31,13 @@ from warehouse.lock import Holder, RunLock
 from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, upsert_panes
 from warehouse.queries import current_daily, current_periods, publishable_periods
 from warehouse.releases import record_release
-from warehouse.store import open_published, published_path, published_version, writing
+from warehouse.store import (
+    open_published,
+    published_cursor,
+    published_path,
+    published_version,
+    writing,
+)
 
 __all__ = [
     "DayLoad",
@@ -57,6 +63,7 @@ __all__ = [
     "open_published",
     "publish",
     "publishable_periods",
+    "published_cursor",
     "published_path",
     "published_version",
     "record_counts",

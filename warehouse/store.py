@@ -138,6 +138,13 @@ def writing(
             own_lock.release()
 
 
+def published_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A `cursor()` of `con` (one per thread) that, as `con`, draws no progress bar on stdout."""
+    cursor = con.cursor()
+    cursor.execute(_NO_PROGRESS_BAR)
+    return cursor
+
+
 def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published warehouse, as it is at this moment.
 
@@ -145,8 +152,8 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     exposed as a view of the same name, so the connection and its `cursor()`s (one per
     thread) all see the tables unqualified. It keeps reading the version it opened even
     after a run publishes a new one; compare `published_version` and reopen to see it.
-    Session time zone is UTC; it draws no progress bar on stdout (a `cursor()` does: DuckDB
-    keeps that setting per connection). Raises NoWarehouse when nothing is published yet and
+    Session time zone is UTC; it draws no progress bar on stdout, nor does a cursor from
+    `published_cursor` (a bare `cursor()` does: DuckDB keeps that setting per cursor). Raises NoWarehouse when nothing is published yet and
     SchemaMismatch when the file is from an incompatible moodcast.
     """
     path = published_path(data_dir)

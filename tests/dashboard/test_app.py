@@ -442,3 +442,20 @@ def test_a_series_without_a_forecast_says_why_at_its_grain(on_published):
     at.run()
     assert not at.exception
     assert at.info[0].value == expected
+
+
+def test_the_dashboards_cursors_draw_no_progress_bar(tmp_path, monkeypatch, capfd):
+    """Regression: the dashboard queried through `cursor()`s of its cached connection, which
+    DuckDB gives its own settings: they drew the progress bar on the server's stdout for a
+    query over 2 s, which the connection never does. Here every query is 'slow'."""
+    from dashboard import data
+
+    with warehouse.writing(tmp_path):
+        pass
+    monkeypatch.setenv("MOODCAST_HOME", str(tmp_path))
+    cursor = data._con(warehouse.published_version(tmp_path))
+    cursor.execute("SET progress_bar_time = 0")
+    capfd.readouterr()
+    slow = "SELECT count(*) FROM range(1000000) AS t(i) WHERE i % 7 = 3"
+    assert cursor.sql(slow).fetchall() == [(142857,)]
+    assert capfd.readouterr().out == ""

@@ -83,6 +83,16 @@ def test_our_own_option_after_the_separator_is_told_to_go_before_it(tmp_path, po
     assert "--data-dir is an option of moodcast run: put it before `--`" in output
 
 
+def test_a_stream_option_after_the_separator_is_told_to_go_before_it(tmp_path):
+    data = tmp_path / "data"
+    code, output = _moodcast(
+        ["stream", "--recover", "--data-dir", str(data)], beam_args=["--duration=1s"]
+    )
+    assert code == 2
+    assert "--duration is an option of moodcast stream: put it before `--`" in output
+    assert not data.exists()
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -157,6 +167,16 @@ def test_reading_advice_names_the_preset_whose_fields_a_file_has():
     tweet = {"data": _row("id", "text", "created_at"), "includes": {}}
     assert "--preset x" in suggest_reading(tweet)
     assert suggest_reading(_row("id", "created_at", "text")) == ""
+
+
+def test_created_utc_alone_is_no_sign_of_reddit():
+    """`created_utc` is a common name for a Unix time: a record of another source with it and
+    no field only Reddit's records carry was told --preset reddit."""
+    record = {"id": "p1", "created_utc": 1764561600, "body": "hi", "author": "u1"}
+    advice = suggest_reading(record)
+    assert "--preset" not in advice
+    assert 'created_at = "created_utc"; text = "body"' in advice
+    assert "--preset reddit" in suggest_reading({**record, "subreddit": "s"})
 
 
 def test_a_run_read_with_the_preset_it_would_be_advised_is_not_advised_it_again(tmp_path):

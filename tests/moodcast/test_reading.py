@@ -82,7 +82,7 @@ def test_a_json_document_is_described_as_what_it_is_with_what_to_do(tmp_path, mo
     )
     path.write_text(json.dumps([post] * 30), encoding="utf-8")
     monkeypatch.setattr(sources, "PEEK_CHARS", 400)
-    assert "an array of at least 4 items (the first" in file_reading(
+    assert "starts with a JSON array of at least 4 items (the first" in file_reading(
         str(path), {"not a JSON object": 1}, mapping=None
     )
     path.write_text("\n".join(json.dumps(post, indent=2) for post in [post] * 3), encoding="utf-8")
@@ -90,6 +90,22 @@ def test_a_json_document_is_described_as_what_it_is_with_what_to_do(tmp_path, mo
     assert told.startswith(f"{path} holds 3 pretty-printed JSON objects (the first with the fields")
     assert (
         "and was read with --preset reddit. Convert it to JSON Lines first, e.g. jq -c . IN" in told
+    )
+
+
+def test_an_array_line_longer_than_what_is_read_is_not_called_one_json_document(
+    tmp_path, monkeypatch
+):
+    """Regression: JSON Lines whose first line is an array longer than the PEEK_CHARS read
+    were described as "one JSON document": what follows that line was never read."""
+    post = {"id": "1", "created_at": "2024-03-01T10:00:00Z", "text": "so sad", "author_id": "a"}
+    path = tmp_path / "posts.jsonl"
+    path.write_text(f"{json.dumps([post] * 30)}\n{json.dumps([post] * 30)}\n", encoding="utf-8")
+    monkeypatch.setattr(sources, "PEEK_CHARS", 400)
+    told = file_reading(str(path), {"not a JSON object": 2}, mapping=None)
+    assert "one JSON document" not in told
+    assert told.startswith(
+        f"{path} starts with a JSON array of at least 4 items (the first with the fields id, "
     )
 
 

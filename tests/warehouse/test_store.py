@@ -9,7 +9,13 @@ from tests.warehouse.conftest import D1, D2, cell, publish, run_record
 from warehouse.errors import NoWarehouse, RunLocked, WarehouseError
 from warehouse.load import load_daily
 from warehouse.lock import RunLock
-from warehouse.store import open_published, published_path, published_version, writing
+from warehouse.store import (
+    open_published,
+    published_cursor,
+    published_path,
+    published_version,
+    writing,
+)
 
 
 def _count(con) -> int:
@@ -173,8 +179,9 @@ def test_a_slow_query_draws_no_progress_bar_on_stdout(tmp_path, make_daily, capf
         assert con.sql(slow).fetchall() == [(142857,)]
     con = open_published(tmp_path)
     try:
-        con.execute("SET progress_bar_time = 0")
-        assert con.sql(slow).fetchall() == [(142857,)]
+        for reader in (con, published_cursor(con)):
+            reader.execute("SET progress_bar_time = 0")
+            assert reader.sql(slow).fetchall() == [(142857,)]
     finally:
         con.close()
     assert capfd.readouterr().out == ""
