@@ -35,7 +35,7 @@ import polars as pl
 from scipy import stats
 
 from benchmarks.results import write_section
-from transforms.contracts import POST_CLUSTER_SUMS
+from transforms.contracts import POST_CLUSTER_SUMS, POST_CLUSTERS
 from transforms.prevalence import Z_95, effective_posts, effective_trials, wilson
 
 PERIODS = {"week": 7, "8-week period": 56}
@@ -53,8 +53,8 @@ CONCENTRATION = 2.0
 def simulate(
     days: int, authors: int, share: float, clustered: bool, replicates: int, rng, post_rng
 ):
-    """One row per replicate: the cell's counts, CLUSTER_SUMS (`d2`, `f2`, `fd`) and
-    POST_CLUSTER_SUMS."""
+    """One row per replicate: the cell's counts, CLUSTER_SUMS (`d2`, `f2`, `fd`),
+    POST_CLUSTER_SUMS and POST_CLUSTERS (its authors: every post has one)."""
     per_week = np.minimum(7.0, 0.3 * (1 + rng.pareto(1.2, (replicates, authors))))
     d = rng.binomial(days, per_week / 7)
     if clustered:
@@ -69,6 +69,7 @@ def simulate(
     return pl.DataFrame(
         {
             "n_authors": (d > 0).sum(axis=1),
+            POST_CLUSTERS: (d > 0).sum(axis=1),
             "n_author_days": d.sum(axis=1),
             "n_marked_author_days": f.sum(axis=1),
             "d2": (d * d).sum(axis=1),

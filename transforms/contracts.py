@@ -86,7 +86,11 @@ POST_CLUSTER_SUMS = ("scored_posts_sq_sum", "marked_posts_sq_sum", "marked_posts
 counts the author's scored posts in the cell and `m_i` the marked ones, each post without an
 author counted as an author of its own (`n_scored` is the sum of `s_i`, `n_marked` of `m_i`):
 what the post share's interval needs to treat authors, not their posts, as independent
-(transforms.prevalence.with_prevalence)."""
+(transforms.prevalence.effective_posts), with POST_CLUSTERS."""
+
+POST_CLUSTERS = "n_post_clusters"
+"""A period cell's clusters of posts: its `n_authors` and its scored posts without an author,
+each a cluster of its own (POST_CLUSTER_SUMS); the `n` of the post share's interval."""
 
 PERIOD_KEYS = ("grain", "period_start", "region", "lang", "marker", "marker_version")
 
@@ -99,6 +103,7 @@ PERIOD_SCHEMA = {
     "n_marked_author_days": pl.Int64,
     **dict.fromkeys(CLUSTER_SUMS, pl.Int64),
     **dict.fromkeys(POST_CLUSTER_SUMS, pl.Int64),
+    POST_CLUSTERS: pl.Int64,
     "run_id": pl.String,
 }
 """A Daily aggregate over a longer period: `grain` is `iso_week` (Monday–Sunday), `epi_week`
@@ -109,7 +114,7 @@ its days (what k is checked on), never a sum of days. `n_author_days` and
 `n_marked_author_days` count (author, day) pairs: their ratio is the period's share on an
 average day, comparable with daily shares (a share of distinct authors over a week is higher,
 since one marked day in seven marks an author); CLUSTER_SUMS give its interval, and
-POST_CLUSTER_SUMS the post share's."""
+POST_CLUSTER_SUMS with POST_CLUSTERS the post share's."""
 
 # --- Series, Forecast, Alert ----------------------------------------------------------------
 

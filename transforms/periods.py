@@ -17,7 +17,13 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.contracts import CLUSTER_SUMS, PERIOD_SCHEMA, POST_CLUSTER_SUMS, conform
+from transforms.contracts import (
+    CLUSTER_SUMS,
+    PERIOD_SCHEMA,
+    POST_CLUSTER_SUMS,
+    POST_CLUSTERS,
+    conform,
+)
 
 Grain = Literal["day", "iso_week", "epi_week", "iso_8week", "epi_8week"]
 PERIOD_GRAINS: tuple[Grain, ...] = ("iso_week", "epi_week", "iso_8week", "epi_8week")
@@ -149,7 +155,7 @@ def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) ->
     possibly in several parts: the sums summed, and the author counts summed too, so each part
     of the counts must hold its own authors (e.g. one shard of the author hashes each). Each
     post without an author is an author of its own in POST_CLUSTER_SUMS (one scored post, one
-    marked post where it is marked)."""
+    marked post where it is marked) and in POST_CLUSTERS."""
     keys = ["grain", "period_start", "region", "lang", "marker"]
     added = ("n_posts", "n_scored", "n_marked", "n_author_days", "n_marked_author_days")
     summed = sums.group_by(*keys, "marker_version").agg(
@@ -171,6 +177,7 @@ def counted_periods(sums: pl.DataFrame, counts: pl.DataFrame, *, run_id: str) ->
         pl.col(scored_sq) + scored_alone,
         pl.col(marked_sq) + marked_alone,
         pl.col(cross) + marked_alone,
+        (pl.col("n_authors") + scored_alone).alias(POST_CLUSTERS),
         (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS)))
         .sub(pl.duration(days=1))
         .alias("period_end"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.contracts import POST_CLUSTER_SUMS
+from transforms.contracts import POST_CLUSTER_SUMS, POST_CLUSTERS
 
 Z_95 = 1.959963984540054
 
@@ -78,14 +78,15 @@ def effective_trials(
 def effective_posts() -> pl.Expr:
     """The effective number of independent trials behind a period cell's post share
     `n_marked / n_scored`, with its authors, not their posts, as the independent units:
-    `effective_trials` over the cell's scored and marked posts, its `n_authors` and its
-    POST_CLUSTER_SUMS (a post without an author is an author of its own there); `n_scored`
+    `effective_trials` over the cell's scored and marked posts, its POST_CLUSTERS (its
+    authors and its posts without an author, each a cluster of its own; its `n_authors` where
+    null: rows counted before POST_CLUSTERS existed) and its POST_CLUSTER_SUMS; `n_scored`
     where the cell has no author (every post its own) or its sums are null (rows counted before
     they existed). Float64, null where `n_scored` is 0."""
     scored = pl.col("n_scored")
-    trials = effective_trials(
-        pl.col("n_marked"), scored, pl.col("n_authors"), tuple(pl.col(c) for c in POST_CLUSTER_SUMS)
-    )
+    clusters = pl.coalesce(pl.col(POST_CLUSTERS), pl.col("n_authors"))
+    sums = tuple(pl.col(c) for c in POST_CLUSTER_SUMS)
+    trials = effective_trials(pl.col("n_marked"), scored, clusters, sums)
     return pl.when(pl.col("n_authors") > 0).then(trials).otherwise(scored.cast(pl.Float64))
 
 
@@ -116,11 +117,11 @@ def with_prevalence(daily: pl.DataFrame, *, z: float = Z_95) -> pl.DataFrame:
     `prevalence` (the default, among authors) is `n_marked_authors / n_authors`;
     `post_prevalence` (the reference paper's) is `n_marked / n_scored`. Each gets `_lo` and
     `_hi` columns. The post share's interval is taken over `effective_posts` where `daily`
-    has POST_CLUSTER_SUMS (period cells: authors, not their posts, as the independent units),
+    has POST_CLUSTER_SUMS and POST_CLUSTERS (period cells: authors, not their posts, as the independent units),
     else over `n_scored` (day cells: posts as independent trials). The input is not modified.
     """
     authors = wilson(pl.col("n_marked_authors"), pl.col("n_authors"), z=z)
-    if set(POST_CLUSTER_SUMS) <= set(daily.columns):
+    if {*POST_CLUSTER_SUMS, POST_CLUSTERS} <= set(daily.columns):
         trials = effective_posts()
         posts = wilson(pl.col("n_marked") / pl.col("n_scored") * trials, trials, z=z)
     else:

@@ -42,8 +42,9 @@ _POST_TRIALS = (
     "independent clusters (an author who writes many posts and is flagged in one is likely "
     "flagged in others; a post without an author counts as its own author): the share's "
     "variance as a ratio over authors, turned into trials as for `effective_trials`; over "
-    "`n_scored` in rows of periods counted by a warehouse older than schema version 11, until "
-    "a run counts them again."
+    "`n_scored` in rows of periods counted by a warehouse older than schema version 11, and "
+    "with its posts without an author left out of the number of clusters in rows counted at "
+    "version 11, until a run counts them again."
 )
 
 COLUMNS: dict[str, str] = {

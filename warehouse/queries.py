@@ -18,6 +18,7 @@ from transforms.contracts import (
     DAILY_SCHEMA,
     PERIOD_SCHEMA,
     POST_CLUSTER_SUMS,
+    POST_CLUSTERS,
     conform,
     series_id,
 )
@@ -126,7 +127,7 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
     or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
     `transforms.publish` decides what of it is published. Empty on a warehouse older than
     schema version 5 (its next run fills the table); CLUSTER_SUMS null in rows counted before
-    version 7, POST_CLUSTER_SUMS before version 11."""
+    version 7, POST_CLUSTER_SUMS before version 11, POST_CLUSTERS before 12."""
     where, params = where_clause({"grain = ?": grain})
     try:
         frame = con.sql(
@@ -137,7 +138,7 @@ def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None)
         ).pl()
     except duckdb.CatalogException:
         return pl.DataFrame(schema=PERIOD_SCHEMA)
-    sums = (*CLUSTER_SUMS, *POST_CLUSTER_SUMS)
+    sums = (*CLUSTER_SUMS, *POST_CLUSTER_SUMS, POST_CLUSTERS)
     older = [pl.lit(None, pl.Int64).alias(c) for c in sums if c not in frame.columns]
     return conform(frame.with_columns(older), PERIOD_SCHEMA, name="period_aggregates")
 

@@ -26,6 +26,7 @@ from transforms.contracts import (
     PERIOD_KEYS,
     PERIOD_SCHEMA,
     POST_CLUSTER_SUMS,
+    POST_CLUSTERS,
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
@@ -33,7 +34,7 @@ from transforms.releases import COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -71,7 +72,11 @@ file: its next write fills them; until then readers compare no counts and no set
 `period_aggregates`' POST_CLUSTER_SUMS (the sums over a period cell's authors of their scored and
 marked posts squared and multiplied, which the post share's interval needs with authors as
 clusters), nullable like 7's: an older file's table is rebuilt with the columns null, a run fills
-them for the periods it touches, and rows with null sums keep the post interval over `n_scored`."""
+them for the periods it touches, and rows with null sums keep the post interval over `n_scored`.
+12 added `period_aggregates`' POST_CLUSTERS (a cell's authors and its scored posts without an
+author: the post share's clusters, which 11 took to be its authors alone), nullable: an older
+file's table is rebuilt with the column null, a run fills it for the periods it touches, and
+rows with null clusters take `n_authors` (transforms.prevalence.effective_posts)."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -234,10 +239,15 @@ TABLES: dict[str, Table] = {
             PERIOD_SCHEMA,
             key=PERIOD_KEYS,
             not_null=tuple(
-                c for c in PERIOD_SCHEMA if c not in (*CLUSTER_SUMS, *POST_CLUSTER_SUMS)
+                c
+                for c in PERIOD_SCHEMA
+                if c not in (*CLUSTER_SUMS, *POST_CLUSTER_SUMS, POST_CLUSTERS)
             ),
             checks=(
-                *(f"{c} >= 0" for c in (*DAILY_COUNTS, *CLUSTER_SUMS, *POST_CLUSTER_SUMS)),
+                *(
+                    f"{c} >= 0"
+                    for c in (*DAILY_COUNTS, *CLUSTER_SUMS, *POST_CLUSTER_SUMS, POST_CLUSTERS)
+                ),
                 "n_marked_authors <= n_authors",
                 "period_end = period_start + CASE WHEN grain LIKE '%_8week' THEN 55 ELSE 6 END",
                 "grain IN ('iso_week', 'epi_week', 'iso_8week', 'epi_8week')",
@@ -403,7 +413,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         for column in ("n_read", "n_dead_lettered"):
             con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
         _rebuild(con, "runs")
-    if found is not None and 5 <= found < 11:
+    if found is not None and 5 <= found < 12:
         _rebuild(con, "period_aggregates", where="grain <> 'rolling_7'")
     if found == 8:
         _rebuild(con, "published_grains")

@@ -14,7 +14,7 @@ import warehouse
 from benchmarks.small_run import LEXICON_ONLY
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from transforms.contracts import CLUSTER_SUMS, POST_CLUSTER_SUMS
+from transforms.contracts import CLUSTER_SUMS, POST_CLUSTER_SUMS, POST_CLUSTERS
 from transforms.prevalence import Z_95
 from warehouse import queries
 
@@ -110,16 +110,17 @@ def test_a_run_counts_each_period_cells_post_sums_and_publishes_the_clustered_po
     finally:
         con.close()
     # one post a day each, but e's two on Monday are two posts of one author in `lang = all`
-    english = (95, 73, 12 * 36 + 20 + 4 + 1, 12 * 36 + 1, 12 * 36 + 2)
-    rollup = (96, 73, 12 * 36 + 20 + 4 + 4, 12 * 36 + 1, 12 * 36 + 2)
+    english = (95, 73, 12 * 36 + 20 + 4 + 1, 12 * 36 + 1, 12 * 36 + 2, 34)
+    rollup = (96, 73, 12 * 36 + 20 + 4 + 4, 12 * 36 + 1, 12 * 36 + 2, 34)
     for grain in ("iso_week", "iso_8week"):
         for lang, expected in (("en", english), ("all", rollup)):
             row = periods.filter(grain=grain, period_start=MONDAY, region="north", lang=lang,
                                  marker="sadness")  # fmt: skip
-            assert row.select("n_scored", "n_marked", *POST_CLUSTER_SUMS).row(0) == expected
+            counts = row.select("n_scored", "n_marked", *POST_CLUSTER_SUMS, POST_CLUSTERS)
+            assert counts.row(0) == expected
 
     n = 34
-    posts, marked, s2, m2, ms = rollup
+    posts, marked, s2, m2, ms, _ = rollup
     p = marked / posts
     variance = n / (n - 1) * (m2 - 2 * p * ms + p * p * s2) / posts**2
     trials = p * (1 - p) / variance

@@ -5,6 +5,7 @@ import pytest
 
 from transforms.author_masks import with_masks
 from transforms.periods import EIGHT_WEEKS, PERIOD_GRAINS, author_counts, in_periods, periods_of
+from transforms.prevalence import with_prevalence
 
 
 def test_a_day_belongs_to_one_period_of_each_grain_and_weeks_nest_in_eight_weeks():
@@ -177,7 +178,7 @@ def test_authors_flagged_on_every_post_they_write_widen_a_weeks_post_share_inter
     assert cell.select(POST_CLUSTER_SUMS).row(0) == sums == (4 * 100 + 23, 4 * 100 + 1, 401)
     assert cell.select("n_scored", "n_marked", "n_authors").row(0) == (63, 41, 24)
 
-    n, posts, p = 24, 63, 41 / 63
+    n, posts, p = 24 + 3, 63, 41 / 63  # each post without an author a cluster
     spread = sum((mi - p * si) ** 2 for mi, si in zip(m, s, strict=True))
     trials = p * (1 - p) / (n / (n - 1) * spread / posts**2)
     z2 = Z_95**2
@@ -217,3 +218,33 @@ def test_a_weeks_post_interval_where_the_post_sums_do_not_decide():
     old = clustered.with_columns(pl.lit(None, pl.Int64).alias(c) for c in POST_CLUSTER_SUMS)
     assert interval(old) == pytest.approx(over_posts(30, 60))
     assert interval(clustered.drop(POST_CLUSTER_SUMS)) == pytest.approx(over_posts(30, 60))
+
+
+def test_posts_without_an_author_are_clusters_of_a_weeks_post_interval_whatever_its_share():
+    """Each post without an author is a cluster of its own, as the dictionary says, in the
+    clusters' count too: twelve authors of one post each and thirty posts without an author,
+    none flagged, are 42 trials (where no share varies, each cluster one), not the 12 authors;
+    with one of them flagged the ratio estimator's n / (n - 1) takes n = 42 clusters (test
+    fails before: the trials were `n_authors`, 12, whatever the posts without an author)."""
+    from transforms.prevalence import Z_95, effective_posts
+
+    def wilson_by_hand(p, trials):
+        z2 = Z_95**2
+        centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+        half = Z_95 * (p * (1 - p) / trials + z2 / (4 * trials**2)) ** 0.5 / (1 + z2 / trials)
+        return pytest.approx(centre - half), pytest.approx(centre + half)
+
+    authors = {f"a{i}": (1, 0) for i in range(12)}
+    none = _posts_week({**authors, None: (30, 0)})
+    assert none.select("n_authors", "n_scored", "n_post_clusters").row(0) == (12, 42, 42)
+    assert none.select(effective_posts())[0, 0] == 42
+    row = with_prevalence(none).row(0, named=True)
+    assert (row["post_prevalence_lo"], row["post_prevalence_hi"]) == wilson_by_hand(0.0, 42)
+
+    heavy = {"h": (30, 30)} | authors
+    one = _posts_week({**heavy, None: (30, 0)})
+    s, m = [30] + [1] * 12 + [1] * 30, [30] + [0] * 42
+    p, n = 30 / 72, 43
+    spread = sum((mi - p * si) ** 2 for mi, si in zip(m, s, strict=True))
+    trials = p * (1 - p) / (n / (n - 1) * spread / 72**2)
+    assert one.select(effective_posts())[0, 0] == pytest.approx(trials)

@@ -4,7 +4,14 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from transforms.contracts import ALL, CLUSTER_SUMS, DAILY_SCHEMA, PERIOD_SCHEMA, POST_CLUSTER_SUMS
+from transforms.contracts import (
+    ALL,
+    CLUSTER_SUMS,
+    DAILY_SCHEMA,
+    PERIOD_SCHEMA,
+    POST_CLUSTER_SUMS,
+    POST_CLUSTERS,
+)
 from transforms.periods import PERIOD_DAYS, period_sums, periods_of
 from transforms.privacy import lonely_cells, protect_lines
 from transforms.publish import (
@@ -415,8 +422,8 @@ def test_a_week_in_progress_is_never_whole_and_follows_a_week_published_whole():
 def _drawn_regions(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, date]:
     """Two or three regions and their roll-up from 2024-01-01, each region's authors and
     flagged authors drawn per day (seeded: 5 to 450 authors, 0 to all of them flagged); their
-    ISO weeks' and 8-week periods' cells (each author-day a distinct author); and a release
-    date a few days before the last day."""
+    ISO weeks' and 8-week periods' cells (each author-day a distinct author; post sums null,
+    as counted before schema 11); and a release date a few days before the last day."""
     draw = random.Random(seed)
     days = draw.choice([14, 21, 60, 120])
     regions = ["a", "b", "c"][: draw.choice([2, 3])]
@@ -442,7 +449,7 @@ def _drawn_regions(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, date]:
         pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
         pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
         pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
-        *(pl.lit(None, pl.Int64).alias(c) for c in POST_CLUSTER_SUMS),
+        *(pl.lit(None, pl.Int64).alias(c) for c in (*POST_CLUSTER_SUMS, POST_CLUSTERS)),
         (pl.col("period_start") + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1))
         .alias("period_end"),
         pl.lit("r").alias("run_id"),

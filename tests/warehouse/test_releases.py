@@ -17,6 +17,7 @@ from transforms.contracts import (
     DAILY_SCHEMA,
     PERIOD_SCHEMA,
     POST_CLUSTER_SUMS,
+    POST_CLUSTERS,
     conform,
 )
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start, period_sums
@@ -62,7 +63,7 @@ def _days(marked_by_day: dict[date, int], *, authors: int, last: date, marked: i
 def _periods(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
     """The weeks' and 8-week periods' cells of `daily` (ISO, or each of `week_grains`), each
     author-day a distinct author (the most a period's distinct authors can be; so each author
-    has one day: CLUSTER_SUMS), post sums null (as counted before schema 11)."""
+    has one day: CLUSTER_SUMS), post sums and clusters null (as counted before schema 11)."""
     grains = [g for week in week_grains for g in (week, EIGHT_WEEKS[week])]
     sums = pl.concat([period_sums(daily, g) for g in grains])
     return conform(
@@ -72,7 +73,7 @@ def _periods(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
             pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
             pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
             pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
-            *(pl.lit(None, pl.Int64).alias(c) for c in POST_CLUSTER_SUMS),
+            *(pl.lit(None, pl.Int64).alias(c) for c in (*POST_CLUSTER_SUMS, POST_CLUSTERS)),
             (
                 pl.col("period_start")
                 + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1)

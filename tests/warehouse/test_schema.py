@@ -1,7 +1,7 @@
 import duckdb
 import pytest
 
-from transforms.contracts import CLUSTER_SUMS, POST_CLUSTER_SUMS
+from transforms.contracts import CLUSTER_SUMS, POST_CLUSTER_SUMS, POST_CLUSTERS
 from warehouse.errors import SchemaMismatch
 from warehouse.schema import SCHEMA_VERSION, TABLES, create_schema, schema_version
 
@@ -71,7 +71,7 @@ def test_a_version_4_warehouse_keeps_its_runs_and_accepts_killed_ones(con):
     ]
 
 
-def _without_cluster_sums(ddl: str, sums=(*CLUSTER_SUMS, *POST_CLUSTER_SUMS)) -> str:
+def _without_cluster_sums(ddl: str, sums=(*CLUSTER_SUMS, *POST_CLUSTER_SUMS, POST_CLUSTERS)) -> str:
     """A `period_aggregates` DDL as before schema version 7 (no CLUSTER_SUMS columns), or
     without the columns `sums`."""
     return "\n".join(line for line in ddl.splitlines() if not any(c in line for c in sums))
@@ -90,17 +90,17 @@ def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_pe
     con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (5, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 11
+    assert create_schema(con) == SCHEMA_VERSION == 12
     assert con.sql("SELECT grain FROM period_aggregates").fetchall() == [("iso_week",)]
-    row = row.replace("'r'", "NULL, NULL, NULL, NULL, NULL, NULL, 'r'")
-    eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'r')"
+    row = row.replace("'r'", "NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'r'")
+    eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'r')"
     con.execute(f"INSERT INTO period_aggregates VALUES {eight}")
     with pytest.raises(duckdb.ConstraintException):
         con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     with pytest.raises(duckdb.ConstraintException):
         con.execute(
             "INSERT INTO period_aggregates VALUES ('iso_8week', '2025-01-06', '2025-01-12', "
-            "'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'r')"
+            "'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'r')"
         )
 
 
@@ -114,7 +114,7 @@ def test_a_version_6_warehouse_keeps_its_periods_with_null_cluster_sums(con):
     con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (6, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 11
+    assert create_schema(con) == SCHEMA_VERSION == 12
     columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
     assert columns == list(TABLES["period_aggregates"].columns)
     sums = ", ".join(CLUSTER_SUMS)
@@ -128,18 +128,41 @@ def test_a_version_10_warehouse_keeps_its_periods_with_null_post_cluster_sums(co
     their counts and CLUSTER_SUMS with the post sums null (their post interval stays over
     `n_scored`: transforms.prevalence.effective_posts), in the table's column order."""
     con.execute("DROP TABLE period_aggregates")
-    con.execute(_without_cluster_sums(TABLES["period_aggregates"].ddl(), POST_CLUSTER_SUMS))
+    post_columns = (*POST_CLUSTER_SUMS, POST_CLUSTERS)
+    con.execute(_without_cluster_sums(TABLES["period_aggregates"].ddl(), post_columns))
     row = "'2025-01-06', '2025-01-12', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, 9, 1, 1"
     con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row}, 'r')")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (10, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 11
+    assert create_schema(con) == SCHEMA_VERSION == 12
     columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
     assert columns == list(TABLES["period_aggregates"].columns)
-    sums = ", ".join((*CLUSTER_SUMS, *POST_CLUSTER_SUMS))
+    sums = ", ".join((*CLUSTER_SUMS, *POST_CLUSTER_SUMS, POST_CLUSTERS))
     assert con.sql(f"SELECT n_author_days, {sums} FROM period_aggregates").fetchall() == [
-        (9, 9, 1, 1, None, None, None)
+        (9, 9, 1, 1, None, None, None, None)
     ]
+
+
+def test_a_version_11_warehouse_keeps_its_periods_with_null_post_clusters(con):
+    """Schema 12 added POST_CLUSTERS to `period_aggregates` (schema 11 counted the post share's
+    clusters as `n_authors`, leaving out the posts without an author): a version-11 file's rows
+    keep their counts and sums with the clusters null (read as `n_authors`:
+    transforms.prevalence.effective_posts), in the table's column order; a second upgrade
+    changes nothing (test fails before: version 11 was the newest, the table not rebuilt)."""
+    con.execute("DROP TABLE period_aggregates")
+    con.execute(_without_cluster_sums(TABLES["period_aggregates"].ddl(), (POST_CLUSTERS,)))
+    row = "'2025-01-06', '2025-01-12', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1"
+    con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row}, 9, 1, 1, 9, 1, 1, 'r')")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (11, now())")
+    for _ in range(2):
+        assert create_schema(con) == SCHEMA_VERSION == 12
+        columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
+        assert columns == list(TABLES["period_aggregates"].columns)
+        sums = ", ".join((*POST_CLUSTER_SUMS, POST_CLUSTERS))
+        assert con.sql(f"SELECT n_scored, {sums} FROM period_aggregates").fetchall() == [
+            (9, 9, 1, 1, None)
+        ]
 
 
 def test_a_version_8_warehouse_keeps_its_record_and_may_record_a_period_withheld(con):
@@ -154,7 +177,7 @@ def test_a_version_8_warehouse_keeps_its_record_and_may_record_a_period_withheld
         con.execute("UPDATE published_grains SET published_as = 'withheld'")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (8, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 11
+    assert create_schema(con) == SCHEMA_VERSION == 12
     assert con.sql("SELECT published_as FROM published_grains").fetchall() == [("day",)]
     con.execute("UPDATE published_grains SET published_as = 'withheld'")
 
@@ -171,6 +194,6 @@ def test_a_version_9_warehouse_reads_no_counts_and_no_settings_until_its_next_wr
     assert queries.recorded_counts(con).is_empty()
     assert queries.recorded_settings(con) is None
     queries.check_release_settings(con, privacy="suppress", k=5, week_grain="epi_week")
-    assert create_schema(con) == SCHEMA_VERSION == 11
+    assert create_schema(con) == SCHEMA_VERSION == 12
     assert queries.recorded_counts(con).is_empty()
     assert queries.recorded_settings(con) is None
