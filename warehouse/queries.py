@@ -38,7 +38,7 @@ from transforms.publish import (
 )
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
-from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
+from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from transforms.series import derived_series, dp_series, same_series
 from warehouse.errors import ReleaseSettingsChanged
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA, RUN_COUNT_SCHEMA, RUN_SCHEMA
@@ -171,9 +171,7 @@ def _recorded(
     """Every row of the release record `table`, sorted by cell and conformed to `schema`; empty
     (of `schema`) where the warehouse predates the table."""
     try:
-        return select_rows(
-            con, table, schema, "marker, region, lang, marker_version, grain, period_start"
-        )
+        return select_rows(con, table, schema, ", ".join(CELL_KEY_SCHEMA))
     except duckdb.CatalogException:
         return pl.DataFrame(schema=schema)
 
