@@ -7,7 +7,9 @@ error with keyword-only arguments), as a RuntimeError `<Class>: <message> [while
 DirectRunner) raises that error itself; a remote runner raises its own failure holding the
 worker's traceback as text (Beam's PortableRunner a RuntimeError, Dataflow a
 DataflowRuntimeException), whose last chained exception ends with that line, after the
-worker's own exception. `worker_error` reads either.
+worker's own exception. `worker_error` reads either. `ours_ungrouped`, around the code of
+ingest's steps, is the worker's side: an exception group of moodcast's errors leaves a step as
+its first error.
 """
 
 from __future__ import annotations
