@@ -57,10 +57,10 @@ class Sample(NamedTuple):
     rss: int
 
 
-def measured(command: list[str]) -> tuple[Sample, str]:
-    """Run `command`; return its Sample and its stderr. Raises CalledProcessError when it
-    fails."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOODCAST_SECRET": "benchmark-key-" + "0" * 32}
+def measured(command: list[str], *, tree: Path = ROOT) -> tuple[Sample, str]:
+    """Run `command` with the code of `tree` (default: this one) on PYTHONPATH; return its
+    Sample and its stderr. Raises CalledProcessError when it fails."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "MOODCAST_SECRET": "benchmark-key-" + "0" * 32}
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)

@@ -27,14 +27,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.pipeline import Sample, published_counts  # noqa: E402
+from benchmarks.pipeline import Sample, measured, published_counts  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from moodcast.sample import generate_sample  # noqa: E402
 
@@ -57,16 +56,11 @@ def run_tree(tree: Path, posts: Path, data_dir: Path) -> Sample:
     (data_dir / "config.toml").write_text("[models]\n")
     command = [sys.executable, "-c", CLI, "run", str(posts), "--data-dir", str(data_dir),
                "--as-of", AS_OF]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(tree), "MOODCAST_SECRET": "benchmark-key-" + "0" * 32}
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status):
-            err.seek(0)
-            raise SystemExit(f"{tree}: moodcast run failed:\n{err.read().decode(errors='replace')}")
-    return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024)
+    try:
+        sample, _ = measured(command, tree=tree)
+    except subprocess.CalledProcessError as exc:
+        raise SystemExit(f"{tree}: moodcast run failed:\n{exc.stderr}") from exc
+    return sample
 
 
 def _range(values: list[float], digits: int = 2) -> str:

@@ -24,6 +24,7 @@ from statsforecast.models import MSTL, AutoTheta, Naive, SeasonalNaive
 
 from forecasting.models import auto_ets, cheap_arima
 from forecasting.scoring import PREDICTION_SCHEMA, SCORE_SCHEMA, score
+from forecasting.series import repeated_pairs
 from transforms.contracts import BACKTEST_WINDOWS
 
 CANDIDATES = ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "MSTL")
@@ -179,13 +180,8 @@ def validate_long(series: pl.DataFrame, *, freq: str = "1d") -> pl.DataFrame:
     )
     if frame["unique_id"].null_count() or frame["ds"].null_count():
         raise ValueError("unique_id and ds must not be empty")
-    repeated = frame.filter(pl.struct("unique_id", "ds").is_duplicated())
-    if repeated.height:
-        row = repeated.row(0, named=True)
-        raise ValueError(
-            f"{repeated.height} rows repeat a (unique_id, ds) pair, e.g. {row['unique_id']!r} "
-            f"on {row['ds']}; aggregate them first"
-        )
+    if (repeated := repeated_pairs(frame)) is not None:
+        raise ValueError(f"{repeated}; aggregate them first")
     frame = frame.sort("unique_id", "ds")
     grid = frame.group_by("unique_id", maintain_order=True).agg(
         pl.date_range(pl.col("ds").min(), pl.col("ds").max(), interval=freq).alias("ds")

@@ -76,6 +76,19 @@ class PreparedSeries:
     history: pl.DataFrame
 
 
+def repeated_pairs(frame: pl.DataFrame) -> str | None:
+    """How many rows of `frame` repeat a (`unique_id`, `ds`) pair, and the first such pair, as
+    an error message says it; None where no pair repeats."""
+    repeated = frame.filter(pl.struct("unique_id", "ds").is_duplicated())
+    if repeated.is_empty():
+        return None
+    row = repeated.row(0, named=True)
+    return (
+        f"{repeated.height} rows repeat a (unique_id, ds) pair, e.g. {row['unique_id']!r} "
+        f"on {row['ds']}"
+    )
+
+
 def validate_series(series: pl.DataFrame) -> pl.DataFrame:
     """Return `series` conformed to SERIES_SCHEMA, NaN `y` read as null, sorted by id and day.
 
@@ -94,13 +107,8 @@ def validate_series(series: pl.DataFrame) -> pl.DataFrame:
         raise ContractError(f"Series: unique_id must be 'marker|region|lang', got {example!r}")
     if frame["ds"].null_count():
         raise ContractError("Series: ds (the day) must not be null")
-    duplicated = frame.filter(pl.struct("unique_id", "ds").is_duplicated())
-    if duplicated.height:
-        row = duplicated.row(0, named=True)
-        raise ContractError(
-            f"Series: {duplicated.height} rows repeat a (unique_id, ds) pair, e.g. "
-            f"{row['unique_id']!r} on {row['ds']}; pass one marker version per series"
-        )
+    if (repeated := repeated_pairs(frame)) is not None:
+        raise ContractError(f"Series: {repeated}; pass one marker version per series")
     out_of_range = frame.filter((pl.col("y") < 0) | (pl.col("y") > 1))
     if out_of_range.height:
         row = out_of_range.row(0, named=True)

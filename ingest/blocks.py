@@ -16,6 +16,7 @@ import pyarrow as pa
 from ingest.job import IngestJob
 from ingest.landing import COUNTS
 from ingest.spill import Spilled, packed, read_spilled, spill, unpacked
+from ingest.worker_errors import ours_ungrouped
 from transforms.aggregate import (
     author_hash,
     count_cells,
@@ -59,6 +60,7 @@ IDS = "ids"
 AUTHOR_DAYS, WEEK_CELLS, EIGHT_WEEK_PARTS = "author_days", "week_cells", "eight_week_parts"
 
 
+@ours_ungrouped
 def key_posts(posts: pl.DataFrame, markers: Sequence[str], spill_dir: str) -> Iterator:
     """Decided posts → what the shuffles carry, per source, each frame spilled into one file
     under `spill_dir` (ingest.spill) and carried as its `Spilled` address: `(id shard, (source,
@@ -109,6 +111,7 @@ def blocks_of(day: date) -> list[int]:
     return sorted({d.toordinal() // BLOCK_DAYS for d in (day, *starts)})
 
 
+@ours_ungrouped
 def repeated_lines(item: tuple[int, Sequence[tuple[str, Spilled]]]) -> Iterator:
     """One id shard's `(source, ids)` (key_posts) → the `source, line` of its repeated ids
     (transforms.posts.repeated_ids: every copy of an id after its first in `source`, `line`
@@ -128,6 +131,7 @@ def repeated_lines(item: tuple[int, Sequence[tuple[str, Spilled]]]) -> Iterator:
         yield repeats
 
 
+@ours_ungrouped
 class AggregateBlockFn(beam.DoFn):
     """(block, its spilled `(source, rows)`: key_posts) and the run's repeated lines → the daily
     cells of the block's days (main output, Arrow); the cells of the weeks (WEEKS) starting on
@@ -223,6 +227,7 @@ def _eight_week_parts(masked: pl.DataFrame, daily: pl.DataFrame, spill_dir: str)
         yield beam.pvalue.TaggedOutput(EIGHT_WEEK_PARTS, (key, (sums, rows)))
 
 
+@ours_ungrouped
 def count_authors(
     item: tuple[tuple[int, int], Sequence[tuple[Spilled, Spilled]]], markers: Sequence[str]
 ):
@@ -238,6 +243,7 @@ def count_authors(
     return window, (packed(sums), packed(author_counts(authors, list(markers))))
 
 
+@ours_ungrouped
 def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], run_id: str) -> pa.Table:
     """One window's `(sums, counts)` from every author shard (count_authors) → the cells of the
     8-week periods starting in it (transforms.periods.counted_periods, PERIOD_SCHEMA) of run
@@ -248,6 +254,7 @@ def count_periods(item: tuple[int, Sequence[tuple[bytes, bytes]]], run_id: str) 
     return counted_periods(sums, counts, run_id=run_id).to_arrow()
 
 
+@ours_ungrouped
 class NoisyDayFn(beam.DoFn):
     """(ISO day, author-days) → the day's differentially private base cells (transforms.dp) as
     Arrow. Only a job that publishes in DP mode (`job.dp_budget` set) has this step; raises

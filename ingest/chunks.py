@@ -14,6 +14,7 @@ import polars as pl
 from ingest.job import IngestJob, Live
 from ingest.landing import COUNTS, COVERAGE, DEAD, FILES
 from ingest.sources import ParsedChunk
+from ingest.worker_errors import ours_ungrouped
 from transforms.markers import CompiledMarkers, compile_markers
 from transforms.model_folders import MARKERS_DIR_ENV, located_markers
 from transforms.model_markers import (
@@ -31,6 +32,7 @@ NO_MODEL_SCORES = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 REGION_REFUSED = "region not allowed, counted as unknown"
 
 
+@ours_ungrouped
 class PrepareChunkFn(beam.DoFn):
     """ParsedChunk → decided posts (main output), dead letters, counts, day coverage and
     per-file counts.

@@ -22,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from ingest.runner import check_runner, pipeline_options
 from ingest.spill import remove_spill
+from ingest.worker_errors import ours_ungrouped
 from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA, PERIOD_SCHEMA
 from transforms.dp import DP_CELL_SCHEMA
 from transforms.errors import ConfigError
@@ -38,12 +39,14 @@ FILES_SCHEMA = pa.schema(
 )
 
 
+@ours_ungrouped
 def files_table(item: tuple[str, tuple[int, int]]) -> pa.Table:
     """(source, (n_read, n_dead_lettered)) → a one-row table of per-file counts."""
     source, (n_read, n_dead) = item
     return pa.table([[source], [n_read], [n_dead]], schema=FILES_SCHEMA)
 
 
+@ours_ungrouped
 def coverage_table(item: tuple[tuple[str, str], int]) -> pa.Table:
     """((source, ISO day), n_records) → a one-row coverage table."""
     (source, day), n = item
@@ -97,6 +100,7 @@ class WriteLanding(beam.PTransform):
         )
 
 
+@ours_ungrouped
 def write_landing(item: tuple[str, Iterable[pa.Table | None]], landing_dir: str) -> str:
     """Write one landing file (WriteLanding): the tables of `item` (None: no rows) as
     `<landing_dir>/<name>.parquet`, its schema that of LANDING_SCHEMAS; its path. A retried

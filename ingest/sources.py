@@ -25,6 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 from ingest.coders import FramesCoder
 from ingest.inputs import matched_files
 from ingest.lines import FileLines, compression, file_format
+from ingest.worker_errors import ours_ungrouped
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_header, csv_rows
 from transforms.errors import InputError as InputError
@@ -58,6 +59,7 @@ class ParsedChunk(NamedTuple):
 registry.register_coder(ParsedChunk, FramesCoder)
 
 
+@ours_ungrouped
 class ReadChunksFn(beam.DoFn):
     """A matched file → ParsedChunks of up to CHUNK_RECORDS records each. A file with an entry
     in `mappings` (path → a preset or user mapping, transforms.presets) has each record mapped

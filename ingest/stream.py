@@ -43,6 +43,7 @@ from apache_beam.utils.windowed_value import PaneInfoTiming
 from ingest.chunks import PrepareChunkFn
 from ingest.job import IngestJob, Live
 from ingest.landing import COUNTS, COUNTS_SCHEMA, DEAD
+from ingest.worker_errors import ours_ungrouped
 from transforms.aggregate import daily_aggregates
 from transforms.contracts import DEAD_LETTER_SCHEMA
 from transforms.model_markers import sample_rates
@@ -105,6 +106,7 @@ class LocalDayWindows(window.NonMergingWindowFn):
         return hash((type(self), self._tz))
 
 
+@ours_ungrouped
 def parse_messages(messages: list[bytes], *, source: str, mapping: InputMapping | None):
     """A batch of messages (one JSON record each) → a ParsedChunk; lines count within it."""
     from ingest.sources import ParsedChunk
@@ -123,6 +125,7 @@ class PostRow(NamedTuple):
     decisions: tuple[bool | None, ...]
 
 
+@ours_ungrouped
 def post_elements(posts: pl.DataFrame, *, markers: tuple[str, ...], tz: str) -> Iterator:
     """Decided posts → `(id, PostRow)` stamped at the start of the post's local day: the event
     time that places it in its day's window."""
@@ -139,6 +142,7 @@ _SEEN_STATE = beam.DoFn.StateParam(SEEN)
 _EXPIRY_TIMER = beam.DoFn.TimerParam(EXPIRY)
 
 
+@ours_ungrouped
 class DropRepeatedIdsFn(beam.DoFn):
     """Keeps the first post of each id; the id is remembered until `horizon` after the post's
     day started (its day's end plus the allowed lateness), when an event-time timer forgets it,
@@ -188,6 +192,7 @@ def pane_timing(timing: int) -> str:
     }.get(timing, "unknown")
 
 
+@ours_ungrouped
 class AggregatePaneFn(beam.DoFn):
     """All posts of a local day so far (an accumulating pane) → that day's aggregates."""
 
@@ -238,6 +243,7 @@ def pane_path(landing_dir: str, pane: Pane) -> str:
     return f"{landing_dir}/panes/{pane.day.isoformat()}/{name}"
 
 
+@ours_ungrouped
 class WritePaneFn(beam.DoFn):
     """Each pane → its own Parquet file of daily aggregates."""
 
@@ -251,6 +257,7 @@ class WritePaneFn(beam.DoFn):
         yield path
 
 
+@ours_ungrouped
 class WriteBundleCountsFn(beam.DoFn):
     """((category, reason), n) → one counts file per bundle, `<landing>/counts/<uuid>.parquet`."""
 
@@ -273,6 +280,7 @@ class WriteBundleCountsFn(beam.DoFn):
             _write_parquet(table, _bundle_path(self._landing, "counts"))
 
 
+@ours_ungrouped
 class WriteBundleDeadLettersFn(beam.DoFn):
     """Dead-letter tables → one file per bundle, `<landing>/dead/<uuid>.parquet`."""
 

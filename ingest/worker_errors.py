@@ -7,16 +7,25 @@ error with keyword-only arguments), as a RuntimeError `<Class>: <message> [while
 DirectRunner) raises that error itself; a remote runner raises its own failure holding the
 worker's traceback as text (Beam's PortableRunner a RuntimeError, Dataflow a
 DataflowRuntimeException), whose last chained exception ends with that line, after the
-worker's own exception. `worker_error` reads either.
+worker's own exception. `worker_error` reads either. `ours_ungrouped`, around the code of
+ingest's steps, is the worker's side: an exception group of moodcast's errors leaves a step as
+its first error.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
+import inspect
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 from transforms.errors import MoodcastError, WorkerError, WorkerOSError
+
+Step = TypeVar("Step", bound=Callable)
 
 PACKAGES = frozenset({"transforms", "ingest", "warehouse", "forecasting", "moodcast"})
 """moodcast's own packages whose code runs on a worker: a worker's error class named in one of
@@ -70,7 +79,8 @@ def worker_error(failure: BaseException) -> BaseException | None:
     and its message (a WorkerOSError, which is an OSError, for an OSError: a permission denied
     or a full disk under a model or staging folder); a stop the user asked for (SystemExit,
     KeyboardInterrupt) raised inside a step in this process is returned as itself, and so is
-    the first error of an exception group whose every error is of the family (in process
+    the first error of an exception group whose every error is of the family (which ingest's
+    steps raise themselves, ours_ungrouped; a group that reaches here unconverted, in process
     _ours_in_group, remotely _grouped_errors). A remote
     traceback decides by the worker's own exception: the one Beam's error was raised while
     handling, whose text Beam's error repeats with the step (_handled), so a message that holds
@@ -151,6 +161,53 @@ def _grouped_errors(text: str) -> list[tuple[str, str]]:
             found.append((raised.group("name"), raised.group("message") or ""))
         block = []
     return found
+
+
+DOFN_METHODS = ("setup", "start_bundle", "process", "finish_bundle")
+"""The methods of a DoFn class that ours_ungrouped wraps (where the class defines them)."""
+
+
+def ours_ungrouped(step: Step) -> Step:
+    """`step`, code a Beam step runs on a worker (a function, generator function, or a DoFn
+    class, whose own DOFN_METHODS are wrapped), raising, in place of an exception group whose
+    every error is of moodcast's family (_ours_in_group), the first of those errors, the group
+    its cause. So the failure leaves the worker as that error: a remote runner's text then ends
+    with it and is read as any other error's, never from the group's box of sub-exceptions,
+    where a sub-exception whose message quotes a chained traceback reads as another error.
+    Any other exception, groups holding an error not of the family included, as it is."""
+    if inspect.isclass(step):
+        for name in DOFN_METHODS:
+            if name in vars(step):
+                setattr(step, name, ours_ungrouped(vars(step)[name]))
+        return step
+    if inspect.isgeneratorfunction(step):
+
+        @functools.wraps(step)
+        def generating(*args, **kwargs):
+            with _first_of_ours():
+                yield from step(*args, **kwargs)
+
+        return generating  # type: ignore[return-value]
+
+    @functools.wraps(step)
+    def returning(*args, **kwargs):
+        with _first_of_ours():
+            return step(*args, **kwargs)
+
+    return returning  # type: ignore[return-value]
+
+
+@contextmanager
+def _first_of_ours() -> Iterator[None]:
+    """Raise the first error of an exception group of moodcast's errors (_ours_in_group) raised
+    inside, from the group; let anything else through."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        ours = _ours_in_group(group)
+        if ours is None:
+            raise
+        raise ours from group
 
 
 def _ours_in_group(error: BaseException) -> MoodcastError | None:

@@ -46,6 +46,7 @@ from transforms.prevalence import (
 from transforms.privacy import is_suppressed, protect_lines
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.releases import (
+    CELL_KEY_SCHEMA,
     SERIES_KEYS,
     Release,
     WeekGrain,
@@ -62,12 +63,7 @@ from transforms.releases import (
 STATUSES = ("published", "withheld")
 
 PUBLISHED_SCHEMA = {
-    "marker": pl.String,
-    "region": pl.String,
-    "lang": pl.String,
-    "marker_version": pl.String,
-    "grain": pl.String,
-    "period_start": pl.Date,
+    **CELL_KEY_SCHEMA,
     "period_end": pl.Date,
     "status": pl.String,
     **dict.fromkeys(DAILY_COUNTS, pl.Int64),

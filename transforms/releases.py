@@ -55,15 +55,16 @@ WeekGrain = Literal["iso_week", "epi_week"]
 
 SERIES_KEYS = ("marker", "region", "lang", "marker_version")
 
-RECORD_SCHEMA = {
-    "marker": pl.String,
-    "region": pl.String,
-    "lang": pl.String,
-    "marker_version": pl.String,
+CELL_KEY_SCHEMA = {
+    **dict.fromkeys(SERIES_KEYS, pl.String),
     "grain": pl.String,
     "period_start": pl.Date,
-    "published_as": pl.String,
 }
+"""The key of a released cell, and the first columns of RECORD_SCHEMA, COUNTS_SCHEMA and
+transforms.publish.PUBLISHED_SCHEMA: its series (SERIES_KEYS), `grain` and `period_start`, its
+first day."""
+
+RECORD_SCHEMA = {**CELL_KEY_SCHEMA, "published_as": pl.String}
 """The grains releases published periods at, one row per series and period (`grain` a week
 grain or an 8-week grain, `period_start` its first day): `published_as` `day` (a week given by
 its days), `whole` (the period's own cell) or `withheld` (published so once, withheld by a
@@ -77,20 +78,12 @@ MOVED_COUNTS = ("n_authors", "n_marked_authors", "n_author_days", "n_marked_auth
 """The author counts of a published cell whose change between two releases is a cell of its
 own: the late (or corrected) posts' authors."""
 
-COUNTS_SCHEMA = {
-    "marker": pl.String,
-    "region": pl.String,
-    "lang": pl.String,
-    "marker_version": pl.String,
-    "grain": pl.String,
-    "period_start": pl.Date,
-    **dict.fromkeys(MOVED_COUNTS, pl.Int64),
-}
+COUNTS_SCHEMA = {**CELL_KEY_SCHEMA, **dict.fromkeys(MOVED_COUNTS, pl.Int64)}
 """The counts releases published, one row per series, cell (`grain` `day`, a week grain or an
 8-week grain; `period_start` its first day) and distinct MOVED_COUNTS it was published with
 (a day's author-days are its authors). A cell never published has no row."""
 
-_PERIOD_KEYS = [*SERIES_KEYS, "grain", "period_start"]
+_PERIOD_KEYS = list(CELL_KEY_SCHEMA)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

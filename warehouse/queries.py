@@ -38,7 +38,7 @@ from transforms.publish import (
 )
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
-from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
+from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from transforms.series import derived_series, dp_series, same_series
 from warehouse.errors import ReleaseSettingsChanged
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA, RUN_COUNT_SCHEMA, RUN_SCHEMA
@@ -154,14 +154,7 @@ def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     (transforms.releases.RECORD_SCHEMA, table `published_grains`, written by
     `warehouse.releases.record_release`), of every marker version and week grain. Empty on a
     warehouse without the table (older than schema version 8)."""
-    try:
-        frame = con.sql(
-            "SELECT * FROM published_grains "
-            "ORDER BY marker, region, lang, marker_version, grain, period_start"
-        ).pl()
-    except duckdb.CatalogException:
-        return pl.DataFrame(schema=RECORD_SCHEMA)
-    return conform(frame, RECORD_SCHEMA, name="published_grains")
+    return _recorded(con, "published_grains", RECORD_SCHEMA)
 
 
 def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -169,14 +162,18 @@ def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     (transforms.releases.COUNTS_SCHEMA, table `published_counts`, written by
     `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
     schema version 10)."""
+    return _recorded(con, "published_counts", COUNTS_SCHEMA)
+
+
+def _recorded(
+    con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """Every row of the release record `table`, sorted by cell and conformed to `schema`; empty
+    (of `schema`) where the warehouse predates the table."""
     try:
-        frame = con.sql(
-            "SELECT * FROM published_counts "
-            "ORDER BY marker, region, lang, marker_version, grain, period_start"
-        ).pl()
+        return select_rows(con, table, schema, ", ".join(CELL_KEY_SCHEMA))
     except duckdb.CatalogException:
-        return pl.DataFrame(schema=COUNTS_SCHEMA)
-    return conform(frame, COUNTS_SCHEMA, name="published_counts")
+        return pl.DataFrame(schema=schema)
 
 
 def recorded_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:

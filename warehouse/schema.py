@@ -30,7 +30,7 @@ from transforms.contracts import (
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
-from transforms.releases import COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
+from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
@@ -311,7 +311,7 @@ TABLES: dict[str, Table] = {
         Table(
             "published_grains",
             RECORD_SCHEMA,
-            key=tuple(c for c in RECORD_SCHEMA if c != "published_as"),
+            key=tuple(CELL_KEY_SCHEMA),
             not_null=tuple(RECORD_SCHEMA),
             checks=(
                 f"published_as IN ({', '.join(repr(a) for a in PUBLISHED_AS)})",

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from forecasting.backtest import validate_long
 from forecasting.frequency import DAY, WEEK, FrequencyError, regular
 from forecasting.series import (
     FIT_SCHEMA,
@@ -119,3 +120,15 @@ def test_regular_weekly_fills_missing_weeks_and_refuses_off_grid_days():
     tuesday = frame.with_columns(pl.col("ds") + dt.timedelta(days=1)).vstack(frame[:1])
     with pytest.raises(FrequencyError, match="not on the week grid"):
         regular(validate_series(tuesday), freq=WEEK)
+
+
+def test_the_series_contract_and_the_backtest_input_name_a_repeated_pair_alike():
+    frame = series_frame({"anxiety|north|en": np.array([0.1, 0.2])})
+    twice = pl.concat([frame, frame])
+    said = f"4 rows repeat a (unique_id, ds) pair, e.g. 'anxiety|north|en' on {START}"
+    with pytest.raises(ContractError) as contract:
+        validate_series(twice)
+    with pytest.raises(ValueError) as backtest_input:
+        validate_long(twice)
+    assert str(contract.value) == f"Series: {said}; pass one marker version per series"
+    assert str(backtest_input.value) == f"{said}; aggregate them first"
