@@ -270,7 +270,8 @@ def today_so_far(open_days: pl.DataFrame, *, tz: str) -> str | None:
     more = f" (and {open_days.height - 1} earlier open day(s))" if open_days.height > 1 else ""
     return (
         f"Today so far: {day} is still open{more}. Its numbers are provisional, as of the "
-        f"streaming pane of {local} ({tz}), and may still change as posts arrive."
+        f"streaming pane of {local} ({tz}), and are not shown until the day has ended: a day "
+        "is published once its last pane is in."
     )
 
 

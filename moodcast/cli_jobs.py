@@ -42,7 +42,7 @@ tz_option = click.option(
 @click.option(
     "--as-of",
     callback=iso_date,
-    help="The run's date, YYYY-MM-DD (default: today in the analysis time zone). Posts dated after it + 1 day are filtered.",
+    help="The run's date, YYYY-MM-DD (default: today in the analysis time zone). Posts dated after it + 1 day are filtered. Whatever it is, a day is published only once it has ended: today's (the clock's) posts are counted, not published.",
 )
 @tz_option
 @click.option(
@@ -146,7 +146,7 @@ def run(
     default="60s",
     show_default=True,
     callback=duration,
-    help="How often an open day's provisional numbers are refreshed (early panes).",
+    help="How often an open day's provisional numbers are counted (early panes); a day is published once it has ended.",
 )
 @click.option(
     "--allowed-lateness",
@@ -193,8 +193,9 @@ def stream(
     """The streaming job: posts from Pub/Sub counted in today's numbers as they arrive.
 
     Event time is each post's created_at; local days in the analysis time zone are windows
-    with early panes every --early-every (provisional: "today so far"), an on-time pane when
-    the day ends and late panes for posts up to --allowed-lateness later. Each message is one
+    with early panes every --early-every (provisional: "today so far", counted but not
+    published), an on-time pane when the day ends (from which the day is published) and late
+    panes for posts up to --allowed-lateness later. Each message is one
     Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
     `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
     """

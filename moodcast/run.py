@@ -72,7 +72,8 @@ def daily_run(
     remote = check_runner(beam_args)
     files = match_inputs(inputs)
     markers = configured_markers(settings)
-    as_of = as_of or datetime.now(ZoneInfo(settings.tz)).date()
+    today = datetime.now(ZoneInfo(settings.tz)).date()
+    as_of = as_of or today
     if settings.dp_budget is None:
         _announce_k(settings.k)
     else:
@@ -95,6 +96,7 @@ def daily_run(
                     beam_args,
                     lock,
                     started,
+                    today=today,
                     allowed_lateness=allowed_lateness,
                 )
                 exports = publish_exports(settings)
@@ -126,10 +128,13 @@ def _run_locked(
     lock: warehouse.RunLock,
     started: datetime,
     *,
+    today: date,
     allowed_lateness: timedelta | None = None,
 ) -> RunSummary:
     """Ingest, load, forecast and record the run, holding `lock`; the warehouse is published
-    on success, and a `failed` row on any failure."""
+    on success, and a `failed` row on any failure. `today` is the clock's day the run started
+    on: its release publishes only the days before it (warehouse.record_release), whatever
+    `as_of`."""
     log.info("run: %d input file(s), %s bytes", len(files), f"{sum(f.bytes for f in files):,}")
     attempt = Attempt()
     with (
@@ -181,6 +186,7 @@ def _run_locked(
             week_grain=settings.week_grain,
             privacy=settings.privacy,
             as_of=as_of,
+            today=today,
         )
         warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))

@@ -125,7 +125,9 @@ class Landed(NamedTuple):
 def load_files(con, session: Session, landed: Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
     dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
-    the days upserted, and record the release they make (warehouse.record_release). Each file
+    the days upserted, and record the release they make (warehouse.record_release; today, in
+    the session's time zone, has not ended: its partial counts are neither published nor
+    recorded, and the first load after midnight publishes it). Each file
     counts once ever, by name (`stream_files`): a file loaded
     before (a crash between a load and the deletion of its files) is skipped unread, so the
     run's `days` and counts stay exact. Each file is read once. Raises UnloadableFile, naming
@@ -148,13 +150,14 @@ def load_files(con, session: Session, landed: Landed) -> int:
         raise UnloadableFile(unloadable)
     session.counts = _counts(totals)
     session.days += days
-    settings = session.settings
+    settings, today = session.settings, session.record("running").as_of
     warehouse.record_release(
         con,
         k=settings.k,
         week_grain=settings.week_grain,
         privacy=settings.privacy,
-        as_of=session.record("running").as_of,
+        as_of=today,
+        today=today,
     )
     return days
 

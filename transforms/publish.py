@@ -20,8 +20,9 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    withheld whole (steps 2–4 repeat until stable).
 
 Across releases (transforms.releases: the record of the grains and counts earlier releases
-published, and the release's date) the steps above offer only what the releases before allow;
-`release_record` gives the records after a release.
+published, the release's date and the writer's clock's day) the steps above offer only what
+the releases before allow, on the days that have ended (`Release.ended`: every function here
+leaves out the others); `release_record` gives the records after a release.
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
 Derived statistics never use this selection (see `transforms.series.derived_series`).
@@ -101,6 +102,7 @@ def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) ->
     withheld). Columns: SERIES_KEYS, `grain`, `period_start` (the period's first day),
     `choice`.
     """
+    daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
     cells = _week_cells(daily, weeks, release, moved)
     eight_cells = _eight_cells(weeks, release, moved)
@@ -307,6 +309,7 @@ def published_timelines(daily: pl.DataFrame, weeks: pl.DataFrame, release: Relea
     cell where it chose that, and one `withheld` row per withheld period. Every published
     row's `prevalence` is over its AUTHOR_DAY_COUNTS (`week_prevalence` for a period's
     cell)."""
+    daily, weeks = _ended(daily, weeks, release)
     choice = choose_grains(daily, weeks, release)
     return _timelines(daily, weeks, choice, release.week_grain)
 
@@ -316,6 +319,7 @@ def published_release(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`(published_timelines, published_days)` of the same `daily` and `weeks` in `release`,
     with the grains chosen once (`choose_grains`) for both."""
+    daily, weeks = _ended(daily, weeks, release)
     choice = choose_grains(daily, weeks, release)
     return (
         _timelines(daily, weeks, choice, release.week_grain),
@@ -332,6 +336,7 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     gives the same release. Terminates: the record only grows, within the periods of the data,
     and a row only turns `withheld`. The counts gain those the release publishes its cells with
     (transforms.releases.with_counts)."""
+    daily, weeks = _ended(daily, weeks, release)
     held = held_periods(moved_cells(daily, weeks, release), release)
     while True:
         choice = choose_grains(daily, weeks, release)
@@ -340,6 +345,14 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
             break
         release = replace(release, record=record)
     return replace(release, counts=with_counts(release, daily, weeks, choice))
+
+
+def _ended(
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`daily`'s days and `weeks`' periods that a release sees (transforms.releases
+    `Release.ended`)."""
+    return release.ended(daily), release.ended(weeks, start="period_start")
 
 
 def _timelines(
@@ -507,12 +520,14 @@ def week_prevalence(weeks: pl.DataFrame) -> pl.DataFrame:
 
 def published_days(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
     """The published timeline spread over days, for day-by-day displays: every row of `daily`
-    with AUTHOR_DAY_COUNTS, the prevalence columns, EFFECTIVE_TRIALS, `grain` and
-    `suppressed`. A day published by itself keeps its counts (`grain = day`); a day of a week
-    (or 8-week period) published as a whole carries that period's counts and prevalence (the
-    author-day share, `week_prevalence`; `grain` the period's); a day of a withheld period has
-    `suppressed` true, `grain` the withheld period's, and every count and prevalence null.
-    Same order as `daily`. `release` as for `choose_grains`."""
+    of a day that has ended (`Release.ended`) with AUTHOR_DAY_COUNTS, the prevalence columns,
+    EFFECTIVE_TRIALS, `grain` and `suppressed`. A day published by itself keeps its counts
+    (`grain = day`); a day of a week (or 8-week period) published as a whole carries that
+    period's counts and prevalence (the author-day share, `week_prevalence`; `grain` the
+    period's); a day of a withheld period has `suppressed` true, `grain` the withheld period's,
+    and every count and prevalence null. Same order as `daily`. `release` as for
+    `choose_grains`."""
+    daily, weeks = _ended(daily, weeks, release)
     return _days(daily, weeks, choose_grains(daily, weeks, release), release.week_grain)
 
 

@@ -2,14 +2,19 @@
 
 A `Release` carries the options of one release: `k`, `week_grain`, `record` (RECORD_SCHEMA:
 the grain each earlier release published each period at), `counts` (COUNTS_SCHEMA: the counts
-it published each cell with), both kept by the warehouse, and `as_of` (the release's date, the
-day in progress). transforms.publish.choose_grains offers, within them, only:
+it published each cell with), both kept by the warehouse, `as_of` (the release's date) and
+`open_from` (the writer's clock's day). transforms.publish.choose_grains offers, within them,
+only:
 
+- **Ended days** (`Release.ended`). A day on or after `open_from` has not ended: its counts
+  are partial, so no release publishes or records it (nor a period starting on or after it),
+  and a period holding it is in progress. Recorded, a day's partial counts would hold it for
+  good once it ends (its growth since the load that published it is mostly under k).
 - **Ended periods whole.** A week or 8-week period is published whole only once it has ended
-  (its last day before `as_of`, `Release.is_open`); a week in progress is published by its
-  days (every day so far meeting k), else withheld, and does not count towards
-  transforms.publish.MAX_WITHHELD_SHARE (an 8-week period in progress, withheld, not towards
-  MAX_WITHHELD_EIGHT_WEEK_SHARE). It is withheld too where its series' previous week is
+  (its last day before `as_of` and before `open_from`, `Release.is_open`); a week in progress
+  is published by its days (every day so far meeting k), else withheld, and does not count
+  towards transforms.publish.MAX_WITHHELD_SHARE (an 8-week period in progress, withheld, not
+  towards MAX_WITHHELD_EIGHT_WEEK_SHARE). It is withheld too where its series' previous week is
   published whole: a series published by week waits for its week to end rather than tie the
   week to its days by publishing its first ones.
 - **Sticky grains** (`week_limits`, `eight_limits`). A day is published only at the grain
@@ -90,13 +95,16 @@ _PERIOD_KEYS = list(CELL_KEY_SCHEMA)
 class Release:
     """The options of one suppress-mode release: `k` (at least 1), `week_grain`, and what binds
     it to the releases before it: `record` (RECORD_SCHEMA), `counts` (COUNTS_SCHEMA; both
-    empty: no earlier release) and `as_of`, its date (None: every period has ended)."""
+    empty: no earlier release), `as_of`, its date (None: every period has ended), and
+    `open_from`, the first day that has not ended: the day the writer's clock (in the analysis
+    time zone) was on when it chose the release (None: every day has ended)."""
 
     week_grain: WeekGrain
     k: int = DEFAULT_K
     record: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RECORD_SCHEMA))
     counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COUNTS_SCHEMA))
     as_of: date | None = None
+    open_from: date | None = None
 
     def __post_init__(self) -> None:
         if self.week_grain not in ("iso_week", "epi_week"):
@@ -112,8 +120,18 @@ class Release:
         return EIGHT_WEEKS[self.week_grain]
 
     def is_open(self, period_end: pl.Expr) -> pl.Expr:
-        """True for a period still in progress: its last day not before `as_of`."""
-        return pl.lit(False) if self.as_of is None else period_end >= pl.lit(self.as_of)
+        """True for a period still in progress: its last day not before `as_of`, or not before
+        `open_from`."""
+        bounds = [d for d in (self.as_of, self.open_from) if d is not None]
+        return pl.lit(False) if not bounds else period_end >= pl.lit(min(bounds))
+
+    def ended(self, cells: pl.DataFrame, *, start: str = "day") -> pl.DataFrame:
+        """The rows of `cells` whose day (or period's first day, column `start`) is before
+        `open_from`: the days that have ended, and the periods holding one. A release never
+        sees the others: a day in progress is neither published nor recorded."""
+        if self.open_from is None:
+            return cells
+        return cells.filter(pl.col(start) < pl.lit(self.open_from))
 
 
 RECORDED_LAST = 2**40

@@ -149,8 +149,10 @@ COLUMNS: dict[str, str] = {
     "delta": "DP mode: δ of the (ε, δ) privacy budget spent per author per local day.",
     "suppressed": "true when the cell is too small to publish (see Privacy); its counts and "
     "prevalences are then empty.",
-    "provisional": "true when the day is still open in the streaming job (today so far): its "
-    "counts may still grow; false for a closed day.",
+    "provisional": "true when the row's period holds a day still open in the streaming job "
+    "(today so far), which is not published until it has ended: the row is then a period in "
+    "progress, withheld, or a day whose stream stopped before the day ended (its counts may "
+    "still grow); false otherwise.",
     "unique_id": "Series identifier `marker|region|lang`.",
     "ds": "Forecast local day in {tz} (YYYY-MM-DD); for a forecast by week or 8-week period "
     "(`grain`), the period's first day.",

@@ -178,13 +178,16 @@ def _recorded(
 
 def recorded_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
     """The settings (RELEASE_SETTINGS_SCHEMA) the last write that published chose its release
-    with, or None where none is stored (nothing published since schema version 10)."""
+    with, or None where none is stored (nothing published since schema version 10); `open_from`
+    None in a file older than schema version 13."""
     try:
         rows = con.sql("SELECT * FROM release_settings").pl()
     except duckdb.CatalogException:
         return None
     if rows.is_empty():
         return None
+    if "open_from" not in rows.columns:
+        rows = rows.with_columns(pl.lit(None, pl.Date).alias("open_from"))
     return conform(rows, RELEASE_SETTINGS_SCHEMA, name="release_settings").row(0, named=True)
 
 
@@ -197,7 +200,9 @@ def check_release_settings(
     write has checked against the releases before it."""
     stored = recorded_settings(con)
     asked = {"privacy": privacy, "k": k, "week_grain": week_grain}
-    if stored is None or stored == asked or privacy == stored["privacy"] == "dp":
+    if stored is None or privacy == stored["privacy"] == "dp":
+        return
+    if asked == {key: stored[key] for key in asked}:
         return
     raise ReleaseSettingsChanged(
         f"The published data was released with privacy = {stored['privacy']!r}, k = "
@@ -206,6 +211,14 @@ def check_release_settings(
         "since the last run?). Run `moodcast run` (or wait for the next follow cycle or stream "
         "load) to publish at the new settings, or set config.toml back."
     )
+
+
+def release_open_from(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The first day the last write that published held as not ended (`release_settings`'
+    `open_from`, its clock's day: transforms.releases.Release.open_from), or None where none
+    is stored: a reader leaves out the days that write left out, and no other."""
+    stored = recorded_settings(con)
+    return None if stored is None else stored.get("open_from")
 
 
 def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -267,7 +280,8 @@ def daily(
 
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
-    unless `all_versions` (older versions then show day by day, suppressed at `k` alone). A
+    unless `all_versions` (older versions then show day by day, suppressed at `k` alone, the
+    days that have not ended left out as in the release). A
     day of a week published whole carries the week's counts (`grain` the week); a withheld
     day has `suppressed` true and every count and prevalence, adjusted included, null. The
     adjusted share comes from the published counts and `rates` (transforms.rates; default:
@@ -292,7 +306,8 @@ def daily(
     }
     rates = merged_rates(None) if rates is None else rates
     if all_versions:
-        raw = _raw_daily(con, all_versions=True, filters=filters)
+        release = Release(k=k, week_grain=week_grain, open_from=release_open_from(con))
+        raw = release.ended(_raw_daily(con, all_versions=True, filters=filters))
         shown = suppress(with_prevalence(raw), k=k).with_columns(
             pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
             pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
@@ -380,7 +395,8 @@ def published(
     (transforms.publish.adjusted_timelines), so a roll-up is weighted over its languages'
     cells of the same period, and is not combined where a language with days in it is
     published by another period or withheld. The release is bound to the earlier ones
-    (`published_record`, `recorded_counts`, `release_as_of`; transforms.publish.choose_grains);
+    (`published_record`, `recorded_counts`, `release_as_of`, `release_open_from`:
+    transforms.publish.choose_grains), so a day the last write held as not ended has no row;
     raises ReleaseSettingsChanged where `k` or `week_grain` differ from the last write's
     (`check_release_settings`). Sorted by series, then period."""
     daily = current_daily(con)
@@ -402,8 +418,8 @@ def _release(
     week_grain: WeekGrain,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """transforms.publish.published_release of `daily` and `weeks` bound to the earlier
-    releases (`published_record`, `recorded_counts`, `release_as_of`), after
-    `check_release_settings`: the release the last write recorded."""
+    releases (`published_record`, `recorded_counts`, `release_as_of`, `release_open_from`),
+    after `check_release_settings`: the release the last write recorded."""
     check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
     release = Release(
         k=k,
@@ -411,6 +427,7 @@ def _release(
         record=published_record(con),
         counts=recorded_counts(con),
         as_of=release_as_of(con),
+        open_from=release_open_from(con),
     )
     return published_release(daily, weeks, release)
 

@@ -11,7 +11,7 @@ from the records it leaves, at the settings it stores.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
@@ -30,17 +30,27 @@ def record_release(
     week_grain: WeekGrain,
     privacy: str,
     as_of: date | None = None,
+    today: date | None = None,
 ) -> int:
     """Store the release's settings (`release_settings`, every mode) and add to
     `published_grains` the periods, to `published_counts` the cells and counts, that the
     release of the warehouse's current data at `k` and `week_grain` publishes
     (transforms.publish.release_record); return the grain record's rows. The release's date
     is `queries.release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
-    where that is later. Idempotent: the same data and settings leave the same records.
+    where that is later. `today` is the day the writer's clock is on in the analysis time zone:
+    the days from `open_from(con, today)` on have not ended, so the release neither publishes
+    nor records them (transforms.releases.Release.open_from); it is stored in
+    `release_settings` for the readers, which leave out the same days (None: every day has
+    ended, as before schema version 13). Idempotent: the same data, settings and `today` leave
+    the same records.
     Records no grains or counts in DP mode (`privacy = "dp"`: each day is released once, with
     noise) nor at `k = 1` (an unprotected internal release: recording it would bind later
     protected releases to its grains, and there is nothing left to protect in it)."""
-    settings = pl.DataFrame([{"privacy": privacy, "k": k, "week_grain": week_grain}])
+    first_open = open_from(con, today)
+    settings = pl.DataFrame(
+        [{"privacy": privacy, "k": k, "week_grain": week_grain, "open_from": first_open}],
+        schema=RELEASE_SETTINGS_SCHEMA,
+    )
     replace_all(con, "release_settings", settings, RELEASE_SETTINGS_SCHEMA)
     if privacy != "suppress" or k == 1:
         return 0
@@ -50,6 +60,7 @@ def record_release(
         record=queries.published_record(con),
         counts=queries.recorded_counts(con),
         as_of=max((d for d in (as_of, queries.release_as_of(con)) if d), default=None),
+        open_from=first_open,
     )
     after = release_record(
         queries.current_daily(con),
@@ -58,3 +69,14 @@ def record_release(
     )
     replace_all(con, "published_counts", after.counts, COUNTS_SCHEMA)
     return replace_all(con, "published_grains", after.record, RECORD_SCHEMA)
+
+
+def open_from(con: duckdb.DuckDBPyConnection, today: date | None) -> date | None:
+    """The first day that has not ended, the writer's clock on `today`: `today`, or the day
+    before while a stream's newest pane of it loaded is early (`queries.provisional_days`: its
+    on-time pane, which fires as the day ends, is not loaded yet; published from the early pane,
+    its last minutes would hold it). None where `today` is."""
+    if today is None:
+        return None
+    yesterday = today - timedelta(days=1)
+    return yesterday if yesterday in queries.provisional_days(con)["day"].to_list() else today

@@ -34,7 +34,7 @@ from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, PUBLISHED_AS, RE
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -76,7 +76,10 @@ them for the periods it touches, and rows with null sums keep the post interval 
 12 added `period_aggregates`' POST_CLUSTERS (a cell's authors and its scored posts without an
 author: the post share's clusters, which 11 took to be its authors alone), nullable: an older
 file's table is rebuilt with the column null, a run fills it for the periods it touches, and
-rows with null clusters take `n_authors` (transforms.prevalence.effective_posts)."""
+rows with null clusters take `n_authors` (transforms.prevalence.effective_posts). 13 added
+`release_settings.open_from` (the day the last write's clock was on: days from it on had not
+ended, so its release neither published nor recorded them), nullable: an older file gets the
+column null, which readers take as every day ended, until its next write fills it."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -160,9 +163,16 @@ no row."""
 STREAM_FILE_SCHEMA = {"name": pl.String, "run_id": pl.String, "loaded_at": UTC_DATETIME}
 """Counts and dead-letter files of a stream run already loaded, so that none counts twice."""
 
-RELEASE_SETTINGS_SCHEMA = {"privacy": pl.String, "k": pl.Int64, "week_grain": pl.String}
+RELEASE_SETTINGS_SCHEMA = {
+    "privacy": pl.String,
+    "k": pl.Int64,
+    "week_grain": pl.String,
+    "open_from": pl.Date,
+}
 """The settings the last write that published (a run, a follow cycle, a stream load) chose its
-release with, one row (warehouse.releases): readers compute the same release or refuse."""
+release with, one row (warehouse.releases): readers compute the same release or refuse.
+`open_from` is the day its clock was on in the analysis time zone (transforms.releases
+`Release.open_from`: days from it on had not ended); null where the write passed none."""
 
 CURRENT_VERSION_SCHEMA = {"marker": pl.String, "marker_version": pl.String}
 """Each marker's current `marker_version`, derived from `daily_aggregates` and `runs` and kept
@@ -327,7 +337,7 @@ TABLES: dict[str, Table] = {
         Table(
             "release_settings",
             RELEASE_SETTINGS_SCHEMA,
-            not_null=tuple(RELEASE_SETTINGS_SCHEMA),
+            not_null=("privacy", "k", "week_grain"),
             checks=("privacy IN ('suppress', 'dp')", "week_grain IN ('iso_week', 'epi_week')"),
         ),
         Table(
@@ -417,6 +427,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         _rebuild(con, "period_aggregates", where="grain <> 'rolling_7'")
     if found == 8:
         _rebuild(con, "published_grains")
+    if found is not None and found < 13:
+        con.execute("ALTER TABLE release_settings ADD COLUMN IF NOT EXISTS open_from DATE")
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",
