@@ -105,7 +105,14 @@ def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) ->
     withheld). Columns: SERIES_KEYS, `grain`, `period_start` (the period's first day),
     `choice`.
     """
-    moved = moved_cells(daily, weeks, release)
+    return _choose(daily, weeks, release, moved_cells(daily, weeks, release))
+
+
+def _choose(
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
+) -> pl.DataFrame:
+    """`choose_grains` with the `moved` cells (transforms.releases.moved_cells) of `daily`
+    and `weeks` in `release` computed once by the caller."""
     cells = _week_cells(daily, weeks, release, moved)
     eight_cells = _eight_cells(weeks, release, moved)
     while True:
@@ -334,11 +341,13 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     periods added (transforms.releases.next_record) until it publishes no period the record
     lacks, so that choosing it once more from the record it returns (a reader's, or a rerun's)
     gives the same release. Terminates: the record only grows, within the periods of the data,
-    and a row only turns `withheld`. The counts gain those the release publishes its cells with
-    (transforms.releases.with_counts)."""
-    held = held_periods(moved_cells(daily, weeks, release), release)
+    and a row only turns `withheld`. The moved cells (transforms.releases.moved_cells) are
+    found once: they depend on the counts, which only the last step changes. The counts gain
+    those the release publishes its cells with (transforms.releases.with_counts)."""
+    moved = moved_cells(daily, weeks, release)
+    held = held_periods(moved, release)
     while True:
-        choice = choose_grains(daily, weeks, release)
+        choice = _choose(daily, weeks, release, moved)
         record = next_record(release.record, choice, held)
         if record.equals(release.record):
             break
