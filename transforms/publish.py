@@ -51,6 +51,7 @@ from transforms.releases import (
     WeekGrain,
     eight_limits,
     held_periods,
+    known_periods,
     known_weeks,
     moved_cells,
     next_record,
@@ -182,7 +183,7 @@ def _week_cells(
         .join(week_limits(release), on=on, how="left")
         .join(days_moved, on=on, how="left")
         .join(week_moved, on=on, how="left")
-        .join(known_weeks(daily, weeks, release), on=on, how="left")
+        .join(known_weeks(daily, weeks, release, moved), on=on, how="left")
         .with_columns(
             release.is_open(pl.col("period_start") + pl.duration(days=6)).alias("_open"),
             pl.col("_no_days").is_not_null().alias("_recorded"),
@@ -222,14 +223,18 @@ def _week_cells(
 
 def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> pl.DataFrame:
     """Step 4's 8-week cells, per series and 8-week period (`_start8`): `_ok8` (it meets k,
-    has ended, and the record and its move allow it), `_size8` (its authors), `_open8`,
-    `_held8` (it meets k but moved: transforms.releases.moved_cells)."""
+    has ended, and the record and its move allow it), `_size8` (its authors, ranked as a
+    week's: transforms.releases.rank, recorded where it holds a recorded day, known where a
+    release published its current counts), `_open8`, `_held8` (it meets k but moved:
+    transforms.releases.moved_cells)."""
     is_open = release.is_open(pl.col("period_end"))
     changed = pl.col("_moved").fill_null(False)
+    on = [*SERIES_KEYS, "period_start"]
     return (
         weeks.filter(pl.col("grain") == release.eight)
-        .join(eight_limits(release), on=[*SERIES_KEYS, "period_start"], how="left")
+        .join(eight_limits(release), on=on, how="left")
         .join(moved, on=[*SERIES_KEYS, "grain", "period_start"], how="left")
+        .join(known_periods(weeks, release, release.eight), on=on, how="left")
         .select(
             *SERIES_KEYS,
             pl.col("period_start").alias("_start8"),
@@ -239,7 +244,11 @@ def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> 
                 & ~changed
                 & ~is_open
             ).alias("_ok8"),
-            pl.col("n_authors").alias("_size8"),
+            rank(
+                pl.col("n_authors"),
+                pl.col("_no_whole").is_not_null(),
+                pl.col("_known").fill_null(False),
+            ).alias("_size8"),
             is_open.alias("_open8"),
             (~is_suppressed(k=release.k) & changed).alias("_held8"),
         )
