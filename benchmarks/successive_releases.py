@@ -37,7 +37,7 @@ from moodcast.config import load_settings
 from moodcast.run import daily_run
 from transforms.privacy import DEFAULT_K, is_suppressed, lonely_cells
 from transforms.publish import published_days, published_timelines
-from transforms.releases import Release
+from transforms.releases import MOVED_COUNTS, Release
 from warehouse import queries
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -45,22 +45,33 @@ from warehouse.store import open_published, writing
 SERIES = ("marker", "region", "lang", "marker_version")
 
 
-def overlaps(releases: list[pl.DataFrame]) -> pl.DataFrame:
+def overlaps(releases: list[pl.DataFrame], *, k: int = DEFAULT_K) -> pl.DataFrame:
     """The days of a series that two of `releases` (PUBLISHED_SCHEMA rows, `status`
-    published) publish in different cells: another period or grain, or the same period with
-    other counts. There one release's cell minus the other's (or minus the days of the other
-    inside it) gives back days that neither publishes alone. Columns: SERIES, `day`, `cells`
-    (how many different cells publish it)."""
-    rows = pl.concat(releases).select(
-        *SERIES,
-        pl.date_ranges("period_start", "period_end").alias("day"),
-        pl.struct("grain", "period_start", "n_marked_author_days").alias("cell"),
+    published) publish in cells a reader can subtract to get below `k`: another period or
+    grain (one release's cell minus the other's, or minus the days of the other inside it,
+    gives back days that neither publishes alone), or the same period with some of
+    MOVED_COUNTS 1 to k - 1 apart (the difference is the changed authors; counts at least k
+    apart, which the rule allows, are not counted). Columns: SERIES, `day`, `cells` (how many
+    different cells publish it so)."""
+    cell = ["grain", "period_start", *MOVED_COUNTS]
+    rows = (
+        pl.concat(releases)
+        .select(*SERIES, pl.date_ranges("period_start", "period_end").alias("day"), *cell)
+        .explode("day")
+        .unique()
+    )
+    apart = (
+        (pl.col("grain") != pl.col("grain_other"))
+        | (pl.col("period_start") != pl.col("period_start_other"))
+        | pl.any_horizontal(
+            (pl.col(c) - pl.col(f"{c}_other")).abs().is_between(1, k - 1) for c in MOVED_COUNTS
+        )
     )
     return (
-        rows.explode("day")
+        rows.join(rows, on=[*SERIES, "day"], suffix="_other")
+        .filter(apart)
         .group_by(*SERIES, "day")
-        .agg(pl.col("cell").n_unique().alias("cells"))
-        .filter(pl.col("cells") > 1)
+        .agg(pl.struct(cell).n_unique().alias("cells"))
         .sort(pl.all())
     )
 
