@@ -11,7 +11,7 @@ the release publishes (`warehouse.queries.daily`: every daily cell, `suppressed`
 withheld) with the view the same cells gave before the rule (transforms.publish.published_days
 without a record, every period taken as ended): the rows withheld now that were published
 before, and the reverse, over every series and over the top-level ones (`all`/`all`); over
-the releases, the days of a series published in two different cells (`overlaps`) and the
+the releases, the days of a series published in cells a reader can subtract (`overlaps`) and the
 suppressed days a roll-up's line gives back (`lines_given_back`). Last, the CPU seconds of
 one `warehouse.record_release` (what every run and every stream load now adds before it
 publishes) on a copy of the last warehouse, with its record and with none (`record_cost`).
@@ -200,8 +200,9 @@ def main() -> None:
         f"rows ({totals['lost'] / totals['rows']:.1%}) withheld that the release without the "
         f"rule published; top-level series {totals['top_lost']:,} of {totals['top_rows']:,} "
         f"({totals['top_lost'] / max(totals['top_rows'], 1):.1%}). Days of a series that two "
-        f"releases publish in different cells (`overlaps`: one minus the other gives days "
-        f"back): {overlaps(now).height:,} with the rule, {overlaps(before).height:,} without. "
+        f"releases publish in cells a reader can subtract to get below k (`overlaps`: other "
+        f"periods or grains, or one cell with counts 1 to k - 1 apart): "
+        f"{overlaps(now).height:,} with the rule, {overlaps(before).height:,} without. "
         f"Suppressed days a line gives back across the releases (`lines_given_back`: every "
         f"other cell of a roll-up's line published by day in some release): "
         f"{lines_given_back(now, daily):,} with the rule, "
