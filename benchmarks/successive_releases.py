@@ -11,7 +11,7 @@ the release publishes (`warehouse.queries.daily`: every daily cell, `suppressed`
 withheld) with the view the same cells gave before the rule (transforms.publish.published_days
 without a record, every period taken as ended): the rows withheld now that were published
 before, and the reverse, over every series and over the top-level ones (`all`/`all`); over
-the releases, the days of a series published in two different cells (`overlaps`) and the
+the releases, the days of a series published in cells a reader can subtract (`overlaps`) and the
 suppressed days a roll-up's line gives back (`lines_given_back`). Last, the CPU seconds of
 one `warehouse.record_release` (what every run and every stream load now adds before it
 publishes) on a copy of the last warehouse, with its record and with none (`record_cost`).
@@ -37,7 +37,7 @@ from moodcast.config import load_settings
 from moodcast.run import daily_run
 from transforms.privacy import DEFAULT_K, is_suppressed, lonely_cells
 from transforms.publish import published_days, published_timelines
-from transforms.releases import Release
+from transforms.releases import MOVED_COUNTS, Release
 from warehouse import queries
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -45,22 +45,33 @@ from warehouse.store import open_published, writing
 SERIES = ("marker", "region", "lang", "marker_version")
 
 
-def overlaps(releases: list[pl.DataFrame]) -> pl.DataFrame:
+def overlaps(releases: list[pl.DataFrame], *, k: int = DEFAULT_K) -> pl.DataFrame:
     """The days of a series that two of `releases` (PUBLISHED_SCHEMA rows, `status`
-    published) publish in different cells: another period or grain, or the same period with
-    other counts. There one release's cell minus the other's (or minus the days of the other
-    inside it) gives back days that neither publishes alone. Columns: SERIES, `day`, `cells`
-    (how many different cells publish it)."""
-    rows = pl.concat(releases).select(
-        *SERIES,
-        pl.date_ranges("period_start", "period_end").alias("day"),
-        pl.struct("grain", "period_start", "n_marked_author_days").alias("cell"),
+    published) publish in cells a reader can subtract to get below `k`: another period or
+    grain (one release's cell minus the other's, or minus the days of the other inside it,
+    gives back days that neither publishes alone), or the same period with some of
+    MOVED_COUNTS 1 to k - 1 apart (the difference is the changed authors; counts at least k
+    apart, which the rule allows, are not counted). Columns: SERIES, `day`, `cells` (how many
+    different cells publish it so)."""
+    cell = ["grain", "period_start", *MOVED_COUNTS]
+    rows = (
+        pl.concat(releases)
+        .select(*SERIES, pl.date_ranges("period_start", "period_end").alias("day"), *cell)
+        .explode("day")
+        .unique()
+    )
+    apart = (
+        (pl.col("grain") != pl.col("grain_other"))
+        | (pl.col("period_start") != pl.col("period_start_other"))
+        | pl.any_horizontal(
+            (pl.col(c) - pl.col(f"{c}_other")).abs().is_between(1, k - 1) for c in MOVED_COUNTS
+        )
     )
     return (
-        rows.explode("day")
+        rows.join(rows, on=[*SERIES, "day"], suffix="_other")
+        .filter(apart)
         .group_by(*SERIES, "day")
-        .agg(pl.col("cell").n_unique().alias("cells"))
-        .filter(pl.col("cells") > 1)
+        .agg(pl.struct(cell).n_unique().alias("cells"))
         .sort(pl.all())
     )
 
@@ -189,8 +200,9 @@ def main() -> None:
         f"rows ({totals['lost'] / totals['rows']:.1%}) withheld that the release without the "
         f"rule published; top-level series {totals['top_lost']:,} of {totals['top_rows']:,} "
         f"({totals['top_lost'] / max(totals['top_rows'], 1):.1%}). Days of a series that two "
-        f"releases publish in different cells (`overlaps`: one minus the other gives days "
-        f"back): {overlaps(now).height:,} with the rule, {overlaps(before).height:,} without. "
+        f"releases publish in cells a reader can subtract to get below k (`overlaps`: other "
+        f"periods or grains, or one cell with counts 1 to k - 1 apart): "
+        f"{overlaps(now).height:,} with the rule, {overlaps(before).height:,} without. "
         f"Suppressed days a line gives back across the releases (`lines_given_back`: every "
         f"other cell of a roll-up's line published by day in some release): "
         f"{lines_given_back(now, daily):,} with the rule, "

@@ -53,6 +53,7 @@ from transforms.releases import (
     WeekGrain,
     eight_limits,
     held_periods,
+    known_periods,
     known_weeks,
     moved_cells,
     next_record,
@@ -103,7 +104,14 @@ def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) ->
     `choice`.
     """
     daily, weeks = _ended(daily, weeks, release)
-    moved = moved_cells(daily, weeks, release)
+    return _choose(daily, weeks, release, moved_cells(daily, weeks, release))
+
+
+def _choose(
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
+) -> pl.DataFrame:
+    """`choose_grains` with the `moved` cells (transforms.releases.moved_cells) of `daily`
+    and `weeks` in `release` computed once by the caller."""
     cells = _week_cells(daily, weeks, release, moved)
     eight_cells = _eight_cells(weeks, release, moved)
     while True:
@@ -173,7 +181,7 @@ def _week_cells(
         .join(week_limits(release), on=on, how="left")
         .join(days_moved, on=on, how="left")
         .join(week_moved, on=on, how="left")
-        .join(known_weeks(daily, weeks, release), on=on, how="left")
+        .join(known_weeks(daily, weeks, release, moved), on=on, how="left")
         .with_columns(
             release.is_open(pl.col("period_start") + pl.duration(days=6)).alias("_open"),
             pl.col("_no_days").is_not_null().alias("_recorded"),
@@ -213,14 +221,18 @@ def _week_cells(
 
 def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> pl.DataFrame:
     """Step 4's 8-week cells, per series and 8-week period (`_start8`): `_ok8` (it meets k,
-    has ended, and the record and its move allow it), `_size8` (its authors), `_open8`,
-    `_held8` (it meets k but moved: transforms.releases.moved_cells)."""
+    has ended, and the record and its move allow it), `_size8` (its authors, ranked as a
+    week's: transforms.releases.rank, recorded where it holds a recorded day, known where a
+    release published its current counts), `_open8`, `_held8` (it meets k but moved:
+    transforms.releases.moved_cells)."""
     is_open = release.is_open(pl.col("period_end"))
     changed = pl.col("_moved").fill_null(False)
+    on = [*SERIES_KEYS, "period_start"]
     return (
         weeks.filter(pl.col("grain") == release.eight)
-        .join(eight_limits(release), on=[*SERIES_KEYS, "period_start"], how="left")
+        .join(eight_limits(release), on=on, how="left")
         .join(moved, on=[*SERIES_KEYS, "grain", "period_start"], how="left")
+        .join(known_periods(weeks, release, release.eight), on=on, how="left")
         .select(
             *SERIES_KEYS,
             pl.col("period_start").alias("_start8"),
@@ -230,7 +242,11 @@ def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> 
                 & ~changed
                 & ~is_open
             ).alias("_ok8"),
-            pl.col("n_authors").alias("_size8"),
+            rank(
+                pl.col("n_authors"),
+                pl.col("_no_whole").is_not_null(),
+                pl.col("_known").fill_null(False),
+            ).alias("_size8"),
             is_open.alias("_open8"),
             (~is_suppressed(k=release.k) & changed).alias("_held8"),
         )
@@ -334,12 +350,14 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     periods added (transforms.releases.next_record) until it publishes no period the record
     lacks, so that choosing it once more from the record it returns (a reader's, or a rerun's)
     gives the same release. Terminates: the record only grows, within the periods of the data,
-    and a row only turns `withheld`. The counts gain those the release publishes its cells with
-    (transforms.releases.with_counts)."""
+    and a row only turns `withheld`. The moved cells (transforms.releases.moved_cells) are
+    found once: they depend on the counts, which only the last step changes. The counts gain
+    those the release publishes its cells with (transforms.releases.with_counts)."""
     daily, weeks = _ended(daily, weeks, release)
-    held = held_periods(moved_cells(daily, weeks, release), release)
+    moved = moved_cells(daily, weeks, release)
+    held = held_periods(moved, release)
     while True:
-        choice = choose_grains(daily, weeks, release)
+        choice = _choose(daily, weeks, release, moved)
         record = next_record(release.record, choice, held)
         if record.equals(release.record):
             break

@@ -38,7 +38,9 @@ only:
   period towards MAX_WITHHELD_EIGHT_WEEK_SHARE), not recorded
   `withheld`, published again once its change from every earlier value meets k.
   Complementary suppression withholds a week an earlier release published with its current
-  counts (`known_weeks`) last: its earlier value would stand for it beside a held cell.
+  counts (`known_weeks`: each of its days', its own cell's, or its counts on a day a held cell
+  moved) last, and an 8-week period so published (`known_periods`) last on lines of 8-week
+  totals: its earlier value would stand for it beside a held cell.
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
@@ -151,34 +153,52 @@ held itself) before one such week."""
 
 
 def rank(size: pl.Expr, recorded: pl.Expr, known: pl.Expr) -> pl.Expr:
-    """A week's rank for complementary suppression: its `size`, past every unrecorded week's
-    where it is `recorded` (RECORDED_LAST), past every other recorded week's where it is
-    `known` (KNOWN_LAST)."""
+    """A week's (or, on lines of 8-week totals, an 8-week period's) rank for complementary
+    suppression: its `size`, past every unrecorded one's where it is `recorded`
+    (RECORDED_LAST), past every other recorded one's where it is `known` (KNOWN_LAST)."""
     return size + recorded.cast(pl.Int64) * RECORDED_LAST + known.cast(pl.Int64) * KNOWN_LAST
 
 
-def known_weeks(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
+def known_weeks(
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
+) -> pl.DataFrame:
     """Per series and week of the week grain (SERIES_KEYS, `period_start`): `_known`, true
     where `release.counts` holds its current MOVED_COUNTS, each of its days' (`daily`) or its
-    own cell's (`weeks`): an earlier release published what it holds now."""
+    own cell's (`weeks`): an earlier release published what it holds now; true too where it
+    holds a day's current counts on a day on which a `moved` day cell (`moved_cells`) of its
+    marker moved: withheld beside that held cell, that day's earlier value would stand for its
+    current one, whatever its other days hold."""
     on = [*_PERIOD_KEYS, *MOVED_COUNTS]
     stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
+    moved_days = (
+        moved.filter(pl.col("grain") == "day")
+        .select("marker", "marker_version", "period_start", pl.lit(True).alias("_moved_day"))
+        .unique()
+    )
+    known = pl.col("_known").fill_null(False)
     week = period_start(pl.col("period_start"), release.week_grain).alias("period_start")
     by_days = (
         _day_cells(daily)
         .join(stored, on=on, how="left")
+        .join(moved_days, on=["marker", "marker_version", "period_start"], how="left")
         .group_by(*SERIES_KEYS, week)
-        .agg(pl.col("_known").fill_null(False).all())
-    )
-    whole = (
-        weeks.filter(pl.col("grain") == release.week_grain)
-        .join(stored, on=on, how="inner")
-        .select(*SERIES_KEYS, "period_start", "_known")
+        .agg(known.all() | (known & pl.col("_moved_day").fill_null(False)).any())
     )
     return (
-        pl.concat([by_days, whole])
+        pl.concat([by_days, known_periods(weeks, release, release.week_grain)])
         .group_by(*SERIES_KEYS, "period_start")
         .agg(pl.col("_known").any())
+    )
+
+
+def known_periods(weeks: pl.DataFrame, release: Release, grain: str) -> pl.DataFrame:
+    """Per series and period of `grain` in `weeks` whose own cell `release.counts` holds with
+    its current MOVED_COUNTS: SERIES_KEYS, `period_start`, `_known` (true)."""
+    on = [*_PERIOD_KEYS, *MOVED_COUNTS]
+    return (
+        weeks.filter(pl.col("grain") == grain)
+        .join(release.counts.select(on), on=on, how="semi")
+        .select(*SERIES_KEYS, "period_start", pl.lit(True).alias("_known"))
     )
 
 
