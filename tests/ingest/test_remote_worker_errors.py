@@ -43,7 +43,7 @@ def test_a_workers_error_with_beams_step_is_its_kind_with_its_message():
 
 def test_an_error_beam_could_not_rebuild_with_its_step_is_still_found():
     failure = runner_failure(lambda: beam_step(PathsError("a.jsonl is damaged", paths=["a"])))
-    assert "RuntimeError: tests.ingest.test_remote_worker_errors.PathsError: a.jsonl" in str(failure)
+    assert f"RuntimeError: {PathsError.__module__}.PathsError: a.jsonl" in str(failure)
     found = worker_error(failure)
     assert type(found) is InputError and str(found) == "a.jsonl is damaged"
 
