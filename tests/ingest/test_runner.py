@@ -1,6 +1,6 @@
 """Beam options from the flags after `--`, which runners are remote, and what is logged of a
 remote job's messages (ingest.runner); what Beam logs of a step's error in this process:
-tests/ingest/test_worker_errors.py."""
+tests/ingest/test_in_process_worker_errors.py."""
 
 import logging
 import traceback

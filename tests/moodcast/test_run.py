@@ -130,9 +130,13 @@ def _any_in(blob: bytes, needles) -> bool:
     return bool(pl.Series([blob.decode("latin-1")]).str.contains_any(patterns.implode()).item())
 
 
-def test_rerun_leaves_byte_identical_exports(published_run, small_corpus):
+def test_rerun_leaves_byte_identical_exports_and_the_same_release(published_run, small_corpus):
+    """A rerun of the same inputs and day: the same run id, byte-identical exports, and the
+    release and its record (warehouse.record_release) as they were."""
     data_dir, first = published_run
     before = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
+    with warehouse.open_published(data_dir) as con:
+        record, timelines = queries.published_record(con), queries.published(con)
     result = _invoke(
         [
             "run",
@@ -159,6 +163,9 @@ def test_rerun_leaves_byte_identical_exports(published_run, small_corpus):
     assert summary["run_id"] == first.run_id
     after = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
     assert after == before
+    with warehouse.open_published(data_dir) as con:
+        assert queries.published_record(con).equals(record)
+        assert queries.published(con).equals(timelines)
 
 
 def test_a_second_file_over_loaded_days_equals_loading_both_at_once(small_corpus, tmp_path):

@@ -1,0 +1,132 @@
+"""Successive suppress-mode releases of one warehouse file, shared by the
+tests/warehouse/test_release_*.py modules: one series' daily cells, their weeks' and 8-week
+periods' cells, and what `queries.published` shows after each release."""
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from benchmarks.successive_releases import overlaps
+from transforms.contracts import (
+    CLUSTER_SUMS,
+    DAILY_SCHEMA,
+    PERIOD_SCHEMA,
+    POST_CLUSTER_SUMS,
+    POST_CLUSTERS,
+    conform,
+)
+from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_sums
+from warehouse import queries
+from warehouse.load import load_daily, load_periods
+from warehouse.releases import record_release
+from warehouse.store import open_published, writing
+
+START = date(2024, 1, 1)  # a Monday
+WEEKS = 60
+"""Weeks of history before the releases: one withheld week stays under 2% of a series'."""
+SERIES = ("marker", "region", "lang", "marker_version")
+
+
+def series_days(
+    marked_by_day: dict[date, int], *, authors: int, last: date, marked: int
+) -> pl.DataFrame:
+    """One series' (`sadness`, all, en) daily cells from START to `last`: `authors` authors and
+    `marked` marked authors a day, but for the days of `marked_by_day`."""
+    days = [START + timedelta(days=i) for i in range((last - START).days + 1)]
+    return pl.DataFrame(
+        [
+            {
+                "day": d,
+                "region": "all",
+                "lang": "en",
+                "marker": "sadness",
+                "marker_version": "v1",
+                "n_posts": authors,
+                "n_scored": authors,
+                "n_marked": marked_by_day.get(d, marked),
+                "n_authors": authors,
+                "n_marked_authors": marked_by_day.get(d, marked),
+                "sample_rate": 1.0,
+                "run_id": "r1",
+            }
+            for d in days
+        ],
+        schema=DAILY_SCHEMA,
+    )
+
+
+def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
+    """The weeks' and 8-week periods' cells of `daily` (ISO, or each of `week_grains`), each
+    author-day a distinct author (the most a period's distinct authors can be; so each author
+    has one day: CLUSTER_SUMS), post sums and clusters null (as counted before schema 11)."""
+    grains = [g for week in week_grains for g in (week, EIGHT_WEEKS[week])]
+    sums = pl.concat([period_sums(daily, g) for g in grains])
+    return conform(
+        sums.with_columns(
+            pl.col("n_author_days").alias("n_authors"),
+            pl.col("n_marked_author_days").alias("n_marked_authors"),
+            pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
+            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
+            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
+            *(pl.lit(None, pl.Int64).alias(c) for c in (*POST_CLUSTER_SUMS, POST_CLUSTERS)),
+            (
+                pl.col("period_start")
+                + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1)
+            ).alias("period_end"),
+            pl.lit("r1").alias("run_id"),
+        ),
+        PERIOD_SCHEMA,
+        name="periods",
+    )
+
+
+def releases_by_day(data_dir, daily: pl.DataFrame, release_days: list[date]) -> list[pl.DataFrame]:
+    """Publish `daily` day by day into a warehouse file, one release per day of
+    `release_days` (its data: every day up to it), each recorded as a run records it; return
+    what `queries.published` shows after each."""
+    shown, loaded = [], START - timedelta(days=1)
+    for day in release_days:
+        new = [loaded + timedelta(days=i + 1) for i in range((day - loaded).days)]
+        upto = daily.filter(pl.col("day") <= day)
+        with writing(data_dir) as con:
+            load_daily(con, upto.filter(pl.col("day").is_in(new)), days=new)
+            load_periods(con, period_cells(upto), days=new)
+            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        with open_published(data_dir) as con:
+            shown.append(queries.published(con).filter(pl.col("status") == "published"))
+        loaded = day
+    return shown
+
+
+def differences(releases: list[pl.DataFrame]) -> list[tuple]:
+    """benchmarks.successive_releases.overlaps of `releases`, as rows: the days of a series
+    that two releases publish in different cells (one minus the other gives back days that
+    neither publishes alone)."""
+    return overlaps(releases).rows()
+
+
+def republished(data_dir, versions: list[pl.DataFrame]) -> list[pl.DataFrame]:
+    """Publish each of `versions` (the daily cells as known at a release: late posts change
+    earlier days) into one warehouse file, every day of it reloaded, recorded as a run records
+    it; return what `queries.published` shows after each."""
+    shown = []
+    for daily in versions:
+        days = daily["day"].unique().to_list()
+        with writing(data_dir) as con:
+            load_daily(con, daily, days=days)
+            load_periods(con, period_cells(daily), days=days)
+            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        with open_published(data_dir) as con:
+            shown.append(queries.published(con).filter(pl.col("status") == "published"))
+    return shown
+
+
+def with_late_posts(daily: pl.DataFrame, day: date, *, authors: int, marked: int) -> pl.DataFrame:
+    """`daily` with `authors` more authors on `day`, `marked` of them marked: late posts."""
+    on_day = pl.col("day") == day
+    return daily.with_columns(
+        *(pl.when(on_day).then(pl.col(c) + authors).otherwise(c).alias(c)
+          for c in ("n_posts", "n_scored", "n_authors")),
+        *(pl.when(on_day).then(pl.col(c) + marked).otherwise(c).alias(c)
+          for c in ("n_marked", "n_marked_authors")),
+    )  # fmt: skip
