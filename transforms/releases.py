@@ -40,7 +40,8 @@ only:
   Complementary suppression withholds a week an earlier release published with its current
   counts (`known_weeks`: each of its days', its own cell's, or its counts on a day a held cell
   moved) last, and an 8-week period so published (`known_periods`) last on lines of 8-week
-  totals: its earlier value would stand for it beside a held cell.
+  totals, after the roll-up (transforms.privacy.protect_lines' `known`): its earlier value
+  would stand for it beside a held cell.
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
