@@ -95,7 +95,12 @@ def lonely_cells(cells: pl.DataFrame, *, flag: str, keys: tuple[str, ...]) -> pl
 
 
 def protect_lines(
-    cells: pl.DataFrame, *, flag: str, size: str, keys: tuple[str, ...]
+    cells: pl.DataFrame,
+    *,
+    flag: str,
+    size: str,
+    keys: tuple[str, ...],
+    known: str | None = None,
 ) -> pl.DataFrame:
     """Complementary suppression: `cells` with Boolean column `flag` (withheld) extended until
     no line holds exactly one withheld cell.
@@ -104,9 +109,12 @@ def protect_lines(
     LINE_AXES: a roll-up and its children. Its roll-up is (close to) the sum of its children,
     so a line with one withheld cell would give that cell back by subtraction. Where a line
     has exactly one, the published child with the smallest `size` is withheld too (the
-    roll-up only when no child is left), and lines are checked again until none is open. Every
-    column but `flag` is unchanged; rows stay in order.
+    roll-up only when no child is left, or when every child left is `known`: a Boolean column,
+    true where a reader holds the cell's value from an earlier release, so that withholding it
+    would close nothing), and lines are checked again until none is open. Every column but
+    `flag` is unchanged; rows stay in order.
     """
+    last = pl.col(known) if known else pl.lit(False)
     out = cells
     while True:
         extra = []
@@ -119,7 +127,7 @@ def protect_lines(
             chosen = (
                 out.join(lonely.select(line), on=line, how="semi")
                 .filter(~pl.col(flag))
-                .sort(pl.col(rolled) == ALL, size, rolled)
+                .sort((pl.col(rolled) == ALL) | last, size, rolled)
                 .group_by(line, maintain_order=True)
                 .first()
                 .select(*keys, "region", "lang")

@@ -160,7 +160,8 @@ def _week_cells(
     """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `release`'s
     record, the `moved` cells (transforms.releases.moved_cells) and its date allow), `_open`
     (in progress), `_held` (its own cell meets k but the record or its move forbids it),
-    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_start8` (its 8-week
+    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`
+    (transforms.releases.known_weeks: withheld last, after the roll-up), `_start8` (its 8-week
     period), and the first `_withheld` and `_coarse` flags."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
@@ -210,7 +211,8 @@ def _week_cells(
                 "_rank"
             )
         )
-        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved", "_known")
+        .with_columns(pl.col("_known").fill_null(False))
+        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
@@ -223,8 +225,8 @@ def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> 
     """Step 4's 8-week cells, per series and 8-week period (`_start8`): `_ok8` (it meets k,
     has ended, and the record and its move allow it), `_size8` (its authors, ranked as a
     week's: transforms.releases.rank, recorded where it holds a recorded day, known where a
-    release published its current counts), `_open8`, `_held8` (it meets k but moved:
-    transforms.releases.moved_cells)."""
+    release published its current counts; `_known8` the latter, withheld after the roll-up),
+    `_open8`, `_held8` (it meets k but moved: transforms.releases.moved_cells)."""
     is_open = release.is_open(pl.col("period_end"))
     changed = pl.col("_moved").fill_null(False)
     on = [*SERIES_KEYS, "period_start"]
@@ -247,6 +249,7 @@ def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> 
                 pl.col("_no_whole").is_not_null(),
                 pl.col("_known").fill_null(False),
             ).alias("_size8"),
+            pl.col("_known").fill_null(False).alias("_known8"),
             is_open.alias("_open8"),
             (~is_suppressed(k=release.k) & changed).alias("_held8"),
         )
@@ -267,12 +270,15 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
         cells = cells.with_columns(
             pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
         )
-        cells = protect_lines(cells, flag="_withheld", size="_rank", keys=_LINE_KEYS)
+        cells = protect_lines(
+            cells, flag="_withheld", size="_rank", keys=_LINE_KEYS, known="_known"
+        )
         cells = protect_lines(
             cells.with_columns(pl.col("_coarse") | pl.col("_withheld")),
             flag="_coarse",
             size="_rank",
             keys=_LINE_KEYS,
+            known="_known",
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
         ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held"))
         mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_SHARE
@@ -302,13 +308,14 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
             .otherwise("_unknown")
             .alias("_flag"),
             pl.when("_gone").then(pl.col("_size8").fill_null(0)).otherwise(2**62).alias("_size8"),
+            (pl.col("_gone") & pl.col("_known8").fill_null(False)).alias("_known8"),
         )
         .sort(*SERIES_KEYS, "_start8")
     )
     keys = ("marker", "marker_version", "_start8")
     while True:
         before = lines.get_column("_flag")
-        lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys)
+        lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys, known="_known8")
         ended = pl.col("_flag").filter(
             ~pl.col("_open8").fill_null(False) & ~pl.col("_held8").fill_null(False)
         )

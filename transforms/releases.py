@@ -39,8 +39,9 @@ only:
   `withheld`, published again once its change from every earlier value meets k.
   Complementary suppression withholds a week an earlier release published with its current
   counts (`known_weeks`: each of its days', its own cell's, or its counts on a day a held cell
-  moved) last, and an 8-week period so published (`known_periods`) last on lines of 8-week
-  totals: its earlier value would stand for it beside a held cell.
+  of its lines moved) last, after the roll-up, and an 8-week period so published
+  (`known_periods`) likewise on lines of 8-week totals (transforms.privacy.protect_lines'
+  `known`): its earlier value would stand for it beside a held cell.
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
@@ -165,25 +166,22 @@ def known_weeks(
     """Per series and week of the week grain (SERIES_KEYS, `period_start`): `_known`, true
     where `release.counts` holds its current MOVED_COUNTS, each of its days' (`daily`) or its
     own cell's (`weeks`): an earlier release published what it holds now; true too where it
-    holds a day's current counts on a day on which a `moved` day cell (`moved_cells`) of its
-    marker moved: withheld beside that held cell, that day's earlier value would stand for its
-    current one, whatever its other days hold."""
+    holds a day's current counts on a day on which a `moved` day cell (`moved_cells`) of a line
+    it is in (its marker and region, or marker and language) moved: withheld beside that held
+    cell, that day's earlier value would stand for its current one, whatever its other days
+    hold."""
     on = [*_PERIOD_KEYS, *MOVED_COUNTS]
     stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
-    moved_days = (
-        moved.filter(pl.col("grain") == "day")
-        .select("marker", "marker_version", "period_start", pl.lit(True).alias("_moved_day"))
-        .unique()
-    )
+    moved_days = moved.filter(pl.col("grain") == "day")
     known = pl.col("_known").fill_null(False)
     week = period_start(pl.col("period_start"), release.week_grain).alias("period_start")
-    by_days = (
-        _day_cells(daily)
-        .join(stored, on=on, how="left")
-        .join(moved_days, on=["marker", "marker_version", "period_start"], how="left")
-        .group_by(*SERIES_KEYS, week)
-        .agg(known.all() | (known & pl.col("_moved_day").fill_null(False)).any())
-    )
+    by_days = _day_cells(daily).join(stored, on=on, how="left")
+    for axis in ("region", "lang"):
+        line = ["marker", "marker_version", axis, "period_start"]
+        beside = moved_days.select(*line, pl.lit(True).alias(f"_moved_{axis}")).unique()
+        by_days = by_days.join(beside, on=line, how="left")
+    moved_day = pl.col("_moved_region").fill_null(False) | pl.col("_moved_lang").fill_null(False)
+    by_days = by_days.group_by(*SERIES_KEYS, week).agg(known.all() | (known & moved_day).any())
     return (
         pl.concat([by_days, known_periods(weeks, release, release.week_grain)])
         .group_by(*SERIES_KEYS, "period_start")
