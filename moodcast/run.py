@@ -173,7 +173,7 @@ def _run_locked(
         landing, job, files, days = _ingest_covering(con, job, files, beam_args, settings)
         summary = load_landing(
             con, landing, files=files, mappings=job.mappings, days=days, run_id=run_id,
-            open_from=as_of,
+            open_from=min(as_of, today),
         )  # fmt: skip
         if summary.valid == 0:
             raise _no_usable_post(summary, files, settings.record_mapping, as_of=as_of)

@@ -93,8 +93,8 @@ def load_landing(
     open_from: date | None = None,
 ) -> RunSummary:
     """Load one landing directory: the days in `days`, the ledger rows and the dead letters;
-    in DP mode, the noisy cells of every day read before `open_from` (the run's date: days that
-    have ended) that has not been released yet (warehouse.load_dp_daily: a day is released
+    in DP mode, the noisy cells of every day read before `open_from` (the earlier of the run's
+    date and its clock's day: days that have ended) that has not been released yet (warehouse.load_dp_daily: a day is released
     once, by the first run after it ends; follow mode re-reads it then, since it is still
     inside the lateness horizon, whereas a day past the horizon is no longer read)."""
     counts = pl.read_parquet(landing / "counts.parquet")

@@ -376,8 +376,22 @@ def _ended(
     daily: pl.DataFrame, weeks: pl.DataFrame, release: Release
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`daily`'s days and `weeks`' periods that a release sees (transforms.releases
-    `Release.ended`)."""
-    return release.ended(daily), release.ended(weeks, start="period_start")
+    `Release.ended`), less the periods in progress that hold no ended day of their series: a
+    series whose days so far are all open has no row for that period, not a withheld one."""
+    daily, weeks = release.ended(daily), release.ended(weeks, start="period_start")
+    if release.open_from is None:
+        return daily, weeks
+    keys = [*SERIES_KEYS, "grain", "period_start"]
+    held = pl.concat(
+        daily.select(
+            *SERIES_KEYS,
+            pl.lit(grain).alias("grain"),
+            period_start(pl.col("day"), grain).alias("period_start"),
+        )
+        for grain in (release.week_grain, release.eight)
+    )
+    has_day = pl.struct(keys).is_in(held.select(pl.struct(keys)).to_series().implode())
+    return daily, weeks.filter((pl.col("period_end") < release.open_from) | has_day)
 
 
 def _timelines(

@@ -8,8 +8,9 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import orjson
 import polars as pl
@@ -23,6 +24,7 @@ from ingest.inputs import match_inputs
 from moodcast.cli import main
 from moodcast.config import load_settings
 from moodcast.run import daily_run
+from moodcast.sample import generate_sample
 from transforms.errors import InputError
 from warehouse import queries
 
@@ -336,6 +338,30 @@ def test_in_dp_mode_a_day_is_released_by_the_first_run_after_it_and_never_redraw
     again = released(second, (d1 + timedelta(days=1)).isoformat())
     assert set(again["day"]) - set(once["day"]) == {d1}
     assert again.filter(pl.col("day") <= d0).equals(once)
+
+
+def test_in_dp_mode_a_run_as_of_a_later_day_than_its_clock_releases_no_day_from_the_clock_on(
+    tmp_path,
+):
+    """Before, a DP run `--as-of` tomorrow released today's partial counts, noised once and
+    never redrawn: the day was released with the posts of its first hours only."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY + 'privacy = "dp"\n')
+    settings = load_settings(data)
+    today = datetime.now(ZoneInfo(settings.tz)).date()
+    generate_sample(tmp_path, posts=3000, days=3, start=today - timedelta(days=2), tz=settings.tz)
+    daily_run([str(tmp_path / "posts.jsonl")], settings=settings,
+              as_of=today + timedelta(days=1), beam_args=[])  # fmt: skip
+    con = warehouse.open_published(data)
+    try:
+        released = set(con.sql("SELECT DISTINCT day FROM dp_daily").pl()["day"])
+    finally:
+        con.close()
+    if datetime.now(ZoneInfo(settings.tz)).date() != today:
+        pytest.skip("midnight passed during the run: today has ended, and may be released")
+    assert today - timedelta(days=1) in released
+    assert max(released) < today
 
 
 def test_an_export_into_the_published_exports_is_refused(published_run, tmp_path):

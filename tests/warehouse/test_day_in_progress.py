@@ -234,3 +234,23 @@ def test_a_stream_load_on_the_clock_publishes_and_records_nothing_of_today(tmp_p
         pytest.skip("midnight passed during the load: today has ended, and may be published")
     assert _shown(tmp_path, today) == [[]] * 5
     assert _shown(tmp_path, yesterday) == [[(300, 40)]] * 5
+
+
+def test_a_series_whose_only_days_are_open_has_no_row_in_the_release(tmp_path):
+    """A new series (French) whose first posts are today's: before, its week in progress was a
+    `withheld` row in every reader (a period holding no ended day, which an earlier release
+    never offered), a withheld cell in its line for complementary suppression."""
+    english = _cells({**_history(), WEDNESDAY: (300, 40)})
+    days = pl.concat([english, _cells({WEDNESDAY: (300, 40)}).with_columns(lang=pl.lit("fr"))])
+    with writing(tmp_path) as con:
+        load_daily(con, days, days=days["day"].unique().to_list())
+        load_periods(con, _periods(days), days=days["day"].unique().to_list())
+        record_release(
+            con, k=11, week_grain="iso_week", privacy="suppress", as_of=WEDNESDAY, today=WEDNESDAY
+        )
+    with open_published(tmp_path) as con:
+        published = queries.published(con)
+        exported = export_frames(con, k=11)["timelines"]
+    assert published.filter(pl.col("lang") == "fr").is_empty()
+    assert exported.filter(pl.col("lang") == "fr").is_empty()
+    assert published.filter(pl.col("lang") == "en", pl.col("status") == "withheld").is_empty()
