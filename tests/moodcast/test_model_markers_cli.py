@@ -220,7 +220,7 @@ def test_train_auto_the_default_reports_each_labels_family_and_every_familys_f1(
     _classes(tmp_path / "labels.csv")
     data = tmp_path / "data"
     result = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "auto",
-                     "--json", "--data-dir", data)  # fmt: skip
+                     "--recipe", "ngram-words", "--json", "--data-dir", data)  # fmt: skip
     heads = {h["marker"]: h for h in map(json.loads, result.stdout.splitlines())}
     assert set(heads) == {"sleep", "work", "food"}
     for name, head in heads.items():
@@ -230,7 +230,7 @@ def test_train_auto_the_default_reports_each_labels_family_and_every_familys_f1(
         saved = json.loads((data / "markers" / f"{name}.head.json").read_text())
         assert saved["family"] == head["family"]
     text = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--label-cols",
-                   "topic", "--data-dir", data).stdout  # fmt: skip
+                   "topic", "--recipe", "ngram-words", "--data-dir", data).stdout  # fmt: skip
     sleep = next(line for line in text.splitlines() if line.startswith("sleep "))
     family = heads["sleep"]["family"]
     others = [f for f in ("ngram", "embedding", "hybrid") if f != family]
@@ -248,7 +248,8 @@ def test_train_keeps_each_heads_best_c_of_the_grid_and_refuses_a_bad_grid(tmp_pa
     _classes(tmp_path / "labels.csv")
     data = tmp_path / "data"
     result = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "ngram",
-                     "--c-grid", "0.1,10", "--json", "--data-dir", data)  # fmt: skip
+                     "--recipe", "ngram-words", "--c-grid", "0.1,10", "--json",
+                     "--data-dir", data)  # fmt: skip
     heads = {h["marker"]: h for h in map(json.loads, result.stdout.splitlines())}
     assert set(heads) == {"sleep", "work", "food"}
     for name, head in heads.items():
@@ -256,7 +257,7 @@ def test_train_keeps_each_heads_best_c_of_the_grid_and_refuses_a_bad_grid(tmp_pa
         assert head["c"] == saved["c"] and set(saved["c_cv_f1"]) == {"0.1", "10"}
         assert head["cv_f1"] == saved["c_cv_f1"][f"{head['c']:g}"] == max(saved["c_cv_f1"].values())
     text = _invoke("markers", "train", "--labels", tmp_path / "labels.csv", "--family", "ngram",
-                   "--c-grid", "10", "--data-dir", data).stdout  # fmt: skip
+                   "--recipe", "ngram-words", "--c-grid", "10", "--data-dir", data).stdout  # fmt: skip
     assert all("  C 10  " in line for line in text.splitlines())
     for grid, message in (("one,4", "not a list of numbers"), ("0,4", "positive values")):
         refused = CliRunner().invoke(main, ["markers", "train", "--labels", str(tmp_path / "labels.csv"),

@@ -21,6 +21,7 @@ from moodcast.training import (
     train_heads,
 )
 from transforms.model_markers import ModelConfig
+from transforms.ngram import WORDS_ONLY as WORDS
 from transforms.ngram import ngram_features
 
 
@@ -181,7 +182,7 @@ def test_auto_picks_each_labels_family_by_its_cross_validated_f1_on_shared_folds
     rows = _rare_label_rows().with_columns(often=pl.Series([int(i % 3 == 0) for i in range(120)]))
     encoder = load_encoder()
     heads = train_heads(rows, markers={}, config=ModelConfig(), out_dir=tmp_path, origin="t",
-                        family="auto", encoder=encoder)  # fmt: skip
+                        family="auto", encoder=encoder, recipe=WORDS)  # fmt: skip
     y = rows["sleep"].to_numpy()
     texts = rows["text"].to_list()
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
@@ -199,7 +200,7 @@ def test_auto_picks_each_labels_family_by_its_cross_validated_f1_on_shared_folds
 def test_auto_falls_back_to_ngram_on_every_row_where_no_language_has_a_sentence_model(tmp_path):
     rows = _rare_label_rows().with_columns(lang=pl.Series(["en", "es"] * 60))
     (head,) = train_heads(rows, markers={}, config=ModelConfig(models={}), out_dir=tmp_path,
-                          origin="t", family="auto")  # fmt: skip
+                          origin="t", family="auto", recipe=WORDS)  # fmt: skip
     saved = json.loads(head.path.read_text())
     assert (head.family, head.rows, saved["languages"]) == ("ngram", 120, ["en", "es"])
     assert list(head.candidates) == ["ngram"]
@@ -246,15 +247,41 @@ def _held_out_f1(c: float, features, y: np.ndarray, **solver) -> tuple[float, fl
     return best_threshold(held_out, y.astype(bool))
 
 
-def test_a_head_keeps_the_c_of_its_grid_with_the_best_cross_validated_f1(tmp_path):
+GRID = (0.1, 1.0, 10.0)
+"""The C grid the tests on _noisy_rows train with; the n-gram heads there use WORDS, the
+narrower recipe: what they check is the choice of C, not the width of the features."""
+
+
+@pytest.fixture(scope="module")
+def noisy_ngram_f1() -> dict[float, tuple[float, float]]:
+    """_held_out_f1 of a WORDS n-gram head on _noisy_rows at each C of GRID and at 4 (the
+    n-gram default), computed once for the tests that compare a training with it."""
     rows = _noisy_rows()
-    grid = (0.1, 1.0, 10.0)
+    features = ngram_features(rows["text"].to_list(), WORDS)
+    y = rows["sleep"].to_numpy()
+    return {c: _held_out_f1(c, features, y, solver="liblinear") for c in (*GRID, 4.0)}
+
+
+@pytest.fixture(scope="module")
+def noisy_embedding_f1() -> dict[float, tuple[float, float]]:
+    """_held_out_f1 of an embedding head on _noisy_rows at each C of GRID, computed once."""
+    from transforms.embedding import load_encoder
+
+    rows = _noisy_rows()
+    embeddings = load_encoder().encode(rows["text"].to_list())
+    y = rows["sleep"].to_numpy()
+    return {c: _held_out_f1(c, embeddings, y, max_iter=2000) for c in GRID}
+
+
+def test_a_head_keeps_the_c_of_its_grid_with_the_best_cross_validated_f1(tmp_path, noisy_ngram_f1):
+    rows = _noisy_rows()
+    grid = GRID
     no_model = ModelConfig(models={})
     (head,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path / "a", origin="t",
-                          family="ngram", c_grid=grid)  # fmt: skip
-    features = ngram_features(rows["text"].to_list())
+                          family="ngram", c_grid=grid, recipe=WORDS)  # fmt: skip
+    features = ngram_features(rows["text"].to_list(), WORDS)
     y = rows["sleep"].to_numpy()
-    expected = {c: _held_out_f1(c, features, y, solver="liblinear") for c in grid}
+    expected = {c: noisy_ngram_f1[c] for c in grid}
     best = max(grid, key=lambda c: expected[c][1])
     assert best != 1.0 and expected[best][1] > expected[1.0][1]
     saved = json.loads(head.path.read_text())
@@ -265,10 +292,10 @@ def test_a_head_keeps_the_c_of_its_grid_with_the_best_cross_validated_f1(tmp_pat
     assert saved["intercept"] == float(model.intercept_[0])
 
     (again,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path / "b", origin="t",
-                           family="ngram", c_grid=(10.0, 0.1, 1.0, 1.0))  # fmt: skip
+                           family="ngram", c_grid=(10.0, 0.1, 1.0, 1.0), recipe=WORDS)  # fmt: skip
     assert again.path.read_bytes() == head.path.read_bytes()
     (fixed,) = train_heads(rows, markers={}, config=no_model, out_dir=tmp_path / "c", origin="t",
-                           family="ngram", c_grid=(1.0,))  # fmt: skip
+                           family="ngram", c_grid=(1.0,), recipe=WORDS)  # fmt: skip
     assert (fixed.c, fixed.cv_f1) == (1.0, round(expected[1.0][1], 4))
 
 
@@ -287,20 +314,19 @@ def test_best_c_takes_the_smallest_c_of_tied_f1_and_a_bad_grid_is_refused(tmp_pa
                         origin="t", family="ngram", c_grid=grid)  # fmt: skip
 
 
-def test_auto_compares_the_families_each_at_its_best_c(tmp_path):
+def test_auto_compares_the_families_each_at_its_best_c(
+    tmp_path, noisy_ngram_f1, noisy_embedding_f1
+):
     from moodcast.training import choose_family
     from transforms.embedding import load_encoder
 
     rows = _noisy_rows()
-    grid = (0.1, 1.0, 10.0)
+    grid = GRID
     encoder = load_encoder()
     (head,) = train_heads(rows, markers={}, config=ModelConfig(), out_dir=tmp_path, origin="t",
-                          family="auto", encoder=encoder, c_grid=grid)  # fmt: skip
-    y = rows["sleep"].to_numpy()
-    texts = rows["text"].to_list()
-    embeddings, ngrams = encoder.encode(texts), ngram_features(texts)
-    embedding = max(_held_out_f1(c, embeddings, y, max_iter=2000)[1] for c in grid)
-    ngram = max(_held_out_f1(c, ngrams, y, solver="liblinear")[1] for c in grid)
+                          family="auto", encoder=encoder, c_grid=grid, recipe=WORDS)  # fmt: skip
+    embedding = max(noisy_embedding_f1[c][1] for c in grid)
+    ngram = max(noisy_ngram_f1[c][1] for c in grid)
     assert head.candidates["embedding"] == round(embedding, 4)
     assert head.candidates["ngram"] == round(ngram, 4)
     assert head.family == choose_family(head.candidates)
@@ -308,7 +334,9 @@ def test_auto_compares_the_families_each_at_its_best_c(tmp_path):
     assert head.cv_f1 == max(saved["c_cv_f1"].values()) == saved["c_cv_f1"][f"{head.c:g}"]
 
 
-def test_without_a_grid_ngram_heads_are_fitted_at_c_4_and_the_other_families_at_c_1(tmp_path):
+def test_without_a_grid_ngram_heads_are_fitted_at_c_4_and_the_other_families_at_c_1(
+    tmp_path, noisy_ngram_f1, noisy_embedding_f1
+):
     from transforms.embedding import load_encoder
 
     rows = _noisy_rows()
@@ -316,7 +344,8 @@ def test_without_a_grid_ngram_heads_are_fitted_at_c_4_and_the_other_families_at_
 
     def one(family: str, name: str, **grid):
         (head,) = train_heads(rows, markers={}, config=ModelConfig(), out_dir=tmp_path / name,
-                              origin="t", family=family, encoder=encoder, **grid)  # fmt: skip
+                              origin="t", family=family, encoder=encoder, recipe=WORDS,
+                              **grid)  # fmt: skip
         return head
 
     ngram = one("ngram", "ngram")
@@ -324,10 +353,8 @@ def test_without_a_grid_ngram_heads_are_fitted_at_c_4_and_the_other_families_at_
     assert ngram.path.read_bytes() == one("ngram", "at4", c_grid=(4.0,)).path.read_bytes()
     assert one("embedding", "embedding").c == one("hybrid", "hybrid").c == 1.0
     auto = one("auto", "auto")
-    y = rows["sleep"].to_numpy()
-    texts = rows["text"].to_list()
-    expected_ngram = _held_out_f1(4.0, ngram_features(texts), y, solver="liblinear")[1]
-    expected_embedding = _held_out_f1(1.0, encoder.encode(texts), y, max_iter=2000)[1]
+    expected_ngram = noisy_ngram_f1[4.0][1]
+    expected_embedding = noisy_embedding_f1[1.0][1]
     assert auto.candidates["ngram"] == round(expected_ngram, 4)
     assert auto.candidates["embedding"] == round(expected_embedding, 4)
 
@@ -346,7 +373,7 @@ def test_a_training_removes_the_staging_folder_a_killed_fine_tuning_of_the_previ
     (tmp_path / LEGACY_FINETUNED_STAGING / "model.safetensors").write_bytes(b"killed while saving")
     with staging_folder(tmp_path, FINETUNED_STAGING) as running:
         train_heads(_rare_label_rows(), markers={}, config=ModelConfig(models={}),
-                    out_dir=tmp_path, origin="t", family="ngram")  # fmt: skip
+                    out_dir=tmp_path, origin="t", family="ngram", recipe=WORDS)  # fmt: skip
         assert [p.name for p in tmp_path.glob(".finetuning*")] == [running.name]
 
 
@@ -377,7 +404,7 @@ except PermissionError:
 else:
     sys.exit("this process may write the lock file: the test proves nothing")
 train_heads(pl.read_parquet(sys.argv[1]), markers={}, config=ModelConfig(models={}),
-            out_dir=out, origin="t", family="ngram")
+            out_dir=out, origin="t", family="ngram", recipe="ngram-words")
 """
     unprivileged = (
         ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
