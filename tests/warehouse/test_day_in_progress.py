@@ -10,15 +10,10 @@ import pytest
 
 from moodcast.config import load_settings
 from moodcast.stream_landing import Landed, Session, load_files
+from tests.warehouse.releases import period_cells
 from transforms.contracts import (
-    CLUSTER_SUMS,
     DAILY_SCHEMA,
-    PERIOD_SCHEMA,
-    POST_CLUSTER_SUMS,
-    POST_CLUSTERS,
-    conform,
 )
-from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_sums
 from warehouse import queries
 from warehouse.exports import export_frames
 from warehouse.load import load_daily, load_periods
@@ -59,28 +54,6 @@ def _history() -> dict[date, tuple[int, int]]:
     return {WEDNESDAY - timedelta(days=i + 1): (300, 40) for i in range(HISTORY)}
 
 
-def _periods(daily: pl.DataFrame) -> pl.DataFrame:
-    """The ISO weeks' and 8-week periods' cells of `daily`, each author-day its own author."""
-    sums = pl.concat([period_sums(daily, g) for g in ("iso_week", EIGHT_WEEKS["iso_week"])])
-    return conform(
-        sums.with_columns(
-            pl.col("n_author_days").alias("n_authors"),
-            pl.col("n_marked_author_days").alias("n_marked_authors"),
-            pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
-            *(pl.lit(None, pl.Int64).alias(c) for c in (*POST_CLUSTER_SUMS, POST_CLUSTERS)),
-            (
-                pl.col("period_start")
-                + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1)
-            ).alias("period_end"),
-            pl.lit("r1").alias("run_id"),
-        ),
-        PERIOD_SCHEMA,
-        name="periods",
-    )
-
-
 def _stream_load(
     data_dir, days: dict[date, tuple[int, int]], *, clock: date, index: int, timing="early"
 ):
@@ -105,7 +78,7 @@ def _batch_run(data_dir, days: dict[date, tuple[int, int]], *, clock: date):
     with writing(data_dir) as con:
         everything = _cells({**_history(), **days})
         load_daily(con, _cells(days), days=list(days))
-        load_periods(con, _periods(everything), days=list(days))
+        load_periods(con, period_cells(everything), days=list(days))
         record_release(
             con, k=11, week_grain="iso_week", privacy="suppress", as_of=clock, today=clock
         )
@@ -174,7 +147,7 @@ def test_a_run_as_of_a_later_day_than_its_clock_publishes_no_day_from_the_clock_
     days = {**_history(), **{WEDNESDAY + timedelta(days=i): (300, 40) for i in range(5)}}
     with writing(tmp_path) as con:
         load_daily(con, _cells(days), days=list(days))
-        load_periods(con, _periods(_cells(days)), days=list(days))
+        load_periods(con, period_cells(_cells(days)), days=list(days))
         record_release(
             con,
             k=11,
@@ -200,7 +173,7 @@ def test_a_release_whose_clock_is_past_its_data_is_the_release_without_a_clock(t
         data_dir = tmp_path / name
         with writing(data_dir) as con:
             load_daily(con, _cells(days), days=list(days))
-            load_periods(con, _periods(_cells(days)), days=list(days))
+            load_periods(con, period_cells(_cells(days)), days=list(days))
             record_release(
                 con,
                 k=11,
@@ -244,7 +217,7 @@ def test_a_series_whose_only_days_are_open_has_no_row_in_the_release(tmp_path):
     days = pl.concat([english, _cells({WEDNESDAY: (300, 40)}).with_columns(lang=pl.lit("fr"))])
     with writing(tmp_path) as con:
         load_daily(con, days, days=days["day"].unique().to_list())
-        load_periods(con, _periods(days), days=days["day"].unique().to_list())
+        load_periods(con, period_cells(days), days=days["day"].unique().to_list())
         record_release(
             con, k=11, week_grain="iso_week", privacy="suppress", as_of=WEDNESDAY, today=WEDNESDAY
         )

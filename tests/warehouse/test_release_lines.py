@@ -6,15 +6,12 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from tests.warehouse.releases import period_cells
 from transforms.contracts import (
-    CLUSTER_SUMS,
     DAILY_SCHEMA,
-    PERIOD_SCHEMA,
-    POST_CLUSTER_SUMS,
-    POST_CLUSTERS,
     conform,
 )
-from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start, period_sums
+from transforms.periods import EIGHT_WEEKS, period_start
 from warehouse import queries
 from warehouse.load import load_daily, load_periods
 from warehouse.releases import record_release
@@ -73,29 +70,6 @@ def _late(daily: pl.DataFrame, day: date, late: dict[str, int]) -> pl.DataFrame:
     return _with_rollup(leaves)
 
 
-def _periods(daily: pl.DataFrame) -> pl.DataFrame:
-    """The ISO weeks' and 8-week periods' cells of `daily`, each author-day a distinct author
-    (so each author has one day: CLUSTER_SUMS), post sums and clusters null."""
-    sums = pl.concat([period_sums(daily, g) for g in ("iso_week", EIGHT_WEEKS["iso_week"])])
-    return conform(
-        sums.with_columns(
-            pl.col("n_author_days").alias("n_authors"),
-            pl.col("n_marked_author_days").alias("n_marked_authors"),
-            pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
-            *(pl.lit(None, pl.Int64).alias(c) for c in (*POST_CLUSTER_SUMS, POST_CLUSTERS)),
-            (
-                pl.col("period_start")
-                + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1)
-            ).alias("period_end"),
-            pl.lit("r1").alias("run_id"),
-        ),
-        PERIOD_SCHEMA,
-        name="periods",
-    )
-
-
 def _published(data_dir, versions: list[pl.DataFrame]) -> list[pl.DataFrame]:
     """Publish each of `versions` (the daily cells as known at a release) into one warehouse
     file, every day reloaded, recorded as a run records it (k = 11, ISO weeks); return what
@@ -105,7 +79,7 @@ def _published(data_dir, versions: list[pl.DataFrame]) -> list[pl.DataFrame]:
         days = daily["day"].unique().to_list()
         with writing(data_dir) as con:
             load_daily(con, daily, days=days)
-            load_periods(con, _periods(daily), days=days)
+            load_periods(con, period_cells(daily), days=days)
             record_release(con, k=K, week_grain="iso_week", privacy="suppress")
         with open_published(data_dir) as con:
             shown.append(queries.published(con).filter(pl.col("status") == "published"))
