@@ -19,9 +19,8 @@ import functools
 import importlib
 import inspect
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 from transforms.errors import MoodcastError, WorkerError, WorkerOSError
 
@@ -154,30 +153,32 @@ def ours_ungrouped(step: Step) -> Step:
 
         @functools.wraps(step)
         def generating(*args, **kwargs):
-            with _first_of_ours():
+            try:
                 yield from step(*args, **kwargs)
+            except BaseExceptionGroup as group:
+                _raise_first_of_ours(group)
 
         return generating  # type: ignore[return-value]
 
     @functools.wraps(step)
     def returning(*args, **kwargs):
-        with _first_of_ours():
+        try:
             return step(*args, **kwargs)
+        except BaseExceptionGroup as group:
+            _raise_first_of_ours(group)
 
     return returning  # type: ignore[return-value]
 
 
-@contextmanager
-def _first_of_ours() -> Iterator[None]:
-    """Raise the first error of an exception group of moodcast's errors (_ours_in_group) raised
-    inside, from the group; let anything else through."""
-    try:
-        yield
-    except BaseExceptionGroup as group:
-        ours = _ours_in_group(group)
-        if ours is None:
-            raise
-        raise ours from group
+def _raise_first_of_ours(group: BaseExceptionGroup) -> NoReturn:
+    """Raise the first error of `group` from it where every error it holds is of moodcast's
+    family (_ours_in_group), else `group` itself. ours_ungrouped's wrappers call it from a plain
+    try/except: they run once per element of every step, where a context manager cost 1.5-2 µs
+    more a call."""
+    ours = _ours_in_group(group)
+    if ours is None:
+        raise group
+    raise ours from group
 
 
 def _ours_in_group(error: BaseException) -> MoodcastError | None:
