@@ -31,8 +31,8 @@ FIRST = SUNDAY - timedelta(days=56 * 12)
 
 ENDED = {"sadness": (300, 40), "anxiety": (300, 6), "loneliness": (300, 1)}
 """(authors, marked authors) of each series on every ended day: sadness meets k every day (a
-day series), anxiety every week (days below k: a week series), loneliness every 8-week period
-(weeks below k too: an 8-week series)."""
+day series; 0-2 more marked authors by the day), anxiety every week (days below k: a week
+series), loneliness every 8-week period (weeks below k too: an 8-week series)."""
 SO_FAR = {"sadness": (30, 25), "anxiety": (300, 200), "loneliness": (300, 150)}
 """The clock's day so far: shares far above every ended day's."""
 
@@ -71,12 +71,12 @@ def forecast_run(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     settings = load_settings(data_dir)
     fitted = {}
+    forecast_and_alert = run_forecast.forecast_and_alert
 
     def spy(series, *, freq, **options):
         fitted[freq.name] = series
         return forecast_and_alert(series, freq=freq, **options)
 
-    forecast_and_alert = run_forecast.forecast_and_alert
     daily = _cells()
     days = daily["day"].unique().to_list()
     summary = RunSummary(
