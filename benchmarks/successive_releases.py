@@ -26,8 +26,9 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -137,11 +138,15 @@ def compare(data_dir: Path) -> dict[str, int]:
     ).row(0, named=True)
 
 
-def record_cost(data_dir: Path, *, repeats: int = 3) -> tuple[float, float]:
+def record_cost(
+    data_dir: Path, *, as_of: date, today: date, repeats: int = 3
+) -> tuple[float, float]:
     """CPU seconds (process time, every thread) of one `record_release` on a copy of the
-    warehouse in `data_dir`, median of `repeats`: with its record (a rerun or the next load of
-    the same days: the record is up to date) and with none (`published_grains` and
-    `published_counts` emptied first: every period chosen afresh until the record holds)."""
+    warehouse in `data_dir`, median of `repeats`, as the last run called it (its `as_of`, and
+    `today`, its clock's day: the days from it on have not ended): with its record (a rerun or
+    the next load of the same days: the record is up to date) and with none
+    (`published_grains` and `published_counts` emptied first: every period chosen afresh until
+    the record holds)."""
     costs: dict[bool, list[float]] = {True: [], False: []}
     with tempfile.TemporaryDirectory() as tmp:
         for with_record in (True, False) * repeats:
@@ -153,7 +158,14 @@ def record_cost(data_dir: Path, *, repeats: int = 3) -> tuple[float, float]:
                     con.execute("DELETE FROM published_grains")
                     con.execute("DELETE FROM published_counts")
                 clock = time.process_time()
-                record_release(con, k=DEFAULT_K, week_grain="iso_week", privacy="suppress")
+                record_release(
+                    con,
+                    k=DEFAULT_K,
+                    week_grain="iso_week",
+                    privacy="suppress",
+                    as_of=as_of,
+                    today=today,
+                )
                 costs[with_record].append(time.process_time() - clock)
     return statistics.median(costs[True]), statistics.median(costs[False])
 
@@ -208,7 +220,8 @@ def main() -> None:
         f"{lines_given_back(now, daily):,} with the rule, "
         f"{lines_given_back(before, daily):,} without."
     )
-    recorded, afresh = record_cost(args.data_dir)
+    today = datetime.now(ZoneInfo(load_settings(args.data_dir).tz)).date()
+    recorded, afresh = record_cost(args.data_dir, as_of=args.last, today=today)
     cost = (
         f"One `warehouse.record_release` on the last warehouse ({daily.height:,} daily cells, "
         f"{daily.select(SERIES).n_unique()} series; what every run and every stream load adds "

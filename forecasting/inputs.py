@@ -4,10 +4,11 @@ Three rules, all parameters in `InputRule`:
 
 1. **Complete days.** The run ledger (`input_days`) says which local days each input covers.
    A day counts as complete when it is covered *and both of its neighbours are covered*: the
-   first and last covered day of the data (an export usually starts and stops mid-day, and
-   the latest day may still be in progress) and the days that border a gap in coverage (a file
-   that stops mid-day before a missing stretch) are treated as possibly incomplete. Alerting
-   sees `y` as missing on those days, like a suppressed day; forecasts are not affected.
+   first and last covered day of the data (an export usually starts and stops mid-day) and the
+   days that border a gap in coverage (a file that stops mid-day before a missing stretch) are
+   treated as possibly incomplete. Alerting sees `y` as missing on those days, like a
+   suppressed day; forecasts are not affected. (The day in progress never gets here: the run
+   gives forecasting the days that have ended only, moodcast.run_forecast.forecast_step.)
 2. **Enough posts.** A day counts in a series only when its cell (`region` × `lang`, roll-ups
    included) has at least `min_posts_per_day` posts that day.
 3. **Data events.** A sudden change in the total post volume (`all|all`) is a change in the

@@ -42,7 +42,7 @@ tz_option = click.option(
 @click.option(
     "--as-of",
     callback=iso_date,
-    help="The run's date, YYYY-MM-DD (default: today in the analysis time zone). Posts dated after it + 1 day are filtered. Whatever it is, a day is published only once it has ended: today's (the clock's) posts are counted, not published.",
+    help="The run's date, YYYY-MM-DD (default: today in the analysis time zone). Posts dated after it + 1 day are filtered. Whatever it is, a day is published only once it has ended: today's (the clock's) posts are counted, not published, forecast or alerted on.",
 )
 @tz_option
 @click.option(

@@ -134,7 +134,7 @@ def _run_locked(
     """Ingest, load, forecast and record the run, holding `lock`; the warehouse is published
     on success, and a `failed` row on any failure. `today` is the clock's day the run started
     on: its release publishes only the days before it (warehouse.record_release), whatever
-    `as_of`."""
+    `as_of`, and the forecast step, after it, reads only those."""
     log.info("run: %d input file(s), %s bytes", len(files), f"{sum(f.bytes for f in files):,}")
     attempt = Attempt()
     with (
@@ -179,7 +179,6 @@ def _run_locked(
             raise _no_usable_post(summary, files, settings.record_mapping, as_of=as_of)
         if _authorless(landing):
             _warn_authorless(summary, settings)
-        summary = forecast_step(con, summary, settings=settings, markers=markers)
         warehouse.record_release(
             con,
             k=settings.k,
@@ -188,6 +187,7 @@ def _run_locked(
             as_of=as_of,
             today=today,
         )
+        summary = forecast_step(con, summary, settings=settings, markers=markers)
         warehouse.record_run(con, _finished(attempt.row, summary))
     return replace(summary, k=settings.k, release=release_protection(settings))
 

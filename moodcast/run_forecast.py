@@ -28,6 +28,7 @@ from forecasting.series import NOTES_SCHEMA, Cause
 from moodcast.config import Settings
 from moodcast.run_summary import RunSummary
 from transforms.periods import EIGHT_WEEKS
+from transforms.releases import Release
 from transforms.series import (
     derived_series,
     dp_series,
@@ -43,10 +44,21 @@ log = logging.getLogger("moodcast.run")  # the run's log lines keep their name o
 def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapping) -> RunSummary:
     """Forecast every distinct series at its grain (transforms.series.derived_series; in DP mode
     every series on its noisy days) and raise its alerts, once per distinct series; store them;
-    count them in `summary`, with the reason each series left out was not forecast."""
+    count them in `summary`, with the reason each series left out was not forecast.
+
+    Reads the days that have ended only, as the run's release recorded them (its
+    `release_settings.open_from`, so `warehouse.record_release` comes first;
+    transforms.releases.Release.ended): the day in progress is neither fitted nor alerted on, a
+    week or 8-week period holding it is not whole, and the forecasts start the day (week,
+    8-week period) after the last one that has ended."""
     run_id = summary.run_id
-    daily = warehouse.current_daily(con)
-    series, grains, left_out = _series_by_grain(con, daily, settings=settings)
+    release = Release(
+        k=settings.k,
+        week_grain=settings.week_grain,
+        open_from=warehouse.queries.release_open_from(con),
+    )
+    daily = release.ended(warehouse.current_daily(con))
+    series, grains, left_out = _series_by_grain(con, daily, release, settings=settings)
     choice = published_choice(
         backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id
     )
@@ -110,13 +122,14 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
 
 
 def _series_by_grain(
-    con, daily: pl.DataFrame, *, settings: Settings
+    con, daily: pl.DataFrame, release: Release, *, settings: Settings
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
-    """The series a run may forecast (derived from `daily`, or the DP release), the grain of
-    each distinct one (`unique_id`, `grain`), and the distinct series no grain could take."""
+    """The series a run may forecast (derived from `daily`, or the DP release's days that
+    `release` holds as ended), the grain of each distinct one (`unique_id`, `grain`), and the
+    distinct series no grain could take."""
     distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
     if settings.privacy == "dp":
-        series, grains = dp_series(warehouse.queries.dp_released(con))
+        series, grains = dp_series(release.ended(warehouse.queries.dp_released(con)))
     else:
         series, grains = derived_series(
             daily,

@@ -2,8 +2,6 @@
 error (ingest.worker_errors.ours_ungrouped): the run reports the same error in process and from
 a remote runner, whatever its errors' messages quote."""
 
-import traceback
-
 import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -15,6 +13,7 @@ from ingest.pipeline import build
 from ingest.runner import worker_errors_unlogged
 from ingest.stream import StreamJob, build_stream
 from ingest.worker_errors import DOFN_METHODS, PACKAGES, ours_ungrouped, worker_error
+from tests.ingest.worker_failures import raised, remote_failure
 from transforms.dp import Budget
 from transforms.errors import ConfigError, InputError, MarkerError, ModelError, WorkerError
 from transforms.markers import load_markers
@@ -53,24 +52,6 @@ def _in_process(errors: list[Exception]) -> BaseException:
     raise AssertionError("the pipeline did not fail")
 
 
-def _remote(failure: BaseException) -> RuntimeError:
-    """A PortableRunner's failure around the worker's traceback of `failure`, the error Beam
-    raised for the step (with the worker's own error, its context, before it)."""
-    worker = "".join(traceback.format_exception(failure))
-    return RuntimeError(
-        "Pipeline job-1 failed in state FAILED: Error running pipeline.\nTraceback (most recent "
-        'call last):\n  File "fn_runner.py", line 1395, in process_bundle\n    raise '
-        f"RuntimeError(result.error)\nRuntimeError: {worker}"
-    )
-
-
-def _raised(error: Exception) -> Exception:
-    try:
-        raise error
-    except Exception as exc:
-        return exc
-
-
 def test_a_group_whose_error_quotes_a_chained_traceback_is_its_first_error_from_a_remote_runner():
     """Regression: a remote runner's text of a group was read from its box of sub-exceptions,
     each from its last chained error, so a ModelError whose message quoted a helper's chained
@@ -79,9 +60,9 @@ def test_a_group_whose_error_quotes_a_chained_traceback_is_its_first_error_from_
     The step now raises the group's first error itself."""
     from moodcast.cli import exit_code
 
-    errors = [ModelError("no model folder at /m"), _raised(ModelError(QUOTED_TRACEBACK))]
+    errors = [ModelError("no model folder at /m"), raised(ModelError(QUOTED_TRACEBACK))]
     failure = _in_process(errors)
-    for found in (worker_error(failure), worker_error(_remote(failure))):
+    for found in (worker_error(failure), worker_error(remote_failure(failure))):
         assert type(found) is ModelError, found
         assert (exit_code(found), str(found)) == (6, "no model folder at /m")
 
@@ -102,7 +83,7 @@ def test_a_group_of_errors_with_other_exit_codes_is_its_first_in_the_groups_orde
     from moodcast.cli import exit_code
 
     failure = _in_process(errors)
-    for found in (worker_error(failure), worker_error(_remote(failure))):
+    for found in (worker_error(failure), worker_error(remote_failure(failure))):
         assert type(found) is first, found
         assert exit_code(found) == exit_code(first("x"))
 
@@ -117,7 +98,7 @@ def test_a_group_holding_another_error_leaves_the_step_as_it_is():
     with pytest.raises(ExceptionGroup) as raised:
         step()
     assert raised.value is group
-    assert type(worker_error(_remote(_in_process(list(group.exceptions))))) is WorkerError
+    assert type(worker_error(remote_failure(_in_process(list(group.exceptions))))) is WorkerError
 
 
 def test_the_first_error_is_raised_from_its_group_and_a_generator_step_converts_it_too():

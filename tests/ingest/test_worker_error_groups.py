@@ -1,13 +1,30 @@
 """An ExceptionGroup raised on a Beam worker, read back from a remote runner's text and from an
 in-process runner (ingest.worker_errors.worker_error): one line naming it, or its first error
-where every error it holds is of moodcast's family."""
+where every error it holds is of moodcast's family. Remotely, the group leaves a step of
+moodcast's code as that step raises it (ingest.worker_errors.ours_ungrouped, from_our_step)."""
 
 import pytest
 
 from ingest.runner import worker_errors_unlogged
 from ingest.worker_errors import VERBOSE_HINT, worker_error
-from tests.ingest.worker_failures import STEP, beam_step, run_failing, runner_failure
+from tests.ingest.worker_failures import (
+    STEP,
+    beam_step,
+    from_our_step,
+    raised,
+    run_failing,
+    runner_failure,
+)
 from transforms.errors import InputError, ModelError, WorkerError
+
+
+def _found(group: ExceptionGroup, *, remote: bool) -> BaseException | None:
+    """What the driver reports for `group` raised in a step: from a remote runner, as a step of
+    moodcast's code raises it; in process, as any step raises it."""
+    if remote:
+        return worker_error(runner_failure(lambda: beam_step(from_our_step(group))))
+    with worker_errors_unlogged():
+        return worker_error(run_failing(group))
 
 
 def _group() -> ExceptionGroup:
@@ -20,13 +37,8 @@ def test_an_exception_group_on_a_worker_is_one_line_naming_it_and_its_step(remot
     """Regression: an ExceptionGroup raised on a remote worker was a WorkerError whose message
     held the group's raw traceback (its boxed frames and every sub-exception); in process it was
     already one line, which the remote runner now gives too."""
-    if remote:
-        step = STEP
-        found = worker_error(runner_failure(lambda: beam_step(_group())))
-    else:
-        step = "Fails"
-        with worker_errors_unlogged():
-            found = worker_error(run_failing(_group()))
+    step = STEP if remote else "Fails"
+    found = _found(_group(), remote=remote)
     assert type(found) is WorkerError
     assert str(found) == (
         f"step '{step}' of the Beam job failed on a worker with ExceptionGroup: two chunks "
@@ -39,35 +51,30 @@ def test_an_exception_group_on_a_worker_is_one_line_naming_it_and_its_step(remot
 def test_an_exception_group_of_moodcast_errors_is_its_first_error(remote):
     """Regression: an ExceptionGroup gathering a ModelError (a step's work split and gathered)
     was reported as a WorkerError, exit 10 "a bug of moodcast", where the ModelError alone is
-    exit 6 with its own message; from a remote runner its box of sub-exceptions is read for
-    them. A group holding any other error stays a WorkerError."""
+    exit 6 with its own message. A group holding any other error stays a WorkerError."""
     from moodcast.cli import error_message, exit_code
 
-    def failure(group: ExceptionGroup) -> BaseException | None:
-        if remote:
-            return worker_error(runner_failure(lambda: beam_step(group)))
-        with worker_errors_unlogged():
-            return worker_error(run_failing(group))
-
-    inner = ExceptionGroup("one chunk", [_raised(ModelError("no model folder at /m"))])
-    found = failure(ExceptionGroup("two chunks failed", [inner, InputError("no usable post")]))
-    mixed = failure(ExceptionGroup("g", [ModelError("m"), inner, KeyError("k")]))
+    inner = ExceptionGroup("one chunk", [raised(ModelError("no model folder at /m"))])
+    group = ExceptionGroup("two chunks failed", [inner, InputError("no usable post")])
+    found = _found(group, remote=remote)
+    mixed = _found(ExceptionGroup("g", [ModelError("m"), inner, KeyError("k")]), remote=remote)
     assert type(found) is ModelError
     assert (exit_code(found), error_message(found)) == (6, "no model folder at /m")
     assert type(mixed) is WorkerError
 
 
-def _raised(error: Exception) -> Exception:
-    """`error` as raised, with its traceback's frames."""
-    try:
-        raise error
-    except Exception as exc:
-        return exc
-
-
 HELPER_FAILED = ValueError(
     "helper failed:\nTraceback (most recent call last):\n"
     '  File "helper.py", line 1, in <module>\ntransforms.errors.ModelError: no model'
+)
+HELPER_CHAINED = ValueError(
+    "helper failed:\nTraceback (most recent call last):\n"
+    '  File "helper.py", line 2, in <module>\n'
+    "OSError: [Errno 2] No such file or directory\n\n"
+    "The above exception was the direct cause of the following exception:\n\n"
+    "Traceback (most recent call last):\n"
+    '  File "helper.py", line 4, in <module>\n'
+    "transforms.errors.ModelError: no model"
 )
 
 
@@ -75,23 +82,21 @@ HELPER_FAILED = ValueError(
 @pytest.mark.parametrize(
     "errors",
     [
-        [ModelError("m"), _raised(HELPER_FAILED)],
+        [ModelError("m"), raised(HELPER_FAILED)],
+        [ModelError("m"), raised(HELPER_CHAINED)],
         [*(ModelError(f"chunk {n}") for n in range(15)), KeyError("created_at")],
     ],
-    ids=["a message holding a traceback", "past the 15 shown"],
+    ids=["a message holding a traceback", "a message holding a chained one", "past the 15 shown"],
 )
 def test_a_group_with_an_error_not_of_the_family_is_a_worker_error_however_it_reads(remote, errors):
     """Regression: from a remote runner, a group's sub-exception whose message held a helper's
     traceback ending in a ModelError was read as that ModelError, and a KeyError past the 15
     sub-exceptions a traceback shows (`and 1 more exception`) was not read at all: both groups
     were reported as their first ModelError, exit 6, where in process they are a WorkerError,
-    exit 10."""
-    group = ExceptionGroup("chunks failed", errors)
-    if remote:
-        found = worker_error(runner_failure(lambda: beam_step(group)))
-    else:
-        with worker_errors_unlogged():
-            found = worker_error(run_failing(group))
+    exit 10. And one whose message held a helper's chained traceback ending in a ModelError
+    was still read as it (its last chained error): the driver read a remote group's
+    sub-exceptions from their text; it now reads the group's own line only."""
+    found = _found(ExceptionGroup("chunks failed", errors), remote=remote)
     assert type(found) is WorkerError
 
 
@@ -100,12 +105,7 @@ def test_a_group_of_moodcast_errors_raised_from_others_is_its_first_error(remote
     """A sub-exception's own chained errors (a ModelError raised from an OSError, one raised
     while handling a KeyError) are not the sub-exception: the group is still its first
     ModelError, from a remote runner as in process."""
-    group = ExceptionGroup("chunks failed", _chained_model_errors())
-    if remote:
-        found = worker_error(runner_failure(lambda: beam_step(group)))
-    else:
-        with worker_errors_unlogged():
-            found = worker_error(run_failing(group))
+    found = _found(ExceptionGroup("chunks failed", _chained_model_errors()), remote=remote)
     assert type(found) is ModelError and str(found) == "no model folder at /m"
 
 

@@ -9,6 +9,8 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 
+from ingest.worker_errors import ours_ungrouped
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,7 +22,14 @@ def runner_failure(raise_it) -> RuntimeError:
     try:
         raise_it()
     except Exception as exc:
-        worker = "".join(traceback.format_exception(exc))
+        return remote_failure(exc)
+    raise AssertionError("nothing was raised")
+
+
+def remote_failure(failure: BaseException) -> RuntimeError:
+    """The PortableRunner's failure around the worker's traceback of `failure` (the error Beam
+    raised for the step, with the worker's own error, its context, before it)."""
+    worker = "".join(traceback.format_exception(failure))
     return RuntimeError(
         "Pipeline job-1 failed in state FAILED: Error running pipeline.\nTraceback (most recent "
         'call last):\n  File "fn_runner.py", line 1395, in process_bundle\n    raise '
@@ -28,7 +37,30 @@ def runner_failure(raise_it) -> RuntimeError:
     )
 
 
-def beam_step(error: Exception) -> None:
+def raised(error: Exception) -> Exception:
+    """`error` as raised, with its traceback's frames."""
+    try:
+        raise error
+    except Exception as exc:
+        return exc
+
+
+def from_our_step(error: Exception) -> BaseException:
+    """What a step of moodcast's code raises for `error` (ingest.worker_errors.ours_ungrouped
+    wraps every one): a group of moodcast's errors as its first error, anything else as it is."""
+
+    @ours_ungrouped
+    def step():
+        raise error
+
+    try:
+        step()
+    except BaseException as exc:
+        return exc
+    raise AssertionError("nothing was raised")
+
+
+def beam_step(error: BaseException) -> None:
     """Raise `error` as Beam's DoFnRunner._reraise_augmented does: the same kind with the step
     appended, raised while handling it; Beam's RuntimeError naming it where that fails."""
     try:

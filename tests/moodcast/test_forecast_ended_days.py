@@ -1,0 +1,152 @@
+"""Forecasts and alerts read the days that have ended: the run's forecast step fits its models
+on the days its release holds as ended (`release_settings.open_from`,
+transforms.releases.Release.ended), takes no period in progress as a whole one, and its
+forecasts start the day (week, 8-week period) after the last one that has ended."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+
+import moodcast.run_forecast as run_forecast
+from benchmarks.small_run import LEXICON_ONLY
+from moodcast.adapting import configured_markers
+from moodcast.config import load_settings
+from moodcast.run import daily_run
+from moodcast.run_summary import RunSummary
+from moodcast.sample import generate_sample
+from tests.warehouse.releases import period_cells
+from transforms.contracts import DAILY_SCHEMA
+from warehouse import forecast_queries
+from warehouse.load import load_daily, load_periods
+from warehouse.releases import record_release
+from warehouse.store import open_published, writing
+
+SUNDAY = date(2025, 3, 2)
+"""The writer's clock's day: the last day of an ISO week and of an ISO 8-week period."""
+WEEK = SUNDAY - timedelta(days=6)
+EIGHT_WEEK = SUNDAY - timedelta(days=55)
+FIRST = SUNDAY - timedelta(days=56 * 12)
+
+ENDED = {"sadness": (300, 40), "anxiety": (300, 6), "loneliness": (300, 1)}
+"""(authors, marked authors) of each series on every ended day: sadness meets k every day (a
+day series; 0-2 more marked authors by the day), anxiety every week (days below k: a week
+series), loneliness every 8-week period (weeks below k too: an 8-week series)."""
+SO_FAR = {"sadness": (30, 25), "anxiety": (300, 200), "loneliness": (300, 150)}
+"""The clock's day so far: shares far above every ended day's."""
+
+
+def _cells() -> pl.DataFrame:
+    days = [FIRST + timedelta(days=i) for i in range((SUNDAY - FIRST).days + 1)]
+    return pl.DataFrame(
+        [
+            {
+                "day": day,
+                "region": "all",
+                "lang": "en",
+                "marker": marker,
+                "marker_version": "v1",
+                "n_posts": authors,
+                "n_scored": authors,
+                "n_marked": marked + (day.toordinal() % 3 if marker == "sadness" else 0),
+                "n_authors": authors,
+                "n_marked_authors": marked + (day.toordinal() % 3 if marker == "sadness" else 0),
+                "sample_rate": 1.0,
+                "run_id": "r1",
+            }
+            for marker in ENDED
+            for day in days
+            for authors, marked in [(SO_FAR if day == SUNDAY else ENDED)[marker]]
+        ],
+        schema=DAILY_SCHEMA,
+    )
+
+
+@pytest.fixture(scope="module")
+def forecast_run(tmp_path_factory):
+    """A warehouse whose last day is the writer's day in progress, released and forecast as
+    moodcast.run does on the clock's day; what the step gave forecasting, per grain, its
+    forecasts and alerts."""
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = load_settings(data_dir)
+    fitted = {}
+    forecast_and_alert = run_forecast.forecast_and_alert
+
+    def spy(series, *, freq, **options):
+        fitted[freq.name] = series
+        return forecast_and_alert(series, freq=freq, **options)
+
+    daily = _cells()
+    days = daily["day"].unique().to_list()
+    summary = RunSummary(
+        run_id="r1", read=0, valid=0, dead_lettered=0, duplicates=0, filtered={}, days=0,
+        series=0, alerts=0,
+    )  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch, writing(data_dir) as con:
+        patch.setattr(run_forecast, "forecast_and_alert", spy)
+        load_daily(con, daily, days=days)
+        load_periods(con, period_cells(daily), days=days)
+        record_release(
+            con, k=11, week_grain="iso_week", privacy="suppress", as_of=SUNDAY, today=SUNDAY
+        )
+        run_forecast.forecast_step(
+            con, summary, settings=settings, markers=configured_markers(settings)
+        )
+    with open_published(data_dir) as con:
+        forecasts = forecast_queries.forecasts(con)
+        alerts = forecast_queries.alerts(con)
+    return fitted, forecasts, alerts
+
+
+@pytest.mark.parametrize(
+    ("freq", "unique_id", "in_progress", "days"),
+    [
+        ("day", "sadness|all|en", SUNDAY, 1),
+        ("week", "anxiety|all|en", WEEK, 7),
+        ("8week", "loneliness|all|en", EIGHT_WEEK, 56),
+    ],
+)
+def test_a_period_in_progress_is_not_fitted_and_the_forecast_starts_with_it(
+    forecast_run, freq, unique_id, in_progress, days
+):
+    """Before, the day in progress (30 authors, 25 marked) was fitted as a day, and its week
+    and 8-week period as whole ones (the clock's day ends both); the forecasts started the day
+    after it."""
+    fitted, forecasts, _ = forecast_run
+    series = fitted[freq].filter(pl.col("unique_id") == unique_id)
+    assert series["ds"].max() == in_progress - timedelta(days=days)
+    assert forecasts.filter(pl.col("unique_id") == unique_id)["ds"].min() == in_progress
+
+
+def test_no_alert_is_raised_on_a_period_in_progress(forecast_run):
+    """Before, the week in progress, whole with its partial Sunday, raised a week alert."""
+    _, _, alerts = forecast_run
+    assert alerts.filter(pl.col("end") >= WEEK).is_empty()
+
+
+def test_a_run_on_the_clock_forecasts_from_its_day_in_progress(tmp_path):
+    """moodcast.run.daily_run on the real clock, at noon in its time zone, with the posts of
+    the morning: its day series are forecast from today (the day after the last ended day),
+    not from tomorrow, as the step read its own release's `open_from`."""
+    hours = 12 - datetime.now(UTC).hour
+    tz = f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(LEXICON_ONLY + f'tz = "{tz}"\n')
+    settings = load_settings(data)
+    today = datetime.now(ZoneInfo(tz)).date()
+    generate_sample(tmp_path, posts=4000, days=10, start=today - timedelta(days=9), tz=tz)
+    daily_run([str(tmp_path / "posts.jsonl")], settings=settings, as_of=None, beam_args=[])
+    with open_published(data) as con:
+        spans = (
+            forecast_queries.forecasts(con)
+            .group_by("unique_id")
+            .agg(
+                pl.col("ds").min().alias("first"),
+                (pl.col("ds").max() - pl.col("ds").min()).alias("span"),
+            )
+        )
+    by_day = spans.filter(pl.col("span") == timedelta(days=settings.horizon_days - 1))
+    assert by_day.height
+    assert by_day["first"].unique().to_list() == [today]
