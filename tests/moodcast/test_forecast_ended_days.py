@@ -188,3 +188,32 @@ def test_a_run_on_the_clock_forecasts_from_its_day_in_progress(tmp_path):
     by_day = spans.filter(pl.col("span") == timedelta(days=settings.horizon_days - 1))
     assert by_day.height
     assert by_day["first"].unique().to_list() == [today]
+
+
+def test_the_warehouse_selection_backtests_the_days_that_have_ended(tmp_path):
+    """`moodcast backtest --warehouse` backtests the series the run forecasts, on the days the
+    last write held as ended. Before, it read the day in progress too: a series whose only
+    posts are today's (stress) was backtested and given a model choice, and every series'
+    last test day was its partial one."""
+    from forecasting.backtest import BacktestConfig
+    from moodcast.backtest import select_warehouse_models
+    from tests.warehouse.conftest import run_record
+    from warehouse.ledger import record_run
+
+    data_dir = tmp_path / "data"
+    daily = _cells().filter(
+        (pl.col("marker") == "sadness") & (pl.col("day") >= SUNDAY - timedelta(days=60))
+        | (pl.col("marker") == "stress") & (pl.col("day") == SUNDAY)
+    )
+    with writing(data_dir) as con:
+        load_daily(con, daily, days=daily["day"].unique().to_list())
+        record_run(con, run_record())
+        record_release(
+            con, k=11, week_grain="iso_week", privacy="suppress", as_of=SUNDAY, today=SUNDAY
+        )
+    config = BacktestConfig(windows=("7",), history=28, test_periods=14, refit_every=7)
+    summary = select_warehouse_models(load_settings(data_dir), config=config)
+    with open_published(data_dir) as con:
+        chosen = forecast_queries.model_choice(con)
+    assert summary.series == 1
+    assert chosen["unique_id"].to_list() == ["sadness|all|en"]
