@@ -516,12 +516,14 @@ def provisional_days(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The distinct (`marker`, `region`, `lang`) of current versions, sorted."""
+    """The distinct (`marker`, `region`, `lang`) of current versions with a day that has ended
+    (`ended_cells`: a series whose only days are in progress has no row, nor forecast), sorted."""
     frame = con.sql(
-        f"SELECT DISTINCT marker, region, lang FROM {_CURRENT_DAILY} ORDER BY marker, region, lang"
+        f"SELECT marker, region, lang, min(day) AS day FROM {_CURRENT_DAILY} "
+        "GROUP BY ALL ORDER BY marker, region, lang"
     ).pl()
     schema = {"marker": pl.String, "region": pl.String, "lang": pl.String}
-    return conform(frame, schema, name="series options")
+    return conform(ended_cells(con, frame).drop("day"), schema, name="series options")
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

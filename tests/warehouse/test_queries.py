@@ -52,6 +52,21 @@ def test_daily_filters_by_series_and_day_range(con, make_daily):
     ]
 
 
+def test_a_series_whose_only_days_are_in_progress_is_not_offered(con, make_daily):
+    """Regression: the dashboard's series pickers offered a series whose only posts are the
+    writer's day in progress, which has no published row and no forecast (the run forecasts
+    the days that have ended); its Forecasts page then said its cells fall below k at every
+    grain."""
+    from warehouse.releases import record_release
+
+    cells = make_daily(cell(D1), cell(D2), cell(D2, marker="stress"))
+    load_daily(con, cells, days=[D1, D2])
+    record_release(con, k=11, week_grain="iso_week", privacy="suppress", as_of=D2, today=D2)
+    assert queries.series_options(con).rows() == [("sadness", "all", "en")]
+    record_release(con, k=11, week_grain="iso_week", privacy="suppress", as_of=D3, today=D3)
+    assert queries.series_options(con).rows() == [("sadness", "all", "en"), ("stress", "all", "en")]
+
+
 def test_current_daily_keeps_the_version_of_the_latest_run(con, make_daily):
     load_daily(con, make_daily(cell(D1, marker_version="old", run_id="r1")), days=[D1])
     load_daily(
