@@ -139,9 +139,7 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
                 f"first, then `moodcast backtest --warehouse`."
             )
         run_id = ledger["run_id"][0]
-        daily = warehouse.queries.ended_cells(
-            con, warehouse.current_daily(con), week_grain=settings.week_grain
-        )
+        daily = warehouse.queries.ended_cells(con, warehouse.current_daily(con))
         series = to_series(daily, basis="authors", k=settings.k)
         prepared = prepare_series(series, history_days=config.history + config.test_size)
         ids = series["unique_id"].unique().to_list()

@@ -49,9 +49,7 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
     week or 8-week period holding it is not whole, and the forecasts start the day (week,
     8-week period) after the last one that has ended."""
     run_id = summary.run_id
-    daily = warehouse.queries.ended_cells(
-        con, warehouse.current_daily(con), week_grain=settings.week_grain
-    )
+    daily = warehouse.queries.ended_cells(con, warehouse.current_daily(con))
     series, grains, left_out = _series_by_grain(con, daily, settings=settings)
     choice = published_choice(
         backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id

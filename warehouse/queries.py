@@ -432,14 +432,12 @@ def _release(
     return published_release(daily, weeks, release)
 
 
-def ended_cells(
-    con: duckdb.DuckDBPyConnection, cells: pl.DataFrame, *, week_grain: WeekGrain = "iso_week"
-) -> pl.DataFrame:
+def ended_cells(con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> pl.DataFrame:
     """The rows of `cells` (daily or DP cells, by `day`) on the days the last write that
     published held as ended, before its `open_from` (`release_open_from`;
-    transforms.releases.Release.ended): the days forecasts and alerts read, never a day in
-    progress."""
-    return Release(week_grain=week_grain, open_from=release_open_from(con)).ended(cells)
+    transforms.releases.Release.ended, which no week grain changes): the days forecasts and
+    alerts read, never a day in progress."""
+    return Release(week_grain="iso_week", open_from=release_open_from(con)).ended(cells)
 
 
 def forecast_series(
@@ -455,21 +453,18 @@ def forecast_series(
     transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode, of the
     days that have ended (`ended_cells`). A series with no whole grain has no row."""
     if privacy == "dp":
-        release = ended_cells(con, dp_released(con), week_grain=week_grain)
+        release = ended_cells(con, dp_released(con))
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
-    daily = _forecast_daily(con, marker, week_grain=week_grain)
+    daily = _forecast_daily(con, marker)
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
     return derived_series(daily, weeks, k=k, week_grain=week_grain)
 
 
-def _forecast_daily(
-    con: duckdb.DuckDBPyConnection, marker: str | None, *, week_grain: WeekGrain
-) -> pl.DataFrame:
+def _forecast_daily(con: duckdb.DuckDBPyConnection, marker: str | None) -> pl.DataFrame:
     """`current_daily` (of one `marker`, or all) on the days that have ended (`ended_cells`)."""
-    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
-    return ended_cells(con, daily, week_grain=week_grain)
+    return ended_cells(con, _raw_daily(con, all_versions=False, filters={"marker = ?": marker}))
 
 
 def forecast_basis(
@@ -491,7 +486,7 @@ def forecast_basis(
     series, grains = forecast_series(
         con, k=k, week_grain=week_grain, privacy=privacy, marker=marker
     )
-    daily = _forecast_daily(con, marker, week_grain=week_grain)
+    daily = _forecast_daily(con, marker)
     grain = grains.filter(pl.col("unique_id") == unique_id).get_column("grain")
     copies = same_series(daily).filter(pl.col("unique_id") == unique_id).get_column("same_as")
     return (
