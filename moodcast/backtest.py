@@ -121,7 +121,8 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
     replace its `backtests` and `model_choice` tables.
 
     Series are the ones `moodcast run` forecasts (authors basis, suppressed days left out of
-    the scores), bounded to `config.history + config.test_size` days. Raises RunLocked when
+    the scores, the days that have ended only: warehouse.queries.ended_cells), bounded to
+    `config.history + config.test_size` days. Raises RunLocked when
     a run holds the data directory, NoWarehouse when nothing has been loaded yet.
     """
     clock = time.perf_counter()
@@ -138,7 +139,8 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
                 f"first, then `moodcast backtest --warehouse`."
             )
         run_id = ledger["run_id"][0]
-        series = to_series(warehouse.current_daily(con), basis="authors", k=settings.k)
+        daily = warehouse.queries.ended_cells(con, warehouse.current_daily(con))
+        series = to_series(daily, basis="authors", k=settings.k)
         prepared = prepare_series(series, history_days=config.history + config.test_size)
         ids = series["unique_id"].unique().to_list()
         log.info("backtest: %d series, %d to backtest", len(ids), prepared.history.height)

@@ -30,7 +30,7 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     "--warehouse",
     "use_warehouse",
     is_flag=True,
-    help="Backtest every series of the warehouse and store the per-series model choice.",
+    help="Backtest every series of the warehouse on the days that have ended (as a run forecasts them) and store the per-series model choice.",
 )
 @click.option(
     "--data-dir", type=click.Path(file_okay=False), help=f"With --warehouse. {DATA_DIR_HELP}"

@@ -28,10 +28,7 @@ from forecasting.series import NOTES_SCHEMA, Cause
 from moodcast.config import Settings
 from moodcast.run_summary import RunSummary
 from transforms.periods import EIGHT_WEEKS
-from transforms.releases import Release
 from transforms.series import (
-    derived_series,
-    dp_series,
     left_out_reason,
     same_series,
     to_post_counts,
@@ -48,17 +45,12 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
 
     Reads the days that have ended only, as the run's release recorded them (its
     `release_settings.open_from`, so `warehouse.record_release` comes first;
-    transforms.releases.Release.ended): the day in progress is neither fitted nor alerted on, a
+    warehouse.queries.ended_cells): the day in progress is neither fitted nor alerted on, a
     week or 8-week period holding it is not whole, and the forecasts start the day (week,
     8-week period) after the last one that has ended."""
     run_id = summary.run_id
-    release = Release(
-        k=settings.k,
-        week_grain=settings.week_grain,
-        open_from=warehouse.queries.release_open_from(con),
-    )
-    daily = release.ended(warehouse.current_daily(con))
-    series, grains, left_out = _series_by_grain(con, daily, release, settings=settings)
+    daily = warehouse.queries.ended_cells(con, warehouse.current_daily(con))
+    series, grains, left_out = _series_by_grain(con, daily, settings=settings)
     choice = published_choice(
         backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id
     )
@@ -122,21 +114,15 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
 
 
 def _series_by_grain(
-    con, daily: pl.DataFrame, release: Release, *, settings: Settings
+    con, daily: pl.DataFrame, *, settings: Settings
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
-    """The series a run may forecast (derived from `daily`, or the DP release's days that
-    `release` holds as ended), the grain of each distinct one (`unique_id`, `grain`), and the
-    distinct series no grain could take."""
+    """The series a run may forecast and the grain of each distinct one (`unique_id`, `grain`):
+    warehouse.queries.forecast_series, as the exports and the dashboard read them; and the
+    distinct series of `daily` no grain could take."""
     distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
-    if settings.privacy == "dp":
-        series, grains = dp_series(release.ended(warehouse.queries.dp_released(con)))
-    else:
-        series, grains = derived_series(
-            daily,
-            warehouse.publishable_periods(con, week_grain=settings.week_grain),
-            k=settings.k,
-            week_grain=settings.week_grain,
-        )
+    series, grains = warehouse.queries.forecast_series(
+        con, k=settings.k, week_grain=settings.week_grain, privacy=settings.privacy
+    )
     grains = grains.join(distinct, on="unique_id", how="semi")
     left_out = distinct.join(grains, on="unique_id", how="anti").get_column("unique_id")
     log.info(

@@ -432,6 +432,14 @@ def _release(
     return published_release(daily, weeks, release)
 
 
+def ended_cells(con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `cells` (daily or DP cells, by `day`) on the days the last write that
+    published held as ended, before its `open_from` (`release_open_from`;
+    transforms.releases.Release.ended, which no week grain changes): the days forecasts and
+    alerts read, never a day in progress."""
+    return Release(week_grain="iso_week", open_from=release_open_from(con)).ended(cells)
+
+
 def forecast_series(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -442,16 +450,21 @@ def forecast_series(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The Series a run gives forecasting, of every series or one `marker`'s, and the grain of
     each (DERIVED_GRAIN_SCHEMA: `day`, or `week_grain` where the series is forecast by week):
-    transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode. A series
-    with no whole grain has no row."""
+    transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode, of the
+    days that have ended (`ended_cells`). A series with no whole grain has no row."""
     if privacy == "dp":
-        release = dp_released(con)
+        release = ended_cells(con, dp_released(con))
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
-    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    daily = _forecast_daily(con, marker)
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
     return derived_series(daily, weeks, k=k, week_grain=week_grain)
+
+
+def _forecast_daily(con: duckdb.DuckDBPyConnection, marker: str | None) -> pl.DataFrame:
+    """`current_daily` (of one `marker`, or all) on the days that have ended (`ended_cells`)."""
+    return ended_cells(con, _raw_daily(con, all_versions=False, filters={"marker = ?": marker}))
 
 
 def forecast_basis(
@@ -466,14 +479,14 @@ def forecast_basis(
 ) -> tuple[pl.DataFrame, str | None, str | None]:
     """What a run gives forecasting for one series: `(series, grain, same_as)`. `series` is its
     Series at `grain` (`forecast_series`), `grain` None when no grain of it is whole at `k`
-    (then `series` is empty), and `same_as` the series it duplicates
-    (transforms.series.same_series), whose forecast stands for it, or None. Reads one marker's
-    cells."""
+    (then `series` is empty), and `same_as` the series it duplicates on the days that have
+    ended (transforms.series.same_series), whose forecast stands for it, or None. Reads one
+    marker's cells."""
     unique_id = series_id(marker, region, lang)
     series, grains = forecast_series(
         con, k=k, week_grain=week_grain, privacy=privacy, marker=marker
     )
-    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    daily = _forecast_daily(con, marker)
     grain = grains.filter(pl.col("unique_id") == unique_id).get_column("grain")
     copies = same_series(daily).filter(pl.col("unique_id") == unique_id).get_column("same_as")
     return (
@@ -498,12 +511,14 @@ def provisional_days(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The distinct (`marker`, `region`, `lang`) of current versions, sorted."""
+    """The distinct (`marker`, `region`, `lang`) of current versions with a day that has ended
+    (`ended_cells`: a series whose only days are in progress has no row, nor forecast), sorted."""
     frame = con.sql(
-        f"SELECT DISTINCT marker, region, lang FROM {_CURRENT_DAILY} ORDER BY marker, region, lang"
+        f"SELECT marker, region, lang, min(day) AS day FROM {_CURRENT_DAILY} "
+        "GROUP BY ALL ORDER BY marker, region, lang"
     ).pl()
     schema = {"marker": pl.String, "region": pl.String, "lang": pl.String}
-    return conform(frame, schema, name="series options")
+    return conform(ended_cells(con, frame).drop("day"), schema, name="series options")
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -52,6 +52,21 @@ def test_daily_filters_by_series_and_day_range(con, make_daily):
     ]
 
 
+def test_a_series_whose_only_days_are_in_progress_is_not_offered(con, make_daily):
+    """Regression: the dashboard's series pickers offered a series whose only posts are the
+    writer's day in progress, which has no published row and no forecast (the run forecasts
+    the days that have ended); its Forecasts page then said its cells fall below k at every
+    grain."""
+    from warehouse.releases import record_release
+
+    cells = make_daily(cell(D1), cell(D2), cell(D2, marker="stress"))
+    load_daily(con, cells, days=[D1, D2])
+    record_release(con, k=11, week_grain="iso_week", privacy="suppress", as_of=D2, today=D2)
+    assert queries.series_options(con).rows() == [("sadness", "all", "en")]
+    record_release(con, k=11, week_grain="iso_week", privacy="suppress", as_of=D3, today=D3)
+    assert queries.series_options(con).rows() == [("sadness", "all", "en"), ("stress", "all", "en")]
+
+
 def test_current_daily_keeps_the_version_of_the_latest_run(con, make_daily):
     load_daily(con, make_daily(cell(D1, marker_version="old", run_id="r1")), days=[D1])
     load_daily(
@@ -177,3 +192,28 @@ def test_in_dp_mode_every_series_is_forecast_on_its_noisy_days(con, make_daily):
     )
     assert (grain, same_as) == ("day", None)
     assert series["y"].to_list() == [0.0, 0.15]
+
+
+def test_in_dp_mode_the_day_in_progress_is_not_forecast(con, make_daily):
+    """Regression: forecast_series read every noisy day of the DP release, the day the last
+    write's clock was on included (its partial counts), so the exports' grains and the
+    dashboard's forecast basis held a day the run's forecast step (which now reads them
+    through forecast_series) leaves out."""
+    from transforms.dp import DP_CELL_SCHEMA
+    from warehouse.load import load_dp_daily
+    from warehouse.queries import forecast_basis, forecast_series
+    from warehouse.releases import record_release
+
+    load_daily(con, make_daily(cell(D1), cell(D2)), days=[D1, D2])
+    base = {"region": "north", "lang": "en", "marker": "sadness", "marker_version": "v1",
+            "n_authors": 300.0, "noise_sd": 20.0, "epsilon": 1.0, "delta": 1e-6, "run_id": "r1"}  # fmt: skip
+    cells = pl.DataFrame(
+        [{**base, "day": D1, "n_marked_authors": 30.0}, {**base, "day": D2, "n_marked_authors": 45.0}],
+        schema=DP_CELL_SCHEMA,
+    )  # fmt: skip
+    load_dp_daily(con, cells)
+    record_release(con, k=11, week_grain="iso_week", privacy="dp", as_of=D2, today=D2)
+    series, _ = forecast_series(con, privacy="dp")
+    assert series["ds"].unique().to_list() == [D1]
+    series, grain, _ = forecast_basis(con, marker="sadness", region="all", lang="en", privacy="dp")
+    assert (grain, series["y"].to_list()) == ("day", [0.1])
