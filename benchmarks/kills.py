@@ -128,13 +128,25 @@ class KillReport:
     problems: list[str] = field(default_factory=list)
 
 
-def clean_run(data_dir: Path, inputs: list[Path]) -> tuple[dict[str, bytes], float]:
-    """One uninterrupted run: its exports and its duration in seconds."""
-    started = time.monotonic()
+@dataclass(frozen=True)
+class CleanRun:
+    """One uninterrupted run: its exports, the seconds until it noted itself in the lock file
+    (`start_s`) and the seconds from then to its end (`locked_s`)."""
+
+    exports: dict[str, bytes]
+    start_s: float
+    locked_s: float
+
+
+def clean_run(data_dir: Path, inputs: list[Path]) -> CleanRun:
+    """One uninterrupted run of `inputs` in `data_dir`, timed."""
     proc = moodcast(data_dir, inputs)
+    start_s = _wait_for_note(data_dir, proc)
+    begun = time.monotonic()
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()[-3000:]
-    return exports(data_dir), time.monotonic() - started
+    assert start_s is not None, "the run ended before it noted itself in the lock file"
+    return CleanRun(exports(data_dir), start_s, time.monotonic() - begun)
 
 
 def _wait_for_note(data_dir: Path, proc: subprocess.Popen) -> float | None:
@@ -153,35 +165,30 @@ def kill_and_rerun(
     *,
     kills: int,
     seed: int,
-    reference: dict[str, bytes] | None = None,
+    reference: CleanRun | None = None,
 ) -> KillReport:
-    """A clean run (or `reference`: the exports of the clean run `data_dir` already holds), then
-    `kills` runs each SIGKILLed at a random point and followed by a rerun, all in one data
-    directory; each rerun's exports are compared with the clean run's. One kill
-    in five lands in start-up (before the run has noted itself in the lock file), the others
-    anywhere in the locked part of the run (ingest, load, forecast, publish); a run that ends
-    before its kill is run again."""
+    """A clean run (or `reference`: the clean run `data_dir` already holds), then `kills` runs
+    each SIGKILLed at a random point and followed by a rerun, all in one data directory; each
+    rerun's exports are compared with the clean run's. One kill in five lands in start-up
+    (before the run has noted itself in the lock file), the others anywhere in the locked part
+    of the run (ingest, load, forecast, publish), as long as the clean run's took; a run that
+    ends before its kill is run again. A rerun ingests, loads, forecasts and publishes its
+    inputs as the clean run did, so it takes about as long."""
     rng = random.Random(seed)
     report = KillReport()
-    if reference is None:
-        reference, _ = clean_run(data_dir, inputs)
-    probe = moodcast(data_dir, inputs)
-    start_s = _wait_for_note(data_dir, probe) or 1.0
-    begun = time.monotonic()
-    probe.communicate(timeout=600)
-    locked_s = time.monotonic() - begun
+    clean = reference or clean_run(data_dir, inputs)
     attempts = 0
     while report.kills < kills and attempts < kills * 3:
         attempts += 1
         proc = moodcast(data_dir, inputs)
         if rng.random() < 0.2:
-            time.sleep(rng.uniform(0, start_s))
+            time.sleep(rng.uniform(0, clean.start_s))
         elif _wait_for_note(data_dir, proc) is not None:
-            time.sleep(rng.uniform(0, locked_s))
+            time.sleep(rng.uniform(0, clean.locked_s))
         if proc.poll() is not None:
             proc.communicate()
             continue
-        _kill(proc, data_dir, inputs, reference, report)
+        _kill(proc, data_dir, inputs, clean.exports, report)
     if report.kills < kills:
         report.problems.append(f"only {report.kills} of {kills} runs could be killed in time")
     return report

@@ -139,6 +139,26 @@ def _published(data_dir: Path) -> dict[str, pl.DataFrame]:
         con.close()
 
 
+@pytest.fixture(scope="module")
+def quarter_corpus(small_corpus, tmp_path_factory) -> Path:
+    """Every fourth line of the small corpus (3,000 posts over its 70 days, some malformed): the
+    two runs compared embed a quarter of its posts with the sentence model, which costs per
+    post, while what is compared (the published warehouse) does not depend on the size."""
+    folder = tmp_path_factory.mktemp("quarter")
+    lines = (small_corpus / "posts.jsonl").read_bytes().splitlines(keepends=True)
+    (folder / "posts.jsonl").write_bytes(b"".join(lines[::4]))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sad_head(tmp_path_factory) -> Path:
+    """A marker directory holding the static head of marker `sad` (tests.moodcast.sad_head),
+    trained once; tests copy it where they need it."""
+    work = tmp_path_factory.mktemp("sad-head")
+    train_sad_static_head(work / "markers", cache_dir=work / "cache")
+    return work / "markers"
+
+
 def _run(corpus: Path, data_dir: Path, beam_args: list[str]):
     """A run whose sadness the default sentence model decides on a quarter of the posts, so
     that the workers load it (the default markers need no sentence model)."""
@@ -158,15 +178,15 @@ def _run(corpus: Path, data_dir: Path, beam_args: list[str]):
 
 
 def test_portable_runner_with_external_workers_publishes_the_in_process_warehouse(
-    small_corpus, portable_services, tmp_path
+    quarter_corpus, portable_services, tmp_path
 ):
     job_port, pool_port, _, _ = portable_services
     beam_args = [*_portable(job_port, pool_port), f"--temp_location={tmp_path / 'beam-temp'}"]
-    in_process = _run(small_corpus, tmp_path / "in-process", [])
+    in_process = _run(quarter_corpus, tmp_path / "in-process", [])
     stale = Path(remote_prefix(beam_args, local_dir=tmp_path / "portable" / "landing"))
     (stale / "killed" / "spill").mkdir(parents=True)
     (stale / "killed" / "spill" / "0.arrows").write_bytes(b"left by a run killed outright")
-    summary = _run(small_corpus, tmp_path / "portable", beam_args)
+    summary = _run(quarter_corpus, tmp_path / "portable", beam_args)
     assert summary.as_json() == in_process.as_json()
     ours, theirs = _published(tmp_path / "portable"), _published(tmp_path / "in-process")
     assert ours["daily"].height > 0
@@ -178,7 +198,7 @@ def test_portable_runner_with_external_workers_publishes_the_in_process_warehous
 
 
 def test_a_worker_lacking_the_submitters_model_folder_reads_its_markers_dir_or_says_what_to_do(
-    portable_services, tmp_path
+    portable_services, sad_head, tmp_path
 ):
     """A static head names its model folder by the path where the markers were loaded. Here
     that folder is gone once the job is submitted, as on workers that never had it: workers
@@ -188,7 +208,7 @@ def test_a_worker_lacking_the_submitters_model_folder_reads_its_markers_dir_or_s
     job_port, pool_port, image_port, worker_markers = portable_services
     texts = SAD_TEXTS
     submitted = tmp_path / "submitter" / "markers"
-    train_sad_static_head(submitted, cache_dir=tmp_path / "cache")
+    shutil.copytree(sad_head, submitted)
     markers = load_markers(submitted, names=["sad"])
     posts = tmp_path / "posts.jsonl"
     rows = [
@@ -221,7 +241,7 @@ def test_a_worker_lacking_the_submitters_model_folder_reads_its_markers_dir_or_s
 
 
 def test_a_model_error_on_a_worker_is_the_runs_model_error_with_its_exit_code(
-    portable_services, tmp_path
+    portable_services, sad_head, tmp_path
 ):
     """Regression: a worker's ModelError reached `moodcast run` as the PortableRunner's
     RuntimeError holding the worker's traceback: exit 1 and that traceback, not ModelError's
@@ -229,7 +249,8 @@ def test_a_model_error_on_a_worker_is_the_runs_model_error_with_its_exit_code(
     the run loaded the markers."""
     job_port, pool_port, _, _ = portable_services
     data = tmp_path / "data"
-    folder = train_sad_static_head(data / "markers", cache_dir=tmp_path / "cache")
+    shutil.copytree(sad_head, data / "markers")
+    (folder,) = (data / "markers").glob("static-*")
     (folder / "tokenizer.json").write_text("damaged after the run loaded its markers")
     posts = tmp_path / "posts.jsonl"
     posts.write_bytes(orjson.dumps({"id": "p1", "created_at": "2025-03-01T10:00:00Z",

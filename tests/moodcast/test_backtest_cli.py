@@ -156,7 +156,7 @@ def test_selection_is_stored_and_the_next_run_publishes_only_the_chosen_models(
             "--test-periods",
             "14",
             "--refit-every",
-            "7",
+            "20",  # one fit per series, model and window: 20 origins (14 + 7 − 1), one refit
         ]
     )
     assert result.exit_code == 0, result.output

@@ -31,16 +31,17 @@ EMULATOR = Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pu
 PROJECT, TOPIC, SUBSCRIPTION = "moodcast-test", "posts", "posts-moodcast"
 
 
-@pytest.fixture
-def emulator(tmp_path):
-    """The Pub/Sub emulator on a free port of 127.0.0.1; yields its host:port."""
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    """The Pub/Sub emulator on a free port of 127.0.0.1, one for the module (each test uses
+    its own topic and subscription); yields its host:port."""
     if not EMULATOR.exists() or shutil.which("java") is None:
         message = f"needs the Pub/Sub emulator ({EMULATOR}) and java"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
     port = free_port()
-    log = tmp_path / "emulator.log"
+    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
     process = subprocess.Popen(
         [str(EMULATOR), "--host=127.0.0.1", f"--port={port}"],
         stdout=log.open("wb"),
@@ -70,15 +71,15 @@ def _post(i: int, when: datetime, *, author: int) -> dict:
     }
 
 
-def _topic_and_subscription(emulator: str, monkeypatch):
-    """A publisher on the emulator, with the test topic and a subscription to it created:
-    (publisher, topic path, subscription path)."""
+def _topic_and_subscription(emulator: str, monkeypatch, name: str):
+    """A publisher on the emulator, with the test's topic `posts-<name>` and a subscription to
+    it created: (publisher, topic path, subscription path)."""
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator)
     from google.cloud import pubsub_v1
 
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
-    topic = publisher.topic_path(PROJECT, TOPIC)
-    subscription = subscriber.subscription_path(PROJECT, SUBSCRIPTION)
+    topic = publisher.topic_path(PROJECT, f"{TOPIC}-{name}")
+    subscription = subscriber.subscription_path(PROJECT, f"{SUBSCRIPTION}-{name}")
     publisher.create_topic(name=topic)
     subscriber.create_subscription(name=subscription, topic=topic)
     return publisher, topic, subscription
@@ -87,7 +88,7 @@ def _topic_and_subscription(emulator: str, monkeypatch):
 def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     emulator, tmp_path, monkeypatch
 ):
-    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
+    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch, "late")
 
     now = datetime.now(UTC)
     today, yesterday = now.date(), now.date() - timedelta(days=1)
@@ -96,6 +97,10 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     too_late = [_post(200 + i, now - timedelta(days=4), author=i) for i in range(3)]
     messages = [orjson.dumps(p) for p in on_time + late + too_late]
     messages += [orjson.dumps(on_time[0]), b"{not json"]
+    batch_dir, posts = tmp_path / "batch", tmp_path / "posts.jsonl"
+    posts.write_bytes(b"\n".join(orjson.dumps(p) for p in on_time + late) + b"\n")
+    daily_run([str(posts)], settings=load_settings(batch_dir), as_of=today, beam_args=[])
+    batched = published_days(batch_dir, [today, yesterday])
 
     data_dir, log = tmp_path / "data", tmp_path / "stream.log"
     process = subprocess.Popen(
@@ -113,6 +118,7 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
         published_at = time.monotonic()
 
         def counted() -> bool:
+            """Every message read, today open, and every post read in its published day."""
             if not warehouse.published_path(data_dir).exists():
                 return False
             con = warehouse.open_published(data_dir)
@@ -121,13 +127,16 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
                 ledger = queries.runs(con)
             finally:
                 con.close()
-            return today in open_days and int(ledger.get_column("read").max()) == len(messages)
+            return (
+                today in open_days
+                and int(ledger.get_column("read").max()) == len(messages)
+                and published_days(data_dir, [today, yesterday]).equals(batched)
+            )
 
         while not counted():
             assert process.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() - published_at < 180, log.read_text(errors="replace")
             time.sleep(1)
-        time.sleep(8)  # one more early pane and load: everything read has reached its day
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=120)
     finally:
@@ -141,12 +150,9 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     assert (summary["duplicates"], summary["dead_lettered"]) == (1, 1)
     assert summary["valid"] == len(on_time) + len(late)
 
-    batch_dir, posts = tmp_path / "batch", tmp_path / "posts.jsonl"
-    posts.write_bytes(b"\n".join(orjson.dumps(p) for p in on_time + late) + b"\n")
-    daily_run([str(posts)], settings=load_settings(batch_dir), as_of=today, beam_args=[])
     streamed = published_days(data_dir, [today, yesterday])
     assert streamed.height > 0
-    assert streamed.equals(published_days(batch_dir, [today, yesterday]))
+    assert streamed.equals(batched)
     con = warehouse.open_published(data_dir)
     try:
         assert queries.runs(con).get_column("status").to_list() == ["ok"]
@@ -206,7 +212,7 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
 ):
     """The files a killed stream wrote stayed unloaded under stream/<run id>/ for ever: its
     days never reached the warehouse."""
-    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
+    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch, "killed")
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     times = [max(now - timedelta(minutes=i % 30), midnight) for i in range(40)]
@@ -260,7 +266,7 @@ def test_a_model_error_of_the_streaming_job_is_reported_as_itself(emulator, tmp_
     data_dir = tmp_path / "data"
     folder = train_sad_static_head(data_dir / "markers", cache_dir=tmp_path / "cache")
     (folder / "tokenizer.json").write_text("damaged")
-    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch)
+    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch, "model")
     publisher.publish(topic, orjson.dumps(_post(0, datetime.now(UTC), author=0))).result()
     result = subprocess.run(
         [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]

@@ -38,16 +38,15 @@ def _data_dir(path):
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory, corpus):
-    """A data directory after one uninterrupted run of `corpus`, and its exports; tests work on
-    copies (`_copy`)."""
+    """A data directory after one uninterrupted run of `corpus`, and that run (its exports and
+    timing: benchmarks.kills.CleanRun); tests work on copies (`_copy`)."""
     data = _data_dir(tmp_path_factory.mktemp("clean") / "data")
-    exported, _ = clean_run(data, corpus)
-    return data, exported
+    return data, clean_run(data, corpus)
 
 
 def _copy(clean, path):
     shutil.copytree(clean[0], path, symlinks=True)
-    assert exports(path) == clean[1]
+    assert exports(path) == clean[1].exports
     return path
 
 
