@@ -68,6 +68,12 @@ _CURRENT_DAILY = (
 """Daily aggregates of each marker's current version (`current_versions`, see
 `warehouse.current`): a join with one small table, so a marker filter reads that marker only."""
 
+_OLDER_DAILY = (
+    "(SELECT d.* FROM daily_aggregates AS d "
+    "ANTI JOIN current_versions USING (marker, marker_version))"
+)
+"""Daily aggregates of every marker version but the current ones."""
+
 _ORDER = "marker, region, lang, day, marker_version"
 
 
@@ -96,9 +102,11 @@ def select_rows(
 
 
 def _raw_daily(
-    con: duckdb.DuckDBPyConnection, *, all_versions: bool, filters: dict[str, object]
+    con: duckdb.DuckDBPyConnection, *, filters: dict[str, object], older: bool = False
 ) -> pl.DataFrame:
-    source = "daily_aggregates" if all_versions else _CURRENT_DAILY
+    """Daily aggregates of each marker's current version (`older`: of its other versions)
+    that meet `filters` (as `where_clause`), sorted by series then day."""
+    source = _OLDER_DAILY if older else _CURRENT_DAILY
     return select_rows(con, source, DAILY_SCHEMA, _ORDER, filters, name="daily_aggregates")
 
 
@@ -119,7 +127,7 @@ def current_daily(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     Internal: small cells are NOT suppressed here. Pass it to `transforms.series.to_series`
     (which suppresses) for forecasting; never show it.
     """
-    return _raw_daily(con, all_versions=False, filters={})
+    return _raw_daily(con, filters={})
 
 
 def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None) -> pl.DataFrame:
@@ -279,10 +287,11 @@ def daily(
     `grain`, `suppressed`.
 
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
-    roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
-    unless `all_versions` (older versions then show day by day, suppressed at `k` alone, the
-    days that have not ended left out as in the release). A
-    day of a week published whole carries the week's counts (`grain` the week); a withheld
+    roll-up) and `start`/`end` an inclusive day range. Only each marker's current version,
+    unless `all_versions`: then its other versions too, day by day, each day suppressed at `k`
+    by itself (the days that have not ended left out as in the release), while the current
+    version's rows are exactly the ones without `all_versions` (the release, its complementary
+    suppression and the rules binding it to the earlier releases included). A day of a week published whole carries the week's counts (`grain` the week); a withheld
     day has `suppressed` true and every count and prevalence, adjusted included, null. The
     adjusted share comes from the published counts and `rates` (transforms.rates; default:
     the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
@@ -297,28 +306,8 @@ def daily(
         return _filtered(_dp_daily_rows(dp_released(con)), marker, region, lang, start, end)
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
-    filters = {
-        "marker = ?": marker,
-        "region = ?": region,
-        "lang = ?": None if lang == "all" else lang,
-        "day >= ?": start,
-        "day <= ?": end,
-    }
     rates = merged_rates(None) if rates is None else rates
-    if all_versions:
-        release = Release(k=k, week_grain=week_grain, open_from=release_open_from(con))
-        raw = release.ended(_raw_daily(con, all_versions=True, filters=filters))
-        shown = suppress(with_prevalence(raw), k=k).with_columns(
-            pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
-            pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
-            pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
-        )
-        return (
-            with_adjusted_prevalence(shown, rates)
-            .with_columns(pl.lit("day").alias("grain"))
-            .select(PUBLISHED_DAILY_COLUMNS)
-        )
-    whole = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    whole = _raw_daily(con, filters={"marker = ?": marker})
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
@@ -326,7 +315,39 @@ def daily(
     rows = adjusted_days(
         days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
+    if all_versions:
+        older = _older_daily(
+            con, marker, region, start, end, k=k, week_grain=week_grain, rates=rates
+        )
+        rows = pl.concat([rows, older]).sort("marker", "region", "lang", "day", "marker_version")
     return _filtered(rows, None, region, lang, start, end)
+
+
+def _older_daily(
+    con: duckdb.DuckDBPyConnection,
+    marker: str | None,
+    region: str | None,
+    start: date | None,
+    end: date | None,
+    *,
+    k: int,
+    week_grain: WeekGrain,
+    rates: pl.DataFrame,
+) -> pl.DataFrame:
+    """`daily`'s rows (PUBLISHED_DAILY_COLUMNS) of the marker versions that are not current:
+    their days that have ended (as in the release: `release_open_from`) of `marker` and
+    `region` (every language: a `lang = all` row's adjusted share is combined from them) from
+    `start` to `end`, each day suppressed at `k` by itself, adjusted with `rates`."""
+    filters = {"marker = ?": marker, "region = ?": region, "day >= ?": start, "day <= ?": end}
+    release = Release(k=k, week_grain=week_grain, open_from=release_open_from(con))
+    raw = release.ended(_raw_daily(con, filters=filters, older=True))
+    shown = suppress(with_prevalence(raw), k=k).with_columns(
+        pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
+        pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+        pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
+        pl.lit("day").alias("grain"),
+    )
+    return with_adjusted_prevalence(shown, rates).select(PUBLISHED_DAILY_COLUMNS)
 
 
 def _filtered(
@@ -447,7 +468,7 @@ def forecast_series(
     if privacy == "dp":
         release = dp_released(con)
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
-    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    daily = _raw_daily(con, filters={"marker = ?": marker})
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
@@ -473,7 +494,7 @@ def forecast_basis(
     series, grains = forecast_series(
         con, k=k, week_grain=week_grain, privacy=privacy, marker=marker
     )
-    daily = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    daily = _raw_daily(con, filters={"marker = ?": marker})
     grain = grains.filter(pl.col("unique_id") == unique_id).get_column("grain")
     copies = same_series(daily).filter(pl.col("unique_id") == unique_id).get_column("same_as")
     return (
