@@ -15,9 +15,10 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    are its low ones (1–10 marked authors), so the rest would overstate it.
 4. **8-week cells for a series withheld whole** (transforms.periods.EIGHT_WEEKS: eight whole
    weeks of the week grain, distinct authors counted at ingest): such a series publishes its
-   8-week cells that meet k instead, with complementary suppression on lines of 8-week totals;
-   a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week periods withheld is
-   withheld whole (steps 2–4 repeat until stable).
+   8-week cells that meet k instead, with complementary suppression on lines of 8-week totals
+   (where one needs a series published by week withheld, its weeks in the period are, and do
+   not count towards step 3's share); a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of
+   its 8-week periods withheld is withheld whole (steps 2–4 repeat until stable).
 
 Across releases (transforms.releases: the record of the grains and counts earlier releases
 published, the release's date and the writer's clock's day) the steps above offer only what
@@ -120,14 +121,16 @@ def _choose(
         forced = lines.filter(pl.col("_flag") & ~pl.col("_gone") & ~pl.col("_unknown"))
         if forced.is_empty():
             break
-        cells = cells.join(
-            forced.select(*SERIES_KEYS, "_start8", pl.lit(True).alias("_forced")),
-            on=[*SERIES_KEYS, "_start8"],
-            how="left",
-            maintain_order="left",
-        ).select(
-            pl.exclude("_forced", "_withheld"),
-            (pl.col("_withheld") | pl.col("_forced").fill_null(False)).alias("_withheld"),
+        cells = (
+            cells.join(
+                forced.select(*SERIES_KEYS, "_start8", pl.lit(True).alias("_now")),
+                on=[*SERIES_KEYS, "_start8"],
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns(pl.col("_forced") | pl.col("_now").fill_null(False))
+            .with_columns(pl.col("_withheld") | pl.col("_forced"))
+            .drop("_now")
         )
     choice = (
         pl.when(pl.col("_withheld"))
@@ -162,7 +165,8 @@ def _week_cells(
     (in progress), `_held` (its own cell meets k but the record or its move forbids it),
     `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`
     (transforms.releases.known_weeks: withheld last, after the roll-up), `_start8` (its 8-week
-    period), and the first `_withheld` and `_coarse` flags."""
+    period), and the first `_withheld`, `_coarse` and `_forced` (withheld for a line of
+    8-week totals: none yet) flags."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
@@ -218,6 +222,7 @@ def _week_cells(
     return cells.with_columns(
         (~pl.col("_week_ok") & ~pl.col("_days_ok")).alias("_withheld"),
         (~pl.col("_days_ok")).alias("_coarse"),
+        pl.lit(False).alias("_forced"),
     )
 
 
@@ -262,7 +267,8 @@ _LINE_KEYS = ("marker", "marker_version", "period_start")
 def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
     """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable; a week
     in progress after a week of its series published whole is taken whole too (so withheld).
-    Step 3's share leaves out the weeks in progress and those `_held` by the record."""
+    Step 3's share leaves out the weeks in progress, those `_held` by the record and those
+    `_forced` by a line of 8-week totals."""
     previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
     after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
     while True:
@@ -280,7 +286,7 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             keys=_LINE_KEYS,
             known="_known",
         ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
-        ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held"))
+        ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held") & ~pl.col("_forced"))
         mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_SHARE
         cells = cells.with_columns(pl.col("_withheld") | mostly)
         cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))

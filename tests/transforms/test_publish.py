@@ -181,6 +181,44 @@ def test_protect_lines_withholds_the_smallest_child_and_keeps_the_rest():
     assert out.drop("w").equals(cells.drop("w"))
 
 
+def test_protect_lines_withholds_an_unknown_rollup_before_a_known_child_whatever_its_size():
+    """On lines of 8-week totals a roll-up published by week has the largest size; before,
+    with every child known, the smallest known child was withheld, which closes nothing."""
+    cells = pl.DataFrame(
+        {
+            "p": [1] * 4,
+            "region": ["a", "b", "c", ALL],
+            "lang": ["en"] * 4,
+            "w": [True, False, False, False],
+            "size": [5, 50, 20, 2**62],
+            "known": [False, True, True, False],
+        }
+    )
+    out = protect_lines(cells, flag="w", size="size", keys=("p",), known="known")
+    assert out["w"].to_list() == [True, False, False, True]
+
+
+def test_protect_lines_counts_no_known_cell_as_closing_a_line():
+    """A roll-up and every child but the lonely one known: any one of them withheld would be
+    read off an earlier release, so the line is withheld whole. Before, the smallest known
+    child alone was withheld."""
+    cells = pl.DataFrame(
+        {
+            "p": [1] * 4,
+            "region": ["a", "b", "c", ALL],
+            "lang": ["en"] * 4,
+            "w": [True, False, False, False],
+            "size": [5, 50, 20, 75],
+            "known": [False, True, True, True],
+        }
+    )
+    out = protect_lines(cells, flag="w", size="size", keys=("p",), known="known")
+    assert out["w"].to_list() == [True, True, True, True]
+    closed = cells.with_columns(pl.Series("known", [False, True, False, True]))
+    out = protect_lines(closed, flag="w", size="size", keys=("p",), known="known")
+    assert out["w"].to_list() == [True, False, True, False]
+
+
 def test_a_series_mostly_withheld_is_withheld_whole_not_left_as_its_zero_weeks():
     frames = [_tables({(ALL, ALL): (300, marked)}, weeks=1) for marked in (0, 0, 1, 1)]
     daily = pl.concat(

@@ -1,6 +1,7 @@
 """Successive suppress-mode releases of one warehouse file, shared by the
-tests/warehouse/test_release_*.py modules: one series' daily cells, their weeks' and 8-week
-periods' cells, and what `queries.published` shows after each release."""
+tests/warehouse/test_release_*.py modules: one series' daily cells, or regions' and their
+roll-up's, their weeks' and 8-week periods' cells, late posts, and what `queries.published`
+shows after each release."""
 
 from datetime import date, timedelta
 
@@ -130,3 +131,61 @@ def with_late_posts(daily: pl.DataFrame, day: date, *, authors: int, marked: int
         *(pl.when(on_day).then(pl.col(c) + marked).otherwise(c).alias(c)
           for c in ("n_marked", "n_marked_authors")),
     )  # fmt: skip
+
+
+def regions(authors: dict[str, int], marked: dict[str, int], last: date) -> pl.DataFrame:
+    """Daily cells (`sadness`, lang `en`, `v1`) of each region of `authors`, with
+    `authors[region]` authors and `marked[region]` flagged a day from START to `last`, and their roll-up
+    (`all`: the sums)."""
+    days = pl.date_range(START, last, eager=True).alias("day")
+    leaves = pl.concat(
+        pl.DataFrame(days).with_columns(
+            pl.lit(region).alias("region"),
+            *(pl.lit(n, pl.Int64).alias(c) for c in ("n_posts", "n_scored", "n_authors")),
+            *(pl.lit(marked[region], pl.Int64).alias(c) for c in ("n_marked", "n_marked_authors")),
+        )
+        for region, n in authors.items()
+    )
+    return with_rollup(leaves)
+
+
+def with_rollup(leaves: pl.DataFrame) -> pl.DataFrame:
+    """`leaves` (regions' cells: `day`, `region` and the `n_` counts) and their roll-up, as
+    DAILY_SCHEMA rows."""
+    counts = [c for c in DAILY_SCHEMA if c.startswith("n_")]
+    leaves = leaves.select("day", "region", *counts)
+    rollup = leaves.group_by("day").agg(pl.lit("all").alias("region"), pl.col(counts).sum())
+    return conform(
+        pl.concat([leaves, rollup.select(leaves.columns)]).with_columns(
+            pl.lit("en").alias("lang"),
+            pl.lit("sadness").alias("marker"),
+            pl.lit("v1").alias("marker_version"),
+            pl.lit(1.0).alias("sample_rate"),
+            pl.lit("r1").alias("run_id"),
+        ),
+        DAILY_SCHEMA,
+        name="daily",
+    )
+
+
+def late_regions(daily: pl.DataFrame, day: date, late: dict[str, int]) -> pl.DataFrame:
+    """`daily`'s regions with `late[region]` more authors, all flagged, on `day` (late
+    posts), and their roll-up again."""
+    on_day = pl.col("day") == day
+    extra = pl.col("region").replace_strict(late, default=0, return_dtype=pl.Int64)
+    changed = ("n_posts", "n_scored", "n_authors", "n_marked", "n_marked_authors")
+    leaves = daily.filter(pl.col("region") != "all").with_columns(
+        pl.when(on_day).then(pl.col(c) + extra).otherwise(c).alias(c) for c in changed
+    )
+    return with_rollup(leaves)
+
+
+def read_back(releases: list[pl.DataFrame], grain: str, start: date, count: str) -> dict:
+    """Per region, `count` of the `grain` cell starting `start` as a reader holding every
+    release knows it: the last release's where it publishes the cell, else the latest earlier
+    one's (None: never published)."""
+    known: dict[str, int | None] = {}
+    for release in releases:
+        cells = release.filter((pl.col("grain") == grain) & (pl.col("period_start") == start))
+        known |= dict(cells.select("region", count).iter_rows())
+    return known
