@@ -133,7 +133,7 @@ def current_daily(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None) -> pl.DataFrame:
     """Raw period aggregates (PERIOD_SCHEMA) of each marker's current version, of one `grain`
     or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
-    `transforms.publish` decides what of it is published. Empty on a warehouse older than
+    `transforms.grains` decides what of it is published. Empty on a warehouse older than
     schema version 5 (its next run fills the table); CLUSTER_SUMS null in rows counted before
     version 7, POST_CLUSTER_SUMS before version 11, POST_CLUSTERS before 12."""
     where, params = where_clause({"grain = ?": grain})
@@ -230,7 +230,7 @@ def release_open_from(con: duckdb.DuckDBPyConnection) -> date | None:
 
 
 def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    """A release's date, the day in progress (transforms.publish.choose_grains: a period ends
+    """A release's date, the day in progress (transforms.grains.choose_grains: a period ends
     before it): the later of the latest `as_of` of a run that published (`ok`, or a stream
     session still `running`) and the latest day of data of current marker versions; None when
     there is neither."""
@@ -291,8 +291,9 @@ def daily(
     unless `all_versions`: then its other versions too, day by day, each day suppressed at `k`
     by itself (the days that have not ended left out as in the release), while the current
     version's rows are exactly the ones without `all_versions` (the release, its complementary
-    suppression and the rules binding it to the earlier releases included). A day of a week published whole carries the week's counts (`grain` the week); a withheld
-    day has `suppressed` true and every count and prevalence, adjusted included, null. The
+    suppression and the rules binding it to the earlier releases included). A day of a week
+    published whole carries the week's counts (`grain` the week); a withheld day has
+    `suppressed` true and every count and prevalence, adjusted included, null. The
     adjusted share comes from the published counts and `rates` (transforms.rates; default:
     the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
     with `validation` saying why, where the marker × language is not validated. Each day reads
@@ -417,7 +418,7 @@ def published(
     cells of the same period, and is not combined where a language with days in it is
     published by another period or withheld. The release is bound to the earlier ones
     (`published_record`, `recorded_counts`, `release_as_of`, `release_open_from`:
-    transforms.publish.choose_grains), so a day the last write held as not ended has no row;
+    transforms.grains.choose_grains), so a day the last write held as not ended has no row;
     raises ReleaseSettingsChanged where `k` or `week_grain` differ from the last write's
     (`check_release_settings`). Sorted by series, then period."""
     daily = current_daily(con)

@@ -12,15 +12,10 @@ from transforms.contracts import (
     POST_CLUSTER_SUMS,
     POST_CLUSTERS,
 )
+from transforms.grains import choose_grains, release_record
 from transforms.periods import PERIOD_DAYS, period_sums, periods_of
 from transforms.privacy import lonely_cells, protect_lines
-from transforms.publish import (
-    choose_grains,
-    published_days,
-    published_release,
-    published_timelines,
-    release_record,
-)
+from transforms.publish import published_days, published_release, published_timelines
 from transforms.releases import RECORD_SCHEMA, Release
 
 MONDAY = date(2025, 3, 3)
