@@ -81,18 +81,35 @@ def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame
     )
 
 
+def write_release(
+    data_dir,
+    daily: pl.DataFrame,
+    *,
+    periods: pl.DataFrame | None = None,
+    as_of: date | None = None,
+    today: date | None = None,
+) -> None:
+    """One write as a batch run makes it, into the warehouse file of `data_dir`: the days of
+    `daily` replaced by its cells, those days' weeks and 8-week periods by the period cells of
+    `periods` (default `daily`; `period_cells`), and the release recorded at k = 11 and ISO
+    weeks, its date `as_of` and its clock's day `today` (warehouse.releases.record_release)."""
+    days = daily["day"].unique().to_list()
+    with writing(data_dir) as con:
+        load_daily(con, daily, days=days)
+        load_periods(con, period_cells(daily if periods is None else periods), days=days)
+        record_release(
+            con, k=11, week_grain="iso_week", privacy="suppress", as_of=as_of, today=today
+        )
+
+
 def releases_by_day(data_dir, daily: pl.DataFrame, release_days: list[date]) -> list[pl.DataFrame]:
     """Publish `daily` day by day into a warehouse file, one release per day of
     `release_days` (its data: every day up to it), each recorded as a run records it; return
     what `queries.published` shows after each."""
     shown, loaded = [], START - timedelta(days=1)
     for day in release_days:
-        new = [loaded + timedelta(days=i + 1) for i in range((day - loaded).days)]
         upto = daily.filter(pl.col("day") <= day)
-        with writing(data_dir) as con:
-            load_daily(con, upto.filter(pl.col("day").is_in(new)), days=new)
-            load_periods(con, period_cells(upto), days=new)
-            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        write_release(data_dir, upto.filter(pl.col("day") > loaded), periods=upto)
         with open_published(data_dir) as con:
             shown.append(queries.published(con).filter(pl.col("status") == "published"))
         loaded = day
@@ -112,11 +129,7 @@ def republished(data_dir, versions: list[pl.DataFrame]) -> list[pl.DataFrame]:
     it; return what `queries.published` shows after each."""
     shown = []
     for daily in versions:
-        days = daily["day"].unique().to_list()
-        with writing(data_dir) as con:
-            load_daily(con, daily, days=days)
-            load_periods(con, period_cells(daily), days=days)
-            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        write_release(data_dir, daily)
         with open_published(data_dir) as con:
             shown.append(queries.published(con).filter(pl.col("status") == "published"))
     return shown
