@@ -248,7 +248,9 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
     """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable; a week
     in progress after a week of its series published whole is taken whole too (so withheld).
     Step 3's share leaves out the weeks in progress, those `_held` by the record and those
-    `_forced` by a line of 8-week totals."""
+    `_forced` by a line of 8-week totals. On lines of weeks published coarser than days, a
+    week published whole counts as hiding its days even where a release published its own
+    cell (`_known`), which says nothing of its days."""
     previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
     after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
     while True:
@@ -259,13 +261,20 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
         cells = protect_lines(
             cells, flag="_withheld", size="_rank", keys=_LINE_KEYS, known="_known"
         )
-        cells = protect_lines(
-            cells.with_columns(pl.col("_coarse") | pl.col("_withheld")),
-            flag="_coarse",
-            size="_rank",
-            keys=_LINE_KEYS,
-            known="_known",
-        ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
+        days_known = pl.col("_known") & (pl.col("_withheld") | ~pl.col("_coarse"))
+        cells = (
+            protect_lines(
+                cells.with_columns(
+                    pl.col("_coarse") | pl.col("_withheld"), days_known.alias("_days_known")
+                ),
+                flag="_coarse",
+                size="_rank",
+                keys=_LINE_KEYS,
+                known="_days_known",
+            )
+            .drop("_days_known")
+            .with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
+        )
         ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held") & ~pl.col("_forced"))
         mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_SHARE
         cells = cells.with_columns(pl.col("_withheld") | mostly)

@@ -1,4 +1,5 @@
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -124,6 +125,18 @@ def test_every_published_row_carries_the_author_days_its_share_is_over():
         assert days.get_column("grain").unique().to_list() == ["day"]
         assert days["n_author_days"].equals(days["n_authors"], check_names=False)
         assert days["n_marked_author_days"].equals(days["n_marked_authors"], check_names=False)
+
+
+def test_a_reader_of_the_record_chooses_the_weeks_its_writer_published_whole():
+    """After the release, a and b's weeks are known by their own cells (`release.counts`),
+    which says nothing of their days: before, the reader's choice counted neither as hiding
+    its days, moved c to its week too, and showed other cells than the writer recorded."""
+    daily, weeks = _table({("a", "en"): (400, 5), ("b", "en"): (300, 40), ("c", "en"): BIG})
+    before = Release(k=11, week_grain="iso_week")
+    after = release_record(daily, weeks, before)
+    written = choose_grains(daily, weeks, replace(after, counts=before.counts))
+    assert set(written.filter(pl.col("choice") == "week")["region"]) == {"a", "b"}
+    assert choose_grains(daily, weeks, after).equals(written)
 
 
 def test_a_child_withheld_even_weekly_takes_a_sibling_with_it():
