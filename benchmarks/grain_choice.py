@@ -1,7 +1,7 @@
 """What choosing the 8-week grain per period, rather than per series, would publish differently.
 
 A suppress-mode release takes a series by week, or, when more than 2 % of its weeks are
-withheld, by 8-week periods for its whole length (transforms.publish, step 3). The per-period
+withheld, by 8-week periods for its whole length (transforms.grains, step 3). The per-period
 alternative keeps such a series' weeks in every 8-week period whose eight weeks all meet k and
 publishes the 8-week cell only elsewhere. This script reads a finished suppress-mode run's
 warehouse and counts, for each distinct top-level series published by 8-week periods, its whole

@@ -1,4 +1,4 @@
-"""What tying successive suppress-mode releases together costs (transforms.publish: periods
+"""What tying successive suppress-mode releases together costs (transforms.grains: periods
 published whole only once ended, each period kept at the grain a release first published it).
 
     moodcast sample --profile forum --authors-per-day 300 --days 365 -o CORPUS

@@ -50,7 +50,7 @@ class Settings:
 
     `tz` is the analysis time zone (local days are counted in it); `source_tz` the zone naive
     timestamps are read in; `k` the smallest publishable count; `week_grain` the week
-    (`iso_week` or CDC `epi_week`) published where days are too small (transforms.publish);
+    (`iso_week` or CDC `epi_week`) published where days are too small (transforms.grains);
     `privacy` the publishing mode: `suppress` (k, coarser cells, complementary suppression;
     the default: exact counts that analysts can check, and no budget to manage) or `dp`
     (transforms.dp, with budget `dp_epsilon`, `dp_delta` per author per local day);

@@ -103,31 +103,37 @@ def protect_lines(
     known: str | None = None,
 ) -> pl.DataFrame:
     """Complementary suppression: `cells` with Boolean column `flag` (withheld) extended until
-    no line holds exactly one withheld cell.
+    no line holds exactly one withheld cell, not counting `known` ones.
 
     A line is one marker and period (`keys`, e.g. `("marker", "period")`) along one of
     LINE_AXES: a roll-up and its children. Its roll-up is (close to) the sum of its children,
-    so a line with one withheld cell would give that cell back by subtraction. Where a line
-    has exactly one, the published child with the smallest `size` is withheld too (the
-    roll-up only when no child is left, or when every child left is `known`: a Boolean column,
-    true where a reader holds the cell's value from an earlier release, so that withholding it
-    would close nothing), and lines are checked again until none is open. Every column but
-    `flag` is unchanged; rows stay in order.
+    so a line with one withheld cell would give that cell back by subtraction. `known` is a
+    Boolean column, true where a reader holds the cell's value from an earlier release: a
+    known cell withheld closes nothing, its earlier value standing for it. So a line is open
+    where it holds a withheld cell and at most one that is not known; there the published
+    child with the smallest `size` is withheld too (the roll-up only when no child is left,
+    or when every child left is known and the roll-up is not; then the known children, the
+    known roll-up last), and lines are checked again until none is open or an open one has
+    nothing left to withhold. Every column but `flag` is unchanged; rows stay in order.
     """
-    last = pl.col(known) if known else pl.lit(False)
+    last = pl.col(known) if known else pl.repeat(False, pl.len())
     out = cells
     while True:
         extra = []
         for rolled, fixed in LINE_AXES:
             line = [*keys, fixed]
             lonely = out.group_by(line).agg(
-                pl.col(flag).sum().alias("_withheld"), pl.len().alias("_cells")
+                pl.col(flag).any().alias("_withheld"),
+                (pl.col(flag) & ~last).sum().alias("_closing"),
+                pl.len().alias("_cells"),
             )
-            lonely = lonely.filter((pl.col("_withheld") == 1) & (pl.col("_cells") > 1))
+            lonely = lonely.filter(
+                pl.col("_withheld") & (pl.col("_closing") <= 1) & (pl.col("_cells") > 1)
+            )
             chosen = (
                 out.join(lonely.select(line), on=line, how="semi")
                 .filter(~pl.col(flag))
-                .sort((pl.col(rolled) == ALL) | last, size, rolled)
+                .sort((pl.col(rolled) == ALL) | last, last, size, rolled)
                 .group_by(line, maintain_order=True)
                 .first()
                 .select(*keys, "region", "lang")

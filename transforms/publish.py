@@ -1,40 +1,23 @@
-"""What a suppress-mode release publishes: per series and period, the finest grain that meets k.
+"""The tables of a suppress-mode release: its timelines, its days, their adjusted shares.
 
-For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `week_grain`):
-
-1. **Primary choice.** The week's days when every one of them is publishable
-   (transforms.privacy.is_suppressed), else the week's own cell (distinct authors over the
-   week, counted at ingest) when that is publishable, else the week is withheld.
-2. **Complementary suppression** (transforms.privacy.protect_lines), at two levels, repeated
-   until both hold: no line of cells (a roll-up and its children, across regions or
-   languages) has exactly one withheld week, and none has exactly one week published coarser
-   than days (else that series' days would follow from its roll-up's days minus its
-   siblings'). A cell is moved from days to its week, or withheld, to close a line.
-3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
-   withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
-   are its low ones (1–10 marked authors), so the rest would overstate it.
-4. **8-week cells for a series withheld whole** (transforms.periods.EIGHT_WEEKS: eight whole
-   weeks of the week grain, distinct authors counted at ingest): such a series publishes its
-   8-week cells that meet k instead, with complementary suppression on lines of 8-week totals;
-   a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week periods withheld is
-   withheld whole (steps 2–4 repeat until stable).
-
-Across releases (transforms.releases: the record of the grains and counts earlier releases
-published, the release's date and the writer's clock's day) the steps above offer only what
-the releases before allow, on the days that have ended (`Release.ended`: every function here
-leaves out the others); `release_record` gives the records after a release.
+transforms.grains chooses, per series and period, the grain a release publishes (days, the
+week's cell, the 8-week period's cell, or withheld) within what the releases before allow;
+this module makes what readers see of that choice: `published_timelines` (one row per series
+and period), `published_days` (the same spread over days), both at once (`published_release`),
+and their shares adjusted for marker error (`adjusted_timelines`, `adjusted_days`). Each entry
+point leaves out the days that have not ended and chooses the grains once
+(transforms.grains.chosen_cells).
 
 A withheld period is a row with `status = "withheld"` and null counts: a state, never a zero.
-Derived statistics never use this selection (see `transforms.series.derived_series`).
+Derived statistics never use these tables (see `transforms.series.derived_series`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import polars as pl
 
 from transforms.contracts import ALL, CLUSTER_SUMS, DAILY_COUNTS, DAILY_SCHEMA
+from transforms.grains import chosen_cells
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.prevalence import (
     AUTHOR_DAY_COUNTS,
@@ -44,23 +27,8 @@ from transforms.prevalence import (
     wilson,
     with_prevalence,
 )
-from transforms.privacy import is_suppressed, protect_lines
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
-from transforms.releases import (
-    CELL_KEY_SCHEMA,
-    SERIES_KEYS,
-    Release,
-    WeekGrain,
-    eight_limits,
-    held_periods,
-    known_periods,
-    known_weeks,
-    moved_cells,
-    next_record,
-    rank,
-    week_limits,
-    with_counts,
-)
+from transforms.releases import CELL_KEY_SCHEMA, SERIES_KEYS, Release, WeekGrain
 
 STATUSES = ("published", "withheld")
 
@@ -79,261 +47,17 @@ PUBLISHED_SCHEMA = {
 `status` `published` or `withheld` (counts and prevalence null); AUTHOR_DAY_COUNTS the
 author-days `prevalence` is taken over, EFFECTIVE_TRIALS the trials of its interval."""
 
-MAX_WITHHELD_SHARE = 0.02
-"""A series with more of its weeks withheld than this is withheld whole by week (and given by
-8-week periods): its withheld weeks are chosen by their own values (a week of 0 marked authors
-meets k, one of 1–10 does not), so the weeks left would bias its means. The share is the one
-forecasting accepts (transforms.series.MAX_WITHHELD_SHARE): too few weeks to move a mean."""
-
-MAX_WITHHELD_EIGHT_WEEK_SHARE = 0.25
-"""A series with more of its 8-week periods withheld than this is withheld whole: what would be
-left is mostly its zero periods. Looser than MAX_WITHHELD_SHARE because a withheld 8-week period
-is mostly a partial one at either end of the data (a few days, too few authors), and two years
-hold 13–14 periods."""
 _COUNTS = (*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, "sample_rate")
-
-
-def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
-    """Per series and period: `choice` (`day`, `week`, `8week` or `withheld`) after steps 1–4
-    above, within what `release` (transforms.releases.Release) allows, and the period's
-    `grain` (the week grain, or its 8-week grain for a series taken by 8-week cells).
-
-    `daily` follows DAILY_SCHEMA, `weeks` PERIOD_SCHEMA (rows of grains other than the week
-    grain and its 8-week grain are ignored; without 8-week rows a series withheld whole stays
-    withheld). Columns: SERIES_KEYS, `grain`, `period_start` (the period's first day),
-    `choice`.
-    """
-    daily, weeks = _ended(daily, weeks, release)
-    return _choose(daily, weeks, release, moved_cells(daily, weeks, release))
-
-
-def _choose(
-    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
-) -> pl.DataFrame:
-    """`choose_grains` with the `moved` cells (transforms.releases.moved_cells) of `daily`
-    and `weeks` in `release` computed once by the caller."""
-    cells = _week_cells(daily, weeks, release, moved)
-    eight_cells = _eight_cells(weeks, release, moved)
-    while True:
-        cells = _protect_weeks(cells)
-        lines = _protect_eight_weeks(cells, eight_cells)
-        forced = lines.filter(pl.col("_flag") & ~pl.col("_gone") & ~pl.col("_unknown"))
-        if forced.is_empty():
-            break
-        cells = cells.join(
-            forced.select(*SERIES_KEYS, "_start8", pl.lit(True).alias("_forced")),
-            on=[*SERIES_KEYS, "_start8"],
-            how="left",
-            maintain_order="left",
-        ).select(
-            pl.exclude("_forced", "_withheld"),
-            (pl.col("_withheld") | pl.col("_forced").fill_null(False)).alias("_withheld"),
-        )
-    choice = (
-        pl.when(pl.col("_withheld"))
-        .then(pl.lit("withheld"))
-        .when(pl.col("_coarse"))
-        .then(pl.lit("week"))
-        .otherwise(pl.lit("day"))
-    )
-    by_weeks = cells.join(lines.filter("_gone"), on=SERIES_KEYS, how="anti").select(
-        *SERIES_KEYS,
-        pl.lit(release.week_grain).alias("grain"),
-        "period_start",
-        choice.alias("choice"),
-    )
-    by_eights = lines.filter("_gone").select(
-        *SERIES_KEYS,
-        pl.lit(release.eight).alias("grain"),
-        pl.col("_start8").alias("period_start"),
-        pl.when(pl.col("_flag"))
-        .then(pl.lit("withheld"))
-        .otherwise(pl.lit("8week"))
-        .alias("choice"),
-    )
-    return pl.concat([by_weeks, by_eights]).sort(*SERIES_KEYS, "period_start")
-
-
-def _week_cells(
-    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
-) -> pl.DataFrame:
-    """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `release`'s
-    record, the `moved` cells (transforms.releases.moved_cells) and its date allow), `_open`
-    (in progress), `_held` (its own cell meets k but the record or its move forbids it),
-    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`
-    (transforms.releases.known_weeks: withheld last, after the roll-up), `_start8` (its 8-week
-    period), and the first `_withheld` and `_coarse` flags."""
-    on = [*SERIES_KEYS, "period_start"]
-    publishable = ~is_suppressed(k=release.k)
-    days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
-    by_week = days.group_by(on).agg(publishable.all().alias("_days_ok"))
-    week_cells = weeks.filter(pl.col("grain") == release.week_grain).select(
-        *on, publishable.alias("_week_ok"), pl.col("n_authors").alias("_size")
-    )
-    days_moved = (
-        moved.filter(pl.col("grain") == "day")
-        .select(*SERIES_KEYS, period_start(pl.col("period_start"), release.week_grain))
-        .unique()
-        .with_columns(pl.lit(True).alias("_days_moved"))
-    )
-    week_moved = moved.filter(pl.col("grain") == release.week_grain).drop("grain")
-    cells = (
-        by_week.join(week_cells, on=on, how="full", coalesce=True)
-        .join(week_limits(release), on=on, how="left")
-        .join(days_moved, on=on, how="left")
-        .join(week_moved, on=on, how="left")
-        .join(known_weeks(daily, weeks, release, moved), on=on, how="left")
-        .with_columns(
-            release.is_open(pl.col("period_start") + pl.duration(days=6)).alias("_open"),
-            pl.col("_no_days").is_not_null().alias("_recorded"),
-            pl.col("_no_days", "_no_whole", "_in_eight", "_days_moved", "_moved").fill_null(False),
-        )
-        .with_columns(
-            (
-                pl.col("_days_ok").fill_null(False) & ~pl.col("_no_days") & ~pl.col("_days_moved")
-            ).alias("_days_ok"),
-            (
-                pl.col("_week_ok").fill_null(False)
-                & ~pl.col("_no_whole")
-                & ~pl.col("_moved")
-                & ~pl.col("_open")
-            ).alias("_week_ok"),
-            (
-                pl.col("_week_ok").fill_null(False)
-                & (pl.col("_no_whole") | pl.col("_moved"))
-                & ~pl.col("_in_eight")
-            ).alias("_held"),
-            pl.col("_size").fill_null(0),
-            period_start(pl.col("period_start"), release.eight).alias("_start8"),
-        )
-        .with_columns(
-            rank(pl.col("_size"), pl.col("_recorded"), pl.col("_known").fill_null(False)).alias(
-                "_rank"
-            )
-        )
-        .with_columns(pl.col("_known").fill_null(False))
-        .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
-        .sort(*SERIES_KEYS, "period_start")
-    )
-    return cells.with_columns(
-        (~pl.col("_week_ok") & ~pl.col("_days_ok")).alias("_withheld"),
-        (~pl.col("_days_ok")).alias("_coarse"),
-    )
-
-
-def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> pl.DataFrame:
-    """Step 4's 8-week cells, per series and 8-week period (`_start8`): `_ok8` (it meets k,
-    has ended, and the record and its move allow it), `_size8` (its authors, ranked as a
-    week's: transforms.releases.rank, recorded where it holds a recorded day, known where a
-    release published its current counts; `_known8` the latter, withheld after the roll-up),
-    `_open8`, `_held8` (it meets k but moved: transforms.releases.moved_cells)."""
-    is_open = release.is_open(pl.col("period_end"))
-    changed = pl.col("_moved").fill_null(False)
-    on = [*SERIES_KEYS, "period_start"]
-    return (
-        weeks.filter(pl.col("grain") == release.eight)
-        .join(eight_limits(release), on=on, how="left")
-        .join(moved, on=[*SERIES_KEYS, "grain", "period_start"], how="left")
-        .join(known_periods(weeks, release, release.eight), on=on, how="left")
-        .select(
-            *SERIES_KEYS,
-            pl.col("period_start").alias("_start8"),
-            (
-                ~is_suppressed(k=release.k)
-                & ~pl.col("_no_whole").fill_null(False)
-                & ~changed
-                & ~is_open
-            ).alias("_ok8"),
-            rank(
-                pl.col("n_authors"),
-                pl.col("_no_whole").is_not_null(),
-                pl.col("_known").fill_null(False),
-            ).alias("_size8"),
-            pl.col("_known").fill_null(False).alias("_known8"),
-            is_open.alias("_open8"),
-            (~is_suppressed(k=release.k) & changed).alias("_held8"),
-        )
-    )
-
-
-_LINE_KEYS = ("marker", "marker_version", "period_start")
-
-
-def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
-    """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable; a week
-    in progress after a week of its series published whole is taken whole too (so withheld).
-    Step 3's share leaves out the weeks in progress and those `_held` by the record."""
-    previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
-    after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
-    while True:
-        before = cells.select("_withheld", "_coarse")
-        cells = cells.with_columns(
-            pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
-        )
-        cells = protect_lines(
-            cells, flag="_withheld", size="_rank", keys=_LINE_KEYS, known="_known"
-        )
-        cells = protect_lines(
-            cells.with_columns(pl.col("_coarse") | pl.col("_withheld")),
-            flag="_coarse",
-            size="_rank",
-            keys=_LINE_KEYS,
-            known="_known",
-        ).with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
-        ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held"))
-        mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_SHARE
-        cells = cells.with_columns(pl.col("_withheld") | mostly)
-        cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))
-        if cells.select("_withheld", "_coarse").equals(before):
-            return cells
-
-
-def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.DataFrame:
-    """Step 4: per series and 8-week period, `_gone` (the series is withheld whole by week),
-    `_unknown` (some week of it withheld) and `_flag`: its 8-week total cannot be read off the
-    release. A series withheld whole publishes its 8-week cells that meet k; complementary
-    suppression then runs on lines of 8-week totals (a series published by day or week has a
-    known total unless a week of it is withheld), and a series with more than
-    MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week cells withheld is withheld whole. A series published by
-    week that a line still needs withheld comes back flagged with `_unknown` false. The share
-    leaves out the 8-week period in progress and those `_held8` (their counts moved)."""
-    lines = (
-        cells.group_by(*SERIES_KEYS, "_start8")
-        .agg(pl.col("_withheld").any().alias("_unknown"), pl.col("_withheld").all().alias("_gone"))
-        .with_columns(pl.col("_gone").all().over(SERIES_KEYS))
-        .join(eight_cells, on=[*SERIES_KEYS, "_start8"], how="left")
-        .with_columns(
-            pl.when("_gone")
-            .then(~pl.col("_ok8").fill_null(False))
-            .otherwise("_unknown")
-            .alias("_flag"),
-            pl.when("_gone").then(pl.col("_size8").fill_null(0)).otherwise(2**62).alias("_size8"),
-            (pl.col("_gone") & pl.col("_known8").fill_null(False)).alias("_known8"),
-        )
-        .sort(*SERIES_KEYS, "_start8")
-    )
-    keys = ("marker", "marker_version", "_start8")
-    while True:
-        before = lines.get_column("_flag")
-        lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys, known="_known8")
-        ended = pl.col("_flag").filter(
-            ~pl.col("_open8").fill_null(False) & ~pl.col("_held8").fill_null(False)
-        )
-        mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_EIGHT_WEEK_SHARE
-        lines = lines.with_columns(pl.col("_flag") | (pl.col("_gone") & mostly))
-        if lines.get_column("_flag").equals(before):
-            return lines
 
 
 def published_timelines(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
     """The published timeline (PUBLISHED_SCHEMA) of `daily` and `weeks` (PERIOD_SCHEMA: the
-    week grain's and its 8-week grain's cells) in `release` (see `choose_grains`), sorted by
-    series and period: days where `choose_grains` chose days, the week's (or 8-week period's)
-    cell where it chose that, and one `withheld` row per withheld period. Every published
-    row's `prevalence` is over its AUTHOR_DAY_COUNTS (`week_prevalence` for a period's
-    cell)."""
-    daily, weeks = _ended(daily, weeks, release)
-    choice = choose_grains(daily, weeks, release)
+    week grain's and its 8-week grain's cells) in `release` (see
+    transforms.grains.choose_grains), sorted by series and period: days where the grains chosen
+    are days, the week's (or 8-week period's) cell where it is that, and one `withheld` row per
+    withheld period. Every published row's `prevalence` is over its AUTHOR_DAY_COUNTS
+    (`week_prevalence` for a period's cell)."""
+    daily, weeks, choice = chosen_cells(daily, weeks, release)
     return _timelines(daily, weeks, choice, release.week_grain)
 
 
@@ -341,63 +65,18 @@ def published_release(
     daily: pl.DataFrame, weeks: pl.DataFrame, release: Release
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`(published_timelines, published_days)` of the same `daily` and `weeks` in `release`,
-    with the grains chosen once (`choose_grains`) for both."""
-    daily, weeks = _ended(daily, weeks, release)
-    choice = choose_grains(daily, weeks, release)
+    with the grains chosen once (transforms.grains.chosen_cells) for both."""
+    daily, weeks, choice = chosen_cells(daily, weeks, release)
     return (
         _timelines(daily, weeks, choice, release.week_grain),
         _days(daily, weeks, choice, release.week_grain),
     )
 
 
-def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> Release:
-    """`release` with the record and counts after it publishes `daily` and `weeks`.
-
-    The release is chosen after the record, and chosen again after the record with its own
-    periods added (transforms.releases.next_record) until it publishes no period the record
-    lacks, so that choosing it once more from the record it returns (a reader's, or a rerun's)
-    gives the same release. Terminates: the record only grows, within the periods of the data,
-    and a row only turns `withheld`. The moved cells (transforms.releases.moved_cells) are
-    found once: they depend on the counts, which only the last step changes. The counts gain
-    those the release publishes its cells with (transforms.releases.with_counts)."""
-    daily, weeks = _ended(daily, weeks, release)
-    moved = moved_cells(daily, weeks, release)
-    held = held_periods(moved, release)
-    while True:
-        choice = _choose(daily, weeks, release, moved)
-        record = next_record(release.record, choice, held)
-        if record.equals(release.record):
-            break
-        release = replace(release, record=record)
-    return replace(release, counts=with_counts(release, daily, weeks, choice))
-
-
-def _ended(
-    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`daily`'s days and `weeks`' periods that a release sees (transforms.releases
-    `Release.ended`), less the periods in progress that hold no ended day of their series: a
-    series whose days so far are all open has no row for that period, not a withheld one."""
-    daily, weeks = release.ended(daily), release.ended(weeks, start="period_start")
-    if release.open_from is None:
-        return daily, weeks
-    keys = [*SERIES_KEYS, "grain", "period_start"]
-    held = pl.concat(
-        daily.select(
-            *SERIES_KEYS,
-            pl.lit(grain).alias("grain"),
-            period_start(pl.col("day"), grain).alias("period_start"),
-        )
-        for grain in (release.week_grain, release.eight)
-    )
-    has_day = pl.struct(keys).is_in(held.select(pl.struct(keys)).to_series().implode())
-    return daily, weeks.filter((pl.col("period_end") < release.open_from) | has_day)
-
-
 def _timelines(
     daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame, week_grain: WeekGrain
 ) -> pl.DataFrame:
-    """`published_timelines` of `choice` (`choose_grains` of the same cells)."""
+    """`published_timelines` of `choice` (transforms.grains.choose_grains of the same cells)."""
     on = [*SERIES_KEYS, "period_start"]
     day_rows = (
         daily.with_columns(period_start(pl.col("day"), week_grain).alias("period_start"))
@@ -565,15 +244,15 @@ def published_days(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     period's counts and prevalence (the author-day share, `week_prevalence`; `grain` the
     period's); a day of a withheld period has `suppressed` true, `grain` the withheld period's,
     and every count and prevalence null. Same order as `daily`. `release` as for
-    `choose_grains`."""
-    daily, weeks = _ended(daily, weeks, release)
-    return _days(daily, weeks, choose_grains(daily, weeks, release), release.week_grain)
+    transforms.grains.choose_grains."""
+    daily, weeks, choice = chosen_cells(daily, weeks, release)
+    return _days(daily, weeks, choice, release.week_grain)
 
 
 def _days(
     daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame, week_grain: WeekGrain
 ) -> pl.DataFrame:
-    """`published_days` of `choice` (`choose_grains` of the same cells)."""
+    """`published_days` of `choice` (transforms.grains.choose_grains of the same cells)."""
     counts = [*DAILY_COUNTS, *AUTHOR_DAY_COUNTS, *PREVALENCE_COLUMNS, EFFECTIVE_TRIALS]
     values = week_prevalence(weeks).select(
         *SERIES_KEYS, "grain", "period_start", *(pl.col(c).alias(f"_cell_{c}") for c in counts)

@@ -1,9 +1,9 @@
-"""What binds a suppress-mode release to the releases before it (transforms.publish applies it).
+"""What binds a suppress-mode release to the releases before it (transforms.grains applies it).
 
 A `Release` carries the options of one release: `k`, `week_grain`, `record` (RECORD_SCHEMA:
 the grain each earlier release published each period at), `counts` (COUNTS_SCHEMA: the counts
 it published each cell with), both kept by the warehouse, `as_of` (the release's date) and
-`open_from` (the writer's clock's day). transforms.publish.choose_grains offers, within them,
+`open_from` (the writer's clock's day). transforms.grains.choose_grains offers, within them,
 only:
 
 - **Ended days** (`Release.ended`). A day on or after `open_from` has not ended: its counts
@@ -13,7 +13,7 @@ only:
 - **Ended periods whole.** A week or 8-week period is published whole only once it has ended
   (its last day before `as_of` and before `open_from`, `Release.is_open`); a week in progress
   is published by its days (every day so far meeting k), else withheld, and does not count
-  towards transforms.publish.MAX_WITHHELD_SHARE (an 8-week period in progress, withheld, not
+  towards transforms.grains.MAX_WITHHELD_SHARE (an 8-week period in progress, withheld, not
   towards MAX_WITHHELD_EIGHT_WEEK_SHARE). It is withheld too where its series' previous week is
   published whole: a series published by week waits for its week to end rather than tie the
   week to its days by publishing its first ones.
@@ -299,7 +299,7 @@ def held_periods(moved: pl.DataFrame, release: Release) -> pl.DataFrame:
 
 
 def next_record(record: pl.DataFrame, choice: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
-    """`record` (RECORD_SCHEMA) after a release of `choice` (transforms.publish.choose_grains),
+    """`record` (RECORD_SCHEMA) after a release of `choice` (transforms.grains.choose_grains),
     sorted: the periods it publishes that `record` lacks added at their grain (`day` or
     `whole`), the recorded periods it withholds turned `withheld`, but for the `held` ones
     (`held_periods`: their change may yet meet k)."""
@@ -329,7 +329,7 @@ def with_counts(
     release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
 ) -> pl.DataFrame:
     """`release.counts` (COUNTS_SCHEMA) with the counts of the cells that `choice`
-    (transforms.publish.choose_grains of `daily` and `weeks`) publishes, sorted."""
+    (transforms.grains.choose_grains of `daily` and `weeks`) publishes, sorted."""
     on = [*SERIES_KEYS, "period_start"]
     days = (
         daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))

@@ -68,6 +68,12 @@ _CURRENT_DAILY = (
 """Daily aggregates of each marker's current version (`current_versions`, see
 `warehouse.current`): a join with one small table, so a marker filter reads that marker only."""
 
+_OLDER_DAILY = (
+    "(SELECT d.* FROM daily_aggregates AS d "
+    "ANTI JOIN current_versions USING (marker, marker_version))"
+)
+"""Daily aggregates of every marker version but the current ones."""
+
 _ORDER = "marker, region, lang, day, marker_version"
 
 
@@ -96,9 +102,11 @@ def select_rows(
 
 
 def _raw_daily(
-    con: duckdb.DuckDBPyConnection, *, all_versions: bool, filters: dict[str, object]
+    con: duckdb.DuckDBPyConnection, *, filters: dict[str, object], older: bool = False
 ) -> pl.DataFrame:
-    source = "daily_aggregates" if all_versions else _CURRENT_DAILY
+    """Daily aggregates of each marker's current version (`older`: of its other versions)
+    that meet `filters` (as `where_clause`), sorted by series then day."""
+    source = _OLDER_DAILY if older else _CURRENT_DAILY
     return select_rows(con, source, DAILY_SCHEMA, _ORDER, filters, name="daily_aggregates")
 
 
@@ -119,13 +127,13 @@ def current_daily(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     Internal: small cells are NOT suppressed here. Pass it to `transforms.series.to_series`
     (which suppresses) for forecasting; never show it.
     """
-    return _raw_daily(con, all_versions=False, filters={})
+    return _raw_daily(con, filters={})
 
 
 def current_periods(con: duckdb.DuckDBPyConnection, *, grain: str | None = None) -> pl.DataFrame:
     """Raw period aggregates (PERIOD_SCHEMA) of each marker's current version, of one `grain`
     or all, sorted by grain, series, period. Internal like `current_daily`: never show it;
-    `transforms.publish` decides what of it is published. Empty on a warehouse older than
+    `transforms.grains` decides what of it is published. Empty on a warehouse older than
     schema version 5 (its next run fills the table); CLUSTER_SUMS null in rows counted before
     version 7, POST_CLUSTER_SUMS before version 11, POST_CLUSTERS before 12."""
     where, params = where_clause({"grain = ?": grain})
@@ -222,7 +230,7 @@ def release_open_from(con: duckdb.DuckDBPyConnection) -> date | None:
 
 
 def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    """A release's date, the day in progress (transforms.publish.choose_grains: a period ends
+    """A release's date, the day in progress (transforms.grains.choose_grains: a period ends
     before it): the later of the latest `as_of` of a run that published (`ok`, or a stream
     session still `running`) and the latest day of data of current marker versions; None when
     there is neither."""
@@ -279,11 +287,13 @@ def daily(
     `grain`, `suppressed`.
 
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
-    roll-up) and `start`/`end` an inclusive day range. Only each marker's current version
-    unless `all_versions` (older versions then show day by day, suppressed at `k` alone, the
-    days that have not ended left out as in the release). A
-    day of a week published whole carries the week's counts (`grain` the week); a withheld
-    day has `suppressed` true and every count and prevalence, adjusted included, null. The
+    roll-up) and `start`/`end` an inclusive day range. Only each marker's current version,
+    unless `all_versions`: then its other versions too, day by day, each day suppressed at `k`
+    by itself (the days that have not ended left out as in the release), while the current
+    version's rows are exactly the ones without `all_versions` (the release, its complementary
+    suppression and the rules binding it to the earlier releases included). A day of a week
+    published whole carries the week's counts (`grain` the week); a withheld day has
+    `suppressed` true and every count and prevalence, adjusted included, null. The
     adjusted share comes from the published counts and `rates` (transforms.rates; default:
     the shipped table) at query time, see transforms.quantify.with_adjusted_prevalence: null,
     with `validation` saying why, where the marker × language is not validated. Each day reads
@@ -297,28 +307,8 @@ def daily(
         return _filtered(_dp_daily_rows(dp_released(con)), marker, region, lang, start, end)
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
-    filters = {
-        "marker = ?": marker,
-        "region = ?": region,
-        "lang = ?": None if lang == "all" else lang,
-        "day >= ?": start,
-        "day <= ?": end,
-    }
     rates = merged_rates(None) if rates is None else rates
-    if all_versions:
-        release = Release(k=k, week_grain=week_grain, open_from=release_open_from(con))
-        raw = release.ended(_raw_daily(con, all_versions=True, filters=filters))
-        shown = suppress(with_prevalence(raw), k=k).with_columns(
-            pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
-            pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
-            pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
-        )
-        return (
-            with_adjusted_prevalence(shown, rates)
-            .with_columns(pl.lit("day").alias("grain"))
-            .select(PUBLISHED_DAILY_COLUMNS)
-        )
-    whole = _raw_daily(con, all_versions=False, filters={"marker = ?": marker})
+    whole = _raw_daily(con, filters={"marker = ?": marker})
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
@@ -326,7 +316,39 @@ def daily(
     rows = adjusted_days(
         days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
+    if all_versions:
+        older = _older_daily(
+            con, marker, region, start, end, k=k, week_grain=week_grain, rates=rates
+        )
+        rows = pl.concat([rows, older]).sort("marker", "region", "lang", "day", "marker_version")
     return _filtered(rows, None, region, lang, start, end)
+
+
+def _older_daily(
+    con: duckdb.DuckDBPyConnection,
+    marker: str | None,
+    region: str | None,
+    start: date | None,
+    end: date | None,
+    *,
+    k: int,
+    week_grain: WeekGrain,
+    rates: pl.DataFrame,
+) -> pl.DataFrame:
+    """`daily`'s rows (PUBLISHED_DAILY_COLUMNS) of the marker versions that are not current:
+    their days that have ended (as in the release: `release_open_from`) of `marker` and
+    `region` (every language: a `lang = all` row's adjusted share is combined from them) from
+    `start` to `end`, each day suppressed at `k` by itself, adjusted with `rates`."""
+    filters = {"marker = ?": marker, "region = ?": region, "day >= ?": start, "day <= ?": end}
+    release = Release(k=k, week_grain=week_grain, open_from=release_open_from(con))
+    raw = release.ended(_raw_daily(con, filters=filters, older=True))
+    shown = suppress(with_prevalence(raw), k=k).with_columns(
+        pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
+        pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
+        pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
+        pl.lit("day").alias("grain"),
+    )
+    return with_adjusted_prevalence(shown, rates).select(PUBLISHED_DAILY_COLUMNS)
 
 
 def _filtered(
@@ -396,7 +418,7 @@ def published(
     cells of the same period, and is not combined where a language with days in it is
     published by another period or withheld. The release is bound to the earlier ones
     (`published_record`, `recorded_counts`, `release_as_of`, `release_open_from`:
-    transforms.publish.choose_grains), so a day the last write held as not ended has no row;
+    transforms.grains.choose_grains), so a day the last write held as not ended has no row;
     raises ReleaseSettingsChanged where `k` or `week_grain` differ from the last write's
     (`check_release_settings`). Sorted by series, then period."""
     daily = current_daily(con)
@@ -464,7 +486,7 @@ def forecast_series(
 
 def _forecast_daily(con: duckdb.DuckDBPyConnection, marker: str | None) -> pl.DataFrame:
     """`current_daily` (of one `marker`, or all) on the days that have ended (`ended_cells`)."""
-    return ended_cells(con, _raw_daily(con, all_versions=False, filters={"marker = ?": marker}))
+    return ended_cells(con, _raw_daily(con, filters={"marker = ?": marker}))
 
 
 def forecast_basis(

@@ -4,7 +4,7 @@
 Every write that changes what the published warehouse shows (a run, a follow cycle, a stream
 load) calls `record_release` before it publishes, so that a later release publishes each
 period only at the grain an earlier one did and each cell only with counts that differ from
-the earlier ones by 0 or at least k (transforms.publish.choose_grains), and the readers
+the earlier ones by 0 or at least k (transforms.grains.choose_grains), and the readers
 (`warehouse.queries.published`, `daily`, the exports, the dashboard) choose the same release
 from the records it leaves, at the settings it stores.
 """
@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from transforms.publish import release_record
+from transforms.grains import release_record
 from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from warehouse import queries
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA
@@ -35,7 +35,7 @@ def record_release(
     """Store the release's settings (`release_settings`, every mode) and add to
     `published_grains` the periods, to `published_counts` the cells and counts, that the
     release of the warehouse's current data at `k` and `week_grain` publishes
-    (transforms.publish.release_record); return the grain record's rows. The release's date
+    (transforms.grains.release_record); return the grain record's rows. The release's date
     is `queries.release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
     where that is later. `today` is the day the writer's clock is on in the analysis time zone:
     the days from `open_from(con, today)` on have not ended, so the release neither publishes

@@ -1,4 +1,5 @@
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -12,15 +13,10 @@ from transforms.contracts import (
     POST_CLUSTER_SUMS,
     POST_CLUSTERS,
 )
+from transforms.grains import choose_grains, release_record
 from transforms.periods import PERIOD_DAYS, period_sums, periods_of
 from transforms.privacy import lonely_cells, protect_lines
-from transforms.publish import (
-    choose_grains,
-    published_days,
-    published_release,
-    published_timelines,
-    release_record,
-)
+from transforms.publish import published_days, published_release, published_timelines
 from transforms.releases import RECORD_SCHEMA, Release
 
 MONDAY = date(2025, 3, 3)
@@ -131,6 +127,18 @@ def test_every_published_row_carries_the_author_days_its_share_is_over():
         assert days["n_marked_author_days"].equals(days["n_marked_authors"], check_names=False)
 
 
+def test_a_reader_of_the_record_chooses_the_weeks_its_writer_published_whole():
+    """After the release, a and b's weeks are known by their own cells (`release.counts`),
+    which says nothing of their days: before, the reader's choice counted neither as hiding
+    its days, moved c to its week too, and showed other cells than the writer recorded."""
+    daily, weeks = _table({("a", "en"): (400, 5), ("b", "en"): (300, 40), ("c", "en"): BIG})
+    before = Release(k=11, week_grain="iso_week")
+    after = release_record(daily, weeks, before)
+    written = choose_grains(daily, weeks, replace(after, counts=before.counts))
+    assert set(written.filter(pl.col("choice") == "week")["region"]) == {"a", "b"}
+    assert choose_grains(daily, weeks, after).equals(written)
+
+
 def test_a_child_withheld_even_weekly_takes_a_sibling_with_it():
     daily, weeks = _table({("a", "en"): (8, 1), ("b", "en"): (300, 40), ("c", "en"): BIG})
     choices = _choices(daily, weeks)
@@ -179,6 +187,44 @@ def test_protect_lines_withholds_the_smallest_child_and_keeps_the_rest():
     assert lonely_cells(out, flag="w", keys=("p",)).is_empty()
     assert out["w"].to_list() == [True, False, True, False]
     assert out.drop("w").equals(cells.drop("w"))
+
+
+def test_protect_lines_withholds_an_unknown_rollup_before_a_known_child_whatever_its_size():
+    """On lines of 8-week totals a roll-up published by week has the largest size; before,
+    with every child known, the smallest known child was withheld, which closes nothing."""
+    cells = pl.DataFrame(
+        {
+            "p": [1] * 4,
+            "region": ["a", "b", "c", ALL],
+            "lang": ["en"] * 4,
+            "w": [True, False, False, False],
+            "size": [5, 50, 20, 2**62],
+            "known": [False, True, True, False],
+        }
+    )
+    out = protect_lines(cells, flag="w", size="size", keys=("p",), known="known")
+    assert out["w"].to_list() == [True, False, False, True]
+
+
+def test_protect_lines_counts_no_known_cell_as_closing_a_line():
+    """A roll-up and every child but the lonely one known: any one of them withheld would be
+    read off an earlier release, so the line is withheld whole. Before, the smallest known
+    child alone was withheld."""
+    cells = pl.DataFrame(
+        {
+            "p": [1] * 4,
+            "region": ["a", "b", "c", ALL],
+            "lang": ["en"] * 4,
+            "w": [True, False, False, False],
+            "size": [5, 50, 20, 75],
+            "known": [False, True, True, True],
+        }
+    )
+    out = protect_lines(cells, flag="w", size="size", keys=("p",), known="known")
+    assert out["w"].to_list() == [True, True, True, True]
+    closed = cells.with_columns(pl.Series("known", [False, True, False, True]))
+    out = protect_lines(closed, flag="w", size="size", keys=("p",), known="known")
+    assert out["w"].to_list() == [True, False, True, False]
 
 
 def test_a_series_mostly_withheld_is_withheld_whole_not_left_as_its_zero_weeks():

@@ -1,6 +1,7 @@
 """Successive suppress-mode releases of one warehouse file, shared by the
-tests/warehouse/test_release_*.py modules: one series' daily cells, their weeks' and 8-week
-periods' cells, and what `queries.published` shows after each release."""
+tests/warehouse/test_release_*.py modules: one series' daily cells, or regions' and their
+roll-up's, their weeks' and 8-week periods' cells, late posts, and what `queries.published`
+shows after each release."""
 
 from datetime import date, timedelta
 
@@ -80,18 +81,35 @@ def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame
     )
 
 
+def write_release(
+    data_dir,
+    daily: pl.DataFrame,
+    *,
+    periods: pl.DataFrame | None = None,
+    as_of: date | None = None,
+    today: date | None = None,
+) -> None:
+    """One write as a batch run makes it, into the warehouse file of `data_dir`: the days of
+    `daily` replaced by its cells, those days' weeks and 8-week periods by the period cells of
+    `periods` (default `daily`; `period_cells`), and the release recorded at k = 11 and ISO
+    weeks, its date `as_of` and its clock's day `today` (warehouse.releases.record_release)."""
+    days = daily["day"].unique().to_list()
+    with writing(data_dir) as con:
+        load_daily(con, daily, days=days)
+        load_periods(con, period_cells(daily if periods is None else periods), days=days)
+        record_release(
+            con, k=11, week_grain="iso_week", privacy="suppress", as_of=as_of, today=today
+        )
+
+
 def releases_by_day(data_dir, daily: pl.DataFrame, release_days: list[date]) -> list[pl.DataFrame]:
     """Publish `daily` day by day into a warehouse file, one release per day of
     `release_days` (its data: every day up to it), each recorded as a run records it; return
     what `queries.published` shows after each."""
     shown, loaded = [], START - timedelta(days=1)
     for day in release_days:
-        new = [loaded + timedelta(days=i + 1) for i in range((day - loaded).days)]
         upto = daily.filter(pl.col("day") <= day)
-        with writing(data_dir) as con:
-            load_daily(con, upto.filter(pl.col("day").is_in(new)), days=new)
-            load_periods(con, period_cells(upto), days=new)
-            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        write_release(data_dir, upto.filter(pl.col("day") > loaded), periods=upto)
         with open_published(data_dir) as con:
             shown.append(queries.published(con).filter(pl.col("status") == "published"))
         loaded = day
@@ -111,11 +129,7 @@ def republished(data_dir, versions: list[pl.DataFrame]) -> list[pl.DataFrame]:
     it; return what `queries.published` shows after each."""
     shown = []
     for daily in versions:
-        days = daily["day"].unique().to_list()
-        with writing(data_dir) as con:
-            load_daily(con, daily, days=days)
-            load_periods(con, period_cells(daily), days=days)
-            record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+        write_release(data_dir, daily)
         with open_published(data_dir) as con:
             shown.append(queries.published(con).filter(pl.col("status") == "published"))
     return shown
@@ -130,3 +144,61 @@ def with_late_posts(daily: pl.DataFrame, day: date, *, authors: int, marked: int
         *(pl.when(on_day).then(pl.col(c) + marked).otherwise(c).alias(c)
           for c in ("n_marked", "n_marked_authors")),
     )  # fmt: skip
+
+
+def regions(authors: dict[str, int], marked: dict[str, int], last: date) -> pl.DataFrame:
+    """Daily cells (`sadness`, lang `en`, `v1`) of each region of `authors`, with
+    `authors[region]` authors and `marked[region]` flagged a day from START to `last`, and their roll-up
+    (`all`: the sums)."""
+    days = pl.date_range(START, last, eager=True).alias("day")
+    leaves = pl.concat(
+        pl.DataFrame(days).with_columns(
+            pl.lit(region).alias("region"),
+            *(pl.lit(n, pl.Int64).alias(c) for c in ("n_posts", "n_scored", "n_authors")),
+            *(pl.lit(marked[region], pl.Int64).alias(c) for c in ("n_marked", "n_marked_authors")),
+        )
+        for region, n in authors.items()
+    )
+    return with_rollup(leaves)
+
+
+def with_rollup(leaves: pl.DataFrame) -> pl.DataFrame:
+    """`leaves` (regions' cells: `day`, `region` and the `n_` counts) and their roll-up, as
+    DAILY_SCHEMA rows."""
+    counts = [c for c in DAILY_SCHEMA if c.startswith("n_")]
+    leaves = leaves.select("day", "region", *counts)
+    rollup = leaves.group_by("day").agg(pl.lit("all").alias("region"), pl.col(counts).sum())
+    return conform(
+        pl.concat([leaves, rollup.select(leaves.columns)]).with_columns(
+            pl.lit("en").alias("lang"),
+            pl.lit("sadness").alias("marker"),
+            pl.lit("v1").alias("marker_version"),
+            pl.lit(1.0).alias("sample_rate"),
+            pl.lit("r1").alias("run_id"),
+        ),
+        DAILY_SCHEMA,
+        name="daily",
+    )
+
+
+def late_regions(daily: pl.DataFrame, day: date, late: dict[str, int]) -> pl.DataFrame:
+    """`daily`'s regions with `late[region]` more authors, all flagged, on `day` (late
+    posts), and their roll-up again."""
+    on_day = pl.col("day") == day
+    extra = pl.col("region").replace_strict(late, default=0, return_dtype=pl.Int64)
+    changed = ("n_posts", "n_scored", "n_authors", "n_marked", "n_marked_authors")
+    leaves = daily.filter(pl.col("region") != "all").with_columns(
+        pl.when(on_day).then(pl.col(c) + extra).otherwise(c).alias(c) for c in changed
+    )
+    return with_rollup(leaves)
+
+
+def read_back(releases: list[pl.DataFrame], grain: str, start: date, count: str) -> dict:
+    """Per region, `count` of the `grain` cell starting `start` as a reader holding every
+    release knows it: the last release's where it publishes the cell, else the latest earlier
+    one's (None: never published)."""
+    known: dict[str, int | None] = {}
+    for release in releases:
+        cells = release.filter((pl.col("grain") == grain) & (pl.col("period_start") == start))
+        known |= dict(cells.select("region", count).iter_rows())
+    return known

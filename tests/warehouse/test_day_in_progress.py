@@ -10,13 +10,12 @@ import pytest
 
 from moodcast.config import load_settings
 from moodcast.stream_landing import Landed, Session, load_files
-from tests.warehouse.releases import period_cells
+from tests.warehouse.releases import write_release
 from transforms.contracts import (
     DAILY_SCHEMA,
 )
 from warehouse import queries
 from warehouse.exports import export_frames
-from warehouse.load import load_daily, load_periods
 from warehouse.panes import PaneMeta, upsert_panes
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -75,13 +74,8 @@ def _stream_load(
 def _batch_run(data_dir, days: dict[date, tuple[int, int]], *, clock: date):
     """One batch run's load and release as moodcast.run makes them (days and their periods),
     its clock at `clock`."""
-    with writing(data_dir) as con:
-        everything = _cells({**_history(), **days})
-        load_daily(con, _cells(days), days=list(days))
-        load_periods(con, period_cells(everything), days=list(days))
-        record_release(
-            con, k=11, week_grain="iso_week", privacy="suppress", as_of=clock, today=clock
-        )
+    everything = _cells({**_history(), **days})
+    write_release(data_dir, _cells(days), periods=everything, as_of=clock, today=clock)
 
 
 def _shown(data_dir, day: date) -> list[tuple]:
@@ -145,17 +139,7 @@ def test_a_run_as_of_a_later_day_than_its_clock_publishes_no_day_from_the_clock_
     day), where `as_of` alone would have ended it."""
     sunday = WEDNESDAY + timedelta(days=4)
     days = {**_history(), **{WEDNESDAY + timedelta(days=i): (300, 40) for i in range(5)}}
-    with writing(tmp_path) as con:
-        load_daily(con, _cells(days), days=list(days))
-        load_periods(con, period_cells(_cells(days)), days=list(days))
-        record_release(
-            con,
-            k=11,
-            week_grain="iso_week",
-            privacy="suppress",
-            as_of=sunday + timedelta(days=2),
-            today=sunday,
-        )
+    write_release(tmp_path, _cells(days), as_of=sunday + timedelta(days=2), today=sunday)
     with open_published(tmp_path) as con:
         week = queries.published(con).filter(pl.col("period_start") >= WEDNESDAY - timedelta(2))
         recorded = queries.recorded_counts(con)
@@ -171,17 +155,7 @@ def test_a_release_whose_clock_is_past_its_data_is_the_release_without_a_clock(t
     shown = {}
     for name, today in (("none", None), ("later", date(2026, 12, 6))):
         data_dir = tmp_path / name
-        with writing(data_dir) as con:
-            load_daily(con, _cells(days), days=list(days))
-            load_periods(con, period_cells(_cells(days)), days=list(days))
-            record_release(
-                con,
-                k=11,
-                week_grain="iso_week",
-                privacy="suppress",
-                as_of=WEDNESDAY,
-                today=today,
-            )
+        write_release(data_dir, _cells(days), as_of=WEDNESDAY, today=today)
         with open_published(data_dir) as con:
             shown[name] = (queries.published(con), queries.published_record(con))
     assert shown["none"][0].equals(shown["later"][0])
@@ -215,12 +189,7 @@ def test_a_series_whose_only_days_are_open_has_no_row_in_the_release(tmp_path):
     never offered), a withheld cell in its line for complementary suppression."""
     english = _cells({**_history(), WEDNESDAY: (300, 40)})
     days = pl.concat([english, _cells({WEDNESDAY: (300, 40)}).with_columns(lang=pl.lit("fr"))])
-    with writing(tmp_path) as con:
-        load_daily(con, days, days=days["day"].unique().to_list())
-        load_periods(con, period_cells(days), days=days["day"].unique().to_list())
-        record_release(
-            con, k=11, week_grain="iso_week", privacy="suppress", as_of=WEDNESDAY, today=WEDNESDAY
-        )
+    write_release(tmp_path, days, as_of=WEDNESDAY, today=WEDNESDAY)
     with open_published(tmp_path) as con:
         published = queries.published(con)
         exported = export_frames(con, k=11)["timelines"]

@@ -1,6 +1,6 @@
 """Successive suppress-mode releases and the grains they publish: a week published by day
 stays by day, a period is published whole only once it has ended, and a series moving to
-8-week periods gives no week back (transforms.publish.choose_grains' record and last day)."""
+8-week periods gives no week back (transforms.grains.choose_grains' record and last day)."""
 
 from datetime import date, timedelta
 

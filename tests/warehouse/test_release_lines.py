@@ -2,99 +2,16 @@
 line's roll-up minus its other cells, current where published and earlier values where not,
 gives a held cell's new counts back (docs/privacy.md, "Complements beside a held cell")."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import polars as pl
 
-from tests.warehouse.releases import period_cells
-from transforms.contracts import (
-    DAILY_SCHEMA,
-    conform,
-)
+from tests.warehouse.releases import START, late_regions, read_back, regions, republished
 from transforms.periods import EIGHT_WEEKS, period_start
-from warehouse import queries
-from warehouse.load import load_daily, load_periods
-from warehouse.releases import record_release
-from warehouse.store import open_published, writing
 
-START = date(2024, 1, 1)  # a Monday
 MONDAY = START + timedelta(weeks=60)
 """The week of the releases, after 60 weeks of history (one withheld week stays under 2 %)."""
 K = 11
-
-
-def _regions(authors: dict[str, int], marked: dict[str, int], last: date) -> pl.DataFrame:
-    """Daily cells (`sadness`, lang `en`) of each region of `authors`, with `authors[region]`
-    authors and `marked[region]` flagged a day from START to `last`, and their roll-up
-    (`all`: the sums)."""
-    days = pl.date_range(START, last, eager=True).alias("day")
-    leaves = pl.concat(
-        pl.DataFrame(days).with_columns(
-            pl.lit(region).alias("region"),
-            *(pl.lit(n, pl.Int64).alias(c) for c in ("n_posts", "n_scored", "n_authors")),
-            *(pl.lit(marked[region], pl.Int64).alias(c) for c in ("n_marked", "n_marked_authors")),
-        )
-        for region, n in authors.items()
-    )
-    return _with_rollup(leaves)
-
-
-def _with_rollup(leaves: pl.DataFrame) -> pl.DataFrame:
-    """`leaves` (regions' cells: `day`, `region` and the `n_` counts) and their roll-up, as
-    DAILY_SCHEMA rows."""
-    counts = [c for c in DAILY_SCHEMA if c.startswith("n_")]
-    leaves = leaves.select("day", "region", *counts)
-    rollup = leaves.group_by("day").agg(pl.lit("all").alias("region"), pl.col(counts).sum())
-    return conform(
-        pl.concat([leaves, rollup.select(leaves.columns)]).with_columns(
-            pl.lit("en").alias("lang"),
-            pl.lit("sadness").alias("marker"),
-            pl.lit("v1").alias("marker_version"),
-            pl.lit(1.0).alias("sample_rate"),
-            pl.lit("r1").alias("run_id"),
-        ),
-        DAILY_SCHEMA,
-        name="daily",
-    )
-
-
-def _late(daily: pl.DataFrame, day: date, late: dict[str, int]) -> pl.DataFrame:
-    """`daily`'s regions with `late[region]` more authors, all flagged, on `day` (late
-    posts), and their roll-up again."""
-    on_day = pl.col("day") == day
-    extra = pl.col("region").replace_strict(late, default=0, return_dtype=pl.Int64)
-    changed = ("n_posts", "n_scored", "n_authors", "n_marked", "n_marked_authors")
-    leaves = daily.filter(pl.col("region") != "all").with_columns(
-        pl.when(on_day).then(pl.col(c) + extra).otherwise(c).alias(c) for c in changed
-    )
-    return _with_rollup(leaves)
-
-
-def _published(data_dir, versions: list[pl.DataFrame]) -> list[pl.DataFrame]:
-    """Publish each of `versions` (the daily cells as known at a release) into one warehouse
-    file, every day reloaded, recorded as a run records it (k = 11, ISO weeks); return what
-    `queries.published` shows after each."""
-    shown = []
-    for daily in versions:
-        days = daily["day"].unique().to_list()
-        with writing(data_dir) as con:
-            load_daily(con, daily, days=days)
-            load_periods(con, period_cells(daily), days=days)
-            record_release(con, k=K, week_grain="iso_week", privacy="suppress")
-        with open_published(data_dir) as con:
-            shown.append(queries.published(con).filter(pl.col("status") == "published"))
-    return shown
-
-
-def _read_back(releases: list[pl.DataFrame], grain: str, start: date, count: str) -> dict:
-    """Per region, `count` of the `grain` cell starting `start` as a reader holding every
-    release knows it: the last release's where it publishes the cell, else the latest earlier
-    one's (None: never published)."""
-    known: dict[str, int | None] = {}
-    for release in releases:
-        cells = release.filter((pl.col("grain") == grain) & (pl.col("period_start") == start))
-        known |= dict(cells.select("region", count).iter_rows())
-    return known
 
 
 def test_a_complement_whose_held_day_is_unchanged_is_withheld_last(tmp_path):
@@ -107,12 +24,12 @@ def test_a_complement_whose_held_day_is_unchanged_is_withheld_last(tmp_path):
     since Tuesday's release, gave a's 41 back. A week whose counts on a day a held cell moved
     were published before now ranks as such (withheld last)."""
     tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
-    daily = _regions({"a": 300, "b": 300, "c": 250}, {"a": 40, "b": 40, "c": 40}, wednesday)
-    late = _late(daily, MONDAY, {"a": 1, "b": 12})
-    releases = _published(tmp_path, [daily.filter(pl.col("day") <= tuesday), late])
-    shown = _read_back(releases[1:], "day", MONDAY, "n_marked_authors")
+    daily = regions({"a": 300, "b": 300, "c": 250}, {"a": 40, "b": 40, "c": 40}, wednesday)
+    late = late_regions(daily, MONDAY, {"a": 1, "b": 12})
+    releases = republished(tmp_path, [daily.filter(pl.col("day") <= tuesday), late])
+    shown = read_back(releases[1:], "day", MONDAY, "n_marked_authors")
     assert "a" not in shown and "all" in shown, "a held, the roll-up published again"
-    known = _read_back(releases, "day", MONDAY, "n_marked_authors")
+    known = read_back(releases, "day", MONDAY, "n_marked_authors")
     given_back = shown["all"] - known["b"] - known["c"]
     assert not 1 <= abs(given_back - 40) < K, f"a's Monday comes back as {given_back}"
 
@@ -123,9 +40,9 @@ def test_a_small_change_with_every_other_cell_unchanged_holds_the_rollup_too(tmp
     its Monday moves by the same 1 and is held too; no cell of the line is left to give a back
     (roll-up - b - c needs the roll-up's new Monday)."""
     tuesday = MONDAY + timedelta(days=1)
-    daily = _regions({"a": 300, "b": 300, "c": 250}, {"a": 40, "b": 40, "c": 40}, tuesday)
-    releases = _published(tmp_path, [daily, _late(daily, MONDAY, {"a": 1})])
-    assert set(_read_back(releases[1:], "day", MONDAY, "n_marked_authors")) == {"b", "c"}
+    daily = regions({"a": 300, "b": 300, "c": 250}, {"a": 40, "b": 40, "c": 40}, tuesday)
+    releases = republished(tmp_path, [daily, late_regions(daily, MONDAY, {"a": 1})])
+    assert set(read_back(releases[1:], "day", MONDAY, "n_marked_authors")) == {"b", "c"}
 
 
 def test_an_unchanged_rollup_beside_a_moved_child_gives_no_child_back(tmp_path):
@@ -134,9 +51,9 @@ def test_an_unchanged_rollup_beside_a_moved_child_gives_no_child_back(tmp_path):
     by 1), so the line holds two withheld cells beside its roll-up, published again unchanged:
     roll-up - c gives a + b, 80 as before, and neither a's nor b's new Monday."""
     tuesday = MONDAY + timedelta(days=1)
-    daily = _regions({"a": 300, "b": 300, "c": 250}, {"a": 40, "b": 40, "c": 40}, tuesday)
-    releases = _published(tmp_path, [daily, _late(daily, MONDAY, {"a": 1, "b": -1})])
-    shown = _read_back(releases[1:], "day", MONDAY, "n_marked_authors")
+    daily = regions({"a": 300, "b": 300, "c": 250}, {"a": 40, "b": 40, "c": 40}, tuesday)
+    releases = republished(tmp_path, [daily, late_regions(daily, MONDAY, {"a": 1, "b": -1})])
+    shown = read_back(releases[1:], "day", MONDAY, "n_marked_authors")
     assert set(shown) == {"all", "c"}
     assert shown["all"] - shown["c"] == 80
 
@@ -151,14 +68,14 @@ def test_an_eight_week_complement_published_before_unchanged_is_withheld_last(tm
     totals now rank as weekly lines do: a period published before with its current counts
     last."""
     last = MONDAY + timedelta(days=6)
-    daily = _regions({"a": 30, "b": 30, "c": 25}, {"a": 1, "b": 1, "c": 1}, last)
+    daily = regions({"a": 30, "b": 30, "c": 25}, {"a": 1, "b": 1, "c": 1}, last)
     day = START + timedelta(weeks=26, days=2)
     eight = period_start(pl.lit(day), EIGHT_WEEKS["iso_week"])
     start = pl.select(eight).item()
-    releases = _published(tmp_path, [daily, _late(daily, day, {"a": 1, "b": 12})])
-    eights = _read_back(releases, "iso_8week", start, "n_marked_author_days")
+    releases = republished(tmp_path, [daily, late_regions(daily, day, {"a": 1, "b": 12})])
+    eights = read_back(releases, "iso_8week", start, "n_marked_author_days")
     assert eights.keys() == {"a", "b", "c"}, "the regions are published by 8-week periods"
-    shown = _read_back(releases[1:], "iso_8week", start, "n_marked_author_days")
+    shown = read_back(releases[1:], "iso_8week", start, "n_marked_author_days")
     assert "a" not in shown, "a's moved 8-week period is held"
     rollup = (
         releases[1]
@@ -183,14 +100,14 @@ def test_a_held_cell_moved_on_two_days_is_not_given_back_by_a_complement_known_o
     line could withhold is known, it withholds the roll-up instead."""
     tuesday = MONDAY + timedelta(days=1)
     authors = {"a": 300, "b": 250, "c": 300, "d": 300}
-    daily = _regions(authors, dict.fromkeys(authors, 40), tuesday)
-    late = _late(_late(daily, MONDAY, {"a": 1, "b": 12}), tuesday, {"a": 1, "c": 12})
-    releases = _published(tmp_path, [daily, late])
+    daily = regions(authors, dict.fromkeys(authors, 40), tuesday)
+    late = late_regions(late_regions(daily, MONDAY, {"a": 1, "b": 12}), tuesday, {"a": 1, "c": 12})
+    releases = republished(tmp_path, [daily, late])
     for day in (MONDAY, tuesday):
-        shown = _read_back(releases[1:], "day", day, "n_marked_authors")
+        shown = read_back(releases[1:], "day", day, "n_marked_authors")
         assert "a" not in shown, "a held"
         if "all" in shown:
-            known = _read_back(releases, "day", day, "n_marked_authors")
+            known = read_back(releases, "day", day, "n_marked_authors")
             given_back = shown["all"] - sum(known[r] for r in ("b", "c", "d"))
             assert not 1 <= abs(given_back - 40) < K, f"a's {day} comes back as {given_back}"
     assert shown.keys() == {"b", "c", "d"}, "the roll-up withheld, not a known child"

@@ -1,0 +1,96 @@
+"""`queries.daily(all_versions=True)`: the current version exactly as the release publishes
+it, older versions day by day suppressed at k (docs/privacy.md, "Marker versions")."""
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from tests.warehouse.releases import START, WEEKS, period_cells, series_days
+from transforms.contracts import DAILY_SCHEMA, conform
+from warehouse import queries
+from warehouse.load import load_daily, load_periods
+from warehouse.releases import record_release
+from warehouse.store import open_published, writing
+
+WEDNESDAY = START + timedelta(weeks=WEEKS, days=2)
+
+
+def _regions(marker_version: str, small: date, last: date) -> pl.DataFrame:
+    """Regions a, b (300 authors, 40 flagged a day) and c (250, 40; 5 flagged on `small`) of
+    `marker_version`, and their roll-up, START to `last`."""
+    leaves = pl.concat(
+        series_days(
+            {small: 5} if region == "c" else {},
+            authors=250 if region == "c" else 300,
+            marked=40,
+            last=last,
+        ).with_columns(
+            pl.lit(region).alias("region"), pl.lit(marker_version).alias("marker_version")
+        )
+        for region in ("a", "b", "c")
+    )
+    rollup = leaves.group_by("day", "lang", "marker", "marker_version").agg(
+        pl.lit("all").alias("region"),
+        *(pl.col(c).sum() for c in DAILY_SCHEMA if c.startswith("n_")),
+        pl.lit(1.0).alias("sample_rate"),
+        pl.lit("r1").alias("run_id"),
+    )
+    both = pl.concat([leaves, rollup], how="diagonal_relaxed")
+    return conform(both, DAILY_SCHEMA, name="daily").sort("marker_version", "region", "day")
+
+
+def _published(data_dir) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Version v0 (up to 10 weeks before, its c small on one day) and the current v1 (its c
+    small on WEDNESDAY) loaded and released once; `queries.daily` without and with
+    `all_versions`."""
+    old_small = START + timedelta(weeks=WEEKS - 20, days=2)
+    old = _regions("v0", old_small, WEDNESDAY - timedelta(weeks=10))
+    current = _regions("v1", WEDNESDAY, WEDNESDAY + timedelta(days=4))
+    days = current["day"].unique().to_list()
+    with writing(data_dir) as con:
+        load_daily(con, pl.concat([old, current]), days=days)
+        load_periods(con, period_cells(current), days=days)
+        record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+    with open_published(data_dir) as con:
+        return queries.daily(con), queries.daily(con, all_versions=True)
+
+
+def test_the_current_version_in_all_versions_is_the_release(tmp_path):
+    """c's Wednesday (5 flagged) withholds its week, and complementary suppression withholds
+    another region's beside it. Before, `all_versions` showed the current version suppressed
+    at k day by day, so that region's Wednesday was published there and the roll-up minus a
+    and b gave c's 5 back."""
+    current, every = _published(tmp_path)
+    assert every.filter(pl.col("marker_version") == "v1").equals(current)
+    wednesday = every.filter((pl.col("day") == WEDNESDAY) & ~pl.col("suppressed"))
+    published = dict(wednesday.select("region", "n_marked_authors").iter_rows())
+    assert "c" not in published
+    assert not {"all", "a", "b"} <= published.keys(), f"c's 5 comes back from {published}"
+
+
+def test_older_versions_show_their_days_suppressed_at_k(tmp_path):
+    """An older version is not the release's: each of its days that meets k shows its own
+    counts (a day of a week in which another day is small included), the small one is
+    suppressed."""
+    _, every = _published(tmp_path)
+    old = every.filter(pl.col("marker_version") == "v0")
+    assert old.height == 4 * ((WEEKS - 10) * 7 + 3)
+    assert old.get_column("grain").unique().to_list() == ["day"]
+    suppressed = old.filter("suppressed").select("region", "day").rows()
+    assert suppressed == [("c", START + timedelta(weeks=WEEKS - 20, days=2))]
+    assert old.filter(~pl.col("suppressed")).get_column("n_authors").is_not_null().all()
+
+
+def test_all_versions_filters_as_daily_does(tmp_path):
+    """Filters on region and days apply to both versions' rows, sorted by series then day."""
+    with_filters = {"region": "a", "start": WEDNESDAY - timedelta(weeks=11), "end": WEDNESDAY}
+    _published(tmp_path)
+    with open_published(tmp_path) as con:
+        rows = queries.daily(con, all_versions=True, **with_filters)
+        current = queries.daily(con, **with_filters)
+    assert rows.get_column("region").unique().to_list() == ["a"]
+    assert rows.filter(pl.col("marker_version") == "v1").equals(current)
+    assert rows.get_column("day").is_between(with_filters["start"], WEDNESDAY).all()
+    assert rows.select("day", "marker_version").rows() == sorted(
+        rows.select("day", "marker_version").rows()
+    )
