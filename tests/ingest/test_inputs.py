@@ -41,7 +41,11 @@ _RECORDS = '{"id": "1", "text": "hola"}\n{"id": "2", "text": "adiós"}\n'
     ("name", "data", "expected"),
     [
         ("wide.jsonl", _RECORDS.encode("utf-16"), "is UTF-16 or UTF-32 text"),
-        ("wide.jsonl.gz", gzip.compress(_RECORDS.encode("utf-16")), "is UTF-16 or UTF-32 text"),
+        (
+            "wide.jsonl.gz",
+            gzip.compress(_RECORDS.encode("utf-16"), mtime=0),
+            "is UTF-16 or UTF-32 text",
+        ),
         ("wide.csv", "id,text\n1,hola\n".encode("utf-32"), "is UTF-16 or UTF-32 text"),
         ("mac.csv", b"id,text\r1,hola\r2,adios\r", "carriage returns alone"),
         ("mac.jsonl", _RECORDS.replace("\n", "\r").encode(), "carriage returns alone"),

@@ -185,7 +185,7 @@ _FIRST, _SECOND = _TWO.splitlines(keepends=True)
         ("empty.jsonl", b"", [], []),
         ("blank.jsonl", b"\n\n  \n", [], []),
         ("mark.jsonl", b"\xef\xbb\xbf", [], []),
-        ("empty.jsonl.gz", gzip.compress(b""), [], []),
+        ("empty.jsonl.gz", gzip.compress(b"", mtime=0), [], []),
         ("empty.csv", b"", [], []),
         ("header.csv", b"id,created_at,text\n", [], []),
         ("unterminated.jsonl", _TWO.rstrip(b"\n"), ["0", "1"], []),
