@@ -33,10 +33,14 @@ def is_suppressed(*, k: int = DEFAULT_K) -> pl.Expr:
     return ((marked > 0) & (marked < k)) | (pl.col("n_authors") < k)
 
 
-def suppress(daily: pl.DataFrame, *, k: int = DEFAULT_K) -> pl.DataFrame:
+def suppress(
+    daily: pl.DataFrame, *, k: int = DEFAULT_K, withheld: pl.Expr | None = None
+) -> pl.DataFrame:
     """Publishable Daily aggregates: a `suppressed` column, and every count and prevalence of a
-    suppressed cell set to null. Keys and versions stay. The input is not modified."""
-    flag = is_suppressed(k=k)
+    suppressed cell set to null. A cell is suppressed where `is_suppressed(k=k)`, or, given
+    `withheld` (a Boolean expression, e.g. a flag `protect_lines` extended), where that is
+    true. Keys and versions stay. The input is not modified."""
+    flag = is_suppressed(k=k) if withheld is None else withheld
     present = [column for column in SUPPRESSED_COLUMNS if column in daily.columns]
     return daily.with_columns(
         *(pl.when(flag).then(None).otherwise(pl.col(column)).alias(column) for column in present),

@@ -30,7 +30,7 @@ from transforms.prevalence import (
     PREVALENCE_COLUMNS,
     with_prevalence,
 )
-from transforms.privacy import DEFAULT_K, suppress
+from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines, suppress
 from transforms.publish import (
     adjusted_days,
     adjusted_timelines,
@@ -289,7 +289,8 @@ def daily(
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version,
     unless `all_versions`: then its other versions too, day by day, each day suppressed at `k`
-    by itself (the days that have not ended left out as in the release), while the current
+    by itself and with complementary suppression on that day's lines (the days that have not
+    ended left out as in the release), while the current
     version's rows are exactly the ones without `all_versions` (the release, its complementary
     suppression and the rules binding it to the earlier releases included). A day of a week
     published whole carries the week's counts (`grain` the week); a withheld day has
@@ -317,9 +318,7 @@ def daily(
         days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
     if all_versions:
-        older = _older_daily(
-            con, marker, region, start, end, k=k, week_grain=week_grain, rates=rates
-        )
+        older = _older_daily(con, marker, start, end, k=k, week_grain=week_grain, rates=rates)
         rows = pl.concat([rows, older]).sort("marker", "region", "lang", "day", "marker_version")
     return _filtered(rows, None, region, lang, start, end)
 
@@ -327,7 +326,6 @@ def daily(
 def _older_daily(
     con: duckdb.DuckDBPyConnection,
     marker: str | None,
-    region: str | None,
     start: date | None,
     end: date | None,
     *,
@@ -336,13 +334,21 @@ def _older_daily(
     rates: pl.DataFrame,
 ) -> pl.DataFrame:
     """`daily`'s rows (PUBLISHED_DAILY_COLUMNS) of the marker versions that are not current:
-    their days that have ended (as in the release: `release_open_from`) of `marker` and
-    `region` (every language: a `lang = all` row's adjusted share is combined from them) from
-    `start` to `end`, each day suppressed at `k` by itself, adjusted with `rates`."""
-    filters = {"marker = ?": marker, "region = ?": region, "day >= ?": start, "day <= ?": end}
+    their days that have ended (as in the release: `release_open_from`) of `marker` from
+    `start` to `end`, each day suppressed at `k` by itself and then, so that no roll-up minus
+    its other children gives a small day back, complementary suppression on each day's lines
+    (transforms.privacy.protect_lines, every region and language: `_filtered` takes one
+    after), adjusted with `rates`."""
+    filters = {"marker = ?": marker, "day >= ?": start, "day <= ?": end}
     release = Release(k=k, week_grain=week_grain, open_from=release_open_from(con))
     raw = release.ended(_raw_daily(con, filters=filters, older=True))
-    shown = suppress(with_prevalence(raw), k=k).with_columns(
+    lines = protect_lines(
+        raw.with_columns(is_suppressed(k=k).alias("_withheld")),
+        flag="_withheld",
+        size="n_authors",
+        keys=("marker", "marker_version", "day"),
+    )
+    shown = suppress(with_prevalence(lines), withheld=pl.col("_withheld")).with_columns(
         pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
         pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
         pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),

@@ -1,5 +1,6 @@
 """`queries.daily(all_versions=True)`: the current version exactly as the release publishes
-it, older versions day by day suppressed at k (docs/privacy.md, "Marker versions")."""
+it, older versions day by day suppressed at k with complementary suppression (docs/privacy.md,
+"Marker versions")."""
 
 from datetime import date, timedelta
 
@@ -71,14 +72,35 @@ def test_the_current_version_in_all_versions_is_the_release(tmp_path):
 def test_older_versions_show_their_days_suppressed_at_k(tmp_path):
     """An older version is not the release's: each of its days that meets k shows its own
     counts (a day of a week in which another day is small included), the small one is
-    suppressed."""
+    suppressed, and so is one other region that day (complementary suppression, day by day)."""
     _, every = _published(tmp_path)
     old = every.filter(pl.col("marker_version") == "v0")
     assert old.height == 4 * ((WEEKS - 10) * 7 + 3)
     assert old.get_column("grain").unique().to_list() == ["day"]
+    small = START + timedelta(weeks=WEEKS - 20, days=2)
     suppressed = old.filter("suppressed").select("region", "day").rows()
-    assert suppressed == [("c", START + timedelta(weeks=WEEKS - 20, days=2))]
+    assert suppressed == [("a", small), ("c", small)]
     assert old.filter(~pl.col("suppressed")).get_column("n_authors").is_not_null().all()
+    assert old.filter("suppressed").get_column("n_authors").is_null().all()
+
+
+def test_an_older_versions_small_day_is_not_given_back_by_its_rollup(tmp_path):
+    """v0's c is small (5 flagged) on one day; before, a, b and the roll-up were published
+    that day and the roll-up minus a and b gave c's 5 back (85 - 40 - 40), also with the
+    view filtered to one region at a time."""
+    small = START + timedelta(weeks=WEEKS - 20, days=2)
+    _published(tmp_path)
+    with open_published(tmp_path) as con:
+        every = queries.daily(con, all_versions=True, start=small, end=small)
+        one_by_one = pl.concat(
+            queries.daily(con, all_versions=True, region=region, start=small, end=small)
+            for region in ("a", "b", "c", "all")
+        )
+    for rows in (every, one_by_one):
+        old = rows.filter((pl.col("marker_version") == "v0") & ~pl.col("suppressed"))
+        published = dict(old.select("region", "n_marked_authors").iter_rows())
+        assert "c" not in published
+        assert not {"all", "a", "b"} <= published.keys(), f"c's 5 comes back from {published}"
 
 
 def test_all_versions_filters_as_daily_does(tmp_path):
