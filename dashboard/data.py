@@ -158,6 +158,11 @@ def latest_day(published: Version) -> date | None:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def latest_ended_day(published: Version) -> date | None:
+    return health.latest_ended_day(_con(published))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def provisional_days(published: Version) -> pl.DataFrame:
     return queries.provisional_days(_con(published))
 

@@ -314,8 +314,9 @@ def why_not_forecast(
     (warehouse.queries.forecast_basis): its Series at `grain` (`day` or `week_grain`), `grain`
     None when its cells fall below k at both grains, `same_as` the series it duplicates. The
     reason forecasting.series.prepare_series gives under the default settings at that grain
-    (a day series padded up to the warehouse's `last_day`), or a plain sentence when it would
-    have forecast the series (a model that failed, or settings that differ)."""
+    (a day series padded up to `last_day`, the last day that has ended, where the run's day
+    series end), or a plain sentence when it would have forecast the series (a model that
+    failed, or settings that differ)."""
     from forecasting.frequency import DAY, EIGHT_EPIWEEK, EIGHT_WEEK, EPIWEEK, WEEK
     from forecasting.series import prepare_series
 

@@ -433,8 +433,10 @@ class RunningStream:
     """A streaming pipeline started in the background: `error` holds what stopped it, if it
     failed; `stop()` cancels it."""
 
-    def __init__(self, result):
+    def __init__(self, result, subscription: str | None = None):
         self._result = result
+        self._subscription = subscription
+        self._stopping = False
         self.error: BaseException | None = None
         self._watcher = threading.Thread(target=self._watch, name="moodcast-stream", daemon=True)
         self._watcher.start()
@@ -443,12 +445,42 @@ class RunningStream:
         try:
             self._result.wait_until_finish()
         except BaseException as exc:  # the pipeline's own failure, reported to the loader
-            self.error = exc
+            if not self._stopping:
+                self.error = exc
 
     def stop(self) -> None:
-        """Cancel the pipeline (panes already written stay)."""
-        with contextlib.suppress(Exception):
-            self._result.cancel()
+        """Cancel the pipeline (panes already written stay). The Pub/Sub source's pull in
+        flight is cut first (`_close_pubsub_reads`): the DirectRunner's cancel otherwise waits
+        for it (a 30 s long poll on an idle subscription) and then acknowledges and drops
+        what it brought; cut, nothing it holds is acknowledged, so Pub/Sub re-delivers it."""
+        self._stopping = True
+        executor = logging.getLogger("apache_beam.runners.direct.executor")
+        executor.addFilter(_unlogged)  # the cut pull's retries, logged as errors
+        try:
+            if self._subscription is not None:
+                _close_pubsub_reads(self._subscription)
+            with contextlib.suppress(Exception):
+                self._result.cancel()
+        finally:
+            executor.removeFilter(_unlogged)
+
+
+def _unlogged(_record: logging.LogRecord) -> bool:
+    return False
+
+
+def _close_pubsub_reads(subscription: str) -> None:
+    """Close the subscriber clients of the DirectRunner's reads of `subscription` (Beam keeps
+    one per applied read; the pipeline it runs is a copy of ours), which ends their pulls in
+    flight with an error and acknowledges nothing; other runners keep no such clients."""
+    from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator
+
+    cache = _PubSubReadEvaluator._subscriber_client_cache
+    for node, state in list(cache.items()):
+        source = getattr(node.transform, "_source", None)
+        if getattr(source, "full_subscription", None) == subscription:
+            with contextlib.suppress(Exception):
+                state.client.transport.close()
 
 
 def stream_options(beam_args: list[str]) -> PipelineOptions:
@@ -470,4 +502,4 @@ def start_stream(
     pipeline = beam.Pipeline(options=stream_options(beam_args))
     messages = pipeline | "ReadFromPubSub" >> beam.io.ReadFromPubSub(subscription=subscription)
     build_stream(messages, job, landing_dir)
-    return RunningStream(pipeline.run())
+    return RunningStream(pipeline.run(), subscription)

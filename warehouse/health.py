@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from transforms.privacy import DEFAULT_K, is_suppressed
+from warehouse.queries import release_open_from
 
 SUPPRESSED_CELL_SCHEMA = {
     "marker": pl.String,
@@ -35,6 +36,18 @@ def table_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
 def latest_day(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest local day with a Daily aggregate, or None for an empty warehouse."""
     return con.execute("SELECT max(day) FROM daily_aggregates").fetchall()[0][0]
+
+
+def latest_ended_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest local day with a Daily aggregate that the last write that published held as
+    ended (before its `open_from`, queries.release_open_from: the days forecasts read), or None
+    where there is none."""
+    open_from = release_open_from(con)
+    if open_from is None:
+        return latest_day(con)
+    return con.execute(
+        "SELECT max(day) FROM daily_aggregates WHERE day < ?", [open_from]
+    ).fetchall()[0][0]
 
 
 def first_day(con: duckdb.DuckDBPyConnection) -> date | None:

@@ -41,7 +41,7 @@ if not models:
             unique_id=unique_id,
             grain=grain,
             same_as=same_as,
-            last_day=data.latest_day(published),
+            last_day=data.latest_ended_day(published),
             k=data.k(),
             week_grain=data.week_grain(),
         )

@@ -1,0 +1,92 @@
+"""The Forecasts page explains a series without a forecast on the days the run read: its day
+series ends on the last day that has ended, not on the writer's day in progress."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+from streamlit.testing.v1 import AppTest
+
+import moodcast.run_forecast as run_forecast
+from forecasting.frequency import DAY
+from forecasting.series import prepare_series
+from moodcast.adapting import configured_markers
+from moodcast.config import load_settings
+from moodcast.run_summary import RunSummary
+from tests.warehouse.releases import period_cells
+from transforms.contracts import DAILY_SCHEMA
+from warehouse.load import load_daily, load_periods
+from warehouse.releases import record_release
+from warehouse.store import writing
+
+APP = Path(__file__).parents[2] / "dashboard"
+TODAY = date(2025, 3, 2)
+"""The writer's clock's day, in progress."""
+ENDED_DAYS = 4
+"""One day fewer than a day series needs (forecasting.series.prepare_series' default
+`min_history_days`); with the day in progress padded on, the page counted five."""
+
+
+def _daily() -> pl.DataFrame:
+    days = [TODAY - timedelta(days=i) for i in range(ENDED_DAYS + 1)]
+    return pl.DataFrame(
+        [
+            {
+                "day": day,
+                "region": "all",
+                "lang": "en",
+                "marker": "sadness",
+                "marker_version": "v1",
+                "n_posts": 300,
+                "n_scored": 300,
+                "n_marked": 40 + day.toordinal() % 3,
+                "n_authors": 300,
+                "n_marked_authors": 40 + day.toordinal() % 3,
+                "sample_rate": 1.0,
+                "run_id": "r1",
+            }
+            for day in days
+        ],
+        schema=DAILY_SCHEMA,
+    )
+
+
+def test_a_series_without_a_forecast_gives_the_runs_reason(tmp_path, monkeypatch):
+    """Before, the page padded the series up to the day in progress (the warehouse's latest
+    day), so four ended days read as five, one of them empty: it said a forecast would have been
+    made, while the run skipped the series for its too short history."""
+    settings = load_settings(tmp_path)
+    fitted = {}
+    forecast_and_alert = run_forecast.forecast_and_alert
+
+    def spy(series, *, freq, **options):
+        fitted[freq.name] = series
+        return forecast_and_alert(series, freq=freq, **options)
+
+    daily = _daily()
+    days = daily["day"].unique().to_list()
+    summary = RunSummary(
+        run_id="r1", read=0, valid=0, dead_lettered=0, duplicates=0, filtered={}, days=0,
+        series=0, alerts=0,
+    )  # fmt: skip
+    with monkeypatch.context() as patch, writing(tmp_path) as con:
+        patch.setattr(run_forecast, "forecast_and_alert", spy)
+        load_daily(con, daily, days=days)
+        load_periods(con, period_cells(daily), days=days)
+        record_release(
+            con, k=11, week_grain="iso_week", privacy="suppress", as_of=TODAY, today=TODAY
+        )
+        run_forecast.forecast_step(
+            con, summary, settings=settings, markers=configured_markers(settings)
+        )
+    run = fitted["day"].filter(pl.col("unique_id") == "sadness|all|en")
+    assert run["ds"].max() == TODAY - timedelta(days=1)
+    skipped = prepare_series(run, freq=DAY).skipped
+    assert skipped.height == 1
+
+    monkeypatch.setenv("MOODCAST_HOME", str(tmp_path))
+    at = AppTest.from_file(str(APP / "screens" / "forecasts.py"), default_timeout=60)
+    at.query_params.update(marker="sadness", region="all", lang="en")
+    at.run()
+    assert not at.exception
+    assert at.info[0].value == f"Not forecast: {skipped['reason'][0]}"
