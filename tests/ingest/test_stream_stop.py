@@ -74,3 +74,20 @@ def test_a_message_published_as_the_stream_stops_is_delivered_to_the_next_reader
         response = subscriber.pull(subscription=subscription, max_messages=10, timeout=15)
         received = [m.message.data for m in response.received_messages]
     assert received == [message]
+
+
+def test_a_beam_without_the_client_cache_still_stops(monkeypatch):
+    """The cut reads Beam's private client cache; a Beam release that moves it must leave
+    `stop()` cancelling as before, not raising (it also runs on the job's failure path, where
+    an AttributeError would hide the job's own error)."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    from ingest.stream import RunningStream
+
+    pipeline = beam.Pipeline(runner=FnApiRunner())
+    _ = pipeline | beam.Create([1, 2])
+    running = RunningStream(pipeline.run(), "projects/p/subscriptions/s")
+    monkeypatch.delattr(_PubSubReadEvaluator, "_subscriber_client_cache")
+    running.stop()
+    assert running.error is None
