@@ -28,11 +28,7 @@ from forecasting.series import NOTES_SCHEMA, Cause
 from moodcast.config import Settings
 from moodcast.run_summary import RunSummary
 from transforms.periods import EIGHT_WEEKS
-from transforms.series import (
-    left_out_reason,
-    same_series,
-    to_post_counts,
-)
+from transforms.series import left_out_reason, to_post_counts
 from warehouse.forecast_queries import backtests
 
 log = logging.getLogger("moodcast.run")  # the run's log lines keep their name on stderr
@@ -119,7 +115,8 @@ def _series_by_grain(
     """The series a run may forecast and the grain of each distinct one (`unique_id`, `grain`):
     warehouse.queries.forecast_series, as the exports and the dashboard read them; and the
     distinct series of `daily` no grain could take."""
-    distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
+    same = warehouse.queries.ended_same_series(con, daily)
+    distinct = same.filter(pl.col("same_as").is_null()).select("unique_id")
     series, grains = warehouse.queries.forecast_series(
         con, k=settings.k, week_grain=settings.week_grain, privacy=settings.privacy
     )

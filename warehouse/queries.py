@@ -252,12 +252,23 @@ def dp_released(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     except duckdb.CatalogException:
         frame = pl.DataFrame(schema=DP_CELL_SCHEMA)
     release = dp_release(conform(frame, DP_CELL_SCHEMA, name="dp_daily"))
-    return _with_same_as(release, release)
+    return _with_same_as(con, release, release)
 
 
-def _with_same_as(rows: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
-    """`rows` with `same_as` (transforms.series.same_series) judged on `cells`."""
-    same = same_series(cells).with_columns(pl.col("unique_id").str.split("|").alias("_key"))
+def ended_same_series(con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> pl.DataFrame:
+    """transforms.series.same_series of `cells` (daily or DP cells) on the days that have
+    ended (`ended_cells`): the series a run forecasts once, as every reader shows them (a
+    series that today's posts alone tell apart from another is still the same series)."""
+    return same_series(ended_cells(con, cells))
+
+
+def _with_same_as(
+    con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, cells: pl.DataFrame
+) -> pl.DataFrame:
+    """`rows` with `same_as` judged on `cells` (`ended_same_series`)."""
+    same = ended_same_series(con, cells).with_columns(
+        pl.col("unique_id").str.split("|").alias("_key")
+    )
     same = same.select(
         pl.col("_key").list.get(0).alias("marker"),
         pl.col("_key").list.get(1).alias("region"),
@@ -417,7 +428,7 @@ def published(
     rates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The published timelines (transforms.publish.PUBLISHED_SCHEMA plus ADJUSTED_COLUMNS,
-    `validation` and `same_as`, from transforms.series.same_series) of current marker versions
+    `validation` and `same_as`, `ended_same_series`) of current marker versions
     at `k`: per series and week, its days, its week's cell, or a `withheld` row. Shares are
     adjusted for marker error with `rates` (default: the shipped table) within each grain
     (transforms.publish.adjusted_timelines), so a roll-up is weighted over its languages'
@@ -434,7 +445,7 @@ def published(
     adjusted = adjusted_timelines(rows, days, rates).sort(
         "marker", "region", "lang", "period_start", "marker_version"
     )
-    return _with_same_as(adjusted, daily)
+    return _with_same_as(con, adjusted, daily)
 
 
 def _release(
@@ -508,15 +519,15 @@ def forecast_basis(
     """What a run gives forecasting for one series: `(series, grain, same_as)`. `series` is its
     Series at `grain` (`forecast_series`), `grain` None when no grain of it is whole at `k`
     (then `series` is empty), and `same_as` the series it duplicates on the days that have
-    ended (transforms.series.same_series), whose forecast stands for it, or None. Reads one
+    ended (`ended_same_series`), whose forecast stands for it, or None. Reads one
     marker's cells."""
     unique_id = series_id(marker, region, lang)
     series, grains = forecast_series(
         con, k=k, week_grain=week_grain, privacy=privacy, marker=marker
     )
-    daily = _forecast_daily(con, marker)
+    daily = _raw_daily(con, filters={"marker = ?": marker})
     grain = grains.filter(pl.col("unique_id") == unique_id).get_column("grain")
-    copies = same_series(daily).filter(pl.col("unique_id") == unique_id).get_column("same_as")
+    copies = ended_same_series(con, daily).filter(pl.col("unique_id") == unique_id)["same_as"]
     return (
         series.filter(pl.col("unique_id") == unique_id),
         grain[0] if grain.len() else None,
