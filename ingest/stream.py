@@ -452,10 +452,14 @@ class RunningStream:
         """Cancel the pipeline (panes already written stay). The Pub/Sub source's pull in
         flight is cut first (`_close_pubsub_reads`): the DirectRunner's cancel otherwise waits
         for it (a 30 s long poll on an idle subscription) and then acknowledges and drops
-        what it brought; cut, nothing it holds is acknowledged, so Pub/Sub re-delivers it."""
+        what it brought; cut, nothing it holds is acknowledged, so Pub/Sub re-delivers it.
+        While it stops, the runner's error records of the cut pull's retries are dropped
+        (`CutPullRetries`, the executor logger's first filter, so it sees Beam's records as
+        Beam logs them); every other record the runner logs passes."""
         self._stopping = True
-        executor = logging.getLogger("apache_beam.runners.direct.executor")
-        executor.addFilter(_unlogged)  # the cut pull's retries, logged as errors
+        executor = logging.getLogger(_EXECUTOR_LOGGER)
+        quiet = CutPullRetries()
+        executor.filters.insert(0, quiet)  # before any filter that rewrites Beam's records
         try:
             if self._subscription is not None:
                 with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
@@ -463,11 +467,41 @@ class RunningStream:
             with contextlib.suppress(Exception):
                 self._result.cancel()
         finally:
-            executor.removeFilter(_unlogged)
+            executor.removeFilter(quiet)
 
 
-def _unlogged(_record: logging.LogRecord) -> bool:
-    return False
+_EXECUTOR_LOGGER = "apache_beam.runners.direct.executor"
+_RETRY_MESSAGE = "Exception at bundle %r, due to an exception.\n %s"
+_GIVING_UP_MESSAGE = "Giving up after %s attempts."
+_CLOSED_CHANNEL = (
+    "google.api_core.exceptions.Cancelled: 499 Channel closed!",
+    "ValueError: Cannot invoke RPC on closed channel!",
+)
+
+
+class CutPullRetries(logging.Filter):
+    """A filter for the DirectRunner executor's logger that drops the records of the cut
+    pull's retries and keeps every other: a retry record (_RETRY_MESSAGE, its traceback as the
+    last argument) whose traceback passes through Beam's `_read_from_pubsub` and ends in a
+    closed channel (_CLOSED_CHANNEL: the pull cut in flight, or a retry on the closed client),
+    and the _GIVING_UP_MESSAGE its thread logs next when its last retry was such a one. Any
+    other record, a retry of a failing DoFn or landing write included, passes."""
+
+    def __init__(self):
+        super().__init__()
+        self._cut_threads: set[int | None] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == _GIVING_UP_MESSAGE:
+            return record.thread not in self._cut_threads
+        if record.msg != _RETRY_MESSAGE or not record.args:
+            return True
+        trace = str(record.args[-1]).rstrip()
+        if "in _read_from_pubsub" in trace and trace.endswith(_CLOSED_CHANNEL):
+            self._cut_threads.add(record.thread)
+            return False
+        self._cut_threads.discard(record.thread)
+        return True
 
 
 def _close_pubsub_reads(subscription: str) -> None:

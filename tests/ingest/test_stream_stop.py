@@ -3,10 +3,15 @@ pull in flight is cut, and nothing it held is acknowledged."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
+import traceback
+from types import SimpleNamespace
 
 import orjson
+import pyarrow as pa
 from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator
 
 from ingest.job import IngestJob
@@ -91,3 +96,101 @@ def test_a_beam_without_the_client_cache_still_stops(monkeypatch):
     monkeypatch.delattr(_PubSubReadEvaluator, "_subscriber_client_cache")
     running.stop()
     assert running.error is None
+
+
+def _traceback_of(call) -> str:
+    try:
+        call()
+    except Exception:
+        return traceback.format_exc()
+    raise AssertionError("the call did not fail")
+
+
+class _Bundle:
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+class _ResultLoggingOnCancel:
+    """A pipeline result whose cancel logs `records` through the DirectRunner executor's logger
+    as its TransformExecutor does (message, bundle, traceback text), on the cancelling thread."""
+
+    def __init__(self, records: list[tuple[str, tuple]]):
+        self._records = records
+
+    def wait_until_finish(self) -> None:
+        pass
+
+    def cancel(self) -> None:
+        executor = logging.getLogger(EXECUTOR)
+        for message, args in self._records:
+            executor.error(message, *args)
+
+
+EXECUTOR = "apache_beam.runners.direct.executor"
+RETRY = "Exception at bundle %r, due to an exception.\n %s"
+GIVING_UP = "Giving up after %s attempts."
+
+
+def _stop_logging(tmp_path, monkeypatch, caplog, *, inside_worker_filter: bool) -> list:
+    """stop() while the runner logs the cut pull's 4 tries and giving up, then a landing
+    write's 4 failed tries and giving up (real tracebacks: Beam's `_read_from_pubsub` on a
+    closed client, `_write_parquet` under a file), then a cut pull's try after stop(); the
+    executor's records that were logged, as (level, message)."""
+    from google.cloud import pubsub_v1
+
+    from ingest.runner import worker_errors_unlogged
+    from ingest.stream import RunningStream, _write_parquet
+
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", "127.0.0.1:9")  # never reached: closed first
+    client = pubsub_v1.SubscriberClient()
+    client.transport.close()
+    reader = SimpleNamespace(
+        _get_subscriber_client=lambda _transform: client,
+        _applied_ptransform=None,
+        _sub_name="projects/p/subscriptions/s",
+    )
+    cut = _traceback_of(lambda: _PubSubReadEvaluator._read_from_pubsub(reader, None))
+    (tmp_path / "file").write_bytes(b"")
+    landing = str(tmp_path / "file" / "x.parquet")  # under a file: the write fails
+    failed = _traceback_of(lambda: _write_parquet(pa.table({"a": [1]}), landing))
+    pull, write = _Bundle("<pull bundle>"), _Bundle("<landing bundle>")
+    records = [(RETRY, (pull, cut))] * 4 + [(GIVING_UP, (4,))]
+    records += [(RETRY, (write, failed))] * 4 + [(GIVING_UP, (4,))]
+    running = RunningStream(_ResultLoggingOnCancel(records))
+    worker_filter = worker_errors_unlogged() if inside_worker_filter else contextlib.nullcontext()
+    with caplog.at_level(logging.WARNING, logger=EXECUTOR), worker_filter:
+        running.stop()
+        logging.getLogger(EXECUTOR).error(RETRY, _Bundle("<after>"), cut)
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == EXECUTOR]
+
+
+def test_stop_keeps_the_runners_other_errors_and_drops_only_the_cut_pulls_retries(
+    monkeypatch, caplog, tmp_path
+):
+    """Before, stop() dropped every record of the DirectRunner's executor while it cancelled:
+    a DoFn or landing write failing in the last bundle went unlogged. Now only the cut pull's
+    retries (Beam's `_read_from_pubsub` on a closed channel) and their "Giving up" are
+    dropped; the other error, its "Giving up" and records after stop() pass."""
+    kept = _stop_logging(tmp_path, monkeypatch, caplog, inside_worker_filter=False)
+    assert len(kept) == 6
+    assert all("<landing bundle>" in m and "FileExistsError" in m for _, m in kept[:4])
+    assert kept[4] == ("ERROR", "Giving up after 4 attempts.")
+    assert "<after>" in kept[5][1]
+
+
+def test_stop_inside_moodcast_streams_worker_filter_keeps_only_the_other_errors_line(
+    monkeypatch, caplog, tmp_path
+):
+    """`moodcast stream` stops its job inside worker_errors_unlogged, whose filter rewrites a
+    bundle's first failed try to one WARNING line and drops the rest: the cut pull's first try
+    must not come out as such a line, the landing write's must (and so must a try after
+    stop())."""
+    kept = _stop_logging(tmp_path, monkeypatch, caplog, inside_worker_filter=True)
+    assert [level for level, _ in kept] == ["WARNING", "WARNING"]
+    assert all(m.startswith("Beam retries a bundle") for _, m in kept)
+    assert "FileExistsError" in kept[0][1]
+    assert kept[1][1].endswith("ValueError: Cannot invoke RPC on closed channel!")
