@@ -37,9 +37,10 @@ def suppress(
     daily: pl.DataFrame, *, k: int = DEFAULT_K, withheld: pl.Expr | None = None
 ) -> pl.DataFrame:
     """Publishable Daily aggregates: a `suppressed` column, and every count and prevalence of a
-    suppressed cell set to null. A cell is suppressed where `is_suppressed(k=k)`, or, given
-    `withheld` (a Boolean expression, e.g. a flag `protect_lines` extended), where that is
-    true. Keys and versions stay. The input is not modified."""
+    suppressed cell set to null. A cell is suppressed where `is_suppressed(k=k)`; given
+    `withheld` (a Boolean expression, e.g. a flag `protect_lines` extended from
+    `is_suppressed`), where `withheld` is true instead. Keys and versions stay. The input is
+    not modified."""
     flag = is_suppressed(k=k) if withheld is None else withheld
     present = [column for column in SUPPRESSED_COLUMNS if column in daily.columns]
     return daily.with_columns(
