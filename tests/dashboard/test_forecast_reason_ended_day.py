@@ -7,17 +7,10 @@ from pathlib import Path
 import polars as pl
 from streamlit.testing.v1 import AppTest
 
-import moodcast.run_forecast as run_forecast
 from forecasting.frequency import DAY
 from forecasting.series import prepare_series
-from moodcast.adapting import configured_markers
-from moodcast.config import load_settings
-from moodcast.run_summary import RunSummary
-from tests.warehouse.releases import period_cells
+from tests.moodcast.forecast_steps import release_and_forecast
 from transforms.contracts import DAILY_SCHEMA
-from warehouse.load import load_daily, load_periods
-from warehouse.releases import record_release
-from warehouse.store import writing
 
 APP = Path(__file__).parents[2] / "dashboard"
 TODAY = date(2025, 3, 2)
@@ -55,30 +48,7 @@ def test_a_series_without_a_forecast_gives_the_runs_reason(tmp_path, monkeypatch
     """Before, the page padded the series up to the day in progress (the warehouse's latest
     day), so four ended days read as five, one of them empty: it said a forecast would have been
     made, while the run skipped the series for its too short history."""
-    settings = load_settings(tmp_path)
-    fitted = {}
-    forecast_and_alert = run_forecast.forecast_and_alert
-
-    def spy(series, *, freq, **options):
-        fitted[freq.name] = series
-        return forecast_and_alert(series, freq=freq, **options)
-
-    daily = _daily()
-    days = daily["day"].unique().to_list()
-    summary = RunSummary(
-        run_id="r1", read=0, valid=0, dead_lettered=0, duplicates=0, filtered={}, days=0,
-        series=0, alerts=0,
-    )  # fmt: skip
-    with monkeypatch.context() as patch, writing(tmp_path) as con:
-        patch.setattr(run_forecast, "forecast_and_alert", spy)
-        load_daily(con, daily, days=days)
-        load_periods(con, period_cells(daily), days=days)
-        record_release(
-            con, k=11, week_grain="iso_week", privacy="suppress", as_of=TODAY, today=TODAY
-        )
-        run_forecast.forecast_step(
-            con, summary, settings=settings, markers=configured_markers(settings)
-        )
+    fitted = release_and_forecast(tmp_path, _daily(), today=TODAY)
     run = fitted["day"].filter(pl.col("unique_id") == "sadness|all|en")
     assert run["ds"].max() == TODAY - timedelta(days=1)
     skipped = prepare_series(run, freq=DAY).skipped

@@ -9,18 +9,15 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-import moodcast.run_forecast as run_forecast
 from benchmarks.small_run import LEXICON_ONLY
-from moodcast.adapting import configured_markers
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from moodcast.run_summary import RunSummary
 from moodcast.sample import generate_sample
-from tests.warehouse.releases import period_cells
+from tests.moodcast.forecast_steps import release_and_forecast
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import forecast_queries
 from warehouse.exports import export_frames
-from warehouse.load import load_daily, load_periods
+from warehouse.load import load_daily
 from warehouse.queries import forecast_basis
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -86,30 +83,7 @@ def forecast_run(tmp_path_factory):
     moodcast.run does on the clock's day; what the step gave forecasting, per grain, its
     forecasts and alerts."""
     data_dir = tmp_path_factory.mktemp("data")
-    settings = load_settings(data_dir)
-    fitted = {}
-    forecast_and_alert = run_forecast.forecast_and_alert
-
-    def spy(series, *, freq, **options):
-        fitted[freq.name] = series
-        return forecast_and_alert(series, freq=freq, **options)
-
-    daily = _cells()
-    days = daily["day"].unique().to_list()
-    summary = RunSummary(
-        run_id="r1", read=0, valid=0, dead_lettered=0, duplicates=0, filtered={}, days=0,
-        series=0, alerts=0,
-    )  # fmt: skip
-    with pytest.MonkeyPatch.context() as patch, writing(data_dir) as con:
-        patch.setattr(run_forecast, "forecast_and_alert", spy)
-        load_daily(con, daily, days=days)
-        load_periods(con, period_cells(daily), days=days)
-        record_release(
-            con, k=11, week_grain="iso_week", privacy="suppress", as_of=SUNDAY, today=SUNDAY
-        )
-        run_forecast.forecast_step(
-            con, summary, settings=settings, markers=configured_markers(settings)
-        )
+    fitted = release_and_forecast(data_dir, _cells(), today=SUNDAY)
     with open_published(data_dir) as con:
         forecasts = forecast_queries.forecasts(con)
         alerts = forecast_queries.alerts(con)
