@@ -1,15 +1,16 @@
 """`moodcast stream`: the Beam streaming job over Pub/Sub, and the single writer beside it.
 
-The job (ingest.stream) writes a file per pane and per bundle of counts and dead letters under
-`<data dir>/stream/<run id>/`; every `load_every` this process takes the data directory's run
-lock, upserts the days pane-aware, adds the accounting, records the stream run in the ledger
-(`running`, then `ok` or `failed`) and publishes atomically, then deletes the files it loaded.
-The job keeps its windows' state in memory: a restarted stream starts new panes, which order
-after the earlier run's (warehouse.panes). A session killed outright leaves the files it had not
-loaded, and one whose last load failed keeps them; the next session loads them as that
-session's run before its own job starts (moodcast.stream_recovery), setting aside those that
-cannot be loaded. A session that stopped with nothing left, or was recovered, removes its
-emptied folder (moodcast.stream_landing.close_session).
+The job (ingest.stream, started and stopped by ingest.running_stream) writes a file per pane and
+per bundle of counts and dead letters under `<data dir>/stream/<run id>/`; every `load_every`
+this process takes the data directory's run lock, upserts the days pane-aware, adds the
+accounting, records the stream run in the ledger (`running`, then `ok` or `failed`) and
+publishes atomically, then deletes the files it loaded. The job keeps its windows' state in
+memory: a restarted stream starts new panes, which order after the earlier run's
+(warehouse.panes). A session killed outright leaves the files it had not loaded, and one whose
+last load failed keeps them; the next session loads them as that session's run before its own
+job starts (moodcast.stream_recovery), setting aside those that cannot be loaded. A session that
+stopped with nothing left, or was recovered, removes its emptied folder
+(moodcast.stream_landing.close_session).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from datetime import UTC, datetime, timedelta
 import warehouse
 from ingest.landing import landing_location
 from ingest.runner import is_remote, worker_errors_unlogged
+from ingest.running_stream import start_stream
 from ingest.sources import InputError
-from ingest.stream import StreamJob, delete_landing_files, start_stream
+from ingest.stream import StreamJob, delete_landing_files
 from ingest.worker_errors import worker_error
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
