@@ -1,8 +1,10 @@
 """Starting and stopping the streaming job (ingest.stream) in the background.
 
-`start_stream` runs the job reading Pub/Sub; `RunningStream.stop` cancels it, cutting the
-DirectRunner's Pub/Sub pull in flight first (`_close_pubsub_reads`) and dropping only the
-runner's records of that cut pull's retries (`CutPullRetries`) while it stops.
+`start_stream` runs the job reading Pub/Sub. A stop ends the reads first
+(`RunningStream.stop_reading`: the DirectRunner's pull in flight is cut and its later pulls
+return nothing, `_cut_pubsub_reads`), lets the job process what they pulled
+(`RunningStream.caught_up`) and then cancels it (`RunningStream.stop`), dropping meanwhile only
+the runner's records of the cut pull's retries (`CutPullRetries`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
@@ -21,12 +26,15 @@ STREAM_RUNNER = "BundleBasedDirectRunner"
 
 class RunningStream:
     """A streaming pipeline started in the background: `error` holds what stopped it, if it
-    failed; `stop()` cancels it."""
+    failed; `stop_reading()` ends its Pub/Sub reads, `caught_up()` says whether it has processed
+    what they pulled, and `stop()` cancels it."""
 
     def __init__(self, result, subscription: str | None = None):
         self._result = result
         self._subscription = subscription
         self._stopping = False
+        self._cut: list[NoMorePulls] | None = None
+        self._quiet = CutPullRetries()
         self.error: BaseException | None = None
         self._watcher = threading.Thread(target=self._watch, name="moodcast-stream", daemon=True)
         self._watcher.start()
@@ -38,26 +46,50 @@ class RunningStream:
             if not self._stopping:
                 self.error = exc
 
-    def stop(self) -> None:
-        """Cancel the pipeline (panes already written stay). The Pub/Sub source's pull in
-        flight is cut first (`_close_pubsub_reads`): the DirectRunner's cancel otherwise waits
-        for it (a 30 s long poll on an idle subscription) and then acknowledges and drops
-        what it brought; cut, nothing it holds is acknowledged, so Pub/Sub re-delivers it.
-        While it stops, the runner's error records of the cut pull's retries are dropped
+    def stop_reading(self) -> None:
+        """End the job's reads of the subscription and let it run on (`caught_up()` says when
+        it has processed what they pulled). The DirectRunner's read acknowledges each pull's
+        messages as soon as the pull returns, before any step of the job ran: a job cancelled
+        before those steps ran would lose them. Each read's pull in flight is cut and every
+        later pull returns nothing (`_cut_pubsub_reads`), so no message is acknowledged after
+        this; a message the cut pull held is delivered again by Pub/Sub. From now until `stop()`
+        returns, the runner's error records of the cut pull's retries are dropped
         (`CutPullRetries`, the executor logger's first filter, so it sees Beam's records as
-        Beam logs them); every other record the runner logs passes."""
+        Beam logs them); every other record the runner logs passes. Calls after the first do
+        nothing."""
+        if self._cut is not None:
+            return
+        self._cut = []
+        logging.getLogger(_EXECUTOR_LOGGER).filters.insert(0, self._quiet)
+        if self._subscription is not None:
+            with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
+                self._cut = _cut_pubsub_reads(self._subscription)
+
+    def caught_up(self, *, wait: float = 0) -> bool:
+        """Whether, since `stop_reading()`, the job has processed every message its reads
+        pulled, up to the windows that hold posts for their next pane (waiting up to `wait`
+        seconds for it): each cut read has been asked to pull again, which the DirectRunner
+        does only when no other step has work left. True when no read was cut (another runner,
+        a job not reading yet, or a Beam whose insides moved)."""
+        if self._cut is None:
+            return False
+        deadline = time.monotonic() + wait
+        return all(read.asked.wait(max(deadline - time.monotonic(), 0)) for read in self._cut)
+
+    def stop(self) -> None:
+        """Cancel the pipeline (panes already written stay), its reads ended first
+        (`stop_reading()`): the DirectRunner's cancel otherwise waits for the pull in flight
+        (a 30 s long poll on an idle subscription) and then acknowledges and drops what it
+        brought."""
         self._stopping = True
-        executor = logging.getLogger(_EXECUTOR_LOGGER)
-        quiet = CutPullRetries()
-        executor.filters.insert(0, quiet)  # before any filter that rewrites Beam's records
         try:
-            if self._subscription is not None:
-                with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
-                    _close_pubsub_reads(self._subscription)
+            self.stop_reading()
+            for read in self._cut or ():
+                read.stopped.set()
             with contextlib.suppress(Exception):
                 self._result.cancel()
         finally:
-            executor.removeFilter(quiet)
+            logging.getLogger(_EXECUTOR_LOGGER).removeFilter(self._quiet)
 
 
 _EXECUTOR_LOGGER = "apache_beam.runners.direct.executor"
@@ -94,20 +126,52 @@ class CutPullRetries(logging.Filter):
         return True
 
 
-def _close_pubsub_reads(subscription: str) -> None:
-    """Close the subscriber clients of the DirectRunner's reads of `subscription` (Beam keeps
-    one per applied read; the pipeline it runs is a copy of ours), which ends their pulls in
-    flight with an error and acknowledges nothing; other runners keep no such clients. It reads
-    Beam's private client cache: where a Beam release moves it, `stop()` cancels as before
+class NoMorePulls:
+    """Stands in for the subscriber client of a DirectRunner Pub/Sub read that was cut: a
+    pull acknowledges nothing and returns no message (after IDLE_PULL, or at once once
+    `stopped` is set). `asked` is set by the first pull: the runner schedules its reads only
+    when no other step has work left, so by then every message pulled before was processed."""
+
+    def __init__(self):
+        self.asked = threading.Event()
+        self.stopped = threading.Event()
+
+    def pull(self, **_request) -> SimpleNamespace:
+        self.asked.set()
+        self.stopped.wait(IDLE_PULL.total_seconds())
+        return SimpleNamespace(received_messages=[])
+
+    def close(self) -> None:
+        """Nothing to close (Beam closes the client it cached when the job is collected)."""
+
+
+IDLE_PULL = timedelta(milliseconds=500)
+"""How long a cut read's pull waits before it returns nothing: the runner fires panes between
+pulls, and a read that returned at once would keep one core busy."""
+
+
+def _cut_pubsub_reads(subscription: str) -> list[NoMorePulls]:
+    """Cut the DirectRunner's reads of `subscription` (Beam caches a subscriber client per
+    applied read; the pipeline it runs is a copy of ours): each read's client is replaced by a
+    NoMorePulls, then closed, which ends its pull in flight with an error and acknowledges
+    nothing; the runner retries that pull on the stand-in. Returns the stand-ins; other
+    runners keep no such clients (none). It changes Beam's private client cache: where a Beam
+    release moves it, the AttributeError or ImportError leaves the reads as they were
     (tests/ingest/test_stream_stop.py then fails)."""
     from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator
 
-    cache = _PubSubReadEvaluator._subscriber_client_cache
-    for node, state in list(cache.items()):
-        source = getattr(node.transform, "_source", None)
-        if getattr(source, "full_subscription", None) == subscription:
-            with contextlib.suppress(Exception):
-                state.client.transport.close()
+    cut = []
+    with _PubSubReadEvaluator._subscriber_client_cache_lock:
+        for node, state in list(_PubSubReadEvaluator._subscriber_client_cache.items()):
+            source = getattr(node.transform, "_source", None)
+            if getattr(source, "full_subscription", None) == subscription:
+                stand_in = NoMorePulls()
+                cut.append((state.client, stand_in))
+                state.client = stand_in
+    for client, _ in cut:
+        with contextlib.suppress(Exception):
+            client.transport.close()
+    return [stand_in for _, stand_in in cut]
 
 
 def stream_options(beam_args: list[str]) -> PipelineOptions:

@@ -102,9 +102,21 @@ def undelivered(session: Session) -> int:
 
 
 def drain(session: Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
-    """Keep loading until every post read is in a published pane (early panes keep firing
-    while posts wait), the job fails, or `timeout` passes."""
+    """Stop the job's reads, wait until it has processed every message they pulled (Pub/Sub
+    holds them acknowledged: ingest.running_stream.RunningStream.stop_reading), then keep
+    loading until every post read is in a published pane (early panes keep firing while posts
+    wait), the job fails, or `timeout` passes."""
     deadline = time.monotonic() + timeout.total_seconds()
+    running.stop_reading()
+    while not running.caught_up(wait=1.0) and time.monotonic() < deadline:
+        if running.error is not None:
+            raise _job_failed(running.error)
+    if not running.caught_up():
+        log.warning(
+            "stream: the job had not processed every message it pulled when the drain ended; "
+            "those it still held are dropped with it, acknowledged (Pub/Sub will not resend them)"
+        )
+    load_landing(session)
     while (left := undelivered(session)) and time.monotonic() < deadline:
         log.info("stream: draining, %d post(s) read but not yet in a published day", left)
         time.sleep(load_every.total_seconds())
@@ -129,8 +141,9 @@ def stream_run(
     """Run the streaming job on `subscription` and publish its panes every `load_every`, until
     `stop` is set (SIGTERM/SIGINT set it) or `duration` has passed; then cancel the job, load
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
-    stream run `ok`. Before stopping it drains: it waits (up to
-    two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
+    stream run `ok`. Before stopping it drains (`drain`, up to two
+    `early_every` and DRAIN_SLACK): it ends the job's reads, waits until the job has processed
+    what they pulled, and then until every post read is in a published day. A failed
     job is recorded `failed` and its error raised. It first recovers what killed sessions left
     (recover_killed_sessions), which raises ConfigError, before anything starts, for
     `privacy = "dp"` (refuse_dp)."""
