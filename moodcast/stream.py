@@ -1,15 +1,16 @@
 """`moodcast stream`: the Beam streaming job over Pub/Sub, and the single writer beside it.
 
-The job (ingest.stream) writes a file per pane and per bundle of counts and dead letters under
-`<data dir>/stream/<run id>/`; every `load_every` this process takes the data directory's run
-lock, upserts the days pane-aware, adds the accounting, records the stream run in the ledger
-(`running`, then `ok` or `failed`) and publishes atomically, then deletes the files it loaded.
-The job keeps its windows' state in memory: a restarted stream starts new panes, which order
-after the earlier run's (warehouse.panes). A session killed outright leaves the files it had not
-loaded, and one whose last load failed keeps them; the next session loads them as that
-session's run before its own job starts (moodcast.stream_recovery), setting aside those that
-cannot be loaded. A session that stopped with nothing left, or was recovered, removes its
-emptied folder (moodcast.stream_landing.close_session).
+The job (ingest.stream, started and stopped by ingest.running_stream) writes a file per pane and
+per bundle of counts and dead letters under `<data dir>/stream/<run id>/`; every `load_every`
+this process takes the data directory's run lock, upserts the days pane-aware, adds the
+accounting, records the stream run in the ledger (`running`, then `ok` or `failed`) and
+publishes atomically, then deletes the files it loaded. The job keeps its windows' state in
+memory: a restarted stream starts new panes, which order after the earlier run's
+(warehouse.panes). A session killed outright leaves the files it had not loaded, and one whose
+last load failed keeps them; the next session loads them as that session's run before its own
+job starts (moodcast.stream_recovery), setting aside those that cannot be loaded. A session that
+stopped with nothing left, or was recovered, removes its emptied folder
+(moodcast.stream_landing.close_session).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from datetime import UTC, datetime, timedelta
 import warehouse
 from ingest.landing import landing_location
 from ingest.runner import is_remote, worker_errors_unlogged
+from ingest.running_stream import start_stream
 from ingest.sources import InputError
-from ingest.stream import StreamJob, delete_landing_files, start_stream
+from ingest.stream import StreamJob, delete_landing_files
 from ingest.worker_errors import worker_error
 from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
@@ -100,9 +102,21 @@ def undelivered(session: Session) -> int:
 
 
 def drain(session: Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
-    """Keep loading until every post read is in a published pane (early panes keep firing
-    while posts wait), the job fails, or `timeout` passes."""
+    """Stop the job's reads, wait until it has processed every message they pulled (Pub/Sub
+    holds them acknowledged: ingest.running_stream.RunningStream.stop_reading), then keep
+    loading until every post read is in a published pane (early panes keep firing while posts
+    wait), the job fails, or `timeout` passes."""
     deadline = time.monotonic() + timeout.total_seconds()
+    running.stop_reading()
+    while not running.caught_up(wait=1.0) and time.monotonic() < deadline:
+        if running.error is not None:
+            raise _job_failed(running.error)
+    if not running.caught_up():
+        log.warning(
+            "stream: the job had not processed every message it pulled when the drain ended; "
+            "those it still held are dropped with it, acknowledged (Pub/Sub will not resend them)"
+        )
+    load_landing(session)
     while (left := undelivered(session)) and time.monotonic() < deadline:
         log.info("stream: draining, %d post(s) read but not yet in a published day", left)
         time.sleep(load_every.total_seconds())
@@ -127,8 +141,9 @@ def stream_run(
     """Run the streaming job on `subscription` and publish its panes every `load_every`, until
     `stop` is set (SIGTERM/SIGINT set it) or `duration` has passed; then cancel the job, load
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
-    stream run `ok`. Before stopping it drains: it waits (up to
-    two `early_every` and DRAIN_SLACK) until every post read is in a published day. A failed
+    stream run `ok`. Before stopping it drains (`drain`, up to two
+    `early_every` and DRAIN_SLACK): it ends the job's reads, waits until the job has processed
+    what they pulled, and then until every post read is in a published day. A failed
     job is recorded `failed` and its error raised. It first recovers what killed sessions left
     (recover_killed_sessions), which raises ConfigError, before anything starts, for
     `privacy = "dp"` (refuse_dp)."""

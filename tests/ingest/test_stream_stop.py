@@ -15,7 +15,8 @@ import pyarrow as pa
 from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator
 
 from ingest.job import IngestJob
-from ingest.stream import StreamJob, start_stream
+from ingest.running_stream import start_stream
+from ingest.stream import StreamJob
 from tests.moodcast import test_stream_e2e as e2e
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
@@ -88,7 +89,7 @@ def test_a_beam_without_the_client_cache_still_stops(monkeypatch):
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    from ingest.stream import RunningStream
+    from ingest.running_stream import RunningStream
 
     pipeline = beam.Pipeline(runner=FnApiRunner())
     _ = pipeline | beam.Create([1, 2])
@@ -143,7 +144,8 @@ def _stop_logging(tmp_path, monkeypatch, caplog, *, inside_worker_filter: bool) 
     from google.cloud import pubsub_v1
 
     from ingest.runner import worker_errors_unlogged
-    from ingest.stream import RunningStream, _write_parquet
+    from ingest.running_stream import RunningStream
+    from ingest.stream import _write_parquet
 
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", "127.0.0.1:9")  # never reached: closed first
     client = pubsub_v1.SubscriberClient()

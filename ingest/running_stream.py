@@ -1,0 +1,196 @@
+"""Starting and stopping the streaming job (ingest.stream) in the background.
+
+`start_stream` runs the job reading Pub/Sub. A stop ends the reads first
+(`RunningStream.stop_reading`: the DirectRunner's pull in flight is cut and its later pulls
+return nothing, `_cut_pubsub_reads`), lets the job process what they pulled
+(`RunningStream.caught_up`) and then cancels it (`RunningStream.stop`), dropping meanwhile only
+the runner's records of the cut pull's retries (`CutPullRetries`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from datetime import timedelta
+from types import SimpleNamespace
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from ingest.stream import StreamJob, build_stream
+
+STREAM_RUNNER = "BundleBasedDirectRunner"
+
+
+class RunningStream:
+    """A streaming pipeline started in the background: `error` holds what stopped it, if it
+    failed; `stop_reading()` ends its Pub/Sub reads, `caught_up()` says whether it has processed
+    what they pulled, and `stop()` cancels it."""
+
+    def __init__(self, result, subscription: str | None = None):
+        self._result = result
+        self._subscription = subscription
+        self._stopping = False
+        self._cut: list[NoMorePulls] | None = None
+        self._quiet = CutPullRetries()
+        self.error: BaseException | None = None
+        self._watcher = threading.Thread(target=self._watch, name="moodcast-stream", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        try:
+            self._result.wait_until_finish()
+        except BaseException as exc:  # the pipeline's own failure, reported to the loader
+            if not self._stopping:
+                self.error = exc
+
+    def stop_reading(self) -> None:
+        """End the job's reads of the subscription and let it run on (`caught_up()` says when
+        it has processed what they pulled). The DirectRunner's read acknowledges each pull's
+        messages as soon as the pull returns, before any step of the job ran: a job cancelled
+        before those steps ran would lose them. Each read's pull in flight is cut and every
+        later pull returns nothing (`_cut_pubsub_reads`), so no message is acknowledged after
+        this; a message the cut pull held is delivered again by Pub/Sub. From now until `stop()`
+        returns, the runner's error records of the cut pull's retries are dropped
+        (`CutPullRetries`, the executor logger's first filter, so it sees Beam's records as
+        Beam logs them); every other record the runner logs passes. Calls after the first do
+        nothing."""
+        if self._cut is not None:
+            return
+        self._cut = []
+        logging.getLogger(_EXECUTOR_LOGGER).filters.insert(0, self._quiet)
+        if self._subscription is not None:
+            with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
+                self._cut = _cut_pubsub_reads(self._subscription)
+
+    def caught_up(self, *, wait: float = 0) -> bool:
+        """Whether, since `stop_reading()`, the job has processed every message its reads
+        pulled, up to the windows that hold posts for their next pane (waiting up to `wait`
+        seconds for it): each cut read has been asked to pull again, which the DirectRunner
+        does only when no other step has work left. True when no read was cut (another runner,
+        a job not reading yet, or a Beam whose insides moved)."""
+        if self._cut is None:
+            return False
+        deadline = time.monotonic() + wait
+        return all(read.asked.wait(max(deadline - time.monotonic(), 0)) for read in self._cut)
+
+    def stop(self) -> None:
+        """Cancel the pipeline (panes already written stay), its reads ended first
+        (`stop_reading()`): the DirectRunner's cancel otherwise waits for the pull in flight
+        (a 30 s long poll on an idle subscription) and then acknowledges and drops what it
+        brought."""
+        self._stopping = True
+        try:
+            self.stop_reading()
+            for read in self._cut or ():
+                read.stopped.set()
+            with contextlib.suppress(Exception):
+                self._result.cancel()
+        finally:
+            logging.getLogger(_EXECUTOR_LOGGER).removeFilter(self._quiet)
+
+
+_EXECUTOR_LOGGER = "apache_beam.runners.direct.executor"
+_RETRY_MESSAGE = "Exception at bundle %r, due to an exception.\n %s"
+_GIVING_UP_MESSAGE = "Giving up after %s attempts."
+_CLOSED_CHANNEL = (
+    "google.api_core.exceptions.Cancelled: 499 Channel closed!",
+    "ValueError: Cannot invoke RPC on closed channel!",
+)
+
+
+class CutPullRetries(logging.Filter):
+    """A filter for the DirectRunner executor's logger that drops the records of the cut
+    pull's retries and keeps every other: a retry record (_RETRY_MESSAGE, its traceback as the
+    last argument) whose traceback passes through Beam's `_read_from_pubsub` and ends in a
+    closed channel (_CLOSED_CHANNEL: the pull cut in flight, or a retry on the closed client),
+    and the _GIVING_UP_MESSAGE its thread logs next when its last retry was such a one. Any
+    other record, a retry of a failing DoFn or landing write included, passes."""
+
+    def __init__(self):
+        super().__init__()
+        self._cut_threads: set[int | None] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == _GIVING_UP_MESSAGE:
+            return record.thread not in self._cut_threads
+        if record.msg != _RETRY_MESSAGE or not record.args:
+            return True
+        trace = str(record.args[-1]).rstrip()
+        if "in _read_from_pubsub" in trace and trace.endswith(_CLOSED_CHANNEL):
+            self._cut_threads.add(record.thread)
+            return False
+        self._cut_threads.discard(record.thread)
+        return True
+
+
+class NoMorePulls:
+    """Stands in for the subscriber client of a DirectRunner Pub/Sub read that was cut: a
+    pull acknowledges nothing and returns no message (after IDLE_PULL, or at once once
+    `stopped` is set). `asked` is set by the first pull: the runner schedules its reads only
+    when no other step has work left, so by then every message pulled before was processed."""
+
+    def __init__(self):
+        self.asked = threading.Event()
+        self.stopped = threading.Event()
+
+    def pull(self, **_request) -> SimpleNamespace:
+        self.asked.set()
+        self.stopped.wait(IDLE_PULL.total_seconds())
+        return SimpleNamespace(received_messages=[])
+
+    def close(self) -> None:
+        """Nothing to close (Beam closes the client it cached when the job is collected)."""
+
+
+IDLE_PULL = timedelta(milliseconds=500)
+"""How long a cut read's pull waits before it returns nothing: the runner fires panes between
+pulls, and a read that returned at once would keep one core busy."""
+
+
+def _cut_pubsub_reads(subscription: str) -> list[NoMorePulls]:
+    """Cut the DirectRunner's reads of `subscription` (Beam caches a subscriber client per
+    applied read; the pipeline it runs is a copy of ours): each read's client is replaced by a
+    NoMorePulls, then closed, which ends its pull in flight with an error and acknowledges
+    nothing; the runner retries that pull on the stand-in. Returns the stand-ins; other
+    runners keep no such clients (none). It changes Beam's private client cache: where a Beam
+    release moves it, the AttributeError or ImportError leaves the reads as they were
+    (tests/ingest/test_stream_stop.py then fails)."""
+    from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator
+
+    cut = []
+    with _PubSubReadEvaluator._subscriber_client_cache_lock:
+        for node, state in list(_PubSubReadEvaluator._subscriber_client_cache.items()):
+            source = getattr(node.transform, "_source", None)
+            if getattr(source, "full_subscription", None) == subscription:
+                stand_in = NoMorePulls()
+                cut.append((state.client, stand_in))
+                state.client = stand_in
+    for client, _ in cut:
+        with contextlib.suppress(Exception):
+            client.transport.close()
+    return [stand_in for _, stand_in in cut]
+
+
+def stream_options(beam_args: list[str]) -> PipelineOptions:
+    """Beam options for the streaming job: `--streaming`, and the in-process
+    BundleBasedDirectRunner unless the flags name a runner (e.g. DataflowRunner)."""
+    options = PipelineOptions(list(beam_args))
+    standard = options.view_as(StandardOptions)
+    standard.streaming = True
+    if not standard.runner:
+        standard.runner = STREAM_RUNNER
+    return options
+
+
+def start_stream(
+    job: StreamJob, *, subscription: str, landing_dir: str, beam_args: list[str]
+) -> RunningStream:
+    """Start the streaming job reading Pub/Sub `subscription` (projects/P/subscriptions/S; the
+    emulator's address in $PUBSUB_EMULATOR_HOST when set) and writing under `landing_dir`."""
+    pipeline = beam.Pipeline(options=stream_options(beam_args))
+    messages = pipeline | "ReadFromPubSub" >> beam.io.ReadFromPubSub(subscription=subscription)
+    build_stream(messages, job, landing_dir)
+    return RunningStream(pipeline.run(), subscription)

@@ -1,0 +1,82 @@
+"""A stopping stream loses no message the DirectRunner's Pub/Sub read acknowledged: the read
+acknowledges each pull's messages as soon as the pull returns, before any step of the job ran,
+so the loader must not cancel the job while the steps after the read still hold them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+import ingest.stream
+import warehouse
+from benchmarks.small_run import LEXICON_ONLY
+from moodcast.config import load_settings
+from moodcast.stream import stream_run
+from tests.moodcast import test_stream_e2e as e2e
+from warehouse import queries
+
+pytestmark = pytest.mark.slow
+emulator = e2e.emulator
+
+PARSING = threading.Event()
+SLOW_PARSE_S = 10
+"""How long the job's parse step takes: the loader decides to stop meanwhile."""
+
+_parse = ingest.stream.parse_messages
+
+
+def _slow_parse(messages, **kwargs):
+    """parse_messages, SLOW_PARSE_S late: it signals PARSING first (a module function, so
+    that the runner's copy of the job calls this one)."""
+    PARSING.set()
+    time.sleep(SLOW_PARSE_S)
+    return _parse(messages, **kwargs)
+
+
+def test_a_message_pulled_as_the_stream_stops_is_counted_and_published(
+    emulator, tmp_path, monkeypatch
+):
+    """Before, the stop was decided while the job parsed the message its read had already
+    acknowledged: the drain saw no post read and not published (the counts file of the message's
+    bundle was not written yet), the job was cancelled, the bundle dropped, and Pub/Sub did not
+    deliver the message again. Now the stream stops reading first, then waits until the job has
+    processed every message it pulled, and drains those too before it cancels the job."""
+    publisher, topic, subscription = e2e._topic_and_subscription(emulator, monkeypatch, "ack")
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "config.toml").write_text(LEXICON_ONLY)
+    monkeypatch.setattr(ingest.stream, "parse_messages", _slow_parse)
+    PARSING.clear()
+    now = datetime.now(UTC)
+    publisher.publish(topic, orjson.dumps(e2e._post(1, now, author=1))).result()
+    stop = threading.Event()
+
+    def stop_while_parsing() -> None:
+        PARSING.wait(timeout=240)
+        stop.set()
+
+    stopper = threading.Thread(target=stop_while_parsing, daemon=True)
+    stopper.start()
+    summary = stream_run(
+        subscription,
+        settings=load_settings(data_dir),
+        early_every=timedelta(seconds=1),
+        allowed_lateness=timedelta(days=2),
+        load_every=timedelta(seconds=1),
+        duration=timedelta(seconds=300),
+        beam_args=[],
+        stop=stop,
+    )
+    stopper.join()
+    assert PARSING.is_set(), "the job parsed the message"
+    assert (summary.counts["read"], summary.counts["valid"]) == (1, 1)
+    con = warehouse.open_published(data_dir)
+    try:
+        assert now.date() in queries.provisional_days(con).get_column("day").to_list()
+        assert queries.runs(con).select("status", "read").rows() == [("ok", 1)]
+    finally:
+        con.close()
