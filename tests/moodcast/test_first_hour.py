@@ -1,0 +1,43 @@
+"""What a newcomer met in the first hour with the demo and its dashboard (regressions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from forecasting.frequency import DAY, WEEK
+from forecasting.wording import period_span
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (
+            dt.date(2025, 11, 10),
+            dt.date(2025, 11, 17),
+            "from the week starting 10 November to the week starting 17 November 2025",
+        ),
+        (
+            dt.date(2025, 5, 19),
+            dt.date(2025, 6, 2),
+            "from the week starting 19 May to the week starting 2 June 2025",
+        ),
+        (
+            dt.date(2025, 12, 29),
+            dt.date(2026, 1, 12),
+            "from the week starting 29 December 2025 to the week starting 12 January 2026",
+        ),
+        (dt.date(2025, 5, 19), dt.date(2025, 5, 19), "in the week starting 19 May 2025"),
+    ],
+)
+def test_a_weekly_alert_period_names_the_start_of_its_last_week(start, end, expected):
+    """An alert by week from 10 to 17 November lasts into 23 November: its reason once said
+    'from the week starting 10 to 17 November 2025', as if it ended on the 17th."""
+    assert period_span(WEEK, start, end) == expected
+
+
+def test_a_daily_alert_period_reads_as_days():
+    assert period_span(DAY, dt.date(2025, 11, 10), dt.date(2025, 11, 17)) == (
+        "from 10 to 17 November 2025"
+    )
