@@ -41,3 +41,18 @@ def test_a_daily_alert_period_reads_as_days():
     assert period_span(DAY, dt.date(2025, 11, 10), dt.date(2025, 11, 17)) == (
         "from 10 to 17 November 2025"
     )
+
+
+def test_how_alerts_work_explains_the_method_a_run_uses_by_default():
+    """The Alerts page's panel explained `trailing_p90` as "the" rule while every alert of a
+    default run is raised by `early`."""
+    from dashboard.summaries import how_alerts_work
+    from forecasting.early import DAILY, WEEKLY
+    from moodcast.config import Settings
+
+    (default,) = Settings.__dataclass_fields__["alert_methods"].default
+    text = how_alerts_work()
+    assert text.startswith(f"**The default rule (`{default}`).**")
+    assert f"over the {DAILY.baseline} days ({WEEKLY.baseline} weeks)" in text
+    assert f"plus {DAILY.k:g} ({WEEKLY.k:g}) standard deviations" in text
+    assert "such as the trailing rule (`trailing_p90`" in text
