@@ -56,3 +56,25 @@ def test_how_alerts_work_explains_the_method_a_run_uses_by_default():
     assert f"over the {DAILY.baseline} days ({WEEKLY.baseline} weeks)" in text
     assert f"plus {DAILY.k:g} ({WEEKLY.k:g}) standard deviations" in text
     assert "such as the trailing rule (`trailing_p90`" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("k = 5", "k = 5 publishes cells of fewer than 11 people"),
+        ('earliest_date = "2000"', "earliest_date must be a TOML date such as 2000-01-01"),
+        ('regions = [""]', 'regions must be a list of region names, e.g. regions = ["ES-MD"]'),
+        ('region_pattern = "["', "region_pattern is not a regular expression"),
+    ],
+)
+def test_a_refused_privacy_or_date_setting_names_its_file(tmp_path, line, message):
+    """README: a bad config.toml value is refused naming the key, the file and the form; these
+    four named no file."""
+    from moodcast.config import load_settings
+    from transforms.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(tmp_path)
+    assert str(refused.value).startswith(f"{config}: {message}")
