@@ -78,3 +78,19 @@ def test_a_refused_privacy_or_date_setting_names_its_file(tmp_path, line, messag
     with pytest.raises(ConfigError) as refused:
         load_settings(tmp_path)
     assert str(refused.value).startswith(f"{config}: {message}")
+
+
+def test_tag_help_says_which_score_a_model_decided_marker_carries():
+    """`moodcast tag --help` said `<marker>__score` is matches per word; for a marker whose
+    model decides (suicide_risk in English) it is the model's score, as README says."""
+    from click.testing import CliRunner
+
+    from moodcast.cli import main
+
+    result = CliRunner().invoke(main, ["tag", "--help"])
+    assert result.exit_code == 0
+    help_text = " ".join(result.output.split())
+    assert (
+        "`<marker>__score` (matches per word where the lexicon alone decides, else the model's "
+        "score)" in help_text
+    )
