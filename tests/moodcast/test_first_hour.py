@@ -94,3 +94,24 @@ def test_tag_help_says_which_score_a_model_decided_marker_carries():
         "`<marker>__score` (matches per word where the lexicon alone decides, else the model's "
         "score)" in help_text
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give the INPUT files to read, or --follow DIR to follow a spool"),
+        (["posts.jsonl", "--every", "1m"], "--every is how often follow mode runs"),
+    ],
+)
+def test_run_says_what_is_missing_or_misplaced(tmp_path, args, message):
+    """`moodcast run` alone was told 'give INPUT files, or --follow DIR, not both', as if it had
+    both; `--every` without `--follow` was accepted and did nothing."""
+    from click.testing import CliRunner
+
+    from moodcast.cli import main
+
+    data = tmp_path / "data"
+    result = CliRunner().invoke(main, ["run", *args, "--data-dir", str(data)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not data.exists()
