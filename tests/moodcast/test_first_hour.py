@@ -115,3 +115,14 @@ def test_run_says_what_is_missing_or_misplaced(tmp_path, args, message):
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
     assert not data.exists()
+
+
+def test_the_data_dictionary_says_a_weekly_alert_ends_in_the_week_its_end_starts():
+    """alerts.csv's `end` of a row alerted by week is the first day of its last week; the
+    dictionary called it the period's last day, inclusive, as if the alert stopped there."""
+    from transforms.contracts import ALERT_SCHEMA
+    from warehouse.dictionary import data_dictionary
+
+    text = data_dictionary({"alerts": ALERT_SCHEMA}, ext="csv", k=11, tz="UTC")
+    (end,) = [line for line in text.splitlines() if line.startswith("| `end` |")]
+    assert "by week (`grain`), the first day of its last week, which the period runs" in end
