@@ -151,17 +151,27 @@ def by_severity(alerts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def open_alerts(alerts: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
-    """Alerts whose last period ends on or after `as_of`, most severe then latest first.
-
-    An alert by week or 8-week period (`grain`, transforms.periods.PERIOD_DAYS) has `end` on
-    its last period's first day, so it stays open through that period's last day; an alert by
-    day, or without a `grain` column or value, ends on `end`."""
+def last_day(alerts: pl.DataFrame) -> pl.Expr:
+    """Each alert's last day. An alert by week or 8-week period (`grain`,
+    transforms.periods.PERIOD_DAYS) has `end` on its last period's first day, so it lasts
+    through that period's last day; an alert by day, or without a `grain` column or value,
+    ends on `end`."""
     days = pl.lit(1)
     if "grain" in alerts.columns:
         days = pl.col("grain").replace_strict(PERIOD_DAYS, default=1, return_dtype=pl.Int64)
-    last_day = pl.col("end") + pl.duration(days=days - 1)
-    return by_severity(alerts.filter(last_day >= as_of))
+    return pl.col("end") + pl.duration(days=days - 1)
+
+
+def period_text(alerts: pl.DataFrame) -> pl.Expr:
+    """Each alert's days as the Alerts and Overview tables show them, `start – last day`
+    (last_day): '2025-05-19 – 2025-06-08' for an alert by week whose `end` is 2025-06-02."""
+    return pl.format("{} – {}", "start", last_day(alerts))
+
+
+def open_alerts(alerts: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
+    """Alerts whose last day (last_day) is on or after `as_of`, most severe then latest
+    first."""
+    return by_severity(alerts.filter(last_day(alerts) >= as_of))
 
 
 def nothing_to_chart(observed: pl.DataFrame, forecast: pl.DataFrame, *, k: int) -> str | None:

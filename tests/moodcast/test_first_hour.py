@@ -126,3 +126,27 @@ def test_the_data_dictionary_says_a_weekly_alert_ends_in_the_week_its_end_starts
     text = data_dictionary({"alerts": ALERT_SCHEMA}, ext="csv", k=11, tz="UTC")
     (end,) = [line for line in text.splitlines() if line.startswith("| `end` |")]
     assert "by week (`grain`), the first day of its last week, which the period runs" in end
+
+
+def test_an_alert_by_week_shows_the_last_day_of_its_last_week():
+    """The Alerts and Overview tables showed `start – end`, and an alert by week has `end` on
+    the first day of its last week: '2025-05-19 – 2025-06-02' for an alert that lasts through
+    8 June."""
+    import polars as pl
+
+    from dashboard.summaries import period_text
+
+    alerts = pl.DataFrame(
+        {
+            "start": [dt.date(2025, 5, 19), dt.date(2025, 5, 19), dt.date(2025, 9, 1)],
+            "end": [dt.date(2025, 6, 2), dt.date(2025, 6, 2), dt.date(2025, 10, 27)],
+            "grain": ["iso_week", "day", "iso_8week"],
+        }
+    )
+    assert alerts.select(period_text(alerts)).to_series().to_list() == [
+        "2025-05-19 – 2025-06-08",
+        "2025-05-19 – 2025-06-02",
+        "2025-09-01 – 2025-12-21",
+    ]
+    without_grain = alerts.drop("grain")
+    assert without_grain.select(period_text(without_grain)).item(0, 0) == "2025-05-19 – 2025-06-02"
