@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from forecasting.alerts import DEFAULT_RULE, TrailingP90Rule
+from forecasting.early import DAILY as EARLY_DAILY
+from forecasting.early import WEEKLY as EARLY_WEEKLY
+from forecasting.early import EarlyRule
 from forecasting.method import SEVERITY_HIGH_FROM, SEVERITY_MEDIUM_FROM
 from transforms.periods import PERIOD_DAYS
 from transforms.privacy import DEFAULT_K
@@ -148,17 +151,27 @@ def by_severity(alerts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def open_alerts(alerts: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
-    """Alerts whose last period ends on or after `as_of`, most severe then latest first.
-
-    An alert by week or 8-week period (`grain`, transforms.periods.PERIOD_DAYS) has `end` on
-    its last period's first day, so it stays open through that period's last day; an alert by
-    day, or without a `grain` column or value, ends on `end`."""
+def last_day(alerts: pl.DataFrame) -> pl.Expr:
+    """Each alert's last day. An alert by week or 8-week period (`grain`,
+    transforms.periods.PERIOD_DAYS) has `end` on its last period's first day, so it lasts
+    through that period's last day; an alert by day, or without a `grain` column or value,
+    ends on `end`."""
     days = pl.lit(1)
     if "grain" in alerts.columns:
         days = pl.col("grain").replace_strict(PERIOD_DAYS, default=1, return_dtype=pl.Int64)
-    last_day = pl.col("end") + pl.duration(days=days - 1)
-    return by_severity(alerts.filter(last_day >= as_of))
+    return pl.col("end") + pl.duration(days=days - 1)
+
+
+def period_text(alerts: pl.DataFrame) -> pl.Expr:
+    """Each alert's days as the Alerts and Overview tables show them, `start – last day`
+    (last_day): '2025-05-19 – 2025-06-08' for an alert by week whose `end` is 2025-06-02."""
+    return pl.format("{} – {}", "start", last_day(alerts))
+
+
+def open_alerts(alerts: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
+    """Alerts whose last day (last_day) is on or after `as_of`, most severe then latest
+    first."""
+    return by_severity(alerts.filter(last_day(alerts) >= as_of))
 
 
 def nothing_to_chart(observed: pl.DataFrame, forecast: pl.DataFrame, *, k: int) -> str | None:
@@ -275,25 +288,40 @@ def today_so_far(open_days: pl.DataFrame, *, tz: str) -> str | None:
     )
 
 
-def how_alerts_work(rule: TrailingP90Rule = DEFAULT_RULE) -> str:
-    """The "how alerts work" text of the Alerts page (Markdown): `rule` and the severity cut-offs
-    (forecasting.method.relative_severity)."""
+def how_alerts_work(
+    daily: EarlyRule = EARLY_DAILY,
+    weekly: EarlyRule = EARLY_WEEKLY,
+    trailing: TrailingP90Rule = DEFAULT_RULE,
+) -> str:
+    """The "how alerts work" text of the Alerts page (Markdown): the default method `early`
+    (forecasting.early, its `daily` and `weekly` rules), the other methods in a sentence, and
+    the severity cut-offs (forecasting.method.relative_severity)."""
     medium, high = SEVERITY_MEDIUM_FROM, SEVERITY_HIGH_FROM
     return (
-        f"**The trailing rule ({rule.method}).** Each day, a series' share of authors over the "
-        f"last {rule.window} days is compared with its usual level: the "
-        f"{rule.percentile:g}th percentile of that {rule.window}-day share over the past "
-        f"year. A period opens when the share stays clearly above that threshold (at least "
-        f"{rule.min_excess:.0%} above, on {rule.min_strong} days or more) and closes when it "
-        "falls back.\n\n"
-        "**Severity** compares the period's peak with the threshold:\n\n"
+        f"**The default rule (`early`).** At each day (each week of a weekly series), a "
+        f"series' level, its share of authors over the last {daily.window} days (the week's), "
+        f"is compared with a bar: its usual level, the median of its levels over the "
+        f"{daily.baseline} days ({weekly.baseline} weeks) that end {daily.guard} days "
+        f"({weekly.guard} weeks) before (with {daily.seasonal_years} years of daily history, "
+        f"of the same time of year in those years), plus {daily.k:g} ({weekly.k:g}) standard "
+        f"deviations of those levels. A period opens when the level is at least "
+        f"{daily.margin:.0%} ({weekly.margin:.0%}) above the bar, or when, on {daily.confirm} "
+        f"days ({weekly.confirm} week) in a row, the level rose, stood above its usual level "
+        "and a straight line through its recent levels was forecast above the bar within "
+        f"{daily.horizon} days ({weekly.horizon} weeks) with a probability of at least "
+        f"{daily.probability:.0%} ({weekly.probability:.0%}); it closes once the level is back "
+        "below the bar. In a series' first weeks, a wider bar from every level so far takes "
+        "over.\n\n"
+        "**Severity** compares the period's peak with the threshold (the bar):\n\n"
         f"- **low**: the peak is less than {medium:.0%} above the threshold;\n"
         f"- **medium**: {medium:.0%} to {high:.0%} above it;\n"
         f"- **high**: {high:.0%} above it or more (at least {1 + high:g}× the threshold).\n\n"
-        f"Alerts whose method ends in `_forecast` are projected over the forecast horizon from "
-        "the published forecast. Other methods (`alert_methods` in config.toml) open periods by "
-        "their own rule, stated in each alert's reason; most grade them with the same cut-offs "
-        "(MEM grades by its intensity levels). "
+        "Other methods (`alert_methods` in config.toml), such as the trailing rule "
+        f"(`{trailing.method}`: the {trailing.window}-day share above its "
+        f"{trailing.percentile:g}th percentile over the past year), open periods by their own "
+        "rule, stated in each alert's reason; most grade them with the same cut-offs (MEM "
+        "grades by its intensity levels). Alerts whose method ends in `_forecast` are projected "
+        "over the forecast horizon from the published forecast. "
         "Every alert is a statistical signal in a "
         "population, never a diagnosis of anyone; a cell too small to publish is never shown "
         "by day, only within its week or 8-week period where that has enough authors."

@@ -94,10 +94,12 @@ def subject_of(unique_id: str, basis: Basis) -> Subject:
 
 
 def period_span(freq: Frequency, start: dt.date, end: dt.date) -> str:
-    """`day_span` for daily series; 'in the week starting 3 March 2025' or 'from the week
-    starting 3 March to the week starting 17 March 2025' for weekly ones."""
+    """`day_span` for daily series; 'in the week starting 3 March 2025', 'from the week
+    starting 3 March to the week starting 17 March 2025' or 'from the week starting
+    29 December 2025 to the week starting 12 January 2026' for weekly ones."""
     if not freq.weekly:
         return day_span(start, end)
     if start == end:
         return f"in the week starting {day_name(start)}"
-    return f"from the week starting {day_span(start, end).removeprefix('from ')}"
+    first = day_name(start) if start.year != end.year else f"{start.day} {_MONTHS[start.month - 1]}"
+    return f"from the week starting {first} to the week starting {day_name(end)}"

@@ -31,7 +31,7 @@ tz_option = click.option(
     default="5m",
     show_default=True,
     callback=duration,
-    help="How often follow mode looks for new files: 30s, 5m, 1h.",
+    help="How often follow mode (--follow) looks for new files: 30s, 5m, 1h.",
 )
 @click.option(
     "--allowed-lateness",
@@ -94,8 +94,13 @@ def run(
     """
     from moodcast.run import daily_run
 
-    if bool(inputs) == bool(spool):
+    if not inputs and not spool:
+        raise click.UsageError("give the INPUT files to read, or --follow DIR to follow a spool")
+    if inputs and spool:
         raise click.UsageError("give INPUT files, or --follow DIR, not both")
+    every_given = click.get_current_context().get_parameter_source("every")
+    if not spool and every_given is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--every is how often follow mode runs: give it with --follow DIR")
     beam_args = _beam_args()
     settings = load_settings(
         data_dir,

@@ -52,8 +52,10 @@ def tag(
 ) -> None:
     """Tag each valid post of INPUT (any file `moodcast run` reads, read the same way, its
     languages identified among every marker's as a run's are, whatever --markers names) with
-    every marker: `id`, `lang`, `<marker>` (hit) and `<marker>__score` (matches per word). No
-    author column; text only with --keep-text. Prints what became of every record."""
+    each marker of --markers (default: all): `id`, `lang`, `<marker>` (the decision of its
+    rule, or of --source alone) and `<marker>__score` (matches per word where the lexicon alone
+    decides, else the model's score). No author column; text only with --keep-text. Prints
+    what became of every record."""
     from moodcast.tagging import tag_file
     from transforms.model_markers import language_rule
 

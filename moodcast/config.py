@@ -226,7 +226,7 @@ def load_settings(
                 f"{where(name)}: {name}: unknown time zone {getattr(settings, name)!r} "
                 "(use an IANA name such as Europe/Madrid)"
             ) from exc
-    _check_guards(settings)
+    _check_guards(settings, where=where)
     settings = replace(
         settings,
         alert_methods=methods,
@@ -274,26 +274,35 @@ def language(code: str, settings: Settings, *, option: str, adding: bool = False
     return found
 
 
-def _check_guards(settings: Settings) -> None:
-    """The privacy and plausibility settings: k, the region rule, the date window."""
+def _check_guards(settings: Settings, *, where: Callable[..., str]) -> None:
+    """The privacy and plausibility settings: k, the region rule, the date window. A refusal
+    names where the setting was made (`where` of its names: config.toml or the command line)."""
     if not isinstance(settings.k, int) or settings.k < 1:
-        raise ConfigError(f"k must be a whole number of at least 1, got {settings.k!r}")
+        raise ConfigError(
+            f"{where('k')}: k must be a whole number of at least 1, got {settings.k!r}"
+        )
     if settings.k < DEFAULT_K and settings.allow_small_k is not True:
         raise ConfigError(
-            f"k = {settings.k} publishes cells of fewer than {DEFAULT_K} people, which can "
-            f"identify them. Use k = {DEFAULT_K} or more, or, for an internal release only, set "
+            f"{where('k')}: k = {settings.k} publishes cells of fewer than {DEFAULT_K} people, "
+            f"which can identify them. Use k = {DEFAULT_K} or more, or, for an internal release only, set "
             f"allow_small_k = true in config.toml (or pass --allow-small-k)."
         )
     if not isinstance(settings.earliest_date, date):
-        raise ConfigError("earliest_date must be a TOML date such as 2000-01-01")
+        raise ConfigError(
+            f"{where('earliest_date')}: earliest_date must be a TOML date such as 2000-01-01"
+        )
     if not isinstance(settings.regions, list | tuple) or not all(
         isinstance(r, str) and r.strip() for r in settings.regions
     ):
-        raise ConfigError('regions must be a list of region names, e.g. regions = ["ES-MD"]')
+        raise ConfigError(
+            f'{where("regions")}: regions must be a list of region names, e.g. regions = ["ES-MD"]'
+        )
     try:
         re.compile(settings.region_pattern)
     except (re.error, TypeError) as exc:
-        raise ConfigError(f"region_pattern is not a regular expression: {exc}") from exc
+        raise ConfigError(
+            f"{where('region_pattern')}: region_pattern is not a regular expression: {exc}"
+        ) from exc
 
 
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {

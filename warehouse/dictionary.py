@@ -162,9 +162,13 @@ COLUMNS: dict[str, str] = {
     "hi_80": "Upper bound of the 80% prediction interval, 0 to 1.",
     "lo_95": "Lower bound of the 95% prediction interval, 0 to 1.",
     "hi_95": "Upper bound of the 95% prediction interval, 0 to 1.",
-    "start": "First local day in {tz} of the high-prevalence period (YYYY-MM-DD).",
-    "end": "Last local day in {tz} of the high-prevalence period (YYYY-MM-DD), inclusive.",
-    "peak": "Local day in {tz} on which the period peaks (YYYY-MM-DD).",
+    "start": "First local day in {tz} of the high-prevalence period (YYYY-MM-DD); in a row "
+    "alerted by week (`grain`), the first day of its first week.",
+    "end": "Last local day in {tz} of the high-prevalence period (YYYY-MM-DD), inclusive; in a "
+    "row alerted by week (`grain`), the first day of its last week, which the period runs "
+    "through.",
+    "peak": "Local day in {tz} on which the period peaks (YYYY-MM-DD); in a row alerted by "
+    "week (`grain`), the first day of its peak week.",
     "peak_value": "Value of the alert method's statistic at the peak: a prevalence (0 to 1) "
     "for level rules, the method's own score otherwise (see `method`).",
     "threshold": "Value `peak_value` had to exceed for the alert, in the same units.",

@@ -17,7 +17,7 @@ st.caption(
 with st.expander("How alerts work"):
     st.markdown(summaries.how_alerts_work())
 published = data.require_published()
-alerts = data.alerts(published, None)
+alerts = data.alerts_with_grain(published, data.k())
 if alerts.is_empty():
     st.info("The latest run raised no alerts.")
     st.stop()
@@ -40,7 +40,7 @@ flat = summaries.by_severity(shown)
 rows = flat if unfold else summaries.waves(shown)
 MAX_ROWS = 100
 where = pl.format("{} · {}", "region", "lang").alias("where")
-period = pl.format("{} – {}", "start", "end").alias("period")
+period = summaries.period_text(rows).alias("period")
 issued = pl.col("issued_on").cast(pl.String).alias("issued on")
 link = pl.format("[open timeline]({})", "series").alias("series")
 columns = ["severity", "subject", where, period, issued, link, "reason", "method"]

@@ -52,7 +52,12 @@ if open_alerts.is_empty():
 else:
     st.dataframe(
         open_alerts.select(
-            "severity", "marker", "region", "lang", pl.col("start", "end").cast(pl.String), "reason"
+            "severity",
+            "marker",
+            "region",
+            "lang",
+            summaries.period_text(open_alerts).alias("period"),
+            "reason",
         ),
         hide_index=True,
         width="stretch",
