@@ -48,3 +48,26 @@ def test_protect_lines_counts_no_known_cell_as_closing_a_line():
     closed = _line([5, 50, 20, 75], [False, True, False, True])
     out = protect_lines(closed, flag="w", size="size", keys=("p",), known="known")
     assert out["w"].to_list() == [True, False, True, False]
+
+
+def test_protect_lines_leaves_a_line_whose_withheld_cells_are_all_public():
+    """a withheld, its whole value published before: the roll-up minus b and c gives a reader
+    what it holds already. Before, a known a closed nothing and hid nothing, yet the line
+    counted as open: c, then b (both unknown) were withheld too; with b and c known as well,
+    the whole line."""
+    cells = _line([5, 50, 20, 75], [True, False, False, False])
+    out = protect_lines(cells, flag="w", size="size", keys=("p",), known="known", public="known")
+    assert out["w"].to_list() == [True, False, False, False]
+    every = _line([5, 50, 20, 75], [True, True, True, True])
+    out = protect_lines(every, flag="w", size="size", keys=("p",), known="known", public="known")
+    assert out["w"].to_list() == [True, False, False, False]
+
+
+def test_protect_lines_closes_a_line_whose_withheld_cell_is_known_only_in_part():
+    """a withheld and known only in part (a day of its week): withheld beside no other cell,
+    its other days follow from the roll-up minus b and c, so the line still takes two
+    complements (a known cell closes nothing), c then b."""
+    cells = _line([5, 50, 20, 75], [True, False, False, False])
+    public = cells.with_columns(pl.lit(False).alias("public"))
+    out = protect_lines(public, flag="w", size="size", keys=("p",), known="known", public="public")
+    assert out["w"].to_list() == [True, True, True, False]

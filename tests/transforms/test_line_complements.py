@@ -1,0 +1,71 @@
+"""Complementary suppression in a release after another (transforms.grains): which cells a
+line withholds beside a withheld one whose value an earlier release published."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import polars as pl
+
+from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
+from transforms.grains import choose_grains, release_record
+from transforms.periods import PERIOD_DAYS, period_sums, periods_of
+from transforms.releases import Release
+
+EIGHT = periods_of(date(2025, 3, 3), "iso_8week")[0]
+WEEK_9 = EIGHT + timedelta(weeks=8)
+AUTHORS = {"a": 300, "b": 400, "c": 300, "d": 200}
+
+
+def _tables(cell: Callable[[str, date], tuple[int, int] | None], days: int):
+    """Daily cells of regions a–d (`cell`: authors and flagged authors of a region on a day,
+    None where it has none) and their roll-up, `days` days from EIGHT; their ISO weeks' and
+    8-week periods' cells (each author-day a distinct author)."""
+    rows = []
+    for day in (EIGHT + timedelta(days=i) for i in range(days)):
+        leaves = [(region, *cell(region, day)) for region in AUTHORS if cell(region, day)]
+        total = (ALL, sum(n for _, n, _ in leaves), sum(m for _, _, m in leaves))
+        for region, authors, marked in [*leaves, total]:
+            rows.append({"day": day, "region": region, "lang": "en", "marker": "m",
+                         "marker_version": "v", "n_posts": authors, "n_scored": authors,
+                         "n_marked": marked, "n_authors": authors, "n_marked_authors": marked,
+                         "sample_rate": 1.0, "run_id": "r"})  # fmt: skip
+    daily = pl.DataFrame(rows, schema=DAILY_SCHEMA)
+    sums = pl.concat([period_sums(daily, grain) for grain in ("iso_week", "iso_8week")])
+    length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
+    periods = sums.with_columns(
+        pl.col("n_author_days").alias("n_authors"),
+        pl.col("n_marked_author_days").alias("n_marked_authors"),
+        (pl.col("period_start") + pl.duration(days=length - 1)).alias("period_end"),
+        pl.lit("r").alias("run_id"),
+    )
+    return daily, pl.concat([pl.DataFrame(schema=PERIOD_SCHEMA), periods], how="diagonal_relaxed")
+
+
+def _cell(region: str, day: date) -> tuple[int, int] | None:
+    """40 flagged authors a day; a and d 1 in week 9, which d starts."""
+    if region == "d" and day < WEEK_9:
+        return None
+    small = region in ("a", "d") and WEEK_9 <= day < WEEK_9 + timedelta(weeks=1)
+    return AUTHORS[region], 1 if small else 40
+
+
+def _second_release() -> dict[tuple[str, str], list[str]]:
+    """The choices, per region and grain, of a release of weeks 1–10 after one of weeks 1–8
+    (all by day): a's small week 9 withholds a whole, its first 8-week period (recorded by
+    day) too, so its weeks 1–8 are withheld with the values the first release published."""
+    first = release_record(*_tables(_cell, 56), Release(week_grain="iso_week"))
+    choice = choose_grains(*_tables(_cell, 70), first)
+    return {
+        (region, grain): group["choice"].to_list()
+        for (region, grain), group in choice.group_by("region", "grain", maintain_order=True)
+    }
+
+
+def test_a_line_whose_withheld_week_was_published_before_unchanged_withholds_no_complement():
+    """Weeks 1–8: a withheld, every day of it as the first release published it: the roll-up
+    minus b and c gives what a reader holds already. Before, the line counted as open with
+    no withheld cell that closes it, and withheld b, c and the roll-up (all known too): the
+    whole line, published once and now withheld for good."""
+    choices = _second_release()
+    assert choices[(ALL, "iso_week")] == ["day"] * 10
+    assert choices[("a", "iso_8week")] == ["withheld"] * 2
