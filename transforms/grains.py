@@ -63,6 +63,12 @@ left is mostly its zero periods. Looser than MAX_WITHHELD_SHARE because a withhe
 is mostly a partial one at either end of the data (a few days, too few authors), and two years
 hold 13–14 periods."""
 
+BY_WEEK_LAST = 2**62
+"""Added to the rank (transforms.releases.rank) of a series published by day or week on lines
+of 8-week totals: complementary suppression withholds the 8-week cell of a series withheld
+whole by week before the weeks of a series published by day or week, the fewest authors first
+among either."""
+
 
 def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
     """Per series and period: `choice` (`day`, `week`, `8week` or `withheld`) after steps 1–4
@@ -314,7 +320,9 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
             .then(~pl.col("_ok8").fill_null(False))
             .otherwise("_unknown")
             .alias("_flag"),
-            pl.when("_gone").then(pl.col("_size8").fill_null(0)).otherwise(2**62).alias("_size8"),
+            (
+                pl.col("_size8").fill_null(0) + pl.when("_gone").then(0).otherwise(BY_WEEK_LAST)
+            ).alias("_size8"),
             (pl.col("_gone") & pl.col("_known8").fill_null(False)).alias("_known8"),
         )
         .sort(*SERIES_KEYS, "_start8")

@@ -69,3 +69,12 @@ def test_a_line_whose_withheld_week_was_published_before_unchanged_withholds_no_
     choices = _second_release()
     assert choices[(ALL, "iso_week")] == ["day"] * 10
     assert choices[("a", "iso_8week")] == ["withheld"] * 2
+
+
+def test_a_line_of_eight_week_totals_takes_the_series_published_by_week_with_fewest_authors():
+    """a's first 8-week total (never published) is lonely on its line of 8-week totals; of b
+    and c, published by day, c has the fewer authors and gives its weeks 1–8. Before, both
+    ranked 2**62 and b was taken by its name."""
+    choices = _second_release()
+    assert choices[("c", "iso_week")] == ["withheld"] * 8 + ["day"] * 2
+    assert choices[("b", "iso_week")] == ["day"] * 10
