@@ -9,6 +9,8 @@ import polars as pl
 from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
 from transforms.grains import choose_grains, release_record
 from transforms.periods import PERIOD_DAYS, period_sums, periods_of
+from transforms.privacy import lonely_cells
+from transforms.publish import published_timelines
 from transforms.releases import Release
 
 EIGHT = periods_of(date(2025, 3, 3), "iso_8week")[0]
@@ -49,12 +51,20 @@ def _cell(region: str, day: date) -> tuple[int, int] | None:
     return AUTHORS[region], 1 if small else 40
 
 
-def _second_release() -> dict[tuple[str, str], list[str]]:
-    """The choices, per region and grain, of a release of weeks 1–10 after one of weeks 1–8
-    (all by day): a's small week 9 withholds a whole, its first 8-week period (recorded by
-    day) too, so its weeks 1–8 are withheld with the values the first release published."""
+def _grown(region: str, day: date) -> tuple[int, int] | None:
+    """`_cell`, but c with 20 more authors, all flagged, each day of weeks 1–8."""
+    cell = _cell(region, day)
+    grows = cell is not None and region == "c" and day < WEEK_9
+    return (cell[0] + 20, cell[1] + 20) if grows else cell
+
+
+def _second_release(cell=_cell) -> dict[tuple[str, str], list[str]]:
+    """The choices, per region and grain, of a release of weeks 1–10 (`cell`) after one of
+    weeks 1–8 (`_cell`, all by day): a's small week 9 withholds a whole, its first 8-week
+    period (recorded by day) too, so its weeks 1–8 are withheld with the values the first
+    release published."""
     first = release_record(*_tables(_cell, 56), Release(week_grain="iso_week"))
-    choice = choose_grains(*_tables(_cell, 70), first)
+    choice = choose_grains(*_tables(cell, 70), first)
     return {
         (region, grain): group["choice"].to_list()
         for (region, grain), group in choice.group_by("region", "grain", maintain_order=True)
@@ -78,3 +88,21 @@ def test_a_line_of_eight_week_totals_takes_the_series_published_by_week_with_few
     choices = _second_release()
     assert choices[("c", "iso_week")] == ["withheld"] * 8 + ["day"] * 2
     assert choices[("b", "iso_week")] == ["day"] * 10
+
+
+def test_a_week_a_line_of_eight_week_totals_forces_takes_its_complement_and_gives_nothing_back():
+    """As above, but c's weeks 1–8 grew by 20 (not known): forced by a's line of 8-week
+    totals, they are lonely on their line of weeks (a's, beside them, hides nothing), which
+    withholds the roll-up's too (b is known, the roll-up is not). Those complements are not
+    forced, so they count towards the roll-up's 2 % unless held: here the record holds them
+    (published by day), and the roll-up keeps its weeks 9–10. No line gives a cell back."""
+    choices = _second_release(_grown)
+    assert choices[("c", "iso_week")] == ["withheld"] * 8 + ["day"] * 2
+    assert choices[(ALL, "iso_week")] == ["withheld"] * 8 + ["day"] * 2
+    assert choices[("b", "iso_week")] == ["day"] * 10
+    first = release_record(*_tables(_cell, 56), Release(week_grain="iso_week"))
+    rows = published_timelines(*_tables(_grown, 70), first)
+    unknown = rows.with_columns((pl.col("status") == "withheld").alias("unknown"))
+    assert lonely_cells(
+        unknown, flag="unknown", keys=("marker", "grain", "period_start")
+    ).is_empty()
