@@ -169,8 +169,8 @@ def known_weeks(
     holds a day's current counts on a day on which a `moved` day cell (`moved_cells`) of a line
     it is in (its marker and region, or marker and language) moved: withheld beside that held
     cell, that day's earlier value would stand for its current one, whatever its other days
-    hold. `_known_whole`, the first alone (a reader holds the week's whole value), and
-    `_known_days`, each of its days' (a reader holds every day of it)."""
+    hold. `_known_whole`: the first alone, each of its days' or its own cell's (a reader holds
+    the week's whole value: withheld, it hides nothing); `_known_days`: each of its days'."""
     on = [*_PERIOD_KEYS, *MOVED_COUNTS]
     stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
     moved_days = moved.filter(pl.col("grain") == "day")
