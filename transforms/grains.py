@@ -63,6 +63,12 @@ left is mostly its zero periods. Looser than MAX_WITHHELD_SHARE because a withhe
 is mostly a partial one at either end of the data (a few days, too few authors), and two years
 hold 13–14 periods."""
 
+BY_WEEK_LAST = 2**62
+"""Added to the rank (transforms.releases.rank) of a series published by day or week on lines
+of 8-week totals: complementary suppression withholds the 8-week cell of a series withheld
+whole by week before the weeks of a series published by day or week, the fewest authors first
+among either."""
+
 
 def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
     """Per series and period: `choice` (`day`, `week`, `8week` or `withheld`) after steps 1–4
@@ -143,8 +149,9 @@ def _week_cells(
     """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `release`'s
     record, the `moved` cells (transforms.releases.moved_cells) and its date allow), `_open`
     (in progress), `_held` (its own cell meets k but the record or its move forbids it),
-    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`
-    (transforms.releases.known_weeks: withheld last, after the roll-up), `_start8` (its 8-week
+    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`, `_known_whole`
+    and `_known_days` (transforms.releases.known_weeks: withheld last, after the roll-up;
+    withheld and known whole, hiding nothing), `_start8` (its 8-week
     period), and the first `_withheld`, `_coarse` and `_forced` (withheld for a line of
     8-week totals: none yet) flags."""
     on = [*SERIES_KEYS, "period_start"]
@@ -195,7 +202,7 @@ def _week_cells(
                 "_rank"
             )
         )
-        .with_columns(pl.col("_known").fill_null(False))
+        .with_columns(pl.col("_known", "_known_whole", "_known_days").fill_null(False))
         .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
@@ -250,7 +257,9 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
     Step 3's share leaves out the weeks in progress, those `_held` by the record and those
     `_forced` by a line of 8-week totals. On lines of weeks published coarser than days, a
     week published whole counts as hiding its days even where a release published its own
-    cell (`_known`), which says nothing of its days."""
+    cell (`_known`), which says nothing of its days. A withheld week `_known_whole` hides
+    nothing (on lines of days, one `_known_days`): a line withholding nothing else needs no
+    complement for it."""
     previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
     after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
     while True:
@@ -259,20 +268,28 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
         )
         cells = protect_lines(
-            cells, flag="_withheld", size="_rank", keys=_LINE_KEYS, known="_known"
+            cells,
+            flag="_withheld",
+            size="_rank",
+            keys=_LINE_KEYS,
+            known="_known",
+            public="_known_whole",
         )
-        days_known = pl.col("_known") & (pl.col("_withheld") | ~pl.col("_coarse"))
+        by_days = pl.col("_withheld") | ~pl.col("_coarse")
         cells = (
             protect_lines(
                 cells.with_columns(
-                    pl.col("_coarse") | pl.col("_withheld"), days_known.alias("_days_known")
+                    pl.col("_coarse") | pl.col("_withheld"),
+                    (pl.col("_known") & by_days).alias("_days_known"),
+                    (pl.col("_known_days") & by_days).alias("_days_public"),
                 ),
                 flag="_coarse",
                 size="_rank",
                 keys=_LINE_KEYS,
                 known="_days_known",
+                public="_days_public",
             )
-            .drop("_days_known")
+            .drop("_days_known", "_days_public")
             .with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
         )
         ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held") & ~pl.col("_forced"))
@@ -303,7 +320,9 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
             .then(~pl.col("_ok8").fill_null(False))
             .otherwise("_unknown")
             .alias("_flag"),
-            pl.when("_gone").then(pl.col("_size8").fill_null(0)).otherwise(2**62).alias("_size8"),
+            (
+                pl.col("_size8").fill_null(0) + pl.when("_gone").then(0).otherwise(BY_WEEK_LAST)
+            ).alias("_size8"),
             (pl.col("_gone") & pl.col("_known8").fill_null(False)).alias("_known8"),
         )
         .sort(*SERIES_KEYS, "_start8")
@@ -311,7 +330,9 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     keys = ("marker", "marker_version", "_start8")
     while True:
         before = lines.get_column("_flag")
-        lines = protect_lines(lines, flag="_flag", size="_size8", keys=keys, known="_known8")
+        lines = protect_lines(
+            lines, flag="_flag", size="_size8", keys=keys, known="_known8", public="_known8"
+        )
         ended = pl.col("_flag").filter(
             ~pl.col("_open8").fill_null(False) & ~pl.col("_held8").fill_null(False)
         )

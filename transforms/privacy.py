@@ -106,34 +106,43 @@ def protect_lines(
     size: str,
     keys: tuple[str, ...],
     known: str | None = None,
+    public: str | None = None,
 ) -> pl.DataFrame:
     """Complementary suppression: `cells` with Boolean column `flag` (withheld) extended until
-    no line holds exactly one withheld cell, not counting `known` ones.
+    no line that hides a value (holds a withheld cell that is not `public`) holds at most one
+    withheld cell that is not `known`.
 
     A line is one marker and period (`keys`, e.g. `("marker", "period")`) along one of
     LINE_AXES: a roll-up and its children. Its roll-up is (close to) the sum of its children,
     so a line with one withheld cell would give that cell back by subtraction. `known` is a
-    Boolean column, true where a reader holds the cell's value from an earlier release: a
-    known cell withheld closes nothing, its earlier value standing for it. So a line is open
-    where it holds a withheld cell and at most one that is not known; there the published
-    child with the smallest `size` is withheld too (the roll-up only when no child is left,
-    or when every child left is known and the roll-up is not; then the known children, the
-    known roll-up last), and lines are checked again until none is open or an open one has
-    nothing left to withhold. Every column but `flag` is unchanged; rows stay in order.
+    Boolean column, true where a reader holds a value of the cell from an earlier release that
+    a subtraction in its line would use (its whole value, or a part, such as a week's day): a
+    known cell withheld closes nothing, its earlier value standing for it. `public` is a
+    Boolean column, true where a reader holds the cell's whole value (so it is known too): a
+    public cell withheld hides nothing, so a line whose withheld cells are all public needs no
+    complement. So a line is open where it holds a withheld cell that is not public and at
+    most one that is not known; there the published child with the smallest `size` is
+    withheld too (the roll-up only when no child is left, or when every child left is known
+    and the roll-up is not; then the known cells, the roll-up among them, the smallest
+    first), and lines are checked again until none is open or an open one has nothing left to
+    withhold. Every column but `flag` is unchanged; rows stay in order.
     """
-    last = pl.col(known) if known else pl.repeat(False, pl.len())
+    none = pl.repeat(False, pl.len())
+    whole = pl.col(public) if public else none
+    last = (pl.col(known) if known else none) | whole
+    hides = pl.col(flag) & ~whole
     out = cells
     while True:
         extra = []
         for rolled, fixed in LINE_AXES:
             line = [*keys, fixed]
             lonely = out.group_by(line).agg(
-                pl.col(flag).any().alias("_withheld"),
+                hides.any().alias("_hiding"),
                 (pl.col(flag) & ~last).sum().alias("_closing"),
                 pl.len().alias("_cells"),
             )
             lonely = lonely.filter(
-                pl.col("_withheld") & (pl.col("_closing") <= 1) & (pl.col("_cells") > 1)
+                pl.col("_hiding") & (pl.col("_closing") <= 1) & (pl.col("_cells") > 1)
             )
             chosen = (
                 out.join(lonely.select(line), on=line, how="semi")

@@ -169,7 +169,8 @@ def known_weeks(
     holds a day's current counts on a day on which a `moved` day cell (`moved_cells`) of a line
     it is in (its marker and region, or marker and language) moved: withheld beside that held
     cell, that day's earlier value would stand for its current one, whatever its other days
-    hold."""
+    hold. `_known_whole`: the first alone, each of its days' or its own cell's (a reader holds
+    the week's whole value: withheld, it hides nothing); `_known_days`: each of its days'."""
     on = [*_PERIOD_KEYS, *MOVED_COUNTS]
     stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
     moved_days = moved.filter(pl.col("grain") == "day")
@@ -181,11 +182,21 @@ def known_weeks(
         beside = moved_days.select(*line, pl.lit(True).alias(f"_moved_{axis}")).unique()
         by_days = by_days.join(beside, on=line, how="left")
     moved_day = pl.col("_moved_region").fill_null(False) | pl.col("_moved_lang").fill_null(False)
-    by_days = by_days.group_by(*SERIES_KEYS, week).agg(known.all() | (known & moved_day).any())
+    by_days = by_days.group_by(*SERIES_KEYS, week).agg(
+        known.all().alias("_known_days"), (known & moved_day).any().alias("_on_moved_day")
+    )
+    own = known_periods(weeks, release, release.week_grain).rename({"_known": "_own"})
+    flags = pl.col("_known_days", "_on_moved_day", "_own").fill_null(False)
     return (
-        pl.concat([by_days, known_periods(weeks, release, release.week_grain)])
-        .group_by(*SERIES_KEYS, "period_start")
-        .agg(pl.col("_known").any())
+        by_days.join(own, on=[*SERIES_KEYS, "period_start"], how="full", coalesce=True)
+        .with_columns(flags)
+        .select(
+            *SERIES_KEYS,
+            "period_start",
+            pl.any_horizontal("_known_days", "_on_moved_day", "_own").alias("_known"),
+            (pl.col("_known_days") | pl.col("_own")).alias("_known_whole"),
+            "_known_days",
+        )
     )
 
 

@@ -52,3 +52,4 @@ def test_a_week_is_known_on_a_held_day_only_beside_the_held_cell():
         ("b", "de"): True,
         ("b", "en"): False,
     }
+    assert not known["_known_whole"].any(), "known on Monday only: Wednesday is new"

@@ -15,7 +15,7 @@ from transforms.contracts import (
 )
 from transforms.grains import choose_grains, release_record
 from transforms.periods import PERIOD_DAYS, period_sums, periods_of
-from transforms.privacy import lonely_cells, protect_lines
+from transforms.privacy import lonely_cells
 from transforms.publish import published_days, published_release, published_timelines
 from transforms.releases import RECORD_SCHEMA, Release
 
@@ -170,61 +170,6 @@ def _random_release(seed: int) -> int:
     unprotected = published_timelines(daily, weeks, Release(k=1, week_grain="iso_week"))
     assert unprotected.filter(pl.col("status") == "withheld").is_empty()
     return rows.filter(pl.col("status") == "withheld").height
-
-
-def test_protect_lines_withholds_the_smallest_child_and_keeps_the_rest():
-    cells = pl.DataFrame(
-        {
-            "p": [1] * 4,
-            "region": ["a", "b", "c", ALL],
-            "lang": ["en"] * 4,
-            "w": [True, False, False, False],
-            "size": [5, 50, 20, 75],
-        }
-    )
-    assert lonely_cells(cells, flag="w", keys=("p",))["region"].to_list() == ["a"]
-    out = protect_lines(cells, flag="w", size="size", keys=("p",))
-    assert lonely_cells(out, flag="w", keys=("p",)).is_empty()
-    assert out["w"].to_list() == [True, False, True, False]
-    assert out.drop("w").equals(cells.drop("w"))
-
-
-def test_protect_lines_withholds_an_unknown_rollup_before_a_known_child_whatever_its_size():
-    """On lines of 8-week totals a roll-up published by week has the largest size; before,
-    with every child known, the smallest known child was withheld, which closes nothing."""
-    cells = pl.DataFrame(
-        {
-            "p": [1] * 4,
-            "region": ["a", "b", "c", ALL],
-            "lang": ["en"] * 4,
-            "w": [True, False, False, False],
-            "size": [5, 50, 20, 2**62],
-            "known": [False, True, True, False],
-        }
-    )
-    out = protect_lines(cells, flag="w", size="size", keys=("p",), known="known")
-    assert out["w"].to_list() == [True, False, False, True]
-
-
-def test_protect_lines_counts_no_known_cell_as_closing_a_line():
-    """A roll-up and every child but the lonely one known: any one of them withheld would be
-    read off an earlier release, so the line is withheld whole. Before, the smallest known
-    child alone was withheld."""
-    cells = pl.DataFrame(
-        {
-            "p": [1] * 4,
-            "region": ["a", "b", "c", ALL],
-            "lang": ["en"] * 4,
-            "w": [True, False, False, False],
-            "size": [5, 50, 20, 75],
-            "known": [False, True, True, True],
-        }
-    )
-    out = protect_lines(cells, flag="w", size="size", keys=("p",), known="known")
-    assert out["w"].to_list() == [True, True, True, True]
-    closed = cells.with_columns(pl.Series("known", [False, True, False, True]))
-    out = protect_lines(closed, flag="w", size="size", keys=("p",), known="known")
-    assert out["w"].to_list() == [True, False, True, False]
 
 
 def test_a_series_mostly_withheld_is_withheld_whole_not_left_as_its_zero_weeks():
