@@ -169,8 +169,9 @@ COLUMNS: dict[str, str] = {
     "for level rules, the method's own score otherwise (see `method`).",
     "threshold": "Value `peak_value` had to exceed for the alert, in the same units.",
     "method": "Alerting method that raised the alert.",
-    "issued_on": "First run date at which the alert was raised (the latest period of data "
-    "that run had): `start` can be earlier, since a period starts where the rise began.",
+    "issued_on": "Date of the first run that raised the alert: the last day of data that run "
+    "had (for a weekly series, the last day of its latest week). `start` can be earlier, since "
+    "a period starts where the rise began.",
     "severity": "`low`, `medium` or `high`.",
     "reason": "One plain sentence explaining the alert; it describes a population statistic, "
     "never a person, and is not a diagnosis.",
