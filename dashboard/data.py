@@ -326,6 +326,16 @@ def forecast_basis(
     )
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
+def forecast_grain(published: Version, unique_id: str, k: int) -> str | None:
+    """The grain the latest run forecast one series at (warehouse.forecast_queries
+    .forecast_grains), or None where it gave the series no grain."""
+    grains = forecast_queries.forecast_grains(
+        _con(published), k=k, week_grain=week_grain(), privacy=privacy()
+    ).filter(pl.col("unique_id") == unique_id)
+    return grains["grain"][0] if grains.height else None
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def export_forecasts(published: Version, k: int) -> pl.DataFrame:
     """Every forecast with its `grain` (warehouse.forecast_queries.forecasts_with_grain), for

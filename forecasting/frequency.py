@@ -47,6 +47,11 @@ class Frequency:
     def weekly(self) -> bool:
         return self.step_days == 7
 
+    def last_day(self, start: dt.date) -> dt.date:
+        """The last day of the period that starts on `start` (`start` itself for days): the
+        first day on which all of the period's data can exist."""
+        return start + dt.timedelta(days=self.step_days - 1)
+
     def periods(self, days: int) -> int:
         """How many periods (at least 1) cover `days` days, e.g. 28 days → 4 weeks."""
         return max(1, round(days / self.step_days))

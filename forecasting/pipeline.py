@@ -36,8 +36,10 @@ class ForecastOutcome:
     """Everything one run produced, each frame sorted for a deterministic order.
 
     - `forecasts`: FORECAST_SCHEMA, by `unique_id`, `ds` (one model per series).
-    - `alerts`: ALERT_SCHEMA, by `unique_id`, `start`, `method`; `issued_on` is the latest
-      period of the data (the warehouse keeps the earliest across runs).
+    - `alerts`: ALERT_SCHEMA, by `unique_id`, `start`, `method`; `issued_on` is the last day
+      of the data: the latest day of `post_counts` or the last day of the latest period of
+      `series` (a week's Sunday, not its Monday), whichever is later (the warehouse keeps the
+      earliest across runs).
     - `fitted`: FITTED_SCHEMA (forecasting.models), the alert model's in-sample one-step-ahead
       forecasts on observed days, by `unique_id`, `ds`; empty unless asked for (`keep_fitted`)
       or read by an alert method (`forecast_exceedance`).
@@ -142,7 +144,7 @@ def forecast_and_alert(
     if post_counts is not None:
         events = data_events(post_counts, complete=complete, run_id=run_id, rule=inputs)
         alerts = pl.concat([without_data_events(alerts, events, rule=inputs), events])
-    seen = [frame["ds"].max()] if frame.height else []
+    seen = [freq.last_day(frame["ds"].max())] if frame.height else []
     if post_counts is not None and post_counts.height:
         seen.append(post_counts["ds"].max())
     if seen:

@@ -5,24 +5,26 @@ time: on run date r (a period of the series) it sees the periods up to r − `re
 and nothing later. Every alert period it shows there is matched to the alerts already issued
 on the same series and method (overlapping periods continue one another); a new one is
 issued on r. Runs before `first_run` happen too (what they issued is known, not reported).
-Each alert ends as the last run saw it (`start`, `end`, `severity`) with the
-first run date that raised it (`issued_on`). A replayable method's detection of period t
-reads nothing after t (forecasting.method), so the replay evaluates it once per series and
-rebuilds the alert periods from its prefix at each cut-off: the same result as running it
-from scratch every time, without refitting what it had already fitted.
+Each alert ends as the last run saw it (`start`, `end`, `severity`) with the date of the
+first run that raised it (`issued_on`): the last day of that run date's period, the first day
+on which its data can all exist (a weekly run of the week starting Monday 23 November 2026 is
+issued on Sunday 29 November), as a run's alerts are. A replayable method's detection of
+period t reads nothing after t (forecasting.method), so the replay evaluates it once per
+series and rebuilds the alert periods from its prefix at each cut-off: the same result as
+running it from scratch every time, without refitting what it had already fitted.
 
 **Scores**, per method, against truth high periods (`unique_id`, `start`, `end`, optional
-`peak`; all dates are period starts):
+`peak`; all dates are period starts; an `issued_on` is read as the period that holds it):
 
 - an alert *matches* a truth period of its series when the alert period overlaps the truth
-  period or the `early_window` periods before its start, and was issued by the truth
-  period's end;
+  period or the `early_window` periods before its start, and was issued by the last day of
+  the truth period;
 - `onsets_flagged`: the share of truth periods with a matching alert;
-- `median_lead`: over flagged truth periods, the median of (first matching `issued_on` −
-  truth `start`) in periods: negative is early, 0 on the onset, positive late;
+- `median_lead`: over flagged truth periods, the median of (the period of the first matching
+  `issued_on` − truth `start`) in periods: negative is early, 0 on the onset, positive late;
 - `by_onset`: the share of truth periods first flagged at lead ≤ 0;
-- `before_peak`: with a `peak` column, the share of truth periods first flagged on or
-  before their peak;
+- `before_peak`: with a `peak` column, the share of truth periods first flagged in or
+  before their peak's period;
 - `false_per_series_year`: alerts that match no truth period, per series-year of data;
 - `precision`: the share of alerts that match a truth period.
 """
@@ -147,7 +149,7 @@ def _replay_one(
         {
             "start": days[a["first"]],
             "end": days[a["last"]],
-            "issued_on": days[a["issued"]],
+            "issued_on": freq.last_day(days[a["issued"]]),
             "severity": a["severity"],
         }
         for a in sorted(issued, key=lambda a: a["first"])
@@ -178,6 +180,7 @@ def score(
         )
     years = sum(truth.span_days.values()) / 365.25
     step = dt.timedelta(days=freq.step_days)
+    rest = step - dt.timedelta(days=1)
     rows = []
     for method in sorted(set(alerts["method"])):
         mine = alerts.filter(pl.col("method") == method).with_row_index("_a")
@@ -187,15 +190,16 @@ def score(
             .filter(
                 (pl.col("start_alert") <= pl.col("end"))
                 & (pl.col("end_alert") >= pl.col("start") - early_window * step)
-                & (pl.col("issued_on") <= pl.col("end"))
+                & (pl.col("issued_on") <= pl.col("end") + rest)
             )
         )
         first = pairs.group_by("_t").agg(pl.col("issued_on").min(), pl.col("start").first())
-        leads = (first["issued_on"] - first["start"]).dt.total_days() / freq.step_days
+        leads = (first["issued_on"] - first["start"]).dt.total_days() // freq.step_days
         before_peak = None
         if "peak" in truth.periods.columns and truth.periods.height:
             peaks = first.join(truth.periods.with_row_index("_t").select("_t", "peak"), on="_t")
-            before_peak = float((peaks["issued_on"] <= peaks["peak"]).sum() / truth.periods.height)
+            on_time = peaks["issued_on"] <= peaks["peak"] + rest
+            before_peak = float(on_time.sum() / truth.periods.height)
         matched = pairs["_a"].n_unique()
         n_truth, n_alerts = truth.periods.height, mine.height
         rows.append(

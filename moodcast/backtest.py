@@ -122,7 +122,8 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
 
     Series are the ones `moodcast run` forecasts (authors basis, suppressed days left out of
     the scores, the days that have ended only: warehouse.queries.ended_cells), bounded to
-    `config.history + config.test_size` days. Raises RunLocked when
+    `config.history + config.test_size` days (`test_size`: the `test_periods` scored and the
+    `horizon − 1` days each side of them that only some leads reach). Raises RunLocked when
     a run holds the data directory, NoWarehouse when nothing has been loaded yet.
     """
     clock = time.perf_counter()

@@ -56,7 +56,8 @@ def alerts() -> None:
 def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> None:
     """Run alert methods as they would have run, one cut-off at a time (each run date sees
     only the data up to it, less the reporting delay): one row per alert with `unique_id`,
-    `method`, `start`, `end`, `issued_on` (the first run date that raised it), `severity`."""
+    `method`, `start`, `end`, `issued_on` (the first run date that raised it: the last day of
+    that run's period), `severity`."""
     from forecasting.methods import DEFAULT_METHODS
     from moodcast.alert_replay import AlertReplayError, replay_file
 
@@ -109,7 +110,7 @@ def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> N
 @json_option("the scores")
 def score(alerts_path, truth_path, series_path, first_run, early_window, as_json) -> None:
     """Score replayed alerts per method: share of truth onsets flagged, median lead of
-    `issued_on` against the onset (periods; negative is early), share flagged by the peak,
+    `issued_on`'s period against the onset (periods; negative is early), share flagged by the peak,
     false alert periods per series-year, and precision."""
     from moodcast.alert_replay import AlertReplayError, score_files
 

@@ -188,9 +188,10 @@ ALERT_SCHEMA = {
     "run_id": pl.String,
 }
 """A period of high prevalence: `start`, `end`, `peak` are local days (the first day of their
-period for a weekly series); `issued_on` is the first run date at which the alert was raised
-(the latest period of data that run had, plus any reporting delay), which can be after
-`start`; `reason` is one plain sentence about a population statistic, never about a person."""
+period for a weekly series); `issued_on` is the date of the first run that raised the alert:
+the last day of data that run had (a weekly series' latest week's last day), plus any
+reporting delay, which can be after `start`; `reason` is one plain sentence about a
+population statistic, never about a person."""
 
 
 def series_id(marker: str, region: str, lang: str) -> str:

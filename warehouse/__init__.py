@@ -25,6 +25,7 @@ from warehouse.load import (
     load_dp_daily,
     load_periods,
     replace_alerts,
+    replace_forecast_grains,
     replace_forecasts,
 )
 from warehouse.lock import Holder, RunLock
@@ -74,6 +75,7 @@ __all__ = [
     "record_run",
     "replace_alerts",
     "replace_backtests",
+    "replace_forecast_grains",
     "replace_forecasts",
     "replace_model_choice",
     "upsert_panes",

@@ -128,9 +128,9 @@ COLUMNS: dict[str, str] = {
     "are too small to publish but the week as a whole is not; an 8-week period where the "
     "series' weeks are too small too (see Privacy). In forecasts, the period each `ds` stands "
     "for: a series forecast by week (or 8-week period) has one row per period, `ds` its first "
-    "day and the values the period's share of authors on an average day (empty when "
-    "the settings of this export give the series no whole grain, or one whose periods do not "
-    "start on the row's days: a forecast or alert of a run with another week grain). In "
+    "day and the values the period's share of authors on an average day (the grain the "
+    "latest run forecast the series at; empty when its periods do not start on the row's "
+    "days: a forecast or alert of a run with another week grain). In "
     "alerts, the grain the series was alerted at: by week, `start`, "
     "`peak` and `end` are the first days of weeks and `peak_value` a week's share.",
     "period_start": "First local day in {tz} of the row's period (YYYY-MM-DD).",
@@ -173,8 +173,9 @@ COLUMNS: dict[str, str] = {
     "for level rules, the method's own score otherwise (see `method`).",
     "threshold": "Value `peak_value` had to exceed for the alert, in the same units.",
     "method": "Alerting method that raised the alert.",
-    "issued_on": "First run date at which the alert was raised (the latest period of data "
-    "that run had): `start` can be earlier, since a period starts where the rise began.",
+    "issued_on": "Date of the first run that raised the alert: the last day of data that run "
+    "had (for a weekly series, the last day of its latest week). `start` can be earlier, since "
+    "a period starts where the rise began.",
     "severity": "`low`, `medium` or `high`.",
     "reason": "One plain sentence explaining the alert; it describes a population statistic, "
     "never a person, and is not a diagnosis.",

@@ -118,13 +118,12 @@ def export_frames(
     (its counts may still grow).
     `forecasts` and `alerts` have the Forecast and Alert contract columns and `grain`, the
     grain the series was forecast and alerted at (`day`, `week_grain` or its 8-week grain;
-    `queries.forecast_series` under the same settings, as
-    `forecast_queries.forecasts_with_grain`).
+    `forecast_queries.forecast_grains`, as `forecast_queries.forecasts_with_grain`).
     Raises ReleaseSettingsChanged where the last write published at other settings
     (`queries.check_release_settings`; in DP mode, another `privacy`).
     """
     queries.check_release_settings(con, privacy=privacy, k=k, week_grain=week_grain)
-    grains = queries.forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
+    grains = forecast_queries.forecast_grains(con, k=k, week_grain=week_grain, privacy=privacy)
     frames = {
         "timelines": _with_provisional(
             _dp_timelines(queries.dp_released(con))

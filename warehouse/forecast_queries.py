@@ -18,6 +18,7 @@ from transforms.contracts import (
 from transforms.periods import EIGHT_WEEKS, period_start
 from transforms.privacy import DEFAULT_K
 from transforms.releases import WeekGrain
+from transforms.series import DERIVED_GRAIN_SCHEMA
 from warehouse.queries import forecast_series, select_rows, where_clause
 
 
@@ -37,9 +38,8 @@ def forecasts_with_grain(
 ) -> pl.DataFrame:
     """The latest run's forecasts (`forecasts`) with `grain`, the period each row's `ds`
     stands for: `day`, `week_grain` or its 8-week grain (`ds` the period's first day) for a
-    series forecast by week or 8-week period (`warehouse.queries.forecast_series` under the
-    same settings; `with_grain`)."""
-    grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
+    series forecast by week or 8-week period (`forecast_grains`; `with_grain`)."""
+    grains = forecast_grains(con, k=k, week_grain=week_grain, privacy=privacy)
     return with_grain(forecasts(con), grains, "ds", week_grain)
 
 
@@ -65,15 +65,37 @@ def alerts_with_grain(
     """The latest run's alerts (`alerts`) with `grain`, the period the series was alerted at:
     `day`, `week_grain` or its 8-week grain (`start` and `end` then the first days of the
     alert's first and last periods), as `forecasts_with_grain`."""
-    grains = forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
+    grains = forecast_grains(con, k=k, week_grain=week_grain, privacy=privacy)
     return with_grain(alerts(con), grains, "start", week_grain)
+
+
+def forecast_grains(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    k: int = DEFAULT_K,
+    week_grain: WeekGrain = "iso_week",
+    privacy: str = "suppress",
+) -> pl.DataFrame:
+    """The grain each series of the latest run's forecasts and alerts was forecast and alerted
+    at (DERIVED_GRAIN_SCHEMA), as that run's forecast step stored it (`forecast_grains`): a
+    later write that publishes without forecasting (a stream load) changes the release, not
+    the grain of what the run forecast. Where the warehouse stores none (older than schema
+    version 14, until its next run), the grains `warehouse.queries.forecast_series` gives
+    under these settings."""
+    try:
+        stored = con.sql("SELECT unique_id, grain FROM forecast_grains ORDER BY unique_id").pl()
+    except duckdb.CatalogException:
+        stored = pl.DataFrame()
+    if stored.is_empty():
+        return forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
+    return conform(stored, DERIVED_GRAIN_SCHEMA, name="forecast_grains")
 
 
 def with_grain(
     frame: pl.DataFrame, grains: pl.DataFrame, day: str, week_grain: WeekGrain
 ) -> pl.DataFrame:
     """`frame` with the `grain` of its series under these settings (`grains`, by `unique_id`:
-    `forecast_series`), or null where its `day` column is not the first day of a period of
+    `forecast_grains`), or null where its `day` column is not the first day of a period of
     that grain: a forecast or alert of a run with another week grain."""
     fits = pl.col("grain") == "day"
     for grain in (week_grain, EIGHT_WEEKS[week_grain]):

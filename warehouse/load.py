@@ -28,7 +28,7 @@ from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
 from transforms.periods import PERIOD_GRAINS, periods_of
 from warehouse.current import refresh_current_versions
 from warehouse.errors import LoadError
-from warehouse.schema import DAY_PANE_SCHEMA
+from warehouse.schema import DAY_PANE_SCHEMA, FORECAST_GRAIN_SCHEMA
 from warehouse.writes import insert, registered, replace_all, require_unique, transaction
 
 DailySource = pl.DataFrame | str | os.PathLike[str]
@@ -179,6 +179,12 @@ def load_dp_daily(
 def replace_forecasts(con: duckdb.DuckDBPyConnection, forecasts: pl.DataFrame) -> int:
     """Make `forecasts` (the Forecast contract) the whole `forecasts` table; return its rows."""
     return replace_all(con, "forecasts", forecasts, FORECAST_SCHEMA)
+
+
+def replace_forecast_grains(con: duckdb.DuckDBPyConnection, grains: pl.DataFrame) -> int:
+    """Make `grains` (FORECAST_GRAIN_SCHEMA: the grain each series was forecast at) the whole
+    `forecast_grains` table; return its rows."""
+    return replace_all(con, "forecast_grains", grains, FORECAST_GRAIN_SCHEMA)
 
 
 def replace_alerts(con: duckdb.DuckDBPyConnection, alerts: pl.DataFrame) -> int:

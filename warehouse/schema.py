@@ -34,7 +34,7 @@ from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, PUBLISHED_AS, RE
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -79,7 +79,10 @@ file's table is rebuilt with the column null, a run fills it for the periods it 
 rows with null clusters take `n_authors` (transforms.prevalence.effective_posts). 13 added
 `release_settings.open_from` (the day the last write's clock was on: days from it on had not
 ended, so its release neither published nor recorded them), nullable: an older file gets the
-column null, which readers take as every day ended, until its next write fills it."""
+column null, which readers take as every day ended, until its next write fills it. 14 added
+`forecast_grains` (the grain each series of the latest run's forecasts and alerts was forecast
+and alerted at), created empty in an older file: until its next run fills it, and in a file
+without the table, readers take the grains the current release gives, as before."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -173,6 +176,12 @@ RELEASE_SETTINGS_SCHEMA = {
 release with, one row (warehouse.releases): readers compute the same release or refuse.
 `open_from` is the day its clock was on in the analysis time zone (transforms.releases
 `Release.open_from`: days from it on had not ended); null where the write passed none."""
+
+FORECAST_GRAIN_SCHEMA = {"unique_id": pl.String, "grain": pl.String, "run_id": pl.String}
+"""The grain each series the latest run gave forecasting was forecast and alerted at
+(transforms.series.DERIVED_GRAIN_SCHEMA) and that run, stored by its forecast step with the
+forecasts and alerts: the readers label them with it, not with the grain the release of a later
+write (a stream load, which forecasts nothing) would give the series."""
 
 CURRENT_VERSION_SCHEMA = {"marker": pl.String, "marker_version": pl.String}
 """Each marker's current `marker_version`, derived from `daily_aggregates` and `runs` and kept
@@ -307,6 +316,12 @@ TABLES: dict[str, Table] = {
             key=("unique_id",),
             not_null=("model", "status", "reason", "run_id"),
             checks=(f"status IN ({_CHOICE_LIST})",),
+        ),
+        Table(
+            "forecast_grains",
+            FORECAST_GRAIN_SCHEMA,
+            key=("unique_id",),
+            not_null=tuple(FORECAST_GRAIN_SCHEMA),
         ),
         Table(
             "day_panes",

@@ -55,6 +55,7 @@ else:
         format_func=lambda m: f"{m} (published)" if chosen and m == chosen["model"] else m,
     )
     forecasts = forecasts.filter(pl.col("model") == model)
+    grain = data.forecast_grain(published, unique_id, data.k()) or grain
 
 if not observed.is_empty():
     since = observed.get_column("day").max() - timedelta(days=HISTORY_DAYS)
