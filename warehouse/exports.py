@@ -28,7 +28,7 @@ import polars as pl
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from transforms.dp import Budget
 from transforms.releases import WeekGrain
-from warehouse import forecast_queries, queries
+from warehouse import forecast_queries, queries, release_record
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
 from warehouse.store import fsync_path
@@ -121,9 +121,9 @@ def export_frames(
     `queries.forecast_series` under the same settings, as
     `forecast_queries.forecasts_with_grain`).
     Raises ReleaseSettingsChanged where the last write published at other settings
-    (`queries.check_release_settings`; in DP mode, another `privacy`).
+    (`release_record.check_release_settings`; in DP mode, another `privacy`).
     """
-    queries.check_release_settings(con, privacy=privacy, k=k, week_grain=week_grain)
+    release_record.check_release_settings(con, privacy=privacy, k=k, week_grain=week_grain)
     grains = queries.forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
     frames = {
         "timelines": _with_provisional(

@@ -26,7 +26,7 @@ from moodcast.config import load_settings
 from moodcast.run import daily_run
 from moodcast.sample import generate_sample
 from transforms.errors import InputError
-from warehouse import queries
+from warehouse import queries, release_record
 
 pytestmark = pytest.mark.slow
 
@@ -138,7 +138,7 @@ def test_rerun_leaves_byte_identical_exports_and_the_same_release(published_run,
     data_dir, first = published_run
     before = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
     with warehouse.open_published(data_dir) as con:
-        record, timelines = queries.published_record(con), queries.published(con)
+        record, timelines = release_record.published_record(con), queries.published(con)
     result = _invoke(
         [
             "run",
@@ -166,7 +166,7 @@ def test_rerun_leaves_byte_identical_exports_and_the_same_release(published_run,
     after = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
     assert after == before
     with warehouse.open_published(data_dir) as con:
-        assert queries.published_record(con).equals(record)
+        assert release_record.published_record(con).equals(record)
         assert queries.published(con).equals(timelines)
 
 
