@@ -10,10 +10,8 @@ import pytest
 
 from moodcast.config import load_settings
 from moodcast.stream_landing import Landed, Session, load_files
-from tests.warehouse.releases import write_release
-from transforms.contracts import (
-    DAILY_SCHEMA,
-)
+from tests.warehouse.releases import daily_row, write_release
+from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries, release_record
 from warehouse.exports import export_frames
 from warehouse.panes import PaneMeta, upsert_panes
@@ -27,26 +25,8 @@ HISTORY = 16
 
 def _cells(marked_by_day: dict[date, tuple[int, int]]) -> pl.DataFrame:
     """One series' (`sadness`, all, en) cells: (authors, marked authors) per day."""
-    return pl.DataFrame(
-        [
-            {
-                "day": day,
-                "region": "all",
-                "lang": "en",
-                "marker": "sadness",
-                "marker_version": "v1",
-                "n_posts": authors,
-                "n_scored": authors,
-                "n_marked": marked,
-                "n_authors": authors,
-                "n_marked_authors": marked,
-                "sample_rate": 1.0,
-                "run_id": "r1",
-            }
-            for day, (authors, marked) in sorted(marked_by_day.items())
-        ],
-        schema=DAILY_SCHEMA,
-    )
+    rows = [daily_row(day, *counts) for day, counts in sorted(marked_by_day.items())]
+    return pl.DataFrame(rows, schema=DAILY_SCHEMA)
 
 
 def _history() -> dict[date, tuple[int, int]]:
