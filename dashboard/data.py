@@ -26,7 +26,7 @@ from transforms.quantify import marker_validation
 from transforms.rates import USER_RATES_NAME, RatesError, merged_rates
 from transforms.rollups import has_adjusted
 from transforms.validation import BOUNDED, HIDDEN_PART
-from warehouse import annotations, forecast_queries, health, queries
+from warehouse import annotations, forecast_queries, health, queries, release_record
 from warehouse.bundles import export_bundle
 
 TTL_SECONDS = 3600
@@ -83,7 +83,7 @@ def require_published() -> Version:
 
     Never raises: with nothing published the page tells the analyst to run `moodcast run`,
     and a file that cannot be read (from another moodcast version, say, or one published at
-    other settings than the served ones: warehouse.queries.check_release_settings) is
+    other settings than the served ones: warehouse.release_record.check_release_settings) is
     explained.
     """
     published = warehouse.published_version(data_dir())
@@ -91,7 +91,7 @@ def require_published() -> Version:
         st.info("No data published yet. Run `moodcast run INPUT…` (or `moodcast demo`) and reload.")
         st.stop()
     try:
-        queries.check_release_settings(
+        release_record.check_release_settings(
             _con(published), privacy=privacy(), k=k(), week_grain=week_grain()
         )
     except warehouse.WarehouseError as exc:

@@ -2,7 +2,8 @@
 
 The only package that imports DuckDB. A run takes the lock and writes through
 `writing(data_dir)`; readers use `open_published(data_dir)`, `warehouse.queries` (timelines,
-the run ledger) and `warehouse.forecast_queries` (forecasts, alerts, backtests, model choice).
+the run ledger), `warehouse.release_record` (the release record and settings the last write
+left) and `warehouse.forecast_queries` (forecasts, alerts, backtests, model choice).
 """
 
 from warehouse.backtests import replace_backtests, replace_model_choice

@@ -24,6 +24,12 @@ QUALIFY row_number() OVER (
 """
 """The current-version rule, computed from `daily_aggregates` and `runs`."""
 
+CURRENT_DAILY = (
+    "(SELECT d.* FROM daily_aggregates AS d JOIN current_versions USING (marker, marker_version))"
+)
+"""Daily aggregates of each marker's current version, as an SQL subquery for readers: a join
+with one small table, so a marker filter reads that marker only."""
+
 
 def refresh_current_versions(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute `current_versions` from `daily_aggregates` and `runs`; return its row count.

@@ -28,7 +28,7 @@ import polars as pl
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from transforms.dp import Budget
 from transforms.releases import WeekGrain
-from warehouse import forecast_queries, queries
+from warehouse import forecast_queries, queries, release_record
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
 from warehouse.store import fsync_path
@@ -120,9 +120,9 @@ def export_frames(
     grain the series was forecast and alerted at (`day`, `week_grain` or its 8-week grain;
     `forecast_queries.forecast_grains`, as `forecast_queries.forecasts_with_grain`).
     Raises ReleaseSettingsChanged where the last write published at other settings
-    (`queries.check_release_settings`; in DP mode, another `privacy`).
+    (`release_record.check_release_settings`; in DP mode, another `privacy`).
     """
-    queries.check_release_settings(con, privacy=privacy, k=k, week_grain=week_grain)
+    release_record.check_release_settings(con, privacy=privacy, k=k, week_grain=week_grain)
     grains = forecast_queries.forecast_grains(con, k=k, week_grain=week_grain, privacy=privacy)
     frames = {
         "timelines": _with_provisional(

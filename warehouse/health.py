@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from transforms.privacy import DEFAULT_K, is_suppressed
-from warehouse.queries import release_open_from
+from warehouse.release_record import release_open_from
 
 SUPPRESSED_CELL_SCHEMA = {
     "marker": pl.String,
@@ -40,7 +40,7 @@ def latest_day(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def latest_ended_day(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest local day with a Daily aggregate that the last write that published held as
-    ended (before its `open_from`, queries.release_open_from: the days forecasts read), or None
+    ended (before its `open_from`, release_record.release_open_from: the days forecasts read), or None
     where there is none."""
     open_from = release_open_from(con)
     if open_from is None:

@@ -3,7 +3,8 @@
 They work on the connection of `store.open_published` (or on a run's own connection) and
 never write. Published timelines go through `daily`, which applies small-cell suppression;
 `current_daily` is the raw, internal view that forecasting needs. What forecasting wrote
-(forecasts, alerts, backtests, model choice) is read in `warehouse.forecast_queries`.
+(forecasts, alerts, backtests, model choice) is read in `warehouse.forecast_queries`; the
+release record the last write left for the readers, in `warehouse.release_record`.
 """
 
 from __future__ import annotations
@@ -38,10 +39,17 @@ from transforms.publish import (
 )
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
-from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
+from transforms.releases import Release, WeekGrain
 from transforms.series import derived_series, dp_series, same_series
-from warehouse.errors import ReleaseSettingsChanged
-from warehouse.schema import RELEASE_SETTINGS_SCHEMA, RUN_COUNT_SCHEMA, RUN_SCHEMA
+from warehouse.current import CURRENT_DAILY
+from warehouse.release_record import (
+    check_release_settings,
+    published_record,
+    recorded_counts,
+    release_as_of,
+    release_open_from,
+)
+from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
 
 PUBLISHED_DAILY_COLUMNS = (
     *DAILY_SCHEMA,
@@ -61,12 +69,6 @@ DEAD_LETTER_COUNT_SCHEMA = {
     "reason": pl.String,
     "n": pl.Int64,
 }
-
-_CURRENT_DAILY = (
-    "(SELECT d.* FROM daily_aggregates AS d JOIN current_versions USING (marker, marker_version))"
-)
-"""Daily aggregates of each marker's current version (`current_versions`, see
-`warehouse.current`): a join with one small table, so a marker filter reads that marker only."""
 
 _OLDER_DAILY = (
     "(SELECT d.* FROM daily_aggregates AS d "
@@ -106,7 +108,7 @@ def _raw_daily(
 ) -> pl.DataFrame:
     """Daily aggregates of each marker's current version (`older`: of its other versions)
     that meet `filters` (as `where_clause`), sorted by series then day."""
-    source = _OLDER_DAILY if older else _CURRENT_DAILY
+    source = _OLDER_DAILY if older else CURRENT_DAILY
     return select_rows(con, source, DAILY_SCHEMA, _ORDER, filters, name="daily_aggregates")
 
 
@@ -155,89 +157,6 @@ def publishable_periods(con: duckdb.DuckDBPyConnection, *, week_grain: str) -> p
     """`current_periods` of the grains a suppress-mode release may use: `week_grain` and its
     8-week grain (transforms.periods.EIGHT_WEEKS). Internal, like `current_periods`."""
     return pl.concat([current_periods(con, grain=g) for g in (week_grain, EIGHT_WEEKS[week_grain])])
-
-
-def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The grains earlier suppress-mode releases published each period at
-    (transforms.releases.RECORD_SCHEMA, table `published_grains`, written by
-    `warehouse.releases.record_release`), of every marker version and week grain. Empty on a
-    warehouse without the table (older than schema version 8)."""
-    return _recorded(con, "published_grains", RECORD_SCHEMA)
-
-
-def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The counts earlier suppress-mode releases published each cell with
-    (transforms.releases.COUNTS_SCHEMA, table `published_counts`, written by
-    `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
-    schema version 10)."""
-    return _recorded(con, "published_counts", COUNTS_SCHEMA)
-
-
-def _recorded(
-    con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, pl.DataType]
-) -> pl.DataFrame:
-    """Every row of the release record `table`, sorted by cell and conformed to `schema`; empty
-    (of `schema`) where the warehouse predates the table."""
-    try:
-        return select_rows(con, table, schema, ", ".join(CELL_KEY_SCHEMA))
-    except duckdb.CatalogException:
-        return pl.DataFrame(schema=schema)
-
-
-def recorded_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
-    """The settings (RELEASE_SETTINGS_SCHEMA) the last write that published chose its release
-    with, or None where none is stored (nothing published since schema version 10); `open_from`
-    None in a file older than schema version 13."""
-    try:
-        rows = con.sql("SELECT * FROM release_settings").pl()
-    except duckdb.CatalogException:
-        return None
-    if rows.is_empty():
-        return None
-    if "open_from" not in rows.columns:
-        rows = rows.with_columns(pl.lit(None, pl.Date).alias("open_from"))
-    return conform(rows, RELEASE_SETTINGS_SCHEMA, name="release_settings").row(0, named=True)
-
-
-def check_release_settings(
-    con: duckdb.DuckDBPyConnection, *, privacy: str, k: int, week_grain: str
-) -> None:
-    """Raise ReleaseSettingsChanged where the last write that published chose its release with
-    other settings (`release_settings`; in DP mode only `privacy` counts): a reader at other
-    settings would compute a release the record was not written for, and show cells that no
-    write has checked against the releases before it."""
-    stored = recorded_settings(con)
-    asked = {"privacy": privacy, "k": k, "week_grain": week_grain}
-    if stored is None or privacy == stored["privacy"] == "dp":
-        return
-    if asked == {key: stored[key] for key in asked}:
-        return
-    raise ReleaseSettingsChanged(
-        f"The published data was released with privacy = {stored['privacy']!r}, k = "
-        f"{stored['k']}, week_grain = {stored['week_grain']!r}, but this reader asks for "
-        f"privacy = {privacy!r}, k = {k}, week_grain = {week_grain!r} (config.toml changed "
-        "since the last run?). Run `moodcast run` (or wait for the next follow cycle or stream "
-        "load) to publish at the new settings, or set config.toml back."
-    )
-
-
-def release_open_from(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The first day the last write that published held as not ended (`release_settings`'
-    `open_from`, its clock's day: transforms.releases.Release.open_from), or None where none
-    is stored: a reader leaves out the days that write left out, and no other."""
-    stored = recorded_settings(con)
-    return None if stored is None else stored.get("open_from")
-
-
-def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    """A release's date, the day in progress (transforms.grains.choose_grains: a period ends
-    before it): the later of the latest `as_of` of a run that published (`ok`, or a stream
-    session still `running`) and the latest day of data of current marker versions; None when
-    there is neither."""
-    return con.execute(
-        "SELECT greatest((SELECT max(as_of) FROM runs WHERE status IN ('ok', 'running')), "
-        f"(SELECT max(day) FROM {_CURRENT_DAILY}))"
-    ).fetchall()[0][0]
 
 
 def dp_released(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -553,7 +472,7 @@ def series_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The distinct (`marker`, `region`, `lang`) of current versions with a day that has ended
     (`ended_cells`: a series whose only days are in progress has no row, nor forecast), sorted."""
     frame = con.sql(
-        f"SELECT marker, region, lang, min(day) AS day FROM {_CURRENT_DAILY} "
+        f"SELECT marker, region, lang, min(day) AS day FROM {CURRENT_DAILY} "
         "GROUP BY ALL ORDER BY marker, region, lang"
     ).pl()
     schema = {"marker": pl.String, "region": pl.String, "lang": pl.String}

@@ -6,7 +6,7 @@ load) calls `record_release` before it publishes, so that a later release publis
 period only at the grain an earlier one did and each cell only with counts that differ from
 the earlier ones by 0 or at least k (transforms.grains.choose_grains), and the readers
 (`warehouse.queries.published`, `daily`, the exports, the dashboard) choose the same release
-from the records it leaves, at the settings it stores.
+from the records it leaves, at the settings it stores (read in `warehouse.release_record`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import polars as pl
 from transforms.grains import release_record
 from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from warehouse import queries
+from warehouse.release_record import published_record, recorded_counts, release_as_of
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA
 from warehouse.writes import replace_all
 
@@ -36,7 +37,7 @@ def record_release(
     `published_grains` the periods, to `published_counts` the cells and counts, that the
     release of the warehouse's current data at `k` and `week_grain` publishes
     (transforms.grains.release_record); return the grain record's rows. The release's date
-    is `queries.release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
+    is `release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
     where that is later. `today` is the day the writer's clock is on in the analysis time zone:
     the days from `open_from(con, today)` on have not ended, so the release neither publishes
     nor records them (transforms.releases.Release.open_from); it is stored in
@@ -57,9 +58,9 @@ def record_release(
     before = Release(
         k=k,
         week_grain=week_grain,
-        record=queries.published_record(con),
-        counts=queries.recorded_counts(con),
-        as_of=max((d for d in (as_of, queries.release_as_of(con)) if d), default=None),
+        record=published_record(con),
+        counts=recorded_counts(con),
+        as_of=max((d for d in (as_of, release_as_of(con)) if d), default=None),
         open_from=first_open,
     )
     after = release_record(

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from forecasting.frequency import DAY
 from forecasting.series import prepare_series
 from tests.moodcast.forecast_steps import release_and_forecast
+from tests.warehouse.releases import daily_row
 from transforms.contracts import DAILY_SCHEMA
 
 APP = Path(__file__).parents[2] / "dashboard"
@@ -22,26 +23,8 @@ ENDED_DAYS = 4
 
 def _daily() -> pl.DataFrame:
     days = [TODAY - timedelta(days=i) for i in range(ENDED_DAYS + 1)]
-    return pl.DataFrame(
-        [
-            {
-                "day": day,
-                "region": "all",
-                "lang": "en",
-                "marker": "sadness",
-                "marker_version": "v1",
-                "n_posts": 300,
-                "n_scored": 300,
-                "n_marked": 40 + day.toordinal() % 3,
-                "n_authors": 300,
-                "n_marked_authors": 40 + day.toordinal() % 3,
-                "sample_rate": 1.0,
-                "run_id": "r1",
-            }
-            for day in days
-        ],
-        schema=DAILY_SCHEMA,
-    )
+    rows = [daily_row(day, 300, 40 + day.toordinal() % 3) for day in days]
+    return pl.DataFrame(rows, schema=DAILY_SCHEMA)
 
 
 def test_a_series_without_a_forecast_gives_the_runs_reason(tmp_path, monkeypatch):

@@ -14,6 +14,7 @@ from moodcast.config import load_settings
 from moodcast.run import daily_run
 from moodcast.sample import generate_sample
 from tests.moodcast.forecast_steps import release_and_forecast
+from tests.warehouse.releases import daily_row
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import forecast_queries
 from warehouse.exports import export_frames
@@ -53,28 +54,15 @@ def _cell(marker: str, day: date) -> tuple[int, int]:
 
 def _cells() -> pl.DataFrame:
     days = [FIRST + timedelta(days=i) for i in range((SUNDAY - FIRST).days + 1)]
-    return pl.DataFrame(
-        [
-            {
-                "day": day,
-                "region": "all",
-                "lang": "en",
-                "marker": marker,
-                "marker_version": "v1",
-                "n_posts": authors,
-                "n_scored": authors,
-                "n_marked": marked + (day.toordinal() % 3 if marker in VARY else 0),
-                "n_authors": authors,
-                "n_marked_authors": marked + (day.toordinal() % 3 if marker in VARY else 0),
-                "sample_rate": 1.0,
-                "run_id": "r1",
-            }
-            for marker in ENDED
-            for day in days
-            for authors, marked in [_cell(marker, day)]
-        ],
-        schema=DAILY_SCHEMA,
-    )
+    rows = [
+        daily_row(
+            day, authors, marked + (day.toordinal() % 3 if marker in VARY else 0), marker=marker
+        )
+        for marker in ENDED
+        for day in days
+        for authors, marked in [_cell(marker, day)]
+    ]
+    return pl.DataFrame(rows, schema=DAILY_SCHEMA)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from moodcast.config import load_settings
 from moodcast.run import daily_run
 from moodcast.sample import generate_sample
 from transforms.errors import InputError
-from warehouse import queries
+from warehouse import queries, release_record
 
 pytestmark = pytest.mark.slow
 
@@ -132,13 +132,17 @@ def _any_in(blob: bytes, needles) -> bool:
     return bool(pl.Series([blob.decode("latin-1")]).str.contains_any(patterns.implode()).item())
 
 
-def test_rerun_leaves_byte_identical_exports_and_the_same_release(published_run, small_corpus):
-    """A rerun of the same inputs and day: the same run id, byte-identical exports, and the
-    release and its record (warehouse.record_release) as they were."""
-    data_dir, first = published_run
+def test_rerun_leaves_byte_identical_exports_and_the_same_release(
+    published_run, small_corpus, tmp_path
+):
+    """A rerun of the same inputs and day (in a copy of the shared run): the same run id,
+    byte-identical exports, and the release and its record (warehouse.record_release) as they
+    were."""
+    data_dir, first = tmp_path / "data", published_run[1]
+    shutil.copytree(published_run[0], data_dir, symlinks=True)
     before = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
     with warehouse.open_published(data_dir) as con:
-        record, timelines = queries.published_record(con), queries.published(con)
+        record, timelines = release_record.published_record(con), queries.published(con)
     result = _invoke(
         [
             "run",
@@ -166,7 +170,7 @@ def test_rerun_leaves_byte_identical_exports_and_the_same_release(published_run,
     after = {p.name: p.read_bytes() for p in (data_dir / "exports").iterdir()}
     assert after == before
     with warehouse.open_published(data_dir) as con:
-        assert queries.published_record(con).equals(record)
+        assert release_record.published_record(con).equals(record)
         assert queries.published(con).equals(timelines)
 
 

@@ -13,7 +13,7 @@ from moodcast.stream import load_landing
 from moodcast.stream_landing import Session
 from tests.moodcast import test_forecast_ended_days as ended
 from tests.moodcast.forecast_steps import release_and_forecast
-from warehouse import forecast_queries, queries
+from warehouse import forecast_queries, queries, release_record
 from warehouse.exports import export_frames
 from warehouse.store import open_published
 
@@ -42,7 +42,7 @@ def test_a_stream_load_keeps_the_grain_the_file_run_forecast_at(tmp_path, monkey
     )
 
     with open_published(data) as con:
-        assert queries.release_open_from(con) == today
+        assert release_record.release_open_from(con) == today
         assert queries.forecast_series(con, k=11)[1].filter(pl.col("unique_id") == STRESS)[
             "grain"
         ].to_list() == ["iso_week"]

@@ -28,6 +28,24 @@ WEEKS = 60
 SERIES = ("marker", "region", "lang", "marker_version")
 
 
+def daily_row(day: date, authors: int, marked: int, **key: str) -> dict[str, object]:
+    """One DAILY_SCHEMA row of series (`sadness`, all, en, v1), or of the series `key` names
+    (`marker`, `region`, `lang`), on `day`: `authors` authors of a post each, `marked` of them
+    marked, run `r1`."""
+    series = {"region": "all", "lang": "en", "marker": "sadness", "marker_version": "v1"} | key
+    return {
+        "day": day,
+        **series,
+        "n_posts": authors,
+        "n_scored": authors,
+        "n_marked": marked,
+        "n_authors": authors,
+        "n_marked_authors": marked,
+        "sample_rate": 1.0,
+        "run_id": "r1",
+    }
+
+
 def series_days(
     marked_by_day: dict[date, int], *, authors: int, last: date, marked: int
 ) -> pl.DataFrame:
@@ -35,24 +53,7 @@ def series_days(
     `marked` marked authors a day, but for the days of `marked_by_day`."""
     days = [START + timedelta(days=i) for i in range((last - START).days + 1)]
     return pl.DataFrame(
-        [
-            {
-                "day": d,
-                "region": "all",
-                "lang": "en",
-                "marker": "sadness",
-                "marker_version": "v1",
-                "n_posts": authors,
-                "n_scored": authors,
-                "n_marked": marked_by_day.get(d, marked),
-                "n_authors": authors,
-                "n_marked_authors": marked_by_day.get(d, marked),
-                "sample_rate": 1.0,
-                "run_id": "r1",
-            }
-            for d in days
-        ],
-        schema=DAILY_SCHEMA,
+        [daily_row(d, authors, marked_by_day.get(d, marked)) for d in days], schema=DAILY_SCHEMA
     )
 
 

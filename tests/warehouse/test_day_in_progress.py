@@ -10,11 +10,9 @@ import pytest
 
 from moodcast.config import load_settings
 from moodcast.stream_landing import Landed, Session, load_files
-from tests.warehouse.releases import write_release
-from transforms.contracts import (
-    DAILY_SCHEMA,
-)
-from warehouse import queries
+from tests.warehouse.releases import daily_row, write_release
+from transforms.contracts import DAILY_SCHEMA
+from warehouse import queries, release_record
 from warehouse.exports import export_frames
 from warehouse.panes import PaneMeta, upsert_panes
 from warehouse.releases import record_release
@@ -27,26 +25,8 @@ HISTORY = 16
 
 def _cells(marked_by_day: dict[date, tuple[int, int]]) -> pl.DataFrame:
     """One series' (`sadness`, all, en) cells: (authors, marked authors) per day."""
-    return pl.DataFrame(
-        [
-            {
-                "day": day,
-                "region": "all",
-                "lang": "en",
-                "marker": "sadness",
-                "marker_version": "v1",
-                "n_posts": authors,
-                "n_scored": authors,
-                "n_marked": marked,
-                "n_authors": authors,
-                "n_marked_authors": marked,
-                "sample_rate": 1.0,
-                "run_id": "r1",
-            }
-            for day, (authors, marked) in sorted(marked_by_day.items())
-        ],
-        schema=DAILY_SCHEMA,
-    )
+    rows = [daily_row(day, *counts) for day, counts in sorted(marked_by_day.items())]
+    return pl.DataFrame(rows, schema=DAILY_SCHEMA)
 
 
 def _history() -> dict[date, tuple[int, int]]:
@@ -86,7 +66,7 @@ def _shown(data_dir, day: date) -> list[tuple]:
         daily = queries.daily(con).filter(pl.col("day") == day)
         every = queries.daily(con, all_versions=True).filter(pl.col("day") == day)
         exported = export_frames(con, k=11)["timelines"].filter(pl.col("period_start") == day)
-        recorded = queries.recorded_counts(con).filter(pl.col("period_start") == day)
+        recorded = release_record.recorded_counts(con).filter(pl.col("period_start") == day)
     frames = (published, daily, every, exported, recorded)
     return [frame.select("n_authors", "n_marked_authors").rows() for frame in frames]
 
@@ -125,7 +105,7 @@ def test_a_batch_run_during_a_day_then_the_next_day_publishes_the_day_once(tmp_p
     assert _shown(tmp_path, WEDNESDAY) == [[]] * 5
     with open_published(tmp_path) as con:
         week = queries.published(con).filter(pl.col("period_start") >= WEDNESDAY - timedelta(2))
-        grains = queries.published_record(con)
+        grains = release_record.published_record(con)
     assert week.select("grain", "status").rows() == [("day", "published")] * 2
     assert grains.filter(pl.col("period_start") == WEDNESDAY - timedelta(days=2)).height == 1
     _batch_run(tmp_path, {WEDNESDAY: (200, 22), thursday: (90, 9)}, clock=thursday)
@@ -142,7 +122,7 @@ def test_a_run_as_of_a_later_day_than_its_clock_publishes_no_day_from_the_clock_
     write_release(tmp_path, _cells(days), as_of=sunday + timedelta(days=2), today=sunday)
     with open_published(tmp_path) as con:
         week = queries.published(con).filter(pl.col("period_start") >= WEDNESDAY - timedelta(2))
-        recorded = queries.recorded_counts(con)
+        recorded = release_record.recorded_counts(con)
     assert week.select("grain", "period_start").rows() == [
         ("day", WEDNESDAY + timedelta(days=i)) for i in range(-2, 4)
     ]
@@ -157,7 +137,7 @@ def test_a_release_whose_clock_is_past_its_data_is_the_release_without_a_clock(t
         data_dir = tmp_path / name
         write_release(data_dir, _cells(days), as_of=WEDNESDAY, today=today)
         with open_published(data_dir) as con:
-            shown[name] = (queries.published(con), queries.published_record(con))
+            shown[name] = (queries.published(con), release_record.published_record(con))
     assert shown["none"][0].equals(shown["later"][0])
     assert shown["none"][1].equals(shown["later"][1])
 

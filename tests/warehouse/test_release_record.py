@@ -15,7 +15,7 @@ from tests.warehouse.releases import (
     series_days,
 )
 from transforms.periods import period_start
-from warehouse import queries
+from warehouse import queries, release_record
 from warehouse.load import load_daily, load_periods
 from warehouse.releases import record_release
 from warehouse.store import open_published, writing
@@ -26,11 +26,11 @@ def test_a_rerun_gives_the_same_release_and_record_and_an_older_file_reads_none(
     daily = series_days({monday + timedelta(days=2): 5}, authors=300, marked=40, last=monday)
     first = releases_by_day(tmp_path, daily, [monday - timedelta(days=1), monday])[-1]
     with open_published(tmp_path) as con:
-        record = queries.published_record(con)
+        record = release_record.published_record(con)
     with writing(tmp_path) as con:
         record_release(con, k=11, week_grain="iso_week", privacy="suppress")
     with open_published(tmp_path) as con:
-        assert queries.published_record(con).equals(record)
+        assert release_record.published_record(con).equals(record)
         assert queries.published(con).filter(pl.col("status") == "published").equals(first)
     recorded = record.select(*SERIES, "period_start").with_columns(pl.lit(True).alias("r"))
     periods = first.with_columns(period_start(pl.col("period_start"), "iso_week"))
@@ -38,7 +38,7 @@ def test_a_rerun_gives_the_same_release_and_record_and_an_older_file_reads_none(
     with writing(tmp_path) as con:
         con.execute("DROP TABLE published_grains")
     with open_published(tmp_path) as con:
-        assert queries.published_record(con).is_empty()
+        assert release_record.published_record(con).is_empty()
         assert queries.published(con).height > 0
 
 
@@ -48,7 +48,7 @@ def test_dp_and_unprotected_releases_record_nothing(con, privacy, k):
     load_daily(con, daily, days=daily["day"].to_list())
     load_periods(con, period_cells(daily), days=daily["day"].to_list())
     assert record_release(con, k=k, week_grain="iso_week", privacy=privacy) == 0
-    assert queries.published_record(con).is_empty()
+    assert release_record.published_record(con).is_empty()
     assert record_release(con, k=11, week_grain="iso_week", privacy="suppress") == 2
 
 
@@ -77,7 +77,7 @@ def test_a_run_records_its_release(published_run):
     exports read the same). That a rerun of the same inputs and day leaves both as they were is
     checked on the shared run's rerun (tests/moodcast/test_run.py)."""
     with open_published(published_run[0]) as con:
-        record, timelines = queries.published_record(con), queries.published(con)
+        record, timelines = release_record.published_record(con), queries.published(con)
     needed = _recorded_periods(timelines)
     assert needed.height > 0
     assert needed.join(record, on=list(needed.columns), how="anti").is_empty()

@@ -20,7 +20,7 @@ from tests.warehouse.releases import (
     releases_by_day,
     series_days,
 )
-from warehouse import queries
+from warehouse import queries, release_record
 from warehouse.errors import ReleaseSettingsChanged
 from warehouse.exports import export_frames
 from warehouse.load import load_daily, load_periods
@@ -41,7 +41,7 @@ def test_a_run_after_a_settings_change_publishes_at_the_new_settings(
     settings = replace(load_settings(data_dir), k=5)
     daily_run([str(small_corpus / "posts.jsonl")], settings=settings, as_of=AS_OF, beam_args=[])
     with open_published(data_dir) as con:
-        assert queries.recorded_settings(con)["k"] == 5
+        assert release_record.recorded_settings(con)["k"] == 5
         assert queries.published(con, k=5).height > 0
         with pytest.raises(ReleaseSettingsChanged, match="k = 5"):
             queries.published(con, k=11)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from tests.warehouse.releases import write_release
+from tests.warehouse.releases import daily_row, write_release
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
 from warehouse.exports import export_frames
@@ -18,24 +18,7 @@ WEDNESDAY = date(2025, 3, 12)
 def _cells(region: str, days: list[date]) -> pl.DataFrame:
     """(`sadness`, `region`, en) cells of `days`, 300 authors and 40 marked a day."""
     return pl.DataFrame(
-        [
-            {
-                "day": day,
-                "region": region,
-                "lang": "en",
-                "marker": "sadness",
-                "marker_version": "v1",
-                "n_posts": 300,
-                "n_scored": 300,
-                "n_marked": 40,
-                "n_authors": 300,
-                "n_marked_authors": 40,
-                "sample_rate": 1.0,
-                "run_id": "r1",
-            }
-            for day in days
-        ],
-        schema=DAILY_SCHEMA,
+        [daily_row(day, 300, 40, region=region) for day in days], schema=DAILY_SCHEMA
     )
 
 

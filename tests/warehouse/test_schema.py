@@ -185,25 +185,25 @@ def test_a_version_8_warehouse_keeps_its_record_and_may_record_a_period_withheld
 def test_a_version_9_warehouse_reads_no_counts_and_no_settings_until_its_next_write(con):
     """Schema 10 added `published_counts` and `release_settings`: a version-9 file has neither,
     its readers compare no counts and no settings, and `create_schema` creates both empty."""
-    from warehouse import queries
+    from warehouse import release_record
 
     con.execute("DROP TABLE published_counts")
     con.execute("DROP TABLE release_settings")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (9, now())")
-    assert queries.recorded_counts(con).is_empty()
-    assert queries.recorded_settings(con) is None
-    queries.check_release_settings(con, privacy="suppress", k=5, week_grain="epi_week")
+    assert release_record.recorded_counts(con).is_empty()
+    assert release_record.recorded_settings(con) is None
+    release_record.check_release_settings(con, privacy="suppress", k=5, week_grain="epi_week")
     assert create_schema(con) == SCHEMA_VERSION == 14
-    assert queries.recorded_counts(con).is_empty()
-    assert queries.recorded_settings(con) is None
+    assert release_record.recorded_counts(con).is_empty()
+    assert release_record.recorded_settings(con) is None
 
 
 def test_a_version_12_warehouse_gets_the_open_day_of_its_settings_null(con):
     """Schema 13 added `release_settings.open_from` (the last write's clock day): a version-12
     file's row gets it null, which readers take as every day ended, and its next write fills
     it."""
-    from warehouse import queries
+    from warehouse import release_record
 
     con.execute("DROP TABLE release_settings")
     con.execute(
@@ -216,10 +216,10 @@ def test_a_version_12_warehouse_gets_the_open_day_of_its_settings_null(con):
     assert create_schema(con) == SCHEMA_VERSION == 14
     columns = con.sql("SELECT * FROM release_settings LIMIT 0").columns
     assert columns == list(TABLES["release_settings"].columns)
-    assert queries.recorded_settings(con) == {
+    assert release_record.recorded_settings(con) == {
         "privacy": "suppress",
         "k": 11,
         "week_grain": "iso_week",
         "open_from": None,
     }
-    queries.check_release_settings(con, privacy="suppress", k=11, week_grain="iso_week")
+    release_record.check_release_settings(con, privacy="suppress", k=11, week_grain="iso_week")

@@ -1,0 +1,106 @@
+"""Reads of the release record: what the last write that published recorded for the readers.
+
+`warehouse.releases.record_release` stores, before each write publishes, the grains and counts
+of its suppress-mode release (tables `published_grains`, `published_counts`) and the settings
+it chose it with (`release_settings`). A reader rebuilds the same release from these, its
+date (`release_as_of`) and its first day in progress (`release_open_from`): `warehouse.queries`
+(`published`, `daily`, `ended_cells`), the exports, the dashboard and the next
+`record_release`. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from transforms.contracts import conform
+from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, RECORD_SCHEMA
+from warehouse.current import CURRENT_DAILY
+from warehouse.errors import ReleaseSettingsChanged
+from warehouse.schema import RELEASE_SETTINGS_SCHEMA
+
+
+def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The grains earlier suppress-mode releases published each period at
+    (transforms.releases.RECORD_SCHEMA, table `published_grains`, written by
+    `warehouse.releases.record_release`), of every marker version and week grain. Empty on a
+    warehouse without the table (older than schema version 8)."""
+    return _recorded(con, "published_grains", RECORD_SCHEMA)
+
+
+def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The counts earlier suppress-mode releases published each cell with
+    (transforms.releases.COUNTS_SCHEMA, table `published_counts`, written by
+    `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
+    schema version 10)."""
+    return _recorded(con, "published_counts", COUNTS_SCHEMA)
+
+
+def _recorded(
+    con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """Every row of the release record `table`, sorted by cell and conformed to `schema`; empty
+    (of `schema`) where the warehouse predates the table."""
+    try:
+        frame = con.sql(f"SELECT * FROM {table} ORDER BY {', '.join(CELL_KEY_SCHEMA)}").pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=schema)
+    return conform(frame, schema, name=table)
+
+
+def recorded_settings(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
+    """The settings (RELEASE_SETTINGS_SCHEMA) the last write that published chose its release
+    with, or None where none is stored (nothing published since schema version 10); `open_from`
+    None in a file older than schema version 13."""
+    try:
+        rows = con.sql("SELECT * FROM release_settings").pl()
+    except duckdb.CatalogException:
+        return None
+    if rows.is_empty():
+        return None
+    if "open_from" not in rows.columns:
+        rows = rows.with_columns(pl.lit(None, pl.Date).alias("open_from"))
+    return conform(rows, RELEASE_SETTINGS_SCHEMA, name="release_settings").row(0, named=True)
+
+
+def check_release_settings(
+    con: duckdb.DuckDBPyConnection, *, privacy: str, k: int, week_grain: str
+) -> None:
+    """Raise ReleaseSettingsChanged where the last write that published chose its release with
+    other settings (`release_settings`; in DP mode only `privacy` counts): a reader at other
+    settings would compute a release the record was not written for, and show cells that no
+    write has checked against the releases before it."""
+    stored = recorded_settings(con)
+    asked = {"privacy": privacy, "k": k, "week_grain": week_grain}
+    if stored is None or privacy == stored["privacy"] == "dp":
+        return
+    if asked == {key: stored[key] for key in asked}:
+        return
+    raise ReleaseSettingsChanged(
+        f"The published data was released with privacy = {stored['privacy']!r}, k = "
+        f"{stored['k']}, week_grain = {stored['week_grain']!r}, but this reader asks for "
+        f"privacy = {privacy!r}, k = {k}, week_grain = {week_grain!r} (config.toml changed "
+        "since the last run?). Run `moodcast run` (or wait for the next follow cycle or stream "
+        "load) to publish at the new settings, or set config.toml back."
+    )
+
+
+def release_open_from(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The first day the last write that published held as not ended (`release_settings`'
+    `open_from`, its clock's day: transforms.releases.Release.open_from), or None where none
+    is stored: a reader leaves out the days that write left out, and no other."""
+    stored = recorded_settings(con)
+    return None if stored is None else stored.get("open_from")
+
+
+def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    """A release's date, the day in progress (transforms.grains.choose_grains: a period ends
+    before it): the later of the latest `as_of` of a run that published (`ok`, or a stream
+    session still `running`) and the latest day of data of current marker versions; None when
+    there is neither."""
+    return con.execute(
+        "SELECT greatest((SELECT max(as_of) FROM runs WHERE status IN ('ok', 'running')), "
+        f"(SELECT max(day) FROM {CURRENT_DAILY}))"
+    ).fetchall()[0][0]
