@@ -19,6 +19,7 @@ from transforms.periods import EIGHT_WEEKS, period_start
 from transforms.privacy import DEFAULT_K
 from transforms.releases import WeekGrain
 from transforms.series import DERIVED_GRAIN_SCHEMA
+from warehouse.health import table_names
 from warehouse.queries import forecast_series, select_rows, where_clause
 
 
@@ -82,10 +83,10 @@ def forecast_grains(
     the grain of what the run forecast. Where the warehouse stores none (older than schema
     version 14, until its next run), the grains `warehouse.queries.forecast_series` gives
     under these settings."""
-    try:
+    stored = pl.DataFrame()
+    # Not `except CatalogException`: DuckDB takes a missing table's name for this function's.
+    if "forecast_grains" in table_names(con):
         stored = con.sql("SELECT unique_id, grain FROM forecast_grains ORDER BY unique_id").pl()
-    except duckdb.CatalogException:
-        stored = pl.DataFrame()
     if stored.is_empty():
         return forecast_series(con, k=k, week_grain=week_grain, privacy=privacy)[1]
     return conform(stored, DERIVED_GRAIN_SCHEMA, name="forecast_grains")

@@ -5,17 +5,20 @@ gave them (`forecast_grains`), not the one a later release gives the series."""
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from streamlit.testing.v1 import AppTest
 
 from moodcast.config import load_settings
 from moodcast.stream import load_landing
 from moodcast.stream_landing import Session
+from tests.moodcast import test_alert_dates as alert_dates
 from tests.moodcast import test_forecast_ended_days as ended
 from tests.moodcast.forecast_steps import release_and_forecast
 from warehouse import forecast_queries, queries, release_record
 from warehouse.exports import export_frames
-from warehouse.store import open_published
+from warehouse.health import table_names
+from warehouse.store import open_published, published_path
 
 APP = Path(__file__).parents[2] / "dashboard"
 STRESS = "stress|all|en"
@@ -60,3 +63,26 @@ def test_a_stream_load_keeps_the_grain_the_file_run_forecast_at(tmp_path, monkey
     at.run()
     assert not at.exception
     assert any("orange: forecast by day" in c.value for c in at.caption)
+
+
+def test_a_warehouse_from_before_stored_grains_is_read_with_the_release_grains(tmp_path):
+    """A file published before schema version 14 has no `forecast_grains` table: the readers
+    (exports, the dashboard's alerts and forecasts) take the grains its release gives, until
+    its next run stores them. Before, reading the missing table raised (DuckDB took the name
+    for the Python function `forecast_grains`), so `moodcast export` and the dashboard's
+    Alerts, Overview and Forecasts pages failed on every older warehouse."""
+    data = tmp_path / "data"
+    release_and_forecast(data, alert_dates._cells(), today=alert_dates.TODAY)
+    con = duckdb.connect(str(published_path(data)))
+    con.execute("DROP TABLE forecast_grains")
+    con.execute("UPDATE schema_version SET version = 13")
+    con.close()
+
+    with open_published(data) as con:
+        assert "forecast_grains" not in table_names(con)
+        exported = export_frames(con, k=11)
+        grains = forecast_queries.forecast_grains(con, k=11)
+    assert grains.rows() == [("anxiety|all|en", "iso_week")]
+    assert exported["alerts"].height
+    assert exported["alerts"]["grain"].unique().to_list() == ["iso_week"]
+    assert exported["forecasts"]["grain"].unique().to_list() == ["iso_week"]
