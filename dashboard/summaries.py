@@ -210,7 +210,8 @@ def _rolls_up(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 
 def waves(alerts: pl.DataFrame) -> pl.DataFrame:
-    """One row per wave: alerts of one marker whose periods overlap and whose cells are one
+    """One row per wave: alerts of one marker whose periods (`start` to last_day) overlap and
+    whose cells are one
     another's roll-ups (us-ca · en, all · en, all · all) are one wave, shown by its most
     severe alert (then its finest cell, then its earliest start). Adds `wave` (0, 1, … in
     that row's order, most severe first), `rollups` (how many alerts were folded into the row)
@@ -223,7 +224,7 @@ def waves(alerts: pl.DataFrame) -> pl.DataFrame:
         _all=pl.sum_horizontal(pl.col("region", "lang") == "all").cast(pl.Int8),
         _rank=pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8),
     ).sort("_rank", "_all", "start", "marker", "region", "lang")
-    rows = ranked.select("marker", "region", "lang", "start", "end").rows()
+    rows = ranked.select("marker", "region", "lang", "start", last_day(ranked)).rows()
     head = list(range(len(rows)))
     for i, (marker, region, lang, start, end) in enumerate(rows):
         for j in range(i):
