@@ -7,7 +7,7 @@ what forecasting was given, whose cells below k are missing too).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -183,6 +183,17 @@ def nothing_to_chart(observed: pl.DataFrame, forecast: pl.DataFrame, *, k: int) 
     if reason is None or (forecast.get_column("hi_95").fill_null(0) > 0).any():
         return None
     return reason
+
+
+def finished_ago(finished: datetime, *, now: datetime) -> str:
+    """How long before `now` a run `finished`, as the Overview's freshness shows it: 'less
+    than a minute ago', '25 min ago' under an hour, else whole hours ('3 h ago')."""
+    minutes = int((now - finished).total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"{minutes // 60:,} h ago"
 
 
 def no_open_alert(as_of: date, last_day: date | None) -> str:
