@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from dashboard import summaries
+
 OKABE_ITO = {
     "orange": "#E69F00",
     "sky": "#56B4E9",
@@ -85,7 +87,7 @@ def _chart(layers: list[Spec], datasets: dict[str, pl.DataFrame]) -> Spec:
 def _alert_periods(alerts: pl.DataFrame, datasets: dict[str, pl.DataFrame]) -> Spec:
     datasets["alert_periods"] = alerts.select(
         "start",
-        (pl.col("end") + pl.duration(days=1)).alias("end_excl"),
+        (summaries.last_day(alerts) + pl.duration(days=1)).alias("end_excl"),
         "severity",
         "method",
         "reason",
@@ -141,7 +143,8 @@ def timeline_chart(
     y_max: float | None = None,
 ) -> Spec:
     """Published prevalence of one series: the daily share with its 95% Wilson band (`daily`)
-    and the 7-day mean `smoothed_7d` (`smoothed`), alert periods shaded, analyst events as
+    and the 7-day mean `smoothed_7d` (`smoothed`), alert periods shaded through each alert's
+    last day (summaries.last_day: an alert by week through its last week), analyst events as
     dashed rules, suppressed days as grey ticks. `y_max` fixes the scale (to compare charts).
     Returns a Vega-Lite spec for `st.vega_lite_chart`."""
     scale = {"scale": {"domain": [0, y_max]}} if y_max else {}
@@ -189,7 +192,8 @@ def forecast_chart(
     history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.DataFrame, *, grain: str = "day"
 ) -> Spec:
     """Recent published history (daily share and 7-day mean) and the forecast's mean with its
-    80% and 95% prediction bands; alert periods shaded from the history's first day on (an
+    80% and 95% prediction bands; alert periods shaded as in timeline_chart, from the
+    history's first day on (an
     older part would stretch the axis back over days without history), suppressed days as
     grey ticks. `grain` is the period each forecast `ds` stands for (`day`, or a week or
     8-week grain: `ds` the period's first day), named in the forecast's tooltip. Returns a
@@ -197,7 +201,7 @@ def forecast_chart(
     history = history.select(OBSERVED_COLUMNS)
     if not history.is_empty():
         first = history.get_column("day").min()
-        alerts = alerts.filter(pl.col("end") >= first).with_columns(
+        alerts = alerts.filter(summaries.last_day(alerts) >= first).with_columns(
             pl.max_horizontal("start", pl.lit(first)).alias("start")
         )
     datasets = {"history": history}

@@ -310,6 +310,12 @@ def alerts_with_grain(published: Version, k: int) -> pl.DataFrame:
     )
 
 
+def series_alerts(published: Version, unique_id: str, k: int) -> pl.DataFrame:
+    """One series' alerts with their `grain` (alerts_with_grain), for the charts that shade
+    them through each alert's last day (summaries.last_day)."""
+    return alerts_with_grain(published, k).filter(pl.col("unique_id") == unique_id)
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=PER_SERIES_ENTRIES, show_spinner=False)
 def forecast_basis(
     published: Version, marker: str, region: str, lang: str, k: int

@@ -7,7 +7,7 @@ what forecasting was given, whose cells below k are missing too).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -185,6 +185,17 @@ def nothing_to_chart(observed: pl.DataFrame, forecast: pl.DataFrame, *, k: int) 
     return reason
 
 
+def finished_ago(finished: datetime, *, now: datetime) -> str:
+    """How long before `now` a run `finished`, as the Overview's freshness shows it: 'less
+    than a minute ago', '25 min ago' under an hour, else whole hours ('3 h ago')."""
+    minutes = int((now - finished).total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"{minutes // 60:,} h ago"
+
+
 def no_open_alert(as_of: date, last_day: date | None) -> str:
     """The Overview's sentence when no alert period is open on `as_of` (the date of the latest
     good run: its --as-of, else the day it ran; else `last_day`, the data's last day), naming
@@ -210,7 +221,8 @@ def _rolls_up(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 
 def waves(alerts: pl.DataFrame) -> pl.DataFrame:
-    """One row per wave: alerts of one marker whose periods overlap and whose cells are one
+    """One row per wave: alerts of one marker whose periods (`start` to last_day) overlap and
+    whose cells are one
     another's roll-ups (us-ca · en, all · en, all · all) are one wave, shown by its most
     severe alert (then its finest cell, then its earliest start). Adds `wave` (0, 1, … in
     that row's order, most severe first), `rollups` (how many alerts were folded into the row)
@@ -223,7 +235,7 @@ def waves(alerts: pl.DataFrame) -> pl.DataFrame:
         _all=pl.sum_horizontal(pl.col("region", "lang") == "all").cast(pl.Int8),
         _rank=pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8),
     ).sort("_rank", "_all", "start", "marker", "region", "lang")
-    rows = ranked.select("marker", "region", "lang", "start", "end").rows()
+    rows = ranked.select("marker", "region", "lang", "start", last_day(ranked)).rows()
     head = list(range(len(rows)))
     for i, (marker, region, lang, start, end) in enumerate(rows):
         for j in range(i):

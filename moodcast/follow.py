@@ -44,10 +44,25 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
-def spool_files(spool: Path) -> list[Path]:
-    """The complete files under `spool` (recursively), sorted: no hidden or in-progress ones."""
+def format_duration(every: timedelta) -> str:
+    """`every` in parse_duration's short form, in its largest whole unit: `5m`, `90s`, `1h`."""
+    seconds = int(every.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def require_spool(spool: Path) -> None:
+    """Raise InputError when `spool` is not a directory."""
     if not spool.is_dir():
         raise InputError(f"--follow {spool}: no such directory; create it or point at the spool")
+
+
+def spool_files(spool: Path) -> list[Path]:
+    """The complete files under `spool` (recursively), sorted: no hidden or in-progress ones;
+    raises InputError when `spool` is not a directory (require_spool)."""
+    require_spool(spool)
     return sorted(
         path
         for path in spool.rglob("*")
@@ -172,15 +187,16 @@ def follow(
     of its files (InputFileError: damaged, not UTF-8, no usable post, changed or gone, or
     covering the periods of an earlier input that is gone or changed since it was loaded) is
     logged, and run again at once without them; they stay aside until their content changes
-    (Spool.set_aside), so one bad file never holds up the others. Raises what daily_run
-    raises otherwise.
+    (Spool.set_aside), so one bad file never holds up the others. Raises InputError, before
+    logging anything, when `spool` is not a directory, and what daily_run raises otherwise.
     """
+    require_spool(spool)
     stop = stop or threading.Event()
     source = Spool(spool)
     cycles = files = checks = 0
     last: RunSummary | None = None
     with stop_on_signals(stop, name="follow"):
-        log.info("follow: watching %s every %s", spool, every)
+        log.info("follow: watching %s every %s", spool, format_duration(every))
         while not stop.is_set():
             checks += 1
             new = source.pending(ledgered_contents(settings.data_dir))

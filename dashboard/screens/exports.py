@@ -44,7 +44,7 @@ if view == "timelines":
 elif view == "forecasts":
     frame = data.export_forecasts(published, data.k())
 else:
-    frame = data.alerts(published, None)
+    frame = data.alerts_with_grain(published, data.k())
 
 if view == "forecasts":
     keys = [pl.col("unique_id").str.split("|").list.get(i) for i in range(3)]

@@ -71,7 +71,10 @@ if flat := summaries.nothing_to_chart(observed, forecasts, k=data.k()):
 else:
     st.vega_lite_chart(
         spec=forecast_chart(
-            observed, forecasts, data.alerts(published, unique_id), grain=grain or "day"
+            observed,
+            forecasts,
+            data.series_alerts(published, unique_id, data.k()),
+            grain=grain or "day",
         ),
         width="stretch",
     )

@@ -38,8 +38,8 @@ if runs.is_empty():
     fresh.metric("Last run", "none recorded")
 else:
     finished = runs.get_column("finished_at").drop_nulls().max()
-    hours = (datetime.now(UTC) - finished).total_seconds() / 3600 if finished else None
-    fresh.metric("Last run finished", f"{hours:.0f} h ago" if hours is not None else "running")
+    ago = summaries.finished_ago(finished, now=datetime.now(UTC)) if finished else "running"
+    fresh.metric("Last run finished", ago)
     status.metric("Last run status", runs.get_column("status")[0])
 latest.metric("Latest day with data", str(last_day) if last_day else "none")
 if notice := summaries.today_so_far(data.provisional_days(published), tz=data.tz()):

@@ -102,9 +102,10 @@ for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalid
         if rare := summaries.too_rare(observed, k=data.k(), adjusted=adjust and reason is None):
             st.info(rare)
         else:
+            alerts = data.series_alerts(published, series_id(m, r, lang_), data.k())
             chart = timeline_chart(
                 observed,
-                data.alerts(published, series_id(m, r, lang_)).filter(pl.col("end") >= start),
+                alerts.filter(summaries.last_day(alerts) >= start),
                 data.annotations_for(r).filter(pl.col("day") >= start),
                 daily=daily,
                 smoothed=smoothed,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
 from dashboard.summaries import (
     alert_subjects,
+    finished_ago,
     forecast_grain,
     most_severe,
     no_open_alert,
@@ -319,3 +320,10 @@ def test_a_forecast_of_zero_beside_a_history_of_zero_is_explained_not_charted():
     assert nothing_to_chart(zero, flat.clear(), k=11) == said
     assert nothing_to_chart(zero, flat.with_columns(hi_95=pl.lit(0.01)), k=11) is None
     assert nothing_to_chart(_series([0.0] * 9 + [0.02]), flat, k=11) is None
+
+
+def test_a_run_under_an_hour_old_is_said_in_minutes_not_0_h():
+    """The Overview said 'Last run finished 0 h ago' for a run that ended minutes before."""
+    now = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
+    ago = [finished_ago(now - timedelta(minutes=m), now=now) for m in (0.5, 25, 59, 60, 200)]
+    assert ago == ["less than a minute ago", "25 min ago", "59 min ago", "1 h ago", "3 h ago"]
