@@ -69,9 +69,9 @@ class RunningStream:
     def caught_up(self, *, wait: float = 0) -> bool:
         """Whether, since `stop_reading()`, the job has processed every message its reads
         pulled, up to the windows that hold posts for their next pane (waiting up to `wait`
-        seconds for it): each cut read has been asked to pull again, which the DirectRunner
-        does only when no other step has work left. True when no read was cut (another runner,
-        or a Beam whose insides moved)."""
+        seconds for it): each cut read has been asked to pull twice (NoMorePulls.asked), which
+        the DirectRunner does only when no other step has work left and the job has not failed.
+        True when no read was cut (another runner, or a Beam whose insides moved)."""
         if self._cut is None:
             return False
         deadline = time.monotonic() + wait
@@ -130,15 +130,20 @@ class CutPullRetries(logging.Filter):
 class NoMorePulls:
     """Stands in for the subscriber client of a DirectRunner Pub/Sub read that was cut: a
     pull acknowledges nothing and returns no message (after IDLE_PULL, or at once once
-    `stopped` is set). `asked` is set by the first pull: the runner schedules its reads only
-    when no other step has work left, so by then every message pulled before was processed."""
+    `stopped` is set). `asked` is set by the second pull: the runner schedules its reads only
+    when no other step has work left, so by the first every message pulled before was
+    processed; and a job that failed meanwhile still makes that first pull (the runner reports
+    the failure, then schedules its reads) but is shut down during it, so it never pulls twice."""
 
     def __init__(self):
         self.asked = threading.Event()
         self.stopped = threading.Event()
+        self._pulls = 0
 
     def pull(self, **_request) -> SimpleNamespace:
-        self.asked.set()
+        self._pulls += 1
+        if self._pulls > 1:
+            self.asked.set()
         self.stopped.wait(IDLE_PULL.total_seconds())
         return SimpleNamespace(received_messages=[])
 
