@@ -51,8 +51,9 @@ class RunningStream:
         it has processed what they pulled). The DirectRunner's read acknowledges each pull's
         messages as soon as the pull returns, before any step of the job ran: a job cancelled
         before those steps ran would lose them. Each read's pull in flight is cut and every
-        later pull returns nothing (`_cut_pubsub_reads`), so no message is acknowledged after
-        this; a message the cut pull held is delivered again by Pub/Sub. From now until `stop()`
+        later pull, a read's first included, returns nothing (`_cut_pubsub_reads`), so no
+        message is pulled after this; a message the cut pull held is delivered again by
+        Pub/Sub. From now until `stop()`
         returns, the runner's error records of the cut pull's retries are dropped
         (`CutPullRetries`, the executor logger's first filter, so it sees Beam's records as
         Beam logs them); every other record the runner logs passes. Calls after the first do
@@ -63,14 +64,14 @@ class RunningStream:
         logging.getLogger(_EXECUTOR_LOGGER).filters.insert(0, self._quiet)
         if self._subscription is not None:
             with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
-                self._cut = _cut_pubsub_reads(self._subscription)
+                self._cut = _cut_pubsub_reads(self._result, self._subscription)
 
     def caught_up(self, *, wait: float = 0) -> bool:
         """Whether, since `stop_reading()`, the job has processed every message its reads
         pulled, up to the windows that hold posts for their next pane (waiting up to `wait`
-        seconds for it): each cut read has been asked to pull again, which the DirectRunner
-        does only when no other step has work left. True when no read was cut (another runner,
-        a job not reading yet, or a Beam whose insides moved)."""
+        seconds for it): each cut read has been asked to pull twice (NoMorePulls.asked), which
+        the DirectRunner does only when no other step has work left and the job has not failed.
+        True when no read was cut (another runner, or a Beam whose insides moved)."""
         if self._cut is None:
             return False
         deadline = time.monotonic() + wait
@@ -129,15 +130,20 @@ class CutPullRetries(logging.Filter):
 class NoMorePulls:
     """Stands in for the subscriber client of a DirectRunner Pub/Sub read that was cut: a
     pull acknowledges nothing and returns no message (after IDLE_PULL, or at once once
-    `stopped` is set). `asked` is set by the first pull: the runner schedules its reads only
-    when no other step has work left, so by then every message pulled before was processed."""
+    `stopped` is set). `asked` is set by the second pull: the runner schedules its reads only
+    when no other step has work left, so by the first every message pulled before was
+    processed; and a job that failed meanwhile still makes that first pull (the runner reports
+    the failure, then schedules its reads) but is shut down during it, so it never pulls twice."""
 
     def __init__(self):
         self.asked = threading.Event()
         self.stopped = threading.Event()
+        self._pulls = 0
 
     def pull(self, **_request) -> SimpleNamespace:
-        self.asked.set()
+        self._pulls += 1
+        if self._pulls > 1:
+            self.asked.set()
         self.stopped.wait(IDLE_PULL.total_seconds())
         return SimpleNamespace(received_messages=[])
 
@@ -150,28 +156,41 @@ IDLE_PULL = timedelta(milliseconds=500)
 pulls, and a read that returned at once would keep one core busy."""
 
 
-def _cut_pubsub_reads(subscription: str) -> list[NoMorePulls]:
-    """Cut the DirectRunner's reads of `subscription` (Beam caches a subscriber client per
-    applied read; the pipeline it runs is a copy of ours): each read's client is replaced by a
-    NoMorePulls, then closed, which ends its pull in flight with an error and acknowledges
-    nothing; the runner retries that pull on the stand-in. Returns the stand-ins; other
+def _cut_pubsub_reads(result, subscription: str) -> list[NoMorePulls]:
+    """Cut the DirectRunner's reads of `subscription` in the job of `result` (its executor's
+    root steps; Beam caches a subscriber client per read, made at the read's first pull): each
+    read's client is replaced by a NoMorePulls, then closed, which ends its pull in flight with
+    an error and acknowledges nothing (the runner retries that pull on the stand-in); a read
+    that has not pulled yet gets the stand-in as its client. Returns the stand-ins; other
     runners keep no such clients (none). It changes Beam's private client cache: where a Beam
     release moves it, the AttributeError or ImportError leaves the reads as they were
     (tests/ingest/test_stream_stop.py then fails)."""
-    from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator
+    from apache_beam.runners.direct.transform_evaluator import (
+        _PubSubReadEvaluator,
+        _PubSubSubscriberClient,
+    )
 
-    cut = []
+    reads = [
+        node
+        for node in result._executor._executor.root_nodes
+        if getattr(getattr(node.transform, "_source", None), "full_subscription", None)
+        == subscription
+    ]
+    cache = _PubSubReadEvaluator._subscriber_client_cache
+    stand_ins, clients = [], []
     with _PubSubReadEvaluator._subscriber_client_cache_lock:
-        for node, state in list(_PubSubReadEvaluator._subscriber_client_cache.items()):
-            source = getattr(node.transform, "_source", None)
-            if getattr(source, "full_subscription", None) == subscription:
-                stand_in = NoMorePulls()
-                cut.append((state.client, stand_in))
+        for node in reads:
+            stand_in = NoMorePulls()
+            stand_ins.append(stand_in)
+            if (state := cache.get(node)) is None:
+                cache[node] = _PubSubSubscriberClient(stand_in)
+            else:
+                clients.append(state.client)
                 state.client = stand_in
-    for client, _ in cut:
+    for client in clients:
         with contextlib.suppress(Exception):
             client.transport.close()
-    return [stand_in for _, stand_in in cut]
+    return stand_ins
 
 
 def stream_options(beam_args: list[str]) -> PipelineOptions:

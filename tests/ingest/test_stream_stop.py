@@ -82,6 +82,46 @@ def test_a_message_published_as_the_stream_stops_is_delivered_to_the_next_reader
     assert received == [message]
 
 
+def test_a_stream_stopped_before_its_first_pull_acknowledges_nothing(
+    emulator, tmp_path, monkeypatch
+):
+    """Before, the cut reached a read only once the read had made its subscriber client, at its
+    first pull: a stream stopped before then made that pull on a real client while it stopped,
+    which acknowledged the waiting message, and the cancelled job dropped it. Now the cut puts
+    the stand-in in place of the client the read has not made yet: the read pulls nothing, and
+    Pub/Sub delivers the message to the next reader. (The read is held just before it gets its
+    client until the stream has stopped reading.)"""
+    publisher, topic, subscription = e2e._topic_and_subscription(emulator, monkeypatch, "first")
+    message = orjson.dumps({"id": "p1", "text": "so sad", "lang": "en"})
+    publisher.publish(topic, message).result()
+    at_first_pull, cut = threading.Event(), threading.Event()
+    get_client = _PubSubReadEvaluator._get_subscriber_client
+
+    def held_until_cut(transform):
+        at_first_pull.set()
+        cut.wait(120)
+        return get_client(transform)
+
+    monkeypatch.setattr(
+        _PubSubReadEvaluator, "_get_subscriber_client", staticmethod(held_until_cut)
+    )
+    running = start_stream(
+        _job(str(tmp_path)), subscription=subscription, landing_dir=str(tmp_path), beam_args=[]
+    )
+    assert at_first_pull.wait(120), "the job's read started"
+    running.stop_reading()
+    cut.set()
+    assert running.caught_up(wait=60)
+    running.stop()
+    assert running.error is None
+
+    from google.cloud import pubsub_v1
+
+    subscriber = pubsub_v1.SubscriberClient()
+    response = subscriber.pull(subscription=subscription, max_messages=10, timeout=30)
+    assert [m.message.data for m in response.received_messages] == [message]
+
+
 def test_a_beam_without_the_client_cache_still_stops(monkeypatch):
     """The cut reads Beam's private client cache; a Beam release that moves it must leave
     `stop()` cancelling as before, not raising (it also runs on the job's failure path, where
