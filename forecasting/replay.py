@@ -157,6 +157,14 @@ def _replay_one(
     ]
 
 
+def issued_period(freq: Frequency) -> pl.Expr:
+    """The first day of the period of `freq` that holds each alert's `issued_on`, on the grid
+    of its `start`: the period of the run that raised it, whether `issued_on` is that period's
+    last day (as replay dates alerts) or its first (as it did before)."""
+    days = (pl.col("issued_on") - pl.col("start")).dt.total_days() % freq.step_days
+    return pl.col("issued_on") - pl.duration(days=days)
+
+
 @dataclass(frozen=True)
 class Truth:
     """Truth high periods (`unique_id`, `start`, `end`, optional `peak`) and, per series, the
