@@ -157,6 +157,14 @@ def _replay_one(
     ]
 
 
+def issued_period(freq: Frequency) -> pl.Expr:
+    """The first day of the period of `freq` that holds each alert's `issued_on`, on the grid
+    of its `start`: the period of the run that raised it, whether `issued_on` is that period's
+    last day (as replay dates alerts) or its first (as it did before)."""
+    days = (pl.col("issued_on") - pl.col("start")).dt.total_days() % freq.step_days
+    return pl.col("issued_on") - pl.duration(days=days)
+
+
 @dataclass(frozen=True)
 class Truth:
     """Truth high periods (`unique_id`, `start`, `end`, optional `peak`) and, per series, the
@@ -180,25 +188,28 @@ def score(
         )
     years = sum(truth.span_days.values()) / 365.25
     step = dt.timedelta(days=freq.step_days)
-    rest = step - dt.timedelta(days=1)
     rows = []
     for method in sorted(set(alerts["method"])):
-        mine = alerts.filter(pl.col("method") == method).with_row_index("_a")
+        mine = (
+            alerts.filter(pl.col("method") == method)
+            .with_columns(issued_period(freq).alias("issued"))
+            .with_row_index("_a")
+        )
         pairs = (
             truth.periods.with_row_index("_t")
             .join(mine, on="unique_id", suffix="_alert")
             .filter(
                 (pl.col("start_alert") <= pl.col("end"))
                 & (pl.col("end_alert") >= pl.col("start") - early_window * step)
-                & (pl.col("issued_on") <= pl.col("end") + rest)
+                & (pl.col("issued") <= pl.col("end"))
             )
         )
-        first = pairs.group_by("_t").agg(pl.col("issued_on").min(), pl.col("start").first())
-        leads = (first["issued_on"] - first["start"]).dt.total_days() // freq.step_days
+        first = pairs.group_by("_t").agg(pl.col("issued").min(), pl.col("start").first())
+        leads = (first["issued"] - first["start"]).dt.total_days() // freq.step_days
         before_peak = None
         if "peak" in truth.periods.columns and truth.periods.height:
             peaks = first.join(truth.periods.with_row_index("_t").select("_t", "peak"), on="_t")
-            on_time = peaks["issued_on"] <= peaks["peak"] + rest
+            on_time = peaks["issued"] <= peaks["peak"]
             before_peak = float(on_time.sum() / truth.periods.height)
         matched = pairs["_a"].n_unique()
         n_truth, n_alerts = truth.periods.height, mine.height

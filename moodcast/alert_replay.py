@@ -11,7 +11,14 @@ from pathlib import Path
 import polars as pl
 
 from forecasting.frequency import Frequency, FrequencyError, detect_frequency, frequency_of
-from forecasting.replay import REPLAY_SCHEMA, ReplayError, Truth, replay, score
+from forecasting.replay import (
+    REPLAY_SCHEMA,
+    ReplayError,
+    Truth,
+    issued_period,
+    replay,
+    score,
+)
 from moodcast.backtest import BacktestInputError, read_series_csv
 from transforms.errors import InputError
 
@@ -126,22 +133,27 @@ def read_alerts_json(path: Path) -> pl.DataFrame:
         ) from exc
 
 
-def read_truth(
-    path: Path, alerts: pl.DataFrame, series_path: Path | None, first_run: dt.date | None
-) -> Truth:
+def read_truth_periods(path: Path) -> pl.DataFrame:
     """Truth high periods from the CSV at `path` (`unique_id`, `start`, `end`, optional
-    `peak`), from `first_run` on, and each series' span of data: from `series_path` when
-    given, else from the earliest to the latest date of its truth periods and alerts."""
+    `peak`)."""
     try:
         periods = pl.read_csv(path, try_parse_dates=True)
         columns = ["unique_id", "start", "end", *(["peak"] if "peak" in periods.columns else [])]
-        periods = periods.select(
+        return periods.select(
             pl.col("unique_id").cast(pl.String), *(pl.col(c).cast(pl.Date) for c in columns[1:])
         )
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise AlertReplayError(
             f"{path}: needs the columns unique_id, start, end (dates), optionally peak ({exc})"
         ) from exc
+
+
+def read_truth(
+    periods: pl.DataFrame, alerts: pl.DataFrame, series_path: Path | None, first_run: dt.date | None
+) -> Truth:
+    """The truth `periods` from `first_run` on, and each series' span of data: from
+    `series_path` when given, else from the earliest to the latest date of its truth periods
+    and alerts."""
     if first_run is not None:
         periods = periods.filter(pl.col("start") >= first_run)
     if series_path is not None:
@@ -171,13 +183,16 @@ def score_files(
     first_run: dt.date | None,
     early_window: int,
 ) -> pl.DataFrame:
-    """Score the replayed alerts at `alerts_path` against the truth at `truth_path`."""
+    """Score the replayed alerts at `alerts_path` against the truth at `truth_path`, from
+    `first_run` on: the truth periods starting on or after it, and the alerts raised by the
+    runs `moodcast alerts replay --from first_run` makes (the period holding `issued_on`
+    starts on or after it)."""
     alerts = read_alerts_json(alerts_path)
+    periods = read_truth_periods(truth_path)
+    freq = detect_frequency(pl.concat([periods["start"], alerts["start"]]))
     if first_run is not None:
-        alerts = alerts.filter(pl.col("issued_on") >= first_run)
-    truth = read_truth(truth_path, alerts, series_path, first_run)
-    days = pl.concat([truth.periods["start"], alerts["start"]])
-    freq = detect_frequency(days)
+        alerts = alerts.filter(issued_period(freq) >= first_run)
+    truth = read_truth(periods, alerts, series_path, first_run)
     try:
         return score(alerts, truth, freq=freq, early_window=early_window)
     except ReplayError as exc:
