@@ -100,7 +100,12 @@ def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> N
     "series_path",
     "The replayed series CSV, for the exact span of each series (false alerts per year).",
 )
-@date_option("--from", "first_run", "Score truth periods and alerts from this date.")
+@date_option(
+    "--from",
+    "first_run",
+    "Score truth periods from this date, and the alerts of runs whose period starts on or after "
+    "it (as replay --from).",
+)
 @count_option(
     "--early-window",
     4,
