@@ -66,8 +66,9 @@ hold 13–14 periods."""
 BY_WEEK_LAST = 2**62
 """Added to the rank (transforms.releases.rank) of a series published by day or week on lines
 of 8-week totals: complementary suppression withholds the 8-week cell of a series withheld
-whole by week before the weeks of a series published by day or week, the fewest authors first
-among either."""
+whole by week before the weeks of a series published by day or week, each kind in the order
+of its rank (transforms.releases.rank: the fewest authors first, recorded and then known
+periods last; docs/publishing.md step 4)."""
 
 
 def choose_grains(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> pl.DataFrame:
