@@ -43,9 +43,9 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
     `release_settings.open_from`, so `warehouse.record_release` comes first;
     warehouse.queries.ended_cells): the day in progress is neither fitted nor alerted on, a
     week or 8-week period holding it is not whole, and the forecasts start the day (week,
-    8-week period) after the last one that has ended. Stores the grain each series was given
-    forecasting at (`forecast_grains`), which the exports and the dashboard label its forecasts
-    and alerts with."""
+    8-week period) after the last one that has ended. Stores the grain each series was forecast
+    at (`forecast_grains`), which the exports and the dashboard label its forecasts and alerts
+    with."""
     run_id = summary.run_id
     daily = warehouse.queries.ended_cells(con, warehouse.current_daily(con))
     series, grains, left_out = _series_by_grain(con, daily, settings=settings)

@@ -178,9 +178,9 @@ release with, one row (warehouse.releases): readers compute the same release or 
 `Release.open_from`: days from it on had not ended); null where the write passed none."""
 
 FORECAST_GRAIN_SCHEMA = {"unique_id": pl.String, "grain": pl.String, "run_id": pl.String}
-"""The grain each series the latest run gave forecasting was forecast and alerted at
-(transforms.series.DERIVED_GRAIN_SCHEMA) and that run, stored by its forecast step with the
-forecasts and alerts: the readers label them with it, not with the grain the release of a later
+"""The grain each series of the latest run's forecasts and alerts was forecast and alerted at
+(transforms.series.DERIVED_GRAIN_SCHEMA) and that run's id, stored by its forecast step with
+the forecasts and alerts: the readers label them with it, not with the grain the release of a later
 write (a stream load, which forecasts nothing) would give the series."""
 
 CURRENT_VERSION_SCHEMA = {"marker": pl.String, "marker_version": pl.String}
