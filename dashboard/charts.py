@@ -192,12 +192,11 @@ def forecast_chart(
     history: pl.DataFrame, forecast: pl.DataFrame, alerts: pl.DataFrame, *, grain: str = "day"
 ) -> Spec:
     """Recent published history (daily share and 7-day mean) and the forecast's mean with its
-    80% and 95% prediction bands; alert periods shaded as in timeline_chart, from the
-    history's first day on (an
-    older part would stretch the axis back over days without history), suppressed days as
-    grey ticks. `grain` is the period each forecast `ds` stands for (`day`, or a week or
-    8-week grain: `ds` the period's first day), named in the forecast's tooltip. Returns a
-    Vega-Lite spec for `st.vega_lite_chart`."""
+    80% and 95% prediction bands; alert periods shaded as in timeline_chart, from the history's
+    first day on (an older part would stretch the axis back over days without history),
+    suppressed days as grey ticks. `grain` is the period each forecast `ds` stands for (`day`,
+    or a week or 8-week grain: `ds` the period's first day), named in the forecast's tooltip.
+    Returns a Vega-Lite spec for `st.vega_lite_chart`."""
     history = history.select(OBSERVED_COLUMNS)
     if not history.is_empty():
         first = history.get_column("day").min()

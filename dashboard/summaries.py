@@ -222,11 +222,10 @@ def _rolls_up(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 def waves(alerts: pl.DataFrame) -> pl.DataFrame:
     """One row per wave: alerts of one marker whose periods (`start` to last_day) overlap and
-    whose cells are one
-    another's roll-ups (us-ca · en, all · en, all · all) are one wave, shown by its most
-    severe alert (then its finest cell, then its earliest start). Adds `wave` (0, 1, … in
-    that row's order, most severe first), `rollups` (how many alerts were folded into the row)
-    and `also_in` (their `region · lang`, in words)."""
+    whose cells are one another's roll-ups (us-ca · en, all · en, all · all) are one wave, shown
+    by its most severe alert (then its finest cell, then its earliest start). Adds `wave` (0, 1,
+    … in that row's order, most severe first), `rollups` (how many alerts were folded into the
+    row) and `also_in` (their `region · lang`, in words)."""
     if alerts.is_empty():
         return alerts.with_columns(
             wave=pl.lit(None, pl.Int64), rollups=pl.lit(0), also_in=pl.lit("")

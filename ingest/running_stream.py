@@ -53,11 +53,10 @@ class RunningStream:
         before those steps ran would lose them. Each read's pull in flight is cut and every
         later pull, a read's first included, returns nothing (`_cut_pubsub_reads`), so no
         message is pulled after this; a message the cut pull held is delivered again by
-        Pub/Sub. From now until `stop()`
-        returns, the runner's error records of the cut pull's retries are dropped
-        (`CutPullRetries`, the executor logger's first filter, so it sees Beam's records as
-        Beam logs them); every other record the runner logs passes. Calls after the first do
-        nothing."""
+        Pub/Sub. From now until `stop()` returns, the runner's error records of the cut pull's
+        retries are dropped (`CutPullRetries`, the executor logger's first filter, so it sees
+        Beam's records as Beam logs them); every other record the runner logs passes. Calls
+        after the first do nothing."""
         if self._cut is not None:
             return
         self._cut = []
@@ -85,7 +84,7 @@ class RunningStream:
         self._stopping = True
         try:
             self.stop_reading()
-            for read in self._cut or ():
+            for read in self._cut:
                 read.stopped.set()
             with contextlib.suppress(Exception):
                 self._result.cancel()
