@@ -12,6 +12,7 @@ browser swaps its data instead of building a new view.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -101,6 +102,15 @@ def _alert_periods(alerts: pl.DataFrame, datasets: dict[str, pl.DataFrame]) -> S
     )
 
 
+def _alerts_from(alerts: pl.DataFrame, first: date) -> pl.DataFrame:
+    """`alerts` whose last day (summaries.last_day) is on or after `first`, each starting on
+    `first` at the earliest: the alert periods a chart whose days begin on `first` shades (an
+    older part would stretch its axis back over days it does not show)."""
+    return alerts.filter(summaries.last_day(alerts) >= first).with_columns(
+        pl.max_horizontal("start", pl.lit(first)).alias("start")
+    )
+
+
 def _events(annotations: pl.DataFrame, datasets: dict[str, pl.DataFrame]) -> list[Spec]:
     datasets["events"] = annotations.select("day", "label", "region")
     return [
@@ -144,11 +154,15 @@ def timeline_chart(
 ) -> Spec:
     """Published prevalence of one series: the daily share with its 95% Wilson band (`daily`)
     and the 7-day mean `smoothed_7d` (`smoothed`), alert periods shaded through each alert's
-    last day (summaries.last_day: an alert by week through its last week), analyst events as
-    dashed rules, suppressed days as grey ticks. `y_max` fixes the scale (to compare charts).
-    Returns a Vega-Lite spec for `st.vega_lite_chart`."""
+    last day (summaries.last_day: an alert by week through its last week) from `observed`'s
+    first day on (an alert begun before the period shown is shaded from that day; one over
+    before it, not at all), analyst events as dashed rules, suppressed days as grey ticks.
+    `y_max` fixes the scale (to compare charts). Returns a Vega-Lite spec for
+    `st.vega_lite_chart`."""
     scale = {"scale": {"domain": [0, y_max]}} if y_max else {}
     observed = observed.select(OBSERVED_COLUMNS)
+    if not observed.is_empty():
+        alerts = _alerts_from(alerts, observed.get_column("day").min())
     datasets = {"observed": observed}
     x = _temporal("day", title=None, axis=DAY_AXIS)
     layers = []
@@ -199,10 +213,7 @@ def forecast_chart(
     Returns a Vega-Lite spec for `st.vega_lite_chart`."""
     history = history.select(OBSERVED_COLUMNS)
     if not history.is_empty():
-        first = history.get_column("day").min()
-        alerts = alerts.filter(summaries.last_day(alerts) >= first).with_columns(
-            pl.max_horizontal("start", pl.lit(first)).alias("start")
-        )
+        alerts = _alerts_from(alerts, history.get_column("day").min())
     datasets = {"history": history}
     x = _temporal("day", title=None, axis=DAY_AXIS)
     layers = []

@@ -116,12 +116,13 @@ def _series_by_grain(
     con, daily: pl.DataFrame, *, settings: Settings
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     """The series a run may forecast and the grain of each distinct one (`unique_id`, `grain`):
-    warehouse.queries.forecast_series, as the exports and the dashboard read them; and the
-    distinct series of `daily` no grain could take."""
+    warehouse.queries.forecast_series of `daily` (the run's cells on the days that have ended),
+    as the exports and the dashboard read them; and the distinct series of `daily` no grain
+    could take."""
     same = warehouse.queries.ended_same_series(con, daily)
     distinct = same.filter(pl.col("same_as").is_null()).select("unique_id")
     series, grains = warehouse.queries.forecast_series(
-        con, k=settings.k, week_grain=settings.week_grain, privacy=settings.privacy
+        con, k=settings.k, week_grain=settings.week_grain, privacy=settings.privacy, daily=daily
     )
     grains = grains.join(distinct, on="unique_id", how="semi")
     left_out = distinct.join(grains, on="unique_id", how="anti").get_column("unique_id")

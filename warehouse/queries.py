@@ -405,15 +405,20 @@ def forecast_series(
     week_grain: WeekGrain = "iso_week",
     privacy: str = "suppress",
     marker: str | None = None,
+    daily: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The Series a run gives forecasting, of every series or one `marker`'s, and the grain of
     each (DERIVED_GRAIN_SCHEMA: `day`, or `week_grain` where the series is forecast by week):
     transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode, of the
-    days that have ended (`ended_cells`). A series with no whole grain has no row."""
+    days that have ended (`ended_cells`). A series with no whole grain has no row.
+
+    `daily`: the cells to read, where the caller holds them for another use
+    (`ended_same_series`): `current_daily` of the same `marker` (or all) on the days that have
+    ended; None reads them here. DP mode reads the DP release instead and ignores `daily`."""
     if privacy == "dp":
         release = ended_cells(con, dp_released(con))
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
-    daily = _forecast_daily(con, marker)
+    daily = _forecast_daily(con, marker) if daily is None else daily
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
@@ -439,14 +444,14 @@ def forecast_basis(
     Series at `grain` (`forecast_series`), `grain` None when no grain of it is whole at `k`
     (then `series` is empty), and `same_as` the series it duplicates on the days that have
     ended (`ended_same_series`), whose forecast stands for it, or None. Reads one
-    marker's cells."""
+    marker's cells, once."""
     unique_id = series_id(marker, region, lang)
+    daily = _forecast_daily(con, marker)
     series, grains = forecast_series(
-        con, k=k, week_grain=week_grain, privacy=privacy, marker=marker
+        con, k=k, week_grain=week_grain, privacy=privacy, marker=marker, daily=daily
     )
-    daily = _raw_daily(con, filters={"marker = ?": marker})
     grain = grains.filter(pl.col("unique_id") == unique_id).get_column("grain")
-    copies = ended_same_series(con, daily).filter(pl.col("unique_id") == unique_id)["same_as"]
+    copies = same_series(daily).filter(pl.col("unique_id") == unique_id)["same_as"]
     return (
         series.filter(pl.col("unique_id") == unique_id),
         grain[0] if grain.len() else None,

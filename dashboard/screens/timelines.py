@@ -102,10 +102,9 @@ for i, ((m, r, lang_), observed, reason) in enumerate(zip(series, shown, unvalid
         if rare := summaries.too_rare(observed, k=data.k(), adjusted=adjust and reason is None):
             st.info(rare)
         else:
-            alerts = data.series_alerts(published, series_id(m, r, lang_), data.k())
             chart = timeline_chart(
                 observed,
-                alerts.filter(summaries.last_day(alerts) >= start),
+                data.series_alerts(published, series_id(m, r, lang_), data.k()),
                 data.annotations_for(r).filter(pl.col("day") >= start),
                 daily=daily,
                 smoothed=smoothed,
