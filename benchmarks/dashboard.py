@@ -27,8 +27,8 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -42,13 +42,13 @@ sys.path.insert(0, str(ROOT))
 import warehouse  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from benchmarks.served import (  # noqa: E402
-    free_port,
     launch,
     new_page,
     served,
     timed_rerun,
     wait_idle,
 )
+from benchmarks.servers import STREAMLIT_READY, serving  # noqa: E402
 from transforms.contracts import ALERT_SCHEMA, BACKTEST_SCHEMA, FORECAST_SCHEMA  # noqa: E402
 
 LAST_DAY = date(2026, 10, 31)
@@ -248,21 +248,17 @@ def first_render(browser, url: str) -> float:
 
 
 def peer_interactions(browser, repeats: int) -> list[float]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "benchmarks" / "dashboard_peer.py"),
-        "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "benchmarks" / "dashboard_peer.py"),
+            "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+
+    log_dir = Path(tempfile.gettempdir()) / "moodcast-streamlit"
+    with serving(command, ready=STREAMLIT_READY, log_dir=log_dir) as server:
         page = new_page(browser, width=1280, height=900)
-        for _ in range(120):
-            try:
-                page.goto(f"http://127.0.0.1:{port}")
-                break
-            except Exception:
-                time.sleep(0.5)
+        page.goto(f"http://127.0.0.1:{server.port}")
         page.get_by_role("heading", name="Peer").wait_for()
         wait_idle(page)
         times = []
@@ -270,9 +266,6 @@ def peer_interactions(browser, repeats: int) -> list[float]:
             times.append(_select(page, "Marker", f"marker_{(i + 1) % 30:02d}"))
         page.context.close()
         return times
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def p95(values: list[float]) -> float:

@@ -1,18 +1,15 @@
 """A served dashboard and a headless Chromium driving it: what `benchmarks/dashboard.py` times,
-and what tests/dashboard/test_browser.py (and the tests that need a free port) drive."""
+and what tests/dashboard/test_browser.py drives."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from benchmarks.servers import STREAMLIT_READY, serving
 from dashboard.serve import serve_command
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,43 +70,20 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 
 
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that is free now (for a server a test or benchmark starts)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def served(data_dir: Path, *, k: int = 11, tz: str = "UTC", timeout_s: float = 60) -> Iterator[str]:
-    """The dashboard served on a free local port for the block; yields its URL."""
-    port = free_port()
-    command, env = serve_command(data_dir, port=port, k=k, tz=tz)
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"moodcast-streamlit-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_healthy(f"http://127.0.0.1:{port}", process, log_path, timeout_s)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log_path}") from None
-            time.sleep(0.25)
+    """The dashboard served on a free local port for the block (`serving`: on another port
+    when that one is taken first; logs under the temporary folder's `moodcast-streamlit/`);
+    yields its URL."""
+    _, env = serve_command(data_dir, k=k, tz=tz)
+    with serving(
+        lambda port: serve_command(data_dir, port=port, k=k, tz=tz)[0],
+        ready=STREAMLIT_READY,
+        log_dir=Path(tempfile.gettempdir()) / "moodcast-streamlit",
+        env=env,
+        timeout_s=timeout_s,
+    ) as server:
+        yield f"http://127.0.0.1:{server.port}"
 
 
 def launch(playwright):

@@ -15,7 +15,6 @@ import argparse
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 import warehouse  # noqa: E402
 from benchmarks.published import published_days  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
+from benchmarks.servers import pubsub_emulator  # noqa: E402
 from moodcast.config import load_settings  # noqa: E402
 from moodcast.run import daily_run  # noqa: E402
 from warehouse import queries  # noqa: E402
 
-EMULATOR = "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"
 WORDS = ["so sad and lonely", "happy and calm", "worried and cannot sleep", "angry", "hopeful"]
 
 
@@ -62,24 +61,6 @@ def _posts(n: int, rng: random.Random, now: datetime) -> tuple[list[dict], int, 
     return posts, late, too_late
 
 
-def _start_emulator(root: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = root / "emulator.log"
-    process = subprocess.Popen(
-        [EMULATOR, "--host=127.0.0.1", f"--port={port}"],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    while b"Server started" not in log.read_bytes():
-        if process.poll() is not None:
-            raise SystemExit(log.read_text(errors="replace"))
-        time.sleep(0.3)
-    return process, f"127.0.0.1:{port}"
-
-
 def _state(data_dir: Path) -> tuple[set[date], int]:
     if not warehouse.published_path(data_dir).exists():
         return set(), 0
@@ -97,7 +78,12 @@ def _streamed(root: Path, posts: list[dict], *, seconds: float, today: date):
     `root/data`), publish `posts` evenly over `seconds`, wait until the stream has read them
     all, and stop both: seconds until `today`'s provisional numbers were published, seconds
     from the last publish until every post was counted, and the stream's JSON summary."""
-    emulator, host = _start_emulator(root)
+    with pubsub_emulator(root / "emulator") as emulator:
+        return _streamed_on(f"127.0.0.1:{emulator.port}", root, posts, seconds=seconds, today=today)
+
+
+def _streamed_on(host: str, root: Path, posts: list[dict], *, seconds: float, today: date):
+    """`_streamed` on the emulator at `host`."""
     os.environ["PUBSUB_EMULATOR_HOST"] = host
     from google.cloud import pubsub_v1
 
@@ -139,7 +125,6 @@ def _streamed(root: Path, posts: list[dict], *, seconds: float, today: date):
     finally:
         if stream.poll() is None:
             stream.kill()
-        os.killpg(emulator.pid, signal.SIGTERM)
     return visible_s, counted_s, orjson.loads(out)
 
 

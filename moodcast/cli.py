@@ -21,7 +21,7 @@ from moodcast.cli_backtest import backtest
 from moodcast.cli_connect import connect
 from moodcast.cli_jobs import run, stream
 from moodcast.cli_markers import markers, tag
-from moodcast.cli_options import data_dir_option, iso_date
+from moodcast.cli_options import count_option, data_dir_option, iso_date, port_option
 from moodcast.config import Settings, load_settings
 from transforms.errors import (
     BusyError,
@@ -169,16 +169,8 @@ def main(verbose: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory to write posts.jsonl and waves.csv into.",
 )
-@click.option(
-    "--posts",
-    default=200_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Number of posts.",
-)
-@click.option(
-    "--days", default=365, show_default=True, type=click.IntRange(min=1), help="Number of days."
-)
+@count_option("--posts", 200_000, "Number of posts.")
+@count_option("--days", 365, "Number of days.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Random seed.")
 @click.option(
     "--start",
@@ -266,7 +258,7 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
 
 
 @main.command()
-@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@port_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--insecure-no-auth",
@@ -312,8 +304,8 @@ def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool =
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the sample corpus goes: outside the data directory, since it holds raw text.",
 )
-@click.option("--posts", default=200_000, show_default=True, type=click.IntRange(min=1))
-@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@count_option("--posts", 200_000, "Number of sample posts, when --sample-dir holds none yet.")
+@port_option
 @click.option(
     "--no-dashboard", is_flag=True, help="Stop after the exports instead of serving the dashboard."
 )

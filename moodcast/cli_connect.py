@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from moodcast.cli_options import data_dir_option, duration
+from moodcast.cli_options import data_dir_option, duration_option
 from moodcast.config import load_settings
 from moodcast.connect import JETSTREAM
 
@@ -27,12 +27,10 @@ def _sink_options(command):
                 help="Write rotating JSON Lines files here (each renamed into place whole).",
             ),
             click.option("--topic", help="Publish to this Pub/Sub topic, projects/P/topics/T."),
-            click.option(
+            duration_option(
                 "--rotate-every",
+                "Close a spool file (or wait for the topic's acknowledgements) this often.",
                 default="1m",
-                show_default=True,
-                callback=duration,
-                help="Close a spool file (or wait for the topic's acknowledgements) this often.",
             ),
             click.option(
                 "--rotate-posts",

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from moodcast.cli_options import data_dir_option, duration, input_options, input_overrides, iso_date
+from moodcast.cli_options import (
+    data_dir_option,
+    duration_option,
+    input_options,
+    input_overrides,
+    iso_date,
+)
 from moodcast.config import load_settings
 
 tz_option = click.option(
@@ -26,17 +32,12 @@ tz_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Follow mode: load new files of this spool directory every --every, until SIGTERM/SIGINT.",
 )
-@click.option(
-    "--every",
-    default="5m",
-    show_default=True,
-    callback=duration,
-    help="How often follow mode (--follow) looks for new files: 30s, 5m, 1h.",
+@duration_option(
+    "--every", "How often follow mode (--follow) looks for new files: 30s, 5m, 1h.", default="5m"
 )
-@click.option(
+@duration_option(
     "--allowed-lateness",
-    callback=duration,
-    help="Posts on days closed longer than this (whole days) are filtered as too late. Default: 2d with --follow, else none.",
+    "Posts on days closed longer than this (whole days) are filtered as too late. Default: 2d with --follow, else none.",
 )
 @data_dir_option
 @click.option(
@@ -146,32 +147,20 @@ def run(
     is_flag=True,
     help="Only load what stream sessions killed outright (or stopped after a failed last load) left unloaded, recording a killed one killed (every start does this first), and exit.",
 )
-@click.option(
+@duration_option(
     "--early-every",
+    "How often an open day's provisional numbers are counted (early panes); a day is published once it has ended.",
     default="60s",
-    show_default=True,
-    callback=duration,
-    help="How often an open day's provisional numbers are counted (early panes); a day is published once it has ended.",
 )
-@click.option(
+@duration_option(
     "--allowed-lateness",
+    "How long after a day ends its late posts still count (whole days); older ones are filtered as too late.",
     default="2d",
-    show_default=True,
-    callback=duration,
-    help="How long after a day ends its late posts still count (whole days); older ones are filtered as too late.",
 )
-@click.option(
-    "--load-every",
-    default="10s",
-    show_default=True,
-    callback=duration,
-    help="How often the panes written so far are loaded and published.",
+@duration_option(
+    "--load-every", "How often the panes written so far are loaded and published.", default="10s"
 )
-@click.option(
-    "--duration",
-    callback=duration,
-    help="Stop after this long (default: run until SIGTERM/SIGINT).",
-)
+@duration_option("--duration", "Stop after this long (default: run until SIGTERM/SIGINT).")
 @data_dir_option
 @tz_option
 @input_options

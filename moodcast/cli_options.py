@@ -80,6 +80,18 @@ def count_option(name: str, default: int, help: str, *, minimum: int = 1):
     )
 
 
+def duration_option(name: str, help: str, *, default: str | None = None):
+    """An option `name` taking a duration (`30s`, `5m`, `1h`, `2d`), passed as a timedelta
+    (`duration`); a `default` is shown."""
+    return click.option(
+        name, default=default, show_default=default is not None, callback=duration, help=help
+    )
+
+
+port_option = click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+"""`--port N`: the local port the dashboard is served on (`dashboard`, `demo`)."""
+
+
 def json_option(what: str):
     """`--json` (passed as `as_json`): print `what` as a JSON list on stdout."""
     return click.option(

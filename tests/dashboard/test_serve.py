@@ -5,13 +5,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.served import free_port
+from benchmarks.servers import STREAMLIT_READY, serving
 from dashboard.serve import INSECURE_ENV, exposure_problem, is_loopback, serve_command
 from moodcast.cli import main
 
@@ -51,26 +49,15 @@ def test_sign_in_configured_allows_a_network_host(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_sigterm_to_moodcast_dashboard_leaves_nothing_listening(tmp_path):
-    port = free_port()
-    command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "dashboard",
-               "--port", str(port), "--data-dir", str(tmp_path)]  # fmt: skip
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the dashboard never answered"
-                time.sleep(0.3)
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    with socket.socket() as sock:
-        assert sock.connect_ex(("127.0.0.1", port)) != 0, "something still listens"
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-c", "from moodcast.cli import cli; cli()", "dashboard",
+                "--port", str(port), "--data-dir", str(tmp_path)]  # fmt: skip
+
+    with serving(command, ready=STREAMLIT_READY, log_dir=tmp_path / "logs", timeout_s=60) as server:
+        os.kill(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=30)
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", server.port)) != 0, "something still listens"
 
 
 def _moodcast(*args: str) -> subprocess.CompletedProcess:

@@ -5,7 +5,6 @@ holds what a batch run of the same posts (less the too-late ones) holds, today p
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 
 import warehouse
 from benchmarks.published import published_days
-from benchmarks.served import free_port
+from benchmarks.servers import emulator_missing, pubsub_emulator
 from moodcast.config import load_settings
 from moodcast.run import daily_run
 from tests.moodcast.sad_head import train_sad_static_head
@@ -27,7 +26,6 @@ from warehouse import queries
 
 pytestmark = pytest.mark.slow
 
-EMULATOR = Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator")
 PROJECT, TOPIC, SUBSCRIPTION = "moodcast-test", "posts", "posts-moodcast"
 
 
@@ -35,29 +33,12 @@ PROJECT, TOPIC, SUBSCRIPTION = "moodcast-test", "posts", "posts-moodcast"
 def emulator(tmp_path_factory):
     """The Pub/Sub emulator on a free port of 127.0.0.1, one for the module (each test uses
     its own topic and subscription); yields its host:port."""
-    if not EMULATOR.exists() or shutil.which("java") is None:
-        message = f"needs the Pub/Sub emulator ({EMULATOR}) and java"
+    if (missing := emulator_missing()) is not None:
         if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    port = free_port()
-    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
-    process = subprocess.Popen(
-        [str(EMULATOR), "--host=127.0.0.1", f"--port={port}"],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while b"Server started" not in log.read_bytes():
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "the emulator did not start in 90 s"
-            time.sleep(0.3)
-        yield f"127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with pubsub_emulator(tmp_path_factory.mktemp("emulator")) as server:
+        yield f"127.0.0.1:{server.port}"
 
 
 def _post(i: int, when: datetime, *, author: int) -> dict:

@@ -113,7 +113,7 @@ def test_a_stream_in_dp_mode_is_refused_before_anything_starts(tmp_path, monkeyp
     it refuses DP mode and names follow mode, which releases each day once."""
     from click.testing import CliRunner
 
-    from benchmarks.served import free_port
+    from benchmarks.servers import free_port
     from moodcast.cli import main
 
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{free_port()}")

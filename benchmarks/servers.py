@@ -1,0 +1,132 @@
+"""Servers that tests and benchmarks start on a free port of 127.0.0.1 (Streamlit, the Pub/Sub
+emulator), through one helper, `serving`, that retries on a new port when the first is taken."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PORT_TAKEN = (b"already in use", b"is not available")
+"""What a server's log says when its port is taken: `Address already in use` (the Pub/Sub
+emulator, which then hangs; Python's servers), `Port N is not available` (Streamlit, which
+exits), `port N of HOST is already in use` (`moodcast dashboard`)."""
+
+STREAMLIT_READY = b"You can now view your Streamlit app"
+"""What Streamlit logs once it listens (`streamlit run`, `moodcast dashboard`)."""
+EMULATOR = Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator")
+"""The Pub/Sub emulator (gcloud's `pubsub-emulator` component; it needs java)."""
+EMULATOR_READY = b"Server started"
+"""What the Pub/Sub emulator logs once it listens."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """A started server: its process (the leader of its own process group), port and log."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that is free now. Another process may take it before a server
+    binds it: start servers with `serving`, which retries."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(
+    command: Callable[[int], Sequence[str]],
+    *,
+    ready: bytes,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    ports: Iterable[int] | None = None,
+    attempts: int = 5,
+    timeout_s: float = 90,
+) -> Iterator[Server]:
+    """Start `command(port)` (stdout and stderr to a new `log_dir/server-PORT-*.log`, in a
+    process group of its own), yield it once its log shows `ready`, and stop the group after
+    the block.
+
+    A port is free when `free_port` returns it, but another process can take it before the
+    server binds it. When the log says so (PORT_TAKEN) before `ready`, the server is stopped
+    and started again on the next port: of `ports` (default: a new free port each time), at
+    most `attempts` in all. Raises RuntimeError, naming the log, when every port tried was
+    taken, when the server exits before `ready`, or when it shows neither in `timeout_s`."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    tried = itertools.islice(ports if ports is not None else iter(free_port, None), attempts)
+    for port in tried:
+        with tempfile.NamedTemporaryFile(
+            dir=log_dir, prefix=f"server-{port}-", suffix=".log", delete=False
+        ) as out:
+            process = subprocess.Popen(
+                command(port), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        log = Path(out.name)
+        try:
+            if _started(process, log, ready, timeout_s):
+                yield Server(process, port, log)
+                return
+        finally:
+            _stop(process)
+    raise RuntimeError(f"every port tried was taken ({attempts} tries); see the logs in {log_dir}")
+
+
+def _started(process: subprocess.Popen, log: Path, ready: bytes, timeout_s: float) -> bool:
+    """True once `log` shows `ready`; False when it says its port is taken first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        exited = process.poll() is not None
+        text = log.read_bytes()
+        if ready in text:
+            return True
+        if any(taken in text for taken in PORT_TAKEN):
+            return False
+        if exited:
+            raise RuntimeError(f"the server exited ({process.returncode}) before ready; see {log}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server was not ready in {timeout_s:g} s; see {log}")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group, SIGKILL after 30 s; a group already gone is fine."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=30)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def emulator_missing() -> str | None:
+    """Why the Pub/Sub emulator cannot start on this machine, or None."""
+    if EMULATOR.exists() and shutil.which("java") is not None:
+        return None
+    return f"needs the Pub/Sub emulator ({EMULATOR}) and java"
+
+
+def pubsub_emulator(log_dir: Path, **options) -> contextlib.AbstractContextManager[Server]:
+    """The Pub/Sub emulator on a free port of 127.0.0.1 for a block (`serving`, with `options`
+    such as `ports`); clients reach it through `PUBSUB_EMULATOR_HOST=127.0.0.1:PORT`."""
+    return serving(
+        lambda port: [str(EMULATOR), "--host=127.0.0.1", f"--port={port}"],
+        ready=EMULATOR_READY,
+        log_dir=log_dir,
+        **options,
+    )

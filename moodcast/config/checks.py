@@ -1,0 +1,170 @@
+"""Refusals of loaded settings beyond one value's type and range: the privacy mode, week grain,
+time zones, privacy and plausibility guards, alert methods, input mapping and languages. Each
+raises ConfigError naming where the setting was made."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from moodcast.config.settings import Settings
+from transforms.dp import Budget
+from transforms.errors import ConfigError
+from transforms.presets import InputMapping, MappingError, mapping_from_table, preset
+from transforms.privacy import DEFAULT_K
+
+log = logging.getLogger("moodcast.config")  # its log lines keep their name on stderr
+
+
+def checked_default_lang(settings: Settings, *, where: str) -> str | None:
+    """`settings.default_lang` as `language` reads it, where it was set named on a refusal."""
+    if settings.default_lang is None:
+        return None
+    return language(settings.default_lang, settings, option=f"{where}: default_lang (--lang)")
+
+
+def language(code: str, settings: Settings, *, option: str, adding: bool = False) -> str:
+    """The language `code`, given as `option`, names (transforms.text.language_code: `eng` is
+    `en`); a language of the markers of `settings` (shipped and the user's) that posts are
+    never identified in is accepted with a warning that says so, and with `adding` (the
+    command writes markers in that language) so is any other code of 2 or 3 letters. Raises
+    ConfigError naming `option` on any other code."""
+    from transforms.markers import load_markers
+    from transforms.text import language_code
+
+    try:
+        return language_code(code)
+    except ValueError:
+        user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
+        marked = {lang for marker in load_markers(*user).values() for lang in marker.languages}
+    try:
+        found = language_code(code, marked=marked, adding=adding)
+    except ValueError as exc:
+        raise ConfigError(f"{option}: {exc}") from exc
+    log.warning(
+        "%s %r: posts are never identified in %s (py3langid does not know it), so only posts "
+        "that state it and those given it by --lang reach its markers",
+        option,
+        found,
+        found,
+    )
+    return found
+
+
+def check_choices(settings: Settings, *, where: Callable[..., str]) -> None:
+    """The privacy mode (and in DP mode its budget), the week grain and the time zones; warns
+    of an unprotected release (suppress mode with k = 1). A refusal names where the setting
+    was made (`where` of its names: config.toml or the command line)."""
+    if settings.privacy not in ("suppress", "dp"):
+        raise ConfigError(
+            f"{where('privacy')}: privacy must be 'suppress' or 'dp', got {settings.privacy!r}"
+        )
+    if settings.privacy == "dp":
+        try:
+            Budget(epsilon=settings.dp_epsilon, delta=settings.dp_delta)
+        except ValueError as exc:
+            raise ConfigError(f"{where('dp_epsilon', 'dp_delta')}: {exc}") from exc
+    if settings.privacy == "suppress" and settings.k == 1:
+        log.warning(
+            "UNPROTECTED RELEASE: privacy = 'suppress' with k = 1 publishes every cell, however "
+            "small. Use it only for internal audits and tests; never share these exports."
+        )
+    if settings.week_grain not in ("iso_week", "epi_week"):
+        raise ConfigError(
+            f"{where('week_grain')}: week_grain must be 'iso_week' or 'epi_week', "
+            f"got {settings.week_grain!r}"
+        )
+    for name in ("tz", "source_tz"):
+        try:
+            zoneinfo.ZoneInfo(getattr(settings, name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"{where(name)}: {name}: unknown time zone {getattr(settings, name)!r} "
+                "(use an IANA name such as Europe/Madrid)"
+            ) from exc
+
+
+def check_guards(settings: Settings, *, where: Callable[..., str]) -> None:
+    """The privacy and plausibility settings: k, the region rule, the date window. A refusal
+    names where the setting was made (`where` of its names: config.toml or the command line)."""
+    if not isinstance(settings.k, int) or settings.k < 1:
+        raise ConfigError(
+            f"{where('k')}: k must be a whole number of at least 1, got {settings.k!r}"
+        )
+    if settings.k < DEFAULT_K and settings.allow_small_k is not True:
+        raise ConfigError(
+            f"{where('k')}: k = {settings.k} publishes cells of fewer than {DEFAULT_K} people, "
+            f"which can identify them. Use k = {DEFAULT_K} or more, or, for an internal release only, set "
+            f"allow_small_k = true in config.toml (or pass --allow-small-k)."
+        )
+    if not isinstance(settings.earliest_date, date):
+        raise ConfigError(
+            f"{where('earliest_date')}: earliest_date must be a TOML date such as 2000-01-01"
+        )
+    if not isinstance(settings.regions, list | tuple) or not all(
+        isinstance(r, str) and r.strip() for r in settings.regions
+    ):
+        raise ConfigError(
+            f'{where("regions")}: regions must be a list of region names, e.g. regions = ["ES-MD"]'
+        )
+    try:
+        re.compile(settings.region_pattern)
+    except (re.error, TypeError) as exc:
+        raise ConfigError(
+            f"{where('region_pattern')}: region_pattern is not a regular expression: {exc}"
+        ) from exc
+
+
+def checked_alert_methods(methods: tuple[str, ...], *, where: str) -> tuple[str, ...]:
+    """The alert methods, checked against forecasting's registry (imported here, when settings
+    are loaded, so that importing this module loads no forecasting code). A run alerts day
+    series with the methods that run on days and week series with those that run on weeks,
+    so weekly-only methods are welcome beside at least one that runs on days."""
+    from forecasting.methods import build_method, check_methods
+
+    try:
+        methods = check_methods(methods)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: alert_methods: {exc}") from exc
+    if methods and not any("day" in build_method(m).frequencies for m in methods):
+        raise ConfigError(
+            f"{where}: alert_methods: {', '.join(methods)} run on weekly series only, so a run "
+            'would alert no day series; add a method that runs on days, e.g. "early"'
+        )
+    return methods
+
+
+def checked_record_mapping(settings: Settings) -> InputMapping | None:
+    """The preset or user mapping that settings name, checked; None when they name neither."""
+    chosen, path = settings.input_preset, settings.input_mapping
+    if chosen is not None and path is not None:
+        raise ConfigError(
+            "input_preset and input_mapping are both set: use a preset or a mapping file, not both"
+        )
+    if chosen is not None:
+        if not isinstance(chosen, str):
+            raise ConfigError(f'input_preset must be one preset name, e.g. "x", not {chosen!r}')
+        try:
+            return preset(chosen)
+        except MappingError as exc:
+            raise ConfigError(f"input_preset: {exc}") from exc
+    if path is None:
+        return None
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError('input_mapping must be the path of a TOML file, e.g. "mapping.toml"')
+    try:
+        table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"input_mapping: cannot read {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"input_mapping: {path}: {exc}") from exc
+    try:
+        return mapping_from_table(table, origin=str(path))
+    except MappingError as exc:
+        raise ConfigError(f"input_mapping: {exc}") from exc
