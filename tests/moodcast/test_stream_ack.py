@@ -56,8 +56,9 @@ def test_a_job_failing_on_what_it_pulled_as_the_stream_stops_fails_the_stream(
     asked its cut read to pull (the runner schedules the read before it shuts down for the
     failure): the drain took that as caught up, found nothing read and not published, and
     cancelled the job, whose failure it then ignored; the stream run was recorded `ok` and
-    the message was lost without an error. Now the drain waits for the runner to go on after
-    that pull, which a failed job does not, and raises the job's failure, recorded `failed`."""
+    the message was lost without an error. Now the drain waits for a pull made while the job
+    has no failure recorded (the failure is recorded as the step reports it, before the runner
+    schedules the read), and raises the job's failure, recorded `failed`."""
     data_dir = tmp_path / "data"
     with pytest.raises(WorkerError, match="the parse step broke"):
         stream_stopped_while_parsing(
