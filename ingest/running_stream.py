@@ -96,7 +96,12 @@ class RunningStream:
         """Cancel the pipeline (panes already written stay), its reads ended first
         (`stop_reading()`): the DirectRunner's cancel otherwise waits for the pull in flight
         (a 30 s long poll on an idle subscription) and then acknowledges and drops what it
-        brought."""
+        brought. A step's failure reported until the cancel returns is the job's and stays in
+        `error` (the DirectRunner's cancel waits for the step in flight and does not make it
+        fail); what the run raises once the stop began is the cancel's, not the job's. Calls
+        after the first do nothing."""
+        if self._stopping:
+            return
         self._stopping = True
         try:
             self.stop_reading()

@@ -143,8 +143,9 @@ def stream_run(
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
     stream run `ok`. Before stopping it drains (`drain`, up to two
     `early_every` and DRAIN_SLACK): it ends the job's reads, waits until the job has processed
-    what they pulled, and then until every post read is in a published day. A failed
-    job is recorded `failed` and its error raised. It first recovers what killed sessions left
+    what they pulled, and then until every post read is in a published day. A job that
+    failed before it was cancelled, after the drain included, is recorded `failed` and its
+    error raised. It first recovers what killed sessions left
     (recover_killed_sessions), which raises ConfigError, before anything starts, for
     `privacy = "dp"` (refuse_dp)."""
     recover_killed_sessions(settings)
@@ -221,11 +222,13 @@ def _stream_session(
                     raise _job_failed(running.error)
                 load_landing(session)
             drain(session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK)
+            running.stop()
+            if running.error is not None:
+                raise _job_failed(running.error)
         except BaseException:
             running.stop()
             _record_failed(session)
             raise
-        running.stop()
     publish_last(session)
     log.info("stream %s: stopped", run_id)
     return StreamSummary(

@@ -1,17 +1,20 @@
-"""A stopping stream whose job fails late says so: a job that failed is recorded `failed`,
-however late the runner's thread that shuts it down runs."""
+"""A stopping stream whose job fails late says so: a job that failed before it was cancelled
+is recorded `failed`, however late the runner's thread that shuts it down runs."""
 
 from __future__ import annotations
 
+import os
+import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apache_beam.runners.direct import executor
 
 import warehouse
+from ingest.stream import WritePaneFn
 from tests.moodcast import test_stream_e2e as e2e
-from tests.moodcast.stream_stops import broken_parse, stream_stopped_while_parsing
+from tests.moodcast.stream_stops import PARSE, PARSING, broken_parse, stream_stopped_while_parsing
 from transforms.errors import WorkerError
 from warehouse import queries
 
@@ -55,3 +58,49 @@ def test_a_job_failing_as_the_stream_stops_fails_it_on_a_loaded_machine(
             emulator, data_dir, monkeypatch, broken_parse, datetime.now(UTC)
         )
     assert _runs(data_dir) == [("failed", 0)]
+
+
+PANE_LANDED = threading.Event()
+_write_pane = WritePaneFn.process
+
+
+def _pane_published_then_broken(self, pane):
+    """WritePaneFn.process, failing on each try; on the first, only once the loader has
+    published the pane it wrote (the file is deleted once loaded), and a second later."""
+    if PANE_LANDED.is_set():
+        raise RuntimeError("the pane step broke")
+    PANE_LANDED.set()
+    (path,) = _write_pane(self, pane)
+    deadline = time.monotonic() + 120
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
+    raise RuntimeError("the pane step broke")
+
+
+def _parsed(messages, **kwargs):
+    """parse_messages, signalling PARSING first."""
+    PARSING.set()
+    return PARSE(messages, **kwargs)
+
+
+def test_a_job_failing_after_the_drain_caught_up_fails_the_stream(emulator, tmp_path, monkeypatch):
+    """Before, a failure the job reported after the drain had found it caught up was discarded
+    once the stop began: here the pane step fails after its pane was published (nothing read
+    is left unpublished), while the stream cancels the job, and the run was recorded `ok`. Now
+    every step failure the runner reports until the cancel returns fails the stream (the
+    cancel waits for the step in flight and does not make it fail)."""
+    monkeypatch.setattr(WritePaneFn, "process", _pane_published_then_broken)
+    PANE_LANDED.clear()
+    data_dir, now = tmp_path / "data", datetime.now(UTC)
+    with pytest.raises(WorkerError, match="the pane step broke"):
+        stream_stopped_while_parsing(
+            emulator, data_dir, monkeypatch, _parsed, now, early_every=timedelta(seconds=3)
+        )
+    assert PANE_LANDED.is_set()
+    con = warehouse.open_published(data_dir)
+    try:
+        assert now.date() in queries.provisional_days(con).get_column("day").to_list()
+        assert queries.runs(con).select("status", "read").rows() == [("failed", 1)]
+    finally:
+        con.close()
