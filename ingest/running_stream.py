@@ -67,10 +67,11 @@ class RunningStream:
         later pull, a read's first included, returns nothing (`_cut_pubsub_reads`), so no
         message is pulled after this; a message the cut pull held is delivered again by
         Pub/Sub. Nothing is cut where the job's step failures are not recorded as reported
-        (another runner, or a Beam whose insides moved): `caught_up()` rests on them. From now until `stop()` returns, the runner's error records of the cut pull's
-        retries are dropped (`CutPullRetries`, the executor logger's first filter, so it sees
-        Beam's records as Beam logs them); every other record the runner logs passes. Calls
-        after the first do nothing."""
+        (another runner, or a Beam whose insides moved): `caught_up()` rests on them. From now
+        until `stop()` returns, the runner's error records of the cut pull's retries are
+        dropped (`CutPullRetries`, the executor logger's first filter, so it sees Beam's
+        records as Beam logs them); every other record the runner logs passes. Calls after the
+        first do nothing."""
         if self._cut is not None:
             return
         self._cut = []
@@ -200,8 +201,8 @@ def _cut_pubsub_reads(
     root steps; Beam caches a subscriber client per read, made at the read's first pull): each
     read's client is replaced by a NoMorePulls, then closed, which ends its pull in flight with
     an error and acknowledges nothing (the runner retries that pull on the stand-in); a read
-    that has not pulled yet gets the stand-in as its client; a pull counts as the job's
-    (NoMorePulls.asked) only while `failed()` is false. Returns the stand-ins; other
+    that has not pulled yet gets the stand-in as its client; a pull sets a stand-in's `asked`
+    only while `failed()` is false. Returns the stand-ins; other
     runners keep no such clients (none). It changes Beam's private client cache: where a Beam
     release moves it, the AttributeError or ImportError leaves the reads as they were
     (tests/ingest/test_stream_stop.py then fails)."""
