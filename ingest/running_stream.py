@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -25,9 +26,13 @@ STREAM_RUNNER = "BundleBasedDirectRunner"
 
 
 class RunningStream:
-    """A streaming pipeline started in the background: `error` holds what stopped it, if it
+    """A streaming pipeline started in the background: `error` holds the job's failure, if it
     failed; `stop_reading()` ends its Pub/Sub reads, `caught_up()` says whether it has processed
-    what they pulled, and `stop()` cancels it."""
+    what they pulled, and `stop()` cancels it.
+
+    On the DirectRunner a step's failure is recorded as the runner reports it, before the runner
+    schedules any other step (`_record_step_failures`); otherwise, and for the runner's own
+    failures, when the job's run ends with it."""
 
     def __init__(self, result, subscription: str | None = None):
         self._result = result
@@ -36,15 +41,23 @@ class RunningStream:
         self._cut: list[NoMorePulls] | None = None
         self._quiet = CutPullRetries()
         self.error: BaseException | None = None
+        self._records_failures = False
+        with contextlib.suppress(AttributeError):  # another runner, or a Beam whose insides moved
+            _record_step_failures(result, self._failed)
+            self._records_failures = True
         self._watcher = threading.Thread(target=self._watch, name="moodcast-stream", daemon=True)
         self._watcher.start()
+
+    def _failed(self, error: BaseException) -> None:
+        if self.error is None:
+            self.error = error
 
     def _watch(self) -> None:
         try:
             self._result.wait_until_finish()
         except BaseException as exc:  # the pipeline's own failure, reported to the loader
             if not self._stopping:
-                self.error = exc
+                self._failed(exc)
 
     def stop_reading(self) -> None:
         """End the job's reads of the subscription and let it run on (`caught_up()` says when
@@ -53,23 +66,27 @@ class RunningStream:
         before those steps ran would lose them. Each read's pull in flight is cut and every
         later pull, a read's first included, returns nothing (`_cut_pubsub_reads`), so no
         message is pulled after this; a message the cut pull held is delivered again by
-        Pub/Sub. From now until `stop()` returns, the runner's error records of the cut pull's
-        retries are dropped (`CutPullRetries`, the executor logger's first filter, so it sees
-        Beam's records as Beam logs them); every other record the runner logs passes. Calls
-        after the first do nothing."""
+        Pub/Sub. Nothing is cut where the job's step failures are not recorded as reported
+        (another runner, or a Beam whose insides moved): `caught_up()` rests on them. From now
+        until `stop()` returns, the runner's error records of the cut pull's retries are
+        dropped (`CutPullRetries`, the executor logger's first filter, so it sees Beam's
+        records as Beam logs them); every other record the runner logs passes. Calls after the
+        first do nothing."""
         if self._cut is not None:
             return
         self._cut = []
         logging.getLogger(_EXECUTOR_LOGGER).filters.insert(0, self._quiet)
-        if self._subscription is not None:
+        if self._subscription is not None and self._records_failures:
             with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
-                self._cut = _cut_pubsub_reads(self._result, self._subscription)
+                self._cut = _cut_pubsub_reads(
+                    self._result, self._subscription, failed=lambda: self.error is not None
+                )
 
     def caught_up(self, *, wait: float = 0) -> bool:
         """Whether, since `stop_reading()`, the job has processed every message its reads
         pulled, up to the windows that hold posts for their next pane (waiting up to `wait`
-        seconds for it): each cut read has been asked to pull twice (NoMorePulls.asked), which
-        the DirectRunner does only when no other step has work left and the job has not failed.
+        seconds for it): each cut read has been asked to pull while the job had not failed
+        (NoMorePulls.asked), which the DirectRunner does only when no other step has work left.
         True when no read was cut (another runner, or a Beam whose insides moved)."""
         if self._cut is None:
             return False
@@ -80,7 +97,12 @@ class RunningStream:
         """Cancel the pipeline (panes already written stay), its reads ended first
         (`stop_reading()`): the DirectRunner's cancel otherwise waits for the pull in flight
         (a 30 s long poll on an idle subscription) and then acknowledges and drops what it
-        brought."""
+        brought. A step's failure reported until the cancel returns is the job's and stays in
+        `error` (the DirectRunner's cancel waits for the step in flight and does not make it
+        fail); what the run raises once the stop began is the cancel's, not the job's. Calls
+        after the first do nothing."""
+        if self._stopping:
+            return
         self._stopping = True
         try:
             self.stop_reading()
@@ -129,19 +151,20 @@ class CutPullRetries(logging.Filter):
 class NoMorePulls:
     """Stands in for the subscriber client of a DirectRunner Pub/Sub read that was cut: a
     pull acknowledges nothing and returns no message (after IDLE_PULL, or at once once
-    `stopped` is set). `asked` is set by the second pull: the runner schedules its reads only
-    when no other step has work left, so by the first every message pulled before was
-    processed; and a job that failed meanwhile still makes that first pull (the runner reports
-    the failure, then schedules its reads) but is shut down during it, so it never pulls twice."""
+    `stopped` is set). `asked` is set by the first pull made while `failed()` is false: the
+    runner schedules its reads only when no other step has work left, so by then every message
+    pulled before was processed. A job that failed still pulls: the runner reports the failure,
+    then schedules its reads, until the thread that waits for the job shuts it down, which on a
+    loaded machine can take several pulls; but `failed()` is true from the report on
+    (RunningStream records it then), so those pulls do not count."""
 
-    def __init__(self):
+    def __init__(self, failed: Callable[[], bool]):
         self.asked = threading.Event()
         self.stopped = threading.Event()
-        self._pulls = 0
+        self._failed = failed
 
     def pull(self, **_request) -> SimpleNamespace:
-        self._pulls += 1
-        if self._pulls > 1:
+        if not self._failed():
             self.asked.set()
         self.stopped.wait(IDLE_PULL.total_seconds())
         return SimpleNamespace(received_messages=[])
@@ -155,12 +178,31 @@ IDLE_PULL = timedelta(milliseconds=500)
 pulls, and a read that returned at once would keep one core busy."""
 
 
-def _cut_pubsub_reads(result, subscription: str) -> list[NoMorePulls]:
+def _record_step_failures(result, record: Callable[[BaseException], None]) -> None:
+    """Have `record` called with the error of each step of the DirectRunner job of `result`
+    that failed every try of a bundle, as the step reports it to the runner (the executor's
+    queue of updates, which its monitor reads before it schedules more work). Other runners
+    keep no such queue (AttributeError)."""
+    updates = result._executor._executor.all_updates
+    offer = updates.offer
+
+    def recording(update) -> None:
+        if update.exception is not None:
+            record(update.exception)
+        offer(update)
+
+    updates.offer = recording
+
+
+def _cut_pubsub_reads(
+    result, subscription: str, *, failed: Callable[[], bool]
+) -> list[NoMorePulls]:
     """Cut the DirectRunner's reads of `subscription` in the job of `result` (its executor's
     root steps; Beam caches a subscriber client per read, made at the read's first pull): each
     read's client is replaced by a NoMorePulls, then closed, which ends its pull in flight with
     an error and acknowledges nothing (the runner retries that pull on the stand-in); a read
-    that has not pulled yet gets the stand-in as its client. Returns the stand-ins; other
+    that has not pulled yet gets the stand-in as its client; a pull sets a stand-in's `asked`
+    only while `failed()` is false. Returns the stand-ins; other
     runners keep no such clients (none). It changes Beam's private client cache: where a Beam
     release moves it, the AttributeError or ImportError leaves the reads as they were
     (tests/ingest/test_stream_stop.py then fails)."""
@@ -179,7 +221,7 @@ def _cut_pubsub_reads(result, subscription: str) -> list[NoMorePulls]:
     stand_ins, clients = [], []
     with _PubSubReadEvaluator._subscriber_client_cache_lock:
         for node in reads:
-            stand_in = NoMorePulls()
+            stand_in = NoMorePulls(failed)
             stand_ins.append(stand_in)
             if (state := cache.get(node)) is None:
                 cache[node] = _PubSubSubscriberClient(stand_in)

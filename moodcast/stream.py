@@ -104,8 +104,9 @@ def undelivered(session: Session) -> int:
 def drain(session: Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
     """Stop the job's reads, wait until it has processed every message they pulled (Pub/Sub
     holds them acknowledged: ingest.running_stream.RunningStream.stop_reading), then keep
-    loading until every post read is in a published pane (early panes keep firing while posts
-    wait), the job fails, or `timeout` passes."""
+    loading until a load has run (another run may hold the data directory's lock) and found
+    every post read in a published pane (early panes keep firing while posts wait), the job
+    fails, or `timeout` passes."""
     deadline = time.monotonic() + timeout.total_seconds()
     running.stop_reading()
     while not running.caught_up(wait=1.0) and time.monotonic() < deadline:
@@ -116,14 +117,27 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
             "stream: the job had not processed every message it pulled when the drain ended; "
             "those it still held are dropped with it, acknowledged (Pub/Sub will not resend them)"
         )
-    load_landing(session)
-    while (left := undelivered(session)) and time.monotonic() < deadline:
-        log.info("stream: draining, %d post(s) read but not yet in a published day", left)
+    loaded = load_landing(session)
+    while (not loaded or undelivered(session)) and time.monotonic() < deadline:
+        if loaded:
+            log.info(
+                "stream: draining, %d post(s) read but not yet in a published day",
+                undelivered(session),
+            )
         time.sleep(load_every.total_seconds())
         if running.error is not None:
             raise _job_failed(running.error)
-        load_landing(session)
-    if left := undelivered(session):
+        loaded = load_landing(session)
+    if not loaded:
+        log.warning(
+            "stream: the drain ended while another run held the data directory's lock, so its "
+            "count of posts read but not in a published day (%d) is from the last load that ran "
+            "(%d loads ran): the posts read since are not counted yet, and those still in the "
+            "job's windows are dropped with it",
+            undelivered(session),
+            session.loads,
+        )
+    elif left := undelivered(session):
         log.warning("stream: stopped with %d post(s) read but not in a published day", left)
 
 
@@ -143,8 +157,9 @@ def stream_run(
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
     stream run `ok`. Before stopping it drains (`drain`, up to two
     `early_every` and DRAIN_SLACK): it ends the job's reads, waits until the job has processed
-    what they pulled, and then until every post read is in a published day. A failed
-    job is recorded `failed` and its error raised. It first recovers what killed sessions left
+    what they pulled, and then until every post read is in a published day. A job that
+    failed before it was cancelled, after the drain included, is recorded `failed` and its
+    error raised. It first recovers what killed sessions left
     (recover_killed_sessions), which raises ConfigError, before anything starts, for
     `privacy = "dp"` (refuse_dp)."""
     recover_killed_sessions(settings)
@@ -221,11 +236,13 @@ def _stream_session(
                     raise _job_failed(running.error)
                 load_landing(session)
             drain(session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK)
+            running.stop()
+            if running.error is not None:
+                raise _job_failed(running.error)
         except BaseException:
             running.stop()
             _record_failed(session)
             raise
-        running.stop()
     publish_last(session)
     log.info("stream %s: stopped", run_id)
     return StreamSummary(

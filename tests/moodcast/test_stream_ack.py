@@ -4,30 +4,22 @@ so the loader must not cancel the job while the steps after the read still hold 
 
 from __future__ import annotations
 
-import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import orjson
 import pytest
 
-import ingest.stream
 import warehouse
-from benchmarks.small_run import LEXICON_ONLY
-from moodcast.config import load_settings
-from moodcast.stream import stream_run
 from tests.moodcast import test_stream_e2e as e2e
+from tests.moodcast.stream_stops import PARSE, PARSING, broken_parse, stream_stopped_while_parsing
 from transforms.errors import WorkerError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
 emulator = e2e.emulator
 
-PARSING = threading.Event()
 SLOW_PARSE_S = 10
 """How long the job's parse step takes: the loader decides to stop meanwhile."""
-
-_parse = ingest.stream.parse_messages
 
 
 def _slow_parse(messages, **kwargs):
@@ -35,50 +27,7 @@ def _slow_parse(messages, **kwargs):
     that the runner's copy of the job calls this one)."""
     PARSING.set()
     time.sleep(SLOW_PARSE_S)
-    return _parse(messages, **kwargs)
-
-
-def _broken_parse(messages, **kwargs):
-    """parse_messages failing on each of the runner's tries, SLOW_PARSE_S / 4 late (it
-    signals PARSING first)."""
-    PARSING.set()
-    time.sleep(SLOW_PARSE_S / 4)
-    raise RuntimeError("the parse step broke")
-
-
-def _stream_stopped_while_parsing(emulator, data_dir, monkeypatch, parse, now):
-    """stream_run over one post made at `now` and published to a new subscription (named after
-    `parse`), the job's parse step being `parse`, stopped as soon as the job parses."""
-    publisher, topic, subscription = e2e._topic_and_subscription(
-        emulator, monkeypatch, parse.__name__.strip("_")
-    )
-    data_dir.mkdir()
-    (data_dir / "config.toml").write_text(LEXICON_ONLY)
-    monkeypatch.setattr(ingest.stream, "parse_messages", parse)
-    PARSING.clear()
-    publisher.publish(topic, orjson.dumps(e2e._post(1, now, author=1))).result()
-    stop = threading.Event()
-
-    def stop_while_parsing() -> None:
-        PARSING.wait(timeout=240)
-        stop.set()
-
-    stopper = threading.Thread(target=stop_while_parsing, daemon=True)
-    stopper.start()
-    try:
-        return stream_run(
-            subscription,
-            settings=load_settings(data_dir),
-            early_every=timedelta(seconds=1),
-            allowed_lateness=timedelta(days=2),
-            load_every=timedelta(seconds=1),
-            duration=timedelta(seconds=300),
-            beam_args=[],
-            stop=stop,
-        )
-    finally:
-        stopper.join()
-        assert PARSING.is_set(), "the job parsed the message"
+    return PARSE(messages, **kwargs)
 
 
 def test_a_message_pulled_as_the_stream_stops_is_counted_and_published(
@@ -90,7 +39,7 @@ def test_a_message_pulled_as_the_stream_stops_is_counted_and_published(
     deliver the message again. Now the stream stops reading first, then waits until the job has
     processed every message it pulled, and drains those too before it cancels the job."""
     data_dir, now = tmp_path / "data", datetime.now(UTC)
-    summary = _stream_stopped_while_parsing(emulator, data_dir, monkeypatch, _slow_parse, now)
+    summary = stream_stopped_while_parsing(emulator, data_dir, monkeypatch, _slow_parse, now)
     assert (summary.counts["read"], summary.counts["valid"]) == (1, 1)
     con = warehouse.open_published(data_dir)
     try:
@@ -107,12 +56,13 @@ def test_a_job_failing_on_what_it_pulled_as_the_stream_stops_fails_the_stream(
     asked its cut read to pull (the runner schedules the read before it shuts down for the
     failure): the drain took that as caught up, found nothing read and not published, and
     cancelled the job, whose failure it then ignored; the stream run was recorded `ok` and
-    the message was lost without an error. Now the drain waits for the runner to go on after
-    that pull, which a failed job does not, and raises the job's failure, recorded `failed`."""
+    the message was lost without an error. Now the drain waits for a pull made while the job
+    has no failure recorded (the failure is recorded as the step reports it, before the runner
+    schedules the read), and raises the job's failure, recorded `failed`."""
     data_dir = tmp_path / "data"
     with pytest.raises(WorkerError, match="the parse step broke"):
-        _stream_stopped_while_parsing(
-            emulator, data_dir, monkeypatch, _broken_parse, datetime.now(UTC)
+        stream_stopped_while_parsing(
+            emulator, data_dir, monkeypatch, broken_parse, datetime.now(UTC)
         )
     con = warehouse.open_published(data_dir)
     try:
