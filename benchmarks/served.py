@@ -73,8 +73,8 @@ def chromium_available() -> bool:
 @contextlib.contextmanager
 def served(data_dir: Path, *, k: int = 11, tz: str = "UTC", timeout_s: float = 60) -> Iterator[str]:
     """The dashboard served on a free local port for the block (`serving`: on another port
-    when that one is taken first; logs under the temporary folder's `moodcast-streamlit/`);
-    yields its URL."""
+    when that one is taken first; its log, under the temporary folder's `moodcast-streamlit/`,
+    kept only on an error); yields its URL."""
     _, env = serve_command(data_dir, k=k, tz=tz)
     with serving(
         lambda port: serve_command(data_dir, port=port, k=k, tz=tz)[0],

@@ -59,7 +59,7 @@ def serving(
 ) -> Iterator[Server]:
     """Start `command(port)` (stdout and stderr to a new `log_dir/server-PORT-*.log`, in a
     process group of its own), yield it once its log shows `ready`, and stop the group after
-    the block.
+    the block; its logs are removed when the block ends without an error, kept otherwise.
 
     A port is free when `free_port` returns it, but another process can take it before the
     server binds it. When the log says so (PORT_TAKEN) before `ready`, the server is stopped
@@ -68,6 +68,7 @@ def serving(
     taken, when the server exits before `ready`, or when it shows neither in `timeout_s`."""
     log_dir.mkdir(parents=True, exist_ok=True)
     tried = itertools.islice(ports if ports is not None else iter(free_port, None), attempts)
+    logs = []
     for port in tried:
         with tempfile.NamedTemporaryFile(
             dir=log_dir, prefix=f"server-{port}-", suffix=".log", delete=False
@@ -75,14 +76,19 @@ def serving(
             process = subprocess.Popen(
                 command(port), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
-        log = Path(out.name)
+        logs.append(log := Path(out.name))
         try:
             if _started(process, log, ready, timeout_s):
                 yield Server(process, port, log)
-                return
+                break
         finally:
             _stop(process)
-    raise RuntimeError(f"every port tried was taken ({attempts} tries); see the logs in {log_dir}")
+    else:
+        raise RuntimeError(
+            f"every port tried was taken ({attempts} tries); see the logs in {log_dir}"
+        )
+    for log in logs:
+        log.unlink()
 
 
 def _started(process: subprocess.Popen, log: Path, ready: bytes, timeout_s: float) -> bool:
@@ -103,15 +109,16 @@ def _started(process: subprocess.Popen, log: Path, ready: bytes, timeout_s: floa
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group, SIGKILL after 30 s; a group already gone is fine."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=30)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """SIGTERM to the server's process group, then, once the server has exited or after 30 s,
+    SIGKILL to what is left of the group (a child that outlived SIGTERM); a group already
+    gone is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def emulator_missing() -> str | None:

@@ -412,13 +412,17 @@ def forecast_series(
     transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode, of the
     days that have ended (`ended_cells`). A series with no whole grain has no row.
 
-    `daily`: the cells to read, where the caller holds them for another use
-    (`ended_same_series`): `current_daily` of the same `marker` (or all) on the days that have
-    ended; None reads them here. DP mode reads the DP release instead and ignores `daily`."""
+    `daily`: `current_daily` as the caller holds it for another use (`ended_same_series`);
+    None reads it here. Either way only `marker`'s cells (or all) on the days that have ended
+    are read. DP mode reads the DP release instead and ignores `daily`."""
     if privacy == "dp":
         release = ended_cells(con, dp_released(con))
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
-    daily = _forecast_daily(con, marker) if daily is None else daily
+    if daily is None:
+        daily = _raw_daily(con, filters={"marker = ?": marker})
+    elif marker is not None:
+        daily = daily.filter(pl.col("marker") == marker)
+    daily = ended_cells(con, daily)
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)

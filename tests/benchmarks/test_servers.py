@@ -5,8 +5,10 @@ is a retry on a new port, not a failed test."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -103,3 +105,34 @@ def test_the_pubsub_emulator_on_a_taken_port_is_started_on_another(taken, tmp_pa
     with pubsub_emulator(tmp_path, ports=[taken, free_port()]) as server:
         assert server.port != taken and _listening(server.port)
     assert not _listening(server.port), "the emulator outlived its block"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_child_left_in_the_group_when_the_server_exits_is_stopped_with_it(tmp_path):
+    """Regression: `serving` stopped the group with SIGTERM and, once its leader had exited,
+    no more: a child of the server that outlives SIGTERM kept running after the block."""
+    stubborn = f"(trap '' TERM; exec sleep 600) & echo child $!; echo {HTTP_READY.decode()}; wait"
+    with serving(lambda port: ["sh", "-c", stubborn], ready=HTTP_READY, log_dir=tmp_path) as server:
+        child = int(server.log.read_text().split()[1])
+    for _ in range(50):
+        if _gone(child):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the server's child outlived its block")
+
+
+def test_the_logs_of_a_server_stopped_after_its_block_are_removed(taken, tmp_path):
+    """Regression: every server left its log, and every port found taken another, in
+    `log_dir`: `served` writes under the temporary folder, where they piled up run after run."""
+    with serving(_http_server, ready=HTTP_READY, log_dir=tmp_path, ports=[taken, free_port()]):
+        assert len(list(tmp_path.glob("server-*.log"))) == 2
+    assert list(tmp_path.glob("server-*.log")) == []

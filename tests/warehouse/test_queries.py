@@ -217,3 +217,22 @@ def test_in_dp_mode_the_day_in_progress_is_not_forecast(con, make_daily):
     assert series["ds"].unique().to_list() == [D1]
     series, grain, _ = forecast_basis(con, marker="sadness", region="all", lang="en", privacy="dp")
     assert (grain, series["y"].to_list()) == ("day", [0.1])
+
+
+def test_forecast_series_reads_of_the_cells_it_is_handed_what_it_would_read_itself(con, make_daily):
+    """Regression: forecast_series(daily=) used the cells it was handed as they came, so a
+    caller's cells of every marker, or with the day in progress, gave series of other markers
+    or of a day no reader shows, unlike the same call reading its cells itself."""
+    from warehouse.queries import current_daily, forecast_series
+    from warehouse.releases import record_release
+
+    days = [D1, D2, D3]
+    rows = [cell(day, marker=marker) for day in days for marker in ("sadness", "fear")]
+    load_daily(con, make_daily(*rows), days=days)
+    record_release(con, k=11, week_grain="iso_week", privacy="suppress", as_of=D3, today=D3)
+    for marker in (None, "fear"):
+        read, grains = forecast_series(con, marker=marker)
+        handed, handed_grains = forecast_series(con, marker=marker, daily=current_daily(con))
+        assert handed.equals(read) and handed_grains.equals(grains)
+    assert read["ds"].unique().sort().to_list() == [D1, D2]
+    assert grains["unique_id"].to_list() == ["fear|all|en"]
