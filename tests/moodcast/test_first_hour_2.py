@@ -4,6 +4,9 @@ each a regression test that fails before its fix."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -14,6 +17,8 @@ from forecasting.pipeline import default_choice
 from forecasting.series import prepare_series
 from moodcast.run_forecast import forecast_line
 from transforms.contracts import SERIES_SCHEMA
+
+REPO = Path(__file__).parents[2]
 
 
 def _eight_week_notes(*, history_days: int) -> pl.DataFrame:
@@ -57,3 +62,38 @@ def test_8_week_series_short_of_data_under_a_long_history_are_still_a_fallback()
     assert "; 2 by a simpler fallback model, as the chosen one could not be used" in line
     assert "(2 with fewer than 14 8-week periods of history)" in line
     assert "8-week series by a simpler model" not in line
+
+
+def test_the_cron_log_records_the_exit_status_of_the_run(tmp_path):
+    """Regression: infra/cron/moodcast.cron logged `exit $?` after `$(date -Is)` in the same
+    word, so `$?` was date's status and every run, a failed one included, was logged `exit 0`.
+    The cron line runs here as cron would (bash), with the real moodcast command and the paths
+    of the infra/README layout moved under tmp_path; its pattern matches no file (exit 4)."""
+    (line,) = [
+        line
+        for line in (REPO / "infra" / "cron" / "moodcast.cron").read_text().splitlines()
+        if line and not line.startswith("#") and "moodcast run" in line
+    ]
+    command = line.split(None, 6)[6]
+    assert "%" not in command  # cron would turn it into a newline
+    moodcast = tmp_path / "moodcast"
+    moodcast.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -c "from moodcast.cli import cli; cli()" "$@"\n'
+    )
+    moodcast.chmod(0o755)
+    (tmp_path / "moodcast.env").write_text("MOODCAST_SECRET=" + "k" * 64 + "\n")
+    moved = {
+        "/opt/moodcast/.venv/bin/moodcast": str(moodcast),
+        "/etc/moodcast/moodcast.env": str(tmp_path / "moodcast.env"),
+        "/srv/moodcast/inbox": str(tmp_path / "inbox"),
+        "/var/lib/moodcast": str(tmp_path / "data"),
+        "/var/log/moodcast": str(tmp_path),
+    }
+    for path, here in moved.items():
+        assert path in command
+        command = command.replace(path, here)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
+    subprocess.run(["bash", "-c", command], env=env, check=True, timeout=120)
+    log = (tmp_path / "run.log").read_text()
+    assert "Error: no input file matches" in log
+    assert log.splitlines()[-1].endswith(" exit 4")
