@@ -17,6 +17,7 @@ from forecasting.pipeline import default_choice
 from forecasting.series import prepare_series
 from moodcast.run_forecast import forecast_line
 from transforms.contracts import SERIES_SCHEMA
+from transforms.prevalence import wilson
 
 REPO = Path(__file__).parents[2]
 
@@ -97,3 +98,17 @@ def test_the_cron_log_records_the_exit_status_of_the_run(tmp_path):
     log = (tmp_path / "run.log").read_text()
     assert "Error: no input file matches" in log
     assert log.splitlines()[-1].endswith(" exit 4")
+
+
+def test_every_wilson_interval_holds_its_estimate():
+    """Regression: read with polars, 1,600 rows of the demo's timelines.parquet had
+    `prevalence_lo > prevalence` (a lower bound of 4.3e-19 on a share of 0 among 502 authors,
+    the interval's centre minus its half-width left by rounding), so an analyst's check that a
+    value lies in its interval failed on the rows of no marked author."""
+    counts = pl.DataFrame({"n": range(1, 1201)}).with_columns(k=pl.int_ranges(0, pl.col("n") + 1))
+    counts = counts.explode("k")
+    p, lo, hi = wilson(pl.col("k"), pl.col("n"))
+    bounds = counts.select(p.alias("p"), lo.alias("lo"), hi.alias("hi"), "k", "n")
+    assert bounds.filter((pl.col("lo") > pl.col("p")) | (pl.col("p") > pl.col("hi"))).is_empty()
+    assert bounds.filter(pl.col("k") == 0).get_column("lo").eq(0.0).all()
+    assert bounds.filter(pl.col("k") == pl.col("n")).get_column("hi").eq(1.0).all()
