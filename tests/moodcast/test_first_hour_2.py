@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
 
 from forecasting.chosen import forecast_chosen
 from forecasting.frequency import EIGHT_WEEK
@@ -112,3 +114,25 @@ def test_every_wilson_interval_holds_its_estimate():
     assert bounds.filter((pl.col("lo") > pl.col("p")) | (pl.col("p") > pl.col("hi"))).is_empty()
     assert bounds.filter(pl.col("k") == 0).get_column("lo").eq(0.0).all()
     assert bounds.filter(pl.col("k") == pl.col("n")).get_column("hi").eq(1.0).all()
+
+
+@pytest.mark.parametrize("page", ["timelines", "forecasts"])
+def test_a_link_to_a_series_that_is_not_published_says_so(published_run, monkeypatch, page):
+    """Regression: a timeline link with a typo (`region=us-cx`) opened silently on the first
+    region of the marker, a different series than the one the analyst followed the link for."""
+    monkeypatch.setenv("MOODCAST_HOME", str(published_run[0]))
+    at = AppTest.from_file(str(REPO / "dashboard" / "screens" / f"{page}.py"), default_timeout=60)
+    at.query_params.update(marker="anger", region="us-cx", lang="es")
+    at.run()
+    assert not at.exception
+    shown = [box.value for box in at.selectbox][:3]
+    assert shown[0] == "anger" and shown[1] != "us-cx"
+    (warning,) = [w.value for w in at.warning if "The link asks for" in w.value]
+    assert warning.startswith("The link asks for anger in region us-cx (es), which has no ")
+    assert f"showing anger in region {shown[1]} ({shown[2]}) instead" in warning
+
+    at = AppTest.from_file(str(REPO / "dashboard" / "screens" / f"{page}.py"), default_timeout=60)
+    at.query_params.update(marker="anger", region="all", lang="es")
+    at.run()
+    assert [box.value for box in at.selectbox][:3] == ["anger", "all", "es"]
+    assert not [w for w in at.warning if "The link asks for" in w.value]
