@@ -4,6 +4,7 @@ each a regression test that fails before its fix."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,27 @@ def test_a_link_to_a_series_that_is_not_published_says_so(published_run, monkeyp
     at.run()
     assert [box.value for box in at.selectbox][:3] == ["anger", "all", "es"]
     assert not [w for w in at.warning if "The link asks for" in w.value]
+
+
+def test_an_event_that_cannot_be_saved_is_explained_not_raised(
+    published_run, tmp_path, monkeypatch
+):
+    """Regression: every dashboard of infra/ (systemd ReadOnlyPaths, compose `:ro`, Kubernetes
+    `readOnly`) mounts the data directory read-only, and adding an event on Timelines then
+    raised the operating system's error as a traceback on the page. The page now says where
+    events are kept and what they need. Here the lock file's place is taken by a directory,
+    which the operating system refuses to open for anyone, root included (checked by hand on a
+    read-only mount too: the same message)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(published_run[0], data_dir)
+    (data_dir / "annotations.lock").mkdir()
+    monkeypatch.setenv("MOODCAST_HOME", str(data_dir))
+    at = AppTest.from_file(str(REPO / "dashboard" / "screens" / "timelines.py"), default_timeout=60)
+    at.run()
+    at.text_input[0].input("Heatwave warning issued")
+    at.button[0].click().run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "Events cannot be saved" in w.value]
+    assert f"They are kept in {data_dir / 'annotations.jsonl'}" in warning
+    assert "needs write access to the data directory" in warning
+    assert not (data_dir / "annotations.jsonl").exists()
