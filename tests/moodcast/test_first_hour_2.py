@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from forecasting.chosen import forecast_chosen
 from forecasting.frequency import EIGHT_WEEK
 from forecasting.pipeline import default_choice
 from forecasting.series import prepare_series
+from moodcast.cli import main
 from moodcast.run_forecast import forecast_line
 from transforms.contracts import SERIES_SCHEMA
 from transforms.prevalence import wilson
@@ -161,3 +163,19 @@ def test_an_event_that_cannot_be_saved_is_explained_not_raised(
     assert f"They are kept in {data_dir / 'annotations.jsonl'}" in warning
     assert "needs write access to the data directory" in warning
     assert not (data_dir / "annotations.jsonl").exists()
+
+
+def test_a_subscription_beam_refuses_is_a_usage_error_before_anything_starts(tmp_path):
+    """Regression: `moodcast stream --subscription projects/local/subscriptions/posts` (the
+    emulator takes any project name) made the data directory and its key file, started the
+    session, then died in Beam's Pub/Sub source with a traceback and exit 1: 'Invalid PubSub
+    project name: 'local'.'"""
+    data_dir = tmp_path / "data"
+    args = ["stream", "--subscription", "projects/local/subscriptions/posts"]
+    result = CliRunner().invoke(main, [*args, "--data-dir", str(data_dir)], obj={"beam_args": []})
+    assert result.exit_code == 2
+    assert "Invalid value for '--subscription': Invalid PubSub project name: 'local'." in (
+        " ".join(result.output.split())
+    )
+    assert "(projects/local-dev/subscriptions/posts)" in result.output.replace("\n", "")
+    assert not data_dir.exists()
