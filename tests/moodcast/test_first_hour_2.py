@@ -179,3 +179,27 @@ def test_a_subscription_beam_refuses_is_a_usage_error_before_anything_starts(tmp
     )
     assert "(projects/local-dev/subscriptions/posts)" in result.output.replace("\n", "")
     assert not data_dir.exists()
+
+
+def test_a_typed_marker_name_close_to_a_marker_is_suggested(tmp_path):
+    """Regression: `moodcast markers show sadnes` (or `Sadness`, or `tag --markers sadnes`)
+    listed all 18 markers without pointing at the one meant, and `markers evaluate` left out a
+    label column `sadnes` naming no near marker either."""
+    data = ["--data-dir", str(tmp_path / "data")]
+    shown = CliRunner().invoke(main, ["markers", "show", "Sadness", *data], obj={"beam_args": []})
+    assert "Error: unknown marker(s) Sadness (did you mean sadness?); known: anger," in (
+        " ".join(shown.output.split())
+    )
+    labels = tmp_path / "labels.csv"
+    rows = [("i feel so sad and alone", 1, 0), ("what a happy sunny day", 0, 1)] * 6
+    pl.DataFrame(rows, schema=["text", "sadnes", "joy"], orient="row").write_csv(labels)
+    evaluated = CliRunner().invoke(
+        main,
+        ["markers", "evaluate", "--labels", str(labels), "--lang", "en", *data],
+        obj={"beam_args": []},
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    assert (
+        "label columns named after no marker, left out: sadnes (did you mean sadness?) "
+        "(`moodcast markers list` names the markers)"
+    ) in " ".join(evaluated.output.split())
