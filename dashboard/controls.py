@@ -2,7 +2,8 @@
 
 The chosen series is kept in the session (`st.session_state["series"]`), so Timelines and
 Forecasts open on the same one; a link with `?marker=…&region=…&lang=…` (the Alerts page
-makes them) chooses it once and is then cleared from the address.
+makes them) chooses it once and is then cleared from the address; a link to a series that is
+not published says so instead of opening silently on another.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ def _index(values: list[str], wanted: str | None) -> int:
     return values.index(wanted) if wanted in values else 0
 
 
-def _wanted(options: pl.DataFrame, published: data.Version) -> tuple[str, str, str]:
+def _linked() -> tuple[str, str, str] | None:
+    """The series a link's `?marker=…&region=…&lang=…` names, once: the address is cleared."""
     params = st.query_params
-    if "marker" in params:
-        chosen = (params["marker"], params.get("region", ALL), params.get("lang", ALL))
-        st.query_params.clear()
-        st.session_state[SERIES_KEY] = chosen
+    if "marker" not in params:
+        return None
+    linked = (params["marker"], params.get("region", ALL), params.get("lang", ALL))
+    st.query_params.clear()
+    return linked
+
+
+def _wanted(options: pl.DataFrame, published: data.Version) -> tuple[str, str, str]:
     if SERIES_KEY in st.session_state:
         return st.session_state[SERIES_KEY]
     opening = summaries.most_severe(data.alerts(published, None))
@@ -33,9 +39,13 @@ def _wanted(options: pl.DataFrame, published: data.Version) -> tuple[str, str, s
 
 
 def pick_series(published: data.Version) -> tuple[str, str, str]:
-    """Marker, region and language selectors opening on the session's series, else on the
-    most severe recent alert's, else the first marker in all regions and languages."""
+    """Marker, region and language selectors opening on a link's series, else the session's,
+    else the most severe recent alert's, else the first marker in all regions and languages.
+    A link naming a series that is not published (a typo in it) says so below the selectors
+    and which series they show instead."""
     options = data.series_options(published)
+    if linked := _linked():
+        st.session_state[SERIES_KEY] = linked
     marker, region, lang = _wanted(options, published)
     left, middle, right = st.columns(3)
     markers = options.get_column("marker").unique().sort().to_list()
@@ -46,6 +56,12 @@ def pick_series(published: data.Version) -> tuple[str, str, str]:
     langs = of_marker.filter(pl.col("region") == region).get_column("lang").unique().sort()
     langs = langs.to_list()
     lang = right.selectbox("Language", langs, index=_index(langs, lang))
+    if linked and linked != (marker, region, lang):
+        st.warning(
+            f"The link asks for {linked[0]} in region {linked[1]} ({linked[2]}), which has no "
+            f"published series: showing {marker} in region {region} ({lang}) instead. Check "
+            "the link's spelling against the selectors."
+        )
     st.session_state[SERIES_KEY] = (marker, region, lang)
     return marker, region, lang
 

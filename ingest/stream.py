@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.coders import BooleanCoder, coders
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.gcp.pubsub import parse_subscription
 from apache_beam.transforms import trigger, window
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
@@ -100,6 +101,24 @@ class LocalDayWindows(window.NonMergingWindowFn):
 
     def __hash__(self) -> int:
         return hash((type(self), self._tz))
+
+
+SUBSCRIPTION_ADVICE = (
+    "Write projects/PROJECT/subscriptions/NAME, PROJECT a project id: 6 to 63 characters, a "
+    "lower-case letter, then lower-case letters, digits, '-', ':' or '.', and a letter or "
+    "digit last; the Pub/Sub emulator takes any such id (projects/local-dev/subscriptions/posts)."
+)
+
+
+def check_subscription(path: str) -> str:
+    """`path` when Beam's Pub/Sub source takes it as a subscription (its own parser, which
+    refuses a project id such as `local` only once the job is being built), else ValueError
+    with Beam's reason and SUBSCRIPTION_ADVICE."""
+    try:
+        parse_subscription(path)
+    except ValueError as exc:
+        raise ValueError(f"{exc} {SUBSCRIPTION_ADVICE}") from exc
+    return path
 
 
 @ours_ungrouped

@@ -137,9 +137,22 @@ def run(
         click.echo(json.dumps(summary.as_json(), sort_keys=True))
 
 
+def _subscription(ctx, param, value: str | None) -> str | None:
+    """The --subscription value, checked before anything starts (ingest.stream.check_subscription)."""
+    if value is None:
+        return None
+    from ingest.stream import check_subscription
+
+    try:
+        return check_subscription(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @click.command()
 @click.option(
     "--subscription",
+    callback=_subscription,
     help="Pub/Sub subscription to read, projects/P/subscriptions/S ($PUBSUB_EMULATOR_HOST for the emulator).",
 )
 @click.option(

@@ -127,6 +127,7 @@ def _read_labels(
     has (left out of the scores), else on the blank labels (which train_heads reads as
     negatives)."""
     from moodcast.label_files import read_labels
+    from transforms.markers.definitions import did_you_mean
     from transforms.model_markers import language_rule
 
     rule = language_rule(markers, settings.model_config, default=settings.default_lang)
@@ -138,8 +139,8 @@ def _read_labels(
     unknown = [c for c in read.frame.columns if c not in ("text", "lang", *markers)]
     if evaluated and unknown and any(c in markers for c in read.frame.columns):
         notes.append(
-            f"label columns named after no marker, left out: {', '.join(unknown)} "
-            "(`moodcast markers list` names the markers)"
+            f"label columns named after no marker, left out: {', '.join(unknown)}"
+            f"{did_you_mean(unknown, markers)} (`moodcast markers list` names the markers)"
         )
     blanks = read.frame.drop("text", "lang").null_count().row(0, named=True)
     if not evaluated and any(blanks.values()):

@@ -17,6 +17,7 @@ from forecasting.frequency import (
     EIGHT_EPIWEEK,
     EIGHT_WEEK,
     EPIWEEK,
+    FREQUENCIES,
     WEEK,
     Frequency,
     FrequencyError,
@@ -98,7 +99,7 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
             ),
         ]
     )
-    log.info("forecast: %s", forecast_line(notes))
+    log.info("forecast: %s", forecast_line(notes, history_days=settings.history_days))
     forecasts = pl.concat([o.forecasts for o in outcomes])
     warehouse.replace_forecasts(con, forecasts)
     warehouse.replace_alerts(con, alerts.sort("unique_id", "start", "method"))
@@ -174,24 +175,43 @@ FALLBACK_CAUSES = {
 """Why series were forecast by a fallback model, by their note's Cause, as the run's forecast
 line counts them (`{}`: the unit of the series' grain)."""
 
+GRAIN_WORDS = {"day": "daily", "week": "weekly", "8-week period": "8-week"}
+"""A series' grain in the forecast line, by the unit of its notes."""
 
-def forecast_line(notes: pl.DataFrame) -> str:
+
+def forecast_line(notes: pl.DataFrame, *, history_days: int) -> str:
     """What the run's forecasts were, for its log, from their notes (forecasting NOTES_SCHEMA):
-    the series forecast by their chosen model; those forecast by a fallback model, a simpler
-    one that forecasting.models uses where the chosen model cannot be (FALLBACK_WORDS), counted
-    by their `cause` (FALLBACK_CAUSES: a history shorter than MIN_FIT_PERIODS periods of the
-    series' grain, a model this version does not know, the chosen model failed) and by model;
-    and those not forecast."""
+    the series forecast by their chosen model; those of a grain that `history_days` can never
+    hold MIN_FIT_PERIODS periods of (8-week series at the default 365 days), forecast by a
+    simpler model by construction, named apart with the setting that would change it; the other
+    series forecast by a fallback model, a simpler one that forecasting.models uses where the
+    chosen model cannot be (FALLBACK_WORDS), counted by their `cause` (FALLBACK_CAUSES: a
+    history shorter than MIN_FIT_PERIODS periods of the series' grain, a model this version
+    does not know, the chosen model failed) and by model; and those not forecast."""
     counts = dict(notes.group_by("status").len().iter_rows())
     line = f"{counts.get('ok', 0):,} series by their chosen model"
-    fallback = notes.filter(pl.col("status") == "fallback")
+    words = pl.col("model").replace_strict(FALLBACK_WORDS, default=pl.col("model"))
+    held = {f.unit: f.periods(history_days) for f in FREQUENCIES.values()}
+    by_design = (pl.col("status") == "fallback") & (pl.col("cause") == Cause.SHORT_HISTORY.value)
+    by_design &= pl.col("unit").replace_strict(held, default=MIN_FIT_PERIODS) < MIN_FIT_PERIODS
+    by_design = by_design.fill_null(False)
+    for (unit,), part in sorted(notes.filter(by_design).partition_by("unit", as_dict=True).items()):
+        frequency = next(f for f in FREQUENCIES.values() if f.unit == unit)
+        models = part.select(pl.format("{} ({})", "model", words)).to_series()
+        line += (
+            f"; {part.height:,} {GRAIN_WORDS[unit]} series by a simpler model, as every one is "
+            f"while history_days = {history_days} keeps at most {frequency.describe(held[unit])}, "
+            f"fewer than the {MIN_FIT_PERIODS} a model is fitted on (history_days = "
+            f"{MIN_FIT_PERIODS * frequency.step_days} or more fits one once the data go back "
+            f"that far): {_counted(models)}"
+        )
+    fallback = notes.filter((pl.col("status") == "fallback") & ~by_design)
     if fallback.height:
         why = (
             pl.col("cause")
             .replace_strict(FALLBACK_CAUSES, return_dtype=pl.String)
             .str.replace("{}", pl.col("unit"), literal=True)
         )
-        words = pl.col("model").replace_strict(FALLBACK_WORDS, default=pl.col("model"))
         models = fallback.select(pl.format("{} ({})", "model", words)).to_series()
         line += (
             f"; {fallback.height:,} by a simpler fallback model, as the chosen one could not be "

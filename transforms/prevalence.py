@@ -96,7 +96,9 @@ def wilson(
     """Proportion `successes / trials` and its Wilson score interval `(estimate, low, high)`.
 
     All three are proportions in 0–1, null where `trials` is 0 or null. The Wilson interval
-    stays inside 0–1 and keeps a sensible width when the count is 0 or equals `trials`.
+    stays inside 0–1, holds the estimate (`low <= estimate <= high`, exactly: at a count of 0
+    or of `trials` rounding would otherwise leave a bound a hair past it), and keeps a sensible
+    width when the count is 0 or equals `trials`.
     """
     n = trials.cast(pl.Float64)
     p = successes.cast(pl.Float64) / n
@@ -106,8 +108,8 @@ def wilson(
     valid = n > 0
     return (
         pl.when(valid).then(p),
-        pl.when(valid).then((centre - half).clip(0.0, 1.0)),
-        pl.when(valid).then((centre + half).clip(0.0, 1.0)),
+        pl.when(valid).then(pl.min_horizontal(centre - half, p).clip(0.0, 1.0)),
+        pl.when(valid).then(pl.max_horizontal(centre + half, p).clip(0.0, 1.0)),
     )
 
 

@@ -47,13 +47,25 @@ def annotations_path(data_dir: Path | str) -> Path:
 
 @contextlib.contextmanager
 def _locked(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "annotations.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """Hold `annotations.lock` while changing the file; an OSError on the way (a data directory
+    mounted read-only for the dashboard, as infra/'s files mount it) becomes an
+    AnnotationError that says where events are kept and what they need."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with open(data_dir / "annotations.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise AnnotationError(
+            f"Events cannot be saved here ({where}{exc.strerror or exc}). They are kept in "
+            f"{annotations_path(data_dir)}, so the dashboard needs write access to the data "
+            "directory; infra/'s dashboard files mount it read-only (infra/README.md, "
+            '"Events").'
+        ) from exc
 
 
 def _rows(path: Path) -> list[dict]:
@@ -91,7 +103,8 @@ def add_annotation(data_dir: Path | str, *, day: date, label: str, region: str =
     """Store an event on `day` in `region` and return its id.
 
     `label` is trimmed and must be 1 to MAX_LABEL_CHARS characters (AnnotationError
-    otherwise). Adding the same day, region and label again changes nothing.
+    otherwise, and where the file cannot be changed). Adding the same day, region and label
+    again changes nothing.
     """
     label = " ".join(label.split())
     if not label or len(label) > MAX_LABEL_CHARS:
@@ -120,7 +133,8 @@ def add_annotation(data_dir: Path | str, *, day: date, label: str, region: str =
 
 
 def remove_annotation(data_dir: Path | str, annotation_id: str) -> bool:
-    """Delete the annotation with `annotation_id`; False when there was none."""
+    """Delete the annotation with `annotation_id`; False when there was none. AnnotationError
+    where the file cannot be changed."""
     data_dir = Path(data_dir)
     with _locked(data_dir):
         path = annotations_path(data_dir)

@@ -146,8 +146,12 @@ else:
     ids = dict(zip(events.get_column("id"), events.get_column("label"), strict=True))
     gone = st.selectbox("Remove an event", [None, *ids], format_func=lambda i: ids.get(i, "—"))
     if gone and st.button("Remove"):
-        data.remove_annotation(gone)
-        st.rerun()
+        try:
+            data.remove_annotation(gone)
+        except ValueError as exc:
+            st.warning(str(exc))
+        else:
+            st.rerun()
 
 controls.download_buttons(
     "timelines",

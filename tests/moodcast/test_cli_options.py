@@ -65,7 +65,7 @@ def test_shared_options_parse_and_print_one_way(tmp_path):
     [
         ["run", "posts.jsonl"],
         ["tag", "posts.jsonl", "-o", "out.parquet"],
-        ["stream", "--subscription", "projects/p/subscriptions/s"],
+        ["stream", "--subscription", "projects/project-p/subscriptions/s"],
         ["markers", "adapt", "posts.jsonl"],
         ["markers", "train", "--labels", "labels.csv"],
         ["markers", "evaluate", "--labels", "labels.csv"],

@@ -34,7 +34,7 @@ def test_the_line_says_what_a_fallback_is_and_why_each_series_fell_back():
     output, _ = forecast_chosen(prepared.fit, prepared.history, choice, run_id="r1", horizon=7)
     assert dict(output.notes.group_by("status").len().iter_rows()) == {"ok": 1, "fallback": 2}
 
-    assert forecast_line(output.notes) == (
+    assert forecast_line(output.notes, history_days=365) == (
         "1 series by their chosen model; 2 by a simpler fallback model, as the chosen one could "
         "not be used (2 with fewer than 14 days of history): 1 AutoETS (exponential smoothing "
         "without a season), 1 Naive (the last value carried forward); 0 not forecast"
@@ -72,9 +72,9 @@ def test_the_line_counts_fallbacks_by_their_cause_never_by_the_words_of_their_re
         "days of history): 1 AutoETS (exponential smoothing without a season), 1 Naive (the "
         "last value carried forward); 0 not forecast"
     )
-    assert forecast_line(output.notes) == line
+    assert forecast_line(output.notes, history_days=365) == line
     reworded = output.notes.with_columns(pl.lit("Reworded.").alias("reason"))
-    assert forecast_line(reworded) == line
+    assert forecast_line(reworded, history_days=365) == line
 
 
 def test_weekly_series_too_short_to_forecast_are_counted_as_too_short_a_history():

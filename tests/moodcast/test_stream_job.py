@@ -122,7 +122,7 @@ def test_a_stream_in_dp_mode_is_refused_before_anything_starts(tmp_path, monkeyp
     (data / "config.toml").write_text('privacy = "dp"\nmodels = {}\n', encoding="utf-8")
     result = CliRunner().invoke(
         main,
-        ["stream", "--subscription", "projects/p/subscriptions/s", "--duration", "1s",
+        ["stream", "--subscription", "projects/project-p/subscriptions/s", "--duration", "1s",
          "--load-every", "1s", "--data-dir", str(data)],
     )  # fmt: skip
     assert result.exit_code == 3, result.output

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -269,10 +270,28 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
         unknown = sorted(set(wanted) - set(markers))
         if unknown:
             raise MarkerError(
-                f"unknown marker(s) {', '.join(unknown)}; known: {', '.join(markers)}"
+                f"unknown marker(s) {', '.join(unknown)}{did_you_mean(unknown, markers)}; "
+                f"known: {', '.join(markers)}"
             )
         markers = {name: markers[name] for name in wanted}
     return dict(sorted(markers.items()))
+
+
+def did_you_mean(unknown: Iterable[str], known: Iterable[str]) -> str:
+    """' (did you mean sadness?)' after names that are no marker, for those a known name is
+    close to (a typo, another case: difflib at 0.75, compared lower-cased); '' for none."""
+    known = list(known)
+    unknown = list(unknown)
+    pairs = [
+        (name, close[0])
+        for name in unknown
+        if (close := difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.75))
+    ]
+    if not pairs:
+        return ""
+    if len(unknown) == 1:
+        return f" (did you mean {pairs[0][1]}?)"
+    return f" (did you mean {', '.join(f'{good} for {name}' for name, good in pairs)}?)"
 
 
 def marker_versions(markers: Mapping[str, Marker]) -> dict[str, str]:
