@@ -24,6 +24,8 @@ from ingest.stream import StreamJob, build_stream
 
 STREAM_RUNNER = "BundleBasedDirectRunner"
 
+log = logging.getLogger(__name__)
+
 
 class RunningStream:
     """A streaming pipeline started in the background: `error` holds the job's failure, if it
@@ -67,7 +69,8 @@ class RunningStream:
         later pull, a read's first included, returns nothing (`_cut_pubsub_reads`), so no
         message is pulled after this; a message the cut pull held is delivered again by
         Pub/Sub. Nothing is cut where the job's step failures are not recorded as reported
-        (another runner, or a Beam whose insides moved): `caught_up()` rests on them. From now
+        (another runner, or a Beam whose insides moved): `caught_up()` rests on them; on the
+        DirectRunner, a read not cut so is logged as a warning (_NOT_CUT). From now
         until `stop()` returns, the runner's error records of the cut pull's retries are
         dropped (`CutPullRetries`, the executor logger's first filter, so it sees Beam's
         records as Beam logs them); every other record the runner logs passes. Calls after the
@@ -76,11 +79,15 @@ class RunningStream:
             return
         self._cut = []
         logging.getLogger(_EXECUTOR_LOGGER).filters.insert(0, self._quiet)
-        if self._subscription is not None and self._records_failures:
-            with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
+        if self._subscription is None:
+            return
+        with contextlib.suppress(ImportError, AttributeError):  # another Beam's insides
+            if self._records_failures:
                 self._cut = _cut_pubsub_reads(
                     self._result, self._subscription, failed=lambda: self.error is not None
                 )
+        if not self._cut and type(self._result).__module__.startswith(_DIRECT_RUNNER):
+            log.warning(_NOT_CUT, beam.__version__)
 
     def caught_up(self, *, wait: float = 0) -> bool:
         """Whether, since `stop_reading()`, the job has processed every message its reads
@@ -114,6 +121,13 @@ class RunningStream:
             logging.getLogger(_EXECUTOR_LOGGER).removeFilter(self._quiet)
 
 
+_DIRECT_RUNNER = "apache_beam.runners.direct."
+_NOT_CUT = (
+    "stream: this Beam's DirectRunner (apache-beam %s) keeps its step failures or Pub/Sub "
+    "clients where moodcast does not know, so the job's reads are not cut as it stops: the "
+    "messages of the pull in flight are acknowledged and dropped, and a step failing as it "
+    "stops may go unrecorded (moodcast is tested with apache-beam 2.77)"
+)
 _EXECUTOR_LOGGER = "apache_beam.runners.direct.executor"
 _RETRY_MESSAGE = "Exception at bundle %r, due to an exception.\n %s"
 _GIVING_UP_MESSAGE = "Giving up after %s attempts."

@@ -139,6 +139,29 @@ def test_a_beam_without_the_client_cache_still_stops(monkeypatch):
     assert running.error is None
 
 
+def test_a_direct_runner_whose_insides_moved_says_its_reads_are_not_cut(caplog):
+    """The cut and the record of step failures reach into the DirectRunner's insides (its
+    executor's queue of updates, its client cache). Before, a Beam release that moved them left
+    the reads uncut without a word, the stop then acknowledging and dropping the messages of
+    the pull in flight; now the stream warns so (the queue removed here, as a release might)."""
+    import apache_beam as beam
+    from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+
+    from ingest.running_stream import RunningStream
+
+    pipeline = beam.Pipeline(runner=BundleBasedDirectRunner())
+    _ = pipeline | beam.Create([1, 2])
+    result = pipeline.run()
+    result.wait_until_finish()
+    del result._executor._executor.all_updates
+    with caplog.at_level(logging.WARNING, logger="ingest.running_stream"):
+        running = RunningStream(result, "projects/p/subscriptions/s")
+        running.stop()
+    assert running.error is None
+    (said,) = [r.getMessage() for r in caplog.records if r.name == "ingest.running_stream"]
+    assert "reads are not cut" in said and "acknowledged and dropped" in said
+
+
 def _traceback_of(call) -> str:
     try:
         call()
