@@ -170,7 +170,11 @@ def known_weeks(
     it is in (its marker and region, or marker and language) moved: withheld beside that held
     cell, that day's earlier value would stand for its current one, whatever its other days
     hold. `_known_whole`: the first alone, each of its days' or its own cell's (a reader holds
-    the week's whole value: withheld, it hides nothing); `_known_days`: each of its days'."""
+    the week's whole value: withheld, it hides nothing); `_known_days`: each of its days';
+    `_known_on_days`: each of its days', or a day's on a moved day of its lines (a reader holds
+    the value of a day of it that a subtraction on a line of days uses; its own cell alone
+    gives none: transforms.grains adds the days a published cell with no flagged author
+    gives)."""
     on = [*_PERIOD_KEYS, *MOVED_COUNTS]
     stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
     moved_days = moved.filter(pl.col("grain") == "day")
@@ -196,6 +200,7 @@ def known_weeks(
             pl.any_horizontal("_known_days", "_on_moved_day", "_own").alias("_known"),
             (pl.col("_known_days") | pl.col("_own")).alias("_known_whole"),
             "_known_days",
+            (pl.col("_known_days") | pl.col("_on_moved_day")).alias("_known_on_days"),
         )
     )
 
