@@ -188,3 +188,51 @@ def test_a_week_published_before_with_no_flagged_author_stays_known_on_lines_of_
     assert _small_days_given_back(daily, now, b_week_1.with_columns(status=pl.lit("published")))[
         "day"
     ].is_empty()
+
+
+def _days_known(region: str, day: date) -> tuple[int, int] | None:
+    """a, c: 300 authors a day, 5 flagged (their days below k, their weeks not); b: 300, none
+    flagged in week 1, 1 in all of week 2; e: 300 from week 2, 1 flagged in all of it."""
+    week_2 = WEEK_1 + timedelta(weeks=1)
+    if region in ("b", "e"):
+        return None if region == "e" and day < week_2 else (300, int(day == week_2))
+    return 300, 5
+
+
+def _distinct(weeks: pl.DataFrame) -> pl.DataFrame:
+    """`weeks` with each week's authors distinct, not summed over its days: 320 a region (most
+    post on several days), the roll-up the sum of its regions'."""
+    week = pl.col("grain") == "iso_week"
+    regions = pl.when(pl.col("region") == ALL).then(None).otherwise(320)
+    weeks = weeks.with_columns(
+        pl.when(week).then(regions).otherwise("n_authors").alias("n_authors")
+    )
+    rollup = pl.col("n_authors").filter(pl.col("region") != ALL).sum()
+    by_period = ["grain", "period_start"]
+    return weeks.with_columns(pl.col("n_authors").fill_null(rollup.over(by_period)))
+
+
+def test_a_week_whose_days_were_all_published_is_known_whole_though_its_total_is_no_sum():
+    """A first release publishes week 1 of a, c and the roll-up whole (their days below k) and
+    b's by day. In the second, b's small week 2 withholds b whole by week: its week 1 is
+    withheld with every day as published, so it counts as known whole and its line takes no
+    complement. The roll-up's week minus a's and c's then gives b's week's distinct authors,
+    which no release published (320, not its days' 2,100 author-days): no leak, since every
+    day of b met k, so its week does too (0 flagged, 320 authors). Passes before and after;
+    fails with `_known_days` left out of `_known_whole` (a's week withheld beside b's, and a
+    whole by 8-week period)."""
+    regions = ("a", "b", "c", "e")
+    first = release_record(*_tables(_days_known, regions, 7), _release())
+    daily, weeks = _tables(_days_known, regions, 14)
+    weeks = _distinct(weeks)
+    rows = published_timelines(daily, weeks, first)
+    week_1 = rows.filter(pl.col("period_start") == WEEK_1)
+    by_region = {row["region"]: row for row in week_1.iter_rows(named=True)}
+    assert [by_region[r]["grain"] for r in (ALL, "a", "c")] == ["iso_week"] * 3
+    assert (by_region["b"]["grain"], by_region["b"]["status"]) == ("iso_8week", "withheld")
+    derived = {
+        count: by_region[ALL][count] - by_region["a"][count] - by_region["c"][count]
+        for count in ("n_authors", "n_marked_authors")
+    }
+    assert derived == {"n_authors": 320, "n_marked_authors": 0}
+    assert not pl.DataFrame([derived]).select(is_suppressed()).item()
