@@ -236,3 +236,27 @@ def test_a_week_whose_days_were_all_published_is_known_whole_though_its_total_is
     }
     assert derived == {"n_authors": 320, "n_marked_authors": 0}
     assert not pl.DataFrame([derived]).select(is_suppressed()).item()
+
+
+def _zero_eight_weeks(region: str, day: date) -> tuple[int, int]:
+    """b: 1 author a day, never flagged (every week below k, every 8-week period of 56
+    authors meets it with none flagged); a and c: 300 authors, 40 flagged a day, but a's week
+    9: 0 flagged, 5 on its first day (the week below k)."""
+    if region == "b":
+        return 1, 0
+    small = region == "a" and WEEK_9 <= day < WEEK_9 + timedelta(weeks=1)
+    return 300, (5 if day == WEEK_9 else 0) if small else 40
+
+
+def test_a_week_inside_an_eight_week_period_published_with_no_flagged_author_is_known():
+    """b is withheld whole by week (its weeks have 7 authors) and published by 8-week period,
+    each with no flagged author: 0 for each of its weeks and days. Its lines of weeks take a
+    complement beside it every week, which withholds a whole by week too (published by 8-week
+    period). Before, b's week and a's closed each line, c stayed by day, and in week 9 the
+    roll-up's first day (45 flagged) minus c's (40) minus b's 0 gave a's 5 back. b's weeks are
+    known now: its lines take c's weeks too."""
+    daily, weeks = _tables(_zero_eight_weeks, ("a", "b", "c"), 60 * 7)
+    rows = published_timelines(daily, weeks, _release())
+    b = rows.filter(pl.col("region") == "b", pl.col("period_start") == WEEK_9)
+    assert b.select("grain", "status", "n_marked_authors").rows() == [("iso_8week", "published", 0)]
+    assert _small_days_given_back(daily, rows).is_empty()
