@@ -157,10 +157,10 @@ def _week_cells(
     `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`, `_known_whole`,
     `_known_days` and `_known_on_days` (transforms.releases.known_weeks: withheld last, after
     the roll-up; withheld and known whole, hiding nothing), `_zero` (its own cell has no
-    flagged author), `_zero8` (its 8-week cell of `eight_cells`, `_eight_cells`, has none and
-    is or was published: `_zero8` there), `_start8` (its 8-week period), and the first
-    `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals: none yet)
-    flags."""
+    flagged author), `_zero8` (its 8-week cell has none and a release may publish it or
+    published it: `_eight_cells`' `_zero8`, of `eight_cells`), `_start8` (its 8-week period),
+    and the first `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals:
+    none yet) flags."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))

@@ -111,25 +111,21 @@ def _release(**options) -> Release:
     return Release(week_grain="iso_week", **options)
 
 
-def _withheld_later(flagged_b: int) -> Callable[[str, date], tuple[int, int]]:
-    """a: 300 authors a day, 40 flagged; c: 200, 40; b: 5 authors a day, `flagged_b` of them
-    flagged in weeks 1–8 (its days below k, its weeks of 35 authors meet k), and 1 flagged in
+def _withheld_later(region: str, day: date) -> tuple[int, int]:
+    """a: 300 authors a day, 40 flagged; c: 200, 40; b: 5 authors a day, 2 of them flagged in
+    weeks 1–8 (its days below k, its weeks of 35 authors and 14 flagged meet it), 1 flagged in
     all of week 9."""
-
-    def cell(region: str, day: date) -> tuple[int, int]:
-        if region == "b":
-            return 5, (1 if day == WEEK_9 else 0) if day >= WEEK_9 else flagged_b
-        return (300 if region == "a" else 200), 40
-
-    return cell
+    if region == "b":
+        return 5, int(day == WEEK_9) if day >= WEEK_9 else 2
+    return (300 if region == "a" else 200), 40
 
 
-def _second_release(flagged_b: int) -> dict[str, list[str]]:
+def _second_release() -> dict[str, list[str]]:
     """The weekly choices of a release of weeks 1–9 after one of weeks 1–8 (`_withheld_later`):
     the first publishes b's weeks whole and, beside them on lines of days, c's (the fewer
-    authors); in the second b's small week 9 withholds b whole by week, and its 8-week total
-    (its weeks published whole) takes c's weeks 1–8 too (on lines of 8-week totals)."""
-    cell = _withheld_later(flagged_b)
+    authors); in the second b's small week 9 withholds b whole by week, and c's week 9,
+    withheld beside it, c too."""
+    cell = _withheld_later
     first = release_record(*_tables(cell, ("a", "b", "c"), 56), _release())
     assert _weekly(choose_grains(*_tables(cell, ("a", "b", "c"), 56), first)) == {
         "a": ["day"] * 8,
@@ -148,7 +144,7 @@ def test_weeks_whose_own_cells_alone_were_published_before_still_hide_their_days
     before), the line as open with nothing closing it, and it took a's weeks and then the
     roll-up's, recorded by day, so withheld: weeks published by day before, withheld for good
     for nothing."""
-    choices = _second_release(flagged_b=2)
+    choices = _second_release()
     assert choices["a"] == ["day"] * 9
     assert choices[ALL] == ["day"] * 9
     assert "b" not in choices and "c" not in choices, "withheld whole by week"
@@ -171,8 +167,8 @@ def test_a_week_published_before_with_no_flagged_author_stays_known_on_lines_of_
     each of its days, and the roll-up's first day minus c's would give a's 5 back. b is known
     on that line of days (its own cell published with none flagged, now or before): it takes
     c's week 1 too (withheld: recorded by day). Passes before too (its own cell counted as
-    known there, whatever it held); pins that the rule which stopped counting it so keeps
-    such a cell known."""
+    known there, whatever it held) and after (b's week counts as known from the first pass,
+    published whole with none flagged, and stays so withheld); pins that no day comes back."""
     daily, weeks = _tables(_small_beside_zero, ("a", "b", "c", "e"), 7)
     earlier = pl.DataFrame(
         {"marker": "m", "region": ["a", "b", "c", ALL], "lang": "en", "marker_version": "v",
