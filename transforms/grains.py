@@ -100,8 +100,8 @@ def _choose(
 ) -> pl.DataFrame:
     """`choose_grains` with the `moved` cells (transforms.releases.moved_cells) of `daily`
     and `weeks` in `release` computed once by the caller."""
-    cells = _week_cells(daily, weeks, release, moved)
     eight_cells = _eight_cells(weeks, release, moved)
+    cells = _week_cells(daily, weeks, release, moved, eight_cells)
     while True:
         cells = _protect_weeks(cells)
         lines = _protect_eight_weeks(cells, eight_cells)
@@ -145,22 +145,31 @@ def _choose(
 
 
 def _week_cells(
-    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    release: Release,
+    moved: pl.DataFrame,
+    eight_cells: pl.DataFrame,
 ) -> pl.DataFrame:
     """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `release`'s
     record, the `moved` cells (transforms.releases.moved_cells) and its date allow), `_open`
     (in progress), `_held` (its own cell meets k but the record or its move forbids it),
-    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`, `_known_whole`
-    and `_known_days` (transforms.releases.known_weeks: withheld last, after the roll-up;
-    withheld and known whole, hiding nothing), `_start8` (its 8-week
-    period), and the first `_withheld`, `_coarse` and `_forced` (withheld for a line of
-    8-week totals: none yet) flags."""
+    `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`, `_known_whole`,
+    `_known_days` and `_known_on_days` (transforms.releases.known_weeks: withheld last, after
+    the roll-up; withheld and known whole, hiding nothing), `_zero` (its own cell has no
+    flagged author), `_zero8` (its 8-week cell has none and a release may publish it or
+    published it: `_eight_cells`' `_zero8`, of `eight_cells`), `_start8` (its 8-week period),
+    and the first `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals:
+    none yet) flags."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
     by_week = days.group_by(on).agg(publishable.all().alias("_days_ok"))
     week_cells = weeks.filter(pl.col("grain") == release.week_grain).select(
-        *on, publishable.alias("_week_ok"), pl.col("n_authors").alias("_size")
+        *on,
+        publishable.alias("_week_ok"),
+        pl.col("n_authors").alias("_size"),
+        (pl.col("n_marked_authors") == 0).alias("_zero"),
     )
     days_moved = (
         moved.filter(pl.col("grain") == "day")
@@ -203,7 +212,16 @@ def _week_cells(
                 "_rank"
             )
         )
-        .with_columns(pl.col("_known", "_known_whole", "_known_days").fill_null(False))
+        .join(
+            eight_cells.select(*SERIES_KEYS, "_start8", "_zero8"),
+            on=[*SERIES_KEYS, "_start8"],
+            how="left",
+        )
+        .with_columns(
+            pl.col(
+                "_known", "_known_whole", "_known_days", "_known_on_days", "_zero", "_zero8"
+            ).fill_null(False)
+        )
         .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
@@ -219,9 +237,13 @@ def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> 
     has ended, and the record and its move allow it), `_size8` (its authors, ranked as a
     week's: transforms.releases.rank, recorded where it holds a recorded day, known where a
     release published its current counts; `_known8` the latter, withheld after the roll-up),
-    `_open8`, `_held8` (it meets k but moved: transforms.releases.moved_cells)."""
+    `_open8`, `_held8` (it meets k but moved: transforms.releases.moved_cells), `_zero8` (it
+    has no flagged author and is `_ok8` or `_known8`: published, it gives 0 for each of its
+    weeks' and days' flagged authors)."""
     is_open = release.is_open(pl.col("period_end"))
     changed = pl.col("_moved").fill_null(False)
+    known = pl.col("_known").fill_null(False)
+    ok = ~is_suppressed(k=release.k) & ~pl.col("_no_whole").fill_null(False) & ~changed & ~is_open
     on = [*SERIES_KEYS, "period_start"]
     return (
         weeks.filter(pl.col("grain") == release.eight)
@@ -231,20 +253,12 @@ def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> 
         .select(
             *SERIES_KEYS,
             pl.col("period_start").alias("_start8"),
-            (
-                ~is_suppressed(k=release.k)
-                & ~pl.col("_no_whole").fill_null(False)
-                & ~changed
-                & ~is_open
-            ).alias("_ok8"),
-            rank(
-                pl.col("n_authors"),
-                pl.col("_no_whole").is_not_null(),
-                pl.col("_known").fill_null(False),
-            ).alias("_size8"),
-            pl.col("_known").fill_null(False).alias("_known8"),
+            ok.alias("_ok8"),
+            rank(pl.col("n_authors"), pl.col("_no_whole").is_not_null(), known).alias("_size8"),
+            known.alias("_known8"),
             is_open.alias("_open8"),
             (~is_suppressed(k=release.k) & changed).alias("_held8"),
+            ((pl.col("n_marked_authors") == 0) & (ok | known)).alias("_zero8"),
         )
     )
 
@@ -256,12 +270,17 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
     """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable; a week
     in progress after a week of its series published whole is taken whole too (so withheld).
     Step 3's share leaves out the weeks in progress, those `_held` by the record and those
-    `_forced` by a line of 8-week totals. On lines of weeks published coarser than days, a
-    week published whole counts as hiding its days even where a release published its own
-    cell (`_known`), which says nothing of its days. A withheld week `_known_whole` hides
-    nothing (on lines of days, one `_known_days`): a line withholding nothing else needs no
-    complement for it."""
+    `_forced` by a line of 8-week totals. A week is known on lines of weeks where a release
+    published its counts (`_known`) or, its series withheld whole by week, published its
+    8-week cell with no flagged author (`_zero8`: each week of it has none). On lines of weeks
+    published coarser than days, a week is known where a reader holds a value of each of its
+    days: each day's or a moved day's (`_known_on_days`; not its own cell's, which says nothing
+    of its days), or its days' flagged authors, 0 where its own cell, published whole now or
+    before with its current counts, has none (`_zero`), or its 8-week cell as above. A withheld
+    week `_known_whole` hides nothing (on lines of days, one `_known_days`): a line
+    withholding nothing else needs no complement for it."""
     previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
+    zero8 = pl.col("_zero8") & pl.col("_withheld").all().over(SERIES_KEYS)
     after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
     while True:
         before = cells.select("_withheld", "_coarse")
@@ -269,19 +288,22 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
         )
         cells = protect_lines(
-            cells,
+            cells.with_columns((pl.col("_known") | zero8).alias("_weeks_known")),
             flag="_withheld",
             size="_rank",
             keys=_LINE_KEYS,
-            known="_known",
+            known="_weeks_known",
             public="_known_whole",
-        )
+        ).drop("_weeks_known")
         by_days = pl.col("_withheld") | ~pl.col("_coarse")
+        whole = (pl.col("_week_ok") & ~pl.col("_withheld")) | pl.col("_known_whole")
         cells = (
             protect_lines(
                 cells.with_columns(
                     pl.col("_coarse") | pl.col("_withheld"),
-                    (pl.col("_known") & by_days).alias("_days_known"),
+                    (
+                        (pl.col("_known_on_days") & by_days) | (pl.col("_zero") & whole) | zero8
+                    ).alias("_days_known"),
                     (pl.col("_known_days") & by_days).alias("_days_public"),
                 ),
                 flag="_coarse",

@@ -57,7 +57,7 @@ from typing import Literal
 import polars as pl
 
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
-from transforms.privacy import DEFAULT_K
+from transforms.privacy import DEFAULT_K, is_suppressed
 
 WeekGrain = Literal["iso_week", "epi_week"]
 
@@ -170,7 +170,11 @@ def known_weeks(
     it is in (its marker and region, or marker and language) moved: withheld beside that held
     cell, that day's earlier value would stand for its current one, whatever its other days
     hold. `_known_whole`: the first alone, each of its days' or its own cell's (a reader holds
-    the week's whole value: withheld, it hides nothing); `_known_days`: each of its days'."""
+    the week's whole value: withheld, it hides nothing); `_known_days`: each of its days';
+    `_known_on_days`: each of its days', or a day's on a moved day of its lines (a reader holds
+    the value of a day of it that a subtraction on a line of days uses; its own cell alone
+    gives none: transforms.grains adds the days a published cell with no flagged author
+    gives)."""
     on = [*_PERIOD_KEYS, *MOVED_COUNTS]
     stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
     moved_days = moved.filter(pl.col("grain") == "day")
@@ -196,6 +200,7 @@ def known_weeks(
             pl.any_horizontal("_known_days", "_on_moved_day", "_own").alias("_known"),
             (pl.col("_known_days") | pl.col("_own")).alias("_known_whole"),
             "_known_days",
+            (pl.col("_known_days") | pl.col("_on_moved_day")).alias("_known_on_days"),
         )
     )
 
@@ -271,6 +276,44 @@ def _day_cells(daily: pl.DataFrame) -> pl.DataFrame:
         "n_marked_authors",
         pl.col("n_authors").alias("n_author_days"),
         pl.col("n_marked_authors").alias("n_marked_author_days"),
+    )
+
+
+def bound_days(daily: pl.DataFrame, release: Release) -> pl.DataFrame:
+    """`daily` (DAILY_SCHEMA) to be shown day by day after the releases `release` records (no
+    release of its own: warehouse.queries' older marker versions), with `_withheld`: the day
+    is below k, or the record holds its week otherwise than by day (`week_limits`' `_no_days`:
+    it, or a period holding a day of it, was published whole, or withheld after it was
+    published; a total minus the days shown would give the others back), or its counts moved
+    by 1 to k − 1 from counts a release published it with (`moved_cells`); `_public`: a
+    release published its current counts (a reader holds it); `_known`: `_public`, or its week
+    is held so (a reader may hold a total it is part of). For transforms.privacy.protect_lines
+    on lines of days (`flag`, `public`, `known`). The input is not modified."""
+    on = [*_PERIOD_KEYS, *MOVED_COUNTS]
+    published = (
+        _day_cells(daily).join(release.counts.select(on), on=on, how="semi").select(_PERIOD_KEYS)
+    )
+    moved = moved_cells(daily, pl.DataFrame(schema=COUNTS_SCHEMA), release).drop("_moved")
+    limits = week_limits(release).select(*SERIES_KEYS, "period_start", "_no_days")
+    key = [*SERIES_KEYS, pl.lit("day").alias("grain"), pl.col("day").alias("period_start")]
+    return (
+        daily.with_columns(
+            pl.struct(key).is_in(published.to_struct().implode()).alias("_public"),
+            pl.struct(key).is_in(moved.to_struct().implode()).alias("_moved"),
+            period_start(pl.col("day"), release.week_grain).alias("_week"),
+        )
+        .join(
+            limits.rename({"period_start": "_week"}),
+            on=[*SERIES_KEYS, "_week"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("_no_days").fill_null(False))
+        .with_columns(
+            (is_suppressed(k=release.k) | pl.col("_no_days") | pl.col("_moved")).alias("_withheld"),
+            (pl.col("_public") | pl.col("_no_days")).alias("_known"),
+        )
+        .drop("_moved", "_no_days", "_week")
     )
 
 

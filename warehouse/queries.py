@@ -31,7 +31,7 @@ from transforms.prevalence import (
     PREVALENCE_COLUMNS,
     with_prevalence,
 )
-from transforms.privacy import DEFAULT_K, is_suppressed, protect_lines, suppress
+from transforms.privacy import DEFAULT_K, protect_lines, suppress
 from transforms.publish import (
     adjusted_days,
     adjusted_timelines,
@@ -39,7 +39,7 @@ from transforms.publish import (
 )
 from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
 from transforms.rates import merged_rates
-from transforms.releases import Release, WeekGrain
+from transforms.releases import Release, WeekGrain, bound_days
 from transforms.series import derived_series, dp_series, same_series
 from warehouse.current import CURRENT_DAILY
 from warehouse.release_record import (
@@ -265,19 +265,30 @@ def _older_daily(
 ) -> pl.DataFrame:
     """`daily`'s rows (PUBLISHED_DAILY_COLUMNS) of the marker versions that are not current:
     their days that have ended (as in the release: `release_open_from`) of `marker` from
-    `start` to `end`, each day suppressed at `k` by itself and then, so that no roll-up minus
-    its other children gives a small day back, complementary suppression on each day's lines
-    (transforms.privacy.protect_lines, every region and language: `_filtered` takes one
-    after), adjusted with `rates`."""
+    `start` to `end`, each day withheld where it is below `k`, where the release record holds
+    its week otherwise than by day or its counts moved by 1 to k − 1 from counts a release
+    published (transforms.releases.bound_days: a version was current once, and its releases
+    are a reader's), and then, so that no roll-up minus its other children gives a withheld
+    day back, complementary suppression on each day's lines (transforms.privacy.protect_lines,
+    every region and language: `_filtered` takes one after; a day a release published with
+    its current counts is known, and hides nothing withheld), adjusted with `rates`."""
     filters = {"marker = ?": marker, "day >= ?": start, "day <= ?": end}
-    release = Release(k=k, week_grain=week_grain, open_from=release_open_from(con))
+    release = Release(
+        k=k,
+        week_grain=week_grain,
+        record=published_record(con),
+        counts=recorded_counts(con),
+        open_from=release_open_from(con),
+    )
     raw = release.ended(_raw_daily(con, filters=filters, older=True))
     lines = protect_lines(
-        raw.with_columns(is_suppressed(k=k).alias("_withheld")),
+        bound_days(raw, release),
         flag="_withheld",
         size="n_authors",
         keys=("marker", "marker_version", "day"),
-    )
+        known="_known",
+        public="_public",
+    ).drop("_known", "_public")
     shown = suppress(with_prevalence(lines), withheld=pl.col("_withheld")).with_columns(
         pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
         pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
