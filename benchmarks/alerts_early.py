@@ -8,7 +8,9 @@ Two kinds of data, neither of them real surveillance data:
    while tuning): the real daily run (`moodcast.run.daily_run`) builds its series, each at
    the grain the run alerts it (day, or ISO week for sparse cells); each method is replayed
    on them as the run raises it (`forecasting.replay.replay`, day series by day and week
-   series by week, one-period reporting delay). Scored: the share of gradual waves whose
+   series by week), each alert reaching the analyst the day after the last day of the data
+   its run read: the daily run reads a day once it has ended, and a week once its Sunday
+   has. Scored: the share of gradual waves whose
    first alert on the wave's own series was issued on or before the planted peak; the share
    of step waves of factor ≥ 2 alerted (issued by the wave's last day), and whether the one
    4 weeks after the data start is; false alert periods per series-year (an alert is not
@@ -136,15 +138,23 @@ def sample_truth(series: pl.DataFrame, waves: pl.DataFrame) -> tuple[pl.DataFram
 
 
 def replay_at_grains(series: pl.DataFrame, method: str) -> pl.DataFrame:
-    """`method` replayed as the daily run raises it: day series by day, week series by week
-    (one-period reporting delay each); a weekly alert's `end` is its last week's last day, so
-    that every alert can be scored by day."""
+    """`method` replayed as the daily run raises it, every alert dated the day after the last
+    day of the data its run read (when the daily run can first read that day whole): day series
+    by day with a one-day reporting delay (`issued_on` is the run's day), week series by week
+    without one and `issued_on` moved from the week's Sunday to the Monday after. A weekly
+    alert's `end` is its last week's last day, so that every alert can be scored by day."""
     parts = []
-    for grain, freq in (("day", DAY), ("iso_week", WEEK)):
-        part = series.filter(pl.col("grain") == grain)
-        if part.height:
-            alerts = replay(part, freq=freq, methods=[method], reporting_delay=1)
-            parts.append(alerts.with_columns(pl.col("end") + timedelta(freq.step_days - 1)))
+    days = series.filter(pl.col("grain") == "day")
+    if days.height:
+        parts.append(replay(days, freq=DAY, methods=[method], reporting_delay=1))
+    weeks = series.filter(pl.col("grain") == "iso_week")
+    if weeks.height:
+        alerts = replay(weeks, freq=WEEK, methods=[method])
+        parts.append(
+            alerts.with_columns(
+                pl.col("end") + timedelta(WEEK.step_days - 1), pl.col("issued_on") + timedelta(1)
+            )
+        )
     return pl.concat(parts)
 
 
@@ -227,8 +237,9 @@ def sample_lines(args, runs: list, posts: int, days: int) -> list[str]:
         f"`forum`: {FORUM_AUTHORS_PER_DAY} authors a day over 730 days, seeds "
         f"{args.forum_seeds or 'none'}, its waves in its one region and English): every "
         "series the daily run alerts, at the grain the run takes it (by day, or by ISO week "
-        "where its cells fall below k too often by day), replayed one period at a time with a "
-        "one-period reporting delay. Before peak: gradual waves whose first alert on their own "
+        "where its cells fall below k too often by day), replayed one period at a time, each "
+        "alert dated the day after the last day of the data its run read (the day after a "
+        "day, the Monday after a week: when the daily run can first read it whole). Before peak: gradual waves whose first alert on their own "
         "series was issued on or before the planted peak (median lead in days from the wave's "
         "first day; in brackets, how many of the waves' own series are weekly). Steps: step "
         "waves of factor ≥ 2 alerted by their last day; first-month step: the step 4 weeks "
