@@ -96,17 +96,18 @@ def name_of(family: str, recipe: str) -> str:
     return family if family in ("embedding", "finetune", "auto") else f"{family} {recipe}"
 
 
-def cost(train: pl.DataFrame, texts: list[str]) -> dict[str, float]:
+def cost(train: pl.DataFrame, texts: list[str], model: str = DEFAULT_MODEL) -> dict[str, float]:
     """Least CPU µs per post of 3 runs of score_texts on `texts` with a CovidEmo anger head of
-    each recipe alone (trained on `train`); an `auto` head costs what its family costs."""
+    each recipe alone (trained on `train`, sentence model `model`); an `auto` head costs what
+    its family costs."""
     covidemo = replace(next(s for s in ms.SETS if s.name == "covidemo_en"), labels=("anger",))
     per = {}
     for family, recipe in RECIPES:
         if family == "auto":
             continue
         out = Path(tempfile.mkdtemp(prefix="head-cost-"))
-        encoder = load_encoder(DEFAULT_MODEL, backend=DEFAULT_BACKEND, cache_dir=out / "onnx")
-        markers = trained(covidemo, train, family, recipe, CachedEncoder(), out / "heads",
+        encoder = load_encoder(model, backend=DEFAULT_BACKEND, cache_dir=out / "onnx")
+        markers = trained(covidemo, train, family, recipe, CachedEncoder(model), out / "heads",
                           FinetuneSettings(max_steps=1))  # fmt: skip
         score_texts(texts[:20], lang="en", markers=markers, encoder=encoder)
         run = partial(score_texts, texts, lang="en", markers=markers, encoder=encoder)
@@ -168,7 +169,7 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
     """Every recipe on one set. A finetune head learns from the first `--finetune-cap` train
     rows and is scored on the torch backend (its ONNX export would be a copy per head in the
     cache). Training CPU s count the embeddings as read from the cache, not computed."""
-    encoder = CachedEncoder()
+    encoder = CachedEncoder(args.model)
     parts = splits(labelled, args.train_cap, args.cap, view)
     if view:
         labelled = replace(labelled, labels=("stress",), control=None)
@@ -181,7 +182,7 @@ def judge_set(labelled: ms.LabelledSet, title: str, args, view: bool = False) ->
                 train = parts["train"].head(args.finetune_cap)
                 markers = trained(labelled, train, family, recipe, encoder, Path(out), settings)
                 seconds = time.process_time() - start
-                scorer = load_encoder(DEFAULT_MODEL, backend="torch")
+                scorer = load_encoder(args.model, backend="torch")
             else:
                 markers = trained(labelled, parts["train"], family, recipe, encoder, Path(out),
                                   c_grid=grid)  # fmt: skip
@@ -273,11 +274,19 @@ def main(argv: list[str] | None = None) -> None:
         "--kept", default=str(KEPT), help="The file each set's results are kept in as it finishes."
     )
     parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="The English sentence model: a local model directory, or the shipped one "
+        "(default). Its embeddings are cached apart.",
+    )
+    parser.add_argument(
         "--from-kept",
         action="store_true",
         help="Render the sets the last run finished (kept in --kept).",
     )
     args = parser.parse_args(argv)
+    if args.model != DEFAULT_MODEL and args.finetune_cap:
+        parser.error("--finetune-cap fine-tunes the shipped model only: leave it out with --model")
     if ms.skipped():
         return
     wanted = set(args.sets.split(",")) if args.sets else None
@@ -299,7 +308,7 @@ def main(argv: list[str] | None = None) -> None:
         parts = splits(covidemo, args.train_cap, args.cap)
         texts = parts["test"].select(model_text(pl.col("text"))).to_series().to_list()
         texts = texts[: args.cost_posts]
-        per = cost(parts["train"], texts)
+        per = cost(parts["train"], texts, args.model)
         body += (
             f"\n\nCPU µs per post of scoring one head (`score_texts`, encoder included, "
             f"{DEFAULT_BACKEND}), {len(texts)} CovidEmo test posts, least of 3 runs:\n\n"
@@ -325,6 +334,7 @@ def render(rows: list[Judged], args) -> str:
         + (f" --families {args.families}" if args.families else "")
         + (f" --c-grids {args.c_grids}" if args.c_grids else "")
         + (f" --kept {args.kept}" if Path(args.kept) != KEPT else "")
+        + (f" --model {args.model}" if args.model != DEFAULT_MODEL else "")
         + (f" --section {args.section}" if args.section else "")
     )
     lines = [

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from transforms.embedding import DEFAULT_MODEL, load_encoder  # noqa: E402
+from transforms.embedding import DEFAULT_MODEL, load_encoder, resolve_model_path  # noqa: E402
 from transforms.markers import Marker, load_markers, score  # noqa: E402
 from transforms.model_markers import ModelConfig, decide  # noqa: E402
 from transforms.model_scoring import score_texts  # noqa: E402
@@ -75,20 +75,29 @@ NO_MODEL = pl.DataFrame(schema={"lang": pl.String, "key": pl.UInt64})
 
 
 class CachedEncoder:
-    """The shipped encoder, remembering each text's embedding on disk."""
+    """The encoder of `model` (the shipped one unless told: a spec of
+    transforms.embedding.resolve_model_path), remembering each text's embedding on disk: under
+    CACHE for the shipped model, under a folder of CACHE named by the model's path otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+        self._model = model
         self._encoder = None
-        CACHE.mkdir(parents=True, exist_ok=True)
+        self._cache = CACHE
+        if model != DEFAULT_MODEL:
+            where = str(resolve_model_path(model)).encode()
+            self._cache = CACHE / f"model-{hashlib.sha256(where).hexdigest()[:12]}"
+        self._cache.mkdir(parents=True, exist_ok=True)
 
     def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
         if self._encoder is None:
-            self._encoder = load_encoder(DEFAULT_MODEL, backend="onnx-fp32")
+            self._encoder = load_encoder(self._model, backend="onnx-fp32")
         return getattr(self._encoder, name)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:24]
-        path = CACHE / f"{key}.npy"
+        path = self._cache / f"{key}.npy"
         if not path.exists():
             np.save(path, self.__getattr__("encode")(texts))
         return np.load(path)
