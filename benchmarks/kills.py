@@ -141,7 +141,7 @@ class CleanRun:
 def clean_run(data_dir: Path, inputs: list[Path]) -> CleanRun:
     """One uninterrupted run of `inputs` in `data_dir`, timed."""
     proc = moodcast(data_dir, inputs)
-    start_s = _wait_for_note(data_dir, proc)
+    start_s = wait_for_note(data_dir, proc)
     begun = time.monotonic()
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()[-3000:]
@@ -149,8 +149,10 @@ def clean_run(data_dir: Path, inputs: list[Path]) -> CleanRun:
     return CleanRun(exports(data_dir), start_s, time.monotonic() - begun)
 
 
-def _wait_for_note(data_dir: Path, proc: subprocess.Popen) -> float | None:
-    """Seconds until the run notes itself in the lock file; None when it ends first."""
+def wait_for_note(data_dir: Path, proc: subprocess.Popen) -> float | None:
+    """Seconds until the run notes itself in the lock file (RunLock.note: the holder's `run`
+    is set; the holder alone, written when the lock is taken, is not it); None when it ends
+    first."""
     started = time.monotonic()
     while _noted_run(data_dir) is None:
         if proc.poll() is not None:
@@ -183,7 +185,7 @@ def kill_and_rerun(
         proc = moodcast(data_dir, inputs)
         if rng.random() < 0.2:
             time.sleep(rng.uniform(0, clean.start_s))
-        elif _wait_for_note(data_dir, proc) is not None:
+        elif wait_for_note(data_dir, proc) is not None:
             time.sleep(rng.uniform(0, clean.locked_s))
         if proc.poll() is not None:
             proc.communicate()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,11 +16,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-PORT_TAKEN = (b"already in use", b"is not available")
-"""What a server's log says when its port is taken: `Address already in use` (the Pub/Sub
-emulator, which then hangs; Python's servers), `Port N is not available` (Streamlit, which
-exits), `port N of HOST is already in use` (`moodcast dashboard`)."""
 
 STREAMLIT_READY = b"You can now view your Streamlit app"
 """What Streamlit logs once it listens (`streamlit run`, `moodcast dashboard`)."""
@@ -62,7 +58,7 @@ def serving(
     the block; its logs are removed when the block ends without an error, kept otherwise.
 
     A port is free when `free_port` returns it, but another process can take it before the
-    server binds it. When the log says so (PORT_TAKEN) before `ready`, the server is stopped
+    server binds it. When the log says so (`port_taken`) before `ready`, the server is stopped
     and started again on the next port: of `ports` (default: a new free port each time), at
     most `attempts` in all. Raises RuntimeError, naming the log, when every port tried was
     taken, when the server exits before `ready`, or when it shows neither in `timeout_s`."""
@@ -78,34 +74,44 @@ def serving(
             )
         logs.append(log := Path(out.name))
         try:
-            if _started(process, log, ready, timeout_s):
+            if _started(process, log, ready, port, timeout_s):
                 yield Server(process, port, log)
                 break
         finally:
             _stop(process)
     else:
         raise RuntimeError(
-            f"every port tried was taken ({attempts} tries); see the logs in {log_dir}"
+            f"every port tried was taken ({len(logs)} tries); see the logs in {log_dir}"
         )
     for log in logs:
         log.unlink()
 
 
-def _started(process: subprocess.Popen, log: Path, ready: bytes, timeout_s: float) -> bool:
-    """True once `log` shows `ready`; False when it says its port is taken first."""
+def _started(
+    process: subprocess.Popen, log: Path, ready: bytes, port: int, timeout_s: float
+) -> bool:
+    """True once `log` shows `ready`; False when it says first that `port` is taken."""
     deadline = time.monotonic() + timeout_s
     while True:
         exited = process.poll() is not None
         text = log.read_bytes()
         if ready in text:
             return True
-        if any(taken in text for taken in PORT_TAKEN):
+        if port_taken(text, port):
             return False
         if exited:
             raise RuntimeError(f"the server exited ({process.returncode}) before ready; see {log}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the server was not ready in {timeout_s:g} s; see {log}")
         time.sleep(0.2)
+
+
+def port_taken(log: bytes, port: int) -> bool:
+    """Whether a server's `log` says that its `port` is taken: `Address already in use` (the
+    Pub/Sub emulator, which then hangs; Python's servers), `Port N is not available`
+    (Streamlit, which exits), `port N of HOST is already in use` (`moodcast dashboard`)."""
+    said = rb"Address already in use|\bPort %d is not available|\bport %d of \S+ is already in use"
+    return re.search(said % (port, port), log) is not None
 
 
 def _stop(process: subprocess.Popen) -> None:

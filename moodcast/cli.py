@@ -50,7 +50,8 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
     (MoodcastError, 1, "any other error moodcast reports on purpose"),
 )  # fmt: skip
 """Kind of error → exit code and what it means; the first kind that matches wins. Usage errors
-(an unknown option, a bad option value) exit 2, as click's do; an interrupt exits 130."""
+(an unknown option, a bad option value, a typed marker name that names no marker) exit 2, as
+click's do; an interrupt exits 130."""
 
 DEMO_START, DEMO_DAYS = date(2025, 1, 6), 365
 """The demo's sample: its first day and length (its run is as of its last day)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from moodcast.config import DATA_DIR_HELP, Settings, load_settings
+from transforms.errors import MarkerError
 from transforms.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -159,8 +160,16 @@ def markers_of(data_dir: str | None, names: str | None = None) -> dict[str, Mark
 
 def chosen_markers(settings: Settings, names: str | None = None) -> dict[str, Marker]:
     """The markers of `settings` by name (moodcast.adapting.configured_markers), only those of
-    `names` (comma-separated) when given: for a command that has loaded its settings already."""
-    from moodcast.adapting import configured_markers
+    `names` (comma-separated) when given: for a command that has loaded its settings already.
+    A name that is no marker is a usage error (click.UsageError, exit 2) with load_markers'
+    message; an invalid marker file stays a MarkerError (exit 5)."""
+    from moodcast.adapting import base_markers, configured_markers
 
     wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
-    return configured_markers(settings, wanted)
+    try:
+        return configured_markers(settings, wanted)
+    except MarkerError as exc:
+        if wanted is None:
+            raise
+        base_markers(settings)  # the files' own MarkerError, when one of them is invalid
+        raise click.UsageError(str(exc)) from exc

@@ -110,8 +110,7 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
     deadline = time.monotonic() + timeout.total_seconds()
     running.stop_reading()
     while not running.caught_up(wait=1.0) and time.monotonic() < deadline:
-        if running.error is not None:
-            raise _job_failed(running.error)
+        _raise_if_failed(running)
     if not running.caught_up():
         log.warning(
             "stream: the job had not processed every message it pulled when the drain ended; "
@@ -125,8 +124,7 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
                 undelivered(session),
             )
         time.sleep(load_every.total_seconds())
-        if running.error is not None:
-            raise _job_failed(running.error)
+        _raise_if_failed(running)
         loaded = load_landing(session)
     if not loaded:
         log.warning(
@@ -232,13 +230,11 @@ def _stream_session(
                 if left is not None and left <= 0:
                     break
                 stop.wait(min(load_every.total_seconds(), left or load_every.total_seconds()))
-                if running.error is not None:
-                    raise _job_failed(running.error)
+                _raise_if_failed(running)
                 load_landing(session)
             drain(session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK)
             running.stop()
-            if running.error is not None:
-                raise _job_failed(running.error)
+            _raise_if_failed(running)
         except BaseException:
             running.stop()
             _record_failed(session)
@@ -273,24 +269,23 @@ def publish_last(session: Session, *, wait: timedelta = LAST_LOAD_WAIT, every: f
         raise
 
 
-def _job_failed(error: BaseException) -> BaseException:
-    """The streaming job's own failure, as an error the CLI reports in one line: a step's error
-    on a worker as ingest.worker_errors.worker_error gives it (an error of moodcast's family as
-    itself or its kind, such as a static or finetune head's model folder missing there; any
-    other as a WorkerError naming the step), an error of the family as itself, and any other
-    failure of the job as an InputError that names the usual causes."""
+def _raise_if_failed(running) -> None:
+    """Raise the streaming job's own failure, if it has failed, as an error the CLI reports in
+    one line: a step's error on a worker as ingest.worker_errors.worker_error gives it (an
+    error of moodcast's family as itself or its kind, such as a static or finetune head's model
+    folder missing there; any other as a WorkerError naming the step), an error of the family
+    as itself, and any other failure of the job as an InputError that names the usual causes."""
+    if (error := running.error) is None:
+        return
     if (worker := worker_error(error)) is not None:
-        worker.__cause__ = error
-        return worker
+        raise worker from error
     if isinstance(error, MoodcastError):
-        return error
-    failure = InputError(
+        raise error
+    raise InputError(
         f"the streaming job stopped: {type(error).__name__}: {error}. Check that --subscription "
         "names an existing subscription (projects/P/subscriptions/S) and that this host can "
         "reach Pub/Sub (credentials, or PUBSUB_EMULATOR_HOST for the emulator)."
-    )
-    failure.__cause__ = error
-    return failure
+    ) from error
 
 
 def _record_failed(session: Session) -> None:

@@ -5,7 +5,6 @@ import os
 import resource
 import shutil
 import signal
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from benchmarks.kills import (
     ledger,
     leftovers,
     moodcast,
+    wait_for_note,
 )
 from benchmarks.small_run import LEXICON_ONLY
 from moodcast.sample import generate_sample
@@ -58,14 +58,13 @@ def test_runs_killed_at_random_points_leave_a_clean_state(tmp_path, corpus, clea
 
 
 def test_sigterm_is_a_failed_run_and_cleans_up(tmp_path, corpus):
+    """Regression: it waited for `"run"` in the lock file's text, there from the moment the
+    lock is taken (the holder's `"run": null`), slept 0.5 s and sent SIGTERM: under load the
+    run had not noted itself yet, so it had no ledger row to record, and the published
+    warehouse the test reads did not exist. It now waits for the note itself."""
     data = _data_dir(tmp_path / "data")
     proc = moodcast(data, corpus)
-    lock = data / "moodcast.lock"
-    deadline = time.monotonic() + 120
-    while '"run"' not in (lock.read_text() if lock.exists() else ""):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    time.sleep(0.5)
+    assert wait_for_note(data, proc) is not None, "the run ended before it noted itself"
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err.decode()[-3000:]
