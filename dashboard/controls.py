@@ -8,6 +8,8 @@ not published says so instead of opening silently on another.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import streamlit as st
 
@@ -29,6 +31,14 @@ def _linked() -> tuple[str, str, str] | None:
     linked = (params["marker"], params.get("region", ALL), params.get("lang", ALL))
     st.query_params.clear()
     return linked
+
+
+def _as_typed(text: str) -> str:
+    """`text` from a link as a Markdown code span on one line: shown as typed, never as a link,
+    an image or formatting (anyone can write a link)."""
+    text = " ".join(text.split())
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _wanted(options: pl.DataFrame, published: data.Version) -> tuple[str, str, str]:
@@ -57,8 +67,9 @@ def pick_series(published: data.Version) -> tuple[str, str, str]:
     langs = langs.to_list()
     lang = right.selectbox("Language", langs, index=_index(langs, lang))
     if linked and linked != (marker, region, lang):
+        asked = [_as_typed(part) for part in linked]
         st.warning(
-            f"The link asks for {linked[0]} in region {linked[1]} ({linked[2]}), which has no "
+            f"The link asks for {asked[0]} in region {asked[1]} ({asked[2]}), which has no "
             f"published series: showing {marker} in region {region} ({lang}) instead. Check "
             "the link's spelling against the selectors."
         )

@@ -131,7 +131,9 @@ def test_a_link_to_a_series_that_is_not_published_says_so(published_run, monkeyp
     shown = [box.value for box in at.selectbox][:3]
     assert shown[0] == "anger" and shown[1] != "us-cx"
     (warning,) = [w.value for w in at.warning if "The link asks for" in w.value]
-    assert warning.startswith("The link asks for anger in region us-cx (es), which has no ")
+    assert warning.startswith(
+        "The link asks for ` anger ` in region ` us-cx ` (` es `), which has no "
+    )
     assert f"showing anger in region {shown[1]} ({shown[2]}) instead" in warning
 
     at = AppTest.from_file(str(REPO / "dashboard" / "screens" / f"{page}.py"), default_timeout=60)
