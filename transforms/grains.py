@@ -158,14 +158,17 @@ def _week_cells(
     `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`, `_known_whole`,
     `_known_days` and `_known_on_days` (transforms.releases.known_weeks: withheld last, after
     the roll-up; withheld and known whole, hiding nothing), `_zero` (its own cell has no
-    flagged author), `_zero8` (its 8-week cell has none and a release may publish it or
-    published it: `_eight_cells`' `_zero8`, of `eight_cells`), `_start8` (its 8-week period),
-    and the first `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals:
-    none yet) flags."""
+    flagged author), `_zero_day` (a day of it has none), `_zero8` (its 8-week cell has none
+    and a release may publish it or published it: `_eight_cells`' `_zero8`, of
+    `eight_cells`), `_start8` (its 8-week period), and the first `_withheld`, `_coarse` and
+    `_forced` (withheld for a line of 8-week totals: none yet) flags."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
-    by_week = days.group_by(on).agg(publishable.all().alias("_days_ok"))
+    by_week = days.group_by(on).agg(
+        publishable.all().alias("_days_ok"),
+        (pl.col("n_marked_authors") == 0).any().alias("_zero_day"),
+    )
     week_cells = weeks.filter(pl.col("grain") == release.week_grain).select(
         *on,
         publishable.alias("_week_ok"),
@@ -220,7 +223,13 @@ def _week_cells(
         )
         .with_columns(
             pl.col(
-                "_known", "_known_whole", "_known_days", "_known_on_days", "_zero", "_zero8"
+                "_known",
+                "_known_whole",
+                "_known_days",
+                "_known_on_days",
+                "_zero",
+                "_zero8",
+                "_zero_day",
             ).fill_null(False)
         )
         .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
@@ -286,7 +295,7 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
         )
         cells = protect_lines(
-            cells.with_columns((pl.col("_known") | _zero_read()).alias("_weeks_known")),
+            cells.with_columns((pl.col("_known") | _zero_read(by_day=False)).alias("_weeks_known")),
             flag="_withheld",
             size="_rank",
             keys=_LINE_KEYS,
@@ -298,7 +307,9 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             protect_lines(
                 cells.with_columns(
                     pl.col("_coarse") | pl.col("_withheld"),
-                    ((pl.col("_known_on_days") & by_days) | _zero_read()).alias("_days_known"),
+                    ((pl.col("_known_on_days") & by_days) | _zero_read(by_day=True)).alias(
+                        "_days_known"
+                    ),
                     (pl.col("_known_days") & by_days).alias("_days_public"),
                 ),
                 flag="_coarse",
@@ -318,19 +329,23 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             return cells
 
 
-def _zero_read() -> pl.Expr:
+def _zero_read(*, by_day: bool) -> pl.Expr:
     """True for a week cell whose flagged authors, and so each of its days', a reader reads
     as 0 off a published cell with none that holds it: its own, or its roll-up's by region,
     by language or both (a roll-up with no flagged author has none in any child). Such a cell
     is its week published now (by day or whole), or before with its current counts
     (`_known_whole`), with none (`_zero`), or its 8-week cell with none, its series withheld
-    whole by week (`_zero8`: published now or before)."""
+    whole by week (`_zero8`: published now or before); `by_day` (on lines of days), also a
+    week published by day now with a day of none (`_zero_day`): that day's 0, taken for the
+    whole week (withholding more, never less)."""
     published = (~pl.col("_withheld") & (~pl.col("_coarse") | pl.col("_week_ok"))) | pl.col(
         "_known_whole"
     )
     read = (pl.col("_zero") & published) | (
         pl.col("_zero8") & pl.col("_withheld").all().over(SERIES_KEYS)
     )
+    if by_day:
+        read = read | (pl.col("_zero_day") & ~pl.col("_coarse") & ~pl.col("_withheld"))
     week = ["marker", "marker_version", "period_start"]
     by_region, by_lang = pl.col("region") == ALL, pl.col("lang") == ALL
     return (

@@ -21,10 +21,13 @@ within the 2 % share of withheld weeks a series may have)."""
 LEAVES = {("a", "en"), ("b", "en"), ("a", "fr"), ("b", "fr"), ("a", "de"), ("b", "de")}
 
 
-def _cell(region: str, lang: str, day: date) -> tuple[int, int]:
+def _cell(region: str, lang: str, day: date, busy: tuple[str, str] | None) -> tuple[int, int]:
     """Authors and flagged authors of a leaf on a day: en 300, none flagged, but a·en 1 in
     MONDAY's week (7 authors: below k); the others 300, 40 flagged, but a·fr 1 on MONDAY and
-    none the rest of its week (1 flagged author: below k)."""
+    none the rest of its week (1 flagged author: below k). The `busy` leaf has 40 flagged on
+    each day of MONDAY's week after Monday."""
+    if (region, lang) == busy and MONDAY < day < MONDAY + timedelta(days=7):
+        return 300, 40
     if lang == "en":
         small = region == "a" and MONDAY <= day < MONDAY + timedelta(days=7)
         return (1 if small else 300), 0
@@ -33,12 +36,13 @@ def _cell(region: str, lang: str, day: date) -> tuple[int, int]:
     return 300, 40
 
 
-def _tables() -> tuple[pl.DataFrame, pl.DataFrame]:
-    """WEEKS ISO weeks of the leaves, their roll-ups by region, by language and both, and the
-    week's cells (each author-day a distinct author)."""
+def _tables(busy: tuple[str, str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """WEEKS ISO weeks from FIRST of the leaves (`busy`: see `_cell`), their roll-ups by
+    region, by language and both, and their weeks' cells (each author-day a distinct
+    author)."""
     rows = []
-    for day in (MONDAY + timedelta(days=i) for i in range(7 * WEEKS)):
-        leaves = {key: _cell(*key, day) for key in sorted(LEAVES)}
+    for day in (FIRST + timedelta(days=i) for i in range(7 * WEEKS)):
+        leaves = {key: _cell(*key, day, busy) for key in sorted(LEAVES)}
         for region in ("a", "b", ALL):
             for lang in ("en", "fr", "de", ALL):
                 held = [
@@ -118,4 +122,17 @@ def test_a_child_under_a_roll_up_published_with_no_flagged_author_is_known():
     choice = choose_grains(daily, weeks, release).filter(pl.col("period_start") == MONDAY)
     a_en = choice.filter(pl.col("region") == "a", pl.col("lang") == "en")
     assert a_en.select("grain", "choice").row(0) == ("iso_week", "withheld")
+    assert _small_days_given_back(daily, published_timelines(daily, weeks, release)).is_empty()
+
+
+def test_a_child_under_a_roll_up_day_published_with_no_flagged_author_is_known():
+    """As above, but b·en has 40 flagged authors on each day of MONDAY's week after Monday:
+    en's roll-up holds flagged authors that week and is published by day, its Monday with
+    none. Before, a·en (withheld) counted as hiding its Monday, and a's Monday minus de's
+    minus 0 gave a·fr's 1 flagged author back. Now a week under a roll-up published by day
+    with a day of none is known on lines of days."""
+    daily, weeks = _tables(busy=("b", "en"))
+    release = Release(week_grain="iso_week")
+    en = weeks.filter(pl.col("region") == ALL, pl.col("lang") == "en")
+    assert en.filter(pl.col("period_start") == MONDAY)["n_marked_authors"].item() == 240
     assert _small_days_given_back(daily, published_timelines(daily, weeks, release)).is_empty()
