@@ -35,6 +35,7 @@ from dataclasses import replace
 
 import polars as pl
 
+from transforms.contracts import ALL
 from transforms.periods import period_start
 from transforms.privacy import is_suppressed, protect_lines
 from transforms.releases import (
@@ -157,14 +158,17 @@ def _week_cells(
     `_size` (the week's authors), `_rank` (transforms.releases.rank), `_known`, `_known_whole`,
     `_known_days` and `_known_on_days` (transforms.releases.known_weeks: withheld last, after
     the roll-up; withheld and known whole, hiding nothing), `_zero` (its own cell has no
-    flagged author), `_zero8` (its 8-week cell has none and a release may publish it or
-    published it: `_eight_cells`' `_zero8`, of `eight_cells`), `_start8` (its 8-week period),
-    and the first `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals:
-    none yet) flags."""
+    flagged author), `_zero_day` (a day of it has none), `_zero8` (its 8-week cell has none
+    and a release may publish it or published it: `_eight_cells`' `_zero8`, of
+    `eight_cells`), `_start8` (its 8-week period), and the first `_withheld`, `_coarse` and
+    `_forced` (withheld for a line of 8-week totals: none yet) flags."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
-    by_week = days.group_by(on).agg(publishable.all().alias("_days_ok"))
+    by_week = days.group_by(on).agg(
+        publishable.all().alias("_days_ok"),
+        (pl.col("n_marked_authors") == 0).any().alias("_zero_day"),
+    )
     week_cells = weeks.filter(pl.col("grain") == release.week_grain).select(
         *on,
         publishable.alias("_week_ok"),
@@ -219,7 +223,13 @@ def _week_cells(
         )
         .with_columns(
             pl.col(
-                "_known", "_known_whole", "_known_days", "_known_on_days", "_zero", "_zero8"
+                "_known",
+                "_known_whole",
+                "_known_days",
+                "_known_on_days",
+                "_zero",
+                "_zero8",
+                "_zero_day",
             ).fill_null(False)
         )
         .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
@@ -271,16 +281,13 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
     in progress after a week of its series published whole is taken whole too (so withheld).
     Step 3's share leaves out the weeks in progress, those `_held` by the record and those
     `_forced` by a line of 8-week totals. A week is known on lines of weeks where a release
-    published its counts (`_known`) or, its series withheld whole by week, published its
-    8-week cell with no flagged author (`_zero8`: each week of it has none). On lines of weeks
-    published coarser than days, a week is known where a reader holds a value of each of its
-    days: each day's or a moved day's (`_known_on_days`; not its own cell's, which says nothing
-    of its days), or its days' flagged authors, 0 where its own cell, published whole now or
-    before with its current counts, has none (`_zero`), or its 8-week cell as above. A withheld
+    published its counts (`_known`) or its flagged authors are read as 0 (`_zero_read`). On
+    lines of weeks published coarser than days, a week is known where a reader holds a value of
+    each of its days: each day's or a moved day's (`_known_on_days`; not its own cell's, which
+    says nothing of its days), or its days' flagged authors, 0 where `_zero_read`. A withheld
     week `_known_whole` hides nothing (on lines of days, one `_known_days`): a line
     withholding nothing else needs no complement for it."""
     previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
-    zero8 = pl.col("_zero8") & pl.col("_withheld").all().over(SERIES_KEYS)
     after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
     while True:
         before = cells.select("_withheld", "_coarse")
@@ -288,7 +295,7 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             pl.col("_coarse") | (pl.col("_open") & previous & after_whole).fill_null(False)
         )
         cells = protect_lines(
-            cells.with_columns((pl.col("_known") | zero8).alias("_weeks_known")),
+            cells.with_columns((pl.col("_known") | _zero_read(by_day=False)).alias("_weeks_known")),
             flag="_withheld",
             size="_rank",
             keys=_LINE_KEYS,
@@ -296,14 +303,13 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             public="_known_whole",
         ).drop("_weeks_known")
         by_days = pl.col("_withheld") | ~pl.col("_coarse")
-        whole = (pl.col("_week_ok") & ~pl.col("_withheld")) | pl.col("_known_whole")
         cells = (
             protect_lines(
                 cells.with_columns(
                     pl.col("_coarse") | pl.col("_withheld"),
-                    (
-                        (pl.col("_known_on_days") & by_days) | (pl.col("_zero") & whole) | zero8
-                    ).alias("_days_known"),
+                    ((pl.col("_known_on_days") & by_days) | _zero_read(by_day=True)).alias(
+                        "_days_known"
+                    ),
                     (pl.col("_known_days") & by_days).alias("_days_public"),
                 ),
                 flag="_coarse",
@@ -321,6 +327,33 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
         cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))
         if cells.select("_withheld", "_coarse").equals(before):
             return cells
+
+
+def _zero_read(*, by_day: bool) -> pl.Expr:
+    """True for a week cell whose flagged authors, and so each of its days', a reader reads
+    as 0 off a published cell with none that holds it: its own, or its roll-up's by region,
+    by language or both (a roll-up with no flagged author has none in any child). Such a cell
+    is its week published now (by day or whole), or before with its current counts
+    (`_known_whole`), with none (`_zero`), or its 8-week cell with none, its series withheld
+    whole by week (`_zero8`: published now or before); `by_day` (on lines of days), also a
+    week published by day now with a day of none (`_zero_day`): that day's 0, taken for the
+    whole week (withholding more, never less)."""
+    published = (~pl.col("_withheld") & (~pl.col("_coarse") | pl.col("_week_ok"))) | pl.col(
+        "_known_whole"
+    )
+    read = (pl.col("_zero") & published) | (
+        pl.col("_zero8") & pl.col("_withheld").all().over(SERIES_KEYS)
+    )
+    if by_day:
+        read = read | (pl.col("_zero_day") & ~pl.col("_coarse") & ~pl.col("_withheld"))
+    week = ["marker", "marker_version", "period_start"]
+    by_region, by_lang = pl.col("region") == ALL, pl.col("lang") == ALL
+    return (
+        read
+        | (read & by_region).any().over(*week, "lang")
+        | (read & by_lang).any().over(*week, "region")
+        | (read & by_region & by_lang).any().over(week)
+    )
 
 
 def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.DataFrame:
