@@ -35,7 +35,6 @@ from dataclasses import replace
 
 import polars as pl
 
-from transforms.contracts import ALL
 from transforms.periods import period_start
 from transforms.privacy import is_suppressed, protect_lines
 from transforms.releases import (
@@ -50,6 +49,7 @@ from transforms.releases import (
     rank,
     week_limits,
     with_counts,
+    zero_read,
 )
 
 MAX_WITHHELD_SHARE = 0.02
@@ -346,14 +346,7 @@ def _zero_read(*, by_day: bool) -> pl.Expr:
     )
     if by_day:
         read = read | (pl.col("_zero_day") & ~pl.col("_coarse") & ~pl.col("_withheld"))
-    week = ["marker", "marker_version", "period_start"]
-    by_region, by_lang = pl.col("region") == ALL, pl.col("lang") == ALL
-    return (
-        read
-        | (read & by_region).any().over(*week, "lang")
-        | (read & by_lang).any().over(*week, "region")
-        | (read & by_region & by_lang).any().over(week)
-    )
+    return zero_read(read, "period_start")
 
 
 def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.DataFrame:

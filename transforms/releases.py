@@ -56,6 +56,7 @@ from typing import Literal
 
 import polars as pl
 
+from transforms.contracts import ALL
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.privacy import DEFAULT_K, is_suppressed
 
@@ -219,17 +220,37 @@ def known_periods(weeks: pl.DataFrame, release: Release, grain: str) -> pl.DataF
 def _recorded_days(record: pl.DataFrame) -> pl.DataFrame:
     """Every day of every recorded period: SERIES_KEYS, `day`, `_grain`, `_start`, `_whole`,
     `_gone`."""
-    length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
     return record.select(
         *SERIES_KEYS,
-        pl.date_ranges("period_start", pl.col("period_start") + pl.duration(days=length - 1)).alias(
-            "day"
-        ),
+        _period_days().alias("day"),
         pl.col("grain").alias("_grain"),
         pl.col("period_start").alias("_start"),
         (pl.col("published_as") == "whole").alias("_whole"),
         (pl.col("published_as") == "withheld").alias("_gone"),
     ).explode("day")
+
+
+def _period_days() -> pl.Expr:
+    """The days of each row's period (`grain` `day`, a week grain or an 8-week grain, from
+    `period_start`), a list."""
+    length = pl.col("grain").replace_strict({"day": 1, **PERIOD_DAYS}, return_dtype=pl.Int64)
+    return pl.date_ranges("period_start", pl.col("period_start") + pl.duration(days=length - 1))
+
+
+def zero_read(read: pl.Expr, period: str) -> pl.Expr:
+    """True for a cell whose flagged authors a reader reads as 0 off a published cell with
+    none that holds it: `read` (such a cell of its own, per row) holds for it, or for its
+    roll-up by region, by language or both (same marker, marker version and `period`
+    column): a roll-up with no flagged author has none in any child. The one rule for a
+    release's weeks (transforms.grains) and an older version's days (`bound_days`)."""
+    at = ["marker", "marker_version", period]
+    by_region, by_lang = pl.col("region") == ALL, pl.col("lang") == ALL
+    return (
+        read
+        | (read & by_region).any().over(*at, "lang")
+        | (read & by_lang).any().over(*at, "region")
+        | (read & by_region & by_lang).any().over(at)
+    )
 
 
 def week_limits(release: Release) -> pl.DataFrame:
@@ -287,7 +308,10 @@ def bound_days(daily: pl.DataFrame, release: Release) -> pl.DataFrame:
     published; a total minus the days shown would give the others back), or its counts moved
     by 1 to k − 1 from counts a release published it with (`moved_cells`); `_public`: a
     release published its current counts (a reader holds it); `_known`: `_public`, or its week
-    is held so (a reader may hold a total it is part of). For transforms.privacy.protect_lines
+    is held so (a reader may hold a total it is part of), or its flagged authors are read as 0
+    (`zero_read`) off a cell with none: one `daily` shows (not `_withheld`, before any
+    complement), or one a release published (a day, week or 8-week period holding the day).
+    For transforms.privacy.protect_lines
     on lines of days (`flag`, `public`, `known`). The input is not modified."""
     on = [*_PERIOD_KEYS, *MOVED_COUNTS]
     published = (
@@ -295,11 +319,18 @@ def bound_days(daily: pl.DataFrame, release: Release) -> pl.DataFrame:
     )
     moved = moved_cells(daily, pl.DataFrame(schema=COUNTS_SCHEMA), release).drop("_moved")
     limits = week_limits(release).select(*SERIES_KEYS, "period_start", "_no_days")
+    zeros = (
+        release.counts.filter(pl.col("n_marked_authors") == 0)
+        .select(*SERIES_KEYS, _period_days().alias("day"))
+        .explode("day")
+    )
     key = [*SERIES_KEYS, pl.lit("day").alias("grain"), pl.col("day").alias("period_start")]
+    shown_zero = ~pl.col("_withheld") & (pl.col("n_marked_authors") == 0)
     return (
         daily.with_columns(
             pl.struct(key).is_in(published.to_struct().implode()).alias("_public"),
             pl.struct(key).is_in(moved.to_struct().implode()).alias("_moved"),
+            pl.struct(*SERIES_KEYS, "day").is_in(zeros.to_struct().implode()).alias("_zero"),
             period_start(pl.col("day"), release.week_grain).alias("_week"),
         )
         .join(
@@ -311,9 +342,15 @@ def bound_days(daily: pl.DataFrame, release: Release) -> pl.DataFrame:
         .with_columns(pl.col("_no_days").fill_null(False))
         .with_columns(
             (is_suppressed(k=release.k) | pl.col("_no_days") | pl.col("_moved")).alias("_withheld"),
-            (pl.col("_public") | pl.col("_no_days")).alias("_known"),
         )
-        .drop("_moved", "_no_days", "_week")
+        .with_columns(
+            (
+                pl.col("_public")
+                | pl.col("_no_days")
+                | zero_read(shown_zero | pl.col("_zero"), "day")
+            ).alias("_known")
+        )
+        .drop("_moved", "_no_days", "_week", "_zero")
     )
 
 

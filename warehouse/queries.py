@@ -272,7 +272,8 @@ def _older_daily(
     are a reader's), and then, so that no roll-up minus its other children gives a withheld
     day back, complementary suppression on each day's lines (transforms.privacy.protect_lines,
     every region and language: `_filtered` takes one after; a day a release published with
-    its current counts is known, and hides nothing withheld), adjusted with `rates`."""
+    its current counts is known, and hides nothing withheld; a day whose flagged authors are
+    read as 0 off a roll-up with none is known), adjusted with `rates`."""
     filters = {"marker = ?": marker, "day >= ?": start, "day <= ?": end}
     release = Release(
         k=k,
