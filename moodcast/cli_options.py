@@ -162,12 +162,16 @@ def chosen_markers(settings: Settings, names: str | None = None) -> dict[str, Ma
     """The markers of `settings` by name (moodcast.adapting.configured_markers), only those of
     `names` (comma-separated) when given: for a command that has loaded its settings already.
     A name that is no marker is a usage error (click.UsageError, exit 2) with load_markers'
-    message; an invalid marker file stays a MarkerError (exit 5)."""
+    message; an invalid marker file, or a marker's missing or stale fit (SourceError), stays a
+    MarkerError (exit 5)."""
     from moodcast.adapting import base_markers, configured_markers
+    from transforms.zero_shot import SourceError
 
     wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
     try:
         return configured_markers(settings, wanted)
+    except SourceError:
+        raise
     except MarkerError as exc:
         if wanted is None:
             raise

@@ -40,3 +40,18 @@ def test_an_invalid_marker_file_is_still_exit_5_when_a_name_is_unknown_too(tmp_p
     (tmp_path / "data" / "markers" / "broken.toml").write_text("name = [unclosed\n")
     code, output = _invoke("markers", "show", "Sadnes", "--data-dir", str(tmp_path / "data"))
     assert code == 5 and "broken.toml" in output and "unknown marker" not in output, output
+
+
+def test_a_known_name_whose_adapted_centroids_are_missing_is_not_a_usage_error(tmp_path):
+    """Regression: the missing fit (transforms.zero_shot.SourceError, a MarkerError) of a
+    correctly named marker was turned into a usage error, exit 2, as an unknown name is."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text('zero_shot = "adapted"\n')
+    posts, out = tmp_path / "posts.jsonl", tmp_path / "tagged.parquet"
+    posts.write_text('{"id": "1", "created_at": "2025-03-01", "text": "so sad today"}\n')
+    code, output = _invoke(
+        "tag", str(posts), "-o", str(out), "--markers", "sadness", "--data-dir", str(data)
+    )
+    assert code == 5 and "moodcast markers adapt" in output, output
+    assert "Usage:" not in output
