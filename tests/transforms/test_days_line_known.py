@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
+from tests.transforms.cells import period_cells, region_days
+from transforms.contracts import ALL
 from transforms.grains import choose_grains, release_record
-from transforms.periods import PERIOD_DAYS, period_sums, periods_of
+from transforms.periods import periods_of
 from transforms.privacy import is_suppressed
 from transforms.publish import published_timelines
 from transforms.releases import Release, next_record, with_counts
@@ -27,25 +28,8 @@ def _tables(cell: Cell, regions: tuple[str, ...], days: int):
     """Daily cells of `regions` (`cell`: authors and flagged authors of a region on a day,
     None where it has none) and their roll-up, `days` days from WEEK_1; their ISO weeks' and 8-week periods' cells
     (each author-day a distinct author)."""
-    rows = []
-    for day in (WEEK_1 + timedelta(days=i) for i in range(days)):
-        leaves = [(region, *cell(region, day)) for region in regions if cell(region, day)]
-        total = (ALL, sum(n for _, n, _ in leaves), sum(m for _, _, m in leaves))
-        for region, authors, marked in [*leaves, total]:
-            rows.append({"day": day, "region": region, "lang": "en", "marker": "m",
-                         "marker_version": "v", "n_posts": authors, "n_scored": authors,
-                         "n_marked": marked, "n_authors": authors, "n_marked_authors": marked,
-                         "sample_rate": 1.0, "run_id": "r"})  # fmt: skip
-    daily = pl.DataFrame(rows, schema=DAILY_SCHEMA)
-    sums = pl.concat([period_sums(daily, grain) for grain in ("iso_week", "iso_8week")])
-    length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
-    periods = sums.with_columns(
-        pl.col("n_author_days").alias("n_authors"),
-        pl.col("n_marked_author_days").alias("n_marked_authors"),
-        (pl.col("period_start") + pl.duration(days=length - 1)).alias("period_end"),
-        pl.lit("r").alias("run_id"),
-    )
-    return daily, pl.concat([pl.DataFrame(schema=PERIOD_SCHEMA), periods], how="diagonal_relaxed")
+    daily = region_days(cell, regions, WEEK_1, days)
+    return daily, period_cells(daily)
 
 
 def _small_days_given_back(daily: pl.DataFrame, *releases: pl.DataFrame) -> pl.DataFrame:

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from transforms.contracts import ALL, DAILY_SCHEMA, PERIOD_SCHEMA
+from tests.transforms.cells import period_cells
+from transforms.contracts import ALL, DAILY_SCHEMA
 from transforms.grains import choose_grains
-from transforms.periods import PERIOD_DAYS, period_sums
 from transforms.privacy import is_suppressed
 from transforms.publish import published_timelines
 from transforms.releases import Release
@@ -54,15 +54,7 @@ def _tables(busy: tuple[str, str] | None = None) -> tuple[pl.DataFrame, pl.DataF
                              "n_marked": marked, "n_authors": authors,
                              "n_marked_authors": marked, "sample_rate": 1.0, "run_id": "r"})  # fmt: skip
     daily = pl.DataFrame(rows, schema=DAILY_SCHEMA)
-    sums = pl.concat([period_sums(daily, grain) for grain in ("iso_week", "iso_8week")])
-    length = pl.col("grain").replace_strict(PERIOD_DAYS, return_dtype=pl.Int64)
-    periods = sums.with_columns(
-        pl.col("n_author_days").alias("n_authors"),
-        pl.col("n_marked_author_days").alias("n_marked_authors"),
-        (pl.col("period_start") + pl.duration(days=length - 1)).alias("period_end"),
-        pl.lit("r").alias("run_id"),
-    )
-    return daily, pl.concat([pl.DataFrame(schema=PERIOD_SCHEMA), periods], how="diagonal_relaxed")
+    return daily, period_cells(daily)
 
 
 def _small_days_given_back(daily: pl.DataFrame, release: pl.DataFrame) -> pl.DataFrame:

@@ -8,15 +8,11 @@ from datetime import date, timedelta
 import polars as pl
 
 from benchmarks.successive_releases import overlaps
+from tests.transforms.cells import period_cells
 from transforms.contracts import (
-    CLUSTER_SUMS,
     DAILY_SCHEMA,
-    PERIOD_SCHEMA,
-    POST_CLUSTER_SUMS,
-    POST_CLUSTERS,
     conform,
 )
-from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_sums
 from warehouse import queries
 from warehouse.load import load_daily, load_periods
 from warehouse.releases import record_release
@@ -54,31 +50,6 @@ def series_days(
     days = [START + timedelta(days=i) for i in range((last - START).days + 1)]
     return pl.DataFrame(
         [daily_row(d, authors, marked_by_day.get(d, marked)) for d in days], schema=DAILY_SCHEMA
-    )
-
-
-def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
-    """The weeks' and 8-week periods' cells of `daily` (ISO, or each of `week_grains`), each
-    author-day a distinct author (the most a period's distinct authors can be; so each author
-    has one day: CLUSTER_SUMS), post sums and clusters null (as counted before schema 11)."""
-    grains = [g for week in week_grains for g in (week, EIGHT_WEEKS[week])]
-    sums = pl.concat([period_sums(daily, g) for g in grains])
-    return conform(
-        sums.with_columns(
-            pl.col("n_author_days").alias("n_authors"),
-            pl.col("n_marked_author_days").alias("n_marked_authors"),
-            pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
-            *(pl.lit(None, pl.Int64).alias(c) for c in (*POST_CLUSTER_SUMS, POST_CLUSTERS)),
-            (
-                pl.col("period_start")
-                + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1)
-            ).alias("period_end"),
-            pl.lit("r1").alias("run_id"),
-        ),
-        PERIOD_SCHEMA,
-        name="periods",
     )
 
 
