@@ -56,7 +56,7 @@ def test_8_week_series_that_history_days_cannot_fit_are_not_called_a_fallback():
     assert line == (
         "0 series by their chosen model; 2 8-week series by a simpler model, as every one is "
         "while history_days = 365 keeps at most 7 8-week periods, fewer than the 14 a model is "
-        "fitted on (history_days = 784 or more fits one once the data go back that far): "
+        "fitted on (history_days = 756 or more fits one once the data go back that far): "
         "2 AutoETS (exponential smoothing without a season); 0 not forecast"
     )
 
