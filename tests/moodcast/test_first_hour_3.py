@@ -4,7 +4,12 @@ that were not quite true, each a regression test that fails before its fix."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -15,6 +20,9 @@ from forecasting.pipeline import forecast_and_alert
 from forecasting.series import Cause
 from moodcast.run_forecast import forecast_line
 from transforms.contracts import SERIES_SCHEMA
+from transforms.markers.definitions import BUILTIN_DIR
+
+REPO = Path(__file__).parents[2]
 
 
 def _forecast_notes(freq: Frequency, *, history_days: int) -> pl.DataFrame:
@@ -61,3 +69,46 @@ def test_the_history_days_the_forecast_line_names_is_the_fewest_that_fit_a_model
     assert f"history_days = {bound} or more fits one" in forecast_line(
         one_less, history_days=bound - 1
     )
+
+
+COUNT_OPENS = """
+import collections, json, sys
+from click.testing import CliRunner
+from moodcast.cli import main
+
+opened = collections.Counter()
+
+
+def hook(event, args):
+    if event == "open" and str(args[0]).endswith(".toml"):
+        opened[str(args[0])] += 1
+
+
+sys.addaudithook(hook)
+result = CliRunner().invoke(main, sys.argv[1:])
+assert result.exit_code == 0, result.output
+print(json.dumps(opened))
+"""
+"""Run `moodcast` with argv, counting how often each .toml file is opened (Python's own
+audit events: every open the process makes, our code's and its libraries' alike)."""
+
+
+def test_tag_with_markers_reads_each_marker_file_once(tmp_path):
+    """Regression: `moodcast tag --markers sadness` loaded the markers for the named ones, then
+    all of them again for the languages to identify, reading every marker file twice. It now
+    loads them once and picks the named ones from that set (cli_options.named_markers)."""
+    posts = tmp_path / "posts.jsonl"
+    post = {"id": "1", "created_at": "2025-03-01T10:00:00Z", "text": "I feel so sad tonight"}
+    posts.write_text(json.dumps(post) + "\n", encoding="utf-8")
+    argv = ["tag", str(posts), "-o", str(tmp_path / "tagged.parquet"), "--markers", "sadness",
+            "--source", "lexicon", "--data-dir", str(tmp_path / "data")]  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", COUNT_OPENS, *argv],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    opened = json.loads(run.stdout.splitlines()[-1])
+    shipped = {str(path) for path in BUILTIN_DIR.glob("*.toml")}
+    assert shipped and set(opened) >= shipped
+    assert {path: n for path, n in opened.items() if path in shipped and n != 1} == {}
