@@ -69,7 +69,7 @@ def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
     full disk (ENOSPC, EDQUOT), a directory where a file belongs (EISDIR), a file where a
     directory belongs (ENOTDIR, or EEXIST from making the data directory), a missing
     directory on the way (ENOENT); any other error in the operating system's words."""
-    path = exc.filename or data_dir
+    path = exc.filename2 or exc.filename or data_dir  # a rename's target, else the one path
     kept = f"They are kept in {annotations_path(data_dir)}"
     code = exc.errno
     if code == errno.EROFS or (code in (errno.EACCES, errno.EPERM) and _read_only(data_dir)):

@@ -94,6 +94,37 @@ def test_a_directory_in_place_of_the_temporary_file_is_named_and_left_alone(tmp_
     assert read_annotations(tmp_path).get_column("label").to_list() == ["Before"]
 
 
+@pytest.fixture
+def immutable():
+    """`immutable(path)` makes `path` immutable (`chattr +i`: no user, root included, may
+    change or replace it) until the test ends; skips where the machine does not allow it."""
+    made = []
+
+    def make(path: Path) -> None:
+        chattr = shutil.which("chattr")
+        if (
+            chattr is None
+            or subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode
+        ):
+            pytest.skip("needs chattr +i (root with CAP_LINUX_IMMUTABLE, a file system with it)")
+        made.append(path)
+
+    yield make
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_file_no_one_may_change_is_named_not_called_read_only(tmp_path, immutable):
+    """Regression: permission refused on the events file alone was told that the data
+    directory is mounted read-only. An immutable file is refused to root as to anyone."""
+    add_annotation(tmp_path, day=DAY, label="Before")
+    immutable(annotations_path(tmp_path))
+    message = _refused(tmp_path)
+    assert f"permission to change {annotations_path(tmp_path)} is refused" in message
+    assert READ_ONLY not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["annotations.jsonl", "annotations.lock"]
+
+
 def _on_read_only_mount(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
     """Run Python `code` with `tmp_path/ro` mounted read-only (an empty tmpfs) in a mount
     namespace of its own (`unshare`: root, or an unprivileged user namespace); skip where the
