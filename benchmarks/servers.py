@@ -42,7 +42,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextlib.contextmanager
 def serving(
     command: Callable[[int], Sequence[str]],
     *,
@@ -52,7 +51,7 @@ def serving(
     ports: Iterable[int] | None = None,
     attempts: int = 5,
     timeout_s: float = 90,
-) -> Iterator[Server]:
+) -> contextlib.AbstractContextManager[Server]:
     """Start `command(port)` (stdout and stderr to a new `log_dir/server-PORT-*.log`, in a
     process group of its own), yield it once its log shows `ready`, and stop the group after
     the block; its logs are removed when the block ends without an error, kept otherwise.
@@ -60,12 +59,47 @@ def serving(
     A port is free when `free_port` returns it, but another process can take it before the
     server binds it. When the log says so (`port_taken`) before `ready`, the server is stopped
     and started again on the next port: of `ports` (default: a new free port each time), at
-    most `attempts` in all. Raises RuntimeError, naming the log, when every port tried was
-    taken, when the server exits before `ready`, or when it shows neither in `timeout_s`."""
+    most `attempts` in all. Raises ValueError at the call when there is no port to try (an
+    empty `ports`, `attempts` below 1); on entering the block, RuntimeError, naming the log,
+    when every port tried was taken, when the server exits before `ready`, or when it shows
+    neither in `timeout_s`."""
+    if attempts < 1:
+        raise ValueError(f"serving needs at least 1 attempt, not attempts={attempts}")
+    if ports is None:
+        tried = iter(free_port, None)
+    else:
+        ports = iter(ports)
+        first = next(ports, None)
+        if first is None:
+            raise ValueError(
+                "serving got no port to try: `ports` is empty; give at least one port, or "
+                "leave `ports` out for a new free port on each attempt"
+            )
+        tried = itertools.chain([first], ports)
+    return _serving(
+        command,
+        ready=ready,
+        log_dir=log_dir,
+        env=env,
+        ports=itertools.islice(tried, attempts),
+        timeout_s=timeout_s,
+    )
+
+
+@contextlib.contextmanager
+def _serving(
+    command: Callable[[int], Sequence[str]],
+    *,
+    ready: bytes,
+    log_dir: Path,
+    env: Mapping[str, str] | None,
+    ports: Iterator[int],
+    timeout_s: float,
+) -> Iterator[Server]:
+    """`serving` on each of `ports` in turn (at least one), until one is not taken."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    tried = itertools.islice(ports if ports is not None else iter(free_port, None), attempts)
     logs = []
-    for port in tried:
+    for port in ports:
         with tempfile.NamedTemporaryFile(
             dir=log_dir, prefix=f"server-{port}-", suffix=".log", delete=False
         ) as out:

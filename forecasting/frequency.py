@@ -11,6 +11,7 @@ series on its gap-free grid.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import polars as pl
@@ -55,6 +56,11 @@ class Frequency:
     def periods(self, days: int) -> int:
         """How many periods (at least 1) cover `days` days, e.g. 28 days → 4 weeks."""
         return max(1, round(days / self.step_days))
+
+    def days_for(self, n: int) -> int:
+        """The fewest days that `periods` counts as at least `n` periods: 756 days hold 14
+        8-week periods (756 / 56 = 13.5 rounds to 14), 95 days 14 weeks."""
+        return next(days for days in itertools.count(1) if self.periods(days) >= n)
 
     def describe(self, n: int) -> str:
         """'3 days', '1 week'."""

@@ -17,6 +17,7 @@ from moodcast.cli_options import (
     input_options,
     input_overrides,
     markers_of,
+    named_markers,
 )
 from moodcast.config import language, load_settings
 from transforms.errors import InputError
@@ -60,8 +61,8 @@ def tag(
     from transforms.model_markers import language_rule
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
-    markers = chosen_markers(settings, names)
-    every = markers if names is None else chosen_markers(settings)
+    every = chosen_markers(settings)
+    markers = named_markers(every, names)
     rule = language_rule(every, settings.model_config, default=settings.default_lang)
     read = tag_file(
         str(input_path), out, markers, config=settings.model_config, source=source,

@@ -5,6 +5,7 @@ tab-separated table they print, and of the marker set the marker commands read."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING
 import click
 
 from moodcast.config import DATA_DIR_HELP, Settings, load_settings
-from transforms.errors import MarkerError
 from transforms.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -160,20 +160,27 @@ def markers_of(data_dir: str | None, names: str | None = None) -> dict[str, Mark
 
 def chosen_markers(settings: Settings, names: str | None = None) -> dict[str, Marker]:
     """The markers of `settings` by name (moodcast.adapting.configured_markers), only those of
-    `names` (comma-separated) when given: for a command that has loaded its settings already.
-    A name that is no marker is a usage error (click.UsageError, exit 2) with load_markers'
-    message; an invalid marker file, or a marker's missing or stale fit (SourceError), stays a
-    MarkerError (exit 5)."""
-    from moodcast.adapting import base_markers, configured_markers
-    from transforms.zero_shot import SourceError
+    `names` (comma-separated, named_markers) when given: for a command that has loaded its
+    settings already. An invalid marker file, or a marker's missing or stale fit
+    (SourceError), is a MarkerError (exit 5); a name that is no marker, a usage error."""
+    from moodcast.adapting import configured_markers
 
-    wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
-    try:
-        return configured_markers(settings, wanted)
-    except SourceError:
-        raise
-    except MarkerError as exc:
-        if wanted is None:
-            raise
-        base_markers(settings)  # the files' own MarkerError, when one of them is invalid
-        raise click.UsageError(str(exc)) from exc
+    return named_markers(configured_markers(settings), names)
+
+
+def named_markers(markers: Mapping[str, Marker], names: str | None) -> dict[str, Marker]:
+    """Those of `markers` that `names` (comma-separated) names, by name; all of them without
+    `names`. A name that is no marker is a usage error (click.UsageError, exit 2) that says
+    which names are, and the one meant where a name is close to one (did_you_mean)."""
+    from transforms.markers.definitions import did_you_mean
+
+    wanted = {n.strip() for n in names.split(",") if n.strip()} if names else None
+    if wanted is None:
+        return dict(markers)
+    unknown = sorted(wanted - set(markers))
+    if unknown:
+        raise click.UsageError(
+            f"unknown marker(s) {', '.join(unknown)}{did_you_mean(unknown, markers)}; "
+            f"known: {', '.join(markers)}"
+        )
+    return {name: markers[name] for name in sorted(wanted)}

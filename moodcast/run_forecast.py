@@ -202,7 +202,7 @@ def forecast_line(notes: pl.DataFrame, *, history_days: int) -> str:
             f"; {part.height:,} {GRAIN_WORDS[unit]} series by a simpler model, as every one is "
             f"while history_days = {history_days} keeps at most {frequency.describe(held[unit])}, "
             f"fewer than the {MIN_FIT_PERIODS} a model is fitted on (history_days = "
-            f"{MIN_FIT_PERIODS * frequency.step_days} or more fits one once the data go back "
+            f"{frequency.days_for(MIN_FIT_PERIODS)} or more fits one once the data go back "
             f"that far): {_counted(models)}"
         )
     fallback = notes.filter((pl.col("status") == "fallback") & ~by_design)

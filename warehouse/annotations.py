@@ -9,6 +9,7 @@ exclusive lock on `annotations.lock` and replaces the file atomically, so concur
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -47,9 +48,8 @@ def annotations_path(data_dir: Path | str) -> Path:
 
 @contextlib.contextmanager
 def _locked(data_dir: Path) -> Iterator[None]:
-    """Hold `annotations.lock` while changing the file; an OSError on the way (a data directory
-    mounted read-only for the dashboard, as infra/'s files mount it) becomes an
-    AnnotationError that says where events are kept and what they need."""
+    """Hold `annotations.lock` while changing the file; an OSError on the way becomes an
+    AnnotationError that says why, by its errno (`_unsaved`)."""
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         with open(data_dir / "annotations.lock", "a") as handle:
@@ -59,13 +59,66 @@ def _locked(data_dir: Path) -> Iterator[None]:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        raise AnnotationError(
-            f"Events cannot be saved here ({where}{exc.strerror or exc}). They are kept in "
-            f"{annotations_path(data_dir)}, so the dashboard needs write access to the data "
-            "directory; infra/'s dashboard files mount it read-only (infra/README.md, "
-            '"Events").'
-        ) from exc
+        raise _unsaved(exc, data_dir) from exc
+
+
+def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
+    """Why events cannot be saved in `data_dir`, by `exc`'s errno: a read-only file system
+    (EROFS, or EACCES / EPERM where the data directory's file system is mounted read-only, as
+    infra/'s dashboard files mount it), a permission refused on one path (EACCES, EPERM), a
+    full disk (ENOSPC, EDQUOT), a directory where a file belongs (EISDIR), a file where a
+    directory belongs (ENOTDIR, or EEXIST from making the data directory), a missing
+    directory on the way (ENOENT); any other error in the operating system's words."""
+    path = exc.filename2 or exc.filename or data_dir  # a rename's target, else the one path
+    kept = f"They are kept in {annotations_path(data_dir)}"
+    code = exc.errno
+    if code == errno.EROFS or (code in (errno.EACCES, errno.EPERM) and _read_only(data_dir)):
+        why = (
+            f"{data_dir} is on a read-only file system. {kept}, so the dashboard needs write "
+            "access to the data directory; infra/'s dashboard files mount it read-only "
+            '(infra/README.md, "Events").'
+        )
+    elif code in (errno.EACCES, errno.EPERM):
+        why = (
+            f"permission to change {path} is refused ({exc.strerror}). {kept}: give the "
+            "dashboard's user write access to that path."
+        )
+    elif code in (errno.ENOSPC, errno.EDQUOT):
+        why = (
+            f"no space is left on the device of {data_dir} ({exc.strerror}). {kept}: free some "
+            "space there, then add the event again."
+        )
+    elif code == errno.EISDIR:
+        why = f"{path} is a directory, where a file belongs. {kept}: move that directory away."
+    elif code in (errno.ENOTDIR, errno.EEXIST):
+        why = (
+            f"{_not_a_directory(data_dir) or path} is not a directory (a file, or a link to "
+            f"nothing), where the data directory needs one. {kept}: move it away, or choose "
+            "another data directory."
+        )
+    elif code == errno.ENOENT:
+        why = (
+            f"a directory on the way to {path} does not exist (moved or removed, or a link to "
+            f"nothing). {kept}: make sure the data directory and its files are in place."
+        )
+    else:
+        why = f"{path}: {exc.strerror or exc}. {kept}."
+    return AnnotationError(f"Events cannot be saved: {why}")
+
+
+def _read_only(path: Path) -> bool:
+    """Whether the file system of `path` (or of its nearest existing parent) is mounted
+    read-only."""
+    existing = next(p for p in (path, *path.absolute().parents) if p.exists())
+    return bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
+
+
+def _not_a_directory(path: Path) -> Path | None:
+    """The first of `path` and its parents, from the root down, that is there but is not a
+    directory (a file, a dangling link); None when there is none."""
+    path = path.absolute()
+    chain = (*reversed(path.parents), path)
+    return next((p for p in chain if (p.is_symlink() or p.exists()) and not p.is_dir()), None)
 
 
 def _rows(path: Path) -> list[dict]:
@@ -77,13 +130,21 @@ def _rows(path: Path) -> list[dict]:
 
 
 def _write(path: Path, rows: list[dict]) -> None:
+    """Replace `path` with `rows`, one JSON object a line, atomically: written to a temporary
+    file beside it, then renamed over it; the temporary file is removed when writing or
+    renaming fails (a directory in its place is left alone)."""
     tmp = path.with_name(f".{path.name}.tmp")
     body = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
-    with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(body)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if not tmp.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_annotations(data_dir: Path | str, *, region: str | None = None) -> pl.DataFrame:

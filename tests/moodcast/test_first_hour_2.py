@@ -56,7 +56,7 @@ def test_8_week_series_that_history_days_cannot_fit_are_not_called_a_fallback():
     assert line == (
         "0 series by their chosen model; 2 8-week series by a simpler model, as every one is "
         "while history_days = 365 keeps at most 7 8-week periods, fewer than the 14 a model is "
-        "fitted on (history_days = 784 or more fits one once the data go back that far): "
+        "fitted on (history_days = 756 or more fits one once the data go back that far): "
         "2 AutoETS (exponential smoothing without a season); 0 not forecast"
     )
 
@@ -149,9 +149,9 @@ def test_an_event_that_cannot_be_saved_is_explained_not_raised(
     """Regression: every dashboard of infra/ (systemd ReadOnlyPaths, compose `:ro`, Kubernetes
     `readOnly`) mounts the data directory read-only, and adding an event on Timelines then
     raised the operating system's error as a traceback on the page. The page now says where
-    events are kept and what they need. Here the lock file's place is taken by a directory,
-    which the operating system refuses to open for anyone, root included (checked by hand on a
-    read-only mount too: the same message)."""
+    events are kept and why they cannot be saved. Here the lock file's place is taken by a
+    directory, which the operating system refuses to open for anyone, root included (a
+    read-only mount's own message: tests/warehouse/test_annotations_errors.py)."""
     data_dir = tmp_path / "data"
     shutil.copytree(published_run[0], data_dir)
     (data_dir / "annotations.lock").mkdir()
@@ -163,7 +163,7 @@ def test_an_event_that_cannot_be_saved_is_explained_not_raised(
     assert not at.exception
     (warning,) = [w.value for w in at.warning if "Events cannot be saved" in w.value]
     assert f"They are kept in {data_dir / 'annotations.jsonl'}" in warning
-    assert "needs write access to the data directory" in warning
+    assert f"{data_dir / 'annotations.lock'} is a directory, where a file belongs" in warning
     assert not (data_dir / "annotations.jsonl").exists()
 
 

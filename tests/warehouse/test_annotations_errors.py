@@ -1,0 +1,172 @@
+"""Why an event cannot be saved, in true words for each real file-system condition (each made
+here as root or not: no permission bits, which root ignores), and no temporary file left
+behind by a failed write."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from warehouse.annotations import (
+    AnnotationError,
+    add_annotation,
+    annotations_path,
+    read_annotations,
+    remove_annotation,
+)
+
+REPO = Path(__file__).parents[2]
+DAY = date(2025, 3, 1)
+READ_ONLY = "read-only"
+
+
+def _refused(data_dir: Path) -> str:
+    """The message of adding an event in `data_dir`, which must be refused."""
+    with pytest.raises(AnnotationError) as refused:
+        add_annotation(data_dir, day=DAY, label="Heatwave")
+    message = str(refused.value)
+    assert message.startswith("Events cannot be saved: ")
+    assert f"They are kept in {annotations_path(data_dir)}" in message
+    return message
+
+
+def test_a_file_above_the_data_directory_is_named_not_called_read_only(tmp_path):
+    """Regression: a data directory under a file (ENOTDIR) was told that events need write
+    access and that infra/ mounts the data directory read-only."""
+    (tmp_path / "moodcast").write_text("not a directory")
+    message = _refused(tmp_path / "moodcast" / "data")
+    assert f"{tmp_path / 'moodcast'} is not a directory" in message
+    assert READ_ONLY not in message
+
+
+def test_a_file_in_place_of_the_data_directory_is_named(tmp_path):
+    (tmp_path / "data").write_text("not a directory")
+    message = _refused(tmp_path / "data")
+    assert f"{tmp_path / 'data'} is not a directory" in message
+    assert READ_ONLY not in message
+
+
+@pytest.mark.parametrize("name", ["annotations.jsonl", "annotations.lock"])
+def test_a_directory_in_place_of_a_file_is_named(name, tmp_path):
+    (tmp_path / name).mkdir()
+    message = _refused(tmp_path)
+    assert f"{tmp_path / name} is a directory, where a file belongs" in message
+    assert READ_ONLY not in message
+
+
+def test_a_lock_that_links_into_a_missing_directory_says_a_directory_is_missing(tmp_path):
+    (tmp_path / "annotations.lock").symlink_to(tmp_path / "gone" / "annotations.lock")
+    message = _refused(tmp_path)
+    assert f"a directory on the way to {tmp_path / 'annotations.lock'} does not exist" in message
+    assert READ_ONLY not in message
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_says_so_and_leaves_no_temporary_file(tmp_path):
+    """Regression: a write that failed for want of space was told the data directory is
+    read-only, and left its temporary file beside the events. The temporary file is made a
+    link to /dev/full, where every write fails with ENOSPC, the kernel's own full disk."""
+    add_annotation(tmp_path, day=DAY, label="Before")
+    tmp = tmp_path / ".annotations.jsonl.tmp"
+    tmp.symlink_to("/dev/full")
+    message = _refused(tmp_path)
+    assert f"no space is left on the device of {tmp_path}" in message
+    assert READ_ONLY not in message
+    assert not tmp.is_symlink() and not tmp.exists(), "the temporary file outlived the failure"
+    assert read_annotations(tmp_path).get_column("label").to_list() == ["Before"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["annotations.jsonl", "annotations.lock"]
+
+
+def test_a_directory_in_place_of_the_temporary_file_is_named_and_left_alone(tmp_path):
+    """The temporary file is removed only where the write opened it: a directory in its place
+    stays, and is named."""
+    add_annotation(tmp_path, day=DAY, label="Before")
+    (tmp_path / ".annotations.jsonl.tmp").mkdir()
+    message = _refused(tmp_path)
+    assert f"{tmp_path / '.annotations.jsonl.tmp'} is a directory, where a file belongs" in message
+    assert (tmp_path / ".annotations.jsonl.tmp").is_dir()
+    assert read_annotations(tmp_path).get_column("label").to_list() == ["Before"]
+
+
+@pytest.fixture
+def immutable():
+    """`immutable(path)` makes `path` immutable (`chattr +i`: no user, root included, may
+    change or replace it) until the test ends; skips where the machine does not allow it."""
+    made = []
+
+    def make(path: Path) -> None:
+        chattr = shutil.which("chattr")
+        if (
+            chattr is None
+            or subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode
+        ):
+            pytest.skip("needs chattr +i (root with CAP_LINUX_IMMUTABLE, a file system with it)")
+        made.append(path)
+
+    yield make
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_file_no_one_may_change_is_named_not_called_read_only(tmp_path, immutable):
+    """Regression: permission refused on the events file alone was told that the data
+    directory is mounted read-only. An immutable file is refused to root as to anyone."""
+    add_annotation(tmp_path, day=DAY, label="Before")
+    immutable(annotations_path(tmp_path))
+    message = _refused(tmp_path)
+    assert f"permission to change {annotations_path(tmp_path)} is refused" in message
+    assert READ_ONLY not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["annotations.jsonl", "annotations.lock"]
+
+
+def _on_read_only_mount(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
+    """Run Python `code` with `tmp_path/ro` mounted read-only (an empty tmpfs) in a mount
+    namespace of its own (`unshare`: root, or an unprivileged user namespace); skip where the
+    machine allows neither."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs unshare (util-linux)")
+    script = f'mount -t tmpfs -o ro,size=64k moodcast "{mount}" || exit 97; exec "$0" -c "$1"'
+    run = subprocess.run(
+        [unshare, "--map-root-user", "--mount", "sh", "-c", script, sys.executable, code],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    if run.returncode == 97 or run.stderr.startswith("unshare:"):
+        pytest.skip(f"cannot mount a read-only file system here: {run.stderr.strip()}")
+    return run
+
+
+def test_a_read_only_mount_is_still_told_what_infra_mounts_read_only(tmp_path):
+    """On a real read-only file system (EROFS), as infra/'s dashboard files mount the data
+    directory, the message says so and where to give the dashboard write access."""
+    code = (
+        "from datetime import date\n"
+        "from warehouse.annotations import AnnotationError, add_annotation\n"
+        "try:\n"
+        f"    add_annotation({str(tmp_path / 'ro' / 'data')!r}, day=date(2025, 3, 1), label='x')\n"
+        "except AnnotationError as exc:\n"
+        "    print(exc)\n"
+    )
+    run = _on_read_only_mount(tmp_path, code)
+    assert run.returncode == 0, run.stderr
+    message = " ".join(run.stdout.split())
+    assert message.startswith(f"Events cannot be saved: {tmp_path / 'ro' / 'data'} is on a ")
+    assert "read-only file system" in message and 'infra/README.md, "Events"' in message
+
+
+def test_removing_an_event_is_told_the_same_reason(tmp_path):
+    add_annotation(tmp_path, day=DAY, label="Before")
+    lock = tmp_path / "annotations.lock"
+    lock.unlink()
+    lock.mkdir()
+    with pytest.raises(AnnotationError, match="is a directory, where a file belongs"):
+        remove_annotation(tmp_path, "0123456789ab")
