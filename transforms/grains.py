@@ -279,9 +279,10 @@ _LINE_KEYS = ("marker", "marker_version", "period_start")
 def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
     """Steps 2 and 3 on the week cells (`_withheld`, `_coarse`), repeated until stable; a week
     in progress after a week of its series published whole is taken whole too (so withheld).
-    Step 3's share leaves out the weeks in progress, those `_held` by the record and those
-    `_forced` by a line of 8-week totals. A week is known on lines of weeks where a release
-    published its counts (`_known`) or its flagged authors are read as 0 (`_zero_read`). On
+    Step 3's share leaves out the weeks in progress, and the withheld weeks `_held` by the
+    record and those `_forced` by a line of 8-week totals (a week `_held` but published by
+    day counts). A week is known on lines of weeks where a release published its counts
+    (`_known`) or its flagged authors are read as 0 (`_zero_read`). On
     lines of weeks published coarser than days, a week is known where a reader holds a value of
     each of its days: each day's or a moved day's (`_known_on_days`; not its own cell's, which
     says nothing of its days), or its days' flagged authors, 0 where `_zero_read`. A withheld
@@ -321,7 +322,8 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             .drop("_days_known", "_days_public")
             .with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
         )
-        ended = pl.col("_withheld").filter(~pl.col("_open") & ~pl.col("_held") & ~pl.col("_forced"))
+        excused = pl.col("_withheld") & (pl.col("_held") | pl.col("_forced"))
+        ended = pl.col("_withheld").filter(~pl.col("_open") & ~excused)
         mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_SHARE
         cells = cells.with_columns(pl.col("_withheld") | mostly)
         cells = cells.with_columns(pl.col("_coarse") | pl.col("_withheld"))

@@ -24,7 +24,9 @@ only:
   would move a cell to a grain the record forbids withholds it instead, and picks a week no
   release has published before one that a release has (`rank`). A period published once and
   withheld by a later release stays withheld (the cells two releases publish between them must
-  leave no line one unknown cell). A week withheld though its own cell meets k, because the
+  leave no line one unknown cell), but for the weeks of a series withheld whole for its share
+  of withheld weeks (transforms.grains step 3): they keep their recorded grain, as a held
+  period does (`next_record`). A week withheld though its own cell meets k, because the
   record forbids that cell (it was published by day, and a day of it is now below k), does
   not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks (1–10 marked
   authors), and this one is not one (its week meets k); counting it would move a series
@@ -393,7 +395,9 @@ def next_record(record: pl.DataFrame, choice: pl.DataFrame, held: pl.DataFrame) 
     """`record` (RECORD_SCHEMA) after a release of `choice` (transforms.grains.choose_grains),
     sorted: the periods it publishes that `record` lacks added at their grain (`day` or
     `whole`), the recorded periods it withholds turned `withheld`, but for the `held` ones
-    (`held_periods`: their change may yet meet k)."""
+    (`held_periods`: their change may yet meet k). The recorded weeks of a series `choice`
+    takes by 8-week periods (withheld whole by week) keep their grain: `choice` holds the
+    series' 8-week periods, not them."""
     chosen = choice.select(
         *_PERIOD_KEYS,
         pl.col("choice")

@@ -1,8 +1,10 @@
 """Cells the privacy tests build: regions' daily cells with their roll-up, and the weeks' and
-8-week periods' cells of daily cells."""
+8-week periods' cells of daily cells; and the small days a reader of releases of them gets
+back by subtraction."""
 
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from functools import partial
 
 import polars as pl
 
@@ -16,6 +18,7 @@ from transforms.contracts import (
     conform,
 )
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_sums
+from transforms.privacy import is_suppressed
 
 
 def region_days(
@@ -37,6 +40,32 @@ def region_days(
                          "n_marked": marked, "n_authors": authors, "n_marked_authors": marked,
                          "sample_rate": 1.0, "run_id": "r"})  # fmt: skip
     return pl.DataFrame(rows, schema=DAILY_SCHEMA)
+
+
+def leaf_days(
+    cell: Callable[[str, date, str], tuple[int, int]],
+    regions: Iterable[str],
+    langs: Iterable[str],
+    first: date,
+    days: int,
+) -> pl.DataFrame:
+    """Daily cells (DAILY_SCHEMA, marker `m`) of each of `regions` in each of `langs`, and
+    their roll-ups by region, by language and both, `days` days from `first`; `cell` gives a
+    leaf's authors and flagged authors on a day (region, day, language)."""
+    regions = list(regions)
+    by_region = pl.concat(
+        region_days(partial(cell, lang=lang), regions, first, days).with_columns(
+            pl.lit(lang).alias("lang")
+        )
+        for lang in langs
+    )
+    counts = [c for c in by_region.columns if c.startswith("n_")]
+    by_lang = by_region.group_by("day", "region", maintain_order=True).agg(
+        pl.all().exclude(counts).first(), pl.col(counts).sum()
+    )
+    return pl.concat(
+        [by_region, by_lang.with_columns(pl.lit(ALL).alias("lang")).select(by_region.columns)]
+    )
 
 
 def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
@@ -62,3 +91,57 @@ def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame
         PERIOD_SCHEMA,
         name="periods",
     )
+
+
+def small_days_given_back(daily: pl.DataFrame, *releases: pl.DataFrame) -> pl.DataFrame:
+    """The days below k whose flagged authors a reader of `releases` (published_timelines of
+    one marker) gets as a roll-up's minus the rest of its line (regions within a language, or
+    languages within a region): every other cell of the line on that day is known, published
+    by day in some release, or rolled up (itself included) by a published cell with no
+    flagged author."""
+    published = pl.concat(r.select(pl.col("status"), *PUBLISHED) for r in releases).filter(
+        pl.col("status") == "published"
+    )
+    by_day = published.filter(pl.col("grain") == "day").select(
+        "region", "lang", pl.col("period_start").alias("day"), pl.lit(True).alias("_by_day")
+    )
+    zero = (
+        published.filter(pl.col("n_marked_authors") == 0)
+        .select(
+            pl.col("region").alias("_r"),
+            pl.col("lang").alias("_l"),
+            pl.date_ranges("period_start", "period_end").alias("day"),
+        )
+        .explode("day")
+    )
+    rolled = (
+        daily.select("region", "lang", "day")
+        .join(zero, on="day")
+        .filter(
+            ((pl.col("_r") == ALL) | (pl.col("_r") == pl.col("region")))
+            & ((pl.col("_l") == ALL) | (pl.col("_l") == pl.col("lang")))
+        )
+        .select("region", "lang", "day", pl.lit(True).alias("_zero"))
+        .unique()
+    )
+    cells = (
+        daily.join(by_day.unique(), on=["region", "lang", "day"], how="left")
+        .join(rolled, on=["region", "lang", "day"], how="left")
+        .with_columns(
+            (pl.col("_by_day").fill_null(False) | pl.col("_zero").fill_null(False)).alias("_known")
+        )
+    )
+    lonely = pl.concat(
+        cells.filter(
+            (~pl.col("_known")).sum().over("day", fixed) == 1,
+            pl.len().over("day", fixed) > 1,
+            ~pl.col("_known"),
+            is_suppressed(),
+        ).select("region", "lang", "day")
+        for fixed in ("region", "lang")
+    )
+    return lonely.unique()
+
+
+PUBLISHED = ("region", "lang", "grain", "period_start", "period_end", "n_marked_authors")
+"""The columns of a published timeline that `small_days_given_back` reads."""

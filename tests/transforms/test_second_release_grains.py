@@ -1,0 +1,137 @@
+"""A second release (a rerun of the same data, or the next release with more) publishes the
+series the first published by day (transforms.grains, step 3: docs/publishing.md; the weeks
+the 2 % leaves out: docs/privacy.md, "Weeks left out of the 2 %")."""
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from tests.transforms.cells import leaf_days, period_cells, region_days, small_days_given_back
+from transforms.contracts import ALL
+from transforms.grains import choose_grains, release_record
+from transforms.publish import published_timelines
+from transforms.releases import Release
+
+FIRST = date(2024, 1, 1)
+WEEKS = 120
+MONDAY = FIRST + timedelta(weeks=WEEKS - 3)
+"""The Monday of the one week that p·en and p·fr are small (1 of 120 weeks: within the 2 %
+share of withheld weeks a series may have)."""
+REGIONS, LANGS = ("p", "q", "r"), ("en", "fr", "de")
+SERIES = ["marker", "region", "lang", "marker_version"]
+
+
+def one_small_week(region: str, day: date, lang: str) -> tuple[int, int]:
+    """Authors and flagged authors of a leaf on a day: en 300, none flagged, but p·en 1
+    author in MONDAY's week (below k); the others 300, 40 flagged, but p·fr 1 flagged on
+    MONDAY and none the rest of its week (1 flagged author: below k)."""
+    small = MONDAY <= day < MONDAY + timedelta(days=7)
+    if lang == "en":
+        return (1 if small and region == "p" else 300), 0
+    if (region, lang) == ("p", "fr") and small:
+        return 300, int(day == MONDAY)
+    return 300, 40
+
+
+def _tables(weeks: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`weeks` ISO weeks from FIRST of the leaves (`one_small_week`), their roll-ups by
+    region, by language and both, and their weeks' and 8-week periods' cells."""
+    daily = leaf_days(one_small_week, REGIONS, LANGS, FIRST, 7 * weeks)
+    return daily, period_cells(daily)
+
+
+def _by_day(choice: pl.DataFrame) -> dict[tuple[str, str], int]:
+    """Per region and language, the weeks `choice` publishes by day."""
+    days = choice.filter(pl.col("choice") == "day")
+    return {(r, lang): n for r, lang, n in days.group_by("region", "lang").len().iter_rows()}
+
+
+@pytest.mark.parametrize("more", [0, 4], ids=["rerun", "four-weeks-more"])
+def test_a_release_chosen_again_from_its_record_publishes_by_day_what_it_did(more):
+    """A release of the leaves (no record yet) publishes every series by day but for MONDAY's
+    week, withheld under each language (p·en and p·fr, and their complements). Before, chosen
+    again from the record it leaves (as the writer checks it, every reader and every rerun
+    choose it), and in the next release (four weeks more), it withheld all 12 series under a
+    language whole (8-week cells, all withheld: each period holds days published by day),
+    while its record still held their 119 weeks by day and its counts none of their cells:
+    step 3's 2 % left out every week the record holds by day (its own cell forbidden),
+    published or not, so the one withheld week was all it counted (1 of 5 with four more).
+    No small day comes back by subtraction from the two releases."""
+    daily, weeks = _tables(WEEKS)
+    unbound = Release(week_grain="iso_week")
+    published = _by_day(choose_grains(daily, weeks, unbound))
+    assert published == {
+        (region, lang): WEEKS if lang == ALL else WEEKS - 1
+        for region in (*REGIONS, ALL)
+        for lang in (*LANGS, ALL)
+    }
+    first = release_record(daily, weeks, unbound)
+    assert _by_day(choose_grains(daily, weeks, first)) == published
+    releases = [published_timelines(daily, weeks, first)]
+    daily, weeks = _tables(WEEKS + more)
+    second = release_record(daily, weeks, first)
+    choice = choose_grains(daily, weeks, second)
+    assert _by_day(choice) == {key: n + more for key, n in published.items()}
+    assert choice["grain"].unique().to_list() == ["iso_week"]
+    if not more:
+        assert second.record.equals(first.record) and second.counts.equals(first.counts)
+    releases.append(published_timelines(daily, weeks, second))
+    assert small_days_given_back(daily, *releases).is_empty()
+
+
+def test_the_record_holds_by_day_only_the_weeks_a_release_publishes_so():
+    """After two releases of the same data, each week the record holds by day is one the
+    release (chosen again from that record, as a reader does) publishes by day, with the
+    counts the record holds: the record and the published cells agree."""
+    daily, weeks = _tables(WEEKS)
+    second = release_record(
+        daily, weeks, release_record(daily, weeks, Release(week_grain="iso_week"))
+    )
+    choice = choose_grains(daily, weeks, second)
+    recorded = second.record.filter(pl.col("published_as") == "day").select(*SERIES, "period_start")
+    assert recorded.join(
+        choice.filter(pl.col("choice") == "day"), on=[*SERIES, "period_start"], how="anti"
+    ).is_empty()
+    days = published_timelines(daily, weeks, second).filter(pl.col("grain") == "day")
+    counted = second.counts.filter(pl.col("grain") == "day")
+    assert days.join(
+        counted, on=[*SERIES, "period_start", "n_authors", "n_marked_authors"], how="anti"
+    ).is_empty()
+
+
+SMALL_WEEKS = {FIRST + timedelta(weeks=w) for w in (20, 60, 121)}
+"""The Mondays of a's weeks with 1 flagged author a day (7 in the week: below k)."""
+
+
+def _small_weeks(region: str, day: date) -> tuple[int, int]:
+    """300 authors a day, 40 flagged; a 1 in the weeks of SMALL_WEEKS."""
+    small = region == "a" and day - timedelta(days=day.weekday()) in SMALL_WEEKS
+    return 300, 1 if small else 40
+
+
+def test_a_series_withheld_whole_for_its_share_comes_back_by_day_once_it_falls_under_it():
+    """a has 2 small weeks of 120 (each with a complement in b): both published by day but
+    for those. Its third small week (2 weeks later) passes 2 % of its weeks, and of b's: both
+    are withheld whole (step 3; their 8-week cells are withheld, each holding days published
+    by day), their weeks still recorded by day, not `withheld` (as a held week's: withheld
+    unknown for a share, not in a line's place). Once the share is under 2 % again (160
+    weeks), both come back by day. Before, each release chosen from its own record withheld
+    them whole from the first (its recorded weeks left out of the share). No release, nor
+    the three together, gives a small day back."""
+    releases, release, choices = [], Release(week_grain="iso_week"), []
+    for span in (120, 122, 160):
+        daily = region_days(_small_weeks, ("a", "b", "c"), FIRST, 7 * span)
+        weeks = period_cells(daily)
+        release = release_record(daily, weeks, release)
+        choice = choose_grains(daily, weeks, release)
+        choices.append({key: n for key, n in _by_day(choice).items() if key[0] in ("a", "b")})
+        releases.append(published_timelines(daily, weeks, release))
+        assert small_days_given_back(daily, *releases).is_empty()
+    recorded = release.record.filter(pl.col("region") == "a", pl.col("published_as") == "day")
+    assert choices == [
+        {("a", "en"): 118, ("b", "en"): 118},
+        {},
+        {("a", "en"): 157, ("b", "en"): 157},
+    ]
+    assert recorded.height == 157
