@@ -114,8 +114,8 @@ def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
 
 def _read_only(path: Path) -> bool:
     """Whether the file system of `path` (or of its nearest existing parent) is mounted
-    read-only."""
-    existing = next(p for p in (path, *path.absolute().parents) if p.exists())
+    read-only; a path that cannot be looked at counts as absent."""
+    existing = next(p for p in (path, *path.absolute().parents) if os.path.exists(p))
     return bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
 
 

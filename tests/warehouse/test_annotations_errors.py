@@ -125,12 +125,12 @@ def test_a_file_no_one_may_change_is_named_not_called_read_only(tmp_path, immuta
     assert sorted(p.name for p in tmp_path.iterdir()) == ["annotations.jsonl", "annotations.lock"]
 
 
-def _without_write_access(data_dir: Path) -> str:
-    """The message of adding an event in `data_dir` (kept mode 0o555, no
-    write permission) by a process that permission bits bind: this one where it is not root;
-    root with the capabilities that override them dropped (`setpriv`) where it is, as CI runs
-    it; skip where the machine allows neither."""
-    data_dir.chmod(0o555)
+def _refused_by_mode(data_dir: Path, *, closed: Path, mode: int) -> str:
+    """The message of adding an event in `data_dir` while the directory `closed` has `mode`,
+    by a process that permission bits bind: this one where it is not root; root with the
+    capabilities that override them dropped (`setpriv`) where it is, as CI runs it; skip where
+    the machine allows neither."""
+    closed.chmod(mode)
     code = (
         "import sys\n"
         "from datetime import date\n"
@@ -153,7 +153,7 @@ def _without_write_access(data_dir: Path) -> str:
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )  # fmt: skip
     finally:
-        data_dir.chmod(0o755)
+        closed.chmod(0o755)
     if run.stderr.startswith("setpriv:"):
         pytest.skip(f"cannot drop root's permission override here: {run.stderr.strip()}")
     assert run.returncode == 0, run.stderr
@@ -171,12 +171,23 @@ def test_a_data_directory_without_write_access_is_named_not_a_file_in_it(first, 
     if not first:
         add_annotation(data_dir, day=DAY, label="Before")
     before = sorted(p.name for p in data_dir.iterdir())
-    message = _without_write_access(data_dir)
+    message = _refused_by_mode(data_dir, closed=data_dir, mode=0o555)
     assert message.startswith(f"Events cannot be saved: permission to create files in {data_dir} ")
     assert "give the dashboard's user write access to that directory" in message
     assert f"They are kept in {annotations_path(data_dir)}" in message
     assert READ_ONLY not in message
     assert sorted(p.name for p in data_dir.iterdir()) == before
+
+
+def test_a_parent_directory_without_search_access_is_told_not_raised(tmp_path):
+    """Regression: where a directory above the data directory may not be searched, telling
+    whether its file system is read-only raised PermissionError itself, a traceback on the
+    page in place of the message."""
+    above = tmp_path / "srv"
+    (above / "data").mkdir(parents=True)
+    message = _refused_by_mode(above / "data", closed=above, mode=0o600)
+    assert message.startswith(f"Events cannot be saved: permission to create files in {above} ")
+    assert READ_ONLY not in message
 
 
 def _on_read_only_mount(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
