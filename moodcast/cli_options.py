@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from moodcast.config import DATA_DIR_HELP, Settings, load_settings
+from transforms.errors import MarkerError
 from transforms.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -170,17 +171,14 @@ def chosen_markers(settings: Settings, names: str | None = None) -> dict[str, Ma
 
 def named_markers(markers: Mapping[str, Marker], names: str | None) -> dict[str, Marker]:
     """Those of `markers` that `names` (comma-separated) names, by name; all of them without
-    `names`. A name that is no marker is a usage error (click.UsageError, exit 2) that says
-    which names are, and the one meant where a name is close to one (did_you_mean)."""
-    from transforms.markers.definitions import did_you_mean
+    `names`. A name that is no marker is a usage error (click.UsageError, exit 2) in
+    transforms.markers.definitions.pick_markers' words."""
+    from transforms.markers.definitions import pick_markers
 
-    wanted = {n.strip() for n in names.split(",") if n.strip()} if names else None
-    if wanted is None:
+    if not names:
         return dict(markers)
-    unknown = sorted(wanted - set(markers))
-    if unknown:
-        raise click.UsageError(
-            f"unknown marker(s) {', '.join(unknown)}{did_you_mean(unknown, markers)}; "
-            f"known: {', '.join(markers)}"
-        )
-    return {name: markers[name] for name in sorted(wanted)}
+    wanted = sorted({n.strip() for n in names.split(",") if n.strip()})
+    try:
+        return pick_markers(markers, wanted)
+    except MarkerError as exc:
+        raise click.UsageError(str(exc)) from exc

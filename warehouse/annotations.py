@@ -65,10 +65,11 @@ def _locked(data_dir: Path) -> Iterator[None]:
 def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
     """Why events cannot be saved in `data_dir`, by `exc`'s errno: a read-only file system
     (EROFS, or EACCES / EPERM where the data directory's file system is mounted read-only, as
-    infra/'s dashboard files mount it), a permission refused on one path (EACCES, EPERM), a
-    full disk (ENOSPC, EDQUOT), a directory where a file belongs (EISDIR), a file where a
-    directory belongs (ENOTDIR, or EEXIST from making the data directory), a missing
-    directory on the way (ENOENT); any other error in the operating system's words."""
+    infra/'s dashboard files mount it), a permission refused (EACCES, EPERM) to create a file
+    in a directory (the directory named) or to change one path, a full disk (ENOSPC, EDQUOT),
+    a directory where a file belongs (EISDIR), a file where a directory belongs (ENOTDIR, or
+    EEXIST from making the data directory), a missing directory on the way (ENOENT); any
+    other error in the operating system's words."""
     path = exc.filename2 or exc.filename or data_dir  # a rename's target, else the one path
     kept = f"They are kept in {annotations_path(data_dir)}"
     code = exc.errno
@@ -77,6 +78,11 @@ def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
             f"{data_dir} is on a read-only file system. {kept}, so the dashboard needs write "
             "access to the data directory; infra/'s dashboard files mount it read-only "
             '(infra/README.md, "Events").'
+        )
+    elif code in (errno.EACCES, errno.EPERM) and not os.path.lexists(path):
+        why = (
+            f"permission to create files in {Path(path).parent} is refused ({exc.strerror}). "
+            f"{kept}: give the dashboard's user write access to that directory."
         )
     elif code in (errno.EACCES, errno.EPERM):
         why = (
@@ -108,8 +114,8 @@ def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
 
 def _read_only(path: Path) -> bool:
     """Whether the file system of `path` (or of its nearest existing parent) is mounted
-    read-only."""
-    existing = next(p for p in (path, *path.absolute().parents) if p.exists())
+    read-only; a path that cannot be looked at counts as absent."""
+    existing = next(p for p in (path, *path.absolute().parents) if os.path.exists(p))
     return bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
 
 

@@ -125,6 +125,71 @@ def test_a_file_no_one_may_change_is_named_not_called_read_only(tmp_path, immuta
     assert sorted(p.name for p in tmp_path.iterdir()) == ["annotations.jsonl", "annotations.lock"]
 
 
+def _refused_by_mode(data_dir: Path, *, closed: Path, mode: int) -> str:
+    """The message of adding an event in `data_dir` while the directory `closed` has `mode`,
+    by a process that permission bits bind: this one where it is not root; root with the
+    capabilities that override them dropped (`setpriv`) where it is, as CI runs it; skip where
+    the machine allows neither."""
+    closed.chmod(mode)
+    code = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from warehouse.annotations import AnnotationError, add_annotation\n"
+        "try:\n"
+        "    add_annotation(sys.argv[1], day=date(2025, 3, 1), label='Heatwave')\n"
+        "except AnnotationError as exc:\n"
+        "    print(exc)\n"
+    )
+    prefix = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("needs setpriv (util-linux) to drop root's permission override")
+        prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+    try:
+        run = subprocess.run(
+            [*prefix, sys.executable, "-c", code, str(data_dir)],
+            capture_output=True, text=True, timeout=120, cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )  # fmt: skip
+    finally:
+        closed.chmod(0o755)
+    if run.stderr.startswith("setpriv:"):
+        pytest.skip(f"cannot drop root's permission override here: {run.stderr.strip()}")
+    assert run.returncode == 0, run.stderr
+    return " ".join(run.stdout.split())
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first event", "later event"])
+def test_a_data_directory_without_write_access_is_named_not_a_file_in_it(first, tmp_path):
+    """Regression: a data directory the dashboard's user may not write in (no write bit for
+    it: the commonest refusal) was told that permission to change `annotations.lock` (or the
+    temporary file) is refused and to give write access to that path: a file that is not
+    there, and cannot be given anything. The message names the directory that needs it."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if not first:
+        add_annotation(data_dir, day=DAY, label="Before")
+    before = sorted(p.name for p in data_dir.iterdir())
+    message = _refused_by_mode(data_dir, closed=data_dir, mode=0o555)
+    assert message.startswith(f"Events cannot be saved: permission to create files in {data_dir} ")
+    assert "give the dashboard's user write access to that directory" in message
+    assert f"They are kept in {annotations_path(data_dir)}" in message
+    assert READ_ONLY not in message
+    assert sorted(p.name for p in data_dir.iterdir()) == before
+
+
+def test_a_parent_directory_without_search_access_is_told_not_raised(tmp_path):
+    """Regression: where a directory above the data directory may not be searched, telling
+    whether its file system is read-only raised PermissionError itself, a traceback on the
+    page in place of the message."""
+    above = tmp_path / "srv"
+    (above / "data").mkdir(parents=True)
+    message = _refused_by_mode(above / "data", closed=above, mode=0o600)
+    assert message.startswith(f"Events cannot be saved: permission to create files in {above} ")
+    assert READ_ONLY not in message
+
+
 def _on_read_only_mount(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
     """Run Python `code` with `tmp_path/ro` mounted read-only (an empty tmpfs) in a mount
     namespace of its own (`unshare`: root, or an unprivileged user namespace); skip where the

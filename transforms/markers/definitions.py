@@ -266,15 +266,22 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
                 raise MarkerError(f"{path}: no marker named {name!r} to attach this head to")
             markers[name] = _with_head(markers[name], read_head(path), path.read_bytes())
     if names is not None:
-        wanted = list(names)
-        unknown = sorted(set(wanted) - set(markers))
-        if unknown:
-            raise MarkerError(
-                f"unknown marker(s) {', '.join(unknown)}{did_you_mean(unknown, markers)}; "
-                f"known: {', '.join(markers)}"
-            )
-        markers = {name: markers[name] for name in wanted}
+        markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
+
+
+def pick_markers(markers: Mapping[str, Marker], names: Iterable[str]) -> dict[str, Marker]:
+    """Those of `markers` that `names` names, by name, in the order named. Raises MarkerError
+    for a name that is no marker, saying which names are, and the one meant where a name is
+    close to one (did_you_mean)."""
+    wanted = list(names)
+    unknown = sorted(set(wanted) - set(markers))
+    if unknown:
+        raise MarkerError(
+            f"unknown marker(s) {', '.join(unknown)}{did_you_mean(unknown, markers)}; "
+            f"known: {', '.join(markers)}"
+        )
+    return {name: markers[name] for name in wanted}
 
 
 def did_you_mean(unknown: Iterable[str], known: Iterable[str]) -> str:
