@@ -304,25 +304,25 @@ def forecast_series(
     transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode, of the
     days that have ended (`ended_cells`). A series with no whole grain has no row.
 
-    `daily`: `current_daily` as the caller holds it for another use (`ended_same_series`);
-    None reads it here. Either way only `marker`'s cells (or all) on the days that have ended
-    are read. DP mode reads the DP release instead and ignores `daily`."""
+    `daily`: `current_daily` (or `ended_daily`) as the caller holds it for another use
+    (`ended_same_series`); None reads `ended_daily` here. Either way only `marker`'s cells (or
+    all) on the days that have ended are read. DP mode reads the DP release instead and
+    ignores `daily`."""
     if privacy == "dp":
         release = ended_cells(con, dp_released(con))
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
-    if daily is None:
-        daily = _raw_daily(con, filters={"marker = ?": marker})
-    elif marker is not None:
-        daily = daily.filter(pl.col("marker") == marker)
-    daily = ended_cells(con, daily)
+    daily = ended_daily(con, marker=marker) if daily is None else ended_cells(con, daily)
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
+        daily = daily.filter(pl.col("marker") == marker)
         weeks = weeks.filter(pl.col("marker") == marker)
     return derived_series(daily, weeks, k=k, week_grain=week_grain)
 
 
-def _forecast_daily(con: duckdb.DuckDBPyConnection, marker: str | None) -> pl.DataFrame:
-    """`current_daily` (of one `marker`, or all) on the days that have ended (`ended_cells`)."""
+def ended_daily(con: duckdb.DuckDBPyConnection, *, marker: str | None = None) -> pl.DataFrame:
+    """`current_daily` (of one `marker`, or all) on the days that have ended (`ended_cells`):
+    the cells forecasting and the backtests read. Internal like `current_daily`: never show
+    it."""
     return ended_cells(con, _raw_daily(con, filters={"marker = ?": marker}))
 
 
@@ -342,7 +342,7 @@ def forecast_basis(
     ended (`ended_same_series`), whose forecast stands for it, or None. Reads one
     marker's cells, once."""
     unique_id = series_id(marker, region, lang)
-    daily = _forecast_daily(con, marker)
+    daily = ended_daily(con, marker=marker)
     series, grains = forecast_series(
         con, k=k, week_grain=week_grain, privacy=privacy, marker=marker, daily=daily
     )
