@@ -166,10 +166,9 @@ def daily(
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version,
     unless `all_versions`: then its other versions too, day by day, each day suppressed at `k`
     by itself and within what the recorded releases allow (warehouse.older_versions), with
-    complementary
-    suppression on that day's lines (the days that have not ended left out as in the
-    release), while the current
-    version's rows are exactly the ones without `all_versions` (the release, its complementary
+    complementary suppression on that day's lines (the days that have not ended left out as
+    in the release), while the current version's rows are exactly the ones without
+    `all_versions` (the release, its complementary
     suppression and the rules binding it to the earlier releases included). A day of a week
     published whole carries the week's counts (`grain` the week); a withheld day has
     `suppressed` true and every count and prevalence, adjusted included, null. The
