@@ -105,14 +105,14 @@ def corpus_and_run(
 
 def read(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The current daily aggregates on the days that have ended (as the run's forecast step
-    and `ended_same_series` read them: queries.ended_cells), the ISO-week and 8-week periods,
+    and `ended_same_series` read them: queries.ended_daily), the ISO-week and 8-week periods,
     the forecasts and the alerts of a data directory's published warehouse."""
     import warehouse
     from warehouse import forecast_queries, queries
 
     with warehouse.open_published(data) as con:
         return (
-            queries.ended_cells(con, queries.current_daily(con)),
+            queries.ended_daily(con),
             queries.publishable_periods(con, week_grain="iso_week"),
             forecast_queries.forecasts(con),
             forecast_queries.alerts(con),

@@ -121,7 +121,7 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
     replace its `backtests` and `model_choice` tables.
 
     Series are the ones `moodcast run` forecasts (authors basis, suppressed days left out of
-    the scores, the days that have ended only: warehouse.queries.ended_cells), bounded to
+    the scores, the days that have ended only: warehouse.queries.ended_daily), bounded to
     `config.history + config.test_size` days (`test_size`: the `test_periods` scored and the
     `horizon − 1` days each side of them that only some leads reach). Raises RunLocked when
     a run holds the data directory, NoWarehouse when nothing has been loaded yet.
@@ -140,7 +140,7 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
                 f"first, then `moodcast backtest --warehouse`."
             )
         run_id = ledger["run_id"][0]
-        daily = warehouse.queries.ended_cells(con, warehouse.current_daily(con))
+        daily = warehouse.queries.ended_daily(con)
         series = to_series(daily, basis="authors", k=settings.k)
         prepared = prepare_series(series, history_days=config.history + config.test_size)
         ids = series["unique_id"].unique().to_list()

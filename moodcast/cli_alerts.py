@@ -14,19 +14,15 @@ from moodcast.cli_options import (
     file_option,
     freq_option,
     json_option,
+    parsing_callback,
 )
 
 
-def _methods(ctx, param, value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
+def _methods(value: str) -> tuple[str, ...]:
+    """`--methods` (comma-separated) as checked method names (forecasting.methods.check_methods)."""
     from forecasting.methods import check_methods
 
-    names = tuple(part.strip() for part in value.split(",") if part.strip())
-    try:
-        return check_methods(names)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+    return check_methods(tuple(part.strip() for part in value.split(",") if part.strip()))
 
 
 @click.group()
@@ -43,7 +39,9 @@ def alerts() -> None:
 )
 @freq_option()
 @click.option(
-    "--methods", callback=_methods, help="Comma-separated methods (default: the default method)."
+    "--methods",
+    callback=parsing_callback(_methods),
+    help="Comma-separated methods (default: the default method).",
 )
 @date_option("--from", "first_run", "First run date replayed (YYYY-MM-DD).")
 @count_option(

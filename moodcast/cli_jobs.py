@@ -15,6 +15,7 @@ from moodcast.cli_options import (
     input_options,
     input_overrides,
     iso_date,
+    parsing_callback,
 )
 from moodcast.config import load_settings
 
@@ -137,22 +138,17 @@ def run(
         click.echo(json.dumps(summary.as_json(), sort_keys=True))
 
 
-def _subscription(ctx, param, value: str | None) -> str | None:
+def _check_subscription(value: str) -> str:
     """The --subscription value, checked before anything starts (ingest.stream.check_subscription)."""
-    if value is None:
-        return None
     from ingest.stream import check_subscription
 
-    try:
-        return check_subscription(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+    return check_subscription(value)
 
 
 @click.command()
 @click.option(
     "--subscription",
-    callback=_subscription,
+    callback=parsing_callback(_check_subscription),
     help="Pub/Sub subscription to read, projects/P/subscriptions/S ($PUBSUB_EMULATOR_HOST for the emulator).",
 )
 @click.option(

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from moodcast.cli_options import SOURCE_CHOICE, data_dir_option, file_option, markers_of
+from moodcast.cli_options import (
+    SOURCE_CHOICE,
+    data_dir_option,
+    file_option,
+    markers_of,
+    parsing_callback,
+)
 from moodcast.config import load_settings
 from transforms.errors import InputError
 
@@ -159,15 +165,9 @@ def _read_labels(
     return read.frame
 
 
-def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
-    """click callback: `--c-grid` (comma-separated numbers) as a tuple of floats; None stays
-    None."""
-    if value is None:
-        return None
-    try:
-        return tuple(float(part) for part in value.split(",") if part.strip())
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a list of numbers, e.g. 1,4,16") from exc
+def _c_grid(value: str) -> tuple[float, ...]:
+    """`--c-grid` (comma-separated numbers) as a tuple of floats."""
+    return tuple(float(part) for part in value.split(",") if part.strip())
 
 
 @click.command("train")
@@ -190,7 +190,8 @@ def _c_grid(ctx, param, value: str | None) -> tuple[float, ...] | None:
     help="With --family finetune: passes over the labelled rows (each costs about 0.02-0.1 CPU s per row).",
 )  # fmt: skip
 @click.option(
-    "--c-grid", callback=_c_grid, metavar="C,C,...",
+    "--c-grid", metavar="C,C,...",
+    callback=parsing_callback(_c_grid, message="{value!r} is not a list of numbers, e.g. 1,4,16"),
     help="Inverse regularisation strengths (C) each family is cross-validated at, on the same folds; each head keeps the C of best cross-validated F1 [default: each family at its own: ngram 4, embedding, hybrid and static 1].",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per head.")

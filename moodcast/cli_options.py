@@ -1,11 +1,12 @@
 """Small click helpers shared by the CLI modules (`cli`, `cli_alerts`, `cli_backtest`,
 `cli_connect`, `cli_jobs`, `cli_labelled`, `cli_markers`): a module of its own because `cli`
-imports the others. One definition of each option that several commands take, of the
-tab-separated table they print, and of the marker set the marker commands read."""
+imports the others. One definition of each option that several commands take, of how an
+option's value is parsed before a command starts (`parsing_callback`), of the tab-separated
+table they print, and of the marker set the marker commands read."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,27 +21,36 @@ if TYPE_CHECKING:
     from transforms.markers import Marker
 
 
-def iso_date(ctx, param, value: str | None) -> date | None:
-    """click callback: `value` (YYYY-MM-DD) as a date; None stays None."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-03-01") from exc
+def parsing_callback(parse: Callable[[str], object], *, message: str | None = None) -> Callable:
+    """A click callback that gives an option's value as `parse` reads it, None staying None;
+    a ValueError from `parse` is a click.BadParameter (exit 2) with its message, or with
+    `message` (a format string of `value`) where given. The one rule of every option whose
+    value is parsed or checked before the command starts."""
+
+    def callback(ctx, param, value: str | None):
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(message.format(value=value) if message else str(exc)) from exc
+
+    return callback
 
 
-def duration(ctx, param, value: str | None) -> timedelta | None:
-    """click callback: `value` (`30s`, `5m`, `1h`, `2d`: moodcast.follow.parse_duration) as a
-    timedelta; None stays None."""
-    if value is None:
-        return None
+iso_date = parsing_callback(date.fromisoformat, message="{value!r} is not a date like 2025-03-01")
+"""click callback: `value` (YYYY-MM-DD) as a date; None stays None."""
+
+
+def _duration(value: str) -> timedelta:
     from moodcast.follow import parse_duration
 
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+    return parse_duration(value)
+
+
+duration = parsing_callback(_duration)
+"""click callback: `value` (`30s`, `5m`, `1h`, `2d`: moodcast.follow.parse_duration) as a
+timedelta; None stays None."""
 
 
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)

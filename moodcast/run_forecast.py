@@ -48,7 +48,7 @@ def forecast_step(con, summary: RunSummary, *, settings: Settings, markers: Mapp
     at (`forecast_grains`), which the exports and the dashboard label its forecasts and alerts
     with."""
     run_id = summary.run_id
-    daily = warehouse.queries.ended_cells(con, warehouse.current_daily(con))
+    daily = warehouse.queries.ended_daily(con)
     series, grains, left_out = _series_by_grain(con, daily, settings=settings)
     choice = published_choice(
         backtests(con), grains.get_column("unique_id").to_list(), run_id=run_id

@@ -20,7 +20,8 @@ from transforms.privacy import DEFAULT_K
 from transforms.releases import WeekGrain
 from transforms.series import DERIVED_GRAIN_SCHEMA
 from warehouse.health import table_names
-from warehouse.queries import forecast_series, select_rows, where_clause
+from warehouse.queries import forecast_series
+from warehouse.reads import select_rows, where_clause
 
 
 def forecasts(con: duckdb.DuckDBPyConnection, unique_id: str | None = None) -> pl.DataFrame:

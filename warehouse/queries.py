@@ -4,7 +4,8 @@ They work on the connection of `store.open_published` (or on a run's own connect
 never write. Published timelines go through `daily`, which applies small-cell suppression;
 `current_daily` is the raw, internal view that forecasting needs. What forecasting wrote
 (forecasts, alerts, backtests, model choice) is read in `warehouse.forecast_queries`; the
-release record the last write left for the readers, in `warehouse.release_record`.
+release record the last write left for the readers, in `warehouse.release_record`; the marker
+versions no longer current (`daily(all_versions=True)`), in `warehouse.older_versions`.
 """
 
 from __future__ import annotations
@@ -25,43 +26,22 @@ from transforms.contracts import (
 )
 from transforms.dp import DP_CELL_SCHEMA, dp_release
 from transforms.periods import EIGHT_WEEKS
-from transforms.prevalence import (
-    AUTHOR_DAY_COUNTS,
-    EFFECTIVE_TRIALS,
-    PREVALENCE_COLUMNS,
-    with_prevalence,
-)
-from transforms.privacy import DEFAULT_K, protect_lines, suppress
+from transforms.prevalence import AUTHOR_DAY_COUNTS, EFFECTIVE_TRIALS, PREVALENCE_COLUMNS
+from transforms.privacy import DEFAULT_K
 from transforms.publish import (
     adjusted_days,
     adjusted_timelines,
     published_release,
 )
-from transforms.quantify import ADJUSTED_COLUMNS, with_adjusted_prevalence
+from transforms.quantify import ADJUSTED_COLUMNS
 from transforms.rates import merged_rates
-from transforms.releases import Release, WeekGrain, bound_days
+from transforms.releases import Release, WeekGrain
 from transforms.series import derived_series, dp_series, same_series
 from warehouse.current import CURRENT_DAILY
-from warehouse.release_record import (
-    check_release_settings,
-    published_record,
-    recorded_counts,
-    release_as_of,
-    release_open_from,
-)
+from warehouse.older_versions import older_daily
+from warehouse.reads import PUBLISHED_DAILY_COLUMNS, select_rows, where_clause
+from warehouse.release_record import recorded_release, release_open_from
 from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
-
-PUBLISHED_DAILY_COLUMNS = (
-    *DAILY_SCHEMA,
-    *AUTHOR_DAY_COUNTS,
-    *PREVALENCE_COLUMNS,
-    EFFECTIVE_TRIALS,
-    *ADJUSTED_COLUMNS,
-    "validation",
-    "grain",
-    "suppressed",
-)
-"""The columns of `daily`, in order."""
 
 DEAD_LETTER_COUNT_SCHEMA = {
     "run_id": pl.String,
@@ -70,46 +50,12 @@ DEAD_LETTER_COUNT_SCHEMA = {
     "n": pl.Int64,
 }
 
-_OLDER_DAILY = (
-    "(SELECT d.* FROM daily_aggregates AS d "
-    "ANTI JOIN current_versions USING (marker, marker_version))"
-)
-"""Daily aggregates of every marker version but the current ones."""
 
-_ORDER = "marker, region, lang, day, marker_version"
-
-
-def where_clause(conditions: dict[str, object]) -> tuple[str, list[object]]:
-    """`conditions` maps an SQL test with one `?` to its value; None values are skipped."""
-    kept = {test: value for test, value in conditions.items() if value is not None}
-    where = " WHERE " + " AND ".join(kept) if kept else ""
-    return where, list(kept.values())
-
-
-def select_rows(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    schema: dict[str, pl.DataType],
-    order: str,
-    conditions: dict[str, object] | None = None,
-    *,
-    name: str | None = None,
-) -> pl.DataFrame:
-    """Every row of `table` (a name or a parenthesised query) that meets `conditions` (as
-    `where_clause`), sorted by `order` (SQL), conformed to `schema` under `name` (default:
-    `table`)."""
-    where, params = where_clause(conditions or {})
-    frame = con.sql(f"SELECT * FROM {table}{where} ORDER BY {order}", params=params).pl()
-    return conform(frame, schema, name=name or table)
-
-
-def _raw_daily(
-    con: duckdb.DuckDBPyConnection, *, filters: dict[str, object], older: bool = False
-) -> pl.DataFrame:
-    """Daily aggregates of each marker's current version (`older`: of its other versions)
-    that meet `filters` (as `where_clause`), sorted by series then day."""
-    source = _OLDER_DAILY if older else CURRENT_DAILY
-    return select_rows(con, source, DAILY_SCHEMA, _ORDER, filters, name="daily_aggregates")
+def _raw_daily(con: duckdb.DuckDBPyConnection, *, filters: dict[str, object]) -> pl.DataFrame:
+    """Daily aggregates of each marker's current version that meet `filters` (as
+    `where_clause`), sorted by series then day."""
+    order = "marker, region, lang, day"
+    return select_rows(con, CURRENT_DAILY, DAILY_SCHEMA, order, filters, name="daily_aggregates")
 
 
 def current_versions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -219,10 +165,10 @@ def daily(
     Columns are PUBLISHED_DAILY_COLUMNS. Filters are exact matches (`region="all"` is the
     roll-up) and `start`/`end` an inclusive day range. Only each marker's current version,
     unless `all_versions`: then its other versions too, day by day, each day suppressed at `k`
-    by itself and within what the recorded releases allow (`_older_daily`), with complementary
-    suppression on that day's lines (the days that have not ended left out as in the
-    release), while the current
-    version's rows are exactly the ones without `all_versions` (the release, its complementary
+    by itself and within what the recorded releases allow (warehouse.older_versions), with
+    complementary suppression on that day's lines (the days that have not ended left out as
+    in the release), while the current version's rows are exactly the ones without
+    `all_versions` (the release, its complementary
     suppression and the rules binding it to the earlier releases included). A day of a week
     published whole carries the week's counts (`grain` the week); a withheld day has
     `suppressed` true and every count and prevalence, adjusted included, null. The
@@ -244,60 +190,15 @@ def daily(
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
         weeks = weeks.filter(pl.col("marker") == marker)
-    timelines, days = _release(con, whole, weeks, k=k, week_grain=week_grain)
+    release = recorded_release(con, k=k, week_grain=week_grain)
+    timelines, days = published_release(whole, weeks, release)
     rows = adjusted_days(
         days, adjusted_timelines(timelines, days, rates), week_grain=week_grain
     ).select(PUBLISHED_DAILY_COLUMNS)
     if all_versions:
-        older = _older_daily(con, marker, start, end, k=k, week_grain=week_grain, rates=rates)
+        older = older_daily(con, release, marker=marker, start=start, end=end, rates=rates)
         rows = pl.concat([rows, older]).sort("marker", "region", "lang", "day", "marker_version")
     return _filtered(rows, None, region, lang, start, end)
-
-
-def _older_daily(
-    con: duckdb.DuckDBPyConnection,
-    marker: str | None,
-    start: date | None,
-    end: date | None,
-    *,
-    k: int,
-    week_grain: WeekGrain,
-    rates: pl.DataFrame,
-) -> pl.DataFrame:
-    """`daily`'s rows (PUBLISHED_DAILY_COLUMNS) of the marker versions that are not current:
-    their days that have ended (as in the release: `release_open_from`) of `marker` from
-    `start` to `end`, each day withheld where it is below `k`, where the release record holds
-    its week otherwise than by day or its counts moved by 1 to k − 1 from counts a release
-    published (transforms.releases.bound_days: a version was current once, and its releases
-    are a reader's), and then, so that no roll-up minus its other children gives a withheld
-    day back, complementary suppression on each day's lines (transforms.privacy.protect_lines,
-    every region and language: `_filtered` takes one after; a day a release published with
-    its current counts is known, and hides nothing withheld; a day whose flagged authors are
-    read as 0 off a roll-up with none is known), adjusted with `rates`."""
-    filters = {"marker = ?": marker, "day >= ?": start, "day <= ?": end}
-    release = Release(
-        k=k,
-        week_grain=week_grain,
-        record=published_record(con),
-        counts=recorded_counts(con),
-        open_from=release_open_from(con),
-    )
-    raw = release.ended(_raw_daily(con, filters=filters, older=True))
-    lines = protect_lines(
-        bound_days(raw, release),
-        flag="_withheld",
-        size="n_authors",
-        keys=("marker", "marker_version", "day"),
-        known="_known",
-        public="_public",
-    ).drop("_known", "_public")
-    shown = suppress(with_prevalence(lines), withheld=pl.col("_withheld")).with_columns(
-        pl.col("n_authors").alias(AUTHOR_DAY_COUNTS[0]),
-        pl.col("n_marked_authors").alias(AUTHOR_DAY_COUNTS[1]),
-        pl.col("n_authors").cast(pl.Float64).alias(EFFECTIVE_TRIALS),
-        pl.lit("day").alias("grain"),
-    )
-    return with_adjusted_prevalence(shown, rates).select(PUBLISHED_DAILY_COLUMNS)
 
 
 def _filtered(
@@ -365,42 +266,19 @@ def published(
     adjusted for marker error with `rates` (default: the shipped table) within each grain
     (transforms.publish.adjusted_timelines), so a roll-up is weighted over its languages'
     cells of the same period, and is not combined where a language with days in it is
-    published by another period or withheld. The release is bound to the earlier ones
-    (`published_record`, `recorded_counts`, `release_as_of`, `release_open_from`:
-    transforms.grains.choose_grains), so a day the last write held as not ended has no row;
+    published by another period or withheld. The release is bound to the earlier ones as the
+    last write recorded them (warehouse.release_record.recorded_release:
+    transforms.grains.choose_grains), so a day that write held as not ended has no row;
     raises ReleaseSettingsChanged where `k` or `week_grain` differ from the last write's
-    (`check_release_settings`). Sorted by series, then period."""
+    (warehouse.release_record.check_release_settings). Sorted by series, then period."""
     daily = current_daily(con)
     weeks = publishable_periods(con, week_grain=week_grain)
-    rows, days = _release(con, daily, weeks, k=k, week_grain=week_grain)
+    rows, days = published_release(daily, weeks, recorded_release(con, k=k, week_grain=week_grain))
     rates = merged_rates(None) if rates is None else rates
     adjusted = adjusted_timelines(rows, days, rates).sort(
         "marker", "region", "lang", "period_start", "marker_version"
     )
     return _with_same_as(con, adjusted, daily)
-
-
-def _release(
-    con: duckdb.DuckDBPyConnection,
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    *,
-    k: int,
-    week_grain: WeekGrain,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """transforms.publish.published_release of `daily` and `weeks` bound to the earlier
-    releases (`published_record`, `recorded_counts`, `release_as_of`, `release_open_from`),
-    after `check_release_settings`: the release the last write recorded."""
-    check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
-    release = Release(
-        k=k,
-        week_grain=week_grain,
-        record=published_record(con),
-        counts=recorded_counts(con),
-        as_of=release_as_of(con),
-        open_from=release_open_from(con),
-    )
-    return published_release(daily, weeks, release)
 
 
 def ended_cells(con: duckdb.DuckDBPyConnection, cells: pl.DataFrame) -> pl.DataFrame:
@@ -425,25 +303,25 @@ def forecast_series(
     transforms.series.derived_series at `k` in suppress mode, dp_series in DP mode, of the
     days that have ended (`ended_cells`). A series with no whole grain has no row.
 
-    `daily`: `current_daily` as the caller holds it for another use (`ended_same_series`);
-    None reads it here. Either way only `marker`'s cells (or all) on the days that have ended
-    are read. DP mode reads the DP release instead and ignores `daily`."""
+    `daily`: `current_daily` (or `ended_daily`) as the caller holds it for another use
+    (`ended_same_series`); None reads `ended_daily` here. Either way only `marker`'s cells (or
+    all) on the days that have ended are read. DP mode reads the DP release instead and
+    ignores `daily`."""
     if privacy == "dp":
         release = ended_cells(con, dp_released(con))
         return dp_series(release if marker is None else release.filter(pl.col("marker") == marker))
-    if daily is None:
-        daily = _raw_daily(con, filters={"marker = ?": marker})
-    elif marker is not None:
-        daily = daily.filter(pl.col("marker") == marker)
-    daily = ended_cells(con, daily)
+    daily = ended_daily(con, marker=marker) if daily is None else ended_cells(con, daily)
     weeks = publishable_periods(con, week_grain=week_grain)
     if marker is not None:
+        daily = daily.filter(pl.col("marker") == marker)
         weeks = weeks.filter(pl.col("marker") == marker)
     return derived_series(daily, weeks, k=k, week_grain=week_grain)
 
 
-def _forecast_daily(con: duckdb.DuckDBPyConnection, marker: str | None) -> pl.DataFrame:
-    """`current_daily` (of one `marker`, or all) on the days that have ended (`ended_cells`)."""
+def ended_daily(con: duckdb.DuckDBPyConnection, *, marker: str | None = None) -> pl.DataFrame:
+    """`current_daily` (of one `marker`, or all) on the days that have ended (`ended_cells`):
+    the cells forecasting and the backtests read. Internal like `current_daily`: never show
+    it."""
     return ended_cells(con, _raw_daily(con, filters={"marker = ?": marker}))
 
 
@@ -463,7 +341,7 @@ def forecast_basis(
     ended (`ended_same_series`), whose forecast stands for it, or None. Reads one
     marker's cells, once."""
     unique_id = series_id(marker, region, lang)
-    daily = _forecast_daily(con, marker)
+    daily = ended_daily(con, marker=marker)
     series, grains = forecast_series(
         con, k=k, week_grain=week_grain, privacy=privacy, marker=marker, daily=daily
     )

@@ -3,9 +3,10 @@
 `warehouse.releases.record_release` stores, before each write publishes, the grains and counts
 of its suppress-mode release (tables `published_grains`, `published_counts`) and the settings
 it chose it with (`release_settings`). A reader rebuilds the same release from these, its
-date (`release_as_of`) and its first day in progress (`release_open_from`): `warehouse.queries`
-(`published`, `daily`, `ended_cells`), the exports, the dashboard and the next
-`record_release`. Nothing here writes.
+date (`release_as_of`) and its first day in progress (`release_open_from`), as
+`recorded_release`: `warehouse.queries` (`published`, `daily`, `ended_cells`),
+`warehouse.older_versions`, the exports, the dashboard and the next `record_release`. Nothing
+here writes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import conform
-from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, RECORD_SCHEMA
+from transforms.releases import (
+    CELL_KEY_SCHEMA,
+    COUNTS_SCHEMA,
+    RECORD_SCHEMA,
+    Release,
+    WeekGrain,
+)
 from warehouse.current import CURRENT_DAILY
 from warehouse.errors import ReleaseSettingsChanged
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA
@@ -104,3 +111,19 @@ def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
         "SELECT greatest((SELECT max(as_of) FROM runs WHERE status IN ('ok', 'running')), "
         f"(SELECT max(day) FROM {CURRENT_DAILY}))"
     ).fetchall()[0][0]
+
+
+def recorded_release(con: duckdb.DuckDBPyConnection, *, k: int, week_grain: WeekGrain) -> Release:
+    """The suppress-mode release at `k` and `week_grain` bound to the earlier ones as the last
+    write that published recorded them (`published_record`, `recorded_counts`,
+    `release_as_of`, `release_open_from`), after `check_release_settings`: the release that
+    write published, rebuilt for a reader."""
+    check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
+    return Release(
+        k=k,
+        week_grain=week_grain,
+        record=published_record(con),
+        counts=recorded_counts(con),
+        as_of=release_as_of(con),
+        open_from=release_open_from(con),
+    )

@@ -10,38 +10,15 @@ from datetime import date, timedelta
 import polars as pl
 
 from dashboard.charts import timeline_chart
+from tests.dashboard.charted import early_alerts, observed_days
 
 FIRST = date(2025, 3, 5)
 """The window's first day, a Wednesday: a weekly alert's week holding it began on 3 March."""
 
 
-def _observed(days: int) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "day": [FIRST + timedelta(days=i) for i in range(days)],
-            "prevalence": 0.1,
-            "prevalence_lo": 0.09,
-            "prevalence_hi": 0.11,
-            "smoothed_7d": 0.1,
-            "grain": "day",
-            "suppressed": False,
-        }
-    )
-
-
 def _alerts(rows: list[tuple[date, date, str]]) -> pl.DataFrame:
     """Alerts of one series: (start, end, grain) each."""
-    start, end, grain = (list(column) for column in zip(*rows, strict=True))
-    return pl.DataFrame(
-        {
-            "start": start,
-            "end": end,
-            "severity": "high",
-            "method": "early",
-            "reason": "The level rose above its bar.",
-            "grain": grain,
-        }
-    )
+    return early_alerts(rows, ("start", "end", "grain"))
 
 
 def test_an_alert_begun_before_the_window_is_shaded_from_the_windows_first_day():
@@ -55,7 +32,7 @@ def test_an_alert_begun_before_the_window_is_shaded_from_the_windows_first_day()
             (FIRST + timedelta(days=10), FIRST + timedelta(days=12), "day"),
         ]
     )
-    spec = timeline_chart(_observed(90), alerts, pl.DataFrame())
+    spec = timeline_chart(observed_days(FIRST, 90), alerts, pl.DataFrame())
     shaded = spec["datasets"]["alert_periods"]
     assert shaded["start"].dt.date.tolist() == [FIRST, FIRST, FIRST + timedelta(days=10)]
     assert shaded["end_excl"].dt.date.tolist() == [

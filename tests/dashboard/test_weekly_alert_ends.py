@@ -4,7 +4,7 @@ download."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.charts import forecast_chart, timeline_chart
 from dashboard.summaries import waves
+from tests.dashboard.charted import early_alerts, observed_days
 
 APP = Path(__file__).parents[2] / "dashboard"
 MONDAY = date(2025, 5, 19)
@@ -20,34 +21,8 @@ LAST_MONDAY = date(2025, 6, 2)
 
 def _alerts(rows: list[tuple[str, str, date, date, str]]) -> pl.DataFrame:
     """Alerts of one marker: (region, lang, start, end, grain) each."""
-    region, lang, start, end, grain = (list(column) for column in zip(*rows, strict=True))
-    return pl.DataFrame(
-        {
-            "marker": "anxiety",
-            "region": region,
-            "lang": lang,
-            "start": start,
-            "end": end,
-            "severity": "high",
-            "method": "early",
-            "reason": "The level rose above its bar.",
-            "grain": grain,
-        }
-    )
-
-
-def _observed(first: date, days: int) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "day": [first + timedelta(days=i) for i in range(days)],
-            "prevalence": 0.1,
-            "prevalence_lo": 0.09,
-            "prevalence_hi": 0.11,
-            "smoothed_7d": 0.1,
-            "grain": "day",
-            "suppressed": False,
-        }
-    )
+    columns = ("region", "lang", "start", "end", "grain")
+    return early_alerts(rows, columns).with_columns(pl.lit("anxiety").alias("marker"))
 
 
 def test_a_rollup_starting_in_the_last_week_of_a_weekly_alert_folds_into_its_wave():
@@ -71,7 +46,7 @@ def test_the_timeline_shades_a_weekly_alert_through_its_last_week():
             ("all", "all", date(2025, 6, 20), date(2025, 6, 22), "day"),
         ]
     )
-    spec = timeline_chart(_observed(date(2025, 5, 1), 60), alerts, pl.DataFrame())
+    spec = timeline_chart(observed_days(date(2025, 5, 1), 60), alerts, pl.DataFrame())
     shaded = spec["datasets"]["alert_periods"]
     assert shaded["end_excl"].dt.date.tolist() == [date(2025, 6, 9), date(2025, 6, 23)]
 
@@ -85,7 +60,7 @@ def test_the_forecast_chart_keeps_a_weekly_alert_whose_last_week_reaches_its_his
          "lo_95": [0.17], "hi_95": [0.23]}
     )  # fmt: skip
     alerts = _alerts([("all", "all", MONDAY, LAST_MONDAY, "iso_week")])
-    spec = forecast_chart(_observed(first, 30), forecast, alerts)
+    spec = forecast_chart(observed_days(first, 30), forecast, alerts)
     shaded = spec["datasets"]["alert_periods"]
     assert shaded["start"].dt.date.tolist() == [first]
     assert shaded["end_excl"].dt.date.tolist() == [date(2025, 6, 9)]

@@ -1,7 +1,7 @@
 """Successive suppress-mode releases of one warehouse file, shared by the
-tests/warehouse/test_release_*.py modules: one series' daily cells, or regions' and their
-roll-up's, their weeks' and 8-week periods' cells, late posts, and what `queries.published`
-shows after each release."""
+tests/warehouse/test_release_*.py and marker-version modules: one series' daily cells, or
+regions' and their roll-up's (of one marker version or another), their weeks' and 8-week
+periods' cells, late posts, and what `queries.published` shows after each release."""
 
 from datetime import date, timedelta
 
@@ -134,9 +134,9 @@ def regions(authors: dict[str, int], marked: dict[str, int], last: date) -> pl.D
     return with_rollup(leaves)
 
 
-def with_rollup(leaves: pl.DataFrame) -> pl.DataFrame:
+def with_rollup(leaves: pl.DataFrame, *, marker_version: str = "v1") -> pl.DataFrame:
     """`leaves` (regions' cells: `day`, `region` and the `n_` counts) and their roll-up, as
-    DAILY_SCHEMA rows."""
+    DAILY_SCHEMA rows of `marker_version`."""
     counts = [c for c in DAILY_SCHEMA if c.startswith("n_")]
     leaves = leaves.select("day", "region", *counts)
     rollup = leaves.group_by("day").agg(pl.lit("all").alias("region"), pl.col(counts).sum())
@@ -144,13 +144,31 @@ def with_rollup(leaves: pl.DataFrame) -> pl.DataFrame:
         pl.concat([leaves, rollup.select(leaves.columns)]).with_columns(
             pl.lit("en").alias("lang"),
             pl.lit("sadness").alias("marker"),
-            pl.lit("v1").alias("marker_version"),
+            pl.lit(marker_version).alias("marker_version"),
             pl.lit(1.0).alias("sample_rate"),
             pl.lit("r1").alias("run_id"),
         ),
         DAILY_SCHEMA,
         name="daily",
     )
+
+
+def version_regions(
+    marker_version: str, *, small: date, last: date, first: date = START
+) -> pl.DataFrame:
+    """Regions a, b (300 authors, 40 flagged a day) and c (250, 40; 5 flagged on `small`) of
+    `marker_version`, and their roll-up, from `first` to `last`, by region then day."""
+    leaves = pl.concat(
+        series_days(
+            {small: 5} if region == "c" else {},
+            authors=250 if region == "c" else 300,
+            marked=40,
+            last=last,
+        ).with_columns(pl.lit(region).alias("region"))
+        for region in ("a", "b", "c")
+    )
+    rollup = with_rollup(leaves, marker_version=marker_version)
+    return rollup.filter(pl.col("day") >= first).sort("region", "day")
 
 
 def late_regions(daily: pl.DataFrame, day: date, late: dict[str, int]) -> pl.DataFrame:

@@ -2,12 +2,11 @@
 it, older versions day by day suppressed at k with complementary suppression (docs/privacy.md,
 "Marker versions")."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import polars as pl
 
-from tests.warehouse.releases import START, WEEKS, period_cells, series_days
-from transforms.contracts import DAILY_SCHEMA, conform
+from tests.warehouse.releases import START, WEEKS, period_cells, version_regions
 from warehouse import queries
 from warehouse.load import load_daily, load_periods
 from warehouse.releases import record_release
@@ -16,37 +15,13 @@ from warehouse.store import open_published, writing
 WEDNESDAY = START + timedelta(weeks=WEEKS, days=2)
 
 
-def _regions(marker_version: str, small: date, last: date) -> pl.DataFrame:
-    """Regions a, b (300 authors, 40 flagged a day) and c (250, 40; 5 flagged on `small`) of
-    `marker_version`, and their roll-up, START to `last`."""
-    leaves = pl.concat(
-        series_days(
-            {small: 5} if region == "c" else {},
-            authors=250 if region == "c" else 300,
-            marked=40,
-            last=last,
-        ).with_columns(
-            pl.lit(region).alias("region"), pl.lit(marker_version).alias("marker_version")
-        )
-        for region in ("a", "b", "c")
-    )
-    rollup = leaves.group_by("day", "lang", "marker", "marker_version").agg(
-        pl.lit("all").alias("region"),
-        *(pl.col(c).sum() for c in DAILY_SCHEMA if c.startswith("n_")),
-        pl.lit(1.0).alias("sample_rate"),
-        pl.lit("r1").alias("run_id"),
-    )
-    both = pl.concat([leaves, rollup], how="diagonal_relaxed")
-    return conform(both, DAILY_SCHEMA, name="daily").sort("marker_version", "region", "day")
-
-
 def _published(data_dir) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Version v0 (up to 10 weeks before, its c small on one day) and the current v1 (its c
     small on WEDNESDAY) loaded and released once; `queries.daily` without and with
     `all_versions`."""
     old_small = START + timedelta(weeks=WEEKS - 20, days=2)
-    old = _regions("v0", old_small, WEDNESDAY - timedelta(weeks=10))
-    current = _regions("v1", WEDNESDAY, WEDNESDAY + timedelta(days=4))
+    old = version_regions("v0", small=old_small, last=WEDNESDAY - timedelta(weeks=10))
+    current = version_regions("v1", small=WEDNESDAY, last=WEDNESDAY + timedelta(days=4))
     days = current["day"].unique().to_list()
     with writing(data_dir) as con:
         load_daily(con, pl.concat([old, current]), days=days)

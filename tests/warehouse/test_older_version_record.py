@@ -6,49 +6,17 @@ from datetime import timedelta
 
 import polars as pl
 
-from tests.warehouse.releases import START, WEEKS, period_cells, series_days
-from transforms.contracts import DAILY_SCHEMA, conform
+from tests.warehouse.releases import START, WEEKS, version_regions, write_release
 from warehouse import queries
-from warehouse.load import load_daily, load_periods
-from warehouse.releases import record_release
-from warehouse.store import open_published, writing
+from warehouse.store import open_published
 
 SMALL = START + timedelta(weeks=WEEKS - 2, days=2)
 """A Wednesday on which v0's c has 5 flagged authors."""
 LAST_V0 = SMALL + timedelta(days=11)
-
-
-def _regions(marker_version: str, *, first: int, last) -> pl.DataFrame:
-    """Regions a, b (300 authors, 40 flagged a day) and c (250, 40; 5 flagged on SMALL) of
-    `marker_version`, and their roll-up, from `first` days after START to `last`."""
-    leaves = pl.concat(
-        series_days(
-            {SMALL: 5} if region == "c" else {},
-            authors=250 if region == "c" else 300,
-            marked=40,
-            last=last,
-        ).with_columns(
-            pl.lit(region).alias("region"), pl.lit(marker_version).alias("marker_version")
-        )
-        for region in ("a", "b", "c")
-    )
-    rollup = leaves.group_by("day", "lang", "marker", "marker_version").agg(
-        pl.lit("all").alias("region"),
-        *(pl.col(c).sum() for c in DAILY_SCHEMA if c.startswith("n_")),
-        pl.lit(1.0).alias("sample_rate"),
-        pl.lit("r1").alias("run_id"),
-    )
-    both = pl.concat([leaves, rollup], how="diagonal_relaxed")
-    both = both.filter(pl.col("day") >= START + timedelta(days=first))
-    return conform(both, DAILY_SCHEMA, name="daily").sort("region", "day")
-
-
-def _release(data_dir, daily: pl.DataFrame) -> None:
-    days = daily["day"].unique().to_list()
-    with writing(data_dir) as con:
-        load_daily(con, daily, days=days)
-        load_periods(con, period_cells(daily), days=days)
-        record_release(con, k=11, week_grain="iso_week", privacy="suppress")
+V1 = version_regions(
+    "v1", small=SMALL, first=START + timedelta(weeks=WEEKS - 1), last=LAST_V0 + timedelta(days=7)
+)
+"""v1's cells, from the week after SMALL's to a week after LAST_V0: loaded, the current version."""
 
 
 def test_an_older_versions_week_published_whole_shows_none_of_its_days(tmp_path):
@@ -57,14 +25,14 @@ def test_an_older_versions_week_published_whole_shows_none_of_its_days(tmp_path)
     Before, its other six days of that week showed (40 flagged each), and the week's 245
     minus their 240 gave the Wednesday's 5 back. Every day of a week the record holds whole
     is withheld now, and with it, day by day, a complement on its lines."""
-    v0 = _regions("v0", first=0, last=LAST_V0)
-    _release(tmp_path, v0)
+    v0 = version_regions("v0", small=SMALL, last=LAST_V0)
+    write_release(tmp_path, v0)
     with open_published(tmp_path) as con:
         published = queries.published(con)
     week = SMALL - timedelta(days=2)
     c_week = published.filter(pl.col("region") == "c", pl.col("period_start") == week)
     assert c_week.select("grain", "n_marked_author_days").row(0) == ("iso_week", 245)
-    _release(tmp_path, _regions("v1", first=7 * (WEEKS - 1), last=LAST_V0 + timedelta(days=7)))
+    write_release(tmp_path, V1)
     with open_published(tmp_path) as con:
         rows = queries.daily(con, all_versions=True, start=week, end=week + timedelta(days=6))
     old = rows.filter(pl.col("marker_version") == "v0")
@@ -82,15 +50,15 @@ def test_an_older_versions_day_whose_counts_moved_by_less_than_k_is_withheld(tmp
     current, v0 showed the Monday with 43, and 43 - 40 gave the late authors back. It is
     withheld now, and a complement beside it; the roll-up and the other days as before."""
     monday = SMALL - timedelta(days=9)
-    v0 = _regions("v0", first=0, last=LAST_V0)
-    _release(tmp_path, v0)
+    v0 = version_regions("v0", small=SMALL, last=LAST_V0)
+    write_release(tmp_path, v0)
     late = (pl.col("region").is_in(["c", "all"])) & (pl.col("day") == monday)
     grown = v0.with_columns(
         *(pl.when(late).then(pl.col(c) + 3).otherwise(pl.col(c)).alias(c)
           for c in ("n_posts", "n_scored", "n_marked", "n_authors", "n_marked_authors"))
     )  # fmt: skip
-    _release(tmp_path, grown)
-    _release(tmp_path, _regions("v1", first=7 * (WEEKS - 1), last=LAST_V0 + timedelta(days=7)))
+    write_release(tmp_path, grown)
+    write_release(tmp_path, V1)
     with open_published(tmp_path) as con:
         rows = queries.daily(con, all_versions=True, start=monday, end=monday)
     old = rows.filter(pl.col("marker_version") == "v0")

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from tests.warehouse.releases import START, WEEKS, daily_row
-from tests.warehouse.test_older_version_record import _release
+from tests.warehouse.releases import START, WEEKS, daily_row, write_release
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
 from warehouse.store import open_published
@@ -53,8 +52,8 @@ def test_an_older_versions_child_under_a_roll_up_published_with_no_flagged_autho
     (1 flagged author) were p's line's two withheld cells, no complement was added, and p's
     Monday minus de's minus 0 gave p·fr's 1 back. p·en counts as known now, so the line gets
     a complement (or the roll-up read as 0 is withheld)."""
-    _release(tmp_path, _version("v0", first=0, weeks=SPAN))
-    _release(tmp_path, _version("v1", first=7 * (SPAN - 1), weeks=2))
+    write_release(tmp_path, _version("v0", first=0, weeks=SPAN))
+    write_release(tmp_path, _version("v1", first=7 * (SPAN - 1), weeks=2))
     with open_published(tmp_path) as con:
         rows = queries.daily(con, all_versions=True, start=MONDAY, end=MONDAY)
     old = rows.filter(pl.col("marker_version") == "v0")
