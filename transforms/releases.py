@@ -304,7 +304,7 @@ def _day_cells(daily: pl.DataFrame) -> pl.DataFrame:
 
 def bound_days(daily: pl.DataFrame, release: Release) -> pl.DataFrame:
     """`daily` (DAILY_SCHEMA) to be shown day by day after the releases `release` records (no
-    release of its own: warehouse.queries' older marker versions), with `_withheld`: the day
+    release of its own: warehouse.older_versions), with `_withheld`: the day
     is below k, or the record holds its week otherwise than by day (`week_limits`' `_no_days`:
     it, or a period holding a day of it, was published whole, or withheld after it was
     published; a total minus the days shown would give the others back), or its counts moved
