@@ -21,7 +21,13 @@ from ingest.running_stream import RunningStream
 from ingest.stream import WriteBundleCountsFn, WritePaneFn
 from moodcast.stream import drain
 from tests.moodcast import test_stream_e2e as e2e
-from tests.moodcast.stream_stops import PARSE, PARSING, broken_parse, stream_stopped_while_parsing
+from tests.moodcast.stream_stops import (
+    PARSING,
+    assert_published,
+    broken_parse,
+    signalling_parse,
+    stream_stopped_while_parsing,
+)
 from tests.moodcast.test_stream_last_load import _session
 from transforms.errors import WorkerError
 from warehouse import queries
@@ -86,12 +92,6 @@ def _pane_published_then_broken(self, pane):
     raise RuntimeError("the pane step broke")
 
 
-def _parsed(messages, **kwargs):
-    """parse_messages, signalling PARSING first."""
-    PARSING.set()
-    return PARSE(messages, **kwargs)
-
-
 def test_a_job_failing_after_the_drain_caught_up_fails_the_stream(emulator, tmp_path, monkeypatch):
     """Before, a failure the job reported after the drain had found it caught up was discarded
     once the stop began: here the pane step fails after its pane was published (nothing read
@@ -103,15 +103,10 @@ def test_a_job_failing_after_the_drain_caught_up_fails_the_stream(emulator, tmp_
     data_dir, now = tmp_path / "data", datetime.now(UTC)
     with pytest.raises(WorkerError, match="the pane step broke"):
         stream_stopped_while_parsing(
-            emulator, data_dir, monkeypatch, _parsed, now, early_every=timedelta(seconds=3)
+            emulator, data_dir, monkeypatch, signalling_parse, now, early_every=timedelta(seconds=3)
         )
     assert PANE_LANDED.is_set()
-    con = warehouse.open_published(data_dir)
-    try:
-        assert now.date() in queries.provisional_days(con).get_column("day").to_list()
-        assert queries.runs(con).select("status", "read").rows() == [("failed", 1)]
-    finally:
-        con.close()
+    assert_published(data_dir, now.date(), [("failed", 1)])
 
 
 RELEASED_AFTER_S = 8
@@ -141,7 +136,7 @@ def test_a_drain_that_meets_a_batch_runs_lock_loads_again_and_publishes_the_post
             emulator,
             data_dir,
             monkeypatch,
-            _parsed,
+            signalling_parse,
             now,
             early_every=timedelta(seconds=5),
             name="locked",
@@ -149,12 +144,7 @@ def test_a_drain_that_meets_a_batch_runs_lock_loads_again_and_publishes_the_post
     finally:
         releaser.join()
     assert (summary.counts["read"], summary.counts["valid"]) == (1, 1)
-    con = warehouse.open_published(data_dir)
-    try:
-        assert now.date() in queries.provisional_days(con).get_column("day").to_list()
-        assert queries.runs(con).select("status", "read").rows() == [("ok", 1)]
-    finally:
-        con.close()
+    assert_published(data_dir, now.date(), [("ok", 1)])
 
 
 def test_a_drain_ended_under_another_runs_lock_says_its_count_is_not_known(tmp_path, caplog):
