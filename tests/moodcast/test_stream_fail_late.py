@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import apache_beam as beam
 import pytest
 from apache_beam.runners.direct import executor
+from apache_beam.runners.direct.direct_runner import DirectPipelineResult
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 import warehouse
@@ -29,7 +30,7 @@ from tests.moodcast.stream_stops import (
     stream_stopped_while_parsing,
 )
 from tests.moodcast.test_stream_last_load import _session
-from transforms.errors import WorkerError
+from transforms.errors import InputError, WorkerError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -72,6 +73,60 @@ def test_a_job_failing_as_the_stream_stops_fails_it_on_a_loaded_machine(
             emulator, data_dir, monkeypatch, broken_parse, datetime.now(UTC)
         )
     assert _runs(data_dir) == [("failed", 0)]
+
+
+MONITOR_BROKE = threading.Event()
+_fire_timers = executor._ExecutorServiceParallelExecutor._MonitorTask._fire_timers
+
+
+def _monitor_broken_once_parsed(self):
+    """The runner's monitor's step that fires timers, failing once after the job parsed."""
+    if PARSING.is_set() and not MONITOR_BROKE.is_set():
+        MONITOR_BROKE.set()
+        raise RuntimeError("the runner's monitor broke")
+    return _fire_timers(self)
+
+
+def test_a_runner_failure_taken_once_the_stop_began_fails_the_stream(
+    emulator, tmp_path, monkeypatch
+):
+    """Before, a failure the DirectRunner raises outside a step (its monitor dying, a stall it
+    detects) reached the stream only when the thread that waits for the job took it, and was
+    dropped once the stop had begun: here that thread takes it only as the job is cancelled
+    (as on a loaded machine, late), and the run was recorded `ok`. Now it is recorded as the
+    monitor reports it, and fails the stream. (Such a failure cannot be provoked without
+    reaching into Beam: the monitor's own timer step is made to fail once.)"""
+    cancelling = threading.Event()
+    cancel = DirectPipelineResult.cancel
+
+    def cancel_noted(self):
+        cancelling.set()
+        return cancel(self)
+
+    updates = executor._ExecutorServiceParallelExecutor._TypedUpdateQueue
+    take = updates.take
+
+    def failure_taken_at_the_cancel(self):
+        update = take(self)
+        if getattr(update, "exception", None) is not None:
+            cancelling.wait(timeout=240)
+        return update
+
+    monkeypatch.setattr(DirectPipelineResult, "cancel", cancel_noted)
+    monkeypatch.setattr(updates, "take", failure_taken_at_the_cancel)
+    monkeypatch.setattr(
+        executor._ExecutorServiceParallelExecutor._MonitorTask,
+        "_fire_timers",
+        _monitor_broken_once_parsed,
+    )
+    MONITOR_BROKE.clear()
+    data_dir = tmp_path / "data"
+    with pytest.raises(InputError, match="the runner's monitor broke"):
+        stream_stopped_while_parsing(
+            emulator, data_dir, monkeypatch, signalling_parse, datetime.now(UTC), name="monitor"
+        )
+    assert MONITOR_BROKE.is_set()
+    assert [status for status, _ in _runs(data_dir)] == ["failed"]
 
 
 PANE_LANDED = threading.Event()
