@@ -205,7 +205,8 @@ def test_a_drain_that_meets_a_batch_runs_lock_loads_again_and_publishes_the_post
 def test_a_drain_ended_under_another_runs_lock_says_its_count_is_not_known(tmp_path, caplog):
     """Before, a drain whose every load met another run's lock counted nothing read (no load
     had run) and ended without a word, though the job had written the counts of 3 posts. Now it
-    says that the posts read since the last load that ran are not counted."""
+    says that the posts read since the last load that ran are not counted, and where what the
+    last load cannot publish waits for the next `moodcast stream`."""
     session = _session(tmp_path)
     counts = WriteBundleCountsFn(session.landing)
     counts.start_bundle()
@@ -228,3 +229,4 @@ def test_a_drain_ended_under_another_runs_lock_says_its_count_is_not_known(tmp_p
     (said,) = [r.getMessage() for r in caplog.records if "drain ended" in r.getMessage()]
     assert "another run held the data directory's lock" in said
     assert "not counted" in said
+    assert f"stays in {session.landing} for the next `moodcast stream`" in said
