@@ -32,9 +32,10 @@ class RunningStream:
     failed; `stop_reading()` ends its Pub/Sub reads, `caught_up()` says whether it has processed
     what they pulled, and `stop()` cancels it.
 
-    On the DirectRunner a step's failure is recorded as the runner reports it, before the runner
-    schedules any other step (`_record_step_failures`); otherwise, and for the runner's own
-    failures, when the job's run ends with it."""
+    On the DirectRunner a failure is recorded as the runner reports it (`_record_failures`): a
+    step's before the runner schedules any other step, and the runner's own (its monitor dying,
+    a stall it detected) before the thread that waits for the job takes it, which on a loaded
+    machine may be after the stop began; on other runners, when the job's run ends with it."""
 
     def __init__(self, result, subscription: str | None = None):
         self._result = result
@@ -45,7 +46,7 @@ class RunningStream:
         self.error: BaseException | None = None
         self._records_failures = False
         with contextlib.suppress(AttributeError):  # another runner, or a Beam whose insides moved
-            _record_step_failures(result, self._failed)
+            _record_failures(result, self._failed)
             self._records_failures = True
         self._watcher = threading.Thread(target=self._watch, name="moodcast-stream", daemon=True)
         self._watcher.start()
@@ -58,7 +59,7 @@ class RunningStream:
         try:
             self._result.wait_until_finish()
         except BaseException as exc:  # the pipeline's own failure, reported to the loader
-            if not self._stopping:
+            if not self._stopping:  # after it, the cancel's (a DirectRunner's is recorded)
                 self._failed(exc)
 
     def stop_reading(self) -> None:
@@ -104,10 +105,11 @@ class RunningStream:
         """Cancel the pipeline (panes already written stay), its reads ended first
         (`stop_reading()`): the DirectRunner's cancel otherwise waits for the pull in flight
         (a 30 s long poll on an idle subscription) and then acknowledges and drops what it
-        brought. A step's failure reported until the cancel returns is the job's and stays in
-        `error` (the DirectRunner's cancel waits for the step in flight and does not make it
-        fail); what the run raises once the stop began is the cancel's, not the job's. Calls
-        after the first do nothing."""
+        brought. A failure the DirectRunner reports until the cancel returns (a step's, or its
+        own) is the job's and stays in `error` (its cancel waits for the step in flight and does
+        not make it fail), however late the thread that waits for the job takes it; what the
+        run raises once the stop began is otherwise the cancel's, not the job's. Calls after the
+        first do nothing."""
         if self._stopping:
             return
         self._stopping = True
@@ -192,20 +194,28 @@ IDLE_PULL = timedelta(milliseconds=500)
 pulls, and a read that returned at once would keep one core busy."""
 
 
-def _record_step_failures(result, record: Callable[[BaseException], None]) -> None:
-    """Have `record` called with the error of each step of the DirectRunner job of `result`
-    that failed every try of a bundle, as the step reports it to the runner (the executor's
-    queue of updates, which its monitor reads before it schedules more work). Other runners
-    keep no such queue (AttributeError)."""
-    updates = result._executor._executor.all_updates
-    offer = updates.offer
+def _record_failures(result, record: Callable[[BaseException], None]) -> None:
+    """Have `record` called with each failure of the DirectRunner job of `result` as it is
+    reported: the error of a step that failed every try of a bundle, as the step offers it to
+    the executor's queue of updates (which its monitor reads before it schedules more work),
+    and the runner's own failures as its monitor offers them to the queue of visible updates
+    (the monitor's own error, a stall it detected: Beam offers that one as a tuple, the error
+    first), which the thread that waits for the job takes only when it next runs. Other
+    runners keep no such queues (AttributeError)."""
+    executor = result._executor._executor
+    for updates in (executor.all_updates, executor.visible_updates):
+        updates.offer = _recording(updates.offer, record)
+
+
+def _recording(offer: Callable, record: Callable[[BaseException], None]) -> Callable:
+    """`offer`, calling `record` first with the failure an update carries, if any."""
 
     def recording(update) -> None:
-        if update.exception is not None:
-            record(update.exception)
+        if (error := update.exception) is not None:
+            record(error[0] if isinstance(error, tuple) else error)
         offer(update)
 
-    updates.offer = recording
+    return recording
 
 
 def _cut_pubsub_reads(

@@ -104,16 +104,21 @@ class LocalDayWindows(window.NonMergingWindowFn):
 
 
 SUBSCRIPTION_ADVICE = (
-    "Write projects/PROJECT/subscriptions/NAME, PROJECT a project id: 6 to 63 characters, a "
-    "lower-case letter, then lower-case letters, digits, '-', ':' or '.', and a letter or "
-    "digit last; the Pub/Sub emulator takes any such id (projects/local-dev/subscriptions/posts)."
+    "Write projects/PROJECT/subscriptions/NAME, PROJECT beginning with a lower-case letter, "
+    "then at least four lower-case letters, digits, '-', ':' or '.', then a lower-case letter "
+    "or digit (Beam checks only that beginning); the Pub/Sub emulator takes any such project "
+    "(projects/local-dev/subscriptions/posts)."
 )
+"""What check_subscription's error asks for: exactly what Beam's `parse_subscription` takes
+(its PROJECT_ID_REGEXP, matched at the start of the project and not anchored at its end), not
+Google's rule for project ids (6 to 63 characters, a letter or digit last), which Beam does not
+enforce."""
 
 
 def check_subscription(path: str) -> str:
     """`path` when Beam's Pub/Sub source takes it as a subscription (its own parser, which
     refuses a project id such as `local` only once the job is being built), else ValueError
-    with Beam's reason and SUBSCRIPTION_ADVICE."""
+    with Beam's reason and SUBSCRIPTION_ADVICE: it accepts exactly what Beam accepts."""
     try:
         parse_subscription(path)
     except ValueError as exc:

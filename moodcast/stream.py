@@ -3,8 +3,9 @@
 The job (ingest.stream, started and stopped by ingest.running_stream) writes a file per pane and
 per bundle of counts and dead letters under `<data dir>/stream/<run id>/`; every `load_every`
 this process takes the data directory's run lock, upserts the days pane-aware, adds the
-accounting, records the stream run in the ledger (`running`, then `ok` or `failed`) and
-publishes atomically, then deletes the files it loaded. The job keeps its windows' state in
+accounting, records the stream run in the ledger (`running`, then `ok`, `incomplete` when posts
+it read are in no published day, or `failed`) and publishes atomically, then deletes the files
+it loaded. The job keeps its windows' state in
 memory: a restarted stream starts new panes, which order after the earlier run's
 (warehouse.panes). A session killed outright leaves the files it had not loaded, and one whose
 last load failed keeps them; the next session loads them as that session's run before its own
@@ -68,20 +69,46 @@ class StreamSummary:
         )
 
 
-def load_landing(session: Session, *, status: str = "running") -> bool:
-    """Publish what the job has written since the last load; False when the data directory
+class StreamIncomplete(MoodcastError):
+    """A stream session stopped, and published what it loaded, with posts read and not in a
+    published day (its run recorded `incomplete`); `summary` is what it did."""
+
+    def __init__(self, message: str, summary: StreamSummary):
+        super().__init__(message)
+        self.summary = summary
+
+
+UNPUBLISHED = "read, in no published day when the stream stopped"
+"""The reason of a stopped session's `unpublished` count (warehouse.record_unpublished)."""
+UNPUBLISHED_AT_LEAST = (
+    f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
+)
+"""The reason where the job had not processed every message it pulled: the count is a floor."""
+
+
+def load_landing(session: Session, *, last: bool = False, caught_up: bool = True) -> bool:
+    """Publish what the job has written since the last load and record the stream run
+    `running`; the `last` load, the job stopped, records it ended: `ok`, or `incomplete` when
+    posts read are in no published day (`undelivered`) or, where the job had not `caught_up`
+    with every message it pulled, some may be, with that count (warehouse.record_unpublished:
+    UNPUBLISHED, or UNPUBLISHED_AT_LEAST where it is a floor). False when the data directory
     was locked by another run (the files wait for the next load)."""
     landed = Landed.found(session.landing)
     try:
         with warehouse.writing(session.settings.data_dir) as con:
             days = load_files(con, session, landed)
+            for p in landed.panes:
+                session.pane_posts[p.day] = max(p.posts, session.pane_posts.get(p.day, 0))
+            complete = not last or (caught_up and not undelivered(session))
+            status = "running" if not last else "ok" if complete else "incomplete"
             warehouse.record_run(con, session.record(status))
+            if not complete:
+                reason = UNPUBLISHED if caught_up else UNPUBLISHED_AT_LEAST
+                warehouse.record_unpublished(con, session.run_id, undelivered(session), reason)
     except warehouse.RunLocked as exc:
         log.warning("stream: %s; loading at the next interval", exc)
         return False
     delete_landing_files(landed.paths)
-    for p in landed.panes:
-        session.pane_posts[p.day] = max(p.posts, session.pane_posts.get(p.day, 0))
     session.loads += 1
     if days or landed.counts:
         log.info(
@@ -101,12 +128,13 @@ def undelivered(session: Session) -> int:
     return (c["read"] - accounted) + (c["valid"] - sum(session.pane_posts.values()))
 
 
-def drain(session: Session, running, *, load_every: timedelta, timeout: timedelta) -> None:
+def drain(session: Session, running, *, load_every: timedelta, timeout: timedelta) -> bool:
     """Stop the job's reads, wait until it has processed every message they pulled (Pub/Sub
     holds them acknowledged: ingest.running_stream.RunningStream.stop_reading), then keep
     loading until a load has run (another run may hold the data directory's lock) and found
     every post read in a published pane (early panes keep firing while posts wait), the job
-    fails, or `timeout` passes."""
+    fails, or `timeout` passes. Returns whether the job had processed every message its reads
+    pulled (where not, those it still held are dropped with it, their number not known)."""
     deadline = time.monotonic() + timeout.total_seconds()
     running.stop_reading()
     while not running.caught_up(wait=1.0) and time.monotonic() < deadline:
@@ -131,12 +159,15 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
             "stream: the drain ended while another run held the data directory's lock, so its "
             "count of posts read but not in a published day (%d) is from the last load that ran "
             "(%d loads ran): the posts read since are not counted yet, and those still in the "
-            "job's windows are dropped with it",
+            "job's windows are dropped with it. The last load waits up to %s for the lock; "
+            "what it cannot publish stays in %s for the next `moodcast stream` (or `moodcast "
+            "stream --recover`) to publish",
             undelivered(session),
             session.loads,
+            LAST_LOAD_WAIT,
+            session.landing,
         )
-    elif left := undelivered(session):
-        log.warning("stream: stopped with %d post(s) read but not in a published day", left)
+    return running.caught_up()
 
 
 def stream_run(
@@ -155,11 +186,13 @@ def stream_run(
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
     stream run `ok`. Before stopping it drains (`drain`, up to two
     `early_every` and DRAIN_SLACK): it ends the job's reads, waits until the job has processed
-    what they pulled, and then until every post read is in a published day. A job that
-    failed before it was cancelled, after the drain included, is recorded `failed` and its
-    error raised. It first recovers what killed sessions left
-    (recover_killed_sessions), which raises ConfigError, before anything starts, for
-    `privacy = "dp"` (refuse_dp)."""
+    what they pulled, and then until every post read is in a published day. A session that
+    stopped with posts read and in no published day (the drain's time ran out), or with
+    messages its job had pulled and not processed, is recorded `incomplete` instead, with
+    their count, and raises StreamIncomplete. A job that failed before it was cancelled, after
+    the drain included, is recorded `failed` and its error raised. It first recovers what
+    killed sessions left (recover_killed_sessions), which raises ConfigError, before anything
+    starts, for `privacy = "dp"` (refuse_dp)."""
     recover_killed_sessions(settings)
     stop = stop or threading.Event()
     markers = configured_markers(settings)
@@ -232,30 +265,60 @@ def _stream_session(
                 stop.wait(min(load_every.total_seconds(), left or load_every.total_seconds()))
                 _raise_if_failed(running)
                 load_landing(session)
-            drain(session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK)
+            caught_up = drain(
+                session, running, load_every=load_every, timeout=2 * early_every + DRAIN_SLACK
+            )
             running.stop()
             _raise_if_failed(running)
         except BaseException:
             running.stop()
             _record_failed(session)
             raise
-    publish_last(session)
+    publish_last(session, caught_up=caught_up, wait=LAST_LOAD_WAIT)
     log.info("stream %s: stopped", run_id)
-    return StreamSummary(
+    summary = StreamSummary(
         run_id=run_id, loads=session.loads, days=session.days, counts=session.counts
+    )
+    left = undelivered(session)
+    if left or not caught_up:
+        raise StreamIncomplete(_incomplete(summary, left, caught_up=caught_up), summary)
+    return summary
+
+
+def _incomplete(summary: StreamSummary, left: int, *, caught_up: bool) -> str:
+    """What StreamIncomplete says of a session that stopped with `left` posts read in no
+    published day (and more not counted, unless the job had `caught_up`)."""
+    more = "" if caught_up else ", and an unknown number more that its job had pulled"
+    return (
+        f"stream {summary.run_id} stopped incomplete: {left:,} post(s) it read are in no "
+        f"published day{more} (run ledger: status `incomplete`, count `unpublished`). The job "
+        "was cancelled with them still in its windows, waiting for their pane, when the "
+        "drain's time (2 × --early-every + 2 minutes) ran out: another run held the data "
+        "directory's lock, or the job ran behind. Pub/Sub will not deliver them again (they "
+        "were acknowledged as read): publish them to the subscription again if their source "
+        "keeps them. A stream stopped while no batch run holds the data directory, or with a "
+        f"longer --early-every, has longer to drain. {summary.describe()}"
     )
 
 
-def publish_last(session: Session, *, wait: timedelta = LAST_LOAD_WAIT, every: float = 5.0) -> None:
-    """Load what the stopped job wrote last and record the stream run `ok`, retrying every
-    `every` seconds while another run holds the data directory's lock, for up to `wait`. A
-    load that fails, or a lock still held after `wait`, is recorded `failed` where the ledger
-    can be reached (`session.failed_at` either way) and raised; the files not loaded stay
-    under the run's landing location, for the next start to load (close_session keeps the
-    session's note for it, saying `failed` where the ledger could not)."""
+def publish_last(
+    session: Session,
+    *,
+    caught_up: bool = True,
+    wait: timedelta = LAST_LOAD_WAIT,
+    every: float = 5.0,
+) -> None:
+    """Load what the stopped job wrote last and record the stream run ended (`ok`, or
+    `incomplete`: load_landing, its job having `caught_up` or not), retrying every `every`
+    seconds while another run holds the data directory's lock, for up to `wait`. A load that
+    fails, or a lock still held after `wait`, is recorded `failed` where the ledger can be
+    reached (`session.failed_at` either way) and raised; the files not loaded stay under the
+    run's landing location, for the next `moodcast stream` (or `moodcast stream --recover`)
+    to load (close_session keeps the session's note for it, saying `failed` where the ledger
+    could not)."""
     deadline = time.monotonic() + wait.total_seconds()
     try:
-        while not load_landing(session, status="ok"):
+        while not load_landing(session, last=True, caught_up=caught_up):
             if time.monotonic() >= deadline:
                 raise warehouse.RunLocked(
                     f"the data directory stayed locked by another run for {wait}, so the "

@@ -59,6 +59,10 @@ def refuse_dp(settings: Settings) -> None:
     )
 
 
+ENDED = ("ok", "incomplete", "failed")
+"""The statuses a stream session records itself when it ends, which its recovery keeps."""
+
+
 def recover_killed_sessions(settings: Settings) -> list[str]:
     """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
     did not load, and record their runs `killed` (their ledger rows would stay `running`);
@@ -192,7 +196,7 @@ def _recover_setting_aside(
 
 def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tuple[int, str]:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
-    record the run with its counts and the status it recorded itself (`ok`, `failed`), else
+    record the run with its counts and the status it recorded itself (`ok`, `incomplete`, `failed`), else
     the row's (`killed`, or `failed` where its note says so), under the time zone and moodcast
     version it noted and the later of the `as_of` it noted (its start's day) and the one its
     ledger row holds (its last load's), so a run recovered from its note and one recovered
@@ -204,7 +208,7 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tupl
     with warehouse.writing(settings.data_dir) as con:
         recorded = queries.runs(con).filter(pl.col("run_id") == row.run_id)
         status, finished = row.status, row.finished_at
-        if not recorded.is_empty() and recorded.item(0, "status") in ("ok", "failed"):
+        if not recorded.is_empty() and recorded.item(0, "status") in ENDED:
             status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
         session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
         days = load_files(con, session, landed)

@@ -19,6 +19,7 @@ from warehouse.ledger import (
     record_input_days,
     record_inputs,
     record_run,
+    record_unpublished,
 )
 from warehouse.load import (
     DayLoad,
@@ -74,6 +75,7 @@ __all__ = [
     "record_inputs",
     "record_release",
     "record_run",
+    "record_unpublished",
     "replace_alerts",
     "replace_backtests",
     "replace_forecast_grains",

@@ -29,7 +29,7 @@ from warehouse.schema import (
 )
 from warehouse.writes import insert, registered, require_unique, transaction
 
-RunStatus = Literal["running", "ok", "failed", "killed"]
+RunStatus = Literal["running", "ok", "failed", "killed", "incomplete"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +39,8 @@ class RunRecord:
     `started_at` and `finished_at` must be time-zone aware; `as_of` is the local day the run
     treats as today in time zone `tz`; `marker_versions` maps marker name to marker_version
     (a mapping or JSON object text; kept as a sorted dict). `status` is `running`, `ok`,
-    `failed` or `killed`; only `ok` runs count as having ledgered their inputs. The counts are
+    `failed`, `killed` or `incomplete` (warehouse.schema.RUN_STATUSES); only `ok` runs count
+    as having ledgered their inputs. The counts are
     of that execution: records read, valid, dead-lettered, duplicates and filtered out; days loaded, series forecast and alerts raised.
     """
 
@@ -138,6 +139,18 @@ def record_run(
             )
         con.execute(f"{verb} INTO runs BY NAME SELECT * FROM {view}")
         refresh_current_versions(con)
+
+
+def record_unpublished(con: duckdb.DuckDBPyConnection, run_id: str, n: int, reason: str) -> None:
+    """Set the `unpublished` count in `run_counts` of the stream run `run_id`, recorded
+    `incomplete` (RUN_STATUSES): `n` posts it read are in no published day, for `reason`
+    (which says when `n` is a floor). Replaces any such count of the run."""
+    rows = pl.DataFrame([(run_id, "unpublished", reason, n)], schema=RUN_COUNT_SCHEMA, orient="row")
+    with registered(con, rows) as view, transaction(con, "run_counts"):
+        con.execute(
+            "DELETE FROM run_counts WHERE run_id = ? AND category = 'unpublished'", [run_id]
+        )
+        insert(con, "run_counts", view, rows.columns)
 
 
 def _replace_for_run(

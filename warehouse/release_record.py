@@ -104,11 +104,11 @@ def release_open_from(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
     """A release's date, the day in progress (transforms.grains.choose_grains: a period ends
-    before it): the later of the latest `as_of` of a run that published (`ok`, or a stream
-    session still `running`) and the latest day of data of current marker versions; None when
+    before it): the later of the latest `as_of` of a run that published (`ok`, a stream
+    session still `running`, or one that ended `incomplete`) and the latest day of data of current marker versions; None when
     there is neither."""
     return con.execute(
-        "SELECT greatest((SELECT max(as_of) FROM runs WHERE status IN ('ok', 'running')), "
+        "SELECT greatest((SELECT max(as_of) FROM runs WHERE status IN ('ok', 'running', 'incomplete')), "
         f"(SELECT max(day) FROM {CURRENT_DAILY}))"
     ).fetchall()[0][0]
 

@@ -34,7 +34,7 @@ from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, PUBLISHED_AS, RE
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -82,16 +82,21 @@ ended, so its release neither published nor recorded them), nullable: an older f
 column null, which readers take as every day ended, until its next write fills it. 14 added
 `forecast_grains` (the grain each series of the latest run's forecasts and alerts was forecast
 and alerted at), created empty in an older file: until its next run fills it, and in a file
-without the table, readers take the grains the current release gives, as before."""
+without the table, readers take the grains the current release gives, as before. 15 added the
+run status `incomplete` (a stream session that stopped with posts read and not published): an
+older file's `runs` table is rebuilt with the wider status check."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
-RUN_STATUSES = ("running", "ok", "failed", "killed")
+RUN_STATUSES = ("running", "ok", "failed", "killed", "incomplete")
 """`killed`: the run's process was stopped before it could record anything (SIGKILL, power
-loss); the next run finds its lock file and records it."""
+loss); the next run finds its lock file and records it. `incomplete`: a stream session that
+stopped and published what it loaded, but with posts read and not in a published day (its job
+was cancelled with them still in its windows, or with messages it had pulled and not processed);
+its count is in `run_counts` (category `unpublished`)."""
 
 RUN_SCHEMA = {
     "run_id": pl.String,
@@ -437,6 +442,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS issued_on DATE")
         for column in ("n_read", "n_dead_lettered"):
             con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
+        _rebuild(con, "runs")
+    if found is not None and 5 <= found < 15:
         _rebuild(con, "runs")
     if found is not None and 5 <= found < 12:
         _rebuild(con, "period_aggregates", where="grain <> 'rolling_7'")

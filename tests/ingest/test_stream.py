@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ import apache_beam as beam
 import orjson
 import polars as pl
 import pytest
+from apache_beam.io.gcp.pubsub import parse_subscription
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.testing.util import assert_that, equal_to
@@ -18,11 +20,13 @@ from apache_beam.utils.timestamp import Timestamp
 
 from ingest.job import IngestJob
 from ingest.stream import (
+    SUBSCRIPTION_ADVICE,
     DropRepeatedIdsFn,
     LocalDayWindows,
     PostRow,
     StreamJob,
     build_stream,
+    check_subscription,
     pane_files,
 )
 from transforms.markers import parse_marker
@@ -241,3 +245,32 @@ def test_a_stray_parquet_file_in_the_landing_panes_is_skipped_with_a_warning(tmp
         (str(pane), date(2026, 1, 5), 1, "early", 3)
     ]
     assert sum("is not a pane file" in r.getMessage() for r in caplog.records) == 3
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "projects/local-dev/subscriptions/posts",
+        "projects/local-dev-X/subscriptions/posts",
+        "projects/local-dev-/subscriptions/posts",
+        "projects/local-/subscriptions/posts",
+        f"projects/{'a' * 70}/subscriptions/posts",
+        "projects/l.o:c-a1/subscriptions/a/b",
+        "projects/local/subscriptions/posts",
+        "projects/Local-dev/subscriptions/posts",
+        "projects/1ocal-dev/subscriptions/posts",
+        "projects/local-dev/topics/posts",
+        "subscriptions/posts",
+    ],
+)
+def test_a_subscription_is_checked_as_beam_checks_it(path):
+    """Our check takes exactly what Beam's Pub/Sub source takes; its advice said a project id
+    must be 6 to 63 characters ending in a letter or digit, which Beam does not require (it
+    matches the id's beginning only: `local-dev-X`, `local-dev-`, a 70-character id pass)."""
+    try:
+        parse_subscription(path)
+    except ValueError:
+        with pytest.raises(ValueError, match=re.escape(SUBSCRIPTION_ADVICE)):
+            check_subscription(path)
+    else:
+        assert check_subscription(path) == path

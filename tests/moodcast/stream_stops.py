@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import orjson
 
 import ingest.stream
+import warehouse
 from benchmarks.small_run import LEXICON_ONLY
 from moodcast.config import load_settings
 from moodcast.stream import StreamSummary, stream_run
 from tests.moodcast import test_stream_e2e as e2e
+from warehouse import queries
 
 PARSING = threading.Event()
 """Set by the job's parse step (a stand-in for ingest.stream.parse_messages) as it starts."""
@@ -28,6 +30,12 @@ def broken_parse(messages, **kwargs):
     PARSING.set()
     time.sleep(2.5)
     raise RuntimeError("the parse step broke")
+
+
+def signalling_parse(messages, **kwargs):
+    """The job's own parse step, signalling PARSING first."""
+    PARSING.set()
+    return PARSE(messages, **kwargs)
 
 
 def stream_stopped_while_parsing(
@@ -74,3 +82,14 @@ def stream_stopped_while_parsing(
     finally:
         stopper.join()
         assert PARSING.is_set(), "the job parsed the message"
+
+
+def assert_published(data_dir, day: date, runs: list[tuple[str, int]]) -> None:
+    """The warehouse of `data_dir` holds `day` as a provisional day (today so far, from a
+    stream's pane) and its run ledger is `runs`, as (status, posts read)."""
+    con = warehouse.open_published(data_dir)
+    try:
+        assert day in queries.provisional_days(con).get_column("day").to_list()
+        assert queries.runs(con).select("status", "read").rows() == runs
+    finally:
+        con.close()

@@ -11,7 +11,13 @@ import pytest
 
 import warehouse
 from tests.moodcast import test_stream_e2e as e2e
-from tests.moodcast.stream_stops import PARSE, PARSING, broken_parse, stream_stopped_while_parsing
+from tests.moodcast.stream_stops import (
+    PARSE,
+    PARSING,
+    assert_published,
+    broken_parse,
+    stream_stopped_while_parsing,
+)
 from transforms.errors import WorkerError
 from warehouse import queries
 
@@ -41,12 +47,7 @@ def test_a_message_pulled_as_the_stream_stops_is_counted_and_published(
     data_dir, now = tmp_path / "data", datetime.now(UTC)
     summary = stream_stopped_while_parsing(emulator, data_dir, monkeypatch, _slow_parse, now)
     assert (summary.counts["read"], summary.counts["valid"]) == (1, 1)
-    con = warehouse.open_published(data_dir)
-    try:
-        assert now.date() in queries.provisional_days(con).get_column("day").to_list()
-        assert queries.runs(con).select("status", "read").rows() == [("ok", 1)]
-    finally:
-        con.close()
+    assert_published(data_dir, now.date(), [("ok", 1)])
 
 
 def test_a_job_failing_on_what_it_pulled_as_the_stream_stops_fails_the_stream(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import apache_beam as beam
 import pytest
 from apache_beam.runners.direct import executor
+from apache_beam.runners.direct.direct_runner import DirectPipelineResult
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 import warehouse
@@ -21,9 +22,15 @@ from ingest.running_stream import RunningStream
 from ingest.stream import WriteBundleCountsFn, WritePaneFn
 from moodcast.stream import drain
 from tests.moodcast import test_stream_e2e as e2e
-from tests.moodcast.stream_stops import PARSE, PARSING, broken_parse, stream_stopped_while_parsing
+from tests.moodcast.stream_stops import (
+    PARSING,
+    assert_published,
+    broken_parse,
+    signalling_parse,
+    stream_stopped_while_parsing,
+)
 from tests.moodcast.test_stream_last_load import _session
-from transforms.errors import WorkerError
+from transforms.errors import InputError, WorkerError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -68,6 +75,60 @@ def test_a_job_failing_as_the_stream_stops_fails_it_on_a_loaded_machine(
     assert _runs(data_dir) == [("failed", 0)]
 
 
+MONITOR_BROKE = threading.Event()
+_fire_timers = executor._ExecutorServiceParallelExecutor._MonitorTask._fire_timers
+
+
+def _monitor_broken_once_parsed(self):
+    """The runner's monitor's step that fires timers, failing once after the job parsed."""
+    if PARSING.is_set() and not MONITOR_BROKE.is_set():
+        MONITOR_BROKE.set()
+        raise RuntimeError("the runner's monitor broke")
+    return _fire_timers(self)
+
+
+def test_a_runner_failure_taken_once_the_stop_began_fails_the_stream(
+    emulator, tmp_path, monkeypatch
+):
+    """Before, a failure the DirectRunner raises outside a step (its monitor dying, a stall it
+    detects) reached the stream only when the thread that waits for the job took it, and was
+    dropped once the stop had begun: here that thread takes it only as the job is cancelled
+    (as on a loaded machine, late), and the run was recorded `ok`. Now it is recorded as the
+    monitor reports it, and fails the stream. (Such a failure cannot be provoked without
+    reaching into Beam: the monitor's own timer step is made to fail once.)"""
+    cancelling = threading.Event()
+    cancel = DirectPipelineResult.cancel
+
+    def cancel_noted(self):
+        cancelling.set()
+        return cancel(self)
+
+    updates = executor._ExecutorServiceParallelExecutor._TypedUpdateQueue
+    take = updates.take
+
+    def failure_taken_at_the_cancel(self):
+        update = take(self)
+        if getattr(update, "exception", None) is not None:
+            cancelling.wait(timeout=240)
+        return update
+
+    monkeypatch.setattr(DirectPipelineResult, "cancel", cancel_noted)
+    monkeypatch.setattr(updates, "take", failure_taken_at_the_cancel)
+    monkeypatch.setattr(
+        executor._ExecutorServiceParallelExecutor._MonitorTask,
+        "_fire_timers",
+        _monitor_broken_once_parsed,
+    )
+    MONITOR_BROKE.clear()
+    data_dir = tmp_path / "data"
+    with pytest.raises(InputError, match="the runner's monitor broke"):
+        stream_stopped_while_parsing(
+            emulator, data_dir, monkeypatch, signalling_parse, datetime.now(UTC), name="monitor"
+        )
+    assert MONITOR_BROKE.is_set()
+    assert [status for status, _ in _runs(data_dir)] == ["failed"]
+
+
 PANE_LANDED = threading.Event()
 _write_pane = WritePaneFn.process
 
@@ -86,12 +147,6 @@ def _pane_published_then_broken(self, pane):
     raise RuntimeError("the pane step broke")
 
 
-def _parsed(messages, **kwargs):
-    """parse_messages, signalling PARSING first."""
-    PARSING.set()
-    return PARSE(messages, **kwargs)
-
-
 def test_a_job_failing_after_the_drain_caught_up_fails_the_stream(emulator, tmp_path, monkeypatch):
     """Before, a failure the job reported after the drain had found it caught up was discarded
     once the stop began: here the pane step fails after its pane was published (nothing read
@@ -103,15 +158,10 @@ def test_a_job_failing_after_the_drain_caught_up_fails_the_stream(emulator, tmp_
     data_dir, now = tmp_path / "data", datetime.now(UTC)
     with pytest.raises(WorkerError, match="the pane step broke"):
         stream_stopped_while_parsing(
-            emulator, data_dir, monkeypatch, _parsed, now, early_every=timedelta(seconds=3)
+            emulator, data_dir, monkeypatch, signalling_parse, now, early_every=timedelta(seconds=3)
         )
     assert PANE_LANDED.is_set()
-    con = warehouse.open_published(data_dir)
-    try:
-        assert now.date() in queries.provisional_days(con).get_column("day").to_list()
-        assert queries.runs(con).select("status", "read").rows() == [("failed", 1)]
-    finally:
-        con.close()
+    assert_published(data_dir, now.date(), [("failed", 1)])
 
 
 RELEASED_AFTER_S = 8
@@ -141,7 +191,7 @@ def test_a_drain_that_meets_a_batch_runs_lock_loads_again_and_publishes_the_post
             emulator,
             data_dir,
             monkeypatch,
-            _parsed,
+            signalling_parse,
             now,
             early_every=timedelta(seconds=5),
             name="locked",
@@ -149,18 +199,14 @@ def test_a_drain_that_meets_a_batch_runs_lock_loads_again_and_publishes_the_post
     finally:
         releaser.join()
     assert (summary.counts["read"], summary.counts["valid"]) == (1, 1)
-    con = warehouse.open_published(data_dir)
-    try:
-        assert now.date() in queries.provisional_days(con).get_column("day").to_list()
-        assert queries.runs(con).select("status", "read").rows() == [("ok", 1)]
-    finally:
-        con.close()
+    assert_published(data_dir, now.date(), [("ok", 1)])
 
 
 def test_a_drain_ended_under_another_runs_lock_says_its_count_is_not_known(tmp_path, caplog):
     """Before, a drain whose every load met another run's lock counted nothing read (no load
     had run) and ended without a word, though the job had written the counts of 3 posts. Now it
-    says that the posts read since the last load that ran are not counted."""
+    says that the posts read since the last load that ran are not counted, and where what the
+    last load cannot publish waits for the next `moodcast stream`."""
     session = _session(tmp_path)
     counts = WriteBundleCountsFn(session.landing)
     counts.start_bundle()
@@ -183,3 +229,4 @@ def test_a_drain_ended_under_another_runs_lock_says_its_count_is_not_known(tmp_p
     (said,) = [r.getMessage() for r in caplog.records if "drain ended" in r.getMessage()]
     assert "another run held the data directory's lock" in said
     assert "not counted" in said
+    assert f"stays in {session.landing} for the next `moodcast stream`" in said

@@ -190,7 +190,7 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
     lock = take_session_lock(session)
     _write_counts(landing, read=2)
-    assert load_landing(session, status="ok")
+    assert load_landing(session, last=True)
     close_session(lock, str(landing))
 
     assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-killed"]
@@ -199,7 +199,7 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     runs = _runs(tmp_path)
     assert {r: (v["status"], v["read"]) for r, v in runs.items()} == {
         "stream-killed": ("killed", 3),
-        "stream-finished": ("ok", 2),
+        "stream-finished": ("incomplete", 2),  # its 2 posts read are in no pane
     }
 
 
@@ -402,3 +402,23 @@ def test_a_session_killed_while_writing_its_landing_file_leaves_no_folder(tmp_pa
     assert recover_killed_sessions(load_settings(tmp_path)) == []
 
     assert not folder.exists()
+
+
+def test_a_session_that_ended_incomplete_keeps_its_status_when_recovered(tmp_path):
+    """A session killed after its last load had recorded it `incomplete`, before it deleted
+    that load's files, was recorded `killed` by the next start: recovery kept only `ok` and
+    `failed`, the statuses a session recorded itself before `incomplete`."""
+    landing = tmp_path / "stream" / "stream-ended"
+    session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
+    lock = take_session_lock(session)
+    _write_counts(landing, read=2)
+    (counts,) = (landing / "counts").iterdir()
+    kept = tmp_path / "kept.parquet"
+    shutil.copyfile(counts, kept)
+    assert load_landing(session, last=True)
+    shutil.copyfile(kept, counts)
+    lock.abandon()
+
+    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-ended"]
+    (row,) = _runs(tmp_path).values()
+    assert (row["status"], row["read"]) == ("incomplete", 2)

@@ -1,6 +1,6 @@
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -17,6 +17,7 @@ from warehouse.ledger import (
     record_inputs,
     record_run,
 )
+from warehouse.release_record import release_as_of
 
 
 def test_runs_are_keyed_on_run_id_and_start(con):
@@ -126,3 +127,13 @@ def test_counts_and_dead_letters_replace_the_rows_of_their_run(con):
     record_dead_letters(con, letters, run_id="r1")
     record_dead_letters(con, letters, run_id="r1")
     assert table(con, "dead_letters").rows() == [("in/a.jsonl", 3, "bad json", "f0", "r1")]
+
+
+@pytest.mark.parametrize("status", ["ok", "running", "incomplete"])
+def test_a_release_is_as_of_the_day_of_a_run_that_published(con, status):
+    """A stream session that ended `incomplete` published what it loaded, as one recorded
+    `ok` or still `running` did: its day dates the release (release_as_of counted only those
+    two, so a session's day went out of the release as it ended incomplete)."""
+    record_run(con, run_record("r1", status=status))
+    record_run(con, replace(run_record("r0", status="failed"), as_of=date(2025, 3, 9)))
+    assert release_as_of(con) == run_record().as_of

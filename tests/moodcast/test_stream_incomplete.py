@@ -1,0 +1,99 @@
+"""A stream's end is recorded as it was: a session that stopped with posts read and in no
+published day is recorded `incomplete` with their count, not `ok`; and the files a stopping
+stream could not publish under another run's lock are published, once, by the next
+`moodcast stream --recover` (or start)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import moodcast.stream
+import warehouse
+from moodcast.cli import main
+from moodcast.stream import UNPUBLISHED, StreamIncomplete
+from tests.moodcast import test_stream_e2e as e2e
+from tests.moodcast.stream_stops import (
+    assert_published,
+    signalling_parse,
+    stream_stopped_while_parsing,
+)
+from warehouse import queries
+
+pytestmark = pytest.mark.slow
+emulator = e2e.emulator
+
+
+def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
+    emulator, tmp_path, monkeypatch
+):
+    """Before, a drain whose time ran out with a post read and still waiting in the job's
+    window for its pane warned, cancelled the job (dropping the post), and recorded the run
+    `ok`: the ledger said every post read was published. Now the run is `incomplete`, its
+    `unpublished` count is 1, and the stream raises (exit 1) saying what to do. The drain's
+    time is cut to 5 s, a quarter of the early-pane interval, so the pane cannot fire."""
+    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=-35))
+    data_dir, now = tmp_path / "data", datetime.now(UTC)
+    with pytest.raises(StreamIncomplete, match=r"1 post\(s\) it read are in no published") as err:
+        stream_stopped_while_parsing(
+            emulator,
+            data_dir,
+            monkeypatch,
+            signalling_parse,
+            now,
+            early_every=timedelta(seconds=20),
+            name="incomplete",
+        )
+    assert "publish them to the subscription again" in str(err.value)
+    assert (err.value.summary.counts["read"], err.value.summary.counts["valid"]) == (1, 1)
+    con = warehouse.open_published(data_dir)
+    try:
+        assert queries.runs(con).select("status", "read").rows() == [("incomplete", 1)]
+        unpublished = queries.run_counts(con).filter(pl.col("category") == "unpublished")
+        assert unpublished.select("reason", "n").rows() == [(UNPUBLISHED, 1)]
+        assert now.date() not in queries.provisional_days(con).get_column("day").to_list()
+    finally:
+        con.close()
+    assert not list((data_dir / "stream").iterdir()), "nothing was left to load"
+
+
+def test_files_a_stream_could_not_publish_under_a_lock_are_published_once_by_recover(
+    emulator, tmp_path, monkeypatch
+):
+    """A stopping stream whose drain and last load both met a batch run's lock keeps the
+    files its job wrote (the post's pane among them) and says that the next `moodcast stream`
+    (or `moodcast stream --recover`) publishes them: that is true, and a second recovery
+    publishes nothing again. The drain's time and the last load's wait are cut to seconds."""
+    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=2))
+    monkeypatch.setattr(moodcast.stream, "LAST_LOAD_WAIT", timedelta(seconds=1))
+    data_dir, now = tmp_path / "data", datetime.now(UTC)
+    data_dir.mkdir()
+    batch_run = warehouse.RunLock(data_dir, command="moodcast run (a batch run)").acquire()
+    try:
+        with pytest.raises(
+            warehouse.RunLocked, match=r"next `moodcast stream` \(or `moodcast stream --recover`\)"
+        ):
+            stream_stopped_while_parsing(
+                emulator,
+                data_dir,
+                monkeypatch,
+                signalling_parse,
+                now,
+                early_every=timedelta(seconds=1),
+                name="kept",
+            )
+    finally:
+        batch_run.release()
+    assert list((data_dir / "stream").glob("*/panes/*/*.parquet")), "the post's pane is kept"
+
+    def recover() -> str:
+        result = CliRunner().invoke(main, ["stream", "--recover", "--data-dir", str(data_dir)])
+        assert result.exit_code == 0, result.output
+        return result.stderr
+
+    assert "recovered 1 stream session(s)" in recover()
+    assert "recovered 0 stream session(s)" in recover()
+    assert_published(data_dir, now.date(), [("failed", 1)])
