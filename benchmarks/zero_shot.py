@@ -1,6 +1,6 @@
 """Zero-shot scorings of the English sentence model compared on real labelled posts.
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/zero_shot.py [--cap 1500]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/zero_shot.py [--cap 1500] [--model FOLDER]
 
 Each scoring turns a post's embedding (the shipped all-MiniLM-L6-v2) into one score per marker,
 without training on any set:
@@ -23,12 +23,27 @@ label the marker, flagging at most 2× its true share); macro-F1 is then reporte
 test split (capped at `--cap` rows). ISEAR labels no shippable set, so it borrows the others'
 thresholds. Results go to benchmarks/RESULTS.md (`zero-shot`). Skips when the datasets are
 absent.
+
+With `--model` (a local sentence-transformers folder, as benchmarks/head_recipes.py takes it)
+every scoring runs on that model instead, its thresholds chosen again by the same rule on its
+own dev scores, beside the shipped scoring on all-MiniLM-L6-v2 in the same run, on at most
+`--dev-cap` rows of each dev split (default all); the tables add CovidEmo's four bar labels
+(`anticipation` scored by the `hope` marker, its cut chosen on CovidEmo's dev split), the oracle
+macro-F1 of the shipped scorings (benchmarks/zero_shot_ceiling.py: each marker's best cut chosen
+on the test rows themselves, a bound, not a method), each encoder's CPU time per post (on
+`--cost-posts` CovidEmo test posts) and the model's thresholds (FIT_RULES), which
+`--write-thresholds` writes into transforms/markers/model/thresholds.toml, where the product
+finds them by the digest of the model's weights. Results go to the section `--section` names
+(default `zero-shot-larger-model`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +52,40 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.markers import CachedEncoder, capped_best, prf, prototypes_only  # noqa: E402
+from benchmarks.head_sets import BAR_LABELS  # noqa: E402
+from benchmarks.markers import (  # noqa: E402
+    RISK_PRECISION,
+    CachedEncoder,
+    capped_best,
+    prf,
+    prototypes_only,
+)
 from benchmarks.results import write_section  # noqa: E402
+from benchmarks.zero_shot_ceiling import oracle_f1  # noqa: E402
+from transforms.embedding import DEFAULT_MODEL, resolve_model_path  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
-from transforms.zero_shot import CONTRASTED, neutral_phrases, prototype_phrases, zero_shot  # noqa: E402
+from transforms.zero_shot import (  # noqa: E402
+    CONTRASTED,
+    MODEL_THRESHOLDS_FILE,
+    neutral_phrases,
+    prototype_phrases,
+    weights_digest,
+    zero_shot,
+)
+
+SHIPPED_NAME = "all-MiniLM-L6-v2"
+BAR_SCORED_AS = {"anticipation": "hope"}
+"""CovidEmo's bar label with no marker of its own, and the marker that scores it."""
+FIT_RULES = {
+    **dict.fromkeys(("anger", "disgust", "fear", "joy", "sadness", "surprise"), False),
+    **dict.fromkeys(("anxiety", "depression", "loneliness", "substance_use"), False),
+    "suicide_risk": True,
+}
+"""The markers whose shipped thresholds `benchmarks/markers.py --choose-thresholds` chose on the
+pooled dev splits of the shippable sets, and whether by the high-precision rule (else the capped
+F1-optimal cut): a larger model's thresholds are chosen for them the same way. The others' came
+from `moodcast markers calibrate` on model/labelled-en.csv (stress too: sad_stress_en is 95%
+positive)."""
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -120,67 +165,173 @@ def stress_lines(ways: dict, splits: dict) -> list[str]:
     return lines
 
 
-def pooled_cut(way: str, name: str, sets, splits: dict) -> float:
+def pooled_cut(way: str, name: str, sets, splits: dict, *, precision: float | None = None) -> float:
     """The capped F1-optimal cut of scoring `way` for marker `name` on the pooled dev splits of
-    the shippable sets that label it."""
+    the shippable sets that label it; with `precision`, the lowest cut whose pooled dev
+    precision reaches it instead (as `benchmarks/markers.py --choose-thresholds` cuts the risk
+    markers' high-precision threshold)."""
     values, golds = [], []
     for other in sets:
-        if other.name in ms.SHIPPABLE and name in other.labels:
+        if other.name.partition(":")[0] in ms.SHIPPABLE and name in other.labels:
             frame, scored = splits[other.name, "dev"]
             keep = ms.judged(other, frame, name).to_numpy()
-            values.append(scored[way][name][keep])
+            values.append(scored[way][BAR_SCORED_AS.get(name, name)][keep])
             golds.append(frame.get_column(name).to_numpy()[keep])
-    return capped_best(np.concatenate(values), np.concatenate(golds))[0]
+    values, gold = np.concatenate(values), np.concatenate(golds)
+    if precision is None:
+        return capped_best(values, gold)[0]
+    cuts = np.unique(np.round(values, 2))
+    return float(next(c for c in cuts if prf(gold, values >= c)[0] >= precision))
 
 
-def f1_lines(ways, sets, splits: dict) -> list[str]:
+def label_f1s(way: str, labelled, splits: dict, cuts: dict[str, float]) -> dict[str, list]:
+    """Each label's `[dev F1, test F1, test oracle F1]` for scoring `way` on set `labelled`, at
+    the cut `cuts` gives it; a label outside BAR_SCORED_AS's keys is scored by its own marker."""
+    f1s = {}
+    for name in labelled.labels:
+        f1s[name] = []
+        for split in ("dev", "test"):
+            frame, scored = splits[labelled.name, split]
+            keep = ms.judged(labelled, frame, name).to_numpy()
+            gold = frame.get_column(name).to_numpy()[keep]
+            values = scored[way][BAR_SCORED_AS.get(name, name)][keep]
+            f1s[name].append(prf(gold, values >= cuts[name])[2])
+        f1s[name].append(oracle_f1(values, gold))
+    return f1s
+
+
+def f1_table(ways, sets, splits: dict, bar=None) -> tuple[list[str], dict]:
     """Macro-F1 of each scoring per set, dev / test: each marker's threshold is the capped
-    F1-optimal cut on the pooled dev splits of the shippable sets that label it."""
+    F1-optimal cut on the pooled dev splits of the shippable sets that label it; with `bar`
+    (the CovidEmo bar view, bar_view), a column of its labels. Also returns scoring → set →
+    label → label_f1s."""
+    columns = [*sets, *([bar] if bar else [])]
     lines = [
-        "| scoring | " + " | ".join(s.name for s in sets) + " |",
-        "|---|" + "---:|" * len(sets),
-    ]
+        "| scoring | " + " | ".join(s.name for s in sets) + (" | covidemo_en bar labels" if bar else "") + " |",
+        "|---|" + "---:|" * len(columns),
+    ]  # fmt: skip
+    found = {}
     for way in ways:
         cells = []
-        for labelled in sets:
-            f1s = []
-            for name in labelled.labels:
-                cut = pooled_cut(way, name, sets, splits)
-                f1s.append([])
-                for split in ("dev", "test"):
-                    frame, scored = splits[labelled.name, split]
-                    keep = ms.judged(labelled, frame, name).to_numpy()
-                    gold = frame.get_column(name).to_numpy()[keep]
-                    f1s[-1].append(prf(gold, scored[way][name][keep] >= cut)[2])
-            dev, test = np.mean(f1s, axis=0)
+        for labelled in columns:
+            cuts = {
+                n: pooled_cut(way, n, sets, splits) for n in labelled.labels if n != "anticipation"
+            }
+            if "anticipation" in labelled.labels:
+                cuts["anticipation"] = pooled_cut(way, "anticipation", [labelled], splits)
+            f1s = found.setdefault(way, {})[labelled.name] = label_f1s(way, labelled, splits, cuts)
+            dev, test, _ = np.mean(list(f1s.values()), axis=0)
             cells.append(f"{dev:.3f} / {test:.3f}")
         lines.append(f"| {way} | " + " | ".join(cells) + " |")
+    return lines, found
+
+
+def oracle_lines(found: dict, ways: list[str]) -> list[str]:
+    """The shipped scorings' test macro-F1 per set beside its oracle (best cuts on test)."""
+    names = list(next(iter(found.values())))
+    lines = [
+        "Test macro-F1 of the shipped scoring at its pooled-dev thresholds / the oracle's (each "
+        "marker's best cut chosen on the test rows themselves: a bound, not a method):",
+        "",
+        "| scoring | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for way in ways:
+        cells = [np.mean(list(found[way][n].values()), axis=0)[1:] for n in names]
+        lines.append(f"| {way} | " + " | ".join(f"{a:.3f} / {b:.3f}" for a, b in cells) + " |")
     return lines
 
 
-def english_splits(encoder, cap: int):
-    """Each English labelled set's dev split and its test split (at most `cap` rows), as
-    `(set, split, frame, embeddings of its texts)`."""
+def model_thresholds(way: str, sets, splits: dict) -> dict[str, float]:
+    """The thresholds of scoring `way` for the markers of FIT_RULES, each by its rule."""
+    return {
+        name: pooled_cut(way, name, sets, splits, precision=RISK_PRECISION if rule else None)
+        for name, rule in FIT_RULES.items()
+    }
+
+
+def bar_view(cap: int, dev_cap: int | None = None):
+    """CovidEmo as the issue's tweet bar judges it (head_sets.BAR_LABELS), its splits as
+    `english_splits` loads covidemo_en's (the same rows, in the same order)."""
+    covidemo = next(s for s in ms.SETS if s.name == "covidemo_en")
+    view = replace(covidemo, name="covidemo_en:bar", labels=BAR_LABELS["covidemo_en"])
+    frames = {
+        split: ms.load_split(replace(covidemo, labels=view.labels), split, cap=rows)
+        for split, rows in (("dev", dev_cap), ("test", cap))
+    }
+    return view, frames
+
+
+def english_splits(encoder, cap: int, dev_cap: int | None = None):
+    """Each English labelled set's dev split (at most `dev_cap` rows, default all) and its test
+    split (at most `cap` rows), as `(set, split, frame, embeddings of its texts)`."""
     for labelled in (s for s in ms.SETS if s.lang == "en"):
-        for split, rows in (("dev", None), ("test", cap)):
+        for split, rows in (("dev", dev_cap), ("test", cap)):
             frame = ms.load_split(labelled, split, cap=rows)
             yield labelled, split, frame, encoder.encode(frame.get_column("text").to_list())
+
+
+def cpu_ms(encoder, texts: list[str], repeats: int = 3) -> float:
+    """The least over `repeats` runs of the CPU milliseconds per text that `encoder` (a
+    CachedEncoder, its cache bypassed) takes to embed `texts`."""
+    encode = encoder.__getattr__("encode")
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        encode(texts)
+        times.append((time.process_time() - start) / len(texts) * 1000)
+    return min(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
+    parser.add_argument(
+        "--dev-cap", type=int, help="Rows per dev split at most, with --model (default all)."
+    )
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="A local sentence-transformers folder to score with, beside the shipped model.",
+    )
+    parser.add_argument(
+        "--section", default="zero-shot-larger-model", help="RESULTS.md section of a --model run."
+    )
+    parser.add_argument(
+        "--cost-posts", type=int, default=200, help="CovidEmo test posts timed per encoder."
+    )
+    parser.add_argument(
+        "--write-thresholds",
+        action="store_true",
+        help="Write the --model's thresholds into transforms/markers/model/thresholds.toml.",
+    )
     args = parser.parse_args()
     if ms.skipped():
         return
+    if args.model == DEFAULT_MODEL:
+        shipped_model_run(args.cap)
+    else:
+        larger_model_run(args)
+
+
+def scored_splits(rows: dict, encoders: dict, cap: int, dev_cap: int | None = None) -> dict:
+    """`(set, split) → (frame, {row: scores})` of every English set, each row (`rows`: row →
+    (model, scoring function)) on the embeddings of its model (`encoders`: model → encoder)."""
+    splits = {}
+    for model, encoder in encoders.items():
+        for labelled, split, frame, x in english_splits(encoder, cap, dev_cap):
+            scored = splits.setdefault((labelled.name, split), (frame, {}))[1]
+            scored.update({row: run(x) for row, (mine, run) in rows.items() if mine == model})
+    return splits
+
+
+def shipped_model_run(cap: int) -> None:
     encoder = CachedEncoder()
     markers = prototypes_only(load_markers())
     ways = scorings(encoder, markers)
     sets = [s for s in ms.SETS if s.lang == "en"]
-    splits = {}
-    for labelled, split, frame, x in english_splits(encoder, args.cap):
-        splits[labelled.name, split] = (frame, {w: run(x) for w, run in ways.items()})
-    lines = [*f1_lines(ways, sets, splits), "", *stress_lines(ways, splits)]
+    splits = scored_splits({w: ("", run) for w, run in ways.items()}, {"": encoder}, cap)
+    lines = [*f1_table(ways, sets, splits)[0], "", *stress_lines(ways, splits)]
     intro = "\n\n".join(p.strip() for p in __doc__.split("\n\n")[:4])
     body = "\n".join(lines)
     print(body)
@@ -193,6 +344,88 @@ def main() -> None:
         "positive: flagging every post scores 0.97 there, and the 2× cap allows it, so its "
         f"column says nothing about a scoring.\n\n{body}",
     )
+
+
+def larger_model_run(args) -> None:
+    name = resolve_model_path(args.model).name
+    digest = weights_digest(resolve_model_path(args.model))
+    encoders = {SHIPPED_NAME: CachedEncoder(), name: CachedEncoder(args.model)}
+    markers = prototypes_only(load_markers())
+    rows = {
+        f"shipped, {SHIPPED_NAME}": (
+            SHIPPED_NAME,
+            scorings(encoders[SHIPPED_NAME], markers)["shipped"],
+        )
+    }
+    rows |= {
+        f"{way}, {name}": (name, run) for way, run in scorings(encoders[name], markers).items()
+    }
+    sets = [s for s in ms.SETS if s.lang == "en"]
+    splits = scored_splits(rows, encoders, args.cap, args.dev_cap)
+    bar, frames = bar_view(args.cap, args.dev_cap)
+    for split, frame in frames.items():
+        base, scored = splits["covidemo_en", split]
+        assert frame.get_column("id").equals(base.get_column("id"))
+        splits[bar.name, split] = (frame, scored)
+    table, found = f1_table(rows, sets, splits, bar)
+    shipped = [r for r in rows if r.startswith("shipped")]
+    cuts = model_thresholds(f"shipped, {name}", sets, splits)
+    sample = ms.load_split(
+        next(s for s in ms.SETS if s.name == "covidemo_en"), "test", cap=args.cost_posts
+    )
+    texts = sample.get_column("text").to_list()
+    costs = {model: cpu_ms(encoder, texts) for model, encoder in encoders.items()}
+    lines = [
+        f"Command: `PYTHONPATH=$PWD nice taskset -c 1 .venv/bin/python benchmarks/zero_shot.py "
+        f"--cap {args.cap} --dev-cap {args.dev_cap} --cost-posts {args.cost_posts} "
+        f"--model <folder of {name}>{' --write-thresholds' if args.write_thresholds else ''}`",
+        "",
+        f"The scorings of `zero-shot` on {name}, each with its thresholds chosen again on its own "
+        "pooled dev scores, beside the shipped scoring on the shipped all-MiniLM-L6-v2 "
+        "(thresholds chosen the same way). Macro-F1 over each set's labels, dev / test; the "
+        "last column is CovidEmo's four bar labels (anger, joy, sadness, and anticipation "
+        "scored by the `hope` marker, its cut chosen on CovidEmo's dev split):",
+        "",
+        *table,
+        "",
+        *oracle_lines(found, shipped),
+        "",
+        *stress_lines(rows, splits),
+        "",
+        f"CPU time per post of each encoder (onnx-fp32, one core, {len(texts)} CovidEmo test "
+        "posts, least of 3 runs, same process): "
+        + ", ".join(f"{model} {ms_:.1f} ms" for model, ms_ in costs.items())
+        + ".",
+        "",
+        f"Thresholds of the shipped scoring on {name} (FIT_RULES), weights digest {digest}:",
+        "",
+        "    " + ", ".join(f"{n} = {c:g}" for n, c in cuts.items()),
+    ]
+    body = "\n".join(lines)
+    print(body)
+    write_section(args.section, body)
+    if args.write_thresholds:
+        write_thresholds(digest, name, cuts)
+
+
+def write_thresholds(digest: str, name: str, cuts: dict[str, float]) -> None:
+    """Replace (or add) the English table of the model `digest` in MODEL_THRESHOLDS_FILE,
+    keeping its header and the other models' tables."""
+    path = MODEL_THRESHOLDS_FILE
+    text = path.read_text(encoding="utf-8")
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    with path.open("rb") as handle:
+        tables = tomllib.load(handle).get("model", {})
+    tables[digest] = {"name": name, "lang": {"en": cuts}}
+    blocks = [
+        f'[model.{key}]\nname = "{table["name"]}"\n\n'
+        + "".join(
+            f"[model.{key}.lang.{lang}]\n" + "".join(f"{n} = {c:g}\n" for n, c in marks.items())
+            for lang, marks in sorted(table["lang"].items())
+        )
+        for key, table in sorted(tables.items())
+    ]
+    path.write_text(header + "\n" + "\n".join(blocks), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,13 @@ from transforms.embedding import (
 from transforms.markers import Marker, score
 from transforms.model_scoring import model_scores, model_texts, static_languages
 from transforms.text import LanguageRule
-from transforms.zero_shot import CONTRASTED, DEFAULT_THRESHOLD, SourceError, prototype_phrases
+from transforms.zero_shot import (
+    CONTRASTED,
+    DEFAULT_THRESHOLD,
+    SourceError,
+    model_threshold,
+    prototype_phrases,
+)
 
 
 @dataclass(frozen=True)
@@ -177,12 +183,16 @@ def needs_model(markers: Mapping[str, Marker], config: ModelConfig, source: str 
     return needed & pl.col("in_sample")
 
 
-def threshold(marker: Marker, lang: str) -> float:
-    """The score at or above which the marker's model source in `lang` is a hit."""
+def threshold(marker: Marker, lang: str, model: str | None = None) -> float:
+    """The score at or above which the marker's model source in `lang` is a hit: a trained
+    head's own threshold, else (the zero-shot source) the one chosen for the sentence `model`
+    configured for `lang` where transforms/markers/model/thresholds.toml has one
+    (transforms.zero_shot.model_threshold), else the marker file's."""
     head = marker.heads.get(lang)
     if head is not None:
         return head.threshold
-    return marker.thresholds.get(lang, DEFAULT_THRESHOLD)
+    chosen = model_threshold(marker, lang, model) if model else None
+    return marker.thresholds.get(lang, DEFAULT_THRESHOLD) if chosen is None else chosen
 
 
 def score_probability(marker: Marker, languages: Sequence[str]) -> pl.Expr:
@@ -247,7 +257,9 @@ def decide(
             ]
             continue
         cut = pl.col("lang").replace_strict(
-            {lg: threshold(marker, lg) for lg in mod_langs}, default=None, return_dtype=pl.Float64
+            {lg: threshold(marker, lg, config.models.get(lg)) for lg in mod_langs},
+            default=None,
+            return_dtype=pl.Float64,
         )
         modelled = pl.when(score.is_null()).then(pl.lit(False)).otherwise(score >= cut)
         if marker.rule == "either" and source is None:
@@ -367,7 +379,8 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
             adapted = ", adapted to a corpus (markers adapt)" if lang in marker.adapted else ""
             model = (
                 f"{phrases} prototypes and {terms} terms as one centroid{margin}{adapted}, "
-                f"against the neutral set (threshold {threshold(marker, lang):g})"
+                f"against the neutral set (threshold "
+                f"{threshold(marker, lang, config.models.get(lang)):g})"
             )
         else:
             model = "none"

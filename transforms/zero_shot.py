@@ -18,16 +18,23 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
-from transforms.embedding import Encoder
+from transforms.embedding import DEFAULT_MODEL, Encoder, ModelError, resolve_model_path
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError, load_markers
 
 NEUTRAL_FILE = BUILTIN_DIR / "model" / "neutral.toml"
 ADAPTED_FILE = BUILTIN_DIR / "model" / "adapted.toml"
 """The thresholds of the adapted scoring (adapt_markers), per language and marker; where they
 come from is in its header."""
+MODEL_THRESHOLDS_FILE = BUILTIN_DIR / "model" / "thresholds.toml"
+"""The thresholds of the zero-shot scoring on sentence models other than the shipped one (whose
+are in the marker files), per model (keyed by weights_digest), language and marker
+(model_threshold); where they come from is in its header."""
+WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
+"""The file of a sentence-transformers folder that weights_digest reads, the first found."""
 DEFAULT_THRESHOLD = 3.5
 """The z-score threshold of a prototype source whose language has none calibrated in its
 marker file (the best single threshold over the shipped English markers)."""
@@ -212,6 +219,57 @@ def adapt_markers(
                 marker = replace(marker, version=hashlib.sha256(version.encode()).hexdigest()[:12])
             adapted[name] = marker
     return adapted
+
+
+def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
+    """The threshold of `marker`'s zero-shot score in `lang` chosen for the sentence model
+    `model` (a spec of transforms.embedding.resolve_model_path) in MODEL_THRESHOLDS_FILE, found
+    by the digest of the model's weights (weights_digest), so any copy of the same weights finds
+    it. None (the marker file's threshold holds) for the shipped model, a model or marker the
+    file does not list, a folder that is not there (loading the model says so), a marker not
+    as shipped (its version differs: a user's own threshold, terms or prototypes) and a marker
+    adapted to a corpus in `lang` (adapt_markers: the adapted table's threshold holds)."""
+    if model == DEFAULT_MODEL or lang in marker.adapted:
+        return None
+    if _shipped_versions().get(marker.name) != marker.version:
+        return None
+    try:
+        digest = weights_digest(resolve_model_path(model))
+    except ModelError:
+        return None
+    tables = _model_tables(MODEL_THRESHOLDS_FILE)
+    cut = tables.get(digest, {}).get("lang", {}).get(lang, {}).get(marker.name)
+    return None if cut is None else float(cut)
+
+
+def weights_digest(path: Path) -> str | None:
+    """16 hex digits of the SHA-256 of the weights of the sentence-transformers folder at
+    `path` (its first file of WEIGHTS_FILES; None when it has none), read once per process
+    per file, size and modification time (0.3 CPU s for 420 MB here)."""
+    for name in WEIGHTS_FILES:
+        file = path / name
+        if file.is_file():
+            stat = file.stat()
+            return _file_digest(file, stat.st_size, stat.st_mtime_ns)
+    return None
+
+
+@cache
+def _file_digest(file: Path, size: int, mtime_ns: int) -> str:
+    with file.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+
+
+@cache
+def _model_tables(file: Path) -> dict:
+    """MODEL_THRESHOLDS_FILE's tables by model digest."""
+    with file.open("rb") as handle:
+        return tomllib.load(handle).get("model", {})
+
+
+@cache
+def _shipped_versions() -> dict[str, str]:
+    return {name: marker.version for name, marker in load_markers().items()}
 
 
 def adapted_digest(marker: Marker, lang: str) -> str:

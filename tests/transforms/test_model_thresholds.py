@@ -1,0 +1,93 @@
+"""Zero-shot thresholds chosen per sentence model (transforms/markers/model/thresholds.toml),
+found by the digest of the model folder's weights."""
+
+from dataclasses import replace
+
+import polars as pl
+import pytest
+
+import transforms.zero_shot as zero_shot
+from transforms.embedding import DEFAULT_MODEL, resolve_model_path
+from transforms.markers import load_markers
+from transforms.model_markers import ModelConfig, classify, describe_sources, threshold
+from transforms.zero_shot import weights_digest
+
+TEXTS = [
+    "I am so furious with them, this is outrageous and I could scream",
+    "Picked up some coffee on the way to work.",
+    "what a lovely sunny morning, feeling great",
+]
+
+
+@pytest.fixture
+def model_folder() -> str:
+    """A real sentence model's folder named by its path: the shipped all-MiniLM-L6-v2's."""
+    return str(resolve_model_path(DEFAULT_MODEL))
+
+
+@pytest.fixture
+def table(tmp_path, monkeypatch, model_folder):
+    """Writes a thresholds file listing the model folder's weights (anger cut far below every
+    score, joy far above) in place of the shipped one; returns its path."""
+    digest = weights_digest(resolve_model_path(model_folder))
+    path = tmp_path / "thresholds.toml"
+    path.write_text(
+        f'[model.{digest}]\nname = "small"\n[model.{digest}.lang.en]\nanger = -50.0\njoy = 50.0\n'
+    )
+    monkeypatch.setattr(zero_shot, "MODEL_THRESHOLDS_FILE", path)
+    return path
+
+
+def _decided(models: dict[str, str]) -> pl.DataFrame:
+    markers = load_markers(names=["anger", "joy"])
+    posts = pl.DataFrame({"text": TEXTS, "lang": ["en"] * len(TEXTS)})
+    return classify(
+        posts, markers, config=ModelConfig(models=models, backend="torch"), source="model"
+    )
+
+
+def test_a_listed_model_decides_at_the_thresholds_chosen_for_its_weights(table, model_folder):
+    decided = _decided({"en": model_folder})
+    assert decided.get_column("anger").to_list() == [True] * len(TEXTS)
+    assert decided.get_column("joy").to_list() == [False] * len(TEXTS)
+    anger = load_markers(names=["anger"])["anger"]
+    config = ModelConfig(models={"en": model_folder})
+    assert "(threshold -50)" in describe_sources(anger, config)[0]
+
+
+def test_the_shipped_model_and_an_unlisted_one_keep_the_marker_files_thresholds(
+    table, model_folder, tmp_path, monkeypatch
+):
+    markers = load_markers(names=["anger", "joy"])
+    for models in ({"en": DEFAULT_MODEL}, {"en": model_folder}):
+        if models["en"] != DEFAULT_MODEL:
+            unlisted = tmp_path / "other.toml"
+            unlisted.write_text("[model.0123456789abcdef.lang.en]\nanger = -50.0\n")
+            monkeypatch.setattr(zero_shot, "MODEL_THRESHOLDS_FILE", unlisted)
+        decided = _decided(models)
+        for name, marker in markers.items():
+            cut = marker.thresholds["en"]
+            expected = (decided.get_column(f"{name}__score") >= cut).to_list()
+            assert decided.get_column(name).to_list() == expected
+        assert decided.get_column("anger").to_list() != [True] * len(TEXTS)
+
+
+def test_a_marker_not_as_shipped_or_adapted_keeps_its_own_threshold(table, model_folder):
+    anger = load_markers(names=["anger"])["anger"]
+    assert threshold(anger, "en", model_folder) == -50.0
+    own = replace(anger, thresholds={"en": 1.5}, version="edited")
+    assert threshold(own, "en", model_folder) == 1.5
+    adapted = replace(anger, adapted={"en": {}}, thresholds={"en": 3.12})
+    assert threshold(adapted, "en", model_folder) == 3.12
+    assert threshold(anger, "es", model_folder) == anger.thresholds.get("es", 3.5)
+
+
+def test_the_weights_digest_names_the_weights_wherever_the_folder_lies(tmp_path):
+    for folder, weights in (("a", b"weights one"), ("b", b"weights one"), ("c", b"weights two")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "model.safetensors").write_bytes(weights)
+        (tmp_path / folder / "README.md").write_text(folder)
+    digests = {f: weights_digest(tmp_path / f) for f in "abc"}
+    assert digests["a"] == digests["b"] != digests["c"]
+    (tmp_path / "d").mkdir()
+    assert weights_digest(tmp_path / "d") is None
