@@ -46,6 +46,7 @@ from transforms.releases import (
     known_weeks,
     moved_cells,
     next_record,
+    public_weeks,
     rank,
     week_limits,
     with_counts,
@@ -405,10 +406,10 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     those the release publishes its cells with (transforms.releases.with_counts)."""
     daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
-    held = held_periods(moved, release)
+    held, public = held_periods(moved, release), public_weeks(daily, weeks, release, moved)
     while True:
         choice = _choose(daily, weeks, release, moved)
-        record = next_record(release.record, choice, held)
+        record = next_record(release.record, choice, held, public)
         if record.equals(release.record):
             break
         release = replace(release, record=record)

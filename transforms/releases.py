@@ -25,8 +25,8 @@ only:
   release has published before one that a release has (`rank`). A period published once and
   withheld by a later release stays withheld (the cells two releases publish between them must
   leave no line one unknown cell), but for the weeks of a series withheld whole for its share
-  of withheld weeks (transforms.grains step 3): they keep their recorded grain, as a held
-  period does (`next_record`). A week withheld though its own cell meets k, because the
+  of withheld weeks (transforms.grains step 3) whose current counts a release published
+  (`public_weeks`): they keep their recorded grain (`next_record`). A week withheld though its own cell meets k, because the
   record forbids that cell (it was published by day, and a day of it is now below k), does
   not count towards MAX_WITHHELD_SHARE: the share keeps out a series' low weeks (1–10 marked
   authors), and this one is not one (its week meets k); counting it would move a series
@@ -391,33 +391,61 @@ def held_periods(moved: pl.DataFrame, release: Release) -> pl.DataFrame:
     ).unique()
 
 
-def next_record(record: pl.DataFrame, choice: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+def next_record(
+    record: pl.DataFrame, choice: pl.DataFrame, held: pl.DataFrame, public: pl.DataFrame
+) -> pl.DataFrame:
     """`record` (RECORD_SCHEMA) after a release of `choice` (transforms.grains.choose_grains),
     sorted: the periods it publishes that `record` lacks added at their grain (`day` or
     `whole`), the recorded periods it withholds turned `withheld`, but for the `held` ones
     (`held_periods`: their change may yet meet k). The recorded weeks of a series `choice`
-    takes by 8-week periods (withheld whole by week) keep their grain: `choice` holds the
-    series' 8-week periods, not them."""
+    takes by 8-week periods (withheld whole by week) keep their grain where they are `public`
+    (`public_weeks`: a reader holds their current counts, so withholding them hid nothing),
+    else they turn `withheld` as well: published again later with the counts this release
+    withheld, they would give back a cell this release withheld beside them."""
     chosen = choice.select(
         *_PERIOD_KEYS,
         pl.col("choice")
         .replace_strict({"day": "day", "withheld": "withheld"}, default="whole")
         .alias("_as"),
     )
+    by_eights = choice.filter(pl.col("grain").is_in(list(EIGHT_WEEKS.values())))
+    gone = by_eights.select(*SERIES_KEYS, pl.col("grain").alias("_eight")).unique()
+    its_week = pl.col("grain").replace_strict(EIGHT_WEEKS, default=None) == pl.col("_eight")
+    hidden = pl.col("_as").is_null() & its_week.fill_null(False) & pl.col("_public").is_null()
     updated = (
         record.select(RECORD_SCHEMA.keys())
         .join(chosen, on=_PERIOD_KEYS, how="left")
         .join(held, on=_PERIOD_KEYS, how="left")
+        .join(public, on=_PERIOD_KEYS, how="left")
+        .join(gone, on=list(SERIES_KEYS), how="left")
         .select(
             *_PERIOD_KEYS,
-            pl.when((pl.col("_as") == "withheld") & pl.col("_held").is_null())
-            .then(pl.col("_as"))
+            pl.when(((pl.col("_as") == "withheld") | hidden) & pl.col("_held").is_null())
+            .then(pl.lit("withheld"))
             .otherwise(pl.col("published_as"))
             .alias("published_as"),
         )
     )
     new = chosen.filter(pl.col("_as") != "withheld").join(record, on=_PERIOD_KEYS, how="anti")
     return pl.concat([updated, new.rename({"_as": "published_as"})]).sort(_PERIOD_KEYS)
+
+
+def public_weeks(
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
+) -> pl.DataFrame:
+    """The weeks of the week grain (SERIES_KEYS, `grain`, `period_start`, `_public` true) whose
+    current counts a reader holds from an earlier release, each of their days' or their own
+    cell's (`known_weeks`' `_known_whole`): withheld, they hide nothing."""
+    return (
+        known_weeks(daily, weeks, release, moved)
+        .filter("_known_whole")
+        .select(
+            *SERIES_KEYS,
+            pl.lit(release.week_grain).alias("grain"),
+            "period_start",
+            pl.lit(True).alias("_public"),
+        )
+    )
 
 
 def with_counts(

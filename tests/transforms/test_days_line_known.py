@@ -159,7 +159,8 @@ def test_a_week_published_before_with_no_flagged_author_stays_known_on_lines_of_
          "grain": "iso_week", "period_start": WEEK_1, "choice": ["week", "week", "day", "day"]}
     )  # fmt: skip
     none_held = pl.DataFrame(schema={**earlier.drop("choice").schema, "_held": pl.Boolean})
-    first = _release(record=next_record(_release().record, earlier, none_held))
+    none_public = none_held.rename({"_held": "_public"})
+    first = _release(record=next_record(_release().record, earlier, none_held, none_public))
     first = replace(first, counts=with_counts(first, daily, weeks, earlier))
     b_week_1 = weeks.filter(pl.col("region") == "b", pl.col("grain") == "iso_week")
     daily, weeks = _tables(_small_beside_zero, ("a", "b", "c", "e"), 14)

@@ -2,6 +2,7 @@
 series the first published by day (transforms.grains, step 3: docs/publishing.md; the weeks
 the 2 % leaves out: docs/privacy.md, "Weeks left out of the 2 %")."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import polars as pl
@@ -10,6 +11,7 @@ import pytest
 from tests.transforms.cells import leaf_days, period_cells, region_days, small_days_given_back
 from transforms.contracts import ALL
 from transforms.grains import choose_grains, release_record
+from transforms.privacy import is_suppressed
 from transforms.publish import published_timelines
 from transforms.releases import Release
 
@@ -135,3 +137,63 @@ def test_a_series_withheld_whole_for_its_share_comes_back_by_day_once_it_falls_u
         {("a", "en"): 157, ("b", "en"): 157},
     ]
     assert recorded.height == 157
+
+
+CHANGED = FIRST + timedelta(weeks=100)
+"""The Monday of the week whose counts late posts correct between the releases."""
+
+
+def _corrected(stage: int) -> Callable[[str, date], tuple[int, int]]:
+    """Authors and flagged authors a day of regions a–d: a small in the weeks of SMALL_WEEKS
+    (d, the smallest, its complement); in CHANGED's week a's 40 flagged a day are 60 from the
+    second release, b's are 1 (below k), and c's 60 from the third."""
+
+    def cell(region: str, day: date) -> tuple[int, int]:
+        monday = day - timedelta(days=day.weekday())
+        if region == "a" and monday in SMALL_WEEKS:
+            return 300, 1
+        if monday == CHANGED and region in "abc":
+            flagged = {"a": 60 if stage >= 2 else 40, "b": 1 if stage >= 2 else 40}
+            return {"c": 100}.get(region, 300), flagged.get(region, 60 if stage >= 3 else 40)
+        return {"a": (300, 40), "b": (300, 40), "c": (100, 40), "d": (50, 20)}[region]
+
+    return cell
+
+
+def _given_back(releases: list[tuple[pl.DataFrame, pl.DataFrame]]) -> pl.DataFrame:
+    """The days below k of any of `releases` (its daily cells, its published_timelines) that
+    a reader of them all gets as the roll-up minus the other regions: each known where some
+    release published that day by day with the counts it has in that release."""
+    keys = ["region", "day", "n_authors", "n_marked_authors"]
+    shown = pl.concat(
+        published.filter(pl.col("status") == "published", pl.col("grain") == "day").select(
+            "region", pl.col("period_start").alias("day"), "n_authors", "n_marked_authors"
+        )
+        for _, published in releases
+    ).unique()
+    known = pl.struct(keys).is_in(shown.select(pl.struct(keys)).to_series().implode())
+    return pl.concat(
+        daily.filter((~known).sum().over("day") == 1, ~known, is_suppressed()).select(keys)
+        for daily, _ in releases
+    )
+
+
+def test_a_series_back_by_day_gives_back_no_cell_withheld_beside_its_weeks_withheld_whole():
+    """a, withheld whole for its share in the second release (122 weeks), comes back by day
+    in the third (160). In CHANGED's week the second release withheld a (its counts changed
+    since the first: no reader held them) and b (below k), publishing c and the roll-up.
+    Before, a's recorded weeks kept their grain, so the third published a's days there with
+    the counts the second withheld (and withheld c, changed again, with b): the second's
+    roll-up minus the third's a, and the releases' c and d, gave b's flagged author back, 1
+    a day. Now a's weeks whose counts no reader held turn `withheld` when it is withheld
+    whole; those a reader held keep their grain and come back."""
+    releases, release = [], Release(week_grain="iso_week")
+    for stage, span in enumerate((120, 122, 160), start=1):
+        daily = region_days(_corrected(stage), "abcd", FIRST, 7 * span)
+        weeks = period_cells(daily)
+        release = release_record(daily, weeks, release)
+        releases.append((daily, published_timelines(daily, weeks, release)))
+    choice = choose_grains(daily, weeks, release).filter(pl.col("region") == "a")
+    assert _given_back(releases).is_empty()
+    assert choice.filter(pl.col("period_start") == CHANGED)["choice"].item() == "withheld"
+    assert choice.filter(pl.col("choice") == "day").height == 160 - 4
