@@ -53,10 +53,10 @@ CONFIG = BacktestConfig(windows=("all",), horizon=14, test_periods=112, refit_ev
 
 def day_series(data_dir: Path, k: int = 11) -> pl.DataFrame:
     """FIT_SCHEMA rows of the non-constant series the run at `data_dir` forecasts by day, on
-    the days that have ended (as the run reads them: warehouse.queries.ended_cells)."""
+    the days that have ended (as the run reads them: warehouse.queries.ended_daily)."""
     con = warehouse.open_published(data_dir)
     try:
-        daily = warehouse.queries.ended_cells(con, warehouse.queries.current_daily(con))
+        daily = warehouse.queries.ended_daily(con)
         distinct = same_series(daily).filter(pl.col("same_as").is_null()).select("unique_id")
         series, grains = derived_series(
             daily, warehouse.publishable_periods(con, week_grain="iso_week"), k=k

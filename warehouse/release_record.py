@@ -3,10 +3,11 @@
 `warehouse.releases.record_release` stores, before each write publishes, the grains and counts
 of its suppress-mode release (tables `published_grains`, `published_counts`) and the settings
 it chose it with (`release_settings`). A reader rebuilds the same release from these, its
-date (`release_as_of`) and its first day in progress (`release_open_from`), as
-`recorded_release`: `warehouse.queries` (`published`, `daily`, `ended_cells`),
-`warehouse.older_versions`, the exports, the dashboard and the next `record_release`. Nothing
-here writes.
+date (`release_as_of`) and its first day in progress (`release_open_from`) with
+`recorded_release`: `warehouse.queries` (`published`, `daily`, and through it
+`warehouse.older_versions`), so the exports and the dashboard. `queries.ended_cells` reads
+`release_open_from` alone; the next `record_release` builds its own release from the record,
+the counts and `release_as_of`. Nothing here writes.
 """
 
 from __future__ import annotations
