@@ -50,13 +50,27 @@ LAST_LOAD_WAIT = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class StreamSummary:
-    """What a stream session did: its run id, loads published, days upserted, and its counts
-    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason)."""
+    """What a stream session did: its run id, loads published, days upserted, its counts
+    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), the `status` its
+    run ended with (`ok`, `incomplete`) and its `unpublished` posts (read, in no day loaded;
+    a floor where the job had not processed every message it pulled)."""
 
     run_id: str
     loads: int
     days: int
     counts: dict
+    status: str = "ok"
+    unpublished: int = 0
+
+    def as_json(self) -> dict:
+        """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished` and the
+        counts."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "unpublished": self.unpublished,
+            **self.counts,
+        }
 
     def describe(self) -> str:
         """A short human summary for stderr."""
@@ -276,11 +290,16 @@ def _stream_session(
             raise
     publish_last(session, caught_up=caught_up, wait=LAST_LOAD_WAIT)
     log.info("stream %s: stopped", run_id)
-    summary = StreamSummary(
-        run_id=run_id, loads=session.loads, days=session.days, counts=session.counts
-    )
     left = undelivered(session)
-    if left or not caught_up:
+    summary = StreamSummary(
+        run_id=run_id,
+        loads=session.loads,
+        days=session.days,
+        counts=session.counts,
+        status="ok" if caught_up and not left else "incomplete",
+        unpublished=left,
+    )
+    if summary.status == "incomplete":
         raise StreamIncomplete(_incomplete(summary, left, caught_up=caught_up), summary)
     return summary
 

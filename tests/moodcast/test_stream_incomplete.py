@@ -5,6 +5,10 @@ stream could not publish under another run's lock are published, once, by the ne
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import threading
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -17,7 +21,9 @@ from moodcast.cli import main
 from moodcast.stream import UNPUBLISHED, StreamIncomplete
 from tests.moodcast import test_stream_e2e as e2e
 from tests.moodcast.stream_stops import (
+    PARSING,
     assert_published,
+    one_post_subscription,
     signalling_parse,
     stream_stopped_while_parsing,
 )
@@ -58,6 +64,45 @@ def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
     finally:
         con.close()
     assert not list((data_dir / "stream").iterdir()), "nothing was left to load"
+
+
+def test_stream_json_of_an_incomplete_session_is_printed_before_it_exits_1(
+    emulator, tmp_path, monkeypatch
+):
+    """`moodcast stream --json` printed nothing on stdout for an incomplete session (the error
+    left before the summary), so an operator's script read no status: it now prints its JSON,
+    `status` `incomplete` and `unpublished` 1, and exits 1. The session is the one above,
+    stopped by SIGTERM as an operator stops it, once the job parses the post."""
+    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=-35))
+    data_dir = tmp_path / "data"
+    subscription = one_post_subscription(
+        emulator, data_dir, monkeypatch, signalling_parse, datetime.now(UTC), name="json"
+    )
+    assert threading.current_thread() is threading.main_thread(), "SIGTERM must reach the CLI"
+
+    def terminate() -> None:
+        PARSING.wait(timeout=240)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=terminate, daemon=True)
+    stopper.start()
+    result = CliRunner().invoke(
+        main,
+        ["stream", "--subscription", subscription, "--early-every", "20s", "--load-every", "1s"]
+        + ["--duration", "300s", "--data-dir", str(data_dir), "--json"],
+    )
+    stopper.join()
+    assert result.exit_code == 1, result.output
+    assert "stopped incomplete" in result.stderr
+    summary = json.loads(result.stdout)
+    con = warehouse.open_published(data_dir)
+    try:
+        (run,) = queries.runs(con).select("status", "read").rows()
+        unpublished = queries.run_counts(con).filter(pl.col("category") == "unpublished")
+    finally:
+        con.close()
+    assert run == ("incomplete", summary["read"])
+    assert (summary["status"], summary["unpublished"]) == ("incomplete", unpublished.item(0, "n"))
 
 
 def test_files_a_stream_could_not_publish_under_a_lock_are_published_once_by_recover(
