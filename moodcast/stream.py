@@ -356,7 +356,8 @@ def _raise_if_failed(running) -> None:
     one line: a step's error on a worker as ingest.worker_errors.worker_error gives it (an
     error of moodcast's family as itself or its kind, such as a static or finetune head's model
     folder missing there; any other as a WorkerError naming the step), an error of the family
-    as itself, and any other failure of the job as an InputError that names the usual causes."""
+    as itself (the DirectRunner's own, ingest.running_stream.RunnerFailed, among them), and
+    any other failure of the job as an InputError that names the usual causes."""
     if (error := running.error) is None:
         return
     if (worker := worker_error(error)) is not None:
