@@ -442,8 +442,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS issued_on DATE")
         for column in ("n_read", "n_dead_lettered"):
             con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
-        _rebuild(con, "runs")
-    if found is not None and 5 <= found < 15:
+    if found is not None and found < 15:
         _rebuild(con, "runs")
     if found is not None and 5 <= found < 12:
         _rebuild(con, "period_aggregates", where="grain <> 'rolling_7'")
