@@ -94,7 +94,7 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 RUN_STATUSES = ("running", "ok", "failed", "killed", "incomplete")
 """`killed`: the run's process was stopped before it could record anything (SIGKILL, power
 loss); the next run finds its lock file and records it. `incomplete`: a stream session that
-stopped and published what it loaded, but with posts read and not in a published day (its job
+stopped and published what it loaded, but with posts read and counted in no day (in no pane loaded) (its job
 was cancelled with them still in its windows, or with messages it had pulled and not processed);
 its count is in `run_counts` (category `unpublished`)."""
 

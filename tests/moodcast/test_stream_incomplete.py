@@ -1,5 +1,5 @@
 """A stream's end is recorded as it was: a session that stopped with posts read and in no
-published day is recorded `incomplete` with their count, not `ok`; and the files a stopping
+day loaded is recorded `incomplete` with their count, not `ok`; and the files a stopping
 stream could not publish under another run's lock are published, once, by the next
 `moodcast stream --recover` (or start)."""
 
@@ -43,7 +43,7 @@ def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
     time is cut to 5 s, a quarter of the early-pane interval, so the pane cannot fire."""
     monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=-35))
     data_dir, now = tmp_path / "data", datetime.now(UTC)
-    with pytest.raises(StreamIncomplete, match=r"1 post\(s\) it read are in no published") as err:
+    with pytest.raises(StreamIncomplete, match=r"1 post\(s\) it read are counted in no day") as err:
         stream_stopped_while_parsing(
             emulator,
             data_dir,
