@@ -21,6 +21,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from ingest.stream import StreamJob, build_stream
+from transforms.errors import MoodcastError
 
 STREAM_RUNNER = "BundleBasedDirectRunner"
 
@@ -194,17 +195,32 @@ IDLE_PULL = timedelta(milliseconds=500)
 pulls, and a read that returned at once would keep one core busy."""
 
 
+class RunnerFailed(MoodcastError):
+    """The DirectRunner itself failed outside any step (its monitor's own error, a stall it
+    detected): not the input's fault nor a step's; the runner's error is the cause."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(
+            f"the DirectRunner running the streaming job failed outside any step: "
+            f"{type(error).__name__}: {error}. What was published stays; start `moodcast "
+            "stream` again, and report it with --verbose's traceback if it recurs."
+        )
+        self.__cause__ = error
+
+
 def _record_failures(result, record: Callable[[BaseException], None]) -> None:
     """Have `record` called with each failure of the DirectRunner job of `result` as it is
     reported: the error of a step that failed every try of a bundle, as the step offers it to
     the executor's queue of updates (which its monitor reads before it schedules more work),
     and the runner's own failures as its monitor offers them to the queue of visible updates
     (the monitor's own error, a stall it detected: Beam offers that one as a tuple, the error
-    first), which the thread that waits for the job takes only when it next runs. Other
-    runners keep no such queues (AttributeError)."""
+    first), which the thread that waits for the job takes only when it next runs, as a
+    RunnerFailed (a step's failure, which the monitor passes on there too, was recorded
+    first). Other runners keep no such queues (AttributeError)."""
     executor = result._executor._executor
-    for updates in (executor.all_updates, executor.visible_updates):
-        updates.offer = _recording(updates.offer, record)
+    updates, visible = executor.all_updates, executor.visible_updates
+    updates.offer = _recording(updates.offer, record)
+    visible.offer = _recording(visible.offer, lambda error: record(RunnerFailed(error)))
 
 
 def _recording(offer: Callable, record: Callable[[BaseException], None]) -> Callable:

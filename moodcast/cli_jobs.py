@@ -177,7 +177,7 @@ def _check_subscription(value: str) -> str:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the session's counts as one JSON object on stdout.",
+    help="Print the session's run_id, status (ok or incomplete), unpublished and counts as one JSON object on stdout, an incomplete session's too before it exits 1.",
 )
 def stream(
     subscription: str | None,
@@ -201,8 +201,10 @@ def stream(
     panes for posts up to --allowed-lateness later. Each message is one
     Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
     `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
+    A session that stops with posts read and in no day loaded (its drain's time ran out with
+    them still in the job's windows) is recorded `incomplete`, with their count, and exits 1.
     """
-    from moodcast.stream import stream_run
+    from moodcast.stream import StreamIncomplete, stream_run
     from moodcast.stream_recovery import recover_killed_sessions
 
     beam_args = _beam_args()
@@ -219,18 +221,23 @@ def stream(
         return
     if subscription is None:
         raise click.UsageError("give --subscription (or --recover)")
-    summary = stream_run(
-        subscription,
-        settings=settings,
-        early_every=early_every,
-        allowed_lateness=allowed_lateness,
-        load_every=load_every,
-        duration=duration,
-        beam_args=beam_args,
-    )
+    try:
+        summary = stream_run(
+            subscription,
+            settings=settings,
+            early_every=early_every,
+            allowed_lateness=allowed_lateness,
+            load_every=load_every,
+            duration=duration,
+            beam_args=beam_args,
+        )
+    except StreamIncomplete as exc:  # its message ends with the summary
+        if as_json:
+            click.echo(json.dumps(exc.summary.as_json(), sort_keys=True))
+        raise
     click.echo(summary.describe(), err=True)
     if as_json:
-        click.echo(json.dumps({"run_id": summary.run_id, **summary.counts}, sort_keys=True))
+        click.echo(json.dumps(summary.as_json(), sort_keys=True))
 
 
 def _beam_args() -> list[str]:

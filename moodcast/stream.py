@@ -4,7 +4,7 @@ The job (ingest.stream, started and stopped by ingest.running_stream) writes a f
 per bundle of counts and dead letters under `<data dir>/stream/<run id>/`; every `load_every`
 this process takes the data directory's run lock, upserts the days pane-aware, adds the
 accounting, records the stream run in the ledger (`running`, then `ok`, `incomplete` when posts
-it read are in no published day, or `failed`) and publishes atomically, then deletes the files
+it read are counted in no day, or `failed`) and publishes atomically, then deletes the files
 it loaded. The job keeps its windows' state in
 memory: a restarted stream starts new panes, which order after the earlier run's
 (warehouse.panes). A session killed outright leaves the files it had not loaded, and one whose
@@ -50,13 +50,27 @@ LAST_LOAD_WAIT = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class StreamSummary:
-    """What a stream session did: its run id, loads published, days upserted, and its counts
-    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason)."""
+    """What a stream session did: its run id, loads published, days upserted, its counts
+    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), the `status` its
+    run ended with (`ok`, `incomplete`) and its `unpublished` posts (read, in no day loaded;
+    a floor where the job had not processed every message it pulled)."""
 
     run_id: str
     loads: int
     days: int
     counts: dict
+    status: str = "ok"
+    unpublished: int = 0
+
+    def as_json(self) -> dict:
+        """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished` and the
+        counts."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "unpublished": self.unpublished,
+            **self.counts,
+        }
 
     def describe(self) -> str:
         """A short human summary for stderr."""
@@ -70,15 +84,15 @@ class StreamSummary:
 
 
 class StreamIncomplete(MoodcastError):
-    """A stream session stopped, and published what it loaded, with posts read and not in a
-    published day (its run recorded `incomplete`); `summary` is what it did."""
+    """A stream session stopped, and published what it loaded, with posts read and counted
+    in no day, provisional or published (its run recorded `incomplete`); `summary` is what it did."""
 
     def __init__(self, message: str, summary: StreamSummary):
         super().__init__(message)
         self.summary = summary
 
 
-UNPUBLISHED = "read, in no published day when the stream stopped"
+UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopped"
 """The reason of a stopped session's `unpublished` count (warehouse.record_unpublished)."""
 UNPUBLISHED_AT_LEAST = (
     f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
@@ -89,7 +103,7 @@ UNPUBLISHED_AT_LEAST = (
 def load_landing(session: Session, *, last: bool = False, caught_up: bool = True) -> bool:
     """Publish what the job has written since the last load and record the stream run
     `running`; the `last` load, the job stopped, records it ended: `ok`, or `incomplete` when
-    posts read are in no published day (`undelivered`) or, where the job had not `caught_up`
+    posts read are in no pane loaded (`undelivered`) or, where the job had not `caught_up`
     with every message it pulled, some may be, with that count (warehouse.record_unpublished:
     UNPUBLISHED, or UNPUBLISHED_AT_LEAST where it is a floor). False when the data directory
     was locked by another run (the files wait for the next load)."""
@@ -186,8 +200,9 @@ def stream_run(
     what it wrote (retrying while another run holds the lock: `publish_last`), and record the
     stream run `ok`. Before stopping it drains (`drain`, up to two
     `early_every` and DRAIN_SLACK): it ends the job's reads, waits until the job has processed
-    what they pulled, and then until every post read is in a published day. A session that
-    stopped with posts read and in no published day (the drain's time ran out), or with
+    what they pulled, and then until every post read is in a pane loaded (an early pane, of
+    today in progress, counts). A session that stopped with posts read and in no pane loaded
+    (the drain's time ran out), or with
     messages its job had pulled and not processed, is recorded `incomplete` instead, with
     their count, and raises StreamIncomplete. A job that failed before it was cancelled, after
     the drain included, is recorded `failed` and its error raised. It first recovers what
@@ -276,22 +291,27 @@ def _stream_session(
             raise
     publish_last(session, caught_up=caught_up, wait=LAST_LOAD_WAIT)
     log.info("stream %s: stopped", run_id)
-    summary = StreamSummary(
-        run_id=run_id, loads=session.loads, days=session.days, counts=session.counts
-    )
     left = undelivered(session)
-    if left or not caught_up:
+    summary = StreamSummary(
+        run_id=run_id,
+        loads=session.loads,
+        days=session.days,
+        counts=session.counts,
+        status="ok" if caught_up and not left else "incomplete",
+        unpublished=left,
+    )
+    if summary.status == "incomplete":
         raise StreamIncomplete(_incomplete(summary, left, caught_up=caught_up), summary)
     return summary
 
 
 def _incomplete(summary: StreamSummary, left: int, *, caught_up: bool) -> str:
     """What StreamIncomplete says of a session that stopped with `left` posts read in no
-    published day (and more not counted, unless the job had `caught_up`)."""
+    pane loaded (and more not counted, unless the job had `caught_up`)."""
     more = "" if caught_up else ", and an unknown number more that its job had pulled"
     return (
-        f"stream {summary.run_id} stopped incomplete: {left:,} post(s) it read are in no "
-        f"published day{more} (run ledger: status `incomplete`, count `unpublished`). The job "
+        f"stream {summary.run_id} stopped incomplete: {left:,} post(s) it read are counted in "
+        f"no day{more} (run ledger: status `incomplete`, count `unpublished`). The job "
         "was cancelled with them still in its windows, waiting for their pane, when the "
         "drain's time (2 × --early-every + 2 minutes) ran out: another run held the data "
         "directory's lock, or the job ran behind. Pub/Sub will not deliver them again (they "
@@ -337,7 +357,8 @@ def _raise_if_failed(running) -> None:
     one line: a step's error on a worker as ingest.worker_errors.worker_error gives it (an
     error of moodcast's family as itself or its kind, such as a static or finetune head's model
     folder missing there; any other as a WorkerError naming the step), an error of the family
-    as itself, and any other failure of the job as an InputError that names the usual causes."""
+    as itself (the DirectRunner's own, ingest.running_stream.RunnerFailed, among them), and
+    any other failure of the job as an InputError that names the usual causes."""
     if (error := running.error) is None:
         return
     if (worker := worker_error(error)) is not None:

@@ -143,7 +143,7 @@ def record_run(
 
 def record_unpublished(con: duckdb.DuckDBPyConnection, run_id: str, n: int, reason: str) -> None:
     """Set the `unpublished` count in `run_counts` of the stream run `run_id`, recorded
-    `incomplete` (RUN_STATUSES): `n` posts it read are in no published day, for `reason`
+    `incomplete` (RUN_STATUSES): `n` posts it read are in no pane loaded (counted in no day), for `reason`
     (which says when `n` is a floor). Replaces any such count of the run."""
     rows = pl.DataFrame([(run_id, "unpublished", reason, n)], schema=RUN_COUNT_SCHEMA, orient="row")
     with registered(con, rows) as view, transaction(con, "run_counts"):

@@ -94,7 +94,7 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 RUN_STATUSES = ("running", "ok", "failed", "killed", "incomplete")
 """`killed`: the run's process was stopped before it could record anything (SIGKILL, power
 loss); the next run finds its lock file and records it. `incomplete`: a stream session that
-stopped and published what it loaded, but with posts read and not in a published day (its job
+stopped and published what it loaded, but with posts read and counted in no day (in no pane loaded) (its job
 was cancelled with them still in its windows, or with messages it had pulled and not processed);
 its count is in `run_counts` (category `unpublished`)."""
 
@@ -442,8 +442,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS issued_on DATE")
         for column in ("n_read", "n_dead_lettered"):
             con.execute(f"ALTER TABLE run_inputs ADD COLUMN IF NOT EXISTS {column} BIGINT")
-        _rebuild(con, "runs")
-    if found is not None and 5 <= found < 15:
+    if found is not None and found < 15:
         _rebuild(con, "runs")
     if found is not None and 5 <= found < 12:
         _rebuild(con, "period_aggregates", where="grain <> 'rolling_7'")

@@ -52,14 +52,9 @@ def stream_stopped_while_parsing(
     `name`, by default after `parse`), the job's parse step being `parse` (a module function,
     so that the runner's copy of the job calls it; it sets PARSING), stopped as soon as the
     job parses; panes fire early every `early_every`, loads every second."""
-    publisher, topic, subscription = e2e._topic_and_subscription(
-        emulator, monkeypatch, name or parse.__name__.strip("_")
+    subscription = one_post_subscription(
+        emulator, data_dir, monkeypatch, parse, now, name=name or parse.__name__.strip("_")
     )
-    data_dir.mkdir(exist_ok=True)
-    (data_dir / "config.toml").write_text(LEXICON_ONLY)
-    monkeypatch.setattr(ingest.stream, "parse_messages", parse)
-    PARSING.clear()
-    publisher.publish(topic, orjson.dumps(e2e._post(1, now, author=1))).result()
     stop = threading.Event()
 
     def stop_while_parsing() -> None:
@@ -82,6 +77,20 @@ def stream_stopped_while_parsing(
     finally:
         stopper.join()
         assert PARSING.is_set(), "the job parsed the message"
+
+
+def one_post_subscription(
+    emulator, data_dir, monkeypatch, parse, now: datetime, *, name: str
+) -> str:
+    """A new subscription `name` holding one post made at `now`, `data_dir` configured
+    (LEXICON_ONLY) and the job's parse step `parse` (PARSING cleared): the subscription."""
+    publisher, topic, subscription = e2e._topic_and_subscription(emulator, monkeypatch, name)
+    data_dir.mkdir(exist_ok=True)
+    (data_dir / "config.toml").write_text(LEXICON_ONLY)
+    monkeypatch.setattr(ingest.stream, "parse_messages", parse)
+    PARSING.clear()
+    publisher.publish(topic, orjson.dumps(e2e._post(1, now, author=1))).result()
+    return subscription
 
 
 def assert_published(data_dir, day: date, runs: list[tuple[str, int]]) -> None:

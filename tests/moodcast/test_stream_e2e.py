@@ -126,6 +126,7 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
             process.wait()
     assert process.returncode == 0, log.read_text(errors="replace")
     summary = orjson.loads(out)
+    assert (summary["status"], summary["unpublished"]) == ("ok", 0)
     assert summary["read"] == len(messages)
     assert summary["filtered"] == {"too late": 3}
     assert (summary["duplicates"], summary["dead_lettered"]) == (1, 1)

@@ -18,8 +18,9 @@ from apache_beam.runners.direct.direct_runner import DirectPipelineResult
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 import warehouse
-from ingest.running_stream import RunningStream
+from ingest.running_stream import RunnerFailed, RunningStream
 from ingest.stream import WriteBundleCountsFn, WritePaneFn
+from moodcast.cli import exit_code
 from moodcast.stream import drain
 from tests.moodcast import test_stream_e2e as e2e
 from tests.moodcast.stream_stops import (
@@ -30,7 +31,7 @@ from tests.moodcast.stream_stops import (
     stream_stopped_while_parsing,
 )
 from tests.moodcast.test_stream_last_load import _session
-from transforms.errors import InputError, WorkerError
+from transforms.errors import WorkerError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
@@ -95,7 +96,8 @@ def test_a_runner_failure_taken_once_the_stop_began_fails_the_stream(
     dropped once the stop had begun: here that thread takes it only as the job is cancelled
     (as on a loaded machine, late), and the run was recorded `ok`. Now it is recorded as the
     monitor reports it, and fails the stream. (Such a failure cannot be provoked without
-    reaching into Beam: the monitor's own timer step is made to fail once.)"""
+    reaching into Beam: the monitor's own timer step is made to fail once.) It is told as the
+    runner's failure, exit 1: before, an InputError (exit 4) advising to check --subscription."""
     cancelling = threading.Event()
     cancel = DirectPipelineResult.cancel
 
@@ -121,11 +123,13 @@ def test_a_runner_failure_taken_once_the_stop_began_fails_the_stream(
     )
     MONITOR_BROKE.clear()
     data_dir = tmp_path / "data"
-    with pytest.raises(InputError, match="the runner's monitor broke"):
+    failed = "outside any step: RuntimeError: the runner's monitor broke"
+    with pytest.raises(RunnerFailed, match=failed) as err:
         stream_stopped_while_parsing(
             emulator, data_dir, monkeypatch, signalling_parse, datetime.now(UTC), name="monitor"
         )
     assert MONITOR_BROKE.is_set()
+    assert exit_code(err.value) == 1, "the runner's failure, not the subscription's (exit 4)"
     assert [status for status, _ in _runs(data_dir)] == ["failed"]
 
 

@@ -1,10 +1,14 @@
 """A stream's end is recorded as it was: a session that stopped with posts read and in no
-published day is recorded `incomplete` with their count, not `ok`; and the files a stopping
+day loaded is recorded `incomplete` with their count, not `ok`; and the files a stopping
 stream could not publish under another run's lock are published, once, by the next
 `moodcast stream --recover` (or start)."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import threading
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -17,7 +21,9 @@ from moodcast.cli import main
 from moodcast.stream import UNPUBLISHED, StreamIncomplete
 from tests.moodcast import test_stream_e2e as e2e
 from tests.moodcast.stream_stops import (
+    PARSING,
     assert_published,
+    one_post_subscription,
     signalling_parse,
     stream_stopped_while_parsing,
 )
@@ -25,6 +31,11 @@ from warehouse import queries
 
 pytestmark = pytest.mark.slow
 emulator = e2e.emulator
+
+EARLY_EVERY, DRAIN_SLACK = timedelta(seconds=60), timedelta(seconds=-100)
+"""A drain of 20 s (2 × EARLY_EVERY + DRAIN_SLACK): long enough for a loaded machine's job to
+process the post it pulled (5 s was not: the count came out a floor, read 0), a third of the
+early-pane interval, so the post's pane cannot fire."""
 
 
 def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
@@ -34,17 +45,17 @@ def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
     window for its pane warned, cancelled the job (dropping the post), and recorded the run
     `ok`: the ledger said every post read was published. Now the run is `incomplete`, its
     `unpublished` count is 1, and the stream raises (exit 1) saying what to do. The drain's
-    time is cut to 5 s, a quarter of the early-pane interval, so the pane cannot fire."""
-    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=-35))
+    time is cut to 20 s, a third of the early-pane interval (EARLY_EVERY, DRAIN_SLACK)."""
+    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", DRAIN_SLACK)
     data_dir, now = tmp_path / "data", datetime.now(UTC)
-    with pytest.raises(StreamIncomplete, match=r"1 post\(s\) it read are in no published") as err:
+    with pytest.raises(StreamIncomplete, match=r"1 post\(s\) it read are counted in no day") as err:
         stream_stopped_while_parsing(
             emulator,
             data_dir,
             monkeypatch,
             signalling_parse,
             now,
-            early_every=timedelta(seconds=20),
+            early_every=EARLY_EVERY,
             name="incomplete",
         )
     assert "publish them to the subscription again" in str(err.value)
@@ -60,6 +71,45 @@ def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
     assert not list((data_dir / "stream").iterdir()), "nothing was left to load"
 
 
+def test_stream_json_of_an_incomplete_session_is_printed_before_it_exits_1(
+    emulator, tmp_path, monkeypatch
+):
+    """`moodcast stream --json` printed nothing on stdout for an incomplete session (the error
+    left before the summary), so an operator's script read no status: it now prints its JSON,
+    `status` `incomplete` and `unpublished` 1, and exits 1. The session is the one above,
+    stopped by SIGTERM as an operator stops it, once the job parses the post."""
+    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", DRAIN_SLACK)
+    data_dir = tmp_path / "data"
+    subscription = one_post_subscription(
+        emulator, data_dir, monkeypatch, signalling_parse, datetime.now(UTC), name="json"
+    )
+    assert threading.current_thread() is threading.main_thread(), "SIGTERM must reach the CLI"
+
+    def terminate() -> None:
+        PARSING.wait(timeout=240)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=terminate, daemon=True)
+    stopper.start()
+    result = CliRunner().invoke(
+        main,
+        ["stream", "--subscription", subscription, "--early-every", "60s", "--load-every", "1s"]
+        + ["--duration", "300s", "--data-dir", str(data_dir), "--json"],
+    )
+    stopper.join()
+    assert result.exit_code == 1, result.output
+    assert "stopped incomplete" in result.stderr
+    summary = json.loads(result.stdout)
+    con = warehouse.open_published(data_dir)
+    try:
+        (run,) = queries.runs(con).select("status", "read").rows()
+        unpublished = queries.run_counts(con).filter(pl.col("category") == "unpublished")
+    finally:
+        con.close()
+    assert run == ("incomplete", summary["read"])
+    assert (summary["status"], summary["unpublished"]) == ("incomplete", unpublished.item(0, "n"))
+
+
 def test_files_a_stream_could_not_publish_under_a_lock_are_published_once_by_recover(
     emulator, tmp_path, monkeypatch
 ):
@@ -67,7 +117,7 @@ def test_files_a_stream_could_not_publish_under_a_lock_are_published_once_by_rec
     files its job wrote (the post's pane among them) and says that the next `moodcast stream`
     (or `moodcast stream --recover`) publishes them: that is true, and a second recovery
     publishes nothing again. The drain's time and the last load's wait are cut to seconds."""
-    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=2))
+    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=10))
     monkeypatch.setattr(moodcast.stream, "LAST_LOAD_WAIT", timedelta(seconds=1))
     data_dir, now = tmp_path / "data", datetime.now(UTC)
     data_dir.mkdir()
