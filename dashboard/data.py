@@ -37,6 +37,8 @@ WARM_ENV = "MOODCAST_WARM_CACHES"
 """Set (to 1) by `dashboard.serve`: warm the pages' first queries in the background."""
 EXPORT_DAYS = 90
 """The Exports page's default slice of timelines, in days up to the latest day."""
+PUBLISHED_STATUSES = warehouse.PUBLISHED_STATUSES
+"""The statuses of runs that published what they loaded."""
 
 log = logging.getLogger(__name__)
 

@@ -133,7 +133,9 @@ def select_warehouse_models(settings: Settings, *, config: BacktestConfig) -> Se
         warehouse.RunLock(settings.data_dir, command=command) as lock,
         warehouse.writing(settings.data_dir, lock=lock) as con,
     ):
-        ledger = warehouse.queries.runs(con).filter(pl.col("status") == "ok")
+        ledger = warehouse.queries.runs(con).filter(
+            pl.col("status").is_in(warehouse.PUBLISHED_STATUSES)
+        )
         if ledger.height == 0:
             raise warehouse.NoWarehouse(
                 f"No run has loaded data into {settings.data_dir} yet: run `moodcast run` "

@@ -11,6 +11,7 @@ from warehouse.errors import LoadError, NoWarehouse, RunLocked, SchemaMismatch, 
 from warehouse.export_versions import publish
 from warehouse.exports import export
 from warehouse.ledger import (
+    PUBLISHED_STATUSES,
     RunRecord,
     inputs_covering,
     ledgered_sha256s,
@@ -43,6 +44,7 @@ from warehouse.store import (
 )
 
 __all__ = [
+    "PUBLISHED_STATUSES",
     "DayLoad",
     "Holder",
     "LoadError",

@@ -30,6 +30,9 @@ from warehouse.schema import (
 from warehouse.writes import insert, registered, require_unique, transaction
 
 RunStatus = Literal["running", "ok", "failed", "killed", "incomplete"]
+PUBLISHED_STATUSES = ("ok", "incomplete")
+"""The statuses of runs that ended having published what they loaded (an `incomplete` stream
+session published every pane it loaded; warehouse.schema.RUN_STATUSES)."""
 
 
 @dataclass(frozen=True, kw_only=True)

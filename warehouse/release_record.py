@@ -27,6 +27,7 @@ from transforms.releases import (
 )
 from warehouse.current import CURRENT_DAILY
 from warehouse.errors import ReleaseSettingsChanged
+from warehouse.ledger import PUBLISHED_STATUSES
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA
 
 
@@ -108,9 +109,11 @@ def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
     before it): the later of the latest `as_of` of a run that published (`ok`, a stream
     session still `running`, or one that ended `incomplete`) and the latest day of data of current marker versions; None when
     there is neither."""
+    statuses = ("running", *PUBLISHED_STATUSES)
     return con.execute(
-        "SELECT greatest((SELECT max(as_of) FROM runs WHERE status IN ('ok', 'running', 'incomplete')), "
-        f"(SELECT max(day) FROM {CURRENT_DAILY}))"
+        "SELECT greatest((SELECT max(as_of) FROM runs WHERE list_contains(?, status)), "
+        f"(SELECT max(day) FROM {CURRENT_DAILY}))",
+        [list(statuses)],
     ).fetchall()[0][0]
 
 

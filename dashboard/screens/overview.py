@@ -16,7 +16,7 @@ st.caption(
 published = data.require_published()
 runs = data.runs(published)
 last_day = data.latest_day(published)
-loaded = runs.filter(pl.col("status").is_in(["ok", "incomplete"]))  # what published
+loaded = runs.filter(pl.col("status").is_in(data.PUBLISHED_STATUSES))
 as_of = loaded.get_column("as_of").max() if not loaded.is_empty() else last_day
 
 today = datetime.now(ZoneInfo(data.tz())).date()
