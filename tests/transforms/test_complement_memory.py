@@ -19,27 +19,30 @@ SMALL = FIRST + timedelta(weeks=35)
 """The Monday of the week a has 1 flagged author a day (7 in the week: below k)."""
 
 
-def _stage(stage: int, *, late: str = "c") -> Callable[[str, date], tuple[int, int] | None]:
-    """Authors and flagged authors a day of regions a–d (100/50/100/300 authors; 40, 20, 40
-    and 40 flagged) and e (none): in SMALL's week a has 1 flagged author a day, and from the
-    second release `late` does too (c corrected to 1; or e, new, with 30 authors: late
-    posts)."""
+REGIONS = {"a": (100, 40), "b": (50, 20), "c": (100, 40), "d": (300, 40)}
+"""Authors and flagged authors a day of regions a–d (e and f have none)."""
+
+
+def _stage(later: dict[str, tuple[int, int]]) -> Callable[[str, date], tuple[int, int] | None]:
+    """REGIONS' cells a day, but in SMALL's week a has 1 flagged author a day (of 100), and
+    `later` gives other regions' cells there (corrected or late posts)."""
 
     def cell(region: str, day: date) -> tuple[int, int] | None:
-        small = SMALL <= day < SMALL + timedelta(days=7)
-        if small and (region == "a" or (region == late and stage >= 2)):
-            return (30 if region == "e" else 100), 1
-        return {"a": (100, 40), "b": (50, 20), "c": (100, 40), "d": (300, 40)}.get(region)
+        if SMALL <= day < SMALL + timedelta(days=7):
+            return {"a": (100, 1), **later}.get(region, REGIONS.get(region))
+        return REGIONS.get(region)
 
     return cell
 
 
-def _releases(late: str) -> tuple[list[tuple[pl.DataFrame, pl.DataFrame]], pl.DataFrame]:
-    """Two releases of regions a–e (`_stage`, `late` small from the second): each one's daily
+def _releases(
+    later: dict[str, tuple[int, int]],
+) -> tuple[list[tuple[pl.DataFrame, pl.DataFrame]], pl.DataFrame]:
+    """Two releases of regions a–f (`_stage`, `later` from the second): each one's daily
     cells and published_timelines, and the second's choice in SMALL's week."""
     releases, release = [], Release(week_grain="iso_week")
-    for stage in (1, 2):
-        daily = region_days(_stage(stage, late=late), "abcde", FIRST, 7 * WEEKS)
+    for cells in ({}, later):
+        daily = region_days(_stage(cells), "abcdef", FIRST, 7 * WEEKS)
         weeks = period_cells(daily)
         release = release_record(daily, weeks, release)
         releases.append((daily, published_timelines(daily, weeks, release)))
@@ -54,7 +57,7 @@ def test_a_complement_stays_withheld_while_the_cell_it_protected_is():
     its unchanged 20: the first release's 101 minus its c and d (40 each) and the second's b
     gave a's 1 back. Now b stays withheld beside a, and no small day comes back from the
     counts the two releases published."""
-    releases, choice = _releases("c")
+    releases, choice = _releases({"c": (100, 1)})
     withheld = choice.filter(pl.col("choice") == "withheld")["region"].to_list()
     assert sorted(withheld) == ["a", "b", "c"]
     assert given_back(releases).is_empty()
@@ -66,6 +69,54 @@ def test_a_complement_stays_withheld_beside_a_new_small_cell():
     release's line held a and e withheld and published b with its unchanged 20: the first
     release's roll-up minus its c and d and the second's b gave a's 1 back. Now b stays
     withheld while a is."""
-    releases, choice = _releases("e")
+    releases, choice = _releases({"e": (30, 1)})
     assert choice.filter(pl.col("region") == "b")["choice"].item() == "withheld"
+    assert given_back(releases).is_empty()
+
+
+SHARE_SMALL = {FIRST + timedelta(weeks=w) for w in (20, 60, 121)}
+"""The Mondays of a's weeks with 1 flagged author a day (7 in the week: below k)."""
+
+COARSE = FIRST + timedelta(weeks=120)
+"""The Monday of a week a has 2 flagged authors a day (each day below k, its 14 meet it)."""
+
+
+def _share(stage: int) -> Callable[[str, date], tuple[int, int] | None]:
+    """REGIONS' cells a day, a small in the weeks of SHARE_SMALL and by day in COARSE's week,
+    where from the third release c and d are corrected to 1 flagged author a day."""
+
+    def cell(region: str, day: date) -> tuple[int, int] | None:
+        monday = day - timedelta(days=day.weekday())
+        authors, flagged = REGIONS[region]
+        if region == "a" and monday in SHARE_SMALL | {COARSE}:
+            return authors, 2 if monday == COARSE else 1
+        if region in "cd" and monday == COARSE and stage >= 3:
+            return authors, 1
+        return authors, flagged
+
+    return cell
+
+
+def test_a_series_back_by_day_keeps_coarse_a_complement_of_a_week_withheld_beside_it():
+    """a and b (a's complement) pass 2 % of withheld weeks in the second release (122 weeks)
+    and are withheld whole: in COARSE's week, new in it, both are withheld beside the roll-up,
+    c and d published by day. In the third (160 weeks) both come back: a's
+    COARSE week whole, and c and d, corrected, withheld (coarse too, so the line of days needs
+    nothing more). Before, b came back by day with its unchanged 20 a day: the second
+    release's roll-up minus its c and d and the third's b gave a's 2 a day back. Now b is taken
+    whole beside a."""
+    releases, release = [], Release(week_grain="iso_week")
+    for stage, span in enumerate((120, 122, 160), start=1):
+        daily = region_days(_share(stage), "abcd", FIRST, 7 * span)
+        weeks = period_cells(daily)
+        release = release_record(daily, weeks, release)
+        releases.append((daily, published_timelines(daily, weeks, release)))
+    choice = choose_grains(daily, weeks, release).filter(pl.col("period_start") == COARSE)
+    assert dict(choice.select("region", "choice").rows()) == {
+        "a": "week",
+        "b": "week",
+        "c": "withheld",
+        "d": "withheld",
+        "all": "day",
+    }
     assert given_back(releases).is_empty()
