@@ -20,7 +20,9 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    8-week cells that meet k instead, with complementary suppression on lines of 8-week totals
    (where one needs a series published by week withheld, its weeks in the period are, and do
    not count towards step 3's share); a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of
-   its 8-week periods withheld is withheld whole (steps 2–4 repeat until stable).
+   its 8-week periods withheld is withheld whole (steps 2–4 repeat until stable). The 8-week
+   cells an earlier release withheld under a line's total it published are published only
+   all together.
 
 Across releases (transforms.releases: the record of the grains and counts earlier releases
 published, the release's date and the writer's clock's day) the steps above offer only what
@@ -410,11 +412,18 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week cells withheld is withheld whole. A series
     published by week that a line still needs withheld comes back flagged with `_unknown`
     false. The share leaves out the 8-week period in progress and those `_held8` (their counts
-    moved)."""
+    moved). The 8-week cells of series withheld whole each of whose weeks is `_remembered` on
+    a line (withheld under its roll-up's published total) are withheld all together there, as
+    `_keep_complements` does for weeks."""
     lines = (
         cells.group_by(*SERIES_KEYS, "_start8")
-        .agg(pl.col("_withheld").any().alias("_unknown"), pl.col("_withheld").all().alias("_gone"))
+        .agg(
+            pl.col("_withheld").any().alias("_unknown"),
+            pl.col("_withheld").all().alias("_gone"),
+            *(pl.col(kept).all() for _, kept in _KEPT.values()),
+        )
         .with_columns(pl.col("_gone").all().over(SERIES_KEYS))
+        .with_columns(pl.col(kept) & pl.col("_gone") for _, kept in _KEPT.values())
         .join(eight_cells, on=[*SERIES_KEYS, "_start8"], how="left")
         .with_columns(
             pl.when("_gone")
@@ -434,6 +443,9 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
         lines = protect_lines(
             lines, flag="_flag", size="_size8", keys=keys, known="_known8", public="_known8"
         )
+        for fixed, kept in _KEPT.values():
+            some = (pl.col(kept) & pl.col("_flag")).any().over(*keys, fixed)
+            lines = lines.with_columns(pl.col("_flag") | (pl.col(kept) & some))
         ended = pl.col("_flag").filter(
             ~pl.col("_open8").fill_null(False) & ~pl.col("_held8").fill_null(False)
         )

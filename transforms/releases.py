@@ -47,7 +47,8 @@ only:
 
 - **Complements remembered** (`covered_weeks`). A week of a child no release published under
   a roll-up an earlier release published over the whole week was withheld beside that
-  published total; transforms.grains publishes such weeks of a line only all together.
+  published total; transforms.grains publishes such weeks of a line only all together (and
+  such 8-week cells of series withheld whole by week).
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days

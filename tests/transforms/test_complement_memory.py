@@ -120,3 +120,55 @@ def test_a_series_back_by_day_keeps_coarse_a_complement_of_a_week_withheld_besid
         "all": "day",
     }
     assert given_back(releases).is_empty()
+
+
+PERIOD = next(
+    FIRST + timedelta(weeks=w)
+    for w in range(16, 24)
+    if (FIRST + timedelta(weeks=w)).toordinal() % 56 == 1
+)
+"""The first day of an 8-week period (ISO) well inside the data, in which a is small."""
+
+B_SMALL = {FIRST + timedelta(weeks=w) for w in (2, 50)}
+"""Mondays of b's small weeks (2 of 64: past 2 %)."""
+
+
+def _eights(stage: int) -> Callable[[str, date], tuple[int, int] | None]:
+    """REGIONS' cells a day, but a has 1 flagged author on each Monday of PERIOD's weeks and
+    none on their other days (each week below k, and the 8-week period's 8), b 1 on the
+    Mondays of B_SMALL's weeks and none on their other days, and from the second release late
+    posts add e in PERIOD (30 authors, 1 flagged on its first day)."""
+
+    def cell(region: str, day: date) -> tuple[int, int] | None:
+        monday = day - timedelta(days=day.weekday())
+        in_period = PERIOD <= day < PERIOD + timedelta(weeks=8)
+        if region == "e":
+            return (30, int(day == PERIOD)) if in_period and stage >= 2 else None
+        authors, flagged = REGIONS[region]
+        if (region == "a" and in_period) or (region == "b" and monday in B_SMALL):
+            return authors, int(day == monday)
+        return authors, flagged
+
+    return cell
+
+
+def test_an_eight_week_complement_stays_withheld_while_the_period_it_protected_is():
+    """a (its weeks in PERIOD small) and b (2 small weeks) are withheld whole by week and
+    given by 8-week periods; a's PERIOD (8 flagged) is withheld, and b's (the smallest such
+    cell of the line) beside it, the roll-up, c and d published by day. In the second release
+    late posts add e, small and withheld, to PERIOD's line of 8-week totals, which then
+    needs b no more. Before, b's PERIOD was published with its unchanged counts: the first
+    release's roll-up's days minus c's and d's and the second's b gave a's 8 back. Now it
+    stays withheld while a's is."""
+    releases, release = [], Release(week_grain="iso_week")
+    for stage in (1, 2):
+        daily = region_days(_eights(stage), "abcde", FIRST, 7 * 64)
+        weeks = period_cells(daily)
+        release = release_record(daily, weeks, release)
+        choice = choose_grains(daily, weeks, release)
+        releases.append(
+            choice.filter(pl.col("grain") == "iso_8week", pl.col("period_start") == PERIOD)
+        )
+    first, second = (dict(r.select("region", "choice").rows()) for r in releases)
+    assert first == {"a": "withheld", "b": "withheld"}
+    assert second == {"a": "withheld", "b": "withheld", "e": "withheld"}
