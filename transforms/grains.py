@@ -9,7 +9,9 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    until both hold: no line of cells (a roll-up and its children, across regions or
    languages) has exactly one withheld week, and none has exactly one week published coarser
    than days (else that series' days would follow from its roll-up's days minus its
-   siblings'). A cell is moved from days to its week, or withheld, to close a line.
+   siblings'). A cell is moved from days to its week, or withheld, to close a line. The
+   weeks an earlier release withheld under a line's total it published over the whole week
+   are moved, and withheld, all together (`_keep_complements`: complements remembered).
 3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
    withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
    are its low ones (1–10 marked authors), so the rest would overstate it.
@@ -18,7 +20,9 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    8-week cells that meet k instead, with complementary suppression on lines of 8-week totals
    (where one needs a series published by week withheld, its weeks in the period are, and do
    not count towards step 3's share); a series with more than MAX_WITHHELD_EIGHT_WEEK_SHARE of
-   its 8-week periods withheld is withheld whole (steps 2–4 repeat until stable).
+   its 8-week periods withheld is withheld whole (steps 2–4 repeat until stable). The 8-week
+   cells an earlier release withheld under a line's total it published are published only
+   all together.
 
 Across releases (transforms.releases: the record of the grains and counts earlier releases
 published, the release's date and the writer's clock's day) the steps above offer only what
@@ -35,11 +39,13 @@ from dataclasses import replace
 
 import polars as pl
 
+from transforms.contracts import ALL
 from transforms.periods import period_start
 from transforms.privacy import is_suppressed, protect_lines
 from transforms.releases import (
     SERIES_KEYS,
     Release,
+    covered_weeks,
     eight_limits,
     held_periods,
     known_periods,
@@ -161,8 +167,10 @@ def _week_cells(
     the roll-up; withheld and known whole, hiding nothing), `_zero` (its own cell has no
     flagged author), `_zero_day` (a day of it has none), `_zero8` (its 8-week cell has none
     and a release may publish it or published it: `_eight_cells`' `_zero8`, of
-    `eight_cells`), `_start8` (its 8-week period), and the first `_withheld`, `_coarse` and
-    `_forced` (withheld for a line of 8-week totals: none yet) flags."""
+    `eight_cells`), `_start8` (its 8-week period), `_kept_region` and `_kept_lang` (withheld
+    by an earlier release under its line's published total: `_remembered`), and the first
+    `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals: none yet)
+    flags."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
@@ -233,6 +241,7 @@ def _week_cells(
                 "_zero_day",
             ).fill_null(False)
         )
+        .pipe(_remembered, covered_weeks(release))
         .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
@@ -241,6 +250,46 @@ def _week_cells(
         (~pl.col("_days_ok")).alias("_coarse"),
         pl.lit(False).alias("_forced"),
     )
+
+
+_KEPT = {"region": ("lang", "_kept_region"), "lang": ("region", "_kept_lang")}
+"""Per line axis (the column its roll-up is ALL in): the column it fixes, and the column of
+its children's `_remembered` flags."""
+
+
+def _remembered(cells: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:
+    """`cells` with `_kept_region` and `_kept_lang`: the week is one no release published
+    (not `_recorded`) of a child on its line by region (or by language) whose roll-up an
+    earlier release published over the whole week (`covered`:
+    transforms.releases.covered_weeks): it was withheld in that release (as a small cell or a
+    complement), and a reader holds the sum of the line's children so withheld."""
+    for axis, (fixed, kept) in _KEPT.items():
+        totals = covered.filter(pl.col(axis) == ALL).select(
+            "marker", "marker_version", fixed, "period_start", pl.lit(True).alias(kept)
+        )
+        cells = cells.join(
+            totals, on=["marker", "marker_version", fixed, "period_start"], how="left"
+        ).with_columns(
+            (pl.col(kept).fill_null(False) & (pl.col(axis) != ALL) & ~pl.col("_recorded")).alias(
+                kept
+            )
+        )
+    return cells
+
+
+def _keep_complements(cells: pl.DataFrame) -> pl.DataFrame:
+    """Complements remembered: on each line, the weeks an earlier release withheld under the
+    total it published (`_kept_region`, `_kept_lang`: `_remembered`) are all taken coarser
+    than days where one of them is, then all withheld where one of them is: published, the
+    others' values (unchanged) with that release's total and the rest of its line would give
+    it back, so a complement stays withheld while the cell it protected is, whatever else the
+    line withholds now (late posts may add a small cell to it)."""
+    for flag in ("_coarse", "_withheld"):
+        for fixed, kept in _KEPT.values():
+            some = (pl.col(kept) & pl.col(flag)).any().over(*_LINE_KEYS, fixed)
+            cells = cells.with_columns(pl.col(flag) | (pl.col(kept) & some))
+        cells = cells.with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
+    return cells
 
 
 def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> pl.DataFrame:
@@ -288,7 +337,8 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
     each of its days: each day's or a moved day's (`_known_on_days`; not its own cell's, which
     says nothing of its days), or its days' flagged authors, 0 where `_zero_read`. A withheld
     week `_known_whole` hides nothing (on lines of days, one `_known_days`): a line
-    withholding nothing else needs no complement for it."""
+    withholding nothing else needs no complement for it. The weeks `_remembered` are taken
+    coarser, and withheld, all together (`_keep_complements`)."""
     previous = pl.col("period_start").diff().over(SERIES_KEYS) == pl.duration(weeks=1)
     after_whole = (pl.col("_coarse") & ~pl.col("_withheld")).shift(1).over(SERIES_KEYS)
     while True:
@@ -323,6 +373,7 @@ def _protect_weeks(cells: pl.DataFrame) -> pl.DataFrame:
             .drop("_days_known", "_days_public")
             .with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
         )
+        cells = _keep_complements(cells)
         excused = pl.col("_withheld") & (pl.col("_held") | pl.col("_forced"))
         ended = pl.col("_withheld").filter(~pl.col("_open") & ~excused)
         mostly = ended.mean().over(SERIES_KEYS).fill_null(0) > MAX_WITHHELD_SHARE
@@ -361,11 +412,18 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     MAX_WITHHELD_EIGHT_WEEK_SHARE of its 8-week cells withheld is withheld whole. A series
     published by week that a line still needs withheld comes back flagged with `_unknown`
     false. The share leaves out the 8-week period in progress and those `_held8` (their counts
-    moved)."""
+    moved). The 8-week cells of series withheld whole each of whose weeks is `_remembered` on
+    a line (withheld under its roll-up's published total) are withheld all together there, as
+    `_keep_complements` does for weeks."""
     lines = (
         cells.group_by(*SERIES_KEYS, "_start8")
-        .agg(pl.col("_withheld").any().alias("_unknown"), pl.col("_withheld").all().alias("_gone"))
+        .agg(
+            pl.col("_withheld").any().alias("_unknown"),
+            pl.col("_withheld").all().alias("_gone"),
+            *(pl.col(kept).all() for _, kept in _KEPT.values()),
+        )
         .with_columns(pl.col("_gone").all().over(SERIES_KEYS))
+        .with_columns(pl.col(kept) & pl.col("_gone") for _, kept in _KEPT.values())
         .join(eight_cells, on=[*SERIES_KEYS, "_start8"], how="left")
         .with_columns(
             pl.when("_gone")
@@ -385,6 +443,9 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
         lines = protect_lines(
             lines, flag="_flag", size="_size8", keys=keys, known="_known8", public="_known8"
         )
+        for fixed, kept in _KEPT.values():
+            some = (pl.col(kept) & pl.col("_flag")).any().over(*keys, fixed)
+            lines = lines.with_columns(pl.col("_flag") | (pl.col(kept) & some))
         ended = pl.col("_flag").filter(
             ~pl.col("_open8").fill_null(False) & ~pl.col("_held8").fill_null(False)
         )

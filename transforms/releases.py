@@ -45,6 +45,11 @@ only:
   (`known_periods`) likewise on lines of 8-week totals (transforms.privacy.protect_lines'
   `known`): its earlier value would stand for it beside a held cell.
 
+- **Complements remembered** (`covered_weeks`). A week of a child no release published under
+  a roll-up an earlier release published over the whole week was withheld beside that
+  published total; transforms.grains publishes such weeks of a line only all together (and
+  such 8-week cells of series withheld whole by week).
+
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
 gives a day back. `next_record` and `with_counts` are the records after a release.
@@ -205,6 +210,23 @@ def known_weeks(
             "_known_days",
             (pl.col("_known_days") | pl.col("_on_moved_day")).alias("_known_on_days"),
         )
+    )
+
+
+def covered_weeks(release: Release) -> pl.DataFrame:
+    """The weeks of the week grain (SERIES_KEYS, `period_start`) every day of which a cell in
+    `release.counts` holds (the days' own cells, the week's, or its 8-week period's): an
+    earlier release published the series' value over the whole week. Of a line's roll-up
+    (transforms.grains' remembered complements), the week of a child no release published
+    (no `record` row) was withheld in a release that published its line's total: the
+    children so withheld have a sum a reader holds."""
+    days = release.counts.select(*SERIES_KEYS, _period_days().alias("day")).explode("day")
+    week = period_start(pl.col("day"), release.week_grain).alias("period_start")
+    return (
+        days.group_by(*SERIES_KEYS, week)
+        .agg(pl.col("day").n_unique().alias("_days"))
+        .filter(pl.col("_days") == 7)
+        .drop("_days")
     )
 
 

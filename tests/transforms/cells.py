@@ -143,5 +143,23 @@ def small_days_given_back(daily: pl.DataFrame, *releases: pl.DataFrame) -> pl.Da
     return lonely.unique()
 
 
+def given_back(releases: list[tuple[pl.DataFrame, pl.DataFrame]]) -> pl.DataFrame:
+    """The days below k of any of `releases` (its daily cells, its published_timelines) that
+    a reader of them all gets as the roll-up minus the other regions: each known where some
+    release published that day by day with the counts it has in that release."""
+    keys = ["region", "day", "n_authors", "n_marked_authors"]
+    shown = pl.concat(
+        published.filter(pl.col("status") == "published", pl.col("grain") == "day").select(
+            "region", pl.col("period_start").alias("day"), "n_authors", "n_marked_authors"
+        )
+        for _, published in releases
+    ).unique()
+    known = pl.struct(keys).is_in(shown.select(pl.struct(keys)).to_series().implode())
+    return pl.concat(
+        daily.filter((~known).sum().over("day") == 1, ~known, is_suppressed()).select(keys)
+        for daily, _ in releases
+    )
+
+
 PUBLISHED = ("region", "lang", "grain", "period_start", "period_end", "n_marked_authors")
 """The columns of a published timeline that `small_days_given_back` reads."""

@@ -8,10 +8,15 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from tests.transforms.cells import leaf_days, period_cells, region_days, small_days_given_back
+from tests.transforms.cells import (
+    given_back,
+    leaf_days,
+    period_cells,
+    region_days,
+    small_days_given_back,
+)
 from transforms.contracts import ALL
 from transforms.grains import choose_grains, release_record
-from transforms.privacy import is_suppressed
 from transforms.publish import published_timelines
 from transforms.releases import Release
 
@@ -160,24 +165,6 @@ def _corrected(stage: int) -> Callable[[str, date], tuple[int, int]]:
     return cell
 
 
-def _given_back(releases: list[tuple[pl.DataFrame, pl.DataFrame]]) -> pl.DataFrame:
-    """The days below k of any of `releases` (its daily cells, its published_timelines) that
-    a reader of them all gets as the roll-up minus the other regions: each known where some
-    release published that day by day with the counts it has in that release."""
-    keys = ["region", "day", "n_authors", "n_marked_authors"]
-    shown = pl.concat(
-        published.filter(pl.col("status") == "published", pl.col("grain") == "day").select(
-            "region", pl.col("period_start").alias("day"), "n_authors", "n_marked_authors"
-        )
-        for _, published in releases
-    ).unique()
-    known = pl.struct(keys).is_in(shown.select(pl.struct(keys)).to_series().implode())
-    return pl.concat(
-        daily.filter((~known).sum().over("day") == 1, ~known, is_suppressed()).select(keys)
-        for daily, _ in releases
-    )
-
-
 def test_a_series_back_by_day_gives_back_no_cell_withheld_beside_its_weeks_withheld_whole():
     """a, withheld whole for its share in the second release (122 weeks), comes back by day
     in the third (160). In CHANGED's week the second release withheld a (its counts changed
@@ -194,6 +181,6 @@ def test_a_series_back_by_day_gives_back_no_cell_withheld_beside_its_weeks_withh
         release = release_record(daily, weeks, release)
         releases.append((daily, published_timelines(daily, weeks, release)))
     choice = choose_grains(daily, weeks, release).filter(pl.col("region") == "a")
-    assert _given_back(releases).is_empty()
+    assert given_back(releases).is_empty()
     assert choice.filter(pl.col("period_start") == CHANGED)["choice"].item() == "withheld"
     assert choice.filter(pl.col("choice") == "day").height == 160 - 4
