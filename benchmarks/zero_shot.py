@@ -375,9 +375,10 @@ def larger_model_run(args) -> None:
     )
     texts = sample.get_column("text").to_list()
     costs = {model: cpu_ms(encoder, texts) for model, encoder in encoders.items()}
+    dev_cap = "" if args.dev_cap is None else f" --dev-cap {args.dev_cap}"
     lines = [
-        f"Command: `PYTHONPATH=$PWD nice taskset -c 1 .venv/bin/python benchmarks/zero_shot.py "
-        f"--cap {args.cap} --dev-cap {args.dev_cap} --cost-posts {args.cost_posts} "
+        f"Command: `PYTHONPATH=$PWD nice .venv/bin/python benchmarks/zero_shot.py "
+        f"--cap {args.cap}{dev_cap} --cost-posts {args.cost_posts} "
         f"--model <folder of {name}>{' --write-thresholds' if args.write_thresholds else ''}`",
         "",
         f"The scorings of `zero-shot` on {name}, each with its thresholds chosen again on its own "

@@ -34,7 +34,7 @@ from transforms.quantify import (
 )
 from transforms.rates import RATES_SCHEMA, SCORE_COLUMNS, confusion_rates
 from transforms.validation import FEW_LABELS, NO_RATES, VALIDATED
-from transforms.zero_shot import adapted_digest
+from transforms.zero_shot import adapted_digest, model_threshold
 
 
 def labelled_markers(labels: pl.DataFrame, markers: Mapping[str, Marker]) -> dict[str, Marker]:
@@ -122,7 +122,9 @@ def score_sources(markers: Mapping[str, Marker], config: ModelConfig) -> dict[tu
     `<family> head` for a trained head (its weights are in the marker's version),
     `adapted zero-shot on <model> <digest>` where `zero_shot = "adapted"` gave it centroids
     fitted on a corpus (transforms.zero_shot.adapted_digest: the fit and its threshold), else
-    `zero-shot on <model>` with the model configured for the language. Rates record it, and
+    `zero-shot on <model>` with the model configured for the language, `zero-shot on <model> at
+    <cut> (model/thresholds.toml)` where the threshold is the one chosen for that model's
+    weights (transforms.zero_shot.model_threshold), the probability's centre. Rates record it, and
     their probability statistics apply only while it is unchanged (`scored_rates`)."""
     return {
         (name, lang): _score_source(marker, lang, config)
@@ -136,6 +138,9 @@ def _score_source(marker: Marker, lang: str, config: ModelConfig) -> str:
         return f"{marker.heads[lang].family} head"
     if lang in marker.adapted:
         return f"adapted zero-shot on {config.models[lang]} {adapted_digest(marker, lang)}"
+    cut = model_threshold(marker, lang, config.models[lang])
+    if cut is not None:
+        return f"zero-shot on {config.models[lang]} at {cut:g} (model/thresholds.toml)"
     return f"zero-shot on {config.models[lang]}"
 
 
@@ -178,7 +183,7 @@ def score_probabilities(
         part.get_column("_row"),
         *(
             pl.when(pl.col("lang").is_in(sorted(langs)))
-            .then(score_probability(markers[name], sorted(langs)))
+            .then(score_probability(markers[name], sorted(langs), config.models))
             .alias(name)
             for name, langs in wanted.items()
         ),
@@ -418,7 +423,10 @@ def zero_shot_thresholds(
     """The F1-optimal threshold of each zero-shot model source with a label column in
     `labels` (label_frame's output), per language with a configured model: one dict per
     marker × language with `marker, lang, threshold, f1, current_threshold, current_f1,
-    support`. A language none of whose labelled markers has a zero-shot source loads no model."""
+    support`; the current threshold is the one the configured model decides at: the one chosen
+    for its weights (transforms.zero_shot.model_threshold) where it has one, else the marker
+    file's (None: the default). A language none of whose labelled markers has a zero-shot source
+    loads no model."""
     rows = []
     for lang in sorted(set(labels.get_column("lang").unique().to_list()) & set(config.models)):
         part = labels.filter(pl.col("lang") == lang)
@@ -435,7 +443,9 @@ def zero_shot_thresholds(
         for name, values in scores.items():
             gold = part.get_column(name).fill_null(0).to_numpy().astype(bool)
             best, best_f1 = best_threshold(values, gold)
-            current = chosen[name].thresholds.get(lang)
+            current = model_threshold(chosen[name], lang, config.models[lang])
+            if current is None:
+                current = chosen[name].thresholds.get(lang)
             rows.append(
                 {
                     "marker": name,

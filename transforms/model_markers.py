@@ -26,6 +26,7 @@ from transforms.embedding import (
     Encoder,
     ModelError,
     load_encoder,
+    resolve_model_path,
 )
 from transforms.markers import Marker, score
 from transforms.model_scoring import model_scores, model_texts, static_languages
@@ -36,6 +37,7 @@ from transforms.zero_shot import (
     SourceError,
     model_threshold,
     prototype_phrases,
+    weights_digest,
 )
 
 
@@ -130,7 +132,9 @@ def check_source(markers: Mapping[str, Marker], config: ModelConfig, source: str
 
 
 def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, Encoder]:
-    """The encoder of each of `languages` (each model loaded once per process).
+    """The encoder of each of `languages` (each model loaded once per process, and the digest
+    of a model folder's weights read with it, where a Beam worker's setup loads it, not in its
+    first chunk's decisions: transforms.zero_shot.model_threshold).
 
     Raises ModelError naming the config key `models.<lang>` when a model cannot be loaded.
     """
@@ -139,6 +143,8 @@ def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, En
         spec = config.models[lang]
         try:
             encoders[lang] = load_encoder(spec, backend=config.backend, cache_dir=config.cache_dir)
+            if spec != DEFAULT_MODEL:
+                weights_digest(resolve_model_path(spec))
         except ModelError as exc:
             raise ModelError(
                 f"{exc}; set models.{lang} in config.toml to a local sentence-transformers "
@@ -195,15 +201,20 @@ def threshold(marker: Marker, lang: str, model: str | None = None) -> float:
     return marker.thresholds.get(lang, DEFAULT_THRESHOLD) if chosen is None else chosen
 
 
-def score_probability(marker: Marker, languages: Sequence[str]) -> pl.Expr:
+def score_probability(
+    marker: Marker, languages: Sequence[str], models: Mapping[str, str]
+) -> pl.Expr:
     """`decide`'s `<marker>__score` of a post whose language (`lang`) is one of `languages`
     where the model decides, as a number in 0-1 for probabilistic quantification
     (transforms.rates.confusion_rates): a trained head's probability as it is, a zero-shot score
-    through the logistic function centred on its threshold (0.5 at the cut)."""
+    through the logistic function centred on the threshold `decide` uses with the sentence
+    model `models` (ModelConfig.models) names for the language (0.5 at the cut)."""
     langs = sorted(languages)
     score = pl.col(f"{marker.name}__score")
     cut = pl.col("lang").replace_strict(
-        {lang: threshold(marker, lang) for lang in langs}, default=None, return_dtype=pl.Float64
+        {lang: threshold(marker, lang, models.get(lang)) for lang in langs},
+        default=None,
+        return_dtype=pl.Float64,
     )
     heads = sorted(set(langs) & set(marker.heads))
     return (
@@ -354,6 +365,23 @@ def classify(
     return decided.with_columns(lexicon.select(pl.col(r"^.*__terms$")))
 
 
+def _zero_shot_cut(marker: Marker, lang: str, model: str | None) -> str:
+    """`threshold`'s zero-shot cut for `marker` in `lang` with the sentence `model`, saying,
+    for a model other than the shipped one, which table it comes from: the one chosen for that
+    model's weights (transforms.zero_shot.model_threshold), the adapted table, the marker file
+    or the default."""
+    cut = f"threshold {threshold(marker, lang, model):g}"
+    if model is None or model == DEFAULT_MODEL:
+        return cut
+    if model_threshold(marker, lang, model) is not None:
+        origin = "model/thresholds.toml's for this model"
+    elif lang in marker.adapted:
+        origin = "the adapted table's"
+    else:
+        origin = "the marker file's" if lang in marker.thresholds else "the default"
+    return f"{cut}, {origin}"
+
+
 def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
     """One line per language of `marker`: its model source and which source decides there."""
     lines = []
@@ -379,8 +407,7 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
             adapted = ", adapted to a corpus (markers adapt)" if lang in marker.adapted else ""
             model = (
                 f"{phrases} prototypes and {terms} terms as one centroid{margin}{adapted}, "
-                f"against the neutral set (threshold "
-                f"{threshold(marker, lang, config.models.get(lang)):g})"
+                f"against the neutral set ({_zero_shot_cut(marker, lang, config.models.get(lang))})"
             )
         else:
             model = "none"

@@ -229,7 +229,7 @@ def test_a_zero_shot_score_reads_as_a_probability_of_one_half_at_its_threshold()
     """PACC's score in 0-1: the logistic function centred on the language's threshold (0.5 in
     _marker), rising with the score; null in a language outside the model's."""
     scores = pl.DataFrame({"lang": ["en", "en", "en", "es"], "m__score": [0.5, -3.0, 4.0, 2.0]})
-    found = scores.select(score_probability(_marker("model"), ["en"])).to_series().to_list()
+    found = scores.select(score_probability(_marker("model"), ["en"], {})).to_series().to_list()
     assert found[0] == pytest.approx(0.5)
     assert 0 < found[1] < 0.05 and 0.95 < found[2] < 1
     assert found[3] is None

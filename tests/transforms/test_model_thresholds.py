@@ -7,9 +7,16 @@ import polars as pl
 import pytest
 
 import transforms.zero_shot as zero_shot
+from moodcast.calibration import score_probabilities, score_sources, zero_shot_thresholds
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path
 from transforms.markers import load_markers
-from transforms.model_markers import ModelConfig, classify, describe_sources, threshold
+from transforms.model_markers import (
+    ModelConfig,
+    classify,
+    describe_sources,
+    load_encoders,
+    threshold,
+)
 from transforms.zero_shot import weights_digest
 
 TEXTS = [
@@ -52,7 +59,10 @@ def test_a_listed_model_decides_at_the_thresholds_chosen_for_its_weights(table, 
     assert decided.get_column("joy").to_list() == [False] * len(TEXTS)
     anger = load_markers(names=["anger"])["anger"]
     config = ModelConfig(models={"en": model_folder})
-    assert "(threshold -50)" in describe_sources(anger, config)[0]
+    assert (
+        "(threshold -50, model/thresholds.toml's for this model)"
+        in describe_sources(anger, config)[0]
+    )
 
 
 def test_the_shipped_model_and_an_unlisted_one_keep_the_marker_files_thresholds(
@@ -70,6 +80,30 @@ def test_the_shipped_model_and_an_unlisted_one_keep_the_marker_files_thresholds(
             expected = (decided.get_column(f"{name}__score") >= cut).to_list()
             assert decided.get_column(name).to_list() == expected
         assert decided.get_column("anger").to_list() != [True] * len(TEXTS)
+    described = describe_sources(markers["anger"], ModelConfig(models={"en": model_folder}))
+    assert f"(threshold {markers['anger'].thresholds['en']:g}, the marker file's)" in described[0]
+
+
+def test_calibrate_reads_and_centres_on_the_thresholds_chosen_for_the_configured_model(
+    table, model_folder
+):
+    """markers calibrate's current threshold and its probabilities (centred on the cut) are
+    those the listed model decides at, and the score source says which table set the cut."""
+    markers = load_markers(names=["anger", "joy"])
+    config = ModelConfig(models={"en": model_folder}, backend="torch")
+    labels = pl.DataFrame(
+        {"text": TEXTS, "lang": ["en"] * len(TEXTS), "anger": [1, 0, 0], "joy": [0, 0, 1]}
+    )
+    rows = {r["marker"]: r for r in zero_shot_thresholds(labels, markers=markers, config=config)}
+    assert (rows["anger"]["current_threshold"], rows["joy"]["current_threshold"]) == (-50, 50)
+    assert (rows["anger"]["current_f1"], rows["joy"]["current_f1"]) == (0.5, 0.0)
+    probabilities = score_probabilities(labels, markers, config=config)
+    assert (probabilities.get_column("anger") > 0.99).all()
+    assert (probabilities.get_column("joy") < 0.01).all()
+    sources = score_sources(markers, config)
+    assert sources["anger", "en"] == f"zero-shot on {model_folder} at -50 (model/thresholds.toml)"
+    shipped = score_sources(markers, ModelConfig())
+    assert shipped["anger", "en"] == f"zero-shot on {DEFAULT_MODEL}"
 
 
 def test_a_marker_not_as_shipped_or_adapted_keeps_its_own_threshold(table, model_folder):
@@ -91,3 +125,23 @@ def test_the_weights_digest_names_the_weights_wherever_the_folder_lies(tmp_path)
     assert digests["a"] == digests["b"] != digests["c"]
     (tmp_path / "d").mkdir()
     assert weights_digest(tmp_path / "d") is None
+
+
+def test_loading_a_model_folder_reads_its_weights_digest_once(model_folder):
+    """Where a Beam worker's setup loads the model, so its first chunk does not hash it."""
+    zero_shot._file_digest.cache_clear()
+    config = ModelConfig(models={"en": model_folder}, backend="torch")
+    load_encoders(config, ["en"])
+    assert zero_shot._file_digest.cache_info().currsize == 1
+    anger = load_markers(names=["anger"])["anger"]
+    threshold(anger, "en", model_folder)
+    assert zero_shot._file_digest.cache_info().misses == 1
+
+
+def test_a_model_folder_without_weights_files_finds_no_table(table, tmp_path):
+    anger = load_markers(names=["anger"])["anger"]
+    folder = tmp_path / "onnx-only"
+    folder.mkdir()
+    (folder / "modules.json").write_text("[]")
+    assert zero_shot.model_threshold(anger, "en", str(folder)) is None
+    assert threshold(anger, "en", str(folder)) == anger.thresholds["en"]
