@@ -17,8 +17,11 @@ from transforms.contracts import (
     POST_CLUSTERS,
     conform,
 )
+from transforms.grains import release_record
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_sums
 from transforms.privacy import is_suppressed
+from transforms.publish import published_timelines
+from transforms.releases import Release
 
 
 def region_days(
@@ -66,6 +69,23 @@ def leaf_days(
     return pl.concat(
         [by_region, by_lang.with_columns(pl.lit(ALL).alias("lang")).select(by_region.columns)]
     )
+
+
+def one_small_week(monday: date) -> Callable[[str, date, str], tuple[int, int]]:
+    """A leaf's authors and flagged authors on a day (`leaf_days`' `cell`) over regions p, q, r
+    × languages en, fr, de: en 300, none flagged, but p·en 1 author in `monday`'s week (below
+    k); the others 300, 40 flagged, but p·fr 1 flagged on `monday` and none the rest of its
+    week (1 flagged author: below k)."""
+
+    def cell(region: str, day: date, lang: str) -> tuple[int, int]:
+        small = monday <= day < monday + timedelta(days=7)
+        if lang == "en":
+            return (1 if small and region == "p" else 300), 0
+        if (region, lang) == ("p", "fr") and small:
+            return 300, int(day == monday)
+        return 300, 40
+
+    return cell
 
 
 def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
@@ -163,3 +183,17 @@ def given_back(releases: list[tuple[pl.DataFrame, pl.DataFrame]]) -> pl.DataFram
 
 PUBLISHED = ("region", "lang", "grain", "period_start", "period_end", "n_marked_authors")
 """The columns of a published timeline that `small_days_given_back` reads."""
+
+
+def successive_releases(
+    dailies: Iterable[pl.DataFrame],
+) -> tuple[list[tuple[pl.DataFrame, pl.DataFrame]], pl.DataFrame, Release]:
+    """Each of `dailies` released in turn, each release bound to the record of the one before
+    (suppress mode, ISO weeks): each one's daily cells and published_timelines (as
+    `given_back` takes them), and the last one's weeks' cells (period_cells) and release."""
+    releases, release = [], Release(week_grain="iso_week")
+    for daily in dailies:
+        weeks = period_cells(daily)
+        release = release_record(daily, weeks, release)
+        releases.append((daily, published_timelines(daily, weeks, release)))
+    return releases, weeks, release

@@ -8,9 +8,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from tests.transforms.cells import given_back, period_cells, region_days
+from tests.transforms.cells import given_back, period_cells, region_days, successive_releases
 from transforms.grains import choose_grains, release_record
-from transforms.publish import published_timelines
 from transforms.releases import Release
 
 FIRST = date(2024, 1, 1)
@@ -40,13 +39,10 @@ def _releases(
 ) -> tuple[list[tuple[pl.DataFrame, pl.DataFrame]], pl.DataFrame]:
     """Two releases of regions a–f (`_stage`, `later` from the second): each one's daily
     cells and published_timelines, and the second's choice in SMALL's week."""
-    releases, release = [], Release(week_grain="iso_week")
-    for cells in ({}, later):
-        daily = region_days(_stage(cells), "abcdef", FIRST, 7 * WEEKS)
-        weeks = period_cells(daily)
-        release = release_record(daily, weeks, release)
-        releases.append((daily, published_timelines(daily, weeks, release)))
-    choice = choose_grains(daily, weeks, release).filter(pl.col("period_start") == SMALL)
+    releases, weeks, release = successive_releases(
+        region_days(_stage(cells), "abcdef", FIRST, 7 * WEEKS) for cells in ({}, later)
+    )
+    choice = choose_grains(releases[-1][0], weeks, release).filter(pl.col("period_start") == SMALL)
     return releases, choice
 
 
@@ -105,13 +101,11 @@ def test_a_series_back_by_day_keeps_coarse_a_complement_of_a_week_withheld_besid
     nothing more). Before, b came back by day with its unchanged 20 a day: the second
     release's roll-up minus its c and d and the third's b gave a's 2 a day back. Now b is taken
     whole beside a."""
-    releases, release = [], Release(week_grain="iso_week")
-    for stage, span in enumerate((120, 122, 160), start=1):
-        daily = region_days(_share(stage), "abcd", FIRST, 7 * span)
-        weeks = period_cells(daily)
-        release = release_record(daily, weeks, release)
-        releases.append((daily, published_timelines(daily, weeks, release)))
-    choice = choose_grains(daily, weeks, release).filter(pl.col("period_start") == COARSE)
+    releases, weeks, release = successive_releases(
+        region_days(_share(stage), "abcd", FIRST, 7 * span)
+        for stage, span in enumerate((120, 122, 160), start=1)
+    )
+    choice = choose_grains(releases[-1][0], weeks, release).filter(pl.col("period_start") == COARSE)
     assert dict(choice.select("region", "choice").rows()) == {
         "a": "week",
         "b": "week",

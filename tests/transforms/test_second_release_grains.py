@@ -11,9 +11,11 @@ import pytest
 from tests.transforms.cells import (
     given_back,
     leaf_days,
+    one_small_week,
     period_cells,
     region_days,
     small_days_given_back,
+    successive_releases,
 )
 from transforms.contracts import ALL
 from transforms.grains import choose_grains, release_record
@@ -29,22 +31,10 @@ REGIONS, LANGS = ("p", "q", "r"), ("en", "fr", "de")
 SERIES = ["marker", "region", "lang", "marker_version"]
 
 
-def one_small_week(region: str, day: date, lang: str) -> tuple[int, int]:
-    """Authors and flagged authors of a leaf on a day: en 300, none flagged, but p·en 1
-    author in MONDAY's week (below k); the others 300, 40 flagged, but p·fr 1 flagged on
-    MONDAY and none the rest of its week (1 flagged author: below k)."""
-    small = MONDAY <= day < MONDAY + timedelta(days=7)
-    if lang == "en":
-        return (1 if small and region == "p" else 300), 0
-    if (region, lang) == ("p", "fr") and small:
-        return 300, int(day == MONDAY)
-    return 300, 40
-
-
 def _tables(weeks: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`weeks` ISO weeks from FIRST of the leaves (`one_small_week`), their roll-ups by
+    """`weeks` ISO weeks from FIRST of the leaves (`one_small_week(MONDAY)`), their roll-ups by
     region, by language and both, and their weeks' and 8-week periods' cells."""
-    daily = leaf_days(one_small_week, REGIONS, LANGS, FIRST, 7 * weeks)
+    daily = leaf_days(one_small_week(MONDAY), REGIONS, LANGS, FIRST, 7 * weeks)
     return daily, period_cells(daily)
 
 
@@ -174,13 +164,11 @@ def test_a_series_back_by_day_gives_back_no_cell_withheld_beside_its_weeks_withh
     roll-up minus the third's a, and the releases' c and d, gave b's flagged author back, 1
     a day. Now a's weeks whose counts no reader held turn `withheld` when it is withheld
     whole; those a reader held keep their grain and come back."""
-    releases, release = [], Release(week_grain="iso_week")
-    for stage, span in enumerate((120, 122, 160), start=1):
-        daily = region_days(_corrected(stage), "abcd", FIRST, 7 * span)
-        weeks = period_cells(daily)
-        release = release_record(daily, weeks, release)
-        releases.append((daily, published_timelines(daily, weeks, release)))
-    choice = choose_grains(daily, weeks, release).filter(pl.col("region") == "a")
+    releases, weeks, release = successive_releases(
+        region_days(_corrected(stage), "abcd", FIRST, 7 * span)
+        for stage, span in enumerate((120, 122, 160), start=1)
+    )
+    choice = choose_grains(releases[-1][0], weeks, release).filter(pl.col("region") == "a")
     assert given_back(releases).is_empty()
     assert choice.filter(pl.col("period_start") == CHANGED)["choice"].item() == "withheld"
     assert choice.filter(pl.col("choice") == "day").height == 160 - 4

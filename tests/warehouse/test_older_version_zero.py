@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from tests.transforms.cells import one_small_week
 from tests.warehouse.releases import START, WEEKS, daily_row, write_release
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
@@ -18,24 +19,12 @@ MONDAY = START + timedelta(weeks=SPAN - 3)
 LEAVES = tuple((region, lang) for region in ("p", "q", "r") for lang in ("en", "fr", "de"))
 
 
-def _leaf(region: str, lang: str, day) -> tuple[int, int]:
-    """Authors and flagged authors of a leaf on a day: en 300, none flagged, but p·en 1 author
-    in MONDAY's week (below k); the others 300, 40 flagged, but p·fr 1 on MONDAY and none the
-    rest of its week (1 flagged author: below k)."""
-    small = MONDAY <= day < MONDAY + timedelta(days=7)
-    if lang == "en":
-        return (1 if small and region == "p" else 300), 0
-    if (region, lang) == ("p", "fr") and small:
-        return 300, int(day == MONDAY)
-    return 300, 40
-
-
 def _version(marker_version: str, *, first: int, weeks: int) -> pl.DataFrame:
-    """The leaves (`_leaf`) of `marker_version` and their roll-ups by region, by language and
+    """The leaves (`one_small_week(MONDAY)`) of `marker_version` and their roll-ups by region, by language and
     both, for `weeks` weeks from `first` days after START."""
-    rows = []
+    leaf, rows = one_small_week(MONDAY), []
     for day in (START + timedelta(days=first + i) for i in range(7 * weeks)):
-        leaves = {key: _leaf(*key, day) for key in LEAVES}
+        leaves = {(r, g): leaf(r, day, g) for r, g in LEAVES}
         for region in ("p", "q", "r", "all"):
             for lang in ("en", "fr", "de", "all"):
                 held = [v for (r, g), v in leaves.items() if region in (r, "all") and lang in (g, "all")]  # fmt: skip

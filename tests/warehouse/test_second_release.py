@@ -4,13 +4,13 @@ publish (transforms.grains, step 3; docs/privacy.md, "Weeks left out of the 2 %"
 
 import polars as pl
 
-from tests.transforms.cells import leaf_days
+from tests.transforms.cells import leaf_days, one_small_week
 from tests.transforms.test_second_release_grains import (
     FIRST,
     LANGS,
+    MONDAY,
     REGIONS,
     WEEKS,
-    one_small_week,
 )
 from tests.warehouse.releases import republished
 from transforms.contracts import ALL
@@ -27,7 +27,7 @@ def test_a_rerun_publishes_by_day_and_records_what_the_readers_publish(tmp_path)
     `published_counts` none of their cells. Now each is published by day but for that week,
     both writes show the same rows, and each day the readers publish is recorded by day with
     its counts."""
-    daily = leaf_days(one_small_week, REGIONS, LANGS, FIRST, 7 * WEEKS)
+    daily = leaf_days(one_small_week(MONDAY), REGIONS, LANGS, FIRST, 7 * WEEKS)
     first, second = republished(tmp_path, [daily, daily])
     assert first.equals(second)
     days = first.filter(pl.col("grain") == "day", pl.col("lang") != ALL)
