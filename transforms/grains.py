@@ -100,16 +100,22 @@ def chosen_cells(
     and `choose_grains` of them, each found once, for the tables of the release
     (transforms.publish)."""
     daily, weeks = _ended(daily, weeks, release)
-    return daily, weeks, _choose(daily, weeks, release, moved_cells(daily, weeks, release))
+    moved = moved_cells(daily, weeks, release)
+    return daily, weeks, _choose(daily, weeks, release, moved, covered_weeks(release))
 
 
 def _choose(
-    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release, moved: pl.DataFrame
+    daily: pl.DataFrame,
+    weeks: pl.DataFrame,
+    release: Release,
+    moved: pl.DataFrame,
+    covered: pl.DataFrame,
 ) -> pl.DataFrame:
     """`choose_grains` with the `moved` cells (transforms.releases.moved_cells) of `daily`
-    and `weeks` in `release` computed once by the caller."""
+    and `weeks` in `release` and its `covered` weeks (transforms.releases.covered_weeks),
+    both computed once by the caller."""
     eight_cells = _eight_cells(weeks, release, moved)
-    cells = _week_cells(daily, weeks, release, moved, eight_cells)
+    cells = _week_cells(daily, weeks, release, moved, eight_cells, covered)
     while True:
         cells = _protect_weeks(cells)
         lines = _protect_eight_weeks(cells, eight_cells)
@@ -158,6 +164,7 @@ def _week_cells(
     release: Release,
     moved: pl.DataFrame,
     eight_cells: pl.DataFrame,
+    covered: pl.DataFrame,
 ) -> pl.DataFrame:
     """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `release`'s
     record, the `moved` cells (transforms.releases.moved_cells) and its date allow), `_open`
@@ -168,7 +175,7 @@ def _week_cells(
     flagged author), `_zero_day` (a day of it has none), `_zero8` (its 8-week cell has none
     and a release may publish it or published it: `_eight_cells`' `_zero8`, of
     `eight_cells`), `_start8` (its 8-week period), `_kept_region` and `_kept_lang` (withheld
-    by an earlier release under its line's published total: `_remembered`), and the first
+    by an earlier release under its line's published total: `_remembered` of `covered`), and the first
     `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals: none yet)
     flags."""
     on = [*SERIES_KEYS, "period_start"]
@@ -241,7 +248,7 @@ def _week_cells(
                 "_zero_day",
             ).fill_null(False)
         )
-        .pipe(_remembered, covered_weeks(release))
+        .pipe(_remembered, covered)
         .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
@@ -285,11 +292,18 @@ def _keep_complements(cells: pl.DataFrame) -> pl.DataFrame:
     it back, so a complement stays withheld while the cell it protected is, whatever else the
     line withholds now (late posts may add a small cell to it)."""
     for flag in ("_coarse", "_withheld"):
-        for fixed, kept in _KEPT.values():
-            some = (pl.col(kept) & pl.col(flag)).any().over(*_LINE_KEYS, fixed)
-            cells = cells.with_columns(pl.col(flag) | (pl.col(kept) & some))
+        cells = _all_together(cells, flag, _LINE_KEYS)
         cells = cells.with_columns(pl.col("_withheld") | (pl.col("_coarse") & ~pl.col("_week_ok")))
     return cells
+
+
+def _all_together(frame: pl.DataFrame, flag: str, keys: tuple[str, ...]) -> pl.DataFrame:
+    """`frame` with `flag` set on every remembered cell (`_kept_region`, `_kept_lang`) of a
+    line (`keys` and the column the line fixes) where it is set on one of them."""
+    for fixed, kept in _KEPT.values():
+        some = (pl.col(kept) & pl.col(flag)).any().over(*keys, fixed)
+        frame = frame.with_columns(pl.col(flag) | (pl.col(kept) & some))
+    return frame
 
 
 def _eight_cells(weeks: pl.DataFrame, release: Release, moved: pl.DataFrame) -> pl.DataFrame:
@@ -443,9 +457,7 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
         lines = protect_lines(
             lines, flag="_flag", size="_size8", keys=keys, known="_known8", public="_known8"
         )
-        for fixed, kept in _KEPT.values():
-            some = (pl.col(kept) & pl.col("_flag")).any().over(*keys, fixed)
-            lines = lines.with_columns(pl.col("_flag") | (pl.col(kept) & some))
+        lines = _all_together(lines, "_flag", keys)
         ended = pl.col("_flag").filter(
             ~pl.col("_open8").fill_null(False) & ~pl.col("_held8").fill_null(False)
         )
@@ -463,13 +475,15 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     lacks, so that choosing it once more from the record it returns (a reader's, or a rerun's)
     gives the same release. Terminates: the record only grows, within the periods of the data,
     and a row only turns `withheld`. The moved cells (transforms.releases.moved_cells) are
-    found once: they depend on the counts, which only the last step changes. The counts gain
+    found once, as are the covered weeks (transforms.releases.covered_weeks): they depend on
+    the counts, which only the last step changes. The counts gain
     those the release publishes its cells with (transforms.releases.with_counts)."""
     daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
     held, public = held_periods(moved, release), public_weeks(daily, weeks, release, moved)
+    covered = covered_weeks(release)
     while True:
-        choice = _choose(daily, weeks, release, moved)
+        choice = _choose(daily, weeks, release, moved, covered)
         record = next_record(release.record, choice, held, public)
         if record.equals(release.record):
             break
