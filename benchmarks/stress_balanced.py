@@ -25,8 +25,8 @@ benchmarks/markers.py uses them (VADER compound ≤ -0.05, NRCLex `negative`, Em
 is too). Then the zero-shot score at its shipped threshold, at the cut of best mean balanced F1
 on the two dev proxies and at the cut benchmarks/markers.py's threshold rule picks on rmhd27's
 dev proxy, with ROC AUC and the share of the negatives each cut flags. Texts never leave the
-process. `--write` writes the section
-`stress-balanced` of benchmarks/RESULTS.md. Skips, saying so, when the datasets are absent.
+process. `--write` writes the section `stress-balanced` of benchmarks/RESULTS.md. Skips, saying
+so, when the datasets are absent.
 """
 
 from __future__ import annotations
