@@ -71,10 +71,9 @@ def view_of(key: str) -> View:
 def stress_view(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """A balanced stress task from one split: sad_stress_en's negatives and as many of its
     positives (seeded), or rmhd27's r/anxiety and r/depression posts (`stress`) against its
-    controls."""
-    if name == "rmhd27_reddit_en":
-        adjacent = pl.col("anxiety") | pl.col("depression")
-        return frame.filter(adjacent | pl.col("control")).with_columns(stress=adjacent)
+    controls (marker_sets.stress_rows)."""
+    if name == ms.STRESS_PROXY:
+        return ms.stress_rows(frame)
     gold = frame.get_column("stress").to_numpy()
     negatives = np.flatnonzero(~gold)
     chosen = np.random.default_rng(0).choice(np.flatnonzero(gold), len(negatives), replace=False)

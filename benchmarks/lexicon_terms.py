@@ -8,7 +8,8 @@
 For each set of the language that labels MARKER (benchmarks/marker_sets.py): the shippable sets
 (CC BY / MIT) on their train and dev splits (CovidEmo: dev, its only non-test split), the others
 on dev only (a term must also hold on a shippable set, SOURCES.md, seventh pass). A Reddit set with controls judges each
-marker on its positives and the controls. Texts never leave the process; what is printed is
+marker on its positives and the controls; stress is also judged on the Reddit sample's r/anxiety
+and r/depression posts against its controls (marker_sets.stress_rows), a proxy. Texts never leave the process; what is printed is
 words, terms and counts.
 
 - `terms`: each listed term's hits on positives / all its hits, per set, beside the base rate
@@ -56,13 +57,18 @@ def evidence_splits(labelled: ms.LabelledSet) -> list[str]:
 
 
 def evidence(marker: str, lang: str) -> list[tuple[str, pl.DataFrame]]:
-    """(set name, rows judged for `marker`) of each set in `lang` that labels it."""
+    """(set name, rows judged for `marker`) of each set in `lang` that labels it; for stress,
+    also the stress proxy's (marker_sets.stress_rows)."""
     out = []
     for labelled in ms.SETS:
-        if labelled.lang != lang or marker not in labelled.labels:
+        proxy = marker == "stress" and labelled.name == ms.STRESS_PROXY
+        if labelled.lang != lang or (marker not in labelled.labels and not proxy):
             continue
         frame = pl.concat([ms.load_split(labelled, s) for s in evidence_splits(labelled)])
-        out.append((labelled.name, frame.filter(ms.judged(labelled, frame, marker))))
+        if proxy:
+            out.append((f"{labelled.name} (anxiety+depression vs control)", ms.stress_rows(frame)))
+        else:
+            out.append((labelled.name, frame.filter(ms.judged(labelled, frame, marker))))
     return out
 
 

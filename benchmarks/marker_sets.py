@@ -180,6 +180,18 @@ def load_split(labelled: LabelledSet, split: str, *, cap: int | None = None) -> 
     return frame
 
 
+STRESS_PROXY = "rmhd27_reddit_en"
+"""The set read as a stress proxy though it labels no stress: its r/anxiety and r/depression
+posts (stressed) against its controls (stress_rows)."""
+
+
+def stress_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a split of STRESS_PROXY that judge stress, with a Boolean `stress`: its
+    r/anxiety and r/depression posts (stressed) and its controls."""
+    stressed = pl.col("anxiety") | pl.col("depression")
+    return frame.filter(stressed | pl.col("control")).with_columns(stress=stressed)
+
+
 def judged(labelled: LabelledSet, frame: pl.DataFrame, marker: str) -> pl.Series:
     """Which rows of `frame` judge `marker`: all, or its positives and the controls."""
     if labelled.control is None:
