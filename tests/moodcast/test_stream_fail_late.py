@@ -19,9 +19,10 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 import warehouse
 from ingest.running_stream import RunnerFailed, RunningStream
-from ingest.stream import WriteBundleCountsFn, WritePaneFn
+from ingest.stream import WritePaneFn
 from moodcast.cli import exit_code
 from moodcast.stream import drain
+from tests.moodcast import stream_files
 from tests.moodcast import test_stream_e2e as e2e
 from tests.moodcast.stream_stops import (
     PARSING,
@@ -30,7 +31,6 @@ from tests.moodcast.stream_stops import (
     signalling_parse,
     stream_stopped_while_parsing,
 )
-from tests.moodcast.test_stream_last_load import _session
 from transforms.errors import WorkerError
 from warehouse import queries
 
@@ -211,11 +211,8 @@ def test_a_drain_ended_under_another_runs_lock_says_its_count_is_not_known(tmp_p
     had run) and ended without a word, though the job had written the counts of 3 posts. Now it
     says that the posts read since the last load that ran are not counted, and where what the
     last load cannot publish waits for the next `moodcast stream`."""
-    session = _session(tmp_path)
-    counts = WriteBundleCountsFn(session.landing)
-    counts.start_bundle()
-    counts.process((("read", ""), 3))
-    counts.finish_bundle()
+    session = stream_files.session(tmp_path)
+    stream_files.write_counts(session.landing, read=3)
     pipeline = beam.Pipeline(runner=FnApiRunner())
     _ = pipeline | beam.Create([1])
     running = RunningStream(pipeline.run())
