@@ -18,7 +18,8 @@ from click.testing import CliRunner
 import moodcast.stream
 import warehouse
 from moodcast.cli import main
-from moodcast.stream import UNPUBLISHED, StreamIncomplete
+from moodcast.stream import StreamIncomplete
+from moodcast.stream_landing import UNPUBLISHED
 from tests.moodcast import test_stream_e2e as e2e
 from tests.moodcast.stream_stops import (
     PARSING,
