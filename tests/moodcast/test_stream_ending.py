@@ -4,6 +4,7 @@ the files the recovery loaded; `--json` says when the `unpublished` count is a f
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import polars as pl
@@ -11,7 +12,7 @@ import pytest
 
 import warehouse
 from moodcast.config import load_settings
-from moodcast.stream import StreamSummary, publish_last
+from moodcast.stream import StreamSummary, load_landing, publish_last
 from moodcast.stream_landing import (
     UNPUBLISHED,
     UNPUBLISHED_AT_LEAST,
@@ -116,3 +117,18 @@ def test_a_recovered_floor_stays_a_floor(tmp_path):
     runs, counts = _recorded(tmp_path)
     assert runs == [("stream-test", "incomplete", 3)]
     assert counts == [("stream-test", UNPUBLISHED_AT_LEAST, 0)]
+
+
+def test_a_load_says_it_loaded_a_day_still_open_not_that_it_published_it(tmp_path, caplog):
+    """Each load logged `published N day(s)`, though a day still open (today's early pane) is
+    counted and not published: it now says it loaded them, and when such a day is published."""
+    session = stream_files.session(tmp_path)
+    stream_files.write_counts(session.landing, read=3, valid=3)
+    stream_files.write_pane(session.landing, posts=3, day=session.record("running").as_of)
+
+    with caplog.at_level(logging.INFO, logger="moodcast.stream"):
+        assert load_landing(session)
+
+    (said,) = [r.getMessage() for r in caplog.records if "pane file" in r.getMessage()]
+    assert said.startswith("stream: loaded 1 day(s) from 1 pane file(s)")
+    assert "published once it has ended" in said
