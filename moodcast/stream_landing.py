@@ -93,9 +93,9 @@ class Session:
 
 UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopped"
 """The reason of a stopped session's `unpublished` count (warehouse.record_unpublished)."""
-UNPUBLISHED_AT_LEAST = (
-    f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
-)
+FLOOR = "; and more it had pulled and not processed, how many not known"
+"""How the reason of an `unpublished` count that is a floor ends (in every moodcast's wording)."""
+UNPUBLISHED_AT_LEAST = UNPUBLISHED + FLOOR
 """The reason where the job had not processed every message it pulled: the count is a floor."""
 
 
@@ -119,13 +119,14 @@ class Ending:
 
     @classmethod
     def recorded(cls, con, run_id: str) -> Ending | None:
-        """The ending stream run `run_id` recorded `incomplete` (its `unpublished` count and
-        reason), or None where it recorded no such count."""
+        """The ending stream run `run_id` recorded `incomplete` (its `unpublished` count, and
+        whether its reason says it is a floor: FLOOR, which an older moodcast's reason, worded
+        otherwise before it, ends with too), or None where it recorded no such count."""
         counts = queries.run_counts(con, run_id).filter(pl.col("category") == "unpublished")
         if counts.is_empty():
             return None
         row = counts.row(0, named=True)
-        return cls("incomplete", row["n"], row["reason"] == UNPUBLISHED_AT_LEAST)
+        return cls("incomplete", row["n"], row["reason"].endswith(FLOOR))
 
     def record(self, con, run: warehouse.RunRecord) -> None:
         """Record `run` (its status this ending's) and its `unpublished` count with its reason

@@ -14,6 +14,7 @@ import warehouse
 from moodcast.config import load_settings
 from moodcast.stream import StreamSummary, load_landing, publish_last
 from moodcast.stream_landing import (
+    FLOOR,
     UNPUBLISHED,
     UNPUBLISHED_AT_LEAST,
     Ending,
@@ -132,3 +133,18 @@ def test_a_load_says_it_loaded_a_day_still_open_not_that_it_published_it(tmp_pat
     (said,) = [r.getMessage() for r in caplog.records if "pane file" in r.getMessage()]
     assert said.startswith("stream: loaded 1 day(s) from 1 pane file(s)")
     assert "published once it has ended" in said
+
+
+def test_a_floor_an_older_moodcast_recorded_stays_a_floor_when_recovered(tmp_path):
+    """A count recorded as a floor in an older moodcast's wording ("in no published day")
+    is read as a floor too: recovery does not turn that run `ok`."""
+    _ended_incomplete_with_a_pane_left(tmp_path, caught_up=False, pane_posts=3)
+    older = "read, in no published day when the stream stopped" + FLOOR
+    with warehouse.writing(tmp_path) as con:
+        warehouse.record_unpublished(con, "stream-test", 2, older)
+
+    recover_killed_sessions(load_settings(tmp_path))
+
+    runs, counts = _recorded(tmp_path)
+    assert runs == [("stream-test", "incomplete", 3)]
+    assert counts == [("stream-test", UNPUBLISHED_AT_LEAST, 0)]
