@@ -93,6 +93,8 @@ def run(
     cycle loads the spool's new files and recomputes the days they touch; safe to stop and
     restart at any point. --lang is the
     inputs' language where a post states none and its text is too short or unclear to identify.
+    It does not load the files a `moodcast stream` session left unloaded (stopped under
+    another run's lock, or killed): `moodcast stream --recover` does.
     """
     from moodcast.run import daily_run
 
@@ -177,7 +179,7 @@ def _check_subscription(value: str) -> str:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the session's run_id, status (ok or incomplete), unpublished and counts as one JSON object on stdout, an incomplete session's too before it exits 1.",
+    help="Print the session's run_id, status (ok or incomplete), unpublished (posts read and counted in no day), unpublished_is_floor (true where more than that are, how many not known) and counts as one JSON object on stdout, an incomplete session's too before it exits 1.",
 )
 def stream(
     subscription: str | None,

@@ -34,7 +34,14 @@ from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.follow import stop_on_signals
 from moodcast.jobs import ingest_job
-from moodcast.stream_landing import Landed, Session, close_session, load_files, session_lock
+from moodcast.stream_landing import (
+    Ending,
+    Landed,
+    Session,
+    close_session,
+    load_files,
+    session_lock,
+)
 from moodcast.stream_recovery import recover_killed_sessions
 from transforms.errors import MoodcastError
 from transforms.markers import marker_versions
@@ -51,24 +58,34 @@ LAST_LOAD_WAIT = timedelta(minutes=10)
 @dataclass(frozen=True)
 class StreamSummary:
     """What a stream session did: its run id, loads published, days upserted, its counts
-    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), the `status` its
-    run ended with (`ok`, `incomplete`) and its `unpublished` posts (read, in no day loaded;
-    a floor where the job had not processed every message it pulled)."""
+    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), and how its run
+    ended, as its last load recorded it (`ending`: status `ok` or `incomplete`, its
+    `unpublished` posts, read and in no day loaded, and whether that count is a floor)."""
 
     run_id: str
     loads: int
     days: int
     counts: dict
-    status: str = "ok"
-    unpublished: int = 0
+    ending: Ending
+
+    @property
+    def status(self) -> str:
+        return self.ending.status
+
+    @property
+    def unpublished(self) -> int:
+        return self.ending.unpublished
 
     def as_json(self) -> dict:
-        """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished` and the
-        counts."""
+        """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished`,
+        `unpublished_is_floor` (true where the job had not processed every message it pulled,
+        so that more posts than `unpublished` were read and are in no day, how many not known)
+        and the counts."""
         return {
             "run_id": self.run_id,
             "status": self.status,
             "unpublished": self.unpublished,
+            "unpublished_is_floor": self.ending.floor,
             **self.counts,
         }
 
@@ -92,41 +109,32 @@ class StreamIncomplete(MoodcastError):
         self.summary = summary
 
 
-UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopped"
-"""The reason of a stopped session's `unpublished` count (warehouse.record_unpublished)."""
-UNPUBLISHED_AT_LEAST = (
-    f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
-)
-"""The reason where the job had not processed every message it pulled: the count is a floor."""
-
-
 def load_landing(session: Session, *, last: bool = False, caught_up: bool = True) -> bool:
-    """Publish what the job has written since the last load and record the stream run
-    `running`; the `last` load, the job stopped, records it ended: `ok`, or `incomplete` when
-    posts read are in no pane loaded (`undelivered`) or, where the job had not `caught_up`
-    with every message it pulled, some may be, with that count (warehouse.record_unpublished:
-    UNPUBLISHED, or UNPUBLISHED_AT_LEAST where it is a floor). False when the data directory
-    was locked by another run (the files wait for the next load)."""
+    """Load what the job has written since the last load (publishing the days that have
+    ended) and record the stream run `running`; the `last` load, the job stopped, records how
+    it ended and keeps that as `session.ending` (Ending.of: `ok`, or `incomplete` with the
+    posts read and in no pane loaded, Session.undelivered, a floor where the job had not
+    `caught_up` with every message it pulled). False when the data directory was locked by
+    another run (the files wait for the next load; nothing recorded)."""
     landed = Landed.found(session.landing)
     try:
         with warehouse.writing(session.settings.data_dir) as con:
             days = load_files(con, session, landed)
-            for p in landed.panes:
-                session.pane_posts[p.day] = max(p.posts, session.pane_posts.get(p.day, 0))
-            complete = not last or (caught_up and not undelivered(session))
-            status = "running" if not last else "ok" if complete else "incomplete"
-            warehouse.record_run(con, session.record(status))
-            if not complete:
-                reason = UNPUBLISHED if caught_up else UNPUBLISHED_AT_LEAST
-                warehouse.record_unpublished(con, session.run_id, undelivered(session), reason)
+            ending = Ending.of(session, caught_up=caught_up) if last else None
+            if ending is None:
+                warehouse.record_run(con, session.record("running"))
+            else:
+                ending.record(con, session.record(ending.status))
     except warehouse.RunLocked as exc:
         log.warning("stream: %s; loading at the next interval", exc)
         return False
+    session.ending = ending
     delete_landing_files(landed.paths)
     session.loads += 1
     if days or landed.counts:
         log.info(
-            "stream: published %d day(s) from %d pane file(s); read %s so far",
+            "stream: loaded %d day(s) from %d pane file(s) (a day still open is counted, and "
+            "published once it has ended); read %s so far",
             days,
             len(landed.panes),
             f"{session.counts['read']:,}",
@@ -134,19 +142,11 @@ def load_landing(session: Session, *, last: bool = False, caught_up: bool = True
     return True
 
 
-def undelivered(session: Session) -> int:
-    """Posts read but not yet in a published pane (or not yet accounted for): zero when the
-    job has caught up with everything it read."""
-    c = session.counts
-    accounted = c["valid"] + c["duplicates"] + c["dead_lettered"] + sum(c["filtered"].values())
-    return (c["read"] - accounted) + (c["valid"] - sum(session.pane_posts.values()))
-
-
 def drain(session: Session, running, *, load_every: timedelta, timeout: timedelta) -> bool:
     """Stop the job's reads, wait until it has processed every message they pulled (Pub/Sub
     holds them acknowledged: ingest.running_stream.RunningStream.stop_reading), then keep
     loading until a load has run (another run may hold the data directory's lock) and found
-    every post read in a published pane (early panes keep firing while posts wait), the job
+    every post read in a pane loaded (early panes keep firing while posts wait), the job
     fails, or `timeout` passes. Returns whether the job had processed every message its reads
     pulled (where not, those it still held are dropped with it, their number not known)."""
     deadline = time.monotonic() + timeout.total_seconds()
@@ -159,11 +159,11 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
             "those it still held are dropped with it, acknowledged (Pub/Sub will not resend them)"
         )
     loaded = load_landing(session)
-    while (not loaded or undelivered(session)) and time.monotonic() < deadline:
+    while (not loaded or session.undelivered()) and time.monotonic() < deadline:
         if loaded:
             log.info(
-                "stream: draining, %d post(s) read but not yet in a published day",
-                undelivered(session),
+                "stream: draining, %d post(s) read and in no pane loaded yet (counted in no day)",
+                session.undelivered(),
             )
         time.sleep(load_every.total_seconds())
         _raise_if_failed(running)
@@ -171,12 +171,12 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
     if not loaded:
         log.warning(
             "stream: the drain ended while another run held the data directory's lock, so its "
-            "count of posts read but not in a published day (%d) is from the last load that ran "
+            "count of posts read and in no pane loaded (%d) is from the last load that ran "
             "(%d loads ran): the posts read since are not counted yet, and those still in the "
             "job's windows are dropped with it. The last load waits up to %s for the lock; "
             "what it cannot publish stays in %s for the next `moodcast stream` (or `moodcast "
             "stream --recover`) to publish",
-            undelivered(session),
+            session.undelivered(),
             session.loads,
             LAST_LOAD_WAIT,
             session.landing,
@@ -289,28 +289,22 @@ def _stream_session(
             running.stop()
             _record_failed(session)
             raise
-    publish_last(session, caught_up=caught_up, wait=LAST_LOAD_WAIT)
+    ending = publish_last(session, caught_up=caught_up, wait=LAST_LOAD_WAIT)
     log.info("stream %s: stopped", run_id)
-    left = undelivered(session)
     summary = StreamSummary(
-        run_id=run_id,
-        loads=session.loads,
-        days=session.days,
-        counts=session.counts,
-        status="ok" if caught_up and not left else "incomplete",
-        unpublished=left,
+        run_id=run_id, loads=session.loads, days=session.days, counts=session.counts, ending=ending
     )
     if summary.status == "incomplete":
-        raise StreamIncomplete(_incomplete(summary, left, caught_up=caught_up), summary)
+        raise StreamIncomplete(_incomplete(summary), summary)
     return summary
 
 
-def _incomplete(summary: StreamSummary, left: int, *, caught_up: bool) -> str:
-    """What StreamIncomplete says of a session that stopped with `left` posts read in no
-    pane loaded (and more not counted, unless the job had `caught_up`)."""
-    more = "" if caught_up else ", and an unknown number more that its job had pulled"
+def _incomplete(summary: StreamSummary) -> str:
+    """What StreamIncomplete says of a session that stopped with posts read in no pane loaded
+    (and more not counted, where its count is a floor)."""
+    more = ", and an unknown number more that its job had pulled" if summary.ending.floor else ""
     return (
-        f"stream {summary.run_id} stopped incomplete: {left:,} post(s) it read are counted in "
+        f"stream {summary.run_id} stopped incomplete: {summary.unpublished:,} post(s) it read are counted in "
         f"no day{more} (run ledger: status `incomplete`, count `unpublished`). The job "
         "was cancelled with them still in its windows, waiting for their pane, when the "
         "drain's time (2 × --early-every + 2 minutes) ran out: another run held the data "
@@ -327,9 +321,10 @@ def publish_last(
     caught_up: bool = True,
     wait: timedelta = LAST_LOAD_WAIT,
     every: float = 5.0,
-) -> None:
+) -> Ending:
     """Load what the stopped job wrote last and record the stream run ended (`ok`, or
-    `incomplete`: load_landing, its job having `caught_up` or not), retrying every `every`
+    `incomplete`: load_landing, its job having `caught_up` or not), and return that ending as
+    recorded; retry every `every`
     seconds while another run holds the data directory's lock, for up to `wait`. A load that
     fails, or a lock still held after `wait`, is recorded `failed` where the ledger can be
     reached (`session.failed_at` either way) and raised; the files not loaded stay under the
@@ -350,6 +345,7 @@ def publish_last(
     except BaseException:
         _record_failed(session)
         raise
+    return session.ending
 
 
 def _raise_if_failed(running) -> None:

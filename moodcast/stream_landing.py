@@ -1,15 +1,17 @@
 """A stream session's landed files and their load, shared by the live loader (moodcast.stream)
 and the recovery of sessions that died (moodcast.stream_recovery): the session and its ledger
-row, the files its job wrote under its landing location, their pane-aware load as its run, and
-the session lock that says it is alive.
+row, the files its job wrote under its landing location, their pane-aware load as its run, how
+a stopped session ended (`Ending`, decided and recorded in one place for both), and the session
+lock that says it is alive.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
 from importlib.metadata import version
@@ -20,10 +22,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 import warehouse
-from ingest.stream import PaneFile, bundle_files, pane_files, read_landing_file
+from ingest.stream import PANE_NAME, PaneFile, bundle_files, pane_files, read_landing_file
 from moodcast.config import Settings
 from transforms.contracts import DEAD_LETTER_SCHEMA, conform
 from transforms.errors import ContractError, WarehouseError
+from warehouse import queries
 from warehouse.exports import write_atomically
 from warehouse.load import daily_rows
 from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
@@ -43,9 +46,9 @@ class UnloadableFile(WarehouseError):
 class Session:
     """A stream session: its settings, run id and start, landing location and marker versions,
     and what it has done so far: loads, days upserted, the posts in each day's newest pane
-    loaded, its counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by
-    reason), and when it failed, if it did (`failed_at`, set whether or not the ledger could
-    record it)."""
+    loaded (by any load of its run: `stream_files`), its counts (`read`, `valid`,
+    `dead_lettered`, `duplicates`, `filtered` by reason), when it failed, if it did (`failed_at`, set whether or not the ledger could
+    record it), and how it ended, once its last load recorded that (`ending`)."""
 
     settings: Settings
     run_id: str
@@ -57,6 +60,14 @@ class Session:
     pane_posts: dict = field(default_factory=dict)
     counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
     failed_at: datetime | None = None
+    ending: Ending | None = None
+
+    def undelivered(self) -> int:
+        """Posts read and in no pane loaded (counted in no day), or not yet accounted for
+        (valid, duplicate, dead-lettered or filtered): zero once every post read is in a day."""
+        c = self.counts
+        accounted = c["valid"] + c["duplicates"] + c["dead_lettered"] + sum(c["filtered"].values())
+        return (c["read"] - accounted) + (c["valid"] - sum(self.pane_posts.values()))
 
     def record(self, status: str) -> warehouse.RunRecord:
         """Its ledger row with `status`: finished now unless `running`, `as_of` today in its
@@ -78,6 +89,52 @@ class Session:
             filtered=sum(c["filtered"].values()),
             days=self.days,
         )
+
+
+UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopped"
+"""The reason of a stopped session's `unpublished` count (warehouse.record_unpublished)."""
+FLOOR = "; and more it had pulled and not processed, how many not known"
+"""How the reason of an `unpublished` count that is a floor ends (in every moodcast's wording)."""
+UNPUBLISHED_AT_LEAST = UNPUBLISHED + FLOOR
+"""The reason where the job had not processed every message it pulled: the count is a floor."""
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a stopped stream session ended, as its run records it: `status` `ok` when every
+    post it read is in a pane loaded (an early pane counts) and its job had processed every
+    message it pulled, else `incomplete`; `unpublished`, its posts read and in no pane loaded
+    (counted in no day); `floor`, where its job had not processed every message it pulled, so
+    that more were read than `unpublished` counts, how many not known."""
+
+    status: str
+    unpublished: int
+    floor: bool
+
+    @classmethod
+    def of(cls, session: Session, *, caught_up: bool) -> Ending:
+        """`session`'s ending from what its loads found, its job having `caught_up` or not."""
+        left = session.undelivered()
+        return cls("ok" if caught_up and not left else "incomplete", left, not caught_up)
+
+    @classmethod
+    def recorded(cls, con, run_id: str) -> Ending | None:
+        """The ending stream run `run_id` recorded `incomplete` (its `unpublished` count, and
+        whether its reason says it is a floor: FLOOR, which an older moodcast's reason, worded
+        otherwise before it, ends with too), or None where it recorded no such count."""
+        counts = queries.run_counts(con, run_id).filter(pl.col("category") == "unpublished")
+        if counts.is_empty():
+            return None
+        row = counts.row(0, named=True)
+        return cls("incomplete", row["n"], row["reason"].endswith(FLOOR))
+
+    def record(self, con, run: warehouse.RunRecord) -> None:
+        """Record `run` (its status this ending's) and its `unpublished` count with its reason
+        (UNPUBLISHED, or UNPUBLISHED_AT_LEAST for a floor), or, `ok`, no such count."""
+        warehouse.record_run(con, replace(run, status=self.status))
+        counted = self.status == "incomplete"
+        reason = UNPUBLISHED_AT_LEAST if self.floor else UNPUBLISHED
+        warehouse.record_unpublished(con, run.run_id, self.unpublished if counted else None, reason)
 
 
 NO_COUNTS = pl.DataFrame(schema={"category": pl.String, "reason": pl.String, "n": pl.Int64})
@@ -124,11 +181,12 @@ class Landed(NamedTuple):
 
 def load_files(con, session: Session, landed: Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
-    dead letters, inside the caller's `warehouse.writing`; set the session's counts and return
-    the days upserted, and record the release they make (warehouse.record_release; today, in
-    the session's time zone, has not ended: its partial counts are neither published nor
-    recorded, and the first load after midnight publishes it). Each file
-    counts once ever, by name (`stream_files`): a file loaded
+    dead letters, inside the caller's `warehouse.writing`; set the session's counts and its
+    `pane_posts` (from every pane file of its run loaded, by this load or an earlier one:
+    loaded_pane_posts), return the days upserted, and record the release they make
+    (warehouse.record_release; today, in the session's time zone, has not ended: its partial
+    counts are neither published nor recorded, and the first load after midnight publishes
+    it). Each file counts once ever, by name (`stream_files`): a file loaded
     before (a crash between a load and the deletion of its files) is skipped unread, so the
     run's `days` and counts stay exact. Each file is read once. Raises UnloadableFile, naming
     every file not yet loaded that cannot be read as its contract, or whose rows, loaded
@@ -149,6 +207,7 @@ def load_files(con, session: Session, landed: Landed) -> int:
     if unloadable:
         raise UnloadableFile(unloadable)
     session.counts = _counts(totals)
+    session.pane_posts = loaded_pane_posts(con, session.run_id)
     session.days += days
     settings, today = session.settings, session.record("running").as_of
     warehouse.record_release(
@@ -160,6 +219,23 @@ def load_files(con, session: Session, landed: Landed) -> int:
         today=today,
     )
     return days
+
+
+def loaded_pane_posts(con, run_id: str) -> dict[date, int]:
+    """The posts in each day's newest pane of stream run `run_id` loaded into the warehouse,
+    read from the names of its pane files in `stream_files` (`<run id>/panes/<day>/<index>-
+    <timing>-<fired>-<posts>.parquet`; panes accumulate, so a day's most posts are its newest
+    pane's)."""
+    name = rf"^{re.escape(run_id)}/panes/(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
+    panes = (
+        queries.stream_files(con, run_id)
+        .select(parts=pl.col("name").str.extract_groups(name))
+        .unnest("parts")
+        .drop_nulls()
+        .group_by(day=pl.col("1").str.to_date())
+        .agg(posts=pl.col("5").cast(pl.Int64).max())
+    )
+    return dict(panes.iter_rows())
 
 
 def _keeping(landed: Landed, keep: Callable[[str], bool]) -> Landed:

@@ -18,6 +18,7 @@ import warehouse.lock
 from ingest.stream import delete_landing_files, set_aside_landing_files
 from moodcast.config import Settings
 from moodcast.stream_landing import (
+    Ending,
     Landed,
     Session,
     UnloadableFile,
@@ -201,7 +202,10 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tupl
     version it noted and the later of the `as_of` it noted (its start's day) and the one its
     ledger row holds (its last load's), so a run recovered from its note and one recovered
     from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
-    the status recorded. Raises RunLocked while another run holds the data directory,
+    the status recorded. A run that recorded itself `incomplete` has its ending decided again
+    from every file of its run now loaded (Ending.of, a floor staying a floor): its
+    `unpublished` count is what the recovered panes still leave in no day, and with none left
+    (and a count that was not a floor) it is recorded `ok`. Raises RunLocked while another run holds the data directory,
     UnloadableFile (nothing loaded) naming the files not yet loaded that cannot be."""
     session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = Landed.found(landing)
@@ -214,6 +218,12 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tupl
         days = load_files(con, session, landed)
         as_of = max([row.as_of, *recorded.get_column("as_of")])
         ran = {"as_of": as_of, "tz": row.tz, "package_version": row.package_version}
-        warehouse.record_run(con, replace(session.record(status), finished_at=finished, **ran))
+        run = replace(session.record(status), finished_at=finished, **ran)
+        if status == "incomplete" and (was := Ending.recorded(con, row.run_id)) is not None:
+            ending = Ending.of(session, caught_up=not was.floor)
+            ending.record(con, run)
+            status = ending.status
+        else:
+            warehouse.record_run(con, run)
     delete_landing_files(landed.paths)
     return days, status

@@ -1,4 +1,5 @@
-"""Shared fixtures: one small sample corpus and one published run, reused across test modules."""
+"""Shared fixtures: one small sample corpus and one published run, reused across test modules;
+the Pub/Sub emulator, one per module that asks for it."""
 
 from __future__ import annotations
 
@@ -98,3 +99,18 @@ def forum_run(tmp_path_factory):
         return data_dir, summary
 
     return built_once(tmp_path_factory, "forum_run", build)
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    """The Pub/Sub emulator on a free port of 127.0.0.1, one for the module (each test uses
+    its own topic and subscription: tests/emulator.py); yields its host:port. Skipped where the
+    emulator is not installed, failed in CI."""
+    from benchmarks.servers import emulator_missing, pubsub_emulator
+
+    if (missing := emulator_missing()) is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with pubsub_emulator(tmp_path_factory.mktemp("emulator")) as server:
+        yield f"127.0.0.1:{server.port}"

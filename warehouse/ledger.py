@@ -144,11 +144,15 @@ def record_run(
         refresh_current_versions(con)
 
 
-def record_unpublished(con: duckdb.DuckDBPyConnection, run_id: str, n: int, reason: str) -> None:
+def record_unpublished(
+    con: duckdb.DuckDBPyConnection, run_id: str, n: int | None, reason: str
+) -> None:
     """Set the `unpublished` count in `run_counts` of the stream run `run_id`, recorded
     `incomplete` (RUN_STATUSES): `n` posts it read are in no pane loaded (counted in no day), for `reason`
-    (which says when `n` is a floor). Replaces any such count of the run."""
-    rows = pl.DataFrame([(run_id, "unpublished", reason, n)], schema=RUN_COUNT_SCHEMA, orient="row")
+    (which says when `n` is a floor). Replaces any such count of the run; `n` None removes it
+    (a run recovered `ok`: the files its recovery loaded held the posts counted)."""
+    found = [] if n is None else [(run_id, "unpublished", reason, n)]
+    rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
     with registered(con, rows) as view, transaction(con, "run_counts"):
         con.execute(
             "DELETE FROM run_counts WHERE run_id = ? AND category = 'unpublished'", [run_id]

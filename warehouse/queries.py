@@ -41,7 +41,7 @@ from warehouse.current import CURRENT_DAILY
 from warehouse.older_versions import older_daily
 from warehouse.reads import PUBLISHED_DAILY_COLUMNS, select_rows, where_clause
 from warehouse.release_record import recorded_release, release_open_from
-from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA
+from warehouse.schema import RUN_COUNT_SCHEMA, RUN_SCHEMA, STREAM_FILE_SCHEMA
 
 DEAD_LETTER_COUNT_SCHEMA = {
     "run_id": pl.String,
@@ -388,6 +388,13 @@ def run_counts(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pl.
     """Records set aside per run, category and reason (RUN_COUNT_SCHEMA), one run or all."""
     return select_rows(
         con, "run_counts", RUN_COUNT_SCHEMA, "run_id, category, reason", {"run_id = ?": run_id}
+    )
+
+
+def stream_files(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pl.DataFrame:
+    """The stream landing files loaded (STREAM_FILE_SCHEMA: name, run, when), one run or all."""
+    return select_rows(
+        con, "stream_files", STREAM_FILE_SCHEMA, "run_id, name", {"run_id = ?": run_id}
     )
 
 

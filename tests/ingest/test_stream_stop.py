@@ -17,11 +17,10 @@ from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator
 from ingest.job import IngestJob
 from ingest.running_stream import start_stream
 from ingest.stream import StreamJob
-from tests.moodcast import test_stream_e2e as e2e
+from tests.emulator import topic_and_subscription
 from transforms.markers import parse_marker
 from transforms.posts import PostOptions
 
-emulator = e2e.emulator
 MARKERS = {"sad": parse_marker({"name": "sad", "lang": {"en": {"terms": ["sad"]}}}, origin="t")}
 
 
@@ -50,7 +49,7 @@ def test_a_message_published_as_the_stream_stops_is_delivered_to_the_next_reader
     cancelled pipeline: a message published as the stream stopped was acknowledged and lost.
     Now the pull is cut when the stream stops, nothing it held is acknowledged, and Pub/Sub
     delivers the message to the next reader of the subscription."""
-    publisher, topic, subscription = e2e._topic_and_subscription(emulator, monkeypatch, "stop")
+    publisher, topic, subscription = topic_and_subscription(emulator, monkeypatch, "stop")
     running = start_stream(
         _job(str(tmp_path)), subscription=subscription, landing_dir=str(tmp_path), beam_args=[]
     )
@@ -91,7 +90,7 @@ def test_a_stream_stopped_before_its_first_pull_acknowledges_nothing(
     the stand-in in place of the client the read has not made yet: the read pulls nothing, and
     Pub/Sub delivers the message to the next reader. (The read is held just before it gets its
     client until the stream has stopped reading.)"""
-    publisher, topic, subscription = e2e._topic_and_subscription(emulator, monkeypatch, "first")
+    publisher, topic, subscription = topic_and_subscription(emulator, monkeypatch, "first")
     message = orjson.dumps({"id": "p1", "text": "so sad", "lang": "en"})
     publisher.publish(topic, message).result()
     at_first_pull, cut = threading.Event(), threading.Event()

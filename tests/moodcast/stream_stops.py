@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import orjson
 
 import ingest.stream
 import warehouse
 from benchmarks.small_run import LEXICON_ONLY
+from ingest.running_stream import RunningStream
 from moodcast.config import load_settings
 from moodcast.stream import StreamSummary, stream_run
-from tests.moodcast import test_stream_e2e as e2e
+from tests.emulator import post, topic_and_subscription
 from warehouse import queries
 
 PARSING = threading.Event()
@@ -22,6 +24,20 @@ PARSING = threading.Event()
 
 PARSE = ingest.stream.parse_messages
 """The job's own parse step."""
+
+
+WATCH = RunningStream._watch
+"""RunningStream's watcher: the thread that waits for the job, in which the DirectRunner takes
+a failure it reported and shuts the failed job down."""
+
+
+def watching_once_stopped(self: RunningStream) -> None:
+    """RunningStream's watcher, waiting for the job only once the stream stops (as late as
+    that thread runs on a loaded machine, at its latest): a failure the job reports before
+    then reaches the stream only as the runner reports it (RunningStream.error)."""
+    while not self._stopping:
+        time.sleep(0.05)
+    WATCH(self)
 
 
 def broken_parse(messages, **kwargs):
@@ -42,16 +58,19 @@ def stream_stopped_while_parsing(
     emulator,
     data_dir,
     monkeypatch,
-    parse,
-    now: datetime,
     *,
+    parse=signalling_parse,
+    now: datetime | None = None,
     early_every: timedelta = timedelta(seconds=1),
     name: str | None = None,
+    stop_when: Callable[[], bool] = lambda: True,
 ) -> StreamSummary:
-    """stream_run over one post made at `now` and published to a new subscription (named
-    `name`, by default after `parse`), the job's parse step being `parse` (a module function,
-    so that the runner's copy of the job calls it; it sets PARSING), stopped as soon as the
-    job parses; panes fire early every `early_every`, loads every second."""
+    """stream_run over one post made at `now` (by default, now) and published to a new
+    subscription (named `name`, by default after `parse`), the job's parse step being `parse`
+    (a module function, so that the runner's copy of the job calls it; it sets PARSING),
+    stopped as soon as the job parses and `stop_when` is true (polled every 0.1 s, for up to 4
+    minutes); panes fire early every `early_every`, loads every second."""
+    now = now or datetime.now(UTC)
     subscription = one_post_subscription(
         emulator, data_dir, monkeypatch, parse, now, name=name or parse.__name__.strip("_")
     )
@@ -59,6 +78,7 @@ def stream_stopped_while_parsing(
 
     def stop_while_parsing() -> None:
         PARSING.wait(timeout=240)
+        waited_for(stop_when)
         stop.set()
 
     stopper = threading.Thread(target=stop_while_parsing, daemon=True)
@@ -79,17 +99,41 @@ def stream_stopped_while_parsing(
         assert PARSING.is_set(), "the job parsed the message"
 
 
+def waited_for(condition: Callable[[], bool], *, timeout_s: float = 240) -> None:
+    """Return once `condition` is true (polled every 0.1 s), or after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def read_counted(data_dir) -> bool:
+    """Whether a load of the stream into `data_dir` has counted a post read (its run ledger)."""
+    if not warehouse.published_path(data_dir).exists():
+        return False
+    con = warehouse.open_published(data_dir)
+    try:
+        return queries.runs(con).get_column("read").sum() > 0
+    finally:
+        con.close()
+
+
+def landed(data_dir) -> bool:
+    """Whether a stream's job has written a pane file and a counts file under `data_dir`."""
+    stream = data_dir / "stream"
+    return any(stream.glob("*/panes/*/*.parquet")) and any(stream.glob("*/counts/*.parquet"))
+
+
 def one_post_subscription(
     emulator, data_dir, monkeypatch, parse, now: datetime, *, name: str
 ) -> str:
     """A new subscription `name` holding one post made at `now`, `data_dir` configured
     (LEXICON_ONLY) and the job's parse step `parse` (PARSING cleared): the subscription."""
-    publisher, topic, subscription = e2e._topic_and_subscription(emulator, monkeypatch, name)
+    publisher, topic, subscription = topic_and_subscription(emulator, monkeypatch, name)
     data_dir.mkdir(exist_ok=True)
     (data_dir / "config.toml").write_text(LEXICON_ONLY)
     monkeypatch.setattr(ingest.stream, "parse_messages", parse)
     PARSING.clear()
-    publisher.publish(topic, orjson.dumps(e2e._post(1, now, author=1))).result()
+    publisher.publish(topic, orjson.dumps(post(1, now, author=1))).result()
     return subscription
 
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 
 import warehouse
-from tests.moodcast import test_stream_e2e as e2e
 from tests.moodcast.stream_stops import (
     PARSE,
     PARSING,
@@ -22,7 +21,6 @@ from transforms.errors import WorkerError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
-emulator = e2e.emulator
 
 SLOW_PARSE_S = 10
 """How long the job's parse step takes: the loader decides to stop meanwhile."""
@@ -45,7 +43,9 @@ def test_a_message_pulled_as_the_stream_stops_is_counted_and_published(
     deliver the message again. Now the stream stops reading first, then waits until the job has
     processed every message it pulled, and drains those too before it cancels the job."""
     data_dir, now = tmp_path / "data", datetime.now(UTC)
-    summary = stream_stopped_while_parsing(emulator, data_dir, monkeypatch, _slow_parse, now)
+    summary = stream_stopped_while_parsing(
+        emulator, data_dir, monkeypatch, parse=_slow_parse, now=now
+    )
     assert (summary.counts["read"], summary.counts["valid"]) == (1, 1)
     assert_published(data_dir, now.date(), [("ok", 1)])
 
@@ -62,9 +62,7 @@ def test_a_job_failing_on_what_it_pulled_as_the_stream_stops_fails_the_stream(
     schedules the read), and raises the job's failure, recorded `failed`."""
     data_dir = tmp_path / "data"
     with pytest.raises(WorkerError, match="the parse step broke"):
-        stream_stopped_while_parsing(
-            emulator, data_dir, monkeypatch, broken_parse, datetime.now(UTC)
-        )
+        stream_stopped_while_parsing(emulator, data_dir, monkeypatch, parse=broken_parse)
     con = warehouse.open_published(data_dir)
     try:
         assert queries.runs(con).get_column("status").to_list() == ["failed"]

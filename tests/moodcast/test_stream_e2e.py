@@ -18,64 +18,25 @@ import pytest
 
 import warehouse
 from benchmarks.published import published_days
-from benchmarks.servers import emulator_missing, pubsub_emulator
 from moodcast.config import load_settings
 from moodcast.run import daily_run
+from tests.emulator import PROJECT, post, topic_and_subscription
 from tests.moodcast.sad_head import train_sad_static_head
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
 
-PROJECT, TOPIC, SUBSCRIPTION = "moodcast-test", "posts", "posts-moodcast"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    """The Pub/Sub emulator on a free port of 127.0.0.1, one for the module (each test uses
-    its own topic and subscription); yields its host:port."""
-    if (missing := emulator_missing()) is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    with pubsub_emulator(tmp_path_factory.mktemp("emulator")) as server:
-        yield f"127.0.0.1:{server.port}"
-
-
-def _post(i: int, when: datetime, *, author: int) -> dict:
-    return {
-        "id": f"p{i}",
-        "created_at": when.isoformat(),
-        "text": ("so sad and lonely tonight", "a calm and happy day")[i % 2],
-        "lang": "en",
-        "region": ("north", "south")[i % 2],
-        "author_id": f"author-{author}",
-    }
-
-
-def _topic_and_subscription(emulator: str, monkeypatch, name: str):
-    """A publisher on the emulator, with the test's topic `posts-<name>` and a subscription to
-    it created: (publisher, topic path, subscription path)."""
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator)
-    from google.cloud import pubsub_v1
-
-    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
-    topic = publisher.topic_path(PROJECT, f"{TOPIC}-{name}")
-    subscription = subscriber.subscription_path(PROJECT, f"{SUBSCRIPTION}-{name}")
-    publisher.create_topic(name=topic)
-    subscriber.create_subscription(name=subscription, topic=topic)
-    return publisher, topic, subscription
-
 
 def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     emulator, tmp_path, monkeypatch
 ):
-    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch, "late")
+    publisher, topic, subscription = topic_and_subscription(emulator, monkeypatch, "late")
 
     now = datetime.now(UTC)
     today, yesterday = now.date(), now.date() - timedelta(days=1)
-    on_time = [_post(i, now - timedelta(minutes=i % 50), author=i % 13) for i in range(60)]
-    late = [_post(100 + i, now - timedelta(days=1, minutes=i), author=i % 12) for i in range(30)]
-    too_late = [_post(200 + i, now - timedelta(days=4), author=i) for i in range(3)]
+    on_time = [post(i, now - timedelta(minutes=i % 50), author=i % 13) for i in range(60)]
+    late = [post(100 + i, now - timedelta(days=1, minutes=i), author=i % 12) for i in range(30)]
+    too_late = [post(200 + i, now - timedelta(days=4), author=i) for i in range(3)]
     messages = [orjson.dumps(p) for p in on_time + late + too_late]
     messages += [orjson.dumps(on_time[0]), b"{not json"]
     batch_dir, posts = tmp_path / "batch", tmp_path / "posts.jsonl"
@@ -194,11 +155,11 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
 ):
     """The files a killed stream wrote stayed unloaded under stream/<run id>/ for ever: its
     days never reached the warehouse."""
-    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch, "killed")
+    publisher, topic, subscription = topic_and_subscription(emulator, monkeypatch, "killed")
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     times = [max(now - timedelta(minutes=i % 30), midnight) for i in range(40)]
-    posts = [_post(i, at, author=i % 13) for i, at in enumerate(times)]
+    posts = [post(i, at, author=i % 13) for i, at in enumerate(times)]
     messages = [orjson.dumps(p) for p in posts] + [b"{not json"]
 
     data_dir, log = tmp_path / "data", tmp_path / "stream.log"
@@ -248,8 +209,8 @@ def test_a_model_error_of_the_streaming_job_is_reported_as_itself(emulator, tmp_
     data_dir = tmp_path / "data"
     folder = train_sad_static_head(data_dir / "markers", cache_dir=tmp_path / "cache")
     (folder / "tokenizer.json").write_text("damaged")
-    publisher, topic, subscription = _topic_and_subscription(emulator, monkeypatch, "model")
-    publisher.publish(topic, orjson.dumps(_post(0, datetime.now(UTC), author=0))).result()
+    publisher, topic, subscription = topic_and_subscription(emulator, monkeypatch, "model")
+    publisher.publish(topic, orjson.dumps(post(0, datetime.now(UTC), author=0))).result()
     result = subprocess.run(
         [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
         + ["--subscription", subscription, "--load-every", "2s"]

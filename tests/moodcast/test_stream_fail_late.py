@@ -14,32 +14,25 @@ from datetime import UTC, datetime, timedelta
 import apache_beam as beam
 import pytest
 from apache_beam.runners.direct import executor
-from apache_beam.runners.direct.direct_runner import DirectPipelineResult
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 import warehouse
 from ingest.running_stream import RunnerFailed, RunningStream
-from ingest.stream import WriteBundleCountsFn, WritePaneFn
+from ingest.stream import WritePaneFn
 from moodcast.cli import exit_code
 from moodcast.stream import drain
-from tests.moodcast import test_stream_e2e as e2e
+from tests.moodcast import stream_files
 from tests.moodcast.stream_stops import (
     PARSING,
     assert_published,
     broken_parse,
-    signalling_parse,
     stream_stopped_while_parsing,
+    watching_once_stopped,
 )
-from tests.moodcast.test_stream_last_load import _session
 from transforms.errors import WorkerError
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
-emulator = e2e.emulator
-
-SHUTDOWN_LATE_S = 3
-"""How late the thread that takes the runner's report of a failure and shuts the job down
-(Beam's `await_completion`, in RunningStream's watcher) runs, as on a loaded machine."""
 
 
 def _runs(data_dir) -> list[tuple]:
@@ -58,21 +51,13 @@ def test_a_job_failing_as_the_stream_stops_fails_it_on_a_loaded_machine(
     the thread that shuts it down ran later than that, as on a loaded machine, the runner pulled
     again, the drain took the job as caught up, cancelled it and discarded its failure, and the
     run was recorded `ok`. Now the failure is recorded as the runner reports it, before it
-    schedules the read again, and a pull made after it does not count as caught up."""
-    updates = executor._ExecutorServiceParallelExecutor._TypedUpdateQueue
-    take = updates.take
-
-    def taken_late(self):
-        update = take(self)
-        time.sleep(SHUTDOWN_LATE_S)
-        return update
-
-    monkeypatch.setattr(updates, "take", taken_late)
+    schedules the read again, and a pull made after it does not count as caught up. (The thread
+    that shuts the job down waits for the job only once the stream stops; before, the test
+    delayed Beam's private queue of updates.)"""
+    monkeypatch.setattr(RunningStream, "_watch", watching_once_stopped)
     data_dir = tmp_path / "data"
     with pytest.raises(WorkerError, match="the parse step broke"):
-        stream_stopped_while_parsing(
-            emulator, data_dir, monkeypatch, broken_parse, datetime.now(UTC)
-        )
+        stream_stopped_while_parsing(emulator, data_dir, monkeypatch, parse=broken_parse)
     assert _runs(data_dir) == [("failed", 0)]
 
 
@@ -93,29 +78,13 @@ def test_a_runner_failure_taken_once_the_stop_began_fails_the_stream(
 ):
     """Before, a failure the DirectRunner raises outside a step (its monitor dying, a stall it
     detects) reached the stream only when the thread that waits for the job took it, and was
-    dropped once the stop had begun: here that thread takes it only as the job is cancelled
-    (as on a loaded machine, late), and the run was recorded `ok`. Now it is recorded as the
-    monitor reports it, and fails the stream. (Such a failure cannot be provoked without
-    reaching into Beam: the monitor's own timer step is made to fail once.) It is told as the
-    runner's failure, exit 1: before, an InputError (exit 4) advising to check --subscription."""
-    cancelling = threading.Event()
-    cancel = DirectPipelineResult.cancel
-
-    def cancel_noted(self):
-        cancelling.set()
-        return cancel(self)
-
-    updates = executor._ExecutorServiceParallelExecutor._TypedUpdateQueue
-    take = updates.take
-
-    def failure_taken_at_the_cancel(self):
-        update = take(self)
-        if getattr(update, "exception", None) is not None:
-            cancelling.wait(timeout=240)
-        return update
-
-    monkeypatch.setattr(DirectPipelineResult, "cancel", cancel_noted)
-    monkeypatch.setattr(updates, "take", failure_taken_at_the_cancel)
+    dropped once the stop had begun: here that thread waits for the job only once the stream
+    stops (as on a loaded machine, late), and the run was recorded `ok`. Now it is recorded as
+    the monitor reports it, and fails the stream. (Such a failure cannot be provoked without
+    reaching into Beam: no input makes the monitor fail, so its own timer step, a private of
+    Beam's, is made to fail once; the test's one such patch.) It is told as the runner's
+    failure, exit 1: before, an InputError (exit 4) advising to check --subscription."""
+    monkeypatch.setattr(RunningStream, "_watch", watching_once_stopped)
     monkeypatch.setattr(
         executor._ExecutorServiceParallelExecutor._MonitorTask,
         "_fire_timers",
@@ -125,9 +94,7 @@ def test_a_runner_failure_taken_once_the_stop_began_fails_the_stream(
     data_dir = tmp_path / "data"
     failed = "outside any step: RuntimeError: the runner's monitor broke"
     with pytest.raises(RunnerFailed, match=failed) as err:
-        stream_stopped_while_parsing(
-            emulator, data_dir, monkeypatch, signalling_parse, datetime.now(UTC), name="monitor"
-        )
+        stream_stopped_while_parsing(emulator, data_dir, monkeypatch, name="monitor")
     assert MONITOR_BROKE.is_set()
     assert exit_code(err.value) == 1, "the runner's failure, not the subscription's (exit 4)"
     assert [status for status, _ in _runs(data_dir)] == ["failed"]
@@ -162,7 +129,7 @@ def test_a_job_failing_after_the_drain_caught_up_fails_the_stream(emulator, tmp_
     data_dir, now = tmp_path / "data", datetime.now(UTC)
     with pytest.raises(WorkerError, match="the pane step broke"):
         stream_stopped_while_parsing(
-            emulator, data_dir, monkeypatch, signalling_parse, now, early_every=timedelta(seconds=3)
+            emulator, data_dir, monkeypatch, now=now, early_every=timedelta(seconds=3)
         )
     assert PANE_LANDED.is_set()
     assert_published(data_dir, now.date(), [("failed", 1)])
@@ -195,8 +162,7 @@ def test_a_drain_that_meets_a_batch_runs_lock_loads_again_and_publishes_the_post
             emulator,
             data_dir,
             monkeypatch,
-            signalling_parse,
-            now,
+            now=now,
             early_every=timedelta(seconds=5),
             name="locked",
         )
@@ -211,11 +177,8 @@ def test_a_drain_ended_under_another_runs_lock_says_its_count_is_not_known(tmp_p
     had run) and ended without a word, though the job had written the counts of 3 posts. Now it
     says that the posts read since the last load that ran are not counted, and where what the
     last load cannot publish waits for the next `moodcast stream`."""
-    session = _session(tmp_path)
-    counts = WriteBundleCountsFn(session.landing)
-    counts.start_bundle()
-    counts.process((("read", ""), 3))
-    counts.finish_bundle()
+    session = stream_files.session(tmp_path)
+    stream_files.write_counts(session.landing, read=3)
     pipeline = beam.Pipeline(runner=FnApiRunner())
     _ = pipeline | beam.Create([1])
     running = RunningStream(pipeline.run())

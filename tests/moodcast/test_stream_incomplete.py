@@ -18,24 +18,28 @@ from click.testing import CliRunner
 import moodcast.stream
 import warehouse
 from moodcast.cli import main
-from moodcast.stream import UNPUBLISHED, StreamIncomplete
-from tests.moodcast import test_stream_e2e as e2e
+from moodcast.stream import StreamIncomplete
+from moodcast.stream_landing import UNPUBLISHED
 from tests.moodcast.stream_stops import (
     PARSING,
     assert_published,
+    landed,
     one_post_subscription,
+    read_counted,
     signalling_parse,
     stream_stopped_while_parsing,
+    waited_for,
 )
 from warehouse import queries
 
 pytestmark = pytest.mark.slow
-emulator = e2e.emulator
 
-EARLY_EVERY, DRAIN_SLACK = timedelta(seconds=60), timedelta(seconds=-100)
-"""A drain of 20 s (2 × EARLY_EVERY + DRAIN_SLACK): long enough for a loaded machine's job to
-process the post it pulled (5 s was not: the count came out a floor, read 0), a third of the
-early-pane interval, so the post's pane cannot fire."""
+EARLY_EVERY, DRAIN_SLACK = timedelta(seconds=300), timedelta(seconds=-580)
+"""A drain of 20 s (2 × EARLY_EVERY + DRAIN_SLACK), begun once a load has counted the post read
+(`read_counted`: the stream is stopped on that condition, not as the job parses, which left a
+loaded machine's job still processing the post as 20 s ran out: read 0, a floor), so that it
+only waits for the idle job to take its stand-in's first pull; a fifteenth of the early-pane
+interval, so the post's pane cannot fire, however long the load took."""
 
 
 def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
@@ -53,10 +57,10 @@ def test_a_stream_stopped_with_a_post_in_its_window_is_recorded_incomplete(
             emulator,
             data_dir,
             monkeypatch,
-            signalling_parse,
-            now,
+            now=now,
             early_every=EARLY_EVERY,
             name="incomplete",
+            stop_when=lambda: read_counted(data_dir),
         )
     assert "publish them to the subscription again" in str(err.value)
     assert (err.value.summary.counts["read"], err.value.summary.counts["valid"]) == (1, 1)
@@ -77,7 +81,7 @@ def test_stream_json_of_an_incomplete_session_is_printed_before_it_exits_1(
     """`moodcast stream --json` printed nothing on stdout for an incomplete session (the error
     left before the summary), so an operator's script read no status: it now prints its JSON,
     `status` `incomplete` and `unpublished` 1, and exits 1. The session is the one above,
-    stopped by SIGTERM as an operator stops it, once the job parses the post."""
+    stopped by SIGTERM as an operator stops it, once a load has counted the post read."""
     monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", DRAIN_SLACK)
     data_dir = tmp_path / "data"
     subscription = one_post_subscription(
@@ -87,13 +91,14 @@ def test_stream_json_of_an_incomplete_session_is_printed_before_it_exits_1(
 
     def terminate() -> None:
         PARSING.wait(timeout=240)
+        waited_for(lambda: read_counted(data_dir))
         os.kill(os.getpid(), signal.SIGTERM)
 
     stopper = threading.Thread(target=terminate, daemon=True)
     stopper.start()
     result = CliRunner().invoke(
         main,
-        ["stream", "--subscription", subscription, "--early-every", "60s", "--load-every", "1s"]
+        ["stream", "--subscription", subscription, "--early-every", "300s", "--load-every", "1s"]
         + ["--duration", "300s", "--data-dir", str(data_dir), "--json"],
     )
     stopper.join()
@@ -108,6 +113,7 @@ def test_stream_json_of_an_incomplete_session_is_printed_before_it_exits_1(
         con.close()
     assert run == ("incomplete", summary["read"])
     assert (summary["status"], summary["unpublished"]) == ("incomplete", unpublished.item(0, "n"))
+    assert summary["unpublished_is_floor"] is False, "the job had processed what it pulled"
 
 
 def test_files_a_stream_could_not_publish_under_a_lock_are_published_once_by_recover(
@@ -116,8 +122,10 @@ def test_files_a_stream_could_not_publish_under_a_lock_are_published_once_by_rec
     """A stopping stream whose drain and last load both met a batch run's lock keeps the
     files its job wrote (the post's pane among them) and says that the next `moodcast stream`
     (or `moodcast stream --recover`) publishes them: that is true, and a second recovery
-    publishes nothing again. The drain's time and the last load's wait are cut to seconds."""
-    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=10))
+    publishes nothing again. The stream stops once its job has written the post's pane and
+    counts (`landed`: the lock keeps every load from them), so its drain's time (3 s) and the
+    last load's wait (1 s) only have to run out."""
+    monkeypatch.setattr(moodcast.stream, "DRAIN_SLACK", timedelta(seconds=1))
     monkeypatch.setattr(moodcast.stream, "LAST_LOAD_WAIT", timedelta(seconds=1))
     data_dir, now = tmp_path / "data", datetime.now(UTC)
     data_dir.mkdir()
@@ -130,10 +138,9 @@ def test_files_a_stream_could_not_publish_under_a_lock_are_published_once_by_rec
                 emulator,
                 data_dir,
                 monkeypatch,
-                signalling_parse,
-                now,
-                early_every=timedelta(seconds=1),
+                now=now,
                 name="kept",
+                stop_when=lambda: landed(data_dir),
             )
     finally:
         batch_run.release()

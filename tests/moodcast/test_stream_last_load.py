@@ -9,19 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import warehouse
-from ingest.stream import WriteBundleCountsFn
 from moodcast.config import load_settings
 from moodcast.stream import load_landing, publish_last
 from moodcast.stream_landing import Session, close_session, session_lock
 from moodcast.stream_recovery import recover_killed_sessions
+from tests.moodcast import stream_files
 from warehouse import queries
-
-
-def _session(tmp_path) -> Session:
-    landing = tmp_path / "stream" / "stream-test"
-    landing.mkdir(parents=True)
-    settings = load_settings(tmp_path)
-    return Session(settings, "stream-test", datetime.now(UTC), str(landing), {})
 
 
 def _statuses(data_dir) -> list[str]:
@@ -33,7 +26,7 @@ def _statuses(data_dir) -> list[str]:
 
 
 def test_the_last_load_waits_for_the_lock_and_records_the_run_ok(tmp_path):
-    session = _session(tmp_path)
+    session = stream_files.session(tmp_path)
     lock = warehouse.RunLock(tmp_path, command="moodcast run (a batch run)").acquire()
     threading.Timer(1.0, lock.release).start()
     publish_last(session, wait=timedelta(seconds=60), every=0.1)
@@ -41,7 +34,7 @@ def test_the_last_load_waits_for_the_lock_and_records_the_run_ok(tmp_path):
 
 
 def test_a_lock_held_past_the_wait_is_an_error_naming_the_kept_files(tmp_path):
-    session = _session(tmp_path)
+    session = stream_files.session(tmp_path)
     with (
         warehouse.RunLock(tmp_path, command="moodcast run (a batch run)"),
         pytest.raises(warehouse.RunLocked, match=r"kept in .*stream-test"),
@@ -68,12 +61,9 @@ def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start_as_fai
 def _stopped_after_a_failed_last_load(tmp_path) -> Session:
     """A session `stream-test` that wrote counts of 4 posts read, then stopped while a batch
     run held the data directory's lock (its files kept, its note saying `failed`)."""
-    session = _session(tmp_path)
+    session = stream_files.session(tmp_path)
     alive = session_lock(session)
-    counts = WriteBundleCountsFn(session.landing)
-    counts.start_bundle()
-    counts.process((("read", ""), 4))
-    counts.finish_bundle()
+    stream_files.write_counts(session.landing, read=4)
     with (
         warehouse.RunLock(tmp_path, command="moodcast run (a batch run)"),
         pytest.raises(warehouse.RunLocked),
@@ -136,7 +126,7 @@ def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_pat
     _kill_a_session_after(
         tmp_path, "from moodcast.stream import load_landing\nload_landing(session)\n", "loaded"
     )
-    live = _session(tmp_path)
+    live = stream_files.session(tmp_path)
     held = session_lock(live)
     try:
         load_landing(live)

@@ -14,18 +14,16 @@ import polars as pl
 import pytest
 
 import warehouse
-from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast import stream_landing
 from moodcast.config import load_settings
 from moodcast.stream import load_landing
 from moodcast.stream_landing import Session, close_session
 from moodcast.stream_landing import session_lock as take_session_lock
 from moodcast.stream_recovery import ended_session_lock, recover_killed_sessions
-from transforms.contracts import DAILY_SCHEMA, DEAD_LETTER_SCHEMA
+from tests.moodcast.stream_files import DAY, write_counts, write_pane
+from transforms.contracts import DEAD_LETTER_SCHEMA
 from warehouse import queries
 from warehouse.lock import LOCK_NAME
-
-DAY = date(2025, 3, 1)
 
 
 def _killed_session(data_dir: Path, run_id: str) -> Path:
@@ -38,34 +36,6 @@ def _killed_session(data_dir: Path, run_id: str) -> Path:
     note = {**session.record("running").as_note(), "landing": str(landing)}
     (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": note}))
     return landing
-
-
-def _write_counts(landing: Path, read: int) -> None:
-    counts = WriteBundleCountsFn(str(landing))
-    counts.start_bundle()
-    counts.process((("read", ""), read))
-    counts.finish_bundle()
-
-
-def _write_pane(landing: Path, *, index: int = 0, posts: int = 3, day: date = DAY) -> Path:
-    row = {
-        "day": day,
-        "region": "north",
-        "lang": "en",
-        "marker": "sadness",
-        "marker_version": "1",
-        "n_posts": posts,
-        "n_scored": posts,
-        "n_marked": 1,
-        "n_authors": posts,
-        "n_marked_authors": 1,
-        "sample_rate": 1.0,
-        "run_id": landing.name,
-    }
-    table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
-    fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
-    (path,) = WritePaneFn(str(landing)).process(Pane(day, index, "early", fired, table, posts))
-    return Path(path)
 
 
 def _runs(data_dir: Path) -> dict[str, dict]:
@@ -82,16 +52,16 @@ def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_pa
     start and `--recover` with polars' or the contract's error, naming no file; one whose rows
     break a warehouse constraint (more marked than scored) still did after the first fix."""
     bad = _killed_session(tmp_path, "stream-bad")
-    pane = _write_pane(bad)
+    pane = write_pane(bad)
     if damage == "cut short":
         pane.write_bytes(pane.read_bytes()[:100])
     elif damage == "another schema":
         pl.DataFrame({"day": [DAY], "posts": [3]}).write_parquet(pane)
     else:
         pl.read_parquet(pane).with_columns(n_marked=pl.lit(99, pl.Int64)).write_parquet(pane)
-    _write_counts(bad, read=5)
+    write_counts(bad, read=5)
     good = _killed_session(tmp_path, "stream-good")
-    _write_counts(good, read=7)
+    write_counts(good, read=7)
 
     with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
         recovered = recover_killed_sessions(load_settings(tmp_path))
@@ -116,10 +86,10 @@ def test_every_file_that_cannot_be_loaded_is_set_aside_and_the_rest_loaded(tmp_p
     """The first file that could not be loaded set aside every file the session left, loading
     none of the others: a killed session lost its good panes and counts with one bad file."""
     landing = _killed_session(tmp_path, "stream-two-bad")
-    cut = _write_pane(landing, day=DAY)
+    cut = write_pane(landing, day=DAY)
     cut.write_bytes(cut.read_bytes()[:100])
-    _write_pane(landing, day=date(2025, 3, 2))
-    _write_counts(landing, read=5)
+    write_pane(landing, day=date(2025, 3, 2))
+    write_counts(landing, read=5)
     other = landing / "counts" / "written-by-another-version.parquet"
     pl.DataFrame({"posts": [4]}).write_parquet(other)
 
@@ -142,8 +112,8 @@ def test_a_dead_letter_file_that_breaks_a_constraint_is_set_aside_and_the_rest_l
     """A dead-letter file with no reason conforms to its contract but breaks the warehouse's
     NOT NULL: its LoadError failed every start, naming no file, and loaded none of the rest."""
     landing = _killed_session(tmp_path, "stream-no-reason")
-    _write_pane(landing)
-    _write_counts(landing, read=5)
+    write_pane(landing)
+    write_counts(landing, read=5)
     dead = landing / "dead" / "no-reason.parquet"
     dead.parent.mkdir()
     pl.DataFrame(
@@ -166,7 +136,7 @@ def test_files_of_a_session_whose_note_is_lost_are_named_at_every_start(tmp_path
     landing.mkdir(parents=True)
     holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
     (landing / LOCK_NAME).write_text(json.dumps(holder))
-    pane = _write_pane(landing)
+    pane = write_pane(landing)
 
     for _ in range(2):
         caplog.clear()
@@ -181,7 +151,7 @@ def test_files_of_a_session_whose_note_is_lost_are_named_at_every_start(tmp_path
 def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     """Every session left `stream/<run id>/moodcast.lock` behind, emptied, and every start
     locked each of them again: the folder list grew with every session."""
-    _write_counts(_killed_session(tmp_path, "stream-killed"), read=3)
+    write_counts(_killed_session(tmp_path, "stream-killed"), read=3)
     old = tmp_path / "stream" / "stream-finished-earlier"
     old.mkdir(parents=True)
     (old / LOCK_NAME).write_text("")
@@ -189,7 +159,7 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     landing = tmp_path / "stream" / "stream-finished"
     session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
     lock = take_session_lock(session)
-    _write_counts(landing, read=2)
+    write_counts(landing, read=2)
     assert load_landing(session, last=True)
     close_session(lock, str(landing))
 
@@ -208,7 +178,7 @@ def test_a_pane_loaded_before_a_crash_counts_its_day_once(tmp_path):
     pane behind; recovery upserted it again and the ledger's `days` counted the day twice."""
     landing = _killed_session(tmp_path, "stream-crash")
     note = json.loads((landing / LOCK_NAME).read_text())
-    pane = _write_pane(landing)
+    pane = write_pane(landing)
     kept = tmp_path / "kept.parquet"
     shutil.copyfile(pane, kept)
     settings = load_settings(tmp_path)
@@ -275,11 +245,11 @@ def test_reading_a_session_with_many_bad_files_reads_each_file_at_most_twice(tmp
     the session again after each: quadratic in the bad files (the good pane read 5 times
     beside 4 files cut short)."""
     landing = _killed_session(tmp_path, "stream-many-bad")
-    good = _write_pane(landing, day=DAY)
+    good = write_pane(landing, day=DAY)
     for day in range(2, 6):
-        cut = _write_pane(landing, day=date(2025, 3, day))
+        cut = write_pane(landing, day=date(2025, 3, day))
         cut.write_bytes(cut.read_bytes()[:100])
-    _write_counts(landing, read=5)
+    write_counts(landing, read=5)
     reads: dict[str, int] = {}
     read = stream_landing.read_landing_file
 
@@ -309,12 +279,12 @@ def test_a_session_whose_note_is_lost_is_loaded_as_the_run_its_ledger_row_record
         load_settings(tmp_path), landing.name, started, str(landing), {"sadness": "1"}
     )
     lock = take_session_lock(session)
-    _write_pane(landing, index=0, posts=3)
-    _write_counts(landing, read=3)
+    write_pane(landing, index=0, posts=3)
+    write_counts(landing, read=3)
     assert load_landing(session)
-    _write_pane(landing, index=1, posts=5)
-    _write_pane(landing, day=date(2025, 3, 2), posts=4)
-    _write_counts(landing, read=6)
+    write_pane(landing, index=1, posts=5)
+    write_pane(landing, day=date(2025, 3, 2), posts=4)
+    write_counts(landing, read=6)
     lock.abandon()
     holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-02"}
     (landing / LOCK_NAME).write_text(json.dumps(holder))
@@ -348,11 +318,11 @@ def test_a_remote_landing_session_whose_note_is_lost_is_loaded_from_its_landing(
     started = datetime(2025, 3, 1, 9, tzinfo=UTC)
     session = Session(load_settings(tmp_path), folder.name, started, str(landing), {"sadness": "1"})
     lock = take_session_lock(session)
-    _write_pane(landing, index=0, posts=3)
-    _write_counts(landing, read=3)
+    write_pane(landing, index=0, posts=3)
+    write_counts(landing, read=3)
     assert load_landing(session)
-    _write_pane(landing, index=1, posts=5)
-    _write_counts(landing, read=5)
+    write_pane(landing, index=1, posts=5)
+    write_counts(landing, read=5)
     lock.abandon()
     holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-02"}
     (folder / LOCK_NAME).write_text(json.dumps(holder))
@@ -375,11 +345,11 @@ def test_a_recovered_session_keeps_the_as_of_day_of_its_last_load(tmp_path, note
     written = json.loads((landing / LOCK_NAME).read_text())
     started = datetime.fromisoformat(written["run"]["started_at"])
     session = Session(load_settings(tmp_path), landing.name, started, str(landing), {})
-    _write_pane(landing, index=0)
+    write_pane(landing, index=0)
     assert load_landing(session)
     (loaded,) = _runs(tmp_path).values()
     assert loaded["as_of"] > DAY
-    _write_pane(landing, index=1)
+    write_pane(landing, index=1)
     held = {**written, "run": {**written["run"], "as_of": DAY.isoformat()}}
     (landing / LOCK_NAME).write_text(json.dumps(held if note == "kept" else {"pid": 2}))
 
@@ -411,7 +381,7 @@ def test_a_session_that_ended_incomplete_keeps_its_status_when_recovered(tmp_pat
     landing = tmp_path / "stream" / "stream-ended"
     session = Session(load_settings(tmp_path), landing.name, datetime.now(UTC), str(landing), {})
     lock = take_session_lock(session)
-    _write_counts(landing, read=2)
+    write_counts(landing, read=2)
     (counts,) = (landing / "counts").iterdir()
     kept = tmp_path / "kept.parquet"
     shutil.copyfile(counts, kept)

@@ -1,0 +1,59 @@
+"""A stream session and the files its job writes, made without a job: the setup the stream
+loader's tests share (the session, its counts and pane files)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
+from moodcast.config import load_settings
+from moodcast.stream_landing import Session
+from transforms.contracts import DAILY_SCHEMA
+
+DAY = date(2025, 3, 1)
+"""The day of the panes `write_pane` writes unless told."""
+
+
+def session(data_dir: Path, run_id: str = "stream-test") -> Session:
+    """A session `run_id` of `data_dir` started now, landing in `<data dir>/stream/<run id>`
+    (created)."""
+    landing = data_dir / "stream" / run_id
+    landing.mkdir(parents=True)
+    return Session(load_settings(data_dir), run_id, datetime.now(UTC), str(landing), {})
+
+
+def write_counts(landing: Path | str, **counts: int) -> None:
+    """One bundle's counts file under `landing`: `n` posts of each category (`read=3`, the
+    reason empty), as the job's WriteBundleCountsFn writes it."""
+    writer = WriteBundleCountsFn(str(landing))
+    writer.start_bundle()
+    for category, n in counts.items():
+        writer.process(((category, ""), n))
+    writer.finish_bundle()
+
+
+def write_pane(landing: Path | str, *, index: int = 0, posts: int = 3, day: date = DAY) -> Path:
+    """An early pane file of `day` under `landing` holding `posts` posts (one cell, of the run
+    named as `landing`'s folder), as the job's WritePaneFn writes it."""
+    landing = Path(landing)
+    row = {
+        "day": day,
+        "region": "north",
+        "lang": "en",
+        "marker": "sadness",
+        "marker_version": "1",
+        "n_posts": posts,
+        "n_scored": posts,
+        "n_marked": 1,
+        "n_authors": posts,
+        "n_marked_authors": 1,
+        "sample_rate": 1.0,
+        "run_id": landing.name,
+    }
+    table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
+    fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
+    (path,) = WritePaneFn(str(landing)).process(Pane(day, index, "early", fired, table, posts))
+    return Path(path)
