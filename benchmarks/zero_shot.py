@@ -64,12 +64,12 @@ from benchmarks.results import table_head, table_row, write_section  # noqa: E40
 from benchmarks.zero_shot_ceiling import oracle_f1  # noqa: E402
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
+from transforms.model_folders import weights_digest  # noqa: E402
 from transforms.zero_shot import (  # noqa: E402
     CONTRASTED,
     MODEL_THRESHOLDS_FILE,
     neutral_phrases,
     prototype_phrases,
-    weights_digest,
     zero_shot,
 )
 
