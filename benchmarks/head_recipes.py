@@ -69,7 +69,7 @@ from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.cpu import least_cpu_s  # noqa: E402
 from benchmarks.head_sets import label_f1, splits, trained, views  # noqa: E402
 from benchmarks.markers import CONFIG, CachedEncoder  # noqa: E402
-from benchmarks.results import write_section  # noqa: E402
+from benchmarks.results import table_head, table_row, write_section  # noqa: E402
 from moodcast.finetune import FinetuneSettings  # noqa: E402
 from moodcast.training import AUTO_MARGIN, choose_family  # noqa: E402
 from transforms.embedding import DEFAULT_BACKEND, DEFAULT_MODEL, load_encoder  # noqa: E402
@@ -344,13 +344,12 @@ def render(rows: list[Judged], args) -> str:
         "Macro-F1 of heads trained by `moodcast markers train` on each set's train split "
         "(thresholds by 5-fold CV there), dev / test (`—`: no English model for the set):",
         "",
-        "| set | train rows | " + " | ".join(recipes) + " |",
-        "|---|---:|" + "---:|" * len(recipes),
+        *table_head(["set"], ["train rows", *recipes]),
     ]
     for row in rows:
         cells = row.cells
         values = [f"{cells[r][0]:.3f} / {cells[r][1]:.3f}" if r in cells else "—" for r in recipes]
-        lines.append(f"| {row.title} | {row.train_rows} | " + " | ".join(values) + " |")
+        lines.append(table_row([row.title, str(row.train_rows), *values]))
     tuned = [(row.title, row.finetune_cpu) for row in rows if row.finetune_cpu is not None]
     if tuned:
         lines += [
@@ -438,12 +437,11 @@ def render_cpu(rows: list[Judged], recipes: list[str]) -> list[str]:
     lines = [
         "CPU s of training (`train_heads`, the embeddings read from the cache, not computed):",
         "",
-        "| set | " + " | ".join(recipes) + " |",
-        "|---|" + "---:|" * len(recipes),
+        *table_head(["set"], recipes),
     ]
     for row in rows:
         values = [f"{row.train_cpu[r]:,.1f}" if r in row.train_cpu else "—" for r in recipes]
-        lines.append(f"| {row.title} | " + " | ".join(values) + " |")
+        lines.append(table_row([row.title, *values]))
     return lines
 
 

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import marker_sets as ms  # noqa: E402
-from benchmarks.results import write_section  # noqa: E402
+from benchmarks.results import table_head, table_row, write_section  # noqa: E402
 from transforms.embedding import DEFAULT_MODEL, load_encoder, resolve_model_path  # noqa: E402
 from transforms.markers import Marker, load_markers, score  # noqa: E402
 from transforms.model_markers import ModelConfig, decide  # noqa: E402
@@ -382,8 +382,7 @@ def risk_lines(all_results: dict[str, dict]) -> list[str]:
         "",
         "### Risk markers: recall on positives / false-positive rate on negatives (test split)",
         "",
-        "| set | marker | " + " | ".join(RISK_SOURCES) + " |",
-        "|---|---|" + "---:|" * len(RISK_SOURCES),
+        *table_head(["set", "marker"], RISK_SOURCES),
     ]
     for name, results in all_results.items():
         for marker in RISK_MARKERS:
@@ -394,7 +393,7 @@ def risk_lines(all_results: dict[str, dict]) -> list[str]:
                 for s in RISK_SOURCES
             ]
             if any(c != "—" for c in cells):
-                lines.append(f"| {name} | {marker} | " + " | ".join(cells) + " |")
+                lines.append(table_row([name, marker, *cells]))
     return lines
 
 
@@ -404,15 +403,14 @@ def render(all_results: dict[str, dict], sizes: dict[str, int], extra: list[str]
         "Macro-F1 over the set's labels that each source covers (test split; `—`: no source "
         "in that language):",
         "",
-        "| set | rows | " + " | ".join(sources) + " |",
-        "|---|---:|" + "---:|" * len(sources),
+        *table_head(["set"], ["rows", *sources]),
     ]
     for name, results in all_results.items():
         cells = []
         for source in sources:
             f1s = [v[2] for v in results.get(source, {}).values()]
             cells.append(f"{np.mean(f1s):.3f}" if f1s else "—")
-        lines.append(f"| {name} | {sizes[name]} | " + " | ".join(cells) + " |")
+        lines.append(table_row([name, str(sizes[name]), *cells]))
     for name, results in all_results.items():
         lines += ["", f"### {name}: F1 (precision/recall)", ""]
         lines += ["| marker | support | " + " | ".join(results) + " |"]

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = "# Benchmark results\n\nEach section is written by the script it names; rerun the script to refresh it.\n"
+
+
+def table_head(labels: Sequence[str], numbers: Sequence[str]) -> list[str]:
+    """A Markdown table's header row and alignment row: the `labels` columns first, left-aligned,
+    then the `numbers` columns, right-aligned."""
+    return [table_row([*labels, *numbers]), "|" + "---|" * len(labels) + "---:|" * len(numbers)]
+
+
+def table_row(cells: Iterable[str]) -> str:
+    """One row of a Markdown table."""
+    return "| " + " | ".join(cells) + " |"
 
 
 def write_section(name: str, body: str) -> None:

@@ -60,16 +60,16 @@ from benchmarks.markers import (  # noqa: E402
     prf,
     prototypes_only,
 )
-from benchmarks.results import write_section  # noqa: E402
+from benchmarks.results import table_head, table_row, write_section  # noqa: E402
 from benchmarks.zero_shot_ceiling import oracle_f1  # noqa: E402
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path  # noqa: E402
 from transforms.markers import load_markers  # noqa: E402
+from transforms.model_folders import weights_digest  # noqa: E402
 from transforms.zero_shot import (  # noqa: E402
     CONTRASTED,
     MODEL_THRESHOLDS_FILE,
     neutral_phrases,
     prototype_phrases,
-    weights_digest,
     zero_shot,
 )
 
@@ -206,10 +206,8 @@ def f1_table(ways, sets, splits: dict, bar=None) -> tuple[list[str], dict]:
     (the CovidEmo bar view, bar_view), a column of its labels. Also returns scoring → set →
     label → label_f1s."""
     columns = [*sets, *([bar] if bar else [])]
-    lines = [
-        "| scoring | " + " | ".join(s.name for s in sets) + (" | covidemo_en bar labels" if bar else "") + " |",
-        "|---|" + "---:|" * len(columns),
-    ]  # fmt: skip
+    names = [s.name for s in sets] + (["covidemo_en bar labels"] if bar else [])
+    lines = table_head(["scoring"], names)
     found = {}
     for way in ways:
         cells = []
@@ -222,7 +220,7 @@ def f1_table(ways, sets, splits: dict, bar=None) -> tuple[list[str], dict]:
             f1s = found.setdefault(way, {})[labelled.name] = label_f1s(way, labelled, splits, cuts)
             dev, test, _ = np.mean(list(f1s.values()), axis=0)
             cells.append(f"{dev:.3f} / {test:.3f}")
-        lines.append(f"| {way} | " + " | ".join(cells) + " |")
+        lines.append(table_row([way, *cells]))
     return lines, found
 
 
@@ -233,12 +231,11 @@ def oracle_lines(found: dict, ways: list[str]) -> list[str]:
         "Test macro-F1 of the shipped scoring at its pooled-dev thresholds / the oracle's (each "
         "marker's best cut chosen on the test rows themselves: a bound, not a method):",
         "",
-        "| scoring | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
+        *table_head(["scoring"], names),
     ]
     for way in ways:
         cells = [np.mean(list(found[way][n].values()), axis=0)[1:] for n in names]
-        lines.append(f"| {way} | " + " | ".join(f"{a:.3f} / {b:.3f}" for a, b in cells) + " |")
+        lines.append(table_row([way, *(f"{a:.3f} / {b:.3f}" for a, b in cells)]))
     return lines
 
 

@@ -21,7 +21,7 @@ from ingest.sources import read_file
 from moodcast.config import Settings
 from moodcast.tagging import ReadPosts, with_languages
 from transforms.markers import Marker, load_markers, score
-from transforms.model_markers import load_encoders
+from transforms.model_markers import load_encoders, model_versioned
 from transforms.model_scoring import model_text
 from transforms.records import LOCATED_SCHEMA, validate
 from transforms.text import LanguageRule
@@ -32,6 +32,7 @@ from transforms.zero_shot import (
     adapt_markers,
     adapted_centroids,
     adapted_thresholds,
+    check_adapted_models,
 )
 
 ADAPTED_DIR = "adapted"
@@ -97,17 +98,27 @@ def base_markers(settings: Settings, names: Iterable[str] | None = None) -> dict
 
 
 def configured_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
-    """base_markers, scored as `settings.zero_shot` says: with `adapted`, those of
-    transforms.zero_shot.adapted_thresholds carry the centroids `markers adapt` fitted for each
-    configured language that has an adapted table (adapt_markers).
+    """base_markers, scored as `settings.zero_shot` says, versioned for the configured models
+    (transforms.model_markers.model_versioned: a marker a zero-shot source decides on a model
+    other than the shipped one gets a version covering that model and its cut). With
+    `adapted`, those of transforms.zero_shot.adapted_thresholds carry the centroids `markers
+    adapt` fitted for each configured language that has an adapted table (adapt_markers).
 
-    Raises SourceError when a language's centroids are missing, unreadable or stale: fitted
-    on another fit_basis (other markers, another model, ADAPT_WEIGHT or moodcast version), or
-    on fewer posts per centroid than adapt_min_posts asks now (read_fit).
+    Raises SourceError when `adapted` is set and a language of the adapted table has another
+    model than the one its thresholds were chosen on (check_adapted_models), or its centroids
+    are missing, unreadable or stale: fitted on another fit_basis (other markers, another
+    model, ADAPT_WEIGHT or moodcast version), or on fewer posts per centroid than
+    adapt_min_posts asks now (read_fit); ModelError when a model it versions for is not there.
     """
+    return model_versioned(_scored_markers(settings, names), settings.model_config)
+
+
+def _scored_markers(settings: Settings, names: Iterable[str] | None) -> dict[str, Marker]:
+    """configured_markers before model_versioned."""
     chosen = base_markers(settings, names)
     if settings.zero_shot != "adapted":
         return chosen
+    check_adapted_models(settings.models)
     markers = base_markers(settings) if names is not None else chosen
     centroids = {}
     for lang, spec in sorted(settings.models.items()):
@@ -226,6 +237,7 @@ def fit_adaptation(posts: pl.DataFrame, settings: Settings, *, origin: str) -> l
     Languages without a model or table are left out; a rerun on the same posts writes the same
     files, each through a temporary file of its own (two runs at once never write into one; a
     failed write leaves none behind)."""
+    check_adapted_models(settings.models)
     markers = base_markers(settings)
     config = settings.model_config
     langs = sorted(

@@ -20,6 +20,7 @@ from transforms.model_markers import (
     load_encoders,
     model_languages,
     score_probability,
+    threshold_origin,
 )
 from transforms.model_scoring import model_text, score_embeddings
 from transforms.quantify import (
@@ -422,11 +423,12 @@ def zero_shot_thresholds(
 ) -> list[dict]:
     """The F1-optimal threshold of each zero-shot model source with a label column in
     `labels` (label_frame's output), per language with a configured model: one dict per
-    marker × language with `marker, lang, threshold, f1, current_threshold, current_f1,
-    support`; the current threshold is the one the configured model decides at: the one chosen
-    for its weights (transforms.zero_shot.model_threshold) where it has one, else the marker
-    file's (None: the default). A language none of whose labelled markers has a zero-shot source
-    loads no model."""
+    marker × language with `marker, lang, threshold, f1, current_threshold, current_from,
+    current_f1, support`; the current threshold is the one the configured model decides at: the
+    one chosen for its weights (transforms.zero_shot.model_threshold) where it has one, else the
+    marker file's (None: the default), and `current_from` says which
+    (transforms.model_markers.threshold_origin: `model`, `adapted`, `marker` or `default`). A
+    language none of whose labelled markers has a zero-shot source loads no model."""
     rows = []
     for lang in sorted(set(labels.get_column("lang").unique().to_list()) & set(config.models)):
         part = labels.filter(pl.col("lang") == lang)
@@ -453,6 +455,7 @@ def zero_shot_thresholds(
                     "threshold": best,
                     "f1": best_f1,
                     "current_threshold": current,
+                    "current_from": threshold_origin(chosen[name], lang, config.models[lang]),
                     "current_f1": None if current is None else _f1(values >= current, gold),
                     "support": int(gold.sum()),
                 }

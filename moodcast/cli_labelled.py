@@ -311,9 +311,14 @@ def calibrate(
     replace validated rates in force for that marker and language, and are named on stderr.
     Reports the margin those rates alone leave on adjusted shares of 10% and 40% (label more
     posts to narrow it), and the F1-optimal threshold of each zero-shot model source, beside
-    the current one; set a new value as `threshold` under `[lang.xx]` in the marker file
-    (with `zero_shot = "adapted"`, an adapted marker's threshold is the adapted table's, which
-    overrides the marker file's)."""
+    the current one: the threshold the configured model decides at, and where it comes from
+    (the marker file's; for a sentence model other than the shipped one, the one chosen for it
+    in model/thresholds.toml where that lists it; the adapted table's under `zero_shot =
+    "adapted"`). To decide at a new value, set it as `threshold` under `[lang.xx]` in the
+    marker's file in your marker directory (a copy of the shipped file there replaces it): a
+    threshold of your own holds with whichever model is configured, in place of
+    model/thresholds.toml's, but not of the adapted table's. The marker then has a new
+    version: run calibrate again to record its rates."""
     import polars as pl
 
     from moodcast.calibration import (
@@ -323,6 +328,7 @@ def calibrate(
         with_margins,
         zero_shot_thresholds,
     )
+    from transforms.model_markers import THRESHOLD_ORIGINS
     from transforms.quantify import MIN_CLASS_LABELS
     from transforms.rates import merged_rates, write_user_rates
 
@@ -358,7 +364,8 @@ def calibrate(
         return
     for row in rows:
         current = (
-            f"current {row['current_threshold']:g} (F1 {row['current_f1']:.3f})"
+            f"current {row['current_threshold']:g} (F1 {row['current_f1']:.3f}, "
+            f"{THRESHOLD_ORIGINS[row['current_from']]})"
             if row["current_threshold"] is not None
             else "current: default"
         )
@@ -367,6 +374,14 @@ def calibrate(
             f"{row['marker']:<16} [{row['lang']}] threshold {row['threshold']:g} "
             f"F1 {row['f1']:.3f}  {current}  support {row['support']}"
             + ("  (adapted: the adapted table sets it, not the marker file)" if adapted else "")
+        )
+    if rows:
+        click.echo(
+            "To decide at a threshold found here, set it as `threshold` under [lang.xx] in the "
+            f"marker's file in {settings.user_markers_dir} (copy the shipped file there): it "
+            "then holds with whichever model is configured, in place of model/thresholds.toml's "
+            '(under zero_shot = "adapted", the adapted table\'s still overrides it); the marker '
+            "gets a new version, so run calibrate again to record its rates."
         )
     for line, key in zip(
         rate_lines(rates), rates.select("marker", "lang").iter_rows(), strict=True

@@ -214,9 +214,10 @@ def adapt(
         fit_adaptation,
     )
     from transforms.model_markers import language_rule
-    from transforms.zero_shot import SourceError
+    from transforms.zero_shot import SourceError, check_adapted_models
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
+    check_adapted_models(settings.models)
     rule = language_rule(
         base_markers(settings), settings.model_config, default=settings.default_lang
     )

@@ -1,6 +1,19 @@
-"""The model folder a `static` or `finetune` head has of its own (`static-<digest>/`,
-`finetuned-<digest>/`, saved beside its head file): found on this machine, and its files checked
-against the digest the head file records before the model is loaded.
+"""Digests of model folders, and the model folder a `static` or `finetune` head has of its own
+(`static-<digest>/`, `finetuned-<digest>/`, saved beside its head file): found on this machine,
+and its files checked against the digest the head file records before the model is loaded.
+
+Two digests, for two questions. folder_digest (every file, by relative path) asks "is this the
+very folder a head was trained with?": a head's own folder is small (15 MB static, ~90 MB
+fine-tuned), written by moodcast, and a partial copy or a replaced tokenizer must be refused,
+so every file counts. weights_digest (the weights file alone, cached per file, size and
+modification time) asks "which sentence model is this?" of a folder the user names in
+`models`: copies of one model differ in files that do not change its scores (a README, the
+same weights again as pytorch_model.bin, onnx/ or openvino/ exports, present in one download
+and not in another), so every file would tell two copies of the same weights apart and miss
+the thresholds chosen for them (transforms.zero_shot.model_threshold); it keys those
+thresholds and the versions of markers scored on such a model
+(transforms.model_markers.model_versioned). A folder with no weights file is named by
+folder_digest there.
 
 A Beam worker gets the markers pickled, each such head naming its folder by the absolute path
 the submitting machine resolved; a worker that lacks that path looks for the folder of that name
@@ -14,6 +27,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 from transforms.errors import ModelError
@@ -22,6 +36,8 @@ from transforms.markers import OWN_MODEL_FILE, Head, Marker
 MARKERS_DIR_ENV = "MOODCAST_MARKERS_DIR"
 """On a worker: the directory holding copies of the marker directory's model folders."""
 REMOTE_DOC = 'docs/markers.md, "Heads with their own model on remote workers"'
+WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
+"""The file of a sentence-transformers folder that weights_digest reads, the first found."""
 
 _CHECKED: set[tuple[str, str]] = set()
 """(folder, digest) pairs whose files were found to match, in this process."""
@@ -34,6 +50,24 @@ def folder_digest(directory: Path) -> str:
         digest.update(str(path.relative_to(directory)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def weights_digest(path: Path) -> str | None:
+    """16 hex digits of the SHA-256 of the weights of the sentence-transformers folder at
+    `path` (its first file of WEIGHTS_FILES; None when it has none), read once per process
+    per file, size and modification time (0.3 CPU s for 420 MB here)."""
+    for name in WEIGHTS_FILES:
+        file = path / name
+        if file.is_file():
+            stat = file.stat()
+            return _file_digest(file, stat.st_size, stat.st_mtime_ns)
+    return None
+
+
+@cache
+def _file_digest(file: Path, size: int, mtime_ns: int) -> str:
+    with file.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
 
 
 def check_model_folder(name: str, head: Head) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -29,6 +29,7 @@ from transforms.embedding import (
     resolve_model_path,
 )
 from transforms.markers import Marker, score
+from transforms.model_folders import folder_digest, weights_digest
 from transforms.model_scoring import model_scores, model_texts, static_languages
 from transforms.text import LanguageRule
 from transforms.zero_shot import (
@@ -37,7 +38,6 @@ from transforms.zero_shot import (
     SourceError,
     model_threshold,
     prototype_phrases,
-    weights_digest,
 )
 
 
@@ -146,10 +146,7 @@ def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, En
             if spec != DEFAULT_MODEL:
                 weights_digest(resolve_model_path(spec))
         except ModelError as exc:
-            raise ModelError(
-                f"{exc}; set models.{lang} in config.toml to a local sentence-transformers "
-                "model directory"
-            ) from exc
+            raise _setting_error(exc, lang) from exc
     return encoders
 
 
@@ -199,6 +196,59 @@ def threshold(marker: Marker, lang: str, model: str | None = None) -> float:
         return head.threshold
     chosen = model_threshold(marker, lang, model) if model else None
     return marker.thresholds.get(lang, DEFAULT_THRESHOLD) if chosen is None else chosen
+
+
+def model_versioned(markers: Mapping[str, Marker], config: ModelConfig) -> dict[str, Marker]:
+    """`markers`, with a new version for each whose rule lets a zero-shot source decide
+    (uses_model; no trained head there) in a language whose configured model is not the shipped
+    one (DEFAULT_MODEL): one covering, per such language, that model and the threshold its
+    scores are cut at (`threshold`: model/thresholds.toml's for it, else the marker file's, else the default):
+    the same marker measured with another model, or with another cut for it, is another
+    series, and the ledger, rates and warehouse tell them apart. The model is named by its
+    weights (transforms.model_folders.weights_digest; folder_digest for a folder without a
+    weights file), so any copy of the same weights gives the same version. The others are
+    returned as they are: the shipped model's cuts are the marker files' (or the adapted
+    table's), already in their versions, and a marker whose decision uses no zero-shot source
+    has decisions no model changes.
+
+    Raises ModelError naming the config key `models.<lang>` when such a model's folder is not
+    there.
+    """
+    versioned = dict(markers)
+    for name, marker in markers.items():
+        langs = [
+            lang
+            for lang in sorted(uses_model(marker, config, None))
+            if lang not in marker.heads
+            and marker.prototypes.get(lang)
+            and config.models.get(lang, DEFAULT_MODEL) != DEFAULT_MODEL
+        ]
+        if not langs:
+            continue
+        basis = [marker.version] + [
+            f"{lang}:{_model_digest(config.models[lang], lang)}:"
+            f"{threshold(marker, lang, config.models[lang])!r}"
+            for lang in langs
+        ]
+        version = hashlib.sha256(":".join(basis).encode()).hexdigest()[:12]
+        versioned[name] = replace(marker, version=version)
+    return versioned
+
+
+def _model_digest(spec: str, lang: str) -> str:
+    """The digest that names the sentence model `spec` configured for `lang` (model_versioned)."""
+    try:
+        path = resolve_model_path(spec)
+    except ModelError as exc:
+        raise _setting_error(exc, lang) from exc
+    return weights_digest(path) or folder_digest(path)
+
+
+def _setting_error(exc: ModelError, lang: str) -> ModelError:
+    """`exc`, saying which setting names the model that failed."""
+    return ModelError(
+        f"{exc}; set models.{lang} in config.toml to a local sentence-transformers model directory"
+    )
 
 
 def score_probability(
@@ -365,21 +415,34 @@ def classify(
     return decided.with_columns(lexicon.select(pl.col(r"^.*__terms$")))
 
 
+THRESHOLD_ORIGINS = {
+    "model": "model/thresholds.toml's for this model",
+    "adapted": "the adapted table's",
+    "marker": "the marker file's",
+    "default": "the default",
+}
+"""threshold_origin's values, and how `markers show` and `markers calibrate` word them."""
+
+
+def threshold_origin(marker: Marker, lang: str, model: str | None) -> str:
+    """Where `threshold`'s zero-shot cut for `marker` in `lang` with the sentence `model` comes
+    from (a key of THRESHOLD_ORIGINS): `model`, the one chosen for that model's weights
+    (transforms.zero_shot.model_threshold); `adapted`, the adapted table's (adapt_markers);
+    `marker`, the marker file's `threshold`; `default`, DEFAULT_THRESHOLD."""
+    if model is not None and model_threshold(marker, lang, model) is not None:
+        return "model"
+    if lang in marker.adapted:
+        return "adapted"
+    return "marker" if lang in marker.thresholds else "default"
+
+
 def _zero_shot_cut(marker: Marker, lang: str, model: str | None) -> str:
     """`threshold`'s zero-shot cut for `marker` in `lang` with the sentence `model`, saying,
-    for a model other than the shipped one, which table it comes from: the one chosen for that
-    model's weights (transforms.zero_shot.model_threshold), the adapted table, the marker file
-    or the default."""
+    for a model other than the shipped one, which table it comes from (threshold_origin)."""
     cut = f"threshold {threshold(marker, lang, model):g}"
     if model is None or model == DEFAULT_MODEL:
         return cut
-    if model_threshold(marker, lang, model) is not None:
-        origin = "model/thresholds.toml's for this model"
-    elif lang in marker.adapted:
-        origin = "the adapted table's"
-    else:
-        origin = "the marker file's" if lang in marker.thresholds else "the default"
-    return f"{cut}, {origin}"
+    return f"{cut}, {THRESHOLD_ORIGINS[threshold_origin(marker, lang, model)]}"
 
 
 def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:

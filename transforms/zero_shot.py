@@ -24,6 +24,7 @@ import numpy as np
 
 from transforms.embedding import DEFAULT_MODEL, Encoder, ModelError, resolve_model_path
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError, load_markers
+from transforms.model_folders import weights_digest
 
 NEUTRAL_FILE = BUILTIN_DIR / "model" / "neutral.toml"
 ADAPTED_FILE = BUILTIN_DIR / "model" / "adapted.toml"
@@ -33,8 +34,6 @@ MODEL_THRESHOLDS_FILE = BUILTIN_DIR / "model" / "thresholds.toml"
 """The thresholds of the zero-shot scoring on sentence models other than the shipped one (whose
 are in the marker files), per model (keyed by weights_digest), language and marker
 (model_threshold); where they come from is in its header."""
-WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
-"""The file of a sentence-transformers folder that weights_digest reads, the first found."""
 DEFAULT_THRESHOLD = 3.5
 """The z-score threshold of a prototype source whose language has none calibrated in its
 marker file (the best single threshold over the shipped English markers)."""
@@ -189,6 +188,32 @@ def adapted_thresholds(lang: str) -> dict[str, float]:
         return dict(tomllib.load(handle).get("lang", {}).get(lang, {}))
 
 
+def check_adapted_models(models: Mapping[str, str]) -> None:
+    """Refuse the adapted scoring where its thresholds do not apply: ADAPTED_FILE's were chosen
+    on the adapted scores of the shipped model (DEFAULT_MODEL, all-MiniLM-L6-v2), and a z-score
+    is on one scale across markers, not across models, so on another model's scores they would
+    flag by chance (model/thresholds.toml holds no adapted cut for any other model).
+
+    Raises SourceError naming `models.<lang>` for each language of `models` (ModelConfig.models)
+    that ADAPTED_FILE has thresholds for and whose model is another.
+    """
+    others = {
+        lang: spec
+        for lang, spec in sorted(models.items())
+        if spec != DEFAULT_MODEL and adapted_thresholds(lang)
+    }
+    if others:
+        named = ", ".join(f"models.{lang} = {spec!r}" for lang, spec in others.items())
+        raise SourceError(
+            f'zero_shot = "adapted" has thresholds only for the shipped model\'s adapted scores '
+            f"({ADAPTED_FILE.name}, chosen on all-MiniLM-L6-v2), and config.toml sets {named}: "
+            'set zero_shot = "shipped" to score that model with the thresholds chosen for it '
+            "(model/thresholds.toml, where it lists the model; else the marker files'), or "
+            f'set {" and ".join(f"models.{lang}" for lang in others)} = "default" to adapt '
+            "the shipped model"
+        )
+
+
 def adapt_markers(
     markers: Mapping[str, Marker], centroids: Mapping[str, Mapping[str, np.ndarray]]
 ) -> dict[str, Marker]:
@@ -226,12 +251,16 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
     `model` (a spec of transforms.embedding.resolve_model_path) in MODEL_THRESHOLDS_FILE, found
     by the digest of the model's weights (weights_digest), so any copy of the same weights finds
     it. None (the marker file's threshold holds) for the shipped model, a model or marker the
-    file does not list, a folder that is not there (loading the model says so), a marker not
-    as shipped (its version differs: a user's own threshold, terms or prototypes) and a marker
-    adapted to a corpus in `lang` (adapt_markers: the adapted table's threshold holds)."""
+    file does not list, a folder that is not there (loading the model says so), a marker whose
+    zero-shot source in `lang` is not the shipped one (zero_shot_basis differs: a user's own
+    threshold there, or other prototypes or worded terms there) and a marker adapted to a
+    corpus in `lang` (adapt_markers: the adapted table's threshold holds). A marker's version
+    is not compared: a version that covers the model (transforms.model_markers.model_versioned)
+    or another language's terms does not change which cut its scores in `lang` were chosen for."""
     if model == DEFAULT_MODEL or lang in marker.adapted:
         return None
-    if _shipped_versions().get(marker.name) != marker.version:
+    shipped = _shipped_markers().get(marker.name)
+    if shipped is None or zero_shot_basis(shipped, lang) != zero_shot_basis(marker, lang):
         return None
     try:
         digest = weights_digest(resolve_model_path(model))
@@ -242,24 +271,6 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
     return None if cut is None else float(cut)
 
 
-def weights_digest(path: Path) -> str | None:
-    """16 hex digits of the SHA-256 of the weights of the sentence-transformers folder at
-    `path` (its first file of WEIGHTS_FILES; None when it has none), read once per process
-    per file, size and modification time (0.3 CPU s for 420 MB here)."""
-    for name in WEIGHTS_FILES:
-        file = path / name
-        if file.is_file():
-            stat = file.stat()
-            return _file_digest(file, stat.st_size, stat.st_mtime_ns)
-    return None
-
-
-@cache
-def _file_digest(file: Path, size: int, mtime_ns: int) -> str:
-    with file.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
-
-
 @cache
 def _model_tables(file: Path) -> dict:
     """MODEL_THRESHOLDS_FILE's tables by model digest."""
@@ -267,9 +278,21 @@ def _model_tables(file: Path) -> dict:
         return tomllib.load(handle).get("model", {})
 
 
+def zero_shot_basis(marker: Marker, lang: str) -> tuple:
+    """What a zero-shot threshold of `marker` in `lang` is chosen for: the phrases of its
+    centroid (prototype_phrases), whether it is scored against its rivals (CONTRASTED), whether
+    a trained head replaces it there, and the marker file's threshold there (a user's own)."""
+    return (
+        prototype_phrases(marker, lang),
+        marker.dimensions[:1] == (CONTRASTED,),
+        lang in marker.heads,
+        marker.thresholds.get(lang),
+    )
+
+
 @cache
-def _shipped_versions() -> dict[str, str]:
-    return {name: marker.version for name, marker in load_markers().items()}
+def _shipped_markers() -> dict[str, Marker]:
+    return load_markers()
 
 
 def adapted_digest(marker: Marker, lang: str) -> str:

@@ -12,6 +12,7 @@ import transforms.zero_shot as zero_shot
 from benchmarks.zero_shot import pooled_cut, write_thresholds
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path
 from transforms.markers import load_markers
+from transforms.model_folders import weights_digest
 
 
 def test_written_thresholds_keep_the_header_and_other_models_and_are_read_back(
@@ -24,7 +25,7 @@ def test_written_thresholds_keep_the_header_and_other_models_and_are_read_back(
     monkeypatch.setattr(bench, "MODEL_THRESHOLDS_FILE", path)
     monkeypatch.setattr(zero_shot, "MODEL_THRESHOLDS_FILE", path)
     folder = resolve_model_path(DEFAULT_MODEL)
-    digest = zero_shot.weights_digest(folder)
+    digest = weights_digest(folder)
     write_thresholds(digest, "small", {"anger": 2.5, "joy": 1.25})
     write_thresholds(digest, "small", {"anger": 2.75, "joy": 1.25})
     assert path.read_text().startswith("# where they come from\n")

@@ -6,10 +6,12 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
+import transforms.model_folders as model_folders
 import transforms.zero_shot as zero_shot
 from moodcast.calibration import score_probabilities, score_sources, zero_shot_thresholds
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path
 from transforms.markers import load_markers
+from transforms.model_folders import weights_digest
 from transforms.model_markers import (
     ModelConfig,
     classify,
@@ -17,7 +19,6 @@ from transforms.model_markers import (
     load_encoders,
     threshold,
 )
-from transforms.zero_shot import weights_digest
 
 TEXTS = [
     "I am so furious with them, this is outrageous and I could scream",
@@ -129,13 +130,13 @@ def test_the_weights_digest_names_the_weights_wherever_the_folder_lies(tmp_path)
 
 def test_loading_a_model_folder_reads_its_weights_digest_once(model_folder):
     """Where a Beam worker's setup loads the model, so its first chunk does not hash it."""
-    zero_shot._file_digest.cache_clear()
+    model_folders._file_digest.cache_clear()
     config = ModelConfig(models={"en": model_folder}, backend="torch")
     load_encoders(config, ["en"])
-    assert zero_shot._file_digest.cache_info().currsize == 1
+    assert model_folders._file_digest.cache_info().currsize == 1
     anger = load_markers(names=["anger"])["anger"]
     threshold(anger, "en", model_folder)
-    assert zero_shot._file_digest.cache_info().misses == 1
+    assert model_folders._file_digest.cache_info().misses == 1
 
 
 def test_a_model_folder_without_weights_files_finds_no_table(table, tmp_path):
