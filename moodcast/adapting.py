@@ -9,7 +9,7 @@ import hashlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -90,25 +90,29 @@ def sample_key(texts: pl.Expr) -> pl.Expr:
     return texts.map_batches(keys, return_dtype=pl.UInt64)
 
 
-def base_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
-    """The shipped markers and the user's (settings.user_markers_dir), only `names` when given."""
+def base_markers(settings: Settings) -> dict[str, Marker]:
+    """The shipped markers and the user's (settings.user_markers_dir)."""
     user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
-    return load_markers(*user, names=names)
+    return load_markers(*user)
 
 
-def configured_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
-    """base_markers, scored as `settings.zero_shot` says: with `adapted`, those of
-    transforms.zero_shot.adapted_thresholds carry the centroids `markers adapt` fitted for each
-    configured language that has an adapted table (adapt_markers).
+def configured_markers(settings: Settings) -> dict[str, Marker]:
+    """base_markers, scored as `settings.zero_shot` says (scored_as_configured)."""
+    return scored_as_configured(base_markers(settings), settings)
+
+
+def scored_as_configured(markers: Mapping[str, Marker], settings: Settings) -> dict[str, Marker]:
+    """`markers` (every marker of base_markers, which a fit is checked against), scored as
+    `settings.zero_shot` says: with `adapted`, those of transforms.zero_shot.adapted_thresholds
+    carry the centroids `markers adapt` fitted for each configured language that has an adapted
+    table (adapt_markers).
 
     Raises SourceError when a language's centroids are missing, unreadable or stale: fitted
     on another fit_basis (other markers, another model, ADAPT_WEIGHT or moodcast version), or
     on fewer posts per centroid than adapt_min_posts asks now (read_fit).
     """
-    chosen = base_markers(settings, names)
     if settings.zero_shot != "adapted":
-        return chosen
-    markers = base_markers(settings) if names is not None else chosen
+        return dict(markers)
     centroids = {}
     for lang, spec in sorted(settings.models.items()):
         if not adapted_thresholds(lang):
@@ -123,8 +127,7 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
         centroids[lang] = read_fit(
             path, fit_basis(markers, spec), min_posts=adapt_min_posts(settings)
         )
-    adapted = adapt_markers(markers, centroids)
-    return {name: adapted[name] for name in chosen}
+    return adapt_markers(markers, centroids)
 
 
 def adapt_min_posts(settings: Settings) -> int:
