@@ -333,10 +333,25 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
     click.echo(summary.describe(), err=True)
     click.echo(DEMO_PLANTED, err=True)
-    click.echo(f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}", err=True)
+    click.echo(demo_outputs(settings, port=None if no_dashboard else port), err=True)
     if not no_dashboard:
-        click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
         _serve(settings, host="127.0.0.1", port=port)
+
+
+def demo_outputs(settings: Settings, *, port: int | None) -> str:
+    """What the demo says once its run is done: where its exports and the rest of its data
+    directory are, and the dashboard, served on `port` (None: not served), and how to serve it
+    again after Ctrl-C, or at all."""
+    serve = f"`moodcast dashboard --data-dir {settings.data_dir}`"
+    return "\n".join(
+        [
+            f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}; the warehouse "
+            f"(moodcast.duckdb) and the rest of the run's state in {settings.data_dir}",
+            f"dashboard on http://127.0.0.1:{port} (Ctrl-C stops it; {serve} serves it again)"
+            if port is not None
+            else f"{serve} serves the dashboard",
+        ]
+    )
 
 
 main.add_command(connect)
