@@ -321,13 +321,15 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
             f"{problem} moodcast demo ends by serving the dashboard there, so it stopped before "
             "its run (--no-dashboard runs it without serving)."
         )
+    from moodcast.progress import heartbeat
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
 
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
-        generate_sample(corpus, posts=posts, start=DEMO_START, days=DEMO_DAYS)
+        with heartbeat(log, "sample"):
+            generate_sample(corpus, posts=posts, start=DEMO_START, days=DEMO_DAYS)
     as_of = DEMO_START + timedelta(days=DEMO_DAYS - 1)
     click.echo(f"running as of {as_of}, the sample's last day", err=True)
     summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
