@@ -45,7 +45,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
     (ModelError, 6, "a sentence model cannot be loaded"),
     (WarehouseError, 7, "the warehouse cannot do it (no run yet, another version's file)"),
     (ContractError, 8, "a table does not follow its contract (missing or mistyped columns)"),
-    (OSError, 9, "the operating system refused a file operation (permissions, disk full)"),
+    (OSError, 9, "the operating system refused a file operation (permissions, disk full, disk quota)"),
     (WorkerError, 10, "a step of the Beam job failed on a worker (the step and its error named)"),
     (MoodcastError, 1, "any other error moodcast reports on purpose"),
 )  # fmt: skip
