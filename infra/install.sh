@@ -11,13 +11,17 @@ want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
-echo "installing moodcast into .venv (torch CPU first; ~2 GB of packages, 4-5 minutes from a warm pip cache, longer to download) …" >&2
+echo "installing moodcast into .venv: ~2 GB of packages, about 12 minutes on 2 cores from a warm pip cache, longer to download …" >&2
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
+echo "[1/3] torch 2.13.0 (CPU) …" >&2
 .venv/bin/python -m pip install --quiet torch==2.13.0
+echo "[2/3] moodcast and the pinned stack of constraints.txt (the longest step) …" >&2
 # setuptools warns every editable install of a flat layout that same-named folders may shadow its
 # packages (here the folders are the packages): a block of asterisks that reads as a failure.
 PYTHONWARNINGS="ignore:Editable installation:UserWarning" \
   .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+echo "[3/3] pip check …" >&2
 .venv/bin/python -m pip check
 echo "$want" > "$stamp"
+echo "installed: .venv is ready" >&2

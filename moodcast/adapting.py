@@ -9,7 +9,7 @@ import hashlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -91,14 +91,20 @@ def sample_key(texts: pl.Expr) -> pl.Expr:
     return texts.map_batches(keys, return_dtype=pl.UInt64)
 
 
-def base_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
-    """The shipped markers and the user's (settings.user_markers_dir), only `names` when given."""
+def base_markers(settings: Settings) -> dict[str, Marker]:
+    """The shipped markers and the user's (settings.user_markers_dir)."""
     user = [settings.user_markers_dir] if settings.user_markers_dir.is_dir() else []
-    return load_markers(*user, names=names)
+    return load_markers(*user)
 
 
-def configured_markers(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Marker]:
-    """base_markers, scored as `settings.zero_shot` says, versioned for the configured models
+def configured_markers(settings: Settings) -> dict[str, Marker]:
+    """base_markers, scored and versioned as configured (scored_as_configured)."""
+    return scored_as_configured(base_markers(settings), settings)
+
+
+def scored_as_configured(markers: Mapping[str, Marker], settings: Settings) -> dict[str, Marker]:
+    """`markers` (every marker of base_markers, which a fit is checked against), scored as
+    `settings.zero_shot` says and versioned for the configured models
     (transforms.model_markers.model_versioned: a marker a zero-shot source decides on a model
     other than the shipped one gets a version covering that model and its cut). With
     `adapted`, those of transforms.zero_shot.adapted_thresholds carry the centroids `markers
@@ -110,16 +116,14 @@ def configured_markers(settings: Settings, names: Iterable[str] | None = None) -
     model, ADAPT_WEIGHT or moodcast version), or on fewer posts per centroid than
     adapt_min_posts asks now (read_fit); ModelError when a model it versions for is not there.
     """
-    return model_versioned(_scored_markers(settings, names), settings.model_config)
+    return model_versioned(_adapted(markers, settings), settings.model_config)
 
 
-def _scored_markers(settings: Settings, names: Iterable[str] | None) -> dict[str, Marker]:
-    """configured_markers before model_versioned."""
-    chosen = base_markers(settings, names)
+def _adapted(markers: Mapping[str, Marker], settings: Settings) -> dict[str, Marker]:
+    """scored_as_configured before model_versioned."""
     if settings.zero_shot != "adapted":
-        return chosen
+        return dict(markers)
     check_adapted_models(settings.models)
-    markers = base_markers(settings) if names is not None else chosen
     centroids = {}
     for lang, spec in sorted(settings.models.items()):
         if not adapted_thresholds(lang):
@@ -134,8 +138,7 @@ def _scored_markers(settings: Settings, names: Iterable[str] | None) -> dict[str
         centroids[lang] = read_fit(
             path, fit_basis(markers, spec), min_posts=adapt_min_posts(settings)
         )
-    adapted = adapt_markers(markers, centroids)
-    return {name: adapted[name] for name in chosen}
+    return adapt_markers(markers, centroids)
 
 
 def adapt_min_posts(settings: Settings) -> int:

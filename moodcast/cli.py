@@ -45,7 +45,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
     (ModelError, 6, "a sentence model cannot be loaded"),
     (WarehouseError, 7, "the warehouse cannot do it (no run yet, another version's file)"),
     (ContractError, 8, "a table does not follow its contract (missing or mistyped columns)"),
-    (OSError, 9, "the operating system refused a file operation (permissions, disk full)"),
+    (OSError, 9, "the operating system refused a file operation (permissions, disk full, disk quota)"),
     (WorkerError, 10, "a step of the Beam job failed on a worker (the step and its error named)"),
     (MoodcastError, 1, "any other error moodcast reports on purpose"),
 )  # fmt: skip
@@ -321,22 +321,39 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
             f"{problem} moodcast demo ends by serving the dashboard there, so it stopped before "
             "its run (--no-dashboard runs it without serving)."
         )
+    from moodcast.progress import heartbeat
     from moodcast.run import daily_run
     from moodcast.sample import generate_sample
 
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
         click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
-        generate_sample(corpus, posts=posts, start=DEMO_START, days=DEMO_DAYS)
+        with heartbeat(log, "sample"):
+            generate_sample(corpus, posts=posts, start=DEMO_START, days=DEMO_DAYS)
     as_of = DEMO_START + timedelta(days=DEMO_DAYS - 1)
     click.echo(f"running as of {as_of}, the sample's last day", err=True)
     summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
     click.echo(summary.describe(), err=True)
     click.echo(DEMO_PLANTED, err=True)
-    click.echo(f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}", err=True)
+    click.echo(demo_outputs(settings, port=None if no_dashboard else port), err=True)
     if not no_dashboard:
-        click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)", err=True)
         _serve(settings, host="127.0.0.1", port=port)
+
+
+def demo_outputs(settings: Settings, *, port: int | None) -> str:
+    """What the demo says once its run is done: where its exports and the rest of its data
+    directory are, and the dashboard, served on `port` (None: not served), and how to serve it
+    again after Ctrl-C, or at all."""
+    serve = f"`moodcast dashboard --data-dir {settings.data_dir}`"
+    return "\n".join(
+        [
+            f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}; the warehouse "
+            f"(moodcast.duckdb) and the rest of the run's state in {settings.data_dir}",
+            f"dashboard on http://127.0.0.1:{port} (Ctrl-C stops it; {serve} serves it again)"
+            if port is not None
+            else f"{serve} serves the dashboard",
+        ]
+    )
 
 
 main.add_command(connect)

@@ -12,12 +12,11 @@ import click
 from moodcast.cli_labelled import calibrate, evaluate, train
 from moodcast.cli_options import (
     SOURCE_CHOICE,
-    chosen_markers,
+    configured_and_named,
     data_dir_option,
     input_options,
     input_overrides,
     markers_of,
-    named_markers,
 )
 from moodcast.config import language, load_settings
 from transforms.errors import InputError
@@ -61,8 +60,7 @@ def tag(
     from transforms.model_markers import language_rule
 
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
-    every = chosen_markers(settings)
-    markers = named_markers(every, names)
+    every, markers = configured_and_named(settings, names)
     rule = language_rule(every, settings.model_config, default=settings.default_lang)
     read = tag_file(
         str(input_path), out, markers, config=settings.model_config, source=source,

@@ -164,19 +164,25 @@ SOURCE_CHOICE = click.Choice(["lexicon", "model"])
 
 
 def markers_of(data_dir: str | None, names: str | None = None) -> dict[str, Marker]:
-    """The markers of `data_dir`'s settings by name (chosen_markers), only those of `names`
-    (comma-separated) when given."""
-    return chosen_markers(load_settings(data_dir, reads_posts=False), names)
+    """The markers of `data_dir`'s settings by name (configured_and_named), only those of
+    `names` (comma-separated) when given."""
+    return configured_and_named(load_settings(data_dir, reads_posts=False), names)[1]
 
 
-def chosen_markers(settings: Settings, names: str | None = None) -> dict[str, Marker]:
-    """The markers of `settings` by name (moodcast.adapting.configured_markers), only those of
-    `names` (comma-separated, named_markers) when given: for a command that has loaded its
-    settings already. An invalid marker file, or a marker's missing or stale fit
-    (SourceError), is a MarkerError (exit 5); a name that is no marker, a usage error."""
-    from moodcast.adapting import configured_markers
+def configured_and_named(
+    settings: Settings, names: str | None
+) -> tuple[dict[str, Marker], dict[str, Marker]]:
+    """Every marker of `settings` by name, scored as configured
+    (moodcast.adapting.scored_as_configured), and those of them that `names` (comma-separated,
+    named_markers) names. An invalid marker file is a MarkerError (exit 5); then a name that is
+    no marker, a usage error (exit 2), found before the markers' fit is read; then a missing or
+    stale fit (SourceError), a MarkerError."""
+    from moodcast.adapting import base_markers, scored_as_configured
 
-    return named_markers(configured_markers(settings), names)
+    base = base_markers(settings)
+    wanted = named_markers(base, names)
+    every = scored_as_configured(base, settings)
+    return every, {name: every[name] for name in wanted}
 
 
 def named_markers(markers: Mapping[str, Marker], names: str | None) -> dict[str, Marker]:

@@ -31,6 +31,7 @@ from moodcast.adapting import configured_markers
 from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
 from moodcast.jobs import ingest_job
+from moodcast.progress import heartbeat
 from moodcast.reading import file_reading
 from moodcast.run_forecast import forecast_step
 from moodcast.run_load import load_landing, older_inputs_covering, unavailable_older
@@ -355,7 +356,8 @@ def _ingest(
     compressed stream or Parquet data is damaged, unless `settings.keep_partial_inputs`."""
     clock = time.perf_counter()
     log.info("ingest: reading %d file(s) with Beam", len(job.inputs))
-    location = run_ingest(job, beam_args=beam_args)
+    with heartbeat(log, "ingest"):
+        location = run_ingest(job, beam_args=beam_args)
     log.info("ingest: done in %.1f s", time.perf_counter() - clock)
     landing = fetch_landing(location, local_dir)
     damaged = (

@@ -1,5 +1,5 @@
-"""How a run stops cleanly: a full disk or an unwritable data directory as one error,
-SIGTERM unwound like Ctrl-C, and a failed run recorded in the ledger."""
+"""How a run stops cleanly: a write refused for want of room or an unwritable data directory
+as one error, SIGTERM unwound like Ctrl-C, and a failed run recorded in the ledger."""
 
 from __future__ import annotations
 
@@ -14,26 +14,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import warehouse
+from warehouse.room import out_of_room
 
 log = logging.getLogger("moodcast.run")  # the run's log lines keep their name on stderr
 
-_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _ACCESS_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 @contextmanager
 def clean_os_errors(data_dir: Path) -> Iterator[None]:
-    """A full disk or an unwritable data directory as one WarehouseError paragraph."""
+    """A write refused for want of room (warehouse.room.out_of_room: a full disk, a used-up
+    quota, a file-size limit) or an unwritable data directory as one WarehouseError paragraph."""
     try:
         yield
     except OSError as exc:
         where = exc.filename or data_dir
-        if exc.errno in _DISK_ERRNOS:
+        if room := out_of_room(exc, where):
             raise warehouse.WarehouseError(
-                f"moodcast ran out of disk space writing {where}. Nothing was published: the "
-                f"warehouse and the exports in {data_dir} are as they were, and the run's "
-                f"temporary files were removed. Free some space (or point --data-dir at a "
-                f"larger disk) and run again."
+                f"moodcast could not write {where}: {room} (or point --data-dir at another "
+                f"disk), and run again. Nothing was published: the warehouse and the exports in "
+                f"{data_dir} are as they were, and the run's temporary files were removed."
             ) from exc
         if exc.errno in _ACCESS_ERRNOS:
             raise warehouse.WarehouseError(

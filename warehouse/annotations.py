@@ -22,6 +22,7 @@ import polars as pl
 
 from transforms.contracts import ALL
 from transforms.errors import InputError
+from warehouse.room import out_of_room
 
 ANNOTATIONS_NAME = "annotations.jsonl"
 MAX_LABEL_CHARS = 120
@@ -66,10 +67,11 @@ def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
     """Why events cannot be saved in `data_dir`, by `exc`'s errno: a read-only file system
     (EROFS, or EACCES / EPERM where the data directory's file system is mounted read-only, as
     infra/'s dashboard files mount it), a permission refused (EACCES, EPERM) to create a file
-    in a directory (the directory named) or to change one path, a full disk (ENOSPC, EDQUOT),
-    a directory where a file belongs (EISDIR), a file where a directory belongs (ENOTDIR, or
-    EEXIST from making the data directory), a missing directory on the way (ENOENT); any
-    other error in the operating system's words."""
+    in a directory (the directory named) or to change one path, a write refused for want of
+    room (warehouse.room.out_of_room: ENOSPC, EDQUOT, EFBIG), a directory where a file belongs
+    (EISDIR), a file where a directory belongs (ENOTDIR, or EEXIST from making the data
+    directory), a missing directory on the way (ENOENT); any other error in the operating
+    system's words."""
     path = exc.filename2 or exc.filename or data_dir  # a rename's target, else the one path
     kept = f"They are kept in {annotations_path(data_dir)}"
     code = exc.errno
@@ -89,11 +91,8 @@ def _unsaved(exc: OSError, data_dir: Path) -> AnnotationError:
             f"permission to change {path} is refused ({exc.strerror}). {kept}: give the "
             "dashboard's user write access to that path."
         )
-    elif code in (errno.ENOSPC, errno.EDQUOT):
-        why = (
-            f"no space is left on the device of {data_dir} ({exc.strerror}). {kept}: free some "
-            "space there, then add the event again."
-        )
+    elif room := out_of_room(exc, path):
+        why = f"{room}. {kept}: add the event again once there is room."
     elif code == errno.EISDIR:
         why = f"{path} is a directory, where a file belongs. {kept}: move that directory away."
     elif code in (errno.ENOTDIR, errno.EEXIST):

@@ -28,6 +28,7 @@ import polars as pl
 from transforms.contracts import ALERT_SCHEMA, FORECAST_SCHEMA
 from transforms.dp import Budget
 from transforms.releases import WeekGrain
+from transforms.series import DERIVED_GRAIN_SCHEMA
 from warehouse import forecast_queries, queries, release_record
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
@@ -118,12 +119,20 @@ def export_frames(
     (its counts may still grow).
     `forecasts` and `alerts` have the Forecast and Alert contract columns and `grain`, the
     grain the series was forecast and alerted at (`day`, `week_grain` or its 8-week grain;
-    `forecast_queries.forecast_grains`, as `forecast_queries.forecasts_with_grain`).
+    `forecast_queries.forecast_grains`, as `forecast_queries.forecasts_with_grain`), asked
+    only where there is a forecast or alert to label: where a run stored no grains (it
+    forecast nothing), forecast_grains would read the daily cells a second time to derive
+    them.
     Raises ReleaseSettingsChanged where the last write published at other settings
     (`release_record.check_release_settings`; in DP mode, another `privacy`).
     """
     release_record.check_release_settings(con, privacy=privacy, k=k, week_grain=week_grain)
-    grains = forecast_queries.forecast_grains(con, k=k, week_grain=week_grain, privacy=privacy)
+    forecasts, alerts = forecast_queries.forecasts(con), forecast_queries.alerts(con)
+    grains = (
+        forecast_queries.forecast_grains(con, k=k, week_grain=week_grain, privacy=privacy)
+        if forecasts.height or alerts.height
+        else pl.DataFrame(schema=DERIVED_GRAIN_SCHEMA)
+    )
     frames = {
         "timelines": _with_provisional(
             _dp_timelines(queries.dp_released(con))
@@ -131,12 +140,12 @@ def export_frames(
             else queries.published(con, k=k, week_grain=week_grain, rates=rates),
             queries.provisional_days(con)["day"].to_list(),
         ),
-        "forecasts": forecast_queries.with_grain(
-            forecast_queries.forecasts(con), grains, "ds", week_grain
-        ).select(*FORECAST_SCHEMA, "grain"),
-        "alerts": forecast_queries.with_grain(
-            forecast_queries.alerts(con), grains, "start", week_grain
-        ).select(*ALERT_SCHEMA, "grain"),
+        "forecasts": forecast_queries.with_grain(forecasts, grains, "ds", week_grain).select(
+            *FORECAST_SCHEMA, "grain"
+        ),
+        "alerts": forecast_queries.with_grain(alerts, grains, "start", week_grain).select(
+            *ALERT_SCHEMA, "grain"
+        ),
     }
     return {stem: in_export_order(frame, EXPORT_ORDER[stem]) for stem, frame in frames.items()}
 

@@ -132,7 +132,7 @@ def test_the_beam_job_decides_with_the_adapted_centroids_as_tag_does(tmp_path):
     corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
-    joy = configured_markers(load_settings(data), ["joy"])["joy"]
+    joy = configured_markers(load_settings(data))["joy"]
     assert "en" in joy.adapted
     cut = _telling_cut(joy, load_markers(names=["joy"])["joy"])
     markers = {"joy": dataclasses.replace(joy, rule="model", thresholds={"en": cut})}
@@ -313,7 +313,7 @@ def test_a_fit_by_another_moodcast_version_is_refused_as_its_lexicon_flags_may_d
     corpus, data = _corpus(tmp_path / "posts.jsonl"), tmp_path / "data"
     _invoke("markers", "adapt", corpus, "--data-dir", data)
     (data / "config.toml").write_text('zero_shot = "adapted"\n', encoding="utf-8")
-    assert "en" in configured_markers(load_settings(data), ["joy"])["joy"].adapted
+    assert "en" in configured_markers(load_settings(data))["joy"].adapted
     fit = data / "adapted" / "en.json"
     made_by = json.loads(fit.read_text(encoding="utf-8"))["package"]
     monkeypatch.setattr("moodcast.adapting.version", lambda name: "0.0.0+other")

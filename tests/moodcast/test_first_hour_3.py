@@ -3,26 +3,26 @@ that were not quite true, each a regression test that fails before its fix."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
-import os
 import re
-import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 from forecasting.frequency import EIGHT_WEEK, WEEK, Frequency
 from forecasting.pipeline import forecast_and_alert
 from forecasting.series import Cause
+from moodcast.cli import main
 from moodcast.run_forecast import forecast_line
 from transforms.contracts import SERIES_SCHEMA
 from transforms.markers.definitions import BUILTIN_DIR
-
-REPO = Path(__file__).parents[2]
 
 
 def _forecast_notes(freq: Frequency, *, history_days: int) -> pl.DataFrame:
@@ -71,26 +71,30 @@ def test_the_history_days_the_forecast_line_names_is_the_fewest_that_fit_a_model
     )
 
 
-COUNT_OPENS = """
-import collections, json, sys
-from click.testing import CliRunner
-from moodcast.cli import main
-
-opened = collections.Counter()
+_TOML_OPENS: list[collections.Counter] = []
+"""The counters that _count_toml_opens fills, while a test holds one (the audit hook stays for
+the process: Python offers no way to remove one, so it counts nothing outside _toml_opens)."""
+_HOOKED: list[bool] = []
 
 
-def hook(event, args):
-    if event == "open" and str(args[0]).endswith(".toml"):
-        opened[str(args[0])] += 1
+def _count_toml_opens(event: str, args: tuple) -> None:
+    if _TOML_OPENS and event == "open" and str(args[0]).endswith(".toml"):
+        _TOML_OPENS[-1][str(args[0])] += 1
 
 
-sys.addaudithook(hook)
-result = CliRunner().invoke(main, sys.argv[1:])
-assert result.exit_code == 0, result.output
-print(json.dumps(opened))
-"""
-"""Run `moodcast` with argv, counting how often each .toml file is opened (Python's own
-audit events: every open the process makes, our code's and its libraries' alike)."""
+@contextmanager
+def _toml_opens() -> Iterator[collections.Counter]:
+    """How often each .toml file is opened in this process inside the block (Python's own
+    audit events: every open, our code's and its libraries' alike)."""
+    if not _HOOKED:
+        sys.addaudithook(_count_toml_opens)
+        _HOOKED.append(True)
+    opened: collections.Counter = collections.Counter()
+    _TOML_OPENS.append(opened)
+    try:
+        yield opened
+    finally:
+        _TOML_OPENS.remove(opened)
 
 
 def test_tag_with_markers_reads_each_marker_file_once(tmp_path):
@@ -102,13 +106,9 @@ def test_tag_with_markers_reads_each_marker_file_once(tmp_path):
     posts.write_text(json.dumps(post) + "\n", encoding="utf-8")
     argv = ["tag", str(posts), "-o", str(tmp_path / "tagged.parquet"), "--markers", "sadness",
             "--source", "lexicon", "--data-dir", str(tmp_path / "data")]  # fmt: skip
-    run = subprocess.run(
-        [sys.executable, "-c", COUNT_OPENS, *argv],
-        capture_output=True, text=True, timeout=300, cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"},
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    opened = json.loads(run.stdout.splitlines()[-1])
+    with _toml_opens() as opened:
+        result = CliRunner().invoke(main, argv, obj={"beam_args": []})
+    assert result.exit_code == 0, result.output
     shipped = {str(path) for path in BUILTIN_DIR.glob("*.toml")}
     assert shipped and set(opened) >= shipped
     assert {path: n for path, n in opened.items() if path in shipped and n != 1} == {}

@@ -45,14 +45,14 @@ def _table(tmp_path, monkeypatch, folder: str, cut: float) -> None:
 
 
 def _version(settings, name: str = "anger") -> str:
-    return configured_markers(settings, [name])[name].version
+    return configured_markers(settings)[name].version
 
 
 def test_another_model_or_another_cut_for_it_is_another_version(
     tmp_path, monkeypatch, model_folder
 ):
     shipped = _settings(tmp_path, DEFAULT_MODEL)
-    base = base_markers(shipped, ["anger"])["anger"].version
+    base = base_markers(shipped)["anger"].version
     assert _version(shipped) == base
 
     other = _settings(tmp_path, model_folder)
@@ -69,7 +69,7 @@ def test_a_versioned_marker_still_decides_at_the_cut_chosen_for_the_model(
     tmp_path, monkeypatch, model_folder
 ):
     _table(tmp_path, monkeypatch, model_folder, -50.0)
-    anger = configured_markers(_settings(tmp_path, model_folder), ["anger"])["anger"]
+    anger = configured_markers(_settings(tmp_path, model_folder))["anger"]
     assert anger.version != base_markers(_settings(tmp_path, DEFAULT_MODEL))["anger"].version
     assert threshold(anger, "en", model_folder) == -50.0
 
@@ -77,10 +77,10 @@ def test_a_versioned_marker_still_decides_at_the_cut_chosen_for_the_model(
 def test_a_marker_the_lexicon_decides_keeps_its_version_on_any_model(tmp_path, model_folder):
     """joy's rule is `lexicon`: no model changes its decisions, so its version stays."""
     settings = _settings(tmp_path, model_folder)
-    assert _version(settings, "joy") == base_markers(settings, ["joy"])["joy"].version
+    assert _version(settings, "joy") == base_markers(settings)["joy"].version
 
 
 def test_a_missing_model_folder_names_the_setting(tmp_path):
     settings = _settings(tmp_path, str(tmp_path / "no-such-model"))
     with pytest.raises(ModelError, match=r"models\.en"):
-        configured_markers(settings, ["anger"])
+        configured_markers(settings)

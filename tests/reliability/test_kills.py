@@ -82,13 +82,15 @@ def _file_size_limit(limit: int):
     return apply
 
 
-def test_a_full_disk_is_a_clean_one_paragraph_error(tmp_path, corpus, clean):
+def test_a_file_size_limit_is_a_clean_one_paragraph_error(tmp_path, corpus, clean):
+    """The limit (RLIMIT_FSIZE, EFBIG) stands in for a full disk, whose path is the same;
+    the message names the limit, not a full disk (warehouse.room.out_of_room)."""
     data = _copy(clean, tmp_path / "data")
     before = exports(data)
     proc = moodcast(data, corpus, preexec_fn=_file_size_limit(512 * 1024))
     _, err = proc.communicate(timeout=600)
     text = err.decode()
     assert proc.returncode == 7, text[-3000:]  # a WarehouseError
-    assert "Traceback" not in text and "disk space" in text, text[-3000:]
+    assert "Traceback" not in text and "largest file allowed" in text, text[-3000:]
     assert exports(data) == before
     assert leftovers(data) == []

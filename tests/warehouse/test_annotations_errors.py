@@ -76,7 +76,7 @@ def test_a_full_disk_says_so_and_leaves_no_temporary_file(tmp_path):
     tmp = tmp_path / ".annotations.jsonl.tmp"
     tmp.symlink_to("/dev/full")
     message = _refused(tmp_path)
-    assert f"no space is left on the device of {tmp_path}" in message
+    assert f"the disk holding {tmp_path}" in message and "is full" in message
     assert READ_ONLY not in message
     assert not tmp.is_symlink() and not tmp.exists(), "the temporary file outlived the failure"
     assert read_annotations(tmp_path).get_column("label").to_list() == ["Before"]
