@@ -1,0 +1,122 @@
+"""The weeks a release withheld under a line's published total are remembered with their counts
+(docs/privacy.md, "Complements remembered"): published again only together, and only where no
+reader can take an earlier value back from the earlier total; a region no earlier release held
+(backfilled) is not one of them."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import polars as pl
+
+from tests.transforms.cells import region_days, successive_releases
+from transforms.contracts import ALL
+
+FIRST = date(2024, 1, 1)
+WEEKS = 60
+SMALL = FIRST + timedelta(weeks=35)
+"""The Monday of the week a has 1 flagged author a day (7 in the week: below k)."""
+
+REGIONS = {"a": (100, 40), "b": (50, 20), "c": (100, 40), "d": (300, 40)}
+"""Authors and flagged authors a day of regions a–d."""
+
+
+def _grown(
+    later: dict[str, tuple[int, int]] | None,
+) -> Callable[[str, date], tuple[int, int] | None]:
+    """REGIONS' cells a day, a small (100 authors, 1 flagged) in SMALL's week; `later` (the
+    second release's late posts) gives other cells there, e (absent before) included."""
+
+    def cell(region: str, day: date) -> tuple[int, int] | None:
+        if SMALL <= day < SMALL + timedelta(days=7):
+            return {"a": (100, 1), **(later or {})}.get(region, REGIONS.get(region))
+        return REGIONS.get(region)
+
+    return cell
+
+
+def _marked_author_days(published: pl.DataFrame, region: str) -> int | None:
+    """The flagged author-days in SMALL's week of `region` that a published timeline gives
+    (its days' or its week's cell), None where it does not publish all of them."""
+    rows = published.filter(
+        pl.col("region") == region,
+        pl.col("lang") == "en",
+        pl.col("period_start") >= SMALL,
+        pl.col("period_end") < SMALL + timedelta(days=7),
+    )
+    shown = rows.filter(pl.col("status") == "published")
+    days = shown.select((pl.col("period_end") - pl.col("period_start")).dt.total_days() + 1).sum()
+    if shown.is_empty() or days.item() != 7:
+        return None
+    return int(shown["n_marked_author_days"].sum())
+
+
+def _reader_recovers(later: dict[str, tuple[int, int]]) -> int | None:
+    """A reader's flagged author-days of a in SMALL's week from two releases (`later`: the
+    second's late posts): the first's roll-up minus its c and d and the second's b; None where
+    a release withholds one of them. Before the late posts a has 7."""
+    releases, _, _ = successive_releases(
+        region_days(_grown(stage), "abcde", FIRST, 7 * WEEKS) for stage in (None, later)
+    )
+    (_, first), (_, second) = releases
+    parts = [
+        _marked_author_days(first, ALL),
+        _marked_author_days(first, "c"),
+        _marked_author_days(first, "d"),
+        _marked_author_days(second, "b"),
+    ]
+    if any(p is None for p in parts):
+        return None
+    total, c, d, b = parts
+    return total - c - d - b
+
+
+def test_a_small_cell_grown_past_k_is_not_given_back_by_its_unchanged_complement():
+    """The first release withholds a (7 flagged author-days in SMALL's week) and b beside it,
+    publishing the roll-up, c and d by day. In the second, late posts give a a second flagged
+    author a day (14: its week meets k) and add e (30 authors, 20 flagged a day, so the
+    roll-up's change meets k and it is published again); b is unchanged. Before, a and b were
+    published together (by week): the first release's roll-up minus its c and d and the
+    second's b gave a's earlier 7 back. Now a moved by 7 (1 to k − 1) from the counts it was
+    withheld with, so a and b stay withheld."""
+    recovered = _reader_recovers({"a": (100, 2), "e": (30, 20)})
+    assert recovered != 7
+
+
+def test_a_small_cell_grown_by_k_is_not_given_back_by_its_unchanged_complement():
+    """As above, but a grows by k in every count (11 more authors, 11 more flagged a day:
+    each of its days meets k). Each cell's change meets k, as rule 4 asks of a published one,
+    but b alone is unchanged: published, the first roll-up minus c, d and b would still be a's
+    earlier 7. So the two stay withheld while exactly one of them changed."""
+    recovered = _reader_recovers({"a": (111, 12), "e": (30, 20)})
+    assert recovered != 7
+    assert recovered is None
+
+
+def test_a_backfilled_region_is_not_withheld_as_a_remembered_complement():
+    """s is small every week and every 8-week period (20 authors a day, 1 flagged on Mondays)
+    and b its complement: both are withheld in every week and 8-week period of the first
+    release, the roll-up, a, c and d published by day. The second release holds g too, a region with no row in the
+    first (its past weeks arrive late: 300 authors, 40 flagged a day). Before, every week of g
+    read as a complement withheld beside the first release's roll-up (no release published
+    it), went with s and b, and g was withheld whole. Now only the weeks the first release
+    recorded withheld are remembered: g is published by day, and so is the roll-up."""
+
+    def cell(stage: int) -> Callable[[str, date], tuple[int, int] | None]:
+        regions = {**REGIONS, **({"g": (300, 40)} if stage == 2 else {})}
+        return lambda region, day: (
+            (20, int(day.weekday() == 0)) if region == "s" else regions.get(region)
+        )
+
+    releases, _, _ = successive_releases(
+        region_days(cell(stage), "abcdsg", FIRST, 7 * WEEKS) for stage in (1, 2)
+    )
+    (_, first), (_, second) = releases
+    for release in (first, second):
+        for region in "sb":
+            assert (release.filter(pl.col("region") == region)["status"] == "withheld").all()
+    days = second.filter(pl.col("grain") == "day")
+    g = days.filter(pl.col("region") == "g")
+    assert g.height == 7 * WEEKS
+    assert (g["status"] == "published").all()
+    roll_up = days.filter(pl.col("region") == ALL)
+    assert (roll_up["status"] == "published").all()
