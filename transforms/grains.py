@@ -192,7 +192,7 @@ def _week_cells(
     `eight_cells`), `_start8` (its 8-week period), `_kept_region` and `_kept_lang` (withheld
     by an earlier release under its line's published total: `_remembered` of `memory`), and
     the first `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals: none
-    yet) flags; a week `_remembered` keeps back is withheld from the first."""
+    yet) flags, and `_kept_back` (`_remembered`): such a week is withheld from the first."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
@@ -271,7 +271,7 @@ def _week_cells(
         ((~pl.col("_week_ok") & ~pl.col("_days_ok")) | pl.col("_kept_back")).alias("_withheld"),
         (~pl.col("_days_ok") | pl.col("_kept_back")).alias("_coarse"),
         pl.lit(False).alias("_forced"),
-    ).drop("_kept_back")
+    )
 
 
 _KEPT = {"region": ("lang", "_kept_region"), "lang": ("region", "_kept_lang")}
@@ -469,20 +469,23 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     false. The share leaves out the 8-week period in progress and those `_held8` (their counts
     moved). The 8-week cells of series withheld whole each of whose weeks is `_remembered` on
     a line (withheld under its roll-up's published total) are withheld all together there, as
-    `_keep_complements` does for weeks."""
+    `_keep_complements` does for weeks, and withheld where a week of them is `_kept_back`
+    (`_remembered`: one of its line's remembered weeks moved by 1 to k − 1, or exactly one
+    changed): their weeks' changes are their own."""
     lines = (
         cells.group_by(*SERIES_KEYS, "_start8")
         .agg(
             pl.col("_withheld").any().alias("_unknown"),
             pl.col("_withheld").all().alias("_gone"),
             *(pl.col(kept).all() for _, kept in _KEPT.values()),
+            pl.col("_kept_back").any().alias("_back8"),
         )
         .with_columns(pl.col("_gone").all().over(SERIES_KEYS))
         .with_columns(pl.col(kept) & pl.col("_gone") for _, kept in _KEPT.values())
         .join(eight_cells, on=[*SERIES_KEYS, "_start8"], how="left")
         .with_columns(
             pl.when("_gone")
-            .then(~pl.col("_ok8").fill_null(False))
+            .then(~pl.col("_ok8").fill_null(False) | pl.col("_back8"))
             .otherwise("_unknown")
             .alias("_flag"),
             (

@@ -120,3 +120,69 @@ def test_a_backfilled_region_is_not_withheld_as_a_remembered_complement():
     assert (g["status"] == "published").all()
     roll_up = days.filter(pl.col("region") == ALL)
     assert (roll_up["status"] == "published").all()
+
+
+PERIOD = next(
+    FIRST + timedelta(weeks=w)
+    for w in range(16, 24)
+    if (FIRST + timedelta(weeks=w)).toordinal() % 56 == 1
+)
+"""The first day of an 8-week period (ISO) well inside the data, in which a is small."""
+
+B_SMALL = {FIRST + timedelta(weeks=w) for w in (2, 50)}
+"""Mondays of b's small weeks (2 of 60: past 2 %)."""
+
+
+def _eights(stage: int) -> Callable[[str, date], tuple[int, int] | None]:
+    """REGIONS' cells a day, but a has 1 flagged author on each Monday of PERIOD's weeks (2
+    from the second release: late posts) and none on their other days, b 1 on the Mondays of
+    B_SMALL's weeks and none on their other days, and from the second release e (30 authors,
+    20 flagged a day) in PERIOD."""
+
+    def cell(region: str, day: date) -> tuple[int, int] | None:
+        monday = day - timedelta(days=day.weekday())
+        in_period = PERIOD <= day < PERIOD + timedelta(weeks=8)
+        if region == "e":
+            return (30, 20) if in_period and stage >= 2 else None
+        authors, flagged = REGIONS[region]
+        if region == "a" and in_period:
+            return authors, stage * int(day == monday)
+        if region == "b" and monday in B_SMALL:
+            return authors, int(day == monday)
+        return authors, flagged
+
+    return cell
+
+
+def _in_period(published: pl.DataFrame, region: str) -> int | None:
+    """The flagged author-days of `region` in PERIOD that a published timeline gives (its
+    days', weeks' or 8-week cell's), None where it does not give all 56 days."""
+    rows = published.filter(
+        pl.col("region") == region,
+        pl.col("status") == "published",
+        pl.col("period_start") >= PERIOD,
+        pl.col("period_end") < PERIOD + timedelta(weeks=8),
+    )
+    days = (rows["period_end"] - rows["period_start"]).dt.total_days().sum() + rows.height
+    return int(rows["n_marked_author_days"].sum()) if days == 56 else None
+
+
+def test_a_small_eight_week_cell_grown_past_k_is_not_given_back_by_its_unchanged_complement():
+    """a and b are withheld whole by week and given by 8-week periods; a's PERIOD (8 flagged)
+    is withheld and b's beside it, the roll-up, c and d published by day. Late posts then give
+    a 16 in PERIOD (its 8-week cell meets k) and add e (so the roll-up's days change by k or
+    more). Before, a's and b's PERIOD were published together: the first release's roll-up's
+    days minus c's and d's and the second's b (unchanged) gave a's 8 back. Now a's weeks
+    moved by 1 to k − 1 from the counts they were withheld with, and the two 8-week cells
+    stay withheld."""
+    releases, _, _ = successive_releases(
+        region_days(_eights(stage), "abcde", FIRST, 7 * WEEKS) for stage in (1, 2)
+    )
+    (_, first), (_, second) = releases
+    parts = [
+        _in_period(first, ALL),
+        _in_period(first, "c"),
+        _in_period(first, "d"),
+        _in_period(second, "b"),
+    ]
+    assert None in parts or parts[0] - parts[1] - parts[2] - parts[3] != 8
