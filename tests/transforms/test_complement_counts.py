@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from tests.transforms.cells import region_days, successive_releases
+from tests.transforms.cells import flagged_author_days, region_days, successive_releases
+from tests.transforms.test_complement_memory import B_SMALL, PERIOD
 from transforms.contracts import ALL
 
 FIRST = date(2024, 1, 1)
@@ -34,37 +35,22 @@ def _grown(
     return cell
 
 
-def _marked_author_days(published: pl.DataFrame, region: str) -> int | None:
-    """The flagged author-days in SMALL's week of `region` that a published timeline gives
-    (its days' or its week's cell), None where it does not publish all of them."""
-    rows = published.filter(
-        pl.col("region") == region,
-        pl.col("lang") == "en",
-        pl.col("period_start") >= SMALL,
-        pl.col("period_end") < SMALL + timedelta(days=7),
-    )
-    shown = rows.filter(pl.col("status") == "published")
-    days = shown.select((pl.col("period_end") - pl.col("period_start")).dt.total_days() + 1).sum()
-    if shown.is_empty() or days.item() != 7:
-        return None
-    return int(shown["n_marked_author_days"].sum())
-
-
-def _reader_recovers(later: dict[str, tuple[int, int]]) -> int | None:
-    """A reader's flagged author-days of a in SMALL's week from two releases (`later`: the
-    second's late posts): the first's roll-up minus its c and d and the second's b; None where
-    a release withholds one of them. Before the late posts a has 7."""
+def _reader_recovers(
+    cells: list[Callable[[str, date], tuple[int, int] | None]], first: date, days: int
+) -> int | None:
+    """What a reader of two releases (regions a–e, each release's cells a day from `cells`)
+    takes for a's flagged author-days over the `days` days from `first`: the first release's
+    roll-up minus its c and d and the second's b; None where a release withholds one of
+    them."""
     releases, _, _ = successive_releases(
-        region_days(_grown(stage), "abcde", FIRST, 7 * WEEKS) for stage in (None, later)
+        region_days(cell, "abcde", FIRST, 7 * WEEKS) for cell in cells
     )
-    (_, first), (_, second) = releases
+    (_, earlier), (_, later) = releases
     parts = [
-        _marked_author_days(first, ALL),
-        _marked_author_days(first, "c"),
-        _marked_author_days(first, "d"),
-        _marked_author_days(second, "b"),
+        *(flagged_author_days(earlier, region, first, days) for region in (ALL, "c", "d")),
+        flagged_author_days(later, "b", first, days),
     ]
-    if any(p is None for p in parts):
+    if None in parts:
         return None
     total, c, d, b = parts
     return total - c - d - b
@@ -78,7 +64,7 @@ def test_a_small_cell_grown_past_k_is_not_given_back_by_its_unchanged_complement
     published together (by week): the first release's roll-up minus its c and d and the
     second's b gave a's earlier 7 back. Now a moved by 7 (1 to k − 1) from the counts it was
     withheld with, so a and b stay withheld."""
-    recovered = _reader_recovers({"a": (100, 2), "e": (30, 20)})
+    recovered = _reader_recovers([_grown(None), _grown({"a": (100, 2), "e": (30, 20)})], SMALL, 7)
     assert recovered != 7
 
 
@@ -87,7 +73,7 @@ def test_a_small_cell_grown_by_k_is_not_given_back_by_its_unchanged_complement()
     each of its days meets k). Each cell's change meets k, as rule 4 asks of a published one,
     but b alone is unchanged: published, the first roll-up minus c, d and b would still be a's
     earlier 7. So the two stay withheld while exactly one of them changed."""
-    recovered = _reader_recovers({"a": (111, 12), "e": (30, 20)})
+    recovered = _reader_recovers([_grown(None), _grown({"a": (111, 12), "e": (30, 20)})], SMALL, 7)
     assert recovered != 7
     assert recovered is None
 
@@ -122,17 +108,6 @@ def test_a_backfilled_region_is_not_withheld_as_a_remembered_complement():
     assert (roll_up["status"] == "published").all()
 
 
-PERIOD = next(
-    FIRST + timedelta(weeks=w)
-    for w in range(16, 24)
-    if (FIRST + timedelta(weeks=w)).toordinal() % 56 == 1
-)
-"""The first day of an 8-week period (ISO) well inside the data, in which a is small."""
-
-B_SMALL = {FIRST + timedelta(weeks=w) for w in (2, 50)}
-"""Mondays of b's small weeks (2 of 60: past 2 %)."""
-
-
 def _eights(stage: int) -> Callable[[str, date], tuple[int, int] | None]:
     """REGIONS' cells a day, but a has 1 flagged author on each Monday of PERIOD's weeks (2
     from the second release: late posts) and none on their other days, b 1 on the Mondays of
@@ -154,19 +129,6 @@ def _eights(stage: int) -> Callable[[str, date], tuple[int, int] | None]:
     return cell
 
 
-def _in_period(published: pl.DataFrame, region: str) -> int | None:
-    """The flagged author-days of `region` in PERIOD that a published timeline gives (its
-    days', weeks' or 8-week cell's), None where it does not give all 56 days."""
-    rows = published.filter(
-        pl.col("region") == region,
-        pl.col("status") == "published",
-        pl.col("period_start") >= PERIOD,
-        pl.col("period_end") < PERIOD + timedelta(weeks=8),
-    )
-    days = (rows["period_end"] - rows["period_start"]).dt.total_days().sum() + rows.height
-    return int(rows["n_marked_author_days"].sum()) if days == 56 else None
-
-
 def test_a_small_eight_week_cell_grown_past_k_is_not_given_back_by_its_unchanged_complement():
     """a and b are withheld whole by week and given by 8-week periods; a's PERIOD (8 flagged)
     is withheld and b's beside it, the roll-up, c and d published by day. Late posts then give
@@ -175,14 +137,4 @@ def test_a_small_eight_week_cell_grown_past_k_is_not_given_back_by_its_unchanged
     days minus c's and d's and the second's b (unchanged) gave a's 8 back. Now a's weeks
     moved by 1 to k − 1 from the counts they were withheld with, and the two 8-week cells
     stay withheld."""
-    releases, _, _ = successive_releases(
-        region_days(_eights(stage), "abcde", FIRST, 7 * WEEKS) for stage in (1, 2)
-    )
-    (_, first), (_, second) = releases
-    parts = [
-        _in_period(first, ALL),
-        _in_period(first, "c"),
-        _in_period(first, "d"),
-        _in_period(second, "b"),
-    ]
-    assert None in parts or parts[0] - parts[1] - parts[2] - parts[3] != 8
+    assert _reader_recovers([_eights(1), _eights(2)], PERIOD, 56) != 8

@@ -8,7 +8,12 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from tests.transforms.cells import given_back, region_days, successive_releases
+from tests.transforms.cells import (
+    flagged_author_days,
+    given_back,
+    region_days,
+    successive_releases,
+)
 from transforms.grains import choose_grains
 
 FIRST = date(2024, 1, 1)
@@ -160,22 +165,9 @@ def test_an_eight_week_complement_stays_withheld_while_the_period_it_protected_i
     in_period = first.filter(pl.col("grain") == "iso_8week", pl.col("period_start") == PERIOD)
     assert dict(in_period.select("region", "status").rows()) == {"a": "withheld", "b": "withheld"}
     parts = [
-        _in_period(first, "all"),
-        _in_period(first, "c"),
-        _in_period(first, "d"),
-        _in_period(second, "b"),
+        flagged_author_days(first, "all", PERIOD, 56),
+        flagged_author_days(first, "c", PERIOD, 56),
+        flagged_author_days(first, "d", PERIOD, 56),
+        flagged_author_days(second, "b", PERIOD, 56),
     ]
     assert None in parts or parts[0] - parts[1] - parts[2] - parts[3] != 8
-
-
-def _in_period(published: pl.DataFrame, region: str) -> int | None:
-    """The flagged author-days of `region` in PERIOD that a published timeline gives (its
-    days', weeks' or 8-week cell's), None where it does not give all 56 days."""
-    rows = published.filter(
-        pl.col("region") == region,
-        pl.col("status") == "published",
-        pl.col("period_start") >= PERIOD,
-        pl.col("period_end") < PERIOD + timedelta(weeks=8),
-    )
-    days = (rows["period_end"] - rows["period_start"]).dt.total_days().sum() + rows.height
-    return int(rows["n_marked_author_days"].sum()) if days == 56 else None

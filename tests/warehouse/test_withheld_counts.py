@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from tests.transforms.cells import region_days
+from tests.transforms.cells import flagged_author_days, region_days
 from tests.warehouse.releases import republished, write_release
 from transforms.contracts import ALL
 from warehouse import queries
@@ -36,18 +36,6 @@ def _regions(late: dict[str, tuple[int, int]]) -> pl.DataFrame:
     return region_days(cell, "abcde", FIRST, 7 * WEEKS)
 
 
-def _week_total(published: pl.DataFrame, region: str) -> int | None:
-    """The flagged author-days of `region` in SMALL's week that a published timeline gives, by
-    day or whole; None where it does not give all seven days."""
-    rows = published.filter(
-        pl.col("region") == region,
-        pl.col("period_start") >= SMALL,
-        pl.col("period_end") < SMALL + timedelta(days=7),
-    )
-    days = (rows["period_end"] - rows["period_start"]).dt.total_days().sum() + rows.height
-    return int(rows["n_marked_author_days"].sum()) if days == 7 else None
-
-
 def test_a_reader_of_two_releases_cannot_take_a_small_cells_earlier_value_back(tmp_path):
     """Two writes into one warehouse file: the first withholds a (7 flagged author-days in
     SMALL's week) and b beside it under the roll-up published by day; before the second, late
@@ -56,8 +44,8 @@ def test_a_reader_of_two_releases_cannot_take_a_small_cells_earlier_value_back(t
     d minus the second's b is not a's 7 (before: it was, a and b published together by
     week), and the file keeps the counts a was withheld with."""
     first, second = republished(tmp_path, [_regions({}), _regions({"a": (100, 2), "e": (30, 20)})])
-    parts = [_week_total(first, ALL), _week_total(first, "c"), _week_total(first, "d")]
-    b = _week_total(second, "b")
+    parts = [flagged_author_days(first, region, SMALL, 7) for region in (ALL, "c", "d")]
+    b = flagged_author_days(second, "b", SMALL, 7)
     assert None not in parts
     assert b is None or parts[0] - parts[1] - parts[2] - b != 7
     with open_published(tmp_path) as con:
