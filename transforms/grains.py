@@ -11,7 +11,8 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    than days (else that series' days would follow from its roll-up's days minus its
    siblings'). A cell is moved from days to its week, or withheld, to close a line. The
    weeks an earlier release withheld under a line's total it published over the whole week
-   are moved, and withheld, all together (`_keep_complements`: complements remembered).
+   are moved, and withheld, all together (`_keep_complements`: complements remembered), and
+   withheld where one moved by 1 to k − 1 since, or exactly one changed (`_remembered`).
 3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
    withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
    are its low ones (1–10 marked authors), so the rest would overstate it.
@@ -56,6 +57,8 @@ from transforms.releases import (
     rank,
     week_limits,
     with_counts,
+    with_withheld,
+    withheld_since,
     zero_read,
 )
 
@@ -101,7 +104,19 @@ def chosen_cells(
     (transforms.publish)."""
     daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
-    return daily, weeks, _choose(daily, weeks, release, moved, covered_weeks(release))
+    return daily, weeks, _choose(daily, weeks, release, moved, _memory(daily, weeks, release))
+
+
+Memory = tuple[pl.DataFrame, pl.DataFrame | None]
+"""What a release remembers of the weeks earlier releases withheld under a line's total: the
+covered weeks (transforms.releases.covered_weeks) and the weeks withheld since
+(transforms.releases.withheld_since), found once per release (they depend on the counts,
+which only the last step of `release_record` changes)."""
+
+
+def _memory(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> Memory:
+    """The Memory of `release` over `daily` and `weeks`."""
+    return covered_weeks(release), withheld_since(daily, weeks, release)
 
 
 def _choose(
@@ -109,13 +124,13 @@ def _choose(
     weeks: pl.DataFrame,
     release: Release,
     moved: pl.DataFrame,
-    covered: pl.DataFrame,
+    memory: Memory,
 ) -> pl.DataFrame:
     """`choose_grains` with the `moved` cells (transforms.releases.moved_cells) of `daily`
-    and `weeks` in `release` and its `covered` weeks (transforms.releases.covered_weeks),
-    both computed once by the caller."""
+    and `weeks` in `release` and its `memory` (`_memory`), both computed once by the
+    caller."""
     eight_cells = _eight_cells(weeks, release, moved)
-    cells = _week_cells(daily, weeks, release, moved, eight_cells, covered)
+    cells = _week_cells(daily, weeks, release, moved, eight_cells, memory)
     while True:
         cells = _protect_weeks(cells)
         lines = _protect_eight_weeks(cells, eight_cells)
@@ -164,7 +179,7 @@ def _week_cells(
     release: Release,
     moved: pl.DataFrame,
     eight_cells: pl.DataFrame,
-    covered: pl.DataFrame,
+    memory: Memory,
 ) -> pl.DataFrame:
     """Step 1, per series and week: `_days_ok`, `_week_ok` (each within what `release`'s
     record, the `moved` cells (transforms.releases.moved_cells) and its date allow), `_open`
@@ -175,9 +190,9 @@ def _week_cells(
     flagged author), `_zero_day` (a day of it has none), `_zero8` (its 8-week cell has none
     and a release may publish it or published it: `_eight_cells`' `_zero8`, of
     `eight_cells`), `_start8` (its 8-week period), `_kept_region` and `_kept_lang` (withheld
-    by an earlier release under its line's published total: `_remembered` of `covered`), and the first
-    `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals: none yet)
-    flags."""
+    by an earlier release under its line's published total: `_remembered` of `memory`), and
+    the first `_withheld`, `_coarse` and `_forced` (withheld for a line of 8-week totals: none
+    yet) flags, and `_kept_back` (`_remembered`): such a week is withheld from the first."""
     on = [*SERIES_KEYS, "period_start"]
     publishable = ~is_suppressed(k=release.k)
     days = daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
@@ -248,13 +263,13 @@ def _week_cells(
                 "_zero_day",
             ).fill_null(False)
         )
-        .pipe(_remembered, covered)
+        .pipe(_remembered, *memory)
         .drop("_no_days", "_no_whole", "_in_eight", "_recorded", "_days_moved", "_moved")
         .sort(*SERIES_KEYS, "period_start")
     )
     return cells.with_columns(
-        (~pl.col("_week_ok") & ~pl.col("_days_ok")).alias("_withheld"),
-        (~pl.col("_days_ok")).alias("_coarse"),
+        ((~pl.col("_week_ok") & ~pl.col("_days_ok")) | pl.col("_kept_back")).alias("_withheld"),
+        (~pl.col("_days_ok") | pl.col("_kept_back")).alias("_coarse"),
         pl.lit(False).alias("_forced"),
     )
 
@@ -264,24 +279,50 @@ _KEPT = {"region": ("lang", "_kept_region"), "lang": ("region", "_kept_lang")}
 its children's `_remembered` flags."""
 
 
-def _remembered(cells: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:
+def _remembered(
+    cells: pl.DataFrame, covered: pl.DataFrame, since: pl.DataFrame | None
+) -> pl.DataFrame:
     """`cells` with `_kept_region` and `_kept_lang`: the week is one no release published
-    (not `_recorded`) of a child on its line by region (or by language) whose roll-up an
-    earlier release published over the whole week (`covered`:
-    transforms.releases.covered_weeks): it was withheld in that release (as a small cell or a
-    complement), and a reader holds the sum of the line's children so withheld."""
-    for axis, (fixed, kept) in _KEPT.items():
-        totals = covered.filter(pl.col(axis) == ALL).select(
-            "marker", "marker_version", fixed, "period_start", pl.lit(True).alias(kept)
+    (not `_recorded`) of a child on its line by region (or by language) that an earlier
+    release recorded withheld (`since`: transforms.releases.withheld_since; None, a record
+    without withheld counts, older than schema version 16: every week no release published)
+    and whose roll-up an earlier release published over the whole week (`covered`:
+    transforms.releases.covered_weeks): it was withheld beside that published total (as a
+    small cell or a complement), and a reader holds the sum of the line's children so
+    withheld. `_kept_back`: the week is so kept on a line where one of them moved since by 1
+    to k − 1 in some count (`_moved_since`), or exactly one changed since (`_changed_since`):
+    published, the earlier total minus the others' values gives its earlier value (or the
+    small change), so all of them stay withheld."""
+    if since is None:
+        cells = cells.with_columns(
+            pl.lit(True).alias("_before"),
+            pl.lit(False).alias("_moved_since"),
+            pl.lit(False).alias("_changed_since"),
         )
+    else:
         cells = cells.join(
-            totals, on=["marker", "marker_version", fixed, "period_start"], how="left"
-        ).with_columns(
-            (pl.col(kept).fill_null(False) & (pl.col(axis) != ALL) & ~pl.col("_recorded")).alias(
-                kept
-            )
+            since.with_columns(pl.lit(True).alias("_before")),
+            on=[*SERIES_KEYS, "period_start"],
+            how="left",
+        ).with_columns(pl.col("_before", "_moved_since", "_changed_since").fill_null(False))
+    back = pl.lit(False)
+    for axis, (fixed, kept) in _KEPT.items():
+        line = ["marker", "marker_version", fixed, "period_start"]
+        totals = covered.filter(pl.col(axis) == ALL).select(*line, pl.lit(True).alias(kept))
+        cells = cells.join(totals, on=line, how="left").with_columns(
+            (
+                pl.col(kept).fill_null(False)
+                & (pl.col(axis) != ALL)
+                & ~pl.col("_recorded")
+                & pl.col("_before")
+            ).alias(kept)
         )
-    return cells
+        moved = (pl.col(kept) & pl.col("_moved_since")).any().over(line)
+        changed = (pl.col(kept) & pl.col("_changed_since")).sum().over(line) == 1
+        back = back | (pl.col(kept) & (moved | changed))
+    return cells.with_columns(back.alias("_kept_back")).drop(
+        "_before", "_moved_since", "_changed_since"
+    )
 
 
 def _keep_complements(cells: pl.DataFrame) -> pl.DataFrame:
@@ -428,20 +469,23 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     false. The share leaves out the 8-week period in progress and those `_held8` (their counts
     moved). The 8-week cells of series withheld whole each of whose weeks is `_remembered` on
     a line (withheld under its roll-up's published total) are withheld all together there, as
-    `_keep_complements` does for weeks."""
+    `_keep_complements` does for weeks, and withheld where a week of them is `_kept_back`
+    (`_remembered`: one of its line's remembered weeks moved by 1 to k − 1, or exactly one
+    changed): their weeks' changes are their own."""
     lines = (
         cells.group_by(*SERIES_KEYS, "_start8")
         .agg(
             pl.col("_withheld").any().alias("_unknown"),
             pl.col("_withheld").all().alias("_gone"),
             *(pl.col(kept).all() for _, kept in _KEPT.values()),
+            pl.col("_kept_back").any().alias("_back8"),
         )
         .with_columns(pl.col("_gone").all().over(SERIES_KEYS))
         .with_columns(pl.col(kept) & pl.col("_gone") for _, kept in _KEPT.values())
         .join(eight_cells, on=[*SERIES_KEYS, "_start8"], how="left")
         .with_columns(
             pl.when("_gone")
-            .then(~pl.col("_ok8").fill_null(False))
+            .then(~pl.col("_ok8").fill_null(False) | pl.col("_back8"))
             .otherwise("_unknown")
             .alias("_flag"),
             (
@@ -475,20 +519,25 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     lacks, so that choosing it once more from the record it returns (a reader's, or a rerun's)
     gives the same release. Terminates: the record only grows, within the periods of the data,
     and a row only turns `withheld`. The moved cells (transforms.releases.moved_cells) are
-    found once, as are the covered weeks (transforms.releases.covered_weeks): they depend on
-    the counts, which only the last step changes. The counts gain
-    those the release publishes its cells with (transforms.releases.with_counts)."""
+    found once, as is the Memory (`_memory`): they depend on the counts, which only the last
+    step changes. The counts gain those the release publishes its cells with
+    (transforms.releases.with_counts), the withheld counts those of the weeks of child series
+    it withholds (transforms.releases.with_withheld)."""
     daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
     held, public = held_periods(moved, release), public_weeks(daily, weeks, release, moved)
-    covered = covered_weeks(release)
+    memory = _memory(daily, weeks, release)
     while True:
-        choice = _choose(daily, weeks, release, moved, covered)
+        choice = _choose(daily, weeks, release, moved, memory)
         record = next_record(release.record, choice, held, public)
         if record.equals(release.record):
             break
         release = replace(release, record=record)
-    return replace(release, counts=with_counts(release, daily, weeks, choice))
+    return replace(
+        release,
+        counts=with_counts(release, daily, weeks, choice),
+        withheld=with_withheld(release, daily, weeks, choice),
+    )
 
 
 def _ended(

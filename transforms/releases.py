@@ -45,19 +45,23 @@ only:
   (`known_periods`) likewise on lines of 8-week totals (transforms.privacy.protect_lines'
   `known`): its earlier value would stand for it beside a held cell.
 
-- **Complements remembered** (`covered_weeks`). A week of a child no release published under
-  a roll-up an earlier release published over the whole week was withheld beside that
+- **Complements remembered** (`covered_weeks`, `withheld_since`). A week of a child that a
+  release recorded withheld (`Release.withheld`, `with_withheld`) and no release published,
+  under a roll-up an earlier release published over the whole week, was withheld beside that
   published total; transforms.grains publishes such weeks of a line only all together (and
-  such 8-week cells of series withheld whole by week).
+  such 8-week cells of series withheld whole by week), and the weeks only where none of them
+  moved by 1 to k − 1 from counts it was withheld with and not exactly one of them changed:
+  else the earlier total minus the others would give its earlier value back.
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
-gives a day back. `next_record` and `with_counts` are the records after a release.
+gives a day back. `next_record`, `with_counts` and `with_withheld` are the records after a
+release.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -106,7 +110,9 @@ _PERIOD_KEYS = list(CELL_KEY_SCHEMA)
 class Release:
     """The options of one suppress-mode release: `k` (at least 1), `week_grain`, and what binds
     it to the releases before it: `record` (RECORD_SCHEMA), `counts` (COUNTS_SCHEMA; both
-    empty: no earlier release), `as_of`, its date (None: every period has ended), and
+    empty: no earlier release), `withheld` (COUNTS_SCHEMA: the counts of the weeks of child
+    series earlier releases withheld, `with_withheld`; None where they were not kept, a record
+    written before schema version 16), `as_of`, its date (None: every period has ended), and
     `open_from`, the first day that has not ended: the day the writer's clock (in the analysis
     time zone) was on when it chose the release (None: every day has ended)."""
 
@@ -114,6 +120,9 @@ class Release:
     k: int = DEFAULT_K
     record: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RECORD_SCHEMA))
     counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COUNTS_SCHEMA))
+    withheld: pl.DataFrame | None = field(
+        default_factory=lambda: pl.DataFrame(schema=COUNTS_SCHEMA)
+    )
     as_of: date | None = None
     open_from: date | None = None
 
@@ -228,6 +237,85 @@ def covered_weeks(release: Release) -> pl.DataFrame:
         .filter(pl.col("_days") == 7)
         .drop("_days")
     )
+
+
+def withheld_since(
+    daily: pl.DataFrame, weeks: pl.DataFrame, release: Release
+) -> pl.DataFrame | None:
+    """Per series and week of the week grain of which `release.withheld` holds a cell (the
+    week's own or a day's: a release withheld it, `with_withheld`): SERIES_KEYS,
+    `period_start`, `_moved_since` (a cell of it in `daily` or `weeks` now differs from counts
+    it was withheld with by 1 to k − 1 in some MOVED_COUNTS: `moved_cells` against them) and
+    `_changed_since` (a cell of it differs from some set of counts it was withheld with).
+    "Some", not "every": a reader's `withheld` holds the counts its own release withheld too,
+    and the two flags come out the same for the writer and for it. None where
+    `release.withheld` is (not kept: a record from before schema version 16)."""
+    if release.withheld is None:
+        return None
+    on = [*SERIES_KEYS, "period_start"]
+    stored = release.withheld.select(*_PERIOD_KEYS, *MOVED_COUNTS)
+    cells = pl.concat(
+        [
+            _day_cells(daily),
+            weeks.filter(pl.col("grain") == release.week_grain).select(stored.columns),
+        ]
+    )
+    other = pl.any_horizontal(pl.col(c) != pl.col(f"{c}_was") for c in MOVED_COUNTS)
+    changed = (
+        cells.join(stored, on=_PERIOD_KEYS, suffix="_was")
+        .filter(other)
+        .select(*_PERIOD_KEYS, pl.lit(True).alias("_changed_since"))
+    )
+    moved = moved_cells(daily, weeks, replace(release, counts=release.withheld))
+    week = period_start(pl.col("period_start"), release.week_grain).alias("period_start")
+    flags = pl.concat([moved.rename({"_moved": "_moved_since"}), changed], how="diagonal")
+    return (
+        stored.select(*SERIES_KEYS, week)
+        .unique()
+        .join(
+            flags.group_by(*SERIES_KEYS, week).agg(
+                pl.col("_moved_since").fill_null(False).any(),
+                pl.col("_changed_since").fill_null(False).any(),
+            ),
+            on=on,
+            how="left",
+        )
+        .with_columns(pl.col("_moved_since", "_changed_since").fill_null(False))
+    )
+
+
+def with_withheld(
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
+) -> pl.DataFrame:
+    """`release.withheld` (COUNTS_SCHEMA; empty where None) with the counts of the ended weeks
+    of the week grain of child series (`region` or `lang` not ALL) that `choice`
+    (transforms.grains.choose_grains of `daily` and `weeks`) withholds (by week, or its series
+    taken by 8-week periods): the week's own cell (where `weeks` holds it) and each of its
+    days', sorted. Such a week, withheld under a total its line publishes, makes with the
+    line's other withheld children a sum a reader holds (transforms.grains: complements
+    remembered). A week in progress is left out: its counts are partial."""
+    on = [*SERIES_KEYS, "period_start"]
+    week = period_start(pl.col("day"), release.week_grain).alias("period_start")
+    published = choice.filter(
+        pl.col("grain") == release.week_grain, pl.col("choice").is_in(["day", "week"])
+    ).select(on)
+    child = (pl.col("region") != ALL) | (pl.col("lang") != ALL)
+    ended = ~release.is_open(pl.col("period_start") + pl.duration(days=6))
+    kept = (
+        daily.filter(child)
+        .select(*SERIES_KEYS, week)
+        .unique()
+        .filter(ended)
+        .join(published, on=on, how="anti")
+    )
+    days = (
+        daily.with_columns(week).join(kept, on=on, how="semi").drop("period_start").pipe(_day_cells)
+    )
+    own = weeks.filter(pl.col("grain") == release.week_grain).join(kept, on=on, how="semi")
+    before = pl.DataFrame(schema=COUNTS_SCHEMA) if release.withheld is None else release.withheld
+    cells = pl.concat([days, own.select(*_PERIOD_KEYS, *MOVED_COUNTS)])
+    withheld = cells.select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA)
+    return pl.concat([before, withheld]).unique().sort(pl.all())
 
 
 def known_periods(weeks: pl.DataFrame, release: Release, grain: str) -> pl.DataFrame:

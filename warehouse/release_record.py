@@ -1,7 +1,7 @@
 """Reads of the release record: what the last write that published recorded for the readers.
 
 `warehouse.releases.record_release` stores, before each write publishes, the grains and counts
-of its suppress-mode release (tables `published_grains`, `published_counts`) and the settings
+of its suppress-mode release (tables `published_grains`, `published_counts`, `withheld_counts`) and the settings
 it chose it with (`release_settings`). A reader rebuilds the same release from these, its
 date (`release_as_of`) and its first day in progress (`release_open_from`) with
 `recorded_release`: `warehouse.queries` (`published`, `daily`, and through it
@@ -45,6 +45,20 @@ def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
     schema version 10)."""
     return _recorded(con, "published_counts", COUNTS_SCHEMA)
+
+
+def recorded_withheld(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """The counts of the weeks of child series (and of their days) that earlier suppress-mode
+    releases withheld (transforms.releases.Release.withheld, COUNTS_SCHEMA, table
+    `withheld_counts`, written by `warehouse.releases.record_release`). None where no write
+    kept them: a warehouse without the table (older than schema version 16), or with the
+    table empty while `published_grains` holds a row (upgraded from 15, no write since has
+    withheld a week): a release then takes every week of a child no release published, under
+    a total one published, as withheld beside it (transforms.grains, complements remembered)."""
+    withheld = _recorded(con, "withheld_counts", COUNTS_SCHEMA)
+    if withheld.is_empty() and not published_record(con).is_empty():
+        return None
+    return withheld
 
 
 def _recorded(
@@ -120,7 +134,7 @@ def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
 def recorded_release(con: duckdb.DuckDBPyConnection, *, k: int, week_grain: WeekGrain) -> Release:
     """The suppress-mode release at `k` and `week_grain` bound to the earlier ones as the last
     write that published recorded them (`published_record`, `recorded_counts`,
-    `release_as_of`, `release_open_from`), after `check_release_settings`: the release that
+    `recorded_withheld`, `release_as_of`, `release_open_from`), after `check_release_settings`: the release that
     write published, rebuilt for a reader."""
     check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
     return Release(
@@ -128,6 +142,7 @@ def recorded_release(con: duckdb.DuckDBPyConnection, *, k: int, week_grain: Week
         week_grain=week_grain,
         record=published_record(con),
         counts=recorded_counts(con),
+        withheld=recorded_withheld(con),
         as_of=release_as_of(con),
         open_from=release_open_from(con),
     )

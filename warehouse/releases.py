@@ -1,5 +1,5 @@
 """The records that tie suppress-mode releases together (tables `published_grains`,
-`published_counts` and `release_settings`).
+`published_counts`, `withheld_counts` and `release_settings`).
 
 Every write that changes what the published warehouse shows (a run, a follow cycle, a stream
 load) calls `record_release` before it publishes, so that a later release publishes each
@@ -19,7 +19,12 @@ import polars as pl
 from transforms.grains import release_record
 from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
 from warehouse import queries
-from warehouse.release_record import published_record, recorded_counts, release_as_of
+from warehouse.release_record import (
+    published_record,
+    recorded_counts,
+    recorded_withheld,
+    release_as_of,
+)
 from warehouse.schema import RELEASE_SETTINGS_SCHEMA
 from warehouse.writes import replace_all
 
@@ -35,8 +40,9 @@ def record_release(
 ) -> int:
     """Store the release's settings (`release_settings`, every mode) and add to
     `published_grains` the periods, to `published_counts` the cells and counts, that the
-    release of the warehouse's current data at `k` and `week_grain` publishes
-    (transforms.grains.release_record); return the grain record's rows. The release's date
+    release of the warehouse's current data at `k` and `week_grain` publishes, and to
+    `withheld_counts` the counts of the ended weeks of child series (and of their days) it
+    withholds (transforms.grains.release_record); return the grain record's rows. The release's date
     is `release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
     where that is later. `today` is the day the writer's clock is on in the analysis time zone:
     the days from `open_from(con, today)` on have not ended, so the release neither publishes
@@ -60,6 +66,7 @@ def record_release(
         week_grain=week_grain,
         record=published_record(con),
         counts=recorded_counts(con),
+        withheld=recorded_withheld(con),
         as_of=max((d for d in (as_of, release_as_of(con)) if d), default=None),
         open_from=first_open,
     )
@@ -69,6 +76,7 @@ def record_release(
         before,
     )
     replace_all(con, "published_counts", after.counts, COUNTS_SCHEMA)
+    replace_all(con, "withheld_counts", after.withheld, COUNTS_SCHEMA)
     return replace_all(con, "published_grains", after.record, RECORD_SCHEMA)
 
 

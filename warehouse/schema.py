@@ -34,7 +34,7 @@ from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, PUBLISHED_AS, RE
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -84,7 +84,12 @@ column null, which readers take as every day ended, until its next write fills i
 and alerted at), created empty in an older file: until its next run fills it, and in a file
 without the table, readers take the grains the current release gives, as before. 15 added the
 run status `incomplete` (a stream session that stopped with posts read and not published): an
-older file's `runs` table is rebuilt with the wider status check."""
+older file's `runs` table is rebuilt with the wider status check. 16 added `withheld_counts`
+(the counts of the weeks of child series, and of their days, that suppress-mode releases
+withheld, transforms.releases.Release.withheld), created empty in an older file: until a
+write records a withheld week in it, readers and writers take every week of a child no
+release published under a total one published as withheld beside it, as before
+(`warehouse.release_record.recorded_withheld`)."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -353,6 +358,12 @@ TABLES: dict[str, Table] = {
             COUNTS_SCHEMA,
             key=tuple(COUNTS_SCHEMA),
             checks=("grain IN ('day', 'iso_week', 'epi_week', 'iso_8week', 'epi_8week')",),
+        ),
+        Table(
+            "withheld_counts",
+            COUNTS_SCHEMA,
+            key=tuple(COUNTS_SCHEMA),
+            checks=("grain IN ('day', 'iso_week', 'epi_week')",),
         ),
         Table(
             "release_settings",

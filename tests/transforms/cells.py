@@ -197,3 +197,18 @@ def successive_releases(
         release = release_record(daily, weeks, release)
         releases.append((daily, published_timelines(daily, weeks, release)))
     return releases, weeks, release
+
+
+def flagged_author_days(published: pl.DataFrame, region: str, first: date, days: int) -> int | None:
+    """The flagged author-days of `region` over the `days` days from `first` that a published
+    timeline (published_timelines) gives, from its published cells inside them (days, weeks
+    or 8-week periods); None where those cells do not cover every one of the days: what a
+    reader of that release can add up for the span."""
+    rows = published.filter(
+        pl.col("region") == region,
+        pl.col("status") == "published",
+        pl.col("period_start") >= first,
+        pl.col("period_end") < first + timedelta(days=days),
+    )
+    covered = (rows["period_end"] - rows["period_start"]).dt.total_days().sum() + rows.height
+    return int(rows["n_marked_author_days"].sum()) if covered == days else None

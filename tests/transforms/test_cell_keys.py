@@ -13,8 +13,8 @@ CELL_KEY = [
     ("grain", pl.String),
     ("period_start", pl.Date),
 ]
-"""As on disk: `published_grains` since schema version 8, `published_counts` since 10, and the
-exported timelines' first columns."""
+"""As on disk: `published_grains` since schema version 8, `published_counts` since 10,
+`withheld_counts` since 16, and the exported timelines' first columns."""
 
 
 def test_record_counts_and_timelines_begin_with_the_cell_key_in_its_order():
