@@ -31,7 +31,8 @@ a language, languages within a region), over days, weeks and 8-week periods alik
 (8-week period) is the sum of its days (weeks). **Within** a release it solves them to a fixed
 point from that release's published rows alone. **Across** releases it takes each equation of
 release r whose other members all have a value, from release r's solved cells or, where none,
-from the solved cells of another release r' (each r' in turn): a roll-up of release r minus
+from the solved cells of another release r' (each r' in turn, then all of them, the latest
+value of each cell first): a roll-up of release r minus
 children values published in any release, or a week minus days another release published. It
 reports each exact recovery of a true small cell value (0 < v < k, never published: every
 published cell meets k) of a release. The naive peer must show the cross-release leaks (proof
@@ -319,17 +320,19 @@ def recoveries(
     found = []
     for r, cut_cells in enumerate(cells):
         keyed = cut_cells.drop("value")
-        guesses = [solved_cells[r].with_columns(pl.lit("within").alias("how"))]
-        for o, other in enumerate(solved_cells):
-            if o != r:
-                by_cell = keyed.join(
-                    cells[o].drop("value").join(other, on="cell").drop("cell"), on=CELL
-                ).select("cell", "value")
-                guesses.append(
-                    across(systems[r], solved_cells[r], by_cell).with_columns(
-                        pl.lit("across").alias("how")
-                    )
-                )
+        others = [
+            keyed.join(cells[o].drop("value").join(other, on="cell").drop("cell"), on=CELL).select(
+                "cell", "value"
+            )
+            for o, other in reversed(list(enumerate(solved_cells)))
+            if o != r
+        ]
+        if len(others) > 1:
+            others.append(pl.concat(others).unique("cell", keep="first", maintain_order=True))
+        guesses = [solved_cells[r].with_columns(pl.lit("within").alias("how"))] + [
+            across(systems[r], solved_cells[r], other).with_columns(pl.lit("across").alias("how"))
+            for other in others
+        ]
         exact = (
             pl.concat(guesses)
             .join(cut_cells, on=["cell", "value"])
@@ -397,6 +400,54 @@ FAMILIES = {"backfill": True, "no backfill": False}
 second release, and the same draws with that region there from the first."""
 
 
+def table(rows: dict[tuple[str, str], list[dict]], seeds: int) -> list[str]:
+    """The report's table: per family and publishing (`fuzz` results, one per seed), the
+    recoveries, the seeds with one, the withheld rows and the overlapping days."""
+    lines = [
+        "| scenarios | publishing | small cells recovered within a release | across releases "
+        "| seeds with a recovery | by grain (day / week / 8-week) | withheld rows | of "
+        f"`all`/`all` | seeds with `all`/`all` withheld ≥ {ALL_WITHHELD_WEEKS} weeks "
+        "| overlapping days |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for (family, name), got in rows.items():
+        found = pl.concat(g["found"] for g in got)
+        how = dict(found.group_by("how").len().iter_rows())
+        grain = dict(found.group_by("grain").len().iter_rows())
+        total = {key: sum(g[key] for g in got) for key in ("withheld", "all_withheld", "overlaps")}
+        lines.append(
+            f"| {family} | {name} | {how.get('within', 0):,} | {how.get('across', 0):,} "
+            f"| {found['seed'].n_unique()} of {seeds} "
+            f"| {grain.get('day', 0):,} / {grain.get(WEEK, 0):,} / {grain.get(EIGHT, 0):,} "
+            f"| {total['withheld']:,} | {total['all_withheld']:,} "
+            f"| {sum(g['all_weeks'] >= ALL_WITHHELD_WEEKS for g in got)} of {seeds} "
+            f"| {total['overlaps']:,} |"
+        )
+    return lines
+
+
+def product_cells(rows: dict[tuple[str, str], list[dict]], *, most: int = 10) -> list[str]:
+    """One line per cell the product's releases gave back (at most `most`): where to look."""
+    found = pl.concat(
+        g["found"].with_columns(pl.lit(family).alias("family"))
+        for (family, name), got in rows.items()
+        if name == "product"
+        for g in got
+    )
+    if found.is_empty():
+        return ["No small cell of the product's releases recovered."]
+    return [
+        f"Small cells of the product's releases recovered ({found.height}; the first {most}):",
+        "",
+        *(
+            f"- {c['family']}, seed {c['seed']}: release {c['release'] + 1}'s {c['region']}/"
+            f"{c['lang']} {c['grain']} of {c['period_start']}, {c['value']} flagged "
+            f"({c['how']})"
+            for c in found.sort("family", "seed").head(most).iter_rows(named=True)
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=60)
@@ -417,26 +468,7 @@ def main() -> None:
             print(family, seed, {n: (g["found"].height, g["withheld"], g["all_weeks"])
                                  for n, g in result.items()}, flush=True)  # fmt: skip
     seconds = time.process_time() - clock
-    lines = [
-        "| scenarios | publishing | small cells recovered within a release | across releases "
-        "| seeds with a recovery | by grain (day / week / 8-week) | withheld rows | of "
-        f"`all`/`all` | seeds with `all`/`all` withheld ≥ {ALL_WITHHELD_WEEKS} weeks "
-        "| overlapping days |",
-        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
-    ]
-    for (family, name), got in rows.items():
-        found = pl.concat(g["found"] for g in got)
-        how = dict(found.group_by("how").len().iter_rows())
-        grain = dict(found.group_by("grain").len().iter_rows())
-        total = {key: sum(g[key] for g in got) for key in ("withheld", "all_withheld", "overlaps")}
-        lines.append(
-            f"| {family} | {name} | {how.get('within', 0):,} | {how.get('across', 0):,} "
-            f"| {found['seed'].n_unique()} of {args.seeds} "
-            f"| {grain.get('day', 0):,} / {grain.get(WEEK, 0):,} / {grain.get(EIGHT, 0):,} "
-            f"| {total['withheld']:,} | {total['all_withheld']:,} "
-            f"| {sum(g['all_weeks'] >= ALL_WITHHELD_WEEKS for g in got)} of {args.seeds} "
-            f"| {total['overlaps']:,} |"
-        )
+    lines = [*table(rows, args.seeds), "", *product_cells(rows)]
     command = (
         f"python -m benchmarks.release_fuzz --seeds {args.seeds} --regions {args.regions} "
         f"--weeks {' '.join(map(str, weeks))} --write"
@@ -453,7 +485,7 @@ def main() -> None:
         "own with no record. A recovery is a true cell of a release with 0 < flagged < k that "
         "the attacker holding every release solves exactly (lines of roll-ups, weeks as their "
         "days and 8-week periods as their weeks; across releases, one equation of release r "
-        "whose other members come from another release). Withheld rows: over the releases; "
+        "whose other members come from other releases). Withheld rows: over the releases; "
         "`all`/`all` withheld weeks: the most in one release; overlapping days: "
         "`benchmarks.successive_releases.overlaps`.",
         "",
