@@ -32,14 +32,18 @@ a language, languages within a region), over days, weeks and 8-week periods alik
 point from that release's published rows alone. **Across** releases it takes each equation of
 release r whose other members all have a value, from release r's solved cells or, where none,
 from the solved cells of another release r' (each r' in turn, then all of them, the latest
-value of each cell first): a roll-up of release r minus
-children values published in any release, or a week minus days another release published. It
-reports each exact recovery of a true small cell value (0 < v < k, never published: every
+value of each cell first): a roll-up of release r minus children values published in any
+release, or a week minus days another release published. It reports each exact recovery of a true small cell value (0 < v < k, never published: every
 published cell meets k) of a release. The naive peer must show the cross-release leaks (proof
 that the attacker works). Utility: withheld rows over the releases, those of `all`/`all`, the
 seeds where `all`/`all` has at least 10 weeks withheld in some release; and
 benchmarks.successive_releases.overlaps (days two releases publish in cells a reader can
 subtract, other grains or counts 1 to k − 1 apart).
+
+Limits: across releases the attacker takes one step (it does not solve to a fixed point over
+guessed values), attacks flagged counts only (not a cell whose authors are under k), and knows
+no cell's value beyond what releases publish (no outside sums, no multi-equation elimination
+beyond the one-unknown steps above).
 
 About 3 CPU s a seed and family (two thirds of it the warehouse writes and reads).
 `--write` writes the `release-fuzz` section of benchmarks/RESULTS.md. Counts only; no text.
