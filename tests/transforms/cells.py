@@ -8,17 +8,9 @@ from functools import partial
 
 import polars as pl
 
-from transforms.contracts import (
-    ALL,
-    CLUSTER_SUMS,
-    DAILY_SCHEMA,
-    PERIOD_SCHEMA,
-    POST_CLUSTER_SUMS,
-    POST_CLUSTERS,
-    conform,
-)
+from benchmarks.period_cells import period_cells
+from transforms.contracts import ALL, DAILY_SCHEMA
 from transforms.grains import release_record
-from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_sums
 from transforms.privacy import is_suppressed
 from transforms.publish import published_timelines
 from transforms.releases import Release
@@ -86,31 +78,6 @@ def one_small_week(monday: date) -> Callable[[str, date, str], tuple[int, int]]:
         return 300, 40
 
     return cell
-
-
-def period_cells(daily: pl.DataFrame, week_grains=("iso_week",)) -> pl.DataFrame:
-    """The weeks' and 8-week periods' cells of `daily` (ISO, or each of `week_grains`), each
-    author-day a distinct author (the most a period's distinct authors can be; so each author
-    has one day: CLUSTER_SUMS), post sums and clusters null (as counted before schema 11)."""
-    grains = [g for week in week_grains for g in (week, EIGHT_WEEKS[week])]
-    sums = pl.concat([period_sums(daily, g) for g in grains])
-    return conform(
-        sums.with_columns(
-            pl.col("n_author_days").alias("n_authors"),
-            pl.col("n_marked_author_days").alias("n_marked_authors"),
-            pl.col("n_author_days").alias(CLUSTER_SUMS[0]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[1]),
-            pl.col("n_marked_author_days").alias(CLUSTER_SUMS[2]),
-            *(pl.lit(None, pl.Int64).alias(c) for c in (*POST_CLUSTER_SUMS, POST_CLUSTERS)),
-            (
-                pl.col("period_start")
-                + pl.duration(days=pl.col("grain").replace_strict(PERIOD_DAYS) - 1)
-            ).alias("period_end"),
-            pl.lit("r1").alias("run_id"),
-        ),
-        PERIOD_SCHEMA,
-        name="periods",
-    )
 
 
 def small_days_given_back(daily: pl.DataFrame, *releases: pl.DataFrame) -> pl.DataFrame:
