@@ -9,7 +9,9 @@ this module loads no forecasting, model or Beam library: commands import what th
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
+import sysconfig
 from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -343,8 +345,10 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
 def demo_outputs(settings: Settings, *, port: int | None) -> str:
     """What the demo says once its run is done: where its exports and the rest of its data
     directory are, and the dashboard, served on `port` (None: not served), and how to serve it
-    again after Ctrl-C, or at all."""
-    serve = f"`moodcast dashboard --data-dir {settings.data_dir}`"
+    again after Ctrl-C, or at all: this installation's moodcast command (moodcast_command) with
+    the data directory and the port."""
+    command = [moodcast_command(), "dashboard", "--data-dir", str(settings.data_dir)]
+    serve = f"`{shlex.join(command if port is None else [*command, '--port', str(port)])}`"
     return "\n".join(
         [
             f"exports (CSV, Parquet, data dictionary) in {settings.exports_dir}; the warehouse "
@@ -354,6 +358,13 @@ def demo_outputs(settings: Settings, *, port: int | None) -> str:
             else f"{serve} serves the dashboard",
         ]
     )
+
+
+def moodcast_command() -> str:
+    """The path of the `moodcast` script beside the running Python (a virtual environment's
+    `bin`, which need not be on PATH), else `moodcast` where no such script is there."""
+    script = Path(sysconfig.get_path("scripts")) / "moodcast"
+    return str(script) if script.is_file() else "moodcast"
 
 
 main.add_command(connect)

@@ -20,6 +20,7 @@ import duckdb
 from warehouse.errors import NoWarehouse, WarehouseError
 from warehouse.ledger import killed_run, record_run
 from warehouse.lock import RunLock, lock_path
+from warehouse.room import out_of_room_in_words
 from warehouse.schema import check_version, create_schema, quote, schema_version
 
 PUBLISHED_NAME = "moodcast.duckdb"
@@ -80,8 +81,9 @@ def writing(
     noted by a holder that died without releasing it (RunLock.stale), that run is recorded as
     `killed` (unless it recorded itself). On a clean exit the copy
     is checkpointed, closed, fsynced and atomically renamed onto the published file. On an
-    exception it is deleted and the published file stays as it was (a DuckDB I/O error, such
-    as a full disk, becomes a WarehouseError saying so). The connection is
+    exception it is deleted and the published file stays as it was (a DuckDB I/O error becomes
+    a WarehouseError saying so: a full disk, a used-up quota or a file-size limit in the words
+    of warehouse.room.out_of_room_in_words). The connection is
     closed either way; its session time zone is UTC, and it draws no progress bar on stdout.
     """
     data_dir = Path(data_dir)
@@ -117,10 +119,11 @@ def writing(
                 con.close()
             _discard(next_path)
             if isinstance(exc, duckdb.IOException):
+                room = out_of_room_in_words(str(exc), next_path)
+                what = room or f"free disk space, or make {data_dir} writable"
                 raise WarehouseError(
                     f"Could not write the next warehouse version {next_path} ({exc}). Nothing "
-                    f"was published and the copy was removed. Free disk space, or make "
-                    f"{data_dir} writable, and run again."
+                    f"was published and the copy was removed: {what}, and run again."
                 ) from exc
             raise
         if next_path.with_name(next_path.name + ".wal").exists():
