@@ -92,10 +92,11 @@ class Session:
 
 
 UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopped"
-"""The reason of a stopped session's `unpublished` count (warehouse.record_unpublished)."""
-FLOOR = "; and more it had pulled and not processed, how many not known"
-"""How the reason of an `unpublished` count that is a floor ends (in every moodcast's wording)."""
-UNPUBLISHED_AT_LEAST = UNPUBLISHED + FLOOR
+"""The reason of a stopped session's exact `unpublished` count (warehouse.record_unpublished):
+the only reason a recovery reads as exact."""
+UNPUBLISHED_AT_LEAST = (
+    f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
+)
 """The reason where the job had not processed every message it pulled: the count is a floor."""
 
 
@@ -119,14 +120,15 @@ class Ending:
 
     @classmethod
     def recorded(cls, con, run_id: str) -> Ending | None:
-        """The ending stream run `run_id` recorded `incomplete` (its `unpublished` count, and
-        whether its reason says it is a floor: FLOOR, which an older moodcast's reason, worded
-        otherwise before it, ends with too), or None where it recorded no such count."""
+        """The ending stream run `run_id` recorded `incomplete` (its `unpublished` count, a
+        floor unless its reason is UNPUBLISHED: a count whose reason is worded otherwise, an
+        older moodcast's or a floor's, is not known to be exact), or None where it recorded no
+        such count."""
         counts = queries.run_counts(con, run_id).filter(pl.col("category") == "unpublished")
         if counts.is_empty():
             return None
         row = counts.row(0, named=True)
-        return cls("incomplete", row["n"], row["reason"].endswith(FLOOR))
+        return cls("incomplete", row["n"], row["reason"] != UNPUBLISHED)
 
     def record(self, con, run: warehouse.RunRecord) -> None:
         """Record `run` (its status this ending's) and its `unpublished` count with its reason

@@ -1,0 +1,57 @@
+"""Recovery turns a session recorded `incomplete` into `ok` only where its `unpublished` count
+is known to be exact and every count file it left was loaded: a count it cannot read as exact,
+or counts it could not load, leave the run `incomplete` with a floor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+import warehouse
+from moodcast.config import load_settings
+from moodcast.stream import publish_last
+from moodcast.stream_landing import UNPUBLISHED_AT_LEAST, close_session, session_lock
+from moodcast.stream_recovery import recover_killed_sessions
+from tests.moodcast import stream_files
+from warehouse import queries
+
+
+def _ended_incomplete(tmp_path) -> str:
+    """A session that read 3 posts (valid), loaded a pane holding 1, and whose last load
+    recorded it `incomplete` with an exact count of 2; a pane holding all 3 landed after that
+    load, and the session stopped with it unloaded. Returns its landing location."""
+    session = stream_files.session(tmp_path)
+    alive = session_lock(session)
+    stream_files.write_counts(session.landing, read=3, valid=3)
+    stream_files.write_pane(session.landing, index=0, posts=1)
+    assert publish_last(session, wait=timedelta(0)).unpublished == 2
+    stream_files.write_pane(session.landing, index=1, posts=3)
+    close_session(alive, session.landing)
+    return session.landing
+
+
+def _recorded(data_dir) -> tuple[list[tuple], list[tuple]]:
+    """The run ledger as (run, status), and the `unpublished` counts as (reason, n)."""
+    con = warehouse.open_published(data_dir)
+    try:
+        runs = queries.runs(con).select("run_id", "status").rows()
+        counts = queries.run_counts(con).filter(pl.col("category") == "unpublished")
+    finally:
+        con.close()
+    return runs, counts.select("reason", "n").rows()
+
+
+def test_a_count_whose_reason_is_not_known_as_exact_is_read_as_a_floor(tmp_path):
+    """Recovery read a count as a floor only where its reason ended with today's floor
+    wording: a floor worded otherwise (a moodcast that words it differently) was read as
+    exact, and the run turned `ok` though more posts than counted were in no day."""
+    _ended_incomplete(tmp_path)
+    otherwise = "read, in no pane loaded when the stream stopped; at least, more not known"
+    with warehouse.writing(tmp_path) as con:
+        warehouse.record_unpublished(con, "stream-test", 2, otherwise)
+
+    recover_killed_sessions(load_settings(tmp_path))
+
+    assert _recorded(tmp_path) == ([("stream-test", "incomplete")], [(UNPUBLISHED_AT_LEAST, 0)])
+
