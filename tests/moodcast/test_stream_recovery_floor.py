@@ -55,3 +55,16 @@ def test_a_count_whose_reason_is_not_known_as_exact_is_read_as_a_floor(tmp_path)
 
     assert _recorded(tmp_path) == ([("stream-test", "incomplete")], [(UNPUBLISHED_AT_LEAST, 0)])
 
+
+def test_a_recovery_that_set_aside_a_count_file_does_not_turn_the_run_ok(tmp_path):
+    """A count file cut short is set aside and the run recorded without it: recovery then
+    decided the ending from counts that miss the posts that file counted, found every post
+    counted in a pane and recorded the run `ok`, though it cannot know how many were read."""
+    landing = _ended_incomplete(tmp_path)
+    stream_files.write_counts(landing, read=2, valid=2)
+    (cut,) = (p for p in (tmp_path / "stream" / "stream-test" / "counts").iterdir())
+    cut.write_bytes(cut.read_bytes()[:100])
+
+    recover_killed_sessions(load_settings(tmp_path))
+
+    assert _recorded(tmp_path) == ([("stream-test", "incomplete")], [(UNPUBLISHED_AT_LEAST, 0)])
