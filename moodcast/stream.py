@@ -79,8 +79,8 @@ class StreamSummary:
     def as_json(self) -> dict:
         """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished`,
         `unpublished_is_floor` (true where the job had not processed every message it pulled,
-        so that more posts than `unpublished` were read and are in no day, how many not known)
-        and the counts."""
+        or its panes hold more posts than it counted, so that more posts than `unpublished` may
+        be in no day, how many not known: Ending.floor) and the counts."""
         return {
             "run_id": self.run_id,
             "status": self.status,

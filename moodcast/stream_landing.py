@@ -105,8 +105,9 @@ class Ending:
     """How a stopped stream session ended, as its run records it: `status` `ok` when every
     post it read is in a pane loaded (an early pane counts) and its job had processed every
     message it pulled, else `incomplete`; `unpublished`, its posts read and in no pane loaded
-    (counted in no day); `floor`, where its job had not processed every message it pulled, so
-    that more were read than `unpublished` counts, how many not known."""
+    (counted in no day); `floor`, where its job had not processed every message it pulled or
+    its panes loaded hold more posts than its counts (`of`), so that more may be in no day than
+    `unpublished` counts, how many not known."""
 
     status: str
     unpublished: int
@@ -114,9 +115,12 @@ class Ending:
 
     @classmethod
     def of(cls, session: Session, *, caught_up: bool) -> Ending:
-        """`session`'s ending from what its loads found, its job having `caught_up` or not."""
+        """`session`'s ending from what its loads found, its job having `caught_up` or not.
+        Panes loaded that hold more posts than its counts say are valid (a counts file the job
+        never wrote) leave how many are in no day not known: `incomplete`, a floor of 0."""
         left = session.undelivered()
-        return cls("ok" if caught_up and not left else "incomplete", left, not caught_up)
+        ok = caught_up and left == 0
+        return cls("ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0)
 
     @classmethod
     def recorded(cls, con, run_id: str) -> Ending | None:

@@ -1,17 +1,24 @@
-"""Recovery turns a session recorded `incomplete` into `ok` only where its `unpublished` count
-is known to be exact and every count file it left was loaded: a count it cannot read as exact,
-or counts it could not load, leave the run `incomplete` with a floor."""
+"""A stream's `unpublished` count is a floor wherever it is not known to be exact: recovery
+turns a session recorded `incomplete` into `ok` only where its count is known to be exact and
+every counts file it left was loaded, and panes holding more posts than counted never make the
+count negative."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import polars as pl
+import pytest
 
 import warehouse
 from moodcast.config import load_settings
 from moodcast.stream import publish_last
-from moodcast.stream_landing import UNPUBLISHED_AT_LEAST, close_session, session_lock
+from moodcast.stream_landing import (
+    UNPUBLISHED_AT_LEAST,
+    Ending,
+    close_session,
+    session_lock,
+)
 from moodcast.stream_recovery import recover_killed_sessions
 from tests.moodcast import stream_files
 from warehouse import queries
@@ -67,4 +74,21 @@ def test_a_recovery_that_set_aside_a_count_file_does_not_turn_the_run_ok(tmp_pat
 
     recover_killed_sessions(load_settings(tmp_path))
 
+    assert _recorded(tmp_path) == ([("stream-test", "incomplete")], [(UNPUBLISHED_AT_LEAST, 0)])
+
+
+@pytest.mark.parametrize("caught_up", [True, False], ids=["caught up", "not caught up"])
+def test_panes_holding_more_posts_than_counted_leave_a_floor_not_a_negative_count(
+    tmp_path, caught_up
+):
+    """Panes loaded holding more posts than the counts loaded say are valid (a counts file the
+    job never wrote) made the `unpublished` count negative: the ledger, `--json` and the
+    error said -2 posts were in no day. How many are is not known: a floor of 0."""
+    session = stream_files.session(tmp_path)
+    stream_files.write_counts(session.landing, read=1, valid=1)
+    stream_files.write_pane(session.landing, posts=3)
+
+    ending = publish_last(session, caught_up=caught_up, wait=timedelta(0))
+
+    assert ending == Ending("incomplete", 0, floor=True)
     assert _recorded(tmp_path) == ([("stream-test", "incomplete")], [(UNPUBLISHED_AT_LEAST, 0)])
