@@ -274,7 +274,9 @@ def _load(
     con, session: Session, fresh: Landed, names: dict[str, str], frames: dict[str, pl.DataFrame]
 ) -> tuple[int, pl.DataFrame]:
     """load_files' load of the files `fresh` (none loaded before; `names` gives each its name
-    in `stream_files`, `frames` its rows): the days upserted and the run's counts so far."""
+    in `stream_files`, `frames` its rows): the days upserted and the run's counts so far. A
+    pane skipped as stale (its day holds a later-started run's pane) is not noted in
+    `stream_files`: its posts are in no day (loaded_pane_posts)."""
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -293,7 +295,7 @@ def _load(
         loaded_at=datetime.now(UTC),
         counts=[(names[p], frames[p]) for p in fresh.counts],
         dead_letters=[(names[p], frames[p]) for p in fresh.dead],
-        panes=[names[p.path] for p in fresh.newest],
+        panes=[names[p.path] for p in fresh.newest if p.day in upserted.loaded],
     )
     return upserted.days, totals
 

@@ -12,8 +12,9 @@ import pytest
 
 import warehouse
 from moodcast.config import load_settings
-from moodcast.stream import publish_last
+from moodcast.stream import load_landing, publish_last
 from moodcast.stream_landing import (
+    UNPUBLISHED,
     UNPUBLISHED_AT_LEAST,
     Ending,
     close_session,
@@ -92,3 +93,20 @@ def test_panes_holding_more_posts_than_counted_leave_a_floor_not_a_negative_coun
 
     assert ending == Ending("incomplete", 0, floor=True)
     assert _recorded(tmp_path) == ([("stream-test", "incomplete")], [(UNPUBLISHED_AT_LEAST, 0)])
+
+
+def test_a_recovered_pane_a_later_stream_run_outranks_leaves_its_posts_counted(tmp_path):
+    """A recovered pane of a day that a later-started stream run had loaded since is stale:
+    the warehouse keeps the later run's pane and never holds the recovered one's posts. Its
+    name was noted loaded all the same, and its posts taken as in a day: the run turned `ok`
+    with 2 of its posts in no day."""
+    _ended_incomplete(tmp_path)
+    later = stream_files.session(tmp_path, "stream-later")
+    stream_files.write_pane(later.landing, posts=5)
+    assert load_landing(later)
+
+    recover_killed_sessions(load_settings(tmp_path))
+
+    runs, counts = _recorded(tmp_path)
+    assert ("stream-test", "incomplete") in runs
+    assert counts == [(UNPUBLISHED, 2)]
