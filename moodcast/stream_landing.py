@@ -47,8 +47,9 @@ class Session:
     """A stream session: its settings, run id and start, landing location and marker versions,
     and what it has done so far: loads, days upserted, the posts in each day's newest pane
     loaded (by any load of its run: `stream_files`), its counts (`read`, `valid`,
-    `dead_lettered`, `duplicates`, `filtered` by reason), when it failed, if it did (`failed_at`, set whether or not the ledger could
-    record it), and how it ended, once its last load recorded that (`ending`)."""
+    `dead_lettered`, `duplicates`, `filtered` by reason), when it failed, if it did
+    (`failed_at`, set whether or not the ledger could record it), and how it ended, once its
+    last load recorded that (`ending`)."""
 
     settings: Settings
     run_id: str

@@ -201,17 +201,18 @@ def _recover(
     settings: Settings, row: warehouse.RunRecord, landing: str, *, uncounted: bool = False
 ) -> tuple[int, str]:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
-    record the run with its counts and the status it recorded itself (`ok`, `incomplete`, `failed`), else
-    the row's (`killed`, or `failed` where its note says so), under the time zone and moodcast
-    version it noted and the later of the `as_of` it noted (its start's day) and the one its
-    ledger row holds (its last load's), so a run recovered from its note and one recovered
-    from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
+    record the run with its counts and the status it recorded itself (`ok`, `incomplete`,
+    `failed`), else the row's (`killed`, or `failed` where its note says so), under the time
+    zone and moodcast version it noted and the later of the `as_of` it noted (its start's day)
+    and the one its ledger row holds (its last load's), so a run recovered from its note and
+    one recovered from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
     the status recorded. A run that recorded itself `incomplete` has its ending decided again
     from every file of its run now loaded (Ending.of, a floor staying a floor): its
     `unpublished` count is what the recovered panes still leave in no day, and with none left
     (and a count that was not a floor) it is recorded `ok`; where counts files of the run were
-    set aside (`uncounted`: posts were read that its counts miss) the count is a floor. Raises RunLocked while another run holds the data directory,
-    UnloadableFile (nothing loaded) naming the files not yet loaded that cannot be."""
+    set aside (`uncounted`: posts were read that its counts miss) the count is a floor. Raises
+    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded)
+    naming the files not yet loaded that cannot be."""
     session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
