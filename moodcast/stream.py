@@ -79,8 +79,8 @@ class StreamSummary:
     def as_json(self) -> dict:
         """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished`,
         `unpublished_is_floor` (true where the job had not processed every message it pulled,
-        so that more posts than `unpublished` were read and are in no day, how many not known)
-        and the counts."""
+        or its panes hold more posts than it counted, so that more posts than `unpublished` may
+        be in no day, how many not known: Ending.floor) and the counts."""
         return {
             "run_id": self.run_id,
             "status": self.status,
@@ -304,9 +304,9 @@ def _incomplete(summary: StreamSummary) -> str:
     (and more not counted, where its count is a floor)."""
     more = ", and an unknown number more that its job had pulled" if summary.ending.floor else ""
     return (
-        f"stream {summary.run_id} stopped incomplete: {summary.unpublished:,} post(s) it read are counted in "
-        f"no day{more} (run ledger: status `incomplete`, count `unpublished`). The job "
-        "was cancelled with them still in its windows, waiting for their pane, when the "
+        f"stream {summary.run_id} stopped incomplete: {summary.unpublished:,} post(s) it read "
+        f"are counted in no day{more} (run ledger: status `incomplete`, count `unpublished`). "
+        "The job was cancelled with them still in its windows, waiting for their pane, when the "
         "drain's time (2 × --early-every + 2 minutes) ran out: another run held the data "
         "directory's lock, or the job ran behind. Pub/Sub will not deliver them again (they "
         "were acknowledged as read): publish them to the subscription again if their source "

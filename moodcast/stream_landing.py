@@ -47,8 +47,9 @@ class Session:
     """A stream session: its settings, run id and start, landing location and marker versions,
     and what it has done so far: loads, days upserted, the posts in each day's newest pane
     loaded (by any load of its run: `stream_files`), its counts (`read`, `valid`,
-    `dead_lettered`, `duplicates`, `filtered` by reason), when it failed, if it did (`failed_at`, set whether or not the ledger could
-    record it), and how it ended, once its last load recorded that (`ending`)."""
+    `dead_lettered`, `duplicates`, `filtered` by reason), when it failed, if it did
+    (`failed_at`, set whether or not the ledger could record it), and how it ended, once its
+    last load recorded that (`ending`)."""
 
     settings: Settings
     run_id: str
@@ -92,10 +93,11 @@ class Session:
 
 
 UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopped"
-"""The reason of a stopped session's `unpublished` count (warehouse.record_unpublished)."""
-FLOOR = "; and more it had pulled and not processed, how many not known"
-"""How the reason of an `unpublished` count that is a floor ends (in every moodcast's wording)."""
-UNPUBLISHED_AT_LEAST = UNPUBLISHED + FLOOR
+"""The reason of a stopped session's exact `unpublished` count (warehouse.record_unpublished):
+the only reason a recovery reads as exact."""
+UNPUBLISHED_AT_LEAST = (
+    f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
+)
 """The reason where the job had not processed every message it pulled: the count is a floor."""
 
 
@@ -104,8 +106,9 @@ class Ending:
     """How a stopped stream session ended, as its run records it: `status` `ok` when every
     post it read is in a pane loaded (an early pane counts) and its job had processed every
     message it pulled, else `incomplete`; `unpublished`, its posts read and in no pane loaded
-    (counted in no day); `floor`, where its job had not processed every message it pulled, so
-    that more were read than `unpublished` counts, how many not known."""
+    (counted in no day); `floor`, where its job had not processed every message it pulled or
+    its panes loaded hold more posts than its counts (`of`), so that more may be in no day than
+    `unpublished` counts, how many not known."""
 
     status: str
     unpublished: int
@@ -113,20 +116,24 @@ class Ending:
 
     @classmethod
     def of(cls, session: Session, *, caught_up: bool) -> Ending:
-        """`session`'s ending from what its loads found, its job having `caught_up` or not."""
+        """`session`'s ending from what its loads found, its job having `caught_up` or not.
+        Panes loaded that hold more posts than its counts say are valid (a counts file the job
+        never wrote) leave how many are in no day not known: `incomplete`, a floor of 0."""
         left = session.undelivered()
-        return cls("ok" if caught_up and not left else "incomplete", left, not caught_up)
+        ok = caught_up and left == 0
+        return cls("ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0)
 
     @classmethod
     def recorded(cls, con, run_id: str) -> Ending | None:
-        """The ending stream run `run_id` recorded `incomplete` (its `unpublished` count, and
-        whether its reason says it is a floor: FLOOR, which an older moodcast's reason, worded
-        otherwise before it, ends with too), or None where it recorded no such count."""
+        """The ending stream run `run_id` recorded `incomplete` (its `unpublished` count, a
+        floor unless its reason is UNPUBLISHED: a count whose reason is worded otherwise, an
+        older moodcast's or a floor's, is not known to be exact), or None where it recorded no
+        such count."""
         counts = queries.run_counts(con, run_id).filter(pl.col("category") == "unpublished")
         if counts.is_empty():
             return None
         row = counts.row(0, named=True)
-        return cls("incomplete", row["n"], row["reason"].endswith(FLOOR))
+        return cls("incomplete", row["n"], row["reason"] != UNPUBLISHED)
 
     def record(self, con, run: warehouse.RunRecord) -> None:
         """Record `run` (its status this ending's) and its `unpublished` count with its reason
@@ -268,7 +275,9 @@ def _load(
     con, session: Session, fresh: Landed, names: dict[str, str], frames: dict[str, pl.DataFrame]
 ) -> tuple[int, pl.DataFrame]:
     """load_files' load of the files `fresh` (none loaded before; `names` gives each its name
-    in `stream_files`, `frames` its rows): the days upserted and the run's counts so far."""
+    in `stream_files`, `frames` its rows): the days upserted and the run's counts so far. A
+    pane skipped as stale (its day holds a later-started run's pane) is not noted in
+    `stream_files`: its posts are in no day (loaded_pane_posts)."""
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -287,7 +296,7 @@ def _load(
         loaded_at=datetime.now(UTC),
         counts=[(names[p], frames[p]) for p in fresh.counts],
         dead_letters=[(names[p], frames[p]) for p in fresh.dead],
-        panes=[names[p.path] for p in fresh.newest],
+        panes=[names[p.path] for p in fresh.newest if p.day in upserted.loaded],
     )
     return upserted.days, totals
 

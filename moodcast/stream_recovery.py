@@ -15,7 +15,7 @@ import polars as pl
 
 import warehouse
 import warehouse.lock
-from ingest.stream import delete_landing_files, set_aside_landing_files
+from ingest.stream import bundle_files, delete_landing_files, set_aside_landing_files
 from moodcast.config import Settings
 from moodcast.stream_landing import (
     Ending,
@@ -175,11 +175,13 @@ def _recover_setting_aside(
     """`_recover`, moving the files that cannot be loaded to `<landing>/unloadable/` (an error
     line names each, why, and what to do) and loading the others, however many are moved: one
     pass finds them all (load_files), so each file is read at most twice. Returns what
-    `_recover` does."""
+    `_recover` does; a counts file set aside makes the run's counts a floor (`uncounted`)."""
+    uncounted = False
     while True:
         try:
-            return _recover(settings, row, landing)
+            return _recover(settings, row, landing, uncounted=uncounted)
         except UnloadableFile as exc:
+            uncounted |= not exc.files.keys().isdisjoint(bundle_files(landing, "counts"))
             for path, reason in exc.files.items():
                 aside = set_aside_landing_files(landing, [path], UNLOADABLE)
                 log.error(
@@ -195,18 +197,22 @@ def _recover_setting_aside(
                 )
 
 
-def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tuple[int, str]:
+def _recover(
+    settings: Settings, row: warehouse.RunRecord, landing: str, *, uncounted: bool = False
+) -> tuple[int, str]:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
-    record the run with its counts and the status it recorded itself (`ok`, `incomplete`, `failed`), else
-    the row's (`killed`, or `failed` where its note says so), under the time zone and moodcast
-    version it noted and the later of the `as_of` it noted (its start's day) and the one its
-    ledger row holds (its last load's), so a run recovered from its note and one recovered
-    from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
+    record the run with its counts and the status it recorded itself (`ok`, `incomplete`,
+    `failed`), else the row's (`killed`, or `failed` where its note says so), under the time
+    zone and moodcast version it noted and the later of the `as_of` it noted (its start's day)
+    and the one its ledger row holds (its last load's), so a run recovered from its note and
+    one recovered from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
     the status recorded. A run that recorded itself `incomplete` has its ending decided again
     from every file of its run now loaded (Ending.of, a floor staying a floor): its
     `unpublished` count is what the recovered panes still leave in no day, and with none left
-    (and a count that was not a floor) it is recorded `ok`. Raises RunLocked while another run holds the data directory,
-    UnloadableFile (nothing loaded) naming the files not yet loaded that cannot be."""
+    (and a count that was not a floor) it is recorded `ok`; where counts files of the run were
+    set aside (`uncounted`: posts were read that its counts miss) the count is a floor. Raises
+    RunLocked while another run holds the data directory, UnloadableFile (nothing loaded)
+    naming the files not yet loaded that cannot be."""
     session = Session(settings, row.run_id, row.started_at, landing, dict(row.marker_versions))
     landed = Landed.found(landing)
     with warehouse.writing(settings.data_dir) as con:
@@ -220,7 +226,7 @@ def _recover(settings: Settings, row: warehouse.RunRecord, landing: str) -> tupl
         ran = {"as_of": as_of, "tz": row.tz, "package_version": row.package_version}
         run = replace(session.record(status), finished_at=finished, **ran)
         if status == "incomplete" and (was := Ending.recorded(con, row.run_id)) is not None:
-            ending = Ending.of(session, caught_up=not was.floor)
+            ending = Ending.of(session, caught_up=not (was.floor or uncounted))
             ending.record(con, run)
             status = ending.status
         else:

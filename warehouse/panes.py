@@ -48,10 +48,12 @@ class PaneMeta:
 
 @dataclass(frozen=True)
 class PaneLoad:
-    """What `upsert_panes` did: days replaced, and panes skipped as older than the stored."""
+    """What `upsert_panes` did: days replaced (`loaded`, the days themselves), and panes
+    skipped as older than the stored."""
 
     days: int
     stale: int
+    loaded: frozenset[date] = frozenset()
 
 
 def upsert_panes(
@@ -93,7 +95,8 @@ def upsert_panes(
             days=[meta.day for meta, _ in chosen],
             panes=pl.DataFrame([_pane_row(meta) for meta, _ in chosen], schema=DAY_PANE_SCHEMA),
         )
-    return PaneLoad(days=len(chosen), stale=offered - len(chosen))
+    loaded = frozenset(meta.day for meta, _ in chosen)
+    return PaneLoad(days=len(chosen), stale=offered - len(chosen), loaded=loaded)
 
 
 def _pane_row(meta: PaneMeta) -> dict[str, object]:

@@ -14,7 +14,6 @@ import warehouse
 from moodcast.config import load_settings
 from moodcast.stream import StreamSummary, load_landing, publish_last
 from moodcast.stream_landing import (
-    FLOOR,
     UNPUBLISHED,
     UNPUBLISHED_AT_LEAST,
     Ending,
@@ -139,7 +138,10 @@ def test_a_floor_an_older_moodcast_recorded_stays_a_floor_when_recovered(tmp_pat
     """A count recorded as a floor in an older moodcast's wording ("in no published day")
     is read as a floor too: recovery does not turn that run `ok`."""
     _ended_incomplete_with_a_pane_left(tmp_path, caught_up=False, pane_posts=3)
-    older = "read, in no published day when the stream stopped" + FLOOR
+    older = (
+        "read, in no published day when the stream stopped; and more it had pulled and not "
+        "processed, how many not known"
+    )
     with warehouse.writing(tmp_path) as con:
         warehouse.record_unpublished(con, "stream-test", 2, older)
 
