@@ -11,7 +11,7 @@ want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
-echo "installing moodcast into .venv: ~2 GB of packages, about 12 minutes on 2 cores from a warm pip cache, longer to download …" >&2
+echo "installing moodcast into .venv: ~2 GB of packages, 2-5 minutes on 2 cores from a warm pip cache, longer to download …" >&2
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 echo "[1/3] torch 2.13.0 (CPU) …" >&2
