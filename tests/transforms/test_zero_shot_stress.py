@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from transforms.embedding import load_encoder
+from transforms.embedding import DEFAULT_MODEL, load_encoder
 from transforms.markers import load_markers
+from transforms.model_markers import ModelConfig, describe_sources
 from transforms.model_scoring import score_embeddings
 from transforms.zero_shot import prototype_phrases
 
@@ -43,3 +44,11 @@ def test_stress_flags_a_strained_writer_and_not_posts_that_only_name_stressors()
     )["stress"]
     flagged = scores >= stress.thresholds["en"]
     assert flagged.tolist() == [True] * len(strained) + [False] * len(calm)
+
+
+def test_markers_show_says_the_stress_centroid_holds_prototypes_only():
+    markers = load_markers(names=["stress", "anxiety"])
+    config = ModelConfig(models={"en": DEFAULT_MODEL})
+    stress, anxiety = (describe_sources(markers[n], config)[0] for n in ("stress", "anxiety"))
+    assert stress.startswith("[en] model: 20 prototypes as one centroid, against")
+    assert " terms as one centroid" in anxiety
