@@ -164,9 +164,8 @@ def render(runs: dict, cuts: dict[str, float], edit: str) -> str:
         "",
         "Plain F1 on sad_stress_en as it is (95% stressed), dev / test: " + "; ".join(plain) + ".",
         "",
-        "The zero-shot score at three cuts: the shipped threshold (from `moodcast markers "
-        "calibrate` on model/labelled-en.csv), the cut of best mean balanced F1 on the two dev "
-        "proxies, and the cut `benchmarks/markers.py --choose-thresholds`' rule picks on rmhd27 "
+        "The zero-shot score at three cuts: the shipped threshold (stress.toml's), the cut of "
+        "best mean balanced F1 on the two dev proxies, and the cut `benchmarks/markers.py --choose-thresholds`' rule picks on rmhd27 "
         "a+d dev at its own base rate (F1-optimal among cuts flagging at most twice the true "
         "share); balanced F1 (precision/recall), the share of the negatives each flags, and "
         "ROC AUC:",

@@ -84,8 +84,8 @@ FIT_RULES = {
 """The markers whose shipped thresholds `benchmarks/markers.py --choose-thresholds` chose on the
 pooled dev splits of the shippable sets, and whether by the high-precision rule (else the capped
 F1-optimal cut): a larger model's thresholds are chosen for them the same way. The others' came
-from `moodcast markers calibrate` on model/labelled-en.csv (stress too: sad_stress_en is 95%
-positive)."""
+from `moodcast markers calibrate` on model/labelled-en.csv, but stress's, chosen on its two
+balanced dev proxies by benchmarks/stress_zero_shot.py (sad_stress_en is 95% positive)."""
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

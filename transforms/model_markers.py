@@ -468,8 +468,9 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
                 else ""
             )
             adapted = ", adapted to a corpus (markers adapt)" if lang in marker.adapted else ""
+            held = f"{phrases} prototypes and {terms} terms" if terms else f"{phrases} prototypes"
             model = (
-                f"{phrases} prototypes and {terms} terms as one centroid{margin}{adapted}, "
+                f"{held} as one centroid{margin}{adapted}, "
                 f"against the neutral set ({_zero_shot_cut(marker, lang, config.models.get(lang))})"
             )
         else:

@@ -1,0 +1,54 @@
+"""English stress's zero-shot source: a centroid of first-person prototypes alone, which flags a
+writer under strain and not posts that only mention the usual stressors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from transforms.embedding import DEFAULT_MODEL, load_encoder
+from transforms.markers import load_markers
+from transforms.model_markers import ModelConfig, describe_sources
+from transforms.model_scoring import score_embeddings
+from transforms.zero_shot import prototype_phrases
+
+
+def test_english_stress_centroid_leaves_its_lexicon_terms_out():
+    markers = load_markers(names=["stress", "anxiety"])
+    stress, anxiety = markers["stress"], markers["anxiety"]
+    assert prototype_phrases(stress, "en") == stress.prototypes["en"]
+    assert len(prototype_phrases(stress, "es")) > len(stress.prototypes["es"])
+    assert len(prototype_phrases(anxiety, "en")) > len(anxiety.prototypes["en"])
+
+
+def test_stress_flags_a_strained_writer_and_not_posts_that_only_name_stressors():
+    """At the marker's threshold, every post whose writer says they are strained is flagged and
+    none of the posts about work, rent or exams said calmly is."""
+    strained = [
+        "honestly i can't keep doing this, everything is piling up and i'm falling apart",
+        "i haven't slept properly in days because i'm so worried about everything",
+        "i feel like i'm drowning and nobody notices",
+        "every morning i wake up with my chest tight thinking about all of it",
+    ]
+    calm = [
+        "paid the rent online this morning, took two minutes",
+        "my boss moved the weekly meeting to thursday",
+        "exam timetable is out, first one is on the 12th",
+        "finally fixed the issue with my bike, the chain was loose",
+        "new job starts monday, really looking forward to it",
+        "the deadline for the grant application is friday at noon",
+    ]
+    encoder = load_encoder()
+    stress = replace(load_markers(names=["stress"])["stress"], heads={})
+    scores = score_embeddings(
+        encoder.encode(strained + calm), lang="en", markers={"stress": stress}, encoder=encoder
+    )["stress"]
+    flagged = scores >= stress.thresholds["en"]
+    assert flagged.tolist() == [True] * len(strained) + [False] * len(calm)
+
+
+def test_markers_show_says_the_stress_centroid_holds_prototypes_only():
+    markers = load_markers(names=["stress", "anxiety"])
+    config = ModelConfig(models={"en": DEFAULT_MODEL})
+    stress, anxiety = (describe_sources(markers[n], config)[0] for n in ("stress", "anxiety"))
+    assert stress.startswith("[en] model: 20 prototypes as one centroid, against")
+    assert " terms as one centroid" in anxiety
