@@ -50,8 +50,8 @@ only:
   under a roll-up an earlier release published over the whole week, was withheld beside that
   published total; transforms.grains publishes such weeks of a line only all together (and
   such 8-week cells of series withheld whole by week), and the weeks only where none of them
-  moved by 1 to k − 1 from counts it was withheld with and not exactly one of them changed:
-  else the earlier total minus the others would give its earlier value back.
+  moved or changed from counts it was withheld with: else an earlier total minus the others
+  could give one's earlier value back.
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days

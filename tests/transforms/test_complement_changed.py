@@ -1,0 +1,49 @@
+"""A remembered complement that changed while withheld (docs/privacy.md, "Complements
+remembered"): the counts kept are compared as sets, so a complement withheld with two sets of
+counts reads as changed, yet is unchanged since the later release whose total a reader
+holds."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from tests.transforms.cells import flagged_author_days, region_days, successive_releases
+from transforms.contracts import ALL
+
+FIRST = date(2024, 1, 1)
+WEEKS = 60
+SMALL = FIRST + timedelta(weeks=35)
+"""The Monday of the week a has 1 flagged author a day (7 in the week: below k)."""
+
+REGIONS = {"a": (100, 40), "b": (50, 20), "c": (100, 40), "d": (300, 40)}
+"""Authors and flagged authors a day of regions a–d."""
+
+
+def _late(later: dict[str, tuple[int, int]]) -> Callable[[str, date], tuple[int, int] | None]:
+    """REGIONS' cells a day, a small (100 authors, 1 flagged) in SMALL's week; `later` (late
+    posts) gives other cells there."""
+
+    def cell(region: str, day: date) -> tuple[int, int] | None:
+        if SMALL <= day < SMALL + timedelta(days=7):
+            return {"a": (100, 1), **later}.get(region, REGIONS.get(region))
+        return REGIONS.get(region)
+
+    return cell
+
+
+def test_a_complement_grown_while_withheld_does_not_give_back_the_small_cell():
+    """Three releases. The first withholds a (7 flagged author-days in SMALL's week) and b
+    beside it, the roll-up, c and d published by day. In the second, late posts grow b by k
+    in every count (11 more authors and flagged a day): a is still small, both stay
+    withheld, and the roll-up is published again. In the third, a grows by k in every count,
+    b unchanged since the second. Both read as changed against the first's counts, but
+    published, the second release's roll-up minus its c and d and the third's b gives a's 7
+    back."""
+    stages = [_late({}), _late({"b": (61, 31)}), _late({"a": (111, 12), "b": (61, 31)})]
+    releases, _, _ = successive_releases(
+        region_days(cell, "abcde", FIRST, 7 * WEEKS) for cell in stages
+    )
+    (_, _), (_, second), (_, third) = releases
+    parts = [flagged_author_days(second, region, SMALL, 7) for region in (ALL, "c", "d")]
+    b = flagged_author_days(third, "b", SMALL, 7)
+    assert None not in parts
+    assert b is None or parts[0] - parts[1] - parts[2] - b != 7
