@@ -3,31 +3,10 @@ remembered"): the counts kept are compared as sets, so a complement withheld wit
 counts reads as changed, yet is unchanged since the later release whose total a reader
 holds."""
 
-from collections.abc import Callable
-from datetime import date, timedelta
-
 from tests.transforms.cells import flagged_author_days, region_days, successive_releases
+from tests.transforms.test_complement_counts import FIRST, SMALL, WEEKS
+from tests.transforms.test_complement_counts import _grown as _late
 from transforms.contracts import ALL
-
-FIRST = date(2024, 1, 1)
-WEEKS = 60
-SMALL = FIRST + timedelta(weeks=35)
-"""The Monday of the week a has 1 flagged author a day (7 in the week: below k)."""
-
-REGIONS = {"a": (100, 40), "b": (50, 20), "c": (100, 40), "d": (300, 40)}
-"""Authors and flagged authors a day of regions a–d."""
-
-
-def _late(later: dict[str, tuple[int, int]]) -> Callable[[str, date], tuple[int, int] | None]:
-    """REGIONS' cells a day, a small (100 authors, 1 flagged) in SMALL's week; `later` (late
-    posts) gives other cells there."""
-
-    def cell(region: str, day: date) -> tuple[int, int] | None:
-        if SMALL <= day < SMALL + timedelta(days=7):
-            return {"a": (100, 1), **later}.get(region, REGIONS.get(region))
-        return REGIONS.get(region)
-
-    return cell
 
 
 def test_a_complement_grown_while_withheld_does_not_give_back_the_small_cell():

@@ -10,14 +10,10 @@ import polars as pl
 
 from tests.transforms.cells import region_days
 from tests.warehouse.releases import write_release
+from tests.warehouse.test_withheld_counts import FIRST, REGIONS, WEEKS
 from warehouse import queries
 from warehouse.release_record import recorded_withheld
 from warehouse.store import open_published
-
-FIRST = date(2024, 1, 1)
-WEEKS = 60
-REGIONS = {"a": (100, 40), "b": (50, 20), "c": (100, 40), "d": (300, 40)}
-"""Authors and flagged authors a day of regions a–d: each meets k every day."""
 
 
 def _regions(backfilled: bool) -> pl.DataFrame:
