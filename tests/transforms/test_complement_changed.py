@@ -26,3 +26,21 @@ def test_a_complement_grown_while_withheld_does_not_give_back_the_small_cell():
     b = flagged_author_days(third, "b", SMALL, 7)
     assert None not in parts
     assert b is None or parts[0] - parts[1] - parts[2] - b != 7
+
+
+def test_a_small_cell_gone_does_not_leave_its_earlier_value_to_its_complement():
+    """The first release withholds a (7 flagged author-days in SMALL's week) and b beside it,
+    the roll-up, c and d published by day. Then a's posts of that week go (deleted, or
+    corrected away: a has no cell there) and late posts add e. Before, a's week had no cell
+    to read as changed, b alone was remembered and unchanged, and published: the first
+    release's roll-up minus its c and d and the second's b gave a's 7 back. A week withheld
+    whose cells went counts as changed, and b stays withheld."""
+    stages = [_late({}), _late({"a": None, "e": (30, 20)})]
+    releases, _, _ = successive_releases(
+        region_days(cell, "abcde", FIRST, 7 * WEEKS) for cell in stages
+    )
+    (_, first), (_, second) = releases
+    parts = [flagged_author_days(first, region, SMALL, 7) for region in (ALL, "c", "d")]
+    b = flagged_author_days(second, "b", SMALL, 7)
+    assert None not in parts
+    assert b is None or parts[0] - parts[1] - parts[2] - b != 7
