@@ -145,8 +145,8 @@ def record_cost(
     warehouse in `data_dir`, median of `repeats`, as the last run called it (its `as_of`, and
     `today`, its clock's day: the days from it on have not ended): with its record (a rerun or
     the next load of the same days: the record is up to date) and with none
-    (`published_grains` and `published_counts` emptied first: every period chosen afresh until
-    the record holds)."""
+    (`published_grains`, `published_counts` and `withheld_counts` emptied first: every period
+    chosen afresh until the record holds)."""
     costs: dict[bool, list[float]] = {True: [], False: []}
     with tempfile.TemporaryDirectory() as tmp:
         for with_record in (True, False) * repeats:
@@ -157,6 +157,7 @@ def record_cost(
                 if not with_record:
                     con.execute("DELETE FROM published_grains")
                     con.execute("DELETE FROM published_counts")
+                    con.execute("DELETE FROM withheld_counts")
                 clock = time.process_time()
                 record_release(
                     con,

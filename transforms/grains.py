@@ -12,7 +12,7 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    siblings'). A cell is moved from days to its week, or withheld, to close a line. The
    weeks an earlier release withheld under a line's total it published over the whole week
    are moved, and withheld, all together (`_keep_complements`: complements remembered), and
-   withheld where one moved by 1 to k − 1 since, or exactly one changed (`_remembered`).
+   withheld where one of them changed (or went) since (`_remembered`).
 3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
    withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
    are its low ones (1–10 marked authors), so the rest would overstate it.
@@ -289,39 +289,39 @@ def _remembered(
     and whose roll-up an earlier release published over the whole week (`covered`:
     transforms.releases.covered_weeks): it was withheld beside that published total (as a
     small cell or a complement), and a reader holds the sum of the line's children so
-    withheld. `_kept_back`: the week is so kept on a line where one of them moved since by 1
-    to k − 1 in some count (`_moved_since`), or exactly one changed since (`_changed_since`):
-    published, the earlier total minus the others' values gives its earlier value (or the
-    small change), so all of them stay withheld."""
+    withheld. `_kept_back`: the week is so kept on a line where one of the weeks withheld
+    changed since (`_changed_since`), its cells gone included: the counts kept are sets, not
+    release by release, so one unchanged since the last release that withheld it may read as
+    changed, and published, that release's total minus the others' values gives the changed
+    one's value then; so all of them stay withheld."""
+    on = [*SERIES_KEYS, "period_start"]
     if since is None:
-        cells = cells.with_columns(
-            pl.lit(True).alias("_before"),
-            pl.lit(False).alias("_moved_since"),
-            pl.lit(False).alias("_changed_since"),
-        )
-    else:
-        cells = cells.join(
-            since.with_columns(pl.lit(True).alias("_before")),
-            on=[*SERIES_KEYS, "period_start"],
-            how="left",
-        ).with_columns(pl.col("_before", "_moved_since", "_changed_since").fill_null(False))
+        since = cells.select(*on, pl.lit(False).alias("_changed_since"))
+    gone = since.join(cells, on=on, how="anti").filter("_changed_since")
+    cells = cells.join(
+        since.with_columns(pl.lit(True).alias("_before")), on=on, how="left"
+    ).with_columns(pl.col("_before", "_changed_since").fill_null(False))
     back = pl.lit(False)
     for axis, (fixed, kept) in _KEPT.items():
         line = ["marker", "marker_version", fixed, "period_start"]
         totals = covered.filter(pl.col(axis) == ALL).select(*line, pl.lit(True).alias(kept))
-        cells = cells.join(totals, on=line, how="left").with_columns(
-            (
-                pl.col(kept).fill_null(False)
-                & (pl.col(axis) != ALL)
-                & ~pl.col("_recorded")
-                & pl.col("_before")
-            ).alias(kept)
+        went = gone.filter(pl.col(axis) != ALL).select(*line, pl.lit(True).alias(f"_gone_{axis}"))
+        cells = (
+            cells.join(totals, on=line, how="left")
+            .join(went.unique(), on=line, how="left")
+            .with_columns(
+                (
+                    pl.col(kept).fill_null(False)
+                    & (pl.col(axis) != ALL)
+                    & ~pl.col("_recorded")
+                    & pl.col("_before")
+                ).alias(kept)
+            )
         )
-        moved = (pl.col(kept) & pl.col("_moved_since")).any().over(line)
-        changed = (pl.col(kept) & pl.col("_changed_since")).sum().over(line) == 1
-        back = back | (pl.col(kept) & (moved | changed))
+        changed = (pl.col(kept) & pl.col("_changed_since")).any().over(line)
+        back = back | (pl.col(kept) & (changed | pl.col(f"_gone_{axis}").fill_null(False)))
     return cells.with_columns(back.alias("_kept_back")).drop(
-        "_before", "_moved_since", "_changed_since"
+        "_before", "_changed_since", "_gone_region", "_gone_lang"
     )
 
 
@@ -470,8 +470,8 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
     moved). The 8-week cells of series withheld whole each of whose weeks is `_remembered` on
     a line (withheld under its roll-up's published total) are withheld all together there, as
     `_keep_complements` does for weeks, and withheld where a week of them is `_kept_back`
-    (`_remembered`: one of its line's remembered weeks moved by 1 to k − 1, or exactly one
-    changed): their weeks' changes are their own."""
+    (`_remembered`: one of its line's remembered weeks changed): their weeks' changes are
+    their own."""
     lines = (
         cells.group_by(*SERIES_KEYS, "_start8")
         .agg(

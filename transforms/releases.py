@@ -50,8 +50,8 @@ only:
   under a roll-up an earlier release published over the whole week, was withheld beside that
   published total; transforms.grains publishes such weeks of a line only all together (and
   such 8-week cells of series withheld whole by week), and the weeks only where none of them
-  moved by 1 to k − 1 from counts it was withheld with and not exactly one of them changed:
-  else the earlier total minus the others would give its earlier value back.
+  changed (or went) from counts it was withheld with: else an earlier total minus the others
+  could give one's earlier value back.
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
@@ -61,7 +61,7 @@ release.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -244,15 +244,13 @@ def withheld_since(
 ) -> pl.DataFrame | None:
     """Per series and week of the week grain of which `release.withheld` holds a cell (the
     week's own or a day's: a release withheld it, `with_withheld`): SERIES_KEYS,
-    `period_start`, `_moved_since` (a cell of it in `daily` or `weeks` now differs from counts
-    it was withheld with by 1 to k − 1 in some MOVED_COUNTS: `moved_cells` against them) and
-    `_changed_since` (a cell of it differs from some set of counts it was withheld with).
-    "Some", not "every": a reader's `withheld` holds the counts its own release withheld too,
-    and the two flags come out the same for the writer and for it. None where
+    `period_start` and `_changed_since`: some set of counts it was withheld with is not the
+    one its cell has in `daily` or `weeks` now (a count differs, or the cell is gone). "Some",
+    not "every": a reader's `withheld` holds the counts its own release withheld too, equal to
+    the current ones, and the flag comes out the same for the writer and for it. None where
     `release.withheld` is (not kept: a record from before schema version 16)."""
     if release.withheld is None:
         return None
-    on = [*SERIES_KEYS, "period_start"]
     stored = release.withheld.select(*_PERIOD_KEYS, *MOVED_COUNTS)
     cells = pl.concat(
         [
@@ -260,27 +258,19 @@ def withheld_since(
             weeks.filter(pl.col("grain") == release.week_grain).select(stored.columns),
         ]
     )
-    other = pl.any_horizontal(pl.col(c) != pl.col(f"{c}_was") for c in MOVED_COUNTS)
-    changed = (
-        cells.join(stored, on=_PERIOD_KEYS, suffix="_was")
-        .filter(other)
-        .select(*_PERIOD_KEYS, pl.lit(True).alias("_changed_since"))
-    )
-    moved = moved_cells(daily, weeks, replace(release, counts=release.withheld))
-    week = period_start(pl.col("period_start"), release.week_grain).alias("period_start")
-    flags = pl.concat([moved.rename({"_moved": "_moved_since"}), changed], how="diagonal")
+    unchanged = pl.col("_now").fill_null(False).all()
     return (
-        stored.select(*SERIES_KEYS, week)
-        .unique()
-        .join(
-            flags.group_by(*SERIES_KEYS, week).agg(
-                pl.col("_moved_since").fill_null(False).any(),
-                pl.col("_changed_since").fill_null(False).any(),
-            ),
-            on=on,
+        stored.join(
+            cells.with_columns(pl.lit(True).alias("_now")),
+            on=stored.columns,
             how="left",
+            nulls_equal=True,
         )
-        .with_columns(pl.col("_moved_since", "_changed_since").fill_null(False))
+        .group_by(
+            *SERIES_KEYS,
+            period_start(pl.col("period_start"), release.week_grain).alias("period_start"),
+        )
+        .agg((~unchanged).alias("_changed_since"))
     )
 
 

@@ -51,14 +51,28 @@ def recorded_withheld(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     """The counts of the weeks of child series (and of their days) that earlier suppress-mode
     releases withheld (transforms.releases.Release.withheld, COUNTS_SCHEMA, table
     `withheld_counts`, written by `warehouse.releases.record_release`). None where no write
-    kept them: a warehouse without the table (older than schema version 16), or with the
-    table empty while `published_grains` holds a row (upgraded from 15, no write since has
-    withheld a week): a release then takes every week of a child no release published, under
-    a total one published, as withheld beside it (transforms.grains, complements remembered)."""
+    kept them: a warehouse without the table (older than schema version 16), or one upgraded
+    from an older version (`schema_version` holds one below WITHHELD_SINCE) with the table
+    empty while `published_grains` holds a row (no write since has withheld a week): a
+    release then takes every week of a child no release published, under a total one
+    published, as withheld beside it (transforms.grains, complements remembered). A file
+    created at 16 or later keeps them from its first write: empty, none withheld."""
     withheld = _recorded(con, "withheld_counts", COUNTS_SCHEMA)
-    if withheld.is_empty() and not published_record(con).is_empty():
+    if withheld.is_empty() and not published_record(con).is_empty() and _upgraded(con):
         return None
     return withheld
+
+
+WITHHELD_SINCE = 16
+"""The schema version that added `withheld_counts` (warehouse.schema.SCHEMA_VERSION then)."""
+
+
+def _upgraded(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse was created before schema version WITHHELD_SINCE (its
+    `schema_version` rows, one per version it was created or upgraded at, hold an older one):
+    releases before its upgrade kept no withheld counts."""
+    [(oldest,)] = con.execute("SELECT min(version) FROM schema_version").fetchall()
+    return oldest is None or oldest < WITHHELD_SINCE
 
 
 def _recorded(

@@ -87,9 +87,10 @@ run status `incomplete` (a stream session that stopped with posts read and not p
 older file's `runs` table is rebuilt with the wider status check. 16 added `withheld_counts`
 (the counts of the weeks of child series, and of their days, that suppress-mode releases
 withheld, transforms.releases.Release.withheld), created empty in an older file: until a
-write records a withheld week in it, readers and writers take every week of a child no
-release published under a total one published as withheld beside it, as before
-(`warehouse.release_record.recorded_withheld`)."""
+write records a withheld week in it, readers and writers of a file upgraded from an older
+version take every week of a child no release published under a total one published as
+withheld beside it, as before (`warehouse.release_record.recorded_withheld`); a file created
+at 16 keeps the counts from its first write."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
