@@ -206,7 +206,8 @@ def model_versioned(markers: Mapping[str, Marker], config: ModelConfig) -> dict[
     the same marker measured with another model, or with another cut for it, is another
     series, and the ledger, rates and warehouse tell them apart. The model is named by its
     weights (transforms.model_folders.weights_digest; folder_digest for a folder without a
-    weights file), so any copy of the same weights gives the same version. The others are
+    weights file, read once per language per call), so any copy of the same weights gives the
+    same version. The others are
     returned as they are: the shipped model's cuts are the marker files' (or the adapted
     table's), already in their versions, and a marker whose decision uses no zero-shot source
     has decisions no model changes.
@@ -215,6 +216,7 @@ def model_versioned(markers: Mapping[str, Marker], config: ModelConfig) -> dict[
     there.
     """
     versioned = dict(markers)
+    digests: dict[str, str] = {}
     for name, marker in markers.items():
         langs = [
             lang
@@ -225,9 +227,11 @@ def model_versioned(markers: Mapping[str, Marker], config: ModelConfig) -> dict[
         ]
         if not langs:
             continue
+        for lang in langs:
+            if lang not in digests:
+                digests[lang] = _model_digest(config.models[lang], lang)
         basis = [marker.version] + [
-            f"{lang}:{_model_digest(config.models[lang], lang)}:"
-            f"{threshold(marker, lang, config.models[lang])!r}"
+            f"{lang}:{digests[lang]}:{threshold(marker, lang, config.models[lang])!r}"
             for lang in langs
         ]
         version = hashlib.sha256(":".join(basis).encode()).hexdigest()[:12]
