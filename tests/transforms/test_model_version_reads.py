@@ -10,9 +10,7 @@ from transforms.model_folders import folder_digest
 from transforms.model_markers import ModelConfig, model_versioned
 
 
-def test_a_folder_without_weights_is_read_once_for_every_marker_it_decides(
-    tmp_path, monkeypatch
-):
+def test_a_folder_without_weights_is_read_once_for_every_marker_it_decides(tmp_path, monkeypatch):
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "modules.json").write_text("[]")
