@@ -456,8 +456,7 @@ def render_auto(rows: list[Judged], recipes: list[str]) -> list[str]:
         "(each label takes the head of the family `choose_family` keeps by the CV F1 of each "
         "on the train split), dev / test macro-F1 and labels on ngram/embedding/hybrid:",
         "",
-        "| set | " + " | ".join(f"margin {m}" for m in MARGINS) + " |",
-        "|---|" + "---:|" * len(MARGINS),
+        *table_head(["set"], [f"margin {m}" for m in MARGINS]),
     ]
     for row in kept:
         cells = []
@@ -465,7 +464,7 @@ def render_auto(rows: list[Judged], recipes: list[str]) -> list[str]:
             dev, test, taken = replays[row.title][m]
             counts = "/".join(str(taken.get(f, 0)) for f in AUTO_PARTS)
             cells.append(f"{dev:.3f} / {test:.3f} ({counts})")
-        lines.append(f"| {row.title} | " + " | ".join(cells) + " |")
+        lines.append(table_row([row.title, *cells]))
     means = [np.mean([replays[row.title][m][k] for row in kept]) for m in MARGINS for k in (0, 1)]
     lines.append(
         f"| mean of {len(kept)} sets | "

@@ -413,8 +413,7 @@ def render(all_results: dict[str, dict], sizes: dict[str, int], extra: list[str]
         lines.append(table_row([name, str(sizes[name]), *cells]))
     for name, results in all_results.items():
         lines += ["", f"### {name}: F1 (precision/recall)", ""]
-        lines += ["| marker | support | " + " | ".join(results) + " |"]
-        lines += ["|---|---:|" + "---:|" * len(results)]
+        lines += table_head(["marker"], ["support", *results])
         markers = list(dict.fromkeys(m for r in results.values() for m in r))
         labelled = next((s for s in ms.SETS if s.name == name), None)
         for marker in markers:
@@ -427,7 +426,7 @@ def render(all_results: dict[str, dict], sizes: dict[str, int], extra: list[str]
                 else "—"
                 for r in results.values()
             ]
-            lines.append(f"| {label} | {support} | " + " | ".join(cells) + " |")
+            lines.append(table_row([label, str(support), *cells]))
     return "\n".join([*lines, *risk_lines(all_results), *extra])
 
 

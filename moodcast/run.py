@@ -65,8 +65,9 @@ def daily_run(
     Every stop leaves a clean state: a failure, SIGTERM or Ctrl-C records a `failed` run, a
     SIGKILL is recorded as `killed` by the next run, and landing files are removed either way
     (a remote runner's after a failure by the next run: ingest.landing.remote_landing).
-    Raises InputError, ConfigError, MarkerError or a WarehouseError (e.g. RunLocked; also for a
-    full disk or a read-only data directory).
+    Raises InputError, ConfigError, MarkerError, ModelError (a model folder `models` names is
+    not there: configured_markers) or a WarehouseError (e.g. RunLocked; also for a full disk or
+    a read-only data directory).
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()

@@ -198,36 +198,47 @@ def threshold(marker: Marker, lang: str, model: str | None = None) -> float:
     return marker.thresholds.get(lang, DEFAULT_THRESHOLD) if chosen is None else chosen
 
 
+EMBEDDING_HEADS = ("embedding", "hybrid")
+"""Head families that weigh the configured sentence model's embedding (Head)."""
+
+
 def model_versioned(markers: Mapping[str, Marker], config: ModelConfig) -> dict[str, Marker]:
-    """`markers`, with a new version for each whose rule lets a zero-shot source decide
-    (uses_model; no trained head there) in a language whose configured model is not the shipped
-    one (DEFAULT_MODEL): one covering, per such language, that model and the threshold its
-    scores are cut at (`threshold`: model/thresholds.toml's for it, else the marker file's, else the default):
-    the same marker measured with another model, or with another cut for it, is another
-    series, and the ledger, rates and warehouse tell them apart. The model is named by its
-    weights (transforms.model_folders.weights_digest; folder_digest for a folder without a
-    weights file), so any copy of the same weights gives the same version. The others are
-    returned as they are: the shipped model's cuts are the marker files' (or the adapted
-    table's), already in their versions, and a marker whose decision uses no zero-shot source
-    has decisions no model changes.
+    """`markers`, with a new version for each whose rule lets a zero-shot source, or a trained
+    head of EMBEDDING_HEADS, decide (uses_model) in a language whose configured model is not
+    the shipped one (DEFAULT_MODEL): one covering, per such language, that model and the
+    threshold its scores are cut at (`threshold`: the head's; else model/thresholds.toml's for
+    it, else the marker file's, else the default): the same marker measured with another
+    model, or with another cut for it, is another series, and the ledger, rates and warehouse
+    tell them apart. The model is named by its weights (transforms.model_folders.weights_digest;
+    folder_digest for a folder without a weights file, read once per language per call), so
+    any copy of the same weights gives the same version. The others are returned as they are:
+    the shipped model's cuts are the marker files' (or the adapted table's), already in their
+    versions, and a marker whose decision uses neither (the lexicon, an n-gram head, a static
+    or finetune head with its own model) has decisions no configured model changes.
 
     Raises ModelError naming the config key `models.<lang>` when such a model's folder is not
     there.
     """
     versioned = dict(markers)
+    digests: dict[str, str] = {}
     for name, marker in markers.items():
         langs = [
             lang
             for lang in sorted(uses_model(marker, config, None))
-            if lang not in marker.heads
-            and marker.prototypes.get(lang)
-            and config.models.get(lang, DEFAULT_MODEL) != DEFAULT_MODEL
+            if config.models.get(lang, DEFAULT_MODEL) != DEFAULT_MODEL
+            and (
+                marker.heads[lang].family in EMBEDDING_HEADS
+                if lang in marker.heads
+                else marker.prototypes.get(lang)
+            )
         ]
         if not langs:
             continue
+        for lang in langs:
+            if lang not in digests:
+                digests[lang] = _model_digest(config.models[lang], lang)
         basis = [marker.version] + [
-            f"{lang}:{_model_digest(config.models[lang], lang)}:"
-            f"{threshold(marker, lang, config.models[lang])!r}"
+            f"{lang}:{digests[lang]}:{threshold(marker, lang, config.models[lang])!r}"
             for lang in langs
         ]
         version = hashlib.sha256(":".join(basis).encode()).hexdigest()[:12]

@@ -261,11 +261,12 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
     it. None (the marker file's threshold holds) for the shipped model, a model or marker the
     file does not list, a folder that is not there (loading the model says so), a marker whose
     zero-shot source in `lang` is not the shipped one (zero_shot_basis differs: a user's own
-    threshold there, or other prototypes or worded terms there) and a marker adapted to a
-    corpus in `lang` (adapt_markers: the adapted table's threshold holds). A marker's version
+    threshold there, or other prototypes or worded terms there), a marker with a trained head
+    in `lang` (the head's threshold holds) and a marker adapted to a corpus in `lang`
+    (adapt_markers: the adapted table's threshold holds). A marker's version
     is not compared: a version that covers the model (transforms.model_markers.model_versioned)
     or another language's terms does not change which cut its scores in `lang` were chosen for."""
-    if model == DEFAULT_MODEL or lang in marker.adapted:
+    if model == DEFAULT_MODEL or lang in marker.adapted or lang in marker.heads:
         return None
     shipped = _shipped_markers().get(marker.name)
     if shipped is None or zero_shot_basis(shipped, lang) != zero_shot_basis(marker, lang):
@@ -288,12 +289,13 @@ def _model_tables(file: Path) -> dict:
 
 def zero_shot_basis(marker: Marker, lang: str) -> tuple:
     """What a zero-shot threshold of `marker` in `lang` is chosen for: the phrases of its
-    centroid (prototype_phrases), whether it is scored against its rivals (CONTRASTED), whether
-    a trained head replaces it there, and the marker file's threshold there (a user's own)."""
+    centroid (prototype_phrases), whether it is scored against its rivals (CONTRASTED), and the
+    marker file's threshold there (a user's own). Not its heads: the table's cuts were chosen on
+    the zero-shot source alone (benchmarks/zero_shot.py drops the heads), so a copy lacking the
+    shipped head has the very source they were chosen for."""
     return (
         prototype_phrases(marker, lang),
         marker.dimensions[:1] == (CONTRASTED,),
-        lang in marker.heads,
         marker.thresholds.get(lang),
     )
 

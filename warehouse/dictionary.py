@@ -54,7 +54,10 @@ COLUMNS: dict[str, str] = {
     "lang": "Language of the posts (ISO 639-1 code); `all` is the roll-up over every language.",
     "marker": "Emotion or mental-health marker (e.g. `sadness`), one concept across languages.",
     "marker_version": "Content hash of the marker definition (lexicons, models, thresholds) "
-    "that produced the row; it changes whenever the definition does.",
+    "that produced the row and, where a model source on the configured sentence model (its "
+    "zero-shot scoring, or a head trained on its embedding) decides the marker, of that "
+    "model's weights and the threshold it decides at; it changes whenever "
+    "the definition, or that model or threshold, does: two versions are two series.",
     "n_posts": "Posts in the cell, in languages for which the marker has a source; reposts "
     "excluded. Count.",
     "n_scored": "Posts the marker was evaluated on (fewer than `n_posts` when a model marker is "
