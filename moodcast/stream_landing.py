@@ -232,10 +232,12 @@ def loaded_pane_posts(con, run_id: str) -> dict[date, int]:
     """The posts in each day's newest pane of stream run `run_id` loaded into the warehouse,
     read from the names of its pane files in `stream_files` (`<run id>/panes/<day>/<index>-
     <timing>-<fired>-<posts>.parquet`; panes accumulate, so a day's most posts are its newest
-    pane's)."""
-    name = rf"^{re.escape(run_id)}/panes/(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
+    pane's). Only those rows are read (filtered in SQL by that prefix), not the run's counts
+    and dead-letter files, which a long session accumulates."""
+    panes_prefix = f"{run_id}/panes/"
+    name = rf"^{re.escape(panes_prefix)}(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
     panes = (
-        queries.stream_files(con, run_id)
+        queries.stream_files(con, run_id, prefix=panes_prefix)
         .select(parts=pl.col("name").str.extract_groups(name))
         .unnest("parts")
         .drop_nulls()
