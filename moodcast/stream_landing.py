@@ -96,9 +96,12 @@ UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopp
 """The reason of a stopped session's exact `unpublished` count (warehouse.record_unpublished):
 the only reason a recovery reads as exact."""
 UNPUBLISHED_AT_LEAST = (
-    f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
+    f"{UNPUBLISHED}; at least: more may be, how many not known (its job had not processed "
+    "every message it pulled, or its counts miss posts it read)"
 )
-"""The reason where the job had not processed every message it pulled: the count is a floor."""
+"""The reason where the count is a floor: the job had not processed every message it pulled,
+or the run's counts miss posts it read (its panes hold more posts than they count, or a counts
+file was set aside)."""
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,13 @@ class Ending:
     message it pulled, else `incomplete`; `unpublished`, its posts read and in no pane loaded
     (counted in no day); `floor`, where its job had not processed every message it pulled or
     its panes loaded hold more posts than its counts (`of`), so that more may be in no day than
-    `unpublished` counts, how many not known."""
+    `unpublished` counts, how many not known; `overcounted`, where the latter is why (then
+    `floor` too, and `unpublished` 0)."""
 
     status: str
     unpublished: int
     floor: bool
+    overcounted: bool = False
 
     @classmethod
     def of(cls, session: Session, *, caught_up: bool) -> Ending:
@@ -121,7 +126,7 @@ class Ending:
         never wrote) leave how many are in no day not known: `incomplete`, a floor of 0."""
         left = session.undelivered()
         ok = caught_up and left == 0
-        return cls("ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0)
+        return cls("ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0, left < 0)
 
     @classmethod
     def recorded(cls, con, run_id: str) -> Ending | None:
