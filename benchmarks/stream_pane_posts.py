@@ -15,18 +15,14 @@ Reads no data; file names only.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import tempfile
 import time
 from datetime import date
 
-import polars as pl
-
 import warehouse
 from benchmarks.results import table_head, table_row, write_section
-from ingest.stream import PANE_NAME
-from moodcast.stream_landing import loaded_pane_posts
+from moodcast.stream_landing import loaded_pane_posts, pane_posts
 from warehouse import queries
 
 RUN = "stream-bench"
@@ -38,16 +34,7 @@ PANES_A_DAY = 100
 def pane_posts_of_every_row(con, run_id: str) -> dict[date, int]:
     """The peer: loaded_pane_posts as it read before, every `stream_files` row of the run
     scanned by the panes' pattern."""
-    name = rf"^{re.escape(run_id)}/panes/(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
-    panes = (
-        queries.stream_files(con, run_id)
-        .select(parts=pl.col("name").str.extract_groups(name))
-        .unnest("parts")
-        .drop_nulls()
-        .group_by(day=pl.col("1").str.to_date())
-        .agg(posts=pl.col("5").cast(pl.Int64).max())
-    )
-    return dict(panes.iter_rows())
+    return pane_posts(queries.stream_files(con, run_id), run_id)
 
 
 def fill(con, counts: int, panes: int) -> None:

@@ -239,11 +239,21 @@ def loaded_pane_posts(con, run_id: str) -> dict[date, int]:
     <timing>-<fired>-<posts>.parquet`; panes accumulate, so a day's most posts are its newest
     pane's). Only those rows are read (filtered in SQL by that prefix), not the run's counts
     and dead-letter files, which a long session accumulates."""
-    panes_prefix = f"{run_id}/panes/"
-    name = rf"^{re.escape(panes_prefix)}(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
+    files = queries.stream_files(con, run_id, prefix=panes_prefix(run_id))
+    return pane_posts(files, run_id)
+
+
+def panes_prefix(run_id: str) -> str:
+    """What the names of stream run `run_id`'s pane files in `stream_files` start with."""
+    return f"{run_id}/panes/"
+
+
+def pane_posts(files: pl.DataFrame, run_id: str) -> dict[date, int]:
+    """The posts in each day's newest pane of stream run `run_id` among `files`
+    (`stream_files` rows), from their names; the other rows are skipped."""
+    name = rf"^{re.escape(panes_prefix(run_id))}(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
     panes = (
-        queries.stream_files(con, run_id, prefix=panes_prefix)
-        .select(parts=pl.col("name").str.extract_groups(name))
+        files.select(parts=pl.col("name").str.extract_groups(name))
         .unnest("parts")
         .drop_nulls()
         .group_by(day=pl.col("1").str.to_date())
@@ -328,7 +338,7 @@ def _breaking_alone(
 
 def _pane_name(run_id: str, pane: PaneFile) -> str:
     """A pane file's name in `stream_files`: `<run id>/panes/<day>/<file name>`."""
-    return f"{run_id}/panes/{pane.day.isoformat()}/{Path(pane.path).name}"
+    return f"{panes_prefix(run_id)}{pane.day.isoformat()}/{Path(pane.path).name}"
 
 
 _STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream counts")
