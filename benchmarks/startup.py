@@ -153,9 +153,10 @@ def main() -> None:
     ]
     if args.before:
         summary += [
-            f"{label}: {median[f'{label} (this tree)']:.2f} s, "
-            f"before {median[f'{label} (at {args.before})']:.2f} s."
+            f"`{label}`: {median[f'{label} (this tree)']:.2f} s, "
+            f"at {args.before} {median[f'{label} (at {args.before})']:.2f} s."
             for label in timed
+            if label != "moodcast --help"
         ]
     body = "\n".join(
         [
