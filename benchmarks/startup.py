@@ -1,24 +1,27 @@
-"""CPU time of `moodcast --help`, against bare Python and, optionally, an earlier commit.
+"""CPU time of `moodcast --help`, `moodcast tag --help` and a small `moodcast tag`, against bare
+Python and, optionally, an earlier commit.
 
     .venv/bin/python benchmarks/startup.py [--repeats 15] [--before REF]
 
 Each side is a fresh interpreter process, timed by the CPU time (user + system) it used, read
 from `resource.getrusage(RUSAGE_CHILDREN)`: wall-clock time on a shared machine says more about
-the neighbours than about us. The sides run interleaved, `--repeats` times each, so they share
-the machine's state. Sides:
+the neighbours than about us. Every side runs once untimed first (a tree's first `tag` compiles
+its marker kernels into its own cache), then the sides run interleaved, `--repeats` times each,
+so they share the machine's state. Sides:
 
 - `python -c pass`: the peer, what any Python command costs;
-- `moodcast --help` of this tree (the entry point `moodcast.cli:cli`);
-- `moodcast --help` of `--before REF` (a commit of this repository, extracted with
-  `git archive` into a temporary directory), when given;
+- for this tree (the entry point `moodcast.cli:cli`) and for `--before REF` (a commit of this
+  repository, extracted with `git archive` into a temporary directory), when given:
+  `moodcast --help`, `moodcast tag --help`, and `moodcast tag` of TAG_POSTS synthetic English
+  posts (a command that loads settings and markers and forecasts nothing);
 
-and, for each tree, which of statsforecast, statsmodels, torch, numba, onnxruntime and
-sentence_transformers `--help` left imported. Results go to benchmarks/RESULTS.md (`startup`).
+and, for each, which of HEAVY it left imported. Results go to benchmarks/RESULTS.md (`startup`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -34,16 +37,55 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import write_section  # noqa: E402
 
-HEAVY = ("statsforecast", "statsmodels", "torch", "numba", "onnxruntime", "sentence_transformers")
-HELP = (
+HEAVY = (
+    "statsforecast",
+    "statsmodels",
+    "scipy.stats",
+    "torch",
+    "numba",
+    "onnxruntime",
+    "sentence_transformers",
+)
+COMMAND = (
     "import sys\n"
     "from moodcast.cli import cli\n"
     "try:\n"
-    "    cli(['--help'])\n"
+    "    cli({args!r})\n"
     "except SystemExit:\n"
     "    pass\n"
     "print(','.join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
 )
+TAG_POSTS = 20
+"""Posts in the input of the timed `moodcast tag`."""
+
+
+def tag_input(folder: Path) -> Path:
+    """A JSONL file of TAG_POSTS synthetic English posts under `folder`."""
+    texts = ("I feel so sad and lonely today, nothing helps", "A lovely sunny morning in the park")
+    path = folder / "posts.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": str(i), "created_at": "2025-03-01T12:00:00Z", "text": texts[i % 2]})
+            + "\n"
+            for i in range(TAG_POSTS)
+        )
+    )
+    return path
+
+
+def commands(python: str, folder: Path) -> dict[str, list[str]]:
+    """The timed commands of one tree, by label; `folder` holds its tag input and output."""
+    posts = tag_input(folder)
+    tag = ["tag", str(posts), "-o", str(folder / "tagged.parquet"), "--lang", "en"]
+    tag += ["--data-dir", str(folder / "data")]
+    return {
+        label: [python, "-c", COMMAND.format(args=args, heavy=HEAVY)]
+        for label, args in (
+            ("moodcast --help", ["--help"]),
+            ("moodcast tag --help", ["tag", "--help"]),
+            (f"moodcast tag ({TAG_POSTS} posts)", tag),
+        )
+    }
 
 
 def cpu_seconds(command: list[str], *, tree: Path | None) -> tuple[float, str]:
@@ -73,17 +115,22 @@ def main() -> None:
     parser.add_argument("--before", help="a commit to compare with, e.g. e1359d6")
     args = parser.parse_args()
     python = sys.executable
-    help_code = HELP.format(heavy=HEAVY)
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        sides: dict[str, tuple[list[str], Path | None]] = {
-            "python -c pass (peer)": ([python, "-c", "pass"], None),
-            "moodcast --help (this tree)": ([python, "-c", help_code], ROOT),
-        }
+        trees = {"this tree": ROOT}
         if args.before:
-            sides[f"moodcast --help (at {args.before})"] = (
-                [python, "-c", help_code],
-                extract(args.before, Path(tmp)),
-            )
+            trees[f"at {args.before}"] = extract(args.before, Path(tmp))
+        sides: dict[str, tuple[list[str], Path | None]] = {
+            "python -c pass (peer)": ([python, "-c", "pass"], None)
+        }
+        for name, tree in trees.items():
+            folder = Path(tmp) / name.replace(" ", "-")
+            folder.mkdir()
+            timed = commands(python, folder)
+            for label, command in timed.items():
+                sides[f"{label} ({name})"] = (command, tree)
+        for command, tree in sides.values():
+            cpu_seconds(command, tree=tree)
         times: dict[str, list[float]] = {name: [] for name in sides}
         loaded: dict[str, str] = {}
         for _ in range(args.repeats):
@@ -92,33 +139,38 @@ def main() -> None:
                 times[name].append(seconds)
                 loaded[name] = last
     peer = statistics.median(times["python -c pass (peer)"])
+    median = {name: statistics.median(t) for name, t in times.items()}
     rows = [
-        f"| {name} | {statistics.median(t):.3f} | {min(t):.3f} | {max(t):.3f} | "
-        f"{statistics.median(t) - peer:.3f} | "
+        f"| {name} | {median[name]:.3f} | {min(t):.3f} | {max(t):.3f} | "
+        f"{median[name] - peer:.3f} | "
         f"{'—' if name.startswith('python') else (loaded[name].replace(',', ', ') or 'none')} |"
         for name, t in times.items()
     ]
-    ours = statistics.median(times["moodcast --help (this tree)"])
-    load = os.getloadavg()
+    ours = median["moodcast --help (this tree)"]
+    summary = [
+        f"**`moodcast --help`: {ours:.2f} s of CPU** (target < 0.5 s); "
+        f"{ours / peer:.1f}× bare Python."
+    ]
+    if args.before:
+        summary += [
+            f"`{label}`: {median[f'{label} (this tree)']:.2f} s, "
+            f"at {args.before} {median[f'{label} (at {args.before})']:.2f} s."
+            for label in timed
+            if label != "moodcast --help"
+        ]
     body = "\n".join(
         [
             f"`.venv/bin/python benchmarks/startup.py --repeats {args.repeats}"
             + (f" --before {args.before}`" if args.before else "`")
             + f" on {os.cpu_count()} cores, Python {platform.python_version()}. Load average "
             f"before the run: {load[0]:.1f} (1 min). CPU time (user + system) of a fresh process, "
-            f"{args.repeats} interleaved runs per side.",
+            f"{args.repeats} interleaved runs per side after one untimed run each.",
             "",
             "| side | median CPU s | min | max | above the peer (median) | heavy modules loaded |",
             "| --- | ---: | ---: | ---: | ---: | --- |",
             *rows,
             "",
-            f"**`moodcast --help`: {ours:.2f} s of CPU** (target < 0.5 s); "
-            f"{ours / peer:.1f}× bare Python."
-            + (
-                f" Before: {statistics.median(times[f'moodcast --help (at {args.before})']):.2f} s."
-                if args.before
-                else ""
-            ),
+            " ".join(summary),
         ]
     )
     write_section("startup", body)

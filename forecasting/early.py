@@ -49,7 +49,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import stats
 
 from forecasting.alerts import rolling_mean
 from forecasting.frequency import Frequency
@@ -286,5 +285,7 @@ def exceed_probability(
         factor = float(np.sqrt(target @ inverse @ target * rule.window))
         ahead = windows[pick][:, mask] @ weight
         z[mine] = (bar[at[pick]] - ahead) / (spread[at[pick]] * factor)
+    from scipy import stats
+
     out[at[rows]] = stats.norm.sf(z)
     return out

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
@@ -44,7 +44,9 @@ from forecasting.seasonal import MEM, CDCBaseline, Farrington
 from forecasting.series import validate_series
 from forecasting.wording import Basis
 from transforms.contracts import ALERT_SCHEMA
-from transforms.markers import Marker
+
+if TYPE_CHECKING:
+    from transforms.markers import Marker
 
 
 @dataclass(frozen=True)

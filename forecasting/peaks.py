@@ -26,7 +26,6 @@ depends on a season length.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from forecasting.alerts import rolling_mean
 from forecasting.method import runs
@@ -69,6 +68,8 @@ def peak_prominences(
     if finite.sum() < 3:
         return none, np.array([]), float("nan")
     filled = np.where(finite, values, np.nanmin(values))
+    from scipy.signal import find_peaks
+
     peaks, properties = find_peaks(filled, prominence=0)
     keep = finite[peaks]
     peaks, prominences = peaks[keep], properties["prominences"][keep]

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from forecasting.frequency import Frequency
 from forecasting.method import Detection, SeriesMethod
@@ -122,6 +121,8 @@ def upper_limit(values: np.ndarray, level: float, *, limit: Literal["point", "me
     """One-sided upper limit at `level` of `values`: a single value (`point`) or their mean."""
     if len(values) < 2:
         return float("nan")
+    from scipy import stats
+
     t = stats.t.ppf(level, len(values) - 1)
     sd = float(np.std(values, ddof=1))
     spread = sd if limit == "point" else sd / np.sqrt(len(values))
@@ -249,6 +250,8 @@ class Farrington(SeriesMethod):
         return 1, freq.periods(2)
 
     def detect(self, y: np.ndarray, freq: Frequency, days: Sequence[dt.date]) -> Detection:
+        from scipy import stats
+
         z = stats.norm.ppf(1 - self.alpha)
         threshold = np.full(len(y), np.nan)
         for t in range(self.years * freq.year - self.window, len(y)):
@@ -318,6 +321,8 @@ def quasi_poisson(time: np.ndarray, y: np.ndarray, *, trend: bool, reweight: boo
     x0 = np.array([1.0, 0.0]) if trend else np.array([1.0])
     mu0 = float(np.exp(x0 @ beta))
     var0 = float(mu0**2 * (x0 @ cov @ x0))
+    from scipy import stats
+
     p_trend = float(2 * stats.norm.sf(abs(beta[1]) / np.sqrt(cov[1, 1]))) if trend else 1.0
     return mu0, var0, phi, p_trend
 

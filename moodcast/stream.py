@@ -108,6 +108,35 @@ class StreamIncomplete(MoodcastError):
         super().__init__(message)
         self.summary = summary
 
+    @classmethod
+    def of(cls, summary: StreamSummary) -> StreamIncomplete:
+        """The error of a session that stopped with posts read in no pane loaded (and more not
+        counted, where its count is a floor), or whose panes loaded hold more posts than its
+        counts say it read (a counts file its job never wrote), saying which, and what to do;
+        its message ends with the summary."""
+        ending = summary.ending
+        ledger = "(run ledger: status `incomplete`, count `unpublished`)"
+        if ending.overcounted:
+            said = (
+                f"stream {summary.run_id} stopped incomplete: its panes loaded hold more posts "
+                "than its counts say it read (e.g. a counts file its job never wrote), so how many "
+                f"of the posts it read are counted in no day is not known {ledger}. Its days "
+                "hold every post of its panes loaded; its counts below miss some posts it read."
+            )
+            return cls(f"{said} {summary.describe()}", summary)
+        more = ", and an unknown number more that its job had pulled" if ending.floor else ""
+        said = (
+            f"stream {summary.run_id} stopped incomplete: {summary.unpublished:,} post(s) it "
+            f"read are counted in no day{more} {ledger}. "
+            "The job was cancelled with them still in its windows, waiting for their pane, when "
+            "the drain's time (2 × --early-every + 2 minutes) ran out: another run held the data "
+            "directory's lock, or the job ran behind. Pub/Sub will not deliver them again (they "
+            "were acknowledged as read): publish them to the subscription again if their source "
+            "keeps them. A stream stopped while no batch run holds the data directory, or with a "
+            "longer --early-every, has longer to drain."
+        )
+        return cls(f"{said} {summary.describe()}", summary)
+
 
 def load_landing(session: Session, *, last: bool = False, caught_up: bool = True) -> bool:
     """Load what the job has written since the last load (publishing the days that have
@@ -295,24 +324,8 @@ def _stream_session(
         run_id=run_id, loads=session.loads, days=session.days, counts=session.counts, ending=ending
     )
     if summary.status == "incomplete":
-        raise StreamIncomplete(_incomplete(summary), summary)
+        raise StreamIncomplete.of(summary)
     return summary
-
-
-def _incomplete(summary: StreamSummary) -> str:
-    """What StreamIncomplete says of a session that stopped with posts read in no pane loaded
-    (and more not counted, where its count is a floor)."""
-    more = ", and an unknown number more that its job had pulled" if summary.ending.floor else ""
-    return (
-        f"stream {summary.run_id} stopped incomplete: {summary.unpublished:,} post(s) it read "
-        f"are counted in no day{more} (run ledger: status `incomplete`, count `unpublished`). "
-        "The job was cancelled with them still in its windows, waiting for their pane, when the "
-        "drain's time (2 × --early-every + 2 minutes) ran out: another run held the data "
-        "directory's lock, or the job ran behind. Pub/Sub will not deliver them again (they "
-        "were acknowledged as read): publish them to the subscription again if their source "
-        "keeps them. A stream stopped while no batch run holds the data directory, or with a "
-        f"longer --early-every, has longer to drain. {summary.describe()}"
-    )
 
 
 def publish_last(

@@ -96,9 +96,12 @@ UNPUBLISHED = "read, in no pane loaded (counted in no day) when the stream stopp
 """The reason of a stopped session's exact `unpublished` count (warehouse.record_unpublished):
 the only reason a recovery reads as exact."""
 UNPUBLISHED_AT_LEAST = (
-    f"{UNPUBLISHED}; and more it had pulled and not processed, how many not known"
+    f"{UNPUBLISHED}; at least: more may be, how many not known (its job had not processed "
+    "every message it pulled, or its counts miss posts it read)"
 )
-"""The reason where the job had not processed every message it pulled: the count is a floor."""
+"""The reason where the count is a floor: the job had not processed every message it pulled,
+or the run's counts miss posts it read (its panes hold more posts than they count, or a counts
+file was set aside)."""
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,13 @@ class Ending:
     message it pulled, else `incomplete`; `unpublished`, its posts read and in no pane loaded
     (counted in no day); `floor`, where its job had not processed every message it pulled or
     its panes loaded hold more posts than its counts (`of`), so that more may be in no day than
-    `unpublished` counts, how many not known."""
+    `unpublished` counts, how many not known; `overcounted`, where the latter is why (then
+    `floor` too, and `unpublished` 0)."""
 
     status: str
     unpublished: int
     floor: bool
+    overcounted: bool = False
 
     @classmethod
     def of(cls, session: Session, *, caught_up: bool) -> Ending:
@@ -121,7 +126,7 @@ class Ending:
         never wrote) leave how many are in no day not known: `incomplete`, a floor of 0."""
         left = session.undelivered()
         ok = caught_up and left == 0
-        return cls("ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0)
+        return cls("ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0, left < 0)
 
     @classmethod
     def recorded(cls, con, run_id: str) -> Ending | None:
@@ -232,11 +237,23 @@ def loaded_pane_posts(con, run_id: str) -> dict[date, int]:
     """The posts in each day's newest pane of stream run `run_id` loaded into the warehouse,
     read from the names of its pane files in `stream_files` (`<run id>/panes/<day>/<index>-
     <timing>-<fired>-<posts>.parquet`; panes accumulate, so a day's most posts are its newest
-    pane's)."""
-    name = rf"^{re.escape(run_id)}/panes/(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
+    pane's). Only those rows are read (filtered in SQL by that prefix), not the run's counts
+    and dead-letter files, which a long session accumulates."""
+    files = queries.stream_files(con, run_id, prefix=panes_prefix(run_id))
+    return pane_posts(files, run_id)
+
+
+def panes_prefix(run_id: str) -> str:
+    """What the names of stream run `run_id`'s pane files in `stream_files` start with."""
+    return f"{run_id}/panes/"
+
+
+def pane_posts(files: pl.DataFrame, run_id: str) -> dict[date, int]:
+    """The posts in each day's newest pane of stream run `run_id` among `files`
+    (`stream_files` rows), from their names; the other rows are skipped."""
+    name = rf"^{re.escape(panes_prefix(run_id))}(\d{{4}}-\d{{2}}-\d{{2}})/{PANE_NAME.pattern}$"
     panes = (
-        queries.stream_files(con, run_id)
-        .select(parts=pl.col("name").str.extract_groups(name))
+        files.select(parts=pl.col("name").str.extract_groups(name))
         .unnest("parts")
         .drop_nulls()
         .group_by(day=pl.col("1").str.to_date())
@@ -321,7 +338,7 @@ def _breaking_alone(
 
 def _pane_name(run_id: str, pane: PaneFile) -> str:
     """A pane file's name in `stream_files`: `<run id>/panes/<day>/<file name>`."""
-    return f"{run_id}/panes/{pane.day.isoformat()}/{Path(pane.path).name}"
+    return f"{panes_prefix(run_id)}{pane.day.isoformat()}/{Path(pane.path).name}"
 
 
 _STREAM_COUNTS = partial(conform, schema=STREAM_COUNT_SCHEMA, name="stream counts")

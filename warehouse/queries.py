@@ -391,10 +391,17 @@ def run_counts(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pl.
     )
 
 
-def stream_files(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pl.DataFrame:
-    """The stream landing files loaded (STREAM_FILE_SCHEMA: name, run, when), one run or all."""
+def stream_files(
+    con: duckdb.DuckDBPyConnection, run_id: str | None = None, *, prefix: str | None = None
+) -> pl.DataFrame:
+    """The stream landing files loaded (STREAM_FILE_SCHEMA: name, run, when), one run or all,
+    only those whose name starts with `prefix` where given (filtered in SQL)."""
     return select_rows(
-        con, "stream_files", STREAM_FILE_SCHEMA, "run_id, name", {"run_id = ?": run_id}
+        con,
+        "stream_files",
+        STREAM_FILE_SCHEMA,
+        "run_id, name",
+        {"run_id = ?": run_id, "starts_with(name, ?)": prefix},
     )
 
 
