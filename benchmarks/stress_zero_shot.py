@@ -9,7 +9,7 @@ of best mean balanced F1 on the two dev proxies (stress_balanced.chosen_cut; the
 chose the shipped threshold). `previous` is the scoring shipped before: PREVIOUS_PROTOTYPES
 (situations) and the English lexicon terms as one centroid, at its threshold 3.27 too.
 `shipped` is transforms.zero_shot.zero_shot with stress.toml as it is: first-person prototypes
-alone (PROTOTYPES_ALONE). The other rows are candidates measured beside them: the same
+alone (its `centroid_terms = false`). The other rows are candidates measured beside them: the same
 prototypes with the lexicon terms, or with the previous prototypes, with a full neutral margin,
 less the post's closeness to the calm marker (or to the closer of calm and neutral), less its
 closeness to the closest other risk marker, and the closest single prototype. Every cosine is
@@ -73,8 +73,12 @@ def scorings(encoder) -> dict:
     markers = prototypes_only(load_markers())
     stress = markers["stress"]
     own = stress.prototypes["en"]
-    terms = prototype_phrases(replace(stress, name="stress terms"), "en")[len(own) :]
-    previous = replace(stress, prototypes={**stress.prototypes, "en": PREVIOUS_PROTOTYPES})
+    terms = prototype_phrases(replace(stress, prototypes_alone=frozenset()), "en")[len(own) :]
+    previous = replace(
+        stress,
+        prototypes={**stress.prototypes, "en": PREVIOUS_PROTOTYPES},
+        prototypes_alone=frozenset(),
+    )
     neutral_posts = encoder.encode(list(neutral_phrases("en")))
 
     def centroid(phrases) -> np.ndarray:
@@ -135,7 +139,11 @@ def other_markers_unchanged(encoder, x: np.ndarray) -> int:
     stress = markers["stress"]
     before = {
         **markers,
-        "stress": replace(stress, prototypes={**stress.prototypes, "en": PREVIOUS_PROTOTYPES}),
+        "stress": replace(
+            stress,
+            prototypes={**stress.prototypes, "en": PREVIOUS_PROTOTYPES},
+            prototypes_alone=frozenset(),
+        ),
     }
     now = score_embeddings(x, lang="en", markers=markers, encoder=encoder)
     then = score_embeddings(x, lang="en", markers=before, encoder=encoder)

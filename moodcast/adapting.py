@@ -55,8 +55,12 @@ class Adapted:
 
 def markers_digest(markers: Mapping[str, Marker]) -> str:
     """A digest of what a fit depends on: each marker's terms, guards and cue (which posts the
-    lexicon flags) and its prototypes (its centroid's phrases). A trained head does not count."""
-    basis = {n: [m.terms, m.guards, m.cue, m.prototypes] for n, m in sorted(markers.items())}
+    lexicon flags) and its prototypes and the languages where they alone make its centroid (its
+    centroid's phrases). A trained head does not count."""
+    basis = {
+        n: [m.terms, m.guards, m.cue, m.prototypes, sorted(m.prototypes_alone)]
+        for n, m in sorted(markers.items())
+    }
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -1,9 +1,10 @@
 """The zero-shot model source: a marker's score from a post's sentence embedding, with no labels.
 
 The score is the post's cosine similarity to the centroid of the marker's phrases (its
-prototypes and, but for English stress, its lexicon terms: `prototype_phrases`), standardised against the neutral
-reference posts' similarities to that centroid. A marker of the CONTRASTED dimension (the basic
-emotions, which rarely share a post) is scored by its share of a softmax over its rivals (the
+prototypes and, unless its file says `centroid_terms = false` there, its lexicon terms:
+`prototype_phrases`), standardised against the neutral reference posts' similarities to that
+centroid. A marker of the CONTRASTED dimension (the basic emotions, which rarely share a post)
+is scored by its share of a softmax over its rivals (the
 neutral reference set and every shipped marker of that dimension); any other marker by its
 similarity less part of the post's similarity to the neutral set. The statistic is set against
 the same statistic of the neutral reference posts as a z-score (how many standard deviations
@@ -58,11 +59,6 @@ ADAPT_MIN_POSTS = 10
 `markers adapt` raises it to the small-cell minimum k where that is higher)."""
 MIN_TERM_LETTERS = 3
 """Lexicon terms with fewer letters (emoji, `:)`) are left out of a marker's centroid."""
-PROTOTYPES_ALONE = frozenset({("stress", "en")})
-"""`(marker, language)` pairs whose centroid is their prototypes alone, without lexicon terms:
-English stress, whose terms are mostly stressors (rent, exams, my boss, sick) and pull its
-centroid toward topics rather than toward a writer under strain; on the dev splits of both stress
-proxies its prototypes alone rank stressed posts better (benchmarks/stress_zero_shot.py)."""
 
 
 class SourceError(MarkerError):
@@ -71,9 +67,9 @@ class SourceError(MarkerError):
 
 def prototype_phrases(marker: Marker, lang: str) -> tuple[str, ...]:
     """The phrases whose embeddings' centroid stands for `marker` in `lang`: its prototypes,
-    then (except for the pairs of PROTOTYPES_ALONE) its lexicon terms of at least
+    then (except in its languages of `prototypes_alone`) its lexicon terms of at least
     MIN_TERM_LETTERS letters (wildcards dropped)."""
-    if (marker.name, lang) in PROTOTYPES_ALONE:
+    if lang in marker.prototypes_alone:
         return tuple(marker.prototypes.get(lang, ()))
     terms = (
         term.replace("*", "")

@@ -82,7 +82,9 @@ class Marker:
     in which a term does not count (`less stressful`): matched like terms, never counted.
     `adapted` holds, per language, corpus-adapted zero-shot centroids (marker name → unit
     vector: this marker's and its rivals'), which replace those of their phrases
-    (transforms.zero_shot.adapt_markers, `moodcast markers adapt`)."""
+    (transforms.zero_shot.adapt_markers, `moodcast markers adapt`). `prototypes_alone` holds
+    the languages whose zero-shot centroid leaves the lexicon terms out (`centroid_terms =
+    false` in the file; transforms.zero_shot.prototype_phrases)."""
 
     name: str
     description: str
@@ -96,6 +98,7 @@ class Marker:
     heads: Mapping[str, Head] = field(default_factory=dict)
     guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     adapted: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
+    prototypes_alone: frozenset[str] = frozenset()
 
     @property
     def languages(self) -> frozenset[str]:
@@ -144,6 +147,7 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     prototypes: dict[str, tuple[str, ...]] = {}
     guards: dict[str, tuple[str, ...]] = {}
     thresholds: dict[str, float] = {}
+    prototypes_alone: set[str] = set()
     for lang, source in sorted(raw.get("lang", {}).items()):
         if not isinstance(source, Mapping):
             raise MarkerError(f"{origin}: [lang.{lang}] must be a table")
@@ -161,6 +165,11 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
             if not isinstance(threshold, int | float) or isinstance(threshold, bool):
                 raise MarkerError(f"{origin}: [lang.{lang}] 'threshold' must be a number")
             thresholds[lang] = float(threshold)
+        centroid_terms = source.get("centroid_terms", True)
+        if not isinstance(centroid_terms, bool):
+            raise MarkerError(f"{origin}: [lang.{lang}] 'centroid_terms' must be true or false")
+        if not centroid_terms:
+            prototypes_alone.add(lang)
     canonical_json = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return Marker(
         name=name,
@@ -173,6 +182,7 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         prototypes=prototypes,
         thresholds=thresholds,
         guards={lang: g for lang, g in guards.items() if g},
+        prototypes_alone=frozenset(prototypes_alone),
     )
 
 
