@@ -33,15 +33,24 @@ point from that release's published rows alone. **Across** releases it takes eac
 release r whose other members all have a value, from release r's solved cells or, where none,
 from the solved cells of another release r' (each r' in turn, then all of them, the latest
 value of each cell first): a roll-up of release r minus children values published in any
-release, or a week minus days another release published. It reports each exact recovery of a true small cell value (0 < v < k, never published: every
-published cell meets k) of a release. The naive peer must show the cross-release leaks (proof
-that the attacker works). Utility: withheld rows over the releases, those of `all`/`all`, the
-seeds where `all`/`all` has at least 10 weeks withheld in some release; and
-benchmarks.successive_releases.overlaps (days two releases publish in cells a reader can
-subtract, other grains or counts 1 to k − 1 apart).
+release, or a week minus days another release published. And it subtracts each equation in
+two releases r and r' member by member (`differences`): a member with no cell in r' (a region
+backfilled after it) counts 0 there, one whose values in r and r' are not both known is taken
+unchanged, and where the known differences do not add up to 0 (a roll-up's day in r minus the
+same day in r', say), the member with no value in r but one in r' (0 for the backfilled
+region) takes the rest. It reports each exact recovery of a true small cell value (0 < v < k,
+never published: every published cell meets k) of a release. The naive peer must show the
+cross-release leaks (proof that the attacker works). Utility: withheld rows over the releases,
+those of `all`/`all`, the seeds where `all`/`all` has at least 10 weeks withheld in some
+release; and benchmarks.successive_releases.overlaps (days two releases publish in cells a
+reader can subtract, other grains or counts 1 to k − 1 apart).
 
 Limits: across releases the attacker takes one step (it does not solve to a fixed point over
-guessed values), attacks flagged counts only (not a cell whose authors are under k), and knows
+guessed values); its differences guess that every member it does not know in both releases is
+unchanged (only exactly known differences are provably no stronger than solving each release
+alone: a member's difference is known only where both its values are, and an equation whose
+other members are all known in both releases already gives the last one within each), and
+count only where the guess gives the true value; it attacks flagged counts only (not a cell whose authors are under k), and knows
 no cell's value beyond what releases publish (no outside sums, no multi-equation elimination
 beyond the one-unknown steps above).
 
@@ -83,6 +92,9 @@ GROWN, NUDGED = 3, 4
 1–3 authors."""
 ALL_WITHHELD_WEEKS = 10
 CELL = ["region", "lang", "grain", "period_start"]
+HOW = {"within": 0, "across": 1, "difference": 2}
+"""The ways the attacker recovers a cell (`recoveries`), in order: a cell recovered several ways
+counts under the first (`difference`: only cells the others miss)."""
 
 
 @dataclass(frozen=True)
@@ -302,12 +314,53 @@ def across(members: pl.DataFrame, known: pl.DataFrame, other: pl.DataFrame) -> p
     )
 
 
+def differences(
+    members: tuple[pl.DataFrame, pl.DataFrame],
+    cells: tuple[pl.DataFrame, pl.DataFrame],
+    known: tuple[pl.DataFrame, pl.DataFrame],
+) -> pl.DataFrame:
+    """Cells (`cell`, `value`) of the first of two releases (`members`, `cells` and `known` of
+    each: `equations`, `truth` less `value`, solved cells) that the difference of one equation
+    in both gives: the equation holds for each member's value in the first release minus its
+    value in the second (0 where the member has no cell there: a backfilled region in an
+    earlier release); a member whose values are not both known is taken unchanged (difference
+    0), and where the known differences add up to something else, the member with no value in
+    the first release but one in the second takes the rest: one step, each estimate a guess
+    that the unknown members did not change."""
+    keyed = [
+        m.join(c, on="cell").join(k, on="cell", how="left")
+        .select("eq", *CELL, "coef", "cell", "value")
+        for m, c, k in zip(members, cells, known, strict=True)
+    ]  # fmt: skip
+    both = keyed[0].select("eq").unique().join(keyed[1].select("eq").unique(), on="eq")
+    line = (
+        keyed[0].join(both, on="eq")
+        .join(keyed[1].join(both, on="eq"), on=["eq", *CELL], how="full", coalesce=True)
+        .with_columns(
+            pl.coalesce("coef", "coef_right").alias("coef"),
+            *(
+                pl.when(pl.col(c).is_null()).then(0).otherwise(pl.col(v)).alias(v)
+                for c, v in (("cell", "value"), ("cell_right", "value_right"))
+            ),
+        )
+        .with_columns((pl.col("coef") * (pl.col("value") - pl.col("value_right"))).alias("_d"))
+        .with_columns(pl.col("_d").sum().over("eq").alias("_moved"))
+    )  # fmt: skip
+    return (
+        line.filter(
+            pl.col("value").is_null(), pl.col("value_right").is_not_null(), pl.col("_moved") != 0
+        )
+        .select("cell", (pl.col("value_right") - pl.col("_moved") * pl.col("coef")).alias("value"))
+        .unique()
+    )
+
+
 def recoveries(
     cuts: list[Cut], releases: list[pl.DataFrame], *, k: int = DEFAULT_K
 ) -> pl.DataFrame:
     """The true small cells (0 < value < k) of each cut that an attacker holding every one of
     `releases` (published rows of each cut) recovers exactly: `release` (index), CELL,
-    `value`, `how` (`within` one release, or `across` releases)."""
+    `value`, `how` (`within` one release, `across` releases or by their `difference`: HOW)."""
     shown = [
         r.filter(pl.col("status") == "published").select(
             *CELL, pl.col("n_marked_author_days").alias("value")
@@ -315,15 +368,15 @@ def recoveries(
         for r in releases
     ]
     cells = [truth(cut) for cut in cuts]
-    solved_cells, systems = [], []
-    for r, cut_cells in enumerate(cells):
-        members = equations(cut_cells)
-        published = cut_cells.drop("value").join(shown[r], on=CELL).select("cell", "value")
-        systems.append(members)
-        solved_cells.append(solved(members, published))
+    systems = [equations(c) for c in cells]
+    published = [
+        c.drop("value").join(s, on=CELL).select("cell", "value")
+        for c, s in zip(cells, shown, strict=True)
+    ]
+    solved_cells = [solved(m, p) for m, p in zip(systems, published, strict=True)]
+    keys_of = [c.drop("value") for c in cells]
     found = []
-    for r, cut_cells in enumerate(cells):
-        keyed = cut_cells.drop("value")
+    for r, (cut_cells, keyed) in enumerate(zip(cells, keys_of, strict=True)):
         others = [
             keyed.join(cells[o].drop("value").join(other, on="cell").drop("cell"), on=CELL).select(
                 "cell", "value"
@@ -333,16 +386,25 @@ def recoveries(
         ]
         if len(others) > 1:
             others.append(pl.concat(others).unique("cell", keep="first", maintain_order=True))
-        guesses = [solved_cells[r].with_columns(pl.lit("within").alias("how"))] + [
-            across(systems[r], solved_cells[r], other).with_columns(pl.lit("across").alias("how"))
-            for other in others
-        ]
+        guesses = [
+            solved_cells[r].with_columns(pl.lit("within").alias("how")),
+            *(
+                differences((systems[r], systems[o]), (keyed, keys), (solved_cells[r], other))
+                .with_columns(pl.lit("difference").alias("how"))
+                for o, (keys, other) in enumerate(zip(keys_of, solved_cells, strict=True))
+                if o != r
+            ),
+            *(
+                across(systems[r], solved_cells[r], other).with_columns(pl.lit("across").alias("how"))
+                for other in others
+            ),
+        ]  # fmt: skip
         exact = (
             pl.concat(guesses)
             .join(cut_cells, on=["cell", "value"])
             .filter(pl.col("value").is_between(1, k - 1))
-            .sort("how", descending=True)
-            .unique("cell", keep="first")
+            .sort(pl.col("how").replace_strict(HOW))
+            .unique("cell", keep="first", maintain_order=True)
         )
         found.append(exact.select(pl.lit(r).alias("release"), *CELL, "value", "how"))
     return pl.concat(found).sort("release", *CELL)
@@ -409,10 +471,10 @@ def table(rows: dict[tuple[str, str], list[dict]], seeds: int) -> list[str]:
     recoveries, the seeds with one, the withheld rows and the overlapping days."""
     lines = [
         "| scenarios | publishing | small cells recovered within a release | across releases "
-        "| seeds with a recovery | by grain (day / week / 8-week) | withheld rows | of "
+        "| by difference across releases | seeds with a recovery | by grain (day / week / 8-week) | withheld rows | of "
         f"`all`/`all` | seeds with `all`/`all` withheld ≥ {ALL_WITHHELD_WEEKS} weeks "
         "| overlapping days |",
-        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for (family, name), got in rows.items():
         found = pl.concat(g["found"] for g in got)
@@ -421,6 +483,7 @@ def table(rows: dict[tuple[str, str], list[dict]], seeds: int) -> list[str]:
         total = {key: sum(g[key] for g in got) for key in ("withheld", "all_withheld", "overlaps")}
         lines.append(
             f"| {family} | {name} | {how.get('within', 0):,} | {how.get('across', 0):,} "
+            f"| {how.get('difference', 0):,} "
             f"| {found['seed'].n_unique()} of {seeds} "
             f"| {grain.get('day', 0):,} / {grain.get(WEEK, 0):,} / {grain.get(EIGHT, 0):,} "
             f"| {total['withheld']:,} | {total['all_withheld']:,} "
@@ -489,7 +552,9 @@ def main() -> None:
         "own with no record. A recovery is a true cell of a release with 0 < flagged < k that "
         "the attacker holding every release solves exactly (lines of roll-ups, weeks as their "
         "days and 8-week periods as their weeks; across releases, one equation of release r "
-        "whose other members come from other releases). Withheld rows: over the releases; "
+        "whose other members come from other releases; by difference, an equation in two releases, "
+        "member by member, members not known in both taken unchanged: release 2's roll-up day "
+        "minus release 1's for a backfilled region). Withheld rows: over the releases; "
         "`all`/`all` withheld weeks: the most in one release; overlapping days: "
         "`benchmarks.successive_releases.overlaps`.",
         "",
