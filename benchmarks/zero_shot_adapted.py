@@ -35,7 +35,7 @@ from benchmarks.zero_shot import (  # noqa: E402
     cut_markers,
     cut_table,
     english_splits,
-    f1_lines,
+    f1_table,
     pooled_cut,
     stress_lines,
 )
@@ -121,7 +121,7 @@ def main() -> None:
     ways = next(iter(splits.values()))[1]
     body = "\n".join(
         [
-            *f1_lines(ways, sets, splits),
+            *f1_table(ways, sets, splits)[0],
             "",
             *stress_lines(ways, splits),
             "",

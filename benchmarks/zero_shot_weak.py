@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CachedEncoder, prf, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from benchmarks.zero_shot import cut_table, english_splits, f1_lines, stress_lines  # noqa: E402
+from benchmarks.zero_shot import cut_table, english_splits, f1_table, stress_lines  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
 from transforms.zero_shot import ADAPT_MIN_POSTS, adapted_centroids, zero_shot  # noqa: E402
 
@@ -121,7 +121,7 @@ def main() -> None:
         splits[labelled.name, split] = (frame, ways)
         print(labelled.name, split, frame.height, flush=True)
     ways = [w for w in next(iter(splits.values()))[1] if w != "lexicon"]
-    table = f1_lines(ways, sets, splits)
+    table, _ = f1_table(ways, sets, splits)
     body = "\n".join(
         [
             *table,
