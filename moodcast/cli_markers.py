@@ -120,7 +120,7 @@ def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
     for the language), the threshold decides none of the marker's flags. With --json, the
     same as one object: per language under `languages`, `model`, `threshold`,
     `threshold_from`, `decides`, `threshold_decides` and `unused`."""
-    from transforms.model_markers import describe_sources, marker_sources
+    from transforms.marker_descriptions import describe_sources, marker_sources
 
     marker = markers_of(data_dir, name)[name]
     config = load_settings(data_dir, reads_posts=False).model_config
