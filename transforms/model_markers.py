@@ -12,7 +12,8 @@ the model, so `n_scored` counts the posts that were.
 
 It reads the markers, the configured models (loading them: load_encoders) and the posts, and
 returns decisions and scores; it writes nothing and never changes a marker. The versions that
-cover a configured model are transforms/model_versions.py's.
+cover a configured model are transforms/model_versions.py's; how `markers show` words a
+marker's sources, transforms/marker_descriptions.py's.
 """
 
 from __future__ import annotations
