@@ -184,6 +184,22 @@ def pooled_cut(way: str, name: str, sets, splits: dict, *, precision: float | No
     return float(next(c for c in cuts if prf(gold, values >= c)[0] >= precision))
 
 
+def cut_markers(sets) -> list[str]:
+    """The markers whose dev-chosen cuts the label-free scorings report: each that a shippable
+    set of `sets` labels, but stress (sad_stress's 95% positives let any cut win)."""
+    return sorted({n for s in sets if s.name in ms.SHIPPABLE for n in s.labels} - {"stress"})
+
+
+def cut_table(ways, sets, splits: dict, *, columns=None) -> list[str]:
+    """A markdown table of each cut_markers marker's dev-chosen cut (pooled_cut) under each
+    scoring of `ways`, a column each, headed by `columns` (default: the ways' names)."""
+    lines = ["| marker | " + " | ".join(columns or ways) + " |", "|---|" + "---:|" * len(ways)]
+    for name in cut_markers(sets):
+        cuts = [pooled_cut(way, name, sets, splits) for way in ways]
+        lines.append(f"| {name} | " + " | ".join(f"{c:.2f}" for c in cuts) + " |")
+    return lines
+
+
 def label_f1s(way: str, labelled, splits: dict, cuts: dict[str, float]) -> dict[str, list]:
     """Each label's `[dev F1, test F1, test oracle F1]` for scoring `way` on set `labelled`, at
     the cut `cuts` gives it; a label outside BAR_SCORED_AS's keys is scored by its own marker."""

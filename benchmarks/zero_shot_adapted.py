@@ -31,7 +31,14 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CachedEncoder, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from benchmarks.zero_shot import english_splits, f1_lines, pooled_cut, stress_lines  # noqa: E402
+from benchmarks.zero_shot import (  # noqa: E402
+    cut_markers,
+    cut_table,
+    english_splits,
+    f1_table,
+    pooled_cut,
+    stress_lines,
+)
 from transforms.adapters import toml_with_header  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
 from transforms.zero_shot import ADAPTED_FILE, adapted_centroids, zero_shot  # noqa: E402
@@ -70,26 +77,18 @@ def scored(frame, x, encoder, markers) -> tuple[dict, list[str]]:
 
 def cut_lines(sets, splits: dict) -> list[str]:
     """Each marker's dev-chosen cut, shipped scoring against the chosen adapted one."""
-    names = sorted({n for s in sets if s.name in ms.SHIPPABLE for n in s.labels} - {"stress"})
-    lines = [
+    return [
         f"Dev-chosen cuts, shipped → `{CHOSEN}` (stress left out: sad_stress's 95% positives "
         "let any cut win):",
         "",
-        "| marker | shipped | adapted |",
-        "|---|---:|---:|",
+        *cut_table(("shipped", CHOSEN), sets, splits, columns=("shipped", "adapted")),
     ]
-    for name in names:
-        cuts = [pooled_cut(way, name, sets, splits) for way in ("shipped", CHOSEN)]
-        lines.append(f"| {name} | {cuts[0]:.2f} | {cuts[1]:.2f} |")
-    return lines
 
 
 def write_thresholds(sets, splits: dict) -> None:
     """Write the chosen scoring's dev-chosen cuts as ADAPTED_FILE (see the module doc)."""
     headed = {n for n, m in load_markers().items() if "en" in m.heads}
-    names = sorted(
-        {n for s in sets if s.name in ms.SHIPPABLE for n in s.labels} - {"stress"} - headed
-    )
+    names = [name for name in cut_markers(sets) if name not in headed]
     cuts = {name: round(pooled_cut(CHOSEN, name, sets, splits), 2) for name in names}
     header = (
         'Thresholds of the adapted zero-shot scoring (zero_shot = "adapted", `moodcast markers\n'
@@ -122,7 +121,7 @@ def main() -> None:
     ways = next(iter(splits.values()))[1]
     body = "\n".join(
         [
-            *f1_lines(ways, sets, splits),
+            *f1_table(ways, sets, splits)[0],
             "",
             *stress_lines(ways, splits),
             "",

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import marker_sets as ms  # noqa: E402
 from benchmarks.markers import CachedEncoder, prf, prototypes_only  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from benchmarks.zero_shot import english_splits, f1_lines, pooled_cut, stress_lines  # noqa: E402
+from benchmarks.zero_shot import cut_table, english_splits, f1_table, stress_lines  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
 from transforms.zero_shot import ADAPT_MIN_POSTS, adapted_centroids, zero_shot  # noqa: E402
 
@@ -106,16 +106,6 @@ def lexicon_line(sets, splits) -> str:
     return "| lexicon (reference) | " + " | ".join(cells) + " |"
 
 
-def cut_lines(sets, splits: dict, ways) -> list[str]:
-    """Each marker's dev-chosen cut under each scoring."""
-    names = sorted({n for s in sets if s.name in ms.SHIPPABLE for n in s.labels} - {"stress"})
-    lines = ["| marker | " + " | ".join(ways) + " |", "|---|" + "---:|" * len(ways)]
-    for name in names:
-        cuts = [pooled_cut(way, name, sets, splits) for way in ways]
-        lines.append(f"| {name} | " + " | ".join(f"{c:.2f}" for c in cuts) + " |")
-    return lines
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cap", type=int, default=1500, help="Rows per test split at most.")
@@ -131,7 +121,7 @@ def main() -> None:
         splits[labelled.name, split] = (frame, ways)
         print(labelled.name, split, frame.height, flush=True)
     ways = [w for w in next(iter(splits.values()))[1] if w != "lexicon"]
-    table = f1_lines(ways, sets, splits)
+    table, _ = f1_table(ways, sets, splits)
     body = "\n".join(
         [
             *table,
@@ -141,7 +131,7 @@ def main() -> None:
             "",
             "Dev-chosen cuts:",
             "",
-            *cut_lines(sets, splits, ways),
+            *cut_table(ways, sets, splits),
             "",
             "Markers with a weak head (dev split; the others keep their zero-shot score):",
             "",

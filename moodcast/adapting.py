@@ -21,8 +21,9 @@ from ingest.sources import read_file
 from moodcast.config import Settings
 from moodcast.tagging import ReadPosts, with_languages
 from transforms.markers import Marker, load_markers, score
-from transforms.model_markers import load_encoders, model_versioned
+from transforms.model_markers import load_encoders
 from transforms.model_scoring import model_text
+from transforms.model_versions import model_versioned
 from transforms.records import LOCATED_SCHEMA, validate
 from transforms.text import LanguageRule
 from transforms.zero_shot import (
@@ -109,7 +110,7 @@ def configured_markers(settings: Settings) -> dict[str, Marker]:
 def scored_as_configured(markers: Mapping[str, Marker], settings: Settings) -> dict[str, Marker]:
     """`markers` (every marker of base_markers, which a fit is checked against), scored as
     `settings.zero_shot` says and versioned for the configured models
-    (transforms.model_markers.model_versioned: a marker a zero-shot source decides on a model
+    (transforms.model_versions.model_versioned: a marker a zero-shot source decides on a model
     other than the shipped one gets a version covering that model and its cut). With
     `adapted`, those of transforms.zero_shot.adapted_thresholds carry the centroids `markers
     adapt` fitted for each configured language that has an adapted table (adapt_markers).

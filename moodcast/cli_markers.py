@@ -5,6 +5,7 @@ commands that read a labelled CSV (evaluate, train, calibrate) live in moodcast.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -108,13 +109,34 @@ def list_markers(data_dir: str | None) -> None:
 
 @markers.command("show")
 @click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @data_dir_option
-def show_marker(name: str, data_dir: str | None) -> None:
+def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
     """A marker's definition: description, dimensions, rule, version, and per language its
-    terms and model source (or why the lexicon decides alone)."""
-    from transforms.model_markers import describe_sources
+    terms, its model source with the threshold it is a hit at and where that threshold comes
+    from (named as `markers calibrate` names it: the marker file's, model/thresholds.toml's for
+    the configured model, the adapted table's, a trained head's or the default), and which
+    source decides; where the lexicon decides alone (the rule `lexicon`, or no model configured
+    for the language), the threshold decides none of the marker's flags. With --json, the
+    same as one object: per language under `languages`, `model`, `threshold`,
+    `threshold_from`, `decides`, `threshold_decides` and `unused`."""
+    from transforms.marker_descriptions import describe_sources, marker_sources
 
     marker = markers_of(data_dir, name)[name]
+    config = load_settings(data_dir, reads_posts=False).model_config
+    if as_json:
+        shown = {
+            "name": marker.name,
+            "version": marker.version,
+            "rule": marker.rule,
+            "description": marker.description,
+            "dimensions": list(marker.dimensions),
+            "cue": marker.cue,
+            "terms": {lang: list(terms) for lang, terms in sorted(marker.terms.items()) if terms},
+            "languages": [asdict(row) for row in marker_sources(marker, config)],
+        }
+        click.echo(json.dumps(shown, ensure_ascii=False))
+        return
     click.echo(f"{marker.name} (version {marker.version}, rule {marker.rule})")
     click.echo(marker.description)
     click.echo(f"dimensions: {', '.join(marker.dimensions)}")
@@ -123,7 +145,7 @@ def show_marker(name: str, data_dir: str | None) -> None:
     for lang, terms in sorted(marker.terms.items()):
         if terms:
             click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")
-    for line in describe_sources(marker, load_settings(data_dir, reads_posts=False).model_config):
+    for line in describe_sources(marker, config):
         click.echo(line)
 
 

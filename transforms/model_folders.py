@@ -12,7 +12,7 @@ same weights again as pytorch_model.bin, onnx/ or openvino/ exports, present in 
 and not in another), so every file would tell two copies of the same weights apart and miss
 the thresholds chosen for them (transforms.zero_shot.model_threshold); it keys those
 thresholds and the versions of markers scored on such a model
-(transforms.model_markers.model_versioned). A folder with no weights file is named by
+(transforms.model_versions.model_versioned). A folder with no weights file is named by
 folder_digest there.
 
 A Beam worker gets the markers pickled, each such head naming its folder by the absolute path

@@ -9,13 +9,18 @@ Per language, a marker's rule decides: `lexicon`, `model`, `either` (a hit from 
 example no model configured for it), that source decides. Model sources can run on a
 deterministic sample of posts: an unsampled post is not scored for a marker whose decision needs
 the model, so `n_scored` counts the posts that were.
+
+It reads the markers, the configured models (loading them: load_encoders) and the posts, and
+returns decisions and scores; it writes nothing and never changes a marker. The versions that
+cover a configured model are transforms/model_versions.py's; how `markers show` words a
+marker's sources, transforms/marker_descriptions.py's.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -29,16 +34,10 @@ from transforms.embedding import (
     resolve_model_path,
 )
 from transforms.markers import Marker, score
-from transforms.model_folders import folder_digest, weights_digest
+from transforms.model_folders import weights_digest
 from transforms.model_scoring import model_scores, model_texts, static_languages
 from transforms.text import LanguageRule
-from transforms.zero_shot import (
-    CONTRASTED,
-    DEFAULT_THRESHOLD,
-    SourceError,
-    model_threshold,
-    prototype_phrases,
-)
+from transforms.zero_shot import DEFAULT_THRESHOLD, SourceError, model_threshold
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def load_encoders(config: ModelConfig, languages: Sequence[str]) -> dict[str, En
             if spec != DEFAULT_MODEL:
                 weights_digest(resolve_model_path(spec))
         except ModelError as exc:
-            raise _setting_error(exc, lang) from exc
+            raise setting_error(exc, lang) from exc
     return encoders
 
 
@@ -198,65 +197,9 @@ def threshold(marker: Marker, lang: str, model: str | None = None) -> float:
     return marker.thresholds.get(lang, DEFAULT_THRESHOLD) if chosen is None else chosen
 
 
-EMBEDDING_HEADS = ("embedding", "hybrid")
-"""Head families that weigh the configured sentence model's embedding (Head)."""
-
-
-def model_versioned(markers: Mapping[str, Marker], config: ModelConfig) -> dict[str, Marker]:
-    """`markers`, with a new version for each whose rule lets a zero-shot source, or a trained
-    head of EMBEDDING_HEADS, decide (uses_model) in a language whose configured model is not
-    the shipped one (DEFAULT_MODEL): one covering, per such language, that model and the
-    threshold its scores are cut at (`threshold`: the head's; else model/thresholds.toml's for
-    it, else the marker file's, else the default): the same marker measured with another
-    model, or with another cut for it, is another series, and the ledger, rates and warehouse
-    tell them apart. The model is named by its weights (transforms.model_folders.weights_digest;
-    folder_digest for a folder without a weights file, read once per language per call), so
-    any copy of the same weights gives the same version. The others are returned as they are:
-    the shipped model's cuts are the marker files' (or the adapted table's), already in their
-    versions, and a marker whose decision uses neither (the lexicon, an n-gram head, a static
-    or finetune head with its own model) has decisions no configured model changes.
-
-    Raises ModelError naming the config key `models.<lang>` when such a model's folder is not
-    there.
-    """
-    versioned = dict(markers)
-    digests: dict[str, str] = {}
-    for name, marker in markers.items():
-        langs = [
-            lang
-            for lang in sorted(uses_model(marker, config, None))
-            if config.models.get(lang, DEFAULT_MODEL) != DEFAULT_MODEL
-            and (
-                marker.heads[lang].family in EMBEDDING_HEADS
-                if lang in marker.heads
-                else marker.prototypes.get(lang)
-            )
-        ]
-        if not langs:
-            continue
-        for lang in langs:
-            if lang not in digests:
-                digests[lang] = _model_digest(config.models[lang], lang)
-        basis = [marker.version] + [
-            f"{lang}:{digests[lang]}:{threshold(marker, lang, config.models[lang])!r}"
-            for lang in langs
-        ]
-        version = hashlib.sha256(":".join(basis).encode()).hexdigest()[:12]
-        versioned[name] = replace(marker, version=version)
-    return versioned
-
-
-def _model_digest(spec: str, lang: str) -> str:
-    """The digest that names the sentence model `spec` configured for `lang` (model_versioned)."""
-    try:
-        path = resolve_model_path(spec)
-    except ModelError as exc:
-        raise _setting_error(exc, lang) from exc
-    return weights_digest(path) or folder_digest(path)
-
-
-def _setting_error(exc: ModelError, lang: str) -> ModelError:
-    """`exc`, saying which setting names the model that failed."""
+def setting_error(exc: ModelError, lang: str) -> ModelError:
+    """`exc`, saying which setting names the model that failed: `models.<lang>` in config.toml
+    (load_encoders, and transforms.model_versions where it names the model by its weights)."""
     return ModelError(
         f"{exc}; set models.{lang} in config.toml to a local sentence-transformers model directory"
     )
@@ -427,6 +370,7 @@ def classify(
 
 
 THRESHOLD_ORIGINS = {
+    "head": "the trained head's",
     "model": "model/thresholds.toml's for this model",
     "adapted": "the adapted table's",
     "marker": "the marker file's",
@@ -436,73 +380,15 @@ THRESHOLD_ORIGINS = {
 
 
 def threshold_origin(marker: Marker, lang: str, model: str | None) -> str:
-    """Where `threshold`'s zero-shot cut for `marker` in `lang` with the sentence `model` comes
-    from (a key of THRESHOLD_ORIGINS): `model`, the one chosen for that model's weights
-    (transforms.zero_shot.model_threshold); `adapted`, the adapted table's (adapt_markers);
-    `marker`, the marker file's `threshold`; `default`, DEFAULT_THRESHOLD."""
+    """Where `threshold`'s cut for `marker` in `lang` with the sentence `model` comes from (a
+    key of THRESHOLD_ORIGINS): `head`, a trained head's own; `model`, the zero-shot cut chosen
+    for that model's weights (transforms.zero_shot.model_threshold); `adapted`, the adapted
+    table's (adapt_markers); `marker`, the marker file's `threshold`; `default`,
+    DEFAULT_THRESHOLD."""
+    if lang in marker.heads:
+        return "head"
     if model is not None and model_threshold(marker, lang, model) is not None:
         return "model"
     if lang in marker.adapted:
         return "adapted"
     return "marker" if lang in marker.thresholds else "default"
-
-
-def _zero_shot_cut(marker: Marker, lang: str, model: str | None) -> str:
-    """`threshold`'s zero-shot cut for `marker` in `lang` with the sentence `model`, saying,
-    for a model other than the shipped one, which table it comes from (threshold_origin)."""
-    cut = f"threshold {threshold(marker, lang, model):g}"
-    if model is None or model == DEFAULT_MODEL:
-        return cut
-    return f"{cut}, {THRESHOLD_ORIGINS[threshold_origin(marker, lang, model)]}"
-
-
-def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
-    """One line per language of `marker`: its model source and which source decides there."""
-    lines = []
-    for lang in sorted(marker.languages | marker.model_languages):
-        head = marker.heads.get(lang)
-        if head is not None:
-            kind = "held-out" if head.family == "finetune" else "cross-validated"
-            f1 = f", {kind} F1 {head.cv_f1:.2f}" if head.cv_f1 is not None else ""
-            features = (
-                f"{Path(head.model).name} and {head.recipe}"
-                if head.family in ("hybrid", "static")
-                else head.model
-            )
-            model = f"trained {head.family} head on {features} (threshold {head.threshold:g}{f1})"
-        elif marker.prototypes.get(lang):
-            phrases = len(marker.prototypes[lang])
-            terms = len(prototype_phrases(marker, lang)) - phrases
-            margin = (
-                ", softmax over the other emotions"
-                if marker.dimensions[:1] == (CONTRASTED,)
-                else ""
-            )
-            adapted = ", adapted to a corpus (markers adapt)" if lang in marker.adapted else ""
-            held = f"{phrases} prototypes and {terms} terms" if terms else f"{phrases} prototypes"
-            model = (
-                f"{held} as one centroid{margin}{adapted}, "
-                f"against the neutral set ({_zero_shot_cut(marker, lang, config.models.get(lang))})"
-            )
-        else:
-            model = "none"
-        if lang not in model_languages(marker, config) and model != "none":
-            spec = next(iter(config.models.values()), None)
-            why = (
-                f"{spec!r} is configured for {', '.join(sorted(config.models))} only"
-                if spec
-                else "no model is configured"
-            )
-            lines.append(
-                f"[{lang}] model: {model}; not used: {why}, so the lexicon decides "
-                f"(set models.{lang} in config.toml to a multilingual model to use it)"
-            )
-            continue
-        lexicon = lang in uses_lexicon(marker, config, None)
-        modelled = lang in uses_model(marker, config, None)
-        if lexicon and modelled:
-            deciding = "lexicon or model" if marker.rule == "either" else "lexicon and model"
-        else:
-            deciding = "model" if modelled else "lexicon" if lexicon else "nothing"
-        lines.append(f"[{lang}] model: {model}; decides: {deciding}")
-    return lines

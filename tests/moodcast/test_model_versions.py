@@ -1,6 +1,6 @@
 """A marker that a zero-shot source decides is another series on another sentence model, or at
 another cut for it: its version (what the ledger, the rates and the warehouse key it by) covers
-the model and its threshold (transforms.model_markers.model_versioned, through
+the model and its threshold (transforms.model_versions.model_versioned, through
 moodcast.adapting.configured_markers, the loader of `run` and `stream`)."""
 
 import re

@@ -6,7 +6,8 @@ keeps its version."""
 from dataclasses import replace
 
 from transforms.markers import Head, load_markers
-from transforms.model_markers import ModelConfig, model_versioned
+from transforms.model_markers import ModelConfig
+from transforms.model_versions import model_versioned
 
 
 def _folder(path, weights: bytes):

@@ -8,7 +8,8 @@ from dataclasses import replace
 from transforms.embedding import DEFAULT_MODEL
 from transforms.markers import load_markers
 from transforms.model_folders import folder_digest, weights_digest
-from transforms.model_markers import ModelConfig, model_versioned
+from transforms.model_markers import ModelConfig
+from transforms.model_versions import model_versioned
 
 
 def _folder(path, *, weights: bytes = b"weights", extra: dict[str, bytes] | None = None):

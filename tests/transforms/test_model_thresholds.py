@@ -10,12 +10,12 @@ import transforms.model_folders as model_folders
 import transforms.zero_shot as zero_shot
 from moodcast.calibration import score_probabilities, score_sources, zero_shot_thresholds
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path
+from transforms.marker_descriptions import describe_sources
 from transforms.markers import load_markers
 from transforms.model_folders import weights_digest
 from transforms.model_markers import (
     ModelConfig,
     classify,
-    describe_sources,
     load_encoders,
     threshold,
 )

@@ -4,10 +4,11 @@ a large folder is the cost of reading it whole."""
 
 from dataclasses import replace
 
-import transforms.model_markers as model_markers
+import transforms.model_versions as model_versions
 from transforms.markers import load_markers
 from transforms.model_folders import folder_digest
-from transforms.model_markers import ModelConfig, model_versioned
+from transforms.model_markers import ModelConfig
+from transforms.model_versions import model_versioned
 
 
 def test_a_folder_without_weights_is_read_once_for_every_marker_it_decides(tmp_path, monkeypatch):
@@ -21,7 +22,7 @@ def test_a_folder_without_weights_is_read_once_for_every_marker_it_decides(tmp_p
         read.append(path)
         return folder_digest(path)
 
-    monkeypatch.setattr(model_markers, "folder_digest", reading)
+    monkeypatch.setattr(model_versions, "folder_digest", reading)
     shipped = load_markers(names=["anger", "fear", "joy"])
     decided = {name: replace(marker, rule="model") for name, marker in shipped.items()}
     versioned = model_versioned(decided, ModelConfig(models={"en": str(folder)}))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from transforms.embedding import DEFAULT_MODEL, load_encoder
+from transforms.marker_descriptions import describe_sources
 from transforms.markers import load_markers
-from transforms.model_markers import ModelConfig, describe_sources
+from transforms.model_markers import ModelConfig
 from transforms.model_scoring import score_embeddings
 from transforms.zero_shot import prototype_phrases
 

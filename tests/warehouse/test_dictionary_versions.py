@@ -1,6 +1,6 @@
 """The exported data dictionary says what a `marker_version` covers: the marker's definition and,
 where a zero-shot source decides it, the sentence model and the cut it decides at
-(transforms.model_markers.model_versioned), so an analyst who finds two versions of one marker
+(transforms.model_versions.model_versioned), so an analyst who finds two versions of one marker
 whose files did not change reads why."""
 
 import polars as pl

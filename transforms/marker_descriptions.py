@@ -1,0 +1,122 @@
+"""What `moodcast markers show` says of a marker's sources, per language: its model source in
+words, the threshold that source is a hit at and where that threshold comes from
+(transforms.model_markers.threshold_origin, as `markers calibrate` names it), and which source
+decides under the marker's rule and the configured models.
+
+It reads the markers and the configured models' names (transforms.model_markers.ModelConfig);
+it loads no model and scores no post.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from transforms.markers import Marker
+from transforms.model_markers import (
+    THRESHOLD_ORIGINS,
+    ModelConfig,
+    model_languages,
+    threshold,
+    threshold_origin,
+    uses_lexicon,
+    uses_model,
+)
+from transforms.zero_shot import CONTRASTED, prototype_phrases
+
+
+@dataclass(frozen=True)
+class LanguageSources:
+    """What `markers show` says of one language of a marker (marker_sources).
+
+    `model` is its model source in words (None: it has none); `threshold` the cut that source
+    is a hit at (`threshold`) and `threshold_from` where that comes from (threshold_origin),
+    both None without a model source; `decides` which source decides its flags under the
+    marker's rule: `lexicon`, `model`, `lexicon or model`, `lexicon and model` or `nothing`;
+    `threshold_decides` whether the threshold takes part in that (False where the lexicon
+    decides alone: under the rule `lexicon`, or with no model configured for the language);
+    `unused` why a model source there does not run (None where it runs or there is none).
+    """
+
+    lang: str
+    model: str | None
+    threshold: float | None
+    threshold_from: str | None
+    decides: str
+    threshold_decides: bool
+    unused: str | None
+
+
+def marker_sources(marker: Marker, config: ModelConfig) -> list[LanguageSources]:
+    """Per language of `marker` (sorted), its model source under `config` and which source
+    decides there (LanguageSources)."""
+    rows = []
+    for lang in sorted(marker.languages | marker.model_languages):
+        model = _model_source(marker, lang)
+        spec = config.models.get(lang)
+        cut = None if model is None else threshold(marker, lang, spec)
+        origin = None if model is None else threshold_origin(marker, lang, spec)
+        lexicon = lang in uses_lexicon(marker, config, None)
+        modelled = lang in uses_model(marker, config, None)
+        unused = None
+        if model is not None and lang not in model_languages(marker, config):
+            configured = next(iter(config.models.values()), None)
+            unused = (
+                f"{configured!r} is configured for {', '.join(sorted(config.models))} only"
+                if configured
+                else "no model is configured"
+            )
+        if lexicon and modelled:
+            decides = "lexicon or model" if marker.rule == "either" else "lexicon and model"
+        else:
+            decides = "model" if modelled else "lexicon" if lexicon else "nothing"
+        rows.append(LanguageSources(lang, model, cut, origin, decides, modelled, unused))
+    return rows
+
+
+def _model_source(marker: Marker, lang: str) -> str | None:
+    """`marker`'s model source in `lang` in words, without its threshold (None: it has none)."""
+    head = marker.heads.get(lang)
+    if head is not None:
+        features = (
+            f"{Path(head.model).name} and {head.recipe}"
+            if head.family in ("hybrid", "static")
+            else head.model
+        )
+        return f"trained {head.family} head on {features}"
+    if not marker.prototypes.get(lang):
+        return None
+    phrases = len(marker.prototypes[lang])
+    terms = len(prototype_phrases(marker, lang)) - phrases
+    margin = ", softmax over the other emotions" if marker.dimensions[:1] == (CONTRASTED,) else ""
+    adapted = ", adapted to a corpus (markers adapt)" if lang in marker.adapted else ""
+    held = f"{phrases} prototypes and {terms} terms" if terms else f"{phrases} prototypes"
+    return f"{held} as one centroid{margin}{adapted}, against the neutral set"
+
+
+def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
+    """One line per language of `marker` (marker_sources): its model source, the threshold it
+    is a hit at and where that comes from, and which source decides there; where the lexicon
+    decides alone, that the threshold decides none of the marker's flags."""
+    lines = []
+    for row in marker_sources(marker, config):
+        model = "none"
+        if row.model is not None:
+            head = marker.heads.get(row.lang)
+            kind = "held-out" if head and head.family == "finetune" else "cross-validated"
+            f1 = f", {kind} F1 {head.cv_f1:.2f}" if head and head.cv_f1 is not None else ""
+            origin = THRESHOLD_ORIGINS[row.threshold_from]
+            model = f"{row.model} (threshold {row.threshold:g}, {origin}{f1})"
+        if row.unused is not None:
+            lines.append(
+                f"[{row.lang}] model: {model}; not used: {row.unused}, so the lexicon decides "
+                f"(set models.{row.lang} in config.toml to a multilingual model to use it)"
+            )
+            continue
+        ignored = (
+            f" (rule {marker.rule}: the threshold decides none of its flags)"
+            if row.model is not None and not row.threshold_decides
+            else ""
+        )
+        lines.append(f"[{row.lang}] model: {model}; decides: {row.decides}{ignored}")
+    return lines
