@@ -143,6 +143,23 @@ def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
         return None
 
 
+def running_sessions(
+    data_dir: Path, *, besides: str | None = None
+) -> dict[str, warehouse.Holder | None]:
+    """The stream sessions of `data_dir` running now, or starting (ended_session_lock), other
+    than run `besides`, by run id, each with the holder its lock file records (None while it
+    records none yet). Takes and gives back the lock of each ended one (its note kept)."""
+    found = {}
+    for lock_file in sorted((data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
+        if lock_file.parent.name == besides:
+            continue
+        if (lock := ended_session_lock(lock_file)) is not None:
+            lock.release()
+        elif lock_file.exists():
+            found[lock_file.parent.name] = warehouse.RunLock(lock_file.parent).holder()
+    return found
+
+
 def _ledgered_run(settings: Settings, run_id: str) -> warehouse.RunRecord | None:
     """The ledger row of stream run `run_id` as a `killed` RunRecord (its start, as-of day,
     time zone, moodcast and marker versions: all a load of its files needs), the newest if
