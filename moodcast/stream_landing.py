@@ -159,10 +159,11 @@ class Ending:
         return cls("incomplete", row["n"], row["reason"] != UNPUBLISHED)
 
     def record(self, con, run: warehouse.RunRecord) -> None:
-        """Record `run` (its status this ending's) and its `unpublished` count with its reason
-        (UNPUBLISHED, or UNPUBLISHED_AT_LEAST for a floor), or, `ok`, no such count."""
+        """Record `run` (its status this ending's) and, `incomplete` or `killed`, its
+        `unpublished` count with its reason (UNPUBLISHED, or UNPUBLISHED_AT_LEAST for a
+        floor), or, `ok`, no such count."""
         warehouse.record_run(con, replace(run, status=self.status))
-        counted = self.status == "incomplete"
+        counted = self.status in ("incomplete", "killed")
         reason = UNPUBLISHED_AT_LEAST if self.floor else UNPUBLISHED
         warehouse.record_unpublished(con, run.run_id, self.unpublished if counted else None, reason)
 

@@ -30,7 +30,8 @@ from moodcast.stream import (
     publish_last,
     stream_run,
 )
-from moodcast.stream_landing import UNPUBLISHED, session_lock
+from moodcast.stream_landing import UNPUBLISHED, UNPUBLISHED_AT_LEAST, session_lock
+from moodcast.stream_recovery import recover_killed_sessions
 from tests.emulator import post, topic_and_subscription
 from tests.moodcast import stream_files
 from transforms.contracts import DAILY_SCHEMA
@@ -203,6 +204,28 @@ def test_a_file_run_over_a_streamed_day_names_the_streams_posts_it_replaces(tmp_
         f"replaces {DAY}, which stream run stream-test had loaded: a file run's day is final, "
         "so that stream's 3 post(s) there that these inputs do not hold are in no day now"
     ) in caplog.text
+
+
+def test_a_session_killed_outright_is_recorded_killed_with_a_floor_of_unpublished_posts(
+    tmp_path, caplog
+):
+    """A session killed with 2 of the 3 posts it counted in no pane loaded: its recovery
+    records it `killed` with `unpublished` 2, a floor (what its job held unwritten when killed
+    is known nowhere), and says so. Before, a killed run got no count: as if 0."""
+    session = stream_files.session(tmp_path, "stream-dead")
+    alive = session_lock(session)
+    stream_files.write_counts(session.landing, read=3, valid=3)
+    stream_files.write_pane(session.landing, posts=1)
+    assert load_landing(session)
+    alive.abandon()
+
+    with caplog.at_level(logging.WARNING, logger="moodcast.stream_recovery"):
+        assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-dead"]
+
+    assert _recorded(tmp_path, "stream-dead") == ("killed", [(UNPUBLISHED_AT_LEAST, 2)])
+    assert "recorded it killed; 2 post(s) it read are counted in no day, and more may be" in (
+        caplog.text
+    )
 
 
 @pytest.mark.slow
