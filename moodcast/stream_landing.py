@@ -231,7 +231,7 @@ def load_files(con, session: Session, landed: Landed) -> int:
     done = loaded_stream_files(con, list(names.values()))
     frames, unloadable = _read_all(_keeping(landed, lambda path: names[path] not in done))
     fresh = _keeping(landed, lambda path: path in frames)
-    streamed = streamed_days(con, [p.day for p in fresh.newest])
+    streamed = streamed_days(con, [p.day for p in fresh.newest], besides=session.run_id)
     try:
         upserted, totals = _load(con, session, fresh, names, frames)
     except warehouse.LoadError:
@@ -244,7 +244,7 @@ def load_files(con, session: Session, landed: Landed) -> int:
     session.counts = _counts(totals)
     _hold(con, session, [p for p in fresh.newest if p.day in upserted.kept_out])
     for day, (run_id, posts) in sorted(streamed.items()):
-        if day in upserted.loaded and run_id != session.run_id:
+        if day in upserted.loaded:
             log.warning(
                 "stream %s: its pane of %s replaced the day stream run %s had loaded: that "
                 "run's %d post(s) there are in no day now (a restarted stream's windows start "
@@ -281,12 +281,16 @@ def _hold(con, session: Session, skipped: list[PaneFile]) -> None:
         session.kept_by[day] = holders.get(day, "a file run that left it empty")
 
 
-def streamed_days(con, days: list[date]) -> dict[date, tuple[str, int]]:
-    """Those of `days` a stream run holds (its pane was loaded last: `day_panes`), each with
-    that run and the posts of its newest pane of the day loaded (loaded_pane_posts)."""
+def streamed_days(
+    con, days: list[date], *, besides: str | None = None
+) -> dict[date, tuple[str, int]]:
+    """Those of `days` a stream run other than `besides` holds (its pane was loaded last:
+    `day_panes`), each with that run and the posts of its newest pane of the day loaded
+    (loaded_pane_posts)."""
     rows = con.execute(
-        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[]))",
-        [sorted(set(days))],
+        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[])) "
+        "AND run_id IS DISTINCT FROM ?",
+        [sorted(set(days)), besides],
     ).fetchall()
     return {day: (run_id, loaded_pane_posts(con, run_id).get(day, 0)) for day, run_id in rows}
 

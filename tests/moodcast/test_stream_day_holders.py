@@ -7,11 +7,6 @@ the `unpublished` count an `incomplete` one gets, a floor."""
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -32,7 +27,7 @@ from moodcast.stream import (
 )
 from moodcast.stream_landing import UNPUBLISHED, UNPUBLISHED_AT_LEAST, session_lock
 from moodcast.stream_recovery import recover_killed_sessions
-from tests.emulator import post, topic_and_subscription
+from tests.emulator import post, stopped_when, stream_process, topic_and_subscription
 from tests.moodcast import stream_files
 from transforms.contracts import DAILY_SCHEMA
 from warehouse import queries
@@ -42,20 +37,7 @@ DAY = stream_files.DAY
 
 def _file_run(data_dir, *, posts: int = 40, run_id: str = "run-batch") -> None:
     """A file run's load of DAY into `data_dir`'s warehouse: one cell of `posts` posts."""
-    row = {
-        "day": DAY,
-        "region": "north",
-        "lang": "en",
-        "marker": "sadness",
-        "marker_version": "1",
-        "n_posts": posts,
-        "n_scored": posts,
-        "n_marked": 1,
-        "n_authors": posts,
-        "n_marked_authors": 1,
-        "sample_rate": 1.0,
-        "run_id": run_id,
-    }
+    row = stream_files.daily_row(DAY, posts=posts, run_id=run_id)
     with warehouse.writing(data_dir) as con:
         warehouse.load_daily(con, pl.DataFrame([row], schema=DAILY_SCHEMA), days=[DAY])
 
@@ -282,30 +264,13 @@ def test_a_streamed_late_post_of_a_file_runs_day_is_named_in_the_json(
         con.close()
 
     log = tmp_path / "stream.log"
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
-        + ["--subscription", subscription, "--early-every", "3s", "--load-every", "2s"]
-        + ["--duration", "240s", "--data-dir", str(data_dir), "--json"],
-        stdout=subprocess.PIPE,
-        stderr=log.open("wb"),
-        env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
+    process = stream_process(
+        emulator, subscription, data_dir, log, early_every="3s", load_every="2s"
     )
-    try:
-        late = [post(100 + i, now - timedelta(days=1, minutes=i), author=50 + i) for i in range(3)]
-        for message in late:
-            publisher.publish(topic, orjson.dumps(message)).result()
-        deadline = time.monotonic() + 180
-        while not log.read_bytes().count(b"read 3 so far"):
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(1)
-        time.sleep(5)  # the late pane of those posts, and a load of it
-        process.send_signal(signal.SIGTERM)
-        out, _ = process.communicate(timeout=150)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    late = [post(100 + i, now - timedelta(days=1, minutes=i), author=50 + i) for i in range(3)]
+    for message in late:
+        publisher.publish(topic, orjson.dumps(message)).result()
+    out = stopped_when(process, log, lambda: b"read 3 so far" in log.read_bytes(), timeout_s=180)
     assert process.returncode == 1, log.read_text(errors="replace")
     summary = orjson.loads(out)
     assert (summary["status"], summary["unpublished"], summary["read"]) == ("incomplete", 3, 3)
