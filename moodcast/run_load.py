@@ -3,6 +3,7 @@ letters), and the earlier inputs whose days a run recomputes."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -13,10 +14,13 @@ import polars as pl
 import warehouse
 from ingest.inputs import InputFile, InputFileError, literal_pattern, match_inputs
 from moodcast.run_summary import RunSummary
+from moodcast.stream_landing import streamed_days
 from transforms.errors import InputError
 from transforms.periods import touched_days
 from transforms.presets import InputMapping, from_key
 from warehouse.schema import RUN_INPUT_SCHEMA
+
+log = logging.getLogger(__name__)
 
 RUN_INPUT_COLUMNS = {k: v for k, v in RUN_INPUT_SCHEMA.items() if k != "run_id"}
 
@@ -128,6 +132,16 @@ def load_landing(
             f"accounting mismatch in run {run_id}: read {summary.read} but accounted {accounted}"
         )
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
+    for day, (stream, posts) in sorted(streamed_days(con, list(days)).items()):
+        log.warning(
+            "run %s replaces %s, which stream run %s had loaded: a file run's day is final, so "
+            "that stream's %d post(s) there that these inputs do not hold are in no day now "
+            "(docs/streaming.md, who holds a day)",
+            run_id,
+            day,
+            stream,
+            posts,
+        )
     warehouse.load_daily(con, daily, days=days)
     warehouse.load_periods(con, pl.read_parquet(landing / "periods.parquet"), days=days)
     warehouse.load_dp_daily(con, pl.read_parquet(landing / "dp_daily.parquet"), before=open_from)

@@ -20,7 +20,7 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import warehouse
@@ -42,8 +42,8 @@ from moodcast.stream_landing import (
     load_files,
     session_lock,
 )
-from moodcast.stream_recovery import recover_killed_sessions
-from transforms.errors import MoodcastError
+from moodcast.stream_recovery import recover_killed_sessions, running_sessions
+from transforms.errors import BusyError, MoodcastError
 from transforms.markers import marker_versions
 
 log = logging.getLogger(__name__)
@@ -58,15 +58,19 @@ LAST_LOAD_WAIT = timedelta(minutes=10)
 @dataclass(frozen=True)
 class StreamSummary:
     """What a stream session did: its run id, loads published, days upserted, its counts
-    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), and how its run
+    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), how its run
     ended, as its last load recorded it (`ending`: status `ok` or `incomplete`, its
-    `unpublished` posts, read and in no day loaded, and whether that count is a floor)."""
+    `unpublished` posts, read and in no day loaded, and whether that count is a floor), and
+    the posts of its panes of days another run holds, by day (`kept_out`, counted in
+    `unpublished`), with the run that holds each (`kept_by`)."""
 
     run_id: str
     loads: int
     days: int
     counts: dict
     ending: Ending
+    kept_out: dict = field(default_factory=dict)
+    kept_by: dict = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -80,14 +84,34 @@ class StreamSummary:
         """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished`,
         `unpublished_is_floor` (true where the job had not processed every message it pulled,
         or its panes hold more posts than it counted, so that more posts than `unpublished` may
-        be in no day, how many not known: Ending.floor) and the counts."""
+        be in no day, how many not known: Ending.floor), `kept_out` (one object per day another
+        run holds, which its panes did not replace: `day`, `posts`, `held_by`) and the counts."""
         return {
             "run_id": self.run_id,
             "status": self.status,
             "unpublished": self.unpublished,
             "unpublished_is_floor": self.ending.floor,
+            "kept_out": [
+                {"day": day.isoformat(), "posts": posts, "held_by": self.kept_by[day]}
+                for day, posts in sorted(self.kept_out.items())
+            ],
             **self.counts,
         }
+
+    def kept_out_said(self) -> str:
+        """The days another run holds, which its panes did not replace, as a sentence (empty
+        where none)."""
+        if not self.kept_out:
+            return ""
+        days = ", ".join(
+            f"{day} ({posts:,} post(s); held by run {self.kept_by[day]})"
+            for day, posts in sorted(self.kept_out.items())
+        )
+        return (
+            f" Kept out of days another run holds, and counted in no day: {days}. A day a file "
+            "run loaded is final, and a day a later-started stream loaded is that stream's: a "
+            "stream pane replaces neither (docs/streaming.md, who holds a day)."
+        )
 
     def describe(self) -> str:
         """A short human summary for stderr."""
@@ -97,6 +121,7 @@ class StreamSummary:
             f"stream {self.run_id}: read {c['read']:,} posts; {c['valid']:,} valid; "
             f"{c['dead_lettered']:,} dead-lettered; {c['duplicates']:,} duplicates; "
             f"filtered: {filtered}. {self.loads} loads published, {self.days} day upserts."
+            + self.kept_out_said()
         )
 
 
@@ -110,32 +135,75 @@ class StreamIncomplete(MoodcastError):
 
     @classmethod
     def of(cls, summary: StreamSummary) -> StreamIncomplete:
-        """The error of a session that stopped with posts read in no pane loaded (and more not
-        counted, where its count is a floor), or whose panes loaded hold more posts than its
-        counts say it read (a counts file its job never wrote), saying which, and what to do;
-        its message ends with the summary."""
+        """The error of a session that stopped with posts read in no pane loaded of a day its
+        run holds (and more not counted, where its count is a floor), or whose panes loaded
+        hold more posts than its counts say it read (a counts file its job never wrote), saying
+        which, why (its panes of days another run holds, which they did not replace: the
+        summary names them; or its drain's time ran out) and what to do; its message ends with
+        the summary."""
         ending = summary.ending
         ledger = "(run ledger: status `incomplete`, count `unpublished`)"
         if ending.overcounted:
             said = (
-                f"stream {summary.run_id} stopped incomplete: its panes loaded hold more posts "
-                "than its counts say it read (e.g. a counts file its job never wrote), so how many "
-                f"of the posts it read are counted in no day is not known {ledger}. Its days "
-                "hold every post of its panes loaded; its counts below miss some posts it read."
+                f"its panes loaded hold more posts than its counts say it read (e.g. a counts "
+                "file its job never wrote), so how many of the posts it read are counted in no "
+                f"day is not known {ledger}. Its days hold every post of its panes loaded; its "
+                "counts below miss some posts it read."
             )
-            return cls(f"{said} {summary.describe()}", summary)
-        more = ", and an unknown number more that its job had pulled" if ending.floor else ""
-        said = (
-            f"stream {summary.run_id} stopped incomplete: {summary.unpublished:,} post(s) it "
-            f"read are counted in no day{more} {ledger}. "
-            "The job was cancelled with them still in its windows, waiting for their pane, when "
-            "the drain's time (2 × --early-every + 2 minutes) ran out: another run held the data "
-            "directory's lock, or the job ran behind. Pub/Sub will not deliver them again (they "
-            "were acknowledged as read): publish them to the subscription again if their source "
-            "keeps them. A stream stopped while no batch run holds the data directory, or with a "
-            "longer --early-every, has longer to drain."
+        else:
+            more = ", and an unknown number more that its job had pulled" if ending.floor else ""
+            kept = (
+                f" {ending.kept_out:,} of them are in its panes of days another run holds "
+                "(named below), which it did not replace."
+                if ending.kept_out
+                else ""
+            )
+            rest = "the others" if ending.kept_out else "them"
+            drained = (
+                f" The job was cancelled with {rest} still in its windows, waiting for their "
+                "pane, when the drain's time (2 × --early-every + 2 minutes) ran out: another "
+                "run held the data directory's lock, or the job ran behind. A stream stopped "
+                "while no batch run holds the data directory, or with a longer --early-every, "
+                "has longer to drain."
+                if ending.floor or ending.unpublished > ending.kept_out
+                else ""
+            )
+            said = (
+                f"{summary.unpublished:,} post(s) it read are counted in no day{more} {ledger}."
+                f"{kept}{drained} Pub/Sub will not deliver them again (they were acknowledged "
+                "as read): publish them to the subscription again if their source keeps them "
+                "(those of a day a file run holds, to that run's input files instead)."
+            )
+        return cls(
+            f"stream {summary.run_id} stopped incomplete: {said} {summary.describe()}", summary
         )
-        return cls(f"{said} {summary.describe()}", summary)
+
+
+class StreamRunning(BusyError):
+    """Another `moodcast stream` session runs on the data directory: two would replace each
+    other's days (a later-started stream's pane outranks the earlier's), so a second is
+    refused at start; `running` maps each session's run id to its lock's holder."""
+
+    def __init__(self, data_dir, running: dict[str, warehouse.Holder | None]):
+        sessions = "; ".join(
+            f"{run_id} ({holder.describe() if holder else 'starting'})"
+            for run_id, holder in running.items()
+        )
+        super().__init__(
+            f"stream session {sessions} is running on {data_dir}, so this stream does not "
+            "start: two streams on one data directory replace each other's days, and the "
+            "posts of the one outranked would be counted in no day. Stop it first (SIGTERM: "
+            "it drains, loads what it counted and ends), then start this one; or give this "
+            "stream its own --data-dir."
+        )
+        self.running = running
+
+
+def refuse_second_session(settings: Settings, *, besides: str | None = None) -> None:
+    """Raise StreamRunning where a stream session other than run `besides` is running on
+    `settings`' data directory, or starting (stream_recovery.running_sessions)."""
+    if running := running_sessions(settings.data_dir, besides=besides):
+        raise StreamRunning(settings.data_dir, running)
 
 
 def load_landing(session: Session, *, last: bool = False, caught_up: bool = True) -> bool:
@@ -175,7 +243,8 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
     """Stop the job's reads, wait until it has processed every message they pulled (Pub/Sub
     holds them acknowledged: ingest.running_stream.RunningStream.stop_reading), then keep
     loading until a load has run (another run may hold the data directory's lock) and found
-    every post read in a pane loaded (early panes keep firing while posts wait), the job
+    every post read in a pane loaded, or kept out of a day another run holds
+    (Session.waiting; early panes keep firing while posts wait), the job
     fails, or `timeout` passes. Returns whether the job had processed every message its reads
     pulled (where not, those it still held are dropped with it, their number not known)."""
     deadline = time.monotonic() + timeout.total_seconds()
@@ -188,11 +257,11 @@ def drain(session: Session, running, *, load_every: timedelta, timeout: timedelt
             "those it still held are dropped with it, acknowledged (Pub/Sub will not resend them)"
         )
     loaded = load_landing(session)
-    while (not loaded or session.undelivered()) and time.monotonic() < deadline:
+    while (not loaded or session.waiting()) and time.monotonic() < deadline:
         if loaded:
             log.info(
                 "stream: draining, %d post(s) read and in no pane loaded yet (counted in no day)",
-                session.undelivered(),
+                session.waiting(),
             )
         time.sleep(load_every.total_seconds())
         _raise_if_failed(running)
@@ -236,7 +305,10 @@ def stream_run(
     their count, and raises StreamIncomplete. A job that failed before it was cancelled, after
     the drain included, is recorded `failed` and its error raised. It first recovers what
     killed sessions left (recover_killed_sessions), which raises ConfigError, before anything
-    starts, for `privacy = "dp"` (refuse_dp)."""
+    starts, for `privacy = "dp"` (refuse_dp), and StreamRunning, before anything starts and
+    again once its own session lock is held, where another stream session runs on the data
+    directory (two sessions starting together may both be refused)."""
+    refuse_second_session(settings)
     recover_killed_sessions(settings)
     stop = stop or threading.Event()
     markers = configured_markers(settings)
@@ -260,6 +332,7 @@ def stream_run(
     session = Session(settings, run_id, started, landing, versions)
     alive = session_lock(session)
     try:
+        refuse_second_session(settings, besides=run_id)
         return _stream_session(session, job, subscription, beam_args, stop, duration, load_every)
     finally:
         close_session(alive, landing, failed_at=session.failed_at)
@@ -321,7 +394,13 @@ def _stream_session(
     ending = publish_last(session, caught_up=caught_up, wait=LAST_LOAD_WAIT)
     log.info("stream %s: stopped", run_id)
     summary = StreamSummary(
-        run_id=run_id, loads=session.loads, days=session.days, counts=session.counts, ending=ending
+        run_id=run_id,
+        loads=session.loads,
+        days=session.days,
+        counts=session.counts,
+        ending=ending,
+        kept_out=dict(session.kept_out),
+        kept_by=dict(session.kept_by),
     )
     if summary.status == "incomplete":
         raise StreamIncomplete.of(summary)

@@ -8,6 +8,7 @@ lock that says it is alive.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from warehouse.exports import write_atomically
 from warehouse.load import daily_rows
 from warehouse.panes import STREAM_COUNT_SCHEMA, loaded_stream_files
 
+log = logging.getLogger(__name__)
+
 
 class UnloadableFile(WarehouseError):
     """Landing files that cannot be read as their contract (cut short, or written by a
@@ -46,10 +49,12 @@ class UnloadableFile(WarehouseError):
 class Session:
     """A stream session: its settings, run id and start, landing location and marker versions,
     and what it has done so far: loads, days upserted, the posts in each day's newest pane
-    loaded (by any load of its run: `stream_files`), its counts (`read`, `valid`,
-    `dead_lettered`, `duplicates`, `filtered` by reason), when it failed, if it did
-    (`failed_at`, set whether or not the ledger could record it), and how it ended, once its
-    last load recorded that (`ending`)."""
+    loaded (by any load of its run: `stream_files`) of the days its run still holds, the posts
+    of its newest pane of each day another run holds (`kept_out`: a file run's day, or a
+    later-started stream's, which its panes do not replace; `kept_by` names that run), its
+    counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), when it
+    failed, if it did (`failed_at`, set whether or not the ledger could record it), and how it
+    ended, once its last load recorded that (`ending`)."""
 
     settings: Settings
     run_id: str
@@ -59,16 +64,24 @@ class Session:
     loads: int = 0
     days: int = 0
     pane_posts: dict = field(default_factory=dict)
+    kept_out: dict = field(default_factory=dict)
+    kept_by: dict = field(default_factory=dict)
     counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
     failed_at: datetime | None = None
     ending: Ending | None = None
 
     def undelivered(self) -> int:
-        """Posts read and in no pane loaded (counted in no day), or not yet accounted for
-        (valid, duplicate, dead-lettered or filtered): zero once every post read is in a day."""
+        """Posts read and in no pane loaded of a day its run holds (counted in no day), or not
+        yet accounted for (valid, duplicate, dead-lettered or filtered): zero once every post
+        read is in a day."""
         c = self.counts
         accounted = c["valid"] + c["duplicates"] + c["dead_lettered"] + sum(c["filtered"].values())
         return (c["read"] - accounted) + (c["valid"] - sum(self.pane_posts.values()))
+
+    def waiting(self) -> int:
+        """The posts of `undelivered` that no pane of its job holds yet (not those `kept_out`,
+        which no later pane can put in a day)."""
+        return self.undelivered() - sum(self.kept_out.values())
 
     def record(self, status: str) -> warehouse.RunRecord:
         """Its ledger row with `status`: finished now unless `running`, `as_of` today in its
@@ -112,12 +125,14 @@ class Ending:
     (counted in no day); `floor`, where its job had not processed every message it pulled or
     its panes loaded hold more posts than its counts (`of`), so that more may be in no day than
     `unpublished` counts, how many not known; `overcounted`, where the latter is why (then
-    `floor` too, and `unpublished` 0)."""
+    `floor` too, and `unpublished` 0); `kept_out`, how many of `unpublished` are in its panes
+    of days another run holds (Session.kept_out)."""
 
     status: str
     unpublished: int
     floor: bool
     overcounted: bool = False
+    kept_out: int = 0
 
     @classmethod
     def of(cls, session: Session, *, caught_up: bool) -> Ending:
@@ -126,7 +141,10 @@ class Ending:
         never wrote) leave how many are in no day not known: `incomplete`, a floor of 0."""
         left = session.undelivered()
         ok = caught_up and left == 0
-        return cls("ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0, left < 0)
+        kept = min(sum(session.kept_out.values()), max(left, 0))
+        return cls(
+            "ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0, left < 0, kept
+        )
 
     @classmethod
     def recorded(cls, con, run_id: str) -> Ending | None:
@@ -141,10 +159,11 @@ class Ending:
         return cls("incomplete", row["n"], row["reason"] != UNPUBLISHED)
 
     def record(self, con, run: warehouse.RunRecord) -> None:
-        """Record `run` (its status this ending's) and its `unpublished` count with its reason
-        (UNPUBLISHED, or UNPUBLISHED_AT_LEAST for a floor), or, `ok`, no such count."""
+        """Record `run` (its status this ending's) and, `incomplete` or `killed`, its
+        `unpublished` count with its reason (UNPUBLISHED, or UNPUBLISHED_AT_LEAST for a
+        floor), or, `ok`, no such count."""
         warehouse.record_run(con, replace(run, status=self.status))
-        counted = self.status == "incomplete"
+        counted = self.status in ("incomplete", "killed")
         reason = UNPUBLISHED_AT_LEAST if self.floor else UNPUBLISHED
         warehouse.record_unpublished(con, run.run_id, self.unpublished if counted else None, reason)
 
@@ -193,9 +212,12 @@ class Landed(NamedTuple):
 
 def load_files(con, session: Session, landed: Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
-    dead letters, inside the caller's `warehouse.writing`; set the session's counts and its
+    dead letters, inside the caller's `warehouse.writing`; set the session's counts, its
     `pane_posts` (from every pane file of its run loaded, by this load or an earlier one:
-    loaded_pane_posts), return the days upserted, and record the release they make
+    loaded_pane_posts, of the days its run still holds) and its `kept_out` and `kept_by` (the
+    days another run holds, warehouse.day_holders: a pane this load skipped for that, or one
+    loaded before whose day a file run or a later-started stream has loaded since), return the
+    days upserted, and record the release they make
     (warehouse.record_release; today, in the session's time zone, has not ended: its partial
     counts are neither published nor recorded, and the first load after midnight publishes
     it). Each file counts once ever, by name (`stream_files`): a file loaded
@@ -209,8 +231,9 @@ def load_files(con, session: Session, landed: Landed) -> int:
     done = loaded_stream_files(con, list(names.values()))
     frames, unloadable = _read_all(_keeping(landed, lambda path: names[path] not in done))
     fresh = _keeping(landed, lambda path: path in frames)
+    streamed = streamed_days(con, [p.day for p in fresh.newest], besides=session.run_id)
     try:
-        days, totals = _load(con, session, fresh, names, frames)
+        upserted, totals = _load(con, session, fresh, names, frames)
     except warehouse.LoadError:
         breaking = _breaking_alone(con, session, fresh, names, frames)
         if not breaking:
@@ -219,8 +242,19 @@ def load_files(con, session: Session, landed: Landed) -> int:
     if unloadable:
         raise UnloadableFile(unloadable)
     session.counts = _counts(totals)
-    session.pane_posts = loaded_pane_posts(con, session.run_id)
-    session.days += days
+    _hold(con, session, [p for p in fresh.newest if p.day in upserted.kept_out])
+    for day, (run_id, posts) in sorted(streamed.items()):
+        if day in upserted.loaded:
+            log.warning(
+                "stream %s: its pane of %s replaced the day stream run %s had loaded: that "
+                "run's %d post(s) there are in no day now (a restarted stream's windows start "
+                "afresh; docs/streaming.md, who holds a day)",
+                session.run_id,
+                day,
+                run_id,
+                posts,
+            )
+    session.days += upserted.days
     settings, today = session.settings, session.record("running").as_of
     warehouse.record_release(
         con,
@@ -230,7 +264,35 @@ def load_files(con, session: Session, landed: Landed) -> int:
         as_of=today,
         today=today,
     )
-    return days
+    return upserted.days
+
+
+def _hold(con, session: Session, skipped: list[PaneFile]) -> None:
+    """Set `session.pane_posts` to the posts of the days its run holds, and add to its
+    `kept_out` (the most posts of its panes of each day, panes accumulating) those of the
+    days another run holds: the panes of its run loaded before (loaded_pane_posts) and the
+    `skipped` pane files."""
+    noted = loaded_pane_posts(con, session.run_id)
+    holders = warehouse.day_holders(con, {*noted, *(p.day for p in skipped)})
+    session.pane_posts = {d: n for d, n in noted.items() if holders.get(d) == session.run_id}
+    others = [(d, n) for d, n in noted.items() if d not in session.pane_posts]
+    for day, posts in others + [(p.day, p.posts) for p in skipped]:
+        session.kept_out[day] = max(session.kept_out.get(day, 0), posts)
+        session.kept_by[day] = holders.get(day, "a file run that left it empty")
+
+
+def streamed_days(
+    con, days: list[date], *, besides: str | None = None
+) -> dict[date, tuple[str, int]]:
+    """Those of `days` a stream run other than `besides` holds (its pane was loaded last:
+    `day_panes`), each with that run and the posts of its newest pane of the day loaded
+    (loaded_pane_posts)."""
+    rows = con.execute(
+        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[])) "
+        "AND run_id IS DISTINCT FROM ?",
+        [sorted(set(days)), besides],
+    ).fetchall()
+    return {day: (run_id, loaded_pane_posts(con, run_id).get(day, 0)) for day, run_id in rows}
 
 
 def loaded_pane_posts(con, run_id: str) -> dict[date, int]:
@@ -290,11 +352,11 @@ def _read_all(landed: Landed) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
 
 def _load(
     con, session: Session, fresh: Landed, names: dict[str, str], frames: dict[str, pl.DataFrame]
-) -> tuple[int, pl.DataFrame]:
+) -> tuple[warehouse.PaneLoad, pl.DataFrame]:
     """load_files' load of the files `fresh` (none loaded before; `names` gives each its name
-    in `stream_files`, `frames` its rows): the days upserted and the run's counts so far. A
-    pane skipped as stale (its day holds a later-started run's pane) is not noted in
-    `stream_files`: its posts are in no day (loaded_pane_posts)."""
+    in `stream_files`, `frames` its rows): what the upsert did and the run's counts so far. A
+    pane skipped (its day holds a later pane, or is another run's: PaneLoad.kept_out) is not
+    noted in `stream_files`: its posts are in no day (loaded_pane_posts)."""
     upserted = warehouse.upsert_panes(
         con,
         [
@@ -315,7 +377,7 @@ def _load(
         dead_letters=[(names[p], frames[p]) for p in fresh.dead],
         panes=[names[p.path] for p in fresh.newest if p.day in upserted.loaded],
     )
-    return upserted.days, totals
+    return upserted, totals
 
 
 def _breaking_alone(

@@ -66,7 +66,8 @@ ENDED = ("ok", "incomplete", "failed")
 
 def recover_killed_sessions(settings: Settings) -> list[str]:
     """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
-    did not load, and record their runs `killed` (their ledger rows would stay `running`);
+    did not load, and record their runs `killed` (their ledger rows would stay `running`),
+    each with its `unpublished` count, a floor (`_recover`), which its log line says;
     return their ids. The dead sessions are found by their session locks under
     `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
     a day is upserted from its newest pane unless a later pane is already loaded, and a file
@@ -97,14 +98,15 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
             row = killed_run(note) if note else _ledgered_run(settings, lock_file.parent.name)
             if row is not None:
                 lock.note(note or {**row.as_note(), "landing": landing})
-                days, status = _recover_setting_aside(settings, row, landing)
+                days, ending = _recover_setting_aside(settings, row, landing)
                 log.warning(
                     "stream %s ended without loading all it wrote; loaded the %d day(s) it "
-                    "had not loaded from %s and recorded it %s",
+                    "had not loaded from %s and recorded it %s%s",
                     row.run_id,
                     days,
                     landing,
-                    status,
+                    ending.status,
+                    _unpublished_said(ending),
                 )
                 killed.append(row.run_id)
             elif Landed.found(landing).paths:
@@ -143,6 +145,23 @@ def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
         return None
 
 
+def running_sessions(
+    data_dir: Path, *, besides: str | None = None
+) -> dict[str, warehouse.Holder | None]:
+    """The stream sessions of `data_dir` running now, or starting (ended_session_lock), other
+    than run `besides`, by run id, each with the holder its lock file records (None while it
+    records none yet). Takes and gives back the lock of each ended one (its note kept)."""
+    found = {}
+    for lock_file in sorted((data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
+        if lock_file.parent.name == besides:
+            continue
+        if (lock := ended_session_lock(lock_file)) is not None:
+            lock.release()
+        elif lock_file.exists():
+            found[lock_file.parent.name] = warehouse.RunLock(lock_file.parent).holder()
+    return found
+
+
 def _ledgered_run(settings: Settings, run_id: str) -> warehouse.RunRecord | None:
     """The ledger row of stream run `run_id` as a `killed` RunRecord (its start, as-of day,
     time zone, moodcast and marker versions: all a load of its files needs), the newest if
@@ -171,7 +190,7 @@ def _ledgered_run(settings: Settings, run_id: str) -> warehouse.RunRecord | None
 
 def _recover_setting_aside(
     settings: Settings, row: warehouse.RunRecord, landing: str
-) -> tuple[int, str]:
+) -> tuple[int, Ending]:
     """`_recover`, moving the files that cannot be loaded to `<landing>/unloadable/` (an error
     line names each, why, and what to do) and loading the others, however many are moved: one
     pass finds them all (load_files), so each file is read at most twice. Returns what
@@ -197,16 +216,31 @@ def _recover_setting_aside(
                 )
 
 
+def _unpublished_said(ending: Ending) -> str:
+    """What the recovery's log line adds about the posts a recovered run read and left in no
+    day: nothing where none, their count, and, where it is a floor, that more may be."""
+    if ending.status == "ok" or (ending.unpublished == 0 and not ending.floor):
+        return ""
+    more = (
+        ", and more may be: how many its job held unwritten when it stopped is not known"
+        if ending.floor
+        else ""
+    )
+    return f"; {ending.unpublished:,} post(s) it read are counted in no day{more}"
+
+
 def _recover(
     settings: Settings, row: warehouse.RunRecord, landing: str, *, uncounted: bool = False
-) -> tuple[int, str]:
+) -> tuple[int, Ending]:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
     record the run with its counts and the status it recorded itself (`ok`, `incomplete`,
     `failed`), else the row's (`killed`, or `failed` where its note says so), under the time
     zone and moodcast version it noted and the later of the `as_of` it noted (its start's day)
     and the one its ledger row holds (its last load's), so a run recovered from its note and
-    one recovered from its ledger row (`_ledgered_run`) record the same day; return the days upserted and
-    the status recorded. A run that recorded itself `incomplete` has its ending decided again
+    one recovered from its ledger row (`_ledgered_run`) record the same day; return the days
+    upserted and its ending as recorded. A run recorded `killed` gets the `unpublished` count
+    an `incomplete` one gets (Ending.of), always a floor: the posts its job held unwritten when
+    it was killed are known nowhere. A run that recorded itself `incomplete` has its ending decided again
     from every file of its run now loaded (Ending.of, a floor staying a floor): its
     `unpublished` count is what the recovered panes still leave in no day, and with none left
     (and a count that was not a floor) it is recorded `ok`; where counts files of the run were
@@ -228,8 +262,11 @@ def _recover(
         if status == "incomplete" and (was := Ending.recorded(con, row.run_id)) is not None:
             ending = Ending.of(session, caught_up=not (was.floor or uncounted))
             ending.record(con, run)
-            status = ending.status
+        elif status == "killed":
+            ending = replace(Ending.of(session, caught_up=False), status="killed")
+            ending.record(con, run)
         else:
+            ending = Ending(status, 0, floor=False)
             warehouse.record_run(con, run)
     delete_landing_files(landed.paths)
-    return days, status
+    return days, ending

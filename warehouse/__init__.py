@@ -32,7 +32,7 @@ from warehouse.load import (
     replace_forecasts,
 )
 from warehouse.lock import Holder, RunLock
-from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, upsert_panes
+from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, day_holders, upsert_panes
 from warehouse.queries import current_daily, current_periods, publishable_periods
 from warehouse.releases import record_release
 from warehouse.store import (
@@ -59,6 +59,7 @@ __all__ = [
     "add_stream_accounting",
     "current_daily",
     "current_periods",
+    "day_holders",
     "export",
     "inputs_covering",
     "ledgered_sha256s",

@@ -148,7 +148,8 @@ def record_unpublished(
     con: duckdb.DuckDBPyConnection, run_id: str, n: int | None, reason: str
 ) -> None:
     """Set the `unpublished` count in `run_counts` of the stream run `run_id`, recorded
-    `incomplete` (RUN_STATUSES): `n` posts it read are in no pane loaded (counted in no day),
+    `incomplete` or `killed` (RUN_STATUSES): `n` posts it read are in no pane loaded (counted
+    in no day),
     for `reason` (which says when `n` is a floor). Replaces any such count of the run; `n`
     None removes it (a run recovered `ok`: the files its recovery loaded held the posts counted)."""
     found = [] if n is None else [(run_id, "unpublished", reason, n)]

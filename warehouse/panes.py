@@ -3,15 +3,16 @@
 A streaming job fires accumulating panes: each holds its local day's aggregates so far. The
 loader (still the single writer, inside `store.writing`) replaces a day with a pane only when
 that pane is not older than the one the day was last loaded from, ordered by (the stream run's
-start, pane index), so a late-arriving file of an earlier pane never wins. A day whose latest
-pane is early is provisional: still open, "today so far".
+start, pane index), so a late-arriving file of an earlier pane never wins, and never replaces a
+day a file run loaded (its rows stored with no pane recorded: a recomputed day is final). A day
+whose latest pane is early is provisional: still open, "today so far".
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
@@ -48,19 +49,24 @@ class PaneMeta:
 
 @dataclass(frozen=True)
 class PaneLoad:
-    """What `upsert_panes` did: days replaced (`loaded`, the days themselves), and panes
-    skipped as older than the stored."""
+    """What `upsert_panes` did: days replaced (`loaded`, the days themselves), panes skipped
+    (`stale`: older than the stored, or of a day another run holds), and the days whose
+    offered pane was skipped because another run holds them (`kept_out`: day -> the run that
+    holds it, day_holders)."""
 
     days: int
     stale: int
     loaded: frozenset[date] = frozenset()
+    kept_out: dict[date, str] = field(default_factory=dict)
 
 
 def upsert_panes(
     con: duckdb.DuckDBPyConnection, panes: Iterable[tuple[PaneMeta, pl.DataFrame]]
 ) -> PaneLoad:
     """Replace each offered day with its newest offered pane, unless the day was already
-    loaded from a newer pane (then the pane is stale and skipped).
+    loaded from a newer pane, or a file run loaded it (`load_daily` with no pane: the day
+    is final); then the pane is skipped, and where the day is another run's (a file run's, or
+    a later-started stream run's), named in `kept_out` with that run.
 
     Each frame holds that day's Daily aggregates (the contract). Records the pane in
     `day_panes`; `provisional` is true for an early pane. Every day and its pane are written in
@@ -83,10 +89,11 @@ def upsert_panes(
             [sorted(newest)],
         ).fetchall()
     }
+    holders = day_holders(con, newest)
     chosen = [
         (meta, frame)
         for day, (meta, frame) in sorted(newest.items())
-        if day not in stored or stored[day] <= meta.order
+        if (day in stored and stored[day] <= meta.order) or day not in holders
     ]
     if chosen:
         load_daily(
@@ -96,7 +103,26 @@ def upsert_panes(
             panes=pl.DataFrame([_pane_row(meta) for meta, _ in chosen], schema=DAY_PANE_SCHEMA),
         )
     loaded = frozenset(meta.day for meta, _ in chosen)
-    return PaneLoad(days=len(chosen), stale=offered - len(chosen), loaded=loaded)
+    kept_out = {
+        day: holders[day]
+        for day, (meta, _) in newest.items()
+        if day not in loaded and holders[day] != meta.run_id
+    }
+    return PaneLoad(days=len(chosen), stale=offered - len(chosen), loaded=loaded, kept_out=kept_out)
+
+
+def day_holders(con: duckdb.DuckDBPyConnection, days: Iterable[date]) -> dict[date, str]:
+    """The run that holds each of `days` that holds rows or a pane: the stream run whose pane
+    it was last loaded from (`day_panes`), else the file run whose rows it holds (a file run
+    replaces a whole day: one run; the greatest run id, were there several)."""
+    rows = con.execute(
+        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[])) "
+        "UNION ALL SELECT day, max(run_id) FROM daily_aggregates "
+        "WHERE day IN (SELECT unnest(?::DATE[])) "
+        "AND day NOT IN (SELECT day FROM day_panes) GROUP BY day",
+        [sorted(days), sorted(days)],
+    ).fetchall()
+    return dict(rows)
 
 
 def _pane_row(meta: PaneMeta) -> dict[str, object]:

@@ -39,7 +39,17 @@ def write_pane(landing: Path | str, *, index: int = 0, posts: int = 3, day: date
     """An early pane file of `day` under `landing` holding `posts` posts (one cell, of the run
     named as `landing`'s folder), as the job's WritePaneFn writes it."""
     landing = Path(landing)
-    row = {
+    row = daily_row(day, posts=posts, run_id=landing.name)
+    table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
+    fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
+    (path,) = WritePaneFn(str(landing)).process(Pane(day, index, "early", fired, table, posts))
+    return Path(path)
+
+
+def daily_row(day: date, *, posts: int, run_id: str) -> dict:
+    """One Daily aggregate row of `day` (north, en, sadness) holding `posts` posts, one of them
+    marked, of run `run_id`."""
+    return {
         "day": day,
         "region": "north",
         "lang": "en",
@@ -51,9 +61,5 @@ def write_pane(landing: Path | str, *, index: int = 0, posts: int = 3, day: date
         "n_authors": posts,
         "n_marked_authors": 1,
         "sample_rate": 1.0,
-        "run_id": landing.name,
+        "run_id": run_id,
     }
-    table = pl.DataFrame([row], schema=DAILY_SCHEMA).to_arrow()
-    fired = datetime(2025, 3, 1, 12, index, tzinfo=UTC)
-    (path,) = WritePaneFn(str(landing)).process(Pane(day, index, "early", fired, table, posts))
-    return Path(path)

@@ -5,7 +5,6 @@ holds what a batch run of the same posts (less the too-late ones) holds, today p
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import warehouse
 from benchmarks.published import published_days
 from moodcast.config import load_settings
 from moodcast.run import daily_run
-from tests.emulator import PROJECT, post, topic_and_subscription
+from tests.emulator import PROJECT, post, stopped_when, stream_process, topic_and_subscription
 from tests.moodcast.sad_head import train_sad_static_head
 from warehouse import queries
 
@@ -45,19 +44,13 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     batched = published_days(batch_dir, [today, yesterday])
 
     data_dir, log = tmp_path / "data", tmp_path / "stream.log"
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
-        + ["--subscription", subscription, "--early-every", "5s", "--load-every", "3s"]
-        + ["--duration", "240s", "--data-dir", str(data_dir), "--json"],
-        stdout=subprocess.PIPE,
-        stderr=log.open("wb"),
-        env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator},
+    process = stream_process(
+        emulator, subscription, data_dir, log, early_every="5s", load_every="3s"
     )
     try:
         time.sleep(5)
         for message in messages:
             publisher.publish(topic, message)
-        published_at = time.monotonic()
 
         def counted() -> bool:
             """Every message read, today open, and every post read in its published day."""
@@ -75,12 +68,7 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
                 and published_days(data_dir, [today, yesterday]).equals(batched)
             )
 
-        while not counted():
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() - published_at < 180, log.read_text(errors="replace")
-            time.sleep(1)
-        process.send_signal(signal.SIGTERM)
-        out, _ = process.communicate(timeout=120)
+        out = stopped_when(process, log, counted, timeout_s=180)
     finally:
         if process.poll() is None:
             process.kill()

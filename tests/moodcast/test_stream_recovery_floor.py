@@ -99,7 +99,9 @@ def test_a_recovered_pane_a_later_stream_run_outranks_leaves_its_posts_counted(t
     """A recovered pane of a day that a later-started stream run had loaded since is stale:
     the warehouse keeps the later run's pane and never holds the recovered one's posts. Its
     name was noted loaded all the same, and its posts taken as in a day: the run turned `ok`
-    with 2 of its posts in no day."""
+    with 2 of its posts in no day. The pane it had loaded before is no longer in the day
+    either (the later run's replaced it), so all 3 of its posts are in no day (before, that
+    pane's post was taken as in a day: 2)."""
     _ended_incomplete(tmp_path)
     later = stream_files.session(tmp_path, "stream-later")
     stream_files.write_pane(later.landing, posts=5)
@@ -109,4 +111,4 @@ def test_a_recovered_pane_a_later_stream_run_outranks_leaves_its_posts_counted(t
 
     runs, counts = _recorded(tmp_path)
     assert ("stream-test", "incomplete") in runs
-    assert counts == [(UNPUBLISHED, 2)]
+    assert counts == [(UNPUBLISHED, 3)]
