@@ -12,7 +12,6 @@ scikit-learn on texts built to reach every branch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numba
@@ -21,14 +20,10 @@ from scipy.sparse import csr_matrix
 
 from transforms.buffers import code_points_where, decode, kernel, put_utf8
 from transforms.kernel_cache import use_kernel_cache
+from transforms.ngram import TOKEN, WHITE_SPACES
 
 use_kernel_cache()
 
-_WHITE_SPACES = re.compile(r"\s\s+")
-_TOKEN = re.compile(r"\w+")
-"""scikit-learn's token pattern `(?u)\\b\\w+\\b` finds the maximal runs of `\\w`, as this one
-does (both are Unicode in Python 3; a run always ends and starts on a word boundary), at ~3/4
-of its cost."""
 BATCH_TEXTS = 8192
 """Texts featurised in one compiled pass; `hashed_ngrams` joins the passes into one matrix."""
 _MASK = 0xFFFFFFFF
@@ -62,9 +57,9 @@ def _batch(
     texts: Sequence[str], buckets: int, chars: tuple[int, int] | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lowered = [text.lower() for text in texts]
-    words = "\n".join(" ".join(_TOKEN.findall(text)) for text in lowered).encode("utf-8")
+    words = "\n".join(" ".join(TOKEN.findall(text)) for text in lowered).encode("utf-8")
     padded = (
-        "\n".join(_padded(_WHITE_SPACES.sub(" ", text).split()) for text in lowered)
+        "\n".join(_padded(WHITE_SPACES.sub(" ", text).split()) for text in lowered)
         if chars
         else "\n" * (len(texts) - 1)
     )
