@@ -164,28 +164,38 @@ def _char_wb(lowered: str, chars: tuple[int, int]) -> list[str]:
 
 def murmur3(key: bytes) -> int:
     """MurmurHash3_x86_32 of `key` with seed 0, as a signed 32-bit value (as scikit-learn's
-    `murmurhash3_32`; transforms.ngram_hashing computes it compiled)."""
+    `murmurhash3_32`; transforms.ngram_hashing compiles the same steps)."""
     h = 0
     whole = len(key) // 4 * 4
     for (k,) in struct.iter_unpack("<I", key[:whole]):
-        h ^= _mixed(k)
-        h = ((((h << 13) | (h >> 19)) & _MASK) * 5 + 0xE6546B64) & _MASK
-    if whole < len(key):
-        h ^= _mixed(int.from_bytes(key[whole:], "little"))
-    h ^= len(key)
+        h = murmur_block(h, k)
+    return murmur_finish(h, int.from_bytes(key[whole:], "little"), len(key))
+
+
+def murmur_block(h, k):
+    """MurmurHash3's 32-bit state `h` after mixing in the 4-byte block `k` (little-endian).
+    Plain Python, compiled by transforms.ngram_hashing as well."""
+    k = (k * 0xCC9E2D51) & _MASK
+    k = ((k << 15) | (k >> 17)) & _MASK
+    h ^= (k * 0x1B873593) & _MASK
+    return ((((h << 13) | (h >> 19)) & _MASK) * 5 + 0xE6546B64) & _MASK
+
+
+def murmur_finish(h, tail, n):
+    """MurmurHash3 (seed 0) of a key of `n` bytes, from its state `h` after its whole blocks
+    and `tail`, its last `n % 4` bytes (little-endian), as a signed 32-bit value. Plain
+    Python, compiled by transforms.ngram_hashing as well."""
+    if n & 3:
+        k = (tail * 0xCC9E2D51) & _MASK
+        k = ((k << 15) | (k >> 17)) & _MASK
+        h ^= (k * 0x1B873593) & _MASK
+    h ^= n
     h ^= h >> 16
     h = (h * 0x85EBCA6B) & _MASK
     h ^= h >> 13
     h = (h * 0xC2B2AE35) & _MASK
     h ^= h >> 16
     return h - (1 << 32) if h >= (1 << 31) else h
-
-
-def _mixed(k: int) -> int:
-    """One 4-byte block (or the tail) of MurmurHash3, scrambled before it is mixed in."""
-    k = (k * 0xCC9E2D51) & _MASK
-    k = ((k << 15) | (k >> 17)) & _MASK
-    return (k * 0x1B873593) & _MASK
 
 
 def ngram_scores(texts: Sequence[str] | pl.Series, heads: Mapping) -> dict[str, np.ndarray]:
