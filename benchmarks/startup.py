@@ -40,6 +40,7 @@ from benchmarks.results import write_section  # noqa: E402
 HEAVY = (
     "statsforecast",
     "statsmodels",
+    "scipy.sparse",
     "scipy.stats",
     "torch",
     "numba",
@@ -90,14 +91,13 @@ def commands(python: str, folder: Path) -> dict[str, list[str]]:
 
 def cpu_seconds(command: list[str], *, tree: Path | None) -> tuple[float, str]:
     """CPU seconds (user + system) of one run of `command` in `tree` (first on the path, as
-    `python -c` puts the current directory first), and its last stderr line."""
+    `python -c` puts the current directory first), and its last stderr line (empty where it is)."""
     env = {**os.environ, "PYTHONPATH": str(tree)} if tree else dict(os.environ)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    lines = done.stderr.strip().splitlines()
-    return used, lines[-1] if lines else ""
+    return used, done.stderr.removesuffix("\n").rpartition("\n")[2]
 
 
 def extract(ref: str, into: Path) -> Path:

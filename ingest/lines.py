@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 import zstandard
 
-from transforms.json_lines import LineBuffer, line_feeds
+from transforms.line_buffer import LineBuffer, line_feeds
 
 
 def file_format(path: str) -> str:

@@ -262,7 +262,12 @@ def export(fmt: str, out_dir: Path, data_dir: str | None) -> None:
 
 @main.command()
 @port_option
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to serve on; a non-loopback one needs sign-in configured or --insecure-no-auth.",
+)
 @click.option(
     "--insecure-no-auth",
     is_flag=True,

@@ -100,7 +100,13 @@ def duration_option(name: str, help: str, *, default: str | None = None):
     )
 
 
-port_option = click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+port_option = click.option(
+    "--port",
+    default=8501,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to serve the dashboard on; one that another server holds is refused (exit 3).",
+)
 """`--port N`: the local port the dashboard is served on (`dashboard`, `demo`)."""
 
 

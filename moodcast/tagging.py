@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 from ingest.sources import CHUNK_RECORDS, ParsedChunk, read_file
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.errors import InputError
-from transforms.langid import identify_series
 from transforms.markers import Marker, compile_markers
 from transforms.model_markers import ModelConfig, classify
 from transforms.presets import InputMapping
@@ -147,6 +146,8 @@ def with_languages(
     missing = frame.get_column("lang").is_null().arg_true()
     if missing.is_empty():
         return frame
+    from transforms.langid import identify_series
+
     detected = identify_series(frame.get_column(text).gather(missing))
     return frame.with_columns(frame.get_column("lang").scatter(missing, detected))
 

@@ -1,25 +1,25 @@
 """Language identification of many texts at once, with py3langid's model and decisions.
 
 py3langid classifies one text at a time, walking its byte DFA in a Python loop (~10k texts/s
-of CPU here). `identify` walks the same DFA for all texts in one compiled loop (numba), LANES
-texts side by side, that counts each text's features, and scores them all with one sparse
-product: same features, same naive Bayes scores (up to float32 rounding), same labels.
+of CPU here). `identify` walks the same DFA for all texts in one compiled loop (numba,
+transforms.langid_walk), LANES texts side by side, that counts each text's features, and
+scores them all with one sparse product: same features, same naive Bayes scores (up to float32
+rounding), same labels. Below transforms.engines.COMPILED_FROM texts (`engine="auto"`) it
+walks with py3langid's own loop and sums each text's scores in the sparse product's order
+instead, with the same results, and loads neither numba nor scipy.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import unicodedata
 from collections.abc import Collection, Sequence
 
-import numba
 import numpy as np
 import polars as pl
-from scipy import sparse
 
-from transforms.kernel_cache import use_kernel_cache
-
-use_kernel_cache()
+from transforms.engines import Engine, use_compiled
 
 
 @functools.cache
@@ -42,99 +42,40 @@ def _encoded(text: str | None) -> bytes:
     return unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")
 
 
-LANES = 8
-"""Texts whose DFA walks `_walk` interleaves: one walk is a chain of dependent loads from a
-~40 MB table, so walking several at once lets their cache misses overlap."""
-
-
-def _visits(data, starts, nextmove, rowbase, output):
-    """The DFA walked over each text (bytes `data[starts[i]:starts[i + 1]]`) → CSR arrays
-    (`indptr`, `features` ascending per text, `counts`) of the features of the states each
-    text visits and how often it visits them (py3langid's `visit_counts`, text by text)."""
-    found, found_counts = _walk(data, starts, nextmove, rowbase, output)
-    return _tallied(found, found_counts, starts)
-
-
-@numba.njit(cache=True, nogil=True)
-def _walk(data, starts, nextmove, rowbase, output):  # pragma: no cover
-    """The features of the states each text visits, in visiting order: text `i`'s are
-    `found[starts[i]:starts[i] + counts[i]]` (a byte visits at most one). LANES walks go on
-    side by side, each taking the next text when its own ends."""
-    n = starts.size - 1
-    found = np.empty(data.size, dtype=np.int64)
-    counts = np.zeros(n, dtype=np.int64)
-    text = np.full(LANES, -1, dtype=np.int64)
-    position = np.zeros(LANES, dtype=np.int64)
-    state = np.zeros(LANES, dtype=np.int64)
-    following = 0
-    for lane in range(LANES):
-        text[lane], position[lane], following = _next_text(starts, following)
-    while True:
-        walking = False
-        for lane in range(LANES):
-            t = text[lane]
-            if t < 0:
-                continue
-            walking = True
-            s = nextmove[rowbase[state[lane]] + data[position[lane]]]
-            state[lane] = s
-            if output[s] >= 0:
-                found[starts[t] + counts[t]] = output[s]
-                counts[t] += 1
-            position[lane] += 1
-            if position[lane] == starts[t + 1]:
-                text[lane], position[lane], following = _next_text(starts, following)
-                state[lane] = 0
-        if not walking:
-            return found, counts
-
-
-@numba.njit(cache=True, nogil=True)
-def _next_text(starts, following):  # pragma: no cover
-    """The first text from `following` with a byte (-1 when none), its first byte, and the
-    text after it."""
-    n = starts.size - 1
-    while following < n and starts[following] == starts[following + 1]:
-        following += 1
-    if following == n:
-        return -1, 0, n
-    return following, starts[following], following + 1
-
-
-@numba.njit(cache=True, nogil=True)
-def _tallied(found, found_counts, starts):  # pragma: no cover
-    """CSR arrays (`indptr`, distinct features ascending per text, `counts`) of `_walk`'s
-    features."""
-    n = starts.size - 1
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    features = np.empty(found.size, dtype=np.int64)
-    counts = np.empty(found.size, dtype=np.int64)
-    nnz = 0
-    for i in range(n):
-        m = found_counts[i]
-        ordered = np.sort(found[starts[i] : starts[i] + m])
-        j = 0
-        while j < m:
-            c = 1
-            while j + c < m and ordered[j + c] == ordered[j]:
-                c += 1
-            features[nnz], counts[nnz] = ordered[j], c
-            nnz += 1
-            j += c
-        indptr[i + 1] = nnz
-    return indptr, features[:nnz], counts[:nnz]
-
-
-def feature_counts(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def feature_counts(
+    texts: Sequence[str | None], *, engine: Engine = "auto"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR arrays (`indptr`, `features` ascending per text, `counts`) of the features py3langid
     counts in each text (a missing text counts as empty): its `visit_counts` of the text's
-    bytes as it encodes them, text by text."""
-    _, nextmove, rowbase, output = _model()
+    bytes as it encodes them, text by text; by the compiled walk or by py3langid's own loop
+    (`engine`, transforms.engines.ENGINES)."""
+    identifier, nextmove, rowbase, output = _model()
     encoded = [_encoded(t) for t in texts]
+    if not use_compiled(engine, len(encoded)):
+        return _python_counts(encoded, identifier)
+    from transforms.langid_walk import visits  # numba: loaded on use
+
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    return _visits(data, starts, nextmove, rowbase, output)
+    return visits(data, starts, nextmove, rowbase, output)
+
+
+def _python_counts(encoded: list[bytes], identifier) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """feature_counts' CSR arrays of `encoded` texts by py3langid's `visit_counts`."""
+    from py3langid.langid import visit_counts
+
+    rowbase = [r << 8 for r in identifier.tk_row]
+    rows = [
+        sorted(
+            (visit_counts(identifier.tk_nextmove, rowbase, identifier.tk_output, t) or {}).items()
+        )
+        for t in encoded
+    ]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    pairs = np.array([p for r in rows for p in r], dtype=np.int64).reshape(-1, 2)
+    return indptr, pairs[:, 0].copy(), pairs[:, 1].copy()
 
 
 def known_languages() -> frozenset[str]:
@@ -142,18 +83,30 @@ def known_languages() -> frozenset[str]:
     return frozenset(_model()[0].nb_classes)
 
 
-def identify(texts: Sequence[str | None], *, languages: Collection[str] | None = None) -> list[str]:
+def identify(
+    texts: Sequence[str | None],
+    *,
+    languages: Collection[str] | None = None,
+    engine: Engine = "auto",
+) -> list[str]:
     """The ISO 639-1 code py3langid gives each text (a missing text counts as empty), chosen
     among `languages` when given (py3langid's `set_languages`; an unknown code raises
-    ValueError). A text with no feature gets the model's first language, as in py3langid."""
-    return identify_scored(texts, languages=languages)[0]
+    ValueError). A text with no feature gets the model's first language, as in py3langid.
+    `engine`: see identify_scored."""
+    return identify_scored(texts, languages=languages, engine=engine)[0]
 
 
 def identify_scored(
-    texts: Sequence[str | None], *, languages: Collection[str] | None = None
+    texts: Sequence[str | None],
+    *,
+    languages: Collection[str] | None = None,
+    engine: Engine = "auto",
 ) -> tuple[list[str], list[float]]:
     """`identify`'s labels, and each one's probability normalised over the languages chosen
-    among (py3langid's `norm_probs`); a text with no feature has them all equally likely."""
+    among (py3langid's `norm_probs`); a text with no feature has them all equally likely.
+    `engine` (transforms.engines.ENGINES) chooses how features are counted and scored: the
+    compiled walk and scipy's sparse product, or Python and numpy summing in the same order;
+    every setting gives the same labels and probabilities."""
     if not texts:
         return [], []
     model = _model()
@@ -166,19 +119,18 @@ def identify_scored(
             raise ValueError(f"unknown language code(s) {sorted(unknown)}; known: {classes}")
         columns = np.array([i for i, c in enumerate(classes) if c in set(languages)])
         classes = [classes[i] for i in columns]
-    indptr, features, counts = feature_counts(texts)
+    compiled = use_compiled(engine, len(texts))
+    indptr, features, counts = feature_counts(texts, engine="compiled" if compiled else "reference")
     floor = np.float32(np.finfo(np.float32).min)
     scores = np.full((len(texts), len(classes)), floor, dtype=np.float32)
     if features.size:
         present = np.bincount(features, minlength=identifier.nb_ptc.shape[0]) > 0
         used, column = np.flatnonzero(present), np.cumsum(present) - 1
-        visits = sparse.csr_matrix(
-            (np.log1p(counts.astype(np.float32)), column[features], indptr),
-            shape=(len(texts), used.size),
-        )
+        weights = np.log1p(counts.astype(np.float32))
         table = identifier.nb_ptc[used][:, columns].astype(np.float32)
         featured = np.flatnonzero(np.diff(indptr))
-        scores[featured] = (visits @ table)[featured] + identifier.nb_pc[columns]
+        products = _products(weights, column[features], indptr, table, compiled=compiled)
+        scores[featured] = products[featured] + identifier.nb_pc[columns]
     _fold_aliases(scores, classes, floor)
     best = scores.argmax(axis=1)
     live = scores > floor
@@ -190,6 +142,24 @@ def identify_scored(
         featureless, 1.0 / max(len(set(classes)), 1), 1.0 / np.maximum(totals, 1.0)
     )
     return [classes[i] for i in best], confidence.tolist()
+
+
+def _products(
+    weights: np.ndarray, cols: np.ndarray, indptr: np.ndarray, table: np.ndarray, *, compiled: bool
+) -> np.ndarray:
+    """The product of the CSR matrix (`weights`, `cols`, `indptr`) with dense `table` (float32):
+    scipy's, or each row's terms added one after another as scipy adds them."""
+    if compiled:
+        from scipy import sparse
+
+        visits = sparse.csr_matrix((weights, cols, indptr), shape=(len(indptr) - 1, len(table)))
+        return visits @ table
+    out = np.zeros((len(indptr) - 1, table.shape[1]), dtype=np.float32)
+    bounds = indptr.tolist()
+    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+        for weight, col in zip(weights[start:end].tolist(), cols[start:end].tolist(), strict=True):
+            out[i] += np.float32(weight) * table[col]
+    return out
 
 
 def _fold_aliases(scores: np.ndarray, classes: list[str], floor: np.float32) -> None:

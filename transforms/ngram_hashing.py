@@ -12,26 +12,20 @@ scikit-learn on texts built to reach every branch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from transforms.buffers import code_points_where, decode, kernel, put_utf8
+from transforms.buffers import code_points_where, decode, inlined, kernel, put_utf8
 from transforms.kernel_cache import use_kernel_cache
+from transforms.ngram import TOKEN, WHITE_SPACES, murmur_block, murmur_finish
 
 use_kernel_cache()
 
-_WHITE_SPACES = re.compile(r"\s\s+")
-_TOKEN = re.compile(r"\w+")
-"""scikit-learn's token pattern `(?u)\\b\\w+\\b` finds the maximal runs of `\\w`, as this one
-does (both are Unicode in Python 3; a run always ends and starts on a word boundary), at ~3/4
-of its cost."""
 BATCH_TEXTS = 8192
 """Texts featurised in one compiled pass; `hashed_ngrams` joins the passes into one matrix."""
-_MASK = 0xFFFFFFFF
 
 
 def hashed_ngrams(
@@ -62,9 +56,9 @@ def _batch(
     texts: Sequence[str], buckets: int, chars: tuple[int, int] | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lowered = [text.lower() for text in texts]
-    words = "\n".join(" ".join(_TOKEN.findall(text)) for text in lowered).encode("utf-8")
+    words = "\n".join(" ".join(TOKEN.findall(text)) for text in lowered).encode("utf-8")
     padded = (
-        "\n".join(_padded(_WHITE_SPACES.sub(" ", text).split()) for text in lowered)
+        "\n".join(_padded(WHITE_SPACES.sub(" ", text).split()) for text in lowered)
         if chars
         else "\n" * (len(texts) - 1)
     )
@@ -84,9 +78,8 @@ def _padded(words: list[str]) -> str:
     return f" {'  '.join(words)} " if words else ""
 
 
-@numba.njit(cache=True, nogil=True)
-def _rotl(x, r):
-    return ((x << r) | (x >> (32 - r))) & _MASK
+_block = inlined(murmur_block)
+_finished = inlined(murmur_finish)
 
 
 @kernel
@@ -108,9 +101,7 @@ def _blocks(buf, p, end, h):
             | (np.int64(buf[p + 2]) << 16)
             | (np.int64(buf[p + 3]) << 24)
         )
-        k = _rotl((k * 0xCC9E2D51) & _MASK, 15)
-        h ^= (k * 0x1B873593) & _MASK
-        h = (_rotl(h, 13) * 5 + 0xE6546B64) & _MASK
+        h = _block(h, k)
         p += 4
     return h, p
 
@@ -119,22 +110,10 @@ def _blocks(buf, p, end, h):
 def _finish(buf, p, end, h, n):
     """MurmurHash3 of a key of `n` bytes from its state `h` after its whole blocks, which
     stop at `p` (the last 0 to 3 bytes are `buf[p:end]`), as a signed 32-bit value."""
-    rest = end - p
-    if rest:
-        k = 0
-        if rest == 3:
-            k ^= np.int64(buf[p + 2]) << 16
-        if rest >= 2:
-            k ^= np.int64(buf[p + 1]) << 8
-        k ^= np.int64(buf[p])
-        h ^= (_rotl((k * 0xCC9E2D51) & _MASK, 15) * 0x1B873593) & _MASK
-    h ^= n
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _MASK
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _MASK
-    h ^= h >> 16
-    return h - (1 << 32) if h >= (1 << 31) else h
+    tail = np.int64(0)
+    for b in range(end - 1, p - 1, -1):
+        tail = (tail << 8) | np.int64(buf[b])
+    return _finished(h, tail, n)
 
 
 @kernel

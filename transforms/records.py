@@ -22,6 +22,8 @@ from transforms.contracts import (
     POST_REQUIRED,
     RAW_POST_SCHEMA,
 )
+from transforms.engines import Engine, use_compiled
+from transforms.line_buffer import LineBuffer
 from transforms.presets import InputMapping, items, map_record
 from transforms.timestamp_forms import (
     AMBIGUOUS_TIMESTAMP,
@@ -68,7 +70,12 @@ def dead_letters(source: str, rows: Sequence[tuple[int, str, bytes]]) -> pl.Data
 
 
 def parse_json_lines(
-    lines: Sequence[bytes], *, source: str, first_line: int, mapping: InputMapping | None = None
+    lines: Sequence[bytes],
+    *,
+    source: str,
+    first_line: int,
+    mapping: InputMapping | None = None,
+    engine: Engine = "auto",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse JSON Lines; `lines[i]` is line `first_line + i` of `source` (a list, or the
     transforms.json_lines.LineBuffer a file is read into). Blank lines are skipped.
@@ -78,16 +85,19 @@ def parse_json_lines(
     an object, a field of the wrong type). Every line is decoded and coerced on its own by the
     same code, so a line's fate never depends on the lines around it (duplicate keys: the last
     wins; a lone surrogate escape is invalid JSON). The lines transforms.json_lines.plain_lines
-    accepts, where the two parsers agree, are parsed together by polars.read_ndjson. With a
-    `mapping` (transforms.presets), each record is mapped onto the Post fields first; a line
-    holding a response page gives one record per item (`presets.items`), all with the line's
-    number.
+    accepts, where the two parsers agree, are parsed together by polars.read_ndjson (a
+    compiled check: `engine`, transforms.engines.ENGINES; with the reference path every line
+    takes the per-line path, with the same records). With a `mapping` (transforms.presets),
+    each record is mapped onto the Post fields first; a line holding a response page gives one
+    record per item (`presets.items`), all with the line's number.
     """
-    from transforms.json_lines import LineBuffer, plain_lines  # numba: loaded when posts are read
-
     if not isinstance(lines, LineBuffer):
         lines = LineBuffer.of(lines)
-    bulk = np.zeros(len(lines), dtype=np.bool_) if mapping else plain_lines(lines, FIELD_FLAGS)
+    bulk = np.zeros(len(lines), dtype=np.bool_)
+    if not mapping and use_compiled(engine, len(lines)):
+        from transforms.json_lines import plain_lines  # numba: loaded on use
+
+        bulk = plain_lines(lines, FIELD_FLAGS)
     rows = _Columns(source)
     plain: list[dict] = []
     plain_at: list[int] = []
@@ -467,10 +477,13 @@ def wall_time_in(naive: pl.Expr, *, source_tz: str) -> pl.Expr:
     return pl.coalesce(instant(naive), instant(naive - day) + day)
 
 
-def parse_timestamps(values: pl.Series, *, source_tz: str) -> pl.Series:
+def parse_timestamps(values: pl.Series, *, source_tz: str, engine: Engine = "auto") -> pl.Series:
     """parse_timestamp of a String Series, with the same values: the common shapes
     (transforms.timestamps) are read in one compiled pass, every other value by the
-    parse_timestamp expression (about 0.1 against 1.3 µs a value on the sample posts)."""
+    parse_timestamp expression (about 0.1 against 1.3 µs a value on the sample posts); with
+    the reference path (`engine`, transforms.engines.ENGINES) every value by the expression."""
+    if not use_compiled(engine, values.len()):
+        return pl.select(parse_timestamp(pl.lit(values), source_tz=source_tz)).to_series()
     from transforms.timestamps import INSTANT, WALL, common_timestamps  # numba: loaded on use
 
     micros, kinds = common_timestamps(values)

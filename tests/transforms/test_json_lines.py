@@ -81,7 +81,7 @@ def _one_by_one(lines: list[bytes]) -> tuple[list[dict], list[tuple[int, str]]]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(line, min_size=1, max_size=10))
 def test_lines_parsed_in_bulk_equal_the_same_lines_one_by_one(lines):
-    records, dead = parse_json_lines(lines, source="f", first_line=1)
+    records, dead = parse_json_lines(lines, source="f", first_line=1, engine="compiled")
     rows, reasons = _one_by_one(lines)
     assert records.drop("source").to_dicts() == rows
     assert list(dead.select("line", "reason").iter_rows()) == reasons
@@ -99,7 +99,7 @@ def test_plain_lines_take_the_bulk_path_and_the_known_differences_do_not():
         b'{"id": 12345678901234567890}', b'{"id": "1"} x', b"[1]", b"", b'{"text": "\xff"}',
     ]  # fmt: skip
     assert plain_lines(plain + different, FIELD_FLAGS).tolist() == [True] * 3 + [False] * 13
-    records, _ = parse_json_lines(plain, source="f", first_line=1)
+    records, _ = parse_json_lines(plain, source="f", first_line=1, engine="compiled")
     assert records.drop("source").to_dicts() == _one_by_one(plain)[0]
     assert records["text"].to_list() == ["café 😀", None, None]
 
@@ -107,7 +107,7 @@ def test_plain_lines_take_the_bulk_path_and_the_known_differences_do_not():
 def test_a_chunk_of_plain_lines_is_one_frame_in_line_order():
     lines = [orjson.dumps({"id": str(i), "created_at": i, "text": "t"}) for i in range(50)]
     lines[20] = b"not json"
-    records, dead = parse_json_lines(lines, source="f", first_line=101)
+    records, dead = parse_json_lines(lines, source="f", first_line=101, engine="compiled")
     assert records["line"].to_list() == [101 + i for i in range(50) if i != 20]
     assert records["created_at"].to_list()[:3] == ["0", "1", "2"]
     assert dead["line"].to_list() == [121]
@@ -118,6 +118,6 @@ def test_a_record_with_raw_line_breaks_keeps_the_per_line_path():
     # A stream message is one record that may be pretty-printed; read_ndjson would cut it apart.
     lines = [b'{\n  "id": "1",\n  "text": "a"\n}', b'{"id": "2",\r\n"text": "b"}', b'{"id": "3"}']
     assert plain_lines(lines, FIELD_FLAGS).tolist() == [False, False, True]
-    records, dead = parse_json_lines(lines, source="s", first_line=1)
+    records, dead = parse_json_lines(lines, source="s", first_line=1, engine="compiled")
     assert records.drop("source").to_dicts() == _one_by_one(lines)[0]
     assert records["id"].to_list() == ["1", "2", "3"] and dead.is_empty()

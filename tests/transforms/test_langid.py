@@ -36,17 +36,19 @@ def reference() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
-def test_identify_agrees_with_py3langid_text_by_text(reference):
-    assert identify(TEXTS) == [reference.classify(t)[0] for t in TEXTS]
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_identify_agrees_with_py3langid_text_by_text(reference, engine):
+    assert identify(TEXTS, engine=engine) == [reference.classify(t)[0] for t in TEXTS]
 
 
-def test_restricted_to_languages_agrees_with_py3langid_set_languages(reference):
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_restricted_to_languages_agrees_with_py3langid_set_languages(reference, engine):
     reference.set_languages(["en", "es", "pt"])
     try:
         expected = [reference.classify(t)[0] for t in TEXTS]
     finally:
         reference.set_languages(None)
-    assert identify(TEXTS, languages=["en", "es", "pt"]) == expected
+    assert identify(TEXTS, languages=["en", "es", "pt"], engine=engine) == expected
     assert set(expected) <= {"en", "es", "pt"}
 
 
@@ -65,7 +67,7 @@ def test_unknown_language_code_is_refused():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(st.sampled_from(list("ab eé.!Жж日🙂\n")), max_size=40), max_size=30))
 def test_interleaved_walks_count_each_texts_features_as_py3langid_does(reference, texts):
-    indptr, features, counts = feature_counts(texts)
+    indptr, features, counts = feature_counts(texts, engine="compiled")
     for i, text in enumerate(texts):
         visits = visit_counts(
             reference.tk_nextmove, reference._rowbase, reference.tk_output, reference._encode(text)

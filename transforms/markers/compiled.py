@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import polars as pl
 
+from transforms.engines import Engine, use_compiled
 from transforms.hashtags import split_hashtags, vocabulary
 from transforms.markers.definitions import Marker, supported_languages
 from transforms.markers.rules import Lexicon, compile_lexicon
@@ -87,13 +87,14 @@ def score(
     *,
     text: str = "text",
     explain: bool = False,
-    engine: Literal["compiled", "reference"] = "compiled",
+    engine: Engine = "auto",
 ) -> pl.DataFrame:
     """Per-post lexicon results for each marker, from the raw `text` and the post's `lang`.
 
     `markers` is a CompiledMarkers, or a marker mapping compiled for this call only (see
-    compile_markers). `engine` chooses how the rules run (transforms.markers.scan.ENGINES);
-    both give the same results. Returns one row per post, in order, with `<marker>` (Boolean:
+    compile_markers). `engine` chooses how the rules run (transforms.engines.ENGINES: `auto`
+    runs the reference rules below COMPILED_FROM posts, so numba is not loaded for them);
+    every setting gives the same results. Returns one row per post, in order, with `<marker>` (Boolean:
     the paper's binary hit), `<marker>__count` (UInt32: occurrences that count),
     `<marker>__score` (Float64: intensity, occurrences per word of the post) and, with
     `explain`, `<marker>__terms` (the written terms that matched, in text order). Every column
@@ -141,7 +142,9 @@ def _scan(
     """`scan` of the posts' `text` in their `lang`, contractions joined
     (`transforms.text.join_contractions`) and hashtags split. Only the posts where the scan
     finds a spaced apostrophe (`Scan.spaced`) can change when joined: those that do are
-    joined, split and scanned again, so the other posts skip the join's passes."""
+    joined, split and scanned again, so the other posts skip the join's passes. `engine` is
+    settled for the whole batch (transforms.engines.use_compiled)."""
+    engine = "compiled" if use_compiled(engine, posts.height) else "reference"
     langs = posts.get_column("lang")
     original = posts.get_column(text)
     texts = split_hashtags(original, compiled.vocabulary)

@@ -22,7 +22,7 @@ import numpy as np
 from transforms.buffers import kernel
 from transforms.kernel_cache import use_kernel_cache
 from transforms.markers.rules import FIRST_PERSON_WINDOW, NEGATION_WINDOW
-from transforms.markers.tables import GUARD_ENTRY, edge_slot
+from transforms.markers.tables import GUARD_ENTRY, OK, REFERENCE, UNSEEN, edge_slot
 from transforms.markers.words import (
     AT,
     CHAR_AT,
@@ -43,9 +43,6 @@ CONTEXT_CHARS = 160
 """How far before and after an occurrence `transforms.markers.rules.occurrences` looks."""
 
 _edge_slot = kernel(edge_slot)
-
-OK, REFERENCE, UNSEEN = 0, 1, 2
-"""Per-post status: scored; flagged for the reference path; has a code point to compute."""
 
 _ENTRY, _OCC_START, _OCC_END, _FIRST, _LAST, _KEEP = range(6)
 """Columns of an occurrence: entry, byte span in canonical text, first and last word (for a

@@ -1,29 +1,25 @@
 """Lexicon scoring of a batch of posts with a CompiledMarkers, by one of two engines: the
 compiled scanner (`transforms.markers.engine`) for each language, with the reference path
-(`transforms.markers.rules`) for the few posts it flags; or the reference path for every post.
+(`transforms.markers.rules`) for the few posts it flags; or the reference path for every post
+(transforms.engines: `auto` takes it below COMPILED_FROM posts, and numba is then not loaded).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
-from transforms.buffers import code_points_where, utf8_buffers
-from transforms.markers.engine import REFERENCE, UNSEEN, scan_posts
+from transforms.engines import Engine, use_compiled
 from transforms.markers.rules import Lexicon, canonical, occurrences
-from transforms.markers.tables import UNKNOWN
+from transforms.markers.tables import REFERENCE, UNKNOWN, UNSEEN
 from transforms.text import SPACED_APOSTROPHE
 
 if TYPE_CHECKING:
     from transforms.markers.compiled import CompiledMarkers
-
-ENGINES = ("compiled", "reference")
-"""The two settings of `scan` (and `transforms.markers.score`): the same rules, the same
-results; the reference engine is the readable polars one the compiled one is tested against."""
 
 _SIGMA = 0x3A3
 """Σ lower-cases to σ or, ending a word, ς: it stays out of the table, so its posts are
@@ -46,8 +42,7 @@ class Scan:
 
 def scan(
     texts: pl.Series, langs: pl.Series, markers: CompiledMarkers, *,
-    explain: bool = False, engine: Literal["compiled", "reference"] = "compiled",
-    spaced: Collection[str] = (),
+    explain: bool = False, engine: Engine = "auto", spaced: Collection[str] = (),
 ) -> Scan:  # fmt: skip
     """Score hashtag-split `texts` against the Lexicon of each post's language (`langs`;
     posts in other languages, or without text, get zeros); counts follow `markers`' order.
@@ -55,9 +50,10 @@ def scan(
     the compiled scanner finds them in its own pass over the text, so a caller that joins
     contractions (`transforms.text.join_contractions`) needs to rewrite only those.
 
-    Raises ValueError for an `engine` not in ENGINES."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    `engine` (transforms.engines.ENGINES): the compiled scanner, the reference engine (the
+    readable polars rules the compiled one is tested against: the same results), or `auto`,
+    by the number of posts. Raises ValueError for an `engine` not in ENGINES."""
+    compiled = use_compiled(engine, texts.len())
     n = texts.len()
     counts = np.zeros((len(markers), n), dtype=np.uint32)
     words = np.zeros(n, dtype=np.float64)
@@ -65,7 +61,7 @@ def scan(
     apart = np.zeros(n, dtype=np.uint8)
     found = []
     rows = _rows_by_language(langs, texts, markers.lexicons)
-    if engine == "reference":
+    if not compiled:
         for lang_rows in rows.values():
             status[lang_rows] = REFERENCE
     else:
@@ -102,6 +98,8 @@ def _scan_learned(
     and scan those posts again as they are. A code point's entry is what lower-casing and
     folding make of it alone, so this equals scanning the lower-cased post wherever no Σ
     needs its context; the posts with one stay UNSEEN."""
+    from transforms.buffers import code_points_where, utf8_buffers  # numba: loaded on use
+
     rows = {lang: r[status[r] == UNSEEN] for lang, r in rows.items()}
     if not any(r.size for r in rows.values()):
         return []
@@ -192,6 +190,9 @@ def _scan_texts(
     """Run the scanner over `rows` of `texts` per language, filling `counts`, `words` and
     `status`; with `explain`, the counting occurrences (`Scan.terms` rows). Posts in a
     language of `spaced` with a spaced apostrophe get `apart` set (`scan`)."""
+    from transforms.buffers import utf8_buffers  # numba: loaded on use
+    from transforms.markers.engine import scan_posts
+
     table = markers.chars
     data, offsets = utf8_buffers(texts)
     found = []

@@ -26,6 +26,9 @@ from transforms.markers.rules import (
 )
 from transforms.text import fold_characters
 
+OK, REFERENCE, UNSEEN = 0, 1, 2
+"""Per-post status of a scan (transforms.markers.engine.scan_posts): scored; flagged for the
+reference path; has a code point to compute."""
 GUARD_ENTRY = 2
 """`entry_cue` of a guard (Marker.guards): it hides the marker's terms inside it, never counts."""
 LETTER, NUMBER, SYMBOL, SPACE, DROP, INNER, MAPPED, UNKNOWN = range(8)

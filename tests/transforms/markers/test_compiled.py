@@ -1,5 +1,5 @@
 """The two engines of `score` must give exactly the same results: the compiled scanner (the
-default) and the reference engine (`canonical` text, then `occurrences`: the polars
+default from transforms.engines.COMPILED_FROM posts) and the reference engine (`canonical` text, then `occurrences`: the polars
 implementation of the matching rules). One property test and the cases below compare them."""
 
 import pickle
@@ -33,9 +33,9 @@ TERMS = sorted(
 
 
 def _both_engines(frame: pl.DataFrame, markers) -> pl.DataFrame:
-    """`score(frame, markers, explain=True)`, after checking that the reference engine gives
-    exactly the same frame."""
-    compiled = score(frame, markers, explain=True)
+    """`score(frame, markers, explain=True, engine="compiled")`, after checking that the
+    reference engine gives exactly the same frame."""
+    compiled = score(frame, markers, explain=True, engine="compiled")
     reference = score(frame, markers, explain=True, engine="reference")
     assert compiled.equals(reference), (compiled, reference)
     return compiled
@@ -207,7 +207,7 @@ def test_threads_scoring_with_one_compiled_set_get_the_results_of_one_thread():
                       "lang": ["en"] * 20})
         for block in BLOCKS
     ]  # fmt: skip
-    expected = [score(frame, sad) for frame in frames]
+    expected = [score(frame, sad, engine="compiled") for frame in frames]
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
@@ -218,7 +218,7 @@ def test_threads_scoring_with_one_compiled_set_get_the_results_of_one_thread():
 
             def run(i, shared=shared, scored=scored, start=start):
                 start.wait()
-                scored[i] = score(frames[i], shared)
+                scored[i] = score(frames[i], shared, engine="compiled")
 
             threads = [threading.Thread(target=run, args=(i,)) for i in range(len(frames))]
             for thread in threads:
@@ -226,6 +226,9 @@ def test_threads_scoring_with_one_compiled_set_get_the_results_of_one_thread():
             for thread in threads:
                 thread.join()
             assert all(s.equals(e) for s, e in zip(scored, expected, strict=True))
-            assert all(score(f, shared).equals(e) for f, e in zip(frames, expected, strict=True))
+            assert all(
+                score(f, shared, engine="compiled").equals(e)
+                for f, e in zip(frames, expected, strict=True)
+            )
     finally:
         sys.setswitchinterval(interval)
