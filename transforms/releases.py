@@ -38,7 +38,10 @@ only:
   differ from some earlier release's by 1 to k − 1 (late or corrected posts) holds its period:
   withheld in this release (not counted towards MAX_WITHHELD_SHARE either, nor a held 8-week
   period towards MAX_WITHHELD_EIGHT_WEEK_SHARE), not recorded
-  `withheld`, published again once its change from every earlier value meets k.
+  `withheld`, published again once its change from every earlier value meets k. So is a
+  roll-up's cell whose change since an earlier release, net of the changes of the children
+  that release published on its line, is 1 to k − 1 (transforms.line_changes: releases paired
+  by `release`, RELEASED_SCHEMA).
   Complementary suppression withholds a week an earlier release published with its current
   counts (`known_weeks`: each of its days', its own cell's, or its counts on a day a held cell
   of its lines moved) last, after the roll-up, and an 8-week period so published
