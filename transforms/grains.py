@@ -54,13 +54,9 @@ from transforms.releases import (
     moved_cells,
     next_record,
     public_weeks,
-    published_cells,
     rank,
-    release_index,
+    records_after,
     week_limits,
-    with_counts,
-    with_withheld,
-    withheld_cells,
     withheld_since,
     zero_read,
 )
@@ -524,9 +520,9 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     and a row only turns `withheld`. The moved cells (transforms.releases.moved_cells) are
     found once, as is the Memory (`_memory`): they depend on the counts, which only the last
     step changes. The counts gain those the release publishes its cells with
-    (transforms.releases.with_counts), the withheld counts those of the weeks of child series
-    it withholds (transforms.releases.with_withheld), both as one release index
-    (transforms.releases.release_index)."""
+    (transforms.releases.published_cells), the withheld counts those of the weeks of child
+    series it withholds (transforms.releases.withheld_cells), both as one release index
+    (transforms.releases.records_after)."""
     daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
     held, public = held_periods(moved, release), public_weeks(daily, weeks, release, moved)
@@ -537,16 +533,8 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
         if record.equals(release.record):
             break
         release = replace(release, record=record)
-    index = release_index(
-        release,
-        published_cells(release, daily, weeks, choice),
-        withheld_cells(release, daily, weeks, choice),
-    )
-    return replace(
-        release,
-        counts=with_counts(release, daily, weeks, choice, index=index),
-        withheld=with_withheld(release, daily, weeks, choice, index=index),
-    )
+    counts, withheld = records_after(release, daily, weeks, choice)
+    return replace(release, counts=counts, withheld=withheld)
 
 
 def _ended(

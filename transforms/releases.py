@@ -322,20 +322,28 @@ def withheld_since(
 
 
 def with_withheld(
-    release: Release,
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    choice: pl.DataFrame,
-    *,
-    index: int | None = None,
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
 ) -> pl.DataFrame:
     """`release.withheld` (RELEASED_SCHEMA; empty where None) with `withheld_cells`, the cells
-    `choice` withholds, as release `index` (`release_index`; None: found here), sorted."""
-    cells = withheld_cells(release, daily, weeks, choice)
-    if index is None:
-        index = release_index(release, published_cells(release, daily, weeks, choice), cells)
-    added = cells.with_columns(pl.lit(index, pl.Int64).alias("release"))
-    return pl.concat([_withheld_before(release), added]).unique().sort(pl.all())
+    `choice` withholds, as the release `records_after` indexes, sorted."""
+    return records_after(release, daily, weeks, choice)[1]
+
+
+def records_after(
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`(counts, withheld)` (RELEASED_SCHEMA, sorted) after the release of `choice`
+    (transforms.grains.choose_grains of `daily` and `weeks` in `release`): `release.counts`
+    with `published_cells`, `release.withheld` (empty where None) with `withheld_cells`, both
+    as one release (`release_index`)."""
+    published = published_cells(release, daily, weeks, choice)
+    withheld = withheld_cells(release, daily, weeks, choice)
+    index = pl.lit(release_index(release, published, withheld), pl.Int64).alias("release")
+    before = (release.counts, _withheld_before(release))
+    return tuple(
+        pl.concat([kept, added.with_columns(index)]).unique().sort(pl.all())
+        for kept, added in zip(before, (published, withheld), strict=True)
+    )
 
 
 def withheld_cells(
@@ -627,20 +635,11 @@ def public_weeks(
 
 
 def with_counts(
-    release: Release,
-    daily: pl.DataFrame,
-    weeks: pl.DataFrame,
-    choice: pl.DataFrame,
-    *,
-    index: int | None = None,
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
 ) -> pl.DataFrame:
     """`release.counts` (RELEASED_SCHEMA) with `published_cells`, the counts of the cells that
-    `choice` publishes, as release `index` (`release_index`; None: found here), sorted."""
-    cells = published_cells(release, daily, weeks, choice)
-    if index is None:
-        index = release_index(release, cells, withheld_cells(release, daily, weeks, choice))
-    added = cells.with_columns(pl.lit(index, pl.Int64).alias("release"))
-    return pl.concat([release.counts, added]).unique().sort(pl.all())
+    `choice` publishes, as the release `records_after` indexes, sorted."""
+    return records_after(release, daily, weeks, choice)[0]
 
 
 def published_cells(
