@@ -10,8 +10,9 @@ roll-up moved by 13 while a published child moved by exactly k = 11 gives a back
 region's 2. So a roll-up's cell is moved (held) where, against some earlier release that
 published it, that remainder is 1 to k − 1 in some count.
 
-Releases are paired by their index (`release` in transforms.releases.RELEASED_SCHEMA): rows
-recorded before it was kept (null) are not paired here. A cell's value in a release is its own
+Releases are paired by their index (the runs `release` to `last_release` in
+transforms.releases.RELEASED_SCHEMA): rows recorded before it was kept (null) are not paired
+here. A cell's value in a release is its own
 published cell's counts, or, for author-day counts, the sum of the cells of a finer grain that
 release published within it (a week's days, an 8-week period's weeks): what a reader holds.
 """
@@ -47,15 +48,20 @@ def line_moved(
     period), is 1 to k − 1 in one of `counts`.
 
     `cells`: the current cells (`_KEY` and `counts`: days with grain `day`, weeks, 8-week
-    periods); `stored`: the cells releases published (`_KEY`, `counts`, `release`; rows with a
-    null `release` are left out); `held`: the cells (`_KEY`) held already for their own change
+    periods); `stored`: the cells releases published (`_KEY`, `counts`, and the run of
+    releases that did, `release` to `last_release`; rows with a null `release` are left out); `held`: the cells (`_KEY`) held already for their own change
     (transforms.releases.moved_cells): a roll-up so held, or one whose sum holds one, is not
     published now and needs no check (a child so held counts with its change: what its line's
     complementary suppression protects). A child published then and gone now counts as 0
     now. Where the roll-up's value in
     that release is a sum of finer cells (it was published by day, or by week under an 8-week
     check), the first of them is returned: held, it leaves the sum unknown."""
-    paired = stored.filter(pl.col("release").is_not_null())
+    paired = (
+        stored.filter(pl.col("release").is_not_null())
+        .with_columns(pl.int_ranges("release", pl.col("last_release") + 1).alias("release"))
+        .explode("release")
+        .drop("last_release")
+    )
     if paired.is_empty():
         return pl.DataFrame(schema={c: cells.schema[c] for c in _KEY})
     own = (

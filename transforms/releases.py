@@ -107,12 +107,16 @@ COUNTS_SCHEMA = {**CELL_KEY_SCHEMA, **dict.fromkeys(MOVED_COUNTS, pl.Int64)}
 8-week grain; `period_start` its first day) and distinct MOVED_COUNTS it was published with
 (a day's author-days are its authors). A cell never published has no row."""
 
-RELEASED_SCHEMA = {**COUNTS_SCHEMA, "release": pl.Int64}
-"""COUNTS_SCHEMA and `release`, the index of the release that published (or withheld) the cell
-with those counts: 1 for the first recorded, one more for each later release whose cells or
-counts differ from the one before's (`release_index`; a rerun that changes nothing adds
-none). Null for rows recorded before schema version 17, whose release is unknown: they count
-as a set, unpaired (`transforms.line_changes`)."""
+RELEASED_SCHEMA = {**COUNTS_SCHEMA, "release": pl.Int64, "last_release": pl.Int64}
+"""COUNTS_SCHEMA and the releases that published (or withheld) the cell with those counts: every
+release from index `release` to `last_release` (1 for the first recorded, one more for each
+later release whose cells or counts differ from the one before's: `release_index`; a rerun
+that changes nothing adds none). A run of releases with the same counts is one row; a cell
+published again with them after a release that did not is a new row. Both null for rows
+recorded before schema version 17, whose releases are unknown: they count as a set, unpaired
+(`transforms.line_changes`)."""
+
+RELEASE_RUN = ("release", "last_release")
 
 _PERIOD_KEYS = list(CELL_KEY_SCHEMA)
 
@@ -171,26 +175,26 @@ class Release:
 
 
 def released(counts: pl.DataFrame) -> pl.DataFrame:
-    """`counts` (COUNTS_SCHEMA, with or without `release`) in RELEASED_SCHEMA: a null `release`
-    where it has none (recorded before schema version 17)."""
-    if "release" not in counts.columns:
-        counts = counts.with_columns(pl.lit(None, pl.Int64).alias("release"))
+    """`counts` (COUNTS_SCHEMA, with or without RELEASE_RUN) in RELEASED_SCHEMA: RELEASE_RUN
+    null where it has none (recorded before schema version 17)."""
+    missing = [c for c in RELEASE_RUN if c not in counts.columns]
+    counts = counts.with_columns(pl.lit(None, pl.Int64).alias(c) for c in missing)
     return counts.select(RELEASED_SCHEMA.keys()).cast(RELEASED_SCHEMA)
 
 
 def release_index(release: Release, published: pl.DataFrame, withheld: pl.DataFrame) -> int:
-    """The `release` index (RELEASED_SCHEMA) of a release after `release` that publishes the
-    cells `published` and withholds the cells `withheld` (COUNTS_SCHEMA): the last recorded
-    index where that release published and withheld exactly these (a rerun of the same data),
-    else one more (1 for the first)."""
+    """The index (RELEASED_SCHEMA) of a release after `release` that publishes the cells
+    `published` and withholds the cells `withheld` (COUNTS_SCHEMA): the last recorded index
+    where that release published and withheld exactly these (a rerun of the same data), else
+    one more (1 for the first)."""
     kept = (release.counts, released(_withheld_before(release)))
-    last = max((f["release"].max() or 0 for f in kept), default=0)
+    last = max((f["last_release"].max() or 0 for f in kept), default=0)
 
     def rows(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select(COUNTS_SCHEMA.keys()).unique().sort(pl.all())
 
     same = all(
-        rows(new).equals(rows(old.filter(pl.col("release") == last)))
+        rows(new).equals(rows(old.filter(pl.col("last_release") == last)))
         for new, old in zip((published, withheld), kept, strict=True)
     )
     return last if last and same else last + 1
@@ -338,11 +342,31 @@ def records_after(
     as one release (`release_index`)."""
     published = published_cells(release, daily, weeks, choice)
     withheld = withheld_cells(release, daily, weeks, choice)
-    index = pl.lit(release_index(release, published, withheld), pl.Int64).alias("release")
+    index = release_index(release, published, withheld)
     before = (release.counts, _withheld_before(release))
     return tuple(
-        pl.concat([kept, added.with_columns(index)]).unique().sort(pl.all())
+        _with_run(kept, added, index)
         for kept, added in zip(before, (published, withheld), strict=True)
+    )
+
+
+def _with_run(kept: pl.DataFrame, added: pl.DataFrame, index: int) -> pl.DataFrame:
+    """`kept` (RELEASED_SCHEMA) after release `index` recorded the cells `added`
+    (COUNTS_SCHEMA), sorted: a row of the same cell and counts whose run ends at the release
+    before (or at this one: a rerun) runs on to `index`; the others are new rows of
+    `index` alone."""
+    rows = list(COUNTS_SCHEMA)
+    added = added.select(rows).unique()
+    ongoing = pl.col("last_release").is_in([index - 1, index]).fill_null(False)
+    extended = kept.filter(ongoing).join(added, on=rows, how="semi", nulls_equal=True)
+    new = added.join(extended, on=rows, how="anti", nulls_equal=True).with_columns(
+        pl.lit(index, pl.Int64).alias(c) for c in RELEASE_RUN
+    )
+    rest = kept.join(extended, on=list(RELEASED_SCHEMA), how="anti", nulls_equal=True)
+    return (
+        pl.concat([rest, extended.with_columns(pl.lit(index, pl.Int64).alias("last_release")), new])
+        .unique()
+        .sort(pl.all())
     )
 
 

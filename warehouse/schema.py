@@ -96,13 +96,14 @@ withheld, transforms.releases.Release.withheld), created empty in an older file:
 write records a withheld week in it, readers and writers of a file upgraded from an older
 version take every week of a child no release published under a total one published as
 withheld beside it, as before (`warehouse.release_record.recorded_withheld`); a file created
-at 16 keeps the counts from its first write. 17 added `release` to `published_counts` and
-`withheld_counts` (the index of the release that published or withheld the cell with those
-counts, transforms.releases.RELEASED_SCHEMA), so that a roll-up's change is checked net of
-its children's between the same two releases (transforms.line_changes); their key no longer
-holds every column (a cell may have the same counts in two releases). An older file's tables
-are rebuilt with its rows, `release` null (their release unknown: still compared as sets,
-never paired); readers of a version-16 file read it as null."""
+at 16 keeps the counts from its first write. 17 added `release` and `last_release` to
+`published_counts` and `withheld_counts` (the run of releases, by index, that published or
+withheld the cell with those counts, transforms.releases.RELEASED_SCHEMA), so that a
+roll-up's change is checked net of its children's between the same two releases
+(transforms.line_changes); their key no longer holds every column (a cell may have the same
+counts in two runs of releases). An older file's tables are rebuilt with its rows, both
+null (their releases unknown: still compared as sets, never paired); readers of a
+version-16 file read them as null."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""

@@ -8,7 +8,7 @@ import polars as pl
 
 from transforms.contracts import ALL
 from transforms.line_changes import line_moved
-from transforms.releases import COUNTS_SCHEMA, MOVED_COUNTS, RELEASED_SCHEMA
+from transforms.releases import COUNTS_SCHEMA, MOVED_COUNTS, RELEASE_RUN, RELEASED_SCHEMA
 
 START = date(2024, 1, 1)  # a Monday, and the first day of an ISO 8-week period
 K = 11
@@ -29,9 +29,8 @@ def _cells(rows: list[dict]) -> pl.DataFrame:
 
 
 def _stored(rows: list[dict], release: int | None = 1) -> pl.DataFrame:
-    return (
-        _cells(rows).with_columns(pl.lit(release, pl.Int64).alias("release")).cast(RELEASED_SCHEMA)
-    )
+    run = (pl.lit(release, pl.Int64).alias(c) for c in RELEASE_RUN)
+    return _cells(rows).with_columns(run).cast(RELEASED_SCHEMA)
 
 
 def _moved(now: list[dict], then: list[dict], release: int | None = 1) -> list[tuple]:

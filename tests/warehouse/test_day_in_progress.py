@@ -70,7 +70,7 @@ def _shown(data_dir, day: date) -> list[tuple]:
         recorded = (
             release_record.recorded_counts(con)
             .filter(pl.col("period_start") == day)
-            .drop("release")
+            .drop("release", "last_release")
             .unique(maintain_order=True)
         )
     frames = (published, daily, every, exported, recorded)

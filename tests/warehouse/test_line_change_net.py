@@ -10,6 +10,7 @@ import polars as pl
 from tests.transforms.cells import flagged_author_days, region_days
 from tests.warehouse.releases import write_release
 from transforms.contracts import ALL
+from transforms.releases import RELEASE_RUN
 from warehouse import queries
 from warehouse.release_record import recorded_counts
 from warehouse.schema import SCHEMA_VERSION, TABLES, create_schema, schema_version
@@ -81,16 +82,18 @@ def test_a_rollup_moved_by_a_published_childs_k_does_not_give_a_backfilled_cell_
 
 def test_the_writer_and_its_readers_pair_the_same_release(tmp_path):
     """Rule 3 with release indexes: the counts the writer recorded as the latest release are
-    the cells every reader shows published, and a rerun of the same data adds no release and
+    the cells every reader shows published (a cell published with the same counts by both
+    releases is one row, its run 1 to 2), and a rerun of the same data adds no release and
     changes no record."""
     _write(tmp_path, second=False)
     shown = _write(tmp_path, second=True)
     with open_published(tmp_path) as con:
         counts = recorded_counts(con)
         tables = [con.sql(f"SELECT * FROM {t} ORDER BY ALL").pl() for t in _RECORD]
-    assert set(counts["release"].to_list()) == {1, 2}
+    assert set(counts["release"].to_list()) == set(counts["last_release"].to_list()) == {1, 2}
+    assert counts.filter(pl.col("release") == 1, pl.col("last_release") == 2).height > 0
     keys = ["region", "grain", "period_start", "n_authors", "n_marked_authors"]
-    latest = counts.filter(pl.col("release") == 2).select(keys).sort(keys)
+    latest = counts.filter(pl.col("last_release") == 2).select(keys).sort(keys)
     assert latest.equals(shown.filter(pl.col("status") == "published").select(keys).sort(keys))
     again = _write(tmp_path, second=True)
     with open_published(tmp_path) as con:
@@ -103,14 +106,15 @@ _RECORD = ("published_grains", "published_counts", "withheld_counts")
 
 
 def test_a_version_16_file_keeps_its_counts_unpaired_and_pairs_the_releases_after(tmp_path):
-    """A version-16 file's counts have no release: its readers read them with `release` null,
+    """A version-16 file's counts have no releases: its readers read RELEASE_RUN null,
     `create_schema` keeps every row (null: never paired, still compared as sets), and the next
     write records its release as 1."""
     _write(tmp_path, second=False)
     path = published_path(tmp_path)
     with duckdb.connect(str(path)) as con:
         for table in ("published_counts", "withheld_counts"):
-            con.execute(f"ALTER TABLE {table} DROP COLUMN release")
+            for column in RELEASE_RUN:
+                con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         con.execute("DELETE FROM schema_version")
         con.execute("INSERT INTO schema_version VALUES (16, now())")
         rows = con.sql("SELECT count(*) FROM published_counts").fetchall()
@@ -127,5 +131,6 @@ def test_a_version_16_file_keeps_its_counts_unpaired_and_pairs_the_releases_afte
     _write(tmp_path, second=True)
     with open_published(tmp_path) as con:
         counts = recorded_counts(con)
-    assert counts.filter(pl.col("release").is_null()).drop("release").equals(old.drop("release"))
-    assert set(counts["release"].drop_nulls().to_list()) == {1}
+    unpaired = counts.filter(pl.col("release").is_null()).drop(RELEASE_RUN)
+    assert unpaired.equals(old.drop(RELEASE_RUN))
+    assert set(counts["last_release"].drop_nulls().to_list()) == {1}
