@@ -55,9 +55,8 @@ from transforms.releases import (
     next_record,
     public_weeks,
     rank,
+    records_after,
     week_limits,
-    with_counts,
-    with_withheld,
     withheld_since,
     zero_read,
 )
@@ -521,8 +520,9 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     and a row only turns `withheld`. The moved cells (transforms.releases.moved_cells) are
     found once, as is the Memory (`_memory`): they depend on the counts, which only the last
     step changes. The counts gain those the release publishes its cells with
-    (transforms.releases.with_counts), the withheld counts those of the weeks of child series
-    it withholds (transforms.releases.with_withheld)."""
+    (transforms.releases.published_cells), the withheld counts those of the weeks of child
+    series it withholds (transforms.releases.withheld_cells), both as one release index
+    (transforms.releases.records_after)."""
     daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
     held, public = held_periods(moved, release), public_weeks(daily, weeks, release, moved)
@@ -533,11 +533,8 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
         if record.equals(release.record):
             break
         release = replace(release, record=record)
-    return replace(
-        release,
-        counts=with_counts(release, daily, weeks, choice),
-        withheld=with_withheld(release, daily, weeks, choice),
-    )
+    counts, withheld = records_after(release, daily, weeks, choice)
+    return replace(release, counts=counts, withheld=withheld)
 
 
 def _ended(

@@ -38,7 +38,10 @@ only:
   differ from some earlier release's by 1 to k − 1 (late or corrected posts) holds its period:
   withheld in this release (not counted towards MAX_WITHHELD_SHARE either, nor a held 8-week
   period towards MAX_WITHHELD_EIGHT_WEEK_SHARE), not recorded
-  `withheld`, published again once its change from every earlier value meets k.
+  `withheld`, published again once its change from every earlier value meets k. So is a
+  roll-up's cell whose change since an earlier release, net of the changes of the children
+  that release published on its line, is 1 to k − 1 (transforms.line_changes: releases paired
+  by `release`, RELEASED_SCHEMA).
   Complementary suppression withholds a week an earlier release published with its current
   counts (`known_weeks`: each of its days', its own cell's, or its counts on a day a held cell
   of its lines moved) last, after the roll-up, and an 8-week period so published
@@ -68,6 +71,7 @@ from typing import Literal
 import polars as pl
 
 from transforms.contracts import ALL
+from transforms.line_changes import line_moved
 from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
 from transforms.privacy import DEFAULT_K, is_suppressed
 
@@ -103,25 +107,38 @@ COUNTS_SCHEMA = {**CELL_KEY_SCHEMA, **dict.fromkeys(MOVED_COUNTS, pl.Int64)}
 8-week grain; `period_start` its first day) and distinct MOVED_COUNTS it was published with
 (a day's author-days are its authors). A cell never published has no row."""
 
+RELEASED_SCHEMA = {**COUNTS_SCHEMA, "release": pl.Int64, "last_release": pl.Int64}
+"""COUNTS_SCHEMA and the releases that published (or withheld) the cell with those counts: every
+release from index `release` to `last_release` (1 for the first recorded, one more for each
+later release whose cells or counts differ from the one before's: `release_index`; a rerun
+that changes nothing adds none). A run of releases with the same counts is one row; a cell
+published again with them after a release that did not is a new row. Both null for rows
+recorded before schema version 17, whose releases are unknown: they count as a set, unpaired
+(`transforms.line_changes`)."""
+
+RELEASE_RUN = ("release", "last_release")
+
 _PERIOD_KEYS = list(CELL_KEY_SCHEMA)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class Release:
     """The options of one suppress-mode release: `k` (at least 1), `week_grain`, and what binds
-    it to the releases before it: `record` (RECORD_SCHEMA), `counts` (COUNTS_SCHEMA; both
-    empty: no earlier release), `withheld` (COUNTS_SCHEMA: the counts of the weeks of child
+    it to the releases before it: `record` (RECORD_SCHEMA), `counts` (RELEASED_SCHEMA; both
+    empty: no earlier release), `withheld` (RELEASED_SCHEMA: the counts of the weeks of child
     series earlier releases withheld, `with_withheld`; None where they were not kept, a record
     written before schema version 16), `as_of`, its date (None: every period has ended), and
     `open_from`, the first day that has not ended: the day the writer's clock (in the analysis
-    time zone) was on when it chose the release (None: every day has ended)."""
+    time zone) was on when it chose the release (None: every day has ended). `counts` and
+    `withheld` given in COUNTS_SCHEMA (no `release` column) read as recorded before schema
+    version 17 (`released`)."""
 
     week_grain: WeekGrain
     k: int = DEFAULT_K
     record: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RECORD_SCHEMA))
-    counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COUNTS_SCHEMA))
+    counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RELEASED_SCHEMA))
     withheld: pl.DataFrame | None = field(
-        default_factory=lambda: pl.DataFrame(schema=COUNTS_SCHEMA)
+        default_factory=lambda: pl.DataFrame(schema=RELEASED_SCHEMA)
     )
     as_of: date | None = None
     open_from: date | None = None
@@ -133,6 +150,9 @@ class Release:
             )
         if self.k < 1:
             raise ValueError(f"k must be at least 1, not {self.k}")
+        object.__setattr__(self, "counts", released(self.counts))
+        if self.withheld is not None:
+            object.__setattr__(self, "withheld", released(self.withheld))
 
     @property
     def eight(self) -> str:
@@ -152,6 +172,37 @@ class Release:
         if self.open_from is None:
             return cells
         return cells.filter(pl.col(start) < pl.lit(self.open_from))
+
+
+def released(counts: pl.DataFrame) -> pl.DataFrame:
+    """`counts` (COUNTS_SCHEMA, with or without RELEASE_RUN) in RELEASED_SCHEMA: RELEASE_RUN
+    null where it has none (recorded before schema version 17)."""
+    missing = [c for c in RELEASE_RUN if c not in counts.columns]
+    counts = counts.with_columns(pl.lit(None, pl.Int64).alias(c) for c in missing)
+    return counts.select(RELEASED_SCHEMA.keys()).cast(RELEASED_SCHEMA)
+
+
+def release_index(release: Release, published: pl.DataFrame, withheld: pl.DataFrame) -> int:
+    """The index (RELEASED_SCHEMA) of a release after `release` that publishes the cells
+    `published` and withholds the cells `withheld` (COUNTS_SCHEMA): the last recorded index
+    where that release published and withheld exactly these (a rerun of the same data), else
+    one more (1 for the first)."""
+    kept = (release.counts, released(_withheld_before(release)))
+    last = max((f["last_release"].max() or 0 for f in kept), default=0)
+
+    def rows(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select(COUNTS_SCHEMA.keys()).unique().sort(pl.all())
+
+    same = all(
+        rows(new).equals(rows(old.filter(pl.col("last_release") == last)))
+        for new, old in zip((published, withheld), kept, strict=True)
+    )
+    return last if last and same else last + 1
+
+
+def _withheld_before(release: Release) -> pl.DataFrame:
+    """`release.withheld`, empty (RELEASED_SCHEMA) where None."""
+    return pl.DataFrame(schema=RELEASED_SCHEMA) if release.withheld is None else release.withheld
 
 
 RECORDED_LAST = 2**40
@@ -277,13 +328,58 @@ def withheld_since(
 def with_withheld(
     release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
 ) -> pl.DataFrame:
-    """`release.withheld` (COUNTS_SCHEMA; empty where None) with the counts of the ended weeks
-    of the week grain of child series (`region` or `lang` not ALL) that `choice`
-    (transforms.grains.choose_grains of `daily` and `weeks`) withholds (by week, or its series
-    taken by 8-week periods): the week's own cell (where `weeks` holds it) and each of its
-    days', sorted. Such a week, withheld under a total its line publishes, makes with the
-    line's other withheld children a sum a reader holds (transforms.grains: complements
-    remembered). A week in progress is left out: its counts are partial."""
+    """`release.withheld` (RELEASED_SCHEMA; empty where None) with `withheld_cells`, the cells
+    `choice` withholds, as the release `records_after` indexes, sorted."""
+    return records_after(release, daily, weeks, choice)[1]
+
+
+def records_after(
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`(counts, withheld)` (RELEASED_SCHEMA, sorted) after the release of `choice`
+    (transforms.grains.choose_grains of `daily` and `weeks` in `release`): `release.counts`
+    with `published_cells`, `release.withheld` (empty where None) with `withheld_cells`, both
+    as one release (`release_index`)."""
+    published = published_cells(release, daily, weeks, choice)
+    withheld = withheld_cells(release, daily, weeks, choice)
+    index = release_index(release, published, withheld)
+    before = (release.counts, _withheld_before(release))
+    return tuple(
+        _with_run(kept, added, index)
+        for kept, added in zip(before, (published, withheld), strict=True)
+    )
+
+
+def _with_run(kept: pl.DataFrame, added: pl.DataFrame, index: int) -> pl.DataFrame:
+    """`kept` (RELEASED_SCHEMA) after release `index` recorded the cells `added`
+    (COUNTS_SCHEMA), sorted: a row of the same cell and counts whose run ends at the release
+    before (or at this one: a rerun) runs on to `index`; the others are new rows of
+    `index` alone."""
+    rows = list(COUNTS_SCHEMA)
+    added = added.select(rows).unique()
+    ongoing = pl.col("last_release").is_in([index - 1, index]).fill_null(False)
+    extended = kept.filter(ongoing).join(added, on=rows, how="semi", nulls_equal=True)
+    new = added.join(extended, on=rows, how="anti", nulls_equal=True).with_columns(
+        pl.lit(index, pl.Int64).alias(c) for c in RELEASE_RUN
+    )
+    rest = kept.join(extended, on=list(RELEASED_SCHEMA), how="anti", nulls_equal=True)
+    return (
+        pl.concat([rest, extended.with_columns(pl.lit(index, pl.Int64).alias("last_release")), new])
+        .unique()
+        .sort(pl.all())
+    )
+
+
+def withheld_cells(
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
+) -> pl.DataFrame:
+    """The counts (COUNTS_SCHEMA) of the ended weeks of the week grain of child series
+    (`region` or `lang` not ALL) that `choice` (transforms.grains.choose_grains of `daily` and
+    `weeks`) withholds (by week, or its series taken by 8-week periods): the week's own cell
+    (where `weeks` holds it) and each of its days', unique. Such a week, withheld under a total
+    its line publishes, makes with the line's other withheld children a sum a reader holds
+    (transforms.grains: complements remembered). A week in progress is left out: its counts
+    are partial."""
     on = [*SERIES_KEYS, "period_start"]
     week = period_start(pl.col("day"), release.week_grain).alias("period_start")
     published = choice.filter(
@@ -302,10 +398,8 @@ def with_withheld(
         daily.with_columns(week).join(kept, on=on, how="semi").drop("period_start").pipe(_day_cells)
     )
     own = weeks.filter(pl.col("grain") == release.week_grain).join(kept, on=on, how="semi")
-    before = pl.DataFrame(schema=COUNTS_SCHEMA) if release.withheld is None else release.withheld
     cells = pl.concat([days, own.select(*_PERIOD_KEYS, *MOVED_COUNTS)])
-    withheld = cells.select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA)
-    return pl.concat([before, withheld]).unique().sort(pl.all())
+    return cells.select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA).unique()
 
 
 def known_periods(weeks: pl.DataFrame, release: Release, grain: str) -> pl.DataFrame:
@@ -460,18 +554,34 @@ def moved_cells(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> p
     """The cells (SERIES_KEYS, `grain`, `period_start`; `_moved` true) of `daily` (`grain`
     `day`) and `weeks` whose MOVED_COUNTS differ from counts `release.counts` holds for the same
     cell by 1 to k − 1 in some count: published again, the difference of the two releases
-    would be a cell below k (late or corrected posts' authors)."""
+    would be a cell below k (late or corrected posts' authors). And those of roll-ups whose
+    change since a release that published them, net of the changes of the children it
+    published on their line, is 1 to k − 1 in some count (transforms.line_changes.line_moved:
+    published again, the roll-up's difference minus its children's would be the rest's)."""
     cells = pl.concat([_day_cells(daily), weeks.select(*_PERIOD_KEYS, *MOVED_COUNTS)])
     small = pl.any_horizontal(
         (pl.col(c) - pl.col(f"{c}_was")).abs().is_between(1, release.k - 1) for c in MOVED_COUNTS
     )
-    return (
+    own = (
         cells.join(
             release.counts.select(*_PERIOD_KEYS, *MOVED_COUNTS), on=_PERIOD_KEYS, suffix="_was"
         )
         .filter(small)
-        .select(*_PERIOD_KEYS, pl.lit(True).alias("_moved"))
+        .select(_PERIOD_KEYS)
         .unique()
+    )
+    on_lines = line_moved(
+        cells,
+        release.counts,
+        own,
+        k=release.k,
+        week_grain=release.week_grain,
+        counts=MOVED_COUNTS,
+    )
+    return (
+        pl.concat([own, on_lines.select(_PERIOD_KEYS)])
+        .unique()
+        .with_columns(pl.lit(True).alias("_moved"))
     )
 
 
@@ -551,8 +661,16 @@ def public_weeks(
 def with_counts(
     release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
 ) -> pl.DataFrame:
-    """`release.counts` (COUNTS_SCHEMA) with the counts of the cells that `choice`
-    (transforms.grains.choose_grains of `daily` and `weeks`) publishes, sorted."""
+    """`release.counts` (RELEASED_SCHEMA) with `published_cells`, the counts of the cells that
+    `choice` publishes, as the release `records_after` indexes, sorted."""
+    return records_after(release, daily, weeks, choice)[0]
+
+
+def published_cells(
+    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
+) -> pl.DataFrame:
+    """The counts (COUNTS_SCHEMA) of the cells that `choice` (transforms.grains.choose_grains
+    of `daily` and `weeks` in `release`) publishes: its days, weeks and 8-week periods."""
     on = [*SERIES_KEYS, "period_start"]
     days = (
         daily.with_columns(period_start(pl.col("day"), release.week_grain).alias("period_start"))
@@ -562,5 +680,4 @@ def with_counts(
     cells = weeks.join(
         choice.filter(pl.col("choice").is_in(["week", "8week"])), on=[*on, "grain"], how="semi"
     ).select(*_PERIOD_KEYS, *MOVED_COUNTS)
-    published = pl.concat([days, cells]).select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA)
-    return pl.concat([release.counts, published]).unique().sort(pl.all())
+    return pl.concat([days, cells]).select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA)

@@ -20,10 +20,11 @@ import polars as pl
 from transforms.contracts import conform
 from transforms.releases import (
     CELL_KEY_SCHEMA,
-    COUNTS_SCHEMA,
     RECORD_SCHEMA,
+    RELEASED_SCHEMA,
     Release,
     WeekGrain,
+    released,
 )
 from warehouse.current import CURRENT_DAILY
 from warehouse.errors import ReleaseSettingsChanged
@@ -40,16 +41,16 @@ def published_record(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def recorded_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The counts earlier suppress-mode releases published each cell with
-    (transforms.releases.COUNTS_SCHEMA, table `published_counts`, written by
-    `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
-    schema version 10)."""
-    return _recorded(con, "published_counts", COUNTS_SCHEMA)
+    """The counts earlier suppress-mode releases published each cell with, and the index of the
+    release that did (transforms.releases.RELEASED_SCHEMA, table `published_counts`, written by
+    `warehouse.releases.record_release`; `release` null in rows recorded before schema version
+    17). Empty on a warehouse without the table (older than schema version 10)."""
+    return _recorded(con, "published_counts", RELEASED_SCHEMA)
 
 
 def recorded_withheld(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     """The counts of the weeks of child series (and of their days) that earlier suppress-mode
-    releases withheld (transforms.releases.Release.withheld, COUNTS_SCHEMA, table
+    releases withheld (transforms.releases.Release.withheld, RELEASED_SCHEMA, table
     `withheld_counts`, written by `warehouse.releases.record_release`). None where no write
     kept them: a warehouse without the table (older than schema version 16), or one upgraded
     from an older version (`schema_version` holds one below WITHHELD_SINCE) with the table
@@ -57,7 +58,7 @@ def recorded_withheld(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     release then takes every week of a child no release published, under a total one
     published, as withheld beside it (transforms.grains, complements remembered). A file
     created at 16 or later keeps them from its first write: empty, none withheld."""
-    withheld = _recorded(con, "withheld_counts", COUNTS_SCHEMA)
+    withheld = _recorded(con, "withheld_counts", RELEASED_SCHEMA)
     if withheld.is_empty() and not published_record(con).is_empty() and _upgraded(con):
         return None
     return withheld
@@ -79,11 +80,14 @@ def _recorded(
     con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, pl.DataType]
 ) -> pl.DataFrame:
     """Every row of the release record `table`, sorted by cell and conformed to `schema`; empty
-    (of `schema`) where the warehouse predates the table."""
+    (of `schema`) where the warehouse predates the table. Counts read from a file older than
+    schema version 17 get a null `release` (transforms.releases.released)."""
     try:
         frame = con.sql(f"SELECT * FROM {table} ORDER BY {', '.join(CELL_KEY_SCHEMA)}").pl()
     except duckdb.CatalogException:
         return pl.DataFrame(schema=schema)
+    if "release" in schema:
+        frame = released(frame)
     return conform(frame, schema, name=table)
 
 

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from transforms.grains import release_record
-from transforms.releases import COUNTS_SCHEMA, RECORD_SCHEMA, Release, WeekGrain
+from transforms.releases import RECORD_SCHEMA, RELEASED_SCHEMA, Release, WeekGrain
 from warehouse import queries
 from warehouse.release_record import (
     published_record,
@@ -75,8 +75,8 @@ def record_release(
         queries.publishable_periods(con, week_grain=week_grain),
         before,
     )
-    replace_all(con, "published_counts", after.counts, COUNTS_SCHEMA)
-    replace_all(con, "withheld_counts", after.withheld, COUNTS_SCHEMA)
+    replace_all(con, "published_counts", after.counts, RELEASED_SCHEMA)
+    replace_all(con, "withheld_counts", after.withheld, RELEASED_SCHEMA)
     return replace_all(con, "published_grains", after.record, RECORD_SCHEMA)
 
 

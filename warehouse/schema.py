@@ -30,11 +30,17 @@ from transforms.contracts import (
     SEVERITIES,
 )
 from transforms.dp import DP_CELL_SCHEMA, DP_KEYS
-from transforms.releases import CELL_KEY_SCHEMA, COUNTS_SCHEMA, PUBLISHED_AS, RECORD_SCHEMA
+from transforms.releases import (
+    CELL_KEY_SCHEMA,
+    COUNTS_SCHEMA,
+    PUBLISHED_AS,
+    RECORD_SCHEMA,
+    RELEASED_SCHEMA,
+)
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -90,7 +96,14 @@ withheld, transforms.releases.Release.withheld), created empty in an older file:
 write records a withheld week in it, readers and writers of a file upgraded from an older
 version take every week of a child no release published under a total one published as
 withheld beside it, as before (`warehouse.release_record.recorded_withheld`); a file created
-at 16 keeps the counts from its first write."""
+at 16 keeps the counts from its first write. 17 added `release` and `last_release` to
+`published_counts` and `withheld_counts` (the run of releases, by index, that published or
+withheld the cell with those counts, transforms.releases.RELEASED_SCHEMA), so that a
+roll-up's change is checked net of its children's between the same two releases
+(transforms.line_changes); their key no longer holds every column (a cell may have the same
+counts in two runs of releases). An older file's tables are rebuilt with its rows, both
+null (their releases unknown: still compared as sets, never paired); readers of a
+version-16 file read them as null."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -356,14 +369,14 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "published_counts",
-            COUNTS_SCHEMA,
-            key=tuple(COUNTS_SCHEMA),
+            RELEASED_SCHEMA,
+            not_null=tuple(COUNTS_SCHEMA),
             checks=("grain IN ('day', 'iso_week', 'epi_week', 'iso_8week', 'epi_8week')",),
         ),
         Table(
             "withheld_counts",
-            COUNTS_SCHEMA,
-            key=tuple(COUNTS_SCHEMA),
+            RELEASED_SCHEMA,
+            not_null=tuple(COUNTS_SCHEMA),
             checks=("grain IN ('day', 'iso_week', 'epi_week')",),
         ),
         Table(
@@ -462,6 +475,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         _rebuild(con, "published_grains")
     if found is not None and found < 13:
         con.execute("ALTER TABLE release_settings ADD COLUMN IF NOT EXISTS open_from DATE")
+    if found is not None and found < 17:
+        for table in ("published_counts", "withheld_counts"):
+            _rebuild(con, table)
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

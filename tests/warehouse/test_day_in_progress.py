@@ -60,13 +60,19 @@ def _batch_run(data_dir, days: dict[date, tuple[int, int]], *, clock: date):
 
 def _shown(data_dir, day: date) -> list[tuple]:
     """`day`'s published (authors, marked authors) in every reader: `published`, `daily`
-    (current versions and all), the exported timelines; and its recorded counts."""
+    (current versions and all), the exported timelines; and its recorded counts (each set
+    once, whichever releases recorded it)."""
     with open_published(data_dir) as con:
         published = queries.published(con).filter(pl.col("period_start") == day)
         daily = queries.daily(con).filter(pl.col("day") == day)
         every = queries.daily(con, all_versions=True).filter(pl.col("day") == day)
         exported = export_frames(con, k=11)["timelines"].filter(pl.col("period_start") == day)
-        recorded = release_record.recorded_counts(con).filter(pl.col("period_start") == day)
+        recorded = (
+            release_record.recorded_counts(con)
+            .filter(pl.col("period_start") == day)
+            .drop("release", "last_release")
+            .unique(maintain_order=True)
+        )
     frames = (published, daily, every, exported, recorded)
     return [frame.select("n_authors", "n_marked_authors").rows() for frame in frames]
 

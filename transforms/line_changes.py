@@ -1,0 +1,150 @@
+"""Rule 4 on a line: a roll-up's change between two releases net of its children's changes.
+
+A roll-up (`region` or `lang` ALL) is the sum of its children along its line. Where a release
+published the roll-up's cell and some of its children's, and a later release publishes them
+again, a reader holding both subtracts: the roll-up's change minus the changes of the children
+it knows in both releases is the change of the rest (the children the earlier release did not
+publish: withheld ones, or a region backfilled after it, whose value then was 0). Each cell's
+own change meeting k (transforms.releases.moved_cells) does not bound that remainder: a
+roll-up moved by 13 while a published child moved by exactly k = 11 gives a backfilled
+region's 2. So a roll-up's cell is moved (held) where, against some earlier release that
+published it, that remainder is 1 to k − 1 in some count.
+
+Releases are paired by their index (the runs `release` to `last_release` in
+transforms.releases.RELEASED_SCHEMA): rows recorded before it was kept (null) are not paired
+here. A cell's value in a release is its own
+published cell's counts, or, for author-day counts, the sum of the cells of a finer grain that
+release published within it (a week's days, an 8-week period's weeks): what a reader holds.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.contracts import ALL
+from transforms.periods import EIGHT_WEEKS, PERIOD_DAYS, period_start
+
+SUMMED = ("n_author_days", "n_marked_author_days")
+"""The counts of a period that are sums of its parts' (a week's author-days of its days'
+authors, an 8-week period's of its weeks')."""
+
+_SERIES = ("marker", "region", "lang", "marker_version")
+_KEY = [*_SERIES, "grain", "period_start"]
+_AXES = {"region": "lang", "lang": "region"}
+"""Per line axis (the column its roll-up is ALL in), the column the line fixes."""
+
+
+def line_moved(
+    cells: pl.DataFrame,
+    stored: pl.DataFrame,
+    held: pl.DataFrame,
+    *,
+    k: int,
+    week_grain: str,
+    counts: tuple[str, ...],
+) -> pl.DataFrame:
+    """The cells (`_KEY` columns) of roll-ups whose change since some earlier release, net of
+    the changes of the children that release published on the same line (same grain and
+    period), is 1 to k − 1 in one of `counts`.
+
+    `cells`: the current cells (`_KEY` and `counts`: days with grain `day`, weeks, 8-week
+    periods); `stored`: the cells releases published (`_KEY`, `counts`, and the run of
+    releases that did, `release` to `last_release`; rows with a null `release` are left out); `held`: the cells (`_KEY`) held already for their own change
+    (transforms.releases.moved_cells): a roll-up so held, or one whose sum holds one, is not
+    published now and needs no check (a child so held counts with its change: what its line's
+    complementary suppression protects). A child published then and gone now counts as 0
+    now. Where the roll-up's value in
+    that release is a sum of finer cells (it was published by day, or by week under an 8-week
+    check), the first of them is returned: held, it leaves the sum unknown."""
+    paired = (
+        stored.filter(pl.col("release").is_not_null())
+        .with_columns(pl.int_ranges("release", pl.col("last_release") + 1).alias("release"))
+        .explode("release")
+        .drop("last_release")
+    )
+    if paired.is_empty():
+        return pl.DataFrame(schema={c: cells.schema[c] for c in _KEY})
+    own = (
+        paired.join(cells.select(*_KEY, *counts), on=_KEY, how="left", suffix="_now")
+        .select(
+            *_KEY,
+            "release",
+            *((pl.col(f"{c}_now").fill_null(0) - pl.col(c)).alias(c) for c in counts),
+        )
+        .unique([*_KEY, "release"])
+    )
+    weeks = _summed(own, "day", week_grain, counts)
+    eights = _summed(pl.concat([own, weeks]), week_grain, EIGHT_WEEKS[week_grain], counts)
+    changes = pl.concat([own, weeks, eights])
+    rollups = changes.join(_unknown_now(held, week_grain), on=_KEY, how="anti")
+    flagged = []
+    for axis, fixed in _AXES.items():
+        line = ["marker", "marker_version", fixed, "grain", "period_start", "release"]
+        children = (
+            changes.filter(pl.col(axis) != ALL)
+            .group_by(line)
+            .agg(*(pl.col(c).sum().alias(f"{c}_parts") for c in counts))
+        )
+        rest = (pl.col(c) - pl.col(f"{c}_parts").fill_null(0) for c in counts)
+        small = pl.any_horizontal(r.abs().is_between(1, k - 1) for r in rest)
+        flagged.append(
+            rollups.filter(pl.col(axis) == ALL)
+            .join(children, on=line, how="left")
+            .filter(small.fill_null(False))
+            .select(*_KEY, "release")
+        )
+    return _held_cells(pl.concat(flagged).unique(), paired)
+
+
+def _summed(parts: pl.DataFrame, part: str, whole: str, counts: tuple[str, ...]) -> pl.DataFrame:
+    """The changes of the `whole`-grain periods (a week grain, or its 8-week grain) that a
+    release published no cell of but some `part`-grain cells within (`day`, or the week
+    grain), from `parts` (changes per cell and release): their SUMMED counts added up (the
+    others null)."""
+    start = period_start(pl.col("period_start"), whole).alias("period_start")
+    summed = (
+        parts.filter(pl.col("grain") == part)
+        .group_by(*_SERIES, start, "release")
+        .agg(*(pl.col(c).sum() if c in SUMMED else pl.lit(None, pl.Int64).alias(c) for c in counts))
+        .with_columns(pl.lit(whole).alias("grain"))
+    )
+    return summed.join(parts, on=[*_KEY, "release"], how="anti").select(parts.columns)
+
+
+def _unknown_now(held: pl.DataFrame, week_grain: str) -> pl.DataFrame:
+    """The cells (`_KEY`) a reader cannot add up now: the `held` ones, the weeks holding a
+    held day and the 8-week periods holding a held day or week."""
+    eight = EIGHT_WEEKS[week_grain]
+    within = [
+        held.filter(pl.col("grain").is_in(parts)).select(
+            *_SERIES,
+            pl.lit(whole).alias("grain"),
+            period_start(pl.col("period_start"), whole).alias("period_start"),
+        )
+        for parts, whole in ((["day"], week_grain), (["day", week_grain], eight))
+    ]
+    return pl.concat([held.select(_KEY), *within]).unique()
+
+
+def _held_cells(flagged: pl.DataFrame, paired: pl.DataFrame) -> pl.DataFrame:
+    """Per `flagged` cell, the cell (`_KEY`) that release published for it: its own, else the
+    first of the finer ones its value was summed from (of the same series and release)."""
+    length = {"day": 1, **PERIOD_DAYS}
+    days = pl.col("grain").replace_strict(length, return_dtype=pl.Int64)
+    inner = paired.select(*_SERIES, "release", "grain", "period_start", days.alias("_len"))
+    return (
+        flagged.with_columns(
+            days.alias("_outer_len"),
+            (pl.col("period_start") + pl.duration(days=days - 1)).alias("_end"),
+        )
+        .rename({"grain": "_outer", "period_start": "_start"})
+        .join(inner, on=[*_SERIES, "release"])
+        .filter(
+            pl.col("period_start").is_between("_start", "_end"),
+            pl.col("_len") <= pl.col("_outer_len"),
+        )
+        .sort("_len", "period_start", descending=[True, False])
+        .unique([*_SERIES, "release", "_outer", "_start"], keep="first", maintain_order=True)
+        .select(_KEY)
+        .unique()
+    )
