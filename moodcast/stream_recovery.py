@@ -149,10 +149,9 @@ def running_sessions(
     data_dir: Path, *, besides: str | None = None
 ) -> dict[str, warehouse.Holder | None]:
     """The stream sessions of `data_dir` running now (their lock taken: RunLock.taken), or
-    starting (`_starting`), other than
-    run `besides`, by run id, each with the holder its lock file records (None while it
-    records none yet). Locks and writes no session's lock file, so an ended session's is left
-    as it was, for recover_killed_sessions."""
+    starting (`_starting`), other than run `besides`, by run id, each with the holder its lock
+    file records (None while it records none yet). Locks and writes no session's lock file, so
+    an ended session's is left as it was, for recover_killed_sessions."""
     found = {}
     for lock_file in sorted((data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         lock = warehouse.RunLock(lock_file.parent)
