@@ -285,14 +285,11 @@ def streamed_days(
     con, days: list[date], *, besides: str | None = None
 ) -> dict[date, tuple[str, int]]:
     """Those of `days` a stream run other than `besides` holds (its pane was loaded last:
-    `day_panes`), each with that run and the posts of its newest pane of the day loaded
-    (loaded_pane_posts)."""
-    rows = con.execute(
-        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[])) "
-        "AND run_id IS DISTINCT FROM ?",
-        [sorted(set(days)), besides],
-    ).fetchall()
-    return {day: (run_id, loaded_pane_posts(con, run_id).get(day, 0)) for day, run_id in rows}
+    warehouse.stream_held_days), each with that run and the posts of its newest pane of the
+    day loaded (loaded_pane_posts)."""
+    held = warehouse.stream_held_days(con, days)
+    posts = {run_id: loaded_pane_posts(con, run_id) for run_id in set(held.values()) - {besides}}
+    return {day: (run, posts[run].get(day, 0)) for day, run in held.items() if run in posts}
 
 
 def loaded_pane_posts(con, run_id: str) -> dict[date, int]:
