@@ -268,13 +268,16 @@ def load_files(con, session: Session, landed: Landed) -> int:
 
 
 def _hold(con, session: Session, skipped: list[PaneFile]) -> None:
-    """Set `session.pane_posts` to the posts of the days its run holds, and add to its
-    `kept_out` (the most posts of its panes of each day, panes accumulating) those of the
-    days another run holds: the panes of its run loaded before (loaded_pane_posts) and the
-    `skipped` pane files."""
+    """Set `session.pane_posts` to the posts of the days its run holds (taking any it holds
+    again out of its `kept_out`), and add to its `kept_out` (the most posts of its panes of
+    each day, panes accumulating) those of the days another run holds: the panes of its run
+    loaded before (loaded_pane_posts) and the `skipped` pane files."""
     noted = loaded_pane_posts(con, session.run_id)
     holders = warehouse.day_holders(con, {*noted, *(p.day for p in skipped)})
     session.pane_posts = {d: n for d, n in noted.items() if holders.get(d) == session.run_id}
+    for day in session.pane_posts:
+        session.kept_out.pop(day, None)
+        session.kept_by.pop(day, None)
     others = [(d, n) for d, n in noted.items() if d not in session.pane_posts]
     for day, posts in others + [(p.day, p.posts) for p in skipped]:
         session.kept_out[day] = max(session.kept_out.get(day, 0), posts)
