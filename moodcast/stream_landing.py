@@ -268,13 +268,16 @@ def load_files(con, session: Session, landed: Landed) -> int:
 
 
 def _hold(con, session: Session, skipped: list[PaneFile]) -> None:
-    """Set `session.pane_posts` to the posts of the days its run holds, and add to its
-    `kept_out` (the most posts of its panes of each day, panes accumulating) those of the
-    days another run holds: the panes of its run loaded before (loaded_pane_posts) and the
-    `skipped` pane files."""
+    """Set `session.pane_posts` to the posts of the days its run holds (taking any it holds
+    again out of its `kept_out`), and add to its `kept_out` (the most posts of its panes of
+    each day, panes accumulating) those of the days another run holds: the panes of its run
+    loaded before (loaded_pane_posts) and the `skipped` pane files."""
     noted = loaded_pane_posts(con, session.run_id)
     holders = warehouse.day_holders(con, {*noted, *(p.day for p in skipped)})
     session.pane_posts = {d: n for d, n in noted.items() if holders.get(d) == session.run_id}
+    for day in session.pane_posts:
+        session.kept_out.pop(day, None)
+        session.kept_by.pop(day, None)
     others = [(d, n) for d, n in noted.items() if d not in session.pane_posts]
     for day, posts in others + [(p.day, p.posts) for p in skipped]:
         session.kept_out[day] = max(session.kept_out.get(day, 0), posts)
@@ -285,14 +288,11 @@ def streamed_days(
     con, days: list[date], *, besides: str | None = None
 ) -> dict[date, tuple[str, int]]:
     """Those of `days` a stream run other than `besides` holds (its pane was loaded last:
-    `day_panes`), each with that run and the posts of its newest pane of the day loaded
-    (loaded_pane_posts)."""
-    rows = con.execute(
-        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[])) "
-        "AND run_id IS DISTINCT FROM ?",
-        [sorted(set(days)), besides],
-    ).fetchall()
-    return {day: (run_id, loaded_pane_posts(con, run_id).get(day, 0)) for day, run_id in rows}
+    warehouse.stream_held_days), each with that run and the posts of its newest pane of the
+    day loaded (loaded_pane_posts)."""
+    held = warehouse.stream_held_days(con, days)
+    posts = {run_id: loaded_pane_posts(con, run_id) for run_id in set(held.values()) - {besides}}
+    return {day: (run, posts[run].get(day, 0)) for day, run in held.items() if run in posts}
 
 
 def loaded_pane_posts(con, run_id: str) -> dict[date, int]:

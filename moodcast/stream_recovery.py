@@ -5,6 +5,7 @@ job starts (and by `moodcast stream --recover`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import replace
@@ -137,8 +138,7 @@ def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
     own), or when the file is gone. The lock's `stale` is what the session noted, if it was
     killed."""
     try:
-        found = lock_file.stat()
-        if found.st_size == 0 and time.time() - found.st_mtime < STARTING.total_seconds():
+        if _starting(lock_file):
             return None
         return warehouse.RunLock(lock_file.parent).acquire()
     except (FileNotFoundError, warehouse.RunLocked):
@@ -148,18 +148,24 @@ def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
 def running_sessions(
     data_dir: Path, *, besides: str | None = None
 ) -> dict[str, warehouse.Holder | None]:
-    """The stream sessions of `data_dir` running now, or starting (ended_session_lock), other
-    than run `besides`, by run id, each with the holder its lock file records (None while it
-    records none yet). Takes and gives back the lock of each ended one (its note kept)."""
+    """The stream sessions of `data_dir` running now (their lock taken: RunLock.taken), or
+    starting (`_starting`), other than run `besides`, by run id, each with the holder its lock
+    file records (None while it records none yet). Locks and writes no session's lock file, so
+    an ended session's is left as it was, for recover_killed_sessions."""
     found = {}
     for lock_file in sorted((data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
-        if lock_file.parent.name == besides:
-            continue
-        if (lock := ended_session_lock(lock_file)) is not None:
-            lock.release()
-        elif lock_file.exists():
-            found[lock_file.parent.name] = warehouse.RunLock(lock_file.parent).holder()
+        lock = warehouse.RunLock(lock_file.parent)
+        with contextlib.suppress(FileNotFoundError):
+            if lock_file.parent.name != besides and (_starting(lock_file) or lock.taken()):
+                found[lock_file.parent.name] = lock.holder()
     return found
+
+
+def _starting(lock_file: Path) -> bool:
+    """Whether `lock_file` is empty and younger than STARTING: created by a session starting
+    now, not locked yet."""
+    found = lock_file.stat()
+    return found.st_size == 0 and time.time() - found.st_mtime < STARTING.total_seconds()
 
 
 def _ledgered_run(settings: Settings, run_id: str) -> warehouse.RunRecord | None:

@@ -32,7 +32,14 @@ from warehouse.load import (
     replace_forecasts,
 )
 from warehouse.lock import Holder, RunLock
-from warehouse.panes import PaneLoad, PaneMeta, add_stream_accounting, day_holders, upsert_panes
+from warehouse.panes import (
+    PaneLoad,
+    PaneMeta,
+    add_stream_accounting,
+    day_holders,
+    stream_held_days,
+    upsert_panes,
+)
 from warehouse.queries import current_daily, current_periods, publishable_periods
 from warehouse.releases import record_release
 from warehouse.store import (
@@ -84,6 +91,7 @@ __all__ = [
     "replace_forecast_grains",
     "replace_forecasts",
     "replace_model_choice",
+    "stream_held_days",
     "upsert_panes",
     "writing",
 ]

@@ -148,10 +148,10 @@ def record_unpublished(
     con: duckdb.DuckDBPyConnection, run_id: str, n: int | None, reason: str
 ) -> None:
     """Set the `unpublished` count in `run_counts` of the stream run `run_id`, recorded
-    `incomplete` or `killed` (RUN_STATUSES): `n` posts it read are in no pane loaded (counted
-    in no day),
-    for `reason` (which says when `n` is a floor). Replaces any such count of the run; `n`
-    None removes it (a run recovered `ok`: the files its recovery loaded held the posts counted)."""
+    `incomplete` or `killed` (RUN_STATUSES): `n` posts it read are in no pane loaded of a day
+    its run holds (counted in no day), for `reason` (which says when `n` is a floor). Replaces
+    any such count of the run; `n` None removes it (a run recovered `ok`: the files its recovery
+    loaded held the posts counted)."""
     found = [] if n is None else [(run_id, "unpublished", reason, n)]
     rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
     with registered(con, rows) as view, transaction(con, "run_counts"):

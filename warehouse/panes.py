@@ -115,12 +115,21 @@ def day_holders(con: duckdb.DuckDBPyConnection, days: Iterable[date]) -> dict[da
     """The run that holds each of `days` that holds rows or a pane: the stream run whose pane
     it was last loaded from (`day_panes`), else the file run whose rows it holds (a file run
     replaces a whole day: one run; the greatest run id, were there several)."""
+    wanted = sorted(set(days))
+    filed = con.execute(
+        "SELECT day, max(run_id) FROM daily_aggregates WHERE day IN (SELECT unnest(?::DATE[])) "
+        "GROUP BY day",
+        [wanted],
+    ).fetchall()
+    return {**dict(filed), **stream_held_days(con, wanted)}
+
+
+def stream_held_days(con: duckdb.DuckDBPyConnection, days: Iterable[date]) -> dict[date, str]:
+    """Those of `days` a stream run holds (its pane was loaded last: `day_panes`), each with
+    that run."""
     rows = con.execute(
-        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[])) "
-        "UNION ALL SELECT day, max(run_id) FROM daily_aggregates "
-        "WHERE day IN (SELECT unnest(?::DATE[])) "
-        "AND day NOT IN (SELECT day FROM day_panes) GROUP BY day",
-        [sorted(days), sorted(days)],
+        "SELECT day, run_id FROM day_panes WHERE day IN (SELECT unnest(?::DATE[]))",
+        [sorted(set(days))],
     ).fetchall()
     return dict(rows)
 

@@ -401,17 +401,23 @@ def test_data_health_lists_each_marker_and_language_with_its_validation(on_copy)
 
 
 def test_an_open_streamed_day_shows_as_today_so_far(on_copy):
+    """The stream's day is the one after the file run's last: a stream pane never replaces a
+    day a file run loaded (docs/streaming.md, who holds a day)."""
     with warehouse.writing(on_copy) as con:
         daily = warehouse.current_daily(con)
         last = daily.get_column("day").max()
+        today = last + timedelta(days=1)
         fired = datetime(2025, 3, 31, 10, 5, tzinfo=UTC)
-        pane = warehouse.PaneMeta(last, "stream-1", fired, 0, "early", fired)
-        warehouse.upsert_panes(con, [(pane, daily.filter(daily["day"] == last))])
+        pane = warehouse.PaneMeta(today, "stream-1", fired, 0, "early", fired)
+        cells = daily.filter(pl.col("day") == last).with_columns(
+            day=pl.lit(today), run_id=pl.lit("stream-1")
+        )
+        assert warehouse.upsert_panes(con, [(pane, cells)]).loaded == {today}
     for name in ("overview", "timelines"):
         at = page(name).run()
         assert not at.exception
         notices = [info.value for info in at.info]
-        assert any(f"Today so far: {last} is still open" in n and "10:05" in n for n in notices)
+        assert any(f"Today so far: {today} is still open" in n and "10:05" in n for n in notices)
 
 
 def test_a_series_without_a_forecast_says_why_at_its_grain(on_published):
