@@ -4,8 +4,11 @@ it is tested against (polars, orjson or py3langid), both giving the same results
 
 Importing numba and loading a module's cached kernels costs about a CPU second on the first
 call of a process, more than the reference paths take for COMPILED_FROM rows, so `moodcast
-tag` of a handful of posts never loads numba; inside a long run every batch is larger and
-the cost is paid once. docs/throughput.md lists the functions with the two paths.
+tag` of a handful of posts never loads numba. A file run's chunks (ingest.sources.CHUNK_RECORDS
+records) are larger and pay that cost once; a stream's chunks (at most
+ingest.stream.MESSAGES_PER_CHUNK messages) never reach COMPILED_FROM, so `moodcast stream`
+reads, dates, identifies and scores n-gram heads by the reference paths throughout (its
+lexicon `tag` always runs compiled). docs/markers.md lists the functions with the two paths.
 """
 
 from __future__ import annotations
