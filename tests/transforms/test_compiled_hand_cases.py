@@ -1,5 +1,5 @@
 """The hand-written cases of test_markers.py and test_ngram_hashing.py, held to the compiled
-paths by name. Those files call `score` and `ngram_head_logits` on a few texts with the default
+paths by name (test_ngram_hashing.py's property test of the head logits names both engines). Those files call `score` and `ngram_head_logits` on a few texts with the default
 `engine="auto"`, which takes the reference paths below transforms.engines.COMPILED_FROM rows:
 since then their cases reached neither the numba scanner that the Beam job's `tag` always runs
 nor the compiled n-gram pass that scores every chunk of a file run."""
@@ -7,11 +7,9 @@ nor the compiled n-gram pass that scores every chunk of a file run."""
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tests.transforms.test_markers import BUILTIN, RULES
-from tests.transforms.test_ngram_hashing import _ALPHABET, TRICKY, _heads
+from tests.transforms.test_ngram_hashing import TRICKY, _heads
 from transforms.markers import score
 from transforms.ngram import RECIPES, NgramWeights, ngram_features, ngram_head_logits, ngram_logits
 
@@ -31,16 +29,6 @@ def _assert_compiled_logits_are_the_matrix_product(texts, heads):
         features = ngram_features(texts, head.recipe)
         expected = ngram_logits(features, head.indices, head.coef, head.intercept)
         assert np.array_equal(got[name], expected), name
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(st.text(_ALPHABET, max_size=120), min_size=1, max_size=12),
-    st.sampled_from(sorted(RECIPES)),
-    st.integers(0, 3),
-)
-def test_compiled_head_logits_equal_the_features_times_the_weights(texts, recipe, seed):
-    _assert_compiled_logits_are_the_matrix_product(texts, _heads(seed, recipe))
 
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
