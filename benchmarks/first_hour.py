@@ -58,7 +58,7 @@ class Timed:
 def demo(tree: Path, folder: Path, *, posts: int) -> Timed:
     """Run `moodcast demo` of `tree` in `folder` (fresh directories under it) until its
     dashboard answers, then stop it. Raises RuntimeError, with the end of its log, when it
-    exits first or takes longer than TIMEOUT_S."""
+    exits first or takes longer than TIMEOUT_S (once it has stopped, as `_reaped` waits)."""
     folder.mkdir(parents=True)
     port = free_port()
     command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "demo"]
@@ -87,7 +87,7 @@ def demo(tree: Path, folder: Path, *, posts: int) -> Timed:
     finally:
         if process.returncode is None:
             os.killpg(process.pid, signal.SIGINT)
-    usage = _reaped(process)
+            usage = _reaped(process)
     return Timed(
         run_done_s=run_done,
         served_s=served,

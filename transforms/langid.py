@@ -4,9 +4,10 @@ py3langid classifies one text at a time, walking its byte DFA in a Python loop (
 of CPU here). `identify` walks the same DFA for all texts in one compiled loop (numba,
 transforms.langid_walk), LANES texts side by side, that counts each text's features, and
 scores them all with one sparse product: same features, same naive Bayes scores (up to float32
-rounding), same labels. Below transforms.engines.COMPILED_FROM texts (`engine="auto"`) it
-walks with py3langid's own loop and sums each text's scores in the sparse product's order
-instead, with the same results, and loads neither numba nor scipy.
+rounding), same labels. Below transforms.engines.COMPILED_FROM texts, in a process that has
+not loaded numba (`engine="auto"`), it walks with py3langid's own loop and sums each text's
+scores in the sparse product's order instead, with the same results, and loads neither numba
+nor scipy.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def parse_json_lines(
     engine: Engine = "auto",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse JSON Lines; `lines[i]` is line `first_line + i` of `source` (a list, or the
-    transforms.json_lines.LineBuffer a file is read into). Blank lines are skipped.
+    transforms.line_buffer.LineBuffer a file is read into). Blank lines are skipped.
 
     Returns `(records, dead)`: records follow LOCATED_SCHEMA (numbers in string fields become
     their JSON text), dead letters say why a line was refused (invalid UTF-8, invalid JSON, not

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import hstack
@@ -113,15 +114,16 @@ def _heads(seed: int, recipe: str) -> dict[str, NgramWeights]:
     return heads
 
 
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.text(_ALPHABET, max_size=120), min_size=1, max_size=12),
     st.sampled_from(sorted(RECIPES)),
     st.integers(0, 3),
 )
-def test_head_logits_equal_the_features_times_the_weights(texts, recipe, seed):
+def test_head_logits_equal_the_features_times_the_weights(engine, texts, recipe, seed):
     heads = _heads(seed, recipe)
-    got = ngram_head_logits(texts, heads)
+    got = ngram_head_logits(texts, heads, engine=engine)
     features = ngram_features(texts, recipe)
     for name, head in heads.items():
         expected = ngram_logits(features, head.indices, head.coef, head.intercept)

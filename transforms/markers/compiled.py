@@ -93,7 +93,7 @@ def score(
 
     `markers` is a CompiledMarkers, or a marker mapping compiled for this call only (see
     compile_markers). `engine` chooses how the rules run (transforms.engines.ENGINES: `auto`
-    runs the reference rules below COMPILED_FROM posts, so numba is not loaded for them);
+    runs the reference rules below COMPILED_FROM posts while numba is not loaded);
     every setting gives the same results. Returns one row per post, in order, with `<marker>` (Boolean:
     the paper's binary hit), `<marker>__count` (UInt32: occurrences that count),
     `<marker>__score` (Float64: intensity, occurrences per word of the post) and, with

@@ -1,7 +1,8 @@
 """Lexicon scoring of a batch of posts with a CompiledMarkers, by one of two engines: the
 compiled scanner (`transforms.markers.engine`) for each language, with the reference path
 (`transforms.markers.rules`) for the few posts it flags; or the reference path for every post
-(transforms.engines: `auto` takes it below COMPILED_FROM posts, and numba is then not loaded).
+(transforms.engines: `auto` takes it below COMPILED_FROM posts while the process has not
+loaded numba, and then does not load it).
 """
 
 from __future__ import annotations
