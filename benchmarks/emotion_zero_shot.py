@@ -6,19 +6,18 @@ English stress's zero-shot source improved when its prototypes became first-pers
 the state and its centroid dropped its lexicon terms (benchmarks/stress_zero_shot.py). This asks
 the same of the six basic emotions the English sets label (anger, disgust, fear, joy, sadness,
 surprise), on the dev splits of covidemo_en, xed_en and isear_en (all rows). Each marker is
-scored with its centroid built four ways, the other markers as shipped before (`previous`:
-every contrasted marker's situations and terms): `situations + terms` (the previous source),
-`situations alone`, `first-person + terms` and `first-person alone` (`centroid_terms = false`).
-Situations are the prototypes shipped before (PREVIOUS_PROTOTYPES where a marker's changed);
-first-person states are the shipped ones where a marker now ships them, else CANDIDATES (our
-own sentences, never dataset text). Every score is transforms.zero_shot.zero_shot's (a softmax
-over the neutral set and every contrasted marker, so a marker's centroid moves its rivals'
-scores too). Per way, its dev ROC AUC per set, and its F1 per set at the cut chosen as
-`benchmarks/markers.py --choose-thresholds` chooses the shipped ones (F1-optimal, flagging at
-most 2x the true share, on pooled covidemo_en + xed_en dev; isear_en may not be shipped from).
-Then the test splits (at most `--cap` rows) for `previous` at its thresholds and `shipped`
-(the marker files as they are) at theirs, and the share of the dev posts flagged for the three
-contrasted markers no English set labels (calm, hope, love). Texts never leave the process.
+scored with its centroid built four ways, the other markers as the marker files ship them:
+`situations + terms` (the shipped source), `situations alone`, `first-person + terms` and
+`first-person alone` (`centroid_terms = false`). Situations are the shipped prototypes;
+first-person states are CANDIDATES (our own sentences, never dataset text). Every score is
+transforms.zero_shot.zero_shot's (a softmax over the neutral set and every contrasted marker,
+so a marker's centroid moves its rivals' scores too). Per way, its dev ROC AUC per set, and its
+F1 per set at the cut chosen as `benchmarks/markers.py --choose-thresholds` chooses the shipped
+ones (F1-optimal, flagging at most 2x the true share, on pooled covidemo_en + xed_en dev;
+isear_en may not be shipped from). Then the test splits (at most `--cap` rows) for `shipped`
+(the marker files as they are) at its thresholds and `joy first-person` (JOY_WAY, measured and
+not shipped) at JOY_THRESHOLDS, and the share of the dev posts flagged for the three contrasted
+markers no English set labels (calm, hope, love). Texts never leave the process.
 `--write` writes the section `emotion-zero-shot` of benchmarks/RESULTS.md. Skips, saying so,
 when the datasets are absent.
 """
@@ -44,29 +43,29 @@ from transforms.zero_shot import CONTRASTED, prototype_phrases, zero_shot  # noq
 
 SETS = ("covidemo_en", "xed_en", "isear_en")
 UNLABELLED = ("calm", "hope", "love")
-PREVIOUS_PROTOTYPES = {
-    "joy": (
-        "just got the call, I got the job!!",
-        "honestly grinning like an idiot all afternoon",
-        "everything went right today and I'm on cloud nine",
-        "we finally got the keys to our first place, I keep dancing around the kitchen",
-        "passed my driving test on the first try let's gooo",
-        "this is the kind of day I want to bottle up and keep forever",
-        "my little sister graduated today and my heart is so full",
-        "I'm buzzing, the team pulled it off in the last minute",
-        "life feels really good right now, not gonna lie",
-        "laughing so hard with my friends tonight my cheeks hurt",
-        "got my exam results back and I did way better than I thought",
-    ),
-}
-"""The English prototypes shipped before first-person states replaced them (written by us)."""
-PREVIOUS_THRESHOLDS = {
-    "anger": 2.6, "disgust": 2.25, "fear": 2.65, "joy": 1.17, "sadness": 1.28, "surprise": 2.42,
-    "calm": 3.59, "hope": 2.22, "love": 4.91,
-}  # fmt: skip
-"""The English thresholds shipped before: the basic emotions' chosen on dev as now, calm's,
-hope's and love's by `moodcast markers calibrate` on model/labelled-en.csv."""
 CANDIDATES = {
+    "joy": (
+        "I'm so happy right now",
+        "I feel wonderful today",
+        "I'm overjoyed",
+        "I'm so excited I can't stop smiling",
+        "I feel so happy and grateful",
+        "this makes me so happy",
+        "I'm thrilled",
+        "I'm in such a good mood today",
+        "I feel great, life is good",
+        "I'm delighted",
+        "I'm on top of the world",
+        "I'm so glad, this made my day",
+        "I can't stop laughing, I'm so happy",
+        "I'm ecstatic",
+        "I feel joyful and light",
+        "I'm so proud and happy",
+        "I'm really enjoying this",
+        "pure happiness right now",
+        "I'm grinning from ear to ear",
+        "I feel cheerful today",
+    ),
     "anger": (
         "I'm so angry right now I can't think straight",
         "I am absolutely furious",
@@ -178,23 +177,30 @@ CANDIDATES = {
         "I'm still in shock",
     ),
 }
-"""First-person state prototypes measured and not shipped (dev said no better; written by us)."""
+"""First-person state prototypes measured and not shipped (written by us): joy's alone rose on
+all three dev sets, and moved test macro-F1 by at most 0.005 (docs/markers.md)."""
 WAYS = {
     "situations + terms": ("situations", True),
     "situations alone": ("situations", False),
     "first-person + terms": ("first-person", True),
     "first-person alone": ("first-person", False),
 }
+JOY_WAY = {"joy": WAYS["first-person + terms"]}
+"""The scoring measured for shipping and not shipped: joy's first-person states with its terms."""
+JOY_THRESHOLDS = {
+    "anger": 2.56, "disgust": 2.25, "fear": 2.66, "joy": 1.32, "sadness": 1.23, "surprise": 2.41,
+    "calm": 3.57, "hope": 2.23, "love": 4.91,
+}  # fmt: skip
+"""The English thresholds chosen again for JOY_WAY (measured, not shipped): the basic emotions'
+on dev as the shipped ones are, calm's, hope's and love's by `moodcast markers calibrate` on
+model/labelled-en.csv."""
 
 
 def phrases(marker: Marker, kind: str, terms: bool) -> tuple[str, ...]:
     """`marker`'s English centroid phrases: its situations or first-person prototypes, with or
     without its lexicon terms (as prototype_phrases keeps them)."""
     shipped = marker.prototypes["en"]
-    own = {
-        "situations": PREVIOUS_PROTOTYPES.get(marker.name, shipped),
-        "first-person": CANDIDATES.get(marker.name, shipped),
-    }[kind]
+    own = shipped if kind == "situations" else CANDIDATES[marker.name]
     every = prototype_phrases(replace(marker, prototypes_alone=frozenset()), "en")
     return (*own, *every[len(shipped) :]) if terms else tuple(own)
 
@@ -202,8 +208,8 @@ def phrases(marker: Marker, kind: str, terms: bool) -> tuple[str, ...]:
 def scorer(encoder, markers: Mapping[str, Marker], chosen: Mapping[str, tuple] | None):
     """A function of embedded posts → {contrasted marker: zero-shot score}: with `chosen`
     (marker → (kind, terms)) every contrasted marker's centroid is built from phrases(), the
-    markers `chosen` leaves out as situations + terms (the previous source); with None, from
-    the marker files as they are."""
+    markers `chosen` leaves out as situations + terms (as shipped); with None, from the marker
+    files as they are."""
     names = [n for n, m in markers.items() if m.dimensions[:1] == (CONTRASTED,)]
     centroids = None
     if chosen is not None:
@@ -241,37 +247,37 @@ def judged(runs: dict, score: Callable, name: str, cut: float | None = None):
     return aucs, cut, f1s
 
 
+def shipped_thresholds(markers: Mapping[str, Marker]) -> dict[str, float]:
+    """Each marker's English threshold as its file ships it."""
+    return {n: m.thresholds["en"] for n, m in markers.items() if "en" in m.thresholds}
+
+
 def cells(values: dict) -> list[str]:
     return [f"{values[s]:.3f}" if s in values else "" for s in SETS]
 
 
 def dev_table(runs: dict, encoder, markers) -> list[str]:
-    """Each emotion's rows of WAYS (the others as before), then `shipped`, on the dev splits."""
+    """Each emotion's rows of WAYS (the others as shipped) on the dev splits."""
     lines = table_head(
         ["marker", "centroid"], [*(f"AUC {s}" for s in SETS), "cut", *(f"F1 {s}" for s in SETS)]
     )
-    shipped = scorer(encoder, markers, None)
     for name in ms.EMOTIONS:
-        ways = {w: scorer(encoder, markers, {name: way}) for w, way in WAYS.items()}
-        for way, score in [*ways.items(), ("shipped", shipped)]:
-            aucs, cut, f1s = judged(runs, score, name)
+        for way, chosen in WAYS.items():
+            aucs, cut, f1s = judged(runs, scorer(encoder, markers, {name: chosen}), name)
             lines.append(table_row([name, way, *cells(aucs), f"{cut:g}", *cells(f1s)]))
     return lines
 
 
 def test_table(runs: dict, encoder, markers) -> list[str]:
-    """`previous` and `shipped` on the test splits, each at its thresholds, and their macro-F1."""
+    """`shipped` and `joy first-person` on the test splits, each at its thresholds, and their
+    macro-F1."""
     lines = table_head(
         ["marker", "scoring"], [*(f"AUC {s}" for s in SETS), "cut", *(f"F1 {s}" for s in SETS)]
     )
     macro = {}
     for way, score, cuts in (
-        ("previous", scorer(encoder, markers, {}), PREVIOUS_THRESHOLDS),
-        (
-            "shipped",
-            scorer(encoder, markers, None),
-            {n: m.thresholds["en"] for n, m in markers.items()},
-        ),
+        ("shipped", scorer(encoder, markers, None), shipped_thresholds(markers)),
+        ("joy first-person", scorer(encoder, markers, JOY_WAY), JOY_THRESHOLDS),
     ):
         for name in ms.EMOTIONS:
             aucs, cut, f1s = judged(runs, score, name, cuts[name])
@@ -280,9 +286,9 @@ def test_table(runs: dict, encoder, markers) -> list[str]:
                 macro.setdefault(way, {}).setdefault(s, []).append(f1)
     lines.append("")
     lines.append(
-        "Test macro-F1 (previous → shipped): "
+        "Test macro-F1 (shipped → joy first-person): "
         + ", ".join(
-            f"{s} {np.mean(macro['previous'][s]):.3f} → {np.mean(macro['shipped'][s]):.3f}"
+            f"{s} {np.mean(macro['shipped'][s]):.3f} → {np.mean(macro['joy first-person'][s]):.3f}"
             for s in SETS
         )
     )
@@ -290,16 +296,19 @@ def test_table(runs: dict, encoder, markers) -> list[str]:
 
 
 def unlabelled_line(runs: dict, encoder, markers) -> str:
-    """The share of all dev posts flagged for each of UNLABELLED, previous → shipped."""
+    """The share of all dev posts flagged for each of UNLABELLED, shipped → joy first-person."""
     x = np.concatenate([x for _, _, x in runs.values()])
-    before = scorer(encoder, markers, {})(x)
-    now = scorer(encoder, markers, None)(x)
+    shipped = scorer(encoder, markers, None)(x)
+    joy = scorer(encoder, markers, JOY_WAY)(x)
+    cuts = shipped_thresholds(markers)
     shares = [
-        f"{n} {float((before[n] >= PREVIOUS_THRESHOLDS[n]).mean()):.1%} → "
-        f"{float((now[n] >= markers[n].thresholds['en']).mean()):.1%}"
+        f"{n} {float((shipped[n] >= cuts[n]).mean()):.1%} → "
+        f"{float((joy[n] >= JOY_THRESHOLDS[n]).mean()):.1%}"
         for n in UNLABELLED
     ]
-    return f"Share of the {len(x)} dev posts flagged (previous → shipped): " + ", ".join(shares)
+    return f"Share of the {len(x)} dev posts flagged (shipped → joy first-person): " + ", ".join(
+        shares
+    )
 
 
 def splits(encoder, split: str, cap: int | None) -> dict:
