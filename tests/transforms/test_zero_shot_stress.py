@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from transforms.embedding import DEFAULT_MODEL, load_encoder
+from tests.transforms.zero_shot_flags import zero_shot_flags
+from transforms.embedding import DEFAULT_MODEL
 from transforms.marker_descriptions import describe_sources
 from transforms.markers import load_markers
 from transforms.model_markers import ModelConfig
-from transforms.model_scoring import score_embeddings
 from transforms.zero_shot import prototype_phrases
 
 
@@ -39,13 +37,8 @@ def test_stress_flags_a_strained_writer_and_not_posts_that_only_name_stressors()
         "new job starts monday, really looking forward to it",
         "the deadline for the grant application is friday at noon",
     ]
-    encoder = load_encoder()
-    stress = replace(load_markers(names=["stress"])["stress"], heads={})
-    scores = score_embeddings(
-        encoder.encode(strained + calm), lang="en", markers={"stress": stress}, encoder=encoder
-    )["stress"]
-    flagged = scores >= stress.thresholds["en"]
-    assert flagged.tolist() == [True] * len(strained) + [False] * len(calm)
+    flagged = zero_shot_flags("stress", strained + calm)
+    assert flagged == [True] * len(strained) + [False] * len(calm)
 
 
 def test_markers_show_says_the_stress_centroid_holds_prototypes_only():
