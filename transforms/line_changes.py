@@ -56,12 +56,7 @@ def line_moved(
     A child published then and gone now counts as 0 now. Where the roll-up's value in
     that release is a sum of finer cells (it was published by day, or by week under an 8-week
     check), the first of them is returned: held, it leaves the sum unknown."""
-    paired = (
-        stored.filter(pl.col("release").is_not_null())
-        .with_columns(pl.int_ranges("release", pl.col("last_release") + 1).alias("release"))
-        .explode("release")
-        .drop("last_release")
-    )
+    paired = _paired(stored.filter(pl.col("release").is_not_null()), week_grain)
     if paired.is_empty():
         return pl.DataFrame(schema={c: cells.schema[c] for c in _KEY})
     own = (
@@ -95,6 +90,31 @@ def line_moved(
             .select(*_KEY, "release")
         )
     return _held_cells(pl.concat(flagged).unique(), paired)
+
+
+def _paired(stored: pl.DataFrame, week_grain: str) -> pl.DataFrame:
+    """`stored`'s rows, each once per release of its run (`release` to `last_release`) at which
+    some run of its marker, version and 8-week period starts or ends (a run's `release`, or
+    the one after its `last_release`): `release` that index, `last_release` dropped. Every cell
+    a roll-up's check reads (its line's, the finer ones summed) is in its 8-week period, and
+    none of their values changes between two such releases, so the check at those releases
+    is the check at every release; a cell published with the same counts for a year is one
+    row, not one per release."""
+    window = ["marker", "marker_version", "_window"]
+    stored = stored.with_columns(
+        period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_window")
+    )
+    bounds = (
+        stored.select(*window, pl.concat_list("release", pl.col("last_release") + 1).alias("_at"))
+        .explode("_at")
+        .unique()
+    )
+    return (
+        stored.join(bounds, on=window)
+        .filter(pl.col("_at").is_between("release", "last_release"))
+        .drop("release", "last_release", "_window")
+        .rename({"_at": "release"})
+    )
 
 
 def _summed(parts: pl.DataFrame, part: str, whole: str, counts: tuple[str, ...]) -> pl.DataFrame:
