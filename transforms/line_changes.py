@@ -109,10 +109,16 @@ def _paired(stored: pl.DataFrame, week_grain: str) -> pl.DataFrame:
         .explode("_at")
         .unique()
     )
-    return (
-        stored.join(bounds, on=window)
+    stored = stored.with_row_index("_row")
+    at = (
+        stored.select("_row", *window, "release", "last_release")
+        .join(bounds, on=window)
         .filter(pl.col("_at").is_between("release", "last_release"))
-        .drop("release", "last_release", "_window")
+        .select("_row", "_at")
+    )
+    return (
+        stored.join(at, on="_row")
+        .drop("_row", "release", "last_release", "_window")
         .rename({"_at": "release"})
     )
 
