@@ -8,10 +8,8 @@ from datetime import date, timedelta
 import polars as pl
 
 from tests.transforms.cells import flagged_author_days, region_days
-from tests.warehouse.releases import write_release
+from tests.warehouse.releases import published_after
 from transforms.contracts import ALL
-from warehouse import queries
-from warehouse.store import open_published
 
 FIRST = date(2024, 1, 1)  # a Monday
 WEEKS = 60
@@ -38,20 +36,14 @@ def _regions(*, second: bool) -> pl.DataFrame:
     return region_days(cell, "abce", FIRST, 7 * WEEKS)
 
 
-def _write(data_dir, *, second: bool) -> pl.DataFrame:
-    write_release(data_dir, _regions(second=second))
-    with open_published(data_dir) as con:
-        return queries.published(con)
-
-
 def test_a_rollup_beside_a_held_child_does_not_give_its_late_authors_back(tmp_path):
     """SMALL's week: b and c withheld in both releases, a published in the first and held in
     the second (LATE flagged author-days), e published in both (moved by exactly k), the
     roll-up moved by LATE + k. Net of a's and e's changes the roll-up moved by 0, but a reader
     of both releases holds only e's change: before, the roll-up's week was published and its
     change minus e's gave back the LATE late authors of a, b and c; now it is held."""
-    first = _write(tmp_path, second=False)
-    second = _write(tmp_path, second=True)
+    first = published_after(tmp_path, _regions(second=False))
+    second = published_after(tmp_path, _regions(second=True))
     week = [[flagged_author_days(r, region, SMALL, 7) for r in (first, second)]
             for region in (ALL, "a", "e")]  # fmt: skip
     (total_then, total_now), (a_then, a_now), (e_then, e_now) = week
