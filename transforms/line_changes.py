@@ -45,23 +45,18 @@ def line_moved(
 ) -> pl.DataFrame:
     """The cells (`_KEY` columns) of roll-ups whose change since some earlier release, net of
     the changes of the children that release published on the same line (same grain and
-    period), is 1 to k − 1 in one of `counts`.
+    period) and not held now, is 1 to k − 1 in one of `counts`.
 
     `cells`: the current cells (`_KEY` and `counts`: days with grain `day`, weeks, 8-week
     periods); `stored`: the cells releases published (`_KEY`, `counts`, and the run of
     releases that did, `release` to `last_release`; rows with a null `release` are left out); `held`: the cells (`_KEY`) held already for their own change
     (transforms.releases.moved_cells): a roll-up so held, or one whose sum holds one, is not
-    published now and needs no check (a child so held counts with its change: what its line's
-    complementary suppression protects). A child published then and gone now counts as 0
-    now. Where the roll-up's value in
+    published now and needs no check; a child so held, or a day of a week that holds a held
+    day, is not subtracted (a reader does not hold its value now: its change is the rest's).
+    A child published then and gone now counts as 0 now. Where the roll-up's value in
     that release is a sum of finer cells (it was published by day, or by week under an 8-week
     check), the first of them is returned: held, it leaves the sum unknown."""
-    paired = (
-        stored.filter(pl.col("release").is_not_null())
-        .with_columns(pl.int_ranges("release", pl.col("last_release") + 1).alias("release"))
-        .explode("release")
-        .drop("last_release")
-    )
+    paired = _paired(stored.filter(pl.col("release").is_not_null()), week_grain)
     if paired.is_empty():
         return pl.DataFrame(schema={c: cells.schema[c] for c in _KEY})
     own = (
@@ -76,24 +71,56 @@ def line_moved(
     weeks = _summed(own, "day", week_grain, counts)
     eights = _summed(pl.concat([own, weeks]), week_grain, EIGHT_WEEKS[week_grain], counts)
     changes = pl.concat([own, weeks, eights])
-    rollups = changes.join(_unknown_now(held, week_grain), on=_KEY, how="anti")
+    unknown = _unknown_now(held, week_grain)
+    known = _known_now(changes, unknown, week_grain)
     flagged = []
     for axis, fixed in _AXES.items():
         line = ["marker", "marker_version", fixed, "grain", "period_start", "release"]
         children = (
-            changes.filter(pl.col(axis) != ALL)
+            known.filter(pl.col(axis) != ALL)
             .group_by(line)
             .agg(*(pl.col(c).sum().alias(f"{c}_parts") for c in counts))
         )
         rest = (pl.col(c) - pl.col(f"{c}_parts").fill_null(0) for c in counts)
         small = pl.any_horizontal(r.abs().is_between(1, k - 1) for r in rest)
         flagged.append(
-            rollups.filter(pl.col(axis) == ALL)
+            known.filter(pl.col(axis) == ALL)
             .join(children, on=line, how="left")
             .filter(small.fill_null(False))
             .select(*_KEY, "release")
         )
     return _held_cells(pl.concat(flagged).unique(), paired)
+
+
+def _paired(stored: pl.DataFrame, week_grain: str) -> pl.DataFrame:
+    """`stored`'s rows, each once per release of its run (`release` to `last_release`) at which
+    some run of its marker, version and 8-week period starts or ends (a run's `release`, or
+    the one after its `last_release`): `release` that index, `last_release` dropped. Every cell
+    a roll-up's check reads (its line's, the finer ones summed) is in its 8-week period, and
+    none of their values changes between two such releases, so the check at those releases
+    is the check at every release; a cell published with the same counts for a year is one
+    row, not one per release."""
+    window = ["marker", "marker_version", "_window"]
+    stored = stored.with_columns(
+        period_start(pl.col("period_start"), EIGHT_WEEKS[week_grain]).alias("_window")
+    )
+    bounds = (
+        stored.select(*window, pl.concat_list("release", pl.col("last_release") + 1).alias("_at"))
+        .explode("_at")
+        .unique()
+    )
+    stored = stored.with_row_index("_row")
+    at = (
+        stored.select("_row", *window, "release", "last_release")
+        .join(bounds, on=window)
+        .filter(pl.col("_at").is_between("release", "last_release"))
+        .select("_row", "_at")
+    )
+    return (
+        stored.join(at, on="_row")
+        .drop("_row", "release", "last_release", "_window")
+        .rename({"_at": "release"})
+    )
 
 
 def _summed(parts: pl.DataFrame, part: str, whole: str, counts: tuple[str, ...]) -> pl.DataFrame:
@@ -124,6 +151,19 @@ def _unknown_now(held: pl.DataFrame, week_grain: str) -> pl.DataFrame:
         for parts, whole in ((["day"], week_grain), (["day", week_grain], eight))
     ]
     return pl.concat([held.select(_KEY), *within]).unique()
+
+
+def _known_now(changes: pl.DataFrame, unknown: pl.DataFrame, week_grain: str) -> pl.DataFrame:
+    """The rows of `changes` whose cell a reader can hold now: not `unknown` (`_unknown_now`),
+    nor a day of a week holding a held day (held, it withholds its week:
+    transforms.releases.held_periods)."""
+    weeks = unknown.filter(pl.col("grain") == week_grain).select(*_SERIES, "period_start")
+    week = period_start(pl.col("period_start"), week_grain)
+    days = changes.filter(pl.col("grain") == "day").with_columns(week.alias("_week"))
+    held_days = days.join(
+        weeks.rename({"period_start": "_week"}), on=[*_SERIES, "_week"], how="semi"
+    ).select(_KEY)
+    return changes.join(unknown, on=_KEY, how="anti").join(held_days, on=_KEY, how="anti")
 
 
 def _held_cells(flagged: pl.DataFrame, paired: pl.DataFrame) -> pl.DataFrame:

@@ -74,6 +74,14 @@ def write_release(
         )
 
 
+def published_after(data_dir, daily: pl.DataFrame) -> pl.DataFrame:
+    """`write_release` of `daily` into `data_dir`'s warehouse file; what `queries.published`
+    shows after it."""
+    write_release(data_dir, daily)
+    with open_published(data_dir) as con:
+        return queries.published(con)
+
+
 def releases_by_day(data_dir, daily: pl.DataFrame, release_days: list[date]) -> list[pl.DataFrame]:
     """Publish `daily` day by day into a warehouse file, one release per day of
     `release_days` (its data: every day up to it), each recorded as a run records it; return

@@ -8,10 +8,9 @@ import duckdb
 import polars as pl
 
 from tests.transforms.cells import flagged_author_days, region_days
-from tests.warehouse.releases import write_release
+from tests.warehouse.releases import published_after
 from transforms.contracts import ALL
 from transforms.releases import RELEASE_RUN
-from warehouse import queries
 from warehouse.release_record import recorded_counts
 from warehouse.schema import SCHEMA_VERSION, TABLES, create_schema, schema_version
 from warehouse.store import open_published, published_path
@@ -47,9 +46,7 @@ def _regions(*, second: bool) -> pl.DataFrame:
 
 def _write(data_dir, *, second: bool) -> pl.DataFrame:
     """Write the release into `data_dir`'s warehouse file; what `queries.published` shows."""
-    write_release(data_dir, _regions(second=second))
-    with open_published(data_dir) as con:
-        return queries.published(con)
+    return published_after(data_dir, _regions(second=second))
 
 
 def _rest(first: pl.DataFrame, second: pl.DataFrame) -> int | None:

