@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/pseudonyms.py [--posts 1000000] [--repeats 3]
 
 Takes the author ids of benchmarks/pipeline.py's clean sample corpus in slices of the job's
-chunk size (ingest.sources.CHUNK_RECORDS) and gives each slice's distinct ids their
+chunk size (ingest.files.CHUNK_RECORDS) and gives each slice's distinct ids their
 HMAC-SHA256 pseudonyms twice, in one process: as `prepare` did before (a dict of
 `hmac.new(key, id, sha256).hexdigest()` per distinct id, mapped back with `replace_strict`) and
 with `transforms.privacy.pseudonyms` (the HMAC's inner and outer states keyed once, copied per
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.pipeline import corpora  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
-from ingest.sources import CHUNK_RECORDS  # noqa: E402
+from ingest.files import CHUNK_RECORDS  # noqa: E402
 from transforms.privacy import pseudonyms  # noqa: E402
 
 KEY = b"benchmark-key-" + b"0" * 32

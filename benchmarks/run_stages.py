@@ -36,9 +36,9 @@ import forecasting.chosen as chosen  # noqa: E402
 import forecasting.pipeline as pipeline  # noqa: E402
 import ingest.blocks as blocks  # noqa: E402
 import ingest.chunks as chunks  # noqa: E402
+import ingest.files as files  # noqa: E402
 import ingest.landing as landing  # noqa: E402
 import ingest.pipeline as ingest_pipeline  # noqa: E402
-import ingest.sources as sources  # noqa: E402
 import moodcast.cli as cli  # noqa: E402
 import moodcast.run as run  # noqa: E402
 import transforms.posts as posts  # noqa: E402
@@ -93,7 +93,7 @@ def main() -> None:
     for module, name, label in (
         (run, "_ingest", "ingest job"),
         (ingest_pipeline, "build", "  pipeline construction"),
-        (sources, "parse_json_lines", "  chunks: JSON parsing"),
+        (files, "parse_json_lines", "  chunks: JSON parsing"),
         (chunks, "validate", "  chunks: validation"),
         (chunks, "prepare", "  chunks: prepare"),
         (posts, "_detect_where", "    language identification"),

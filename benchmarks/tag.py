@@ -81,7 +81,7 @@ def tag_cpu(posts: Path, data_dir: Path, config: str | None, code: Path | None =
 
 
 STAGES = {
-    "reading JSON Lines (ingest.sources.read_file)": ("moodcast.tagging", "read_file"),
+    "reading JSON Lines (ingest.files.read_file)": ("moodcast.tagging", "read_file"),
     "validation (transforms.records.validate)": ("moodcast.tagging", "validate"),
     "languages (with_languages)": ("moodcast.tagging", "with_languages"),
     "lexicon scan (transforms.markers.score)": ("transforms.model_markers", "score"),

@@ -11,7 +11,7 @@ written in each form of FORMS. Each code (this checkout, and with `--against DIR
 an earlier commit, `git archive REV | tar -x -C DIR`) runs in its own process, interleaved,
 `--repeats` times, on one core: `transforms.records.parse_timestamps` on each form's values
 (`source_tz` UTC; CPU µs a value, `time.process_time`, median) and the corpus's reading and
-validation (`ingest.sources.read_file` then `validate`, as `moodcast tag` calls them, in one
+validation (`ingest.files.read_file` then `validate`, as `moodcast tag` calls them, in one
 chunk, after a warm-up on 2,000 lines; CPU s, median). Outputs are compared value for value: every value the earlier code read must read
 the same, but those of REREAD (and every post and dead letter of the corpus be the same, reason
 included), else the script fails. Results go to benchmarks/RESULTS.md (the `timestamps` section).
@@ -108,7 +108,7 @@ def worker(code: Path, values: Path, corpus: Path, posts: int, out: Path) -> Non
     _import_from(code)
     import polars as pl
 
-    from ingest.sources import read_file
+    from ingest.files import read_file
     from transforms.records import LOCATED_SCHEMA, parse_timestamps, validate
 
     frame = pl.read_parquet(values)

@@ -6,9 +6,9 @@ An element without a type hint gets FastPrimitivesCoder, which pickles a frame w
 learn its size: the chunks' records, texts included, and the prepared posts cost ~0.5 CPU s
 at 1M posts that way, in a step that never encodes them (it is fused with the next one). A
 PCollection typed `pl.DataFrame` (FrameCoder, registered here) or a NamedTuple of frames
-(FramesCoder: ingest.sources.ParsedChunk) reads polars' own estimate instead. Where a
-runner does encode them, a frame travels as polars' binary serialisation, the bytes that
-pickling it gave before.
+(FramesCoder: ingest.files.ParsedChunk, registered by ingest.sources) reads polars' own
+estimate instead. Where a runner does encode them, a frame travels as polars' binary
+serialisation, the bytes that pickling it gave before.
 
 Beam's Python SDK picks a PCollection's coder from its element type through one registry per
 process (there is no coder per PCollection), so FrameCoder serves every PCollection typed

@@ -1,35 +1,20 @@
 """Finding and checking input files before a run, and noticing when they change: patterns
 expanded into hashed files (any filesystem Beam supports), files that cannot be read as posts
-refused with what to do, and files that moved since they were hashed named. Reads no posts
-(ingest.sources does).
+refused with what to do (ingest.file_checks), and files that moved since they were hashed
+named. Reads no posts (ingest.files does).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import stat
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
-from ingest.archives import archive_advice
-from ingest.lines import FileLines, compression, file_format
-from transforms.errors import InputError
-
-
-class InputFileError(InputError):
-    """An InputError about particular input files, `paths` (as matched): refused before a run
-    (not a regular file, not UTF-8 text), damaged, changed while a run read them, or new files
-    whose periods an earlier input covers that is gone or changed since it was loaded. A
-    caller can leave those files aside and go on with the others (follow mode does)."""
-
-    def __init__(self, message: str, *, paths: Sequence[str]):
-        super().__init__(message)
-        self.paths = tuple(paths)
+from ingest.file_checks import InputFileError, refuse_irregular, refuse_unsplittable_bytes
 
 
 class InputFile(NamedTuple):
@@ -113,12 +98,6 @@ def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[F
                 paths=[pattern],
             )
         for meta in result.metadata_list:
-            if os.path.isdir(meta.path):
-                raise InputFileError(
-                    f"{meta.path} is a directory: give the files in it, e.g. "
-                    f"'{meta.path.rstrip('/')}/*.jsonl' (quoted, so that moodcast expands it)",
-                    paths=[meta.path],
-                )
             refuse_irregular(meta.path)
             if check_text:
                 refuse_unsplittable(meta.path)
@@ -131,104 +110,24 @@ def _names_a_file(pattern: str) -> bool:
     return bool(re.search(r"[*?[]", pattern)) and FileSystems.exists(pattern)
 
 
-def refuse_irregular(path: str) -> None:
-    """Raise InputError when a local `path` is not a regular file (a FIFO, a device such as
-    /dev/zero, a directory, a socket): reading one could wait or run forever. Paths on other
-    filesystems (a scheme such as gs://) hold only files."""
-    if "://" in path:
-        return
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise InputFileError(
-            f"cannot read input {path}: {exc.strerror or exc}", paths=[path]
-        ) from exc
-    if not stat.S_ISREG(mode):
-        raise InputFileError(
-            f"{path} is not a regular file (a directory, pipe or device); give moodcast files "
-            f"of posts, e.g. posts/*.jsonl",
-            paths=[path],
-        )
-
-
-MIN_FOREIGN_LINES = 3
-"""Lines of a file's first block that must fail to decode as UTF-8 (and outnumber the lines
-of UTF-8 beyond ASCII) before the file is refused as text in another encoding: fewer are stray
-bytes, each a dead letter of its own."""
-
-
 def refuse_unsplittable(path: str) -> None:
-    """Raise InputError when the first bytes of a JSON Lines or CSV file (decompressed) show text
-    that cannot be split into UTF-8 lines: UTF-16 or UTF-32 (their byte-order marks), lines
-    ended by carriage returns alone, or lines mostly in another 8-bit encoding such as Latin-1
-    or Windows-1252 or binary data (at least MIN_FOREIGN_LINES of the complete lines are not
-    UTF-8 or hold a NUL byte, and more than hold UTF-8 beyond ASCII; a line the block cuts is
-    left out). Read, every line of such a file (of an 8-bit one, every line with an accent)
-    would be a dead letter. Archives and compressed streams it cannot read are refused first
-    (ingest.archives.archive_advice)."""
-    if file_format(path) == "parquet":
-        return
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        raw = handle.read(16)
-        handle.seek(0)
-        head = next(FileLines(handle, compression(path), block_bytes=1 << 16).blocks(), b"")
-    if advice := archive_advice(path, raw, head, decompressed=compression(path)):
-        raise InputFileError(advice, paths=[path])
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        raise InputFileError(
-            f"{path} is UTF-16 or UTF-32 text (it starts with that byte-order mark); moodcast "
-            "reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT",
-            paths=[path],
-        )
-    if head.count(b"\r") > 1 and b"\n" not in head:
-        raise InputFileError(
-            f"{path} ends its lines with carriage returns alone, so it would read as one line; "
-            "convert them to line feeds first, e.g. tr '\\r' '\\n' < IN > OUT",
-            paths=[path],
-        )
-    lines = head.split(b"\n")[:-1]
-    foreign, beyond_ascii = _foreign_lines(lines)
-    if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii and b"\x00" in head:
-        raise InputFileError(
-            f"{path} holds NUL bytes on {foreign} of its first {len(lines)} lines: it is binary "
-            "data (or UTF-16/UTF-32 text without a byte-order mark), not lines of posts. moodcast "
-            "reads JSON Lines and CSV in UTF-8 (plain, .gz, .zst, .bz2 or .xz) and Parquet: leave "
-            "it out of the inputs (a narrower pattern, e.g. 'DIR/*.jsonl') or convert it",
-            paths=[path],
-        )
-    if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii:
-        raise InputFileError(
-            f"{path} is not UTF-8: {foreign} of its first {len(lines)} lines are not (and "
-            f"{beyond_ascii} hold UTF-8 beyond ASCII), so it is likely Latin-1 or Windows-1252 "
-            "text, whose every line with an accent would be a dead letter; moodcast reads UTF-8: "
-            "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)",
-            paths=[path],
-        )
+    """Raise InputError when the first bytes of a JSON Lines or CSV file on any filesystem Beam
+    supports show text that cannot be split into UTF-8 lines
+    (ingest.file_checks.refuse_unsplittable_bytes)."""
+    with open_input(path) as handle:
+        refuse_unsplittable_bytes(path, handle)
 
 
-def _foreign_lines(lines: list[bytes]) -> tuple[int, int]:
-    """How many of `lines` are not UTF-8 text (or hold a NUL byte, which no text line of posts
-    does), and how many are UTF-8 with bytes beyond ASCII."""
-    foreign = beyond_ascii = 0
-    for line in lines:
-        if b"\x00" in line:
-            foreign += 1
-            continue
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            foreign += 1
-        else:
-            beyond_ascii += 1
-    return foreign, beyond_ascii
+def open_input(path: str) -> BinaryIO:
+    """A file's stored bytes (compressed ones as stored), open for reading from its start (any
+    filesystem Beam supports)."""
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 def file_sha256(path: str) -> str:
     """SHA-256 of a file's stored bytes, streamed (any filesystem Beam supports)."""
     digest = hashlib.sha256()
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+    with open_input(path) as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from ingest.sources import CHUNK_RECORDS
+from ingest.files import CHUNK_RECORDS
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.dp import Budget
 from transforms.markers import Marker

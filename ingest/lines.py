@@ -1,6 +1,6 @@
 """Cutting a post file's bytes into lines: its format and compression from its name, and its
 lines (decompressed frame by frame) from an open binary handle. Touches no filesystem and no
-Beam: the callers open the files (ingest.sources reads them, ingest.inputs checks them).
+Beam: the callers open the files (ingest.files reads them, ingest.file_checks checks them).
 """
 
 from __future__ import annotations

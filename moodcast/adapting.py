@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest.sources import read_file
+from ingest.files import read_file
 from moodcast.config import Settings
 from moodcast.tagging import ReadPosts, with_languages
 from transforms.markers import Marker, load_markers, score

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from ingest.sources import CHUNK_RECORDS, ParsedChunk, read_file
+from ingest.files import CHUNK_RECORDS, ParsedChunk, read_file
 from transforms.contracts import MAX_TEXT_CHARS
 from transforms.errors import InputError
 from transforms.markers import Marker, compile_markers
@@ -71,7 +71,7 @@ def tag_file(
     rule: LanguageRule | None = None,
 ) -> ReadPosts:
     """Tag the valid posts of one file into Parquet `out` (tag_posts' columns), TAG_BATCH
-    records at a time. The file is read by the job's own reader (ingest.sources.read_file:
+    records at a time. The file is read by the job's own reader (ingest.files.read_file:
     every format and compression `moodcast run` reads, through `mapping` when given) and
     validated as the job validates it, `lang` completed by `rule` (see with_languages).
     `out` appears only once every batch is written (nothing is written when no record is a

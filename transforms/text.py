@@ -23,14 +23,29 @@ def fold_characters(chars: pl.Series) -> pl.Series:
     )
 
 
+FOLDED_PLANES = ((0x80, 0x30000), (0xE0000, 0xF0000))
+"""The code points (half-open ranges) whose folding fold_table computes: the Basic, the
+Supplementary Multilingual and Ideographic planes (ASCII left out), and the Supplementary
+Special-purpose plane (its variation selectors are combining marks). The other planes hold no
+character that NFD changes or that is a combining mark: plane 3's ideographs never decompose,
+planes 4 to 13 are unassigned, 15 and 16 are for private use. So ~260,000 code points are
+folded instead of ~1.1 million, with the same table as over every code point."""
+
+
 @functools.cache
 def fold_table() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Every character that accent folding changes, and what it becomes: its canonical
     decomposition (NFD) without combining marks (`\\p{M}`), or nothing for a combining mark;
     `ñ` is kept (año is not ano). Computed once per process with polars' own Unicode tables
-    (the same ones its regexes use), over every code point (~0.3 s)."""
+    (the same ones its regexes use), over FOLDED_PLANES."""
     chars = pl.Series(
-        [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF], dtype=pl.String
+        [
+            chr(c)
+            for low, high in FOLDED_PLANES
+            for c in range(low, high)
+            if not 0xD800 <= c <= 0xDFFF
+        ],
+        dtype=pl.String,
     )
     folded = fold_characters(chars)
     changed = chars != folded

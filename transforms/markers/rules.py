@@ -122,18 +122,22 @@ class Lexicon:
 
 def compile_lexicon(markers: Mapping, lang: str) -> Lexicon:
     """The Lexicon of `markers`' `lang` terms (built by `transforms.markers.compile_markers`)."""
+    written = [
+        (marker, term, guard)
+        for marker in markers.values()
+        for term, guard in dict.fromkeys(
+            [(t.strip(), False) for t in marker.terms.get(lang, ())]
+            + [(t.strip(), True) for t in marker.guards.get(lang, ())]
+        )
+    ]
+    bodies = canonical_terms([term for _, term, _ in written])
     rows = []
-    for marker in markers.values():
-        terms = [(t.strip(), False) for t in marker.terms.get(lang, ())]
-        guards = [(t.strip(), True) for t in marker.guards.get(lang, ())]
-        written = list(dict.fromkeys(terms + guards))
-        bodies = canonical_terms([term for term, _ in written])
-        for (term, guard), body in zip(written, bodies, strict=True):
-            if not body:
-                continue
-            prefix = term.endswith("*")
-            cued = marker.cue == "first_person" and not guard and not _self_cued(body, lang)
-            rows.append((" " + body + ("" if prefix else " "), marker.name, term, cued, guard))
+    for (marker, term, guard), body in zip(written, bodies, strict=True):
+        if not body:
+            continue
+        prefix = term.endswith("*")
+        cued = marker.cue == "first_person" and not guard and not _self_cued(body, lang)
+        rows.append((" " + body + ("" if prefix else " "), marker.name, term, cued, guard))
     table = pl.DataFrame(
         rows,
         schema={
