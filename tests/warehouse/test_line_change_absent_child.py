@@ -7,6 +7,7 @@ is the change of the children withheld in both (docs/privacy.md, "Successive rel
 from datetime import timedelta
 
 import polars as pl
+import pytest
 
 from tests.warehouse.releases import START, late_regions, published_after, regions
 
@@ -52,6 +53,39 @@ def test_a_child_with_no_cell_before_does_not_hide_a_withheld_childs_late_author
     assert _cells(then, "d")[("day", tuesday)][0] == "published", "d published by day"
     assert _cells(now, "d")[day] == ("published", 40)
     assert {_cells(r, "a")[day][0] for r in (then, now)} == {"published"}
+    rollup = [_cells(r, "all").get(day, ("withheld", None)) for r in (then, now)]
+    assert rollup[0][0] == "published"
+    if rollup[1][0] == "published":
+        a_then, a_now = (_cells(r, "a")[day][1] for r in (then, now))
+        rest = (rollup[1][1] - a_now - 40) - (rollup[0][1] - a_then)
+        assert not 1 <= rest < K, f"c's late authors come back as {rest}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a region with no cell in a release (backfilled after it) counts as unknown then: "
+    "line_moved has no record of the series a release showed, withheld or published",
+)
+def test_a_region_backfilled_after_a_release_does_not_hide_a_withheld_childs_late_authors(
+    tmp_path,
+):
+    """As above, but d has no cell at all in Tuesday's release (backfilled after it): the
+    release shows no row of d, so a reader reads 0 for it then as well."""
+    tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
+    authors = {"a": 300, "b": 280, "c": 250, "d": 2000}
+    daily = regions(authors, dict.fromkeys(authors, 40), wednesday)
+    small = (pl.col("region") == "c") & (pl.col("day") == MONDAY)
+    leaves = daily.filter(pl.col("region") != "all").with_columns(
+        pl.when(small).then(5).otherwise(c).alias(c) for c in ("n_marked", "n_marked_authors")
+    )
+    first = late_regions(
+        leaves.filter(pl.col("day") <= tuesday, pl.col("region") != "d"), MONDAY, {}
+    )
+    then = published_after(tmp_path, first)
+    now = published_after(tmp_path, late_regions(leaves, MONDAY, {"c": LATE}))
+    day = ("day", MONDAY)
+    assert then.filter(pl.col("region") == "d").is_empty(), "no row of d: 0, not withheld"
+    assert _cells(now, "d")[day] == ("published", 40)
     rollup = [_cells(r, "all").get(day, ("withheld", None)) for r in (then, now)]
     assert rollup[0][0] == "published"
     if rollup[1][0] == "published":
