@@ -15,6 +15,8 @@ transforms.releases.RELEASED_SCHEMA): rows recorded before it was kept (null) ar
 here. A cell's value in a release is its own
 published cell's counts, or, for author-day counts, the sum of the cells of a finer grain that
 release published within it (a week's days, an 8-week period's weeks): what a reader holds.
+A day with no cell in a week a release published by day, which that release published in
+another series (it had ended), had no posts: its value then is 0, which a reader holds too.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def line_moved(
     that release is a sum of finer cells (it was published by day, or by week under an 8-week
     check), the first of them is returned: held, it leaves the sum unknown."""
     paired = _paired(stored.filter(pl.col("release").is_not_null()), week_grain)
+    paired = pl.concat([paired, _absent_days(paired, week_grain)])
     if paired.is_empty():
         return pl.DataFrame(schema={c: cells.schema[c] for c in _KEY})
     own = (
@@ -120,6 +123,32 @@ def _paired(stored: pl.DataFrame, week_grain: str) -> pl.DataFrame:
         stored.join(at, on="_row")
         .drop("_row", "release", "last_release", "_window")
         .rename({"_at": "release"})
+    )
+
+
+def _absent_days(paired: pl.DataFrame, week_grain: str) -> pl.DataFrame:
+    """Rows of `paired`'s columns, every count 0, for the days a release published no cell of
+    in a series' week it published by day, where it published that day in some series of the
+    marker and version (so the day had ended): a week published by day shows each of its
+    ended days that has a cell (one that cannot withholds its week), so a reader of that
+    release holds the others' value, 0."""
+    week = period_start(pl.col("period_start"), week_grain).alias("_week")
+    days = paired.filter(pl.col("grain") == "day")
+    ended = days.select("marker", "marker_version", "release", "period_start", week).unique()
+    by_day = days.select(*_SERIES, "release", week).unique()
+    return (
+        by_day.join(ended, on=["marker", "marker_version", "release", "_week"])
+        .join(days, on=[*_SERIES, "release", "period_start"], how="anti")
+        .select(
+            *(
+                pl.lit("day").alias(c)
+                if c == "grain"
+                else pl.col(c)
+                if c in (*_SERIES, "period_start", "release")
+                else pl.lit(0, paired.schema[c]).alias(c)
+                for c in paired.columns
+            )
+        )
     )
 
 
