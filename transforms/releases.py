@@ -49,7 +49,7 @@ only:
   `known`): its earlier value would stand for it beside a held cell.
 
 - **Complements remembered** (`covered_weeks`, `withheld_since`). A week of a child that a
-  release recorded withheld (`Release.withheld`, `with_withheld`) and no release published,
+  release recorded withheld (`Release.withheld`, `records_after`) and no release published,
   under a roll-up an earlier release published over the whole week, was withheld beside that
   published total; transforms.grains publishes such weeks of a line only all together (and
   such 8-week cells of series withheld whole by week), and the weeks only where none of them
@@ -58,8 +58,7 @@ only:
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
-gives a day back. `next_record`, `with_counts` and `with_withheld` are the records after a
-release.
+gives a day back. `next_record` and `records_after` are the records after a release.
 """
 
 from __future__ import annotations
@@ -126,7 +125,7 @@ class Release:
     """The options of one suppress-mode release: `k` (at least 1), `week_grain`, and what binds
     it to the releases before it: `record` (RECORD_SCHEMA), `counts` (RELEASED_SCHEMA; both
     empty: no earlier release), `withheld` (RELEASED_SCHEMA: the counts of the weeks of child
-    series earlier releases withheld, `with_withheld`; None where they were not kept, a record
+    series earlier releases withheld, `records_after`; None where they were not kept, a record
     written before schema version 16), `as_of`, its date (None: every period has ended), and
     `open_from`, the first day that has not ended: the day the writer's clock (in the analysis
     time zone) was on when it chose the release (None: every day has ended). `counts` and
@@ -294,7 +293,7 @@ def withheld_since(
     daily: pl.DataFrame, weeks: pl.DataFrame, release: Release
 ) -> pl.DataFrame | None:
     """Per series and week of the week grain of which `release.withheld` holds a cell (the
-    week's own or a day's: a release withheld it, `with_withheld`): SERIES_KEYS,
+    week's own or a day's: a release withheld it, `records_after`): SERIES_KEYS,
     `period_start` and `_changed_since`: some set of counts it was withheld with is not the
     one its cell has in `daily` or `weeks` now (a count differs, or the cell is gone). "Some",
     not "every": a reader's `withheld` holds the counts its own release withheld too, equal to
@@ -323,14 +322,6 @@ def withheld_since(
         )
         .agg((~unchanged).alias("_changed_since"))
     )
-
-
-def with_withheld(
-    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
-) -> pl.DataFrame:
-    """`release.withheld` (RELEASED_SCHEMA; empty where None) with `withheld_cells`, the cells
-    `choice` withholds, as the release `records_after` indexes, sorted."""
-    return records_after(release, daily, weeks, choice)[1]
 
 
 def records_after(
@@ -656,14 +647,6 @@ def public_weeks(
             pl.lit(True).alias("_public"),
         )
     )
-
-
-def with_counts(
-    release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
-) -> pl.DataFrame:
-    """`release.counts` (RELEASED_SCHEMA) with `published_cells`, the counts of the cells that
-    `choice` publishes, as the release `records_after` indexes, sorted."""
-    return records_after(release, daily, weeks, choice)[0]
 
 
 def published_cells(

@@ -16,7 +16,7 @@ from transforms.grains import choose_grains, release_record
 from transforms.periods import periods_of
 from transforms.privacy import is_suppressed
 from transforms.publish import published_timelines
-from transforms.releases import Release, next_record, with_counts
+from transforms.releases import Release, next_record, records_after
 
 WEEK_1 = periods_of(date(2025, 3, 3), "iso_8week")[0]
 WEEK_9 = WEEK_1 + timedelta(weeks=8)
@@ -161,7 +161,7 @@ def test_a_week_published_before_with_no_flagged_author_stays_known_on_lines_of_
     none_held = pl.DataFrame(schema={**earlier.drop("choice").schema, "_held": pl.Boolean})
     none_public = none_held.rename({"_held": "_public"})
     first = _release(record=next_record(_release().record, earlier, none_held, none_public))
-    first = replace(first, counts=with_counts(first, daily, weeks, earlier))
+    first = replace(first, counts=records_after(first, daily, weeks, earlier)[0])
     b_week_1 = weeks.filter(pl.col("region") == "b", pl.col("grain") == "iso_week")
     daily, weeks = _tables(_small_beside_zero, ("a", "b", "c", "e"), 14)
     assert _weekly(choose_grains(daily, weeks, first))["c"][0] == "withheld"
