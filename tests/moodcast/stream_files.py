@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
 from moodcast.stream_landing import Session
@@ -63,3 +64,12 @@ def daily_row(day: date, *, posts: int, run_id: str) -> dict:
         "sample_rate": 1.0,
         "run_id": run_id,
     }
+
+
+def file_run(
+    data_dir: Path, *, posts: int = 40, run_id: str = "run-batch", day: date = DAY
+) -> None:
+    """A file run's load of `day` into `data_dir`'s warehouse: one cell of `posts` posts."""
+    row = daily_row(day, posts=posts, run_id=run_id)
+    with warehouse.writing(data_dir) as con:
+        warehouse.load_daily(con, pl.DataFrame([row], schema=DAILY_SCHEMA), days=[day])
