@@ -11,7 +11,8 @@ import polars as pl
 import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
-from moodcast.stream_landing import Session
+from moodcast.stream import load_landing
+from moodcast.stream_landing import Session, session_lock
 from transforms.contracts import DAILY_SCHEMA
 
 DAY = date(2025, 3, 1)
@@ -73,3 +74,16 @@ def file_run(
     row = daily_row(day, posts=posts, run_id=run_id)
     with warehouse.writing(data_dir) as con:
         warehouse.load_daily(con, pl.DataFrame([row], schema=DAILY_SCHEMA), days=[day])
+
+
+def killed_after_a_load(data_dir: Path, *, read: int, posts: int, run_id: str) -> Session:
+    """Session `run_id` of `data_dir`, its session lock taken, that counted `read` posts (all
+    valid) and loaded one pane of `posts` posts, then was killed (its lock abandoned, noting
+    it), leaving its folder for recovery."""
+    killed = session(data_dir, run_id)
+    alive = session_lock(killed)
+    write_counts(killed.landing, read=read, valid=read)
+    write_pane(killed.landing, posts=posts)
+    assert load_landing(killed)
+    alive.abandon()
+    return killed

@@ -151,7 +151,9 @@ def test_a_restarted_stream_replacing_an_ended_sessions_day_names_its_posts(tmp_
 def test_a_file_run_over_a_streamed_day_names_the_streams_posts_it_replaces(tmp_path, caplog):
     """A file run is final over a day a stream loaded; before, it replaced the stream's 3
     posts there without a word. Now the run warns, naming the stream run, the day and its
-    posts."""
+    posts; and the finished stream's ledger, which still said `ok` with nothing in no day,
+    counts them `kept_out`, held by the file run (the same file run done again changes
+    nothing: tests/moodcast/test_stream_kept_out.py for a restarted stream's)."""
     session = stream_files.session(tmp_path)
     stream_files.write_counts(session.landing, read=3, valid=3)
     stream_files.write_pane(session.landing, posts=3)
@@ -162,9 +164,24 @@ def test_a_file_run_over_a_streamed_day_names_the_streams_posts_it_replaces(tmp_
     (tmp_path / "config.toml").write_text(LEXICON_ONLY)
 
     with caplog.at_level(logging.WARNING, logger="moodcast.run_load"):
-        daily_run([str(posts)], settings=load_settings(tmp_path), as_of=DAY, beam_args=[])
+        filed_run = daily_run(
+            [str(posts)], settings=load_settings(tmp_path), as_of=DAY, beam_args=[]
+        )
 
     assert {run for run, _ in _day(tmp_path)} != {"stream-test"}
+    kept = {DAY: (3, filed_run.run_id)}
+    con = warehouse.open_published(tmp_path)
+    try:
+        assert warehouse.recorded_kept_out(con, "stream-test") == kept
+    finally:
+        con.close()
+    daily_run([str(posts)], settings=load_settings(tmp_path), as_of=DAY, beam_args=[])
+    con = warehouse.open_published(tmp_path)
+    try:
+        assert warehouse.recorded_kept_out(con, "stream-test") == kept
+        assert queries.runs(con).filter(pl.col("run_id") == "stream-test").item(0, "status") == "ok"
+    finally:
+        con.close()
     assert (
         f"replaces {DAY}, which stream run stream-test had loaded: a file run's day is final, "
         "so that stream's 3 post(s) there that these inputs do not hold are in no day now"
@@ -177,12 +194,7 @@ def test_a_session_killed_outright_is_recorded_killed_with_a_floor_of_unpublishe
     """A session killed with 2 of the 3 posts it counted in no pane loaded: its recovery
     records it `killed` with `unpublished` 2, a floor (what its job held unwritten when killed
     is known nowhere), and says so. Before, a killed run got no count: as if 0."""
-    session = stream_files.session(tmp_path, "stream-dead")
-    alive = session_lock(session)
-    stream_files.write_counts(session.landing, read=3, valid=3)
-    stream_files.write_pane(session.landing, posts=1)
-    assert load_landing(session)
-    alive.abandon()
+    stream_files.killed_after_a_load(tmp_path, read=3, posts=1, run_id="stream-dead")
 
     with caplog.at_level(logging.WARNING, logger="moodcast.stream_recovery"):
         assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == [

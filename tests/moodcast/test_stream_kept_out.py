@@ -7,22 +7,16 @@ them); a finished stream whose day another run replaces has that written into it
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-import orjson
 import polars as pl
-import pytest
 from click.testing import CliRunner
 
 import warehouse
-from benchmarks.small_run import LEXICON_ONLY
 from moodcast.cli import main
-from moodcast.config import load_settings
-from moodcast.run import daily_run
 from moodcast.stream import StreamIncomplete, load_landing, publish_last
-from moodcast.stream_landing import UNPUBLISHED, UNPUBLISHED_AT_LEAST, session_lock
+from moodcast.stream_landing import UNPUBLISHED, UNPUBLISHED_AT_LEAST
 from moodcast.stream_summary import StreamSummary
-from tests.emulator import post
 from tests.moodcast import stream_files
 from warehouse import queries
 
@@ -124,32 +118,7 @@ def test_a_finished_streams_day_a_restarted_stream_replaces_is_written_into_its_
         "ok",
         [("kept_out", f"{DAY} held by stream-later", 3)],
     )
-
-
-@pytest.mark.slow
-def test_a_finished_streams_day_a_file_run_replaces_is_written_into_its_ledger(tmp_path):
-    """A file run replaces a day a finished stream (`ok`, 3 posts there) held. Before, only a
-    warning named the loss and the stream's ledger row stayed as it was; now its ledger counts
-    the 3 posts `kept_out`, held by the file run, and the file run done again changes nothing."""
-    session = stream_files.session(tmp_path)
-    stream_files.write_counts(session.landing, read=3, valid=3)
-    stream_files.write_pane(session.landing, posts=3)
-    assert publish_last(session, wait=timedelta(0)).status == "ok"
-    filed = [post(i, datetime(2025, 3, 1, 9, i, tzinfo=UTC), author=i) for i in range(4)]
-    posts = tmp_path / "posts.jsonl"
-    posts.write_bytes(b"\n".join(orjson.dumps(p) for p in filed) + b"\n")
-    (tmp_path / "config.toml").write_text(LEXICON_ONLY)
-
-    def file_run() -> str:
-        return daily_run(
-            [str(posts)], settings=load_settings(tmp_path), as_of=DAY, beam_args=[]
-        ).run_id
-
-    run_id = file_run()
-    recorded = _ledger(tmp_path, "stream-test")
-    assert recorded == ("ok", [("kept_out", f"{DAY} held by {run_id}", 3)])
-    file_run()
-    assert _ledger(tmp_path, "stream-test") == recorded
+    # a file run replacing a streamed day does the same: test_stream_day_holders.py
 
 
 def test_posts_kept_out_before_a_session_was_killed_stay_kept_out_when_it_is_recovered(tmp_path):
@@ -158,12 +127,7 @@ def test_posts_kept_out_before_a_session_was_killed_stay_kept_out_when_it_is_rec
     ledger. Before, the recovery counted those 3 posts `unpublished` (a killed session's floor),
     as if lost; now they stay kept out, named, and the floor counts none."""
     stream_files.file_run(tmp_path)
-    session = stream_files.session(tmp_path, "stream-dead")
-    alive = session_lock(session)
-    stream_files.write_counts(session.landing, read=3, valid=3)
-    stream_files.write_pane(session.landing, posts=3)
-    assert load_landing(session)
-    alive.abandon()
+    stream_files.killed_after_a_load(tmp_path, read=3, posts=3, run_id="stream-dead")
 
     runner = CliRunner().invoke(
         main, ["stream", "--recover", "--data-dir", str(tmp_path), "--json"], obj={}
@@ -187,13 +151,8 @@ def test_recover_json_says_per_session_what_its_log_line_says(tmp_path):
     """`moodcast stream --recover --json` printed only the recovered run ids; the posts each
     recovered session read, how many it left in no day (a floor for a killed one) and the days
     it loaded were in its log line only. Now each session's object holds them."""
-    session = stream_files.session(tmp_path, "stream-dead")
-    alive = session_lock(session)
-    stream_files.write_counts(session.landing, read=3, valid=3)
-    stream_files.write_pane(session.landing, posts=1)
-    assert load_landing(session)
+    session = stream_files.killed_after_a_load(tmp_path, read=3, posts=1, run_id="stream-dead")
     stream_files.write_pane(session.landing, posts=1, day=OTHER_DAY)
-    alive.abandon()
 
     runner = CliRunner().invoke(
         main, ["stream", "--recover", "--data-dir", str(tmp_path), "--json"], obj={}
