@@ -71,8 +71,8 @@ def recover_killed_sessions(settings: Settings) -> list[StreamSummary]:
     did not load, and record their runs `killed` (their ledger rows would stay `running`),
     each with its `unpublished` count, a floor (`_recover`), which its log line says, and its
     posts kept out of days another run holds, which a warning names; return what each
-    recovery did (its run id, days upserted, counts and ending as recorded). The dead sessions are found by their session locks under
-    `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
+    recovery did (its run id, days upserted, counts and ending as recorded). The dead sessions
+    are found by their session locks under `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
     a day is upserted from its newest pane unless a later pane is already loaded, and a file
     already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
     simply done again by the next session, which still finds the note. Each file that cannot
@@ -90,7 +90,7 @@ def recover_killed_sessions(settings: Settings) -> list[StreamSummary]:
     (it died before its first load) its files stay, with an error line naming them and why at
     every start. A note that says the session failed (close_session) records it `failed`."""
     refuse_dp(settings)
-    killed = []
+    done = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         lock = ended_session_lock(lock_file)
         if lock is None:
@@ -113,7 +113,7 @@ def recover_killed_sessions(settings: Settings) -> list[StreamSummary]:
                 )
                 if recovered.kept_out:
                     log.warning("%s", recovered.kept_out_warning())
-                killed.append(recovered)
+                done.append(recovered)
             elif Landed.found(landing).paths:
                 log.error(
                     "stream session folder %s holds files its session did not load, but %s no "
@@ -132,7 +132,7 @@ def recover_killed_sessions(settings: Settings) -> list[StreamSummary]:
             pass
         finally:
             lock.release()
-    return killed
+    return done
 
 
 def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
