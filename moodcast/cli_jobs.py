@@ -179,7 +179,7 @@ def _check_subscription(value: str) -> str:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the session's run_id, status (ok or incomplete), unpublished (posts read and counted in no day), unpublished_is_floor (true where more than that are, how many not known), kept_out (each day another run holds, which its panes did not replace: day, posts, held_by) and counts as one JSON object on stdout, an incomplete session's too before it exits 1.",
+    help="Print the session's run_id, status (ok or incomplete), unpublished (posts read and counted in no day, not kept out: a failure), unpublished_is_floor (true where more than that are, how many not known), kept_out (each day another run holds, which its panes did not replace: day, posts, held_by; not a failure) and counts as one JSON object on stdout, an incomplete session's too before it exits 1. With --recover: {\"recovered\": [...]}, one such object per session recovered (its status as recorded, killed among them), with days_loaded.",
 )
 def stream(
     subscription: str | None,
@@ -204,9 +204,11 @@ def stream(
     Post as JSON (or a record of --preset/--mapping). Beam's own flags go after `--`, e.g.
     `-- --runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`.
     A session that stops with posts read and in no day loaded (its drain's time ran out with
-    them still in the job's windows, or they are in its panes of a day another run holds: a
-    pane never replaces a day a file run loaded) is recorded `incomplete`, with their count,
-    and exits 1. A second stream on a data directory where one runs is refused (exit 75).
+    them still in the job's windows) is recorded `incomplete`, with their count, and exits 1.
+    Posts of its panes of a day another run holds (a pane never replaces a day a file run
+    loaded) are kept out: counted in no day and named (summary, --json, the ledger's
+    `kept_out` counts, a warning saying how to publish them), not a failure (exit 0). A
+    second stream on a data directory where one runs is refused (exit 75).
     """
     from moodcast.stream import StreamIncomplete, stream_run
     from moodcast.stream_recovery import recover_killed_sessions
@@ -221,7 +223,8 @@ def stream(
             f"recovered {len(recovered)} stream session(s) that left files unloaded", err=True
         )
         if as_json:
-            click.echo(json.dumps({"recovered": recovered}))
+            sessions = [{**r.as_json(), "days_loaded": r.days} for r in recovered]
+            click.echo(json.dumps({"recovered": sessions}, sort_keys=True))
         return
     if subscription is None:
         raise click.UsageError("give --subscription (or --recover)")

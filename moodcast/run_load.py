@@ -133,10 +133,11 @@ def load_landing(
         )
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
     for day, (stream, posts) in sorted(streamed_days(con, list(days)).items()):
+        warehouse.record_kept_out(con, stream, {day: (posts, run_id)}, days=[day])
         log.warning(
             "run %s replaces %s, which stream run %s had loaded: a file run's day is final, so "
-            "that stream's %d post(s) there that these inputs do not hold are in no day now "
-            "(docs/streaming.md, who holds a day)",
+            "that stream's %d post(s) there that these inputs do not hold are in no day now, "
+            "counted `kept_out` in its ledger (docs/streaming.md, who holds a day)",
             run_id,
             day,
             stream,

@@ -4,7 +4,8 @@ The job (ingest.stream, started and stopped by ingest.running_stream) writes a f
 per bundle of counts and dead letters under `<data dir>/stream/<run id>/`; every `load_every`
 this process takes the data directory's run lock, upserts the days pane-aware, adds the
 accounting, records the stream run in the ledger (`running`, then `ok`, `incomplete` when posts
-it read are counted in no day, or `failed`) and publishes atomically, then deletes the files
+it read are counted in no day other than by being kept out of a day another run holds, or
+`failed`) and publishes atomically, then deletes the files
 it loaded. The job keeps its windows' state in
 memory: a restarted stream starts new panes, which order after the earlier run's
 (warehouse.panes). A session killed outright leaves the files it had not loaded, and one whose
@@ -20,7 +21,7 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import warehouse
@@ -43,6 +44,7 @@ from moodcast.stream_landing import (
     session_lock,
 )
 from moodcast.stream_recovery import recover_killed_sessions, running_sessions
+from moodcast.stream_summary import StreamSummary
 from transforms.errors import BusyError, MoodcastError
 from transforms.markers import marker_versions
 
@@ -55,76 +57,6 @@ LAST_LOAD_WAIT = timedelta(minutes=10)
 """How long a stopping stream retries its last load while another run holds the lock."""
 
 
-@dataclass(frozen=True)
-class StreamSummary:
-    """What a stream session did: its run id, loads published, days upserted, its counts
-    (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), how its run
-    ended, as its last load recorded it (`ending`: status `ok` or `incomplete`, its
-    `unpublished` posts, read and in no day loaded, and whether that count is a floor), and
-    the posts of its panes of days another run holds, by day (`kept_out`, counted in
-    `unpublished`), with the run that holds each (`kept_by`)."""
-
-    run_id: str
-    loads: int
-    days: int
-    counts: dict
-    ending: Ending
-    kept_out: dict = field(default_factory=dict)
-    kept_by: dict = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        return self.ending.status
-
-    @property
-    def unpublished(self) -> int:
-        return self.ending.unpublished
-
-    def as_json(self) -> dict:
-        """What `moodcast stream --json` prints: `run_id`, `status`, `unpublished`,
-        `unpublished_is_floor` (true where the job had not processed every message it pulled,
-        or its panes hold more posts than it counted, so that more posts than `unpublished` may
-        be in no day, how many not known: Ending.floor), `kept_out` (one object per day another
-        run holds, which its panes did not replace: `day`, `posts`, `held_by`) and the counts."""
-        return {
-            "run_id": self.run_id,
-            "status": self.status,
-            "unpublished": self.unpublished,
-            "unpublished_is_floor": self.ending.floor,
-            "kept_out": [
-                {"day": day.isoformat(), "posts": posts, "held_by": self.kept_by[day]}
-                for day, posts in sorted(self.kept_out.items())
-            ],
-            **self.counts,
-        }
-
-    def kept_out_said(self) -> str:
-        """The days another run holds, which its panes did not replace, as a sentence (empty
-        where none)."""
-        if not self.kept_out:
-            return ""
-        days = ", ".join(
-            f"{day} ({posts:,} post(s); held by run {self.kept_by[day]})"
-            for day, posts in sorted(self.kept_out.items())
-        )
-        return (
-            f" Kept out of days another run holds, and counted in no day: {days}. A day a file "
-            "run loaded is final, and a day a later-started stream loaded is that stream's: a "
-            "stream pane replaces neither (docs/streaming.md, who holds a day)."
-        )
-
-    def describe(self) -> str:
-        """A short human summary for stderr."""
-        c = self.counts
-        filtered = ", ".join(f"{n:,} {r}" for r, n in sorted(c["filtered"].items())) or "none"
-        return (
-            f"stream {self.run_id}: read {c['read']:,} posts; {c['valid']:,} valid; "
-            f"{c['dead_lettered']:,} dead-lettered; {c['duplicates']:,} duplicates; "
-            f"filtered: {filtered}. {self.loads} loads published, {self.days} day upserts."
-            + self.kept_out_said()
-        )
-
-
 class StreamIncomplete(MoodcastError):
     """A stream session stopped, and published what it loaded, with posts read and counted
     in no day, provisional or published (its run recorded `incomplete`); `summary` is what it did."""
@@ -135,12 +67,11 @@ class StreamIncomplete(MoodcastError):
 
     @classmethod
     def of(cls, summary: StreamSummary) -> StreamIncomplete:
-        """The error of a session that stopped with posts read in no pane loaded of a day its
-        run holds (and more not counted, where its count is a floor), or whose panes loaded
-        hold more posts than its counts say it read (a counts file its job never wrote), saying
-        which, why (its panes of days another run holds, which they did not replace: the
-        summary names them; or its drain's time ran out) and what to do; its message ends with
-        the summary."""
+        """The error of a session that stopped with posts read in no pane loaded and not kept
+        out of a day another run holds (and more not counted, where its count is a floor), or
+        whose panes hold more posts than its counts say it read (a counts file its job never
+        wrote), saying which, why (its drain's time ran out) and what to do; its message ends
+        with the summary."""
         ending = summary.ending
         ledger = "(run ledger: status `incomplete`, count `unpublished`)"
         if ending.overcounted:
@@ -152,27 +83,14 @@ class StreamIncomplete(MoodcastError):
             )
         else:
             more = ", and an unknown number more that its job had pulled" if ending.floor else ""
-            kept = (
-                f" {ending.kept_out:,} of them are in its panes of days another run holds "
-                "(named below), which it did not replace."
-                if ending.kept_out
-                else ""
-            )
-            rest = "the others" if ending.kept_out else "them"
-            drained = (
-                f" The job was cancelled with {rest} still in its windows, waiting for their "
-                "pane, when the drain's time (2 × --early-every + 2 minutes) ran out: another "
-                "run held the data directory's lock, or the job ran behind. A stream stopped "
-                "while no batch run holds the data directory, or with a longer --early-every, "
-                "has longer to drain."
-                if ending.floor or ending.unpublished > ending.kept_out
-                else ""
-            )
             said = (
-                f"{summary.unpublished:,} post(s) it read are counted in no day{more} {ledger}."
-                f"{kept}{drained} Pub/Sub will not deliver them again (they were acknowledged "
-                "as read): publish them to the subscription again if their source keeps them "
-                "(those of a day a file run holds, to that run's input files instead)."
+                f"{summary.unpublished:,} post(s) it read are counted in no day{more} {ledger}. "
+                "The job was cancelled with them still in its windows, waiting for their pane, "
+                "when the drain's time (2 × --early-every + 2 minutes) ran out: another run held "
+                "the data directory's lock, or the job ran behind. A stream stopped while no "
+                "batch run holds the data directory, or with a longer --early-every, has longer "
+                "to drain. Pub/Sub will not deliver them again (they were acknowledged as read): "
+                "publish them to the subscription again if their source keeps them."
             )
         return cls(
             f"stream {summary.run_id} stopped incomplete: {said} {summary.describe()}", summary
@@ -299,8 +217,9 @@ def stream_run(
     stream run `ok`. Before stopping it drains (`drain`, up to two
     `early_every` and DRAIN_SLACK): it ends the job's reads, waits until the job has processed
     what they pulled, and then until every post read is in a pane loaded (an early pane, of
-    today in progress, counts). A session that stopped with posts read and in no pane loaded
-    (the drain's time ran out), or with
+    today in progress, counts) or kept out of a day another run holds (not a failure: a
+    warning names them and how to publish them). A session that stopped with posts read and in
+    no pane loaded and not kept out (the drain's time ran out), or with
     messages its job had pulled and not processed, is recorded `incomplete` instead, with
     their count, and raises StreamIncomplete. A job that failed before it was cancelled, after
     the drain included, is recorded `failed` and its error raised. It first recovers what
@@ -393,15 +312,9 @@ def _stream_session(
             raise
     ending = publish_last(session, caught_up=caught_up, wait=LAST_LOAD_WAIT)
     log.info("stream %s: stopped", run_id)
-    summary = StreamSummary(
-        run_id=run_id,
-        loads=session.loads,
-        days=session.days,
-        counts=session.counts,
-        ending=ending,
-        kept_out=dict(session.kept_out),
-        kept_by=dict(session.kept_by),
-    )
+    summary = StreamSummary.of(session, ending)
+    if summary.kept_out:
+        log.warning("%s", summary.kept_out_warning())
     if summary.status == "incomplete":
         raise StreamIncomplete.of(summary)
     return summary

@@ -120,13 +120,15 @@ file was set aside)."""
 @dataclass(frozen=True)
 class Ending:
     """How a stopped stream session ended, as its run records it: `status` `ok` when every
-    post it read is in a pane loaded (an early pane counts) and its job had processed every
-    message it pulled, else `incomplete`; `unpublished`, its posts read and in no pane loaded
-    (counted in no day); `floor`, where its job had not processed every message it pulled or
-    its panes loaded hold more posts than its counts (`of`), so that more may be in no day than
-    `unpublished` counts, how many not known; `overcounted`, where the latter is why (then
-    `floor` too, and `unpublished` 0); `kept_out`, how many of `unpublished` are in its panes
-    of days another run holds (Session.kept_out)."""
+    post it read is in a pane loaded (an early pane counts) or kept out of a day another run
+    holds, and its job had processed every message it pulled, else `incomplete`;
+    `unpublished`, its posts read, in no pane loaded and not kept out (counted in no day for
+    another reason: its drain's time ran out with them in the job's windows); `floor`, where
+    its job had not processed every message it pulled or its panes loaded hold more posts than
+    its counts (`of`), so that more may be in no day than `unpublished` counts, how many not
+    known; `overcounted`, where the latter is why (then `floor` too, and `unpublished` 0);
+    `kept_out`, the posts of its panes of days another run holds (Session.kept_out: in no day
+    of its run's, not a failure of it, and not in `unpublished`)."""
 
     status: str
     unpublished: int
@@ -137,11 +139,12 @@ class Ending:
     @classmethod
     def of(cls, session: Session, *, caught_up: bool) -> Ending:
         """`session`'s ending from what its loads found, its job having `caught_up` or not.
-        Panes loaded that hold more posts than its counts say are valid (a counts file the job
-        never wrote) leave how many are in no day not known: `incomplete`, a floor of 0."""
-        left = session.undelivered()
+        Panes loaded or kept out that hold more posts than its counts say are valid (a counts
+        file the job never wrote) leave how many are in no day not known: `incomplete`, a
+        floor of 0."""
+        kept = sum(session.kept_out.values())
+        left = session.undelivered() - kept
         ok = caught_up and left == 0
-        kept = min(sum(session.kept_out.values()), max(left, 0))
         return cls(
             "ok" if ok else "incomplete", max(left, 0), not caught_up or left < 0, left < 0, kept
         )
@@ -216,8 +219,11 @@ def load_files(con, session: Session, landed: Landed) -> int:
     `pane_posts` (from every pane file of its run loaded, by this load or an earlier one:
     loaded_pane_posts, of the days its run still holds) and its `kept_out` and `kept_by` (the
     days another run holds, warehouse.day_holders: a pane this load skipped for that, or one
-    loaded before whose day a file run or a later-started stream has loaded since), return the
-    days upserted, and record the release they make
+    loaded before whose day a file run or a later-started stream has loaded since), record
+    those as the run's `kept_out` counts (warehouse.record_kept_out, all of them), and, for
+    each day this load replaced that an earlier stream run held, that run's posts there as its
+    `kept_out` count of the day, with a warning; return the days upserted, and record the
+    release they make
     (warehouse.record_release; today, in the session's time zone, has not ended: its partial
     counts are neither published nor recorded, and the first load after midnight publishes
     it). Each file counts once ever, by name (`stream_files`): a file loaded
@@ -243,12 +249,15 @@ def load_files(con, session: Session, landed: Landed) -> int:
         raise UnloadableFile(unloadable)
     session.counts = _counts(totals)
     _hold(con, session, [p for p in fresh.newest if p.day in upserted.kept_out])
+    kept = {day: (posts, session.kept_by[day]) for day, posts in session.kept_out.items()}
+    warehouse.record_kept_out(con, session.run_id, kept)
     for day, (run_id, posts) in sorted(streamed.items()):
         if day in upserted.loaded:
+            warehouse.record_kept_out(con, run_id, {day: (posts, session.run_id)}, days=[day])
             log.warning(
                 "stream %s: its pane of %s replaced the day stream run %s had loaded: that "
-                "run's %d post(s) there are in no day now (a restarted stream's windows start "
-                "afresh; docs/streaming.md, who holds a day)",
+                "run's %d post(s) there are in no day now, counted `kept_out` in its ledger (a "
+                "restarted stream's windows start afresh; docs/streaming.md, who holds a day)",
                 session.run_id,
                 day,
                 run_id,

@@ -27,6 +27,7 @@ from moodcast.stream_landing import (
     load_files,
     noted_landing,
 )
+from moodcast.stream_summary import StreamSummary
 from transforms.errors import ConfigError
 from warehouse import queries
 from warehouse.ledger import killed_run
@@ -65,12 +66,13 @@ ENDED = ("ok", "incomplete", "failed")
 """The statuses a stream session records itself when it ends, which its recovery keeps."""
 
 
-def recover_killed_sessions(settings: Settings) -> list[str]:
+def recover_killed_sessions(settings: Settings) -> list[StreamSummary]:
     """Load what stream sessions that died without stopping (SIGKILL, power loss) wrote and
     did not load, and record their runs `killed` (their ledger rows would stay `running`),
-    each with its `unpublished` count, a floor (`_recover`), which its log line says;
-    return their ids. The dead sessions are found by their session locks under
-    `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
+    each with its `unpublished` count, a floor (`_recover`), which its log line says, and its
+    posts kept out of days another run holds, which a warning names; return what each
+    recovery did (its run id, days upserted, counts and ending as recorded). The dead sessions
+    are found by their session locks under `<data dir>/stream/`; each one's pane and bundle files are loaded as its own run's, once:
     a day is upserted from its newest pane unless a later pane is already loaded, and a file
     already loaded (by name: `stream_files`) is skipped, so a recovery killed half-way is
     simply done again by the next session, which still finds the note. Each file that cannot
@@ -88,7 +90,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
     (it died before its first load) its files stay, with an error line naming them and why at
     every start. A note that says the session failed (close_session) records it `failed`."""
     refuse_dp(settings)
-    killed = []
+    done = []
     for lock_file in sorted((settings.data_dir / "stream").glob(f"*/{warehouse.lock.LOCK_NAME}")):
         lock = ended_session_lock(lock_file)
         if lock is None:
@@ -99,17 +101,19 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
             row = killed_run(note) if note else _ledgered_run(settings, lock_file.parent.name)
             if row is not None:
                 lock.note(note or {**row.as_note(), "landing": landing})
-                days, ending = _recover_setting_aside(settings, row, landing)
+                recovered = _recover_setting_aside(settings, row, landing)
                 log.warning(
                     "stream %s ended without loading all it wrote; loaded the %d day(s) it "
                     "had not loaded from %s and recorded it %s%s",
                     row.run_id,
-                    days,
+                    recovered.days,
                     landing,
-                    ending.status,
-                    _unpublished_said(ending),
+                    recovered.status,
+                    _unpublished_said(recovered.ending),
                 )
-                killed.append(row.run_id)
+                if recovered.kept_out:
+                    log.warning("%s", recovered.kept_out_warning())
+                done.append(recovered)
             elif Landed.found(landing).paths:
                 log.error(
                     "stream session folder %s holds files its session did not load, but %s no "
@@ -128,7 +132,7 @@ def recover_killed_sessions(settings: Settings) -> list[str]:
             pass
         finally:
             lock.release()
-    return killed
+    return done
 
 
 def ended_session_lock(lock_file: Path) -> warehouse.RunLock | None:
@@ -196,7 +200,7 @@ def _ledgered_run(settings: Settings, run_id: str) -> warehouse.RunRecord | None
 
 def _recover_setting_aside(
     settings: Settings, row: warehouse.RunRecord, landing: str
-) -> tuple[int, Ending]:
+) -> StreamSummary:
     """`_recover`, moving the files that cannot be loaded to `<landing>/unloadable/` (an error
     line names each, why, and what to do) and loading the others, however many are moved: one
     pass finds them all (load_files), so each file is read at most twice. Returns what
@@ -237,17 +241,20 @@ def _unpublished_said(ending: Ending) -> str:
 
 def _recover(
     settings: Settings, row: warehouse.RunRecord, landing: str, *, uncounted: bool = False
-) -> tuple[int, Ending]:
+) -> StreamSummary:
     """Load the files a dead session left under `landing` as its run `row` (killed_run) and
     record the run with its counts and the status it recorded itself (`ok`, `incomplete`,
     `failed`), else the row's (`killed`, or `failed` where its note says so), under the time
     zone and moodcast version it noted and the later of the `as_of` it noted (its start's day)
     and the one its ledger row holds (its last load's), so a run recovered from its note and
-    one recovered from its ledger row (`_ledgered_run`) record the same day; return the days
-    upserted and its ending as recorded. A run recorded `killed` gets the `unpublished` count
-    an `incomplete` one gets (Ending.of), always a floor: the posts its job held unwritten when
-    it was killed are known nowhere. A run that recorded itself `incomplete` has its ending decided again
-    from every file of its run now loaded (Ending.of, a floor staying a floor): its
+    one recovered from its ledger row (`_ledgered_run`) record the same day; return what it
+    did (StreamSummary: the days upserted, the run's counts, its ending as recorded, and its
+    posts kept out of days another run holds, those the ledger's `kept_out` counts name
+    included: a pane skipped while the session ran is no longer among its files). A run
+    recorded `killed` gets the `unpublished` count an `incomplete` one gets (Ending.of),
+    always a floor: the posts its job held unwritten when it was killed are known nowhere. A
+    run that recorded itself `incomplete` has its ending decided again from every file of its
+    run now loaded (Ending.of, a floor staying a floor): its
     `unpublished` count is what the recovered panes still leave in no day, and with none left
     (and a count that was not a floor) it is recorded `ok`; where counts files of the run were
     set aside (`uncounted`: posts were read that its counts miss) the count is a floor. Raises
@@ -261,6 +268,8 @@ def _recover(
         if not recorded.is_empty() and recorded.item(0, "status") in ENDED:
             status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
         session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
+        for day, (posts, held_by) in warehouse.recorded_kept_out(con, row.run_id).items():
+            session.kept_out[day], session.kept_by[day] = posts, held_by
         days = load_files(con, session, landed)
         as_of = max([row.as_of, *recorded.get_column("as_of")])
         ran = {"as_of": as_of, "tz": row.tz, "package_version": row.package_version}
@@ -272,7 +281,7 @@ def _recover(
             ending = replace(Ending.of(session, caught_up=False), status="killed")
             ending.record(con, run)
         else:
-            ending = Ending(status, 0, floor=False)
+            ending = Ending(status, 0, floor=False, kept_out=sum(session.kept_out.values()))
             warehouse.record_run(con, run)
     delete_landing_files(landed.paths)
-    return days, ending
+    return StreamSummary.of(session, ending, days=days)

@@ -19,8 +19,10 @@ from warehouse.ledger import (
     record_dead_letters,
     record_input_days,
     record_inputs,
+    record_kept_out,
     record_run,
     record_unpublished,
+    recorded_kept_out,
 )
 from warehouse.load import (
     DayLoad,
@@ -83,9 +85,11 @@ __all__ = [
     "record_dead_letters",
     "record_input_days",
     "record_inputs",
+    "record_kept_out",
     "record_release",
     "record_run",
     "record_unpublished",
+    "recorded_kept_out",
     "replace_alerts",
     "replace_backtests",
     "replace_forecast_grains",

@@ -149,7 +149,8 @@ def record_unpublished(
 ) -> None:
     """Set the `unpublished` count in `run_counts` of the stream run `run_id`, recorded
     `incomplete` or `killed` (RUN_STATUSES): `n` posts it read are in no pane loaded of a day
-    its run holds (counted in no day), for `reason` (which says when `n` is a floor). Replaces
+    its run holds (counted in no day) and not kept out of a day another run holds (those are
+    KEPT_OUT's), for `reason` (which says when `n` is a floor). Replaces
     any such count of the run; `n` None removes it (a run recovered `ok`: the files its recovery
     loaded held the posts counted)."""
     found = [] if n is None else [(run_id, "unpublished", reason, n)]
@@ -159,6 +160,53 @@ def record_unpublished(
             "DELETE FROM run_counts WHERE run_id = ? AND category = 'unpublished'", [run_id]
         )
         insert(con, "run_counts", view, rows.columns)
+
+
+KEPT_OUT = "kept_out"
+"""The `run_counts` category of a stream run's posts kept out of days another run holds: one
+row per day, its reason `<day> held by <holder>` (kept_out_reason), `n` the posts of the
+run's newest pane of that day. Not a failure of the run: the day is another run's."""
+
+
+def kept_out_reason(day: date, held_by: str) -> str:
+    """The reason of a `kept_out` row: `<day, ISO> held by <held_by>`."""
+    return f"{day.isoformat()} held by {held_by}"
+
+
+def record_kept_out(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    kept: Mapping[date, tuple[int, str]],
+    *,
+    days: Iterable[date] | None = None,
+) -> None:
+    """Set the `kept_out` counts (KEPT_OUT) in `run_counts` of stream run `run_id`: for each
+    day of `kept`, the posts of its panes of that day (counted in no day) and the run that
+    holds the day. Replaces the run's such rows of `days`, or all of them where `days` is None,
+    so that a call done again changes nothing."""
+    found = [(run_id, KEPT_OUT, kept_out_reason(d, by), n) for d, (n, by) in sorted(kept.items())]
+    rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
+    replaced = "" if days is None else " AND left(reason, 10) IN (SELECT unnest(?::VARCHAR[]))"
+    wanted = [] if days is None else [[d.isoformat() for d in days]]
+    with registered(con, rows) as view, transaction(con, "run_counts"):
+        con.execute(
+            f"DELETE FROM run_counts WHERE run_id = ? AND category = '{KEPT_OUT}'{replaced}",
+            [run_id, *wanted],
+        )
+        insert(con, "run_counts", view, rows.columns)
+
+
+def recorded_kept_out(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[date, tuple[int, str]]:
+    """The `kept_out` counts record_kept_out recorded for stream run `run_id`: by day, the
+    posts and the run that holds the day."""
+    rows = con.execute(
+        "SELECT reason, n FROM run_counts WHERE run_id = ? AND category = ?", [run_id, KEPT_OUT]
+    ).fetchall()
+    found = {}
+    for reason, n in rows:
+        day, _, held_by = reason.partition(" held by ")
+        found[date.fromisoformat(day)] = (n, held_by)
+    return found
 
 
 def _replace_for_run(

@@ -115,8 +115,9 @@ RUN_STATUSES = ("running", "ok", "failed", "killed", "incomplete")
 loss); the next run finds its lock file and records it. `incomplete`: a stream session that
 stopped and published what it loaded, but with posts read and counted in no day (in no pane loaded
 of a day its run holds) (its job was cancelled with them still in its windows, or with messages it
-had pulled and not processed, or their panes were of days another run holds); its count is in
-`run_counts` (category `unpublished`), as is a `killed` stream session's, always a floor."""
+had pulled and not processed); its count is in `run_counts` (category `unpublished`), as is a
+`killed` stream session's, always a floor. Posts of a stream's panes of days another run holds are
+no failure: counted apart (category `kept_out`, warehouse.ledger.KEPT_OUT), whatever the status."""
 
 RUN_SCHEMA = {
     "run_id": pl.String,

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
+import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
-from moodcast.stream_landing import Session
+from moodcast.stream import load_landing
+from moodcast.stream_landing import Session, session_lock
 from transforms.contracts import DAILY_SCHEMA
 
 DAY = date(2025, 3, 1)
@@ -63,3 +65,25 @@ def daily_row(day: date, *, posts: int, run_id: str) -> dict:
         "sample_rate": 1.0,
         "run_id": run_id,
     }
+
+
+def file_run(
+    data_dir: Path, *, posts: int = 40, run_id: str = "run-batch", day: date = DAY
+) -> None:
+    """A file run's load of `day` into `data_dir`'s warehouse: one cell of `posts` posts."""
+    row = daily_row(day, posts=posts, run_id=run_id)
+    with warehouse.writing(data_dir) as con:
+        warehouse.load_daily(con, pl.DataFrame([row], schema=DAILY_SCHEMA), days=[day])
+
+
+def killed_after_a_load(data_dir: Path, *, read: int, posts: int, run_id: str) -> Session:
+    """Session `run_id` of `data_dir`, its session lock taken, that counted `read` posts (all
+    valid) and loaded one pane of `posts` posts, then was killed (its lock abandoned, noting
+    it), leaving its folder for recovery."""
+    killed = session(data_dir, run_id)
+    alive = session_lock(killed)
+    write_counts(killed.landing, read=read, valid=read)
+    write_pane(killed.landing, posts=posts)
+    assert load_landing(killed)
+    alive.abandon()
+    return killed

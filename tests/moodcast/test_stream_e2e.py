@@ -185,7 +185,7 @@ def test_panes_of_a_stream_killed_outright_are_loaded_once_by_the_next_start(
 
     from moodcast.stream_recovery import recover_killed_sessions
 
-    assert recover_killed_sessions(load_settings(data_dir)) == []
+    assert [r.run_id for r in recover_killed_sessions(load_settings(data_dir))] == []
     assert published_days(data_dir, [now.date()]).equals(streamed)
 
 

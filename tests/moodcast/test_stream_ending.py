@@ -92,7 +92,7 @@ def test_a_recovered_incomplete_session_whose_files_hold_its_posts_is_recorded_o
     so the run ended `ok`, with no `unpublished` count."""
     _ended_incomplete_with_a_pane_left(tmp_path, caught_up=True, pane_posts=3)
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-test"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == ["stream-test"]
 
     assert _recorded(tmp_path) == ([("stream-test", "ok", 3)], [])
 

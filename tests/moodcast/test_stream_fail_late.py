@@ -82,7 +82,11 @@ def test_a_runner_failure_taken_once_the_stop_began_fails_the_stream(
     stops (as on a loaded machine, late), and the run was recorded `ok`. Now it is recorded as
     the monitor reports it, and fails the stream. (Such a failure cannot be provoked without
     reaching into Beam: no input makes the monitor fail, so its own timer step, a private of
-    Beam's, is made to fail once; the test's one such patch.) It is told as the runner's
+    Beam's, is made to fail once; the test's one such patch. Real timers cannot make it fail:
+    a timer callback that raises fails inside its step, a step failure the other tests here
+    cover, and the monitor's own firing only collects fired timers and schedules an empty
+    bundle for each; nor can a real stall, since the Pub/Sub read is scheduled again after
+    every pull.) It is told as the runner's
     failure, exit 1: before, an InputError (exit 4) advising to check --subscription."""
     monkeypatch.setattr(RunningStream, "_watch", watching_once_stopped)
     monkeypatch.setattr(

@@ -51,7 +51,7 @@ def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start_as_fai
     session = _stopped_after_a_failed_last_load(tmp_path)
     recovering = datetime.now(UTC)
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-test"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == ["stream-test"]
     (row,) = _run_rows(tmp_path)
     assert (row["status"], row["read"]) == ("failed", 4)
     assert session.started_at < row["finished_at"] < recovering
@@ -131,14 +131,16 @@ def test_a_stream_killed_outright_is_recorded_killed_by_the_next_session(tmp_pat
     try:
         load_landing(live)
         assert sorted(_statuses(tmp_path)) == ["running", "running"]
-        assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-dead"]
+        assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == [
+            "stream-dead"
+        ]
         runs = _runs(tmp_path)
         assert runs == {"stream-dead": "killed", "stream-test": "running"}
-        assert recover_killed_sessions(load_settings(tmp_path)) == []
+        assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == []
     finally:
         held.release()
     publish_last(live, wait=timedelta(seconds=5), every=0.1)
-    assert recover_killed_sessions(load_settings(tmp_path)) == []
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == []
     assert _runs(tmp_path) == {"stream-dead": "killed", "stream-test": "ok"}
 
 
@@ -175,14 +177,14 @@ def test_recover_loads_what_a_killed_session_wrote_once_and_exits(tmp_path):
     )
     assert list((tmp_path / "stream" / "stream-dead" / "counts").iterdir())
 
-    def recover() -> list[str]:
+    def recover() -> list[dict]:
         result = CliRunner().invoke(
             main, ["stream", "--recover", "--data-dir", str(tmp_path), "--json"], obj={}
         )
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout.splitlines()[-1])["recovered"]
 
-    assert recover() == ["stream-dead"]
+    assert [session["run_id"] for session in recover()] == ["stream-dead"]
     assert recover() == []
     (row,) = _run_rows(tmp_path)
     assert (row["run_id"], row["status"], row["read"], row["dead_lettered"]) == (
@@ -210,7 +212,9 @@ def test_a_recovered_session_keeps_the_time_zone_version_and_day_it_ran_under(tm
     ran = replace(dead.record("running"), as_of=date(2025, 3, 1), package_version="0.1.dead")
     holder = {"pid": 1, "host": "h", "command": "moodcast stream", "started_at": "2025-03-01"}
     (landing / LOCK_NAME).write_text(json.dumps({**holder, "run": ran.as_note()}))
-    assert recover_killed_sessions(load_settings(tmp_path, tz="UTC")) == ["stream-dead"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path, tz="UTC"))] == [
+        "stream-dead"
+    ]
     (row,) = _run_rows(tmp_path)
     assert (row["status"], row["tz"], row["package_version"], row["as_of"]) == (
         "killed",

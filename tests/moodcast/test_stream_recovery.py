@@ -66,7 +66,7 @@ def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_pa
     with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
         recovered = recover_killed_sessions(load_settings(tmp_path))
 
-    assert recovered == ["stream-bad", "stream-good"]
+    assert [r.run_id for r in recovered] == ["stream-bad", "stream-good"]
     runs = _runs(tmp_path)
     assert {r: (v["status"], v["read"], v["days"]) for r, v in runs.items()} == {
         "stream-bad": ("killed", 5, 0),
@@ -79,7 +79,7 @@ def test_a_file_that_cannot_be_loaded_is_set_aside_and_the_others_recover(tmp_pa
     assert not pane.exists()
     assert str(pane) in caplog.text and str(aside) in caplog.text
     assert not (bad / LOCK_NAME).exists()
-    assert recover_killed_sessions(load_settings(tmp_path)) == []
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == []
 
 
 def test_every_file_that_cannot_be_loaded_is_set_aside_and_the_rest_loaded(tmp_path, caplog):
@@ -94,7 +94,9 @@ def test_every_file_that_cannot_be_loaded_is_set_aside_and_the_rest_loaded(tmp_p
     pl.DataFrame({"posts": [4]}).write_parquet(other)
 
     with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
-        assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-two-bad"]
+        assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == [
+            "stream-two-bad"
+        ]
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["read"], row["days"]) == ("killed", 5, 1)
@@ -120,7 +122,9 @@ def test_a_dead_letter_file_that_breaks_a_constraint_is_set_aside_and_the_rest_l
         [("pubsub:s", 1, None, "ab" * 32)], schema=DEAD_LETTER_SCHEMA, orient="row"
     ).write_parquet(dead)
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-no-reason"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == [
+        "stream-no-reason"
+    ]
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["read"], row["days"]) == ("killed", 5, 1)
@@ -141,7 +145,7 @@ def test_files_of_a_session_whose_note_is_lost_are_named_at_every_start(tmp_path
     for _ in range(2):
         caplog.clear()
         with caplog.at_level(logging.ERROR, logger="moodcast.stream_recovery"):
-            assert recover_killed_sessions(load_settings(tmp_path)) == []
+            assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == []
         (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
         assert str(landing) in error and "delete that folder" in error
         assert "no row of run stream-no-note" in error and "before its first load" in error
@@ -163,7 +167,7 @@ def test_recovered_and_finished_sessions_leave_no_folder(tmp_path):
     assert load_landing(session, last=True)
     close_session(lock, str(landing))
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-killed"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == ["stream-killed"]
 
     assert list((tmp_path / "stream").iterdir()) == []
     runs = _runs(tmp_path)
@@ -188,7 +192,7 @@ def test_a_pane_loaded_before_a_crash_counts_its_day_once(tmp_path):
     shutil.copyfile(kept, pane)
     (landing / LOCK_NAME).write_text(json.dumps(note))
 
-    assert recover_killed_sessions(settings) == ["stream-crash"]
+    assert [r.run_id for r in recover_killed_sessions(settings)] == ["stream-crash"]
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["days"]) == ("killed", 1)
@@ -208,7 +212,7 @@ def test_a_starting_sessions_lock_file_is_not_removed(tmp_path):
     folder.mkdir(parents=True)
     fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        assert recover_killed_sessions(load_settings(tmp_path)) == []
+        assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == []
 
         assert os.path.samestat(os.fstat(fd), os.stat(folder / LOCK_NAME))
     finally:
@@ -234,7 +238,7 @@ def test_a_recovery_beside_a_starting_session_does_not_refuse_it(tmp_path, monke
     monkeypatch.setattr(fcntl, "flock", a_recovery_in_between)
     lock = take_session_lock(session)
     try:
-        assert recover_killed_sessions(load_settings(tmp_path)) == []
+        assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == []
         assert (landing / LOCK_NAME).exists()
     finally:
         close_session(lock, str(landing))
@@ -260,7 +264,9 @@ def test_reading_a_session_with_many_bad_files_reads_each_file_at_most_twice(tmp
 
     monkeypatch.setattr(stream_landing, "read_landing_file", counted)
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-many-bad"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == [
+        "stream-many-bad"
+    ]
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["read"], row["days"]) == ("killed", 5, 1)
@@ -289,7 +295,9 @@ def test_a_session_whose_note_is_lost_is_loaded_as_the_run_its_ledger_row_record
     holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-02"}
     (landing / LOCK_NAME).write_text(json.dumps(holder))
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-lost-note"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == [
+        "stream-lost-note"
+    ]
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["read"], row["days"], row["started_at"]) == (
@@ -327,7 +335,7 @@ def test_a_remote_landing_session_whose_note_is_lost_is_loaded_from_its_landing(
     holder = {"pid": 2, "host": "h", "command": "moodcast stream", "started_at": "2025-03-02"}
     (folder / LOCK_NAME).write_text(json.dumps(holder))
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-remote"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == ["stream-remote"]
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["read"], row["days"]) == ("killed", 8, 2)
@@ -353,7 +361,9 @@ def test_a_recovered_session_keeps_the_as_of_day_of_its_last_load(tmp_path, note
     held = {**written, "run": {**written["run"], "as_of": DAY.isoformat()}}
     (landing / LOCK_NAME).write_text(json.dumps(held if note == "kept" else {"pid": 2}))
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-overnight"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == [
+        "stream-overnight"
+    ]
 
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["as_of"]) == ("killed", loaded["as_of"])
@@ -369,7 +379,7 @@ def test_a_session_killed_while_writing_its_landing_file_leaves_no_folder(tmp_pa
     (folder / LOCK_NAME).write_text(json.dumps(holder))
     (folder / ".landing.tmp").write_text(f"{folder}\n")
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == []
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == []
 
     assert not folder.exists()
 
@@ -389,6 +399,6 @@ def test_a_session_that_ended_incomplete_keeps_its_status_when_recovered(tmp_pat
     shutil.copyfile(kept, counts)
     lock.abandon()
 
-    assert recover_killed_sessions(load_settings(tmp_path)) == ["stream-ended"]
+    assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == ["stream-ended"]
     (row,) = _runs(tmp_path).values()
     assert (row["status"], row["read"]) == ("incomplete", 2)

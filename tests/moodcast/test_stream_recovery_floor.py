@@ -14,7 +14,6 @@ import warehouse
 from moodcast.config import load_settings
 from moodcast.stream import load_landing, publish_last
 from moodcast.stream_landing import (
-    UNPUBLISHED,
     UNPUBLISHED_AT_LEAST,
     Ending,
     close_session,
@@ -101,14 +100,26 @@ def test_a_recovered_pane_a_later_stream_run_outranks_leaves_its_posts_counted(t
     name was noted loaded all the same, and its posts taken as in a day: the run turned `ok`
     with 2 of its posts in no day. The pane it had loaded before is no longer in the day
     either (the later run's replaced it), so all 3 of its posts are in no day (before, that
-    pane's post was taken as in a day: 2)."""
+    pane's post was taken as in a day: 2): kept out of a day another run holds, named in the
+    ledger's `kept_out` counts, which is not a failure of the stream (its `ok` is true)."""
     _ended_incomplete(tmp_path)
     later = stream_files.session(tmp_path, "stream-later")
     stream_files.write_pane(later.landing, posts=5)
     assert load_landing(later)
 
-    recover_killed_sessions(load_settings(tmp_path))
+    (recovered,) = recover_killed_sessions(load_settings(tmp_path))
 
     runs, counts = _recorded(tmp_path)
-    assert ("stream-test", "incomplete") in runs
-    assert counts == [(UNPUBLISHED, 3)]
+    assert ("stream-test", "ok") in runs
+    assert counts == []
+    assert (recovered.kept_out, recovered.kept_by) == (
+        {stream_files.DAY: 3},
+        {stream_files.DAY: "stream-later"},
+    )
+    con = warehouse.open_published(tmp_path)
+    try:
+        assert warehouse.recorded_kept_out(con, "stream-test") == {
+            stream_files.DAY: (3, "stream-later")
+        }
+    finally:
+        con.close()
