@@ -82,7 +82,8 @@ def test_the_shipped_model_and_an_unlisted_one_keep_the_marker_files_thresholds(
             assert decided.get_column(name).to_list() == expected
         assert decided.get_column("anger").to_list() != [True] * len(TEXTS)
     described = describe_sources(markers["anger"], ModelConfig(models={"en": model_folder}))
-    assert f"(threshold {markers['anger'].thresholds['en']:g}, the marker file's)" in described[0]
+    cut = markers["anger"].thresholds["en"]
+    assert f"(threshold {cut:g}, the marker file's, threshold_basis real-dev:" in described[0]
 
 
 def test_calibrate_reads_and_centres_on_the_thresholds_chosen_for_the_configured_model(
