@@ -103,9 +103,11 @@ def test_calibrate_reads_and_centres_on_the_thresholds_chosen_for_the_configured
     assert (probabilities.get_column("anger") > 0.99).all()
     assert (probabilities.get_column("joy") < 0.01).all()
     sources = score_sources(markers, config)
-    assert sources["anger", "en"] == f"zero-shot on {model_folder} at -50 (model/thresholds.toml)"
+    rivals = f" against rivals {zero_shot.rivals_digest(markers['anger'], 'en')}"
+    table_cut = f"zero-shot on {model_folder} at -50 (model/thresholds.toml)"
+    assert sources["anger", "en"] == table_cut + rivals
     shipped = score_sources(markers, ModelConfig())
-    assert shipped["anger", "en"] == f"zero-shot on {DEFAULT_MODEL}"
+    assert shipped["anger", "en"] == f"zero-shot on {DEFAULT_MODEL}" + rivals
 
 
 def test_a_marker_not_as_shipped_or_adapted_keeps_its_own_threshold(table, model_folder):

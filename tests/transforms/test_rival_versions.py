@@ -1,7 +1,8 @@
 """A basic emotion's zero-shot score is a softmax over its rivals (every shipped CONTRASTED
 marker), so a rival's new prototypes move its scores while its own file stays as it was: where
 its model source decides, its version (model_versioned) and its zero_shot_basis cover the
-rivals too, and a model/thresholds.toml cut chosen before the change no longer applies to it.
+rivals too, a model/thresholds.toml cut chosen before the change no longer applies to it, and
+nor do the zero-shot statistics rates.csv measured before (their score source names the rivals).
 The shipped set is replaced by a real marker directory, a copy with fear's prototypes changed;
 the scores are the real all-MiniLM-L6-v2's."""
 
@@ -14,11 +15,13 @@ import benchmarks.zero_shot as bench
 import transforms.markers.definitions as definitions
 import transforms.zero_shot as zero_shot
 from benchmarks.zero_shot import write_thresholds
+from moodcast.calibration import scored_rates
 from transforms.embedding import DEFAULT_MODEL, load_encoder, resolve_model_path
 from transforms.markers import BUILTIN_DIR, load_markers
 from transforms.model_folders import weights_digest
 from transforms.model_markers import ModelConfig
 from transforms.model_versions import model_versioned
+from transforms.rates import read_shipped_rates
 from transforms.zero_shot import model_threshold, zero_shot_basis
 
 POSTS = ["I keep thinking something awful will happen tonight", "we won the final, best day ever"]
@@ -106,3 +109,17 @@ def test_a_table_cut_chosen_before_a_rival_changed_no_longer_applies(
     rival_changed()
     assert model_threshold(markers["joy"], "en", folder) is None
     assert model_threshold(markers["anxiety"], "en", folder) == 2.5
+
+
+def test_an_emotions_rated_score_statistics_stop_applying_once_a_rival_changes(rival_changed):
+    """rates.csv's zero-shot statistics of joy (rule `lexicon`: its version stays) name the
+    rivals they were measured against, so a changed rival sets them aside; anxiety's stay."""
+    rates = read_shipped_rates()
+    markers = load_markers(names=["joy", "anxiety"])
+    found = scored_rates(rates, markers, ModelConfig())
+    assert found["joy", "en"].startswith(f"zero-shot on {DEFAULT_MODEL} against rivals ")
+    assert found["anxiety", "en"] == f"zero-shot on {DEFAULT_MODEL}"
+
+    rival_changed()
+    after = scored_rates(rates, markers, ModelConfig())
+    assert ("joy", "en") not in after and after["anxiety", "en"] == found["anxiety", "en"]
