@@ -224,6 +224,14 @@ def adapted_thresholds(lang: str) -> dict[str, float]:
         return dict(tomllib.load(handle).get("lang", {}).get(lang, {}))
 
 
+@cache
+def adapted_bases(lang: str) -> dict[str, str]:
+    """The score_basis each of ADAPTED_FILE's cuts in `lang` was chosen for, by marker (its
+    `basis` table; a marker it records none for is missing)."""
+    with ADAPTED_FILE.open("rb") as handle:
+        return dict(tomllib.load(handle).get("basis", {}).get(lang, {}))
+
+
 def check_adapted_models(models: Mapping[str, str]) -> None:
     """Refuse the adapted scoring where its thresholds do not apply: ADAPTED_FILE's were chosen
     on the adapted scores of the shipped model (DEFAULT_MODEL, all-MiniLM-L6-v2), and a z-score
@@ -260,13 +268,18 @@ def adapt_markers(
     `lexicon` its decisions, and so its version and the rates measured on it, are unchanged.
     The other markers, and languages, are as they were; so is a marker none of whose scoring
     centroids moved (`scoring_centroids`): its scores are the shipped ones, and so are its
-    threshold and version."""
+    threshold and version; and so is a marker whose score_basis in a language is not the one
+    the table's cut there was chosen for (adapted_bases: a copy with other phrases, or an
+    emotion after a rival's changed), since that cut was chosen on other scores."""
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
+        chosen_for = adapted_bases(lang)
         for name, cut in adapted_thresholds(lang).items():
             marker = adapted.get(name)
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
+                continue
+            if chosen_for.get(name, score_basis(marker, lang)) != score_basis(marker, lang):
                 continue
             if not scoring_centroids(marker, lang) & set(moved):
                 continue

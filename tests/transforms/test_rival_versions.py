@@ -1,8 +1,9 @@
 """A basic emotion's zero-shot score is a softmax over its rivals (every shipped CONTRASTED
 marker), so a rival's new prototypes move its scores while its own file stays as it was: where
 its model source decides, its version (model_versioned) and its zero_shot_basis cover the
-rivals too, a model/thresholds.toml cut chosen before the change no longer applies to it, and
-nor do the zero-shot statistics rates.csv measured before (their score source names the rivals).
+rivals too, a model/thresholds.toml or model/adapted.toml cut chosen before the change no longer
+applies to it, and nor do the zero-shot statistics rates.csv measured before (their score source
+names the rivals).
 The shipped set is replaced by a real marker directory, a copy with fear's prototypes changed;
 the scores are the real all-MiniLM-L6-v2's."""
 
@@ -22,7 +23,7 @@ from transforms.model_folders import weights_digest
 from transforms.model_markers import ModelConfig
 from transforms.model_versions import model_versioned
 from transforms.rates import read_shipped_rates
-from transforms.zero_shot import model_threshold, zero_shot_basis
+from transforms.zero_shot import adapt_markers, model_threshold, zero_shot_basis
 
 POSTS = ["I keep thinking something awful will happen tonight", "we won the final, best day ever"]
 
@@ -123,3 +124,17 @@ def test_an_emotions_rated_score_statistics_stop_applying_once_a_rival_changes(r
     rival_changed()
     after = scored_rates(rates, markers, ModelConfig())
     assert ("joy", "en") not in after and after["anxiety", "en"] == found["anxiety", "en"]
+
+
+def test_an_emotion_is_not_adapted_at_a_cut_chosen_against_other_rivals(rival_changed):
+    """model/adapted.toml records the score_basis of each cut: after fear changes, joy's
+    adapted cut was chosen on other scores, so joy keeps the shipped scoring; anxiety (no
+    rivals) is still adapted."""
+    markers = load_markers(names=["joy", "anxiety"])
+    unit = np.full(384, 384**-0.5, dtype=np.float32)
+    moved = {"en": {"joy": unit, "anxiety": unit}}
+    assert all("en" in m.adapted for m in adapt_markers(markers, moved).values())
+
+    rival_changed()
+    adapted = adapt_markers(markers, moved)
+    assert adapted["joy"] is markers["joy"] and "en" in adapted["anxiety"].adapted
