@@ -70,6 +70,7 @@ from transforms.zero_shot import (  # noqa: E402
     MODEL_THRESHOLDS_FILE,
     neutral_phrases,
     prototype_phrases,
+    score_basis,
     zero_shot,
 )
 
@@ -423,19 +424,28 @@ def larger_model_run(args) -> None:
 
 
 def write_thresholds(digest: str, name: str, cuts: dict[str, float]) -> None:
-    """Replace (or add) the English table of the model `digest` in MODEL_THRESHOLDS_FILE,
-    keeping its header and the other models' tables."""
+    """Replace (or add) the English table of the model `digest` in MODEL_THRESHOLDS_FILE, with
+    the score_basis of each shipped marker it lists (what its cut was chosen on: the product
+    applies a cut only while the marker's basis is that one, transforms.zero_shot.
+    model_threshold), keeping the header and the other models' tables."""
     path = MODEL_THRESHOLDS_FILE
     text = path.read_text(encoding="utf-8")
     header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     with path.open("rb") as handle:
         tables = tomllib.load(handle).get("model", {})
-    tables[digest] = {"name": name, "lang": {"en": cuts}}
+    shipped = load_markers(names=list(cuts))
+    basis = {n: score_basis(shipped[n], "en") for n in cuts}
+    tables[digest] = {"name": name, "lang": {"en": cuts}, "basis": {"en": basis}}
     blocks = [
         f'[model.{key}]\nname = "{table["name"]}"\n\n'
         + "".join(
             f"[model.{key}.lang.{lang}]\n" + "".join(f"{n} = {c:g}\n" for n, c in marks.items())
             for lang, marks in sorted(table["lang"].items())
+        )
+        + "".join(
+            f"\n[model.{key}.basis.{lang}]\n"
+            + "".join(f'{n} = "{b}"\n' for n, b in chosen_for.items())
+            for lang, chosen_for in sorted(table.get("basis", {}).items())
         )
         for key, table in sorted(tables.items())
     ]

@@ -41,7 +41,12 @@ from benchmarks.zero_shot import (  # noqa: E402
 )
 from transforms.adapters import toml_with_header  # noqa: E402
 from transforms.markers import load_markers, score  # noqa: E402
-from transforms.zero_shot import ADAPTED_FILE, adapted_centroids, zero_shot  # noqa: E402
+from transforms.zero_shot import (  # noqa: E402
+    ADAPTED_FILE,
+    adapted_centroids,
+    score_basis,
+    zero_shot,
+)
 
 WEIGHTS = (0.25, 0.5)
 CHOSEN = "adapted 0.25, neutral kept"
@@ -90,15 +95,20 @@ def write_thresholds(sets, splits: dict) -> None:
     headed = {n for n, m in load_markers().items() if "en" in m.heads}
     names = [name for name in cut_markers(sets) if name not in headed]
     cuts = {name: round(pooled_cut(CHOSEN, name, sets, splits), 2) for name in names}
+    shipped = load_markers(names=names)
+    basis = {name: score_basis(shipped[name], "en") for name in names}
     header = (
         'Thresholds of the adapted zero-shot scoring (zero_shot = "adapted", `moodcast markers\n'
         "adapt`): z-scores, each the F1-optimal cut flagging at most 2x the true share on the\n"
         "pooled dev splits of the CC BY / MIT sets that label the marker (covidemo_en and xed_en\n"
         "for the emotions, rmhd27_reddit_en for the others), each split's centroids adapted to\n"
         "that split's own posts. Written by `benchmarks/zero_shot_adapted.py\n"
-        "--choose-thresholds`; only these markers are adapted (docs/markers.md)."
+        "--choose-thresholds`; only these markers are adapted (docs/markers.md). `basis`\n"
+        "records the score_basis (transforms.zero_shot) each cut was chosen for: a marker whose\n"
+        "basis is another (its phrases or, for an emotion, a rival's changed) is not adapted."
     )
-    ADAPTED_FILE.write_text(toml_with_header({"lang": {"en": cuts}}, header), encoding="utf-8")
+    document = {"lang": {"en": cuts}, "basis": {"en": basis}}
+    ADAPTED_FILE.write_text(toml_with_header(document, header), encoding="utf-8")
     print(f"wrote {ADAPTED_FILE}: {cuts}")
 
 

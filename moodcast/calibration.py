@@ -35,7 +35,7 @@ from transforms.quantify import (
 )
 from transforms.rates import RATES_SCHEMA, SCORE_COLUMNS, confusion_rates
 from transforms.validation import FEW_LABELS, NO_RATES, VALIDATED
-from transforms.zero_shot import adapted_digest, model_threshold
+from transforms.zero_shot import adapted_digest, model_threshold, rivals_digest
 
 
 def labelled_markers(labels: pl.DataFrame, markers: Mapping[str, Marker]) -> dict[str, Marker]:
@@ -125,8 +125,11 @@ def score_sources(markers: Mapping[str, Marker], config: ModelConfig) -> dict[tu
     fitted on a corpus (transforms.zero_shot.adapted_digest: the fit and its threshold), else
     `zero-shot on <model>` with the model configured for the language, `zero-shot on <model> at
     <cut> (model/thresholds.toml)` where the threshold is the one chosen for that model's
-    weights (transforms.zero_shot.model_threshold), the probability's centre. Rates record it, and
-    their probability statistics apply only while it is unchanged (`scored_rates`)."""
+    weights (transforms.zero_shot.model_threshold), the probability's centre; a zero-shot source
+    of a CONTRASTED marker ends with `against rivals <digest>` (transforms.zero_shot.
+    rivals_digest: its score is a softmax over them, and its version covers them only where its
+    rule lets the model decide). Rates record it, and their probability statistics apply only
+    while it is unchanged (`scored_rates`)."""
     return {
         (name, lang): _score_source(marker, lang, config)
         for name, marker in markers.items()
@@ -137,12 +140,15 @@ def score_sources(markers: Mapping[str, Marker], config: ModelConfig) -> dict[tu
 def _score_source(marker: Marker, lang: str, config: ModelConfig) -> str:
     if lang in marker.heads:
         return f"{marker.heads[lang].family} head"
+    rivals = rivals_digest(marker, lang)
+    against = "" if rivals is None else f" against rivals {rivals}"
+    model = config.models[lang]
     if lang in marker.adapted:
-        return f"adapted zero-shot on {config.models[lang]} {adapted_digest(marker, lang)}"
-    cut = model_threshold(marker, lang, config.models[lang])
+        return f"adapted zero-shot on {model} {adapted_digest(marker, lang)}{against}"
+    cut = model_threshold(marker, lang, model)
     if cut is not None:
-        return f"zero-shot on {config.models[lang]} at {cut:g} (model/thresholds.toml)"
-    return f"zero-shot on {config.models[lang]}"
+        return f"zero-shot on {model} at {cut:g} (model/thresholds.toml){against}"
+    return f"zero-shot on {model}{against}"
 
 
 def score_probabilities(

@@ -115,11 +115,13 @@ def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
     """A marker's definition: description, dimensions, rule, version, and per language its
     terms, its model source with the threshold it is a hit at and where that threshold comes
     from (named as `markers calibrate` names it: the marker file's, model/thresholds.toml's for
-    the configured model, the adapted table's, a trained head's or the default), and which
-    source decides; where the lexicon decides alone (the rule `lexicon`, or no model configured
-    for the language), the threshold decides none of the marker's flags. With --json, the
-    same as one object: per language under `languages`, `model`, `threshold`,
-    `threshold_from`, `decides`, `threshold_decides` and `unused`."""
+    the configured model, the adapted table's, a trained head's or the default; for the marker
+    file's, what it was chosen on where the file says, its `threshold_basis`:
+    `real-dev:<set>` or `written`), and which source decides; where the lexicon decides alone
+    (the rule `lexicon`, or no model configured for the language), the threshold decides none
+    of the marker's flags. With --json, the same as one object: per language under
+    `languages`, `model`, `threshold`, `threshold_from`, `threshold_basis`, `decides`,
+    `threshold_decides` and `unused`."""
     from transforms.marker_descriptions import describe_sources, marker_sources
 
     marker = markers_of(data_dir, name)[name]

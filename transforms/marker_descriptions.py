@@ -1,6 +1,7 @@
 """What `moodcast markers show` says of a marker's sources, per language: its model source in
 words, the threshold that source is a hit at and where that threshold comes from
-(transforms.model_markers.threshold_origin, as `markers calibrate` names it), and which source
+(transforms.model_markers.threshold_origin, as `markers calibrate` names it, and for the marker
+file's, the `threshold_basis` it records: a labelled set's dev split or the written set), and which source
 decides under the marker's rule and the configured models.
 
 It reads the markers and the configured models' names (transforms.model_markers.ModelConfig);
@@ -31,7 +32,9 @@ class LanguageSources:
 
     `model` is its model source in words (None: it has none); `threshold` the cut that source
     is a hit at (`threshold`) and `threshold_from` where that comes from (threshold_origin),
-    both None without a model source; `decides` which source decides its flags under the
+    both None without a model source; `threshold_basis` where the marker file's threshold
+    was chosen (its `threshold_basis` there; None where the threshold is not the marker file's
+    or the file does not say); `decides` which source decides its flags under the
     marker's rule: `lexicon`, `model`, `lexicon or model`, `lexicon and model` or `nothing`;
     `threshold_decides` whether the threshold takes part in that (False where the lexicon
     decides alone: under the rule `lexicon`, or with no model configured for the language);
@@ -42,6 +45,7 @@ class LanguageSources:
     model: str | None
     threshold: float | None
     threshold_from: str | None
+    threshold_basis: str | None
     decides: str
     threshold_decides: bool
     unused: str | None
@@ -56,6 +60,7 @@ def marker_sources(marker: Marker, config: ModelConfig) -> list[LanguageSources]
         spec = config.models.get(lang)
         cut = None if model is None else threshold(marker, lang, spec)
         origin = None if model is None else threshold_origin(marker, lang, spec)
+        basis = marker.threshold_bases.get(lang) if origin == "marker" else None
         lexicon = lang in uses_lexicon(marker, config, None)
         modelled = lang in uses_model(marker, config, None)
         unused = None
@@ -70,7 +75,7 @@ def marker_sources(marker: Marker, config: ModelConfig) -> list[LanguageSources]
             decides = "lexicon or model" if marker.rule == "either" else "lexicon and model"
         else:
             decides = "model" if modelled else "lexicon" if lexicon else "nothing"
-        rows.append(LanguageSources(lang, model, cut, origin, decides, modelled, unused))
+        rows.append(LanguageSources(lang, model, cut, origin, basis, decides, modelled, unused))
     return rows
 
 
@@ -96,7 +101,8 @@ def _model_source(marker: Marker, lang: str) -> str | None:
 
 def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
     """One line per language of `marker` (marker_sources): its model source, the threshold it
-    is a hit at and where that comes from, and which source decides there; where the lexicon
+    is a hit at and where that comes from (for the marker file's, what it was chosen on where
+    the file says: its `threshold_basis`), and which source decides there; where the lexicon
     decides alone, that the threshold decides none of the marker's flags."""
     lines = []
     for row in marker_sources(marker, config):
@@ -106,6 +112,8 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
             kind = "held-out" if head and head.family == "finetune" else "cross-validated"
             f1 = f", {kind} F1 {head.cv_f1:.2f}" if head and head.cv_f1 is not None else ""
             origin = THRESHOLD_ORIGINS[row.threshold_from]
+            if row.threshold_basis is not None:
+                origin = f"{origin}, threshold_basis {row.threshold_basis}"
             model = f"{row.model} (threshold {row.threshold:g}, {origin}{f1})"
         if row.unused is not None:
             lines.append(

@@ -15,6 +15,7 @@ transforms.model_markers decides with it where a marker has no trained head.
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -90,6 +91,41 @@ def contrasted_phrases(lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     )
 
 
+def rivals(marker: Marker, lang: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The rivals of `marker`'s zero-shot score in `lang`: contrasted_phrases but its own name
+    for a CONTRASTED marker, none for another. With its own phrases and the neutral set they
+    are everything its score depends on but the sentence model (score_basis)."""
+    if marker.dimensions[:1] != (CONTRASTED,):
+        return ()
+    return tuple(
+        (name, phrases) for name, phrases in contrasted_phrases(lang) if name != marker.name
+    )
+
+
+def rivals_digest(marker: Marker, lang: str) -> str | None:
+    """12 hex digits naming `marker`'s rivals in `lang` (rivals: each one's name and centroid
+    phrases), None for a marker that is not CONTRASTED. A change to a rival's prototypes, or to
+    its terms where they feed its centroid, changes it; the marker's own file does not."""
+    if marker.dimensions[:1] != (CONTRASTED,):
+        return None
+    return _digest(rivals(marker, lang))
+
+
+def score_basis(marker: Marker, lang: str) -> str:
+    """12 hex digits naming what `marker`'s zero-shot score in `lang` depends on but the
+    sentence model and the neutral reference set: its centroid's phrases (prototype_phrases),
+    whether it is CONTRASTED and, if so, its rivals' phrases (rivals_digest). Two markers of
+    one score_basis in `lang` score every post alike there on any one model, so a table of cuts
+    chosen on those scores records it (model/thresholds.toml, model_threshold)."""
+    return _digest((prototype_phrases(marker, lang), rivals_digest(marker, lang)))
+
+
+@cache
+def _digest(value: tuple) -> str:
+    """12 hex digits of the SHA-256 of `value` as JSON (tuples as lists)."""
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
 def zero_shot(
     embeddings: np.ndarray,
     *,
@@ -126,12 +162,8 @@ def zero_shot(
     own = centroid(marker.name, prototype_phrases(marker, lang))
     reference = centroid(NEUTRAL, neutral_phrases(lang))
     contrasted = marker.dimensions[:1] == (CONTRASTED,)
-    rivals = [
-        centroid(name, phrases)
-        for name, phrases in contrasted_phrases(lang)
-        if contrasted and name != marker.name
-    ]
-    centroids = np.stack([own, reference, *rivals])
+    others = [centroid(name, phrases) for name, phrases in rivals(marker, lang)]
+    centroids = np.stack([own, reference, *others])
     base = neutral_posts @ centroids.T
     centre, spread = base.mean(axis=0), np.maximum(base.std(axis=0), 1e-6)
 
@@ -192,6 +224,14 @@ def adapted_thresholds(lang: str) -> dict[str, float]:
         return dict(tomllib.load(handle).get("lang", {}).get(lang, {}))
 
 
+@cache
+def adapted_bases(lang: str) -> dict[str, str]:
+    """The score_basis each of ADAPTED_FILE's cuts in `lang` was chosen for, by marker (its
+    `basis` table; a marker it records none for is missing)."""
+    with ADAPTED_FILE.open("rb") as handle:
+        return dict(tomllib.load(handle).get("basis", {}).get(lang, {}))
+
+
 def check_adapted_models(models: Mapping[str, str]) -> None:
     """Refuse the adapted scoring where its thresholds do not apply: ADAPTED_FILE's were chosen
     on the adapted scores of the shipped model (DEFAULT_MODEL, all-MiniLM-L6-v2), and a z-score
@@ -228,13 +268,18 @@ def adapt_markers(
     `lexicon` its decisions, and so its version and the rates measured on it, are unchanged.
     The other markers, and languages, are as they were; so is a marker none of whose scoring
     centroids moved (`scoring_centroids`): its scores are the shipped ones, and so are its
-    threshold and version."""
+    threshold and version; and so is a marker whose score_basis in a language is not the one
+    the table's cut there was chosen for (adapted_bases: a copy with other phrases, or an
+    emotion after a rival's changed), since that cut was chosen on other scores."""
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
+        chosen_for = adapted_bases(lang)
         for name, cut in adapted_thresholds(lang).items():
             marker = adapted.get(name)
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
+                continue
+            if chosen_for.get(name, score_basis(marker, lang)) != score_basis(marker, lang):
                 continue
             if not scoring_centroids(marker, lang) & set(moved):
                 continue
@@ -257,7 +302,11 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
     it. None (the marker file's threshold holds) for the shipped model, a model or marker the
     file does not list, a folder that is not there (loading the model says so), a marker whose
     zero-shot source in `lang` is not the shipped one (zero_shot_basis differs: a user's own
-    threshold there, or other prototypes or worded terms there), a marker with a trained head
+    threshold there, or other prototypes or worded terms there), a cut chosen on other scores
+    than the marker's now (the table's `basis`, the score_basis each cut was chosen for,
+    differs: the shipped prototypes or terms changed since, the marker's own or, for a
+    CONTRASTED marker, a rival's; a cut the table records no basis for is read as chosen for
+    the current one), a marker with a trained head
     in `lang` (the head's threshold holds) and a marker adapted to a corpus in `lang`
     (adapt_markers: the adapted table's threshold holds). A marker's version
     is not compared: a version that covers the model (transforms.model_markers.model_versioned)
@@ -271,9 +320,11 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
         digest = weights_digest(resolve_model_path(model))
     except ModelError:
         return None
-    tables = _model_tables(MODEL_THRESHOLDS_FILE)
-    cut = tables.get(digest, {}).get("lang", {}).get(lang, {}).get(marker.name)
-    return None if cut is None else float(cut)
+    table = _model_tables(MODEL_THRESHOLDS_FILE).get(digest, {})
+    cut = table.get("lang", {}).get(lang, {}).get(marker.name)
+    basis = score_basis(marker, lang)
+    chosen_for = table.get("basis", {}).get(lang, {}).get(marker.name, basis)
+    return None if cut is None or chosen_for != basis else float(cut)
 
 
 @cache
@@ -283,17 +334,13 @@ def _model_tables(file: Path) -> dict:
         return tomllib.load(handle).get("model", {})
 
 
-def zero_shot_basis(marker: Marker, lang: str) -> tuple:
-    """What a zero-shot threshold of `marker` in `lang` is chosen for: the phrases of its
-    centroid (prototype_phrases), whether it is scored against its rivals (CONTRASTED), and the
+def zero_shot_basis(marker: Marker, lang: str) -> tuple[str, float | None]:
+    """What a zero-shot threshold of `marker` in `lang` is chosen for: what its score depends on
+    (score_basis: its centroid's phrases and, for a CONTRASTED marker, its rivals') and the
     marker file's threshold there (a user's own). Not its heads: the table's cuts were chosen on
     the zero-shot source alone (benchmarks/zero_shot.py drops the heads), so a copy lacking the
     shipped head has the very source they were chosen for."""
-    return (
-        prototype_phrases(marker, lang),
-        marker.dimensions[:1] == (CONTRASTED,),
-        marker.thresholds.get(lang),
-    )
+    return score_basis(marker, lang), marker.thresholds.get(lang)
 
 
 @cache
@@ -310,13 +357,8 @@ def adapted_digest(marker: Marker, lang: str) -> str:
 
 def scoring_centroids(marker: Marker, lang: str) -> set[str]:
     """The centroids (`zero_shot`'s `centroids` keys) that `marker`'s score in `lang` uses: its
-    own and NEUTRAL's, and for a CONTRASTED marker its rivals' too."""
-    rivals = (
-        {name for name, _ in contrasted_phrases(lang)}
-        if marker.dimensions[:1] == (CONTRASTED,)
-        else set()
-    )
-    return {marker.name, NEUTRAL} | rivals
+    own and NEUTRAL's, and for a CONTRASTED marker its rivals' too (rivals)."""
+    return {marker.name, NEUTRAL} | {name for name, _ in rivals(marker, lang)}
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

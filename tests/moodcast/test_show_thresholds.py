@@ -36,7 +36,8 @@ def test_show_names_the_marker_files_stress_cut_and_that_the_lexicon_decides(tmp
     cut = load_markers(names=["stress"])["stress"].thresholds["en"]
     english = next(line for line in _show("stress", "--data-dir", tmp_path).splitlines()
                    if line.startswith("[en] model:"))  # fmt: skip
-    assert f"(threshold {cut:g}, the marker file's); decides: lexicon" in english
+    assert f"(threshold {cut:g}, the marker file's, threshold_basis real-dev:" in english
+    assert "); decides: lexicon" in english
     assert "the threshold decides none of its flags" in english
     row = _by_lang(_show("stress", "--json", "--data-dir", tmp_path))["en"]
     assert (row["threshold"], row["threshold_from"]) == (cut, "marker")

@@ -52,4 +52,4 @@ def test_a_model_folder_without_weights_is_named_by_all_its_files(tmp_path):
         versions.append(model_versioned(decided, config)["anger"].version)
     assert versions[0] == versions[1] != versions[2]
     shipped = model_versioned(decided, ModelConfig(models={"en": DEFAULT_MODEL}))
-    assert shipped["anger"].version == anger.version
+    assert shipped["anger"].version not in versions

@@ -82,7 +82,8 @@ def test_the_shipped_model_and_an_unlisted_one_keep_the_marker_files_thresholds(
             assert decided.get_column(name).to_list() == expected
         assert decided.get_column("anger").to_list() != [True] * len(TEXTS)
     described = describe_sources(markers["anger"], ModelConfig(models={"en": model_folder}))
-    assert f"(threshold {markers['anger'].thresholds['en']:g}, the marker file's)" in described[0]
+    cut = markers["anger"].thresholds["en"]
+    assert f"(threshold {cut:g}, the marker file's, threshold_basis real-dev:" in described[0]
 
 
 def test_calibrate_reads_and_centres_on_the_thresholds_chosen_for_the_configured_model(
@@ -102,9 +103,11 @@ def test_calibrate_reads_and_centres_on_the_thresholds_chosen_for_the_configured
     assert (probabilities.get_column("anger") > 0.99).all()
     assert (probabilities.get_column("joy") < 0.01).all()
     sources = score_sources(markers, config)
-    assert sources["anger", "en"] == f"zero-shot on {model_folder} at -50 (model/thresholds.toml)"
+    rivals = f" against rivals {zero_shot.rivals_digest(markers['anger'], 'en')}"
+    table_cut = f"zero-shot on {model_folder} at -50 (model/thresholds.toml)"
+    assert sources["anger", "en"] == table_cut + rivals
     shipped = score_sources(markers, ModelConfig())
-    assert shipped["anger", "en"] == f"zero-shot on {DEFAULT_MODEL}"
+    assert shipped["anger", "en"] == f"zero-shot on {DEFAULT_MODEL}" + rivals
 
 
 def test_a_marker_not_as_shipped_or_adapted_keeps_its_own_threshold(table, model_folder):

@@ -34,6 +34,10 @@ folder always holds."""
 DIGEST_FIELD = {"static": "static_digest", "finetune": "encoder_digest"}
 """The field of a head file that records the digest of its own model folder's files."""
 CUES = ("first_person",)
+VERSION_FREE = ("threshold_basis",)
+"""Keys of a marker file's `[lang.xx]` table that its version leaves out: metadata about a
+value, not the value (a version change restarts the marker's series, and a note on where its
+threshold was chosen changes no score or flag)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,10 @@ class Marker:
     vector: this marker's and its rivals'), which replace those of their phrases
     (transforms.zero_shot.adapt_markers, `moodcast markers adapt`). `prototypes_alone` holds
     the languages whose zero-shot centroid leaves the lexicon terms out (`centroid_terms =
-    false` in the file; transforms.zero_shot.prototype_phrases)."""
+    false` in the file; transforms.zero_shot.prototype_phrases). `threshold_bases` says, per
+    language, where the file's `threshold` there was chosen (its `threshold_basis`, free text:
+    `real-dev:<set>` for a labelled set's dev split, `written` for the written calibration set);
+    no version covers it (VERSION_FREE)."""
 
     name: str
     description: str
@@ -99,6 +106,7 @@ class Marker:
     guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     adapted: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
     prototypes_alone: frozenset[str] = frozenset()
+    threshold_bases: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def languages(self) -> frozenset[str]:
@@ -147,6 +155,7 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     prototypes: dict[str, tuple[str, ...]] = {}
     guards: dict[str, tuple[str, ...]] = {}
     thresholds: dict[str, float] = {}
+    threshold_bases: dict[str, str] = {}
     prototypes_alone: set[str] = set()
     for lang, source in sorted(raw.get("lang", {}).items()):
         if not isinstance(source, Mapping):
@@ -165,25 +174,58 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
             if not isinstance(threshold, int | float) or isinstance(threshold, bool):
                 raise MarkerError(f"{origin}: [lang.{lang}] 'threshold' must be a number")
             thresholds[lang] = float(threshold)
+        if "threshold_basis" in source:
+            threshold_bases[lang] = _threshold_basis(source, origin=f"{origin}: [lang.{lang}]")
         centroid_terms = source.get("centroid_terms", True)
         if not isinstance(centroid_terms, bool):
             raise MarkerError(f"{origin}: [lang.{lang}] 'centroid_terms' must be true or false")
         if not centroid_terms:
             prototypes_alone.add(lang)
-    canonical_json = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return Marker(
         name=name,
         description=str(raw.get("description", "")),
         dimensions=tuple(dimensions),
         rule=rule,
         terms=terms,
-        version=hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()[:12],
+        version=_file_version(raw),
         cue=cue,
         prototypes=prototypes,
         thresholds=thresholds,
         guards={lang: g for lang, g in guards.items() if g},
         prototypes_alone=frozenset(prototypes_alone),
+        threshold_bases=threshold_bases,
     )
+
+
+def _threshold_basis(source: Mapping, *, origin: str) -> str:
+    """A `[lang.xx]` table's `threshold_basis`, checked: a non-empty string beside a
+    `threshold`. Raises MarkerError naming `origin` otherwise."""
+    basis = source["threshold_basis"]
+    if not isinstance(basis, str) or not basis.strip():
+        raise MarkerError(
+            f"{origin} 'threshold_basis' must be a non-empty string saying where its threshold "
+            'was chosen ("real-dev:<set>" or "written")'
+        )
+    if "threshold" not in source:
+        raise MarkerError(
+            f"{origin} 'threshold_basis' says where a threshold was chosen, and the table sets "
+            "no 'threshold': add one, or remove 'threshold_basis'"
+        )
+    return basis
+
+
+def _file_version(raw: Mapping) -> str:
+    """The first 12 hex digits of the SHA-256 of the parsed marker file `raw` as canonical JSON
+    (keys sorted), less the keys of VERSION_FREE in its `[lang.xx]` tables."""
+    languages = raw.get("lang", {})
+    if any(key in table for table in languages.values() for key in VERSION_FREE):
+        kept = {
+            lang: {k: v for k, v in table.items() if k not in VERSION_FREE}
+            for lang, table in languages.items()
+        }
+        raw = {**raw, "lang": kept}
+    canonical_json = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()[:12]
 
 
 def read_head(path: Path) -> Head:
