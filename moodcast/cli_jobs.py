@@ -179,7 +179,7 @@ def _check_subscription(value: str) -> str:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the session's run_id, status (ok or incomplete), unpublished (posts read and counted in no day, not kept out: a failure), unpublished_is_floor (true where more than that are, how many not known), kept_out (each day another run holds, which its panes did not replace: day, posts, held_by; not a failure) and counts as one JSON object on stdout, an incomplete session's too before it exits 1. With --recover: {\"recovered\": [...]}, one such object per session recovered (its status as recorded, killed among them), with days_loaded.",
+    help="Print the session's run_id, status (ok or incomplete), unpublished (posts read and counted in no day, not kept out: a failure), unpublished_is_floor (true where more than that are, how many not known), kept_out (each day another run holds, which its panes did not replace: day, posts, held_by; not a failure) and counts as one JSON object on stdout, an incomplete session's too before it exits 1. With --recover: {\"recovered\": [...]}, one such object per session recovered (its status as recorded, killed among them; unpublished a floor for a killed or failed one), with days_loaded.",
 )
 def stream(
     subscription: str | None,

@@ -69,14 +69,19 @@ class StreamIncomplete(MoodcastError):
     def of(cls, summary: StreamSummary) -> StreamIncomplete:
         """The error of a session that stopped with posts read in no pane loaded and not kept
         out of a day another run holds (and more not counted, where its count is a floor), or
-        whose panes hold more posts than its counts say it read (a counts file its job never
-        wrote), saying which, why (its drain's time ran out) and what to do; its message ends
+        whose panes (loaded, or kept out) hold more posts than its counts say it read (a
+        counts file its job never wrote), saying which, why (its drain's time ran out) and what to do; its message ends
         with the summary."""
         ending = summary.ending
         ledger = "(run ledger: status `incomplete`, count `unpublished`)"
         if ending.overcounted:
+            panes = (
+                "its panes, loaded or kept out of days another run holds,"
+                if summary.kept_out
+                else "its panes loaded"
+            )
             said = (
-                f"its panes loaded hold more posts than its counts say it read (e.g. a counts "
+                f"{panes} hold more posts than its counts say it read (e.g. a counts "
                 "file its job never wrote), so how many of the posts it read are counted in no "
                 f"day is not known {ledger}. Its days hold every post of its panes loaded; its "
                 "counts below miss some posts it read."

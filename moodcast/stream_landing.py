@@ -280,9 +280,11 @@ def _hold(con, session: Session, skipped: list[PaneFile]) -> None:
     """Set `session.pane_posts` to the posts of the days its run holds (taking any it holds
     again out of its `kept_out`), and add to its `kept_out` (the most posts of its panes of
     each day, panes accumulating) those of the days another run holds: the panes of its run
-    loaded before (loaded_pane_posts) and the `skipped` pane files."""
+    loaded before (loaded_pane_posts) and the `skipped` pane files; `kept_by` names the run
+    that holds each of its `kept_out` days now (one kept out earlier, or recorded so in the
+    ledger, may have been recomputed by another run since)."""
     noted = loaded_pane_posts(con, session.run_id)
-    holders = warehouse.day_holders(con, {*noted, *(p.day for p in skipped)})
+    holders = warehouse.day_holders(con, {*noted, *session.kept_out, *(p.day for p in skipped)})
     session.pane_posts = {d: n for d, n in noted.items() if holders.get(d) == session.run_id}
     for day in session.pane_posts:
         session.kept_out.pop(day, None)
@@ -290,6 +292,7 @@ def _hold(con, session: Session, skipped: list[PaneFile]) -> None:
     others = [(d, n) for d, n in noted.items() if d not in session.pane_posts]
     for day, posts in others + [(p.day, p.posts) for p in skipped]:
         session.kept_out[day] = max(session.kept_out.get(day, 0), posts)
+    for day in session.kept_out:
         session.kept_by[day] = holders.get(day, "a file run that left it empty")
 
 

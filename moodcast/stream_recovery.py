@@ -252,7 +252,8 @@ def _recover(
     posts kept out of days another run holds, those the ledger's `kept_out` counts name
     included: a pane skipped while the session ran is no longer among its files). A run
     recorded `killed` gets the `unpublished` count an `incomplete` one gets (Ending.of),
-    always a floor: the posts its job held unwritten when it was killed are known nowhere. A
+    always a floor: the posts its job held unwritten when it was killed are known nowhere; one
+    recorded `failed` is returned with that floor too (its ledger row keeps no such count). A
     run that recorded itself `incomplete` has its ending decided again from every file of its
     run now loaded (Ending.of, a floor staying a floor): its
     `unpublished` count is what the recovered panes still leave in no day, and with none left
@@ -277,8 +278,8 @@ def _recover(
         if status == "incomplete" and (was := Ending.recorded(con, row.run_id)) is not None:
             ending = Ending.of(session, caught_up=not (was.floor or uncounted))
             ending.record(con, run)
-        elif status == "killed":
-            ending = replace(Ending.of(session, caught_up=False), status="killed")
+        elif status in ("killed", "failed"):
+            ending = replace(Ending.of(session, caught_up=False), status=status)
             ending.record(con, run)
         else:
             ending = Ending(status, 0, floor=False, kept_out=sum(session.kept_out.values()))

@@ -3,7 +3,7 @@ loader's tests share (the session, its counts and pane files)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -11,8 +11,8 @@ import polars as pl
 import warehouse
 from ingest.stream import Pane, WriteBundleCountsFn, WritePaneFn
 from moodcast.config import load_settings
-from moodcast.stream import load_landing
-from moodcast.stream_landing import Session, session_lock
+from moodcast.stream import load_landing, publish_last
+from moodcast.stream_landing import Session, close_session, session_lock
 from transforms.contracts import DAILY_SCHEMA
 
 DAY = date(2025, 3, 1)
@@ -87,3 +87,26 @@ def killed_after_a_load(data_dir: Path, *, read: int, posts: int, run_id: str) -
     assert load_landing(killed)
     alive.abandon()
     return killed
+
+
+def stopped_after_a_failed_last_load(
+    data_dir: Path, *, posts: int | None = None, **counts: int
+) -> Session:
+    """A session `stream-test` of `data_dir` that wrote a counts file (`counts`, as
+    write_counts) and, given `posts`, a pane of DAY holding that many, then stopped while a
+    batch run held the data directory's lock: its last load failed, its files kept, its note
+    saying `failed`."""
+    stopped = session(data_dir)
+    alive = session_lock(stopped)
+    write_counts(stopped.landing, **counts)
+    if posts is not None:
+        write_pane(stopped.landing, posts=posts)
+    with warehouse.RunLock(data_dir, command="moodcast run (a batch run)"):
+        try:
+            publish_last(stopped, wait=timedelta(seconds=0.3), every=0.1)
+        except warehouse.RunLocked:
+            pass
+        else:
+            raise AssertionError("the last load ran while a batch run held the lock")
+    close_session(alive, stopped.landing, failed_at=stopped.failed_at)
+    return stopped

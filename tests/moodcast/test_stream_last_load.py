@@ -11,7 +11,7 @@ import pytest
 import warehouse
 from moodcast.config import load_settings
 from moodcast.stream import load_landing, publish_last
-from moodcast.stream_landing import Session, close_session, session_lock
+from moodcast.stream_landing import Session, session_lock
 from moodcast.stream_recovery import recover_killed_sessions
 from tests.moodcast import stream_files
 from warehouse import queries
@@ -48,7 +48,7 @@ def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start_as_fai
     so no later start found them: their posts never reached the warehouse. Once found, its run
     was recorded `killed` (the lock that stopped the load also kept it from recording itself
     `failed`), though it had stopped on its own."""
-    session = _stopped_after_a_failed_last_load(tmp_path)
+    session = stream_files.stopped_after_a_failed_last_load(tmp_path, read=4)
     recovering = datetime.now(UTC)
 
     assert [r.run_id for r in recover_killed_sessions(load_settings(tmp_path))] == ["stream-test"]
@@ -56,21 +56,6 @@ def test_files_kept_after_a_failed_last_load_are_loaded_by_the_next_start_as_fai
     assert (row["status"], row["read"]) == ("failed", 4)
     assert session.started_at < row["finished_at"] < recovering
     assert not (tmp_path / "stream" / "stream-test").exists()
-
-
-def _stopped_after_a_failed_last_load(tmp_path) -> Session:
-    """A session `stream-test` that wrote counts of 4 posts read, then stopped while a batch
-    run held the data directory's lock (its files kept, its note saying `failed`)."""
-    session = stream_files.session(tmp_path)
-    alive = session_lock(session)
-    stream_files.write_counts(session.landing, read=4)
-    with (
-        warehouse.RunLock(tmp_path, command="moodcast run (a batch run)"),
-        pytest.raises(warehouse.RunLocked),
-    ):
-        publish_last(session, wait=timedelta(seconds=0.3), every=0.1)
-    close_session(alive, session.landing, failed_at=session.failed_at)
-    return session
 
 
 def test_a_recovered_session_is_reported_with_the_status_recorded(tmp_path):
@@ -81,7 +66,7 @@ def test_a_recovered_session_is_reported_with_the_status_recorded(tmp_path):
 
     from moodcast.cli import main
 
-    _stopped_after_a_failed_last_load(tmp_path)
+    stream_files.stopped_after_a_failed_last_load(tmp_path, read=4)
     result = CliRunner().invoke(main, ["stream", "--recover", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     (said,) = [line for line in result.stderr.splitlines() if "stream-test" in line]
