@@ -40,8 +40,8 @@ only:
   period towards MAX_WITHHELD_EIGHT_WEEK_SHARE), not recorded
   `withheld`, published again once its change from every earlier value meets k. So is a
   roll-up's cell whose change since an earlier release, net of the changes of the children
-  that release published on its line, is 1 to k − 1 (transforms.line_changes: releases paired
-  by `release`, RELEASED_SCHEMA).
+  that release published on its line (or showed no cell of: 0 then, SHOWN_SCHEMA), is 1 to
+  k − 1 (transforms.line_changes: releases paired by `release`, RELEASED_SCHEMA).
   Complementary suppression withholds a week an earlier release published with its current
   counts (`known_weeks`: each of its days', its own cell's, or its counts on a day a held cell
   of its lines moved) last, after the roll-up, and an 8-week period so published
@@ -58,7 +58,8 @@ only:
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
-gives a day back. `next_record` and `records_after` are the records after a release.
+gives a day back. `next_record` and `records_after` are the records after a release (the
+grains; the counts published and withheld, and the cells shown, by runs of releases).
 """
 
 from __future__ import annotations
@@ -568,8 +569,9 @@ def moved_cells(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> p
     cell by 1 to k − 1 in some count: published again, the difference of the two releases
     would be a cell below k (late or corrected posts' authors). And those of roll-ups whose
     change since a release that published them, net of the changes of the children it
-    published on their line, is 1 to k − 1 in some count (transforms.line_changes.line_moved:
-    published again, the roll-up's difference minus its children's would be the rest's)."""
+    published on their line (or showed no cell of: `release.shown`), is 1 to k − 1 in some
+    count (transforms.line_changes.line_moved: published again, the roll-up's difference
+    minus its children's would be the rest's)."""
     cells = pl.concat([_day_cells(daily), weeks.select(*_PERIOD_KEYS, *MOVED_COUNTS)])
     small = pl.any_horizontal(
         (pl.col(c) - pl.col(f"{c}_was")).abs().is_between(1, release.k - 1) for c in MOVED_COUNTS
