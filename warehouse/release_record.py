@@ -98,7 +98,7 @@ def _recorded(
         frame = con.sql(f"SELECT * FROM {table} ORDER BY {', '.join(CELL_KEY_SCHEMA)}").pl()
     except duckdb.CatalogException:
         return pl.DataFrame(schema=schema)
-    if "release" in schema and table != "shown_cells":
+    if schema is RELEASED_SCHEMA:
         frame = released(frame)
     return conform(frame, schema, name=table)
 
