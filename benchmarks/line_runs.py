@@ -43,7 +43,7 @@ def _cells() -> pl.DataFrame:
     return cells.with_columns(pl.lit(40, pl.Int64).alias(c) for c in MOVED_COUNTS)
 
 
-def _every_release(stored: pl.DataFrame, week_grain: str) -> pl.DataFrame:
+def _every_release(stored: pl.DataFrame, week_grain: str, shown=None) -> pl.DataFrame:
     """The peer's pairing: every run expanded to each release in it (as before)."""
     each = pl.int_ranges("release", pl.col("last_release") + 1)
     return stored.with_columns(each.alias("release")).explode("release").drop("last_release")

@@ -5,11 +5,12 @@
 Per seed, one random scenario (`scenario`): marker `sadness`, `--regions` regions × languages
 en and es with their roll-ups (`region = all`, `lang = all`, both), daily authors and flagged
 authors drawn per leaf (sizes log-uniform from a few authors a day to a few hundred, shares
-1–15 %), released `len(--weeks)` times with growing history (each release's data ends on a
+1–15 %; the last region's leaves the largest, LAST_SIZE and LAST_SHARE), released `len(--weeks)` times with growing history (each release's data ends on a
 Sunday, `--weeks` whole ISO weeks from 2024-01-01). Before each release after the first, late
 posts change past days: a few small cells (0 < flagged < k) grow by k to 2k − 1 flagged
 authors while their siblings stay unchanged (the textbook cross-release leak: half of them the
-one small day of a week, half a day of a small week), and a few cells gain 1–3 authors. Each
+one small day of a week, half a day of a small week), a few cells gain 1–3 authors, and a few
+days of small weeks 1–3 flagged authors (late authors of a withheld cell). Each
 seed is drawn twice (FAMILIES): with the last region appearing only from the second release,
 with its past weeks (a backfill), and with it there from the first (the same daily draws).
 Each author-day is a distinct author, so every count adds up over regions,
@@ -39,7 +40,12 @@ backfilled after it) counts 0 there, one whose values in r and r' are not both k
 unchanged, and where the known differences do not add up to 0 (a roll-up's day in r minus the
 same day in r', say), the member with no value in r but one in r' (0 for the backfilled
 region) takes the rest. It reports each exact recovery of a true small cell value (0 < v < k,
-never published: every published cell meets k) of a release. The naive peer must show the
+never published: every published cell meets k) of a release, and each exact recovery of a
+true small change (0 < |change| < k: a few late authors) of a cell between two releases
+(`changed`): an equation subtracted in both releases member by member as above gives the
+change of a member with a cell in both whose change is not known (withheld in one or both),
+the other such members taken unchanged (roll-up +43, a backfilled region's published 40
+against 0 before, c withheld in both: c gained 3 late authors). The naive peer must show the
 cross-release leaks (proof that the attacker works). Utility: withheld rows over the releases,
 those of `all`/`all`, the seeds where `all`/`all` has at least 10 weeks withheld in some
 release; and benchmarks.successive_releases.overlaps (days two releases publish in cells a
@@ -65,6 +71,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -87,9 +94,12 @@ from warehouse.store import open_published, writing
 START = date(2024, 1, 1)  # a Monday
 LANGS = ("en", "es")
 WEEK, EIGHT = "iso_week", EIGHT_WEEKS["iso_week"]
-GROWN, NUDGED = 3, 4
+GROWN, NUDGED, TRICKLED = 3, 4, 2
 """Late posts before each release after the first: small cells grown past k, cells nudged by
-1–3 authors."""
+1–3 authors, small cells of small weeks given 1–3 more flagged authors."""
+LAST_SIZE, LAST_SHARE = 400, 0.1
+"""The last region's leaves' authors a day and flagged share: the largest, so that backfilled
+they are published by day (a reader holds their days, 0 before the backfill)."""
 ALL_WITHHELD_WEEKS = 10
 CELL = ["region", "lang", "grain", "period_start"]
 HOW = {"within": 0, "across": 1, "difference": 2}
@@ -116,9 +126,11 @@ def scenario(seed: int, *, regions: int = 6, weeks: tuple[int, ...] = (50, 52, 5
     days = max(weeks) * 7
     size = np.exp(rng.uniform(np.log(3), np.log(400), len(leaves)))
     share = np.exp(rng.uniform(np.log(0.01), np.log(0.15), len(leaves)))
+    last = np.array([region == f"r{regions - 1}" for region, _ in leaves])
+    size[last], share[last] = LAST_SIZE, LAST_SHARE
     authors = rng.poisson(size[:, None], (len(leaves), days))
     marked = rng.binomial(authors, share[:, None])
-    backfilled = np.array([backfill and region == f"r{regions - 1}" for region, _ in leaves])
+    backfilled = last & backfill
     cuts = []
     for i, n_weeks in enumerate(weeks):
         if i:
@@ -142,7 +154,9 @@ def _late_posts(rng, authors, marked, eligible, *, past: int, k: int) -> None:
     """Late posts on the first `past` days (whole weeks), in place. GROWN small cells of
     `eligible` leaves gain k to 2k − 1 flagged authors: about half of them the only day of its
     week with 0 < flagged < k, the others a day with a flagged author of a small week
-    (0 < flagged author-days < k); NUDGED cells gain 1–3 authors (some flagged)."""
+    (0 < flagged author-days < k); NUDGED cells gain 1–3 authors (some flagged); TRICKLED
+    days with a flagged author of a small week of `eligible` leaves gain 1–3 flagged authors
+    (late authors of a withheld cell)."""
     by_week = marked[:, :past].reshape(marked.shape[0], -1, 7)
     small_day = (by_week > 0) & (by_week < k)
     week_total = by_week.sum(axis=2)
@@ -160,6 +174,12 @@ def _late_posts(rng, authors, marked, eligible, *, past: int, k: int) -> None:
         extra = rng.integers(1, 4)
         authors[leaf, day] += extra
         marked[leaf, day] += rng.integers(0, extra + 1)
+    cells = np.argwhere(thin & eligible[:, None, None])
+    for leaf, week, weekday in cells[rng.choice(len(cells), min(TRICKLED, len(cells)),
+                                                replace=False)]:  # fmt: skip
+        extra = rng.integers(1, 4)
+        authors[leaf, week * 7 + weekday] += extra
+        marked[leaf, week * 7 + weekday] += extra
 
 
 def _daily(kept, authors: np.ndarray, marked: np.ndarray) -> pl.DataFrame:
@@ -314,19 +334,16 @@ def across(members: pl.DataFrame, known: pl.DataFrame, other: pl.DataFrame) -> p
     )
 
 
-def differences(
+def _both(
     members: tuple[pl.DataFrame, pl.DataFrame],
     cells: tuple[pl.DataFrame, pl.DataFrame],
     known: tuple[pl.DataFrame, pl.DataFrame],
 ) -> pl.DataFrame:
-    """Cells (`cell`, `value`) of the first of two releases (`members`, `cells` and `known` of
-    each: `equations`, `truth` less `value`, solved cells) that the difference of one equation
-    in both gives: the equation holds for each member's value in the first release minus its
-    value in the second (0 where the member has no cell there: a backfilled region in an
-    earlier release); a member whose values are not both known is taken unchanged (difference
-    0), and where the known differences add up to something else, the member with no value in
-    the first release but one in the second takes the rest: one step, each estimate a guess
-    that the unknown members did not change."""
+    """The members of the equations of two releases found in both (`differences`' arguments),
+    one row per member: `eq`, CELL, `coef`, `cell` and `value` in the first release and
+    `cell_right` and `value_right` in the second (value 0 where the member has no cell there,
+    null where not known), `_d` (coef × the difference, null unless both are known) and
+    `_moved` (the sum of its equation's known `_d`)."""
     keyed = [
         m.join(c, on="cell").join(k, on="cell", how="left")
         .select("eq", *CELL, "coef", "cell", "value")
@@ -346,11 +363,50 @@ def differences(
         .with_columns((pl.col("coef") * (pl.col("value") - pl.col("value_right"))).alias("_d"))
         .with_columns(pl.col("_d").sum().over("eq").alias("_moved"))
     )  # fmt: skip
+    return line
+
+
+def differences(
+    members: tuple[pl.DataFrame, pl.DataFrame],
+    cells: tuple[pl.DataFrame, pl.DataFrame],
+    known: tuple[pl.DataFrame, pl.DataFrame],
+) -> pl.DataFrame:
+    """Cells (`cell`, `value`) of the first of two releases (`members`, `cells` and `known` of
+    each: `equations`, `truth` less `value`, solved cells) that the difference of one equation
+    in both gives: the equation holds for each member's value in the first release minus its
+    value in the second (0 where the member has no cell there: a backfilled region in an
+    earlier release); a member whose values are not both known is taken unchanged (difference
+    0), and where the known differences add up to something else, the member with no value in
+    the first release but one in the second takes the rest: one step, each estimate a guess
+    that the unknown members did not change."""
+    line = _both(members, cells, known)
     return (
         line.filter(
             pl.col("value").is_null(), pl.col("value_right").is_not_null(), pl.col("_moved") != 0
         )
         .select("cell", (pl.col("value_right") - pl.col("_moved") * pl.col("coef")).alias("value"))
+        .unique()
+    )
+
+
+def changed(
+    members: tuple[pl.DataFrame, pl.DataFrame],
+    cells: tuple[pl.DataFrame, pl.DataFrame],
+    known: tuple[pl.DataFrame, pl.DataFrame],
+) -> pl.DataFrame:
+    """Cells (`cell` of the first of two releases, `change`: its value there minus its value
+    in the second) whose change one equation in both gives (`members`, `cells`, `known` as for
+    `differences`): each member's change is known where both its values are (a member with no
+    cell in a release counts 0 there: a region backfilled after it); a member with a cell in
+    both whose change is not known takes the rest of the known changes, the other members
+    whose change is not known taken unchanged: one step, each estimate a guess that only it
+    changed (late posts on one withheld cell)."""
+    line = _both(members, cells, known)
+    return (
+        line.filter(
+            pl.col("_d").is_null(), pl.col("cell").is_not_null(), pl.col("cell_right").is_not_null()
+        )
+        .select("cell", (-pl.col("_moved") * pl.col("coef")).alias("change"))
         .unique()
     )
 
@@ -361,6 +417,18 @@ def recoveries(
     """The true small cells (0 < value < k) of each cut that an attacker holding every one of
     `releases` (published rows of each cut) recovers exactly: `release` (index), CELL,
     `value`, `how` (`within` one release, `across` releases or by their `difference`: HOW)."""
+    return attack(cuts, releases, k=k)[0]
+
+
+def attack(
+    cuts: list[Cut], releases: list[pl.DataFrame], *, k: int = DEFAULT_K
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`(recoveries, change_recoveries)` of `releases`, each release's equations solved once:
+    the small cells recovered, and the small changes (0 < |change| < k: a few late authors)
+    of the cells of a release since an earlier one that the attacker recovers exactly
+    (`changed`) where some release withheld the cell (else both values are published, and
+    their difference is 0 or at least k): `release` (index), `since` (the earlier one's),
+    CELL, `change`."""
     shown = [
         r.filter(pl.col("status") == "published").select(
             *CELL, pl.col("n_marked_author_days").alias("value")
@@ -375,6 +443,37 @@ def recoveries(
     ]
     solved_cells = [solved(m, p) for m, p in zip(systems, published, strict=True)]
     keys_of = [c.drop("value") for c in cells]
+    changes = []
+    for o, r in combinations(range(len(cells)), 2):
+        true = (
+            cells[r]
+            .join(cells[o].drop("cell"), on=CELL, suffix="_was")
+            .select("cell", *CELL, (pl.col("value") - pl.col("value_was")).alias("change"))
+        )
+        guesses = changed((systems[r], systems[o]), (keys_of[r], keys_of[o]),
+                          (solved_cells[r], solved_cells[o]))  # fmt: skip
+        exact = true.join(guesses, on=["cell", "change"]).filter(
+            pl.col("change").abs().is_between(1, k - 1)
+        )
+        changes.append(exact.select(pl.lit(r).alias("release"), pl.lit(o).alias("since"),
+                                    *CELL, "change"))  # fmt: skip
+    none = pl.DataFrame(
+        schema={"release": pl.Int32, "since": pl.Int32, **cells[0].select(CELL).schema,
+                "change": cells[0].schema["value"]}
+    )  # fmt: skip
+    found = pl.concat([none, *changes]).sort("release", "since", *CELL)
+    return _values(cells, systems, solved_cells, keys_of, k=k), found
+
+
+def _values(
+    cells: list[pl.DataFrame],
+    systems: list[pl.DataFrame],
+    solved_cells: list[pl.DataFrame],
+    keys_of: list[pl.DataFrame],
+    *,
+    k: int,
+) -> pl.DataFrame:
+    """`recoveries` of each release's cells (`truth`), equations and solved cells."""
     found = []
     for r, (cut_cells, keyed) in enumerate(zip(cells, keys_of, strict=True)):
         others = [
@@ -438,13 +537,14 @@ def utility(cuts: list[Cut], releases: list[pl.DataFrame]) -> dict[str, int]:
 def fuzz(
     seed: int, *, regions: int, weeks: tuple[int, ...], k: int = DEFAULT_K, backfill: bool = True
 ) -> dict:
-    """One seed: per variant (`product`, `naive`), its recoveries, utility and overlaps."""
+    """One seed: per variant (`product`, `naive`), its recoveries (values and changes: `attack`),
+    utility and overlaps."""
     cuts = scenario(seed, regions=regions, weeks=weeks, k=k, backfill=backfill)
     with tempfile.TemporaryDirectory(prefix="moodcast-fuzz-") as tmp:
         product = product_releases(cuts, Path(tmp), k=k)
     out = {}
     for name, releases in (("product", product), ("naive", naive_releases(cuts, k=k))):
-        found = recoveries(cuts, releases, k=k)
+        found, changes = attack(cuts, releases, k=k)
         shown = [
             r.filter(pl.col("status") == "published").select(
                 "marker", "region", "lang", "marker_version", "grain", "period_start",
@@ -456,6 +556,7 @@ def fuzz(
         out[name] = {
             **utility(cuts, releases),
             "found": found,
+            "changes": changes,
             "overlaps": overlaps(shown, k=k).height,
         }
     return out
@@ -468,23 +569,29 @@ second release, and the same draws with that region there from the first."""
 
 def table(rows: dict[tuple[str, str], list[dict]], seeds: int) -> list[str]:
     """The report's table: per family and publishing (`fuzz` results, one per seed), the
-    recoveries, the seeds with one, the withheld rows and the overlapping days."""
+    recoveries of values and of changes, the seeds with one, the withheld rows and the
+    overlapping days."""
     lines = [
         "| scenarios | publishing | small cells recovered within a release | across releases "
-        "| by difference across releases | seeds with a recovery | by grain (day / week / 8-week) | withheld rows | of "
+        "| by difference across releases | small changes recovered across releases "
+        "| seeds with a recovery | by grain (day / week / 8-week) | withheld rows | of "
         f"`all`/`all` | seeds with `all`/`all` withheld ≥ {ALL_WITHHELD_WEEKS} weeks "
         "| overlapping days |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for (family, name), got in rows.items():
         found = pl.concat(g["found"] for g in got)
+        changes = pl.concat(g["changes"] for g in got)
         how = dict(found.group_by("how").len().iter_rows())
-        grain = dict(found.group_by("grain").len().iter_rows())
+        grain = dict(
+            pl.concat([found, changes], how="diagonal").group_by("grain").len().iter_rows()
+        )
         total = {key: sum(g[key] for g in got) for key in ("withheld", "all_withheld", "overlaps")}
+        seeded = pl.concat([found["seed"], changes["seed"]]).n_unique()
         lines.append(
             f"| {family} | {name} | {how.get('within', 0):,} | {how.get('across', 0):,} "
-            f"| {how.get('difference', 0):,} "
-            f"| {found['seed'].n_unique()} of {seeds} "
+            f"| {how.get('difference', 0):,} | {changes.height:,} "
+            f"| {seeded} of {seeds} "
             f"| {grain.get('day', 0):,} / {grain.get(WEEK, 0):,} / {grain.get(EIGHT, 0):,} "
             f"| {total['withheld']:,} | {total['all_withheld']:,} "
             f"| {sum(g['all_weeks'] >= ALL_WITHHELD_WEEKS for g in got)} of {seeds} "
@@ -494,23 +601,44 @@ def table(rows: dict[tuple[str, str], list[dict]], seeds: int) -> list[str]:
 
 
 def product_cells(rows: dict[tuple[str, str], list[dict]], *, most: int = 10) -> list[str]:
-    """One line per cell the product's releases gave back (at most `most`): where to look."""
-    found = pl.concat(
-        g["found"].with_columns(pl.lit(family).alias("family"))
-        for (family, name), got in rows.items()
-        if name == "product"
-        for g in got
-    )
+    """One line per cell or change the product's releases gave back (at most `most` of
+    each): where to look."""
+
+    def product(key: str) -> pl.DataFrame:
+        return pl.concat(
+            g[key].with_columns(pl.lit(family).alias("family"))
+            for (family, name), got in rows.items()
+            if name == "product"
+            for g in got
+        ).sort("family", "seed")
+
+    found, changes = product("found"), product("changes")
+    lines = []
     if found.is_empty():
-        return ["No small cell of the product's releases recovered."]
+        lines.append("No small cell of the product's releases recovered.")
+    else:
+        lines += [
+            f"Small cells of the product's releases recovered ({found.height}; the first {most}):",
+            "",
+            *(
+                f"- {c['family']}, seed {c['seed']}: release {c['release'] + 1}'s {c['region']}/"
+                f"{c['lang']} {c['grain']} of {c['period_start']}, {c['value']} flagged "
+                f"({c['how']})"
+                for c in found.head(most).iter_rows(named=True)
+            ),
+        ]
+    if changes.is_empty():
+        return [*lines, "", "No small change of the product's releases recovered."]
     return [
-        f"Small cells of the product's releases recovered ({found.height}; the first {most}):",
+        *lines,
+        "",
+        f"Small changes of the product's releases recovered ({changes.height}; the first {most}):",
         "",
         *(
-            f"- {c['family']}, seed {c['seed']}: release {c['release'] + 1}'s {c['region']}/"
-            f"{c['lang']} {c['grain']} of {c['period_start']}, {c['value']} flagged "
-            f"({c['how']})"
-            for c in found.sort("family", "seed").head(most).iter_rows(named=True)
+            f"- {c['family']}, seed {c['seed']}: {c['region']}/{c['lang']} {c['grain']} of "
+            f"{c['period_start']}, {c['change']:+} flagged from release {c['since'] + 1} to "
+            f"{c['release'] + 1}"
+            for c in changes.head(most).iter_rows(named=True)
         ),
     ]
 
@@ -529,11 +657,11 @@ def main() -> None:
         for seed in range(args.seeds):
             result = fuzz(seed, regions=args.regions, weeks=weeks, backfill=backfill)
             for name, got in result.items():
-                rows.setdefault((family, name), []).append(
-                    {**got, "found": got["found"].with_columns(pl.lit(seed).alias("seed"))}
-                )
-            print(family, seed, {n: (g["found"].height, g["withheld"], g["all_weeks"])
-                                 for n, g in result.items()}, flush=True)  # fmt: skip
+                seeded = {key: got[key].with_columns(pl.lit(seed).alias("seed"))
+                          for key in ("found", "changes")}  # fmt: skip
+                rows.setdefault((family, name), []).append({**got, **seeded})
+            print(family, seed, {n: (g["found"].height, g["changes"].height, g["withheld"],
+                                     g["all_weeks"]) for n, g in result.items()}, flush=True)  # fmt: skip
     seconds = time.process_time() - clock
     lines = [*table(rows, args.seeds), "", *product_cells(rows)]
     command = (
@@ -543,9 +671,11 @@ def main() -> None:
     body = [
         f"`{command}`, {date.today()}, k = {DEFAULT_K}, ISO weeks, {seconds:.0f} CPU s in all. "
         f"Per seed, one random scenario ({args.regions} regions × {len(LANGS)} languages and "
-        f"their roll-ups; {len(weeks)} releases of {', '.join(map(str, weeks))} weeks; before "
+        f"their roll-ups, the last region's leaves {LAST_SIZE} authors a day, "
+        f"{LAST_SHARE:.0%} flagged; {len(weeks)} releases of {', '.join(map(str, weeks))} weeks; before "
         f"each later release, late posts growing {GROWN} small cells past k beside unchanged "
-        f"siblings and nudging {NUDGED} cells by 1–3 authors), drawn twice: with the last "
+        f"siblings, nudging {NUDGED} cells by 1–3 authors and giving {TRICKLED} small cells "
+        "of small weeks 1–3 more flagged authors), drawn twice: with the last "
         "region backfilled from release 2 (`backfill`), and with it there from release 1. "
         "`product`: a real warehouse file per seed (`load_daily`, `load_periods`, a `runs` "
         "row, `record_release`, read by `queries.published`); `naive`: each release on its "
@@ -554,7 +684,11 @@ def main() -> None:
         "days and 8-week periods as their weeks; across releases, one equation of release r "
         "whose other members come from other releases; by difference, an equation in two releases, "
         "member by member, members not known in both taken unchanged: release 2's roll-up day "
-        "minus release 1's for a backfilled region). Withheld rows: over the releases; "
+        "minus release 1's for a backfilled region). A change recovered is a cell's true change "
+        "between two releases with 0 < |change| < k (late authors of a cell some release "
+        "withheld) that one equation in both gives exactly, a member of it with a cell in both "
+        "and its change unknown taking the rest, the others unknown taken unchanged. "
+        "Withheld rows: over the releases; "
         "`all`/`all` withheld weeks: the most in one release; overlapping days: "
         "`benchmarks.successive_releases.overlaps`.",
         "",

@@ -511,7 +511,8 @@ def _protect_eight_weeks(cells: pl.DataFrame, eight_cells: pl.DataFrame) -> pl.D
 
 
 def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> Release:
-    """`release` with the record and counts after it publishes `daily` and `weeks`.
+    """`release` with the record, counts and shown cells after it publishes `daily` and
+    `weeks`.
 
     The release is chosen after the record, and chosen again after the record with its own
     periods added (transforms.releases.next_record) until it publishes no period the record
@@ -521,7 +522,8 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
     found once, as is the Memory (`_memory`): they depend on the counts, which only the last
     step changes. The counts gain those the release publishes its cells with
     (transforms.releases.published_cells), the withheld counts those of the weeks of child
-    series it withholds (transforms.releases.withheld_cells), both as one release index
+    series it withholds (transforms.releases.withheld_cells), the shown cells the keys of
+    the cells it shows, published or withheld, all as one release index
     (transforms.releases.records_after)."""
     daily, weeks = _ended(daily, weeks, release)
     moved = moved_cells(daily, weeks, release)
@@ -533,8 +535,8 @@ def release_record(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -
         if record.equals(release.record):
             break
         release = replace(release, record=record)
-    counts, withheld = records_after(release, daily, weeks, choice)
-    return replace(release, counts=counts, withheld=withheld)
+    counts, withheld, shown = records_after(release, daily, weeks, choice)
+    return replace(release, counts=counts, withheld=withheld, shown=shown)
 
 
 def _ended(

@@ -40,8 +40,8 @@ only:
   period towards MAX_WITHHELD_EIGHT_WEEK_SHARE), not recorded
   `withheld`, published again once its change from every earlier value meets k. So is a
   roll-up's cell whose change since an earlier release, net of the changes of the children
-  that release published on its line, is 1 to k − 1 (transforms.line_changes: releases paired
-  by `release`, RELEASED_SCHEMA).
+  that release published on its line (or showed no cell of: 0 then, SHOWN_SCHEMA), is 1 to
+  k − 1 (transforms.line_changes: releases paired by `release`, RELEASED_SCHEMA).
   Complementary suppression withholds a week an earlier release published with its current
   counts (`known_weeks`: each of its days', its own cell's, or its counts on a day a held cell
   of its lines moved) last, after the roll-up, and an 8-week period so published
@@ -58,7 +58,8 @@ only:
 
 So no two releases publish overlapping periods of a series other than the same period at the
 same grain with counts the same or at least k apart, and no period's count minus earlier days
-gives a day back. `next_record` and `records_after` are the records after a release.
+gives a day back. `next_record` and `records_after` are the records after a release (the
+grains; the counts published and withheld, and the cells shown, by runs of releases).
 """
 
 from __future__ import annotations
@@ -117,6 +118,15 @@ recorded before schema version 17, whose releases are unknown: they count as a s
 
 RELEASE_RUN = ("release", "last_release")
 
+SHOWN_SCHEMA = {**CELL_KEY_SCHEMA, "release": pl.Int64, "last_release": pl.Int64}
+"""The cells releases showed, published or withheld (the rows of
+transforms.publish.PUBLISHED_SCHEMA: days, weeks and 8-week periods, periods in progress
+included), keys only: one row per cell and run of releases that showed it (`release` to
+`last_release`, as in RELEASED_SCHEMA). A series with no row in a release for a period had no
+cell there (no posts, or a region backfilled after it): a reader reads it as 0 then
+(transforms.line_changes). Kept from schema version 18: releases before the first index it
+holds showed unknown cells."""
+
 _PERIOD_KEYS = list(CELL_KEY_SCHEMA)
 
 
@@ -126,11 +136,12 @@ class Release:
     it to the releases before it: `record` (RECORD_SCHEMA), `counts` (RELEASED_SCHEMA; both
     empty: no earlier release), `withheld` (RELEASED_SCHEMA: the counts of the weeks of child
     series earlier releases withheld, `records_after`; None where they were not kept, a record
-    written before schema version 16), `as_of`, its date (None: every period has ended), and
-    `open_from`, the first day that has not ended: the day the writer's clock (in the analysis
-    time zone) was on when it chose the release (None: every day has ended). `counts` and
-    `withheld` given in COUNTS_SCHEMA (no `release` column) read as recorded before schema
-    version 17 (`released`)."""
+    written before schema version 16), `shown` (SHOWN_SCHEMA: the cells earlier releases
+    showed, published or withheld; empty: none recorded), `as_of`, its date (None: every
+    period has ended), and `open_from`, the first day that has not ended: the day the
+    writer's clock (in the analysis time zone) was on when it chose the release (None: every
+    day has ended). `counts` and `withheld` given in COUNTS_SCHEMA (no `release` column) read
+    as recorded before schema version 17 (`released`)."""
 
     week_grain: WeekGrain
     k: int = DEFAULT_K
@@ -139,6 +150,7 @@ class Release:
     withheld: pl.DataFrame | None = field(
         default_factory=lambda: pl.DataFrame(schema=RELEASED_SCHEMA)
     )
+    shown: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SHOWN_SCHEMA))
     as_of: date | None = None
     open_from: date | None = None
 
@@ -150,6 +162,7 @@ class Release:
         if self.k < 1:
             raise ValueError(f"k must be at least 1, not {self.k}")
         object.__setattr__(self, "counts", released(self.counts))
+        object.__setattr__(self, "shown", self.shown.select(SHOWN_SCHEMA.keys()).cast(SHOWN_SCHEMA))
         if self.withheld is not None:
             object.__setattr__(self, "withheld", released(self.withheld))
 
@@ -181,20 +194,24 @@ def released(counts: pl.DataFrame) -> pl.DataFrame:
     return counts.select(RELEASED_SCHEMA.keys()).cast(RELEASED_SCHEMA)
 
 
-def release_index(release: Release, published: pl.DataFrame, withheld: pl.DataFrame) -> int:
+def release_index(
+    release: Release, published: pl.DataFrame, withheld: pl.DataFrame, shown: pl.DataFrame
+) -> int:
     """The index (RELEASED_SCHEMA) of a release after `release` that publishes the cells
-    `published` and withholds the cells `withheld` (COUNTS_SCHEMA): the last recorded index
-    where that release published and withheld exactly these (a rerun of the same data), else
-    one more (1 for the first)."""
-    kept = (release.counts, released(_withheld_before(release)))
+    `published`, withholds the cells `withheld` (COUNTS_SCHEMA) and shows the cells `shown`
+    (CELL_KEY_SCHEMA): the last recorded index where that release published, withheld and
+    showed exactly these (a rerun of the same data), else one more (1 for the first). A last
+    release recorded without the cells it showed (before schema version 18) is never the
+    same."""
+    kept = (release.counts, released(_withheld_before(release)), release.shown)
     last = max((f["last_release"].max() or 0 for f in kept), default=0)
 
     def rows(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.select(COUNTS_SCHEMA.keys()).unique().sort(pl.all())
+        return frame.drop(RELEASE_RUN, strict=False).unique().sort(pl.all())
 
     same = all(
         rows(new).equals(rows(old.filter(pl.col("last_release") == last)))
-        for new, old in zip((published, withheld), kept, strict=True)
+        for new, old in zip((published, withheld, shown), kept, strict=True)
     )
     return last if last and same else last + 1
 
@@ -326,34 +343,39 @@ def withheld_since(
 
 def records_after(
     release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`(counts, withheld)` (RELEASED_SCHEMA, sorted) after the release of `choice`
-    (transforms.grains.choose_grains of `daily` and `weeks` in `release`): `release.counts`
-    with `published_cells`, `release.withheld` (empty where None) with `withheld_cells`, both
-    as one release (`release_index`)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`(counts, withheld, shown)` (RELEASED_SCHEMA twice, then SHOWN_SCHEMA; sorted) after
+    the release of `choice` (transforms.grains.choose_grains of `daily` and `weeks` in
+    `release`): `release.counts` with `published_cells`, `release.withheld` (empty where None)
+    with `withheld_cells`, `release.shown` with the keys of the cells it shows (published or
+    withheld), all as one release (`release_index`)."""
     published = published_cells(release, daily, weeks, choice)
     withheld = withheld_cells(release, daily, weeks, choice)
-    index = release_index(release, published, withheld)
-    before = (release.counts, _withheld_before(release))
+    shown = pl.concat(
+        cells.select(_PERIOD_KEYS)
+        for cells in (published, choice.filter(pl.col("choice") == "withheld"))
+    )
+    index = release_index(release, published, withheld, shown)
+    before = (release.counts, _withheld_before(release), release.shown)
     return tuple(
         _with_run(kept, added, index)
-        for kept, added in zip(before, (published, withheld), strict=True)
+        for kept, added in zip(before, (published, withheld, shown), strict=True)
     )
 
 
 def _with_run(kept: pl.DataFrame, added: pl.DataFrame, index: int) -> pl.DataFrame:
-    """`kept` (RELEASED_SCHEMA) after release `index` recorded the cells `added`
-    (COUNTS_SCHEMA), sorted: a row of the same cell and counts whose run ends at the release
-    before (or at this one: a rerun) runs on to `index`; the others are new rows of
-    `index` alone."""
-    rows = list(COUNTS_SCHEMA)
+    """`kept` (RELEASED_SCHEMA or SHOWN_SCHEMA) after release `index` recorded the cells
+    `added` (its columns but RELEASE_RUN), sorted: a row of the same cell (and counts) whose
+    run ends at the release before (or at this one: a rerun) runs on to `index`; the others
+    are new rows of `index` alone."""
+    rows = [c for c in kept.columns if c not in RELEASE_RUN]
     added = added.select(rows).unique()
     ongoing = pl.col("last_release").is_in([index - 1, index]).fill_null(False)
     extended = kept.filter(ongoing).join(added, on=rows, how="semi", nulls_equal=True)
     new = added.join(extended, on=rows, how="anti", nulls_equal=True).with_columns(
         pl.lit(index, pl.Int64).alias(c) for c in RELEASE_RUN
     )
-    rest = kept.join(extended, on=list(RELEASED_SCHEMA), how="anti", nulls_equal=True)
+    rest = kept.join(extended, on=kept.columns, how="anti", nulls_equal=True)
     return (
         pl.concat([rest, extended.with_columns(pl.lit(index, pl.Int64).alias("last_release")), new])
         .unique()
@@ -547,8 +569,9 @@ def moved_cells(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> p
     cell by 1 to k − 1 in some count: published again, the difference of the two releases
     would be a cell below k (late or corrected posts' authors). And those of roll-ups whose
     change since a release that published them, net of the changes of the children it
-    published on their line, is 1 to k − 1 in some count (transforms.line_changes.line_moved:
-    published again, the roll-up's difference minus its children's would be the rest's)."""
+    published on their line (or showed no cell of: `release.shown`), is 1 to k − 1 in some
+    count (transforms.line_changes.line_moved: published again, the roll-up's difference
+    minus its children's would be the rest's)."""
     cells = pl.concat([_day_cells(daily), weeks.select(*_PERIOD_KEYS, *MOVED_COUNTS)])
     small = pl.any_horizontal(
         (pl.col(c) - pl.col(f"{c}_was")).abs().is_between(1, release.k - 1) for c in MOVED_COUNTS
@@ -568,6 +591,7 @@ def moved_cells(daily: pl.DataFrame, weeks: pl.DataFrame, release: Release) -> p
         k=release.k,
         week_grain=release.week_grain,
         counts=MOVED_COUNTS,
+        shown=release.shown,
     )
     return (
         pl.concat([own, on_lines.select(_PERIOD_KEYS)])

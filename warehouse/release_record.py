@@ -1,7 +1,8 @@
 """Reads of the release record: what the last write that published recorded for the readers.
 
 `warehouse.releases.record_release` stores, before each write publishes, the grains and counts
-of its suppress-mode release (tables `published_grains`, `published_counts`, `withheld_counts`) and the settings
+of its suppress-mode release (tables `published_grains`, `published_counts`, `withheld_counts`,
+`shown_cells`) and the settings
 it chose it with (`release_settings`). A reader rebuilds the same release from these, its
 date (`release_as_of`) and its first day in progress (`release_open_from`) with
 `recorded_release`: `warehouse.queries` (`published`, `daily`, and through it
@@ -22,6 +23,7 @@ from transforms.releases import (
     CELL_KEY_SCHEMA,
     RECORD_SCHEMA,
     RELEASED_SCHEMA,
+    SHOWN_SCHEMA,
     Release,
     WeekGrain,
     released,
@@ -64,6 +66,16 @@ def recorded_withheld(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     return withheld
 
 
+def recorded_shown(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The cells earlier suppress-mode releases showed, published or withheld, and the runs of
+    releases that did (transforms.releases.SHOWN_SCHEMA, table `shown_cells`, written by
+    `warehouse.releases.record_release`). Empty on a warehouse without the table (older than
+    schema version 18); in a file upgraded from one, the releases before its first write
+    since hold no row (transforms.line_changes takes their children without a cell as
+    unknown)."""
+    return _recorded(con, "shown_cells", SHOWN_SCHEMA)
+
+
 WITHHELD_SINCE = 16
 """The schema version that added `withheld_counts` (warehouse.schema.SCHEMA_VERSION then)."""
 
@@ -86,7 +98,7 @@ def _recorded(
         frame = con.sql(f"SELECT * FROM {table} ORDER BY {', '.join(CELL_KEY_SCHEMA)}").pl()
     except duckdb.CatalogException:
         return pl.DataFrame(schema=schema)
-    if "release" in schema:
+    if schema is RELEASED_SCHEMA:
         frame = released(frame)
     return conform(frame, schema, name=table)
 
@@ -152,8 +164,8 @@ def release_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
 def recorded_release(con: duckdb.DuckDBPyConnection, *, k: int, week_grain: WeekGrain) -> Release:
     """The suppress-mode release at `k` and `week_grain` bound to the earlier ones as the last
     write that published recorded them (`published_record`, `recorded_counts`,
-    `recorded_withheld`, `release_as_of`, `release_open_from`), after `check_release_settings`: the release that
-    write published, rebuilt for a reader."""
+    `recorded_withheld`, `recorded_shown`, `release_as_of`, `release_open_from`), after
+    `check_release_settings`: the release that write published, rebuilt for a reader."""
     check_release_settings(con, privacy="suppress", k=k, week_grain=week_grain)
     return Release(
         k=k,
@@ -161,6 +173,7 @@ def recorded_release(con: duckdb.DuckDBPyConnection, *, k: int, week_grain: Week
         record=published_record(con),
         counts=recorded_counts(con),
         withheld=recorded_withheld(con),
+        shown=recorded_shown(con),
         as_of=release_as_of(con),
         open_from=release_open_from(con),
     )

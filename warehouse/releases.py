@@ -1,5 +1,5 @@
 """The records that tie suppress-mode releases together (tables `published_grains`,
-`published_counts`, `withheld_counts` and `release_settings`).
+`published_counts`, `withheld_counts`, `shown_cells` and `release_settings`).
 
 Every write that changes what the published warehouse shows (a run, a follow cycle, a stream
 load) calls `record_release` before it publishes, so that a later release publishes each
@@ -17,11 +17,12 @@ import duckdb
 import polars as pl
 
 from transforms.grains import release_record
-from transforms.releases import RECORD_SCHEMA, RELEASED_SCHEMA, Release, WeekGrain
+from transforms.releases import RECORD_SCHEMA, RELEASED_SCHEMA, SHOWN_SCHEMA, Release, WeekGrain
 from warehouse import queries
 from warehouse.release_record import (
     published_record,
     recorded_counts,
+    recorded_shown,
     recorded_withheld,
     release_as_of,
 )
@@ -42,7 +43,8 @@ def record_release(
     `published_grains` the periods, to `published_counts` the cells and counts, that the
     release of the warehouse's current data at `k` and `week_grain` publishes, and to
     `withheld_counts` the counts of the ended weeks of child series (and of their days) it
-    withholds (transforms.grains.release_record); return the grain record's rows. The release's date
+    withholds, to `shown_cells` the keys of the cells it shows, published or withheld
+    (transforms.grains.release_record); return the grain record's rows. The release's date
     is `release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
     where that is later. `today` is the day the writer's clock is on in the analysis time zone:
     the days from `open_from(con, today)` on have not ended, so the release neither publishes
@@ -67,6 +69,7 @@ def record_release(
         record=published_record(con),
         counts=recorded_counts(con),
         withheld=recorded_withheld(con),
+        shown=recorded_shown(con),
         as_of=max((d for d in (as_of, release_as_of(con)) if d), default=None),
         open_from=first_open,
     )
@@ -77,6 +80,7 @@ def record_release(
     )
     replace_all(con, "published_counts", after.counts, RELEASED_SCHEMA)
     replace_all(con, "withheld_counts", after.withheld, RELEASED_SCHEMA)
+    replace_all(con, "shown_cells", after.shown, SHOWN_SCHEMA)
     return replace_all(con, "published_grains", after.record, RECORD_SCHEMA)
 
 

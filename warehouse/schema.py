@@ -36,11 +36,12 @@ from transforms.releases import (
     PUBLISHED_AS,
     RECORD_SCHEMA,
     RELEASED_SCHEMA,
+    SHOWN_SCHEMA,
 )
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -103,7 +104,13 @@ roll-up's change is checked net of its children's between the same two releases
 (transforms.line_changes); their key no longer holds every column (a cell may have the same
 counts in two runs of releases). An older file's tables are rebuilt with its rows, both
 null (their releases unknown: still compared as sets, never paired); readers of a
-version-16 file read them as null."""
+version-16 file read them as null. 18 added `shown_cells` (the keys of the cells each run of
+releases showed, published or withheld, periods in progress included,
+transforms.releases.SHOWN_SCHEMA), so that a child with no cell in a release where the
+roll-up was published (a region backfilled after it) counts as 0 then, as a reader reads it
+(transforms.line_changes); created empty in an older file, whose releases before its next
+write stay unknown there (a child without a cell in them counts as unknown, as before);
+readers of an older file read none."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -380,6 +387,13 @@ TABLES: dict[str, Table] = {
             RELEASED_SCHEMA,
             not_null=tuple(COUNTS_SCHEMA),
             checks=("grain IN ('day', 'iso_week', 'epi_week')",),
+        ),
+        Table(
+            "shown_cells",
+            SHOWN_SCHEMA,
+            key=(*CELL_KEY_SCHEMA, "release"),
+            not_null=tuple(SHOWN_SCHEMA),
+            checks=("grain IN ('day', 'iso_week', 'epi_week', 'iso_8week', 'epi_8week')",),
         ),
         Table(
             "release_settings",

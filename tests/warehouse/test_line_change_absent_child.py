@@ -7,7 +7,6 @@ is the change of the children withheld in both (docs/privacy.md, "Successive rel
 from datetime import timedelta
 
 import polars as pl
-import pytest
 
 from tests.warehouse.releases import START, late_regions, published_after, regions
 
@@ -75,11 +74,6 @@ def test_a_child_with_no_cell_before_does_not_hide_a_withheld_childs_late_author
     _assert_no_late_authors_back(then, now)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a region with no cell in a release (backfilled after it) counts as unknown then: "
-    "line_moved has no record of the series a release showed, withheld or published",
-)
 def test_a_region_backfilled_after_a_release_does_not_hide_a_withheld_childs_late_authors(
     tmp_path,
 ):

@@ -58,9 +58,10 @@ def test_a_reader_of_two_releases_cannot_take_a_small_cells_earlier_value_back(t
 
 def _as_version_15(path) -> None:
     """Turn the warehouse file at `path` into what schema version 15 left: no
-    `withheld_counts`."""
+    `withheld_counts` (nor `shown_cells`)."""
     with duckdb.connect(str(path)) as con:
         con.execute("DROP TABLE withheld_counts")
+        con.execute("DROP TABLE shown_cells")
         con.execute("DELETE FROM schema_version")
         con.execute("INSERT INTO schema_version VALUES (15, now())")
 
@@ -86,7 +87,7 @@ def test_a_version_15_file_reads_no_withheld_counts_until_its_next_write(tmp_pat
         assert recorded_withheld(con) is None
     assert _shown(tmp_path).equals(before)
     with duckdb.connect(str(path)) as con:
-        assert create_schema(con) == SCHEMA_VERSION == 17
+        assert create_schema(con) == SCHEMA_VERSION == 18
         assert con.sql("SELECT count(*) FROM withheld_counts").fetchall() == [(0,)]
         assert recorded_withheld(con) is None
     write_release(tmp_path, daily)
