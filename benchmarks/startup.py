@@ -1,5 +1,5 @@
-"""CPU time of `moodcast --help`, `moodcast tag --help` and a small `moodcast tag`, against bare
-Python and, optionally, an earlier commit.
+"""CPU time of `moodcast --help`, `moodcast tag --help` and `moodcast tag` of a few posts and of
+many long ones, against bare Python and, optionally, an earlier commit.
 
     .venv/bin/python benchmarks/startup.py [--repeats 15] [--before REF]
 
@@ -13,8 +13,9 @@ so they share the machine's state. Sides:
 - for this tree (the entry point `moodcast.cli:cli`) and for `--before REF` (a commit of this
   repository, extracted with `git archive` into a temporary directory), when given:
   `moodcast --help`, `moodcast tag --help`, `moodcast tag` of TAG_POSTS synthetic English
-  posts (a command that loads settings and markers and forecasts nothing) and of LONG_POSTS
-  long ones (whose languages it identifies);
+  posts (a command that loads settings and markers and forecasts nothing; with `--lang en`,
+  then without, so that it loads py3langid's model and identifies their languages) and of
+  LONG_POSTS long ones (whose languages it identifies);
 
 and, for each, which of HEAVY it left imported. Results go to benchmarks/RESULTS.md (`startup`).
 """
@@ -111,15 +112,19 @@ def commands(python: str, folder: Path) -> dict[str, list[str]]:
             ("moodcast --help", ["--help"]),
             ("moodcast tag --help", ["tag", "--help"]),
             (f"moodcast tag ({TAG_POSTS} posts)", ["tag", str(short), "--lang", "en", *out]),
+            (f"moodcast tag ({TAG_POSTS} posts, languages identified)", ["tag", str(short), *out]),
             (f"moodcast tag ({LONG_POSTS} long posts)", ["tag", str(long), *out]),
         )
     }
 
 
-def cpu_seconds(command: list[str], *, tree: Path | None) -> tuple[float, str]:
+def cpu_seconds(command: list[str], *, tree: Path | None, cache: Path) -> tuple[float, str]:
     """CPU seconds (user + system) of one run of `command` in `tree` (first on the path, as
-    `python -c` puts the current directory first), and its last stderr line (empty where it is)."""
+    `python -c` puts the current directory first) with `cache` as the user's cache directory
+    (XDG_CACHE_HOME: the first run fills it, as a user's first command does), and its last
+    stderr line (empty where it is)."""
     env = {**os.environ, "PYTHONPATH": str(tree)} if tree else dict(os.environ)
+    env["XDG_CACHE_HOME"] = str(cache)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -144,6 +149,7 @@ def main() -> None:
     python = sys.executable
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "user-cache"
         trees = {"this tree": ROOT}
         if args.before:
             trees[f"at {args.before}"] = extract(args.before, Path(tmp))
@@ -157,12 +163,12 @@ def main() -> None:
             for label, command in timed.items():
                 sides[f"{label} ({name})"] = (command, tree)
         for command, tree in sides.values():
-            cpu_seconds(command, tree=tree)
+            cpu_seconds(command, tree=tree, cache=cache)
         times: dict[str, list[float]] = {name: [] for name in sides}
         loaded: dict[str, str] = {}
         for _ in range(args.repeats):
             for name, (command, tree) in sides.items():
-                seconds, last = cpu_seconds(command, tree=tree)
+                seconds, last = cpu_seconds(command, tree=tree, cache=cache)
                 times[name].append(seconds)
                 loaded[name] = last
     peer = statistics.median(times["python -c pass (peer)"])

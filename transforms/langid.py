@@ -21,14 +21,14 @@ import numpy as np
 import polars as pl
 
 from transforms.engines import Engine, use_compiled
+from transforms.langid_model import load_identifier
 
 
 @functools.cache
 def _model():
-    """py3langid's model, loaded once per process (~1.5 s: it is stored compressed)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    model = LanguageIdentifier.from_model_file(MODEL_FILE)
+    """py3langid's model, loaded once per process (transforms.langid_model: from its
+    decompressed copy in the user's cache)."""
+    model = load_identifier()
     nextmove = np.frombuffer(model.tk_nextmove, dtype=np.uint32)
     rowbase = np.asarray(model.tk_row, dtype=np.int64) << 8
     output = np.asarray(model.tk_output, dtype=np.int64)
