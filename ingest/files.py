@@ -57,9 +57,10 @@ def read_file(
     exactly as the job reads it (read_chunks, after the job's checks), for commands that read
     posts without running the job (`moodcast tag`). A path that names an existing local file
     (no scheme such as gs://, no glob character) is opened here, and one that names nothing is
-    refused here; any other is matched through Beam's filesystems (ingest.inputs.matched_files, imported only then) and must match one
-    file. Raises InputError for a path that matches no file, a directory or another file that
-    is not regular, or text that cannot be split into UTF-8 lines."""
+    refused here; any other is matched through Beam's filesystems (ingest.inputs.matched_files,
+    imported only then) and must match one file. Raises InputError for a path that matches no
+    file, a directory or another file that is not regular, or text that cannot be split into
+    UTF-8 lines."""
     if _plain_local(path) and not os.path.lexists(path):
         raise unmatched(path)
     if is_local_file(path):

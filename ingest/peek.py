@@ -1,8 +1,8 @@
-"""What a post file's first record holds, read for advice on how to read the file (moodcast.reading,
-after a run, `tag` or `markers adapt` found no usable post in it). Imports no Beam for a local
-file, which is opened directly (ingest.files.is_local_file): the refusal of a first run's wrong
-file does not pay Beam's import; any other path is opened through Beam's filesystems
-(ingest.inputs.open_input, imported only then).
+"""What a post file's first record holds, read for advice on how to read the file
+(moodcast.reading, after a run, `tag` or `markers adapt` found no usable post in it). Imports
+no Beam for a local file, which is opened directly (ingest.files.is_local_file): the refusal of
+a first run's wrong file does not pay Beam's import; any other path is opened through Beam's
+filesystems (ingest.inputs.open_input, imported only then).
 """
 
 from __future__ import annotations

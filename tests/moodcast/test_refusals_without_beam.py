@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,24 +17,7 @@ from ingest.file_checks import InputFileError
 from ingest.files import is_local_file, read_file
 from ingest.inputs import matched_files
 from ingest.peek import peek_document, peek_fields, peek_record
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _tag(args: list[str]) -> tuple[int, str, bool]:
-    """Exit code, stderr and whether Beam was imported, of `moodcast tag ARGS` run in a fresh
-    process."""
-    script = (
-        "import sys\n"
-        "from moodcast.cli import cli\n"
-        f"try:\n    cli({['tag', *args]!r})\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "print(code, 'apache_beam' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    code, beam = done.stdout.strip().splitlines()[-1].split()
-    return int(code), done.stderr, beam == "True"
+from tests.moodcast.test_tag_without_beam import tag_in_a_fresh_process
 
 
 def _posts_of(tmp_path: Path) -> dict[str, Path]:
@@ -56,7 +37,7 @@ def _posts_of(tmp_path: Path) -> dict[str, Path]:
 def test_a_first_runs_wrong_input_is_refused_without_beam(tmp_path, kind):
     path = tmp_path / "nothing-here.jsonl" if kind == "missing" else _posts_of(tmp_path)[kind]
     out = ["-o", str(tmp_path / "tagged.parquet"), "--data-dir", str(tmp_path / "d")]
-    code, stderr, beam = _tag([str(path), *out])
+    code, stderr, beam = tag_in_a_fresh_process([str(path), *out])
     assert code == 4, stderr
     said = {
         "missing": f"no input file matches {str(path)!r}: check the path",

@@ -94,13 +94,12 @@ def score(
     `markers` is a CompiledMarkers, or a marker mapping compiled for this call only (see
     compile_markers). `engine` chooses how the rules run (transforms.engines.ENGINES: `auto`
     runs the reference rules below COMPILED_FROM posts and COMPILED_FROM_BYTES of text while
-    numba is not loaded);
-    every setting gives the same results. Returns one row per post, in order, with `<marker>` (Boolean:
-    the paper's binary hit), `<marker>__count` (UInt32: occurrences that count),
-    `<marker>__score` (Float64: intensity, occurrences per word of the post) and, with
-    `explain`, `<marker>__terms` (the written terms that matched, in text order). Every column
-    is null where the marker has no terms in the post's language. Matching semantics:
-    transforms/markers/rules.py.
+    numba is not loaded); every setting gives the same results. Returns one row per post, in
+    order, with `<marker>` (Boolean: the paper's binary hit), `<marker>__count` (UInt32:
+    occurrences that count), `<marker>__score` (Float64: intensity, occurrences per word of the
+    post) and, with `explain`, `<marker>__terms` (the written terms that matched, in text
+    order). Every column is null where the marker has no terms in the post's language.
+    Matching semantics: transforms/markers/rules.py.
     """
     compiled = compile_markers(markers)
     found = _scan(posts, compiled, text=text, explain=explain, engine=engine)

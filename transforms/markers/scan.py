@@ -53,7 +53,8 @@ def scan(
 
     `engine` (transforms.engines.ENGINES): the compiled scanner, the reference engine (the
     readable polars rules the compiled one is tested against: the same results), or `auto`,
-    by the number of posts and their bytes of text. Raises ValueError for an `engine` not in ENGINES."""
+    by the number of posts and their bytes of text. Raises ValueError for an `engine` not in
+    ENGINES."""
     compiled = use_compiled(engine, texts.len(), text_bytes=texts.str.len_bytes().sum())
     n = texts.len()
     counts = np.zeros((len(markers), n), dtype=np.uint32)
