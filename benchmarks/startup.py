@@ -14,8 +14,9 @@ so they share the machine's state. Sides:
   repository, extracted with `git archive` into a temporary directory), when given:
   `moodcast --help`, `moodcast tag --help`, `moodcast tag` of TAG_POSTS synthetic English
   posts (a command that loads settings and markers and forecasts nothing; with `--lang en`,
-  then without, so that it loads py3langid's model and identifies their languages) and of
-  LONG_POSTS long ones (whose languages it identifies);
+  then without, so that it loads py3langid's model and identifies their languages), of
+  LONG_POSTS long ones (whose languages it identifies), and the refusals of a first run's wrong
+  input: a path that names no file, a file of no usable post;
 
 and, for each, which of HEAVY it left imported. Results go to benchmarks/RESULTS.md (`startup`).
 """
@@ -48,6 +49,7 @@ HEAVY = (
     "numba",
     "onnxruntime",
     "sentence_transformers",
+    "apache_beam",
 )
 COMMAND = (
     "import sys\n"
@@ -92,6 +94,16 @@ def tag_input(folder: Path, texts: list[str]) -> Path:
     return path
 
 
+def unusable(folder: Path) -> Path:
+    """A JSON Lines file under `folder` whose records name no Post field (a first run's wrong
+    file: refused with advice read from its first record)."""
+    path = folder / "unusable.jsonl"
+    path.write_text(
+        "".join(json.dumps({"uuid": str(i), "body": "so sad"}) + "\n" for i in range(5))
+    )
+    return path
+
+
 def long_texts() -> list[str]:
     """LONG_POSTS texts of LONG_SENTENCES of SENTENCES each, in varied orders."""
     n = len(SENTENCES)
@@ -114,6 +126,8 @@ def commands(python: str, folder: Path) -> dict[str, list[str]]:
             (f"moodcast tag ({TAG_POSTS} posts)", ["tag", str(short), "--lang", "en", *out]),
             (f"moodcast tag ({TAG_POSTS} posts, languages identified)", ["tag", str(short), *out]),
             (f"moodcast tag ({LONG_POSTS} long posts)", ["tag", str(long), *out]),
+            ("moodcast tag (a path that names no file)", ["tag", str(folder / "none.jsonl"), *out]),
+            ("moodcast tag (a file of no usable post)", ["tag", str(unusable(folder)), *out]),
         )
     }
 
