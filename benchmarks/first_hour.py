@@ -6,7 +6,8 @@ the dashboard answers over HTTP, against the same command at an earlier commit i
 Each side runs the CLI in a fresh process (`python -c 'from moodcast.cli import cli; cli()'
 demo ...`, the tree first on the path, as benchmarks/startup.py runs it) with a fresh sample
 directory, data directory and numba cache folder (`NUMBA_CACHE_DIR`: a fresh clone compiles its
-kernels on its first run) and a free port. It is timed from its start to the line that names
+kernels on its first run, unless its install ran infra/precompile.sh, which runs first where the
+tree has it, timed apart) and a free port. It is timed from its start to the line that names
 the dashboard (`run done`: sample, Beam job, load, forecasts, alerts, exports) and to the first
 answer of the dashboard's health endpoint (`served`); then it is stopped as Ctrl-C stops it
 (SIGINT to its process group). CPU seconds (user + system) and peak memory (the largest
@@ -20,6 +21,7 @@ Results go to benchmarks/RESULTS.md (`first-hour`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import resource
@@ -45,21 +47,43 @@ RUN_DONE = b"dashboard on http://"
 TIMEOUT_S = 1200
 
 
+COMPILING = b"compiling the marker kernels"
+"""What transforms.kernel_cache logs when a process compiles the kernels into an empty cache."""
+
+
 @dataclass(frozen=True)
 class Timed:
-    """One demo: wall seconds to `run done` and to `served`, CPU seconds, peak RSS in MB."""
+    """One demo: wall seconds to `run done` and to `served`, CPU seconds, peak RSS in MB, whether
+    it compiled kernels, and the CPU seconds of the install's precompile before it (0 where
+    the tree has none)."""
 
     run_done_s: float
     served_s: float
     cpu_s: float
     peak_mb: float
+    compiled: bool = False
+    precompile_cpu_s: float = 0.0
+
+
+def precompile(tree: Path, folder: Path) -> float:
+    """Run `tree`'s infra/precompile.sh (the install's last step) into `folder`'s numba cache, as
+    demo sets it; its CPU seconds (user + system, children included), 0 where it has none."""
+    script = tree / "infra" / "precompile.sh"
+    if not script.exists():
+        return 0.0
+    env = {**os.environ, "PYTHONPATH": str(tree), "NUMBA_CACHE_DIR": str(folder / "numba")}
+    env["PYTHON"] = sys.executable
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(["bash", str(script)], cwd=tree, env=env, check=True, timeout=TIMEOUT_S)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def demo(tree: Path, folder: Path, *, posts: int) -> Timed:
     """Run `moodcast demo` of `tree` in `folder` (fresh directories under it) until its
     dashboard answers, then stop it. Raises RuntimeError, with the end of its log, when it
     exits first or takes longer than TIMEOUT_S (once it has stopped, as `_reaped` waits)."""
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [sys.executable, "-c", "from moodcast.cli import cli; cli()", "demo"]
     command += ["--data-dir", str(folder / "data"), "--sample-dir", str(folder / "sample")]
@@ -93,6 +117,7 @@ def demo(tree: Path, folder: Path, *, posts: int) -> Timed:
         served_s=served,
         cpu_s=usage.ru_utime + usage.ru_stime,
         peak_mb=usage.ru_maxrss / 1024,
+        compiled=COMPILING in log.read_bytes(),
     )
 
 
@@ -133,17 +158,22 @@ def main() -> None:
         for repeat in range(args.repeats):
             for name, tree in trees.items() if repeat % 2 == 0 else reversed(trees.items()):
                 folder = Path(tmp) / f"{name.replace(' ', '-')}-{repeat}"
-                results[name].append(demo(tree, folder, posts=args.posts))
+                folder.mkdir(parents=True)
+                warmed = precompile(tree, folder)
+                timed = demo(tree, folder, posts=args.posts)
+                results[name].append(dataclasses.replace(timed, precompile_cpu_s=warmed))
                 print(name, results[name][-1], file=sys.stderr)
     after = os.getloadavg()
     rows = []
     for name, runs in results.items():
         cells = [
             statistics.median(getattr(r, field) for r in runs)
-            for field in ("run_done_s", "served_s", "cpu_s", "peak_mb")
+            for field in ("run_done_s", "served_s", "cpu_s", "peak_mb", "precompile_cpu_s")
         ]
+        compiled = "yes" if any(r.compiled for r in runs) else "no"
         rows.append(
-            f"| {name} | {cells[0]:.1f} | {cells[1]:.1f} | {cells[2]:.1f} | {cells[3]:,.0f} |"
+            f"| {name} | {cells[4]:.1f} | {cells[0]:.1f} | {cells[1]:.1f} | {cells[2]:.1f} | "
+            f"{cells[3]:,.0f} | {compiled} |"
         )
     ours, peer = (statistics.median(r.served_s for r in runs) for runs in results.values())
     ours_cpu, peer_cpu = (statistics.median(r.cpu_s for r in runs) for runs in results.values())
@@ -155,11 +185,13 @@ def main() -> None:
             f"{after[0]:.1f} after. `moodcast demo --posts {args.posts}` in a fresh process with "
             "fresh sample, data and numba cache directories, until the dashboard's health "
             f"endpoint answers, then stopped by SIGINT; medians of {args.repeats} run(s) a side, "
-            "sides alternating. Wall seconds depend on the neighbours; CPU seconds less.",
+            "sides alternating. Where a tree has infra/precompile.sh (the install's last step), "
+            "it runs first into the same fresh numba cache, its CPU seconds apart. Wall seconds "
+            "depend on the neighbours; CPU seconds less.",
             "",
-            "| side | wall s to `run done` | wall s to served | CPU s (process tree) | "
-            "peak RSS MB (largest process) |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| side | install's precompile, CPU s | wall s to `run done` | wall s to served | "
+            "CPU s (process tree) | peak RSS MB (largest process) | demo compiled kernels |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
             *rows,
             "",
             f"Served after {ours:.0f} s ({ours_cpu:.0f} CPU s) against {peer:.0f} s "

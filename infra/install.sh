@@ -14,14 +14,16 @@ fi
 echo "installing moodcast into .venv: ~2 GB of packages, 2-5 minutes on 2 cores from a warm pip cache, longer to download …" >&2
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-echo "[1/3] torch 2.13.0 (CPU) …" >&2
+echo "[1/4] torch 2.13.0 (CPU) …" >&2
 .venv/bin/python -m pip install --quiet torch==2.13.0
-echo "[2/3] moodcast and the pinned stack of constraints.txt (the longest step) …" >&2
+echo "[2/4] moodcast and the pinned stack of constraints.txt (the longest step) …" >&2
 # setuptools warns every editable install of a flat layout that same-named folders may shadow its
 # packages (here the folders are the packages): a block of asterisks that reads as a failure.
 PYTHONWARNINGS="ignore:Editable installation:UserWarning" \
   .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
-echo "[3/3] pip check …" >&2
+echo "[3/4] pip check …" >&2
 .venv/bin/python -m pip check
+echo "[4/4] compiling moodcast's kernels on a small demo (~40 s of CPU, once; the first run would) …" >&2
+bash infra/precompile.sh || echo "could not compile the kernels now: the first run compiles them" >&2
 echo "$want" > "$stamp"
 echo "installed: .venv is ready" >&2

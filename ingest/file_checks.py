@@ -1,6 +1,7 @@
-"""Refusing an input file that cannot be read as posts, before any of it is read: not a regular
-file, or text that cannot be split into UTF-8 lines. Imports no Beam: the callers open the files
-(ingest.inputs on any filesystem Beam supports, ingest.files a local file directly).
+"""Refusing an input file that cannot be read as posts, before any of it is read: no such file,
+not a regular file, or text that cannot be split into UTF-8 lines. Imports no Beam: the callers
+open the files (ingest.inputs on any filesystem Beam supports, ingest.files a local file
+directly).
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ class InputFileError(InputError):
     def __init__(self, message: str, *, paths: Sequence[str]):
         super().__init__(message)
         self.paths = tuple(paths)
+
+
+def unmatched(pattern: str) -> InputFileError:
+    """The error for a file pattern (or path) that matches no file."""
+    return InputFileError(
+        f"no input file matches {pattern!r}: check the path (relative paths start from "
+        "the current directory) and quote a glob, e.g. 'posts/*.jsonl'",
+        paths=[pattern],
+    )
 
 
 def refuse_irregular(path: str) -> None:

@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.file_checks import refuse_irregular, refuse_unsplittable_bytes
+from ingest.file_checks import refuse_irregular, refuse_unsplittable_bytes, unmatched
 from ingest.lines import FileLines, compression, file_format
 from transforms.contracts import RAW_POST_SCHEMA
 from transforms.csv_rows import csv_rows
@@ -56,11 +56,14 @@ def read_file(
     """The ParsedChunks of one file (of up to `chunk_records` records) read outside a pipeline,
     exactly as the job reads it (read_chunks, after the job's checks), for commands that read
     posts without running the job (`moodcast tag`). A path that names an existing local file
-    (no scheme such as gs://, no glob character) is opened here; any other is matched through
-    Beam's filesystems (ingest.inputs.matched_files, imported only then) and must match one
-    file. Raises InputError for a path that matches no file, a directory or another file that
-    is not regular, or text that cannot be split into UTF-8 lines."""
-    if _local_file(path):
+    (no scheme such as gs://, no glob character) is opened here, and one that names nothing is
+    refused here; any other is matched through Beam's filesystems (ingest.inputs.matched_files,
+    imported only then) and must match one file. Raises InputError for a path that matches no
+    file, a directory or another file that is not regular, or text that cannot be split into
+    UTF-8 lines."""
+    if _plain_local(path) and not os.path.lexists(path):
+        raise unmatched(path)
+    if is_local_file(path):
         refuse_irregular(path)
         with open(path, "rb") as handle:
             refuse_unsplittable_bytes(path, handle)
@@ -76,15 +79,16 @@ def read_file(
         yield from read_chunks(handle, found[0].path, mapping=mapping, chunk_records=chunk_records)
 
 
-def _local_file(path: str) -> bool:
+def is_local_file(path: str) -> bool:
     """Whether `path` is an existing local path that Beam's FileSystems.match would give back as
-    it is: no scheme, no glob character, no trailing separator (which match reads as `*`)."""
-    return (
-        "://" not in path
-        and not re.search(r"[*?[]", path)
-        and not path.endswith(("/", "\\"))
-        and os.path.exists(path)
-    )
+    it is (_plain_local)."""
+    return _plain_local(path) and os.path.exists(path)
+
+
+def _plain_local(path: str) -> bool:
+    """Whether `path` is a local path that Beam's FileSystems.match reads as itself: no scheme,
+    no glob character, no trailing separator (which match reads as `*`)."""
+    return "://" not in path and not re.search(r"[*?[]", path) and not path.endswith(("/", "\\"))
 
 
 def read_chunks(

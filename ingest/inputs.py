@@ -14,7 +14,8 @@ from typing import BinaryIO, NamedTuple
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
-from ingest.file_checks import InputFileError, refuse_irregular, refuse_unsplittable_bytes
+from ingest.file_checks import InputFileError as InputFileError
+from ingest.file_checks import refuse_irregular, refuse_unsplittable_bytes, unmatched
 
 
 class InputFile(NamedTuple):
@@ -92,11 +93,7 @@ def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[F
     exact = [literal_pattern(p) if _names_a_file(p) else p for p in patterns]
     for pattern, result in zip(patterns, FileSystems.match(exact), strict=True):
         if not result.metadata_list:
-            raise InputFileError(
-                f"no input file matches {pattern!r}: check the path (relative paths start from "
-                "the current directory) and quote a glob, e.g. 'posts/*.jsonl'",
-                paths=[pattern],
-            )
+            raise unmatched(pattern)
         for meta in result.metadata_list:
             refuse_irregular(meta.path)
             if check_text:

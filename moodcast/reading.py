@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ingest.sources import JsonDocument, peek_document, peek_fields, peek_record
+from ingest.peek import JsonDocument, peek_document, peek_fields, peek_record
 from transforms.presets import (
     InputMapping,
     preset,
@@ -21,9 +21,9 @@ def file_reading(
     path: str, dead_letters: Mapping[str, int], *, mapping: InputMapping | None
 ) -> str:
     """What the file at `path`, of which no record was a usable post, holds, and how to read
-    it: where it is one JSON document (ingest.sources.peek_document), what it is (an array or
+    it: where it is one JSON document (ingest.peek.peek_document), what it is (an array or
     pretty-printed objects, how many items, the first one's fields), else the fields of its
-    first record (ingest.sources.peek_fields), and how it was read (`mapping`: an InputMapping;
+    first record (ingest.peek.peek_fields), and how it was read (`mapping`: an InputMapping;
     None, or one that only carries a default language, reads the Post field names); then
     reading_advice, and the timestamp forms read where a timestamp was not
     (transforms.timestamp_forms.timestamp_advice). `dead_letters` counts its dead letters by
@@ -69,7 +69,7 @@ def _described(path: str, document: JsonDocument) -> str:
 
 def document_advice(document: JsonDocument, *, read_with: str | None) -> str:
     """How to read a JSON Lines input that is one JSON document (`document`, as
-    ingest.sources.peek_document found it): where it is written on one line and the preset its
+    ingest.peek.peek_document found it): where it is written on one line and the preset its
     first item suggests (transforms.presets.suggested_preset) reads such a line as it is (a
     preset that expands a list: `reddit`, for a thread's Listings or an array of comments), that
     preset, or nothing where it is `read_with`; else the `jq` line that makes JSON Lines of it,
@@ -92,7 +92,7 @@ def document_advice(document: JsonDocument, *, read_with: str | None) -> str:
 
 def reading_advice(path: str, dead_letters: Mapping[str, int], *, read_with: str | None) -> str:
     """How to read the file at `path`: where it is one JSON document, document_advice; else what
-    its first record (ingest.sources.peek_record) needs, transforms.presets.suggest_reading: a
+    its first record (ingest.peek.peek_record) needs, transforms.presets.suggest_reading: a
     separator, a preset other than `read_with`, or a mapping. Empty where no record was a dead
     letter (`dead_letters`: count by reason; the posts were read, then filtered) or every dead
     letter is a timestamp not read (their fields were read), and where nothing applies."""

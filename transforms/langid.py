@@ -4,10 +4,10 @@ py3langid classifies one text at a time, walking its byte DFA in a Python loop (
 of CPU here). `identify` walks the same DFA for all texts in one compiled loop (numba,
 transforms.langid_walk), LANES texts side by side, that counts each text's features, and
 scores them all with one sparse product: same features, same naive Bayes scores (up to float32
-rounding), same labels. Below transforms.engines.COMPILED_FROM texts, in a process that has
-not loaded numba (`engine="auto"`), it walks with py3langid's own loop and sums each text's
-scores in the sparse product's order instead, with the same results, and loads neither numba
-nor scipy.
+rounding), same labels. Below transforms.engines.COMPILED_FROM texts and COMPILED_FROM_BYTES
+of text, in a process that has not loaded numba (`engine="auto"`), it walks with py3langid's
+own loop and sums each text's scores in the sparse product's order instead, with the same
+results, and loads neither numba nor scipy.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import numpy as np
 import polars as pl
 
 from transforms.engines import Engine, use_compiled
+from transforms.langid_model import load_identifier
 
 
 @functools.cache
 def _model():
-    """py3langid's model, loaded once per process (~1.5 s: it is stored compressed)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    model = LanguageIdentifier.from_model_file(MODEL_FILE)
+    """py3langid's model, loaded once per process (transforms.langid_model: from its
+    decompressed copy in the user's cache)."""
+    model = load_identifier()
     nextmove = np.frombuffer(model.tk_nextmove, dtype=np.uint32)
     rowbase = np.asarray(model.tk_row, dtype=np.int64) << 8
     output = np.asarray(model.tk_output, dtype=np.int64)
@@ -50,9 +50,20 @@ def feature_counts(
     counts in each text (a missing text counts as empty): its `visit_counts` of the text's
     bytes as it encodes them, text by text; by the compiled walk or by py3langid's own loop
     (`engine`, transforms.engines.ENGINES)."""
-    identifier, nextmove, rowbase, output = _model()
+    return _counts(*_walked(texts, engine))
+
+
+def _walked(texts: Sequence[str | None], engine: str) -> tuple[list[bytes], bool]:
+    """The bytes py3langid scores of each text, and whether `engine` walks them compiled (by
+    their number and their bytes)."""
     encoded = [_encoded(t) for t in texts]
-    if not use_compiled(engine, len(encoded)):
+    return encoded, use_compiled(engine, len(encoded), text_bytes=sum(map(len, encoded)))
+
+
+def _counts(encoded: list[bytes], compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """feature_counts' CSR arrays of `encoded` texts, by the compiled walk or py3langid's."""
+    identifier, nextmove, rowbase, output = _model()
+    if not compiled:
         return _python_counts(encoded, identifier)
     from transforms.langid_walk import visits  # numba: loaded on use
 
@@ -120,8 +131,8 @@ def identify_scored(
             raise ValueError(f"unknown language code(s) {sorted(unknown)}; known: {classes}")
         columns = np.array([i for i, c in enumerate(classes) if c in set(languages)])
         classes = [classes[i] for i in columns]
-    compiled = use_compiled(engine, len(texts))
-    indptr, features, counts = feature_counts(texts, engine="compiled" if compiled else "reference")
+    encoded, compiled = _walked(texts, engine)
+    indptr, features, counts = _counts(encoded, compiled)
     floor = np.float32(np.finfo(np.float32).min)
     scores = np.full((len(texts), len(classes)), floor, dtype=np.float32)
     if features.size:

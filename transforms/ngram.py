@@ -82,7 +82,7 @@ def ngram_head_logits(
     the entries use: in one compiled pass (transforms.ngram_hashing.hashed_logits), or text by
     text in Python (`engine`, transforms.engines.ENGINES: the same sums in the same order)."""
     series = texts if isinstance(texts, pl.Series) else pl.Series(list(texts), dtype=pl.String)
-    compiled = use_compiled(engine, series.len())
+    compiled = use_compiled(engine, series.len(), text_bytes=series.str.len_bytes().sum())
     if compiled:
         from transforms.buffers import utf8_buffers  # numba: loaded on use
         from transforms.ngram_hashing import hashed_logits

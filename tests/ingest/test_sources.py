@@ -13,9 +13,10 @@ import zstandard
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 
-from ingest import sources
+from ingest import peek
 from ingest.inputs import match_inputs
-from ingest.sources import ReadChunksFn, peek_fields, peek_record
+from ingest.peek import peek_fields, peek_record
+from ingest.sources import ReadChunksFn
 from tests.ingest.posts import jsonl_posts, spanish_posts
 from transforms.presets import mapping_from_table
 from transforms.records import TRUNCATED, UNREADABLE_PARQUET, map_rows
@@ -299,7 +300,7 @@ def test_peek_fields_reads_a_csv_header_with_a_quoted_newline(tmp_path):
 def test_peek_record_reads_no_further_than_peek_chars_of_a_one_line_array(tmp_path, monkeypatch):
     """Regression: a JSON array on one line was read whole (a line at a time), however long,
     where PEEK_CHARS said it bounded what is read."""
-    monkeypatch.setattr(sources, "PEEK_CHARS", 100)
+    monkeypatch.setattr(peek, "PEEK_CHARS", 100)
     path = tmp_path / "array.json"
     path.write_text(json.dumps([{"id": "1"}] + [{"id": "2", "text": "x" * 1000}]))
     assert peek_record(str(path)) == {"id": "1"}
@@ -324,7 +325,7 @@ def test_peek_fields_reads_the_csv_header_the_job_reads(tmp_path):
 def test_peek_fields_reads_no_further_than_peek_chars_of_a_json_line(tmp_path, monkeypatch):
     """Regression: peek_fields read a JSON file's first line whole (a 1 GB document on one line
     into memory) where peek_record reads at most PEEK_CHARS."""
-    monkeypatch.setattr(sources, "PEEK_CHARS", 100)
+    monkeypatch.setattr(peek, "PEEK_CHARS", 100)
     path = tmp_path / "posts.jsonl"
     path.write_text(json.dumps({"id": "1", "text": "x" * 50}) + "\n")
     assert peek_fields(str(path)) == ["id", "text"]

@@ -4,7 +4,7 @@ give."""
 
 import json
 
-from ingest import sources
+from ingest import peek
 from moodcast.reading import file_reading, reading_advice
 from transforms.presets import preset, suggest_reading
 
@@ -81,7 +81,7 @@ def test_a_json_document_is_described_as_what_it_is_with_what_to_do(tmp_path, mo
         str(path), {"not a JSON object": 1}, mapping=None
     )
     path.write_text(json.dumps([post] * 30), encoding="utf-8")
-    monkeypatch.setattr(sources, "PEEK_CHARS", 400)
+    monkeypatch.setattr(peek, "PEEK_CHARS", 400)
     assert "starts with a JSON array of at least 4 items (the first" in file_reading(
         str(path), {"not a JSON object": 1}, mapping=None
     )
@@ -101,7 +101,7 @@ def test_an_array_line_longer_than_what_is_read_is_not_called_one_json_document(
     post = {"id": "1", "created_at": "2024-03-01T10:00:00Z", "text": "so sad", "author_id": "a"}
     path = tmp_path / "posts.jsonl"
     path.write_text(f"{json.dumps([post] * 30)}\n{json.dumps([post] * 30)}\n", encoding="utf-8")
-    monkeypatch.setattr(sources, "PEEK_CHARS", 400)
+    monkeypatch.setattr(peek, "PEEK_CHARS", 400)
     told = file_reading(str(path), {"not a JSON object": 2}, mapping=None)
     assert "one JSON document" not in told
     assert told.startswith(

@@ -33,20 +33,27 @@ def test_tagging_a_small_file_imports_no_apache_beam(tmp_path):
         + "not json\n"
     )
     out = tmp_path / "tagged.parquet"
-    args = ["tag", str(posts), "-o", str(out), "--lang", "en", "--data-dir", str(tmp_path / "d")]
+    args = [str(posts), "-o", str(out), "--lang", "en", "--data-dir", str(tmp_path / "d")]
+    code, stderr, beam = tag_in_a_fresh_process(args)
+    assert (code, beam) == (0, False), stderr
+    assert "5 valid, 1 dead-lettered" in stderr
+    assert pl.read_parquet(out)["sadness"].to_list() == [True] * 5
+
+
+def tag_in_a_fresh_process(args: list[str]) -> tuple[int, str, bool]:
+    """Exit code, stderr and whether Apache Beam was imported, of `moodcast tag ARGS` run in a
+    fresh process."""
     script = (
         "import sys\n"
         "from moodcast.cli import cli\n"
-        f"try:\n    cli({args!r})\nexcept SystemExit:\n    pass\n"
-        "print('apache_beam' in sys.modules)\n"
+        f"try:\n    cli({['tag', *args]!r})\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "print(code, 'apache_beam' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "False"
-    assert "5 valid, 1 dead-lettered" in done.stderr
-    assert pl.read_parquet(out)["sadness"].to_list() == [True] * 5
+    code, beam = done.stdout.strip().splitlines()[-1].split()
+    return int(code), done.stderr, beam == "True"
 
 
 def _chunks(path: str, **options) -> tuple[pl.DataFrame, pl.DataFrame, int]:

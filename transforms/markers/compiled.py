@@ -93,13 +93,13 @@ def score(
 
     `markers` is a CompiledMarkers, or a marker mapping compiled for this call only (see
     compile_markers). `engine` chooses how the rules run (transforms.engines.ENGINES: `auto`
-    runs the reference rules below COMPILED_FROM posts while numba is not loaded);
-    every setting gives the same results. Returns one row per post, in order, with `<marker>` (Boolean:
-    the paper's binary hit), `<marker>__count` (UInt32: occurrences that count),
-    `<marker>__score` (Float64: intensity, occurrences per word of the post) and, with
-    `explain`, `<marker>__terms` (the written terms that matched, in text order). Every column
-    is null where the marker has no terms in the post's language. Matching semantics:
-    transforms/markers/rules.py.
+    runs the reference rules below COMPILED_FROM posts and COMPILED_FROM_BYTES of text while
+    numba is not loaded); every setting gives the same results. Returns one row per post, in
+    order, with `<marker>` (Boolean: the paper's binary hit), `<marker>__count` (UInt32:
+    occurrences that count), `<marker>__score` (Float64: intensity, occurrences per word of the
+    post) and, with `explain`, `<marker>__terms` (the written terms that matched, in text
+    order). Every column is null where the marker has no terms in the post's language.
+    Matching semantics: transforms/markers/rules.py.
     """
     compiled = compile_markers(markers)
     found = _scan(posts, compiled, text=text, explain=explain, engine=engine)
@@ -144,9 +144,10 @@ def _scan(
     finds a spaced apostrophe (`Scan.spaced`) can change when joined: those that do are
     joined, split and scanned again, so the other posts skip the join's passes. `engine` is
     settled for the whole batch (transforms.engines.use_compiled)."""
-    engine = "compiled" if use_compiled(engine, posts.height) else "reference"
-    langs = posts.get_column("lang")
     original = posts.get_column(text)
+    size = original.str.len_bytes().sum()
+    engine = "compiled" if use_compiled(engine, posts.height, text_bytes=size) else "reference"
+    langs = posts.get_column("lang")
     texts = split_hashtags(original, compiled.vocabulary)
     found = scan(texts, langs, compiled, explain=explain, engine=engine, spaced=tuple(CLITICS))
     if not found.spaced.size:

@@ -1,8 +1,8 @@
 """Lexicon scoring of a batch of posts with a CompiledMarkers, by one of two engines: the
 compiled scanner (`transforms.markers.engine`) for each language, with the reference path
 (`transforms.markers.rules`) for the few posts it flags; or the reference path for every post
-(transforms.engines: `auto` takes it below COMPILED_FROM posts while the process has not
-loaded numba, and then does not load it).
+(transforms.engines: `auto` takes it below COMPILED_FROM posts and COMPILED_FROM_BYTES of
+text while the process has not loaded numba, and then does not load it).
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def scan(
 
     `engine` (transforms.engines.ENGINES): the compiled scanner, the reference engine (the
     readable polars rules the compiled one is tested against: the same results), or `auto`,
-    by the number of posts. Raises ValueError for an `engine` not in ENGINES."""
-    compiled = use_compiled(engine, texts.len())
+    by the number of posts and their bytes of text. Raises ValueError for an `engine` not in
+    ENGINES."""
+    compiled = use_compiled(engine, texts.len(), text_bytes=texts.str.len_bytes().sum())
     n = texts.len()
     counts = np.zeros((len(markers), n), dtype=np.uint32)
     words = np.zeros(n, dtype=np.float64)

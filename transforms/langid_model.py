@@ -1,0 +1,120 @@
+"""py3langid's model, kept decompressed in the user's cache.
+
+py3langid stores its model as an LZMA-compressed npz (4.5 MB); decompressing it takes about
+0.3 of the 0.45 CPU s its load costs, on every process that identifies a language (a small
+`moodcast tag`). The first load writes the same arrays to `$XDG_CACHE_HOME/moodcast/langid`
+(`~/.cache/moodcast/langid`) as a deflated npz (7 MB, about 0.1 CPU s to read), named after
+py3langid's version and a digest of its model file, and written atomically (a temporary file,
+then `os.replace`), so an upgraded model gets a file of its own and two processes starting
+together never read one half written. A cached file is used only where it reads whole (the
+zip's checksums), holds the digest of the model file it was made from and the arrays of the
+expected types and shapes; any other (corrupt, truncated, from another model) is rebuilt from
+py3langid's file. Where no cache can be written (a read-only home) the model loads as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from array import array
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+ARRAYS = {
+    "ptc": np.float16,
+    "pc": np.float32,
+    "classes": np.str_,
+    "nextmove": np.unsignedinteger,
+    "nextmove_row": np.unsignedinteger,
+    "out_feat": np.int32,
+}
+"""The arrays of py3langid's model file (py3langid.modelio.save_model), by the type each has."""
+
+
+def cache_dir() -> Path:
+    """Where the decompressed model is kept: `$XDG_CACHE_HOME/moodcast/langid`, by default
+    `~/.cache/moodcast/langid`."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "moodcast" / "langid"
+
+
+def load_identifier():
+    """py3langid's LanguageIdentifier of its shipped model (as `from_model_file` loads it), its
+    arrays read from the decompressed copy in cache_dir(), which is written first where it is
+    missing or not usable (module docstring)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    source = MODEL_DIR / MODEL_FILE
+    with open(source, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    cached = cache_dir() / f"py3langid-{version('py3langid')}-{digest[:16]}.npz"
+    arrays = read_cached(cached, digest)
+    if arrays is None:
+        from py3langid.modelio import load_model
+
+        ptc, pc, classes, nextmove, row, output = load_model(source)
+        arrays = {
+            "ptc": np.asarray(ptc),
+            "pc": np.asarray(pc),
+            "classes": np.array(classes),
+            "nextmove": np.frombuffer(nextmove, dtype=np.dtype(nextmove.typecode)),
+            "nextmove_row": np.frombuffer(row, dtype=np.dtype(row.typecode)),
+            "out_feat": np.asarray(output, dtype=np.int32),
+        }
+        write_cached(cached, digest, arrays)
+    return LanguageIdentifier(
+        arrays["ptc"],
+        arrays["pc"],
+        arrays["classes"].tolist(),
+        _typed(arrays["nextmove"]),
+        arrays["out_feat"].tolist(),
+        tk_row=_typed(arrays["nextmove_row"]),
+    )
+
+
+def read_cached(path: Path, digest: str) -> dict[str, np.ndarray] | None:
+    """The model's arrays from the cached file at `path`, or None where it is missing, cannot be
+    read whole, was made from a model file of another `digest`, or holds arrays of other names,
+    types or shapes than py3langid's model."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if sorted(data.files) != sorted([*ARRAYS, "source"]):
+                return None
+            if str(data["source"]) != digest:
+                return None
+            arrays = {name: data[name] for name in ARRAYS}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    typed = all(np.issubdtype(arrays[n].dtype, kind) for n, kind in ARRAYS.items())
+    if not typed or arrays["ptc"].ndim != 2 or arrays["nextmove"].size % 256:
+        return None
+    classes = arrays["ptc"].shape[1] == arrays["pc"].size == arrays["classes"].size
+    states = arrays["nextmove_row"].size == arrays["out_feat"].size
+    return arrays if classes and states else None
+
+
+def write_cached(path: Path, digest: str, arrays: dict[str, np.ndarray]) -> None:
+    """Write `arrays` and the model file's `digest` to `path` as a deflated npz, atomically;
+    nothing where the folder cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez_compressed(out, source=np.array(digest), **arrays)
+        os.replace(name, path)
+    except OSError:
+        Path(name).unlink(missing_ok=True)
+
+
+def _typed(values: np.ndarray) -> array:
+    """An unsigned integer array as the stdlib array py3langid walks."""
+    out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+    out.frombytes(np.ascontiguousarray(values).tobytes())
+    return out
