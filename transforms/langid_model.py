@@ -8,8 +8,9 @@ py3langid's version and a digest of its model file, and written atomically (a te
 then `os.replace`), so an upgraded model gets a file of its own and two processes starting
 together never read one half written. A cached file is used only where it reads whole (the
 zip's checksums), holds the digest of the model file it was made from and the arrays of the
-expected types and shapes; any other (corrupt, truncated, from another model) is rebuilt from
-py3langid's file. Where no cache can be written (a read-only home) the model loads as before.
+expected types and shapes; any other (corrupt, truncated, a deflate stream that does not
+inflate, from another model) is rebuilt from py3langid's file. Where no cache can be written (a
+read-only home) the model loads as before.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+import zlib
 from array import array
 from importlib.metadata import version
 from pathlib import Path
@@ -87,7 +89,7 @@ def read_cached(path: Path, digest: str) -> dict[str, np.ndarray] | None:
             if str(data["source"]) != digest:
                 return None
             arrays = {name: data[name] for name in ARRAYS}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
         return None
     typed = all(np.issubdtype(arrays[n].dtype, kind) for n, kind in ARRAYS.items())
     if not typed or arrays["ptc"].ndim != 2 or arrays["nextmove"].size % 256:
