@@ -24,6 +24,7 @@ PYTHONWARNINGS="ignore:Editable installation:UserWarning" \
 echo "[3/4] pip check …" >&2
 .venv/bin/python -m pip check
 echo "[4/4] compiling moodcast's kernels on a small demo (~40 s of CPU, once; the first run would) …" >&2
-bash infra/precompile.sh || echo "could not compile the kernels now: the first run compiles them" >&2
+# precompile.sh reads PYTHON as the interpreter that runs moodcast, not the one that made .venv.
+PYTHON=.venv/bin/python bash infra/precompile.sh || echo "could not compile the kernels now: the first run compiles them" >&2
 echo "$want" > "$stamp"
 echo "installed: .venv is ready" >&2
