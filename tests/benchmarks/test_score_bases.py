@@ -17,7 +17,9 @@ def test_the_tree_scored_is_the_one_given(tmp_path, monkeypatch):
     )
     fear = tree / "transforms" / "markers" / "fear.toml"
     text = fear.read_text(encoding="utf-8")
-    changed = text.replace("prototypes = [\n", 'prototypes = [\n    "my hands shake at night",\n', 1)
+    changed = text.replace(
+        "prototypes = [\n", 'prototypes = [\n    "my hands shake at night",\n', 1
+    )
     assert changed != text
     fear.write_text(changed, encoding="utf-8")
     monkeypatch.chdir(ROOT)
