@@ -279,7 +279,7 @@ def adapt_markers(
             marker = adapted.get(name)
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
                 continue
-            if chosen_for.get(name, score_basis(marker, lang)) != score_basis(marker, lang):
+            if not chosen_for_now(chosen_for, marker, lang):
                 continue
             if not scoring_centroids(marker, lang) & set(moved):
                 continue
@@ -322,9 +322,17 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
         return None
     table = _model_tables(MODEL_THRESHOLDS_FILE).get(digest, {})
     cut = table.get("lang", {}).get(lang, {}).get(marker.name)
+    if cut is None or not chosen_for_now(table.get("basis", {}).get(lang, {}), marker, lang):
+        return None
+    return float(cut)
+
+
+def chosen_for_now(recorded: Mapping[str, str], marker: Marker, lang: str) -> bool:
+    """Whether a table's cut of `marker` in `lang` was chosen on the scores it has now:
+    `recorded` (the table's score_basis by marker, in `lang`) names its score_basis there, or
+    names none (read as chosen for the current one: a table written before bases were kept)."""
     basis = score_basis(marker, lang)
-    chosen_for = table.get("basis", {}).get(lang, {}).get(marker.name, basis)
-    return None if cut is None or chosen_for != basis else float(cut)
+    return recorded.get(marker.name, basis) == basis
 
 
 @cache
