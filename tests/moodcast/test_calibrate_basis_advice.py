@@ -8,15 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from moodcast.cli import main
+from tests.moodcast.test_calibrate_advice import TEXTS
 
 pytestmark = pytest.mark.slow
-
-TEXTS = [
-    "I am so furious with them, this is outrageous and I could scream",
-    "Picked up some coffee on the way to work.",
-    "what a lovely sunny morning, feeling great",
-    "this makes me so angry, I hate it",
-]
 
 
 def test_the_advice_to_copy_a_marker_file_says_to_change_its_threshold_basis(tmp_path):
