@@ -270,7 +270,9 @@ def adapt_markers(
     centroids moved (`scoring_centroids`): its scores are the shipped ones, and so are its
     threshold and version; and so is a marker whose score_basis in a language is not the one
     the table's cut there was chosen for (adapted_bases: a copy with other phrases, or an
-    emotion after a rival's changed), since that cut was chosen on other scores."""
+    emotion after a rival's changed), or one of whose rivals' centroids in `centroids` was
+    moved from a marker of `markers` with other phrases than the shipped rival's (a user's
+    copy: shipped_rivals_moved), since that cut was chosen on other scores."""
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
@@ -280,6 +282,8 @@ def adapt_markers(
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
                 continue
             if not chosen_for_now(chosen_for, marker, lang):
+                continue
+            if not shipped_rivals_moved(marker, lang, moved, markers):
                 continue
             if not scoring_centroids(marker, lang) & set(moved):
                 continue
@@ -293,6 +297,20 @@ def adapt_markers(
                 marker = replace(marker, version=hashlib.sha256(version.encode()).hexdigest()[:12])
             adapted[name] = marker
     return adapted
+
+
+def shipped_rivals_moved(
+    marker: Marker, lang: str, moved: Mapping[str, np.ndarray], markers: Mapping[str, Marker]
+) -> bool:
+    """Whether each of `marker`'s rivals in `lang` (rivals) whose centroid `moved` holds was
+    moved from the shipped rival's phrases: its marker of that name in `markers`, which the
+    centroids were fitted with, has them (adapt_markers). A rival moved from a copy with other
+    phrases is another rival than the shipped one that score_basis names."""
+    return all(
+        name not in markers or prototype_phrases(markers[name], lang) == phrases
+        for name, phrases in rivals(marker, lang)
+        if name in moved
+    )
 
 
 def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
