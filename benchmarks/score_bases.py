@@ -8,7 +8,9 @@ model/thresholds.toml records, per marker, the score_basis each cut was chosen f
 table written before it recorded them can be given today's only where the scores it was chosen
 on are today's. This script exports `transforms/` as it was at REV (the commit that wrote the
 cuts) into a temporary folder, scores the shipped model/labelled-en.csv posts there and here in
-two processes with the same sentence model (`--model`, default the shipped one; each the markers
+two processes, each run in its own tree and refusing another tree's `transforms` (before,
+`python -c` found the working folder's first, so both scored with today's code), with the
+same sentence model (`--model`, default the shipped one; each the markers
 of the table, or `--markers`), and prints, per marker, the largest absolute difference of the
 scores and today's score_basis; it exits 1 when a difference is above 1e-6. Identical scores on
 these posts with identical centroid phrases (which it also compares) mean identical centroids,
@@ -34,7 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "transforms" / "markers" / "model" / "labelled-en.csv"
 SCORE = """
 import json, sys
+from pathlib import Path
 import numpy as np, polars as pl
+import transforms
+if not Path(transforms.__file__).resolve().is_relative_to(Path(sys.argv[5]).resolve()):
+    sys.exit(f"imported {transforms.__file__}, not the tree {sys.argv[5]}'s transforms")
 from transforms.embedding import load_encoder
 from transforms.markers import load_markers
 from transforms.zero_shot import contrasted_phrases, prototype_phrases, zero_shot
@@ -52,10 +58,13 @@ with open(out + ".json", "w") as handle:
 
 
 def scores(tree: Path, names: list[str], model: str, out: Path) -> tuple[dict, dict]:
-    """The zero-shot scores of `names` (and their centroid phrases) by the code in `tree`."""
+    """The zero-shot scores of `names` (and their centroid phrases) by the code in `tree`, run
+    in `tree`: `python -c` puts its working folder before PYTHONPATH, so run from another
+    checkout it would import that checkout's `transforms` instead."""
     subprocess.run(
-        [sys.executable, "-c", SCORE, ",".join(names), model, str(LABELLED), str(out)],
+        [sys.executable, "-c", SCORE, ",".join(names), model, str(LABELLED), str(out), str(tree)],
         check=True,
+        cwd=tree,
         env={**os.environ, "PYTHONPATH": str(tree), "HF_HUB_OFFLINE": "1"},
     )
     with np.load(str(out) + ".npz") as saved:
@@ -69,6 +78,7 @@ def main() -> None:
     parser.add_argument("--model", default="default", help="the sentence model (a folder)")
     parser.add_argument("--markers", help="comma-separated markers (default: the table's)")
     args = parser.parse_args()
+    model = str(Path(args.model).resolve()) if Path(args.model).is_dir() else args.model
     sys.path.insert(0, str(ROOT))
     from transforms.markers import load_markers
     from transforms.zero_shot import MODEL_THRESHOLDS_FILE, score_basis
@@ -88,11 +98,11 @@ def main() -> None:
         before_tree = Path(folder) / "before"
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
             tar.extractall(before_tree, filter="data")
-        before, before_phrases = scores(before_tree, names, args.model, Path(folder) / "b")
-        now, now_phrases = scores(ROOT, names, args.model, Path(folder) / "n")
+        before, before_phrases = scores(before_tree, names, model, Path(folder) / "b")
+        now, now_phrases = scores(ROOT, names, model, Path(folder) / "n")
     shipped = load_markers(names=names)
     worst = 0.0
-    print(f"model {args.model}, {args.before} -> working tree, {LABELLED.name}:")
+    print(f"model {model}, {args.before} -> working tree, {LABELLED.name}:")
     for name in names:
         gap = float(np.abs(before[name] - now[name]).max())
         same = before_phrases[name] == now_phrases[name]

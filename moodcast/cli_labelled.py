@@ -315,7 +315,9 @@ def calibrate(
     (the marker file's; for a sentence model other than the shipped one, the one chosen for it
     in model/thresholds.toml where that lists it; the adapted table's under `zero_shot =
     "adapted"`). To decide at a new value, set it as `threshold` under `[lang.xx]` in the
-    marker's file in your marker directory (a copy of the shipped file there replaces it): a
+    marker's file in your marker directory (a copy of the shipped file there replaces it; set
+    its `threshold_basis` to where you chose yours, or remove it, since the copy's names where
+    the shipped threshold was chosen and `markers show` prints it beside yours): a
     threshold of your own holds with whichever model is configured, in place of
     model/thresholds.toml's, but not of the adapted table's. The marker then has a new
     version: run calibrate again to record its rates."""
@@ -378,7 +380,9 @@ def calibrate(
     if rows:
         click.echo(
             "To decide at a threshold found here, set it as `threshold` under [lang.xx] in the "
-            f"marker's file in {settings.user_markers_dir} (copy the shipped file there): it "
+            f"marker's file in {settings.user_markers_dir} (copy the shipped file there, and "
+            "set its `threshold_basis` to where you chose yours, or remove it: the copy's names "
+            "where the shipped threshold was chosen): it "
             "then holds with whichever model is configured, in place of model/thresholds.toml's "
             '(under zero_shot = "adapted", the adapted table\'s still overrides it); the marker '
             "gets a new version, so run calibrate again to record its rates."

@@ -270,7 +270,9 @@ def adapt_markers(
     centroids moved (`scoring_centroids`): its scores are the shipped ones, and so are its
     threshold and version; and so is a marker whose score_basis in a language is not the one
     the table's cut there was chosen for (adapted_bases: a copy with other phrases, or an
-    emotion after a rival's changed), since that cut was chosen on other scores."""
+    emotion after a rival's changed), or one of whose rivals' centroids in `centroids` was
+    moved from a marker of `markers` with other phrases than the shipped rival's (a user's
+    copy: shipped_rivals_moved), since that cut was chosen on other scores."""
     adapted = dict(markers)
     for lang, moved in sorted(centroids.items()):
         vectors = {name: tuple(float(v) for v in moved[name]) for name in sorted(moved)}
@@ -279,7 +281,9 @@ def adapt_markers(
             marker = adapted.get(name)
             if marker is None or not marker.prototypes.get(lang) or lang in marker.heads:
                 continue
-            if chosen_for.get(name, score_basis(marker, lang)) != score_basis(marker, lang):
+            if not chosen_for_now(chosen_for, marker, lang):
+                continue
+            if not shipped_rivals_moved(marker, lang, moved, markers):
                 continue
             if not scoring_centroids(marker, lang) & set(moved):
                 continue
@@ -293,6 +297,20 @@ def adapt_markers(
                 marker = replace(marker, version=hashlib.sha256(version.encode()).hexdigest()[:12])
             adapted[name] = marker
     return adapted
+
+
+def shipped_rivals_moved(
+    marker: Marker, lang: str, moved: Mapping[str, np.ndarray], markers: Mapping[str, Marker]
+) -> bool:
+    """Whether each of `marker`'s rivals in `lang` (rivals) whose centroid `moved` holds was
+    moved from the shipped rival's phrases: its marker of that name in `markers`, which the
+    centroids were fitted with, has them (adapt_markers). A rival moved from a copy with other
+    phrases is another rival than the shipped one that score_basis names."""
+    return all(
+        name not in markers or prototype_phrases(markers[name], lang) == phrases
+        for name, phrases in rivals(marker, lang)
+        if name in moved
+    )
 
 
 def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
@@ -322,9 +340,17 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
         return None
     table = _model_tables(MODEL_THRESHOLDS_FILE).get(digest, {})
     cut = table.get("lang", {}).get(lang, {}).get(marker.name)
+    if cut is None or not chosen_for_now(table.get("basis", {}).get(lang, {}), marker, lang):
+        return None
+    return float(cut)
+
+
+def chosen_for_now(recorded: Mapping[str, str], marker: Marker, lang: str) -> bool:
+    """Whether a table's cut of `marker` in `lang` was chosen on the scores it has now:
+    `recorded` (the table's score_basis by marker, in `lang`) names its score_basis there, or
+    names none (read as chosen for the current one: a table written before bases were kept)."""
     basis = score_basis(marker, lang)
-    chosen_for = table.get("basis", {}).get(lang, {}).get(marker.name, basis)
-    return None if cut is None or chosen_for != basis else float(cut)
+    return recorded.get(marker.name, basis) == basis
 
 
 @cache

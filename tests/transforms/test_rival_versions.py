@@ -75,6 +75,7 @@ def test_a_rivals_new_prototypes_move_an_emotions_scores_version_and_basis(rival
     bases = [zero_shot_basis(m[n], "en") for n, m in _named(joy, anxiety)]
     scores = zero_shot.zero_shot(x, marker=joy["joy"], lang="en", encoder=encoder)
     assert before[1] == lexicon["joy"].version
+    assert before[2] == anxiety["anxiety"].version
 
     rival_changed()
     assert load_markers(names=["joy"])["joy"].version == joy["joy"].version
