@@ -3,14 +3,15 @@ it is tested against (polars, orjson or py3langid), both giving the same results
 `engine="auto"` chooses between them by the size of the input: its rows and, for the stages that
 walk text, its bytes of text.
 
-Importing numba and loading a module's cached kernels costs about a CPU second on the first
-call of a process, more than the reference paths take for COMPILED_FROM short rows or
+Importing numba and loading a module's cached kernels costs about a CPU second on the first call
+of a process, more than the reference paths take for COMPILED_FROM short rows or
 COMPILED_FROM_BYTES of text, so `moodcast tag` of a handful of posts never loads numba. The
-reference paths' cost grows with the text (py3langid's walk, the n-gram head's character
-n-grams hashed in Python: about 4 CPU µs a byte), so a few hundred long posts take the compiled
-paths. Once a process has loaded numba, that cost is paid and `auto` takes the compiled paths
-at any size: a stream's chunks (at most ingest.stream.MESSAGES_PER_CHUNK messages) never reach
-COMPILED_FROM. docs/markers.md lists the functions with the two paths.
+reference paths' cost grows with the text (py3langid's walk, the n-gram head's character n-grams
+hashed in Python), so a few hundred long posts take the compiled paths (benchmarks/startup.py
+times a `tag` of 999 long posts). Once a process has loaded numba, that cost is paid and `auto`
+takes the compiled paths at any size: a stream's chunks (at most
+ingest.stream.MESSAGES_PER_CHUNK messages) never reach COMPILED_FROM. docs/markers.md lists the
+functions with the two paths.
 """
 
 from __future__ import annotations
