@@ -1,6 +1,6 @@
 """benchmarks.release_fuzz's attacker against daily releases across a week in progress.
 
-    python -m benchmarks.release_fuzz_days [--seeds 12] [--regions 4] [--weeks 52]
+    python -m benchmarks.release_fuzz_days [--seeds 30] [--regions 4] [--weeks 52]
         [--releases 9] [--write]
 
 release_fuzz's releases each end on a Sunday, so none holds a week in progress. Here, per
@@ -71,7 +71,7 @@ def fuzz(seed: int, *, regions: int, weeks: int, releases: int) -> dict[str, dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=12)
+    parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--regions", type=int, default=4)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--releases", type=int, default=9)
