@@ -10,8 +10,8 @@ For each series (`marker`, `region`, `lang`) and week (ISO or CDC epi-week, `wee
    languages) has exactly one withheld week, and none has exactly one week published coarser
    than days (else that series' days would follow from its roll-up's days minus its
    siblings'). A cell is moved from days to its week, or withheld, to close a line. The
-   weeks an earlier release withheld under a line's total it published over the whole week
-   are moved, and withheld, all together (`_keep_complements`: complements remembered), and
+   weeks an earlier release withheld under a line's total it published over a day of them
+   (the whole week, or its days so far while it was in progress) are moved, and withheld, all together (`_keep_complements`: complements remembered), and
    withheld where one of them changed (or went) since (`_remembered`).
 3. **Holes, withheld whole.** A series with more than MAX_WITHHELD_SHARE of its weeks
    withheld is withheld in every week (steps 2 and 3 repeat until stable): its withheld weeks
@@ -285,7 +285,7 @@ def _remembered(
     (not `_recorded`) of a child on its line by region (or by language) that an earlier
     release recorded withheld (`since`: transforms.releases.withheld_since; None, a record
     without withheld counts, older than schema version 16: every week no release published)
-    and whose roll-up an earlier release published over the whole week (`covered`:
+    and whose roll-up an earlier release published over a day of the week (`covered`:
     transforms.releases.covered_weeks): it was withheld beside that published total (as a
     small cell or a complement), and a reader holds the sum of the line's children so
     withheld. `_kept_back`: the week is so kept on a line where one of the weeks withheld

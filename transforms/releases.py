@@ -50,7 +50,8 @@ only:
 
 - **Complements remembered** (`covered_weeks`, `withheld_since`). A week of a child that a
   release recorded withheld (`Release.withheld`, `records_after`) and no release published,
-  under a roll-up an earlier release published over the whole week, was withheld beside that
+  under a roll-up an earlier release published over a day of it (the whole week, or its
+  days so far while it was in progress), was withheld beside that
   published total; transforms.grains publishes such weeks of a line only all together (and
   such 8-week cells of series withheld whole by week), and the weeks only where none of them
   changed (or went) from counts it was withheld with: else an earlier total minus the others
@@ -290,20 +291,16 @@ def known_weeks(
 
 
 def covered_weeks(release: Release) -> pl.DataFrame:
-    """The weeks of the week grain (SERIES_KEYS, `period_start`) every day of which a cell in
-    `release.counts` holds (the days' own cells, the week's, or its 8-week period's): an
-    earlier release published the series' value over the whole week. Of a line's roll-up
-    (transforms.grains' remembered complements), the week of a child no release published
-    (no `record` row) was withheld in a release that published its line's total: the
-    children so withheld have a sum a reader holds."""
+    """The weeks of the week grain (SERIES_KEYS, `period_start`) a day of which a cell in
+    `release.counts` holds (a day's own cell, the week's, or its 8-week period's): an earlier
+    release published the series' value over that day, the whole week or, the week in
+    progress then, its days so far. Of a line's roll-up (transforms.grains' remembered
+    complements), the week of a child no release published (no `record` row) was withheld in
+    a release that published its line's total: the children so withheld have a sum a reader
+    holds."""
     days = release.counts.select(*SERIES_KEYS, _period_days().alias("day")).explode("day")
     week = period_start(pl.col("day"), release.week_grain).alias("period_start")
-    return (
-        days.group_by(*SERIES_KEYS, week)
-        .agg(pl.col("day").n_unique().alias("_days"))
-        .filter(pl.col("_days") == 7)
-        .drop("_days")
-    )
+    return days.select(*SERIES_KEYS, week).unique()
 
 
 def withheld_since(
@@ -386,13 +383,14 @@ def _with_run(kept: pl.DataFrame, added: pl.DataFrame, index: int) -> pl.DataFra
 def withheld_cells(
     release: Release, daily: pl.DataFrame, weeks: pl.DataFrame, choice: pl.DataFrame
 ) -> pl.DataFrame:
-    """The counts (COUNTS_SCHEMA) of the ended weeks of the week grain of child series
-    (`region` or `lang` not ALL) that `choice` (transforms.grains.choose_grains of `daily` and
-    `weeks`) withholds (by week, or its series taken by 8-week periods): the week's own cell
-    (where `weeks` holds it) and each of its days', unique. Such a week, withheld under a total
-    its line publishes, makes with the line's other withheld children a sum a reader holds
-    (transforms.grains: complements remembered). A week in progress is left out: its counts
-    are partial."""
+    """The counts (COUNTS_SCHEMA) of the weeks of the week grain of child series (`region`
+    or `lang` not ALL) that `choice` (transforms.grains.choose_grains of `daily` and `weeks`)
+    withholds (by week, or its series taken by 8-week periods): each of its days' (the days
+    of `daily`, which have ended) and, for an ended week, the week's own cell (where `weeks`
+    holds it), unique. Such a week, withheld under a total its line publishes (a week in
+    progress under its days so far), makes with the line's other withheld children a sum a
+    reader holds (transforms.grains: complements remembered). A week in progress keeps no
+    cell of its own: its counts are partial."""
     on = [*SERIES_KEYS, "period_start"]
     week = period_start(pl.col("day"), release.week_grain).alias("period_start")
     published = choice.filter(
@@ -401,16 +399,12 @@ def withheld_cells(
     child = (pl.col("region") != ALL) | (pl.col("lang") != ALL)
     ended = ~release.is_open(pl.col("period_start") + pl.duration(days=6))
     kept = (
-        daily.filter(child)
-        .select(*SERIES_KEYS, week)
-        .unique()
-        .filter(ended)
-        .join(published, on=on, how="anti")
+        daily.filter(child).select(*SERIES_KEYS, week).unique().join(published, on=on, how="anti")
     )
     days = (
         daily.with_columns(week).join(kept, on=on, how="semi").drop("period_start").pipe(_day_cells)
     )
-    own = weeks.filter(pl.col("grain") == release.week_grain).join(kept, on=on, how="semi")
+    own = weeks.filter(pl.col("grain") == release.week_grain, ended).join(kept, on=on, how="semi")
     cells = pl.concat([days, own.select(*_PERIOD_KEYS, *MOVED_COUNTS)])
     return cells.select(COUNTS_SCHEMA.keys()).cast(COUNTS_SCHEMA).unique()
 

@@ -42,8 +42,8 @@ def record_release(
     """Store the release's settings (`release_settings`, every mode) and add to
     `published_grains` the periods, to `published_counts` the cells and counts, that the
     release of the warehouse's current data at `k` and `week_grain` publishes, and to
-    `withheld_counts` the counts of the ended weeks of child series (and of their days) it
-    withholds, to `shown_cells` the keys of the cells it shows, published or withheld
+    `withheld_counts` the counts of the weeks of child series it withholds (their days', and
+    an ended week's own), to `shown_cells` the keys of the cells it shows, published or withheld
     (transforms.grains.release_record); return the grain record's rows. The release's date
     is `release_as_of`, or `as_of` (the writing run's, which it records in `runs` too)
     where that is later. `today` is the day the writer's clock is on in the analysis time zone:
