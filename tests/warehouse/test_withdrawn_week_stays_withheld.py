@@ -1,0 +1,96 @@
+"""A week published by day and later withheld stays withheld, and that is what keeps a
+complement withheld beside a small cell once the week is no longer in progress
+(docs/privacy.md, "A period once published and later withheld stays withheld").
+
+transforms.grains' `_remembered` leaves out weeks a release published before (`_recorded`):
+it remembers only complements no release published. A complement withheld in a week it was
+published in before is kept back by transforms.releases.week_limits alone (`_no_days` of a
+week recorded `withheld`). This test links the two, end to end.
+
+Regions a (300 authors, 40 flagged a day), b (280, 40) and c (250, 40; 5 flagged on
+TUESDAY). Release 1 (data to MONDAY): MONDAY's week in progress, every day so far meets k,
+so the roll-up, a, b and c publish MONDAY by day. Release 2 (data to TUESDAY): c's TUESDAY
+is small, its week is withheld, and b (smaller than a) beside it; the roll-up and a publish
+MONDAY and TUESDAY by day (roll-up's TUESDAY 85, a's 40). b's and c's weeks are recorded
+`withheld`. Release 3 moves a's MONDAY (3 late flagged authors: a held, the roll-up with it; or a
+region d backfilled, 5 flagged on MONDAY, beside a's k late ones: the roll-up held, its
+change net of a's is d's 5), so the roll-up's week is withheld: with three cells of
+the line withheld, b would be free to be published by day with its TUESDAY unchanged (40),
+and a reader of releases 2 and 3 would compute roll-up's TUESDAY then − a's then − b's now
+= 85 − 40 − 40 = 5, c's TUESDAY.
+
+Checked to guard: with `pl.col("_gone")` dropped from week_limits' `_no_days` (a week
+withdrawn after publication then publishable by day again), every case below fails, the
+reader recovering c's 5 (checked by hand, not committed: 2026-12-07). With a's k late
+flagged authors alone nothing holds the roll-up, so that case guards nothing and is left out."""
+
+from datetime import timedelta
+
+import polars as pl
+import pytest
+
+from tests.warehouse.releases import START, late_regions, published_after, regions
+
+MONDAY = START + timedelta(weeks=60)
+TUESDAY = MONDAY + timedelta(days=1)
+WEDNESDAY = MONDAY + timedelta(days=2)
+K = 11
+
+
+def _leaves(*, backfilled: bool) -> pl.DataFrame:
+    """The regions' days to WEDNESDAY (no roll-up): a, b, c as in the module docstring, and,
+    `backfilled`, d (2,000 authors, 40 flagged a day, 5 on MONDAY)."""
+    authors = {"a": 300, "b": 280, "c": 250} | ({"d": 2000} if backfilled else {})
+    daily = regions(authors, dict.fromkeys(authors, 40), WEDNESDAY)
+    small = {("c", TUESDAY): 5, ("d", MONDAY): 5}
+    rows = daily.filter(pl.col("region") != "all")
+    for (region, day), flagged in small.items():
+        at = (pl.col("region") == region) & (pl.col("day") == day)
+        rows = rows.with_columns(
+            pl.when(at).then(flagged).otherwise(c).alias(c)
+            for c in ("n_marked", "n_marked_authors")
+        )
+    return rows
+
+
+def _day(release: pl.DataFrame, region: str, day) -> int | None:
+    """`region`'s published day cell's flagged authors on `day` in `release` (None: not
+    published by day)."""
+    rows = release.filter(
+        pl.col("region") == region,
+        pl.col("grain") == "day",
+        pl.col("period_start") == day,
+        pl.col("status") == "published",
+    )
+    return None if rows.is_empty() else rows["n_marked_authors"][0]
+
+
+@pytest.mark.parametrize(
+    ("backfilled", "late"),
+    [
+        pytest.param(False, {"a": 3}, id="a-3-late"),
+        pytest.param(True, {"a": K}, id="d-backfilled-a-k-late"),
+    ],
+)
+def test_a_complement_withdrawn_after_publication_stays_withheld(tmp_path, backfilled, late):
+    """Releases 1–3 of the module docstring: b's TUESDAY, withheld beside c's in release 2
+    (its week published by day in release 1), is never published while c's stays withheld,
+    so roll-up then − a then − b now never gives c's TUESDAY."""
+    leaves = _leaves(backfilled=backfilled)
+    first = leaves.filter(pl.col("day") <= MONDAY, pl.col("region") != "d")
+    second = leaves.filter(pl.col("day") <= TUESDAY, pl.col("region") != "d")
+    one = published_after(tmp_path, late_regions(first, MONDAY, {}))
+    two = published_after(tmp_path, late_regions(second, MONDAY, {}))
+    three = published_after(tmp_path, late_regions(leaves, MONDAY, late))
+
+    assert all(_day(one, r, MONDAY) is not None for r in ("all", "a", "b", "c")), (
+        "release 1 publishes every region's MONDAY by day"
+    )
+    rollup_then, a_then = _day(two, "all", TUESDAY), _day(two, "a", TUESDAY)
+    assert (rollup_then, a_then) == (85, 40), "release 2: the roll-up and a by day"
+    assert _day(two, "b", TUESDAY) is _day(two, "c", TUESDAY) is None, "b withheld beside c"
+    assert _day(three, "c", TUESDAY) is None, "c's TUESDAY (5 flagged) is never published"
+    b_now = _day(three, "b", TUESDAY)
+    if b_now is not None:
+        c_tuesday = rollup_then - a_then - b_now
+        assert not 1 <= c_tuesday < K, f"roll-up then − a then − b now gives c's {c_tuesday}"
