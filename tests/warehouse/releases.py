@@ -200,3 +200,15 @@ def read_back(releases: list[pl.DataFrame], grain: str, start: date, count: str)
         cells = release.filter((pl.col("grain") == grain) & (pl.col("period_start") == start))
         known |= dict(cells.select("region", count).iter_rows())
     return known
+
+
+def published_day(release: pl.DataFrame, region: str, day: date) -> int | None:
+    """`region`'s published day cell's flagged authors on `day` in `release` (None: not
+    published by day)."""
+    rows = release.filter(
+        pl.col("region") == region,
+        pl.col("grain") == "day",
+        pl.col("period_start") == day,
+        pl.col("status") == "published",
+    )
+    return None if rows.is_empty() else rows["n_marked_authors"][0]

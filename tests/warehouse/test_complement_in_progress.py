@@ -14,7 +14,13 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from tests.warehouse.releases import START, late_regions, published_after, regions
+from tests.warehouse.releases import (
+    START,
+    late_regions,
+    published_after,
+    published_day,
+    regions,
+)
 
 MONDAY = START + timedelta(weeks=60)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -38,18 +44,6 @@ def _leaves(*, backfilled: bool) -> pl.DataFrame:
     )
 
 
-def _monday(release: pl.DataFrame, region: str) -> int | None:
-    """`region`'s published MONDAY day cell's flagged authors in `release` (None: not
-    published by day)."""
-    rows = release.filter(
-        pl.col("region") == region,
-        pl.col("grain") == "day",
-        pl.col("period_start") == MONDAY,
-        pl.col("status") == "published",
-    )
-    return None if rows.is_empty() else rows["n_marked_authors"][0]
-
-
 @pytest.mark.parametrize(
     ("backfilled", "late"),
     [
@@ -70,11 +64,13 @@ def test_a_complement_withheld_in_a_week_in_progress_stays_withheld(tmp_path, ba
     then = published_after(tmp_path, late_regions(before, MONDAY, {}))
     now = published_after(tmp_path, late_regions(leaves, MONDAY, late))
 
-    rollup_then, a_then = _monday(then, "all"), _monday(then, "a")
+    rollup_then, a_then = published_day(then, "all", MONDAY), published_day(then, "a", MONDAY)
     assert (rollup_then, a_then) == (85, 40), "the roll-up and a published by day on Tuesday"
-    assert _monday(then, "b") is _monday(then, "c") is None, "b withheld beside c"
-    assert _monday(now, "c") is None, "c's MONDAY (5 flagged) is never published"
-    b_now = _monday(now, "b")
+    assert published_day(then, "b", MONDAY) is published_day(then, "c", MONDAY) is None, (
+        "b withheld beside c"
+    )
+    assert published_day(now, "c", MONDAY) is None, "c's MONDAY (5 flagged) is never published"
+    b_now = published_day(now, "b", MONDAY)
     if b_now is not None:
         c_monday = rollup_then - a_then - b_now
         assert not 1 <= c_monday < K, f"roll-up then − a then − b now gives c's {c_monday} back"

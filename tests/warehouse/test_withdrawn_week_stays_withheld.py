@@ -29,7 +29,13 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from tests.warehouse.releases import START, late_regions, published_after, regions
+from tests.warehouse.releases import (
+    START,
+    late_regions,
+    published_after,
+    published_day,
+    regions,
+)
 
 MONDAY = START + timedelta(weeks=60)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -53,18 +59,6 @@ def _leaves(*, backfilled: bool) -> pl.DataFrame:
     return rows
 
 
-def _day(release: pl.DataFrame, region: str, day) -> int | None:
-    """`region`'s published day cell's flagged authors on `day` in `release` (None: not
-    published by day)."""
-    rows = release.filter(
-        pl.col("region") == region,
-        pl.col("grain") == "day",
-        pl.col("period_start") == day,
-        pl.col("status") == "published",
-    )
-    return None if rows.is_empty() else rows["n_marked_authors"][0]
-
-
 @pytest.mark.parametrize(
     ("backfilled", "late"),
     [
@@ -83,14 +77,16 @@ def test_a_complement_withdrawn_after_publication_stays_withheld(tmp_path, backf
     two = published_after(tmp_path, late_regions(second, MONDAY, {}))
     three = published_after(tmp_path, late_regions(leaves, MONDAY, late))
 
-    assert all(_day(one, r, MONDAY) is not None for r in ("all", "a", "b", "c")), (
+    assert all(published_day(one, r, MONDAY) is not None for r in ("all", "a", "b", "c")), (
         "release 1 publishes every region's MONDAY by day"
     )
-    rollup_then, a_then = _day(two, "all", TUESDAY), _day(two, "a", TUESDAY)
+    rollup_then, a_then = published_day(two, "all", TUESDAY), published_day(two, "a", TUESDAY)
     assert (rollup_then, a_then) == (85, 40), "release 2: the roll-up and a by day"
-    assert _day(two, "b", TUESDAY) is _day(two, "c", TUESDAY) is None, "b withheld beside c"
-    assert _day(three, "c", TUESDAY) is None, "c's TUESDAY (5 flagged) is never published"
-    b_now = _day(three, "b", TUESDAY)
+    assert published_day(two, "b", TUESDAY) is published_day(two, "c", TUESDAY) is None, (
+        "b withheld beside c"
+    )
+    assert published_day(three, "c", TUESDAY) is None, "c's TUESDAY (5 flagged) is never published"
+    b_now = published_day(three, "b", TUESDAY)
     if b_now is not None:
         c_tuesday = rollup_then - a_then - b_now
         assert not 1 <= c_tuesday < K, f"roll-up then − a then − b now gives c's {c_tuesday}"
