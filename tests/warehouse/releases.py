@@ -191,6 +191,41 @@ def late_regions(daily: pl.DataFrame, day: date, late: dict[str, int]) -> pl.Dat
     return with_rollup(leaves)
 
 
+def complement_regions(
+    last: date, small: dict[tuple[str, date], int], *, backfilled: bool
+) -> pl.DataFrame:
+    """Days to `last` of regions a (300 authors), b (280), c (250) and, `backfilled`, d (2,000),
+    40 flagged a day, with `small[(region, day)]` flagged on those days instead; no roll-up:
+    the line the complement tests withhold c's small day on."""
+    authors = {"a": 300, "b": 280, "c": 250} | ({"d": 2000} if backfilled else {})
+    rows = regions(authors, dict.fromkeys(authors, 40), last).filter(pl.col("region") != "all")
+    for (region, day), flagged in small.items():
+        at = (pl.col("region") == region) & (pl.col("day") == day)
+        rows = rows.with_columns(
+            pl.when(at).then(flagged).otherwise(c).alias(c)
+            for c in ("n_marked", "n_marked_authors")
+        )
+    return rows
+
+
+def assert_complement_stays_withheld(
+    then: pl.DataFrame, now: pl.DataFrame, day: date, *, k: int
+) -> None:
+    """The reader of complement_regions' releases: `then` publishes the roll-up's (85) and a's
+    (40) `day` by day and withholds b's and c's; `now` still withholds c's, and where it
+    publishes b's, roll-up then − a then − b now is not c's small count (1 to k − 1)."""
+    rollup_then, a_then = published_day(then, "all", day), published_day(then, "a", day)
+    assert (rollup_then, a_then) == (85, 40), f"the roll-up and a published {day} by day"
+    assert published_day(then, "b", day) is published_day(then, "c", day) is None, (
+        "b withheld beside c"
+    )
+    assert published_day(now, "c", day) is None, f"c's {day} (small) is never published"
+    b_now = published_day(now, "b", day)
+    if b_now is not None:
+        c_day = rollup_then - a_then - b_now
+        assert not 1 <= c_day < k, f"roll-up then − a then − b now gives c's {c_day} back"
+
+
 def read_back(releases: list[pl.DataFrame], grain: str, start: date, count: str) -> dict:
     """Per region, `count` of the `grain` cell starting `start` as a reader holding every
     release knows it: the last release's where it publishes the cell, else the latest earlier
