@@ -1,4 +1,4 @@
-"""Naive wall times at every clock change of every zone: `transforms.records.wall_time_in`
+"""Naive wall times at every clock change of every zone: `transforms.timestamp_parsing.wall_time_in`
 against zoneinfo (PEP 495, fold=0), with the one-hour rule it replaced as the peer.
 
     .venv/bin/python benchmarks/dst_gaps.py [--first-year 1901] [--last-year 2040]
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import write_section  # noqa: E402
-from transforms.records import wall_time_in  # noqa: E402
+from transforms.timestamp_parsing import wall_time_in  # noqa: E402
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -143,7 +143,10 @@ def main() -> None:
     parser.add_argument("--last-year", type=int, default=2040)
     args = parser.parse_args()
     found, differ = probes(args.first_year, args.last_year)
-    rules = {"one hour (before)": one_hour_rule, "transforms.records.wall_time_in": wall_time_in}
+    rules = {
+        "one hour (before)": one_hour_rule,
+        "transforms.timestamp_parsing.wall_time_in": wall_time_in,
+    }
     rows = []
     for label, rule in rules.items():
         tally = {kind: [0, 0, 0] for kind in ("gap", "fold")}

@@ -32,12 +32,12 @@ sys.path.insert(0, str(ROOT))
 from transforms.contracts import ALL, MAX_TEXT_CHARS, RAW_POST_SCHEMA  # noqa: E402
 from transforms.markers import load_markers, supported_languages  # noqa: E402
 from transforms.model_markers import ModelConfig, classify  # noqa: E402
-from transforms.records import local_day, parse_timestamps  # noqa: E402
 from transforms.text import (  # noqa: E402
     LanguageRule,
     complete_languages,
     primary_subtag,
 )
+from transforms.timestamp_parsing import local_day, parse_timestamps  # noqa: E402
 
 COUNTS = ("n_posts", "n_marked", "n_authors", "n_marked_authors")
 

@@ -9,8 +9,8 @@ naive, epoch seconds and milliseconds, and 0.2% malformed records; or of `--corp
 made by `moodcast sample` where benchmarks/.data cannot be written), and the same instants
 written in each form of FORMS. Each code (this checkout, and with `--against DIR` the tree of
 an earlier commit, `git archive REV | tar -x -C DIR`) runs in its own process, interleaved,
-`--repeats` times, on one core: `transforms.records.parse_timestamps` on each form's values
-(`source_tz` UTC; CPU µs a value, `time.process_time`, median) and the corpus's reading and
+`--repeats` times, on one core: `transforms.timestamp_parsing.parse_timestamps` on each form's
+values (`source_tz` UTC; CPU µs a value, `time.process_time`, median) and the corpus's reading and
 validation (`ingest.files.read_file` then `validate`, as `moodcast tag` calls them, in one
 chunk, after a warm-up on 2,000 lines; CPU s, median). Outputs are compared value for value: every value the earlier code read must read
 the same, but those of REREAD (and every post and dead letter of the corpus be the same, reason
@@ -84,7 +84,8 @@ def build_values(corpus: Path, posts: int, out: Path) -> None:
     _import_from(ROOT)
     import polars as pl
 
-    from transforms.records import parse_json_lines, parse_timestamps
+    from transforms.records import parse_json_lines
+    from transforms.timestamp_parsing import parse_timestamps
 
     with corpus.open("rb") as lines:
         head = list(itertools.islice(lines, posts))
@@ -109,7 +110,8 @@ def worker(code: Path, values: Path, corpus: Path, posts: int, out: Path) -> Non
     import polars as pl
 
     from ingest.files import read_file
-    from transforms.records import LOCATED_SCHEMA, parse_timestamps, validate
+    from transforms.records import LOCATED_SCHEMA, validate
+    from transforms.timestamp_parsing import parse_timestamps
 
     frame = pl.read_parquet(values)
     cpu, parsed = {}, {}

@@ -5,7 +5,7 @@ published the roll-up's cell and some of its children's, and a later release pub
 again, a reader holding both subtracts: the roll-up's change minus the changes of the children
 it knows in both releases is the change of the rest (the children the earlier release did not
 publish: withheld ones, or a region backfilled after it, whose value then was 0). Each cell's
-own change meeting k (transforms.releases.moved_cells) does not bound that remainder: a
+own change meeting k (transforms.moved_cells.moved_cells) does not bound that remainder: a
 roll-up moved by 13 while a published child moved by exactly k = 11 gives a backfilled
 region's 2. So a roll-up's cell is moved (held) where, against some earlier release that
 published it, that remainder is 1 to k − 1 in some count.
@@ -60,7 +60,7 @@ def line_moved(
     periods); `stored`: the cells releases published (`_KEY`, `counts`, and the run of
     releases that did, `release` to `last_release`; rows with a null `release` are left
     out); `held`: the cells (`_KEY`) held already for their own change
-    (transforms.releases.moved_cells): a roll-up so held, or one whose sum holds one, is not
+    (transforms.moved_cells.moved_cells): a roll-up so held, or one whose sum holds one, is not
     published now and needs no check; a child so held, or a day of a week that holds a held
     day, is not subtracted (a reader does not hold its value now: its change is the rest's).
     A child published then and gone now counts as 0 now. `shown`: the cells releases showed,
@@ -293,7 +293,7 @@ def _unknown_now(held: pl.DataFrame, week_grain: str) -> pl.DataFrame:
 def _known_now(changes: pl.DataFrame, unknown: pl.DataFrame, week_grain: str) -> pl.DataFrame:
     """The rows of `changes` whose cell a reader can hold now: not `unknown` (`_unknown_now`),
     nor a day of a week holding a held day (held, it withholds its week:
-    transforms.releases.held_periods)."""
+    transforms.moved_cells.held_periods)."""
     weeks = unknown.filter(pl.col("grain") == week_grain).select(*_SERIES, "period_start")
     week = period_start(pl.col("period_start"), week_grain)
     days = changes.filter(pl.col("grain") == "day").with_columns(week.alias("_week"))

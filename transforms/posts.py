@@ -20,8 +20,8 @@ from transforms.model_markers import (
 )
 from transforms.model_scoring import model_texts
 from transforms.privacy import RegionRule, pseudonyms
-from transforms.records import local_day
 from transforms.text import UNDETERMINED, LanguageRule, complete_languages, stated_languages
+from transforms.timestamp_parsing import local_day
 
 FILTER_REASONS = (
     "future timestamp",

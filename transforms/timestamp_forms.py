@@ -1,8 +1,8 @@
 """The `created_at` forms read besides epochs and ISO-8601 with seconds, and the dead-letter
 reasons of those none reads, with what an error message advises about them.
 
-transforms.records.parse_timestamp reads epochs and ISO-8601 with seconds itself, and, where
-those read nothing, the forms of OTHER_FORMS, rewritten here as ISO-8601 with seconds
+transforms.timestamp_parsing.parse_timestamp reads epochs and ISO-8601 with seconds itself, and,
+where those read nothing, the forms of OTHER_FORMS, rewritten here as ISO-8601 with seconds
 (other_forms_as_iso). transforms.timestamps reads the same forms in one compiled pass.
 """
 

@@ -1,6 +1,6 @@
 """The `created_at` forms of transforms.timestamp_forms read in one compiled pass: the fast
-path of transforms.records.parse_timestamps, which sends every other value through the general
-parse_timestamp expression.
+path of transforms.timestamp_parsing.parse_timestamps, which sends every other value through the
+general parse_timestamp expression.
 
 A value is read here only where it has one plain shape, every field in range, whose instant
 the general path gives exactly:

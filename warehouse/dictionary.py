@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from transforms.dp import Budget
-from transforms.grains import MAX_WITHHELD_EIGHT_WEEK_SHARE, MAX_WITHHELD_SHARE
+from transforms.grain_protection import MAX_WITHHELD_EIGHT_WEEK_SHARE, MAX_WITHHELD_SHARE
 from transforms.periods import EIGHT_WEEKS
 from transforms.rollups import MAX_BOUNDED_SHARE
 

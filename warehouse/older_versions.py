@@ -15,10 +15,11 @@ import duckdb
 import polars as pl
 
 from transforms.contracts import DAILY_SCHEMA
+from transforms.older_version_days import bound_days
 from transforms.prevalence import AUTHOR_DAY_COUNTS, EFFECTIVE_TRIALS, with_prevalence
 from transforms.privacy import protect_lines, suppress
 from transforms.quantify import with_adjusted_prevalence
-from transforms.releases import Release, bound_days
+from transforms.releases import Release
 from warehouse.reads import PUBLISHED_DAILY_COLUMNS, select_rows
 
 OLDER_DAILY = (
@@ -42,7 +43,7 @@ def older_daily(
     recorded: warehouse.release_record.recorded_release) of `marker` from `start` to `end`,
     each day withheld where it is below `release.k`, where the release record holds its week
     otherwise than by day or its counts moved by 1 to k − 1 from counts a release published
-    (transforms.releases.bound_days: a version was current once, and its releases are a
+    (transforms.older_version_days.bound_days: a version was current once, and its releases are a
     reader's), and then, so that no roll-up minus its other children gives a withheld day
     back, complementary suppression on each day's lines (transforms.privacy.protect_lines,
     every region and language: `daily` takes one after; a day a release published with its

@@ -1,5 +1,5 @@
 """`moodcast run` reads `created_at` in the forms other people's exports write, each onto the
-day its instant falls on (transforms.records.parse_timestamp, end to end)."""
+day its instant falls on (transforms.timestamp_parsing.parse_timestamp, end to end)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ from transforms.grains import choose_grains, release_record
 from transforms.periods import periods_of
 from transforms.privacy import is_suppressed
 from transforms.publish import published_timelines
-from transforms.releases import Release, next_record, records_after
+from transforms.release_history import next_record, records_after
+from transforms.releases import Release
 
 WEEK_1 = periods_of(date(2025, 3, 3), "iso_8week")[0]
 WEEK_9 = WEEK_1 + timedelta(weeks=8)

@@ -15,7 +15,7 @@ SCRIPT = """
 import json, sys
 import polars as pl
 from transforms.engines import COMPILED_FROM, use_compiled
-from transforms.records import parse_timestamps
+from transforms.timestamp_parsing import parse_timestamps
 
 values = pl.Series(["1736122008", "2025-01-06 00:06:48"])
 seen = [use_compiled("auto", COMPILED_FROM - 1)]

@@ -1,11 +1,12 @@
-"""Which weeks complementary suppression takes as known (transforms.releases.known_weeks):
+"""Which weeks complementary suppression takes as known (transforms.known_cells.known_weeks):
 an earlier release published what they hold now, so withheld they would close nothing."""
 
 from datetime import date, timedelta
 
 import polars as pl
 
-from transforms.releases import COUNTS_SCHEMA, MOVED_COUNTS, SERIES_KEYS, Release, known_weeks
+from transforms.known_cells import known_weeks
+from transforms.releases import COUNTS_SCHEMA, MOVED_COUNTS, SERIES_KEYS, Release
 
 MONDAY = date(2025, 2, 24)
 WEDNESDAY = MONDAY + timedelta(days=2)

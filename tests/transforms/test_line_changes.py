@@ -74,7 +74,7 @@ def test_a_child_published_by_day_counts_with_the_sum_of_its_days():
 def test_a_rollup_published_by_day_is_held_by_its_first_day():
     """The roll-up published by day, a by week: the roll-up's Monday moved by 13, a's week by
     k. The roll-up's week, the sum of its days, is checked, and its first day is held (so is
-    its week: transforms.releases.held_periods)."""
+    its week: transforms.moved_cells.held_periods)."""
     week = "iso_week"
     days = [START + timedelta(days=i) for i in range(7)]
     then = [*(_cell(ALL, "day", d, 60, 12) for d in days), _cell("a", week, START, 200, 40)]

@@ -7,14 +7,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from transforms.records import (
-    coerce_record,
-    local_day,
-    parse_json_lines,
-    parse_timestamp,
-    parse_timestamps,
-    validate,
-)
+from transforms.records import coerce_record, parse_json_lines, validate
 from transforms.timestamp_forms import (
     AMBIGUOUS_TIMESTAMP,
     UNPARSEABLE_TIMESTAMP,
@@ -22,6 +15,7 @@ from transforms.timestamp_forms import (
     timestamp_advice,
     timestamps_alone,
 )
+from transforms.timestamp_parsing import local_day, parse_timestamp, parse_timestamps
 
 
 def _lines(*objs) -> list[bytes]:

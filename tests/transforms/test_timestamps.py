@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from transforms.records import LOCATED_SCHEMA, parse_timestamp, parse_timestamps, validate
+from transforms.records import LOCATED_SCHEMA, validate
 from transforms.timestamp_forms import (
     AMBIGUOUS_TIMESTAMP,
     DAY_MONTH_ORDER,
@@ -18,6 +18,7 @@ from transforms.timestamp_forms import (
     zone_name,
     zone_name_as_utc,
 )
+from transforms.timestamp_parsing import parse_timestamp, parse_timestamps
 from transforms.timestamps import INSTANT, OTHER, WALL, common_timestamps
 
 ZONES = ["UTC", "Europe/Madrid", "America/St_Johns", "Australia/Lord_Howe"]

@@ -1,5 +1,5 @@
 """`queries.daily(all_versions=True)`: an older marker version's days are shown within what
-the releases made while it was current allow (transforms.releases.bound_days;
+the releases made while it was current allow (transforms.older_version_days.bound_days;
 docs/privacy.md, "Marker versions")."""
 
 from datetime import timedelta

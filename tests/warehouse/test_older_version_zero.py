@@ -1,6 +1,6 @@
 """`queries.daily(all_versions=True)`: an older marker version reads a roll-up shown (or
 published) with no flagged author as a release does (the zero rule of transforms.grains,
-transforms.releases.zero_read, shared with bound_days; docs/privacy.md, "Marker versions")."""
+transforms.known_cells.zero_read, shared with bound_days; docs/privacy.md, "Marker versions")."""
 
 from datetime import timedelta
 

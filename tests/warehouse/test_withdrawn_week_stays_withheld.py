@@ -2,9 +2,9 @@
 complement withheld beside a small cell once the week is no longer in progress
 (docs/privacy.md, "A period once published and later withheld stays withheld").
 
-transforms.grains' `_remembered` leaves out weeks a release published before (`_recorded`):
-it remembers only complements no release published. A complement withheld in a week it was
-published in before is kept back by transforms.releases.week_limits alone (`_no_days` of a
+transforms.remembered_complements.remembered leaves out weeks a release published before
+(`_recorded`): it remembers only complements no release published. A complement withheld in a week it was
+published in before is kept back by transforms.sticky_grains.week_limits alone (`_no_days` of a
 week recorded `withheld`). This test links the two, end to end.
 
 Regions a (300 authors, 40 flagged a day), b (280, 40) and c (250, 40; 5 flagged on
