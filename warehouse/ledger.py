@@ -10,7 +10,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import duckdb
 import polars as pl
@@ -168,6 +168,14 @@ row per day, its reason `<day> held by <holder>` (kept_out_reason), `n` the post
 run's newest pane of that day. Not a failure of the run: the day is another run's."""
 
 
+class Kept(NamedTuple):
+    """A stream run's posts of its panes of one day another run holds (KEPT_OUT), counted in
+    no day: how many (`posts`) and the run that holds the day (`held_by`)."""
+
+    posts: int
+    held_by: str
+
+
 def kept_out_reason(day: date, held_by: str) -> str:
     """The reason of a `kept_out` row: `<day, ISO> held by <held_by>`."""
     return f"{day.isoformat()} held by {held_by}"
@@ -176,7 +184,7 @@ def kept_out_reason(day: date, held_by: str) -> str:
 def record_kept_out(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    kept: Mapping[date, tuple[int, str]],
+    kept: Mapping[date, Kept],
     *,
     days: Iterable[date] | None = None,
 ) -> None:
@@ -184,7 +192,10 @@ def record_kept_out(
     day of `kept`, the posts of its panes of that day (counted in no day) and the run that
     holds the day. Replaces the run's such rows of `days`, or all of them where `days` is None,
     so that a call done again changes nothing."""
-    found = [(run_id, KEPT_OUT, kept_out_reason(d, by), n) for d, (n, by) in sorted(kept.items())]
+    found = [
+        (run_id, KEPT_OUT, kept_out_reason(day, k.held_by), k.posts)
+        for day, k in sorted(kept.items())
+    ]
     rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
     replaced = "" if days is None else " AND left(reason, 10) IN (SELECT unnest(?::VARCHAR[]))"
     wanted = [] if days is None else [[d.isoformat() for d in days]]
@@ -196,7 +207,7 @@ def record_kept_out(
         insert(con, "run_counts", view, rows.columns)
 
 
-def recorded_kept_out(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[date, tuple[int, str]]:
+def recorded_kept_out(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[date, Kept]:
     """The `kept_out` counts record_kept_out recorded for stream run `run_id`: by day, the
     posts and the run that holds the day."""
     rows = con.execute(
@@ -205,7 +216,7 @@ def recorded_kept_out(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[date,
     found = {}
     for reason, n in rows:
         day, _, held_by = reason.partition(" held by ")
-        found[date.fromisoformat(day)] = (n, held_by)
+        found[date.fromisoformat(day)] = Kept(n, held_by)
     return found
 
 
