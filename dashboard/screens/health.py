@@ -27,7 +27,11 @@ if runs.height > RECENT_RUNS:
         st.dataframe(runs, hide_index=True, width="stretch")
 
 st.subheader("Records set aside")
-counts = data.run_counts(published).filter(~pl.col("category").is_in(["read", "valid"]))
+counts = (
+    data.run_counts(published)
+    .filter(~pl.col("category").is_in(["read", "valid"]))
+    .with_columns(pl.col("day").cast(pl.String))
+)
 if counts.is_empty():
     st.write("No run set any record aside.")
 else:
