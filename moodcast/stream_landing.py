@@ -52,9 +52,9 @@ class Session:
     loaded (by any load of its run: `stream_files`) of the days its run still holds, the posts
     of its newest pane of each day another run holds, with that run (`kept_out`: day ->
     warehouse.Kept; a file run's day, or a later-started stream's, which its panes do not
-    replace), its counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), when it
-    failed, if it did (`failed_at`, set whether or not the ledger could record it), and how it
-    ended, once its last load recorded that (`ending`)."""
+    replace), its counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by
+    reason), when it failed, if it did (`failed_at`, set whether or not the ledger could record
+    it), and how it ended, once its last load recorded that (`ending`)."""
 
     settings: Settings
     run_id: str

@@ -83,8 +83,9 @@ class StreamSummary:
         days, that it is not a failure, and how to publish them (empty where none)."""
         if not self.kept_out:
             return ""
+        posts = sum(kept.posts for kept in self.kept_out.values())
         return (
-            f"stream {self.run_id}: {sum(k.posts for k in self.kept_out.values()):,} post(s) it read are kept "
+            f"stream {self.run_id}: {posts:,} post(s) it read are kept "
             f"out of days another run holds, and counted in no day: {self.kept_out_said()}. "
             "Not a failure of the stream: a day a file run loaded is final, and a day a "
             "later-started stream loaded is that stream's (docs/streaming.md, who holds a day). "
