@@ -133,7 +133,7 @@ def load_landing(
         )
     daily = pl.read_parquet(landing / "daily.parquet").filter(pl.col("day").is_in(sorted(days)))
     for day, (stream, posts) in sorted(streamed_days(con, list(days)).items()):
-        warehouse.record_kept_out(con, stream, {day: (posts, run_id)}, days=[day])
+        warehouse.record_kept_out(con, stream, {day: warehouse.Kept(posts, run_id)}, days=[day])
         log.warning(
             "run %s replaces %s, which stream run %s had loaded: a file run's day is final, so "
             "that stream's %d post(s) there that these inputs do not hold are in no day now, "

@@ -50,11 +50,11 @@ class Session:
     """A stream session: its settings, run id and start, landing location and marker versions,
     and what it has done so far: loads, days upserted, the posts in each day's newest pane
     loaded (by any load of its run: `stream_files`) of the days its run still holds, the posts
-    of its newest pane of each day another run holds (`kept_out`: a file run's day, or a
-    later-started stream's, which its panes do not replace; `kept_by` names that run), its
-    counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by reason), when it
-    failed, if it did (`failed_at`, set whether or not the ledger could record it), and how it
-    ended, once its last load recorded that (`ending`)."""
+    of its newest pane of each day another run holds, with that run (`kept_out`: day ->
+    warehouse.Kept; a file run's day, or a later-started stream's, which its panes do not
+    replace), its counts (`read`, `valid`, `dead_lettered`, `duplicates`, `filtered` by
+    reason), when it failed, if it did (`failed_at`, set whether or not the ledger could record
+    it), and how it ended, once its last load recorded that (`ending`)."""
 
     settings: Settings
     run_id: str
@@ -64,8 +64,7 @@ class Session:
     loads: int = 0
     days: int = 0
     pane_posts: dict = field(default_factory=dict)
-    kept_out: dict = field(default_factory=dict)
-    kept_by: dict = field(default_factory=dict)
+    kept_out: dict[date, warehouse.Kept] = field(default_factory=dict)
     counts: dict = field(default_factory=lambda: _counts(NO_COUNTS))
     failed_at: datetime | None = None
     ending: Ending | None = None
@@ -78,10 +77,14 @@ class Session:
         accounted = c["valid"] + c["duplicates"] + c["dead_lettered"] + sum(c["filtered"].values())
         return (c["read"] - accounted) + (c["valid"] - sum(self.pane_posts.values()))
 
+    def kept_posts(self) -> int:
+        """The posts of its panes of days another run holds (`kept_out`), all days together."""
+        return sum(kept.posts for kept in self.kept_out.values())
+
     def waiting(self) -> int:
         """The posts of `undelivered` that no pane of its job holds yet (not those `kept_out`,
         which no later pane can put in a day)."""
-        return self.undelivered() - sum(self.kept_out.values())
+        return self.undelivered() - self.kept_posts()
 
     def record(self, status: str) -> warehouse.RunRecord:
         """Its ledger row with `status`: finished now unless `running`, `as_of` today in its
@@ -142,7 +145,7 @@ class Ending:
         Panes loaded or kept out that hold more posts than its counts say are valid (a counts
         file the job never wrote) leave how many are in no day not known: `incomplete`, a
         floor of 0."""
-        kept = sum(session.kept_out.values())
+        kept = session.kept_posts()
         left = session.undelivered() - kept
         ok = caught_up and left == 0
         return cls(
@@ -217,9 +220,9 @@ def load_files(con, session: Session, landed: Landed) -> int:
     """Upsert `landed`'s newest panes as session's run and add its bundle files' counts and
     dead letters, inside the caller's `warehouse.writing`; set the session's counts, its
     `pane_posts` (from every pane file of its run loaded, by this load or an earlier one:
-    loaded_pane_posts, of the days its run still holds) and its `kept_out` and `kept_by` (the
-    days another run holds, warehouse.day_holders: a pane this load skipped for that, or one
-    loaded before whose day a file run or a later-started stream has loaded since), record
+    loaded_pane_posts, of the days its run still holds) and its `kept_out` (the days another
+    run holds, warehouse.day_holders: a pane this load skipped for that, or one loaded before
+    whose day a file run or a later-started stream has loaded since), record
     those as the run's `kept_out` counts (warehouse.record_kept_out, all of them), and, for
     each day this load replaced that an earlier stream run held, that run's posts there as its
     `kept_out` count of the day, with a warning; return the days upserted, and record the
@@ -249,11 +252,11 @@ def load_files(con, session: Session, landed: Landed) -> int:
         raise UnloadableFile(unloadable)
     session.counts = _counts(totals)
     _hold(con, session, [p for p in fresh.newest if p.day in upserted.kept_out])
-    kept = {day: (posts, session.kept_by[day]) for day, posts in session.kept_out.items()}
-    warehouse.record_kept_out(con, session.run_id, kept)
+    warehouse.record_kept_out(con, session.run_id, session.kept_out)
     for day, (run_id, posts) in sorted(streamed.items()):
         if day in upserted.loaded:
-            warehouse.record_kept_out(con, run_id, {day: (posts, session.run_id)}, days=[day])
+            kept = {day: warehouse.Kept(posts, session.run_id)}
+            warehouse.record_kept_out(con, run_id, kept, days=[day])
             log.warning(
                 "stream %s: its pane of %s replaced the day stream run %s had loaded: that "
                 "run's %d post(s) there are in no day now, counted `kept_out` in its ledger (a "
@@ -280,20 +283,20 @@ def _hold(con, session: Session, skipped: list[PaneFile]) -> None:
     """Set `session.pane_posts` to the posts of the days its run holds (taking any it holds
     again out of its `kept_out`), and add to its `kept_out` (the most posts of its panes of
     each day, panes accumulating) those of the days another run holds: the panes of its run
-    loaded before (loaded_pane_posts) and the `skipped` pane files; `kept_by` names the run
-    that holds each of its `kept_out` days now (one kept out earlier, or recorded so in the
-    ledger, may have been recomputed by another run since)."""
+    loaded before (loaded_pane_posts) and the `skipped` pane files, each named with the run
+    that holds the day now (one kept out earlier, or recorded so in the ledger, may have been
+    recomputed by another run since)."""
     noted = loaded_pane_posts(con, session.run_id)
     holders = warehouse.day_holders(con, {*noted, *session.kept_out, *(p.day for p in skipped)})
     session.pane_posts = {d: n for d, n in noted.items() if holders.get(d) == session.run_id}
-    for day in session.pane_posts:
-        session.kept_out.pop(day, None)
-        session.kept_by.pop(day, None)
+    posts = {d: k.posts for d, k in session.kept_out.items() if d not in session.pane_posts}
     others = [(d, n) for d, n in noted.items() if d not in session.pane_posts]
-    for day, posts in others + [(p.day, p.posts) for p in skipped]:
-        session.kept_out[day] = max(session.kept_out.get(day, 0), posts)
-    for day in session.kept_out:
-        session.kept_by[day] = holders.get(day, "a file run that left it empty")
+    for day, n in others + [(p.day, p.posts) for p in skipped]:
+        posts[day] = max(posts.get(day, 0), n)
+    session.kept_out = {
+        day: warehouse.Kept(n, holders.get(day, "a file run that left it empty"))
+        for day, n in posts.items()
+    }
 
 
 def streamed_days(

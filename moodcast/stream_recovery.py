@@ -269,8 +269,7 @@ def _recover(
         if not recorded.is_empty() and recorded.item(0, "status") in ENDED:
             status, finished = recorded.item(0, "status"), recorded.item(0, "finished_at")
         session.days = 0 if recorded.is_empty() else recorded.item(0, "days")
-        for day, (posts, held_by) in warehouse.recorded_kept_out(con, row.run_id).items():
-            session.kept_out[day], session.kept_by[day] = posts, held_by
+        session.kept_out = warehouse.recorded_kept_out(con, row.run_id)
         days = load_files(con, session, landed)
         as_of = max([row.as_of, *recorded.get_column("as_of")])
         ran = {"as_of": as_of, "tz": row.tz, "package_version": row.package_version}
@@ -282,7 +281,7 @@ def _recover(
             ending = replace(Ending.of(session, caught_up=False), status=status)
             ending.record(con, run)
         else:
-            ending = Ending(status, 0, floor=False, kept_out=sum(session.kept_out.values()))
+            ending = Ending(status, 0, floor=False, kept_out=session.kept_posts())
             warehouse.record_run(con, run)
     delete_landing_files(landed.paths)
     return StreamSummary.of(session, ending, days=days)

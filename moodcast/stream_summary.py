@@ -6,8 +6,10 @@ run holds and how to publish them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from moodcast.stream_landing import Ending, Session
+from warehouse import Kept
 
 
 @dataclass(frozen=True)
@@ -17,16 +19,15 @@ class StreamSummary:
     ended, as its last load recorded it (`ending`: status `ok`, `incomplete` or, recovered,
     `killed` or `failed`; its `unpublished` posts, read and in no day for a reason other than
     being kept out, and whether that count is a floor), and the posts of its panes of days
-    another run holds, by day (`kept_out`, not in `unpublished`: not a failure), with the run
-    that holds each (`kept_by`)."""
+    another run holds, by day, with the run that holds each (`kept_out`: day ->
+    warehouse.Kept; not in `unpublished`: not a failure)."""
 
     run_id: str
     loads: int
     days: int
     counts: dict
     ending: Ending
-    kept_out: dict = field(default_factory=dict)
-    kept_by: dict = field(default_factory=dict)
+    kept_out: dict[date, Kept] = field(default_factory=dict)
 
     @classmethod
     def of(cls, session: Session, ending: Ending, *, days: int | None = None) -> StreamSummary:
@@ -39,7 +40,6 @@ class StreamSummary:
             counts=session.counts,
             ending=ending,
             kept_out=dict(session.kept_out),
-            kept_by=dict(session.kept_by),
         )
 
     @property
@@ -64,8 +64,8 @@ class StreamSummary:
             "unpublished": self.unpublished,
             "unpublished_is_floor": self.ending.floor,
             "kept_out": [
-                {"day": day.isoformat(), "posts": posts, "held_by": self.kept_by[day]}
-                for day, posts in sorted(self.kept_out.items())
+                {"day": day.isoformat(), "posts": posts, "held_by": held_by}
+                for day, (posts, held_by) in sorted(self.kept_out.items())
             ],
             **self.counts,
         }
@@ -74,8 +74,8 @@ class StreamSummary:
         """The days another run holds, which its panes did not replace, each with its posts and
         holder (empty where none)."""
         return ", ".join(
-            f"{day} ({posts:,} post(s); held by {self.kept_by[day]})"
-            for day, posts in sorted(self.kept_out.items())
+            f"{day} ({posts:,} post(s); held by {held_by})"
+            for day, (posts, held_by) in sorted(self.kept_out.items())
         )
 
     def kept_out_warning(self) -> str:
@@ -83,8 +83,9 @@ class StreamSummary:
         days, that it is not a failure, and how to publish them (empty where none)."""
         if not self.kept_out:
             return ""
+        posts = sum(kept.posts for kept in self.kept_out.values())
         return (
-            f"stream {self.run_id}: {sum(self.kept_out.values()):,} post(s) it read are kept "
+            f"stream {self.run_id}: {posts:,} post(s) it read are kept "
             f"out of days another run holds, and counted in no day: {self.kept_out_said()}. "
             "Not a failure of the stream: a day a file run loaded is final, and a day a "
             "later-started stream loaded is that stream's (docs/streaming.md, who holds a day). "

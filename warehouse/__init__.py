@@ -12,6 +12,7 @@ from warehouse.export_versions import publish
 from warehouse.exports import export
 from warehouse.ledger import (
     PUBLISHED_STATUSES,
+    Kept,
     RunRecord,
     inputs_covering,
     ledgered_sha256s,
@@ -56,6 +57,7 @@ __all__ = [
     "PUBLISHED_STATUSES",
     "DayLoad",
     "Holder",
+    "Kept",
     "LoadError",
     "NoWarehouse",
     "PaneLoad",

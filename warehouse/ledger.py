@@ -10,7 +10,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import duckdb
 import polars as pl
@@ -20,6 +20,7 @@ from warehouse.current import refresh_current_versions
 from warehouse.errors import LoadError
 from warehouse.schema import (
     INPUT_DAY_SCHEMA,
+    KEPT_OUT,
     RUN_COUNT_SCHEMA,
     RUN_INPUT_SCHEMA,
     RUN_SCHEMA,
@@ -153,7 +154,7 @@ def record_unpublished(
     KEPT_OUT's), for `reason` (which says when `n` is a floor). Replaces
     any such count of the run; `n` None removes it (a run recovered `ok`: the files its recovery
     loaded held the posts counted)."""
-    found = [] if n is None else [(run_id, "unpublished", reason, n)]
+    found = [] if n is None else [(run_id, "unpublished", None, reason, n)]
     rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
     with registered(con, rows) as view, transaction(con, "run_counts"):
         con.execute(
@@ -162,32 +163,42 @@ def record_unpublished(
         insert(con, "run_counts", view, rows.columns)
 
 
-KEPT_OUT = "kept_out"
-"""The `run_counts` category of a stream run's posts kept out of days another run holds: one
-row per day, its reason `<day> held by <holder>` (kept_out_reason), `n` the posts of the
-run's newest pane of that day. Not a failure of the run: the day is another run's."""
+class Kept(NamedTuple):
+    """A stream run's posts of its panes of one day another run holds (KEPT_OUT), counted in
+    no day: how many (`posts`) and the run that holds the day (`held_by`)."""
+
+    posts: int
+    held_by: str
 
 
-def kept_out_reason(day: date, held_by: str) -> str:
-    """The reason of a `kept_out` row: `<day, ISO> held by <held_by>`."""
-    return f"{day.isoformat()} held by {held_by}"
+HELD_BY = "held by "
+"""What the reason of a KEPT_OUT row says before the run that held its day."""
+
+
+def kept_out_reason(held_by: str) -> str:
+    """The reason of a KEPT_OUT row: `held by <held_by>`."""
+    return f"{HELD_BY}{held_by}"
 
 
 def record_kept_out(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    kept: Mapping[date, tuple[int, str]],
+    kept: Mapping[date, Kept],
     *,
     days: Iterable[date] | None = None,
 ) -> None:
     """Set the `kept_out` counts (KEPT_OUT) in `run_counts` of stream run `run_id`: for each
-    day of `kept`, the posts of its panes of that day (counted in no day) and the run that
-    holds the day. Replaces the run's such rows of `days`, or all of them where `days` is None,
-    so that a call done again changes nothing."""
-    found = [(run_id, KEPT_OUT, kept_out_reason(d, by), n) for d, (n, by) in sorted(kept.items())]
+    day of `kept` (the row's `day`), the posts of its panes of that day (counted in no day)
+    and the run that holds the day now (its reason, kept_out_reason). Replaces the run's such
+    rows of `days`, or all of them where `days` is None, so that a call done again changes
+    nothing."""
+    found = [
+        (run_id, KEPT_OUT, day, kept_out_reason(k.held_by), k.posts)
+        for day, k in sorted(kept.items())
+    ]
     rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
-    replaced = "" if days is None else " AND left(reason, 10) IN (SELECT unnest(?::VARCHAR[]))"
-    wanted = [] if days is None else [[d.isoformat() for d in days]]
+    replaced = "" if days is None else " AND day IN (SELECT unnest(?::DATE[]))"
+    wanted = [] if days is None else [sorted(set(days))]
     with registered(con, rows) as view, transaction(con, "run_counts"):
         con.execute(
             f"DELETE FROM run_counts WHERE run_id = ? AND category = '{KEPT_OUT}'{replaced}",
@@ -196,17 +207,14 @@ def record_kept_out(
         insert(con, "run_counts", view, rows.columns)
 
 
-def recorded_kept_out(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[date, tuple[int, str]]:
+def recorded_kept_out(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[date, Kept]:
     """The `kept_out` counts record_kept_out recorded for stream run `run_id`: by day, the
-    posts and the run that holds the day."""
+    posts and the run that held the day when they were recorded."""
     rows = con.execute(
-        "SELECT reason, n FROM run_counts WHERE run_id = ? AND category = ?", [run_id, KEPT_OUT]
+        "SELECT day, reason, n FROM run_counts WHERE run_id = ? AND category = ?",
+        [run_id, KEPT_OUT],
     ).fetchall()
-    found = {}
-    for reason, n in rows:
-        day, _, held_by = reason.partition(" held by ")
-        found[date.fromisoformat(day)] = (n, held_by)
-    return found
+    return {day: Kept(n, reason.removeprefix(HELD_BY)) for day, reason, n in rows}
 
 
 def _replace_for_run(
@@ -218,8 +226,8 @@ def _replace_for_run(
     run_id: str,
 ) -> int:
     rows = conform(frame.with_columns(run_id=pl.lit(run_id)), schema, name=table)
-    if TABLES[table].key:
-        require_unique(rows, TABLES[table].key, table=table)
+    if TABLES[table].identity:
+        require_unique(rows, TABLES[table].identity, table=table)
     with registered(con, rows) as view, transaction(con, table):
         con.execute(f"DELETE FROM {quote(table)} WHERE run_id = ?", [run_id])
         insert(con, table, view, rows.columns)
@@ -259,12 +267,15 @@ def record_inputs(
 
 
 def record_counts(con: duckdb.DuckDBPyConnection, run_id: str, counts: pl.DataFrame) -> int:
-    """Replace the set-aside counts of `run_id` with `counts` (`category`, `reason`, `n`).
+    """Replace the set-aside counts of `run_id` with `counts` (`category`, `reason`, `n`, and
+    `day` where a category has one: null where left out).
 
     `category` is e.g. `read`, `valid`, `dead_letter`, `filtered` or `duplicate`; `reason`
-    is a string (`""` where a category has none); each (category, reason) appears once.
+    is a string (`""` where a category has none); each (category, day, reason) appears once.
     Returns the number of rows recorded.
     """
+    if "day" not in counts.columns:
+        counts = counts.with_columns(day=pl.lit(None, pl.Date))
     return _replace_for_run(con, "run_counts", counts, RUN_COUNT_SCHEMA, run_id=run_id)
 
 

@@ -41,7 +41,7 @@ from transforms.releases import (
 from warehouse.current import refresh_current_versions
 from warehouse.errors import SchemaMismatch
 
-SCHEMA_VERSION = 18
+SCHEMA_VERSION = 19
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
 2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
@@ -110,7 +110,11 @@ transforms.releases.SHOWN_SCHEMA), so that a child with no cell in a release whe
 roll-up was published (a region backfilled after it) counts as 0 then, as a reader reads it
 (transforms.line_changes); created empty in an older file, whose releases before its next
 write stay unknown there (a child without a cell in them counts as unknown, as before);
-readers of an older file read none."""
+readers of an older file read none. 19 added `run_counts.day` (the day of a `kept_out` row,
+whose reason held it as text, `<day> held by <run>`, now `held by <run>`; null in rows of the
+other categories), and its key is unique rather than primary (`day` may be null): an older
+file's table is rebuilt with its rows, each `kept_out` row's day taken out of its reason
+(KEPT_OUT_DAY_FROM_REASON), and readers of an older file read its rows so too."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -124,7 +128,7 @@ stopped and published what it loaded, but with posts read and counted in no day 
 of a day its run holds) (its job was cancelled with them still in its windows, or with messages it
 had pulled and not processed); its count is in `run_counts` (category `unpublished`), as is a
 `killed` stream session's, always a floor. Posts of a stream's panes of days another run holds are
-no failure: counted apart (category `kept_out`, warehouse.ledger.KEPT_OUT), whatever the status."""
+no failure: counted apart (category `kept_out`, KEPT_OUT), whatever the status."""
 
 RUN_SCHEMA = {
     "run_id": pl.String,
@@ -173,11 +177,29 @@ INPUT_DAY_SCHEMA = {
 RUN_COUNT_SCHEMA = {
     "run_id": pl.String,
     "category": pl.String,
+    "day": pl.Date,
     "reason": pl.String,
     "n": pl.Int64,
 }
 """Records a run set aside, by `category` (e.g. `dead_letter`, `filtered`, `duplicate`) and
-`reason`."""
+`reason`; `day`, the local day of a KEPT_OUT row (null in rows of the other categories)."""
+
+KEPT_OUT = "kept_out"
+"""The `run_counts` category of a stream run's posts kept out of days another run holds: one
+row per day (`day`), its reason `held by <holder>` (warehouse.ledger.kept_out_reason: the run
+that held the day when the row was written), `n` the posts of the run's newest pane of that
+day. Not a failure of the run: the day is another run's."""
+
+_DAY_IN_REASON = (
+    f"category = '{KEPT_OUT}' AND regexp_matches(reason, '^\\d{{4}}-\\d{{2}}-\\d{{2}} held by ')"
+)
+KEPT_OUT_DAY_FROM_REASON = (
+    f"* REPLACE (CASE WHEN {_DAY_IN_REASON} THEN substr(reason, 12) ELSE reason END AS reason), "
+    f"CASE WHEN {_DAY_IN_REASON} THEN CAST(left(reason, 10) AS DATE) END AS day"
+)
+"""The SELECT list that reads a `run_counts` table of a file older than schema version 19 (no
+`day`) as RUN_COUNT_SCHEMA: a KEPT_OUT row's reason, then `<day, ISO> held by <holder>`, gives
+its `day` and keeps `held by <holder>`; the other rows get a null `day`."""
 
 DEAD_LETTER_TABLE_SCHEMA = {**DEAD_LETTER_SCHEMA, "run_id": pl.String}
 """A Dead letter contract row and the run that produced it."""
@@ -223,13 +245,23 @@ up to date by the writers of those tables (`warehouse.current`)."""
 
 @dataclass(frozen=True)
 class Table:
-    """A table: its columns, primary key, NOT NULL columns and CHECK constraints (SQL)."""
+    """A table: its columns, primary key, NOT NULL columns and CHECK constraints (SQL).
+
+    `unique`, for a table without a primary key, the columns that identify a row where some
+    may be null (a UNIQUE constraint: DuckDB takes nulls as distinct there, so its writers
+    check them as a key with nulls equal, `identity`)."""
 
     name: str
     columns: dict[str, pl.DataType]
     key: tuple[str, ...] = ()
     not_null: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
+    unique: tuple[str, ...] = ()
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """The columns each row's values of which appear once: `key`, else `unique`."""
+        return self.key or self.unique
 
     def ddl(self) -> str:
         """`CREATE TABLE IF NOT EXISTS` for this table."""
@@ -239,6 +271,8 @@ class Table:
             lines.append(f"{quote(column)} {sql_type(dtype)}{null}")
         if self.key:
             lines.append(f"PRIMARY KEY ({', '.join(quote(c) for c in self.key)})")
+        if self.unique:
+            lines.append(f"UNIQUE ({', '.join(quote(c) for c in self.unique)})")
         lines.extend(f"CHECK ({check})" for check in self.checks)
         body = ",\n    ".join(lines)
         return f"CREATE TABLE IF NOT EXISTS {quote(self.name)} (\n    {body}\n)"
@@ -318,7 +352,11 @@ TABLES: dict[str, Table] = {
             "input_days", INPUT_DAY_SCHEMA, key=("sha256", "day"), not_null=("path", "n_records")
         ),
         Table(
-            "run_counts", RUN_COUNT_SCHEMA, key=("run_id", "category", "reason"), not_null=("n",)
+            "run_counts",
+            RUN_COUNT_SCHEMA,
+            not_null=tuple(c for c in RUN_COUNT_SCHEMA if c != "day"),
+            checks=(f"category <> '{KEPT_OUT}' OR day IS NOT NULL",),
+            unique=("run_id", "category", "day", "reason"),
         ),
         Table(
             "dead_letters",
@@ -446,15 +484,23 @@ def check_version(version: int | None, *, where: str) -> None:
     )
 
 
-def _rebuild(con: duckdb.DuckDBPyConnection, table: str, *, where: str = "") -> None:
-    """Recreate `table` under its DDL in TABLES and copy its rows back by column name, only
-    those that satisfy the SQL condition `where` when one is given (DuckDB cannot alter a
-    CHECK constraint in place). Columns the old table lacks are null."""
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of `table` (a table, or a view `open_published` makes), in order."""
+    return con.sql(f"SELECT * FROM {quote(table)} LIMIT 0").columns
+
+
+def _rebuild(
+    con: duckdb.DuckDBPyConnection, table: str, *, where: str = "", select: str = "*"
+) -> None:
+    """Recreate `table` under its DDL in TABLES and copy its rows back by column name, as the
+    SQL SELECT list `select` reads them, only those that satisfy the SQL condition `where`
+    when one is given (DuckDB cannot alter a CHECK constraint or a key in place). Columns
+    `select` does not give are null."""
     old = quote(f"{table}_old")
     con.execute(f"ALTER TABLE {quote(table)} RENAME TO {old}")
     con.execute(TABLES[table].ddl())
     condition = f" WHERE {where}" if where else ""
-    con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT * FROM {old}{condition}")
+    con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT {select} FROM {old}{condition}")
     con.execute(f"DROP TABLE {old}")
 
 
@@ -494,6 +540,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
     if found is not None and found < 17:
         for table in ("published_counts", "withheld_counts"):
             _rebuild(con, table)
+    if found is not None and found < 19 and "day" not in columns(con, "run_counts"):
+        _rebuild(con, "run_counts", select=KEPT_OUT_DAY_FROM_REASON)
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

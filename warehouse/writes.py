@@ -78,11 +78,11 @@ def replace_all(
     frame: pl.DataFrame,
     schema: dict[str, pl.DataType],
 ) -> int:
-    """Make `frame`, conformed to `schema` and its table key checked, the whole `table`, in one
-    transaction; return its rows."""
+    """Make `frame`, conformed to `schema` and its table's identity (Table.identity) checked,
+    the whole `table`, in one transaction; return its rows."""
     rows = conform(frame, schema, name=table)
-    if TABLES[table].key:
-        require_unique(rows, TABLES[table].key, table=table)
+    if TABLES[table].identity:
+        require_unique(rows, TABLES[table].identity, table=table)
     with registered(con, rows) as view, transaction(con, table):
         con.execute(f"DELETE FROM {quote(table)}")
         insert(con, table, view, rows.columns)

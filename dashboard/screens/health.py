@@ -27,7 +27,15 @@ if runs.height > RECENT_RUNS:
         st.dataframe(runs, hide_index=True, width="stretch")
 
 st.subheader("Records set aside")
-counts = data.run_counts(published).filter(~pl.col("category").is_in(["read", "valid"]))
+st.caption(
+    "A stream's posts kept out of a day another run held (`kept_out`) name the day and the run "
+    "that held it when the stream last recorded them; a later run may hold the day now."
+)
+counts = (
+    data.run_counts(published)
+    .filter(~pl.col("category").is_in(["read", "valid"]))
+    .with_columns(pl.col("day").cast(pl.String))
+)
 if counts.is_empty():
     st.write("No run set any record aside.")
 else:

@@ -76,7 +76,7 @@ def test_a_stream_pane_never_replaces_a_day_a_file_run_loaded(tmp_path):
         False,
         3,
     )
-    assert (session.kept_out, session.kept_by) == ({DAY: 3}, {DAY: "run-batch"})
+    assert session.kept_out == {DAY: (3, "run-batch")}
     assert _recorded(tmp_path, "stream-test") == ("ok", [])
     said = StreamSummary.of(session, ending).describe()
     assert f"{DAY} (3 post(s); held by run-batch)" in said
@@ -122,7 +122,7 @@ def test_a_later_started_streams_day_counts_the_earlier_streams_posts_in_no_day(
     assert _day(tmp_path) == [("stream-later", 5)]
     assert (ending.status, ending.unpublished) == ("ok", 0)
     assert ending.kept_out == 4
-    assert earlier.kept_by == {DAY: "stream-later"}
+    assert earlier.kept_out == {DAY: (4, "stream-later")}
     assert _recorded(tmp_path, "stream-earlier") == ("ok", [])
 
 

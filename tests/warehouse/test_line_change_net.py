@@ -122,7 +122,7 @@ def test_a_version_16_file_keeps_its_counts_unpaired_and_pairs_the_releases_afte
     assert old.height == rows[0][0] > 0
     assert old["release"].null_count() == old.height
     with duckdb.connect(str(path)) as con:
-        assert create_schema(con) == SCHEMA_VERSION == 18
+        assert create_schema(con) == SCHEMA_VERSION == 19
         columns = con.sql("SELECT * FROM published_counts LIMIT 0").columns
         assert columns == list(TABLES["published_counts"].columns)
         assert recorded_counts(con).equals(old)

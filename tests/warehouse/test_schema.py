@@ -82,7 +82,7 @@ def test_a_version_14_warehouse_keeps_its_runs_and_accepts_incomplete_ones(con):
         con.execute(f"INSERT INTO runs VALUES ('r2', {row}, 'incomplete', 2, 1, 0, 0, 0, 1, 0, 0)")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (14, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 18
+    assert create_schema(con) == SCHEMA_VERSION == 19
     con.execute(f"INSERT INTO runs VALUES ('r2', {row}, 'incomplete', 2, 1, 0, 0, 0, 1, 0, 0)")
     assert con.sql("SELECT run_id, status FROM runs ORDER BY 1").fetchall() == [
         ("r1", "killed"),
@@ -109,7 +109,7 @@ def test_a_version_5_warehouse_drops_its_rolling_windows_and_takes_eight_week_pe
     con.execute(f"INSERT INTO period_aggregates VALUES ('rolling_7', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (5, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 18
+    assert create_schema(con) == SCHEMA_VERSION == 19
     assert con.sql("SELECT grain FROM period_aggregates").fetchall() == [("iso_week",)]
     row = row.replace("'r'", "NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'r'")
     eight = "('iso_8week', '2024-11-11', '2025-01-05', 'all', 'all', 'm', 'v', 9, 9, 1, 9, 1, 1.0, 9, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'r')"
@@ -133,7 +133,7 @@ def test_a_version_6_warehouse_keeps_its_periods_with_null_cluster_sums(con):
     con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row})")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (6, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 18
+    assert create_schema(con) == SCHEMA_VERSION == 19
     columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
     assert columns == list(TABLES["period_aggregates"].columns)
     sums = ", ".join(CLUSTER_SUMS)
@@ -153,7 +153,7 @@ def test_a_version_10_warehouse_keeps_its_periods_with_null_post_cluster_sums(co
     con.execute(f"INSERT INTO period_aggregates VALUES ('iso_week', {row}, 'r')")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (10, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 18
+    assert create_schema(con) == SCHEMA_VERSION == 19
     columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
     assert columns == list(TABLES["period_aggregates"].columns)
     sums = ", ".join((*CLUSTER_SUMS, *POST_CLUSTER_SUMS, POST_CLUSTERS))
@@ -175,7 +175,7 @@ def test_a_version_11_warehouse_keeps_its_periods_with_null_post_clusters(con):
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (11, now())")
     for _ in range(2):
-        assert create_schema(con) == SCHEMA_VERSION == 18
+        assert create_schema(con) == SCHEMA_VERSION == 19
         columns = con.sql("SELECT * FROM period_aggregates LIMIT 0").columns
         assert columns == list(TABLES["period_aggregates"].columns)
         sums = ", ".join((*POST_CLUSTER_SUMS, POST_CLUSTERS))
@@ -196,7 +196,7 @@ def test_a_version_8_warehouse_keeps_its_record_and_may_record_a_period_withheld
         con.execute("UPDATE published_grains SET published_as = 'withheld'")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (8, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 18
+    assert create_schema(con) == SCHEMA_VERSION == 19
     assert con.sql("SELECT published_as FROM published_grains").fetchall() == [("day",)]
     con.execute("UPDATE published_grains SET published_as = 'withheld'")
 
@@ -213,7 +213,7 @@ def test_a_version_9_warehouse_reads_no_counts_and_no_settings_until_its_next_wr
     assert release_record.recorded_counts(con).is_empty()
     assert release_record.recorded_settings(con) is None
     release_record.check_release_settings(con, privacy="suppress", k=5, week_grain="epi_week")
-    assert create_schema(con) == SCHEMA_VERSION == 18
+    assert create_schema(con) == SCHEMA_VERSION == 19
     assert release_record.recorded_counts(con).is_empty()
     assert release_record.recorded_settings(con) is None
 
@@ -232,7 +232,7 @@ def test_a_version_12_warehouse_gets_the_open_day_of_its_settings_null(con):
     con.execute("INSERT INTO release_settings VALUES ('suppress', 11, 'iso_week')")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version VALUES (12, now())")
-    assert create_schema(con) == SCHEMA_VERSION == 18
+    assert create_schema(con) == SCHEMA_VERSION == 19
     columns = con.sql("SELECT * FROM release_settings LIMIT 0").columns
     assert columns == list(TABLES["release_settings"].columns)
     assert release_record.recorded_settings(con) == {

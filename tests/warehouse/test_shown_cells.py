@@ -90,7 +90,7 @@ def test_a_version_17_file_keeps_its_earlier_releases_unknown(tmp_path):
         assert schema_version(con) == 17
         assert recorded_shown(con).is_empty()
     with duckdb.connect(str(published_path(tmp_path))) as con:
-        assert create_schema(con) == SCHEMA_VERSION == 18
+        assert create_schema(con) == SCHEMA_VERSION == 19
         assert recorded_shown(con).is_empty()
     now = published_after(tmp_path, late_regions(leaves, MONDAY, {"c": 3}))
     with open_published(tmp_path) as con:

@@ -87,7 +87,7 @@ def test_a_version_15_file_reads_no_withheld_counts_until_its_next_write(tmp_pat
         assert recorded_withheld(con) is None
     assert _shown(tmp_path).equals(before)
     with duckdb.connect(str(path)) as con:
-        assert create_schema(con) == SCHEMA_VERSION == 18
+        assert create_schema(con) == SCHEMA_VERSION == 19
         assert con.sql("SELECT count(*) FROM withheld_counts").fetchall() == [(0,)]
         assert recorded_withheld(con) is None
     write_release(tmp_path, daily)
