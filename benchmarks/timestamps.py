@@ -20,6 +20,7 @@ included), else the script fails. Results go to benchmarks/RESULTS.md (the `time
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import os
@@ -104,14 +105,37 @@ def build_values(corpus: Path, posts: int, out: Path) -> None:
     pl.concat(frames).write_parquet(out)
 
 
+def _own_code(code: Path) -> None:
+    """Fail where a module of ours loaded from outside the tree `code`: a name an earlier
+    tree lacks is found in the installed checkout (an editable install finds any module of its
+    packages), and the earlier side would measure this code."""
+    ours = ("transforms", "ingest")
+    outside = sorted(
+        name
+        for name, module in list(sys.modules.items())
+        if name.split(".")[0] in ours
+        and getattr(module, "__file__", None)
+        and not Path(module.__file__).resolve().is_relative_to(code.resolve())
+    )
+    if outside:
+        raise SystemExit(f"{code} does not hold {', '.join(outside)}: loaded from elsewhere")
+
+
 def worker(code: Path, values: Path, corpus: Path, posts: int, out: Path) -> None:
-    """One side's CPU and outputs (see the module doc), written to `out` (a directory)."""
+    """One side's CPU and outputs (see the module doc), written to `out` (a directory).
+    `parse_timestamps` is transforms.timestamp_parsing's, or transforms.records' in a tree
+    from before it moved there."""
     _import_from(code)
     import polars as pl
 
     from ingest.files import read_file
     from transforms.records import LOCATED_SCHEMA, validate
-    from transforms.timestamp_parsing import parse_timestamps
+
+    moved = (code / "transforms" / "timestamp_parsing.py").is_file()
+    holder = importlib.import_module(
+        "transforms.timestamp_parsing" if moved else "transforms.records"
+    )
+    parse_timestamps = holder.parse_timestamps
 
     frame = pl.read_parquet(values)
     cpu, parsed = {}, {}
@@ -140,6 +164,7 @@ def worker(code: Path, values: Path, corpus: Path, posts: int, out: Path) -> Non
     pl.concat(valid).write_parquet(out / "valid.parquet")
     pl.concat(dead).write_parquet(out / "dead.parquet")
     (out / "cpu.json").write_text(json.dumps(cpu))
+    _own_code(code)
 
 
 def run_side(code: Path, values: Path, corpus: Path, posts: int, out: Path) -> dict:

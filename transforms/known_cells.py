@@ -46,8 +46,8 @@ def known_weeks(
     the week's whole value: withheld, it hides nothing); `_known_days`: each of its days';
     `_known_on_days`: each of its days', or a day's on a moved day of its lines (a reader holds
     the value of a day of it that a subtraction on a line of days uses; its own cell alone
-    gives none: transforms.grains adds the days a published cell with no flagged author
-    gives)."""
+    gives none: transforms.grain_protection.protect_weeks adds the days a published cell with
+    no flagged author gives)."""
     on = [*CELL_KEYS, *MOVED_COUNTS]
     stored = release.counts.select(on).with_columns(pl.lit(True).alias("_known"))
     moved_days = moved.filter(pl.col("grain") == "day")
@@ -112,7 +112,7 @@ def zero_read(read: pl.Expr, period: str) -> pl.Expr:
     none that holds it: `read` (such a cell of its own, per row) holds for it, or for its
     roll-up by region, by language or both (same marker, marker version and `period`
     column): a roll-up with no flagged author has none in any child. The one rule for a
-    release's weeks (transforms.grains) and an older version's days
+    release's weeks (transforms.grain_protection) and an older version's days
     (transforms.older_version_days.bound_days)."""
     at = ["marker", "marker_version", period]
     by_region, by_lang = pl.col("region") == ALL, pl.col("lang") == ALL

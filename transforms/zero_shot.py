@@ -327,7 +327,7 @@ def model_threshold(marker: Marker, lang: str, model: str) -> float | None:
     the current one), a marker with a trained head
     in `lang` (the head's threshold holds) and a marker adapted to a corpus in `lang`
     (adapt_markers: the adapted table's threshold holds). A marker's version
-    is not compared: a version that covers the model (transforms.model_markers.model_versioned)
+    is not compared: a version that covers the model (transforms.model_versions.model_versioned)
     or another language's terms does not change which cut its scores in `lang` were chosen for."""
     if model == DEFAULT_MODEL or lang in marker.adapted or lang in marker.heads:
         return None

@@ -15,7 +15,7 @@ from transforms.errors import InputError, ModelError, WorkerError, WorkerOSError
 
 class PathsError(InputError):
     """An error of the family that Beam cannot rebuild with its step appended (a keyword-only
-    argument), as ingest.inputs.InputFileError."""
+    argument), as ingest.file_checks.InputFileError."""
 
     def __init__(self, message: str, *, paths: list[str]):
         super().__init__(message)
