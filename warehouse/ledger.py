@@ -190,15 +190,15 @@ def record_kept_out(
     """Set the `kept_out` counts (KEPT_OUT) in `run_counts` of stream run `run_id`: for each
     day of `kept` (the row's `day`), the posts of its panes of that day (counted in no day)
     and the run that holds the day now (its reason, kept_out_reason). Replaces the run's such
-    rows of `days`, or all of them where `days` is None, so that a call done again changes
-    nothing."""
+    rows of `days` and of the days of `kept`, or all of them where `days` is None, so that a
+    day keeps one row and a call done again changes nothing."""
     found = [
         (run_id, KEPT_OUT, day, kept_out_reason(k.held_by), k.posts)
         for day, k in sorted(kept.items())
     ]
     rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
     replaced = "" if days is None else " AND day IN (SELECT unnest(?::DATE[]))"
-    wanted = [] if days is None else [sorted(set(days))]
+    wanted = [] if days is None else [sorted({*days, *kept})]
     with registered(con, rows) as view, transaction(con, "run_counts"):
         con.execute(
             f"DELETE FROM run_counts WHERE run_id = ? AND category = '{KEPT_OUT}'{replaced}",

@@ -248,8 +248,10 @@ class Table:
     """A table: its columns, primary key, NOT NULL columns and CHECK constraints (SQL).
 
     `unique`, for a table without a primary key, the columns that identify a row where some
-    may be null (a UNIQUE constraint: DuckDB takes nulls as distinct there, so its writers
-    check them as a key with nulls equal, `identity`)."""
+    may be null (a UNIQUE constraint: DuckDB takes nulls as distinct there, so the table
+    refuses no repeat of a row with a null among them). The writers that take a whole frame
+    (writes.replace_all, ledger.record_counts) check `identity` with nulls equal; the others
+    write rows unique by construction (one row per category or day, or grouped by `unique`)."""
 
     name: str
     columns: dict[str, pl.DataType]

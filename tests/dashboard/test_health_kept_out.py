@@ -1,6 +1,7 @@
 """The Data health page's records set aside show a stream's kept-out posts with their day (a
-date, from `run_counts.day`) and say that the run named held the day when the stream last
-recorded them, not necessarily now (docs/streaming.md, who holds a day)."""
+date, from `run_counts.day`) and say that the run named held the day when the row was written,
+by the stream or by the run that replaced its day, not necessarily now (docs/streaming.md,
+who holds a day)."""
 
 from datetime import date
 from pathlib import Path
@@ -26,4 +27,4 @@ def test_kept_out_posts_show_their_day_and_whose_day_it_was_then(tmp_path, monke
         ["kept_out", "2025-03-01", "held by run-batch", 3]
     ]
     said = " ".join(c.value for c in at.caption)
-    assert "held it when the stream last recorded them" in said
+    assert "held it when the row was written (by the stream, or by the run that replaced" in said
