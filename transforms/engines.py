@@ -4,14 +4,19 @@ it is tested against (polars, orjson or py3langid), both giving the same results
 walk text, its bytes of text.
 
 Importing numba and loading a module's cached kernels costs about a CPU second on the first call
-of a process, more than the reference paths take for COMPILED_FROM short rows or
-COMPILED_FROM_BYTES of text, so `moodcast tag` of a handful of posts never loads numba. The
-reference paths' cost grows with the text (py3langid's walk, the n-gram head's character n-grams
-hashed in Python), so a few hundred long posts take the compiled paths (benchmarks/startup.py
-times a `tag` of 999 long posts). Once a process has loaded numba, that cost is paid and `auto`
+of a process, more than the reference paths take for COMPILED_FROM tiny rows or
+COMPILED_FROM_BYTES of text, so `moodcast tag` of a few thousand posts never loads numba
+(benchmarks/engine_threshold.py times a fresh `tag` of tiny, typical and long posts both ways).
+The reference paths' cost grows with the text (py3langid's walk, the n-gram head's character
+n-grams hashed in Python), so for the stages that walk it the bytes decide first: a few hundred
+long posts take the compiled paths. Once a process has loaded numba, that cost is paid and `auto`
 takes the compiled paths at any size: a stream's chunks (at most
-ingest.stream.MESSAGES_PER_CHUNK messages) never reach COMPILED_FROM. docs/markers.md lists the
-functions with the two paths.
+ingest.stream.MESSAGES_PER_CHUNK messages) never reach COMPILED_FROM, and `moodcast run` and
+`demo` load numba with their imports (statsforecast's utilsforecast), so their Beam job takes
+the compiled paths from its first chunk. A Beam worker of its own process takes the reference
+paths only on a first chunk below COMPILED_FROM rows (ingest.files.CHUNK_RECORDS, 50,000, for a
+big input's chunks) until its lexicon `tag`, which always runs compiled, loads numba.
+docs/markers.md lists the functions with the two paths.
 """
 
 from __future__ import annotations
@@ -26,16 +31,20 @@ ENGINES = ("auto", "compiled", "reference")
 COMPILED_FROM_BYTES of text, or once the process has loaded numba, else the reference path), or
 either path whatever the size."""
 
-COMPILED_FROM = 1_000
+COMPILED_FROM = 20_000
 """Rows (lines, values, texts, posts) from which `engine="auto"` takes the compiled path: the
-reference paths cost tens of µs a row on short posts (benchmarks/startup.py measures `moodcast
-tag` of 20 posts with and without them)."""
+reference paths cost 30-40 µs a tiny row, all stages of a `tag` together, so a fresh `moodcast
+tag` of 15,000 posts of 12 bytes took 1.75 CPU s by them against 2.10 compiled, numba's import
+and kernel load included, and 30,000 took 2.45 against 2.30 (RESULTS.md `engine-threshold`; at
+1,000 rows, the threshold until then, 1.33 against 2.24). The JSON Lines check and timestamps
+count rows only; the stages that walk text usually reach COMPILED_FROM_BYTES first."""
 
-COMPILED_FROM_BYTES = 200_000
+COMPILED_FROM_BYTES = 400_000
 """Bytes of text (UTF-8) from which `engine="auto"` takes the compiled path of a stage that
 walks text (language identification, the lexicon scanner, the n-gram head), at any number of
-rows: about where loading numba costs what the reference paths take (benchmarks/startup.py
-times `moodcast tag` of LONG_POSTS long posts)."""
+rows: about where loading numba costs what the reference paths take (a fresh `moodcast tag` of
+posts of 780 or 130 bytes broke even between about 390 and 600 KB, RESULTS.md
+`engine-threshold`; benchmarks/startup.py times a `tag` of LONG_POSTS long posts)."""
 
 
 def use_compiled(engine: str, rows: int, *, text_bytes: int = 0) -> bool:

@@ -11,13 +11,21 @@ zip's checksums), holds the digest of the model file it was made from and the ar
 expected types and shapes; any other (corrupt, truncated, a deflate stream that does not
 inflate, from another model) is rebuilt from py3langid's file. Where no cache can be written (a
 read-only home) the model loads as before.
+
+A load that writes the file also removes, from the same folder, the other `py3langid-*.npz`
+files (other py3langid versions or model digests: 10 MB each, one per upgrade) and the `*.tmp`
+files not modified for STALE_TMP_S (left by a writer that was killed; a concurrent writer's is
+younger and stays). A file that cannot be removed (a read-only folder, a file already gone) is
+left, and the load goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 import zipfile
 import zlib
 from array import array
@@ -36,6 +44,11 @@ ARRAYS = {
 }
 """The arrays of py3langid's model file (py3langid.modelio.save_model), by the type each has."""
 
+STALE_TMP_S = 3600
+"""Seconds since a `*.tmp` file in cache_dir() was last modified after which a load that writes
+the cache removes it: writing the file takes about a second, so only a killed writer leaves one
+this old."""
+
 
 def cache_dir() -> Path:
     """Where the decompressed model is kept: `$XDG_CACHE_HOME/moodcast/langid`, by default
@@ -47,7 +60,8 @@ def cache_dir() -> Path:
 def load_identifier():
     """py3langid's LanguageIdentifier of its shipped model (as `from_model_file` loads it), its
     arrays read from the decompressed copy in cache_dir(), which is written first where it is
-    missing or not usable (module docstring)."""
+    missing or not usable, the folder's other model files and stale temporary files then
+    removed (remove_others; module docstring)."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     source = MODEL_DIR / MODEL_FILE
@@ -68,6 +82,7 @@ def load_identifier():
             "out_feat": np.asarray(output, dtype=np.int32),
         }
         write_cached(cached, digest, arrays)
+        remove_others(cached)
     return LanguageIdentifier(
         arrays["ptc"],
         arrays["pc"],
@@ -120,6 +135,22 @@ def write_cached(path: Path, digest: str, arrays: dict[str, np.ndarray]) -> None
         os.replace(name, path)
     except OSError:
         Path(name).unlink(missing_ok=True)
+
+
+def remove_others(path: Path) -> None:
+    """Remove the `py3langid-*.npz` files in `path`'s folder other than `path`, and the `*.tmp`
+    files there not modified for STALE_TMP_S seconds; a file that cannot be removed (a read-only
+    folder, a file gone meanwhile) is left, and nothing is raised."""
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return
+    stale_before = time.time() - STALE_TMP_S
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            other_model = entry.match("py3langid-*.npz") and entry.name != path.name
+            if other_model or (entry.match("*.tmp") and entry.stat().st_mtime < stale_before):
+                entry.unlink()
 
 
 def _typed(values: np.ndarray) -> array:

@@ -17,6 +17,7 @@ from transforms.engines import COMPILED_FROM, COMPILED_FROM_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCE = "I have not slept properly for weeks and everything at work feels too heavy to carry. "
+SHORT = "so tired"
 STAGES = {
     "language identification": (
         "from transforms.langid import identify_scored\nidentify_scored(texts)",
@@ -36,12 +37,14 @@ STAGES = {
 }
 
 
-def _compiled_module_loaded(stage: str, *, posts: int, repeats: int) -> bool:
-    """Whether a fresh process running `stage` with engine="auto" on `posts` texts, each
-    SENTENCE `repeats` times, loaded its compiled module."""
+def _compiled_module_loaded(
+    stage: str, *, posts: int, repeats: int, sentence: str = SENTENCE
+) -> bool:
+    """Whether a fresh process running `stage` with engine="auto" on `posts` texts, each its
+    number and `sentence` `repeats` times, loaded its compiled module."""
     code, module = STAGES[stage]
     script = (
-        f"import sys\ntexts = [f'{{i}} ' + {SENTENCE!r} * {repeats} for i in range({posts})]\n"
+        f"import sys\ntexts = [f'{{i}} ' + {sentence!r} * {repeats} for i in range({posts})]\n"
         f"{code}\nprint(json.dumps({module!r} in sys.modules))\n"
     )
     done = subprocess.run(
@@ -62,5 +65,5 @@ def test_fewer_than_compiled_from_long_posts_take_the_compiled_path(stage):
 @pytest.mark.parametrize("stage", sorted(STAGES))
 def test_as_many_short_posts_take_the_reference_path(stage):
     posts = COMPILED_FROM - 1
-    assert posts * (len(SENTENCE) + 4) < COMPILED_FROM_BYTES
-    assert not _compiled_module_loaded(stage, posts=posts, repeats=1)
+    assert posts * (len(SHORT) + 6) < COMPILED_FROM_BYTES
+    assert not _compiled_module_loaded(stage, posts=posts, repeats=1, sentence=SHORT)

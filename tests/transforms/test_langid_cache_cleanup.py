@@ -1,0 +1,105 @@
+"""A load that writes py3langid's decompressed model into the user's cache
+(transforms.langid_model) removes the folder's files of other py3langid versions or model
+digests and the temporary files a killed writer left, keeps a concurrent writer's fresh one, and
+still loads the model where nothing can be removed."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import time
+
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from transforms.langid_model import STALE_TMP_S, cache_dir, load_identifier
+
+SAMPLE = "I could not sleep again last night"
+EXPECTED = LanguageIdentifier.from_model_file(MODEL_FILE).classify(SAMPLE)
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """cache_dir() under a fresh XDG_CACHE_HOME, created empty."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache_dir().mkdir(parents=True)
+    return cache_dir()
+
+
+def _aged(path, seconds, *, folder=False):
+    """`path` created (a small file, or an empty folder), last modified `seconds` ago."""
+    if folder:
+        path.mkdir()
+    else:
+        path.write_bytes(b"x" * 100)
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def _current_cache():
+    """The one model file in cache_dir()."""
+    (path,) = (p for p in cache_dir().glob("py3langid-*.npz") if p.is_file())
+    return path
+
+
+def test_a_written_cache_removes_other_versions_files(folder):
+    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", 0)
+    other_digest = _aged(folder / "py3langid-0.3.0-fedcba9876543210.npz", 0)
+    unrelated = _aged(folder / "notes.txt", STALE_TMP_S + 60)
+    assert load_identifier().classify(SAMPLE) == EXPECTED
+    assert not older.exists() and not other_digest.exists()
+    assert unrelated.exists()
+    assert _current_cache().stat().st_size > 1_000_000
+
+
+def test_a_stale_temporary_file_is_removed_and_a_fresh_one_kept(folder):
+    stale = _aged(folder / "tmpkilled.tmp", STALE_TMP_S + 60)
+    fresh = _aged(folder / "tmpwriting.tmp", 5)
+    assert load_identifier().classify(SAMPLE) == EXPECTED
+    assert not stale.exists()
+    assert fresh.exists()
+
+
+def test_entries_that_cannot_be_removed_are_left_and_the_model_loads(folder):
+    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", 0, folder=True)
+    stale = _aged(folder / "tmpkilled.tmp", STALE_TMP_S + 60, folder=True)
+    removable = _aged(folder / "py3langid-0.2.1-0123456789abcdef.npz", 0)
+    assert load_identifier().classify(SAMPLE) == EXPECTED
+    assert older.is_dir() and stale.is_dir()
+    assert not removable.exists()
+    assert _current_cache().is_file()
+
+
+def _read_only(path) -> bool:
+    """Make folder `path` refuse new and removed entries (its mode; as root, whom modes do not
+    stop, its immutable attribute where the file system has one); whether that worked."""
+    path.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        (path / "probe").touch()
+    except OSError:
+        return True
+    (path / "probe").unlink()
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def _writable(path) -> None:
+    subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+    path.chmod(stat.S_IRWXU)
+
+
+def test_a_read_only_cache_folder_still_loads_and_is_cleaned_once_writable(folder):
+    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", 0)
+    stale = _aged(folder / "tmpkilled.tmp", STALE_TMP_S + 60)
+    if not _read_only(folder):
+        _writable(folder)
+        pytest.skip("no way to make a folder read-only here")
+    try:
+        assert load_identifier().classify(SAMPLE) == EXPECTED
+        assert sorted(p.name for p in folder.iterdir()) == [older.name, stale.name]
+    finally:
+        _writable(folder)
+    assert load_identifier().classify(SAMPLE) == EXPECTED
+    assert [p.name for p in folder.iterdir()] == [_current_cache().name]
