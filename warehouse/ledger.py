@@ -21,6 +21,7 @@ from warehouse.errors import LoadError
 from warehouse.schema import (
     INPUT_DAY_SCHEMA,
     KEPT_OUT,
+    KEPT_OUT_REASON,
     RUN_COUNT_SCHEMA,
     RUN_INPUT_SCHEMA,
     RUN_SCHEMA,
@@ -154,7 +155,7 @@ def record_unpublished(
     KEPT_OUT's), for `reason` (which says when `n` is a floor). Replaces
     any such count of the run; `n` None removes it (a run recovered `ok`: the files its recovery
     loaded held the posts counted)."""
-    found = [] if n is None else [(run_id, "unpublished", None, reason, n)]
+    found = [] if n is None else [(run_id, "unpublished", None, None, reason, n)]
     rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
     with registered(con, rows) as view, transaction(con, "run_counts"):
         con.execute(
@@ -171,15 +172,6 @@ class Kept(NamedTuple):
     held_by: str
 
 
-HELD_BY = "held by "
-"""What the reason of a KEPT_OUT row says before the run that held its day."""
-
-
-def kept_out_reason(held_by: str) -> str:
-    """The reason of a KEPT_OUT row: `held by <held_by>`."""
-    return f"{HELD_BY}{held_by}"
-
-
 def record_kept_out(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -189,11 +181,12 @@ def record_kept_out(
 ) -> None:
     """Set the `kept_out` counts (KEPT_OUT) in `run_counts` of stream run `run_id`: for each
     day of `kept` (the row's `day`), the posts of its panes of that day (counted in no day)
-    and the run that holds the day now (its reason, kept_out_reason). Replaces the run's such
-    rows of `days` and of the days of `kept`, or all of them where `days` is None, so that a
-    day keeps one row and a call done again changes nothing."""
+    and the run that holds the day now (`held_by`), its reason KEPT_OUT_REASON. Replaces the
+    run's such rows of `days` and of the days of `kept`, or all of them where `days` is None,
+    so that a call done again changes nothing (a day has one row: the table's UNIQUE key,
+    Table, refuses a second)."""
     found = [
-        (run_id, KEPT_OUT, day, kept_out_reason(k.held_by), k.posts)
+        (run_id, KEPT_OUT, day, k.held_by, KEPT_OUT_REASON, k.posts)
         for day, k in sorted(kept.items())
     ]
     rows = pl.DataFrame(found, schema=RUN_COUNT_SCHEMA, orient="row")
@@ -209,12 +202,12 @@ def record_kept_out(
 
 def recorded_kept_out(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[date, Kept]:
     """The `kept_out` counts record_kept_out recorded for stream run `run_id`: by day, the
-    posts and the run that held the day when they were recorded."""
+    posts and the run that held the day when they were recorded (`held_by`)."""
     rows = con.execute(
-        "SELECT day, reason, n FROM run_counts WHERE run_id = ? AND category = ?",
+        "SELECT day, held_by, n FROM run_counts WHERE run_id = ? AND category = ?",
         [run_id, KEPT_OUT],
     ).fetchall()
-    return {day: Kept(n, reason.removeprefix(HELD_BY)) for day, reason, n in rows}
+    return {day: Kept(n, held_by) for day, held_by, n in rows}
 
 
 def _replace_for_run(
@@ -268,14 +261,16 @@ def record_inputs(
 
 def record_counts(con: duckdb.DuckDBPyConnection, run_id: str, counts: pl.DataFrame) -> int:
     """Replace the set-aside counts of `run_id` with `counts` (`category`, `reason`, `n`, and
-    `day` where a category has one: null where left out).
+    `day` and `held_by` where a category has them: null where left out).
 
     `category` is e.g. `read`, `valid`, `dead_letter`, `filtered` or `duplicate`; `reason`
     is a string (`""` where a category has none); each (category, day, reason) appears once.
     Returns the number of rows recorded.
     """
-    if "day" not in counts.columns:
-        counts = counts.with_columns(day=pl.lit(None, pl.Date))
+    absent = {"day": pl.Date, "held_by": pl.String}
+    counts = counts.with_columns(
+        pl.lit(None, dtype).alias(c) for c, dtype in absent.items() if c not in counts.columns
+    )
     return _replace_for_run(con, "run_counts", counts, RUN_COUNT_SCHEMA, run_id=run_id)
 
 

@@ -165,16 +165,18 @@ def add_stream_accounting(
 ) -> pl.DataFrame:
     """Add a stream run's counts files (`category`, `reason`, `n`) to its `run_counts` and its
     dead-letter files to `dead_letters`, and note the names of the pane files `panes` loaded
-    with them as loaded; return the run's counts so far (`category`, `day`, `reason`, `n`:
-    `day` that of a `kept_out` row, null in the files' rows). Each name counts once ever: one
-    given twice, or already loaded, is skipped, so a call done again adds nothing."""
+    with them as loaded; return the run's counts so far (`category`, `day`, `held_by`,
+    `reason`, `n`: `day` and `held_by` those of a `kept_out` row, null in the files' rows). Each
+    name counts once ever: one given twice, or already loaded, is skipped, so a call done again
+    adds nothing."""
     offered = {name for name, _ in [*counts, *dead_letters]} | set(panes)
     done = loaded_stream_files(con, list(offered))
     new_counts = [frame for name, frame in dict(counts).items() if name not in done]
     new_dead = [frame for name, frame in dict(dead_letters).items() if name not in done]
     names = sorted(offered - done)
     current = con.sql(
-        "SELECT category, day, reason, n FROM run_counts WHERE run_id = ?", params=[run_id]
+        "SELECT category, day, held_by, reason, n FROM run_counts WHERE run_id = ?",
+        params=[run_id],
     ).pl()
     counted = {c: t for c, t in RUN_COUNT_SCHEMA.items() if c != "run_id"}
     totals = (
@@ -183,9 +185,9 @@ def add_stream_accounting(
             + [conform(f, STREAM_COUNT_SCHEMA, name="stream counts") for f in new_counts],
             how="diagonal",
         )
-        .group_by("category", "day", "reason")
+        .group_by("category", "day", "held_by", "reason")
         .agg(pl.col("n").sum())
-        .sort("category", "day", "reason", nulls_last=False)
+        .sort("category", "day", "held_by", "reason", nulls_last=False)
     )
     rows = totals.with_columns(pl.lit(run_id).alias("run_id")).select(list(RUN_COUNT_SCHEMA))
     dead = pl.concat(

@@ -42,7 +42,7 @@ from warehouse.older_versions import older_daily
 from warehouse.reads import PUBLISHED_DAILY_COLUMNS, select_rows, where_clause
 from warehouse.release_record import recorded_release, release_open_from
 from warehouse.schema import (
-    KEPT_OUT_DAY_FROM_REASON,
+    KEPT_OUT_FROM_REASON,
     RUN_COUNT_SCHEMA,
     RUN_SCHEMA,
     STREAM_FILE_SCHEMA,
@@ -393,11 +393,12 @@ def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def run_counts(
     con: duckdb.DuckDBPyConnection, run_id: str | None = None, *, day: date | None = None
 ) -> pl.DataFrame:
-    """Records set aside per run, category, day and reason (RUN_COUNT_SCHEMA), one run or all,
-    only the rows of `day` (a `kept_out` row's) where given. In a file older than schema version
-    19, a `kept_out` row's day is read out of its reason (KEPT_OUT_DAY_FROM_REASON)."""
+    """Records set aside per run, category, day and reason (RUN_COUNT_SCHEMA, with `held_by`),
+    one run or all, only the rows of `day` (a `kept_out` row's) where given. In a file older
+    than schema version 19, a `kept_out` row's day and holder are read out of its reason
+    (KEPT_OUT_FROM_REASON)."""
     upgraded = "day" in columns(con, "run_counts")
-    table = "run_counts" if upgraded else f"(SELECT {KEPT_OUT_DAY_FROM_REASON} FROM run_counts)"
+    table = "run_counts" if upgraded else f"(SELECT {KEPT_OUT_FROM_REASON} FROM run_counts)"
     return select_rows(
         con,
         table,

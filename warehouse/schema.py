@@ -110,11 +110,12 @@ transforms.releases.SHOWN_SCHEMA), so that a child with no cell in a release whe
 roll-up was published (a region backfilled after it) counts as 0 then, as a reader reads it
 (transforms.line_changes); created empty in an older file, whose releases before its next
 write stay unknown there (a child without a cell in them counts as unknown, as before);
-readers of an older file read none. 19 added `run_counts.day` (the day of a `kept_out` row,
-whose reason held it as text, `<day> held by <run>`, now `held by <run>`; null in rows of the
-other categories), and its key is unique rather than primary (`day` may be null): an older
-file's table is rebuilt with its rows, each `kept_out` row's day taken out of its reason
-(KEPT_OUT_DAY_FROM_REASON), and readers of an older file read its rows so too."""
+readers of an older file read none. 19 added `run_counts.day` and `run_counts.held_by` (the
+day of a `kept_out` row and the run that held it, which its reason held as text,
+`<day> held by <run>`, now KEPT_OUT_REASON; null in rows of the other categories), and its
+key is unique rather than primary, (`run_id`, `category`, `day`): an older file's table is
+rebuilt with its rows, each `kept_out` row's day and holder taken out of its reason
+(KEPT_OUT_FROM_REASON), and readers of an older file read its rows so too."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
@@ -178,28 +179,36 @@ RUN_COUNT_SCHEMA = {
     "run_id": pl.String,
     "category": pl.String,
     "day": pl.Date,
+    "held_by": pl.String,
     "reason": pl.String,
     "n": pl.Int64,
 }
 """Records a run set aside, by `category` (e.g. `dead_letter`, `filtered`, `duplicate`) and
-`reason`; `day`, the local day of a KEPT_OUT row (null in rows of the other categories)."""
+`reason`; `day` and `held_by`, the local day of a KEPT_OUT row and the run that held it (null
+in rows of the other categories)."""
 
 KEPT_OUT = "kept_out"
 """The `run_counts` category of a stream run's posts kept out of days another run holds: one
-row per day (`day`), its reason `held by <holder>` (warehouse.ledger.kept_out_reason: the run
-that held the day when the row was written), `n` the posts of the run's newest pane of that
-day. Not a failure of the run: the day is another run's."""
+row per day (`day`), `held_by` the run that held the day when the row was written, its reason
+KEPT_OUT_REASON, `n` the posts of the run's newest pane of that day. Not a failure of the run:
+the day is another run's."""
 
-_DAY_IN_REASON = (
+KEPT_OUT_REASON = "another run held the day"
+"""The reason record_kept_out writes in a KEPT_OUT row: text for people, read by no code (the
+day and its holder are the row's `day` and `held_by`)."""
+
+_HELD_IN_REASON = (
     f"category = '{KEPT_OUT}' AND regexp_matches(reason, '^\\d{{4}}-\\d{{2}}-\\d{{2}} held by ')"
 )
-KEPT_OUT_DAY_FROM_REASON = (
-    f"* REPLACE (CASE WHEN {_DAY_IN_REASON} THEN substr(reason, 12) ELSE reason END AS reason), "
-    f"CASE WHEN {_DAY_IN_REASON} THEN CAST(left(reason, 10) AS DATE) END AS day"
+KEPT_OUT_FROM_REASON = (
+    f"* REPLACE (CASE WHEN {_HELD_IN_REASON} THEN '{KEPT_OUT_REASON}' ELSE reason END AS reason), "
+    f"CASE WHEN {_HELD_IN_REASON} THEN CAST(left(reason, 10) AS DATE) END AS day, "
+    f"CASE WHEN {_HELD_IN_REASON} THEN substr(reason, 20) END AS held_by"
 )
 """The SELECT list that reads a `run_counts` table of a file older than schema version 19 (no
-`day`) as RUN_COUNT_SCHEMA: a KEPT_OUT row's reason, then `<day, ISO> held by <holder>`, gives
-its `day` and keeps `held by <holder>`; the other rows get a null `day`."""
+`day`, no `held_by`) as RUN_COUNT_SCHEMA: a KEPT_OUT row's reason, then
+`<day, ISO> held by <holder>`, gives its `day` and `held_by`, and becomes KEPT_OUT_REASON; the
+other rows get a null `day` and `held_by`."""
 
 DEAD_LETTER_TABLE_SCHEMA = {**DEAD_LETTER_SCHEMA, "run_id": pl.String}
 """A Dead letter contract row and the run that produced it."""
@@ -247,11 +256,16 @@ up to date by the writers of those tables (`warehouse.current`)."""
 class Table:
     """A table: its columns, primary key, NOT NULL columns and CHECK constraints (SQL).
 
-    `unique`, for a table without a primary key, the columns that identify a row where some
-    may be null (a UNIQUE constraint: DuckDB takes nulls as distinct there, so the table
-    refuses no repeat of a row with a null among them). The writers that take a whole frame
-    (writes.replace_all, ledger.record_counts) check `identity` with nulls equal; the others
-    write rows unique by construction (one row per category or day, or grouped by `unique`)."""
+    `unique`, for a table without a primary key, a UNIQUE constraint over columns some of
+    which may be null: DuckDB takes nulls as distinct there, so the table refuses a repeat only
+    of a row with no null among them. `run_counts`' is (`run_id`, `category`, `day`): a
+    KEPT_OUT row has a day (a CHECK), so the table itself refuses a second row of a run's day,
+    whatever its holder or reason; its other rows, whose day is null, it does not check.
+    `row_identity`, where `key` and `unique` do not say it, the columns each row's values of
+    which appear once, nulls equal (`run_counts`: `reason` too, which tells its null-day rows
+    apart). The writers that take a whole frame (writes.replace_all, ledger.record_counts)
+    check `identity` so; the others write rows unique by construction (one row per category or
+    day, or grouped by every column but the count)."""
 
     name: str
     columns: dict[str, pl.DataType]
@@ -259,11 +273,13 @@ class Table:
     not_null: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
     unique: tuple[str, ...] = ()
+    row_identity: tuple[str, ...] = ()
 
     @property
     def identity(self) -> tuple[str, ...]:
-        """The columns each row's values of which appear once: `key`, else `unique`."""
-        return self.key or self.unique
+        """The columns each row's values of which appear once, nulls equal: `row_identity`,
+        else `key`, else `unique`."""
+        return self.row_identity or self.key or self.unique
 
     def ddl(self) -> str:
         """`CREATE TABLE IF NOT EXISTS` for this table."""
@@ -356,9 +372,10 @@ TABLES: dict[str, Table] = {
         Table(
             "run_counts",
             RUN_COUNT_SCHEMA,
-            not_null=tuple(c for c in RUN_COUNT_SCHEMA if c != "day"),
-            checks=(f"category <> '{KEPT_OUT}' OR day IS NOT NULL",),
-            unique=("run_id", "category", "day", "reason"),
+            not_null=tuple(c for c in RUN_COUNT_SCHEMA if c not in ("day", "held_by")),
+            checks=(f"category <> '{KEPT_OUT}' OR (day IS NOT NULL AND held_by IS NOT NULL)",),
+            unique=("run_id", "category", "day"),
+            row_identity=("run_id", "category", "day", "reason"),
         ),
         Table(
             "dead_letters",
@@ -543,7 +560,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> int:
         for table in ("published_counts", "withheld_counts"):
             _rebuild(con, table)
     if found is not None and found < 19 and "day" not in columns(con, "run_counts"):
-        _rebuild(con, "run_counts", select=KEPT_OUT_DAY_FROM_REASON)
+        _rebuild(con, "run_counts", select=KEPT_OUT_FROM_REASON)
     con.execute(
         "INSERT INTO schema_version SELECT ?, now() "
         "WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ?)",

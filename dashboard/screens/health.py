@@ -28,9 +28,9 @@ if runs.height > RECENT_RUNS:
 
 st.subheader("Records set aside")
 st.caption(
-    "A stream's posts kept out of a day another run held (`kept_out`) name the day and the run "
-    "that held it when the row was written (by the stream, or by the run that replaced its "
-    "day); a later run may hold the day now."
+    "A stream's posts kept out of a day another run held (`kept_out`) name the day (`day`) and "
+    "the run that held it when the row was written (`held_by`: by the stream, or by the run "
+    "that replaced its day); a later run may hold the day now."
 )
 counts = (
     data.run_counts(published)

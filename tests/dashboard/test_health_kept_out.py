@@ -23,8 +23,8 @@ def test_kept_out_posts_show_their_day_and_whose_day_it_was_then(tmp_path, monke
 
     assert not at.exception
     set_aside = at.table[1].value
-    assert set_aside[["category", "day", "reason", "n"]].values.tolist() == [
-        ["kept_out", "2025-03-01", "held by run-batch", 3]
+    assert set_aside[["category", "day", "held_by", "n"]].values.tolist() == [
+        ["kept_out", "2025-03-01", "run-batch", 3]
     ]
     said = " ".join(c.value for c in at.caption)
-    assert "held it when the row was written (by the stream, or by the run that replaced" in said
+    assert "held it when the row was written (`held_by`: by the stream, or by the run" in said

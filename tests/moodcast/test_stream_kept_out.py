@@ -19,6 +19,7 @@ from moodcast.stream_landing import UNPUBLISHED, UNPUBLISHED_AT_LEAST
 from moodcast.stream_summary import StreamSummary
 from tests.moodcast import stream_files
 from warehouse import queries
+from warehouse.schema import KEPT_OUT_REASON
 
 DAY = stream_files.DAY
 OTHER_DAY = date(2025, 3, 2)
@@ -26,7 +27,7 @@ OTHER_DAY = date(2025, 3, 2)
 
 def _ledger(data_dir, run_id: str) -> tuple[str, list[tuple]]:
     """Run `run_id`'s status and its `unpublished` and `kept_out` counts as (category, day,
-    reason, n)."""
+    held_by, reason, n)."""
     con = warehouse.open_published(data_dir)
     try:
         status = queries.runs(con).filter(pl.col("run_id") == run_id).item(0, "status")
@@ -35,7 +36,7 @@ def _ledger(data_dir, run_id: str) -> tuple[str, list[tuple]]:
         )
     finally:
         con.close()
-    return status, counts.select("category", "day", "reason", "n").rows()
+    return status, counts.select("category", "day", "held_by", "reason", "n").rows()
 
 
 def test_posts_kept_out_of_a_file_runs_day_end_the_session_ok_and_are_named(tmp_path):
@@ -54,7 +55,7 @@ def test_posts_kept_out_of_a_file_runs_day_end_the_session_ok_and_are_named(tmp_
     assert (ending.status, ending.unpublished, ending.floor, ending.kept_out) == ("ok", 0, False, 3)
     assert _ledger(tmp_path, "stream-test") == (
         "ok",
-        [("kept_out", DAY, "held by run-batch", 3)],
+        [("kept_out", DAY, "run-batch", KEPT_OUT_REASON, 3)],
     )
     summary = StreamSummary.of(session, ending)
     said = summary.as_json()
@@ -90,7 +91,10 @@ def test_a_session_with_posts_kept_out_and_posts_lost_is_incomplete_counting_onl
     )
     assert _ledger(tmp_path, "stream-test") == (
         "incomplete",
-        [("kept_out", DAY, "held by run-batch", 3), ("unpublished", None, UNPUBLISHED, 1)],
+        [
+            ("kept_out", DAY, "run-batch", KEPT_OUT_REASON, 3),
+            ("unpublished", None, None, UNPUBLISHED, 1),
+        ],
     )
     message = str(StreamIncomplete.of(StreamSummary.of(session, ending)))
     assert "stopped incomplete: 1 post(s) it read are counted in no day" in message
@@ -116,7 +120,7 @@ def test_a_finished_streams_day_a_restarted_stream_replaces_is_written_into_its_
 
     assert _ledger(tmp_path, "stream-earlier") == (
         "ok",
-        [("kept_out", DAY, "held by stream-later", 3)],
+        [("kept_out", DAY, "stream-later", KEPT_OUT_REASON, 3)],
     )
     # a file run replacing a streamed day does the same: test_stream_day_holders.py
 
@@ -142,8 +146,8 @@ def test_posts_kept_out_before_a_session_was_killed_stay_kept_out_when_it_is_rec
     )
     assert recovered["kept_out"] == [{"day": DAY.isoformat(), "posts": 3, "held_by": "run-batch"}]
     assert _ledger(tmp_path, "stream-dead")[1] == [
-        ("kept_out", DAY, "held by run-batch", 3),
-        ("unpublished", None, UNPUBLISHED_AT_LEAST, 0),
+        ("kept_out", DAY, "run-batch", KEPT_OUT_REASON, 3),
+        ("unpublished", None, None, UNPUBLISHED_AT_LEAST, 0),
     ]
 
 

@@ -14,7 +14,7 @@ from transforms.contracts import DAILY_SCHEMA
 from warehouse.ledger import RunRecord, record_run
 from warehouse.load import load_daily, replace_alerts, replace_forecasts
 from warehouse.schema import create_schema
-from warehouse.store import writing
+from warehouse.store import published_path, writing
 
 D1, D2, D3 = date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3)
 
@@ -162,3 +162,22 @@ def table(connection: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
     """A whole table, sorted by every column, for equality checks."""
     frame = connection.sql(f'SELECT * FROM "{name}"').pl()
     return frame.sort(frame.columns, nulls_last=True)
+
+
+VERSION_18_RUN_COUNTS = (
+    "CREATE TABLE run_counts (run_id VARCHAR NOT NULL, category VARCHAR NOT NULL, "
+    "reason VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (run_id, category, reason))"
+)
+"""`run_counts` as schema version 18 created it: no `day`, no `held_by`."""
+
+
+def as_version_18(data_dir: Path, run_counts: list[tuple[str, str, str, int]]) -> None:
+    """Turn `data_dir`'s published warehouse file into what schema version 18 left: its
+    `run_counts` in that layout, holding `run_counts` (run_id, category, reason, n: a kept-out
+    row's reason `<day> held by <run>`)."""
+    with duckdb.connect(str(published_path(data_dir))) as connection:
+        connection.execute("DROP TABLE run_counts")
+        connection.execute(VERSION_18_RUN_COUNTS)
+        connection.executemany("INSERT INTO run_counts VALUES (?, ?, ?, ?)", run_counts)
+        connection.execute("DELETE FROM schema_version")
+        connection.execute("INSERT INTO schema_version VALUES (18, now())")

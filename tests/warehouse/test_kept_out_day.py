@@ -9,46 +9,40 @@ import polars as pl
 import pytest
 
 import warehouse
-from tests.warehouse.conftest import D1, D2, D3
+from tests.warehouse.conftest import D1, D2, D3, as_version_18
 from warehouse import queries
 from warehouse.ledger import Kept, record_kept_out, record_unpublished, recorded_kept_out
 from warehouse.panes import add_stream_accounting
-from warehouse.schema import SCHEMA_VERSION, schema_version
-from warehouse.store import READ_CATALOG, open_published, published_path
-
-VERSION_18_RUN_COUNTS = (
-    "CREATE TABLE run_counts (run_id VARCHAR NOT NULL, category VARCHAR NOT NULL, "
-    "reason VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (run_id, category, reason))"
-)
-"""`run_counts` as schema version 18 created it: no `day`."""
+from warehouse.schema import KEPT_OUT_REASON, SCHEMA_VERSION, schema_version
+from warehouse.store import READ_CATALOG, open_published
 
 
 def _kept_out(con, run_id: str) -> list[tuple]:
     return con.execute(
-        "SELECT day, reason, n FROM run_counts WHERE run_id = ? AND category = 'kept_out' "
+        "SELECT day, held_by, n FROM run_counts WHERE run_id = ? AND category = 'kept_out' "
         "ORDER BY day",
         [run_id],
     ).fetchall()
 
 
 def test_a_fresh_write_puts_each_kept_out_day_in_its_column(con):
-    """Two days held by the same run are two rows, the day in `day` and the reason
-    `held by <run>`; writing one day again replaces that day's row only."""
+    """Two days held by the same run are two rows, the day in `day` and the run in
+    `held_by`; writing one day again replaces that day's row only."""
     record_kept_out(con, "stream-a", {D1: Kept(3, "run-batch"), D2: Kept(2, "run-batch")})
-    assert _kept_out(con, "stream-a") == [
-        (D1, "held by run-batch", 3),
-        (D2, "held by run-batch", 2),
-    ]
+    assert _kept_out(con, "stream-a") == [(D1, "run-batch", 3), (D2, "run-batch", 2)]
 
     record_kept_out(con, "stream-a", {D2: Kept(5, "stream-b")}, days=[D2])
 
-    assert _kept_out(con, "stream-a") == [(D1, "held by run-batch", 3), (D2, "held by stream-b", 5)]
+    assert _kept_out(con, "stream-a") == [(D1, "run-batch", 3), (D2, "stream-b", 5)]
     assert recorded_kept_out(con, "stream-a") == {D1: (3, "run-batch"), D2: (5, "stream-b")}
 
 
 def test_a_kept_out_row_without_a_day_is_refused(con):
     with pytest.raises(duckdb.ConstraintException):
-        con.execute("INSERT INTO run_counts VALUES ('stream-a', 'kept_out', NULL, 'held by x', 1)")
+        con.execute(
+            "INSERT INTO run_counts (run_id, category, day, held_by, reason, n) "
+            f"VALUES ('stream-a', 'kept_out', NULL, 'x', '{KEPT_OUT_REASON}', 1)"
+        )
 
 
 def test_a_streams_counts_added_later_keep_its_kept_out_days(con):
@@ -65,10 +59,7 @@ def test_a_streams_counts_added_later_keep_its_kept_out_days(con):
         dead_letters=[],
     )
 
-    assert _kept_out(con, "stream-a") == [
-        (D1, "held by run-batch", 3),
-        (D2, "held by run-batch", 2),
-    ]
+    assert _kept_out(con, "stream-a") == [(D1, "run-batch", 3), (D2, "run-batch", 2)]
     assert queries.run_counts(con, "stream-a").filter(pl.col("category") == "read")[
         "n"
     ].to_list() == [5]
@@ -81,35 +72,28 @@ def test_a_reader_filters_the_ledger_by_day(con):
 
     on_d1 = queries.run_counts(con, day=D1)
 
-    assert on_d1.select("run_id", "category", "day", "reason", "n").rows() == [
-        ("stream-a", "kept_out", D1, "held by run-batch", 3),
-        ("stream-b", "kept_out", D1, "held by run-batch", 4),
+    assert on_d1.select("run_id", "category", "day", "held_by", "n").rows() == [
+        ("stream-a", "kept_out", D1, "run-batch", 3),
+        ("stream-b", "kept_out", D1, "run-batch", 4),
     ]
     assert queries.run_counts(con, "stream-a", day=D3).is_empty()
 
 
-def _as_version_18(data_dir) -> None:
-    """Turn `data_dir`'s warehouse file into what schema version 18 left: `run_counts` without
-    `day`, a kept-out day written into its row's reason, beside rows of other categories."""
-    with duckdb.connect(str(published_path(data_dir))) as con:
-        con.execute("DROP TABLE run_counts")
-        con.execute(VERSION_18_RUN_COUNTS)
-        con.execute(
-            "INSERT INTO run_counts VALUES "
-            f"('stream-a', 'kept_out', '{D1} held by run-batch', 3), "
-            f"('stream-a', 'kept_out', '{D2} held by run-batch', 2), "
-            "('stream-a', 'unpublished', 'read, in no pane loaded', 1), "
-            "('run-batch', 'filtered', 'repost', 4)"
-        )
-        con.execute("DELETE FROM schema_version")
-        con.execute("INSERT INTO schema_version VALUES (18, now())")
+VERSION_18_ROWS = [
+    ("stream-a", "kept_out", f"{D1} held by run-batch", 3),
+    ("stream-a", "kept_out", f"{D2} held by run-batch", 2),
+    ("stream-a", "unpublished", "read, in no pane loaded", 1),
+    ("run-batch", "filtered", "repost", 4),
+]
+"""A version-18 ledger: kept-out days written into their rows' reasons, beside rows of other
+categories."""
 
 
 EXPECTED_ROWS = [
-    ("run-batch", "filtered", None, "repost", 4),
-    ("stream-a", "kept_out", D1, "held by run-batch", 3),
-    ("stream-a", "kept_out", D2, "held by run-batch", 2),
-    ("stream-a", "unpublished", None, "read, in no pane loaded", 1),
+    ("run-batch", "filtered", None, None, "repost", 4),
+    ("stream-a", "kept_out", D1, "run-batch", KEPT_OUT_REASON, 3),
+    ("stream-a", "kept_out", D2, "run-batch", KEPT_OUT_REASON, 2),
+    ("stream-a", "unpublished", None, None, "read, in no pane loaded", 1),
 ]
 
 
@@ -119,7 +103,7 @@ def test_a_version_18_file_reads_the_same_kept_out_days_upgraded_or_not(tmp_path
     a reader and a recovery (recorded_kept_out) read the same days as before."""
     with warehouse.writing(tmp_path):
         pass
-    _as_version_18(tmp_path)
+    as_version_18(tmp_path, VERSION_18_ROWS)
     with open_published(tmp_path) as con:
         assert schema_version(con, catalog=READ_CATALOG) == 18
         assert queries.run_counts(con).rows() == EXPECTED_ROWS

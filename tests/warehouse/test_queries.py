@@ -119,7 +119,7 @@ def test_forecasts_alerts_runs_and_counts_come_back_in_their_contracts(con):
     ]
     counts = pl.DataFrame({"category": ["filtered"], "reason": ["repost"], "n": [4]})
     record_counts(con, "r2", counts)
-    assert queries.run_counts(con, "r2").rows() == [("r2", "filtered", None, "repost", 4)]
+    assert queries.run_counts(con, "r2").rows() == [("r2", "filtered", None, None, "repost", 4)]
 
 
 def test_queries_work_on_a_published_reader_and_its_cursors_in_threads(tmp_path, make_daily):
