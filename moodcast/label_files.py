@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.file_checks import refuse_unsplittable_bytes
 from moodcast.tagging import TaggingError, with_languages
 from transforms.markers import NAME_PATTERN, marker_name
 from transforms.presets import separator_advice
@@ -159,13 +160,17 @@ def read_labels(
     transforms.model_markers.language_rule gives a run's); rows left UNDETERMINED are left out,
     counted in a note.
 
-    Raises TaggingError for a missing text or label column, two label columns of one name,
-    or what label_frame refuses.
+    Raises InputError (ingest.file_checks.refuse_unsplittable_bytes) for a file that is not
+    UTF-8 text (UTF-16, Latin-1, lines ended by carriage returns alone, a spreadsheet or
+    another archive), TaggingError for an empty file, one polars cannot read as CSV (_read_csv),
+    a missing text or label column, two label columns of one name, or what label_frame refuses.
     """
-    header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    with path.open("rb") as handle:
+        refuse_unsplittable_bytes(str(path), handle)
+    header = _read_csv(path, n_rows=0).columns
     if text_col not in header:
         raise TaggingError(_no_text(path, text_col, header))
-    raw = pl.read_csv(path, infer_schema=False).rename(_reserved_names(header, text_col))
+    raw = _read_csv(path).rename(_reserved_names(header, text_col))
     columns = raw.columns
     text = pl.col(text_col).str.strip_chars()
     labelled = raw.filter(text.is_not_null() & (text != ""))
@@ -225,6 +230,34 @@ def read_labels(
         )
     frame = label_frame(decided, text_col="text", label_cols=named)
     return LabelFile(frame=frame, notes=tuple(notes))
+
+
+CSV_PROBLEMS = (
+    ("invalid utf-8", "it holds bytes that are not UTF-8; convert it first, e.g. iconv -f CP1252 "
+     "-t UTF-8 IN > OUT (or from its own encoding)"),
+    ("more fields than defined", "a row has more fields than its header (a text holding a "
+     "comma outside double quotes?); put such texts in double quotes"),
+    ("not properly escaped", "a field opens a double quote that never closes (a quote inside "
+     "a quoted text is written twice: \"\")"),
+)  # fmt: skip
+"""Words of polars' CSV errors → what they mean in a labelled file, and what to do."""
+
+
+def _read_csv(path: Path, **options) -> pl.DataFrame:
+    """The CSV at `path` read by polars with `options`, every column a string. Raises
+    TaggingError naming the file for an empty one, or one polars cannot read as CSV, in
+    CSV_PROBLEMS' words where they name its problem, else in polars' first line."""
+    try:
+        return pl.read_csv(path, infer_schema=False, **options)
+    except pl.exceptions.NoDataError as exc:
+        raise TaggingError(
+            f"{path} is empty: a labelled CSV starts with a header line naming its text column "
+            "and its label columns"
+        ) from exc
+    except pl.exceptions.ComputeError as exc:
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        problem = next((what for words, what in CSV_PROBLEMS if words in str(exc)), said)
+        raise TaggingError(f"{path} cannot be read as CSV: {problem}") from exc
 
 
 def _reserved_names(header: list[str], text_col: str) -> dict[str, str]:
