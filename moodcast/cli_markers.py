@@ -18,26 +18,10 @@ from moodcast.cli_options import (
     input_options,
     input_overrides,
     markers_of,
+    refuse_parquet_output,
 )
 from moodcast.config import language, load_settings
 from transforms.errors import InputError
-
-
-def _refuse_output(input_path: Path, out: Path) -> None:
-    """Raise click.BadParameter (exit 2) for a tag output `out` that is the file `input_path`
-    itself, whose posts tagging would replace, or named other than `.parquet` or `.pq`, which
-    a reader (a spreadsheet for `.csv`, moodcast for `.jsonl`) would take for another format."""
-    if input_path.is_file() and out.is_file() and out.samefile(input_path):
-        raise click.BadParameter(
-            f"{out} is INPUT itself: tagging would replace your posts; name another file",
-            param_hint="'-o' / '--output'",
-        )
-    if out.suffix and out.suffix.lower() not in (".parquet", ".pq"):
-        raise click.BadParameter(
-            f"{out} is not named as a Parquet file, which tag writes: name it "
-            f"{out.with_suffix('.parquet').name}",
-            param_hint="'-o' / '--output'",
-        )
 
 
 @click.command()
@@ -77,7 +61,7 @@ def tag(
     from moodcast.tagging import tag_file
     from transforms.model_markers import language_rule
 
-    _refuse_output(input_path, out)
+    refuse_parquet_output(out, over=input_path, over_name="INPUT", option="'-o' / '--output'")
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     every, markers = configured_and_named(settings, names)
     rule = language_rule(every, settings.model_config, default=settings.default_lang)

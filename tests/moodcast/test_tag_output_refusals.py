@@ -5,6 +5,8 @@ that a spreadsheet then shows as garbage."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import orjson
 import polars as pl
 import pytest
@@ -50,3 +52,36 @@ def test_tag_refuses_an_output_named_as_another_format(tmp_path, name):
     assert f"{out} is not named as a Parquet file" in said
     assert posts.read_bytes() == POSTS
     assert not out.exists()
+
+
+DAYS = [date(2025, 1, 1) + timedelta(days=n) for n in range(60)]
+"""60 days: long enough for a backtest of 14 test days, which then writes its predictions."""
+
+
+def test_backtest_refuses_to_write_its_predictions_over_the_series(tmp_path):
+    """Regression: `--predictions` naming the `--series` file replaced the analyst's series
+    with Parquet (exit 0)."""
+    series = tmp_path / "series.csv"
+    series.write_text(
+        "unique_id,ds,y\n" + "".join(f"a,{day},{n % 7 + 1}\n" for n, day in enumerate(DAYS))
+    )
+    before = series.read_bytes()
+    result = CliRunner().invoke(
+        main,
+        [
+            "backtest",
+            "--series",
+            str(series),
+            "--predictions",
+            str(series),
+            "--test-periods",
+            "14",
+            "--windows",
+            "14",
+            "--jobs",
+            "1",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{series} is --series itself" in " ".join(result.output.split())
+    assert series.read_bytes() == before
