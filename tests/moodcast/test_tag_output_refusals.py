@@ -1,7 +1,8 @@
-"""`moodcast tag INPUT -o OUT` where OUT is a mistake: the input itself, or a name that says
-another format. Each is a usage error (exit 2) naming the file, and nothing is written, where
-tag replaced the analyst's posts with its Parquet output, or wrote Parquet under a `.csv` name
-that a spreadsheet then shows as garbage."""
+"""`moodcast tag INPUT -o OUT` and `backtest --series FILE --predictions OUT` where OUT is a
+mistake: the input itself, or a name that says another format. Each is a usage error (exit 2)
+naming the file, and nothing is written, where tag replaced the analyst's posts with its Parquet
+output (backtest their series), or wrote Parquet under a `.csv` name that a spreadsheet then
+shows as garbage."""
 
 from __future__ import annotations
 
