@@ -166,7 +166,8 @@ def read_labels(
     Raises InputError (ingest.file_checks.refuse_unsplittable_bytes) for a file that is not
     UTF-8 text (UTF-16, Latin-1, lines ended by carriage returns alone, a spreadsheet or
     another archive), TaggingError for an empty file, one polars cannot read as CSV (_read_csv),
-    a missing text or label column, such a column with values that are no label, two label
+    a missing text or label column, a `label_cols` naming the text column, `id` or `lang`,
+    such a column with values that are no label, two label
     columns of one name, or what label_frame refuses.
     """
     with path.open("rb") as handle:
@@ -184,6 +185,11 @@ def read_labels(
     if missing := [c for c in label_cols or () if c not in columns]:
         raise TaggingError(
             f"no label column {', '.join(missing)} in {path} (its columns: {', '.join(columns)})"
+        )
+    if reserved := [c for c in label_cols or () if c in (text_col, *RESERVED_COLUMNS)]:
+        raise TaggingError(
+            f"--label-cols names {reserved[0]!r}, the text column or `id` or `lang` of {path}, "
+            "which holds no labels: name only the label columns"
         )
     candidates = label_cols or [c for c in columns if c not in (text_col, *RESERVED_COLUMNS)]
     _refuse_typos(
