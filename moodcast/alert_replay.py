@@ -77,6 +77,11 @@ def replay_file(
     if frame.filter(pl.struct("unique_id", "ds").is_duplicated()).height:
         raise AlertReplayError(f"{path}: a (unique_id, ds) pair repeats; give one y per period")
     freq = series_frequency(frame, freq_code)
+    if first_run is not None and first_run > (last := frame["ds"].max()):
+        raise AlertReplayError(
+            f"{path}: --from {first_run} is after its last period ({last}), so no run date is "
+            "replayed; give a date within the series"
+        )
     unjudged: dict[str, list[str]] = {}
     try:
         rows = replay(

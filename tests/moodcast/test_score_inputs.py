@@ -1,7 +1,8 @@
 """`moodcast alerts score` given an alerts file that is not what `alerts replay --json` prints
 (a JSON object, objects without the replay's fields), or truth periods that end before they
-start: one `Error:` line naming the file, where the first two raised a KeyError or TypeError
-(a traceback) and the third scored the period as never flagged (exit 0)."""
+start, and `alerts replay --from` a date after the series: one `Error:` line naming the file,
+where the first two raised a KeyError or TypeError (a traceback), the third scored the period
+as never flagged and the last printed `0 alerts` (both exit 0)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,18 @@ def test_score_refuses_a_truth_period_that_ends_before_it_starts(tmp_path):
     assert (
         f"Error: {path}: 1 period ends before it starts (a from 2025-03-11 to 2025-03-02)" in output
     )
+
+
+def test_replay_refuses_a_first_run_after_the_series_ends(tmp_path):
+    """Regression: `--from` past the last period (a year typed wrong) replayed no run date and
+    printed `0 alerts`, as if the methods had found nothing."""
+    series = tmp_path / "series.csv"
+    series.write_text(
+        "unique_id,ds,y\n" + "".join(f"a,2025-01-{d:02d},{d % 7}\n" for d in range(1, 31))
+    )
+    result = CliRunner().invoke(
+        main, ["alerts", "replay", "--series", str(series), "--from", "2035-01-01"]
+    )
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"Error: {series}: --from 2035-01-01 is after its last period (2025-01-30)" in said
