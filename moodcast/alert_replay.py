@@ -77,6 +77,11 @@ def replay_file(
     if frame.filter(pl.struct("unique_id", "ds").is_duplicated()).height:
         raise AlertReplayError(f"{path}: a (unique_id, ds) pair repeats; give one y per period")
     freq = series_frequency(frame, freq_code)
+    if first_run is not None and first_run > (last := frame["ds"].max()):
+        raise AlertReplayError(
+            f"{path}: --from {first_run} is after its last period ({last}), so no run date is "
+            "replayed; give a date within the series"
+        )
     unjudged: dict[str, list[str]] = {}
     try:
         rows = replay(
@@ -121,9 +126,19 @@ def _warn_mostly_zero(frame: pl.DataFrame) -> None:
 
 
 def read_alerts_json(path: Path) -> pl.DataFrame:
-    """The JSON list `moodcast alerts replay --json` printed, as REPLAY_SCHEMA rows."""
+    """The JSON list `moodcast alerts replay --json` printed, as REPLAY_SCHEMA rows. Raises
+    AlertReplayError for a file that is not JSON, not a list of objects, or holds an alert
+    without a value of each REPLAY_SCHEMA field."""
+    printed = "give the JSON list that `moodcast alerts replay --json` prints"
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AlertReplayError(f"{path}: not JSON ({exc}); {printed}") from exc
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise AlertReplayError(f"{path}: not a JSON list of objects; {printed}")
+    if missing := sorted({k for row in rows for k in REPLAY_SCHEMA if row.get(k) is None}):
+        raise AlertReplayError(f"{path}: alerts without {', '.join(missing)}; {printed}")
+    try:
         frame = pl.DataFrame(rows, schema={k: pl.String for k in REPLAY_SCHEMA}, orient="row")
         dates = [pl.col(c).str.to_date() for c in ("start", "end", "issued_on")]
         return frame.with_columns(dates).cast(REPLAY_SCHEMA)
@@ -135,17 +150,26 @@ def read_alerts_json(path: Path) -> pl.DataFrame:
 
 def read_truth_periods(path: Path) -> pl.DataFrame:
     """Truth high periods from the CSV at `path` (`unique_id`, `start`, `end`, optional
-    `peak`)."""
+    `peak`). Raises AlertReplayError for a file without those columns as dates, or with a
+    period that ends before it starts (which no alert could flag)."""
     try:
         periods = pl.read_csv(path, try_parse_dates=True)
         columns = ["unique_id", "start", "end", *(["peak"] if "peak" in periods.columns else [])]
-        return periods.select(
+        periods = periods.select(
             pl.col("unique_id").cast(pl.String), *(pl.col(c).cast(pl.Date) for c in columns[1:])
         )
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise AlertReplayError(
             f"{path}: needs the columns unique_id, start, end (dates), optionally peak ({exc})"
         ) from exc
+    if (reversed_ := periods.filter(pl.col("end") < pl.col("start"))).height:
+        uid, start, end = reversed_.select("unique_id", "start", "end").row(0)
+        raise AlertReplayError(
+            f"{path}: {reversed_.height} period{'s' * (reversed_.height > 1)} "
+            f"end{'s' * (reversed_.height == 1)} before it starts ({uid} from {start} to {end}"
+            f"{', …' if reversed_.height > 1 else ''}); write each period as start, end"
+        )
+    return periods
 
 
 def read_truth(

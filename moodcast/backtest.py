@@ -29,7 +29,8 @@ class BacktestInputError(InputError):
 
 
 def read_series_csv(path: Path) -> pl.DataFrame:
-    """A long-format CSV (`unique_id`, `ds`, `y`) as a frame; raises BacktestInputError."""
+    """A long-format CSV (`unique_id`, `ds`, `y`) as a frame, with at least one row; raises
+    BacktestInputError."""
     try:
         frame = pl.read_csv(path, try_parse_dates=True, infer_schema_length=10_000)
     except (OSError, pl.exceptions.PolarsError) as exc:
@@ -38,6 +39,11 @@ def read_series_csv(path: Path) -> pl.DataFrame:
     if missing:
         raise BacktestInputError(
             f"{path}: needs the columns unique_id, ds, y (long format); missing {', '.join(missing)}"
+        )
+    if frame.is_empty():
+        raise BacktestInputError(
+            f"{path}: it has the columns unique_id, ds, y but no row; give one row per series "
+            "and period"
         )
     try:
         return frame.with_columns(pl.col("ds").cast(pl.Date), pl.col("y").cast(pl.Float64))

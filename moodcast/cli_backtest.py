@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from moodcast.cli_options import count_option, echo_table, file_option, freq_option, json_option
+from moodcast.cli_options import (
+    count_option,
+    echo_table,
+    file_option,
+    freq_option,
+    json_option,
+    refuse_parquet_output,
+)
 from moodcast.config import DATA_DIR_HELP, load_settings
 
 
@@ -84,8 +91,8 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     "--predictions",
     "predictions_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="With --series, write every forecast scored to this Parquet file "
-    "(unique_id, window, model, cutoff, ds, lead, yhat).",
+    help="With --series, write every forecast scored to this Parquet file (.parquet or .pq, "
+    "not the --series file): unique_id, window, model, cutoff, ds, lead, yhat.",
 )
 @click.option(
     "--by-lead",
@@ -154,6 +161,10 @@ def backtest(
         if as_json:
             click.echo(json.dumps(summary.__dict__, sort_keys=True))
         return
+    if predictions_path is not None:
+        refuse_parquet_output(
+            predictions_path, over=series_path, over_name="--series", option="'--predictions'"
+        )
     rows = backtest_file(series_path, config=config, predictions=predictions_path, by_lead=by_lead)
     click.echo(
         f"MASE scale: each series' in-sample seasonal-naive error (lag {season_length}), the "

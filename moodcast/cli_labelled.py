@@ -140,7 +140,7 @@ def _read_labels(
     if not evaluated and settings.default_lang is not None:
         rule = replace(rule, languages=tuple(sorted({*rule.languages, settings.default_lang})))
     wanted = [c.strip() for c in label_cols.split(",") if c.strip()] if label_cols else None
-    read = read_labels(labels, text_col=text_col, label_cols=wanted, rule=rule)
+    read = read_labels(labels, text_col=text_col, label_cols=wanted, rule=rule, markers=markers)
     notes = list(read.notes)
     unknown = [c for c in read.frame.columns if c not in ("text", "lang", *markers)]
     if evaluated and unknown and any(c in markers for c in read.frame.columns):

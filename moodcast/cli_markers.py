@@ -18,6 +18,7 @@ from moodcast.cli_options import (
     input_options,
     input_overrides,
     markers_of,
+    refuse_parquet_output,
 )
 from moodcast.config import language, load_settings
 from transforms.errors import InputError
@@ -27,7 +28,7 @@ from transforms.errors import InputError
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="Parquet file to write: one row per valid post.",
+    help="Parquet file to write (.parquet or .pq; not INPUT): one row per valid post.",
 )  # fmt: skip
 @click.option("--markers", "names", help="Comma-separated marker names (default: all).")
 @click.option(
@@ -60,6 +61,7 @@ def tag(
     from moodcast.tagging import tag_file
     from transforms.model_markers import language_rule
 
+    refuse_parquet_output(out, over=input_path, over_name="INPUT", option="'-o' / '--output'")
     settings = load_settings(data_dir, **input_overrides(input_preset, mapping, default_lang))
     every, markers = configured_and_named(settings, names)
     rule = language_rule(every, settings.model_config, default=settings.default_lang)

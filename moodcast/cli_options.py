@@ -73,6 +73,25 @@ def file_option(name: str, dest: str, help: str, *, required: bool = False):
     )
 
 
+def refuse_parquet_output(out: Path, *, over: Path, over_name: str, option: str) -> None:
+    """Raise click.BadParameter (exit 2, for `option`) for a Parquet file a command is about to
+    write, `out`, that is its input `over` itself (`over_name` says which: `INPUT`,
+    `--series`), whose contents it would replace, or named other than `.parquet` or `.pq`,
+    which a reader (a spreadsheet for `.csv`, moodcast for `.jsonl`) would take for another
+    format."""
+    if over.is_file() and out.is_file() and out.samefile(over):
+        raise click.BadParameter(
+            f"{out} is {over_name} itself, which writing it would replace; name another file",
+            param_hint=option,
+        )
+    if out.suffix and out.suffix.lower() not in (".parquet", ".pq"):
+        raise click.BadParameter(
+            f"{out} is not named as a Parquet file, which is what is written there: name it "
+            f"{out.with_suffix('.parquet').name}",
+            param_hint=option,
+        )
+
+
 def freq_option(default: str | None = None):
     """`--freq D|W`: the period of a series file (without a default, read from the dates)."""
     return click.option(

@@ -7,12 +7,13 @@ decides them)."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from ingest.file_checks import refuse_unsplittable_bytes
 from moodcast.tagging import TaggingError, with_languages
 from transforms.markers import NAME_PATTERN, marker_name
 from transforms.presets import separator_advice
@@ -141,6 +142,7 @@ def read_labels(
     text_col: str,
     label_cols: Sequence[str] | None,
     rule: LanguageRule,
+    markers: Collection[str] = (),
 ) -> LabelFile:
     """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark),
     read as label_frame reads it after these steps. Rows whose `text_col` is blank are left
@@ -152,23 +154,31 @@ def read_labels(
     POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that row is not labelled for that
     column), except in a column of 1s and blanks alone, where a blank is a 0 (counted in a
     note); a column with other values is a column of class names, and a column of blanks alone
-    is no label. `ID` and `Lang` (any case) are `id` and `lang` where the file has no column of
+    is no label. A column of `label_cols`, or named after one of `markers` (made a marker
+    name), whose values are mostly labels but not all is refused (_refuse_typos). `ID` and
+    `Lang` (any case) are `id` and `lang` where the file has no column of
     that exact name. A 0/1 label column's name is made a marker name
     (transforms.markers.marker_name: `Anger` is `anger`). A row's language is its `lang` read
     as a run reads it, else identified from its text by `rule` (moodcast.tagging.with_languages;
     transforms.model_markers.language_rule gives a run's); rows left UNDETERMINED are left out,
     counted in a note.
 
-    Raises TaggingError for a missing text or label column, two label columns of one name,
-    or what label_frame refuses.
+    Raises InputError (ingest.file_checks.refuse_unsplittable_bytes) for a file that is not
+    UTF-8 text (UTF-16, Latin-1, lines ended by carriage returns alone, a spreadsheet or
+    another archive), TaggingError for an empty file, one polars cannot read as CSV (_read_csv),
+    a missing text or label column, a `label_cols` naming the text column, `id` or `lang`,
+    such a column with values that are no label, two label
+    columns of one name, or what label_frame refuses.
     """
-    header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    with path.open("rb") as handle:
+        refuse_unsplittable_bytes(str(path), handle)
+    header = _read_csv(path, n_rows=0).columns
     if text_col not in header:
         raise TaggingError(_no_text(path, text_col, header))
-    raw = pl.read_csv(path, infer_schema=False).rename(_reserved_names(header, text_col))
+    raw = _read_csv(path).rename(_reserved_names(header, text_col))
     columns = raw.columns
     text = pl.col(text_col).str.strip_chars()
-    labelled = raw.filter(text.is_not_null() & (text != ""))
+    labelled = raw.with_row_index(ROW, offset=1).filter(text.is_not_null() & (text != ""))
     notes = []
     if blank := raw.height - labelled.height:
         notes.append(f"{blank} rows of {path} have no text and were left out")
@@ -176,7 +186,17 @@ def read_labels(
         raise TaggingError(
             f"no label column {', '.join(missing)} in {path} (its columns: {', '.join(columns)})"
         )
+    if reserved := [c for c in label_cols or () if c in (text_col, *RESERVED_COLUMNS)]:
+        raise TaggingError(
+            f"--label-cols names {reserved[0]!r}, the text column or `id` or `lang` of {path}, "
+            "which holds no labels: name only the label columns"
+        )
     candidates = label_cols or [c for c in columns if c not in (text_col, *RESERVED_COLUMNS)]
+    _refuse_typos(
+        path,
+        labelled,
+        [c for c in candidates if c in (label_cols or ()) or marker_name(c) in markers],
+    )
     labels = labelled.select(_label_values(c) for c in candidates)
     binary = [c for c in labels.columns if _binary(labels.get_column(c))]
     chosen = label_cols or binary or [c for c in labels.columns if _classes(labels, c)]
@@ -209,6 +229,7 @@ def read_labels(
     ids = labelled.get_column("id").drop_nulls() if "id" in columns else pl.Series([])
     if repeats := ids.len() - ids.n_unique():
         notes.append(f"{repeats} rows of {path} repeat an earlier row's id; each is counted")
+    labelled = labelled.drop(ROW)
     posts = with_languages(
         labelled.select(
             pl.col(text_col).alias("text"), *([pl.col("lang")] if "lang" in columns else [])
@@ -225,6 +246,59 @@ def read_labels(
         )
     frame = label_frame(decided, text_col="text", label_cols=named)
     return LabelFile(frame=frame, notes=tuple(notes))
+
+
+CSV_PROBLEMS = (
+    ("invalid utf-8", "it holds bytes that are not UTF-8; convert it first, e.g. iconv -f CP1252 "
+     "-t UTF-8 IN > OUT (or from its own encoding)"),
+    ("more fields than defined", "a row has more fields than its header (a text holding a "
+     "comma outside double quotes?); put such texts in double quotes"),
+    ("not properly escaped", "a field opens a double quote that never closes (a quote inside "
+     "a quoted text is written twice: \"\")"),
+)  # fmt: skip
+"""Words of polars' CSV errors → what they mean in a labelled file, and what to do."""
+
+
+def _read_csv(path: Path, **options) -> pl.DataFrame:
+    """The CSV at `path` read by polars with `options`, every column a string. Raises
+    TaggingError naming the file for an empty one, or one polars cannot read as CSV, in
+    CSV_PROBLEMS' words where they name its problem, else in polars' first line."""
+    try:
+        return pl.read_csv(path, infer_schema=False, **options)
+    except pl.exceptions.NoDataError as exc:
+        raise TaggingError(
+            f"{path} is empty: a labelled CSV starts with a header line naming its text column "
+            "and its label columns"
+        ) from exc
+    except pl.exceptions.ComputeError as exc:
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        problem = next((what for words, what in CSV_PROBLEMS if words in str(exc)), said)
+        raise TaggingError(f"{path} cannot be read as CSV: {problem}") from exc
+
+
+ROW = "__row"
+"""The column that numbers a labelled file's rows (1 for the first after the header) while
+read_labels reads them."""
+
+
+def _refuse_typos(path: Path, labelled: pl.DataFrame, columns: Sequence[str]) -> None:
+    """Raise TaggingError naming the first of `columns` of `labelled` (with its ROW numbers)
+    whose values are more than half labels (POSITIVE, NEGATIVE) but not all labels or blanks:
+    `maybe`, `2`, `?` where an annotator meant a label or none. Read as class names instead,
+    its labels would be left out; the error names the values and their rows (the first five)."""
+    for column in columns:
+        value = pl.col(column).str.strip_chars()
+        label = value.str.to_lowercase().is_in([*POSITIVE, *NEGATIVE])
+        other = labelled.filter(~label & ~_blank(column)).select(ROW, value)
+        if other.is_empty() or labelled.filter(label).height <= other.height:
+            continue
+        shown = ", ".join(f"{v!r} (row {row})" for row, v in other.head(5).iter_rows())
+        raise TaggingError(
+            f"column {column!r} of {path} labels the marker {marker_name(column)} but "
+            f"{other.height} of its values are neither a label (1/0, true/false, yes/no) nor "
+            f"blank: {shown}{', …' if other.height > 5 else ''}; correct them, or blank those "
+            "a row is not labelled for"
+        )
 
 
 def _reserved_names(header: list[str], text_col: str) -> dict[str, str]:

@@ -43,12 +43,24 @@ def _package_file(package: str, *parts: str) -> tuple[str, str]:
 
 
 def _user_file(path: Path | None, kind: str) -> tuple[str, str]:
+    """The text of the user's lexicon file at `path` (UTF-8, with or without a byte-order
+    mark) and its provenance. Raises ImportLexiconError for no `path`, a file that cannot be
+    read, or one that is not UTF-8 (naming its first such line): read with its bytes replaced,
+    every accented term would become one no post matches."""
     if path is None:
         raise ImportLexiconError(f"`{kind}` needs the path of your own {kind.upper()} file")
     try:
-        return path.read_text(encoding="utf-8", errors="replace"), f"{path.name} (your file)"
+        data = path.read_bytes()
     except OSError as exc:
         raise ImportLexiconError(f"{path}: {exc}") from exc
+    try:
+        return data.decode("utf-8-sig"), f"{path.name} (your file)"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportLexiconError(
+            f"{path} is not UTF-8 (line {line}), so its accented terms would match no post: "
+            "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)"
+        ) from exc
 
 
 def import_markers(
