@@ -5,7 +5,8 @@ walk text, its bytes of text.
 
 Importing numba and loading a module's cached kernels costs about a CPU second on the first call
 of a process, more than the reference paths take for COMPILED_FROM tiny rows or
-COMPILED_FROM_BYTES of text, so `moodcast tag` of a few thousand posts never loads numba
+COMPILED_FROM_BYTES of text, so a `moodcast tag` below both (thousands of posts of a few words,
+about 3,000 tweet-length or 500 Reddit-length ones) never loads numba
 (benchmarks/engine_threshold.py times a fresh `tag` of tiny, typical and long posts both ways).
 The reference paths' cost grows with the text (py3langid's walk, the n-gram head's character
 n-grams hashed in Python), so for the stages that walk it the bytes decide first: a few hundred
@@ -15,7 +16,8 @@ ingest.stream.MESSAGES_PER_CHUNK messages) never reach COMPILED_FROM, and `moodc
 `demo` load numba with their imports (statsforecast's utilsforecast), so their Beam job takes
 the compiled paths from its first chunk. A Beam worker of its own process takes the reference
 paths only on a first chunk below COMPILED_FROM rows (ingest.files.CHUNK_RECORDS, 50,000, for a
-big input's chunks) until its lexicon `tag`, which always runs compiled, loads numba.
+big input's chunks) and, in the stages that walk text, COMPILED_FROM_BYTES, until its lexicon
+`tag`, which always runs compiled, loads numba.
 docs/markers.md lists the functions with the two paths.
 """
 

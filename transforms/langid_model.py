@@ -12,11 +12,12 @@ expected types and shapes; any other (corrupt, truncated, a deflate stream that 
 inflate, from another model) is rebuilt from py3langid's file. Where no cache can be written (a
 read-only home) the model loads as before.
 
-A load that writes the file also removes, from the same folder, the other `py3langid-*.npz`
-files (other py3langid versions or model digests: 10 MB each, one per upgrade) and the `*.tmp`
-files not modified for STALE_TMP_S (left by a writer that was killed; a concurrent writer's is
-younger and stays). A file that cannot be removed (a read-only folder, a file already gone) is
-left, and the load goes on.
+A load that writes the file (or tries to: a write that fails, on a full disk, still frees what
+it can) also removes, from the same folder, the other `py3langid-*.npz` files (other py3langid
+versions or model digests: 10 MB each, one per upgrade) and the `*.tmp` files not modified for
+STALE_TMP_S (left by a writer that was killed; a concurrent writer's is younger and stays). A
+file that cannot be removed (a read-only folder, a file already gone) is left, and the load goes
+on.
 """
 
 from __future__ import annotations

@@ -81,13 +81,22 @@ def _read_only(path) -> bool:
     except OSError:
         return True
     (path / "probe").unlink()
-    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-    return done.returncode == 0
+    return _chattr("+i", path)
 
 
 def _writable(path) -> None:
-    subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+    _chattr("-i", path)
     path.chmod(stat.S_IRWXU)
+
+
+def _chattr(flag: str, path) -> bool:
+    """Whether `chattr flag path` ran and succeeded (False where there is no chattr, as on
+    macOS)."""
+    try:
+        done = subprocess.run(["chattr", flag, str(path)], capture_output=True, check=False)
+    except OSError:
+        return False
+    return done.returncode == 0
 
 
 def test_a_read_only_cache_folder_still_loads_and_is_cleaned_once_writable(folder):
