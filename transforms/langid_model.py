@@ -12,12 +12,13 @@ expected types and shapes; any other (corrupt, truncated, a deflate stream that 
 inflate, from another model) is rebuilt from py3langid's file. Where no cache can be written (a
 read-only home) the model loads as before.
 
-A load that writes the file (or tries to: a write that fails, on a full disk, still frees what
-it can) also removes, from the same folder, the other `py3langid-*.npz` files (other py3langid
-versions or model digests: 10 MB each, one per upgrade) and the `*.tmp` files not modified for
-STALE_TMP_S (left by a writer that was killed; a concurrent writer's is younger and stays). A
-file that cannot be removed (a read-only folder, a file already gone) is left, and the load goes
-on.
+Every load marks its file used (its modification time set to now) and removes, from the same
+folder, the other `py3langid-*.npz` files (other py3langid versions or model digests: 10 MB
+each, one per upgrade) that no load has used for KEEP_UNUSED_DAYS, as the numba kernel cache
+prunes its folders (transforms.kernel_cache), so two installs of different versions sharing
+the folder keep a file each; and the `*.tmp` files not modified for STALE_TMP_S (left by a
+writer that was killed; a concurrent writer's is younger and stays). A file that cannot be
+touched or removed (a read-only folder, a file already gone) is left, and the load goes on.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ ARRAYS = {
     "out_feat": np.int32,
 }
 """The arrays of py3langid's model file (py3langid.modelio.save_model), by the type each has."""
+
+KEEP_UNUSED_DAYS = 14
+"""Days after its last use (its modification time) that a load removes another version's model
+file from cache_dir(): the numba kernel cache's rule (transforms.kernel_cache.KEEP_UNUSED_DAYS,
+not imported here: that module loads numba)."""
 
 STALE_TMP_S = 3600
 """Seconds since a `*.tmp` file in cache_dir() was last modified after which a load that writes
@@ -83,7 +89,7 @@ def load_identifier():
             "out_feat": np.asarray(output, dtype=np.int32),
         }
         write_cached(cached, digest, arrays)
-        remove_others(cached)
+    remove_others(cached)
     return LanguageIdentifier(
         arrays["ptc"],
         arrays["pc"],
@@ -138,19 +144,24 @@ def write_cached(path: Path, digest: str, arrays: dict[str, np.ndarray]) -> None
         Path(name).unlink(missing_ok=True)
 
 
-def remove_others(path: Path) -> None:
-    """Remove the `py3langid-*.npz` files in `path`'s folder other than `path`, and the `*.tmp`
-    files there not modified for STALE_TMP_S seconds; a file that cannot be removed (a read-only
-    folder, a file gone meanwhile) is left, and nothing is raised."""
+def remove_others(path: Path, now: float | None = None) -> None:
+    """Mark `path` used (its modification time set to `now`, default the current time), then
+    remove the `py3langid-*.npz` files in its folder other than `path` not modified for
+    KEEP_UNUSED_DAYS, and the `*.tmp` files there not modified for STALE_TMP_S seconds; a file
+    that cannot be touched or removed (a read-only folder, a file gone meanwhile) is left, and
+    nothing is raised."""
+    now = time.time() if now is None else now
+    with contextlib.suppress(OSError):
+        os.utime(path, (now, now))
     try:
         entries = list(path.parent.iterdir())
     except OSError:
         return
-    stale_before = time.time() - STALE_TMP_S
+    cutoffs = {"py3langid-*.npz": now - KEEP_UNUSED_DAYS * 86400, "*.tmp": now - STALE_TMP_S}
     for entry in entries:
         with contextlib.suppress(OSError):
-            other_model = entry.match("py3langid-*.npz") and entry.name != path.name
-            if other_model or (entry.match("*.tmp") and entry.stat().st_mtime < stale_before):
+            cutoff = next((c for glob, c in cutoffs.items() if entry.match(glob)), None)
+            if cutoff is not None and entry != path and entry.stat().st_mtime < cutoff:
                 entry.unlink()
 
 

@@ -1,7 +1,8 @@
-"""A load that writes py3langid's decompressed model into the user's cache
-(transforms.langid_model) removes the folder's files of other py3langid versions or model
-digests and the temporary files a killed writer left, keeps a concurrent writer's fresh one, and
-still loads the model where nothing can be removed."""
+"""A load of py3langid's decompressed model from the user's cache (transforms.langid_model)
+marks its file used and removes the folder's files of other py3langid versions or model digests
+unused for KEEP_UNUSED_DAYS (a recent one, another install's, stays) and the temporary files a
+killed writer left, keeps a concurrent writer's fresh one, and still loads the model where
+nothing can be removed."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ import time
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from transforms.langid_model import STALE_TMP_S, cache_dir, load_identifier
+from transforms.langid_model import KEEP_UNUSED_DAYS, STALE_TMP_S, cache_dir, load_identifier
 
 SAMPLE = "I could not sleep again last night"
 EXPECTED = LanguageIdentifier.from_model_file(MODEL_FILE).classify(SAMPLE)
+UNUSED = (KEEP_UNUSED_DAYS + 1) * 86400
 
 
 @pytest.fixture
@@ -44,14 +46,29 @@ def _current_cache():
     return path
 
 
-def test_a_written_cache_removes_other_versions_files(folder):
-    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", 0)
-    other_digest = _aged(folder / "py3langid-0.3.0-fedcba9876543210.npz", 0)
-    unrelated = _aged(folder / "notes.txt", STALE_TMP_S + 60)
+def test_other_versions_files_unused_for_long_are_removed_and_recent_ones_kept(folder):
+    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", UNUSED)
+    other_digest = _aged(folder / "py3langid-0.3.0-fedcba9876543210.npz", UNUSED)
+    other_install = _aged(folder / "py3langid-0.3.1-0123456789abcdef.npz", 86400)
+    unrelated = _aged(folder / "notes.txt", UNUSED)
     assert load_identifier().classify(SAMPLE) == EXPECTED
     assert not older.exists() and not other_digest.exists()
-    assert unrelated.exists()
-    assert _current_cache().stat().st_size > 1_000_000
+    assert other_install.exists() and unrelated.exists()
+    (current,) = set(folder.glob("py3langid-*.npz")) - {other_install}
+    assert current.stat().st_size > 1_000_000
+
+
+def test_a_load_that_reads_the_cache_marks_it_used_and_prunes(folder):
+    assert load_identifier().classify(SAMPLE) == EXPECTED
+    current = _current_cache()
+    then = time.time() - UNUSED
+    os.utime(current, (then, then))
+    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", UNUSED)
+    written = current.stat().st_size
+    assert load_identifier().classify(SAMPLE) == EXPECTED
+    assert current.stat().st_size == written
+    assert time.time() - current.stat().st_mtime < 3600
+    assert not older.exists()
 
 
 def test_a_stale_temporary_file_is_removed_and_a_fresh_one_kept(folder):
@@ -63,9 +80,9 @@ def test_a_stale_temporary_file_is_removed_and_a_fresh_one_kept(folder):
 
 
 def test_entries_that_cannot_be_removed_are_left_and_the_model_loads(folder):
-    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", 0, folder=True)
+    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", UNUSED, folder=True)
     stale = _aged(folder / "tmpkilled.tmp", STALE_TMP_S + 60, folder=True)
-    removable = _aged(folder / "py3langid-0.2.1-0123456789abcdef.npz", 0)
+    removable = _aged(folder / "py3langid-0.2.1-0123456789abcdef.npz", UNUSED)
     assert load_identifier().classify(SAMPLE) == EXPECTED
     assert older.is_dir() and stale.is_dir()
     assert not removable.exists()
@@ -100,7 +117,7 @@ def _chattr(flag: str, path) -> bool:
 
 
 def test_a_read_only_cache_folder_still_loads_and_is_cleaned_once_writable(folder):
-    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", 0)
+    older = _aged(folder / "py3langid-0.2.2-0123456789abcdef.npz", UNUSED)
     stale = _aged(folder / "tmpkilled.tmp", STALE_TMP_S + 60)
     if not _read_only(folder):
         _writable(folder)
