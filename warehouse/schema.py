@@ -44,78 +44,7 @@ from warehouse.errors import SchemaMismatch
 SCHEMA_VERSION = 19
 """Version of the table layout below; bump it with a migration in `create_schema`.
 
-2 added `backtests` and `model_choice`; `create_schema` upgrades a version-1 file by creating
-them (readers of a version-1 file are told to run `moodcast run`). 3 added `current_versions`
-(see `warehouse.current`); `create_schema` upgrades an older file by creating and filling it
-(readers of an older file are told to run `moodcast run`). 4 added `run_inputs.mapping`;
-an older file gets the column, null (its inputs were read under the Post field names), and
-readers accept a version-3 file as it is (`OLDEST_READABLE`): they never read that column.
-5 added `alerts.issued_on` (the first run date that raised an alert, kept across runs; an
-older file gets the column, null until the next run, and readers of a version-3 or -4 file
-read it as null), `period_aggregates` (ISO weeks and CDC epi-weeks counted at ingest)
-and `dp_daily` (differentially private base cells), which `create_schema` creates empty and
-the next run that touches a period (in DP mode, a day) fills; `day_panes` and `stream_files` (the streaming loader's; created empty in an older
-file; readers treat a file without them as having no streamed day); `run_inputs.n_read` and
-`n_dead_lettered` (per-file counts; null for older runs) and the run status `killed` (an
-older file gets the columns and its `runs` table is rebuilt with the wider status check).
-6 let `period_aggregates` hold 8-week periods (`iso_8week`, `epi_8week`, `period_end` 55 days
-after `period_start`) and no longer `rolling_7` (7-day windows, no longer counted: they would
-give back the days they hold); an older file's table is rebuilt without its `rolling_7` rows,
-and the next run counts the 8-week periods of the days it touches. Readers of a version-3 to -5
-file find no 8-week rows and publish as before. 7 added `period_aggregates`' CLUSTER_SUMS
-(transforms.contracts: the sums over a period cell's authors of their days and marked days
-squared and multiplied, which its interval needs with authors as clusters), nullable: an older
-file gets the columns null, a run fills them for the periods it touches, and rows with null
-sums (and every row of a version-3 to -6 file, read as null) keep the interval that treats
-author-days as independent (transforms.prevalence.effective_trials). 8 added
-`published_grains` (the grain each
-suppress-mode release published each period at, transforms.releases.RECORD_SCHEMA), created
-empty in an older file; readers of an older file, or one without the table, read no record. 9
-let `published_grains.published_as` be `withheld` (a period published once, then withheld,
-stays withheld): the table is rebuilt with its rows. 10 added `published_counts` (the counts
-suppress-mode releases published each cell with, transforms.releases.COUNTS_SCHEMA) and
-`release_settings` (the settings of the last write that published), created empty in an older
-file: its next write fills them; until then readers compare no counts and no settings. 11 added
-`period_aggregates`' POST_CLUSTER_SUMS (the sums over a period cell's authors of their scored and
-marked posts squared and multiplied, which the post share's interval needs with authors as
-clusters), nullable like 7's: an older file's table is rebuilt with the columns null, a run fills
-them for the periods it touches, and rows with null sums keep the post interval over `n_scored`.
-12 added `period_aggregates`' POST_CLUSTERS (a cell's authors and its scored posts without an
-author: the post share's clusters, which 11 took to be its authors alone), nullable: an older
-file's table is rebuilt with the column null, a run fills it for the periods it touches, and
-rows with null clusters take `n_authors` (transforms.prevalence.effective_posts). 13 added
-`release_settings.open_from` (the day the last write's clock was on: days from it on had not
-ended, so its release neither published nor recorded them), nullable: an older file gets the
-column null, which readers take as every day ended, until its next write fills it. 14 added
-`forecast_grains` (the grain each series of the latest run's forecasts and alerts was forecast
-and alerted at), created empty in an older file: until its next run fills it, and in a file
-without the table, readers take the grains the current release gives, as before. 15 added the
-run status `incomplete` (a stream session that stopped with posts read and not published): an
-older file's `runs` table is rebuilt with the wider status check. 16 added `withheld_counts`
-(the counts of the weeks of child series, and of their days, that suppress-mode releases
-withheld, transforms.releases.Release.withheld), created empty in an older file: until a
-write records a withheld week in it, readers and writers of a file upgraded from an older
-version take every week of a child no release published under a total one published as
-withheld beside it, as before (`warehouse.release_record.recorded_withheld`); a file created
-at 16 keeps the counts from its first write. 17 added `release` and `last_release` to
-`published_counts` and `withheld_counts` (the run of releases, by index, that published or
-withheld the cell with those counts, transforms.releases.RELEASED_SCHEMA), so that a
-roll-up's change is checked net of its children's between the same two releases
-(transforms.line_changes); their key no longer holds every column (a cell may have the same
-counts in two runs of releases). An older file's tables are rebuilt with its rows, both
-null (their releases unknown: still compared as sets, never paired); readers of a
-version-16 file read them as null. 18 added `shown_cells` (the keys of the cells each run of
-releases showed, published or withheld, periods in progress included,
-transforms.releases.SHOWN_SCHEMA), so that a child with no cell in a release where the
-roll-up was published (a region backfilled after it) counts as 0 then, as a reader reads it
-(transforms.line_changes); created empty in an older file, whose releases before its next
-write stay unknown there (a child without a cell in them counts as unknown, as before);
-readers of an older file read none. 19 added `run_counts.day` and `run_counts.held_by` (the
-day of a `kept_out` row and the run that held it, which its reason held as text,
-`<day> held by <run>`, now KEPT_OUT_REASON; null in rows of the other categories), and its
-key is unique rather than primary, (`run_id`, `category`, `day`): an older file's table is
-rebuilt with its rows, each `kept_out` row's day and holder taken out of its reason
-(KEPT_OUT_FROM_REASON), and readers of an older file read its rows so too."""
+What each version added, and how an older file is upgraded and read: docs/schema_versions.md."""
 
 OLDEST_READABLE = 3
 """The oldest layout that readers (dashboard, exports) open without an upgrade."""
