@@ -154,8 +154,10 @@ def read_labels(
     POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that row is not labelled for that
     column), except in a column of 1s and blanks alone, where a blank is a 0 (counted in a
     note); a column with other values is a column of class names, and a column of blanks alone
-    is no label. A column of `label_cols`, or named after one of `markers` (made a marker
-    name), whose values are mostly labels but not all is refused (_refuse_typos). `ID` and
+    is no label. A column named after one of `markers` (made a marker name), or of
+    `label_cols` under a name that does not say it holds class names (class_column_name: a
+    `label` column of class ids 0-5 is refused by label_frame as such), whose values are mostly
+    labels but not all is refused (_refuse_typos). `ID` and
     `Lang` (any case) are `id` and `lang` where the file has no column of
     that exact name. A 0/1 label column's name is made a marker name
     (transforms.markers.marker_name: `Anger` is `anger`). A row's language is its `lang` read
@@ -195,7 +197,11 @@ def read_labels(
     _refuse_typos(
         path,
         labelled,
-        [c for c in candidates if c in (label_cols or ()) or marker_name(c) in markers],
+        [
+            c
+            for c in candidates
+            if marker_name(c) in markers or (c in (label_cols or ()) and not class_column_name(c))
+        ],
     )
     labels = labelled.select(_label_values(c) for c in candidates)
     binary = [c for c in labels.columns if _binary(labels.get_column(c))]
