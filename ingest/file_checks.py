@@ -118,6 +118,30 @@ def refuse_unsplittable_bytes(path: str, handle: BinaryIO) -> None:
         )
 
 
+def not_utf8(path: str, data: bytes) -> str:
+    """What to do about file `path` whose text `data` (decompressed, without a byte-order mark)
+    is not all UTF-8, naming the line of its first byte that is not; empty for UTF-8 text.
+    Where another line holds UTF-8 beyond ASCII, the file is UTF-8 with stray bytes, to be
+    corrected on that line: converting the whole file from another encoding would garble its
+    UTF-8 accents. Else it is in another encoding, to be converted."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+    else:
+        return ""
+    if _foreign_lines(data.split(b"\n"))[1]:
+        return (
+            f"{path} is UTF-8 but line {line} holds a byte that is not (pasted from text in "
+            "another encoding?): correct that line; converting the whole file from another "
+            "encoding would garble its UTF-8 accents"
+        )
+    return (
+        f"{path} is not UTF-8 (line {line}): convert it first, e.g. iconv -f CP1252 -t UTF-8 "
+        "IN > OUT (or from its own encoding)"
+    )
+
+
 def _foreign_lines(lines: list[bytes]) -> tuple[int, int]:
     """How many of `lines` are not UTF-8 text (or hold a NUL byte, which no text line of posts
     does), and how many are UTF-8 with bytes beyond ASCII."""

@@ -6,6 +6,7 @@ decides them)."""
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.file_checks import refuse_unsplittable_bytes
+from ingest.file_checks import not_utf8, refuse_unsplittable_bytes
+from ingest.lines import FileLines, compression
 from moodcast.tagging import TaggingError, with_languages
 from transforms.markers import NAME_PATTERN, marker_name
 from transforms.presets import separator_advice
@@ -255,8 +257,6 @@ def read_labels(
 
 
 CSV_PROBLEMS = (
-    ("invalid utf-8", "it holds bytes that are not UTF-8; convert it first, e.g. iconv -f CP1252 "
-     "-t UTF-8 IN > OUT (or from its own encoding)"),
     ("more fields than defined", "a row has more fields than its header (a text holding a "
      "comma outside double quotes?); put such texts in double quotes"),
     ("not properly escaped", "a field opens a double quote that never closes (a quote inside "
@@ -267,8 +267,9 @@ CSV_PROBLEMS = (
 
 def _read_csv(path: Path, **options) -> pl.DataFrame:
     """The CSV at `path` read by polars with `options`, every column a string. Raises
-    TaggingError naming the file for an empty one, or one polars cannot read as CSV, in
-    CSV_PROBLEMS' words where they name its problem, else in polars' first line."""
+    TaggingError naming the file for an empty one, one that is not all UTF-8 (_not_utf8: the
+    line, and whether to correct it or convert the file), or one polars cannot read as CSV,
+    in CSV_PROBLEMS' words where they name its problem, else in polars' first line."""
     try:
         return pl.read_csv(path, infer_schema=False, **options)
     except pl.exceptions.NoDataError as exc:
@@ -277,9 +278,19 @@ def _read_csv(path: Path, **options) -> pl.DataFrame:
             "and its label columns"
         ) from exc
     except pl.exceptions.ComputeError as exc:
+        if "invalid utf-8" in str(exc) and (advice := _not_utf8(path)):
+            raise TaggingError(advice) from exc
         said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         problem = next((what for words, what in CSV_PROBLEMS if words in str(exc)), said)
         raise TaggingError(f"{path} cannot be read as CSV: {problem}") from exc
+
+
+def _not_utf8(path: Path) -> str:
+    """ingest.file_checks.not_utf8 on the text of the CSV at `path` (decompressed as its name
+    asks, without a byte-order mark)."""
+    with path.open("rb") as handle:
+        text = b"".join(FileLines(handle, compression(str(path))).blocks())
+    return not_utf8(str(path), text.removeprefix(codecs.BOM_UTF8))
 
 
 ROW = "__row"

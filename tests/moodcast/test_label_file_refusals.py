@@ -37,7 +37,7 @@ CASES = {
     ),
     "one stray byte": (
         lambda p: p.write_bytes(GOOD.replace("sad 3,", "sad caf\xe9 3,").encode("latin-1")),
-        "cannot be read as CSV: it holds bytes that are not UTF-8",
+        "is not UTF-8 (line 8): convert it first, e.g. iconv -f CP1252",
     ),
     "utf-16": (lambda p: p.write_bytes(GOOD.encode("utf-16")), "is UTF-16 or UTF-32 text"),
     "carriage returns alone": (
