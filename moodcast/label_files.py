@@ -175,7 +175,7 @@ def read_labels(
     columns of one name, or what label_frame refuses.
     """
     with path.open("rb") as handle:
-        refuse_unsplittable_bytes(str(path), handle)
+        refuse_unsplittable_bytes(str(path), handle, posts=False)
     header = _read_csv(path, n_rows=0).columns
     if text_col not in header:
         raise TaggingError(_no_text(path, text_col, header))
