@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.archives import COMPRESSED
 from ingest.file_checks import not_utf8, refuse_unsplittable_bytes
 from ingest.lines import FileLines, compression
 from moodcast.tagging import TaggingError, with_languages
@@ -169,13 +170,19 @@ def read_labels(
 
     Raises InputError (ingest.file_checks.refuse_unsplittable_bytes) for a file that is not
     UTF-8 text (UTF-16, Latin-1, lines ended by carriage returns alone, a spreadsheet or
-    another archive), TaggingError for an empty file, one polars cannot read as CSV (_read_csv),
+    another archive), TaggingError for a file compressed other than by gzip or zstd
+    (UNREAD_COMPRESSIONS), an empty file, one polars cannot read as CSV (_read_csv),
     a missing text or label column, a `label_cols` naming the text column, `id` or `lang`,
     such a column with values that are no label, two label
     columns of one name, or what label_frame refuses.
     """
     with path.open("rb") as handle:
         refuse_unsplittable_bytes(str(path), handle, posts=False)
+    if how := UNREAD_COMPRESSIONS.get(compression(str(path))):
+        raise TaggingError(
+            f"{path} is compressed in a way a labelled file cannot be (gzip and zstd can, "
+            f".gz and .zst): decompress it first, e.g. {how}"
+        )
     header = _read_csv(path, n_rows=0).columns
     if text_col not in header:
         raise TaggingError(_no_text(path, text_col, header))
@@ -255,6 +262,10 @@ def read_labels(
     frame = label_frame(decided, text_col="text", label_cols=named)
     return LabelFile(frame=frame, notes=tuple(notes))
 
+
+UNREAD_COMPRESSIONS = {kind: how for _, _, _, kind, how in COMPRESSED if kind in ("bz2", "xz")}
+"""The compressions of ingest.lines.compression that polars does not undo reading a CSV (it
+undoes gzip and zstd), and the command that decompresses each."""
 
 CSV_PROBLEMS = (
     ("more fields than defined", "a row has more fields than its header (a text holding a "
