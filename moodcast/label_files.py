@@ -189,7 +189,7 @@ def read_labels(
     raw = _read_csv(path).rename(_reserved_names(header, text_col))
     columns = raw.columns
     text = pl.col(text_col).str.strip_chars()
-    labelled = raw.with_row_index(ROW, offset=1).filter(text.is_not_null() & (text != ""))
+    labelled = raw.with_row_index(ROW, offset=2).filter(text.is_not_null() & (text != ""))
     notes = []
     if blank := raw.height - labelled.height:
         notes.append(f"{blank} rows of {path} have no text and were left out")
@@ -305,8 +305,9 @@ def _not_utf8(path: Path) -> str:
 
 
 ROW = "__row"
-"""The column that numbers a labelled file's rows (1 for the first after the header) while
-read_labels reads them."""
+"""The column that numbers a labelled file's rows while read_labels reads them, as a
+spreadsheet program shows them: the header is row 1, so the first row of labels is row 2 (and
+the line of that number where no text spans lines)."""
 
 
 def _refuse_typos(path: Path, labelled: pl.DataFrame, columns: Sequence[str]) -> None:

@@ -115,7 +115,7 @@ def test_values_that_are_no_label_in_a_marker_column_are_refused_by_row(tmp_path
     said = _refused(labels, data, command, *more)
     assert f"column 'sadness' of {labels} labels the marker sadness" in said
     assert "2 of its values are neither a label" in said
-    assert "'maybe' (row 4), '2' (row 8)" in said
+    assert "'maybe' (row 5), '2' (row 9)" in said
     assert not (data / "marker_rates.json").exists()
     assert not (data / "markers" / "sadness.head.json").exists()
 
