@@ -1,7 +1,8 @@
 """Refusing an input file that cannot be read as posts, before any of it is read: no such file,
 not a regular file, or text that cannot be split into UTF-8 lines. Imports no Beam: the callers
 open the files (ingest.inputs on any filesystem Beam supports, ingest.files a local file
-directly).
+directly). The same checks refuse the other text files moodcast reads (a labelled CSV, a
+lexicon) in words of their own (`posts=False`, not_utf8).
 """
 
 from __future__ import annotations
