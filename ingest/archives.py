@@ -63,27 +63,36 @@ def _spreadsheet(path: str, raw: bytes, head: bytes) -> bool:
     return named or (raw.startswith(b"PK") and any(m in head[:4096] for m in _SPREADSHEET_MEMBERS))
 
 
-def archive_advice(path: str, raw: bytes, head: bytes, *, decompressed: str | None) -> str:
+def archive_advice(
+    path: str, raw: bytes, head: bytes, *, decompressed: str | None, posts: bool = True
+) -> str:
     """What to do with a JSON Lines or CSV file `path` that is a spreadsheet (_spreadsheet:
     saved as CSV, not extracted), or whose first stored bytes `raw` open an archive (ARCHIVES),
     or whose first bytes as read, `head` (after the decompression its name asks for,
     `decompressed`: an ingest.lines.compression kind or None), a tar archive; or whose `raw`
     opens a compressed stream (COMPRESSED) that `decompressed` does not undo. Read as lines,
-    such a file gives a few dead letters, or is refused as binary data. Empty for any other
-    file."""
+    such a file gives a few dead letters, or is refused as binary data. Without `posts`, the
+    file is a CSV of another kind (a labelled file), and the advice says nothing of the
+    formats, names and column mappings of posts. Empty for any other file."""
     if _spreadsheet(path, raw, head):
         return (
-            f"{path} is a spreadsheet (Excel or OpenDocument), not a file of posts: moodcast "
-            "reads JSON Lines, CSV and Parquet. Save it as CSV from the spreadsheet program "
+            f"{path} is a spreadsheet (Excel or OpenDocument), not "
+            f"{'a file of posts: moodcast reads JSON Lines, CSV and Parquet' if posts else 'CSV'}"
+            ". Save it as CSV from the spreadsheet program "
             "(Excel: Save As, CSV UTF-8), or convert it, e.g. with pandas (openpyxl reads .xlsx): "
             "python3 -c \"import pandas; pandas.read_excel('IN').to_csv('OUT.csv', index=False)\", "
-            "and give moodcast the CSV (--mapping names its columns, README: Inputs)"
+            "and give moodcast the CSV"
+            f"{' (--mapping names its columns, README: Inputs)' if posts else ''}"
         )
     archive = next(((what, how) for magic, what, how in ARCHIVES if raw.startswith(magic)), None)
     if archive is None and _opens_tar(head):
         archive = ("a tar archive", "tar -xf IN -C DIR")
     if archive is not None:
         what, how = archive
+        if not posts:
+            return (
+                f"{path} is {what}, not CSV: extract it first, e.g. {how}, and give the CSV in it"
+            )
         return (
             f"{path} is {what}, not a file of posts: moodcast reads JSON Lines and CSV (plain, "
             ".gz, .zst, .bz2 or .xz) and Parquet files, not archives. Extract it first, e.g. "

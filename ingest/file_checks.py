@@ -1,7 +1,8 @@
 """Refusing an input file that cannot be read as posts, before any of it is read: no such file,
 not a regular file, or text that cannot be split into UTF-8 lines. Imports no Beam: the callers
 open the files (ingest.inputs on any filesystem Beam supports, ingest.files a local file
-directly).
+directly). The same checks refuse the other text files moodcast reads (a labelled CSV, a
+lexicon) in words of their own (`posts=False`, not_utf8).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ of UTF-8 beyond ASCII) before the file is refused as text in another encoding: f
 bytes, each a dead letter of its own."""
 
 
-def refuse_unsplittable_bytes(path: str, handle: BinaryIO) -> None:
+def refuse_unsplittable_bytes(path: str, handle: BinaryIO, *, posts: bool = True) -> None:
     """Raise InputError when the first bytes of JSON Lines or CSV file `path`, read (then
     decompressed) from `handle` open at its start, show text that cannot be split into UTF-8
     lines: UTF-16 or UTF-32 (their byte-order marks), lines ended by carriage returns alone, or
@@ -78,13 +79,15 @@ def refuse_unsplittable_bytes(path: str, handle: BinaryIO) -> None:
     than hold UTF-8 beyond ASCII; a line the block cuts is left out). Read, every line of such
     a file (of an 8-bit one, every line with an accent) would be a dead letter. Archives and
     compressed streams it cannot read are refused first (ingest.archives.archive_advice).
-    `handle` is left where the check stopped reading."""
+    Without `posts`, the file is a CSV of another kind (a labelled file), and the messages say
+    nothing of dead letters nor of the formats and patterns of inputs. `handle` is left where
+    the check stopped reading."""
     if file_format(path) == "parquet":
         return
     raw = handle.read(16)
     handle.seek(0)
     head = next(FileLines(handle, compression(path), block_bytes=1 << 16).blocks(), b"")
-    if advice := archive_advice(path, raw, head, decompressed=compression(path)):
+    if advice := archive_advice(path, raw, head, decompressed=compression(path), posts=posts):
         raise InputFileError(advice, paths=[path])
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise InputFileError(
@@ -101,21 +104,51 @@ def refuse_unsplittable_bytes(path: str, handle: BinaryIO) -> None:
     lines = head.split(b"\n")[:-1]
     foreign, beyond_ascii = _foreign_lines(lines)
     if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii and b"\x00" in head:
+        instead = (
+            "not lines of posts. moodcast reads JSON Lines and CSV in UTF-8 (plain, .gz, .zst, "
+            ".bz2 or .xz) and Parquet: leave it out of the inputs (a narrower pattern, e.g. "
+            "'DIR/*.jsonl') or convert it"
+            if posts
+            else "not CSV: give the CSV in UTF-8, or convert it"
+        )
         raise InputFileError(
             f"{path} holds NUL bytes on {foreign} of its first {len(lines)} lines: it is binary "
-            "data (or UTF-16/UTF-32 text without a byte-order mark), not lines of posts. moodcast "
-            "reads JSON Lines and CSV in UTF-8 (plain, .gz, .zst, .bz2 or .xz) and Parquet: leave "
-            "it out of the inputs (a narrower pattern, e.g. 'DIR/*.jsonl') or convert it",
+            f"data (or UTF-16/UTF-32 text without a byte-order mark), {instead}",
             paths=[path],
         )
     if foreign >= MIN_FOREIGN_LINES and foreign > beyond_ascii:
         raise InputFileError(
             f"{path} is not UTF-8: {foreign} of its first {len(lines)} lines are not (and "
             f"{beyond_ascii} hold UTF-8 beyond ASCII), so it is likely Latin-1 or Windows-1252 "
-            "text, whose every line with an accent would be a dead letter; moodcast reads UTF-8: "
+            f"text{', whose every line with an accent would be a dead letter' if posts else ''}; "
+            "moodcast reads UTF-8: "
             "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)",
             paths=[path],
         )
+
+
+def not_utf8(path: str, data: bytes) -> str:
+    """What to do about file `path` whose text `data` (decompressed, without a byte-order mark)
+    is not all UTF-8, naming the line of its first byte that is not; empty for UTF-8 text.
+    Where another line holds UTF-8 beyond ASCII, the file is UTF-8 with stray bytes, to be
+    corrected on that line: converting the whole file from another encoding would garble its
+    UTF-8 accents. Else it is in another encoding, to be converted."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+    else:
+        return ""
+    if _foreign_lines(data.split(b"\n"))[1]:
+        return (
+            f"{path} is UTF-8 but line {line} holds a byte that is not (pasted from text in "
+            "another encoding?): correct that line; converting the whole file from another "
+            "encoding would garble its UTF-8 accents"
+        )
+    return (
+        f"{path} is not UTF-8 (line {line}): convert it first, e.g. iconv -f CP1252 -t UTF-8 "
+        "IN > OUT (or from its own encoding)"
+    )
 
 
 def _foreign_lines(lines: list[bytes]) -> tuple[int, int]:

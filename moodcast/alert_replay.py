@@ -125,10 +125,14 @@ def _warn_mostly_zero(frame: pl.DataFrame) -> None:
         )
 
 
+SCORED_FIELDS = ("unique_id", "method", "start", "end", "issued_on")
+"""The fields of a replayed alert that scoring reads (not its severity)."""
+
+
 def read_alerts_json(path: Path) -> pl.DataFrame:
     """The JSON list `moodcast alerts replay --json` printed, as REPLAY_SCHEMA rows. Raises
     AlertReplayError for a file that is not JSON, not a list of objects, or holds an alert
-    without a value of each REPLAY_SCHEMA field."""
+    without a value of each SCORED_FIELDS field (a severity may be missing)."""
     printed = "give the JSON list that `moodcast alerts replay --json` prints"
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
@@ -136,7 +140,7 @@ def read_alerts_json(path: Path) -> pl.DataFrame:
         raise AlertReplayError(f"{path}: not JSON ({exc}); {printed}") from exc
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise AlertReplayError(f"{path}: not a JSON list of objects; {printed}")
-    if missing := sorted({k for row in rows for k in REPLAY_SCHEMA if row.get(k) is None}):
+    if missing := sorted({k for row in rows for k in SCORED_FIELDS if row.get(k) is None}):
         raise AlertReplayError(f"{path}: alerts without {', '.join(missing)}; {printed}")
     try:
         frame = pl.DataFrame(rows, schema={k: pl.String for k in REPLAY_SCHEMA}, orient="row")

@@ -6,6 +6,7 @@ decides them)."""
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.file_checks import refuse_unsplittable_bytes
+from ingest.archives import COMPRESSED
+from ingest.file_checks import not_utf8, refuse_unsplittable_bytes
+from ingest.lines import FileLines, compression
 from moodcast.tagging import TaggingError, with_languages
 from transforms.markers import NAME_PATTERN, marker_name
 from transforms.presets import separator_advice
@@ -154,8 +157,10 @@ def read_labels(
     POSITIVE are 1, NEGATIVE 0 (any case), blanks null (that row is not labelled for that
     column), except in a column of 1s and blanks alone, where a blank is a 0 (counted in a
     note); a column with other values is a column of class names, and a column of blanks alone
-    is no label. A column of `label_cols`, or named after one of `markers` (made a marker
-    name), whose values are mostly labels but not all is refused (_refuse_typos). `ID` and
+    is no label. A column named after one of `markers` (made a marker name), or of
+    `label_cols` under a name that does not say it holds class names (class_column_name: a
+    `label` column of class ids 0-5 is refused by label_frame as such), whose values are mostly
+    labels but not all is refused (_refuse_typos). `ID` and
     `Lang` (any case) are `id` and `lang` where the file has no column of
     that exact name. A 0/1 label column's name is made a marker name
     (transforms.markers.marker_name: `Anger` is `anger`). A row's language is its `lang` read
@@ -165,20 +170,26 @@ def read_labels(
 
     Raises InputError (ingest.file_checks.refuse_unsplittable_bytes) for a file that is not
     UTF-8 text (UTF-16, Latin-1, lines ended by carriage returns alone, a spreadsheet or
-    another archive), TaggingError for an empty file, one polars cannot read as CSV (_read_csv),
+    another archive), TaggingError for a file compressed other than by gzip or zstd
+    (UNREAD_COMPRESSIONS), an empty file, one polars cannot read as CSV (_read_csv),
     a missing text or label column, a `label_cols` naming the text column, `id` or `lang`,
     such a column with values that are no label, two label
     columns of one name, or what label_frame refuses.
     """
     with path.open("rb") as handle:
-        refuse_unsplittable_bytes(str(path), handle)
+        refuse_unsplittable_bytes(str(path), handle, posts=False)
+    if how := UNREAD_COMPRESSIONS.get(compression(str(path))):
+        raise TaggingError(
+            f"{path} is compressed in a way a labelled file cannot be (gzip and zstd can, "
+            f".gz and .zst): decompress it first, e.g. {how}"
+        )
     header = _read_csv(path, n_rows=0).columns
     if text_col not in header:
         raise TaggingError(_no_text(path, text_col, header))
     raw = _read_csv(path).rename(_reserved_names(header, text_col))
     columns = raw.columns
     text = pl.col(text_col).str.strip_chars()
-    labelled = raw.with_row_index(ROW, offset=1).filter(text.is_not_null() & (text != ""))
+    labelled = raw.with_row_index(ROW, offset=2).filter(text.is_not_null() & (text != ""))
     notes = []
     if blank := raw.height - labelled.height:
         notes.append(f"{blank} rows of {path} have no text and were left out")
@@ -195,7 +206,11 @@ def read_labels(
     _refuse_typos(
         path,
         labelled,
-        [c for c in candidates if c in (label_cols or ()) or marker_name(c) in markers],
+        [
+            c
+            for c in candidates
+            if marker_name(c) in markers or (c in (label_cols or ()) and not class_column_name(c))
+        ],
     )
     labels = labelled.select(_label_values(c) for c in candidates)
     binary = [c for c in labels.columns if _binary(labels.get_column(c))]
@@ -248,9 +263,11 @@ def read_labels(
     return LabelFile(frame=frame, notes=tuple(notes))
 
 
+UNREAD_COMPRESSIONS = {kind: how for _, _, _, kind, how in COMPRESSED if kind in ("bz2", "xz")}
+"""The compressions of ingest.lines.compression that polars does not undo reading a CSV (it
+undoes gzip and zstd), and the command that decompresses each."""
+
 CSV_PROBLEMS = (
-    ("invalid utf-8", "it holds bytes that are not UTF-8; convert it first, e.g. iconv -f CP1252 "
-     "-t UTF-8 IN > OUT (or from its own encoding)"),
     ("more fields than defined", "a row has more fields than its header (a text holding a "
      "comma outside double quotes?); put such texts in double quotes"),
     ("not properly escaped", "a field opens a double quote that never closes (a quote inside "
@@ -261,8 +278,9 @@ CSV_PROBLEMS = (
 
 def _read_csv(path: Path, **options) -> pl.DataFrame:
     """The CSV at `path` read by polars with `options`, every column a string. Raises
-    TaggingError naming the file for an empty one, or one polars cannot read as CSV, in
-    CSV_PROBLEMS' words where they name its problem, else in polars' first line."""
+    TaggingError naming the file for an empty one, one that is not all UTF-8 (_not_utf8: the
+    line, and whether to correct it or convert the file), or one polars cannot read as CSV,
+    in CSV_PROBLEMS' words where they name its problem, else in polars' first line."""
     try:
         return pl.read_csv(path, infer_schema=False, **options)
     except pl.exceptions.NoDataError as exc:
@@ -271,14 +289,25 @@ def _read_csv(path: Path, **options) -> pl.DataFrame:
             "and its label columns"
         ) from exc
     except pl.exceptions.ComputeError as exc:
+        if "invalid utf-8" in str(exc) and (advice := _not_utf8(path)):
+            raise TaggingError(advice) from exc
         said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         problem = next((what for words, what in CSV_PROBLEMS if words in str(exc)), said)
         raise TaggingError(f"{path} cannot be read as CSV: {problem}") from exc
 
 
+def _not_utf8(path: Path) -> str:
+    """ingest.file_checks.not_utf8 on the text of the CSV at `path` (decompressed as its name
+    asks, without a byte-order mark)."""
+    with path.open("rb") as handle:
+        text = b"".join(FileLines(handle, compression(str(path))).blocks())
+    return not_utf8(str(path), text.removeprefix(codecs.BOM_UTF8))
+
+
 ROW = "__row"
-"""The column that numbers a labelled file's rows (1 for the first after the header) while
-read_labels reads them."""
+"""The column that numbers a labelled file's rows while read_labels reads them, as a
+spreadsheet program shows them: the header is row 1, so the first row of labels is row 2 (and
+the line of that number where no text spans lines)."""
 
 
 def _refuse_typos(path: Path, labelled: pl.DataFrame, columns: Sequence[str]) -> None:

@@ -5,12 +5,14 @@ nothing is written into the package."""
 
 from __future__ import annotations
 
+import codecs
 import importlib.metadata
 import importlib.resources
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ingest.file_checks import not_utf8
 from transforms.adapters import (
     VADER_MIN_VALENCE,
     empath_markers,
@@ -45,7 +47,7 @@ def _package_file(package: str, *parts: str) -> tuple[str, str]:
 def _user_file(path: Path | None, kind: str) -> tuple[str, str]:
     """The text of the user's lexicon file at `path` (UTF-8, with or without a byte-order
     mark) and its provenance. Raises ImportLexiconError for no `path`, a file that cannot be
-    read, or one that is not UTF-8 (naming its first such line): read with its bytes replaced,
+    read, or one that is not UTF-8 (ingest.file_checks.not_utf8): read with its bytes replaced,
     every accented term would become one no post matches."""
     if path is None:
         raise ImportLexiconError(f"`{kind}` needs the path of your own {kind.upper()} file")
@@ -53,14 +55,10 @@ def _user_file(path: Path | None, kind: str) -> tuple[str, str]:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportLexiconError(f"{path}: {exc}") from exc
-    try:
-        return data.decode("utf-8-sig"), f"{path.name} (your file)"
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportLexiconError(
-            f"{path} is not UTF-8 (line {line}), so its accented terms would match no post: "
-            "convert it first, e.g. iconv -f CP1252 -t UTF-8 IN > OUT (or from its own encoding)"
-        ) from exc
+    text = data.removeprefix(codecs.BOM_UTF8)
+    if advice := not_utf8(str(path), text):
+        raise ImportLexiconError(f"{advice} (read otherwise, its accented terms match no post)")
+    return text.decode("utf-8"), f"{path.name} (your file)"
 
 
 def import_markers(

@@ -37,7 +37,7 @@ CASES = {
     ),
     "one stray byte": (
         lambda p: p.write_bytes(GOOD.replace("sad 3,", "sad caf\xe9 3,").encode("latin-1")),
-        "cannot be read as CSV: it holds bytes that are not UTF-8",
+        "is not UTF-8 (line 8): convert it first, e.g. iconv -f CP1252",
     ),
     "utf-16": (lambda p: p.write_bytes(GOOD.encode("utf-16")), "is UTF-16 or UTF-32 text"),
     "carriage returns alone": (
@@ -115,7 +115,7 @@ def test_values_that_are_no_label_in_a_marker_column_are_refused_by_row(tmp_path
     said = _refused(labels, data, command, *more)
     assert f"column 'sadness' of {labels} labels the marker sadness" in said
     assert "2 of its values are neither a label" in said
-    assert "'maybe' (row 4), '2' (row 8)" in said
+    assert "'maybe' (row 5), '2' (row 9)" in said
     assert not (data / "marker_rates.json").exists()
     assert not (data / "markers" / "sadness.head.json").exists()
 

@@ -33,7 +33,7 @@ def _score(tmp_path, alerts, truth="unique_id,start,end\na,2025-03-02,2025-03-11
     "alerts, said",
     [
         (ALERT, "not a JSON list of objects; give the JSON list"),
-        ([{"a": 1}], "alerts without end, issued_on, method, severity, start, unique_id"),
+        ([{"a": 1}], "alerts without end, issued_on, method, start, unique_id"),
         ([ALERT, {k: v for k, v in ALERT.items() if k != "method"}], "alerts without method"),
     ],
 )
