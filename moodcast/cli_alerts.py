@@ -34,7 +34,9 @@ def alerts() -> None:
 @file_option(
     "--series",
     "series_path",
-    "CSV in long format (unique_id, ds, y); y may be any non-negative rate or index.",
+    "CSV in long format (unique_id, ds, y): ds a date as YYYY-MM-DD (also YYYY/MM/DD or "
+    "YYYYMMDD; 01/02/2025 is refused, not guessed), y any non-negative rate or index, empty "
+    "for a missing period.",
     required=True,
 )
 @freq_option()
@@ -87,7 +89,8 @@ def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> N
 @file_option(
     "--truth",
     "truth_path",
-    "CSV of high periods: unique_id, start, end (and optionally peak).",
+    "CSV of high periods: unique_id, start, end (and optionally peak), dates as the series' "
+    "ds; at least one period.",
     required=True,
 )
 @file_option(
