@@ -15,7 +15,7 @@ from typing import BinaryIO, NamedTuple
 import pyarrow.parquet as pq
 
 from ingest.files import is_local_file
-from ingest.lines import FileLines, compression, file_format
+from ingest.lines import FileLines, compression, file_format, split_compression
 from transforms.csv_rows import csv_header, csv_rows
 
 
@@ -121,6 +121,25 @@ def peek_fields(path: str, *, limit: int = 40) -> list[str]:
             return csv_header(_texts(FileLines(handle, compression(path))))[:limit]
     except (OSError, ValueError):
         return []
+
+
+def looks_like_csv(path: str) -> bool:
+    """Whether an input named as JSON (`.jsonl`, `.ndjson`, `.json`, compressed or not) looks
+    like CSV instead: its first non-blank line (of its first PEEK_CHARS bytes) holds no `{` or
+    `[`, is no JSON value, and splits at commas into two fields or more, as a CSV header does
+    (transforms.csv_rows.csv_header). False for any other file (a `.txt` of prose with commas
+    among them) and one that cannot be read; never raises."""
+    if not split_compression(path)[0].lower().endswith((".jsonl", ".ndjson", ".json")):
+        return False
+    try:
+        with _opened(path) as handle:
+            head, _ = _head(FileLines(handle, compression(path)))
+    except OSError:
+        return False
+    first = next((line for line in head.split("\n") if line.strip()), "")
+    if not first or "{" in first or "[" in first or _whole_value(first):
+        return False
+    return len(csv_header([first])) >= 2
 
 
 def _texts(lines: FileLines) -> Iterator[str]:
