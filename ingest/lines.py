@@ -15,11 +15,21 @@ import zstandard
 
 from transforms.line_buffer import LineBuffer, line_feeds
 
+COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+"""The name endings of the compressions `compression` reads."""
+
+
+def split_compression(name: str) -> tuple[str, str]:
+    """`name` as what comes before its compression suffix (COMPRESSION_SUFFIXES, any case) and
+    that suffix, "" where it has none: `posts.JSONL.gz` → (`posts.JSONL`, `.gz`)."""
+    suffix = next((s for s in COMPRESSION_SUFFIXES if name.lower().endswith(s)), "")
+    return name[: len(name) - len(suffix)], name[len(name) - len(suffix) :]
+
 
 def file_format(path: str) -> str:
     """`jsonl`, `csv` or `parquet`, from the file name (compression suffixes ignored)."""
     name = path.lower()
-    for suffix in (".gz", ".zst", ".zstd", ".bz2", ".xz"):
+    for suffix in COMPRESSION_SUFFIXES:
         name = name.removesuffix(suffix)
     if name.endswith((".parquet", ".pq")):
         return "parquet"

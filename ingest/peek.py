@@ -15,7 +15,7 @@ from typing import BinaryIO, NamedTuple
 import pyarrow.parquet as pq
 
 from ingest.files import is_local_file
-from ingest.lines import FileLines, compression, file_format
+from ingest.lines import FileLines, compression, file_format, split_compression
 from transforms.csv_rows import csv_header, csv_rows
 
 
@@ -56,13 +56,9 @@ def peek_document(path: str) -> JsonDocument | None:
     its first line opens an array, or holds only `{`), read from its first PEEK_CHARS bytes;
     None for any other file (CSV, Parquet, JSON Lines, lines that are arrays among them, such as
     one Reddit thread a line; one that cannot be read)."""
-    if file_format(path) != "jsonl":
+    if file_format(path) != "jsonl" or (read := _read_head(path)) is None:
         return None
-    try:
-        with _opened(path) as handle:
-            head, cut = _head(FileLines(handle, compression(path)))
-    except OSError:
-        return None
+    head, cut = read
     body = head.strip()
     first, _, rest = body.partition("\n")
     if not _opens_document(first) or (rest.strip() and _whole_value(first)):
@@ -123,11 +119,35 @@ def peek_fields(path: str, *, limit: int = 40) -> list[str]:
         return []
 
 
+def looks_like_csv(path: str) -> bool:
+    """Whether an input named as JSON (`.jsonl`, `.ndjson`, `.json`, compressed or not) looks
+    like CSV instead: its first non-blank line (of its first PEEK_CHARS bytes) holds no `{` or
+    `[`, is no JSON value, and splits at commas into two fields or more, as a CSV header does
+    (transforms.csv_rows.csv_header). False for any other file (a `.txt` of prose with commas
+    among them) and one that cannot be read; never raises."""
+    named_json = split_compression(path)[0].lower().endswith((".jsonl", ".ndjson", ".json"))
+    if not named_json or (read := _read_head(path)) is None:
+        return False
+    first = next((line for line in read[0].split("\n") if line.strip()), "")
+    if not first or "{" in first or "[" in first or _whole_value(first):
+        return False
+    return len(csv_header([first])) >= 2
+
+
 def _texts(lines: FileLines) -> Iterator[str]:
     """A file's lines decoded, each with its line ending, the first without a byte-order mark."""
     for n, raw in enumerate(lines):
         text = raw.decode("utf-8", "replace")
         yield text.removeprefix("\ufeff") if n == 0 else text
+
+
+def _read_head(path: str) -> tuple[str, bool] | None:
+    """_head of the file at `path`, None where it cannot be opened or read."""
+    try:
+        with _opened(path) as handle:
+            return _head(FileLines(handle, compression(path)))
+    except OSError:
+        return None
 
 
 def _head(stream: FileLines) -> tuple[str, bool]:

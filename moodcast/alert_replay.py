@@ -19,7 +19,7 @@ from forecasting.replay import (
     replay,
     score,
 )
-from moodcast.backtest import BacktestInputError, read_series_csv
+from moodcast.series_files import read_series_csv, series_dates
 from transforms.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 class AlertReplayError(InputError):
     """The replay or score input is unusable; the message says what to fix."""
 
+
+TRUTH_DATES = ("start", "end", "peak")
+"""The date columns of a truth file; `peak` is optional."""
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -70,10 +73,7 @@ def replay_file(
     frequency used. Logs a warning naming the series on which a method never had a bar (too
     short or too sparse for it), and those zero in most periods (where a single case makes an
     alert). Raises AlertReplayError with what to fix."""
-    try:
-        frame = read_series_csv(path)
-    except BacktestInputError as exc:
-        raise AlertReplayError(str(exc)) from exc
+    frame = read_series_csv(path)
     if frame.filter(pl.struct("unique_id", "ds").is_duplicated()).height:
         raise AlertReplayError(f"{path}: a (unique_id, ds) pair repeats; give one y per period")
     freq = series_frequency(frame, freq_code)
@@ -154,18 +154,30 @@ def read_alerts_json(path: Path) -> pl.DataFrame:
 
 def read_truth_periods(path: Path) -> pl.DataFrame:
     """Truth high periods from the CSV at `path` (`unique_id`, `start`, `end`, optional
-    `peak`). Raises AlertReplayError for a file without those columns as dates, or with a
-    period that ends before it starts (which no alert could flag)."""
+    `peak`; dates read as a series' `ds`, moodcast.series_files.series_dates, an empty `peak`
+    allowed). Raises AlertReplayError for a file without those columns, or with no period
+    (scored, every alert would count false), SeriesFileError for a value that is no such date,
+    AlertReplayError for a period that ends before it starts (which no alert could flag)."""
+    needs = "needs the columns unique_id, start, end (dates), optionally peak"
     try:
-        periods = pl.read_csv(path, try_parse_dates=True)
-        columns = ["unique_id", "start", "end", *(["peak"] if "peak" in periods.columns else [])]
-        periods = periods.select(
-            pl.col("unique_id").cast(pl.String), *(pl.col(c).cast(pl.Date) for c in columns[1:])
+        periods = pl.read_csv(
+            path, schema_overrides={c: pl.String for c in ("unique_id", *TRUTH_DATES)}
         )
+    except pl.exceptions.NoDataError as exc:
+        raise AlertReplayError(f"{path}: the file is empty; it {needs}") from exc
     except (OSError, pl.exceptions.PolarsError) as exc:
+        raise AlertReplayError(f"{path}: {needs} ({exc})") from exc
+    if missing := [c for c in ("unique_id", "start", "end") if c not in periods.columns]:
+        raise AlertReplayError(f"{path}: {needs}; missing {', '.join(missing)}")
+    if periods.is_empty():
         raise AlertReplayError(
-            f"{path}: needs the columns unique_id, start, end (dates), optionally peak ({exc})"
-        ) from exc
+            f"{path}: no truth period (a header and no row): scored against none, every alert "
+            "would count false; give one row per high period (unique_id, start, end)"
+        )
+    dates = [c for c in TRUTH_DATES if c in periods.columns]
+    periods = series_dates(
+        periods.select("unique_id", *dates), dates, path=path, optional=("peak",)
+    )
     if (reversed_ := periods.filter(pl.col("end") < pl.col("start"))).height:
         uid, start, end = reversed_.select("unique_id", "start", "end").row(0)
         raise AlertReplayError(
@@ -214,13 +226,23 @@ def score_files(
     """Score the replayed alerts at `alerts_path` against the truth at `truth_path`, from
     `first_run` on: the truth periods starting on or after it, and the alerts raised by the
     runs `moodcast alerts replay --from first_run` makes (the period holding `issued_on`
-    starts on or after it)."""
+    starts on or after it). Raises AlertReplayError (or SeriesFileError, an InputError too)
+    for an input it cannot score; logs a warning where no truth period starts on or after
+    `first_run`, so every alert counts false."""
     alerts = read_alerts_json(alerts_path)
     periods = read_truth_periods(truth_path)
     freq = detect_frequency(pl.concat([periods["start"], alerts["start"]]))
     if first_run is not None:
         alerts = alerts.filter(issued_period(freq) >= first_run)
     truth = read_truth(periods, alerts, series_path, first_run)
+    if truth.periods.is_empty():
+        log.warning(
+            "%s: no truth period starts on or after --from %s (the last starts %s): every alert "
+            "scored counts false; give an earlier --from to score how many onsets were flagged",
+            truth_path,
+            first_run,
+            periods["start"].max(),
+        )
     try:
         return score(alerts, truth, freq=freq, early_window=early_window)
     except ReplayError as exc:

@@ -16,6 +16,7 @@ from forecasting.scoring import mase_by_lead
 from forecasting.selection import choose_models, summarise, summarise_by_lead, to_backtests
 from forecasting.series import prepare_series
 from moodcast.config import Settings
+from moodcast.series_files import read_series_csv
 from transforms.errors import InputError
 from transforms.series import to_series
 
@@ -28,31 +29,6 @@ class BacktestInputError(InputError):
     """The series file cannot be backtested; the message says what to fix."""
 
 
-def read_series_csv(path: Path) -> pl.DataFrame:
-    """A long-format CSV (`unique_id`, `ds`, `y`) as a frame, with at least one row; raises
-    BacktestInputError."""
-    try:
-        frame = pl.read_csv(path, try_parse_dates=True, infer_schema_length=10_000)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise BacktestInputError(f"{path}: cannot read it as CSV ({exc})") from exc
-    missing = [c for c in ("unique_id", "ds", "y") if c not in frame.columns]
-    if missing:
-        raise BacktestInputError(
-            f"{path}: needs the columns unique_id, ds, y (long format); missing {', '.join(missing)}"
-        )
-    if frame.is_empty():
-        raise BacktestInputError(
-            f"{path}: it has the columns unique_id, ds, y but no row; give one row per series "
-            "and period"
-        )
-    try:
-        return frame.with_columns(pl.col("ds").cast(pl.Date), pl.col("y").cast(pl.Float64))
-    except pl.exceptions.PolarsError as exc:
-        raise BacktestInputError(
-            f"{path}: ds must be dates (YYYY-MM-DD) and y numbers ({exc})"
-        ) from exc
-
-
 def backtest_file(
     path: Path, *, config: BacktestConfig, predictions: Path | None = None, by_lead: bool = False
 ) -> pl.DataFrame:
@@ -60,8 +36,9 @@ def backtest_file(
     `by_lead`, `summarise_by_lead`'s: MASE per window, lead and model), and write every
     forecast scored (PREDICTION_SCHEMA) to the Parquet file `predictions`.
 
-    Raises BacktestInputError on an unreadable file, a malformed series, or when no series is
-    long enough (`config.min_periods`).
+    Raises SeriesFileError (moodcast.series_files.read_series_csv) on an unreadable file or
+    values, BacktestInputError on a malformed series, or when no series is long enough
+    (`config.min_periods`).
     """
     frame = read_series_csv(path)
     try:

@@ -34,7 +34,9 @@ def alerts() -> None:
 @file_option(
     "--series",
     "series_path",
-    "CSV in long format (unique_id, ds, y); y may be any non-negative rate or index.",
+    "CSV in long format (unique_id, ds, y): ds a date as YYYY-MM-DD (also YYYY/MM/DD or "
+    "YYYYMMDD; 01/02/2025 is refused, not guessed), y any non-negative rate or index, empty "
+    "for a missing period.",
     required=True,
 )
 @freq_option()
@@ -57,18 +59,15 @@ def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> N
     `method`, `start`, `end`, `issued_on` (the first run date that raised it: the last day of
     that run's period), `severity`."""
     from forecasting.methods import DEFAULT_METHODS
-    from moodcast.alert_replay import AlertReplayError, replay_file
+    from moodcast.alert_replay import replay_file
 
-    try:
-        rows, used = replay_file(
-            series_path,
-            freq_code=freq,
-            methods=methods or DEFAULT_METHODS,
-            first_run=first_run,
-            reporting_delay=reporting_delay,
-        )
-    except AlertReplayError as exc:
-        raise click.ClickException(str(exc)) from exc
+    rows, used = replay_file(
+        series_path,
+        freq_code=freq,
+        methods=methods or DEFAULT_METHODS,
+        first_run=first_run,
+        reporting_delay=reporting_delay,
+    )
     click.echo(f"replay: {rows.height} alerts, {used.name} periods", err=True)
     out = [
         {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
@@ -90,7 +89,8 @@ def replay(series_path, freq, methods, first_run, reporting_delay, as_json) -> N
 @file_option(
     "--truth",
     "truth_path",
-    "CSV of high periods: unique_id, start, end (and optionally peak).",
+    "CSV of high periods: unique_id, start, end (and optionally peak), dates as the series' "
+    "ds; at least one period.",
     required=True,
 )
 @file_option(
@@ -115,18 +115,15 @@ def score(alerts_path, truth_path, series_path, first_run, early_window, as_json
     """Score replayed alerts per method: share of truth onsets flagged, median lead of
     `issued_on`'s period against the onset (periods; negative is early), share flagged by the peak,
     false alert periods per series-year, and precision."""
-    from moodcast.alert_replay import AlertReplayError, score_files
+    from moodcast.alert_replay import score_files
 
-    try:
-        rows = score_files(
-            alerts_path,
-            truth_path,
-            series_path=series_path,
-            first_run=first_run,
-            early_window=early_window,
-        )
-    except AlertReplayError as exc:
-        raise click.ClickException(str(exc)) from exc
+    rows = score_files(
+        alerts_path,
+        truth_path,
+        series_path=series_path,
+        first_run=first_run,
+        early_window=early_window,
+    )
     if as_json:
         click.echo(json.dumps(rows.to_dicts()))
         return

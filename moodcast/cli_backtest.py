@@ -32,7 +32,12 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
 
 
 @click.command()
-@file_option("--series", "series_path", "CSV in long format (unique_id, ds, y) to backtest.")
+@file_option(
+    "--series",
+    "series_path",
+    "CSV in long format (unique_id, ds, y) to backtest: ds a date as YYYY-MM-DD (also "
+    "YYYY/MM/DD or YYYYMMDD), y a non-negative number.",
+)
 @click.option(
     "--warehouse",
     "use_warehouse",

@@ -4,8 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 
-from ingest.peek import JsonDocument, peek_document, peek_fields, peek_record
+from ingest.lines import split_compression
+from ingest.peek import (
+    JsonDocument,
+    looks_like_csv,
+    peek_document,
+    peek_fields,
+    peek_record,
+)
 from transforms.presets import (
     InputMapping,
     preset,
@@ -23,7 +31,8 @@ def file_reading(
     """What the file at `path`, of which no record was a usable post, holds, and how to read
     it: where it is one JSON document (ingest.peek.peek_document), what it is (an array or
     pretty-printed objects, how many items, the first one's fields), else the fields of its
-    first record (ingest.peek.peek_fields), and how it was read (`mapping`: an InputMapping;
+    first record (ingest.peek.peek_fields), else, where a file named as JSON Lines looks like
+    CSV (ingest.peek.looks_like_csv), the name to rename it to (csv_name); and how it was read (`mapping`: an InputMapping;
     None, or one that only carries a default language, reads the Post field names); then
     reading_advice, and the timestamp forms read where a timestamp was not
     (transforms.timestamp_forms.timestamp_advice). `dead_letters` counts its dead letters by
@@ -40,10 +49,23 @@ def file_reading(
         held = f"{_described(path, document)}, and was {how}."
     elif fields := peek_fields(path):
         held = f"{path} has the fields {', '.join(fields)} and was {how}."
+    elif looks_like_csv(path):
+        held = (
+            f"No field could be read from {path} (it was {how}, as JSON Lines, by its name): its "
+            f"first line holds commas and no {{, so it looks like CSV; rename it "
+            f"{csv_name(path)} (moodcast reads a file as its name says) and read it again."
+        )
     else:
         held = f"No field could be read from {path} (it was {how})."
     advice = reading_advice(path, dead_letters, read_with=read_with)
     return " ".join(part for part in [held, advice, *timestamp_advice(dead_letters)] if part)
+
+
+def csv_name(path: str) -> str:
+    """The name of the file at `path` with its format's suffix (`.jsonl`, `.json`, any other, or
+    none) made `.csv`, a compression suffix kept: `posts.jsonl.gz` → `posts.csv.gz`."""
+    name, squeezed = split_compression(PurePosixPath(path).name)
+    return f"{PurePosixPath(name).stem}.csv{squeezed}"
 
 
 def _described(path: str, document: JsonDocument) -> str:

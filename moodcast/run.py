@@ -25,6 +25,7 @@ import warehouse
 from ingest.inputs import InputFile, InputFileError, changed_inputs, literal_pattern, match_inputs
 from ingest.job import IngestJob
 from ingest.landing import fetch_landing, landing_location, remote_landing
+from ingest.peek import looks_like_csv
 from ingest.pipeline import run_ingest
 from ingest.runner import check_runner
 from moodcast.adapting import configured_markers
@@ -32,7 +33,7 @@ from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
 from moodcast.jobs import ingest_job
 from moodcast.progress import heartbeat
-from moodcast.reading import file_reading
+from moodcast.reading import csv_name, file_reading
 from moodcast.run_forecast import forecast_step
 from moodcast.run_load import load_landing, older_inputs_covering, unavailable_older
 from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, sigterm_as_exit
@@ -181,6 +182,7 @@ def _run_locked(
             raise _no_usable_post(summary, files, settings.record_mapping, as_of=as_of)
         if _authorless(landing):
             _warn_authorless(summary, settings)
+        _warn_csv_named_json(summary)
         warehouse.record_release(
             con,
             k=settings.k,
@@ -328,6 +330,22 @@ def _authorless(landing: Path) -> bool:
     counts an author)."""
     authors = pl.scan_parquet(landing / "daily.parquet").select(pl.col("n_authors").max())
     return not authors.collect().item()
+
+
+def _warn_csv_named_json(summary: RunSummary) -> None:
+    """Warn about each input of which every record was a dead letter and that looks like CSV
+    under a JSON name (ingest.peek.looks_like_csv): the run kept the other inputs' posts and
+    none of its."""
+    for path, (read, dead) in sorted(summary.files.items()):
+        if read and dead == read and looks_like_csv(path):
+            log.warning(
+                "%s: every one of its %s records is a dead letter: its first line holds commas "
+                "and no {, so it looks like CSV; rename it %s (moodcast reads a file as its name "
+                "says) and run again",
+                path,
+                f"{read:,}",
+                csv_name(path),
+            )
 
 
 def _warn_authorless(summary: RunSummary, settings: Settings) -> None:

@@ -24,7 +24,7 @@ def _score(tmp_path, alerts, truth="unique_id,start,end\na,2025-03-02,2025-03-11
     result = CliRunner().invoke(
         main, ["alerts", "score", "--alerts", str(alerts_path), "--truth", str(truth_path)]
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     assert isinstance(result.exception, SystemExit)
     return alerts_path, truth_path, " ".join(result.output.split())
 
@@ -61,6 +61,6 @@ def test_replay_refuses_a_first_run_after_the_series_ends(tmp_path):
     result = CliRunner().invoke(
         main, ["alerts", "replay", "--series", str(series), "--from", "2035-01-01"]
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     said = " ".join(result.output.split())
     assert f"Error: {series}: --from 2035-01-01 is after its last period (2025-01-30)" in said

@@ -19,7 +19,7 @@ def test_replay_of_a_header_only_series_names_the_file(tmp_path):
     series = tmp_path / "series.csv"
     series.write_text("unique_id,ds,y\n")
     result = _invoke("alerts", "replay", "--series", series)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     assert isinstance(result.exception, SystemExit)
     assert f"{series}: it has the columns unique_id, ds, y but no row" in result.output
 
