@@ -16,10 +16,15 @@ class SeriesFileError(InputError):
     first value at fault, and what to write instead."""
 
 
-SERIES_DATE = r"^(\d{4})[-/]?(\d{2})[-/]?(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
+SERIES_DATE = (
+    r"^(\d{4})[-/]?(\d{2})[-/]?(\d{2})"
+    r"(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 """A date as a series file gives it: YYYY-MM-DD, also YYYY/MM/DD or YYYYMMDD, the date forms
 `moodcast run` reads (transforms.timestamp_forms), optionally with a time of midnight (a
-datetime column written at midnight); any time of day is refused, not dropped."""
+datetime column written at midnight), with or without a UTC offset (a zoned column, as pandas
+and polars write one: the date written, whatever the offset); any time of day is refused, not
+dropped."""
 
 DATE_FORM = "YYYY-MM-DD (also YYYY/MM/DD or YYYYMMDD)"
 
