@@ -61,9 +61,10 @@ def series_dates(
     SeriesFileError naming `path`, the column, the first value at fault and its data row (1 is
     the row after the header): for a date in day/month order such as 01/02/2025 (1 February or
     2 January: not guessed, as `moodcast run` does not guess a created_at), for any other form,
-    an impossible date (2025-02-30), or an empty cell in a column not in `optional`."""
+    an impossible date (2025-02-30), or an empty or blank cell (_cell) in a column not in
+    `optional`."""
     for column in columns:
-        text = pl.col(column).str.strip_chars()
+        text = _cell(column)
         parts = text.str.extract_groups(SERIES_DATE)
         read = pl.concat_str(
             [parts.struct.field(str(i)) for i in (1, 2, 3)], separator="-"
@@ -81,11 +82,18 @@ def series_dates(
     return frame
 
 
+def _cell(column: str) -> pl.Expr:
+    """The text of `column` without surrounding spaces, null where that leaves nothing: a
+    quoted empty cell (`""`, as csv.QUOTE_ALL writes one) or one of spaces is an empty cell."""
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
 def _date_refusal(bad: pl.DataFrame, column: str, *, path: Path) -> str:
     """The message for the rows of `bad` (`_row`, `_text`) whose `column` is no date."""
     row, value = bad.select("_row", "_text").row(0)
     others = f" (and {bad.height - 1} more row{'s' * (bad.height > 2)})" if bad.height > 1 else ""
-    if value is None or value == "":
+    if value is None:
         return f"{path}: row {row}{others} has no {column}; give each row its date as {DATE_FORM}"
     where = f"{path}: {column} {value!r} in row {row}{others}"
     if bad["_text"].str.contains(DAY_MONTH_ORDER).any():
@@ -103,11 +111,12 @@ def _date_refusal(bad: pl.DataFrame, column: str, *, path: Path) -> str:
 
 
 def series_values(frame: pl.DataFrame, *, path: Path) -> pl.DataFrame:
-    """`frame` with its text `y` read as numbers, an empty cell a missing period (null).
+    """`frame` with its text `y` read as numbers, an empty cell (or a blank one, _cell) a
+    missing period (null).
     Raises SeriesFileError naming `path` and the first row (1 is the row after the header,
     with its `unique_id` and `ds`) whose `y` is not a number, is NaN or infinite, or is
     negative: `y` is a share, a rate or a count."""
-    text = pl.col("y").str.strip_chars()
+    text = _cell("y")
     number = text.cast(pl.Float64, strict=False)
     checked = frame.with_row_index("_row", offset=1).with_columns(
         number.alias("_y"), text.alias("_text")
