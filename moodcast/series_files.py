@@ -92,7 +92,7 @@ def _cell(column: str) -> pl.Expr:
 def _date_refusal(bad: pl.DataFrame, column: str, *, path: Path) -> str:
     """The message for the rows of `bad` (`_row`, `_text`) whose `column` is no date."""
     row, value = bad.select("_row", "_text").row(0)
-    others = f" (and {bad.height - 1} more row{'s' * (bad.height > 2)})" if bad.height > 1 else ""
+    others = _more_rows(bad)
     if value is None:
         return f"{path}: row {row}{others} has no {column}; give each row its date as {DATE_FORM}"
     where = f"{path}: {column} {value!r} in row {row}{others}"
@@ -108,6 +108,12 @@ def _date_refusal(bad: pl.DataFrame, column: str, *, path: Path) -> str:
         f"{where} is not a date as {DATE_FORM}: write each {column} as the date of its "
         "period (weekly data: the first day of the week), without a time of day."
     )
+
+
+def _more_rows(bad: pl.DataFrame) -> str:
+    """` (and N more rows)` after the first of the rows `bad`, "" where it holds one."""
+    more = bad.height - 1
+    return f" (and {more} more row{'s' * (more > 1)})" if more else ""
 
 
 def series_values(frame: pl.DataFrame, *, path: Path) -> pl.DataFrame:
@@ -130,13 +136,9 @@ def series_values(frame: pl.DataFrame, *, path: Path) -> pl.DataFrame:
         bad = checked.filter(wrong)
         if bad.height:
             row, uid, ds, value = bad.select("_row", "unique_id", "ds", "_text").row(0)
-            others = (
-                f" (and {bad.height - 1} more row{'s' * (bad.height > 2)})"
-                if bad.height > 1
-                else ""
-            )
             raise SeriesFileError(
-                f"{path}: y {value!r} in row {row} (unique_id {uid!r}, ds {ds}){others} {said}: "
+                f"{path}: y {value!r} in row {row} (unique_id {uid!r}, ds {ds}){_more_rows(bad)} "
+                f"{said}: "
                 "y is a non-negative share, rate or count; leave the cell empty for a period "
                 "without a value"
             )
