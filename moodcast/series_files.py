@@ -90,13 +90,15 @@ def _cell(column: str) -> pl.Expr:
 
 
 def _date_refusal(bad: pl.DataFrame, column: str, *, path: Path) -> str:
-    """The message for the rows of `bad` (`_row`, `_text`) whose `column` is no date."""
-    row, value = bad.select("_row", "_text").row(0)
+    """The message for the rows of `bad` (`_row`, `_text`) whose `column` is no date, naming
+    the first in day/month order where one is (the advice is about it), else the first."""
+    day_month = bad.filter(pl.col("_text").str.contains(DAY_MONTH_ORDER))
+    row, value = (day_month if day_month.height else bad).select("_row", "_text").row(0)
     others = _more_rows(bad)
     if value is None:
         return f"{path}: row {row}{others} has no {column}; give each row its date as {DATE_FORM}"
     where = f"{path}: {column} {value!r} in row {row}{others}"
-    if bad["_text"].str.contains(DAY_MONTH_ORDER).any():
+    if day_month.height:
         return (
             f"{where} is not a date as {DATE_FORM}. A date such as 01/02/2025 puts a day and a "
             "month first in an order the value does not tell (1 February or 2 January), and "
