@@ -45,6 +45,10 @@ _DECOMPRESSORS = {
     "xz": lzma.LZMADecompressor,
 }
 
+STREAM_ERRORS = (EOFError, OSError, ValueError, lzma.LZMAError, zlib.error, zstandard.ZstdError)
+"""What the _DECOMPRESSORS raise for bytes that are no stream of their kind (xz's LZMAError is
+no OSError, as gzip's and bz2's are)."""
+
 
 def compression(path: str) -> str | None:
     """`gzip`, `zstd`, `bz2`, `xz` or None (plain), from the file name."""
@@ -87,7 +91,7 @@ class FileLines:
                 break
             try:
                 out = decompressor.decompress(data)
-            except (EOFError, OSError, ValueError, zlib.error, zstandard.ZstdError) as exc:
+            except STREAM_ERRORS as exc:
                 self.problem = f"corrupt {self._kind} stream: {exc}"
                 return
             data, started = b"", True

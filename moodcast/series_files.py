@@ -16,10 +16,15 @@ class SeriesFileError(InputError):
     first value at fault, and what to write instead."""
 
 
-SERIES_DATE = r"^(\d{4})[-/]?(\d{2})[-/]?(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
+SERIES_DATE = (
+    r"^(\d{4})[-/]?(\d{2})[-/]?(\d{2})"
+    r"(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 """A date as a series file gives it: YYYY-MM-DD, also YYYY/MM/DD or YYYYMMDD, the date forms
 `moodcast run` reads (transforms.timestamp_forms), optionally with a time of midnight (a
-datetime column written at midnight); any time of day is refused, not dropped."""
+datetime column written at midnight), with or without a UTC offset (a zoned column, as pandas
+and polars write one: the date written, whatever the offset); any time of day is refused, not
+dropped."""
 
 DATE_FORM = "YYYY-MM-DD (also YYYY/MM/DD or YYYYMMDD)"
 
@@ -56,9 +61,10 @@ def series_dates(
     SeriesFileError naming `path`, the column, the first value at fault and its data row (1 is
     the row after the header): for a date in day/month order such as 01/02/2025 (1 February or
     2 January: not guessed, as `moodcast run` does not guess a created_at), for any other form,
-    an impossible date (2025-02-30), or an empty cell in a column not in `optional`."""
+    an impossible date (2025-02-30), or an empty or blank cell (_cell) in a column not in
+    `optional`."""
     for column in columns:
-        text = pl.col(column).str.strip_chars()
+        text = _cell(column)
         parts = text.str.extract_groups(SERIES_DATE)
         read = pl.concat_str(
             [parts.struct.field(str(i)) for i in (1, 2, 3)], separator="-"
@@ -76,14 +82,23 @@ def series_dates(
     return frame
 
 
+def _cell(column: str) -> pl.Expr:
+    """The text of `column` without surrounding spaces, null where that leaves nothing: a
+    quoted empty cell (`""`, as csv.QUOTE_ALL writes one) or one of spaces is an empty cell."""
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
 def _date_refusal(bad: pl.DataFrame, column: str, *, path: Path) -> str:
-    """The message for the rows of `bad` (`_row`, `_text`) whose `column` is no date."""
-    row, value = bad.select("_row", "_text").row(0)
-    others = f" (and {bad.height - 1} more row{'s' * (bad.height > 2)})" if bad.height > 1 else ""
-    if value is None or value == "":
+    """The message for the rows of `bad` (`_row`, `_text`) whose `column` is no date, naming
+    the first in day/month order where one is (the advice is about it), else the first."""
+    day_month = bad.filter(pl.col("_text").str.contains(DAY_MONTH_ORDER))
+    row, value = (day_month if day_month.height else bad).select("_row", "_text").row(0)
+    others = _more_rows(bad)
+    if value is None:
         return f"{path}: row {row}{others} has no {column}; give each row its date as {DATE_FORM}"
     where = f"{path}: {column} {value!r} in row {row}{others}"
-    if bad["_text"].str.contains(DAY_MONTH_ORDER).any():
+    if day_month.height:
         return (
             f"{where} is not a date as {DATE_FORM}. A date such as 01/02/2025 puts a day and a "
             "month first in an order the value does not tell (1 February or 2 January), and "
@@ -97,12 +112,19 @@ def _date_refusal(bad: pl.DataFrame, column: str, *, path: Path) -> str:
     )
 
 
+def _more_rows(bad: pl.DataFrame) -> str:
+    """` (and N more rows)` after the first of the rows `bad`, "" where it holds one."""
+    more = bad.height - 1
+    return f" (and {more} more row{'s' * (more > 1)})" if more else ""
+
+
 def series_values(frame: pl.DataFrame, *, path: Path) -> pl.DataFrame:
-    """`frame` with its text `y` read as numbers, an empty cell a missing period (null).
+    """`frame` with its text `y` read as numbers, an empty cell (or a blank one, _cell) a
+    missing period (null).
     Raises SeriesFileError naming `path` and the first row (1 is the row after the header,
     with its `unique_id` and `ds`) whose `y` is not a number, is NaN or infinite, or is
     negative: `y` is a share, a rate or a count."""
-    text = pl.col("y").str.strip_chars()
+    text = _cell("y")
     number = text.cast(pl.Float64, strict=False)
     checked = frame.with_row_index("_row", offset=1).with_columns(
         number.alias("_y"), text.alias("_text")
@@ -116,13 +138,9 @@ def series_values(frame: pl.DataFrame, *, path: Path) -> pl.DataFrame:
         bad = checked.filter(wrong)
         if bad.height:
             row, uid, ds, value = bad.select("_row", "unique_id", "ds", "_text").row(0)
-            others = (
-                f" (and {bad.height - 1} more row{'s' * (bad.height > 2)})"
-                if bad.height > 1
-                else ""
-            )
             raise SeriesFileError(
-                f"{path}: y {value!r} in row {row} (unique_id {uid!r}, ds {ds}){others} {said}: "
+                f"{path}: y {value!r} in row {row} (unique_id {uid!r}, ds {ds}){_more_rows(bad)} "
+                f"{said}: "
                 "y is a non-negative share, rate or count; leave the cell empty for a period "
                 "without a value"
             )
