@@ -215,6 +215,38 @@ def read_truth(
     return Truth(periods=periods, span_days=dict(spans.iter_rows()))
 
 
+def _warn_unmatched(
+    periods: pl.DataFrame,
+    alerts: pl.DataFrame,
+    truth: Truth,
+    truth_path: Path,
+    series_path: Path | None,
+) -> None:
+    """Log a warning naming the series ids of the truth periods that match no series of
+    `series_path` where given, or, without it, where alerts were raised and no truth id is one
+    of theirs. Ids are compared as text (`007` and `7` differ); such periods count as missed."""
+    ids = set(periods["unique_id"].to_list())
+    if series_path is not None:
+        unmatched = ids - set(truth.span_days)
+        where = f"match no series of {series_path}"
+    elif not alerts.is_empty() and not ids & set(alerts["unique_id"].to_list()):
+        unmatched = ids
+        where = "match no series id of any alert"
+    else:
+        return
+    if unmatched:
+        shown = ", ".join(repr(i) for i in sorted(unmatched)[:5])
+        log.warning(
+            "%s: %d series id(s) of its truth periods %s (%s%s): their periods count as missed; "
+            "ids are compared as text, so '007' and '7' differ",
+            truth_path,
+            len(unmatched),
+            where,
+            shown,
+            ", …" if len(unmatched) > 5 else "",
+        )
+
+
 def score_files(
     alerts_path: Path,
     truth_path: Path,
@@ -228,13 +260,15 @@ def score_files(
     runs `moodcast alerts replay --from first_run` makes (the period holding `issued_on`
     starts on or after it). Raises AlertReplayError (or SeriesFileError, an InputError too)
     for an input it cannot score; logs a warning where no truth period starts on or after
-    `first_run`, so every alert counts false."""
+    `first_run`, so every alert counts false, and where truth ids match no series
+    (_warn_unmatched)."""
     alerts = read_alerts_json(alerts_path)
     periods = read_truth_periods(truth_path)
     freq = detect_frequency(pl.concat([periods["start"], alerts["start"]]))
     if first_run is not None:
         alerts = alerts.filter(issued_period(freq) >= first_run)
     truth = read_truth(periods, alerts, series_path, first_run)
+    _warn_unmatched(periods, alerts, truth, truth_path, series_path)
     if truth.periods.is_empty():
         log.warning(
             "%s: no truth period starts on or after --from %s (the last starts %s): every alert "
