@@ -166,15 +166,18 @@ def read_labels(
     (transforms.markers.marker_name: `Anger` is `anger`). A row's language is its `lang` read
     as a run reads it, else identified from its text by `rule` (moodcast.tagging.with_languages;
     transforms.model_markers.language_rule gives a run's); rows left UNDETERMINED are left out,
-    counted in a note.
+    counted in a note. A file of which no row is left with a text, a language and a label is
+    refused saying why (so many rows without a text, so many UNDETERMINED, the others without
+    a label), never read as nothing to score.
 
     Raises InputError (ingest.file_checks.refuse_unsplittable_bytes) for a file that is not
     UTF-8 text (UTF-16, Latin-1, lines ended by carriage returns alone, a spreadsheet or
     another archive), TaggingError for a file compressed other than by gzip or zstd
     (UNREAD_COMPRESSIONS), an empty file, one polars cannot read as CSV (_read_csv),
-    a missing text or label column, a `label_cols` naming the text column, `id` or `lang`,
-    such a column with values that are no label, two label
-    columns of one name, or what label_frame refuses.
+    a missing text or label column, a text column blank or of labels alone
+    (_refuse_text_column: a `text_col` naming the wrong column), a `label_cols` naming the text
+    column, `id` or `lang`, such a column with values that are no label, two label columns of
+    one name, or what label_frame refuses.
     """
     with path.open("rb") as handle:
         refuse_unsplittable_bytes(str(path), handle, posts=False)
@@ -188,6 +191,7 @@ def read_labels(
         raise TaggingError(_no_text(path, text_col, header))
     raw = _read_csv(path).rename(_reserved_names(header, text_col))
     columns = raw.columns
+    _refuse_text_column(path, raw.get_column(text_col), columns)
     text = pl.col(text_col).str.strip_chars()
     labelled = raw.with_row_index(ROW, offset=2).filter(text.is_not_null() & (text != ""))
     notes = []
@@ -253,11 +257,26 @@ def read_labels(
         rule=rule,
     ).hstack(labels.select(chosen).rename(renamed))
     decided = posts.filter(pl.col("lang") != UNDETERMINED)
-    if undetermined := posts.height - decided.height:
+    undetermined = posts.height - decided.height
+    unclear = (
+        f"in a language that could not be told (no letters, or too short or unclear among "
+        f"{', '.join(rule.languages) or 'any'})"
+    )
+    if not decided.select(pl.any_horizontal(pl.col(named).is_not_null()).any()).item():
+        left = [
+            f"{blank} rows have no text" if blank else "",
+            f"{undetermined} rows are {unclear}: give their language with --lang or a `lang` "
+            "column" if undetermined else "",
+            f"the {decided.height} others have no label" if decided.height else "",
+        ]  # fmt: skip
+        raise TaggingError(
+            f"no labelled row of {path} is left to read: "
+            + ("; ".join(w for w in left if w) or "it has no row under its header")
+        )
+    if undetermined:
         notes.append(
-            f"{undetermined} rows of {path} are in a language that could not be told (no "
-            f"letters, or too short or unclear among {', '.join(rule.languages) or 'any'}) "
-            "and were left out: give their language with --lang or a `lang` column"
+            f"{undetermined} rows of {path} are {unclear} and were left out: give their "
+            "language with --lang or a `lang` column"
         )
     frame = label_frame(decided, text_col="text", label_cols=named)
     return LabelFile(frame=frame, notes=tuple(notes))
@@ -392,3 +411,20 @@ def _no_text(path: Path, text_col: str, columns: list[str]) -> str:
     message = f"no text column {text_col!r} in {path} (its columns: {', '.join(columns)})"
     advice = separator_advice(columns)
     return f"{message}. {advice}" if advice else f"{message}; name the text column with --text-col"
+
+
+def _refuse_text_column(path: Path, texts: pl.Series, columns: Sequence[str]) -> None:
+    """Raise TaggingError when the text column `texts` of a file with rows is blank in every
+    row, or holds labels alone (POSITIVE, NEGATIVE) besides blanks: `--text-col` names the
+    wrong column, whose rows would all be left out (no text, or no language told from `0`) or,
+    with `--lang`, labels scored as texts."""
+    values = texts.str.strip_chars().str.to_lowercase().drop_nulls()
+    values = values.filter(values != "")
+    if texts.is_empty() or not values.is_in([*POSITIVE, *NEGATIVE]).all():
+        return
+    found = sorted(values.unique().to_list())
+    holds = f"holds labels ({', '.join(found)})" if found else "is blank in every row"
+    raise TaggingError(
+        f"the text column {texts.name!r} of {path} {holds}, not texts: name the column of "
+        f"texts with --text-col (its columns: {', '.join(columns)})"
+    )
