@@ -340,13 +340,47 @@ def _refuse_typos(path: Path, labelled: pl.DataFrame, columns: Sequence[str]) ->
         other = labelled.filter(~label & ~_blank(column)).select(ROW, value)
         if other.is_empty() or labelled.filter(label).height <= other.height:
             continue
-        shown = ", ".join(f"{v!r} (row {row})" for row, v in other.head(5).iter_rows())
+        shown = ", ".join(f"{_shortened(v)!r} (row {row})" for row, v in other.head(5).iter_rows())
         raise TaggingError(
             f"column {column!r} of {path} labels the marker {marker_name(column)} but "
             f"{other.height} of its values are neither a label (1/0, true/false, yes/no) nor "
-            f"blank: {shown}{', …' if other.height > 5 else ''}; correct them, or blank those "
-            "a row is not labelled for"
+            f"blank: {shown}{', …' if other.height > 5 else ''}; "
+            f"{_typo_advice(other.get_column(column))}"
         )
+
+
+MISSING_WORDS = ("na", "n/a", "#n/a", "nan", "<na>", "null", "none")
+"""Values (lower-cased) that R, pandas or a spreadsheet write for a missing value, where a
+labelled file has a blank."""
+
+SHOWN_CHARS = 40
+"""The longest value an error shows whole; a longer one (an annotator's comment) is cut."""
+
+
+def _shortened(value: str) -> str:
+    """`value`, cut to SHOWN_CHARS characters with `…` where longer."""
+    return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
+
+
+def _typo_advice(values: pl.Series) -> str:
+    """What to do about `values`, the values of a label column that are no label: turn a scale
+    (numbers other than 0 and 1) into 0/1, write a missing value (MISSING_WORDS) as a blank,
+    correct the others or blank them."""
+    missing = values.str.to_lowercase().is_in(MISSING_WORDS)
+    numbers = values.cast(pl.Float64, strict=False).filter(~missing).drop_nulls()
+    advice = []
+    if not numbers.is_empty():
+        advice.append(
+            f"numbers other than 0 and 1 ({', '.join(f'{n:g}' for n in numbers.unique().sort())}"
+            "): a scale? turn it into 0/1 at the cut you mean (1 at or above it, 0 below) "
+            "before giving the file"
+        )
+    if missing.any():
+        written = ", ".join(values.filter(missing).unique().sort())
+        advice.append(f"write {written} (a missing value) as a blank")
+    if numbers.len() + missing.sum() < values.len():
+        advice.append("correct them, or blank those a row is not labelled for")
+    return "; ".join(advice)
 
 
 def _reserved_names(header: list[str], text_col: str) -> dict[str, str]:
