@@ -147,7 +147,8 @@ def read_labels(
     rule: LanguageRule,
     markers: Collection[str] = (),
 ) -> LabelFile:
-    """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark),
+    """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark;
+    plain, or compressed by gzip or zstd, known by its name or its first bytes: _compression),
     read as label_frame reads it after these steps. Rows whose `text_col` is blank are left
     out. Label columns: `label_cols`, else every column but the text, `id` and `lang` that
     holds 0/1 labels, or, in a file without 0/1 label columns, class names that make marker
@@ -180,7 +181,7 @@ def read_labels(
     one name, or what label_frame refuses.
     """
     with path.open("rb") as handle:
-        refuse_unsplittable_bytes(str(path), handle, posts=False)
+        refuse_unsplittable_bytes(str(path), handle, posts=False, kind=_compression(path))
     if how := UNREAD_COMPRESSIONS.get(compression(str(path))):
         raise TaggingError(
             f"{path} is compressed in a way a labelled file cannot be (gzip and zstd can, "
@@ -316,11 +317,28 @@ def _read_csv(path: Path, **options) -> pl.DataFrame:
 
 
 def _not_utf8(path: Path) -> str:
-    """ingest.file_checks.not_utf8 on the text of the CSV at `path` (decompressed as its name
-    asks, without a byte-order mark)."""
+    """ingest.file_checks.not_utf8 on the text of the CSV at `path` (decompressed as
+    _compression reads it, without a byte-order mark)."""
     with path.open("rb") as handle:
-        text = b"".join(FileLines(handle, compression(str(path))).blocks())
+        text = b"".join(FileLines(handle, _compression(path)).blocks())
     return not_utf8(str(path), text.removeprefix(codecs.BOM_UTF8))
+
+
+READ_BY_CONTENT = ("gzip", "zstd")
+"""The compressions polars undoes reading a CSV whatever its name, known by their magic bytes
+(ingest.archives.COMPRESSED)."""
+
+
+def _compression(path: Path) -> str | None:
+    """The compression of the file at `path` (an ingest.lines.compression kind, None for
+    plain): its name's, else READ_BY_CONTENT's whose magic bytes open it (a gzip file named
+    `labels.csv` is read as polars reads it)."""
+    if named := compression(str(path)):
+        return named
+    with path.open("rb") as handle:
+        raw = handle.read(8)
+    found = (kind for magic, _, _, kind, _ in COMPRESSED if raw.startswith(magic))
+    return next((kind for kind in found if kind in READ_BY_CONTENT), None)
 
 
 ROW = "__row"
