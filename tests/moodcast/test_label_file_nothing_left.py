@@ -11,18 +11,13 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.small_run import LEXICON_ONLY
 from moodcast.cli import main
+from tests.moodcast import test_label_file_refusals
+
+data = test_label_file_refusals.data
+"""The data directory fixture: a config.toml without a sentence model."""
 
 COMMANDS = [("evaluate",), ("calibrate",), ("train", "--family", "ngram")]
-
-
-@pytest.fixture
-def data(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "config.toml").write_text(LEXICON_ONLY)
-    return folder
 
 
 def _refused(tmp_path, data, text, command, *more):
