@@ -73,7 +73,9 @@ def archive_advice(
     opens a compressed stream (COMPRESSED) that `decompressed` does not undo. Read as lines,
     such a file gives a few dead letters, or is refused as binary data. Without `posts`, the
     file is a CSV of another kind (a labelled file), and the advice says nothing of the
-    formats, names and column mappings of posts. Empty for any other file."""
+    formats, names and column mappings of posts, nor of renaming a compressed file (a labelled
+    file is read as gzip or zstd by its content, moodcast.label_files). Empty for any other
+    file."""
     if _spreadsheet(path, raw, head):
         return (
             f"{path} is a spreadsheet (Excel or OpenDocument), not "
@@ -103,7 +105,11 @@ def archive_advice(
             continue
         if kind == "bz2" and not _BZIP2.match(raw):
             continue
-        rename = f"rename it to end in {suffix} (moodcast decompresses that) or " if suffix else ""
+        rename = (
+            f"rename it to end in {suffix} (moodcast decompresses that) or "
+            if suffix and posts
+            else ""
+        )
         return (
             f"{path} is {name}-compressed, and moodcast would read its compressed bytes as "
             f"text: {rename}decompress it first, e.g. {how}"

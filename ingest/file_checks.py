@@ -70,7 +70,9 @@ of UTF-8 beyond ASCII) before the file is refused as text in another encoding: f
 bytes, each a dead letter of its own."""
 
 
-def refuse_unsplittable_bytes(path: str, handle: BinaryIO, *, posts: bool = True) -> None:
+def refuse_unsplittable_bytes(
+    path: str, handle: BinaryIO, *, posts: bool = True, kind: str | None = None
+) -> None:
     """Raise InputError when the first bytes of JSON Lines or CSV file `path`, read (then
     decompressed) from `handle` open at its start, show text that cannot be split into UTF-8
     lines: UTF-16 or UTF-32 (their byte-order marks), lines ended by carriage returns alone, or
@@ -80,14 +82,16 @@ def refuse_unsplittable_bytes(path: str, handle: BinaryIO, *, posts: bool = True
     a file (of an 8-bit one, every line with an accent) would be a dead letter. Archives and
     compressed streams it cannot read are refused first (ingest.archives.archive_advice).
     Without `posts`, the file is a CSV of another kind (a labelled file), and the messages say
-    nothing of dead letters nor of the formats and patterns of inputs. `handle` is left where
-    the check stopped reading."""
+    nothing of dead letters nor of the formats and patterns of inputs. `kind` is the
+    compression it is read with (an ingest.lines.compression kind), by default its name's.
+    `handle` is left where the check stopped reading."""
     if file_format(path) == "parquet":
         return
+    kind = kind or compression(path)
     raw = handle.read(16)
     handle.seek(0)
-    head = next(FileLines(handle, compression(path), block_bytes=1 << 16).blocks(), b"")
-    if advice := archive_advice(path, raw, head, decompressed=compression(path), posts=posts):
+    head = next(FileLines(handle, kind, block_bytes=1 << 16).blocks(), b"")
+    if advice := archive_advice(path, raw, head, decompressed=kind, posts=posts):
         raise InputFileError(advice, paths=[path])
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise InputFileError(

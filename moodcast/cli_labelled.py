@@ -131,7 +131,8 @@ def _read_labels(
     language of the heads it trains), its notes on stderr; with `evaluated`, notes too on the
     label columns named after no marker of `markers` and the rows in languages none of them
     has (left out of the scores), else on the blank labels (which train_heads reads as
-    negatives)."""
+    negatives). Raises InputError, with `evaluated`, where every row is in such a language
+    (nothing left to score), besides what read_labels raises."""
     from moodcast.label_files import read_labels
     from transforms.markers.definitions import did_you_mean
     from transforms.model_markers import language_rule
@@ -156,6 +157,14 @@ def _read_labels(
     other = lang.filter(~lang.is_in(rule.languages))
     if evaluated and not other.is_empty():
         counts = ", ".join(f"{code} {n}" for code, n in other.value_counts(sort=True).rows())
+        if other.len() == lang.len():
+            raise InputError(
+                f"all {other.len()} rows of {labels} are in languages no marker has ({counts}), "
+                "so none is left to score (the markers' languages: "
+                f"{', '.join(rule.languages) or 'none'}): where a `lang` column states these "
+                "wrongly, correct or blank it; else label posts in one of the markers' "
+                "languages (docs/languages.md)"
+            )
         notes.append(
             f"{other.len()} rows of {labels} are in languages no marker has ({counts}) and are "
             "left out of the scores"

@@ -147,7 +147,8 @@ def read_labels(
     rule: LanguageRule,
     markers: Collection[str] = (),
 ) -> LabelFile:
-    """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark),
+    """The labelled CSV at `path` (UTF-8, comma-separated, with or without a byte-order mark;
+    plain, or compressed by gzip or zstd, known by its name or its first bytes: _compression),
     read as label_frame reads it after these steps. Rows whose `text_col` is blank are left
     out. Label columns: `label_cols`, else every column but the text, `id` and `lang` that
     holds 0/1 labels, or, in a file without 0/1 label columns, class names that make marker
@@ -166,18 +167,21 @@ def read_labels(
     (transforms.markers.marker_name: `Anger` is `anger`). A row's language is its `lang` read
     as a run reads it, else identified from its text by `rule` (moodcast.tagging.with_languages;
     transforms.model_markers.language_rule gives a run's); rows left UNDETERMINED are left out,
-    counted in a note.
+    counted in a note. A file of which no row is left with a text, a language and a label is
+    refused saying why (so many rows without a text, so many UNDETERMINED, the others without
+    a label), never read as nothing to score.
 
     Raises InputError (ingest.file_checks.refuse_unsplittable_bytes) for a file that is not
     UTF-8 text (UTF-16, Latin-1, lines ended by carriage returns alone, a spreadsheet or
     another archive), TaggingError for a file compressed other than by gzip or zstd
     (UNREAD_COMPRESSIONS), an empty file, one polars cannot read as CSV (_read_csv),
-    a missing text or label column, a `label_cols` naming the text column, `id` or `lang`,
-    such a column with values that are no label, two label
-    columns of one name, or what label_frame refuses.
+    a missing text or label column, a text column blank or of labels alone
+    (_refuse_text_column: a `text_col` naming the wrong column), a `label_cols` naming the text
+    column, `id` or `lang`, such a column with values that are no label, two label columns of
+    one name, or what label_frame refuses.
     """
     with path.open("rb") as handle:
-        refuse_unsplittable_bytes(str(path), handle, posts=False)
+        refuse_unsplittable_bytes(str(path), handle, posts=False, kind=_compression(path))
     if how := UNREAD_COMPRESSIONS.get(compression(str(path))):
         raise TaggingError(
             f"{path} is compressed in a way a labelled file cannot be (gzip and zstd can, "
@@ -188,6 +192,7 @@ def read_labels(
         raise TaggingError(_no_text(path, text_col, header))
     raw = _read_csv(path).rename(_reserved_names(header, text_col))
     columns = raw.columns
+    _refuse_text_column(path, raw.get_column(text_col), columns)
     text = pl.col(text_col).str.strip_chars()
     labelled = raw.with_row_index(ROW, offset=2).filter(text.is_not_null() & (text != ""))
     notes = []
@@ -253,11 +258,26 @@ def read_labels(
         rule=rule,
     ).hstack(labels.select(chosen).rename(renamed))
     decided = posts.filter(pl.col("lang") != UNDETERMINED)
-    if undetermined := posts.height - decided.height:
+    undetermined = posts.height - decided.height
+    unclear = (
+        f"in a language that could not be told (no letters, or too short or unclear among "
+        f"{', '.join(rule.languages) or 'any'})"
+    )
+    if not decided.select(pl.any_horizontal(pl.col(named).is_not_null()).any()).item():
+        left = [
+            f"{blank} rows have no text" if blank else "",
+            f"{undetermined} rows are {unclear}: give their language with --lang or a `lang` "
+            "column" if undetermined else "",
+            f"the {decided.height} others have no label" if decided.height else "",
+        ]  # fmt: skip
+        raise TaggingError(
+            f"no labelled row of {path} is left to read: "
+            + ("; ".join(w for w in left if w) or "it has no row under its header")
+        )
+    if undetermined:
         notes.append(
-            f"{undetermined} rows of {path} are in a language that could not be told (no "
-            f"letters, or too short or unclear among {', '.join(rule.languages) or 'any'}) "
-            "and were left out: give their language with --lang or a `lang` column"
+            f"{undetermined} rows of {path} are {unclear} and were left out: give their "
+            "language with --lang or a `lang` column"
         )
     frame = label_frame(decided, text_col="text", label_cols=named)
     return LabelFile(frame=frame, notes=tuple(notes))
@@ -297,11 +317,28 @@ def _read_csv(path: Path, **options) -> pl.DataFrame:
 
 
 def _not_utf8(path: Path) -> str:
-    """ingest.file_checks.not_utf8 on the text of the CSV at `path` (decompressed as its name
-    asks, without a byte-order mark)."""
+    """ingest.file_checks.not_utf8 on the text of the CSV at `path` (decompressed as
+    _compression reads it, without a byte-order mark)."""
     with path.open("rb") as handle:
-        text = b"".join(FileLines(handle, compression(str(path))).blocks())
+        text = b"".join(FileLines(handle, _compression(path)).blocks())
     return not_utf8(str(path), text.removeprefix(codecs.BOM_UTF8))
+
+
+READ_BY_CONTENT = ("gzip", "zstd")
+"""The compressions polars undoes reading a CSV whatever its name, known by their magic bytes
+(ingest.archives.COMPRESSED)."""
+
+
+def _compression(path: Path) -> str | None:
+    """The compression of the file at `path` (an ingest.lines.compression kind, None for
+    plain): its name's, else READ_BY_CONTENT's whose magic bytes open it (a gzip file named
+    `labels.csv` is read as polars reads it)."""
+    if named := compression(str(path)):
+        return named
+    with path.open("rb") as handle:
+        raw = handle.read(8)
+    found = (kind for magic, _, _, kind, _ in COMPRESSED if raw.startswith(magic))
+    return next((kind for kind in found if kind in READ_BY_CONTENT), None)
 
 
 ROW = "__row"
@@ -321,13 +358,47 @@ def _refuse_typos(path: Path, labelled: pl.DataFrame, columns: Sequence[str]) ->
         other = labelled.filter(~label & ~_blank(column)).select(ROW, value)
         if other.is_empty() or labelled.filter(label).height <= other.height:
             continue
-        shown = ", ".join(f"{v!r} (row {row})" for row, v in other.head(5).iter_rows())
+        shown = ", ".join(f"{_shortened(v)!r} (row {row})" for row, v in other.head(5).iter_rows())
         raise TaggingError(
             f"column {column!r} of {path} labels the marker {marker_name(column)} but "
             f"{other.height} of its values are neither a label (1/0, true/false, yes/no) nor "
-            f"blank: {shown}{', …' if other.height > 5 else ''}; correct them, or blank those "
-            "a row is not labelled for"
+            f"blank: {shown}{', …' if other.height > 5 else ''}; "
+            f"{_typo_advice(other.get_column(column))}"
         )
+
+
+MISSING_WORDS = ("na", "n/a", "#n/a", "nan", "<na>", "null", "none")
+"""Values (lower-cased) that R, pandas or a spreadsheet write for a missing value, where a
+labelled file has a blank."""
+
+SHOWN_CHARS = 40
+"""The longest value an error shows whole; a longer one (an annotator's comment) is cut."""
+
+
+def _shortened(value: str) -> str:
+    """`value`, cut to SHOWN_CHARS characters with `…` where longer."""
+    return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
+
+
+def _typo_advice(values: pl.Series) -> str:
+    """What to do about `values`, the values of a label column that are no label: turn a scale
+    (numbers other than 0 and 1) into 0/1, write a missing value (MISSING_WORDS) as a blank,
+    correct the others or blank them."""
+    missing = values.str.to_lowercase().is_in(MISSING_WORDS)
+    numbers = values.cast(pl.Float64, strict=False).filter(~missing).drop_nulls()
+    advice = []
+    if not numbers.is_empty():
+        advice.append(
+            f"numbers other than 0 and 1 ({', '.join(f'{n:g}' for n in numbers.unique().sort())}"
+            "): a scale? turn it into 0/1 at the cut you mean (1 at or above it, 0 below) "
+            "before giving the file"
+        )
+    if missing.any():
+        written = ", ".join(values.filter(missing).unique().sort())
+        advice.append(f"write {written} (a missing value) as a blank")
+    if numbers.len() + missing.sum() < values.len():
+        advice.append("correct them, or blank those a row is not labelled for")
+    return "; ".join(advice)
 
 
 def _reserved_names(header: list[str], text_col: str) -> dict[str, str]:
@@ -392,3 +463,20 @@ def _no_text(path: Path, text_col: str, columns: list[str]) -> str:
     message = f"no text column {text_col!r} in {path} (its columns: {', '.join(columns)})"
     advice = separator_advice(columns)
     return f"{message}. {advice}" if advice else f"{message}; name the text column with --text-col"
+
+
+def _refuse_text_column(path: Path, texts: pl.Series, columns: Sequence[str]) -> None:
+    """Raise TaggingError when the text column `texts` of a file with rows is blank in every
+    row, or holds labels alone (POSITIVE, NEGATIVE) besides blanks: `--text-col` names the
+    wrong column, whose rows would all be left out (no text, or no language told from `0`) or,
+    with `--lang`, labels scored as texts."""
+    values = texts.str.strip_chars().str.to_lowercase().drop_nulls()
+    values = values.filter(values != "")
+    if texts.is_empty() or not values.is_in([*POSITIVE, *NEGATIVE]).all():
+        return
+    found = sorted(values.unique().to_list())
+    holds = f"holds labels ({', '.join(found)})" if found else "is blank in every row"
+    raise TaggingError(
+        f"the text column {texts.name!r} of {path} {holds}, not texts: name the column of "
+        f"texts with --text-col (its columns: {', '.join(columns)})"
+    )

@@ -139,8 +139,9 @@ def test_rows_without_lang_are_identified_among_the_markers_languages_as_a_run_d
     stated = _write(
         tmp_path, "stated.csv", pl.DataFrame({"text": texts, "lang": "ext", "pena": GOLD})
     )
-    result = _run("markers", "evaluate", "--labels", stated, "--data-dir", data)
-    assert "100 rows of" in result.stderr and "languages no marker has (ext 100)" in result.stderr
+    result = _run("markers", "evaluate", "--labels", stated, "--data-dir", data, ok=False)
+    assert result.exit_code == 4
+    assert "all 100 rows of" in result.output and "no marker has (ext 100)" in result.output
 
 
 def test_rows_of_undetermined_language_are_left_out_and_counted_unless_lang_gives_one(
