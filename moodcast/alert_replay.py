@@ -215,22 +215,33 @@ def read_truth(
     return Truth(periods=periods, span_days=dict(spans.iter_rows()))
 
 
+def _unpadded(ids: pl.Series) -> pl.Series:
+    """`ids` without the leading zeros of a number (`007` is `7`, `0` stays `0`)."""
+    return ids.str.replace(r"^0+(\d)", "$1")
+
+
 def _warn_unmatched(
-    periods: pl.DataFrame,
     alerts: pl.DataFrame,
     truth: Truth,
     truth_path: Path,
     series_path: Path | None,
 ) -> None:
-    """Log a warning naming the series ids of the truth periods that match no series of
-    `series_path` where given, or, without it, where alerts were raised and no truth id is one
-    of theirs. Ids are compared as text (`007` and `7` differ); such periods count as missed."""
-    ids = set(periods["unique_id"].to_list())
+    """Log a warning naming the series ids of the truth periods scored (`truth.periods`) that
+    match no series of `series_path` where given, or, without it, no alert's id where alerts
+    were raised: every such id where none matches, else those an alert's id writes with other
+    leading zeros (`8` for `008`; a truth series no alert was raised on is no mistake). Ids are
+    compared as text (`007` and `7` differ); such periods count as missed."""
+    ids = set(truth.periods["unique_id"].to_list())
     if series_path is not None:
         unmatched = ids - set(truth.span_days)
         where = f"match no series of {series_path}"
-    elif not alerts.is_empty() and not ids & set(alerts["unique_id"].to_list()):
-        unmatched = ids
+    elif not alerts.is_empty():
+        known = set(alerts["unique_id"].to_list())
+        unmatched = ids - known
+        if ids & known:
+            loose = pl.Series(sorted(unmatched), dtype=pl.String)
+            alerted = _unpadded(pl.Series(sorted(known), dtype=pl.String))
+            unmatched = set(loose.filter(_unpadded(loose).is_in(alerted)))
         where = "match no series id of any alert"
     else:
         return
@@ -268,7 +279,7 @@ def score_files(
     if first_run is not None:
         alerts = alerts.filter(issued_period(freq) >= first_run)
     truth = read_truth(periods, alerts, series_path, first_run)
-    _warn_unmatched(periods, alerts, truth, truth_path, series_path)
+    _warn_unmatched(alerts, truth, truth_path, series_path)
     if truth.periods.is_empty():
         log.warning(
             "%s: no truth period starts on or after --from %s (the last starts %s): every alert "

@@ -383,9 +383,10 @@ def _shortened(value: str) -> str:
 def _typo_advice(values: pl.Series) -> str:
     """What to do about `values`, the values of a label column that are no label: turn a scale
     (numbers other than 0 and 1) into 0/1, write a missing value (MISSING_WORDS) as a blank,
-    correct the others or blank them."""
+    correct the others (`01` or `1.00` among them) or blank them."""
     missing = values.str.to_lowercase().is_in(MISSING_WORDS)
     numbers = values.cast(pl.Float64, strict=False).filter(~missing).drop_nulls()
+    numbers = numbers.filter(~numbers.is_in([0.0, 1.0]))
     advice = []
     if not numbers.is_empty():
         advice.append(
