@@ -26,10 +26,9 @@ from warehouse.schema import (
     RUN_INPUT_SCHEMA,
     RUN_SCHEMA,
     RUN_STATUSES,
-    TABLES,
     quote,
 )
-from warehouse.writes import insert, registered, require_unique, transaction
+from warehouse.writes import insert, registered, table_rows, transaction
 
 RunStatus = Literal["running", "ok", "failed", "killed", "incomplete"]
 PUBLISHED_STATUSES = ("ok", "incomplete")
@@ -218,9 +217,7 @@ def _replace_for_run(
     *,
     run_id: str,
 ) -> int:
-    rows = conform(frame.with_columns(run_id=pl.lit(run_id)), schema, name=table)
-    if TABLES[table].identity:
-        require_unique(rows, TABLES[table].identity, table=table)
+    rows = table_rows(table, frame.with_columns(run_id=pl.lit(run_id)), schema)
     with registered(con, rows) as view, transaction(con, table):
         con.execute(f"DELETE FROM {quote(table)} WHERE run_id = ?", [run_id])
         insert(con, table, view, rows.columns)

@@ -72,17 +72,23 @@ def require_unique(frame: pl.DataFrame, keys: Collection[str], *, table: str) ->
         )
 
 
+def table_rows(table: str, frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`frame` conformed to `schema`, as rows of `table`; raises LoadError where its table's
+    identity (Table.identity) repeats in them (require_unique)."""
+    rows = conform(frame, schema, name=table)
+    if TABLES[table].identity:
+        require_unique(rows, TABLES[table].identity, table=table)
+    return rows
+
+
 def replace_all(
     con: duckdb.DuckDBPyConnection,
     table: str,
     frame: pl.DataFrame,
     schema: dict[str, pl.DataType],
 ) -> int:
-    """Make `frame`, conformed to `schema` and its table's identity (Table.identity) checked,
-    the whole `table`, in one transaction; return its rows."""
-    rows = conform(frame, schema, name=table)
-    if TABLES[table].identity:
-        require_unique(rows, TABLES[table].identity, table=table)
+    """Make `frame` (table_rows) the whole `table`, in one transaction; return its rows."""
+    rows = table_rows(table, frame, schema)
     with registered(con, rows) as view, transaction(con, table):
         con.execute(f"DELETE FROM {quote(table)}")
         insert(con, table, view, rows.columns)
