@@ -74,7 +74,11 @@ def _connect(
             stop=stop,
             max_posts=max_posts,
         )
-    click.echo(f"{summary.posts:,} posts written, {summary.repeats:,} repeats skipped", err=True)
+    click.echo(
+        f"{summary.posts:,} posts written, {summary.repeats:,} repeats skipped, "
+        f"{summary.malformed:,} malformed messages skipped",
+        err=True,
+    )
 
 
 @connect.command("mastodon")

@@ -6,7 +6,9 @@ mapped onto the Post contract by the source's input preset (transforms.presets),
 is its event time, and written to the sink; raw text goes nowhere else (the log carries counts
 only). A dropped connection is retried with exponential backoff; Jetstream resumes from the
 cursor saved when the sink last made its posts durable, and ids seen recently are skipped, so a
-replay after a reconnect writes no post twice.
+replay after a reconnect writes no post twice. A message that is not a post the preset can map
+(not JSON, not an object, a commit without its author or key) is skipped with a warning giving
+its reason, and counted; the connection stays up.
 """
 
 from __future__ import annotations
@@ -107,13 +109,26 @@ class TopicSink:
         self._since = time.monotonic()
 
 
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
+"""What decoding and mapping a message that is not a post of the source's shape raises."""
+
+
 @dataclass(frozen=True)
 class Event:
-    """One post from a source (a Post dict, or None for a keep-alive), and the source's
-    cursor after it (None where the source has none)."""
+    """One post from a source (a Post dict, or None for a keep-alive or a message skipped),
+    the source's cursor after it (None where the source has none), and for a message that is
+    not a post the source's preset can map, why (`malformed`; its text is never kept)."""
 
     post: dict | None
     cursor: str | None
+    malformed: str | None = None
+
+
+def _malformed(exc: Exception, cursor: str | None) -> Event:
+    """A skipped message's Event: the error's kind, with the position or key where that
+    cannot quote the message's text."""
+    detail = f": {exc}" if isinstance(exc, json.JSONDecodeError | KeyError) else ""
+    return Event(None, cursor, f"{type(exc).__name__}{detail}")
 
 
 Source = Callable[[str | None, threading.Event], Iterator[Event]]
@@ -142,8 +157,12 @@ def mastodon_source(server: str, *, token: str | None = None) -> Source:
                 if line.startswith("event:"):
                     event = line.removeprefix("event:").strip()
                 elif line.startswith("data:") and event == "update":
-                    status = json.loads(line.removeprefix("data:").strip())
-                    yield Event(map_record(status, mapping), None)
+                    try:
+                        post = map_record(json.loads(line.removeprefix("data:")), mapping)
+                    except MALFORMED as exc:
+                        yield _malformed(exc, None)
+                    else:
+                        yield Event(post, None)
                 else:
                     yield Event(None, None)
 
@@ -171,34 +190,46 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
                     continue
                 except ConnectionClosedOK as exc:
                     raise ConnectionError("Jetstream closed the connection") from exc
-                message = json.loads(raw)
-                commit = message.get("commit") or {}
-                cursor = str(message.get("time_us", cursor or ""))
-                if (
-                    message.get("kind") != "commit"
-                    or commit.get("operation") != "create"
-                    or commit.get("collection") != "app.bsky.feed.post"
-                ):
-                    yield Event(None, cursor)
-                    continue
-                view = {
-                    "post": {
-                        "uri": f"at://{message['did']}/app.bsky.feed.post/{commit['rkey']}",
-                        "author": {"did": message["did"]},
-                        "record": commit.get("record") or {},
-                    }
-                }
-                yield Event(map_record(view, mapping), cursor)
+                try:
+                    event = _jetstream_event(raw, cursor, mapping)
+                except MALFORMED as exc:
+                    event = _malformed(exc, cursor)
+                cursor = event.cursor
+                yield event
 
     return connect
 
 
+def _jetstream_event(raw: str | bytes, cursor: str | None, mapping) -> Event:
+    """One Jetstream message as an Event (a post for a post's creation); raises one of
+    MALFORMED for a message not of Jetstream's shape."""
+    message = json.loads(raw)
+    commit = message.get("commit") or {}
+    cursor = str(message.get("time_us", cursor or ""))
+    if (
+        message.get("kind") != "commit"
+        or commit.get("operation") != "create"
+        or commit.get("collection") != "app.bsky.feed.post"
+    ):
+        return Event(None, cursor)
+    view = {
+        "post": {
+            "uri": f"at://{message['did']}/app.bsky.feed.post/{commit['rkey']}",
+            "author": {"did": message["did"]},
+            "record": commit.get("record") or {},
+        }
+    }
+    return Event(map_record(view, mapping), cursor)
+
+
 @dataclass
 class ConnectSummary:
-    """What a connector session did: posts written, repeats skipped, connections made."""
+    """What a connector session did: posts written, repeats skipped, malformed messages
+    skipped, connections made."""
 
     posts: int = 0
     repeats: int = 0
+    malformed: int = 0
     connections: int = 0
 
 
@@ -224,6 +255,9 @@ def run_connector(
             for event in source(durable, stop):
                 if event.cursor is not None:
                     cursor = event.cursor
+                if event.malformed is not None:
+                    summary.malformed += 1
+                    log.warning("connect: skipped a message of the source: %s", event.malformed)
                 if event.post is not None:
                     delay = backoff_s
                     post_id = event.post.get("id")
@@ -254,9 +288,11 @@ def run_connector(
             stop.wait(delay)
     _flush(sink, cursor, cursor_file)
     log.info(
-        "connect: %d post(s) written, %d repeat(s) skipped, %d connection(s)",
+        "connect: %d post(s) written, %d repeat(s) skipped, %d malformed message(s) skipped, "
+        "%d connection(s)",
         summary.posts,
         summary.repeats,
+        summary.malformed,
         summary.connections,
     )
     return summary
