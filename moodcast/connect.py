@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from transforms.errors import ConfigError
 from transforms.presets import map_record, preset
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,15 @@ class TopicSink:
         self._since = time.monotonic()
 
 
+class SourceRefused(ConfigError):
+    """The source answered the connection with a refusal that retrying cannot change (an HTTP
+    4xx other than 408 and 429: a wrong address, a token missing or refused)."""
+
+
+def _permanent(status: int) -> bool:
+    return 400 <= status < 500 and status not in (408, 429)
+
+
 MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
 """What decoding and mapping a message that is not a post of the source's shape raises."""
 
@@ -136,9 +146,13 @@ Source = Callable[[str | None, threading.Event], Iterator[Event]]
 connection drops (raising) or `stop` is set."""
 
 
-def mastodon_source(server: str, *, token: str | None = None) -> Source:
+def mastodon_source(
+    server: str, *, token: str | None = None, token_env: str = "MASTODON_TOKEN"
+) -> Source:
     """The public timeline of a Mastodon server (`/api/v1/streaming/public`, server-sent
-    events); each `update` is a Status entity, mapped by the `mastodon` preset."""
+    events); each `update` is a Status entity, mapped by the `mastodon` preset. Raises
+    SourceRefused, whose advice names `token_env` (where the token came from), when the server
+    refuses the stream for good."""
     import requests
 
     mapping = preset("mastodon")
@@ -149,6 +163,13 @@ def mastodon_source(server: str, *, token: str | None = None) -> Source:
 
     def connect(cursor: str | None, stop: threading.Event) -> Iterator[Event]:
         with requests.get(url, headers=headers, stream=True, timeout=(10, 60)) as response:
+            if _permanent(response.status_code):
+                given = "the token in" if token else "no token: none is set in"
+                raise SourceRefused(
+                    f"{url} refused the stream: {response.status_code} {response.reason}. "
+                    f"Check --server, and whether the server requires an access token "
+                    f"(--token-env; this connection sent {given} ${token_env})."
+                )
             response.raise_for_status()
             event = None
             for line in response.iter_lines(decode_unicode=True):
@@ -171,8 +192,9 @@ def mastodon_source(server: str, *, token: str | None = None) -> Source:
 
 def bluesky_source(endpoint: str = JETSTREAM) -> Source:
     """Bluesky's Jetstream: `app.bsky.feed.post` creations, mapped by the `bluesky` preset;
-    the cursor is the event's `time_us`, which Jetstream resumes from."""
-    from websockets.exceptions import ConnectionClosedOK
+    the cursor is the event's `time_us`, which Jetstream resumes from. Raises SourceRefused
+    when `endpoint` is no websocket URL or refuses the handshake for good."""
+    from websockets.exceptions import ConnectionClosedOK, InvalidStatus, InvalidURI
     from websockets.sync.client import connect as ws_connect
 
     mapping = preset("bluesky")
@@ -181,7 +203,19 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
         url = f"{endpoint}?wantedCollections=app.bsky.feed.post"
         if cursor:
             url += f"&cursor={cursor}"
-        with ws_connect(url, open_timeout=10, max_size=2**22) as socket:
+        try:
+            opened = ws_connect(url, open_timeout=10, max_size=2**22)
+        except InvalidURI as exc:
+            raise SourceRefused(f"--jetstream {endpoint}: not a ws:// or wss:// URL") from exc
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if _permanent(status):
+                raise SourceRefused(
+                    f"{endpoint} refused the connection: {status} {exc.response.reason_phrase}. "
+                    "Check --jetstream (a Jetstream /subscribe endpoint)."
+                ) from exc
+            raise
+        with opened as socket:
             while not stop.is_set():
                 try:
                     raw = socket.recv(timeout=1)
@@ -244,7 +278,8 @@ def run_connector(
 ) -> ConnectSummary:
     """Copy posts from `source` to `sink` until `stop` is set (or `max_posts` are written),
     reconnecting with exponential backoff (from `backoff_s`, at most BACKOFF_MAX_S). The cursor
-    is saved to `cursor_file` after each flush of the sink, and read back at start."""
+    is saved to `cursor_file` after each flush of the sink, and read back at start. A
+    SourceRefused is raised, after the sink has flushed, instead of retried."""
     summary = ConnectSummary()
     cursor = cursor_file.read_text().strip() if cursor_file.exists() else None
     durable, recent = cursor, OrderedDict()
@@ -275,9 +310,15 @@ def run_connector(
                     stop.set()
                 if stop.is_set():
                     break
+        except SourceRefused:
+            _flush(sink, cursor, cursor_file)
+            raise
         except Exception as exc:
             log.warning(
-                "connect: connection lost (%s); reconnecting in %.0f s", type(exc).__name__, delay
+                "connect: connection lost (%s: %s); reconnecting in %.0f s",
+                type(exc).__name__,
+                exc,
+                delay,
             )
             durable = _flush(sink, cursor, cursor_file)
             stop.wait(delay)
