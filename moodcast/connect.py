@@ -104,8 +104,19 @@ class TopicSink:
         return bool(self._pending) and time.monotonic() - self._since >= self._every_s
 
     def flush(self) -> None:
-        for future in self._pending:
-            future.result(timeout=60)
+        """Wait for every acknowledgement; raises SinkRefused where the service refuses the
+        topic for good (not found, permission denied, a name it cannot take)."""
+        from google.api_core.exceptions import InvalidArgument, NotFound, PermissionDenied
+
+        try:
+            for future in self._pending:
+                future.result(timeout=60)
+        except (NotFound, PermissionDenied, InvalidArgument) as exc:
+            raise SinkRefused(
+                f"--topic {self._topic}: {exc.message or type(exc).__name__} "
+                f"({exc.code}). Check the topic's name and that it exists, and where Pub/Sub is "
+                "(PUBSUB_EMULATOR_HOST for the emulator, else credentials for this project)."
+            ) from exc
         self._pending = []
         self._since = time.monotonic()
 
@@ -113,6 +124,11 @@ class TopicSink:
 class SourceRefused(ConfigError):
     """The source answered the connection with a refusal that retrying cannot change (an HTTP
     4xx other than 408 and 429: a wrong address, a token missing or refused)."""
+
+
+class SinkRefused(ConfigError):
+    """The sink refuses the posts for good (a topic that does not exist or takes no posts
+    from this client)."""
 
 
 def _permanent(status: int) -> bool:
@@ -279,7 +295,8 @@ def run_connector(
     """Copy posts from `source` to `sink` until `stop` is set (or `max_posts` are written),
     reconnecting with exponential backoff (from `backoff_s`, at most BACKOFF_MAX_S). The cursor
     is saved to `cursor_file` after each flush of the sink, and read back at start. A
-    SourceRefused is raised, after the sink has flushed, instead of retried."""
+    SourceRefused is raised, after the sink has flushed, instead of retried, and a SinkRefused
+    at once (the cursor left where the sink last flushed)."""
     summary = ConnectSummary()
     cursor = cursor_file.read_text().strip() if cursor_file.exists() else None
     durable, recent = cursor, OrderedDict()
@@ -310,6 +327,8 @@ def run_connector(
                     stop.set()
                 if stop.is_set():
                     break
+        except SinkRefused:
+            raise
         except SourceRefused:
             _flush(sink, cursor, cursor_file)
             raise
