@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from transforms.errors import ConfigError
+from transforms.errors import ConfigError, MoodcastError
 from transforms.presets import map_record, preset
 
 log = logging.getLogger(__name__)
@@ -85,14 +85,16 @@ class SpoolSink:
 
 class TopicSink:
     """Publishes each post to a Pub/Sub topic (`projects/P/topics/T`); a flush waits until
-    every message published so far is acknowledged by the service."""
+    every message published so far is acknowledged by the service, each for at most
+    `ack_timeout_s`."""
 
-    def __init__(self, topic: str, *, rotate_every: timedelta):
+    def __init__(self, topic: str, *, rotate_every: timedelta, ack_timeout_s: float = 60.0):
         from google.cloud import pubsub_v1
 
         self._publisher = pubsub_v1.PublisherClient()
         self._topic = topic
         self._every_s = rotate_every.total_seconds()
+        self._ack_timeout_s = ack_timeout_s
         self._pending: list = []
         self._since = time.monotonic()
 
@@ -105,12 +107,19 @@ class TopicSink:
 
     def flush(self) -> None:
         """Wait for every acknowledgement; raises SinkRefused where the service refuses the
-        topic for good (not found, permission denied, a name it cannot take)."""
+        topic for good (not found, permission denied, a name it cannot take), SinkUnreachable
+        where an acknowledgement does not come in time."""
         from google.api_core.exceptions import InvalidArgument, NotFound, PermissionDenied
 
         try:
             for future in self._pending:
-                future.result(timeout=60)
+                future.result(timeout=self._ack_timeout_s)
+        except TimeoutError as exc:
+            raise SinkUnreachable(
+                f"--topic {self._topic}: Pub/Sub acknowledged no post within "
+                f"{self._ack_timeout_s:.0f} s. Check that this host reaches Pub/Sub "
+                "(PUBSUB_EMULATOR_HOST for the emulator, else the network and credentials)."
+            ) from exc
         except (NotFound, PermissionDenied, InvalidArgument) as exc:
             raise SinkRefused(
                 f"--topic {self._topic}: {exc.message or type(exc).__name__} "
@@ -124,6 +133,10 @@ class TopicSink:
 class SourceRefused(ConfigError):
     """The source answered the connection with a refusal that retrying cannot change (an HTTP
     4xx other than 408 and 429: a wrong address, a token missing or refused)."""
+
+
+class SinkUnreachable(MoodcastError):
+    """The sink did not make the posts durable in time (Pub/Sub not reached)."""
 
 
 class SinkRefused(ConfigError):
