@@ -327,10 +327,11 @@ def run_connector(
                 if event.post is not None:
                     delay = backoff_s
                     post_id = event.post.get("id")
-                    if post_id in recent:
+                    if post_id is not None and post_id in recent:
                         summary.repeats += 1
                     else:
-                        recent[post_id] = None
+                        if post_id is not None:
+                            recent[post_id] = None
                         if len(recent) > RECENT_IDS:
                             recent.popitem(last=False)
                         sink.write(event.post)
