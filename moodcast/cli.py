@@ -77,10 +77,10 @@ def exit_code(exc: BaseException) -> int:
 
 def error_message(exc: BaseException) -> str:
     """The one paragraph shown for an error: its message, or for an OSError the file and the
-    operating system's reason."""
+    operating system's reason (its kind where it has neither reason nor message)."""
     if isinstance(exc, OSError) and not isinstance(exc, MoodcastError):
         where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror or exc}"
+        return f"{where}{exc.strerror or str(exc) or type(exc).__name__}"
     return " ".join(str(exc).split()) or type(exc).__name__
 
 

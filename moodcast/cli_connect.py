@@ -74,7 +74,11 @@ def _connect(
             stop=stop,
             max_posts=max_posts,
         )
-    click.echo(f"{summary.posts:,} posts written, {summary.repeats:,} repeats skipped", err=True)
+    click.echo(
+        f"{summary.posts:,} posts written, {summary.repeats:,} repeats skipped, "
+        f"{summary.malformed:,} malformed messages skipped",
+        err=True,
+    )
 
 
 @connect.command("mastodon")
@@ -92,7 +96,8 @@ def connect_mastodon(server, token_env, **sink) -> None:
 
     from moodcast.connect import mastodon_source
 
-    _connect("mastodon", mastodon_source(server, token=os.environ.get(token_env)), **sink)
+    source = mastodon_source(server, token=os.environ.get(token_env), token_env=token_env)
+    _connect("mastodon", source, **sink)
 
 
 @connect.command("bluesky")

@@ -6,7 +6,9 @@ mapped onto the Post contract by the source's input preset (transforms.presets),
 is its event time, and written to the sink; raw text goes nowhere else (the log carries counts
 only). A dropped connection is retried with exponential backoff; Jetstream resumes from the
 cursor saved when the sink last made its posts durable, and ids seen recently are skipped, so a
-replay after a reconnect writes no post twice.
+replay after a reconnect writes no post twice. A message that is not a post the preset can map
+(not JSON, not an object, a commit without its author or key) is skipped with a warning giving
+its reason, and counted; the connection stays up.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from transforms.errors import ConfigError, MoodcastError
 from transforms.presets import map_record, preset
 
 log = logging.getLogger(__name__)
@@ -82,14 +85,16 @@ class SpoolSink:
 
 class TopicSink:
     """Publishes each post to a Pub/Sub topic (`projects/P/topics/T`); a flush waits until
-    every message published so far is acknowledged by the service."""
+    every message published so far is acknowledged by the service, each for at most
+    `ack_timeout_s`."""
 
-    def __init__(self, topic: str, *, rotate_every: timedelta):
+    def __init__(self, topic: str, *, rotate_every: timedelta, ack_timeout_s: float = 60.0):
         from google.cloud import pubsub_v1
 
         self._publisher = pubsub_v1.PublisherClient()
         self._topic = topic
         self._every_s = rotate_every.total_seconds()
+        self._ack_timeout_s = ack_timeout_s
         self._pending: list = []
         self._since = time.monotonic()
 
@@ -101,19 +106,68 @@ class TopicSink:
         return bool(self._pending) and time.monotonic() - self._since >= self._every_s
 
     def flush(self) -> None:
-        for future in self._pending:
-            future.result(timeout=60)
+        """Wait for every acknowledgement; raises SinkRefused where the service refuses the
+        topic for good (not found, permission denied, a name it cannot take), SinkUnreachable
+        where an acknowledgement does not come in time."""
+        from google.api_core.exceptions import InvalidArgument, NotFound, PermissionDenied
+
+        try:
+            for future in self._pending:
+                future.result(timeout=self._ack_timeout_s)
+        except TimeoutError as exc:
+            raise SinkUnreachable(
+                f"--topic {self._topic}: Pub/Sub acknowledged no post within "
+                f"{self._ack_timeout_s:.0f} s. Check that this host reaches Pub/Sub "
+                "(PUBSUB_EMULATOR_HOST for the emulator, else the network and credentials)."
+            ) from exc
+        except (NotFound, PermissionDenied, InvalidArgument) as exc:
+            raise SinkRefused(
+                f"--topic {self._topic}: {exc.message or type(exc).__name__} "
+                f"({exc.code}). Check the topic's name and that it exists, and where Pub/Sub is "
+                "(PUBSUB_EMULATOR_HOST for the emulator, else credentials for this project)."
+            ) from exc
         self._pending = []
         self._since = time.monotonic()
 
 
+class SourceRefused(ConfigError):
+    """The source answered the connection with a refusal that retrying cannot change (an HTTP
+    4xx other than 408 and 429: a wrong address, a token missing or refused)."""
+
+
+class SinkUnreachable(MoodcastError):
+    """The sink did not make the posts durable in time (Pub/Sub not reached)."""
+
+
+class SinkRefused(ConfigError):
+    """The sink refuses the posts for good (a topic that does not exist or takes no posts
+    from this client)."""
+
+
+def _permanent(status: int) -> bool:
+    return 400 <= status < 500 and status not in (408, 429)
+
+
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
+"""What decoding and mapping a message that is not a post of the source's shape raises."""
+
+
 @dataclass(frozen=True)
 class Event:
-    """One post from a source (a Post dict, or None for a keep-alive), and the source's
-    cursor after it (None where the source has none)."""
+    """One post from a source (a Post dict, or None for a keep-alive or a message skipped),
+    the source's cursor after it (None where the source has none), and for a message that is
+    not a post the source's preset can map, why (`malformed`; its text is never kept)."""
 
     post: dict | None
     cursor: str | None
+    malformed: str | None = None
+
+
+def _malformed(exc: Exception, cursor: str | None) -> Event:
+    """A skipped message's Event: the error's kind, with the position or key where that
+    cannot quote the message's text."""
+    detail = f": {exc}" if isinstance(exc, json.JSONDecodeError | KeyError) else ""
+    return Event(None, cursor, f"{type(exc).__name__}{detail}")
 
 
 Source = Callable[[str | None, threading.Event], Iterator[Event]]
@@ -121,9 +175,13 @@ Source = Callable[[str | None, threading.Event], Iterator[Event]]
 connection drops (raising) or `stop` is set."""
 
 
-def mastodon_source(server: str, *, token: str | None = None) -> Source:
+def mastodon_source(
+    server: str, *, token: str | None = None, token_env: str = "MASTODON_TOKEN"
+) -> Source:
     """The public timeline of a Mastodon server (`/api/v1/streaming/public`, server-sent
-    events); each `update` is a Status entity, mapped by the `mastodon` preset."""
+    events, read as UTF-8 whatever the Content-Type says); each `update` is a Status entity,
+    mapped by the `mastodon` preset. Raises SourceRefused, whose advice names `token_env`
+    (where the token came from), when the server refuses the stream for good."""
     import requests
 
     mapping = preset("mastodon")
@@ -134,7 +192,15 @@ def mastodon_source(server: str, *, token: str | None = None) -> Source:
 
     def connect(cursor: str | None, stop: threading.Event) -> Iterator[Event]:
         with requests.get(url, headers=headers, stream=True, timeout=(10, 60)) as response:
+            if _permanent(response.status_code):
+                given = "the token in" if token else "no token: none is set in"
+                raise SourceRefused(
+                    f"{url} refused the stream: {response.status_code} {response.reason}. "
+                    f"Check --server, and whether the server requires an access token "
+                    f"(--token-env; this connection sent {given} ${token_env})."
+                )
             response.raise_for_status()
+            response.encoding = "utf-8"
             event = None
             for line in response.iter_lines(decode_unicode=True):
                 if stop.is_set():
@@ -142,8 +208,12 @@ def mastodon_source(server: str, *, token: str | None = None) -> Source:
                 if line.startswith("event:"):
                     event = line.removeprefix("event:").strip()
                 elif line.startswith("data:") and event == "update":
-                    status = json.loads(line.removeprefix("data:").strip())
-                    yield Event(map_record(status, mapping), None)
+                    try:
+                        post = map_record(json.loads(line.removeprefix("data:")), mapping)
+                    except MALFORMED as exc:
+                        yield _malformed(exc, None)
+                    else:
+                        yield Event(post, None)
                 else:
                     yield Event(None, None)
 
@@ -152,8 +222,9 @@ def mastodon_source(server: str, *, token: str | None = None) -> Source:
 
 def bluesky_source(endpoint: str = JETSTREAM) -> Source:
     """Bluesky's Jetstream: `app.bsky.feed.post` creations, mapped by the `bluesky` preset;
-    the cursor is the event's `time_us`, which Jetstream resumes from."""
-    from websockets.exceptions import ConnectionClosedOK
+    the cursor is the event's `time_us`, which Jetstream resumes from. Raises SourceRefused
+    when `endpoint` is no websocket URL or refuses the handshake for good."""
+    from websockets.exceptions import ConnectionClosedOK, InvalidStatus, InvalidURI
     from websockets.sync.client import connect as ws_connect
 
     mapping = preset("bluesky")
@@ -162,7 +233,19 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
         url = f"{endpoint}?wantedCollections=app.bsky.feed.post"
         if cursor:
             url += f"&cursor={cursor}"
-        with ws_connect(url, open_timeout=10, max_size=2**22) as socket:
+        try:
+            opened = ws_connect(url, open_timeout=10, max_size=2**22)
+        except InvalidURI as exc:
+            raise SourceRefused(f"--jetstream {endpoint}: not a ws:// or wss:// URL") from exc
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if _permanent(status):
+                raise SourceRefused(
+                    f"{endpoint} refused the connection: {status} {exc.response.reason_phrase}. "
+                    "Check --jetstream (a Jetstream /subscribe endpoint)."
+                ) from exc
+            raise
+        with opened as socket:
             while not stop.is_set():
                 try:
                     raw = socket.recv(timeout=1)
@@ -171,34 +254,46 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
                     continue
                 except ConnectionClosedOK as exc:
                     raise ConnectionError("Jetstream closed the connection") from exc
-                message = json.loads(raw)
-                commit = message.get("commit") or {}
-                cursor = str(message.get("time_us", cursor or ""))
-                if (
-                    message.get("kind") != "commit"
-                    or commit.get("operation") != "create"
-                    or commit.get("collection") != "app.bsky.feed.post"
-                ):
-                    yield Event(None, cursor)
-                    continue
-                view = {
-                    "post": {
-                        "uri": f"at://{message['did']}/app.bsky.feed.post/{commit['rkey']}",
-                        "author": {"did": message["did"]},
-                        "record": commit.get("record") or {},
-                    }
-                }
-                yield Event(map_record(view, mapping), cursor)
+                try:
+                    event = _jetstream_event(raw, cursor, mapping)
+                except MALFORMED as exc:
+                    event = _malformed(exc, cursor)
+                cursor = event.cursor
+                yield event
 
     return connect
 
 
+def _jetstream_event(raw: str | bytes, cursor: str | None, mapping) -> Event:
+    """One Jetstream message as an Event (a post for a post's creation); raises one of
+    MALFORMED for a message not of Jetstream's shape."""
+    message = json.loads(raw)
+    commit = message.get("commit") or {}
+    cursor = str(message.get("time_us", cursor or ""))
+    if (
+        message.get("kind") != "commit"
+        or commit.get("operation") != "create"
+        or commit.get("collection") != "app.bsky.feed.post"
+    ):
+        return Event(None, cursor)
+    view = {
+        "post": {
+            "uri": f"at://{message['did']}/app.bsky.feed.post/{commit['rkey']}",
+            "author": {"did": message["did"]},
+            "record": commit.get("record") or {},
+        }
+    }
+    return Event(map_record(view, mapping), cursor)
+
+
 @dataclass
 class ConnectSummary:
-    """What a connector session did: posts written, repeats skipped, connections made."""
+    """What a connector session did: posts written, repeats skipped, malformed messages
+    skipped, connections made."""
 
     posts: int = 0
     repeats: int = 0
+    malformed: int = 0
     connections: int = 0
 
 
@@ -213,7 +308,9 @@ def run_connector(
 ) -> ConnectSummary:
     """Copy posts from `source` to `sink` until `stop` is set (or `max_posts` are written),
     reconnecting with exponential backoff (from `backoff_s`, at most BACKOFF_MAX_S). The cursor
-    is saved to `cursor_file` after each flush of the sink, and read back at start."""
+    is saved to `cursor_file` after each flush of the sink, and read back at start. A
+    SourceRefused is raised, after the sink has flushed, instead of retried, and a SinkRefused
+    at once (the cursor left where the sink last flushed)."""
     summary = ConnectSummary()
     cursor = cursor_file.read_text().strip() if cursor_file.exists() else None
     durable, recent = cursor, OrderedDict()
@@ -224,13 +321,17 @@ def run_connector(
             for event in source(durable, stop):
                 if event.cursor is not None:
                     cursor = event.cursor
+                if event.malformed is not None:
+                    summary.malformed += 1
+                    log.warning("connect: skipped a message of the source: %s", event.malformed)
                 if event.post is not None:
                     delay = backoff_s
                     post_id = event.post.get("id")
-                    if post_id in recent:
+                    if post_id is not None and post_id in recent:
                         summary.repeats += 1
                     else:
-                        recent[post_id] = None
+                        if post_id is not None:
+                            recent[post_id] = None
                         if len(recent) > RECENT_IDS:
                             recent.popitem(last=False)
                         sink.write(event.post)
@@ -241,9 +342,17 @@ def run_connector(
                     stop.set()
                 if stop.is_set():
                     break
+        except SinkRefused:
+            raise
+        except SourceRefused:
+            _flush(sink, cursor, cursor_file)
+            raise
         except Exception as exc:
             log.warning(
-                "connect: connection lost (%s); reconnecting in %.0f s", type(exc).__name__, delay
+                "connect: connection lost (%s: %s); reconnecting in %.0f s",
+                type(exc).__name__,
+                exc,
+                delay,
             )
             durable = _flush(sink, cursor, cursor_file)
             stop.wait(delay)
@@ -254,9 +363,11 @@ def run_connector(
             stop.wait(delay)
     _flush(sink, cursor, cursor_file)
     log.info(
-        "connect: %d post(s) written, %d repeat(s) skipped, %d connection(s)",
+        "connect: %d post(s) written, %d repeat(s) skipped, %d malformed message(s) skipped, "
+        "%d connection(s)",
         summary.posts,
         summary.repeats,
+        summary.malformed,
         summary.connections,
     )
     return summary
