@@ -24,7 +24,7 @@ from moodcast.cli_backtest import backtest
 from moodcast.cli_connect import connect
 from moodcast.cli_jobs import run, stream
 from moodcast.cli_markers import markers, tag
-from moodcast.cli_options import count_option, data_dir_option, iso_date, port_option
+from moodcast.cli_options import Folder, count_option, data_dir_option, iso_date, port_option
 from moodcast.config import Settings, load_settings
 from transforms.errors import (
     BusyError,
@@ -173,7 +173,7 @@ def main(verbose: bool) -> None:
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Folder(path_type=Path),
     help="Directory to write posts.jsonl and waves.csv into.",
 )
 @count_option("--posts", 200_000, "Number of posts.")
@@ -257,7 +257,7 @@ def sample(
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Folder(path_type=Path),
     help="Directory to write timelines, forecasts, alerts, data_dictionary.md and "
     "manifest.json into (not the data directory's own exports, which each run replaces).",
 )
@@ -324,7 +324,7 @@ def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool =
     "--sample-dir",
     default="moodcast-sample",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Folder(path_type=Path),
     help="Where the sample corpus goes: outside the data directory, since it holds raw text.",
 )
 @count_option("--posts", 200_000, "Number of sample posts, when --sample-dir holds none yet.")
