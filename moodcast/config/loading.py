@@ -30,9 +30,9 @@ def load_settings(
 
     Every value is checked against its field's type and allowed range (`RULES`); a
     ConfigError names the key, where it was set (the file, or the command line) and the form
-    it needs, e.g. `k = 11`. config.toml is UTF-8 (a byte-order mark allowed). Also refused: an
-    unknown key, an unknown time zone or alert method, an unusable input preset or mapping, a
-    key of `models` that names no language (`checked_models`, which reads `eng` as `en` and a
+    it needs, e.g. `k = 11`. config.toml is UTF-8 (a byte-order mark allowed). Also refused: a
+    config.toml link to nothing, an unknown key, an unknown time zone or alert method, an
+    unusable input preset or mapping, a key of `models` that names no language (`checked_models`, which reads `eng` as `en` and a
     relative model directory from the data directory), and, for a command that reads posts, a
     `default_lang` that names no language (`language`, which also warns of one posts are never
     identified in), a `models` directory without a sentence model and a `markers_dir` that is
@@ -45,6 +45,11 @@ def load_settings(
     root = resolve_data_dir(data_dir)
     values: dict = {}
     config = root / "config.toml"
+    if config.is_symlink() and not config.exists():
+        raise ConfigError(
+            f"{config} links to {os.readlink(config)}, which does not exist: restore the file "
+            "it names, or remove the link to run on the defaults"
+        )
     if config.exists():
         try:
             values = tomllib.loads(config.read_text(encoding="utf-8-sig"))

@@ -2,8 +2,9 @@
 traceback, and never a setting that changes nothing without a word: a file saved in Latin-1 or
 UTF-16 (a traceback), a byte-order mark (read as invalid TOML), a setting written below
 `[models]` (taken as a model for a language `tz`), a model or markers directory that is not
-there (ignored), a relative markers directory (read from wherever the command ran), a negative
-DP budget outside DP mode (kept, to fail the day the mode changes)."""
+there (ignored), a config.toml link to a file that is gone (no settings, without a word), a
+relative markers directory (read from wherever the command ran), a negative DP budget outside
+DP mode (kept, to fail the day the mode changes)."""
 
 from __future__ import annotations
 
@@ -115,3 +116,13 @@ def test_a_dp_budget_out_of_range_is_refused_in_suppress_mode_too(tmp_path, sett
     data = _config(tmp_path / "data", setting + "\n")
     with pytest.raises(ConfigError, match=r"config\.toml: the DP budget needs epsilon > 0"):
         load_settings(data)
+
+
+def test_a_config_link_to_a_file_that_is_gone_is_refused_not_read_as_no_settings(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").symlink_to(tmp_path / "etc" / "moodcast.toml")
+    with pytest.raises(
+        ConfigError, match=r"config\.toml links to .*moodcast\.toml, which does not"
+    ):
+        load_settings(data, reads_posts=False)
