@@ -3,8 +3,9 @@ traceback, and never a setting that changes nothing without a word: a file saved
 UTF-16 (a traceback), a byte-order mark (read as invalid TOML), a setting written below
 `[models]` (taken as a model for a language `tz`), a model or markers directory that is not
 there (ignored), a config.toml link to a file that is gone (no settings, without a word), a
-relative markers directory (read from wherever the command ran), a negative DP budget outside
-DP mode (kept, to fail the day the mode changes)."""
+relative markers directory (read from wherever the command ran) or an empty one (the config
+file read as a marker), a negative DP budget outside DP mode (kept, to fail the day the mode
+changes)."""
 
 from __future__ import annotations
 
@@ -125,4 +126,11 @@ def test_a_config_link_to_a_file_that_is_gone_is_refused_not_read_as_no_settings
     with pytest.raises(
         ConfigError, match=r"config\.toml links to .*moodcast\.toml, which does not"
     ):
+        load_settings(data, reads_posts=False)
+
+
+@pytest.mark.parametrize("setting", ["markers_dir", "input_mapping"])
+def test_an_empty_path_is_refused_not_read_as_the_current_directory(tmp_path, setting):
+    data = _config(tmp_path / "data", f'{setting} = ""\n')
+    with pytest.raises(ConfigError, match=rf"config\.toml: {setting} must be a quoted path, not"):
         load_settings(data, reads_posts=False)
