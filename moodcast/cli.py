@@ -225,9 +225,14 @@ def sample(
     """Write a seeded synthetic corpus with planted waves (and waves.csv saying where).
 
     Says first how many posts and about how many bytes it writes; a sample larger than the
-    free disk space or the machine's memory is refused."""
-    from moodcast.sample import planned_posts
+    free disk space or the machine's memory is refused, and so are days past LAST_DAY."""
+    from moodcast.sample import LAST_DAY, planned_posts
 
+    if (LAST_DAY - start).days < days - 1:
+        raise click.BadParameter(
+            f"{days:,} days from {start} run past {LAST_DAY}, the last day a sample can hold",
+            param_hint="'--days'",
+        )
     summary = write_sample(
         out_dir,
         planned_posts(posts, days=days, authors_per_day=authors_per_day),

@@ -118,6 +118,9 @@ posts), typically run with `authors_per_day` at 100–400."""
 POSTS_PER_AUTHOR_DAY = 1.38
 """Posts per distinct author-day under this module's activity model: `authors_per_day`
 turns into `authors_per_day × days × POSTS_PER_AUTHOR_DAY` posts."""
+LAST_DAY = date(9998, 12, 31)
+"""The last day a sample can hold: its yearly cycle's high may fall in the year after, and
+Python's dates end with 9999."""
 BYTES_PER_POST = 300
 """About what one post of a sample takes, in posts.jsonl (286 bytes measured on the default
 profile, 250 on the forum one) and in memory while the sample is drawn (about 220)."""

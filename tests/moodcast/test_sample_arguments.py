@@ -1,6 +1,7 @@
-"""`moodcast sample` and `demo` with unusual arguments: a negative seed (a numpy traceback), a
-sample larger than the disk or the memory (a numpy MemoryError traceback, or hours of writing
-without a word), and `demo --posts` beside a sample it does not regenerate (ignored silently)."""
+"""`moodcast sample` and `demo` with unusual arguments: a negative seed (a numpy traceback), days
+past 9998 (an OverflowError traceback), a sample larger than the disk or the memory (a numpy
+MemoryError traceback, or hours of writing without a word), and `demo --posts` beside a sample
+it does not regenerate (ignored silently)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ def test_a_negative_seed_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["sample", "-o", str(tmp_path / "s"), "--seed", "-1"])
     assert result.exit_code == 2, result.output
     assert "'--seed': -1 is not in the range x>=0" in result.output
+
+
+def test_days_past_the_last_date_are_a_usage_error(tmp_path):
+    args = ["sample", "-o", str(tmp_path / "s"), "--posts", "10", "--start", "9998-12-01"]
+    result = CliRunner().invoke(main, [*args, "--days", "32"])
+    assert result.exit_code == 2, result.output
+    assert "'--days': 32 days from 9998-12-01 run past 9998-12-31, the last day" in result.output
+    assert CliRunner().invoke(main, [*args, "--days", "31"]).exit_code == 0
 
 
 def test_a_sample_larger_than_the_disk_is_refused_before_anything_is_written(tmp_path):
