@@ -14,16 +14,17 @@ import sys
 import sysconfig
 from datetime import date, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from moodcast.cli_alerts import alerts
 from moodcast.cli_backtest import backtest
 from moodcast.cli_connect import connect
 from moodcast.cli_jobs import run, stream
 from moodcast.cli_markers import markers, tag
-from moodcast.cli_options import count_option, data_dir_option, iso_date, port_option
+from moodcast.cli_options import Folder, count_option, data_dir_option, iso_date, port_option
 from moodcast.config import Settings, load_settings
 from transforms.errors import (
     BusyError,
@@ -36,6 +37,9 @@ from transforms.errors import (
     WarehouseError,
     WorkerError,
 )
+
+if TYPE_CHECKING:
+    from moodcast.sample import SampleSummary
 
 log = logging.getLogger(__name__)
 
@@ -169,12 +173,18 @@ def main(verbose: bool) -> None:
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Folder(path_type=Path),
     help="Directory to write posts.jsonl and waves.csv into.",
 )
 @count_option("--posts", 200_000, "Number of posts.")
 @count_option("--days", 365, "Number of days.")
-@click.option("--seed", default=7, show_default=True, type=int, help="Random seed.")
+@click.option(
+    "--seed",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Random seed (0 or more).",
+)
 @click.option(
     "--start",
     default="2025-01-06",
@@ -212,11 +222,21 @@ def sample(
     profile: str,
     authors_per_day: int | None,
 ) -> None:
-    """Write a seeded synthetic corpus with planted waves (and waves.csv saying where)."""
-    from moodcast.sample import generate_sample
+    """Write a seeded synthetic corpus with planted waves (and waves.csv saying where).
 
-    summary = generate_sample(
+    Says first how many posts and about how many bytes it writes; a sample larger than the
+    free disk space or the machine's memory is refused, and so are days past LAST_DAY."""
+    from moodcast.sample import LAST_DAY, planned_posts
+
+    if (LAST_DAY - start).days < days - 1:
+        raise click.BadParameter(
+            f"{days:,} days from {start} run past {LAST_DAY}, the last day a sample can hold",
+            param_hint="'--days'",
+        )
+    summary = write_sample(
         out_dir,
+        planned_posts(posts, days=days, authors_per_day=authors_per_day),
+        option="--posts" if authors_per_day is None else "--authors-per-day",
         posts=posts,
         days=days,
         seed=seed,
@@ -242,7 +262,7 @@ def sample(
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Folder(path_type=Path),
     help="Directory to write timelines, forecasts, alerts, data_dictionary.md and "
     "manifest.json into (not the data directory's own exports, which each run replaces).",
 )
@@ -309,7 +329,7 @@ def _serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool =
     "--sample-dir",
     default="moodcast-sample",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Folder(path_type=Path),
     help="Where the sample corpus goes: outside the data directory, since it holds raw text.",
 )
 @count_option("--posts", 200_000, "Number of sample posts, when --sample-dir holds none yet.")
@@ -328,15 +348,19 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
             f"{problem} moodcast demo ends by serving the dashboard there, so it stopped before "
             "its run (--no-dashboard runs it without serving)."
         )
-    from moodcast.progress import heartbeat
     from moodcast.run import daily_run
-    from moodcast.sample import generate_sample
 
     corpus = sample_dir.resolve()
     if not (corpus / "posts.jsonl").exists():
-        click.echo(f"generating {posts:,} sample posts into {corpus} …", err=True)
-        with heartbeat(log, "sample"):
-            generate_sample(corpus, posts=posts, start=DEMO_START, days=DEMO_DAYS)
+        write_sample(corpus, posts, option="--posts", posts=posts, start=DEMO_START, days=DEMO_DAYS)
+    elif click.get_current_context().get_parameter_source("posts") is ParameterSource.DEFAULT:
+        click.echo(f"using the sample already in {corpus}", err=True)
+    else:
+        click.echo(
+            f"using the sample already in {corpus}: --posts {posts:,} makes a sample only where "
+            "there is none yet (delete its posts.jsonl, or give another --sample-dir)",
+            err=True,
+        )
     as_of = DEMO_START + timedelta(days=DEMO_DAYS - 1)
     click.echo(f"running as of {as_of}, the sample's last day", err=True)
     summary = daily_run([str(corpus / "posts.jsonl")], settings=settings, as_of=as_of, beam_args=[])
@@ -345,6 +369,27 @@ def demo(data_dir: str | None, sample_dir: Path, posts: int, port: int, no_dashb
     click.echo(demo_outputs(settings, port=None if no_dashboard else port), err=True)
     if not no_dashboard:
         _serve(settings, host="127.0.0.1", port=port)
+
+
+def write_sample(out_dir: Path, planned: int, *, option: str, **arguments) -> SampleSummary:
+    """moodcast.sample.generate_sample(out_dir, **arguments), which writes `planned` posts,
+    announced on stderr with its size and logged each minute while it runs. A sample that does
+    not fit (room_problem, or a MemoryError) is a bad value of `option` (click.BadParameter)."""
+    from moodcast.progress import heartbeat
+    from moodcast.sample import BYTES_PER_POST, generate_sample, room_problem, size_words
+
+    if problem := room_problem(out_dir, planned):
+        raise click.BadParameter(problem, param_hint=f"'{option}'")
+    about = size_words(planned * BYTES_PER_POST)
+    click.echo(f"generating {planned:,} sample posts (about {about}) into {out_dir} …", err=True)
+    try:
+        with heartbeat(log, "sample"):
+            return generate_sample(out_dir, **arguments)
+    except MemoryError as exc:
+        raise click.BadParameter(
+            f"{planned:,} posts do not fit in this machine's memory; ask for fewer",
+            param_hint=f"'{option}'",
+        ) from exc
 
 
 def demo_outputs(settings: Settings, *, port: int | None) -> str:

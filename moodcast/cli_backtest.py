@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from moodcast.cli_options import (
+    Folder,
     count_option,
     echo_table,
     file_option,
@@ -44,9 +45,7 @@ def _windows(ctx, param, value: str) -> tuple[str, ...]:
     is_flag=True,
     help="Backtest every series of the warehouse on the days that have ended (as a run forecasts them) and store the per-series model choice.",
 )
-@click.option(
-    "--data-dir", type=click.Path(file_okay=False), help=f"With --warehouse. {DATA_DIR_HELP}"
-)
+@click.option("--data-dir", type=Folder(), help=f"With --warehouse. {DATA_DIR_HELP}")
 @freq_option("D")
 @click.option(
     "--season-length",

@@ -56,12 +56,12 @@ tz_option = click.option(
 @click.option(
     "--keep-partial",
     is_flag=True,
-    help="Keep the readable part of a truncated or corrupt compressed (or Parquet) input and record the loss, instead of failing the run.",
+    help="Keep the readable part of a truncated or corrupt compressed (or Parquet) input and record the loss, instead of failing the run. Default: off, or on where config.toml sets keep_partial_inputs = true.",
 )
 @click.option(
     "--allow-small-k",
     is_flag=True,
-    help="Allow k below 11 (internal releases only; printed as a warning on every run).",
+    help="Allow k below 11 (internal releases only; printed as a warning on every run). Default: off, or on where config.toml sets allow_small_k = true.",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout."

@@ -13,6 +13,7 @@ import click
 from moodcast.cli_labelled import calibrate, evaluate, train
 from moodcast.cli_options import (
     SOURCE_CHOICE,
+    Folder,
     configured_and_named,
     data_dir_option,
     input_options,
@@ -170,7 +171,7 @@ def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
     help="VADER only: mean valence magnitude at or above which a token is affect (default: 1.5).",
 )  # fmt: skip
 @click.option(
-    "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    "-o", "--output", "out_dir", type=Folder(path_type=Path),
     help="Directory for the marker files. Default: your marker directory (<data dir>/markers).",
 )  # fmt: skip
 @click.option(

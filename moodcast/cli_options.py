@@ -53,7 +53,21 @@ duration = parsing_callback(_duration)
 timedelta; None stays None."""
 
 
-data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+class Folder(click.Path):
+    """A directory's path (click.Path with file_okay=False) that is not empty: `--data-dir ""`,
+    as an unset shell variable gives it, would name the default data directory (or `-o ""` the
+    current directory) without a word."""
+
+    def __init__(self, **kwargs):
+        super().__init__(file_okay=False, **kwargs)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path names no directory (an unset shell variable?)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+data_dir_option = click.option("--data-dir", type=Folder(), help=DATA_DIR_HELP)
 """`--data-dir DIR`: the directory holding all state (moodcast.config.load_settings)."""
 
 

@@ -14,8 +14,10 @@ from ingest.peek import (
     peek_fields,
     peek_record,
 )
+from transforms.contracts import POST_OPTIONAL
 from transforms.presets import (
     InputMapping,
+    lookup,
     preset,
     preset_name,
     reads,
@@ -125,3 +127,23 @@ def reading_advice(path: str, dead_letters: Mapping[str, int], *, read_with: str
         return document_advice(document, read_with=read_with)
     record = peek_record(path)
     return suggest_reading(record, read_with=read_with) if record else ""
+
+
+def unread_mapped_fields(path: str, mapping: InputMapping | None) -> list[str]:
+    """The optional Post fields (POST_OPTIONAL) that `mapping`, a user's mapping file, reads
+    from source paths of which the first record of the file at `path` (ingest.peek.peek_record)
+    holds none, each as `field = "path"` (paths joined by `or`); where no record holds them, no
+    post has that field (a `region` mapped to nowhere counts every post as `unknown`). Empty for
+    a preset, for fields read under their own names or as constants, and where no first record
+    can be read."""
+    if mapping is None or mapping.reads_post_fields or preset_name(mapping):
+        return []
+    record = peek_record(path)
+    return [
+        f"{field} = " + " or ".join(f'"{p}"' for p in paths)
+        for field, paths in mapping.paths.items()
+        if field in POST_OPTIONAL
+        and paths not in ((), (field,))
+        and record
+        and all(lookup(record, p) is None for p in paths)
+    ]

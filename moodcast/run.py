@@ -33,7 +33,7 @@ from moodcast.config import Settings, author_key
 from moodcast.exports import publish_exports
 from moodcast.jobs import ingest_job
 from moodcast.progress import heartbeat
-from moodcast.reading import csv_name, file_reading
+from moodcast.reading import csv_name, file_reading, unread_mapped_fields
 from moodcast.run_forecast import forecast_step
 from moodcast.run_load import load_landing, older_inputs_covering, unavailable_older
 from moodcast.run_stops import Attempt, clean_os_errors, ledgered_if_it_fails, sigterm_as_exit
@@ -74,6 +74,14 @@ def daily_run(
     clock = time.perf_counter()
     remote = check_runner(beam_args)
     files = match_inputs(inputs)
+    for field in unread_mapped_fields(files[0].path, settings.record_mapping):
+        log.warning(
+            "your mapping reads %s, which the first record of %s does not hold: where no record "
+            "holds it, no post has a %s",
+            field,
+            files[0].path,
+            field.partition(" ")[0],
+        )
     markers = configured_markers(settings)
     today = datetime.now(ZoneInfo(settings.tz)).date()
     as_of = as_of or today

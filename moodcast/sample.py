@@ -38,6 +38,8 @@ the author-prevalence ratio inside / outside each wave is within 0.1 of its fact
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -116,6 +118,12 @@ posts), typically run with `authors_per_day` at 100–400."""
 POSTS_PER_AUTHOR_DAY = 1.38
 """Posts per distinct author-day under this module's activity model: `authors_per_day`
 turns into `authors_per_day × days × POSTS_PER_AUTHOR_DAY` posts."""
+LAST_DAY = date(9998, 12, 31)
+"""The last day a sample can hold: its yearly cycle's high may fall in the year after, and
+Python's dates end with 9999."""
+BYTES_PER_POST = 300
+"""About what one post of a sample takes, in posts.jsonl (286 bytes measured on the default
+profile, 250 on the forum one) and in memory while the sample is drawn (about 220)."""
 VOLUME_WEEKLY = (1.0, 1.02, 1.03, 1.01, 0.98, 0.94, 0.97)
 VOLUME_HOURLY = (2.0, 1.2, 0.8, 0.6, 0.6, 0.8, 1.5, 2.8, 3.8, 4.2, 4.3, 4.5,
                  5.0, 5.0, 4.6, 4.4, 4.5, 4.8, 5.3, 5.8, 6.0, 5.6, 4.4, 3.0)  # fmt: skip
@@ -173,10 +181,9 @@ def generate_sample(
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
-    if authors_per_day is not None:
-        if authors_per_day < 1:
-            raise ValueError(f"authors_per_day must be at least 1, got {authors_per_day}")
-        posts = round(authors_per_day * days * POSTS_PER_AUTHOR_DAY)
+    if authors_per_day is not None and authors_per_day < 1:
+        raise ValueError(f"authors_per_day must be at least 1, got {authors_per_day}")
+    posts = planned_posts(posts, days=days, authors_per_day=authors_per_day)
     zone = _check_arguments(posts=posts, days=days, malformed_share=malformed_share, tz=tz)
     people = PROFILES[profile]
     waves = _profile_waves(people, start, days)
@@ -194,6 +201,44 @@ def generate_sample(
     )  # fmt: skip
     write_waves(summary.waves_path, waves)
     return summary
+
+
+def planned_posts(posts: int, *, days: int, authors_per_day: int | None) -> int:
+    """How many posts generate_sample writes: `posts`, or with `authors_per_day` the number
+    that gives about that many distinct authors a day (POSTS_PER_AUTHOR_DAY)."""
+    if authors_per_day is None:
+        return posts
+    return round(authors_per_day * days * POSTS_PER_AUTHOR_DAY)
+
+
+def room_problem(out_dir: Path, posts: int) -> str | None:
+    """Why a sample of `posts` posts cannot be written into `out_dir` here, at BYTES_PER_POST
+    each: more than the free space of its filesystem, or more than this machine's memory; None
+    when it fits."""
+    needed = posts * BYTES_PER_POST
+    folder = Path(out_dir).resolve()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for room, where in (
+        (shutil.disk_usage(existing).free, f"the free space on {existing}"),
+        (memory, "this machine's memory"),
+    ):
+        if needed > room:
+            return (
+                f"{posts:,} posts need about {size_words(needed)}, more than {where} "
+                f"({size_words(room)}); ask for fewer"
+            )
+    return None
+
+
+def size_words(n_bytes: int) -> str:
+    """`n_bytes` in the largest unit of at least 1: `512 bytes`, `1.5 MB`, `7.2 TB`."""
+    value, unit = float(n_bytes), "bytes"
+    for larger in ("KB", "MB", "GB", "TB", "PB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{n_bytes} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Refusals of loaded settings beyond one value's type and range: the privacy mode, week grain,
-time zones, privacy and plausibility guards, alert methods, input mapping and languages. Each
-raises ConfigError naming where the setting was made."""
+time zones, privacy and plausibility guards, alert methods, input mapping, languages, the models
+table and the markers directory. Each raises ConfigError naming where the setting was made."""
 
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ from pathlib import Path
 
 from moodcast.config.settings import Settings
 from transforms.dp import Budget
-from transforms.errors import ConfigError
+from transforms.embedding import DEFAULT_MODEL, resolve_model_path
+from transforms.errors import ConfigError, ModelError
 from transforms.presets import InputMapping, MappingError, mapping_from_table, preset
 from transforms.privacy import DEFAULT_K
 
 log = logging.getLogger("moodcast.config")  # its log lines keep their name on stderr
+
+NOT_UTF8 = "is not UTF-8 text: save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
+"""What a settings file (config.toml, a mapping file) that does not decode is told."""
 
 
 def checked_default_lang(settings: Settings, *, where: str) -> str | None:
@@ -57,19 +61,69 @@ def language(code: str, settings: Settings, *, option: str, adding: bool = False
     return found
 
 
+def checked_models(settings: Settings, *, where: str, reads_posts: bool) -> dict[str, str]:
+    """The `models` table with each key read as the language it names (`language`: `eng` is
+    `en`), and each model directory given relative to the data directory made absolute. A key
+    that names no language is refused: it is most often a setting written below `[models]`,
+    which TOML reads as part of that table. For a command that reads posts (`reads_posts`), a
+    directory that holds no sentence-transformers model is refused too (ConfigError, naming
+    `models.<lang>` and `where`)."""
+    models: dict[str, str] = {}
+    for key, spec in settings.models.items():
+        try:
+            lang = language(key, settings, option=f"{where}: models.{key}")
+        except ConfigError as exc:
+            raise ConfigError(
+                f"{exc}. Each key of [models] is a language code; a top-level setting written "
+                "below [models] belongs to that table in TOML: move it above the [models] line"
+            ) from exc
+        if lang in models:
+            raise ConfigError(f"{where}: models names the language {lang!r} twice ({key!r})")
+        if spec != DEFAULT_MODEL and not Path(spec).expanduser().is_absolute():
+            spec = str(settings.data_dir / spec)
+        if reads_posts and spec != DEFAULT_MODEL:
+            try:
+                resolve_model_path(spec)
+            except ModelError as exc:
+                raise ConfigError(
+                    f"{where}: models.{key}: {exc}; name a local sentence-transformers model "
+                    'directory (relative paths start from the data directory), or "default"'
+                ) from exc
+        models[lang] = spec
+    return models
+
+
+def check_markers_dir(settings: Settings, *, where: str) -> None:
+    """A `markers_dir` that settings name must be a directory (ConfigError naming `where`); one
+    that holds no marker file (`*.toml`) is warned of, since none of its markers would be read."""
+    if settings.markers_dir is None:
+        return
+    folder = settings.user_markers_dir
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{where}: markers_dir: {folder} is not a directory, so no marker of yours would be "
+            "read; create it, or correct the path (a relative path starts from the data directory)"
+        )
+    if not any(folder.glob("*.toml")):
+        log.warning(
+            "markers_dir %s holds no marker file (*.toml): only the shipped markers are read",
+            folder,
+        )
+
+
 def check_choices(settings: Settings, *, where: Callable[..., str]) -> None:
-    """The privacy mode (and in DP mode its budget), the week grain and the time zones; warns
+    """The privacy mode, the DP budget (in either mode, so that it is right the day the mode
+    changes), the week grain and the time zones; warns
     of an unprotected release (suppress mode with k = 1). A refusal names where the setting
     was made (`where` of its names: config.toml or the command line)."""
     if settings.privacy not in ("suppress", "dp"):
         raise ConfigError(
             f"{where('privacy')}: privacy must be 'suppress' or 'dp', got {settings.privacy!r}"
         )
-    if settings.privacy == "dp":
-        try:
-            Budget(epsilon=settings.dp_epsilon, delta=settings.dp_delta)
-        except ValueError as exc:
-            raise ConfigError(f"{where('dp_epsilon', 'dp_delta')}: {exc}") from exc
+    try:
+        Budget(epsilon=settings.dp_epsilon, delta=settings.dp_delta)
+    except ValueError as exc:
+        raise ConfigError(f"{where('dp_epsilon', 'dp_delta')}: {exc}") from exc
     if settings.privacy == "suppress" and settings.k == 1:
         log.warning(
             "UNPROTECTED RELEASE: privacy = 'suppress' with k = 1 publishes every cell, however "
@@ -159,9 +213,13 @@ def checked_record_mapping(settings: Settings) -> InputMapping | None:
     if not isinstance(path, str | os.PathLike):
         raise ConfigError('input_mapping must be the path of a TOML file, e.g. "mapping.toml"')
     try:
-        table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        table = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ConfigError(f"input_mapping: cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"input_mapping: {path} {NOT_UTF8} ({exc.reason} at byte {exc.start})"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"input_mapping: {path}: {exc}") from exc
     try:

@@ -9,10 +9,13 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from moodcast.config.checks import (
+    NOT_UTF8,
     check_choices,
     check_guards,
+    check_markers_dir,
     checked_alert_methods,
     checked_default_lang,
+    checked_models,
     checked_record_mapping,
 )
 from moodcast.config.settings import Settings, resolve_data_dir
@@ -27,10 +30,13 @@ def load_settings(
 
     Every value is checked against its field's type and allowed range (`RULES`); a
     ConfigError names the key, where it was set (the file, or the command line) and the form
-    it needs, e.g. `k = 11`. Also refused: an unknown key, an unknown time zone or alert method,
-    an unusable input preset or mapping, and, for a command that reads posts, a `default_lang`
-    that names no language (`language`, which also warns of one posts are never identified
-    in). A command that reads none (`export`, `dashboard`, `markers list`) passes
+    it needs, e.g. `k = 11`. config.toml is UTF-8 (a byte-order mark allowed). Also refused: a
+    config.toml link to nothing, an unknown key, an unknown time zone or alert method, an
+    unusable input preset or mapping, a key of `models` that names no language (`checked_models`, which reads `eng` as `en` and a
+    relative model directory from the data directory), and, for a command that reads posts, a
+    `default_lang` that names no language (`language`, which also warns of one posts are never
+    identified in), a `models` directory without a sentence model and a `markers_dir` that is
+    not a directory (`check_markers_dir`). A command that reads none (`export`, `dashboard`, `markers list`) passes
     `reads_posts=False`: `default_lang` is then neither checked nor kept (None), so a code that
     a later version refuses stops only the commands that use it, and the warning is given
     once, by the command's own reading. An `input_preset` or `input_mapping` override replaces
@@ -39,9 +45,16 @@ def load_settings(
     root = resolve_data_dir(data_dir)
     values: dict = {}
     config = root / "config.toml"
+    if config.is_symlink() and not config.exists():
+        raise ConfigError(
+            f"{config} links to {os.readlink(config)}, which does not exist: restore the file "
+            "it names, or remove the link to run on the defaults"
+        )
     if config.exists():
         try:
-            values = tomllib.loads(config.read_text(encoding="utf-8"))
+            values = tomllib.loads(config.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{config} {NOT_UTF8} ({exc.reason} at byte {exc.start})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(
                 f"{config} is not valid TOML ({exc}); settings are written like k = 11"
@@ -75,11 +88,14 @@ def load_settings(
     settings = replace(
         settings,
         alert_methods=methods,
+        models=checked_models(settings, where=where("models"), reads_posts=reads_posts),
         regions=tuple(settings.regions),
         default_lang=checked_default_lang(settings, where=where("default_lang"))
         if reads_posts
         else None,
     )
+    if reads_posts:
+        check_markers_dir(settings, where=where("markers_dir"))
     try:
         return replace(settings, record_mapping=checked_record_mapping(settings))
     except ConfigError as exc:

@@ -58,8 +58,8 @@ def typed(name: str, value: Any, *, where: str) -> Any:
 
 def _conform(hint: Any, value: Any) -> tuple[bool, Any]:
     """Whether `value` (as TOML or an option gives it) fits the type `hint`, and the value as
-    that type: a list becomes a tuple where a tuple is wanted, a string a Path, an integer a
-    float. Optional types accept None; a Literal its values; other types are not checked."""
+    that type: a list becomes a tuple where a tuple is wanted, a string a Path (an empty one,
+    which would name the current directory, fits no Path), an integer a float. Optional types accept None; a Literal its values; other types are not checked."""
     if get_origin(hint) in (Union, UnionType) and type(None) in get_args(hint):
         if value is None:
             return True, None
@@ -75,7 +75,7 @@ def _conform(hint: Any, value: Any) -> tuple[bool, Any]:
     if hint is str:
         return isinstance(value, str), value
     if hint is Path:
-        ok = isinstance(value, str | os.PathLike)
+        ok = isinstance(value, str | os.PathLike) and bool(str(value).strip())
         return ok, Path(value) if ok else value
     if origin is Literal:
         return value in get_args(hint), value
@@ -95,7 +95,7 @@ _FORMS = {
     int: "a whole number",
     float: "a number",
     str: "a quoted string",
-    Path: "a quoted path",
+    Path: "a quoted path, not empty",
     tuple: "a list of quoted names",
     list: "a list of quoted names",
     Mapping: "a table of quoted values",

@@ -34,6 +34,7 @@ def test_a_value_fits_its_type_or_is_refused(tmp_path, setting, value, expected)
     bool, an optional string or Path, a tuple of strings (from a TOML list), a mapping of
     strings, a Literal. `expected` None: refused, naming the setting."""
     (tmp_path / "config.toml").write_text(f"{setting} = {value}\n", encoding="utf-8")
+    (tmp_path / "markers").mkdir()
     if expected is None:
         with pytest.raises(ConfigError, match=rf"config.toml: {setting} must be "):
             load_settings(tmp_path)

@@ -11,7 +11,7 @@ import transforms.zero_shot as zero_shot
 from moodcast.adapting import base_markers, configured_markers
 from moodcast.config import load_settings
 from transforms.embedding import DEFAULT_MODEL, resolve_model_path
-from transforms.errors import ModelError
+from transforms.errors import ConfigError, ModelError
 from transforms.markers import BUILTIN_DIR
 from transforms.model_folders import weights_digest
 from transforms.model_markers import threshold
@@ -79,6 +79,8 @@ def test_a_marker_the_lexicon_decides_keeps_its_version_on_any_model(tmp_path, m
 
 
 def test_a_missing_model_folder_names_the_setting(tmp_path):
-    settings = _settings(tmp_path, str(tmp_path / "no-such-model"))
+    with pytest.raises(ConfigError, match=r"config\.toml: models\.en"):
+        _settings(tmp_path, str(tmp_path / "no-such-model"))
+    settings = load_settings(tmp_path / "data", reads_posts=False)
     with pytest.raises(ModelError, match=r"models\.en"):
         configured_markers(settings)

@@ -187,7 +187,10 @@ def test_without_model2vec_scoring_and_distilling_fail_saying_what_to_install(
 
 def test_show_tag_evaluate_and_calibrate_work_with_a_static_head(trained, tmp_path):
     data = trained.parent
-    (data / "config.toml").write_text('models = {en = "/nonexistent/sentence-model"}\n')
+    unloadable = tmp_path / "unloadable-model"
+    unloadable.mkdir()
+    (unloadable / "config.json").write_text("{}")
+    (data / "config.toml").write_text(f"models = {{en = {str(unloadable)!r}}}\n")
     runner = CliRunner()
 
     def invoke(*args):
