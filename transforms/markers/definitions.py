@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,7 @@ from pathlib import Path
 from transforms.errors import MarkerError as MarkerError
 from transforms.ngram import RECIPES, NgramWeights
 from transforms.static_embedding import STATIC_WEIGHTS
+from transforms.text import APOSTROPHES, language_code
 
 BUILTIN_DIR = Path(__file__).parent
 """The shipped marker files (`<name>.toml`), beside this package's code."""
@@ -34,6 +36,13 @@ folder always holds."""
 DIGEST_FIELD = {"static": "static_digest", "finetune": "encoder_digest"}
 """The field of a head file that records the digest of its own model folder's files."""
 CUES = ("first_person",)
+FILE_KEYS = ("name", "description", "dimensions", "rule", "cue", "lang")
+"""The keys of a marker file's top level (FORMAT.md); any other is refused."""
+LANG_KEYS = ("terms", "prototypes", "guards", "threshold", "threshold_basis", "centroid_terms")
+"""The keys of a marker file's `[lang.xx]` tables (FORMAT.md); any other is refused."""
+MISPLACED_STAR = re.compile(r"[^\W_]\*+(?=.)|\*[^\W_]", re.DOTALL)
+"""A `*` touching a letter or digit anywhere but at a term's end (`sa*d`, `*ness`, `cry* out`):
+matching reads a `*` as a wildcard only at the end, and anywhere else as the character itself."""
 VERSION_FREE = ("threshold_basis",)
 """Keys of a marker file's `[lang.xx]` table that its version leaves out: metadata about a
 value, not the value (a version change restarts the marker's series, and a note on where its
@@ -139,9 +148,18 @@ def marker_name(value: str) -> str:
 
 def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     """Validate a parsed marker file and build its Marker; `origin` names it in errors."""
+    _refuse_unknown_keys(raw, FILE_KEYS, where=f"{origin}:", kind="a marker file")
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise MarkerError(f"{origin}: 'name' must match {NAME_PATTERN.pattern}, got {name!r}")
+    if not isinstance(raw.get("description", ""), str):
+        raise MarkerError(f"{origin}: 'description' must be a string (one line)")
+    languages = raw.get("lang", {})
+    if not isinstance(languages, Mapping):
+        raise MarkerError(
+            f"{origin}: 'lang' must be tables of sources per language, [lang.en] with "
+            f"terms = [...], got {languages!r}"
+        )
     rule = raw.get("rule", "lexicon")
     if rule not in RULES:
         raise MarkerError(f"{origin}: 'rule' must be one of {', '.join(RULES)}, got {rule!r}")
@@ -157,9 +175,11 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     thresholds: dict[str, float] = {}
     threshold_bases: dict[str, str] = {}
     prototypes_alone: set[str] = set()
-    for lang, source in sorted(raw.get("lang", {}).items()):
+    for lang, source in sorted(languages.items()):
         if not isinstance(source, Mapping):
             raise MarkerError(f"{origin}: [lang.{lang}] must be a table")
+        _check_language(lang, origin=origin)
+        _refuse_unknown_keys(source, LANG_KEYS, where=f"{origin}: [lang.{lang}]", kind="it")
         for key, into in (("terms", terms), ("prototypes", prototypes), ("guards", guards)):
             listed = source.get(key, [])
             if not isinstance(listed, list) or not all(
@@ -168,11 +188,21 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
                 raise MarkerError(
                     f"{origin}: [lang.{lang}] '{key}' must be a list of non-empty strings"
                 )
+            if key != "prototypes":
+                _check_terms(listed, origin=f"{origin}: [lang.{lang}] '{key}'")
             into[lang] = tuple(listed)
+        _refuse_guarded_terms(terms[lang], guards[lang], origin=f"{origin}: [lang.{lang}]")
         if "threshold" in source:
             threshold = source["threshold"]
-            if not isinstance(threshold, int | float) or isinstance(threshold, bool):
-                raise MarkerError(f"{origin}: [lang.{lang}] 'threshold' must be a number")
+            if (
+                not isinstance(threshold, int | float)
+                or isinstance(threshold, bool)
+                or not math.isfinite(threshold)
+            ):
+                raise MarkerError(
+                    f"{origin}: [lang.{lang}] 'threshold' must be a finite number (a z-score "
+                    f"such as 3.5), got {threshold!r}"
+                )
             thresholds[lang] = float(threshold)
         if "threshold_basis" in source:
             threshold_bases[lang] = _threshold_basis(source, origin=f"{origin}: [lang.{lang}]")
@@ -195,6 +225,71 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         prototypes_alone=frozenset(prototypes_alone),
         threshold_bases=threshold_bases,
     )
+
+
+def _refuse_unknown_keys(table: Mapping, known: tuple[str, ...], *, where: str, kind: str) -> None:
+    """Raise MarkerError, naming `where`, for a key of `table` not in `known`: a misspelt or
+    misplaced key would otherwise be ignored (`treshold`, `term`, a top-level `terms`)."""
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise MarkerError(
+            f"{where} unknown key(s) {', '.join(map(repr, unknown))}"
+            f"{did_you_mean(unknown, known)}; {kind} may hold {', '.join(known)}"
+            + (" (terms and the others go under [lang.xx])" if known == FILE_KEYS else "")
+        )
+
+
+def _check_language(lang: str, *, origin: str, form: str = "[lang.{}]") -> None:
+    """Raise MarkerError unless `lang` is a language code as posts' languages are decided
+    (transforms.text.language_code, a marker's own language allowed): a source in any other
+    (`EN`, `eng`, `english`) would match no post. `form` shows a code where it was written."""
+    try:
+        code = language_code(lang, adding=True)
+    except ValueError as exc:
+        raise MarkerError(f"{origin}: {form.format(lang)} is not a language code: {exc}") from exc
+    if code != lang:
+        raise MarkerError(
+            f"{origin}: {form.format(lang)} matches no post: posts in that language are "
+            f"{code!r}; write {form.format(code)}"
+        )
+
+
+def _check_terms(terms: list[str], *, origin: str) -> None:
+    """Raise MarkerError, naming `origin`, for a term that could never match as written: one
+    of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
+    touching a letter or digit before its end (MISPLACED_STAR)."""
+    for term in terms:
+        if not term.rstrip("*").strip().strip("".join(APOSTROPHES) + " "):
+            raise MarkerError(
+                f"{origin}: the term {term!r} is empty once matching drops its apostrophes and "
+                "trailing '*'; remove it, or write the word it should match"
+            )
+        if MISPLACED_STAR.search(term.strip()):
+            raise MarkerError(
+                f"{origin}: the term {term!r} has a '*' before its end, which matches only a "
+                "written '*'; a '*' is a wildcard only at the end of a term (cry* matches "
+                "crying): write each form as a term of its own"
+            )
+
+
+def _refuse_guarded_terms(terms: tuple[str, ...], guards: tuple[str, ...], *, origin: str) -> None:
+    """Raise MarkerError, naming `origin`, for a guard written as one of the terms (case and
+    accents aside): a phrase cannot both count and hide what it contains."""
+    if not guards or not terms:
+        return
+    from transforms.markers.rules import canonical_terms
+
+    forms = canonical_terms([*terms, *guards])
+    term_forms = {
+        (form, term.strip().endswith("*")) for form, term in zip(forms, terms, strict=False)
+    }
+    for guard, form in zip(guards, forms[len(terms) :], strict=True):
+        if (form, guard.strip().endswith("*")) in term_forms:
+            raise MarkerError(
+                f"{origin}: the guard {guard!r} is also one of its terms; a guard is a longer "
+                'phrase in which a term does not count (guards = ["sad to say"] beside '
+                '"sad"): remove it from one of the two lists'
+            )
 
 
 def _threshold_basis(source: Mapping, *, origin: str) -> str:
@@ -296,9 +391,11 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     marker of that name in its languages.
 
     Raises MarkerError for a malformed file, a file whose `name` differs from its file name, a
-    head without its marker, or an unknown name in `names`.
+    head without its marker, a marker with no source in any language or whose `rule` asks for
+    a model source it has in none (_check_sources), or an unknown name in `names`.
     """
     markers: dict[str, Marker] = {}
+    files: dict[str, Path] = {}
     shipped = sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir())
     for directory in (BUILTIN_DIR, *shipped, *directories):
         for path in sorted(Path(directory).glob("*.toml")):
@@ -312,14 +409,36 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
                     f"{path}: 'name' is {marker.name!r}; rename the file or the marker"
                 )
             markers[marker.name] = marker
+            files[marker.name] = path
         for path in sorted(Path(directory).glob("*.head.json")):
             name = path.name.removesuffix(".head.json")
             if name not in markers:
                 raise MarkerError(f"{path}: no marker named {name!r} to attach this head to")
             markers[name] = _with_head(markers[name], read_head(path), path.read_bytes())
+    for name, marker in markers.items():
+        _check_sources(marker, origin=str(files[name]))
     if names is not None:
         markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
+
+
+def _check_sources(marker: Marker, *, origin: str) -> None:
+    """Raise MarkerError, naming `origin` (its file), for a marker with neither terms,
+    prototypes nor a trained head in any language (it would match no post), or whose `rule`
+    lets a model decide (`model`, `either`, `both`) with no model source in any language
+    (the lexicon would decide alone, the rule ignored)."""
+    if not marker.languages and not marker.model_languages:
+        raise MarkerError(
+            f"{origin}: no language has terms, prototypes or a trained head, so it matches no "
+            "post; add [lang.xx] tables with terms = [...] (or prototypes = [...], or train a "
+            "head with `moodcast markers train`)"
+        )
+    if marker.rule != "lexicon" and not marker.model_languages:
+        raise MarkerError(
+            f"{origin}: 'rule' is {marker.rule!r}, which needs a model source, and no language "
+            f"has prototypes or a trained head ({marker.name}.head.json); add prototypes = "
+            '[...] under [lang.xx], train a head, or set rule = "lexicon"'
+        )
 
 
 def pick_markers(markers: Mapping[str, Marker], names: Iterable[str]) -> dict[str, Marker]:
