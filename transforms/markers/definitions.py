@@ -349,6 +349,20 @@ def read_head(path: Path) -> Head:
         raise MarkerError(f"{path}: not a readable trained head ({exc})") from exc
     if head.family not in FAMILIES:
         raise MarkerError(f"{path}: 'family' must be one of {', '.join(FAMILIES)}")
+    if not isinstance(raw["languages"], list) or not head.languages:
+        raise MarkerError(
+            f"{path}: 'languages' must be a list of the language codes it was trained on "
+            f'(["en"]), got {raw["languages"]!r}'
+        )
+    for lang in head.languages:
+        _check_language(lang, origin=str(path), form="{!r} in 'languages'")
+    numbers = (head.threshold, head.intercept, *head.coef, *head.ngram_coef)
+    if not all(map(math.isfinite, numbers)) or not 0 <= head.threshold <= 1:
+        raise MarkerError(
+            f"{path}: 'threshold' must be a probability from 0 to 1 and 'coef', 'intercept' "
+            "and 'ngram_coef' finite numbers (a head file holds NaN or Infinity, or a "
+            "threshold out of range); retrain it with `moodcast markers train`"
+        )
     if head.family == "ngram" and (
         head.model not in RECIPES or len(head.indices) != len(head.coef)
     ):
