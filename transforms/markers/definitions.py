@@ -100,7 +100,8 @@ class Marker:
     false` in the file; transforms.zero_shot.prototype_phrases). `threshold_bases` says, per
     language, where the file's `threshold` there was chosen (its `threshold_basis`, free text:
     `real-dev:<set>` for a labelled set's dev split, `written` for the written calibration set);
-    no version covers it (VERSION_FREE)."""
+    no version covers it (VERSION_FREE). `file` is the marker file it was read from, where
+    `load_markers` read it (no version covers it either)."""
 
     name: str
     description: str
@@ -116,6 +117,17 @@ class Marker:
     adapted: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
     prototypes_alone: frozenset[str] = frozenset()
     threshold_bases: Mapping[str, str] = field(default_factory=dict)
+    file: Path | None = field(default=None, compare=False)
+
+    @property
+    def replaces_shipped(self) -> bool:
+        """Whether the marker was read from a file of a user's directory that replaces the
+        shipped marker file of the same name (load_markers: a later directory wins)."""
+        return (
+            self.file is not None
+            and self.file.parent != BUILTIN_DIR
+            and (BUILTIN_DIR / f"{self.name}.toml").is_file()
+        )
 
     @property
     def languages(self) -> frozenset[str]:
@@ -409,7 +421,6 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     a model source it has in none (_check_sources), or an unknown name in `names`.
     """
     markers: dict[str, Marker] = {}
-    files: dict[str, Path] = {}
     shipped = sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir())
     for directory in (BUILTIN_DIR, *shipped, *directories):
         for path in sorted(Path(directory).glob("*.toml")):
@@ -422,15 +433,14 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
                 raise MarkerError(
                     f"{path}: 'name' is {marker.name!r}; rename the file or the marker"
                 )
-            markers[marker.name] = marker
-            files[marker.name] = path
+            markers[marker.name] = replace(marker, file=path)
         for path in sorted(Path(directory).glob("*.head.json")):
             name = path.name.removesuffix(".head.json")
             if name not in markers:
                 raise MarkerError(f"{path}: no marker named {name!r} to attach this head to")
             markers[name] = _with_head(markers[name], read_head(path), path.read_bytes())
-    for name, marker in markers.items():
-        _check_sources(marker, origin=str(files[name]))
+    for marker in markers.values():
+        _check_sources(marker, origin=str(marker.file))
     if names is not None:
         markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
