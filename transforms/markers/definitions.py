@@ -289,14 +289,12 @@ def _refuse_guarded_terms(terms: tuple[str, ...], guards: tuple[str, ...], *, or
     accents aside): a phrase cannot both count and hide what it contains."""
     if not guards or not terms:
         return
-    from transforms.markers.rules import canonical_terms
+    from transforms.markers.rules import canonical_terms, is_prefix
 
     forms = canonical_terms([*terms, *guards])
-    term_forms = {
-        (form, term.strip().endswith("*")) for form, term in zip(forms, terms, strict=False)
-    }
+    term_forms = {(form, is_prefix(term)) for form, term in zip(forms, terms, strict=False)}
     for guard, form in zip(guards, forms[len(terms) :], strict=True):
-        if (form, guard.strip().endswith("*")) in term_forms:
+        if (form, is_prefix(guard)) in term_forms:
             raise MarkerError(
                 f"{origin}: the guard {guard!r} is also one of its terms; a guard is a longer "
                 'phrase in which a term does not count (guards = ["sad to say"] beside '
