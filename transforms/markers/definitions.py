@@ -40,6 +40,9 @@ FILE_KEYS = ("name", "description", "dimensions", "rule", "cue", "lang")
 """The keys of a marker file's top level (FORMAT.md); any other is refused."""
 LANG_KEYS = ("terms", "prototypes", "guards", "threshold", "threshold_basis", "centroid_terms")
 """The keys of a marker file's `[lang.xx]` tables (FORMAT.md); any other is refused."""
+LITERAL_STAR = "|literal-star"
+"""Added to the hashed JSON of a marker file with a term ending in a `*` after a symbol
+(_file_version)."""
 MISPLACED_STAR = re.compile(r"[^\W_]\*+(?=.)|\*[^\W_]", re.DOTALL)
 """A `*` touching a letter or digit anywhere but at a term's end (`sa*d`, `*ness`, `cry* out`):
 matching reads a `*` as a wildcard only at the end, and anywhere else as the character itself."""
@@ -321,8 +324,19 @@ def _threshold_basis(source: Mapping, *, origin: str) -> str:
 
 def _file_version(raw: Mapping) -> str:
     """The first 12 hex digits of the SHA-256 of the parsed marker file `raw` as canonical JSON
-    (keys sorted), less the keys of VERSION_FREE in its `[lang.xx]` tables."""
+    (keys sorted), less the keys of VERSION_FREE in its `[lang.xx]` tables; followed by
+    LITERAL_STAR where a term or guard ends in a `*` after a symbol (`:*`), which was a
+    wildcard until 2026-12, so that such a marker's series restart where its matches changed
+    (no shipped marker has one: their versions stay)."""
+    from transforms.markers.rules import is_prefix
+
     languages = raw.get("lang", {})
+    literal_star = any(
+        term.strip().endswith("*") and not is_prefix(term)
+        for table in languages.values()
+        for key in ("terms", "guards")
+        for term in table.get(key, ())
+    )
     if any(key in table for table in languages.values() for key in VERSION_FREE):
         kept = {
             lang: {k: v for k, v in table.items() if k not in VERSION_FREE}
@@ -330,6 +344,7 @@ def _file_version(raw: Mapping) -> str:
         }
         raw = {**raw, "lang": kept}
     canonical_json = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical_json += LITERAL_STAR * literal_star
     return hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()[:12]
 
 
