@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import math
 import re
 import tomllib
@@ -17,6 +18,8 @@ from transforms.errors import MarkerError as MarkerError
 from transforms.ngram import RECIPES, NgramWeights
 from transforms.static_embedding import STATIC_WEIGHTS
 from transforms.text import APOSTROPHES, language_code
+
+log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).parent
 """The shipped marker files (`<name>.toml`), beside this package's code."""
@@ -454,9 +457,32 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
             markers[name] = _with_head(markers[name], read_head(path), path.read_bytes())
     for marker in markers.values():
         _check_sources(marker, origin=str(marker.file))
+    _warn_of_lone_dimensions(markers)
     if names is not None:
         markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
+
+
+def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
+    """Log a warning for each dimension that one marker alone feeds and that is close to another
+    marker's (did_you_mean: `emotoin`, `Depression`): it would form a dimension of its own, its
+    marker left out of the one meant (and, for `emotion` first, out of the emotions' rivals)."""
+    feeding: dict[str, set[str]] = {}
+    for marker in markers.values():
+        for dimension in marker.dimensions:
+            feeding.setdefault(dimension, set()).add(marker.name)
+    for dimension, names in sorted(feeding.items()):
+        others = [d for d, n in feeding.items() if n - names]
+        if len(names) == 1 and (close := did_you_mean([dimension], others)):
+            marker = markers[next(iter(names))]
+            log.warning(
+                "%s: dimension %r is no other marker's%s; as written, %s forms a dimension of "
+                "its own",
+                marker.file or marker.name,
+                dimension,
+                close,
+                marker.name,
+            )
 
 
 def _check_sources(marker: Marker, *, origin: str) -> None:
