@@ -439,7 +439,8 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     markers: dict[str, Marker] = {}
     shipped = sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir())
     for directory in (BUILTIN_DIR, *shipped, *directories):
-        for path in sorted(Path(directory).glob("*.toml")):
+        marker_files, head_files = _marker_files(Path(directory))
+        for path in marker_files:
             try:
                 raw = tomllib.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -450,7 +451,7 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
                     f"{path}: 'name' is {marker.name!r}; rename the file or the marker"
                 )
             markers[marker.name] = replace(marker, file=path)
-        for path in sorted(Path(directory).glob("*.head.json")):
+        for path in head_files:
             name = path.name.removesuffix(".head.json")
             if name not in markers:
                 raise MarkerError(f"{path}: no marker named {name!r} to attach this head to")
@@ -461,6 +462,28 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     if names is not None:
         markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
+
+
+def _marker_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The marker files (`*.toml`) and head files (`*.head.json`) of `directory`, by name, less
+    hidden ones (`.#anger.toml`, an editor's lock; `._anger.toml`, macOS metadata). Logs a
+    warning naming each other file that looks meant as one (`anger.TOML`, `anger.json`, a
+    hidden one): it is not read."""
+    if not directory.is_dir():
+        return [], []
+    names = sorted(path.name for path in directory.iterdir())
+    shown = [name for name in names if not name.startswith(".")]
+    markers = [directory / name for name in shown if name.endswith(".toml")]
+    heads = [directory / name for name in shown if name.endswith(".head.json")]
+    read = {path.name for path in (*markers, *heads)}
+    for name in names:
+        if name.lower().endswith((".toml", ".json")) and name not in read:
+            log.warning(
+                "%s is not read: marker files are named <name>.toml and trained heads "
+                "<name>.head.json, in lower case, and hidden files are skipped",
+                directory / name,
+            )
+    return markers, heads
 
 
 def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
