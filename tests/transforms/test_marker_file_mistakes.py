@@ -9,6 +9,7 @@ from moodcast.cli import main
 from transforms.markers import MarkerError, load_markers
 
 LEXICON = 'name = "mine"\ndimensions = ["emotion"]\n'
+MODELLED = LEXICON + '[lang.en]\nterms = ["sad"]\nprototypes = ["I feel sad"]\n'
 
 MISTAKES = {
     "lang as a list": ('name = "mine"\nlang = ["en"]\n', "'lang' must be tables"),
@@ -17,7 +18,7 @@ MISTAKES = {
         "'description' must be a string",
     ),
     "misspelt threshold": (
-        LEXICON + '[lang.en]\nterms = ["sad"]\nprototypes = ["I feel sad"]\ntreshold = 2.0\n',
+        MODELLED + "treshold = 2.0\n",
         "[lang.en] unknown key(s) 'treshold' (did you mean threshold?)",
     ),
     "term for terms": (LEXICON + '[lang.en]\nterm = ["sad"]\n', "'term' (did you mean terms?)"),
@@ -32,14 +33,8 @@ MISTAKES = {
         LEXICON + '[lang.english]\nterms = ["sad"]\n',
         "[lang.english] is not a language code",
     ),
-    "threshold nan": (
-        LEXICON + '[lang.en]\nterms = ["sad"]\nprototypes = ["I feel sad"]\nthreshold = nan\n',
-        "'threshold' must be a finite number",
-    ),
-    "threshold inf": (
-        LEXICON + '[lang.en]\nterms = ["sad"]\nprototypes = ["I feel sad"]\nthreshold = inf\n',
-        "'threshold' must be a finite number",
-    ),
+    "threshold nan": (MODELLED + "threshold = nan\n", "'threshold' must be a finite number"),
+    "threshold inf": (MODELLED + "threshold = inf\n", "'threshold' must be a finite number"),
     "a lone star": (LEXICON + '[lang.en]\nterms = ["sad", "*"]\n', "the term '*' is empty"),
     "an apostrophe": (LEXICON + '[lang.en]\nterms = ["sad", "\'"]\n', "is empty"),
     "star inside a word": (LEXICON + '[lang.en]\nterms = ["sa*d"]\n', "'sa*d' has a '*'"),
