@@ -21,7 +21,7 @@ from ingest.files import read_file
 from moodcast.config import Settings
 from moodcast.tagging import ReadPosts, with_languages
 from transforms.markers import Marker, load_markers, score
-from transforms.model_markers import load_encoders
+from transforms.model_markers import check_source, load_encoders
 from transforms.model_scoring import model_text
 from transforms.model_versions import model_versioned
 from transforms.records import LOCATED_SCHEMA, validate
@@ -119,8 +119,11 @@ def scored_as_configured(markers: Mapping[str, Marker], settings: Settings) -> d
     model than the one its thresholds were chosen on (check_adapted_models), or its centroids
     are missing, unreadable or stale: fitted on another fit_basis (other markers, another
     model, ADAPT_WEIGHT or moodcast version), or on fewer posts per centroid than
-    adapt_min_posts asks now (read_fit); ModelError when a model it versions for is not there.
+    adapt_min_posts asks now (read_fit); ModelError when a model it versions for is not there;
+    SourceError (a MarkerError) for a marker that no source of the configuration can decide in
+    any language (check_source).
     """
+    check_source(markers, settings.model_config, None)
     return model_versioned(_adapted(markers, settings), settings.model_config)
 
 

@@ -104,10 +104,13 @@ markers.add_command(calibrate)
 @markers.command("list")
 @data_dir_option
 def list_markers(data_dir: str | None) -> None:
-    """One line per marker: name, languages, dimensions, description."""
+    """One line per marker: name, languages, dimensions, description; on stderr, each of your
+    marker files that replaces a shipped marker of its name."""
     for marker in markers_of(data_dir).values():
         langs = ",".join(sorted(marker.languages))
         click.echo(f"{marker.name}\t{langs}\t{','.join(marker.dimensions)}\t{marker.description}")
+        if marker.replaces_shipped:
+            click.echo(f"{marker.name}: {marker.file} replaces the shipped marker", err=True)
 
 
 @markers.command("show")
@@ -122,9 +125,10 @@ def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
     file's, what it was chosen on where the file says, its `threshold_basis`:
     `real-dev:<set>` or `written`), and which source decides; where the lexicon decides alone
     (the rule `lexicon`, or no model configured for the language), the threshold decides none
-    of the marker's flags. With --json, the same as one object: per language under
-    `languages`, `model`, `threshold`, `threshold_from`, `threshold_basis`, `decides`,
-    `threshold_decides` and `unused`."""
+    of the marker's flags; the marker file it was read from, and whether it replaces the
+    shipped marker of its name. With --json, the same as one object (`file`,
+    `replaces_shipped`): per language under `languages`, `model`, `threshold`,
+    `threshold_from`, `threshold_basis`, `decides`, `threshold_decides` and `unused`."""
     from transforms.marker_descriptions import describe_sources, marker_sources
 
     marker = markers_of(data_dir, name)[name]
@@ -137,6 +141,8 @@ def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
             "description": marker.description,
             "dimensions": list(marker.dimensions),
             "cue": marker.cue,
+            "file": str(marker.file),
+            "replaces_shipped": marker.replaces_shipped,
             "terms": {lang: list(terms) for lang, terms in sorted(marker.terms.items()) if terms},
             "languages": [asdict(row) for row in marker_sources(marker, config)],
         }
@@ -147,6 +153,8 @@ def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
     click.echo(f"dimensions: {', '.join(marker.dimensions)}")
     if marker.cue:
         click.echo(f"cue: {marker.cue}")
+    replacing = " (replaces the shipped marker of this name)" * marker.replaces_shipped
+    click.echo(f"file: {marker.file}{replacing}")
     for lang, terms in sorted(marker.terms.items()):
         if terms:
             click.echo(f"[{lang}] {len(terms)} terms: {', '.join(terms)}")

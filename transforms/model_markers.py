@@ -116,10 +116,20 @@ def uses_lexicon(marker: Marker, config: ModelConfig, source: str | None) -> fro
 
 
 def check_source(markers: Mapping[str, Marker], config: ModelConfig, source: str | None) -> None:
-    """Raise SourceError unless every marker can decide with `source` alone (None: its rule)."""
+    """Raise SourceError unless every marker can decide with `source` alone (None: its rule,
+    which needs terms, or a model source that `config` can run, in some language)."""
     if source is not None and source not in ("lexicon", "model"):
         raise SourceError(f"source must be lexicon or model, got {source!r}")
     for marker in markers.values():
+        if source is None and not marker.languages and not model_languages(marker, config):
+            raise SourceError(
+                f"{marker.file or f'marker {marker.name}'}: it has no terms, and its model "
+                f"source is in {', '.join(sorted(marker.model_languages))}, where no sentence "
+                "model is configured (`models` has "
+                f"{', '.join(sorted(config.models)) or 'no language'}), so it would match no "
+                "post: set models.<lang> in config.toml to a local model for that language, or "
+                "add terms"
+            )
         if source == "model" and not model_languages(marker, config):
             raise SourceError(
                 f"marker {marker.name} has no model source in a language with a configured model "

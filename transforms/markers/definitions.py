@@ -6,6 +6,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -15,6 +17,9 @@ from pathlib import Path
 from transforms.errors import MarkerError as MarkerError
 from transforms.ngram import RECIPES, NgramWeights
 from transforms.static_embedding import STATIC_WEIGHTS
+from transforms.text import APOSTROPHES, language_code
+
+log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).parent
 """The shipped marker files (`<name>.toml`), beside this package's code."""
@@ -34,6 +39,16 @@ folder always holds."""
 DIGEST_FIELD = {"static": "static_digest", "finetune": "encoder_digest"}
 """The field of a head file that records the digest of its own model folder's files."""
 CUES = ("first_person",)
+FILE_KEYS = ("name", "description", "dimensions", "rule", "cue", "lang")
+"""The keys of a marker file's top level (FORMAT.md); any other is refused."""
+LANG_KEYS = ("terms", "prototypes", "guards", "threshold", "threshold_basis", "centroid_terms")
+"""The keys of a marker file's `[lang.xx]` tables (FORMAT.md); any other is refused."""
+LITERAL_STAR = "|literal-star"
+"""Added to the hashed JSON of a marker file with a term ending in a `*` after a symbol
+(_file_version)."""
+MISPLACED_STAR = re.compile(r"[^\W_]\*+(?=.)|\*[^\W_]", re.DOTALL)
+"""A `*` touching a letter or digit anywhere but at a term's end (`sa*d`, `*ness`, `cry* out`):
+matching reads a `*` as a wildcard only at the end, and anywhere else as the character itself."""
 VERSION_FREE = ("threshold_basis",)
 """Keys of a marker file's `[lang.xx]` table that its version leaves out: metadata about a
 value, not the value (a version change restarts the marker's series, and a note on where its
@@ -91,7 +106,8 @@ class Marker:
     false` in the file; transforms.zero_shot.prototype_phrases). `threshold_bases` says, per
     language, where the file's `threshold` there was chosen (its `threshold_basis`, free text:
     `real-dev:<set>` for a labelled set's dev split, `written` for the written calibration set);
-    no version covers it (VERSION_FREE)."""
+    no version covers it (VERSION_FREE). `file` is the marker file it was read from, where
+    `load_markers` read it (no version covers it either)."""
 
     name: str
     description: str
@@ -107,6 +123,17 @@ class Marker:
     adapted: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
     prototypes_alone: frozenset[str] = frozenset()
     threshold_bases: Mapping[str, str] = field(default_factory=dict)
+    file: Path | None = field(default=None, compare=False)
+
+    @property
+    def replaces_shipped(self) -> bool:
+        """Whether the marker was read from a file of a user's directory that replaces the
+        shipped marker file of the same name (load_markers: a later directory wins)."""
+        return (
+            self.file is not None
+            and self.file.parent != BUILTIN_DIR
+            and (BUILTIN_DIR / f"{self.name}.toml").is_file()
+        )
 
     @property
     def languages(self) -> frozenset[str]:
@@ -139,9 +166,18 @@ def marker_name(value: str) -> str:
 
 def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     """Validate a parsed marker file and build its Marker; `origin` names it in errors."""
+    _refuse_unknown_keys(raw, FILE_KEYS, where=f"{origin}:", kind="a marker file")
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise MarkerError(f"{origin}: 'name' must match {NAME_PATTERN.pattern}, got {name!r}")
+    if not isinstance(raw.get("description", ""), str):
+        raise MarkerError(f"{origin}: 'description' must be a string (one line)")
+    languages = raw.get("lang", {})
+    if not isinstance(languages, Mapping):
+        raise MarkerError(
+            f"{origin}: 'lang' must be tables of sources per language, [lang.en] with "
+            f"terms = [...], got {languages!r}"
+        )
     rule = raw.get("rule", "lexicon")
     if rule not in RULES:
         raise MarkerError(f"{origin}: 'rule' must be one of {', '.join(RULES)}, got {rule!r}")
@@ -157,9 +193,11 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     thresholds: dict[str, float] = {}
     threshold_bases: dict[str, str] = {}
     prototypes_alone: set[str] = set()
-    for lang, source in sorted(raw.get("lang", {}).items()):
+    for lang, source in sorted(languages.items()):
         if not isinstance(source, Mapping):
             raise MarkerError(f"{origin}: [lang.{lang}] must be a table")
+        _check_language(lang, origin=origin)
+        _refuse_unknown_keys(source, LANG_KEYS, where=f"{origin}: [lang.{lang}]", kind="it")
         for key, into in (("terms", terms), ("prototypes", prototypes), ("guards", guards)):
             listed = source.get(key, [])
             if not isinstance(listed, list) or not all(
@@ -168,11 +206,21 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
                 raise MarkerError(
                     f"{origin}: [lang.{lang}] '{key}' must be a list of non-empty strings"
                 )
+            if key != "prototypes":
+                _check_terms(listed, origin=f"{origin}: [lang.{lang}] '{key}'")
             into[lang] = tuple(listed)
+        _refuse_guarded_terms(terms[lang], guards[lang], origin=f"{origin}: [lang.{lang}]")
         if "threshold" in source:
             threshold = source["threshold"]
-            if not isinstance(threshold, int | float) or isinstance(threshold, bool):
-                raise MarkerError(f"{origin}: [lang.{lang}] 'threshold' must be a number")
+            if (
+                not isinstance(threshold, int | float)
+                or isinstance(threshold, bool)
+                or not math.isfinite(threshold)
+            ):
+                raise MarkerError(
+                    f"{origin}: [lang.{lang}] 'threshold' must be a finite number (a z-score "
+                    f"such as 3.5), got {threshold!r}"
+                )
             thresholds[lang] = float(threshold)
         if "threshold_basis" in source:
             threshold_bases[lang] = _threshold_basis(source, origin=f"{origin}: [lang.{lang}]")
@@ -197,6 +245,69 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     )
 
 
+def _refuse_unknown_keys(table: Mapping, known: tuple[str, ...], *, where: str, kind: str) -> None:
+    """Raise MarkerError, naming `where`, for a key of `table` not in `known`: a misspelt or
+    misplaced key would otherwise be ignored (`treshold`, `term`, a top-level `terms`)."""
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise MarkerError(
+            f"{where} unknown key(s) {', '.join(map(repr, unknown))}"
+            f"{did_you_mean(unknown, known)}; {kind} may hold {', '.join(known)}"
+            + (" (terms and the others go under [lang.xx])" if known == FILE_KEYS else "")
+        )
+
+
+def _check_language(lang: str, *, origin: str, form: str = "[lang.{}]") -> None:
+    """Raise MarkerError unless `lang` is a language code as posts' languages are decided
+    (transforms.text.language_code, a marker's own language allowed): a source in any other
+    (`EN`, `eng`, `english`) would match no post. `form` shows a code where it was written."""
+    try:
+        code = language_code(lang, adding=True)
+    except ValueError as exc:
+        raise MarkerError(f"{origin}: {form.format(lang)} is not a language code: {exc}") from exc
+    if code != lang:
+        raise MarkerError(
+            f"{origin}: {form.format(lang)} matches no post: posts in that language are "
+            f"{code!r}; write {form.format(code)}"
+        )
+
+
+def _check_terms(terms: list[str], *, origin: str) -> None:
+    """Raise MarkerError, naming `origin`, for a term that could never match as written: one
+    of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
+    touching a letter or digit before its end (MISPLACED_STAR)."""
+    for term in terms:
+        if not term.rstrip("*").strip().strip("".join(APOSTROPHES) + " "):
+            raise MarkerError(
+                f"{origin}: the term {term!r} is empty once matching drops its apostrophes and "
+                "trailing '*'; remove it, or write the word it should match"
+            )
+        if MISPLACED_STAR.search(term.strip()):
+            raise MarkerError(
+                f"{origin}: the term {term!r} has a '*' before its end, which matches only a "
+                "written '*'; a '*' is a wildcard only at the end of a term (cry* matches "
+                "crying): write each form as a term of its own"
+            )
+
+
+def _refuse_guarded_terms(terms: tuple[str, ...], guards: tuple[str, ...], *, origin: str) -> None:
+    """Raise MarkerError, naming `origin`, for a guard written as one of the terms (case and
+    accents aside): a phrase cannot both count and hide what it contains."""
+    if not guards or not terms:
+        return
+    from transforms.markers.rules import canonical_terms, is_prefix
+
+    forms = canonical_terms([*terms, *guards])
+    term_forms = {(form, is_prefix(term)) for form, term in zip(forms, terms, strict=False)}
+    for guard, form in zip(guards, forms[len(terms) :], strict=True):
+        if (form, is_prefix(guard)) in term_forms:
+            raise MarkerError(
+                f"{origin}: the guard {guard!r} is also one of its terms; a guard is a longer "
+                'phrase in which a term does not count (guards = ["sad to say"] beside '
+                '"sad"): remove it from one of the two lists'
+            )
+
+
 def _threshold_basis(source: Mapping, *, origin: str) -> str:
     """A `[lang.xx]` table's `threshold_basis`, checked: a non-empty string beside a
     `threshold`. Raises MarkerError naming `origin` otherwise."""
@@ -216,8 +327,19 @@ def _threshold_basis(source: Mapping, *, origin: str) -> str:
 
 def _file_version(raw: Mapping) -> str:
     """The first 12 hex digits of the SHA-256 of the parsed marker file `raw` as canonical JSON
-    (keys sorted), less the keys of VERSION_FREE in its `[lang.xx]` tables."""
+    (keys sorted), less the keys of VERSION_FREE in its `[lang.xx]` tables; followed by
+    LITERAL_STAR where a term or guard ends in a `*` after a symbol (`:*`), which was a
+    wildcard until 2026-12, so that such a marker's series restart where its matches changed
+    (no shipped marker has one: their versions stay)."""
+    from transforms.markers.rules import is_prefix
+
     languages = raw.get("lang", {})
+    literal_star = any(
+        term.strip().endswith("*") and not is_prefix(term)
+        for table in languages.values()
+        for key in ("terms", "guards")
+        for term in table.get(key, ())
+    )
     if any(key in table for table in languages.values() for key in VERSION_FREE):
         kept = {
             lang: {k: v for k, v in table.items() if k not in VERSION_FREE}
@@ -225,6 +347,7 @@ def _file_version(raw: Mapping) -> str:
         }
         raw = {**raw, "lang": kept}
     canonical_json = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical_json += LITERAL_STAR * literal_star
     return hashlib.sha256(canonical_json.encode("utf-8")).hexdigest()[:12]
 
 
@@ -254,6 +377,20 @@ def read_head(path: Path) -> Head:
         raise MarkerError(f"{path}: not a readable trained head ({exc})") from exc
     if head.family not in FAMILIES:
         raise MarkerError(f"{path}: 'family' must be one of {', '.join(FAMILIES)}")
+    if not isinstance(raw["languages"], list) or not head.languages:
+        raise MarkerError(
+            f"{path}: 'languages' must be a list of the language codes it was trained on "
+            f'(["en"]), got {raw["languages"]!r}'
+        )
+    for lang in head.languages:
+        _check_language(lang, origin=str(path), form="{!r} in 'languages'")
+    numbers = (head.threshold, head.intercept, *head.coef, *head.ngram_coef)
+    if not all(map(math.isfinite, numbers)) or not 0 <= head.threshold <= 1:
+        raise MarkerError(
+            f"{path}: 'threshold' must be a probability from 0 to 1 and 'coef', 'intercept' "
+            "and 'ngram_coef' finite numbers (a head file holds NaN or Infinity, or a "
+            "threshold out of range); retrain it with `moodcast markers train`"
+        )
     if head.family == "ngram" and (
         head.model not in RECIPES or len(head.indices) != len(head.coef)
     ):
@@ -296,12 +433,14 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     marker of that name in its languages.
 
     Raises MarkerError for a malformed file, a file whose `name` differs from its file name, a
-    head without its marker, or an unknown name in `names`.
+    head without its marker, a marker with no source in any language or whose `rule` asks for
+    a model source it has in none (_check_sources), or an unknown name in `names`.
     """
     markers: dict[str, Marker] = {}
     shipped = sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir())
     for directory in (BUILTIN_DIR, *shipped, *directories):
-        for path in sorted(Path(directory).glob("*.toml")):
+        marker_files, head_files = _marker_files(Path(directory))
+        for path in marker_files:
             try:
                 raw = tomllib.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -311,15 +450,81 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
                 raise MarkerError(
                     f"{path}: 'name' is {marker.name!r}; rename the file or the marker"
                 )
-            markers[marker.name] = marker
-        for path in sorted(Path(directory).glob("*.head.json")):
+            markers[marker.name] = replace(marker, file=path)
+        for path in head_files:
             name = path.name.removesuffix(".head.json")
             if name not in markers:
                 raise MarkerError(f"{path}: no marker named {name!r} to attach this head to")
             markers[name] = _with_head(markers[name], read_head(path), path.read_bytes())
+    for marker in markers.values():
+        _check_sources(marker, origin=str(marker.file))
+    _warn_of_lone_dimensions(markers)
     if names is not None:
         markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
+
+
+def _marker_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The marker files (`*.toml`) and head files (`*.head.json`) of `directory`, by name, less
+    hidden ones (`.#anger.toml`, an editor's lock; `._anger.toml`, macOS metadata). Logs a
+    warning naming each other file that looks meant as one (`anger.TOML`, `anger.json`, a
+    hidden one): it is not read."""
+    if not directory.is_dir():
+        return [], []
+    names = sorted(path.name for path in directory.iterdir())
+    shown = [name for name in names if not name.startswith(".")]
+    markers = [directory / name for name in shown if name.endswith(".toml")]
+    heads = [directory / name for name in shown if name.endswith(".head.json")]
+    read = {path.name for path in (*markers, *heads)}
+    for name in names:
+        if name.lower().endswith((".toml", ".json")) and name not in read:
+            log.warning(
+                "%s is not read: marker files are named <name>.toml and trained heads "
+                "<name>.head.json, in lower case, and hidden files are skipped",
+                directory / name,
+            )
+    return markers, heads
+
+
+def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
+    """Log a warning for each dimension that one marker alone feeds and that is close to another
+    marker's (did_you_mean: `emotoin`, `Depression`): it would form a dimension of its own, its
+    marker left out of the one meant (and, for `emotion` first, out of the emotions' rivals)."""
+    feeding: dict[str, set[str]] = {}
+    for marker in markers.values():
+        for dimension in marker.dimensions:
+            feeding.setdefault(dimension, set()).add(marker.name)
+    for dimension, names in sorted(feeding.items()):
+        others = [d for d, n in feeding.items() if n - names]
+        if len(names) == 1 and (close := did_you_mean([dimension], others)):
+            marker = markers[next(iter(names))]
+            log.warning(
+                "%s: dimension %r is no other marker's%s; as written, %s forms a dimension of "
+                "its own",
+                marker.file or marker.name,
+                dimension,
+                close,
+                marker.name,
+            )
+
+
+def _check_sources(marker: Marker, *, origin: str) -> None:
+    """Raise MarkerError, naming `origin` (its file), for a marker with neither terms,
+    prototypes nor a trained head in any language (it would match no post), or whose `rule`
+    lets a model decide (`model`, `either`, `both`) with no model source in any language
+    (the lexicon would decide alone, the rule ignored)."""
+    if not marker.languages and not marker.model_languages:
+        raise MarkerError(
+            f"{origin}: no language has terms, prototypes or a trained head, so it matches no "
+            "post; add [lang.xx] tables with terms = [...] (or prototypes = [...], or train a "
+            "head with `moodcast markers train`)"
+        )
+    if marker.rule != "lexicon" and not marker.model_languages:
+        raise MarkerError(
+            f"{origin}: 'rule' is {marker.rule!r}, which needs a model source, and no language "
+            f"has prototypes or a trained head ({marker.name}.head.json); add prototypes = "
+            '[...] under [lang.xx], train a head, or set rule = "lexicon"'
+        )
 
 
 def pick_markers(markers: Mapping[str, Marker], names: Iterable[str]) -> dict[str, Marker]:

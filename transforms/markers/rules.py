@@ -18,6 +18,7 @@ back to `occurrences`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -95,10 +96,23 @@ def canonical(text: pl.Expr) -> pl.Expr:
     )
 
 
+WILDCARD = re.compile(r"[^\W_]\*+$")
+"""A term's trailing wildcard: `*` after a letter or digit (`cry*`)."""
+
+
+def is_prefix(term: str) -> bool:
+    """Whether `term` ends in a wildcard `*` (WILDCARD), so that it matches any continuation
+    of its last word. After any other character a `*` is that character, a token of its own
+    like every symbol (`:*` and `:-*`, emoticons of VADER's lexicon, never `:` and `:-`)."""
+    return WILDCARD.search(term.strip()) is not None
+
+
 def canonical_terms(terms: Sequence[str]) -> list[str]:
-    """`canonical` of each term (without its trailing `*`), stripped of the end spaces."""
+    """`canonical` of each term (without its trailing wildcard, is_prefix), stripped of the
+    end spaces."""
+    bodies = [term.strip().rstrip("*") if is_prefix(term) else term for term in terms]
     return (
-        pl.select(canonical(pl.lit(pl.Series(terms, dtype=pl.String)).str.strip_chars_end("*")))
+        pl.select(canonical(pl.lit(pl.Series(bodies, dtype=pl.String))))
         .to_series()
         .str.strip_chars(" ")
         .to_list()
@@ -135,7 +149,7 @@ def compile_lexicon(markers: Mapping, lang: str) -> Lexicon:
     for (marker, term, guard), body in zip(written, bodies, strict=True):
         if not body:
             continue
-        prefix = term.endswith("*")
+        prefix = is_prefix(term)
         cued = marker.cue == "first_person" and not guard and not _self_cued(body, lang)
         rows.append((" " + body + ("" if prefix else " "), marker.name, term, cued, guard))
     table = pl.DataFrame(
