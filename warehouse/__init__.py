@@ -7,7 +7,14 @@ left) and `warehouse.forecast_queries` (forecasts, alerts, backtests, model choi
 """
 
 from warehouse.backtests import replace_backtests, replace_model_choice
-from warehouse.errors import LoadError, NoWarehouse, RunLocked, SchemaMismatch, WarehouseError
+from warehouse.errors import (
+    DamagedWarehouse,
+    LoadError,
+    NoWarehouse,
+    RunLocked,
+    SchemaMismatch,
+    WarehouseError,
+)
 from warehouse.export_versions import publish
 from warehouse.exports import export
 from warehouse.ledger import (
@@ -55,6 +62,7 @@ from warehouse.store import (
 
 __all__ = [
     "PUBLISHED_STATUSES",
+    "DamagedWarehouse",
     "DayLoad",
     "Holder",
     "Kept",

@@ -32,7 +32,7 @@ from transforms.series import DERIVED_GRAIN_SCHEMA
 from warehouse import forecast_queries, queries, release_record
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
-from warehouse.store import fsync_path
+from warehouse.store import fsync_path, read_failure
 
 Format = Literal["csv", "parquet"]
 
@@ -243,8 +243,9 @@ def export(
     deletes what either lists and, once done, every temporary name an export uses
     (`.<name>.tmp`, in any format). Returns the paths written in export order, then
     `manifest.json`. Raises ValueError for an unknown format or `privacy="dp"` without its
-    `budget`, and WarehouseError for an `out_dir` inside a published set
-    (`export_versions.publish`: its files would change a version behind its manifest).
+    `budget`, WarehouseError for an `out_dir` inside a published set
+    (`export_versions.publish`: its files would change a version behind its manifest), and
+    DamagedWarehouse where a table of `con` cannot be read (`export_writers`), writing nothing.
     """
     check_export_options(formats, privacy=privacy, budget=budget)
     out = Path(out_dir)
@@ -362,8 +363,12 @@ def export_writers(
     """The files an export writes from one query of the tables (`export_frames`), by name in
     export order (format by format, then one data dictionary describing them in every format,
     which states `budget` only when `privacy="dp"`), each with the function that writes it to
-    a path. The options are as in `export`."""
-    frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
+    a path. The options are as in `export`. Raises DamagedWarehouse where a table of `con`
+    cannot be read (a damaged file: `warehouse.store.read_failure`)."""
+    try:
+        frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
+    except duckdb.Error as exc:
+        raise read_failure(con, exc) from exc
     formats = list(dict.fromkeys(formats))
     writers = {
         f"{stem}.{fmt}": export_writer(frame, fmt)
