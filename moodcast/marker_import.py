@@ -76,7 +76,8 @@ def import_markers(
     are English); NRC EmoLex (word-level file) and LIWC (`.dic`) from `path`, as terms of `lang`
     (default `en`). `min_valence` is VADER's cut-off (default VADER_MIN_VALENCE). An option
     that does not apply to `kind` raises ImportLexiconError, as does any other input to change
-    (MarkerError for a malformed lexicon).
+    (MarkerError for a malformed lexicon; for a file at `path`, an ImportLexiconError naming
+    it).
     """
     if kind not in KINDS:
         raise ImportLexiconError(f"lexicon must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -102,9 +103,12 @@ def import_markers(
         cut = VADER_MIN_VALENCE if min_valence is None else min_valence
         return vader_markers(text, min_valence=cut), origin
     text, origin = _user_file(path, kind)
-    if kind == "nrc":
-        return nrc_markers(text, lang=lang or "en"), origin
-    return liwc_markers(text, lang=lang or "en", categories=wanted), origin
+    try:
+        if kind == "nrc":
+            return nrc_markers(text, lang=lang or "en"), origin
+        return liwc_markers(text, lang=lang or "en", categories=wanted), origin
+    except MarkerError as exc:
+        raise ImportLexiconError(f"{path}: {exc}") from exc
 
 
 def write_markers(

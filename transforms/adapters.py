@@ -100,7 +100,8 @@ def empath_markers(
 def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -> dict[str, Marker]:
     """`negative_affect` and `positive_affect` (English) from VADER's `vader_lexicon.txt` text
     (token, mean valence, …, tab-separated): tokens with mean valence ≤ -`min_valence` and
-    ≥ +`min_valence`. Raises MarkerError unless `min_valence` > 0."""
+    ≥ +`min_valence`. Raises MarkerError unless `min_valence` > 0, and where either side has
+    no token at that cut-off."""
     if not min_valence > 0:
         raise MarkerError(f"the valence cut-off must be above 0, got {min_valence}")
     negative, positive = [], []
@@ -117,6 +118,13 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
         elif valence >= min_valence:
             positive.append(fields[0])
     cut = f"{min_valence:g}"
+    if not negative or not positive:
+        side = "negative" if not negative else "positive"
+        raise MarkerError(
+            f"no VADER token has a mean valence at or beyond {'-' if not negative else '+'}"
+            f"{cut}, so {side}_affect would have no term: choose a cut-off within VADER's "
+            "-4 to +4 scale that leaves terms on both sides (default 1.5)"
+        )
     return {
         "negative_affect": _marker(
             "negative_affect",
@@ -136,7 +144,15 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
 def nrc_markers(emolex_txt: str, *, lang: str = "en") -> dict[str, Marker]:
     """Markers `nrc_<emotion>` (and `nrc_positive`, `nrc_negative`) from an NRC EmoLex
     word-level file (`word<TAB>emotion<TAB>0|1` a line): the words flagged 1, as terms of
-    `lang`. Raises MarkerError when no line has that shape."""
+    `lang`. Raises MarkerError when no line has that shape or none is flagged 1, where two
+    emotions become one marker name, and for a LIWC `.dic` file (a line
+    that is `%` alone: its entries `term<TAB>id<TAB>id` would read as words of an emotion named
+    by a number)."""
+    if any(line.strip() == "%" for line in emolex_txt.splitlines()):
+        raise MarkerError(
+            "a LIWC .dic file (a category header between `%` lines), not NRC EmoLex's "
+            "word-level file: import it as `liwc`"
+        )
     words: dict[str, list[str]] = {}
     for line in emolex_txt.splitlines():
         fields = line.strip().split("\t")
@@ -149,6 +165,9 @@ def nrc_markers(emolex_txt: str, *, lang: str = "en") -> dict[str, Marker]:
             "no `word<TAB>emotion<TAB>0|1` line found: give the word-level EmoLex file "
             "(NRC-Emotion-Lexicon-Wordlevel-v0.92.txt)"
         )
+    if not any(words.values()):
+        raise MarkerError("no word is flagged 1 for any emotion (every line ends in 0)")
+    _one_name_each({emotion: _slug("nrc", emotion) for emotion, listed in words.items() if listed})
     return {
         marker.name: marker
         for marker in (
@@ -170,16 +189,24 @@ def liwc_markers(
     """Markers `liwc_<category>` from a LIWC `.dic` file: a header of `id<TAB>name` lines
     between two `%` lines, then one entry a line, `term<TAB>id<TAB>id…` (or separated by spaces;
     a trailing `*` is a prefix, as in marker files). Entries' non-numeric category fields (LIWC2007's conditional
-    `<of>131/125`) are skipped. Only the `categories` named (LIWC names), when given. Raises
-    MarkerError for a file without the `%` header or an unknown category."""
+    `<of>131/125`) are skipped. Only the `categories` named (LIWC names), when given; categories
+    without a term are left out. Raises MarkerError for a file without the `%` header, an id the
+    header gives two categories, an unknown category, a named category without a term, a file
+    with no term at all, or two categories that become one marker name (`PosEmo`, `posemo`).
+    """
     lines = dic_txt.splitlines()
     marks = [i for i, line in enumerate(lines) if line.strip() == "%"]
     if len(marks) < 2:
         raise MarkerError("not a LIWC .dic file: it needs a category header between two `%` lines")
-    names = {}
+    names: dict[str, str] = {}
     for line in lines[marks[0] + 1 : marks[1]]:
         fields = line.split()
         if len(fields) >= 2:
+            if names.get(fields[0], fields[1]) != fields[1]:
+                raise MarkerError(
+                    f"the category header gives id {fields[0]} twice, to {names[fields[0]]} "
+                    f"and {fields[1]}: give each category its own id"
+                )
             names[fields[0]] = fields[1]
     terms: dict[str, list[str]] = {name: [] for name in names.values()}
     for line in lines[marks[1] + 1 :]:
@@ -197,6 +224,15 @@ def liwc_markers(
                 if key in names:
                     terms[names[key]].append(fields[0])
     wanted = _wanted(categories, terms, terms, "the .dic file")
+    empty = [category for category in wanted if not terms[category]]
+    if categories is not None and empty:
+        raise MarkerError(f"the .dic file has no term in category {', '.join(empty)}")
+    if len(empty) == len(wanted):
+        raise MarkerError(
+            "the .dic file has no entry of its categories' ids after the `%` header "
+            "(`term<TAB>id<TAB>id…` a line)"
+        )
+    _one_name_each({category: _slug("liwc", category) for category in wanted if terms[category]})
     return _by_name(
         _marker(
             _slug("liwc", category),
@@ -207,6 +243,22 @@ def liwc_markers(
         for category in wanted
         if terms[category]
     )
+
+
+def _one_name_each(names: Mapping[str, str]) -> None:
+    """Raise MarkerError where two categories (`names`: category → marker name) would become
+    one marker name, one's terms lost."""
+    by_name: dict[str, list[str]] = {}
+    for category, name in names.items():
+        by_name.setdefault(name, []).append(category)
+    clashes = [
+        f"{' and '.join(cats)} (both {name})" for name, cats in by_name.items() if len(cats) > 1
+    ]
+    if clashes:
+        raise MarkerError(
+            f"categories that become one marker name: {'; '.join(clashes)}; rename one of "
+            "each in the file's header"
+        )
 
 
 def _wanted(
