@@ -20,6 +20,7 @@ from transforms.adapters import (
     marker_toml,
     nrc_markers,
     vader_markers,
+    without_unmatchable,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError
 
@@ -69,16 +70,41 @@ def import_markers(
     categories: Iterable[str] | None = None,
     lang: str | None = None,
     min_valence: float | None = None,
-) -> tuple[dict[str, Marker], str]:
-    """The markers of one lexicon (`kind` in KINDS) and a line saying where they came from.
+) -> tuple[dict[str, Marker], str, dict[str, list[str]]]:
+    """The markers of one lexicon (`kind` in KINDS), a line saying where they came from, and
+    the terms left out of them because no post can match them, by marker name
+    (transforms.adapters.without_unmatchable; a marker left with no term is left out).
 
     Empath and VADER are read from their installed packages (`path` must be None; their terms
     are English); NRC EmoLex (word-level file) and LIWC (`.dic`) from `path`, as terms of `lang`
     (default `en`). `min_valence` is VADER's cut-off (default VADER_MIN_VALENCE). An option
     that does not apply to `kind` raises ImportLexiconError, as does any other input to change
     (MarkerError for a malformed lexicon; for a file at `path`, an ImportLexiconError naming
-    it).
+    it), as does a lexicon of which no term can be matched.
     """
+    found, origin = _read_lexicon(
+        kind, path, preset=preset, categories=categories, lang=lang, min_valence=min_valence
+    )
+    kept, dropped = without_unmatchable(found)
+    if not kept:
+        raise ImportLexiconError(
+            f"{path or origin}: no term of it can be matched in a post (each is empty once "
+            "written as posts are matched, e.g. `*` or an apostrophe alone)"
+        )
+    return kept, origin, dropped
+
+
+def _read_lexicon(
+    kind: str,
+    path: Path | None,
+    *,
+    preset: str | None,
+    categories: Iterable[str] | None,
+    lang: str | None,
+    min_valence: float | None,
+) -> tuple[dict[str, Marker], str]:
+    """The markers of one lexicon as its adapter reads it, and where they came from
+    (`import_markers`, which checks the options and the terms)."""
     if kind not in KINDS:
         raise ImportLexiconError(f"lexicon must be one of {', '.join(KINDS)}, got {kind!r}")
     if lang is not None and not LANG_PATTERN.match(lang):

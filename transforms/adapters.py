@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import tomli_w
 
 from transforms.markers import Marker, MarkerError, parse_marker
+from transforms.markers.rules import canonical_terms
 
 TOMMASEL2021 = {
     "anxiety": ("sadness", "nervousness", "fear", "suffering", "horror", "disappointment",
@@ -275,6 +276,33 @@ def _wanted(
 
 def _by_name(markers: Iterable[Marker]) -> dict[str, Marker]:
     return {marker.name: marker for marker in markers}
+
+
+def without_unmatchable(
+    markers: Mapping[str, Marker],
+) -> tuple[dict[str, Marker], dict[str, list[str]]]:
+    """`markers` without the terms no post can match, and those terms by marker name: terms of
+    which nothing is left in the form posts are matched in (`canonical_terms`: `*` alone, an
+    apostrophe alone), which the matcher skips. A marker that loses terms is rebuilt (its
+    version is of the terms it keeps); one left with no term is left out."""
+    kept: dict[str, Marker] = {}
+    dropped: dict[str, list[str]] = {}
+    for name, marker in markers.items():
+        terms: dict[str, list[str]] = {}
+        for lang, listed in marker.terms.items():
+            bodies = canonical_terms(list(listed)) if listed else []
+            terms[lang] = [term for term, body in zip(listed, bodies, strict=True) if body]
+            dropped[name] = dropped.get(name, []) + [
+                term for term, body in zip(listed, bodies, strict=True) if not body
+            ]
+        if not dropped[name]:
+            del dropped[name]
+            kept[name] = marker
+        elif any(terms.values()):
+            kept[name] = _marker(
+                name, marker.description, marker.dimensions, {k: v for k, v in terms.items() if v}
+            )
+    return kept, dropped
 
 
 def marker_toml(marker: Marker, *, header: str = "") -> str:

@@ -86,3 +86,33 @@ def test_a_vader_cut_off_that_leaves_a_side_without_terms_is_refused(tmp_path, c
     assert result.exit_code == 5, result.output
     assert "would have no term" in result.output
     assert not out.exists()
+
+
+def test_terms_no_post_can_match_are_left_out_and_named(tmp_path):
+    """`*` or an apostrophe alone is empty in the form posts are matched in: the matcher skips
+    it, so the marker file would list a term that never counts. Before, such terms were written
+    as they were, and a marker of such terms alone was written with no usable term."""
+    from transforms.adapters import nrc_markers
+    from transforms.markers import load_markers
+
+    path = _file(tmp_path, "terms.txt", "happy\tjoy\t1\n*\tjoy\t1\n'\tfear\t1\n:)\tjoy\t1\n")
+    result, out = _import(tmp_path, "nrc", str(path))
+    assert result.exit_code == 0, result.output
+    assert "left out of nrc_joy" in result.stderr and "'*'" in result.stderr
+    assert "nrc_fear (not written: no term left)" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["nrc_joy.toml"]
+    written = load_markers(out)["nrc_joy"]
+    assert written.terms == {"en": ("happy", ":)")}
+    assert written.version == nrc_markers("happy\tjoy\t1\n:)\tjoy\t1\n")["nrc_joy"].version
+    only = _file(tmp_path, "only.txt", "*\tjoy\t1\n")
+    refused, out = _import(tmp_path / "again", "nrc", str(only))
+    assert refused.exit_code == 5, refused.output
+    assert f"{only}: no term of it can be matched" in refused.output
+
+
+def test_categories_that_name_no_category_are_a_usage_error(tmp_path):
+    """Before, `--categories ' , '` imported every Empath category."""
+    result, out = _import(tmp_path, "empath", "--categories", " , ")
+    assert result.exit_code == 2, result.output
+    assert "names no category" in result.output
+    assert not out.exists()
