@@ -32,6 +32,7 @@ from transforms.series import DERIVED_GRAIN_SCHEMA
 from warehouse import forecast_queries, queries, release_record
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
+from warehouse.room import out_of_room_in_words
 from warehouse.store import fsync_path, read_failure
 
 Format = Literal["csv", "parquet"]
@@ -64,14 +65,19 @@ def in_export_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
 
 def _staged(path: Path, write: Callable[[Path], None]) -> Path:
     """Write a file for `path` beside it under a temporary name (`write`, then fsync); return
-    that name, for `os.replace` onto `path`. Removes it when writing fails."""
+    that name, for `os.replace` onto `path`. Removes it when writing fails; an OSError that
+    names no file (polars' writers give only the system's words) is raised again naming `path`,
+    in warehouse.room's words where it is a want of room (a full disk, a used-up quota)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         write(tmp)
         fsync_path(tmp)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None:
+            words = out_of_room_in_words(str(exc), path.parent) or exc.strerror or str(exc)
+            raise OSError(exc.errno, words, str(path)) from exc
         raise
     return tmp
 
