@@ -14,6 +14,7 @@ same files as versions behind a link, with the helpers here that it shares (`exp
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -251,7 +252,8 @@ def export(
     `manifest.json`. Raises ValueError for an unknown format or `privacy="dp"` without its
     `budget`, WarehouseError for an `out_dir` inside a published set
     (`export_versions.publish`: its files would change a version behind its manifest), and
-    DamagedWarehouse where a table of `con` cannot be read (`export_writers`), writing nothing.
+    DamagedWarehouse where a table of `con` cannot be read (`export_writers`), writing nothing,
+    and IsADirectoryError naming a directory that has the name of a file it writes.
     """
     check_export_options(formats, privacy=privacy, budget=budget)
     out = Path(out_dir)
@@ -273,6 +275,11 @@ def export(
         rates=rates,
     )
     out.mkdir(parents=True, exist_ok=True)
+    for name in [*writers, MANIFEST_NAME]:
+        if (out / name).is_dir():
+            raise IsADirectoryError(
+                errno.EISDIR, "a directory where the export writes its file", str(out / name)
+            )
     staged: dict[str, Path] = {}
     try:
         for name, write in writers.items():
