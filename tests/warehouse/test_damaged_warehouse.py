@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,8 +16,7 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from moodcast.cli import main
-from tests.warehouse.conftest import D1, cell, publish
-from transforms.contracts import DAILY_SCHEMA
+from tests.warehouse.conftest import publish, series_cells
 from warehouse.errors import WarehouseError
 from warehouse.store import published_path, writing
 
@@ -30,16 +28,8 @@ OVERVIEW = Path(__file__).parents[2] / "dashboard" / "screens" / "overview.py"
 @pytest.fixture
 def published(tmp_path) -> Path:
     """A data directory with a published warehouse of 40 days of a few series."""
-    import polars as pl
-
-    rows = [
-        cell(D1 + timedelta(days=i), marker=marker, region=region)
-        for i in range(40)
-        for marker in ("sadness", "joy")
-        for region in ("all", "north", "south")
-    ]
     data_dir = tmp_path / "data"
-    publish(data_dir, pl.DataFrame(rows, schema=DAILY_SCHEMA))
+    publish(data_dir, series_cells(40))
     return data_dir
 
 
