@@ -33,9 +33,10 @@ HEADER_BYTES = 3 * 4096
 """What a DuckDB file holds before its first block: the main header and two database headers."""
 
 REBUILD = (
-    "Restore it from a backup, or move it aside and run `moodcast run` over your inputs again "
-    "to rebuild it."
+    "restore it from a backup, or move it aside and run `moodcast run` over your inputs again "
+    "to rebuild it"
 )
+"""What to do with a damaged warehouse file, the end of a sentence."""
 
 _NO_PROGRESS_BAR = "SET enable_progress_bar_print = false"
 """DuckDB draws a progress bar on stdout for a query that runs over 2 s; a command's stdout
@@ -70,7 +71,7 @@ def damaged(path: Path, exc: BaseException) -> DamagedWarehouse:
     """The error for a warehouse file `path` that DuckDB failed to read (`exc`)."""
     return DamagedWarehouse(
         f"{path} cannot be read ({exc}). Where it is damaged (cut short, not a DuckDB file, a "
-        f"block that fails its checksum): {REBUILD[0].lower()}{REBUILD[1:]}"
+        f"block that fails its checksum), {REBUILD}."
     )
 
 
@@ -113,7 +114,7 @@ def check_whole(con: duckdb.DuckDBPyConnection, database: str, path: Path, size:
         raise DamagedWarehouse(
             f"{path} is cut short: it holds {size:,} bytes, but its header counts {used:,} "
             f"blocks of {block:,} bytes in use, at least {need:,} bytes (a copy that stopped, "
-            f"or a disk that filled up). {REBUILD}"
+            f"or a disk that filled up): {REBUILD}."
         )
 
 
