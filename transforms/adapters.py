@@ -106,6 +106,7 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
     if not min_valence > 0:
         raise MarkerError(f"the valence cut-off must be above 0, got {min_valence}")
     negative, positive = [], []
+    lowest = highest = 0.0
     for line in lexicon_txt.splitlines():
         fields = line.split("\t")
         if len(fields) < 2:
@@ -114,6 +115,7 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
             valence = float(fields[1])
         except ValueError:
             continue
+        lowest, highest = min(lowest, valence), max(highest, valence)
         if valence <= -min_valence:
             negative.append(fields[0])
         elif valence >= min_valence:
@@ -123,8 +125,8 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
         side = "negative" if not negative else "positive"
         raise MarkerError(
             f"no VADER token has a mean valence at or beyond {'-' if not negative else '+'}"
-            f"{cut}, so {side}_affect would have no term: choose a cut-off within VADER's "
-            "-4 to +4 scale that leaves terms on both sides (default 1.5)"
+            f"{cut}, so {side}_affect would have no term: its tokens run from {lowest:g} to "
+            f"+{highest:g}; choose a cut-off of at most {min(-lowest, highest):g} (default 1.5)"
         )
     return {
         "negative_affect": _marker(
