@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import importlib.metadata
 import importlib.resources
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +24,7 @@ from transforms.adapters import (
     without_unmatchable,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError
+from warehouse.room import out_of_room
 
 KINDS = ("empath", "vader", "nrc", "liwc")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
@@ -143,7 +145,11 @@ def write_markers(
     """Write each marker as `<out_dir>/<name>.toml`; returns the paths written.
 
     Raises ImportLexiconError, writing nothing, when `out_dir` is the shipped marker directory,
-    a name is a shipped marker's, or a file exists already and `force` is off.
+    a name is a shipped marker's, or a file exists already and `force` is off. Each file is
+    written under a temporary name (`.<name>.toml.tmp`, which no marker directory reads) and
+    all take their names once every one is written: an OSError (a full disk) leaves none and is
+    raised again naming the file it stopped at, in warehouse.room's words where it is a want of
+    room.
     """
     out_dir = Path(out_dir)
     shipped = {path.stem for path in BUILTIN_DIR.glob("*.toml")}
@@ -159,9 +165,19 @@ def write_markers(
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     header = f"Imported by `moodcast markers import` from {origin}."
-    written = []
-    for name, marker in markers.items():
-        path = out_dir / f"{name}.toml"
-        path.write_text(marker_toml(marker, header=header), encoding="utf-8")
-        written.append(path)
-    return written
+    staged: dict[Path, Path] = {}
+    try:
+        for name, marker in markers.items():
+            path = out_dir / f"{name}.toml"
+            staged[path] = path.with_name(f".{path.name}.tmp")
+            staged[path].write_text(marker_toml(marker, header=header), encoding="utf-8")
+    except BaseException as exc:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            words = out_of_room(exc, out_dir) or exc.strerror or str(exc)
+            raise OSError(exc.errno, f"{words}; no marker file was written", str(path)) from exc
+        raise
+    for path, tmp in staged.items():
+        os.replace(tmp, path)
+    return list(staged)

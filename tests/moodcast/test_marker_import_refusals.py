@@ -116,3 +116,30 @@ def test_categories_that_name_no_category_are_a_usage_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "names no category" in result.output
     assert not out.exists()
+
+
+def test_an_import_that_runs_out_of_room_leaves_no_marker_file(tmp_path):
+    """Before, the files written before the disk filled stayed (a rerun was refused as
+    replacing them), and the error named no file: `No space left on device`."""
+    from tests.mounts import on_tmpfs
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    code = (
+        "import os\n"
+        "from moodcast.cli import cli\n"
+        "try:\n"
+        f"    cli(['markers', 'import', 'empath', '-o', {str(mount)!r},\n"
+        f"         '--data-dir', {str(tmp_path / 'data')!r}])\n"
+        "finally:\n"
+        f"    print(os.listdir({str(mount)!r}))\n"
+    )
+    run = on_tmpfs(mount, code, options="size=16k")
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == 9, run.stderr
+    assert run.stdout.splitlines() == ["[]"], run.stdout
+    message = " ".join(run.stderr.split())
+    assert f"Error: {mount}/empath_" in message
+    assert (
+        f"the disk holding {mount} is full" in message and "no marker file was written" in message
+    )
