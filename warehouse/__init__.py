@@ -53,6 +53,7 @@ from warehouse.panes import (
 from warehouse.queries import current_daily, current_periods, publishable_periods
 from warehouse.releases import record_release
 from warehouse.store import (
+    damage_of,
     open_published,
     published_cursor,
     published_path,
@@ -78,6 +79,7 @@ __all__ = [
     "add_stream_accounting",
     "current_daily",
     "current_periods",
+    "damage_of",
     "day_holders",
     "export",
     "inputs_covering",

@@ -87,6 +87,12 @@ def read_failure(con: duckdb.DuckDBPyConnection, exc: BaseException) -> BaseExce
     return damaged(Path(rows[0][0]) if rows else Path(READ_CATALOG), exc)
 
 
+def damage_of(data_dir: Path | str, exc: BaseException) -> DamagedWarehouse | None:
+    """DamagedWarehouse naming `data_dir`'s published file where `exc`, raised by a read of it
+    (through `open_published`), is what a damaged file gives (`is_damage`); else None."""
+    return damaged(published_path(data_dir), exc) if is_damage(exc) else None
+
+
 def is_damage(exc: BaseException) -> bool:
     """Whether a DuckDB error is what a damaged file gives: an I/O error (a block past the end
     of a file cut short) or DuckDB's base Error, which it raises for a block that fails its

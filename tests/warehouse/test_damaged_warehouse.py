@@ -112,3 +112,34 @@ def test_the_dashboard_explains_a_warehouse_cut_short(published, monkeypatch):
     at = AppTest.from_file(str(OVERVIEW), default_timeout=60).run()
     assert not at.exception
     assert "is cut short" in at.warning[0].value
+
+
+ROUTER = Path(__file__).parents[2] / "dashboard" / "app.py"
+
+
+@pytest.mark.parametrize("page", ["screens/overview.py", "screens/timelines.py"])
+def test_a_block_damaged_anywhere_is_explained_on_the_dashboard_never_raised(
+    published, tmp_path, monkeypatch, page
+):
+    """As for the export: each used block in turn fails its checksum, and the page either
+    never reads it or says the file cannot be read, naming it (open_published, or a query that
+    reaches the block: dashboard.app)."""
+    path = published_path(published)
+    used, block = _blocks(path)
+    intact = tmp_path / "intact.duckdb"
+    shutil.copyfile(path, intact)
+    monkeypatch.setenv("MOODCAST_HOME", str(published))
+    explained = 0
+    for index in range(used):
+        shutil.copyfile(intact, path)
+        with path.open("r+b") as handle:
+            handle.seek(HEADER_BYTES + index * block + 64)
+            handle.write(b"\xa5" * 64)
+        at = AppTest.from_file(str(ROUTER), default_timeout=60).run()
+        if page != "screens/overview.py":
+            at.switch_page(page).run()
+        assert not at.exception, (index, at.exception)
+        warned = [w.value for w in at.warning if "cannot be read" in w.value]
+        explained += bool(warned)
+        assert all(f"{path} cannot be read" in w for w in warned)
+    assert explained
