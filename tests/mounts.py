@@ -32,3 +32,19 @@ def on_tmpfs(mount: Path, code: str, *, options: str) -> subprocess.CompletedPro
     if run.returncode == 97 or run.stderr.startswith("unshare:"):
         pytest.skip(f"cannot mount a tmpfs here: {run.stderr.strip()}")
     return run
+
+
+def moodcast_on_tmpfs(
+    mount: Path, args: list[str], *, options: str, listed: Path
+) -> subprocess.CompletedProcess:
+    """Run `moodcast ARGS` on a tmpfs at `mount` (`on_tmpfs`); its stdout is then the names in
+    the directory `listed`, as a Python list, once the command ended (by an error too)."""
+    code = (
+        "import os\n"
+        "from moodcast.cli import cli\n"
+        "try:\n"
+        f"    cli({args!r})\n"
+        "finally:\n"
+        f"    print(sorted(os.listdir({str(listed)!r})))\n"
+    )
+    return on_tmpfs(mount, code, options=options)

@@ -121,20 +121,16 @@ def test_categories_that_name_no_category_are_a_usage_error(tmp_path):
 def test_an_import_that_runs_out_of_room_leaves_no_marker_file(tmp_path):
     """Before, the files written before the disk filled stayed (a rerun was refused as
     replacing them), and the error named no file: `No space left on device`."""
-    from tests.mounts import on_tmpfs
+    from tests.mounts import moodcast_on_tmpfs
 
     mount = tmp_path / "small"
     mount.mkdir()
-    code = (
-        "import os\n"
-        "from moodcast.cli import cli\n"
-        "try:\n"
-        f"    cli(['markers', 'import', 'empath', '-o', {str(mount)!r},\n"
-        f"         '--data-dir', {str(tmp_path / 'data')!r}])\n"
-        "finally:\n"
-        f"    print(os.listdir({str(mount)!r}))\n"
+    run = moodcast_on_tmpfs(
+        mount,
+        ["markers", "import", "empath", "-o", str(mount), "--data-dir", str(tmp_path / "data")],
+        options="size=16k",
+        listed=mount,
     )
-    run = on_tmpfs(mount, code, options="size=16k")
     assert "Traceback" not in run.stderr, run.stderr
     assert run.returncode == 9, run.stderr
     assert run.stdout.splitlines() == ["[]"], run.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -42,6 +43,20 @@ def _blocks(path: Path) -> tuple[int, int]:
     return used, block
 
 
+def _each_block_damaged(path: Path, tmp_path: Path) -> Iterator[int]:
+    """Each used block of the warehouse file `path` in turn, by index: `path` is the intact
+    file with 64 bytes of that block changed (its checksum then fails)."""
+    used, block = _blocks(path)
+    intact = tmp_path / "intact.duckdb"
+    shutil.copyfile(path, intact)
+    for index in range(used):
+        shutil.copyfile(intact, path)
+        with path.open("r+b") as handle:
+            handle.seek(HEADER_BYTES + index * block + 64)
+            handle.write(b"\xa5" * 64)
+        yield index
+
+
 def _export(data_dir: Path, out: Path):
     result = CliRunner().invoke(
         main, ["export", "-o", str(out), "--data-dir", str(data_dir)], obj={"beam_args": []}
@@ -69,15 +84,8 @@ def test_a_block_damaged_anywhere_exports_whole_or_exits_7_naming_the_file(publi
     """Each used block in turn gets bytes that fail its checksum: the export either never reads
     it, or stops with the file named (at opening, or at the query that reaches it)."""
     path = published_path(published)
-    used, block = _blocks(path)
-    intact = tmp_path / "intact.duckdb"
-    shutil.copyfile(path, intact)
     refused = 0
-    for index in range(used):
-        shutil.copyfile(intact, path)
-        with path.open("r+b") as handle:
-            handle.seek(HEADER_BYTES + index * block + 64)
-            handle.write(b"\xa5" * 64)
+    for index in _each_block_damaged(path, tmp_path):
         result = _export(published, tmp_path / f"out-{index}")
         assert result.exit_code in (0, 7), result.output
         if result.exit_code == 7:
@@ -124,17 +132,10 @@ def test_a_block_damaged_anywhere_is_explained_on_the_dashboard_never_raised(
     """As for the export: each used block in turn fails its checksum, and the page either
     never reads it or says the file cannot be read, naming it (open_published, or a query that
     reaches the block: dashboard.app)."""
-    path = published_path(published)
-    used, block = _blocks(path)
-    intact = tmp_path / "intact.duckdb"
-    shutil.copyfile(path, intact)
     monkeypatch.setenv("MOODCAST_HOME", str(published))
+    path = published_path(published)
     explained = 0
-    for index in range(used):
-        shutil.copyfile(intact, path)
-        with path.open("r+b") as handle:
-            handle.seek(HEADER_BYTES + index * block + 64)
-            handle.write(b"\xa5" * 64)
+    for index in _each_block_damaged(path, tmp_path):
         at = AppTest.from_file(str(ROUTER), default_timeout=60).run()
         if page != "screens/overview.py":
             at.switch_page(page).run()

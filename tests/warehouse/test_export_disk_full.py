@@ -4,7 +4,7 @@ left on device (os error 28)`."""
 
 from __future__ import annotations
 
-from tests.mounts import on_tmpfs
+from tests.mounts import moodcast_on_tmpfs
 from tests.warehouse.conftest import publish, series_cells
 
 
@@ -14,15 +14,12 @@ def test_an_export_onto_a_full_disk_names_the_file_and_the_want_of_room(tmp_path
     mount = tmp_path / "small"
     mount.mkdir()
     out = mount / "out"
-    code = (
-        "import os\n"
-        "from moodcast.cli import cli\n"
-        "try:\n"
-        f"    cli(['export', '-o', {str(out)!r}, '--data-dir', {str(data_dir)!r}])\n"
-        "finally:\n"
-        f"    print(os.listdir({str(out)!r}))\n"
+    run = moodcast_on_tmpfs(
+        mount,
+        ["export", "-o", str(out), "--data-dir", str(data_dir)],
+        options="size=8k",
+        listed=out,
     )
-    run = on_tmpfs(mount, code, options="size=8k")
     assert "Traceback" not in run.stderr, run.stderr
     assert run.returncode == 9, run.stderr
     assert run.stdout.splitlines() == ["[]"], run.stdout
