@@ -1,13 +1,16 @@
 """The moodcast dashboard: a router over its pages (`streamlit run dashboard/app.py`).
 
 The pages live in `screens/`, not `pages/`: Streamlit would serve a `pages/` folder's scripts
-on their own at deep links, past this router and its sign-in.
+on their own at deep links, past this router and its sign-in. A page that stops at a block of
+the published file that fails its checksum (`warehouse.damage_of`) says so instead.
 """
 
 import os
 
 import streamlit as st
 
+import warehouse
+from dashboard import data
 from dashboard.auth import signed_in
 from dashboard.serve import INSECURE_ENV
 
@@ -29,4 +32,9 @@ if signed_in():
             st.Page("screens/health.py", title="Data health", icon=":material/monitor_heart:"),
         ]
     )
-    page.run()
+    try:
+        page.run()
+    except Exception as exc:
+        if (damage := warehouse.damage_of(data.data_dir(), exc)) is None:
+            raise
+        st.warning(f"The published data cannot be read right now. {damage}")

@@ -52,8 +52,12 @@ def pick_series(published: data.Version) -> tuple[str, str, str]:
     """Marker, region and language selectors opening on a link's series, else the session's,
     else the most severe recent alert's, else the first marker in all regions and languages.
     A link naming a series that is not published (a typo in it) says so below the selectors
-    and which series they show instead."""
+    and which series they show instead. Where no series is published, says so
+    (`summaries.no_series`) and stops the page."""
     options = data.series_options(published)
+    if options.is_empty():
+        st.info(summaries.no_series(data.tz()))
+        st.stop()
     if linked := _linked():
         st.session_state[SERIES_KEY] = linked
     marker, region, lang = _wanted(options, published)

@@ -46,8 +46,8 @@ def exposure_problem(host: str, *, insecure_no_auth: bool) -> str | None:
     if is_loopback(host) or insecure_no_auth or sign_in_configured():
         return None
     return (
-        f"--host {host} would serve every page to anyone who can reach this machine, with no "
-        f"sign-in. Configure sign-in (an [auth] section in .streamlit/secrets.toml, see the "
+        f"--host {host.strip() or repr(host)} would serve every page to anyone who can reach "
+        f"this machine, with no sign-in. Configure sign-in (an [auth] section in .streamlit/secrets.toml, see the "
         f"README), serve on 127.0.0.1 behind your own proxy, or pass --insecure-no-auth to "
         f"accept it (every page then carries a warning)."
     )

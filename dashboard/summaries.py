@@ -196,15 +196,28 @@ def finished_ago(finished: datetime, *, now: datetime) -> str:
     return f"{minutes // 60:,} h ago"
 
 
-def no_open_alert(as_of: date, last_day: date | None) -> str:
+def no_open_alert(as_of: date | None, last_day: date | None) -> str:
     """The Overview's sentence when no alert period is open on `as_of` (the date of the latest
     good run: its --as-of, else the day it ran; else `last_day`, the data's last day), naming
-    the data's last day where that is another."""
+    the data's last day where that is another; with neither (no run has loaded data), that no
+    alert can be open yet."""
+    if as_of is None:
+        return "No alert period: no run has loaded data yet."
     if last_day is None or last_day == as_of:
         return f"No alert period is open on {as_of:%-d %B %Y}, the last day of the data."
     return (
         f"No alert period is open on {as_of:%-d %B %Y}, the date of the latest run; its data "
         f"end on {last_day:%-d %B %Y}."
+    )
+
+
+def no_series(tz: str) -> str:
+    """What Timelines and Forecasts say where the published data hold no series: no day in
+    them has ended (`tz`, the analysis time zone), or no run has loaded any."""
+    return (
+        "No series to show yet: the published data hold no day that has ended. A day's posts "
+        f"are counted as runs load them and shown once the day is over ({tz}); Data health "
+        "lists what each run loaded."
     )
 
 

@@ -198,18 +198,31 @@ def import_lexicon(
     data_dir: str | None,
 ) -> None:
     """Write marker files from a lexicon you have: Empath or VADER (installed packages), or your
-    NRC EmoLex word-level file or LIWC .dic file at PATH (never copied into moodcast)."""
+    NRC EmoLex word-level file or LIWC .dic file at PATH (never copied into moodcast). Terms no
+    post can match (`*` or an apostrophe alone) are left out, each named on stderr."""
     from moodcast.marker_import import import_markers, write_markers
 
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    if categories is not None and not wanted:
+        raise click.BadParameter(
+            f"{categories!r} names no category (comma-separated names, e.g. sadness,fear)",
+            param_hint="'--categories'",
+        )
     settings = load_settings(data_dir, reads_posts=False)
     target = out_dir or settings.user_markers_dir
     if lang is not None:
         lang = language(lang, settings, option="--lang", adding=True)
-    found, origin = import_markers(
+    found, origin, dropped = import_markers(
         lexicon, path, preset=preset, categories=wanted, lang=lang, min_valence=min_valence
     )
     written = write_markers(found, target, origin=origin, force=force)
+    for name, terms in dropped.items():
+        where = f"{name} (not written: no term left)" if name not in found else name
+        click.echo(
+            f"left out of {where}, as no post can match them (nothing left once written as "
+            f"posts are matched): {', '.join(repr(t) for t in terms)}",
+            err=True,
+        )
     for marker_path in written:
         click.echo(str(marker_path))
     click.echo(f"wrote {len(written)} marker files from {origin} into {target}", err=True)

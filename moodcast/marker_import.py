@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import importlib.metadata
 import importlib.resources
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -20,8 +21,10 @@ from transforms.adapters import (
     marker_toml,
     nrc_markers,
     vader_markers,
+    without_unmatchable,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError
+from warehouse.room import out_of_room
 
 KINDS = ("empath", "vader", "nrc", "liwc")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
@@ -69,15 +72,41 @@ def import_markers(
     categories: Iterable[str] | None = None,
     lang: str | None = None,
     min_valence: float | None = None,
-) -> tuple[dict[str, Marker], str]:
-    """The markers of one lexicon (`kind` in KINDS) and a line saying where they came from.
+) -> tuple[dict[str, Marker], str, dict[str, list[str]]]:
+    """The markers of one lexicon (`kind` in KINDS), a line saying where they came from, and
+    the terms left out of them because no post can match them, by marker name
+    (transforms.adapters.without_unmatchable; a marker left with no term is left out).
 
     Empath and VADER are read from their installed packages (`path` must be None; their terms
     are English); NRC EmoLex (word-level file) and LIWC (`.dic`) from `path`, as terms of `lang`
     (default `en`). `min_valence` is VADER's cut-off (default VADER_MIN_VALENCE). An option
     that does not apply to `kind` raises ImportLexiconError, as does any other input to change
-    (MarkerError for a malformed lexicon).
+    (MarkerError for a malformed lexicon; for a file at `path`, an ImportLexiconError naming
+    it), as does a lexicon of which no term can be matched.
     """
+    found, origin = _read_lexicon(
+        kind, path, preset=preset, categories=categories, lang=lang, min_valence=min_valence
+    )
+    kept, dropped = without_unmatchable(found)
+    if not kept:
+        raise ImportLexiconError(
+            f"{path or origin}: no term of it can be matched in a post (each is empty once "
+            "written as posts are matched, e.g. `*` or an apostrophe alone)"
+        )
+    return kept, origin, dropped
+
+
+def _read_lexicon(
+    kind: str,
+    path: Path | None,
+    *,
+    preset: str | None,
+    categories: Iterable[str] | None,
+    lang: str | None,
+    min_valence: float | None,
+) -> tuple[dict[str, Marker], str]:
+    """The markers of one lexicon as its adapter reads it, and where they came from
+    (`import_markers`, which checks the options and the terms)."""
     if kind not in KINDS:
         raise ImportLexiconError(f"lexicon must be one of {', '.join(KINDS)}, got {kind!r}")
     if lang is not None and not LANG_PATTERN.match(lang):
@@ -102,9 +131,12 @@ def import_markers(
         cut = VADER_MIN_VALENCE if min_valence is None else min_valence
         return vader_markers(text, min_valence=cut), origin
     text, origin = _user_file(path, kind)
-    if kind == "nrc":
-        return nrc_markers(text, lang=lang or "en"), origin
-    return liwc_markers(text, lang=lang or "en", categories=wanted), origin
+    try:
+        if kind == "nrc":
+            return nrc_markers(text, lang=lang or "en"), origin
+        return liwc_markers(text, lang=lang or "en", categories=wanted), origin
+    except MarkerError as exc:
+        raise ImportLexiconError(f"{path}: {exc}") from exc
 
 
 def write_markers(
@@ -113,7 +145,11 @@ def write_markers(
     """Write each marker as `<out_dir>/<name>.toml`; returns the paths written.
 
     Raises ImportLexiconError, writing nothing, when `out_dir` is the shipped marker directory,
-    a name is a shipped marker's, or a file exists already and `force` is off.
+    a name is a shipped marker's, or a file exists already and `force` is off. Each file is
+    written under a temporary name (`.<name>.toml.tmp`, which no marker directory reads) and
+    all take their names once every one is written: an OSError (a full disk) leaves none and is
+    raised again naming the file it stopped at, in warehouse.room's words where it is a want of
+    room.
     """
     out_dir = Path(out_dir)
     shipped = {path.stem for path in BUILTIN_DIR.glob("*.toml")}
@@ -129,9 +165,19 @@ def write_markers(
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     header = f"Imported by `moodcast markers import` from {origin}."
-    written = []
-    for name, marker in markers.items():
-        path = out_dir / f"{name}.toml"
-        path.write_text(marker_toml(marker, header=header), encoding="utf-8")
-        written.append(path)
-    return written
+    staged: dict[Path, Path] = {}
+    try:
+        for name, marker in markers.items():
+            path = out_dir / f"{name}.toml"
+            staged[path] = path.with_name(f".{path.name}.tmp")
+            staged[path].write_text(marker_toml(marker, header=header), encoding="utf-8")
+    except BaseException as exc:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            words = out_of_room(exc, out_dir) or exc.strerror or str(exc)
+            raise OSError(exc.errno, f"{words}; no marker file was written", str(path)) from exc
+        raise
+    for path, tmp in staged.items():
+        os.replace(tmp, path)
+    return list(staged)

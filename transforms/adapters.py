@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import tomli_w
 
 from transforms.markers import Marker, MarkerError, parse_marker
+from transforms.markers.rules import canonical_terms
 
 TOMMASEL2021 = {
     "anxiety": ("sadness", "nervousness", "fear", "suffering", "horror", "disappointment",
@@ -100,10 +101,12 @@ def empath_markers(
 def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -> dict[str, Marker]:
     """`negative_affect` and `positive_affect` (English) from VADER's `vader_lexicon.txt` text
     (token, mean valence, …, tab-separated): tokens with mean valence ≤ -`min_valence` and
-    ≥ +`min_valence`. Raises MarkerError unless `min_valence` > 0."""
+    ≥ +`min_valence`. Raises MarkerError unless `min_valence` > 0, and where either side has
+    no token at that cut-off."""
     if not min_valence > 0:
         raise MarkerError(f"the valence cut-off must be above 0, got {min_valence}")
     negative, positive = [], []
+    lowest = highest = 0.0
     for line in lexicon_txt.splitlines():
         fields = line.split("\t")
         if len(fields) < 2:
@@ -112,11 +115,19 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
             valence = float(fields[1])
         except ValueError:
             continue
+        lowest, highest = min(lowest, valence), max(highest, valence)
         if valence <= -min_valence:
             negative.append(fields[0])
         elif valence >= min_valence:
             positive.append(fields[0])
     cut = f"{min_valence:g}"
+    if not negative or not positive:
+        side = "negative" if not negative else "positive"
+        raise MarkerError(
+            f"no VADER token has a mean valence at or beyond {'-' if not negative else '+'}"
+            f"{cut}, so {side}_affect would have no term: its tokens run from {lowest:g} to "
+            f"+{highest:g}; choose a cut-off of at most {min(-lowest, highest):g} (default 1.5)"
+        )
     return {
         "negative_affect": _marker(
             "negative_affect",
@@ -136,7 +147,15 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
 def nrc_markers(emolex_txt: str, *, lang: str = "en") -> dict[str, Marker]:
     """Markers `nrc_<emotion>` (and `nrc_positive`, `nrc_negative`) from an NRC EmoLex
     word-level file (`word<TAB>emotion<TAB>0|1` a line): the words flagged 1, as terms of
-    `lang`. Raises MarkerError when no line has that shape."""
+    `lang`. Raises MarkerError when no line has that shape or none is flagged 1, where two
+    emotions become one marker name, and for a LIWC `.dic` file (a line
+    that is `%` alone: its entries `term<TAB>id<TAB>id` would read as words of an emotion named
+    by a number)."""
+    if any(line.strip() == "%" for line in emolex_txt.splitlines()):
+        raise MarkerError(
+            "a LIWC .dic file (a category header between `%` lines), not NRC EmoLex's "
+            "word-level file: import it as `liwc`"
+        )
     words: dict[str, list[str]] = {}
     for line in emolex_txt.splitlines():
         fields = line.strip().split("\t")
@@ -149,6 +168,9 @@ def nrc_markers(emolex_txt: str, *, lang: str = "en") -> dict[str, Marker]:
             "no `word<TAB>emotion<TAB>0|1` line found: give the word-level EmoLex file "
             "(NRC-Emotion-Lexicon-Wordlevel-v0.92.txt)"
         )
+    if not any(words.values()):
+        raise MarkerError("no word is flagged 1 for any emotion (every line ends in 0)")
+    _one_name_each({emotion: _slug("nrc", emotion) for emotion, listed in words.items() if listed})
     return {
         marker.name: marker
         for marker in (
@@ -170,16 +192,24 @@ def liwc_markers(
     """Markers `liwc_<category>` from a LIWC `.dic` file: a header of `id<TAB>name` lines
     between two `%` lines, then one entry a line, `term<TAB>id<TAB>id…` (or separated by spaces;
     a trailing `*` is a prefix, as in marker files). Entries' non-numeric category fields (LIWC2007's conditional
-    `<of>131/125`) are skipped. Only the `categories` named (LIWC names), when given. Raises
-    MarkerError for a file without the `%` header or an unknown category."""
+    `<of>131/125`) are skipped. Only the `categories` named (LIWC names), when given; categories
+    without a term are left out. Raises MarkerError for a file without the `%` header, an id the
+    header gives two categories, an unknown category, a named category without a term, a file
+    with no term at all, or two categories that become one marker name (`PosEmo`, `posemo`).
+    """
     lines = dic_txt.splitlines()
     marks = [i for i, line in enumerate(lines) if line.strip() == "%"]
     if len(marks) < 2:
         raise MarkerError("not a LIWC .dic file: it needs a category header between two `%` lines")
-    names = {}
+    names: dict[str, str] = {}
     for line in lines[marks[0] + 1 : marks[1]]:
         fields = line.split()
         if len(fields) >= 2:
+            if names.get(fields[0], fields[1]) != fields[1]:
+                raise MarkerError(
+                    f"the category header gives id {fields[0]} twice, to {names[fields[0]]} "
+                    f"and {fields[1]}: give each category its own id"
+                )
             names[fields[0]] = fields[1]
     terms: dict[str, list[str]] = {name: [] for name in names.values()}
     for line in lines[marks[1] + 1 :]:
@@ -197,6 +227,15 @@ def liwc_markers(
                 if key in names:
                     terms[names[key]].append(fields[0])
     wanted = _wanted(categories, terms, terms, "the .dic file")
+    empty = [category for category in wanted if not terms[category]]
+    if categories is not None and empty:
+        raise MarkerError(f"the .dic file has no term in category {', '.join(empty)}")
+    if len(empty) == len(wanted):
+        raise MarkerError(
+            "the .dic file has no entry of its categories' ids after the `%` header "
+            "(`term<TAB>id<TAB>id…` a line)"
+        )
+    _one_name_each({category: _slug("liwc", category) for category in wanted if terms[category]})
     return _by_name(
         _marker(
             _slug("liwc", category),
@@ -207,6 +246,22 @@ def liwc_markers(
         for category in wanted
         if terms[category]
     )
+
+
+def _one_name_each(names: Mapping[str, str]) -> None:
+    """Raise MarkerError where two categories (`names`: category → marker name) would become
+    one marker name, one's terms lost."""
+    by_name: dict[str, list[str]] = {}
+    for category, name in names.items():
+        by_name.setdefault(name, []).append(category)
+    clashes = [
+        f"{' and '.join(cats)} (both {name})" for name, cats in by_name.items() if len(cats) > 1
+    ]
+    if clashes:
+        raise MarkerError(
+            f"categories that become one marker name: {'; '.join(clashes)}; rename one of "
+            "each in the file's header"
+        )
 
 
 def _wanted(
@@ -223,6 +278,33 @@ def _wanted(
 
 def _by_name(markers: Iterable[Marker]) -> dict[str, Marker]:
     return {marker.name: marker for marker in markers}
+
+
+def without_unmatchable(
+    markers: Mapping[str, Marker],
+) -> tuple[dict[str, Marker], dict[str, list[str]]]:
+    """`markers` without the terms no post can match, and those terms by marker name: terms of
+    which nothing is left in the form posts are matched in (`canonical_terms`: `*` alone, an
+    apostrophe alone), which the matcher skips. A marker that loses terms is rebuilt (its
+    version is of the terms it keeps); one left with no term is left out."""
+    kept: dict[str, Marker] = {}
+    dropped: dict[str, list[str]] = {}
+    for name, marker in markers.items():
+        terms: dict[str, list[str]] = {}
+        for lang, listed in marker.terms.items():
+            bodies = canonical_terms(list(listed)) if listed else []
+            terms[lang] = [term for term, body in zip(listed, bodies, strict=True) if body]
+            dropped[name] = dropped.get(name, []) + [
+                term for term, body in zip(listed, bodies, strict=True) if not body
+            ]
+        if not dropped[name]:
+            del dropped[name]
+            kept[name] = marker
+        elif any(terms.values()):
+            kept[name] = _marker(
+                name, marker.description, marker.dimensions, {k: v for k, v in terms.items() if v}
+            )
+    return kept, dropped
 
 
 def marker_toml(marker: Marker, *, header: str = "") -> str:

@@ -7,7 +7,14 @@ left) and `warehouse.forecast_queries` (forecasts, alerts, backtests, model choi
 """
 
 from warehouse.backtests import replace_backtests, replace_model_choice
-from warehouse.errors import LoadError, NoWarehouse, RunLocked, SchemaMismatch, WarehouseError
+from warehouse.errors import (
+    DamagedWarehouse,
+    LoadError,
+    NoWarehouse,
+    RunLocked,
+    SchemaMismatch,
+    WarehouseError,
+)
 from warehouse.export_versions import publish
 from warehouse.exports import export
 from warehouse.ledger import (
@@ -46,6 +53,7 @@ from warehouse.panes import (
 from warehouse.queries import current_daily, current_periods, publishable_periods
 from warehouse.releases import record_release
 from warehouse.store import (
+    damage_of,
     open_published,
     published_cursor,
     published_path,
@@ -55,6 +63,7 @@ from warehouse.store import (
 
 __all__ = [
     "PUBLISHED_STATUSES",
+    "DamagedWarehouse",
     "DayLoad",
     "Holder",
     "Kept",
@@ -70,6 +79,7 @@ __all__ = [
     "add_stream_accounting",
     "current_daily",
     "current_periods",
+    "damage_of",
     "day_holders",
     "export",
     "inputs_covering",

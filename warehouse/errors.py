@@ -33,6 +33,11 @@ class NoWarehouse(WarehouseError):
     """No published warehouse file exists in the data directory yet."""
 
 
+class DamagedWarehouse(WarehouseError):
+    """The published warehouse file cannot be read as a whole: cut short, not a DuckDB file, or
+    a block whose checksum fails."""
+
+
 class SchemaMismatch(WarehouseError):
     """The warehouse file was written by another, incompatible version of moodcast."""
 

@@ -14,6 +14,7 @@ same files as versions behind a link, with the helpers here that it shares (`exp
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -32,7 +33,8 @@ from transforms.series import DERIVED_GRAIN_SCHEMA
 from warehouse import forecast_queries, queries, release_record
 from warehouse.dictionary import CSV_DECIMALS, data_dictionary
 from warehouse.errors import WarehouseError
-from warehouse.store import fsync_path
+from warehouse.room import out_of_room_in_words
+from warehouse.store import fsync_path, read_failure
 
 Format = Literal["csv", "parquet"]
 
@@ -64,14 +66,19 @@ def in_export_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
 
 def _staged(path: Path, write: Callable[[Path], None]) -> Path:
     """Write a file for `path` beside it under a temporary name (`write`, then fsync); return
-    that name, for `os.replace` onto `path`. Removes it when writing fails."""
+    that name, for `os.replace` onto `path`. Removes it when writing fails; an OSError that
+    names no file (polars' writers give only the system's words) is raised again naming `path`,
+    in warehouse.room's words where it is a want of room (a full disk, a used-up quota)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         write(tmp)
         fsync_path(tmp)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None:
+            words = out_of_room_in_words(str(exc), path.parent) or exc.strerror or str(exc)
+            raise OSError(exc.errno, words, str(path)) from exc
         raise
     return tmp
 
@@ -243,8 +250,10 @@ def export(
     deletes what either lists and, once done, every temporary name an export uses
     (`.<name>.tmp`, in any format). Returns the paths written in export order, then
     `manifest.json`. Raises ValueError for an unknown format or `privacy="dp"` without its
-    `budget`, and WarehouseError for an `out_dir` inside a published set
-    (`export_versions.publish`: its files would change a version behind its manifest).
+    `budget`, WarehouseError for an `out_dir` inside a published set
+    (`export_versions.publish`: its files would change a version behind its manifest), and
+    DamagedWarehouse where a table of `con` cannot be read (`export_writers`), writing nothing,
+    and IsADirectoryError naming a directory that has the name of a file it writes.
     """
     check_export_options(formats, privacy=privacy, budget=budget)
     out = Path(out_dir)
@@ -266,6 +275,11 @@ def export(
         rates=rates,
     )
     out.mkdir(parents=True, exist_ok=True)
+    for name in [*writers, MANIFEST_NAME]:
+        if (out / name).is_dir():
+            raise IsADirectoryError(
+                errno.EISDIR, "a directory where the export writes its file", str(out / name)
+            )
     staged: dict[str, Path] = {}
     try:
         for name, write in writers.items():
@@ -362,8 +376,12 @@ def export_writers(
     """The files an export writes from one query of the tables (`export_frames`), by name in
     export order (format by format, then one data dictionary describing them in every format,
     which states `budget` only when `privacy="dp"`), each with the function that writes it to
-    a path. The options are as in `export`."""
-    frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
+    a path. The options are as in `export`. Raises DamagedWarehouse where a table of `con`
+    cannot be read (a damaged file: `warehouse.store.read_failure`)."""
+    try:
+        frames = export_frames(con, k=k, week_grain=week_grain, privacy=privacy, rates=rates)
+    except duckdb.Error as exc:
+        raise read_failure(con, exc) from exc
     formats = list(dict.fromkeys(formats))
     writers = {
         f"{stem}.{fmt}": export_writer(frame, fmt)

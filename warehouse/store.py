@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import NoWarehouse, WarehouseError
+from warehouse.errors import DamagedWarehouse, NoWarehouse, WarehouseError
 from warehouse.ledger import killed_run, record_run
 from warehouse.lock import RunLock, lock_path
 from warehouse.room import out_of_room_in_words
@@ -28,6 +28,15 @@ NEXT_SUFFIX = ".next"
 READ_CATALOG = "published"
 
 Version = tuple[int, int, int]
+
+HEADER_BYTES = 3 * 4096
+"""What a DuckDB file holds before its first block: the main header and two database headers."""
+
+REBUILD = (
+    "restore it from a backup, or move it aside and run `moodcast run` over your inputs again "
+    "to rebuild it"
+)
+"""What to do with a damaged warehouse file, the end of a sentence."""
 
 _NO_PROGRESS_BAR = "SET enable_progress_bar_print = false"
 """DuckDB draws a progress bar on stdout for a query that runs over 2 s; a command's stdout
@@ -56,6 +65,63 @@ def _discard(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
+
+
+def damaged(path: Path, exc: BaseException) -> DamagedWarehouse:
+    """The error for a warehouse file `path` that DuckDB failed to read (`exc`)."""
+    return DamagedWarehouse(
+        f"{path} cannot be read ({exc}). Where it is damaged (cut short, not a DuckDB file, a "
+        f"block that fails its checksum), {REBUILD}."
+    )
+
+
+def read_failure(con: duckdb.DuckDBPyConnection, exc: BaseException) -> BaseException:
+    """What a read of `con` (open_published's) that failed with `exc` raises: DamagedWarehouse
+    naming the published file where `exc` is what a damaged file gives (`is_damage`), else
+    `exc` itself."""
+    if not is_damage(exc):
+        return exc
+    rows = con.sql(
+        "SELECT path FROM duckdb_databases() WHERE database_name = ?", params=[READ_CATALOG]
+    ).fetchall()
+    return damaged(Path(rows[0][0]) if rows else Path(READ_CATALOG), exc)
+
+
+def damage_of(data_dir: Path | str, exc: BaseException) -> DamagedWarehouse | None:
+    """DamagedWarehouse naming `data_dir`'s published file where `exc`, raised by a read of it
+    (through `open_published`), is what a damaged file gives (`is_damage`); else None."""
+    return damaged(published_path(data_dir), exc) if is_damage(exc) else None
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error is what a damaged file gives: an I/O error (a block past the end
+    of a file cut short) or DuckDB's base Error, which it raises for a block that fails its
+    checksum; any other kind (a query's own error) is not."""
+    return isinstance(exc, duckdb.IOException) or type(exc) is duckdb.Error
+
+
+def check_whole(con: duckdb.DuckDBPyConnection, database: str, path: Path, size: int) -> None:
+    """Raise DamagedWarehouse when `size`, the bytes of the file `path` that `con` has attached
+    as `database`, is less than its headers and the blocks it counts in use take: a file cut
+    short (a copy that stopped, a disk that filled up), which DuckDB opens and fails only when
+    a query reaches a missing block. Trailing free blocks may be missing from a whole file, so
+    a file cut short within them passes (and reads)."""
+    try:
+        [(used, block)] = con.sql(
+            "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = ?",
+            params=[database],
+        ).fetchall()
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise damaged(path, exc) from exc
+        raise
+    need = HEADER_BYTES + used * block
+    if size < need:
+        raise DamagedWarehouse(
+            f"{path} is cut short: it holds {size:,} bytes, but its header counts {used:,} "
+            f"blocks of {block:,} bytes in use, at least {need:,} bytes (a copy that stopped, "
+            f"or a disk that filled up): {REBUILD}."
+        )
 
 
 def fsync_path(path: Path | str) -> None:
@@ -99,7 +165,7 @@ def writing(
         try:
             if published.exists():
                 shutil.copyfile(published, next_path)
-            con = duckdb.connect(str(next_path))
+            con = _connect_copy(next_path, published)
         except BaseException:
             _discard(next_path)
             raise
@@ -141,6 +207,26 @@ def writing(
             own_lock.release()
 
 
+def _connect_copy(next_path: Path, published: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to `next_path`, the copy of `published` (when it exists) that a
+    write changes. Raises DamagedWarehouse, naming `published`, for a copy DuckDB cannot open or
+    that is cut short (`check_whole`)."""
+    try:
+        con = duckdb.connect(str(next_path))
+    except duckdb.Error as exc:
+        if published.exists() and is_damage(exc):
+            raise damaged(published, exc) from exc
+        raise
+    if published.exists():
+        try:
+            database = con.sql("SELECT current_database()").fetchall()[0][0]
+            check_whole(con, database, published, next_path.stat().st_size)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
 def published_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A `cursor()` of `con` (one per thread) that, as `con`, draws no progress bar on stdout."""
     cursor = con.cursor()
@@ -156,8 +242,10 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     thread) all see the tables unqualified. It keeps reading the version it opened even
     after a run publishes a new one; compare `published_version` and reopen to see it.
     Session time zone is UTC; it draws no progress bar on stdout, nor does a cursor from
-    `published_cursor` (a bare `cursor()` does: DuckDB keeps that setting per cursor). Raises NoWarehouse when nothing is published yet and
-    SchemaMismatch when the file is from an incompatible moodcast.
+    `published_cursor` (a bare `cursor()` does: DuckDB keeps that setting per cursor). Raises
+    NoWarehouse when nothing is published yet, DamagedWarehouse when the file cannot be opened
+    or is cut short (`check_whole`; the file swapped in by a run between the two is not
+    checked), and SchemaMismatch when the file is from an incompatible moodcast.
     """
     path = published_path(data_dir)
     if not path.exists():
@@ -170,13 +258,16 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
         con.execute("SET GLOBAL TimeZone = 'UTC'")
         con.execute(_NO_PROGRESS_BAR)
         literal = "'" + str(path).replace("'", "''") + "'"
+        before = os.stat(path)
         try:
             con.execute(f"ATTACH {literal} AS {READ_CATALOG} (READ_ONLY)")
-        except duckdb.IOException as exc:
-            raise NoWarehouse(
-                f"Could not open {path} read-only ({exc}). Run `moodcast run` to publish "
-                f"a warehouse, then reopen."
-            ) from exc
+        except duckdb.Error as exc:
+            if is_damage(exc):
+                raise damaged(path, exc) from exc
+            raise
+        after = os.stat(path)
+        if after.st_ino == before.st_ino:
+            check_whole(con, READ_CATALOG, path, after.st_size)
         check_version(schema_version(con, catalog=READ_CATALOG), where=str(path))
         tables = con.sql(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1",

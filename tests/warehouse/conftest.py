@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -181,3 +181,15 @@ def as_version_18(data_dir: Path, run_counts: list[tuple[str, str, str, int]]) -
         connection.executemany("INSERT INTO run_counts VALUES (?, ?, ?, ?)", run_counts)
         connection.execute("DELETE FROM schema_version")
         connection.execute("INSERT INTO schema_version VALUES (18, now())")
+
+
+def series_cells(days: int) -> pl.DataFrame:
+    """Daily aggregates of `days` days from D1 of six series (sadness and joy in `all`, `north`
+    and `south`), each cell `cell()`'s."""
+    rows = [
+        cell(D1 + timedelta(days=i), marker=marker, region=region)
+        for i in range(days)
+        for marker in ("sadness", "joy")
+        for region in ("all", "north", "south")
+    ]
+    return pl.DataFrame(rows, schema=DAILY_SCHEMA)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.mounts import on_tmpfs
 from warehouse.annotations import (
     AnnotationError,
     add_annotation,
@@ -191,23 +192,10 @@ def test_a_parent_directory_without_search_access_is_told_not_raised(tmp_path):
 
 
 def _on_read_only_mount(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
-    """Run Python `code` with `tmp_path/ro` mounted read-only (an empty tmpfs) in a mount
-    namespace of its own (`unshare`: root, or an unprivileged user namespace); skip where the
-    machine allows neither."""
+    """Run Python `code` with `tmp_path/ro` mounted read-only (an empty tmpfs): tests.mounts."""
     mount = tmp_path / "ro"
     mount.mkdir()
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        pytest.skip("needs unshare (util-linux)")
-    script = f'mount -t tmpfs -o ro,size=64k moodcast "{mount}" || exit 97; exec "$0" -c "$1"'
-    run = subprocess.run(
-        [unshare, "--map-root-user", "--mount", "sh", "-c", script, sys.executable, code],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
-    if run.returncode == 97 or run.stderr.startswith("unshare:"):
-        pytest.skip(f"cannot mount a read-only file system here: {run.stderr.strip()}")
-    return run
+    return on_tmpfs(mount, code, options="ro,size=64k")
 
 
 def test_a_read_only_mount_is_still_told_what_infra_mounts_read_only(tmp_path):
