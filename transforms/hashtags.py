@@ -97,7 +97,7 @@ FUNCTION_WORDS = frozenset(
         "mas",
     ]
 )
-"""Small words every segmentation may use besides the lexicon's own words (English, Spanish)."""
+"""Small words every segmentation may use besides the shipped markers' words (English, Spanish)."""
 
 _CAMEL = re.compile(r"[A-ZÀ-ÞÑ]?[a-zß-ÿñ]+|[A-ZÀ-ÞÑ]+(?![a-zß-ÿñ])|\d+")
 

@@ -2,21 +2,22 @@
 (per CLI call, per Beam worker in `setup()`) and passed explicitly to `score` and `tag`.
 
 Nothing here is cached behind the caller's back: the value holds everything derived from the
-markers (per-language lexicons and automata, the hashtag vocabulary, the character table),
-and whoever holds it decides how long it lives (docs/markers.md, "The engine").
+markers (per-language lexicons and automata, the character table) and the release's hashtag
+vocabulary, and whoever holds it decides how long it lives (docs/markers.md, "The engine").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
 
 from transforms.engines import Engine, use_compiled
 from transforms.hashtags import split_hashtags, vocabulary
-from transforms.markers.definitions import Marker, supported_languages
+from transforms.markers.definitions import Marker, load_markers, supported_languages
 from transforms.markers.rules import Lexicon, compile_lexicon
 from transforms.markers.scan import Scan, scan
 from transforms.markers.tables import Automaton, CharTable, compile_automaton
@@ -28,9 +29,10 @@ class CompiledMarkers(Mapping[str, Marker]):
     """Markers (name → Marker, in order) with what matching them needs: per language of their
     terms, the `lexicons` (transforms.markers.rules, the reference engine's form) and their
     `automata` (the compiled engine's form, marker columns in this order); the hashtag
-    `vocabulary`; and `chars`, the character table of canonical text, which grows with the
-    code points the posts bring (the only part that changes after building; threads that
-    share the value grow it one at a time, CharTable.add).
+    `vocabulary` (shipped_vocabulary: the release's, whichever markers these are); and
+    `chars`, the character table of canonical text, which grows with the code points the
+    posts bring (the only part that changes after building; threads that share the value grow
+    it one at a time, CharTable.add).
 
     It is a read-only Mapping of the markers, so it goes wherever a marker mapping does.
     Pickled, it carries only the markers and is compiled again where it is unpickled.
@@ -55,6 +57,18 @@ class CompiledMarkers(Mapping[str, Marker]):
         return compile_markers, (dict(self.markers),)
 
 
+@cache
+def shipped_vocabulary() -> frozenset[str]:
+    """The words all-lower-case hashtags split into: transforms.hashtags.vocabulary of the terms
+    of every shipped marker file (BUILTIN_DIR, every language). It depends on the release only,
+    never on which markers are loaded, so a user's marker (or an imported lexicon) does not
+    change what a shipped marker matches under its unchanged version, and one shipped marker
+    loaded by name splits as the whole shipped set does. Read once per process (about a tenth
+    of a second)."""
+    shipped = load_markers()
+    return vocabulary(t for m in shipped.values() for terms in m.terms.values() for t in terms)
+
+
 def compile_markers(markers: Mapping[str, Marker]) -> CompiledMarkers:
     """The CompiledMarkers of `markers` (a CompiledMarkers is returned as it is). Costs about
     a tenth of a CPU second for the shipped set: build it once per process or worker, not per
@@ -74,9 +88,7 @@ def compile_markers(markers: Mapping[str, Marker]) -> CompiledMarkers:
             for lang, lexicon in lexicons.items()
             if lexicon.patterns
         },
-        vocabulary=vocabulary(
-            t for m in markers.values() for terms in m.terms.values() for t in terms
-        ),
+        vocabulary=shipped_vocabulary(),
         chars=CharTable(),
     )
 
