@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 import warehouse
 from ingest.landing import landing_location
 from ingest.runner import is_remote, worker_errors_unlogged
-from ingest.running_stream import start_stream
+from ingest.running_stream import REACH_TIMEOUT, check_reachable, start_stream
 from ingest.sources import InputError
 from ingest.stream import StreamJob, delete_landing_files
 from ingest.worker_errors import worker_error
@@ -231,9 +231,15 @@ def stream_run(
     killed sessions left (recover_killed_sessions), which raises ConfigError, before anything
     starts, for `privacy = "dp"` (refuse_dp), and StreamRunning, before anything starts and
     again once its own session lock is held, where another stream session runs on the data
-    directory (two sessions starting together may both be refused)."""
+    directory (two sessions starting together may both be refused). Then, unless the Beam flags
+    name a remote runner (whose workers read with their own network and credentials), it asks
+    Pub/Sub for `subscription` (check_reachable, for up to REACH_TIMEOUT) and raises
+    SubscriptionUnreachable, an InputError, before the markers load or the job starts, where
+    Pub/Sub does not answer or refuses it."""
     refuse_second_session(settings)
     recover_killed_sessions(settings)
+    if not is_remote(beam_args):
+        check_reachable(subscription, timeout=REACH_TIMEOUT)
     stop = stop or threading.Event()
     markers = configured_markers(settings)
     versions = marker_versions(markers)
