@@ -324,8 +324,8 @@ def check_reachable(subscription: str, *, timeout: timedelta = REACH_TIMEOUT) ->
             client.get_subscription(subscription=subscription, retry=unanswered, timeout=seconds)
     except DefaultCredentialsError as exc:
         raise SubscriptionUnreachable(
-            f"--subscription {subscription}: no credentials were found for {where} so the "
-            f"stream did not start ({exc}). {check}."
+            f"--subscription {subscription}: no credentials were found for {where} ({exc}). "
+            f"{check}."
         ) from exc
     except (
         exceptions.RetryError,
@@ -335,13 +335,13 @@ def check_reachable(subscription: str, *, timeout: timedelta = REACH_TIMEOUT) ->
         last = exc.cause if isinstance(exc, exceptions.RetryError) and exc.cause else exc
         raise SubscriptionUnreachable(
             f"--subscription {subscription}: {where} did not answer within {seconds:.0f} s "
-            f"({_answer(last)}), so the stream did not start: a session that cannot reach "
-            f"Pub/Sub reads nothing, which would look like a quiet hour. {check}."
+            f"({_answer(last)}): a session that cannot reach Pub/Sub reads nothing, which "
+            f"would look like a quiet hour. {check}."
         ) from exc
     except exceptions.GoogleAPICallError as exc:
         raise SubscriptionUnreachable(
-            f"--subscription {subscription}: {where} answered {_answer(exc)}, so the stream "
-            "did not start. Check the subscription's name and project and that it exists "
+            f"--subscription {subscription}: {where} answered {_answer(exc)}. Check the "
+            "subscription's name and project and that it exists "
             "(docs/streaming.md, Quickstart, creates one on the emulator), and that "
             + (
                 "PUBSUB_EMULATOR_HOST names the emulator that holds it."
