@@ -4,13 +4,16 @@
 (`RunningStream.stop_reading`: the DirectRunner's pull in flight is cut and its later pulls
 return nothing, `_cut_pubsub_reads`), lets the job process what they pulled
 (`RunningStream.caught_up`) and then cancels it (`RunningStream.stop`), dropping meanwhile only
-the runner's records of the cut pull's retries (`CutPullRetries`).
+the runner's records of the cut pull's retries (`CutPullRetries`). `check_reachable` asks Pub/Sub
+for the subscription before a job that reads it in process starts: the DirectRunner's read
+retries a pull that Pub/Sub never answers quietly, for minutes, and reads nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +24,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from ingest.stream import StreamJob, build_stream
-from transforms.errors import MoodcastError
+from transforms.errors import InputError, MoodcastError
 
 STREAM_RUNNER = "BundleBasedDirectRunner"
 
@@ -272,6 +275,88 @@ def _cut_pubsub_reads(
         with contextlib.suppress(Exception):
             client.transport.close()
     return stand_ins
+
+
+REACH_TIMEOUT = timedelta(seconds=10)
+"""How long `check_reachable` retries a Pub/Sub that does not answer (an emulator starting)."""
+
+
+class SubscriptionUnreachable(InputError):
+    """Pub/Sub could not be asked for the subscription (not reached in time, no credentials),
+    or answered that it does not hold it or refuses this client."""
+
+
+def check_reachable(subscription: str, *, timeout: timedelta = REACH_TIMEOUT) -> None:
+    """Ask Pub/Sub (the emulator at $PUBSUB_EMULATOR_HOST when set) for `subscription`,
+    retrying for up to `timeout` while it is unavailable or does not answer. Raises
+    SubscriptionUnreachable, naming the subscription, where Pub/Sub is looked for and what to
+    check, where no answer came (connection refused, a host that does not resolve, no answer in
+    time), no credentials were found, or Pub/Sub answered with an error (no such subscription,
+    permission denied)."""
+    from google.api_core import exceptions, retry
+    from google.auth.exceptions import DefaultCredentialsError
+    from google.cloud import pubsub_v1
+
+    host = os.environ.get("PUBSUB_EMULATOR_HOST")
+    where = (
+        f"the Pub/Sub emulator at PUBSUB_EMULATOR_HOST={host}"
+        if host
+        else "Google Cloud Pub/Sub, PUBSUB_EMULATOR_HOST being unset,"
+    )
+    check = (
+        "Check that the emulator runs there and PUBSUB_EMULATOR_HOST names its host:port"
+        if host
+        else "Set PUBSUB_EMULATOR_HOST for the emulator, or check this host's network and its "
+        "Google Cloud credentials (GOOGLE_APPLICATION_CREDENTIALS, or `gcloud auth "
+        "application-default login`)"
+    )
+    seconds = timeout.total_seconds()
+    unanswered = retry.Retry(
+        predicate=retry.if_exception_type(
+            exceptions.ServiceUnavailable, exceptions.DeadlineExceeded
+        ),
+        initial=0.25,
+        maximum=2.0,
+        timeout=seconds,
+    )
+    try:
+        with pubsub_v1.SubscriberClient() as client:
+            client.get_subscription(subscription=subscription, retry=unanswered, timeout=seconds)
+    except DefaultCredentialsError as exc:
+        raise SubscriptionUnreachable(
+            f"--subscription {subscription}: no credentials were found for {where} ({exc}). "
+            f"{check}."
+        ) from exc
+    except (
+        exceptions.RetryError,
+        exceptions.ServiceUnavailable,
+        exceptions.DeadlineExceeded,
+    ) as exc:
+        last = exc.cause if isinstance(exc, exceptions.RetryError) and exc.cause else exc
+        raise SubscriptionUnreachable(
+            f"--subscription {subscription}: {where} did not answer within {seconds:.0f} s "
+            f"({_answer(last)}): a session that cannot reach Pub/Sub reads nothing, which "
+            f"would look like a quiet hour. {check}."
+        ) from exc
+    except exceptions.GoogleAPICallError as exc:
+        raise SubscriptionUnreachable(
+            f"--subscription {subscription}: {where} answered {_answer(exc)}. Check the "
+            "subscription's name and project and that it exists "
+            "(docs/streaming.md, Quickstart, creates one on the emulator), and that "
+            + (
+                "PUBSUB_EMULATOR_HOST names the emulator that holds it."
+                if host
+                else "this host's Google Cloud credentials may read it."
+            )
+        ) from exc
+
+
+def _answer(exc: BaseException) -> str:
+    """An API error in a few words: its code and message (the first line of a long one)."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    code = getattr(exc, "code", None)
+    said = message.strip().splitlines()[0][:300]
+    return f"{code} {said}" if code else said
 
 
 def stream_options(beam_args: list[str]) -> PipelineOptions:

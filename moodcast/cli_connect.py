@@ -24,7 +24,7 @@ def _sink_options(command):
             click.option(
                 "--spool",
                 type=click.Path(file_okay=False, path_type=Path),
-                help="Write rotating JSON Lines files here (each renamed into place whole).",
+                help="Write rotating JSON Lines files here (each renamed into place whole; a hidden one a failed flush left is removed at start once an hour old).",
             ),
             click.option("--topic", help="Publish to this Pub/Sub topic, projects/P/topics/T."),
             duration_option(

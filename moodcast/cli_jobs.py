@@ -208,7 +208,10 @@ def stream(
     Posts of its panes of a day another run holds (a pane never replaces a day a file run
     loaded) are kept out: counted in no day and named (summary, --json, the ledger's
     `kept_out` counts, a warning saying how to publish them), not a failure (exit 0). A
-    second stream on a data directory where one runs is refused (exit 75).
+    second stream on a data directory where one runs is refused (exit 75). A subscription
+    that Pub/Sub does not answer for within 10 s ($PUBSUB_EMULATOR_HOST, credentials), or
+    does not hold, is refused before the job starts (exit 4); a session that read no post
+    and finds Pub/Sub gone as it stops is recorded failed (exit 4).
     """
     from moodcast.stream import StreamIncomplete, stream_run
     from moodcast.stream_recovery import recover_killed_sessions

@@ -13,9 +13,11 @@ its reason, and counted; the connection stays up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -43,10 +45,16 @@ class Sink(Protocol):
     def flush(self) -> None: ...
 
 
+STALE_TMP = timedelta(hours=1)
+"""How old a spool file of the connector's own that no flush renamed must be to be removed."""
+
+
 class SpoolSink:
     """Rotating JSON Lines files in `directory`: each is written as a hidden `.…jsonl.tmp` and
     renamed into place whole (what `moodcast run --follow` expects) when it holds
-    `rotate_posts` posts or is `rotate_every` old."""
+    `rotate_posts` posts or is `rotate_every` old. On start it removes the hidden files of its
+    `source` that a flush failed to rename (`.<source>-<stamp>-<seq>.jsonl.tmp`, never read by
+    follow mode) and that are older than STALE_TMP; no other file."""
 
     def __init__(self, directory: Path, *, source: str, rotate_every: timedelta, rotate_posts: int):
         self._dir = directory
@@ -57,6 +65,26 @@ class SpoolSink:
         self._opened = time.monotonic()
         self._seq = 0
         directory.mkdir(parents=True, exist_ok=True)
+        self._remove_stale()
+
+    def _remove_stale(self) -> None:
+        own = re.compile(rf"\.{re.escape(self._source)}-\d{{8}}T\d{{12}}-\d{{6}}\.jsonl\.tmp")
+        before = time.time() - STALE_TMP.total_seconds()
+        removed = 0
+        for path in self._dir.glob(f".{self._source}-*.jsonl.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                if own.fullmatch(path.name) and path.stat().st_mtime < before:
+                    path.unlink()
+                    removed += 1
+        if removed:
+            log.warning(
+                "connect: removed %d spool file(s) of %s older than %s that a failed flush left "
+                "unrenamed in %s (their posts never reached the spool)",
+                removed,
+                self._source,
+                STALE_TMP,
+                self._dir,
+            )
 
     def write(self, post: dict) -> None:
         if not self._lines:

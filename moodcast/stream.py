@@ -27,7 +27,12 @@ from datetime import UTC, datetime, timedelta
 import warehouse
 from ingest.landing import landing_location
 from ingest.runner import is_remote, worker_errors_unlogged
-from ingest.running_stream import start_stream
+from ingest.running_stream import (
+    REACH_TIMEOUT,
+    SubscriptionUnreachable,
+    check_reachable,
+    start_stream,
+)
 from ingest.sources import InputError
 from ingest.stream import StreamJob, delete_landing_files
 from ingest.worker_errors import worker_error
@@ -231,9 +236,17 @@ def stream_run(
     killed sessions left (recover_killed_sessions), which raises ConfigError, before anything
     starts, for `privacy = "dp"` (refuse_dp), and StreamRunning, before anything starts and
     again once its own session lock is held, where another stream session runs on the data
-    directory (two sessions starting together may both be refused)."""
+    directory (two sessions starting together may both be refused). Then, unless the Beam flags
+    name a remote runner (whose workers read with their own network and credentials), it asks
+    Pub/Sub for `subscription` (check_reachable, for up to REACH_TIMEOUT) and raises
+    SubscriptionUnreachable, an InputError, before the markers load or the job starts, where
+    Pub/Sub does not answer or refuses it; a session that read no post asks again once its job
+    is cancelled, and is recorded `failed`, raising SubscriptionUnreachable, where Pub/Sub no
+    longer answers (_check_still_reachable)."""
     refuse_second_session(settings)
     recover_killed_sessions(settings)
+    if not is_remote(beam_args):
+        check_reachable(subscription, timeout=REACH_TIMEOUT)
     stop = stop or threading.Event()
     markers = configured_markers(settings)
     versions = marker_versions(markers)
@@ -311,6 +324,8 @@ def _stream_session(
             )
             running.stop()
             _raise_if_failed(running)
+            if not session.counts["read"] and not is_remote(beam_args):
+                _check_still_reachable(session, subscription)
         except BaseException:
             running.stop()
             _record_failed(session)
@@ -376,6 +391,19 @@ def _raise_if_failed(running) -> None:
         "names an existing subscription (projects/P/subscriptions/S) and that this host can "
         "reach Pub/Sub (credentials, or PUBSUB_EMULATOR_HOST for the emulator)."
     ) from error
+
+
+def _check_still_reachable(session: Session, subscription: str) -> None:
+    """For a session that read no post: raise SubscriptionUnreachable, saying so, where Pub/Sub
+    no longer answers for `subscription` (lost after the check at start: its pulls may never
+    have been answered), so that the session is not taken for a quiet one."""
+    try:
+        check_reachable(subscription, timeout=REACH_TIMEOUT)
+    except SubscriptionUnreachable as exc:
+        raise SubscriptionUnreachable(
+            f"stream {session.run_id} read no post, and Pub/Sub does not answer for its "
+            f"subscription now, so it is recorded failed, not as a quiet session: {exc}"
+        ) from exc
 
 
 def _record_failed(session: Session) -> None:

@@ -93,7 +93,7 @@ def test_stream_counts_on_time_and_late_posts_once_and_accounts_the_too_late(
     assert b"lonely tonight" not in text and b"author-1" not in text
 
 
-def test_a_missing_subscription_fails_clearly_and_is_ledgered(emulator, tmp_path):
+def test_a_missing_subscription_fails_clearly_before_the_job_starts(emulator, tmp_path):
     data_dir = tmp_path / "data"
     result = subprocess.run(
         [sys.executable, "-c", "from moodcast.cli import cli; cli()", "stream"]
@@ -106,12 +106,9 @@ def test_a_missing_subscription_fails_clearly_and_is_ledgered(emulator, tmp_path
     )
     assert result.returncode == 4, result.stderr  # an InputError
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("Error: the streaming job stopped: NotFound"), result.stderr
-    con = warehouse.open_published(data_dir)
-    try:
-        assert queries.runs(con).get_column("status").to_list() == ["failed"]
-    finally:
-        con.close()
+    missing = f"Error: --subscription projects/{PROJECT}/subscriptions/missing: "
+    assert last_line.startswith(missing) and "exists" in last_line, result.stderr
+    assert not (data_dir / "stream").exists()  # no job started, no run recorded
 
 
 def _stream(subscription: str, data_dir: Path, emulator: str, log: Path, *flags: str):
