@@ -239,7 +239,10 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
     frame = longest.select(
         texts.gather(longest.get_column("row")).cast(pl.Binary).alias("_bytes"),
         "start",
-        "end",
+        pl.when(pl.col("pattern").str.ends_with(" "))
+        .then(pl.col("end") - 1)
+        .otherwise(pl.col("end"))
+        .alias("_word_end"),
     )
     context = frame.select(
         pl.col("_bytes")
@@ -248,7 +251,7 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
         .str.tail(160)
         .alias("_before"),
         pl.col("_bytes")
-        .bin.slice(pl.col("end") - 1)
+        .bin.slice(pl.col("_word_end"))
         .cast(pl.String)
         .str.replace(r"^[^ ]+", "")
         .str.head(160)
