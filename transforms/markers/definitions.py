@@ -275,14 +275,16 @@ def _check_language(lang: str, *, origin: str, form: str = "[lang.{}]") -> None:
 def _check_terms(terms: list[str], *, origin: str) -> None:
     """Raise MarkerError, naming `origin`, for a term that could never match as written: one
     of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
-    touching a letter or digit before its end (MISPLACED_STAR)."""
+    touching a letter or digit before its end (MISPLACED_STAR, on its rules.unmarked form)."""
+    from transforms.markers.rules import unmarked
+
     for term in terms:
         if not term.rstrip("*").strip().strip("".join(APOSTROPHES) + " "):
             raise MarkerError(
                 f"{origin}: the term {term!r} is empty once matching drops its apostrophes and "
                 "trailing '*'; remove it, or write the word it should match"
             )
-        if MISPLACED_STAR.search(term.strip()):
+        if MISPLACED_STAR.search(unmarked(term)):
             raise MarkerError(
                 f"{origin}: the term {term!r} has a '*' before its end, which matches only a "
                 "written '*'; a '*' is a wildcard only at the end of a term (cry* matches "

@@ -19,6 +19,7 @@ back to `occurrences`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -100,11 +101,23 @@ WILDCARD = re.compile(r"[^\W_]\*+$")
 """A term's trailing wildcard: `*` after a letter or digit (`cry*`)."""
 
 
+def unmarked(term: str) -> str:
+    """`term` without its end spaces, in NFD and without combining marks (Unicode category M),
+    as `canonical` folds it: the accent of a decomposed `é`, the vowel sign ending Hindi
+    `दुखी`. Where a `*` stands is read on this form, so a mark leaves its letter a letter."""
+    return "".join(
+        char
+        for char in unicodedata.normalize("NFD", term.strip())
+        if not unicodedata.category(char).startswith("M")
+    )
+
+
 def is_prefix(term: str) -> bool:
-    """Whether `term` ends in a wildcard `*` (WILDCARD), so that it matches any continuation
-    of its last word. After any other character a `*` is that character, a token of its own
-    like every symbol (`:*` and `:-*`, emoticons of VADER's lexicon, never `:` and `:-`)."""
-    return WILDCARD.search(term.strip()) is not None
+    """Whether `term` ends in a wildcard `*` (WILDCARD, on its `unmarked` form), so that it
+    matches any continuation of its last word. After any other character a `*` is that
+    character, a token of its own like every symbol (`:*` and `:-*`, emoticons of VADER's
+    lexicon, never `:` and `:-`)."""
+    return WILDCARD.search(unmarked(term)) is not None
 
 
 def canonical_terms(terms: Sequence[str]) -> list[str]:
