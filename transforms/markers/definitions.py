@@ -46,9 +46,11 @@ LANG_KEYS = ("terms", "prototypes", "guards", "threshold", "threshold_basis", "c
 LITERAL_STAR = "|literal-star"
 """Added to the hashed JSON of a marker file with a term ending in a `*` after a symbol
 (_file_version)."""
-MISPLACED_STAR = re.compile(r"[^\W_]\*+(?=.)|\*[^\W_]", re.DOTALL)
-"""A `*` touching a letter or digit anywhere but at a term's end (`sa*d`, `*ness`, `cry* out`):
-matching reads a `*` as a wildcard only at the end, and anywhere else as the character itself."""
+MISPLACED_STAR = re.compile(r"[^\W_]\*+(?![^\W_]|\*|$)|(?<![^\W_])(?<!\*)\*+[^\W_]")
+"""A `*` that ends a word before the term's end (`cry* out`, `cry*!`) or opens one (`*ness`):
+written as a wildcard, where matching reads a `*` as a wildcard only at the end, and anywhere
+else as the character itself. Between two letters or digits a `*` masks a letter as posts write
+it (`k*ll`, `f**k`) and is that character."""
 VERSION_FREE = ("threshold_basis",)
 """Keys of a marker file's `[lang.xx]` table that its version leaves out: metadata about a
 value, not the value (a version change restarts the marker's series, and a note on where its
@@ -275,7 +277,7 @@ def _check_language(lang: str, *, origin: str, form: str = "[lang.{}]") -> None:
 def _check_terms(terms: list[str], *, origin: str) -> None:
     """Raise MarkerError, naming `origin`, for a term that could never match as written: one
     of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
-    touching a letter or digit before its end (MISPLACED_STAR, on its rules.unmarked form)."""
+    written as a wildcard before its end (MISPLACED_STAR, on its rules.unmarked form)."""
     from transforms.markers.rules import unmarked
 
     for term in terms:
