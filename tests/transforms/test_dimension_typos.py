@@ -17,9 +17,10 @@ def _load(tmp_path, caplog, dimensions):
 
 
 def test_a_misspelt_dimension_is_warned_of_with_the_one_meant(tmp_path, caplog):
-    said = _load(tmp_path, caplog, '["emotoin", "Depression"]')
+    said = _load(tmp_path, caplog, '["emotoin", "Depression", "stres"]')
     assert f"{tmp_path / 'mine.toml'}: dimension 'emotoin' is no other marker's" in said
     assert "(did you mean emotion?)" in said and "(did you mean depression?)" in said
+    assert "(did you mean stress?)" in said
 
 
 def test_a_new_dimension_or_none_is_not_warned_of(tmp_path, caplog):

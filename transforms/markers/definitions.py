@@ -492,14 +492,18 @@ def _marker_files(directory: Path) -> tuple[list[Path], list[Path]]:
 
 def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
     """Log a warning for each dimension that one marker alone feeds and that is close to another
-    marker's (did_you_mean: `emotoin`, `Depression`): it would form a dimension of its own, its
-    marker left out of the one meant (and, for `emotion` first, out of the emotions' rivals)."""
+    marker's (did_you_mean: `emotoin`, `Depression`) and at most one letter longer or shorter:
+    it would form a dimension of its own, its marker left out of the one meant (and, for
+    `emotion` first, out of the emotions' rivals). A name longer by more (`distress` beside
+    `stress`, `substance_abuse`) is a dimension of its own, as meant."""
     feeding: dict[str, set[str]] = {}
     for marker in markers.values():
         for dimension in marker.dimensions:
             feeding.setdefault(dimension, set()).add(marker.name)
     for dimension, names in sorted(feeding.items()):
-        others = [d for d, n in feeding.items() if n - names]
+        others = [
+            d for d, n in feeding.items() if n - names and abs(len(d) - len(dimension)) <= 1
+        ]
         if len(names) == 1 and (close := did_you_mean([dimension], others)):
             marker = markers[next(iter(names))]
             log.warning(
