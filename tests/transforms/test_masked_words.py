@@ -24,4 +24,3 @@ def test_a_masked_word_matches_its_written_form(engine):
         }
     )
     assert score(posts, markers, engine=engine)["mine"].to_list() == [True, True, True, True, False]
-

@@ -23,4 +23,3 @@ def _warned(tmp_path, caplog, dimension):
 @pytest.mark.parametrize("dimension", ["distress", "eustress", "substance_abuse"])
 def test_a_new_dimension_longer_than_a_shipped_one_is_not_warned_of(tmp_path, caplog, dimension):
     assert _warned(tmp_path, caplog, dimension) == ""
-

@@ -501,9 +501,7 @@ def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
         for dimension in marker.dimensions:
             feeding.setdefault(dimension, set()).add(marker.name)
     for dimension, names in sorted(feeding.items()):
-        others = [
-            d for d, n in feeding.items() if n - names and abs(len(d) - len(dimension)) <= 1
-        ]
+        others = [d for d, n in feeding.items() if n - names and abs(len(d) - len(dimension)) <= 1]
         if len(names) == 1 and (close := did_you_mean([dimension], others)):
             marker = markers[next(iter(names))]
             log.warning(
