@@ -37,12 +37,16 @@ MISTAKES = {
     "threshold inf": (MODELLED + "threshold = inf\n", "'threshold' must be a finite number"),
     "a lone star": (LEXICON + '[lang.en]\nterms = ["sad", "*"]\n', "the term '*' is empty"),
     "an apostrophe": (LEXICON + '[lang.en]\nterms = ["sad", "\'"]\n', "is empty"),
-    "star inside a word": (LEXICON + '[lang.en]\nterms = ["sa*d"]\n', "'sa*d' has a '*'"),
     "star before a word": (LEXICON + '[lang.en]\nterms = ["*ness"]\n', "'*ness' has a '*'"),
+    "star opening a later word": (
+        LEXICON + '[lang.en]\nterms = ["so *sad"]\n',
+        "'so *sad' has a '*'",
+    ),
+    "star before a symbol": (LEXICON + '[lang.en]\nterms = ["cry*!"]\n', "'cry*!' has a '*'"),
     "star mid-phrase": (LEXICON + '[lang.en]\nterms = ["cry* out"]\n', "'cry* out' has a '*'"),
     "star in a guard": (
-        LEXICON + '[lang.en]\nterms = ["sad"]\nguards = ["sa*d to say"]\n',
-        "'guards': the term 'sa*d to say'",
+        LEXICON + '[lang.en]\nterms = ["sad"]\nguards = ["sad* to say"]\n',
+        "'guards': the term 'sad* to say'",
     ),
     "guard equal to a term": (
         LEXICON + '[lang.en]\nterms = ["sad", "alone"]\nguards = ["Sad"]\n',

@@ -46,9 +46,11 @@ LANG_KEYS = ("terms", "prototypes", "guards", "threshold", "threshold_basis", "c
 LITERAL_STAR = "|literal-star"
 """Added to the hashed JSON of a marker file with a term ending in a `*` after a symbol
 (_file_version)."""
-MISPLACED_STAR = re.compile(r"[^\W_]\*+(?=.)|\*[^\W_]", re.DOTALL)
-"""A `*` touching a letter or digit anywhere but at a term's end (`sa*d`, `*ness`, `cry* out`):
-matching reads a `*` as a wildcard only at the end, and anywhere else as the character itself."""
+MISPLACED_STAR = re.compile(r"[^\W_]\*+(?![^\W_]|\*|$)|(?<![^\W_])(?<!\*)\*+[^\W_]")
+"""A `*` that ends a word before the term's end (`cry* out`, `cry*!`) or opens one (`*ness`):
+written as a wildcard, where matching reads a `*` as a wildcard only at the end, and anywhere
+else as the character itself. Between two letters or digits a `*` masks a letter as posts write
+it (`k*ll`, `f**k`) and is that character."""
 VERSION_FREE = ("threshold_basis",)
 """Keys of a marker file's `[lang.xx]` table that its version leaves out: metadata about a
 value, not the value (a version change restarts the marker's series, and a note on where its
@@ -275,14 +277,16 @@ def _check_language(lang: str, *, origin: str, form: str = "[lang.{}]") -> None:
 def _check_terms(terms: list[str], *, origin: str) -> None:
     """Raise MarkerError, naming `origin`, for a term that could never match as written: one
     of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
-    touching a letter or digit before its end (MISPLACED_STAR)."""
+    written as a wildcard before its end (MISPLACED_STAR, on its rules.unmarked form)."""
+    from transforms.markers.rules import unmarked
+
     for term in terms:
         if not term.rstrip("*").strip().strip("".join(APOSTROPHES) + " "):
             raise MarkerError(
                 f"{origin}: the term {term!r} is empty once matching drops its apostrophes and "
                 "trailing '*'; remove it, or write the word it should match"
             )
-        if MISPLACED_STAR.search(term.strip()):
+        if MISPLACED_STAR.search(unmarked(term)):
             raise MarkerError(
                 f"{origin}: the term {term!r} has a '*' before its end, which matches only a "
                 "written '*'; a '*' is a wildcard only at the end of a term (cry* matches "
@@ -488,14 +492,16 @@ def _marker_files(directory: Path) -> tuple[list[Path], list[Path]]:
 
 def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
     """Log a warning for each dimension that one marker alone feeds and that is close to another
-    marker's (did_you_mean: `emotoin`, `Depression`): it would form a dimension of its own, its
-    marker left out of the one meant (and, for `emotion` first, out of the emotions' rivals)."""
+    marker's (did_you_mean: `emotoin`, `Depression`) and at most one letter longer or shorter:
+    it would form a dimension of its own, its marker left out of the one meant (and, for
+    `emotion` first, out of the emotions' rivals). A name longer by more (`distress` beside
+    `stress`, `substance_abuse`) is a dimension of its own, as meant."""
     feeding: dict[str, set[str]] = {}
     for marker in markers.values():
         for dimension in marker.dimensions:
             feeding.setdefault(dimension, set()).add(marker.name)
     for dimension, names in sorted(feeding.items()):
-        others = [d for d, n in feeding.items() if n - names]
+        others = [d for d, n in feeding.items() if n - names and abs(len(d) - len(dimension)) <= 1]
         if len(names) == 1 and (close := did_you_mean([dimension], others)):
             marker = markers[next(iter(names))]
             log.warning(

@@ -19,6 +19,7 @@ back to `occurrences`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -100,11 +101,23 @@ WILDCARD = re.compile(r"[^\W_]\*+$")
 """A term's trailing wildcard: `*` after a letter or digit (`cry*`)."""
 
 
+def unmarked(term: str) -> str:
+    """`term` without its end spaces, in NFD and without combining marks (Unicode category M),
+    as `canonical` folds it: the accent of a decomposed `é`, the vowel sign ending Hindi
+    `दुखी`. Where a `*` stands is read on this form, so a mark leaves its letter a letter."""
+    return "".join(
+        char
+        for char in unicodedata.normalize("NFD", term.strip())
+        if not unicodedata.category(char).startswith("M")
+    )
+
+
 def is_prefix(term: str) -> bool:
-    """Whether `term` ends in a wildcard `*` (WILDCARD), so that it matches any continuation
-    of its last word. After any other character a `*` is that character, a token of its own
-    like every symbol (`:*` and `:-*`, emoticons of VADER's lexicon, never `:` and `:-`)."""
-    return WILDCARD.search(term.strip()) is not None
+    """Whether `term` ends in a wildcard `*` (WILDCARD, on its `unmarked` form), so that it
+    matches any continuation of its last word. After any other character a `*` is that
+    character, a token of its own like every symbol (`:*` and `:-*`, emoticons of VADER's
+    lexicon, never `:` and `:-`)."""
+    return WILDCARD.search(unmarked(term)) is not None
 
 
 def canonical_terms(terms: Sequence[str]) -> list[str]:
@@ -239,7 +252,10 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
     frame = longest.select(
         texts.gather(longest.get_column("row")).cast(pl.Binary).alias("_bytes"),
         "start",
-        "end",
+        pl.when(pl.col("pattern").str.ends_with(" "))
+        .then(pl.col("end") - 1)
+        .otherwise(pl.col("end"))
+        .alias("_word_end"),
     )
     context = frame.select(
         pl.col("_bytes")
@@ -248,7 +264,7 @@ def occurrences(texts: pl.Series, lexicon: Lexicon) -> pl.DataFrame:
         .str.tail(160)
         .alias("_before"),
         pl.col("_bytes")
-        .bin.slice(pl.col("end") - 1)
+        .bin.slice(pl.col("_word_end"))
         .cast(pl.String)
         .str.replace(r"^[^ ]+", "")
         .str.head(160)
