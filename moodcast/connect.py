@@ -148,10 +148,6 @@ def _permanent(status: int) -> bool:
     return 400 <= status < 500 and status not in (408, 429)
 
 
-MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
-"""What decoding and mapping a message that is not a post of the source's shape raises."""
-
-
 @dataclass(frozen=True)
 class Event:
     """One post from a source (a Post dict, or None for a keep-alive or a message skipped),
@@ -163,11 +159,21 @@ class Event:
     malformed: str | None = None
 
 
-def _malformed(exc: Exception, cursor: str | None) -> Event:
-    """A skipped message's Event: the error's kind, with the position or key where that
-    cannot quote the message's text."""
-    detail = f": {exc}" if isinstance(exc, json.JSONDecodeError | KeyError) else ""
-    return Event(None, cursor, f"{type(exc).__name__}{detail}")
+class MalformedMessage(Exception):
+    """A source message that is not a post of the source's shape; its message says why and
+    never quotes the message."""
+
+
+def _decoded(data: str | bytes) -> dict:
+    """A source message's JSON object. Raises MalformedMessage for one that is not JSON (its
+    position named) or not an object."""
+    try:
+        message = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedMessage(f"not JSON ({exc})") from exc
+    if not isinstance(message, dict):
+        raise MalformedMessage(f"not an object but a JSON {type(message).__name__}")
+    return message
 
 
 Source = Callable[[str | None, threading.Event], Iterator[Event]]
@@ -209,11 +215,11 @@ def mastodon_source(
                     event = line.removeprefix("event:").strip()
                 elif line.startswith("data:") and event == "update":
                     try:
-                        post = map_record(json.loads(line.removeprefix("data:")), mapping)
-                    except MALFORMED as exc:
-                        yield _malformed(exc, None)
+                        status = _decoded(line.removeprefix("data:"))
+                    except MalformedMessage as exc:
+                        yield Event(None, None, str(exc))
                     else:
-                        yield Event(post, None)
+                        yield Event(map_record(status, mapping), None)
                 else:
                     yield Event(None, None)
 
@@ -254,10 +260,7 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
                     continue
                 except ConnectionClosedOK as exc:
                     raise ConnectionError("Jetstream closed the connection") from exc
-                try:
-                    event = _jetstream_event(raw, cursor, mapping)
-                except MALFORMED as exc:
-                    event = _malformed(exc, cursor)
+                event = _jetstream_event(raw, cursor, mapping)
                 cursor = event.cursor
                 yield event
 
@@ -265,21 +268,30 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
 
 
 def _jetstream_event(raw: str | bytes, cursor: str | None, mapping) -> Event:
-    """One Jetstream message as an Event (a post for a post's creation); raises one of
-    MALFORMED for a message not of Jetstream's shape."""
-    message = json.loads(raw)
-    commit = message.get("commit") or {}
-    cursor = str(message.get("time_us", cursor or ""))
-    if (
-        message.get("kind") != "commit"
-        or commit.get("operation") != "create"
-        or commit.get("collection") != "app.bsky.feed.post"
-    ):
+    """One Jetstream message as an Event: a post for a post's creation, the reason it is
+    skipped for a message not of Jetstream's shape; its cursor is the message's `time_us`
+    where that is an integer, else `cursor`."""
+    try:
+        message = _decoded(raw)
+    except MalformedMessage as exc:
+        return Event(None, cursor, str(exc))
+    time_us = message.get("time_us")
+    if isinstance(time_us, int) and not isinstance(time_us, bool):
+        cursor = str(time_us)
+    commit = message.get("commit")
+    if message.get("kind") != "commit":
         return Event(None, cursor)
+    if not isinstance(commit, dict):
+        return Event(None, cursor, "a commit message without its commit object")
+    if commit.get("operation") != "create" or commit.get("collection") != "app.bsky.feed.post":
+        return Event(None, cursor)
+    did, rkey = message.get("did"), commit.get("rkey")
+    if not (isinstance(did, str) and did and isinstance(rkey, str) and rkey):
+        return Event(None, cursor, "a post's creation without its author (did) or key (rkey)")
     view = {
         "post": {
-            "uri": f"at://{message['did']}/app.bsky.feed.post/{commit['rkey']}",
-            "author": {"did": message["did"]},
+            "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
+            "author": {"did": did},
             "record": commit.get("record") or {},
         }
     }
