@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -360,12 +362,7 @@ def run_connector(
             _flush(sink, cursor, cursor_file)
             raise
         except Exception as exc:
-            log.warning(
-                "connect: connection lost (%s: %s); reconnecting in %.0f s",
-                type(exc).__name__,
-                exc,
-                delay,
-            )
+            log.warning("connect: connection lost (%s); reconnecting in %.0f s", _lost(exc), delay)
             durable = _flush(sink, cursor, cursor_file)
             stop.wait(delay)
             delay = min(delay * 2, BACKOFF_MAX_S)
@@ -383,6 +380,31 @@ def run_connector(
         summary.connections,
     )
     return summary
+
+
+def _lost(exc: Exception) -> str:
+    """A lost connection's error as the log names it: its kind and message where the message
+    cannot quote what the source sent (ours, a network or address error, an HTTP status, a
+    websocket's handshake or close); else its kind and where it was raised, since a stream
+    broken mid-chunk quotes the bytes it read and an error of our own mapping may quote a post."""
+    import requests
+    from websockets.exceptions import WebSocketException
+
+    told = (
+        MoodcastError,
+        ConnectionError,
+        TimeoutError,
+        socket.gaierror,
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.HTTPError,
+        WebSocketException,
+    )
+    name = type(exc).__name__
+    if isinstance(exc, told):
+        return f"{name}: {exc}" if str(exc) else name
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{name} raised at {Path(where.filename).name}:{where.lineno}"
 
 
 def _flush(sink: Sink, cursor: str | None, cursor_file: Path) -> str | None:

@@ -53,7 +53,9 @@ def test_an_error_of_our_mapping_is_not_skipped_past_as_a_malformed_message(
             timer.cancel()
             server.shutdown()
     assert summary.malformed == 0
-    assert "connection lost (AttributeError: 'dict' object has no attribute" in caplog.text
+    assert "connection lost (AttributeError raised at test_connect_malformed_only_input.py" in (
+        caplog.text
+    )
     assert not (tmp_path / "bluesky.cursor").exists()
 
 
