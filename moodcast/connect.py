@@ -341,13 +341,13 @@ def run_connector(
                 if event.post is not None:
                     delay = backoff_s
                     post_id = event.post.get("id")
-                    if post_id is not None and post_id in recent:
+                    if post_id in recent:
                         summary.repeats += 1
                     else:
                         if post_id is not None:
                             recent[post_id] = None
-                        if len(recent) > RECENT_IDS:
-                            recent.popitem(last=False)
+                            if len(recent) > RECENT_IDS:
+                                recent.popitem(last=False)
                         sink.write(event.post)
                         summary.posts += 1
                 if sink.due() or (max_posts is not None and summary.posts >= max_posts):
