@@ -20,15 +20,6 @@ from moodcast.connect import SpoolSink, bluesky_source, run_connector
 from tests.moodcast.test_connect import _commit, _minutes, _spooled, _status
 
 
-def _stop_after(seconds: float) -> threading.Event:
-    """A stop event that a timer sets, so a connector stuck reconnecting ends the test."""
-    stop = threading.Event()
-    timer = threading.Timer(seconds, stop.set)
-    timer.daemon = True
-    timer.start()
-    return stop
-
-
 def test_malformed_jetstream_messages_are_skipped_and_the_posts_after_them_written(
     tmp_path, caplog
 ):
@@ -46,19 +37,25 @@ def test_malformed_jetstream_messages_are_skipped_and_the_posts_after_them_writt
         for _ in connection:
             pass
 
+    stop = threading.Event()
+    timer = threading.Timer(3, stop.set)  # ends a connector stuck reconnecting
+    timer.start()
     with serve(handler, "127.0.0.1", 0) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        summary = run_connector(
-            bluesky_source(f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"),
-            SpoolSink(
-                tmp_path / "spool", source="bluesky", rotate_every=_minutes(5), rotate_posts=10
-            ),
-            cursor_file=tmp_path / "bluesky.cursor",
-            stop=_stop_after(3),
-            max_posts=4,
-            backoff_s=0.05,
-        )
-        server.shutdown()
+        try:
+            summary = run_connector(
+                bluesky_source(f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"),
+                SpoolSink(
+                    tmp_path / "spool", source="bluesky", rotate_every=_minutes(5), rotate_posts=10
+                ),
+                cursor_file=tmp_path / "bluesky.cursor",
+                stop=stop,
+                max_posts=4,
+                backoff_s=0.05,
+            )
+        finally:
+            timer.cancel()
+            server.shutdown()
     assert sorted(p["created_at"] for p in _spooled(tmp_path / "spool")) == [
         _commit(i)["commit"]["record"]["createdAt"] for i in range(4)
     ]
@@ -103,6 +100,7 @@ def test_a_malformed_mastodon_update_is_skipped_and_the_command_says_so(tmp_path
         )
     finally:
         server.shutdown()
+        server.server_close()
     assert result.exit_code == 0, result.output
     assert sorted(p["id"] for p in _spooled(tmp_path / "spool")) == [
         _status(i)["id"] for i in range(3)

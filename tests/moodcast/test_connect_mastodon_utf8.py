@@ -39,5 +39,6 @@ def test_a_stream_without_a_charset_is_read_as_utf8(tmp_path):
         )
     finally:
         server.shutdown()
+        server.server_close()
     (post,) = _spooled(tmp_path)
     assert post["text"] == "très triste ce soir 😢"

@@ -45,6 +45,7 @@ def test_posts_without_an_id_are_all_written_not_taken_for_repeats(tmp_path):
     finally:
         timer.cancel()
         server.shutdown()
+        server.server_close()
     posts = _spooled(tmp_path)
     assert (summary.posts, summary.repeats) == (3, 0)
     assert [p.get("id") for p in posts] == [None, None, None]

@@ -42,6 +42,7 @@ def test_a_mastodon_server_refusing_the_stream_stops_the_command_with_its_answer
         )
     finally:
         server.shutdown()
+        server.server_close()
     assert result.returncode == 3, result.stderr
     assert "401" in result.stderr and "NO_SUCH_TOKEN_VARIABLE" in result.stderr
 
