@@ -323,16 +323,19 @@ def run_connector(
     """Copy posts from `source` to `sink` until `stop` is set (or `max_posts` are written),
     reconnecting with exponential backoff (from `backoff_s`, at most BACKOFF_MAX_S). The cursor
     is saved to `cursor_file` after each flush of the sink, and read back at start. A
-    SourceRefused is raised, after the sink has flushed, instead of retried, and a SinkRefused
-    at once (the cursor left where the sink last flushed)."""
+    SourceRefused before the source has sent anything in this session is raised, after the sink
+    has flushed, instead of retried (one after it is retried: the configuration was right, and
+    a proxy or rate limiter answers 403 or 404 for a while), and a SinkRefused at once (the
+    cursor left where the sink last flushed)."""
     summary = ConnectSummary()
     cursor = cursor_file.read_text().strip() if cursor_file.exists() else None
     durable, recent = cursor, OrderedDict()
-    delay = backoff_s
+    delay, answered = backoff_s, False
     while not stop.is_set():
         summary.connections += 1
         try:
             for event in source(durable, stop):
+                answered = True
                 if event.cursor is not None:
                     cursor = event.cursor
                 if event.malformed is not None:
@@ -358,10 +361,10 @@ def run_connector(
                     break
         except SinkRefused:
             raise
-        except SourceRefused:
-            _flush(sink, cursor, cursor_file)
-            raise
         except Exception as exc:
+            if isinstance(exc, SourceRefused) and not answered:
+                _flush(sink, cursor, cursor_file)
+                raise
             log.warning("connect: connection lost (%s); reconnecting in %.0f s", _lost(exc), delay)
             durable = _flush(sink, cursor, cursor_file)
             stop.wait(delay)
