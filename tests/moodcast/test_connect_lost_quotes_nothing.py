@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from moodcast.connect import SpoolSink, mastodon_source, run_connector
+from tests.moodcast.connect_servers import http_server, stop_after
 from tests.moodcast.test_connect import _minutes, _status
 
 _STATUS = {**_status(0), "account": {"id": "fixture-author-77"}}
@@ -33,23 +33,14 @@ class _BrokenChunks(BaseHTTPRequestHandler):
 
 def test_a_stream_broken_mid_chunk_is_named_without_the_bytes_it_read(tmp_path, caplog):
     caplog.set_level(logging.INFO)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenChunks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    stop = threading.Event()
-    timer = threading.Timer(0.5, stop.set)
-    timer.start()
-    try:
+    with http_server(_BrokenChunks) as url, stop_after(0.5) as stop:
         summary = run_connector(
-            mastodon_source(f"http://127.0.0.1:{server.server_address[1]}"),
+            mastodon_source(url),
             SpoolSink(tmp_path, source="mastodon", rotate_every=_minutes(5), rotate_posts=1),
             cursor_file=tmp_path / "mastodon.cursor",
             stop=stop,
             backoff_s=0.05,
         )
-    finally:
-        timer.cancel()
-        server.shutdown()
-        server.server_close()
     assert summary.connections >= 1 and summary.posts == 0
     assert "fixture toot" not in caplog.text and "fixture-author-77" not in caplog.text
     assert "connection lost (ChunkedEncodingError raised at " in caplog.text

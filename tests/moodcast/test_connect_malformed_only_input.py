@@ -11,20 +11,19 @@ import json
 import logging
 import threading
 
-from websockets.sync.server import serve
-
 from moodcast.connect import SpoolSink, bluesky_source, run_connector
+from tests.moodcast.connect_servers import stop_after, websocket_server
 from tests.moodcast.test_connect import DID, _commit, _minutes
 
 
-def _serve_jetstream(messages: list[dict]):
+def _jetstream(messages: list[dict]):
     def handler(connection):
         for message in messages:  # every connection sends them all
             connection.send(json.dumps(message))
         for _ in connection:
             pass
 
-    return serve(handler, "127.0.0.1", 0)
+    return websocket_server(handler)
 
 
 def test_an_error_of_our_mapping_is_not_skipped_past_as_a_malformed_message(
@@ -36,22 +35,14 @@ def test_an_error_of_our_mapping_is_not_skipped_past_as_a_malformed_message(
     monkeypatch.setattr("moodcast.connect.map_record", mapping_with_a_bug)
     caplog.set_level(logging.INFO)
     later = {"did": DID, "time_us": _commit(0)["time_us"] + 5, "kind": "identity"}
-    stop = threading.Event()
-    timer = threading.Timer(1, stop.set)
-    timer.start()
-    with _serve_jetstream([_commit(0), later]) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            summary = run_connector(
-                bluesky_source(f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"),
-                SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=1),
-                cursor_file=tmp_path / "bluesky.cursor",
-                stop=stop,
-                backoff_s=0.05,
-            )
-        finally:
-            timer.cancel()
-            server.shutdown()
+    with _jetstream([_commit(0), later]) as url, stop_after(1) as stop:
+        summary = run_connector(
+            bluesky_source(url),
+            SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=1),
+            cursor_file=tmp_path / "bluesky.cursor",
+            stop=stop,
+            backoff_s=0.05,
+        )
     assert summary.malformed == 0
     assert "connection lost (AttributeError raised at test_connect_malformed_only_input.py" in (
         caplog.text
@@ -61,17 +52,13 @@ def test_an_error_of_our_mapping_is_not_skipped_past_as_a_malformed_message(
 
 def test_a_time_us_that_is_no_integer_never_becomes_the_cursor(tmp_path):
     without_time = {**_commit(1), "time_us": None}
-    with _serve_jetstream([_commit(0), without_time]) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            summary = run_connector(
-                bluesky_source(f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"),
-                SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=10),
-                cursor_file=tmp_path / "bluesky.cursor",
-                stop=threading.Event(),
-                max_posts=2,
-            )
-        finally:
-            server.shutdown()
+    with _jetstream([_commit(0), without_time]) as url:
+        summary = run_connector(
+            bluesky_source(url),
+            SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=10),
+            cursor_file=tmp_path / "bluesky.cursor",
+            stop=threading.Event(),
+            max_posts=2,
+        )
     assert summary.posts == 2
     assert (tmp_path / "bluesky.cursor").read_text().strip() == str(_commit(0)["time_us"])

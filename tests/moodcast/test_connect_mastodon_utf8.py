@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from moodcast.connect import SpoolSink, mastodon_source, run_connector
+from tests.moodcast.connect_servers import http_server
 from tests.moodcast.test_connect import _minutes, _spooled, _status
 
 
@@ -27,18 +28,13 @@ class _NoCharset(BaseHTTPRequestHandler):
 
 
 def test_a_stream_without_a_charset_is_read_as_utf8(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoCharset)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with http_server(_NoCharset) as url:
         run_connector(
-            mastodon_source(f"http://127.0.0.1:{server.server_address[1]}"),
+            mastodon_source(url),
             SpoolSink(tmp_path, source="mastodon", rotate_every=_minutes(5), rotate_posts=1),
             cursor_file=tmp_path / "mastodon.cursor",
             stop=threading.Event(),
             max_posts=1,
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     (post,) = _spooled(tmp_path)
     assert post["text"] == "très triste ce soir 😢"

@@ -6,10 +6,10 @@ a repeat of it: lost, and counted as a repeat rather than as bad input."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from moodcast.connect import SpoolSink, mastodon_source, run_connector
+from tests.moodcast.connect_servers import http_server, stop_after
 from tests.moodcast.test_connect import _minutes, _spooled, _status
 
 
@@ -28,24 +28,15 @@ class _WithoutIds(BaseHTTPRequestHandler):
 
 
 def test_posts_without_an_id_are_all_written_not_taken_for_repeats(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _WithoutIds)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    stop = threading.Event()
-    timer = threading.Timer(3, stop.set)  # ends a connector stuck reconnecting
-    timer.start()
-    try:
+    with http_server(_WithoutIds) as url, stop_after(3) as stop:
         summary = run_connector(
-            mastodon_source(f"http://127.0.0.1:{server.server_address[1]}"),
+            mastodon_source(url),
             SpoolSink(tmp_path, source="mastodon", rotate_every=_minutes(5), rotate_posts=10),
             cursor_file=tmp_path / "mastodon.cursor",
             stop=stop,
             max_posts=3,
             backoff_s=0.05,
         )
-    finally:
-        timer.cancel()
-        server.shutdown()
-        server.server_close()
     posts = _spooled(tmp_path)
     assert (summary.posts, summary.repeats) == (3, 0)
     assert [p.get("id") for p in posts] == [None, None, None]

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-
-from websockets.sync.server import serve
 
 from moodcast.connect import SpoolSink, bluesky_source, run_connector
+from tests.moodcast.connect_servers import stop_after, websocket_server
 from tests.moodcast.test_connect import _commit, _minutes
 
 
@@ -31,22 +29,17 @@ def test_a_refusal_after_the_source_has_streamed_is_retried(tmp_path, caplog):
         for _ in connection:
             pass
 
-    stop = threading.Event()
-    timer = threading.Timer(3, stop.set)  # ends a connector stuck reconnecting
-    timer.start()
-    with serve(handler, "127.0.0.1", 0, process_request=refuse_the_second) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            summary = run_connector(
-                bluesky_source(f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"),
-                SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=10),
-                cursor_file=tmp_path / "bluesky.cursor",
-                stop=stop,
-                max_posts=3,
-                backoff_s=0.05,
-            )
-        finally:
-            timer.cancel()
-            server.shutdown()
+    with (
+        websocket_server(handler, process_request=refuse_the_second) as url,
+        stop_after(3) as stop,
+    ):
+        summary = run_connector(
+            bluesky_source(url),
+            SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=10),
+            cursor_file=tmp_path / "bluesky.cursor",
+            stop=stop,
+            max_posts=3,
+            backoff_s=0.05,
+        )
     assert (summary.posts, summary.connections) == (3, 3)
     assert "connection lost (SourceRefused: " in caplog.text and "403" in caplog.text
