@@ -187,7 +187,8 @@ def mastodon_source(
     server: str, *, token: str | None = None, token_env: str = "MASTODON_TOKEN"
 ) -> Source:
     """The public timeline of a Mastodon server (`/api/v1/streaming/public`, server-sent
-    events, read as UTF-8 whatever the Content-Type says); each `update` is a Status entity,
+    events, split into lines at CR and LF only and read as UTF-8 whatever the Content-Type
+    says, as the format defines); each `update` is a Status entity,
     mapped by the `mastodon` preset. Raises SourceRefused, whose advice names `token_env`
     (where the token came from), when the server refuses the stream for good."""
     import requests
@@ -208,9 +209,9 @@ def mastodon_source(
                     f"(--token-env; this connection sent {given} ${token_env})."
                 )
             response.raise_for_status()
-            response.encoding = "utf-8"
             event = None
-            for line in response.iter_lines(decode_unicode=True):
+            for raw in response.iter_lines():
+                line = raw.decode("utf-8", errors="replace")
                 if stop.is_set():
                     return
                 if line.startswith("event:"):
