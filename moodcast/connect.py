@@ -16,10 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import threading
 import time
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -391,6 +389,9 @@ def _lost(exc: Exception) -> str:
     cannot quote what the source sent (ours, a network or address error, an HTTP status, a
     websocket's handshake or close); else its kind and where it was raised, since a stream
     broken mid-chunk quotes the bytes it read and an error of our own mapping may quote a post."""
+    import socket
+    import traceback
+
     import requests
     from websockets.exceptions import WebSocketException
 
