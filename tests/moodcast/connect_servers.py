@@ -4,6 +4,7 @@ event that ends a connector stuck reconnecting."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,3 +48,26 @@ def stop_after(seconds: float) -> Iterator[threading.Event]:
         yield stop
     finally:
         timer.cancel()
+
+
+def mastodon_stream(
+    statuses: list[dict], *, content_type: str = "text/event-stream; charset=utf-8"
+):
+    """http_server of a Mastodon stream that answers each request with an `update` event of each
+    status (JSON, non-ASCII characters unescaped, as Mastodon writes them) under `content_type`,
+    then ends."""
+
+    class _Stream(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.end_headers()
+            for status in statuses:
+                data = json.dumps(status, ensure_ascii=False).encode("utf-8")
+                self.wfile.write(b"event: update\ndata: " + data + b"\n\n")
+            self.wfile.flush()
+
+        def log_message(self, *args):
+            pass
+
+    return http_server(_Stream)

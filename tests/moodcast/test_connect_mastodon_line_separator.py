@@ -5,30 +5,14 @@ line was cut there, skipped as malformed (not JSON) and lost."""
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
-
 from moodcast.connect import SpoolSink, mastodon_source, run_connector
-from tests.moodcast.connect_servers import http_server, stop_after
+from tests.moodcast.connect_servers import mastodon_stream, stop_after
 from tests.moodcast.test_connect import _minutes, _spooled, _status
 
 
-class _Separators(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.end_headers()
-        status = {**_status(0), "content": "<p>so tired\u2028of it all\u2029again\x85today</p>"}
-        data = json.dumps(status, ensure_ascii=False).encode("utf-8")
-        self.wfile.write(b"event: update\ndata: " + data + b"\n\n")
-        self.wfile.flush()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_status_holding_unicode_line_separators_is_read_whole(tmp_path):
-    with http_server(_Separators) as url, stop_after(2) as stop:
+    status = {**_status(0), "content": "<p>so tired\u2028of it all\u2029again\x85today</p>"}
+    with mastodon_stream([status]) as url, stop_after(2) as stop:
         summary = run_connector(
             mastodon_source(url),
             SpoolSink(tmp_path, source="mastodon", rotate_every=_minutes(5), rotate_posts=1),
