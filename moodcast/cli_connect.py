@@ -91,7 +91,9 @@ def _connect(
 )
 @_sink_options
 def connect_mastodon(server, token_env, **sink) -> None:
-    """The public timeline of a Mastodon server (streaming API), reconnecting with backoff."""
+    """The public timeline of a Mastodon server (streaming API), reconnecting with backoff; a
+    refusal no retry changes (an HTTP 4xx but 408 and 429) before the server has sent anything
+    stops it, exit 3."""
     import os
 
     from moodcast.connect import mastodon_source
@@ -109,7 +111,9 @@ def connect_mastodon(server, token_env, **sink) -> None:
 )
 @_sink_options
 def connect_bluesky(jetstream, **sink) -> None:
-    """Bluesky posts from Jetstream, resuming from the saved cursor, reconnecting with backoff."""
+    """Bluesky posts from Jetstream, resuming from the saved cursor, reconnecting with backoff;
+    a refusal no retry changes (an HTTP 4xx but 408 and 429, no ws:// URL) before Jetstream has
+    sent anything stops it, exit 3."""
     from moodcast.connect import bluesky_source
 
     _connect("bluesky", bluesky_source(jetstream), **sink)

@@ -176,10 +176,6 @@ def _permanent(status: int) -> bool:
     return 400 <= status < 500 and status not in (408, 429)
 
 
-MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
-"""What decoding and mapping a message that is not a post of the source's shape raises."""
-
-
 @dataclass(frozen=True)
 class Event:
     """One post from a source (a Post dict, or None for a keep-alive or a message skipped),
@@ -191,11 +187,21 @@ class Event:
     malformed: str | None = None
 
 
-def _malformed(exc: Exception, cursor: str | None) -> Event:
-    """A skipped message's Event: the error's kind, with the position or key where that
-    cannot quote the message's text."""
-    detail = f": {exc}" if isinstance(exc, json.JSONDecodeError | KeyError) else ""
-    return Event(None, cursor, f"{type(exc).__name__}{detail}")
+class MalformedMessage(Exception):
+    """A source message that is not a post of the source's shape; its message says why and
+    never quotes the message."""
+
+
+def _decoded(data: str | bytes) -> dict:
+    """A source message's JSON object. Raises MalformedMessage for one that is not JSON (its
+    position named) or not an object."""
+    try:
+        message = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedMessage(f"not JSON ({exc})") from exc
+    if not isinstance(message, dict):
+        raise MalformedMessage(f"not an object but a JSON {type(message).__name__}")
+    return message
 
 
 Source = Callable[[str | None, threading.Event], Iterator[Event]]
@@ -207,7 +213,8 @@ def mastodon_source(
     server: str, *, token: str | None = None, token_env: str = "MASTODON_TOKEN"
 ) -> Source:
     """The public timeline of a Mastodon server (`/api/v1/streaming/public`, server-sent
-    events, read as UTF-8 whatever the Content-Type says); each `update` is a Status entity,
+    events, split into lines at CR and LF only and read as UTF-8 whatever the Content-Type
+    says, as the format defines); each `update` is a Status entity,
     mapped by the `mastodon` preset. Raises SourceRefused, whose advice names `token_env`
     (where the token came from), when the server refuses the stream for good."""
     import requests
@@ -228,20 +235,20 @@ def mastodon_source(
                     f"(--token-env; this connection sent {given} ${token_env})."
                 )
             response.raise_for_status()
-            response.encoding = "utf-8"
             event = None
-            for line in response.iter_lines(decode_unicode=True):
+            for raw in response.iter_lines():
+                line = raw.decode("utf-8", errors="replace")
                 if stop.is_set():
                     return
                 if line.startswith("event:"):
                     event = line.removeprefix("event:").strip()
                 elif line.startswith("data:") and event == "update":
                     try:
-                        post = map_record(json.loads(line.removeprefix("data:")), mapping)
-                    except MALFORMED as exc:
-                        yield _malformed(exc, None)
+                        status = _decoded(line.removeprefix("data:"))
+                    except MalformedMessage as exc:
+                        yield Event(None, None, str(exc))
                     else:
-                        yield Event(post, None)
+                        yield Event(map_record(status, mapping), None)
                 else:
                     yield Event(None, None)
 
@@ -282,10 +289,7 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
                     continue
                 except ConnectionClosedOK as exc:
                     raise ConnectionError("Jetstream closed the connection") from exc
-                try:
-                    event = _jetstream_event(raw, cursor, mapping)
-                except MALFORMED as exc:
-                    event = _malformed(exc, cursor)
+                event = _jetstream_event(raw, cursor, mapping)
                 cursor = event.cursor
                 yield event
 
@@ -293,21 +297,30 @@ def bluesky_source(endpoint: str = JETSTREAM) -> Source:
 
 
 def _jetstream_event(raw: str | bytes, cursor: str | None, mapping) -> Event:
-    """One Jetstream message as an Event (a post for a post's creation); raises one of
-    MALFORMED for a message not of Jetstream's shape."""
-    message = json.loads(raw)
-    commit = message.get("commit") or {}
-    cursor = str(message.get("time_us", cursor or ""))
-    if (
-        message.get("kind") != "commit"
-        or commit.get("operation") != "create"
-        or commit.get("collection") != "app.bsky.feed.post"
-    ):
+    """One Jetstream message as an Event: a post for a post's creation, the reason it is
+    skipped for a message not of Jetstream's shape; its cursor is the message's `time_us`
+    where that is an integer, else `cursor`."""
+    try:
+        message = _decoded(raw)
+    except MalformedMessage as exc:
+        return Event(None, cursor, str(exc))
+    time_us = message.get("time_us")
+    if isinstance(time_us, int) and not isinstance(time_us, bool):
+        cursor = str(time_us)
+    commit = message.get("commit")
+    if message.get("kind") != "commit":
         return Event(None, cursor)
+    if not isinstance(commit, dict):
+        return Event(None, cursor, "a commit message without its commit object")
+    if commit.get("operation") != "create" or commit.get("collection") != "app.bsky.feed.post":
+        return Event(None, cursor)
+    did, rkey = message.get("did"), commit.get("rkey")
+    if not (isinstance(did, str) and did and isinstance(rkey, str) and rkey):
+        return Event(None, cursor, "a post's creation without its author (did) or key (rkey)")
     view = {
         "post": {
-            "uri": f"at://{message['did']}/app.bsky.feed.post/{commit['rkey']}",
-            "author": {"did": message["did"]},
+            "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
+            "author": {"did": did},
             "record": commit.get("record") or {},
         }
     }
@@ -337,16 +350,19 @@ def run_connector(
     """Copy posts from `source` to `sink` until `stop` is set (or `max_posts` are written),
     reconnecting with exponential backoff (from `backoff_s`, at most BACKOFF_MAX_S). The cursor
     is saved to `cursor_file` after each flush of the sink, and read back at start. A
-    SourceRefused is raised, after the sink has flushed, instead of retried, and a SinkRefused
-    at once (the cursor left where the sink last flushed)."""
+    SourceRefused before the source has sent anything in this session is raised, after the sink
+    has flushed, instead of retried (one after it is retried: the configuration was right, and
+    a proxy or rate limiter answers 403 or 404 for a while), and a SinkRefused at once (the
+    cursor left where the sink last flushed)."""
     summary = ConnectSummary()
     cursor = cursor_file.read_text().strip() if cursor_file.exists() else None
     durable, recent = cursor, OrderedDict()
-    delay = backoff_s
+    delay, answered = backoff_s, False
     while not stop.is_set():
         summary.connections += 1
         try:
             for event in source(durable, stop):
+                answered = True
                 if event.cursor is not None:
                     cursor = event.cursor
                 if event.malformed is not None:
@@ -355,13 +371,13 @@ def run_connector(
                 if event.post is not None:
                     delay = backoff_s
                     post_id = event.post.get("id")
-                    if post_id is not None and post_id in recent:
+                    if post_id in recent:
                         summary.repeats += 1
                     else:
                         if post_id is not None:
                             recent[post_id] = None
-                        if len(recent) > RECENT_IDS:
-                            recent.popitem(last=False)
+                            if len(recent) > RECENT_IDS:
+                                recent.popitem(last=False)
                         sink.write(event.post)
                         summary.posts += 1
                 if sink.due() or (max_posts is not None and summary.posts >= max_posts):
@@ -372,16 +388,11 @@ def run_connector(
                     break
         except SinkRefused:
             raise
-        except SourceRefused:
-            _flush(sink, cursor, cursor_file)
-            raise
         except Exception as exc:
-            log.warning(
-                "connect: connection lost (%s: %s); reconnecting in %.0f s",
-                type(exc).__name__,
-                exc,
-                delay,
-            )
+            if isinstance(exc, SourceRefused) and not answered:
+                _flush(sink, cursor, cursor_file)
+                raise
+            log.warning("connect: connection lost (%s); reconnecting in %.0f s", _lost(exc), delay)
             durable = _flush(sink, cursor, cursor_file)
             stop.wait(delay)
             delay = min(delay * 2, BACKOFF_MAX_S)
@@ -399,6 +410,34 @@ def run_connector(
         summary.connections,
     )
     return summary
+
+
+def _lost(exc: Exception) -> str:
+    """A lost connection's error as the log names it: its kind and message where the message
+    cannot quote what the source sent (ours, a network or address error, an HTTP status, a
+    websocket's handshake or close); else its kind and where it was raised, since a stream
+    broken mid-chunk quotes the bytes it read and an error of our own mapping may quote a post."""
+    import socket
+    import traceback
+
+    import requests
+    from websockets.exceptions import WebSocketException
+
+    told = (
+        MoodcastError,
+        ConnectionError,
+        TimeoutError,
+        socket.gaierror,
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.HTTPError,
+        WebSocketException,
+    )
+    name = type(exc).__name__
+    if isinstance(exc, told):
+        return f"{name}: {exc}" if str(exc) else name
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{name} raised at {Path(where.filename).name}:{where.lineno}"
 
 
 def _flush(sink: Sink, cursor: str | None, cursor_file: Path) -> str | None:

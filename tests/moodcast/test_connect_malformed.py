@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 from click.testing import CliRunner
-from websockets.sync.server import serve
 
 from moodcast.cli import main
 from moodcast.connect import SpoolSink, bluesky_source, run_connector
+from tests.moodcast.connect_servers import http_server, stop_after, websocket_server
 from tests.moodcast.test_connect import _commit, _minutes, _spooled, _status
-
-
-def _stop_after(seconds: float) -> threading.Event:
-    """A stop event that a timer sets, so a connector stuck reconnecting ends the test."""
-    stop = threading.Event()
-    timer = threading.Timer(seconds, stop.set)
-    timer.daemon = True
-    timer.start()
-    return stop
 
 
 def test_malformed_jetstream_messages_are_skipped_and_the_posts_after_them_written(
@@ -46,19 +36,17 @@ def test_malformed_jetstream_messages_are_skipped_and_the_posts_after_them_writt
         for _ in connection:
             pass
 
-    with serve(handler, "127.0.0.1", 0) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    with websocket_server(handler) as url, stop_after(3) as stop:
         summary = run_connector(
-            bluesky_source(f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"),
+            bluesky_source(url),
             SpoolSink(
                 tmp_path / "spool", source="bluesky", rotate_every=_minutes(5), rotate_posts=10
             ),
             cursor_file=tmp_path / "bluesky.cursor",
-            stop=_stop_after(3),
+            stop=stop,
             max_posts=4,
             backoff_s=0.05,
         )
-        server.shutdown()
     assert sorted(p["created_at"] for p in _spooled(tmp_path / "spool")) == [
         _commit(i)["commit"]["record"]["createdAt"] for i in range(4)
     ]
@@ -90,19 +78,14 @@ def test_a_malformed_mastodon_update_is_skipped_and_the_command_says_so(tmp_path
     _Mastodon.first = [good[0], b'event: update\ndata: {"id": \n\n', good[1]]
     _Mastodon.first += [b'event: update\ndata: "a string"\n\n', good[2]]
     _Mastodon.again, _Mastodon.connections = good, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Mastodon)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with http_server(_Mastodon) as url:
         result = CliRunner().invoke(
             main,
-            ["connect", "mastodon", "--server", f"http://127.0.0.1:{server.server_address[1]}"]
-            + ["--spool", str(tmp_path / "spool"), "--max-posts", "3"]
-            + ["--data-dir", str(tmp_path / "data")],
+            ["connect", "mastodon", "--server", url, "--spool", str(tmp_path / "spool")]
+            + ["--max-posts", "3", "--data-dir", str(tmp_path / "data")],
             obj={},
             catch_exceptions=False,
         )
-    finally:
-        server.shutdown()
     assert result.exit_code == 0, result.output
     assert sorted(p["id"] for p in _spooled(tmp_path / "spool")) == [
         _status(i)["id"] for i in range(3)

@@ -4,40 +4,22 @@ ISO-8859-1, so every accent and emoji reached the spool garbled (`très` as `tr�
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from moodcast.connect import SpoolSink, mastodon_source, run_connector
+from tests.moodcast.connect_servers import mastodon_stream
 from tests.moodcast.test_connect import _minutes, _spooled, _status
 
 
-class _NoCharset(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        status = {**_status(0), "content": "<p>très triste ce soir 😢</p>", "language": "fr"}
-        data = json.dumps(status, ensure_ascii=False).encode("utf-8")
-        self.wfile.write(b"event: update\ndata: " + data + b"\n\n")
-        self.wfile.flush()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_stream_without_a_charset_is_read_as_utf8(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoCharset)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    status = {**_status(0), "content": "<p>très triste ce soir 😢</p>", "language": "fr"}
+    with mastodon_stream([status], content_type="text/event-stream") as url:
         run_connector(
-            mastodon_source(f"http://127.0.0.1:{server.server_address[1]}"),
+            mastodon_source(url),
             SpoolSink(tmp_path, source="mastodon", rotate_every=_minutes(5), rotate_posts=1),
             cursor_file=tmp_path / "mastodon.cursor",
             stop=threading.Event(),
             max_posts=1,
         )
-    finally:
-        server.shutdown()
     (post,) = _spooled(tmp_path)
     assert post["text"] == "très triste ce soir 😢"

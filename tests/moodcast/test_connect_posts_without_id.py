@@ -5,46 +5,22 @@ a repeat of it: lost, and counted as a repeat rather than as bad input."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 from moodcast.connect import SpoolSink, mastodon_source, run_connector
+from tests.moodcast.connect_servers import mastodon_stream, stop_after
 from tests.moodcast.test_connect import _minutes, _spooled, _status
 
 
-class _WithoutIds(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.end_headers()
-        for i in range(3):
-            status = {k: v for k, v in _status(i).items() if k != "id"}
-            self.wfile.write(b"event: update\ndata: " + json.dumps(status).encode() + b"\n\n")
-        self.wfile.flush()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_posts_without_an_id_are_all_written_not_taken_for_repeats(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _WithoutIds)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    stop = threading.Event()
-    timer = threading.Timer(3, stop.set)  # ends a connector stuck reconnecting
-    timer.start()
-    try:
+    without_ids = [{k: v for k, v in _status(i).items() if k != "id"} for i in range(3)]
+    with mastodon_stream(without_ids) as url, stop_after(3) as stop:
         summary = run_connector(
-            mastodon_source(f"http://127.0.0.1:{server.server_address[1]}"),
+            mastodon_source(url),
             SpoolSink(tmp_path, source="mastodon", rotate_every=_minutes(5), rotate_posts=10),
             cursor_file=tmp_path / "mastodon.cursor",
             stop=stop,
             max_posts=3,
             backoff_s=0.05,
         )
-    finally:
-        timer.cancel()
-        server.shutdown()
     posts = _spooled(tmp_path)
     assert (summary.posts, summary.repeats) == (3, 0)
     assert [p.get("id") for p in posts] == [None, None, None]

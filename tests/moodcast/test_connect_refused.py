@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from websockets.sync.server import serve
 
-from moodcast.connect import SpoolSink, bluesky_source, run_connector
+from moodcast.connect import SourceRefused, SpoolSink, bluesky_source, run_connector
+from tests.moodcast.connect_servers import http_server, stop_after, websocket_server
 from tests.moodcast.test_connect import _minutes
 
 
@@ -27,12 +26,10 @@ class _Unauthorized(BaseHTTPRequestHandler):
 
 
 def test_a_mastodon_server_refusing_the_stream_stops_the_command_with_its_answer(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unauthorized)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with http_server(_Unauthorized) as url:
         result = subprocess.run(
             [sys.executable, "-c", "from moodcast.cli import cli; cli()", "connect", "mastodon"]
-            + ["--server", f"http://127.0.0.1:{server.server_address[1]}"]
+            + ["--server", url]
             + ["--spool", str(tmp_path / "spool"), "--data-dir", str(tmp_path / "data")]
             + ["--token-env", "NO_SUCH_TOKEN_VARIABLE"],
             capture_output=True,
@@ -40,8 +37,6 @@ def test_a_mastodon_server_refusing_the_stream_stops_the_command_with_its_answer
             timeout=60,
             cwd=Path(__file__).parents[2],
         )
-    finally:
-        server.shutdown()
     assert result.returncode == 3, result.stderr
     assert "401" in result.stderr and "NO_SUCH_TOKEN_VARIABLE" in result.stderr
 
@@ -50,21 +45,16 @@ def test_a_jetstream_endpoint_refusing_the_handshake_is_an_error_not_a_retry(tmp
     def refuse(connection, request):
         return connection.respond(404, "no such endpoint\n")
 
-    stop = threading.Event()
-    timer = threading.Timer(3, stop.set)
-    timer.start()
-    with serve(lambda connection: None, "127.0.0.1", 0, process_request=refuse) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            with pytest.raises(Exception, match="404") as raised:
-                run_connector(
-                    bluesky_source(f"ws://127.0.0.1:{server.socket.getsockname()[1]}/nowhere"),
-                    SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=1),
-                    cursor_file=tmp_path / "bluesky.cursor",
-                    stop=stop,
-                    backoff_s=0.05,
-                )
-        finally:
-            timer.cancel()
-            server.shutdown()
+    with (
+        websocket_server(lambda connection: None, process_request=refuse) as url,
+        stop_after(3) as stop,
+        pytest.raises(SourceRefused, match="404") as raised,
+    ):
+        run_connector(
+            bluesky_source(url),
+            SpoolSink(tmp_path, source="bluesky", rotate_every=_minutes(5), rotate_posts=1),
+            cursor_file=tmp_path / "bluesky.cursor",
+            stop=stop,
+            backoff_s=0.05,
+        )
     assert "--jetstream" in str(raised.value)

@@ -5,13 +5,12 @@ publish's NotFound escaped as a traceback (exit 1) once the first flush waited f
 from __future__ import annotations
 
 import json
-import threading
 
 from click.testing import CliRunner
-from websockets.sync.server import serve
 
 from moodcast.cli import main
 from tests.emulator import PROJECT
+from tests.moodcast.connect_servers import websocket_server
 from tests.moodcast.test_connect import _commit
 
 
@@ -25,16 +24,13 @@ def test_a_topic_that_does_not_exist_is_a_clear_error(tmp_path, emulator, monkey
             pass
 
     topic = f"projects/{PROJECT}/topics/no-such-topic"
-    with serve(handler, "127.0.0.1", 0) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    with websocket_server(handler) as url:
         result = CliRunner().invoke(
             main,
-            ["connect", "bluesky", "--jetstream"]
-            + [f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe", "--topic", topic]
+            ["connect", "bluesky", "--jetstream", url, "--topic", topic]
             + ["--max-posts", "3", "--data-dir", str(tmp_path / "data")],
             obj={},
         )
-        server.shutdown()
     assert result.exit_code == 3, result.output
     assert topic in result.output and "not found" in result.output.lower()
     assert not (tmp_path / "data" / "connect" / "bluesky.cursor").exists()
