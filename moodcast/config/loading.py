@@ -24,7 +24,11 @@ from transforms.errors import ConfigError
 
 
 def load_settings(
-    data_dir: str | os.PathLike | None, *, reads_posts: bool = True, **overrides
+    data_dir: str | os.PathLike | None,
+    *,
+    reads_posts: bool = True,
+    writes_markers: bool = False,
+    **overrides,
 ) -> Settings:
     """Settings for `data_dir` from its `config.toml` (if any), then `overrides` that are not None.
 
@@ -36,7 +40,8 @@ def load_settings(
     relative model directory from the data directory), and, for a command that reads posts, a
     `default_lang` that names no language (`language`, which also warns of one posts are never
     identified in), a `models` directory without a sentence model and a `markers_dir` that is
-    not a directory (`check_markers_dir`). A command that reads none (`export`, `dashboard`, `markers list`) passes
+    not a directory (`check_markers_dir`; one not there yet is let be where the command
+    `writes_markers` there: `markers train` creates it). A command that reads none (`export`, `dashboard`, `markers list`) passes
     `reads_posts=False`: `default_lang` is then neither checked nor kept (None), so a code that
     a later version refuses stops only the commands that use it, and the warning is given
     once, by the command's own reading. An `input_preset` or `input_mapping` override replaces
@@ -95,7 +100,7 @@ def load_settings(
         else None,
     )
     if reads_posts:
-        check_markers_dir(settings, where=where("markers_dir"))
+        check_markers_dir(settings, where=where("markers_dir"), writes=writes_markers)
     try:
         return replace(settings, record_mapping=checked_record_mapping(settings))
     except ConfigError as exc:

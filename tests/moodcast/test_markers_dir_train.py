@@ -1,0 +1,70 @@
+"""A configured `markers_dir` as `markers train` writes it: train creates one that is not there
+yet (it is the command that writes there; every command that reads posts refused it), and a
+directory holding trained heads for shipped markers alone is read, not warned of as holding
+nothing."""
+
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+from click.testing import CliRunner
+
+from moodcast.cli import main
+from moodcast.config import load_settings
+from transforms.markers import load_markers
+
+TEXTS = {
+    "sleep": ["awake at 4am again", "cannot fall asleep, brain racing", "insomnia is back",
+              "slept two hours, again", "another sleepless night", "tossing and turning all night"],
+    "work": ["deadline moved to friday", "the meeting ran long", "new project kickoff today",
+             "my manager approved the plan", "sent the report to the client", "quarterly review"],
+}  # fmt: skip
+
+
+def _data(tmp_path, markers_dir: str):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(f'markers_dir = "{markers_dir}"\n', encoding="utf-8")
+    labels = tmp_path / "labels.csv"
+    pl.DataFrame(
+        {
+            "text": [t for group in TEXTS.values() for t in group],
+            "topic": [k for k, group in TEXTS.items() for _ in group],
+            "lang": ["en"] * 12,
+        }
+    ).write_csv(labels)
+    return data, labels
+
+
+def _train(data, labels):
+    return CliRunner().invoke(
+        main,
+        ["markers", "train", "--labels", str(labels), "--family", "ngram", "--data-dir", str(data)],
+    )
+
+
+def test_train_creates_a_configured_markers_dir_that_is_not_there_yet(tmp_path):
+    data, labels = _data(tmp_path, "mine/trained")
+    result = _train(data, labels)
+    assert result.exit_code == 0, result.output
+    assert (data / "mine" / "trained" / "work.head.json").is_file()
+    settings = load_settings(data)
+    assert "work" in load_markers(settings.user_markers_dir)
+
+
+def test_train_still_refuses_a_markers_dir_that_is_a_file(tmp_path):
+    data, labels = _data(tmp_path, "mine")
+    (data / "mine").write_text("", encoding="utf-8")
+    result = _train(data, labels)
+    assert result.exit_code == 3, result.output
+    assert "mine is not a directory" in result.output
+
+
+def test_a_markers_dir_of_head_files_alone_is_not_warned_of(tmp_path, caplog):
+    data, _ = _data(tmp_path, "mine")
+    (data / "mine").mkdir()
+    (data / "mine" / "anger.head.json").write_text("{}", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="moodcast.config"):
+        load_settings(data)
+    assert "holds no marker file" not in caplog.text
