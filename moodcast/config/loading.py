@@ -27,6 +27,7 @@ def load_settings(
     data_dir: str | os.PathLike | None,
     *,
     reads_posts: bool = True,
+    reads_markers: bool | None = None,
     writes_markers: bool = False,
     **overrides,
 ) -> Settings:
@@ -39,9 +40,10 @@ def load_settings(
     unusable input preset or mapping, a key of `models` that names no language (`checked_models`, which reads `eng` as `en` and a
     relative model directory from the data directory), and, for a command that reads posts, a
     `default_lang` that names no language (`language`, which also warns of one posts are never
-    identified in), a `models` directory without a sentence model and a `markers_dir` that is
-    not a directory (`check_markers_dir`; one not there yet is let be where the command
-    `writes_markers` there: `markers train` creates it). A command that reads none (`export`, `dashboard`, `markers list`) passes
+    identified in) and a `models` directory without a sentence model; for a command that
+    `reads_markers` (by default, one that reads posts), a `markers_dir` that is not a directory
+    (`check_markers_dir`; one not there yet is let be where the command `writes_markers` there:
+    `markers train` creates it). A command that reads none (`export`, `dashboard`, `markers list`) passes
     `reads_posts=False`: `default_lang` is then neither checked nor kept (None), so a code that
     a later version refuses stops only the commands that use it, and the warning is given
     once, by the command's own reading. An `input_preset` or `input_mapping` override replaces
@@ -99,7 +101,7 @@ def load_settings(
         if reads_posts
         else None,
     )
-    if reads_posts:
+    if reads_posts if reads_markers is None else reads_markers:
         check_markers_dir(settings, where=where("markers_dir"), writes=writes_markers)
     try:
         return replace(settings, record_mapping=checked_record_mapping(settings))

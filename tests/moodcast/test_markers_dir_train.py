@@ -68,3 +68,13 @@ def test_a_markers_dir_of_head_files_alone_is_not_warned_of(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="moodcast.config"):
         load_settings(data)
     assert "holds no marker file" not in caplog.text
+
+
+def test_markers_list_and_show_refuse_a_markers_dir_that_is_not_there(tmp_path):
+    """They listed the shipped markers alone without a word, where `run` refuses the setting:
+    the very commands a user checks their markers with."""
+    data, _ = _data(tmp_path, "mine")
+    for args in (["markers", "list"], ["markers", "show", "sad"]):
+        result = CliRunner().invoke(main, [*args, "--data-dir", str(data)])
+        assert result.exit_code == 3, result.output
+        assert f"markers_dir: {data / 'mine'} is not a directory" in result.output
