@@ -25,7 +25,8 @@ def author_key(data_dir: Path, *, remote: bool) -> bytes:
     a random per-installation key kept in `<data dir>/author-key.secret` (created on first use,
     mode 0600) with a loud warning; that file must stay readable by its owner only and hold a
     key of at least MIN_SECRET_BYTES bytes, text or not (`_key_bytes`). A remote runner refuses
-    to start without the environment variable, since workers elsewhere cannot read that file. Raises ConfigError.
+    to start without the environment variable, since workers elsewhere cannot read that file.
+    Raises ConfigError.
     """
     secret = os.environ.get(SECRET_ENV)
     if secret is not None:

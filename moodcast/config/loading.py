@@ -37,13 +37,14 @@ def load_settings(
     ConfigError names the key, where it was set (the file, or the command line) and the form
     it needs, e.g. `k = 11`. config.toml is UTF-8 (a byte-order mark allowed). Also refused: a
     config.toml link to nothing, an unknown key, an unknown time zone or alert method, an
-    unusable input preset or mapping, a key of `models` that names no language (`checked_models`, which reads `eng` as `en` and a
-    relative model directory from the data directory), and, for a command that reads posts, a
-    `default_lang` that names no language (`language`, which also warns of one posts are never
-    identified in) and a `models` directory without a sentence model; for a command that
-    `reads_markers` (by default, one that reads posts), a `markers_dir` that is not a directory
-    (`check_markers_dir`; one not there yet is let be where the command `writes_markers` there:
-    `markers train` creates it). A command that reads none (`export`, `dashboard`, `markers list`) passes
+    unusable input preset or mapping, a key of `models` that names no language
+    (`checked_models`, which reads `eng` as `en` and a relative model directory from the data
+    directory), and, for a command that reads posts, a `default_lang` that names no language
+    (`language`, which also warns of one posts are never identified in) and a `models`
+    directory without a sentence model; for a command that `reads_markers` (by default, one
+    that reads posts), a `markers_dir` that is not a directory (`check_markers_dir`; one not
+    there yet is let be where the command `writes_markers` there: `markers train` creates it).
+    A command that reads no posts (`export`, `dashboard`, `markers list`) passes
     `reads_posts=False`: `default_lang` is then neither checked nor kept (None), so a code that
     a later version refuses stops only the commands that use it, and the warning is given
     once, by the command's own reading. An `input_preset` or `input_mapping` override replaces
