@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import logging
 
-import polars as pl
 from click.testing import CliRunner
 
 from moodcast.cli import main
 from moodcast.config import load_settings
+from tests.moodcast.test_model_markers_cli import _classes
 from transforms.markers import load_markers
-
-TEXTS = {
-    "sleep": ["awake at 4am again", "cannot fall asleep, brain racing", "insomnia is back",
-              "slept two hours, again", "another sleepless night", "tossing and turning all night"],
-    "work": ["deadline moved to friday", "the meeting ran long", "new project kickoff today",
-             "my manager approved the plan", "sent the report to the client", "quarterly review"],
-}  # fmt: skip
 
 
 def _data(tmp_path, markers_dir: str):
@@ -27,13 +20,7 @@ def _data(tmp_path, markers_dir: str):
     data.mkdir()
     (data / "config.toml").write_text(f'markers_dir = "{markers_dir}"\n', encoding="utf-8")
     labels = tmp_path / "labels.csv"
-    pl.DataFrame(
-        {
-            "text": [t for group in TEXTS.values() for t in group],
-            "topic": [k for k, group in TEXTS.items() for _ in group],
-            "lang": ["en"] * 12,
-        }
-    ).write_csv(labels)
+    _classes(labels)
     return data, labels
 
 
