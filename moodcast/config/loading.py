@@ -78,7 +78,7 @@ def load_settings(
         values = {k: v for k, v in values.items() if k not in ("input_preset", "input_mapping")}
     checked = {k: typed(k, v, where=str(config)) for k, v in values.items()}
     if isinstance(checked.get("input_mapping"), Path):
-        checked["input_mapping"] = root / checked["input_mapping"]
+        checked["input_mapping"] = root / checked["input_mapping"].expanduser()
     checked |= {k: typed(k, v, where="the command line") for k, v in overrides.items()}
     for name, value in checked.items():
         rule = RULES.get(name)

@@ -100,8 +100,9 @@ class Settings:
 
     @property
     def user_markers_dir(self) -> Path:
-        """`markers_dir` (a relative one from the data directory), else `<data dir>/markers`."""
-        return self.data_dir / (self.markers_dir or "markers")
+        """`markers_dir` (`~` expanded, as in `models`; a relative one from the data directory),
+        else `<data dir>/markers`."""
+        return self.data_dir / Path(self.markers_dir or "markers").expanduser()
 
     @property
     def dp_budget(self) -> Budget | None:
