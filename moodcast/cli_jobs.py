@@ -216,7 +216,10 @@ def stream(
 
     beam_args = _beam_args()
     settings = load_settings(
-        data_dir, tz=tz, **input_overrides(input_preset, mapping, default_lang)
+        data_dir,
+        reads_posts=not recover,
+        tz=tz,
+        **input_overrides(input_preset, mapping, default_lang),
     )
     if recover:
         recovered = recover_killed_sessions(settings)
