@@ -225,7 +225,7 @@ def sample(
     """Write a seeded synthetic corpus with planted waves (and waves.csv saying where).
 
     Says first how many posts and about how many bytes it writes; a sample larger than the
-    free disk space or the machine's memory is refused, and so are days past LAST_DAY."""
+    free disk space or the machine's memory is refused, and so are days past 9998-12-31."""
     from moodcast.sample import LAST_DAY, planned_posts
 
     if (LAST_DAY - start).days < days - 1:

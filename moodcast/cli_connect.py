@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from moodcast.cli_options import data_dir_option, duration_option
+from moodcast.cli_options import Folder, data_dir_option, duration_option
 from moodcast.config import load_settings
 from moodcast.connect import JETSTREAM
 
@@ -23,7 +23,7 @@ def _sink_options(command):
         [
             click.option(
                 "--spool",
-                type=click.Path(file_okay=False, path_type=Path),
+                type=Folder(path_type=Path),
                 help="Write rotating JSON Lines files here (each renamed into place whole; a hidden one a failed flush left is removed at start once an hour old).",
             ),
             click.option("--topic", help="Publish to this Pub/Sub topic, projects/P/topics/T."),

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from moodcast.cli_options import (
+    Folder,
     data_dir_option,
     duration_option,
     input_options,
@@ -30,7 +31,7 @@ tz_option = click.option(
 @click.option(
     "--follow",
     "spool",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Folder(path_type=Path),
     help="Follow mode: load new files of this spool directory every --every, until SIGTERM/SIGINT.",
 )
 @duration_option(
@@ -218,7 +219,10 @@ def stream(
 
     beam_args = _beam_args()
     settings = load_settings(
-        data_dir, tz=tz, **input_overrides(input_preset, mapping, default_lang)
+        data_dir,
+        reads_posts=not recover,
+        tz=tz,
+        **input_overrides(input_preset, mapping, default_lang),
     )
     if recover:
         recovered = recover_killed_sessions(settings)

@@ -236,7 +236,7 @@ def train(
     from moodcast.finetune import FinetuneSettings
     from moodcast.training import train_heads
 
-    settings = load_settings(data_dir, default_lang=default_lang)
+    settings = load_settings(data_dir, default_lang=default_lang, writes_markers=True)
     markers = base_markers(settings)
     try:
         frame = _read_labels(labels, text_col, label_cols, markers, settings, evaluated=False)

@@ -204,8 +204,10 @@ SOURCE_CHOICE = click.Choice(["lexicon", "model"])
 
 def markers_of(data_dir: str | None, names: str | None = None) -> dict[str, Marker]:
     """The markers of `data_dir`'s settings by name (configured_and_named), only those of
-    `names` (comma-separated) when given."""
-    return configured_and_named(load_settings(data_dir, reads_posts=False), names)[1]
+    `names` (comma-separated) when given. A configured markers_dir that is not a directory is
+    refused, as by the commands that read posts (load_settings)."""
+    settings = load_settings(data_dir, reads_posts=False, reads_markers=True)
+    return configured_and_named(settings, names)[1]
 
 
 def configured_and_named(

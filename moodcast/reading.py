@@ -132,10 +132,11 @@ def reading_advice(path: str, dead_letters: Mapping[str, int], *, read_with: str
 def unread_mapped_fields(path: str, mapping: InputMapping | None) -> list[str]:
     """The optional Post fields (POST_OPTIONAL) that `mapping`, a user's mapping file, reads
     from source paths of which the first record of the file at `path` (ingest.peek.peek_record)
-    holds none, each as `field = "path"` (paths joined by `or`); where no record holds them, no
-    post has that field (a `region` mapped to nowhere counts every post as `unknown`). Empty for
-    a preset, for fields read under their own names or as constants, and where no first record
-    can be read."""
+    holds none (`_holds`: a path there with an empty value, as a post that is no reply has
+    `"in_reply_to_id": null` or a CSV a blank cell, is held), each as `field = "path"` (paths
+    joined by `or`); where no record holds them, no post has that field (a `region` mapped to
+    nowhere counts every post as `unknown`). Empty for a preset, for fields read under their own
+    names or as constants, and where no first record can be read."""
     if mapping is None or mapping.reads_post_fields or preset_name(mapping):
         return []
     record = peek_record(path)
@@ -145,5 +146,17 @@ def unread_mapped_fields(path: str, mapping: InputMapping | None) -> list[str]:
         if field in POST_OPTIONAL
         and paths not in ((), (field,))
         and record
-        and all(lookup(record, p) is None for p in paths)
+        and not any(_holds(record, p) for p in paths)
     ]
+
+
+def _holds(record: Mapping, path: str) -> bool:
+    """Whether `record` has the dotted `path` (as transforms.presets.lookup reads it), whatever
+    its value, None included."""
+    if path in record:
+        return True
+    parent_path, _, last = path.rpartition(".")
+    parent = lookup(record, parent_path) if parent_path else record
+    if isinstance(parent, Mapping):
+        return last in parent
+    return isinstance(parent, list) and last.isdigit() and int(last) < len(parent)

@@ -93,20 +93,25 @@ def checked_models(settings: Settings, *, where: str, reads_posts: bool) -> dict
     return models
 
 
-def check_markers_dir(settings: Settings, *, where: str) -> None:
-    """A `markers_dir` that settings name must be a directory (ConfigError naming `where`); one
-    that holds no marker file (`*.toml`) is warned of, since none of its markers would be read."""
+def check_markers_dir(settings: Settings, *, where: str, writes: bool = False) -> None:
+    """A `markers_dir` that settings name must be a directory (ConfigError naming `where`),
+    except for a command that `writes` marker files there, which creates it; one that holds
+    neither a marker file (`*.toml`) nor a head file (`*.head.json`) is warned of, since nothing
+    of it would be read."""
     if settings.markers_dir is None:
         return
     folder = settings.user_markers_dir
+    if writes and not folder.exists():
+        return
     if not folder.is_dir():
         raise ConfigError(
             f"{where}: markers_dir: {folder} is not a directory, so no marker of yours would be "
             "read; create it, or correct the path (a relative path starts from the data directory)"
         )
-    if not any(folder.glob("*.toml")):
+    if not any(folder.glob("*.toml")) and not any(folder.glob("*.head.json")):
         log.warning(
-            "markers_dir %s holds no marker file (*.toml): only the shipped markers are read",
+            "markers_dir %s holds no marker file (*.toml) and no head file (*.head.json): only "
+            "the shipped markers are read",
             folder,
         )
 

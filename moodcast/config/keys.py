@@ -24,9 +24,9 @@ def author_key(data_dir: Path, *, remote: bool) -> bytes:
     `$MOODCAST_SECRET` when set (at least MIN_SECRET_BYTES bytes). Otherwise, on a local runner,
     a random per-installation key kept in `<data dir>/author-key.secret` (created on first use,
     mode 0600) with a loud warning; that file must stay readable by its owner only and hold a
-    key of at least MIN_SECRET_BYTES bytes, text or not (its bytes are the key, less ASCII
-    white space at either end). A remote runner refuses to start without the
-    environment variable, since workers elsewhere cannot read that file. Raises ConfigError.
+    key of at least MIN_SECRET_BYTES bytes, text or not (`_key_bytes`). A remote runner refuses
+    to start without the environment variable, since workers elsewhere cannot read that file.
+    Raises ConfigError.
     """
     secret = os.environ.get(SECRET_ENV)
     if secret is not None:
@@ -54,7 +54,7 @@ def author_key(data_dir: Path, *, remote: bool) -> bytes:
             f"{path} can be read by other users (mode {mode:o}); it keeps author pseudonyms "
             f"secret. Run `chmod 600 {path}`, or set {SECRET_ENV} instead."
         )
-    key = path.read_bytes().strip()
+    key = _key_bytes(path.read_bytes())
     if len(key) < MIN_SECRET_BYTES:
         raise ConfigError(
             f"{path} holds no usable key (under {MIN_SECRET_BYTES} bytes). Delete it to have "
@@ -68,3 +68,13 @@ def author_key(data_dir: Path, *, remote: bool) -> bytes:
         SECRET_ENV,
     )
     return key
+
+
+def _key_bytes(content: bytes) -> bytes:
+    """The key a key file's `content` holds: UTF-8 text less white space at either end (as
+    str.strip, so that a key written before keeps its pseudonyms), else its bytes less ASCII
+    white space at either end."""
+    try:
+        return content.decode("utf-8").strip().encode("utf-8")
+    except UnicodeDecodeError:
+        return content.strip()

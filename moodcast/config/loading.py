@@ -24,7 +24,12 @@ from transforms.errors import ConfigError
 
 
 def load_settings(
-    data_dir: str | os.PathLike | None, *, reads_posts: bool = True, **overrides
+    data_dir: str | os.PathLike | None,
+    *,
+    reads_posts: bool = True,
+    reads_markers: bool | None = None,
+    writes_markers: bool = False,
+    **overrides,
 ) -> Settings:
     """Settings for `data_dir` from its `config.toml` (if any), then `overrides` that are not None.
 
@@ -32,11 +37,14 @@ def load_settings(
     ConfigError names the key, where it was set (the file, or the command line) and the form
     it needs, e.g. `k = 11`. config.toml is UTF-8 (a byte-order mark allowed). Also refused: a
     config.toml link to nothing, an unknown key, an unknown time zone or alert method, an
-    unusable input preset or mapping, a key of `models` that names no language (`checked_models`, which reads `eng` as `en` and a
-    relative model directory from the data directory), and, for a command that reads posts, a
-    `default_lang` that names no language (`language`, which also warns of one posts are never
-    identified in), a `models` directory without a sentence model and a `markers_dir` that is
-    not a directory (`check_markers_dir`). A command that reads none (`export`, `dashboard`, `markers list`) passes
+    unusable input preset or mapping, a key of `models` that names no language
+    (`checked_models`, which reads `eng` as `en` and a relative model directory from the data
+    directory), and, for a command that reads posts, a `default_lang` that names no language
+    (`language`, which also warns of one posts are never identified in) and a `models`
+    directory without a sentence model; for a command that `reads_markers` (by default, one
+    that reads posts), a `markers_dir` that is not a directory (`check_markers_dir`; one not
+    there yet is let be where the command `writes_markers` there: `markers train` creates it).
+    A command that reads no posts (`export`, `dashboard`, `markers list`) passes
     `reads_posts=False`: `default_lang` is then neither checked nor kept (None), so a code that
     a later version refuses stops only the commands that use it, and the warning is given
     once, by the command's own reading. An `input_preset` or `input_mapping` override replaces
@@ -70,7 +78,7 @@ def load_settings(
         values = {k: v for k, v in values.items() if k not in ("input_preset", "input_mapping")}
     checked = {k: typed(k, v, where=str(config)) for k, v in values.items()}
     if isinstance(checked.get("input_mapping"), Path):
-        checked["input_mapping"] = root / checked["input_mapping"]
+        checked["input_mapping"] = root / checked["input_mapping"].expanduser()
     checked |= {k: typed(k, v, where="the command line") for k, v in overrides.items()}
     for name, value in checked.items():
         rule = RULES.get(name)
@@ -94,8 +102,8 @@ def load_settings(
         if reads_posts
         else None,
     )
-    if reads_posts:
-        check_markers_dir(settings, where=where("markers_dir"))
+    if reads_posts if reads_markers is None else reads_markers:
+        check_markers_dir(settings, where=where("markers_dir"), writes=writes_markers)
     try:
         return replace(settings, record_mapping=checked_record_mapping(settings))
     except ConfigError as exc:

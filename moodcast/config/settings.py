@@ -41,22 +41,22 @@ class Settings:
     `min_posts_per_day` posts; a day whose total post count is `volume_change_factor` times
     (or 1/that of) its trailing 28-day median is a data event (forecasting.inputs).
     `models` maps a language to its sentence model (`"default"`, the shipped English
-    all-MiniLM-L6-v2, or a local model directory; relative to the data directory in config.toml); `model_backend` is one of
-    transforms.embedding.BACKENDS; model sources score a deterministic `model_sample_rate`
-    share of posts (transforms.model_markers); `zero_shot` is `shipped` (the shipped prototypes'
-    centroids) or `adapted` (centroids fitted on the user's posts by `moodcast markers adapt`,
-    moodcast.adapting). Inputs whose field names are not the Post
-    contract's are read through `input_preset` (a transforms.presets name) or `input_mapping`
-    (a TOML file of Post field = source path; relative to the data directory in config.toml),
-    at most one of them; `record_mapping` is the resulting mapping, checked at load.
-    Posts dated before `earliest_date` are dead letters (the plausible-date window; its end is
-    the run's as-of date + 1 day). A truncated or corrupt compressed input fails the run unless
-    `keep_partial_inputs`, which keeps its readable part and records the loss. `k` below
-    DEFAULT_K needs `allow_small_k`. A region becomes a published key only when it is in
-    `regions` (when given) or matches `region_pattern` (transforms.privacy.RegionRule). Texts
-    longer than `max_text_chars` characters are dead letters. `markers_dir` holds the user's
-    markers (`user_markers_dir`). A post that states no language
-    and is too short or unclear to identify takes `default_lang` (transforms.text.LanguageRule).
+    all-MiniLM-L6-v2, or a local model directory, one relative to the data directory made absolute
+    by load_settings); `model_backend` is one of transforms.embedding.BACKENDS; model sources score
+    a deterministic `model_sample_rate` share of posts (transforms.model_markers); `zero_shot` is
+    `shipped` (the shipped prototypes' centroids) or `adapted` (centroids fitted on the user's posts
+    by `moodcast markers adapt`, moodcast.adapting). Inputs whose field names are not the Post
+    contract's are read through `input_preset` (a transforms.presets name) or `input_mapping` (a
+    TOML file of Post field = source path; relative to the data directory in config.toml), at most
+    one of them; `record_mapping` is the resulting mapping, checked at load. Posts dated before
+    `earliest_date` are dead letters (the plausible-date window; its end is the run's as-of date + 1
+    day). A truncated or corrupt compressed input fails the run unless `keep_partial_inputs`, which
+    keeps its readable part and records the loss. `k` below DEFAULT_K needs `allow_small_k`. A
+    region becomes a published key only when it is in `regions` (when given) or matches
+    `region_pattern` (transforms.privacy.RegionRule). Texts longer than `max_text_chars` characters
+    are dead letters. `markers_dir` holds the user's markers (`user_markers_dir`). A post that
+    states no language and is too short or unclear to identify takes `default_lang`
+    (transforms.text.LanguageRule).
     """
 
     data_dir: Path
@@ -100,8 +100,9 @@ class Settings:
 
     @property
     def user_markers_dir(self) -> Path:
-        """`markers_dir` (a relative one from the data directory), else `<data dir>/markers`."""
-        return self.data_dir / (self.markers_dir or "markers")
+        """`markers_dir` (`~` expanded, as in `models`; a relative one from the data directory),
+        else `<data dir>/markers`."""
+        return self.data_dir / Path(self.markers_dir or "markers").expanduser()
 
     @property
     def dp_budget(self) -> Budget | None:

@@ -59,7 +59,8 @@ def typed(name: str, value: Any, *, where: str) -> Any:
 def _conform(hint: Any, value: Any) -> tuple[bool, Any]:
     """Whether `value` (as TOML or an option gives it) fits the type `hint`, and the value as
     that type: a list becomes a tuple where a tuple is wanted, a string a Path (an empty one,
-    which would name the current directory, fits no Path), an integer a float. Optional types accept None; a Literal its values; other types are not checked."""
+    which would name the current directory, fits no Path), an integer a float. Optional types
+    accept None; a Literal its values; other types are not checked."""
     if get_origin(hint) in (Union, UnionType) and type(None) in get_args(hint):
         if value is None:
             return True, None
