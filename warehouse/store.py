@@ -93,11 +93,23 @@ def damage_of(data_dir: Path | str, exc: BaseException) -> DamagedWarehouse | No
     return damaged(published_path(data_dir), exc) if is_damage(exc) else None
 
 
+DAMAGE_SIGNS = (
+    "not a valid DuckDB database file",
+    "Could not read enough bytes",
+    "Corrupt database file",
+)
+"""What DuckDB says of a damaged file: not a DuckDB file (or its main header changed), a block
+past the end of a file cut short, a block that fails its checksum."""
+
+
 def is_damage(exc: BaseException) -> bool:
-    """Whether a DuckDB error is what a damaged file gives: an I/O error (a block past the end
-    of a file cut short) or DuckDB's base Error, which it raises for a block that fails its
-    checksum; any other kind (a query's own error) is not."""
-    return isinstance(exc, duckdb.IOException) or type(exc) is duckdb.Error
+    """Whether a DuckDB error is what a damaged file gives: an I/O error or DuckDB's base Error
+    (which it raises for a block that fails its checksum) in the words of DAMAGE_SIGNS. Any
+    other is not: a query's own error, or an I/O error of the system (a lock another process
+    holds, a permission refused, a disk too full for DuckDB's spill files)."""
+    return (isinstance(exc, duckdb.IOException) or type(exc) is duckdb.Error) and any(
+        sign in str(exc) for sign in DAMAGE_SIGNS
+    )
 
 
 def check_whole(con: duckdb.DuckDBPyConnection, database: str, path: Path, size: int) -> None:
@@ -243,9 +255,11 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     after a run publishes a new one; compare `published_version` and reopen to see it.
     Session time zone is UTC; it draws no progress bar on stdout, nor does a cursor from
     `published_cursor` (a bare `cursor()` does: DuckDB keeps that setting per cursor). Raises
-    NoWarehouse when nothing is published yet, DamagedWarehouse when the file cannot be opened
-    or is cut short (`check_whole`; the file swapped in by a run between the two is not
-    checked), and SchemaMismatch when the file is from an incompatible moodcast.
+    NoWarehouse when nothing is published yet, DamagedWarehouse when the file is damaged
+    (`is_damage`) or cut short (`check_whole`; the file swapped in by a run between the two is
+    not checked), WarehouseError naming DuckDB's reason when it cannot be opened for another
+    (a lock held by a process that opened it read-write, a permission refused), and
+    SchemaMismatch when the file is from an incompatible moodcast.
     """
     path = published_path(data_dir)
     if not path.exists():
@@ -264,6 +278,11 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
         except duckdb.Error as exc:
             if is_damage(exc):
                 raise damaged(path, exc) from exc
+            if isinstance(exc, duckdb.IOException):
+                raise WarehouseError(
+                    f"Could not open {path} read-only ({exc}); nothing was changed: try again "
+                    f"once that is resolved."
+                ) from exc
             raise
         after = os.stat(path)
         if after.st_ino == before.st_ino:
