@@ -114,26 +114,52 @@ def is_damage(exc: BaseException) -> bool:
 
 def check_whole(con: duckdb.DuckDBPyConnection, database: str, path: Path, size: int) -> None:
     """Raise DamagedWarehouse when `size`, the bytes of the file `path` that `con` has attached
-    as `database`, is less than its headers and the blocks it counts in use take: a file cut
-    short (a copy that stopped, a disk that filled up), which DuckDB opens and fails only when
-    a query reaches a missing block. Trailing free blocks may be missing from a whole file, so
-    a file cut short within them passes (and reads)."""
+    as `database`, is less than its headers and its blocks up to the last in use take
+    (`blocks_in_use`): a file cut short (a copy that stopped, a disk that filled up), which
+    DuckDB opens and fails only when a query reaches a missing block. Trailing free blocks may
+    be missing from a whole file, so a file cut short within them passes (and reads)."""
     try:
-        [(used, block)] = con.sql(
-            "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = ?",
-            params=[database],
-        ).fetchall()
+        blocks, block = blocks_in_use(con, database)
     except duckdb.Error as exc:
         if is_damage(exc):
             raise damaged(path, exc) from exc
         raise
-    need = HEADER_BYTES + used * block
+    need = HEADER_BYTES + blocks * block
     if size < need:
         raise DamagedWarehouse(
-            f"{path} is cut short: it holds {size:,} bytes, but its header counts {used:,} "
-            f"blocks of {block:,} bytes in use, at least {need:,} bytes (a copy that stopped, "
-            f"or a disk that filled up): {REBUILD}."
+            f"{path} is cut short: it holds {size:,} bytes, but it has blocks of {block:,} "
+            f"bytes in use up to block {blocks:,}, at least {need:,} bytes (a copy that "
+            f"stopped, or a disk that filled up): {REBUILD}."
         )
+
+
+def blocks_in_use(con: duckdb.DuckDBPyConnection, database: str) -> tuple[int, int]:
+    """How many blocks of the file attached as `database` come before the end of its last block
+    in use, and its block size: one past the highest block id its metadata and its tables'
+    data use (free blocks may lie before it), at least the number of blocks in use."""
+    [(used, block)] = con.sql(
+        "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = ?",
+        params=[database],
+    ).fetchall()
+    tables = con.sql(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
+        params=[database],
+    ).fetchall()
+    data = [
+        "SELECT max(greatest(block_id, list_max(additional_block_ids))) AS id "
+        f"FROM pragma_storage_info({_literal('.'.join(map(quote, (database, *names))))})"
+        for names in tables
+    ]
+    metadata = f"SELECT max(block_id) AS id FROM pragma_metadata_info({_literal(database)})"
+    [(highest,)] = con.sql(
+        f"SELECT coalesce(max(id), -1) FROM ({' UNION ALL '.join([metadata, *data])})"
+    ).fetchall()
+    return max(used, highest + 1), block
+
+
+def _literal(text: str) -> str:
+    """`text` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def fsync_path(path: Path | str) -> None:
@@ -271,7 +297,7 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     try:
         con.execute("SET GLOBAL TimeZone = 'UTC'")
         con.execute(_NO_PROGRESS_BAR)
-        literal = "'" + str(path).replace("'", "''") + "'"
+        literal = _literal(str(path))
         before = os.stat(path)
         try:
             con.execute(f"ATTACH {literal} AS {READ_CATALOG} (READ_ONLY)")
