@@ -61,8 +61,13 @@ def published_version(data_dir: Path | str) -> Version | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
+def _wal(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside the database file `path`."""
+    return path.with_name(path.name + ".wal")
+
+
 def _discard(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
+    for leftover in (path, _wal(path)):
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
 
@@ -180,11 +185,15 @@ def writing(
 
     Takes the data directory's RunLock (raising RunLocked if another run has it) unless
     `lock`, already held by the caller, is given; a given lock is left held. Copies the
-    published file to `moodcast.duckdb.next` (or starts an empty one), discarding any
-    leftover of a crashed run, and brings its schema up to date. When the lock found the run
+    published file to `moodcast.duckdb.next` (or starts an empty one), with the write-ahead log
+    beside it where a process that opened it read-write died before its checkpoint (readers
+    replay it: the run starts from what they see), discarding any leftover of a crashed run,
+    and brings its schema up to date. When the lock found the run
     noted by a holder that died without releasing it (RunLock.stale), that run is recorded as
     `killed` (unless it recorded itself). On a clean exit the copy
-    is checkpointed, closed, fsynced and atomically renamed onto the published file. On an
+    is checkpointed, closed, fsynced and atomically renamed onto the published file, whose
+    write-ahead log is removed first (the copy holds what it did; readers would replay it onto
+    the new version). On an
     exception it is deleted and the published file stays as it was (a DuckDB I/O error becomes
     a WarehouseError saying so: a full disk, a used-up quota or a file-size limit in the words
     of warehouse.room.out_of_room_in_words). The connection is
@@ -203,6 +212,8 @@ def writing(
         try:
             if published.exists():
                 shutil.copyfile(published, next_path)
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.copyfile(_wal(published), _wal(next_path))
             con = _connect_copy(next_path, published)
         except BaseException:
             _discard(next_path)
@@ -230,13 +241,15 @@ def writing(
                     f"was published and the copy was removed: {what}, and run again."
                 ) from exc
             raise
-        if next_path.with_name(next_path.name + ".wal").exists():
+        if _wal(next_path).exists():
             _discard(next_path)
             raise WarehouseError(
                 f"{next_path} still had a write-ahead log after CHECKPOINT, so it was not "
                 f"published; the published warehouse is unchanged. Run again."
             )
         fsync_path(next_path)
+        with contextlib.suppress(FileNotFoundError):
+            _wal(published).unlink()
         os.replace(next_path, published)
         fsync_path(data_dir)
         (lock or own_lock).stale = None
