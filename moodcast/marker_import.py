@@ -16,12 +16,12 @@ from pathlib import Path
 from ingest.file_checks import not_utf8
 from transforms.adapters import (
     VADER_MIN_VALENCE,
+    Adapted,
     empath_markers,
     liwc_markers,
     marker_toml,
     nrc_markers,
     vader_markers,
-    without_unmatchable,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError
 from warehouse.room import out_of_room
@@ -75,7 +75,7 @@ def import_markers(
 ) -> tuple[dict[str, Marker], str, dict[str, list[str]]]:
     """The markers of one lexicon (`kind` in KINDS), a line saying where they came from, and
     the terms left out of them because no post can match them, by marker name
-    (transforms.adapters.without_unmatchable; a marker left with no term is left out).
+    (transforms.adapters.Adapted; a marker left with no term is left out).
 
     Empath and VADER are read from their installed packages (`path` must be None; their terms
     are English); NRC EmoLex (word-level file) and LIWC (`.dic`) from `path`, as terms of `lang`
@@ -87,13 +87,12 @@ def import_markers(
     found, origin = _read_lexicon(
         kind, path, preset=preset, categories=categories, lang=lang, min_valence=min_valence
     )
-    kept, dropped = without_unmatchable(found)
-    if not kept:
+    if not found:
         raise ImportLexiconError(
             f"{path or origin}: no term of it can be matched in a post (each is empty once "
             "written as posts are matched, e.g. `*` or an apostrophe alone)"
         )
-    return kept, origin, dropped
+    return dict(found), origin, found.dropped
 
 
 def _read_lexicon(
@@ -104,7 +103,7 @@ def _read_lexicon(
     categories: Iterable[str] | None,
     lang: str | None,
     min_valence: float | None,
-) -> tuple[dict[str, Marker], str]:
+) -> tuple[Adapted, str]:
     """The markers of one lexicon as its adapter reads it, and where they came from
     (`import_markers`, which checks the options and the terms)."""
     if kind not in KINDS:
