@@ -124,7 +124,7 @@ def check_whole(con: duckdb.DuckDBPyConnection, database: str, path: Path, size:
     DuckDB opens and fails only when a query reaches a missing block. Trailing free blocks may
     be missing from a whole file, so a file cut short within them passes (and reads)."""
     try:
-        blocks, block = blocks_in_use(con, database)
+        blocks, block = blocks_in_use(con, database, size=size)
     except duckdb.Error as exc:
         if is_damage(exc):
             raise damaged(path, exc) from exc
@@ -138,14 +138,21 @@ def check_whole(con: duckdb.DuckDBPyConnection, database: str, path: Path, size:
         )
 
 
-def blocks_in_use(con: duckdb.DuckDBPyConnection, database: str) -> tuple[int, int]:
+def blocks_in_use(
+    con: duckdb.DuckDBPyConnection, database: str, *, size: int | None = None
+) -> tuple[int, int]:
     """How many blocks of the file attached as `database` come before the end of its last block
     in use, and its block size: one past the highest block id its metadata and its tables'
-    data use (free blocks may lie before it), at least the number of blocks in use."""
-    [(used, block)] = con.sql(
-        "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = ?",
+    data use (free blocks may lie before it), at least the number of blocks in use. Where
+    `size`, the file's bytes, holds every block DuckDB has allocated (in use or free), that
+    number of blocks instead, without reading each table's storage."""
+    [(used, total, block)] = con.sql(
+        "SELECT used_blocks, total_blocks, block_size FROM pragma_database_size() "
+        "WHERE database_name = ?",
         params=[database],
     ).fetchall()
+    if size is not None and size >= HEADER_BYTES + total * block:
+        return total, block
     tables = con.sql(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
         params=[database],
