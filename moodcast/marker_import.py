@@ -6,6 +6,7 @@ nothing is written into the package."""
 from __future__ import annotations
 
 import codecs
+import errno
 import importlib.metadata
 import importlib.resources
 import os
@@ -144,7 +145,8 @@ def write_markers(
     """Write each marker as `<out_dir>/<name>.toml`; returns the paths written.
 
     Raises ImportLexiconError, writing nothing, when `out_dir` is the shipped marker directory,
-    a name is a shipped marker's, or a file exists already and `force` is off. Each file is
+    a name is a shipped marker's, or a file exists already and `force` is off, and
+    IsADirectoryError, writing nothing, where a directory has a marker file's name. Each file is
     written under a temporary name (`.<name>.toml.tmp`, which no marker directory reads) and
     all take their names once every one is written: an OSError (a full disk) leaves none and is
     raised again naming the file it stopped at, in warehouse.room's words where it is a want of
@@ -157,6 +159,13 @@ def write_markers(
     clash = sorted(set(markers) & shipped)
     if clash:
         raise ImportLexiconError(f"{', '.join(clash)} would replace shipped marker(s); not written")
+    for name in markers:
+        if (out_dir / f"{name}.toml").is_dir():
+            raise IsADirectoryError(
+                errno.EISDIR,
+                "a directory where the import writes its marker file; nothing was written",
+                str(out_dir / f"{name}.toml"),
+            )
     existing = [out_dir / f"{name}.toml" for name in markers if (out_dir / f"{name}.toml").exists()]
     if existing and not force:
         raise ImportLexiconError(
@@ -177,6 +186,10 @@ def write_markers(
             words = out_of_room(exc, out_dir) or exc.strerror or str(exc)
             raise OSError(exc.errno, f"{words}; no marker file was written", str(path)) from exc
         raise
-    for path, tmp in staged.items():
-        os.replace(tmp, path)
+    try:
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
     return list(staged)
