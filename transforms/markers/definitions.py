@@ -280,8 +280,8 @@ def is_empty_term(term: str) -> bool:
 
 def _check_terms(terms: list[str], *, origin: str) -> None:
     """Raise MarkerError, naming `origin`, for a term that could never match as written: one
-    of apostrophes and `*` alone (`is_empty_term`), or one with a `*` touching a letter or
-    digit before its end (MISPLACED_STAR)."""
+    of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
+    touching a letter or digit before its end (MISPLACED_STAR)."""
     for term in terms:
         if is_empty_term(term):
             raise MarkerError(
