@@ -208,6 +208,11 @@ def import_lexicon(
             f"{categories!r} names no category (comma-separated names, e.g. sadness,fear)",
             param_hint="'--categories'",
         )
+    if min_valence is not None and not min_valence > 0:
+        raise click.BadParameter(
+            f"the valence cut-off must be above 0, got {min_valence:g}",
+            param_hint="'--min-valence'",
+        )
     settings = load_settings(data_dir, reads_posts=False)
     target = out_dir or settings.user_markers_dir
     if lang is not None:

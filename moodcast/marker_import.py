@@ -6,6 +6,7 @@ nothing is written into the package."""
 from __future__ import annotations
 
 import codecs
+import errno
 import importlib.metadata
 import importlib.resources
 import os
@@ -16,12 +17,12 @@ from pathlib import Path
 from ingest.file_checks import not_utf8
 from transforms.adapters import (
     VADER_MIN_VALENCE,
+    Adapted,
     empath_markers,
     liwc_markers,
     marker_toml,
     nrc_markers,
     vader_markers,
-    without_unmatchable,
 )
 from transforms.markers import BUILTIN_DIR, Marker, MarkerError
 from warehouse.room import out_of_room
@@ -75,7 +76,7 @@ def import_markers(
 ) -> tuple[dict[str, Marker], str, dict[str, list[str]]]:
     """The markers of one lexicon (`kind` in KINDS), a line saying where they came from, and
     the terms left out of them because no post can match them, by marker name
-    (transforms.adapters.without_unmatchable; a marker left with no term is left out).
+    (transforms.adapters.Adapted; a marker left with no term is left out).
 
     Empath and VADER are read from their installed packages (`path` must be None; their terms
     are English); NRC EmoLex (word-level file) and LIWC (`.dic`) from `path`, as terms of `lang`
@@ -87,13 +88,12 @@ def import_markers(
     found, origin = _read_lexicon(
         kind, path, preset=preset, categories=categories, lang=lang, min_valence=min_valence
     )
-    kept, dropped = without_unmatchable(found)
-    if not kept:
+    if not found:
         raise ImportLexiconError(
             f"{path or origin}: no term of it can be matched in a post (each is empty once "
             "written as posts are matched, e.g. `*` or an apostrophe alone)"
         )
-    return kept, origin, dropped
+    return dict(found), origin, found.dropped
 
 
 def _read_lexicon(
@@ -104,7 +104,7 @@ def _read_lexicon(
     categories: Iterable[str] | None,
     lang: str | None,
     min_valence: float | None,
-) -> tuple[dict[str, Marker], str]:
+) -> tuple[Adapted, str]:
     """The markers of one lexicon as its adapter reads it, and where they came from
     (`import_markers`, which checks the options and the terms)."""
     if kind not in KINDS:
@@ -145,7 +145,8 @@ def write_markers(
     """Write each marker as `<out_dir>/<name>.toml`; returns the paths written.
 
     Raises ImportLexiconError, writing nothing, when `out_dir` is the shipped marker directory,
-    a name is a shipped marker's, or a file exists already and `force` is off. Each file is
+    a name is a shipped marker's, or a file exists already and `force` is off, and
+    IsADirectoryError, writing nothing, where a directory has a marker file's name. Each file is
     written under a temporary name (`.<name>.toml.tmp`, which no marker directory reads) and
     all take their names once every one is written: an OSError (a full disk) leaves none and is
     raised again naming the file it stopped at, in warehouse.room's words where it is a want of
@@ -158,6 +159,13 @@ def write_markers(
     clash = sorted(set(markers) & shipped)
     if clash:
         raise ImportLexiconError(f"{', '.join(clash)} would replace shipped marker(s); not written")
+    for name in markers:
+        if (out_dir / f"{name}.toml").is_dir():
+            raise IsADirectoryError(
+                errno.EISDIR,
+                "a directory where the import writes its marker file; nothing was written",
+                str(out_dir / f"{name}.toml"),
+            )
     existing = [out_dir / f"{name}.toml" for name in markers if (out_dir / f"{name}.toml").exists()]
     if existing and not force:
         raise ImportLexiconError(
@@ -178,6 +186,10 @@ def write_markers(
             words = out_of_room(exc, out_dir) or exc.strerror or str(exc)
             raise OSError(exc.errno, f"{words}; no marker file was written", str(path)) from exc
         raise
-    for path, tmp in staged.items():
-        os.replace(tmp, path)
+    try:
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
     return list(staged)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import tomli_w
 
 from transforms.markers import Marker, MarkerError, parse_marker
-from transforms.markers.rules import canonical_terms
+from transforms.markers.definitions import is_empty_term
 
 TOMMASEL2021 = {
     "anxiety": ("sadness", "nervousness", "fear", "suffering", "horror", "disappointment",
@@ -36,6 +36,39 @@ average. VADER's 7,500 tokens give about 1,900 positive and 2,300 negative terms
 2,600 and 3,250 at 1.0, where mild words such as `ok` or `yeah` come in)."""
 
 NRC_EMOTIONS = {"anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust"}
+
+
+class Adapted(dict[str, Marker]):
+    """An adapter's markers by name, with `dropped`: by marker name, the terms of the lexicon
+    left out of it as no post can match them (`is_empty_term`: `*` or an apostrophe alone); a
+    marker left with no term is not among the markers."""
+
+    def __init__(self, markers: Mapping[str, Marker], *, dropped: Mapping[str, list[str]]):
+        super().__init__(markers)
+        self.dropped = dict(dropped)
+
+
+Spec = tuple[str, str, Sequence[str], Mapping[str, Iterable[str]]]
+"""A marker an adapter makes: its name, description, dimensions and terms by language."""
+
+
+def _adapted(specs: Iterable[Spec]) -> Adapted:
+    """The markers of `specs`, each without the terms no post can match (Adapted)."""
+    markers: dict[str, Marker] = {}
+    dropped: dict[str, list[str]] = {}
+    for name, description, dimensions, terms in specs:
+        listed = {lang: [t.strip() for t in words if t.strip()] for lang, words in terms.items()}
+        if empty := [t for words in listed.values() for t in words if is_empty_term(t)]:
+            dropped[name] = list(dict.fromkeys(empty))
+        kept = {lang: [t for t in words if not is_empty_term(t)] for lang, words in listed.items()}
+        if any(kept.values()):
+            markers[name] = _marker(
+                name,
+                description,
+                dimensions,
+                {lang: words for lang, words in kept.items() if words},
+            )
+    return Adapted(markers, dropped=dropped)
 
 
 def _marker(
@@ -62,7 +95,7 @@ def _slug(prefix: str, category: str) -> str:
 
 def empath_markers(
     categories_tsv: str, *, preset: str | None = None, categories: Iterable[str] | None = None
-) -> dict[str, Marker]:
+) -> Adapted:
     """Markers `empath_<category>` (English terms) from Empath's `categories.tsv` text (one
     category a line: its name, then its terms, tab-separated).
 
@@ -85,8 +118,8 @@ def empath_markers(
             for category in used:
                 dimensions.setdefault(category, []).append(dimension)
     wanted = _wanted(categories, dimensions or table, table, "Empath")
-    return _by_name(
-        _marker(
+    return _adapted(
+        (
             _slug("empath", category),
             f"Empath's '{category}' category"
             + (f" (preset {preset})" if preset is not None else "")
@@ -98,7 +131,7 @@ def empath_markers(
     )
 
 
-def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -> dict[str, Marker]:
+def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -> Adapted:
     """`negative_affect` and `positive_affect` (English) from VADER's `vader_lexicon.txt` text
     (token, mean valence, …, tab-separated): tokens with mean valence ≤ -`min_valence` and
     ≥ +`min_valence`. Raises MarkerError unless `min_valence` > 0, and where either side has
@@ -128,23 +161,25 @@ def vader_markers(lexicon_txt: str, *, min_valence: float = VADER_MIN_VALENCE) -
             f"{cut}, so {side}_affect would have no term: its tokens run from {lowest:g} to "
             f"+{highest:g}; choose a cut-off of at most {min(-lowest, highest):g} (default 1.5)"
         )
-    return {
-        "negative_affect": _marker(
-            "negative_affect",
-            f"VADER lexicon tokens with mean valence <= -{cut}.",
-            ["emotion"],
-            {"en": negative},
-        ),
-        "positive_affect": _marker(
-            "positive_affect",
-            f"VADER lexicon tokens with mean valence >= +{cut}.",
-            ["emotion"],
-            {"en": positive},
-        ),
-    }
+    return _adapted(
+        [
+            (
+                "negative_affect",
+                f"VADER lexicon tokens with mean valence <= -{cut}.",
+                ["emotion"],
+                {"en": negative},
+            ),
+            (
+                "positive_affect",
+                f"VADER lexicon tokens with mean valence >= +{cut}.",
+                ["emotion"],
+                {"en": positive},
+            ),
+        ]
+    )
 
 
-def nrc_markers(emolex_txt: str, *, lang: str = "en") -> dict[str, Marker]:
+def nrc_markers(emolex_txt: str, *, lang: str = "en") -> Adapted:
     """Markers `nrc_<emotion>` (and `nrc_positive`, `nrc_negative`) from an NRC EmoLex
     word-level file (`word<TAB>emotion<TAB>0|1` a line): the words flagged 1, as terms of
     `lang`. Raises MarkerError when no line has that shape or none is flagged 1, where two
@@ -171,24 +206,21 @@ def nrc_markers(emolex_txt: str, *, lang: str = "en") -> dict[str, Marker]:
     if not any(words.values()):
         raise MarkerError("no word is flagged 1 for any emotion (every line ends in 0)")
     _one_name_each({emotion: _slug("nrc", emotion) for emotion, listed in words.items() if listed})
-    return {
-        marker.name: marker
-        for marker in (
-            _marker(
-                _slug("nrc", emotion),
-                f"NRC EmoLex '{emotion}' words (from your file; not shipped).",
-                ["emotion"] if emotion in NRC_EMOTIONS else [],
-                {lang: listed},
-            )
-            for emotion, listed in sorted(words.items())
-            if listed
+    return _adapted(
+        (
+            _slug("nrc", emotion),
+            f"NRC EmoLex '{emotion}' words (from your file; not shipped).",
+            ["emotion"] if emotion in NRC_EMOTIONS else [],
+            {lang: listed},
         )
-    }
+        for emotion, listed in sorted(words.items())
+        if listed
+    )
 
 
 def liwc_markers(
     dic_txt: str, *, lang: str = "en", categories: Iterable[str] | None = None
-) -> dict[str, Marker]:
+) -> Adapted:
     """Markers `liwc_<category>` from a LIWC `.dic` file: a header of `id<TAB>name` lines
     between two `%` lines, then one entry a line, `term<TAB>id<TAB>id…` (or separated by spaces;
     a trailing `*` is a prefix, as in marker files). Entries' non-numeric category fields (LIWC2007's conditional
@@ -236,8 +268,8 @@ def liwc_markers(
             "(`term<TAB>id<TAB>id…` a line)"
         )
     _one_name_each({category: _slug("liwc", category) for category in wanted if terms[category]})
-    return _by_name(
-        _marker(
+    return _adapted(
+        (
             _slug("liwc", category),
             f"LIWC '{category}' category (from your .dic file; not shipped).",
             [],
@@ -274,37 +306,6 @@ def _wanted(
     if unknown:
         raise MarkerError(f"{source} has no category {', '.join(unknown)}")
     return wanted
-
-
-def _by_name(markers: Iterable[Marker]) -> dict[str, Marker]:
-    return {marker.name: marker for marker in markers}
-
-
-def without_unmatchable(
-    markers: Mapping[str, Marker],
-) -> tuple[dict[str, Marker], dict[str, list[str]]]:
-    """`markers` without the terms no post can match, and those terms by marker name: terms of
-    which nothing is left in the form posts are matched in (`canonical_terms`: `*` alone, an
-    apostrophe alone), which the matcher skips. A marker that loses terms is rebuilt (its
-    version is of the terms it keeps); one left with no term is left out."""
-    kept: dict[str, Marker] = {}
-    dropped: dict[str, list[str]] = {}
-    for name, marker in markers.items():
-        terms: dict[str, list[str]] = {}
-        for lang, listed in marker.terms.items():
-            bodies = canonical_terms(list(listed)) if listed else []
-            terms[lang] = [term for term, body in zip(listed, bodies, strict=True) if body]
-            dropped[name] = dropped.get(name, []) + [
-                term for term, body in zip(listed, bodies, strict=True) if not body
-            ]
-        if not dropped[name]:
-            del dropped[name]
-            kept[name] = marker
-        elif any(terms.values()):
-            kept[name] = _marker(
-                name, marker.description, marker.dimensions, {k: v for k, v in terms.items() if v}
-            )
-    return kept, dropped
 
 
 def marker_toml(marker: Marker, *, header: str = "") -> str:

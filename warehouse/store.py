@@ -61,8 +61,13 @@ def published_version(data_dir: Path | str) -> Version | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
+def _wal(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside the database file `path`."""
+    return path.with_name(path.name + ".wal")
+
+
 def _discard(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
+    for leftover in (path, _wal(path)):
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
 
@@ -93,35 +98,80 @@ def damage_of(data_dir: Path | str, exc: BaseException) -> DamagedWarehouse | No
     return damaged(published_path(data_dir), exc) if is_damage(exc) else None
 
 
+DAMAGE_SIGNS = (
+    "not a valid DuckDB database file",
+    "Could not read enough bytes",
+    "Corrupt database file",
+)
+"""What DuckDB says of a damaged file: not a DuckDB file (or its main header changed), a block
+past the end of a file cut short, a block that fails its checksum."""
+
+
 def is_damage(exc: BaseException) -> bool:
-    """Whether a DuckDB error is what a damaged file gives: an I/O error (a block past the end
-    of a file cut short) or DuckDB's base Error, which it raises for a block that fails its
-    checksum; any other kind (a query's own error) is not."""
-    return isinstance(exc, duckdb.IOException) or type(exc) is duckdb.Error
+    """Whether a DuckDB error is what a damaged file gives: an I/O error or DuckDB's base Error
+    (which it raises for a block that fails its checksum) in the words of DAMAGE_SIGNS. Any
+    other is not: a query's own error, or an I/O error of the system (a lock another process
+    holds, a permission refused, a disk too full for DuckDB's spill files)."""
+    return (isinstance(exc, duckdb.IOException) or type(exc) is duckdb.Error) and any(
+        sign in str(exc) for sign in DAMAGE_SIGNS
+    )
 
 
 def check_whole(con: duckdb.DuckDBPyConnection, database: str, path: Path, size: int) -> None:
     """Raise DamagedWarehouse when `size`, the bytes of the file `path` that `con` has attached
-    as `database`, is less than its headers and the blocks it counts in use take: a file cut
-    short (a copy that stopped, a disk that filled up), which DuckDB opens and fails only when
-    a query reaches a missing block. Trailing free blocks may be missing from a whole file, so
-    a file cut short within them passes (and reads)."""
+    as `database`, is less than its headers and its blocks up to the last in use take
+    (`blocks_in_use`): a file cut short (a copy that stopped, a disk that filled up), which
+    DuckDB opens and fails only when a query reaches a missing block. Trailing free blocks may
+    be missing from a whole file, so a file cut short within them passes (and reads)."""
     try:
-        [(used, block)] = con.sql(
-            "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = ?",
-            params=[database],
-        ).fetchall()
+        blocks, block = blocks_in_use(con, database, size=size)
     except duckdb.Error as exc:
         if is_damage(exc):
             raise damaged(path, exc) from exc
         raise
-    need = HEADER_BYTES + used * block
+    need = HEADER_BYTES + blocks * block
     if size < need:
         raise DamagedWarehouse(
-            f"{path} is cut short: it holds {size:,} bytes, but its header counts {used:,} "
-            f"blocks of {block:,} bytes in use, at least {need:,} bytes (a copy that stopped, "
-            f"or a disk that filled up): {REBUILD}."
+            f"{path} is cut short: it holds {size:,} bytes, but it has blocks of {block:,} "
+            f"bytes in use up to block {blocks:,}, at least {need:,} bytes (a copy that "
+            f"stopped, or a disk that filled up): {REBUILD}."
         )
+
+
+def blocks_in_use(
+    con: duckdb.DuckDBPyConnection, database: str, *, size: int | None = None
+) -> tuple[int, int]:
+    """How many blocks of the file attached as `database` come before the end of its last block
+    in use, and its block size: one past the highest block id its metadata and its tables'
+    data use (free blocks may lie before it), at least the number of blocks in use. Where
+    `size`, the file's bytes, holds every block DuckDB has allocated (in use or free), that
+    number of blocks instead, without reading each table's storage."""
+    [(used, total, block)] = con.sql(
+        "SELECT used_blocks, total_blocks, block_size FROM pragma_database_size() "
+        "WHERE database_name = ?",
+        params=[database],
+    ).fetchall()
+    if size is not None and size >= HEADER_BYTES + total * block:
+        return total, block
+    tables = con.sql(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
+        params=[database],
+    ).fetchall()
+    data = [
+        "SELECT max(greatest(block_id, list_max(additional_block_ids))) AS id "
+        f"FROM pragma_storage_info({_literal('.'.join(map(quote, (database, *names))))})"
+        for names in tables
+    ]
+    metadata = f"SELECT max(block_id) AS id FROM pragma_metadata_info({_literal(database)})"
+    [(highest,)] = con.sql(
+        f"SELECT coalesce(max(id), -1) FROM ({' UNION ALL '.join([metadata, *data])})"
+    ).fetchall()
+    return max(used, highest + 1), block
+
+
+def _literal(text: str) -> str:
+    """`text` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def fsync_path(path: Path | str) -> None:
@@ -142,11 +192,15 @@ def writing(
 
     Takes the data directory's RunLock (raising RunLocked if another run has it) unless
     `lock`, already held by the caller, is given; a given lock is left held. Copies the
-    published file to `moodcast.duckdb.next` (or starts an empty one), discarding any
-    leftover of a crashed run, and brings its schema up to date. When the lock found the run
+    published file to `moodcast.duckdb.next` (or starts an empty one), with the write-ahead log
+    beside it where a process that opened it read-write died before its checkpoint (readers
+    replay it: the run starts from what they see), discarding any leftover of a crashed run,
+    and brings its schema up to date. When the lock found the run
     noted by a holder that died without releasing it (RunLock.stale), that run is recorded as
     `killed` (unless it recorded itself). On a clean exit the copy
-    is checkpointed, closed, fsynced and atomically renamed onto the published file. On an
+    is checkpointed, closed, fsynced and atomically renamed onto the published file, whose
+    write-ahead log is removed first (the copy holds what it did; readers would replay it onto
+    the new version). On an
     exception it is deleted and the published file stays as it was (a DuckDB I/O error becomes
     a WarehouseError saying so: a full disk, a used-up quota or a file-size limit in the words
     of warehouse.room.out_of_room_in_words). The connection is
@@ -165,6 +219,8 @@ def writing(
         try:
             if published.exists():
                 shutil.copyfile(published, next_path)
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.copyfile(_wal(published), _wal(next_path))
             con = _connect_copy(next_path, published)
         except BaseException:
             _discard(next_path)
@@ -192,13 +248,15 @@ def writing(
                     f"was published and the copy was removed: {what}, and run again."
                 ) from exc
             raise
-        if next_path.with_name(next_path.name + ".wal").exists():
+        if _wal(next_path).exists():
             _discard(next_path)
             raise WarehouseError(
                 f"{next_path} still had a write-ahead log after CHECKPOINT, so it was not "
                 f"published; the published warehouse is unchanged. Run again."
             )
         fsync_path(next_path)
+        with contextlib.suppress(FileNotFoundError):
+            _wal(published).unlink()
         os.replace(next_path, published)
         fsync_path(data_dir)
         (lock or own_lock).stale = None
@@ -243,9 +301,11 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     after a run publishes a new one; compare `published_version` and reopen to see it.
     Session time zone is UTC; it draws no progress bar on stdout, nor does a cursor from
     `published_cursor` (a bare `cursor()` does: DuckDB keeps that setting per cursor). Raises
-    NoWarehouse when nothing is published yet, DamagedWarehouse when the file cannot be opened
-    or is cut short (`check_whole`; the file swapped in by a run between the two is not
-    checked), and SchemaMismatch when the file is from an incompatible moodcast.
+    NoWarehouse when nothing is published yet, DamagedWarehouse when the file is damaged
+    (`is_damage`) or cut short (`check_whole`; the file swapped in by a run between the two is
+    not checked), WarehouseError naming DuckDB's reason when it cannot be opened for another
+    (a lock held by a process that opened it read-write, a permission refused), and
+    SchemaMismatch when the file is from an incompatible moodcast.
     """
     path = published_path(data_dir)
     if not path.exists():
@@ -257,13 +317,18 @@ def open_published(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
     try:
         con.execute("SET GLOBAL TimeZone = 'UTC'")
         con.execute(_NO_PROGRESS_BAR)
-        literal = "'" + str(path).replace("'", "''") + "'"
+        literal = _literal(str(path))
         before = os.stat(path)
         try:
             con.execute(f"ATTACH {literal} AS {READ_CATALOG} (READ_ONLY)")
         except duckdb.Error as exc:
             if is_damage(exc):
                 raise damaged(path, exc) from exc
+            if isinstance(exc, duckdb.IOException):
+                raise WarehouseError(
+                    f"Could not open {path} read-only ({exc}); nothing was changed: try again "
+                    f"once that is resolved."
+                ) from exc
             raise
         after = os.stat(path)
         if after.st_ino == before.st_ino:

@@ -274,6 +274,12 @@ def _check_language(lang: str, *, origin: str, form: str = "[lang.{}]") -> None:
         )
 
 
+def is_empty_term(term: str) -> bool:
+    """Whether `term` is apostrophes and `*` alone, which matching drops, leaving nothing to
+    match (`*`, `'`, `'*`, `**`)."""
+    return not term.rstrip("*").strip().strip("".join(APOSTROPHES) + " ")
+
+
 def _check_terms(terms: list[str], *, origin: str) -> None:
     """Raise MarkerError, naming `origin`, for a term that could never match as written: one
     of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
@@ -281,7 +287,7 @@ def _check_terms(terms: list[str], *, origin: str) -> None:
     from transforms.markers.rules import unmarked
 
     for term in terms:
-        if not term.rstrip("*").strip().strip("".join(APOSTROPHES) + " "):
+        if is_empty_term(term):
             raise MarkerError(
                 f"{origin}: the term {term!r} is empty once matching drops its apostrophes and "
                 "trailing '*'; remove it, or write the word it should match"
