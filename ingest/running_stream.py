@@ -383,10 +383,11 @@ def check_reachable(subscription: str, *, timeout: timedelta = REACH_TIMEOUT) ->
 
 
 def _answer(exc: BaseException) -> str:
-    """An API error in a few words: its code and message (the first line of a long one)."""
+    """An API error in a few words: its code and message (the first line of a long one, without
+    a closing full stop, as the sentence it is put in goes on)."""
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     code = getattr(exc, "code", None)
-    said = message.strip().splitlines()[0][:300]
+    said = message.strip().splitlines()[0][:300].rstrip(".")
     return f"{code} {said}" if code else said
 
 

@@ -88,6 +88,7 @@ def test_an_account_that_may_not_consume_either_is_refused(monkeypatch):
             check_reachable(SUBSCRIPTION)
     said = " ".join(str(raised.value).split())
     assert SUBSCRIPTION in said and "not authorized" in said and CONSUME in said
+    assert "action.," not in said  # Google's message ends with a full stop: not doubled
 
 
 @pytest.mark.slow
