@@ -279,6 +279,9 @@ def _cut_pubsub_reads(
 
 REACH_TIMEOUT = timedelta(seconds=10)
 """How long `check_reachable` retries a Pub/Sub that does not answer (an emulator starting)."""
+CONSUME = "pubsub.subscriptions.consume"
+"""The permission a stream's pulls need; Google Cloud's roles/pubsub.subscriber grants it, but not
+pubsub.subscriptions.get, which GetSubscription needs."""
 
 
 class SubscriptionUnreachable(InputError):
@@ -292,7 +295,10 @@ def check_reachable(subscription: str, *, timeout: timedelta = REACH_TIMEOUT) ->
     SubscriptionUnreachable, naming the subscription, where Pub/Sub is looked for and what to
     check, where no answer came (connection refused, a host that does not resolve, no answer in
     time), no credentials were found, or Pub/Sub answered with an error (no such subscription,
-    permission denied)."""
+    permission denied). A client denied GetSubscription is asked instead whether it may consume
+    the subscription (TestIamPermissions, which needs no permission: a least-privileged account
+    may pull without reading the subscription's settings); where it may, the check passes with
+    an info line, else SubscriptionUnreachable says it may neither."""
     from google.api_core import exceptions, retry
     from google.auth.exceptions import DefaultCredentialsError
     from google.cloud import pubsub_v1
@@ -321,7 +327,32 @@ def check_reachable(subscription: str, *, timeout: timedelta = REACH_TIMEOUT) ->
     )
     try:
         with pubsub_v1.SubscriberClient() as client:
-            client.get_subscription(subscription=subscription, retry=unanswered, timeout=seconds)
+            try:
+                client.get_subscription(
+                    subscription=subscription, retry=unanswered, timeout=seconds
+                )
+            except exceptions.PermissionDenied as denied:
+                asked = {"resource": subscription, "permissions": [CONSUME]}
+                granted = client.test_iam_permissions(
+                    request=asked, retry=unanswered, timeout=seconds
+                ).permissions
+                if CONSUME not in granted:
+                    raise SubscriptionUnreachable(
+                        f"--subscription {subscription}: {where} answered {_answer(denied)}, "
+                        f"and that this client may not consume it either ({CONSUME}, granted "
+                        "by roles/pubsub.subscriber), or that it does not exist. Check the "
+                        "subscription's name and project, and the roles of this host's "
+                        "credentials on it."
+                    ) from denied
+                log.info(
+                    "--subscription %s: %s does not let this client read the subscription's "
+                    "settings (%s: no pubsub.subscriptions.get), but it may consume it (%s), "
+                    "so the stream starts",
+                    subscription,
+                    where.rstrip(","),
+                    _answer(denied),
+                    CONSUME,
+                )
     except DefaultCredentialsError as exc:
         raise SubscriptionUnreachable(
             f"--subscription {subscription}: no credentials were found for {where} ({exc}). "
@@ -352,10 +383,11 @@ def check_reachable(subscription: str, *, timeout: timedelta = REACH_TIMEOUT) ->
 
 
 def _answer(exc: BaseException) -> str:
-    """An API error in a few words: its code and message (the first line of a long one)."""
+    """An API error in a few words: its code and message (the first line of a long one, without
+    a closing full stop, as the sentence it is put in goes on)."""
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     code = getattr(exc, "code", None)
-    said = message.strip().splitlines()[0][:300]
+    said = message.strip().splitlines()[0][:300].rstrip(".")
     return f"{code} {said}" if code else said
 
 
