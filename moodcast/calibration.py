@@ -13,7 +13,7 @@ import polars as pl
 
 from moodcast.tagging import TaggingError, with_languages
 from moodcast.training import best_threshold
-from transforms.markers import Marker, score
+from transforms.markers import BUILTIN_DIR, Marker, score, shipped_head_files
 from transforms.model_markers import (
     ModelConfig,
     classify,
@@ -467,6 +467,19 @@ def zero_shot_thresholds(
                 }
             )
     return rows
+
+
+def heads_to_copy(marker: Marker, user_dir: Path) -> dict[Path, Path]:
+    """Shipped head file → where to copy it so that `marker`, set in a file of the user's own,
+    keeps the shipped heads of its name (load_markers attaches them to the shipped file only):
+    for the shipped marker, each of its shipped heads, beside the copy of its file `user_dir`
+    would hold; for a user's copy, those it lacks (Marker.dropped_shipped_heads), beside it;
+    none for any other marker."""
+    if marker.file is not None and marker.file.parent == BUILTIN_DIR:
+        heads, folder = shipped_head_files().get(marker.name, {}), user_dir
+    else:
+        heads, folder = marker.dropped_shipped_heads, Path(str(marker.file)).parent
+    return dict.fromkeys(sorted(set(heads.values())), folder / f"{marker.name}.head.json")
 
 
 def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:

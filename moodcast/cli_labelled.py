@@ -326,7 +326,9 @@ def calibrate(
     "adapted"`). To decide at a new value, set it as `threshold` under `[lang.xx]` in the
     marker's file in your marker directory (a copy of the shipped file there replaces it; set
     its `threshold_basis` to where you chose yours, or remove it, since the copy's names where
-    the shipped threshold was chosen and `markers show` prints it beside yours): a
+    the shipped threshold was chosen and `markers show` prints it beside yours; where the
+    marker has a shipped head, copy that head beside it under its name too, as the advice's
+    `cp` line says, else the copy drops it): a
     threshold of your own holds with whichever model is configured, in place of
     model/thresholds.toml's, but not of the adapted table's. The marker then has a new
     version: run calibrate again to record its rates."""
@@ -395,12 +397,34 @@ def calibrate(
             "then holds with whichever model is configured, in place of model/thresholds.toml's "
             '(under zero_shot = "adapted", the adapted table\'s still overrides it); the marker '
             "gets a new version, so run calibrate again to record its rates."
+            + _head_advice(markers, {row["marker"] for row in rows}, settings.user_markers_dir)
         )
     for line, key in zip(
         rate_lines(rates), rates.select("marker", "lang").iter_rows(), strict=True
     ):
         click.echo(line + ("" if key in kept else "; not recorded"))
     click.echo(done, err=True)
+
+
+def _head_advice(markers: Mapping[str, Marker], names: set[str], user_dir: Path) -> str:
+    """The end of calibrate's advice for the markers `names` whose shipped head a copy of their
+    file leaves out (moodcast.calibration.heads_to_copy): copy each head beside the copy; ''
+    where none has one."""
+    from moodcast.calibration import heads_to_copy
+
+    copies = {
+        name: heads_to_copy(markers[name], user_dir) for name in sorted(names) if name in markers
+    }
+    steps = [f"cp {head} {to}" for copied in copies.values() for head, to in copied.items()]
+    if not steps:
+        return ""
+    named = ", ".join(name for name, copied in copies.items() if copied)
+    return (
+        f" A copy of a marker file leaves out the shipped head of its name ({named}): in the "
+        "head's languages the copy's own sources would decide instead, a different "
+        f"measurement under a new version; copy the head beside it, under its name: "
+        f"{'; '.join(steps)}."
+    )
 
 
 def _adapted(markers: Mapping[str, Marker], row: Mapping) -> dict[str, bool]:

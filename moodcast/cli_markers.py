@@ -105,7 +105,8 @@ markers.add_command(calibrate)
 @data_dir_option
 def list_markers(data_dir: str | None) -> None:
     """One line per marker: name, languages, dimensions, description; on stderr, each of your
-    marker files that replaces a shipped marker of its name."""
+    marker files that replaces a shipped marker of its name (and, as every command that loads
+    markers does, a warning for each that leaves out the shipped head of its name)."""
     for marker in markers_of(data_dir).values():
         langs = ",".join(sorted(marker.languages))
         click.echo(f"{marker.name}\t{langs}\t{','.join(marker.dimensions)}\t{marker.description}")
@@ -126,9 +127,12 @@ def show_marker(name: str, as_json: bool, data_dir: str | None) -> None:
     `real-dev:<set>` or `written`), and which source decides; where the lexicon decides alone
     (the rule `lexicon`, or no model configured for the language), the threshold decides none
     of the marker's flags; the marker file it was read from, and whether it replaces the
-    shipped marker of its name. With --json, the same as one object (`file`,
+    shipped marker of its name; where that file leaves out the shipped head of its name, per
+    language of the head, that the head no longer decides there, what does instead and where to
+    copy the head to keep it. With --json, the same as one object (`file`,
     `replaces_shipped`): per language under `languages`, `model`, `threshold`,
-    `threshold_from`, `threshold_basis`, `decides`, `threshold_decides` and `unused`."""
+    `threshold_from`, `threshold_basis`, `decides`, `threshold_decides`, `unused` and
+    `dropped_shipped_head`."""
     from transforms.marker_descriptions import describe_sources, marker_sources
 
     marker = markers_of(data_dir, name)[name]

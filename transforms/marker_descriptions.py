@@ -38,7 +38,10 @@ class LanguageSources:
     marker's rule: `lexicon`, `model`, `lexicon or model`, `lexicon and model` or `nothing`;
     `threshold_decides` whether the threshold takes part in that (False where the lexicon
     decides alone: under the rule `lexicon`, or with no model configured for the language);
-    `unused` why a model source there does not run (None where it runs or there is none).
+    `unused` why a model source there does not run (None where it runs or there is none);
+    `dropped_shipped_head` the shipped head file that decided there until the marker's file, a
+    user's copy, replaced the shipped one without it (Marker.dropped_shipped_heads; None
+    otherwise): `model` and `decides` say what decides there instead.
     """
 
     lang: str
@@ -49,13 +52,16 @@ class LanguageSources:
     decides: str
     threshold_decides: bool
     unused: str | None
+    dropped_shipped_head: str | None = None
 
 
 def marker_sources(marker: Marker, config: ModelConfig) -> list[LanguageSources]:
     """Per language of `marker` (sorted), its model source under `config` and which source
-    decides there (LanguageSources)."""
+    decides there (LanguageSources); a language where a shipped head no longer decides
+    (Marker.dropped_shipped_heads) is one of them even where the marker has no source left."""
     rows = []
-    for lang in sorted(marker.languages | marker.model_languages):
+    dropped = marker.dropped_shipped_heads
+    for lang in sorted(marker.languages | marker.model_languages | set(dropped)):
         model = _model_source(marker, lang)
         spec = config.models.get(lang)
         cut = None if model is None else threshold(marker, lang, spec)
@@ -75,7 +81,10 @@ def marker_sources(marker: Marker, config: ModelConfig) -> list[LanguageSources]
             decides = "lexicon or model" if marker.rule == "either" else "lexicon and model"
         else:
             decides = "model" if modelled else "lexicon" if lexicon else "nothing"
-        rows.append(LanguageSources(lang, model, cut, origin, basis, decides, modelled, unused))
+        head = str(dropped[lang]) if lang in dropped else None
+        rows.append(
+            LanguageSources(lang, model, cut, origin, basis, decides, modelled, unused, head)
+        )
     return rows
 
 
@@ -103,28 +112,54 @@ def describe_sources(marker: Marker, config: ModelConfig) -> list[str]:
     """One line per language of `marker` (marker_sources): its model source, the threshold it
     is a hit at and where that comes from (for the marker file's, what it was chosen on where
     the file says: its `threshold_basis`), and which source decides there; where the lexicon
-    decides alone, that the threshold decides none of the marker's flags."""
+    decides alone, that the threshold decides none of the marker's flags. Where a shipped head
+    no longer decides (LanguageSources.dropped_shipped_head), a second line says so, what
+    decides instead and how to keep the head."""
     lines = []
     for row in marker_sources(marker, config):
-        model = "none"
-        if row.model is not None:
-            head = marker.heads.get(row.lang)
-            kind = "held-out" if head and head.family == "finetune" else "cross-validated"
-            f1 = f", {kind} F1 {head.cv_f1:.2f}" if head and head.cv_f1 is not None else ""
-            origin = THRESHOLD_ORIGINS[row.threshold_from]
-            if row.threshold_basis is not None:
-                origin = f"{origin}, threshold_basis {row.threshold_basis}"
-            model = f"{row.model} (threshold {row.threshold:g}, {origin}{f1})"
-        if row.unused is not None:
-            lines.append(
-                f"[{row.lang}] model: {model}; not used: {row.unused}, so the lexicon decides "
-                f"(set models.{row.lang} in config.toml to a multilingual model to use it)"
-            )
-            continue
-        ignored = (
-            f" (rule {marker.rule}: the threshold decides none of its flags)"
-            if row.model is not None and not row.threshold_decides
-            else ""
-        )
-        lines.append(f"[{row.lang}] model: {model}; decides: {row.decides}{ignored}")
+        lines.append(_language_line(marker, row))
+        if row.dropped_shipped_head is not None:
+            lines.append(_dropped_head_line(marker, row))
     return lines
+
+
+def _language_line(marker: Marker, row: LanguageSources) -> str:
+    """describe_sources' line for one language of `marker`."""
+    model = "none"
+    if row.model is not None:
+        head = marker.heads.get(row.lang)
+        kind = "held-out" if head and head.family == "finetune" else "cross-validated"
+        f1 = f", {kind} F1 {head.cv_f1:.2f}" if head and head.cv_f1 is not None else ""
+        origin = THRESHOLD_ORIGINS[row.threshold_from]
+        if row.threshold_basis is not None:
+            origin = f"{origin}, threshold_basis {row.threshold_basis}"
+        model = f"{row.model} (threshold {row.threshold:g}, {origin}{f1})"
+    if row.unused is not None:
+        return (
+            f"[{row.lang}] model: {model}; not used: {row.unused}, so the lexicon decides "
+            f"(set models.{row.lang} in config.toml to a multilingual model to use it)"
+        )
+    ignored = (
+        f" (rule {marker.rule}: the threshold decides none of its flags)"
+        if row.model is not None and not row.threshold_decides
+        else ""
+    )
+    return f"[{row.lang}] model: {model}; decides: {row.decides}{ignored}"
+
+
+def _dropped_head_line(marker: Marker, row: LanguageSources) -> str:
+    """The line saying that the shipped head of `row`'s language no longer decides there, what
+    decides instead (`row.decides`, the model source being the file's own) and how to keep it."""
+    instead = {
+        "lexicon": "the lexicon alone",
+        "model": "the model source above alone",
+        "lexicon or model": "the lexicon or the model source above",
+        "lexicon and model": "the lexicon and the model source above together",
+    }.get("lexicon" if row.unused is not None else row.decides)
+    now = f"{instead} decides instead" if instead else "nothing decides instead (no source)"
+    kept = Path(str(marker.file)).with_name(f"{marker.name}.head.json")
+    return (
+        f"[{row.lang}] the shipped head {row.dropped_shipped_head} no longer decides here: "
+        f"this file replaces the shipped marker without it, so {now}, a different measurement "
+        f"under a new version; to keep the shipped head, copy it beside this file as {kept}"
+    )

@@ -19,6 +19,7 @@ from transforms.markers.definitions import (
     marker_versions,
     parse_marker,
     read_head,
+    shipped_head_files,
     supported_languages,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "parse_marker",
     "read_head",
     "score",
+    "shipped_head_files",
     "supported_languages",
     "tag",
 ]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -136,6 +137,17 @@ class Marker:
             and self.file.parent != BUILTIN_DIR
             and (BUILTIN_DIR / f"{self.name}.toml").is_file()
         )
+
+    @property
+    def dropped_shipped_heads(self) -> dict[str, Path]:
+        """Language → the shipped head file (DEFAULT_HEADS_DIR) of the marker's name that no
+        longer decides there, for a marker read from a user's file that replaces the shipped one
+        (replaces_shipped) with no head of its own in that language: load_markers attaches the
+        shipped heads to the shipped file only. Empty for any other marker."""
+        if not self.replaces_shipped:
+            return {}
+        shipped = shipped_head_files().get(self.name, {})
+        return {lang: path for lang, path in shipped.items() if lang not in self.heads}
 
     @property
     def languages(self) -> frozenset[str]:
@@ -429,6 +441,19 @@ def read_head(path: Path) -> Head:
     return head
 
 
+@functools.cache
+def shipped_head_files() -> dict[str, dict[str, Path]]:
+    """Marker name → language → the shipped head file (DEFAULT_HEADS_DIR) that load_markers
+    makes the shipped marker's model source in that language (the head's `languages`). It
+    depends on the release only: read once per process."""
+    found: dict[str, dict[str, Path]] = {}
+    for directory in sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir()):
+        for path in _marker_files(directory)[1]:
+            name = path.name.removesuffix(".head.json")
+            found.setdefault(name, {}).update(dict.fromkeys(read_head(path).languages, path))
+    return found
+
+
 def _with_head(marker: Marker, head: Head, head_bytes: bytes) -> Marker:
     """`marker` with `head` as the model source of its languages, and a version covering both."""
     digest = hashlib.sha256(marker.version.encode() + head_bytes).hexdigest()[:12]
@@ -469,6 +494,7 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     for marker in markers.values():
         _check_sources(marker, origin=str(marker.file))
     _warn_of_lone_dimensions(markers)
+    _warn_of_dropped_shipped_heads(markers)
     if names is not None:
         markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
@@ -517,6 +543,29 @@ def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
                 dimension,
                 close,
                 marker.name,
+            )
+
+
+def _warn_of_dropped_shipped_heads(markers: Mapping[str, Marker]) -> None:
+    """Log a warning for each shipped head that a user's file of its marker's name leaves out
+    (Marker.dropped_shipped_heads), naming the file, the head, its languages and how to keep
+    it: that head no longer decides there, the marker's own sources do, under a new version."""
+    for marker in markers.values():
+        dropped: dict[Path, list[str]] = {}
+        for lang, path in sorted(marker.dropped_shipped_heads.items()):
+            dropped.setdefault(path, []).append(lang)
+        for path, langs in dropped.items():
+            log.warning(
+                "%s replaces the shipped marker %s without its shipped head %s, so in %s that "
+                "head no longer decides: your file's own sources there do (`moodcast markers "
+                "show %s` says which), a different measurement under a new version; to keep "
+                "the shipped head, copy it beside your file as %s",
+                marker.file,
+                marker.name,
+                path,
+                ", ".join(langs),
+                marker.name,
+                Path(str(marker.file)).with_name(f"{marker.name}.head.json"),
             )
 
 
