@@ -7,6 +7,7 @@ named. Reads no posts (ingest.files does).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Sequence
 from typing import BinaryIO, NamedTuple
@@ -16,6 +17,8 @@ from apache_beam.io.filesystems import FileSystems
 
 from ingest.file_checks import InputFileError as InputFileError
 from ingest.file_checks import refuse_irregular, refuse_unsplittable_bytes, unmatched
+
+log = logging.getLogger(__name__)
 
 
 class InputFile(NamedTuple):
@@ -84,22 +87,52 @@ def matched_files(patterns: Sequence[str], *, check_text: bool = True) -> list[F
     path, each file once.
 
     A pattern with glob characters that is itself the name of an existing file (`posts
-    [1].jsonl`) is that file, not the glob. Raises InputError naming a pattern that matches no
-    file, a match that is not a regular file (a directory's message says how to give the files
-    in it; refuse_irregular), or, with `check_text`, one whose text cannot be split into UTF-8
-    lines (refuse_unsplittable).
+    [1].jsonl`) is that file, not the glob. A glob leaves hidden files aside as a shell does
+    (hidden_by_glob), with a log line saying how many. `*` matches within one folder; `**`
+    also matches across folders (`posts/**.jsonl`: the files under posts/ and its subfolders).
+    Raises InputError naming a pattern that matches no file, a match that is not a regular file
+    (a directory's message says how to give the files in it; refuse_irregular), or, with
+    `check_text`, one whose text cannot be split into UTF-8 lines (refuse_unsplittable).
     """
     found: dict[str, FileMetadata] = {}
     exact = [literal_pattern(p) if _names_a_file(p) else p for p in patterns]
-    for pattern, result in zip(patterns, FileSystems.match(exact), strict=True):
-        if not result.metadata_list:
+    for pattern, given, result in zip(patterns, exact, FileSystems.match(exact), strict=True):
+        metas = [m for m in result.metadata_list if not hidden_by_glob(given, m.path)]
+        if hidden := len(result.metadata_list) - len(metas):
+            log.info(
+                "%s: left aside %d hidden file(s) (a name starting with '.'), as a shell does; "
+                "a pattern whose part starts with '.' matches them",
+                pattern,
+                hidden,
+            )
+        if not metas:
             raise unmatched(pattern)
-        for meta in result.metadata_list:
+        for meta in metas:
             refuse_irregular(meta.path)
             if check_text:
                 refuse_unsplittable(meta.path)
             found[meta.path] = meta
     return [found[path] for path in sorted(found)]
+
+
+def hidden_by_glob(pattern: str, path: str) -> bool:
+    """Whether `path`, matched by Beam glob `pattern`, is hidden from it by the shell's rule
+    (which Python's glob follows too): a name starting with `.` where the pattern's part for it
+    does not start with `.`, or anywhere `**` spans. Parts are compared from the start up to the
+    first part holding `**`, and from the end after the last. Beam's own match has no such rule:
+    `posts/*` matches `posts/.DS_Store`."""
+    pattern_parts, path_parts = pattern.split("/"), path.split("/")
+    spans = [i for i, part in enumerate(pattern_parts) if "**" in part]
+    head = pattern_parts[: spans[0]] if spans else pattern_parts
+    tail = pattern_parts[spans[-1] + 1 :] if spans else []
+    rest = path_parts[len(head) :]
+    aligned = [
+        *zip(head, path_parts, strict=False),
+        *zip(reversed(tail), reversed(rest), strict=False),
+    ]
+    spanned = rest[: len(rest) - len(tail)] if spans else []
+    hidden_part = any(name.startswith(".") and not part.startswith(".") for part, name in aligned)
+    return hidden_part or any(name.startswith(".") for name in spanned)
 
 
 def _names_a_file(pattern: str) -> bool:

@@ -87,7 +87,9 @@ def run(
 
     INPUT is a file or glob (JSON Lines or CSV, plain/.gz/.zst/.bz2/.xz; Parquet) on any
     filesystem Beam supports; an INPUT that names an existing file as written ('posts
-    [1].jsonl') is that file, not a glob. Beam's own flags go after `--` and pass through untouched, e.g.
+    [1].jsonl') is that file, not a glob. A glob skips hidden files, as a shell does; `*` stays
+    in one folder, `**` also enters subfolders ('posts/**.jsonl'). Beam's own flags go after
+    `--` and pass through untouched, e.g.
     `moodcast run 'gs://b/posts/*.jsonl.gz' -- --runner=DataflowRunner --project=P`.
     Exports of X, Reddit, Mastodon or Bluesky are read with --preset; other field names with
     --mapping. With --follow DIR instead of INPUTs, it runs as an incremental micro-batch: each

@@ -32,7 +32,7 @@ TERMS = sorted(
 )
 
 
-def _both_engines(frame: pl.DataFrame, markers) -> pl.DataFrame:
+def both_engines(frame: pl.DataFrame, markers) -> pl.DataFrame:
     """`score(frame, markers, explain=True, engine="compiled")`, after checking that the
     reference engine gives exactly the same frame."""
     compiled = score(frame, markers, explain=True, engine="compiled")
@@ -70,7 +70,7 @@ def test_the_compiled_and_reference_engines_agree(posts, gap):
         {"text": [gap.join(words) for words, _ in posts], "lang": [lang for _, lang in posts]},
         schema={"text": pl.String, "lang": pl.String},
     )
-    scored = _both_engines(frame, BUILTIN)
+    scored = both_engines(frame, BUILTIN)
     assert tag(frame, BUILTIN).drop("text", "lang").equals(scored.select(list(BUILTIN)))
 
 
@@ -101,7 +101,7 @@ def test_only_posts_with_a_spaced_apostrophe_are_joined_again_and_all_match_join
         found = scan(texts, langs, BUILTIN, engine=engine, spaced=("en",))
         assert found.spaced.tolist() == apart.arg_true().to_list()
     joined = frame.with_columns(text=join_contractions(texts, langs))
-    assert _both_engines(frame, BUILTIN).equals(_both_engines(joined, BUILTIN))
+    assert both_engines(frame, BUILTIN).equals(both_engines(joined, BUILTIN))
 
 
 LONG = "abcdefghij" * 16
@@ -122,15 +122,15 @@ LONG = "abcdefghij" * 16
 )
 def test_posts_with_words_longer_than_the_windows_match_the_reference(text, lang):
     frame = pl.DataFrame({"text": [text, text.upper()], "lang": [lang, lang]})
-    _both_engines(frame, BUILTIN)
+    both_engines(frame, BUILTIN)
 
 
 def test_posts_with_new_or_context_cased_characters_match_the_reference():
     texts = ["ΣΟΣ so sad", "ÁNGST ǅ İ sooo saaad", "ǅemal Ⅻ ﬁ triste", "ὈΔΥΣΣΕΎΣ not happy"]
     frame = pl.DataFrame({"text": texts, "lang": ["en", "en", "es", "en"]})
     fresh = compile_markers(load_markers())
-    _both_engines(frame, fresh)
-    _both_engines(frame, fresh)
+    both_engines(frame, fresh)
+    both_engines(frame, fresh)
 
 
 def test_prefix_terms_take_a_first_person_cue_after_them_like_the_reference():
@@ -150,7 +150,7 @@ def test_prefix_terms_take_a_first_person_cue_after_them_like_the_reference():
         ("qué cansancio, sobredosis, quiero", "es"),
     ]
     frame = pl.DataFrame({"text": [t for t, _ in texts], "lang": [lang for _, lang in texts]})
-    out = _both_engines(frame, markers)
+    out = both_engines(frame, markers)
     assert out["overdose"].to_list() == [True, False, True, True, False, True, False]
 
 
@@ -168,7 +168,7 @@ def test_a_guard_hides_the_terms_inside_it_and_never_counts_like_the_reference()
             "lang": ["en"] * 4,
         }
     )
-    got = _both_engines(frame, markers)
+    got = both_engines(frame, markers)
     assert got["strain__count"].to_list() == [0, 1, 1, 0]
     assert got["strain__terms"].to_list() == [[], ["stressful"], ["stress*"], []]
 
