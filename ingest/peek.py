@@ -101,6 +101,36 @@ def peek_record(path: str) -> dict:
         return {}
 
 
+def peek_records(path: str, limit: int = 100) -> list[dict]:
+    """Up to `limit` of a post file's first records as read, for a judgement that one record
+    would get wrong (a key a post holds only sometimes): a JSON Lines file's whole lines within
+    its first PEEK_CHARS bytes that are objects (a malformed line passed over), a JSON
+    document's first objects (peek_document's file), else peek_record's one record (a CSV's
+    rows and a Parquet file's share their columns). Empty when none can be read; never raises
+    for a malformed file."""
+    if file_format(path) in ("csv", "parquet"):
+        return [record] if (record := peek_record(path)) else []
+    try:
+        with _opened(path) as handle:
+            head, cut = _head(FileLines(handle, compression(path)))
+    except (OSError, ValueError):
+        return []
+    lines = [line for line in head.split("\n") if line.strip()]
+    if lines and _opens_document(lines[0]):
+        values = _items(head.strip())[0]
+    else:
+        values = [_loaded(line) for line in (lines[:-1] if cut else lines)]
+    return [value for value in values if isinstance(value, dict)][:limit]
+
+
+def _loaded(line: str) -> object:
+    """A JSON line's value, or None where it is malformed."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
 def peek_fields(path: str, *, limit: int = 40) -> list[str]:
     """The field names of a post file's first record, at most `limit`: a CSV's header as the job
     reads it (transforms.csv_rows.csv_header: a quoted name's newline kept, a malformed record

@@ -13,6 +13,7 @@ from ingest.peek import (
     peek_document,
     peek_fields,
     peek_record,
+    peek_records,
 )
 from transforms.contracts import POST_OPTIONAL
 from transforms.presets import (
@@ -131,22 +132,24 @@ def reading_advice(path: str, dead_letters: Mapping[str, int], *, read_with: str
 
 def unread_mapped_fields(path: str, mapping: InputMapping | None) -> list[str]:
     """The optional Post fields (POST_OPTIONAL) that `mapping`, a user's mapping file, reads
-    from source paths of which the first record of the file at `path` (ingest.peek.peek_record)
-    holds none (`_holds`: a path there with an empty value, as a post that is no reply has
-    `"in_reply_to_id": null` or a CSV a blank cell, is held), each as `field = "path"` (paths
-    joined by `or`); where no record holds them, no post has that field (a `region` mapped to
-    nowhere counts every post as `unknown`). Empty for a preset, for fields read under their own
-    names or as constants, and where no first record can be read."""
+    from source paths of which none of the first records of the file at `path`
+    (ingest.peek.peek_records: up to 100) holds any (`_holds`: a path there with an empty value,
+    as a post that is no reply has `"in_reply_to_id": null` or a CSV a blank cell, is held; a
+    key only some posts carry, as `referenced_tweets` on replies, is held where one of them
+    does), each as `field = "path"` (paths joined by `or`); where no record holds them, no post
+    has that field (a `region` mapped to nowhere counts every post as `unknown`). Empty for a
+    preset, for fields read under their own names or as constants, and where no record can be
+    read."""
     if mapping is None or mapping.reads_post_fields or preset_name(mapping):
         return []
-    record = peek_record(path)
+    records = peek_records(path)
     return [
         f"{field} = " + " or ".join(f'"{p}"' for p in paths)
         for field, paths in mapping.paths.items()
         if field in POST_OPTIONAL
         and paths not in ((), (field,))
-        and record
-        and not any(_holds(record, p) for p in paths)
+        and records
+        and not any(_holds(record, p) for record in records for p in paths)
     ]
 
 

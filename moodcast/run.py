@@ -76,7 +76,7 @@ def daily_run(
     files = match_inputs(inputs)
     for field in unread_mapped_fields(files[0].path, settings.record_mapping):
         log.warning(
-            "your mapping reads %s, which the first record of %s does not hold: where no record "
+            "your mapping reads %s, which none of the first records of %s holds: where no record "
             "holds it, no post has a %s",
             field,
             files[0].path,

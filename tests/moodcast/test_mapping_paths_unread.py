@@ -43,6 +43,6 @@ def test_a_run_warns_of_a_region_mapped_to_nowhere(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, [*args, "--data-dir", str(tmp_path / "data")])
     assert result.exit_code == 3, result.output
     assert (
-        f'your mapping reads region = "user.location", which the first record of '
-        f"{tmp_path / 'posts.jsonl'} does not hold" in result.stderr
+        f'your mapping reads region = "user.location", which none of the first records of '
+        f"{tmp_path / 'posts.jsonl'} holds" in result.stderr
     )
