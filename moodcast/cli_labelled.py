@@ -134,7 +134,7 @@ def _read_labels(
     negatives). Raises InputError, with `evaluated`, where every row is in such a language
     (nothing left to score), besides what read_labels raises."""
     from moodcast.label_files import read_labels
-    from transforms.markers.definitions import did_you_mean
+    from transforms.markers.file_checks import did_you_mean
     from transforms.model_markers import language_rule
 
     rule = language_rule(markers, settings.model_config, default=settings.default_lang)

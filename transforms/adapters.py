@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import tomli_w
 
 from transforms.markers import Marker, MarkerError, parse_marker
-from transforms.markers.definitions import is_empty_term
+from transforms.markers.file_checks import is_empty_term
 
 TOMMASEL2021 = {
     "anxiety": ("sadness", "nervousness", "fear", "suffering", "horror", "disappointment",

@@ -12,7 +12,7 @@ HEAD = DEFAULT_HEADS_DIR / "en" / "suicide_risk.head.json"
 
 
 def _load(folder, caplog):
-    with caplog.at_level(logging.WARNING, logger="transforms.markers.definitions"):
+    with caplog.at_level(logging.WARNING, logger="transforms.markers.file_checks"):
         markers = load_markers(folder)
     return markers, caplog.text
 

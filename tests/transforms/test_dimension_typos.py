@@ -13,7 +13,7 @@ def _load(tmp_path, caplog, dimensions):
     (tmp_path / "mine.toml").write_text(
         f'name = "mine"\ndimensions = {dimensions}\n[lang.en]\nterms = ["sad"]\n'
     )
-    with caplog.at_level(logging.WARNING, logger="transforms.markers.definitions"):
+    with caplog.at_level(logging.WARNING, logger="transforms.markers.file_checks"):
         load_markers(tmp_path)
     return caplog.text
 

@@ -11,7 +11,7 @@ MARKER = 'name = "mine"\n[lang.en]\nterms = ["sad"]\n'
 
 
 def _load(directory, caplog):
-    with caplog.at_level(logging.WARNING, logger="transforms.markers.definitions"):
+    with caplog.at_level(logging.WARNING, logger="transforms.markers.file_checks"):
         markers = load_markers(directory)
     return markers, caplog.text
 

@@ -1,4 +1,5 @@
-"""Markers: what they are (`definitions`: marker files, heads, versions), the matching rules
+"""Markers: what they are (`definitions`: marker files, heads, versions; `file_checks`: what a
+marker directory and its files may hold), the matching rules
 (`rules`, the reference engine), the compiled engine (`tables`, `engine`, `scan`), and the one
 value that joins them, `CompiledMarkers` (`compiled`). docs/markers.md explains the engine."""
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import json
@@ -16,9 +15,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from transforms.errors import MarkerError as MarkerError
+from transforms.markers.file_checks import (
+    FILE_KEYS,
+    LANG_KEYS,
+    check_language,
+    check_terms,
+    did_you_mean,
+    directory_files,
+    refuse_guarded_terms,
+    refuse_unknown_keys,
+    warn_of_dropped_shipped_heads,
+    warn_of_lone_dimensions,
+)
 from transforms.ngram import RECIPES, NgramWeights
 from transforms.static_embedding import STATIC_WEIGHTS
-from transforms.text import APOSTROPHES, language_code
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +50,9 @@ folder always holds."""
 DIGEST_FIELD = {"static": "static_digest", "finetune": "encoder_digest"}
 """The field of a head file that records the digest of its own model folder's files."""
 CUES = ("first_person",)
-FILE_KEYS = ("name", "description", "dimensions", "rule", "cue", "lang")
-"""The keys of a marker file's top level (FORMAT.md); any other is refused."""
-LANG_KEYS = ("terms", "prototypes", "guards", "threshold", "threshold_basis", "centroid_terms")
-"""The keys of a marker file's `[lang.xx]` tables (FORMAT.md); any other is refused."""
 LITERAL_STAR = "|literal-star"
 """Added to the hashed JSON of a marker file with a term ending in a `*` after a symbol
 (_file_version)."""
-MISPLACED_STAR = re.compile(r"[^\W_]\*+(?![^\W_]|\*|$)|(?<![^\W_])(?<!\*)\*+[^\W_]")
-"""A `*` that ends a word before the term's end (`cry* out`, `cry*!`) or opens one (`*ness`):
-written as a wildcard, where matching reads a `*` as a wildcard only at the end, and anywhere
-else as the character itself. Between two letters or digits a `*` masks a letter as posts write
-it (`k*ll`, `f**k`) and is that character."""
 VERSION_FREE = ("threshold_basis",)
 """Keys of a marker file's `[lang.xx]` table that its version leaves out: metadata about a
 value, not the value (a version change restarts the marker's series, and a note on where its
@@ -180,7 +181,7 @@ def marker_name(value: str) -> str:
 
 def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     """Validate a parsed marker file and build its Marker; `origin` names it in errors."""
-    _refuse_unknown_keys(raw, FILE_KEYS, where=f"{origin}:", kind="a marker file")
+    refuse_unknown_keys(raw, FILE_KEYS, where=f"{origin}:", kind="a marker file")
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise MarkerError(f"{origin}: 'name' must match {NAME_PATTERN.pattern}, got {name!r}")
@@ -210,8 +211,8 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
     for lang, source in sorted(languages.items()):
         if not isinstance(source, Mapping):
             raise MarkerError(f"{origin}: [lang.{lang}] must be a table")
-        _check_language(lang, origin=origin)
-        _refuse_unknown_keys(source, LANG_KEYS, where=f"{origin}: [lang.{lang}]", kind="it")
+        check_language(lang, origin=origin)
+        refuse_unknown_keys(source, LANG_KEYS, where=f"{origin}: [lang.{lang}]", kind="it")
         for key, into in (("terms", terms), ("prototypes", prototypes), ("guards", guards)):
             listed = source.get(key, [])
             if not isinstance(listed, list) or not all(
@@ -221,9 +222,9 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
                     f"{origin}: [lang.{lang}] '{key}' must be a list of non-empty strings"
                 )
             if key != "prototypes":
-                _check_terms(listed, origin=f"{origin}: [lang.{lang}] '{key}'")
+                check_terms(listed, origin=f"{origin}: [lang.{lang}] '{key}'")
             into[lang] = tuple(listed)
-        _refuse_guarded_terms(terms[lang], guards[lang], origin=f"{origin}: [lang.{lang}]")
+        refuse_guarded_terms(terms[lang], guards[lang], origin=f"{origin}: [lang.{lang}]")
         if "threshold" in source:
             threshold = source["threshold"]
             if (
@@ -257,77 +258,6 @@ def parse_marker(raw: Mapping, *, origin: str) -> Marker:
         prototypes_alone=frozenset(prototypes_alone),
         threshold_bases=threshold_bases,
     )
-
-
-def _refuse_unknown_keys(table: Mapping, known: tuple[str, ...], *, where: str, kind: str) -> None:
-    """Raise MarkerError, naming `where`, for a key of `table` not in `known`: a misspelt or
-    misplaced key would otherwise be ignored (`treshold`, `term`, a top-level `terms`)."""
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise MarkerError(
-            f"{where} unknown key(s) {', '.join(map(repr, unknown))}"
-            f"{did_you_mean(unknown, known)}; {kind} may hold {', '.join(known)}"
-            + (" (terms and the others go under [lang.xx])" if known == FILE_KEYS else "")
-        )
-
-
-def _check_language(lang: str, *, origin: str, form: str = "[lang.{}]") -> None:
-    """Raise MarkerError unless `lang` is a language code as posts' languages are decided
-    (transforms.text.language_code, a marker's own language allowed): a source in any other
-    (`EN`, `eng`, `english`) would match no post. `form` shows a code where it was written."""
-    try:
-        code = language_code(lang, adding=True)
-    except ValueError as exc:
-        raise MarkerError(f"{origin}: {form.format(lang)} is not a language code: {exc}") from exc
-    if code != lang:
-        raise MarkerError(
-            f"{origin}: {form.format(lang)} matches no post: posts in that language are "
-            f"{code!r}; write {form.format(code)}"
-        )
-
-
-def is_empty_term(term: str) -> bool:
-    """Whether `term` is apostrophes and `*` alone, which matching drops, leaving nothing to
-    match (`*`, `'`, `'*`, `**`)."""
-    return not term.rstrip("*").strip().strip("".join(APOSTROPHES) + " ")
-
-
-def _check_terms(terms: list[str], *, origin: str) -> None:
-    """Raise MarkerError, naming `origin`, for a term that could never match as written: one
-    of apostrophes and `*` alone (matching drops both, leaving nothing), or one with a `*`
-    written as a wildcard before its end (MISPLACED_STAR, on its rules.unmarked form)."""
-    from transforms.markers.rules import unmarked
-
-    for term in terms:
-        if is_empty_term(term):
-            raise MarkerError(
-                f"{origin}: the term {term!r} is empty once matching drops its apostrophes and "
-                "trailing '*'; remove it, or write the word it should match"
-            )
-        if MISPLACED_STAR.search(unmarked(term)):
-            raise MarkerError(
-                f"{origin}: the term {term!r} has a '*' before its end, which matches only a "
-                "written '*'; a '*' is a wildcard only at the end of a term (cry* matches "
-                "crying): write each form as a term of its own"
-            )
-
-
-def _refuse_guarded_terms(terms: tuple[str, ...], guards: tuple[str, ...], *, origin: str) -> None:
-    """Raise MarkerError, naming `origin`, for a guard written as one of the terms (case and
-    accents aside): a phrase cannot both count and hide what it contains."""
-    if not guards or not terms:
-        return
-    from transforms.markers.rules import canonical_terms, is_prefix
-
-    forms = canonical_terms([*terms, *guards])
-    term_forms = {(form, is_prefix(term)) for form, term in zip(forms, terms, strict=False)}
-    for guard, form in zip(guards, forms[len(terms) :], strict=True):
-        if (form, is_prefix(guard)) in term_forms:
-            raise MarkerError(
-                f"{origin}: the guard {guard!r} is also one of its terms; a guard is a longer "
-                'phrase in which a term does not count (guards = ["sad to say"] beside '
-                '"sad"): remove it from one of the two lists'
-            )
 
 
 def _threshold_basis(source: Mapping, *, origin: str) -> str:
@@ -405,7 +335,7 @@ def read_head(path: Path) -> Head:
             f'(["en"]), got {raw["languages"]!r}'
         )
     for lang in head.languages:
-        _check_language(lang, origin=str(path), form="{!r} in 'languages'")
+        check_language(lang, origin=str(path), form="{!r} in 'languages'")
     numbers = (head.threshold, head.intercept, *head.coef, *head.ngram_coef)
     if not all(map(math.isfinite, numbers)) or not 0 <= head.threshold <= 1:
         raise MarkerError(
@@ -448,7 +378,7 @@ def shipped_head_files() -> dict[str, dict[str, Path]]:
     depends on the release only: read once per process."""
     found: dict[str, dict[str, Path]] = {}
     for directory in sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir()):
-        for path in _marker_files(directory)[1]:
+        for path in directory_files(directory)[1]:
             name = path.name.removesuffix(".head.json")
             found.setdefault(name, {}).update(dict.fromkeys(read_head(path).languages, path))
     return found
@@ -474,7 +404,7 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
     markers: dict[str, Marker] = {}
     shipped = sorted(p for p in DEFAULT_HEADS_DIR.glob("*") if p.is_dir())
     for directory in (BUILTIN_DIR, *shipped, *directories):
-        marker_files, head_files = _marker_files(Path(directory))
+        marker_files, head_files = directory_files(Path(directory))
         for path in marker_files:
             try:
                 raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -493,80 +423,11 @@ def load_markers(*directories: Path, names: Iterable[str] | None = None) -> dict
             markers[name] = _with_head(markers[name], read_head(path), path.read_bytes())
     for marker in markers.values():
         _check_sources(marker, origin=str(marker.file))
-    _warn_of_lone_dimensions(markers)
-    _warn_of_dropped_shipped_heads(markers)
+    warn_of_lone_dimensions(markers)
+    warn_of_dropped_shipped_heads(markers)
     if names is not None:
         markers = pick_markers(markers, names)
     return dict(sorted(markers.items()))
-
-
-def _marker_files(directory: Path) -> tuple[list[Path], list[Path]]:
-    """The marker files (`*.toml`) and head files (`*.head.json`) of `directory`, by name, less
-    hidden ones (`.#anger.toml`, an editor's lock; `._anger.toml`, macOS metadata). Logs a
-    warning naming each other file that looks meant as one (`anger.TOML`, `anger.json`, a
-    hidden one): it is not read."""
-    if not directory.is_dir():
-        return [], []
-    names = sorted(path.name for path in directory.iterdir())
-    shown = [name for name in names if not name.startswith(".")]
-    markers = [directory / name for name in shown if name.endswith(".toml")]
-    heads = [directory / name for name in shown if name.endswith(".head.json")]
-    read = {path.name for path in (*markers, *heads)}
-    for name in names:
-        if name.lower().endswith((".toml", ".json")) and name not in read:
-            log.warning(
-                "%s is not read: marker files are named <name>.toml and trained heads "
-                "<name>.head.json, in lower case, and hidden files are skipped",
-                directory / name,
-            )
-    return markers, heads
-
-
-def _warn_of_lone_dimensions(markers: Mapping[str, Marker]) -> None:
-    """Log a warning for each dimension that one marker alone feeds and that is close to another
-    marker's (did_you_mean: `emotoin`, `Depression`) and at most one letter longer or shorter:
-    it would form a dimension of its own, its marker left out of the one meant (and, for
-    `emotion` first, out of the emotions' rivals). A name longer by more (`distress` beside
-    `stress`, `substance_abuse`) is a dimension of its own, as meant."""
-    feeding: dict[str, set[str]] = {}
-    for marker in markers.values():
-        for dimension in marker.dimensions:
-            feeding.setdefault(dimension, set()).add(marker.name)
-    for dimension, names in sorted(feeding.items()):
-        others = [d for d, n in feeding.items() if n - names and abs(len(d) - len(dimension)) <= 1]
-        if len(names) == 1 and (close := did_you_mean([dimension], others)):
-            marker = markers[next(iter(names))]
-            log.warning(
-                "%s: dimension %r is no other marker's%s; as written, %s forms a dimension of "
-                "its own",
-                marker.file or marker.name,
-                dimension,
-                close,
-                marker.name,
-            )
-
-
-def _warn_of_dropped_shipped_heads(markers: Mapping[str, Marker]) -> None:
-    """Log a warning for each shipped head that a user's file of its marker's name leaves out
-    (Marker.dropped_shipped_heads), naming the file, the head, its languages and how to keep
-    it: that head no longer decides there, the marker's own sources do, under a new version."""
-    for marker in markers.values():
-        dropped: dict[Path, list[str]] = {}
-        for lang, path in sorted(marker.dropped_shipped_heads.items()):
-            dropped.setdefault(path, []).append(lang)
-        for path, langs in dropped.items():
-            log.warning(
-                "%s replaces the shipped marker %s without its shipped head %s, so in %s that "
-                "head no longer decides: your file's own sources there do (`moodcast markers "
-                "show %s` says which), a different measurement under a new version; to keep "
-                "the shipped head, copy it beside your file as %s",
-                marker.file,
-                marker.name,
-                path,
-                ", ".join(langs),
-                marker.name,
-                Path(str(marker.file)).with_name(f"{marker.name}.head.json"),
-            )
 
 
 def _check_sources(marker: Marker, *, origin: str) -> None:
@@ -600,23 +461,6 @@ def pick_markers(markers: Mapping[str, Marker], names: Iterable[str]) -> dict[st
             f"known: {', '.join(markers)}"
         )
     return {name: markers[name] for name in wanted}
-
-
-def did_you_mean(unknown: Iterable[str], known: Iterable[str]) -> str:
-    """' (did you mean sadness?)' after names that are no marker, for those a known name is
-    close to (a typo, another case: difflib at 0.75, compared lower-cased); '' for none."""
-    known = list(known)
-    unknown = list(unknown)
-    pairs = [
-        (name, close[0])
-        for name in unknown
-        if (close := difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.75))
-    ]
-    if not pairs:
-        return ""
-    if len(unknown) == 1:
-        return f" (did you mean {pairs[0][1]}?)"
-    return f" (did you mean {', '.join(f'{good} for {name}' for name, good in pairs)}?)"
 
 
 def marker_versions(markers: Mapping[str, Marker]) -> dict[str, str]:
